@@ -1,0 +1,556 @@
+//! Co-production groups: how they open, recruit, produce, lose members and dissolve.
+//!
+//! Owns group state and every group-level submodel. Decisions are individual: a citizen
+//! joins, contributes and leaves by their own rule; no rule here names group size as a
+//! penalty. Size matters only through capacity, peer visibility, coordination cost,
+//! crowding of a per-member service and the minimum viable effort.
+
+use crate::contribution::{self, CcType};
+use crate::metrics::{EndReason, GroupRecord, TaskKind};
+use crate::model::{Model, Production};
+use crate::params::Params;
+use crate::population::{NO_GROUP, flag};
+use crate::production::{benefit, ces};
+use crate::rng::{below, chance, logistic, round_stochastic, uniform, unit};
+
+/// Marks a group that no organisation supports.
+pub(crate) const UNSUPPORTED: u32 = u32::MAX;
+
+/// Satisfaction a new member starts with.
+const INITIAL_SATISFACTION: f32 = 0.2;
+
+/// One group, recruiting or running.
+pub(crate) struct Group {
+    /// Index of its row in the model's group records.
+    pub(crate) record: u32,
+    /// Supporting organisation or [`UNSUPPORTED`].
+    pub(crate) org: u32,
+    pub(crate) community: u32,
+    pub(crate) task: TaskKind,
+    pub(crate) cap: u32,
+    /// Decision power the group holds (0-1).
+    pub(crate) power: f64,
+    pub(crate) members: Vec<u32>,
+    pub(crate) failed_streak: u32,
+    pub(crate) last_success: bool,
+    /// Whether it found enough members in the step it opened.
+    pub(crate) started: bool,
+}
+
+impl Group {
+    fn clarity(&self, p: &Params) -> f64 {
+        match (self.task, p.task_clarity != 0.0) {
+            (TaskKind::Generic, true) => p.generic_clarity,
+            _ => 1.0,
+        }
+    }
+}
+
+/// The complex-contagion response to `a` active neighbours: weak for one, growing from two,
+/// saturating at four.
+fn social_response(active_neighbours: u32) -> f64 {
+    match active_neighbours {
+        0 => 0.0,
+        1 => 0.1,
+        a => (f64::from(a) / 4.0).min(1.0),
+    }
+}
+
+impl Model {
+    fn new_group(
+        &mut self,
+        p: &Params,
+        org: u32,
+        community: u32,
+        task: TaskKind,
+        power: f64,
+    ) -> usize {
+        let cap = p.group_size_cap as u32;
+        let mut members = self.spare_member_lists.pop().unwrap_or_default();
+        members.clear();
+        members.reserve(cap as usize);
+        self.records.push(GroupRecord {
+            group_id: self.records.len() as u32,
+            organisation: (org != UNSUPPORTED).then_some(org),
+            community,
+            task,
+            size_cap: cap,
+            size_at_formation: 0,
+            formed_step: self.step,
+            ended_step: None,
+            end_reason: EndReason::Active,
+        });
+        self.groups.push(Group {
+            record: self.records.len() as u32 - 1,
+            org,
+            community,
+            task,
+            cap,
+            power,
+            members,
+            failed_streak: 0,
+            last_success: true,
+            started: false,
+        });
+        self.groups.len() - 1
+    }
+
+    /// Each organisation opens, per community it serves, a stochastic-rounded
+    /// `opportunity_rate x max(propensity, directive)` opportunities with its current power,
+    /// plus `opportunity_rate x entrepreneurs` entrepreneurial ones with full power.
+    pub(crate) fn open_opportunities(&mut self, p: &Params) {
+        let n_orgs = self.orgs.len() as u32;
+        for o in 0..n_orgs {
+            let org = &self.orgs[o as usize];
+            let power = org.power(p);
+            let regular = p.opportunity_rate * org.propensity(p).max(p.directive);
+            let entrepreneurial = p.opportunity_rate * p.entrepreneurs;
+            let mut c = o;
+            while c < self.n_communities {
+                let rng = &mut self.streams.opportunities;
+                let k = round_stochastic(rng, regular);
+                let e = round_stochastic(rng, entrepreneurial);
+                for n in 0..k + e {
+                    let rng = &mut self.streams.opportunities;
+                    let task = if chance(rng, p.specific_share) {
+                        TaskKind::Specific
+                    } else {
+                        TaskKind::Generic
+                    };
+                    let power = if n < k { power } else { 1.0 };
+                    self.new_group(p, o, c, task, power);
+                }
+                self.orgs[o as usize].tally.opportunities += k + e;
+                c += n_orgs;
+            }
+        }
+    }
+
+    /// Citizens start initiatives of their own: per community, a stochastic-rounded
+    /// `size x self_organise_rate` citizens are drawn; one not in a group founds a specific,
+    /// unsupported group with probability `motivation x efficacy`.
+    pub(crate) fn start_initiatives(&mut self, p: &Params) {
+        for c in 0..self.n_communities {
+            let (start, end) = self.community_range(c);
+            let rng = &mut self.streams.self_organise;
+            let k = round_stochastic(rng, f64::from(end - start) * p.self_organise_rate);
+            for _ in 0..k {
+                let rng = &mut self.streams.self_organise;
+                let i = start + below(rng, end - start);
+                let keen = f64::from(self.citizens.motivation[i as usize])
+                    * f64::from(self.citizens.efficacy[i as usize]);
+                if self.citizens.group[i as usize] == NO_GROUP && chance(rng, keen) {
+                    let g = self.new_group(p, UNSUPPORTED, c, TaskKind::Specific, 1.0);
+                    self.join(g, i);
+                }
+            }
+        }
+    }
+
+    fn join(&mut self, g: usize, i: u32) {
+        let c = &mut self.citizens;
+        c.group[i as usize] = g as u32;
+        c.flags[i as usize] |= flag::AWARE;
+        c.satisfaction[i as usize] = INITIAL_SATISFACTION;
+        c.contribution[i as usize] = c.belief[i as usize];
+        self.groups[g].members.push(i);
+    }
+
+    /// Probability that aware citizen `i` joins group `g` when approached: the logistic of
+    /// the join utility (docs/ODD.md, submodel "Joining").
+    pub(crate) fn join_probability(&self, p: &Params, g: &Group, i: u32) -> f64 {
+        let c = &self.citizens;
+        let u = i as usize;
+        let efficacy = if p.efficacy_impact != 0.0 {
+            f64::from(c.efficacy[u])
+        } else {
+            p.efficacy_mean
+        };
+        let duty = if c.has(i, flag::DUTY) { p.w_duty } else { 0.0 };
+        let impact = efficacy * g.clarity(p) * (1.0 - duty);
+        let social = if p.social_influence != 0.0 {
+            f64::from(self.norm[g.community as usize]) * social_response(self.active_neighbours(i))
+        } else {
+            0.0
+        };
+        let low = c.has(i, flag::LOW_RESOURCE);
+        let lacking_time = if p.resource_costs != 0.0 {
+            1.0 - f64::from(c.time[u])
+        } else {
+            0.5
+        };
+        let facilitation = 1.25 - 0.5 * p.state_support;
+        let outreach = if low { 1.0 - 0.5 * p.outreach } else { 1.0 };
+        let cost = p.participation_cost * lacking_time * facilitation * outreach;
+        let trust = f64::from(c.trust[u]);
+        let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
+        let affected = if c.has(i, flag::AFFECTED) { 1.0 } else { 0.0 };
+        let z = p.base
+            + p.threshold_shift
+            + p.w_efficacy * impact
+            + p.w_motivation * f64::from(c.motivation[u])
+            + p.w_ownership * f64::from(c.ownership[u])
+            + p.w_affected * affected
+            + p.w_social * social
+            + p.w_trust * trust
+            - p.w_cost * cost
+            - p.w_risk * risk
+            + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive);
+        logistic(z)
+    }
+
+    fn active_neighbours(&self, i: u32) -> u32 {
+        let group = &self.citizens.group;
+        let lattice = self
+            .network
+            .neighbours(i)
+            .iter()
+            .filter(|&&j| group[j as usize] != NO_GROUP)
+            .count();
+        let extra = self.network.extra_tie[i as usize];
+        let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
+        lattice as u32 + u32::from(extra_active)
+    }
+
+    /// New groups, and running groups that succeeded last step, fill vacancies: they approach
+    /// `recruit_attempts` random citizens of their community per vacancy; an aware citizen
+    /// in no group joins with the join probability. A new group with fewer than
+    /// `min_members` never starts.
+    pub(crate) fn recruit(&mut self, p: &Params) {
+        let mut never_started = Vec::new();
+        for g in 0..self.groups.len() {
+            let group = &self.groups[g];
+            let vacancies = group.cap.saturating_sub(group.members.len() as u32);
+            if vacancies == 0 || (group.started && !group.last_success) {
+                continue;
+            }
+            let (start, end) = self.community_range(group.community);
+            let attempts = vacancies * p.recruit_attempts as u32;
+            for _ in 0..attempts {
+                if self.groups[g].members.len() as u32 >= self.groups[g].cap {
+                    break;
+                }
+                let i = start + below(&mut self.streams.recruitment, end - start);
+                let u = i as usize;
+                if self.citizens.group[u] != NO_GROUP || !self.citizens.has(i, flag::AWARE) {
+                    continue;
+                }
+                let prob = self.join_probability(p, &self.groups[g], i);
+                if chance(&mut self.streams.recruitment, prob) {
+                    self.join(g, i);
+                }
+            }
+            let group = &mut self.groups[g];
+            if !group.started {
+                let size = group.members.len() as u32;
+                self.records[group.record as usize].size_at_formation = size;
+                if size < p.min_members as u32 {
+                    never_started.push(g);
+                } else {
+                    group.started = true;
+                    self.formed += 1;
+                }
+            }
+        }
+        for &g in never_started.iter().rev() {
+            self.end_group(g, EndReason::NeverStarted);
+        }
+    }
+
+    /// The organisation serving an unsupported initiative notices it with probability equal
+    /// to its awareness of citizens' own activity, and from then on supports it.
+    pub(crate) fn notice_initiatives(&mut self, p: &Params) {
+        for g in 0..self.groups.len() {
+            if self.groups[g].org != UNSUPPORTED {
+                continue;
+            }
+            let o = self.org_of(self.groups[g].community);
+            if chance(
+                &mut self.streams.opportunities,
+                self.orgs[o as usize].awareness,
+            ) {
+                let power = self.orgs[o as usize].power(p);
+                let group = &mut self.groups[g];
+                group.org = o;
+                group.power = group.power.max(power);
+                self.records[group.record as usize].organisation = Some(o);
+            }
+        }
+    }
+
+    /// Every running group: members contribute (conditional cooperation plus peer pressure),
+    /// the service is produced, members are paid off and learn, and beliefs are updated from
+    /// the peers each member watches.
+    pub(crate) fn produce(&mut self, p: &Params) -> Production {
+        let mut total = Production::default();
+        let mut contributions: Vec<f64> = Vec::new();
+        for g in 0..self.groups.len() {
+            if !self.groups[g].started {
+                continue;
+            }
+            self.produce_group(p, g, &mut total, &mut contributions);
+        }
+        total
+    }
+
+    fn produce_group(
+        &mut self,
+        p: &Params,
+        g: usize,
+        total: &mut Production,
+        scratch: &mut Vec<f64>,
+    ) {
+        let group = &self.groups[g];
+        let n = group.members.len();
+        let supported = group.org != UNSUPPORTED;
+        let org = supported.then(|| &self.orgs[group.org as usize]);
+        let c = &mut self.citizens;
+        let rng = &mut self.streams.contribution;
+
+        // Contributions: watched members give more, scaled by the community norm.
+        let visibility = if p.peer_monitoring != 0.0 && n > 1 {
+            (p.attention / (n - 1) as f64).min(1.0)
+        } else {
+            0.0
+        };
+        let pressure =
+            p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
+        let mut effort = 0.0;
+        for &i in &group.members {
+            let u = i as usize;
+            let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
+            let ty = CcType::from_u8(c.cc_type[u]);
+            let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
+            c.contribution[u] = given as f32;
+            effort += given * 0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]));
+            total.contribution_sum += given;
+        }
+        total.members += n as u32;
+
+        // Production.
+        let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
+        let staff = match org {
+            Some(o) if p.staff_skill != 0.0 => 0.5 + o.staff_skill,
+            _ => 1.0,
+        };
+        let citizen_input = effort * coordination * staff;
+        let per_member = p.service == 0.0;
+        let min_effort = p.min_effort
+            + if per_member {
+                p.min_effort_per_member * n as f64
+            } else {
+                0.0
+            };
+        let success = citizen_input >= min_effort;
+        let substitutive = p.role_design == 1.0;
+        let professional = if supported {
+            p.professional_input * (0.5 + p.state_support) * if substitutive { 0.5 } else { 1.0 }
+        } else {
+            p.unsupported_input
+        };
+        let rho = if p.complementarity != 0.0 && !substitutive {
+            p.rho
+        } else {
+            1.0
+        };
+        let share = if per_member {
+            citizen_input / n as f64
+        } else {
+            citizen_input
+        };
+        let h = if p.citizen_input != 0.0 {
+            ces(professional, share, rho)
+        } else {
+            professional
+        };
+        let per_member_benefit = if success {
+            benefit(h, p.benefit_max, p.benefit_scale)
+        } else {
+            0.0
+        };
+        total.output += per_member_benefit * n as f64;
+        total.professional_cost += if supported { professional } else { 0.0 };
+
+        // Payoffs and learning of members.
+        let clarity = group.clarity(p);
+        let power = if p.voice_efficacy != 0.0 {
+            group.power
+        } else {
+            0.5
+        };
+        let experienced = if success { power } else { 0.0 };
+        let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * group.power;
+        let incentives = 0.5 * (p.financial_incentive + p.nonfinancial_incentive);
+        let crowd_out = if p.crowding_out != 0.0 {
+            1.0 - 0.02 * p.financial_incentive
+        } else {
+            1.0
+        };
+        for &i in &group.members {
+            let u = i as usize;
+            let motivation = f64::from(c.motivation[u]);
+            let payoff = clarity * per_member_benefit
+                - p.cost_of_effort * f64::from(c.contribution[u])
+                + incentives
+                + 0.25 * motivation;
+            let s = f64::from(c.satisfaction[u]);
+            c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
+            let e = f64::from(c.efficacy[u]);
+            c.efficacy[u] = unit(e + p.efficacy_learning * (experienced - e)) as f32;
+            if supported {
+                let t = f64::from(c.trust[u]);
+                c.trust[u] = unit(t + p.citizen_trust_learning * (trust_signal - t)) as f32;
+            }
+            if p.ownership != 0.0 {
+                let o = f64::from(c.ownership[u]);
+                c.ownership[u] = (o + p.ownership_learning * (1.0 - o)) as f32;
+            }
+            c.motivation[u] = (motivation * crowd_out) as f32;
+            c.steps_participated[u] = c.steps_participated[u].saturating_add(1);
+        }
+
+        // Beliefs: each member watches up to `attention` random fellow members.
+        if n > 1 {
+            scratch.clear();
+            scratch.extend(
+                group
+                    .members
+                    .iter()
+                    .map(|&i| f64::from(c.contribution[i as usize])),
+            );
+            let watched = (p.attention as usize).min(n - 1);
+            for (k, &i) in group.members.iter().enumerate() {
+                let mut seen = 0.0;
+                for _ in 0..watched {
+                    // A uniform other member: draw among n - 1 and skip over oneself.
+                    let mut j = below(rng, n as u32 - 1) as usize;
+                    if j >= k {
+                        j += 1;
+                    }
+                    seen += scratch[j];
+                }
+                let u = i as usize;
+                c.belief[u] =
+                    contribution::update_belief(f64::from(c.belief[u]), seen / watched as f64, p)
+                        as f32;
+            }
+        }
+
+        let group = &mut self.groups[g];
+        group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
+        group.last_success = success;
+        if let Some(o) = supported.then_some(group.org) {
+            let tally = &mut self.orgs[o as usize].tally;
+            tally.groups_supported += 1;
+            tally.successes += u32::from(success);
+            tally.value += per_member_benefit / p.benefit_max.max(f64::MIN_POSITIVE);
+        }
+    }
+
+    /// Members leave with probability `exit_hazard + (1 - exit_hazard) x
+    /// logistic(leave_base - leave_slope x satisfaction)`; those who stay may form a tie
+    /// with a random fellow member.
+    pub(crate) fn leave_and_tie(&mut self, p: &Params) {
+        for g in 0..self.groups.len() {
+            if !self.groups[g].started {
+                continue;
+            }
+            let mut k = 0;
+            while k < self.groups[g].members.len() {
+                let i = self.groups[g].members[k];
+                let u = i as usize;
+                let s = f64::from(self.citizens.satisfaction[u]);
+                let leave = p.exit_hazard
+                    + (1.0 - p.exit_hazard) * logistic(p.leave_base - p.leave_slope * s);
+                if chance(&mut self.streams.leaving, leave) {
+                    self.citizens.group[u] = NO_GROUP;
+                    self.groups[g].members.swap_remove(k);
+                    continue;
+                }
+                let n = self.groups[g].members.len() as u32;
+                if n > 1 && chance(&mut self.streams.ties, p.tie_formation) {
+                    let mut j = below(&mut self.streams.ties, n - 1) as usize;
+                    if j >= k {
+                        j += 1;
+                    }
+                    let other = self.groups[g].members[j];
+                    self.network.extra_tie[u] = other;
+                    self.network.extra_tie[other as usize] = i;
+                }
+                k += 1;
+            }
+        }
+    }
+
+    /// Groups with fewer than `min_members` members, or that failed `failure_patience`
+    /// steps in a row, dissolve; their members become free.
+    pub(crate) fn dissolve(&mut self, p: &Params) {
+        for g in (0..self.groups.len()).rev() {
+            let group = &self.groups[g];
+            if !group.started {
+                continue;
+            }
+            if (group.members.len() as u32) < p.min_members as u32 {
+                self.end_group(g, EndReason::TooFewMembers);
+                self.dissolved += 1;
+            } else if group.failed_streak >= p.failure_patience as u32 {
+                self.end_group(g, EndReason::FailedTask);
+                self.dissolved += 1;
+            }
+        }
+    }
+
+    /// Ends group `g`: frees its members, closes its record and removes it, moving the last
+    /// group into its slot.
+    fn end_group(&mut self, g: usize, reason: EndReason) {
+        let group = self.groups.swap_remove(g);
+        for &i in &group.members {
+            self.citizens.group[i as usize] = NO_GROUP;
+        }
+        let record = &mut self.records[group.record as usize];
+        record.ended_step = Some(self.step);
+        record.end_reason = reason;
+        self.spare_member_lists.push(group.members);
+        if g < self.groups.len() {
+            for &i in &self.groups[g].members {
+                self.citizens.group[i as usize] = g as u32;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complex_contagion_needs_two_neighbours() {
+        assert!(social_response(1) < 0.5 * social_response(2));
+        assert_eq!(social_response(4), social_response(9));
+    }
+
+    #[test]
+    fn clarity_is_lower_for_generic_tasks() {
+        let p = Params::defaults();
+        let mut g = Group {
+            record: 0,
+            org: 0,
+            community: 0,
+            task: TaskKind::Specific,
+            cap: 4,
+            power: 0.5,
+            members: vec![],
+            failed_streak: 0,
+            last_success: true,
+            started: true,
+        };
+        assert_eq!(g.clarity(&p), 1.0);
+        g.task = TaskKind::Generic;
+        assert!(g.clarity(&p) < 1.0);
+    }
+
+    #[test]
+    fn unit_helper_is_used_for_bounds() {
+        assert_eq!(unit(1.5), 1.0);
+    }
+}

@@ -1,0 +1,78 @@
+//! # coprod-core: the co-production model
+//!
+//! # Brief overview
+//! An agent-based model of citizen co-production of public services: citizens on a
+//! clustered social network, organisations that open co-production opportunities and
+//! share power, and small groups that produce a service together with professionals.
+//! The crate is pure: no files, printing, clocks, threads or global state. A run is a
+//! function of (parameters, interventions, steps, seed). `docs/ODD.md` is its
+//! specification.
+//!
+//! # Example
+//! ```
+//! use coprod_core::{simulate, Detail, Params};
+//! let mut params = Params::defaults();
+//! params.set("population.n_citizens", 400.0).unwrap();
+//! params.set("population.n_communities", 4.0).unwrap();
+//! let out = simulate(&params, &[], 24, 7, Detail::Standard);
+//! assert_eq!(out.steps.len(), 24);
+//! ```
+#![deny(missing_docs)]
+
+mod contribution;
+mod groups;
+mod interventions;
+mod lab;
+mod metrics;
+mod model;
+mod network;
+mod organisations;
+mod params;
+mod population;
+mod production;
+mod rng;
+
+pub use interventions::Intervention;
+pub use metrics::{
+    CitizenRecord, EndReason, GroupRecord, METRICS, RunOutput, StepMetrics, TaskKind, summary_names,
+};
+pub use model::Model;
+pub use params::{Kind, ParamError, ParamSpec, Params, SPECS, suggest};
+
+/// How much a run records beyond the per-step metrics and groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Per-step metrics and per-group records.
+    Standard,
+    /// Also one record per citizen at the end.
+    WithCitizens,
+}
+
+/// Runs the model for `steps` steps and returns what it reports.
+///
+/// `params` must have passed [`Params::validate`]; interventions are applied in order
+/// at the start of each step.
+pub fn simulate(
+    params: &Params,
+    interventions: &[Intervention],
+    steps: u32,
+    seed: u64,
+    detail: Detail,
+) -> RunOutput {
+    if params.setting == 1.0 {
+        return lab::run_lab(params, steps, seed);
+    }
+    let mut model = Model::new(params, seed);
+    let mut out = RunOutput::default();
+    out.steps.reserve(steps as usize);
+    let mut in_force = params.clone();
+    for step in 0..steps {
+        interventions::apply(params, interventions, step, &mut in_force);
+        out.steps.push(model.step(&in_force));
+    }
+    out.groups = model.group_records();
+    if detail == Detail::WithCitizens {
+        out.citizens = model.citizen_records();
+    }
+    out
+}

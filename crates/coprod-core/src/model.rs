@@ -1,0 +1,342 @@
+//! The model state and the order of one step (one month).
+//!
+//! Owns the schedule: which submodel runs when, over which agents, in which order.
+//! Group mechanics are in `groups`, organisation decisions in `organisations`.
+
+use rand::rngs::ChaCha8Rng;
+
+use crate::groups::Group;
+use crate::metrics::{CitizenRecord, GroupRecord, StepMetrics};
+use crate::network::{Network, community_range};
+use crate::organisations::{self, Org};
+use crate::params::Params;
+use crate::population::{Citizens, NO_GROUP, flag};
+use crate::rng::{self, Stream, approx_normal, chance, unit};
+
+/// The random streams a step draws from, one per mechanism.
+pub(crate) struct Streams {
+    pub(crate) opportunities: ChaCha8Rng,
+    pub(crate) contact: ChaCha8Rng,
+    pub(crate) recruitment: ChaCha8Rng,
+    pub(crate) contribution: ChaCha8Rng,
+    pub(crate) leaving: ChaCha8Rng,
+    pub(crate) ties: ChaCha8Rng,
+    pub(crate) self_organise: ChaCha8Rng,
+}
+
+/// A running model: citizens, network, communities, organisations and groups.
+///
+/// Build with [`Model::new`], advance with [`Model::step`]. Structural parameters
+/// (sizes, initial distributions) are read once in `new`; every step reads the
+/// parameters in force, so levers can change between steps.
+pub struct Model {
+    pub(crate) step: u32,
+    pub(crate) n_citizens: u32,
+    pub(crate) n_communities: u32,
+    pub(crate) citizens: Citizens,
+    pub(crate) network: Network,
+    /// Participation norm strength (culture) of each community.
+    pub(crate) norm: Vec<f32>,
+    pub(crate) orgs: Vec<Org>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) records: Vec<GroupRecord>,
+    /// Member lists of dissolved groups, kept to be reused without allocating.
+    pub(crate) spare_member_lists: Vec<Vec<u32>>,
+    pub(crate) streams: Streams,
+    pub(crate) formed: u32,
+    pub(crate) dissolved: u32,
+}
+
+/// Totals of the production submodel in one step.
+#[derive(Default)]
+pub(crate) struct Production {
+    pub(crate) output: f64,
+    pub(crate) professional_cost: f64,
+    pub(crate) contribution_sum: f64,
+    pub(crate) members: u32,
+}
+
+impl Model {
+    /// Initialises a model: citizens, network, community norms, organisations (in that order,
+    /// each from its own stream).
+    pub fn new(p: &Params, seed: u64) -> Model {
+        let n_citizens = p.n_citizens as u32;
+        let n_communities = p.n_communities as u32;
+        let citizens = Citizens::new(p, seed);
+        let network = Network::build(
+            seed,
+            n_citizens,
+            n_communities,
+            p.ring_degree as u32,
+            p.bridge_prob,
+        );
+        let mut org_rng = rng::stream(seed, Stream::Organisations);
+        let norm = (0..n_communities)
+            .map(|_| unit(p.norm_mean + p.norm_sd * approx_normal(&mut org_rng)) as f32)
+            .collect();
+        let orgs = (0..p.n_organisations as u32)
+            .map(|_| Org::draw(p, &mut org_rng))
+            .collect();
+        let streams = Streams {
+            opportunities: rng::stream(seed, Stream::Opportunities),
+            contact: rng::stream(seed, Stream::Contact),
+            recruitment: rng::stream(seed, Stream::Recruitment),
+            contribution: rng::stream(seed, Stream::Contribution),
+            leaving: rng::stream(seed, Stream::Leaving),
+            ties: rng::stream(seed, Stream::Ties),
+            self_organise: rng::stream(seed, Stream::SelfOrganise),
+        };
+        Model {
+            step: 0,
+            n_citizens,
+            n_communities,
+            citizens,
+            network,
+            norm,
+            orgs,
+            groups: Vec::new(),
+            records: Vec::new(),
+            spare_member_lists: Vec::new(),
+            streams,
+            formed: 0,
+            dissolved: 0,
+        }
+    }
+
+    /// Advances one step with the parameters in force and reports its metrics.
+    ///
+    /// The order is the schedule of docs/ODD.md section 3.
+    pub fn step(&mut self, p: &Params) -> StepMetrics {
+        for o in &mut self.orgs {
+            o.tally = Default::default();
+        }
+        self.formed = 0;
+        self.dissolved = 0;
+        self.open_opportunities(p);
+        self.start_initiatives(p);
+        self.contact(p);
+        self.recruit(p);
+        self.notice_initiatives(p);
+        let production = self.produce(p);
+        self.leave_and_tie(p);
+        self.dissolve(p);
+        self.word_of_mouth(p);
+        self.learn(p);
+        let metrics = self.measure(p, &production);
+        self.step += 1;
+        metrics
+    }
+
+    /// The organisation serving community `c`.
+    #[inline]
+    pub(crate) fn org_of(&self, c: u32) -> u32 {
+        c % self.orgs.len() as u32
+    }
+
+    pub(crate) fn community_range(&self, c: u32) -> (u32, u32) {
+        community_range(c, self.n_citizens, self.n_communities)
+    }
+
+    /// Citizens who are not in a group may forget, may be contacted by their organisation
+    /// (becoming aware; with two-way engagement also heard, which moves efficacy toward the
+    /// power the organisation shares; with invitations gaining ownership), and drift in
+    /// trust toward what they can see of the organisation.
+    fn contact(&mut self, p: &Params) {
+        let orgs: Vec<ContactTerms> = self.orgs.iter().map(|o| ContactTerms::new(o, p)).collect();
+        let forget = p.awareness_decay
+            * if p.strategy_integration != 0.0 {
+                0.5
+            } else {
+                1.0
+            };
+        let voice = p.engagement == 1.0;
+        let voice_efficacy = voice && p.voice_efficacy != 0.0;
+        let drift = 0.2 * p.citizen_trust_learning;
+        let c = &mut self.citizens;
+        let rng = &mut self.streams.contact;
+        let n_orgs = orgs.len() as u32;
+        for i in 0..c.len() {
+            if c.group[i] != NO_GROUP {
+                continue;
+            }
+            let terms = &orgs[(c.community[i] % n_orgs) as usize];
+            let mut flags = c.flags[i];
+            if flags & flag::AWARE != 0 && chance(rng, forget) {
+                flags &= !flag::AWARE;
+            }
+            let low = flags & flag::LOW_RESOURCE != 0;
+            let rate = if low {
+                terms.contact_low
+            } else {
+                terms.contact_high
+            };
+            if chance(rng, rate) {
+                flags |= flag::AWARE;
+                if voice_efficacy {
+                    let e = f64::from(c.efficacy[i]);
+                    c.efficacy[i] = (e + p.efficacy_learning * (terms.power - e)) as f32;
+                }
+                let own = f64::from(c.ownership[i]);
+                c.ownership[i] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
+            }
+            c.flags[i] = flags;
+            let t = f64::from(c.trust[i]);
+            c.trust[i] = (t + drift * (terms.trust_anchor - t)) as f32;
+        }
+    }
+
+    /// Active members tell a random network neighbour about the opportunities.
+    fn word_of_mouth(&mut self, p: &Params) {
+        let rng = &mut self.streams.ties;
+        for g in &self.groups {
+            for &i in &g.members {
+                if chance(rng, p.word_of_mouth) {
+                    let nbrs = self.network.neighbours(i);
+                    if !nbrs.is_empty() {
+                        let j = nbrs[rng::below(rng, nbrs.len() as u32) as usize];
+                        self.citizens.flags[j as usize] |= flag::AWARE;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Organisations learn from this step's tallies, then imitate the best performer.
+    fn learn(&mut self, p: &Params) {
+        let n_orgs = self.orgs.len() as u32;
+        for (o, org) in self.orgs.iter_mut().enumerate() {
+            let served = (self.n_communities + n_orgs - 1 - o as u32) / n_orgs;
+            org.learn(p, served);
+        }
+        organisations::imitate(&mut self.orgs, p);
+    }
+
+    fn measure(&self, p: &Params, prod: &Production) -> StepMetrics {
+        let c = &self.citizens;
+        let (mut members, mut low_members, mut low) = (0u32, 0u32, 0u32);
+        let (mut efficacy, mut trust) = (0.0f64, 0.0f64);
+        for i in 0..c.len() {
+            let is_low = c.flags[i] & flag::LOW_RESOURCE != 0;
+            let active = c.group[i] != NO_GROUP;
+            members += u32::from(active);
+            low += u32::from(is_low);
+            low_members += u32::from(active && is_low);
+            efficacy += f64::from(c.efficacy[i]);
+            trust += f64::from(c.trust[i]);
+        }
+        let n = f64::from(self.n_citizens);
+        let high = self.n_citizens - low;
+        let rate = |part: u32, of: u32| {
+            if of == 0 {
+                0.0
+            } else {
+                f64::from(part) / f64::from(of)
+            }
+        };
+        let representativeness = if members == 0 || low == 0 {
+            1.0
+        } else {
+            rate(low_members, members) / rate(low, self.n_citizens)
+        };
+        let n_orgs = self.orgs.len() as f64;
+        let baseline = p.baseline_input * f64::from(self.n_communities);
+        let output = baseline + prod.output;
+        let cost = baseline + prod.professional_cost;
+        StepMetrics {
+            step: self.step,
+            participation_rate: f64::from(members) / n,
+            active_groups: self.groups.iter().filter(|g| g.started).count() as f64,
+            groups_formed: f64::from(self.formed),
+            groups_dissolved: f64::from(self.dissolved),
+            mean_efficacy: efficacy / n,
+            mean_citizen_trust: trust / n,
+            mean_org_trust: self.orgs.iter().map(|o| o.trust).sum::<f64>() / n_orgs,
+            opportunities_opened: self
+                .orgs
+                .iter()
+                .map(|o| f64::from(o.tally.opportunities))
+                .sum(),
+            power_shared: self.orgs.iter().map(|o| o.power(p)).sum::<f64>() / n_orgs,
+            service_output: output,
+            professional_cost: cost,
+            efficiency: if cost > 0.0 { output / cost } else { 0.0 },
+            representativeness,
+            participation_low: rate(low_members, low),
+            participation_high: rate(members - low_members, high),
+            mean_contribution: if prod.members == 0 {
+                0.0
+            } else {
+                prod.contribution_sum / f64::from(prod.members)
+            },
+        }
+    }
+
+    /// Group records so far; groups still running are marked active.
+    pub fn group_records(&self) -> Vec<GroupRecord> {
+        self.records.clone()
+    }
+
+    /// One record per citizen with its current state.
+    pub fn citizen_records(&self) -> Vec<CitizenRecord> {
+        let c = &self.citizens;
+        (0..c.len())
+            .map(|i| CitizenRecord {
+                citizen_id: i as u32,
+                community: c.community[i],
+                resource_group: u8::from(c.flags[i] & flag::LOW_RESOURCE == 0),
+                cc_type: crate::contribution::CcType::from_u8(c.cc_type[i]).as_str(),
+                initial_efficacy: f64::from(c.initial_efficacy[i]),
+                efficacy: f64::from(c.efficacy[i]),
+                skill: f64::from(c.skill[i]),
+                time: f64::from(c.time[i]),
+                motivation: f64::from(c.motivation[i]),
+                risk_aversion: f64::from(c.risk_aversion[i]),
+                duty: c.flags[i] & flag::DUTY != 0,
+                affected: c.flags[i] & flag::AFFECTED != 0,
+                ownership: f64::from(c.ownership[i]),
+                trust: f64::from(c.trust[i]),
+                ties: self.network.ties(i as u32),
+                steps_participated: u32::from(c.steps_participated[i]),
+                active_at_end: c.group[i] != NO_GROUP,
+            })
+            .collect()
+    }
+
+    /// Heap bytes of the model state, for the memory benchmark.
+    pub fn state_bytes(&self) -> usize {
+        crate::population::BYTES_PER_CITIZEN as usize * self.citizens.len()
+            + self.network.bytes()
+            + self
+                .groups
+                .iter()
+                .map(|g| 4 * g.members.capacity())
+                .sum::<usize>()
+    }
+}
+
+/// Per-organisation terms of the contact submodel, computed once per step.
+struct ContactTerms {
+    contact_low: f64,
+    contact_high: f64,
+    power: f64,
+    trust_anchor: f64,
+}
+
+impl ContactTerms {
+    /// Non-members' trust drifts toward `e x reputation + (1 - e) x disconnected_trust`,
+    /// where `e` is the organisation's embeddedness (0.5 with the channel off): embedded
+    /// staff let citizens see how the organisation really performs.
+    fn new(o: &Org, p: &Params) -> ContactTerms {
+        let e = if p.embedded_contact != 0.0 {
+            o.embeddedness_now(p)
+        } else {
+            0.5
+        };
+        ContactTerms {
+            contact_low: o.contact_rate(p, true),
+            contact_high: o.contact_rate(p, false),
+            power: o.power(p),
+            trust_anchor: e * o.reputation + (1.0 - e) * p.disconnected_trust,
+        }
+    }
+}

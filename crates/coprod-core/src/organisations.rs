@@ -1,0 +1,227 @@
+//! Organisations (public agencies, third-sector providers): their attributes, how many
+//! opportunities they open, how much power they share, and how they learn from outcomes.
+//!
+//! Owns organisation state and decisions; groups and citizens live elsewhere.
+
+use rand::rngs::ChaCha8Rng;
+
+use crate::params::Params;
+use crate::rng::{approx_normal, unit};
+
+/// One organisation. Attributes are on 0-1 scales; levers are added when read.
+#[derive(Clone, Debug)]
+pub(crate) struct Org {
+    pub(crate) trust: f64,
+    pub(crate) procedural: f64,
+    pub(crate) autonomy: f64,
+    pub(crate) openness: f64,
+    pub(crate) staff_skill: f64,
+    pub(crate) awareness: f64,
+    pub(crate) risk_aversion: f64,
+    pub(crate) embeddedness: f64,
+    /// Running share of its supported groups that succeed, as embedded citizens see it.
+    pub(crate) reputation: f64,
+    /// Tallies of the current step.
+    pub(crate) tally: Tally,
+}
+
+/// What an organisation observed this step.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Tally {
+    pub(crate) opportunities: u32,
+    pub(crate) groups_supported: u32,
+    pub(crate) successes: u32,
+    /// Sum over supported groups of benefit per member as a share of `benefit_max`.
+    pub(crate) value: f64,
+}
+
+impl Org {
+    /// Draws one organisation around the scenario means (attribute order as in docs/ODD.md).
+    pub(crate) fn draw(p: &Params, rng: &mut ChaCha8Rng) -> Org {
+        let mut a = |mean: f64| unit(mean + p.spread * approx_normal(rng));
+        Org {
+            trust: a(p.trust_in_citizens_mean),
+            procedural: a(p.procedural_mean),
+            autonomy: a(p.autonomy_mean),
+            openness: a(p.openness_mean),
+            staff_skill: a(p.staff_skill_mean),
+            awareness: a(p.awareness_mean),
+            risk_aversion: a(p.risk_culture_mean),
+            embeddedness: a(p.embeddedness_mean),
+            reputation: 0.5,
+            tally: Tally::default(),
+        }
+    }
+
+    pub(crate) fn autonomy_now(&self, p: &Params) -> f64 {
+        unit(self.autonomy + p.devolved_autonomy)
+    }
+
+    pub(crate) fn procedural_now(&self, p: &Params) -> f64 {
+        unit(self.procedural - p.procedure_reduction)
+    }
+
+    pub(crate) fn embeddedness_now(&self, p: &Params) -> f64 {
+        unit(self.embeddedness + p.embedding)
+    }
+
+    /// Share of the maximum opportunities the organisation chooses to open:
+    /// expected value of citizen input `openness x (0.5 + trust) x (0.5 + autonomy)`
+    /// (the autonomy factor is 1 with the `autonomy_value` channel off), minus the
+    /// perceived downside `risk_aversion x (1 - trust) / 2`, plus incentives, clamped to 0-1.
+    pub(crate) fn propensity(&self, p: &Params) -> f64 {
+        let discretion = if p.autonomy_value != 0.0 {
+            0.5 + self.autonomy_now(p)
+        } else {
+            1.0
+        };
+        let value = self.openness * (0.5 + self.trust) * discretion;
+        let downside = 0.5 * self.risk_aversion * (1.0 - self.trust);
+        unit(value - downside + p.org_incentives)
+    }
+
+    /// Decision power shared with a group: `sqrt(trust x (1 - procedural)) x (0.5 + autonomy)`,
+    /// clamped to 0-1. Professionals can only hand over what their discretion lets them.
+    pub(crate) fn power(&self, p: &Params) -> f64 {
+        let willing = libm::sqrt(self.trust * (1.0 - self.procedural_now(p)));
+        unit(willing * (0.5 + self.autonomy_now(p)))
+    }
+
+    /// Monthly chance of contacting a citizen it serves.
+    pub(crate) fn contact_rate(&self, p: &Params, low_resource: bool) -> f64 {
+        let embedded = if p.embedded_contact != 0.0 {
+            0.5 + self.embeddedness_now(p)
+        } else {
+            1.0
+        };
+        let integrated = 1.0 + p.strategy_integration;
+        let outreach = if low_resource {
+            1.0 + 2.0 * p.outreach
+        } else {
+            1.0
+        };
+        unit(p.contact_rate * embedded * integrated * outreach)
+    }
+
+    /// End-of-step learning from this step's tally. Returns the value signal used for imitation.
+    pub(crate) fn learn(&mut self, p: &Params, n_communities_served: u32) {
+        let t = self.tally;
+        if t.groups_supported > 0 {
+            let success = f64::from(t.successes) / f64::from(t.groups_supported);
+            if p.trust_feedback != 0.0 {
+                let bias = if p.procedural_trust_bias != 0.0 {
+                    p.procedural_bias * self.procedural_now(p)
+                } else {
+                    0.0
+                };
+                let perceived = success * (1.0 - bias);
+                self.trust += p.trust_learning * (perceived - self.trust);
+            }
+            let discretion = if p.autonomy_value != 0.0 {
+                0.5 + self.autonomy_now(p)
+            } else {
+                1.0
+            };
+            let value = unit(t.value / f64::from(t.groups_supported) * discretion);
+            self.openness += p.openness_learning * (value - self.openness);
+            self.reputation += 0.1 * (success - self.reputation);
+        }
+        let engagement =
+            (f64::from(t.groups_supported) / f64::from(n_communities_served.max(1))).min(1.0);
+        self.staff_skill = unit(
+            self.staff_skill
+                + p.skill_learning * engagement * (1.0 - self.staff_skill)
+                + p.staff_training * (1.0 - self.staff_skill),
+        );
+    }
+
+    /// Mean benefit share of its supported groups this step (0 when none).
+    pub(crate) fn value_this_step(&self) -> f64 {
+        let t = self.tally;
+        if t.groups_supported == 0 {
+            0.0
+        } else {
+            t.value / f64::from(t.groups_supported)
+        }
+    }
+}
+
+/// Organisations move their openness toward that of the organisation whose groups produced
+/// most value this step (social learning among public managers).
+pub(crate) fn imitate(orgs: &mut [Org], p: &Params) {
+    if p.openness_imitation != 0.0 && orgs.len() > 1 {
+        let best = orgs
+            .iter()
+            .enumerate()
+            .max_by(|a, b| {
+                a.1.value_this_step()
+                    .total_cmp(&b.1.value_this_step())
+                    .then(b.0.cmp(&a.0))
+            })
+            .map(|(i, o)| (i, o.openness, o.value_this_step()));
+        if let Some((best_index, best_openness, best_value)) = best {
+            if best_value > 0.0 {
+                for (i, o) in orgs.iter_mut().enumerate() {
+                    if i != best_index {
+                        o.openness += p.imitation * (best_openness - o.openness);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org() -> Org {
+        let p = Params::defaults();
+        let mut rng = crate::rng::stream(1, crate::rng::Stream::Organisations);
+        let mut o = Org::draw(&p, &mut rng);
+        o.trust = 0.5;
+        o.procedural = 0.5;
+        o.autonomy = 0.5;
+        o.openness = 0.5;
+        o
+    }
+
+    #[test]
+    fn autonomy_raises_propensity_and_power() {
+        let p = Params::defaults();
+        let mut q = p.clone();
+        q.devolved_autonomy = 0.4;
+        let o = org();
+        assert!(o.propensity(&q) > o.propensity(&p));
+        assert!(o.power(&q) > o.power(&p));
+    }
+
+    #[test]
+    fn procedural_orientation_biases_trust_down() {
+        let p = Params::defaults();
+        let mut a = org();
+        let mut b = org();
+        a.procedural = 0.1;
+        b.procedural = 0.9;
+        for o in [&mut a, &mut b] {
+            o.tally = Tally {
+                opportunities: 1,
+                groups_supported: 4,
+                successes: 4,
+                value: 2.0,
+            };
+            o.learn(&p, 1);
+        }
+        assert!(a.trust > b.trust);
+    }
+
+    #[test]
+    fn risk_aversion_lowers_propensity() {
+        let p = Params::defaults();
+        let mut a = org();
+        let mut b = org();
+        a.risk_aversion = 0.1;
+        b.risk_aversion = 0.9;
+        assert!(a.propensity(&p) > b.propensity(&p));
+    }
+}

@@ -1,0 +1,479 @@
+//! Every model parameter in one table: name, kind, default, allowed range, unit, doc.
+//!
+//! The table is the single source of truth for the scenario layer (validation, `--set`),
+//! for `docs/ODD.md` (a test checks that every name appears there) and for the manifest.
+//! It deliberately knows nothing about file formats.
+
+use std::fmt;
+
+/// What values a parameter takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// A real number in `[min, max]`.
+    Real,
+    /// A whole number in `[min, max]`.
+    Int,
+    /// `false`/`true`, stored as 0 or 1.
+    Bool,
+    /// One of the named options, stored as its index.
+    Choice(&'static [&'static str]),
+}
+
+/// One row of the parameter table.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    /// Dotted name used in scenario files, `--set` and outputs, e.g. `citizens.efficacy_mean`.
+    pub name: &'static str,
+    /// What values it takes.
+    pub kind: Kind,
+    /// Default value (an index for [`Kind::Choice`], 0/1 for [`Kind::Bool`]).
+    pub default: f64,
+    /// Smallest allowed value.
+    pub min: f64,
+    /// Largest allowed value.
+    pub max: f64,
+    /// Unit in plain words.
+    pub unit: &'static str,
+    /// Whether an intervention may change it during a run.
+    pub lever: bool,
+    /// One-sentence meaning.
+    pub doc: &'static str,
+}
+
+impl ParamSpec {
+    /// The allowed values in words, for error messages: `0 to 1`, `true or false`, `"a" or "b"`.
+    pub fn allowed(&self) -> String {
+        match self.kind {
+            Kind::Real => format!("a number from {} to {}", self.min, self.max),
+            Kind::Int => format!("a whole number from {} to {}", self.min, self.max),
+            Kind::Bool => "true or false".to_string(),
+            Kind::Choice(options) => {
+                let quoted: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
+                format!("one of {}", quoted.join(", "))
+            }
+        }
+    }
+
+    /// Checks one value against kind and range.
+    pub fn check(&self, value: f64) -> Result<(), ParamError> {
+        let integral = !matches!(self.kind, Kind::Real);
+        let ok = value.is_finite()
+            && value >= self.min
+            && value <= self.max
+            && (!integral || value.fract() == 0.0);
+        if ok {
+            Ok(())
+        } else {
+            Err(ParamError::OutOfRange {
+                name: self.name,
+                value,
+                allowed: self.allowed(),
+            })
+        }
+    }
+
+    /// Formats a stored value the way a scenario file would write it.
+    pub fn format_value(&self, value: f64) -> String {
+        match self.kind {
+            Kind::Bool => (value != 0.0).to_string(),
+            Kind::Choice(options) => options[value as usize].to_string(),
+            Kind::Int => format!("{}", value as i64),
+            Kind::Real => format!("{value}"),
+        }
+    }
+}
+
+/// Why a parameter could not be set.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamError {
+    /// No parameter has this name.
+    Unknown {
+        /// The name given.
+        name: String,
+    },
+    /// The value is outside the allowed set.
+    OutOfRange {
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// The allowed values in words.
+        allowed: String,
+    },
+    /// The parameters are each valid but contradict each other.
+    Inconsistent {
+        /// The parameters involved.
+        names: Vec<&'static str>,
+        /// What is wrong, in words.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamError::Unknown { name } => write!(f, "unknown parameter `{name}`"),
+            ParamError::OutOfRange {
+                name,
+                value,
+                allowed,
+            } => {
+                write!(
+                    f,
+                    "`{name}` = {value} is out of range: allowed is {allowed}"
+                )
+            }
+            ParamError::Inconsistent { names, reason } => {
+                write!(f, "{}: {reason}", names.join(", "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// The closest known parameter name to `name`, for "did you mean" hints.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let leaf = name.rsplit('.').next().unwrap_or(name);
+    SPECS
+        .iter()
+        .map(|s| {
+            (
+                edit_distance(leaf, s.name.rsplit('.').next().unwrap_or(s.name)),
+                s.name,
+            )
+        })
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+macro_rules! define_params {
+    ($( $section:ident . $field:ident : $kind:expr, $default:expr, [$min:expr, $max:expr], $unit:literal, $lever:literal, $doc:literal; )*) => {
+        /// All model parameters, each a plain `f64` (see [`ParamSpec`] for kinds and ranges).
+        ///
+        /// Build with [`Params::defaults`] and change with [`Params::set`], which validates.
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct Params {
+            $( #[doc = $doc] pub $field: f64, )*
+        }
+
+        /// The parameter table, in documentation order.
+        pub const SPECS: &[ParamSpec] = &[
+            $( ParamSpec {
+                name: concat!(stringify!($section), ".", stringify!($field)),
+                kind: $kind, default: $default as f64, min: $min as f64, max: $max as f64,
+                unit: $unit, lever: $lever, doc: $doc,
+            }, )*
+        ];
+
+        impl Params {
+            /// Every parameter at its documented default.
+            pub fn defaults() -> Params {
+                Params { $( $field: $default as f64, )* }
+            }
+
+            fn slot(&mut self, index: usize) -> &mut f64 {
+                let mut i = 0;
+                $( if index == i { return &mut self.$field; } i += 1; )*
+                unreachable!("parameter index {index} out of {i}")
+            }
+
+            /// The value of the parameter at `index` in [`SPECS`].
+            pub fn get_index(&self, index: usize) -> f64 {
+                let values = [ $( self.$field, )* ];
+                values[index]
+            }
+        }
+    };
+}
+
+const SERVICE: &[&str] = &["per_member", "joint"];
+const ENGAGEMENT: &[&str] = &["inform", "two_way"];
+const ROLE: &[&str] = &["complementary", "substitutive"];
+const SETTING: &[&str] = &["field", "lab"];
+
+use Kind::{Bool, Choice, Int, Real};
+
+define_params! {
+    // --- population and network (structural) ---
+    population.setting: Choice(SETTING), 0, [0, 1], "option", false, "`field` runs the full model; `lab` runs the repeated public-goods game of the lab section (no organisation).";
+    population.n_citizens: Int, 2000, [4, 50_000_000], "citizens", false, "Number of citizens.";
+    population.n_communities: Int, 20, [1, 1_000_000], "communities", false, "Number of communities; citizens are split evenly and numbered community by community.";
+    population.n_organisations: Int, 4, [1, 100_000], "organisations", false, "Number of organisations; community c is served by organisation c mod n_organisations.";
+    population.ring_degree: Int, 6, [2, 40], "ties", false, "Ties per citizen in the community ring lattice before rewiring (even).";
+    population.bridge_prob: Real, 0.05, [0, 1], "probability", false, "Chance that a lattice tie is rewired to a random citizen of another community (a bridging tie).";
+    population.low_resource_share: Real, 0.5, [0, 1], "share", false, "Share of citizens in the low-resource group.";
+    population.resource_gap: Real, 0.3, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
+    population.norm_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean strength of the participation norm (culture) across communities.";
+    population.norm_sd: Real, 0.2, [0, 0.5], "0-1 scale", false, "Standard deviation of community norm strength (clamped to 0-1).";
+    // --- citizens' initial attributes ---
+    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial self-efficacy.";
+    citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of co-production skill (groups differ by resource_gap).";
+    citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of available time (groups differ by resource_gap).";
+    citizens.motivation_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean intrinsic motivation (public-service values).";
+    citizens.risk_aversion_mean: Real, 0.4, [0, 1], "0-1 scale", false, "Mean risk aversion of citizens.";
+    citizens.ownership_mean: Real, 0.3, [0, 1], "0-1 scale", false, "Mean initial awareness and sense of ownership of local services.";
+    citizens.trust_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial trust in the organisations that serve them.";
+    citizens.attribute_sd: Real, 0.15, [0, 0.5], "0-1 scale", false, "Standard deviation of every initial citizen attribute around its mean (clamped to 0-1).";
+    citizens.duty_share: Real, 0.3, [0, 1], "share", false, "Share of citizens who believe their civic duty ends when taxes are paid.";
+    citizens.affected_share: Real, 0.3, [0, 1], "share", false, "Share of citizens personally affected by the current service issue.";
+    citizens.share_conditional: Real, 0.55, [0, 1], "share", false, "Share of conditional cooperators (Fischbacher and Gaechter 2010).";
+    citizens.share_free_rider: Real, 0.23, [0, 1], "share", false, "Share of free riders.";
+    citizens.share_hump: Real, 0.12, [0, 1], "share", false, "Share of hump-shaped contributors; the remainder are `other`.";
+    citizens.belief_mean: Real, 0.55, [0, 1], "share of endowment", false, "Mean initial belief about what peers contribute.";
+    // --- contribution behaviour (calibrated on the lab setting) ---
+    behaviour.cc_slope: Real, 0.85, [0, 2], "per unit belief", false, "Conditional cooperators contribute cc_intercept + cc_slope x belief.";
+    behaviour.cc_intercept: Real, 0.05, [0, 1], "share of endowment", false, "Intercept of the conditional cooperators' rule.";
+    behaviour.hump_peak: Real, 0.5, [0.05, 0.95], "share of endowment", false, "Belief at which hump-shaped contributors give most.";
+    behaviour.other_mean: Real, 0.3, [0, 1], "share of endowment", false, "Mean contribution of `other` types, independent of beliefs.";
+    behaviour.free_rider_give: Real, 0.02, [0, 1], "share of endowment", false, "Mean contribution of free riders.";
+    behaviour.contribution_noise: Real, 0.1, [0, 0.5], "share of endowment", false, "Half-width of the uniform noise on each contribution decision.";
+    behaviour.belief_weight: Real, 0.6, [0, 1], "weight", false, "Weight of the peers observed this step in the belief update.";
+    behaviour.attention: Int, 3, [1, 100], "peers", false, "How many fellow members a citizen can watch each step (limited attention).";
+    behaviour.sanction_strength: Real, 0.35, [0, 1], "share of endowment", false, "Extra contribution when fully watched by peers, scaled by community norm strength.";
+    behaviour.motivation_weight: Real, 0.2, [0, 1], "share of endowment", false, "Extra contribution per unit of intrinsic motivation above 0.5.";
+    // --- joining ---
+    join.base: Real, -2.5, [-20, 20], "log-odds", false, "Intercept of the monthly join log-odds (the participation threshold).";
+    join.w_efficacy: Real, 2.0, [0, 20], "log-odds per unit", false, "Weight of perceived impact (efficacy x task clarity x duty discount).";
+    join.w_motivation: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of intrinsic motivation.";
+    join.w_ownership: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of awareness and ownership.";
+    join.w_affected: Real, 1.0, [0, 20], "log-odds", false, "Extra log-odds for personally affected citizens.";
+    join.w_social: Real, 1.5, [0, 20], "log-odds per unit", false, "Weight of active neighbours (complex contagion), multiplied by community norm strength.";
+    join.w_trust: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of trust in the organisation.";
+    join.w_cost: Real, 2.0, [0, 20], "log-odds per unit", false, "Weight of the participation cost net of time.";
+    join.w_risk: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of risk aversion times the perceived chance of failure.";
+    join.w_duty: Real, 0.6, [0, 1], "share", false, "Share of perceived impact lost by citizens who think duty ends with taxes.";
+    join.w_incentive: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of financial and non-financial incentives.";
+    join.recruit_attempts: Int, 4, [1, 100], "citizens per vacancy", false, "Citizens of the community a recruiting group approaches per vacancy.";
+    // --- groups and production ---
+    groups.min_members: Int, 2, [1, 1000], "members", false, "A group with fewer active members dissolves.";
+    groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: benefit is shared among members (crowding); `joint`: non-rival, every member gets the full benefit.";
+    groups.coordination_cost: Real, 0.01, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
+    groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Minimum viable citizen effort S_min below which the task produces nothing.";
+    groups.min_effort_per_member: Real, 0.0, [0, 10], "effort units per member", false, "Extra minimum effort per member for per-member services (the task grows with those served).";
+    groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task (per member for per_member service).";
+    groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
+    groups.rho: Real, -0.5, [-10, 1], "CES exponent", false, "Complementarity of professional and citizen input (rho < 1 complements, 1 perfect substitutes).";
+    groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group.";
+    groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
+    groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
+    groups.cost_of_effort: Real, 0.5, [0, 10], "benefit units per unit effort", false, "What contributing all one's effort costs a member in benefit units.";
+    groups.satisfaction_rate: Real, 0.3, [0, 1], "weight", false, "Weight of this step's net payoff in a member's satisfaction.";
+    groups.leave_base: Real, -3.0, [-20, 20], "log-odds", false, "Log-odds of leaving at zero satisfaction.";
+    groups.leave_slope: Real, 4.0, [0, 50], "log-odds per unit", false, "How much satisfaction lowers the log-odds of leaving.";
+    groups.exit_hazard: Real, 0.005, [0, 1], "probability per step", false, "Monthly chance a member leaves for reasons outside the model (moving, life events).";
+    groups.tie_formation: Real, 0.05, [0, 1], "probability per step", false, "Monthly chance a member forms a new tie with a random fellow member.";
+    groups.specific_share: Real, 0.5, [0, 1], "share", true, "Share of new opportunities that are specific, defined tasks (the rest are generic).";
+    groups.generic_clarity: Real, 0.6, [0, 1], "0-1 scale", false, "How clearly a generic task's benefit is perceived (specific tasks: 1).";
+    groups.self_organise_rate: Real, 0.0005, [0, 1], "probability per citizen per step", false, "Chance a motivated, efficacious citizen starts an initiative without an organisation.";
+    // --- organisations ---
+    orgs.trust_in_citizens_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial trust of organisations in citizens.";
+    orgs.procedural_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean procedural (bureaucratic, managerial) orientation.";
+    orgs.autonomy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean discretionary autonomy of professionals.";
+    orgs.openness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial openness to citizen input.";
+    orgs.staff_skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial staff co-production skill.";
+    orgs.awareness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean awareness of citizens' own activity (chance to notice and support an initiative).";
+    orgs.risk_culture_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean risk aversion of the administrative culture.";
+    orgs.embeddedness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean embeddedness of staff in the communities served.";
+    orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
+    orgs.opportunity_rate: Real, 0.3, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
+    orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
+    orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
+    orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in organisational trust.";
+    orgs.procedural_bias: Real, 0.5, [0, 1], "share", false, "Share of a success that a fully procedural organisation books as a deviation.";
+    orgs.skill_learning: Real, 0.02, [0, 1], "per step", false, "Learning by doing: staff skill gain per step at full engagement.";
+    orgs.openness_learning: Real, 0.05, [0, 1], "weight", false, "Weight of the value produced this step in openness.";
+    orgs.imitation: Real, 0.05, [0, 1], "weight", false, "How fast organisations copy the openness of the best-performing organisation.";
+    // --- citizen-side dynamics ---
+    dynamics.awareness_decay: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance an aware citizen forgets the opportunities.";
+    dynamics.word_of_mouth: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance an active member tells a random neighbour.";
+    dynamics.efficacy_learning: Real, 0.05, [0, 1], "weight", false, "Weight of experienced influence in efficacy.";
+    dynamics.citizen_trust_learning: Real, 0.05, [0, 1], "weight", false, "Weight of this step's experience in citizens' trust in the organisation.";
+    dynamics.ownership_learning: Real, 0.03, [0, 1], "weight", false, "Weight of taking part in ownership.";
+    dynamics.disconnected_trust: Real, 0.2, [0, 1], "0-1 scale", false, "Trust that non-members drift to when the organisation is disconnected from them.";
+    // --- levers (interventions may switch these during a run) ---
+    levers.participation_cost: Real, 0.5, [0, 2], "0-1 scale", true, "Cost of taking part for a citizen with no spare time.";
+    levers.threshold_shift: Real, 0.0, [-10, 10], "log-odds", true, "Added to the join log-odds (lowering thresholds is positive).";
+    levers.financial_incentive: Real, 0.0, [0, 1], "0-1 scale", true, "Payment to members.";
+    levers.nonfinancial_incentive: Real, 0.0, [0, 1], "0-1 scale", true, "Recognition and other non-financial rewards to members.";
+    levers.crowding_out: Bool, 0, [0, 1], "switch", true, "Whether financial incentives crowd out the intrinsic motivation of paid members.";
+    levers.ownership_invitation: Real, 0.0, [0, 1], "0-1 scale", true, "Inviting policies that build ownership among contacted citizens.";
+    levers.outreach: Real, 0.0, [0, 1], "0-1 scale", true, "Targeted outreach: extra contact and support for the low-resource group.";
+    levers.staff_training: Real, 0.0, [0, 1], "skill units per step", true, "Staff skill added by training each step.";
+    levers.devolved_autonomy: Real, 0.0, [0, 1], "0-1 scale", true, "Added to every organisation's autonomy.";
+    levers.procedure_reduction: Real, 0.0, [0, 1], "0-1 scale", true, "Subtracted from every organisation's procedural orientation.";
+    levers.directive: Real, 0.0, [0, 1], "share", true, "Top-down directive: opportunities opened are at least this share of the maximum.";
+    levers.entrepreneurs: Real, 0.0, [0, 1], "share", true, "Policy entrepreneurs: extra high-trust opportunities with full power sharing, as a share of the maximum.";
+    levers.embedding: Real, 0.0, [0, 1], "0-1 scale", true, "Added to every organisation's embeddedness.";
+    levers.engagement: Choice(ENGAGEMENT), 1, [0, 1], "option", true, "`inform`: contact raises awareness only; `two_way`: contact also gives citizens a voice.";
+    levers.strategy_integration: Bool, 0, [0, 1], "switch", true, "Engagement integrated with communications and corporate strategy (wider reach, clearer messages).";
+    levers.state_support: Real, 0.5, [0, 1], "0-1 scale", true, "Supportive, enabling state: resources for professional input and facilitation of citizens.";
+    levers.org_incentives: Real, 0.0, [0, 1], "0-1 scale", true, "Incentives for organisations to open co-production opportunities.";
+    levers.role_design: Choice(ROLE), 0, [0, 1], "option", true, "`complementary`: citizens add to professionals; `substitutive`: citizens replace part of professional input.";
+    levers.group_size_cap: Int, 8, [1, 10_000], "members", true, "Largest number of members a new group recruits.";
+    // --- mechanism switches, for ablation experiments ---
+    channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort enters production (off: professionals only).";
+    channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
+    channels.voice_efficacy: Bool, 1, [0, 1], "switch", false, "Efficacy grows with the power shared when input is heard.";
+    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Efficacy scales the perceived impact of one's own effort.";
+    channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
+    channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
+    channels.peer_monitoring: Bool, 1, [0, 1], "switch", false, "Being watched by fellow members raises contributions.";
+    channels.social_influence: Bool, 1, [0, 1], "switch", false, "Active neighbours raise the join log-odds.";
+    channels.procedural_trust_bias: Bool, 1, [0, 1], "switch", false, "Procedural orientation biases organisational trust updates down.";
+    channels.staff_skill: Bool, 1, [0, 1], "switch", false, "Staff skill scales how much citizen effort counts.";
+    channels.resource_costs: Bool, 1, [0, 1], "switch", false, "Spare time lowers the participation cost.";
+    channels.trust_feedback: Bool, 1, [0, 1], "switch", false, "Organisations update trust in citizens from outcomes.";
+    channels.task_clarity: Bool, 1, [0, 1], "switch", false, "Generic tasks' benefits are perceived less clearly than specific ones'.";
+    channels.openness_imitation: Bool, 1, [0, 1], "switch", false, "Organisations imitate the openness of the best-performing organisation.";
+    channels.ownership: Bool, 1, [0, 1], "switch", false, "Taking part builds ownership.";
+    // --- lab setting ---
+    lab.lab_group_size: Int, 4, [2, 1000], "players", false, "Players per group in the lab setting.";
+    lab.mpcr: Real, 0.4, [0, 1], "per unit contributed", false, "Marginal per-capita return of the linear public good.";
+    lab.endowment: Real, 20, [1, 1_000_000], "tokens", false, "Endowment per round.";
+    lab.rematch: Bool, 1, [0, 1], "switch", false, "Strangers: re-match groups every round (off: partners).";
+}
+
+impl Params {
+    /// The spec and index of a parameter by its dotted name.
+    pub fn lookup(name: &str) -> Result<(usize, &'static ParamSpec), ParamError> {
+        SPECS
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == name)
+            .ok_or_else(|| ParamError::Unknown {
+                name: name.to_string(),
+            })
+    }
+
+    /// The value of a parameter by name.
+    pub fn get(&self, name: &str) -> Result<f64, ParamError> {
+        Params::lookup(name).map(|(i, _)| self.get_index(i))
+    }
+
+    /// Sets a parameter by name after checking kind and range.
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        let (index, spec) = Params::lookup(name)?;
+        spec.check(value)?;
+        *self.slot(index) = value;
+        Ok(())
+    }
+
+    /// Sets the parameter at `index` in [`SPECS`] after checking kind and range.
+    pub fn set_index(&mut self, index: usize, value: f64) -> Result<(), ParamError> {
+        SPECS[index].check(value)?;
+        *self.slot(index) = value;
+        Ok(())
+    }
+
+    /// Cross-parameter checks that single ranges cannot express.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        let shares = self.share_conditional + self.share_free_rider + self.share_hump;
+        if shares > 1.0 + 1e-9 {
+            return Err(ParamError::Inconsistent {
+                names: vec![
+                    "citizens.share_conditional",
+                    "citizens.share_free_rider",
+                    "citizens.share_hump",
+                ],
+                reason: format!("type shares add up to {shares}, more than 1"),
+            });
+        }
+        if self.n_communities > self.n_citizens {
+            return Err(ParamError::Inconsistent {
+                names: vec!["population.n_communities", "population.n_citizens"],
+                reason: "more communities than citizens".to_string(),
+            });
+        }
+        let per_community = self.n_citizens / self.n_communities;
+        if self.ring_degree >= per_community {
+            return Err(ParamError::Inconsistent {
+                names: vec!["population.ring_degree", "population.n_citizens"],
+                reason: format!(
+                    "each community has about {} citizens, too few for {} ties each",
+                    per_community.floor(),
+                    self.ring_degree
+                ),
+            });
+        }
+        if self.ring_degree as u64 % 2 == 1 {
+            return Err(ParamError::OutOfRange {
+                name: "population.ring_degree",
+                value: self.ring_degree,
+                allowed: "an even whole number from 2 to 40".to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Bytes the model state will take for these parameters, for refusing absurd sizes early.
+    pub fn estimated_bytes(&self) -> u64 {
+        crate::population::BYTES_PER_CITIZEN * self.n_citizens as u64
+            + 4 * self.n_citizens as u64 * self.ring_degree as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_in_range_and_consistent() {
+        let p = Params::defaults();
+        for (i, spec) in SPECS.iter().enumerate() {
+            assert_eq!(spec.check(p.get_index(i)), Ok(()), "{}", spec.name);
+        }
+        p.validate().unwrap();
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, a) in SPECS.iter().enumerate() {
+            assert!(
+                SPECS[i + 1..].iter().all(|b| b.name != a.name),
+                "{}",
+                a.name
+            );
+        }
+    }
+
+    #[test]
+    fn set_checks_range_and_kind() {
+        let mut p = Params::defaults();
+        p.set("levers.group_size_cap", 12.0).unwrap();
+        assert_eq!(p.group_size_cap, 12.0);
+        assert!(p.set("levers.group_size_cap", 2.5).is_err());
+        assert!(p.set("citizens.efficacy_mean", 1.5).is_err());
+        assert!(matches!(
+            p.set("nope", 1.0),
+            Err(ParamError::Unknown { .. })
+        ));
+        assert_eq!(
+            suggest("citizens.eficacy_mean"),
+            Some("citizens.efficacy_mean")
+        );
+    }
+
+    #[test]
+    fn inconsistent_type_shares_are_rejected() {
+        let mut p = Params::defaults();
+        p.set("citizens.share_free_rider", 0.9).unwrap();
+        assert!(matches!(p.validate(), Err(ParamError::Inconsistent { .. })));
+    }
+}

@@ -1,0 +1,190 @@
+//! Citizens as structure-of-arrays state, and how they are drawn at the start of a run.
+//!
+//! Owns citizen attributes and their initial distributions; the decisions citizens take
+//! live in the mechanism modules (`groups`, `model`).
+
+use rand::rngs::ChaCha8Rng;
+
+use crate::contribution::CcType;
+use crate::params::Params;
+use crate::rng::{self, Stream, approx_normal, chance, uniform, unit};
+
+/// Marks a citizen who is in no group.
+pub(crate) const NO_GROUP: u32 = u32::MAX;
+
+/// Bytes of citizen state per citizen (excluding the network), for memory estimates.
+pub(crate) const BYTES_PER_CITIZEN: u64 = 11 * 4 + 4 + 4 + 2 + 1 + 1 + 4;
+
+/// Bit flags in [`Citizens::flags`].
+pub(crate) mod flag {
+    /// Low-resource group.
+    pub(crate) const LOW_RESOURCE: u8 = 1;
+    /// Believes civic duty ends with taxes.
+    pub(crate) const DUTY: u8 = 2;
+    /// Personally affected by the current service issue.
+    pub(crate) const AFFECTED: u8 = 4;
+    /// Aware of co-production opportunities.
+    pub(crate) const AWARE: u8 = 8;
+}
+
+/// All citizens, one vector per attribute (0-1 scales unless stated).
+pub(crate) struct Citizens {
+    pub(crate) efficacy: Vec<f32>,
+    pub(crate) initial_efficacy: Vec<f32>,
+    pub(crate) skill: Vec<f32>,
+    pub(crate) time: Vec<f32>,
+    pub(crate) motivation: Vec<f32>,
+    pub(crate) risk_aversion: Vec<f32>,
+    pub(crate) ownership: Vec<f32>,
+    pub(crate) trust: Vec<f32>,
+    /// Belief about what fellow members contribute (share of effort).
+    pub(crate) belief: Vec<f32>,
+    /// Satisfaction with the current group (running payoff).
+    pub(crate) satisfaction: Vec<f32>,
+    /// Last contribution (share of effort), what peers see.
+    pub(crate) contribution: Vec<f32>,
+    pub(crate) community: Vec<u32>,
+    /// Index of the group in the model's group table, or [`NO_GROUP`].
+    pub(crate) group: Vec<u32>,
+    pub(crate) steps_participated: Vec<u16>,
+    pub(crate) flags: Vec<u8>,
+    pub(crate) cc_type: Vec<u8>,
+}
+
+/// A 0-1 attribute drawn as `mean + sd * z`, clamped.
+fn attribute(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f32 {
+    unit(mean + sd * approx_normal(rng)) as f32
+}
+
+impl Citizens {
+    /// Draws every citizen's attributes, citizen by citizen, in index order, from the
+    /// population stream. The order of draws per citizen is documented in docs/ODD.md.
+    pub(crate) fn new(p: &Params, seed: u64) -> Citizens {
+        let n = p.n_citizens as usize;
+        let n_communities = p.n_communities as u32;
+        let mut rng = rng::stream(seed, Stream::Population);
+        let mut c = Citizens::with_capacity(n);
+        let sd = p.attribute_sd;
+        for i in 0..n as u32 {
+            let low = chance(&mut rng, p.low_resource_share);
+            let shift = if low {
+                -p.resource_gap / 2.0
+            } else {
+                p.resource_gap / 2.0
+            };
+            let efficacy = attribute(&mut rng, p.efficacy_mean, sd);
+            c.efficacy.push(efficacy);
+            c.initial_efficacy.push(efficacy);
+            c.skill.push(attribute(&mut rng, p.skill_mean + shift, sd));
+            c.time.push(attribute(&mut rng, p.time_mean + shift, sd));
+            c.motivation
+                .push(attribute(&mut rng, p.motivation_mean, sd));
+            c.risk_aversion
+                .push(attribute(&mut rng, p.risk_aversion_mean, sd));
+            c.ownership.push(attribute(&mut rng, p.ownership_mean, sd));
+            c.trust.push(attribute(&mut rng, p.trust_mean, sd));
+            c.belief.push(attribute(&mut rng, p.belief_mean, sd));
+            let mut flags = 0;
+            if low {
+                flags |= flag::LOW_RESOURCE;
+            }
+            if chance(&mut rng, p.duty_share) {
+                flags |= flag::DUTY;
+            }
+            if chance(&mut rng, p.affected_share) {
+                flags |= flag::AFFECTED;
+            }
+            c.flags.push(flags);
+            c.cc_type.push(CcType::draw(p, uniform(&mut rng)) as u8);
+            c.community
+                .push(community_of(i, p.n_citizens as u32, n_communities));
+        }
+        c.satisfaction.resize(n, 0.0);
+        c.contribution.resize(n, 0.0);
+        c.group.resize(n, NO_GROUP);
+        c.steps_participated.resize(n, 0);
+        c
+    }
+
+    fn with_capacity(n: usize) -> Citizens {
+        let f = || Vec::with_capacity(n);
+        Citizens {
+            efficacy: f(),
+            initial_efficacy: f(),
+            skill: f(),
+            time: f(),
+            motivation: f(),
+            risk_aversion: f(),
+            ownership: f(),
+            trust: f(),
+            belief: f(),
+            satisfaction: f(),
+            contribution: f(),
+            community: Vec::with_capacity(n),
+            group: Vec::with_capacity(n),
+            steps_participated: Vec::with_capacity(n),
+            flags: Vec::with_capacity(n),
+            cc_type: Vec::with_capacity(n),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.efficacy.len()
+    }
+
+    #[inline]
+    pub(crate) fn has(&self, i: u32, f: u8) -> bool {
+        self.flags[i as usize] & f != 0
+    }
+}
+
+/// The community of citizen `i`, consistent with [`crate::network::community_range`].
+pub(crate) fn community_of(i: u32, n_citizens: u32, n_communities: u32) -> u32 {
+    // The largest c with start(c) <= i, where start(c) = floor(c * n / C).
+    let guess = ((u64::from(i) * u64::from(n_communities)) / u64::from(n_citizens)) as u32;
+    let mut c = guess.min(n_communities - 1);
+    while crate::network::community_range(c, n_citizens, n_communities).0 > i {
+        c -= 1;
+    }
+    while c + 1 < n_communities
+        && crate::network::community_range(c + 1, n_citizens, n_communities).0 <= i
+    {
+        c += 1;
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::community_range;
+
+    #[test]
+    fn communities_match_ranges() {
+        for &(n, k) in &[(100u32, 7u32), (10, 10), (1000, 3)] {
+            for c in 0..k {
+                let (a, b) = community_range(c, n, k);
+                for i in a..b {
+                    assert_eq!(community_of(i, n, k), c);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn resource_groups_differ_in_skill_and_time_only() {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 20_000.0).unwrap();
+        let c = Citizens::new(&p, 5);
+        let mean = |v: &Vec<f32>, low: bool| {
+            let xs: Vec<f64> = (0..c.len())
+                .filter(|&i| c.has(i as u32, flag::LOW_RESOURCE) == low)
+                .map(|i| f64::from(v[i]))
+                .collect();
+            xs.iter().sum::<f64>() / xs.len() as f64
+        };
+        assert!(mean(&c.skill, false) - mean(&c.skill, true) > 0.2);
+        assert!(mean(&c.time, false) - mean(&c.time, true) > 0.2);
+        assert!((mean(&c.efficacy, false) - mean(&c.efficacy, true)).abs() < 0.02);
+    }
+}
