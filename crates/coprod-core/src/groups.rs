@@ -33,8 +33,10 @@ pub(crate) struct Group {
     pub(crate) members: Vec<u32>,
     pub(crate) failed_streak: u32,
     pub(crate) last_success: bool,
-    /// Whether it found enough members in the step it opened.
+    /// Whether it has finished forming and produces.
     pub(crate) started: bool,
+    /// Step it opened (started forming).
+    pub(crate) opened_step: u32,
 }
 
 impl Group {
@@ -91,6 +93,7 @@ impl Model {
             failed_streak: 0,
             last_success: true,
             started: false,
+            opened_step: self.step,
         });
         self.groups.len() - 1
     }
@@ -243,12 +246,18 @@ impl Model {
             let group = &mut self.groups[g];
             if !group.started {
                 let size = group.members.len() as u32;
-                self.records[group.record as usize].size_at_formation = size;
-                if size < p.min_members as u32 {
-                    never_started.push(g);
-                } else {
-                    group.started = true;
-                    self.formed += 1;
+                let full = size >= group.cap;
+                let window_over = self.step + 1 >= group.opened_step + p.formation_steps as u32;
+                if full || window_over {
+                    let record = &mut self.records[group.record as usize];
+                    record.size_at_formation = size;
+                    record.formed_step = self.step;
+                    if size < p.min_members as u32 {
+                        never_started.push(g);
+                    } else {
+                        group.started = true;
+                        self.formed += 1;
+                    }
                 }
             }
         }
@@ -543,6 +552,7 @@ mod tests {
             failed_streak: 0,
             last_success: true,
             started: true,
+            opened_step: 0,
         };
         assert_eq!(g.clarity(&p), 1.0);
         g.task = TaskKind::Generic;

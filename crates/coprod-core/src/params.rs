@@ -266,12 +266,13 @@ define_params! {
     groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: benefit is shared among members (crowding); `joint`: non-rival, every member gets the full benefit.";
     groups.coordination_cost: Real, 0.01, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
     groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Minimum viable citizen effort S_min below which the task produces nothing.";
-    groups.min_effort_per_member: Real, 0.0, [0, 10], "effort units per member", false, "Extra minimum effort per member for per-member services (the task grows with those served).";
+    groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member for per-member services (the task grows with those served).";
     groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task (per member for per_member service).";
     groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
     groups.rho: Real, -0.5, [-10, 1], "CES exponent", false, "Complementarity of professional and citizen input (rho < 1 complements, 1 perfect substitutes).";
     groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group.";
     groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
+    groups.formation_steps: Int, 3, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
     groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
     groups.cost_of_effort: Real, 0.5, [0, 10], "benefit units per unit effort", false, "What contributing all one's effort costs a member in benefit units.";
     groups.satisfaction_rate: Real, 0.3, [0, 1], "weight", false, "Weight of this step's net payoff in a member's satisfaction.";
@@ -292,7 +293,7 @@ define_params! {
     orgs.risk_culture_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean risk aversion of the administrative culture.";
     orgs.embeddedness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean embeddedness of staff in the communities served.";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
-    orgs.opportunity_rate: Real, 0.3, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
+    orgs.opportunity_rate: Real, 0.1, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
     orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
     orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
     orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in organisational trust.";
