@@ -1,0 +1,829 @@
+//! From a raw scenario file to a validated [`Scenario`]: every parameter name, value,
+//! intervention, sweep axis and variant checked against `coprod_core::SPECS`, with the
+//! position of the offending key or value.
+//!
+//! Owns the meaning of the file; the syntax is `schema.rs`, the expansion into runs is
+//! `runs.rs`.
+
+use std::ops::Range;
+
+use coprod_core::{Intervention, ParamError, Params, SPECS, suggest};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::error::ScenarioError;
+use crate::schema::{self, RawIntervention, RawScenario};
+use crate::values;
+
+/// Name of the implicit variant that uses the scenario's own parameters and interventions.
+pub const BASELINE: &str = "baseline";
+
+/// A validated scenario: every run it expands to has valid parameters.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (output folder name).
+    pub name: String,
+    /// The question it answers.
+    pub description: String,
+    /// Where it came from (file path or shipped name), for messages.
+    pub origin: String,
+    /// The file text, kept for the manifest.
+    pub source: String,
+    /// Model defaults with the scenario's `[params]` applied.
+    pub base: Params,
+    /// The `[params]` of the file as (index in `SPECS`, value), in file order.
+    pub base_overrides: Vec<(usize, f64)>,
+    /// Steps per run.
+    pub steps: u32,
+    /// Replications per variant and sweep point.
+    pub replications: u32,
+    /// Base seed.
+    pub seed: u64,
+    /// Swept parameters; the last one varies fastest.
+    pub sweep: Vec<SweepAxis>,
+    /// Variants; the first is always [`BASELINE`].
+    pub variants: Vec<Variant>,
+    /// `--set` values as (index in `SPECS`, value); they win over everything else.
+    pub pins: Vec<(usize, f64)>,
+    /// Whether `--quick` shrank the runs (see [`Scenario::make_quick`]).
+    pub quick: bool,
+}
+
+/// One swept parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepAxis {
+    /// Index in `SPECS`.
+    pub param: usize,
+    /// Values in sweep order, each valid for the parameter.
+    pub values: Vec<f64>,
+}
+
+impl SweepAxis {
+    /// The parameter's dotted name.
+    pub fn name(&self) -> &'static str {
+        SPECS[self.param].name
+    }
+}
+
+/// One variant of the scenario.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    /// Name written in outputs.
+    pub name: String,
+    /// What it changes.
+    pub description: String,
+    /// Parameter values on top of the scenario's, as (index in `SPECS`, value).
+    pub overrides: Vec<(usize, f64)>,
+    /// All interventions in force in this variant: the scenario's, then the variant's.
+    pub interventions: Vec<Intervention>,
+}
+
+/// One segment of a path into the TOML document, for locating errors.
+#[derive(Clone, Debug)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+fn key(k: &str) -> Seg {
+    Seg::Key(k.to_string())
+}
+
+/// Finds spans of keys and values by path in the parsed document.
+struct Locator<'a> {
+    origin: &'a str,
+    source: &'a str,
+    doc: Option<Spanned<DeTable<'a>>>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(origin: &'a str, source: &'a str) -> Locator<'a> {
+        Locator {
+            origin,
+            source,
+            doc: DeTable::parse(source).ok(),
+        }
+    }
+
+    /// Span of the last key in `path` (or of the array element, for an index).
+    fn key_span(&self, path: &[Seg]) -> Option<Range<usize>> {
+        self.walk(path).map(|(k, _)| k)
+    }
+
+    /// Span of the value at `path`.
+    fn value_span(&self, path: &[Seg]) -> Option<Range<usize>> {
+        self.walk(path).map(|(_, v)| v)
+    }
+
+    fn walk(&self, path: &[Seg]) -> Option<(Range<usize>, Range<usize>)> {
+        let doc = self.doc.as_ref()?;
+        let mut table: Option<&DeTable<'_>> = Some(doc.get_ref());
+        let mut array: Option<&[Spanned<DeValue<'_>>]> = None;
+        let mut found = None;
+        for seg in path {
+            let (k_span, value) = match seg {
+                Seg::Key(k) => {
+                    let (k, v) = table?.iter().find(|(name, _)| name.get_ref() == k)?;
+                    (k.span(), v)
+                }
+                Seg::Index(i) => {
+                    let v = array?.get(*i)?;
+                    (v.span(), v)
+                }
+            };
+            found = Some((k_span, value.span()));
+            table = None;
+            array = None;
+            match value.get_ref() {
+                DeValue::Table(t) => table = Some(t),
+                DeValue::Array(a) => array = Some(a),
+                _ => {}
+            }
+        }
+        found
+    }
+
+    fn error_at(&self, span: Option<Range<usize>>, message: String) -> ScenarioError {
+        ScenarioError::at(self.origin, self.source, span, message)
+    }
+}
+
+/// A parameter assignment found in a `params` table: path segments below the table, value.
+fn leaves<'t>(
+    table: &'t toml::Table,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, &'t toml::Value)>,
+) {
+    for (k, v) in table {
+        prefix.push(k.clone());
+        match v {
+            toml::Value::Table(t) => leaves(t, prefix, out),
+            _ => out.push((prefix.clone(), v)),
+        }
+        prefix.pop();
+    }
+}
+
+fn unknown_hint(name: &str) -> Option<String> {
+    match suggest(name) {
+        Some(s) => Some(format!("did you mean `{s}`?")),
+        None => Some("`coprod list --params` shows every parameter".to_string()),
+    }
+}
+
+impl Scenario {
+    /// Parses and validates scenario text. `origin` names it in messages (a path or a
+    /// shipped name); `default_name` is used when the file has no `name`.
+    pub fn from_toml(
+        source: &str,
+        origin: &str,
+        default_name: &str,
+    ) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = toml::from_str(source).map_err(|e| {
+            let message = e.message().trim().to_string();
+            let hint = unknown_field_hint(&message);
+            ScenarioError::at(origin, source, e.span(), message).with_hint(hint)
+        })?;
+        let loc = Locator::new(origin, source);
+
+        let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            || name.starts_with('.')
+        {
+            return Err(loc
+                .error_at(
+                    loc.value_span(&[key("name")]),
+                    format!("invalid scenario name \"{name}\""),
+                )
+                .with_hint(Some(
+                    "use letters, digits, `-`, `_` and `.` only: it names the output folder".into(),
+                )));
+        }
+
+        let base_overrides = params_table(&loc, &raw.params, &[key("params")])?;
+        let mut base = Params::defaults();
+        for &(i, v) in &base_overrides {
+            base.set_index(i, v).expect("checked by params_table");
+        }
+        let interventions = interventions_list(&loc, &raw.interventions, &[key("interventions")])?;
+
+        let exp = &raw.experiment;
+        let steps = exp.steps.unwrap_or(schema::DEFAULT_STEPS);
+        if steps == 0 {
+            let path = [key("experiment"), key("steps")];
+            return Err(loc.error_at(
+                loc.value_span(&path),
+                "`experiment.steps` must be at least 1".into(),
+            ));
+        }
+        let replications = exp.replications.unwrap_or(schema::DEFAULT_REPLICATIONS);
+        if replications == 0 {
+            let path = [key("experiment"), key("replications")];
+            return Err(loc.error_at(
+                loc.value_span(&path),
+                "`experiment.replications` must be at least 1".into(),
+            ));
+        }
+        let seed = exp.seed.unwrap_or(schema::DEFAULT_SEED);
+        let sweep = sweep_table(&loc, &exp.sweep)?;
+
+        let mut variants = vec![Variant {
+            name: BASELINE.to_string(),
+            description: "the scenario's own parameters and interventions".to_string(),
+            overrides: Vec::new(),
+            interventions: interventions.clone(),
+        }];
+        for (i, raw_variant) in exp.variants.iter().enumerate() {
+            let at = [key("experiment"), key("variants"), Seg::Index(i)];
+            let name_path = [at.as_slice(), &[key("name")]].concat();
+            let vname = raw_variant.name.trim();
+            if vname.is_empty() || vname == BASELINE || variants.iter().any(|v| v.name == vname) {
+                let why = if vname.is_empty() {
+                    "a variant needs a name".to_string()
+                } else if vname == BASELINE {
+                    format!(
+                        "variant name \"{BASELINE}\" is reserved for the scenario's own parameters"
+                    )
+                } else {
+                    format!("variant name \"{vname}\" is used twice")
+                };
+                return Err(loc.error_at(loc.value_span(&name_path), why));
+            }
+            let overrides = params_table(
+                &loc,
+                &raw_variant.params,
+                &[at.as_slice(), &[key("params")]].concat(),
+            )?;
+            let mut all = interventions.clone();
+            all.extend(interventions_list(
+                &loc,
+                &raw_variant.interventions,
+                &[at.as_slice(), &[key("interventions")]].concat(),
+            )?);
+            variants.push(Variant {
+                name: vname.to_string(),
+                description: raw_variant.description.clone(),
+                overrides,
+                interventions: all,
+            });
+        }
+
+        let scenario = Scenario {
+            name,
+            description: raw.description.trim().to_string(),
+            origin: origin.to_string(),
+            source: source.to_string(),
+            base,
+            base_overrides,
+            steps,
+            replications,
+            seed,
+            sweep,
+            variants,
+            pins: Vec::new(),
+            quick: false,
+        };
+        scenario
+            .check_combinations()
+            .map_err(|(variant, point, err)| {
+                // Point at the variant if it is not the baseline, else at the first parameter
+                // of the inconsistency that the file sets.
+                let names = match &err {
+                    ParamError::Inconsistent { names, .. } => names.clone(),
+                    ParamError::OutOfRange { name, .. } => vec![*name],
+                    ParamError::Unknown { .. } => Vec::new(),
+                };
+                let span = if variant > 0 {
+                    loc.key_span(&[key("experiment"), key("variants"), Seg::Index(variant - 1)])
+                } else {
+                    names.iter().find_map(|n| {
+                        let path: Vec<Seg> = std::iter::once(key("params"))
+                            .chain(n.split('.').map(key))
+                            .collect();
+                        loc.key_span(&path)
+                    })
+                };
+                loc.error_at(span, scenario.describe_combination(variant, point, &err))
+            })?;
+        Ok(scenario)
+    }
+
+    /// Number of sweep points (1 without a sweep).
+    pub fn n_points(&self) -> usize {
+        self.sweep.iter().map(|a| a.values.len()).product()
+    }
+
+    /// Number of runs: variants x sweep points x replications.
+    pub fn n_runs(&self) -> u64 {
+        self.variants.len() as u64 * self.n_points() as u64 * u64::from(self.replications)
+    }
+
+    /// The values of every sweep axis at sweep point `point` (last axis fastest).
+    pub fn point_values(&self, point: usize) -> Vec<f64> {
+        let mut rest = point;
+        let mut out = vec![0.0; self.sweep.len()];
+        for (slot, axis) in out.iter_mut().zip(&self.sweep).rev() {
+            *slot = axis.values[rest % axis.values.len()];
+            rest /= axis.values.len();
+        }
+        out
+    }
+
+    /// The parameters of (variant, sweep point): defaults, `[params]`, variant params,
+    /// sweep values, `--set` values, then the `--quick` size caps, in that order.
+    pub fn params_for(&self, variant: usize, point: usize) -> Params {
+        let mut p = self.base.clone();
+        let values = self.point_values(point);
+        let assignments = self.variants[variant]
+            .overrides
+            .iter()
+            .copied()
+            .chain(self.sweep.iter().map(|a| a.param).zip(values))
+            .chain(self.pins.iter().copied());
+        for (i, v) in assignments {
+            p.set_index(i, v)
+                .expect("values are checked when the scenario is read");
+        }
+        if self.quick {
+            p.n_citizens = p.n_citizens.min(QUICK_MAX_CITIZENS);
+            let per_community = p.ring_degree + 2.0;
+            p.n_communities = p
+                .n_communities
+                .min((p.n_citizens / per_community).floor())
+                .max(1.0);
+            p.n_organisations = p.n_organisations.min(p.n_communities);
+        }
+        p
+    }
+
+    /// Shrinks every run for a quick look: at most [`QUICK_MAX_STEPS`] steps,
+    /// [`QUICK_MAX_REPLICATIONS`] replications and [`QUICK_MAX_CITIZENS`] citizens.
+    pub fn make_quick(&mut self) -> Result<(), ScenarioError> {
+        self.quick = true;
+        self.steps = self.steps.min(QUICK_MAX_STEPS);
+        self.replications = self.replications.min(QUICK_MAX_REPLICATIONS);
+        self.check_combinations()
+            .map_err(|(v, p, e)| ScenarioError::new("--quick", self.describe_combination(v, p, &e)))
+    }
+
+    /// Checks every (variant, sweep point) with `Params::validate`.
+    pub(crate) fn check_combinations(&self) -> Result<(), (usize, usize, ParamError)> {
+        for variant in 0..self.variants.len() {
+            for point in 0..self.n_points() {
+                self.params_for(variant, point)
+                    .validate()
+                    .map_err(|e| (variant, point, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// "in variant `x` at levers.group_size_cap = 2: <error>".
+    pub(crate) fn describe_combination(
+        &self,
+        variant: usize,
+        point: usize,
+        err: &ParamError,
+    ) -> String {
+        let mut context = Vec::new();
+        if variant > 0 || self.variants.len() > 1 {
+            context.push(format!("variant `{}`", self.variants[variant].name));
+        }
+        let values = self.point_values(point);
+        let at: Vec<String> = self
+            .sweep
+            .iter()
+            .zip(values)
+            .map(|(a, v)| format!("{} = {}", a.name(), SPECS[a.param].format_value(v)))
+            .collect();
+        if !at.is_empty() {
+            context.push(format!("sweep point {}", at.join(", ")));
+        }
+        if context.is_empty() {
+            format!("inconsistent parameters: {err}")
+        } else {
+            format!("inconsistent parameters in {}: {err}", context.join(" at "))
+        }
+    }
+}
+
+/// Largest number of steps under `--quick`.
+pub const QUICK_MAX_STEPS: u32 = 60;
+/// Largest number of replications under `--quick`.
+pub const QUICK_MAX_REPLICATIONS: u32 = 3;
+/// Largest number of citizens under `--quick`.
+pub const QUICK_MAX_CITIZENS: f64 = 1000.0;
+
+/// For serde's "unknown field" messages, a hint naming the allowed keys is already there.
+fn unknown_field_hint(message: &str) -> Option<String> {
+    if message.contains("unknown field") {
+        Some("see docs/scenarios.md for the keys a scenario file may have".to_string())
+    } else {
+        None
+    }
+}
+
+/// Checks a `params` table; returns (index in `SPECS`, value) in file order.
+fn params_table(
+    loc: &Locator<'_>,
+    table: &toml::Table,
+    at: &[Seg],
+) -> Result<Vec<(usize, f64)>, ScenarioError> {
+    let mut found = Vec::new();
+    leaves(table, &mut Vec::new(), &mut found);
+    let mut out: Vec<(usize, f64)> = Vec::new();
+    for (segments, value) in found {
+        let path: Vec<Seg> = at
+            .iter()
+            .cloned()
+            .chain(segments.iter().map(|s| key(s)))
+            .collect();
+        let name = segments.join(".");
+        let (index, spec) = Params::lookup(&name).map_err(|_| {
+            loc.error_at(loc.key_span(&path), format!("unknown parameter `{name}`"))
+                .with_hint(unknown_hint(&name))
+        })?;
+        if out.iter().any(|(i, _)| *i == index) {
+            return Err(loc.error_at(
+                loc.key_span(&path),
+                format!("parameter `{name}` is set twice"),
+            ));
+        }
+        let v =
+            values::from_toml(spec, value).map_err(|m| loc.error_at(loc.value_span(&path), m))?;
+        out.push((index, v));
+    }
+    Ok(out)
+}
+
+fn interventions_list(
+    loc: &Locator<'_>,
+    list: &[RawIntervention],
+    at: &[Seg],
+) -> Result<Vec<Intervention>, ScenarioError> {
+    let mut out = Vec::new();
+    for (i, raw) in list.iter().enumerate() {
+        let here: Vec<Seg> = at.iter().cloned().chain([Seg::Index(i)]).collect();
+        let lever_path = [here.as_slice(), &[key("lever")]].concat();
+        let value_path = [here.as_slice(), &[key("value")]].concat();
+        let (_, spec) = Params::lookup(&raw.lever).map_err(|_| {
+            loc.error_at(
+                loc.value_span(&lever_path),
+                format!("unknown lever `{}`", raw.lever),
+            )
+            .with_hint(unknown_hint(&raw.lever))
+        })?;
+        let value = values::from_toml(spec, &raw.value)
+            .map_err(|m| loc.error_at(loc.value_span(&value_path), m))?;
+        let iv =
+            Intervention::new(&raw.lever, value, raw.from_step, raw.until_step).map_err(|e| {
+                let (path, hint) = match &e {
+                    ParamError::Inconsistent { reason, .. } if reason.contains("not a lever") => (
+                        lever_path.clone(),
+                        Some("`coprod list --params` marks the levers".to_string()),
+                    ),
+                    _ => ([here.as_slice(), &[key("until_step")]].concat(), None),
+                };
+                loc.error_at(loc.value_span(&path), format!("invalid intervention: {e}"))
+                    .with_hint(hint)
+            })?;
+        out.push(iv);
+    }
+    Ok(out)
+}
+
+/// Most points one sweep axis may have.
+const MAX_AXIS_VALUES: usize = 100_000;
+
+fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>, ScenarioError> {
+    let mut found = Vec::new();
+    sweep_leaves(table, &mut Vec::new(), &mut found);
+    let mut axes: Vec<SweepAxis> = Vec::new();
+    for (segments, value) in found {
+        let path: Vec<Seg> = [key("experiment"), key("sweep")]
+            .into_iter()
+            .chain(segments.iter().map(|s| key(s)))
+            .collect();
+        let name = segments.join(".");
+        let (index, spec) = Params::lookup(&name).map_err(|_| {
+            loc.error_at(
+                loc.key_span(&path),
+                format!("unknown parameter `{name}` in sweep"),
+            )
+            .with_hint(unknown_hint(&name))
+        })?;
+        if axes.iter().any(|a| a.param == index) {
+            return Err(loc.error_at(
+                loc.key_span(&path),
+                format!("parameter `{name}` is swept twice"),
+            ));
+        }
+        let values = match value {
+            toml::Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let item_path = [path.as_slice(), &[Seg::Index(i)]].concat();
+                    out.push(
+                        values::from_toml(spec, item)
+                            .map_err(|m| loc.error_at(loc.value_span(&item_path), m))?,
+                    );
+                }
+                out
+            }
+            toml::Value::Table(range) => range_values(loc, &path, spec, range)?,
+            other => {
+                return Err(loc
+                    .error_at(
+                        loc.value_span(&path),
+                        format!("sweep over `{name}` must be a list or a range, not {}", values::display_toml(other)),
+                    )
+                    .with_hint(Some(format!(
+                        "write `\"{name}\" = [1, 2, 3]` or `\"{name}\" = {{ from = 1, to = 3, step = 1 }}`; \
+                         a single value belongs in [params]"
+                    ))));
+            }
+        };
+        if values.is_empty() {
+            return Err(loc
+                .error_at(
+                    loc.value_span(&path),
+                    format!("sweep over `{name}` has no values"),
+                )
+                .with_hint(Some(
+                    "a sweep with no values would expand to zero runs".into(),
+                )));
+        }
+        axes.push(SweepAxis {
+            param: index,
+            values,
+        });
+    }
+    Ok(axes)
+}
+
+/// Like [`leaves`], but a table with a `from` key is a range, not a section.
+fn sweep_leaves<'t>(
+    table: &'t toml::Table,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, &'t toml::Value)>,
+) {
+    for (k, v) in table {
+        prefix.push(k.clone());
+        match v {
+            toml::Value::Table(t) if !t.contains_key("from") => sweep_leaves(t, prefix, out),
+            _ => out.push((prefix.clone(), v)),
+        }
+        prefix.pop();
+    }
+}
+
+fn range_values(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    spec: &coprod_core::ParamSpec,
+    range: &toml::Table,
+) -> Result<Vec<f64>, ScenarioError> {
+    let name = spec.name;
+    let number = |k: &str| -> Result<f64, ScenarioError> {
+        let p = [path, &[key(k)]].concat();
+        match range.get(k) {
+            Some(toml::Value::Integer(i)) => Ok(*i as f64),
+            Some(toml::Value::Float(x)) if x.is_finite() => Ok(*x),
+            Some(other) => Err(loc.error_at(
+                loc.value_span(&p),
+                format!(
+                    "`{k}` of the sweep over `{name}` must be a number, not {}",
+                    values::display_toml(other)
+                ),
+            )),
+            None => Err(loc.error_at(
+                loc.value_span(path),
+                format!("the sweep range over `{name}` needs `from`, `to` and `step`"),
+            )),
+        }
+    };
+    if let Some(extra) = range
+        .keys()
+        .find(|k| !["from", "to", "step"].contains(&k.as_str()))
+    {
+        let p = [path, &[key(extra)]].concat();
+        return Err(loc.error_at(
+            loc.key_span(&p),
+            format!("unknown key `{extra}` in the sweep range over `{name}`: expected `from`, `to`, `step`"),
+        ));
+    }
+    let (from, to, step) = (number("from")?, number("to")?, number("step")?);
+    if step <= 0.0 || to < from {
+        return Err(loc.error_at(
+            loc.value_span(path),
+            format!("the sweep range over `{name}` needs `step` > 0 and `from` <= `to`"),
+        ));
+    }
+    let count = ((to - from) / step + 1e-9).floor() as usize + 1;
+    if count > MAX_AXIS_VALUES {
+        return Err(loc.error_at(
+            loc.value_span(path),
+            format!(
+                "the sweep range over `{name}` has {count} values, more than {MAX_AXIS_VALUES}"
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(count);
+    for k in 0..count {
+        // Multiply rather than accumulate, then round away binary noise (0.1 * 3 = 0.30000000000000004)
+        // so that CSV columns show the values users wrote.
+        let v = from + step * k as f64;
+        let rounded = (v * 1e9).round() / 1e9;
+        let v = if (rounded - v).abs() <= 1e-9 * v.abs().max(1.0) {
+            rounded
+        } else {
+            v
+        };
+        spec.check(v).map_err(|_| {
+            loc.error_at(
+                loc.value_span(path),
+                format!(
+                    "the sweep range over `{name}` reaches {}, outside the allowed {}",
+                    v,
+                    spec.allowed()
+                ),
+            )
+        })?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RunSpec;
+    use crate::settings::Setting;
+
+    fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::from_toml(text, "t.toml", "t")
+    }
+
+    fn err(text: &str) -> ScenarioError {
+        parse(text).expect_err("expected an error")
+    }
+
+    #[test]
+    fn nested_dotted_and_quoted_params_are_the_same() {
+        let a = parse("[params.levers]\ngroup_size_cap = 12\n").unwrap();
+        let b = parse("[params]\nlevers.group_size_cap = 12\n").unwrap();
+        let c = parse("[params]\n\"levers.group_size_cap\" = 12\n").unwrap();
+        assert_eq!(a.base.group_size_cap, 12.0);
+        assert_eq!(a.base, b.base);
+        assert_eq!(a.base, c.base);
+    }
+
+    #[test]
+    fn unknown_parameter_has_position_and_hint() {
+        let e = err("name = \"x\"\n[params.levers]\ngroup_sise_cap = 12\n");
+        assert_eq!(e.location, Some((3, 1)));
+        assert_eq!(e.message, "unknown parameter `levers.group_sise_cap`");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `levers.group_size_cap`?")
+        );
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("t.toml:3:1: unknown parameter"),
+            "{shown}"
+        );
+        assert!(shown.contains("3 | group_sise_cap = 12"), "{shown}");
+    }
+
+    #[test]
+    fn out_of_range_value_names_key_value_and_range() {
+        let e = err("[params.citizens]\nefficacy_mean = 1.5\n");
+        assert_eq!(e.location, Some((2, 17)));
+        assert_eq!(
+            e.message,
+            "invalid value 1.5 for `citizens.efficacy_mean`: allowed is a number from 0 to 1"
+        );
+        let e = err("[params.groups]\nservice = \"shared\"\n");
+        assert_eq!(e.location, Some((2, 11)));
+        assert!(
+            e.message.contains("one of \"per_member\", \"joint\""),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn syntax_and_unknown_field_errors_have_positions() {
+        let e = err("name = \"x\"\nsteps = 10\n");
+        assert_eq!(e.location, Some((2, 1)));
+        assert!(e.message.contains("unknown field `steps`"), "{}", e.message);
+        let e = err("[experiment]\nsteps = \"ten\"\n");
+        assert_eq!(e.location, Some((2, 9)));
+        let e = err("[experiment\nsteps = 1\n");
+        assert_eq!(e.location.map(|l| l.0), Some(1));
+    }
+
+    #[test]
+    fn intervention_errors_point_at_the_lever() {
+        let e = err("[[interventions]]\nlever = \"population.n_citizens\"\nvalue = 10\n");
+        assert_eq!(e.location, Some((2, 9)));
+        assert!(e.message.contains("not a lever"), "{}", e.message);
+        let e = err("[[interventions]]\nlever = \"levers.outreech\"\nvalue = 1\n");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `levers.outreach`?"));
+        let ok =
+            parse("[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\nfrom_step = 3\n")
+                .unwrap();
+        assert_eq!(ok.variants[0].interventions.len(), 1);
+    }
+
+    #[test]
+    fn sweep_and_variants_expand_as_a_cartesian_product() {
+        let s = parse(
+            r#"
+[experiment]
+steps = 5
+replications = 3
+[experiment.sweep]
+"levers.group_size_cap" = [2, 4, 8]
+"levers.outreach" = { from = 0.0, to = 0.3, step = 0.1 }
+[[experiment.variants]]
+name = "joint"
+params.groups.service = "joint"
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.sweep.len(), 2);
+        // Axes are ordered by name: levers.group_size_cap, then levers.outreach (fastest).
+        assert_eq!(s.sweep[1].values, vec![0.0, 0.1, 0.2, 0.3]);
+        assert_eq!(s.n_points(), 12);
+        assert_eq!(s.n_runs(), 2 * 12 * 3);
+        let runs: Vec<RunSpec<'_>> = s.runs().collect();
+        assert_eq!(runs.len(), 72);
+        assert!(runs.iter().enumerate().all(|(i, r)| r.run_id == i as u64));
+        assert_eq!(runs[0].variant_name, "baseline");
+        assert_eq!(runs[36].variant_name, "joint");
+        assert_eq!(runs[36].params.service, 1.0);
+        assert_eq!(runs[3].point_values, vec![2.0, 0.1]);
+        assert_eq!(runs[3].params.outreach, 0.1);
+        assert_eq!(runs[12].params.group_size_cap, 4.0);
+        // Common random numbers: the seed depends on the replication only.
+        assert_eq!(runs[1].seed, runs[37].seed);
+        assert_ne!(runs[0].seed, runs[1].seed);
+    }
+
+    #[test]
+    fn sweep_errors() {
+        let e = err("[experiment.sweep]\n\"levers.group_size_cap\" = []\n");
+        assert!(e.message.contains("has no values"), "{}", e.message);
+        let e = err("[experiment.sweep]\n\"levers.group_size_cap\" = [2, 2.5]\n");
+        assert_eq!(e.location, Some((2, 31)));
+        let e = err("[experiment.sweep]\n\"levers.group_size_cap\" = 3\n");
+        assert!(e.hint.unwrap().contains("[params]"));
+    }
+
+    #[test]
+    fn variant_names_are_checked() {
+        let e = err("[[experiment.variants]]\nname = \"baseline\"\n");
+        assert_eq!(e.location, Some((2, 8)));
+        let e =
+            err("[[experiment.variants]]\nname = \"a\"\n[[experiment.variants]]\nname = \"a\"\n");
+        assert_eq!(e.location, Some((4, 8)));
+    }
+
+    #[test]
+    fn inconsistent_combinations_are_rejected() {
+        let e = err("[params.citizens]\nshare_free_rider = 0.9\n");
+        assert_eq!(e.location, Some((2, 1)));
+        assert!(
+            e.message.contains("inconsistent parameters"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn settings_pin_values_and_replace_sweeps() {
+        let mut s = parse("[experiment.sweep]\n\"levers.group_size_cap\" = [2, 4]\n").unwrap();
+        let notes = s
+            .apply_settings(&[
+                "levers.group_size_cap=6".parse().unwrap(),
+                "experiment.steps=7".parse().unwrap(),
+            ])
+            .unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(s.n_points(), 1);
+        assert_eq!(s.steps, 7);
+        assert_eq!(s.params_for(0, 0).group_size_cap, 6.0);
+        let e = s
+            .apply_settings(&["levers.group_sise_cap=6".parse::<Setting>().unwrap()])
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--set: unknown parameter `levers.group_sise_cap`\n\nhint: did you mean `levers.group_size_cap`?"
+        );
+        assert!("novalue".parse::<Setting>().is_err());
+    }
+}

@@ -1,0 +1,85 @@
+//! The raw scenario file as serde reads it: structure and types only, no meaning.
+//!
+//! Owns field names and defaults of the TOML format (documented in docs/scenarios.md).
+//! Unknown fields are errors (`deny_unknown_fields`): a misspelt key silently ignored would
+//! corrupt a study. Parameter tables stay `toml::Table` here; `scenario.rs` checks them
+//! against `coprod_core::SPECS`.
+
+use serde::Deserialize;
+
+/// Steps when `[experiment] steps` is absent (120 monthly steps = 10 years).
+pub(crate) const DEFAULT_STEPS: u32 = 120;
+/// Replications when `[experiment] replications` is absent.
+pub(crate) const DEFAULT_REPLICATIONS: u32 = 10;
+/// Base seed when `[experiment] seed` is absent.
+pub(crate) const DEFAULT_SEED: u64 = 1;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    /// Short name used for the output folder; defaults to the file name without `.toml`.
+    pub(crate) name: Option<String>,
+    /// The question the scenario answers, in plain words.
+    #[serde(default)]
+    pub(crate) description: String,
+    /// Parameter values that differ from the model defaults, as `[params.<section>]` tables.
+    #[serde(default)]
+    pub(crate) params: toml::Table,
+    /// Levers changed during the run, in every variant.
+    #[serde(default)]
+    pub(crate) interventions: Vec<RawIntervention>,
+    /// Steps, replications, seed, sweep and variants.
+    #[serde(default)]
+    pub(crate) experiment: RawExperiment,
+}
+
+/// `[experiment]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExperiment {
+    /// Steps per run (months; rounds in the lab setting).
+    pub(crate) steps: Option<u32>,
+    /// Replications per variant and sweep point.
+    pub(crate) replications: Option<u32>,
+    /// Base seed from which every replication's seed is derived.
+    pub(crate) seed: Option<u64>,
+    /// Parameter name to a list of values or a `{ from, to, step }` range.
+    #[serde(default)]
+    pub(crate) sweep: toml::Table,
+    /// Named alternatives to the implicit `baseline` variant.
+    #[serde(default)]
+    pub(crate) variants: Vec<RawVariant>,
+}
+
+/// `[[experiment.variants]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVariant {
+    /// Name written in the `variant` column.
+    pub(crate) name: String,
+    /// What the variant changes, in plain words.
+    #[serde(default)]
+    pub(crate) description: String,
+    /// Parameter values on top of the scenario's `[params]`.
+    #[serde(default)]
+    pub(crate) params: toml::Table,
+    /// Interventions added to the scenario's own.
+    #[serde(default)]
+    pub(crate) interventions: Vec<RawIntervention>,
+}
+
+/// `[[interventions]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIntervention {
+    /// A lever parameter, e.g. `levers.outreach`.
+    pub(crate) lever: String,
+    /// Its value while in force.
+    pub(crate) value: toml::Value,
+    /// First step in force (0-based); default 0.
+    #[serde(default)]
+    pub(crate) from_step: u32,
+    /// First step no longer in force; default: to the end of the run.
+    pub(crate) until_step: Option<u32>,
+}

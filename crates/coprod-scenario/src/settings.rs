@@ -1,0 +1,109 @@
+//! `--set key=value` options: parsing and applying them on top of a scenario.
+//!
+//! Owns which keys `--set` accepts (every parameter in `SPECS`, plus `experiment.steps`,
+//! `experiment.replications` and `experiment.seed`) and their precedence: a `--set`
+//! parameter wins over the file everywhere, and replaces a sweep over the same parameter.
+
+use std::str::FromStr;
+
+use coprod_core::{Params, SPECS, suggest};
+
+use crate::error::ScenarioError;
+use crate::scenario::Scenario;
+use crate::values;
+
+const ORIGIN: &str = "--set";
+
+/// One `--set key=value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    /// Dotted key.
+    pub key: String,
+    /// Value as typed.
+    pub value: String,
+}
+
+impl FromStr for Setting {
+    type Err = ScenarioError;
+
+    fn from_str(s: &str) -> Result<Setting, ScenarioError> {
+        let (key, value) = s.split_once('=').ok_or_else(|| {
+            ScenarioError::new(ORIGIN, format!("expected key=value, got `{s}`"))
+                .with_hint(Some("for example --set levers.group_size_cap=12".into()))
+        })?;
+        Ok(Setting {
+            key: key.trim().to_string(),
+            value: value.trim().to_string(),
+        })
+    }
+}
+
+impl Scenario {
+    /// Applies `--set` options in order. Returns notes worth telling the user (for
+    /// example that a sweep axis was replaced).
+    pub fn apply_settings(&mut self, settings: &[Setting]) -> Result<Vec<String>, ScenarioError> {
+        let mut notes = Vec::new();
+        for s in settings {
+            match s.key.as_str() {
+                "experiment.steps" => self.steps = positive(s)?,
+                "experiment.replications" => self.replications = positive(s)?,
+                "experiment.seed" => {
+                    self.seed = s.value.parse().map_err(|_| {
+                        ScenarioError::new(
+                            ORIGIN,
+                            format!("invalid value {} for `experiment.seed`: allowed is a whole number from 0 to {}", s.value, u64::MAX),
+                        )
+                    })?;
+                }
+                name => {
+                    let (index, spec) = Params::lookup(name).map_err(|_| {
+                        let hint = suggest(name)
+                            .map(|n| format!("did you mean `{n}`?"))
+                            .or_else(|| {
+                                Some("`coprod list --params` shows every parameter".to_string())
+                            });
+                        ScenarioError::new(ORIGIN, format!("unknown parameter `{name}`"))
+                            .with_hint(hint)
+                    })?;
+                    let value = values::from_text(spec, &s.value)
+                        .map_err(|m| ScenarioError::new(ORIGIN, m))?;
+                    if let Some(pos) = self.sweep.iter().position(|a| a.param == index) {
+                        self.sweep.remove(pos);
+                        notes.push(format!("--set {name} replaces the sweep over `{name}`"));
+                    }
+                    self.pins.retain(|(i, _)| *i != index);
+                    self.pins.push((index, value));
+                }
+            }
+        }
+        self.check_combinations()
+            .map_err(|(v, p, e)| ScenarioError::new(ORIGIN, self.describe_combination(v, p, &e)))?;
+        Ok(notes)
+    }
+}
+
+fn positive(s: &Setting) -> Result<u32, ScenarioError> {
+    match s.value.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ScenarioError::new(
+            ORIGIN,
+            format!(
+                "invalid value {} for `{}`: allowed is a whole number from 1 to {}",
+                s.value,
+                s.key,
+                u32::MAX
+            ),
+        )),
+    }
+}
+
+/// Every key `--set` accepts, for documentation and completion.
+pub fn settable_keys() -> impl Iterator<Item = &'static str> {
+    [
+        "experiment.steps",
+        "experiment.replications",
+        "experiment.seed",
+    ]
+    .into_iter()
+    .chain(SPECS.iter().map(|s| s.name))
+}

@@ -1,0 +1,96 @@
+//! Parameter values as written by users (TOML values, `--set` text) to the model's `f64`.
+//!
+//! Owns the spelling rules: a Bool is `true`/`false`, a Choice is its name, Int and Real
+//! are numbers. Range checks come from `coprod_core::ParamSpec::check`.
+
+use coprod_core::{Kind, ParamSpec};
+
+/// Converts a TOML value to the stored value of `spec`, with a message naming key and value.
+pub(crate) fn from_toml(spec: &ParamSpec, value: &toml::Value) -> Result<f64, String> {
+    let stored = match (spec.kind, value) {
+        (Kind::Real, toml::Value::Integer(i)) => Some(*i as f64),
+        (Kind::Real, toml::Value::Float(x)) => Some(*x),
+        (Kind::Int, toml::Value::Integer(i)) => Some(*i as f64),
+        (Kind::Int, toml::Value::Float(x)) if x.fract() == 0.0 => Some(*x),
+        (Kind::Bool, toml::Value::Boolean(b)) => Some(f64::from(u8::from(*b))),
+        (Kind::Choice(options), toml::Value::String(s)) => {
+            options.iter().position(|o| o == s).map(|i| i as f64)
+        }
+        _ => None,
+    };
+    check(spec, stored, &display_toml(value))
+}
+
+/// Converts `--set` text to the stored value of `spec`.
+pub(crate) fn from_text(spec: &ParamSpec, text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let stored = match spec.kind {
+        Kind::Real | Kind::Int => text.parse::<f64>().ok(),
+        Kind::Bool => match text {
+            "true" => Some(1.0),
+            "false" => Some(0.0),
+            _ => None,
+        },
+        Kind::Choice(options) => {
+            let bare = text.trim_matches('"');
+            options.iter().position(|o| *o == bare).map(|i| i as f64)
+        }
+    };
+    check(spec, stored, text)
+}
+
+fn check(spec: &ParamSpec, stored: Option<f64>, shown: &str) -> Result<f64, String> {
+    match stored {
+        Some(v) if spec.check(v).is_ok() => Ok(v),
+        _ => Err(format!(
+            "invalid value {shown} for `{}`: allowed is {}",
+            spec.name,
+            spec.allowed()
+        )),
+    }
+}
+
+/// A TOML value as the user wrote it, for messages.
+pub(crate) fn display_toml(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => format!("\"{s}\""),
+        toml::Value::Table(_) => "a table".to_string(),
+        toml::Value::Array(_) => "an array".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coprod_core::Params;
+
+    fn spec(name: &str) -> &'static ParamSpec {
+        Params::lookup(name).unwrap().1
+    }
+
+    #[test]
+    fn kinds_are_spelt_as_documented() {
+        let int = spec("levers.group_size_cap");
+        assert_eq!(from_toml(int, &toml::Value::Integer(8)), Ok(8.0));
+        assert!(from_toml(int, &toml::Value::Float(2.5)).is_err());
+        assert!(from_toml(int, &toml::Value::String("8".into())).is_err());
+        let choice = spec("groups.service");
+        assert_eq!(
+            from_toml(choice, &toml::Value::String("joint".into())),
+            Ok(1.0)
+        );
+        assert_eq!(from_text(choice, "joint"), Ok(1.0));
+        let err = from_text(choice, "shared").unwrap_err();
+        assert!(err.contains("\"per_member\", \"joint\""), "{err}");
+        let boolean = spec("levers.crowding_out");
+        assert_eq!(from_text(boolean, "true"), Ok(1.0));
+        assert!(from_text(boolean, "1").is_err());
+        let real = spec("citizens.efficacy_mean");
+        let err = from_text(real, "1.5").unwrap_err();
+        assert_eq!(
+            err,
+            "invalid value 1.5 for `citizens.efficacy_mean`: allowed is a number from 0 to 1"
+        );
+    }
+}
