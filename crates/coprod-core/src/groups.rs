@@ -215,49 +215,70 @@ impl Model {
         lattice as u32 + u32::from(extra_active)
     }
 
-    /// New groups, and running groups that succeeded last step, fill vacancies: they approach
-    /// `recruit_attempts` random citizens of their community per vacancy; an aware citizen
-    /// in no group joins with the join probability. A new group with fewer than
-    /// `min_members` never starts.
-    pub(crate) fn recruit(&mut self, p: &Params) {
-        let mut never_started = Vec::new();
-        for g in 0..self.groups.len() {
-            let group = &self.groups[g];
-            let vacancies = group.cap.saturating_sub(group.members.len() as u32);
-            if vacancies == 0 || (group.started && !group.last_success) {
+    /// Citizens choose whether to join an open group of their community. Communities are
+    /// visited in order; inside a community the visit starts at a random citizen and wraps
+    /// around. Each aware citizen in no group, while the community has forming groups with
+    /// vacancies, considers one of them drawn uniformly and joins with the join probability.
+    pub(crate) fn join_open_groups(&mut self, p: &Params) {
+        for list in &mut self.open_by_community {
+            list.clear();
+        }
+        for (g, group) in self.groups.iter().enumerate() {
+            if !group.started && (group.members.len() as u32) < group.cap {
+                self.open_by_community[group.community as usize].push(g as u32);
+            }
+        }
+        for c in 0..self.n_communities {
+            if self.open_by_community[c as usize].is_empty() {
                 continue;
             }
-            let (start, end) = self.community_range(group.community);
-            let attempts = vacancies * p.recruit_attempts as u32;
-            for _ in 0..attempts {
-                if self.groups[g].members.len() as u32 >= self.groups[g].cap {
-                    break;
-                }
-                let i = start + below(&mut self.streams.recruitment, end - start);
-                let u = i as usize;
-                if self.citizens.group[u] != NO_GROUP || !self.citizens.has(i, flag::AWARE) {
+            let (start, end) = self.community_range(c);
+            let size = end - start;
+            let offset = below(&mut self.streams.recruitment, size);
+            for k in 0..size {
+                let i = start + (offset + k) % size;
+                if self.citizens.group[i as usize] != NO_GROUP || !self.citizens.has(i, flag::AWARE) {
                     continue;
                 }
+                let open = &self.open_by_community[c as usize];
+                let pick = below(&mut self.streams.recruitment, open.len() as u32) as usize;
+                let g = open[pick] as usize;
                 let prob = self.join_probability(p, &self.groups[g], i);
                 if chance(&mut self.streams.recruitment, prob) {
                     self.join(g, i);
+                    if self.groups[g].members.len() as u32 >= self.groups[g].cap {
+                        let open = &mut self.open_by_community[c as usize];
+                        open.swap_remove(pick);
+                        if open.is_empty() {
+                            break;
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// A forming group starts when it is full or its formation window is over; with fewer
+    /// than `min_members` members at that point it lapses and never starts. Groups are
+    /// closed once started: leavers are not replaced (defined groups with clear boundaries).
+    pub(crate) fn start_or_lapse(&mut self, p: &Params) {
+        let mut never_started = Vec::new();
+        for g in 0..self.groups.len() {
             let group = &mut self.groups[g];
-            if !group.started {
-                let size = group.members.len() as u32;
-                let full = size >= group.cap;
-                let window_over = self.step + 1 >= group.opened_step + p.formation_steps as u32;
-                if full || window_over {
-                    let record = &mut self.records[group.record as usize];
-                    record.size_at_formation = size;
-                    record.formed_step = self.step;
-                    if size < p.min_members as u32 {
-                        never_started.push(g);
-                    } else {
-                        group.started = true;
-                        self.formed += 1;
-                    }
+            if group.started {
+                continue;
+            }
+            let size = group.members.len() as u32;
+            let window_over = self.step + 1 >= group.opened_step + p.formation_steps as u32;
+            if size >= group.cap || window_over {
+                let record = &mut self.records[group.record as usize];
+                record.size_at_formation = size;
+                record.formed_step = self.step;
+                if size < p.min_members as u32 {
+                    never_started.push(g);
+                } else {
+                    group.started = true;
+                    self.formed += 1;
                 }
             }
         }

@@ -42,6 +42,8 @@ pub struct Model {
     pub(crate) records: Vec<GroupRecord>,
     /// Member lists of dissolved groups, kept to be reused without allocating.
     pub(crate) spare_member_lists: Vec<Vec<u32>>,
+    /// Forming groups with vacancies, per community; rebuilt each step, kept to reuse memory.
+    pub(crate) open_by_community: Vec<Vec<u32>>,
     pub(crate) streams: Streams,
     pub(crate) formed: u32,
     pub(crate) dissolved: u32,
@@ -97,6 +99,7 @@ impl Model {
             groups: Vec::new(),
             records: Vec::new(),
             spare_member_lists: Vec::new(),
+            open_by_community: vec![Vec::new(); n_communities as usize],
             streams,
             formed: 0,
             dissolved: 0,
@@ -115,7 +118,8 @@ impl Model {
         self.open_opportunities(p);
         self.start_initiatives(p);
         self.contact(p);
-        self.recruit(p);
+        self.join_open_groups(p);
+        self.start_or_lapse(p);
         self.notice_initiatives(p);
         let production = self.produce(p);
         self.leave_and_tie(p);

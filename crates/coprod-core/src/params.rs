@@ -249,7 +249,7 @@ define_params! {
     behaviour.sanction_strength: Real, 0.35, [0, 1], "share of endowment", false, "Extra contribution when fully watched by peers, scaled by community norm strength.";
     behaviour.motivation_weight: Real, 0.2, [0, 1], "share of endowment", false, "Extra contribution per unit of intrinsic motivation above 0.5.";
     // --- joining ---
-    join.base: Real, -2.5, [-20, 20], "log-odds", false, "Intercept of the monthly join log-odds (the participation threshold).";
+    join.base: Real, -5.5, [-20, 20], "log-odds", false, "Intercept of the monthly join log-odds (the participation threshold).";
     join.w_efficacy: Real, 2.0, [0, 20], "log-odds per unit", false, "Weight of perceived impact (efficacy x task clarity x duty discount).";
     join.w_motivation: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of intrinsic motivation.";
     join.w_ownership: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of awareness and ownership.";
@@ -260,7 +260,6 @@ define_params! {
     join.w_risk: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of risk aversion times the perceived chance of failure.";
     join.w_duty: Real, 0.6, [0, 1], "share", false, "Share of perceived impact lost by citizens who think duty ends with taxes.";
     join.w_incentive: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of financial and non-financial incentives.";
-    join.recruit_attempts: Int, 4, [1, 100], "citizens per vacancy", false, "Citizens of the community a recruiting group approaches per vacancy.";
     // --- groups and production ---
     groups.min_members: Int, 2, [1, 1000], "members", false, "A group with fewer active members dissolves.";
     groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: benefit is shared among members (crowding); `joint`: non-rival, every member gets the full benefit.";
@@ -272,7 +271,7 @@ define_params! {
     groups.rho: Real, -0.5, [-10, 1], "CES exponent", false, "Complementarity of professional and citizen input (rho < 1 complements, 1 perfect substitutes).";
     groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group.";
     groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
-    groups.formation_steps: Int, 3, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
+    groups.formation_steps: Int, 6, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
     groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
     groups.cost_of_effort: Real, 0.5, [0, 10], "benefit units per unit effort", false, "What contributing all one's effort costs a member in benefit units.";
     groups.satisfaction_rate: Real, 0.3, [0, 1], "weight", false, "Weight of this step's net payoff in a member's satisfaction.";
@@ -293,7 +292,7 @@ define_params! {
     orgs.risk_culture_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean risk aversion of the administrative culture.";
     orgs.embeddedness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean embeddedness of staff in the communities served.";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
-    orgs.opportunity_rate: Real, 0.1, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
+    orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
     orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
     orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
     orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in organisational trust.";

@@ -12,7 +12,13 @@ const STEPS: u32 = 60;
 /// every size: common random numbers).
 fn survival(service: &str) -> Vec<Vec<f64>> {
     let column = summary_names().iter().position(|n| n.0 == "group_survival").unwrap();
+    // A keen community and a long formation window, so that groups reach their cap and
+    // size is what differs (the same settings as scenarios/group-size.toml).
     let mut p = Params::defaults();
+    p.set("join.base", -3.0).unwrap();
+    p.set("groups.formation_steps", 12.0).unwrap();
+    p.set("orgs.opportunity_rate", 0.1).unwrap();
+    p.set("population.n_communities", 10.0).unwrap();
     p.set("groups.service", if service == "joint" { 1.0 } else { 0.0 }).unwrap();
     if service == "joint" {
         p.set("groups.coordination_cost", 0.0).unwrap();
