@@ -1,1 +1,96 @@
-//! placeholder
+//! # coprod-output: what a coprod run leaves on disk
+//!
+//! # Brief overview
+//! A run directory holds `runs.csv` (one row per run), `timeseries.csv` (per run and
+//! step), `groups.csv` (per group), `summary.csv` (mean, sd, n and 95% t-interval per
+//! variant, sweep point and metric) and `manifest.json`. [`Writer`] streams runs into a
+//! hidden staging directory and moves it into place when complete; an existing directory
+//! is only replaced with [`Existing::Replace`]. This is the only crate that knows CSV.
+//! Columns are documented in `docs/outputs.md`.
+//!
+//! # Example
+//! ```
+//! use coprod_core::{simulate, Detail, Params};
+//! use coprod_output::{Existing, RunIdentity, Writer};
+//! let mut params = Params::defaults();
+//! params.set("population.n_citizens", 100.0).unwrap();
+//! params.set("population.n_communities", 2.0).unwrap();
+//! let out = simulate(&params, &[], 5, 7, Detail::Standard);
+//! let tmp = tempfile::tempdir().unwrap();
+//! let mut writer = Writer::create(&tmp.path().join("run"), vec![], Existing::Refuse).unwrap();
+//! let id = RunIdentity { run_id: 0, variant: "baseline", point: &[], replication: 0, seed: 7 };
+//! writer.write_run(&id, &out).unwrap();
+//! assert_eq!(writer.runs_written(), 1);
+//! ```
+#![deny(missing_docs)]
+
+mod manifest;
+mod rundir;
+mod stats;
+mod tables;
+
+use std::path::{Path, PathBuf};
+
+pub use manifest::{
+    ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue, ReplicationSeed,
+    ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
+};
+pub use rundir::{Existing, RunDir, default_run_dir};
+pub use stats::{Accumulator, Summary, t_quantile_975};
+pub use tables::{
+    FILES, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, RunIdentity, SUMMARY_CSV, TIMESERIES_CSV, Writer,
+};
+
+/// Why outputs could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The run directory exists and replacing it was not asked for.
+    #[error("output directory {} already exists", path.display())]
+    Exists {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A file or directory operation failed.
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the OS reported.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CSV writer failed.
+    #[error("cannot write {}: {source}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// What the CSV writer reported.
+        #[source]
+        source: csv::Error,
+    },
+    /// The manifest could not be serialised.
+    #[error("cannot write {}: {source}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// What serde_json reported.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl OutputError {
+    fn io(path: &Path, source: std::io::Error) -> OutputError {
+        OutputError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn csv(path: &Path, source: csv::Error) -> OutputError {
+        OutputError::Csv {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

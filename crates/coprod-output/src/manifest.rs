@@ -1,0 +1,231 @@
+//! `manifest.json`: everything needed to understand and reproduce a run directory.
+//!
+//! Owns the manifest's fields and their JSON spelling (serde); the caller fills them in.
+//! Only the `timing` object changes between identical invocations.
+
+use std::time::SystemTime;
+
+use coprod_core::{METRICS, summary_names};
+use serde::Serialize;
+
+/// The whole manifest.
+#[derive(Clone, Debug, Serialize)]
+pub struct Manifest {
+    /// Version of the coprod binary that wrote the outputs.
+    pub coprod_version: String,
+    /// The scenario as given.
+    pub scenario: ScenarioInfo,
+    /// Size of the experiment.
+    pub experiment: ExperimentInfo,
+    /// How run seeds were derived.
+    pub seeds: SeedInfo,
+    /// Every model parameter of the baseline (before variant, sweep and `--set`) .
+    pub parameters: Vec<ParamValue>,
+    /// Swept parameters and their values, in axis order (last fastest).
+    pub sweep: Vec<SweepInfo>,
+    /// Variants, baseline first.
+    pub variants: Vec<VariantInfo>,
+    /// `--set` options as typed; they override the scenario in every run.
+    pub settings: Vec<String>,
+    /// Whether `--quick` shrank the runs.
+    pub quick: bool,
+    /// Columns of timeseries.csv after `run_id` and `step`.
+    pub step_metrics: Vec<MetricInfo>,
+    /// Summary metric columns of runs.csv and `metric` values of summary.csv.
+    pub summary_metrics: Vec<MetricInfo>,
+    /// Files in the run directory.
+    pub files: Vec<String>,
+    /// When and how fast; the only part that differs between identical invocations.
+    pub timing: Timing,
+}
+
+/// Where the scenario came from.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioInfo {
+    /// Scenario name.
+    pub name: String,
+    /// The question it answers.
+    pub description: String,
+    /// File path or shipped scenario name.
+    pub origin: String,
+    /// The complete file text.
+    pub source: String,
+}
+
+/// Size of the experiment.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExperimentInfo {
+    /// Steps per run.
+    pub steps: u32,
+    /// Replications per variant and sweep point.
+    pub replications: u32,
+    /// Sweep points (1 without a sweep).
+    pub sweep_points: u64,
+    /// Total runs: variants x sweep points x replications.
+    pub runs: u64,
+}
+
+/// Seed derivation.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeedInfo {
+    /// Base seed of the experiment.
+    pub base_seed: u64,
+    /// The derivation in words.
+    pub derivation: String,
+    /// Seed of each replication.
+    pub replications: Vec<ReplicationSeed>,
+}
+
+/// One replication's seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicationSeed {
+    /// Replication index.
+    pub replication: u32,
+    /// Its seed.
+    pub seed: u64,
+}
+
+/// A parameter value.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamValue {
+    /// Dotted name.
+    pub name: String,
+    /// Value as a scenario file would write it.
+    pub value: String,
+    /// Unit.
+    pub unit: String,
+    /// `default` or `scenario`.
+    pub source: String,
+}
+
+/// A swept parameter.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepInfo {
+    /// Dotted name (also the column name).
+    pub name: String,
+    /// Values as written in the CSV columns.
+    pub values: Vec<String>,
+}
+
+/// A variant.
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantInfo {
+    /// Name written in the `variant` column.
+    pub name: String,
+    /// What it changes.
+    pub description: String,
+    /// Parameters it sets on top of the scenario's.
+    pub params: Vec<NameValue>,
+    /// Interventions in force.
+    pub interventions: Vec<InterventionInfo>,
+}
+
+/// A name and a value as text.
+#[derive(Clone, Debug, Serialize)]
+pub struct NameValue {
+    /// Dotted name.
+    pub name: String,
+    /// Value as a scenario file would write it.
+    pub value: String,
+}
+
+/// An intervention.
+#[derive(Clone, Debug, Serialize)]
+pub struct InterventionInfo {
+    /// Lever.
+    pub lever: String,
+    /// Value while in force.
+    pub value: String,
+    /// First step in force.
+    pub from_step: u32,
+    /// First step no longer in force (`null`: to the end).
+    pub until_step: Option<u32>,
+}
+
+/// A metric column.
+#[derive(Clone, Debug, Serialize)]
+pub struct MetricInfo {
+    /// Column or metric name.
+    pub name: String,
+    /// Unit.
+    pub unit: String,
+    /// Meaning.
+    pub doc: String,
+}
+
+impl MetricInfo {
+    /// The per-step metrics of `coprod_core::METRICS`.
+    pub fn step_metrics() -> Vec<MetricInfo> {
+        METRICS
+            .iter()
+            .map(|(n, u, d)| MetricInfo {
+                name: n.to_string(),
+                unit: u.to_string(),
+                doc: d.to_string(),
+            })
+            .collect()
+    }
+
+    /// The end-of-run metrics of `coprod_core::summary_names`.
+    pub fn summary_metrics() -> Vec<MetricInfo> {
+        summary_names()
+            .into_iter()
+            .map(|(n, u, d)| MetricInfo {
+                name: n,
+                unit: u.to_string(),
+                doc: d,
+            })
+            .collect()
+    }
+}
+
+/// Wall-clock facts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Timing {
+    /// Start time, UTC, ISO 8601.
+    pub started_utc: String,
+    /// Wall time of the whole run in seconds.
+    pub wall_seconds: f64,
+    /// Worker threads used (outputs do not depend on it).
+    pub threads: usize,
+}
+
+/// `time` as `YYYY-MM-DDTHH:MM:SSZ` (UTC), without a date library.
+pub fn utc_timestamp(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(
+            utc_timestamp(SystemTime::UNIX_EPOCH),
+            "1970-01-01T00:00:00Z"
+        );
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_709_210_096);
+        assert_eq!(utc_timestamp(t), "2024-02-29T12:34:56Z");
+    }
+}
