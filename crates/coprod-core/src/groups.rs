@@ -237,7 +237,8 @@ impl Model {
             let offset = below(&mut self.streams.recruitment, size);
             for k in 0..size {
                 let i = start + (offset + k) % size;
-                if self.citizens.group[i as usize] != NO_GROUP || !self.citizens.has(i, flag::AWARE) {
+                if self.citizens.group[i as usize] != NO_GROUP || !self.citizens.has(i, flag::AWARE)
+                {
                     continue;
                 }
                 let open = &self.open_by_community[c as usize];
@@ -419,10 +420,11 @@ impl Model {
         for &i in &group.members {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
+            let intrinsic = 0.5 * p.intrinsic_reward * (motivation + f64::from(c.ownership[u]));
             let payoff = clarity * per_member_benefit
                 - p.cost_of_effort * f64::from(c.contribution[u])
                 + incentives
-                + 0.25 * motivation;
+                + intrinsic;
             let s = f64::from(c.satisfaction[u]);
             c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);

@@ -34,15 +34,13 @@ impl Intervention {
             });
         }
         spec.check(value)?;
-        if let Some(until) = until_step {
-            if until <= from_step {
-                return Err(ParamError::Inconsistent {
-                    names: vec![spec.name],
-                    reason: format!(
-                        "intervention ends (step {until}) before it starts (step {from_step})"
-                    ),
-                });
-            }
+        if let Some(until) = until_step.filter(|&until| until <= from_step) {
+            return Err(ParamError::Inconsistent {
+                names: vec![spec.name],
+                reason: format!(
+                    "intervention ends (step {until}) before it starts (step {from_step})"
+                ),
+            });
         }
         Ok(Intervention {
             param_index,

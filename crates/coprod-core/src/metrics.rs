@@ -166,7 +166,7 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
         .iter()
         .map(|(n, u, d)| {
             (
-                format!("{n}"),
+                n.to_string(),
                 *u,
                 format!("Mean over the last 12 steps (or all, if fewer): {d}"),
             )
@@ -193,7 +193,7 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
 impl RunOutput {
     /// End-of-run metrics: each step metric averaged over the last 12 steps, then group survival.
     pub fn summary(&self) -> Vec<f64> {
-        let window = self.steps.len().min(12).max(1);
+        let window = self.steps.len().clamp(1, 12);
         let tail = &self.steps[self.steps.len().saturating_sub(window)..];
         let mut out = vec![0.0; METRICS.len()];
         for row in tail {

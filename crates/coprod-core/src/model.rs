@@ -370,19 +370,35 @@ impl Model {
             return Err(format!("citizen {i} satisfaction is not finite"));
         }
         for (o, org) in self.orgs.iter().enumerate() {
-            let attrs = [org.trust, org.procedural, org.autonomy, org.openness, org.staff_skill, org.reputation];
+            let attrs = [
+                org.trust,
+                org.procedural,
+                org.autonomy,
+                org.openness,
+                org.staff_skill,
+                org.reputation,
+            ];
             if attrs.iter().any(|x| !(0.0..=1.0).contains(x)) {
-                return Err(format!("organisation {o} has an attribute out of 0-1: {org:?}"));
+                return Err(format!(
+                    "organisation {o} has an attribute out of 0-1: {org:?}"
+                ));
             }
         }
         let mut members = 0usize;
         for (g, group) in self.groups.iter().enumerate() {
             if group.members.len() as u32 > group.cap {
-                return Err(format!("group {g} has {} members, cap {}", group.members.len(), group.cap));
+                return Err(format!(
+                    "group {g} has {} members, cap {}",
+                    group.members.len(),
+                    group.cap
+                ));
             }
             for &i in &group.members {
                 if c.group[i as usize] != g as u32 {
-                    return Err(format!("citizen {i} is listed in group {g} but points to {}", c.group[i as usize]));
+                    return Err(format!(
+                        "citizen {i} is listed in group {g} but points to {}",
+                        c.group[i as usize]
+                    ));
                 }
                 if c.community[i as usize] != group.community {
                     return Err(format!("citizen {i} is in a group of another community"));
@@ -392,7 +408,9 @@ impl Model {
         }
         let pointing = c.group.iter().filter(|&&g| g != NO_GROUP).count();
         if pointing != members {
-            return Err(format!("{pointing} citizens point to a group but groups list {members}"));
+            return Err(format!(
+                "{pointing} citizens point to a group but groups list {members}"
+            ));
         }
         Ok(())
     }
@@ -438,9 +456,14 @@ mod tests {
     #[test]
     fn golden_run() {
         let out = crate::simulate(&small(), &[], 36, 2024, crate::Detail::Standard);
-        assert_eq!(fingerprint(&out), GOLDEN, "model output changed: {:#x}", fingerprint(&out));
+        assert_eq!(
+            fingerprint(&out),
+            GOLDEN,
+            "model output changed: {:#x}",
+            fingerprint(&out)
+        );
     }
-    const GOLDEN: u64 = 0;
+    const GOLDEN: u64 = 0x985f462a600e3f04;
 
     #[test]
     fn two_way_contact_raises_efficacy_over_inform() {
@@ -452,8 +475,15 @@ mod tests {
         p.procedural_mean = 0.1;
         let mut inform = p.clone();
         inform.engagement = 0.0;
-        let run = |q: &Params| crate::simulate(q, &[], 24, 3, crate::Detail::Standard).steps[23].mean_efficacy;
-        assert!(run(&p) > run(&inform) + 0.05, "{} vs {}", run(&p), run(&inform));
+        let run = |q: &Params| {
+            crate::simulate(q, &[], 24, 3, crate::Detail::Standard).steps[23].mean_efficacy
+        };
+        assert!(
+            run(&p) > run(&inform) + 0.05,
+            "{} vs {}",
+            run(&p),
+            run(&inform)
+        );
     }
 
     fn arbitrary_params() -> impl Strategy<Value = Params> {

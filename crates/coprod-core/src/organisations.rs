@@ -81,10 +81,16 @@ impl Org {
     }
 
     /// Decision power shared with a group: `sqrt(trust x (1 - procedural)) x (0.5 + autonomy)`,
-    /// clamped to 0-1. Professionals can only hand over what their discretion lets them.
+    /// clamped to 0-1, times `inform_power_share` when the organisation only informs.
+    /// Professionals can only hand over what their discretion lets them.
     pub(crate) fn power(&self, p: &Params) -> f64 {
         let willing = libm::sqrt(self.trust * (1.0 - self.procedural_now(p)));
-        unit(willing * (0.5 + self.autonomy_now(p)))
+        let consulted = if p.engagement == 1.0 {
+            1.0
+        } else {
+            p.inform_power_share
+        };
+        unit(willing * (0.5 + self.autonomy_now(p))) * consulted
     }
 
     /// Monthly chance of contacting a citizen it serves.
@@ -159,12 +165,10 @@ pub(crate) fn imitate(orgs: &mut [Org], p: &Params) {
                     .then(b.0.cmp(&a.0))
             })
             .map(|(i, o)| (i, o.openness, o.value_this_step()));
-        if let Some((best_index, best_openness, best_value)) = best {
-            if best_value > 0.0 {
-                for (i, o) in orgs.iter_mut().enumerate() {
-                    if i != best_index {
-                        o.openness += p.imitation * (best_openness - o.openness);
-                    }
+        if let Some((best_index, best_openness, _)) = best.filter(|b| b.2 > 0.0) {
+            for (i, o) in orgs.iter_mut().enumerate() {
+                if i != best_index {
+                    o.openness += p.imitation * (best_openness - o.openness);
                 }
             }
         }

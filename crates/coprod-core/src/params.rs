@@ -263,7 +263,7 @@ define_params! {
     // --- groups and production ---
     groups.min_members: Int, 2, [1, 1000], "members", false, "A group with fewer active members dissolves.";
     groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: benefit is shared among members (crowding); `joint`: non-rival, every member gets the full benefit.";
-    groups.coordination_cost: Real, 0.01, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
+    groups.coordination_cost: Real, 0.02, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
     groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Minimum viable citizen effort S_min below which the task produces nothing.";
     groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member for per-member services (the task grows with those served).";
     groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task (per member for per_member service).";
@@ -273,6 +273,7 @@ define_params! {
     groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
     groups.formation_steps: Int, 6, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
     groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
+    groups.intrinsic_reward: Real, 0.25, [0, 10], "benefit units per step", false, "Satisfaction a member draws from intrinsic motivation and ownership at their maximum (each counts half).";
     groups.cost_of_effort: Real, 0.5, [0, 10], "benefit units per unit effort", false, "What contributing all one's effort costs a member in benefit units.";
     groups.satisfaction_rate: Real, 0.3, [0, 1], "weight", false, "Weight of this step's net payoff in a member's satisfaction.";
     groups.leave_base: Real, -3.0, [-20, 20], "log-odds", false, "Log-odds of leaving at zero satisfaction.";
@@ -294,6 +295,7 @@ define_params! {
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
     orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
     orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
+    orgs.inform_power_share: Real, 0.5, [0, 1], "share", false, "Share of its decision power an organisation shares when it engages by informing only (two-way: all).";
     orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
     orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in organisational trust.";
     orgs.procedural_bias: Real, 0.5, [0, 1], "share", false, "Share of a success that a fully procedural organisation books as a deviation.";

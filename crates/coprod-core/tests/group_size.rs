@@ -11,7 +11,10 @@ const STEPS: u32 = 60;
 /// Group survival to the horizon for each size, one row per replication (same seeds for
 /// every size: common random numbers).
 fn survival(service: &str) -> Vec<Vec<f64>> {
-    let column = summary_names().iter().position(|n| n.0 == "group_survival").unwrap();
+    let column = summary_names()
+        .iter()
+        .position(|n| n.0 == "group_survival")
+        .unwrap();
     // A keen community and a long formation window, so that groups reach their cap and
     // size is what differs (the same settings as scenarios/group-size.toml).
     let mut p = Params::defaults();
@@ -19,7 +22,8 @@ fn survival(service: &str) -> Vec<Vec<f64>> {
     p.set("groups.formation_steps", 12.0).unwrap();
     p.set("orgs.opportunity_rate", 0.1).unwrap();
     p.set("population.n_communities", 10.0).unwrap();
-    p.set("groups.service", if service == "joint" { 1.0 } else { 0.0 }).unwrap();
+    p.set("groups.service", if service == "joint" { 1.0 } else { 0.0 })
+        .unwrap();
     if service == "joint" {
         p.set("groups.coordination_cost", 0.0).unwrap();
     }
@@ -53,22 +57,41 @@ fn paired(rows: &[Vec<f64>], a: usize, b: usize) -> (f64, f64) {
 #[test]
 fn crowding_regime_has_an_interior_optimum_among_small_groups() {
     let rows = survival("per_member");
-    let means: Vec<f64> = (0..SIZES.len()).map(|k| mean(rows.iter().map(|r| r[k]))).collect();
-    let best = (0..SIZES.len()).max_by(|&a, &b| means[a].total_cmp(&means[b])).unwrap();
-    assert!(SIZES[best] > 2 && SIZES[best] <= 12, "best size {} in {means:?}", SIZES[best]);
+    let means: Vec<f64> = (0..SIZES.len())
+        .map(|k| mean(rows.iter().map(|r| r[k])))
+        .collect();
+    let best = (0..SIZES.len())
+        .max_by(|&a, &b| means[a].total_cmp(&means[b]))
+        .unwrap();
+    assert!(
+        SIZES[best] > 2 && SIZES[best] <= 12,
+        "best size {} in {means:?}",
+        SIZES[best]
+    );
     let (d_small, hw_small) = paired(&rows, best, 0);
     let (d_large, hw_large) = paired(&rows, best, SIZES.len() - 1);
-    assert!(d_small - hw_small > 0.0, "best vs size 2: {d_small} +- {hw_small}");
-    assert!(d_large - hw_large > 0.0, "best vs size 40: {d_large} +- {hw_large}");
+    assert!(
+        d_small - hw_small > 0.0,
+        "best vs size 2: {d_small} +- {hw_small}"
+    );
+    assert!(
+        d_large - hw_large > 0.0,
+        "best vs size 40: {d_large} +- {hw_large}"
+    );
 }
 
 #[test]
 fn joint_supply_regime_does_not_collapse_for_large_groups() {
     let rows = survival("joint");
-    let means: Vec<f64> = (0..SIZES.len()).map(|k| mean(rows.iter().map(|r| r[k]))).collect();
+    let means: Vec<f64> = (0..SIZES.len())
+        .map(|k| mean(rows.iter().map(|r| r[k])))
+        .collect();
     let peak = means.iter().copied().fold(0.0, f64::max);
     let largest = means[SIZES.len() - 1];
-    assert!(largest >= 0.8 * peak, "size 40 survival {largest} vs peak {peak}: {means:?}");
+    assert!(
+        largest >= 0.8 * peak,
+        "size 40 survival {largest} vs peak {peak}: {means:?}"
+    );
     // Large groups sustain at least as well as the small groups that win under crowding.
     let (d, hw) = paired(&rows, SIZES.len() - 1, 2);
     assert!(d + hw > 0.0, "size 40 vs size 6: {d} +- {hw}");
