@@ -1,1 +1,10 @@
+//! Integration tests of the `coprod` binary: one test binary, one module per area.
 
+// Shared helpers: running the binary in a scratch directory, reading outputs.
+mod util;
+
+// `coprod run`: files, columns, determinism across threads, sweeps, --set, --force.
+mod run;
+
+// `coprod check` and `coprod list`: shipped scenarios, invalid files, exit codes.
+mod check;

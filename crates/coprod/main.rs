@@ -1,1 +1,74 @@
-fn main() {}
+//! The `coprod` binary: parses the command line, dispatches to `run`, `check` and `list`,
+//! and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error;
+//! a broken pipe on stdout exits 0). The only place that talks to the terminal.
+
+mod check;
+mod cli;
+mod list;
+mod run;
+mod shipped;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use coprod_output::OutputError;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        Command::Run(args) => {
+            let threads = threads(args.threads);
+            run::run(args, threads, &mut out).map(|()| true)
+        }
+        Command::Check(args) => check::check(&args.files, threads(args.threads), &mut out),
+        Command::List(args) => list::list(args.params, &mut out).map(|()| true),
+    };
+    let result = result.and_then(|ok| {
+        out.flush()?;
+        Ok(ok)
+    });
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", message(&err));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn threads(asked: Option<u16>) -> usize {
+    asked.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    )
+}
+
+/// The error with its causes, and a hint for the errors that have an obvious fix.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(&format!(": {cause}"));
+        }
+    }
+    if let Some(OutputError::Exists { .. }) = err.downcast_ref::<OutputError>() {
+        text.push_str("\n\nhint: use --force to replace it, or --out DIR to write elsewhere");
+    }
+    text
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

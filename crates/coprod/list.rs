@@ -1,0 +1,59 @@
+//! `coprod list`: the shipped scenarios and their questions, or (`--params`) every model
+//! parameter with its default, allowed values and unit, straight from `coprod_core::SPECS`.
+
+use std::io::Write;
+
+use anyhow::Result;
+use coprod_core::SPECS;
+use coprod_scenario::Scenario;
+
+use crate::shipped::SHIPPED;
+
+pub(crate) fn list(params: bool, out: &mut impl Write) -> Result<()> {
+    if params {
+        for spec in SPECS {
+            writeln!(
+                out,
+                "{}{}\n    default {} ({}); allowed: {}\n    {}",
+                spec.name,
+                if spec.lever { "  [lever]" } else { "" },
+                spec.format_value(spec.default),
+                spec.unit,
+                spec.allowed(),
+                spec.doc
+            )?;
+        }
+        return Ok(());
+    }
+    for (name, text) in SHIPPED {
+        let description = Scenario::from_toml(text, name, name)
+            .map(|s| s.description)
+            .unwrap_or_else(|e| format!("(invalid: {e})"));
+        writeln!(out, "{name}\n{}\n", wrap(&description, 88, "    "))?;
+    }
+    writeln!(
+        out,
+        "Run one with `coprod run <name>`; `coprod run <name> --quick` for a quick look."
+    )?;
+    Ok(())
+}
+
+/// Greedy word wrap with an indent.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+            lines.push(format!("{indent}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("{indent}{line}"));
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,84 @@
+//! The scenarios in `scenarios/*.toml`, embedded in the binary so `coprod list` and
+//! `coprod run group-size` work from any directory, and the rule for resolving a
+//! command-line SCENARIO argument (a path, else a shipped name).
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use coprod_scenario::Scenario;
+
+/// Name and file text of every shipped scenario, in the order `coprod list` shows them.
+pub(crate) const SHIPPED: &[(&str, &str)] = &[
+    ("baseline", include_str!("../../scenarios/baseline.toml")),
+    (
+        "group-size",
+        include_str!("../../scenarios/group-size.toml"),
+    ),
+    (
+        "lab-public-goods",
+        include_str!("../../scenarios/lab-public-goods.toml"),
+    ),
+    (
+        "trust-trap",
+        include_str!("../../scenarios/trust-trap.toml"),
+    ),
+    (
+        "bureaucracy-reform",
+        include_str!("../../scenarios/bureaucracy-reform.toml"),
+    ),
+    (
+        "autonomy-and-entrepreneurs",
+        include_str!("../../scenarios/autonomy-and-entrepreneurs.toml"),
+    ),
+    (
+        "incentives-vs-ownership",
+        include_str!("../../scenarios/incentives-vs-ownership.toml"),
+    ),
+    (
+        "outreach-representativeness",
+        include_str!("../../scenarios/outreach-representativeness.toml"),
+    ),
+    (
+        "small-groups-vs-scale-up",
+        include_str!("../../scenarios/small-groups-vs-scale-up.toml"),
+    ),
+    (
+        "embedded-services",
+        include_str!("../../scenarios/embedded-services.toml"),
+    ),
+    (
+        "two-way-vs-inform",
+        include_str!("../../scenarios/two-way-vs-inform.toml"),
+    ),
+];
+
+/// The scenario `coprod run` uses when given none.
+pub(crate) const DEFAULT_SCENARIO: &str = "group-size";
+
+/// Reads a scenario from an existing file path, or else from the shipped scenarios.
+pub(crate) fn load(arg: &str) -> Result<Scenario> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy());
+        return Ok(Scenario::from_toml(&text, arg, &stem)?);
+    }
+    if let Some((name, text)) = SHIPPED.iter().find(|(n, _)| *n == arg) {
+        return Ok(Scenario::from_toml(
+            text,
+            &format!("scenarios/{name}.toml"),
+            name,
+        )?);
+    }
+    if path.extension().is_some_and(|e| e == "toml") || arg.contains(std::path::MAIN_SEPARATOR) {
+        bail!("scenario file {arg} does not exist");
+    }
+    let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    bail!(
+        "no scenario file or shipped scenario named `{arg}`\n\nhint: shipped scenarios are {}",
+        names.join(", ")
+    )
+}

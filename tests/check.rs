@@ -1,0 +1,136 @@
+//! `coprod check` and `coprod list`: every shipped scenario is valid and embedded, known-bad
+//! files are reported with positions and exit status 1, and a closed stdout is not an error.
+
+use std::fs;
+use std::process::Stdio;
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, bin, data, root};
+
+fn scenario_files() -> Vec<String> {
+    let mut files: Vec<String> = fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shipped_scenario_passes_check() {
+    let files = scenario_files();
+    assert!(files.len() >= 11, "{files:?}");
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let out = Sandbox::new()
+        .cmd(&args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok ")).count(),
+        files.len(),
+        "{out}"
+    );
+}
+
+#[test]
+fn every_scenario_file_is_embedded_and_listed() {
+    let out = Sandbox::new()
+        .cmd(&["list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for file in scenario_files() {
+        let stem = std::path::Path::new(&file)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            out.lines().any(|l| l == stem),
+            "`coprod list` does not show {stem}"
+        );
+        // Shipped names work from any directory.
+        Sandbox::new().cmd(&["check", &stem]).assert().success();
+    }
+}
+
+#[test]
+fn check_reports_invalid_files_with_positions_and_exits_1() {
+    let sb = Sandbox::new();
+    let cases = [
+        (
+            "scenarios/invalid.toml",
+            "invalid.toml:5:17: invalid value 1.5 for `citizens.efficacy_mean`: allowed is a number from 0 to 1",
+        ),
+        ("scenarios/malformed.toml", "malformed.toml:3:"),
+        (
+            "scenarios/unknown-key.toml",
+            "unknown-key.toml:4:1: unknown parameter `levers.group_sise_cap`",
+        ),
+        (
+            "scenarios/unknown-field.toml",
+            "unknown-field.toml:3:1: unknown field `step`",
+        ),
+    ];
+    for (file, expected) in cases {
+        let path = data(file);
+        sb.cmd(&["check", path.to_str().unwrap(), "baseline"])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("invalid  "))
+            .stdout(predicate::str::contains("ok       baseline"))
+            .stderr(predicate::str::contains(expected));
+    }
+    sb.cmd(&[
+        "check",
+        data("scenarios/unknown-key.toml").to_str().unwrap(),
+    ])
+    .assert()
+    .stderr(predicate::str::contains(
+        "hint: did you mean `levers.group_size_cap`?",
+    ));
+}
+
+#[test]
+fn list_params_shows_every_parameter() {
+    let out = Sandbox::new()
+        .cmd(&["list", "--params"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for spec in coprod_core::SPECS {
+        assert!(out.contains(spec.name), "{}", spec.name);
+    }
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    let mut child = std::process::Command::new(bin())
+        .args(["list", "--params"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

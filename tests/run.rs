@@ -1,0 +1,282 @@
+//! `coprod run`: the five files and their columns, byte-identical outputs for any thread
+//! count, sweep expansion, `--set`, and the overwrite policy.
+
+use std::fs;
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, csv, data, manifest_without_timing, read, root};
+
+const FILES: [&str; 5] = [
+    "runs.csv",
+    "timeseries.csv",
+    "groups.csv",
+    "summary.csv",
+    "manifest.json",
+];
+
+#[test]
+fn default_run_writes_five_files_with_documented_columns() {
+    let sb = Sandbox::new();
+    // No SCENARIO: the quick group-size teaching scenario, shrunk further for a debug build.
+    let assert = sb.small_run(&["--out", "out"]).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert_eq!(stdout.trim(), "out", "stdout carries only the output path");
+    let dir = sb.path().join("out");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected = FILES.map(String::from).to_vec();
+    expected.sort();
+    assert_eq!(names, expected);
+    // Nothing left behind beside the run directory (the staging directory was renamed).
+    assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
+
+    let metrics: Vec<String> = coprod_core::METRICS
+        .iter()
+        .map(|m| m.0.to_string())
+        .collect();
+    let summary: Vec<String> = coprod_core::summary_names()
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+
+    let (runs_header, runs) = csv(&dir.join("runs.csv"));
+    let mut expected = vec![
+        "run_id",
+        "variant",
+        "levers.group_size_cap",
+        "replication",
+        "seed",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    expected.extend(summary.iter().cloned());
+    assert_eq!(runs_header, expected);
+    // 2 variants x 10 group sizes x 2 replications.
+    assert_eq!(runs.len(), 40);
+
+    let (ts_header, ts) = csv(&dir.join("timeseries.csv"));
+    let mut expected = vec!["run_id".to_string(), "step".to_string()];
+    expected.extend(metrics.iter().cloned());
+    assert_eq!(ts_header, expected);
+    assert_eq!(ts.len(), 40 * 8);
+
+    let (groups_header, _) = csv(&dir.join("groups.csv"));
+    assert_eq!(
+        groups_header.join(","),
+        "run_id,group_id,organisation,community,task,size_cap,size_at_formation,formed_step,ended_step,end_reason"
+    );
+
+    let (summary_header, summary_rows) = csv(&dir.join("summary.csv"));
+    assert_eq!(
+        summary_header.join(","),
+        "variant,levers.group_size_cap,metric,mean,sd,n,ci_low,ci_high"
+    );
+    assert_eq!(summary_rows.len(), 2 * 10 * summary.len());
+    assert!(summary_rows.iter().all(|r| r[5] == "2"));
+
+    // Every column of every file is documented in docs/outputs.md.
+    let docs = read(&root().join("docs").join("outputs.md"));
+    for header in [&runs_header, &ts_header, &groups_header, &summary_header] {
+        for column in header.iter().filter(|c| !c.starts_with("levers.")) {
+            assert!(
+                docs.contains(&format!("`{column}`")),
+                "docs/outputs.md does not document `{column}`"
+            );
+        }
+    }
+
+    let manifest = manifest_without_timing(&dir);
+    assert_eq!(manifest["scenario"]["name"], "group-size");
+    assert_eq!(manifest["experiment"]["runs"], 40);
+    assert_eq!(manifest["quick"], true);
+}
+
+#[test]
+fn outputs_are_byte_identical_for_any_thread_count() {
+    let sb = Sandbox::new();
+    sb.small_run(&["group-size", "--out", "t1", "--threads", "1"])
+        .assert()
+        .success();
+    sb.small_run(&["group-size", "--out", "t2", "--threads", "2"])
+        .assert()
+        .success();
+    let (a, b) = (sb.path().join("t1"), sb.path().join("t2"));
+    for file in FILES.iter().filter(|f| f.ends_with(".csv")) {
+        let (x, y) = (
+            fs::read(a.join(file)).unwrap(),
+            fs::read(b.join(file)).unwrap(),
+        );
+        assert!(x == y, "{file} differs between --threads 1 and --threads 2");
+    }
+    assert_eq!(manifest_without_timing(&a), manifest_without_timing(&b));
+}
+
+#[test]
+fn sweep_expands_to_variants_times_points_times_replications() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    sb.cmd(&["run", file.to_str().unwrap(), "--out", "out"])
+        .assert()
+        .success();
+    let dir = sb.path().join("out");
+    let (header, runs) = csv(&dir.join("runs.csv"));
+    // Axes in name order: levers.group_size_cap (3 values), then levers.outreach (2).
+    assert_eq!(
+        &header[..6],
+        [
+            "run_id",
+            "variant",
+            "levers.group_size_cap",
+            "levers.outreach",
+            "replication",
+            "seed"
+        ]
+    );
+    // 2 variants x 3 x 2 points x 2 replications.
+    assert_eq!(runs.len(), 24);
+    assert_eq!(runs[0][..5], ["0", "baseline", "2", "0", "0"]);
+    assert_eq!(runs[3][..5], ["3", "baseline", "2", "0.5", "1"]);
+    assert_eq!(runs[23][..5], ["23", "joint", "8", "0.5", "1"]);
+    // Common random numbers: replication r has the same seed in every variant and point.
+    for row in &runs {
+        assert_eq!(row[5], runs[row[4].parse::<usize>().unwrap()][5]);
+    }
+    let (_, summary) = csv(&dir.join("summary.csv"));
+    assert_eq!(summary.len(), 2 * 6 * coprod_core::summary_names().len());
+}
+
+#[test]
+fn set_overrides_parameters_and_replaces_sweeps() {
+    let sb = Sandbox::new();
+    sb.small_run(&[
+        "group-size",
+        "--out",
+        "out",
+        "--set",
+        "levers.group_size_cap=5",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("replaces the sweep"));
+    let dir = sb.path().join("out");
+    let (header, runs) = csv(&dir.join("runs.csv"));
+    assert!(!header.iter().any(|c| c == "levers.group_size_cap"));
+    assert_eq!(runs.len(), 2 * 2);
+    let (_, groups) = csv(&dir.join("groups.csv"));
+    assert!(
+        groups.iter().all(|g| g[5] == "5"),
+        "every group has the size cap set"
+    );
+    let manifest = manifest_without_timing(&dir);
+    assert!(
+        manifest["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "levers.group_size_cap=5")
+    );
+}
+
+#[test]
+fn set_rejects_unknown_keys_and_bad_values_with_a_hint() {
+    let sb = Sandbox::new();
+    sb.small_run(&["--set", "levers.group_sise_cap=5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown parameter `levers.group_sise_cap`",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: did you mean `levers.group_size_cap`?",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+    sb.small_run(&["--set", "groups.service=shared"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid value shared for `groups.service`",
+        ))
+        .stderr(predicate::str::contains("\"per_member\", \"joint\""));
+    assert_eq!(
+        fs::read_dir(sb.path()).unwrap().count(),
+        0,
+        "no output on error"
+    );
+}
+
+#[test]
+fn existing_output_is_not_overwritten_without_force() {
+    let sb = Sandbox::new();
+    sb.small_run(&["baseline", "--out", "out"])
+        .assert()
+        .success();
+    let marker = sb.path().join("out").join("notes.txt");
+    fs::write(&marker, "mine").unwrap();
+    sb.small_run(&["baseline", "--out", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"))
+        .stderr(predicate::str::contains("--force"));
+    assert!(marker.exists(), "the existing directory is untouched");
+    sb.small_run(&["baseline", "--out", "out", "--force"])
+        .assert()
+        .success();
+    assert!(!marker.exists(), "--force replaces the directory");
+    assert!(sb.path().join("out").join("runs.csv").exists());
+}
+
+#[test]
+fn default_output_directories_are_numbered_not_overwritten() {
+    let sb = Sandbox::new();
+    sb.small_run(&["baseline"])
+        .assert()
+        .success()
+        .stdout("outputs/baseline\n");
+    sb.small_run(&["baseline"])
+        .assert()
+        .success()
+        .stdout("outputs/baseline-2\n");
+}
+
+#[test]
+fn lab_setting_runs_rounds() {
+    let sb = Sandbox::new();
+    sb.cmd(&["run", "lab-public-goods", "--out", "out", "-r", "2"])
+        .assert()
+        .success();
+    let (header, rows) = csv(&sb.path().join("out").join("timeseries.csv"));
+    let col = header
+        .iter()
+        .position(|c| c == "mean_contribution")
+        .unwrap();
+    // 2 variants x 2 replications x 10 rounds; contributions are shares of the endowment.
+    assert_eq!(rows.len(), 40);
+    assert!(
+        rows.iter()
+            .all(|r| (0.0..=1.0).contains(&r[col].parse::<f64>().unwrap()))
+    );
+}
+
+#[test]
+fn scenario_errors_exit_2_with_position() {
+    let sb = Sandbox::new();
+    let file = data("scenarios/invalid.toml");
+    sb.cmd(&["run", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid.toml:5:17: invalid value 1.5 for `citizens.efficacy_mean`",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+    sb.cmd(&["run", "no-such-scenario"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "hint: shipped scenarios are baseline, group-size",
+        ));
+}

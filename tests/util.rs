@@ -1,0 +1,92 @@
+//! Helpers shared by the integration tests: the binary in a scratch directory, small
+//! sizes so tests stay fast in debug builds on 2 cores, and output readers.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// Path of the built `coprod` binary.
+pub(crate) fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_coprod"))
+}
+
+/// The repository root (for `scenarios/`, `docs/`, `tests/data/`).
+pub(crate) fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A test fixture under `tests/data/`.
+pub(crate) fn data(name: &str) -> PathBuf {
+    root().join("tests").join("data").join(name)
+}
+
+/// A scratch directory and commands that run in it.
+pub(crate) struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub(crate) fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `coprod <args>` in the sandbox, without colour.
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.current_dir(self.path()).env("NO_COLOR", "1").args(args);
+        cmd
+    }
+
+    /// `coprod run` with small sizes: `extra` args come after.
+    pub(crate) fn small_run(&self, extra: &[&str]) -> Command {
+        let mut args = vec![
+            "run",
+            "--set",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=8",
+            "--replications",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        self.cmd(&args)
+    }
+}
+
+/// A whole file as text.
+pub(crate) fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Header and rows of a CSV file (plain commas; fields in these tests never contain commas).
+pub(crate) fn csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = read(path);
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// manifest.json without its `timing` object, the only part allowed to differ.
+pub(crate) fn manifest_without_timing(dir: &Path) -> serde_json::Value {
+    let mut m: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).expect("json");
+    m.as_object_mut().expect("object").remove("timing");
+    m
+}
