@@ -1,0 +1,148 @@
+//! The plain in-memory data of line charts: named [`Series`] of x and y columns with an optional
+//! [`Band`] (a 95% interval).
+//!
+//! Owns the validation of column lengths. It does not read files or know the model.
+
+use crate::error::PlotError;
+
+/// Lower and upper bounds of an interval (for example a 95% confidence band) at each x.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Lower bound at each x; same length as the series' `x`.
+    pub lower: Vec<f64>,
+    /// Upper bound at each x; same length as the series' `x`.
+    pub upper: Vec<f64>,
+}
+
+/// One named line: y over x, with an optional band.
+///
+/// Non-finite values (NaN, ±∞) are left out, breaking the line there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The name shown in the legend.
+    pub name: String,
+    /// Horizontal positions (for example steps, or values of a swept parameter).
+    pub x: Vec<f64>,
+    /// Vertical positions (for example a mean over replicates); same length as `x`.
+    pub y: Vec<f64>,
+    /// An optional interval around `y`, drawn as a shaded band or as error bars.
+    pub band: Option<Band>,
+}
+
+impl Series {
+    /// A series without a band.
+    pub fn new(name: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Series {
+            name: name.into(),
+            x,
+            y,
+            band: None,
+        }
+    }
+
+    /// The same series with a band given by its lower and upper bounds.
+    pub fn with_band(mut self, lower: Vec<f64>, upper: Vec<f64>) -> Self {
+        self.band = Some(Band { lower, upper });
+        self
+    }
+
+    /// Checks that every column has the length of `x`.
+    pub(crate) fn validate(&self) -> Result<(), PlotError> {
+        let expected = self.x.len();
+        let mut columns = vec![("y", self.y.len())];
+        if let Some(band) = &self.band {
+            columns.push(("band lower", band.lower.len()));
+            columns.push(("band upper", band.upper.len()));
+        }
+        match columns.into_iter().find(|(_, len)| *len != expected) {
+            Some((what, found)) => Err(PlotError::LengthMismatch {
+                name: self.name.clone(),
+                what: what.to_string(),
+                expected,
+                found,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether point `i` has finite x and y.
+    pub(crate) fn point_is_finite(&self, i: usize) -> bool {
+        self.x[i].is_finite() && self.y[i].is_finite()
+    }
+
+    /// The band at point `i`, if it exists and both bounds are finite, as (low, high).
+    pub(crate) fn band_at(&self, i: usize) -> Option<(f64, f64)> {
+        let band = self.band.as_ref()?;
+        let (a, b) = (band.lower[i], band.upper[i]);
+        (a.is_finite() && b.is_finite()).then(|| (a.min(b), a.max(b)))
+    }
+
+    /// Every finite y value and band bound, for the y range.
+    pub(crate) fn y_values(&self) -> impl Iterator<Item = f64> + '_ {
+        let band_values = self
+            .band
+            .iter()
+            .flat_map(|b| b.lower.iter().chain(b.upper.iter()).copied());
+        self.y.iter().copied().chain(band_values)
+    }
+}
+
+/// The smallest and largest finite value of one axis.
+pub(crate) type Extent = (f64, f64);
+
+/// Validates all series and returns the finite x and y extents, or `NoData`.
+pub(crate) fn extents(series: &[Series], title: &str) -> Result<(Extent, Extent), PlotError> {
+    for s in series {
+        s.validate()?;
+    }
+    let no_data = || PlotError::NoData {
+        title: title.to_string(),
+    };
+    let has_point = series
+        .iter()
+        .any(|s| (0..s.x.len()).any(|i| s.point_is_finite(i)));
+    if !has_point {
+        return Err(no_data());
+    }
+    let x = crate::render::finite_extent(series.iter().flat_map(|s| s.x.iter().copied()))
+        .ok_or_else(no_data)?;
+    let y = crate::render::finite_extent(series.iter().flat_map(|s| s.y_values()))
+        .ok_or_else(no_data)?;
+    Ok((x, y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mismatched_columns_are_reported() {
+        let s = Series::new("a", vec![1.0, 2.0], vec![1.0]);
+        assert!(matches!(
+            s.validate(),
+            Err(PlotError::LengthMismatch {
+                expected: 2,
+                found: 1,
+                ..
+            })
+        ));
+        let s = Series::new("a", vec![1.0], vec![1.0]).with_band(vec![0.0], vec![]);
+        assert!(matches!(
+            s.validate(),
+            Err(PlotError::LengthMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn extents_skip_non_finite_values() {
+        let s = Series::new("a", vec![0.0, 1.0, f64::NAN], vec![f64::NAN, 2.0, 5.0]);
+        let ((x0, x1), (y0, y1)) = extents(&[s], "t").unwrap();
+        assert_eq!((x0, x1, y0, y1), (0.0, 1.0, 2.0, 5.0));
+        let empty = Series::new("a", vec![], vec![]);
+        assert!(matches!(
+            extents(&[empty], "t"),
+            Err(PlotError::NoData { .. })
+        ));
+        assert!(matches!(extents(&[], "t"), Err(PlotError::NoData { .. })));
+    }
+}

@@ -1,0 +1,224 @@
+//! What every chart shares: the [`ChartStyle`] options, the colour palettes and the embedded font.
+//!
+//! Owns the projector-readable sizes (type sizes, line widths) derived from the image size.
+//! It does not own any drawing: see `render.rs` for the shared layout code.
+
+use std::path::PathBuf;
+use std::sync::Once;
+
+use plotters::style::{FontStyle, RGBColor, register_font};
+
+use crate::error::PlotError;
+
+/// The font family name every text element uses; [`register_fonts`] binds it to DejaVu Sans.
+pub(crate) const FONT_FAMILY: &str = "sans-serif";
+
+/// The Okabe-Ito palette (Okabe and Ito 2008), safe for the common forms of colour blindness.
+///
+/// Series take these colours in order: blue, orange, bluish green, vermillion, reddish purple,
+/// sky blue, yellow, black.
+pub const OKABE_ITO: [(u8, u8, u8); 8] = [
+    (0x00, 0x72, 0xB2),
+    (0xE6, 0x9F, 0x00),
+    (0x00, 0x9E, 0x73),
+    (0xD5, 0x5E, 0x00),
+    (0xCC, 0x79, 0xA7),
+    (0x56, 0xB4, 0xE9),
+    (0xF0, 0xE4, 0x42),
+    (0x00, 0x00, 0x00),
+];
+
+/// The colour of the `index`-th series (the palette repeats after eight series).
+pub(crate) fn series_color(index: usize) -> RGBColor {
+    let (r, g, b) = OKABE_ITO[index % OKABE_ITO.len()];
+    RGBColor(r, g, b)
+}
+
+/// Viridis control points (from matplotlib's viridis), evenly spaced from 0 to 1.
+const VIRIDIS: [(u8, u8, u8); 9] = [
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+];
+
+/// The viridis colour at `t` in [0, 1] (values outside are clamped, NaN gives the lowest colour).
+///
+/// Viridis is perceptually uniform, readable in grey scale and safe for colour-blind readers.
+pub(crate) fn viridis(t: f64) -> RGBColor {
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    let scaled = t * (VIRIDIS.len() - 1) as f64;
+    // `scaled` is in [0, 8], so the cast cannot overflow.
+    let lower = (scaled.floor() as usize).min(VIRIDIS.len() - 2);
+    let frac = scaled - lower as f64;
+    let (r0, g0, b0) = VIRIDIS[lower];
+    let (r1, g1, b1) = VIRIDIS[lower + 1];
+    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * frac).round() as u8;
+    RGBColor(mix(r0, r1), mix(g0, g1), mix(b0, b1))
+}
+
+static REGISTER_FONTS: Once = Once::new();
+
+/// Registers the embedded DejaVu Sans font (regular and bold) as the `sans-serif` family.
+///
+/// Charts then draw text without any system font or fontconfig.
+/// Every chart function calls this itself; calling it again is cheap and harmless.
+/// The font's license is in `FONT-LICENSE` next to this crate's `Cargo.toml`.
+pub fn register_fonts() {
+    REGISTER_FONTS.call_once(|| {
+        // The bytes are a valid TrueType font shipped by the `dejavu` crate, so registration cannot
+        // fail in practice. If it ever did, drawing text reports `FontUnavailable`, which becomes a
+        // `PlotError::Drawing` instead of a panic here.
+        let _ = register_font(FONT_FAMILY, FontStyle::Normal, dejavu::sans::regular());
+        let _ = register_font(FONT_FAMILY, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Title, axis labels, size and output location of one chart.
+///
+/// The chart is written to `<output_stem>.png` and `<output_stem>.svg`.
+/// Put the units into the axis labels, for example `"time (steps)"` or `"share contributing (%)"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartStyle {
+    /// The title printed above the chart.
+    pub title: String,
+    /// The label of the horizontal axis, with units.
+    pub x_label: String,
+    /// The label of the vertical axis, with units; may be empty (for example in a forest plot).
+    pub y_label: String,
+    /// Image width in pixels.
+    pub width: u32,
+    /// Image height in pixels.
+    pub height: u32,
+    /// The output path without extension; `.png` and `.svg` are appended.
+    pub output_stem: PathBuf,
+}
+
+impl ChartStyle {
+    /// The default image width in pixels (a common projector resolution is 1280×800).
+    pub const DEFAULT_WIDTH: u32 = 1280;
+    /// The default image height in pixels.
+    pub const DEFAULT_HEIGHT: u32 = 800;
+    /// The smallest accepted width in pixels.
+    pub const MIN_WIDTH: u32 = 320;
+    /// The smallest accepted height in pixels.
+    pub const MIN_HEIGHT: u32 = 200;
+    /// The largest accepted width or height in pixels.
+    pub const MAX_SIDE: u32 = 8000;
+
+    /// A chart of the default size, 1280×800 pixels.
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+        output_stem: impl Into<PathBuf>,
+    ) -> Self {
+        ChartStyle {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            width: Self::DEFAULT_WIDTH,
+            height: Self::DEFAULT_HEIGHT,
+            output_stem: output_stem.into(),
+        }
+    }
+
+    /// The same chart at another size in pixels; type sizes and line widths scale with it.
+    pub fn with_size(mut self, width: u32, height: u32) -> Self {
+        self.width = width;
+        self.height = height;
+        self
+    }
+
+    /// Checks that the size is drawable.
+    pub(crate) fn validate(&self) -> Result<(), PlotError> {
+        let ok_width = (Self::MIN_WIDTH..=Self::MAX_SIDE).contains(&self.width);
+        let ok_height = (Self::MIN_HEIGHT..=Self::MAX_SIDE).contains(&self.height);
+        if ok_width && ok_height {
+            Ok(())
+        } else {
+            Err(PlotError::InvalidSize {
+                width: self.width,
+                height: self.height,
+                min_width: Self::MIN_WIDTH,
+                min_height: Self::MIN_HEIGHT,
+                max_side: Self::MAX_SIDE,
+            })
+        }
+    }
+
+    /// How much larger than the 1280×800 reference this chart is (type and lines scale with it).
+    pub(crate) fn scale(&self) -> f64 {
+        let by_width = f64::from(self.width) / f64::from(Self::DEFAULT_WIDTH);
+        let by_height = f64::from(self.height) / f64::from(Self::DEFAULT_HEIGHT);
+        by_width.min(by_height).clamp(0.5, 4.0)
+    }
+
+    /// Type sizes and line widths for this chart.
+    pub(crate) fn metrics(&self) -> Metrics {
+        let s = self.scale();
+        Metrics {
+            title: 36.0 * s,
+            axis: 28.0 * s,
+            tick: 24.0 * s,
+            legend: 24.0 * s,
+            line_width: (4.0 * s).round().max(2.0) as u32,
+            marker: (9.0 * s).round().max(4.0) as i32,
+            gap: (12.0 * s).round().max(4.0) as i32,
+        }
+    }
+}
+
+/// Type sizes (pixels) and line widths of one chart; at 1280×800 the title is 36 px, axis labels
+/// 28 px, tick labels 24 px and lines 4 px wide, which stays readable on a classroom projector.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Metrics {
+    /// Title type size.
+    pub(crate) title: f64,
+    /// Axis label type size.
+    pub(crate) axis: f64,
+    /// Tick label type size.
+    pub(crate) tick: f64,
+    /// Legend type size.
+    pub(crate) legend: f64,
+    /// Width of data lines.
+    pub(crate) line_width: u32,
+    /// Radius of point markers.
+    pub(crate) marker: i32,
+    /// A generic spacing unit.
+    pub(crate) gap: i32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_sizes_are_projector_readable() {
+        let m = ChartStyle::new("t", "x", "y", "/tmp/x").metrics();
+        assert!(m.title >= 28.0 && m.axis >= 22.0 && m.tick >= 18.0);
+        assert!(m.line_width >= 3);
+    }
+
+    #[test]
+    fn viridis_ends_and_clamps() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(-3.0), viridis(0.0));
+        assert_eq!(viridis(7.0), viridis(1.0));
+        assert_eq!(viridis(f64::NAN), viridis(0.0));
+    }
+
+    #[test]
+    fn size_validation() {
+        let style = ChartStyle::new("t", "x", "y", "/tmp/x");
+        assert!(style.validate().is_ok());
+        assert!(style.clone().with_size(0, 0).validate().is_err());
+        assert!(style.with_size(100_000, 800).validate().is_err());
+    }
+}
