@@ -48,6 +48,17 @@ impl Group {
     }
 }
 
+impl Params {
+    /// State support as it reaches agents: 0.5 with the `state_support_effect` channel off.
+    fn state_support_in_force(&self) -> f64 {
+        if self.state_support_effect != 0.0 {
+            self.state_support
+        } else {
+            0.5
+        }
+    }
+}
+
 /// The complex-contagion response to `a` active neighbours: weak for one, growing from two,
 /// saturating at four.
 fn social_response(active_neighbours: u32) -> f64 {
@@ -182,7 +193,7 @@ impl Model {
         } else {
             0.5
         };
-        let facilitation = 1.25 - 0.5 * p.state_support;
+        let facilitation = 1.25 - 0.5 * p.state_support_in_force();
         let outreach = if low { 1.0 - 0.5 * p.outreach } else { 1.0 };
         let cost = p.participation_cost * lacking_time * facilitation * outreach;
         let trust = f64::from(c.trust[u]);
@@ -353,7 +364,12 @@ impl Model {
             let ty = CcType::from_u8(c.cc_type[u]);
             let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
             c.contribution[u] = given as f32;
-            effort += given * 0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]));
+            let capacity = if p.skill_capacity != 0.0 {
+                0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
+            } else {
+                0.5
+            };
+            effort += given * capacity;
             total.contribution_sum += given;
         }
         total.members += n as u32;
@@ -375,7 +391,8 @@ impl Model {
         let success = citizen_input >= min_effort;
         let substitutive = p.role_design == 1.0;
         let professional = if supported {
-            p.professional_input * (0.5 + p.state_support) * if substitutive { 0.5 } else { 1.0 }
+            let role = if substitutive { 0.5 } else { 1.0 };
+            p.professional_input * (0.5 + p.state_support_in_force()) * role
         } else {
             p.unsupported_input
         };
@@ -555,6 +572,148 @@ impl Model {
 mod tests {
     use super::*;
 
+    fn small() -> (Params, Model) {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 400.0).unwrap();
+        p.set("population.n_communities", 2.0).unwrap();
+        p.set("population.n_organisations", 1.0).unwrap();
+        let model = Model::new(&p, 4);
+        (p, model)
+    }
+
+    /// A started group in community 0 with members `0..n`, contributions forced by beliefs.
+    fn group_of(model: &mut Model, p: &Params, n: u32, belief: f32) -> usize {
+        let g = model.new_group(p, 0, 0, TaskKind::Specific, 0.5);
+        for i in 0..n {
+            model.citizens.belief[i as usize] = belief;
+            model.citizens.cc_type[i as usize] = CcType::Conditional as u8;
+            model.join(g, i);
+        }
+        model.groups[g].started = true;
+        g
+    }
+
+    #[test]
+    fn join_probability_follows_efficacy_cost_and_duty() {
+        let (p, mut model) = small();
+        let g = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
+        let prob = |m: &Model, q: &Params| m.join_probability(q, &m.groups[g], 7);
+        model.citizens.flags[7] &= !flag::DUTY;
+        model.citizens.efficacy[7] = 0.1;
+        let low = prob(&model, &p);
+        model.citizens.efficacy[7] = 0.9;
+        let high = prob(&model, &p);
+        assert!(high > low);
+        let mut cheap = p.clone();
+        cheap.participation_cost = 0.0;
+        assert!(prob(&model, &cheap) > high);
+        model.citizens.flags[7] |= flag::DUTY;
+        assert!(prob(&model, &p) < high);
+    }
+
+    #[test]
+    fn per_member_tasks_need_more_effort_as_groups_grow() {
+        let (mut p, mut model) = small();
+        p.group_size_cap = 60.0;
+        p.contribution_noise = 0.0;
+        p.peer_monitoring = 0.0;
+        p.min_effort_per_member = 0.2;
+        let small_group = group_of(&mut model, &p, 4, 0.9);
+        let large_group = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
+        for i in 100..140 {
+            model.citizens.belief[i as usize] = 0.1;
+            model.join(large_group, i);
+        }
+        model.groups[large_group].started = true;
+        model.produce(&p);
+        assert!(model.groups[small_group].last_success);
+        assert!(!model.groups[large_group].last_success);
+        assert_eq!(model.groups[large_group].failed_streak, 1);
+    }
+
+    #[test]
+    fn dissatisfied_members_leave_and_satisfied_ones_mostly_stay() {
+        let (mut p, mut model) = small();
+        p.group_size_cap = 60.0;
+        let happy = group_of(&mut model, &p, 50, 0.5);
+        for i in 0..50 {
+            model.citizens.satisfaction[i] = 2.0;
+        }
+        let unhappy = model.new_group(&p, 0, 1, TaskKind::Specific, 0.5);
+        for i in 200..250 {
+            model.join(unhappy, i);
+            model.citizens.satisfaction[i as usize] = -2.0;
+        }
+        model.groups[unhappy].started = true;
+        model.leave_and_tie(&p);
+        assert!(model.groups[happy].members.len() >= 47);
+        assert!(model.groups[unhappy].members.len() <= 10);
+        model.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn groups_dissolve_when_too_small_or_failing() {
+        let (p, mut model) = small();
+        let lonely = group_of(&mut model, &p, 1, 0.5);
+        let failing = model.new_group(&p, 0, 1, TaskKind::Generic, 0.5);
+        for i in 200..204 {
+            model.join(failing, i);
+        }
+        model.groups[failing].started = true;
+        model.groups[failing].failed_streak = p.failure_patience as u32;
+        let (lonely_record, failing_record) =
+            (model.groups[lonely].record, model.groups[failing].record);
+        model.dissolve(&p);
+        assert!(model.groups.is_empty());
+        assert_eq!(
+            model.records[lonely_record as usize].end_reason,
+            EndReason::TooFewMembers
+        );
+        assert_eq!(
+            model.records[failing_record as usize].end_reason,
+            EndReason::FailedTask
+        );
+        assert!(model.citizens.group.iter().all(|&g| g == NO_GROUP));
+    }
+
+    #[test]
+    fn a_directive_opens_opportunities_that_closed_organisations_would_not() {
+        let (mut p, mut model) = small();
+        model.orgs[0].openness = 0.0;
+        model.orgs[0].risk_aversion = 1.0;
+        model.open_opportunities(&p);
+        assert_eq!(model.orgs[0].tally.opportunities, 0);
+        p.directive = 1.0;
+        p.opportunity_rate = 2.0;
+        model.open_opportunities(&p);
+        assert_eq!(model.orgs[0].tally.opportunities, 4);
+    }
+
+    #[test]
+    fn aware_organisations_notice_initiatives() {
+        let (p, mut model) = small();
+        let g = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
+        model.orgs[0].awareness = 0.0;
+        model.notice_initiatives(&p);
+        assert_eq!(model.groups[g].org, UNSUPPORTED);
+        model.orgs[0].awareness = 1.0;
+        model.notice_initiatives(&p);
+        assert_eq!(model.groups[g].org, 0);
+        assert_eq!(model.records[g].organisation, Some(0));
+    }
+
+    #[test]
+    fn forming_groups_lapse_with_too_few_members() {
+        let (p, mut model) = small();
+        let g = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
+        model.join(g, 3);
+        model.step = p.formation_steps as u32;
+        model.start_or_lapse(&p);
+        assert!(model.groups.is_empty());
+        assert_eq!(model.records[0].end_reason, EndReason::NeverStarted);
+        assert_eq!(model.citizens.group[3], NO_GROUP);
+    }
+
     #[test]
     fn complex_contagion_needs_two_neighbours() {
         assert!(social_response(1) < 0.5 * social_response(2));
@@ -562,28 +721,11 @@ mod tests {
     }
 
     #[test]
-    fn clarity_is_lower_for_generic_tasks() {
-        let p = Params::defaults();
-        let mut g = Group {
-            record: 0,
-            org: 0,
-            community: 0,
-            task: TaskKind::Specific,
-            cap: 4,
-            power: 0.5,
-            members: vec![],
-            failed_streak: 0,
-            last_success: true,
-            started: true,
-            opened_step: 0,
-        };
-        assert_eq!(g.clarity(&p), 1.0);
-        g.task = TaskKind::Generic;
-        assert!(g.clarity(&p) < 1.0);
-    }
-
-    #[test]
-    fn unit_helper_is_used_for_bounds() {
-        assert_eq!(unit(1.5), 1.0);
+    fn generic_tasks_are_perceived_less_clearly() {
+        let (p, mut model) = small();
+        let g = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
+        assert_eq!(model.groups[g].clarity(&p), 1.0);
+        model.groups[g].task = TaskKind::Generic;
+        assert!(model.groups[g].clarity(&p) < 1.0);
     }
 }

@@ -400,6 +400,8 @@ define_params! {
     channels.trust_feedback: Bool, 1, [0, 1], "switch", false, "Organisations update trust in citizens from outcomes.";
     channels.task_clarity: Bool, 1, [0, 1], "switch", false, "Generic tasks' benefits are perceived less clearly than specific ones'.";
     channels.openness_imitation: Bool, 1, [0, 1], "switch", false, "Organisations imitate the openness of the best-performing organisation.";
+    channels.state_support_effect: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
+    channels.skill_capacity: Bool, 1, [0, 1], "switch", false, "Skill and time set how much a member's contribution counts (off: everyone counts 0.5).";
     channels.ownership: Bool, 1, [0, 1], "switch", false, "Taking part builds ownership.";
     // --- lab setting ---
     lab.lab_group_size: Int, 4, [2, 1000], "players", false, "Players per group in the lab setting.";
