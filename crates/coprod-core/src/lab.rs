@@ -4,8 +4,9 @@
 //! It links the model's behavioural parameters to measured human behaviour
 //! (Fischbacher and Gaechter 2010): see docs/ODD.md, "Input data and calibration".
 
+use crate::Detail;
 use crate::contribution::{self, CcType};
-use crate::metrics::{RunOutput, StepMetrics};
+use crate::metrics::{CitizenRecord, RunOutput, StepMetrics};
 use crate::params::Params;
 use crate::rng::{self, Stream, approx_normal, below, uniform, unit};
 
@@ -15,7 +16,7 @@ use crate::rng::{self, Stream, approx_normal, below, uniform, unit};
 ///
 /// Reported per round: `mean_contribution` (share of endowment), `service_output` (mean
 /// payoff in tokens), `participation_rate` 1; other metrics are 0.
-pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64) -> RunOutput {
+pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> RunOutput {
     let mut rng = rng::stream(seed, Stream::Lab);
     let size = p.lab_group_size as usize;
     let n = (p.n_citizens as usize / size) * size;
@@ -60,7 +61,37 @@ pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64) -> RunOutput {
             ..StepMetrics::default()
         });
     }
+    if detail == Detail::WithCitizens {
+        out.citizens = (0..n)
+            .map(|i| subject_record(i, types[i], belief[i], motivation[i]))
+            .collect();
+    }
     out
+}
+
+/// A lab subject as a citizen record: type, motivation and final belief; fields without a
+/// lab meaning are 0.
+fn subject_record(i: usize, ty: CcType, belief: f64, motivation: f64) -> CitizenRecord {
+    CitizenRecord {
+        citizen_id: i as u32,
+        community: 0,
+        resource_group: 0,
+        cc_type: ty.as_str(),
+        initial_efficacy: 0.0,
+        efficacy: 0.0,
+        skill: 0.0,
+        time: 0.0,
+        motivation,
+        risk_aversion: 0.0,
+        duty: false,
+        affected: false,
+        ownership: 0.0,
+        trust: 0.0,
+        belief,
+        ties: 0,
+        steps_participated: 0,
+        active_at_end: true,
+    }
 }
 
 /// Fisher-Yates shuffle with the portable `below`.
@@ -79,7 +110,7 @@ mod tests {
         let mut p = Params::defaults();
         p.set("population.setting", 1.0).unwrap();
         p.set("population.n_citizens", 4000.0).unwrap();
-        run_lab(&p, 10, seed)
+        run_lab(&p, 10, seed, Detail::Standard)
             .steps
             .iter()
             .map(|s| s.mean_contribution)
@@ -98,5 +129,26 @@ mod tests {
         assert!((0.05..=0.18).contains(&series[9]), "round 10 {}", series[9]);
         let rises = series.windows(2).filter(|w| w[1] > w[0] + 0.005).count();
         assert!(rises <= 1, "not near-monotone: {series:?}");
+    }
+
+    #[test]
+    fn type_shares_match_the_measured_ones() {
+        let mut p = Params::defaults();
+        p.set("population.setting", 1.0).unwrap();
+        p.set("population.n_citizens", 8000.0).unwrap();
+        let out = run_lab(&p, 1, 3, Detail::WithCitizens);
+        let share = |t: &str| {
+            let n = out.citizens.iter().filter(|c| c.cc_type == t).count();
+            n as f64 / out.citizens.len() as f64
+        };
+        let measured = [
+            ("conditional", 0.55),
+            ("free_rider", 0.23),
+            ("hump", 0.12),
+            ("other", 0.10),
+        ];
+        for (t, expected) in measured {
+            assert!((share(t) - expected).abs() < 0.015, "{t}: {}", share(t));
+        }
     }
 }

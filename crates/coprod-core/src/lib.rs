@@ -60,7 +60,7 @@ pub fn simulate(
     detail: Detail,
 ) -> RunOutput {
     if params.setting == 1.0 {
-        return lab::run_lab(params, steps, seed);
+        return lab::run_lab(params, steps, seed, detail);
     }
     let mut model = Model::new(params, seed);
     let mut out = RunOutput::default();

@@ -141,6 +141,8 @@ pub struct CitizenRecord {
     pub ownership: f64,
     /// Trust in the organisation at the end.
     pub trust: f64,
+    /// Belief about what fellow members contribute, at the end.
+    pub belief: f64,
     /// Ties in the social network (social capital).
     pub ties: u32,
     /// Steps spent as an active member.

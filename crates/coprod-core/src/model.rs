@@ -299,6 +299,7 @@ impl Model {
                 affected: c.flags[i] & flag::AFFECTED != 0,
                 ownership: f64::from(c.ownership[i]),
                 trust: f64::from(c.trust[i]),
+                belief: f64::from(c.belief[i]),
                 ties: self.network.ties(i as u32),
                 steps_participated: u32::from(c.steps_participated[i]),
                 active_at_end: c.group[i] != NO_GROUP,
