@@ -8,3 +8,6 @@ mod run;
 
 // `coprod check` and `coprod list`: shipped scenarios, invalid files, exit codes.
 mod check;
+
+// Tidy checks: module docs, no ignored tests.
+mod tidy;
