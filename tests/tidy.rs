@@ -1,5 +1,5 @@
 //! Tidy checks on the files this part of the repository owns: every Rust file opens with a
-//! `//!` doc saying what it owns, and no test is `#[ignore]`d or `#[should_panic]`.
+//! `//!` doc saying what it owns, and no test is ignored or expected to panic.
 
 use std::fs;
 use std::path::{Path, PathBuf};
