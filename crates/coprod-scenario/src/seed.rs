@@ -4,16 +4,18 @@
 //! ignores the variant and sweep point, so every comparison within a replication is paired.
 
 /// The text `manifest.json` uses to explain [`run_seed`].
-pub const SEED_DERIVATION: &str = "seed of replication r = SplitMix64(FNV-1a-64(UTF-8 bytes of \
-     \"{base_seed}:rep={r}\")); all variants and sweep points of a replication share its seed \
-     (common random numbers), so comparisons are paired";
+pub const SEED_DERIVATION: &str = "seed of replication r = top 53 bits of \
+     SplitMix64(FNV-1a-64(UTF-8 bytes of \"{base_seed}:rep={r}\")); all variants and sweep points \
+     of a replication share its seed (common random numbers), so comparisons are paired";
 
 /// The seed of replication `replication` under `base_seed`.
 ///
 /// A fixed, documented function (FNV-1a-64 of `"{base_seed}:rep={replication}"`, then
 /// SplitMix64's finaliser), stable across Rust versions and platforms, unlike std's hasher.
+/// Only the top 53 bits are kept so that seeds survive CSV readers that parse numbers as
+/// doubles (R, spreadsheets, JavaScript): a seed copied from runs.csv reproduces its run.
 pub fn run_seed(base_seed: u64, replication: u32) -> u64 {
-    splitmix64(fnv1a64(format!("{base_seed}:rep={replication}").as_bytes()))
+    splitmix64(fnv1a64(format!("{base_seed}:rep={replication}").as_bytes())) >> 11
 }
 
 fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -53,8 +55,17 @@ mod tests {
     }
 
     // Computed independently with a 10-line Python FNV-1a + SplitMix64.
-    const GOLDEN_42_0: u64 = 0x3c18_a156_7c49_7b1f;
-    const GOLDEN_42_1: u64 = 0x0cc1_7259_3a7b_02ed;
+    const GOLDEN_42_0: u64 = 0x3c18_a156_7c49_7b1f >> 11;
+    const GOLDEN_42_1: u64 = 0x0cc1_7259_3a7b_02ed >> 11;
+
+    #[test]
+    fn seeds_are_exact_in_doubles() {
+        for rep in 0..1000 {
+            let seed = run_seed(u64::MAX, rep);
+            assert!(seed < 1 << 53);
+            assert_eq!(seed as f64 as u64, seed);
+        }
+    }
 
     proptest! {
         #[test]
