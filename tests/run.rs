@@ -280,3 +280,25 @@ fn scenario_errors_exit_2_with_position() {
             "hint: shipped scenarios are baseline, group-size",
         ));
 }
+
+#[test]
+fn runs_that_cannot_fit_in_memory_are_refused_up_front() {
+    let sb = Sandbox::new();
+    // 1,000 runs of 50 million citizens at once: terabytes, more than any test machine has.
+    let args = [
+        "run",
+        "baseline",
+        "--set",
+        "population.n_citizens=50000000",
+        "-r",
+        "1000",
+        "--threads",
+        "1000",
+    ];
+    sb.cmd(&args)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("GiB of model state"))
+        .stderr(predicate::str::contains("hint: use fewer --threads"));
+    assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 0);
+}

@@ -19,7 +19,16 @@ pub(crate) fn check(files: &[String], threads: usize, out: &mut impl Write) -> R
     let mut all_ok = true;
     for file in files {
         match shipped::load(file) {
-            Ok(scenario) => writeln!(out, "ok       {file}: {}", describe(&scenario, threads))?,
+            Ok(scenario) => {
+                writeln!(out, "ok       {file}: {}", describe(&scenario, threads))?;
+                for warning in scenario
+                    .warnings()
+                    .into_iter()
+                    .chain(memory_problem(&scenario, threads))
+                {
+                    eprintln!("warning: {file}: {warning}");
+                }
+            }
             Err(err) => {
                 all_ok = false;
                 writeln!(out, "invalid  {file}")?;
@@ -64,6 +73,41 @@ fn estimate(s: &Scenario, threads: usize) -> String {
     let parallel = (threads as f64).min(s.n_runs() as f64).max(1.0);
     let seconds = citizen_steps * SECONDS_PER_CITIZEN_STEP / parallel;
     format!("roughly {}", human_duration(seconds))
+}
+
+/// Largest model state of any run, in bytes.
+fn largest_state(s: &Scenario) -> u64 {
+    let mut largest = 0;
+    for variant in 0..s.variants.len() {
+        for point in 0..s.n_points() {
+            largest = largest.max(s.params_for(variant, point).estimated_bytes());
+        }
+    }
+    largest
+}
+
+/// A message if the runs in flight at once would need more memory than the machine has.
+pub(crate) fn memory_problem(s: &Scenario, threads: usize) -> Option<String> {
+    let in_flight = (threads as u64).min(s.n_runs()).max(1);
+    let need = largest_state(s).saturating_mul(in_flight);
+    let total = total_memory()?;
+    (need > total).then(|| {
+        format!(
+            "{in_flight} runs at once need about {:.1} GiB of model state, but the machine has {:.1} GiB",
+            need as f64 / GIB,
+            total as f64 / GIB
+        )
+    })
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// Physical memory from /proc/meminfo (Linux); `None` elsewhere.
+fn total_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 pub(crate) fn human_duration(seconds: f64) -> String {

@@ -58,6 +58,12 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     if quick {
         scenario.make_quick()?;
     }
+    for warning in scenario.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    if let Some(problem) = check::memory_problem(&scenario, threads) {
+        anyhow::bail!("{problem}\n\nhint: use fewer --threads or fewer citizens");
+    }
 
     let target = match &args.out {
         Some(dir) => dir.clone(),

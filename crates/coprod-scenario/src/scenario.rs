@@ -369,6 +369,37 @@ impl Scenario {
             .map_err(|(v, p, e)| ScenarioError::new("--quick", self.describe_combination(v, p, &e)))
     }
 
+    /// Things that are valid but probably not what was meant: interventions that start
+    /// after the last step, variants identical to the baseline.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for variant in &self.variants {
+            for iv in &variant.interventions {
+                if iv.from_step >= self.steps {
+                    out.push(format!(
+                        "the intervention on `{}` in variant `{}` starts at step {}, but runs \
+                         have only {} steps: it never takes effect",
+                        iv.param(),
+                        variant.name,
+                        iv.from_step,
+                        self.steps
+                    ));
+                }
+            }
+        }
+        for variant in &self.variants[1..] {
+            if variant.overrides.is_empty()
+                && variant.interventions.len() == self.variants[0].interventions.len()
+            {
+                out.push(format!(
+                    "variant `{}` changes nothing: it repeats the baseline",
+                    variant.name
+                ));
+            }
+        }
+        out
+    }
+
     /// Checks every (variant, sweep point) with `Params::validate`.
     pub(crate) fn check_combinations(&self) -> Result<(), (usize, usize, ParamError)> {
         for variant in 0..self.variants.len() {
@@ -791,6 +822,21 @@ params.groups.service = "joint"
         let e =
             err("[[experiment.variants]]\nname = \"a\"\n[[experiment.variants]]\nname = \"a\"\n");
         assert_eq!(e.location, Some((4, 8)));
+    }
+
+    #[test]
+    fn suspicious_but_valid_scenarios_get_warnings() {
+        let s = parse(
+            "[experiment]\nsteps = 10\n[[experiment.variants]]\nname = \"late\"\n\
+             [[experiment.variants.interventions]]\nlever = \"levers.outreach\"\nvalue = 1\n\
+             from_step = 10\n[[experiment.variants]]\nname = \"same\"\n",
+        )
+        .unwrap();
+        let w = s.warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("never takes effect"));
+        assert!(w[1].contains("`same` changes nothing"));
+        assert!(parse("").unwrap().warnings().is_empty());
     }
 
     #[test]
