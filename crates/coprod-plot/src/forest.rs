@@ -69,7 +69,7 @@ pub fn forest_plot(rows: &[ForestRow], style: &ChartStyle) -> Result<Vec<PathBuf
     })?;
     let x = axis_or_error(
         (min.min(0.0), max.max(0.0)),
-        7,
+        style.x_tick_target().min(7),
         Padding::Both,
         &style.title,
         "x",
@@ -146,7 +146,16 @@ impl Chart for ForestChart<'_> {
 
         // Row i is drawn at y = n - 1 - i, so that the first row is at the top.
         let row_y = |i: usize| (n - 1 - i) as f64;
-        let y_ticks: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        // With many rows, label only every `stride`-th row so that labels never overlap, and
+        // shrink markers and lines to the row height.
+        let (_, plot_height) = plot.dim_in_pixel();
+        let rows_height = f64::from(plot_height) - f64::from(bottom) - f64::from(header_room);
+        let row_pixels = (rows_height / n as f64).max(1.0);
+        let stride = ((metrics.tick * 1.1 / row_pixels).ceil() as usize).max(1);
+        let labelled = |i: usize| i.is_multiple_of(stride);
+        let y_ticks: Vec<f64> = (0..n).filter(|i| labelled(*i)).map(row_y).collect();
+        let marker_radius = (metrics.marker + 2).min((row_pixels * 0.35) as i32).max(2);
+        let line_width = metrics.line_width.min((row_pixels / 4.0) as u32).max(1);
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(metrics.gap + header_room)
             .margin_right(2 * metrics.gap)
@@ -193,13 +202,13 @@ impl Chart for ForestChart<'_> {
         ))?;
 
         let color = series_color(0);
-        let cap = metrics.marker;
+        let cap = marker_radius;
         for (i, row) in self.rows.iter().enumerate() {
             let y = row_y(i);
             if let Some((low, high)) = row.interval() {
                 let (x0, py) = chart.backend_coord(&(low, y));
                 let (x1, _) = chart.backend_coord(&(high, y));
-                let line = color.stroke_width(metrics.line_width);
+                let line = color.stroke_width(line_width);
                 root.draw(&PathElement::new(vec![(x0, py), (x1, py)], line))?;
                 root.draw(&PathElement::new(
                     vec![(x0, py - cap), (x0, py + cap)],
@@ -212,7 +221,7 @@ impl Chart for ForestChart<'_> {
             }
             if row.effect.is_finite() {
                 let at = chart.backend_coord(&(row.effect, y));
-                draw_marker(root, at, Marker::Square, color, metrics.marker + 2)?;
+                draw_marker(root, at, Marker::Square, color, marker_radius)?;
             }
         }
 
@@ -225,7 +234,7 @@ impl Chart for ForestChart<'_> {
             &header_font.pos(Pos::new(HPos::Left, VPos::Center)),
             (left_x, header_y.max(column_y.start)),
         )?;
-        for (i, estimate) in estimates.iter().enumerate() {
+        for (i, estimate) in estimates.iter().enumerate().filter(|(i, _)| labelled(*i)) {
             let (_, py) = chart.backend_coord(&(self.x.lo, row_y(i)));
             root.draw_text(
                 estimate,

@@ -13,7 +13,7 @@
 //!
 //! Every chart function takes its data and a [`ChartStyle`] (title, axis labels with units, size,
 //! output path stem) and writes `<stem>.png` and `<stem>.svg` with the same drawing code.
-//! Type is large (a 36 px title, 28 px axis labels and 24 px tick labels at the default 1280×800),
+//! Type is large (a 30 px title, 24 px axis labels and 21 px tick labels at the default 1280×800),
 //! lines are 4 px wide, colours come from the colour-blind-safe Okabe-Ito palette ([`OKABE_ITO`]),
 //! and legends sit in their own column beside the plot, never over the data.
 //! Text is drawn with the embedded DejaVu Sans font ([`register_fonts`]), so no system font is needed.

@@ -30,8 +30,20 @@ use crate::style::{ChartStyle, series_color};
 /// `InvalidSize`, `UnplottableRange`, `Io` or `Drawing` otherwise.
 pub fn response_curve(series: &[Series], style: &ChartStyle) -> Result<Vec<PathBuf>, PlotError> {
     let (x_extent, y_extent) = extents(series, &style.title)?;
-    let x = axis_or_error(x_extent, 8, Padding::Both, &style.title, "x")?;
-    let y = axis_or_error(y_extent, 7, Padding::Both, &style.title, "y")?;
+    let x = axis_or_error(
+        x_extent,
+        style.x_tick_target(),
+        Padding::Both,
+        &style.title,
+        "x",
+    )?;
+    let y = axis_or_error(
+        y_extent,
+        style.y_tick_target(),
+        Padding::Both,
+        &style.title,
+        "y",
+    )?;
     render(&ResponseChart { series, x, y }, style)
 }
 

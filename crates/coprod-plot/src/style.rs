@@ -159,14 +159,24 @@ impl ChartStyle {
         by_width.min(by_height).clamp(0.5, 4.0)
     }
 
+    /// About how many ticks fit on the x axis: 8 at the default width, fewer on small charts.
+    pub(crate) fn x_tick_target(&self) -> usize {
+        (self.width / 160).clamp(3, 8) as usize
+    }
+
+    /// About how many ticks fit on the y axis: 7 at the default height, fewer on small charts.
+    pub(crate) fn y_tick_target(&self) -> usize {
+        (self.height / 110).clamp(3, 7) as usize
+    }
+
     /// Type sizes and line widths for this chart.
     pub(crate) fn metrics(&self) -> Metrics {
         let s = self.scale();
         Metrics {
-            title: 36.0 * s,
-            axis: 28.0 * s,
-            tick: 24.0 * s,
-            legend: 24.0 * s,
+            title: 38.0 * s,
+            axis: 30.0 * s,
+            tick: 26.0 * s,
+            legend: 26.0 * s,
             line_width: (4.0 * s).round().max(2.0) as u32,
             marker: (9.0 * s).round().max(4.0) as i32,
             gap: (12.0 * s).round().max(4.0) as i32,
@@ -174,8 +184,12 @@ impl ChartStyle {
     }
 }
 
-/// Type sizes (pixels) and line widths of one chart; at 1280×800 the title is 36 px, axis labels
-/// 28 px, tick labels 24 px and lines 4 px wide, which stays readable on a classroom projector.
+/// Type sizes and line widths of one chart, readable on a classroom projector.
+///
+/// Type sizes are plotters sizes, which are 1.24 times the CSS `font-size` (plotters-svg writes
+/// `size / 1.24`, and the bitmap backend scales glyphs the same way). At 1280×800 the title is
+/// 38 (a 30.6 px font), axis labels 30 (24.2 px), tick labels and legend 26 (21 px), and lines
+/// are 4 px wide.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Metrics {
     /// Title type size.
@@ -201,7 +215,10 @@ mod tests {
     #[test]
     fn default_sizes_are_projector_readable() {
         let m = ChartStyle::new("t", "x", "y", "/tmp/x").metrics();
-        assert!(m.title >= 28.0 && m.axis >= 22.0 && m.tick >= 18.0);
+        // plotters sizes are 1.24 times the font size in pixels.
+        let px = |size: f64| size / 1.24;
+        assert!(px(m.title) >= 28.0 && px(m.axis) >= 22.0);
+        assert!(px(m.tick) >= 18.0 && px(m.legend) >= 18.0);
         assert!(m.line_width >= 3);
     }
 

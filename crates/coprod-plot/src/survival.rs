@@ -98,7 +98,13 @@ pub fn survival_curves(
         finite_extent(curves.iter().map(|c| c.last_time)).ok_or_else(|| PlotError::NoData {
             title: style.title.clone(),
         })?;
-    let x = axis_or_error((0.0, last_time.1), 8, Padding::None, &style.title, "x")?;
+    let x = axis_or_error(
+        (0.0, last_time.1),
+        style.x_tick_target(),
+        Padding::None,
+        &style.title,
+        "x",
+    )?;
     let y = Axis {
         lo: -0.02,
         hi: 1.04,
