@@ -302,3 +302,15 @@ fn runs_that_cannot_fit_in_memory_are_refused_up_front() {
         .stderr(predicate::str::contains("hint: use fewer --threads"));
     assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
+    let sb = Sandbox::new();
+    fs::create_dir(sb.path().join("thesis")).unwrap();
+    fs::write(sb.path().join("thesis").join("chapter1.tex"), "...").unwrap();
+    sb.small_run(&["baseline", "--out", "thesis", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a coprod run directory"));
+    assert!(sb.path().join("thesis").join("chapter1.tex").exists());
+}

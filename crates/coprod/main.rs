@@ -59,8 +59,14 @@ fn message(err: &anyhow::Error) -> String {
             text.push_str(&format!(": {cause}"));
         }
     }
-    if let Some(OutputError::Exists { .. }) = err.downcast_ref::<OutputError>() {
-        text.push_str("\n\nhint: use --force to replace it, or --out DIR to write elsewhere");
+    match err.downcast_ref::<OutputError>() {
+        Some(OutputError::Exists { .. }) => {
+            text.push_str("\n\nhint: use --force to replace it, or --out DIR to write elsewhere");
+        }
+        Some(OutputError::NotARunDir { .. }) => {
+            text.push_str("\n\nhint: choose an empty or new directory with --out DIR");
+        }
+        _ => {}
     }
     text
 }

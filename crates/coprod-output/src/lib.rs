@@ -50,6 +50,15 @@ pub enum OutputError {
         /// The directory.
         path: PathBuf,
     },
+    /// Replacing was asked for, but the directory is not a coprod run directory.
+    #[error(
+        "refusing to replace {}: it is not a coprod run directory (it has no manifest.json)",
+        path.display()
+    )]
+    NotARunDir {
+        /// The directory.
+        path: PathBuf,
+    },
     /// A file or directory operation failed.
     #[error("cannot write {}: {source}", path.display())]
     Io {

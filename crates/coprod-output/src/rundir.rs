@@ -30,11 +30,7 @@ pub struct RunDir {
 impl RunDir {
     /// Starts a run directory for `target`, checking the overwrite policy up front.
     pub fn create(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
-        if existing == Existing::Refuse && target.exists() {
-            return Err(OutputError::Exists {
-                path: target.to_path_buf(),
-            });
-        }
+        check_replaceable(target, existing)?;
         let parent = parent_of(target);
         fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
         let staging = sibling(target, "partial");
@@ -62,12 +58,9 @@ impl RunDir {
 
     /// Moves the finished directory into place and returns its path.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        if self.target.exists() {
-            if self.existing == Existing::Refuse {
-                return Err(OutputError::Exists {
-                    path: self.target.clone(),
-                });
-            }
+        // Checked again: time has passed since `create`.
+        check_replaceable(&self.target, self.existing)?;
+        if self.target.exists() && !is_empty_dir(&self.target) {
             // Move the old run aside first so the target is never missing a complete run
             // for longer than one rename.
             let old = sibling(&self.target, "old");
@@ -94,6 +87,28 @@ impl Drop for RunDir {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// Whether the policy allows writing to `target`. An empty directory counts as free; only
+/// a previous run directory (one with a manifest.json) may be replaced, so a mistyped
+/// `--out` with `--force` can never delete an unrelated folder.
+fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputError> {
+    if !target.exists() || is_empty_dir(target) {
+        return Ok(());
+    }
+    match existing {
+        Existing::Refuse => Err(OutputError::Exists {
+            path: target.to_path_buf(),
+        }),
+        Existing::Replace if target.join(crate::MANIFEST_JSON).is_file() => Ok(()),
+        Existing::Replace => Err(OutputError::NotARunDir {
+            path: target.to_path_buf(),
+        }),
+    }
+}
+
+fn is_empty_dir(path: &Path) -> bool {
+    fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// `outputs/<name>`, or `outputs/<name>-2`, `-3`, ... if taken: default locations never
@@ -134,6 +149,7 @@ mod tests {
         let target = tmp.path().join("nested").join("run");
         let dir = RunDir::create(&target, Existing::Refuse).unwrap();
         fs::write(dir.staging().join("a.csv"), "x\n").unwrap();
+        fs::write(dir.staging().join(crate::MANIFEST_JSON), "{}").unwrap();
         assert!(!target.exists());
         dir.commit().unwrap();
         assert_eq!(fs::read_to_string(target.join("a.csv")).unwrap(), "x\n");
@@ -145,11 +161,32 @@ mod tests {
 
         let dir = RunDir::create(&target, Existing::Replace).unwrap();
         fs::write(dir.staging().join("b.csv"), "y\n").unwrap();
+        fs::write(dir.staging().join(crate::MANIFEST_JSON), "{}").unwrap();
         dir.commit().unwrap();
         assert!(!target.join("a.csv").exists());
         assert!(target.join("b.csv").exists());
         // Nothing but the run itself is left in the parent.
         assert_eq!(fs::read_dir(target.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn only_run_directories_are_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let precious = tmp.path().join("thesis");
+        fs::create_dir(&precious).unwrap();
+        fs::write(precious.join("chapter1.tex"), "...").unwrap();
+        assert!(matches!(
+            RunDir::create(&precious, Existing::Replace),
+            Err(OutputError::NotARunDir { .. })
+        ));
+        assert!(precious.join("chapter1.tex").exists());
+        // An empty directory is free to use, even without Replace.
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        RunDir::create(&empty, Existing::Refuse)
+            .unwrap()
+            .commit()
+            .unwrap();
     }
 
     #[test]
