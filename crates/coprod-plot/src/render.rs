@@ -190,8 +190,6 @@ pub(crate) fn finite_extent(values: impl IntoIterator<Item = f64>) -> Option<(f6
 pub(crate) enum Padding {
     /// 4% of the span on both sides.
     Both,
-    /// No padding: the range is the data range (still widened when it is a single value).
-    None,
     /// Widened to the nearest ticks outside the data, so that both ends carry a label.
     ToTicks,
 }
@@ -405,6 +403,33 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws a "+" at pixel position `at`, with a thin white halo so that it stands out from the
+/// line it sits on (the usual mark of a censored observation on a survival curve).
+pub(crate) fn draw_plus<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: (i32, i32),
+    color: RGBColor,
+    metrics: &Metrics,
+) -> DrawResult {
+    let (x, y) = at;
+    let arm = metrics.marker;
+    let width = (metrics.line_width.max(3) - 1).max(2);
+    for (style, extra) in [
+        (WHITE.stroke_width(width + 4), 2),
+        (color.stroke_width(width), 0),
+    ] {
+        area.draw(&PathElement::new(
+            vec![(x, y - arm - extra), (x, y + arm + extra)],
+            style,
+        ))?;
+        area.draw(&PathElement::new(
+            vec![(x - arm - extra, y), (x + arm + extra, y)],
+            style,
+        ))?;
+    }
+    Ok(())
+}
+
 /// What a legend entry shows left of its label.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Swatch {
@@ -412,8 +437,8 @@ pub(crate) enum Swatch {
     Line,
     /// A thick line with a marker on it.
     LineMarker(Marker),
-    /// A short vertical tick (for censoring marks).
-    Tick,
+    /// A plus sign (for censoring marks).
+    Plus,
     /// A translucent filled box (for confidence bands).
     Band,
     /// A vertical error bar with caps.
@@ -505,12 +530,8 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
                 ))?;
                 draw_marker(area, (mid, y), marker, color, metrics.marker)?;
             }
-            Swatch::Tick => {
-                let h = metrics.marker;
-                area.draw(&PathElement::new(
-                    vec![(mid, y - h), (mid, y + h)],
-                    color.stroke_width(line.max(3) - 1),
-                ))?;
+            Swatch::Plus => {
+                draw_plus(area, (mid, y), color, metrics)?;
             }
             Swatch::Band => {
                 let h = (metrics.legend * 0.45).round() as i32;
@@ -564,11 +585,12 @@ pub(crate) fn label_areas<DB: DrawingBackend>(
     };
     let left = widest + axis_room + 2 * metrics.gap as u32;
     let bottom_axis_room = if has_x_label {
-        (metrics.axis * 1.4).round() as u32
+        (metrics.axis * 1.2).round() as u32
     } else {
         0
     };
-    let bottom = (metrics.tick * 1.2).round() as u32 + bottom_axis_room + 2 * metrics.gap as u32;
+    let bottom =
+        (metrics.tick * 1.2).round() as u32 + bottom_axis_room + metrics.gap as u32 * 3 / 2;
     Ok((left, bottom))
 }
 
@@ -698,14 +720,15 @@ mod tests {
 
     #[test]
     fn nice_axis_picks_round_ticks() {
-        let axis = nice_axis(0.0, 1.0, 5, Padding::None).unwrap();
+        let axis = nice_axis(0.0, 1.0, 5, Padding::ToTicks).unwrap();
         assert_eq!(
             axis.ticks,
             vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
         );
         assert_eq!(axis.decimals, 1);
-        let axis = nice_axis(0.014, 0.72, 7, Padding::None).unwrap();
-        assert_eq!(axis.ticks.len(), 7, "{:?}", axis.ticks);
+        let axis = nice_axis(0.014, 0.72, 7, Padding::Both).unwrap();
+        assert_eq!(axis.ticks.len(), 8, "{:?}", axis.ticks);
+        assert!((axis.ticks[1] - axis.ticks[0] - 0.1).abs() < 1e-12);
         let axis = nice_axis(0.01, 0.99, 5, Padding::ToTicks).unwrap();
         assert_eq!((axis.lo, axis.hi), (0.0, 1.0));
         let axis = nice_axis(0.0, 200.0, 8, Padding::Both).unwrap();

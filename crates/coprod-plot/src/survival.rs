@@ -7,12 +7,12 @@
 use std::path::PathBuf;
 
 use plotters::coord::Shift;
-use plotters::prelude::{Color, DrawingArea, DrawingBackend, LineSeries, PathElement};
+use plotters::prelude::{Color, DrawingArea, DrawingBackend, LineSeries};
 
 use crate::error::PlotError;
 use crate::render::{
     Axis, Chart, DrawResult, LegendEntry, Padding, Swatch, axis_or_error, build_xy, draw_legend,
-    draw_title, finite_extent, legend_top, render, split_for_legend,
+    draw_plus, draw_title, finite_extent, legend_top, render, split_for_legend,
 };
 use crate::style::{ChartStyle, series_color};
 
@@ -77,7 +77,7 @@ fn survival_at(steps: &[(f64, f64)], t: f64) -> f64 {
 /// Draws the Kaplan-Meier curve of each class into `<stem>.png` and `<stem>.svg`.
 ///
 /// The y axis is the share still "surviving", from 0 to 1; censored observations are marked with
-/// a short vertical tick on the curve, and each curve runs to the class's last observed time.
+/// a "+" on the curve, and each curve runs to the class's last observed time.
 /// Classes without any valid duration are left out of the plot and the legend.
 /// Returns the written paths (PNG first).
 ///
@@ -101,7 +101,7 @@ pub fn survival_curves(
     let x = axis_or_error(
         (0.0, last_time.1),
         style.x_tick_target(),
-        Padding::None,
+        Padding::ToTicks,
         &style.title,
         "x",
     )?;
@@ -191,9 +191,9 @@ impl Chart for SurvivalChart {
             .collect();
         if self.curves.iter().any(|c| !c.censored.is_empty()) {
             entries.push(LegendEntry {
-                label: "tick: censored".to_string(),
+                label: "+: censored".to_string(),
                 color: crate::render::DARK_GREY,
-                swatch: Swatch::Tick,
+                swatch: Swatch::Plus,
             });
         }
         let (plot, legend_area) = split_for_legend(&body, &entries, &metrics)?;
@@ -205,15 +205,11 @@ impl Chart for SurvivalChart {
                 color.stroke_width(metrics.line_width),
             ))?;
         }
-        let tick = metrics.marker;
         for curve in &self.curves {
             let color = series_color(curve.index);
             for &t in &curve.censored {
-                let (px, py) = chart.backend_coord(&(t, survival_at(&curve.steps, t)));
-                root.draw(&PathElement::new(
-                    vec![(px, py - tick), (px, py + tick)],
-                    color.stroke_width((metrics.line_width.max(3) - 1).max(2)),
-                ))?;
+                let at = chart.backend_coord(&(t, survival_at(&curve.steps, t)));
+                draw_plus(root, at, color, &metrics)?;
             }
         }
         draw_legend(

@@ -168,7 +168,7 @@ fn survival_curves_write_png_and_svg() {
     check_outputs(
         &written,
         &style,
-        &["altruists", "free riders", "tick: censored"],
+        &["altruists", "free riders", "+: censored"],
     );
 }
 
