@@ -290,3 +290,107 @@ impl Writer {
         dir.commit()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coprod_core::{EndReason, GroupRecord, StepMetrics, TaskKind};
+
+    fn output(value: f64) -> RunOutput {
+        RunOutput {
+            steps: vec![StepMetrics {
+                step: 0,
+                participation_rate: value,
+                ..StepMetrics::default()
+            }],
+            groups: vec![GroupRecord {
+                group_id: 0,
+                organisation: None,
+                community: 3,
+                task: TaskKind::Specific,
+                size_cap: 8,
+                size_at_formation: 5,
+                formed_step: 0,
+                ended_step: None,
+                end_reason: EndReason::Active,
+            }],
+            citizens: Vec::new(),
+        }
+    }
+
+    fn manifest() -> Manifest {
+        Manifest {
+            coprod_version: "test".into(),
+            scenario: crate::ScenarioInfo {
+                name: "t".into(),
+                description: String::new(),
+                origin: "t.toml".into(),
+                source: String::new(),
+            },
+            experiment: crate::ExperimentInfo {
+                steps: 1,
+                replications: 2,
+                sweep_points: 1,
+                runs: 2,
+            },
+            seeds: crate::SeedInfo {
+                base_seed: 1,
+                derivation: String::new(),
+                replications: Vec::new(),
+            },
+            parameters: Vec::new(),
+            sweep: Vec::new(),
+            variants: Vec::new(),
+            settings: Vec::new(),
+            quick: false,
+            step_metrics: crate::MetricInfo::step_metrics(),
+            summary_metrics: crate::MetricInfo::summary_metrics(),
+            files: FILES.iter().map(|f| f.to_string()).collect(),
+            timing: crate::Timing {
+                started_utc: String::new(),
+                wall_seconds: 0.0,
+                threads: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn rows_use_empty_fields_for_missing_values_and_summaries_pool_replications() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let mut w =
+            Writer::create(&target, vec!["levers.outreach".into()], Existing::Refuse).unwrap();
+        let point = ["0.5".to_string()];
+        for (rep, value) in [(0u32, 0.25), (1, 0.75)] {
+            let id = RunIdentity {
+                run_id: u64::from(rep),
+                variant: "baseline",
+                point: &point,
+                replication: rep,
+                seed: 10 + u64::from(rep),
+            };
+            w.write_run(&id, &output(value)).unwrap();
+        }
+        let dir = w.finish(&manifest()).unwrap();
+        let groups = std::fs::read_to_string(dir.join(GROUPS_CSV)).unwrap();
+        assert_eq!(groups.lines().nth(1), Some("0,0,,3,specific,8,5,0,,active"));
+        let runs = std::fs::read_to_string(dir.join(RUNS_CSV)).unwrap();
+        assert!(
+            runs.lines()
+                .nth(2)
+                .unwrap()
+                .starts_with("1,baseline,0.5,1,11,0.75,")
+        );
+        let summary = std::fs::read_to_string(dir.join(SUMMARY_CSV)).unwrap();
+        let row = summary.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("baseline,0.5,participation_rate,0.5,"),
+            "{row}"
+        );
+        assert!(row.contains(",2,"), "{row}");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST_JSON)).unwrap())
+                .unwrap();
+        assert_eq!(json["experiment"]["runs"], 2);
+    }
+}
