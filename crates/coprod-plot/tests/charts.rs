@@ -433,3 +433,33 @@ fn output_stem_keeps_its_dots_and_parent_directories_are_created() {
     );
     assert!(written.iter().all(|p| p.is_file()));
 }
+
+#[test]
+fn smallest_size_with_long_texts_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a very long axis label that cannot possibly fit into a tiny chart (units)";
+    let s = ChartStyle::new(
+        format!("{long} {long}"),
+        long,
+        long,
+        dir.path().join("tiny"),
+    )
+    .with_size(ChartStyle::MIN_WIDTH, ChartStyle::MIN_HEIGHT);
+    let series = [Series::new(long, vec![0.0, 1e6], vec![-1e-9, 1e9])
+        .with_band(vec![0.0, 0.0], vec![1.0, 1.0])];
+    time_series(&series, &s).unwrap();
+    response_curve(&series, &s).unwrap();
+    let class = SurvivalClass {
+        name: long.to_string(),
+        durations: vec![(1e6, true), (2.0, false)],
+    };
+    survival_curves(&[class], &s).unwrap();
+    forest_plot(&[ForestRow::new(long, 1e9, -1e9, 2e9)], &s).unwrap();
+    let grid = Heatmap {
+        x_values: vec![1e-7, 2e-7, 3e-7],
+        y_values: vec![1e9],
+        values: vec![vec![1e12, -1e12, 0.0]],
+        value_label: long.to_string(),
+    };
+    heatmap(&grid, &s).unwrap();
+}
