@@ -1,4 +1,6 @@
-//! Scratch: times the step loop (development aid; the real benchmark is benches/model.rs).
+//! Times the step loop of one run and prints citizen-steps per second and state bytes per
+//! citizen; run under `/usr/bin/time -v` for peak RSS. The statistical benchmark is
+//! `benches/model.rs`. Usage: `throughput N_CITIZENS STEPS`.
 use coprod_core::{Model, Params};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
