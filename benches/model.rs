@@ -13,8 +13,10 @@ fn main() {
 
 fn reference(n_citizens: u32) -> Params {
     let mut p = Params::defaults();
-    p.set("population.n_citizens", f64::from(n_citizens)).unwrap();
-    p.set("population.n_communities", f64::from(n_citizens / 100)).unwrap();
+    p.set("population.n_citizens", f64::from(n_citizens))
+        .unwrap();
+    p.set("population.n_communities", f64::from(n_citizens / 100))
+        .unwrap();
     p.set("population.n_organisations", 10.0).unwrap();
     p
 }
