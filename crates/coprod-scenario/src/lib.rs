@@ -37,6 +37,7 @@ mod scenario;
 mod schema;
 mod seed;
 mod settings;
+mod validation;
 mod values;
 
 pub use error::ScenarioError;
@@ -47,3 +48,4 @@ pub use scenario::{
 };
 pub use seed::{SEED_DERIVATION, run_seed};
 pub use settings::{Setting, settable_keys};
+pub use validation::{Comparison, Direction, Validation};

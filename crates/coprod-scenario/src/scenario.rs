@@ -13,6 +13,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::ScenarioError;
 use crate::schema::{self, RawIntervention, RawScenario};
+use crate::validation::{Comparison, Validation};
 use crate::values;
 
 /// Name of the implicit variant that uses the scenario's own parameters and interventions.
@@ -47,6 +48,8 @@ pub struct Scenario {
     pub pins: Vec<(usize, f64)>,
     /// Whether `--quick` shrank the runs (see [`Scenario::make_quick`]).
     pub quick: bool,
+    /// The claim a validation scenario tests (`[validation]`), if any.
+    pub validation: Option<Validation>,
 }
 
 /// One swept parameter.
@@ -271,6 +274,35 @@ impl Scenario {
             });
         }
 
+        let validation = match &raw.validation {
+            Some(table) => Some(crate::validation::validate(table).map_err(
+                |(field, message)| {
+                    loc.error_at(loc.value_span(&[key("validation"), key(field)]), message)
+                },
+            )?),
+            None => None,
+        };
+        if let Some(v) = &validation {
+            let has_treatment = variants.iter().any(|x| x.name == "treatment");
+            let one_axis = sweep.len() == 1;
+            let shape_ok = match v.comparison {
+                Comparison::Paired => has_treatment,
+                Comparison::Dose => one_axis,
+                _ => true,
+            };
+            if !shape_ok {
+                let need = if v.comparison == Comparison::Paired {
+                    "a variant named \"treatment\""
+                } else {
+                    "exactly one sweep axis"
+                };
+                return Err(loc.error_at(
+                    loc.value_span(&[key("validation"), key("comparison")]),
+                    format!("this comparison needs {need}"),
+                ));
+            }
+        }
+
         let scenario = Scenario {
             name,
             description: raw.description.trim().to_string(),
@@ -285,6 +317,7 @@ impl Scenario {
             variants,
             pins: Vec::new(),
             quick: false,
+            validation,
         };
         scenario
             .check_combinations()

@@ -32,6 +32,24 @@ pub(crate) struct RawScenario {
     /// Steps, replications, seed, sweep and variants.
     #[serde(default)]
     pub(crate) experiment: RawExperiment,
+    /// What claim the scenario tests (validation scenarios only).
+    pub(crate) validation: Option<RawValidation>,
+}
+
+/// `[validation]`: see `validation.rs` and docs/validation.md.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawValidation {
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) claim: String,
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) metric: String,
+    pub(crate) direction: String,
+    pub(crate) comparison: Option<String>,
+    #[serde(default)]
+    pub(crate) ablation: Vec<String>,
 }
 
 /// `[experiment]`.
