@@ -34,7 +34,8 @@ mod rng;
 
 pub use interventions::Intervention;
 pub use metrics::{
-    CitizenRecord, EndReason, GroupRecord, METRICS, RunOutput, StepMetrics, TaskKind, summary_names,
+    CitizenRecord, EndReason, GroupRecord, METRICS, OrgStepRecord, RunOutput, StepMetrics,
+    TaskKind, summary_names,
 };
 pub use model::Model;
 pub use params::{Kind, ParamError, ParamSpec, Params, SPECS, suggest};
@@ -44,7 +45,7 @@ pub use params::{Kind, ParamError, ParamSpec, Params, SPECS, suggest};
 pub enum Detail {
     /// Per-step metrics and per-group records.
     Standard,
-    /// Also one record per citizen at the end.
+    /// Also one record per citizen at the end and one per organisation and step.
     WithCitizens,
 }
 
@@ -69,6 +70,10 @@ pub fn simulate(
     for step in 0..steps {
         interventions::apply(params, interventions, step, &mut in_force);
         out.steps.push(model.step(&in_force));
+        if detail == Detail::WithCitizens {
+            out.organisations
+                .extend(model.organisation_records(&in_force));
+        }
     }
     out.groups = model.group_records();
     if detail == Detail::WithCitizens {

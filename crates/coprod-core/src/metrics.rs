@@ -151,6 +151,25 @@ pub struct CitizenRecord {
     pub active_at_end: bool,
 }
 
+/// One organisation in one step (opt-in, with [`crate::Detail::WithCitizens`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrgStepRecord {
+    /// Step.
+    pub step: u32,
+    /// Organisation number.
+    pub organisation: u32,
+    /// Trust in citizens at the end of the step.
+    pub trust: f64,
+    /// Opportunities opened during the step.
+    pub opportunities: u32,
+    /// Decision power it would share at the end of the step.
+    pub power: f64,
+    /// Groups it supported during the step.
+    pub groups_supported: u32,
+    /// Of those, groups whose task succeeded.
+    pub successes: u32,
+}
+
 /// Everything one run reports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunOutput {
@@ -160,6 +179,8 @@ pub struct RunOutput {
     pub groups: Vec<GroupRecord>,
     /// One row per citizen, only when asked for.
     pub citizens: Vec<CitizenRecord>,
+    /// One row per organisation and step, only when asked for.
+    pub organisations: Vec<OrgStepRecord>,
 }
 
 /// Names and meanings of the end-of-run summary in the order of [`RunOutput::summary`].

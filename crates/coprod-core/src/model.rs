@@ -6,7 +6,7 @@
 use rand::rngs::ChaCha8Rng;
 
 use crate::groups::Group;
-use crate::metrics::{CitizenRecord, GroupRecord, StepMetrics};
+use crate::metrics::{CitizenRecord, GroupRecord, OrgStepRecord, StepMetrics};
 use crate::network::{Network, community_range};
 use crate::organisations::{self, Org};
 use crate::params::Params;
@@ -278,6 +278,24 @@ impl Model {
     /// Group records so far; groups still running are marked active.
     pub fn group_records(&self) -> Vec<GroupRecord> {
         self.records.clone()
+    }
+
+    /// One record per organisation for the step just taken.
+    pub fn organisation_records(&self, p: &Params) -> Vec<OrgStepRecord> {
+        let step = self.step.saturating_sub(1);
+        self.orgs
+            .iter()
+            .enumerate()
+            .map(|(o, org)| OrgStepRecord {
+                step,
+                organisation: o as u32,
+                trust: org.trust,
+                opportunities: org.tally.opportunities,
+                power: org.power(p),
+                groups_supported: org.tally.groups_supported,
+                successes: org.tally.successes,
+            })
+            .collect()
     }
 
     /// One record per citizen with its current state.
