@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod fingerprint;
 mod runs;
 mod scenario;
 mod schema;
@@ -43,8 +44,8 @@ mod values;
 pub use error::ScenarioError;
 pub use runs::RunSpec;
 pub use scenario::{
-    BASELINE, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS, QUICK_MAX_STEPS, Scenario, SweepAxis,
-    Variant,
+    BASELINE, MAX_RUNS, MAX_SWEEP_POINTS, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS,
+    QUICK_MAX_STEPS, Scenario, SweepAxis, Variant,
 };
 pub use seed::{SEED_DERIVATION, run_seed};
 pub use settings::{Setting, settable_keys};

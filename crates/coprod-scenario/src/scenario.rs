@@ -183,7 +183,7 @@ impl Scenario {
         default_name: &str,
     ) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(source).map_err(|e| {
-            let message = e.message().trim().to_string();
+            let message = plain_type_names(e.message().trim());
             let hint = unknown_field_hint(&message);
             ScenarioError::at(origin, source, e.span(), message).with_hint(hint)
         })?;
@@ -285,22 +285,82 @@ impl Scenario {
         if let Some(v) = &validation {
             let has_treatment = variants.iter().any(|x| x.name == "treatment");
             let one_axis = sweep.len() == 1;
+            let named = |n: &str| variants.iter().any(|x| x.name == n);
             let shape_ok = match v.comparison {
                 Comparison::Paired => has_treatment,
                 Comparison::Dose => one_axis,
+                Comparison::Interaction => named("a") && named("b") && named("ab"),
                 _ => true,
             };
             if !shape_ok {
-                let need = if v.comparison == Comparison::Paired {
-                    "a variant named \"treatment\""
-                } else {
-                    "exactly one sweep axis"
+                let need = match v.comparison {
+                    Comparison::Paired => "a variant named \"treatment\"",
+                    Comparison::Interaction => "variants named \"a\", \"b\" and \"ab\"",
+                    _ => "exactly one sweep axis",
                 };
                 return Err(loc.error_at(
                     loc.value_span(&[key("validation"), key("comparison")]),
                     format!("this comparison needs {need}"),
                 ));
             }
+        }
+
+        for (i, variant) in variants.iter().enumerate().skip(1) {
+            if let Some(axis) = sweep
+                .iter()
+                .find(|a| variant.overrides.iter().any(|(p, _)| *p == a.param))
+            {
+                let param_path: Vec<Seg> = [
+                    key("experiment"),
+                    key("variants"),
+                    Seg::Index(i - 1),
+                    key("params"),
+                ]
+                .into_iter()
+                .chain(axis.name().split('.').map(key))
+                .collect();
+                let span = loc
+                    .key_span(&param_path)
+                    .or_else(|| loc.key_span(&param_path[..4]))
+                    .or_else(|| {
+                        loc.key_span(&[key("experiment"), key("variants"), Seg::Index(i - 1)])
+                    });
+                return Err(loc
+                    .error_at(
+                        span,
+                        format!(
+                            "variant `{}` sets `{}`, which is also swept: the sweep would \
+                             override the variant's value in every run",
+                            variant.name,
+                            axis.name()
+                        ),
+                    )
+                    .with_hint(Some(format!(
+                        "remove `{}` from the variant or from [experiment.sweep]",
+                        axis.name()
+                    ))));
+            }
+        }
+        let runs = (variants.len() as u64)
+            .checked_mul(sweep.iter().map(|a| a.values.len() as u64).product::<u64>())
+            .and_then(|n| n.checked_mul(u64::from(replications)));
+        if runs.is_none_or(|n| n > MAX_RUNS) {
+            let span = loc
+                .value_span(&[key("experiment"), key("replications")])
+                .or_else(|| loc.key_span(&[key("experiment")]));
+            return Err(loc
+                .error_at(
+                    span,
+                    format!(
+                        "the experiment expands to {} variants x {} sweep points x {replications} \
+                         replications, more than the {MAX_RUNS} runs coprod accepts",
+                        variants.len(),
+                        sweep.iter().map(|a| a.values.len() as u64).product::<u64>(),
+                    ),
+                )
+                .with_hint(Some(
+                    "use fewer replications, variants or sweep values, or split the study".into(),
+                )));
         }
 
         let scenario = Scenario {
@@ -481,13 +541,60 @@ pub const QUICK_MAX_REPLICATIONS: u32 = 3;
 /// Largest number of citizens under `--quick`.
 pub const QUICK_MAX_CITIZENS: f64 = 1000.0;
 
-/// For serde's "unknown field" messages, a hint naming the allowed keys is already there.
+/// For serde's "unknown field" messages (which already list the allowed keys), a
+/// did-you-mean hint; else a pointer to the format documentation.
 fn unknown_field_hint(message: &str) -> Option<String> {
-    if message.contains("unknown field") {
-        Some("see docs/scenarios.md for the keys a scenario file may have".to_string())
-    } else {
-        None
+    if !message.contains("unknown field") {
+        return None;
     }
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let close = quoted.split_first().and_then(|(unknown, allowed)| {
+        allowed
+            .iter()
+            .map(|a| (edit_distance(unknown, a), *a))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, a)| a)
+    });
+    Some(match close {
+        Some(a) => format!("did you mean `{a}`?"),
+        None => "see docs/scenarios.md for the keys a scenario file may have".to_string(),
+    })
+}
+
+/// serde's type names in plain words: `expected u32` becomes `expected a whole number from
+/// 0 to 4294967295`.
+fn plain_type_names(message: &str) -> String {
+    message
+        .replace(
+            "expected u32",
+            &format!("expected a whole number from 0 to {}", u32::MAX),
+        )
+        .replace(
+            "expected u64",
+            &format!("expected a whole number from 0 to {}", u64::MAX),
+        )
+        .replace("expected a sequence", "expected a list `[...]`")
+        .replace("expected a map", "expected a table")
+        .replace("invalid type: sequence", "invalid type: list")
+        .replace("invalid type: map", "invalid type: table")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(prev + usize::from(ca != *cb));
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Checks a `params` table; returns (index in `SPECS`, value) in file order.
@@ -562,6 +669,12 @@ fn interventions_list(
 /// Most points one sweep axis may have.
 const MAX_AXIS_VALUES: usize = 100_000;
 
+/// Most sweep points a scenario may have (the product of all axes).
+pub const MAX_SWEEP_POINTS: usize = 1_000_000;
+
+/// Most runs a scenario may expand to (variants x sweep points x replications).
+pub const MAX_RUNS: u64 = 10_000_000;
+
 fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>, ScenarioError> {
     let mut found = Vec::new();
     sweep_leaves(table, &mut Vec::new(), &mut found);
@@ -618,6 +731,45 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
                 )
                 .with_hint(Some(
                     "a sweep with no values would expand to zero runs".into(),
+                )));
+        }
+        if let Some(dup) = values
+            .iter()
+            .enumerate()
+            .find(|(i, v)| values[..*i].contains(v))
+            .map(|(_, v)| *v)
+        {
+            return Err(loc
+                .error_at(
+                    loc.value_span(&path),
+                    format!(
+                        "sweep over `{name}` has the value {} twice",
+                        spec.format_value(dup)
+                    ),
+                )
+                .with_hint(Some(
+                    "repeated sweep points would repeat the same runs with the same seeds; \
+                     raise `experiment.replications` for more runs per point"
+                        .into(),
+                )));
+        }
+        let points = axes
+            .iter()
+            .map(|a| a.values.len())
+            .try_fold(values.len(), |acc, n| acc.checked_mul(n))
+            .filter(|p| *p <= MAX_SWEEP_POINTS);
+        if points.is_none() {
+            return Err(loc
+                .error_at(
+                    loc.key_span(&path),
+                    format!(
+                        "the sweep has more than {MAX_SWEEP_POINTS} points once `{name}` is added"
+                    ),
+                )
+                .with_hint(Some(
+                    "sweep fewer parameters or fewer values at once, or split the study into \
+                     several scenarios"
+                        .into(),
                 )));
         }
         axes.push(SweepAxis {

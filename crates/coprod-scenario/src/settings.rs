@@ -76,6 +76,17 @@ impl Scenario {
                 }
             }
         }
+        if self.n_runs() > crate::MAX_RUNS {
+            return Err(ScenarioError::new(
+                ORIGIN,
+                format!(
+                    "the experiment expands to {} runs, more than the {} coprod accepts",
+                    self.n_runs(),
+                    crate::MAX_RUNS
+                ),
+            )
+            .with_hint(Some("use fewer replications".into())));
+        }
         self.check_combinations()
             .map_err(|(v, p, e)| ScenarioError::new(ORIGIN, self.describe_combination(v, p, &e)))?;
         Ok(notes)

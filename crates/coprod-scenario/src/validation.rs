@@ -17,8 +17,6 @@ pub enum Direction {
     Decrease,
     /// The metric peaks at an interior dose of the sweep.
     InteriorOptimum,
-    /// The treatment does not lower the metric (its CI lies above a tolerance of 0).
-    NoDecrease,
 }
 
 /// How the effect is estimated.
@@ -34,6 +32,9 @@ pub enum Comparison {
     /// Regression across organisations of opportunities opened next step on trust (E2):
     /// effect = standardised slope.
     TrustPredictsOpportunities,
+    /// Two levers in a 2x2 design with variants `a`, `b` and `ab` against the baseline:
+    /// effect = (ab - b) - (a - baseline), positive when the levers reinforce each other.
+    Interaction,
 }
 
 /// A validated `[validation]` table.
@@ -66,13 +67,12 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         "increase" => Direction::Increase,
         "decrease" => Direction::Decrease,
         "interior_optimum" => Direction::InteriorOptimum,
-        "no_decrease" => Direction::NoDecrease,
         other => {
             return Err((
                 "direction",
                 format!(
                     "unknown direction \"{other}\": allowed are \"increase\", \"decrease\", \
-                     \"interior_optimum\", \"no_decrease\""
+                     \"interior_optimum\""
                 ),
             ));
         }
@@ -82,12 +82,13 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         "dose" => Comparison::Dose,
         "efficacy_vs_resources" => Comparison::EfficacyVersusResources,
         "trust_predicts_opportunities" => Comparison::TrustPredictsOpportunities,
+        "interaction" => Comparison::Interaction,
         other => {
             return Err((
                 "comparison",
                 format!(
                     "unknown comparison \"{other}\": allowed are \"paired\", \"dose\", \
-                     \"efficacy_vs_resources\", \"trust_predicts_opportunities\""
+                     \"efficacy_vs_resources\", \"trust_predicts_opportunities\", \"interaction\""
                 ),
             ));
         }

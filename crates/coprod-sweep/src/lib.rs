@@ -57,7 +57,7 @@ impl Runner {
         let threads = threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
-            .thread_name(|i| format!("coprod-run-{i}"))
+            .thread_name(|i| format!("{THREAD_PREFIX}{i}"))
             .build()
             .map_err(|source| PoolError { threads, source })?;
         Ok(Runner { pool, threads })
@@ -119,6 +119,250 @@ pub fn run_one(spec: &RunSpec<'_>, detail: Detail) -> RunOutput {
     )
 }
 
+/// Why one run of a sweep produced no result. The rest of the sweep carries on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunFailure {
+    /// The run panicked: a bug in the model. Holds the panic message and location.
+    Panic(String),
+    /// The run produced a number that is not finite (NaN or infinite).
+    NonFinite {
+        /// The metric's name (a column of timeseries.csv or runs.csv).
+        metric: String,
+        /// The step, for a per-step metric; `None` for an end-of-run summary metric.
+        step: Option<u32>,
+        /// The value, as Rust writes it (`NaN`, `inf`, `-inf`).
+        value: String,
+    },
+}
+
+impl RunFailure {
+    /// A one-word kind for the `kind` column of failures.csv: `panic` or `non_finite`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RunFailure::Panic(_) => "panic",
+            RunFailure::NonFinite { .. } => "non_finite",
+        }
+    }
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunFailure::Panic(message) => write!(f, "the run panicked: {message}"),
+            RunFailure::NonFinite {
+                metric,
+                step: Some(step),
+                value,
+            } => write!(f, "`{metric}` is {value} at step {step}"),
+            RunFailure::NonFinite {
+                metric,
+                step: None,
+                value,
+            } => write!(f, "end-of-run `{metric}` is {value}"),
+        }
+    }
+}
+
+/// Faults to inject on purpose, for testing failure isolation and resuming. Never set
+/// in normal use; the CLI reads them from the `COPROD_FAULT_INJECT` environment variable.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Runs that panic instead of running.
+    pub panic: Vec<u64>,
+    /// Runs whose last step's `service_output` is replaced by NaN.
+    pub nan: Vec<u64>,
+    /// Runs that never finish (they sleep until the process is killed).
+    pub stall: Vec<u64>,
+}
+
+impl std::str::FromStr for Faults {
+    type Err = String;
+
+    /// Parses `panic:3,nan:5,stall:7` (any order, any number of each).
+    fn from_str(text: &str) -> Result<Faults, String> {
+        let mut faults = Faults::default();
+        for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (kind, run) = item
+                .split_once(':')
+                .ok_or_else(|| format!("expected KIND:RUN_ID, got `{item}`"))?;
+            let run: u64 = run
+                .trim()
+                .parse()
+                .map_err(|_| format!("expected a run id after `{kind}:`, got `{run}`"))?;
+            match kind.trim() {
+                "panic" => faults.panic.push(run),
+                "nan" => faults.nan.push(run),
+                "stall" => faults.stall.push(run),
+                other => {
+                    return Err(format!(
+                        "unknown fault `{other}`: allowed are panic, nan and stall"
+                    ));
+                }
+            }
+        }
+        Ok(faults)
+    }
+}
+
+/// What a [`Runner::run_isolated`] sink receives, in run order.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// One run finished: its output, or why it failed.
+    Run(RunSpec<'a>, Result<RunOutput, RunFailure>),
+    /// Every run handed over since the previous `ChunkDone` is complete: a good moment to
+    /// make the results durable.
+    ChunkDone,
+}
+
+impl Runner {
+    /// Like [`Runner::run`], but each run is isolated: a run that panics or produces a
+    /// non-finite number becomes an `Err(RunFailure)` and the sweep carries on. After each
+    /// chunk of runs the sink gets [`Event::ChunkDone`]. `faults` are injected on purpose
+    /// (tests only; pass `&Faults::default()`).
+    pub fn run_isolated<'a, I, F, E>(
+        &self,
+        specs: I,
+        detail: Detail,
+        faults: &Faults,
+        on_done: &(dyn Fn() + Sync),
+        mut sink: F,
+    ) -> Result<(), E>
+    where
+        I: IntoIterator<Item = RunSpec<'a>>,
+        F: FnMut(Event<'a>) -> Result<(), E>,
+    {
+        quiet_worker_panics();
+        let chunk_len = self.threads * RUNS_PER_THREAD_PER_CHUNK;
+        let mut specs = specs.into_iter();
+        loop {
+            let chunk: Vec<RunSpec<'a>> = specs.by_ref().take(chunk_len).collect();
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let outputs: Vec<Result<RunOutput, RunFailure>> = self.pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|spec| {
+                        let out = run_guarded(spec, detail, faults);
+                        on_done();
+                        out
+                    })
+                    .collect()
+            });
+            for (spec, output) in chunk.into_iter().zip(outputs) {
+                sink(Event::Run(spec, output))?;
+            }
+            sink(Event::ChunkDone)?;
+        }
+    }
+}
+
+/// One run with its panics caught and its numbers checked.
+fn run_guarded(
+    spec: &RunSpec<'_>,
+    detail: Detail,
+    faults: &Faults,
+) -> Result<RunOutput, RunFailure> {
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if faults.stall.contains(&spec.run_id) {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+        if faults.panic.contains(&spec.run_id) {
+            panic!(
+                "injected fault (COPROD_FAULT_INJECT) in run {}",
+                spec.run_id
+            );
+        }
+        let mut out = run_one(spec, detail);
+        if faults.nan.contains(&spec.run_id) {
+            if let Some(last) = out.steps.last_mut() {
+                last.service_output = f64::NAN;
+            }
+        }
+        out
+    }));
+    let out = caught.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "(no message)".to_string());
+        let location = LAST_PANIC_LOCATION.with(|l| l.borrow_mut().take());
+        RunFailure::Panic(match location {
+            Some(at) => format!("{message} (at {at})"),
+            None => message,
+        })
+    })?;
+    check_finite(&out)?;
+    Ok(out)
+}
+
+/// The first non-finite number of a run's outputs, as a failure.
+fn check_finite(out: &RunOutput) -> Result<(), RunFailure> {
+    let names = coprod_core::METRICS;
+    for m in &out.steps {
+        if let Some((i, v)) = m
+            .values()
+            .into_iter()
+            .enumerate()
+            .find(|(_, v)| !v.is_finite())
+        {
+            return Err(RunFailure::NonFinite {
+                metric: names[i].0.to_string(),
+                step: Some(m.step),
+                value: v.to_string(),
+            });
+        }
+    }
+    let summary = out.summary();
+    if let Some((i, v)) = summary.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        let name = coprod_core::summary_names()
+            .into_iter()
+            .nth(i)
+            .map_or_else(|| format!("metric {i}"), |n| n.0);
+        return Err(RunFailure::NonFinite {
+            metric: name,
+            step: None,
+            value: v.to_string(),
+        });
+    }
+    Ok(())
+}
+
+thread_local! {
+    /// Where the last panic on this worker thread happened, for the failure message.
+    static LAST_PANIC_LOCATION: std::cell::RefCell<Option<String>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Installs (once) a panic hook that keeps panics on coprod worker threads off stderr:
+/// they are caught and reported as [`RunFailure::Panic`] instead. Panics anywhere else go
+/// to the hook that was there before.
+fn quiet_worker_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let worker = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with(THREAD_PREFIX));
+            if worker {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                LAST_PANIC_LOCATION.with(|l| *l.borrow_mut() = at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Name prefix of worker threads.
+const THREAD_PREFIX: &str = "coprod-run-";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +409,45 @@ mod tests {
             });
         assert_eq!(res, Err("full disk"));
         assert_eq!(calls, 3);
+    }
+
+    #[test]
+    fn failed_runs_are_isolated_and_the_sweep_carries_on() {
+        let s = scenario();
+        let faults: Faults = "panic:1, nan:4".parse().unwrap();
+        let mut seen = Vec::new();
+        let mut chunks = 0;
+        Runner::new(2)
+            .unwrap()
+            .run_isolated(s.runs(), Detail::Standard, &faults, &|| {}, |event| {
+                match event {
+                    Event::Run(spec, out) => seen.push((spec.run_id, out.err())),
+                    Event::ChunkDone => chunks += 1,
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        assert_eq!(seen.len(), 10);
+        assert!(seen.iter().enumerate().all(|(i, r)| r.0 == i as u64));
+        let failed: Vec<_> = seen.iter().filter(|r| r.1.is_some()).collect();
+        assert_eq!(failed.len(), 2);
+        match &seen[1].1 {
+            Some(RunFailure::Panic(m)) => assert!(m.contains("injected fault"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            seen[4].1.as_ref().map(|f| f.to_string()),
+            Some("`service_output` is NaN at step 5".to_string())
+        );
+        // 10 runs in chunks of 2 threads x 4.
+        assert_eq!(chunks, 2);
+    }
+
+    #[test]
+    fn faults_parse() {
+        assert_eq!("".parse::<Faults>(), Ok(Faults::default()));
+        assert!("boom:1".parse::<Faults>().is_err());
+        assert!("panic:x".parse::<Faults>().is_err());
+        assert_eq!("stall:3".parse::<Faults>().unwrap().stall, vec![3]);
     }
 }
