@@ -203,7 +203,12 @@ impl Model {
             + p.threshold_shift
             + p.w_efficacy * impact
             + p.w_motivation * f64::from(c.motivation[u])
-            + p.w_ownership * f64::from(c.ownership[u])
+            + p.w_ownership
+                * if p.ownership != 0.0 {
+                    f64::from(c.ownership[u])
+                } else {
+                    0.0
+                }
             + p.w_affected * affected
             + p.w_social * social
             + p.w_trust * trust
@@ -380,7 +385,11 @@ impl Model {
             Some(o) if p.staff_skill != 0.0 => 0.5 + o.staff_skill,
             _ => 1.0,
         };
-        let citizen_input = effort * coordination * staff;
+        let citizen_input = if p.citizen_input != 0.0 {
+            effort * coordination * staff
+        } else {
+            0.0
+        };
         let per_member = p.service == 0.0;
         let min_effort = p.min_effort
             + if per_member {
@@ -406,11 +415,7 @@ impl Model {
         } else {
             citizen_input
         };
-        let h = if p.citizen_input != 0.0 {
-            ces(professional, share, rho)
-        } else {
-            professional
-        };
+        let h = ces(professional, share, rho);
         let per_member_benefit = if success {
             benefit(h, p.benefit_max, p.benefit_scale)
         } else {
@@ -437,7 +442,12 @@ impl Model {
         for &i in &group.members {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
-            let intrinsic = 0.5 * p.intrinsic_reward * (motivation + f64::from(c.ownership[u]));
+            let ownership = if p.ownership != 0.0 {
+                f64::from(c.ownership[u])
+            } else {
+                0.0
+            };
+            let intrinsic = 0.5 * p.intrinsic_reward * (motivation + ownership);
             let payoff = clarity * per_member_benefit
                 - p.cost_of_effort * f64::from(c.contribution[u])
                 + incentives

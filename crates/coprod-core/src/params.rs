@@ -386,7 +386,7 @@ define_params! {
     levers.role_design: Choice(ROLE), 0, [0, 1], "option", true, "`complementary`: citizens add to professionals; `substitutive`: citizens replace part of professional input.";
     levers.group_size_cap: Int, 8, [1, 10_000], "members", true, "Largest number of members a new group recruits.";
     // --- mechanism switches, for ablation experiments ---
-    channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort enters production (off: professionals only).";
+    channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task reaches its minimum effort).";
     channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
     channels.voice_efficacy: Bool, 1, [0, 1], "switch", false, "Efficacy grows with the power shared when input is heard.";
     channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Efficacy scales the perceived impact of one's own effort.";
@@ -402,7 +402,7 @@ define_params! {
     channels.openness_imitation: Bool, 1, [0, 1], "switch", false, "Organisations imitate the openness of the best-performing organisation.";
     channels.state_support_effect: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
     channels.skill_capacity: Bool, 1, [0, 1], "switch", false, "Skill and time set how much a member's contribution counts (off: everyone counts 0.5).";
-    channels.ownership: Bool, 1, [0, 1], "switch", false, "Taking part builds ownership.";
+    channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part builds it (off: none of these).";
     // --- lab setting ---
     lab.lab_group_size: Int, 4, [2, 1000], "players", false, "Players per group in the lab setting.";
     lab.mpcr: Real, 0.4, [0, 1], "per unit contributed", false, "Marginal per-capita return of the linear public good.";
