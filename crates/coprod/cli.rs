@@ -53,9 +53,13 @@ pub(crate) struct RunArgs {
     /// sweep over it. Also `experiment.steps`, `experiment.replications`, `experiment.seed`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
-    /// Replace the output directory if it exists.
+    /// Replace the output directory if it exists (or discard an interrupted run of it).
     #[arg(short, long)]
     pub(crate) force: bool,
+    /// Finish an interrupted run: keep the runs it saved and run only what is missing.
+    /// Give the same scenario and options as the first time.
+    #[arg(long, conflicts_with = "force")]
+    pub(crate) resume: bool,
     /// Shrink the runs for a quick look: at most 60 steps, 3 replications, 1000 citizens.
     #[arg(short, long)]
     pub(crate) quick: bool,

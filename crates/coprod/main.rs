@@ -1,6 +1,7 @@
 //! The `coprod` binary: parses the command line, dispatches to `run`, `check` and `list`,
-//! and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error;
-//! a broken pipe on stdout exits 0). The only place that talks to the terminal.
+//! and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error,
+//! 3 `run` finished but some runs failed; a broken pipe on stdout exits 0; see
+//! docs/errors.md). The only place that talks to the terminal.
 
 mod check;
 mod cli;
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        // Outputs were written and the failures reported; see docs/errors.md.
+        Err(err) if err.is::<run::SomeRunsFailed>() => ExitCode::from(3),
         Err(err) => {
             eprintln!("error: {}", message(&err));
             ExitCode::from(2)

@@ -1,21 +1,24 @@
 //! `coprod run`: resolve the scenario and options, run every RunSpec in parallel, and
-//! stream the results into a new run directory.
+//! stream the results into a new run directory, or finish an interrupted one (`--resume`).
 //!
 //! Owns the glue between scenario, sweep and output crates, the progress bar (stderr,
-//! silent when stderr is not a terminal) and the manifest contents.
+//! silent when stderr is not a terminal), the manifest contents, the hints for output
+//! errors, the `COPROD_FAULT_INJECT` testing aid and the "some runs failed" outcome
+//! (exit status 3, see docs/errors.md).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use coprod_core::{Detail, SPECS};
 use coprod_output::{
-    Existing, ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue,
-    ReplicationSeed, RunIdentity, ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, Writer,
+    Existing, ExperimentInfo, Identity, InterventionInfo, Manifest, MetricInfo, NameValue,
+    OutputError, ParamValue, ReplicationSeed, RunIdentity, ScenarioInfo, SeedInfo, SweepInfo,
+    Timing, VariantInfo, Writer,
 };
 use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
-use coprod_sweep::Runner;
+use coprod_sweep::{Event, Faults, Runner};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::RunArgs;
@@ -23,6 +26,25 @@ use crate::{check, shipped};
 
 /// Where default output directories go, relative to the working directory.
 const OUTPUTS: &str = "outputs";
+
+/// Environment variable naming runs that fail on purpose (testing aid, docs/errors.md).
+const FAULT_INJECT: &str = "COPROD_FAULT_INJECT";
+
+/// The run finished and wrote its outputs, but some runs failed (listed in failures.csv).
+/// `main` turns it into exit status 3 without another message.
+#[derive(Debug)]
+pub(crate) struct SomeRunsFailed {
+    pub(crate) failed: u64,
+    pub(crate) runs: u64,
+}
+
+impl std::fmt::Display for SomeRunsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {} runs failed", self.failed, self.runs)
+    }
+}
+
+impl std::error::Error for SomeRunsFailed {}
 
 pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Result<()> {
     let started = SystemTime::now();
@@ -65,9 +87,23 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         anyhow::bail!("{problem}\n\nhint: use fewer --threads or fewer citizens");
     }
 
+    let faults: Faults = match std::env::var(FAULT_INJECT) {
+        Ok(text) => text
+            .parse()
+            .map_err(|e| anyhow!("invalid {FAULT_INJECT}={text}: {e}"))?,
+        Err(_) => Faults::default(),
+    };
+    let identity = Identity {
+        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_hash: scenario.fingerprint(),
+        runs: scenario.n_runs(),
+    };
+    let outputs = Path::new(OUTPUTS);
     let target = match &args.out {
         Some(dir) => dir.clone(),
-        None => coprod_output::default_run_dir(Path::new(OUTPUTS), &scenario.name),
+        None if args.resume => coprod_output::resumable_run_dir(outputs, &scenario.name)
+            .unwrap_or_else(|| outputs.join(&scenario.name)),
+        None => coprod_output::default_run_dir(outputs, &scenario.name),
     };
     let existing = if args.force {
         Existing::Replace
@@ -79,18 +115,49 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         .iter()
         .map(|a| a.name().to_string())
         .collect();
-    let mut writer = Writer::create(&target, swept, existing)?;
+    let mut writer = if args.resume {
+        match Writer::resume(&target, swept, existing, &identity) {
+            Ok(writer) => writer,
+            Err(OutputError::NothingToResume { .. }) if is_complete(&target, &identity)? => {
+                eprintln!(
+                    "{} is already complete: nothing to resume",
+                    display_path(&target)
+                );
+                writeln!(stdout, "{}", display_path(&target))?;
+                return Ok(());
+            }
+            Err(err) => return Err(explain(err)),
+        }
+    } else {
+        Writer::create_resumable(&target, swept, existing, Some(&identity)).map_err(explain)?
+    };
     let runner = Runner::new(threads)?;
+    let skip = writer.runs_done();
     eprintln!("{}: {}", scenario.name, check::describe(&scenario, threads));
+    if skip > 0 {
+        eprintln!(
+            "resuming {}: {skip} of {} runs are already done",
+            display_path(&target),
+            scenario.n_runs()
+        );
+    }
 
-    let bar = ProgressBar::with_draw_target(Some(scenario.n_runs()), ProgressDrawTarget::stderr());
+    let bar =
+        ProgressBar::with_draw_target(Some(scenario.n_runs() - skip), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, eta {eta}")
             .expect("the template is valid"),
     );
     let tick = || bar.inc(1);
     let mut lab_runs = 0u64;
-    runner.run(scenario.runs(), Detail::Standard, &tick, |spec, output| {
+    let specs = scenario
+        .runs()
+        .skip(usize::try_from(skip).unwrap_or(usize::MAX));
+    let result = runner.run_isolated(specs, Detail::Standard, &faults, &tick, |event| {
+        let (spec, output) = match event {
+            Event::Run(spec, output) => (spec, output),
+            Event::ChunkDone => return writer.checkpoint(),
+        };
         let point: Vec<String> = scenario
             .sweep
             .iter()
@@ -104,32 +171,131 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
             replication: spec.replication,
             seed: spec.seed,
         };
-        if spec.params.setting == 1.0 {
-            lab_runs += 1;
+        match output {
+            Ok(output) => {
+                if spec.params.setting == 1.0 {
+                    lab_runs += 1;
+                }
+                writer.write_run(&id, &output)
+            }
+            Err(failure) => {
+                bar.suspend(|| {
+                    eprintln!(
+                        "warning: run {} (variant `{}`, replication {}, seed {}) failed: {failure}",
+                        spec.run_id, spec.variant_name, spec.replication, spec.seed
+                    );
+                });
+                writer.write_failure(&id, failure.kind(), &failure.to_string())
+            }
         }
-        writer.write_run(&id, &output)
-    })?;
+    });
     bar.finish_and_clear();
+    if let Err(err) = result {
+        let saved = writer.runs_done();
+        let mut err = anyhow::Error::from(err);
+        if saved > 0 {
+            err = err.context(format!(
+                "the run stopped after {saved} of {} runs; they are kept in {}\n\n\
+                 hint: fix the problem, then add --resume to run only what is missing",
+                scenario.n_runs(),
+                coprod_output::partial_dir(&target).display()
+            ));
+        }
+        return Err(err);
+    }
 
     let without_groups = writer.runs_without_groups().saturating_sub(lab_runs);
-    if without_groups > 0 {
+    if without_groups > 0 && skip == 0 {
         eprintln!(
             "warning: {without_groups} of {} runs never opened a co-production group; \
              check the parameters if that is unexpected",
             writer.runs_written()
         );
     }
-    let manifest = manifest(&scenario, &args.settings, quick, started, clock, threads);
-    let path = writer
-        .finish(&manifest)
+    let failed = writer.failed_runs();
+    let mut manifest = manifest(&scenario, &args.settings, quick, started, clock, threads);
+    manifest.failed_runs = failed;
+    manifest.files = writer.files();
+    manifest.timing.resumed_at_run = writer.resumed_at().filter(|n| *n > 0);
+    let completed = writer
+        .complete()
+        .with_context(|| format!("cannot finish {}", target.display()))?;
+    let path = completed
+        .commit(&manifest)
         .with_context(|| format!("cannot finish {}", target.display()))?;
     eprintln!(
         "wrote {} runs in {}",
-        scenario.n_runs(),
+        scenario.n_runs() - skip,
         check::human_duration(clock.elapsed().as_secs_f64())
     );
     writeln!(stdout, "{}", display_path(&path))?;
+    if failed > 0 {
+        eprintln!(
+            "warning: {failed} of {} runs failed; {} lists them with their seeds and parameters",
+            scenario.n_runs(),
+            display_path(&path.join(coprod_output::FAILURES_CSV))
+        );
+        return Err(SomeRunsFailed {
+            failed,
+            runs: scenario.n_runs(),
+        }
+        .into());
+    }
     Ok(())
+}
+
+/// Whether `target` is a finished run directory of the same scenario and version (so
+/// `--resume` has nothing to do). A finished directory of something else is an error.
+fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
+    let Ok(text) = std::fs::read_to_string(target.join(coprod_output::MANIFEST_JSON)) else {
+        return Ok(false);
+    };
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let version = manifest["coprod_version"].as_str().unwrap_or("unknown");
+    let hash = manifest["scenario"]["hash"].as_str().unwrap_or("unknown");
+    if version != identity.coprod_version {
+        return Err(explain(OutputError::Mismatch {
+            path: target.to_path_buf(),
+            what: "coprod version".into(),
+            found: version.into(),
+            expected: identity.coprod_version.clone(),
+        }));
+    }
+    if hash != identity.scenario_hash {
+        return Err(explain(OutputError::Mismatch {
+            path: target.to_path_buf(),
+            what: "scenario fingerprint".into(),
+            found: hash.into(),
+            expected: identity.scenario_hash.clone(),
+        }));
+    }
+    Ok(true)
+}
+
+/// Output errors with the hint that fixes them (the ones `main` does not already know).
+fn explain(err: OutputError) -> anyhow::Error {
+    let hint = match &err {
+        OutputError::Interrupted { .. } => {
+            "add --resume to finish it (only the missing runs are run), or --force to discard \
+             it and start over"
+        }
+        OutputError::NothingToResume { .. } => {
+            "run without --resume to start it, or give the directory of the interrupted run \
+             with --out DIR"
+        }
+        OutputError::Busy { .. } => "wait for that run to finish, or stop it first",
+        OutputError::Mismatch { what, .. } if what == "coprod version" => {
+            "finish it with the coprod version that started it, or start over with --force"
+        }
+        OutputError::Mismatch { .. } => {
+            "resume with the same scenario file and the same --set, --replications, --seed and \
+             --quick options, or start over with --force"
+        }
+        OutputError::Corrupt { .. } => "start over with --force",
+        OutputError::Io { .. } => "choose a directory you can write to with --out DIR",
+        _ => return err.into(),
+    };
+    anyhow!("{err}\n\nhint: {hint}")
 }
 
 fn display_path(path: &Path) -> String {
@@ -155,6 +321,7 @@ fn manifest(
             description: s.description.clone(),
             origin: s.origin.clone(),
             source: s.source.clone(),
+            hash: s.fingerprint(),
         },
         experiment: ExperimentInfo {
             steps: s.steps,
@@ -226,6 +393,7 @@ fn manifest(
             .map(|st| format!("{}={}", st.key, st.value))
             .collect(),
         quick,
+        failed_runs: 0,
         step_metrics: MetricInfo::step_metrics(),
         summary_metrics: MetricInfo::summary_metrics(),
         files: coprod_output::FILES.iter().map(|f| f.to_string()).collect(),
@@ -233,6 +401,7 @@ fn manifest(
             started_utc: coprod_output::utc_timestamp(started),
             wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
             threads,
+            resumed_at_run: None,
         },
     }
 }

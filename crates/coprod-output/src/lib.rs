@@ -28,6 +28,7 @@ mod manifest;
 mod rundir;
 mod stats;
 mod tables;
+mod validation;
 
 use std::path::{Path, PathBuf};
 
@@ -35,10 +36,12 @@ pub use manifest::{
     ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue, ReplicationSeed,
     ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
 };
-pub use rundir::{Existing, RunDir, default_run_dir};
+pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
 pub use stats::{Accumulator, Summary, t_quantile_975};
+pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
 pub use tables::{
-    FILES, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, RunIdentity, SUMMARY_CSV, TIMESERIES_CSV, Writer,
+    Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
+    SUMMARY_CSV, TIMESERIES_CSV, Writer,
 };
 
 /// Why outputs could not be written.
@@ -58,6 +61,53 @@ pub enum OutputError {
     NotARunDir {
         /// The directory.
         path: PathBuf,
+    },
+    /// An interrupted run of the same target is waiting to be resumed.
+    #[error(
+        "an interrupted run of {} is waiting in {}",
+        path.display(),
+        partial.display()
+    )]
+    Interrupted {
+        /// The run directory.
+        path: PathBuf,
+        /// Its partial directory.
+        partial: PathBuf,
+    },
+    /// `--resume` was asked for, but there is no interrupted run of the target.
+    #[error("there is no interrupted run of {} to resume", path.display())]
+    NothingToResume {
+        /// The run directory.
+        path: PathBuf,
+    },
+    /// Another process is writing the partial directory.
+    #[error("another coprod process is writing {}", path.display())]
+    Busy {
+        /// The partial directory.
+        path: PathBuf,
+    },
+    /// The interrupted run was started with a different scenario or coprod version.
+    #[error(
+        "cannot resume {}: it was started with {what} {found}, but this run has {expected}",
+        path.display()
+    )]
+    Mismatch {
+        /// The run directory.
+        path: PathBuf,
+        /// `coprod version` or `scenario fingerprint`.
+        what: String,
+        /// What the partial directory records.
+        found: String,
+        /// What this invocation has.
+        expected: String,
+    },
+    /// A file of a partial directory is not what the journal says.
+    #[error("cannot resume from {}: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
     },
     /// A file or directory operation failed.
     #[error("cannot write {}: {source}", path.display())]

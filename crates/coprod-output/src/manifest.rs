@@ -33,6 +33,8 @@ pub struct Manifest {
     pub step_metrics: Vec<MetricInfo>,
     /// Summary metric columns of runs.csv and `metric` values of summary.csv.
     pub summary_metrics: Vec<MetricInfo>,
+    /// Runs that failed (listed in failures.csv); 0 if all succeeded.
+    pub failed_runs: u64,
     /// Files in the run directory.
     pub files: Vec<String>,
     /// When and how fast; the only part that differs between identical invocations.
@@ -50,6 +52,9 @@ pub struct ScenarioInfo {
     pub origin: String,
     /// The complete file text.
     pub source: String,
+    /// Fingerprint of the resolved scenario (file, `--set`, `--quick`, ...): two run
+    /// directories with the same fingerprint and coprod version have the same rows.
+    pub hash: String,
 }
 
 /// Size of the experiment.
@@ -188,6 +193,9 @@ pub struct Timing {
     pub wall_seconds: f64,
     /// Worker threads used (outputs do not depend on it).
     pub threads: usize,
+    /// For a run finished with `--resume`: the runs already done when it resumed (the
+    /// wall time covers only the last invocation); `null` otherwise.
+    pub resumed_at_run: Option<u64>,
 }
 
 /// `time` as `YYYY-MM-DDTHH:MM:SSZ` (UTC), without a date library.

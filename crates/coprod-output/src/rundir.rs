@@ -1,10 +1,14 @@
 //! Run directories: where a run's files go, and how they appear there atomically.
 //!
-//! Files are written into a hidden temporary directory beside the target and renamed into
-//! place only when complete, so a crash or Ctrl-C never leaves a half-written run that
-//! looks finished. An existing run directory is never replaced unless asked.
+//! Files are written into a hidden partial directory beside the target,
+//! `.<name>.partial`, and the directory is renamed into place only when everything in it
+//! is complete, so a run directory that exists is a finished one. The partial directory
+//! has a stable name (not per process) so that an interrupted run can be resumed from
+//! it; a lock file inside it keeps two processes from writing it at once (the lock goes
+//! away with the process, even on SIGKILL). An existing run directory is never replaced
+//! unless asked. Journal and resume logic live in `tables.rs`.
 
-use std::fs;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use crate::OutputError;
@@ -14,9 +18,13 @@ use crate::OutputError;
 pub enum Existing {
     /// Fail with [`OutputError::Exists`] (the default; `--force` is needed to replace).
     Refuse,
-    /// Replace it once the new run is complete.
+    /// Replace it once the new run is complete; an interrupted run's partial directory
+    /// is discarded.
     Replace,
 }
+
+/// Name of the lock file inside a partial directory.
+const LOCK: &str = ".lock";
 
 /// A run directory being written.
 #[derive(Debug)]
@@ -25,25 +33,67 @@ pub struct RunDir {
     staging: PathBuf,
     existing: Existing,
     committed: bool,
+    keep: bool,
+    _lock: File,
 }
 
 impl RunDir {
-    /// Starts a run directory for `target`, checking the overwrite policy up front.
+    /// Starts a new run directory for `target`, checking the overwrite policy up front.
+    /// Refuses ([`OutputError::Interrupted`]) if an interrupted run of the same target is
+    /// waiting to be resumed, unless `existing` is [`Existing::Replace`].
     pub fn create(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
         check_replaceable(target, existing)?;
-        let parent = parent_of(target);
-        fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
-        let staging = sibling(target, "partial");
+        let staging = partial_dir(target);
         if staging.exists() {
+            if existing == Existing::Refuse {
+                return Err(OutputError::Interrupted {
+                    path: target.to_path_buf(),
+                    partial: staging,
+                });
+            }
+            // Take the lock first, so a run still writing it is never deleted under it.
+            lock(&staging)?;
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         }
+        let parent = parent_of(target);
+        fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
         fs::create_dir(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        let lock = lock(&staging)?;
+        sync_dir(&parent);
         Ok(RunDir {
             target: target.to_path_buf(),
             staging,
             existing,
             committed: false,
+            keep: false,
+            _lock: lock,
         })
+    }
+
+    /// Reopens the partial directory of an interrupted run of `target`.
+    pub fn resume(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
+        let staging = partial_dir(target);
+        if !staging.is_dir() {
+            return Err(OutputError::NothingToResume {
+                path: target.to_path_buf(),
+            });
+        }
+        check_replaceable(target, existing)?;
+        let lock = lock(&staging)?;
+        Ok(RunDir {
+            target: target.to_path_buf(),
+            staging,
+            existing,
+            committed: false,
+            keep: true,
+            _lock: lock,
+        })
+    }
+
+    /// Keeps the partial directory if the run stops before [`RunDir::commit`], so that it
+    /// can be resumed (set once some runs are safely on disk).
+    pub fn keep(&mut self) {
+        self.keep = true;
     }
 
     /// Where files are written until [`RunDir::commit`].
@@ -56,14 +106,18 @@ impl RunDir {
         &self.target
     }
 
-    /// Moves the finished directory into place and returns its path.
+    /// Moves the finished directory into place and returns its path. Everything in the
+    /// staging directory must be complete and synced.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         // Checked again: time has passed since `create`.
         check_replaceable(&self.target, self.existing)?;
+        let lock_file = self.staging.join(LOCK);
+        fs::remove_file(&lock_file).map_err(|e| OutputError::io(&lock_file, e))?;
+        sync_dir(&self.staging);
         if self.target.exists() && !is_empty_dir(&self.target) {
             // Move the old run aside first so the target is never missing a complete run
             // for longer than one rename.
-            let old = sibling(&self.target, "old");
+            let old = sibling(&self.target, &format!("old-{}", std::process::id()));
             if old.exists() {
                 fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;
             }
@@ -72,9 +126,13 @@ impl RunDir {
                 .map_err(|e| OutputError::io(&self.target, e))?;
             fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;
         } else {
+            if self.target.exists() {
+                fs::remove_dir(&self.target).map_err(|e| OutputError::io(&self.target, e))?;
+            }
             fs::rename(&self.staging, &self.target)
                 .map_err(|e| OutputError::io(&self.target, e))?;
         }
+        sync_dir(&parent_of(&self.target));
         self.committed = true;
         Ok(self.target.clone())
     }
@@ -82,10 +140,35 @@ impl RunDir {
 
 impl Drop for RunDir {
     fn drop(&mut self) {
-        if !self.committed {
-            // Best effort: an unfinished run must not be left behind looking like output.
+        if !self.committed && !self.keep {
+            // Best effort: a run that saved nothing must not be left behind.
             let _ = fs::remove_dir_all(&self.staging);
         }
+    }
+}
+
+/// Takes the lock of a partial directory, or says another process holds it.
+fn lock(staging: &Path) -> Result<File, OutputError> {
+    let path = staging.join(LOCK);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| OutputError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(OutputError::Busy {
+            path: staging.to_path_buf(),
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(OutputError::io(&path, e)),
+    }
+}
+
+/// Best effort: makes a rename or a new file in `dir` durable.
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
     }
 }
 
@@ -124,6 +207,27 @@ pub fn default_run_dir(outputs: &Path, name: &str) -> PathBuf {
         .expect("some numbered folder name is free")
 }
 
+/// The default location (as [`default_run_dir`] numbers them) of an interrupted run of
+/// scenario `name` that can be resumed, if there is one.
+pub fn resumable_run_dir(outputs: &Path, name: &str) -> Option<PathBuf> {
+    let candidates = std::iter::once(outputs.join(name))
+        .chain((2u64..).map(|k| outputs.join(format!("{name}-{k}"))));
+    for target in candidates {
+        if partial_dir(&target).is_dir() {
+            return Some(target);
+        }
+        if !target.exists() {
+            return None;
+        }
+    }
+    None
+}
+
+/// The partial directory of `target`: `.<name>.partial` beside it.
+pub fn partial_dir(target: &Path) -> PathBuf {
+    sibling(target, "partial")
+}
+
 fn parent_of(target: &Path) -> PathBuf {
     match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -131,12 +235,12 @@ fn parent_of(target: &Path) -> PathBuf {
     }
 }
 
-/// A hidden directory beside `target`: `.<name>.<what>-<pid>`.
+/// A hidden directory beside `target`: `.<name>.<what>`.
 fn sibling(target: &Path, what: &str) -> PathBuf {
     let name = target
         .file_name()
         .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
-    parent_of(target).join(format!(".{name}.{what}-{}", std::process::id()))
+    parent_of(target).join(format!(".{name}.{what}"))
 }
 
 #[cfg(test)]
@@ -153,6 +257,7 @@ mod tests {
         assert!(!target.exists());
         dir.commit().unwrap();
         assert_eq!(fs::read_to_string(target.join("a.csv")).unwrap(), "x\n");
+        assert!(!target.join(LOCK).exists());
 
         assert!(matches!(
             RunDir::create(&target, Existing::Refuse),
@@ -190,13 +295,35 @@ mod tests {
     }
 
     #[test]
-    fn dropped_run_leaves_nothing() {
+    fn dropped_run_leaves_nothing_unless_kept() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("run");
         let dir = RunDir::create(&target, Existing::Refuse).unwrap();
         fs::write(dir.staging().join("a.csv"), "x\n").unwrap();
         drop(dir);
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+
+        let mut dir = RunDir::create(&target, Existing::Refuse).unwrap();
+        dir.keep();
+        drop(dir);
+        assert!(partial_dir(&target).is_dir());
+        assert!(matches!(
+            RunDir::create(&target, Existing::Refuse),
+            Err(OutputError::Interrupted { .. })
+        ));
+        assert_eq!(resumable_run_dir(tmp.path(), "run"), Some(target.clone()));
+        let dir = RunDir::resume(&target, Existing::Refuse).unwrap();
+        // A second writer is refused while the first holds the lock.
+        assert!(matches!(
+            RunDir::resume(&target, Existing::Refuse),
+            Err(OutputError::Busy { .. })
+        ));
+        dir.commit().unwrap();
+        assert!(target.is_dir());
+        assert!(matches!(
+            RunDir::resume(&target, Existing::Refuse),
+            Err(OutputError::NothingToResume { .. })
+        ));
     }
 
     #[test]

@@ -1,19 +1,29 @@
 //! The CSV files of a run directory and the writer that streams runs into them.
 //!
-//! Owns column names and order, float formatting and the summary table. Columns are
-//! documented in docs/outputs.md. Files load with `pandas.read_csv(path)` or
-//! `read.csv(path)` without arguments: a header row, plain commas, no comment lines.
+//! Owns column names and order, float formatting, the summary table, failures.csv and the
+//! resume journal. Columns are documented in docs/outputs.md. Files load with
+//! `pandas.read_csv(path)` or `read.csv(path)` without arguments: a header row, plain
+//! commas, no comment lines.
+//!
+//! Resuming: rows are streamed in run order. After each chunk of runs,
+//! [`Writer::checkpoint`] flushes and fsyncs every CSV and then appends one line to
+//! `journal` in the partial directory: runs done and the byte length of each CSV. A
+//! killed run therefore has, at worst, a few bytes after the last journal line;
+//! [`Writer::resume`] truncates each file to the last line and carries on from there.
+//! `partial.json` records the coprod version and scenario fingerprint that a resume must
+//! match.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::fs::{self, File};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use coprod_core::{METRICS, RunOutput, summary_names};
+use serde::{Deserialize, Serialize};
 
 use crate::OutputError;
 use crate::manifest::Manifest;
-use crate::rundir::{Existing, RunDir};
+use crate::rundir::{Existing, RunDir, sync_dir};
 use crate::stats::Accumulator;
 
 /// File with one row per run.
@@ -24,8 +34,26 @@ pub const TIMESERIES_CSV: &str = "timeseries.csv";
 pub const GROUPS_CSV: &str = "groups.csv";
 /// File with one row per variant, sweep point and summary metric.
 pub const SUMMARY_CSV: &str = "summary.csv";
-/// The manifest.
+/// The manifest; written last, so it also marks the directory complete.
 pub const MANIFEST_JSON: &str = "manifest.json";
+/// File with one row per failed run; only present if some run failed.
+pub const FAILURES_CSV: &str = "failures.csv";
+/// Resume journal in a partial directory (never in a finished run directory).
+const JOURNAL: &str = "journal";
+/// What a resume must match, in a partial directory.
+const PARTIAL_JSON: &str = "partial.json";
+
+/// What makes the results of two invocations mixable: `coprod run --resume` refuses to
+/// continue a partial directory whose identity differs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Version of coprod that started the run.
+    pub coprod_version: String,
+    /// Fingerprint of the resolved scenario (`Scenario::fingerprint`).
+    pub scenario_hash: String,
+    /// Total runs of the experiment.
+    pub runs: u64,
+}
 /// Every file of a run directory.
 pub const FILES: [&str; 5] = [
     RUNS_CSV,
@@ -69,6 +97,47 @@ impl Table {
         Ok(t)
     }
 
+    /// Reopens `name` for appending after truncating it to `len` bytes (the end of the
+    /// last complete chunk).
+    fn reopen(dir: &Path, name: &str, len: u64) -> Result<Table, OutputError> {
+        let path = dir.join(name);
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|e| OutputError::io(&path, e))?;
+        let actual = file
+            .metadata()
+            .map_err(|e| OutputError::io(&path, e))?
+            .len();
+        if actual < len {
+            return Err(OutputError::Corrupt {
+                path: path.clone(),
+                reason: format!("it has {actual} bytes, but the journal recorded {len}"),
+            });
+        }
+        file.set_len(len).map_err(|e| OutputError::io(&path, e))?;
+        file.seek(SeekFrom::Start(len))
+            .map_err(|e| OutputError::io(&path, e))?;
+        let writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(BufWriter::with_capacity(1 << 16, file));
+        Ok(Table { path, writer })
+    }
+
+    /// Flushes and fsyncs; returns the file's length in bytes.
+    fn sync(&mut self) -> Result<u64, OutputError> {
+        self.writer
+            .flush()
+            .map_err(|e| OutputError::io(&self.path, e))?;
+        let file = self.writer.get_ref().get_ref();
+        file.sync_data()
+            .map_err(|e| OutputError::io(&self.path, e))?;
+        Ok(file
+            .metadata()
+            .map_err(|e| OutputError::io(&self.path, e))?
+            .len())
+    }
+
     fn row<'s>(&mut self, fields: impl IntoIterator<Item = &'s str>) -> Result<(), OutputError> {
         self.writer
             .write_record(fields)
@@ -103,16 +172,120 @@ pub struct Writer {
     runs: Table,
     timeseries: Table,
     groups: Table,
+    failures: Option<Table>,
+    journal: File,
     cells: Vec<Cell>,
     cell_index: HashMap<(String, Vec<String>), usize>,
     fields: Vec<String>,
     runs_written: u64,
     runs_without_groups: u64,
+    failed_runs: u64,
+    resumed_at: Option<u64>,
+}
+
+/// One line of the journal: the state after a complete chunk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Checkpoint {
+    runs_done: u64,
+    runs_len: u64,
+    timeseries_len: u64,
+    groups_len: u64,
+    failures_len: u64,
+    runs_without_groups: u64,
+    failed_runs: u64,
+}
+
+const JOURNAL_HEADER: &str = "runs_done,runs.csv,timeseries.csv,groups.csv,failures.csv,\
+                              runs_without_groups,failed_runs\n";
+
+impl Checkpoint {
+    fn line(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{}\n",
+            self.runs_done,
+            self.runs_len,
+            self.timeseries_len,
+            self.groups_len,
+            self.failures_len,
+            self.runs_without_groups,
+            self.failed_runs
+        )
+    }
+
+    /// The last complete line of a journal (a line cut short by a crash is ignored).
+    fn last(text: &str) -> Option<Checkpoint> {
+        let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        complete
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let v: Vec<u64> = line
+                    .split(',')
+                    .map(|f| f.parse().ok())
+                    .collect::<Option<_>>()?;
+                (v.len() == 7).then(|| Checkpoint {
+                    runs_done: v[0],
+                    runs_len: v[1],
+                    timeseries_len: v[2],
+                    groups_len: v[3],
+                    failures_len: v[4],
+                    runs_without_groups: v[5],
+                    failed_runs: v[6],
+                })
+            })
+            .last()
+    }
+}
+
+fn failures_header(swept: &[String]) -> Vec<String> {
+    let s = |x: &str| x.to_string();
+    let mut header = vec![s("run_id"), s("variant")];
+    header.extend(swept.iter().cloned());
+    header.extend(["replication", "seed", "kind", "message"].map(s));
+    header
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let mut file = File::create(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
+    file.write_all(bytes)
+        .map_err(|e| OutputError::io(&tmp, e))?;
+    file.sync_all().map_err(|e| OutputError::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e))
 }
 
 /// Formats a float with Rust's shortest round-trip `Display`.
 fn num(v: f64) -> String {
     v.to_string()
+}
+
+/// Headers of runs.csv, timeseries.csv and groups.csv.
+fn headers(swept: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let s = |x: &str| x.to_string();
+    let mut runs_header = vec![s("run_id"), s("variant")];
+    runs_header.extend(swept.iter().cloned());
+    runs_header.extend([s("replication"), s("seed")]);
+    runs_header.extend(summary_names().into_iter().map(|(n, _, _)| n));
+    let mut ts_header = vec![s("run_id"), s("step")];
+    ts_header.extend(METRICS.iter().map(|m| s(m.0)));
+    let groups_header: Vec<String> = [
+        "run_id",
+        "group_id",
+        "organisation",
+        "community",
+        "task",
+        "size_cap",
+        "size_at_formation",
+        "formed_step",
+        "ended_step",
+        "end_reason",
+    ]
+    .map(s)
+    .to_vec();
+    (runs_header, ts_header, groups_header)
 }
 
 impl Writer {
@@ -122,33 +295,40 @@ impl Writer {
         swept: Vec<String>,
         existing: Existing,
     ) -> Result<Writer, OutputError> {
+        Writer::create_resumable(target, swept, existing, None)
+    }
+
+    /// Like [`Writer::create`], and records `identity` so that an interrupted run can be
+    /// continued with [`Writer::resume`].
+    pub fn create_resumable(
+        target: &Path,
+        swept: Vec<String>,
+        existing: Existing,
+        identity: Option<&Identity>,
+    ) -> Result<Writer, OutputError> {
         let dir = RunDir::create(target, existing)?;
-        let s = |x: &str| x.to_string();
-        let mut runs_header = vec![s("run_id"), s("variant")];
-        runs_header.extend(swept.iter().cloned());
-        runs_header.extend([s("replication"), s("seed")]);
-        runs_header.extend(summary_names().into_iter().map(|(n, _, _)| n));
-        let mut ts_header = vec![s("run_id"), s("step")];
-        ts_header.extend(METRICS.iter().map(|m| s(m.0)));
-        let groups_header: Vec<String> = [
-            "run_id",
-            "group_id",
-            "organisation",
-            "community",
-            "task",
-            "size_cap",
-            "size_at_formation",
-            "formed_step",
-            "ended_step",
-            "end_reason",
-        ]
-        .map(s)
-        .to_vec();
+        if let Some(identity) = identity {
+            let path = dir.staging().join(PARTIAL_JSON);
+            let json = serde_json::to_string_pretty(identity).map_err(|e| OutputError::Json {
+                path: path.clone(),
+                source: e,
+            })?;
+            write_atomically(&path, json.as_bytes())?;
+        }
+        let (runs_header, ts_header, groups_header) = headers(&swept);
         let staging = dir.staging().to_path_buf();
-        Ok(Writer {
+        let journal_path = staging.join(JOURNAL);
+        let mut journal =
+            File::create(&journal_path).map_err(|e| OutputError::io(&journal_path, e))?;
+        journal
+            .write_all(JOURNAL_HEADER.as_bytes())
+            .map_err(|e| OutputError::io(&journal_path, e))?;
+        let mut writer = Writer {
             runs: Table::create(&staging, RUNS_CSV, &runs_header)?,
             timeseries: Table::create(&staging, TIMESERIES_CSV, &ts_header)?,
             groups: Table::create(&staging, GROUPS_CSV, &groups_header)?,
+            failures: None,
+            journal,
             dir,
             swept,
             cells: Vec::new(),
@@ -156,9 +336,241 @@ impl Writer {
             fields: Vec::new(),
             runs_written: 0,
             runs_without_groups: 0,
-        })
+            failed_runs: 0,
+            resumed_at: None,
+        };
+        writer.checkpoint_at(0)?;
+        Ok(writer)
     }
 
+    /// Reopens the partial directory of an interrupted run of `target`: checks that it
+    /// was started with the same `identity`, truncates every file to the last complete
+    /// chunk and rebuilds the summary from runs.csv. The caller continues with run
+    /// [`Writer::runs_done`].
+    pub fn resume(
+        target: &Path,
+        swept: Vec<String>,
+        existing: Existing,
+        identity: &Identity,
+    ) -> Result<Writer, OutputError> {
+        let dir = RunDir::resume(target, existing)?;
+        let staging = dir.staging().to_path_buf();
+        let id_path = staging.join(PARTIAL_JSON);
+        let found: Identity = fs::read_to_string(&id_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .ok_or_else(|| OutputError::Corrupt {
+                path: id_path.clone(),
+                reason: "it is missing or unreadable".into(),
+            })?;
+        if found.coprod_version != identity.coprod_version {
+            return Err(OutputError::Mismatch {
+                path: target.to_path_buf(),
+                what: "coprod version".into(),
+                found: found.coprod_version,
+                expected: identity.coprod_version.clone(),
+            });
+        }
+        if found.scenario_hash != identity.scenario_hash || found.runs != identity.runs {
+            return Err(OutputError::Mismatch {
+                path: target.to_path_buf(),
+                what: "scenario fingerprint".into(),
+                found: found.scenario_hash,
+                expected: identity.scenario_hash.clone(),
+            });
+        }
+        let journal_path = staging.join(JOURNAL);
+        let text =
+            fs::read_to_string(&journal_path).map_err(|e| OutputError::io(&journal_path, e))?;
+        let at = Checkpoint::last(&text).ok_or_else(|| OutputError::Corrupt {
+            path: journal_path.clone(),
+            reason: "it records no complete chunk".into(),
+        })?;
+        // Rewrite the journal without any line cut short, then append to it.
+        let keep = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        let mut journal = fs::OpenOptions::new()
+            .write(true)
+            .open(&journal_path)
+            .map_err(|e| OutputError::io(&journal_path, e))?;
+        journal
+            .set_len(keep.len() as u64)
+            .and_then(|()| journal.seek(SeekFrom::End(0)).map(|_| ()))
+            .map_err(|e| OutputError::io(&journal_path, e))?;
+
+        let failures_path = staging.join(FAILURES_CSV);
+        let failures = if at.failures_len > 0 {
+            Some(Table::reopen(&staging, FAILURES_CSV, at.failures_len)?)
+        } else {
+            if failures_path.exists() {
+                fs::remove_file(&failures_path).map_err(|e| OutputError::io(&failures_path, e))?;
+            }
+            None
+        };
+        let mut writer = Writer {
+            runs: Table::reopen(&staging, RUNS_CSV, at.runs_len)?,
+            timeseries: Table::reopen(&staging, TIMESERIES_CSV, at.timeseries_len)?,
+            groups: Table::reopen(&staging, GROUPS_CSV, at.groups_len)?,
+            failures,
+            journal,
+            dir,
+            swept,
+            cells: Vec::new(),
+            cell_index: HashMap::new(),
+            fields: Vec::new(),
+            runs_written: 0,
+            runs_without_groups: at.runs_without_groups,
+            failed_runs: at.failed_runs,
+            resumed_at: Some(at.runs_done),
+        };
+        writer.reload_summary(at.runs_len)?;
+        if writer.runs_written + writer.failed_runs != at.runs_done {
+            return Err(OutputError::Corrupt {
+                path: staging.join(RUNS_CSV),
+                reason: format!(
+                    "it has {} runs and failures.csv {}, but the journal recorded {}",
+                    writer.runs_written, writer.failed_runs, at.runs_done
+                ),
+            });
+        }
+        Ok(writer)
+    }
+
+    /// Re-adds the runs already in runs.csv (its first `len` bytes) to the summary, in
+    /// order: numbers are written in shortest round-trip form, so the summary comes out
+    /// bit for bit as if the run had never stopped.
+    fn reload_summary(&mut self, len: u64) -> Result<(), OutputError> {
+        let path = self.dir.staging().join(RUNS_CSV);
+        let bytes = fs::read(&path).map_err(|e| OutputError::io(&path, e))?;
+        let bytes = &bytes[..(len as usize).min(bytes.len())];
+        let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+        let n_swept = self.swept.len();
+        let corrupt = |reason: String| OutputError::Corrupt {
+            path: path.clone(),
+            reason,
+        };
+        for record in reader.records() {
+            let record = record.map_err(|e| OutputError::csv(&path, e))?;
+            let fields: Vec<&str> = record.iter().collect();
+            if fields.len() < 4 + n_swept {
+                return Err(corrupt(format!("a row has {} fields", fields.len())));
+            }
+            let summary: Vec<f64> = fields[4 + n_swept..]
+                .iter()
+                .map(|f| f.parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| corrupt("a metric is not a number".into()))?;
+            let point: Vec<String> = fields[2..2 + n_swept]
+                .iter()
+                .map(|f| f.to_string())
+                .collect();
+            self.add_to_summary(fields[1], &point, &summary);
+            self.runs_written += 1;
+        }
+        Ok(())
+    }
+
+    fn add_to_summary(&mut self, variant: &str, point: &[String], summary: &[f64]) {
+        let key = (variant.to_string(), point.to_vec());
+        let index = match self.cell_index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.cells.push(Cell {
+                    variant: key.0.clone(),
+                    point: key.1.clone(),
+                    metrics: vec![Accumulator::default(); summary.len()],
+                });
+                self.cell_index.insert(key, self.cells.len() - 1);
+                self.cells.len() - 1
+            }
+        };
+        for (acc, v) in self.cells[index].metrics.iter_mut().zip(summary) {
+            acc.push(*v);
+        }
+    }
+
+    /// Records a run that failed (it panicked or produced a non-finite number) in
+    /// failures.csv; it gets no rows in the other files. Call in run order.
+    pub fn write_failure(
+        &mut self,
+        id: &RunIdentity<'_>,
+        kind: &str,
+        message: &str,
+    ) -> Result<(), OutputError> {
+        if self.failures.is_none() {
+            let header = failures_header(&self.swept);
+            self.failures = Some(Table::create(self.dir.staging(), FAILURES_CSV, &header)?);
+        }
+        let mut fields = vec![id.run_id.to_string(), id.variant.to_string()];
+        fields.extend(id.point.iter().cloned());
+        fields.extend([
+            id.replication.to_string(),
+            id.seed.to_string(),
+            kind.to_string(),
+            message.to_string(),
+        ]);
+        let table = self.failures.as_mut().expect("created above");
+        table.row(fields.iter().map(String::as_str))?;
+        self.failed_runs += 1;
+        Ok(())
+    }
+
+    /// Makes everything written so far durable and records it in the journal: after a
+    /// crash, [`Writer::resume`] continues from here.
+    pub fn checkpoint(&mut self) -> Result<(), OutputError> {
+        let done = self.runs_done();
+        self.checkpoint_at(done)?;
+        self.dir.keep();
+        Ok(())
+    }
+
+    fn checkpoint_at(&mut self, runs_done: u64) -> Result<(), OutputError> {
+        let at = Checkpoint {
+            runs_done,
+            runs_len: self.runs.sync()?,
+            timeseries_len: self.timeseries.sync()?,
+            groups_len: self.groups.sync()?,
+            failures_len: match self.failures.as_mut() {
+                Some(t) => t.sync()?,
+                None => 0,
+            },
+            runs_without_groups: self.runs_without_groups,
+            failed_runs: self.failed_runs,
+        };
+        let path = self.dir.staging().join(JOURNAL);
+        self.journal
+            .write_all(at.line().as_bytes())
+            .and_then(|()| self.journal.sync_data())
+            .map_err(|e| OutputError::io(&path, e))?;
+        if runs_done == 0 {
+            sync_dir(self.dir.staging());
+        }
+        Ok(())
+    }
+
+    /// Runs finished so far, written or failed (including those of an earlier,
+    /// interrupted invocation).
+    pub fn runs_done(&self) -> u64 {
+        self.runs_written + self.failed_runs
+    }
+
+    /// Runs that failed so far.
+    pub fn failed_runs(&self) -> u64 {
+        self.failed_runs
+    }
+
+    /// Where a resumed run started (runs already done), or `None` for a fresh run.
+    pub fn resumed_at(&self) -> Option<u64> {
+        self.resumed_at
+    }
+
+    /// The files the finished directory will hold (failures.csv only if a run failed).
+    pub fn files(&self) -> Vec<String> {
+        let mut files: Vec<String> = FILES.iter().map(|f| f.to_string()).collect();
+        if self.failures.is_some() {
+            files.insert(4, FAILURES_CSV.to_string());
+        }
+        files
+    }
     /// Writes one run to runs.csv, timeseries.csv and groups.csv and adds it to the summary.
     /// Call in run order.
     pub fn write_run(&mut self, id: &RunIdentity<'_>, out: &RunOutput) -> Result<(), OutputError> {
@@ -203,22 +615,7 @@ impl Writer {
             self.groups.row(self.fields.iter().map(String::as_str))?;
         }
 
-        let key = (id.variant.to_string(), id.point.to_vec());
-        let index = match self.cell_index.get(&key) {
-            Some(&i) => i,
-            None => {
-                self.cells.push(Cell {
-                    variant: key.0.clone(),
-                    point: key.1.clone(),
-                    metrics: vec![Accumulator::default(); summary.len()],
-                });
-                self.cell_index.insert(key, self.cells.len() - 1);
-                self.cells.len() - 1
-            }
-        };
-        for (acc, v) in self.cells[index].metrics.iter_mut().zip(&summary) {
-            acc.push(*v);
-        }
+        self.add_to_summary(id.variant, id.point, &summary);
         self.runs_written += 1;
         if out.groups.is_empty() {
             self.runs_without_groups += 1;
@@ -243,24 +640,39 @@ impl Writer {
 
     /// Writes summary.csv and manifest.json, then moves the directory into place.
     pub fn finish(self, manifest: &Manifest) -> Result<PathBuf, OutputError> {
+        self.complete()?.commit(manifest)
+    }
+
+    /// Completes every CSV (summary.csv included) in the partial directory, so that
+    /// derived files (charts) can be added with [`Completed::staging`] before
+    /// [`Completed::commit`] writes the manifest and moves the directory into place.
+    pub fn complete(self) -> Result<Completed, OutputError> {
         let Writer {
             dir,
             swept,
-            runs,
-            timeseries,
-            groups,
+            mut runs,
+            mut timeseries,
+            mut groups,
+            failures,
+            journal,
             cells,
             ..
         } = self;
-        runs.finish()?;
-        timeseries.finish()?;
-        groups.finish()?;
+        runs.sync()?;
+        timeseries.sync()?;
+        groups.sync()?;
+        if let Some(mut f) = failures {
+            f.sync()?;
+        }
+        drop(journal);
 
         let s = |x: &str| x.to_string();
         let mut header = vec![s("variant")];
         header.extend(swept.iter().cloned());
         header.extend(["metric", "mean", "sd", "n", "ci_low", "ci_high"].map(s));
-        let mut summary = Table::create(dir.staging(), SUMMARY_CSV, &header)?;
+        // Written under a temporary name and renamed when complete.
+        let tmp_name = format!(".{SUMMARY_CSV}.tmp");
+        let mut summary = Table::create(dir.staging(), &tmp_name, &header)?;
         let names = summary_names();
         let mut fields: Vec<String> = Vec::new();
         for cell in &cells {
@@ -279,15 +691,44 @@ impl Writer {
             }
         }
         summary.finish()?;
+        let (from, to) = (
+            dir.staging().join(&tmp_name),
+            dir.staging().join(SUMMARY_CSV),
+        );
+        fs::rename(&from, &to).map_err(|e| OutputError::io(&to, e))?;
+        Ok(Completed { dir })
+    }
+}
 
-        let path = dir.staging().join(MANIFEST_JSON);
+/// A run directory whose CSVs are complete, waiting for derived files and the manifest.
+pub struct Completed {
+    dir: RunDir,
+}
+
+impl Completed {
+    /// The partial directory, where derived files (charts) may be added.
+    pub fn staging(&self) -> &Path {
+        self.dir.staging()
+    }
+
+    /// Writes manifest.json (last, so a directory with a manifest is complete), removes
+    /// the resume journal and moves the directory into place.
+    pub fn commit(self, manifest: &Manifest) -> Result<PathBuf, OutputError> {
+        let staging = self.dir.staging().to_path_buf();
+        for name in [JOURNAL, PARTIAL_JSON] {
+            let path = staging.join(name);
+            if path.exists() {
+                fs::remove_file(&path).map_err(|e| OutputError::io(&path, e))?;
+            }
+        }
+        let path = staging.join(MANIFEST_JSON);
         let mut json = serde_json::to_string_pretty(manifest).map_err(|e| OutputError::Json {
             path: path.clone(),
             source: e,
         })?;
         json.push('\n');
-        std::fs::write(&path, json).map_err(|e| OutputError::io(&path, e))?;
-        dir.commit()
+        write_atomically(&path, json.as_bytes())?;
+        self.dir.commit()
     }
 }
 
@@ -315,6 +756,7 @@ mod tests {
                 end_reason: EndReason::Active,
             }],
             citizens: Vec::new(),
+            organisations: Vec::new(),
         }
     }
 
@@ -326,6 +768,7 @@ mod tests {
                 description: String::new(),
                 origin: "t.toml".into(),
                 source: String::new(),
+                hash: String::new(),
             },
             experiment: crate::ExperimentInfo {
                 steps: 1,
@@ -345,11 +788,13 @@ mod tests {
             quick: false,
             step_metrics: crate::MetricInfo::step_metrics(),
             summary_metrics: crate::MetricInfo::summary_metrics(),
+            failed_runs: 0,
             files: FILES.iter().map(|f| f.to_string()).collect(),
             timing: crate::Timing {
                 started_utc: String::new(),
                 wall_seconds: 0.0,
                 threads: 1,
+                resumed_at_run: None,
             },
         }
     }
@@ -392,5 +837,96 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST_JSON)).unwrap())
                 .unwrap();
         assert_eq!(json["experiment"]["runs"], 2);
+    }
+
+    fn write_some(w: &mut Writer, runs: std::ops::Range<u32>) {
+        let point = ["0.5".to_string()];
+        for rep in runs {
+            let id = RunIdentity {
+                run_id: u64::from(rep),
+                variant: "baseline",
+                point: &point,
+                replication: rep,
+                seed: 10 + u64::from(rep),
+            };
+            if rep == 2 {
+                w.write_failure(&id, "panic", "boom, with a comma").unwrap();
+            } else {
+                w.write_run(&id, &output(f64::from(rep) / 7.0)).unwrap();
+            }
+            w.checkpoint().unwrap();
+        }
+    }
+
+    #[test]
+    fn resumed_runs_are_byte_identical_and_identities_must_match() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = Identity {
+            coprod_version: "1".into(),
+            scenario_hash: "abc".into(),
+            runs: 6,
+        };
+        let swept = || vec!["levers.outreach".to_string()];
+
+        let whole = tmp.path().join("whole");
+        let mut w =
+            Writer::create_resumable(&whole, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        write_some(&mut w, 0..6);
+        assert_eq!(w.failed_runs(), 1);
+        assert!(w.files().contains(&FAILURES_CSV.to_string()));
+        w.finish(&manifest()).unwrap();
+
+        let cut = tmp.path().join("cut");
+        let mut w =
+            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        write_some(&mut w, 0..4);
+        drop(w); // as if killed: the partial directory stays
+        let partial = crate::partial_dir(&cut);
+        // A crash in the middle of the next chunk leaves bytes the journal does not cover.
+        for (name, junk) in [(RUNS_CSV, "4,base"), (JOURNAL, "5,12")] {
+            let mut f = fs::OpenOptions::new()
+                .append(true)
+                .open(partial.join(name))
+                .unwrap();
+            f.write_all(junk.as_bytes()).unwrap();
+        }
+        let other = Identity {
+            scenario_hash: "xyz".into(),
+            ..identity.clone()
+        };
+        assert!(matches!(
+            Writer::resume(&cut, swept(), Existing::Refuse, &other),
+            Err(OutputError::Mismatch { .. })
+        ));
+        let mut w = Writer::resume(&cut, swept(), Existing::Refuse, &identity).unwrap();
+        assert_eq!(w.runs_done(), 4);
+        assert_eq!(w.resumed_at(), Some(4));
+        write_some(&mut w, 4..6);
+        w.finish(&manifest()).unwrap();
+
+        for file in [
+            RUNS_CSV,
+            TIMESERIES_CSV,
+            GROUPS_CSV,
+            SUMMARY_CSV,
+            FAILURES_CSV,
+            MANIFEST_JSON,
+        ] {
+            assert_eq!(
+                fs::read(whole.join(file)).unwrap(),
+                fs::read(cut.join(file)).unwrap(),
+                "{file}"
+            );
+        }
+        let failures = fs::read_to_string(cut.join(FAILURES_CSV)).unwrap();
+        assert_eq!(
+            failures,
+            "run_id,variant,levers.outreach,replication,seed,kind,message\n\
+             2,baseline,0.5,2,12,panic,\"boom, with a comma\"\n"
+        );
+        // Only the outputs are left: no journal, lock or partial directory.
+        assert!(!partial.exists());
+        assert!(!cut.join(JOURNAL).exists());
+        assert!(!cut.join(PARTIAL_JSON).exists());
     }
 }
