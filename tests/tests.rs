@@ -11,3 +11,6 @@ mod check;
 
 // Tidy checks: module docs, no ignored tests.
 mod tidy;
+
+// Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
+mod errors;

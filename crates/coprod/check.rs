@@ -86,14 +86,27 @@ fn largest_state(s: &Scenario) -> u64 {
     largest
 }
 
-/// A message if the runs in flight at once would need more memory than the machine has.
+/// Runs whose outputs wait in memory at once: coprod-sweep takes runs in chunks of
+/// 4 per thread and hands them to the writer when the chunk is done.
+const OUTPUTS_PER_THREAD: u64 = 4;
+
+/// A message if the runs in flight at once would need more memory than the machine has:
+/// the model state of each running run plus the per-step records of every run whose
+/// outputs wait to be written.
 pub(crate) fn memory_problem(s: &Scenario, threads: usize) -> Option<String> {
     let in_flight = (threads as u64).min(s.n_runs()).max(1);
-    let need = largest_state(s).saturating_mul(in_flight);
+    let waiting = (threads as u64 * OUTPUTS_PER_THREAD).min(s.n_runs()).max(1);
+    let records = u64::from(s.steps)
+        .saturating_mul(std::mem::size_of::<coprod_core::StepMetrics>() as u64)
+        .saturating_mul(waiting);
+    let need = largest_state(s)
+        .saturating_mul(in_flight)
+        .saturating_add(records);
     let total = total_memory()?;
     (need > total).then(|| {
         format!(
-            "{in_flight} runs at once need about {:.1} GiB of model state, but the machine has {:.1} GiB",
+            "{in_flight} runs at once need about {:.1} GiB of model state and results, but the \
+             machine has {:.1} GiB",
             need as f64 / GIB,
             total as f64 / GIB
         )

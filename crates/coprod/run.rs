@@ -84,7 +84,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         eprintln!("warning: {warning}");
     }
     if let Some(problem) = check::memory_problem(&scenario, threads) {
-        anyhow::bail!("{problem}\n\nhint: use fewer --threads or fewer citizens");
+        anyhow::bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
     }
 
     let faults: Faults = match std::env::var(FAULT_INJECT) {
@@ -292,7 +292,9 @@ fn explain(err: OutputError) -> anyhow::Error {
              --quick options, or start over with --force"
         }
         OutputError::Corrupt { .. } => "start over with --force",
-        OutputError::Io { .. } => "choose a directory you can write to with --out DIR",
+        OutputError::Io { .. } | OutputError::CannotCreate { .. } => {
+            "choose a directory you can write to with --out DIR"
+        }
         _ => return err.into(),
     };
     anyhow!("{err}\n\nhint: {hint}")

@@ -62,6 +62,14 @@ pub enum OutputError {
         /// The directory.
         path: PathBuf,
     },
+    /// The output directory cannot be created (for example its parent is read-only).
+    #[error("cannot create output directory {}: {reason}", path.display())]
+    CannotCreate {
+        /// The run directory.
+        path: PathBuf,
+        /// Why, as the OS or coprod says it.
+        reason: String,
+    },
     /// An interrupted run of the same target is waiting to be resumed.
     #[error(
         "an interrupted run of {} is waiting in {}",

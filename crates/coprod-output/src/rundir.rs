@@ -56,8 +56,18 @@ impl RunDir {
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         }
         let parent = parent_of(target);
-        fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
-        fs::create_dir(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+            return Err(OutputError::CannotCreate {
+                path: target.to_path_buf(),
+                reason: format!("{} is a file, not a directory", file.display()),
+            });
+        }
+        let cannot = |e: std::io::Error| OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: e.to_string(),
+        };
+        fs::create_dir_all(&parent).map_err(cannot)?;
+        fs::create_dir(&staging).map_err(cannot)?;
         let lock = lock(&staging)?;
         sync_dir(&parent);
         Ok(RunDir {

@@ -548,6 +548,15 @@ fn unknown_field_hint(message: &str) -> Option<String> {
         return None;
     }
     let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let experiment_keys = ["steps", "replications", "seed", "sweep", "variants"];
+    if let Some(unknown) = quoted.first()
+        && experiment_keys.contains(unknown)
+        && quoted.contains(&"experiment")
+    {
+        return Some(format!(
+            "`{unknown}` belongs in the [experiment] table: put it after an `[experiment]` line"
+        ));
+    }
     let close = quoted.split_first().and_then(|(unknown, allowed)| {
         allowed
             .iter()
@@ -862,8 +871,7 @@ fn range_values(
             loc.error_at(
                 loc.value_span(path),
                 format!(
-                    "the sweep range over `{name}` reaches {}, outside the allowed {}",
-                    v,
+                    "the sweep range over `{name}` reaches {v}, but allowed is {}",
                     spec.allowed()
                 ),
             )
