@@ -29,6 +29,8 @@ fn default_run_writes_five_files_with_documented_columns() {
         .collect();
     names.sort();
     let mut expected = FILES.map(String::from).to_vec();
+    // The report of every run (tests/plot.rs checks its contents).
+    expected.extend(["charts".to_string(), "index.html".to_string()]);
     expected.sort();
     assert_eq!(names, expected);
     // Nothing left behind beside the run directory (the staging directory was renamed).

@@ -14,3 +14,9 @@ mod tidy;
 
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
+
+// Interrupted runs: SIGKILL and Ctrl-C, `--resume` to byte-identical outputs.
+mod resume;
+
+// Failed runs: failures.csv, the rest carries on, exit status 3.
+mod failures;

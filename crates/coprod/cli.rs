@@ -30,6 +30,12 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// List the shipped scenarios with the question each answers.
     List(ListArgs),
+    /// Redraw the charts (charts/*.png, *.svg) and index.html of a run directory from its
+    /// CSV files alone, without re-running anything; print the files written.
+    Plot(PlotArgs),
+    /// Classroom commands: `coprod teach group-size` runs the group-size experiment in
+    /// both service regimes and writes a one-page explanation with charts (teach.html).
+    Teach(TeachArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,4 +86,49 @@ pub(crate) struct ListArgs {
     /// List every model parameter (name, default, allowed values, unit) instead.
     #[arg(long)]
     pub(crate) params: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PlotArgs {
+    /// A run directory written by `coprod run`.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Only charts of this metric (a column of timeseries.csv or runs.csv).
+    #[arg(short, long, value_name = "M")]
+    pub(crate) metric: Option<String>,
+    /// Only charts of this kind: time-series, response, survival, forest or heatmap.
+    #[arg(short, long, value_name = "K")]
+    pub(crate) kind: Option<coprod_report::ChartKind>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TeachArgs {
+    /// What to teach; `group-size` is the one lesson so far.
+    #[arg(value_enum, value_name = "LESSON")]
+    pub(crate) lesson: Lesson,
+    /// Output directory [default: outputs/group-size-teach, numbered if taken].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replications per group size and regime [default: the scenario's 30].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) replications: Option<u32>,
+    /// A smaller, faster version (3 replications, 1000 citizens): wider intervals.
+    #[arg(short, long)]
+    pub(crate) quick: bool,
+    /// Set a model parameter, as for `coprod run` (e.g. `--set population.n_citizens=500`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) settings: Vec<Setting>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Replace the output directory if it exists.
+    #[arg(short, long)]
+    pub(crate) force: bool,
+}
+
+/// The lessons of `coprod teach`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Lesson {
+    /// Is there a best group size? Per-member service against non-rival joint supply.
+    GroupSize,
 }

@@ -6,8 +6,10 @@
 mod check;
 mod cli;
 mod list;
+mod plot;
 mod run;
 mod shipped;
+mod teach;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -28,6 +30,11 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => check::check(&args.files, threads(args.threads), &mut out),
         Command::List(args) => list::list(args.params, &mut out).map(|()| true),
+        Command::Plot(args) => plot::plot(&args, &mut out).map(|()| true),
+        Command::Teach(args) => {
+            let threads = threads(args.threads);
+            teach::teach(args, threads, &mut out).map(|()| true)
+        }
     };
     let result = result.and_then(|ok| {
         out.flush()?;

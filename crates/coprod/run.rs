@@ -220,6 +220,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     let completed = writer
         .complete()
         .with_context(|| format!("cannot finish {}", target.display()))?;
+    crate::plot::add_charts(completed.staging(), &manifest);
     let path = completed
         .commit(&manifest)
         .with_context(|| format!("cannot finish {}", target.display()))?;

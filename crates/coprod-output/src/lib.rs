@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod manifest;
+pub mod read;
 mod rundir;
 mod stats;
 mod tables;

@@ -1,0 +1,475 @@
+//! Reading a run directory back: the four CSV files (and the manifest, loosely) as typed
+//! tables, so that charts and reports can be redrawn from the files alone.
+//!
+//! Owns parsing and validation of what [`crate::Writer`] wrote: column names, the swept
+//! parameter columns (found by position, between fixed columns), numbers (`NaN` and empty
+//! fields allowed where documented). Every error names the file and, when it is about a
+//! row, the line. It never panics on a malformed file.
+
+use std::path::{Path, PathBuf};
+
+use crate::tables::{GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV};
+
+/// Why a run directory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS reported.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid CSV or JSON.
+    #[error("{}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A required column is missing from the header.
+    #[error("{}: missing column `{column}`", path.display())]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+    },
+    /// A field does not hold what its column requires.
+    #[error("{}:{line}: column `{column}`: {message}", path.display())]
+    BadField {
+        /// The file.
+        path: PathBuf,
+        /// Line number, from 1 (the header is line 1).
+        line: u64,
+        /// The column.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A CSV file as header and string rows, with the line number of each row.
+struct RawTable {
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+impl RawTable {
+    fn read(path: &Path) -> Result<RawTable, ReadError> {
+        let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let syntax = |e: csv::Error| ReadError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(file);
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(syntax)?
+            .iter()
+            .map(String::from)
+            .collect();
+        if header.iter().all(String::is_empty) {
+            return Err(ReadError::Syntax {
+                path: path.to_path_buf(),
+                message: "the file is empty (no header row)".into(),
+            });
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(syntax)?;
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push((line, record.iter().map(String::from).collect()));
+        }
+        Ok(RawTable {
+            path: path.to_path_buf(),
+            header,
+            rows,
+        })
+    }
+
+    fn column(&self, name: &str) -> Result<usize, ReadError> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| ReadError::MissingColumn {
+                path: self.path.clone(),
+                column: name.to_string(),
+            })
+    }
+
+    fn bad(&self, line: u64, column: usize, message: String) -> ReadError {
+        ReadError::BadField {
+            path: self.path.clone(),
+            line,
+            column: self.header[column].clone(),
+            message,
+        }
+    }
+
+    fn text<'r>(&self, row: &'r (u64, Vec<String>), column: usize) -> &'r str {
+        row.1[column].as_str()
+    }
+
+    /// A number; `NaN` is allowed, an empty field is not.
+    fn float(&self, row: &(u64, Vec<String>), column: usize) -> Result<f64, ReadError> {
+        let field = self.text(row, column);
+        field
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| self.bad(row.0, column, format!("expected a number, found {field:?}")))
+    }
+
+    /// A number or an empty field.
+    fn opt_float(&self, row: &(u64, Vec<String>), column: usize) -> Result<Option<f64>, ReadError> {
+        if self.text(row, column).trim().is_empty() {
+            Ok(None)
+        } else {
+            self.float(row, column).map(Some)
+        }
+    }
+
+    /// A whole number.
+    fn uint(&self, row: &(u64, Vec<String>), column: usize) -> Result<u64, ReadError> {
+        let field = self.text(row, column);
+        field.trim().parse::<u64>().map_err(|_| {
+            self.bad(
+                row.0,
+                column,
+                format!("expected a whole number, found {field:?}"),
+            )
+        })
+    }
+
+    /// A whole number or an empty field.
+    fn opt_uint(&self, row: &(u64, Vec<String>), column: usize) -> Result<Option<u64>, ReadError> {
+        if self.text(row, column).trim().is_empty() {
+            Ok(None)
+        } else {
+            self.uint(row, column).map(Some)
+        }
+    }
+
+    /// Checks that every row has as many fields as the header (the csv crate allows none
+    /// fewer by default, but be explicit about the message).
+    fn check_widths(&self) -> Result<(), ReadError> {
+        for (line, fields) in &self.rows {
+            if fields.len() != self.header.len() {
+                return Err(ReadError::Syntax {
+                    path: self.path.clone(),
+                    message: format!(
+                        "line {line} has {} fields, the header has {}",
+                        fields.len(),
+                        self.header.len()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One row of summary.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// Variant name.
+    pub variant: String,
+    /// Value of each swept parameter, as written.
+    pub point: Vec<String>,
+    /// Metric name.
+    pub metric: String,
+    /// Mean over replications.
+    pub mean: f64,
+    /// Sample standard deviation, if n >= 2.
+    pub sd: Option<f64>,
+    /// Replications.
+    pub n: u64,
+    /// 95% confidence interval for the mean, if n >= 2.
+    pub ci: Option<(f64, f64)>,
+}
+
+/// summary.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryTable {
+    /// Names of the swept parameters, in column order.
+    pub swept: Vec<String>,
+    /// The rows, in file order.
+    pub rows: Vec<SummaryRow>,
+}
+
+/// One row of runs.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRow {
+    /// Run number.
+    pub run_id: u64,
+    /// Variant name.
+    pub variant: String,
+    /// Value of each swept parameter, as written.
+    pub point: Vec<String>,
+    /// Replication index.
+    pub replication: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// The summary metrics, in the order of [`RunsTable::metrics`].
+    pub values: Vec<f64>,
+}
+
+/// runs.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunsTable {
+    /// Names of the swept parameters, in column order.
+    pub swept: Vec<String>,
+    /// Names of the summary metric columns, in column order.
+    pub metrics: Vec<String>,
+    /// The rows, in file order.
+    pub rows: Vec<RunRow>,
+}
+
+/// timeseries.csv, column-wise per row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeseriesTable {
+    /// Names of the metric columns, in column order.
+    pub metrics: Vec<String>,
+    /// `(run_id, step, values)` per row, values in the order of `metrics`.
+    pub rows: Vec<(u64, u64, Vec<f64>)>,
+}
+
+/// One row of groups.csv (the columns charts need).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupRow {
+    /// Run number.
+    pub run_id: u64,
+    /// Size cap in force when the group opened.
+    pub size_cap: u64,
+    /// Members at the end of the step it formed.
+    pub size_at_formation: u64,
+    /// Step it formed.
+    pub formed_step: u64,
+    /// Step it ended; `None` if still active at the end of the run.
+    pub ended_step: Option<u64>,
+    /// `active`, `too_few_members`, `failed_task` or `never_started`.
+    pub end_reason: String,
+}
+
+/// Reads summary.csv from a run directory.
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is missing or malformed.
+pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
+    let t = RawTable::read(&dir.join(SUMMARY_CSV))?;
+    t.check_widths()?;
+    let variant = t.column("variant")?;
+    let metric = t.column("metric")?;
+    let mean = t.column("mean")?;
+    let sd = t.column("sd")?;
+    let n = t.column("n")?;
+    let ci_low = t.column("ci_low")?;
+    let ci_high = t.column("ci_high")?;
+    let point_cols = between(&t, variant, metric)?;
+    let mut rows = Vec::with_capacity(t.rows.len());
+    for row in &t.rows {
+        let low = t.opt_float(row, ci_low)?;
+        let high = t.opt_float(row, ci_high)?;
+        rows.push(SummaryRow {
+            variant: t.text(row, variant).to_string(),
+            point: point_cols
+                .iter()
+                .map(|&c| t.text(row, c).to_string())
+                .collect(),
+            metric: t.text(row, metric).to_string(),
+            mean: t.float(row, mean)?,
+            sd: t.opt_float(row, sd)?,
+            n: t.uint(row, n)?,
+            ci: low.zip(high),
+        });
+    }
+    Ok(SummaryTable {
+        swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        rows,
+    })
+}
+
+/// Reads runs.csv from a run directory.
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is missing or malformed.
+pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
+    let t = RawTable::read(&dir.join(RUNS_CSV))?;
+    t.check_widths()?;
+    let run_id = t.column("run_id")?;
+    let variant = t.column("variant")?;
+    let replication = t.column("replication")?;
+    let seed = t.column("seed")?;
+    let point_cols = between(&t, variant, replication)?;
+    let metric_cols: Vec<usize> = (seed + 1..t.header.len()).collect();
+    let mut rows = Vec::with_capacity(t.rows.len());
+    for row in &t.rows {
+        rows.push(RunRow {
+            run_id: t.uint(row, run_id)?,
+            variant: t.text(row, variant).to_string(),
+            point: point_cols
+                .iter()
+                .map(|&c| t.text(row, c).to_string())
+                .collect(),
+            replication: t.uint(row, replication)?,
+            seed: t.uint(row, seed)?,
+            values: metric_cols
+                .iter()
+                .map(|&c| t.float(row, c))
+                .collect::<Result<_, _>>()?,
+        });
+    }
+    Ok(RunsTable {
+        swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        metrics: metric_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        rows,
+    })
+}
+
+/// Reads timeseries.csv from a run directory.
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is missing or malformed.
+pub fn read_timeseries(dir: &Path) -> Result<TimeseriesTable, ReadError> {
+    let t = RawTable::read(&dir.join(TIMESERIES_CSV))?;
+    t.check_widths()?;
+    let run_id = t.column("run_id")?;
+    let step = t.column("step")?;
+    let metric_cols: Vec<usize> = (0..t.header.len())
+        .filter(|&c| c != run_id && c != step)
+        .collect();
+    let mut rows = Vec::with_capacity(t.rows.len());
+    for row in &t.rows {
+        rows.push((
+            t.uint(row, run_id)?,
+            t.uint(row, step)?,
+            metric_cols
+                .iter()
+                .map(|&c| t.float(row, c))
+                .collect::<Result<_, _>>()?,
+        ));
+    }
+    Ok(TimeseriesTable {
+        metrics: metric_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        rows,
+    })
+}
+
+/// Reads groups.csv from a run directory.
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is missing or malformed.
+pub fn read_groups(dir: &Path) -> Result<Vec<GroupRow>, ReadError> {
+    let t = RawTable::read(&dir.join(GROUPS_CSV))?;
+    t.check_widths()?;
+    let run_id = t.column("run_id")?;
+    let size_cap = t.column("size_cap")?;
+    let size_at_formation = t.column("size_at_formation")?;
+    let formed_step = t.column("formed_step")?;
+    let ended_step = t.column("ended_step")?;
+    let end_reason = t.column("end_reason")?;
+    let mut rows = Vec::with_capacity(t.rows.len());
+    for row in &t.rows {
+        rows.push(GroupRow {
+            run_id: t.uint(row, run_id)?,
+            size_cap: t.uint(row, size_cap)?,
+            size_at_formation: t.uint(row, size_at_formation)?,
+            formed_step: t.uint(row, formed_step)?,
+            ended_step: t.opt_uint(row, ended_step)?,
+            end_reason: t.text(row, end_reason).to_string(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Reads manifest.json as loose JSON (`None` if the directory has none), so that a report
+/// can show the scenario and parameters when they are there and still work without them.
+///
+/// # Errors
+/// [`ReadError::Syntax`] when the file exists but is not JSON.
+pub fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, ReadError> {
+    let path = dir.join(MANIFEST_JSON);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(ReadError::Io { path, source }),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| ReadError::Syntax {
+            path,
+            message: e.to_string(),
+        })
+}
+
+/// The columns strictly between two fixed columns (the swept parameters).
+fn between(t: &RawTable, first: usize, last: usize) -> Result<Vec<usize>, ReadError> {
+    if last <= first {
+        return Err(ReadError::Syntax {
+            path: t.path.clone(),
+            message: format!(
+                "column `{}` must come before `{}`",
+                t.header[first], t.header[last]
+            ),
+        });
+    }
+    Ok((first + 1..last).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn reads_swept_columns_and_empty_fields() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "variant,levers.group_size_cap,metric,mean,sd,n,ci_low,ci_high\n\
+             baseline,4,group_survival,0.5,,1,,\n\
+             joint,8,group_survival,NaN,0.1,3,0.2,0.9\n",
+        );
+        let s = read_summary(tmp.path()).unwrap();
+        assert_eq!(s.swept, ["levers.group_size_cap"]);
+        assert_eq!(s.rows[0].point, ["4"]);
+        assert_eq!(s.rows[0].ci, None);
+        assert!(s.rows[1].mean.is_nan());
+        assert_eq!(s.rows[1].ci, Some((0.2, 0.9)));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            GROUPS_CSV,
+            "run_id,group_id,organisation,community,task,size_cap,size_at_formation,formed_step,ended_step,end_reason\n\
+             0,0,,1,specific,four,3,2,,active\n",
+        );
+        let e = read_groups(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("groups.csv:2: column `size_cap`"), "{e}");
+        write(tmp.path(), RUNS_CSV, "run_id,replication\n");
+        let e = read_runs(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("runs.csv: missing column `variant`"), "{e}");
+        write(tmp.path(), TIMESERIES_CSV, "");
+        let e = read_timeseries(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("timeseries.csv"), "{e}");
+        let e = read_summary(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("summary.csv"), "{e}");
+        assert!(read_manifest(tmp.path()).unwrap().is_none());
+    }
+}

@@ -1,0 +1,639 @@
+//! The default chart set of a run directory, drawn from its CSV files: time series with 95%
+//! bands per variant, response curves over each swept parameter, Kaplan-Meier group survival
+//! by size class, forest plots of paired variant effects, and heatmaps over two parameters.
+//!
+//! Owns which charts a run gets and how the data are aggregated for them. Drawing is
+//! `coprod-plot`'s. A chart with nothing to show (for example survival in a lab run, which has
+//! no groups) is skipped with a note, never an error.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use coprod_plot::{
+    ChartStyle, ForestRow, Heatmap, PlotError, Series, SurvivalClass, forest_plot, heatmap,
+    response_curve, survival_curves, time_series,
+};
+
+use crate::data::{
+    Estimate, RunData, clip01, is_bounded_01, metric_axis_label, metric_label, parameter_axis_label,
+};
+use crate::error::ReportError;
+
+/// The five chart kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// A step metric over time, one line with a 95% band per variant.
+    TimeSeries,
+    /// A summary metric over a swept parameter, with 95% CI error bars.
+    Response,
+    /// Kaplan-Meier survival of groups by size class.
+    Survival,
+    /// Paired effects of each variant against the baseline, with 95% CIs.
+    Forest,
+    /// A summary metric over two swept parameters.
+    Heatmap,
+}
+
+impl ChartKind {
+    /// Every kind, in the order charts are drawn.
+    pub const ALL: [ChartKind; 5] = [
+        ChartKind::TimeSeries,
+        ChartKind::Response,
+        ChartKind::Survival,
+        ChartKind::Forest,
+        ChartKind::Heatmap,
+    ];
+
+    /// The name used on the command line (`--kind`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::TimeSeries => "time-series",
+            ChartKind::Response => "response",
+            ChartKind::Survival => "survival",
+            ChartKind::Forest => "forest",
+            ChartKind::Heatmap => "heatmap",
+        }
+    }
+}
+
+impl fmt::Display for ChartKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ChartKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ChartKind, String> {
+        ChartKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ChartKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown chart kind `{s}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// Which charts to draw: all kinds and the default metrics unless narrowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Only this metric (a column of timeseries.csv or runs.csv).
+    pub metric: Option<String>,
+    /// Only this kind.
+    pub kind: Option<ChartKind>,
+}
+
+/// One chart written by [`draw_charts`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartFile {
+    /// Its kind.
+    pub kind: ChartKind,
+    /// The path without extension; `.png` and `.svg` exist.
+    pub stem: PathBuf,
+    /// The chart's title.
+    pub title: String,
+    /// One or two sentences saying what it shows, for the report.
+    pub caption: String,
+}
+
+impl ChartFile {
+    /// The PNG file.
+    pub fn png(&self) -> PathBuf {
+        self.stem.with_extension("png")
+    }
+
+    /// The SVG file.
+    pub fn svg(&self) -> PathBuf {
+        self.stem.with_extension("svg")
+    }
+}
+
+/// Metrics drawn by default, per kind.
+const DEFAULT_STEP_METRICS: [&str; 2] = ["participation_rate", "active_groups"];
+const DEFAULT_RESPONSE_METRICS: [&str; 3] =
+    ["participation_rate", "group_survival", "service_output"];
+const DEFAULT_FOREST_METRICS: [&str; 2] = ["participation_rate", "group_survival"];
+const DEFAULT_HEATMAP_METRICS: [&str; 1] = ["participation_rate"];
+/// At most this many lines, panels or rows, so that a chart stays readable.
+const MAX_SERIES: usize = 8;
+const MAX_PANELS: usize = 4;
+const MAX_FOREST_ROWS: usize = 16;
+
+/// Group-size classes for survival curves: (name, smallest, largest) in members at formation.
+pub const SIZE_CLASSES: [(&str, u64, u64); 3] = [
+    ("small (2–5 members)", 0, 5),
+    ("medium (6–15 members)", 6, 15),
+    ("large (16+ members)", 16, u64::MAX),
+];
+
+/// Draws the selected charts of `data` into `charts_dir` (created if needed).
+///
+/// Returns the charts written and notes about charts that were skipped and why.
+///
+/// # Errors
+/// [`ReportError::Unsuitable`] when `selection.metric` is not a column of the run;
+/// [`ReportError::Io`] or [`ReportError::Plot`] when a chart cannot be written.
+pub fn draw_charts(
+    data: &RunData,
+    charts_dir: &Path,
+    selection: &Selection,
+) -> Result<(Vec<ChartFile>, Vec<String>), ReportError> {
+    if let Some(metric) = &selection.metric
+        && data.step_metric(metric).is_none()
+        && data.run_metric(metric).is_none()
+    {
+        return Err(ReportError::Unsuitable {
+            dir: data.dir.clone(),
+            message: format!(
+                "no metric `{metric}` in timeseries.csv or runs.csv; available: {}",
+                data.runs.metrics.join(", ")
+            ),
+        });
+    }
+    std::fs::create_dir_all(charts_dir).map_err(|e| ReportError::io(charts_dir, e))?;
+    let mut out = Drawn {
+        dir: charts_dir.to_path_buf(),
+        charts: Vec::new(),
+        notes: Vec::new(),
+    };
+    let wants = |k: ChartKind| selection.kind.is_none_or(|s| s == k);
+    let metrics = |defaults: &[&str]| -> Vec<String> {
+        match &selection.metric {
+            Some(m) => vec![m.clone()],
+            None => defaults.iter().map(|m| m.to_string()).collect(),
+        }
+    };
+    if wants(ChartKind::TimeSeries) {
+        for m in metrics(&DEFAULT_STEP_METRICS) {
+            draw_time_series(data, &m, &mut out)?;
+        }
+    }
+    if wants(ChartKind::Response) {
+        for m in metrics(&DEFAULT_RESPONSE_METRICS) {
+            draw_responses(data, &m, &mut out)?;
+        }
+    }
+    if wants(ChartKind::Survival) {
+        draw_survival(data, &mut out)?;
+    }
+    if wants(ChartKind::Forest) {
+        for m in metrics(&DEFAULT_FOREST_METRICS) {
+            draw_forest(data, &m, &mut out)?;
+        }
+    }
+    if wants(ChartKind::Heatmap) {
+        for m in metrics(&DEFAULT_HEATMAP_METRICS) {
+            draw_heatmaps(data, &m, &mut out)?;
+        }
+    }
+    Ok((out.charts, out.notes))
+}
+
+/// Charts written so far and notes on skipped ones.
+struct Drawn {
+    dir: PathBuf,
+    charts: Vec<ChartFile>,
+    notes: Vec<String>,
+}
+
+impl Drawn {
+    /// Records the outcome of one chart: written, skipped for lack of data, or an error.
+    fn record(
+        &mut self,
+        result: Result<Vec<PathBuf>, PlotError>,
+        kind: ChartKind,
+        style: &ChartStyle,
+        caption: String,
+    ) -> Result<(), ReportError> {
+        match result {
+            Ok(_) => {
+                self.charts.push(ChartFile {
+                    kind,
+                    stem: style.output_stem.clone(),
+                    title: style.title.clone(),
+                    caption,
+                });
+                Ok(())
+            }
+            Err(PlotError::NoData { title }) | Err(PlotError::UnplottableRange { title, .. }) => {
+                self.notes
+                    .push(format!("skipped chart {title:?}: no finite values to draw"));
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn style(&self, title: String, x: String, y: String, file: &str) -> ChartStyle {
+        ChartStyle::new(title, x, y, self.dir.join(file))
+    }
+}
+
+/// A file name part from a metric or parameter name.
+fn slug(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// Upper-cases the first letter.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().collect::<String>() + chars.as_str()
+    })
+}
+
+fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
+    let Some(column) = data.step_metric(metric) else {
+        out.notes.push(format!(
+            "no time series of `{metric}`: it is an end-of-run metric (see runs.csv)"
+        ));
+        return Ok(());
+    };
+    let runs = data.run_variants();
+    let series: Vec<Series> = data
+        .variants()
+        .iter()
+        .take(MAX_SERIES)
+        .map(|v| {
+            let ids: Vec<u64> = runs.iter().filter(|r| r.1 == v).map(|r| r.0).collect();
+            let (x, y, lo, hi) = data.step_band(column, |id| ids.binary_search(&id).is_ok());
+            Series::new(v.clone(), x, y).with_band(lo, hi)
+        })
+        .collect();
+    let style = out.style(
+        format!("{} over time", sentence(&metric_label(metric))),
+        "time (steps, months)".into(),
+        metric_axis_label(metric),
+        &format!("timeseries_{}", slug(metric)),
+    );
+    let pooled = if data.runs.swept.is_empty() {
+        String::new()
+    } else {
+        " Runs of every sweep point are pooled.".into()
+    };
+    let caption = format!(
+        "Mean {} at each step over the runs of each variant, with its 95% confidence band.{pooled}",
+        metric_label(metric)
+    );
+    let result = time_series(&series, &style);
+    out.record(result, ChartKind::TimeSeries, &style, caption)
+}
+
+fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
+    if data.run_metric(metric).is_none() {
+        out.notes.push(format!(
+            "no response curve of `{metric}`: it is not an end-of-run metric"
+        ));
+        return Ok(());
+    }
+    for axis in 0..data.summary.swept.len() {
+        if !data.axis_is_numeric(axis) {
+            continue;
+        }
+        let name = &data.summary.swept[axis];
+        // One series per variant and combination of the other swept values.
+        let mut series: Vec<Columns> = Vec::new();
+        for row in data.summary.rows.iter().filter(|r| r.metric == metric) {
+            let others: Vec<String> = row
+                .point
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != axis)
+                .map(|(i, v)| format!("{} {v}", short_name(&data.summary.swept[i])))
+                .collect();
+            let label = if others.is_empty() {
+                row.variant.clone()
+            } else {
+                format!("{}, {}", row.variant, others.join(", "))
+            };
+            let x: f64 = row.point[axis].parse().unwrap_or(f64::NAN);
+            let (lo, hi) = match row.ci {
+                Some(ci) if is_bounded_01(metric) => clip01(ci),
+                Some(ci) => ci,
+                None => (f64::NAN, f64::NAN),
+            };
+            let entry = match series.iter().position(|s| s.0 == label) {
+                Some(i) => &mut series[i],
+                None => {
+                    series.push((label, vec![], vec![], vec![], vec![]));
+                    series.last_mut().expect("just pushed")
+                }
+            };
+            entry.1.push(x);
+            entry.2.push(row.mean);
+            entry.3.push(lo);
+            entry.4.push(hi);
+        }
+        if series.len() > MAX_SERIES {
+            out.notes.push(format!(
+                "no response curve of `{metric}` over `{name}`: {} lines would be unreadable; \
+                 use a heatmap or fewer variants",
+                series.len()
+            ));
+            continue;
+        }
+        let series: Vec<Series> = series
+            .into_iter()
+            .map(|(label, x, y, lo, hi)| Series::new(label, x, y).with_band(lo, hi))
+            .collect();
+        let style = out.style(
+            format!(
+                "{} by {}",
+                sentence(&metric_label(metric)),
+                short_name(name).replace('_', " ")
+            ),
+            parameter_axis_label(name),
+            metric_axis_label(metric),
+            &format!("response_{}_by_{}", slug(metric), slug(short_name(name))),
+        );
+        let caption = format!(
+            "Mean end-of-run {} at each value of {name}, with 95% confidence intervals over replications (summary.csv){}.",
+            metric_label(metric),
+            if is_bounded_01(metric) {
+                ", clipped to 0–1"
+            } else {
+                ""
+            }
+        );
+        let result = response_curve(&series, &style);
+        out.record(result, ChartKind::Response, &style, caption)?;
+    }
+    Ok(())
+}
+
+/// A series being collected: name, x, y, lower and upper bounds.
+type Columns = (String, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// The last part of a dotted parameter name.
+fn short_name(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// Durations of started groups of the runs `keep` selects, by [`SIZE_CLASSES`].
+pub(crate) fn survival_classes(
+    data: &RunData,
+    keep: impl Fn(u64) -> bool,
+    class_of: impl Fn(&coprod_output::read::GroupRow) -> u64,
+) -> Vec<SurvivalClass> {
+    let horizon = data.steps();
+    SIZE_CLASSES
+        .iter()
+        .map(|(name, lo, hi)| SurvivalClass {
+            name: name.to_string(),
+            durations: data
+                .groups
+                .iter()
+                .filter(|g| g.end_reason != "never_started" && keep(g.run_id))
+                .filter(|g| (*lo..=*hi).contains(&class_of(g)))
+                .map(|g| match g.ended_step {
+                    Some(end) => (end.saturating_sub(g.formed_step) as f64, true),
+                    None => (horizon.saturating_sub(g.formed_step) as f64, false),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
+    let runs = data.run_variants();
+    let variants = data.variants();
+    for v in variants.iter().take(MAX_PANELS) {
+        let ids: Vec<u64> = runs.iter().filter(|r| r.1 == v).map(|r| r.0).collect();
+        let classes = survival_classes(
+            data,
+            |id| ids.binary_search(&id).is_ok(),
+            |g| g.size_at_formation,
+        );
+        let title = if variants.len() > 1 {
+            format!("Groups still active, by size ({v})")
+        } else {
+            "Groups still active, by size".to_string()
+        };
+        let style = out.style(
+            title,
+            "time since the group started (steps, months)".into(),
+            "share of groups still active".into(),
+            &format!("survival_{}", slug(v)),
+        );
+        let caption = format!(
+            "Kaplan-Meier estimate of the share of groups still active, by size when the group \
+             started; + marks groups still active at the end of the run (censored). Variant {v}."
+        );
+        let result = survival_curves(&classes, &style);
+        out.record(result, ChartKind::Survival, &style, caption)?;
+    }
+    Ok(())
+}
+
+fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
+    let Some(column) = data.run_metric(metric) else {
+        out.notes.push(format!(
+            "no forest plot of `{metric}`: it is not an end-of-run metric"
+        ));
+        return Ok(());
+    };
+    let variants = data.variants();
+    let Some(base) = variants.first() else {
+        return Ok(());
+    };
+    if variants.len() < 2 {
+        return Ok(());
+    }
+    let mut points: Vec<Vec<String>> = Vec::new();
+    for r in &data.runs.rows {
+        if !points.contains(&r.point) {
+            points.push(r.point.clone());
+        }
+    }
+    let rows_needed = (variants.len() - 1) * points.len();
+    let mut rows = Vec::new();
+    if rows_needed <= MAX_FOREST_ROWS {
+        for v in &variants[1..] {
+            for p in &points {
+                let e = data.paired_difference(column, (v, p), (base, p));
+                let label = if p.is_empty() {
+                    v.clone()
+                } else if variants.len() == 2 {
+                    point_label(&data.summary.swept, p)
+                } else {
+                    format!("{v}, {}", point_label(&data.summary.swept, p))
+                };
+                rows.push(row(label, e));
+            }
+        }
+    } else {
+        // Too many rows: pool the paired differences over sweep points, one row per variant.
+        for v in &variants[1..] {
+            let diffs: Vec<f64> = points
+                .iter()
+                .flat_map(|p| paired_values(data, column, (v, p), (base, p)))
+                .collect();
+            rows.push(row(v.clone(), Estimate::of(diffs)));
+        }
+    }
+    let title = if variants.len() == 2 {
+        format!("{} minus {base}: {}", variants[1], metric_label(metric))
+    } else {
+        format!("Variants minus {base}: {}", metric_label(metric))
+    };
+    let y_label = match data.summary.swept.as_slice() {
+        [one] if variants.len() == 2 && rows_needed <= MAX_FOREST_ROWS => {
+            short_name(one).replace('_', " ")
+        }
+        _ => String::new(),
+    };
+    let style = out.style(
+        title,
+        format!(
+            "difference in {}, paired by replication",
+            metric_axis_label(metric)
+        ),
+        y_label,
+        &format!("forest_{}", slug(metric)),
+    );
+    let caption = format!(
+        "Effect of each variant on end-of-run {} against {base}: the mean of the differences \
+         between runs that share a seed, with its 95% confidence interval. Intervals that miss \
+         zero are differences the replications can tell apart.",
+        metric_label(metric)
+    );
+    let result = forest_plot(&rows, &style);
+    out.record(result, ChartKind::Forest, &style, caption)
+}
+
+fn row(label: String, e: Estimate) -> ForestRow {
+    let (lo, hi) = e.ci.unwrap_or((f64::NAN, f64::NAN));
+    ForestRow::new(label, e.mean, lo, hi)
+}
+
+/// "group_size_cap 8" or "a 1, b 2".
+fn point_label(swept: &[String], point: &[String]) -> String {
+    swept
+        .iter()
+        .zip(point)
+        .map(|(n, v)| {
+            if swept.len() == 1 {
+                v.clone()
+            } else {
+                format!("{} {v}", short_name(n))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Per-replication differences `a - b` (non-finite pairs left out).
+fn paired_values(
+    data: &RunData,
+    column: usize,
+    a: (&str, &[String]),
+    b: (&str, &[String]),
+) -> Vec<f64> {
+    let cell = |(variant, point): (&str, &[String])| -> Vec<(u64, f64)> {
+        data.runs
+            .rows
+            .iter()
+            .filter(|r| r.variant == variant && r.point.as_slice() == point)
+            .map(|r| (r.replication, r.values[column]))
+            .collect()
+    };
+    let (xs, ys) = (cell(a), cell(b));
+    xs.iter()
+        .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| x - y))
+        .filter(|d| d.is_finite())
+        .collect()
+}
+
+fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
+    let numeric: Vec<usize> = (0..data.summary.swept.len())
+        .filter(|&a| data.axis_is_numeric(a))
+        .collect();
+    if numeric.len() < 2 || data.run_metric(metric).is_none() {
+        return Ok(());
+    }
+    let (ya, xa) = (numeric[0], numeric[1]);
+    let parse = |values: Vec<String>| -> Vec<f64> {
+        values
+            .iter()
+            .map(|v| v.parse().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let (xs_text, ys_text) = (data.axis_values(xa), data.axis_values(ya));
+    for v in data.variants().iter().take(MAX_PANELS) {
+        let values: Vec<Vec<f64>> = ys_text
+            .iter()
+            .map(|yv| {
+                xs_text
+                    .iter()
+                    .map(|xv| {
+                        Estimate::of(
+                            data.summary
+                                .rows
+                                .iter()
+                                .filter(|r| {
+                                    r.variant == *v
+                                        && r.metric == metric
+                                        && r.point[xa] == *xv
+                                        && r.point[ya] == *yv
+                                })
+                                .map(|r| r.mean),
+                        )
+                        .mean
+                    })
+                    .collect()
+            })
+            .collect();
+        let grid = Heatmap {
+            x_values: parse(xs_text.clone()),
+            y_values: parse(ys_text.clone()),
+            values,
+            value_label: metric_axis_label(metric),
+        };
+        let xn = &data.summary.swept[xa];
+        let yn = &data.summary.swept[ya];
+        let style = out.style(
+            format!("{} ({v})", sentence(&metric_label(metric))),
+            parameter_axis_label(xn),
+            parameter_axis_label(yn),
+            &format!("heatmap_{}_{}", slug(metric), slug(v)),
+        );
+        let others = if data.summary.swept.len() > 2 {
+            " Averaged over the other swept parameters."
+        } else {
+            ""
+        };
+        let caption = format!(
+            "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
+            metric_label(metric)
+        );
+        let result = heatmap(&grid, &style);
+        out.record(result, ChartKind::Heatmap, &style, caption)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_by_name() {
+        for k in ChartKind::ALL {
+            assert_eq!(k.name().parse::<ChartKind>(), Ok(k));
+        }
+        assert!(
+            "pie"
+                .parse::<ChartKind>()
+                .unwrap_err()
+                .contains("time-series")
+        );
+    }
+}

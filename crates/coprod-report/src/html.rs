@@ -1,0 +1,132 @@
+//! Self-contained HTML pages: escaping, base64 data URIs for the chart PNGs, one stylesheet
+//! sized for projectors, and a tiny inline script that records whether every chart decoded
+//! (`<html data-charts-loaded="k/n">`, read by the headless-browser test).
+//!
+//! Owns the page skeleton. It makes no network reference: no fonts, scripts or images are
+//! fetched, so a page opens from a USB stick or an e-mail attachment.
+
+use std::path::Path;
+
+use crate::error::ReportError;
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Standard base64 (RFC 4648, with padding).
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(TABLE[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// An `<img>` element with the PNG at `png` inlined as a data URI.
+///
+/// # Errors
+/// [`ReportError::Io`] naming the PNG if it cannot be read.
+pub(crate) fn inline_png(png: &Path, alt: &str) -> Result<String, ReportError> {
+    let bytes = std::fs::read(png).map_err(|e| ReportError::io(png, e))?;
+    Ok(format!(
+        "<img class=\"chart\" alt=\"{}\" src=\"data:image/png;base64,{}\">",
+        escape(alt),
+        base64(&bytes)
+    ))
+}
+
+const STYLE: &str = "
+body { font-family: 'DejaVu Sans', 'Liberation Sans', Arial, Helvetica, sans-serif;
+       font-size: 20px; line-height: 1.5; color: #111; background: #fff;
+       max-width: 1320px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 34px; margin: 0.2em 0 0.4em; }
+h2 { font-size: 27px; margin-top: 1.6em; border-bottom: 2px solid #ddd; }
+h3 { font-size: 22px; }
+img.chart { width: 100%; max-width: 1280px; height: auto; display: block;
+            border: 1px solid #ddd; margin: 8px 0; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+@media (max-width: 900px) { .pair { grid-template-columns: 1fr; } }
+figure { margin: 0 0 24px; }
+figcaption { font-size: 18px; color: #333; }
+table { border-collapse: collapse; font-size: 17px; margin: 8px 0 16px; }
+th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.key { font-size: 24px; background: #f3f7fb; border-left: 6px solid #0072B2;
+       padding: 10px 16px; margin: 12px 0; }
+.note { color: #444; font-size: 17px; }
+pre { background: #f6f6f6; padding: 12px; overflow-x: auto; font-size: 15px; }
+details { margin: 12px 0; }
+";
+
+const SCRIPT: &str = "<script>
+window.addEventListener('load', function () {
+  var imgs = document.querySelectorAll('img.chart');
+  var ok = 0;
+  for (var i = 0; i < imgs.length; i++) {
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) { ok++; }
+  }
+  document.documentElement.setAttribute('data-charts-loaded', ok + '/' + imgs.length);
+});
+</script>";
+
+/// A complete page: `title` in the head and as the first heading, then `body` (HTML).
+pub(crate) fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{t}</title>\n<style>{STYLE}</style>\n{SCRIPT}\n</head>\n<body>\n<h1>{t}</h1>\n{body}\n\
+         </body>\n</html>\n",
+        t = escape(title)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(base64(input.as_bytes()), expected);
+        }
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

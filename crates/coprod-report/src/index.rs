@@ -1,0 +1,288 @@
+//! `index.html` of a run directory: the scenario's description and resolved parameters, the
+//! charts (inlined), and the summary table, in one self-contained page.
+//!
+//! Owns the page's content and order. Charts come from `charts.rs`, the skeleton from
+//! `html.rs`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::charts::ChartFile;
+use crate::data::{RunData, metric_unit};
+use crate::error::ReportError;
+use crate::html::{escape, inline_png, page};
+
+/// The name of the report page in a run directory.
+pub const INDEX_HTML: &str = "index.html";
+
+/// Metrics shown in the visible summary table (the full table is folded).
+const KEY_METRICS: [&str; 4] = [
+    "participation_rate",
+    "group_survival",
+    "service_output",
+    "mean_citizen_trust",
+];
+
+/// Writes `index.html` into `data.dir` with `charts` inlined; returns its path.
+///
+/// # Errors
+/// [`ReportError::Io`] naming the file that could not be read or written.
+pub fn write_index(
+    data: &RunData,
+    charts: &[ChartFile],
+    notes: &[String],
+) -> Result<PathBuf, ReportError> {
+    let mut body = String::new();
+    let m = data.manifest.as_ref();
+    let text = |ptr: &str| {
+        m.and_then(|m| m.pointer(ptr))
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default()
+    };
+    let description = text("/scenario/description");
+    if !description.is_empty() {
+        let _ = writeln!(body, "<p class=\"key\">{}</p>", escape(&description));
+    }
+    let _ = writeln!(
+        body,
+        "<p>{} runs: {} steps each, {} replications, base seed {}{}. coprod {}.</p>",
+        data.runs.rows.len(),
+        escape(&data.steps().to_string()),
+        escape(&text("/experiment/replications")),
+        escape(&text("/seeds/base_seed")),
+        if text("/quick") == "true" {
+            " (quick run: shrunk with --quick)"
+        } else {
+            ""
+        },
+        escape(&text("/coprod_version")),
+    );
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">Files: <a href=\"runs.csv\">runs.csv</a>, \
+         <a href=\"timeseries.csv\">timeseries.csv</a>, <a href=\"groups.csv\">groups.csv</a>, \
+         <a href=\"summary.csv\">summary.csv</a>, <a href=\"manifest.json\">manifest.json</a>; \
+         charts as PNG and SVG in <a href=\"charts/\">charts/</a>. \
+         Redraw them with <code>coprod plot {}</code>.</p>",
+        escape(
+            &data
+                .dir
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        )
+    );
+    experiment_section(&mut body, m);
+
+    let _ = writeln!(body, "<h2>Charts</h2>");
+    for chart in charts {
+        let _ = writeln!(
+            body,
+            "<figure>{}<figcaption>{} <a href=\"{}\">SVG</a></figcaption></figure>",
+            inline_png(&chart.png(), &chart.title)?,
+            escape(&chart.caption),
+            escape(&relative(&data.dir, &chart.svg()))
+        );
+    }
+    if charts.is_empty() {
+        let _ = writeln!(body, "<p>No charts: nothing to draw.</p>");
+    }
+    for note in notes {
+        let _ = writeln!(body, "<p class=\"note\">{}</p>", escape(note));
+    }
+
+    let _ = writeln!(body, "<h2>Summary</h2>");
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">Mean over replications with its 95% confidence interval (summary.csv).</p>"
+    );
+    summary_table(&mut body, data, |m| KEY_METRICS.contains(&m));
+    let _ = writeln!(body, "<details><summary>Every metric</summary>");
+    summary_table(&mut body, data, |_| true);
+    let _ = writeln!(body, "</details>");
+
+    parameters_section(&mut body, m);
+
+    let title = format!("coprod run: {}", data.name());
+    let path = data.dir.join(INDEX_HTML);
+    std::fs::write(&path, page(&title, &body)).map_err(|e| ReportError::io(&path, e))?;
+    Ok(path)
+}
+
+/// `path` relative to `base`, with `/` separators (for links inside the page).
+fn relative(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Formats a number for tables: up to 4 significant decimals.
+pub(crate) fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let a = v.abs();
+    let decimals = if a >= 100.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{v:.decimals$}")
+}
+
+fn summary_table(body: &mut String, data: &RunData, keep: impl Fn(&str) -> bool) {
+    let _ = write!(body, "<table><tr><th>variant</th>");
+    for name in &data.summary.swept {
+        let _ = write!(body, "<th>{}</th>", escape(name));
+    }
+    let _ = writeln!(
+        body,
+        "<th>metric</th><th>unit</th><th>mean</th><th>95% CI</th><th>n</th></tr>"
+    );
+    for row in data.summary.rows.iter().filter(|r| keep(&r.metric)) {
+        let _ = write!(body, "<tr><td>{}</td>", escape(&row.variant));
+        for v in &row.point {
+            let _ = write!(body, "<td class=\"num\">{}</td>", escape(v));
+        }
+        let ci = row.ci.map_or_else(
+            || "–".to_string(),
+            |(lo, hi)| format!("{} to {}", fmt_num(lo), fmt_num(hi)),
+        );
+        let _ = writeln!(
+            body,
+            "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&row.metric),
+            escape(metric_unit(&row.metric).unwrap_or("")),
+            fmt_num(row.mean),
+            ci,
+            row.n
+        );
+    }
+    let _ = writeln!(body, "</table>");
+}
+
+fn experiment_section(body: &mut String, m: Option<&Value>) {
+    let Some(m) = m else {
+        return;
+    };
+    let _ = writeln!(body, "<h2>Experiment</h2>");
+    if let Some(sweep) = m.get("sweep").and_then(Value::as_array)
+        && !sweep.is_empty()
+    {
+        let _ = writeln!(body, "<p>Swept parameters:</p><ul>");
+        for axis in sweep {
+            let name = axis.get("name").and_then(Value::as_str).unwrap_or("");
+            let values: Vec<String> = axis
+                .get("values")
+                .and_then(Value::as_array)
+                .map(|vs| {
+                    vs.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                body,
+                "<li><code>{}</code>: {}</li>",
+                escape(name),
+                escape(&values.join(", "))
+            );
+        }
+        let _ = writeln!(body, "</ul>");
+    }
+    if let Some(variants) = m.get("variants").and_then(Value::as_array) {
+        let _ = writeln!(body, "<p>Variants:</p><ul>");
+        for v in variants {
+            let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+            let description = v.get("description").and_then(Value::as_str).unwrap_or("");
+            let params: Vec<String> = v
+                .get("params")
+                .and_then(Value::as_array)
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| {
+                            format!(
+                                "{} = {}",
+                                p.get("name").and_then(Value::as_str).unwrap_or(""),
+                                p.get("value").and_then(Value::as_str).unwrap_or("")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                body,
+                "<li><b>{}</b>{}{}</li>",
+                escape(name),
+                if description.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", escape(description))
+                },
+                if params.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (<code>{}</code>)", escape(&params.join(", ")))
+                }
+            );
+        }
+        let _ = writeln!(body, "</ul>");
+    }
+    if let Some(settings) = m.get("settings").and_then(Value::as_array)
+        && !settings.is_empty()
+    {
+        let s: Vec<&str> = settings.iter().filter_map(Value::as_str).collect();
+        let _ = writeln!(
+            body,
+            "<p>Command-line settings: <code>{}</code></p>",
+            escape(&s.join(" "))
+        );
+    }
+}
+
+fn parameters_section(body: &mut String, m: Option<&Value>) {
+    let Some(params) = m
+        .and_then(|m| m.get("parameters"))
+        .and_then(Value::as_array)
+    else {
+        return;
+    };
+    let _ = writeln!(body, "<h2>Parameters</h2>");
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">Every model parameter of the baseline as resolved for this run \
+         (before variants, sweeps and --set). Those the scenario sets come first.</p>"
+    );
+    let field = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let mut rows: Vec<&Value> = params.iter().collect();
+    rows.sort_by_key(|p| field(p, "source") != "scenario");
+    let _ = writeln!(
+        body,
+        "<table><tr><th>parameter</th><th>value</th><th>unit</th><th>source</th></tr>"
+    );
+    for p in rows {
+        let source = field(p, "source");
+        let bold = source == "scenario";
+        let _ = writeln!(
+            body,
+            "<tr><td>{b}<code>{}</code>{eb}</td><td class=\"num\">{b}{}{eb}</td><td>{}</td><td>{}</td></tr>",
+            escape(&field(p, "name")),
+            escape(&field(p, "value")),
+            escape(&field(p, "unit")),
+            escape(&source),
+            b = if bold { "<b>" } else { "" },
+            eb = if bold { "</b>" } else { "" },
+        );
+    }
+    let _ = writeln!(body, "</table>");
+}

@@ -1,0 +1,82 @@
+//! # coprod-report: pictures and pages from a run directory
+//!
+//! # Brief overview
+//! Reads a run directory back from its CSV files (through `coprod_output::read`) and writes:
+//!
+//! * the default chart set into `charts/` ([`draw_charts`]): time series with 95% bands per
+//!   variant, response curves over swept parameters, group survival by size class, forest
+//!   plots of paired variant effects, heatmaps over two parameters (PNG and SVG);
+//! * `index.html` ([`write_index`]): description, resolved parameters, charts and summary
+//!   table in one self-contained page;
+//! * `teach.html` ([`write_teach_page`]): the group-size classroom page, whose every number is
+//!   computed from the run.
+//!
+//! Pages inline their charts as data URIs and reference nothing on the network.
+//! Drawing is `coprod-plot`'s; this crate never runs the model or reads a scenario file.
+//!
+//! # Example
+//! ```no_run
+//! use coprod_report::{RunData, Selection, write_report};
+//! let dir = std::path::Path::new("outputs/group-size");
+//! let written = write_report(dir, &Selection::default(), None)?;
+//! println!("{}", written.index.display());
+//! # Ok::<(), coprod_report::ReportError>(())
+//! ```
+#![deny(missing_docs)]
+
+mod charts;
+mod data;
+mod error;
+mod html;
+mod index;
+mod teach;
+
+use std::path::{Path, PathBuf};
+
+pub use crate::charts::{ChartFile, ChartKind, SIZE_CLASSES, Selection, draw_charts};
+pub use crate::data::{Estimate, RunData, metric_axis_label, parameter_axis_label};
+pub use crate::error::ReportError;
+pub use crate::index::{INDEX_HTML, write_index};
+pub use crate::teach::{
+    Analysis, Regime, SIZE_PARAM, SizeResult, TEACH_HTML, analyse, write_teach_page,
+};
+
+/// The folder of a run directory that holds the charts.
+pub const CHARTS_DIR: &str = "charts";
+
+/// What [`write_report`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The charts.
+    pub charts: Vec<ChartFile>,
+    /// Charts that were skipped, and why.
+    pub notes: Vec<String>,
+    /// The `index.html` page.
+    pub index: PathBuf,
+}
+
+/// Reads the run directory `dir`, draws the selected charts into `dir/charts/` and writes
+/// `dir/index.html` with them.
+///
+/// `manifest` replaces `dir/manifest.json` when given (a run being finished has not written
+/// its manifest yet).
+///
+/// # Errors
+/// [`ReportError`] naming the file that could not be read, drawn or written.
+pub fn write_report(
+    dir: &Path,
+    selection: &Selection,
+    manifest: Option<serde_json::Value>,
+) -> Result<Written, ReportError> {
+    let mut data = RunData::load(dir)?;
+    if manifest.is_some() {
+        data.manifest = manifest;
+    }
+    let (charts, notes) = draw_charts(&data, &dir.join(CHARTS_DIR), selection)?;
+    let index = write_index(&data, &charts, &notes)?;
+    Ok(Written {
+        charts,
+        notes,
+        index,
+    })
+}

@@ -1,0 +1,114 @@
+//! Failed runs: a run that panics or produces a non-finite number is recorded in
+//! failures.csv with its seed and parameters, the rest of the sweep carries on unchanged,
+//! and the exit status is 3.
+//!
+//! Runs are made to fail on purpose with `COPROD_FAULT_INJECT=panic:RUN_ID,nan:RUN_ID`.
+
+use std::fs;
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, csv, data, read};
+
+#[test]
+fn failing_runs_are_recorded_in_failures_csv_and_the_rest_carry_on() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let file = file.to_str().unwrap();
+    sb.cmd(&["run", file, "--out", "reference"])
+        .assert()
+        .success();
+    sb.cmd(&["run", file, "--out", "study", "--threads", "2"])
+        .env("COPROD_FAULT_INJECT", "panic:3,nan:17")
+        .assert()
+        .code(3)
+        .stdout("study\n")
+        // Reported in one line each, without the panic hook's output or a backtrace.
+        .stderr(predicate::str::contains("panicked at").not())
+        .stderr(predicate::str::contains("backtrace").not())
+        .stderr(predicate::str::contains(
+            "warning: run 3 (variant `baseline`, replication 1",
+        ))
+        .stderr(predicate::str::contains("2 of 24 runs failed"))
+        .stderr(predicate::str::contains("study/failures.csv"));
+
+    let (study, reference) = (sb.path().join("study"), sb.path().join("reference"));
+    let (header, failures) = csv(&study.join("failures.csv"));
+    assert_eq!(
+        header.join(","),
+        "run_id,variant,levers.group_size_cap,levers.outreach,replication,seed,kind,message"
+    );
+    let (_, reference_runs) = csv(&reference.join("runs.csv"));
+    assert_eq!(failures.len(), 2);
+    // Identity, parameters and seed as the run would have had in runs.csv.
+    assert_eq!(failures[0][..6], reference_runs[3][..6]);
+    assert_eq!(failures[1][..6], reference_runs[17][..6]);
+    assert_eq!(failures[1][1], "joint");
+    assert_eq!(failures[0][6], "panic");
+    assert!(
+        failures[0][7].contains("injected fault"),
+        "{:?}",
+        failures[0]
+    );
+    assert_eq!(failures[1][6], "non_finite");
+    assert!(failures[1][7].contains("NaN"), "{:?}", failures[1]);
+
+    // Every other run is there, unchanged; the failed ones have no rows anywhere.
+    let (_, runs) = csv(&study.join("runs.csv"));
+    let expected: Vec<Vec<String>> = reference_runs
+        .iter()
+        .filter(|r| r[0] != "3" && r[0] != "17")
+        .cloned()
+        .collect();
+    assert_eq!(runs, expected);
+    let (_, ts) = csv(&study.join("timeseries.csv"));
+    assert!(ts.iter().all(|r| r[0] != "3" && r[0] != "17"));
+    assert_eq!(ts.len(), 22 * 6);
+    // The summary counts the runs that succeeded.
+    let (_, summary) = csv(&study.join("summary.csv"));
+    let n_of = |variant: &str, cap: &str, outreach: &str| {
+        summary
+            .iter()
+            .find(|r| r[0] == variant && r[1] == cap && r[2] == outreach)
+            .map(|r| r[6].clone())
+            .unwrap()
+    };
+    assert_eq!(n_of("baseline", "2", "0.5"), "1");
+    assert_eq!(n_of("baseline", "2", "0"), "2");
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&study.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["failed_runs"], 2);
+    assert!(
+        manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "failures.csv")
+    );
+}
+
+#[test]
+fn a_run_without_failures_has_no_failures_csv() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    sb.cmd(&["run", file.to_str().unwrap(), "--out", "study"])
+        .assert()
+        .code(0);
+    assert!(!sb.path().join("study").join("failures.csv").exists());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&sb.path().join("study").join("manifest.json"))).unwrap();
+    assert_eq!(manifest["failed_runs"], 0);
+}
+
+#[test]
+fn a_mistyped_fault_injection_is_an_error() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    sb.cmd(&["run", file.to_str().unwrap(), "--out", "study"])
+        .env("COPROD_FAULT_INJECT", "crash:3")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown fault `crash`"));
+    assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 0);
+}

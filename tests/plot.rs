@@ -1,0 +1,219 @@
+//! Charts and `index.html` of every run, and `coprod plot DIR` redrawing them from the CSV
+//! files alone: valid PNG and SVG of the stated size, axis labels in the SVGs, clear errors
+//! (exit 2, file and line named) for missing or malformed CSVs.
+//!
+//! That text is drawn with the embedded font, not a system font, is tested in
+//! `crates/coprod-plot/tests/charts.rs` (`title_text_is_drawn_with_the_embedded_font`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, read};
+
+/// The PNG signature, width and height.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |r: std::ops::Range<usize>| u32::from_be_bytes(bytes[r].try_into().unwrap());
+    (be(16..20), be(20..24))
+}
+
+fn chart_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Checks a chart's PNG and SVG: 1280×800, and the SVG holds every text in `texts`.
+fn check_chart(stem: &Path, texts: &[&str]) {
+    let png = stem.with_extension("png");
+    let svg = stem.with_extension("svg");
+    assert_eq!(png_size(&png), (1280, 800), "{}", png.display());
+    let text = read(&svg);
+    assert!(text.starts_with("<svg"), "{}", svg.display());
+    assert!(text.contains("width=\"1280\"") && text.contains("height=\"800\""));
+    for t in texts {
+        assert!(text.contains(t), "{} lacks {t:?}", svg.display());
+    }
+}
+
+fn small_run(sb: &Sandbox) -> PathBuf {
+    sb.small_run(&["--out", "out"]).assert().success();
+    sb.path().join("out")
+}
+
+#[test]
+fn every_run_gets_charts_and_an_index_page() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let charts = dir.join("charts");
+    // The quick group-size scenario: two variants, one swept parameter.
+    check_chart(
+        &charts.join("timeseries_participation_rate"),
+        &[
+            "Participation rate over time",
+            "time (steps, months)",
+            "participation rate (share of citizens)",
+            "baseline",
+            "joint",
+        ],
+    );
+    check_chart(
+        &charts.join("response_group_survival_by_group_size_cap"),
+        &[
+            "group size cap (members)",
+            "group survival (share of groups)",
+        ],
+    );
+    check_chart(
+        &charts.join("survival_baseline"),
+        &[
+            "time since the group started (steps, months)",
+            "share of groups still active",
+        ],
+    );
+    check_chart(
+        &charts.join("forest_participation_rate"),
+        &["difference in participation rate (share of citizens), paired by replication"],
+    );
+    let index = read(&dir.join("index.html"));
+    assert!(index.starts_with("<!DOCTYPE html>"));
+    assert!(index.contains("Teaching scenario: is there a best group size"));
+    assert!(
+        index.contains("levers.group_size_cap"),
+        "resolved parameters and sweep"
+    );
+    assert!(index.contains("<th>95% CI</th>"), "summary table");
+    let images = index.matches("src=\"data:image/png;base64,").count();
+    assert_eq!(
+        images,
+        chart_names(&dir)
+            .iter()
+            .filter(|n| n.ends_with(".png"))
+            .count(),
+        "every chart is inlined"
+    );
+    assert!(
+        !index.contains("http://") && !index.contains("https://"),
+        "no network"
+    );
+}
+
+#[test]
+fn plot_redraws_charts_from_the_csv_files_alone() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let before = chart_names(&dir);
+    let png = dir.join("charts/timeseries_participation_rate.png");
+    let original = fs::read(&png).unwrap();
+    // Only the CSV files are left.
+    fs::remove_dir_all(dir.join("charts")).unwrap();
+    fs::remove_file(dir.join("index.html")).unwrap();
+    fs::remove_file(dir.join("manifest.json")).unwrap();
+    let assert = sb.cmd(&["plot", "out"]).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert_eq!(chart_names(&dir), before);
+    assert_eq!(
+        fs::read(&png).unwrap(),
+        original,
+        "the same chart, byte for byte"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.ends_with("timeseries_participation_rate.png"))
+    );
+    assert!(
+        stdout.lines().all(|l| sb.path().join(l).exists()),
+        "{stdout}"
+    );
+    assert!(dir.join("index.html").exists());
+
+    // --kind and --metric narrow the set.
+    fs::remove_dir_all(dir.join("charts")).unwrap();
+    sb.cmd(&[
+        "plot",
+        "out",
+        "--kind",
+        "time-series",
+        "--metric",
+        "service_output",
+    ])
+    .assert()
+    .success();
+    assert_eq!(
+        chart_names(&dir),
+        [
+            "timeseries_service_output.png",
+            "timeseries_service_output.svg"
+        ]
+    );
+    check_chart(
+        &dir.join("charts/timeseries_service_output"),
+        &["service output (service units)"],
+    );
+}
+
+#[test]
+fn plot_errors_name_the_file_and_exit_2() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    sb.cmd(&["plot", "missing"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing: no such run directory"));
+    sb.cmd(&["plot", "out", "--metric", "happiness"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no metric `happiness`"))
+        .stderr(predicate::str::contains("participation_rate"));
+    sb.cmd(&["plot", "out", "--kind", "pie"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("time-series"));
+
+    let runs = dir.join("runs.csv");
+    let text = read(&runs);
+    // Line 4 of the file (the third run) gets a run_id that is not a number.
+    let broken: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 3 {
+                format!("x{}", &l[l.find(',').unwrap()..])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    fs::write(&runs, broken.join("\n") + "\n").unwrap();
+    sb.cmd(&["plot", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runs.csv:4: column `run_id`"))
+        .stderr(predicate::str::contains("panicked").not());
+
+    fs::write(&runs, "").unwrap();
+    sb.cmd(&["plot", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runs.csv"))
+        .stderr(predicate::str::contains("panicked").not());
+    fs::remove_file(dir.join("groups.csv")).unwrap();
+    fs::write(&runs, text).unwrap();
+    sb.cmd(&["plot", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("groups.csv"));
+}

@@ -1,0 +1,207 @@
+//! Interrupted runs: SIGKILL or Ctrl-C leaves the finished runs in the partial directory,
+//! `coprod run --resume` runs only what is missing, and the outputs are byte-identical to
+//! an uninterrupted run. Resuming refuses another scenario, other options or another
+//! coprod version.
+//!
+//! Runs are made to stall on purpose with `COPROD_FAULT_INJECT=stall:RUN_ID` (with one
+//! thread, runs are taken in chunks of 4, so stalling run 10 leaves runs 0-7 saved).
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, bin, data, manifest_without_timing, read};
+
+const CSVS: [&str; 4] = ["runs.csv", "timeseries.csv", "groups.csv", "summary.csv"];
+
+/// `coprod run tests/data/sweep.toml <extra>` (24 runs) started in the background, with
+/// run `stall` never finishing.
+fn spawn_stalled(sb: &Sandbox, extra: &[&str], stall: u64) -> Child {
+    let file = data("sweep.toml");
+    Command::new(bin())
+        .current_dir(sb.path())
+        .args(["run", file.to_str().unwrap(), "--threads", "1"])
+        .args(extra)
+        .env("COPROD_FAULT_INJECT", format!("stall:{stall}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the journal of `partial` records `runs` finished runs.
+fn wait_for_journal(partial: &Path, runs: u64) {
+    let journal = partial.join("journal");
+    let start = Instant::now();
+    let prefix = format!("\n{runs},");
+    loop {
+        if fs::read_to_string(&journal).is_ok_and(|t| t.contains(&prefix)) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the journal never recorded {runs} runs"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `coprod run tests/data/sweep.toml --out OUT <extra>` in the sandbox.
+fn run_sweep(sb: &Sandbox, out: &str, extra: &[&str]) -> assert_cmd::Command {
+    let file = data("sweep.toml");
+    let mut args = vec!["run", file.to_str().unwrap(), "--out", out];
+    args.extend_from_slice(extra);
+    sb.cmd(&args)
+}
+
+fn assert_same_outputs(a: &Path, b: &Path) {
+    for file in CSVS {
+        assert!(
+            fs::read(a.join(file)).unwrap() == fs::read(b.join(file)).unwrap(),
+            "{file} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+    // Only the timing of the manifest may differ.
+    assert_eq!(manifest_without_timing(a), manifest_without_timing(b));
+}
+
+#[test]
+fn sigkill_mid_sweep_then_resume_gives_byte_identical_outputs() {
+    let sb = Sandbox::new();
+    run_sweep(&sb, "reference", &["--threads", "2"])
+        .assert()
+        .success();
+
+    let mut child = spawn_stalled(&sb, &["--out", "study"], 10);
+    let partial = sb.path().join(".study.partial");
+    wait_for_journal(&partial, 8);
+    // The run directory does not exist until everything in it is complete.
+    assert!(!sb.path().join("study").exists());
+    assert!(!partial.join("manifest.json").exists());
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+
+    // A crash in the middle of a chunk leaves bytes that no journal line covers.
+    for file in ["runs.csv", "timeseries.csv", "groups.csv"] {
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(partial.join(file))
+            .unwrap();
+        std::io::Write::write_all(&mut f, b"9,baseline,5,0.5,1,14671045").unwrap();
+    }
+    let journal = read(&partial.join("journal"));
+
+    // Without --resume the saved runs are not thrown away.
+    run_sweep(&sb, "study", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("an interrupted run of study"))
+        .stderr(predicate::str::contains("hint: add --resume"));
+    // Other options are another scenario: refused, and the partial run is untouched.
+    run_sweep(&sb, "study", &["--resume", "--seed", "9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot resume study"))
+        .stderr(predicate::str::contains("scenario fingerprint"))
+        .stderr(predicate::str::contains(
+            "hint: resume with the same scenario",
+        ));
+    assert_eq!(read(&partial.join("journal")), journal);
+
+    // Resuming runs only the 16 missing runs, on another thread count.
+    run_sweep(&sb, "study", &["--resume", "--threads", "2"])
+        .assert()
+        .success()
+        .stdout("study\n")
+        .stderr(predicate::str::contains("8 of 24 runs are already done"))
+        .stderr(predicate::str::contains("wrote 16 runs"));
+    let study = sb.path().join("study");
+    assert_same_outputs(&sb.path().join("reference"), &study);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&study.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["timing"]["resumed_at_run"], 8);
+    assert_eq!(manifest["scenario"]["hash"].as_str().unwrap().len(), 32);
+    // Nothing of the machinery is left: no partial directory, journal, lock or temporary file.
+    assert!(!partial.exists());
+    for entry in fs::read_dir(&study).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            !name.starts_with('.') && name != "journal" && name != "partial.json",
+            "{name} left in the run directory"
+        );
+    }
+
+    // Resuming a finished run has nothing to do.
+    run_sweep(&sb, "study", &["--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already complete"));
+}
+
+#[test]
+fn ctrl_c_keeps_finished_runs_and_resume_finds_the_default_directory() {
+    let sb = Sandbox::new();
+    // No --out: the default outputs/sweep-test.
+    let mut child = spawn_stalled(&sb, &[], 6);
+    let partial = sb.path().join("outputs").join(".sweep-test.partial");
+    wait_for_journal(&partial, 4);
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(!child.wait().unwrap().success());
+    assert!(partial.join("runs.csv").exists());
+
+    let file = data("sweep.toml");
+    sb.cmd(&["run", file.to_str().unwrap(), "--resume"])
+        .assert()
+        .success()
+        .stdout("outputs/sweep-test\n")
+        .stderr(predicate::str::contains("4 of 24 runs are already done"));
+    run_sweep(&sb, "reference", &[]).assert().success();
+    assert_same_outputs(
+        &sb.path().join("reference"),
+        &sb.path().join("outputs").join("sweep-test"),
+    );
+}
+
+#[test]
+fn resume_refuses_another_coprod_version_and_force_starts_over() {
+    let sb = Sandbox::new();
+    let mut child = spawn_stalled(&sb, &["--out", "study"], 0);
+    let partial = sb.path().join(".study.partial");
+    wait_for_journal(&partial, 0);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let identity = partial.join("partial.json");
+    let mut json: serde_json::Value = serde_json::from_str(&read(&identity)).unwrap();
+    json["coprod_version"] = "0.0.1".into();
+    fs::write(&identity, json.to_string()).unwrap();
+    run_sweep(&sb, "study", &["--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "it was started with coprod version 0.0.1",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: finish it with the coprod version",
+        ));
+    run_sweep(&sb, "other", &["--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no interrupted run of other"));
+    assert!(!sb.path().join("other").exists());
+
+    // --force discards the interrupted run and starts over.
+    run_sweep(&sb, "study", &["--force"]).assert().success();
+    assert!(!partial.exists());
+    assert!(sb.path().join("study").join("manifest.json").exists());
+}
