@@ -20,3 +20,6 @@ mod resume;
 
 // Failed runs: failures.csv, the rest carries on, exit status 3.
 mod failures;
+
+// Fuzzing: the scenario parser and validator never panic on generated or arbitrary input.
+mod fuzz;

@@ -3,9 +3,12 @@
 //! # Brief overview
 //! A run directory holds `runs.csv` (one row per run), `timeseries.csv` (per run and
 //! step), `groups.csv` (per group), `summary.csv` (mean, sd, n and 95% t-interval per
-//! variant, sweep point and metric) and `manifest.json`. [`Writer`] streams runs into a
-//! hidden staging directory and moves it into place when complete; an existing directory
-//! is only replaced with [`Existing::Replace`]. This is the only crate that knows CSV.
+//! variant, sweep point and metric), `failures.csv` (failed runs, if any) and
+//! `manifest.json`. [`Writer`] streams runs into a hidden partial directory, records each
+//! durable chunk in a journal so that an interrupted run can be resumed
+//! ([`Writer::resume`]), and moves the directory into place when complete; an existing
+//! directory is only replaced with [`Existing::Replace`]. This is the only crate that
+//! knows CSV.
 //! Columns are documented in `docs/outputs.md`.
 //!
 //! # Example
@@ -39,11 +42,11 @@ pub use manifest::{
 };
 pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
 pub use stats::{Accumulator, Summary, t_quantile_975};
-pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
     SUMMARY_CSV, TIMESERIES_CSV, Writer,
 };
+pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
 
 /// Why outputs could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,9 @@
 //! count, so memory stays flat however many runs a sweep has, and outputs are identical
 //! for any thread count: each run depends only on its `RunSpec` (its seed comes from the
 //! scenario, never from a thread). It writes no files; the sink does.
+//! [`Runner::run_isolated`] also isolates runs: a run that panics or produces a
+//! non-finite number becomes a [`RunFailure`] and the sweep carries on, and the sink is
+//! told when each chunk is done so it can make the results durable (for resuming).
 //!
 //! # Example
 //! ```
