@@ -183,7 +183,18 @@ impl Scenario {
         default_name: &str,
     ) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(source).map_err(|e| {
-            let message = plain_type_names(e.message().trim());
+            let mut message = plain_type_names(e.message().trim());
+            if let Some(key) = e.span().and_then(|span| key_before(source, span.start))
+                && (message.starts_with("invalid value") || message.starts_with("invalid type"))
+            {
+                let (kind, rest) = message.split_once(": ").unwrap_or(("invalid value", ""));
+                let rest = if ["steps", "replications"].contains(&key.as_str()) {
+                    rest.replace("from 0 to", "from 1 to")
+                } else {
+                    rest.to_string()
+                };
+                message = format!("{kind} for `{key}`: {rest}");
+            }
             let hint = unknown_field_hint(&message);
             ScenarioError::at(origin, source, e.span(), message).with_hint(hint)
         })?;
@@ -219,7 +230,8 @@ impl Scenario {
             let path = [key("experiment"), key("steps")];
             return Err(loc.error_at(
                 loc.value_span(&path),
-                "`experiment.steps` must be at least 1".into(),
+                "invalid value 0 for `experiment.steps`: allowed is a whole number from 1 to 4294967295"
+                    .into(),
             ));
         }
         let replications = exp.replications.unwrap_or(schema::DEFAULT_REPLICATIONS);
@@ -227,7 +239,9 @@ impl Scenario {
             let path = [key("experiment"), key("replications")];
             return Err(loc.error_at(
                 loc.value_span(&path),
-                "`experiment.replications` must be at least 1".into(),
+                "invalid value 0 for `experiment.replications`: allowed is a whole number from 1 to \
+                 4294967295"
+                    .into(),
             ));
         }
         let seed = exp.seed.unwrap_or(schema::DEFAULT_SEED);
@@ -569,6 +583,16 @@ fn unknown_field_hint(message: &str) -> Option<String> {
         Some(a) => format!("did you mean `{a}`?"),
         None => "see docs/scenarios.md for the keys a scenario file may have".to_string(),
     })
+}
+
+/// The key of a `key = value` line whose value starts at byte `offset`, if the value is
+/// on the same line as its key.
+fn key_before(source: &str, offset: usize) -> Option<String> {
+    let before = source.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    let key = key.trim_matches('"');
+    (!key.is_empty() && !key.contains(['[', '{', ',', '='])).then(|| key.to_string())
 }
 
 /// serde's type names in plain words: `expected u32` becomes `expected a whole number from
