@@ -77,7 +77,8 @@ fn survival_at(steps: &[(f64, f64)], t: f64) -> f64 {
 /// Draws the Kaplan-Meier curve of each class into `<stem>.png` and `<stem>.svg`.
 ///
 /// The y axis is the share still "surviving", from 0 to 1; censored observations are marked with
-/// a "+" on the curve, and each curve runs to the class's last observed time.
+/// a "+" on the curve (unless a curve has more than 25 distinct censoring times, when marks
+/// would hide the curve), and each curve runs to the class's last observed time.
 /// Classes without any valid duration are left out of the plot and the legend.
 /// Returns the written paths (PNG first).
 ///
@@ -114,6 +115,9 @@ pub fn survival_curves(
     render(&SurvivalChart { curves, x, y }, style)
 }
 
+/// Most distinct censoring times a curve marks; beyond this it marks none.
+const MAX_CENSOR_MARKS: usize = 25;
+
 /// One class's curve, ready to draw.
 struct Curve {
     /// Position of the class in the caller's list, which fixes its colour.
@@ -147,6 +151,20 @@ impl Curve {
                 .collect(),
             last_time,
         })
+    }
+
+    /// The distinct censoring times to mark with a "+", or none when there are more than
+    /// [`MAX_CENSOR_MARKS`]: hundreds of marks (for example groups censored at every step of a
+    /// long run) turn the curve into a dashed smear that hides its shape.
+    fn marks(&self) -> Vec<f64> {
+        let mut times = self.censored.clone();
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+        if times.len() > MAX_CENSOR_MARKS {
+            Vec::new()
+        } else {
+            times
+        }
     }
 
     /// The corner points of the step function from time 0 to the last observed time.
@@ -189,7 +207,7 @@ impl Chart for SurvivalChart {
                 swatch: Swatch::Line,
             })
             .collect();
-        if self.curves.iter().any(|c| !c.censored.is_empty()) {
+        if self.curves.iter().any(|c| !c.marks().is_empty()) {
             entries.push(LegendEntry {
                 label: "+: censored".to_string(),
                 color: crate::render::DARK_GREY,
@@ -207,7 +225,7 @@ impl Chart for SurvivalChart {
         }
         for curve in &self.curves {
             let color = series_color(curve.index);
-            for &t in &curve.censored {
+            for t in curve.marks() {
                 let at = chart.backend_coord(&(t, survival_at(&curve.steps, t)));
                 draw_plus(root, at, color, &metrics)?;
             }

@@ -463,3 +463,24 @@ fn smallest_size_with_long_texts_does_not_panic() {
     };
     heatmap(&grid, &s).unwrap();
 }
+
+#[test]
+fn survival_curves_with_many_censoring_times_leave_out_the_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    // Groups censored at 60 different times, as when groups form every step of a long run.
+    let classes = [SurvivalClass {
+        name: "medium".to_string(),
+        durations: (0..60)
+            .map(|t| (f64::from(t), false))
+            .chain((0..30).map(|t| (f64::from(t), true)))
+            .collect(),
+    }];
+    let style = style(dir.path(), "survival_dense");
+    let written = survival_curves(&classes, &style).unwrap();
+    check_outputs(&written, &style, &["medium"]);
+    let svg = fs::read_to_string(&written[1]).unwrap();
+    assert!(
+        !svg.contains("+: censored"),
+        "no legend entry without marks"
+    );
+}

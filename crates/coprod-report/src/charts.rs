@@ -425,7 +425,7 @@ fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
         );
         let caption = format!(
             "Kaplan-Meier estimate of the share of groups still active, by size when the group \
-             started; + marks groups still active at the end of the run (censored). Variant {v}."
+             started; groups still active at the end of the run are censored (marked + when there are few). Variant {v}."
         );
         let result = survival_curves(&classes, &style);
         out.record(result, ChartKind::Survival, &style, caption)?;

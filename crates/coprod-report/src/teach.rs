@@ -296,6 +296,21 @@ fn key_box(r: &Regime, steps: u64) -> String {
         let ties: Vec<String> = r.ties.iter().map(u64::to_string).collect();
         let _ = write!(s, " Sizes {} did exactly as well.", ties.join(", "));
     }
+    let near: Vec<String> = r
+        .sizes
+        .iter()
+        .filter(|x| x.size != best.size && !r.ties.contains(&x.size))
+        .filter(|x| (best.survival.mean - x.survival.mean).abs() < 0.01)
+        .map(|x| x.size.to_string())
+        .collect();
+    if !near.is_empty() {
+        let _ = write!(
+            s,
+            " {} {} within one percentage point of it.",
+            if near.len() == 1 { "Size" } else { "Sizes" },
+            near.join(", ") + " came"
+        );
+    }
     if best.size != smallest {
         let _ = write!(
             s,
@@ -508,8 +523,9 @@ fn draw(
         pairs.push((
             style.output_stem.with_extension("png"),
             title,
-            "Kaplan-Meier curves by the size a group started with; + marks groups still active \
-             when the run ended."
+            "Kaplan-Meier curves by the size a group started with: the share of groups still \
+             active that many months after they started. Groups still active when the run \
+             ended count as censored."
                 .to_string(),
         ));
     }
