@@ -355,6 +355,13 @@ impl Writer {
     ) -> Result<Writer, OutputError> {
         let dir = RunDir::resume(target, existing)?;
         let staging = dir.staging().to_path_buf();
+        if staging.join(MANIFEST_JSON).is_file() && !staging.join(JOURNAL).exists() {
+            // Stopped after completing everything but before the final rename.
+            dir.commit()?;
+            return Err(OutputError::NothingToResume {
+                path: target.to_path_buf(),
+            });
+        }
         let id_path = staging.join(PARTIAL_JSON);
         let found: Identity = fs::read_to_string(&id_path)
             .ok()
@@ -715,12 +722,6 @@ impl Completed {
     /// the resume journal and moves the directory into place.
     pub fn commit(self, manifest: &Manifest) -> Result<PathBuf, OutputError> {
         let staging = self.dir.staging().to_path_buf();
-        for name in [JOURNAL, PARTIAL_JSON] {
-            let path = staging.join(name);
-            if path.exists() {
-                fs::remove_file(&path).map_err(|e| OutputError::io(&path, e))?;
-            }
-        }
         let path = staging.join(MANIFEST_JSON);
         let mut json = serde_json::to_string_pretty(manifest).map_err(|e| OutputError::Json {
             path: path.clone(),
@@ -728,6 +729,14 @@ impl Completed {
         })?;
         json.push('\n');
         write_atomically(&path, json.as_bytes())?;
+        // From here the partial directory is complete: a resume after a crash only moves
+        // it into place (see `Writer::resume`).
+        for name in [JOURNAL, PARTIAL_JSON] {
+            let path = staging.join(name);
+            if path.exists() {
+                fs::remove_file(&path).map_err(|e| OutputError::io(&path, e))?;
+            }
+        }
         self.dir.commit()
     }
 }
