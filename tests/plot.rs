@@ -217,3 +217,34 @@ fn plot_errors_name_the_file_and_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("groups.csv"));
 }
+
+#[test]
+fn a_sweep_over_two_parameters_gets_a_heatmap() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("two.toml"),
+        "name = \"two-axes\"\n\
+         [params.population]\nn_citizens = 240\nn_communities = 4\n\
+         [experiment]\nsteps = 8\nreplications = 2\n\
+         [experiment.sweep]\n\"levers.group_size_cap\" = [4, 8]\n\
+         \"levers.participation_cost\" = [0.2, 0.6]\n",
+    )
+    .unwrap();
+    sb.cmd(&["run", "two.toml", "--out", "two"])
+        .assert()
+        .success();
+    let dir = sb.path().join("two");
+    check_chart(
+        &dir.join("charts/heatmap_participation_rate_baseline"),
+        &[
+            "participation cost (0-1 scale)",
+            "group size cap (members)",
+            "participation rate (share of citizens)",
+        ],
+    );
+    // One line per value of the other swept parameter, named in words.
+    check_chart(
+        &dir.join("charts/response_participation_rate_by_participation_cost"),
+        &["group size cap 4", "group size cap 8"],
+    );
+}

@@ -299,6 +299,7 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             continue;
         }
         let name = &data.summary.swept[axis];
+        let single_variant = data.variants().len() == 1;
         // One series per variant and combination of the other swept values.
         let mut series: Vec<Columns> = Vec::new();
         for row in data.summary.rows.iter().filter(|r| r.metric == metric) {
@@ -307,10 +308,17 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != axis)
-                .map(|(i, v)| format!("{} {v}", short_name(&data.summary.swept[i])))
+                .map(|(i, v)| {
+                    format!(
+                        "{} {v}",
+                        short_name(&data.summary.swept[i]).replace('_', " ")
+                    )
+                })
                 .collect();
             let label = if others.is_empty() {
                 row.variant.clone()
+            } else if single_variant {
+                others.join(", ")
             } else {
                 format!("{}, {}", row.variant, others.join(", "))
             };
