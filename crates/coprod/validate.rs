@@ -34,7 +34,7 @@ pub(crate) const VALIDATION: &[(&str, &str)] = validation_files!(
 
 /// Runs the selected validation experiments. Returns whether every verdict passed.
 pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write) -> Result<bool> {
-    let scenarios = selected(&args.only, args.replications)?;
+    let scenarios = selected(&args.only, args.replications, args.seed)?;
     let target = match &args.out {
         Some(dir) => dir.clone(),
         None => default_run_dir(&PathBuf::from("outputs"), "validation"),
@@ -58,6 +58,7 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         propositions: results.iter().map(|r| r.id.clone()).collect(),
         replications_override: args.replications,
+        seed_override: args.seed,
         threads,
     };
     write_validation(dir.staging(), &rows, &manifest)?;
@@ -69,7 +70,11 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
         .all(|r| r.verdict != coprod_validate::Verdict::Fail))
 }
 
-fn selected(only: &[String], replications: Option<u32>) -> Result<Vec<Scenario>> {
+fn selected(
+    only: &[String],
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Result<Vec<Scenario>> {
     let unknown: Vec<&String> = only
         .iter()
         .filter(|id| !VALIDATION.iter().any(|(v, _)| v.eq_ignore_ascii_case(id)))
@@ -81,6 +86,19 @@ fn selected(only: &[String], replications: Option<u32>) -> Result<Vec<Scenario>>
             ids.join(", ")
         );
     }
+    let mut settings = Vec::new();
+    if let Some(r) = replications {
+        settings.push(Setting {
+            key: "experiment.replications".into(),
+            value: r.to_string(),
+        });
+    }
+    if let Some(s) = seed {
+        settings.push(Setting {
+            key: "experiment.seed".into(),
+            value: s.to_string(),
+        });
+    }
     VALIDATION
         .iter()
         .filter(|(id, _)| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(id)))
@@ -88,13 +106,7 @@ fn selected(only: &[String], replications: Option<u32>) -> Result<Vec<Scenario>>
             let origin = format!("scenarios/validation/{id}.toml");
             let mut scenario = Scenario::from_toml(text, &origin, id)
                 .with_context(|| format!("invalid validation scenario {origin}"))?;
-            if let Some(r) = replications {
-                let setting = Setting {
-                    key: "experiment.replications".into(),
-                    value: r.to_string(),
-                };
-                scenario.apply_settings(&[setting])?;
-            }
+            scenario.apply_settings(&settings)?;
             Ok(scenario)
         })
         .collect()

@@ -69,6 +69,25 @@ fn social_response(active_neighbours: u32) -> f64 {
     }
 }
 
+/// What taking part costs citizen `i` per step: `participation_cost x (1 - time) x
+/// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
+/// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
+/// every step as a member.
+fn participation_cost(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    let lacking_time = if p.resource_costs != 0.0 {
+        1.0 - f64::from(c.time[i as usize])
+    } else {
+        0.5
+    };
+    let facilitation = 1.25 - 0.5 * p.state_support_in_force();
+    let outreach = if c.has(i, flag::LOW_RESOURCE) && p.outreach_targeting != 0.0 {
+        1.0 - 0.5 * p.outreach
+    } else {
+        1.0
+    };
+    p.participation_cost * lacking_time * facilitation * outreach
+}
+
 impl Model {
     fn new_group(
         &mut self,
@@ -187,15 +206,7 @@ impl Model {
         } else {
             0.0
         };
-        let low = c.has(i, flag::LOW_RESOURCE);
-        let lacking_time = if p.resource_costs != 0.0 {
-            1.0 - f64::from(c.time[u])
-        } else {
-            0.5
-        };
-        let facilitation = 1.25 - 0.5 * p.state_support_in_force();
-        let outreach = if low { 1.0 - 0.5 * p.outreach } else { 1.0 };
-        let cost = p.participation_cost * lacking_time * facilitation * outreach;
+        let cost = participation_cost(p, c, i);
         let trust = f64::from(c.trust[u]);
         let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
         let affected = if c.has(i, flag::AFFECTED) { 1.0 } else { 0.0 };
@@ -400,7 +411,8 @@ impl Model {
         let success = citizen_input >= min_effort;
         let substitutive = p.role_design == 1.0;
         let professional = if supported {
-            let role = if substitutive { 0.5 } else { 1.0 };
+            let withdraws = substitutive && p.professional_withdrawal != 0.0;
+            let role = if withdraws { 0.5 } else { 1.0 };
             p.professional_input * (0.5 + p.state_support_in_force()) * role
         } else {
             p.unsupported_input
@@ -426,19 +438,20 @@ impl Model {
 
         // Payoffs and learning of members.
         let clarity = group.clarity(p);
-        let power = if p.voice_efficacy != 0.0 {
+        let power = if p.power_feedback != 0.0 {
             group.power
         } else {
             0.5
         };
         let experienced = if success { power } else { 0.0 };
-        let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * group.power;
+        let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * power;
         let incentives = 0.5 * (p.financial_incentive + p.nonfinancial_incentive);
         let crowd_out = if p.crowding_out != 0.0 {
             1.0 - 0.02 * p.financial_incentive
         } else {
             1.0
         };
+        let ongoing = if p.ongoing_costs != 0.0 { 1.0 } else { 0.0 };
         for &i in &group.members {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
@@ -448,10 +461,17 @@ impl Model {
                 0.0
             };
             let intrinsic = 0.5 * p.intrinsic_reward * (motivation + ownership);
+            let efficacy = if p.efficacy_impact != 0.0 {
+                f64::from(c.efficacy[u])
+            } else {
+                0.5
+            };
             let payoff = clarity * per_member_benefit
                 - p.cost_of_effort * f64::from(c.contribution[u])
                 + incentives
-                + intrinsic;
+                + intrinsic
+                + p.efficacy_reward * (efficacy - 0.5)
+                - ongoing * participation_cost(p, c, i);
             let s = f64::from(c.satisfaction[u]);
             c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);

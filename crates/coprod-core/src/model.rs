@@ -154,7 +154,7 @@ impl Model {
                 1.0
             };
         let voice = p.engagement == 1.0;
-        let voice_efficacy = voice && p.voice_efficacy != 0.0;
+        let power_feedback = voice && p.power_feedback != 0.0;
         let drift = 0.2 * p.citizen_trust_learning;
         let c = &mut self.citizens;
         let rng = &mut self.streams.contact;
@@ -176,7 +176,7 @@ impl Model {
             };
             if chance(rng, rate) {
                 flags |= flag::AWARE;
-                if voice_efficacy {
+                if power_feedback {
                     let e = f64::from(c.efficacy[i]);
                     c.efficacy[i] = (e + p.efficacy_learning * (terms.power - e)) as f32;
                 }
@@ -482,7 +482,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x985f462a600e3f04;
+    const GOLDEN: u64 = 0xeb6e25a10a4d4c90;
 
     #[test]
     fn two_way_contact_raises_efficacy_over_inform() {

@@ -101,7 +101,7 @@ impl Org {
             1.0
         };
         let integrated = 1.0 + p.strategy_integration;
-        let outreach = if low_resource {
+        let outreach = if low_resource && p.outreach_targeting != 0.0 {
             1.0 + 2.0 * p.outreach
         } else {
             1.0

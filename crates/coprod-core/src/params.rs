@@ -275,7 +275,7 @@ define_params! {
     population.ring_degree: Int, 6, [2, 40], "ties", false, "Ties per citizen in the community ring lattice before rewiring (even).";
     population.bridge_prob: Real, 0.05, [0, 1], "probability", false, "Chance that a lattice tie is rewired to a random citizen of another community (a bridging tie).";
     population.low_resource_share: Real, 0.5, [0, 1], "share", false, "Share of citizens in the low-resource group.";
-    population.resource_gap: Real, 0.3, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
+    population.resource_gap: Real, 0.2, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
     population.norm_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean strength of the participation norm (culture) across communities.";
     population.norm_sd: Real, 0.2, [0, 0.5], "0-1 scale", false, "Standard deviation of community norm strength (clamped to 0-1).";
     // --- citizens' initial attributes ---
@@ -306,7 +306,7 @@ define_params! {
     behaviour.motivation_weight: Real, 0.2, [0, 1], "share of endowment", false, "Extra contribution per unit of intrinsic motivation above 0.5.";
     // --- joining ---
     join.base: Real, -5.5, [-20, 20], "log-odds", false, "Intercept of the monthly join log-odds (the participation threshold).";
-    join.w_efficacy: Real, 2.0, [0, 20], "log-odds per unit", false, "Weight of perceived impact (efficacy x task clarity x duty discount).";
+    join.w_efficacy: Real, 3.0, [0, 20], "log-odds per unit", false, "Weight of perceived impact (efficacy x task clarity x duty discount).";
     join.w_motivation: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of intrinsic motivation.";
     join.w_ownership: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of awareness and ownership.";
     join.w_affected: Real, 1.0, [0, 20], "log-odds", false, "Extra log-odds for personally affected citizens.";
@@ -330,6 +330,7 @@ define_params! {
     groups.formation_steps: Int, 6, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
     groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
     groups.intrinsic_reward: Real, 0.25, [0, 10], "benefit units per step", false, "Satisfaction a member draws from intrinsic motivation and ownership at their maximum (each counts half).";
+    groups.efficacy_reward: Real, 0.5, [0, 10], "benefit units per step", false, "Satisfaction per unit of efficacy above 0.5: efficacious members see their effort matter.";
     groups.cost_of_effort: Real, 0.5, [0, 10], "benefit units per unit effort", false, "What contributing all one's effort costs a member in benefit units.";
     groups.satisfaction_rate: Real, 0.3, [0, 1], "weight", false, "Weight of this step's net payoff in a member's satisfaction.";
     groups.leave_base: Real, -3.0, [-20, 20], "log-odds", false, "Log-odds of leaving at zero satisfaction.";
@@ -388,7 +389,7 @@ define_params! {
     // --- mechanism switches, for ablation experiments ---
     channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task reaches its minimum effort).";
     channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
-    channels.voice_efficacy: Bool, 1, [0, 1], "switch", false, "Efficacy grows with the power shared when input is heard.";
+    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' efficacy and trust and what two-way contact does to efficacy (off: power is taken as 0.5 in those updates).";
     channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Efficacy scales the perceived impact of one's own effort.";
     channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
     channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
@@ -402,6 +403,9 @@ define_params! {
     channels.openness_imitation: Bool, 1, [0, 1], "switch", false, "Organisations imitate the openness of the best-performing organisation.";
     channels.state_support_effect: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
     channels.skill_capacity: Bool, 1, [0, 1], "switch", false, "Skill and time set how much a member's contribution counts (off: everyone counts 0.5).";
+    channels.outreach_targeting: Bool, 1, [0, 1], "switch", false, "Outreach reaches low-resource citizens with extra contact and cost support (off: outreach reaches no one).";
+    channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw half their input (off: they keep it).";
+    channels.ongoing_costs: Bool, 1, [0, 1], "switch", false, "Members pay the participation cost every step, not only when joining.";
     channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part builds it (off: none of these).";
     // --- lab setting ---
     lab.lab_group_size: Int, 4, [2, 1000], "players", false, "Players per group in the lab setting.";

@@ -175,6 +175,7 @@ mod tests {
     fn resource_groups_differ_in_skill_and_time_only() {
         let mut p = Params::defaults();
         p.set("population.n_citizens", 20_000.0).unwrap();
+        p.set("population.resource_gap", 0.3).unwrap();
         let c = Citizens::new(&p, 5);
         let mean = |v: &Vec<f32>, low: bool| {
             let xs: Vec<f64> = (0..c.len())
@@ -183,8 +184,8 @@ mod tests {
                 .collect();
             xs.iter().sum::<f64>() / xs.len() as f64
         };
-        assert!(mean(&c.skill, false) - mean(&c.skill, true) > 0.2);
-        assert!(mean(&c.time, false) - mean(&c.time, true) > 0.2);
+        assert!(mean(&c.skill, false) - mean(&c.skill, true) > 0.25);
+        assert!(mean(&c.time, false) - mean(&c.time, true) > 0.25);
         assert!((mean(&c.efficacy, false) - mean(&c.efficacy, true)).abs() < 0.02);
     }
 }

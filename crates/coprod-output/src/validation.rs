@@ -65,6 +65,8 @@ pub struct ValidationManifest {
     pub propositions: Vec<String>,
     /// Replications per variant, if overridden on the command line.
     pub replications_override: Option<u32>,
+    /// Base seed, if overridden on the command line.
+    pub seed_override: Option<u64>,
     /// Worker threads used (outputs do not depend on it).
     pub threads: usize,
 }
