@@ -36,6 +36,33 @@ pub(crate) enum Command {
     /// Classroom commands: `coprod teach group-size` runs the group-size experiment in
     /// both service regimes and writes a one-page explanation with charts (teach.html).
     Teach(TeachArgs),
+    /// Run one experiment per proposition of the literature review and report, for each,
+    /// the effect, its 95% CI, PASS or FAIL, and the effect with its mechanism switched
+    /// off; exit with status 1 if any proposition fails.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// Only these propositions (e.g. `--only P8 B4`); default: all.
+    #[arg(long, value_name = "ID", num_args = 1..)]
+    pub(crate) only: Vec<String>,
+    /// Output directory [default: outputs/validation, numbered if taken].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replications per variant (overrides each experiment's own number).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) replications: Option<u32>,
+    /// Base seed for every experiment (overrides each experiment's own), to check that
+    /// verdicts do not hang on one set of seeds.
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Replace the output directory if it exists.
+    #[arg(short, long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, clap::Args)]

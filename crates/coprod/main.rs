@@ -10,6 +10,7 @@ mod plot;
 mod run;
 mod shipped;
 mod teach;
+mod validate;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -34,6 +35,10 @@ fn main() -> ExitCode {
         Command::Teach(args) => {
             let threads = threads(args.threads);
             teach::teach(args, threads, &mut out).map(|()| true)
+        }
+        Command::Validate(args) => {
+            let threads = threads(args.threads);
+            validate::validate(args, threads, &mut out)
         }
     };
     let result = result.and_then(|ok| {
