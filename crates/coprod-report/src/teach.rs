@@ -294,7 +294,8 @@ fn key_box(r: &Regime, steps: u64) -> String {
     );
     if !r.ties.is_empty() {
         let ties: Vec<String> = r.ties.iter().map(u64::to_string).collect();
-        let _ = write!(s, " Sizes {} did exactly as well.", ties.join(", "));
+        let noun = if ties.len() == 1 { "Size" } else { "Sizes" };
+        let _ = write!(s, " {noun} {} did exactly as well.", ties.join(", "));
     }
     let near: Vec<String> = r
         .sizes
@@ -359,9 +360,10 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
     if first {
         let _ = write!(
             s,
-            "<p>Three forces pull against each other. <b>Capacity</b>: a group dissolves when it has \
-         fewer than {min_members} active members, and every month some members leave, so a very \
-         small group is always one or two departures from the end. <b>Free-riding</b>: each member \
+            "<p>Three forces pull against each other. <b>Capacity</b>: a small group has few hands, so \
+         its total effort may fall short of the minimum viable effort, and it dissolves when it has \
+         fewer than {min_members} active members: as members leave month by month, a very small \
+         group is always one or two departures from the end. <b>Free-riding</b>: each member \
          watches at most {attention} fellow members (peer visibility = attention / (n − 1)); in a \
          group of {best} a member sees {vb} of the others, in a group of {largest} only {vl}, so \
          peer pressure fades, conditional cooperators see low contributions, lower their belief and \
@@ -430,10 +432,13 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
             share(*active)
         );
     }
-    s.push_str(
-        "</table>\n<p class=\"note\">\"Too few members left\" is the capacity problem; \
-                \"task failed\" means the group's effort stayed below the minimum viable effort, \
-                the result of free-riding and coordination cost.</p>\n",
+    let _ = write!(
+        s,
+        "</table>\n<p class=\"note\">\"Too few members left\": members left until the group \
+         was below {min_members}, the capacity problem. \"Task failed\": the group's effort \
+         stayed below the minimum viable effort for {patience} months in a row; in small groups \
+         because there are few hands, in large groups because of free-riding and coordination \
+         cost.</p>\n"
     );
     s
 }
@@ -721,4 +726,89 @@ fn size_table(body: &mut String, analysis: &Analysis) {
         let _ = writeln!(body, "</tr>");
     }
     let _ = writeln!(body, "</table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coprod_output::read::{RunRow, RunsTable, SummaryRow, SummaryTable, TimeseriesTable};
+
+    /// A group-size run in memory: survival per (variant, size) and replication.
+    fn data(values: &[(&str, u64, [f64; 3])]) -> RunData {
+        let mut runs = Vec::new();
+        let mut summary = Vec::new();
+        for (variant, size, reps) in values {
+            for (r, v) in reps.iter().enumerate() {
+                runs.push(RunRow {
+                    run_id: runs.len() as u64,
+                    variant: variant.to_string(),
+                    point: vec![size.to_string()],
+                    replication: r as u64,
+                    seed: r as u64,
+                    values: vec![*v],
+                });
+            }
+            let e = Estimate::of(reps.iter().copied());
+            summary.push(SummaryRow {
+                variant: variant.to_string(),
+                point: vec![size.to_string()],
+                metric: SURVIVAL.into(),
+                mean: e.mean,
+                sd: None,
+                n: 3,
+                ci: e.ci,
+            });
+        }
+        RunData {
+            dir: PathBuf::from("run"),
+            summary: SummaryTable {
+                swept: vec![SIZE_PARAM.into()],
+                rows: summary,
+            },
+            runs: RunsTable {
+                swept: vec![SIZE_PARAM.into()],
+                metrics: vec![SURVIVAL.into()],
+                rows: runs,
+            },
+            timeseries: TimeseriesTable {
+                metrics: vec![],
+                rows: vec![],
+            },
+            groups: vec![],
+            manifest: None,
+        }
+    }
+
+    #[test]
+    fn best_size_is_the_argmax_with_paired_differences() {
+        let d = data(&[
+            ("baseline", 2, [0.1, 0.2, 0.3]),
+            ("baseline", 8, [0.5, 0.7, 0.6]),
+            ("baseline", 40, [0.0, 0.1, 0.2]),
+            ("joint", 2, [0.1, 0.1, 0.1]),
+            ("joint", 8, [1.0, 1.0, 1.0]),
+            ("joint", 40, [1.0, 1.0, 1.0]),
+        ]);
+        let a = analyse(&d).unwrap();
+        let base = &a.regimes[0];
+        assert_eq!(base.best().size, 8);
+        assert!((base.vs_smallest.mean - 0.4).abs() < 1e-12);
+        assert!((base.vs_largest.mean - 0.5).abs() < 1e-12);
+        let (lo, hi) = base.best().survival.ci.unwrap();
+        assert!(lo < 0.6 && 0.6 < hi && hi <= 1.0);
+        let joint = &a.regimes[1];
+        assert_eq!(joint.best().size, 8, "ties go to the smaller size");
+        assert_eq!(joint.ties, [40]);
+        let text = key_box(joint, 60);
+        assert!(text.contains("Size 40 did exactly as well"), "{text}");
+        assert!(!text.contains("largest groups"), "no comparison with a tie");
+    }
+
+    #[test]
+    fn runs_without_a_size_sweep_are_refused() {
+        let mut d = data(&[("baseline", 2, [0.1, 0.2, 0.3])]);
+        d.summary.swept = vec!["levers.outreach".into()];
+        let e = analyse(&d).unwrap_err().to_string();
+        assert!(e.contains("does not sweep `levers.group_size_cap`"), "{e}");
+    }
 }
