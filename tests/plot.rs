@@ -248,3 +248,24 @@ fn a_sweep_over_two_parameters_gets_a_heatmap() {
         &["group size cap 4", "group size cap 8"],
     );
 }
+
+#[test]
+fn charts_do_not_depend_on_the_machines_fonts() {
+    // With fontconfig and every font directory pointed at nothing, the charts are byte for
+    // byte the same: text comes from the font embedded in the binary.
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let png = dir.join("charts/response_group_survival_by_group_size_cap.png");
+    let with_fonts = fs::read(&png).unwrap();
+    fs::remove_dir_all(dir.join("charts")).unwrap();
+    let nowhere = sb.path().join("no-fonts");
+    sb.cmd(&["plot", "out", "--kind", "response"])
+        .env("FONTCONFIG_FILE", &nowhere)
+        .env("FONTCONFIG_PATH", &nowhere)
+        .env("XDG_DATA_DIRS", &nowhere)
+        .env("XDG_DATA_HOME", &nowhere)
+        .env("HOME", &nowhere)
+        .assert()
+        .success();
+    assert_eq!(fs::read(&png).unwrap(), with_fonts);
+}
