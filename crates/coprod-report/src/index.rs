@@ -68,13 +68,7 @@ pub fn write_index(
          <a href=\"timeseries.csv\">timeseries.csv</a>, <a href=\"groups.csv\">groups.csv</a>, \
          <a href=\"summary.csv\">summary.csv</a>, <a href=\"manifest.json\">manifest.json</a>; \
          charts as PNG and SVG in <a href=\"charts/\">charts/</a>. \
-         Redraw them with <code>coprod plot {}</code>.</p>",
-        escape(
-            &data
-                .dir
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        )
+         Redraw them from the CSV files with <code>coprod plot</code> and this folder.</p>"
     );
     experiment_section(&mut body, m);
 
