@@ -12,6 +12,15 @@ mod check;
 // Tidy checks: module docs, no ignored tests.
 mod tidy;
 
+// Charts and index.html of every run; `coprod plot` redraws them from the CSVs alone.
+mod plot;
+
+// `coprod teach group-size`: the classroom page.
+mod teach;
+
+// The teaching page and index.html in headless Chromium (skippable locally).
+mod browser;
+
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
 
@@ -23,3 +32,6 @@ mod failures;
 
 // Fuzzing: the scenario parser and validator never panic on generated or arbitrary input.
 mod fuzz;
+
+// `coprod validate`: every proposition's verdict, ablations, bad ids.
+mod validate;
