@@ -52,11 +52,18 @@ pub enum ReadError {
     },
 }
 
-/// A CSV file as header and string rows, with the line number of each row.
+/// One CSV record with its line number.
+struct Row {
+    line: u64,
+    record: csv::StringRecord,
+}
+
+/// A CSV file opened for reading: its header, and its rows streamed one at a time (a
+/// timeseries.csv of a large sweep has millions of rows; they are never all held as text).
 struct RawTable {
     path: PathBuf,
     header: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>,
+    reader: csv::Reader<std::fs::File>,
 }
 
 impl RawTable {
@@ -65,16 +72,12 @@ impl RawTable {
             path: path.to_path_buf(),
             source,
         })?;
-        let syntax = |e: csv::Error| ReadError::Syntax {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(file);
         let header: Vec<String> = reader
             .headers()
-            .map_err(syntax)?
+            .map_err(|e| syntax(path, e))?
             .iter()
             .map(String::from)
             .collect();
@@ -84,17 +87,44 @@ impl RawTable {
                 message: "the file is empty (no header row)".into(),
             });
         }
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(syntax)?;
-            let line = record.position().map_or(0, |p| p.line());
-            rows.push((line, record.iter().map(String::from).collect()));
-        }
         Ok(RawTable {
             path: path.to_path_buf(),
             header,
-            rows,
+            reader,
         })
+    }
+
+    /// Calls `f` on every row in file order; stops at the first error.
+    fn each(
+        &mut self,
+        mut f: impl FnMut(&RawTable, &Row) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
+        let mut row = Row {
+            line: 0,
+            record: csv::StringRecord::new(),
+        };
+        loop {
+            let more = self
+                .reader
+                .read_record(&mut row.record)
+                .map_err(|e| syntax(&self.path, e))?;
+            if !more {
+                return Ok(());
+            }
+            row.line = row.record.position().map_or(0, |p| p.line());
+            if row.record.len() != self.header.len() {
+                return Err(ReadError::Syntax {
+                    path: self.path.clone(),
+                    message: format!(
+                        "line {} has {} fields, the header has {}",
+                        row.line,
+                        row.record.len(),
+                        self.header.len()
+                    ),
+                });
+            }
+            f(self, &row)?;
+        }
     }
 
     fn column(&self, name: &str) -> Result<usize, ReadError> {
@@ -116,21 +146,24 @@ impl RawTable {
         }
     }
 
-    fn text<'r>(&self, row: &'r (u64, Vec<String>), column: usize) -> &'r str {
-        row.1[column].as_str()
+    fn text<'r>(&self, row: &'r Row, column: usize) -> &'r str {
+        row.record.get(column).unwrap_or("")
     }
 
     /// A number; `NaN` is allowed, an empty field is not.
-    fn float(&self, row: &(u64, Vec<String>), column: usize) -> Result<f64, ReadError> {
+    fn float(&self, row: &Row, column: usize) -> Result<f64, ReadError> {
         let field = self.text(row, column);
-        field
-            .trim()
-            .parse::<f64>()
-            .map_err(|_| self.bad(row.0, column, format!("expected a number, found {field:?}")))
+        field.trim().parse::<f64>().map_err(|_| {
+            self.bad(
+                row.line,
+                column,
+                format!("expected a number, found {field:?}"),
+            )
+        })
     }
 
     /// A number or an empty field.
-    fn opt_float(&self, row: &(u64, Vec<String>), column: usize) -> Result<Option<f64>, ReadError> {
+    fn opt_float(&self, row: &Row, column: usize) -> Result<Option<f64>, ReadError> {
         if self.text(row, column).trim().is_empty() {
             Ok(None)
         } else {
@@ -139,11 +172,11 @@ impl RawTable {
     }
 
     /// A whole number.
-    fn uint(&self, row: &(u64, Vec<String>), column: usize) -> Result<u64, ReadError> {
+    fn uint(&self, row: &Row, column: usize) -> Result<u64, ReadError> {
         let field = self.text(row, column);
         field.trim().parse::<u64>().map_err(|_| {
             self.bad(
-                row.0,
+                row.line,
                 column,
                 format!("expected a whole number, found {field:?}"),
             )
@@ -151,30 +184,20 @@ impl RawTable {
     }
 
     /// A whole number or an empty field.
-    fn opt_uint(&self, row: &(u64, Vec<String>), column: usize) -> Result<Option<u64>, ReadError> {
+    fn opt_uint(&self, row: &Row, column: usize) -> Result<Option<u64>, ReadError> {
         if self.text(row, column).trim().is_empty() {
             Ok(None)
         } else {
             self.uint(row, column).map(Some)
         }
     }
+}
 
-    /// Checks that every row has as many fields as the header (the csv crate allows none
-    /// fewer by default, but be explicit about the message).
-    fn check_widths(&self) -> Result<(), ReadError> {
-        for (line, fields) in &self.rows {
-            if fields.len() != self.header.len() {
-                return Err(ReadError::Syntax {
-                    path: self.path.clone(),
-                    message: format!(
-                        "line {line} has {} fields, the header has {}",
-                        fields.len(),
-                        self.header.len()
-                    ),
-                });
-            }
-        }
-        Ok(())
+/// A CSV syntax error naming the file.
+fn syntax(path: &Path, e: csv::Error) -> ReadError {
+    ReadError::Syntax {
+        path: path.to_path_buf(),
+        message: e.to_string(),
     }
 }
 
@@ -265,8 +288,7 @@ pub struct GroupRow {
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
-    let t = RawTable::read(&dir.join(SUMMARY_CSV))?;
-    t.check_widths()?;
+    let mut t = RawTable::read(&dir.join(SUMMARY_CSV))?;
     let variant = t.column("variant")?;
     let metric = t.column("metric")?;
     let mean = t.column("mean")?;
@@ -275,8 +297,8 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
     let ci_low = t.column("ci_low")?;
     let ci_high = t.column("ci_high")?;
     let point_cols = between(&t, variant, metric)?;
-    let mut rows = Vec::with_capacity(t.rows.len());
-    for row in &t.rows {
+    let mut rows = Vec::new();
+    t.each(|t, row| {
         let low = t.opt_float(row, ci_low)?;
         let high = t.opt_float(row, ci_high)?;
         rows.push(SummaryRow {
@@ -291,7 +313,8 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
             n: t.uint(row, n)?,
             ci: low.zip(high),
         });
-    }
+        Ok(())
+    })?;
     Ok(SummaryTable {
         swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
         rows,
@@ -303,16 +326,15 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
-    let t = RawTable::read(&dir.join(RUNS_CSV))?;
-    t.check_widths()?;
+    let mut t = RawTable::read(&dir.join(RUNS_CSV))?;
     let run_id = t.column("run_id")?;
     let variant = t.column("variant")?;
     let replication = t.column("replication")?;
     let seed = t.column("seed")?;
     let point_cols = between(&t, variant, replication)?;
     let metric_cols: Vec<usize> = (seed + 1..t.header.len()).collect();
-    let mut rows = Vec::with_capacity(t.rows.len());
-    for row in &t.rows {
+    let mut rows = Vec::new();
+    t.each(|t, row| {
         rows.push(RunRow {
             run_id: t.uint(row, run_id)?,
             variant: t.text(row, variant).to_string(),
@@ -327,7 +349,8 @@ pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
                 .map(|&c| t.float(row, c))
                 .collect::<Result<_, _>>()?,
         });
-    }
+        Ok(())
+    })?;
     Ok(RunsTable {
         swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
         metrics: metric_cols.iter().map(|&c| t.header[c].clone()).collect(),
@@ -340,15 +363,14 @@ pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_timeseries(dir: &Path) -> Result<TimeseriesTable, ReadError> {
-    let t = RawTable::read(&dir.join(TIMESERIES_CSV))?;
-    t.check_widths()?;
+    let mut t = RawTable::read(&dir.join(TIMESERIES_CSV))?;
     let run_id = t.column("run_id")?;
     let step = t.column("step")?;
     let metric_cols: Vec<usize> = (0..t.header.len())
         .filter(|&c| c != run_id && c != step)
         .collect();
-    let mut rows = Vec::with_capacity(t.rows.len());
-    for row in &t.rows {
+    let mut rows = Vec::new();
+    t.each(|t, row| {
         rows.push((
             t.uint(row, run_id)?,
             t.uint(row, step)?,
@@ -357,7 +379,8 @@ pub fn read_timeseries(dir: &Path) -> Result<TimeseriesTable, ReadError> {
                 .map(|&c| t.float(row, c))
                 .collect::<Result<_, _>>()?,
         ));
-    }
+        Ok(())
+    })?;
     Ok(TimeseriesTable {
         metrics: metric_cols.iter().map(|&c| t.header[c].clone()).collect(),
         rows,
@@ -369,16 +392,15 @@ pub fn read_timeseries(dir: &Path) -> Result<TimeseriesTable, ReadError> {
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_groups(dir: &Path) -> Result<Vec<GroupRow>, ReadError> {
-    let t = RawTable::read(&dir.join(GROUPS_CSV))?;
-    t.check_widths()?;
+    let mut t = RawTable::read(&dir.join(GROUPS_CSV))?;
     let run_id = t.column("run_id")?;
     let size_cap = t.column("size_cap")?;
     let size_at_formation = t.column("size_at_formation")?;
     let formed_step = t.column("formed_step")?;
     let ended_step = t.column("ended_step")?;
     let end_reason = t.column("end_reason")?;
-    let mut rows = Vec::with_capacity(t.rows.len());
-    for row in &t.rows {
+    let mut rows = Vec::new();
+    t.each(|t, row| {
         rows.push(GroupRow {
             run_id: t.uint(row, run_id)?,
             size_cap: t.uint(row, size_cap)?,
@@ -387,7 +409,8 @@ pub fn read_groups(dir: &Path) -> Result<Vec<GroupRow>, ReadError> {
             ended_step: t.opt_uint(row, ended_step)?,
             end_reason: t.text(row, end_reason).to_string(),
         });
-    }
+        Ok(())
+    })?;
     Ok(rows)
 }
 
