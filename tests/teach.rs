@@ -33,7 +33,7 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     let sb = Sandbox::new();
     let dir = quick_lesson(&sb);
     let page = read(&dir.join("teach.html"));
-    for regime in ["per-member service", "non-rival joint supply"] {
+    for regime in ["Per-member service", "Non-rival joint supply"] {
         let key = format!("<b>{regime}</b>: groups of <b>");
         let at = page
             .find(&key)

@@ -287,7 +287,7 @@ fn key_box(r: &Regime, steps: u64) -> String {
     let mut s = format!(
         "<div class=\"key\"><b>{}</b>: groups of <b>{} members</b> sustained co-production best: \
          <b>{}</b> of them were still active after {steps} months {}.",
-        escape(&r.label),
+        escape(&sentence_case(&r.label)),
         best.size,
         pct(best.survival.mean),
         ci_pct(best.survival.ci)
