@@ -341,13 +341,15 @@ impl Model {
     /// the peers each member watches.
     pub(crate) fn produce(&mut self, p: &Params) -> Production {
         let mut total = Production::default();
-        let mut contributions: Vec<f64> = Vec::new();
+        // Reused across steps so production allocates nothing once groups have formed.
+        let mut contributions = std::mem::take(&mut self.contribution_scratch);
         for g in 0..self.groups.len() {
             if !self.groups[g].started {
                 continue;
             }
             self.produce_group(p, g, &mut total, &mut contributions);
         }
+        self.contribution_scratch = contributions;
         total
     }
 

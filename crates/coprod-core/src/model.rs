@@ -44,6 +44,8 @@ pub struct Model {
     pub(crate) spare_member_lists: Vec<Vec<u32>>,
     /// Forming groups with vacancies, per community; rebuilt each step, kept to reuse memory.
     pub(crate) open_by_community: Vec<Vec<u32>>,
+    /// Scratch for the contributions of one group, kept to reuse memory.
+    pub(crate) contribution_scratch: Vec<f64>,
     pub(crate) streams: Streams,
     pub(crate) formed: u32,
     pub(crate) dissolved: u32,
@@ -100,6 +102,7 @@ impl Model {
             records: Vec::new(),
             spare_member_lists: Vec::new(),
             open_by_community: vec![Vec::new(); n_communities as usize],
+            contribution_scratch: Vec::new(),
             streams,
             formed: 0,
             dissolved: 0,

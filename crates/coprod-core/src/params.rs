@@ -488,8 +488,10 @@ impl Params {
 
     /// Bytes the model state will take for these parameters, for refusing absurd sizes early.
     pub fn estimated_bytes(&self) -> u64 {
-        crate::population::BYTES_PER_CITIZEN * self.n_citizens as u64
-            + 4 * self.n_citizens as u64 * self.ring_degree as u64
+        // Citizen state, plus the network: an offset, a co-production tie slot and
+        // `ring_degree` neighbour entries of 4 bytes each per citizen.
+        (crate::population::BYTES_PER_CITIZEN + 8 + 4 * self.ring_degree as u64)
+            * self.n_citizens as u64
     }
 }
 
