@@ -1,0 +1,144 @@
+//! Student's t distribution: distribution function, two-sided p-values and quantiles, from
+//! a regularised incomplete beta function (continued fraction, Numerical Recipes 6.4) and a
+//! Lanczos log-gamma. Accurate to about 1e-10 over the range coprod uses (df >= 1).
+
+/// P(T <= t) for Student's t with `df` degrees of freedom.
+pub fn t_cdf(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return if t > 0.0 { 1.0 } else { 0.0 };
+    }
+    let x = df / (df + t * t);
+    let tail = 0.5 * incomplete_beta(x, 0.5 * df, 0.5);
+    if t >= 0.0 { 1.0 - tail } else { tail }
+}
+
+/// Two-sided p-value of a t statistic: P(|T| >= |t|).
+pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return 0.0;
+    }
+    let x = df / (df + t * t);
+    incomplete_beta(x, 0.5 * df, 0.5).clamp(0.0, 1.0)
+}
+
+/// The `p` quantile (0 < p < 1) of Student's t with `df` degrees of freedom, by bisection.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    if !(p > 0.0 && p < 1.0) || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    let (mut lo, mut hi) = (-1.0e6_f64, 1.0e6_f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if t_cdf(mid, df) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Regularised incomplete beta function I_x(a, b).
+pub fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_fraction(x, a, b) / a
+    } else {
+        1.0 - front * beta_fraction(1.0 - x, b, a) / b
+    }
+}
+
+fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let guard = |v: f64| if v.abs() < TINY { TINY } else { v };
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 / guard(1.0 - qab * x / qap);
+    let mut h = d;
+    for m in 1..1000 {
+        let m = f64::from(m);
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 / guard(1.0 + aa * d);
+        c = guard(1.0 + aa / c);
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 / guard(1.0 + aa * d);
+        c = guard(1.0 + aa / c);
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+/// ln Gamma(x) for x > 0 (Lanczos, g = 7, n = 9; about 15 significant digits).
+pub fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const COEF: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut sum = COEF[0];
+    for (i, c) in COEF.iter().enumerate().skip(1) {
+        sum += c / (x + i as f64);
+    }
+    let t = x + G + 0.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_match_tables() {
+        for (p, df, expected) in [
+            (0.975, 1.0, 12.706_204_736),
+            (0.975, 4.0, 2.776_445_105),
+            (0.975, 9.0, 2.262_157_163),
+            (0.95, 10.0, 1.812_461_123),
+            (0.025, 29.0, -2.045_229_642),
+        ] {
+            let got = t_quantile(p, df);
+            assert!((got - expected).abs() < 1e-6, "p {p} df {df}: {got}");
+        }
+    }
+
+    #[test]
+    fn p_values_match_tables() {
+        // R: 2 * pt(-2.262157, 9) = 0.05; 2 * pt(-1, 1) = 0.5; 2 * pt(-3, 20) = 0.0070759
+        // (mpmath: betainc(10, 0.5, 0, 20/29, regularized=True) = 0.0070758987912111).
+        assert!((t_two_sided_p(2.262_157_163, 9.0) - 0.05).abs() < 1e-8);
+        assert!((t_two_sided_p(-1.0, 1.0) - 0.5).abs() < 1e-12);
+        assert!((t_two_sided_p(3.0, 20.0) - 0.007_075_898_791).abs() < 1e-10);
+        assert!((t_cdf(0.0, 5.0) - 0.5).abs() < 1e-15);
+    }
+}

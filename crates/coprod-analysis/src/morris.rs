@@ -1,0 +1,194 @@
+//! Morris elementary-effects screening (Morris 1991; mu* from Campolongo et al. 2007).
+//!
+//! A trajectory starts at a random point of a `levels`-level grid of the unit cube and moves
+//! one factor at a time, in random order, by `delta = levels / (2 (levels - 1))` (up, or
+//! down if up would leave the cube). Each move gives one elementary effect
+//! `EE_i = (y(x + delta e_i) - y(x)) / (+-delta)`: the change of the output per full range
+//! of factor `i`. Over `r` trajectories, `mu` is the mean of the effects, `mu*` the mean of
+//! their absolute values (importance) and `sigma` their standard deviation (non-linearity or
+//! interactions). Bootstrap intervals resample trajectories.
+
+use crate::random::{MORRIS_BOOTSTRAP, MORRIS_DESIGN, index, rng};
+use crate::{Interval, percentile_interval};
+
+/// A Morris design: `trajectories` runs of `factors + 1` points each, in the unit cube.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MorrisDesign {
+    /// Number of factors k.
+    pub factors: usize,
+    /// Number of trajectories r.
+    pub trajectories: usize,
+    /// Grid step of a move.
+    pub delta: f64,
+    /// The points, trajectory by trajectory: `r (k + 1)` points of `k` coordinates.
+    pub points: Vec<Vec<f64>>,
+    /// For each trajectory, the factor moved at each of its `k` moves.
+    pub moved: Vec<Vec<usize>>,
+}
+
+/// Morris statistics of one factor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MorrisIndex {
+    /// Mean elementary effect (signed; effects of opposite sign cancel).
+    pub mu: f64,
+    /// Mean absolute elementary effect: the importance measure.
+    pub mu_star: f64,
+    /// Standard deviation of the elementary effects (n - 1 denominator).
+    pub sigma: f64,
+    /// Bootstrap 95% interval of `mu`.
+    pub mu_ci: Interval,
+    /// Bootstrap 95% interval of `mu_star`.
+    pub mu_star_ci: Interval,
+    /// Bootstrap 95% interval of `sigma`.
+    pub sigma_ci: Interval,
+    /// Elementary effects used (one per trajectory).
+    pub n: usize,
+}
+
+/// A design of `trajectories` trajectories over `factors` factors on a `levels`-level grid
+/// (`levels` even, at least 2), reproducible from `seed`.
+pub fn morris_design(factors: usize, trajectories: usize, levels: usize, seed: u64) -> MorrisDesign {
+    let levels = levels.max(2);
+    let step = 1.0 / (levels - 1) as f64;
+    let delta = levels as f64 / (2.0 * (levels - 1) as f64);
+    let mut rng = rng(seed, MORRIS_DESIGN);
+    let mut points = Vec::with_capacity(trajectories * (factors + 1));
+    let mut moved = Vec::with_capacity(trajectories);
+    for _ in 0..trajectories {
+        let mut x: Vec<f64> = (0..factors)
+            .map(|_| index(&mut rng, levels) as f64 * step)
+            .collect();
+        // A random order (Fisher-Yates).
+        let mut order: Vec<usize> = (0..factors).collect();
+        for i in (1..factors).rev() {
+            order.swap(i, index(&mut rng, i + 1));
+        }
+        points.push(x.clone());
+        for &i in &order {
+            let up = index(&mut rng, 2) == 0;
+            x[i] = if (up && x[i] + delta <= 1.0 + 1e-12) || x[i] - delta < -1e-12 {
+                (x[i] + delta).min(1.0)
+            } else {
+                (x[i] - delta).max(0.0)
+            };
+            points.push(x.clone());
+        }
+        moved.push(order);
+    }
+    MorrisDesign {
+        factors,
+        trajectories,
+        delta,
+        points,
+        moved,
+    }
+}
+
+impl MorrisDesign {
+    /// The elementary effects, `[factor][trajectory]`, of outputs `y` (one per point).
+    pub fn elementary_effects(&self, y: &[f64]) -> Vec<Vec<f64>> {
+        let k = self.factors;
+        let mut effects = vec![Vec::with_capacity(self.trajectories); k];
+        for (t, order) in self.moved.iter().enumerate() {
+            let base = t * (k + 1);
+            for (step, &i) in order.iter().enumerate() {
+                let (a, b) = (base + step, base + step + 1);
+                let dx = self.points[b][i] - self.points[a][i];
+                effects[i].push((y[b] - y[a]) / dx);
+            }
+        }
+        effects
+    }
+}
+
+/// Morris statistics of each factor for outputs `y` (one per design point), with bootstrap
+/// intervals from `bootstrap` resamples of the trajectories, reproducible from `seed`.
+pub fn morris_indices(
+    design: &MorrisDesign,
+    y: &[f64],
+    bootstrap: usize,
+    seed: u64,
+) -> Vec<MorrisIndex> {
+    let effects = design.elementary_effects(y);
+    let r = design.trajectories;
+    let mut rng = rng(seed, MORRIS_BOOTSTRAP);
+    let mut draws = vec![[Vec::new(), Vec::new(), Vec::new()]; design.factors];
+    let mut sample = vec![0usize; r];
+    for _ in 0..bootstrap {
+        for s in sample.iter_mut() {
+            *s = index(&mut rng, r.max(1));
+        }
+        for (i, ee) in effects.iter().enumerate() {
+            let resampled: Vec<f64> = sample.iter().map(|&t| ee[t]).collect();
+            let (mu, mu_star, sigma) = stats(&resampled);
+            draws[i][0].push(mu);
+            draws[i][1].push(mu_star);
+            draws[i][2].push(sigma);
+        }
+    }
+    effects
+        .iter()
+        .zip(draws)
+        .map(|(ee, [mus, stars, sigmas])| {
+            let (mu, mu_star, sigma) = stats(ee);
+            MorrisIndex {
+                mu,
+                mu_star,
+                sigma,
+                mu_ci: percentile_interval(mus),
+                mu_star_ci: percentile_interval(stars),
+                sigma_ci: percentile_interval(sigmas),
+                n: ee.len(),
+            }
+        })
+        .collect()
+}
+
+/// (mean, mean absolute value, sample standard deviation).
+fn stats(values: &[f64]) -> (f64, f64, f64) {
+    let n = values.len() as f64;
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let mu = values.iter().sum::<f64>() / n;
+    let mu_star = values.iter().map(|v| v.abs()).sum::<f64>() / n;
+    let sigma = if values.len() < 2 {
+        f64::NAN
+    } else {
+        (values.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (n - 1.0)).sqrt()
+    };
+    (mu, mu_star, sigma)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_function_has_exact_effects() {
+        // y = 3 x0 - 2 x1 + 0 x2: every elementary effect of factor i is its coefficient.
+        let design = morris_design(3, 20, 4, 5);
+        assert_eq!(design.points.len(), 20 * 4);
+        assert!(design.points.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
+        let y: Vec<f64> = design
+            .points
+            .iter()
+            .map(|x| 3.0 * x[0] - 2.0 * x[1])
+            .collect();
+        let m = morris_indices(&design, &y, 100, 5);
+        assert!((m[0].mu - 3.0).abs() < 1e-9 && (m[0].mu_star - 3.0).abs() < 1e-9);
+        assert!((m[1].mu + 2.0).abs() < 1e-9 && (m[1].mu_star - 2.0).abs() < 1e-9);
+        assert!(m[2].mu_star.abs() < 1e-12 && m[0].sigma < 1e-9);
+    }
+
+    #[test]
+    fn ishigami_ranks_factors() {
+        // x3 acts only through its interaction with x1: mu* large relative to mu.
+        let design = morris_design(3, 200, 4, 1);
+        let y: Vec<f64> = design.points.iter().map(|x| crate::ishigami(x)).collect();
+        let m = morris_indices(&design, &y, 200, 1);
+        assert!(m[0].mu_star > m[2].mu_star * 0.5);
+        assert!(m[1].mu_star > 1.0 && m[1].mu.abs() < m[1].mu_star);
+        assert!(m[0].mu_star_ci.0 <= m[0].mu_star && m[0].mu_star <= m[0].mu_star_ci.1);
+    }
+}
