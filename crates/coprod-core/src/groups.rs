@@ -89,7 +89,7 @@ fn participation_cost(p: &Params, c: &crate::population::Citizens, i: u32) -> f6
 }
 
 impl Model {
-    fn new_group(
+    pub(crate) fn new_group(
         &mut self,
         p: &Params,
         org: u32,
@@ -180,7 +180,7 @@ impl Model {
         }
     }
 
-    fn join(&mut self, g: usize, i: u32) {
+    pub(crate) fn join(&mut self, g: usize, i: u32) {
         let c = &mut self.citizens;
         c.group[i as usize] = g as u32;
         c.flags[i as usize] |= flag::AWARE;

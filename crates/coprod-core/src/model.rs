@@ -508,6 +508,49 @@ mod tests {
         );
     }
 
+    #[test]
+    fn word_of_mouth_makes_neighbours_aware() {
+        let mut p = small();
+        p.word_of_mouth = 1.0;
+        let mut model = Model::new(&p, 5);
+        let g = model.new_group(&p, 0, 0, crate::metrics::TaskKind::Specific, 0.5);
+        model.join(g, 10);
+        let aware = |m: &Model| {
+            (0..m.citizens.len() as u32)
+                .filter(|&i| m.citizens.has(i, flag::AWARE))
+                .count()
+        };
+        assert_eq!(aware(&model), 1);
+        model.word_of_mouth(&p);
+        assert_eq!(aware(&model), 2);
+        let told = (0..model.citizens.len() as u32)
+            .find(|&i| i != 10 && model.citizens.has(i, flag::AWARE))
+            .unwrap();
+        assert!(model.network.neighbours(10).contains(&told));
+    }
+
+    #[test]
+    fn keen_citizens_start_unsupported_initiatives() {
+        let mut p = small();
+        p.self_organise_rate = 0.05;
+        let mut model = Model::new(&p, 6);
+        model.citizens.motivation.iter_mut().for_each(|m| *m = 1.0);
+        model.citizens.efficacy.iter_mut().for_each(|e| *e = 1.0);
+        model.start_initiatives(&p);
+        assert!(
+            model.groups.len() >= 20,
+            "{} initiatives",
+            model.groups.len()
+        );
+        assert!(
+            model
+                .groups
+                .iter()
+                .all(|g| g.org == crate::groups::UNSUPPORTED && g.members.len() == 1)
+        );
+        model.check_invariants().unwrap();
+    }
+
     fn arbitrary_params() -> impl Strategy<Value = Params> {
         let picks = proptest::collection::vec((0..crate::SPECS.len(), 0.0..=1.0f64), 0..25);
         (picks, 2u32..8, 50u32..400).prop_map(|(picks, communities, per_community)| {
