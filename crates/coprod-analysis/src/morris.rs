@@ -47,7 +47,12 @@ pub struct MorrisIndex {
 
 /// A design of `trajectories` trajectories over `factors` factors on a `levels`-level grid
 /// (`levels` even, at least 2), reproducible from `seed`.
-pub fn morris_design(factors: usize, trajectories: usize, levels: usize, seed: u64) -> MorrisDesign {
+pub fn morris_design(
+    factors: usize,
+    trajectories: usize,
+    levels: usize,
+    seed: u64,
+) -> MorrisDesign {
     let levels = levels.max(2);
     let step = 1.0 / (levels - 1) as f64;
     let delta = levels as f64 / (2.0 * (levels - 1) as f64);
@@ -169,7 +174,13 @@ mod tests {
         // y = 3 x0 - 2 x1 + 0 x2: every elementary effect of factor i is its coefficient.
         let design = morris_design(3, 20, 4, 5);
         assert_eq!(design.points.len(), 20 * 4);
-        assert!(design.points.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
+        assert!(
+            design
+                .points
+                .iter()
+                .flatten()
+                .all(|v| (0.0..=1.0).contains(v))
+        );
         let y: Vec<f64> = design
             .points
             .iter()

@@ -157,8 +157,8 @@ pub fn noise_share(replicates: &[Vec<f64>]) -> Option<f64> {
         .sum::<f64>()
         / replicates.len() as f64;
     let grand = means.iter().sum::<f64>() / means.len() as f64;
-    let total = means.iter().map(|m| (m - grand) * (m - grand)).sum::<f64>()
-        / (means.len() as f64 - 1.0);
+    let total =
+        means.iter().map(|m| (m - grand) * (m - grand)).sum::<f64>() / (means.len() as f64 - 1.0);
     (total > 0.0).then(|| (within / total).min(1.0))
 }
 

@@ -27,20 +27,24 @@
 //! ```
 #![deny(missing_docs)]
 
+mod comparison;
 mod manifest;
 pub mod read;
 mod rundir;
+mod sensitivity;
 mod stats;
 mod tables;
 mod validation;
 
 use std::path::{Path, PathBuf};
 
+pub use comparison::{COMPARISON_CSV, ComparisonRow, comparison_header, write_comparison};
 pub use manifest::{
     ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue, ReplicationSeed,
     ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
 };
 pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
+pub use sensitivity::{SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_sensitivity};
 pub use stats::{Accumulator, Summary, t_quantile_975};
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,

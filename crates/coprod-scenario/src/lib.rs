@@ -37,6 +37,7 @@ mod runs;
 mod scenario;
 mod schema;
 mod seed;
+mod sensitivity;
 mod settings;
 mod validation;
 mod values;
@@ -48,5 +49,6 @@ pub use scenario::{
     QUICK_MAX_STEPS, Scenario, SweepAxis, Variant,
 };
 pub use seed::{SEED_DERIVATION, run_seed};
+pub use sensitivity::{Factor, Method, Sensitivity};
 pub use settings::{Setting, settable_keys};
 pub use validation::{Comparison, Direction, Validation};

@@ -50,6 +50,8 @@ pub struct Scenario {
     pub quick: bool,
     /// The claim a validation scenario tests (`[validation]`), if any.
     pub validation: Option<Validation>,
+    /// The sensitivity analysis of `coprod sensitivity` (`[sensitivity]`), if any.
+    pub sensitivity: Option<crate::sensitivity::Sensitivity>,
 }
 
 /// One swept parameter.
@@ -319,6 +321,21 @@ impl Scenario {
             }
         }
 
+        let sensitivity = match &raw.sensitivity {
+            Some(table) => Some(crate::sensitivity::validate(table).map_err(
+                |(path, message)| {
+                    let mut at = vec![key("sensitivity")];
+                    at.extend(path.iter().map(|p| key(p)));
+                    let span = loc
+                        .value_span(&at)
+                        .or_else(|| loc.key_span(&at[..2.min(at.len())]))
+                        .or_else(|| loc.key_span(&at[..1]));
+                    loc.error_at(span, message)
+                },
+            )?),
+            None => None,
+        };
+
         for (i, variant) in variants.iter().enumerate().skip(1) {
             if let Some(axis) = sweep
                 .iter()
@@ -392,6 +409,7 @@ impl Scenario {
             pins: Vec::new(),
             quick: false,
             validation,
+            sensitivity,
         };
         scenario
             .check_combinations()

@@ -34,6 +34,24 @@ pub(crate) struct RawScenario {
     pub(crate) experiment: RawExperiment,
     /// What claim the scenario tests (validation scenarios only).
     pub(crate) validation: Option<RawValidation>,
+    /// Parameter ranges and design sizes for `coprod sensitivity`.
+    pub(crate) sensitivity: Option<RawSensitivity>,
+}
+
+/// `[sensitivity]`: see `sensitivity.rs` and docs/sensitivity.md.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSensitivity {
+    pub(crate) method: Option<String>,
+    #[serde(default)]
+    pub(crate) parameters: toml::Table,
+    #[serde(default)]
+    pub(crate) outputs: Vec<String>,
+    pub(crate) samples: Option<u32>,
+    pub(crate) trajectories: Option<u32>,
+    pub(crate) levels: Option<u32>,
+    pub(crate) replications: Option<u32>,
+    pub(crate) bootstrap: Option<u32>,
 }
 
 /// `[validation]`: see `validation.rs` and docs/validation.md.

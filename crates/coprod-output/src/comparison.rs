@@ -1,0 +1,122 @@
+//! `comparison.csv`: each variant against the baseline, per sweep point and key metric,
+//! paired on common random numbers (docs/comparison.md, columns in docs/outputs.md).
+//!
+//! Owns the columns and writing the file; the statistics are `coprod-analysis`'s.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::OutputError;
+
+/// File name of the comparison table.
+pub const COMPARISON_CSV: &str = "comparison.csv";
+
+/// One row of `comparison.csv`: one variant against the baseline at one sweep point on one
+/// metric. `None` is written as an empty cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonRow {
+    /// Variant name.
+    pub variant: String,
+    /// Sweep point, one value per swept parameter, as in runs.csv.
+    pub point: Vec<String>,
+    /// End-of-run metric.
+    pub metric: String,
+    /// Replications paired.
+    pub n: u64,
+    /// Mean of the baseline over those replications.
+    pub baseline_mean: f64,
+    /// Mean of the variant over those replications.
+    pub variant_mean: f64,
+    /// Mean of the per-replication differences, variant minus baseline.
+    pub difference: f64,
+    /// Lower end of the 95% t-interval of `difference`.
+    pub ci_low: Option<f64>,
+    /// Upper end of that interval.
+    pub ci_high: Option<f64>,
+    /// Standard deviation of the per-replication differences.
+    pub sd_difference: Option<f64>,
+    /// Cohen's d_z: `difference / sd_difference`.
+    pub effect_size_dz: Option<f64>,
+    /// Two-sided p-value of the paired t-test of no difference.
+    pub p_value: Option<f64>,
+    /// The p-value after Holm's adjustment over every row of the file.
+    pub p_holm: Option<f64>,
+}
+
+/// Column names of comparison.csv for the given swept parameters.
+pub fn comparison_header(swept: &[String]) -> Vec<String> {
+    let mut header = vec!["variant".to_string()];
+    header.extend(swept.iter().cloned());
+    header.extend(
+        [
+            "metric",
+            "n",
+            "baseline_mean",
+            "variant_mean",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "sd_difference",
+            "effect_size_dz",
+            "p_value",
+            "p_holm",
+        ]
+        .map(String::from),
+    );
+    header
+}
+
+/// Writes `comparison.csv` into `dir` (under a temporary name, then renamed) and returns
+/// its path.
+pub fn write_comparison(
+    dir: &Path,
+    swept: &[String],
+    rows: &[ComparisonRow],
+) -> Result<PathBuf, OutputError> {
+    let path = dir.join(COMPARISON_CSV);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(comparison_header(swept))
+        .map_err(|e| OutputError::csv(&path, e))?;
+    let opt = |v: Option<f64>| v.filter(|x| x.is_finite()).map_or(String::new(), num);
+    for row in rows {
+        let mut record = vec![row.variant.clone()];
+        record.extend(row.point.iter().cloned());
+        record.extend([
+            row.metric.clone(),
+            row.n.to_string(),
+            num(row.baseline_mean),
+            num(row.variant_mean),
+            num(row.difference),
+            opt(row.ci_low),
+            opt(row.ci_high),
+            opt(row.sd_difference),
+            opt(row.effect_size_dz),
+            opt(row.p_value),
+            opt(row.p_holm),
+        ]);
+        writer
+            .write_record(&record)
+            .map_err(|e| OutputError::csv(&path, e))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| OutputError::io(&path, e.into_error()))?;
+    write_replacing(&path, &bytes)?;
+    Ok(path)
+}
+
+/// Shortest round-trip formatting, as in the other CSV files.
+pub(crate) fn num(v: f64) -> String {
+    v.to_string()
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    fs::write(&tmp, bytes).map_err(|e| OutputError::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e))
+}

@@ -1,0 +1,238 @@
+//! The optional `[sensitivity]` table of a scenario: which parameters to vary over which
+//! ranges, which end-of-run outputs to analyse, and the sizes of the Morris and Sobol
+//! designs. Used by `coprod sensitivity` (docs/sensitivity.md).
+//!
+//! Owns the meaning of the table; the designs and estimators live in `coprod-analysis`.
+
+use coprod_core::{Kind, Params, SPECS, summary_names};
+
+use crate::schema::RawSensitivity;
+
+/// Sobol base samples N when `samples` is absent.
+const DEFAULT_SAMPLES: u32 = 32;
+/// Morris trajectories when `trajectories` is absent.
+const DEFAULT_TRAJECTORIES: u32 = 10;
+/// Morris grid levels when `levels` is absent.
+const DEFAULT_LEVELS: u32 = 4;
+/// Replications per design point when `replications` is absent.
+const DEFAULT_REPLICATIONS: u32 = 2;
+/// Bootstrap resamples when `bootstrap` is absent.
+const DEFAULT_BOOTSTRAP: u32 = 500;
+
+/// Which analyses to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Morris elementary effects only (cheap screening).
+    Morris,
+    /// Sobol indices only.
+    Sobol,
+    /// Both.
+    Both,
+}
+
+impl Method {
+    /// Whether the Morris screening runs.
+    pub fn morris(self) -> bool {
+        matches!(self, Method::Morris | Method::Both)
+    }
+
+    /// Whether the Sobol analysis runs.
+    pub fn sobol(self) -> bool {
+        matches!(self, Method::Sobol | Method::Both)
+    }
+}
+
+/// One varied parameter and its range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Factor {
+    /// Index into `coprod_core::SPECS`.
+    pub param: usize,
+    /// Lowest value.
+    pub low: f64,
+    /// Highest value.
+    pub high: f64,
+}
+
+impl Factor {
+    /// The parameter's dotted name.
+    pub fn name(&self) -> &'static str {
+        SPECS[self.param].name
+    }
+
+    /// The value at position `u` (0..1) of the range; whole-number parameters are rounded.
+    pub fn value(&self, u: f64) -> f64 {
+        let v = self.low + u.clamp(0.0, 1.0) * (self.high - self.low);
+        match SPECS[self.param].kind {
+            Kind::Int => v.round(),
+            _ => v,
+        }
+    }
+}
+
+/// A validated `[sensitivity]` table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sensitivity {
+    /// Which analyses run.
+    pub method: Method,
+    /// Parameters varied, in order of name.
+    pub factors: Vec<Factor>,
+    /// End-of-run metrics analysed (names from `coprod_core::summary_names`).
+    pub outputs: Vec<String>,
+    /// Sobol base sample size N: the design has N (k + 2) points.
+    pub samples: u32,
+    /// Morris trajectories r: the design has r (k + 1) points.
+    pub trajectories: u32,
+    /// Morris grid levels (even).
+    pub levels: u32,
+    /// Replications (seeds) per design point.
+    pub replications: u32,
+    /// Bootstrap resamples for the intervals.
+    pub bootstrap: u32,
+}
+
+impl Sensitivity {
+    /// Design points of the selected analyses (before replications).
+    pub fn design_points(&self) -> u64 {
+        let k = self.factors.len() as u64;
+        let mut n = 0;
+        if self.method.morris() {
+            n += u64::from(self.trajectories) * (k + 1);
+        }
+        if self.method.sobol() {
+            n += u64::from(self.samples) * (k + 2);
+        }
+        n
+    }
+
+    /// Model runs: design points times replications.
+    pub fn runs(&self) -> u64 {
+        self.design_points() * u64::from(self.replications)
+    }
+}
+
+/// Checks a raw table; on error returns (key path below `[sensitivity]`, message).
+pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>, String)> {
+    let err = |path: &[&str], message: String| {
+        Err((path.iter().map(|s| s.to_string()).collect(), message))
+    };
+    let method = match raw.method.as_deref().unwrap_or("both") {
+        "morris" => Method::Morris,
+        "sobol" => Method::Sobol,
+        "both" => Method::Both,
+        other => {
+            return err(
+                &["method"],
+                format!("unknown method \"{other}\": allowed are \"morris\", \"sobol\", \"both\""),
+            );
+        }
+    };
+    let mut leaves = Vec::new();
+    flatten(&raw.parameters, String::new(), &mut leaves);
+    if leaves.is_empty() {
+        return err(
+            &["parameters"],
+            "a sensitivity analysis needs at least one parameter with a range, e.g. \
+             \"levers.outreach\" = [0.0, 1.0]"
+                .into(),
+        );
+    }
+    let mut factors = Vec::new();
+    for (name, value) in leaves {
+        let at = ["parameters", name.as_str()];
+        let Ok((param, spec)) = Params::lookup(&name) else {
+            return err(&at, format!("unknown parameter `{name}`"));
+        };
+        if !matches!(spec.kind, Kind::Real | Kind::Int) {
+            return err(
+                &at,
+                format!("`{name}` is a switch or an option: only numeric parameters can be varied"),
+            );
+        }
+        let range: Option<Vec<f64>> = value.as_array().and_then(|a| {
+            a.iter()
+                .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                .collect()
+        });
+        let Some([low, high]) = range.as_deref().and_then(|r| <[f64; 2]>::try_from(r).ok()) else {
+            return err(
+                &at,
+                format!("the range of `{name}` must be two numbers [low, high]"),
+            );
+        };
+        if low.partial_cmp(&high) != Some(std::cmp::Ordering::Less)
+            || low < spec.min
+            || high > spec.max
+        {
+            return err(
+                &at,
+                format!(
+                    "invalid range [{low}, {high}] for `{name}`: need low < high, each {}",
+                    spec.allowed()
+                ),
+            );
+        }
+        if factors.iter().any(|f: &Factor| f.param == param) {
+            return err(&at, format!("`{name}` is listed twice"));
+        }
+        factors.push(Factor { param, low, high });
+    }
+    let names = summary_names();
+    if raw.outputs.is_empty() {
+        return err(
+            &["outputs"],
+            "name at least one output, e.g. outputs = [\"participation_rate\"]".into(),
+        );
+    }
+    for output in &raw.outputs {
+        if !names.iter().any(|(n, _, _)| n == output) {
+            return err(
+                &["outputs"],
+                format!("unknown output \"{output}\": use an end-of-run metric of docs/outputs.md"),
+            );
+        }
+    }
+    let count = |key: &str, value: Option<u32>, default: u32, min: u32| {
+        let v = value.unwrap_or(default);
+        if v < min {
+            Err((
+                vec![key.to_string()],
+                format!("invalid value {v} for `sensitivity.{key}`: allowed is at least {min}"),
+            ))
+        } else {
+            Ok(v)
+        }
+    };
+    let levels = count("levels", raw.levels, DEFAULT_LEVELS, 2)?;
+    if levels % 2 != 0 {
+        return err(
+            &["levels"],
+            format!("invalid value {levels} for `sensitivity.levels`: allowed is an even number"),
+        );
+    }
+    Ok(Sensitivity {
+        method,
+        factors,
+        outputs: raw.outputs.clone(),
+        samples: count("samples", raw.samples, DEFAULT_SAMPLES, 4)?,
+        trajectories: count("trajectories", raw.trajectories, DEFAULT_TRAJECTORIES, 2)?,
+        levels,
+        replications: count("replications", raw.replications, DEFAULT_REPLICATIONS, 1)?,
+        bootstrap: count("bootstrap", raw.bootstrap, DEFAULT_BOOTSTRAP, 0)?,
+    })
+}
+
+/// Dotted names and values of the non-table leaves of `table` (so `levers.outreach = [..]`
+/// and `"levers.outreach" = [..]` mean the same), in order of name.
+fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
+    for (key, value) in table {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(inner, name, out),
+            other => out.push((name, other.clone())),
+        }
+    }
+}
