@@ -466,7 +466,7 @@ impl Model {
             let efficacy = if p.efficacy_impact != 0.0 {
                 f64::from(c.efficacy[u])
             } else {
-                0.5
+                p.efficacy_mean
             };
             let payoff = clarity * per_member_benefit
                 - p.cost_of_effort * f64::from(c.contribution[u])
@@ -555,8 +555,7 @@ impl Model {
                         j += 1;
                     }
                     let other = self.groups[g].members[j];
-                    self.network.extra_tie[u] = other;
-                    self.network.extra_tie[other as usize] = i;
+                    self.network.tie_up(i, other);
                 }
                 k += 1;
             }

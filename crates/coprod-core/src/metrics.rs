@@ -25,7 +25,7 @@ macro_rules! define_metrics {
 }
 
 define_metrics! {
-    participation_rate, "share of citizens", "Share of citizens who are active members of a group at the end of the step.";
+    participation_rate, "share of citizens", "Share of citizens who are members of a group (forming or started) at the end of the step.";
     active_groups, "groups", "Groups active at the end of the step.";
     groups_formed, "groups", "Groups formed during the step.";
     groups_dissolved, "groups", "Groups dissolved during the step.";
@@ -54,6 +54,8 @@ pub enum EndReason {
     FailedTask,
     /// The opportunity found too few members to start.
     NeverStarted,
+    /// Still recruiting at the end of the run.
+    Forming,
 }
 
 impl EndReason {
@@ -64,6 +66,7 @@ impl EndReason {
             EndReason::TooFewMembers => "too_few_members",
             EndReason::FailedTask => "failed_task",
             EndReason::NeverStarted => "never_started",
+            EndReason::Forming => "forming",
         }
     }
 }
@@ -100,7 +103,7 @@ pub struct GroupRecord {
     pub task: TaskKind,
     /// Size cap in force when the group opened.
     pub size_cap: u32,
-    /// Members at the end of the step it formed.
+    /// Members when it started (or lapsed), before that step's production and leaving.
     pub size_at_formation: u32,
     /// Step the group formed.
     pub formed_step: u32,
@@ -228,7 +231,7 @@ impl RunOutput {
         let started: Vec<&GroupRecord> = self
             .groups
             .iter()
-            .filter(|g| g.end_reason != EndReason::NeverStarted)
+            .filter(|g| !matches!(g.end_reason, EndReason::NeverStarted | EndReason::Forming))
             .collect();
         let n = started.len() as f64;
         let active = started

@@ -184,7 +184,9 @@ impl Model {
                     c.efficacy[i] = (e + p.efficacy_learning * (terms.power - e)) as f32;
                 }
                 let own = f64::from(c.ownership[i]);
-                c.ownership[i] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
+                if p.ownership != 0.0 {
+                    c.ownership[i] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
+                }
             }
             c.flags[i] = flags;
             let t = f64::from(c.trust[i]);
@@ -278,9 +280,14 @@ impl Model {
         }
     }
 
-    /// Group records so far; groups still running are marked active.
+    /// Group records so far: groups still running are marked active, groups still
+    /// recruiting are marked forming.
     pub fn group_records(&self) -> Vec<GroupRecord> {
-        self.records.clone()
+        let mut records = self.records.clone();
+        for g in self.groups.iter().filter(|g| !g.started) {
+            records[g.record as usize].end_reason = crate::metrics::EndReason::Forming;
+        }
+        records
     }
 
     /// One record per organisation for the step just taken.

@@ -85,6 +85,19 @@ impl Network {
         &self.neighbours[a as usize..b as usize]
     }
 
+    /// Makes `a` and `b` each other's co-production tie, first dissolving the ties either
+    /// had, so the slot stays symmetric.
+    pub(crate) fn tie_up(&mut self, a: u32, b: u32) {
+        for x in [a, b] {
+            let old = self.extra_tie[x as usize];
+            if old != NO_TIE && self.extra_tie[old as usize] == x {
+                self.extra_tie[old as usize] = NO_TIE;
+            }
+        }
+        self.extra_tie[a as usize] = b;
+        self.extra_tie[b as usize] = a;
+    }
+
     /// Number of ties of citizen `i`, counting a co-production tie (social capital).
     pub(crate) fn ties(&self, i: u32) -> u32 {
         self.neighbours(i).len() as u32 + u32::from(self.extra_tie[i as usize] != NO_TIE)
@@ -128,6 +141,17 @@ fn for_each_tie(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn co_production_ties_stay_symmetric() {
+        let mut net = Network::build(1, 20, 1, 2, 0.0);
+        net.tie_up(1, 2);
+        net.tie_up(2, 3);
+        assert_eq!(net.extra_tie[1], NO_TIE);
+        assert_eq!((net.extra_tie[2], net.extra_tie[3]), (3, 2));
+        assert_eq!(net.ties(1), 2);
+        assert_eq!(net.ties(2), 3);
+    }
 
     #[test]
     fn ring_without_bridges_is_regular_and_local() {

@@ -109,7 +109,7 @@ impl Org {
         unit(p.contact_rate * embedded * integrated * outreach)
     }
 
-    /// End-of-step learning from this step's tally. Returns the value signal used for imitation.
+    /// End-of-step learning from this step's tally (docs/ODD.md 8.16).
     pub(crate) fn learn(&mut self, p: &Params, n_communities_served: u32) {
         let t = self.tally;
         if t.groups_supported > 0 {

@@ -387,9 +387,9 @@ define_params! {
     levers.role_design: Choice(ROLE), 0, [0, 1], "option", true, "`complementary`: citizens add to professionals; `substitutive`: citizens replace part of professional input.";
     levers.group_size_cap: Int, 8, [1, 10_000], "members", true, "Largest number of members a new group recruits.";
     // --- mechanism switches, for ablation experiments ---
-    channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task reaches its minimum effort).";
+    channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
     channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
-    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' efficacy and trust and what two-way contact does to efficacy (off: power is taken as 0.5 in those updates).";
+    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' efficacy and trust, and two-way contact moves efficacy toward it (off: members' updates take power as 0.5 and contact leaves efficacy unchanged).";
     channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Efficacy scales the perceived impact of one's own effort.";
     channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
     channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
@@ -406,7 +406,7 @@ define_params! {
     channels.outreach_targeting: Bool, 1, [0, 1], "switch", false, "Outreach reaches low-resource citizens with extra contact and cost support (off: outreach reaches no one).";
     channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw half their input (off: they keep it).";
     channels.ongoing_costs: Bool, 1, [0, 1], "switch", false, "Members pay the participation cost every step, not only when joining.";
-    channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part builds it (off: none of these).";
+    channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part and invitations build it (off: none of these).";
     // --- lab setting ---
     lab.lab_group_size: Int, 4, [2, 1000], "players", false, "Players per group in the lab setting.";
     lab.mpcr: Real, 0.4, [0, 1], "per unit contributed", false, "Marginal per-capita return of the linear public good.";
@@ -457,6 +457,12 @@ impl Params {
                     "citizens.share_hump",
                 ],
                 reason: format!("type shares add up to {shares}, more than 1"),
+            });
+        }
+        if self.setting == 1.0 && self.n_citizens < self.lab_group_size {
+            return Err(ParamError::Inconsistent {
+                names: vec!["population.n_citizens", "lab.lab_group_size"],
+                reason: "the lab needs at least one full group of subjects".to_string(),
             });
         }
         if self.n_communities > self.n_citizens {

@@ -279,7 +279,7 @@ pub struct GroupRow {
     pub formed_step: u64,
     /// Step it ended; `None` if still active at the end of the run.
     pub ended_step: Option<u64>,
-    /// `active`, `too_few_members`, `failed_task` or `never_started`.
+    /// `active`, `too_few_members`, `failed_task`, `never_started` or `forming`.
     pub end_reason: String,
 }
 

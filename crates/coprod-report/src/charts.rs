@@ -399,7 +399,9 @@ pub(crate) fn survival_classes(
             durations: data
                 .groups
                 .iter()
-                .filter(|g| g.end_reason != "never_started" && keep(g.run_id))
+                .filter(|g| {
+                    !matches!(g.end_reason.as_str(), "never_started" | "forming") && keep(g.run_id)
+                })
                 .filter(|g| (*lo..=*hi).contains(&class_of(g)))
                 .map(|g| match g.ended_step {
                     Some(end) => (end.saturating_sub(g.formed_step) as f64, true),

@@ -170,7 +170,7 @@ pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
                     .groups
                     .iter()
                     .filter(|g| {
-                        g.end_reason != "never_started"
+                        !matches!(g.end_reason.as_str(), "never_started" | "forming")
                             && (*lo..=*hi).contains(&g.size_cap)
                             && ids.binary_search(&g.run_id).is_ok()
                     })
