@@ -46,6 +46,10 @@ pub use manifest::{
 pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
 pub use sensitivity::{SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_sensitivity};
 pub use stats::{Accumulator, Summary, t_quantile_975};
+pub use tables::merge::{
+    SHARD_JSON, ShardInfo, ShardScenario, describe_range, missing_and_duplicate_runs, read_shard,
+    shard_range, write_shard,
+};
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
     SUMMARY_CSV, TIMESERIES_CSV, Writer,
@@ -121,6 +125,14 @@ pub enum OutputError {
     #[error("cannot resume from {}: {reason}", path.display())]
     Corrupt {
         /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A shard directory is missing, unfinished or does not hold what its shard.json says.
+    #[error("{}: {reason}", path.display())]
+    Shard {
+        /// The shard directory or file.
         path: PathBuf,
         /// What is wrong.
         reason: String,

@@ -26,6 +26,9 @@ use crate::manifest::Manifest;
 use crate::rundir::{Existing, RunDir, sync_dir};
 use crate::stats::Accumulator;
 
+// Shard directories and `coprod merge`: a child module, to append rows to the writer's tables.
+pub(crate) mod merge;
+
 /// File with one row per run.
 pub const RUNS_CSV: &str = "runs.csv";
 /// File with one row per run and step.

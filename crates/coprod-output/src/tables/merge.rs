@@ -1,0 +1,416 @@
+//! Shard directories (`coprod run --shard I/N`) and merging them back into one run
+//! directory (`coprod merge`).
+//!
+//! A shard directory holds the rows of a contiguous block of run ids: `runs.csv`,
+//! `timeseries.csv`, `groups.csv`, `failures.csv` (if some of its runs failed), the
+//! manifest of the whole experiment and `shard.json` ([`ShardInfo`]): which runs it holds,
+//! the scenario fingerprint and coprod version, and what is needed to resolve the scenario
+//! again. It has no summary, charts or index page: those only make sense for every run.
+//!
+//! Merging streams each shard's rows, in run-id order, through the same [`Writer`] that
+//! `coprod run` uses, so summary.csv is accumulated in the same order from the same numbers
+//! (shortest round-trip text reads back to the exact `f64`) and the merged directory is
+//! byte-identical to a single-process run. This module is a child of `tables` because it
+//! appends rows to the writer's own tables; it decides nothing about which shards belong
+//! together (the caller checks coverage with [`missing_and_duplicate_runs`]).
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{FAILURES_CSV, GROUPS_CSV, RUNS_CSV, TIMESERIES_CSV, Table, Writer, failures_header};
+use crate::OutputError;
+
+/// The shard manifest of a shard directory; written last but one (before manifest.json).
+pub const SHARD_JSON: &str = "shard.json";
+
+/// What `shard.json` records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    /// Version of coprod that wrote the shard; shards only merge with the same version.
+    pub coprod_version: String,
+    /// Fingerprint of the resolved scenario (manifest.json's `scenario.hash`).
+    pub scenario_hash: String,
+    /// This shard's number, from 0.
+    pub index: u64,
+    /// How many shards the runs were split into.
+    pub count: u64,
+    /// First run id of the shard.
+    pub first_run: u64,
+    /// Number of runs in the shard (its run ids are `first_run..first_run + runs`); 0 for an
+    /// empty shard.
+    pub runs: u64,
+    /// Runs of the whole experiment.
+    pub total_runs: u64,
+    /// Runs of the shard that failed (rows of its failures.csv).
+    pub failed_runs: u64,
+    /// How the scenario was given, to resolve it again when merging.
+    pub scenario: ShardScenario,
+}
+
+/// The scenario as the shard resolved it: file text and every option that changes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardScenario {
+    /// Scenario name.
+    pub name: String,
+    /// File path or shipped name, as given on the command line.
+    pub origin: String,
+    /// The complete scenario file text.
+    pub source: String,
+    /// Every setting applied, in order (`--set`, then `--replications` and `--seed` as
+    /// `experiment.replications` and `experiment.seed`), as `KEY=VALUE`.
+    pub settings: Vec<String>,
+    /// The `--set` options as given (what manifest.json's `settings` lists).
+    pub set_options: Vec<String>,
+    /// Whether the runs were shrunk with `--quick`.
+    pub quick: bool,
+    /// The `--metric` options as given (the metrics comparison.csv compares).
+    pub metrics: Vec<String>,
+}
+
+impl ShardInfo {
+    /// The last run id of the shard plus one.
+    pub fn end_run(&self) -> u64 {
+        self.first_run + self.runs
+    }
+
+    /// The shard's runs in words: `runs 10-19`, `run 3` or `no runs`.
+    pub fn describe_runs(&self) -> String {
+        describe_range(self.first_run, self.end_run())
+    }
+}
+
+/// `runs A-B`, `run A` or `no runs` for the run ids `start..end`.
+pub fn describe_range(start: u64, end: u64) -> String {
+    match end.saturating_sub(start) {
+        0 => "no runs".to_string(),
+        1 => format!("run {start}"),
+        _ => format!("runs {start}-{}", end - 1),
+    }
+}
+
+/// Shard `index` of `count` of `total` runs: the contiguous block of run ids
+/// `index * total / count .. (index + 1) * total / count`. Every run is in exactly one
+/// shard, block sizes differ by at most one, and shards beyond the number of runs are empty.
+pub fn shard_range(index: u64, count: u64, total: u64) -> std::ops::Range<u64> {
+    assert!(count > 0 && index < count, "shard {index} of {count}");
+    let at = |i: u64| (u128::from(i) * u128::from(total) / u128::from(count)) as u64;
+    at(index)..at(index + 1)
+}
+
+/// Reads `shard.json` of a shard directory.
+pub fn read_shard(dir: &Path) -> Result<ShardInfo, OutputError> {
+    let path = dir.join(SHARD_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| OutputError::Shard {
+        path: dir.to_path_buf(),
+        reason: if e.kind() == std::io::ErrorKind::NotFound {
+            format!("not a finished shard directory (it has no {SHARD_JSON})")
+        } else {
+            format!("cannot read {SHARD_JSON}: {e}")
+        },
+    })?;
+    serde_json::from_str(&text).map_err(|e| OutputError::Shard {
+        path: path.clone(),
+        reason: format!("not a coprod shard manifest: {e}"),
+    })
+}
+
+/// Writes `shard.json` into a shard directory being written.
+pub fn write_shard(dir: &Path, info: &ShardInfo) -> Result<(), OutputError> {
+    let path = dir.join(SHARD_JSON);
+    let mut json = serde_json::to_string_pretty(info).map_err(|e| OutputError::Json {
+        path: path.clone(),
+        source: e,
+    })?;
+    json.push('\n');
+    super::write_atomically(&path, json.as_bytes())
+}
+
+/// The run ids that no shard holds, and those that several hold (with the indices of the
+/// shards in `shards` that hold them), as ranges `start..end`, for `total` runs.
+#[allow(clippy::type_complexity)]
+pub fn missing_and_duplicate_runs(
+    shards: &[ShardInfo],
+    total: u64,
+) -> (Vec<(u64, u64)>, Vec<(u64, u64, Vec<usize>)>) {
+    // Sweep over the boundaries of every shard's block.
+    let mut cuts: Vec<u64> = vec![0, total];
+    for s in shards {
+        cuts.push(s.first_run.min(total));
+        cuts.push(s.end_run().min(total));
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let (mut missing, mut duplicate): (Vec<(u64, u64)>, Vec<(u64, u64, Vec<usize>)>) =
+        (Vec::new(), Vec::new());
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let holders: Vec<usize> = shards
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.first_run <= a && b <= s.end_run())
+            .map(|(i, _)| i)
+            .collect();
+        match holders.len() {
+            0 => match missing.last_mut() {
+                Some(last) if last.1 == a => last.1 = b,
+                _ => missing.push((a, b)),
+            },
+            1 => {}
+            _ => match duplicate.last_mut() {
+                Some(last) if last.1 == a && last.2 == holders => last.1 = b,
+                _ => duplicate.push((a, b, holders)),
+            },
+        }
+    }
+    (missing, duplicate)
+}
+
+/// A CSV file of a shard, read record by record.
+struct ShardFile {
+    path: std::path::PathBuf,
+    reader: csv::Reader<BufReader<File>>,
+    record: csv::ByteRecord,
+}
+
+impl ShardFile {
+    fn open(dir: &Path, name: &str, header: &[String]) -> Result<ShardFile, OutputError> {
+        let path = dir.join(name);
+        let file = File::open(&path).map_err(|e| OutputError::io(&path, e))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(BufReader::with_capacity(1 << 16, file));
+        let found = reader
+            .headers()
+            .map_err(|e| OutputError::csv(&path, e))?
+            .clone();
+        if !found.iter().eq(header.iter().map(String::as_str)) {
+            return Err(OutputError::Shard {
+                path,
+                reason: format!(
+                    "its columns are `{}`, but the merged file has `{}`",
+                    found.iter().collect::<Vec<_>>().join(","),
+                    header.join(",")
+                ),
+            });
+        }
+        Ok(ShardFile {
+            path,
+            reader,
+            record: csv::ByteRecord::new(),
+        })
+    }
+
+    /// Reads the next record; `Some(run_id)` unless at the end of the file.
+    fn next(&mut self) -> Result<Option<u64>, OutputError> {
+        if !self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| OutputError::csv(&self.path, e))?
+        {
+            return Ok(None);
+        }
+        let id = self
+            .record
+            .get(0)
+            .and_then(|f| std::str::from_utf8(f).ok())
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| self.bad("a row has no run id"))?;
+        Ok(Some(id))
+    }
+
+    fn bad(&self, reason: &str) -> OutputError {
+        OutputError::Shard {
+            path: self.path.clone(),
+            reason: format!(
+                "{reason} (line {})",
+                self.record.position().map_or(0, |p| p.line())
+            ),
+        }
+    }
+}
+
+fn write_record(table: &mut Table, record: &csv::ByteRecord) -> Result<(), OutputError> {
+    table
+        .writer
+        .write_byte_record(record)
+        .map_err(|e| OutputError::csv(&table.path, e))
+}
+
+impl Writer {
+    /// Appends every row of the shard directory `dir` (described by `shard`): runs.csv,
+    /// failures.csv, timeseries.csv and groups.csv rows are copied as they are, and the
+    /// summary takes each run's metrics from its runs.csv row. Call for the shards in
+    /// run-id order, after checking that they cover every run once. Fails, naming the file
+    /// and line, if a file does not hold exactly the shard's runs in order.
+    pub fn append_shard(&mut self, dir: &Path, shard: &ShardInfo) -> Result<(), OutputError> {
+        let (runs_header, ts_header, groups_header) = super::headers(&self.swept);
+        let n_swept = self.swept.len();
+        let mut runs = ShardFile::open(dir, RUNS_CSV, &runs_header)?;
+        let failures_path = dir.join(FAILURES_CSV);
+        let mut failures = if failures_path.is_file() {
+            Some(ShardFile::open(
+                dir,
+                FAILURES_CSV,
+                &failures_header(&self.swept),
+            )?)
+        } else {
+            None
+        };
+        // Run rows and failure rows together hold each run id of the block once, in order.
+        let mut next_run = runs.next()?;
+        let mut next_failure = match failures.as_mut() {
+            Some(f) => f.next()?,
+            None => None,
+        };
+        let mut succeeded: Vec<u64> = Vec::new();
+        for expected in shard.first_run..shard.end_run() {
+            if next_run == Some(expected) {
+                write_record(&mut self.runs, &runs.record)?;
+                let fields: Vec<&str> = runs
+                    .record
+                    .iter()
+                    .map(|f| std::str::from_utf8(f).unwrap_or(""))
+                    .collect();
+                if fields.len() < 4 + n_swept {
+                    return Err(runs.bad("a row has too few fields"));
+                }
+                let summary: Vec<f64> = fields[4 + n_swept..]
+                    .iter()
+                    .map(|f| f.parse::<f64>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| runs.bad("a metric is not a number"))?;
+                let point: Vec<String> = fields[2..2 + n_swept]
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect();
+                self.add_to_summary(fields[1], &point, &summary);
+                self.runs_written += 1;
+                succeeded.push(expected);
+                next_run = runs.next()?;
+            } else if let (Some(f), true) = (failures.as_mut(), next_failure == Some(expected)) {
+                if self.failures.is_none() {
+                    let header = failures_header(&self.swept);
+                    self.failures = Some(Table::create(self.dir.staging(), FAILURES_CSV, &header)?);
+                }
+                let table = self.failures.as_mut().expect("created above");
+                write_record(table, &f.record)?;
+                self.failed_runs += 1;
+                next_failure = f.next()?;
+            } else {
+                return Err(OutputError::Shard {
+                    path: dir.to_path_buf(),
+                    reason: format!(
+                        "run {expected} is in neither {RUNS_CSV} nor {FAILURES_CSV}, but \
+                         {SHARD_JSON} says the shard holds {}",
+                        shard.describe_runs()
+                    ),
+                });
+            }
+        }
+        if next_run.is_some() {
+            return Err(runs.bad(&format!(
+                "a row is not one of the shard's {}",
+                shard.describe_runs()
+            )));
+        }
+        if let (Some(f), Some(_)) = (failures.as_ref(), next_failure) {
+            return Err(f.bad(&format!(
+                "a row is not one of the shard's {}",
+                shard.describe_runs()
+            )));
+        }
+
+        // Per-step and per-group rows: only runs that succeeded, in order.
+        let mut with_groups = 0u64;
+        for (name, header) in [(TIMESERIES_CSV, &ts_header), (GROUPS_CSV, &groups_header)] {
+            let mut file = ShardFile::open(dir, name, header)?;
+            let mut at = 0usize;
+            let mut last: Option<u64> = None;
+            while let Some(id) = file.next()? {
+                if last != Some(id) {
+                    while at < succeeded.len() && succeeded[at] < id {
+                        at += 1;
+                    }
+                    if succeeded.get(at) != Some(&id) {
+                        return Err(file.bad(&format!(
+                            "run {id} is out of order or not a finished run of the shard's {}",
+                            shard.describe_runs()
+                        )));
+                    }
+                    last = Some(id);
+                    if name == GROUPS_CSV {
+                        with_groups += 1;
+                    }
+                }
+                let table = if name == GROUPS_CSV {
+                    &mut self.groups
+                } else {
+                    &mut self.timeseries
+                };
+                write_record(table, &file.record)?;
+            }
+        }
+        self.runs_without_groups += succeeded.len() as u64 - with_groups;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(first_run: u64, runs: u64) -> ShardInfo {
+        ShardInfo {
+            coprod_version: "1".into(),
+            scenario_hash: "h".into(),
+            index: 0,
+            count: 1,
+            first_run,
+            runs,
+            total_runs: 10,
+            failed_runs: 0,
+            scenario: ShardScenario {
+                name: "t".into(),
+                origin: "t.toml".into(),
+                source: String::new(),
+                settings: Vec::new(),
+                set_options: Vec::new(),
+                quick: false,
+                metrics: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn every_run_is_in_exactly_one_shard() {
+        for total in [0u64, 1, 2, 7, 10, 24, 1000] {
+            for count in [1u64, 2, 3, 7, 10, 24, 25, 100, 1001] {
+                let mut next = 0;
+                for index in 0..count {
+                    let r = shard_range(index, count, total);
+                    assert_eq!(r.start, next, "{index}/{count} of {total}");
+                    let len = r.end - r.start;
+                    assert!(len == total / count || len == total / count + 1);
+                    next = r.end;
+                }
+                assert_eq!(next, total);
+            }
+        }
+    }
+
+    #[test]
+    fn coverage_names_missing_and_duplicate_runs() {
+        let shards = [shard(0, 3), shard(2, 3), shard(7, 2)];
+        let (missing, duplicate) = missing_and_duplicate_runs(&shards, 10);
+        assert_eq!(missing, vec![(5, 7), (9, 10)]);
+        assert_eq!(duplicate, vec![(2, 3, vec![0, 1])]);
+        let (missing, duplicate) = missing_and_duplicate_runs(&[shard(0, 10)], 10);
+        assert!(missing.is_empty() && duplicate.is_empty());
+        assert_eq!(describe_range(5, 7), "runs 5-6");
+        assert_eq!(describe_range(9, 10), "run 9");
+        assert_eq!(describe_range(4, 4), "no runs");
+    }
+}
