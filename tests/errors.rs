@@ -45,11 +45,17 @@ fn args(case: &Path, name: &str) -> Vec<String> {
 /// stderr with what differs between machines replaced by placeholders.
 fn filter(stderr: &str, sandbox: &Path) -> String {
     let mut out = stderr.replace(&sandbox.display().to_string(), "[SANDBOX]");
-    // "the machine has 7.8 GiB"
-    if let Some(at) = out.find("the machine has ") {
-        let start = at + "the machine has ".len();
-        if let Some(len) = out[start..].find(" GiB") {
-            out.replace_range(start..start + len, "[MEMORY]");
+    // "need about 250.3 GiB ..., but the machine has 7.8 GiB": the machine's memory, and
+    // the estimate, which follows the model's state layout.
+    for (marker, placeholder) in [
+        ("need about ", "[ESTIMATE]"),
+        ("the machine has ", "[MEMORY]"),
+    ] {
+        if let Some(at) = out.find(marker) {
+            let start = at + marker.len();
+            if let Some(len) = out[start..].find(" GiB") {
+                out.replace_range(start..start + len, placeholder);
+            }
         }
     }
     out

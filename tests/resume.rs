@@ -205,3 +205,45 @@ fn resume_refuses_another_coprod_version_and_force_starts_over() {
     assert!(!partial.exists());
     assert!(sb.path().join("study").join("manifest.json").exists());
 }
+
+#[test]
+fn a_full_disk_stops_the_run_with_a_hint_and_resume_finishes_it() {
+    let sb = Sandbox::new();
+    // A file size limit of 4 KiB (with SIGXFSZ ignored, writes fail with "File too large")
+    // stands in for a full disk: timeseries.csv outgrows it during the second chunk.
+    let file = data("sweep.toml");
+    let script = r#"trap "" XFSZ; ulimit -f 4; exec "$0" "$@""#;
+    let output = Command::new("bash")
+        .current_dir(sb.path())
+        .args(["-c", script])
+        .arg(bin())
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            "study",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert!(
+        stderr.contains("the 4 of 24 runs finished before are kept in ./.study.partial"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--resume to run only what is missing"),
+        "{stderr}"
+    );
+    assert!(!sb.path().join("study").exists());
+
+    run_sweep(&sb, "study", &["--resume", "--threads", "2"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("4 of 24 runs are already done"));
+    run_sweep(&sb, "reference", &[]).assert().success();
+    assert_same_outputs(&sb.path().join("reference"), &sb.path().join("study"));
+}

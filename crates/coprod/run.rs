@@ -191,17 +191,17 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     });
     bar.finish_and_clear();
     if let Err(err) = result {
-        let saved = writer.runs_done();
-        let mut err = anyhow::Error::from(err);
-        if saved > 0 {
-            err = err.context(format!(
-                "the run stopped after {saved} of {} runs; they are kept in {}\n\n\
-                 hint: fix the problem, then add --resume to run only what is missing",
-                scenario.n_runs(),
-                coprod_output::partial_dir(&target).display()
-            ));
+        let saved = writer.runs_saved();
+        if saved == 0 {
+            return Err(err.into());
         }
-        return Err(err);
+        return Err(anyhow!(
+            "{err}\n  the run stopped; the {saved} of {} runs finished before are kept in {}\n\n\
+             hint: fix the problem (for example free some disk space), then give the same \
+             command with --resume to run only what is missing",
+            scenario.n_runs(),
+            coprod_output::partial_dir(&target).display()
+        ));
     }
 
     let without_groups = writer.runs_without_groups().saturating_sub(lab_runs);

@@ -184,6 +184,7 @@ pub struct Writer {
     runs_without_groups: u64,
     failed_runs: u64,
     resumed_at: Option<u64>,
+    saved: u64,
 }
 
 /// One line of the journal: the state after a complete chunk.
@@ -341,6 +342,7 @@ impl Writer {
             runs_without_groups: 0,
             failed_runs: 0,
             resumed_at: None,
+            saved: 0,
         };
         writer.checkpoint_at(0)?;
         Ok(writer)
@@ -431,6 +433,7 @@ impl Writer {
             runs_without_groups: at.runs_without_groups,
             failed_runs: at.failed_runs,
             resumed_at: Some(at.runs_done),
+            saved: at.runs_done,
         };
         writer.reload_summary(at.runs_len)?;
         if writer.runs_written + writer.failed_runs != at.runs_done {
@@ -554,7 +557,13 @@ impl Writer {
         if runs_done == 0 {
             sync_dir(self.dir.staging());
         }
+        self.saved = runs_done;
         Ok(())
+    }
+
+    /// Runs safely on disk: those recorded by the last checkpoint, which a resume keeps.
+    pub fn runs_saved(&self) -> u64 {
+        self.saved
     }
 
     /// Runs finished so far, written or failed (including those of an earlier,
