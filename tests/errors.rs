@@ -151,3 +151,27 @@ fn messages_name_the_position_the_key_and_what_is_allowed() {
     let m = read("unknown-experiment-key.stderr");
     assert!(m.contains("hint: did you mean `replications`?"), "{m}");
 }
+
+#[test]
+fn bad_input_leaves_an_existing_run_directory_unchanged_even_with_force() {
+    let sb = Sandbox::new();
+    let good = data("sweep.toml");
+    sb.cmd(&["run", good.to_str().unwrap(), "--out", "study"])
+        .assert()
+        .success();
+    let before = fs::read(sb.path().join("study").join("runs.csv")).unwrap();
+    let bad = data("errors").join("out-of-range-real.toml");
+    sb.cmd(&["run", bad.to_str().unwrap(), "--out", "study", "--force"])
+        .assert()
+        .code(2);
+    assert_eq!(
+        fs::read(sb.path().join("study").join("runs.csv")).unwrap(),
+        before
+    );
+    let mut left: Vec<String> = fs::read_dir(sb.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["study"]);
+}
