@@ -45,7 +45,10 @@ impl RunDir {
         check_replaceable(target, existing)?;
         let staging = partial_dir(target);
         if staging.exists() {
-            if existing == Existing::Refuse {
+            // Only a partial directory with an identity can be resumed; one without (from
+            // a writer that is not resumable) is debris and is cleared like a fresh start.
+            let resumable = staging.join(crate::tables::PARTIAL_JSON).exists();
+            if existing == Existing::Refuse && resumable {
                 return Err(OutputError::Interrupted {
                     path: target.to_path_buf(),
                     partial: staging,
@@ -313,7 +316,12 @@ mod tests {
         drop(dir);
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 
+        // Debris of a writer that cannot be resumed is cleared by a fresh start.
         let mut dir = RunDir::create(&target, Existing::Refuse).unwrap();
+        dir.keep();
+        drop(dir);
+        let mut dir = RunDir::create(&target, Existing::Refuse).unwrap();
+        fs::write(dir.staging().join(crate::tables::PARTIAL_JSON), "{}").unwrap();
         dir.keep();
         drop(dir);
         assert!(partial_dir(&target).is_dir());

@@ -44,7 +44,7 @@ pub const FAILURES_CSV: &str = "failures.csv";
 /// Resume journal in a partial directory (never in a finished run directory).
 const JOURNAL: &str = "journal";
 /// What a resume must match, in a partial directory.
-const PARTIAL_JSON: &str = "partial.json";
+pub(crate) const PARTIAL_JSON: &str = "partial.json";
 
 /// What makes the results of two invocations mixable: `coprod run --resume` refuses to
 /// continue a partial directory whose identity differs.
