@@ -35,3 +35,9 @@ mod fuzz;
 
 // `coprod validate`: every proposition's verdict, ablations, bad ids.
 mod validate;
+
+// `comparison.csv`, `coprod compare` and `--target-ci`: paired effects against the baseline.
+mod compare;
+
+// `coprod sensitivity`: Morris and Sobol indices from a [sensitivity] table.
+mod sensitivity;

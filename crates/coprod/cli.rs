@@ -40,6 +40,43 @@ pub(crate) enum Command {
     /// the effect, its 95% CI, PASS or FAIL, and the effect with its mechanism switched
     /// off; exit with status 1 if any proposition fails.
     Validate(ValidateArgs),
+    /// Recompute comparison.csv (each variant against the baseline: paired difference,
+    /// 95% CI, effect size, Holm-adjusted p-value) and its forest plot from a run
+    /// directory's runs.csv; print the files written.
+    Compare(CompareArgs),
+    /// Global sensitivity analysis of a scenario with a [sensitivity] table: Morris
+    /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv and
+    /// charts to a new output directory.
+    Sensitivity(SensitivityArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompareArgs {
+    /// A run directory written by `coprod run`.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Compare this end-of-run metric (repeatable) [default: the key metrics of
+    /// docs/comparison.md].
+    #[arg(short, long = "metric", value_name = "M")]
+    pub(crate) metrics: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SensitivityArgs {
+    /// A scenario file path or shipped scenario name with a [sensitivity] table.
+    pub(crate) scenario: String,
+    /// Output directory [default: outputs/<scenario name>-sensitivity, numbered if taken].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Set a parameter or experiment key in every run, as for `coprod run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) settings: Vec<Setting>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Replace the output directory if it exists.
+    #[arg(short, long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +133,18 @@ pub(crate) struct RunArgs {
     /// Shrink the runs for a quick look: at most 60 steps, 3 replications, 1000 citizens.
     #[arg(short, long)]
     pub(crate) quick: bool,
+    /// Metric compared in comparison.csv and checked by --target-ci (repeatable)
+    /// [default: the key metrics of docs/comparison.md].
+    #[arg(short, long = "metric", value_name = "M")]
+    pub(crate) metrics: Vec<String>,
+    /// Add replications in batches until every compared 95% CI half-width is at most W
+    /// (in the metric's unit) or --max-replications is reached.
+    #[arg(long, value_name = "W", conflicts_with = "replications")]
+    pub(crate) target_ci: Option<f64>,
+    /// Cap on replications for --target-ci.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "target_ci",
+          value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) max_replications: u32,
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,9 +5,11 @@
 
 mod check;
 mod cli;
+mod compare;
 mod list;
 mod plot;
 mod run;
+mod sensitivity;
 mod shipped;
 mod teach;
 mod validate;
@@ -39,6 +41,11 @@ fn main() -> ExitCode {
         Command::Validate(args) => {
             let threads = threads(args.threads);
             validate::validate(args, threads, &mut out)
+        }
+        Command::Compare(args) => compare::compare(&args, &mut out).map(|()| true),
+        Command::Sensitivity(args) => {
+            let threads = threads(args.threads);
+            sensitivity::sensitivity(args, threads, &mut out).map(|()| true)
         }
     };
     let result = result.and_then(|ok| {

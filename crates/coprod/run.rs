@@ -22,7 +22,7 @@ use coprod_sweep::{Event, Faults, Runner};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::RunArgs;
-use crate::{check, shipped};
+use crate::{check, compare, shipped};
 
 /// Where default output directories go, relative to the working directory.
 const OUTPUTS: &str = "outputs";
@@ -86,6 +86,32 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     if let Some(problem) = check::memory_problem(&scenario, threads) {
         anyhow::bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
     }
+    let metrics = compare::metrics(&args.metrics)?;
+    let adaptive = match args.target_ci {
+        Some(w) if !(w.is_finite() && w > 0.0) => {
+            anyhow::bail!("invalid value {w} for --target-ci: allowed is a number above 0")
+        }
+        Some(w) => {
+            let pilot = Runner::new(threads)?;
+            let adaptive = compare::adaptive_replications(
+                &scenario,
+                &pilot,
+                &metrics,
+                w,
+                args.max_replications,
+            )?;
+            eprintln!(
+                "--target-ci: {} after {} replications; running them into the output directory",
+                adaptive.stopped_because, adaptive.replications
+            );
+            scenario.apply_settings(&[Setting {
+                key: "experiment.replications".into(),
+                value: adaptive.replications.to_string(),
+            }])?;
+            Some(adaptive)
+        }
+        None => None,
+    };
 
     let faults: Faults = match std::env::var(FAULT_INJECT) {
         Ok(text) => text
@@ -220,6 +246,14 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     let completed = writer
         .complete()
         .with_context(|| format!("cannot finish {}", target.display()))?;
+    manifest.adaptive = adaptive.as_ref().map(compare::Adaptive::to_json);
+    if scenario.variants.len() > 1 {
+        match compare::write_all(completed.staging(), &metrics) {
+            Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
+            Ok(_) => {}
+            Err(err) => eprintln!("warning: no comparison: {err:#}"),
+        }
+    }
     crate::plot::add_charts(completed.staging(), &manifest);
     let path = completed
         .commit(&manifest)
@@ -400,6 +434,7 @@ fn manifest(
         step_metrics: MetricInfo::step_metrics(),
         summary_metrics: MetricInfo::summary_metrics(),
         files: coprod_output::FILES.iter().map(|f| f.to_string()).collect(),
+        adaptive: None,
         timing: Timing {
             started_utc: coprod_output::utc_timestamp(started),
             wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,

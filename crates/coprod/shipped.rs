@@ -50,6 +50,10 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         "two-way-vs-inform",
         include_str!("../../scenarios/two-way-vs-inform.toml"),
     ),
+    (
+        "sensitivity",
+        include_str!("../../scenarios/sensitivity.toml"),
+    ),
 ];
 
 /// The scenario `coprod run` uses when given none.

@@ -5,7 +5,8 @@
 //! and `AB_ij` (A_j with column i taken from B_j), `N (k + 2)` points in all. With V the
 //! variance of all `f(A)` and `f(B)` values:
 //!
-//! * first order (Saltelli 2010): `S_i = mean_j f(B_j) (f(AB_ij) - f(A_j)) / V`;
+//! * first order (Saltelli 2010): `S_i = mean_j f(B_j) (f(AB_ij) - f(A_j)) / V`, with f
+//!   centred on the mean of the `f(A)` and `f(B)` values (as SALib does);
 //! * total (Jansen 1999): `ST_i = mean_j (f(A_j) - f(AB_ij))^2 / (2 V)`.
 //!
 //! Both are Monte Carlo estimates: at small N they can fall below 0 or above 1, and
@@ -117,9 +118,11 @@ fn estimate(design: &SaltelliDesign, y: &[f64], rows: &[usize]) -> Vec<(f64, f64
         .map(|i| {
             let (mut first, mut total) = (0.0, 0.0);
             for &j in rows {
-                let fa = y[j * stride];
-                let fb = y[j * stride + 1];
-                let fab = y[j * stride + 2 + i];
+                // Centred on the mean: the same expectation, a much smaller variance when
+                // the output's mean is large relative to its spread.
+                let fa = y[j * stride] - mean;
+                let fb = y[j * stride + 1] - mean;
+                let fab = y[j * stride + 2 + i] - mean;
                 first += fb * (fab - fa);
                 total += (fa - fab) * (fa - fab);
             }

@@ -37,6 +37,9 @@ pub struct Manifest {
     pub failed_runs: u64,
     /// Files in the run directory.
     pub files: Vec<String>,
+    /// Where `--target-ci` stopped adding replications and why; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adaptive: Option<serde_json::Value>,
     /// When and how fast; the only part that differs between identical invocations.
     pub timing: Timing,
 }

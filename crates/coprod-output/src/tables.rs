@@ -807,6 +807,7 @@ mod tests {
             variants: Vec::new(),
             settings: Vec::new(),
             quick: false,
+            adaptive: None,
             step_metrics: crate::MetricInfo::step_metrics(),
             summary_metrics: crate::MetricInfo::summary_metrics(),
             failed_runs: 0,

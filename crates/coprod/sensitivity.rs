@@ -1,0 +1,391 @@
+//! `coprod sensitivity SCENARIO`: global sensitivity analysis of a scenario with a
+//! `[sensitivity]` table: Morris elementary effects (screening) and Sobol first-order and
+//! total indices (Saltelli design), with bootstrap CIs and the noise share of each output.
+//! Writes `sensitivity.csv`, `manifest.json` and one chart per output to a new directory.
+//!
+//! Owns turning design points into runs and the presentation; the designs and estimators
+//! are `coprod-analysis`'s, the CSV writing `coprod-output`'s (docs/sensitivity.md).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use coprod_analysis::{
+    MorrisDesign, SaltelliDesign, morris_design, morris_indices, noise_share, saltelli_design,
+    sobol_indices,
+};
+use coprod_core::{Detail, Params, summary_names};
+use coprod_output::{Existing, RunDir, SensitivityRow, default_run_dir, write_sensitivity};
+use coprod_plot::{ChartStyle, ForestRow, forest_plot};
+use coprod_scenario::{RunSpec, Scenario, Sensitivity, run_seed};
+use coprod_sweep::Runner;
+
+use crate::cli::SensitivityArgs;
+use crate::{check, shipped};
+
+/// The folder of the charts in the output directory.
+const CHARTS_DIR: &str = "charts";
+
+pub(crate) fn sensitivity(
+    args: SensitivityArgs,
+    threads: usize,
+    stdout: &mut impl Write,
+) -> Result<()> {
+    let clock = Instant::now();
+    let mut scenario = shipped::load(&args.scenario)?;
+    for note in scenario.apply_settings(&args.settings)? {
+        eprintln!("note: {note}");
+    }
+    let Some(table) = scenario.sensitivity.clone() else {
+        bail!(
+            "{} has no [sensitivity] table\n\nhint: add one (docs/sensitivity.md), or try \
+             `coprod sensitivity sensitivity`",
+            scenario.origin
+        );
+    };
+    if let Some(problem) = check::memory_problem(&scenario, threads) {
+        bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
+    }
+    let k = table.factors.len();
+    let morris = table.method.morris().then(|| {
+        morris_design(
+            k,
+            table.trajectories as usize,
+            table.levels as usize,
+            scenario.seed,
+        )
+    });
+    let sobol = table
+        .method
+        .sobol()
+        .then(|| saltelli_design(k, table.samples as usize, scenario.seed));
+    let mut points: Vec<Vec<f64>> = Vec::new();
+    points.extend(morris.iter().flat_map(|d| d.points.iter().cloned()));
+    points.extend(sobol.iter().flat_map(|d| d.points.iter().cloned()));
+    let params = design_params(&scenario, &table, &points)?;
+    eprintln!(
+        "{}: {} design points x {} replications = {} runs of {} steps on {threads} threads",
+        scenario.name,
+        points.len(),
+        table.replications,
+        table.runs(),
+        scenario.steps
+    );
+
+    let target = match &args.out {
+        Some(dir) => dir.clone(),
+        None => default_run_dir(
+            Path::new("outputs"),
+            &format!("{}-sensitivity", scenario.name),
+        ),
+    };
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let dir = RunDir::create(&target, existing)?;
+
+    // outputs[o][point][replication]
+    let replicates = run_design(&scenario, &table, &params, threads)?;
+    let mut rows = Vec::new();
+    let names = summary_names();
+    for (o, output) in table.outputs.iter().enumerate() {
+        let means: Vec<f64> = replicates[o]
+            .iter()
+            .map(|r| r.iter().sum::<f64>() / r.len() as f64)
+            .collect();
+        if means.iter().any(|v| !v.is_finite()) {
+            eprintln!("warning: `{output}` is not finite at some design point: no indices");
+            continue;
+        }
+        let share = noise_share(&replicates[o]);
+        rows.push(SensitivityRow {
+            method: "noise".into(),
+            output: output.clone(),
+            parameter: String::new(),
+            index: "noise_share".into(),
+            estimate: share.unwrap_or(f64::NAN),
+            ci_low: None,
+            ci_high: None,
+            n: points.len() as u64,
+        });
+        let mut offset = 0;
+        if let Some(design) = &morris {
+            let y = &means[offset..offset + design.points.len()];
+            offset += design.points.len();
+            morris_rows(design, y, &table, &scenario, output, &mut rows);
+        }
+        if let Some(design) = &sobol {
+            let y = &means[offset..offset + design.points.len()];
+            sobol_rows(design, y, &table, &scenario, output, &mut rows);
+        }
+        let unit = names
+            .iter()
+            .find(|(n, _, _)| n == output)
+            .map_or("", |(_, u, _)| *u);
+        draw(&rows, output, unit, &dir.staging().join(CHARTS_DIR))?;
+    }
+    let seconds = clock.elapsed().as_secs_f64();
+    let manifest = manifest(&scenario, &table, &args, threads, points.len(), seconds);
+    write_sensitivity(dir.staging(), &rows, &manifest)?;
+    let path = dir.commit()?;
+    eprintln!(
+        "wrote {} indices from {} runs in {}",
+        rows.len(),
+        table.runs(),
+        check::human_duration(seconds)
+    );
+    writeln!(stdout, "{}", path.display())?;
+    Ok(())
+}
+
+/// The parameters of every design point: the scenario's baseline with each factor set to its
+/// value at the point. A combination the model rejects is an error naming the point.
+fn design_params(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    points: &[Vec<f64>],
+) -> Result<Vec<Params>> {
+    let base = scenario.params_for(0, 0);
+    points
+        .iter()
+        .map(|u| {
+            let mut p = base.clone();
+            for (factor, &x) in table.factors.iter().zip(u) {
+                p.set_index(factor.param, factor.value(x))
+                    .with_context(|| format!("invalid value for `{}`", factor.name()))?;
+            }
+            p.validate().map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: a design point is not a valid parameter set: {e}\n\nhint: narrow the \
+                     ranges in [sensitivity.parameters]",
+                    scenario.origin
+                )
+            })?;
+            Ok(p)
+        })
+        .collect()
+}
+
+/// Runs every design point `replications` times (replication r has the seed of replication
+/// r of `coprod run`, so every point of a replication shares its seed) and returns the
+/// outputs `[output][point][replication]`.
+fn run_design(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    params: &[Params],
+    threads: usize,
+) -> Result<Vec<Vec<Vec<f64>>>> {
+    let columns: Vec<usize> = {
+        let names = summary_names();
+        table
+            .outputs
+            .iter()
+            .map(|o| {
+                names
+                    .iter()
+                    .position(|(n, _, _)| n == o)
+                    .expect("checked when the scenario is read")
+            })
+            .collect()
+    };
+    let reps = table.replications;
+    let interventions = &scenario.variants[0].interventions;
+    let specs = params.iter().enumerate().flat_map(|(point, p)| {
+        (0..reps).map(move |replication| RunSpec {
+            run_id: point as u64 * u64::from(reps) + u64::from(replication),
+            variant: 0,
+            variant_name: coprod_scenario::BASELINE,
+            point,
+            point_values: Vec::new(),
+            replication,
+            seed: run_seed(scenario.seed, replication),
+            params: p.clone(),
+            interventions,
+            steps: scenario.steps,
+        })
+    });
+    let mut out = vec![vec![Vec::with_capacity(reps as usize); params.len()]; columns.len()];
+    let runner = Runner::new(threads)?;
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(table.runs()),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let tick = || bar.inc(1);
+    runner.run(specs, Detail::Standard, &tick, |spec, output| {
+        let summary = output.summary();
+        for (o, &c) in columns.iter().enumerate() {
+            out[o][spec.point].push(summary[c]);
+        }
+        Ok::<(), std::convert::Infallible>(())
+    })?;
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+fn morris_rows(
+    design: &MorrisDesign,
+    y: &[f64],
+    table: &Sensitivity,
+    scenario: &Scenario,
+    output: &str,
+    rows: &mut Vec<SensitivityRow>,
+) {
+    let indices = morris_indices(design, y, table.bootstrap as usize, scenario.seed);
+    for (factor, m) in table.factors.iter().zip(indices) {
+        for (index, estimate, ci) in [
+            ("mu", m.mu, m.mu_ci),
+            ("mu_star", m.mu_star, m.mu_star_ci),
+            ("sigma", m.sigma, m.sigma_ci),
+        ] {
+            rows.push(SensitivityRow {
+                method: "morris".into(),
+                output: output.to_string(),
+                parameter: factor.name().to_string(),
+                index: index.into(),
+                estimate,
+                ci_low: (table.bootstrap > 0).then_some(ci.0),
+                ci_high: (table.bootstrap > 0).then_some(ci.1),
+                n: m.n as u64,
+            });
+        }
+    }
+}
+
+fn sobol_rows(
+    design: &SaltelliDesign,
+    y: &[f64],
+    table: &Sensitivity,
+    scenario: &Scenario,
+    output: &str,
+    rows: &mut Vec<SensitivityRow>,
+) {
+    let indices = sobol_indices(design, y, table.bootstrap as usize, scenario.seed);
+    for (factor, s) in table.factors.iter().zip(indices) {
+        for (index, estimate, ci) in [
+            ("first_order", s.first, s.first_ci),
+            ("total", s.total, s.total_ci),
+        ] {
+            rows.push(SensitivityRow {
+                method: "sobol".into(),
+                output: output.to_string(),
+                parameter: factor.name().to_string(),
+                index: index.into(),
+                estimate,
+                ci_low: (table.bootstrap > 0).then_some(ci.0),
+                ci_high: (table.bootstrap > 0).then_some(ci.1),
+                n: design.base_samples as u64,
+            });
+        }
+    }
+}
+
+/// The charts of one output: Sobol first-order and total indices per parameter
+/// (`sobol_<output>`), and Morris mu* per parameter (`morris_<output>`), each with its
+/// bootstrap CIs.
+fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Result<()> {
+    std::fs::create_dir_all(charts)
+        .with_context(|| format!("cannot create {}", charts.display()))?;
+    let of = |method: &str, index: &str| -> Vec<&SensitivityRow> {
+        rows.iter()
+            .filter(|r| r.output == output && r.method == method && r.index == index)
+            .collect()
+    };
+    let short = |p: &str| p.rsplit('.').next().unwrap_or(p).replace('_', " ");
+    let forest_row = |label: String, r: &SensitivityRow| {
+        ForestRow::new(
+            label,
+            r.estimate,
+            r.ci_low.unwrap_or(f64::NAN),
+            r.ci_high.unwrap_or(f64::NAN),
+        )
+    };
+    let noise = rows
+        .iter()
+        .find(|r| r.output == output && r.index == "noise_share")
+        .map_or(f64::NAN, |r| r.estimate);
+    let title = format!(
+        "Sensitivity of {} (noise share {noise:.2})",
+        output.replace('_', " ")
+    );
+    let mut charts_to_draw: Vec<(Vec<ForestRow>, String, String)> = Vec::new();
+    let (first, total) = (of("sobol", "first_order"), of("sobol", "total"));
+    if !first.is_empty() {
+        let mut f = Vec::new();
+        for (a, b) in first.iter().zip(&total) {
+            f.push(forest_row(
+                format!("{}: first order", short(&a.parameter)),
+                a,
+            ));
+            f.push(forest_row(format!("{}: total", short(&b.parameter)), b));
+        }
+        charts_to_draw.push((
+            f,
+            "Sobol index (share of output variance), bootstrap 95% CI".into(),
+            format!("sobol_{output}"),
+        ));
+    }
+    let mu_star = of("morris", "mu_star");
+    if !mu_star.is_empty() {
+        let f = mu_star
+            .iter()
+            .map(|r| forest_row(short(&r.parameter), r))
+            .collect();
+        charts_to_draw.push((
+            f,
+            format!("Morris mu* ({unit} per full range of the parameter), bootstrap 95% CI"),
+            format!("morris_{output}"),
+        ));
+    }
+    for (forest, x_label, stem) in charts_to_draw {
+        let height = (200 + 40 * forest.len() as u32).max(600);
+        let style =
+            ChartStyle::new(title.clone(), x_label, "", charts.join(stem)).with_size(1400, height);
+        forest_plot(&forest, &style)
+            .map(|_: Vec<PathBuf>| ())
+            .with_context(|| format!("cannot draw the sensitivity chart of `{output}`"))?;
+    }
+    Ok(())
+}
+
+fn manifest(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    args: &SensitivityArgs,
+    threads: usize,
+    design_points: usize,
+    seconds: f64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "sensitivity",
+        "coprod_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {
+            "name": scenario.name,
+            "origin": scenario.origin,
+            "source": scenario.source,
+            "hash": scenario.fingerprint(),
+        },
+        "steps": scenario.steps,
+        "base_seed": scenario.seed,
+        "seeds": "design and bootstrap streams are ChaCha8 streams of the base seed; \
+                  replication r of every design point uses the seed of replication r of \
+                  `coprod run` (common random numbers)",
+        "method": format!("{:?}", table.method).to_lowercase(),
+        "parameters": table.factors.iter().map(|f| serde_json::json!({
+            "name": f.name(), "low": f.low, "high": f.high,
+        })).collect::<Vec<_>>(),
+        "outputs": table.outputs,
+        "samples": table.samples,
+        "trajectories": table.trajectories,
+        "levels": table.levels,
+        "replications": table.replications,
+        "bootstrap": table.bootstrap,
+        "design_points": design_points,
+        "runs": table.runs(),
+        "settings": args.settings.iter().map(|s| format!("{}={}", s.key, s.value)).collect::<Vec<_>>(),
+        "files": ["sensitivity.csv", "manifest.json", "charts/"],
+        "timing": { "wall_seconds": (seconds * 1000.0).round() / 1000.0, "threads": threads },
+    })
+}

@@ -1,0 +1,166 @@
+//! `comparison.csv` after `coprod run` of a scenario with variants, `coprod compare DIR`
+//! recomputing it, and `--target-ci` stopping where the manifest says (docs/comparison.md).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, csv, read, root};
+
+/// comparison.csv as one map per row.
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let (header, rows) = csv(path);
+    rows.into_iter()
+        .map(|r| header.iter().cloned().zip(r).collect())
+        .collect()
+}
+
+fn num(row: &BTreeMap<String, String>, key: &str) -> f64 {
+    row[key]
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} = {:?}", row[key]))
+}
+
+#[test]
+fn run_with_variants_writes_comparison_and_forest_plots() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("out");
+    sandbox
+        .small_run(&[
+            "incentives-vs-ownership",
+            "--out",
+            dir.to_str().unwrap(),
+            "-j",
+            "2",
+        ])
+        .assert()
+        .success();
+    let path = dir.join("comparison.csv");
+    let (header, _) = csv(&path);
+    assert_eq!(
+        header.join(","),
+        "variant,metric,n,baseline_mean,variant_mean,difference,ci_low,ci_high,\
+         sd_difference,effect_size_dz,p_value,p_holm"
+    );
+    let docs = read(&root().join("docs").join("outputs.md"));
+    for column in &header {
+        assert!(
+            docs.contains(&format!("`{column}`")),
+            "docs/outputs.md does not document `{column}`"
+        );
+    }
+    let rows = rows(&path);
+    // 4 variants x the 8 default metrics.
+    assert_eq!(rows.len(), 4 * 8);
+    for row in &rows {
+        assert_eq!(row["n"], "2");
+        let d = num(row, "difference");
+        assert!((d - (num(row, "variant_mean") - num(row, "baseline_mean"))).abs() < 1e-9);
+        if !row["ci_low"].is_empty() {
+            assert!(num(row, "ci_low") <= d + 1e-12 && d <= num(row, "ci_high") + 1e-12);
+        }
+        if !row["p_value"].is_empty() {
+            assert!(num(row, "p_holm") >= num(row, "p_value") - 1e-15, "{row:?}");
+        }
+    }
+    // A variant whose differences never vary (tiny runs) gets a note instead of a chart.
+    for variant in ["financial", "nonfinancial"] {
+        let png = dir.join("charts").join(format!("comparison_{variant}.png"));
+        assert!(png.is_file(), "{} is missing", png.display());
+    }
+    let manifest = read(&dir.join("manifest.json"));
+    assert!(manifest.contains("\"comparison.csv\""), "{manifest}");
+    assert!(!manifest.contains("\"adaptive\""));
+
+    // `coprod compare` recomputes the same file from runs.csv; --metric narrows it.
+    let before = read(&path);
+    sandbox
+        .cmd(&["compare", dir.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("comparison.csv"));
+    assert_eq!(read(&path), before);
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "service_output",
+        ])
+        .assert()
+        .success();
+    assert_eq!(rows_of(&path), 4);
+    sandbox
+        .cmd(&["compare", dir.to_str().unwrap(), "--metric", "nonsense"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown metric `nonsense`"));
+}
+
+fn rows_of(path: &Path) -> usize {
+    csv(path).1.len()
+}
+
+#[test]
+fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
+    let sandbox = Sandbox::new();
+    let mut results = Vec::new();
+    for threads in ["1", "2"] {
+        let dir = sandbox.path().join(format!("adaptive-{threads}"));
+        let mut cmd = sandbox.cmd(&[
+            "run",
+            "incentives-vs-ownership",
+            "--set",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=12",
+            "--set",
+            "experiment.replications=2",
+            "--metric",
+            "mean_citizen_trust",
+            "--target-ci",
+            "0.01",
+            "--max-replications",
+            "6",
+            "--out",
+            dir.to_str().unwrap(),
+            "-j",
+            threads,
+        ]);
+        cmd.assert().success();
+        let manifest: serde_json::Value =
+            serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+        let adaptive = manifest["adaptive"].clone();
+        let reps = adaptive["replications"].as_u64().unwrap();
+        assert_eq!(manifest["experiment"]["replications"].as_u64(), Some(reps));
+        let widest = rows(&dir.join("comparison.csv"))
+            .iter()
+            .map(|r| (num(r, "ci_high") - num(r, "ci_low")) / 2.0)
+            .fold(0.0_f64, f64::max);
+        assert!((widest - adaptive["max_half_width"].as_f64().unwrap()).abs() < 1e-12);
+        match adaptive["stopped_because"].as_str().unwrap() {
+            "target met" => assert!(widest <= 0.01, "{adaptive}"),
+            "cap reached" => assert!(reps == 6 && widest > 0.01, "{adaptive}"),
+            other => panic!("unexpected reason {other}"),
+        }
+        // Batches of 2 replications: 2, 4 or 6.
+        assert!(
+            reps.is_multiple_of(2) && (2..=6).contains(&reps),
+            "{adaptive}"
+        );
+        results.push((adaptive, read(&dir.join("runs.csv"))));
+    }
+    assert_eq!(results[0], results[1], "--target-ci depends on --threads");
+}
+
+#[test]
+fn target_ci_needs_variants() {
+    Sandbox::new()
+        .cmd(&["run", "baseline", "--quick", "--target-ci", "0.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a scenario with variants"));
+}

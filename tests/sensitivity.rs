@@ -1,0 +1,113 @@
+//! `coprod sensitivity`: sensitivity.csv, charts and manifest from a `[sensitivity]` table,
+//! identical for any thread count; errors for missing or bad tables (docs/sensitivity.md).
+
+use std::fs;
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, csv, read, root};
+
+const SCENARIO: &str = r#"
+name = "tiny-sensitivity"
+[params.population]
+n_citizens = 240
+n_communities = 4
+[experiment]
+steps = 8
+seed = 3
+[sensitivity]
+outputs = ["participation_rate", "mean_citizen_trust"]
+samples = 8
+trajectories = 4
+replications = 2
+bootstrap = 50
+[sensitivity.parameters]
+"levers.participation_cost" = [0.2, 0.8]
+"citizens.trust_mean" = [0.3, 0.7]
+"#;
+
+#[test]
+fn writes_indices_and_charts_identically_for_any_thread_count() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("tiny.toml");
+    fs::write(&file, SCENARIO).unwrap();
+    let mut csvs = Vec::new();
+    for threads in ["1", "2"] {
+        let dir = sandbox.path().join(format!("sens-{threads}"));
+        sandbox
+            .cmd(&[
+                "sensitivity",
+                file.to_str().unwrap(),
+                "--out",
+                dir.to_str().unwrap(),
+                "-j",
+                threads,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("sens-{threads}")));
+        let (header, rows) = csv(&dir.join("sensitivity.csv"));
+        assert_eq!(
+            header.join(","),
+            "method,output,parameter,index,estimate,ci_low,ci_high,n"
+        );
+        let docs = read(&root().join("docs").join("outputs.md"));
+        for column in &header {
+            assert!(
+                docs.contains(&format!("`{column}`")),
+                "`{column}` undocumented"
+            );
+        }
+        // Per output: 1 noise share + 2 parameters x (3 Morris + 2 Sobol) indices.
+        assert_eq!(rows.len(), 2 * (1 + 2 * 5));
+        assert_eq!(rows.iter().filter(|r| r[3] == "noise_share").count(), 2);
+        assert_eq!(rows.iter().filter(|r| r[3] == "total").count(), 4);
+        for output in ["participation_rate", "mean_citizen_trust"] {
+            for kind in ["sobol", "morris"] {
+                let png = dir.join("charts").join(format!("{kind}_{output}.png"));
+                assert!(png.is_file(), "{} is missing", png.display());
+            }
+        }
+        let manifest: serde_json::Value =
+            serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+        assert_eq!(manifest["kind"], "sensitivity");
+        // Morris 4 x 3 + Sobol 8 x 4 design points, 2 replications each.
+        assert_eq!(manifest["runs"], 2 * (4 * 3 + 8 * 4));
+        csvs.push(read(&dir.join("sensitivity.csv")));
+    }
+    assert_eq!(csvs[0], csvs[1], "sensitivity.csv depends on --threads");
+}
+
+#[test]
+fn a_scenario_without_a_sensitivity_table_is_an_error() {
+    Sandbox::new()
+        .cmd(&["sensitivity", "baseline"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has no [sensitivity] table"));
+}
+
+#[test]
+fn a_bad_table_names_the_file_line_and_key() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("bad.toml");
+    let text = SCENARIO.replace("\"citizens.trust_mean\"", "\"citizens.trust_maen\"");
+    fs::write(&file, text).unwrap();
+    sandbox
+        .cmd(&["sensitivity", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("bad.toml:").and(predicate::str::contains(
+                "unknown parameter `citizens.trust_maen`",
+            )),
+        );
+    let text = SCENARIO.replace("[0.2, 0.8]", "[0.8, 0.2]");
+    fs::write(&file, text).unwrap();
+    sandbox
+        .cmd(&["sensitivity", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid range [0.8, 0.2]"));
+    assert!(!sandbox.path().join("outputs").exists());
+}
