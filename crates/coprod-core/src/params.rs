@@ -188,37 +188,6 @@ impl fmt::Display for ParamError {
 
 impl std::error::Error for ParamError {}
 
-/// The closest known parameter name to `name`, for "did you mean" hints.
-pub fn suggest(name: &str) -> Option<&'static str> {
-    let leaf = name.rsplit('.').next().unwrap_or(name);
-    SPECS
-        .iter()
-        .map(|s| {
-            (
-                edit_distance(leaf, s.name.rsplit('.').next().unwrap_or(s.name)),
-                s.name,
-            )
-        })
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 macro_rules! define_params {
     ($( $section:ident . $field:ident : $kind:expr, $default:expr, [$min:expr, $max:expr], $unit:literal, $lever:literal, $doc:literal; )*) => {
         /// All model parameters, each a plain `f64` (see [`ParamSpec`] for kinds and ranges).
@@ -536,10 +505,6 @@ mod tests {
             p.set("nope", 1.0),
             Err(ParamError::Unknown { .. })
         ));
-        assert_eq!(
-            suggest("citizens.eficacy_mean"),
-            Some("citizens.efficacy_mean")
-        );
     }
 
     #[test]

@@ -39,6 +39,7 @@ mod schema;
 mod seed;
 mod sensitivity;
 mod settings;
+mod suggest;
 mod validation;
 mod values;
 

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use coprod_core::{Intervention, ParamError, Params, SPECS, suggest};
+use coprod_core::{Intervention, ParamError, Params, SPECS};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -170,7 +170,7 @@ fn leaves<'t>(
 }
 
 fn unknown_hint(name: &str) -> Option<String> {
-    match suggest(name) {
+    match crate::suggest::parameter(name) {
         Some(s) => Some(format!("did you mean `{s}`?")),
         None => Some("`coprod list --params` shows every parameter".to_string()),
     }
@@ -589,14 +589,9 @@ fn unknown_field_hint(message: &str) -> Option<String> {
             "`{unknown}` belongs in the [experiment] table: put it after an `[experiment]` line"
         ));
     }
-    let close = quoted.split_first().and_then(|(unknown, allowed)| {
-        allowed
-            .iter()
-            .map(|a| (edit_distance(unknown, a), *a))
-            .filter(|(d, _)| *d <= 3)
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, a)| a)
-    });
+    let close = quoted
+        .split_first()
+        .and_then(|(unknown, allowed)| crate::suggest::closest(unknown, allowed.iter().copied()));
     Some(match close {
         Some(a) => format!("did you mean `{a}`?"),
         None => "see docs/scenarios.md for the keys a scenario file may have".to_string(),
@@ -629,23 +624,6 @@ fn plain_type_names(message: &str) -> String {
         .replace("expected a map", "expected a table")
         .replace("invalid type: sequence", "invalid type: list")
         .replace("invalid type: map", "invalid type: table")
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(prev + usize::from(ca != *cb));
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 /// Checks a `params` table; returns (index in `SPECS`, value) in file order.

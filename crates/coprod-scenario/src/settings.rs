@@ -6,7 +6,7 @@
 
 use std::str::FromStr;
 
-use coprod_core::{Params, SPECS, suggest};
+use coprod_core::{Params, SPECS};
 
 use crate::error::ScenarioError;
 use crate::scenario::Scenario;
@@ -57,7 +57,7 @@ impl Scenario {
                 }
                 name => {
                     let (index, spec) = Params::lookup(name).map_err(|_| {
-                        let hint = suggest(name)
+                        let hint = crate::suggest::parameter(name)
                             .map(|n| format!("did you mean `{n}`?"))
                             .or_else(|| {
                                 Some("`coprod list --params` shows every parameter".to_string())
