@@ -51,8 +51,9 @@ SchedulerType=sched/backfill
 NodeName=localhost CPUs=$CPUS State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
-  /usr/sbin/slurmctld
-  /usr/sbin/slurmd -N localhost          # the hostname differs; -N maps it to NodeName=localhost
+  running() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }   # already up: keep it
+  running /run/slurmctld.pid || /usr/sbin/slurmctld
+  running /run/slurmd.pid || /usr/sbin/slurmd -N localhost   # -N maps the hostname to NodeName=localhost
   for _ in $(seq 100); do
     sinfo -h -o '%T' 2>/dev/null | grep -qx idle && { sinfo; exit 0; }
     sleep 0.2

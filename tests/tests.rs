@@ -36,6 +36,15 @@ mod fuzz;
 // `coprod validate`: every proposition's verdict, ablations, bad ids.
 mod validate;
 
+// `coprod run --shard I/N`: every run in exactly one shard for any N, SLURM's variables.
+mod shard;
+
+// `coprod merge`: byte-identical to one run; missing, duplicate and foreign shards named.
+mod merge;
+
+// `coprod slurm`: the generated script; a real array job on SLURM with COPROD_SLURM_TESTS=1.
+mod slurm;
+
 // `comparison.csv`, `coprod compare` and `--target-ci`: paired effects against the baseline.
 mod compare;
 

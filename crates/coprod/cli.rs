@@ -48,6 +48,13 @@ pub(crate) enum Command {
     /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv and
     /// charts to a new output directory.
     Sensitivity(SensitivityArgs),
+    /// Merge the shard directories of `coprod run --shard I/N` into one run directory,
+    /// byte-identical to a single `coprod run` of the whole scenario; says which runs are
+    /// missing or duplicated.
+    Merge(MergeArgs),
+    /// Write a SLURM batch script that runs a scenario as an array job (one shard per
+    /// task) plus a merge job chained with afterok, and print how to submit it.
+    Slurm(SlurmArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,6 +152,69 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 100, requires = "target_ci",
           value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) max_replications: u32,
+    /// Run only shard I of N (from 0) of the runs, a contiguous block of run ids, and
+    /// write a shard directory for `coprod merge` [default --out:
+    /// outputs/<name>-shards/shard-I-of-N]. `--shard` alone reads I and N from
+    /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = crate::shard::FROM_SLURM)]
+    pub(crate) shard: Option<crate::shard::ShardArg>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct MergeArgs {
+    /// Shard directories written by `coprod run --shard I/N` (any order).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub(crate) shards: Vec<PathBuf>,
+    /// Output directory of the merged run.
+    #[arg(short, long, value_name = "DIR", required = true)]
+    pub(crate) out: PathBuf,
+    /// Replace the output directory if it exists.
+    #[arg(short, long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SlurmArgs {
+    /// A scenario file path or the name of a shipped scenario.
+    pub(crate) scenario: String,
+    /// Array tasks (shards); each task runs a block of runs, so N may be far smaller than
+    /// the number of runs (SLURM's default array limit is about 1000 tasks).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) array: u64,
+    /// SLURM partition (sbatch --partition) [default: the cluster's default].
+    #[arg(long, value_name = "P")]
+    pub(crate) partition: Option<String>,
+    /// Time limit of each array task and of the merge job (sbatch --time), e.g. 2:00:00.
+    #[arg(long, value_name = "T")]
+    pub(crate) time: Option<String>,
+    /// CPUs per array task (sbatch --cpus-per-task); each shard runs that many threads.
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) cpus_per_task: u16,
+    /// Merged output directory [default: outputs/<scenario name>]; the script, logs and
+    /// shards go in DIR.slurm/ beside it.
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replications per variant and sweep point (overrides the scenario).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) replications: Option<u32>,
+    /// Base seed (overrides the scenario).
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Set a parameter in every run, as for `coprod run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) settings: Vec<Setting>,
+    /// Shrink the runs, as for `coprod run --quick`.
+    #[arg(short, long)]
+    pub(crate) quick: bool,
+    /// Metric compared in comparison.csv (repeatable), as for `coprod run`.
+    #[arg(short, long = "metric", value_name = "M")]
+    pub(crate) metrics: Vec<String>,
+    /// Replace the script directory and, when merging, the output directory.
+    #[arg(short, long)]
+    pub(crate) force: bool,
+    /// Also submit the jobs with sbatch (default: only write the script and print how).
+    #[arg(long)]
+    pub(crate) submit: bool,
 }
 
 #[derive(Debug, clap::Args)]

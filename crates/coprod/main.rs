@@ -7,10 +7,13 @@ mod check;
 mod cli;
 mod compare;
 mod list;
+mod merge;
 mod plot;
 mod run;
 mod sensitivity;
+mod shard;
 mod shipped;
+mod slurm;
 mod teach;
 mod validate;
 
@@ -47,6 +50,8 @@ fn main() -> ExitCode {
             let threads = threads(args.threads);
             sensitivity::sensitivity(args, threads, &mut out).map(|()| true)
         }
+        Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
+        Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| {
         out.flush()?;

@@ -86,6 +86,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     if let Some(problem) = check::memory_problem(&scenario, threads) {
         anyhow::bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
     }
+    crate::shard::check_options(&args)?;
     let metrics = compare::metrics(&args.metrics)?;
     let adaptive = match args.target_ci {
         Some(w) if !(w.is_finite() && w > 0.0) => {
@@ -119,14 +120,22 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
             .map_err(|e| anyhow!("invalid {FAULT_INJECT}={text}: {e}"))?,
         Err(_) => Faults::default(),
     };
+    // With --shard, only a block of the runs (shard.rs); a shard resumes only itself.
+    let shard = crate::shard::resolve(&args, &settings, &scenario, quick)?;
+    let (first_run, n_runs) = crate::shard::block(shard.as_ref(), &scenario);
     let identity = Identity {
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_hash: scenario.fingerprint(),
-        runs: scenario.n_runs(),
+        scenario_hash: shard
+            .as_ref()
+            .map_or_else(|| scenario.fingerprint(), crate::shard::identity_hash),
+        runs: n_runs,
     };
     let outputs = Path::new(OUTPUTS);
     let target = match &args.out {
         Some(dir) => dir.clone(),
+        None if shard.is_some() => shard.as_ref().map_or_else(PathBuf::new, |s| {
+            crate::shard::default_dir(Path::new(OUTPUTS), &scenario.name, s)
+        }),
         None if args.resume => coprod_output::resumable_run_dir(outputs, &scenario.name)
             .unwrap_or_else(|| outputs.join(&scenario.name)),
         None => coprod_output::default_run_dir(outputs, &scenario.name),
@@ -164,12 +173,11 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         eprintln!(
             "resuming {}: {skip} of {} runs are already done",
             display_path(&target),
-            scenario.n_runs()
+            n_runs
         );
     }
 
-    let bar =
-        ProgressBar::with_draw_target(Some(scenario.n_runs() - skip), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(n_runs - skip), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, eta {eta}")
             .expect("the template is valid"),
@@ -178,7 +186,8 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     let mut lab_runs = 0u64;
     let specs = scenario
         .runs()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX));
+        .skip(usize::try_from(first_run + skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(n_runs - skip).unwrap_or(usize::MAX));
     let result = runner.run_isolated(specs, Detail::Standard, &faults, &tick, |event| {
         let (spec, output) = match event {
             Event::Run(spec, output) => (spec, output),
@@ -246,6 +255,9 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     let completed = writer
         .complete()
         .with_context(|| format!("cannot finish {}", target.display()))?;
+    if let Some(shard) = shard {
+        return crate::shard::finish(shard, completed, manifest, failed, stdout);
+    }
     manifest.adaptive = adaptive.as_ref().map(compare::Adaptive::to_json);
     if scenario.variants.len() > 1 {
         match compare::write_all(completed.staging(), &metrics) {
@@ -339,7 +351,7 @@ fn display_path(path: &Path) -> String {
     PathBuf::from(path).display().to_string()
 }
 
-fn manifest(
+pub(crate) fn manifest(
     s: &Scenario,
     settings: &[Setting],
     quick: bool,

@@ -1,0 +1,218 @@
+//! `coprod merge SHARD_DIR... --out DIR`: check that shard directories belong to the same
+//! scenario and coprod version and cover every run exactly once, then stream their rows in
+//! run-id order through the same writer as `coprod run`, so summary.csv, comparison.csv,
+//! charts and index.html come from the same code and the result is byte-identical to a
+//! single-process run (only manifest.json's `timing` differs).
+//!
+//! Owns the checks and their messages (which runs are missing or duplicated, and how to
+//! re-run those shards); the row streaming is `coprod_output::Writer::append_shard`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, Result, bail};
+use coprod_output::{Existing, ShardInfo, Writer, describe_range, missing_and_duplicate_runs};
+use coprod_scenario::{Scenario, Setting};
+
+use crate::cli::MergeArgs;
+use crate::compare;
+use crate::run::SomeRunsFailed;
+
+pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let mut shards: Vec<(PathBuf, ShardInfo)> = Vec::new();
+    for dir in &args.shards {
+        let info = coprod_output::read_shard(dir).map_err(|err| {
+            let partial = coprod_output::partial_dir(dir);
+            if partial.is_dir() {
+                anyhow::anyhow!(
+                    "{err}; an interrupted run of it is in {}\n\nhint: finish it with the same \
+                     `coprod run ... --shard I/N` command plus --resume, then merge again",
+                    partial.display()
+                )
+            } else {
+                err.into()
+            }
+        })?;
+        shards.push((dir.clone(), info));
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let (first_dir, first) = (shards[0].0.clone(), shards[0].1.clone());
+    for (dir, info) in &shards {
+        if info.coprod_version != version {
+            bail!(
+                "{} was written by coprod {}, but this is coprod {version}: shards merge only \
+                 with the version that wrote them\n\nhint: re-run the shards with coprod \
+                 {version}, or merge with coprod {}",
+                dir.display(),
+                info.coprod_version,
+                info.coprod_version
+            );
+        }
+        if info.scenario_hash != first.scenario_hash || info.total_runs != first.total_runs {
+            bail!(
+                "{} and {} are shards of different scenarios or options (scenario fingerprints \
+                 {} and {}, {} and {} runs)\n\nhint: merge only the shards of one `coprod run \
+                 ... --shard I/N` command",
+                first_dir.display(),
+                dir.display(),
+                first.scenario_hash,
+                info.scenario_hash,
+                first.total_runs,
+                info.total_runs
+            );
+        }
+    }
+    check_coverage(&shards)?;
+    shards.sort_by_key(|(_, s)| (s.first_run, s.runs));
+    // Empty shards hold nothing; the others are now contiguous blocks in run order.
+    shards.retain(|(_, s)| s.runs > 0);
+
+    let recipe = &first.scenario;
+    let scenario = resolve(&first)?;
+    let swept: Vec<String> = scenario
+        .sweep
+        .iter()
+        .map(|a| a.name().to_string())
+        .collect();
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let metrics = compare::metrics(&recipe.metrics)?;
+    let mut writer = Writer::create(&args.out, swept, existing)?;
+    for (dir, shard) in &shards {
+        writer
+            .append_shard(dir, shard)
+            .with_context(|| format!("cannot merge {}", dir.display()))?;
+    }
+    let set_options: Vec<Setting> = parse_settings(&recipe.set_options)?;
+    let failed = writer.failed_runs();
+    let mut manifest =
+        crate::run::manifest(&scenario, &set_options, recipe.quick, started, clock, 1);
+    manifest.failed_runs = failed;
+    manifest.files = writer.files();
+    let completed = writer
+        .complete()
+        .with_context(|| format!("cannot finish {}", args.out.display()))?;
+    // The same derived files as `coprod run` (run.rs), in the same order.
+    if scenario.variants.len() > 1 {
+        match compare::write_all(completed.staging(), &metrics) {
+            Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
+            Ok(_) => {}
+            Err(err) => eprintln!("warning: no comparison: {err:#}"),
+        }
+    }
+    crate::plot::add_charts(completed.staging(), &manifest);
+    let path = completed
+        .commit(&manifest)
+        .with_context(|| format!("cannot finish {}", args.out.display()))?;
+    eprintln!(
+        "merged {} shards ({} runs) of {}",
+        args.shards.len(),
+        scenario.n_runs(),
+        scenario.name
+    );
+    writeln!(stdout, "{}", path.display())?;
+    if failed > 0 {
+        eprintln!(
+            "warning: {failed} of {} runs failed; {} lists them with their seeds and parameters",
+            scenario.n_runs(),
+            path.join(coprod_output::FAILURES_CSV).display()
+        );
+        return Err(SomeRunsFailed {
+            failed,
+            runs: scenario.n_runs(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Every run in exactly one shard, or an error naming the missing and duplicated runs and
+/// the shards to re-run.
+fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
+    let infos: Vec<ShardInfo> = shards.iter().map(|(_, s)| s.clone()).collect();
+    let total = infos[0].total_runs;
+    let (missing, duplicate) = missing_and_duplicate_runs(&infos, total);
+    if missing.is_empty() && duplicate.is_empty() {
+        return Ok(());
+    }
+    let mut text = String::new();
+    for (start, end, holders) in &duplicate {
+        let dirs: Vec<String> = holders
+            .iter()
+            .map(|&i| shards[i].0.display().to_string())
+            .collect();
+        text.push_str(&format!(
+            "{} of {total} are in more than one shard: {}\n",
+            describe_range(*start, *end),
+            dirs.join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        let count = infos[0].count;
+        let ranges: Vec<String> = missing
+            .iter()
+            .map(|(a, b)| describe_range(*a, *b))
+            .collect();
+        text.push_str(&format!(
+            "{} of {total} are in no shard given\n",
+            ranges.join(", ")
+        ));
+        // The shards of the same split that would hold them.
+        let wanted: Vec<u64> = (0..count)
+            .filter(|&i| {
+                let r = coprod_output::shard_range(i, count, total);
+                r.start < r.end && missing.iter().any(|(a, b)| r.start < *b && *a < r.end)
+            })
+            .collect();
+        if !wanted.is_empty() {
+            let names: Vec<String> = wanted.iter().map(|i| format!("{i}/{count}")).collect();
+            text.push_str(&format!(
+                "missing shards of {count}: {}\n",
+                names.join(", ")
+            ));
+        }
+        text.push_str(
+            "\nhint: run each missing shard alone with the same command plus --shard I/N (on \
+             SLURM: sbatch --array=I,J,... with the generated script), then merge again",
+        );
+    } else {
+        text.push_str("\nhint: give each shard directory once");
+    }
+    bail!("cannot merge: the shards do not cover every run exactly once\n{text}")
+}
+
+/// The scenario as the shards resolved it, checked against their fingerprint.
+fn resolve(shard: &ShardInfo) -> Result<Scenario> {
+    let recipe = &shard.scenario;
+    let mut scenario = Scenario::from_toml(&recipe.source, &recipe.origin, &recipe.name)
+        .with_context(|| format!("cannot read the scenario {} of the shards", recipe.origin))?;
+    scenario.apply_settings(&parse_settings(&recipe.settings)?)?;
+    if recipe.quick {
+        scenario.make_quick()?;
+    }
+    if scenario.fingerprint() != shard.scenario_hash {
+        bail!(
+            "the scenario recorded in the shards resolves to fingerprint {}, not {}: the \
+             shards were written by another build of coprod",
+            scenario.fingerprint(),
+            shard.scenario_hash
+        );
+    }
+    Ok(scenario)
+}
+
+fn parse_settings(texts: &[String]) -> Result<Vec<Setting>> {
+    texts
+        .iter()
+        .map(|t| {
+            t.parse::<Setting>()
+                .map_err(|e| anyhow::anyhow!("invalid setting `{t}` in a shard: {e}"))
+        })
+        .collect()
+}

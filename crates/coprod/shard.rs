@@ -1,0 +1,237 @@
+//! `coprod run SCENARIO --shard I/N`: which runs a shard holds, where its directory goes,
+//! and how a shard directory is finished (shard.json instead of summary, charts and page).
+//!
+//! The partition is by run id in contiguous blocks (`coprod_output::shard_range`), so it
+//! depends only on the number of runs and shards, never on threads. `--shard` alone takes
+//! I and N from SLURM's `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT`. Merging is in
+//! `merge.rs`; the cluster script in `slurm.rs`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context, Result, bail};
+use coprod_output::{Completed, Manifest, SHARD_JSON, ShardInfo, ShardScenario};
+use coprod_scenario::{Scenario, Setting};
+
+use crate::cli::RunArgs;
+use crate::run::SomeRunsFailed;
+
+/// The value `--shard` takes when given without `I/N`: read SLURM's variables.
+pub(crate) const FROM_SLURM: &str = "slurm";
+
+/// A `--shard` value: `I/N`, or the SLURM array variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ShardArg {
+    /// Shard `index` of `count`.
+    Explicit { index: u64, count: u64 },
+    /// `SLURM_ARRAY_TASK_ID` of `SLURM_ARRAY_TASK_COUNT`.
+    Slurm,
+}
+
+impl FromStr for ShardArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ShardArg, String> {
+        if text == FROM_SLURM {
+            return Ok(ShardArg::Slurm);
+        }
+        parse_shard(text).map(|(index, count)| ShardArg::Explicit { index, count })
+    }
+}
+
+/// `I/N` with `0 <= I < N`.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (i, n) = text.split_once('/').ok_or_else(|| {
+        format!("expected I/N, e.g. 0/10 for the first of 10 shards, not `{text}`")
+    })?;
+    let index: u64 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("shard number `{i}` is not a whole number from 0"))?;
+    let count: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("shard count `{n}` is not a whole number from 1"))?;
+    if count == 0 {
+        return Err("the shard count must be at least 1".into());
+    }
+    if index >= count {
+        return Err(format!(
+            "shard {index} of {count} does not exist: shards are numbered from 0 to {}",
+            count - 1
+        ));
+    }
+    Ok((index, count))
+}
+
+/// Reads I and N from SLURM's array variables.
+fn from_slurm_env() -> Result<(u64, u64)> {
+    let var = |name: &str| {
+        std::env::var(name).with_context(|| {
+            format!(
+                "--shard without I/N takes the shard from {name}, which is not set\n\n\
+                 hint: give the shard as --shard I/N, or run inside a SLURM array job"
+            )
+        })
+    };
+    let (id, count) = (var("SLURM_ARRAY_TASK_ID")?, var("SLURM_ARRAY_TASK_COUNT")?);
+    parse_shard(&format!("{id}/{count}")).map_err(|e| {
+        anyhow::anyhow!(
+            "SLURM_ARRAY_TASK_ID={id} and SLURM_ARRAY_TASK_COUNT={count} do not name a shard: \
+             {e}\n\nhint: number the array from 0 (--array=0-{}), or give --shard I/N \
+             explicitly (needed when re-running only some array tasks)",
+            count.trim().parse::<u64>().unwrap_or(1).saturating_sub(1)
+        )
+    })
+}
+
+/// The shard this invocation writes, with everything shard.json records except the
+/// failed runs (known at the end).
+pub(crate) fn resolve(
+    args: &RunArgs,
+    settings: &[Setting],
+    scenario: &Scenario,
+    quick: bool,
+) -> Result<Option<ShardInfo>> {
+    let Some(arg) = &args.shard else {
+        return Ok(None);
+    };
+    let (index, count) = match arg {
+        ShardArg::Explicit { index, count } => (*index, *count),
+        ShardArg::Slurm => from_slurm_env()?,
+    };
+    let total = scenario.n_runs();
+    let range = coprod_output::shard_range(index, count, total);
+    let text = |s: &Setting| format!("{}={}", s.key, s.value);
+    Ok(Some(ShardInfo {
+        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_hash: scenario.fingerprint(),
+        index,
+        count,
+        first_run: range.start,
+        runs: range.end - range.start,
+        total_runs: total,
+        failed_runs: 0,
+        scenario: ShardScenario {
+            name: scenario.name.clone(),
+            origin: scenario.origin.clone(),
+            source: scenario.source.clone(),
+            settings: settings.iter().map(text).collect(),
+            set_options: args.settings.iter().map(text).collect(),
+            quick,
+            metrics: args.metrics.clone(),
+        },
+    }))
+}
+
+/// The first run id and number of runs this invocation runs: a shard's block, or all.
+pub(crate) fn block(shard: Option<&ShardInfo>, scenario: &Scenario) -> (u64, u64) {
+    shard.map_or((0, scenario.n_runs()), |s| (s.first_run, s.runs))
+}
+
+/// What a shard directory must match to be resumed: the scenario and the block of runs.
+pub(crate) fn identity_hash(shard: &ShardInfo) -> String {
+    format!(
+        "{} shard {}/{}",
+        shard.scenario_hash, shard.index, shard.count
+    )
+}
+
+/// `outputs/<name>-shards/shard-I-of-N`: every shard of a scenario in one folder, at a
+/// place that does not depend on which shards already ran.
+pub(crate) fn default_dir(outputs: &Path, name: &str, shard: &ShardInfo) -> PathBuf {
+    outputs
+        .join(format!("{name}-shards"))
+        .join(dir_name(shard.index, shard.count))
+}
+
+/// `shard-I-of-N`.
+pub(crate) fn dir_name(index: u64, count: u64) -> String {
+    format!("shard-{index}-of-{count}")
+}
+
+/// Finishes a shard directory: drops the partial summary, writes shard.json, then the
+/// manifest of the whole experiment, and moves the directory into place.
+pub(crate) fn finish(
+    mut shard: ShardInfo,
+    completed: Completed,
+    mut manifest: Manifest,
+    failed: u64,
+    stdout: &mut impl Write,
+) -> Result<()> {
+    let staging = completed.staging().to_path_buf();
+    let summary = staging.join(coprod_output::SUMMARY_CSV);
+    std::fs::remove_file(&summary)
+        .with_context(|| format!("cannot remove {}", summary.display()))?;
+    shard.failed_runs = failed;
+    manifest.failed_runs = failed;
+    manifest
+        .files
+        .retain(|f| f != coprod_output::SUMMARY_CSV && f != coprod_output::MANIFEST_JSON);
+    manifest.files.push(SHARD_JSON.to_string());
+    manifest
+        .files
+        .push(coprod_output::MANIFEST_JSON.to_string());
+    coprod_output::write_shard(&staging, &shard)?;
+    let path = completed.commit(&manifest)?;
+    eprintln!(
+        "wrote shard {} of {} ({} of {}); merge every shard with `coprod merge`",
+        shard.index,
+        shard.count,
+        shard.describe_runs(),
+        shard.total_runs
+    );
+    writeln!(stdout, "{}", path.display())?;
+    if failed > 0 {
+        eprintln!(
+            "warning: {failed} of the shard's {} runs failed; {} lists them",
+            shard.runs,
+            path.join(coprod_output::FAILURES_CSV).display()
+        );
+        return Err(SomeRunsFailed {
+            failed,
+            runs: shard.runs,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Checks that `--shard` is not combined with an option that needs every run.
+pub(crate) fn check_options(args: &RunArgs) -> Result<()> {
+    if args.shard.is_some() && args.target_ci.is_some() {
+        bail!(
+            "--shard cannot be combined with --target-ci: the number of replications must be \
+             known before the runs are split\n\nhint: run with --target-ci once on a small \
+             machine, then shard with --replications N"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_values_parse_with_clear_errors() {
+        assert_eq!(
+            "3/10".parse::<ShardArg>(),
+            Ok(ShardArg::Explicit {
+                index: 3,
+                count: 10
+            })
+        );
+        assert_eq!("slurm".parse::<ShardArg>(), Ok(ShardArg::Slurm));
+        for bad in ["10/10", "1/0", "x/2", "3", "-1/4"] {
+            assert!(bad.parse::<ShardArg>().is_err(), "{bad}");
+        }
+        assert!(
+            "10/10"
+                .parse::<ShardArg>()
+                .unwrap_err()
+                .contains("numbered from 0 to 9")
+        );
+    }
+}

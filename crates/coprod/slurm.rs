@@ -1,0 +1,281 @@
+//! `coprod slurm SCENARIO --array N`: write a ready SLURM batch script that runs the
+//! scenario as an array job (task I runs `coprod run --shard I/N`, a block of runs) and a
+//! merge job chained with `afterok`, and print how to submit it; `--submit` also submits.
+//!
+//! The script is one file with three modes: `bash SCRIPT [--wait]` submits both jobs,
+//! `sbatch --array=... SCRIPT shard` runs shards (also to re-run some alone) and
+//! `sbatch SCRIPT merge` merges. It holds absolute paths (binary, working directory,
+//! output), so it can be submitted from anywhere; everything it names must be on a
+//! filesystem that every compute node shares (docs/cluster.md). It submits nothing itself
+//! unless asked, and never contains cluster code of ours beyond sbatch calls.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use coprod_scenario::Setting;
+
+use crate::cli::SlurmArgs;
+use crate::shipped;
+
+/// Where default output directories go, as for `coprod run`.
+const OUTPUTS: &str = "outputs";
+
+pub(crate) fn slurm(args: &SlurmArgs, stdout: &mut impl Write) -> Result<()> {
+    // Resolve the scenario now, so that a mistake is reported before anything is queued.
+    let mut scenario = shipped::load(&args.scenario)?;
+    let mut settings = args.settings.clone();
+    if let Some(r) = args.replications {
+        settings.push(Setting {
+            key: "experiment.replications".into(),
+            value: r.to_string(),
+        });
+    }
+    if let Some(s) = args.seed {
+        settings.push(Setting {
+            key: "experiment.seed".into(),
+            value: s.to_string(),
+        });
+    }
+    scenario.apply_settings(&settings)?;
+    if args.quick {
+        scenario.make_quick()?;
+    }
+    crate::compare::metrics(&args.metrics)?;
+    for text in [&args.partition, &args.time].into_iter().flatten() {
+        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c == '\'') {
+            bail!("invalid sbatch option value `{text}`: it must not be empty or hold spaces");
+        }
+    }
+
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let out = match &args.out {
+        Some(dir) => cwd.join(dir),
+        None => cwd.join(coprod_output::default_run_dir(
+            Path::new(OUTPUTS),
+            &scenario.name,
+        )),
+    };
+    let name = out.file_name().map_or_else(
+        || scenario.name.clone(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let job_dir = out.with_file_name(format!("{name}.slurm"));
+    let script = job_dir.join(format!("{}.sbatch", scenario.name));
+    if job_dir.exists() {
+        if !args.force {
+            bail!(
+                "{} already exists (the script, logs and shards of an earlier submission)\n\n\
+                 hint: use --force to replace them, or --out DIR to write elsewhere",
+                job_dir.display()
+            );
+        }
+        if !script.is_file() {
+            bail!(
+                "refusing to replace {}: it holds no {} script of coprod slurm",
+                job_dir.display(),
+                scenario.name
+            );
+        }
+        std::fs::remove_dir_all(&job_dir)
+            .with_context(|| format!("cannot remove {}", job_dir.display()))?;
+    }
+    std::fs::create_dir_all(job_dir.join("logs"))
+        .and_then(|()| std::fs::create_dir_all(job_dir.join("shards")))
+        .with_context(|| format!("cannot create {}", job_dir.display()))?;
+
+    let coprod = std::env::current_exe().context("cannot find the coprod binary")?;
+    let text = script_text(&ScriptInput {
+        args,
+        name: &scenario.name,
+        runs: scenario.n_runs(),
+        coprod: &coprod,
+        cwd: &cwd,
+        out: &out,
+        job_dir: &job_dir,
+    });
+    std::fs::write(&script, text).with_context(|| format!("cannot write {}", script.display()))?;
+
+    let runs = scenario.n_runs();
+    let per_task = runs.div_ceil(args.array);
+    eprintln!(
+        "wrote {}: {runs} runs in {} array tasks of at most {per_task} runs each, then a merge \
+         job into {}",
+        script.display(),
+        args.array,
+        out.display()
+    );
+    if args.array > runs {
+        eprintln!(
+            "warning: {} of the {} tasks get no runs (there are only {runs}); they write empty \
+             shards",
+            args.array - runs,
+            args.array
+        );
+    }
+    if args.array > 1001 {
+        eprintln!(
+            "warning: {} array tasks exceed SLURM's default MaxArraySize (1001); use a smaller \
+             --array, each task then takes more runs",
+            args.array
+        );
+    }
+    writeln!(stdout, "{}", script.display())?;
+    let submit = format!("bash {}", shell_quote(&script.display().to_string()));
+    if !args.submit {
+        eprintln!(
+            "submit it with:\n  {submit}\n(add --wait to block until the merge job has \
+             finished); every path in it must be on a filesystem the compute nodes share"
+        );
+        return Ok(());
+    }
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .status()
+        .with_context(|| format!("cannot run {submit}"))?;
+    if !status.success() {
+        bail!("submitting with `{submit}` failed ({status})");
+    }
+    Ok(())
+}
+
+struct ScriptInput<'a> {
+    args: &'a SlurmArgs,
+    name: &'a str,
+    runs: u64,
+    coprod: &'a Path,
+    cwd: &'a Path,
+    out: &'a Path,
+    job_dir: &'a Path,
+}
+
+/// `'text'` with single quotes escaped, for bash.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+fn q(path: &Path) -> String {
+    shell_quote(&path.display().to_string())
+}
+
+fn script_text(input: &ScriptInput<'_>) -> String {
+    let ScriptInput {
+        args,
+        name,
+        runs,
+        coprod,
+        cwd,
+        out,
+        job_dir,
+    } = *input;
+    let n = args.array;
+    let script = job_dir.join(format!("{name}.sbatch"));
+    let mut run = vec![
+        "\"$COPROD\"".to_string(),
+        "run".into(),
+        shell_quote(&args.scenario),
+    ];
+    for s in &args.settings {
+        run.push("--set".into());
+        run.push(shell_quote(&format!("{}={}", s.key, s.value)));
+    }
+    if let Some(r) = args.replications {
+        run.push(format!("--replications {r}"));
+    }
+    if let Some(s) = args.seed {
+        run.push(format!("--seed {s}"));
+    }
+    if args.quick {
+        run.push("--quick".into());
+    }
+    for m in &args.metrics {
+        run.push(format!("--metric {}", shell_quote(m)));
+    }
+    let mut sbatch = String::new();
+    let _ = writeln!(sbatch, "#SBATCH --job-name=coprod-{name}");
+    let _ = writeln!(
+        sbatch,
+        "#SBATCH --output={}/logs/%x-%A_%a.out",
+        job_dir.display()
+    );
+    if let Some(p) = &args.partition {
+        let _ = writeln!(sbatch, "#SBATCH --partition={p}");
+    }
+    if let Some(t) = &args.time {
+        let _ = writeln!(sbatch, "#SBATCH --time={t}");
+    }
+    let _ = writeln!(sbatch, "#SBATCH --cpus-per-task={}", args.cpus_per_task);
+    let force = if args.force { " --force" } else { "" };
+    format!(
+        r#"#!/usr/bin/env bash
+# coprod on SLURM: scenario `{name}`, {runs} runs in {n} array tasks (shards) and a merge job.
+# Written by `coprod slurm` (coprod {version}); see docs/cluster.md.
+#
+# Submit both jobs (from anywhere; add --wait to block until the merge job has finished):
+#   bash {script_q}
+# Re-run some shards alone (e.g. after a time limit), then merge:
+#   sbatch --array=3,7 {script_q} shard
+#   sbatch {script_q} merge
+#
+# Every path below (the coprod binary, the working directory, the scenario, the output and
+# {job_q}) must be on a filesystem that the submit host and every compute node share.
+{sbatch}set -euo pipefail
+COPROD={coprod_q}
+JOB_DIR={job_q}
+OUT={out_q}
+N={n}
+cd {cwd_q}
+
+case "${{1:-submit}}" in
+submit)
+  if [ -n "${{SLURM_JOB_ID:-}}" ]; then
+    echo "run this script with bash to submit it, or with sbatch and the argument shard or merge" >&2
+    exit 2
+  fi
+  array=$(sbatch --parsable --array=0-$((N - 1)) "$JOB_DIR/{name}.sbatch" shard)
+  array=${{array%%;*}}
+  echo "submitted array job $array: $N shards, logs in $JOB_DIR/logs"
+  merge=(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes
+    --job-name=coprod-{name}-merge --output="$JOB_DIR/logs/%x-%j.out")
+  if [ "${{2:-}}" = --wait ]; then
+    echo "waiting for the merge job into $OUT"
+    "${{merge[@]}}" --wait "$JOB_DIR/{name}.sbatch" merge
+  else
+    job=$("${{merge[@]}}" "$JOB_DIR/{name}.sbatch" merge)
+    echo "submitted merge job ${{job%%;*}} (runs after every shard succeeded): $OUT"
+  fi
+  ;;
+shard)
+  i=${{SLURM_ARRAY_TASK_ID:?submit shards with sbatch --array=...}}
+  dir="$JOB_DIR/shards/shard-$i-of-$N"
+  if [ -f "$dir/shard.json" ]; then
+    echo "shard $i of $N is already done: $dir"
+    exit 0
+  fi
+  resume=()
+  if [ -d "$JOB_DIR/shards/.shard-$i-of-$N.partial" ]; then resume=(--resume); fi
+  status=0
+  {run} --shard "$i/$N" --out "$dir" --threads "${{SLURM_CPUS_PER_TASK:-1}}" "${{resume[@]}}" || status=$?
+  # Status 3: the shard is complete but some runs failed (failures.csv); the merge keeps them.
+  if [ "$status" -eq 3 ]; then status=0; fi
+  exit "$status"
+  ;;
+merge)
+  "$COPROD" merge "$JOB_DIR"/shards/shard-*-of-"$N" --out "$OUT"{force}
+  ;;
+*)
+  echo "usage: bash $0 [submit [--wait]] | sbatch --array=I,... $0 shard | sbatch $0 merge" >&2
+  exit 2
+  ;;
+esac
+"#,
+        version = env!("CARGO_PKG_VERSION"),
+        script_q = q(&script),
+        job_q = q(job_dir),
+        coprod_q = q(coprod),
+        out_q = q(out),
+        cwd_q = q(cwd),
+        run = run.join(" "),
+    )
+}

@@ -1,0 +1,163 @@
+//! `coprod run --shard I/N`: a deterministic partition of the runs into contiguous blocks of
+//! run ids, independent of threads; every run is in exactly one shard for any N, including
+//! N larger than the number of runs (empty shards still write a valid shard directory);
+//! `--shard` alone reads SLURM's array variables.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use predicates::prelude::*;
+
+use crate::util::{Sandbox, csv, data, read};
+
+/// `coprod run tests/data/sweep.toml` with 12 small runs (2 variants x 6 sweep points x 1
+/// replication), `extra` args after.
+fn shard_cmd(sb: &Sandbox, extra: &[&str]) -> assert_cmd::Command {
+    let file = data("sweep.toml");
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "population.n_citizens=120",
+        "--replications",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    sb.cmd(&args)
+}
+
+/// Run ids of a CSV file's rows.
+fn run_ids(path: &Path) -> Vec<u64> {
+    csv(path)
+        .1
+        .iter()
+        .map(|row| row[0].parse().unwrap())
+        .collect()
+}
+
+fn shard_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&dir.join("shard.json"))).unwrap()
+}
+
+#[test]
+fn every_run_is_in_exactly_one_shard_for_any_number_of_shards() {
+    let sb = Sandbox::new();
+    const RUNS: u64 = 12;
+    for n in [1u64, 5, 12, 13] {
+        let mut seen: BTreeMap<u64, u64> = BTreeMap::new();
+        for i in 0..n {
+            let out = format!("n{n}/s{i}");
+            shard_cmd(&sb, &["--shard", &format!("{i}/{n}"), "--out", &out])
+                .assert()
+                .success()
+                .stdout(predicate::str::contains(&out));
+            let dir = sb.path().join(&out);
+            let info = shard_json(&dir);
+            assert_eq!(info["index"], i);
+            assert_eq!(info["count"], n);
+            assert_eq!(info["total_runs"], RUNS);
+            let ids = run_ids(&dir.join("runs.csv"));
+            // A contiguous block, as shard.json says, in run order.
+            let first = info["first_run"].as_u64().unwrap();
+            let expected: Vec<u64> = (first..first + info["runs"].as_u64().unwrap()).collect();
+            assert_eq!(ids, expected, "shard {i}/{n}");
+            for id in ids {
+                *seen.entry(id).or_default() += 1;
+            }
+            // No summary, charts or page: those need every run.
+            let mut files: Vec<String> = fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            assert_eq!(
+                files,
+                [
+                    "groups.csv",
+                    "manifest.json",
+                    "runs.csv",
+                    "shard.json",
+                    "timeseries.csv"
+                ]
+            );
+        }
+        assert_eq!(seen.len() as u64, RUNS, "N = {n}");
+        assert!(seen.values().all(|&k| k == 1), "N = {n}: {seen:?}");
+    }
+    // N larger than the number of runs: one shard (the first) is empty but valid.
+    let empty = sb.path().join("n13/s0");
+    assert_eq!(shard_json(&empty)["runs"], 0);
+    assert_eq!(csv(&empty.join("runs.csv")).1.len(), 0);
+}
+
+#[test]
+fn shards_are_identical_for_any_thread_count() {
+    let sb = Sandbox::new();
+    shard_cmd(&sb, &["--shard", "1/3", "--out", "a", "--threads", "1"])
+        .assert()
+        .success();
+    shard_cmd(&sb, &["--shard", "1/3", "--out", "b", "--threads", "2"])
+        .assert()
+        .success();
+    for file in ["runs.csv", "timeseries.csv", "groups.csv", "shard.json"] {
+        assert!(
+            fs::read(sb.path().join("a").join(file)).unwrap()
+                == fs::read(sb.path().join("b").join(file)).unwrap(),
+            "{file} differs between --threads 1 and 2"
+        );
+    }
+}
+
+#[test]
+fn shard_comes_from_slurm_array_variables_when_not_given() {
+    let sb = Sandbox::new();
+    shard_cmd(&sb, &["--shard", "2/4", "--out", "explicit"])
+        .assert()
+        .success();
+    shard_cmd(&sb, &["--shard"])
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_COUNT", "4")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sweep-test-shards/shard-2-of-4"));
+    let from_env = sb.path().join("outputs/sweep-test-shards/shard-2-of-4");
+    assert_eq!(
+        read(&from_env.join("runs.csv")),
+        read(&sb.path().join("explicit/runs.csv"))
+    );
+
+    // A re-run of one task (--array=3) has SLURM_ARRAY_TASK_COUNT=1: a clear error.
+    shard_cmd(&sb, &["--shard", "--out", "x"])
+        .env("SLURM_ARRAY_TASK_ID", "3")
+        .env("SLURM_ARRAY_TASK_COUNT", "1")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("SLURM_ARRAY_TASK_ID=3"))
+        .stderr(predicate::str::contains("--shard I/N"));
+    shard_cmd(&sb, &["--shard", "--out", "x"])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_ARRAY_TASK_COUNT")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "SLURM_ARRAY_TASK_ID, which is not set",
+        ));
+    assert!(!sb.path().join("x").exists());
+}
+
+#[test]
+fn impossible_shards_are_refused() {
+    let sb = Sandbox::new();
+    for (bad, message) in [
+        ("4/4", "numbered from 0 to 3"),
+        ("0/0", "at least 1"),
+        ("two/4", "not a whole number"),
+    ] {
+        shard_cmd(&sb, &["--shard", bad, "--out", "x"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    assert!(!sb.path().join("x").exists());
+}

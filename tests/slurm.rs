@@ -1,0 +1,137 @@
+//! `coprod slurm`: the generated batch script (always), and a real SLURM array job through
+//! it, merged and compared byte for byte with a single-process run (only with
+//! `COPROD_SLURM_TESTS=1`, which `.ci/run` sets after bringing up a single-node SLURM with
+//! `.ci/slurm-single-node.sh`; elsewhere that test prints SKIPPED and passes).
+
+use std::process::Command;
+use std::time::Instant;
+
+use predicates::prelude::*;
+
+use crate::merge::assert_same_run;
+use crate::util::{Sandbox, data, read};
+
+/// Set to 1 to run the test that submits to a real SLURM.
+const GATE: &str = "COPROD_SLURM_TESTS";
+
+#[test]
+fn slurm_writes_a_ready_script_and_submits_nothing() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "5",
+        "--partition",
+        "short",
+        "--time",
+        "0:10:00",
+        "--cpus-per-task",
+        "2",
+        "--out",
+        "study",
+        "--set",
+        "population.n_citizens=120",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::ends_with("study.slurm/sweep-test.sbatch\n"))
+    .stderr(predicate::str::contains("24 runs in 5 array tasks"))
+    .stderr(predicate::str::contains("submit it with:\n  bash "));
+    let script = sb.path().join("study.slurm/sweep-test.sbatch");
+    let text = read(&script);
+    for line in [
+        "#SBATCH --partition=short",
+        "#SBATCH --time=0:10:00",
+        "#SBATCH --cpus-per-task=2",
+        "N=5",
+        "--dependency=\"afterok:$array\"",
+        "--shard \"$i/$N\"",
+        "--set 'population.n_citizens=120'",
+    ] {
+        assert!(text.contains(line), "no `{line}` in the script:\n{text}");
+    }
+    // Valid bash; nothing was submitted and nothing else written.
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(check.success());
+    assert!(!sb.path().join("study").exists());
+
+    // A second script for the same output needs --force; more tasks than runs is a warning.
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "5",
+        "--out",
+        "study",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("already exists"));
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "30",
+        "--out",
+        "study",
+        "--force",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("6 of the 30 tasks get no runs"));
+}
+
+#[test]
+fn array_job_on_slurm_merges_to_the_same_bytes_as_one_process() {
+    if std::env::var(GATE).as_deref() != Ok("1") {
+        eprintln!("SKIPPED: set {GATE}=1 with a SLURM cluster reachable (see .ci/run)");
+        return;
+    }
+    let clock = Instant::now();
+    // The job must reach the directory: a temp dir under /tmp on a single node (a real
+    // cluster needs a shared filesystem, docs/cluster.md).
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let scenario = file.to_str().unwrap();
+    let small = ["--set", "population.n_citizens=120"];
+    let mut args = vec!["slurm", scenario, "--array", "4", "--out", "cluster"];
+    args.extend(small);
+    sb.cmd(&args).assert().success();
+    let script = sb.path().join("cluster.slurm/sweep-test.sbatch");
+    let submit = Command::new("bash")
+        .arg(&script)
+        .args(["submit", "--wait"])
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    let logs = sb.path().join("cluster.slurm/logs");
+    let log_text = || {
+        let mut text = String::new();
+        for entry in std::fs::read_dir(&logs).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            text.push_str(&format!("--- {}\n{}", path.display(), read(&path)));
+        }
+        text
+    };
+    assert!(
+        submit.status.success(),
+        "the SLURM jobs failed: {}\n{}\n{}",
+        String::from_utf8_lossy(&submit.stdout),
+        String::from_utf8_lossy(&submit.stderr),
+        log_text()
+    );
+    let mut args = vec!["run", scenario, "--out", "single"];
+    args.extend(small);
+    sb.cmd(&args).assert().success();
+    assert_same_run(&sb.path().join("single"), &sb.path().join("cluster"));
+    eprintln!(
+        "SLURM array job of 4 shards, merge and comparison took {:.1} s",
+        clock.elapsed().as_secs_f64()
+    );
+}
