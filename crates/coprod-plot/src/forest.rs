@@ -1,21 +1,32 @@
 //! The forest plot: one labelled row per effect, a point estimate with its confidence interval,
 //! a vertical zero line, and the numbers printed in a column on the right.
 //!
-//! Owns only this chart's drawing. It does not compute effects or intervals: callers do.
+//! Owns only this chart's drawing: the row layout, the intervals and the numbers column.
+//! It does not compute effects or intervals: callers do.
 
 use std::path::PathBuf;
 
-use plotters::chart::ChartBuilder;
+use plotters::chart::ChartContext;
 use plotters::coord::Shift;
 use plotters::prelude::{Color, DrawingArea, DrawingBackend, PathElement, RGBColor, Rectangle};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::axis::{Axis, Padding, Ticked, axis_or_error, finite_extent, format_number};
 use crate::error::PlotError;
+use crate::marks::{Marker, draw_error_bar, draw_marker};
 use crate::render::{
-    Axis, Chart, DARK_GREY, DrawResult, GRID_GREY, Marker, Padding, Ticked, axis_or_error,
-    bold_text, draw_marker, draw_title, finite_extent, fit_label, format_number, render, text,
+    Canvas, Chart, DARK_GREY, DrawResult, Frame, Grid, XyCoord, bold_text, build_chart, draw_axes,
+    fit_label, label_room, render, text, widest_text,
 };
-use crate::style::{ChartStyle, series_color};
+use crate::style::{ChartStyle, Metrics, series_color};
+
+/// The header of the numbers column.
+const HEADER: &str = "estimate [95% CI]";
+
+/// Room above the plotting area for the header of the numbers column.
+fn header_room(metrics: &Metrics) -> i32 {
+    (metrics.tick * 1.8).round() as i32
+}
 
 /// One row of a forest plot: an effect estimate with its confidence interval.
 ///
@@ -102,98 +113,131 @@ impl ForestChart<'_> {
     }
 }
 
+/// Where the rows go and how large their marks are.
+///
+/// Row i is drawn at y = count - 1 - i, so that the first row is at the top.
+struct RowLayout {
+    count: usize,
+    /// Only every `stride`-th row is labelled, so that labels never overlap.
+    stride: usize,
+    marker_radius: i32,
+    line_width: u32,
+}
+
+impl RowLayout {
+    /// The layout of `count` rows that share `height` pixels.
+    fn new(count: usize, height: f64, metrics: &Metrics) -> Self {
+        // With many rows, markers and lines shrink to the row height.
+        let row_pixels = (height / count as f64).max(1.0);
+        RowLayout {
+            count,
+            stride: ((metrics.tick * 1.1 / row_pixels).ceil() as usize).max(1),
+            marker_radius: (metrics.marker + 2).min((row_pixels * 0.35) as i32).max(2),
+            line_width: metrics.line_width.min((row_pixels / 4.0) as u32).max(1),
+        }
+    }
+
+    /// The y position of row `i`.
+    fn y(&self, i: usize) -> f64 {
+        (self.count - 1 - i) as f64
+    }
+
+    /// Whether row `i` gets its label and numbers printed.
+    fn labelled(&self, i: usize) -> bool {
+        i.is_multiple_of(self.stride)
+    }
+
+    /// The y axis: one tick per labelled row.
+    fn y_axis(&self) -> Ticked {
+        let ticks = (0..self.count)
+            .filter(|i| self.labelled(*i))
+            .map(|i| self.y(i))
+            .collect();
+        Ticked::new(-0.6, self.count as f64 - 0.4, ticks)
+    }
+}
+
 impl Chart for ForestChart<'_> {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        style: &ChartStyle,
-    ) -> DrawResult {
-        let metrics = style.metrics();
-        let body = draw_title(root, style, &metrics)?;
+    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<'_, DB>) -> DrawResult {
+        let (body, style, metrics) = (&canvas.body, canvas.style, &canvas.metrics);
         let (body_width, _) = body.dim_in_pixel();
-        let n = self.rows.len();
         let tick_font = text(metrics.tick);
 
         // Right column: the numbers.
-        let header = "estimate [95% CI]";
-        let header_font = bold_text(metrics.tick);
         let estimates: Vec<String> = self.rows.iter().map(|r| self.estimate_text(r)).collect();
-        let mut column_width = body.estimate_text_size(header, &header_font)?.0;
-        for estimate in &estimates {
-            column_width = column_width.max(body.estimate_text_size(estimate, &tick_font)?.0);
-        }
+        let header_width = body.estimate_text_size(HEADER, &bold_text(metrics.tick))?.0;
+        let column_width = widest_text(body, &estimates, &tick_font)?.max(header_width);
         let column_width = (column_width + 3 * metrics.gap as u32).min(body_width * 30 / 100);
         let (plot, column) = body.split_horizontally(body_width - column_width);
 
         // Left: the row labels, shortened if they would take more than 40% of the width.
         let max_label = body_width * 40 / 100;
-        let mut labels = Vec::with_capacity(n);
-        let mut widest = 0;
-        for row in self.rows {
-            let label = fit_label(&plot, &row.label, &tick_font, max_label)?;
-            widest = widest.max(plot.estimate_text_size(&label, &tick_font)?.0);
-            labels.push(label);
-        }
-        let axis_room = if style.y_label.is_empty() {
-            0
-        } else {
-            (metrics.axis * 1.3).round() as u32
+        let labels = self
+            .rows
+            .iter()
+            .map(|row| fit_label(&plot, &row.label, &tick_font, max_label))
+            .collect::<DrawResult<Vec<String>>>()?;
+        let header_room = header_room(metrics);
+        let frame = Frame {
+            top: metrics.gap + header_room,
+            right: 2 * metrics.gap,
+            left: widest_text(&plot, &labels, &tick_font)?
+                + label_room(&style.y_label, 1.3, metrics)
+                + 2 * metrics.gap as u32,
+            bottom: (metrics.tick * 1.2 + metrics.axis * 1.4).round() as u32
+                + 2 * metrics.gap as u32,
         };
-        let left = widest + axis_room + 2 * metrics.gap as u32;
-        let bottom =
-            (metrics.tick * 1.2 + metrics.axis * 1.4).round() as u32 + 2 * metrics.gap as u32;
-        let header_room = (metrics.tick * 1.8).round() as i32;
-
-        // Row i is drawn at y = n - 1 - i, so that the first row is at the top.
-        let row_y = |i: usize| (n - 1 - i) as f64;
-        // With many rows, label only every `stride`-th row so that labels never overlap, and
-        // shrink markers and lines to the row height.
         let (_, plot_height) = plot.dim_in_pixel();
-        let rows_height = f64::from(plot_height) - f64::from(bottom) - f64::from(header_room);
-        let row_pixels = (rows_height / n as f64).max(1.0);
-        let stride = ((metrics.tick * 1.1 / row_pixels).ceil() as usize).max(1);
-        let labelled = |i: usize| i.is_multiple_of(stride);
-        let y_ticks: Vec<f64> = (0..n).filter(|i| labelled(*i)).map(row_y).collect();
-        let marker_radius = (metrics.marker + 2).min((row_pixels * 0.35) as i32).max(2);
-        let line_width = metrics.line_width.min((row_pixels / 4.0) as u32).max(1);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_top(metrics.gap + header_room)
-            .margin_right(2 * metrics.gap)
-            .margin_left(metrics.gap / 2)
-            .x_label_area_size(bottom)
-            .y_label_area_size(left)
-            .build_cartesian_2d(
-                Ticked::from(&self.x),
-                Ticked::new(-0.6, n as f64 - 0.4, y_ticks),
-            )?;
-        // Shade every other row, before the grid, so that long rows are easy to follow.
-        let shade = RGBColor(243, 243, 243).filled();
-        chart.draw_series((0..n).step_by(2).map(|i| {
-            let y = row_y(i);
-            Rectangle::new([(self.x.lo, y - 0.5), (self.x.hi, y + 0.5)], shade)
-        }))?;
+        let rows_height = f64::from(plot_height) - f64::from(frame.bottom) - f64::from(header_room);
+        let rows = RowLayout::new(self.rows.len(), rows_height, metrics);
+
+        let x = Ticked::from(&self.x);
+        let mut chart = build_chart(&plot, &frame, (x, rows.y_axis()), metrics)?;
+        // Before the grid, so that the grid lines stay visible on shaded rows.
+        self.shade_rows(&mut chart, &rows)?;
         let x_format = |v: &f64| format_number(*v, self.x.decimals);
         let y_format = |v: &f64| {
             let position = v.round();
-            if position < 0.0 || position >= n as f64 {
+            if position < 0.0 || position >= rows.count as f64 {
                 return String::new();
             }
-            labels[n - 1 - position as usize].clone()
+            labels[rows.count - 1 - position as usize].clone()
         };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_desc(style.x_label.as_str())
-            .y_desc(style.y_label.as_str())
-            .axis_desc_style(text(metrics.axis))
-            .label_style(text(metrics.tick))
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .bold_line_style(GRID_GREY.stroke_width(1))
-            .axis_style(DARK_GREY.stroke_width(2))
-            .set_all_tick_mark_size(metrics.gap / 2)
-            .draw()?;
+        draw_axes(
+            &mut chart,
+            (&x_format, &y_format),
+            Grid::Vertical,
+            style,
+            metrics,
+        )?;
 
+        self.draw_rows(canvas.root, &chart, &rows)?;
+        self.draw_numbers(canvas, &chart, &rows, &column, &estimates)
+    }
+}
+
+impl ForestChart<'_> {
+    /// Shades every other row, so that long rows are easy to follow.
+    fn shade_rows<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, XyCoord>,
+        rows: &RowLayout,
+    ) -> DrawResult {
+        let shade = RGBColor(243, 243, 243).filled();
+        chart.draw_series((0..rows.count).step_by(2).map(|i| {
+            let y = rows.y(i);
+            Rectangle::new([(self.x.lo, y - 0.5), (self.x.hi, y + 0.5)], shade)
+        }))?;
+        Ok(())
+    }
+
+    /// Draws the zero line, then each row's interval and estimate.
+    fn draw_rows<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        chart: &ChartContext<'_, DB, XyCoord>,
+        rows: &RowLayout,
+    ) -> DrawResult {
         let (_, plot_y) = chart.plotting_area().get_pixel_range();
         let (zero_x, _) = chart.backend_coord(&(0.0, 0.0));
         root.draw(&PathElement::new(
@@ -202,45 +246,48 @@ impl Chart for ForestChart<'_> {
         ))?;
 
         let color = series_color(0);
-        let cap = marker_radius;
+        let cap = (0, rows.marker_radius);
         for (i, row) in self.rows.iter().enumerate() {
-            let y = row_y(i);
+            let y = rows.y(i);
             if let Some((low, high)) = row.interval() {
-                let (x0, py) = chart.backend_coord(&(low, y));
-                let (x1, _) = chart.backend_coord(&(high, y));
-                let line = color.stroke_width(line_width);
-                root.draw(&PathElement::new(vec![(x0, py), (x1, py)], line))?;
-                root.draw(&PathElement::new(
-                    vec![(x0, py - cap), (x0, py + cap)],
-                    line,
-                ))?;
-                root.draw(&PathElement::new(
-                    vec![(x1, py - cap), (x1, py + cap)],
-                    line,
-                ))?;
+                let ends = (
+                    chart.backend_coord(&(low, y)),
+                    chart.backend_coord(&(high, y)),
+                );
+                draw_error_bar(root, ends, cap, color.stroke_width(rows.line_width))?;
             }
             if row.effect.is_finite() {
                 let at = chart.backend_coord(&(row.effect, y));
-                draw_marker(root, at, Marker::Square, color, marker_radius)?;
+                draw_marker(root, at, Marker::Square, color, rows.marker_radius)?;
             }
         }
+        Ok(())
+    }
 
-        // The numbers column, aligned with the rows, under its header.
+    /// Draws the `estimates` in `column`, aligned with the labelled rows, under their header.
+    fn draw_numbers<DB: DrawingBackend>(
+        &self,
+        canvas: &Canvas<'_, DB>,
+        chart: &ChartContext<'_, DB, XyCoord>,
+        rows: &RowLayout,
+        column: &DrawingArea<DB, Shift>,
+        estimates: &[String],
+    ) -> DrawResult {
+        let (root, metrics) = (canvas.root, &canvas.metrics);
         let (column_x, column_y) = column.get_pixel_range();
         let left_x = column_x.start + metrics.gap;
-        let header_y = plot_y.start - header_room / 2;
+        let left_centre = Pos::new(HPos::Left, VPos::Center);
+        let (_, plot_y) = chart.plotting_area().get_pixel_range();
+        let header_y = plot_y.start - header_room(metrics) / 2;
         root.draw_text(
-            header,
-            &header_font.pos(Pos::new(HPos::Left, VPos::Center)),
+            HEADER,
+            &bold_text(metrics.tick).pos(left_centre),
             (left_x, header_y.max(column_y.start)),
         )?;
-        for (i, estimate) in estimates.iter().enumerate().filter(|(i, _)| labelled(*i)) {
-            let (_, py) = chart.backend_coord(&(self.x.lo, row_y(i)));
-            root.draw_text(
-                estimate,
-                &tick_font.pos(Pos::new(HPos::Left, VPos::Center)),
-                (left_x, py),
-            )?;
+        let labelled = estimates.iter().enumerate();
+        for (i, estimate) in labelled.filter(|(i, _)| rows.labelled(*i)) {
+            let (_, py) = chart.backend_coord(&(self.x.lo, rows.y(i)));
+            root.draw_text(estimate, &text(metrics.tick).pos(left_centre), (left_x, py))?;
         }
         Ok(())
     }

@@ -2,11 +2,12 @@
 //! colour scale bar on the right and the value printed in each cell when the cells are large
 //! enough to hold it.
 //!
-//! Owns only this chart's drawing. It does not run sweeps or aggregate replicates: callers do.
+//! Owns only this chart's drawing: the cells, their values and the colour bar.
+//! It does not run sweeps or aggregate replicates: callers do.
 
 use std::path::PathBuf;
 
-use plotters::chart::ChartBuilder;
+use plotters::chart::ChartContext;
 use plotters::coord::Shift;
 use plotters::prelude::{
     BLACK, Color, DrawingArea, DrawingBackend, FontTransform, PathElement, RGBColor, Rectangle,
@@ -14,12 +15,15 @@ use plotters::prelude::{
 };
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::axis::{
+    Axis, Padding, Ticked, axis_or_error, decimals_to_distinguish, finite_extent, format_number,
+};
 use crate::error::PlotError;
 use crate::render::{
-    Axis, Chart, DARK_GREY, DrawResult, Padding, Ticked, axis_or_error, decimals_to_distinguish,
-    draw_title, finite_extent, format_number, render, text,
+    Canvas, Chart, DARK_GREY, DrawResult, Frame, Grid, XyCoord, build_chart, draw_axes, label_room,
+    render, text, widest_text,
 };
-use crate::style::{ChartStyle, viridis};
+use crate::style::{ChartStyle, Metrics, viridis};
 
 /// A value over a grid of two parameters.
 ///
@@ -107,6 +111,20 @@ impl HeatmapChart<'_> {
         }
         viridis((value - self.scale.lo) / (self.scale.hi - self.scale.lo))
     }
+
+    /// The tick labels of the colour scale.
+    fn scale_labels(&self) -> Vec<String> {
+        self.scale
+            .ticks
+            .iter()
+            .map(|t| format_number(*t, self.scale.decimals))
+            .collect()
+    }
+
+    /// The text printed in a cell.
+    fn value_text(&self, value: f64) -> String {
+        format_number(value, (self.scale.decimals + 1).min(6))
+    }
 }
 
 /// Every how-many-th label to print so that labels `width` pixels wide fit into `room` pixels.
@@ -115,169 +133,201 @@ fn label_stride(count: usize, width: u32, room: u32) -> usize {
     count.div_ceil(fit).max(1)
 }
 
+/// Every value printed with just enough decimals to tell them apart.
+fn value_labels(values: &[f64]) -> Vec<String> {
+    let decimals = decimals_to_distinguish(values);
+    values.iter().map(|v| format_number(*v, decimals)).collect()
+}
+
+/// The label at index `v` (a tick position), or none between and outside the cells.
+fn index_label(labels: &[String], v: f64) -> String {
+    let i = v.round();
+    if i >= 0.0 && (i as usize) < labels.len() {
+        labels[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
+/// Width of the colour bar in pixels.
+fn bar_width(metrics: &Metrics) -> i32 {
+    (metrics.tick * 1.5).round() as i32
+}
+
+/// The pixel corners of the block of cells: (left, top) and (right, bottom).
+fn cell_block<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, XyCoord>,
+    (nx, ny): (usize, usize),
+) -> ((i32, i32), (i32, i32)) {
+    (
+        chart.backend_coord(&(-0.5, ny as f64 - 0.5)),
+        chart.backend_coord(&(nx as f64 - 0.5, -0.5)),
+    )
+}
+
 impl Chart for HeatmapChart<'_> {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        style: &ChartStyle,
-    ) -> DrawResult {
-        let metrics = style.metrics();
-        let body = draw_title(root, style, &metrics)?;
+    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<'_, DB>) -> DrawResult {
+        let (body, style, metrics) = (&canvas.body, canvas.style, &canvas.metrics);
         let (body_width, body_height) = body.dim_in_pixel();
         let tick_font = text(metrics.tick);
         let data = self.data;
-        let (nx, ny) = (data.x_values.len(), data.y_values.len());
 
-        // Right column: the colour bar, its tick labels and its rotated label.
-        let scale_labels: Vec<String> = self
-            .scale
-            .ticks
-            .iter()
-            .map(|t| format_number(*t, self.scale.decimals))
-            .collect();
-        let mut widest_scale = 0;
-        for label in &scale_labels {
-            widest_scale = widest_scale.max(body.estimate_text_size(label, &tick_font)?.0);
-        }
-        let bar_width = (metrics.tick * 1.5).round() as i32;
-        let label_room = if data.value_label.is_empty() {
-            0
-        } else {
-            (metrics.axis * 1.5).round() as i32
+        let column_width = self.column_width(body, metrics)?;
+        let (plot, column) = body.split_horizontally(body_width.saturating_sub(column_width));
+
+        let x_labels = value_labels(&data.x_values);
+        let y_labels = value_labels(&data.y_values);
+        let frame = Frame {
+            top: metrics.gap,
+            right: metrics.gap,
+            left: widest_text(&plot, &y_labels, &tick_font)?
+                + label_room(&style.y_label, 1.4, metrics)
+                + 2 * metrics.gap as u32,
+            bottom: (metrics.tick * 1.2).round() as u32
+                + label_room(&style.x_label, 1.4, metrics)
+                + 2 * metrics.gap as u32,
         };
-        let column_width = (2 * metrics.gap
-            + bar_width
+        let (plot_width, _) = plot.dim_in_pixel();
+        let x_label_width = widest_text(&plot, &x_labels, &tick_font)? + 2 * metrics.gap as u32;
+        let room = (
+            plot_width.saturating_sub(frame.left),
+            body_height.saturating_sub(frame.bottom),
+        );
+        let coords = self.cell_coords(x_label_width, room, metrics);
+
+        let mut chart = build_chart(&plot, &frame, coords, metrics)?;
+        let x_format = |v: &f64| index_label(&x_labels, *v);
+        let y_format = |v: &f64| index_label(&y_labels, *v);
+        draw_axes(
+            &mut chart,
+            (&x_format, &y_format),
+            Grid::Off,
+            style,
+            metrics,
+        )?;
+        self.draw_cells(&mut chart)?;
+        self.draw_values(canvas, &chart)?;
+        self.draw_colour_bar(canvas, &chart, &column)
+    }
+}
+
+impl HeatmapChart<'_> {
+    /// Coordinates with one unit per cell and a tick at every cell whose label fits into `room`
+    /// (width, height) pixels; x labels are `x_label_width` pixels wide.
+    fn cell_coords(
+        &self,
+        x_label_width: u32,
+        (x_room, y_room): (u32, u32),
+        metrics: &Metrics,
+    ) -> (Ticked, Ticked) {
+        let (nx, ny) = (self.data.x_values.len(), self.data.y_values.len());
+        let row_height = (metrics.tick * 1.6).round() as u32;
+        let coord = |count: usize, stride: usize| {
+            let ticks = (0..count).step_by(stride).map(|i| i as f64).collect();
+            Ticked::new(-0.5, count as f64 - 0.5, ticks)
+        };
+        (
+            coord(nx, label_stride(nx, x_label_width, x_room)),
+            coord(ny, label_stride(ny, row_height, y_room)),
+        )
+    }
+
+    /// The width of the right column: the colour bar, its tick labels and its rotated label.
+    fn column_width<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        metrics: &Metrics,
+    ) -> DrawResult<u32> {
+        let widest_scale = widest_text(area, self.scale_labels(), &text(metrics.tick))?;
+        let label_room = label_room(&self.data.value_label, 1.5, metrics) as i32;
+        Ok((2 * metrics.gap
+            + bar_width(metrics)
             + metrics.gap / 2 * 3
             + widest_scale as i32
             + label_room
-            + metrics.gap) as u32;
-        let (plot, column) = body.split_horizontally(body_width.saturating_sub(column_width));
+            + metrics.gap) as u32)
+    }
 
-        // Axis labels: every value printed with just enough decimals to tell them apart.
-        let x_decimals = decimals_to_distinguish(&data.x_values);
-        let y_decimals = decimals_to_distinguish(&data.y_values);
-        let x_labels: Vec<String> = data
-            .x_values
+    /// Fills each cell with the colour of its value.
+    fn draw_cells<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, XyCoord>,
+    ) -> DrawResult {
+        let cells = self
+            .data
+            .values
             .iter()
-            .map(|v| format_number(*v, x_decimals))
-            .collect();
-        let y_labels: Vec<String> = data
-            .y_values
-            .iter()
-            .map(|v| format_number(*v, y_decimals))
-            .collect();
-        let mut widest_x = 0;
-        for label in &x_labels {
-            widest_x = widest_x.max(plot.estimate_text_size(label, &tick_font)?.0);
-        }
-        let mut widest_y = 0;
-        for label in &y_labels {
-            widest_y = widest_y.max(plot.estimate_text_size(label, &tick_font)?.0);
-        }
-        let (plot_width, _) = plot.dim_in_pixel();
-        let axis_room = |label: &str| {
-            if label.is_empty() {
-                0
-            } else {
-                (metrics.axis * 1.4).round() as u32
-            }
-        };
-        let left = widest_y + axis_room(&style.y_label) + 2 * metrics.gap as u32;
-        let bottom = (metrics.tick * 1.2).round() as u32
-            + axis_room(&style.x_label)
-            + 2 * metrics.gap as u32;
-        let x_stride = label_stride(
-            nx,
-            widest_x + 2 * metrics.gap as u32,
-            plot_width.saturating_sub(left),
-        );
-        let row_height = (metrics.tick * 1.6).round() as u32;
-        let y_stride = label_stride(ny, row_height, body_height.saturating_sub(bottom));
-        let x_ticks: Vec<f64> = (0..nx).step_by(x_stride).map(|i| i as f64).collect();
-        let y_ticks: Vec<f64> = (0..ny).step_by(y_stride).map(|i| i as f64).collect();
-
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_top(metrics.gap)
-            .margin_right(metrics.gap)
-            .margin_left(metrics.gap / 2)
-            .x_label_area_size(bottom)
-            .y_label_area_size(left)
-            .build_cartesian_2d(
-                Ticked::new(-0.5, nx as f64 - 0.5, x_ticks),
-                Ticked::new(-0.5, ny as f64 - 0.5, y_ticks),
-            )?;
-        let index_label = |labels: &[String], v: f64| {
-            let i = v.round();
-            if i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let x_format = |v: &f64| index_label(&x_labels, *v);
-        let y_format = |v: &f64| index_label(&y_labels, *v);
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc(style.x_label.as_str())
-            .y_desc(style.y_label.as_str())
-            .axis_desc_style(text(metrics.axis))
-            .label_style(text(metrics.tick))
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .axis_style(DARK_GREY.stroke_width(2))
-            .set_all_tick_mark_size(metrics.gap / 2)
-            .draw()?;
-
-        let cells = data.values.iter().enumerate().flat_map(|(row, cells)| {
-            cells.iter().enumerate().map(move |(column, value)| {
-                let (x, y) = (column as f64, row as f64);
-                Rectangle::new(
-                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
-                    self.color(*value).filled(),
-                )
-            })
-        });
+            .enumerate()
+            .flat_map(|(row, cells)| {
+                cells.iter().enumerate().map(move |(column, value)| {
+                    let (x, y) = (column as f64, row as f64);
+                    Rectangle::new(
+                        [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                        self.color(*value).filled(),
+                    )
+                })
+            });
         chart.draw_series(cells)?;
+        Ok(())
+    }
 
-        // Print each value in its cell when every cell has room for the widest value.
-        let value_decimals = (self.scale.decimals + 1).min(6);
-        let value_text = |v: f64| format_number(v, value_decimals);
-        let (cell_left, cell_top) = chart.backend_coord(&(-0.5, ny as f64 - 0.5));
-        let (cell_right, cell_bottom) = chart.backend_coord(&(nx as f64 - 0.5, -0.5));
+    /// Prints each value in its cell, in white on dark cells and black on light ones, when every
+    /// cell has room for the widest value.
+    fn draw_values<DB: DrawingBackend>(
+        &self,
+        canvas: &Canvas<'_, DB>,
+        chart: &ChartContext<'_, DB, XyCoord>,
+    ) -> DrawResult {
+        let (root, metrics) = (canvas.root, &canvas.metrics);
+        let data = self.data;
+        let (nx, ny) = (data.x_values.len(), data.y_values.len());
+        let tick_font = text(metrics.tick);
+        let ((cell_left, cell_top), (cell_right, cell_bottom)) = cell_block(chart, (nx, ny));
         let cell_width = (cell_right - cell_left) / nx as i32;
         let cell_height = (cell_bottom - cell_top) / ny as i32;
-        let mut widest_value = 0;
-        for value in data.values.iter().flatten() {
-            widest_value =
-                widest_value.max(root.estimate_text_size(&value_text(*value), &tick_font)?.0);
-        }
+        let texts = data.values.iter().flatten().map(|v| self.value_text(*v));
+        let widest_value = widest_text(root, texts, &tick_font)?;
         let fits = widest_value as i32 + metrics.gap <= cell_width
             && (metrics.tick * 1.3) as i32 <= cell_height;
-        if fits {
-            for (row, cells) in data.values.iter().enumerate() {
-                for (column, value) in cells.iter().enumerate() {
-                    let at = chart.backend_coord(&(column as f64, row as f64));
-                    let color = self.color(*value);
-                    let luminance = 0.2126 * f64::from(color.0)
-                        + 0.7152 * f64::from(color.1)
-                        + 0.0722 * f64::from(color.2);
-                    let ink = if luminance < 128.0 { WHITE } else { BLACK };
-                    root.draw_text(
-                        &value_text(*value),
-                        &tick_font
-                            .color(&ink)
-                            .pos(Pos::new(HPos::Center, VPos::Center)),
-                        at,
-                    )?;
-                }
+        if !fits {
+            return Ok(());
+        }
+        for (row, cells) in data.values.iter().enumerate() {
+            for (column, value) in cells.iter().enumerate() {
+                let at = chart.backend_coord(&(column as f64, row as f64));
+                let color = self.color(*value);
+                let luminance = 0.2126 * f64::from(color.0)
+                    + 0.7152 * f64::from(color.1)
+                    + 0.0722 * f64::from(color.2);
+                let ink = if luminance < 128.0 { WHITE } else { BLACK };
+                root.draw_text(
+                    &self.value_text(*value),
+                    &tick_font
+                        .color(&ink)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                    at,
+                )?;
             }
         }
+        Ok(())
+    }
 
-        // The colour bar spans the height of the cells.
+    /// Draws the colour bar in `column`, spanning the height of the cells, with its ticks,
+    /// tick labels and rotated label.
+    fn draw_colour_bar<DB: DrawingBackend>(
+        &self,
+        canvas: &Canvas<'_, DB>,
+        chart: &ChartContext<'_, DB, XyCoord>,
+        column: &DrawingArea<DB, Shift>,
+    ) -> DrawResult {
+        let (root, metrics) = (canvas.root, &canvas.metrics);
+        let data = self.data;
+        let tick_font = text(metrics.tick);
+        let nxy = (data.x_values.len(), data.y_values.len());
+        let ((_, cell_top), (_, cell_bottom)) = cell_block(chart, nxy);
         let (column_x, _) = column.get_pixel_range();
         let bar_left = column_x.start + 2 * metrics.gap;
-        let bar_right = bar_left + bar_width;
+        let bar_right = bar_left + bar_width(metrics);
         let bar_span = (cell_bottom - cell_top).max(1);
         let slices = bar_span.min(200);
         for k in 0..slices {
@@ -298,6 +348,7 @@ impl Chart for HeatmapChart<'_> {
             let t = (v - self.scale.lo) / (self.scale.hi - self.scale.lo);
             cell_bottom - (t * f64::from(bar_span)).round() as i32
         };
+        let scale_labels = self.scale_labels();
         for (tick, label) in self.scale.ticks.iter().zip(&scale_labels) {
             let y = to_bar_y(*tick);
             root.draw(&PathElement::new(
@@ -311,6 +362,8 @@ impl Chart for HeatmapChart<'_> {
             )?;
         }
         if !data.value_label.is_empty() {
+            let widest_scale = widest_text(root, &scale_labels, &tick_font)?;
+            let label_room = label_room(&data.value_label, 1.5, metrics) as i32;
             let label_x =
                 bar_right + tick_length + metrics.gap + widest_scale as i32 + label_room / 2;
             root.draw_text(

@@ -43,9 +43,12 @@
 //! ```
 #![deny(missing_docs)]
 
+mod axis;
 mod error;
 mod forest;
 mod heatmap;
+mod legend;
+mod marks;
 mod render;
 mod response_curve;
 mod series;

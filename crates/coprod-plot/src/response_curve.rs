@@ -1,19 +1,19 @@
 //! The response-curve chart: an outcome over a swept parameter, one line per named series
 //! (for example two service regimes), points with 95% CI error bars joined by lines.
 //!
-//! Owns only this chart's drawing. The data types live in `series.rs`.
+//! Owns only this chart's drawing. The data types live in `series.rs`; the layout (title, axes,
+//! legend column) is `render.rs`'s.
 
 use std::path::PathBuf;
 
-use plotters::coord::Shift;
-use plotters::prelude::{Color, DrawingArea, DrawingBackend, PathElement};
+use plotters::chart::ChartContext;
+use plotters::prelude::{Color, DrawingBackend, PathElement};
 
 use crate::error::PlotError;
-use crate::render::{
-    Axis, Chart, DrawResult, LegendEntry, Marker, Padding, Swatch, axis_or_error, build_xy,
-    draw_legend, draw_marker, draw_title, finite_runs, legend_top, render, split_for_legend,
-};
-use crate::series::{Series, extents};
+use crate::legend::{LegendEntry, Swatch};
+use crate::marks::{Marker, draw_error_bar, draw_marker};
+use crate::render::{Canvas, Chart, DrawResult, XyCoord, draw_xy_chart, render};
+use crate::series::{Series, SeriesPlot, finite_runs};
 use crate::style::{ChartStyle, series_color};
 
 /// Draws `series` as points with error bars (from each series' band) joined by lines, into
@@ -29,72 +29,48 @@ use crate::style::{ChartStyle, series_color};
 /// `NoData` when no series has a finite point, `LengthMismatch` when columns differ in length,
 /// `InvalidSize`, `UnplottableRange`, `Io` or `Drawing` otherwise.
 pub fn response_curve(series: &[Series], style: &ChartStyle) -> Result<Vec<PathBuf>, PlotError> {
-    let (x_extent, y_extent) = extents(series, &style.title)?;
-    let x = axis_or_error(
-        x_extent,
-        style.x_tick_target(),
-        Padding::Both,
-        &style.title,
-        "x",
-    )?;
-    let y = axis_or_error(
-        y_extent,
-        style.y_tick_target(),
-        Padding::Both,
-        &style.title,
-        "y",
-    )?;
-    render(&ResponseChart { series, x, y }, style)
+    let data = SeriesPlot::new(series, style)?;
+    render(&ResponseChart { data }, style)
 }
 
-/// Validated response-curve data with its axes.
+/// The response-curve chart of validated series.
 struct ResponseChart<'a> {
-    series: &'a [Series],
-    x: Axis,
-    y: Axis,
+    data: SeriesPlot<'a>,
 }
 
 impl Chart for ResponseChart<'_> {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        style: &ChartStyle,
-    ) -> DrawResult {
-        let metrics = style.metrics();
-        let body = draw_title(root, style, &metrics)?;
-        let has_bars = self.series.iter().any(|s| s.band.is_some());
-        let mut entries: Vec<LegendEntry> = self
-            .series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| LegendEntry {
-                label: s.name.clone(),
-                color: series_color(i),
-                swatch: Swatch::LineMarker(Marker::for_series(i)),
-            })
-            .collect();
-        if has_bars {
-            entries.push(LegendEntry {
-                label: "bars: 95% CI".to_string(),
-                color: crate::render::DARK_GREY,
-                swatch: Swatch::ErrorBar,
-            });
+    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<'_, DB>) -> DrawResult {
+        let mut entries = self
+            .data
+            .legend_entries(|i| Swatch::LineMarker(Marker::for_series(i)));
+        if self.data.any_band() {
+            entries.push(LegendEntry::note("bars: 95% CI", Swatch::ErrorBar));
         }
-        let (plot, legend_area) = split_for_legend(&body, &entries, &metrics)?;
-        let chart = build_xy(&plot, &self.x, &self.y, style, &metrics)?;
+        draw_xy_chart(canvas, self.data.axes(), &entries, |chart| {
+            self.draw_points(canvas, chart)
+        })
+    }
+}
 
-        // Everything below is drawn in pixels on `root` (whose origin is the image's), so that
-        // the sideways shift between series is the same at every zoom of the data.
-        let n = self.series.len();
-        let shift_unit = if has_bars && n > 1 {
+impl ResponseChart<'_> {
+    /// Draws each series' lines, error bars and markers.
+    fn draw_points<DB: DrawingBackend>(
+        &self,
+        canvas: &Canvas<'_, DB>,
+        chart: &ChartContext<'_, DB, XyCoord>,
+    ) -> DrawResult {
+        // Everything is drawn in pixels on `root` (whose origin is the image's), so that the
+        // sideways shift between series is the same at every zoom of the data.
+        let (root, metrics) = (canvas.root, &canvas.metrics);
+        let n = self.data.series.len();
+        let shift_unit = if self.data.any_band() && n > 1 {
             f64::from(metrics.marker) * 1.4
         } else {
             0.0
         };
         let line = metrics.line_width;
         let bar = (line.max(3) - 1).max(2);
-        let cap = metrics.marker;
-        for (index, s) in self.series.iter().enumerate() {
+        for (index, s) in self.data.series.iter().enumerate() {
             let color = series_color(index);
             let shift = ((index as f64 - (n as f64 - 1.0) / 2.0) * shift_unit).round() as i32;
             let to_pixel = |x: f64, y: f64| {
@@ -109,18 +85,9 @@ impl Chart for ResponseChart<'_> {
             }
             for &i in runs.iter().flatten() {
                 if let Some((low, high)) = s.band_at(i) {
-                    let (px, top) = to_pixel(s.x[i], high);
-                    let (_, bottom) = to_pixel(s.x[i], low);
+                    let ends = (to_pixel(s.x[i], high), to_pixel(s.x[i], low));
                     let style = color.stroke_width(bar);
-                    root.draw(&PathElement::new(vec![(px, top), (px, bottom)], style))?;
-                    root.draw(&PathElement::new(
-                        vec![(px - cap, top), (px + cap, top)],
-                        style,
-                    ))?;
-                    root.draw(&PathElement::new(
-                        vec![(px - cap, bottom), (px + cap, bottom)],
-                        style,
-                    ))?;
+                    draw_error_bar(root, ends, (metrics.marker, 0), style)?;
                 }
             }
             for &i in runs.iter().flatten() {
@@ -128,11 +95,6 @@ impl Chart for ResponseChart<'_> {
                 draw_marker(root, at, Marker::for_series(index), color, metrics.marker)?;
             }
         }
-        draw_legend(
-            &legend_area,
-            &entries,
-            &metrics,
-            legend_top(&chart, &legend_area),
-        )
+        Ok(())
     }
 }

@@ -1,9 +1,13 @@
 //! The plain in-memory data of line charts: named [`Series`] of x and y columns with an optional
 //! [`Band`] (a 95% interval).
 //!
-//! Owns the validation of column lengths. It does not read files or know the model.
+//! Owns the validation of column lengths, the axes and legend entries of a set of series, and
+//! where their lines break (at non-finite values). It does not read files or know the model.
 
+use crate::axis::{Axis, Padding, axis_or_error, finite_extent};
 use crate::error::PlotError;
+use crate::legend::{LegendEntry, Swatch};
+use crate::style::ChartStyle;
 
 /// Lower and upper bounds of an interval (for example a 95% confidence band) at each x.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,11 +108,70 @@ pub(crate) fn extents(series: &[Series], title: &str) -> Result<(Extent, Extent)
     if !has_point {
         return Err(no_data());
     }
-    let x = crate::render::finite_extent(series.iter().flat_map(|s| s.x.iter().copied()))
-        .ok_or_else(no_data)?;
-    let y = crate::render::finite_extent(series.iter().flat_map(|s| s.y_values()))
-        .ok_or_else(no_data)?;
+    let x = finite_extent(series.iter().flat_map(|s| s.x.iter().copied())).ok_or_else(no_data)?;
+    let y = finite_extent(series.iter().flat_map(|s| s.y_values())).ok_or_else(no_data)?;
     Ok((x, y))
+}
+
+/// Validated series with padded axes around their finite values: what a line chart draws.
+pub(crate) struct SeriesPlot<'a> {
+    /// The series, each of consistent length.
+    pub(crate) series: &'a [Series],
+    /// The x axis.
+    pub(crate) x: Axis,
+    /// The y axis, covering the bands too.
+    pub(crate) y: Axis,
+}
+
+impl<'a> SeriesPlot<'a> {
+    /// Validates `series` and fits the axes to them.
+    pub(crate) fn new(series: &'a [Series], style: &ChartStyle) -> Result<Self, PlotError> {
+        let (x_extent, y_extent) = extents(series, &style.title)?;
+        let title = &style.title;
+        let x = axis_or_error(x_extent, style.x_tick_target(), Padding::Both, title, "x")?;
+        let y = axis_or_error(y_extent, style.y_tick_target(), Padding::Both, title, "y")?;
+        Ok(SeriesPlot { series, x, y })
+    }
+
+    /// The x and y axes.
+    pub(crate) fn axes(&self) -> (&Axis, &Axis) {
+        (&self.x, &self.y)
+    }
+
+    /// One legend entry per series, in the series' colours, with the swatch `swatch(index)`.
+    pub(crate) fn legend_entries(&self, swatch: impl Fn(usize) -> Swatch) -> Vec<LegendEntry> {
+        self.series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| LegendEntry::series(&s.name, i, swatch(i)))
+            .collect()
+    }
+
+    /// Whether any series has a band.
+    pub(crate) fn any_band(&self) -> bool {
+        self.series.iter().any(|s| s.band.is_some())
+    }
+}
+
+/// Maximal runs of consecutive indices (in increasing x order) where `keep(i)` holds.
+///
+/// Lines are broken at non-finite values instead of being drawn through them.
+pub(crate) fn finite_runs(x: &[f64], keep: impl Fn(usize) -> bool) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|a, b| x[*a].total_cmp(&x[*b]));
+    let mut runs = Vec::new();
+    let mut current = Vec::new();
+    for i in order {
+        if x[i].is_finite() && keep(i) {
+            current.push(i);
+        } else if !current.is_empty() {
+            runs.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
 }
 
 #[cfg(test)]
@@ -144,5 +207,15 @@ mod tests {
             Err(PlotError::NoData { .. })
         ));
         assert!(matches!(extents(&[], "t"), Err(PlotError::NoData { .. })));
+    }
+
+    #[test]
+    fn runs_break_at_non_finite_values() {
+        let x = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let y = [1.0, f64::NAN, 2.0, 3.0, f64::INFINITY];
+        assert_eq!(
+            finite_runs(&x, |i| y[i].is_finite()),
+            vec![vec![0], vec![2, 3]]
+        );
     }
 }

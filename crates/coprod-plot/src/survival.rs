@@ -6,14 +6,13 @@
 
 use std::path::PathBuf;
 
-use plotters::coord::Shift;
-use plotters::prelude::{Color, DrawingArea, DrawingBackend, LineSeries};
+use plotters::prelude::{Color, DrawingBackend, LineSeries};
 
+use crate::axis::{Axis, Padding, axis_or_error, finite_extent};
 use crate::error::PlotError;
-use crate::render::{
-    Axis, Chart, DrawResult, LegendEntry, Padding, Swatch, axis_or_error, build_xy, draw_legend,
-    draw_plus, draw_title, finite_extent, legend_top, render, split_for_legend,
-};
+use crate::legend::{LegendEntry, Swatch};
+use crate::marks::draw_plus;
+use crate::render::{Canvas, Chart, DrawResult, draw_xy_chart, render};
 use crate::style::{ChartStyle, series_color};
 
 /// One class of durations (for example citizens of one type), drawn as one survival curve.
@@ -191,51 +190,34 @@ struct SurvivalChart {
 }
 
 impl Chart for SurvivalChart {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        style: &ChartStyle,
-    ) -> DrawResult {
-        let metrics = style.metrics();
-        let body = draw_title(root, style, &metrics)?;
+    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<'_, DB>) -> DrawResult {
         let mut entries: Vec<LegendEntry> = self
             .curves
             .iter()
-            .map(|c| LegendEntry {
-                label: c.name.clone(),
-                color: series_color(c.index),
-                swatch: Swatch::Line,
-            })
+            .map(|c| LegendEntry::series(&c.name, c.index, Swatch::Line))
             .collect();
         if self.curves.iter().any(|c| !c.marks().is_empty()) {
-            entries.push(LegendEntry {
-                label: "+: censored".to_string(),
-                color: crate::render::DARK_GREY,
-                swatch: Swatch::Plus,
-            });
+            entries.push(LegendEntry::note("+: censored", Swatch::Plus));
         }
-        let (plot, legend_area) = split_for_legend(&body, &entries, &metrics)?;
-        let mut chart = build_xy(&plot, &self.x, &self.y, style, &metrics)?;
-        for curve in &self.curves {
-            let color = series_color(curve.index);
-            chart.draw_series(LineSeries::new(
-                curve.path(),
-                color.stroke_width(metrics.line_width),
-            ))?;
-        }
-        for curve in &self.curves {
-            let color = series_color(curve.index);
-            for t in curve.marks() {
-                let at = chart.backend_coord(&(t, survival_at(&curve.steps, t)));
-                draw_plus(root, at, color, &metrics)?;
+        let metrics = &canvas.metrics;
+        draw_xy_chart(canvas, (&self.x, &self.y), &entries, |chart| {
+            for curve in &self.curves {
+                let color = series_color(curve.index);
+                chart.draw_series(LineSeries::new(
+                    curve.path(),
+                    color.stroke_width(metrics.line_width),
+                ))?;
             }
-        }
-        draw_legend(
-            &legend_area,
-            &entries,
-            &metrics,
-            legend_top(&chart, &legend_area),
-        )
+            // Marks after all curves, so that no curve hides another curve's marks.
+            for curve in &self.curves {
+                let color = series_color(curve.index);
+                for t in curve.marks() {
+                    let at = chart.backend_coord(&(t, survival_at(&curve.steps, t)));
+                    draw_plus(canvas.root, at, color, metrics)?;
+                }
+            }
+            Ok(())
+        })
     }
 }
 

@@ -1,20 +1,19 @@
 //! The time-series chart: several named lines (x = step, y = mean over replicates), each with
 //! an optional translucent 95% band behind it.
 //!
-//! Owns only this chart's drawing. The data types live in `series.rs`.
+//! Owns only this chart's drawing. The data types live in `series.rs`; the layout (title, axes,
+//! legend column) is `render.rs`'s.
 
 use std::path::PathBuf;
 
-use plotters::coord::Shift;
-use plotters::prelude::{Circle, Color, DrawingArea, DrawingBackend, LineSeries, Polygon};
+use plotters::chart::ChartContext;
+use plotters::prelude::{Circle, Color, DrawingBackend, LineSeries, Polygon};
 
 use crate::error::PlotError;
-use crate::render::{
-    Axis, Chart, DrawResult, LegendEntry, Padding, Swatch, axis_or_error, build_xy, draw_legend,
-    draw_title, finite_runs, legend_top, render, split_for_legend,
-};
-use crate::series::{Series, extents};
-use crate::style::{ChartStyle, series_color};
+use crate::legend::{LegendEntry, Swatch};
+use crate::render::{Canvas, Chart, DrawResult, XyCoord, draw_xy_chart, render};
+use crate::series::{Series, SeriesPlot, finite_runs};
+use crate::style::{ChartStyle, Metrics, series_color};
 
 /// Draws `series` as lines over time, with their bands shaded, into `<stem>.png` and `<stem>.svg`.
 ///
@@ -26,61 +25,36 @@ use crate::style::{ChartStyle, series_color};
 /// `NoData` when no series has a finite point, `LengthMismatch` when columns differ in length,
 /// `InvalidSize`, `UnplottableRange`, `Io` or `Drawing` otherwise.
 pub fn time_series(series: &[Series], style: &ChartStyle) -> Result<Vec<PathBuf>, PlotError> {
-    let (x_extent, y_extent) = extents(series, &style.title)?;
-    let x = axis_or_error(
-        x_extent,
-        style.x_tick_target(),
-        Padding::Both,
-        &style.title,
-        "x",
-    )?;
-    let y = axis_or_error(
-        y_extent,
-        style.y_tick_target(),
-        Padding::Both,
-        &style.title,
-        "y",
-    )?;
-    render(&TimeSeriesChart { series, x, y }, style)
+    let data = SeriesPlot::new(series, style)?;
+    render(&TimeSeriesChart { data }, style)
 }
 
-/// Validated time-series data with its axes.
+/// The time-series chart of validated series.
 struct TimeSeriesChart<'a> {
-    series: &'a [Series],
-    x: Axis,
-    y: Axis,
+    data: SeriesPlot<'a>,
 }
 
 impl Chart for TimeSeriesChart<'_> {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        style: &ChartStyle,
-    ) -> DrawResult {
-        let metrics = style.metrics();
-        let body = draw_title(root, style, &metrics)?;
-        let mut entries: Vec<LegendEntry> = self
-            .series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| LegendEntry {
-                label: s.name.clone(),
-                color: series_color(i),
-                swatch: Swatch::Line,
-            })
-            .collect();
-        if self.series.iter().any(|s| s.band.is_some()) {
-            entries.push(LegendEntry {
-                label: "shaded: 95% interval".to_string(),
-                color: crate::render::DARK_GREY,
-                swatch: Swatch::Band,
-            });
+    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<'_, DB>) -> DrawResult {
+        let mut entries = self.data.legend_entries(|_| Swatch::Line);
+        if self.data.any_band() {
+            entries.push(LegendEntry::note("shaded: 95% interval", Swatch::Band));
         }
-        let (plot, legend_area) = split_for_legend(&body, &entries, &metrics)?;
-        let mut chart = build_xy(&plot, &self.x, &self.y, style, &metrics)?;
+        draw_xy_chart(canvas, self.data.axes(), &entries, |chart| {
+            // Bands first, so that every line is drawn on top of every band.
+            self.draw_bands(chart)?;
+            self.draw_lines(chart, &canvas.metrics)
+        })
+    }
+}
 
-        // Bands first, so that every line is drawn on top of every band.
-        for (index, s) in self.series.iter().enumerate() {
+impl TimeSeriesChart<'_> {
+    /// Shades each series' band, broken where a bound is missing.
+    fn draw_bands<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, XyCoord>,
+    ) -> DrawResult {
+        for (index, s) in self.data.series.iter().enumerate() {
             let color = series_color(index);
             for run in finite_runs(&s.x, |i| s.band_at(i).is_some()) {
                 let mut outline: Vec<(f64, f64)> = run
@@ -98,7 +72,16 @@ impl Chart for TimeSeriesChart<'_> {
                 )))?;
             }
         }
-        for (index, s) in self.series.iter().enumerate() {
+        Ok(())
+    }
+
+    /// Draws each series' line, broken at non-finite points; a lone point gets a dot.
+    fn draw_lines<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, XyCoord>,
+        metrics: &Metrics,
+    ) -> DrawResult {
+        for (index, s) in self.data.series.iter().enumerate() {
             let color = series_color(index);
             for run in finite_runs(&s.x, |i| s.point_is_finite(i)) {
                 if run.len() == 1 {
@@ -116,11 +99,6 @@ impl Chart for TimeSeriesChart<'_> {
                 }
             }
         }
-        draw_legend(
-            &legend_area,
-            &entries,
-            &metrics,
-            legend_top(&chart, &legend_area),
-        )
+        Ok(())
     }
 }

@@ -1,0 +1,264 @@
+//! Numeric axes: ranges padded around the data with round tick positions, the formatting of
+//! tick labels, and [`Ticked`], the plotters coordinate that draws exactly those ticks.
+//!
+//! Owns the rule that a drawn range is never empty or infinite. It draws nothing.
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+
+use crate::error::PlotError;
+
+/// A numeric axis: its drawn range, the tick positions and how many decimals tick labels get.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Axis {
+    /// Lower end of the drawn range.
+    pub(crate) lo: f64,
+    /// Upper end of the drawn range.
+    pub(crate) hi: f64,
+    /// Tick positions, all inside `lo..=hi`.
+    pub(crate) ticks: Vec<f64>,
+    /// Decimals shown in tick labels.
+    pub(crate) decimals: usize,
+}
+
+/// The smallest and largest finite value, or `None` when there is none.
+pub(crate) fn finite_extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// How an axis range is padded around the data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Padding {
+    /// 4% of the span on both sides.
+    Both,
+    /// Widened to the nearest ticks outside the data, so that both ends carry a label.
+    ToTicks,
+}
+
+/// A readable axis covering `min..=max`, with about `target_ticks` ticks at 1, 2 or 5 times a
+/// power of ten. A single value is widened to a non-empty range. Returns `None` if the range
+/// cannot be represented (non-finite input or a span that overflows).
+pub(crate) fn nice_axis(min: f64, max: f64, target_ticks: usize, padding: Padding) -> Option<Axis> {
+    if !(min.is_finite() && max.is_finite()) || min > max {
+        return None;
+    }
+    let (mut lo, mut hi) = (min, max);
+    if hi - lo <= f64::EPSILON * lo.abs().max(hi.abs()).max(1e-300) {
+        let half = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        lo -= half;
+        hi += half;
+    } else if padding == Padding::Both {
+        let pad = (hi - lo) * 0.04;
+        lo -= pad;
+        hi += pad;
+    }
+    let span = hi - lo;
+    if !span.is_finite() || span <= 0.0 {
+        return None;
+    }
+    // Of the steps 1, 2 and 5 times a power of ten, take the one whose tick count is nearest
+    // to the target (ties go to the larger step, which gives shorter labels).
+    let target = target_ticks.max(2) as f64;
+    let magnitude = 10f64.powf((span / target).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0, 20.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .min_by(|a, b| {
+            let miss = |s: f64| ((span / s) - target).abs();
+            miss(*a).total_cmp(&miss(*b)).then(b.total_cmp(a))
+        })
+        .unwrap_or(f64::NAN);
+    if !(step.is_finite() && step > 0.0) {
+        return None;
+    }
+    if padding == Padding::ToTicks {
+        lo = (lo / step).floor() * step;
+        hi = (hi / step).ceil() * step;
+    }
+    let first = (lo / step).ceil();
+    let mut ticks = Vec::new();
+    // Bounded loop: even with rounding trouble there are at most ~2×target_ticks ticks.
+    for k in 0..(4 * target_ticks.max(1) + 4) {
+        let tick = (first + k as f64) * step;
+        if tick > hi + step * 1e-9 {
+            break;
+        }
+        // Snap tiny rounding residue (like 5.551115123125783e-17) to zero.
+        ticks.push(if tick.abs() < step * 1e-9 { 0.0 } else { tick });
+    }
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    Some(Axis {
+        lo,
+        hi,
+        ticks,
+        decimals: decimals.min(12),
+    })
+}
+
+/// [`nice_axis`] for chart `title`, turning an unrepresentable range into `UnplottableRange`.
+pub(crate) fn axis_or_error(
+    (min, max): (f64, f64),
+    target_ticks: usize,
+    padding: Padding,
+    title: &str,
+    axis: &str,
+) -> Result<Axis, PlotError> {
+    nice_axis(min, max, target_ticks, padding).ok_or_else(|| PlotError::UnplottableRange {
+        title: title.to_string(),
+        axis: axis.to_string(),
+        min,
+        max,
+    })
+}
+
+/// Formats a tick value with `decimals` decimals, switching to scientific notation for very
+/// large or very small magnitudes, and never printing "-0".
+pub(crate) fn format_number(value: f64, decimals: usize) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    let magnitude = value.abs();
+    let text = if magnitude >= 1e7 || (magnitude > 0.0 && decimals > 6) {
+        format!("{value:.2e}")
+    } else {
+        format!("{value:.decimals$}")
+    };
+    if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') {
+        text[1..].to_string()
+    } else {
+        text
+    }
+}
+
+/// Decimals for labelling each of `values` individually: the fewest (up to 4) that print every
+/// value exactly (0.25 as "0.25", not "0.2"), else the fewest (up to 6) that tell them apart.
+pub(crate) fn decimals_to_distinguish(values: &[f64]) -> usize {
+    let exact = (0..=4usize).find(|d| {
+        let factor = 10f64.powi(*d as i32);
+        values
+            .iter()
+            .filter(|v| v.is_finite())
+            .all(|v| ((v * factor).round() / factor - v).abs() <= 1e-9 * v.abs().max(1.0))
+    });
+    if let Some(d) = exact {
+        return d;
+    }
+    (0..=6)
+        .find(|d| {
+            let mut labels: Vec<String> = values.iter().map(|v| format_number(*v, *d)).collect();
+            labels.sort();
+            labels.dedup();
+            labels.len() == values.len()
+        })
+        .unwrap_or(6)
+}
+
+/// A linear f64 coordinate whose tick positions are given, not computed by plotters.
+///
+/// (plotters' own `WithKeyPoints<RangedCoordf64>` cannot take a custom label formatter.)
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    /// The range `lo..hi` with ticks at `ticks`.
+    pub(crate) fn new(lo: f64, hi: f64, ticks: Vec<f64>) -> Self {
+        Ticked { lo, hi, ticks }
+    }
+}
+
+impl From<&Axis> for Ticked {
+    fn from(axis: &Axis) -> Self {
+        Ticked::new(axis.lo, axis.hi, axis.ticks.clone())
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.hi - self.lo;
+        let length = limit.1 - limit.0;
+        if span == 0.0 || length == 0 {
+            return limit.0 + length / 2;
+        }
+        let fraction = (value - self.lo) / span;
+        // The cast saturates for huge or infinite values and maps NaN to 0: it never panics.
+        limit.0 + (f64::from(length) * fraction).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Light (minor) grid lines are not drawn: they only add clutter on a projector.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_axis_picks_round_ticks() {
+        let axis = nice_axis(0.0, 1.0, 5, Padding::ToTicks).unwrap();
+        assert_eq!(
+            axis.ticks,
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        );
+        assert_eq!(axis.decimals, 1);
+        let axis = nice_axis(0.014, 0.72, 7, Padding::Both).unwrap();
+        assert_eq!(axis.ticks.len(), 8, "{:?}", axis.ticks);
+        assert!((axis.ticks[1] - axis.ticks[0] - 0.1).abs() < 1e-12);
+        let axis = nice_axis(0.01, 0.99, 5, Padding::ToTicks).unwrap();
+        assert_eq!((axis.lo, axis.hi), (0.0, 1.0));
+        let axis = nice_axis(0.0, 200.0, 8, Padding::Both).unwrap();
+        assert!(axis.lo < 0.0 && axis.hi > 200.0);
+        assert!(
+            axis.ticks
+                .iter()
+                .all(|t| t % 20.0 == 0.0 || t % 50.0 == 0.0)
+        );
+        assert_eq!(axis.decimals, 0);
+    }
+
+    #[test]
+    fn nice_axis_handles_degenerate_ranges() {
+        let single = nice_axis(3.0, 3.0, 8, Padding::Both).unwrap();
+        assert!(single.lo < 3.0 && single.hi > 3.0 && !single.ticks.is_empty());
+        let zero = nice_axis(0.0, 0.0, 8, Padding::Both).unwrap();
+        assert_eq!((zero.lo, zero.hi), (-1.0, 1.0));
+        assert!(nice_axis(f64::NAN, 1.0, 8, Padding::Both).is_none());
+        assert!(nice_axis(-1e308, 1e308, 8, Padding::Both).is_none());
+        let tiny = nice_axis(1.0, 1.0 + 1e-12, 8, Padding::Both).unwrap();
+        assert!(tiny.ticks.len() <= 40);
+    }
+
+    #[test]
+    fn numbers_format_without_negative_zero() {
+        assert_eq!(format_number(-0.0001, 2), "0.00");
+        assert_eq!(format_number(0.25, 2), "0.25");
+        assert_eq!(format_number(12.0, 0), "12");
+        assert_eq!(format_number(f64::NAN, 2), "n/a");
+        assert_eq!(decimals_to_distinguish(&[0.1, 0.2, 0.3]), 1);
+        assert_eq!(decimals_to_distinguish(&[2.0, 4.0, 8.0]), 0);
+        assert_eq!(decimals_to_distinguish(&[0.0, 0.25, 0.5, 0.75]), 2);
+        assert_eq!(decimals_to_distinguish(&[0.1, 1.0 / 3.0]), 1);
+    }
+}
