@@ -66,7 +66,7 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
     }
     // A variant whose differences never vary (tiny runs) gets a note instead of a chart.
     for variant in ["financial", "nonfinancial"] {
-        let png = dir.join("charts").join(format!("comparison_{variant}.png"));
+        let png = dir.join("comparison").join(format!("forest_{variant}.png"));
         assert!(png.is_file(), "{} is missing", png.display());
     }
     let manifest = read(&dir.join("manifest.json"));
@@ -163,4 +163,38 @@ fn target_ci_needs_variants() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("needs a scenario with variants"));
+}
+
+#[test]
+fn a_two_lever_sweep_gets_mean_and_ci_width_heatmaps() {
+    let sandbox = Sandbox::new();
+    std::fs::write(
+        sandbox.path().join("two.toml"),
+        "name = \"two-levers\"\n\
+         [params.population]\nn_citizens = 240\nn_communities = 4\n\
+         [experiment]\nsteps = 8\nreplications = 2\n\
+         [experiment.sweep]\n\"levers.outreach\" = [0.0, 1.0]\n\
+         \"levers.participation_cost\" = [0.2, 0.6]\n",
+    )
+    .unwrap();
+    sandbox
+        .cmd(&["run", "two.toml", "--out", "two", "-j", "2"])
+        .assert()
+        .success();
+    let charts = sandbox.path().join("two").join("charts");
+    for stem in [
+        "heatmap_participation_rate_baseline",
+        "heatmap_ci_width_participation_rate_baseline",
+    ] {
+        assert!(
+            charts.join(format!("{stem}.png")).is_file(),
+            "{stem} missing"
+        );
+        assert!(
+            charts.join(format!("{stem}.svg")).is_file(),
+            "{stem} missing"
+        );
+    }
+    let svg = read(&charts.join("heatmap_ci_width_participation_rate_baseline.svg"));
+    assert!(svg.contains("95% CI width"), "no CI-width label");
 }

@@ -31,6 +31,8 @@ fn default_run_writes_five_files_with_documented_columns() {
     let mut expected = FILES.map(String::from).to_vec();
     // The report of every run (tests/plot.rs checks its contents).
     expected.extend(["charts".to_string(), "index.html".to_string()]);
+    // The scenario has a variant: its comparison with the baseline (tests/compare.rs).
+    expected.extend(["comparison.csv".to_string(), "comparison".to_string()]);
     expected.sort();
     assert_eq!(names, expected);
     // Nothing left behind beside the run directory (the staging directory was renamed).

@@ -1,7 +1,7 @@
 //! `coprod compare DIR` and the comparison written by every `coprod run` of a scenario
 //! with variants: paired differences against the baseline with 95% CIs, Cohen's d_z and
 //! Holm-adjusted p-values (`comparison.csv`), a forest plot of standardised effects
-//! (`charts/comparison.png`, `.svg`), and the adaptive-replications loop of `--target-ci`.
+//! (`comparison/forest_<variant>.png`, `.svg`), and the adaptive-replications loop of `--target-ci`.
 //!
 //! Owns grouping runs into pairs and the presentation; the statistics are
 //! `coprod-analysis`'s, the CSV writing `coprod-output`'s (docs/comparison.md).
@@ -36,8 +36,9 @@ pub(crate) const DEFAULT_METRICS: [&str; 8] = [
 /// Above this many rows the forest plots are not drawn (the CSV still has every row).
 const MAX_CHART_ROWS: usize = 240;
 
-/// File stem of the forest plots in `charts/` (`comparison_<variant>.png`).
-const CHART_STEM: &str = "comparison";
+/// Folder of the forest plots (`comparison/forest_<variant>.png`), beside comparison.csv;
+/// `charts/` holds the report's own charts, which `coprod plot` redraws.
+const CHARTS_DIR: &str = "comparison";
 
 /// `coprod compare DIR`: recomputes comparison.csv and its chart from runs.csv.
 pub(crate) fn compare(args: &CompareArgs, stdout: &mut impl Write) -> Result<()> {
@@ -87,14 +88,10 @@ pub(crate) fn write_all(dir: &Path, metrics: &[String]) -> Result<Vec<PathBuf>> 
     }
     let mut written = vec![write_comparison(dir, &runs.swept, &rows)?];
     if rows.len() <= MAX_CHART_ROWS {
-        written.extend(draw(
-            &rows,
-            &runs.swept,
-            &dir.join(coprod_report::CHARTS_DIR),
-        )?);
+        written.extend(draw(&rows, &runs.swept, &dir.join(CHARTS_DIR))?);
     } else {
         eprintln!(
-            "note: no comparison chart: {} comparisons are too many rows for one chart \
+            "note: no comparison charts: {} comparisons are too many rows \
              (use --metric to choose fewer)",
             rows.len()
         );
@@ -239,7 +236,7 @@ fn draw(rows: &[ComparisonRow], swept: &[String], charts: &Path) -> Result<Vec<P
             format!("{variant} minus baseline (* Holm p < 0.05)"),
             "standardised effect d_z with 95% CI",
             "",
-            charts.join(format!("{CHART_STEM}_{}", slug(variant))),
+            charts.join(format!("forest_{}", slug(variant))),
         )
         .with_size(1280, (200 + 48 * n).max(800));
         // Without any varying difference there is nothing to draw; the CSV says so.
@@ -399,7 +396,8 @@ pub(crate) fn adaptive_replications(
     }
 }
 
-/// The comparison file name, for the manifest's file list.
+/// The comparison file name, for the manifest's file list (like `charts/`, the forest
+/// plots' folder is not listed).
 pub(crate) fn file_name() -> String {
     COMPARISON_CSV.to_string()
 }

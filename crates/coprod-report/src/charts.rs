@@ -577,55 +577,81 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
             .collect()
     };
     let (xs_text, ys_text) = (data.axis_values(xa), data.axis_values(ya));
+    let xn = &data.summary.swept[xa];
+    let yn = &data.summary.swept[ya];
+    let others = if data.summary.swept.len() > 2 {
+        " Averaged over the other swept parameters."
+    } else {
+        ""
+    };
     for v in data.variants().iter().take(MAX_PANELS) {
-        let values: Vec<Vec<f64>> = ys_text
-            .iter()
-            .map(|yv| {
-                xs_text
-                    .iter()
-                    .map(|xv| {
-                        Estimate::of(
-                            data.summary
-                                .rows
-                                .iter()
-                                .filter(|r| {
-                                    r.variant == *v
-                                        && r.metric == metric
-                                        && r.point[xa] == *xv
-                                        && r.point[ya] == *yv
-                                })
-                                .map(|r| r.mean),
-                        )
-                        .mean
-                    })
-                    .collect()
-            })
-            .collect();
-        let grid = Heatmap {
-            x_values: parse(xs_text.clone()),
-            y_values: parse(ys_text.clone()),
-            values,
-            value_label: metric_axis_label(metric),
-        };
-        let xn = &data.summary.swept[xa];
-        let yn = &data.summary.swept[ya];
-        let style = out.style(
-            format!("{} ({v})", sentence(&metric_label(metric))),
-            parameter_axis_label(xn),
-            parameter_axis_label(yn),
-            &format!("heatmap_{}_{}", slug(metric), slug(v)),
-        );
-        let others = if data.summary.swept.len() > 2 {
-            " Averaged over the other swept parameters."
-        } else {
-            ""
-        };
-        let caption = format!(
-            "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
-            metric_label(metric)
-        );
-        let result = heatmap(&grid, &style);
-        out.record(result, ChartKind::Heatmap, &style, caption)?;
+        // The mean, then the width of its 95% CI: where the map can be trusted.
+        for width in [false, true] {
+            let values: Vec<Vec<f64>> = ys_text
+                .iter()
+                .map(|yv| {
+                    xs_text
+                        .iter()
+                        .map(|xv| {
+                            Estimate::of(
+                                data.summary
+                                    .rows
+                                    .iter()
+                                    .filter(|r| {
+                                        r.variant == *v
+                                            && r.metric == metric
+                                            && r.point[xa] == *xv
+                                            && r.point[ya] == *yv
+                                    })
+                                    .map(|r| match (width, r.ci) {
+                                        (false, _) => r.mean,
+                                        (true, Some((lo, hi))) => hi - lo,
+                                        (true, None) => f64::NAN,
+                                    }),
+                            )
+                            .mean
+                        })
+                        .collect()
+                })
+                .collect();
+            let (title, label, stem, caption) = if width {
+                (
+                    format!("Width of the 95% CI: {} ({v})", metric_label(metric)),
+                    format!("95% CI width, {}", metric_axis_label(metric)),
+                    format!("heatmap_ci_width_{}_{}", slug(metric), slug(v)),
+                    format!(
+                        "Width of the 95% confidence interval of the mean end-of-run {} over \
+                         {xn} and {yn}, variant {v}: wide cells need more replications before \
+                         their colour in the mean map can be trusted.{others}",
+                        metric_label(metric)
+                    ),
+                )
+            } else {
+                (
+                    format!("{} ({v})", sentence(&metric_label(metric))),
+                    metric_axis_label(metric),
+                    format!("heatmap_{}_{}", slug(metric), slug(v)),
+                    format!(
+                        "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
+                        metric_label(metric)
+                    ),
+                )
+            };
+            let grid = Heatmap {
+                x_values: parse(xs_text.clone()),
+                y_values: parse(ys_text.clone()),
+                values,
+                value_label: label,
+            };
+            let style = out.style(
+                title,
+                parameter_axis_label(xn),
+                parameter_axis_label(yn),
+                &stem,
+            );
+            let result = heatmap(&grid, &style);
+            out.record(result, ChartKind::Heatmap, &style, caption)?;
+        }
     }
     Ok(())
 }
