@@ -17,7 +17,7 @@ use coprod_analysis::{
 };
 use coprod_core::{Detail, Params, summary_names};
 use coprod_output::{Existing, RunDir, SensitivityRow, default_run_dir, write_sensitivity};
-use coprod_plot::{ChartStyle, ForestRow, forest_plot};
+use coprod_plot::{ChartStyle, ForestRow, bar_chart};
 use coprod_scenario::{RunSpec, Scenario, Sensitivity, run_seed};
 use coprod_sweep::Runner;
 
@@ -310,7 +310,7 @@ fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Res
         "Sensitivity of {} (noise share {noise:.2})",
         output.replace('_', " ")
     );
-    let mut charts_to_draw: Vec<(Vec<ForestRow>, String, String)> = Vec::new();
+    let mut charts_to_draw: Vec<(Vec<ForestRow>, Vec<usize>, String, String)> = Vec::new();
     let (first, total) = (of("sobol", "first_order"), of("sobol", "total"));
     if !first.is_empty() {
         let mut f = Vec::new();
@@ -321,8 +321,10 @@ fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Res
             ));
             f.push(forest_row(format!("{}: total", short(&b.parameter)), b));
         }
+        let groups = (0..f.len()).map(|i| i % 2).collect();
         charts_to_draw.push((
             f,
+            groups,
             "Sobol index (share of output variance), bootstrap 95% CI".into(),
             format!("sobol_{output}"),
         ));
@@ -332,18 +334,20 @@ fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Res
         let f = mu_star
             .iter()
             .map(|r| forest_row(short(&r.parameter), r))
-            .collect();
+            .collect::<Vec<_>>();
+        let groups = vec![2; f.len()];
         charts_to_draw.push((
             f,
+            groups,
             format!("Morris mu* ({unit} per full range of the parameter), bootstrap 95% CI"),
             format!("morris_{output}"),
         ));
     }
-    for (forest, x_label, stem) in charts_to_draw {
+    for (forest, groups, x_label, stem) in charts_to_draw {
         let height = (200 + 40 * forest.len() as u32).max(600);
         let style =
             ChartStyle::new(title.clone(), x_label, "", charts.join(stem)).with_size(1400, height);
-        forest_plot(&forest, &style)
+        bar_chart(&forest, &groups, &style)
             .map(|_: Vec<PathBuf>| ())
             .with_context(|| format!("cannot draw the sensitivity chart of `{output}`"))?;
     }

@@ -85,13 +85,57 @@ pub fn forest_plot(rows: &[ForestRow], style: &ChartStyle) -> Result<Vec<PathBuf
         &style.title,
         "x",
     )?;
-    render(&ForestChart { rows, x }, style)
+    render(
+        &ForestChart {
+            rows,
+            x,
+            bars: None,
+        },
+        style,
+    )
+}
+
+/// Draws `rows` top to bottom as a horizontal bar chart with confidence intervals into
+/// `<stem>.png` and `<stem>.svg`: each bar runs from zero to the estimate, coloured by
+/// `groups[i]` (an index into the colour-blind-safe palette, e.g. 0 for first-order and 1 for
+/// total sensitivity indices), with the interval drawn over it. Otherwise as [`forest_plot`]:
+/// labels on the left, "estimate [95% CI]" on the right.
+///
+/// # Errors
+///
+/// As [`forest_plot`]; `groups` shorter than `rows` colours the rest with the first colour.
+pub fn bar_chart(
+    rows: &[ForestRow],
+    groups: &[usize],
+    style: &ChartStyle,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let values = rows.iter().flat_map(|r| [r.effect, r.ci_low, r.ci_high]);
+    let (min, max) = finite_extent(values).ok_or_else(|| PlotError::NoData {
+        title: style.title.clone(),
+    })?;
+    let x = axis_or_error(
+        (min.min(0.0), max.max(0.0)),
+        style.x_tick_target().min(7),
+        Padding::Both,
+        &style.title,
+        "x",
+    )?;
+    render(
+        &ForestChart {
+            rows,
+            x,
+            bars: Some(groups),
+        },
+        style,
+    )
 }
 
 /// Validated forest-plot data with its x axis.
 struct ForestChart<'a> {
     rows: &'a [ForestRow],
     x: Axis,
+    /// Bars from zero, coloured by group (`bar_chart`), instead of square markers.
+    bars: Option<&'a [usize]>,
 }
 
 impl ForestChart<'_> {
@@ -249,6 +293,24 @@ impl ForestChart<'_> {
         let cap = (0, rows.marker_radius);
         for (i, row) in self.rows.iter().enumerate() {
             let y = rows.y(i);
+            if let Some(groups) = self.bars {
+                if row.effect.is_finite() {
+                    let fill = series_color(groups.get(i).copied().unwrap_or(0));
+                    let corners = [
+                        chart.backend_coord(&(0.0, y - 0.32)),
+                        chart.backend_coord(&(row.effect, y + 0.32)),
+                    ];
+                    root.draw(&Rectangle::new(corners, fill.mix(0.75).filled()))?;
+                }
+                if let Some((low, high)) = row.interval() {
+                    let ends = (
+                        chart.backend_coord(&(low, y)),
+                        chart.backend_coord(&(high, y)),
+                    );
+                    draw_error_bar(root, ends, cap, DARK_GREY.stroke_width(rows.line_width))?;
+                }
+                continue;
+            }
             if let Some((low, high)) = row.interval() {
                 let ends = (
                     chart.backend_coord(&(low, y)),

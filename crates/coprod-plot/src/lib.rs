@@ -8,7 +8,8 @@
 //! * [`time_series`]: named lines over steps, each with an optional shaded 95% band;
 //! * [`response_curve`]: an outcome over a swept parameter, points with 95% CI error bars joined by lines;
 //! * [`survival_curves`]: Kaplan-Meier curves (see [`kaplan_meier`]) for several classes, with censoring ticks;
-//! * [`forest_plot`]: effects with confidence intervals, one labelled row each, around a zero line;
+//! * [`forest_plot`]: effects with confidence intervals, one labelled row each, around a zero line
+//!   ([`bar_chart`]: the same rows as bars from zero, coloured by group);
 //! * [`heatmap`]: a value over a grid of two parameters, with a viridis colour scale.
 //!
 //! Every chart function takes its data and a [`ChartStyle`] (title, axis labels with units, size,
@@ -57,7 +58,7 @@ mod survival;
 mod time_series;
 
 pub use crate::error::PlotError;
-pub use crate::forest::{ForestRow, forest_plot};
+pub use crate::forest::{ForestRow, bar_chart, forest_plot};
 pub use crate::heatmap::{Heatmap, heatmap};
 pub use crate::response_curve::response_curve;
 pub use crate::series::{Band, Series};
