@@ -68,6 +68,23 @@ fn writes_indices_and_charts_identically_for_any_thread_count() {
                 assert!(png.is_file(), "{} is missing", png.display());
             }
         }
+        let (design_header, design) = csv(&dir.join("design.csv"));
+        assert_eq!(
+            design_header.join(","),
+            "point,method,replication,seed,citizens.trust_mean,levers.participation_cost,\
+             participation_rate,mean_citizen_trust"
+        );
+        for column in &design_header[..4] {
+            assert!(
+                docs.contains(&format!("`{column}`")),
+                "`{column}` undocumented"
+            );
+        }
+        assert_eq!(design.len(), 2 * (4 * 3 + 8 * 4));
+        assert_eq!(
+            design.iter().filter(|r| r[1] == "morris").count(),
+            2 * 4 * 3
+        );
         let manifest: serde_json::Value =
             serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
         assert_eq!(manifest["kind"], "sensitivity");

@@ -15,14 +15,19 @@ use coprod_analysis::{
     MorrisDesign, SaltelliDesign, morris_design, morris_indices, noise_share, saltelli_design,
     sobol_indices,
 };
-use coprod_core::{Detail, Params, summary_names};
-use coprod_output::{Existing, RunDir, SensitivityRow, default_run_dir, write_sensitivity};
+use coprod_core::{Detail, Params, SPECS, summary_names};
+use coprod_output::{
+    DesignRow, Existing, RunDir, SensitivityRow, default_run_dir, write_design, write_sensitivity,
+};
 use coprod_plot::{ChartStyle, ForestRow, bar_chart};
 use coprod_scenario::{RunSpec, Scenario, Sensitivity, run_seed};
 use coprod_sweep::Runner;
 
 use crate::cli::SensitivityArgs;
 use crate::{check, shipped};
+
+/// Outputs of every run of the design: `[output][point][replication]`.
+type Replicates = Vec<Vec<Vec<f64>>>;
 
 /// The folder of the charts in the output directory.
 const CHARTS_DIR: &str = "charts";
@@ -87,8 +92,9 @@ pub(crate) fn sensitivity(
     };
     let dir = RunDir::create(&target, existing)?;
 
-    // outputs[o][point][replication]
-    let replicates = run_design(&scenario, &table, &params, threads)?;
+    // outputs[o][point][replication], and one design.csv row per run.
+    let morris_points = morris.as_ref().map_or(0, |d| d.points.len());
+    let (replicates, design) = run_design(&scenario, &table, &params, morris_points, threads)?;
     let mut rows = Vec::new();
     let names = summary_names();
     for (o, output) in table.outputs.iter().enumerate() {
@@ -129,6 +135,8 @@ pub(crate) fn sensitivity(
     }
     let seconds = clock.elapsed().as_secs_f64();
     let manifest = manifest(&scenario, &table, &args, threads, points.len(), seconds);
+    let parameters: Vec<String> = table.factors.iter().map(|f| f.name().to_string()).collect();
+    write_design(dir.staging(), &parameters, &table.outputs, &design)?;
     write_sensitivity(dir.staging(), &rows, &manifest)?;
     let path = dir.commit()?;
     eprintln!(
@@ -171,13 +179,15 @@ fn design_params(
 
 /// Runs every design point `replications` times (replication r has the seed of replication
 /// r of `coprod run`, so every point of a replication shares its seed) and returns the
-/// outputs `[output][point][replication]`.
+/// outputs `[output][point][replication]` and the rows of design.csv, in run order. The
+/// first `morris_points` points are the Morris design's.
 fn run_design(
     scenario: &Scenario,
     table: &Sensitivity,
     params: &[Params],
+    morris_points: usize,
     threads: usize,
-) -> Result<Vec<Vec<Vec<f64>>>> {
+) -> Result<(Replicates, Vec<DesignRow>)> {
     let columns: Vec<usize> = {
         let names = summary_names();
         table
@@ -208,6 +218,7 @@ fn run_design(
         })
     });
     let mut out = vec![vec![Vec::with_capacity(reps as usize); params.len()]; columns.len()];
+    let mut design = Vec::with_capacity(params.len() * reps as usize);
     let runner = Runner::new(threads)?;
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(table.runs()),
@@ -219,10 +230,26 @@ fn run_design(
         for (o, &c) in columns.iter().enumerate() {
             out[o][spec.point].push(summary[c]);
         }
+        design.push(DesignRow {
+            point: spec.point as u64,
+            method: if spec.point < morris_points {
+                "morris"
+            } else {
+                "sobol"
+            },
+            replication: spec.replication,
+            seed: spec.seed,
+            values: table
+                .factors
+                .iter()
+                .map(|f| SPECS[f.param].format_value(spec.params.get_index(f.param)))
+                .collect(),
+            outputs: columns.iter().map(|&c| summary[c]).collect(),
+        });
         Ok::<(), std::convert::Infallible>(())
     })?;
     bar.finish_and_clear();
-    Ok(out)
+    Ok((out, design))
 }
 
 fn morris_rows(
@@ -389,7 +416,7 @@ fn manifest(
         "design_points": design_points,
         "runs": table.runs(),
         "settings": args.settings.iter().map(|s| format!("{}={}", s.key, s.value)).collect::<Vec<_>>(),
-        "files": ["sensitivity.csv", "manifest.json", "charts/"],
+        "files": ["sensitivity.csv", "design.csv", "manifest.json", "charts/"],
         "timing": { "wall_seconds": (seconds * 1000.0).round() / 1000.0, "threads": threads },
     })
 }

@@ -44,7 +44,10 @@ pub use manifest::{
     ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
 };
 pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
-pub use sensitivity::{SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_sensitivity};
+pub use sensitivity::{
+    DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,
+    write_sensitivity,
+};
 pub use stats::{Accumulator, Summary, t_quantile_975};
 pub use tables::merge::{
     SHARD_JSON, ShardInfo, ShardScenario, describe_range, missing_and_duplicate_runs, read_shard,

@@ -11,6 +11,63 @@ use crate::{MANIFEST_JSON, OutputError};
 
 /// File name of the sensitivity table.
 pub const SENSITIVITY_CSV: &str = "sensitivity.csv";
+/// File name of the design table (one row per run of the design).
+pub const DESIGN_CSV: &str = "design.csv";
+
+/// One row of `design.csv`: one run of one design point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignRow {
+    /// Design point number, from 0 (Morris points first, then Sobol points).
+    pub point: u64,
+    /// `morris` or `sobol`: the design the point belongs to.
+    pub method: &'static str,
+    /// Replication index, from 0.
+    pub replication: u32,
+    /// The run's seed.
+    pub seed: u64,
+    /// Value of each varied parameter, in the order of the header.
+    pub values: Vec<String>,
+    /// Value of each analysed output, in the order of the header.
+    pub outputs: Vec<f64>,
+}
+
+/// Writes `design.csv` into `dir`: `point`, `method`, `replication`, `seed`, one column per
+/// parameter, one per output. Returns its path.
+pub fn write_design(
+    dir: &Path,
+    parameters: &[String],
+    outputs: &[String],
+    rows: &[DesignRow],
+) -> Result<PathBuf, OutputError> {
+    let path = dir.join(DESIGN_CSV);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = ["point", "method", "replication", "seed"]
+        .map(String::from)
+        .to_vec();
+    header.extend(parameters.iter().cloned());
+    header.extend(outputs.iter().cloned());
+    writer
+        .write_record(&header)
+        .map_err(|e| OutputError::csv(&path, e))?;
+    for row in rows {
+        let mut record = vec![
+            row.point.to_string(),
+            row.method.to_string(),
+            row.replication.to_string(),
+            row.seed.to_string(),
+        ];
+        record.extend(row.values.iter().cloned());
+        record.extend(row.outputs.iter().map(|v| num(*v)));
+        writer
+            .write_record(&record)
+            .map_err(|e| OutputError::csv(&path, e))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| OutputError::io(&path, e.into_error()))?;
+    write_replacing(&path, &bytes)?;
+    Ok(path)
+}
 
 /// One row of `sensitivity.csv`: one index of one parameter for one output.
 #[derive(Clone, Debug, PartialEq)]
