@@ -17,7 +17,7 @@ use coprod_output::read::{RunRow, RunsTable, read_runs};
 use coprod_output::{COMPARISON_CSV, ComparisonRow, write_comparison};
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
 use coprod_scenario::{BASELINE, Scenario, Setting};
-use coprod_sweep::Runner;
+use coprod_sweep::{Event, Faults, Runner};
 
 use crate::cli::CompareArgs;
 
@@ -342,7 +342,13 @@ pub(crate) fn adaptive_replications(
         }])?;
         let specs = pilot.runs().filter(|s| s.replication >= done);
         eprintln!("--target-ci: running replications {done} to {}", upto - 1);
-        runner.run(specs, Detail::Standard, &|| {}, |spec, output| {
+        let faults = Faults::default();
+        runner.run_isolated(specs, Detail::Standard, &faults, &|| {}, |event| {
+            let (spec, output) = match event {
+                Event::Run(spec, Ok(output)) => (spec, output),
+                // A failed run leaves its replication unpaired; the final pass reports it.
+                Event::Run(..) | Event::ChunkDone => return Ok(()),
+            };
             table.rows.push(RunRow {
                 run_id: spec.run_id,
                 variant: spec.variant_name.to_string(),

@@ -21,7 +21,7 @@ use coprod_output::{
 };
 use coprod_plot::{ChartStyle, ForestRow, bar_chart};
 use coprod_scenario::{RunSpec, Scenario, Sensitivity, run_seed};
-use coprod_sweep::Runner;
+use coprod_sweep::{Event, Faults, Runner};
 
 use crate::cli::SensitivityArgs;
 use crate::{check, shipped};
@@ -225,7 +225,21 @@ fn run_design(
         indicatif::ProgressDrawTarget::stderr(),
     );
     let tick = || bar.inc(1);
-    runner.run(specs, Detail::Standard, &tick, |spec, output| {
+    let faults = Faults::default();
+    runner.run_isolated(specs, Detail::Standard, &faults, &tick, |event| {
+        let (spec, output) = match event {
+            Event::Run(spec, output) => (spec, output),
+            Event::ChunkDone => return Ok(()),
+        };
+        // A design with a hole has no estimator: stop and say which run failed.
+        let output = output.map_err(|failure| {
+            anyhow::anyhow!(
+                "design point {} (replication {}, seed {}) failed: {failure}",
+                spec.point,
+                spec.replication,
+                spec.seed
+            )
+        })?;
         let summary = output.summary();
         for (o, &c) in columns.iter().enumerate() {
             out[o][spec.point].push(summary[c]);
@@ -246,7 +260,7 @@ fn run_design(
                 .collect(),
             outputs: columns.iter().map(|&c| summary[c]).collect(),
         });
-        Ok::<(), std::convert::Infallible>(())
+        Ok::<(), anyhow::Error>(())
     })?;
     bar.finish_and_clear();
     Ok((out, design))
