@@ -135,3 +135,72 @@ fn array_job_on_slurm_merges_to_the_same_bytes_as_one_process() {
         clock.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn a_failed_array_task_is_named_by_merge_and_re_run_alone() {
+    if std::env::var(GATE).as_deref() != Ok("1") {
+        eprintln!("SKIPPED: set {GATE}=1 with a SLURM cluster reachable (see .ci/run)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let scenario = file.to_str().unwrap();
+    let small = ["--set", "population.n_citizens=120"];
+    let mut args = vec!["slurm", scenario, "--array", "3", "--out", "cluster"];
+    args.extend(small);
+    sb.cmd(&args).assert().success();
+    let script = sb.path().join("cluster.slurm/sweep-test.sbatch");
+    // A file where shard 1 should go makes its task fail; the merge job is then cancelled.
+    let blocker = sb.path().join("cluster.slurm/shards/shard-1-of-3");
+    std::fs::write(&blocker, "in the way\n").unwrap();
+    let submit = Command::new("bash")
+        .arg(&script)
+        .args(["submit", "--wait"])
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    assert!(!submit.status.success(), "the merge should not have run");
+    assert!(
+        String::from_utf8_lossy(&submit.stderr).contains("re-run them alone: sbatch --array=1 "),
+        "{submit:?}"
+    );
+    assert!(!sb.path().join("cluster").exists());
+    let shards = sb.path().join("cluster.slurm/shards");
+    sb.cmd(&[
+        "merge",
+        shards.join("shard-0-of-3").to_str().unwrap(),
+        shards.join("shard-2-of-3").to_str().unwrap(),
+        "--out",
+        "partial",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "runs 8-15 of 24 are in no shard given",
+    ))
+    .stderr(predicate::str::contains("missing shards of 3: 1/3"));
+
+    // Re-run the failed task alone (the others are not run again), then merge.
+    std::fs::remove_file(&blocker).unwrap();
+    let rerun = Command::new("sbatch")
+        .args(["--parsable", "--array=1"])
+        .arg(&script)
+        .arg("shard")
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{rerun:?}");
+    let id = String::from_utf8_lossy(&rerun.stdout).trim().to_string();
+    let merge = Command::new("sbatch")
+        .args(["--wait", &format!("--dependency=afterok:{id}")])
+        .arg(&script)
+        .arg("merge")
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    assert!(merge.status.success(), "{merge:?}");
+    let mut args = vec!["run", scenario, "--out", "single"];
+    args.extend(small);
+    sb.cmd(&args).assert().success();
+    assert_same_run(&sb.path().join("single"), &sb.path().join("cluster"));
+}

@@ -240,7 +240,20 @@ submit)
     --job-name=coprod-{name}-merge --output="$JOB_DIR/logs/%x-%j.out")
   if [ "${{2:-}}" = --wait ]; then
     echo "waiting for the merge job into $OUT"
-    "${{merge[@]}}" --wait "$JOB_DIR/{name}.sbatch" merge
+    status=0
+    job=$("${{merge[@]}}" --wait "$JOB_DIR/{name}.sbatch" merge) || status=$?
+    # A merge job cancelled because a shard failed never ran, yet sbatch --wait returns 0.
+    if [ "$status" -eq 0 ] && [ ! -f "$JOB_DIR/logs/coprod-{name}-merge-${{job%%;*}}.out" ]; then
+      failed=()
+      for ((i = 0; i < N; i++)); do
+        if [ ! -f "$JOB_DIR/shards/shard-$i-of-$N/shard.json" ]; then failed+=("$i"); fi
+      done
+      list=$(IFS=,; echo "${{failed[*]}}")
+      echo "the merge job was cancelled because shards $list failed (logs in $JOB_DIR/logs)" >&2
+      echo "re-run them alone: sbatch --array=$list $JOB_DIR/{name}.sbatch shard" >&2
+      status=1
+    fi
+    exit "$status"
   else
     job=$("${{merge[@]}}" "$JOB_DIR/{name}.sbatch" merge)
     echo "submitted merge job ${{job%%;*}} (runs after every shard succeeded): $OUT"
