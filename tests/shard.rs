@@ -161,3 +161,64 @@ fn impossible_shards_are_refused() {
     }
     assert!(!sb.path().join("x").exists());
 }
+
+#[test]
+fn an_interrupted_shard_resumes_to_the_same_bytes() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let sb = Sandbox::new();
+    // Shard 1 of 2 holds runs 6-11; run 10 never finishes, so runs 6-9 are saved.
+    shard_cmd(&sb, &["--shard", "1/2", "--out", "clean"])
+        .assert()
+        .success();
+    let file = data("sweep.toml");
+    let mut child = Command::new(crate::util::bin())
+        .current_dir(sb.path())
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--set",
+            "population.n_citizens=120",
+            "--replications",
+            "1",
+            "--shard",
+            "1/2",
+            "--out",
+            "cut",
+            "--threads",
+            "1",
+        ])
+        .env("COPROD_FAULT_INJECT", "stall:10")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = sb.path().join(".cut.partial/journal");
+    let start = Instant::now();
+    while !fs::read_to_string(&journal).is_ok_and(|t| t.contains("\n4,")) {
+        assert!(start.elapsed() < Duration::from_secs(120), "no chunk saved");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    shard_cmd(&sb, &["--shard", "1/2", "--out", "cut", "--resume"])
+        .assert()
+        .success();
+    for file in ["runs.csv", "timeseries.csv", "groups.csv", "shard.json"] {
+        assert!(
+            fs::read(sb.path().join("clean").join(file)).unwrap()
+                == fs::read(sb.path().join("cut").join(file)).unwrap(),
+            "{file} differs after --resume"
+        );
+    }
+    // Resuming a finished shard is a no-op; resuming it as another shard is refused.
+    shard_cmd(&sb, &["--shard", "1/2", "--out", "cut", "--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already complete"));
+    shard_cmd(&sb, &["--shard", "0/2", "--out", "cut", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it is shard 1 of 2"));
+}

@@ -153,7 +153,12 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     let mut writer = if args.resume {
         match Writer::resume(&target, swept, existing, &identity) {
             Ok(writer) => writer,
-            Err(OutputError::NothingToResume { .. }) if is_complete(&target, &identity)? => {
+            Err(OutputError::NothingToResume { .. })
+                if match &shard {
+                    Some(s) => crate::shard::is_complete(&target, s)?,
+                    None => is_complete(&target, &identity)?,
+                } =>
+            {
                 eprintln!(
                     "{} is already complete: nothing to resume",
                     display_path(&target)

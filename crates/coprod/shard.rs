@@ -198,6 +198,34 @@ pub(crate) fn finish(
     Ok(())
 }
 
+/// Whether `target` is a finished directory of this very shard (so `--resume` has nothing
+/// to do); a finished shard of something else is an error.
+pub(crate) fn is_complete(target: &Path, shard: &ShardInfo) -> Result<bool> {
+    if !target.join(SHARD_JSON).is_file() {
+        return Ok(false);
+    }
+    let found = coprod_output::read_shard(target)?;
+    let same = found.coprod_version == shard.coprod_version
+        && found.scenario_hash == shard.scenario_hash
+        && (found.index, found.count) == (shard.index, shard.count);
+    if !same {
+        bail!(
+            "cannot resume {}: it is shard {} of {} of scenario fingerprint {} (coprod {}), not \
+             shard {} of {} of {} (coprod {})\n\nhint: give each shard its own --out DIR",
+            target.display(),
+            found.index,
+            found.count,
+            found.scenario_hash,
+            found.coprod_version,
+            shard.index,
+            shard.count,
+            shard.scenario_hash,
+            shard.coprod_version
+        );
+    }
+    Ok(true)
+}
+
 /// Checks that `--shard` is not combined with an option that needs every run.
 pub(crate) fn check_options(args: &RunArgs) -> Result<()> {
     if args.shard.is_some() && args.target_ci.is_some() {
