@@ -17,7 +17,6 @@ use coprod_scenario::{Scenario, Setting};
 
 use crate::cli::MergeArgs;
 use crate::compare;
-use crate::run::SomeRunsFailed;
 
 pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
     let started = SystemTime::now();
@@ -98,18 +97,7 @@ pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
     let completed = writer
         .complete()
         .with_context(|| format!("cannot finish {}", args.out.display()))?;
-    // The same derived files as `coprod run` (run.rs), in the same order.
-    if scenario.variants.len() > 1 {
-        match compare::write_all(completed.staging(), &metrics) {
-            Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
-            Ok(_) => {}
-            Err(err) => eprintln!("warning: no comparison: {err:#}"),
-        }
-    }
-    crate::plot::add_charts(completed.staging(), &manifest);
-    let path = completed
-        .commit(&manifest)
-        .with_context(|| format!("cannot finish {}", args.out.display()))?;
+    let path = crate::run::finish(completed, manifest, &scenario, &metrics, &args.out)?;
     eprintln!(
         "merged {} shards ({} runs) of {}",
         args.shards.len(),
@@ -117,19 +105,7 @@ pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
         scenario.name
     );
     writeln!(stdout, "{}", path.display())?;
-    if failed > 0 {
-        eprintln!(
-            "warning: {failed} of {} runs failed; {} lists them with their seeds and parameters",
-            scenario.n_runs(),
-            path.join(coprod_output::FAILURES_CSV).display()
-        );
-        return Err(SomeRunsFailed {
-            failed,
-            runs: scenario.n_runs(),
-        }
-        .into());
-    }
-    Ok(())
+    crate::run::some_runs_failed(failed, scenario.n_runs(), &path)
 }
 
 /// Every run in exactly one shard, or an error naming the missing and duplicated runs and

@@ -13,9 +13,9 @@ use std::time::{Instant, SystemTime};
 use anyhow::{Context, Result, anyhow};
 use coprod_core::{Detail, SPECS};
 use coprod_output::{
-    Existing, ExperimentInfo, Identity, InterventionInfo, Manifest, MetricInfo, NameValue,
-    OutputError, ParamValue, ReplicationSeed, RunIdentity, ScenarioInfo, SeedInfo, SweepInfo,
-    Timing, VariantInfo, Writer,
+    Completed, Existing, ExperimentInfo, Identity, InterventionInfo, Manifest, MetricInfo,
+    NameValue, OutputError, ParamValue, ReplicationSeed, RunIdentity, ScenarioInfo, SeedInfo,
+    SweepInfo, Timing, VariantInfo, Writer,
 };
 use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
 use coprod_sweep::{Event, Faults, Runner};
@@ -61,19 +61,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
             (shipped::load(shipped::DEFAULT_SCENARIO)?, true)
         }
     };
-    let mut settings = args.settings.clone();
-    if let Some(r) = args.replications {
-        settings.push(Setting {
-            key: "experiment.replications".into(),
-            value: r.to_string(),
-        });
-    }
-    if let Some(s) = args.seed {
-        settings.push(Setting {
-            key: "experiment.seed".into(),
-            value: s.to_string(),
-        });
-    }
+    let settings = with_experiment_options(&args.settings, args.replications, args.seed);
     for note in scenario.apply_settings(&settings)? {
         eprintln!("note: {note}");
     }
@@ -264,36 +252,72 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         return crate::shard::finish(shard, completed, manifest, failed, stdout);
     }
     manifest.adaptive = adaptive.as_ref().map(compare::Adaptive::to_json);
-    if scenario.variants.len() > 1 {
-        match compare::write_all(completed.staging(), &metrics) {
-            Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
-            Ok(_) => {}
-            Err(err) => eprintln!("warning: no comparison: {err:#}"),
-        }
-    }
-    crate::plot::add_charts(completed.staging(), &manifest);
-    let path = completed
-        .commit(&manifest)
-        .with_context(|| format!("cannot finish {}", target.display()))?;
+    let path = finish(completed, manifest, &scenario, &metrics, &target)?;
     eprintln!(
         "wrote {} runs in {}",
         scenario.n_runs() - skip,
         check::human_duration(clock.elapsed().as_secs_f64())
     );
     writeln!(stdout, "{}", display_path(&path))?;
-    if failed > 0 {
-        eprintln!(
-            "warning: {failed} of {} runs failed; {} lists them with their seeds and parameters",
-            scenario.n_runs(),
-            display_path(&path.join(coprod_output::FAILURES_CSV))
-        );
-        return Err(SomeRunsFailed {
-            failed,
-            runs: scenario.n_runs(),
-        }
-        .into());
+    some_runs_failed(failed, scenario.n_runs(), &path)
+}
+
+/// `--set` options followed by `--replications` and `--seed`, which are shorthands for
+/// `--set experiment.replications=N` and `--set experiment.seed=S`.
+pub(crate) fn with_experiment_options(
+    settings: &[Setting],
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Vec<Setting> {
+    let mut all = settings.to_vec();
+    if let Some(r) = replications {
+        all.push(Setting {
+            key: "experiment.replications".into(),
+            value: r.to_string(),
+        });
     }
-    Ok(())
+    if let Some(s) = seed {
+        all.push(Setting {
+            key: "experiment.seed".into(),
+            value: s.to_string(),
+        });
+    }
+    all
+}
+
+/// The files derived from the CSVs (comparison.csv for scenarios with variants, charts and
+/// index.html), then the move into place. Shared by `coprod run` and `coprod merge`, so a
+/// merged directory is byte-identical to a single run's.
+pub(crate) fn finish(
+    completed: Completed,
+    mut manifest: Manifest,
+    scenario: &Scenario,
+    metrics: &[String],
+    target: &Path,
+) -> Result<PathBuf> {
+    if scenario.variants.len() > 1 {
+        match compare::write_all(completed.staging(), metrics) {
+            Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
+            Ok(_) => {}
+            Err(err) => eprintln!("warning: no comparison: {err:#}"),
+        }
+    }
+    crate::plot::add_charts(completed.staging(), &manifest);
+    completed
+        .commit(&manifest)
+        .with_context(|| format!("cannot finish {}", target.display()))
+}
+
+/// Status 3 (through [`SomeRunsFailed`]) with a warning naming failures.csv, if any run failed.
+pub(crate) fn some_runs_failed(failed: u64, runs: u64, path: &Path) -> Result<()> {
+    if failed == 0 {
+        return Ok(());
+    }
+    eprintln!(
+        "warning: {failed} of {runs} runs failed; {} lists them with their seeds and parameters",
+        display_path(&path.join(coprod_output::FAILURES_CSV))
+    );
+    Err(SomeRunsFailed { failed, runs }.into())
 }
 
 /// Whether `target` is a finished run directory of the same scenario and version (so

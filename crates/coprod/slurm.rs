@@ -14,7 +14,6 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use coprod_scenario::Setting;
 
 use crate::cli::SlurmArgs;
 use crate::shipped;
@@ -25,19 +24,8 @@ const OUTPUTS: &str = "outputs";
 pub(crate) fn slurm(args: &SlurmArgs, stdout: &mut impl Write) -> Result<()> {
     // Resolve the scenario now, so that a mistake is reported before anything is queued.
     let mut scenario = shipped::load(&args.scenario)?;
-    let mut settings = args.settings.clone();
-    if let Some(r) = args.replications {
-        settings.push(Setting {
-            key: "experiment.replications".into(),
-            value: r.to_string(),
-        });
-    }
-    if let Some(s) = args.seed {
-        settings.push(Setting {
-            key: "experiment.seed".into(),
-            value: s.to_string(),
-        });
-    }
+    let settings =
+        crate::run::with_experiment_options(&args.settings, args.replications, args.seed);
     scenario.apply_settings(&settings)?;
     if args.quick {
         scenario.make_quick()?;

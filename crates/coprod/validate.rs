@@ -13,7 +13,7 @@ use coprod_output::{
     Existing, RunDir, ValidationManifest, ValidationRow, default_run_dir, write_validation,
 };
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
-use coprod_scenario::{Direction, Scenario, Setting};
+use coprod_scenario::{Direction, Scenario};
 use coprod_sweep::Runner;
 use coprod_validate::{CaseResult, evaluate};
 
@@ -86,19 +86,7 @@ fn selected(
             ids.join(", ")
         );
     }
-    let mut settings = Vec::new();
-    if let Some(r) = replications {
-        settings.push(Setting {
-            key: "experiment.replications".into(),
-            value: r.to_string(),
-        });
-    }
-    if let Some(s) = seed {
-        settings.push(Setting {
-            key: "experiment.seed".into(),
-            value: s.to_string(),
-        });
-    }
+    let settings = crate::run::with_experiment_options(&[], replications, seed);
     VALIDATION
         .iter()
         .filter(|(id, _)| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(id)))
