@@ -1,7 +1,8 @@
 //! Summary statistics over replications: mean, sample standard deviation and a 95%
 //! Student-t confidence interval for the mean.
 //!
-//! Owns the numerics (Welford accumulation, the t quantile); knows nothing about files.
+//! Owns Welford accumulation and the interval; the t quantile comes from `coprod-analysis`.
+//! Knows nothing about files.
 
 /// Running mean and variance (Welford), fed in a fixed order so results are reproducible.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -55,111 +56,9 @@ impl Accumulator {
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (the multiplier of a
-/// two-sided 95% interval), by bisection on the t distribution function.
+/// two-sided 95% interval), from `coprod-analysis`'s t distribution.
 pub fn t_quantile_975(df: f64) -> f64 {
-    let (mut lo, mut hi) = (0.0_f64, 1.0e4_f64);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if t_cdf(mid, df) < 0.975 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
-/// P(T <= t) for t >= 0: 1 - I_x(df/2, 1/2) / 2 with x = df / (df + t^2).
-fn t_cdf(t: f64, df: f64) -> f64 {
-    let x = df / (df + t * t);
-    1.0 - 0.5 * incomplete_beta(x, 0.5 * df, 0.5)
-}
-
-/// Regularised incomplete beta function I_x(a, b) (continued fraction, Numerical Recipes 6.4).
-fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let front =
-        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
-    if x < (a + 1.0) / (a + b + 2.0) {
-        front * beta_fraction(x, a, b) / a
-    } else {
-        1.0 - front * beta_fraction(1.0 - x, b, a) / b
-    }
-}
-
-fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-    let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
-    let mut h = d;
-    for m in 1..500 {
-        let m = f64::from(m);
-        let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
-        h *= delta;
-        if (delta - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    h
-}
-
-/// ln Gamma(x) for x > 0 (Lanczos, g = 7, n = 9; about 15 significant digits).
-fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const COEF: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Gamma(x) Gamma(1 - x) = pi / sin(pi x).
-        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut sum = COEF[0];
-    for (i, c) in COEF.iter().enumerate().skip(1) {
-        sum += c / (x + i as f64);
-    }
-    let t = x + G + 0.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+    coprod_analysis::dist::t_quantile(0.975, df)
 }
 
 #[cfg(test)]
