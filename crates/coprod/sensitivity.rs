@@ -276,22 +276,47 @@ fn morris_rows(
 ) {
     let indices = morris_indices(design, y, table.bootstrap as usize, scenario.seed);
     for (factor, m) in table.factors.iter().zip(indices) {
-        for (index, estimate, ci) in [
+        let estimates = [
             ("mu", m.mu, m.mu_ci),
             ("mu_star", m.mu_star, m.mu_star_ci),
             ("sigma", m.sigma, m.sigma_ci),
-        ] {
-            rows.push(SensitivityRow {
-                method: "morris".into(),
-                output: output.to_string(),
-                parameter: factor.name().to_string(),
-                index: index.into(),
-                estimate,
-                ci_low: (table.bootstrap > 0).then_some(ci.0),
-                ci_high: (table.bootstrap > 0).then_some(ci.1),
-                n: m.n as u64,
-            });
-        }
+        ];
+        let at = RowKey {
+            method: "morris",
+            output,
+            parameter: factor.name(),
+            n: m.n as u64,
+        };
+        push_rows(&at, &estimates, table.bootstrap > 0, rows);
+    }
+}
+
+/// What the rows of one method, output and parameter share.
+struct RowKey<'a> {
+    method: &'static str,
+    output: &'a str,
+    parameter: &'a str,
+    n: u64,
+}
+
+/// One row per (index name, estimate, bootstrap CI); the CI is left empty without bootstrap.
+fn push_rows(
+    at: &RowKey<'_>,
+    estimates: &[(&str, f64, (f64, f64))],
+    bootstrapped: bool,
+    rows: &mut Vec<SensitivityRow>,
+) {
+    for &(index, estimate, ci) in estimates {
+        rows.push(SensitivityRow {
+            method: at.method.into(),
+            output: at.output.to_string(),
+            parameter: at.parameter.to_string(),
+            index: index.into(),
+            estimate,
+            ci_low: bootstrapped.then_some(ci.0),
+            ci_high: bootstrapped.then_some(ci.1),
+            n: at.n,
+        });
     }
 }
 
@@ -305,21 +330,18 @@ fn sobol_rows(
 ) {
     let indices = sobol_indices(design, y, table.bootstrap as usize, scenario.seed);
     for (factor, s) in table.factors.iter().zip(indices) {
-        for (index, estimate, ci) in [
+        let estimates = [
             ("first_order", s.first, s.first_ci),
             ("total", s.total, s.total_ci),
-        ] {
-            rows.push(SensitivityRow {
-                method: "sobol".into(),
-                output: output.to_string(),
-                parameter: factor.name().to_string(),
-                index: index.into(),
-                estimate,
-                ci_low: (table.bootstrap > 0).then_some(ci.0),
-                ci_high: (table.bootstrap > 0).then_some(ci.1),
-                n: design.base_samples as u64,
-            });
-        }
+        ];
+        let n = design.base_samples as u64;
+        let at = RowKey {
+            method: "sobol",
+            output,
+            parameter: factor.name(),
+            n,
+        };
+        push_rows(&at, &estimates, table.bootstrap > 0, rows);
     }
 }
 
