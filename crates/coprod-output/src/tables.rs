@@ -448,6 +448,27 @@ impl Writer {
         Ok(writer)
     }
 
+    /// Adds one row of runs.csv (run_id, variant, swept values, replication, seed, metrics)
+    /// to the summary, as when the run was first written; the error says what is wrong.
+    fn add_runs_row(&mut self, fields: &[&str]) -> Result<(), String> {
+        let n_swept = self.swept.len();
+        if fields.len() < 4 + n_swept {
+            return Err(format!("a row has {} fields", fields.len()));
+        }
+        let summary: Vec<f64> = fields[4 + n_swept..]
+            .iter()
+            .map(|f| f.parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| "a metric is not a number".to_string())?;
+        let point: Vec<String> = fields[2..2 + n_swept]
+            .iter()
+            .map(|f| f.to_string())
+            .collect();
+        self.add_to_summary(fields[1], &point, &summary);
+        self.runs_written += 1;
+        Ok(())
+    }
+
     /// Re-adds the runs already in runs.csv (its first `len` bytes) to the summary, in
     /// order: numbers are written in shortest round-trip form, so the summary comes out
     /// bit for bit as if the run had never stopped.
@@ -456,7 +477,6 @@ impl Writer {
         let bytes = fs::read(&path).map_err(|e| OutputError::io(&path, e))?;
         let bytes = &bytes[..(len as usize).min(bytes.len())];
         let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-        let n_swept = self.swept.len();
         let corrupt = |reason: String| OutputError::Corrupt {
             path: path.clone(),
             reason,
@@ -464,20 +484,7 @@ impl Writer {
         for record in reader.records() {
             let record = record.map_err(|e| OutputError::csv(&path, e))?;
             let fields: Vec<&str> = record.iter().collect();
-            if fields.len() < 4 + n_swept {
-                return Err(corrupt(format!("a row has {} fields", fields.len())));
-            }
-            let summary: Vec<f64> = fields[4 + n_swept..]
-                .iter()
-                .map(|f| f.parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| corrupt("a metric is not a number".into()))?;
-            let point: Vec<String> = fields[2..2 + n_swept]
-                .iter()
-                .map(|f| f.to_string())
-                .collect();
-            self.add_to_summary(fields[1], &point, &summary);
-            self.runs_written += 1;
+            self.add_runs_row(&fields).map_err(corrupt)?;
         }
         Ok(())
     }

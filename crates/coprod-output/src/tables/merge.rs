@@ -247,7 +247,6 @@ impl Writer {
     /// and line, if a file does not hold exactly the shard's runs in order.
     pub fn append_shard(&mut self, dir: &Path, shard: &ShardInfo) -> Result<(), OutputError> {
         let (runs_header, ts_header, groups_header) = super::headers(&self.swept);
-        let n_swept = self.swept.len();
         let mut runs = ShardFile::open(dir, RUNS_CSV, &runs_header)?;
         let failures_path = dir.join(FAILURES_CSV);
         let mut failures = if failures_path.is_file() {
@@ -274,20 +273,8 @@ impl Writer {
                     .iter()
                     .map(|f| std::str::from_utf8(f).unwrap_or(""))
                     .collect();
-                if fields.len() < 4 + n_swept {
-                    return Err(runs.bad("a row has too few fields"));
-                }
-                let summary: Vec<f64> = fields[4 + n_swept..]
-                    .iter()
-                    .map(|f| f.parse::<f64>())
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| runs.bad("a metric is not a number"))?;
-                let point: Vec<String> = fields[2..2 + n_swept]
-                    .iter()
-                    .map(|f| f.to_string())
-                    .collect();
-                self.add_to_summary(fields[1], &point, &summary);
-                self.runs_written += 1;
+                self.add_runs_row(&fields)
+                    .map_err(|reason| runs.bad(&reason))?;
                 succeeded.push(expected);
                 next_run = runs.next()?;
             } else if let (Some(f), true) = (failures.as_mut(), next_failure == Some(expected)) {
