@@ -492,7 +492,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xeb6e25a10a4d4c90;
+    const GOLDEN: u64 = 0xae7f0fb4578fd3ab;
 
     #[test]
     fn two_way_contact_raises_efficacy_over_inform() {

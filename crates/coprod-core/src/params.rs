@@ -261,12 +261,12 @@ define_params! {
     citizens.share_conditional: Real, 0.55, [0, 1], "share", false, "Share of conditional cooperators (Fischbacher and Gaechter 2010).";
     citizens.share_free_rider: Real, 0.23, [0, 1], "share", false, "Share of free riders.";
     citizens.share_hump: Real, 0.12, [0, 1], "share", false, "Share of hump-shaped contributors; the remainder are `other`.";
-    citizens.belief_mean: Real, 0.55, [0, 1], "share of endowment", false, "Mean initial belief about what peers contribute.";
+    citizens.belief_mean: Real, 0.7, [0, 1], "share of endowment", false, "Mean initial belief about what peers contribute.";
     // --- contribution behaviour (calibrated on the lab setting) ---
     behaviour.cc_slope: Real, 0.85, [0, 2], "per unit belief", false, "Conditional cooperators contribute cc_intercept + cc_slope x belief.";
-    behaviour.cc_intercept: Real, 0.05, [0, 1], "share of endowment", false, "Intercept of the conditional cooperators' rule.";
+    behaviour.cc_intercept: Real, 0.0, [0, 1], "share of endowment", false, "Intercept of the conditional cooperators' rule.";
     behaviour.hump_peak: Real, 0.5, [0.05, 0.95], "share of endowment", false, "Belief at which hump-shaped contributors give most.";
-    behaviour.other_mean: Real, 0.3, [0, 1], "share of endowment", false, "Mean contribution of `other` types, independent of beliefs.";
+    behaviour.other_mean: Real, 0.25, [0, 1], "share of endowment", false, "Mean contribution of `other` types, independent of beliefs.";
     behaviour.free_rider_give: Real, 0.02, [0, 1], "share of endowment", false, "Mean contribution of free riders.";
     behaviour.contribution_noise: Real, 0.1, [0, 0.5], "share of endowment", false, "Half-width of the uniform noise on each contribution decision.";
     behaviour.belief_weight: Real, 0.6, [0, 1], "weight", false, "Weight of the peers observed this step in the belief update.";
