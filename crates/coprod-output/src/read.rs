@@ -1,5 +1,7 @@
 //! Reading a run directory back: the four CSV files (and the manifest, loosely) as typed
-//! tables, so that charts and reports can be redrawn from the files alone.
+//! tables, so that charts and reports can be redrawn from the files alone. The two files that
+//! grow with the number of runs, timeseries.csv and groups.csv, can also be streamed row by
+//! row ([`each_timeseries`], [`each_group`]) so that a reader keeps only what it aggregates.
 //!
 //! Owns parsing and validation of what [`crate::Writer`] wrote: column names, the swept
 //! parameter columns (found by position, between fixed columns), numbers (`NaN` and empty
@@ -358,40 +360,66 @@ pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
     })
 }
 
-/// Reads timeseries.csv from a run directory.
+/// Reads timeseries.csv from a run directory into memory (one `Vec` per row: for small runs
+/// and tests; reports stream it with [`each_timeseries`]).
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_timeseries(dir: &Path) -> Result<TimeseriesTable, ReadError> {
+    let mut rows = Vec::new();
+    let metrics = each_timeseries(dir, |run_id, step, values| {
+        rows.push((run_id, step, values.to_vec()));
+    })?;
+    Ok(TimeseriesTable { metrics, rows })
+}
+
+/// Streams timeseries.csv: calls `f(run_id, step, values)` on each row in file order, values
+/// in the order of the returned metric names. Holds one row at a time, so memory does not
+/// grow with the number of runs.
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is missing or malformed; rows before the
+/// bad one have been passed to `f`.
+pub fn each_timeseries(
+    dir: &Path,
+    mut f: impl FnMut(u64, u64, &[f64]),
+) -> Result<Vec<String>, ReadError> {
     let mut t = RawTable::read(&dir.join(TIMESERIES_CSV))?;
     let run_id = t.column("run_id")?;
     let step = t.column("step")?;
     let metric_cols: Vec<usize> = (0..t.header.len())
         .filter(|&c| c != run_id && c != step)
         .collect();
-    let mut rows = Vec::new();
+    let mut values = vec![0.0; metric_cols.len()];
     t.each(|t, row| {
-        rows.push((
-            t.uint(row, run_id)?,
-            t.uint(row, step)?,
-            metric_cols
-                .iter()
-                .map(|&c| t.float(row, c))
-                .collect::<Result<_, _>>()?,
-        ));
+        let (id, at) = (t.uint(row, run_id)?, t.uint(row, step)?);
+        for (v, &c) in values.iter_mut().zip(&metric_cols) {
+            *v = t.float(row, c)?;
+        }
+        f(id, at, &values);
         Ok(())
     })?;
-    Ok(TimeseriesTable {
-        metrics: metric_cols.iter().map(|&c| t.header[c].clone()).collect(),
-        rows,
-    })
+    Ok(metric_cols.iter().map(|&c| t.header[c].clone()).collect())
 }
 
-/// Reads groups.csv from a run directory.
+/// Reads groups.csv from a run directory into memory (for small runs and tests; reports
+/// stream it with [`each_group`]).
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_groups(dir: &Path) -> Result<Vec<GroupRow>, ReadError> {
+    let mut rows = Vec::new();
+    each_group(dir, |g| rows.push(g.clone()))?;
+    Ok(rows)
+}
+
+/// Streams groups.csv: calls `f` on each row in file order. One row is held at a time (a
+/// large sweep writes millions of groups).
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is missing or malformed; rows before the
+/// bad one have been passed to `f`.
+pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadError> {
     let mut t = RawTable::read(&dir.join(GROUPS_CSV))?;
     let run_id = t.column("run_id")?;
     let size_cap = t.column("size_cap")?;
@@ -399,19 +427,26 @@ pub fn read_groups(dir: &Path) -> Result<Vec<GroupRow>, ReadError> {
     let formed_step = t.column("formed_step")?;
     let ended_step = t.column("ended_step")?;
     let end_reason = t.column("end_reason")?;
-    let mut rows = Vec::new();
+    // One row reused, so that its `end_reason` string is not allocated afresh per group.
+    let mut group = GroupRow {
+        run_id: 0,
+        size_cap: 0,
+        size_at_formation: 0,
+        formed_step: 0,
+        ended_step: None,
+        end_reason: String::new(),
+    };
     t.each(|t, row| {
-        rows.push(GroupRow {
-            run_id: t.uint(row, run_id)?,
-            size_cap: t.uint(row, size_cap)?,
-            size_at_formation: t.uint(row, size_at_formation)?,
-            formed_step: t.uint(row, formed_step)?,
-            ended_step: t.opt_uint(row, ended_step)?,
-            end_reason: t.text(row, end_reason).to_string(),
-        });
+        group.run_id = t.uint(row, run_id)?;
+        group.size_cap = t.uint(row, size_cap)?;
+        group.size_at_formation = t.uint(row, size_at_formation)?;
+        group.formed_step = t.uint(row, formed_step)?;
+        group.ended_step = t.opt_uint(row, ended_step)?;
+        group.end_reason.clear();
+        group.end_reason.push_str(t.text(row, end_reason));
+        f(&group);
         Ok(())
-    })?;
-    Ok(rows)
+    })
 }
 
 /// Reads manifest.json as loose JSON (`None` if the directory has none), so that a report

@@ -1,7 +1,7 @@
 //! Summary statistics over replications: mean, sample standard deviation and a 95%
 //! Student-t confidence interval for the mean.
 //!
-//! Owns Welford accumulation and the interval; the t quantile comes from `coprod-analysis`.
+//! Owns Welford accumulation (and Chan et al.'s pairwise merge of accumulators) and the interval; the t quantile comes from `coprod-analysis`.
 //! Knows nothing about files.
 
 /// Running mean and variance (Welford), fed in a fixed order so results are reproducible.
@@ -32,6 +32,30 @@ impl Accumulator {
         let delta = x - self.mean;
         self.mean += delta / self.n as f64;
         self.m2 += delta * (x - self.mean);
+    }
+
+    /// Adds every value `other` has seen, as if they had been pushed here, with the pairwise
+    /// update of Chan, Golub and LeVeque (1979): for counts n_a and n_b, means and sums of
+    /// squared deviations M2, with delta = mean_b - mean_a and n = n_a + n_b,
+    ///
+    /// mean = mean_a + delta * n_b / n, M2 = M2_a + M2_b + delta^2 * n_a * n_b / n.
+    ///
+    /// The result equals pushing the values one by one up to rounding (the order of summation
+    /// differs), so callers merge in a fixed order to stay reproducible.
+    pub fn merge(&mut self, other: &Accumulator) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = other.clone();
+            return;
+        }
+        let (na, nb) = (self.n as f64, other.n as f64);
+        let n = na + nb;
+        let delta = other.mean - self.mean;
+        self.mean += delta * nb / n;
+        self.m2 += other.m2 + delta * delta * na * nb / n;
+        self.n += other.n;
     }
 
     /// The summary of the values so far.
@@ -99,6 +123,26 @@ mod tests {
         let (lo, hi) = s.ci.unwrap();
         assert!((lo - 3.212_515).abs() < 1e-5, "{lo}");
         assert!((hi - 6.787_485).abs() < 1e-5, "{hi}");
+    }
+
+    #[test]
+    fn merging_equals_pushing_everything() {
+        let values = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0, 1e3, -3.5];
+        let mut all = Accumulator::default();
+        values.iter().for_each(|&x| all.push(x));
+        for split in 0..=values.len() {
+            let (mut a, mut b) = (Accumulator::default(), Accumulator::default());
+            values[..split].iter().for_each(|&x| a.push(x));
+            values[split..].iter().for_each(|&x| b.push(x));
+            a.merge(&b);
+            let (s, t) = (a.summary(), all.summary());
+            assert_eq!(s.n, t.n);
+            assert!((s.mean - t.mean).abs() < 1e-12, "split {split}");
+            assert!(
+                (s.sd.unwrap() - t.sd.unwrap()).abs() < 1e-9,
+                "split {split}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! Kaplan-Meier survival curves: the estimator [`kaplan_meier`] and the chart
-//! [`survival_curves`] that draws one step function per named class, with censoring ticks.
+//! Kaplan-Meier survival curves: the estimator ([`kaplan_meier`] over single observations,
+//! [`kaplan_meier_counts`] over counts per time) and the charts [`survival_curves`] and
+//! [`survival_count_curves`] that draw one step function per named class, with censoring ticks.
 //!
-//! Owns the estimator and this chart's drawing. It does not decide what a "duration" is
+//! Owns the estimator and this chart's drawing. Both input forms go through the counted one,
+//! so a class given as counts draws exactly the curve of the same observations listed one by
+//! one; counts let callers summarise millions of observations in memory bounded by the number
+//! of distinct times. It does not decide what a "duration" is
 //! (for example steps until a citizen stops co-producing): callers do.
 
 use std::path::PathBuf;
@@ -25,6 +29,33 @@ pub struct SurvivalClass {
     pub durations: Vec<(f64, bool)>,
 }
 
+/// One class of durations given as counts per time: the weighted form of [`SurvivalClass`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalCounts {
+    /// The name shown in the legend.
+    pub name: String,
+    /// `(time, events, censored)`: how many observations ended with the event at `time` and
+    /// how many were censored at `time`. Times may repeat and come in any order.
+    pub counts: Vec<(f64, u64, u64)>,
+}
+
+impl From<&SurvivalClass> for SurvivalCounts {
+    fn from(class: &SurvivalClass) -> SurvivalCounts {
+        SurvivalCounts {
+            name: class.name.clone(),
+            counts: counts_of(&class.durations),
+        }
+    }
+}
+
+/// Each `(time, event_observed)` pair as a count of one.
+fn counts_of(durations: &[(f64, bool)]) -> Vec<(f64, u64, u64)> {
+    durations
+        .iter()
+        .map(|&(t, event)| (t, u64::from(event), u64::from(!event)))
+        .collect()
+}
+
 /// The Kaplan-Meier estimate of the survival function from `(time, event_observed)` pairs.
 ///
 /// Returns `(t, S(t))` steps: first `(0, 1)`, then one pair per distinct time at which at least
@@ -37,31 +68,48 @@ pub struct SurvivalClass {
 /// the usual convention. Censored times make no step of their own.
 /// Pairs whose time is negative or not finite are ignored; with no valid pair the result is empty.
 pub fn kaplan_meier(durations: &[(f64, bool)]) -> Vec<(f64, f64)> {
-    let mut observations: Vec<(f64, bool)> = durations
+    kaplan_meier_counts(&counts_of(durations))
+}
+
+/// The Kaplan-Meier estimate from `(time, events, censored)` counts: the same curve as
+/// [`kaplan_meier`] over the observations the counts stand for (`events` pairs `(time, true)`
+/// and `censored` pairs `(time, false)`), step for step and bit for bit, since d_i and n_i are
+/// whole numbers either way.
+///
+/// Entries whose time is negative or not finite, or that count nothing, are ignored; with no
+/// valid entry the result is empty.
+pub fn kaplan_meier_counts(counts: &[(f64, u64, u64)]) -> Vec<(f64, f64)> {
+    let mut observations: Vec<(f64, u64, u64)> = counts
         .iter()
         .copied()
-        .filter(|(t, _)| t.is_finite() && *t >= 0.0)
+        .filter(|&(t, d, c)| valid_time(t) && d + c > 0)
         .collect();
     if observations.is_empty() {
         return Vec::new();
     }
     observations.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut steps = vec![(0.0, 1.0)];
-    let mut at_risk = observations.len();
+    let mut at_risk: u64 = observations.iter().map(|(_, d, c)| d + c).sum();
     let mut survival = 1.0;
     let mut start = 0;
     while start < observations.len() {
         let time = observations[start].0;
-        let end = start + observations[start..].partition_point(|(t, _)| *t == time);
-        let events = observations[start..end].iter().filter(|(_, e)| *e).count();
+        let end = start + observations[start..].partition_point(|(t, _, _)| *t == time);
+        let (events, censored) = observations[start..end]
+            .iter()
+            .fold((0, 0), |(d, c), o| (d + o.1, c + o.2));
         if events > 0 {
             survival *= 1.0 - events as f64 / at_risk as f64;
             steps.push((time, survival));
         }
-        at_risk -= end - start;
+        at_risk -= events + censored;
         start = end;
     }
     steps
+}
+
+fn valid_time(t: f64) -> bool {
+    t.is_finite() && t >= 0.0
 }
 
 /// The survival just after time `t` given the steps of [`kaplan_meier`].
@@ -87,6 +135,20 @@ fn survival_at(steps: &[(f64, f64)], t: f64) -> f64 {
 /// `Drawing` otherwise.
 pub fn survival_curves(
     classes: &[SurvivalClass],
+    style: &ChartStyle,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let counted: Vec<SurvivalCounts> = classes.iter().map(SurvivalCounts::from).collect();
+    survival_count_curves(&counted, style)
+}
+
+/// [`survival_curves`] from counts per time: the same chart as listing each counted
+/// observation in a [`SurvivalClass`]. Entries that count nothing are ignored.
+///
+/// # Errors
+///
+/// As [`survival_curves`].
+pub fn survival_count_curves(
+    classes: &[SurvivalCounts],
     style: &ChartStyle,
 ) -> Result<Vec<PathBuf>, PlotError> {
     let curves: Vec<Curve> = classes
@@ -128,25 +190,24 @@ struct Curve {
 }
 
 impl Curve {
-    fn new(index: usize, class: &SurvivalClass) -> Option<Curve> {
-        let valid = |t: &f64| t.is_finite() && *t >= 0.0;
+    fn new(index: usize, class: &SurvivalCounts) -> Option<Curve> {
         let last_time = class
-            .durations
+            .counts
             .iter()
-            .map(|(t, _)| *t)
-            .filter(valid)
+            .filter(|&&(t, d, c)| valid_time(t) && d + c > 0)
+            .map(|(t, _, _)| *t)
             .fold(None, |acc: Option<f64>, t| {
                 Some(acc.map_or(t, |a| a.max(t)))
             })?;
         Some(Curve {
             index,
             name: class.name.clone(),
-            steps: kaplan_meier(&class.durations),
+            steps: kaplan_meier_counts(&class.counts),
             censored: class
-                .durations
+                .counts
                 .iter()
-                .filter(|(t, event)| !event && valid(t))
-                .map(|(t, _)| *t)
+                .filter(|&&(t, _, c)| c > 0 && valid_time(t))
+                .map(|(t, _, _)| *t)
                 .collect(),
             last_time,
         })
@@ -292,6 +353,53 @@ mod tests {
             kaplan_meier(&[(2.0, true), (f64::INFINITY, true), (1.0, true)]),
             vec![(0.0, 1.0), (1.0, 0.5), (2.0, 0.0)]
         );
+    }
+
+    #[test]
+    fn counted_and_listed_observations_give_the_same_curve() {
+        let listed = six_mp_group();
+        // The same observations as counts, unsorted, split over repeated times, with an
+        // empty entry and an invalid one that must both be ignored.
+        let counted = [
+            (32.0, 0, 2),
+            (6.0, 2, 0),
+            (10.0, 1, 1),
+            (6.0, 1, 1),
+            (7.0, 1, 0),
+            (9.0, 0, 1),
+            (11.0, 0, 1),
+            (13.0, 1, 0),
+            (16.0, 1, 0),
+            (17.0, 0, 1),
+            (19.0, 0, 1),
+            (20.0, 0, 1),
+            (22.0, 1, 0),
+            (23.0, 1, 0),
+            (25.0, 0, 1),
+            (34.0, 0, 1),
+            (35.0, 0, 1),
+            (50.0, 0, 0),
+            (f64::NAN, 4, 4),
+        ];
+        assert_eq!(kaplan_meier_counts(&counted), kaplan_meier(&listed));
+        assert!(kaplan_meier_counts(&[(1.0, 0, 0)]).is_empty());
+        // A class converted to counts draws the same curve, marks and extent.
+        let class = SurvivalClass {
+            name: "6-MP".into(),
+            durations: listed,
+        };
+        let from_list = Curve::new(0, &SurvivalCounts::from(&class)).unwrap();
+        let from_counts = Curve::new(
+            0,
+            &SurvivalCounts {
+                name: "6-MP".into(),
+                counts: counted.to_vec(),
+            },
+        )
+        .unwrap();
+        assert_eq!(from_list.path(), from_counts.path());
+        assert_eq!(from_list.marks(), from_counts.marks());
+        assert_eq!(from_list.last_time, from_counts.last_time);
     }
 
     #[test]

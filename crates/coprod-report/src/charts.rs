@@ -2,7 +2,7 @@
 //! bands per variant, response curves over each swept parameter, Kaplan-Meier group survival
 //! by size class, forest plots of paired variant effects, and heatmaps over two parameters.
 //!
-//! Owns which charts a run gets and how the data are aggregated for them. Drawing is
+//! Owns which charts a run gets and which (variant, sweep point) cells each pools. Drawing is
 //! `coprod-plot`'s. A chart with nothing to show (for example survival in a lab run, which has
 //! no groups) is skipped with a note, never an error.
 
@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use coprod_plot::{
-    ChartStyle, ForestRow, Heatmap, PlotError, Series, SurvivalClass, forest_plot, heatmap,
-    response_curve, survival_curves, time_series,
+    ChartStyle, ForestRow, Heatmap, PlotError, Series, SurvivalCounts, forest_plot, heatmap,
+    response_curve, survival_count_curves, time_series,
 };
 
 use crate::data::{
@@ -257,14 +257,12 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         ));
         return Ok(());
     };
-    let runs = data.run_variants();
     let series: Vec<Series> = data
         .variants()
         .iter()
         .take(MAX_SERIES)
         .map(|v| {
-            let ids: Vec<u64> = runs.iter().filter(|r| r.1 == v).map(|r| r.0).collect();
-            let (x, y, lo, hi) = data.step_band(column, |id| ids.binary_search(&id).is_ok());
+            let (x, y, lo, hi) = data.step_band(column, |variant, _| variant == v);
             Series::new(v.clone(), x, y).with_band(lo, hi)
         })
         .collect();
@@ -385,43 +383,28 @@ fn short_name(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
 
-/// Durations of started groups of the runs `keep` selects, by [`SIZE_CLASSES`].
+/// Durations of started groups of the (variant, sweep point) cells `keep` selects, by
+/// [`SIZE_CLASSES`] of their size at formation; groups still active are censored at the end of
+/// the run.
 pub(crate) fn survival_classes(
     data: &RunData,
-    keep: impl Fn(u64) -> bool,
-    class_of: impl Fn(&coprod_output::read::GroupRow) -> u64,
-) -> Vec<SurvivalClass> {
+    keep: impl Fn(&str, &[String]) -> bool,
+) -> Vec<SurvivalCounts> {
     let horizon = data.steps();
     SIZE_CLASSES
         .iter()
-        .map(|(name, lo, hi)| SurvivalClass {
+        .zip(data.group_durations(keep))
+        .map(|((name, _, _), durations)| SurvivalCounts {
             name: name.to_string(),
-            durations: data
-                .groups
-                .iter()
-                .filter(|g| {
-                    !matches!(g.end_reason.as_str(), "never_started" | "forming") && keep(g.run_id)
-                })
-                .filter(|g| (*lo..=*hi).contains(&class_of(g)))
-                .map(|g| match g.ended_step {
-                    Some(end) => (end.saturating_sub(g.formed_step) as f64, true),
-                    None => (horizon.saturating_sub(g.formed_step) as f64, false),
-                })
-                .collect(),
+            counts: durations.counts(horizon),
         })
         .collect()
 }
 
 fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
-    let runs = data.run_variants();
     let variants = data.variants();
     for v in variants.iter().take(MAX_PANELS) {
-        let ids: Vec<u64> = runs.iter().filter(|r| r.1 == v).map(|r| r.0).collect();
-        let classes = survival_classes(
-            data,
-            |id| ids.binary_search(&id).is_ok(),
-            |g| g.size_at_formation,
-        );
+        let classes = survival_classes(data, |variant, _| variant == v);
         let title = if variants.len() > 1 {
             format!("Groups still active, by size ({v})")
         } else {
@@ -437,7 +420,7 @@ fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
             "Kaplan-Meier estimate of the share of groups still active, by size when the group \
              started; groups still active at the end of the run are censored (marked + when there are few). Variant {v}."
         );
-        let result = survival_curves(&classes, &style);
+        let result = survival_count_curves(&classes, &style);
         out.record(result, ChartKind::Survival, &style, caption)?;
     }
     Ok(())

@@ -1,17 +1,24 @@
-//! A run directory read back into memory ([`RunData`]), with the small statistics the
-//! charts need: means and 95% intervals over runs, paired differences, metric units.
+//! A run directory read back ([`RunData`]), with the small statistics the charts need:
+//! means and 95% intervals over runs, paired differences, metric units.
 //!
-//! Owns the grouping of rows by variant and sweep point. It does not draw anything.
+//! Owns the grouping of rows by variant and sweep point. summary.csv and runs.csv (one row
+//! per run) are held whole; timeseries.csv and groups.csv (rows per step and per group of every
+//! run) are streamed once and only their aggregates per (variant, sweep point) cell are kept
+//! ([`Aggregates`]), so memory does not grow with the number of runs or groups. Every chart
+//! selects cells, never runs. It does not draw anything.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use coprod_output::Accumulator;
 use coprod_output::read::{
-    GroupRow, RunsTable, SummaryTable, TimeseriesTable, read_groups, read_manifest, read_runs,
-    read_summary, read_timeseries,
+    GroupRow, RunsTable, SummaryTable, each_group, each_timeseries, read_manifest, read_runs,
+    read_summary,
 };
 
+use crate::charts::SIZE_CLASSES;
 use crate::error::ReportError;
+use crate::teach::CAP_CLASSES;
 
 /// Everything in a run directory that charts and reports use.
 #[derive(Debug, Clone)]
@@ -22,12 +29,166 @@ pub struct RunData {
     pub summary: SummaryTable,
     /// runs.csv.
     pub runs: RunsTable,
-    /// timeseries.csv.
-    pub timeseries: TimeseriesTable,
-    /// groups.csv.
-    pub groups: Vec<GroupRow>,
+    /// timeseries.csv and groups.csv, aggregated per (variant, sweep point).
+    pub(crate) aggregates: Aggregates,
     /// manifest.json, if present (loose JSON).
     pub manifest: Option<serde_json::Value>,
+}
+
+/// What the charts and pages need of timeseries.csv and groups.csv, per (variant, sweep point)
+/// cell: its size depends on cells, steps, metrics and size classes, never on runs or groups.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Aggregates {
+    /// The metric columns of timeseries.csv.
+    step_metrics: Vec<String>,
+    /// The largest step in timeseries.csv (of any run), for when the manifest is missing.
+    last_step: Option<u64>,
+    /// In order of first appearance in runs.csv, so that merging cells is reproducible.
+    cells: Vec<Cell>,
+}
+
+/// The aggregates of one (variant, sweep point).
+#[derive(Debug, Clone, Default)]
+struct Cell {
+    variant: String,
+    point: Vec<String>,
+    /// Running mean and variance over runs, per step and then per step metric.
+    steps: Vec<Vec<Accumulator>>,
+    /// Started groups by [`SIZE_CLASSES`] of their size at formation.
+    durations: [Durations; 3],
+    /// Started groups by [`CAP_CLASSES`] of their size cap.
+    endings: [Endings; 3],
+}
+
+/// How long the started groups of a class lasted, as counts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Durations {
+    /// Ended groups: steps from formation to end, and how many.
+    ended: BTreeMap<u64, u64>,
+    /// Groups still active at the end: the step they formed, and how many. Their duration
+    /// depends on the horizon, which the manifest given to the report may set after loading.
+    censored: BTreeMap<u64, u64>,
+}
+
+impl Durations {
+    fn add(&mut self, other: &Durations) {
+        for (k, n) in &other.ended {
+            *self.ended.entry(*k).or_default() += n;
+        }
+        for (k, n) in &other.censored {
+            *self.censored.entry(*k).or_default() += n;
+        }
+    }
+
+    /// `(duration, events, censored)` counts for a Kaplan-Meier curve, groups still active
+    /// being censored at `horizon`.
+    pub(crate) fn counts(&self, horizon: u64) -> Vec<(f64, u64, u64)> {
+        let ended = self.ended.iter().map(|(d, n)| (*d as f64, *n, 0));
+        let censored = self
+            .censored
+            .iter()
+            .map(|(formed, n)| (horizon.saturating_sub(*formed) as f64, 0, *n));
+        ended.chain(censored).collect()
+    }
+}
+
+/// How the started groups of a class ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Endings {
+    /// Groups that started (neither `never_started` nor `forming`).
+    pub(crate) started: u64,
+    /// Ended with `too_few_members`.
+    pub(crate) too_few_members: u64,
+    /// Ended with `failed_task`.
+    pub(crate) failed_task: u64,
+    /// Still `active` at the end.
+    pub(crate) active: u64,
+}
+
+/// The index of the class of `bounds` (name, smallest, largest) that holds `value`.
+fn class_of(bounds: &[(&str, u64, u64)], value: u64) -> Option<usize> {
+    bounds
+        .iter()
+        .position(|(_, lo, hi)| (*lo..=*hi).contains(&value))
+}
+
+impl Aggregates {
+    /// Streams timeseries.csv and groups.csv of `dir` once, keeping per cell of `runs` only
+    /// running statistics and counts. Rows of runs that runs.csv does not list are left out,
+    /// as no chart selects them.
+    fn read(dir: &Path, runs: &RunsTable) -> Result<Aggregates, ReportError> {
+        let mut cells: Vec<Cell> = Vec::new();
+        let mut cell_of_run: HashMap<u64, usize> = HashMap::with_capacity(runs.rows.len());
+        for r in &runs.rows {
+            let cell = match cells
+                .iter()
+                .position(|c| c.variant == r.variant && c.point == r.point)
+            {
+                Some(i) => i,
+                None => {
+                    cells.push(Cell {
+                        variant: r.variant.clone(),
+                        point: r.point.clone(),
+                        ..Cell::default()
+                    });
+                    cells.len() - 1
+                }
+            };
+            cell_of_run.entry(r.run_id).or_insert(cell);
+        }
+        let mut last_step: Option<u64> = None;
+        let step_metrics = each_timeseries(dir, |run_id, step, values| {
+            last_step = Some(last_step.map_or(step, |s| s.max(step)));
+            let Some(&c) = cell_of_run.get(&run_id) else {
+                return;
+            };
+            let steps = &mut cells[c].steps;
+            let step = step as usize;
+            if steps.len() <= step {
+                steps.resize(step + 1, vec![Accumulator::default(); values.len()]);
+            }
+            for (acc, v) in steps[step].iter_mut().zip(values) {
+                if v.is_finite() {
+                    acc.push(*v);
+                }
+            }
+        })?;
+        each_group(dir, |g: &GroupRow| {
+            if matches!(g.end_reason.as_str(), "never_started" | "forming") {
+                return;
+            }
+            let Some(&c) = cell_of_run.get(&g.run_id) else {
+                return;
+            };
+            let cell = &mut cells[c];
+            if let Some(k) = class_of(&SIZE_CLASSES, g.size_at_formation) {
+                let d = &mut cell.durations[k];
+                match g.ended_step {
+                    Some(end) => {
+                        *d.ended
+                            .entry(end.saturating_sub(g.formed_step))
+                            .or_default() += 1
+                    }
+                    None => *d.censored.entry(g.formed_step).or_default() += 1,
+                }
+            }
+            if let Some(k) = class_of(&CAP_CLASSES, g.size_cap) {
+                let e = &mut cell.endings[k];
+                e.started += 1;
+                match g.end_reason.as_str() {
+                    "too_few_members" => e.too_few_members += 1,
+                    "failed_task" => e.failed_task += 1,
+                    "active" => e.active += 1,
+                    _ => {}
+                }
+            }
+        })?;
+        Ok(Aggregates {
+            step_metrics,
+            last_step,
+            cells,
+        })
+    }
 }
 
 /// Mean and 95% interval of some values (non-finite values left out).
@@ -58,17 +219,20 @@ impl Estimate {
 }
 
 impl RunData {
-    /// Reads the four CSV files and, if present, manifest.json of `dir`.
+    /// Reads the four CSV files and, if present, manifest.json of `dir`; timeseries.csv and
+    /// groups.csv are streamed and only their aggregates per variant and sweep point kept.
     ///
     /// # Errors
     /// [`ReportError::Read`] naming the file when one is missing or malformed.
     pub fn load(dir: &Path) -> Result<RunData, ReportError> {
+        let summary = read_summary(dir)?;
+        let runs = read_runs(dir)?;
+        let aggregates = Aggregates::read(dir, &runs)?;
         Ok(RunData {
             dir: dir.to_path_buf(),
-            summary: read_summary(dir)?,
-            runs: read_runs(dir)?,
-            timeseries: read_timeseries(dir)?,
-            groups: read_groups(dir)?,
+            summary,
+            runs,
+            aggregates,
             manifest: read_manifest(dir)?,
         })
     }
@@ -113,7 +277,10 @@ impl RunData {
 
     /// The column of step metric `metric` in timeseries.csv.
     pub fn step_metric(&self, metric: &str) -> Option<usize> {
-        self.timeseries.metrics.iter().position(|m| m == metric)
+        self.aggregates
+            .step_metrics
+            .iter()
+            .position(|m| m == metric)
     }
 
     /// Steps per run: from the manifest, else one more than the largest step written.
@@ -122,14 +289,7 @@ impl RunData {
             .as_ref()
             .and_then(|m| m.pointer("/experiment/steps"))
             .and_then(serde_json::Value::as_u64)
-            .unwrap_or_else(|| {
-                self.timeseries
-                    .rows
-                    .iter()
-                    .map(|r| r.1 + 1)
-                    .max()
-                    .unwrap_or(0)
-            })
+            .unwrap_or_else(|| self.aggregates.last_step.map_or(0, |s| s + 1))
     }
 
     /// The scenario name (manifest), else the directory name.
@@ -161,24 +321,34 @@ impl RunData {
             .map(String::from)
     }
 
-    /// Per-step mean and 95% band of a step metric over the runs that `keep` selects.
-    /// Returns `(steps, means, lower, upper)`.
+    /// The (variant, sweep point) cells that `keep` selects, in runs.csv order.
+    fn cells<'a>(
+        &'a self,
+        keep: impl Fn(&str, &[String]) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a Cell> {
+        self.aggregates
+            .cells
+            .iter()
+            .filter(move |c| keep(&c.variant, &c.point))
+    }
+
+    /// Per-step mean and 95% band of a step metric over the runs of the (variant, sweep point)
+    /// cells that `keep` selects. Returns `(steps, means, lower, upper)`.
     pub fn step_band(
         &self,
         metric: usize,
-        keep: impl Fn(u64) -> bool,
+        keep: impl Fn(&str, &[String]) -> bool,
     ) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut per_step: Vec<Accumulator> = Vec::new();
-        for (run_id, step, values) in &self.timeseries.rows {
-            let v = values[metric];
-            if !keep(*run_id) || !v.is_finite() {
-                continue;
+        for cell in self.cells(keep) {
+            if per_step.len() < cell.steps.len() {
+                per_step.resize(cell.steps.len(), Accumulator::default());
             }
-            let step = *step as usize;
-            if per_step.len() <= step {
-                per_step.resize(step + 1, Accumulator::default());
+            for (pooled, step) in per_step.iter_mut().zip(&cell.steps) {
+                if let Some(acc) = step.get(metric) {
+                    pooled.merge(acc);
+                }
             }
-            per_step[step].push(v);
         }
         let mut out = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (step, acc) in per_step.iter().enumerate() {
@@ -195,13 +365,31 @@ impl RunData {
         out
     }
 
-    /// The variant of each run_id (runs.csv order), for filtering time series and groups.
-    pub fn run_variants(&self) -> Vec<(u64, &str, &[String])> {
-        self.runs
-            .rows
-            .iter()
-            .map(|r| (r.run_id, r.variant.as_str(), r.point.as_slice()))
-            .collect()
+    /// Durations of the started groups of the cells `keep` selects, one per [`SIZE_CLASSES`]
+    /// class of size at formation.
+    pub(crate) fn group_durations(&self, keep: impl Fn(&str, &[String]) -> bool) -> [Durations; 3] {
+        let mut out: [Durations; 3] = Default::default();
+        for cell in self.cells(keep) {
+            for (pooled, d) in out.iter_mut().zip(&cell.durations) {
+                pooled.add(d);
+            }
+        }
+        out
+    }
+
+    /// How the started groups of the cells `keep` selects ended, one per [`CAP_CLASSES`]
+    /// class of size cap.
+    pub(crate) fn group_endings(&self, keep: impl Fn(&str, &[String]) -> bool) -> [Endings; 3] {
+        let mut out = [Endings::default(); 3];
+        for cell in self.cells(keep) {
+            for (pooled, e) in out.iter_mut().zip(&cell.endings) {
+                pooled.started += e.started;
+                pooled.too_few_members += e.too_few_members;
+                pooled.failed_task += e.failed_task;
+                pooled.active += e.active;
+            }
+        }
+        out
     }
 
     /// Paired differences `a - b` of summary metric `metric` between two (variant, point)

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use coprod_plot::{ChartStyle, Series, response_curve, survival_curves, time_series};
+use coprod_plot::{ChartStyle, Series, response_curve, survival_count_curves, time_series};
 
 use crate::charts::survival_classes;
 use crate::data::{Estimate, RunData, clip01};
@@ -23,8 +23,9 @@ pub const SIZE_PARAM: &str = "levers.group_size_cap";
 /// The metric "share of groups still active at the end of the run".
 const SURVIVAL: &str = "group_survival";
 
-/// Classes of size caps for participation over time: (name, smallest, largest).
-const CAP_CLASSES: [(&str, u64, u64); 3] = [
+/// Classes of size caps for participation over time and group endings: (name, smallest,
+/// largest).
+pub(crate) const CAP_CLASSES: [(&str, u64, u64); 3] = [
     ("small groups (cap 2–5)", 0, 5),
     ("medium groups (cap 6–15)", 6, 15),
     ("large groups (cap 16+)", 16, u64::MAX),
@@ -156,33 +157,16 @@ pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
         };
         let vs_smallest = diff(sizes[0].size);
         let vs_largest = diff(sizes[sizes.len() - 1].size);
-        let ids: Vec<u64> = data
-            .runs
-            .rows
-            .iter()
-            .filter(|r| r.variant == variant)
-            .map(|r| r.run_id)
-            .collect();
         let endings = CAP_CLASSES
             .iter()
-            .map(|(name, lo, hi)| {
-                let groups: Vec<_> = data
-                    .groups
-                    .iter()
-                    .filter(|g| {
-                        !matches!(g.end_reason.as_str(), "never_started" | "forming")
-                            && (*lo..=*hi).contains(&g.size_cap)
-                            && ids.binary_search(&g.run_id).is_ok()
-                    })
-                    .collect();
-                let count =
-                    |reason: &str| groups.iter().filter(|g| g.end_reason == reason).count() as u64;
+            .zip(data.group_endings(|v, _| v == variant))
+            .map(|((name, _, _), e)| {
                 (
                     name.to_string(),
-                    groups.len() as u64,
-                    count("too_few_members"),
-                    count("failed_task"),
-                    count("active"),
+                    e.started,
+                    e.too_few_members,
+                    e.failed_task,
+                    e.active,
                 )
             })
             .collect();
@@ -505,18 +489,7 @@ fn draw(
     // 2. Survival curves and 3. participation over time, one chart per regime.
     let mut pairs: Vec<(PathBuf, String, String)> = Vec::new();
     for r in &analysis.regimes {
-        let ids: Vec<u64> = data
-            .runs
-            .rows
-            .iter()
-            .filter(|row| row.variant == r.variant)
-            .map(|row| row.run_id)
-            .collect();
-        let classes = survival_classes(
-            data,
-            |id| ids.binary_search(&id).is_ok(),
-            |g| g.size_at_formation,
-        );
+        let classes = survival_classes(data, |variant, _| variant == r.variant);
         let title = format!("How long groups last: {}", r.label);
         let style = ChartStyle::new(
             title.clone(),
@@ -524,7 +497,7 @@ fn draw(
             "share of groups still active",
             charts_dir.join(format!("teach_survival_curves_{}", r.variant)),
         );
-        survival_curves(&classes, &style)?;
+        survival_count_curves(&classes, &style)?;
         pairs.push((
             style.output_stem.with_extension("png"),
             title,
@@ -545,21 +518,13 @@ fn draw(
         let series: Vec<Series> = CAP_CLASSES
             .iter()
             .map(|(name, lo, hi)| {
-                let ids: Vec<u64> = data
-                    .runs
-                    .rows
-                    .iter()
-                    .filter(|row| {
-                        row.variant == r.variant
-                            && row
-                                .point
-                                .first()
-                                .and_then(|p| p.parse::<u64>().ok())
-                                .is_some_and(|c| (*lo..=*hi).contains(&c))
-                    })
-                    .map(|row| row.run_id)
-                    .collect();
-                let (x, y, l, h) = data.step_band(column, |id| ids.binary_search(&id).is_ok());
+                let (x, y, l, h) = data.step_band(column, |variant, point| {
+                    variant == r.variant
+                        && point
+                            .first()
+                            .and_then(|p| p.parse::<u64>().ok())
+                            .is_some_and(|c| (*lo..=*hi).contains(&c))
+                });
                 let pct = |v: Vec<f64>| v.into_iter().map(|x| x * 100.0).collect();
                 Series::new(*name, x, pct(y)).with_band(pct(l), pct(h))
             })
@@ -731,7 +696,7 @@ fn size_table(body: &mut String, analysis: &Analysis) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coprod_output::read::{RunRow, RunsTable, SummaryRow, SummaryTable, TimeseriesTable};
+    use coprod_output::read::{RunRow, RunsTable, SummaryRow, SummaryTable};
 
     /// A group-size run in memory: survival per (variant, size) and replication.
     fn data(values: &[(&str, u64, [f64; 3])]) -> RunData {
@@ -770,11 +735,7 @@ mod tests {
                 metrics: vec![SURVIVAL.into()],
                 rows: runs,
             },
-            timeseries: TimeseriesTable {
-                metrics: vec![],
-                rows: vec![],
-            },
-            groups: vec![],
+            aggregates: Default::default(),
             manifest: None,
         }
     }
