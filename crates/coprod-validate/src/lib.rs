@@ -22,10 +22,10 @@
 //! n_communities = 3
 //! [experiment]
 //! steps = 24
-//! replications = 5
+//! replications = 10
 //! [[experiment.variants]]
 //! name = "treatment"
-//! params.orgs.opportunity_rate = 1.0
+//! params.orgs.opportunity_rate = 3.0
 //! [validation]
 //! id = "X1"
 //! kind = "micro"
