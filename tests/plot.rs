@@ -96,13 +96,28 @@ fn every_run_gets_charts_and_an_index_page() {
     );
     assert!(index.contains("<th>95% CI</th>"), "summary table");
     let images = index.matches("src=\"data:image/png;base64,").count();
+    let comparison_plots = std::fs::read_dir(dir.join("comparison"))
+        .map(|entries| {
+            entries
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    assert!(
+        comparison_plots > 0,
+        "a scenario with variants has comparison plots"
+    );
     assert_eq!(
         images,
         chart_names(&dir)
             .iter()
             .filter(|n| n.ends_with(".png"))
-            .count(),
-        "every chart is inlined"
+            .count()
+            + comparison_plots,
+        "every chart and comparison plot is inlined"
     );
     assert!(
         !index.contains("http://") && !index.contains("https://"),

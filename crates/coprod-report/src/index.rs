@@ -99,12 +99,52 @@ pub fn write_index(
     summary_table(&mut body, data, |_| true);
     let _ = writeln!(body, "</details>");
 
+    comparison_section(&mut body, data)?;
     parameters_section(&mut body, m);
 
     let title = format!("coprod run: {}", data.name());
     let path = data.dir.join(INDEX_HTML);
     std::fs::write(&path, page(&title, &body)).map_err(|e| ReportError::io(&path, e))?;
     Ok(path)
+}
+
+/// The forest plots `coprod run` and `coprod compare` draw into `comparison/` for
+/// scenarios with variants (one per variant against the baseline), if there are any.
+fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportError> {
+    let dir = data.dir.join("comparison");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    let mut plots: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "png")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("forest_"))
+        })
+        .collect();
+    if plots.is_empty() {
+        return Ok(());
+    }
+    // Sorted by name so the page is the same on every machine.
+    plots.sort();
+    let _ = writeln!(body, "<h2>Each variant against the baseline</h2>");
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">Paired differences on common random numbers, standardised (d_z) with \
+         95% confidence intervals; * marks a Holm-adjusted p below 0.05. The numbers are in \
+         <a href=\"comparison.csv\">comparison.csv</a>.</p>"
+    );
+    for png in &plots {
+        let svg = png.with_extension("svg");
+        let _ = writeln!(
+            body,
+            "<figure>{}<figcaption><a href=\"{}\">SVG</a></figcaption></figure>",
+            inline_png(png, "variant against the baseline")?,
+            escape(&relative(&data.dir, &svg))
+        );
+    }
+    Ok(())
 }
 
 /// `path` relative to `base`, with `/` separators (for links inside the page).
