@@ -128,3 +128,15 @@ fn a_bad_table_names_the_file_line_and_key() {
         .stderr(predicate::str::contains("invalid range [0.8, 0.2]"));
     assert!(!sandbox.path().join("outputs").exists());
 }
+
+#[test]
+fn check_counts_the_runs_of_a_sensitivity_analysis() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd(&["check", "sensitivity"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "`coprod sensitivity`: 2216 runs (1108 design points x 2 replications)",
+        ));
+}

@@ -39,8 +39,25 @@ pub(crate) fn check(files: &[String], threads: usize, out: &mut impl Write) -> R
     Ok(all_ok)
 }
 
-/// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, about 4 s on 2 threads".
+/// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, about 4 s on 2 threads",
+/// plus what `coprod sensitivity` would run for a scenario with a `[sensitivity]` table.
 pub(crate) fn describe(s: &Scenario, threads: usize) -> String {
+    let sensitivity = s.sensitivity.as_ref().map_or_else(String::new, |t| {
+        let per_run = s.base.n_citizens * f64::from(s.steps);
+        let seconds = t.runs() as f64 * per_run * SECONDS_PER_CITIZEN_STEP
+            / (threads as f64).min(t.runs() as f64).max(1.0);
+        format!(
+            "; `coprod sensitivity`: {} runs ({} design points x {} replications), {}",
+            t.runs(),
+            t.design_points(),
+            t.replications,
+            format_args!("roughly {}", human_duration(seconds))
+        )
+    });
+    describe_runs(s, threads) + &sensitivity
+}
+
+pub(crate) fn describe_runs(s: &Scenario, threads: usize) -> String {
     format!(
         "{} runs ({} variant{} x {} sweep point{} x {} replication{}) of {} steps, {} on {} thread{}",
         s.n_runs(),

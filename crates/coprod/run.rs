@@ -161,7 +161,11 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     };
     let runner = Runner::new(threads)?;
     let skip = writer.runs_done();
-    eprintln!("{}: {}", scenario.name, check::describe(&scenario, threads));
+    eprintln!(
+        "{}: {}",
+        scenario.name,
+        check::describe_runs(&scenario, threads)
+    );
     if skip > 0 {
         eprintln!(
             "resuming {}: {skip} of {} runs are already done",
