@@ -3,10 +3,10 @@
 //!
 //! Owns the columns and writing the file; the statistics are `coprod-analysis`'s.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::OutputError;
+use crate::files::{num, optional, write_csv};
 
 /// File name of the comparison table.
 pub const COMPARISON_CSV: &str = "comparison.csv";
@@ -74,12 +74,7 @@ pub fn write_comparison(
     rows: &[ComparisonRow],
 ) -> Result<PathBuf, OutputError> {
     let path = dir.join(COMPARISON_CSV);
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(comparison_header(swept))
-        .map_err(|e| OutputError::csv(&path, e))?;
-    let opt = |v: Option<f64>| v.filter(|x| x.is_finite()).map_or(String::new(), num);
-    for row in rows {
+    let records = rows.iter().map(|row| {
         let mut record = vec![row.variant.clone()];
         record.extend(row.point.iter().cloned());
         record.extend([
@@ -88,35 +83,15 @@ pub fn write_comparison(
             num(row.baseline_mean),
             num(row.variant_mean),
             num(row.difference),
-            opt(row.ci_low),
-            opt(row.ci_high),
-            opt(row.sd_difference),
-            opt(row.effect_size_dz),
-            opt(row.p_value),
-            opt(row.p_holm),
+            optional(row.ci_low),
+            optional(row.ci_high),
+            optional(row.sd_difference),
+            optional(row.effect_size_dz),
+            optional(row.p_value),
+            optional(row.p_holm),
         ]);
-        writer
-            .write_record(&record)
-            .map_err(|e| OutputError::csv(&path, e))?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| OutputError::io(&path, e.into_error()))?;
-    write_replacing(&path, &bytes)?;
+        record
+    });
+    write_csv(&path, &comparison_header(swept), records)?;
     Ok(path)
-}
-
-/// Shortest round-trip formatting, as in the other CSV files.
-pub(crate) fn num(v: f64) -> String {
-    v.to_string()
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
-pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    fs::write(&tmp, bytes).map_err(|e| OutputError::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e))
 }

@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 mod comparison;
+mod files;
 mod manifest;
 pub mod read;
 mod rundir;

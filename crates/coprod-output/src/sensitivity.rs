@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::comparison::{num, write_replacing};
+use crate::files::{num, optional, write_csv, write_json};
 use crate::{MANIFEST_JSON, OutputError};
 
 /// File name of the sensitivity table.
@@ -40,16 +40,12 @@ pub fn write_design(
     rows: &[DesignRow],
 ) -> Result<PathBuf, OutputError> {
     let path = dir.join(DESIGN_CSV);
-    let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = ["point", "method", "replication", "seed"]
         .map(String::from)
         .to_vec();
     header.extend(parameters.iter().cloned());
     header.extend(outputs.iter().cloned());
-    writer
-        .write_record(&header)
-        .map_err(|e| OutputError::csv(&path, e))?;
-    for row in rows {
+    let records = rows.iter().map(|row| {
         let mut record = vec![
             row.point.to_string(),
             row.method.to_string(),
@@ -58,14 +54,9 @@ pub fn write_design(
         ];
         record.extend(row.values.iter().cloned());
         record.extend(row.outputs.iter().map(|v| num(*v)));
-        writer
-            .write_record(&record)
-            .map_err(|e| OutputError::csv(&path, e))?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| OutputError::io(&path, e.into_error()))?;
-    write_replacing(&path, &bytes)?;
+        record
+    });
+    write_csv(&path, &header, records)?;
     Ok(path)
 }
 
@@ -110,34 +101,19 @@ pub fn write_sensitivity(
     manifest: &serde_json::Value,
 ) -> Result<PathBuf, OutputError> {
     let path = dir.join(SENSITIVITY_CSV);
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(SENSITIVITY_HEADER)
-        .map_err(|e| OutputError::csv(&path, e))?;
-    let opt = |v: Option<f64>| v.filter(|x| x.is_finite()).map_or(String::new(), num);
-    for row in rows {
-        writer
-            .write_record([
-                row.method.clone(),
-                row.output.clone(),
-                row.parameter.clone(),
-                row.index.clone(),
-                num(row.estimate),
-                opt(row.ci_low),
-                opt(row.ci_high),
-                row.n.to_string(),
-            ])
-            .map_err(|e| OutputError::csv(&path, e))?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| OutputError::io(&path, e.into_error()))?;
-    write_replacing(&path, &bytes)?;
-    let manifest_path = dir.join(MANIFEST_JSON);
-    let text = serde_json::to_string_pretty(manifest).map_err(|source| OutputError::Json {
-        path: manifest_path.clone(),
-        source,
-    })?;
-    write_replacing(&manifest_path, (text + "\n").as_bytes())?;
+    let records = rows.iter().map(|row| {
+        [
+            row.method.clone(),
+            row.output.clone(),
+            row.parameter.clone(),
+            row.index.clone(),
+            num(row.estimate),
+            optional(row.ci_low),
+            optional(row.ci_high),
+            row.n.to_string(),
+        ]
+    });
+    write_csv(&path, &SENSITIVITY_HEADER.map(String::from), records)?;
+    write_json(&dir.join(MANIFEST_JSON), manifest)?;
     Ok(path)
 }

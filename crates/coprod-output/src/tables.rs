@@ -22,6 +22,7 @@ use coprod_core::{METRICS, RunOutput, summary_names};
 use serde::{Deserialize, Serialize};
 
 use crate::OutputError;
+use crate::files::{num, write_json};
 use crate::manifest::Manifest;
 use crate::rundir::{Existing, RunDir, sync_dir};
 use crate::stats::Accumulator;
@@ -249,23 +250,6 @@ fn failures_header(swept: &[String]) -> Vec<String> {
     header
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let mut file = File::create(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
-    file.write_all(bytes)
-        .map_err(|e| OutputError::io(&tmp, e))?;
-    file.sync_all().map_err(|e| OutputError::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e))
-}
-
-/// Formats a float with Rust's shortest round-trip `Display`.
-fn num(v: f64) -> String {
-    v.to_string()
-}
-
 /// Headers of runs.csv, timeseries.csv and groups.csv.
 fn headers(swept: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
     let s = |x: &str| x.to_string();
@@ -312,12 +296,7 @@ impl Writer {
     ) -> Result<Writer, OutputError> {
         let dir = RunDir::create(target, existing)?;
         if let Some(identity) = identity {
-            let path = dir.staging().join(PARTIAL_JSON);
-            let json = serde_json::to_string_pretty(identity).map_err(|e| OutputError::Json {
-                path: path.clone(),
-                source: e,
-            })?;
-            write_atomically(&path, json.as_bytes())?;
+            write_json(&dir.staging().join(PARTIAL_JSON), identity)?;
         }
         let (runs_header, ts_header, groups_header) = headers(&swept);
         let staging = dir.staging().to_path_buf();
@@ -741,13 +720,7 @@ impl Completed {
     /// the resume journal and moves the directory into place.
     pub fn commit(self, manifest: &Manifest) -> Result<PathBuf, OutputError> {
         let staging = self.dir.staging().to_path_buf();
-        let path = staging.join(MANIFEST_JSON);
-        let mut json = serde_json::to_string_pretty(manifest).map_err(|e| OutputError::Json {
-            path: path.clone(),
-            source: e,
-        })?;
-        json.push('\n');
-        write_atomically(&path, json.as_bytes())?;
+        write_json(&staging.join(MANIFEST_JSON), manifest)?;
         // From here the partial directory is complete: a resume after a crash only moves
         // it into place (see `Writer::resume`).
         for name in [JOURNAL, PARTIAL_JSON] {

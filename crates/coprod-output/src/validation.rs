@@ -3,11 +3,11 @@
 //! Owns the columns of the validation table (docs/outputs.md); the statistics are computed
 //! in `coprod-validate`.
 
-use std::fs;
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::files::{write_atomically, write_json};
 use crate::{MANIFEST_JSON, OutputError};
 
 /// File name of the validation table.
@@ -78,17 +78,15 @@ pub fn write_validation(
     manifest: &ValidationManifest,
 ) -> Result<(), OutputError> {
     let path = dir.join(VALIDATION_CSV);
-    let mut writer = csv::Writer::from_path(&path).map_err(|e| OutputError::csv(&path, e))?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer
             .serialize(row)
             .map_err(|e| OutputError::csv(&path, e))?;
     }
-    writer.flush().map_err(|e| OutputError::io(&path, e))?;
-    let path = dir.join(MANIFEST_JSON);
-    let text = serde_json::to_string_pretty(manifest).map_err(|source| OutputError::Json {
-        path: path.clone(),
-        source,
-    })?;
-    fs::write(&path, text + "\n").map_err(|e| OutputError::io(&path, e))
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| OutputError::io(&path, e.into_error()))?;
+    write_atomically(&path, &bytes)?;
+    write_json(&dir.join(MANIFEST_JSON), manifest)
 }

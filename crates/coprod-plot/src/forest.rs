@@ -74,25 +74,7 @@ impl ForestRow {
 /// `NoData` when there are no rows or no finite value; `InvalidSize`, `UnplottableRange`, `Io`
 /// or `Drawing` otherwise.
 pub fn forest_plot(rows: &[ForestRow], style: &ChartStyle) -> Result<Vec<PathBuf>, PlotError> {
-    let values = rows.iter().flat_map(|r| [r.effect, r.ci_low, r.ci_high]);
-    let (min, max) = finite_extent(values).ok_or_else(|| PlotError::NoData {
-        title: style.title.clone(),
-    })?;
-    let x = axis_or_error(
-        (min.min(0.0), max.max(0.0)),
-        style.x_tick_target().min(7),
-        Padding::Both,
-        &style.title,
-        "x",
-    )?;
-    render(
-        &ForestChart {
-            rows,
-            x,
-            bars: None,
-        },
-        style,
-    )
+    draw_rows(rows, None, style)
 }
 
 /// Draws `rows` top to bottom as a horizontal bar chart with confidence intervals into
@@ -109,6 +91,15 @@ pub fn bar_chart(
     groups: &[usize],
     style: &ChartStyle,
 ) -> Result<Vec<PathBuf>, PlotError> {
+    draw_rows(rows, Some(groups), style)
+}
+
+/// The x axis both row charts share (always including zero), then the drawing.
+fn draw_rows(
+    rows: &[ForestRow],
+    bars: Option<&[usize]>,
+    style: &ChartStyle,
+) -> Result<Vec<PathBuf>, PlotError> {
     let values = rows.iter().flat_map(|r| [r.effect, r.ci_low, r.ci_high]);
     let (min, max) = finite_extent(values).ok_or_else(|| PlotError::NoData {
         title: style.title.clone(),
@@ -120,14 +111,7 @@ pub fn bar_chart(
         &style.title,
         "x",
     )?;
-    render(
-        &ForestChart {
-            rows,
-            x,
-            bars: Some(groups),
-        },
-        style,
-    )
+    render(&ForestChart { rows, x, bars }, style)
 }
 
 /// Validated forest-plot data with its x axis.

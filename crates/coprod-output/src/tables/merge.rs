@@ -119,13 +119,7 @@ pub fn read_shard(dir: &Path) -> Result<ShardInfo, OutputError> {
 
 /// Writes `shard.json` into a shard directory being written.
 pub fn write_shard(dir: &Path, info: &ShardInfo) -> Result<(), OutputError> {
-    let path = dir.join(SHARD_JSON);
-    let mut json = serde_json::to_string_pretty(info).map_err(|e| OutputError::Json {
-        path: path.clone(),
-        source: e,
-    })?;
-    json.push('\n');
-    super::write_atomically(&path, json.as_bytes())
+    crate::files::write_json(&dir.join(SHARD_JSON), info)
 }
 
 /// The run ids that no shard holds, and those that several hold (with the indices of the
