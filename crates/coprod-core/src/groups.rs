@@ -69,6 +69,25 @@ fn social_response(active_neighbours: u32) -> f64 {
     }
 }
 
+/// The efficacy that scales a citizen's perceived impact: their own, or the population mean
+/// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
+fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    if p.efficacy_impact != 0.0 {
+        f64::from(c.efficacy[i as usize])
+    } else {
+        p.efficacy_mean
+    }
+}
+
+/// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
+fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    if p.ownership != 0.0 {
+        f64::from(c.ownership[i as usize])
+    } else {
+        0.0
+    }
+}
+
 /// What taking part costs citizen `i` per step: `participation_cost x (1 - time) x
 /// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
 /// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
@@ -194,11 +213,7 @@ impl Model {
     pub(crate) fn join_probability(&self, p: &Params, g: &Group, i: u32) -> f64 {
         let c = &self.citizens;
         let u = i as usize;
-        let efficacy = if p.efficacy_impact != 0.0 {
-            f64::from(c.efficacy[u])
-        } else {
-            p.efficacy_mean
-        };
+        let efficacy = efficacy_seen(p, c, i);
         let duty = if c.has(i, flag::DUTY) { p.w_duty } else { 0.0 };
         let impact = efficacy * g.clarity(p) * (1.0 - duty);
         let social = if p.social_influence != 0.0 {
@@ -214,12 +229,7 @@ impl Model {
             + p.threshold_shift
             + p.w_efficacy * impact
             + p.w_motivation * f64::from(c.motivation[u])
-            + p.w_ownership
-                * if p.ownership != 0.0 {
-                    f64::from(c.ownership[u])
-                } else {
-                    0.0
-                }
+            + p.w_ownership * ownership_felt(p, c, i)
             + p.w_affected * affected
             + p.w_social * social
             + p.w_trust * trust
@@ -457,17 +467,8 @@ impl Model {
         for &i in &group.members {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
-            let ownership = if p.ownership != 0.0 {
-                f64::from(c.ownership[u])
-            } else {
-                0.0
-            };
-            let intrinsic = 0.5 * p.intrinsic_reward * (motivation + ownership);
-            let efficacy = if p.efficacy_impact != 0.0 {
-                f64::from(c.efficacy[u])
-            } else {
-                p.efficacy_mean
-            };
+            let intrinsic = 0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c, i));
+            let efficacy = efficacy_seen(p, c, i);
             let payoff = clarity * per_member_benefit
                 - p.cost_of_effort * f64::from(c.contribution[u])
                 + incentives

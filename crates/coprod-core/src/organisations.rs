@@ -65,16 +65,22 @@ impl Org {
         unit(self.embeddedness + p.embedding)
     }
 
+    /// How much the value of citizen input counts given professionals' discretion:
+    /// `0.5 + autonomy`, or 1 with the `autonomy_value` channel off.
+    fn discretion(&self, p: &Params) -> f64 {
+        if p.autonomy_value != 0.0 {
+            0.5 + self.autonomy_now(p)
+        } else {
+            1.0
+        }
+    }
+
     /// Share of the maximum opportunities the organisation chooses to open:
     /// expected value of citizen input `openness x (0.5 + trust) x (0.5 + autonomy)`
     /// (the autonomy factor is 1 with the `autonomy_value` channel off), minus the
     /// perceived downside `risk_aversion x (1 - trust) / 2`, plus incentives, clamped to 0-1.
     pub(crate) fn propensity(&self, p: &Params) -> f64 {
-        let discretion = if p.autonomy_value != 0.0 {
-            0.5 + self.autonomy_now(p)
-        } else {
-            1.0
-        };
+        let discretion = self.discretion(p);
         let value = self.openness * (0.5 + self.trust) * discretion;
         let downside = 0.5 * self.risk_aversion * (1.0 - self.trust);
         unit(value - downside + p.org_incentives)
@@ -123,12 +129,7 @@ impl Org {
                 let perceived = success * (1.0 - bias);
                 self.trust += p.trust_learning * (perceived - self.trust);
             }
-            let discretion = if p.autonomy_value != 0.0 {
-                0.5 + self.autonomy_now(p)
-            } else {
-                1.0
-            };
-            let value = unit(t.value / f64::from(t.groups_supported) * discretion);
+            let value = unit(t.value / f64::from(t.groups_supported) * self.discretion(p));
             self.openness += p.openness_learning * (value - self.openness);
             self.reputation += 0.1 * (success - self.reputation);
         }
