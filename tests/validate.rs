@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::util::{Sandbox, root};
 
-/// The 27 propositions of `../shared/spec/propositions.md`.
+/// The 27 propositions of docs/claims.md.
 const PROPOSITIONS: [&str; 27] = [
     "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "B1", "B2", "B3", "B4", "B5", "B6", "E1",
     "E2", "E3", "E4", "O1", "O2", "O3", "O4", "C1", "C2", "C3", "C4",
