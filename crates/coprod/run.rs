@@ -14,8 +14,8 @@ use anyhow::{Context, Result, anyhow};
 use coprod_core::{Detail, SPECS};
 use coprod_output::{
     Completed, Existing, ExperimentInfo, Identity, InterventionInfo, Manifest, MetricInfo,
-    NameValue, OutputError, ParamValue, ReplicationSeed, RunIdentity, ScenarioInfo, SeedInfo,
-    SweepInfo, Timing, VariantInfo, Writer,
+    NameValue, OutputError, ParamValue, ParameterRow, ReplicationSeed, RunIdentity, ScenarioInfo,
+    SeedInfo, SweepInfo, Timing, VariantInfo, Writer,
 };
 use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
 use coprod_sweep::{Event, Faults, Runner};
@@ -299,6 +299,15 @@ pub(crate) fn finish(
     metrics: &[String],
     target: &Path,
 ) -> Result<PathBuf> {
+    let swept: Vec<String> = scenario
+        .sweep
+        .iter()
+        .map(|a| a.name().to_string())
+        .collect();
+    coprod_output::write_parameters(completed.staging(), &swept, &parameter_rows(scenario))?;
+    manifest
+        .files
+        .push(coprod_output::PARAMETERS_CSV.to_string());
     if scenario.variants.len() > 1 {
         match compare::write_all(completed.staging(), metrics) {
             Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
@@ -384,6 +393,63 @@ fn display_path(path: &Path) -> String {
     PathBuf::from(path).display().to_string()
 }
 
+/// Every parameter of every (variant, sweep point) as it ran: the rows of parameters.csv.
+pub(crate) fn parameter_rows(s: &Scenario) -> Vec<ParameterRow> {
+    let mut rows = Vec::new();
+    for (v, variant) in s.variants.iter().enumerate() {
+        for point in 0..s.n_points() {
+            let (params, sources) = s.params_as_run(v, point);
+            let values: Vec<String> = s
+                .sweep
+                .iter()
+                .zip(s.point_values(point))
+                .map(|(axis, x)| SPECS[axis.param].format_value(x))
+                .collect();
+            rows.extend(SPECS.iter().enumerate().map(|(i, spec)| ParameterRow {
+                variant: variant.name.clone(),
+                point: values.clone(),
+                parameter: spec.name.to_string(),
+                value: spec.format_value(params.get_index(i)),
+                unit: spec.unit.to_string(),
+                source: sources[i].as_str().to_string(),
+            }));
+        }
+    }
+    rows
+}
+
+/// The manifest's `parameters`: each parameter's value when every run has the same one
+/// (with where it came from), else no value and the sources of its values, in the order
+/// first met; parameters.csv then holds the value of each variant and sweep point.
+fn manifest_parameters(s: &Scenario) -> Vec<ParamValue> {
+    let rows = parameter_rows(s);
+    SPECS
+        .iter()
+        .map(|spec| {
+            let of_param: Vec<&ParameterRow> =
+                rows.iter().filter(|r| r.parameter == spec.name).collect();
+            let first = of_param[0];
+            let same = of_param.iter().all(|r| r.value == first.value);
+            let mut sources: Vec<&str> = Vec::new();
+            for r in &of_param {
+                if !sources.contains(&r.source.as_str()) {
+                    sources.push(&r.source);
+                }
+            }
+            ParamValue {
+                name: spec.name.to_string(),
+                value: same.then(|| first.value.clone()),
+                unit: spec.unit.to_string(),
+                source: if same {
+                    first.source.clone()
+                } else {
+                    sources.join("+")
+                },
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn manifest(
     s: &Scenario,
     settings: &[Setting],
@@ -421,21 +487,7 @@ pub(crate) fn manifest(
                 })
                 .collect(),
         },
-        parameters: SPECS
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| ParamValue {
-                name: spec.name.to_string(),
-                value: spec.format_value(s.base.get_index(i)),
-                unit: spec.unit.to_string(),
-                source: if s.base_overrides.iter().any(|(j, _)| *j == i) {
-                    "scenario"
-                } else {
-                    "default"
-                }
-                .to_string(),
-            })
-            .collect(),
+        parameters: manifest_parameters(s),
         sweep: s
             .sweep
             .iter()

@@ -30,6 +30,7 @@
 mod comparison;
 mod files;
 mod manifest;
+mod parameters;
 pub mod read;
 mod rundir;
 mod sensitivity;
@@ -44,6 +45,7 @@ pub use manifest::{
     ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue, ReplicationSeed,
     ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
 };
+pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
 pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
 pub use sensitivity::{
     DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,

@@ -323,6 +323,73 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
     })
 }
 
+/// Reads parameters.csv (every parameter as it ran, per variant and sweep point) from a run
+/// directory. `Ok(None)` when the directory has none (written before coprod 0.1 recorded it).
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is malformed.
+pub fn read_parameters(dir: &Path) -> Result<Option<ParametersTable>, ReadError> {
+    let path = dir.join(crate::PARAMETERS_CSV);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut t = RawTable::read(&path)?;
+    let variant = t.column("variant")?;
+    let parameter = t.column("parameter")?;
+    let value = t.column("value")?;
+    let unit = t.column("unit")?;
+    let source = t.column("source")?;
+    let point_cols = between(&t, variant, parameter)?;
+    let mut rows = Vec::new();
+    t.each(|t, row| {
+        rows.push(crate::ParameterRow {
+            variant: t.text(row, variant).to_string(),
+            point: point_cols
+                .iter()
+                .map(|&c| t.text(row, c).to_string())
+                .collect(),
+            parameter: t.text(row, parameter).to_string(),
+            value: t.text(row, value).to_string(),
+            unit: t.text(row, unit).to_string(),
+            source: t.text(row, source).to_string(),
+        });
+        Ok(())
+    })?;
+    Ok(Some(ParametersTable {
+        swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        rows,
+    }))
+}
+
+/// parameters.csv read back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParametersTable {
+    /// The swept parameter columns, in order.
+    pub swept: Vec<String>,
+    /// Every row, in file order.
+    pub rows: Vec<crate::ParameterRow>,
+}
+
+impl ParametersTable {
+    /// The value of `parameter` in (variant, point), as text.
+    pub fn value(&self, variant: &str, point: &[String], parameter: &str) -> Option<&str> {
+        self.row(variant, point, parameter)
+            .map(|r| r.value.as_str())
+    }
+
+    /// The row of `parameter` in (variant, point).
+    pub fn row(
+        &self,
+        variant: &str,
+        point: &[String],
+        parameter: &str,
+    ) -> Option<&crate::ParameterRow> {
+        self.rows
+            .iter()
+            .find(|r| r.variant == variant && r.point == point && r.parameter == parameter)
+    }
+}
+
 /// Reads runs.csv from a run directory.
 ///
 /// # Errors
