@@ -23,6 +23,7 @@ mod contribution;
 mod groups;
 mod interventions;
 mod lab;
+mod mediators;
 mod metrics;
 mod model;
 mod network;
@@ -33,6 +34,7 @@ mod production;
 mod rng;
 
 pub use interventions::Intervention;
+pub use mediators::Mediator;
 pub use metrics::{
     CitizenRecord, EndReason, GroupRecord, METRICS, OrgStepRecord, RunOutput, StepMetrics,
     TaskKind, summary_names,
