@@ -97,7 +97,7 @@ pub fn standardised_regression(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
     let sx: Vec<f64> = (0..k)
         .map(|j| (x.iter().map(|r| (r[j] - mx[j]).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt())
         .collect();
-    if sy == 0.0 || sx.iter().any(|s| *s == 0.0) {
+    if sy == 0.0 || sx.contains(&0.0) {
         return None;
     }
     // Normal equations on standardised variables: (Z'Z) b = Z'y.
@@ -105,12 +105,12 @@ pub fn standardised_regression(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
     let mut a = vec![vec![0.0; k + 1]; k];
     for (row, &yi) in x.iter().zip(y) {
         let yz = (yi - my) / sy;
-        for i in 0..k {
-            let zi = z(row, i);
-            for j in 0..k {
-                a[i][j] += zi * z(row, j);
+        let zs: Vec<f64> = (0..k).map(|j| z(row, j)).collect();
+        for (a_i, &zi) in a.iter_mut().zip(&zs) {
+            for (cell, &zj) in a_i.iter_mut().zip(&zs) {
+                *cell += zi * zj;
             }
-            a[i][k] += zi * yz;
+            a_i[k] += zi * yz;
         }
     }
     solve(a)
@@ -126,11 +126,12 @@ fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
             return None;
         }
         a.swap(col, pivot);
-        for row in 0..k {
-            if row != col {
-                let f = a[row][col] / a[col][col];
-                for c in col..=k {
-                    a[row][c] -= f * a[col][c];
+        let pivot_row = a[col].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (cell, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                    *cell -= f * p;
                 }
             }
         }
