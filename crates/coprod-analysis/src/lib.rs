@@ -12,6 +12,9 @@
 //!   bootstrap intervals);
 //! * [`sobol`]: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from a
 //!   Saltelli design, with bootstrap intervals, and the noise share of a stochastic model;
+//! * [`mediation`]: the validation suite's statistics (replications from a power
+//!   calculation, mediated shares with paired bootstrap intervals, Latin hypercubes,
+//!   standardised regression coefficients);
 //! * [`ishigami`]: the test function whose indices are known analytically.
 //!
 //! Random draws use a seeded `ChaCha8Rng` and integer arithmetic only, so every design and
@@ -32,12 +35,17 @@
 
 pub mod compare;
 pub mod dist;
+pub mod mediation;
 pub mod morris;
 pub mod sobol;
 
 mod random;
 
 pub use compare::{PairedComparison, holm, paired};
+pub use mediation::{
+    latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,
+    standardised_regression,
+};
 pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices};
 pub use sobol::{SaltelliDesign, SobolIndex, noise_share, saltelli_design, sobol_indices};
 

@@ -49,6 +49,9 @@ pub struct Model {
     pub(crate) streams: Streams,
     pub(crate) formed: u32,
     pub(crate) dissolved: u32,
+    /// When a run records or holds the contagion mediator: who word of mouth told this
+    /// step, and whether they were aware before (`mediators.rs`).
+    pub(crate) told: Option<Vec<(u32, bool)>>,
 }
 
 /// Totals of the production submodel in one step.
@@ -106,6 +109,7 @@ impl Model {
             streams,
             formed: 0,
             dissolved: 0,
+            told: None,
         }
     }
 
@@ -203,6 +207,9 @@ impl Model {
                     let nbrs = self.network.neighbours(i);
                     if !nbrs.is_empty() {
                         let j = nbrs[rng::below(rng, nbrs.len() as u32) as usize];
+                        if let Some(told) = &mut self.told {
+                            told.push((j, self.citizens.flags[j as usize] & flag::AWARE != 0));
+                        }
                         self.citizens.flags[j as usize] |= flag::AWARE;
                     }
                 }

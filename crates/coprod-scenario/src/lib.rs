@@ -52,4 +52,4 @@ pub use scenario::{
 pub use seed::{SEED_DERIVATION, run_seed};
 pub use sensitivity::{Factor, Method, Sensitivity};
 pub use settings::{Setting, settable_keys};
-pub use validation::{Comparison, Direction, Validation};
+pub use validation::{ClaimClass, Comparison, DEFAULT_POWER, Direction, Registration, Validation};
