@@ -386,6 +386,7 @@ impl Model {
         let pressure =
             p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
         let mut effort = 0.0;
+        let mut low_members = 0u32;
         for &i in &group.members {
             let u = i as usize;
             let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
@@ -398,6 +399,12 @@ impl Model {
                 0.5
             };
             effort += given * capacity;
+            if c.flags[u] & flag::LOW_RESOURCE != 0 {
+                low_members += 1;
+                total.equity.effort_low += given * capacity;
+            } else {
+                total.equity.effort_high += given * capacity;
+            }
             total.contribution_sum += given;
         }
         total.members += n as u32;
@@ -446,6 +453,14 @@ impl Model {
             0.0
         };
         total.output += per_member_benefit * n as f64;
+        let eq = &mut total.equity;
+        eq.benefit_low += per_member_benefit * f64::from(low_members);
+        eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
+        if crate::population::is_deprived(group.community, self.n_communities) {
+            eq.benefit_deprived += per_member_benefit * n as f64;
+        } else {
+            eq.benefit_affluent += per_member_benefit * n as f64;
+        }
         total.professional_cost += if supported { professional } else { 0.0 };
 
         // Payoffs and learning of members.
@@ -609,6 +624,8 @@ mod tests {
         p.set("population.n_citizens", 400.0).unwrap();
         p.set("population.n_communities", 2.0).unwrap();
         p.set("population.n_organisations", 1.0).unwrap();
+        // Both communities alike, so tests compare mechanisms, not places.
+        p.set("population.segregation", 0.0).unwrap();
         let model = Model::new(&p, 4);
         (p, model)
     }

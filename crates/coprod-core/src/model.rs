@@ -7,7 +7,7 @@ use rand::rngs::ChaCha8Rng;
 
 use crate::groups::Group;
 use crate::metrics::{CitizenRecord, GroupRecord, OrgStepRecord, StepMetrics};
-use crate::network::{Network, community_range};
+use crate::network::{Layout, Network, community_range};
 use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
@@ -61,6 +61,20 @@ pub(crate) struct Production {
     pub(crate) professional_cost: f64,
     pub(crate) contribution_sum: f64,
     pub(crate) members: u32,
+    /// Who benefits (docs/ODD.md 8.18): co-produced benefit and effort by resource group,
+    /// and benefit by community type.
+    pub(crate) equity: EquityTally,
+}
+
+/// Co-produced benefit and effort of one step, split by resource group and community type.
+#[derive(Default)]
+pub(crate) struct EquityTally {
+    pub(crate) benefit_low: f64,
+    pub(crate) benefit_high: f64,
+    pub(crate) effort_low: f64,
+    pub(crate) effort_high: f64,
+    pub(crate) benefit_deprived: f64,
+    pub(crate) benefit_affluent: f64,
 }
 
 impl Model {
@@ -70,13 +84,18 @@ impl Model {
         let n_citizens = p.n_citizens as u32;
         let n_communities = p.n_communities as u32;
         let citizens = Citizens::new(p, seed);
-        let network = Network::build(
-            seed,
+        let low: Vec<bool> = (0..citizens.len() as u32)
+            .map(|i| citizens.has(i, flag::LOW_RESOURCE))
+            .collect();
+        let layout = Layout {
             n_citizens,
             n_communities,
-            p.ring_degree as u32,
-            p.bridge_prob,
-        );
+            ring_degree: p.ring_degree as u32,
+            bridge_prob: p.bridge_prob,
+            bridging_gap: p.bridging_gap,
+            homophily: p.homophily,
+        };
+        let network = Network::build(seed, &layout, &low);
         let mut org_rng = rng::stream(seed, Stream::Organisations);
         let norm = (0..n_communities)
             .map(|_| unit(p.norm_mean + p.norm_sd * approx_normal(&mut org_rng)) as f32)
@@ -284,6 +303,45 @@ impl Model {
             } else {
                 prod.contribution_sum / f64::from(prod.members)
             },
+            ..self.equity_metrics(p, &prod.equity, low)
+        }
+    }
+
+    /// Who benefits: service and effort per citizen by resource group and community type.
+    /// Professionals' baseline service is shared equally per citizen (communities are of
+    /// equal size up to rounding), so only co-produced benefit makes the groups differ.
+    fn equity_metrics(&self, p: &Params, eq: &EquityTally, low: u32) -> StepMetrics {
+        let n = f64::from(self.n_citizens);
+        let per = |total: f64, of: f64| if of > 0.0 { total / of } else { 0.0 };
+        let baseline = per(p.baseline_input * f64::from(self.n_communities), n);
+        let (low, high) = (f64::from(low), n - f64::from(low));
+        let deprived = f64::from(self.community_range(self.n_communities / 2).0);
+        let affluent = n - deprived;
+        let service = |benefit: f64, of: f64| {
+            if of > 0.0 {
+                baseline + benefit / of
+            } else {
+                0.0
+            }
+        };
+        let service_low = service(eq.benefit_low, low);
+        let service_high = service(eq.benefit_high, high);
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 1.0 };
+        let coproduced = eq.benefit_low + eq.benefit_high;
+        StepMetrics {
+            service_low,
+            service_high,
+            service_ratio: ratio(service_low, service_high),
+            benefit_representativeness: if coproduced > 0.0 && low > 0.0 {
+                (eq.benefit_low / coproduced) / (low / n)
+            } else {
+                1.0
+            },
+            effort_low: per(eq.effort_low, low),
+            effort_high: per(eq.effort_high, high),
+            service_deprived: service(eq.benefit_deprived, deprived),
+            service_affluent: service(eq.benefit_affluent, affluent),
+            ..StepMetrics::default()
         }
     }
 
@@ -499,7 +557,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xae7f0fb4578fd3ab;
+    const GOLDEN: u64 = 0x906a965a6549c0d6;
 
     #[test]
     fn two_way_contact_raises_efficacy_over_inform() {
@@ -519,6 +577,43 @@ mod tests {
             "{} vs {}",
             run(&p),
             run(&inform)
+        );
+    }
+
+    #[test]
+    fn equity_metrics_credit_members_by_resource_group() {
+        let p = small();
+        let mut model = Model::new(&p, 5);
+        let base = model.equity_metrics(&p, &EquityTally::default(), 300);
+        assert_eq!(base.service_ratio, 1.0);
+        assert_eq!(base.benefit_representativeness, 1.0);
+        let expected = p.baseline_input * 6.0 / 600.0;
+        assert!((base.service_low - expected).abs() < 1e-12);
+        // A group of high-resource members only: the benefit goes to the high group.
+        let g = model.new_group(&p, 0, 0, crate::metrics::TaskKind::Specific, 1.0);
+        let high: Vec<u32> = (0..100u32)
+            .filter(|&i| !model.citizens.has(i, flag::LOW_RESOURCE))
+            .take(4)
+            .collect();
+        for &i in &high {
+            model.citizens.belief[i as usize] = 1.0;
+            model.citizens.skill[i as usize] = 1.0;
+            model.citizens.time[i as usize] = 1.0;
+            model.join(g, i);
+        }
+        model.groups[g].started = true;
+        let prod = model.produce(&p);
+        assert!(prod.equity.benefit_high > 0.0 && prod.equity.benefit_low == 0.0);
+        assert!(prod.equity.effort_high > 0.0 && prod.equity.effort_low == 0.0);
+        let low = (0..600u32)
+            .filter(|&i| model.citizens.has(i, flag::LOW_RESOURCE))
+            .count() as u32;
+        let m = model.equity_metrics(&p, &prod.equity, low);
+        assert!(m.service_ratio < 1.0, "{}", m.service_ratio);
+        assert_eq!(m.benefit_representativeness, 0.0);
+        assert!(
+            m.service_deprived > m.service_affluent,
+            "community 0 is deprived"
         );
     }
 

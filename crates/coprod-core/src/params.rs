@@ -93,6 +93,15 @@ impl ParamSpec {
             "population.ring_degree" | "population.bridge_prob" => {
                 "clustered small world (Watts and Strogatz 1998); assumption for the value"
             }
+            "population.segregation" => {
+                "income segregation of neighbourhoods (Massey and Denton 1988; OECD 2018); moderate value, assumption"
+            }
+            "population.homophily" => {
+                "homophily by education and income (McPherson et al. 2001); moderate value, assumption"
+            }
+            "population.bridging_gap" => {
+                "the better-resourced have more bridging ties (Lin 2001; Granovetter 1973); assumption for the value"
+            }
             "population.low_resource_share" | "population.resource_gap" => {
                 "demographics act through resources (Bovaird et al. 2016); assumption"
             }
@@ -247,6 +256,10 @@ define_params! {
     population.resource_gap: Real, 0.2, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
     population.norm_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean strength of the participation norm (culture) across communities.";
     population.norm_sd: Real, 0.2, [0, 0.5], "0-1 scale", false, "Standard deviation of community norm strength (clamped to 0-1).";
+    // --- places and networks: who lives where and who knows whom (issue 16) ---
+    population.segregation: Real, 0.2, [0, 1], "0-1 scale", false, "Residential segregation by resources: deprived communities (the first half) have low-resource share L(1+s), affluent ones the rest (with L = 0.5, s is Duncan's dissimilarity index).";
+    population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (Coleman's inbreeding homophily; McPherson et al. 2001).";
+    population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
     citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial self-efficacy.";
     citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of co-production skill (groups differ by resource_gap).";

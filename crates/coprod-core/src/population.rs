@@ -65,8 +65,15 @@ impl Citizens {
         let mut rng = rng::stream(seed, Stream::Population);
         let mut c = Citizens::with_capacity(n);
         let sd = p.attribute_sd;
+        let n_deprived = n_communities / 2;
+        let low_share = [
+            deprived_low_share(p),
+            affluent_low_share(p, n_deprived, n_communities),
+        ];
         for i in 0..n as u32 {
-            let low = chance(&mut rng, p.low_resource_share);
+            let community = community_of(i, p.n_citizens as u32, n_communities);
+            let place = usize::from(!is_deprived(community, n_communities));
+            let low = chance(&mut rng, low_share[place]);
             let shift = if low {
                 -p.resource_gap / 2.0
             } else {
@@ -96,8 +103,7 @@ impl Citizens {
             }
             c.flags.push(flags);
             c.cc_type.push(CcType::draw(p, uniform(&mut rng)) as u8);
-            c.community
-                .push(community_of(i, p.n_citizens as u32, n_communities));
+            c.community.push(community);
         }
         c.satisfaction.resize(n, 0.0);
         c.contribution.resize(n, 0.0);
@@ -138,6 +144,27 @@ impl Citizens {
     }
 }
 
+/// Whether community `c` is one of the deprived communities: the first `floor(C / 2)`.
+/// With segregation 0 the label changes nothing but which outputs a community counts in.
+#[inline]
+pub(crate) fn is_deprived(c: u32, n_communities: u32) -> bool {
+    c < n_communities / 2
+}
+
+/// Chance a citizen of a deprived community is low-resource: `min(1, L (1 + s))`.
+fn deprived_low_share(p: &Params) -> f64 {
+    (p.low_resource_share * (1.0 + p.segregation)).min(1.0)
+}
+
+/// Chance a citizen of an affluent community is low-resource, chosen so that the expected
+/// low-resource share of the whole population stays `L`: `clamp01((L C - p_d D) / A)`
+/// with `D` deprived and `A = C - D` affluent communities.
+fn affluent_low_share(p: &Params, n_deprived: u32, n_communities: u32) -> f64 {
+    let affluent = f64::from(n_communities - n_deprived);
+    let l = p.low_resource_share;
+    unit((l * f64::from(n_communities) - deprived_low_share(p) * f64::from(n_deprived)) / affluent)
+}
+
 /// The community of citizen `i`, consistent with [`crate::network::community_range`].
 pub(crate) fn community_of(i: u32, n_citizens: u32, n_communities: u32) -> u32 {
     // The largest c with start(c) <= i, where start(c) = floor(c * n / C).
@@ -169,6 +196,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn segregation_concentrates_low_resource_citizens_in_deprived_communities() {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 20_000.0).unwrap();
+        p.set("population.n_communities", 10.0).unwrap();
+        p.set("population.low_resource_share", 0.4).unwrap();
+        p.set("population.segregation", 0.5).unwrap();
+        let c = Citizens::new(&p, 3);
+        let share = |deprived: bool| {
+            let xs: Vec<bool> = (0..c.len())
+                .filter(|&i| is_deprived(c.community[i], 10) == deprived)
+                .map(|i| c.has(i as u32, flag::LOW_RESOURCE))
+                .collect();
+            xs.iter().filter(|&&l| l).count() as f64 / xs.len() as f64
+        };
+        assert!((share(true) - 0.6).abs() < 0.02, "{}", share(true));
+        assert!((share(false) - 0.2).abs() < 0.02, "{}", share(false));
+        let all = (0..c.len() as u32)
+            .filter(|&i| c.has(i, flag::LOW_RESOURCE))
+            .count() as f64
+            / c.len() as f64;
+        assert!((all - 0.4).abs() < 0.015, "{all}");
+        // More segregation than the affluent communities can absorb is clamped.
+        p.set("population.low_resource_share", 0.8).unwrap();
+        p.set("population.segregation", 1.0).unwrap();
+        assert_eq!(deprived_low_share(&p), 1.0);
+        assert!((affluent_low_share(&p, 5, 10) - 0.6).abs() < 1e-12);
     }
 
     #[test]
