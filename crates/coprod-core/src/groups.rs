@@ -79,6 +79,17 @@ fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
     }
 }
 
+/// How much a citizen expects an organisation to take up their input: `0.5 + external
+/// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
+/// organisation to respond), and 1 with `channels.external_efficacy` off (docs/ODD.md 8.4).
+fn responsiveness(p: &Params, c: &crate::population::Citizens, g: &Group, i: u32) -> f64 {
+    if p.external_efficacy_effect != 0.0 && g.org != UNSUPPORTED {
+        0.5 + f64::from(c.external_efficacy[i as usize])
+    } else {
+        1.0
+    }
+}
+
 /// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
 fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
     if p.ownership != 0.0 {
@@ -215,7 +226,7 @@ impl Model {
         let u = i as usize;
         let efficacy = efficacy_seen(p, c, i);
         let duty = if c.has(i, flag::DUTY) { p.w_duty } else { 0.0 };
-        let impact = efficacy * g.clarity(p) * (1.0 - duty);
+        let impact = efficacy * g.clarity(p) * (1.0 - duty) * responsiveness(p, c, g, i);
         let social = if p.social_influence != 0.0 {
             f64::from(self.norm[g.community as usize]) * social_response(self.active_neighbours(i))
         } else {
@@ -470,7 +481,9 @@ impl Model {
         } else {
             0.5
         };
-        let experienced = if success { power } else { 0.0 };
+        // Input taken up: the power the organisation hands over, once the task shows results.
+        let taken_up = if success { power } else { 0.0 };
+        let mastery = f64::from(u8::from(success));
         let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * power;
         let incentives = 0.5 * (p.financial_incentive + p.nonfinancial_incentive);
         let crowd_out = if p.crowding_out != 0.0 {
@@ -493,7 +506,11 @@ impl Model {
             let s = f64::from(c.satisfaction[u]);
             c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);
-            c.efficacy[u] = unit(e + p.efficacy_learning * (experienced - e)) as f32;
+            c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
+            if supported {
+                let x = f64::from(c.external_efficacy[u]);
+                c.external_efficacy[u] = unit(x + p.efficacy_learning * (taken_up - x)) as f32;
+            }
             if supported {
                 let t = f64::from(c.trust[u]);
                 c.trust[u] = unit(t + p.citizen_trust_learning * (trust_signal - t)) as f32;
@@ -658,6 +675,42 @@ mod tests {
         assert!(prob(&model, &cheap) > high);
         model.citizens.flags[7] |= flag::DUTY;
         assert!(prob(&model, &p) < high);
+    }
+
+    #[test]
+    fn external_efficacy_counts_only_where_an_organisation_would_respond() {
+        let (p, mut model) = small();
+        let supported = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
+        let own = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
+        let prob = |m: &Model, g: usize| m.join_probability(&p, &m.groups[g], 7);
+        model.citizens.external_efficacy[7] = 0.1;
+        let (low_supported, low_own) = (prob(&model, supported), prob(&model, own));
+        model.citizens.external_efficacy[7] = 0.9;
+        assert!(prob(&model, supported) > low_supported);
+        assert_eq!(prob(&model, own), low_own);
+    }
+
+    #[test]
+    fn success_builds_internal_efficacy_and_shared_power_builds_external() {
+        let (mut p, mut model) = small();
+        p.contribution_noise = 0.0;
+        let g = group_of(&mut model, &p, 4, 0.9);
+        model.groups[g].power = 0.0;
+        for i in 0..4 {
+            model.citizens.skill[i] = 1.0;
+            model.citizens.time[i] = 1.0;
+            model.citizens.efficacy[i] = 0.5;
+            model.citizens.external_efficacy[i] = 0.5;
+        }
+        model.produce(&p);
+        assert!(model.groups[g].last_success);
+        // Success at zero power: mastery raises internal efficacy, but no input was taken up.
+        assert!(model.citizens.efficacy[0] > 0.5);
+        assert!(model.citizens.external_efficacy[0] < 0.5);
+        model.groups[g].power = 1.0;
+        model.citizens.external_efficacy[0] = 0.5;
+        model.produce(&p);
+        assert!(model.citizens.external_efficacy[0] > 0.5);
     }
 
     #[test]

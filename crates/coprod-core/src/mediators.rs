@@ -20,8 +20,12 @@ pub enum Mediator {
     CitizenTrust,
     /// Organisations' trust in citizens.
     OrgTrust,
-    /// Citizens' efficacy.
+    /// Citizens' internal and external efficacy together.
     Efficacy,
+    /// Citizens' internal (personal) efficacy alone.
+    InternalEfficacy,
+    /// Citizens' external efficacy alone.
+    ExternalEfficacy,
     /// Citizens' motivation.
     Motivation,
     /// Citizens' conditional-cooperation belief about peers.
@@ -43,10 +47,12 @@ pub enum Mediator {
 
 impl Mediator {
     /// Every mediator, in the order of the vocabulary.
-    pub const ALL: [Mediator; 11] = [
+    pub const ALL: [Mediator; 13] = [
         Mediator::CitizenTrust,
         Mediator::OrgTrust,
         Mediator::Efficacy,
+        Mediator::InternalEfficacy,
+        Mediator::ExternalEfficacy,
         Mediator::Motivation,
         Mediator::Belief,
         Mediator::Awareness,
@@ -63,6 +69,8 @@ impl Mediator {
             Mediator::CitizenTrust => "citizen_trust",
             Mediator::OrgTrust => "org_trust",
             Mediator::Efficacy => "efficacy",
+            Mediator::InternalEfficacy => "internal_efficacy",
+            Mediator::ExternalEfficacy => "external_efficacy",
             Mediator::Motivation => "motivation",
             Mediator::Belief => "belief",
             Mediator::Awareness => "awareness",
@@ -93,6 +101,7 @@ impl Mediator {
 struct Snapshot {
     citizen_trust: Vec<f32>,
     efficacy: Vec<f32>,
+    external_efficacy: Vec<f32>,
     motivation: Vec<f32>,
     belief: Vec<f32>,
     /// Citizens' AWARE flags.
@@ -219,7 +228,12 @@ fn snapshot(model: &mut Model, recorded: &[Mediator]) -> Snapshot {
     for m in recorded {
         match m {
             Mediator::CitizenTrust => s.citizen_trust = c.trust.clone(),
-            Mediator::Efficacy => s.efficacy = c.efficacy.clone(),
+            Mediator::Efficacy => {
+                s.efficacy = c.efficacy.clone();
+                s.external_efficacy = c.external_efficacy.clone();
+            }
+            Mediator::InternalEfficacy => s.efficacy = c.efficacy.clone(),
+            Mediator::ExternalEfficacy => s.external_efficacy = c.external_efficacy.clone(),
             Mediator::Motivation => s.motivation = c.motivation.clone(),
             Mediator::Belief => s.belief = c.belief.clone(),
             Mediator::Awareness => {
@@ -254,7 +268,12 @@ fn impose(model: &mut Model, s: &Snapshot, hold: &[Mediator]) {
     for m in hold {
         match m {
             Mediator::CitizenTrust => copy(&mut c.trust, &s.citizen_trust),
-            Mediator::Efficacy => copy(&mut c.efficacy, &s.efficacy),
+            Mediator::Efficacy => {
+                copy(&mut c.efficacy, &s.efficacy);
+                copy(&mut c.external_efficacy, &s.external_efficacy);
+            }
+            Mediator::InternalEfficacy => copy(&mut c.efficacy, &s.efficacy),
+            Mediator::ExternalEfficacy => copy(&mut c.external_efficacy, &s.external_efficacy),
             Mediator::Motivation => copy(&mut c.motivation, &s.motivation),
             Mediator::Belief => copy(&mut c.belief, &s.belief),
             Mediator::Awareness => {
@@ -413,7 +432,14 @@ mod tests {
             };
             match m {
                 Mediator::CitizenTrust => assert_eq!(t.trust, c.trust),
-                Mediator::Efficacy => assert_eq!(t.efficacy, c.efficacy),
+                Mediator::Efficacy => {
+                    assert_eq!(t.efficacy, c.efficacy);
+                    assert_eq!(t.external_efficacy, c.external_efficacy);
+                }
+                Mediator::InternalEfficacy => assert_eq!(t.efficacy, c.efficacy),
+                Mediator::ExternalEfficacy => {
+                    assert_eq!(t.external_efficacy, c.external_efficacy)
+                }
                 Mediator::Motivation => assert_eq!(t.motivation, c.motivation),
                 Mediator::Belief => assert_eq!(t.belief, c.belief),
                 Mediator::Awareness => {

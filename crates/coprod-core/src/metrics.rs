@@ -29,7 +29,8 @@ define_metrics! {
     active_groups, "groups", "Groups active at the end of the step.";
     groups_formed, "groups", "Groups formed during the step.";
     groups_dissolved, "groups", "Groups dissolved during the step.";
-    mean_efficacy, "0-1 scale", "Mean citizen self-efficacy.";
+    mean_efficacy, "0-1 scale", "Mean citizen internal (personal) efficacy.";
+    mean_external_efficacy, "0-1 scale", "Mean citizen external efficacy (belief that organisations respond to citizens' input).";
     mean_citizen_trust, "0-1 scale", "Mean citizen trust in the organisation that serves them.";
     mean_org_trust, "0-1 scale", "Mean organisational trust in citizens.";
     opportunities_opened, "opportunities", "Co-production opportunities opened by organisations during the step.";
@@ -132,10 +133,12 @@ pub struct CitizenRecord {
     pub resource_group: u8,
     /// Conditional-cooperation type: conditional, free_rider, hump, other.
     pub cc_type: &'static str,
-    /// Efficacy at the start of the run.
+    /// Internal efficacy at the start of the run.
     pub initial_efficacy: f64,
-    /// Efficacy at the end.
+    /// Internal efficacy at the end.
     pub efficacy: f64,
+    /// External efficacy at the end.
+    pub external_efficacy: f64,
     /// Skill.
     pub skill: f64,
     /// Available time.

@@ -168,7 +168,7 @@ impl Model {
     }
 
     /// Citizens who are not in a group may forget, may be contacted by their organisation
-    /// (becoming aware; with two-way engagement also heard, which moves efficacy toward the
+    /// (becoming aware; with two-way engagement also heard, which moves external efficacy toward the
     /// power the organisation shares; with invitations gaining ownership), and drift in
     /// trust toward what they can see of the organisation.
     fn contact(&mut self, p: &Params) {
@@ -203,8 +203,8 @@ impl Model {
             if chance(rng, rate) {
                 flags |= flag::AWARE;
                 if power_feedback {
-                    let e = f64::from(c.efficacy[i]);
-                    c.efficacy[i] = (e + p.efficacy_learning * (terms.power - e)) as f32;
+                    let x = f64::from(c.external_efficacy[i]);
+                    c.external_efficacy[i] = (x + p.efficacy_learning * (terms.power - x)) as f32;
                 }
                 let own = f64::from(c.ownership[i]);
                 if p.ownership != 0.0 {
@@ -249,7 +249,7 @@ impl Model {
     fn measure(&self, p: &Params, prod: &Production) -> StepMetrics {
         let c = &self.citizens;
         let (mut members, mut low_members, mut low) = (0u32, 0u32, 0u32);
-        let (mut efficacy, mut trust) = (0.0f64, 0.0f64);
+        let (mut efficacy, mut external, mut trust) = (0.0f64, 0.0f64, 0.0f64);
         for i in 0..c.len() {
             let is_low = c.flags[i] & flag::LOW_RESOURCE != 0;
             let active = c.group[i] != NO_GROUP;
@@ -257,6 +257,7 @@ impl Model {
             low += u32::from(is_low);
             low_members += u32::from(active && is_low);
             efficacy += f64::from(c.efficacy[i]);
+            external += f64::from(c.external_efficacy[i]);
             trust += f64::from(c.trust[i]);
         }
         let n = f64::from(self.n_citizens);
@@ -284,6 +285,7 @@ impl Model {
             groups_formed: f64::from(self.formed),
             groups_dissolved: f64::from(self.dissolved),
             mean_efficacy: efficacy / n,
+            mean_external_efficacy: external / n,
             mean_citizen_trust: trust / n,
             mean_org_trust: self.orgs.iter().map(|o| o.trust).sum::<f64>() / n_orgs,
             opportunities_opened: self
@@ -384,6 +386,7 @@ impl Model {
                 cc_type: crate::contribution::CcType::from_u8(c.cc_type[i]).as_str(),
                 initial_efficacy: f64::from(c.initial_efficacy[i]),
                 efficacy: f64::from(c.efficacy[i]),
+                external_efficacy: f64::from(c.external_efficacy[i]),
                 skill: f64::from(c.skill[i]),
                 time: f64::from(c.time[i]),
                 motivation: f64::from(c.motivation[i]),
@@ -446,6 +449,7 @@ impl Model {
         let c = &self.citizens;
         let unit_vectors = [
             ("efficacy", &c.efficacy),
+            ("external_efficacy", &c.external_efficacy),
             ("skill", &c.skill),
             ("time", &c.time),
             ("motivation", &c.motivation),
@@ -557,10 +561,10 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x906a965a6549c0d6;
+    const GOLDEN: u64 = 0x9261c8a9278b0380;
 
     #[test]
-    fn two_way_contact_raises_efficacy_over_inform() {
+    fn two_way_contact_raises_external_efficacy_over_inform() {
         let mut p = small();
         p.contact_rate = 0.5;
         p.opportunity_rate = 0.0;
@@ -570,7 +574,7 @@ mod tests {
         let mut inform = p.clone();
         inform.engagement = 0.0;
         let run = |q: &Params| {
-            crate::simulate(q, &[], 24, 3, crate::Detail::Standard).steps[23].mean_efficacy
+            crate::simulate(q, &[], 24, 3, crate::Detail::Standard).steps[23].mean_external_efficacy
         };
         assert!(
             run(&p) > run(&inform) + 0.05,
@@ -699,7 +703,8 @@ mod tests {
                 for (v, (name, _, _)) in m.values().iter().zip(crate::METRICS) {
                     prop_assert!(v.is_finite(), "{} is {}", name, v);
                 }
-                for share in [m.participation_rate, m.mean_efficacy, m.mean_citizen_trust,
+                for share in [m.participation_rate, m.mean_efficacy, m.mean_external_efficacy,
+                              m.mean_citizen_trust,
                               m.mean_org_trust, m.power_shared, m.mean_contribution,
                               m.participation_low, m.participation_high] {
                     prop_assert!((0.0..=1.0).contains(&share));

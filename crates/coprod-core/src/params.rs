@@ -93,6 +93,9 @@ impl ParamSpec {
             "population.ring_degree" | "population.bridge_prob" => {
                 "clustered small world (Watts and Strogatz 1998); assumption for the value"
             }
+            "citizens.efficacy_gap" => {
+                "efficacy rises with resources and education (Verba, Schlozman and Brady 1995); assumption for the value"
+            }
             "population.segregation" => {
                 "income segregation of neighbourhoods (Massey and Denton 1988; OECD 2018); moderate value, assumption"
             }
@@ -261,7 +264,10 @@ define_params! {
     population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (Coleman's inbreeding homophily; McPherson et al. 2001).";
     population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
-    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial self-efficacy.";
+    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial internal (personal) efficacy: the belief that one can make a difference.";
+    // --- two efficacies (issue 16) ---
+    citizens.efficacy_gap: Real, 0.1, [0, 1], "0-1 scale", false, "Difference between the high- and low-resource groups' mean initial internal efficacy (efficacy grows with resources and education).";
+    citizens.external_efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial external efficacy: the belief that organisations respond to citizens' input.";
     citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of co-production skill (groups differ by resource_gap).";
     citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of available time (groups differ by resource_gap).";
     citizens.motivation_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean intrinsic motivation (public-service values).";
@@ -371,8 +377,9 @@ define_params! {
     // --- mechanism switches, for ablation experiments ---
     channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
     channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
-    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' efficacy and trust, and two-way contact moves efficacy toward it (off: members' updates take power as 0.5 and contact leaves efficacy unchanged).";
-    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Efficacy scales the perceived impact of one's own effort.";
+    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' external efficacy and trust, and two-way contact moves external efficacy toward it (off: members' updates take power as 0.5 and contact leaves external efficacy unchanged).";
+    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts the population mean).";
+    channels.external_efficacy_effect: Bool, 1, [0, 1], "switch", false, "External efficacy scales the perceived impact of joining an organisation-supported group (off: everyone counts 1).";
     channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
     channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
     channels.peer_monitoring: Bool, 1, [0, 1], "switch", false, "Being watched by fellow members raises contributions.";

@@ -13,7 +13,7 @@ use crate::rng::{self, Stream, approx_normal, chance, uniform, unit};
 pub(crate) const NO_GROUP: u32 = u32::MAX;
 
 /// Bytes of citizen state per citizen (excluding the network), for memory estimates.
-pub(crate) const BYTES_PER_CITIZEN: u64 = 11 * 4 + 4 + 4 + 2 + 1 + 1;
+pub(crate) const BYTES_PER_CITIZEN: u64 = 12 * 4 + 4 + 4 + 2 + 1 + 1;
 
 /// Bit flags in [`Citizens::flags`].
 pub(crate) mod flag {
@@ -29,8 +29,13 @@ pub(crate) mod flag {
 
 /// All citizens, one vector per attribute (0-1 scales unless stated).
 pub(crate) struct Citizens {
+    /// Internal (personal) efficacy: "I can make a difference"; grows with resources and
+    /// with one's own groups' successes.
     pub(crate) efficacy: Vec<f32>,
     pub(crate) initial_efficacy: Vec<f32>,
+    /// External efficacy: "the system responds to people like me"; follows the power
+    /// organisations share and whether input is taken up.
+    pub(crate) external_efficacy: Vec<f32>,
     pub(crate) skill: Vec<f32>,
     pub(crate) time: Vec<f32>,
     pub(crate) motivation: Vec<f32>,
@@ -79,7 +84,8 @@ impl Citizens {
             } else {
                 p.resource_gap / 2.0
             };
-            let efficacy = attribute(&mut rng, p.efficacy_mean, sd);
+            let efficacy_shift = if low { -0.5 } else { 0.5 } * p.efficacy_gap;
+            let efficacy = attribute(&mut rng, p.efficacy_mean + efficacy_shift, sd);
             c.efficacy.push(efficacy);
             c.initial_efficacy.push(efficacy);
             c.skill.push(attribute(&mut rng, p.skill_mean + shift, sd));
@@ -103,6 +109,8 @@ impl Citizens {
             }
             c.flags.push(flags);
             c.cc_type.push(CcType::draw(p, uniform(&mut rng)) as u8);
+            c.external_efficacy
+                .push(attribute(&mut rng, p.external_efficacy_mean, sd));
             c.community.push(community);
         }
         c.satisfaction.resize(n, 0.0);
@@ -117,6 +125,7 @@ impl Citizens {
         Citizens {
             efficacy: f(),
             initial_efficacy: f(),
+            external_efficacy: f(),
             skill: f(),
             time: f(),
             motivation: f(),
@@ -228,10 +237,11 @@ mod tests {
     }
 
     #[test]
-    fn resource_groups_differ_in_skill_and_time_only() {
+    fn resource_groups_differ_in_skill_time_and_internal_efficacy_only() {
         let mut p = Params::defaults();
         p.set("population.n_citizens", 20_000.0).unwrap();
         p.set("population.resource_gap", 0.3).unwrap();
+        p.set("citizens.efficacy_gap", 0.1).unwrap();
         let c = Citizens::new(&p, 5);
         let mean = |v: &Vec<f32>, low: bool| {
             let xs: Vec<f64> = (0..c.len())
@@ -242,6 +252,10 @@ mod tests {
         };
         assert!(mean(&c.skill, false) - mean(&c.skill, true) > 0.25);
         assert!(mean(&c.time, false) - mean(&c.time, true) > 0.25);
-        assert!((mean(&c.efficacy, false) - mean(&c.efficacy, true)).abs() < 0.02);
+        let gap = mean(&c.efficacy, false) - mean(&c.efficacy, true);
+        assert!((gap - 0.1).abs() < 0.02, "{gap}");
+        let external = mean(&c.external_efficacy, false) - mean(&c.external_efficacy, true);
+        assert!(external.abs() < 0.02, "{external}");
+        assert!((mean(&c.motivation, false) - mean(&c.motivation, true)).abs() < 0.02);
     }
 }
