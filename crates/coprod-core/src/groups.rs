@@ -12,6 +12,7 @@ use crate::params::Params;
 use crate::population::{NO_GROUP, flag};
 use crate::production::{benefit, ces};
 use crate::rng::{below, chance, logistic, round_stochastic, uniform, unit};
+use crate::staff::NO_STAFF;
 
 /// Marks a group that no organisation supports.
 pub(crate) const UNSUPPORTED: u32 = u32::MAX;
@@ -25,6 +26,8 @@ pub(crate) struct Group {
     pub(crate) record: u32,
     /// Supporting organisation or [`UNSUPPORTED`].
     pub(crate) org: u32,
+    /// The staff member of that organisation who supports it, or [`NO_STAFF`].
+    pub(crate) staff: u32,
     pub(crate) community: u32,
     pub(crate) task: TaskKind,
     pub(crate) cap: u32,
@@ -142,9 +145,15 @@ impl Model {
             ended_step: None,
             end_reason: EndReason::Active,
         });
+        let staff = if org == UNSUPPORTED {
+            NO_STAFF
+        } else {
+            self.staff.assign(org)
+        };
         self.groups.push(Group {
             record: self.records.len() as u32 - 1,
             org,
+            staff,
             community,
             task,
             cap,
@@ -159,13 +168,13 @@ impl Model {
     }
 
     /// Each organisation opens, per community it serves, a stochastic-rounded
-    /// `opportunity_rate x max(propensity, directive)` opportunities with its current power,
-    /// plus `opportunity_rate x entrepreneurs` entrepreneurial ones with full power.
+    /// `opportunity_rate x max(propensity, directive)` opportunities, each with the power its
+    /// assigned staff member shares, plus `opportunity_rate x entrepreneurs` entrepreneurial
+    /// ones with full power.
     pub(crate) fn open_opportunities(&mut self, p: &Params) {
         let n_orgs = self.orgs.len() as u32;
         for o in 0..n_orgs {
             let org = &self.orgs[o as usize];
-            let power = org.power(p);
             let regular = p.opportunity_rate * org.propensity(p).max(p.directive);
             let entrepreneurial = p.opportunity_rate * p.entrepreneurs;
             let mut c = o;
@@ -180,8 +189,11 @@ impl Model {
                     } else {
                         TaskKind::Generic
                     };
-                    let power = if n < k { power } else { 1.0 };
-                    self.new_group(p, o, c, task, power);
+                    let g = self.new_group(p, o, c, task, 1.0);
+                    if n < k {
+                        let s = self.groups[g].staff;
+                        self.groups[g].power = self.staff.power(s, &self.orgs[o as usize], p);
+                    }
                 }
                 self.orgs[o as usize].tally.opportunities += k + e;
                 c += n_orgs;
@@ -348,9 +360,11 @@ impl Model {
                 &mut self.streams.opportunities,
                 self.orgs[o as usize].awareness,
             ) {
-                let power = self.orgs[o as usize].power(p);
+                let s = self.staff.assign(o);
+                let power = self.staff.power(s, &self.orgs[o as usize], p);
                 let group = &mut self.groups[g];
                 group.org = o;
+                group.staff = s;
                 group.power = group.power.max(power);
                 self.records[group.record as usize].organisation = Some(o);
             }
@@ -423,7 +437,7 @@ impl Model {
         // Production.
         let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
         let staff = match org {
-            Some(o) if p.staff_skill != 0.0 => 0.5 + o.staff_skill,
+            Some(o) if p.staff_skill != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
             _ => 1.0,
         };
         let citizen_input = if p.citizen_input != 0.0 {
@@ -554,6 +568,9 @@ impl Model {
         group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
         group.last_success = success;
         if let Some(o) = supported.then_some(group.org) {
+            let s = group.staff as usize;
+            self.staff.supported[s] += 1;
+            self.staff.successes[s] += u32::from(success);
             let tally = &mut self.orgs[o as usize].tally;
             tally.groups_supported += 1;
             tally.successes += u32::from(success);
@@ -617,6 +634,7 @@ impl Model {
     /// group into its slot.
     fn end_group(&mut self, g: usize, reason: EndReason) {
         let group = self.groups.swap_remove(g);
+        self.staff.release(group.staff);
         for &i in &group.members {
             self.citizens.group[i as usize] = NO_GROUP;
         }
@@ -720,6 +738,7 @@ mod tests {
         p.contribution_noise = 0.0;
         p.peer_monitoring = 0.0;
         p.min_effort_per_member = 0.2;
+        model.staff.skill.iter_mut().for_each(|k| *k = 0.5);
         let small_group = group_of(&mut model, &p, 4, 0.9);
         let large_group = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
         for i in 100..140 {

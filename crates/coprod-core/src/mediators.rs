@@ -18,7 +18,8 @@ use crate::{Detail, run_steps};
 pub enum Mediator {
     /// Citizens' trust in organisations.
     CitizenTrust,
-    /// Organisations' trust in citizens.
+    /// Organisations' trust in citizens: every staff member's trust and willingness to share
+    /// decisions, and the organisations' means of them.
     OrgTrust,
     /// Citizens' internal and external efficacy together.
     Efficacy,
@@ -108,6 +109,9 @@ struct Snapshot {
     aware: Vec<bool>,
     org_awareness: Vec<f64>,
     org_trust: Vec<f64>,
+    org_willingness: Vec<f64>,
+    staff_trust: Vec<f64>,
+    staff_willingness: Vec<f64>,
     openness: Vec<f64>,
     reputation: Vec<f64>,
     extra_tie: Vec<u32>,
@@ -240,7 +244,12 @@ fn snapshot(model: &mut Model, recorded: &[Mediator]) -> Snapshot {
                 s.aware = c.flags.iter().map(|f| f & flag::AWARE != 0).collect();
                 s.org_awareness = orgs.iter().map(|o| o.awareness).collect();
             }
-            Mediator::OrgTrust => s.org_trust = orgs.iter().map(|o| o.trust).collect(),
+            Mediator::OrgTrust => {
+                s.org_trust = orgs.iter().map(|o| o.trust).collect();
+                s.org_willingness = orgs.iter().map(|o| o.willingness).collect();
+                s.staff_trust = model.staff.trust.clone();
+                s.staff_willingness = model.staff.willingness.clone();
+            }
             Mediator::Openness => s.openness = orgs.iter().map(|o| o.openness).collect(),
             Mediator::Reputation => s.reputation = orgs.iter().map(|o| o.reputation).collect(),
             Mediator::Ties => s.extra_tie = model.network.extra_tie.clone(),
@@ -288,6 +297,11 @@ fn impose(model: &mut Model, s: &Snapshot, hold: &[Mediator]) {
                 for (o, &a) in model.orgs.iter_mut().zip(&s.org_trust) {
                     o.trust = a;
                 }
+                for (o, &a) in model.orgs.iter_mut().zip(&s.org_willingness) {
+                    o.willingness = a;
+                }
+                copy(&mut model.staff.trust, &s.staff_trust);
+                copy(&mut model.staff.willingness, &s.staff_willingness);
             }
             Mediator::Openness => {
                 for (o, &a) in model.orgs.iter_mut().zip(&s.openness) {
@@ -451,6 +465,7 @@ mod tests {
                 }
                 Mediator::OrgTrust => {
                     assert_eq!(org(&treatment, |o| o.trust), org(&control, |o| o.trust));
+                    assert_eq!(treatment.staff.willingness, control.staff.willingness);
                 }
                 Mediator::Openness => {
                     assert_eq!(

@@ -12,6 +12,7 @@ use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
 use crate::rng::{self, Stream, approx_normal, chance, unit};
+use crate::staff::Staff;
 
 /// The random streams a step draws from, one per mechanism.
 pub(crate) struct Streams {
@@ -38,6 +39,7 @@ pub struct Model {
     /// Participation norm strength (culture) of each community.
     pub(crate) norm: Vec<f32>,
     pub(crate) orgs: Vec<Org>,
+    pub(crate) staff: Staff,
     pub(crate) groups: Vec<Group>,
     pub(crate) records: Vec<GroupRecord>,
     /// Member lists of dissolved groups, kept to be reused without allocating.
@@ -100,9 +102,11 @@ impl Model {
         let norm = (0..n_communities)
             .map(|_| unit(p.norm_mean + p.norm_sd * approx_normal(&mut org_rng)) as f32)
             .collect();
-        let orgs = (0..p.n_organisations as u32)
+        let mut orgs: Vec<Org> = (0..p.n_organisations as u32)
             .map(|_| Org::draw(p, &mut org_rng))
             .collect();
+        let staff = Staff::draw(p, &orgs, seed);
+        staff.aggregate(&mut orgs);
         let streams = Streams {
             opportunities: rng::stream(seed, Stream::Opportunities),
             contact: rng::stream(seed, Stream::Contact),
@@ -120,6 +124,7 @@ impl Model {
             network,
             norm,
             orgs,
+            staff,
             groups: Vec::new(),
             records: Vec::new(),
             spare_member_lists: Vec::new(),
@@ -236,12 +241,13 @@ impl Model {
         }
     }
 
-    /// Organisations learn from this step's tallies, then imitate the best performer.
+    /// Staff learn from the groups they supported; organisations take their staff's means,
+    /// learn openness and reputation from this step's tallies, then imitate the best performer.
     fn learn(&mut self, p: &Params) {
-        let n_orgs = self.orgs.len() as u32;
-        for (o, org) in self.orgs.iter_mut().enumerate() {
-            let served = (self.n_communities + n_orgs - 1 - o as u32) / n_orgs;
-            org.learn(p, served);
+        self.staff.learn(p, &self.orgs);
+        self.staff.aggregate(&mut self.orgs);
+        for org in &mut self.orgs {
+            org.learn(p);
         }
         organisations::imitate(&mut self.orgs, p);
     }
@@ -475,12 +481,48 @@ impl Model {
                 org.openness,
                 org.staff_skill,
                 org.reputation,
+                org.willingness,
             ];
             if attrs.iter().any(|x| !(0.0..=1.0).contains(x)) {
                 return Err(format!(
                     "organisation {o} has an attribute out of 0-1: {org:?}"
                 ));
             }
+        }
+        let st = &self.staff;
+        for (name, v) in [
+            ("trust", &st.trust),
+            ("willingness", &st.willingness),
+            ("risk_aversion", &st.risk_aversion),
+            ("skill", &st.skill),
+        ] {
+            if let Some(s) = v.iter().position(|x| !(0.0..=1.0).contains(x)) {
+                return Err(format!("staff {s} {name} = {} out of 0-1", v[s]));
+            }
+        }
+        let mut load = vec![0u32; st.len()];
+        for (g, group) in self.groups.iter().enumerate() {
+            match (group.org == crate::groups::UNSUPPORTED, group.staff) {
+                (true, crate::staff::NO_STAFF) => {}
+                (false, s) if s != crate::staff::NO_STAFF && st.org_of(s) == group.org => {
+                    load[s as usize] += 1;
+                }
+                _ => {
+                    return Err(format!(
+                        "group {g} of organisation {} has staff {} of another organisation",
+                        group.org, group.staff
+                    ));
+                }
+            }
+        }
+        if load != st.load {
+            return Err(format!(
+                "staff loads {:?} but groups assign {load:?}",
+                st.load
+            ));
+        }
+        if st.supported.iter().any(|&n| n != 0) {
+            return Err("staff tallies not reset after learning".into());
         }
         let mut members = 0usize;
         for (g, group) in self.groups.iter().enumerate() {
@@ -561,7 +603,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x9261c8a9278b0380;
+    const GOLDEN: u64 = 0xcba580070eb8afc1;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {

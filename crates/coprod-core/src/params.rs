@@ -337,6 +337,11 @@ define_params! {
     orgs.awareness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean awareness of citizens' own activity (chance to notice and support an initiative).";
     orgs.risk_culture_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean risk aversion of the administrative culture.";
     orgs.embeddedness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean embeddedness of staff in the communities served.";
+    // --- street-level staff (issue 16) ---
+    orgs.staff_per_org: Int, 5, [1, 10_000], "staff", false, "Street-level professionals each organisation employs to support groups.";
+    orgs.staff_sd: Real, 0.15, [0, 0.5], "0-1 scale", false, "Standard deviation of staff attitudes and skill around their organisation's (heterogeneity within an organisation).";
+    orgs.staff_capacity: Real, 2.0, [0.1, 100], "groups per staff member", true, "Groups a professional can support in a step without strain; above it they cope by sharing less.";
+    orgs.willingness_learning: Real, 0.1, [0, 1], "weight", false, "How fast a professional's willingness to share decisions follows their trust in citizens (divided by any overload).";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
     orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
     orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
