@@ -177,6 +177,16 @@ fn row(variant: &str, point: &[String], metric: &str, xs: &[f64], ys: &[f64]) ->
         }
     };
     let c = paired(xs, ys);
+    // A difference of two shares lies within -1 to 1; its interval is cut to that range.
+    let range = coprod_core::summary_names()
+        .into_iter()
+        .find(|(n, _, _)| n == metric)
+        .and_then(|(_, unit, _)| coprod_output::feasible_range(unit))
+        .map_or(
+            (f64::NEG_INFINITY, f64::INFINITY),
+            coprod_output::difference_range,
+        );
+    let ci = c.as_ref().map(|c| coprod_output::within(c.ci, range));
     ComparisonRow {
         variant: variant.to_string(),
         point: point.to_vec(),
@@ -185,8 +195,8 @@ fn row(variant: &str, point: &[String], metric: &str, xs: &[f64], ys: &[f64]) ->
         baseline_mean: mean(ys),
         variant_mean: mean(xs),
         difference: mean(xs) - mean(ys),
-        ci_low: c.as_ref().map(|c| c.ci.0),
-        ci_high: c.as_ref().map(|c| c.ci.1),
+        ci_low: ci.map(|c| c.0),
+        ci_high: ci.map(|c| c.1),
         sd_difference: c.as_ref().map(|c| c.sd_difference),
         effect_size_dz: c.as_ref().and_then(|c| c.d_z),
         p_value: c.as_ref().map(|c| c.p_value),

@@ -12,6 +12,8 @@
 //!   bootstrap intervals);
 //! * [`sobol`]: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from a
 //!   Saltelli design, with bootstrap intervals, and the noise share of a stochastic model;
+//! * [`bootstrap`]: percentile intervals of any statistic over resampled replications,
+//!   which stay within the statistic's range (shares, differences of shares, survival);
 //! * [`ishigami`]: the test function whose indices are known analytically.
 //!
 //! Random draws use a seeded `ChaCha8Rng` and integer arithmetic only, so every design and
@@ -30,6 +32,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bootstrap;
 pub mod compare;
 pub mod dist;
 pub mod morris;
@@ -37,6 +40,7 @@ pub mod sobol;
 
 mod random;
 
+pub use bootstrap::cluster_bootstrap;
 pub use compare::{PairedComparison, holm, paired};
 pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices};
 pub use sobol::{SaltelliDesign, SobolIndex, noise_share, saltelli_design, sobol_indices};

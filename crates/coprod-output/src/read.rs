@@ -223,7 +223,7 @@ pub struct SummaryRow {
 }
 
 /// summary.csv.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SummaryTable {
     /// Names of the swept parameters, in column order.
     pub swept: Vec<String>,

@@ -681,8 +681,11 @@ impl Writer {
         let names = summary_names();
         let mut fields: Vec<String> = Vec::new();
         for cell in &cells {
-            for ((name, _, _), acc) in names.iter().zip(&cell.metrics) {
-                let st = acc.summary();
+            for ((name, unit, _), acc) in names.iter().zip(&cell.metrics) {
+                let mut st = acc.summary();
+                if let Some(range) = crate::stats::feasible_range(unit) {
+                    st.ci = st.ci.map(|ci| crate::stats::within(ci, range));
+                }
                 fields.clear();
                 fields.push(cell.variant.clone());
                 fields.extend(cell.point.iter().cloned());

@@ -11,14 +11,15 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use coprod_plot::{
-    ChartStyle, ForestRow, Heatmap, PlotError, Series, SurvivalCounts, forest_plot, heatmap,
-    response_curve, survival_count_curves, time_series,
+    ChartStyle, ForestRow, Heatmap, PlotError, Series, forest_plot, heatmap, response_curve,
+    survival_count_curves, time_series,
 };
 
 use crate::data::{
     Estimate, RunData, clip01, is_bounded_01, metric_axis_label, metric_label, parameter_axis_label,
 };
 use crate::error::ReportError;
+use crate::lifetimes::survival_classes;
 
 /// The five chart kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,13 +125,6 @@ const DEFAULT_HEATMAP_METRICS: [&str; 1] = ["participation_rate"];
 const MAX_SERIES: usize = 8;
 const MAX_PANELS: usize = 4;
 const MAX_FOREST_ROWS: usize = 16;
-
-/// Group-size classes for survival curves: (name, smallest, largest) in members at formation.
-pub const SIZE_CLASSES: [(&str, u64, u64); 3] = [
-    ("small (2–5 members)", 0, 5),
-    ("medium (6–15 members)", 6, 15),
-    ("large (16+ members)", 16, u64::MAX),
-];
 
 /// Draws the selected charts of `data` into `charts_dir` (created if needed).
 ///
@@ -381,24 +375,6 @@ type Columns = (String, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 /// The last part of a dotted parameter name.
 fn short_name(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
-}
-
-/// Durations of started groups of the (variant, sweep point) cells `keep` selects, by
-/// [`SIZE_CLASSES`] of their size at formation; groups still active are censored at the end of
-/// the run.
-pub(crate) fn survival_classes(
-    data: &RunData,
-    keep: impl Fn(&str, &[String]) -> bool,
-) -> Vec<SurvivalCounts> {
-    let horizon = data.steps();
-    SIZE_CLASSES
-        .iter()
-        .zip(data.group_durations(keep))
-        .map(|((name, _, _), durations)| SurvivalCounts {
-            name: name.to_string(),
-            counts: durations.counts(horizon),
-        })
-        .collect()
 }
 
 fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
