@@ -17,7 +17,7 @@ use coprod_output::{
     NameValue, OutputError, ParamValue, ParameterRow, ReplicationSeed, RunIdentity, ScenarioInfo,
     SeedInfo, SweepInfo, Timing, VariantInfo, Writer,
 };
-use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
+use coprod_scenario::{BASELINE, SEED_DERIVATION, Scenario, Setting, run_seed};
 use coprod_sweep::{Event, Faults, Runner};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -76,6 +76,15 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     }
     crate::shard::check_options(&args)?;
     let metrics = compare::metrics(&args.metrics)?;
+    let against = args.against.clone().unwrap_or_else(|| BASELINE.to_string());
+    if !scenario.variants.iter().any(|v| v.name == against) {
+        let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
+        anyhow::bail!(
+            "--against {against}: scenario `{}` has no variant `{against}`\n\nhint: use one of {}",
+            scenario.name,
+            names.join(", ")
+        );
+    }
     let adaptive = match args.target_ci {
         Some(w) if !(w.is_finite() && w > 0.0) => {
             anyhow::bail!("invalid value {w} for --target-ci: allowed is a number above 0")
@@ -86,6 +95,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
                 &scenario,
                 &pilot,
                 &metrics,
+                &against,
                 w,
                 args.max_replications,
             )?;
@@ -256,7 +266,13 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         return crate::shard::finish(shard, completed, manifest, failed, stdout);
     }
     manifest.adaptive = adaptive.as_ref().map(compare::Adaptive::to_json);
-    let path = finish(completed, manifest, &scenario, &metrics, &target)?;
+    let path = finish(
+        completed,
+        manifest,
+        &scenario,
+        (&metrics, &against),
+        &target,
+    )?;
     eprintln!(
         "wrote {} runs in {}",
         scenario.n_runs() - skip,
@@ -296,7 +312,7 @@ pub(crate) fn finish(
     completed: Completed,
     mut manifest: Manifest,
     scenario: &Scenario,
-    metrics: &[String],
+    (metrics, against): (&[String], &str),
     target: &Path,
 ) -> Result<PathBuf> {
     let swept: Vec<String> = scenario
@@ -309,7 +325,7 @@ pub(crate) fn finish(
         .files
         .push(coprod_output::PARAMETERS_CSV.to_string());
     if scenario.variants.len() > 1 {
-        match compare::write_all(completed.staging(), metrics) {
+        match compare::write_all(completed.staging(), metrics, against) {
             Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
             Ok(_) => {}
             Err(err) => eprintln!("warning: no comparison: {err:#}"),
