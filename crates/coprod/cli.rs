@@ -219,9 +219,13 @@ pub(crate) struct SlurmArgs {
     /// Metric compared in comparison.csv (repeatable), as for `coprod run`.
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
-    /// Replace the script directory and, when merging, the output directory.
+    /// Replace the script, logs and shards of an earlier submission (DIR.slurm/).
     #[arg(short, long)]
     pub(crate) force: bool,
+    /// Let the merge job replace an existing output directory (an earlier result); without
+    /// it an existing output directory is refused before anything is written.
+    #[arg(long)]
+    pub(crate) replace_results: bool,
     /// Also submit the jobs with sbatch (default: only write the script and print how).
     #[arg(long)]
     pub(crate) submit: bool,
