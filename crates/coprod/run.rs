@@ -169,6 +169,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     } else {
         Writer::create_resumable(&target, swept, existing, Some(&identity)).map_err(explain)?
     };
+    crate::interrupt::on_ctrl_c(&args, &target, n_runs);
     let runner = Runner::new(threads)?;
     let skip = writer.runs_done();
     eprintln!(

@@ -58,7 +58,7 @@ pub use tables::merge::{
 };
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
-    SUMMARY_CSV, TIMESERIES_CSV, Writer,
+    SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
 pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
 
