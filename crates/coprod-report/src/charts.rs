@@ -155,6 +155,7 @@ pub fn draw_charts(
         dir: charts_dir.to_path_buf(),
         charts: Vec::new(),
         notes: Vec::new(),
+        asked: selection.kind,
     };
     let wants = |k: ChartKind| selection.kind.is_none_or(|s| s == k);
     let metrics = |defaults: &[&str]| -> Vec<String> {
@@ -194,6 +195,8 @@ struct Drawn {
     dir: PathBuf,
     charts: Vec<ChartFile>,
     notes: Vec<String>,
+    /// The one kind of chart asked for, if any.
+    asked: Option<ChartKind>,
 }
 
 impl Drawn {
@@ -525,7 +528,24 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
     let numeric: Vec<usize> = (0..data.summary.swept.len())
         .filter(|&a| data.axis_is_numeric(a))
         .collect();
-    if numeric.len() < 2 || data.run_metric(metric).is_none() {
+    if numeric.len() < 2 {
+        // Only worth saying when heatmaps were asked for (`coprod plot --kind heatmap`).
+        let note = format!(
+            "no heatmap: a heatmap needs two numeric swept parameters, and this run sweeps {}",
+            match numeric.len() {
+                0 => "none".to_string(),
+                _ => format!("only `{}`", data.summary.swept[numeric[0]]),
+            }
+        );
+        if out.asked == Some(ChartKind::Heatmap) && !out.notes.contains(&note) {
+            out.notes.push(note);
+        }
+        return Ok(());
+    }
+    if data.run_metric(metric).is_none() {
+        out.notes.push(format!(
+            "no heatmap of `{metric}`: it is not an end-of-run metric"
+        ));
         return Ok(());
     }
     let (ya, xa) = (numeric[0], numeric[1]);

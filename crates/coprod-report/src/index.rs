@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::charts::ChartFile;
 use crate::data::{RunData, metric_unit};
 use crate::error::ReportError;
-use crate::html::{escape, inline_png, page};
+use crate::html::{escape, escape_with_code, inline_png, page};
 
 /// The name of the report page in a run directory.
 pub const INDEX_HTML: &str = "index.html";
@@ -46,7 +46,11 @@ pub fn write_index(
     };
     let description = text("/scenario/description");
     if !description.is_empty() {
-        let _ = writeln!(body, "<p class=\"key\">{}</p>", escape(&description));
+        let _ = writeln!(
+            body,
+            "<p class=\"key\">{}</p>",
+            escape_with_code(&description)
+        );
     }
     let _ = writeln!(
         body,
@@ -263,7 +267,7 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
                 if description.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", escape(description))
+                    format!(": {}", escape_with_code(description))
                 },
                 if params.is_empty() {
                     String::new()
