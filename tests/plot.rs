@@ -304,3 +304,29 @@ fn heatmap_of_a_one_parameter_sweep_says_why_there_is_none() {
              only `levers.group_size_cap`",
         ));
 }
+
+/// The lab scenario's default charts show what its description says to read: the
+/// contribution per round, not participation over months.
+#[test]
+fn lab_runs_chart_the_contribution_per_round() {
+    let sb = Sandbox::new();
+    let scenario = crate::util::root().join("scenarios/lab-public-goods.toml");
+    sb.cmd(&["run", scenario.to_str().unwrap(), "--quick", "--out", "lab"])
+        .assert()
+        .success();
+    let charts = sb.path().join("lab/charts");
+    let names = chart_names(&sb.path().join("lab"));
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains("participation_rate") && !n.contains("survival")),
+        "{names:?}"
+    );
+    check_chart(
+        &charts.join("timeseries_mean_contribution"),
+        &[
+            "Mean contribution by round",
+            "round of the public-goods game",
+        ],
+    );
+}

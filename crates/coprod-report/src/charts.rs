@@ -121,6 +121,9 @@ const DEFAULT_RESPONSE_METRICS: [&str; 3] =
     ["participation_rate", "group_survival", "service_output"];
 const DEFAULT_FOREST_METRICS: [&str; 2] = ["participation_rate", "group_survival"];
 const DEFAULT_HEATMAP_METRICS: [&str; 1] = ["participation_rate"];
+/// In the lab setting (a public-goods game, no organisations or lasting groups) the one
+/// metric that means something: the contribution per round.
+const LAB_METRICS: [&str; 1] = ["mean_contribution"];
 /// At most this many lines, panels or rows, so that a chart stays readable.
 const MAX_SERIES: usize = 8;
 const MAX_PANELS: usize = 4;
@@ -157,10 +160,13 @@ pub fn draw_charts(
         notes: Vec::new(),
         asked: selection.kind,
     };
-    let wants = |k: ChartKind| selection.kind.is_none_or(|s| s == k);
+    let lab = data.is_lab();
+    let wants =
+        |k: ChartKind| selection.kind.is_none_or(|s| s == k) && !(lab && k == ChartKind::Survival);
     let metrics = |defaults: &[&str]| -> Vec<String> {
         match &selection.metric {
             Some(m) => vec![m.clone()],
+            None if lab => LAB_METRICS.iter().map(|m| m.to_string()).collect(),
             None => defaults.iter().map(|m| m.to_string()).collect(),
         }
     };
@@ -259,13 +265,22 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         .iter()
         .take(MAX_SERIES)
         .map(|v| {
-            let (x, y, lo, hi) = data.step_band(column, |variant, _| variant == v);
+            let (mut x, y, lo, hi) = data.step_band(column, |variant, _| variant == v);
+            if data.is_lab() {
+                // Step 0 is round 1 of the game.
+                x.iter_mut().for_each(|r| *r += 1.0);
+            }
             Series::new(v.clone(), x, y).with_band(lo, hi)
         })
         .collect();
+    let (title, x_label) = if data.is_lab() {
+        ("by round", "round of the public-goods game")
+    } else {
+        ("over time", "time (steps, months)")
+    };
     let style = out.style(
-        format!("{} over time", sentence(&metric_label(metric))),
-        "time (steps, months)".into(),
+        format!("{} {title}", sentence(&metric_label(metric))),
+        x_label.into(),
         metric_axis_label(metric),
         &format!("timeseries_{}", slug(metric)),
     );

@@ -323,6 +323,17 @@ impl RunData {
         }
     }
 
+    /// Whether the run is of the lab setting (`population.setting = lab`): rounds of a
+    /// public-goods game, not months of co-production.
+    pub fn is_lab(&self) -> bool {
+        let first = self.runs.rows.first();
+        let value = match first {
+            Some(r) => self.parameter_in(&r.variant, &r.point, "population.setting"),
+            None => self.parameter("population.setting"),
+        };
+        value.as_deref() == Some("lab")
+    }
+
     /// The durations of the started groups of these runs, pooled.
     pub(crate) fn run_durations(&self, run_ids: impl IntoIterator<Item = u64>) -> Durations {
         let mut out = Durations::default();
