@@ -146,7 +146,9 @@ fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
             "-j",
             threads,
         ]);
-        cmd.assert().success();
+        cmd.assert().success().stderr(predicate::str::contains(
+            "--target-ci: writing the pilot's runs, not running them again",
+        ));
         let manifest: serde_json::Value =
             serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
         let adaptive = manifest["adaptive"].clone();
@@ -170,6 +172,41 @@ fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
         results.push((adaptive, read(&dir.join("runs.csv"))));
     }
     assert_eq!(results[0], results[1], "--target-ci depends on --threads");
+    // The kept pilot runs are the runs a plain run of that many replications writes.
+    let reps = results[0].0["replications"].as_u64().unwrap().to_string();
+    let plain = sandbox.path().join("plain");
+    sandbox
+        .cmd(&[
+            "run",
+            "incentives-vs-ownership",
+            "--set",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=12",
+            "--replications",
+            &reps,
+            "--metric",
+            "mean_citizen_trust",
+            "--out",
+            plain.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    for file in [
+        "runs.csv",
+        "timeseries.csv",
+        "groups.csv",
+        "summary.csv",
+        "comparison.csv",
+    ] {
+        assert_eq!(
+            read(&plain.join(file)),
+            read(&sandbox.path().join("adaptive-1").join(file)),
+            "{file}"
+        );
+    }
 }
 
 #[test]

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use coprod_analysis::{holm, paired};
-use coprod_core::{Detail, SPECS, summary_names};
+use coprod_core::{Detail, RunOutput, SPECS, summary_names};
 use coprod_output::read::{RunRow, RunsTable, read_runs};
 use coprod_output::{COMPARISON_CSV, ComparisonRow, write_comparison};
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
 use coprod_scenario::{BASELINE, Scenario, Setting};
-use coprod_sweep::{Event, Faults, Runner};
+use coprod_sweep::{Event, Faults, RunFailure, Runner};
 
 use crate::cli::CompareArgs;
 
@@ -396,7 +396,7 @@ fn slug(text: &str) -> String {
 }
 
 /// Where `--target-ci` stopped, and why (recorded in manifest.json).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Adaptive {
     /// The target half-width asked for.
     pub(crate) target_ci_half_width: f64,
@@ -414,6 +414,23 @@ pub(crate) struct Adaptive {
     pub(crate) widest: String,
     /// Metrics whose CIs were checked.
     pub(crate) metrics: Vec<String>,
+    /// The pilot's runs, by (variant, sweep point, replication), when they fit in
+    /// [`KEEP_BUDGET`]: the final pass writes them instead of running them again.
+    pub(crate) outputs: Option<PilotRuns>,
+}
+
+/// Pilot runs kept for the final pass of `--target-ci`.
+pub(crate) type PilotRuns = BTreeMap<(usize, usize, u32), Result<RunOutput, RunFailure>>;
+
+/// The most memory the pilot runs of `--target-ci` may take to be kept; beyond it the final
+/// pass runs them again (the results are the same, only the time differs).
+const KEEP_BUDGET: usize = 512 << 20;
+
+/// Roughly the bytes one run's outputs take in memory.
+fn output_bytes(output: &Result<RunOutput, RunFailure>) -> usize {
+    output.as_ref().map_or(0, |o| {
+        std::mem::size_of_val(o.steps.as_slice()) + std::mem::size_of_val(o.groups.as_slice())
+    })
 }
 
 impl Adaptive {
@@ -461,6 +478,8 @@ pub(crate) fn adaptive_replications(
         rows: Vec::new(),
     };
     let mut done = 0u32;
+    let mut kept: Option<PilotRuns> = Some(BTreeMap::new());
+    let mut kept_bytes = 0usize;
     loop {
         let upto = (done + batch).min(max.max(2));
         let mut pilot = scenario.clone();
@@ -472,10 +491,21 @@ pub(crate) fn adaptive_replications(
         eprintln!("--target-ci: running replications {done} to {}", upto - 1);
         let faults = Faults::default();
         runner.run_isolated(specs, Detail::Standard, &faults, &|| {}, |event| {
-            let (spec, output) = match event {
-                Event::Run(spec, Ok(output)) => (spec, output),
-                // A failed run leaves its replication unpaired; the final pass reports it.
-                Event::Run(..) | Event::ChunkDone => return Ok(()),
+            let Event::Run(spec, result) = event else {
+                return Ok(());
+            };
+            kept_bytes += output_bytes(&result);
+            if kept_bytes > KEEP_BUDGET {
+                kept = None;
+            }
+            let key = (spec.variant, spec.point, spec.replication);
+            let values = result.as_ref().ok().map(RunOutput::summary);
+            if let Some(kept) = kept.as_mut() {
+                kept.insert(key, result);
+            }
+            // A failed run leaves its replication unpaired; the final pass reports it.
+            let Some(values) = values else {
+                return Ok(());
             };
             table.rows.push(RunRow {
                 run_id: spec.run_id,
@@ -488,7 +518,7 @@ pub(crate) fn adaptive_replications(
                     .collect(),
                 replication: u64::from(spec.replication),
                 seed: spec.seed,
-                values: output.summary(),
+                values,
             });
             Ok::<(), std::convert::Infallible>(())
         })?;
@@ -526,6 +556,7 @@ pub(crate) fn adaptive_replications(
             max_half_width: half,
             widest,
             metrics: metrics.to_vec(),
+            outputs: kept,
         });
     }
 }

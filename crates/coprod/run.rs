@@ -85,7 +85,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
             names.join(", ")
         );
     }
-    let adaptive = match args.target_ci {
+    let mut adaptive = match args.target_ci {
         Some(w) if !(w.is_finite() && w > 0.0) => {
             anyhow::bail!("invalid value {w} for --target-ci: allowed is a number above 0")
         }
@@ -196,7 +196,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         .runs()
         .skip(usize::try_from(first_run + skip).unwrap_or(usize::MAX))
         .take(usize::try_from(n_runs - skip).unwrap_or(usize::MAX));
-    let result = runner.run_isolated(specs, Detail::Standard, &faults, &tick, |event| {
+    let handle = |event: Event<'_>| {
         let (spec, output) = match event {
             Event::Run(spec, output) => (spec, output),
             Event::ChunkDone => return writer.checkpoint(),
@@ -231,7 +231,16 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
                 writer.write_failure(&id, failure.kind(), &failure.to_string())
             }
         }
-    });
+    };
+    // --target-ci kept its pilot runs: write them rather than run them again.
+    let kept = adaptive.as_mut().and_then(|a| a.outputs.take());
+    if kept.is_some() {
+        eprintln!("--target-ci: writing the pilot's runs, not running them again");
+    }
+    let result = match kept {
+        Some(kept) => replay(specs, kept, runner.chunk_len(), &tick, handle),
+        None => runner.run_isolated(specs, Detail::Standard, &faults, &tick, handle),
+    };
     bar.finish_and_clear();
     if let Err(err) = result {
         let saved = writer.runs_saved();
@@ -281,6 +290,28 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     );
     writeln!(stdout, "{}", display_path(&path))?;
     some_runs_failed(failed, scenario.n_runs(), &path)
+}
+
+/// Hands the kept pilot runs of `--target-ci` to `sink` in run order, as the runner would
+/// (a checkpoint every `chunk` runs), ticking the progress bar for each.
+fn replay<'a, E>(
+    specs: impl Iterator<Item = coprod_scenario::RunSpec<'a>>,
+    mut kept: compare::PilotRuns,
+    chunk: usize,
+    tick: &dyn Fn(),
+    mut sink: impl FnMut(Event<'a>) -> Result<(), E>,
+) -> Result<(), E> {
+    for (i, spec) in specs.enumerate() {
+        let output = kept
+            .remove(&(spec.variant, spec.point, spec.replication))
+            .expect("the pilot ran every replication of the final pass");
+        tick();
+        sink(Event::Run(spec, output))?;
+        if (i + 1) % chunk == 0 {
+            sink(Event::ChunkDone)?;
+        }
+    }
+    sink(Event::ChunkDone)
 }
 
 /// `--set` options followed by `--replications` and `--seed`, which are shorthands for
