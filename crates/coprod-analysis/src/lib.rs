@@ -48,7 +48,7 @@ pub use bootstrap::cluster_bootstrap;
 pub use compare::{PairedComparison, holm, paired};
 pub use mediation::{
     latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,
-    standardised_regression,
+    sd_upper_limit, standardised_regression,
 };
 pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices};
 pub use sobol::{SaltelliDesign, SobolIndex, noise_share, saltelli_design, sobol_indices};
