@@ -41,7 +41,7 @@ pub use metrics::{
     TaskKind, summary_names,
 };
 pub use model::Model;
-pub use params::{Kind, ParamError, ParamSpec, Params, SPECS};
+pub use params::{ASSUMED_RANGES, AssumedRange, Kind, ParamError, ParamSpec, Params, SPECS};
 
 /// How much a run records beyond the per-step metrics and groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

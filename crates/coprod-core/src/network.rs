@@ -8,7 +8,7 @@
 //! Citizens are numbered community by community, so most neighbours sit close together
 //! in memory. Owns construction and neighbour queries; knows nothing about behaviour.
 
-use crate::rng::{self, below, chance};
+use crate::rng::{self, below};
 
 /// Marks an empty extra-tie slot.
 pub(crate) const NO_TIE: u32 = u32::MAX;
@@ -124,8 +124,16 @@ impl Network {
 /// The tie is rewired, with `a`'s bridging chance, to a uniformly drawn citizen of another
 /// community (a bridging tie); otherwise, if its ends differ in resources, it is redrawn with
 /// probability `homophily` to a uniform other citizen of `a`'s resource group in the
-/// community (docs/ODD.md section 2).
+/// community (docs/ODD.md section 2). Rare events are found by geometric gaps: bridges
+/// separately among the ties of low- and of high-resource first ends, redraws among the
+/// cross-group ties not rewired, each sequence in tie order.
 fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u32, u32)) {
+    let half = layout.ring_degree / 2;
+    let bridge_gaps = [
+        rng::Gaps::new(layout.bridge_chance(false)),
+        rng::Gaps::new(layout.bridge_chance(true)),
+    ];
+    let redraw_gaps = rng::Gaps::new(layout.homophily);
     let mut same_group: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
     for c in 0..layout.n_communities {
         let mut rng = rng::stream_id(seed, rng::Stream::NetworkBase as u64 + u64::from(c));
@@ -138,18 +146,33 @@ fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u3
         for i in start..end {
             same_group[usize::from(low[i as usize])].push(i);
         }
+        // Per class of first end (0 high, 1 low): ties seen and the index of the next
+        // bridge among them; none with a single community.
+        let mut seen = [0u64; 2];
+        let mut next_bridge = [u64::MAX; 2];
+        if outside > 0 {
+            for k in 0..2 {
+                next_bridge[k] = bridge_gaps[k].next(&mut rng);
+            }
+        }
+        let (mut cross_seen, mut next_redraw) = (0u64, redraw_gaps.next(&mut rng));
         for local in 0..size {
             let a = start + local;
-            let a_low = low[a as usize];
-            let bridge = layout.bridge_chance(a_low);
-            for d in 1..=layout.ring_degree / 2 {
+            let k = usize::from(low[a as usize]);
+            for d in 1..=half {
                 let mut other = start + (local + d) % size;
-                if outside > 0 && chance(&mut rng, bridge) {
+                if seen[k] == next_bridge[k] {
                     let j = below(&mut rng, outside);
                     other = if j >= start { j + size } else { j };
-                } else if low[other as usize] != a_low && chance(&mut rng, layout.homophily) {
-                    other = redraw_alike(&mut rng, &same_group[usize::from(a_low)], a, other);
+                    next_bridge[k] = bridge_gaps[k].after(&mut rng, seen[k] + 1);
+                } else if usize::from(low[other as usize]) != k {
+                    if cross_seen == next_redraw {
+                        other = redraw_alike(&mut rng, &same_group[k], a, other);
+                        next_redraw = redraw_gaps.after(&mut rng, cross_seen + 1);
+                    }
+                    cross_seen += 1;
                 }
+                seen[k] += 1;
                 tie(a, other);
             }
         }

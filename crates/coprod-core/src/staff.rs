@@ -9,7 +9,7 @@
 
 use crate::organisations::Org;
 use crate::params::Params;
-use crate::rng::{self, Stream, approx_normal, unit};
+use crate::rng::{self, Stream, normal, unit};
 
 /// Marks a group with no staff member (an unsupported initiative).
 pub(crate) const NO_STAFF: u32 = u32::MAX;
@@ -54,7 +54,7 @@ impl Staff {
         };
         for o in orgs {
             for _ in 0..per_org {
-                let mut a = |mean: f64| unit(mean + p.staff_sd * approx_normal(&mut rng));
+                let mut a = |mean: f64| unit(mean + p.staff_sd * normal(&mut rng));
                 s.trust.push(a(o.trust));
                 s.willingness.push(a(o.trust));
                 s.risk_aversion.push(a(o.risk_aversion));
