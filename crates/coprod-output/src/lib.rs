@@ -35,6 +35,7 @@ mod rundir;
 mod sensitivity;
 mod stats;
 mod tables;
+mod targets;
 mod validation;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,7 @@ pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
     SUMMARY_CSV, TIMESERIES_CSV, Writer,
 };
+pub use targets::{TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets};
 pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
 
 /// Why outputs could not be written.

@@ -52,6 +52,8 @@ pub struct Scenario {
     pub validation: Option<Validation>,
     /// The sensitivity analysis of `coprod sensitivity` (`[sensitivity]`), if any.
     pub sensitivity: Option<crate::sensitivity::Sensitivity>,
+    /// The estimation of `coprod calibrate` (`[calibration]`), if any.
+    pub calibration: Option<crate::calibration::Calibration>,
 }
 
 /// One swept parameter.
@@ -335,6 +337,20 @@ impl Scenario {
             )?),
             None => None,
         };
+        let calibration = match &raw.calibration {
+            Some(table) => Some(crate::calibration::validate(table).map_err(
+                |(path, message)| {
+                    let mut at = vec![key("calibration")];
+                    at.extend(path.iter().map(|p| key(p)));
+                    let span = loc
+                        .value_span(&at)
+                        .or_else(|| loc.key_span(&at[..2.min(at.len())]))
+                        .or_else(|| loc.key_span(&at[..1]));
+                    loc.error_at(span, message)
+                },
+            )?),
+            None => None,
+        };
 
         for (i, variant) in variants.iter().enumerate().skip(1) {
             if let Some(axis) = sweep
@@ -410,6 +426,7 @@ impl Scenario {
             quick: false,
             validation,
             sensitivity,
+            calibration,
         };
         scenario
             .check_combinations()
