@@ -48,6 +48,10 @@ pub(crate) enum Command {
     /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv and
     /// charts to a new output directory.
     Sensitivity(SensitivityArgs),
+    /// Estimate the parameters of a scenario's [calibration] table against observed
+    /// targets by ABC-SMC; writes posterior.csv, predictive.csv, diagnostics.csv, a chart
+    /// and manifest.json (docs/calibration.md).
+    Calibrate(CalibrateArgs),
     /// Merge the shard directories of `coprod run --shard I/N` into one run directory,
     /// byte-identical to a single `coprod run` of the whole scenario; says which runs are
     /// missing or duplicated.
@@ -84,6 +88,27 @@ pub(crate) struct SensitivityArgs {
     /// Replace the output directory if it exists.
     #[arg(short, long)]
     pub(crate) force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CalibrateArgs {
+    /// A scenario file path or shipped scenario name with a [calibration] table.
+    pub(crate) scenario: String,
+    /// The targets CSV: metric,step,observed,se,source.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: PathBuf,
+    /// Output directory [default: outputs/<scenario name>-calibration].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Base seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Continue an interrupted calibration from the checkpoints in the output directory.
+    #[arg(long)]
+    pub(crate) resume: bool,
 }
 
 #[derive(Debug, clap::Args)]

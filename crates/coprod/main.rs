@@ -3,6 +3,7 @@
 //! 3 `run` finished but some runs failed; a broken pipe on stdout exits 0; see
 //! docs/errors.md). The only place that talks to the terminal.
 
+mod calibrate;
 mod check;
 mod cli;
 mod compare;
@@ -49,6 +50,10 @@ fn main() -> ExitCode {
         Command::Sensitivity(args) => {
             let threads = threads(args.threads);
             sensitivity::sensitivity(args, threads, &mut out).map(|()| true)
+        }
+        Command::Calibrate(args) => {
+            let threads = threads(args.threads);
+            calibrate::calibrate(args, threads, &mut out).map(|()| true)
         }
         Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
         Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),

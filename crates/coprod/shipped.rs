@@ -19,6 +19,10 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../scenarios/lab-public-goods.toml"),
     ),
     (
+        "lab-calibration",
+        include_str!("../../scenarios/lab-calibration.toml"),
+    ),
+    (
         "trust-trap",
         include_str!("../../scenarios/trust-trap.toml"),
     ),

@@ -59,7 +59,9 @@ pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
     SUMMARY_CSV, TIMESERIES_CSV, Writer,
 };
-pub use targets::{TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets};
+pub use targets::{
+    TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets, write_json_file, write_table,
+};
 pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
 
 /// Why outputs could not be written.

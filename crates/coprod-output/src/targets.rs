@@ -169,6 +169,24 @@ pub fn parse_targets(
     Ok(targets)
 }
 
+/// Writes a whole CSV table atomically (the tables of `coprod calibrate`: posterior,
+/// predictive, diagnostics).
+pub fn write_table(
+    path: &Path,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<(), crate::OutputError> {
+    crate::files::write_csv(path, header, rows)
+}
+
+/// Writes `value` as pretty JSON, atomically (checkpoints, manifests of `coprod calibrate`).
+pub fn write_json_file(
+    path: &Path,
+    value: &impl serde::Serialize,
+) -> Result<(), crate::OutputError> {
+    crate::files::write_json(path, value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
