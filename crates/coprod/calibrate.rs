@@ -76,13 +76,9 @@ pub(crate) fn calibrate(
     let generations = pool.install(|| {
         coprod_calibrate::run(&priors, &settings, sim, done, |g| {
             eprintln!(
-                "generation {}: tolerance {:.4}, acceptance {:.3}, ESS {:.0}",
+                "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
                 g.index,
-                if g.tolerance == f64::MAX {
-                    f64::INFINITY
-                } else {
-                    g.tolerance
-                },
+                tolerance(g.tolerance),
                 g.acceptance_rate,
                 g.ess
             );
@@ -92,7 +88,7 @@ pub(crate) fn calibrate(
             write_json_file(&path, g).map_err(|e| CalibrateError::Callback(e.to_string()))
         })
     })?;
-    let last = generations.last().context("no generation was run")?;
+    let last = coprod_calibrate::posterior(&generations).context("no generation was run")?;
     let rows = pool.install(|| {
         predictive(last, &targets, seed, |theta, s| {
             simulator.summaries(theta, s)
@@ -108,6 +104,8 @@ pub(crate) fn calibrate(
         "method": "ABC-SMC, adaptive tolerance (Del Moral, Doucet and Jasra 2012; Beaumont et al. 2009)",
         "particles": settings.particles,
         "generations_run": generations.len(),
+        "posterior_generation": last.index,
+        "posterior_tolerance": last.tolerance,
         "quantile": settings.quantile,
         "min_acceptance": settings.min_acceptance,
         "rmse": rmse(&rows),
@@ -168,7 +166,7 @@ fn write_outputs(
     generations: &[Generation],
     rows: &[PredictiveRow],
 ) -> Result<()> {
-    let last = generations.last().expect("at least one generation");
+    let last = coprod_calibrate::posterior(generations).expect("generation 0 is complete");
     let mut header = vec!["particle".to_string(), "weight".into(), "distance".into()];
     header.extend(names.iter().cloned());
     let posterior: Vec<Vec<String>> = last
@@ -214,6 +212,7 @@ fn write_outputs(
         "acceptance_rate",
         "simulations",
         "ess",
+        "complete",
     ]
     .map(String::from)
     .to_vec();
@@ -222,10 +221,11 @@ fn write_outputs(
         .map(|g| {
             vec![
                 g.index.to_string(),
-                g.tolerance.to_string(),
+                tolerance(g.tolerance),
                 g.acceptance_rate.to_string(),
                 g.simulations.to_string(),
                 g.ess.to_string(),
+                g.complete.to_string(),
             ]
         })
         .collect();
@@ -265,6 +265,15 @@ fn chart(out: &Path, rows: &[PredictiveRow]) -> Result<()> {
         time_series(&[observed, model], &style)?;
     }
     Ok(())
+}
+
+/// A tolerance for people: generation 0 accepts everything (`inf`).
+fn tolerance(t: f64) -> String {
+    if t == f64::MAX {
+        "inf".into()
+    } else {
+        format!("{t:.6}")
+    }
 }
 
 /// The command line that reproduces this calibration.

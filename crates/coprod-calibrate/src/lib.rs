@@ -28,7 +28,7 @@ mod random;
 
 pub use model::{ModelSimulator, distance};
 pub use predictive::{PredictiveRow, predictive};
-pub use smc::{Generation, Settings, run};
+pub use smc::{Generation, Settings, posterior, run};
 
 /// Why a calibration cannot run.
 #[derive(Debug, thiserror::Error)]

@@ -53,6 +53,14 @@ pub struct Generation {
     pub distances: Vec<f64>,
     /// Seed of each particle's simulation.
     pub seeds: Vec<u64>,
+    /// False when too few proposals met the tolerance: the generation then repeats the
+    /// particles of the one before and ends the run (see [`posterior`]).
+    pub complete: bool,
+}
+
+/// The last complete generation: the posterior sample.
+pub fn posterior(generations: &[Generation]) -> Option<&Generation> {
+    generations.iter().rev().find(|g| g.complete)
 }
 
 /// Runs ABC-SMC. `simulate(theta, seed)` returns the distance of one simulation to the data.
@@ -82,7 +90,7 @@ where
     }
     while (generations.len() as u32) < settings.generations {
         if let Some(last) = generations.last()
-            && last.acceptance_rate < settings.min_acceptance
+            && (last.acceptance_rate < settings.min_acceptance || !last.complete)
         {
             break;
         }
@@ -153,6 +161,7 @@ where
             tolerance,
             acceptance_rate,
             simulations: proposed,
+            complete: false,
             ..p.clone()
         });
     }
@@ -180,6 +189,7 @@ where
         weights,
         distances,
         seeds,
+        complete: true,
     })
 }
 
