@@ -1,5 +1,6 @@
 //! `coprod calibrate`: posterior, predictive and diagnostics tables identical for any thread
-//! count, `--resume` from checkpoints, clear errors for bad targets files (docs/calibration.md).
+//! count, `--resume` from checkpoints, clear errors for bad targets files; `coprod survey`
+//! writes the regression of every predictor (docs/calibration.md).
 
 use std::fs;
 
@@ -100,4 +101,37 @@ fn bad_targets_files_name_line_and_column() {
         .stderr(predicate::str::contains(
             "targets.csv:2:4: se -1: allowed is a number > 0",
         ));
+}
+
+#[test]
+fn survey_writes_the_fit_of_every_predictor() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.path().join("survey");
+    let out = out.to_str().unwrap();
+    sandbox
+        .cmd(&[
+            "survey",
+            "baseline",
+            "--horizon",
+            "60",
+            "--sample",
+            "400",
+            "-o",
+            out,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("respondents"));
+    let fit = read(&sandbox.path().join("survey/survey-fit.csv"));
+    for predictor in [
+        "intercept",
+        "efficacy",
+        "time",
+        "skill",
+        "trust",
+        "ties",
+        "motivation",
+    ] {
+        assert!(fit.contains(&format!("\n{predictor},")), "{fit}");
+    }
 }

@@ -15,6 +15,7 @@ mod sensitivity;
 mod shard;
 mod shipped;
 mod slurm;
+mod survey;
 mod teach;
 mod validate;
 
@@ -54,6 +55,10 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => {
             let threads = threads(args.threads);
             calibrate::calibrate(args, threads, &mut out).map(|()| true)
+        }
+        Command::Survey(args) => {
+            let threads = threads(args.threads);
+            survey::survey(args, threads, &mut out).map(|()| true)
         }
         Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
         Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),

@@ -23,6 +23,10 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../scenarios/lab-calibration.toml"),
     ),
     (
+        "lab-designs",
+        include_str!("../../scenarios/lab-designs.toml"),
+    ),
+    (
         "trust-trap",
         include_str!("../../scenarios/trust-trap.toml"),
     ),

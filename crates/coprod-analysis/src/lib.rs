@@ -12,6 +12,8 @@
 //!   bootstrap intervals);
 //! * [`sobol`]: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from a
 //!   Saltelli design, with bootstrap intervals, and the noise share of a stochastic model;
+//! * [`logistic`]: logistic regression by maximum likelihood with Wald standard errors
+//!   (the regression of citizen surveys, fitted to simulated citizens by `coprod survey`);
 //! * [`ishigami`]: the test function whose indices are known analytically.
 //!
 //! Random draws use a seeded `ChaCha8Rng` and integer arithmetic only, so every design and
@@ -32,12 +34,14 @@
 
 pub mod compare;
 pub mod dist;
+pub mod logistic;
 pub mod morris;
 pub mod sobol;
 
 mod random;
 
 pub use compare::{PairedComparison, holm, paired};
+pub use logistic::{Coefficient, LogisticError, LogisticFit, logistic};
 pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices};
 pub use sobol::{SaltelliDesign, SobolIndex, noise_share, saltelli_design, sobol_indices};
 
