@@ -23,6 +23,10 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../scenarios/lab-calibration.toml"),
     ),
     (
+        "lab-calibration-beliefs",
+        include_str!("../../scenarios/lab-calibration-beliefs.toml"),
+    ),
+    (
         "lab-designs",
         include_str!("../../scenarios/lab-designs.toml"),
     ),
