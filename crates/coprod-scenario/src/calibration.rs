@@ -114,7 +114,7 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
                     &at,
                     format!(
                         "invalid prior for `{name}`: {why}; allowed are {{ uniform = [low, high] }} \
-                         or {{ normal = [mean, sd] }} within {}",
+                         or {{ normal = [mean, sd] }} inside the parameter's range ({})",
                         spec.allowed()
                     ),
                 );
