@@ -235,23 +235,8 @@ fn prior_density(priors: &[Prior], theta: &[f64]) -> f64 {
 
 /// Kernel standard deviation per coordinate: sqrt(2 x weighted variance).
 fn kernel_scales(g: &Generation) -> Vec<f64> {
-    let dims = g.particles[0].len();
-    (0..dims)
-        .map(|j| {
-            let mean: f64 = g
-                .particles
-                .iter()
-                .zip(&g.weights)
-                .map(|(p, w)| w * p[j])
-                .sum();
-            let var: f64 = g
-                .particles
-                .iter()
-                .zip(&g.weights)
-                .map(|(p, w)| w * (p[j] - mean).powi(2))
-                .sum();
-            libm::sqrt(2.0 * var).max(1e-12)
-        })
+    (0..g.particles[0].len())
+        .map(|j| libm::sqrt(2.0 * weighted_mean_var(g, j).1).max(1e-12))
         .collect()
 }
 
@@ -321,6 +306,11 @@ pub fn weighted_quantile(values: &[f64], weights: &[f64], q: f64) -> f64 {
 
 /// Weighted mean and standard deviation of coordinate `j` of a generation.
 pub fn weighted_mean_sd(g: &Generation, j: usize) -> (f64, f64) {
+    let (mean, var) = weighted_mean_var(g, j);
+    (mean, libm::sqrt(var))
+}
+
+fn weighted_mean_var(g: &Generation, j: usize) -> (f64, f64) {
     let mean: f64 = g
         .particles
         .iter()
@@ -333,7 +323,7 @@ pub fn weighted_mean_sd(g: &Generation, j: usize) -> (f64, f64) {
         .zip(&g.weights)
         .map(|(p, w)| w * (p[j] - mean).powi(2))
         .sum();
-    (mean, libm::sqrt(var))
+    (mean, var)
 }
 
 #[cfg(test)]
