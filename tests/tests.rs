@@ -21,6 +21,9 @@ mod teach;
 // The teaching page and index.html in headless Chromium (skippable locally).
 mod browser;
 
+// `coprod calibrate` (ABC-SMC against targets, resume, bad targets files) and `coprod survey`.
+mod calibrate;
+
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
 
