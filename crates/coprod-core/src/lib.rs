@@ -31,14 +31,17 @@ mod params;
 mod population;
 mod production;
 mod rng;
+mod view;
 
 pub use interventions::Intervention;
+pub use lab::LabSubject;
 pub use metrics::{
     CitizenRecord, EndReason, GroupRecord, METRICS, OrgStepRecord, RunOutput, StepMetrics,
     TaskKind, summary_names,
 };
 pub use model::Model;
 pub use params::{Kind, ParamError, ParamSpec, Params, SPECS};
+pub use view::{CitizenState, CommunityView};
 
 /// How much a run records beyond the per-step metrics and groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
