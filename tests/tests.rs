@@ -21,6 +21,9 @@ mod teach;
 // The teaching page and index.html in headless Chromium (skippable locally).
 mod browser;
 
+// `coprod serve`: a class game over the protocol, bad input, a load test of 100 students.
+mod serve;
+
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
 
