@@ -266,11 +266,15 @@ impl Explore {
         let x = (0.0, 24.0);
         let participation = svg::line_chart(
             "participation",
-            "Share of citizens in a group",
+            "Citizens in a group (%)",
             "month",
-            &[series(|m| m.participation_rate, COLOURS[0], "in a group")],
+            &[series(
+                |m| 100.0 * m.participation_rate,
+                COLOURS[0],
+                "in a group",
+            )],
             x,
-            (0.0, 0.05),
+            (0.0, 5.0),
         );
         let groups = svg::line_chart(
             "groups",

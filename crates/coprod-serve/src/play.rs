@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use crate::App;
 use crate::game::{Game, GameError, Settings, StudentMessage, TeacherMessage, csv, phase_words};
 use crate::svg::{self, COLOURS, Line};
-use crate::ws::{Incoming, RateLimit, receive, send, send_error};
+use crate::ws::{Incoming, RateLimit, check, send, send_error};
 
 /// Most games at once.
 pub(crate) const MAX_GAMES: usize = 20;
@@ -248,9 +248,12 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
     let mut seat: Option<usize> = None;
     loop {
         tokio::select! {
-            incoming = receive::<StudentMessage>(&mut socket, &mut limit, &who) => match incoming {
+            received = socket.recv() => match check::<StudentMessage>(received, &mut limit) {
                 Incoming::Closed => break,
-                Incoming::Refused => continue,
+                Incoming::Ignored => continue,
+                Incoming::Refused(reason) => {
+                    if !send_error(&mut socket, &who, &reason).await { break; }
+                }
                 Incoming::Message(message) => {
                     let result = student_message(&app, &slot, &mut seat, message);
                     match result {
@@ -328,9 +331,12 @@ pub(crate) async fn teacher_socket(slot: Arc<Slot>, mut socket: WebSocket) {
     }
     loop {
         tokio::select! {
-            incoming = receive::<TeacherMessage>(&mut socket, &mut limit, &who) => match incoming {
+            received = socket.recv() => match check::<TeacherMessage>(received, &mut limit) {
                 Incoming::Closed => break,
-                Incoming::Refused => continue,
+                Incoming::Ignored => continue,
+                Incoming::Refused(reason) => {
+                    if !send_error(&mut socket, &who, &reason).await { break; }
+                }
                 Incoming::Message(message) => {
                     let result = slot.lock().teacher(message, Instant::now());
                     match result {

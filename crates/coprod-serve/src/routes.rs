@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::explore::{Explore, ExploreMessage, controls_json};
 use crate::game::Settings;
 use crate::svg::{self, COLOURS, Line};
-use crate::ws::{Incoming, RateLimit, receive, send, send_error};
+use crate::ws::{Incoming, RateLimit, check, send, send_error};
 use crate::{App, play};
 
 const STYLE: &str = include_str!("../assets/style.css");
@@ -156,9 +156,12 @@ async fn explore_loop(mut socket: WebSocket, seed: u64) {
         let running = explore.running;
         let wait = tokio::time::sleep_until(next);
         tokio::select! {
-            incoming = receive::<ExploreMessage>(&mut socket, &mut limit, "explore") => match incoming {
+            received = socket.recv() => match check::<ExploreMessage>(received, &mut limit) {
                 Incoming::Closed => break,
-                Incoming::Refused => {}
+                Incoming::Ignored => {}
+                Incoming::Refused(reason) => {
+                    if !send_error(&mut socket, "explore", &reason).await { break; }
+                }
                 Incoming::Message(message) => match explore.handle(message) {
                     Ok(_) => {
                         if !send(&mut socket, &explore.frame()).await { break; }

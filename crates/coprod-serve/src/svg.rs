@@ -14,12 +14,17 @@ pub const COLOURS: [&str; 7] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
 ];
 
-const W: f64 = 560.0;
-const H: f64 = 300.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 40.0;
-const BOTTOM: f64 = 48.0;
+// A small canvas with large type: charts are shown about 350 px wide on a 1366 px
+// projector, so 15-unit type stays about 13 px tall.
+const W: f64 = 420.0;
+const H: f64 = 260.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 12.0;
+/// Top of the plot area when there is no legend row.
+const TOP: f64 = 36.0;
+/// Height of one legend row.
+const LEGEND_ROW: f64 = 18.0;
+const BOTTOM: f64 = 44.0;
 
 /// One line of a line chart.
 pub struct Line {
@@ -46,7 +51,7 @@ pub fn escape(text: &str) -> String {
 fn open(out: &mut String, title: &str, id: &str) {
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" aria-label="{t}" data-chart="{id}" font-family="sans-serif"><text x="{LEFT}" y="24" font-size="19" font-weight="bold">{t}</text>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" aria-label="{t}" data-chart="{id}" font-family="sans-serif"><text x="8" y="22" font-size="18" font-weight="bold">{t}</text>"#,
         t = escape(title)
     );
 }
@@ -69,12 +74,14 @@ pub fn line_chart(
         .flat_map(|l| l.points.iter().filter_map(|p| p.1))
         .chain(lines.iter().flat_map(|l| l.band.iter().map(|b| b.2)))
         .fold(y_range.1, f64::max);
+    let y_max = nice(y_max);
     let (x0, y0) = (x_range.0, y_range.0);
-    let sx = |x: f64| LEFT + (x - x0) / (x_max - x0).max(1e-9) * (W - LEFT - RIGHT);
-    let sy = |y: f64| H - BOTTOM - (y - y0) / (y_max - y0).max(1e-9) * (H - TOP - BOTTOM);
     let mut out = String::with_capacity(4096);
     open(&mut out, title, id);
-    axes(&mut out, (x0, x_max), (y0, y_max), x_label, &sx, &sy);
+    let top = legend(&mut out, lines);
+    let sx = |x: f64| LEFT + (x - x0) / (x_max - x0).max(1e-9) * (W - LEFT - RIGHT);
+    let sy = |y: f64| H - BOTTOM - (y - y0) / (y_max - y0).max(1e-9) * (H - top - BOTTOM);
+    axes(&mut out, top, (x0, x_max), (y0, y_max), x_label, &sx, &sy);
     for line in lines {
         if !line.band.is_empty() {
             let mut d = String::new();
@@ -137,13 +144,13 @@ pub fn line_chart(
             }
         }
     }
-    legend(&mut out, lines);
     out.push_str("</svg>");
     out
 }
 
 fn axes(
     out: &mut String,
+    top: f64,
     x: (f64, f64),
     y: (f64, f64),
     x_label: &str,
@@ -152,7 +159,7 @@ fn axes(
 ) {
     let _ = write!(
         out,
-        r##"<g stroke="#444" stroke-width="1.5"><line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/></g>"##,
+        r##"<g stroke="#444" stroke-width="1.5"><line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/><line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{b}"/></g>"##,
         b = H - BOTTOM,
         r = W - RIGHT
     );
@@ -168,8 +175,14 @@ fn axes(
             v = tick(v)
         );
     }
-    for k in 0..=4 {
-        let v = x.0 + (x.1 - x.0) * f64::from(k) / 4.0;
+    // Whole numbers (rounds) get a tick each when there are few; otherwise quarters.
+    let span = x.1 - x.0;
+    let ticks: Vec<f64> = if span <= 12.0 && x.0.fract() == 0.0 && x.1.fract() == 0.0 {
+        (0..=span as u32).map(|k| x.0 + f64::from(k)).collect()
+    } else {
+        (0..=4).map(|k| x.0 + span * f64::from(k) / 4.0).collect()
+    };
+    for v in ticks {
         let _ = write!(
             out,
             r#"<text x="{:.1}" y="{:.1}" font-size="15" text-anchor="middle">{}</text>"#,
@@ -187,19 +200,43 @@ fn axes(
     );
 }
 
+/// The smallest of 1, 2, 4 or 8 times a power of ten at or above `v`, so that quarter
+/// ticks are round numbers.
+fn nice(v: f64) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        return 1.0;
+    }
+    let scale = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 4.0, 8.0, 10.0]
+        .iter()
+        .map(|m| m * scale)
+        .find(|&m| m >= v * (1.0 - 1e-9))
+        .unwrap_or(10.0 * scale)
+}
+
+/// A tick label with no more decimals than it needs.
 fn tick(v: f64) -> String {
-    if v.abs() >= 10.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
+    let text = format!("{v:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
     } else {
-        format!("{v:.2}")
+        text.into()
     }
 }
 
-fn legend(out: &mut String, lines: &[Line]) {
-    let mut x = W - RIGHT;
-    for line in lines.iter().rev() {
+/// Draws the legend in rows under the title, left to right; returns the top of the plot.
+fn legend(out: &mut String, lines: &[Line]) -> f64 {
+    let mut x = LEFT;
+    let mut row = 0.0;
+    for line in lines {
         let text = escape(&line.name);
-        x -= 18.0 + 8.0 * text.chars().count() as f64;
+        let width = 26.0 + 7.6 * text.chars().count() as f64;
+        if x + width > W - RIGHT && x > LEFT {
+            x = LEFT;
+            row += 1.0;
+        }
+        let y = 40.0 + row * LEGEND_ROW;
         let dash = if line.dashed {
             r#" stroke-dasharray="6 3""#
         } else {
@@ -207,27 +244,33 @@ fn legend(out: &mut String, lines: &[Line]) {
         };
         let _ = write!(
             out,
-            r#"<line x1="{x0:.1}" x2="{x1:.1}" y1="{TOP}" y2="{TOP}" stroke="{c}" stroke-width="3.5"{dash}/><text x="{tx:.1}" y="{ty}" font-size="14">{text}</text>"#,
-            x0 = x - 16.0,
-            x1 = x - 2.0,
+            r#"<line x1="{x:.1}" x2="{x1:.1}" y1="{y}" y2="{y}" stroke="{c}" stroke-width="3.5"{dash}/><text x="{tx:.1}" y="{ty}" font-size="14">{text}</text>"#,
+            x1 = x + 18.0,
             c = line.colour,
-            tx = x + 2.0,
-            ty = TOP + 5.0
+            tx = x + 22.0,
+            ty = y + 5.0
         );
-        x -= 26.0;
+        x += width + 8.0;
+    }
+    if lines.is_empty() {
+        TOP
+    } else {
+        TOP + 14.0 + (row + 1.0) * LEGEND_ROW
     }
 }
 
 /// A bar chart of labelled values (`None` draws an empty slot with "none").
 pub fn bar_chart(id: &str, title: &str, y_label: &str, bars: &[(String, Option<f64>)]) -> String {
-    let y_max = bars.iter().filter_map(|b| b.1).fold(1.0, f64::max);
+    let y_max = nice(bars.iter().filter_map(|b| b.1).fold(1.0, f64::max));
     let mut out = String::with_capacity(2048);
     open(&mut out, title, id);
     let n = bars.len().max(1) as f64;
     let slot = (W - LEFT - RIGHT) / n;
-    let sy = |y: f64| H - BOTTOM - y / y_max * (H - TOP - BOTTOM);
+    let top = TOP + 14.0;
+    let sy = |y: f64| H - BOTTOM - y / y_max * (H - top - BOTTOM);
     axes(
         &mut out,
+        top,
         (0.0, 0.0),
         (0.0, y_max),
         y_label,
@@ -247,7 +290,7 @@ pub fn bar_chart(id: &str, title: &str, y_label: &str, bars: &[(String, Option<f
                     (H - BOTTOM - sy(*v)).max(0.0),
                     COLOURS[0],
                     sy(*v) - 5.0,
-                    tick(*v)
+                    format!("{v:.1}")
                 );
             }
             None => {

@@ -45,45 +45,38 @@ impl RateLimit {
 pub(crate) enum Incoming<T> {
     /// A message that parsed.
     Message(T),
-    /// Something refused (already answered with an error reply and logged).
-    Refused,
+    /// A message refused, with the reason to send back.
+    Refused(String),
+    /// A control frame (ping, pong): nothing to do.
+    Ignored,
     /// The page went away.
     Closed,
 }
 
-/// Reads the next message: checks rate, size and syntax, answering every refusal with an
-/// error reply (`{"type":"error","message":...}`) and a log line naming `who`.
-pub(crate) async fn receive<T: DeserializeOwned>(
-    socket: &mut WebSocket,
+/// Checks what `socket.recv()` gave: rate, size and syntax. Only the (cancel-safe)
+/// `recv` is awaited inside a `select!`; replies are sent after it, so no reply is lost
+/// when another branch wins.
+pub(crate) fn check<T: DeserializeOwned>(
+    received: Option<Result<Message, axum::Error>>,
     limit: &mut RateLimit,
-    who: &str,
 ) -> Incoming<T> {
-    let text = match socket.recv().await {
+    let text = match received {
         None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Incoming::Closed,
         Some(Ok(Message::Text(text))) => text,
         Some(Ok(Message::Binary(_))) => {
-            return refuse(socket, who, "messages are JSON text, not binary").await;
+            return Incoming::Refused("messages are JSON text, not binary".into());
         }
-        Some(Ok(_)) => return Incoming::Refused,
+        Some(Ok(_)) => return Incoming::Ignored,
     };
     if !limit.allow(Instant::now()) {
-        return refuse(socket, who, "too many messages: at most 20 a second").await;
+        return Incoming::Refused("too many messages: at most 20 a second".into());
     }
     if text.len() > MAX_MESSAGE {
-        let m = format!("message too long: at most {MAX_MESSAGE} bytes");
-        return refuse(socket, who, &m).await;
+        return Incoming::Refused(format!("message too long: at most {MAX_MESSAGE} bytes"));
     }
     match serde_json::from_str::<T>(text.as_str()) {
         Ok(message) => Incoming::Message(message),
-        Err(err) => refuse(socket, who, &format!("malformed message: {err}")).await,
-    }
-}
-
-async fn refuse<T>(socket: &mut WebSocket, who: &str, message: &str) -> Incoming<T> {
-    if send_error(socket, who, message).await {
-        Incoming::Refused
-    } else {
-        Incoming::Closed
+        Err(err) => Incoming::Refused(format!("malformed message: {err}")),
     }
 }
 
