@@ -284,13 +284,12 @@ pub fn bar_chart(id: &str, title: &str, y_label: &str, bars: &[(String, Option<f
             Some(v) => {
                 let _ = write!(
                     out,
-                    r#"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"/><text x="{centre:.1}" y="{:.1}" font-size="15" text-anchor="middle">{}</text>"#,
+                    r#"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"/><text x="{centre:.1}" y="{:.1}" font-size="15" text-anchor="middle">{v:.1}</text>"#,
                     sy(*v),
                     slot * 0.7,
                     (H - BOTTOM - sy(*v)).max(0.0),
                     COLOURS[0],
                     sy(*v) - 5.0,
-                    format!("{v:.1}")
                 );
             }
             None => {
