@@ -90,3 +90,77 @@ fn run_counts_quoted_beside_commands_are_what_the_program_runs() {
     }
     assert!(checked >= 2, "found {checked} quoted run counts");
 }
+
+/// The cells of the Markdown table rows of the section `heading` of a doc.
+fn table_rows(doc: &str, heading: &str) -> Vec<Vec<String>> {
+    let start = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?}"));
+    let section = &doc[start + heading.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// "0.65 (0.47 to 0.87)" as three numbers.
+fn estimate_and_interval(cell: &str) -> [String; 3] {
+    let (estimate, interval) = cell.split_once(" (").unwrap();
+    let (lo, hi) = interval.trim_end_matches(')').split_once(" to ").unwrap();
+    [estimate.into(), lo.into(), hi.into()]
+}
+
+#[test]
+fn the_sensitivity_example_quotes_the_programs_output() {
+    let sb = Sandbox::new();
+    sb.cmd(&["sensitivity", "sensitivity", "--out", "sa"])
+        .assert()
+        .success();
+    let (header, rows) = crate::util::csv(&sb.path().join("sa/sensitivity.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let find = |method: &str, output: &str, parameter: &str, index: &str| {
+        rows.iter()
+            .find(|r| {
+                r[col("method")] == method
+                    && r[col("output")] == output
+                    && r[col("parameter")] == parameter
+                    && r[col("index")] == index
+            })
+            .unwrap_or_else(|| panic!("no {method} {index} of {output} {parameter}"))
+    };
+    let two = |text: &str| format!("{:.2}", text.parse::<f64>().unwrap());
+    let doc = fs::read_to_string(root().join("docs/sensitivity.md")).unwrap();
+    let quoted = table_rows(&doc, "## Reading the shipped example");
+    assert!(quoted.len() >= 9, "{quoted:?}");
+    for row in &quoted {
+        match row.as_slice() {
+            [output, noise] => {
+                let r = find("noise", output, "", "noise_share");
+                assert_eq!(noise, &two(&r[col("estimate")]), "noise share of {output}");
+            }
+            [output, parameter, first, total] => {
+                for (index, cell) in [("first_order", first), ("total", total)] {
+                    let r = find("sobol", output, parameter, index);
+                    let program = [
+                        two(&r[col("estimate")]),
+                        two(&r[col("ci_low")]),
+                        two(&r[col("ci_high")]),
+                    ];
+                    assert_eq!(
+                        estimate_and_interval(cell),
+                        program,
+                        "{index} of {parameter} on {output}: docs/sensitivity.md is stale"
+                    );
+                }
+            }
+            other => panic!("unexpected row {other:?}"),
+        }
+    }
+}
