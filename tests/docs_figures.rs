@@ -164,3 +164,25 @@ fn the_sensitivity_example_quotes_the_programs_output() {
         }
     }
 }
+
+/// The README's chart is the teaching page's first chart from the full group-size lesson,
+/// byte for byte. `COPROD_UPDATE_DOCS=1` rewrites it after a deliberate change.
+#[test]
+fn the_readme_chart_is_the_programs_current_output() {
+    let sb = Sandbox::new();
+    sb.cmd(&["teach", "group-size", "--out", "lesson"])
+        .assert()
+        .success();
+    let png = fs::read(sb.path().join("lesson/charts/teach_survival_by_size.png")).unwrap();
+    let quoted = root().join("docs/images/group-size-survival.png");
+    if std::env::var("COPROD_UPDATE_DOCS").as_deref() == Ok("1") {
+        fs::write(&quoted, &png).unwrap();
+    }
+    assert!(
+        fs::read(&quoted).unwrap() == png,
+        "docs/images/group-size-survival.png is not what `coprod teach group-size` draws; \
+         rerun with COPROD_UPDATE_DOCS=1 to update it"
+    );
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("(docs/images/group-size-survival.png)"));
+}
