@@ -36,9 +36,10 @@ pub(crate) enum Command {
     /// Classroom commands: `coprod teach group-size` runs the group-size experiment in
     /// both service regimes and writes a one-page explanation with charts (teach.html).
     Teach(TeachArgs),
-    /// Run one experiment per proposition of the literature review and report, for each,
-    /// the effect, its 95% CI, PASS or FAIL, and the effect with its mechanism switched
-    /// off; exit with status 1 if any proposition fails.
+    /// Judge every pre-registered claim of the literature review on held-out seed blocks
+    /// derived from --salt: pass rate, pooled effect, direct effect with the registered
+    /// mediators held, mediated share, class, and a robustness map of derived claims
+    /// (docs/validation.md).
     Validate(ValidateArgs),
     /// Recompute comparison.csv (each variant against the baseline or --against NAME:
     /// paired difference, 95% CI, effect size, Holm-adjusted p-value) and its forest plots
@@ -95,19 +96,45 @@ pub(crate) struct SensitivityArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ValidateArgs {
-    /// Only these propositions (e.g. `--only P8 B4`); default: all.
+    /// The salt every seed derives from (pilot, blocks, robustness map). Choose it before
+    /// running and report it: nobody can pick seeds that pass.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) salt: String,
+    /// Independent seed blocks; a verdict is the pass rate over them.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) blocks: u32,
+    /// Pilot replications per claim (own seed stream; they never enter a verdict).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(3..))]
+    pub(crate) pilot: u32,
+    /// Fewest replications per block.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) min_replications: u32,
+    /// Most replications per block; a power calculation asking for more is capped and the
+    /// table says so (`power_capped`).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) max_replications: u32,
+    /// Replications re-run with mediators held (those of the first blocks, whole blocks).
+    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) decompose_replications: u32,
+    /// Points of the robustness map of each derived claim (0: no map).
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    pub(crate) robustness_points: u32,
+    /// Replications per robustness point.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) robustness_replications: u32,
+    /// Map every claim over the assumed parameters, not only the derived ones.
+    #[arg(long)]
+    pub(crate) robustness_all: bool,
+    /// Cap every population at a few hundred citizens (a quick check of the machinery, not
+    /// a verdict about the model at its registered scale).
+    #[arg(long)]
+    pub(crate) quick: bool,
+    /// Only these claims (e.g. `--only P8 B4`); default: all.
     #[arg(long, value_name = "ID", num_args = 1..)]
     pub(crate) only: Vec<String>,
     /// Output directory [default: outputs/validation, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Replications per variant (overrides each experiment's own number).
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
-    pub(crate) replications: Option<u32>,
-    /// Base seed for every experiment (overrides each experiment's own), to check that
-    /// verdicts do not hang on one set of seeds.
-    #[arg(long, value_name = "S")]
-    pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,

@@ -12,6 +12,9 @@
 //!   bootstrap intervals);
 //! * [`sobol`]: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from a
 //!   Saltelli design, with bootstrap intervals, and the noise share of a stochastic model;
+//! * [`mediation`]: the validation suite's statistics (replications from a power
+//!   calculation, mediated shares with paired bootstrap intervals, Latin hypercubes,
+//!   standardised regression coefficients);
 //! * [`bootstrap`]: percentile intervals of any statistic over resampled replications,
 //!   which stay within the statistic's range (shares, differences of shares, survival);
 //! * [`ishigami`]: the test function whose indices are known analytically.
@@ -35,6 +38,7 @@
 pub mod bootstrap;
 pub mod compare;
 pub mod dist;
+pub mod mediation;
 pub mod morris;
 pub mod sobol;
 
@@ -42,6 +46,10 @@ mod random;
 
 pub use bootstrap::cluster_bootstrap;
 pub use compare::{PairedComparison, holm, paired};
+pub use mediation::{
+    latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,
+    sd_upper_limit, standardised_regression,
+};
 pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices};
 pub use sobol::{SaltelliDesign, SobolIndex, noise_share, saltelli_design, sobol_indices};
 

@@ -514,3 +514,211 @@ mod tests {
         assert!(matches!(p.validate(), Err(ParamError::Inconsistent { .. })));
     }
 }
+
+/// The plausible range of a parameter whose value is an assumption: where the robustness
+/// map of `coprod validate` looks for the claims derived from the model (docs/validation.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AssumedRange {
+    /// Dotted parameter name.
+    pub name: &'static str,
+    /// Lowest plausible value.
+    pub low: f64,
+    /// Highest plausible value.
+    pub high: f64,
+    /// Why this range.
+    pub reason: &'static str,
+}
+
+const CENTRED: &str = "0-1 scale centred by assumption: no survey fixes the mean on this scale; \
+     plus or minus 0.2 keeps the population neither extreme";
+const RATE: &str = "a rate or probability per month with no estimate for this setting: half to \
+     double the default";
+const WEIGHT: &str = "a join log-odds weight set by assumption: half to one and a half times \
+     the default keeps its sign and order among the weights";
+
+/// Parameters marked as assumptions, with plausible ranges, in parameter-table order
+/// (docs/ODD.md section 10, "Plausible ranges", is generated from it).
+pub const ASSUMED_RANGES: &[AssumedRange] = &[
+    AssumedRange {
+        name: "population.bridge_prob",
+        low: 0.025,
+        high: 0.1,
+        reason: "small-world bridging share: half to double the default (Watts and Strogatz 1998 give no value for neighbourhoods)",
+    },
+    AssumedRange {
+        name: "citizens.efficacy_mean",
+        low: 0.3,
+        high: 0.7,
+        reason: CENTRED,
+    },
+    AssumedRange {
+        name: "citizens.motivation_mean",
+        low: 0.3,
+        high: 0.7,
+        reason: CENTRED,
+    },
+    AssumedRange {
+        name: "citizens.trust_mean",
+        low: 0.3,
+        high: 0.7,
+        reason: CENTRED,
+    },
+    AssumedRange {
+        name: "citizens.attribute_sd",
+        low: 0.1,
+        high: 0.25,
+        reason: "heterogeneity of 0-1 attributes: from a tight population to one that spans most of the scale",
+    },
+    AssumedRange {
+        name: "behaviour.attention",
+        low: 2.0,
+        high: 5.0,
+        reason: "peers observed per step: limited attention (Milinski et al. 2002) suggests a handful",
+    },
+    AssumedRange {
+        name: "behaviour.sanction_strength",
+        low: 0.2,
+        high: 0.5,
+        reason: "peer monitoring strength (Yang et al. 2013) has no measured size: a weak to a strong pull toward peers",
+    },
+    AssumedRange {
+        name: "behaviour.motivation_weight",
+        low: 0.1,
+        high: 0.3,
+        reason: "intrinsic motivation's pull on contributions: half to one and a half times the default",
+    },
+    AssumedRange {
+        name: "join.w_efficacy",
+        low: 1.5,
+        high: 4.5,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "join.w_social",
+        low: 0.75,
+        high: 2.25,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "join.w_trust",
+        low: 0.5,
+        high: 1.5,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "join.w_cost",
+        low: 1.0,
+        high: 3.0,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "groups.min_effort",
+        low: 0.4,
+        high: 0.8,
+        reason: "minimum viable effort (Oliver and Marwell 1988) has no unit-free estimate: plus or minus a third",
+    },
+    AssumedRange {
+        name: "groups.rho",
+        low: -1.0,
+        high: -0.2,
+        reason: "CES substitution between citizen and professional input: from near Cobb-Douglas to strong complements, never substitutes (Parks et al. 1981)",
+    },
+    AssumedRange {
+        name: "groups.satisfaction_rate",
+        low: 0.15,
+        high: 0.45,
+        reason: "speed of satisfaction updating: half to one and a half times the default",
+    },
+    AssumedRange {
+        name: "groups.tie_formation",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.contact_rate",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.trust_learning",
+        low: 0.05,
+        high: 0.2,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.procedural_bias",
+        low: 0.25,
+        high: 0.75,
+        reason: "how much procedural orientation discounts observed success (Yang 2005) is not measured: half to one and a half times the default",
+    },
+    AssumedRange {
+        name: "orgs.openness_learning",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.imitation",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.awareness_decay",
+        low: 0.05,
+        high: 0.2,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.word_of_mouth",
+        low: 0.05,
+        high: 0.2,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.efficacy_learning",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.citizen_trust_learning",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+];
+
+#[cfg(test)]
+mod assumed_range_tests {
+    use super::*;
+
+    #[test]
+    fn assumed_ranges_are_assumptions_inside_their_allowed_range_around_the_default() {
+        let mut last = 0;
+        for r in ASSUMED_RANGES {
+            let (index, spec) = Params::lookup(r.name).expect(r.name);
+            assert!(index >= last, "{} out of table order", r.name);
+            last = index;
+            assert!(
+                spec.source().contains("assumption"),
+                "{}: {}",
+                r.name,
+                spec.source()
+            );
+            assert!(
+                spec.min <= r.low && r.low < r.high && r.high <= spec.max,
+                "{}",
+                r.name
+            );
+            assert!(
+                r.low <= spec.default && spec.default <= r.high,
+                "{}",
+                r.name
+            );
+            assert!(!spec.lever && !r.reason.is_empty(), "{}", r.name);
+        }
+    }
+}

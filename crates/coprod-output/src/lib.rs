@@ -60,7 +60,10 @@ pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
     SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
-pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
+pub use validation::{
+    DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,
+    ValidationManifest, ValidationRow, write_validation,
+};
 
 /// Why outputs could not be written.
 #[derive(Debug, thiserror::Error)]

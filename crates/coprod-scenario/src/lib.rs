@@ -49,7 +49,7 @@ pub use scenario::{
     BASELINE, MAX_RUNS, MAX_SWEEP_POINTS, ParamSource, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS,
     QUICK_MAX_STEPS, Scenario, SweepAxis, Variant,
 };
-pub use seed::{SEED_DERIVATION, run_seed};
+pub use seed::{SEED_DERIVATION, run_seed, text_seed};
 pub use sensitivity::{Factor, Method, Sensitivity};
 pub use settings::{Setting, settable_keys};
-pub use validation::{Comparison, Direction, Validation};
+pub use validation::{ClaimClass, Comparison, DEFAULT_POWER, Direction, Registration, Validation};

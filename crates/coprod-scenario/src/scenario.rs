@@ -324,7 +324,11 @@ impl Scenario {
         let validation = match &raw.validation {
             Some(table) => Some(crate::validation::validate(table).map_err(
                 |(field, message)| {
-                    loc.error_at(loc.value_span(&[key("validation"), key(field)]), message)
+                    // A missing field has no span: point at the table instead.
+                    let span = loc
+                        .value_span(&[key("validation"), key(field)])
+                        .or_else(|| loc.value_span(&[key("validation")]));
+                    loc.error_at(span, message)
                 },
             )?),
             None => None,

@@ -111,6 +111,14 @@ impl Runner {
     }
 }
 
+impl Runner {
+    /// `f` of every item, computed in parallel on the pool, returned in the order of
+    /// `items` (so results never depend on the thread count).
+    pub fn map<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        self.pool.install(|| items.par_iter().map(&f).collect())
+    }
+}
+
 /// Performs one run.
 pub fn run_one(spec: &RunSpec<'_>, detail: Detail) -> RunOutput {
     simulate(
