@@ -5,7 +5,7 @@
 //! layer moved into `coprod-study`, so a refactor that changes any output byte fails here.
 //!
 //! Files that legitimately differ between identical invocations are digested without what
-//! differs: `manifest.json` files without their `timing` object. After a deliberate change
+//! differs: `manifest.json` files without their `timing` and `origin` (a file path). After a deliberate change
 //! of outputs, `COPROD_UPDATE_DIGESTS=1 cargo test --test integration digests` rewrites the
 //! file (say why in the commit).
 
@@ -24,17 +24,24 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The bytes of a file as compared: a manifest without its `timing`.
+/// The bytes of a file as compared: a manifest without its `timing` (the clock) and
+/// `origin` (the scenario file's path, which differs between checkouts and sandboxes).
 fn comparable(path: &Path) -> Vec<u8> {
     let bytes = fs::read(path).unwrap();
     if path.file_name().is_some_and(|n| n == "manifest.json") {
         let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        if let Some(object) = json.as_object_mut() {
-            object.remove("timing");
-        }
+        strip(&mut json);
         return serde_json::to_vec_pretty(&json).unwrap();
     }
     bytes
+}
+
+fn strip(json: &mut serde_json::Value) {
+    if let Some(object) = json.as_object_mut() {
+        object.remove("timing");
+        object.remove("origin");
+        object.values_mut().for_each(strip);
+    }
 }
 
 /// Every file under `dir`, by path relative to `prefix`, with its digest.
