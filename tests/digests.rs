@@ -9,13 +9,12 @@
 //! of outputs, `COPROD_UPDATE_DIGESTS=1 cargo test --test integration digests` rewrites the
 //! file (say why in the commit).
 
+use crate::resume::{spawn_stalled, wait_for_journal};
+use crate::util::{Sandbox, data, root};
+use crate::validate::REDUCED;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-use crate::util::{Sandbox, bin, data, root};
 
 /// FNV-1a, 64 bits: enough to tell two files apart, and no dependency.
 fn fnv(bytes: &[u8]) -> u64 {
@@ -85,33 +84,11 @@ fn ok(sb: &Sandbox, args: &[&str]) {
 
 /// An interrupted run of tests/data/sweep.toml (killed after 8 saved runs), resumed.
 fn resumed_run(sb: &Sandbox) {
-    let file = data("sweep.toml");
-    let mut child = Command::new(bin())
-        .current_dir(sb.path())
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--threads",
-            "1",
-            "--out",
-            "resumed",
-        ])
-        .env("COPROD_FAULT_INJECT", "stall:10")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let journal = sb.path().join(".resumed.partial/journal");
-    let start = Instant::now();
-    while !fs::read_to_string(&journal).is_ok_and(|t| t.contains("\n8,")) {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no 8 saved runs"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = spawn_stalled(sb, &["--out", "resumed"], 10);
+    wait_for_journal(&sb.path().join(".resumed.partial"), 8);
     child.kill().unwrap();
     child.wait().unwrap();
+    let file = data("sweep.toml");
     ok(
         sb,
         &[
@@ -161,34 +138,11 @@ fn digests() -> BTreeMap<String, String> {
         ],
     );
     ok(&sb, &["teach", "group-size", "--quick", "--out", "teach"]);
-    ok(
-        &sb,
-        &[
-            "validate",
-            "--out",
-            "validate",
-            "--salt",
-            "digests",
-            "--only",
-            "P3",
-            "C4",
-            "--quick",
-            "--blocks",
-            "2",
-            "--pilot",
-            "4",
-            "--min-replications",
-            "3",
-            "--max-replications",
-            "3",
-            "--decompose-replications",
-            "3",
-            "--robustness-points",
-            "28",
-            "--robustness-replications",
-            "1",
-        ],
-    );
+    let mut validate = vec![
+        "validate", "--out", "validate", "--salt", "digests", "--only", "P3", "C4",
+    ];
+    validate.extend_from_slice(REDUCED);
+    ok(&sb, &validate);
     for dir in ["merged", "resumed", "sensitivity", "teach", "validate"] {
         digest_dir(&sb.path().join(dir), dir, &mut out);
     }
