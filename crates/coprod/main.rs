@@ -11,10 +11,12 @@ mod compare;
 mod interrupt;
 mod list;
 mod merge;
+mod outcome;
 mod plot;
 mod run;
 mod sensitivity;
 mod shard;
+mod shard_arg;
 mod shipped;
 mod slurm;
 mod teach;
@@ -65,7 +67,7 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         // Outputs were written and the failures reported; see docs/errors.md.
-        Err(err) if err.is::<run::SomeRunsFailed>() => ExitCode::from(3),
+        Err(err) if err.is::<outcome::SomeRunsFailed>() => ExitCode::from(3),
         Err(err) => {
             eprintln!("error: {}", message(&err));
             ExitCode::from(2)
