@@ -55,36 +55,38 @@ fn run_counts_quoted_beside_commands_are_what_the_program_runs() {
     for doc in DOCS {
         let text = fs::read_to_string(root().join(doc)).unwrap();
         for (n, line) in text.lines().enumerate() {
-            let Some(quoted) = quoted_runs(line) else {
-                continue;
-            };
             for (command, sensitivity) in [
                 ("coprod run ", false),
                 ("coprod teach ", false),
                 ("coprod sensitivity ", true),
             ] {
-                let Some(at) = line.find(command) else {
-                    continue;
-                };
-                let name: String = line[at + command.len()..]
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && *c != '`')
-                    .collect();
-                // Flags change the count; only plain `coprod run NAME` lines are figures.
-                let rest = &line[at + command.len() + name.len()..];
-                if name.starts_with('-') || rest.trim_start().starts_with("--") {
-                    continue;
+                for (at, _) in line.match_indices(command) {
+                    let after = &line[at + command.len()..];
+                    let name: String = after
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && *c != '`')
+                        .collect();
+                    // The figure must belong to this command: up to the next command.
+                    let rest = &after[name.len()..];
+                    let rest = &rest[..rest.find("coprod ").unwrap_or(rest.len())];
+                    // Flags change the count; only plain `coprod run NAME` lines are figures.
+                    let Some(quoted) = quoted_runs(rest) else {
+                        continue;
+                    };
+                    if name.is_empty() || name.starts_with('-') || rest.contains(" --") {
+                        continue;
+                    }
+                    let (run, design) = counted_runs(&sb, &name);
+                    let expected = if sensitivity { design.unwrap() } else { run };
+                    assert_eq!(
+                        quoted,
+                        expected,
+                        "{doc}:{}: `{}{name}` quotes {quoted} runs, the program runs {expected}",
+                        n + 1,
+                        command
+                    );
+                    checked += 1;
                 }
-                let (run, design) = counted_runs(&sb, &name);
-                let expected = if sensitivity { design.unwrap() } else { run };
-                assert_eq!(
-                    quoted,
-                    expected,
-                    "{doc}:{}: `{}{name}` quotes {quoted} runs, the program runs {expected}",
-                    n + 1,
-                    command.trim()
-                );
-                checked += 1;
             }
         }
     }
