@@ -19,7 +19,7 @@ const CSVS: [&str; 4] = ["runs.csv", "timeseries.csv", "groups.csv", "summary.cs
 
 /// `coprod run tests/data/sweep.toml <extra>` (24 runs) started in the background, with
 /// run `stall` never finishing.
-fn spawn_stalled(sb: &Sandbox, extra: &[&str], stall: u64) -> Child {
+pub(crate) fn spawn_stalled(sb: &Sandbox, extra: &[&str], stall: u64) -> Child {
     let file = data("sweep.toml");
     Command::new(bin())
         .current_dir(sb.path())
@@ -33,7 +33,7 @@ fn spawn_stalled(sb: &Sandbox, extra: &[&str], stall: u64) -> Child {
 }
 
 /// Waits until the journal of `partial` records `runs` finished runs.
-fn wait_for_journal(partial: &Path, runs: u64) {
+pub(crate) fn wait_for_journal(partial: &Path, runs: u64) {
     let journal = partial.join("journal");
     let start = Instant::now();
     let prefix = format!("\n{runs},");

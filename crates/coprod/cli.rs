@@ -243,8 +243,8 @@ pub(crate) struct RunArgs {
     /// write a shard directory for `coprod merge` [default --out:
     /// outputs/<name>-shards/shard-I-of-N]. `--shard` alone reads I and N from
     /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
-    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = crate::shard::FROM_SLURM)]
-    pub(crate) shard: Option<crate::shard::ShardArg>,
+    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = crate::shard_arg::FROM_SLURM)]
+    pub(crate) shard: Option<crate::shard_arg::ShardArg>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,7 +5,7 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::groups::Group;
+use crate::group::Group;
 use crate::metrics::{CitizenRecord, GroupRecord, OrgStepRecord, StepMetrics};
 use crate::network::{Layout, Network, community_range};
 use crate::organisations::{self, Org};
@@ -459,7 +459,7 @@ impl Model {
 
     /// Heap bytes of the model state, for the memory benchmark.
     pub fn state_bytes(&self) -> usize {
-        crate::population::BYTES_PER_CITIZEN as usize * self.citizens.len()
+        crate::params::BYTES_PER_CITIZEN as usize * self.citizens.len()
             + self.network.bytes()
             + self
                 .groups
@@ -764,7 +764,7 @@ mod tests {
             model
                 .groups
                 .iter()
-                .all(|g| g.org == crate::groups::UNSUPPORTED && g.members.len() == 1)
+                .all(|g| g.org == crate::group::UNSUPPORTED && g.members.len() == 1)
         );
         model.check_invariants().unwrap();
     }
