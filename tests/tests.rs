@@ -50,3 +50,6 @@ mod compare;
 
 // `coprod sensitivity`: Morris and Sobol indices from a [sensitivity] table.
 mod sensitivity;
+
+// Figures the docs quote (run counts, the sensitivity example) checked against the program.
+mod docs_figures;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::util::{Sandbox, root};
 
-/// The 27 propositions of the review, plus the two exploratory questions.
+/// The 27 propositions of docs/claims.md, plus the two exploratory questions.
 const CLAIMS: [&str; 29] = [
     "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "B1", "B2", "B3", "B4", "B5", "B6", "E1",
     "E2", "E3", "E4", "O1", "O2", "O3", "O4", "C1", "C2", "C3", "C4", "X1", "X2",

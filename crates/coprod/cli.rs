@@ -41,9 +41,9 @@ pub(crate) enum Command {
     /// mediators held, mediated share, class, and a robustness map of derived claims
     /// (docs/validation.md).
     Validate(ValidateArgs),
-    /// Recompute comparison.csv (each variant against the baseline: paired difference,
-    /// 95% CI, effect size, Holm-adjusted p-value) and its forest plot from a run
-    /// directory's runs.csv; print the files written.
+    /// Recompute comparison.csv (each variant against the baseline or --against NAME:
+    /// paired difference, 95% CI, effect size, Holm-adjusted p-value) and its forest plots
+    /// from a run directory's runs.csv; print the files written.
     Compare(CompareArgs),
     /// Global sensitivity analysis of a scenario with a [sensitivity] table: Morris
     /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv and
@@ -67,6 +67,13 @@ pub(crate) struct CompareArgs {
     /// docs/comparison.md].
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
+    /// Compare every other variant with this one [default: baseline].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) against: Option<String>,
+    /// Replace comparison.csv even if the new one leaves out comparisons it holds (other
+    /// metrics, variants or reference).
+    #[arg(short, long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +178,9 @@ pub(crate) struct RunArgs {
     /// [default: the key metrics of docs/comparison.md].
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
+    /// Compare every other variant with this one in comparison.csv [default: baseline].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) against: Option<String>,
     /// Add replications in batches until every compared 95% CI half-width is at most W
     /// (in the metric's unit) or --max-replications is reached.
     #[arg(long, value_name = "W", conflicts_with = "replications")]
@@ -236,9 +246,13 @@ pub(crate) struct SlurmArgs {
     /// Metric compared in comparison.csv (repeatable), as for `coprod run`.
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
-    /// Replace the script directory and, when merging, the output directory.
+    /// Replace the script, logs and shards of an earlier submission (DIR.slurm/).
     #[arg(short, long)]
     pub(crate) force: bool,
+    /// Let the merge job replace an existing output directory (an earlier result); without
+    /// it an existing output directory is refused before anything is written.
+    #[arg(long)]
+    pub(crate) replace_results: bool,
     /// Also submit the jobs with sbatch (default: only write the script and print how).
     #[arg(long)]
     pub(crate) submit: bool,

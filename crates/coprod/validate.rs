@@ -28,7 +28,7 @@ macro_rules! validation_files {
     };
 }
 
-/// Id and text of every validation scenario, in the order of the review, then the
+/// Id and text of every validation scenario, in the order of the propositions in docs/claims.md, then the
 /// exploratory rows.
 pub(crate) const VALIDATION: &[(&str, &str)] = validation_files!(
     "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "B1", "B2", "B3", "B4", "B5", "B6", "E1",

@@ -15,6 +15,8 @@
 //! * [`mediation`]: the validation suite's statistics (replications from a power
 //!   calculation, mediated shares with paired bootstrap intervals, Latin hypercubes,
 //!   standardised regression coefficients);
+//! * [`bootstrap`]: percentile intervals of any statistic over resampled replications,
+//!   which stay within the statistic's range (shares, differences of shares, survival);
 //! * [`ishigami`]: the test function whose indices are known analytically.
 //!
 //! Random draws use a seeded `ChaCha8Rng` and integer arithmetic only, so every design and
@@ -33,6 +35,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bootstrap;
 pub mod compare;
 pub mod dist;
 pub mod mediation;
@@ -41,6 +44,7 @@ pub mod sobol;
 
 mod random;
 
+pub use bootstrap::cluster_bootstrap;
 pub use compare::{PairedComparison, holm, paired};
 pub use mediation::{
     latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,

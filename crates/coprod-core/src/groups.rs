@@ -10,8 +10,8 @@ use crate::metrics::{EndReason, GroupRecord, TaskKind};
 use crate::model::{Model, Production};
 use crate::params::Params;
 use crate::population::{NO_GROUP, flag};
-use crate::production::{benefit, ces};
-use crate::rng::{below, chance, logistic, round_stochastic, uniform, unit};
+use crate::production::{Ces, benefit};
+use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
 
 /// Marks a group that no organisation supports.
 pub(crate) const UNSUPPORTED: u32 = u32::MAX;
@@ -93,18 +93,83 @@ fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
 /// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
 /// every step as a member.
 fn participation_cost(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
-    let lacking_time = if p.resource_costs != 0.0 {
+    lacking_time(p, c, i) * cost_scale(p, c.has(i, flag::LOW_RESOURCE))
+}
+
+/// `1 - time` (0.5 with `channels.resource_costs` off).
+fn lacking_time(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    if p.resource_costs != 0.0 {
         1.0 - f64::from(c.time[i as usize])
     } else {
         0.5
-    };
+    }
+}
+
+/// The participation cost per unit of lacking time, for a low- or high-resource citizen.
+fn cost_scale(p: &Params, low_resource: bool) -> f64 {
     let facilitation = 1.25 - 0.5 * p.state_support_in_force();
-    let outreach = if c.has(i, flag::LOW_RESOURCE) && p.outreach_targeting != 0.0 {
+    let outreach = if low_resource && p.outreach_targeting != 0.0 {
         1.0 - 0.5 * p.outreach
     } else {
         1.0
     };
-    p.participation_cost * lacking_time * facilitation * outreach
+    p.participation_cost * facilitation * outreach
+}
+
+/// The CES production of a supported or unsupported group in this step: professional input
+/// `R` (halved when a substitutive role design lets professionals withdraw) and `rho` (1
+/// with `channels.complementarity` off or a substitutive role design).
+fn professional_ces(p: &Params, supported: bool) -> Ces {
+    let substitutive = p.role_design == 1.0;
+    let professional = if supported {
+        let withdraws = substitutive && p.professional_withdrawal != 0.0;
+        let role = if withdraws { 0.5 } else { 1.0 };
+        p.professional_input * (0.5 + p.state_support_in_force()) * role
+    } else {
+        p.unsupported_input
+    };
+    let rho = if p.complementarity != 0.0 && !substitutive {
+        p.rho
+    } else {
+        1.0
+    };
+    Ces::new(professional, rho)
+}
+
+/// The terms of the join utility that are the same for every citizen in a step, worked out
+/// once per step rather than once per citizen considered.
+struct JoinTerms {
+    /// `base + threshold_shift + w_incentive x (financial + non-financial incentives)`.
+    constant: f64,
+    /// `w_cost x cost_scale` for high- and low-resource citizens.
+    cost_high: f64,
+    cost_low: f64,
+    /// `w_social` with `channels.social_influence` on, else 0.
+    w_social: f64,
+    /// Clarity of a generic task (1 with `channels.task_clarity` off).
+    generic_clarity: f64,
+}
+
+impl JoinTerms {
+    fn new(p: &Params) -> JoinTerms {
+        JoinTerms {
+            constant: p.base
+                + p.threshold_shift
+                + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive),
+            cost_high: p.w_cost * cost_scale(p, false),
+            cost_low: p.w_cost * cost_scale(p, true),
+            w_social: if p.social_influence != 0.0 {
+                p.w_social
+            } else {
+                0.0
+            },
+            generic_clarity: if p.task_clarity != 0.0 {
+                p.generic_clarity
+            } else {
+                1.0
+            },
+        }
+    }
 }
 
 impl Model {
@@ -210,33 +275,65 @@ impl Model {
 
     /// Probability that aware citizen `i` joins group `g` when approached: the logistic of
     /// the join utility (docs/ODD.md, submodel "Joining").
+    #[cfg(test)]
     pub(crate) fn join_probability(&self, p: &Params, g: &Group, i: u32) -> f64 {
+        let (rest, social_weight) = self.join_utility_parts(p, &JoinTerms::new(p), g, i);
+        logistic(rest + social_weight * social_response(self.active_neighbours(i)))
+    }
+
+    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
+    /// The neighbour scan and the exponential are skipped when an upper bound of the
+    /// probability (every neighbour active) already says no, as it does for most citizens.
+    fn joins(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32, u: f64) -> bool {
+        let (rest, social_weight) = self.join_utility_parts(p, terms, g, i);
+        if u >= rng::logistic_upper(rest + social_weight) {
+            return false;
+        }
+        let z = rest + social_weight * social_response(self.active_neighbours(i));
+        rng::below_logistic(u, z)
+    }
+
+    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
+    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
+    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
+    fn join_utility_parts(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32) -> (f64, f64) {
         let c = &self.citizens;
         let u = i as usize;
-        let efficacy = efficacy_seen(p, c, i);
-        let duty = if c.has(i, flag::DUTY) { p.w_duty } else { 0.0 };
-        let impact = efficacy * g.clarity(p) * (1.0 - duty);
-        let social = if p.social_influence != 0.0 {
-            f64::from(self.norm[g.community as usize]) * social_response(self.active_neighbours(i))
+        let flags = c.flags[u];
+        let duty = if flags & flag::DUTY != 0 {
+            p.w_duty
         } else {
             0.0
         };
-        let cost = participation_cost(p, c, i);
+        let clarity = match g.task {
+            TaskKind::Generic => terms.generic_clarity,
+            TaskKind::Specific => 1.0,
+        };
+        let impact = efficacy_seen(p, c, i) * clarity * (1.0 - duty);
+        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
+            terms.cost_low
+        } else {
+            terms.cost_high
+        };
         let trust = f64::from(c.trust[u]);
         let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
-        let affected = if c.has(i, flag::AFFECTED) { 1.0 } else { 0.0 };
-        let z = p.base
-            + p.threshold_shift
+        let affected = if flags & flag::AFFECTED != 0 {
+            p.w_affected
+        } else {
+            0.0
+        };
+        let rest = terms.constant
             + p.w_efficacy * impact
             + p.w_motivation * f64::from(c.motivation[u])
             + p.w_ownership * ownership_felt(p, c, i)
-            + p.w_affected * affected
-            + p.w_social * social
+            + affected
             + p.w_trust * trust
-            - p.w_cost * cost
-            - p.w_risk * risk
-            + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive);
-        logistic(z)
+            - cost_scale * lacking_time(p, c, i)
+            - p.w_risk * risk;
+        (
+            rest,
+            terms.w_social * f64::from(self.norm[g.community as usize]),
+        )
     }
 
     fn active_neighbours(&self, i: u32) -> u32 {
@@ -265,24 +362,31 @@ impl Model {
                 self.open_by_community[group.community as usize].push(g as u32);
             }
         }
+        let terms = JoinTerms::new(p);
         for c in 0..self.n_communities {
             if self.open_by_community[c as usize].is_empty() {
                 continue;
             }
             let (start, end) = self.community_range(c);
             let size = end - start;
-            let offset = below(&mut self.streams.recruitment, size);
+            let first = start + below(&mut self.streams.recruitment, size);
             for k in 0..size {
-                let i = start + (offset + k) % size;
+                // From the drawn citizen to the end of the community, then wrap around.
+                let i = if k < end - first {
+                    first + k
+                } else {
+                    first + k - size
+                };
                 if self.citizens.group[i as usize] != NO_GROUP || !self.citizens.has(i, flag::AWARE)
                 {
                     continue;
                 }
                 let open = &self.open_by_community[c as usize];
-                let pick = below(&mut self.streams.recruitment, open.len() as u32) as usize;
+                let (pick, u) =
+                    rng::below_and_uniform(&mut self.streams.recruitment, open.len() as u32);
+                let pick = pick as usize;
                 let g = open[pick] as usize;
-                let prob = self.join_probability(p, &self.groups[g], i);
-                if chance(&mut self.streams.recruitment, prob) {
+                if self.joins(p, &terms, &self.groups[g], i, u) {
                     self.join(g, i);
                     if self.groups[g].members.len() as u32 >= self.groups[g].cap {
                         let open = &mut self.open_by_community[c as usize];
@@ -353,11 +457,12 @@ impl Model {
         let mut total = Production::default();
         // Reused across steps so production allocates nothing once groups have formed.
         let mut contributions = std::mem::take(&mut self.contribution_scratch);
+        let production = [false, true].map(|supported| professional_ces(p, supported));
         for g in 0..self.groups.len() {
             if !self.groups[g].started {
                 continue;
             }
-            self.produce_group(p, g, &mut total, &mut contributions);
+            self.produce_group(p, g, &production, &mut total, &mut contributions);
         }
         self.contribution_scratch = contributions;
         total
@@ -367,6 +472,7 @@ impl Model {
         &mut self,
         p: &Params,
         g: usize,
+        production: &[Ces; 2],
         total: &mut Production,
         scratch: &mut Vec<f64>,
     ) {
@@ -421,25 +527,14 @@ impl Model {
                 0.0
             };
         let success = citizen_input >= min_effort;
-        let substitutive = p.role_design == 1.0;
-        let professional = if supported {
-            let withdraws = substitutive && p.professional_withdrawal != 0.0;
-            let role = if withdraws { 0.5 } else { 1.0 };
-            p.professional_input * (0.5 + p.state_support_in_force()) * role
-        } else {
-            p.unsupported_input
-        };
-        let rho = if p.complementarity != 0.0 && !substitutive {
-            p.rho
-        } else {
-            1.0
-        };
+        let inputs = &production[usize::from(supported)];
+        let professional = inputs.professional();
         let share = if per_member {
             citizen_input / n as f64
         } else {
             citizen_input
         };
-        let h = ces(professional, share, rho);
+        let h = inputs.of(share);
         let per_member_benefit = if success {
             benefit(h, p.benefit_max, p.benefit_scale)
         } else {
@@ -542,9 +637,13 @@ impl Model {
                 let i = self.groups[g].members[k];
                 let u = i as usize;
                 let s = f64::from(self.citizens.satisfaction[u]);
-                let leave = p.exit_hazard
-                    + (1.0 - p.exit_hazard) * logistic(p.leave_base - p.leave_slope * s);
-                if chance(&mut self.streams.leaving, leave) {
+                let z = p.leave_base - p.leave_slope * s;
+                let h = p.exit_hazard;
+                let draw = uniform(&mut self.streams.leaving);
+                // The bound (no exponential) settles most stays; the exact test decides.
+                if draw < h + (1.0 - h) * rng::logistic_upper(z)
+                    && draw < h + (1.0 - h) * logistic(z)
+                {
                     self.citizens.group[u] = NO_GROUP;
                     self.groups[g].members.swap_remove(k);
                     continue;
@@ -613,16 +712,23 @@ mod tests {
         (p, model)
     }
 
-    /// A started group in community 0 with members `0..n`, contributions forced by beliefs.
+    /// A started group in community 0 with members `0..n`, contributions forced by beliefs
+    /// (average motivation, skill and time, so drawn attributes do not decide the outcome).
     fn group_of(model: &mut Model, p: &Params, n: u32, belief: f32) -> usize {
         let g = model.new_group(p, 0, 0, TaskKind::Specific, 0.5);
         for i in 0..n {
-            model.citizens.belief[i as usize] = belief;
-            model.citizens.cc_type[i as usize] = CcType::Conditional as u8;
+            average_member(model, i, belief);
             model.join(g, i);
         }
         model.groups[g].started = true;
         g
+    }
+
+    fn average_member(model: &mut Model, i: u32, belief: f32) {
+        let (c, u) = (&mut model.citizens, i as usize);
+        c.belief[u] = belief;
+        c.cc_type[u] = CcType::Conditional as u8;
+        (c.motivation[u], c.skill[u], c.time[u]) = (0.5, 0.5, 0.5);
     }
 
     #[test]
@@ -649,11 +755,12 @@ mod tests {
         p.group_size_cap = 60.0;
         p.contribution_noise = 0.0;
         p.peer_monitoring = 0.0;
-        p.min_effort_per_member = 0.2;
+        p.min_effort_per_member = 0.1;
+        model.orgs[0].staff_skill = 0.5;
         let small_group = group_of(&mut model, &p, 4, 0.9);
         let large_group = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
         for i in 100..140 {
-            model.citizens.belief[i as usize] = 0.1;
+            average_member(&mut model, i, 0.1);
             model.join(large_group, i);
         }
         model.groups[large_group].started = true;

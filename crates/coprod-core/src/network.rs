@@ -5,7 +5,7 @@
 //! Citizens are numbered community by community, so most neighbours sit close together
 //! in memory. Owns construction and neighbour queries; knows nothing about behaviour.
 
-use crate::rng::{self, below, chance};
+use crate::rng::{self, below};
 
 /// Marks an empty extra-tie slot.
 pub(crate) const NO_TIE: u32 = u32::MAX;
@@ -112,6 +112,7 @@ impl Network {
 /// Calls `tie(a, b)` for every undirected tie: for each citizen and each distance
 /// `d = 1..=ring_degree/2` a tie to the citizen `d` places on in its community's ring,
 /// rewired with probability `bridge_prob` to a uniformly drawn citizen of another community.
+/// The rewired ties of a community are found by geometric gaps over its ties in order.
 fn for_each_tie(
     seed: u64,
     n_citizens: u32,
@@ -120,18 +121,30 @@ fn for_each_tie(
     bridge_prob: f64,
     mut tie: impl FnMut(u32, u32),
 ) {
+    let half = ring_degree / 2;
+    let gaps = rng::Gaps::new(bridge_prob);
     for c in 0..n_communities {
         let mut rng = rng::stream_id(seed, rng::Stream::NetworkBase as u64 + u64::from(c));
         let (start, end) = community_range(c, n_citizens, n_communities);
         let size = end - start;
         let outside = n_citizens - size;
+        // Index of the next rewired tie among the community's ties, in (citizen, distance)
+        // order; none with a single community.
+        let mut next_bridge = if outside > 0 {
+            gaps.next(&mut rng)
+        } else {
+            u64::MAX
+        };
+        let mut index = 0u64;
         for local in 0..size {
-            for d in 1..=ring_degree / 2 {
+            for d in 1..=half {
                 let mut other = start + (local + d) % size;
-                if outside > 0 && chance(&mut rng, bridge_prob) {
+                if index == next_bridge {
                     let j = below(&mut rng, outside);
                     other = if j >= start { j + size } else { j };
+                    next_bridge = gaps.after(&mut rng, index + 1);
                 }
+                index += 1;
                 tie(start + local, other);
             }
         }

@@ -6,7 +6,7 @@
 use rand::rngs::ChaCha8Rng;
 
 use crate::params::Params;
-use crate::rng::{approx_normal, unit};
+use crate::rng::{normal, unit};
 
 /// One organisation. Attributes are on 0-1 scales; levers are added when read.
 #[derive(Clone, Debug)]
@@ -38,7 +38,7 @@ pub(crate) struct Tally {
 impl Org {
     /// Draws one organisation around the scenario means (attribute order as in docs/ODD.md).
     pub(crate) fn draw(p: &Params, rng: &mut ChaCha8Rng) -> Org {
-        let mut a = |mean: f64| unit(mean + p.spread * approx_normal(rng));
+        let mut a = |mean: f64| unit(mean + p.spread * normal(rng));
         Org {
             trust: a(p.trust_in_citizens_mean),
             procedural: a(p.procedural_mean),

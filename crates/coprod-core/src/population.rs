@@ -7,7 +7,7 @@ use rand::rngs::ChaCha8Rng;
 
 use crate::contribution::CcType;
 use crate::params::Params;
-use crate::rng::{self, Stream, approx_normal, chance, uniform, unit};
+use crate::rng::{self, Stream, chance, normal, uniform, unit};
 
 /// Marks a citizen who is in no group.
 pub(crate) const NO_GROUP: u32 = u32::MAX;
@@ -53,7 +53,7 @@ pub(crate) struct Citizens {
 
 /// A 0-1 attribute drawn as `mean + sd * z`, clamped.
 fn attribute(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f32 {
-    unit(mean + sd * approx_normal(rng)) as f32
+    unit(mean + sd * normal(rng)) as f32
 }
 
 impl Citizens {
@@ -63,9 +63,9 @@ impl Citizens {
         let n = p.n_citizens as usize;
         let n_communities = p.n_communities as u32;
         let mut rng = rng::stream(seed, Stream::Population);
-        let mut c = Citizens::with_capacity(n);
+        let mut c = Citizens::zeroed(n);
         let sd = p.attribute_sd;
-        for i in 0..n as u32 {
+        for i in 0..n {
             let low = chance(&mut rng, p.low_resource_share);
             let shift = if low {
                 -p.resource_gap / 2.0
@@ -73,17 +73,15 @@ impl Citizens {
                 p.resource_gap / 2.0
             };
             let efficacy = attribute(&mut rng, p.efficacy_mean, sd);
-            c.efficacy.push(efficacy);
-            c.initial_efficacy.push(efficacy);
-            c.skill.push(attribute(&mut rng, p.skill_mean + shift, sd));
-            c.time.push(attribute(&mut rng, p.time_mean + shift, sd));
-            c.motivation
-                .push(attribute(&mut rng, p.motivation_mean, sd));
-            c.risk_aversion
-                .push(attribute(&mut rng, p.risk_aversion_mean, sd));
-            c.ownership.push(attribute(&mut rng, p.ownership_mean, sd));
-            c.trust.push(attribute(&mut rng, p.trust_mean, sd));
-            c.belief.push(attribute(&mut rng, p.belief_mean, sd));
+            c.efficacy[i] = efficacy;
+            c.initial_efficacy[i] = efficacy;
+            c.skill[i] = attribute(&mut rng, p.skill_mean + shift, sd);
+            c.time[i] = attribute(&mut rng, p.time_mean + shift, sd);
+            c.motivation[i] = attribute(&mut rng, p.motivation_mean, sd);
+            c.risk_aversion[i] = attribute(&mut rng, p.risk_aversion_mean, sd);
+            c.ownership[i] = attribute(&mut rng, p.ownership_mean, sd);
+            c.trust[i] = attribute(&mut rng, p.trust_mean, sd);
+            c.belief[i] = attribute(&mut rng, p.belief_mean, sd);
             let mut flags = 0;
             if low {
                 flags |= flag::LOW_RESOURCE;
@@ -94,20 +92,19 @@ impl Citizens {
             if chance(&mut rng, p.affected_share) {
                 flags |= flag::AFFECTED;
             }
-            c.flags.push(flags);
-            c.cc_type.push(CcType::draw(p, uniform(&mut rng)) as u8);
-            c.community
-                .push(community_of(i, p.n_citizens as u32, n_communities));
+            c.flags[i] = flags;
+            c.cc_type[i] = CcType::draw(p, uniform(&mut rng)) as u8;
         }
-        c.satisfaction.resize(n, 0.0);
-        c.contribution.resize(n, 0.0);
-        c.group.resize(n, NO_GROUP);
-        c.steps_participated.resize(n, 0);
+        for comm in 0..n_communities {
+            let (a, b) = crate::network::community_range(comm, n as u32, n_communities);
+            c.community[a as usize..b as usize].fill(comm);
+        }
         c
     }
 
-    fn with_capacity(n: usize) -> Citizens {
-        let f = || Vec::with_capacity(n);
+    /// Every citizen at zero, in no group, not aware.
+    fn zeroed(n: usize) -> Citizens {
+        let f = || vec![0.0f32; n];
         Citizens {
             efficacy: f(),
             initial_efficacy: f(),
@@ -120,11 +117,11 @@ impl Citizens {
             belief: f(),
             satisfaction: f(),
             contribution: f(),
-            community: Vec::with_capacity(n),
-            group: Vec::with_capacity(n),
-            steps_participated: Vec::with_capacity(n),
-            flags: Vec::with_capacity(n),
-            cc_type: Vec::with_capacity(n),
+            community: vec![0; n],
+            group: vec![NO_GROUP; n],
+            steps_participated: vec![0; n],
+            flags: vec![0; n],
+            cc_type: vec![0; n],
         }
     }
 
@@ -138,22 +135,6 @@ impl Citizens {
     }
 }
 
-/// The community of citizen `i`, consistent with [`crate::network::community_range`].
-pub(crate) fn community_of(i: u32, n_citizens: u32, n_communities: u32) -> u32 {
-    // The largest c with start(c) <= i, where start(c) = floor(c * n / C).
-    let guess = ((u64::from(i) * u64::from(n_communities)) / u64::from(n_citizens)) as u32;
-    let mut c = guess.min(n_communities - 1);
-    while crate::network::community_range(c, n_citizens, n_communities).0 > i {
-        c -= 1;
-    }
-    while c + 1 < n_communities
-        && crate::network::community_range(c + 1, n_citizens, n_communities).0 <= i
-    {
-        c += 1;
-    }
-    c
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,11 +143,13 @@ mod tests {
     #[test]
     fn communities_match_ranges() {
         for &(n, k) in &[(100u32, 7u32), (10, 10), (1000, 3)] {
+            let mut p = Params::defaults();
+            p.n_citizens = f64::from(n);
+            p.n_communities = f64::from(k);
+            let citizens = Citizens::new(&p, 1);
             for c in 0..k {
                 let (a, b) = community_range(c, n, k);
-                for i in a..b {
-                    assert_eq!(community_of(i, n, k), c);
-                }
+                assert!((a..b).all(|i| citizens.community[i as usize] == c));
             }
         }
     }

@@ -46,7 +46,7 @@ mod values;
 pub use error::ScenarioError;
 pub use runs::RunSpec;
 pub use scenario::{
-    BASELINE, MAX_RUNS, MAX_SWEEP_POINTS, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS,
+    BASELINE, MAX_RUNS, MAX_SWEEP_POINTS, ParamSource, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS,
     QUICK_MAX_STEPS, Scenario, SweepAxis, Variant,
 };
 pub use seed::{SEED_DERIVATION, run_seed, text_seed};
