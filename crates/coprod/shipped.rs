@@ -50,6 +50,7 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         "outreach-representativeness",
         include_str!("../../scenarios/outreach-representativeness.toml"),
     ),
+    ("equity", include_str!("../../scenarios/equity.toml")),
     (
         "small-groups-vs-scale-up",
         include_str!("../../scenarios/small-groups-vs-scale-up.toml"),

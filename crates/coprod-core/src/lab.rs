@@ -75,6 +75,7 @@ fn subject_record(i: usize, ty: CcType, belief: f64, motivation: f64) -> Citizen
         cc_type: ty.as_str(),
         initial_efficacy: 0.0,
         efficacy: 0.0,
+        external_efficacy: 0.0,
         skill: 0.0,
         time: 0.0,
         motivation,

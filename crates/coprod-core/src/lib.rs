@@ -32,6 +32,7 @@ mod params;
 mod population;
 mod production;
 mod rng;
+mod staff;
 
 pub use interventions::Intervention;
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};

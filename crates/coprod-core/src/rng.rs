@@ -24,6 +24,7 @@ pub(crate) enum Stream {
     Ties = 8,
     SelfOrganise = 9,
     Lab = 10,
+    Staff = 11,
     /// Network streams are `NETWORK_BASE + community`.
     NetworkBase = 1 << 32,
 }
