@@ -64,6 +64,9 @@ pub(crate) enum Command {
     /// Write a SLURM batch script that runs a scenario as an array job (one shard per
     /// task) plus a merge job chained with afterok, and print how to submit it.
     Slurm(SlurmArgs),
+    /// The classroom in the browser: explore the model with sliders, run the group-size
+    /// experiment, and play the public-goods game as a class; prints the teacher's address.
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -15,6 +15,7 @@ mod merge;
 mod plot;
 mod run;
 mod sensitivity;
+mod serve;
 mod shard;
 mod shipped;
 mod slurm;
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         }
         Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
         Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),
+        Command::Serve(args) => serve::serve(args, threads(None), &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| {
         out.flush()?;
