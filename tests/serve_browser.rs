@@ -228,6 +228,18 @@ fn explore_page_slider_and_go_change_the_charts_and_the_community_view() {
         let participation = page.eval("document.getElementById('participation').textContent").await;
         assert_ne!(participation, json!("0%"), "nobody joined a group in 14 months");
         assert!(members.as_u64().is_some());
+        // Choose communities until one shows a group (the chooser works, groups are drawn).
+        let mut with_group = false;
+        for c in 0..10 {
+            page.eval(&format!("(() => {{ const s = document.getElementById('community'); s.value = '{c}'; s.dispatchEvent(new Event('change')); }})()")).await;
+            page.wait(&format!("document.querySelector('#community-view svg').getAttribute('aria-label') === 'Community {} of 10'", c + 1)).await;
+            let members = page.eval("Number(document.querySelector('#community-view svg').dataset.members)").await;
+            if members.as_u64().unwrap_or(0) > 0 {
+                with_group = true;
+                break;
+            }
+        }
+        assert!(with_group, "no community shows a group although some citizens are in one");
         let shown = page
             .eval("document.querySelector('#ctl-levers\\\\.group_size_cap').parentElement.querySelector('.value').textContent")
             .await;
@@ -315,6 +327,14 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
             }
         }
         students[0].screenshot("serve-student-result").await;
+        // The same page on a phone.
+        students[1]
+            .call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+            )
+            .await;
+        students[1].screenshot("serve-student-phone").await;
         teacher.wait("document.body.dataset.phase === 'ended'").await;
         let chart = teacher.eval("document.querySelector('#chart svg').outerHTML").await;
         let chart = chart.as_str().unwrap();

@@ -196,7 +196,7 @@ fn teacher_view(slot: &Slot) -> serde_json::Value {
     }
     let chart = svg::line_chart(
         "class",
-        "Mean contribution per round: class and model",
+        "Mean contribution per round",
         "round",
         &lines,
         (1.0, f64::from(game.settings().rounds)),
