@@ -117,6 +117,15 @@ impl Drop for Chromium {
     }
 }
 
+/// The screenshots docs/teaching.md shows.
+const DOCS_SCREENSHOTS: &[&str] = &[
+    "serve-explore",
+    "serve-experiment",
+    "serve-game-teacher",
+    "serve-student-round",
+    "serve-student-phone",
+];
+
 struct Tab {
     socket: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
@@ -188,7 +197,9 @@ impl Tab {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, &png).unwrap();
-        if std::env::var_os("COPROD_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+        if DOCS_SCREENSHOTS.contains(&name)
+            && std::env::var_os("COPROD_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1")
+        {
             std::fs::write(root().join("docs/images").join(format!("{name}.png")), &png).unwrap();
         }
         path
