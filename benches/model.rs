@@ -1,8 +1,8 @@
 //! Step throughput of the model at the reference sizes (10,000, 100,000 and 1,000,000
 //! citizens, 10 organisations, communities of 100), one thread, in citizen-steps per second.
 //!
-//! Compare with the reference kernel in `../shared/bench-reference` measured in the same
-//! sitting (see docs/performance.md). Run with `cargo bench --bench model`.
+//! Compare with the external yardstick described in docs/performance.md (a bare network
+//! update kernel), measured in the same sitting. Run with `cargo bench --bench model`.
 
 use coprod_core::{Detail, Model, Params, simulate};
 use divan::{Bencher, counter::ItemsCount};

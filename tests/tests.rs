@@ -27,6 +27,9 @@ mod serve;
 // `coprod serve` in headless Chromium: explore, experiment, a game with seven pages.
 mod serve_browser;
 
+// `coprod calibrate` (ABC-SMC against targets, resume, bad targets files) and `coprod survey`.
+mod calibrate;
+
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
 
@@ -56,3 +59,6 @@ mod compare;
 
 // `coprod sensitivity`: Morris and Sobol indices from a [sensitivity] table.
 mod sensitivity;
+
+// Figures the docs quote (run counts, the sensitivity example) checked against the program.
+mod docs_figures;
