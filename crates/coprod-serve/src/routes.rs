@@ -343,7 +343,7 @@ fn results(page: &std::path::Path) -> serde_json::Value {
     let chart = svg::line_chart(
         "survival",
         &format!(
-            "Share of groups still active after {} months",
+            "Groups still active after {} months",
             analysis.steps
         ),
         "largest group size",
