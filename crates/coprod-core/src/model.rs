@@ -565,7 +565,7 @@ impl Model {
         }
         let mut load = vec![0u32; st.len()];
         for (g, group) in self.groups.iter().enumerate() {
-            match (group.org == crate::groups::UNSUPPORTED, group.staff) {
+            match (group.org == crate::group::UNSUPPORTED, group.staff) {
                 (true, crate::staff::NO_STAFF) => {}
                 (false, s) if s != crate::staff::NO_STAFF && st.org_of(s) == group.org => {
                     load[s as usize] += 1;
