@@ -5,18 +5,23 @@
 //! 130 Ctrl-C during a run; a broken pipe on stdout exits 0; see docs/errors.md). The only
 //! place that talks to the terminal.
 
+mod calibrate;
 mod check;
 mod cli;
 mod compare;
 mod interrupt;
 mod list;
 mod merge;
+mod outcome;
 mod plot;
 mod run;
 mod sensitivity;
+mod serve;
 mod shard;
+mod shard_arg;
 mod shipped;
 mod slurm;
+mod survey;
 mod teach;
 mod validate;
 
@@ -53,8 +58,17 @@ fn main() -> ExitCode {
             let threads = threads(args.threads);
             sensitivity::sensitivity(args, threads, &mut out).map(|()| true)
         }
+        Command::Calibrate(args) => {
+            let threads = threads(args.threads);
+            calibrate::calibrate(args, threads, &mut out).map(|()| true)
+        }
+        Command::Survey(args) => {
+            let threads = threads(args.threads);
+            survey::survey(args, threads, &mut out).map(|()| true)
+        }
         Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
         Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),
+        Command::Serve(args) => serve::serve(args, threads(None), &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| {
         out.flush()?;
@@ -65,7 +79,7 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         // Outputs were written and the failures reported; see docs/errors.md.
-        Err(err) if err.is::<run::SomeRunsFailed>() => ExitCode::from(3),
+        Err(err) if err.is::<outcome::SomeRunsFailed>() => ExitCode::from(3),
         Err(err) => {
             eprintln!("error: {}", message(&err));
             ExitCode::from(2)
