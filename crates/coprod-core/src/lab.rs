@@ -80,8 +80,8 @@ impl LabSubject {
     pub fn new(p: &Params, seed: u64, id: u32) -> LabSubject {
         let mut rng = rng::stream_id(seed, Stream::LabSubjectBase as u64 + u64::from(id));
         let ty = CcType::draw(p, uniform(&mut rng));
-        let belief = unit(p.belief_mean + p.attribute_sd * approx_normal(&mut rng));
-        let motivation = unit(p.motivation_mean + p.attribute_sd * approx_normal(&mut rng));
+        let belief = unit(p.belief_mean + p.attribute_sd * normal(&mut rng));
+        let motivation = unit(p.motivation_mean + p.attribute_sd * normal(&mut rng));
         LabSubject {
             ty,
             belief,
