@@ -363,6 +363,13 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
         let rows = teacher.eval("document.querySelectorAll('#outcomes tr').length").await;
         assert_eq!(rows, json!(3));
         teacher.screenshot("serve-game-teacher").await;
+        // Reloading keeps the seat (the browser remembers it) and the teacher's page.
+        let seat = students[2].eval("document.body.dataset.seat").await;
+        students[2].call("Page.reload", json!({})).await;
+        students[2].wait("document.readyState === 'complete'").await;
+        students[2].wait(&format!("document.body.dataset.seat === {seat} && document.body.dataset.phase === 'ended'")).await;
+        teacher.call("Page.reload", json!({})).await;
+        teacher.wait("document.body.dataset.phase === 'ended' && document.querySelector('#chart svg')").await;
         code
     });
     let (status, csv) = http(

@@ -66,7 +66,7 @@ pub(crate) enum Command {
     Slurm(SlurmArgs),
     /// The classroom in the browser: explore the model with sliders, run the group-size
     /// experiment, and play the public-goods game as a class; prints the teacher's address.
-    Serve(crate::serve::ServeArgs),
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -368,4 +368,19 @@ pub(crate) struct TeachArgs {
 pub(crate) enum Lesson {
     /// Is there a best group size? Per-member service against non-rival joint supply.
     GroupSize,
+}
+
+/// Options of `coprod serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(short, long, default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Listen on the local network so students' devices can join (default: this computer
+    /// only, 127.0.0.1); prints the LAN address to give the class.
+    #[arg(long)]
+    pub(crate) lan: bool,
+    /// Folder for the experiments started from the page [default: outputs].
+    #[arg(long, value_name = "DIR", default_value = "outputs")]
+    pub(crate) outputs: PathBuf,
 }
