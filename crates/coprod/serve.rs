@@ -8,22 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use coprod_serve::{Config, Experiment, Server};
 
-use crate::cli::{Lesson, TeachArgs};
-
-/// Options of `coprod serve`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct ServeArgs {
-    /// Port to listen on (0 picks a free one).
-    #[arg(short, long, default_value_t = 8080)]
-    pub(crate) port: u16,
-    /// Listen on the local network so students' devices can join (default: this computer
-    /// only, 127.0.0.1); prints the LAN address to give the class.
-    #[arg(long)]
-    pub(crate) lan: bool,
-    /// Folder for the experiments started from the page [default: outputs].
-    #[arg(long, value_name = "DIR", default_value = "outputs")]
-    pub(crate) outputs: PathBuf,
-}
+use crate::cli::{Lesson, ServeArgs, TeachArgs};
 
 /// The group-size lesson of `coprod teach`, as the Experiment page runs it.
 struct TeachExperiment {

@@ -82,7 +82,9 @@ mod tests {
     #[test]
     fn same_seed_same_interval_and_degenerate_cases() {
         // Enough distinct values that two seeds almost never give the same percentiles.
-        let data = [0.2, 0.4, 0.9, 0.1, 0.35, 0.77, 0.05, 0.61, 0.48, 0.93, 0.27, 0.58];
+        let data = [
+            0.2, 0.4, 0.9, 0.1, 0.35, 0.77, 0.05, 0.61, 0.48, 0.93, 0.27, 0.58,
+        ];
         let a = cluster_bootstrap(12, 500, 3, mean_of(&data));
         assert_eq!(a, cluster_bootstrap(12, 500, 3, mean_of(&data)));
         assert_ne!(a, cluster_bootstrap(12, 500, 4, mean_of(&data)));

@@ -10,8 +10,13 @@ function keepKeyInLinks() {
 // every (re)connection; reconnects after a second when the connection drops.
 function connect(path, onMessage, onOpen) {
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
-  const handle = { socket: null, send(obj) { if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(obj)); } };
+  const handle = {
+    socket: null, stopped: false,
+    send(obj) { if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(obj)); },
+    stop() { this.stopped = true; if (this.socket) this.socket.close(); },
+  };
   function open() {
+    if (handle.stopped) return;
     const s = new WebSocket(url);
     handle.socket = s;
     s.onopen = () => { if (onOpen) onOpen(handle); };
