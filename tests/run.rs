@@ -7,7 +7,8 @@ use predicates::prelude::*;
 
 use crate::util::{Sandbox, csv, data, manifest_without_timing, read, root};
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
+    "parameters.csv",
     "runs.csv",
     "timeseries.csv",
     "groups.csv",
@@ -317,4 +318,85 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
         .code(2)
         .stderr(predicate::str::contains("not a coprod run directory"));
     assert!(sb.path().join("thesis").join("chapter1.tex").exists());
+}
+
+/// parameters.csv records every parameter as it ran (after `--set` and `--quick`), per
+/// variant and sweep point, with where each value came from; the manifest agrees with it.
+#[test]
+fn parameters_csv_records_the_parameters_as_run() {
+    let sb = Sandbox::new();
+    let scenario = root().join("scenarios/trust-trap.toml");
+    sb.cmd(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--quick",
+        "--set",
+        "citizens.trust_mean=0.2",
+        "--set",
+        "experiment.steps=4",
+        "--replications",
+        "1",
+        "--out",
+        "out",
+    ])
+    .assert()
+    .success();
+    let dir = sb.path().join("out");
+    let table = coprod_output::read::read_parameters(&dir).unwrap().unwrap();
+    let runs = coprod_output::read::read_runs(&dir).unwrap();
+    assert_eq!(table.swept, runs.swept);
+    let n_params = coprod_core::SPECS.len();
+    let mut cells: Vec<(String, Vec<String>)> = Vec::new();
+    for r in &runs.rows {
+        if !cells.contains(&(r.variant.clone(), r.point.clone())) {
+            cells.push((r.variant.clone(), r.point.clone()));
+        }
+    }
+    assert_eq!(
+        table.rows.len(),
+        cells.len() * n_params,
+        "one row per cell and parameter"
+    );
+    for (variant, point) in &cells {
+        let row = |name: &str| table.row(variant, point, name).unwrap().clone();
+        let trust = row("citizens.trust_mean");
+        assert_eq!(
+            (trust.value.as_str(), trust.source.as_str()),
+            ("0.2", "set")
+        );
+        let citizens = row("population.n_citizens");
+        assert_eq!(
+            (citizens.value.as_str(), citizens.source.as_str()),
+            ("1000", "quick")
+        );
+        let swept = row(&table.swept[0]);
+        assert_eq!(
+            (swept.value.as_str(), swept.source.as_str()),
+            (point[0].as_str(), "sweep")
+        );
+    }
+    let manifest = manifest_without_timing(&dir);
+    for p in manifest["parameters"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let values: Vec<&str> = table
+            .rows
+            .iter()
+            .filter(|r| r.parameter == name)
+            .map(|r| r.value.as_str())
+            .collect();
+        match p["value"].as_str() {
+            Some(v) => assert!(values.iter().all(|x| *x == v), "{name}: {v} vs {values:?}"),
+            None => assert!(
+                values.iter().any(|x| *x != values[0]),
+                "{name} has one value"
+            ),
+        }
+    }
+    assert!(
+        manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "parameters.csv")
+    );
 }

@@ -23,6 +23,7 @@ mod contribution;
 mod groups;
 mod interventions;
 mod lab;
+mod mediators;
 mod metrics;
 mod model;
 mod network;
@@ -31,14 +32,19 @@ mod params;
 mod population;
 mod production;
 mod rng;
+mod staff;
+mod view;
 
 pub use interventions::Intervention;
+pub use lab::LabSubject;
+pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};
 pub use metrics::{
     CitizenRecord, EndReason, GroupRecord, METRICS, OrgStepRecord, RunOutput, StepMetrics,
     TaskKind, summary_names,
 };
 pub use model::Model;
-pub use params::{Kind, ParamError, ParamSpec, Params, SPECS};
+pub use params::{ASSUMED_RANGES, AssumedRange, Kind, ParamError, ParamSpec, Params, SPECS};
+pub use view::{CitizenState, CommunityView};
 
 /// How much a run records beyond the per-step metrics and groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +66,19 @@ pub fn simulate(
     seed: u64,
     detail: Detail,
 ) -> RunOutput {
+    run_steps(params, interventions, steps, seed, detail, &mut |_, _| {})
+}
+
+/// [`simulate`], calling `boundary(model, k)` at each step boundary, `k` = steps done
+/// (0 before the first step): the mediator hook of `mediators.rs`.
+pub(crate) fn run_steps(
+    params: &Params,
+    interventions: &[Intervention],
+    steps: u32,
+    seed: u64,
+    detail: Detail,
+    boundary: &mut dyn FnMut(&mut Model, u32),
+) -> RunOutput {
     if params.setting == 1.0 {
         return lab::run_lab(params, steps, seed, detail);
     }
@@ -67,6 +86,7 @@ pub fn simulate(
     let mut out = RunOutput::default();
     out.steps.reserve(steps as usize);
     let mut in_force = params.clone();
+    boundary(&mut model, 0);
     for step in 0..steps {
         interventions::apply(params, interventions, step, &mut in_force);
         out.steps.push(model.step(&in_force));
@@ -74,6 +94,7 @@ pub fn simulate(
             out.organisations
                 .extend(model.organisation_records(&in_force));
         }
+        boundary(&mut model, step + 1);
     }
     out.groups = model.group_records();
     if detail == Detail::WithCitizens {

@@ -19,7 +19,9 @@ pub struct Manifest {
     pub experiment: ExperimentInfo,
     /// How run seeds were derived.
     pub seeds: SeedInfo,
-    /// Every model parameter of the baseline (before variant, sweep and `--set`) .
+    /// Every model parameter as it ran (after defaults, scenario, variant, sweep, `--set`
+    /// and `--quick`): its value when all runs share it, else `null` (parameters.csv holds
+    /// the value of each variant and sweep point).
     pub parameters: Vec<ParamValue>,
     /// Swept parameters and their values, in axis order (last fastest).
     pub sweep: Vec<SweepInfo>,
@@ -98,11 +100,12 @@ pub struct ReplicationSeed {
 pub struct ParamValue {
     /// Dotted name.
     pub name: String,
-    /// Value as a scenario file would write it.
-    pub value: String,
+    /// Value as a scenario file would write it; `None` (`null`) when runs differ.
+    pub value: Option<String>,
     /// Unit.
     pub unit: String,
-    /// `default` or `scenario`.
+    /// Where the value came from: `default`, `scenario`, `variant`, `sweep`, `set` or
+    /// `quick`; when runs differ, each source met, joined by `+` (e.g. `default+variant`).
     pub source: String,
 }
 

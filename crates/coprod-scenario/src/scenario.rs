@@ -52,6 +52,39 @@ pub struct Scenario {
     pub validation: Option<Validation>,
     /// The sensitivity analysis of `coprod sensitivity` (`[sensitivity]`), if any.
     pub sensitivity: Option<crate::sensitivity::Sensitivity>,
+    /// The estimation of `coprod calibrate` (`[calibration]`), if any.
+    pub calibration: Option<crate::calibration::Calibration>,
+}
+
+/// Where a parameter's value in a run came from: the last layer that set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamSource {
+    /// The model default (`coprod list --params`).
+    Default,
+    /// The scenario file's `[params]`.
+    Scenario,
+    /// The variant's own parameters.
+    Variant,
+    /// The sweep point.
+    Sweep,
+    /// A `--set` option.
+    Set,
+    /// The `--quick` size caps.
+    Quick,
+}
+
+impl ParamSource {
+    /// The word written in parameters.csv and manifest.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamSource::Default => "default",
+            ParamSource::Scenario => "scenario",
+            ParamSource::Variant => "variant",
+            ParamSource::Sweep => "sweep",
+            ParamSource::Set => "set",
+            ParamSource::Quick => "quick",
+        }
+    }
 }
 
 /// One swept parameter.
@@ -150,6 +183,18 @@ impl<'a> Locator<'a> {
 
     fn error_at(&self, span: Option<Range<usize>>, message: String) -> ScenarioError {
         ScenarioError::at(self.origin, self.source, span, message)
+    }
+
+    /// An error of an analysis table (`[sensitivity]`, `[calibration]`) at a key path below
+    /// it: at the value if found, else at the nearest enclosing key.
+    fn table_error(&self, table: &str, (path, message): (Vec<String>, String)) -> ScenarioError {
+        let mut at = vec![key(table)];
+        at.extend(path.iter().map(|p| key(p)));
+        let span = self
+            .value_span(&at)
+            .or_else(|| self.key_span(&at[..2.min(at.len())]))
+            .or_else(|| self.key_span(&at[..1]));
+        self.error_at(span, message)
     }
 }
 
@@ -293,7 +338,11 @@ impl Scenario {
         let validation = match &raw.validation {
             Some(table) => Some(crate::validation::validate(table).map_err(
                 |(field, message)| {
-                    loc.error_at(loc.value_span(&[key("validation"), key(field)]), message)
+                    // A missing field has no span: point at the table instead.
+                    let span = loc
+                        .value_span(&[key("validation"), key(field)])
+                        .or_else(|| loc.value_span(&[key("validation")]));
+                    loc.error_at(span, message)
                 },
             )?),
             None => None,
@@ -322,17 +371,17 @@ impl Scenario {
         }
 
         let sensitivity = match &raw.sensitivity {
-            Some(table) => Some(crate::sensitivity::validate(table).map_err(
-                |(path, message)| {
-                    let mut at = vec![key("sensitivity")];
-                    at.extend(path.iter().map(|p| key(p)));
-                    let span = loc
-                        .value_span(&at)
-                        .or_else(|| loc.key_span(&at[..2.min(at.len())]))
-                        .or_else(|| loc.key_span(&at[..1]));
-                    loc.error_at(span, message)
-                },
-            )?),
+            Some(table) => Some(
+                crate::sensitivity::validate(table)
+                    .map_err(|e| loc.table_error("sensitivity", e))?,
+            ),
+            None => None,
+        };
+        let calibration = match &raw.calibration {
+            Some(table) => Some(
+                crate::calibration::validate(table)
+                    .map_err(|e| loc.table_error("calibration", e))?,
+            ),
             None => None,
         };
 
@@ -410,6 +459,7 @@ impl Scenario {
             quick: false,
             validation,
             sensitivity,
+            calibration,
         };
         scenario
             .check_combinations()
@@ -460,19 +510,39 @@ impl Scenario {
     /// The parameters of (variant, sweep point): defaults, `[params]`, variant params,
     /// sweep values, `--set` values, then the `--quick` size caps, in that order.
     pub fn params_for(&self, variant: usize, point: usize) -> Params {
+        self.params_as_run(variant, point).0
+    }
+
+    /// [`Scenario::params_for`] with, for each parameter in `SPECS` order, where its value
+    /// came from (the last of the layers that set it; a `--quick` cap only when it lowered
+    /// the value).
+    pub fn params_as_run(&self, variant: usize, point: usize) -> (Params, Vec<ParamSource>) {
         let mut p = self.base.clone();
+        let mut sources = vec![ParamSource::Default; SPECS.len()];
+        for (i, _) in &self.base_overrides {
+            sources[*i] = ParamSource::Scenario;
+        }
         let values = self.point_values(point);
-        let assignments = self.variants[variant]
-            .overrides
-            .iter()
-            .copied()
-            .chain(self.sweep.iter().map(|a| a.param).zip(values))
-            .chain(self.pins.iter().copied());
-        for (i, v) in assignments {
-            p.set_index(i, v)
-                .expect("values are checked when the scenario is read");
+        let layers = [
+            (
+                ParamSource::Variant,
+                self.variants[variant].overrides.clone(),
+            ),
+            (
+                ParamSource::Sweep,
+                self.sweep.iter().map(|a| a.param).zip(values).collect(),
+            ),
+            (ParamSource::Set, self.pins.clone()),
+        ];
+        for (source, assignments) in layers {
+            for (i, v) in assignments {
+                p.set_index(i, v)
+                    .expect("values are checked when the scenario is read");
+                sources[i] = source;
+            }
         }
         if self.quick {
+            let before: Vec<f64> = (0..SPECS.len()).map(|i| p.get_index(i)).collect();
             p.n_citizens = p.n_citizens.min(QUICK_MAX_CITIZENS);
             let per_community = p.ring_degree + 2.0;
             p.n_communities = p
@@ -480,8 +550,13 @@ impl Scenario {
                 .min((p.n_citizens / per_community).floor())
                 .max(1.0);
             p.n_organisations = p.n_organisations.min(p.n_communities);
+            for (i, old) in before.into_iter().enumerate() {
+                if p.get_index(i) != old {
+                    sources[i] = ParamSource::Quick;
+                }
+            }
         }
-        p
+        (p, sources)
     }
 
     /// Shrinks every run for a quick look: at most [`QUICK_MAX_STEPS`] steps,

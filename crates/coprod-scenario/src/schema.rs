@@ -36,6 +36,20 @@ pub(crate) struct RawScenario {
     pub(crate) validation: Option<RawValidation>,
     /// Parameter ranges and design sizes for `coprod sensitivity`.
     pub(crate) sensitivity: Option<RawSensitivity>,
+    /// Priors and run sizes for `coprod calibrate`.
+    pub(crate) calibration: Option<RawCalibration>,
+}
+
+/// `[calibration]`: see `calibration.rs` and docs/calibration.md.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCalibration {
+    #[serde(default)]
+    pub(crate) priors: toml::Table,
+    pub(crate) particles: Option<u32>,
+    pub(crate) generations: Option<u32>,
+    pub(crate) quantile: Option<f64>,
+    pub(crate) min_acceptance: Option<f64>,
 }
 
 /// `[sensitivity]`: see `sensitivity.rs` and docs/sensitivity.md.
@@ -61,13 +75,26 @@ pub(crate) struct RawValidation {
     pub(crate) id: String,
     #[serde(default)]
     pub(crate) claim: String,
+    /// Descriptive since the registration fields exist; optional.
+    #[serde(default)]
     pub(crate) kind: String,
     #[serde(default)]
     pub(crate) metric: String,
     pub(crate) direction: String,
     pub(crate) comparison: Option<String>,
+    /// Descriptive only: ablating a lever's own entry point is not evidence.
     #[serde(default)]
     pub(crate) ablation: Vec<String>,
+    // The pre-registration (docs/validation.md): all of these or none.
+    pub(crate) class: Option<String>,
+    pub(crate) encoded_by: Option<String>,
+    pub(crate) sesoi: Option<toml::Value>,
+    pub(crate) sesoi_reason: Option<String>,
+    pub(crate) horizon: Option<toml::Value>,
+    pub(crate) window: Option<toml::Value>,
+    pub(crate) mediators: Option<Vec<String>>,
+    pub(crate) mediators_reason: Option<String>,
+    pub(crate) power: Option<toml::Value>,
 }
 
 /// `[experiment]`.

@@ -4,7 +4,7 @@
 //!
 //! Owns the meaning of the table; the statistics live in `coprod-validate`.
 
-use coprod_core::{Kind, Params, summary_names};
+use coprod_core::{Kind, Mediator, Params, summary_names};
 
 use crate::schema::RawValidation;
 
@@ -17,6 +17,20 @@ pub enum Direction {
     Decrease,
     /// The metric peaks at an interior dose of the sweep.
     InteriorOptimum,
+    /// The treatment changes the metric by less than the SESOI either way (equivalence).
+    NoEffect,
+}
+
+impl Direction {
+    /// The word used in scenario files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Increase => "increase",
+            Direction::Decrease => "decrease",
+            Direction::InteriorOptimum => "interior_optimum",
+            Direction::NoEffect => "no_effect",
+        }
+    }
 }
 
 /// How the effect is estimated.
@@ -56,7 +70,54 @@ pub struct Validation {
     pub ablation: Vec<String>,
     /// Exploratory rows report an effect but no verdict.
     pub exploratory: bool,
+    /// The pre-registered design, once registered (docs/validation.md).
+    pub registration: Option<Registration>,
 }
+
+/// Whether the model states a claim in a rule or must produce it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimClass {
+    /// A micro rule states the claim (or one step before it): a sanity check, not evidence.
+    Assumption,
+    /// The claim must arise from mechanisms that do not state it.
+    Derived,
+}
+
+impl ClaimClass {
+    /// The word used in scenario files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimClass::Assumption => "assumption",
+            ClaimClass::Derived => "derived",
+        }
+    }
+}
+
+/// The pre-registered design of a validation experiment, fixed before its verdict runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Registration {
+    /// Registered hypothesis: assumption or derived.
+    pub class: ClaimClass,
+    /// The micro rule(s) stating the claim, with their empirical source ("" if none).
+    pub encoded_by: String,
+    /// Smallest effect of substantive interest, in the metric's units (> 0).
+    pub sesoi: f64,
+    /// Why that size matters.
+    pub sesoi_reason: String,
+    /// Last step of the read-out window (runs last exactly this many steps).
+    pub horizon: u32,
+    /// The metric is averaged over the last `window` steps up to `horizon`.
+    pub window: u32,
+    /// State held at the control trajectory for the controlled direct effect.
+    pub mediators: Vec<Mediator>,
+    /// Why these mediators, and why the rest is the direct path.
+    pub mediators_reason: String,
+    /// Target power of the replication count (default 0.9).
+    pub power: f64,
+}
+
+/// Target power when `power` is absent.
+pub const DEFAULT_POWER: f64 = 0.9;
 
 /// Checks a raw table; on error returns (field, message).
 pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str, String)> {
@@ -67,12 +128,13 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         "increase" => Direction::Increase,
         "decrease" => Direction::Decrease,
         "interior_optimum" => Direction::InteriorOptimum,
+        "no_effect" => Direction::NoEffect,
         other => {
             return Err((
                 "direction",
                 format!(
                     "unknown direction \"{other}\": allowed are \"increase\", \"decrease\", \
-                     \"interior_optimum\""
+                     \"interior_optimum\", \"no_effect\""
                 ),
             ));
         }
@@ -118,19 +180,13 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
     }
     let kind = raw.kind.trim().to_string();
     let kinds = ["micro", "emergent", "micro+emergent", "exploratory"];
-    if !kinds.contains(&kind.as_str()) {
+    if !kind.is_empty() && !kinds.contains(&kind.as_str()) {
         return Err((
             "kind",
             format!("unknown kind \"{kind}\": allowed are {}", kinds.join(", ")),
         ));
     }
-    if kind.contains("emergent") && raw.ablation.is_empty() {
-        return Err((
-            "ablation",
-            "an emergent proposition needs an ablation: the channels its effect comes through"
-                .into(),
-        ));
-    }
+    let registration = registration(raw)?;
     Ok(Validation {
         id: raw.id.trim().to_string(),
         claim: raw.claim.trim().to_string(),
@@ -140,5 +196,213 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         comparison,
         ablation: raw.ablation.clone(),
         exploratory: kind == "exploratory",
+        registration,
     })
+}
+
+type FieldError = (&'static str, String);
+
+/// The registration fields: all required ones present, or none (not yet registered).
+fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError> {
+    let present = [
+        ("class", raw.class.is_some()),
+        ("encoded_by", raw.encoded_by.is_some()),
+        ("sesoi", raw.sesoi.is_some()),
+        ("sesoi_reason", raw.sesoi_reason.is_some()),
+        ("horizon", raw.horizon.is_some()),
+        ("window", raw.window.is_some()),
+        ("mediators", raw.mediators.is_some()),
+        ("mediators_reason", raw.mediators_reason.is_some()),
+    ];
+    if present.iter().all(|(_, p)| !p) && raw.power.is_none() {
+        return Ok(None);
+    }
+    if let Some((missing, _)) = present.iter().find(|(_, p)| !p) {
+        let all: Vec<&str> = present.iter().map(|(n, _)| *n).collect();
+        return Err((
+            missing,
+            format!(
+                "a registered validation needs `{missing}` (registration fields: {}, and \
+                 optionally power)",
+                all.join(", ")
+            ),
+        ));
+    }
+    let class = match raw.class.as_deref().unwrap_or_default() {
+        "assumption" => ClaimClass::Assumption,
+        "derived" => ClaimClass::Derived,
+        other => {
+            return Err((
+                "class",
+                format!("unknown class \"{other}\": allowed are \"assumption\", \"derived\""),
+            ));
+        }
+    };
+    let sesoi = number(raw.sesoi.as_ref(), "sesoi")?;
+    if !(sesoi.is_finite() && sesoi > 0.0) {
+        return Err((
+            "sesoi",
+            format!("sesoi = {sesoi} must be a positive number in the metric's units"),
+        ));
+    }
+    let horizon = integer(raw.horizon.as_ref(), "horizon", 1, 100_000)?;
+    let window = integer(raw.window.as_ref(), "window", 1, horizon)?;
+    let power = match &raw.power {
+        None => DEFAULT_POWER,
+        Some(v) => number(Some(v), "power")?,
+    };
+    if !(0.5..=0.999).contains(&power) {
+        return Err((
+            "power",
+            format!("power = {power} is out of range: allowed 0.5 to 0.999"),
+        ));
+    }
+    let mut mediators = Vec::new();
+    for name in raw.mediators.as_deref().unwrap_or_default() {
+        let m = Mediator::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Mediator::ALL.iter().map(|m| m.name()).collect();
+            (
+                "mediators",
+                format!(
+                    "unknown mediator \"{name}\": allowed are {}",
+                    names.join(", ")
+                ),
+            )
+        })?;
+        if !m.holdable() {
+            return Err((
+                "mediators",
+                format!(
+                    "mediator \"{name}\" cannot be held agent by agent (docs/validation.md): \
+                     leave it out and say so in mediators_reason"
+                ),
+            ));
+        }
+        if mediators.contains(&m) {
+            return Err(("mediators", format!("mediator \"{name}\" is listed twice")));
+        }
+        mediators.push(m);
+    }
+    let text = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
+    Ok(Some(Registration {
+        class,
+        encoded_by: text(&raw.encoded_by),
+        sesoi,
+        sesoi_reason: text(&raw.sesoi_reason),
+        horizon,
+        window,
+        mediators,
+        mediators_reason: text(&raw.mediators_reason),
+        power,
+    }))
+}
+
+fn number(v: Option<&toml::Value>, field: &'static str) -> Result<f64, FieldError> {
+    match v {
+        Some(toml::Value::Float(x)) => Ok(*x),
+        Some(toml::Value::Integer(i)) => Ok(*i as f64),
+        _ => Err((field, format!("`{field}` must be a number"))),
+    }
+}
+
+fn integer(
+    v: Option<&toml::Value>,
+    field: &'static str,
+    min: u32,
+    max: u32,
+) -> Result<u32, FieldError> {
+    match v {
+        Some(toml::Value::Integer(i)) if (i64::from(min)..=i64::from(max)).contains(i) => {
+            Ok(*i as u32)
+        }
+        _ => Err((
+            field,
+            format!("`{field}` must be a whole number of steps from {min} to {max}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Scenario, ScenarioError};
+
+    const HEAD: &str = "[validation]\nid = \"T1\"\nmetric = \"participation_rate\"\n\
+                        direction = \"increase\"\ncomparison = \"paired\"\n";
+    const REGISTERED: &str = "class = \"derived\"\nencoded_by = \"\"\nsesoi = 0.005\n\
+         sesoi_reason = \"half a point\"\nhorizon = 240\nwindow = 24\n\
+         mediators = [\"citizen_trust\", \"contagion\"]\nmediators_reason = \"feedback\"\n";
+    const TAIL: &str = "[[experiment.variants]]\nname = \"treatment\"\n\
+                        params.levers.outreach = 0.5\n";
+
+    fn parse(registration: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::from_toml(&format!("{HEAD}{registration}{TAIL}"), "t.toml", "t")
+    }
+
+    #[test]
+    fn unregistered_validation_still_parses() {
+        let s = parse("").unwrap();
+        assert_eq!(s.validation.unwrap().registration, None);
+    }
+
+    #[test]
+    fn registration_fields_are_read() {
+        let r = parse(REGISTERED)
+            .unwrap()
+            .validation
+            .unwrap()
+            .registration
+            .unwrap();
+        assert_eq!(r.class, ClaimClass::Derived);
+        assert_eq!(r.sesoi, 0.005);
+        assert_eq!((r.horizon, r.window), (240, 24));
+        assert_eq!(
+            r.mediators,
+            vec![Mediator::CitizenTrust, Mediator::Contagion]
+        );
+        assert_eq!(r.power, DEFAULT_POWER);
+    }
+
+    #[test]
+    fn bad_values_name_line_key_and_range() {
+        let cases = [
+            ("sesoi = 0.005", "sesoi = -1", 8, "positive"),
+            ("horizon = 240", "horizon = 0", 10, "from 1 to 100000"),
+            ("window = 24", "window = 300", 11, "from 1 to 240"),
+            (
+                "class = \"derived\"",
+                "class = \"emergent\"",
+                6,
+                "\"assumption\"",
+            ),
+            (
+                "\"contagion\"",
+                "\"gossip\"",
+                12,
+                "unknown mediator \"gossip\"",
+            ),
+            ("\"contagion\"", "\"membership\"", 12, "cannot be held"),
+            ("\"contagion\"", "\"citizen_trust\"", 12, "listed twice"),
+        ];
+        for (from, to, line, words) in cases {
+            let e = parse(&REGISTERED.replace(from, to)).expect_err(to);
+            assert_eq!(e.location.map(|l| l.0), Some(line), "{to}: {e:?}");
+            assert!(e.message.contains(words), "{to}: {}", e.message);
+        }
+        let e = parse(&format!("{REGISTERED}power = 1.5\n")).unwrap_err();
+        assert!(e.message.contains("0.5 to 0.999"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_partial_registration_names_the_missing_field() {
+        let e = parse(&REGISTERED.replace("window = 24\n", "")).unwrap_err();
+        assert!(e.message.contains("needs `window`"), "{}", e.message);
+        assert!(e.location.is_some());
+    }
+
+    #[test]
+    fn unknown_registration_keys_are_refused() {
+        let e = parse(&format!("{REGISTERED}sesio = 1\n")).unwrap_err();
+        assert!(e.message.contains("sesio"), "{}", e.message);
+    }
 }
