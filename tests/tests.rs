@@ -62,3 +62,6 @@ mod sensitivity;
 
 // Figures the docs quote (run counts, the sensitivity example) checked against the program.
 mod docs_figures;
+
+// Output bytes of every shipped scenario and of each command, against committed digests.
+mod digests;

@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod contribution;
+mod group;
 mod groups;
 mod interventions;
 mod lab;
