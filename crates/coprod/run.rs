@@ -262,13 +262,16 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         return crate::shard::finish(shard, completed, manifest, failed, stdout);
     }
     manifest.adaptive = adaptive.as_ref().map(compare::Adaptive::to_json);
-    let path = finish(
-        completed,
-        manifest,
-        &scenario,
-        (&metrics, &against),
-        &target,
-    )?;
+    // The charts are drawn with the same thread budget as the runs.
+    let path = runner.install(|| {
+        finish(
+            completed,
+            manifest,
+            &scenario,
+            (&metrics, &against),
+            &target,
+        )
+    })?;
     eprintln!(
         "wrote {} runs in {}",
         scenario.n_runs() - skip,

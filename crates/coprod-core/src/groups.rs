@@ -360,17 +360,8 @@ impl Model {
             let (start, end) = self.community_range(c);
             let size = end - start;
             let first = start + below(&mut self.streams.recruitment, size);
-            for k in 0..size {
-                // From the drawn citizen to the end of the community, then wrap around.
-                let i = if k < end - first {
-                    first + k
-                } else {
-                    first + k - size
-                };
-                if self.citizens.group[i as usize] != NO_GROUP || !self.citizens.has(i, flag::AWARE)
-                {
-                    continue;
-                }
+            let candidates = self.aware_and_free(first, start, end);
+            for &i in &candidates {
                 let open = &self.open_by_community[c as usize];
                 let (pick, u) =
                     rng::below_and_uniform(&mut self.streams.recruitment, open.len() as u32);
@@ -387,7 +378,27 @@ impl Model {
                     }
                 }
             }
+            self.join_candidates = candidates;
         }
+    }
+
+    /// The aware citizens in no group of the community `[start, end)`, in visiting order
+    /// from `first`, wrapping around; written without branches on the citizens' state (which
+    /// a processor cannot predict), into a list kept to reuse its memory.
+    fn aware_and_free(&mut self, first: u32, start: u32, end: u32) -> Vec<u32> {
+        let mut list = std::mem::take(&mut self.join_candidates);
+        let size = (end - start) as usize;
+        list.clear();
+        list.resize(size, 0);
+        let c = &self.citizens;
+        let mut n = 0;
+        for i in (first..end).chain(start..first) {
+            let u = i as usize;
+            list[n] = i;
+            n += usize::from((c.group[u] == NO_GROUP) & (c.flags[u] & flag::AWARE != 0));
+        }
+        list.truncate(n);
+        list
     }
 
     /// A forming group starts when it is full or its formation window is over; with fewer

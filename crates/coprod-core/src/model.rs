@@ -48,6 +48,8 @@ pub struct Model {
     pub(crate) spare_member_lists: Vec<Vec<u32>>,
     /// Forming groups with vacancies, per community; rebuilt each step, kept to reuse memory.
     pub(crate) open_by_community: Vec<Vec<u32>>,
+    /// Scratch for the citizens of one community who may join, kept to reuse memory.
+    pub(crate) join_candidates: Vec<u32>,
     /// Scratch for the contributions of one group, kept to reuse memory.
     pub(crate) contribution_scratch: Vec<f64>,
     pub(crate) streams: Streams,
@@ -137,6 +139,7 @@ impl Model {
             records: Vec::new(),
             spare_member_lists: Vec::new(),
             open_by_community: vec![Vec::new(); n_communities as usize],
+            join_candidates: Vec::new(),
             contribution_scratch: Vec::new(),
             streams,
             formed: 0,

@@ -10,6 +10,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use rayon::prelude::*;
+
 use coprod_plot::{
     ChartStyle, ForestRow, Heatmap, PlotError, Series, forest_plot, heatmap, response_curve,
     survival_count_curves, time_series,
@@ -154,12 +156,6 @@ pub fn draw_charts(
         });
     }
     std::fs::create_dir_all(charts_dir).map_err(|e| ReportError::io(charts_dir, e))?;
-    let mut out = Drawn {
-        dir: charts_dir.to_path_buf(),
-        charts: Vec::new(),
-        notes: Vec::new(),
-        asked: selection.kind,
-    };
     let lab = data.is_lab();
     let wants =
         |k: ChartKind| selection.kind.is_none_or(|s| s == k) && !(lab && k == ChartKind::Survival);
@@ -170,30 +166,52 @@ pub fn draw_charts(
             None => defaults.iter().map(|m| m.to_string()).collect(),
         }
     };
+    // Every chart is a job writing its own files; jobs run in parallel on the current rayon
+    // pool and their results are put together in this fixed order.
+    type Job<'d> = Box<dyn Fn(&mut Drawn) -> Result<(), ReportError> + Sync + 'd>;
+    let mut jobs: Vec<Job<'_>> = Vec::new();
     if wants(ChartKind::TimeSeries) {
         for m in metrics(&DEFAULT_STEP_METRICS) {
-            draw_time_series(data, &m, &mut out)?;
+            jobs.push(Box::new(move |out| draw_time_series(data, &m, out)));
         }
     }
     if wants(ChartKind::Response) {
         for m in metrics(&DEFAULT_RESPONSE_METRICS) {
-            draw_responses(data, &m, &mut out)?;
+            jobs.push(Box::new(move |out| draw_responses(data, &m, out)));
         }
     }
     if wants(ChartKind::Survival) {
-        draw_survival(data, &mut out)?;
+        jobs.push(Box::new(|out| draw_survival(data, out)));
     }
     if wants(ChartKind::Forest) {
         for m in metrics(&DEFAULT_FOREST_METRICS) {
-            draw_forest(data, &m, &mut out)?;
+            jobs.push(Box::new(move |out| draw_forest(data, &m, out)));
         }
     }
     if wants(ChartKind::Heatmap) {
         for m in metrics(&DEFAULT_HEATMAP_METRICS) {
-            draw_heatmaps(data, &m, &mut out)?;
+            jobs.push(Box::new(move |out| draw_heatmaps(data, &m, out)));
         }
     }
-    Ok((out.charts, out.notes))
+    let drawn: Vec<Result<Drawn, ReportError>> = jobs
+        .par_iter()
+        .map(|job| {
+            let mut out = Drawn {
+                dir: charts_dir.to_path_buf(),
+                charts: Vec::new(),
+                notes: Vec::new(),
+                asked: selection.kind,
+            };
+            job(&mut out).map(|()| out)
+        })
+        .collect();
+    let (mut charts, mut notes) = (Vec::new(), Vec::new());
+    for out in drawn {
+        let out = out?;
+        charts.extend(out.charts);
+        notes.extend(out.notes);
+    }
+    Ok((charts, notes))
 }
 
 /// Charts written so far and notes on skipped ones.

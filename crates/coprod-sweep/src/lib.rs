@@ -34,7 +34,8 @@ use coprod_scenario::RunSpec;
 use rayon::prelude::*;
 
 /// Runs taken per thread per chunk: enough to keep threads busy when run times differ,
-/// few enough that results waiting for the sink stay small.
+/// few enough that results waiting for the sink stay small and an interrupted sweep loses
+/// little (a chunk is the unit of checkpoints for `--resume`).
 const RUNS_PER_THREAD_PER_CHUNK: usize = 4;
 
 /// Why the pool could not be built.
@@ -74,7 +75,9 @@ impl Runner {
     /// Runs every spec and calls `sink` with each result in the order of `specs`.
     ///
     /// `on_done` is called from worker threads as each run finishes (for progress).
-    /// Stops at the first error from `sink` and returns it.
+    /// Stops at the first error from `sink` and returns it. The sink of one chunk runs on
+    /// a pool thread while the next chunk's runs occupy the others, so writing results
+    /// does not leave threads idle.
     pub fn run<'a, I, F, E>(
         &self,
         specs: I,
@@ -84,29 +87,69 @@ impl Runner {
     ) -> Result<(), E>
     where
         I: IntoIterator<Item = RunSpec<'a>>,
-        F: FnMut(RunSpec<'a>, RunOutput) -> Result<(), E>,
+        F: FnMut(RunSpec<'a>, RunOutput) -> Result<(), E> + Send,
+        E: Send,
+    {
+        self.pipelined(
+            specs,
+            |spec| {
+                let out = run_one(spec, detail);
+                on_done();
+                out
+            },
+            |chunk, outputs| {
+                for (spec, output) in chunk.into_iter().zip(outputs) {
+                    sink(spec, output)?;
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// Runs `f` on the pool's threads (for work that should share the sweep's thread budget,
+    /// such as drawing a run directory's charts).
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(f)
+    }
+
+    /// Computes `specs` chunk by chunk on the pool and hands each chunk, in order, to
+    /// `sink_chunk`; the sink of chunk `k` runs while chunk `k + 1` is computed (rayon's
+    /// `join` lets the pool's threads share both), within the pool's thread budget.
+    fn pipelined<'a, I, T, E>(
+        &self,
+        specs: I,
+        compute: impl Fn(&RunSpec<'a>) -> T + Sync,
+        mut sink_chunk: impl FnMut(Vec<RunSpec<'a>>, Vec<T>) -> Result<(), E> + Send,
+    ) -> Result<(), E>
+    where
+        I: IntoIterator<Item = RunSpec<'a>>,
+        T: Send,
+        E: Send,
     {
         let chunk_len = self.chunk_len();
         let mut specs = specs.into_iter();
+        let mut pending: Option<(Vec<RunSpec<'a>>, Vec<T>)> = None;
         loop {
             let chunk: Vec<RunSpec<'a>> = specs.by_ref().take(chunk_len).collect();
+            let previous = pending.take();
+            // The sink goes first on the calling worker, so it finishes (and a checkpoint is
+            // written) even if a run of the next chunk never ends; the other workers start
+            // on the next chunk at once, and the sink's worker joins them when done.
+            let (sunk, outputs) = self.pool.install(|| {
+                rayon::join(
+                    || match previous {
+                        Some((done, outputs)) => sink_chunk(done, outputs),
+                        None => Ok(()),
+                    },
+                    // `collect` on an indexed parallel iterator keeps input order.
+                    || chunk.par_iter().map(&compute).collect::<Vec<T>>(),
+                )
+            });
+            sunk?;
             if chunk.is_empty() {
                 return Ok(());
             }
-            // `collect` on an indexed parallel iterator keeps input order.
-            let outputs: Vec<RunOutput> = self.pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|spec| {
-                        let out = run_one(spec, detail);
-                        on_done();
-                        out
-                    })
-                    .collect()
-            });
-            for (spec, output) in chunk.into_iter().zip(outputs) {
-                sink(spec, output)?;
-            }
+            pending = Some((chunk, outputs));
         }
     }
 }
@@ -247,31 +290,24 @@ impl Runner {
     ) -> Result<(), E>
     where
         I: IntoIterator<Item = RunSpec<'a>>,
-        F: FnMut(Event<'a>) -> Result<(), E>,
+        F: FnMut(Event<'a>) -> Result<(), E> + Send,
+        E: Send,
     {
         quiet_worker_panics();
-        let chunk_len = self.chunk_len();
-        let mut specs = specs.into_iter();
-        loop {
-            let chunk: Vec<RunSpec<'a>> = specs.by_ref().take(chunk_len).collect();
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let outputs: Vec<Result<RunOutput, RunFailure>> = self.pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|spec| {
-                        let out = run_guarded(spec, detail, faults);
-                        on_done();
-                        out
-                    })
-                    .collect()
-            });
-            for (spec, output) in chunk.into_iter().zip(outputs) {
-                sink(Event::Run(spec, output))?;
-            }
-            sink(Event::ChunkDone)?;
-        }
+        self.pipelined(
+            specs,
+            |spec| {
+                let out = run_guarded(spec, detail, faults);
+                on_done();
+                out
+            },
+            |chunk, outputs| {
+                for (spec, output) in chunk.into_iter().zip(outputs) {
+                    sink(Event::Run(spec, output))?;
+                }
+                sink(Event::ChunkDone)
+            },
+        )
     }
 }
 
@@ -457,8 +493,8 @@ mod tests {
             seen[4].1.as_ref().map(|f| f.to_string()),
             Some("`service_output` is NaN at step 5".to_string())
         );
-        // 10 runs in chunks of 2 threads x 4.
-        assert_eq!(chunks, 2);
+        // One `ChunkDone` per chunk of 2 threads x RUNS_PER_THREAD_PER_CHUNK runs.
+        assert_eq!(chunks, 10usize.div_ceil(2 * RUNS_PER_THREAD_PER_CHUNK));
     }
 
     #[test]
