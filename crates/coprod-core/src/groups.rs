@@ -10,7 +10,7 @@ use crate::metrics::{EndReason, GroupRecord, TaskKind};
 use crate::model::{Model, Production};
 use crate::params::Params;
 use crate::population::{NO_GROUP, flag};
-use crate::production::{benefit, ces};
+use crate::production::{affordable, benefit, ces, per_beneficiary};
 use crate::rng::{below, chance, logistic, round_stochastic, uniform, unit};
 
 /// Marks a group that no organisation supports.
@@ -56,6 +56,18 @@ impl Params {
         } else {
             0.5
         }
+    }
+}
+
+/// Professional input to a group in a substitutive role design: cost-minimising professionals
+/// treat citizens' input as a perfect substitute and withdraw their own one for one with it,
+/// back to their own service (an assumption); in a complementary design, or with
+/// `channels.professional_withdrawal` off, they keep it.
+fn withdrawn(p: &Params, asked: f64, citizen_input: f64) -> f64 {
+    if p.role_design == 1.0 && p.professional_withdrawal != 0.0 {
+        (asked - citizen_input).max(0.0)
+    } else {
+        asked
     }
 }
 
@@ -373,7 +385,15 @@ impl Model {
         let group = &self.groups[g];
         let n = group.members.len();
         let supported = group.org != UNSUPPORTED;
-        let org = supported.then(|| &self.orgs[group.org as usize]);
+        let staff = match group.org {
+            o if supported && p.staff_skill != 0.0 => 0.5 + self.orgs[o as usize].staff_skill,
+            _ => 1.0,
+        };
+        let budget = if supported {
+            self.budget_of(group.org, p)
+        } else {
+            0.0
+        };
         let c = &mut self.citizens;
         let rng = &mut self.streams.contribution;
 
@@ -404,10 +424,6 @@ impl Model {
 
         // Production.
         let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
-        let staff = match org {
-            Some(o) if p.staff_skill != 0.0 => 0.5 + o.staff_skill,
-            _ => 1.0,
-        };
         let citizen_input = if p.citizen_input != 0.0 {
             effort * coordination * staff
         } else {
@@ -421,32 +437,29 @@ impl Model {
                 0.0
             };
         let success = citizen_input >= min_effort;
-        let substitutive = p.role_design == 1.0;
         let professional = if supported {
-            let withdraws = substitutive && p.professional_withdrawal != 0.0;
-            let role = if withdraws { 0.5 } else { 1.0 };
-            p.professional_input * (0.5 + p.state_support_in_force()) * role
+            let tally = &mut self.orgs[group.org as usize].tally;
+            let asked = p.professional_input * (0.5 + p.state_support_in_force());
+            let given = affordable(withdrawn(p, asked, citizen_input), budget, tally.support);
+            tally.support += given;
+            given
         } else {
             p.unsupported_input
         };
-        let rho = if p.complementarity != 0.0 && !substitutive {
+        let rho = if p.complementarity != 0.0 && p.role_design != 1.0 {
             p.rho
         } else {
             1.0
         };
-        let share = if per_member {
-            citizen_input / n as f64
-        } else {
-            citizen_input
-        };
-        let h = ces(professional, share, rho);
+        let (r, s) = per_beneficiary(professional, citizen_input, n, per_member);
         let per_member_benefit = if success {
-            benefit(h, p.benefit_max, p.benefit_scale)
+            benefit(ces(r, s, rho), p.benefit_max, p.benefit_scale)
         } else {
             0.0
         };
         total.output += per_member_benefit * n as f64;
-        total.professional_cost += if supported { professional } else { 0.0 };
+        total.support += if supported { professional } else { 0.0 };
+        total.citizen_effort += effort;
 
         // Payoffs and learning of members.
         let clarity = group.clarity(p);

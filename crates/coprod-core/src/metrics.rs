@@ -34,13 +34,15 @@ define_metrics! {
     mean_org_trust, "0-1 scale", "Mean organisational trust in citizens.";
     opportunities_opened, "opportunities", "Co-production opportunities opened by organisations during the step.";
     power_shared, "0-1 scale", "Mean decision power organisations share with the groups they support.";
-    service_output, "service units", "Total service output: professionals' own production plus every group's output.";
-    professional_cost, "input units", "Total professional input spent: baseline service plus support to groups.";
-    efficiency, "service units per input unit", "Service output per unit of professional cost.";
+    service_output, "service units", "Total service output: professionals' own service (budget minus support to groups) plus the value of every group's service, each beneficiary counted once.";
+    professional_cost, "input units", "Professional input spent: the organisations' budgets (own service plus support to groups).";
+    efficiency, "service units per input unit", "Service output per unit of professional cost (citizens' time free).";
     representativeness, "ratio", "Participants' low-resource share divided by the population's low-resource share (1 = representative).";
     participation_low, "share of citizens", "Participation rate in the low-resource group.";
     participation_high, "share of citizens", "Participation rate in the high-resource group.";
     mean_contribution, "share of effort", "Mean contribution of active members (lab: share of endowment).";
+    citizen_time, "effort units", "Citizen effort given to groups' tasks (contribution x capacity, summed over members of started groups).";
+    efficiency_with_time, "service units per input unit", "Service output per unit of professional cost plus citizens' time at its shadow price (costs.time_price).";
 }
 
 /// Why a group stopped.

@@ -11,6 +11,7 @@ use crate::network::{Network, community_range};
 use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
+use crate::production::time_cost;
 use crate::rng::{self, Stream, approx_normal, chance, unit};
 
 /// The random streams a step draws from, one per mechanism.
@@ -57,8 +58,12 @@ pub struct Model {
 /// Totals of the production submodel in one step.
 #[derive(Default)]
 pub(crate) struct Production {
+    /// Value of the groups' services (service units).
     pub(crate) output: f64,
-    pub(crate) professional_cost: f64,
+    /// Professional input given to groups (drawn from budgets).
+    pub(crate) support: f64,
+    /// Citizen effort given to groups (effort units, before coordination losses).
+    pub(crate) citizen_effort: f64,
     pub(crate) contribution_sum: f64,
     pub(crate) members: u32,
 }
@@ -136,6 +141,17 @@ impl Model {
         let metrics = self.measure(p, &production);
         self.step += 1;
         metrics
+    }
+
+    /// Communities organisation `o` serves (community `c` is served by `c mod orgs`).
+    pub(crate) fn served_by(&self, o: u32) -> u32 {
+        let n_orgs = self.orgs.len() as u32;
+        (self.n_communities + n_orgs - 1 - o) / n_orgs
+    }
+
+    /// Organisation `o`'s budget of professional input for one step.
+    pub(crate) fn budget_of(&self, o: u32, p: &Params) -> f64 {
+        p.baseline_input * f64::from(self.served_by(o))
     }
 
     /// The organisation serving community `c`.
@@ -219,10 +235,9 @@ impl Model {
 
     /// Organisations learn from this step's tallies, then imitate the best performer.
     fn learn(&mut self, p: &Params) {
-        let n_orgs = self.orgs.len() as u32;
-        for (o, org) in self.orgs.iter_mut().enumerate() {
-            let served = (self.n_communities + n_orgs - 1 - o as u32) / n_orgs;
-            org.learn(p, served);
+        for o in 0..self.orgs.len() {
+            let served = self.served_by(o as u32);
+            self.orgs[o].learn(p, served);
         }
         organisations::imitate(&mut self.orgs, p);
     }
@@ -255,9 +270,11 @@ impl Model {
             rate(low_members, members) / rate(low, self.n_citizens)
         };
         let n_orgs = self.orgs.len() as f64;
-        let baseline = p.baseline_input * f64::from(self.n_communities);
-        let output = baseline + prod.output;
-        let cost = baseline + prod.professional_cost;
+        // Support to groups displaces the professionals' own service within the budget.
+        let budget = p.baseline_input * f64::from(self.n_communities);
+        let output = budget - prod.support + prod.output;
+        let cost = budget;
+        let time = time_cost(prod.citizen_effort, p.time_price);
         StepMetrics {
             step: self.step,
             participation_rate: f64::from(members) / n,
@@ -276,6 +293,12 @@ impl Model {
             service_output: output,
             professional_cost: cost,
             efficiency: if cost > 0.0 { output / cost } else { 0.0 },
+            citizen_time: prod.citizen_effort,
+            efficiency_with_time: if cost + time > 0.0 {
+                output / (cost + time)
+            } else {
+                0.0
+            },
             representativeness,
             participation_low: rate(low_members, low),
             participation_high: rate(members - low_members, high),
@@ -499,7 +522,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xae7f0fb4578fd3ab;
+    const GOLDEN: u64 = 0x77c5c254466e7a0c;
 
     #[test]
     fn two_way_contact_raises_efficacy_over_inform() {

@@ -83,6 +83,9 @@ impl ParamSpec {
             "groups.min_effort" | "groups.min_effort_per_member" => {
                 "minimum viable effort; cost rising with those served (Oliver and Marwell 1988); assumption"
             }
+            "costs.time_price" => {
+                "replacement-cost valuation of volunteer time (Salamon, Sokolowski and Haddock 2011); assumption"
+            }
             "groups.rho"
             | "groups.benefit_max"
             | "groups.benefit_scale"
@@ -293,8 +296,8 @@ define_params! {
     groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member for per-member services (the task grows with those served).";
     groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task (per member for per_member service).";
     groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
-    groups.rho: Real, -0.5, [-10, 1], "CES exponent", false, "Complementarity of professional and citizen input (rho < 1 complements, 1 perfect substitutes).";
-    groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group.";
+    groups.rho: Real, 0.5, [0.1, 1], "CES exponent", false, "Curvature of the isoquants of professional and citizen input: below 1 combining them yields more than each alone (more the smaller rho), at 1 they are perfect substitutes.";
+    groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group, drawn from its budget (orgs.baseline_input).";
     groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
     groups.formation_steps: Int, 6, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
     groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
@@ -320,7 +323,7 @@ define_params! {
     orgs.embeddedness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean embeddedness of staff in the communities served.";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
     orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
-    orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
+    orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Budget of professional input per community served; what groups do not draw as support is the professionals' own service, one service unit per input unit.";
     orgs.inform_power_share: Real, 0.5, [0, 1], "share", false, "Share of its decision power an organisation shares when it engages by informing only (two-way: all).";
     orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
     orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in organisational trust.";
@@ -373,9 +376,11 @@ define_params! {
     channels.state_support_effect: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
     channels.skill_capacity: Bool, 1, [0, 1], "switch", false, "Skill and time set how much a member's contribution counts (off: everyone counts 0.5).";
     channels.outreach_targeting: Bool, 1, [0, 1], "switch", false, "Outreach reaches low-resource citizens with extra contact and cost support (off: outreach reaches no one).";
-    channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw half their input (off: they keep it).";
+    channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw their input one for one with the citizen input the group supplies, back to their own service (off: they keep it).";
     channels.ongoing_costs: Bool, 1, [0, 1], "switch", false, "Members pay the participation cost every step, not only when joining.";
     channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part and invitations build it (off: none of these).";
+    // --- accounting (costs of co-production) ---
+    costs.time_price: Real, 1.0, [0, 100], "input units per effort unit", false, "Shadow price of citizens' time: what one unit of citizen effort given to a group costs, in units of professional input (1: replacement cost).";
     // --- lab setting ---
     lab.lab_group_size: Int, 4, [2, 1000], "players", false, "Players per group in the lab setting.";
     lab.mpcr: Real, 0.4, [0, 1], "per unit contributed", false, "Marginal per-capita return of the linear public good.";
