@@ -71,6 +71,34 @@ fn withdrawn(p: &Params, asked: f64, citizen_input: f64) -> f64 {
     }
 }
 
+/// Members in the labour of a group when `channels.size_capacity` is off.
+const REFERENCE_SIZE: f64 = 4.0;
+
+/// Share of a member watched by fellow members: `min(1, attention / (n - 1))`, so peer
+/// pressure is diluted as the group outgrows what members can watch (Yang et al. 2013); 1
+/// whatever the size with `channels.monitoring_dilution` off; 0 alone or with
+/// `channels.peer_monitoring` off.
+fn visibility(p: &Params, n: usize) -> f64 {
+    if p.peer_monitoring == 0.0 || n < 2 {
+        0.0
+    } else if p.monitoring_dilution == 0.0 {
+        1.0
+    } else {
+        (p.attention / (n - 1) as f64).min(1.0)
+    }
+}
+
+/// The group's pooled effort: the members' efforts summed, so labour capacity rises with
+/// members; with `channels.size_capacity` off, the mean member's effort times a reference
+/// group of [`REFERENCE_SIZE`] members, whatever the size.
+fn pooled(p: &Params, effort: f64, n: usize) -> f64 {
+    if p.size_capacity != 0.0 || n == 0 {
+        effort
+    } else {
+        effort / n as f64 * REFERENCE_SIZE
+    }
+}
+
 /// The complex-contagion response to `a` active neighbours: weak for one, growing from two,
 /// saturating at four.
 fn social_response(active_neighbours: u32) -> f64 {
@@ -398,11 +426,7 @@ impl Model {
         let rng = &mut self.streams.contribution;
 
         // Contributions: watched members give more, scaled by the community norm.
-        let visibility = if p.peer_monitoring != 0.0 && n > 1 {
-            (p.attention / (n - 1) as f64).min(1.0)
-        } else {
-            0.0
-        };
+        let visibility = visibility(p, n);
         let pressure =
             p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
         let mut effort = 0.0;
@@ -425,7 +449,7 @@ impl Model {
         // Production.
         let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
         let citizen_input = if p.citizen_input != 0.0 {
-            effort * coordination * staff
+            pooled(p, effort, n) * coordination * staff
         } else {
             0.0
         };
@@ -525,9 +549,10 @@ impl Model {
                     seen += scratch[j];
                 }
                 let u = i as usize;
-                c.belief[u] =
-                    contribution::update_belief(f64::from(c.belief[u]), seen / watched as f64, p)
-                        as f32;
+                if p.belief_learning != 0.0 {
+                    let b = f64::from(c.belief[u]);
+                    c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
+                }
             }
         }
 

@@ -379,6 +379,10 @@ define_params! {
     channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw their input one for one with the citizen input the group supplies, back to their own service (off: they keep it).";
     channels.ongoing_costs: Bool, 1, [0, 1], "switch", false, "Members pay the participation cost every step, not only when joining.";
     channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part and invitations build it (off: none of these).";
+    // --- group-size forces, for the factorial ablation (issue 15) ---
+    channels.size_capacity: Bool, 1, [0, 1], "switch", false, "Labour capacity rises with members: a group's effort is its members' efforts summed (off: the mean member's effort times 4, whatever the size).";
+    channels.monitoring_dilution: Bool, 1, [0, 1], "switch", false, "Peer monitoring is diluted in larger groups: each member is watched by attention / (n - 1) of the others (off: fully watched at any size).";
+    channels.belief_learning: Bool, 1, [0, 1], "switch", false, "Members update their beliefs from the fellow members they watch, so imperfect conditional cooperation decays (off: beliefs stay at their initial values).";
     // --- accounting (costs of co-production) ---
     costs.time_price: Real, 1.0, [0, 100], "input units per effort unit", false, "Shadow price of citizens' time: what one unit of citizen effort given to a group costs, in units of professional input (1: replacement cost).";
     // --- lab setting ---
