@@ -36,8 +36,9 @@ mod rng;
 pub use interventions::Intervention;
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};
 pub use metrics::{
-    CitizenRecord, EndReason, GroupRecord, METRICS, OrgStepRecord, RunOutput, StepMetrics,
-    TaskKind, summary_names,
+    CitizenRecord, EndReason, GroupRecord, LASTING_MONTHS, METRICS, OrgStepRecord, RunOutput,
+    StepMetrics, TaskKind, end_rate, kaplan_meier, median_lifetime, share_lasting, spells,
+    summary_names,
 };
 pub use model::Model;
 pub use params::{Kind, ParamError, ParamSpec, Params, SPECS};
