@@ -216,37 +216,35 @@ pub fn kaplan_meier(spells: &[(u32, bool)]) -> Vec<(u32, f64)> {
     curve
 }
 
-/// Kaplan-Meier estimate of the share of groups lasting at least `months` months; NaN when
-/// it is not known: no spell was followed that long and the curve has not reached 0.
+/// Kaplan-Meier estimate of the share of groups lasting at least `months` months. When no
+/// spell was followed that long and the curve has not reached 0, the estimate is not known
+/// beyond the longest spell; its value there is carried forward (an upper bound).
 pub fn share_lasting(spells: &[(u32, bool)], months: u32) -> f64 {
-    let s = kaplan_meier(spells)
+    kaplan_meier(spells)
         .iter()
         .take_while(|&&(t, _)| t < months)
         .last()
-        .map_or(1.0, |&(_, s)| s);
-    if s > 0.0 && !spells.iter().any(|&(d, _)| d >= months) {
-        f64::NAN
-    } else {
-        s
-    }
+        .map_or(1.0, |&(_, s)| s)
 }
 
 /// Kaplan-Meier median lifetime: the first month at which the estimated share still going
-/// is at most one half; NaN when the curve never gets there (too many groups censored).
+/// is at most one half. When the curve never gets there (too many groups still going), the
+/// longest spell observed (a lower bound); 0 with no spell.
 pub fn median_lifetime(spells: &[(u32, bool)]) -> f64 {
+    let longest = spells.iter().map(|s| s.0).max().unwrap_or(0);
     kaplan_meier(spells)
         .iter()
         .find(|&&(_, s)| s <= 0.5)
-        .map_or(f64::NAN, |&(t, _)| f64::from(t))
+        .map_or(f64::from(longest), |&(t, _)| f64::from(t))
 }
 
 /// Ends per group-month at risk (the constant-hazard estimate; a ratio of two of these is a
-/// hazard ratio); NaN with no month at risk.
+/// hazard ratio); 0 with no month at risk.
 pub fn end_rate(spells: &[(u32, bool)]) -> f64 {
     let months: u64 = spells.iter().map(|&(d, _)| u64::from(d)).sum();
     let ends = spells.iter().filter(|s| s.1).count();
     if months == 0 {
-        f64::NAN
+        0.0
     } else {
         ends as f64 / months as f64
     }
@@ -300,17 +298,17 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
     out.push((
         "share_lasting_24".into(),
         "share of groups",
-        "Kaplan-Meier estimate of the share of started groups lasting at least 24 months, groups still active at the end censored (NaN when no group was followed that long and none is known to have lasted).".into(),
+        "Kaplan-Meier estimate of the share of started groups lasting at least 24 months, groups still active at the end censored (carried forward from the longest spell if no group was followed that long: an upper bound).".into(),
     ));
     out.push((
         "median_group_lifetime".into(),
         "steps",
-        "Kaplan-Meier median lifetime of started groups, groups still active at the end censored (NaN when the curve never falls to one half).".into(),
+        "Kaplan-Meier median lifetime of started groups, groups still active at the end censored (the longest spell, a lower bound, when the curve never falls to one half; 0 with no group).".into(),
     ));
     out.push((
         "group_end_rate".into(),
         "ends per group-month",
-        "Groups that ended per month of group life at risk (a constant-hazard estimate; the ratio between two conditions is a hazard ratio).".into(),
+        "Groups that ended per month of group life at risk (a constant-hazard estimate; the ratio between two conditions is a hazard ratio; 0 with no group).".into(),
     ));
     out
 }
@@ -380,12 +378,17 @@ mod tests {
         // Censored spells count as lasting as long as they were seen, not as ended.
         let naive_ended_share = 4.0 / 6.0;
         assert!(1.0 - share_lasting(&SPELLS, 6) < naive_ended_share);
-        // Nobody followed 24 months and none ended: unknown, not 1 or 0.
-        assert!(share_lasting(&[(10, false), (12, false)], 24).is_nan());
-        assert!(median_lifetime(&[(10, true), (12, false), (14, false), (15, false)]).is_nan());
+        // Nobody followed 24 months: the last known value is carried forward.
+        assert_eq!(share_lasting(&[(10, false), (12, false)], 24), 1.0);
+        let one_ended = share_lasting(&[(4, true), (10, false), (12, false)], 24);
+        assert!((one_ended - 2.0 / 3.0).abs() < 1e-12);
+        // The median not reached: the longest spell, a lower bound.
+        let long_lived = [(10, true), (12, false), (14, false), (15, false)];
+        assert_eq!(median_lifetime(&long_lived), 15.0);
         // All ended before 24 months: known to be 0.
         assert_eq!(share_lasting(&[(3, true), (9, true)], 24), 0.0);
-        assert!(end_rate(&[]).is_nan());
+        assert_eq!(end_rate(&[]), 0.0);
+        assert_eq!(median_lifetime(&[]), 0.0);
     }
 
     #[test]
