@@ -454,12 +454,9 @@ impl Model {
             0.0
         };
         let per_member = p.service == 0.0;
-        let min_effort = p.min_effort
-            + if per_member {
-                p.min_effort_per_member * n as f64
-            } else {
-                0.0
-            };
+        // The hurdle and the rivalry of the benefit are separate choices, so the regimes of
+        // the group-size lesson can change one thing at a time.
+        let min_effort = p.min_effort + p.min_effort_per_member * n as f64;
         let success = citizen_input >= min_effort;
         let professional = if supported {
             let tally = &mut self.orgs[group.org as usize].tally;

@@ -290,10 +290,10 @@ define_params! {
     join.w_incentive: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of financial and non-financial incentives.";
     // --- groups and production ---
     groups.min_members: Int, 2, [1, 1000], "members", false, "A group with fewer active members dissolves.";
-    groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: benefit is shared among members (crowding); `joint`: non-rival, every member gets the full benefit.";
+    groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: the inputs are shared among members (rival benefit, crowding); `joint`: non-rival, every member gets the benefit of all of them.";
     groups.coordination_cost: Real, 0.02, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
     groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Minimum viable citizen effort S_min below which the task produces nothing.";
-    groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member for per-member services (the task grows with those served).";
+    groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member (the task grows with those served; set 0 for a task that does not), whatever the service regime.";
     groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task (per member for per_member service).";
     groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
     groups.rho: Real, 0.5, [0.1, 1], "CES exponent", false, "Curvature of the isoquants of professional and citizen input: below 1 combining them yields more than each alone (more the smaller rho), at 1 they are perfect substitutes.";
