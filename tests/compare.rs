@@ -40,7 +40,7 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
     let (header, _) = csv(&path);
     assert_eq!(
         header.join(","),
-        "variant,metric,n,baseline_mean,variant_mean,difference,ci_low,ci_high,\
+        "variant,against,metric,n,against_mean,variant_mean,difference,ci_low,ci_high,\
          sd_difference,effect_size_dz,p_value,p_holm"
     );
     let docs = read(&root().join("docs").join("outputs.md"));
@@ -51,12 +51,12 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
         );
     }
     let rows = rows(&path);
-    // 4 variants x the 8 default metrics.
-    assert_eq!(rows.len(), 4 * 8);
+    // 4 variants x the 9 default metrics.
+    assert_eq!(rows.len(), 4 * 9);
     for row in &rows {
         assert_eq!(row["n"], "2");
         let d = num(row, "difference");
-        assert!((d - (num(row, "variant_mean") - num(row, "baseline_mean"))).abs() < 1e-9);
+        assert!((d - (num(row, "variant_mean") - num(row, "against_mean"))).abs() < 1e-9);
         if !row["ci_low"].is_empty() {
             assert!(num(row, "ci_low") <= d + 1e-12 && d <= num(row, "ci_high") + 1e-12);
         }
@@ -64,10 +64,13 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
             assert!(num(row, "p_holm") >= num(row, "p_value") - 1e-15, "{row:?}");
         }
     }
-    // A variant whose differences never vary (tiny runs) gets a note instead of a chart.
-    for variant in ["financial", "nonfinancial"] {
-        let png = dir.join("comparison").join(format!("forest_{variant}.png"));
-        assert!(png.is_file(), "{} is missing", png.display());
+    // One forest plot per metric, every row labelled with its variant.
+    for metric in ["participation_rate", "service_output"] {
+        let svg = read(&dir.join("comparison").join(format!("forest_{metric}.svg")));
+        for variant in ["financial", "nonfinancial"] {
+            assert!(svg.contains(variant), "{metric}: no row for {variant}");
+        }
+        assert!(!svg.contains('…'), "{metric}: a label is cut");
     }
     let manifest = read(&dir.join("manifest.json"));
     assert!(manifest.contains("\"comparison.csv\""), "{manifest}");
@@ -81,12 +84,25 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
         .success()
         .stdout(predicate::str::contains("comparison.csv"));
     assert_eq!(read(&path), before);
+    // A narrower comparison does not silently replace the file; --force does.
     sandbox
         .cmd(&[
             "compare",
             dir.to_str().unwrap(),
             "--metric",
             "service_output",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would drop"));
+    assert_eq!(read(&path), before);
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "service_output",
+            "--force",
         ])
         .assert()
         .success();
@@ -130,7 +146,9 @@ fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
             "-j",
             threads,
         ]);
-        cmd.assert().success();
+        cmd.assert().success().stderr(predicate::str::contains(
+            "--target-ci: writing the pilot's runs, not running them again",
+        ));
         let manifest: serde_json::Value =
             serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
         let adaptive = manifest["adaptive"].clone();
@@ -154,6 +172,41 @@ fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
         results.push((adaptive, read(&dir.join("runs.csv"))));
     }
     assert_eq!(results[0], results[1], "--target-ci depends on --threads");
+    // The kept pilot runs are the runs a plain run of that many replications writes.
+    let reps = results[0].0["replications"].as_u64().unwrap().to_string();
+    let plain = sandbox.path().join("plain");
+    sandbox
+        .cmd(&[
+            "run",
+            "incentives-vs-ownership",
+            "--set",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=12",
+            "--replications",
+            &reps,
+            "--metric",
+            "mean_citizen_trust",
+            "--out",
+            plain.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    for file in [
+        "runs.csv",
+        "timeseries.csv",
+        "groups.csv",
+        "summary.csv",
+        "comparison.csv",
+    ] {
+        assert_eq!(
+            read(&plain.join(file)),
+            read(&sandbox.path().join("adaptive-1").join(file)),
+            "{file}"
+        );
+    }
 }
 
 #[test]
@@ -197,4 +250,132 @@ fn a_two_lever_sweep_gets_mean_and_ci_width_heatmaps() {
     }
     let svg = read(&charts.join("heatmap_ci_width_participation_rate_baseline.svg"));
     assert!(svg.contains("95% CI width"), "no CI-width label");
+}
+
+/// `--against NAME` compares every other variant with NAME, on `run` and on `compare`; an
+/// unknown name is refused before anything runs.
+#[test]
+fn against_compares_with_any_variant() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("out");
+    sandbox
+        .small_run(&[
+            "incentives-vs-ownership",
+            "--against",
+            "financial",
+            "--metric",
+            "participation_rate",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let rows = rows(&dir.join("comparison.csv"));
+    assert_eq!(
+        rows.len(),
+        4,
+        "the baseline and 3 other variants against financial"
+    );
+    assert!(rows.iter().all(|r| r["against"] == "financial"));
+    assert!(rows.iter().any(|r| r["variant"] == "baseline"));
+    assert!(rows.iter().all(|r| r["variant"] != "financial"));
+    let svg = read(&dir.join("comparison/forest_participation_rate.svg"));
+    assert!(
+        svg.contains("variants minus financial"),
+        "title names the reference"
+    );
+
+    // The same from `coprod compare`, back to the baseline (a different reference: --force).
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "participation_rate",
+        ])
+        .assert()
+        .code(2);
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "participation_rate",
+            "--force",
+        ])
+        .assert()
+        .success();
+    let rows = self::rows(&dir.join("comparison.csv"));
+    assert!(rows.iter().all(|r| r["against"] == "baseline"));
+
+    for args in [
+        vec![
+            "compare",
+            dir.to_str().unwrap(),
+            "--against",
+            "nosuch",
+            "--force",
+        ],
+        vec![
+            "run",
+            "incentives-vs-ownership",
+            "--quick",
+            "--against",
+            "nosuch",
+        ],
+    ] {
+        sandbox
+            .cmd(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("no variant `nosuch`"));
+    }
+    assert!(!sandbox.path().join("outputs").exists(), "nothing ran");
+}
+
+/// Holm's adjustment runs within each family (one variant, one metric, its sweep points):
+/// with 2 sweep points, each p_holm depends only on its family's two p-values.
+#[test]
+fn holm_families_are_per_variant_and_metric() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("out");
+    sandbox
+        .small_run(&[
+            "trust-trap",
+            "--set",
+            "experiment.replications=3",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let rows = rows(&dir.join("comparison.csv"));
+    let (header, _) = csv(&dir.join("comparison.csv"));
+    let swept = &header[2];
+    let mut families: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| !r["p_value"].is_empty()) {
+        families
+            .entry((r["variant"].clone(), r["metric"].clone()))
+            .or_default()
+            .push(num(r, "p_value"));
+    }
+    for r in rows.iter().filter(|r| !r["p_value"].is_empty()) {
+        let family = &families[&(r["variant"].clone(), r["metric"].clone())];
+        let p = num(r, "p_value");
+        // Holm within the family: the smallest p times its size, then monotone steps.
+        let mut sorted = family.clone();
+        sorted.sort_by(f64::total_cmp);
+        let m = sorted.len() as f64;
+        let mut expected = 0.0_f64;
+        for (k, q) in sorted.iter().enumerate() {
+            expected = expected.max((q * (m - k as f64)).min(1.0));
+            if *q == p {
+                break;
+            }
+        }
+        assert!(
+            (num(r, "p_holm") - expected).abs() < 1e-12,
+            "{swept}: {r:?} vs {expected}"
+        );
+    }
 }

@@ -90,6 +90,12 @@ fn every_run_gets_charts_and_an_index_page() {
     let index = read(&dir.join("index.html"));
     assert!(index.starts_with("<!DOCTYPE html>"));
     assert!(index.contains("Teaching scenario: is there a best group size"));
+    // Markdown code spans of the description are shown as code, not as backticks.
+    assert!(
+        index.contains("<code>joint</code> variant"),
+        "description as text"
+    );
+    assert!(!index.contains('`'), "stray Markdown in index.html");
     assert!(
         index.contains("levers.group_size_cap"),
         "resolved parameters and sweep"
@@ -283,4 +289,44 @@ fn charts_do_not_depend_on_the_machines_fonts() {
         .assert()
         .success();
     assert_eq!(fs::read(&png).unwrap(), with_fonts);
+}
+
+/// `coprod plot --kind heatmap` of a one-parameter sweep says why there is no heatmap.
+#[test]
+fn heatmap_of_a_one_parameter_sweep_says_why_there_is_none() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    sb.cmd(&["plot", dir.to_str().unwrap(), "--kind", "heatmap"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "no heatmap: a heatmap needs two numeric swept parameters, and this run sweeps \
+             only `levers.group_size_cap`",
+        ));
+}
+
+/// The lab scenario's default charts show what its description says to read: the
+/// contribution per round, not participation over months.
+#[test]
+fn lab_runs_chart_the_contribution_per_round() {
+    let sb = Sandbox::new();
+    let scenario = crate::util::root().join("scenarios/lab-public-goods.toml");
+    sb.cmd(&["run", scenario.to_str().unwrap(), "--quick", "--out", "lab"])
+        .assert()
+        .success();
+    let charts = sb.path().join("lab/charts");
+    let names = chart_names(&sb.path().join("lab"));
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains("participation_rate") && !n.contains("survival")),
+        "{names:?}"
+    );
+    check_chart(
+        &charts.join("timeseries_mean_contribution"),
+        &[
+            "Mean contribution by round",
+            "round of the public-goods game",
+        ],
+    );
 }

@@ -148,7 +148,15 @@ fn sigkill_mid_sweep_then_resume_gives_byte_identical_outputs() {
 fn ctrl_c_keeps_finished_runs_and_resume_finds_the_default_directory() {
     let sb = Sandbox::new();
     // No --out: the default outputs/sweep-test.
-    let mut child = spawn_stalled(&sb, &[], 6);
+    let file = data("sweep.toml");
+    let child = Command::new(bin())
+        .current_dir(sb.path())
+        .args(["run", file.to_str().unwrap(), "--threads", "1"])
+        .env("COPROD_FAULT_INJECT", "stall:6")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let partial = sb.path().join("outputs").join(".sweep-test.partial");
     wait_for_journal(&partial, 4);
     let killed = Command::new("kill")
@@ -156,11 +164,27 @@ fn ctrl_c_keeps_finished_runs_and_resume_finds_the_default_directory() {
         .status()
         .unwrap();
     assert!(killed.success());
-    assert!(!child.wait().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "Ctrl-C exits with 130");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("interrupted: 4 of 24 runs were saved in outputs/.sweep-test.partial"),
+        "{stderr}"
+    );
     assert!(partial.join("runs.csv").exists());
 
-    let file = data("sweep.toml");
-    sb.cmd(&["run", file.to_str().unwrap(), "--resume"])
+    // The exact command it prints finishes the run.
+    let command = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("coprod run "))
+        .unwrap_or_else(|| panic!("no resume command in {stderr}"));
+    assert!(
+        command.ends_with(" --out outputs/sweep-test --resume"),
+        "{command}"
+    );
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    sb.cmd(&words)
         .assert()
         .success()
         .stdout("outputs/sweep-test\n")

@@ -3,6 +3,7 @@
 //! `COPROD_SLURM_TESTS=1`, which `.ci/run` sets after bringing up a single-node SLURM with
 //! `.ci/slurm-single-node.sh`; elsewhere that test prints SKIPPED and passes).
 
+use std::fs;
 use std::process::Command;
 use std::time::Instant;
 
@@ -85,6 +86,41 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
     .assert()
     .success()
     .stderr(predicate::str::contains("6 of the 30 tasks get no runs"));
+    let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
+    assert!(
+        !script.contains("--force"),
+        "--force is for the job files only"
+    );
+
+    // An existing output directory is refused before the script is written; replacing
+    // results needs its own flag, which reaches the merge line.
+    fs::remove_dir_all(sb.path().join("study.slurm")).unwrap();
+    fs::create_dir(sb.path().join("study")).unwrap();
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "5",
+        "--out",
+        "study",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("--replace-results"));
+    assert!(!sb.path().join("study.slurm").exists(), "nothing written");
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "5",
+        "--out",
+        "study",
+        "--replace-results",
+    ])
+    .assert()
+    .success();
+    let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
+    assert!(script.contains("--out \"$OUT\" --force"), "{script}");
 }
 
 #[test]

@@ -34,15 +34,29 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     let dir = quick_lesson(&sb);
     let page = read(&dir.join("teach.html"));
     for regime in ["Per-member service", "Non-rival joint supply"] {
-        let key = format!("<b>{regime}</b>: groups of <b>");
+        let key = format!("<b>{regime}</b>: ");
         let at = page
             .find(&key)
             .unwrap_or_else(|| panic!("no key numbers for {regime}"));
         let rest = &page[at + key.len()..];
-        let size: u32 = rest[..rest.find(' ').unwrap()].parse().expect("a size");
-        assert!((2..=40).contains(&size));
         let sentence = &rest[..rest.find("</div>").unwrap()];
-        assert!(sentence.contains("(95% CI "), "{sentence}");
+        // Either a best size, or no best size and why (its interval against the runner-up).
+        let size_text = match sentence.strip_prefix("groups of <b>") {
+            Some(named) => named,
+            None => {
+                assert!(sentence.contains("<b>no size stands out</b>"), "{sentence}");
+                assert!(sentence.contains("includes 0"), "{sentence}");
+                &sentence[sentence.find("Groups of ").unwrap() + "Groups of ".len()..]
+            }
+        };
+        let size: u32 = size_text[..size_text.find(' ').unwrap()]
+            .parse()
+            .expect("a size");
+        assert!((2..=40).contains(&size));
+        assert!(
+            sentence.contains("months after they started (95% CI "),
+            "{sentence}"
+        );
     }
     // The mechanisms in the model's words, with this run's numbers.
     for words in [
@@ -68,7 +82,7 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     }
     let svg = read(&dir.join("charts/teach_survival_by_size.svg"));
     assert!(svg.contains("group size (members, the cap on recruitment)"));
-    assert!(svg.contains("share of groups still active (0–1)"));
+    assert!(svg.contains("share of groups still going (0–1)"));
     // The run itself is a normal run directory with its own report.
     assert!(dir.join("index.html").exists() && dir.join("summary.csv").exists());
 }
@@ -82,4 +96,140 @@ fn teach_refuses_to_overwrite_without_force() {
         .assert()
         .code(2);
     assert_eq!(read(&sb.path().join("lesson/notes.txt")), "mine");
+}
+
+#[test]
+fn teach_checks_its_options_before_writing_anything() {
+    let sb = Sandbox::new();
+    let assert = sb
+        .cmd(&["teach", "group-size", "--set", "levers.group_size_cap=8"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("levers.group_size_cap"), "{stderr}");
+    assert_eq!(
+        fs::read_dir(sb.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+/// Every percentage and interval on the page, as numbers: `(95% CI a% to b%)` and
+/// `(95% CI +a to +b points)`.
+fn intervals(page: &str, unit: &str) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for part in page.split("(95% CI ").skip(1) {
+        let text = &part[..part.find(')').unwrap()];
+        if !text.ends_with(unit) {
+            continue;
+        }
+        let text = text.trim_end_matches(unit).trim();
+        let (lo, hi) = text.split_once(" to ").unwrap();
+        let num = |t: &str| t.trim().trim_end_matches('%').parse::<f64>().unwrap();
+        out.push((num(lo), num(hi)));
+    }
+    out
+}
+
+#[test]
+fn no_interval_of_a_share_leaves_its_feasible_range() {
+    let sb = Sandbox::new();
+    let dir = quick_lesson(&sb);
+    let page = read(&dir.join("teach.html"));
+    let shares = intervals(&page, "%");
+    let differences = intervals(&page, "points");
+    assert!(!shares.is_empty() && !differences.is_empty());
+    for (lo, hi) in shares {
+        assert!((0.0..=100.0).contains(&lo) && (0.0..=100.0).contains(&hi) && lo <= hi);
+    }
+    for (lo, hi) in differences {
+        assert!((-100.0..=100.0).contains(&lo) && (-100.0..=100.0).contains(&hi) && lo <= hi);
+    }
+    // The size table: "mean (low to high)" per size and regime.
+    for cell in page.split("<td class=\"num\">").skip(1) {
+        if let Some(open) = cell.find("% (") {
+            let inner = &cell[open + 3..cell.find(')').unwrap()];
+            let (lo, hi) = inner.split_once(" to ").unwrap();
+            for v in [lo, hi] {
+                let v: f64 = v.trim_end_matches('%').parse().unwrap();
+                assert!((0.0..=100.0).contains(&v), "{inner}");
+            }
+        }
+    }
+    // summary.csv and comparison.csv: shares within 0-1, their differences within -1 to 1.
+    let units: Vec<(String, String)> =
+        crate::util::manifest_without_timing(&dir)["summary_metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap().into(),
+                    m["unit"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+    let is_share = |metric: &str| {
+        units
+            .iter()
+            .any(|(n, u)| n == metric && (u.starts_with("share") || u == "0-1 scale"))
+    };
+    for (file, lo_bound) in [("summary.csv", 0.0), ("comparison.csv", -1.0)] {
+        let (header, rows) = crate::util::csv(&dir.join(file));
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let mut checked = 0;
+        for row in rows.iter().filter(|r| is_share(&r[col("metric")])) {
+            for c in [col("ci_low"), col("ci_high")] {
+                if let Ok(v) = row[c].parse::<f64>() {
+                    assert!((lo_bound..=1.0).contains(&v), "{file}: {row:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 0, "{file} has share intervals");
+    }
+}
+
+/// The three "Ideas for class" of docs/teaching.md: each change shows at the top of the page
+/// and in the explanation's numbers.
+#[test]
+fn each_idea_for_class_changes_the_explanation() {
+    let ideas = [
+        (
+            "groups.coordination_cost=0",
+            "groups.coordination_cost = 0 (--set)",
+            "coordination cost = 0 × (n − 1)",
+        ),
+        (
+            "behaviour.attention=10",
+            "behaviour.attention = 10 (--set)",
+            "watches at most 10 fellow members",
+        ),
+        (
+            "groups.min_effort_per_member=0",
+            "groups.min_effort_per_member = 0 (--set)",
+            "(0.6 + 0 × n effort units)",
+        ),
+    ];
+    let sb = Sandbox::new();
+    for (i, (set, listed, explained)) in ideas.iter().enumerate() {
+        let out = format!("lesson{i}");
+        sb.cmd(&[
+            "teach",
+            "group-size",
+            "--quick",
+            "--set",
+            "population.n_citizens=500",
+            "--set",
+            set,
+            "--out",
+            &out,
+        ])
+        .assert()
+        .success();
+        let page = read(&sb.path().join(&out).join("teach.html"));
+        let top = &page[..page.find("We let simulated citizens").unwrap()];
+        assert!(top.contains(listed), "{set}: not listed at the top");
+        assert!(page.contains(explained), "{set}: explanation unchanged");
+    }
 }

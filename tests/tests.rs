@@ -21,6 +21,9 @@ mod teach;
 // The teaching page and index.html in headless Chromium (skippable locally).
 mod browser;
 
+// `coprod calibrate` (ABC-SMC against targets, resume, bad targets files) and `coprod survey`.
+mod calibrate;
+
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
 
@@ -50,3 +53,6 @@ mod compare;
 
 // `coprod sensitivity`: Morris and Sobol indices from a [sensitivity] table.
 mod sensitivity;
+
+// Figures the docs quote (run counts, the sensitivity example) checked against the program.
+mod docs_figures;

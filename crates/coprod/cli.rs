@@ -36,18 +36,27 @@ pub(crate) enum Command {
     /// Classroom commands: `coprod teach group-size` runs the group-size experiment in
     /// both service regimes and writes a one-page explanation with charts (teach.html).
     Teach(TeachArgs),
-    /// Run one experiment per proposition of the literature review and report, for each,
-    /// the effect, its 95% CI, PASS or FAIL, and the effect with its mechanism switched
-    /// off; exit with status 1 if any proposition fails.
+    /// Judge every pre-registered claim of the literature review on held-out seed blocks
+    /// derived from --salt: pass rate, pooled effect, direct effect with the registered
+    /// mediators held, mediated share, class, and a robustness map of derived claims
+    /// (docs/validation.md).
     Validate(ValidateArgs),
-    /// Recompute comparison.csv (each variant against the baseline: paired difference,
-    /// 95% CI, effect size, Holm-adjusted p-value) and its forest plot from a run
-    /// directory's runs.csv; print the files written.
+    /// Recompute comparison.csv (each variant against the baseline or --against NAME:
+    /// paired difference, 95% CI, effect size, Holm-adjusted p-value) and its forest plots
+    /// from a run directory's runs.csv; print the files written.
     Compare(CompareArgs),
     /// Global sensitivity analysis of a scenario with a [sensitivity] table: Morris
     /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv and
     /// charts to a new output directory.
     Sensitivity(SensitivityArgs),
+    /// Estimate the parameters of a scenario's [calibration] table against observed
+    /// targets by ABC-SMC; writes posterior.csv, predictive.csv, diagnostics.csv, a chart
+    /// and manifest.json (docs/calibration.md).
+    Calibrate(CalibrateArgs),
+    /// Survey simulated citizens: sample citizens of the scenario's baseline runs at a
+    /// horizon, record their attributes and whether they co-produce, and fit a logistic
+    /// regression; writes survey.csv, survey-fit.csv and manifest.json.
+    Survey(SurveyArgs),
     /// Merge the shard directories of `coprod run --shard I/N` into one run directory,
     /// byte-identical to a single `coprod run` of the whole scenario; says which runs are
     /// missing or duplicated.
@@ -66,6 +75,13 @@ pub(crate) struct CompareArgs {
     /// docs/comparison.md].
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
+    /// Compare every other variant with this one [default: baseline].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) against: Option<String>,
+    /// Replace comparison.csv even if the new one leaves out comparisons it holds (other
+    /// metrics, variants or reference).
+    #[arg(short, long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,20 +103,85 @@ pub(crate) struct SensitivityArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub(crate) struct SurveyArgs {
+    /// A scenario file path or shipped scenario name (field setting).
+    pub(crate) scenario: String,
+    /// Step at which citizens are surveyed [default: the scenario's steps].
+    #[arg(long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) horizon: Option<u32>,
+    /// Citizens sampled from each baseline replication.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub(crate) sample: usize,
+    /// Output directory [default: outputs/<scenario name>-survey].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CalibrateArgs {
+    /// A scenario file path or shipped scenario name with a [calibration] table.
+    pub(crate) scenario: String,
+    /// The targets CSV: metric,step,observed,se,source.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: PathBuf,
+    /// Output directory [default: outputs/<scenario name>-calibration].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Base seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Continue an interrupted calibration from the checkpoints in the output directory.
+    #[arg(long)]
+    pub(crate) resume: bool,
+}
+
+#[derive(Debug, clap::Args)]
 pub(crate) struct ValidateArgs {
-    /// Only these propositions (e.g. `--only P8 B4`); default: all.
+    /// The salt every seed derives from (pilot, blocks, robustness map). Choose it before
+    /// running and report it: nobody can pick seeds that pass.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) salt: String,
+    /// Independent seed blocks; a verdict is the pass rate over them.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) blocks: u32,
+    /// Pilot replications per claim (own seed stream; they never enter a verdict).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(3..))]
+    pub(crate) pilot: u32,
+    /// Fewest replications per block.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) min_replications: u32,
+    /// Most replications per block; a power calculation asking for more is capped and the
+    /// table says so (`power_capped`).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) max_replications: u32,
+    /// Replications re-run with mediators held (those of the first blocks, whole blocks).
+    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) decompose_replications: u32,
+    /// Points of the robustness map of each derived claim (0: no map).
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    pub(crate) robustness_points: u32,
+    /// Replications per robustness point.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) robustness_replications: u32,
+    /// Map every claim over the assumed parameters, not only the derived ones.
+    #[arg(long)]
+    pub(crate) robustness_all: bool,
+    /// Cap every population at a few hundred citizens (a quick check of the machinery, not
+    /// a verdict about the model at its registered scale).
+    #[arg(long)]
+    pub(crate) quick: bool,
+    /// Only these claims (e.g. `--only P8 B4`); default: all.
     #[arg(long, value_name = "ID", num_args = 1..)]
     pub(crate) only: Vec<String>,
     /// Output directory [default: outputs/validation, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Replications per variant (overrides each experiment's own number).
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
-    pub(crate) replications: Option<u32>,
-    /// Base seed for every experiment (overrides each experiment's own), to check that
-    /// verdicts do not hang on one set of seeds.
-    #[arg(long, value_name = "S")]
-    pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
@@ -144,6 +225,9 @@ pub(crate) struct RunArgs {
     /// [default: the key metrics of docs/comparison.md].
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
+    /// Compare every other variant with this one in comparison.csv [default: baseline].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) against: Option<String>,
     /// Add replications in batches until every compared 95% CI half-width is at most W
     /// (in the metric's unit) or --max-replications is reached.
     #[arg(long, value_name = "W", conflicts_with = "replications")]
@@ -209,9 +293,13 @@ pub(crate) struct SlurmArgs {
     /// Metric compared in comparison.csv (repeatable), as for `coprod run`.
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
-    /// Replace the script directory and, when merging, the output directory.
+    /// Replace the script, logs and shards of an earlier submission (DIR.slurm/).
     #[arg(short, long)]
     pub(crate) force: bool,
+    /// Let the merge job replace an existing output directory (an earlier result); without
+    /// it an existing output directory is refused before anything is written.
+    #[arg(long)]
+    pub(crate) replace_results: bool,
     /// Also submit the jobs with sbatch (default: only write the script and print how).
     #[arg(long)]
     pub(crate) submit: bool,

@@ -1,7 +1,9 @@
 //! `coprod compare DIR` and the comparison written by every `coprod run` of a scenario
-//! with variants: paired differences against the baseline with 95% CIs, Cohen's d_z and
-//! Holm-adjusted p-values (`comparison.csv`), a forest plot of standardised effects
-//! (`comparison/forest_<variant>.png`, `.svg`), and the adaptive-replications loop of `--target-ci`.
+//! with variants: paired differences against a reference variant (the baseline, or
+//! `--against NAME`) with 95% CIs, Cohen's d_z and Holm-adjusted p-values per family (one
+//! variant, one metric; `comparison.csv`), forest plots of the differences in each metric's
+//! units (`comparison/forest_<metric>.png`, `.svg`, split into pages of at most
+//! [`ROWS_PER_CHART`] rows), and the adaptive-replications loop of `--target-ci`.
 //!
 //! Owns grouping runs into pairs and the presentation; the statistics are
 //! `coprod-analysis`'s, the CSV writing `coprod-output`'s (docs/comparison.md).
@@ -12,31 +14,32 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use coprod_analysis::{holm, paired};
-use coprod_core::{Detail, SPECS, summary_names};
+use coprod_core::{Detail, RunOutput, SPECS, summary_names};
 use coprod_output::read::{RunRow, RunsTable, read_runs};
 use coprod_output::{COMPARISON_CSV, ComparisonRow, write_comparison};
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
 use coprod_scenario::{BASELINE, Scenario, Setting};
-use coprod_sweep::{Event, Faults, Runner};
+use coprod_sweep::{Event, Faults, RunFailure, Runner};
 
 use crate::cli::CompareArgs;
 
 /// Metrics compared when no `--metric` is given (end-of-run metrics of docs/outputs.md).
-pub(crate) const DEFAULT_METRICS: [&str; 8] = [
+pub(crate) const DEFAULT_METRICS: [&str; 9] = [
     "participation_rate",
     "group_survival",
     "service_output",
     "efficiency",
     "representativeness",
+    "service_ratio",
     "mean_efficacy",
     "mean_citizen_trust",
     "mean_org_trust",
 ];
 
-/// Above this many rows the forest plots are not drawn (the CSV still has every row).
-const MAX_CHART_ROWS: usize = 240;
+/// Rows of one forest plot; a metric with more rows gets more pages (`forest_<metric>_2`...).
+pub(crate) const ROWS_PER_CHART: usize = 24;
 
-/// Folder of the forest plots (`comparison/forest_<variant>.png`), beside comparison.csv;
+/// Folder of the forest plots (`comparison/forest_<metric>.png`), beside comparison.csv;
 /// `charts/` holds the report's own charts, which `coprod plot` redraws.
 const CHARTS_DIR: &str = "comparison";
 
@@ -49,7 +52,13 @@ pub(crate) fn compare(args: &CompareArgs, stdout: &mut impl Write) -> Result<()>
         );
     }
     let metrics = metrics(&args.metrics)?;
-    let written = write_all(&args.dir, &metrics)?;
+    let against = args.against.as_deref().unwrap_or(BASELINE);
+    let runs = read_runs(&args.dir)?;
+    let rows = comparisons(&runs, &metrics, against)?;
+    if !args.force {
+        refuse_to_narrow(&args.dir, &rows)?;
+    }
+    let written = write_rows(&args.dir, &runs.swept, &rows)?;
     for path in written {
         writeln!(stdout, "{}", path.display())?;
     }
@@ -74,34 +83,74 @@ pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
     Ok(asked.to_vec())
 }
 
-/// Reads runs.csv of `dir`, writes comparison.csv and the chart into it; returns the paths
+/// Reads runs.csv of `dir`, writes comparison.csv and the charts into it; returns the paths
 /// written. A scenario without variants gets no comparison (and no error).
-pub(crate) fn write_all(dir: &Path, metrics: &[String]) -> Result<Vec<PathBuf>> {
+pub(crate) fn write_all(dir: &Path, metrics: &[String], against: &str) -> Result<Vec<PathBuf>> {
     let runs = read_runs(dir)?;
-    let rows = comparisons(&runs, metrics)?;
+    let rows = comparisons(&runs, metrics, against)?;
+    write_rows(dir, &runs.swept, &rows)
+}
+
+fn write_rows(dir: &Path, swept: &[String], rows: &[ComparisonRow]) -> Result<Vec<PathBuf>> {
     if rows.is_empty() {
         eprintln!(
-            "note: no comparison: {} has no variant besides the baseline",
+            "note: no comparison: {} has no variant besides the reference",
             dir.display()
         );
         return Ok(Vec::new());
     }
-    let mut written = vec![write_comparison(dir, &runs.swept, &rows)?];
-    if rows.len() <= MAX_CHART_ROWS {
-        written.extend(draw(&rows, &runs.swept, &dir.join(CHARTS_DIR))?);
-    } else {
-        eprintln!(
-            "note: no comparison charts: {} comparisons are too many rows \
-             (use --metric to choose fewer)",
-            rows.len()
-        );
-    }
+    let mut written = vec![write_comparison(dir, swept, rows)?];
+    written.extend(draw(rows, swept, &dir.join(CHARTS_DIR))?);
     Ok(written)
 }
 
-/// Every variant against the baseline, per sweep point and metric, in that order, with
-/// Holm's adjustment over all rows.
-pub(crate) fn comparisons(runs: &RunsTable, metrics: &[String]) -> Result<Vec<ComparisonRow>> {
+/// Refuses to replace comparison.csv with one that leaves out rows it has (other metrics,
+/// variants or reference), naming what would be lost.
+fn refuse_to_narrow(dir: &Path, rows: &[ComparisonRow]) -> Result<()> {
+    let Some(existing) = coprod_output::read::read_comparison_keys(dir)? else {
+        return Ok(());
+    };
+    let mut dropped: Vec<String> = Vec::new();
+    for key in &existing {
+        let kept = rows.iter().any(|r| {
+            r.variant == key.variant
+                && r.against == key.against
+                && r.point == key.point
+                && r.metric == key.metric
+        });
+        let text = format!(
+            "`{}` of {} against {}",
+            key.metric, key.variant, key.against
+        );
+        if !kept && !dropped.contains(&text) {
+            dropped.push(text);
+        }
+    }
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = dropped.iter().take(6).map(String::as_str).collect();
+    let more = dropped.len().saturating_sub(shown.len());
+    bail!(
+        "{} already holds comparisons this one would drop: {}{}\n\nhint: add --force to \
+         replace it, or give the same --metric and --against options as before",
+        dir.join(COMPARISON_CSV).display(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Every variant against `against`, per sweep point and metric, in that order, with
+/// Holm's adjustment within each family: one variant and one metric over its sweep points.
+pub(crate) fn comparisons(
+    runs: &RunsTable,
+    metrics: &[String],
+    against: &str,
+) -> Result<Vec<ComparisonRow>> {
     let columns: Vec<usize> = metrics
         .iter()
         .map(|m| {
@@ -123,13 +172,19 @@ pub(crate) fn comparisons(runs: &RunsTable, metrics: &[String]) -> Result<Vec<Co
             .or_default()
             .insert(row.replication, row);
     }
-    let Some(base) = variants.iter().position(|v| *v == BASELINE) else {
-        return Ok(Vec::new());
+    let Some(base) = variants.iter().position(|v| *v == against) else {
+        if against == BASELINE {
+            return Ok(Vec::new());
+        }
+        bail!(
+            "--against {against}: the run has no variant `{against}`\n\nhint: use one of {}",
+            variants.join(", ")
+        );
     };
     let mut rows = Vec::new();
     for (v, variant) in variants.iter().enumerate().filter(|(v, _)| *v != base) {
         for (p, point) in points.iter().enumerate() {
-            let (Some(treated), Some(baseline)) = (cells.get(&(v, p)), cells.get(&(base, p)))
+            let (Some(treated), Some(reference)) = (cells.get(&(v, p)), cells.get(&(base, p)))
             else {
                 continue;
             };
@@ -137,25 +192,40 @@ pub(crate) fn comparisons(runs: &RunsTable, metrics: &[String]) -> Result<Vec<Co
                 let (xs, ys): (Vec<f64>, Vec<f64>) = treated
                     .iter()
                     .filter_map(|(rep, row)| {
-                        baseline
+                        reference
                             .get(rep)
                             .map(|b| (row.values[column], b.values[column]))
                     })
                     .unzip();
-                rows.push(row(variant, point, metric, &xs, &ys));
+                rows.push(row((variant, against), point, metric, &xs, &ys));
             }
         }
     }
-    let adjusted = holm(
-        &rows
-            .iter()
-            .map(|r| r.p_value.unwrap_or(f64::NAN))
-            .collect::<Vec<_>>(),
-    );
-    for (row, p) in rows.iter_mut().zip(adjusted) {
-        row.p_holm = p.is_finite().then_some(p);
-    }
+    adjust_per_family(&mut rows);
     Ok(rows)
+}
+
+/// Holm's adjustment within each family of rows: same variant, reference and metric.
+fn adjust_per_family(rows: &mut [ComparisonRow]) {
+    let mut families: Vec<(String, String)> = Vec::new();
+    for r in rows.iter() {
+        let key = (r.variant.clone(), r.metric.clone());
+        if !families.contains(&key) {
+            families.push(key);
+        }
+    }
+    for (variant, metric) in families {
+        let members: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].variant == variant && rows[i].metric == metric)
+            .collect();
+        let p: Vec<f64> = members
+            .iter()
+            .map(|&i| rows[i].p_value.unwrap_or(f64::NAN))
+            .collect();
+        for (&i, adjusted) in members.iter().zip(holm(&p)) {
+            rows[i].p_holm = adjusted.is_finite().then_some(adjusted);
+        }
+    }
 }
 
 fn position_or_push<'a, T: PartialEq + ?Sized>(list: &mut Vec<&'a T>, item: &'a T) -> usize {
@@ -168,7 +238,13 @@ fn position_or_push<'a, T: PartialEq + ?Sized>(list: &mut Vec<&'a T>, item: &'a 
     }
 }
 
-fn row(variant: &str, point: &[String], metric: &str, xs: &[f64], ys: &[f64]) -> ComparisonRow {
+fn row(
+    (variant, against): (&str, &str),
+    point: &[String],
+    metric: &str,
+    xs: &[f64],
+    ys: &[f64],
+) -> ComparisonRow {
     let mean = |v: &[f64]| {
         if v.is_empty() {
             f64::NAN
@@ -177,16 +253,27 @@ fn row(variant: &str, point: &[String], metric: &str, xs: &[f64], ys: &[f64]) ->
         }
     };
     let c = paired(xs, ys);
+    // A difference of two shares lies within -1 to 1; its interval is cut to that range.
+    let range = coprod_core::summary_names()
+        .into_iter()
+        .find(|(n, _, _)| n == metric)
+        .and_then(|(_, unit, _)| coprod_output::feasible_range(unit))
+        .map_or(
+            (f64::NEG_INFINITY, f64::INFINITY),
+            coprod_output::difference_range,
+        );
+    let ci = c.as_ref().map(|c| coprod_output::within(c.ci, range));
     ComparisonRow {
         variant: variant.to_string(),
+        against: against.to_string(),
         point: point.to_vec(),
         metric: metric.to_string(),
         n: xs.len() as u64,
-        baseline_mean: mean(ys),
+        against_mean: mean(ys),
         variant_mean: mean(xs),
         difference: mean(xs) - mean(ys),
-        ci_low: c.as_ref().map(|c| c.ci.0),
-        ci_high: c.as_ref().map(|c| c.ci.1),
+        ci_low: ci.map(|c| c.0),
+        ci_high: ci.map(|c| c.1),
         sd_difference: c.as_ref().map(|c| c.sd_difference),
         effect_size_dz: c.as_ref().and_then(|c| c.d_z),
         p_value: c.as_ref().map(|c| c.p_value),
@@ -194,65 +281,106 @@ fn row(variant: &str, point: &[String], metric: &str, xs: &[f64], ys: &[f64]) ->
     }
 }
 
-/// One forest plot per variant of standardised effects: each difference and its CI divided
-/// by the standard deviation of the paired differences (d_z units), so metrics of different
-/// units share one axis. Returns the files written.
+/// Forest plots of each metric's differences in the metric's own units: one row per variant
+/// and sweep point, labelled with both and with `*` when `p_holm` < 0.05; the numbers column
+/// gives the difference and its 95% CI. More than [`ROWS_PER_CHART`] rows are split into
+/// pages. Earlier forest plots in `charts` are removed first, so none is left stale.
 fn draw(rows: &[ComparisonRow], swept: &[String], charts: &Path) -> Result<Vec<PathBuf>> {
+    remove_old_plots(charts)?;
     std::fs::create_dir_all(charts)
         .with_context(|| format!("cannot create {}", charts.display()))?;
-    let mut variants: Vec<&str> = Vec::new();
+    let mut metrics: Vec<&str> = Vec::new();
     for r in rows {
-        position_or_push(&mut variants, r.variant.as_str());
+        position_or_push(&mut metrics, r.metric.as_str());
     }
     let mut written = Vec::new();
-    for variant in variants {
-        let forest: Vec<ForestRow> = rows
-            .iter()
-            .filter(|r| r.variant == variant)
-            .map(|r| {
-                let sd = r.sd_difference.filter(|s| *s > 0.0).unwrap_or(f64::NAN);
-                let mut label = r.metric.replace('_', " ");
-                if !swept.is_empty() {
-                    let point: Vec<String> = swept
-                        .iter()
-                        .zip(&r.point)
-                        .map(|(n, v)| format!("{}={v}", n.rsplit('.').next().unwrap_or(n)))
-                        .collect();
-                    label.push_str(&format!(" ({})", point.join(", ")));
+    for metric in metrics {
+        let of_metric: Vec<&ComparisonRow> = rows.iter().filter(|r| r.metric == metric).collect();
+        let pages = of_metric.len().div_ceil(ROWS_PER_CHART);
+        for (page, chunk) in of_metric.chunks(ROWS_PER_CHART).enumerate() {
+            let forest: Vec<ForestRow> = chunk.iter().map(|r| forest_row(r, swept)).collect();
+            let longest = forest
+                .iter()
+                .map(|r| r.label.chars().count())
+                .max()
+                .unwrap_or(0);
+            let (stem, title) = page_names(metric, &chunk[0].against, page, pages);
+            let style = ChartStyle::new(
+                title,
+                format!("difference in {} (95% CI)", metric.replace('_', " ")),
+                "",
+                charts.join(stem),
+            )
+            .with_size(forest_width(longest), 200 + 48 * chunk.len() as u32);
+            match forest_plot(&forest, &style) {
+                Ok(paths) => written.extend(paths),
+                // Without any varying difference there is nothing to draw; the CSV says so.
+                Err(coprod_plot::PlotError::NoData { .. }) => eprintln!(
+                    "note: no comparison chart for `{metric}`: its differences are not numbers"
+                ),
+                Err(err) => {
+                    return Err(err).with_context(|| {
+                        format!("cannot draw the comparison chart of `{metric}`")
+                    });
                 }
-                if r.p_holm.is_some_and(|p| p < 0.05) {
-                    label.push_str(" *");
-                }
-                ForestRow::new(
-                    label,
-                    r.difference / sd,
-                    r.ci_low.unwrap_or(f64::NAN) / sd,
-                    r.ci_high.unwrap_or(f64::NAN) / sd,
-                )
-            })
-            .collect();
-        let n = forest.len() as u32;
-        let style = ChartStyle::new(
-            format!("{variant} minus baseline (* Holm p < 0.05)"),
-            "standardised effect d_z with 95% CI",
-            "",
-            charts.join(format!("forest_{}", slug(variant))),
-        )
-        .with_size(1280, (200 + 48 * n).max(800));
-        // Without any varying difference there is nothing to draw; the CSV says so.
-        match forest_plot(&forest, &style) {
-            Ok(paths) => written.extend(paths),
-            Err(coprod_plot::PlotError::NoData { .. }) => eprintln!(
-                "note: no comparison chart for `{variant}`: its differences do not vary \
-                 between replications"
-            ),
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("cannot draw the comparison chart of `{variant}`"));
             }
         }
     }
     Ok(written)
+}
+
+/// "participation rate: variants minus baseline (* Holm p < 0.05)", page 2 of 3 if split.
+fn page_names(metric: &str, against: &str, page: usize, pages: usize) -> (String, String) {
+    let mut title = format!(
+        "{}: variants minus {against} (* Holm p < 0.05)",
+        metric.replace('_', " ")
+    );
+    let mut stem = format!("forest_{}", slug(metric));
+    if pages > 1 {
+        title.push_str(&format!(", part {} of {pages}", page + 1));
+        stem.push_str(&format!("_{}", page + 1));
+    }
+    (stem, title)
+}
+
+/// "trust-boost, trust_in_citizens_mean=0.3 *": the variant, its sweep point and whether
+/// the difference is significant after Holm's adjustment.
+fn forest_row(r: &ComparisonRow, swept: &[String]) -> ForestRow {
+    let mut label = r.variant.clone();
+    for (name, value) in swept.iter().zip(&r.point) {
+        label.push_str(&format!(
+            ", {}={value}",
+            name.rsplit('.').next().unwrap_or(name)
+        ));
+    }
+    if r.p_holm.is_some_and(|p| p < 0.05) {
+        label.push_str(" *");
+    }
+    ForestRow::new(
+        label,
+        r.difference,
+        r.ci_low.unwrap_or(f64::NAN),
+        r.ci_high.unwrap_or(f64::NAN),
+    )
+}
+
+/// A chart width whose label column (at most half the width) holds `chars` characters.
+fn forest_width(chars: usize) -> u32 {
+    (1280u32).max(600 + 24 * chars as u32)
+}
+
+/// Removes `forest_*` files of an earlier comparison from `charts`.
+fn remove_old_plots(charts: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(charts) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("forest_") {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A file-name-safe version of a variant name.
@@ -269,7 +397,7 @@ fn slug(text: &str) -> String {
 }
 
 /// Where `--target-ci` stopped, and why (recorded in manifest.json).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Adaptive {
     /// The target half-width asked for.
     pub(crate) target_ci_half_width: f64,
@@ -287,6 +415,23 @@ pub(crate) struct Adaptive {
     pub(crate) widest: String,
     /// Metrics whose CIs were checked.
     pub(crate) metrics: Vec<String>,
+    /// The pilot's runs, by (variant, sweep point, replication), when they fit in
+    /// [`KEEP_BUDGET`]: the final pass writes them instead of running them again.
+    pub(crate) outputs: Option<PilotRuns>,
+}
+
+/// Pilot runs kept for the final pass of `--target-ci`.
+pub(crate) type PilotRuns = BTreeMap<(usize, usize, u32), Result<RunOutput, RunFailure>>;
+
+/// The most memory the pilot runs of `--target-ci` may take to be kept; beyond it the final
+/// pass runs them again (the results are the same, only the time differs).
+const KEEP_BUDGET: usize = 512 << 20;
+
+/// Roughly the bytes one run's outputs take in memory.
+fn output_bytes(output: &Result<RunOutput, RunFailure>) -> usize {
+    output.as_ref().map_or(0, |o| {
+        std::mem::size_of_val(o.steps.as_slice()) + std::mem::size_of_val(o.groups.as_slice())
+    })
 }
 
 impl Adaptive {
@@ -312,6 +457,7 @@ pub(crate) fn adaptive_replications(
     scenario: &Scenario,
     runner: &Runner,
     metrics: &[String],
+    against: &str,
     target: f64,
     max: u32,
 ) -> Result<Adaptive> {
@@ -333,6 +479,8 @@ pub(crate) fn adaptive_replications(
         rows: Vec::new(),
     };
     let mut done = 0u32;
+    let mut kept: Option<PilotRuns> = Some(BTreeMap::new());
+    let mut kept_bytes = 0usize;
     loop {
         let upto = (done + batch).min(max.max(2));
         let mut pilot = scenario.clone();
@@ -344,10 +492,21 @@ pub(crate) fn adaptive_replications(
         eprintln!("--target-ci: running replications {done} to {}", upto - 1);
         let faults = Faults::default();
         runner.run_isolated(specs, Detail::Standard, &faults, &|| {}, |event| {
-            let (spec, output) = match event {
-                Event::Run(spec, Ok(output)) => (spec, output),
-                // A failed run leaves its replication unpaired; the final pass reports it.
-                Event::Run(..) | Event::ChunkDone => return Ok(()),
+            let Event::Run(spec, result) = event else {
+                return Ok(());
+            };
+            kept_bytes += output_bytes(&result);
+            if kept_bytes > KEEP_BUDGET {
+                kept = None;
+            }
+            let key = (spec.variant, spec.point, spec.replication);
+            let values = result.as_ref().ok().map(RunOutput::summary);
+            if let Some(kept) = kept.as_mut() {
+                kept.insert(key, result);
+            }
+            // A failed run leaves its replication unpaired; the final pass reports it.
+            let Some(values) = values else {
+                return Ok(());
             };
             table.rows.push(RunRow {
                 run_id: spec.run_id,
@@ -360,12 +519,12 @@ pub(crate) fn adaptive_replications(
                     .collect(),
                 replication: u64::from(spec.replication),
                 seed: spec.seed,
-                values: output.summary(),
+                values,
             });
             Ok::<(), std::convert::Infallible>(())
         })?;
         done = upto;
-        let rows = comparisons(&table, metrics)?;
+        let rows = comparisons(&table, metrics, against)?;
         let (widest, half) = rows
             .iter()
             .map(|r| {
@@ -398,6 +557,7 @@ pub(crate) fn adaptive_replications(
             max_half_width: half,
             widest,
             metrics: metrics.to_vec(),
+            outputs: kept,
         });
     }
 }

@@ -1,11 +1,15 @@
-//! The `coprod` binary: parses the command line, dispatches to `run`, `check` and `list`,
-//! and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error,
-//! 3 `run` finished but some runs failed; a broken pipe on stdout exits 0; see
-//! docs/errors.md). The only place that talks to the terminal.
+//! The `coprod` binary: parses the command line, dispatches to one module per subcommand
+//! (`run`, `check`, `list`, `plot`, `teach`, `validate`, `compare`, `sensitivity`, `merge`,
+//! `slurm`), and maps errors to exit codes (0 ok, 1 `check` found invalid files or
+//! `validate` a failing proposition, 2 any error, 3 `run` finished but some runs failed,
+//! 130 Ctrl-C during a run; a broken pipe on stdout exits 0; see docs/errors.md). The only
+//! place that talks to the terminal.
 
+mod calibrate;
 mod check;
 mod cli;
 mod compare;
+mod interrupt;
 mod list;
 mod merge;
 mod plot;
@@ -14,6 +18,7 @@ mod sensitivity;
 mod shard;
 mod shipped;
 mod slurm;
+mod survey;
 mod teach;
 mod validate;
 
@@ -49,6 +54,14 @@ fn main() -> ExitCode {
         Command::Sensitivity(args) => {
             let threads = threads(args.threads);
             sensitivity::sensitivity(args, threads, &mut out).map(|()| true)
+        }
+        Command::Calibrate(args) => {
+            let threads = threads(args.threads);
+            calibrate::calibrate(args, threads, &mut out).map(|()| true)
+        }
+        Command::Survey(args) => {
+            let threads = threads(args.threads);
+            survey::survey(args, threads, &mut out).map(|()| true)
         }
         Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
         Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),

@@ -97,7 +97,13 @@ pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
     let completed = writer
         .complete()
         .with_context(|| format!("cannot finish {}", args.out.display()))?;
-    let path = crate::run::finish(completed, manifest, &scenario, &metrics, &args.out)?;
+    let path = crate::run::finish(
+        completed,
+        manifest,
+        &scenario,
+        (&metrics, coprod_scenario::BASELINE),
+        &args.out,
+    )?;
     eprintln!(
         "merged {} shards ({} runs) of {}",
         args.shards.len(),

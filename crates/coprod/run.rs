@@ -17,7 +17,7 @@ use coprod_output::{
     NameValue, OutputError, ParamValue, ParameterRow, ReplicationSeed, RunIdentity, ScenarioInfo,
     SeedInfo, SweepInfo, Timing, VariantInfo, Writer,
 };
-use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
+use coprod_scenario::{BASELINE, SEED_DERIVATION, Scenario, Setting, run_seed};
 use coprod_sweep::{Event, Faults, Runner};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -76,7 +76,16 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     }
     crate::shard::check_options(&args)?;
     let metrics = compare::metrics(&args.metrics)?;
-    let adaptive = match args.target_ci {
+    let against = args.against.clone().unwrap_or_else(|| BASELINE.to_string());
+    if !scenario.variants.iter().any(|v| v.name == against) {
+        let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
+        anyhow::bail!(
+            "--against {against}: scenario `{}` has no variant `{against}`\n\nhint: use one of {}",
+            scenario.name,
+            names.join(", ")
+        );
+    }
+    let mut adaptive = match args.target_ci {
         Some(w) if !(w.is_finite() && w > 0.0) => {
             anyhow::bail!("invalid value {w} for --target-ci: allowed is a number above 0")
         }
@@ -86,6 +95,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
                 &scenario,
                 &pilot,
                 &metrics,
+                &against,
                 w,
                 args.max_replications,
             )?;
@@ -159,6 +169,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     } else {
         Writer::create_resumable(&target, swept, existing, Some(&identity)).map_err(explain)?
     };
+    crate::interrupt::on_ctrl_c(&args, &target, n_runs);
     let runner = Runner::new(threads)?;
     let skip = writer.runs_done();
     eprintln!(
@@ -185,7 +196,7 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         .runs()
         .skip(usize::try_from(first_run + skip).unwrap_or(usize::MAX))
         .take(usize::try_from(n_runs - skip).unwrap_or(usize::MAX));
-    let result = runner.run_isolated(specs, Detail::Standard, &faults, &tick, |event| {
+    let handle = |event: Event<'_>| {
         let (spec, output) = match event {
             Event::Run(spec, output) => (spec, output),
             Event::ChunkDone => return writer.checkpoint(),
@@ -220,7 +231,16 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
                 writer.write_failure(&id, failure.kind(), &failure.to_string())
             }
         }
-    });
+    };
+    // --target-ci kept its pilot runs: write them rather than run them again.
+    let kept = adaptive.as_mut().and_then(|a| a.outputs.take());
+    if kept.is_some() {
+        eprintln!("--target-ci: writing the pilot's runs, not running them again");
+    }
+    let result = match kept {
+        Some(kept) => replay(specs, kept, runner.chunk_len(), &tick, handle),
+        None => runner.run_isolated(specs, Detail::Standard, &faults, &tick, handle),
+    };
     bar.finish_and_clear();
     if let Err(err) = result {
         let saved = writer.runs_saved();
@@ -256,7 +276,13 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
         return crate::shard::finish(shard, completed, manifest, failed, stdout);
     }
     manifest.adaptive = adaptive.as_ref().map(compare::Adaptive::to_json);
-    let path = finish(completed, manifest, &scenario, &metrics, &target)?;
+    let path = finish(
+        completed,
+        manifest,
+        &scenario,
+        (&metrics, &against),
+        &target,
+    )?;
     eprintln!(
         "wrote {} runs in {}",
         scenario.n_runs() - skip,
@@ -264,6 +290,28 @@ pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Res
     );
     writeln!(stdout, "{}", display_path(&path))?;
     some_runs_failed(failed, scenario.n_runs(), &path)
+}
+
+/// Hands the kept pilot runs of `--target-ci` to `sink` in run order, as the runner would
+/// (a checkpoint every `chunk` runs), ticking the progress bar for each.
+fn replay<'a, E>(
+    specs: impl Iterator<Item = coprod_scenario::RunSpec<'a>>,
+    mut kept: compare::PilotRuns,
+    chunk: usize,
+    tick: &dyn Fn(),
+    mut sink: impl FnMut(Event<'a>) -> Result<(), E>,
+) -> Result<(), E> {
+    for (i, spec) in specs.enumerate() {
+        let output = kept
+            .remove(&(spec.variant, spec.point, spec.replication))
+            .expect("the pilot ran every replication of the final pass");
+        tick();
+        sink(Event::Run(spec, output))?;
+        if (i + 1) % chunk == 0 {
+            sink(Event::ChunkDone)?;
+        }
+    }
+    sink(Event::ChunkDone)
 }
 
 /// `--set` options followed by `--replications` and `--seed`, which are shorthands for
@@ -296,7 +344,7 @@ pub(crate) fn finish(
     completed: Completed,
     mut manifest: Manifest,
     scenario: &Scenario,
-    metrics: &[String],
+    (metrics, against): (&[String], &str),
     target: &Path,
 ) -> Result<PathBuf> {
     let swept: Vec<String> = scenario
@@ -309,7 +357,7 @@ pub(crate) fn finish(
         .files
         .push(coprod_output::PARAMETERS_CSV.to_string());
     if scenario.variants.len() > 1 {
-        match compare::write_all(completed.staging(), metrics) {
+        match compare::write_all(completed.staging(), metrics, against) {
             Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
             Ok(_) => {}
             Err(err) => eprintln!("warning: no comparison: {err:#}"),

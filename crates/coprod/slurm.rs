@@ -45,6 +45,14 @@ pub(crate) fn slurm(args: &SlurmArgs, stdout: &mut impl Write) -> Result<()> {
             &scenario.name,
         )),
     };
+    // The merge job would fail only after the cluster work is done: refuse now.
+    if out.exists() && !args.replace_results {
+        bail!(
+            "output directory {} already exists\n\nhint: choose another --out DIR, or add \
+             --replace-results to let the merge job replace it",
+            out.display()
+        );
+    }
     let name = out.file_name().map_or_else(
         || scenario.name.clone(),
         |n| n.to_string_lossy().into_owned(),
@@ -194,7 +202,7 @@ fn script_text(input: &ScriptInput<'_>) -> String {
         let _ = writeln!(sbatch, "#SBATCH --time={t}");
     }
     let _ = writeln!(sbatch, "#SBATCH --cpus-per-task={}", args.cpus_per_task);
-    let force = if args.force { " --force" } else { "" };
+    let force = if args.replace_results { " --force" } else { "" };
     format!(
         r#"#!/usr/bin/env bash
 # coprod on SLURM: scenario `{name}`, {runs} runs in {n} array tasks (shards) and a merge job.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use coprod_report::{RunData, write_teach_page};
+use coprod_report::{RunData, SIZE_PARAM, write_teach_page};
 
 use crate::cli::{Cli, Command, Lesson, TeachArgs};
 use crate::run;
@@ -24,6 +24,7 @@ fn scenario(lesson: Lesson) -> &'static str {
 
 pub(crate) fn teach(args: TeachArgs, threads: usize, stdout: &mut impl Write) -> Result<()> {
     let name = scenario(args.lesson);
+    check_lesson(name, &args)?;
     let out = args.out.clone().unwrap_or_else(|| {
         coprod_output::default_run_dir(Path::new("outputs"), &format!("{name}-teach"))
     });
@@ -54,5 +55,27 @@ pub(crate) fn teach(args: TeachArgs, threads: usize, stdout: &mut impl Write) ->
         .with_context(|| format!("cannot write the teaching page in {}", dir.display()))?;
     eprintln!("open {} in a browser", page.display());
     writeln!(stdout, "{}", page.display())?;
+    Ok(())
+}
+
+/// Refuses options that would leave the lesson without its size sweep, before anything is
+/// run or written (the page needs `levers.group_size_cap` swept over at least two sizes).
+fn check_lesson(name: &str, args: &TeachArgs) -> Result<()> {
+    let mut scenario = crate::shipped::load(name)?;
+    let settings = run::with_experiment_options(&args.settings, args.replications, None);
+    scenario.apply_settings(&settings)?;
+    let sizes = scenario
+        .sweep
+        .iter()
+        .find(|a| a.name() == SIZE_PARAM)
+        .map_or(0, |a| a.values.len());
+    if sizes < 2 || scenario.sweep.len() != 1 {
+        anyhow::bail!(
+            "the lesson compares group sizes, so it needs `{SIZE_PARAM}` swept over at least two \
+             sizes and nothing else swept; these options leave {sizes} size(s)\n\nhint: drop \
+             `--set {SIZE_PARAM}=...`; to look at one size, use `coprod run {name} --set \
+             {SIZE_PARAM}=N`"
+        );
+    }
     Ok(())
 }

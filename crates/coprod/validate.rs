@@ -1,21 +1,24 @@
-//! `coprod validate`: runs one experiment per proposition of the literature review
-//! (`scenarios/validation/*.toml`, embedded in the binary), prints a table, and writes
-//! `validation.csv`, a forest plot of standardised effects and a manifest.
+//! `coprod validate`: judges every pre-registered claim (`scenarios/validation/*.toml`,
+//! embedded in the binary) on seed blocks derived from `--salt`, prints a table, and writes
+//! `validation.csv`, `decomposition.csv`, `robustness.csv`, a forest plot of total and
+//! direct effects and a manifest.
 //!
-//! Owns the list of validation scenarios and the presentation; the statistics are in
+//! Owns the list of validation scenarios, the flags and the printing; the statistics are in
 //! `coprod-validate`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use coprod_core::ASSUMED_RANGES;
 use coprod_output::{
-    Existing, RunDir, ValidationManifest, ValidationRow, default_run_dir, write_validation,
+    DecompositionRow, Existing, RobustnessRow, RunDir, ValidationManifest, ValidationRow,
+    default_run_dir, write_validation,
 };
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
-use coprod_scenario::{Direction, Scenario};
+use coprod_scenario::Scenario;
 use coprod_sweep::Runner;
-use coprod_validate::{CaseResult, evaluate};
+use coprod_validate::{ClaimResult, Options, evaluate, seeds::SEED_DERIVATION};
 
 use crate::cli::ValidateArgs;
 
@@ -32,9 +35,10 @@ pub(crate) const VALIDATION: &[(&str, &str)] = validation_files!(
     "E2", "E3", "E4", "O1", "O2", "O3", "O4", "C1", "C2", "C3", "C4", "X1", "X2",
 );
 
-/// Runs the selected validation experiments. Returns whether every verdict passed.
+/// Runs the selected validation experiments. Verdicts are findings, not errors: the exit
+/// status is 0 whenever the table was written.
 pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write) -> Result<bool> {
-    let scenarios = selected(&args.only, args.replications, args.seed)?;
+    let scenarios = selected(&args.only, args.quick)?;
     let target = match &args.out {
         Some(dir) => dir.clone(),
         None => default_run_dir(&PathBuf::from("outputs"), "validation"),
@@ -44,37 +48,62 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
     } else {
         Existing::Refuse
     };
+    let options = options(&args);
     let dir = RunDir::create(&target, existing)?;
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
     for scenario in &scenarios {
         eprintln!("validating {} ...", scenario.name);
-        results.push(evaluate(scenario, &runner)?);
+        results.push(evaluate(scenario, &runner, &options)?);
     }
     print_table(&results, out)?;
-    let rows: Vec<ValidationRow> = results.iter().map(row).collect();
+    let rows: Vec<ValidationRow> = results.iter().map(|r| row(r, &options)).collect();
+    let decomposition: Vec<DecompositionRow> = results.iter().flat_map(decomposition).collect();
+    let points: Vec<RobustnessRow> = results.iter().flat_map(robustness_rows).collect();
+    let names: Vec<&str> = ASSUMED_RANGES.iter().map(|r| r.name).collect();
     let manifest = ValidationManifest {
         kind: "validation",
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
-        propositions: results.iter().map(|r| r.id.clone()).collect(),
-        replications_override: args.replications,
-        seed_override: args.seed,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        claims: results.iter().map(|r| r.id.clone()).collect(),
+        salt: options.salt.clone(),
+        seed_derivation: SEED_DERIVATION,
+        blocks: options.blocks,
+        pilot: options.pilot,
+        replications_bounds: (options.min_replications, options.max_replications),
+        decompose_replications: options.decompose_replications,
+        robustness: (options.robustness_points, options.robustness_replications),
+        robustness_shard: options.robustness_shard,
         threads,
     };
-    write_validation(dir.staging(), &rows, &manifest)?;
+    write_validation(
+        dir.staging(),
+        &rows,
+        &decomposition,
+        (&names, &points),
+        &manifest,
+    )?;
     draw_forest(&results, dir.staging())?;
     let path = dir.commit()?;
     writeln!(out, "{}", path.display())?;
-    Ok(results
-        .iter()
-        .all(|r| r.verdict != coprod_validate::Verdict::Fail))
+    Ok(true)
 }
 
-fn selected(
-    only: &[String],
-    replications: Option<u32>,
-    seed: Option<u64>,
-) -> Result<Vec<Scenario>> {
+fn options(args: &ValidateArgs) -> Options {
+    Options {
+        blocks: args.blocks,
+        pilot: args.pilot,
+        min_replications: args.min_replications,
+        max_replications: args.max_replications.max(args.min_replications),
+        decompose_replications: args.decompose_replications,
+        robustness_points: args.robustness_points,
+        robustness_replications: args.robustness_replications,
+        robustness_all: args.robustness_all,
+        ..Options::new(&args.salt)
+    }
+}
+
+fn selected(only: &[String], quick: bool) -> Result<Vec<Scenario>> {
     let unknown: Vec<&String> = only
         .iter()
         .filter(|id| !VALIDATION.iter().any(|(v, _)| v.eq_ignore_ascii_case(id)))
@@ -86,7 +115,6 @@ fn selected(
             ids.join(", ")
         );
     }
-    let settings = crate::run::with_experiment_options(&[], replications, seed);
     VALIDATION
         .iter()
         .filter(|(id, _)| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(id)))
@@ -94,111 +122,199 @@ fn selected(
             let origin = format!("scenarios/validation/{id}.toml");
             let mut scenario = Scenario::from_toml(text, &origin, id)
                 .with_context(|| format!("invalid validation scenario {origin}"))?;
-            scenario.apply_settings(&settings)?;
+            if quick {
+                scenario.make_quick()?;
+            }
             Ok(scenario)
         })
         .collect()
 }
 
-fn direction(d: Direction) -> &'static str {
-    match d {
-        Direction::Increase => "increase",
-        Direction::Decrease => "decrease",
-        Direction::InteriorOptimum => "interior_optimum",
-    }
+fn low(ci: Option<(f64, f64)>) -> Option<f64> {
+    ci.map(|c| c.0)
 }
 
-fn row(r: &CaseResult) -> ValidationRow {
-    let ab = r.ablation.as_ref();
+fn high(ci: Option<(f64, f64)>) -> Option<f64> {
+    ci.map(|c| c.1)
+}
+
+fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
+    let j = &r.judgement;
+    let all = r.all_held();
+    let drivers = r.robustness.as_ref().map_or_else(String::new, |m| {
+        m.coefficients
+            .iter()
+            .take(3)
+            .map(|(n, b)| format!("{n} {b:+.2}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
     ValidationRow {
         id: r.id.clone(),
         claim: r.claim.clone(),
-        kind: r.kind.clone(),
+        class: r.class.as_str().into(),
+        registered_class: r.registered_class.as_str().into(),
         metric: r.metric.clone(),
-        direction: direction(r.direction).into(),
-        effect: r.effect.mean,
-        ci_low: r.effect.ci.map(|c| c.0),
-        ci_high: r.effect.ci.map(|c| c.1),
-        n: r.effect.n,
-        standardised_effect: r.standardised,
-        verdict: r.verdict.as_str().into(),
-        ablation_channels: ab.map(|a| a.channels.join(";")).unwrap_or_default(),
-        ablation_effect: ab.map(|a| a.effect.mean),
-        ablation_ci_low: ab.and_then(|a| a.effect.ci.map(|c| c.0)),
-        ablation_ci_high: ab.and_then(|a| a.effect.ci.map(|c| c.1)),
-        ablation_shrink: ab.map(|a| a.shrink.mean),
-        ablation_shrink_ci_low: ab.and_then(|a| a.shrink.ci.map(|c| c.0)),
+        direction: r.direction.as_str().into(),
+        horizon: r.horizon,
+        window: r.window,
+        sesoi: r.sesoi,
+        power: r.power,
+        mediators: r
+            .mediators
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(";"),
+        pilot_sd: j.pilot_sd,
+        replications: j.replications,
+        power_capped: j.capped,
+        blocks: options.blocks,
+        pass_rate: (!r.exploratory).then_some(j.pass_rate),
+        total_effect: j.total.mean,
+        total_ci_low: low(j.total.ci),
+        total_ci_high: high(j.total.ci),
+        total_n: j.total.n,
+        direct_effect: all.map(|d| d.direct.mean),
+        direct_ci_low: all.and_then(|d| low(d.direct.ci)),
+        direct_ci_high: all.and_then(|d| high(d.direct.ci)),
+        direct_n: all.map(|d| d.direct.n),
+        mediated_share: all.and_then(|d| d.share),
+        share_ci_low: all.and_then(|d| low(d.share_ci)),
+        share_ci_high: all.and_then(|d| high(d.share_ci)),
+        robustness_share: r.robustness.as_ref().map(|m| m.share),
+        robustness_points: r.robustness.as_ref().map(|m| m.points as u64),
+        robustness_drivers: drivers,
         note: r.note.clone(),
     }
 }
 
-fn print_table(results: &[CaseResult], out: &mut impl Write) -> Result<()> {
+fn decomposition(r: &ClaimResult) -> Vec<DecompositionRow> {
+    let total = r.judgement.decomposed_total.as_ref();
+    r.judgement
+        .decomposition
+        .iter()
+        .map(|d| DecompositionRow {
+            id: r.id.clone(),
+            held: d.hold.clone(),
+            total_effect: total.map_or(f64::NAN, |t| t.mean),
+            direct_effect: d.direct.mean,
+            direct_ci_low: low(d.direct.ci),
+            direct_ci_high: high(d.direct.ci),
+            mediated_share: d.share,
+            share_ci_low: low(d.share_ci),
+            share_ci_high: high(d.share_ci),
+            n: d.direct.n,
+        })
+        .collect()
+}
+
+fn robustness_rows(r: &ClaimResult) -> Vec<RobustnessRow> {
+    r.robustness_points
+        .iter()
+        .map(|p| RobustnessRow {
+            id: r.id.clone(),
+            point: p.index,
+            values: p.values.clone(),
+            effect: p.effect,
+            holds: p.holds,
+        })
+        .collect()
+}
+
+fn print_table(results: &[ClaimResult], out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
-        "{:<4} {:<28} {:>10} {:>23} {:>4} {:<11} {:>10} {:>23}",
-        "id", "metric", "effect", "95% CI", "n", "verdict", "ablation", "ablation 95% CI"
+        "{:<4} {:<10} {:<26} {:>9} {:>11} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}",
+        "id",
+        "class",
+        "metric",
+        "pass rate",
+        "total",
+        "95% CI",
+        "direct",
+        "95% CI",
+        "share",
+        "share 95% CI",
+        "robust"
     )?;
     let ci =
         |c: Option<(f64, f64)>| c.map_or_else(String::new, |(l, h)| format!("[{l:.4}, {h:.4}]"));
+    let opt = |v: Option<f64>, d: usize| v.map_or_else(String::new, |v| format!("{v:.d$}"));
     for r in results {
-        let (ab, ab_ci) = r
-            .ablation
-            .as_ref()
-            .map_or((String::new(), String::new()), |a| {
-                (format!("{:.4}", a.effect.mean), ci(a.effect.ci))
-            });
+        let j = &r.judgement;
+        let all = r.all_held();
+        let pass = if r.exploratory {
+            "explor.".to_string()
+        } else {
+            format!("{:.0}%", 100.0 * j.pass_rate)
+        };
         writeln!(
             out,
-            "{:<4} {:<28} {:>10.4} {:>23} {:>4} {:<11} {:>10} {:>23}",
+            "{:<4} {:<10} {:<26} {:>9} {:>11.4} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}",
             r.id,
+            r.class.as_str(),
             r.metric,
-            r.effect.mean,
-            ci(r.effect.ci),
-            r.effect.n,
-            r.verdict.as_str(),
-            ab,
-            ab_ci
+            pass,
+            j.total.mean,
+            ci(j.total.ci),
+            opt(all.map(|d| d.direct.mean), 4),
+            ci(all.and_then(|d| d.direct.ci)),
+            opt(all.and_then(|d| d.share), 2),
+            all.and_then(|d| d.share_ci)
+                .map_or_else(String::new, |(l, h)| format!("[{l:.2}, {h:.2}]")),
+            opt(r.robustness.as_ref().map(|m| m.share), 2),
         )?;
     }
-    let passed = results
+    let judged: Vec<&ClaimResult> = results.iter().filter(|r| !r.exploratory).collect();
+    let derived = judged
         .iter()
-        .filter(|r| r.verdict == coprod_validate::Verdict::Pass)
+        .filter(|r| r.class == coprod_scenario::ClaimClass::Derived)
         .count();
-    let judged = results
-        .iter()
-        .filter(|r| r.verdict != coprod_validate::Verdict::Exploratory)
-        .count();
-    writeln!(out, "{passed} of {judged} propositions pass")?;
+    let mean_pass =
+        judged.iter().map(|r| r.judgement.pass_rate).sum::<f64>() / judged.len().max(1) as f64;
+    writeln!(
+        out,
+        "{} claims: {derived} derived, {} assumptions; mean pass rate {:.0}%",
+        judged.len(),
+        judged.len() - derived,
+        100.0 * mean_pass
+    )?;
     Ok(())
 }
 
-/// Forest plot of standardised effects (mean over sd across replications), so rows on
-/// different metrics share one axis.
-fn draw_forest(results: &[CaseResult], dir: &std::path::Path) -> Result<()> {
-    let rows: Vec<ForestRow> = results
-        .iter()
-        .filter_map(|r| {
-            let sd = r.effect.sd.filter(|s| *s > 0.0)?;
-            let (low, high) = r.effect.ci?;
-            let label = format!("{} {}", r.id, r.metric.replace('_', " "));
-            Some(ForestRow::new(
-                label,
-                r.effect.mean / sd,
-                low / sd,
-                high / sd,
-            ))
-        })
-        .collect();
+/// Forest plot of total and direct effects, each claim's two rows next to each other, in
+/// units of the sd of the total effect across replications, so rows on different metrics
+/// share one axis.
+fn draw_forest(results: &[ClaimResult], dir: &Path) -> Result<()> {
+    let mut rows = Vec::new();
+    for r in results {
+        let j = &r.judgement;
+        let Some(sd) = j.total.sd.filter(|s| *s > 0.0) else {
+            continue;
+        };
+        let scaled = |mean: f64, ci: Option<(f64, f64)>| {
+            let (l, h) = ci.unwrap_or((f64::NAN, f64::NAN));
+            (mean / sd, l / sd, h / sd)
+        };
+        let (m, l, h) = scaled(j.total.mean, j.total.ci);
+        rows.push(ForestRow::new(format!("{} total", r.id), m, l, h));
+        if let Some(d) = r.all_held() {
+            let (m, l, h) = scaled(d.direct.mean, d.direct.ci);
+            rows.push(ForestRow::new(format!("{} direct", r.id), m, l, h));
+        }
+    }
     if rows.is_empty() {
         return Ok(());
     }
+    let height = (200 + 40 * rows.len() as u32).clamp(ChartStyle::MIN_HEIGHT, ChartStyle::MAX_SIDE);
     let style = ChartStyle::new(
-        "Effects of the review's levers in the model",
-        "standardised effect (mean / sd across replications), 95% CI",
+        "Total and direct (mediators held) effects of the review's levers",
+        "effect in sd of the total effect across replications, 95% CI",
         "",
         dir.join("validation_forest"),
     )
-    .with_size(1400, 1600);
+    .with_size(1400, height);
     forest_plot(&rows, &style).context("cannot draw the validation forest plot")?;
     Ok(())
 }

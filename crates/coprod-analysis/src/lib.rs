@@ -12,9 +12,13 @@
 //!   bootstrap intervals);
 //! * [`sobol`]: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from a
 //!   Saltelli design, with bootstrap intervals, and the noise share of a stochastic model;
+//! * [`logistic`]: logistic regression by maximum likelihood with Wald standard errors
+//!   (the regression of citizen surveys, fitted to simulated citizens by `coprod survey`);
 //! * [`mediation`]: the validation suite's statistics (replications from a power
 //!   calculation, mediated shares with paired bootstrap intervals, Latin hypercubes,
 //!   standardised regression coefficients);
+//! * [`bootstrap`]: percentile intervals of any statistic over resampled replications,
+//!   which stay within the statistic's range (shares, differences of shares, survival);
 //! * [`ishigami`]: the test function whose indices are known analytically.
 //!
 //! Random draws use a seeded `ChaCha8Rng` and integer arithmetic only, so every design and
@@ -33,18 +37,22 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bootstrap;
 pub mod compare;
 pub mod dist;
+pub mod logistic;
 pub mod mediation;
 pub mod morris;
 pub mod sobol;
 
 mod random;
 
+pub use bootstrap::cluster_bootstrap;
 pub use compare::{PairedComparison, holm, paired};
+pub use logistic::{Coefficient, LogisticError, LogisticFit, logistic};
 pub use mediation::{
     latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,
-    standardised_regression,
+    sd_upper_limit, standardised_regression,
 };
 pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices};
 pub use sobol::{SaltelliDesign, SobolIndex, noise_share, saltelli_design, sobol_indices};

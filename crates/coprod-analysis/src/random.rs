@@ -36,3 +36,4 @@ pub(crate) const SOBOL_DESIGN: u64 = 3;
 pub(crate) const SOBOL_BOOTSTRAP: u64 = 4;
 pub(crate) const MEDIATION_BOOTSTRAP: u64 = 5;
 pub(crate) const LATIN_HYPERCUBE: u64 = 6;
+pub(crate) const BOOTSTRAP: u64 = 7;

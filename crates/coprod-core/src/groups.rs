@@ -11,7 +11,8 @@ use crate::model::{Model, Production};
 use crate::params::Params;
 use crate::population::{NO_GROUP, flag};
 use crate::production::{affordable, benefit, ces, per_beneficiary};
-use crate::rng::{below, chance, logistic, round_stochastic, uniform, unit};
+use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
+use crate::staff::NO_STAFF;
 
 /// Marks a group that no organisation supports.
 pub(crate) const UNSUPPORTED: u32 = u32::MAX;
@@ -25,6 +26,8 @@ pub(crate) struct Group {
     pub(crate) record: u32,
     /// Supporting organisation or [`UNSUPPORTED`].
     pub(crate) org: u32,
+    /// The staff member of that organisation who supports it, or [`NO_STAFF`].
+    pub(crate) staff: u32,
     pub(crate) community: u32,
     pub(crate) task: TaskKind,
     pub(crate) cap: u32,
@@ -59,15 +62,95 @@ impl Params {
     }
 }
 
-/// Professional input to a group in a substitutive role design: cost-minimising professionals
-/// treat citizens' input as a perfect substitute and withdraw their own one for one with it,
-/// back to their own service (an assumption); in a complementary design, or with
-/// `channels.professional_withdrawal` off, they keep it.
-fn withdrawn(p: &Params, asked: f64, citizen_input: f64) -> f64 {
+/// The complex-contagion response to `a` active neighbours: weak for one, growing from two,
+/// saturating at four.
+fn social_response(active_neighbours: u32) -> f64 {
+    match active_neighbours {
+        0 => 0.0,
+        1 => 0.1,
+        a => (f64::from(a) / 4.0).min(1.0),
+    }
+}
+
+/// The efficacy that scales a citizen's perceived impact: their own, or the population mean
+/// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
+fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    if p.efficacy_impact != 0.0 {
+        f64::from(c.efficacy[i as usize])
+    } else {
+        p.efficacy_mean
+    }
+}
+
+/// How much a citizen expects an organisation to take up their input: `0.5 + external
+/// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
+/// organisation to respond), and 1 with `channels.external_efficacy_effect` off (docs/ODD.md 8.4).
+fn responsiveness(p: &Params, c: &crate::population::Citizens, g: &Group, i: u32) -> f64 {
+    if p.external_efficacy_effect != 0.0 && g.org != UNSUPPORTED {
+        0.5 + f64::from(c.external_efficacy[i as usize])
+    } else {
+        1.0
+    }
+}
+
+/// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
+fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    if p.ownership != 0.0 {
+        f64::from(c.ownership[i as usize])
+    } else {
+        0.0
+    }
+}
+
+/// What taking part costs citizen `i` per step: `participation_cost x (1 - time) x
+/// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
+/// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
+/// every step as a member.
+fn participation_cost(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    lacking_time(p, c, i) * cost_scale(p, c.has(i, flag::LOW_RESOURCE))
+}
+
+/// `1 - time` (0.5 with `channels.resource_costs` off).
+fn lacking_time(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+    if p.resource_costs != 0.0 {
+        1.0 - f64::from(c.time[i as usize])
+    } else {
+        0.5
+    }
+}
+
+/// The participation cost per unit of lacking time, for a low- or high-resource citizen.
+fn cost_scale(p: &Params, low_resource: bool) -> f64 {
+    let facilitation = 1.25 - 0.5 * p.state_support_in_force();
+    let outreach = if low_resource && p.outreach_targeting != 0.0 {
+        1.0 - 0.5 * p.outreach
+    } else {
+        1.0
+    };
+    p.participation_cost * facilitation * outreach
+}
+
+/// Professional input a supported group asks for: `professional_input x (0.5 + support)`;
+/// in a substitutive role design cost-minimising professionals treat citizens' input as a
+/// perfect substitute and withdraw their own one for one with it, back to their own service
+/// (an assumption); in a complementary design, or with `channels.professional_withdrawal`
+/// off, they keep it.
+fn asked_input(p: &Params, citizen_input: f64) -> f64 {
+    let asked = p.professional_input * (0.5 + p.state_support_in_force());
     if p.role_design == 1.0 && p.professional_withdrawal != 0.0 {
         (asked - citizen_input).max(0.0)
     } else {
         asked
+    }
+}
+
+/// The CES exponent in force: `rho`, or 1 with `channels.complementarity` off or a
+/// substitutive role design (citizens do what professionals would do).
+fn rho_in_force(p: &Params) -> f64 {
+    if p.complementarity != 0.0 && p.role_design != 1.0 {
+        p.rho
+    } else {
+        1.0
     }
 }
 
@@ -99,52 +182,40 @@ fn pooled(p: &Params, effort: f64, n: usize) -> f64 {
     }
 }
 
-/// The complex-contagion response to `a` active neighbours: weak for one, growing from two,
-/// saturating at four.
-fn social_response(active_neighbours: u32) -> f64 {
-    match active_neighbours {
-        0 => 0.0,
-        1 => 0.1,
-        a => (f64::from(a) / 4.0).min(1.0),
-    }
+/// The terms of the join utility that are the same for every citizen in a step, worked out
+/// once per step rather than once per citizen considered.
+struct JoinTerms {
+    /// `base + threshold_shift + w_incentive x (financial + non-financial incentives)`.
+    constant: f64,
+    /// `w_cost x cost_scale` for high- and low-resource citizens.
+    cost_high: f64,
+    cost_low: f64,
+    /// `w_social` with `channels.social_influence` on, else 0.
+    w_social: f64,
+    /// Clarity of a generic task (1 with `channels.task_clarity` off).
+    generic_clarity: f64,
 }
 
-/// The efficacy that scales a citizen's perceived impact: their own, or the population mean
-/// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
-fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
-    if p.efficacy_impact != 0.0 {
-        f64::from(c.efficacy[i as usize])
-    } else {
-        p.efficacy_mean
+impl JoinTerms {
+    fn new(p: &Params) -> JoinTerms {
+        JoinTerms {
+            constant: p.base
+                + p.threshold_shift
+                + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive),
+            cost_high: p.w_cost * cost_scale(p, false),
+            cost_low: p.w_cost * cost_scale(p, true),
+            w_social: if p.social_influence != 0.0 {
+                p.w_social
+            } else {
+                0.0
+            },
+            generic_clarity: if p.task_clarity != 0.0 {
+                p.generic_clarity
+            } else {
+                1.0
+            },
+        }
     }
-}
-
-/// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
-fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
-    if p.ownership != 0.0 {
-        f64::from(c.ownership[i as usize])
-    } else {
-        0.0
-    }
-}
-
-/// What taking part costs citizen `i` per step: `participation_cost x (1 - time) x
-/// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
-/// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
-/// every step as a member.
-fn participation_cost(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
-    let lacking_time = if p.resource_costs != 0.0 {
-        1.0 - f64::from(c.time[i as usize])
-    } else {
-        0.5
-    };
-    let facilitation = 1.25 - 0.5 * p.state_support_in_force();
-    let outreach = if c.has(i, flag::LOW_RESOURCE) && p.outreach_targeting != 0.0 {
-        1.0 - 0.5 * p.outreach
-    } else {
-        1.0
-    };
-    p.participation_cost * lacking_time * facilitation * outreach
 }
 
 impl Model {
@@ -171,9 +242,15 @@ impl Model {
             ended_step: None,
             end_reason: EndReason::Active,
         });
+        let staff = if org == UNSUPPORTED {
+            NO_STAFF
+        } else {
+            self.staff.assign(org)
+        };
         self.groups.push(Group {
             record: self.records.len() as u32 - 1,
             org,
+            staff,
             community,
             task,
             cap,
@@ -188,13 +265,13 @@ impl Model {
     }
 
     /// Each organisation opens, per community it serves, a stochastic-rounded
-    /// `opportunity_rate x max(propensity, directive)` opportunities with its current power,
-    /// plus `opportunity_rate x entrepreneurs` entrepreneurial ones with full power.
+    /// `opportunity_rate x max(propensity, directive)` opportunities, each with the power its
+    /// assigned staff member shares, plus `opportunity_rate x entrepreneurs` entrepreneurial
+    /// ones with full power.
     pub(crate) fn open_opportunities(&mut self, p: &Params) {
         let n_orgs = self.orgs.len() as u32;
         for o in 0..n_orgs {
             let org = &self.orgs[o as usize];
-            let power = org.power(p);
             let regular = p.opportunity_rate * org.propensity(p).max(p.directive);
             let entrepreneurial = p.opportunity_rate * p.entrepreneurs;
             let mut c = o;
@@ -209,8 +286,11 @@ impl Model {
                     } else {
                         TaskKind::Generic
                     };
-                    let power = if n < k { power } else { 1.0 };
-                    self.new_group(p, o, c, task, power);
+                    let g = self.new_group(p, o, c, task, 1.0);
+                    if n < k {
+                        let s = self.groups[g].staff;
+                        self.groups[g].power = self.staff.power(s, &self.orgs[o as usize], p);
+                    }
                 }
                 self.orgs[o as usize].tally.opportunities += k + e;
                 c += n_orgs;
@@ -250,33 +330,65 @@ impl Model {
 
     /// Probability that aware citizen `i` joins group `g` when approached: the logistic of
     /// the join utility (docs/ODD.md, submodel "Joining").
+    #[cfg(test)]
     pub(crate) fn join_probability(&self, p: &Params, g: &Group, i: u32) -> f64 {
+        let (rest, social_weight) = self.join_utility_parts(p, &JoinTerms::new(p), g, i);
+        logistic(rest + social_weight * social_response(self.active_neighbours(i)))
+    }
+
+    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
+    /// The neighbour scan and the exponential are skipped when an upper bound of the
+    /// probability (every neighbour active) already says no, as it does for most citizens.
+    fn joins(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32, u: f64) -> bool {
+        let (rest, social_weight) = self.join_utility_parts(p, terms, g, i);
+        if u >= rng::logistic_upper(rest + social_weight) {
+            return false;
+        }
+        let z = rest + social_weight * social_response(self.active_neighbours(i));
+        rng::below_logistic(u, z)
+    }
+
+    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
+    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
+    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
+    fn join_utility_parts(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32) -> (f64, f64) {
         let c = &self.citizens;
         let u = i as usize;
-        let efficacy = efficacy_seen(p, c, i);
-        let duty = if c.has(i, flag::DUTY) { p.w_duty } else { 0.0 };
-        let impact = efficacy * g.clarity(p) * (1.0 - duty);
-        let social = if p.social_influence != 0.0 {
-            f64::from(self.norm[g.community as usize]) * social_response(self.active_neighbours(i))
+        let flags = c.flags[u];
+        let duty = if flags & flag::DUTY != 0 {
+            p.w_duty
         } else {
             0.0
         };
-        let cost = participation_cost(p, c, i);
+        let clarity = match g.task {
+            TaskKind::Generic => terms.generic_clarity,
+            TaskKind::Specific => 1.0,
+        };
+        let impact = efficacy_seen(p, c, i) * clarity * (1.0 - duty) * responsiveness(p, c, g, i);
+        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
+            terms.cost_low
+        } else {
+            terms.cost_high
+        };
         let trust = f64::from(c.trust[u]);
         let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
-        let affected = if c.has(i, flag::AFFECTED) { 1.0 } else { 0.0 };
-        let z = p.base
-            + p.threshold_shift
+        let affected = if flags & flag::AFFECTED != 0 {
+            p.w_affected
+        } else {
+            0.0
+        };
+        let rest = terms.constant
             + p.w_efficacy * impact
             + p.w_motivation * f64::from(c.motivation[u])
             + p.w_ownership * ownership_felt(p, c, i)
-            + p.w_affected * affected
-            + p.w_social * social
+            + affected
             + p.w_trust * trust
-            - p.w_cost * cost
-            - p.w_risk * risk
-            + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive);
-        logistic(z)
+            - cost_scale * lacking_time(p, c, i)
+            - p.w_risk * risk;
+        (
+            rest,
+            terms.w_social * f64::from(self.norm[g.community as usize]),
+        )
     }
 
     fn active_neighbours(&self, i: u32) -> u32 {
@@ -305,24 +417,31 @@ impl Model {
                 self.open_by_community[group.community as usize].push(g as u32);
             }
         }
+        let terms = JoinTerms::new(p);
         for c in 0..self.n_communities {
             if self.open_by_community[c as usize].is_empty() {
                 continue;
             }
             let (start, end) = self.community_range(c);
             let size = end - start;
-            let offset = below(&mut self.streams.recruitment, size);
+            let first = start + below(&mut self.streams.recruitment, size);
             for k in 0..size {
-                let i = start + (offset + k) % size;
+                // From the drawn citizen to the end of the community, then wrap around.
+                let i = if k < end - first {
+                    first + k
+                } else {
+                    first + k - size
+                };
                 if self.citizens.group[i as usize] != NO_GROUP || !self.citizens.has(i, flag::AWARE)
                 {
                     continue;
                 }
                 let open = &self.open_by_community[c as usize];
-                let pick = below(&mut self.streams.recruitment, open.len() as u32) as usize;
+                let (pick, u) =
+                    rng::below_and_uniform(&mut self.streams.recruitment, open.len() as u32);
+                let pick = pick as usize;
                 let g = open[pick] as usize;
-                let prob = self.join_probability(p, &self.groups[g], i);
-                if chance(&mut self.streams.recruitment, prob) {
+                if self.joins(p, &terms, &self.groups[g], i, u) {
                     self.join(g, i);
                     if self.groups[g].members.len() as u32 >= self.groups[g].cap {
                         let open = &mut self.open_by_community[c as usize];
@@ -377,9 +496,11 @@ impl Model {
                 &mut self.streams.opportunities,
                 self.orgs[o as usize].awareness,
             ) {
-                let power = self.orgs[o as usize].power(p);
+                let s = self.staff.assign(o);
+                let power = self.staff.power(s, &self.orgs[o as usize], p);
                 let group = &mut self.groups[g];
                 group.org = o;
+                group.staff = s;
                 group.power = group.power.max(power);
                 self.records[group.record as usize].organisation = Some(o);
             }
@@ -413,10 +534,7 @@ impl Model {
         let group = &self.groups[g];
         let n = group.members.len();
         let supported = group.org != UNSUPPORTED;
-        let staff = match group.org {
-            o if supported && p.staff_skill != 0.0 => 0.5 + self.orgs[o as usize].staff_skill,
-            _ => 1.0,
-        };
+        let org = supported.then(|| &self.orgs[group.org as usize]);
         let budget = if supported {
             self.budget_of(group.org, p)
         } else {
@@ -430,6 +548,7 @@ impl Model {
         let pressure =
             p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
         let mut effort = 0.0;
+        let mut low_members = 0u32;
         for &i in &group.members {
             let u = i as usize;
             let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
@@ -442,12 +561,22 @@ impl Model {
                 0.5
             };
             effort += given * capacity;
+            if c.flags[u] & flag::LOW_RESOURCE != 0 {
+                low_members += 1;
+                total.equity.effort_low += given * capacity;
+            } else {
+                total.equity.effort_high += given * capacity;
+            }
             total.contribution_sum += given;
         }
         total.members += n as u32;
 
         // Production.
         let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
+        let staff = match org {
+            Some(o) if p.staff_skill != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
+            _ => 1.0,
+        };
         let citizen_input = if p.citizen_input != 0.0 {
             pooled(p, effort, n) * coordination * staff
         } else {
@@ -460,25 +589,27 @@ impl Model {
         let success = citizen_input >= min_effort;
         let professional = if supported {
             let tally = &mut self.orgs[group.org as usize].tally;
-            let asked = p.professional_input * (0.5 + p.state_support_in_force());
-            let given = affordable(withdrawn(p, asked, citizen_input), budget, tally.support);
+            let given = affordable(asked_input(p, citizen_input), budget, tally.support);
             tally.support += given;
             given
         } else {
             p.unsupported_input
         };
-        let rho = if p.complementarity != 0.0 && p.role_design != 1.0 {
-            p.rho
-        } else {
-            1.0
-        };
         let (r, s) = per_beneficiary(professional, citizen_input, n, per_member);
         let per_member_benefit = if success {
-            benefit(ces(r, s, rho), p.benefit_max, p.benefit_scale)
+            benefit(ces(r, s, rho_in_force(p)), p.benefit_max, p.benefit_scale)
         } else {
             0.0
         };
         total.output += per_member_benefit * n as f64;
+        let eq = &mut total.equity;
+        eq.benefit_low += per_member_benefit * f64::from(low_members);
+        eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
+        if crate::population::is_deprived(group.community, self.n_communities) {
+            eq.benefit_deprived += per_member_benefit * n as f64;
+        } else {
+            eq.benefit_affluent += per_member_benefit * n as f64;
+        }
         total.support += if supported { professional } else { 0.0 };
         total.citizen_effort += effort;
 
@@ -489,7 +620,9 @@ impl Model {
         } else {
             0.5
         };
-        let experienced = if success { power } else { 0.0 };
+        // Input taken up: the power the organisation hands over, once the task shows results.
+        let taken_up = if success { power } else { 0.0 };
+        let mastery = f64::from(u8::from(success));
         let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * power;
         let incentives = 0.5 * (p.financial_incentive + p.nonfinancial_incentive);
         let crowd_out = if p.crowding_out != 0.0 {
@@ -512,7 +645,11 @@ impl Model {
             let s = f64::from(c.satisfaction[u]);
             c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);
-            c.efficacy[u] = unit(e + p.efficacy_learning * (experienced - e)) as f32;
+            c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
+            if supported {
+                let x = f64::from(c.external_efficacy[u]);
+                c.external_efficacy[u] = unit(x + p.efficacy_learning * (taken_up - x)) as f32;
+            }
             if supported {
                 let t = f64::from(c.trust[u]);
                 c.trust[u] = unit(t + p.citizen_trust_learning * (trust_signal - t)) as f32;
@@ -557,6 +694,9 @@ impl Model {
         group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
         group.last_success = success;
         if let Some(o) = supported.then_some(group.org) {
+            let s = group.staff as usize;
+            self.staff.supported[s] += 1;
+            self.staff.successes[s] += u32::from(success);
             let tally = &mut self.orgs[o as usize].tally;
             tally.groups_supported += 1;
             tally.successes += u32::from(success);
@@ -577,9 +717,13 @@ impl Model {
                 let i = self.groups[g].members[k];
                 let u = i as usize;
                 let s = f64::from(self.citizens.satisfaction[u]);
-                let leave = p.exit_hazard
-                    + (1.0 - p.exit_hazard) * logistic(p.leave_base - p.leave_slope * s);
-                if chance(&mut self.streams.leaving, leave) {
+                let z = p.leave_base - p.leave_slope * s;
+                let h = p.exit_hazard;
+                let draw = uniform(&mut self.streams.leaving);
+                // The bound (no exponential) settles most stays; the exact test decides.
+                if draw < h + (1.0 - h) * rng::logistic_upper(z)
+                    && draw < h + (1.0 - h) * logistic(z)
+                {
                     self.citizens.group[u] = NO_GROUP;
                     self.groups[g].members.swap_remove(k);
                     continue;
@@ -620,6 +764,7 @@ impl Model {
     /// group into its slot.
     fn end_group(&mut self, g: usize, reason: EndReason) {
         let group = self.groups.swap_remove(g);
+        self.staff.release(group.staff);
         for &i in &group.members {
             self.citizens.group[i as usize] = NO_GROUP;
         }
@@ -644,20 +789,29 @@ mod tests {
         p.set("population.n_citizens", 400.0).unwrap();
         p.set("population.n_communities", 2.0).unwrap();
         p.set("population.n_organisations", 1.0).unwrap();
+        // Both communities alike, so tests compare mechanisms, not places.
+        p.set("population.segregation", 0.0).unwrap();
         let model = Model::new(&p, 4);
         (p, model)
     }
 
-    /// A started group in community 0 with members `0..n`, contributions forced by beliefs.
+    /// A started group in community 0 with members `0..n`, contributions forced by beliefs
+    /// (average motivation, skill and time, so drawn attributes do not decide the outcome).
     fn group_of(model: &mut Model, p: &Params, n: u32, belief: f32) -> usize {
         let g = model.new_group(p, 0, 0, TaskKind::Specific, 0.5);
         for i in 0..n {
-            model.citizens.belief[i as usize] = belief;
-            model.citizens.cc_type[i as usize] = CcType::Conditional as u8;
+            average_member(model, i, belief);
             model.join(g, i);
         }
         model.groups[g].started = true;
         g
+    }
+
+    fn average_member(model: &mut Model, i: u32, belief: f32) {
+        let (c, u) = (&mut model.citizens, i as usize);
+        c.belief[u] = belief;
+        c.cc_type[u] = CcType::Conditional as u8;
+        (c.motivation[u], c.skill[u], c.time[u]) = (0.5, 0.5, 0.5);
     }
 
     #[test]
@@ -679,16 +833,53 @@ mod tests {
     }
 
     #[test]
+    fn external_efficacy_counts_only_where_an_organisation_would_respond() {
+        let (p, mut model) = small();
+        let supported = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
+        let own = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
+        let prob = |m: &Model, g: usize| m.join_probability(&p, &m.groups[g], 7);
+        model.citizens.external_efficacy[7] = 0.1;
+        let (low_supported, low_own) = (prob(&model, supported), prob(&model, own));
+        model.citizens.external_efficacy[7] = 0.9;
+        assert!(prob(&model, supported) > low_supported);
+        assert_eq!(prob(&model, own), low_own);
+    }
+
+    #[test]
+    fn success_builds_internal_efficacy_and_shared_power_builds_external() {
+        let (mut p, mut model) = small();
+        p.contribution_noise = 0.0;
+        let g = group_of(&mut model, &p, 4, 0.9);
+        model.groups[g].power = 0.0;
+        for i in 0..4 {
+            model.citizens.skill[i] = 1.0;
+            model.citizens.time[i] = 1.0;
+            model.citizens.efficacy[i] = 0.5;
+            model.citizens.external_efficacy[i] = 0.5;
+        }
+        model.produce(&p);
+        assert!(model.groups[g].last_success);
+        // Success at zero power: mastery raises internal efficacy, but no input was taken up.
+        assert!(model.citizens.efficacy[0] > 0.5);
+        assert!(model.citizens.external_efficacy[0] < 0.5);
+        model.groups[g].power = 1.0;
+        model.citizens.external_efficacy[0] = 0.5;
+        model.produce(&p);
+        assert!(model.citizens.external_efficacy[0] > 0.5);
+    }
+
+    #[test]
     fn per_member_tasks_need_more_effort_as_groups_grow() {
         let (mut p, mut model) = small();
         p.group_size_cap = 60.0;
         p.contribution_noise = 0.0;
         p.peer_monitoring = 0.0;
-        p.min_effort_per_member = 0.2;
+        p.min_effort_per_member = 0.1;
+        model.staff.skill.iter_mut().for_each(|k| *k = 0.5);
         let small_group = group_of(&mut model, &p, 4, 0.9);
         let large_group = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
         for i in 100..140 {
-            model.citizens.belief[i as usize] = 0.1;
+            average_member(&mut model, i, 0.1);
             model.join(large_group, i);
         }
         model.groups[large_group].started = true;

@@ -8,7 +8,7 @@ use crate::Detail;
 use crate::contribution::{self, CcType};
 use crate::metrics::{CitizenRecord, RunOutput, StepMetrics};
 use crate::params::Params;
-use crate::rng::{self, Stream, approx_normal, below, uniform, unit};
+use crate::rng::{self, Stream, below, normal, uniform, unit};
 
 /// Runs `rounds` rounds with `n_citizens` subjects in groups of `lab.group_size`
 /// (subjects beyond a whole number of groups sit out). Each round: (re)match, contribute,
@@ -25,12 +25,8 @@ pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> Run
     let mut motivation = Vec::with_capacity(n);
     for _ in 0..n {
         types.push(CcType::draw(p, uniform(&mut rng)));
-        belief.push(unit(
-            p.belief_mean + p.attribute_sd * approx_normal(&mut rng),
-        ));
-        motivation.push(unit(
-            p.motivation_mean + p.attribute_sd * approx_normal(&mut rng),
-        ));
+        belief.push(unit(p.belief_mean + p.attribute_sd * normal(&mut rng)));
+        motivation.push(unit(p.motivation_mean + p.attribute_sd * normal(&mut rng)));
     }
     let mut order: Vec<usize> = (0..n).collect();
     let mut given = vec![0.0; n];
@@ -79,6 +75,7 @@ fn subject_record(i: usize, ty: CcType, belief: f64, motivation: f64) -> Citizen
         cc_type: ty.as_str(),
         initial_efficacy: 0.0,
         efficacy: 0.0,
+        external_efficacy: 0.0,
         skill: 0.0,
         time: 0.0,
         motivation,

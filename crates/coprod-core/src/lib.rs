@@ -32,6 +32,7 @@ mod params;
 mod population;
 mod production;
 mod rng;
+mod staff;
 
 pub use interventions::Intervention;
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};
@@ -41,7 +42,7 @@ pub use metrics::{
     summary_names,
 };
 pub use model::Model;
-pub use params::{Kind, ParamError, ParamSpec, Params, SPECS};
+pub use params::{ASSUMED_RANGES, AssumedRange, Kind, ParamError, ParamSpec, Params, SPECS};
 
 /// How much a run records beyond the per-step metrics and groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -96,6 +96,18 @@ impl ParamSpec {
             "population.ring_degree" | "population.bridge_prob" => {
                 "clustered small world (Watts and Strogatz 1998); assumption for the value"
             }
+            "citizens.efficacy_gap" => {
+                "efficacy rises with resources and education (Verba, Schlozman and Brady 1995); assumption for the value"
+            }
+            "population.segregation" => {
+                "income segregation of neighbourhoods (Massey and Denton 1988; OECD 2018); moderate value, assumption"
+            }
+            "population.homophily" => {
+                "homophily by education and income (McPherson et al. 2001); moderate value, assumption"
+            }
+            "population.bridging_gap" => {
+                "the better-resourced have more bridging ties (Lin 2001; Granovetter 1973); assumption for the value"
+            }
             "population.low_resource_share" | "population.resource_gap" => {
                 "demographics act through resources (Bovaird et al. 2016); assumption"
             }
@@ -250,8 +262,15 @@ define_params! {
     population.resource_gap: Real, 0.2, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
     population.norm_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean strength of the participation norm (culture) across communities.";
     population.norm_sd: Real, 0.2, [0, 0.5], "0-1 scale", false, "Standard deviation of community norm strength (clamped to 0-1).";
+    // --- places and networks: who lives where and who knows whom (issue 16) ---
+    population.segregation: Real, 0.2, [0, 1], "0-1 scale", false, "Residential segregation by resources: deprived communities (the first half) have low-resource share L(1+s), affluent ones the rest (with L = 0.5, s is Duncan's dissimilarity index).";
+    population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (Coleman's inbreeding homophily; McPherson et al. 2001).";
+    population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
-    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial self-efficacy.";
+    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial internal (personal) efficacy: the belief that one can make a difference.";
+    // --- two efficacies (issue 16) ---
+    citizens.efficacy_gap: Real, 0.1, [0, 1], "0-1 scale", false, "Difference between the high- and low-resource groups' mean initial internal efficacy (efficacy grows with resources and education).";
+    citizens.external_efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial external efficacy: the belief that organisations respond to citizens' input.";
     citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of co-production skill (groups differ by resource_gap).";
     citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of available time (groups differ by resource_gap).";
     citizens.motivation_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean intrinsic motivation (public-service values).";
@@ -321,6 +340,11 @@ define_params! {
     orgs.awareness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean awareness of citizens' own activity (chance to notice and support an initiative).";
     orgs.risk_culture_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean risk aversion of the administrative culture.";
     orgs.embeddedness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean embeddedness of staff in the communities served.";
+    // --- street-level staff (issue 16) ---
+    orgs.staff_per_org: Int, 5, [1, 10_000], "staff", false, "Street-level professionals each organisation employs to support groups.";
+    orgs.staff_sd: Real, 0.15, [0, 0.5], "0-1 scale", false, "Standard deviation of staff attitudes and skill around their organisation's (heterogeneity within an organisation).";
+    orgs.staff_capacity: Real, 2.0, [0.1, 100], "groups per staff member", true, "Groups a professional can support in a step without strain; above it they cope by sharing less.";
+    orgs.willingness_learning: Real, 0.1, [0, 1], "weight", false, "How fast a professional's willingness to share decisions follows their trust in citizens (divided by any overload).";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
     orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
     orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Budget of professional input per community served; what groups do not draw as support is the professionals' own service, one service unit per input unit.";
@@ -361,8 +385,9 @@ define_params! {
     // --- mechanism switches, for ablation experiments ---
     channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
     channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
-    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' efficacy and trust, and two-way contact moves efficacy toward it (off: members' updates take power as 0.5 and contact leaves efficacy unchanged).";
-    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Efficacy scales the perceived impact of one's own effort.";
+    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' external efficacy and trust, and two-way contact moves external efficacy toward it (off: members' updates take power as 0.5 and contact leaves external efficacy unchanged).";
+    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts the population mean).";
+    channels.external_efficacy_effect: Bool, 1, [0, 1], "switch", false, "External efficacy scales the perceived impact of joining an organisation-supported group (off: everyone counts 1).";
     channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
     channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
     channels.peer_monitoring: Bool, 1, [0, 1], "switch", false, "Being watched by fellow members raises contributions.";
@@ -521,5 +546,213 @@ mod tests {
         let mut p = Params::defaults();
         p.set("citizens.share_free_rider", 0.9).unwrap();
         assert!(matches!(p.validate(), Err(ParamError::Inconsistent { .. })));
+    }
+}
+
+/// The plausible range of a parameter whose value is an assumption: where the robustness
+/// map of `coprod validate` looks for the claims derived from the model (docs/validation.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AssumedRange {
+    /// Dotted parameter name.
+    pub name: &'static str,
+    /// Lowest plausible value.
+    pub low: f64,
+    /// Highest plausible value.
+    pub high: f64,
+    /// Why this range.
+    pub reason: &'static str,
+}
+
+const CENTRED: &str = "0-1 scale centred by assumption: no survey fixes the mean on this scale; \
+     plus or minus 0.2 keeps the population neither extreme";
+const RATE: &str = "a rate or probability per month with no estimate for this setting: half to \
+     double the default";
+const WEIGHT: &str = "a join log-odds weight set by assumption: half to one and a half times \
+     the default keeps its sign and order among the weights";
+
+/// Parameters marked as assumptions, with plausible ranges, in parameter-table order
+/// (docs/ODD.md section 10, "Plausible ranges", is generated from it).
+pub const ASSUMED_RANGES: &[AssumedRange] = &[
+    AssumedRange {
+        name: "population.bridge_prob",
+        low: 0.025,
+        high: 0.1,
+        reason: "small-world bridging share: half to double the default (Watts and Strogatz 1998 give no value for neighbourhoods)",
+    },
+    AssumedRange {
+        name: "citizens.efficacy_mean",
+        low: 0.3,
+        high: 0.7,
+        reason: CENTRED,
+    },
+    AssumedRange {
+        name: "citizens.motivation_mean",
+        low: 0.3,
+        high: 0.7,
+        reason: CENTRED,
+    },
+    AssumedRange {
+        name: "citizens.trust_mean",
+        low: 0.3,
+        high: 0.7,
+        reason: CENTRED,
+    },
+    AssumedRange {
+        name: "citizens.attribute_sd",
+        low: 0.1,
+        high: 0.25,
+        reason: "heterogeneity of 0-1 attributes: from a tight population to one that spans most of the scale",
+    },
+    AssumedRange {
+        name: "behaviour.attention",
+        low: 2.0,
+        high: 5.0,
+        reason: "peers observed per step: limited attention (Milinski et al. 2002) suggests a handful",
+    },
+    AssumedRange {
+        name: "behaviour.sanction_strength",
+        low: 0.2,
+        high: 0.5,
+        reason: "peer monitoring strength (Yang et al. 2013) has no measured size: a weak to a strong pull toward peers",
+    },
+    AssumedRange {
+        name: "behaviour.motivation_weight",
+        low: 0.1,
+        high: 0.3,
+        reason: "intrinsic motivation's pull on contributions: half to one and a half times the default",
+    },
+    AssumedRange {
+        name: "join.w_efficacy",
+        low: 1.5,
+        high: 4.5,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "join.w_social",
+        low: 0.75,
+        high: 2.25,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "join.w_trust",
+        low: 0.5,
+        high: 1.5,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "join.w_cost",
+        low: 1.0,
+        high: 3.0,
+        reason: WEIGHT,
+    },
+    AssumedRange {
+        name: "groups.min_effort",
+        low: 0.4,
+        high: 0.8,
+        reason: "minimum viable effort (Oliver and Marwell 1988) has no unit-free estimate: plus or minus a third",
+    },
+    AssumedRange {
+        name: "groups.rho",
+        low: 0.25,
+        high: 0.75,
+        reason: "curvature of the CES of Parks et al. (1981) (elasticity of substitution 1.33 to 4): combining the inputs always adds something, never perfect substitutes",
+    },
+    AssumedRange {
+        name: "groups.satisfaction_rate",
+        low: 0.15,
+        high: 0.45,
+        reason: "speed of satisfaction updating: half to one and a half times the default",
+    },
+    AssumedRange {
+        name: "groups.tie_formation",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.contact_rate",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.trust_learning",
+        low: 0.05,
+        high: 0.2,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.procedural_bias",
+        low: 0.25,
+        high: 0.75,
+        reason: "how much procedural orientation discounts observed success (Yang 2005) is not measured: half to one and a half times the default",
+    },
+    AssumedRange {
+        name: "orgs.openness_learning",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "orgs.imitation",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.awareness_decay",
+        low: 0.05,
+        high: 0.2,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.word_of_mouth",
+        low: 0.05,
+        high: 0.2,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.efficacy_learning",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+    AssumedRange {
+        name: "dynamics.citizen_trust_learning",
+        low: 0.025,
+        high: 0.1,
+        reason: RATE,
+    },
+];
+
+#[cfg(test)]
+mod assumed_range_tests {
+    use super::*;
+
+    #[test]
+    fn assumed_ranges_are_assumptions_inside_their_allowed_range_around_the_default() {
+        let mut last = 0;
+        for r in ASSUMED_RANGES {
+            let (index, spec) = Params::lookup(r.name).expect(r.name);
+            assert!(index >= last, "{} out of table order", r.name);
+            last = index;
+            assert!(
+                spec.source().contains("assumption"),
+                "{}: {}",
+                r.name,
+                spec.source()
+            );
+            assert!(
+                spec.min <= r.low && r.low < r.high && r.high <= spec.max,
+                "{}",
+                r.name
+            );
+            assert!(
+                r.low <= spec.default && spec.default <= r.high,
+                "{}",
+                r.name
+            );
+            assert!(!spec.lever && !r.reason.is_empty(), "{}", r.name);
+        }
     }
 }

@@ -7,13 +7,13 @@ use rand::rngs::ChaCha8Rng;
 
 use crate::contribution::CcType;
 use crate::params::Params;
-use crate::rng::{self, Stream, approx_normal, chance, uniform, unit};
+use crate::rng::{self, Stream, chance, normal, uniform, unit};
 
 /// Marks a citizen who is in no group.
 pub(crate) const NO_GROUP: u32 = u32::MAX;
 
 /// Bytes of citizen state per citizen (excluding the network), for memory estimates.
-pub(crate) const BYTES_PER_CITIZEN: u64 = 11 * 4 + 4 + 4 + 2 + 1 + 1;
+pub(crate) const BYTES_PER_CITIZEN: u64 = 12 * 4 + 4 + 4 + 2 + 1 + 1;
 
 /// Bit flags in [`Citizens::flags`].
 pub(crate) mod flag {
@@ -29,8 +29,13 @@ pub(crate) mod flag {
 
 /// All citizens, one vector per attribute (0-1 scales unless stated).
 pub(crate) struct Citizens {
+    /// Internal (personal) efficacy: "I can make a difference"; grows with resources and
+    /// with one's own groups' successes.
     pub(crate) efficacy: Vec<f32>,
     pub(crate) initial_efficacy: Vec<f32>,
+    /// External efficacy: "the system responds to people like me"; follows the power
+    /// organisations share and whether input is taken up.
+    pub(crate) external_efficacy: Vec<f32>,
     pub(crate) skill: Vec<f32>,
     pub(crate) time: Vec<f32>,
     pub(crate) motivation: Vec<f32>,
@@ -53,7 +58,7 @@ pub(crate) struct Citizens {
 
 /// A 0-1 attribute drawn as `mean + sd * z`, clamped.
 fn attribute(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f32 {
-    unit(mean + sd * approx_normal(rng)) as f32
+    unit(mean + sd * normal(rng)) as f32
 }
 
 impl Citizens {
@@ -63,27 +68,38 @@ impl Citizens {
         let n = p.n_citizens as usize;
         let n_communities = p.n_communities as u32;
         let mut rng = rng::stream(seed, Stream::Population);
-        let mut c = Citizens::with_capacity(n);
+        let mut c = Citizens::zeroed(n);
+        // Communities first: where a citizen lives sets their chance of being low-resource.
+        for comm in 0..n_communities {
+            let (a, b) = crate::network::community_range(comm, n as u32, n_communities);
+            c.community[a as usize..b as usize].fill(comm);
+        }
         let sd = p.attribute_sd;
-        for i in 0..n as u32 {
-            let low = chance(&mut rng, p.low_resource_share);
+        let n_deprived = n_communities / 2;
+        let low_share = [
+            deprived_low_share(p),
+            affluent_low_share(p, n_deprived, n_communities),
+        ];
+        for i in 0..n {
+            let community = c.community[i];
+            let place = usize::from(!is_deprived(community, n_communities));
+            let low = chance(&mut rng, low_share[place]);
             let shift = if low {
                 -p.resource_gap / 2.0
             } else {
                 p.resource_gap / 2.0
             };
-            let efficacy = attribute(&mut rng, p.efficacy_mean, sd);
-            c.efficacy.push(efficacy);
-            c.initial_efficacy.push(efficacy);
-            c.skill.push(attribute(&mut rng, p.skill_mean + shift, sd));
-            c.time.push(attribute(&mut rng, p.time_mean + shift, sd));
-            c.motivation
-                .push(attribute(&mut rng, p.motivation_mean, sd));
-            c.risk_aversion
-                .push(attribute(&mut rng, p.risk_aversion_mean, sd));
-            c.ownership.push(attribute(&mut rng, p.ownership_mean, sd));
-            c.trust.push(attribute(&mut rng, p.trust_mean, sd));
-            c.belief.push(attribute(&mut rng, p.belief_mean, sd));
+            let efficacy_shift = if low { -0.5 } else { 0.5 } * p.efficacy_gap;
+            let efficacy = attribute(&mut rng, p.efficacy_mean + efficacy_shift, sd);
+            c.efficacy[i] = efficacy;
+            c.initial_efficacy[i] = efficacy;
+            c.skill[i] = attribute(&mut rng, p.skill_mean + shift, sd);
+            c.time[i] = attribute(&mut rng, p.time_mean + shift, sd);
+            c.motivation[i] = attribute(&mut rng, p.motivation_mean, sd);
+            c.risk_aversion[i] = attribute(&mut rng, p.risk_aversion_mean, sd);
+            c.ownership[i] = attribute(&mut rng, p.ownership_mean, sd);
+            c.trust[i] = attribute(&mut rng, p.trust_mean, sd);
+            c.belief[i] = attribute(&mut rng, p.belief_mean, sd);
             let mut flags = 0;
             if low {
                 flags |= flag::LOW_RESOURCE;
@@ -94,23 +110,20 @@ impl Citizens {
             if chance(&mut rng, p.affected_share) {
                 flags |= flag::AFFECTED;
             }
-            c.flags.push(flags);
-            c.cc_type.push(CcType::draw(p, uniform(&mut rng)) as u8);
-            c.community
-                .push(community_of(i, p.n_citizens as u32, n_communities));
+            c.flags[i] = flags;
+            c.cc_type[i] = CcType::draw(p, uniform(&mut rng)) as u8;
+            c.external_efficacy[i] = attribute(&mut rng, p.external_efficacy_mean, sd);
         }
-        c.satisfaction.resize(n, 0.0);
-        c.contribution.resize(n, 0.0);
-        c.group.resize(n, NO_GROUP);
-        c.steps_participated.resize(n, 0);
         c
     }
 
-    fn with_capacity(n: usize) -> Citizens {
-        let f = || Vec::with_capacity(n);
+    /// Every citizen at zero, in no group, not aware.
+    fn zeroed(n: usize) -> Citizens {
+        let f = || vec![0.0f32; n];
         Citizens {
             efficacy: f(),
             initial_efficacy: f(),
+            external_efficacy: f(),
             skill: f(),
             time: f(),
             motivation: f(),
@@ -120,11 +133,11 @@ impl Citizens {
             belief: f(),
             satisfaction: f(),
             contribution: f(),
-            community: Vec::with_capacity(n),
-            group: Vec::with_capacity(n),
-            steps_participated: Vec::with_capacity(n),
-            flags: Vec::with_capacity(n),
-            cc_type: Vec::with_capacity(n),
+            community: vec![0; n],
+            group: vec![NO_GROUP; n],
+            steps_participated: vec![0; n],
+            flags: vec![0; n],
+            cc_type: vec![0; n],
         }
     }
 
@@ -138,20 +151,25 @@ impl Citizens {
     }
 }
 
-/// The community of citizen `i`, consistent with [`crate::network::community_range`].
-pub(crate) fn community_of(i: u32, n_citizens: u32, n_communities: u32) -> u32 {
-    // The largest c with start(c) <= i, where start(c) = floor(c * n / C).
-    let guess = ((u64::from(i) * u64::from(n_communities)) / u64::from(n_citizens)) as u32;
-    let mut c = guess.min(n_communities - 1);
-    while crate::network::community_range(c, n_citizens, n_communities).0 > i {
-        c -= 1;
-    }
-    while c + 1 < n_communities
-        && crate::network::community_range(c + 1, n_citizens, n_communities).0 <= i
-    {
-        c += 1;
-    }
-    c
+/// Whether community `c` is one of the deprived communities: the first `floor(C / 2)`.
+/// With segregation 0 the label changes nothing but which outputs a community counts in.
+#[inline]
+pub(crate) fn is_deprived(c: u32, n_communities: u32) -> bool {
+    c < n_communities / 2
+}
+
+/// Chance a citizen of a deprived community is low-resource: `min(1, L (1 + s))`.
+fn deprived_low_share(p: &Params) -> f64 {
+    (p.low_resource_share * (1.0 + p.segregation)).min(1.0)
+}
+
+/// Chance a citizen of an affluent community is low-resource, chosen so that the expected
+/// low-resource share of the whole population stays `L`: `clamp01((L C - p_d D) / A)`
+/// with `D` deprived and `A = C - D` affluent communities.
+fn affluent_low_share(p: &Params, n_deprived: u32, n_communities: u32) -> f64 {
+    let affluent = f64::from(n_communities - n_deprived);
+    let l = p.low_resource_share;
+    unit((l * f64::from(n_communities) - deprived_low_share(p) * f64::from(n_deprived)) / affluent)
 }
 
 #[cfg(test)]
@@ -162,20 +180,52 @@ mod tests {
     #[test]
     fn communities_match_ranges() {
         for &(n, k) in &[(100u32, 7u32), (10, 10), (1000, 3)] {
+            let mut p = Params::defaults();
+            p.n_citizens = f64::from(n);
+            p.n_communities = f64::from(k);
+            let citizens = Citizens::new(&p, 1);
             for c in 0..k {
                 let (a, b) = community_range(c, n, k);
-                for i in a..b {
-                    assert_eq!(community_of(i, n, k), c);
-                }
+                assert!((a..b).all(|i| citizens.community[i as usize] == c));
             }
         }
     }
 
     #[test]
-    fn resource_groups_differ_in_skill_and_time_only() {
+    fn segregation_concentrates_low_resource_citizens_in_deprived_communities() {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 20_000.0).unwrap();
+        p.set("population.n_communities", 10.0).unwrap();
+        p.set("population.low_resource_share", 0.4).unwrap();
+        p.set("population.segregation", 0.5).unwrap();
+        let c = Citizens::new(&p, 3);
+        let share = |deprived: bool| {
+            let xs: Vec<bool> = (0..c.len())
+                .filter(|&i| is_deprived(c.community[i], 10) == deprived)
+                .map(|i| c.has(i as u32, flag::LOW_RESOURCE))
+                .collect();
+            xs.iter().filter(|&&l| l).count() as f64 / xs.len() as f64
+        };
+        assert!((share(true) - 0.6).abs() < 0.02, "{}", share(true));
+        assert!((share(false) - 0.2).abs() < 0.02, "{}", share(false));
+        let all = (0..c.len() as u32)
+            .filter(|&i| c.has(i, flag::LOW_RESOURCE))
+            .count() as f64
+            / c.len() as f64;
+        assert!((all - 0.4).abs() < 0.015, "{all}");
+        // More segregation than the affluent communities can absorb is clamped.
+        p.set("population.low_resource_share", 0.8).unwrap();
+        p.set("population.segregation", 1.0).unwrap();
+        assert_eq!(deprived_low_share(&p), 1.0);
+        assert!((affluent_low_share(&p, 5, 10) - 0.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn resource_groups_differ_in_skill_time_and_internal_efficacy_only() {
         let mut p = Params::defaults();
         p.set("population.n_citizens", 20_000.0).unwrap();
         p.set("population.resource_gap", 0.3).unwrap();
+        p.set("citizens.efficacy_gap", 0.1).unwrap();
         let c = Citizens::new(&p, 5);
         let mean = |v: &Vec<f32>, low: bool| {
             let xs: Vec<f64> = (0..c.len())
@@ -186,6 +236,10 @@ mod tests {
         };
         assert!(mean(&c.skill, false) - mean(&c.skill, true) > 0.25);
         assert!(mean(&c.time, false) - mean(&c.time, true) > 0.25);
-        assert!((mean(&c.efficacy, false) - mean(&c.efficacy, true)).abs() < 0.02);
+        let gap = mean(&c.efficacy, false) - mean(&c.efficacy, true);
+        assert!((gap - 0.1).abs() < 0.02, "{gap}");
+        let external = mean(&c.external_efficacy, false) - mean(&c.external_efficacy, true);
+        assert!(external.abs() < 0.02, "{external}");
+        assert!((mean(&c.motivation, false) - mean(&c.motivation, true)).abs() < 0.02);
     }
 }

@@ -1,4 +1,5 @@
-//! `comparison.csv`: each variant against the baseline, per sweep point and key metric,
+//! `comparison.csv`: each variant against a reference variant (the baseline unless
+//! `--against` names another), per sweep point and key metric,
 //! paired on common random numbers (docs/comparison.md, columns in docs/outputs.md).
 //!
 //! Owns the columns and writing the file; the statistics are `coprod-analysis`'s.
@@ -11,23 +12,25 @@ use crate::files::{num, optional, write_csv};
 /// File name of the comparison table.
 pub const COMPARISON_CSV: &str = "comparison.csv";
 
-/// One row of `comparison.csv`: one variant against the baseline at one sweep point on one
-/// metric. `None` is written as an empty cell.
+/// One row of `comparison.csv`: one variant against the reference variant at one sweep
+/// point on one metric. `None` is written as an empty cell.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ComparisonRow {
     /// Variant name.
     pub variant: String,
+    /// The reference variant it is compared with (`baseline` unless `--against` names another).
+    pub against: String,
     /// Sweep point, one value per swept parameter, as in runs.csv.
     pub point: Vec<String>,
     /// End-of-run metric.
     pub metric: String,
     /// Replications paired.
     pub n: u64,
-    /// Mean of the baseline over those replications.
-    pub baseline_mean: f64,
+    /// Mean of the reference variant over those replications.
+    pub against_mean: f64,
     /// Mean of the variant over those replications.
     pub variant_mean: f64,
-    /// Mean of the per-replication differences, variant minus baseline.
+    /// Mean of the per-replication differences, variant minus reference.
     pub difference: f64,
     /// Lower end of the 95% t-interval of `difference`.
     pub ci_low: Option<f64>,
@@ -39,19 +42,20 @@ pub struct ComparisonRow {
     pub effect_size_dz: Option<f64>,
     /// Two-sided p-value of the paired t-test of no difference.
     pub p_value: Option<f64>,
-    /// The p-value after Holm's adjustment over every row of the file.
+    /// The p-value after Holm's adjustment within its family: the rows of one variant, one
+    /// reference and one metric (its sweep points).
     pub p_holm: Option<f64>,
 }
 
 /// Column names of comparison.csv for the given swept parameters.
 pub fn comparison_header(swept: &[String]) -> Vec<String> {
-    let mut header = vec!["variant".to_string()];
+    let mut header = vec!["variant".to_string(), "against".to_string()];
     header.extend(swept.iter().cloned());
     header.extend(
         [
             "metric",
             "n",
-            "baseline_mean",
+            "against_mean",
             "variant_mean",
             "difference",
             "ci_low",
@@ -75,12 +79,12 @@ pub fn write_comparison(
 ) -> Result<PathBuf, OutputError> {
     let path = dir.join(COMPARISON_CSV);
     let records = rows.iter().map(|row| {
-        let mut record = vec![row.variant.clone()];
+        let mut record = vec![row.variant.clone(), row.against.clone()];
         record.extend(row.point.iter().cloned());
         record.extend([
             row.metric.clone(),
             row.n.to_string(),
-            num(row.baseline_mean),
+            num(row.against_mean),
             num(row.variant_mean),
             num(row.difference),
             optional(row.ci_low),

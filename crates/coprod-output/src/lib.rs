@@ -36,6 +36,7 @@ mod rundir;
 mod sensitivity;
 mod stats;
 mod tables;
+mod targets;
 mod validation;
 
 use std::path::{Path, PathBuf};
@@ -51,16 +52,22 @@ pub use sensitivity::{
     DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,
     write_sensitivity,
 };
-pub use stats::{Accumulator, Summary, t_quantile_975};
+pub use stats::{Accumulator, Summary, difference_range, feasible_range, t_quantile_975, within};
 pub use tables::merge::{
     SHARD_JSON, ShardInfo, ShardScenario, describe_range, missing_and_duplicate_runs, read_shard,
     shard_range, write_shard,
 };
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
-    SUMMARY_CSV, TIMESERIES_CSV, Writer,
+    SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
-pub use validation::{VALIDATION_CSV, ValidationManifest, ValidationRow, write_validation};
+pub use targets::{
+    TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets, write_json_file, write_table,
+};
+pub use validation::{
+    DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,
+    ValidationManifest, ValidationRow, write_validation,
+};
 
 /// Why outputs could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -223,7 +223,7 @@ pub struct SummaryRow {
 }
 
 /// summary.csv.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SummaryTable {
     /// Names of the swept parameters, in column order.
     pub swept: Vec<String>,
@@ -388,6 +388,52 @@ impl ParametersTable {
             .iter()
             .find(|r| r.variant == variant && r.point == point && r.parameter == parameter)
     }
+}
+
+/// The rows comparison.csv holds, as (variant, against, sweep point, metric), in file order;
+/// `Ok(None)` when the directory has no comparison.csv. Lets `coprod compare` say what a new
+/// comparison would drop before replacing the file.
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is malformed.
+pub fn read_comparison_keys(dir: &Path) -> Result<Option<Vec<ComparisonKey>>, ReadError> {
+    let path = dir.join(crate::COMPARISON_CSV);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut t = RawTable::read(&path)?;
+    let variant = t.column("variant")?;
+    // Files written before `--against` existed compared with the baseline.
+    let against = t.column("against").ok();
+    let metric = t.column("metric")?;
+    let point_cols = between(&t, against.unwrap_or(variant), metric)?;
+    let mut rows = Vec::new();
+    t.each(|t, row| {
+        rows.push(ComparisonKey {
+            variant: t.text(row, variant).to_string(),
+            against: against.map_or_else(|| "baseline".into(), |c| t.text(row, c).to_string()),
+            point: point_cols
+                .iter()
+                .map(|&c| t.text(row, c).to_string())
+                .collect(),
+            metric: t.text(row, metric).to_string(),
+        });
+        Ok(())
+    })?;
+    Ok(Some(rows))
+}
+
+/// What one row of comparison.csv compares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComparisonKey {
+    /// The variant.
+    pub variant: String,
+    /// The reference it is compared with.
+    pub against: String,
+    /// The sweep point.
+    pub point: Vec<String>,
+    /// The metric.
+    pub metric: String,
 }
 
 /// Reads runs.csv from a run directory.

@@ -85,6 +85,23 @@ pub fn t_quantile_975(df: f64) -> f64 {
     coprod_analysis::dist::t_quantile(0.975, df)
 }
 
+/// The values a metric with this unit can take, if bounded: `(0, 1)` for shares and 0-1
+/// scales. Intervals of such a metric are cut to this range (a t-interval from few
+/// replications can reach past it, which would state an impossible share).
+pub fn feasible_range(unit: &str) -> Option<(f64, f64)> {
+    (unit.starts_with("share") || unit == "0-1 scale").then_some((0.0, 1.0))
+}
+
+/// `ci` cut to `range`.
+pub fn within(ci: (f64, f64), range: (f64, f64)) -> (f64, f64) {
+    (ci.0.clamp(range.0, range.1), ci.1.clamp(range.0, range.1))
+}
+
+/// The range of a difference of two values in `range`: `(lo - hi, hi - lo)`.
+pub fn difference_range(range: (f64, f64)) -> (f64, f64) {
+    (range.0 - range.1, range.1 - range.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -188,6 +188,15 @@ pub struct Writer {
     saved: u64,
 }
 
+/// Runs saved so far in the partial directory `partial` of an interrupted or running run:
+/// the last complete line of its journal (0 when it has none).
+pub fn saved_runs(partial: &Path) -> u64 {
+    fs::read_to_string(partial.join(JOURNAL))
+        .ok()
+        .and_then(|text| Checkpoint::last(&text))
+        .map_or(0, |c| c.runs_done)
+}
+
 /// One line of the journal: the state after a complete chunk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Checkpoint {
@@ -681,8 +690,11 @@ impl Writer {
         let names = summary_names();
         let mut fields: Vec<String> = Vec::new();
         for cell in &cells {
-            for ((name, _, _), acc) in names.iter().zip(&cell.metrics) {
-                let st = acc.summary();
+            for ((name, unit, _), acc) in names.iter().zip(&cell.metrics) {
+                let mut st = acc.summary();
+                if let Some(range) = crate::stats::feasible_range(unit) {
+                    st.ci = st.ci.map(|ci| crate::stats::within(ci, range));
+                }
                 fields.clear();
                 fields.push(cell.variant.clone());
                 fields.extend(cell.point.iter().cloned());

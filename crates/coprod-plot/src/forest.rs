@@ -198,8 +198,9 @@ impl Chart for ForestChart<'_> {
         let column_width = (column_width + 3 * metrics.gap as u32).min(body_width * 30 / 100);
         let (plot, column) = body.split_horizontally(body_width - column_width);
 
-        // Left: the row labels, shortened if they would take more than 40% of the width.
-        let max_label = body_width * 40 / 100;
+        // Left: the row labels, shortened only if they would take more than half the width
+        // (callers size the chart so that their labels fit).
+        let max_label = body_width * 50 / 100;
         let labels = self
             .rows
             .iter()

@@ -11,14 +11,15 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use coprod_plot::{
-    ChartStyle, ForestRow, Heatmap, PlotError, Series, SurvivalCounts, forest_plot, heatmap,
-    response_curve, survival_count_curves, time_series,
+    ChartStyle, ForestRow, Heatmap, PlotError, Series, forest_plot, heatmap, response_curve,
+    survival_count_curves, time_series,
 };
 
 use crate::data::{
     Estimate, RunData, clip01, is_bounded_01, metric_axis_label, metric_label, parameter_axis_label,
 };
 use crate::error::ReportError;
+use crate::lifetimes::survival_classes;
 
 /// The five chart kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,17 +121,13 @@ const DEFAULT_RESPONSE_METRICS: [&str; 3] =
     ["participation_rate", "group_survival", "service_output"];
 const DEFAULT_FOREST_METRICS: [&str; 2] = ["participation_rate", "group_survival"];
 const DEFAULT_HEATMAP_METRICS: [&str; 1] = ["participation_rate"];
+/// In the lab setting (a public-goods game, no organisations or lasting groups) the one
+/// metric that means something: the contribution per round.
+const LAB_METRICS: [&str; 1] = ["mean_contribution"];
 /// At most this many lines, panels or rows, so that a chart stays readable.
 const MAX_SERIES: usize = 8;
 const MAX_PANELS: usize = 4;
 const MAX_FOREST_ROWS: usize = 16;
-
-/// Group-size classes for survival curves: (name, smallest, largest) in members at formation.
-pub const SIZE_CLASSES: [(&str, u64, u64); 3] = [
-    ("small (2–5 members)", 0, 5),
-    ("medium (6–15 members)", 6, 15),
-    ("large (16+ members)", 16, u64::MAX),
-];
 
 /// Draws the selected charts of `data` into `charts_dir` (created if needed).
 ///
@@ -161,11 +158,15 @@ pub fn draw_charts(
         dir: charts_dir.to_path_buf(),
         charts: Vec::new(),
         notes: Vec::new(),
+        asked: selection.kind,
     };
-    let wants = |k: ChartKind| selection.kind.is_none_or(|s| s == k);
+    let lab = data.is_lab();
+    let wants =
+        |k: ChartKind| selection.kind.is_none_or(|s| s == k) && !(lab && k == ChartKind::Survival);
     let metrics = |defaults: &[&str]| -> Vec<String> {
         match &selection.metric {
             Some(m) => vec![m.clone()],
+            None if lab => LAB_METRICS.iter().map(|m| m.to_string()).collect(),
             None => defaults.iter().map(|m| m.to_string()).collect(),
         }
     };
@@ -200,6 +201,8 @@ struct Drawn {
     dir: PathBuf,
     charts: Vec<ChartFile>,
     notes: Vec<String>,
+    /// The one kind of chart asked for, if any.
+    asked: Option<ChartKind>,
 }
 
 impl Drawn {
@@ -262,13 +265,22 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         .iter()
         .take(MAX_SERIES)
         .map(|v| {
-            let (x, y, lo, hi) = data.step_band(column, |variant, _| variant == v);
+            let (mut x, y, lo, hi) = data.step_band(column, |variant, _| variant == v);
+            if data.is_lab() {
+                // Step 0 is round 1 of the game.
+                x.iter_mut().for_each(|r| *r += 1.0);
+            }
             Series::new(v.clone(), x, y).with_band(lo, hi)
         })
         .collect();
+    let (title, x_label) = if data.is_lab() {
+        ("by round", "round of the public-goods game")
+    } else {
+        ("over time", "time (steps, months)")
+    };
     let style = out.style(
-        format!("{} over time", sentence(&metric_label(metric))),
-        "time (steps, months)".into(),
+        format!("{} {title}", sentence(&metric_label(metric))),
+        x_label.into(),
         metric_axis_label(metric),
         &format!("timeseries_{}", slug(metric)),
     );
@@ -381,24 +393,6 @@ type Columns = (String, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 /// The last part of a dotted parameter name.
 fn short_name(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
-}
-
-/// Durations of started groups of the (variant, sweep point) cells `keep` selects, by
-/// [`SIZE_CLASSES`] of their size at formation; groups still active are censored at the end of
-/// the run.
-pub(crate) fn survival_classes(
-    data: &RunData,
-    keep: impl Fn(&str, &[String]) -> bool,
-) -> Vec<SurvivalCounts> {
-    let horizon = data.steps();
-    SIZE_CLASSES
-        .iter()
-        .zip(data.group_durations(keep))
-        .map(|((name, _, _), durations)| SurvivalCounts {
-            name: name.to_string(),
-            counts: durations.counts(horizon),
-        })
-        .collect()
 }
 
 fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
@@ -549,7 +543,24 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
     let numeric: Vec<usize> = (0..data.summary.swept.len())
         .filter(|&a| data.axis_is_numeric(a))
         .collect();
-    if numeric.len() < 2 || data.run_metric(metric).is_none() {
+    if numeric.len() < 2 {
+        // Only worth saying when heatmaps were asked for (`coprod plot --kind heatmap`).
+        let note = format!(
+            "no heatmap: a heatmap needs two numeric swept parameters, and this run sweeps {}",
+            match numeric.len() {
+                0 => "none".to_string(),
+                _ => format!("only `{}`", data.summary.swept[numeric[0]]),
+            }
+        );
+        if out.asked == Some(ChartKind::Heatmap) && !out.notes.contains(&note) {
+            out.notes.push(note);
+        }
+        return Ok(());
+    }
+    if data.run_metric(metric).is_none() {
+        out.notes.push(format!(
+            "no heatmap of `{metric}`: it is not an end-of-run metric"
+        ));
         return Ok(());
     }
     let (ya, xa) = (numeric[0], numeric[1]);

@@ -12,13 +12,12 @@ use std::path::{Path, PathBuf};
 
 use coprod_output::Accumulator;
 use coprod_output::read::{
-    GroupRow, RunsTable, SummaryTable, each_group, each_timeseries, read_manifest, read_runs,
-    read_summary,
+    GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries, read_manifest,
+    read_parameters, read_runs, read_summary,
 };
 
-use crate::charts::SIZE_CLASSES;
+use crate::classes::{CAP_CLASSES, SIZE_CLASSES, class_of};
 use crate::error::ReportError;
-use crate::teach::CAP_CLASSES;
 
 /// Everything in a run directory that charts and reports use.
 #[derive(Debug, Clone)]
@@ -33,6 +32,8 @@ pub struct RunData {
     pub(crate) aggregates: Aggregates,
     /// manifest.json, if present (loose JSON).
     pub manifest: Option<serde_json::Value>,
+    /// parameters.csv (every parameter as it ran), if present.
+    pub parameters: Option<ParametersTable>,
 }
 
 /// What the charts and pages need of timeseries.csv and groups.csv, per (variant, sweep point)
@@ -45,6 +46,9 @@ pub(crate) struct Aggregates {
     last_step: Option<u64>,
     /// In order of first appearance in runs.csv, so that merging cells is reproducible.
     cells: Vec<Cell>,
+    /// Durations of each run's started groups (all sizes), by run id: lifetime measures
+    /// with replication-bootstrap intervals need them run by run.
+    runs: BTreeMap<u64, Durations>,
 }
 
 /// The aggregates of one (variant, sweep point).
@@ -60,7 +64,7 @@ struct Cell {
     endings: [Endings; 3],
 }
 
-/// How long the started groups of a class lasted, as counts.
+/// How long started groups lasted, as counts.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Durations {
     /// Ended groups: steps from formation to end, and how many.
@@ -71,7 +75,20 @@ pub(crate) struct Durations {
 }
 
 impl Durations {
-    fn add(&mut self, other: &Durations) {
+    /// Counts a started group: its duration if it ended, else the step it formed.
+    fn push(&mut self, g: &GroupRow) {
+        match g.ended_step {
+            Some(end) => {
+                *self
+                    .ended
+                    .entry(end.saturating_sub(g.formed_step))
+                    .or_default() += 1
+            }
+            None => *self.censored.entry(g.formed_step).or_default() += 1,
+        }
+    }
+
+    pub(crate) fn add(&mut self, other: &Durations) {
         for (k, n) in &other.ended {
             *self.ended.entry(*k).or_default() += n;
         }
@@ -103,13 +120,6 @@ pub(crate) struct Endings {
     pub(crate) failed_task: u64,
     /// Still `active` at the end.
     pub(crate) active: u64,
-}
-
-/// The index of the class of `bounds` (name, smallest, largest) that holds `value`.
-fn class_of(bounds: &[(&str, u64, u64)], value: u64) -> Option<usize> {
-    bounds
-        .iter()
-        .position(|(_, lo, hi)| (*lo..=*hi).contains(&value))
 }
 
 impl Aggregates {
@@ -153,6 +163,7 @@ impl Aggregates {
                 }
             }
         })?;
+        let mut by_run: BTreeMap<u64, Durations> = BTreeMap::new();
         each_group(dir, |g: &GroupRow| {
             if matches!(g.end_reason.as_str(), "never_started" | "forming") {
                 return;
@@ -160,17 +171,10 @@ impl Aggregates {
             let Some(&c) = cell_of_run.get(&g.run_id) else {
                 return;
             };
+            by_run.entry(g.run_id).or_default().push(g);
             let cell = &mut cells[c];
             if let Some(k) = class_of(&SIZE_CLASSES, g.size_at_formation) {
-                let d = &mut cell.durations[k];
-                match g.ended_step {
-                    Some(end) => {
-                        *d.ended
-                            .entry(end.saturating_sub(g.formed_step))
-                            .or_default() += 1
-                    }
-                    None => *d.censored.entry(g.formed_step).or_default() += 1,
-                }
+                cell.durations[k].push(g);
             }
             if let Some(k) = class_of(&CAP_CLASSES, g.size_cap) {
                 let e = &mut cell.endings[k];
@@ -187,6 +191,7 @@ impl Aggregates {
             step_metrics,
             last_step,
             cells,
+            runs: by_run,
         })
     }
 }
@@ -234,6 +239,7 @@ impl RunData {
             runs,
             aggregates,
             manifest: read_manifest(dir)?,
+            parameters: read_parameters(dir)?,
         })
     }
 
@@ -308,7 +314,46 @@ impl RunData {
             )
     }
 
-    /// A model parameter's value as written in the manifest (baseline), if known.
+    /// A model parameter's value as it ran in (variant, sweep point): from parameters.csv,
+    /// else from the manifest when all runs shared it.
+    pub fn parameter_in(&self, variant: &str, point: &[String], name: &str) -> Option<String> {
+        match &self.parameters {
+            Some(table) => table.value(variant, point, name).map(String::from),
+            None => self.parameter(name),
+        }
+    }
+
+    /// Whether the run is of the lab setting (`population.setting = lab`): rounds of a
+    /// public-goods game, not months of co-production.
+    pub fn is_lab(&self) -> bool {
+        let first = self.runs.rows.first();
+        let value = match first {
+            Some(r) => self.parameter_in(&r.variant, &r.point, "population.setting"),
+            None => self.parameter("population.setting"),
+        };
+        value.as_deref() == Some("lab")
+    }
+
+    /// The durations of the started groups of these runs, pooled.
+    pub(crate) fn run_durations(&self, run_ids: impl IntoIterator<Item = u64>) -> Durations {
+        let mut out = Durations::default();
+        for id in run_ids {
+            if let Some(d) = self.aggregates.runs.get(&id) {
+                out.add(d);
+            }
+        }
+        out
+    }
+
+    /// Records `n` groups of run `run_id` that ended `duration` steps after they started
+    /// (tests build runs in memory with it).
+    #[cfg(test)]
+    pub(crate) fn add_ended_groups(&mut self, run_id: u64, duration: u64, n: u64) {
+        let d = self.aggregates.runs.entry(run_id).or_default();
+        *d.ended.entry(duration).or_default() += n;
+    }
+
+    /// A model parameter's value as written in the manifest when every run had it, if known.
     pub fn parameter(&self, name: &str) -> Option<String> {
         self.manifest
             .as_ref()?
@@ -427,15 +472,15 @@ pub(crate) fn metric_unit(metric: &str) -> Option<&'static str> {
         .map(|(_, u, _)| u)
 }
 
-/// Whether a metric is a share or a 0-1 scale, so its intervals can be clipped to [0, 1].
+/// Whether a metric is a share or a 0-1 scale, so its intervals can be cut to [0, 1].
 pub(crate) fn is_bounded_01(metric: &str) -> bool {
-    metric_unit(metric).is_some_and(|u| u.starts_with("share") || u == "0-1 scale")
+    metric_unit(metric).is_some_and(|u| coprod_output::feasible_range(u).is_some())
 }
 
-/// A t-interval of a share clipped to [0, 1] (a t-interval from few replications can reach
+/// A t-interval of a share cut to [0, 1] (a t-interval from few replications can reach
 /// past the bounds, which would show an impossible negative share).
 pub(crate) fn clip01(ci: (f64, f64)) -> (f64, f64) {
-    (ci.0.clamp(0.0, 1.0), ci.1.clamp(0.0, 1.0))
+    coprod_output::within(ci, (0.0, 1.0))
 }
 
 /// A readable name of a metric: `participation_rate` becomes "participation rate".

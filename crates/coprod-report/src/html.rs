@@ -25,6 +25,30 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes `text` and shows its Markdown code spans (`` `name` ``, as scenario descriptions
+/// write parameter and variant names) as `<code>` elements; an unpaired backtick stays.
+pub(crate) fn escape_with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in parts.iter().enumerate() {
+        let in_code = i % 2 == 1;
+        let closed = i + 1 < parts.len() || !in_code;
+        match (in_code, closed) {
+            (true, true) => {
+                out.push_str("<code>");
+                out.push_str(&escape(part));
+                out.push_str("</code>");
+            }
+            (true, false) => {
+                out.push('`');
+                out.push_str(&escape(part));
+            }
+            _ => out.push_str(&escape(part)),
+        }
+    }
+    out
+}
+
 /// Standard base64 (RFC 4648, with padding).
 pub(crate) fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -128,5 +152,15 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+
+    #[test]
+    fn code_spans_become_code_elements() {
+        assert_eq!(
+            escape_with_code("the `joint` variant, `a<b`"),
+            "the <code>joint</code> variant, <code>a&lt;b</code>"
+        );
+        assert_eq!(escape_with_code("no code"), "no code");
+        assert_eq!(escape_with_code("one ` tick"), "one ` tick");
     }
 }

@@ -12,16 +12,17 @@ use serde_json::Value;
 use crate::charts::ChartFile;
 use crate::data::{RunData, metric_unit};
 use crate::error::ReportError;
-use crate::html::{escape, inline_png, page};
+use crate::html::{escape, escape_with_code, inline_png, page};
 
 /// The name of the report page in a run directory.
 pub const INDEX_HTML: &str = "index.html";
 
 /// Metrics shown in the visible summary table (the full table is folded).
-const KEY_METRICS: [&str; 4] = [
+const KEY_METRICS: [&str; 5] = [
     "participation_rate",
     "group_survival",
     "service_output",
+    "service_ratio",
     "mean_citizen_trust",
 ];
 
@@ -46,7 +47,11 @@ pub fn write_index(
     };
     let description = text("/scenario/description");
     if !description.is_empty() {
-        let _ = writeln!(body, "<p class=\"key\">{}</p>", escape(&description));
+        let _ = writeln!(
+            body,
+            "<p class=\"key\">{}</p>",
+            escape_with_code(&description)
+        );
     }
     let _ = writeln!(
         body,
@@ -109,7 +114,7 @@ pub fn write_index(
 }
 
 /// The forest plots `coprod run` and `coprod compare` draw into `comparison/` for
-/// scenarios with variants (one per variant against the baseline), if there are any.
+/// scenarios with variants (one per metric, split into parts when long), if there are any.
 fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportError> {
     let dir = data.dir.join("comparison");
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -128,11 +133,13 @@ fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportErr
     }
     // Sorted by name so the page is the same on every machine.
     plots.sort();
-    let _ = writeln!(body, "<h2>Each variant against the baseline</h2>");
+    let _ = writeln!(body, "<h2>Variants compared</h2>");
     let _ = writeln!(
         body,
-        "<p class=\"note\">Paired differences on common random numbers, standardised (d_z) with \
-         95% confidence intervals; * marks a Holm-adjusted p below 0.05. The numbers are in \
+        "<p class=\"note\">Each row is one variant at one sweep point: its difference from the \
+         reference variant named in the title, in the metric's units, paired on common random \
+         numbers, with its 95% confidence interval; * marks a Holm-adjusted p below 0.05 \
+         (adjusted within each variant and metric). The numbers are in \
          <a href=\"comparison.csv\">comparison.csv</a>.</p>"
     );
     for png in &plots {
@@ -140,7 +147,7 @@ fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportErr
         let _ = writeln!(
             body,
             "<figure>{}<figcaption><a href=\"{}\">SVG</a></figcaption></figure>",
-            inline_png(png, "variant against the baseline")?,
+            inline_png(png, "differences between variants")?,
             escape(&relative(&data.dir, &svg))
         );
     }
@@ -261,7 +268,7 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
                 if description.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", escape(description))
+                    format!(": {}", escape_with_code(description))
                 },
                 if params.is_empty() {
                     String::new()

@@ -25,18 +25,22 @@
 #![deny(missing_docs)]
 
 mod charts;
+mod classes;
 mod data;
 mod error;
 mod html;
 mod index;
+mod lifetimes;
 mod teach;
 
 use std::path::{Path, PathBuf};
 
-pub use crate::charts::{ChartFile, ChartKind, SIZE_CLASSES, Selection, draw_charts};
+pub use crate::charts::{ChartFile, ChartKind, Selection, draw_charts};
+pub use crate::classes::SIZE_CLASSES;
 pub use crate::data::{Estimate, RunData, metric_axis_label, parameter_axis_label};
 pub use crate::error::ReportError;
 pub use crate::index::{INDEX_HTML, write_index};
+pub use crate::lifetimes::{HORIZON_MONTHS, horizon};
 pub use crate::teach::{
     Analysis, Regime, SIZE_PARAM, SizeResult, TEACH_HTML, analyse, write_teach_page,
 };

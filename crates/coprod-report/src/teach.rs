@@ -2,41 +2,35 @@
 //! kept co-production going best in each service regime, by how much, how sure we are, and
 //! why in the model's own terms; three charts and a one-page explanation in one HTML file.
 //!
-//! Owns the analysis (best size = argmax of mean `group_survival`, its 95% CI from
-//! summary.csv, paired differences from runs.csv) and the wording. Every number in the text
-//! is computed from the run directory; nothing is hard-coded from a previous run.
+//! Owns the analysis and the wording. The measure is the Kaplan-Meier share of started
+//! groups still going [`crate::HORIZON_MONTHS`] months after they started (lifetimes.rs),
+//! per size, with 95% intervals from a bootstrap over replications; the best size is the
+//! largest share, named only when its paired interval against the runner-up excludes 0.
+//! Every number in the text, parameters included, is read from the run directory
+//! (parameters.csv as it ran); nothing is hard-coded from a previous run.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use coprod_plot::{ChartStyle, Series, response_curve, survival_count_curves, time_series};
 
-use crate::charts::survival_classes;
-use crate::data::{Estimate, RunData, clip01};
+use crate::classes::CAP_CLASSES;
+use crate::data::{Estimate, RunData};
 use crate::error::ReportError;
 use crate::html::{escape, inline_png, page};
+use crate::lifetimes::{Lifetimes, cap_survival_classes};
 
 /// The name of the teaching page.
 pub const TEACH_HTML: &str = "teach.html";
 /// The swept parameter the page is about.
 pub const SIZE_PARAM: &str = "levers.group_size_cap";
-/// The metric "share of groups still active at the end of the run".
-const SURVIVAL: &str = "group_survival";
-
-/// Classes of size caps for participation over time and group endings: (name, smallest,
-/// largest).
-pub(crate) const CAP_CLASSES: [(&str, u64, u64); 3] = [
-    ("small groups (cap 2–5)", 0, 5),
-    ("medium groups (cap 6–15)", 6, 15),
-    ("large groups (cap 16+)", 16, u64::MAX),
-];
-
 /// One size in one regime.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SizeResult {
     /// The size cap.
     pub size: u64,
-    /// Mean share of groups still active at the end, with its CI from summary.csv.
+    /// Kaplan-Meier share of started groups still going at the horizon, with its 95%
+    /// bootstrap interval over replications.
     pub survival: Estimate,
 }
 
@@ -51,10 +45,12 @@ pub struct Regime {
     pub service: String,
     /// Every size, in increasing order.
     pub sizes: Vec<SizeResult>,
-    /// Index into `sizes` of the best size (largest mean survival; the smallest size on ties).
+    /// Index into `sizes` of the size with the largest share (the smallest size on ties).
     pub best: usize,
-    /// Other sizes whose mean survival equals the best's.
+    /// Other sizes whose share equals the best's.
     pub ties: Vec<u64>,
+    /// The size with the next largest share, and the best minus it, paired by replication.
+    pub runner_up: Option<(u64, Estimate)>,
     /// Best minus smallest size, paired by replication.
     pub vs_smallest: Estimate,
     /// Best minus largest size, paired by replication.
@@ -69,6 +65,15 @@ impl Regime {
     pub fn best(&self) -> &SizeResult {
         &self.sizes[self.best]
     }
+
+    /// Whether the data tell the best size from the runner-up: the paired 95% interval of
+    /// their difference excludes 0.
+    pub fn best_is_clear(&self) -> bool {
+        match &self.runner_up {
+            Some((_, d)) => d.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0),
+            None => true,
+        }
+    }
 }
 
 /// The analysis of a group-size run: one [`Regime`] per variant.
@@ -78,6 +83,8 @@ pub struct Analysis {
     pub regimes: Vec<Regime>,
     /// Steps per run (months).
     pub steps: u64,
+    /// Months after the start at which groups are counted as still going.
+    pub horizon: u64,
     /// Replications per size and regime.
     pub replications: u64,
 }
@@ -92,101 +99,18 @@ pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
         dir: data.dir.clone(),
         message,
     };
-    let axis = data
-        .summary
-        .swept
-        .iter()
-        .position(|s| s == SIZE_PARAM)
-        .ok_or_else(|| unsuitable(format!("the run does not sweep `{SIZE_PARAM}`")))?;
-    if data.summary.swept.len() != 1 {
+    if !data.runs.swept.iter().any(|s| s == SIZE_PARAM) {
+        return Err(unsuitable(format!("the run does not sweep `{SIZE_PARAM}`")));
+    }
+    if data.runs.swept.len() != 1 {
         return Err(unsuitable(format!(
             "the run sweeps more than `{SIZE_PARAM}`; the teaching page needs it alone"
         )));
     }
-    let column = data
-        .run_metric(SURVIVAL)
-        .ok_or_else(|| unsuitable(format!("runs.csv has no `{SURVIVAL}` column")))?;
+    let lifetimes = Lifetimes::new(data);
     let mut regimes = Vec::new();
     for variant in data.variants() {
-        let mut sizes: Vec<SizeResult> = data
-            .summary
-            .rows
-            .iter()
-            .filter(|r| r.variant == variant && r.metric == SURVIVAL)
-            .filter_map(|r| {
-                let size = r.point[axis].parse::<u64>().ok()?;
-                Some(SizeResult {
-                    size,
-                    // A share: a t-interval from few replications is clipped to 0-1.
-                    survival: Estimate {
-                        mean: r.mean,
-                        ci: r.ci.map(clip01),
-                        n: r.n,
-                    },
-                })
-            })
-            .collect();
-        sizes.sort_by_key(|s| s.size);
-        if sizes.len() < 2 {
-            return Err(unsuitable(format!(
-                "variant `{variant}` has fewer than two group sizes in summary.csv"
-            )));
-        }
-        let best = (0..sizes.len())
-            .filter(|&i| sizes[i].survival.mean.is_finite())
-            .fold(None, |acc: Option<usize>, i| match acc {
-                Some(b) if sizes[b].survival.mean >= sizes[i].survival.mean => Some(b),
-                _ => Some(i),
-            })
-            .ok_or_else(|| {
-                unsuitable(format!(
-                    "variant `{variant}`: no group started at any size, so survival is undefined"
-                ))
-            })?;
-        let ties = sizes
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| *i != best && s.survival.mean == sizes[best].survival.mean)
-            .map(|(_, s)| s.size)
-            .collect();
-        let point = |size: u64| vec![size.to_string()];
-        let best_point = point(sizes[best].size);
-        let diff = |other: u64| {
-            let other_point = point(other);
-            data.paired_difference(column, (&variant, &best_point), (&variant, &other_point))
-        };
-        let vs_smallest = diff(sizes[0].size);
-        let vs_largest = diff(sizes[sizes.len() - 1].size);
-        let endings = CAP_CLASSES
-            .iter()
-            .zip(data.group_endings(|v, _| v == variant))
-            .map(|((name, _, _), e)| {
-                (
-                    name.to_string(),
-                    e.started,
-                    e.too_few_members,
-                    e.failed_task,
-                    e.active,
-                )
-            })
-            .collect();
-        let service = variant_service(data, &variant);
-        let label = match service.as_str() {
-            "per_member" => "per-member service".to_string(),
-            "joint" => "non-rival joint supply".to_string(),
-            _ => format!("variant {variant}"),
-        };
-        regimes.push(Regime {
-            variant,
-            label,
-            service,
-            sizes,
-            best,
-            ties,
-            vs_smallest,
-            vs_largest,
-            endings,
-        });
+        regimes.push(regime(data, &lifetimes, variant).map_err(unsuitable)?);
     }
     let replications = regimes.first().map_or(0, |r| {
         r.sizes.iter().map(|s| s.survival.n).max().unwrap_or(0)
@@ -194,32 +118,93 @@ pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
     Ok(Analysis {
         regimes,
         steps: data.steps(),
+        horizon: lifetimes.horizon,
         replications,
     })
 }
 
-/// `groups.service` of a variant: its own setting, else the baseline's, from the manifest.
-fn variant_service(data: &RunData, variant: &str) -> String {
-    let own = data
-        .manifest
-        .as_ref()
-        .and_then(|m| m.get("variants"))
-        .and_then(|v| v.as_array())
-        .and_then(|vs| {
-            vs.iter()
-                .find(|v| v.get("name").and_then(|n| n.as_str()) == Some(variant))
+/// One variant's sizes, best size, runner-up and comparisons; the message says why not.
+fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regime, String> {
+    let point = |size: u64| vec![size.to_string()];
+    let mut caps: Vec<u64> = data
+        .runs
+        .rows
+        .iter()
+        .filter(|r| r.variant == variant)
+        .filter_map(|r| r.point[0].parse::<u64>().ok())
+        .collect();
+    caps.sort_unstable();
+    caps.dedup();
+    if caps.len() < 2 {
+        return Err(format!(
+            "variant `{variant}` has fewer than two group sizes in runs.csv"
+        ));
+    }
+    let sizes: Vec<SizeResult> = caps
+        .iter()
+        .map(|&size| SizeResult {
+            size,
+            survival: lifetimes.still_going(&variant, &point(size)),
         })
-        .and_then(|v| v.get("params"))
-        .and_then(|ps| ps.as_array())
-        .and_then(|ps| {
-            ps.iter()
-                .find(|p| p.get("name").and_then(|n| n.as_str()) == Some("groups.service"))
+        .collect();
+    let mut order: Vec<usize> = (0..sizes.len())
+        .filter(|&i| sizes[i].survival.mean.is_finite())
+        .collect();
+    // Largest share first; the smaller size on ties (a stable sort keeps size order).
+    order.sort_by(|&a, &b| sizes[b].survival.mean.total_cmp(&sizes[a].survival.mean));
+    let Some(&best) = order.first() else {
+        return Err(format!(
+            "variant `{variant}`: no group was followed for {} months at any size, so how long \
+             groups last is unknown",
+            lifetimes.horizon
+        ));
+    };
+    let mean = |i: usize| sizes[i].survival.mean;
+    let ties = order[1..]
+        .iter()
+        .filter(|&&i| mean(i) == mean(best))
+        .map(|&i| sizes[i].size)
+        .collect();
+    let best_point = point(sizes[best].size);
+    let diff = |other: u64| {
+        lifetimes.paired_difference((&variant, &best_point), (&variant, &point(other)))
+    };
+    let runner_up = order.get(1).map(|&i| (sizes[i].size, diff(sizes[i].size)));
+    let vs_smallest = diff(sizes[0].size);
+    let vs_largest = diff(sizes[sizes.len() - 1].size);
+    let endings = CAP_CLASSES
+        .iter()
+        .zip(data.group_endings(|v, _| v == variant))
+        .map(|((name, _, _), e)| {
+            (
+                name.to_string(),
+                e.started,
+                e.too_few_members,
+                e.failed_task,
+                e.active,
+            )
         })
-        .and_then(|p| p.get("value"))
-        .and_then(|v| v.as_str())
-        .map(String::from);
-    own.or_else(|| data.parameter("groups.service"))
-        .unwrap_or_default()
+        .collect();
+    let service = data
+        .parameter_in(&variant, &best_point, "groups.service")
+        .unwrap_or_default();
+    let label = match service.as_str() {
+        "per_member" => "per-member service".to_string(),
+        "joint" => "non-rival joint supply".to_string(),
+        _ => format!("variant {variant}"),
+    };
+    Ok(Regime {
+        variant,
+        label,
+        service,
+        sizes,
+        best,
+        ties,
+        runner_up,
+        vs_smallest,
+        vs_largest,
+        endings,
+    })
 }
 
 /// A share as a percentage: "42%".
@@ -256,60 +241,73 @@ fn ci_pp(ci: Option<(f64, f64)>) -> String {
     )
 }
 
-/// A parameter value from the manifest as a number.
-fn param(data: &RunData, name: &str, default: f64) -> f64 {
-    data.parameter(name)
+/// A parameter as it ran in the regime's variant (at its best size; the other parameters
+/// are the same at every size) as a number, from parameters.csv. NaN if not recorded, so a
+/// missing value shows as "NaN", never as a default that may not be what ran.
+fn param(data: &RunData, r: &Regime, name: &str) -> f64 {
+    data.parameter_in(&r.variant, &[r.best().size.to_string()], name)
         .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+        .unwrap_or(f64::NAN)
+}
+
+/// "(95% CI +20 to +41 points)" for a difference of shares, with the mean first.
+fn difference(d: &Estimate) -> String {
+    format!("{} percentage points {}", pp(d.mean), ci_pp(d.ci))
 }
 
 /// The key numbers of one regime as HTML.
-fn key_box(r: &Regime, steps: u64) -> String {
+fn key_box(r: &Regime, horizon: u64) -> String {
     let best = r.best();
     let smallest = r.sizes[0].size;
     let largest = r.sizes[r.sizes.len() - 1].size;
-    let mut s = format!(
-        "<div class=\"key\"><b>{}</b>: groups of <b>{} members</b> sustained co-production best: \
-         <b>{}</b> of them were still active after {steps} months {}.",
-        escape(&sentence_case(&r.label)),
-        best.size,
-        pct(best.survival.mean),
-        ci_pct(best.survival.ci)
-    );
+    let label = escape(&sentence_case(&r.label));
+    let mut s = match &r.runner_up {
+        Some((size, d)) if !r.best_is_clear() => format!(
+            "<div class=\"key\"><b>{label}</b>: <b>no size stands out</b>. Groups of {} \
+             members did best, {} still going {horizon} months after they started {}, but \
+             groups of {size} members are too close to tell apart: the difference, {}, \
+             includes 0, so either could come first by chance. More replications (a run \
+             without --quick) narrow the interval.",
+            best.size,
+            pct(best.survival.mean),
+            ci_pct(best.survival.ci),
+            difference(d),
+        ),
+        _ => format!(
+            "<div class=\"key\"><b>{label}</b>: groups of <b>{} members</b> lasted best: \
+             <b>{}</b> of them were still going {horizon} months after they started {}.",
+            best.size,
+            pct(best.survival.mean),
+            ci_pct(best.survival.ci)
+        ),
+    };
+    if r.best_is_clear()
+        && let Some((size, d)) = &r.runner_up
+    {
+        let _ = write!(
+            s,
+            "<br>Against the runner-up, groups of {size}: {}.",
+            difference(d)
+        );
+    }
     if !r.ties.is_empty() {
         let ties: Vec<String> = r.ties.iter().map(u64::to_string).collect();
         let noun = if ties.len() == 1 { "Size" } else { "Sizes" };
         let _ = write!(s, " {noun} {} did exactly as well.", ties.join(", "));
     }
-    let near: Vec<String> = r
-        .sizes
-        .iter()
-        .filter(|x| x.size != best.size && !r.ties.contains(&x.size))
-        .filter(|x| (best.survival.mean - x.survival.mean).abs() < 0.01)
-        .map(|x| x.size.to_string())
-        .collect();
-    if !near.is_empty() {
+    let runner = r.runner_up.as_ref().map(|(size, _)| *size);
+    if best.size != smallest && runner != Some(smallest) {
         let _ = write!(
             s,
-            " {} {} within one percentage point of it.",
-            if near.len() == 1 { "Size" } else { "Sizes" },
-            near.join(", ") + " came"
+            "<br>Against the smallest groups ({smallest} members): {}.",
+            difference(&r.vs_smallest)
         );
     }
-    if best.size != smallest {
+    if best.size != largest && !r.ties.contains(&largest) && runner != Some(largest) {
         let _ = write!(
             s,
-            "<br>Against the smallest groups ({smallest} members): {} percentage points {}.",
-            pp(r.vs_smallest.mean),
-            ci_pp(r.vs_smallest.ci)
-        );
-    }
-    if best.size != largest && !r.ties.contains(&largest) {
-        let _ = write!(
-            s,
-            "<br>Against the largest groups ({largest} members): {} percentage points {}.",
-            pp(r.vs_largest.mean),
-            ci_pp(r.vs_largest.ci)
+            "<br>Against the largest groups ({largest} members): {}.",
+            difference(&r.vs_largest)
         );
     }
     s.push_str("</div>\n");
@@ -318,18 +316,12 @@ fn key_box(r: &Regime, steps: u64) -> String {
 
 /// The "why" paragraph of one regime, in the model's terms, with this run's numbers.
 fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
-    let attention = param(data, "behaviour.attention", 3.0);
-    let base_coordination = param(data, "groups.coordination_cost", 0.02);
-    let coordination = if r.service == "joint" && r.variant != "baseline" {
-        // The joint variant of the teaching scenario sets its own coordination cost.
-        variant_param(data, &r.variant, "groups.coordination_cost").unwrap_or(base_coordination)
-    } else {
-        base_coordination
-    };
-    let min_members = param(data, "groups.min_members", 2.0);
-    let per_member = param(data, "groups.min_effort_per_member", 0.1);
-    let min_effort = param(data, "groups.min_effort", 0.6);
-    let patience = param(data, "groups.failure_patience", 3.0);
+    let attention = param(data, r, "behaviour.attention");
+    let coordination = param(data, r, "groups.coordination_cost");
+    let min_members = param(data, r, "groups.min_members");
+    let per_member = param(data, r, "groups.min_effort_per_member");
+    let min_effort = param(data, r, "groups.min_effort");
+    let patience = param(data, r, "groups.failure_patience");
     let best = r.best().size;
     let largest = r.sizes[r.sizes.len() - 1].size;
     let visibility = |n: u64| {
@@ -381,12 +373,21 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
              with less effort per member; after {patience} failed months in a row it dissolves.</p>"
         );
     } else if r.service == "joint" {
+        let coordination_text = if coordination == 0.0 {
+            "this variant has no coordination cost. Extra members only add capacity, so \
+             free-riding and coordination no longer sink large groups."
+                .to_string()
+        } else {
+            format!(
+                "coordination still costs {coordination} of everyone's effort per extra member, \
+                 so very large groups lose effort to coordination."
+            )
+        };
         let _ = write!(
             s,
             " In the <b>joint</b> regime the service is non-rival: every member gets the full \
              benefit, the minimum viable effort stays at {min_effort} effort units whatever the \
-             size, and this variant has no coordination cost. Extra members only add capacity, \
-             so free-riding and coordination no longer sink large groups.</p>"
+             size, and {coordination_text}</p>"
         );
     } else {
         s.push_str("</p>");
@@ -427,24 +428,6 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
     s
 }
 
-/// A parameter a variant sets, from the manifest.
-fn variant_param(data: &RunData, variant: &str, name: &str) -> Option<f64> {
-    data.manifest
-        .as_ref()?
-        .get("variants")?
-        .as_array()?
-        .iter()
-        .find(|v| v.get("name").and_then(|n| n.as_str()) == Some(variant))?
-        .get("params")?
-        .as_array()?
-        .iter()
-        .find(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))?
-        .get("value")?
-        .as_str()?
-        .parse()
-        .ok()
-}
-
 /// The teaching charts, written into `charts_dir`: (png path, alt text, caption).
 fn draw(
     data: &RunData,
@@ -470,26 +453,33 @@ fn draw(
             Series::new(r.label.clone(), x, y).with_band(ci(|c| c.0), ci(|c| c.1))
         })
         .collect();
-    let title = format!("Groups still active after {} months", analysis.steps);
+    let title = format!(
+        "Groups still going {} months after they started",
+        analysis.horizon
+    );
     let style = ChartStyle::new(
         title.clone(),
         "group size (members, the cap on recruitment)",
-        "share of groups still active (0–1)",
+        "share of groups still going (0–1)",
         charts_dir.join("teach_survival_by_size"),
     );
     response_curve(&series, &style)?;
     out.push((
         style.output_stem.with_extension("png"),
         title,
-        "Each point is the mean over replications of the share of started groups still active \
-         at the end; bars are 95% confidence intervals (clipped to 0–1)."
-            .to_string(),
+        format!(
+            "Each point is the share of all groups started at that size, over every \
+             replication, that were still going {} months after they started (Kaplan-Meier: \
+             groups that started too late to be followed that long count for as long as they \
+             were seen); bars are 95% intervals from resampling replications.",
+            analysis.horizon
+        ),
     ));
 
     // 2. Survival curves and 3. participation over time, one chart per regime.
     let mut pairs: Vec<(PathBuf, String, String)> = Vec::new();
     for r in &analysis.regimes {
-        let classes = survival_classes(data, |variant, _| variant == r.variant);
+        let classes = cap_survival_classes(data, &r.variant);
         let title = format!("How long groups last: {}", r.label);
         let style = ChartStyle::new(
             title.clone(),
@@ -501,10 +491,13 @@ fn draw(
         pairs.push((
             style.output_stem.with_extension("png"),
             title,
-            "Kaplan-Meier curves by the size a group started with: the share of groups still \
-             active that many months after they started. Groups still active when the run \
-             ended count as censored."
-                .to_string(),
+            format!(
+                "Kaplan-Meier curves by size cap: the share of groups still going that many \
+                 months after they started. Groups still active when the run ended count as \
+                 censored. At {} months each curve pools the sizes of its class that the \
+                 chart above shows one by one.",
+                analysis.horizon
+            ),
         ));
     }
     out.extend(pairs);
@@ -557,30 +550,27 @@ fn draw(
 pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     let analysis = analyse(data)?;
     let charts = draw(data, &analysis, &data.dir.join("charts"))?;
-    let mut body = String::new();
+    let mut body = changes_box(data);
+    let sizes = &analysis.regimes[0].sizes;
     let _ = writeln!(
         body,
         "<p>We let simulated citizens form co-production groups of different sizes, from {} to {} \
-         members, and counted how many groups were still working after {} months. We did this \
-         {} times for each size (different random citizens each time) in two service regimes.</p>",
-        analysis.regimes[0].sizes[0].size,
-        analysis.regimes[0].sizes[analysis.regimes[0].sizes.len() - 1].size,
+         members, for {} months, and asked of every group that started: was it still going {} \
+         months after it started? We did this {} times for each size (different random citizens \
+         each time) in {} service regimes.</p>",
+        sizes[0].size,
+        sizes[sizes.len() - 1].size,
         analysis.steps,
-        analysis.replications
+        analysis.horizon,
+        analysis.replications,
+        analysis.regimes.len()
     );
     for r in &analysis.regimes {
-        body.push_str(&key_box(r, analysis.steps));
+        body.push_str(&key_box(r, analysis.horizon));
     }
     let (first, rest) = charts
         .split_first()
         .expect("draw writes the size chart first");
-    let figure = |(png, alt, caption): &(PathBuf, String, String)| -> Result<String, ReportError> {
-        Ok(format!(
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            inline_png(png, alt)?,
-            escape(caption)
-        ))
-    };
     let _ = writeln!(body, "<h2>Which size lasts?</h2>\n{}", figure(first)?);
     size_table(&mut body, &analysis);
 
@@ -590,25 +580,8 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
         body.push_str(&explanation(data, r, i == 0));
     }
     if let [a, b] = analysis.regimes.as_slice() {
-        let _ = writeln!(body, "<h3>What changes between the regimes</h3>");
-        let _ = writeln!(
-            body,
-            "<p>With {}, the best size is {} members ({} still active); with {}, it is {} members \
-             ({}). At {} members, {} of groups survive with {} and {} with {}.</p>",
-            escape(&a.label),
-            a.best().size,
-            pct(a.best().survival.mean),
-            escape(&b.label),
-            b.best().size,
-            pct(b.best().survival.mean),
-            a.sizes[a.sizes.len() - 1].size,
-            pct(a.sizes[a.sizes.len() - 1].survival.mean),
-            escape(&a.label),
-            pct(b.sizes[b.sizes.len() - 1].survival.mean),
-            escape(&b.label),
-        );
+        body.push_str(&between_regimes(a, b, analysis.horizon));
     }
-
     let n_regimes = analysis.regimes.len();
     let (survival_charts, participation_charts) = rest.split_at(n_regimes.min(rest.len()));
     let _ = writeln!(body, "<h2>How long groups last</h2>");
@@ -619,19 +592,125 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     for c in participation_charts {
         body.push_str(&figure(c)?);
     }
+    body.push_str(&about(data, &analysis));
+    let path = data.dir.join(TEACH_HTML);
+    std::fs::write(
+        &path,
+        page("Is there a best group size for co-production?", &body),
+    )
+    .map_err(|e| ReportError::io(&path, e))?;
+    Ok(path)
+}
+
+/// A chart with its caption, inlined.
+fn figure((png, alt, caption): &(PathBuf, String, String)) -> Result<String, ReportError> {
+    Ok(format!(
+        "<figure>{}<figcaption>{}</figcaption></figure>",
+        inline_png(png, alt)?,
+        escape(caption)
+    ))
+}
+
+/// What this run changed from the lesson's scenario: every parameter set by `--set` or
+/// lowered by `--quick` (parameters.csv), and the experiment settings (manifest), so two
+/// projected pages can be told apart.
+fn changes_box(data: &RunData) -> String {
+    let mut changed: Vec<String> = Vec::new();
+    if let Some(table) = &data.parameters {
+        for row in table
+            .rows
+            .iter()
+            .filter(|r| r.source == "set" || r.source == "quick")
+        {
+            let how = if row.source == "set" {
+                "--set"
+            } else {
+                "--quick"
+            };
+            let text = format!("{} = {} ({how})", row.parameter, row.value);
+            if !changed.contains(&text) {
+                changed.push(text);
+            }
+        }
+    }
+    let manifest = data.manifest.as_ref();
+    let settings = manifest
+        .and_then(|m| m.get("settings"))
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str())
+        .filter(|s| s.starts_with("experiment."));
+    changed.extend(settings.map(|s| format!("{} (--set)", s.replacen('=', " = ", 1))));
+    if manifest
+        .and_then(|m| m.get("quick"))
+        .and_then(|q| q.as_bool())
+        == Some(true)
+    {
+        changed.push("a quick run: fewer citizens, months and replications (--quick)".into());
+    }
+    if changed.is_empty() {
+        return "<p class=\"note\">Parameters: the scenario's own, nothing changed.</p>\n".into();
+    }
+    let items: String = changed
+        .iter()
+        .map(|c| format!("<li><code>{}</code></li>", escape(c)))
+        .collect();
+    format!(
+        "<div class=\"key\"><b>Changed for this run</b> (every number below is from this run, \
+         with these changes):<ul>{items}</ul></div>\n"
+    )
+}
+
+/// The two regimes side by side.
+fn between_regimes(a: &Regime, b: &Regime, horizon: u64) -> String {
+    let best = |r: &Regime| {
+        if r.best_is_clear() {
+            format!("the best size is {} members", r.best().size)
+        } else {
+            format!(
+                "no size stands out (the highest share is at {} members)",
+                r.best().size
+            )
+        }
+    };
+    let last = |r: &Regime| r.sizes[r.sizes.len() - 1].clone();
+    format!(
+        "<h3>What changes between the regimes</h3>\n<p>With {}, {} ({} still going after {horizon} \
+         months); with {}, {} ({}). At {} members, {} of groups were still going with {} and {} \
+         with {}.</p>\n",
+        escape(&a.label),
+        best(a),
+        pct(a.best().survival.mean),
+        escape(&b.label),
+        best(b),
+        pct(b.best().survival.mean),
+        last(a).size,
+        pct(last(a).survival.mean),
+        escape(&a.label),
+        pct(last(b).survival.mean),
+        escape(&b.label),
+    )
+}
+
+/// Where the numbers come from and how sure they are.
+fn about(data: &RunData, analysis: &Analysis) -> String {
     let quick = data
         .manifest
         .as_ref()
         .and_then(|m| m.get("quick"))
         .and_then(|q| q.as_bool())
         .unwrap_or(false);
-    let _ = writeln!(
-        body,
+    format!(
         "<h2>About these numbers</h2><p class=\"note\">{} runs of the scenario <code>{}</code> \
-         ({} replications per size and regime, {} months each{}). Intervals are 95% t-intervals \
-         over replications; differences are paired, because every size and regime of a \
-         replication shares its random seed. The CSV files beside this page hold every number; \
-         <a href=\"index.html\">index.html</a> shows the full report.</p>",
+         ({} replications per size and regime, {} months each{}). \"Still going after {} \
+         months\" is the Kaplan-Meier estimate over all groups of a size: groups that started \
+         too late to be followed {} months count for as long as they were seen. Intervals are \
+         95% bootstrap intervals from resampling replications, so they stay between 0% and \
+         100%; differences are paired, because every size and regime of a replication shares \
+         its random seed. The CSV files beside this page hold every number (parameters.csv \
+         every parameter as it ran); <a href=\"index.html\">index.html</a> shows the full \
+         report.</p>",
         data.runs.rows.len(),
         escape(&data.name()),
         analysis.replications,
@@ -640,15 +719,10 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
             "; a quick run with fewer citizens and replications, so intervals are wide"
         } else {
             ""
-        }
-    );
-    let path = data.dir.join(TEACH_HTML);
-    std::fs::write(
-        &path,
-        page("Is there a best group size for co-production?", &body),
+        },
+        analysis.horizon,
+        analysis.horizon,
     )
-    .map_err(|e| ReportError::io(&path, e))?;
-    Ok(path)
 }
 
 fn sentence_case(text: &str) -> String {
@@ -696,79 +770,82 @@ fn size_table(body: &mut String, analysis: &Analysis) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coprod_output::read::{RunRow, RunsTable, SummaryRow, SummaryTable};
+    use coprod_output::read::{RunRow, RunsTable, SummaryTable};
 
-    /// A group-size run in memory: survival per (variant, size) and replication.
-    fn data(values: &[(&str, u64, [f64; 3])]) -> RunData {
+    /// A group-size run in memory: per (variant, size), the duration at which each run's 10
+    /// groups ended, for 3 replications of 60 months.
+    fn data(values: &[(&str, u64, u64)]) -> RunData {
         let mut runs = Vec::new();
-        let mut summary = Vec::new();
-        for (variant, size, reps) in values {
-            for (r, v) in reps.iter().enumerate() {
+        let mut durations = Vec::new();
+        for (variant, size, ended_at) in values {
+            for r in 0..3 {
+                let run_id = runs.len() as u64;
                 runs.push(RunRow {
-                    run_id: runs.len() as u64,
+                    run_id,
                     variant: variant.to_string(),
                     point: vec![size.to_string()],
-                    replication: r as u64,
-                    seed: r as u64,
-                    values: vec![*v],
+                    replication: r,
+                    seed: r,
+                    values: vec![],
                 });
+                durations.push((run_id, *ended_at, 10));
             }
-            let e = Estimate::of(reps.iter().copied());
-            summary.push(SummaryRow {
-                variant: variant.to_string(),
-                point: vec![size.to_string()],
-                metric: SURVIVAL.into(),
-                mean: e.mean,
-                sd: None,
-                n: 3,
-                ci: e.ci,
-            });
         }
-        RunData {
+        let mut d = RunData {
             dir: PathBuf::from("run"),
-            summary: SummaryTable {
-                swept: vec![SIZE_PARAM.into()],
-                rows: summary,
-            },
+            summary: SummaryTable::default(),
             runs: RunsTable {
                 swept: vec![SIZE_PARAM.into()],
-                metrics: vec![SURVIVAL.into()],
+                metrics: vec![],
                 rows: runs,
             },
             aggregates: Default::default(),
-            manifest: None,
+            manifest: Some(serde_json::json!({"experiment": {"steps": 60}})),
+            parameters: None,
+        };
+        for (run_id, ended_at, n) in durations {
+            d.add_ended_groups(run_id, ended_at, n);
         }
+        d
     }
 
     #[test]
-    fn best_size_is_the_argmax_with_paired_differences() {
+    fn best_size_is_named_only_when_it_beats_the_runner_up() {
         let d = data(&[
-            ("baseline", 2, [0.1, 0.2, 0.3]),
-            ("baseline", 8, [0.5, 0.7, 0.6]),
-            ("baseline", 40, [0.0, 0.1, 0.2]),
-            ("joint", 2, [0.1, 0.1, 0.1]),
-            ("joint", 8, [1.0, 1.0, 1.0]),
-            ("joint", 40, [1.0, 1.0, 1.0]),
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+            ("joint", 2, 5),
+            ("joint", 8, 30),
+            ("joint", 40, 40),
         ]);
         let a = analyse(&d).unwrap();
+        assert_eq!(a.horizon, 24);
         let base = &a.regimes[0];
         assert_eq!(base.best().size, 8);
-        assert!((base.vs_smallest.mean - 0.4).abs() < 1e-12);
-        assert!((base.vs_largest.mean - 0.5).abs() < 1e-12);
-        let (lo, hi) = base.best().survival.ci.unwrap();
-        assert!(lo < 0.6 && 0.6 < hi && hi <= 1.0);
+        assert_eq!(base.best().survival.mean, 1.0);
+        assert_eq!(base.sizes[0].survival.mean, 0.0);
+        assert!(base.best_is_clear());
+        let (runner, diff) = base.runner_up.as_ref().unwrap();
+        assert_eq!(
+            (*runner, diff.mean),
+            (2, 1.0),
+            "ties go to the smaller size"
+        );
+        assert!(key_box(base, 24).contains("groups of <b>8 members</b> lasted best"));
         let joint = &a.regimes[1];
         assert_eq!(joint.best().size, 8, "ties go to the smaller size");
         assert_eq!(joint.ties, [40]);
-        let text = key_box(joint, 60);
-        assert!(text.contains("Size 40 did exactly as well"), "{text}");
-        assert!(!text.contains("largest groups"), "no comparison with a tie");
+        assert!(!joint.best_is_clear(), "a tie cannot be told apart");
+        let text = key_box(joint, 24);
+        assert!(text.contains("no size stands out"), "{text}");
+        assert!(text.contains("includes 0"), "{text}");
     }
 
     #[test]
     fn runs_without_a_size_sweep_are_refused() {
-        let mut d = data(&[("baseline", 2, [0.1, 0.2, 0.3])]);
-        d.summary.swept = vec!["levers.outreach".into()];
+        let mut d = data(&[("baseline", 2, 5)]);
+        d.runs.swept = vec!["levers.outreach".into()];
         let e = analyse(&d).unwrap_err().to_string();
         assert!(e.contains("does not sweep `levers.group_size_cap`"), "{e}");
     }

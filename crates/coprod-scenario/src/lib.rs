@@ -31,6 +31,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod calibration;
 mod error;
 mod fingerprint;
 mod runs;
@@ -43,13 +44,14 @@ mod suggest;
 mod validation;
 mod values;
 
+pub use calibration::{Calibration, Estimated, Prior};
 pub use error::ScenarioError;
 pub use runs::RunSpec;
 pub use scenario::{
     BASELINE, MAX_RUNS, MAX_SWEEP_POINTS, ParamSource, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS,
     QUICK_MAX_STEPS, Scenario, SweepAxis, Variant,
 };
-pub use seed::{SEED_DERIVATION, run_seed};
+pub use seed::{SEED_DERIVATION, run_seed, text_seed};
 pub use sensitivity::{Factor, Method, Sensitivity};
 pub use settings::{Setting, settable_keys};
 pub use validation::{ClaimClass, Comparison, DEFAULT_POWER, Direction, Registration, Validation};

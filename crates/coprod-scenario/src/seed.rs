@@ -15,7 +15,13 @@ pub const SEED_DERIVATION: &str = "seed of replication r = top 53 bits of \
 /// Only the top 53 bits are kept so that seeds survive CSV readers that parse numbers as
 /// doubles (R, spreadsheets, JavaScript): a seed copied from runs.csv reproduces its run.
 pub fn run_seed(base_seed: u64, replication: u32) -> u64 {
-    splitmix64(fnv1a64(format!("{base_seed}:rep={replication}").as_bytes())) >> 11
+    text_seed(&format!("{base_seed}:rep={replication}"))
+}
+
+/// A seed from any text, by the same function as [`run_seed`] (top 53 bits of SplitMix64 of
+/// FNV-1a-64 of its UTF-8 bytes): used for seeds derived from a salt given at run time.
+pub fn text_seed(text: &str) -> u64 {
+    splitmix64(fnv1a64(text.as_bytes())) >> 11
 }
 
 fn fnv1a64(bytes: &[u8]) -> u64 {

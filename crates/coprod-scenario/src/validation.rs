@@ -17,6 +17,20 @@ pub enum Direction {
     Decrease,
     /// The metric peaks at an interior dose of the sweep.
     InteriorOptimum,
+    /// The treatment changes the metric by less than the SESOI either way (equivalence).
+    NoEffect,
+}
+
+impl Direction {
+    /// The word used in scenario files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Increase => "increase",
+            Direction::Decrease => "decrease",
+            Direction::InteriorOptimum => "interior_optimum",
+            Direction::NoEffect => "no_effect",
+        }
+    }
 }
 
 /// How the effect is estimated.
@@ -114,12 +128,13 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         "increase" => Direction::Increase,
         "decrease" => Direction::Decrease,
         "interior_optimum" => Direction::InteriorOptimum,
+        "no_effect" => Direction::NoEffect,
         other => {
             return Err((
                 "direction",
                 format!(
                     "unknown direction \"{other}\": allowed are \"increase\", \"decrease\", \
-                     \"interior_optimum\""
+                     \"interior_optimum\", \"no_effect\""
                 ),
             ));
         }

@@ -86,7 +86,7 @@ impl Runner {
         I: IntoIterator<Item = RunSpec<'a>>,
         F: FnMut(RunSpec<'a>, RunOutput) -> Result<(), E>,
     {
-        let chunk_len = self.threads * RUNS_PER_THREAD_PER_CHUNK;
+        let chunk_len = self.chunk_len();
         let mut specs = specs.into_iter();
         loop {
             let chunk: Vec<RunSpec<'a>> = specs.by_ref().take(chunk_len).collect();
@@ -108,6 +108,14 @@ impl Runner {
                 sink(spec, output)?;
             }
         }
+    }
+}
+
+impl Runner {
+    /// `f` of every item, computed in parallel on the pool, returned in the order of
+    /// `items` (so results never depend on the thread count).
+    pub fn map<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        self.pool.install(|| items.par_iter().map(&f).collect())
     }
 }
 
@@ -220,6 +228,11 @@ pub enum Event<'a> {
 }
 
 impl Runner {
+    /// Runs handed to the sink between two [`Event::ChunkDone`] events.
+    pub fn chunk_len(&self) -> usize {
+        self.threads * RUNS_PER_THREAD_PER_CHUNK
+    }
+
     /// Like [`Runner::run`], but each run is isolated: a run that panics or produces a
     /// non-finite number becomes an `Err(RunFailure)` and the sweep carries on. After each
     /// chunk of runs the sink gets [`Event::ChunkDone`]. `faults` are injected on purpose
@@ -237,7 +250,7 @@ impl Runner {
         F: FnMut(Event<'a>) -> Result<(), E>,
     {
         quiet_worker_panics();
-        let chunk_len = self.threads * RUNS_PER_THREAD_PER_CHUNK;
+        let chunk_len = self.chunk_len();
         let mut specs = specs.into_iter();
         loop {
             let chunk: Vec<RunSpec<'a>> = specs.by_ref().take(chunk_len).collect();

@@ -1,108 +1,173 @@
-//! # coprod-validate: does the model reproduce the literature review's claims?
+//! # coprod-validate: which claims of the literature review does the model produce?
 //!
 //! # Brief overview
-//! Each validation scenario (`scenarios/validation/<id>.toml`) names a proposition, a metric,
-//! a comparison and a claimed direction in its `[validation]` table. [`evaluate`] runs the
-//! experiment (and, for emergent propositions, the same experiment with the mechanism's
-//! channels switched off), computes the effect per replication (paired on common random
-//! numbers), its mean and 95% t-interval, and a verdict. It does no file I/O.
+//! Each validation scenario (`scenarios/validation/<id>.toml`) registers, in its
+//! `[validation]` table, a claim's metric, horizon and window, dose (the variant or sweep),
+//! direction, smallest effect of substantive interest (SESOI), target power, class and
+//! mediators, before any verdict runs. [`evaluate`] then, with seeds derived from a salt
+//! given at run time ([`seeds`]):
 //!
-//! Verdict rules (docs/validation.md): `increase` passes when the CI lies above 0,
-//! `decrease` when it lies below 0, `interior_optimum` when the best dose is interior and
-//! both paired differences best-minus-first and best-minus-last have CIs above 0. An
-//! emergent proposition passes only if, in addition, its ablation removes the effect (its CI
-//! contains 0) or shrinks it significantly (the paired shrink has a CI above 0).
+//! 1. runs a pilot on its own seed stream and takes the replications per block from a power
+//!    calculation for the SESOI (pilot runs never enter a verdict);
+//! 2. judges each of the independent seed blocks by the registered rule ([`holds`]) and
+//!    reports the pass rate;
+//! 3. pools every block's replications for the effect and its 95% interval;
+//! 4. re-runs the treatment arms of the first blocks (at least `decompose_replications`
+//!    replications) with the registered
+//!    mediators held at the control run's trajectory, all together and each alone (the
+//!    controlled direct effect), and reports the mediated share `1 - direct / total` with a
+//!    paired bootstrap interval;
+//! 5. calls the claim derived only when the lower end of the all-mediators share's interval
+//!    is at least [`DERIVED_SHARE`], and maps derived claims over the plausible ranges of
+//!    the assumed parameters ([`robustness`]).
+//!
+//! The rules are written in docs/validation.md; no threshold is set per claim. The crate
+//! does no file I/O.
 //!
 //! # Example
 //! ```
 //! use coprod_scenario::Scenario;
 //! let text = r#"
 //! [params.population]
-//! n_citizens = 300
-//! n_communities = 3
-//! [experiment]
-//! steps = 24
-//! replications = 10
+//! n_citizens = 200
+//! n_communities = 2
+//! n_organisations = 1
 //! [[experiment.variants]]
 //! name = "treatment"
 //! params.orgs.opportunity_rate = 3.0
 //! [validation]
 //! id = "X1"
-//! kind = "micro"
 //! metric = "opportunities_opened"
 //! direction = "increase"
+//! class = "assumption"
+//! encoded_by = "organisations::open_opportunities: opportunity_rate"
+//! sesoi = 0.5
+//! sesoi_reason = "half an opportunity a month"
+//! horizon = 12
+//! window = 6
+//! mediators = ["org_trust"]
+//! mediators_reason = "trust feeds back on opening"
 //! "#;
 //! let scenario = Scenario::from_toml(text, "x.toml", "x").unwrap();
 //! let runner = coprod_sweep::Runner::new(1).unwrap();
-//! let result = coprod_validate::evaluate(&scenario, &runner).unwrap();
-//! assert_eq!(result.verdict, coprod_validate::Verdict::Pass);
+//! let options = coprod_validate::Options { blocks: 2, pilot: 4, ..coprod_validate::Options::new("doc") };
+//! let result = coprod_validate::evaluate(&scenario, &runner, &options).unwrap();
+//! assert_eq!(result.judgement.blocks.len(), 2);
+//! assert!(result.judgement.total.mean > 0.5);
 //! ```
 #![deny(missing_docs)]
 
+mod claim;
+pub mod engine;
 mod regression;
+pub mod robustness;
+pub mod seeds;
 
-use coprod_core::{Detail, RunOutput, summary_names};
-use coprod_output::{Accumulator, Summary};
-use coprod_scenario::{Comparison, Direction, Scenario, Setting};
+pub use claim::{Claim, read_metric};
+pub use engine::{
+    Block, Contrast, Decomposed, Design, HoldSet, Judgement, Rep, Replicate, hold_sets, holds,
+    judge, summarise,
+};
+pub use robustness::{Robustness, RobustnessDesign};
+
+use coprod_core::Mediator;
+use coprod_scenario::{ClaimClass, Direction, Scenario};
 use coprod_sweep::Runner;
 
-/// The outcome of one proposition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The effect has the claimed sign (and shape), and for emergent propositions the
-    /// ablation removes or shrinks it.
-    Pass,
-    /// It does not.
-    Fail,
-    /// An exploratory row: effect reported, no claim tested.
-    Exploratory,
+/// A claim is derived only when the lower end of the 95% interval of its mediated share
+/// (all registered mediators held) is at least this: more than half of the effect must
+/// travel through feedback across agents or over time, so the rules that state the lever's
+/// entry point cannot account for most of it (docs/validation.md, "Derived or assumed").
+pub const DERIVED_SHARE: f64 = 0.5;
+
+/// Run-time choices of `coprod validate` (none of them changes a registered design).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// The salt every seed derives from.
+    pub salt: String,
+    /// Verdict blocks.
+    pub blocks: u32,
+    /// Pilot replications.
+    pub pilot: u32,
+    /// Fewest replications per block.
+    pub min_replications: u32,
+    /// Most replications per block (the power calculation is capped here, and says so).
+    pub max_replications: u32,
+    /// Replications (of the first blocks) also re-run with mediators held.
+    pub decompose_replications: u32,
+    /// Bootstrap resamples of the mediated share.
+    pub resamples: usize,
+    /// Points of the robustness map (0: none).
+    pub robustness_points: u32,
+    /// Replications per robustness point.
+    pub robustness_replications: u32,
+    /// The part of the robustness map to run: (index, count).
+    pub robustness_shard: (u32, u32),
+    /// Map every claim, not only derived ones (for tests of the machinery).
+    pub robustness_all: bool,
 }
 
-impl Verdict {
-    /// Upper-case word used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "PASS",
-            Verdict::Fail => "FAIL",
-            Verdict::Exploratory => "EXPLORATORY",
+impl Options {
+    /// The defaults of `coprod validate` (docs/validation.md) with `salt`.
+    pub fn new(salt: &str) -> Options {
+        Options {
+            salt: salt.to_string(),
+            blocks: 20,
+            pilot: 20,
+            min_replications: 10,
+            max_replications: 100,
+            decompose_replications: 40,
+            resamples: 2000,
+            robustness_points: 80,
+            robustness_replications: 5,
+            robustness_shard: (0, 1),
+            robustness_all: false,
         }
     }
 }
 
-/// The ablation experiment of an emergent proposition.
+/// What one claim's validation found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Ablation {
-    /// The channels switched off.
-    pub channels: Vec<String>,
-    /// The effect with those channels off.
-    pub effect: Summary,
-    /// Per replication, how much weaker the effect is in the claimed direction.
-    pub shrink: Summary,
-}
-
-/// What one validation experiment found.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CaseResult {
-    /// Proposition id.
+pub struct ClaimResult {
+    /// Claim id.
     pub id: String,
     /// The claim in words.
     pub claim: String,
-    /// micro, emergent, micro+emergent or exploratory.
-    pub kind: String,
-    /// Metric, or the regression's name.
+    /// Class registered before the run.
+    pub registered_class: ClaimClass,
+    /// Class found: derived only by the [`DERIVED_SHARE`] rule.
+    pub class: ClaimClass,
+    /// Metric or regression.
     pub metric: String,
-    /// The claimed direction.
+    /// Claimed direction.
     pub direction: Direction,
-    /// The effect over replications: mean, sd, n and 95% CI.
-    pub effect: Summary,
-    /// Mean effect over its standard deviation across replications (paired effect size d_z).
-    pub standardised: f64,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// The ablation, for emergent propositions.
-    pub ablation: Option<Ablation>,
-    /// A sentence on how the effect was computed (e.g. the best dose).
+    /// Last step of the read-out.
+    pub horizon: u32,
+    /// Steps averaged.
+    pub window: u32,
+    /// Smallest effect of substantive interest.
+    pub sesoi: f64,
+    /// Registered target power.
+    pub power: f64,
+    /// Mediators held.
+    pub mediators: Vec<Mediator>,
+    /// Exploratory rows report effects but no verdict.
+    pub exploratory: bool,
+    /// How the effect is computed.
     pub note: String,
+    /// Pilot, blocks, pooled effect and decomposition.
+    pub judgement: Judgement,
+    /// The robustness map (derived claims).
+    pub robustness: Option<Robustness>,
+    /// This shard's robustness points (for merging shards).
+    pub robustness_points: Vec<robustness::Point>,
+}
+
+impl ClaimResult {
+    /// The decomposition with every registered mediator held, if any.
+    pub fn all_held(&self) -> Option<&Decomposed> {
+        self.judgement.decomposition.first()
+    }
 }
 
 /// Why a validation experiment could not be evaluated.
@@ -111,274 +176,95 @@ pub enum ValidateError {
     /// The scenario has no `[validation]` table.
     #[error("{0}: not a validation scenario (no [validation] table)")]
     NotValidation(String),
-    /// Switching off an ablation channel failed.
-    #[error("{0}")]
-    Scenario(#[from] coprod_scenario::ScenarioError),
+    /// The `[validation]` table has no registration.
+    #[error(
+        "{0}: not pre-registered: the [validation] table needs class, encoded_by, sesoi, \
+         sesoi_reason, horizon, window, mediators and mediators_reason (docs/validation.md)"
+    )]
+    NotRegistered(String),
 }
 
-/// Effects of one experiment: per replication, plus a note and the dose indices used.
-struct Effects {
-    per_rep: Vec<f64>,
-    /// For interior optima, the second paired difference (best minus last).
-    second: Option<Vec<f64>>,
-    note: String,
-    best: Option<usize>,
-}
-
-/// Runs the experiment of `scenario` (and its ablation) and judges it.
-pub fn evaluate(scenario: &Scenario, runner: &Runner) -> Result<CaseResult, ValidateError> {
-    let v = scenario
-        .validation
-        .clone()
-        .ok_or_else(|| ValidateError::NotValidation(scenario.origin.clone()))?;
-    let main = effects(scenario, runner, None);
-    let effect = summarise(&main.per_rep);
-    let mut pass = claim_holds(v.direction, &effect, main.second.as_deref(), main.best);
-    let ablation = if v.ablation.is_empty() {
-        None
-    } else {
-        let mut ablated = scenario.clone();
-        let settings: Vec<Setting> = v
-            .ablation
-            .iter()
-            .map(|c| Setting {
-                key: c.clone(),
-                value: "false".into(),
-            })
-            .collect();
-        ablated.apply_settings(&settings)?;
-        let off = effects(&ablated, runner, main.best);
-        let sign = if v.direction == Direction::Decrease {
-            -1.0
-        } else {
-            1.0
-        };
-        let shrink: Vec<f64> = main
-            .per_rep
-            .iter()
-            .zip(&off.per_rep)
-            .map(|(a, b)| sign * (a - b))
-            .collect();
-        let ablation = Ablation {
-            channels: v.ablation.clone(),
-            effect: summarise(&off.per_rep),
-            shrink: summarise(&shrink),
-        };
-        if v.kind.contains("emergent") {
-            pass &= removed_or_shrunk(&ablation);
-        }
-        Some(ablation)
-    };
-    let verdict = if v.exploratory {
-        Verdict::Exploratory
-    } else if pass {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    };
-    let standardised = match effect.sd {
-        Some(sd) if sd > 0.0 => effect.mean / sd,
-        _ => 0.0,
-    };
-    Ok(CaseResult {
-        id: v.id,
-        claim: v.claim,
-        kind: v.kind,
-        metric: if v.metric.is_empty() {
-            comparison_name(v.comparison).into()
-        } else {
-            v.metric
-        },
+/// Judges one registered claim (and maps it over the assumed parameters if it is derived).
+pub fn evaluate(
+    scenario: &Scenario,
+    runner: &Runner,
+    options: &Options,
+) -> Result<ClaimResult, ValidateError> {
+    let claim = Claim::new(scenario)?;
+    let reg = claim.registration.clone();
+    let v = claim.validation.clone();
+    let design = Design {
         direction: v.direction,
-        effect,
-        standardised,
-        verdict,
-        ablation,
-        note: main.note,
+        sesoi: reg.sesoi,
+        power: reg.power,
+        salt: options.salt.clone(),
+        blocks: options.blocks,
+        pilot: options.pilot,
+        min_replications: options.min_replications,
+        max_replications: options.max_replications,
+        hold_sets: hold_sets(&reg.mediators),
+        decompose_replications: options.decompose_replications,
+        resamples: options.resamples,
+    };
+    let judgement = judge(&claim, &design, runner);
+    let class = classify(&judgement);
+    let mut note = claim.note();
+    if let Some(best) = judgement.best {
+        let doses = claim.dose_values();
+        if let Some(value) = doses.get(best) {
+            note += &format!("; pooled best dose {value}");
+        }
+    }
+    let mapped =
+        options.robustness_points > 0 && (class == ClaimClass::Derived || options.robustness_all);
+    let points = if mapped {
+        let design = RobustnessDesign {
+            points: options.robustness_points,
+            replications: options.robustness_replications,
+            salt: options.salt.clone(),
+            shard: options.robustness_shard,
+        };
+        robustness::run_points(&claim, &design, runner)
+    } else {
+        Vec::new()
+    };
+    Ok(ClaimResult {
+        id: v.id.clone(),
+        claim: v.claim.clone(),
+        registered_class: reg.class,
+        class,
+        metric: claim.metric_name(),
+        direction: v.direction,
+        horizon: reg.horizon,
+        window: reg.window,
+        sesoi: reg.sesoi,
+        power: reg.power,
+        mediators: reg.mediators.clone(),
+        exploratory: v.exploratory,
+        note,
+        robustness: mapped.then(|| robustness::summarise(&points)),
+        robustness_points: points,
+        judgement,
     })
 }
 
-fn comparison_name(c: Comparison) -> &'static str {
-    match c {
-        Comparison::EfficacyVersusResources => "efficacy_vs_resources",
-        Comparison::TrustPredictsOpportunities => "trust_predicts_opportunities",
-        Comparison::Interaction => "interaction",
-        Comparison::Paired => "paired",
-        Comparison::Dose => "dose",
-    }
-}
-
-fn summarise(xs: &[f64]) -> Summary {
-    let mut acc = Accumulator::default();
-    for &x in xs {
-        acc.push(x);
-    }
-    acc.summary()
-}
-
-fn above_zero(s: &Summary) -> bool {
-    s.ci.is_some_and(|(low, _)| low > 0.0)
-}
-
-fn claim_holds(
-    direction: Direction,
-    effect: &Summary,
-    second: Option<&[f64]>,
-    best: Option<usize>,
-) -> bool {
-    match direction {
-        Direction::Increase => above_zero(effect),
-        Direction::Decrease => effect.ci.is_some_and(|(_, high)| high < 0.0),
-        Direction::InteriorOptimum => {
-            best.is_some()
-                && above_zero(effect)
-                && second.is_some_and(|s| above_zero(&summarise(s)))
-        }
-    }
-}
-
-fn removed_or_shrunk(a: &Ablation) -> bool {
-    let removed = a
-        .effect
-        .ci
-        .is_some_and(|(low, high)| low <= 0.0 && high >= 0.0);
-    removed || above_zero(&a.shrink)
-}
-
-/// Runs every run of `scenario` and reduces each to one number (the metric, or a regression
-/// coefficient), indexed `[variant][point][replication]`.
-fn run_values(
-    scenario: &Scenario,
-    runner: &Runner,
-    comparison: Comparison,
-    metric: usize,
-) -> Vec<Vec<Vec<f64>>> {
-    let reps = scenario.replications as usize;
-    let mut values = vec![vec![vec![f64::NAN; reps]; scenario.n_points()]; scenario.variants.len()];
-    let detail = match comparison {
-        Comparison::EfficacyVersusResources | Comparison::TrustPredictsOpportunities => {
-            Detail::WithCitizens
-        }
-        _ => Detail::Standard,
-    };
-    let steps = scenario.steps;
-    runner
-        .run(scenario.runs(), detail, &|| {}, |spec, out| {
-            values[spec.variant][spec.point][spec.replication as usize] =
-                reduce(&out, comparison, metric, steps);
-            Ok::<(), std::convert::Infallible>(())
-        })
-        .unwrap_or_else(|never| match never {});
-    values
-}
-
-fn reduce(out: &RunOutput, comparison: Comparison, metric: usize, steps: u32) -> f64 {
-    match comparison {
-        Comparison::EfficacyVersusResources => {
-            let y: Vec<f64> = out
-                .citizens
-                .iter()
-                .map(|c| f64::from(c.steps_participated) / f64::from(steps))
-                .collect();
-            let efficacy: Vec<f64> = out.citizens.iter().map(|c| c.initial_efficacy).collect();
-            let resources: Vec<f64> = out
-                .citizens
-                .iter()
-                .map(|c| f64::from(c.resource_group))
-                .collect();
-            let (b_eff, b_res) = regression::standardised_two(&y, &efficacy, &resources);
-            b_eff.abs() - b_res.abs()
-        }
-        Comparison::TrustPredictsOpportunities => {
-            // Trust at the end of step t against opportunities opened in step t + 1.
-            let n_orgs = out
-                .organisations
-                .iter()
-                .map(|r| r.organisation)
-                .max()
-                .map_or(0, |m| m + 1) as usize;
-            let (mut trust, mut next) = (Vec::new(), Vec::new());
-            for (row, later) in out
-                .organisations
-                .iter()
-                .zip(out.organisations.iter().skip(n_orgs))
-            {
-                trust.push(row.trust);
-                next.push(f64::from(later.opportunities));
-            }
-            regression::correlation(&trust, &next)
-        }
-        _ => out.summary()[metric],
-    }
-}
-
-fn effects(scenario: &Scenario, runner: &Runner, fixed_best: Option<usize>) -> Effects {
-    let v = scenario.validation.as_ref().expect("checked by evaluate");
-    let metric = summary_names()
-        .iter()
-        .position(|n| n.0 == v.metric)
-        .unwrap_or(0);
-    let values = run_values(scenario, runner, v.comparison, metric);
-    let variant = |name: &str| {
-        scenario
-            .variants
-            .iter()
-            .position(|x| x.name == name)
-            .expect("checked by the scenario crate")
-    };
-    let diff = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(x, y)| x - y).collect() };
-    match v.comparison {
-        Comparison::Paired => Effects {
-            per_rep: diff(&values[variant("treatment")][0], &values[0][0]),
-            second: None,
-            note: "treatment minus baseline, paired by replication".into(),
-            best: None,
-        },
-        Comparison::Interaction => {
-            let (a, b, ab) = (&values[variant("a")][0], &values[variant("b")][0], &values[variant("ab")][0]);
-            let per_rep = (0..a.len()).map(|r| (ab[r] - b[r]) - (a[r] - values[0][0][r])).collect();
-            Effects { per_rep, second: None, note: "(ab - b) - (a - baseline)".into(), best: None }
-        }
-        Comparison::EfficacyVersusResources => Effects {
-            per_rep: values[0][0].clone(),
-            second: None,
-            note: "|standardised coefficient of initial efficacy| - |of resource group| on the share of months participated".into(),
-            best: None,
-        },
-        Comparison::TrustPredictsOpportunities => Effects {
-            per_rep: values[0][0].clone(),
-            second: None,
-            note: "correlation across organisations and steps of trust with opportunities opened the next step".into(),
-            best: None,
-        },
-        Comparison::Dose => {
-            let doses = &values[0];
-            let last = doses.len() - 1;
-            let axis = &scenario.sweep[0];
-            if v.direction == Direction::InteriorOptimum {
-                let means: Vec<f64> = doses.iter().map(|d| d.iter().sum::<f64>() / d.len() as f64).collect();
-                let argmax = (0..means.len()).max_by(|&a, &b| means[a].total_cmp(&means[b]).then(b.cmp(&a))).unwrap_or(0);
-                let best = fixed_best.unwrap_or(argmax);
-                let interior = best > 0 && best < last;
-                Effects {
-                    per_rep: diff(&doses[best], &doses[0]),
-                    second: Some(diff(&doses[best], &doses[last])),
-                    note: format!(
-                        "best {} = {} (means {}); effect = best minus first dose, also checked: best minus last",
-                        axis.name(),
-                        axis.values[best],
-                        means.iter().map(|m| format!("{m:.3}")).collect::<Vec<_>>().join(", ")
-                    ),
-                    best: interior.then_some(best),
-                }
-            } else {
-                Effects {
-                    per_rep: diff(&doses[last], &doses[0]),
-                    second: None,
-                    note: format!("{} = {} minus {} = {}", axis.name(), axis.values[last], axis.name(), axis.values[0]),
-                    best: None,
-                }
-            }
-        }
+/// Derived when the all-mediators share's interval lies at or above [`DERIVED_SHARE`] and
+/// the pooled total effect's interval excludes 0; otherwise an assumption (including claims
+/// that cannot be decomposed).
+pub fn classify(j: &Judgement) -> ClaimClass {
+    let share_large = j
+        .decomposition
+        .first()
+        .and_then(|d| d.share_ci)
+        .is_some_and(|(low, _)| low >= DERIVED_SHARE);
+    let real = j
+        .decomposed_total
+        .as_ref()
+        .and_then(|t| t.ci)
+        .is_some_and(|(low, high)| low > 0.0 || high < 0.0);
+    if share_large && real {
+        ClaimClass::Derived
+    } else {
+        ClaimClass::Assumption
     }
 }

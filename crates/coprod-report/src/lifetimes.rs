@@ -1,0 +1,194 @@
+//! Group lifetimes: Kaplan-Meier curves of started groups by size class
+//! ([`survival_classes`], [`cap_survival_classes`]) and, per (variant, sweep point), the
+//! Kaplan-Meier share of groups still going [`HORIZON_MONTHS`] after they started, with a
+//! 95% interval from a bootstrap over replications ([`Lifetimes`]). Groups still active at
+//! the end of the run are censored there.
+//!
+//! Owns the lifetime measure and its intervals. The estimate is read off the same
+//! Kaplan-Meier estimator that draws the curves (`coprod_plot::kaplan_meier_counts`), so a
+//! page's headline and its curves agree; resampling whole replications keeps every interval
+//! of a share within 0-1 and every paired difference within -1 to 1.
+
+use coprod_analysis::bootstrap::{RESAMPLES, cluster_bootstrap};
+use coprod_plot::{SurvivalCounts, kaplan_meier_counts};
+
+use crate::classes::{CAP_CLASSES, SIZE_CLASSES, class_of};
+use crate::data::{Durations, Estimate, RunData};
+
+/// Months after a group started at which its survival is read, or half the run when the
+/// run is not longer than that ([`horizon`]).
+pub const HORIZON_MONTHS: u64 = 24;
+
+/// The month at which lifetimes are read for a run of `steps` steps.
+pub fn horizon(steps: u64) -> u64 {
+    if steps > HORIZON_MONTHS {
+        HORIZON_MONTHS
+    } else {
+        (steps / 2).max(1)
+    }
+}
+
+/// Durations of started groups of the (variant, sweep point) cells `keep` selects, by
+/// [`SIZE_CLASSES`] of their size at formation.
+pub(crate) fn survival_classes(
+    data: &RunData,
+    keep: impl Fn(&str, &[String]) -> bool,
+) -> Vec<SurvivalCounts> {
+    let steps = data.steps();
+    SIZE_CLASSES
+        .iter()
+        .zip(data.group_durations(keep))
+        .map(|((name, _, _), durations)| SurvivalCounts {
+            name: name.to_string(),
+            counts: durations.counts(steps),
+        })
+        .collect()
+}
+
+/// Durations of started groups of `variant` by [`CAP_CLASSES`] of the sweep point's size cap
+/// (the first swept value): the curves whose value at the horizon the teaching page states.
+pub(crate) fn cap_survival_classes(data: &RunData, variant: &str) -> Vec<SurvivalCounts> {
+    let steps = data.steps();
+    let mut classes: [Durations; 3] = Default::default();
+    for r in data.runs.rows.iter().filter(|r| r.variant == variant) {
+        let cap = r.point.first().and_then(|p| p.parse::<u64>().ok());
+        if let Some(k) = cap.and_then(|c| class_of(&CAP_CLASSES, c)) {
+            classes[k].add(&data.run_durations([r.run_id]));
+        }
+    }
+    CAP_CLASSES
+        .iter()
+        .zip(classes)
+        .map(|((name, _, _), d)| SurvivalCounts {
+            name: name.to_string(),
+            counts: d.counts(steps),
+        })
+        .collect()
+}
+
+/// `(events, censored)` per duration 0..=steps of one run's groups.
+type Dense = Vec<(u64, u64)>;
+
+/// The lifetime measure of a run directory's cells.
+pub(crate) struct Lifetimes<'a> {
+    data: &'a RunData,
+    steps: u64,
+    /// The month the share is read at.
+    pub(crate) horizon: u64,
+}
+
+impl<'a> Lifetimes<'a> {
+    pub(crate) fn new(data: &'a RunData) -> Lifetimes<'a> {
+        let steps = data.steps();
+        Lifetimes {
+            data,
+            steps,
+            horizon: horizon(steps),
+        }
+    }
+
+    /// The runs of (variant, point) as (replication, dense durations), by replication.
+    fn cell(&self, variant: &str, point: &[String]) -> Vec<(u64, Dense)> {
+        let mut out: Vec<(u64, Dense)> = self
+            .data
+            .runs
+            .rows
+            .iter()
+            .filter(|r| r.variant == variant && r.point.as_slice() == point)
+            .map(|r| {
+                let mut dense = vec![(0, 0); self.steps as usize + 1];
+                for (t, d, c) in self.data.run_durations([r.run_id]).counts(self.steps) {
+                    let slot = &mut dense[(t as usize).min(self.steps as usize)];
+                    slot.0 += d;
+                    slot.1 += c;
+                }
+                (r.replication, dense)
+            })
+            .collect();
+        out.sort_by_key(|(rep, _)| *rep);
+        out
+    }
+
+    /// Kaplan-Meier share of the pooled groups of `runs` still going `horizon` months after
+    /// they started; NaN when no group started, or when every group still going was last
+    /// seen before the horizon (the share there is unknown).
+    fn share<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> f64 {
+        let mut pooled = vec![(0u64, 0u64); self.steps as usize + 1];
+        for run in runs {
+            for (p, x) in pooled.iter_mut().zip(run) {
+                p.0 += x.0;
+                p.1 += x.1;
+            }
+        }
+        let counts: Vec<(f64, u64, u64)> = pooled
+            .iter()
+            .enumerate()
+            .map(|(t, (d, c))| (t as f64, *d, *c))
+            .collect();
+        let curve = kaplan_meier_counts(&counts);
+        let Some(&(_, last)) = curve.last() else {
+            return f64::NAN;
+        };
+        let followed = pooled
+            .iter()
+            .skip(self.horizon as usize)
+            .any(|(d, c)| d + c > 0);
+        if !followed && last > 0.0 {
+            return f64::NAN;
+        }
+        curve
+            .iter()
+            .take_while(|(t, _)| *t <= self.horizon as f64)
+            .last()
+            .map_or(f64::NAN, |(_, s)| *s)
+    }
+
+    /// The share of (variant, point)'s groups still going at the horizon, with its 95%
+    /// bootstrap interval over replications.
+    pub(crate) fn still_going(&self, variant: &str, point: &[String]) -> Estimate {
+        let cell = self.cell(variant, point);
+        let mean = self.share(cell.iter().map(|(_, d)| d));
+        let ci = cluster_bootstrap(cell.len(), RESAMPLES, seed(point), |sample| {
+            self.share(sample.iter().map(|&i| &cell[i].1))
+        });
+        Estimate {
+            mean,
+            ci,
+            n: cell.len() as u64,
+        }
+    }
+
+    /// `a - b` of the share still going, paired by replication: the bootstrap resamples
+    /// replications and takes both cells' runs of each.
+    pub(crate) fn paired_difference(&self, a: (&str, &[String]), b: (&str, &[String])) -> Estimate {
+        let (xs, ys) = (self.cell(a.0, a.1), self.cell(b.0, b.1));
+        let pairs: Vec<(&Dense, &Dense)> = xs
+            .iter()
+            .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| (x, y)))
+            .collect();
+        let diff = |sample: &mut dyn Iterator<Item = usize>| {
+            let chosen: Vec<usize> = sample.collect();
+            self.share(chosen.iter().map(|&i| pairs[i].0))
+                - self.share(chosen.iter().map(|&i| pairs[i].1))
+        };
+        let mean = diff(&mut (0..pairs.len()));
+        let ci = cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1), |s| {
+            diff(&mut s.iter().copied())
+        });
+        Estimate {
+            mean,
+            ci,
+            n: pairs.len() as u64,
+        }
+    }
+}
+
+/// A bootstrap seed from a sweep point, so each cell's interval is reproducible on its own.
+fn seed(point: &[String]) -> u64 {
+    point
+        .iter()
+        .flat_map(|p| p.bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
