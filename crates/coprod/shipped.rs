@@ -19,6 +19,10 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../scenarios/group-size-forces.toml"),
     ),
     (
+        "production-technology",
+        include_str!("../../scenarios/production-technology.toml"),
+    ),
+    (
         "lab-public-goods",
         include_str!("../../scenarios/lab-public-goods.toml"),
     ),
