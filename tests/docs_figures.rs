@@ -55,38 +55,136 @@ fn run_counts_quoted_beside_commands_are_what_the_program_runs() {
     for doc in DOCS {
         let text = fs::read_to_string(root().join(doc)).unwrap();
         for (n, line) in text.lines().enumerate() {
-            let Some(quoted) = quoted_runs(line) else {
-                continue;
-            };
             for (command, sensitivity) in [
                 ("coprod run ", false),
                 ("coprod teach ", false),
                 ("coprod sensitivity ", true),
             ] {
-                let Some(at) = line.find(command) else {
-                    continue;
-                };
-                let name: String = line[at + command.len()..]
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && *c != '`')
-                    .collect();
-                // Flags change the count; only plain `coprod run NAME` lines are figures.
-                let rest = &line[at + command.len() + name.len()..];
-                if name.starts_with('-') || rest.trim_start().starts_with("--") {
-                    continue;
+                for (at, _) in line.match_indices(command) {
+                    let after = &line[at + command.len()..];
+                    let name: String = after
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && *c != '`')
+                        .collect();
+                    // The figure must belong to this command: up to the next command.
+                    let rest = &after[name.len()..];
+                    let rest = &rest[..rest.find("coprod ").unwrap_or(rest.len())];
+                    // Flags change the count; only plain `coprod run NAME` lines are figures.
+                    let Some(quoted) = quoted_runs(rest) else {
+                        continue;
+                    };
+                    if name.is_empty() || name.starts_with('-') || rest.contains(" --") {
+                        continue;
+                    }
+                    let (run, design) = counted_runs(&sb, &name);
+                    let expected = if sensitivity { design.unwrap() } else { run };
+                    assert_eq!(
+                        quoted,
+                        expected,
+                        "{doc}:{}: `{}{name}` quotes {quoted} runs, the program runs {expected}",
+                        n + 1,
+                        command
+                    );
+                    checked += 1;
                 }
-                let (run, design) = counted_runs(&sb, &name);
-                let expected = if sensitivity { design.unwrap() } else { run };
-                assert_eq!(
-                    quoted,
-                    expected,
-                    "{doc}:{}: `{}{name}` quotes {quoted} runs, the program runs {expected}",
-                    n + 1,
-                    command.trim()
-                );
-                checked += 1;
             }
         }
     }
     assert!(checked >= 2, "found {checked} quoted run counts");
+}
+
+/// The cells of the Markdown table rows of the section `heading` of a doc.
+fn table_rows(doc: &str, heading: &str) -> Vec<Vec<String>> {
+    let start = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?}"));
+    let section = &doc[start + heading.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// "0.65 (0.47 to 0.87)" as three numbers.
+fn estimate_and_interval(cell: &str) -> [String; 3] {
+    let (estimate, interval) = cell.split_once(" (").unwrap();
+    let (lo, hi) = interval.trim_end_matches(')').split_once(" to ").unwrap();
+    [estimate.into(), lo.into(), hi.into()]
+}
+
+#[test]
+fn the_sensitivity_example_quotes_the_programs_output() {
+    let sb = Sandbox::new();
+    sb.cmd(&["sensitivity", "sensitivity", "--out", "sa"])
+        .assert()
+        .success();
+    let (header, rows) = crate::util::csv(&sb.path().join("sa/sensitivity.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let find = |method: &str, output: &str, parameter: &str, index: &str| {
+        rows.iter()
+            .find(|r| {
+                r[col("method")] == method
+                    && r[col("output")] == output
+                    && r[col("parameter")] == parameter
+                    && r[col("index")] == index
+            })
+            .unwrap_or_else(|| panic!("no {method} {index} of {output} {parameter}"))
+    };
+    let two = |text: &str| format!("{:.2}", text.parse::<f64>().unwrap());
+    let doc = fs::read_to_string(root().join("docs/sensitivity.md")).unwrap();
+    let quoted = table_rows(&doc, "## Reading the shipped example");
+    assert!(quoted.len() >= 9, "{quoted:?}");
+    for row in &quoted {
+        match row.as_slice() {
+            [output, noise] => {
+                let r = find("noise", output, "", "noise_share");
+                assert_eq!(noise, &two(&r[col("estimate")]), "noise share of {output}");
+            }
+            [output, parameter, first, total] => {
+                for (index, cell) in [("first_order", first), ("total", total)] {
+                    let r = find("sobol", output, parameter, index);
+                    let program = [
+                        two(&r[col("estimate")]),
+                        two(&r[col("ci_low")]),
+                        two(&r[col("ci_high")]),
+                    ];
+                    assert_eq!(
+                        estimate_and_interval(cell),
+                        program,
+                        "{index} of {parameter} on {output}: docs/sensitivity.md is stale"
+                    );
+                }
+            }
+            other => panic!("unexpected row {other:?}"),
+        }
+    }
+}
+
+/// The README's chart is the teaching page's first chart from the full group-size lesson,
+/// byte for byte. `COPROD_UPDATE_DOCS=1` rewrites it after a deliberate change.
+#[test]
+fn the_readme_chart_is_the_programs_current_output() {
+    let sb = Sandbox::new();
+    sb.cmd(&["teach", "group-size", "--out", "lesson"])
+        .assert()
+        .success();
+    let png = fs::read(sb.path().join("lesson/charts/teach_survival_by_size.png")).unwrap();
+    let quoted = root().join("docs/images/group-size-survival.png");
+    if std::env::var("COPROD_UPDATE_DOCS").as_deref() == Ok("1") {
+        fs::write(&quoted, &png).unwrap();
+    }
+    assert!(
+        fs::read(&quoted).unwrap() == png,
+        "docs/images/group-size-survival.png is not what `coprod teach group-size` draws; \
+         rerun with COPROD_UPDATE_DOCS=1 to update it"
+    );
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("(docs/images/group-size-survival.png)"));
 }

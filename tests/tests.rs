@@ -24,6 +24,12 @@ mod browser;
 // `coprod calibrate` (ABC-SMC against targets, resume, bad targets files) and `coprod survey`.
 mod calibrate;
 
+// `coprod serve`: a class game over the protocol, bad input, a load test of 100 students.
+mod serve;
+
+// `coprod serve` in headless Chromium: explore, experiment, a game with seven pages.
+mod serve_browser;
+
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
 
@@ -56,3 +62,6 @@ mod sensitivity;
 
 // Figures the docs quote (run counts, the sensitivity example) checked against the program.
 mod docs_figures;
+
+// Output bytes of every shipped scenario and of each command, against committed digests.
+mod digests;

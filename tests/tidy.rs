@@ -56,3 +56,126 @@ fn no_ignored_or_should_panic_tests() {
         );
     }
 }
+
+/// The modules (files) of a crate's source directory, by module path (`tables::merge`),
+/// without the crate root, which declares and re-exports them all.
+fn modules(src: &Path) -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    files
+        .into_iter()
+        .filter(|f| !["lib.rs", "main.rs"].contains(&f.file_name().unwrap().to_str().unwrap()))
+        .filter(|f| !f.starts_with(src.join("bin")))
+        .map(|f| {
+            let rel = f.strip_prefix(src).unwrap().with_extension("");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("::");
+            (name.trim_end_matches("::mod").to_string(), f)
+        })
+        .collect()
+}
+
+/// The modules a file's code names through `crate::`, longest known path first.
+fn uses(text: &str, known: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |path: &str| {
+        let segments: Vec<&str> = path.split("::").map(str::trim).collect();
+        for n in (1..=segments.len()).rev() {
+            let candidate = segments[..n].join("::");
+            if known.contains(&candidate) {
+                if !out.contains(&candidate) {
+                    out.push(candidate);
+                }
+                return;
+            }
+        }
+    };
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let group = &group[..group.find('}').unwrap_or(group.len())];
+            for item in group.split(',') {
+                add(item.trim());
+            }
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
+            add(rest[..end].trim_end_matches(':'));
+        }
+    }
+    out
+}
+
+/// Import loops between the files of one crate: each a list of modules that reach each
+/// other through `crate::` paths.
+fn import_loops(src: &Path) -> Vec<Vec<String>> {
+    let modules = modules(src);
+    let names: Vec<String> = modules.iter().map(|(n, _)| n.clone()).collect();
+    let edges: Vec<Vec<usize>> = modules
+        .iter()
+        .map(|(name, file)| {
+            let text = fs::read_to_string(file).unwrap();
+            // Unit tests may use any module; what the code itself uses is what counts.
+            let code = text
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or(&text);
+            uses(code, &names)
+                .iter()
+                .filter(|u| *u != name && !name.starts_with(&format!("{u}::")))
+                .map(|u| names.iter().position(|n| n == u).unwrap())
+                .collect()
+        })
+        .collect();
+    let reaches = |from: usize, to: usize| {
+        let mut seen = vec![false; names.len()];
+        let mut stack = vec![from];
+        while let Some(n) = stack.pop() {
+            for &m in &edges[n] {
+                if m == to {
+                    return true;
+                }
+                if !seen[m] {
+                    seen[m] = true;
+                    stack.push(m);
+                }
+            }
+        }
+        false
+    };
+    let mut loops: Vec<Vec<String>> = Vec::new();
+    for a in 0..names.len() {
+        let members: Vec<String> = (0..names.len())
+            .filter(|&b| b == a || (reaches(a, b) && reaches(b, a)))
+            .map(|b| names[b].clone())
+            .collect();
+        if members.len() > 1 && !loops.contains(&members) {
+            loops.push(members);
+        }
+    }
+    loops
+}
+
+/// No file of any crate imports, directly or through others, a file that imports it: each
+/// file sits above what it uses. `cargo test --test integration tidy::no_import_loops`
+/// lists the loops it finds.
+#[test]
+fn no_import_loops() {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(root().join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let src = if dir.join("src").is_dir() {
+            dir.join("src")
+        } else {
+            dir.clone()
+        };
+        for l in import_loops(&src) {
+            found.push(format!("{}: {}", dir.display(), l.join(" <-> ")));
+        }
+    }
+    assert!(found.is_empty(), "import loops:\n{}", found.join("\n"));
+}

@@ -14,7 +14,7 @@ const CLAIMS: [&str; 29] = [
 ];
 
 /// A reduced suite: small populations, 2 blocks of 3 replications, a tiny robustness map.
-const REDUCED: &[&str] = &[
+pub(crate) const REDUCED: &[&str] = &[
     "--quick",
     "--blocks",
     "2",

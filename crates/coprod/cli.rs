@@ -64,6 +64,9 @@ pub(crate) enum Command {
     /// Write a SLURM batch script that runs a scenario as an array job (one shard per
     /// task) plus a merge job chained with afterok, and print how to submit it.
     Slurm(SlurmArgs),
+    /// The classroom in the browser: explore the model with sliders, run the group-size
+    /// experiment, and play the public-goods game as a class; prints the teacher's address.
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,8 +113,8 @@ pub(crate) struct SurveyArgs {
     #[arg(long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) horizon: Option<u32>,
     /// Citizens sampled from each baseline replication.
-    #[arg(long, value_name = "N", default_value_t = 500)]
-    pub(crate) sample: usize,
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) sample: u32,
     /// Output directory [default: outputs/<scenario name>-survey].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
@@ -240,8 +243,8 @@ pub(crate) struct RunArgs {
     /// write a shard directory for `coprod merge` [default --out:
     /// outputs/<name>-shards/shard-I-of-N]. `--shard` alone reads I and N from
     /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
-    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = crate::shard::FROM_SLURM)]
-    pub(crate) shard: Option<crate::shard::ShardArg>,
+    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = crate::shard_arg::FROM_SLURM)]
+    pub(crate) shard: Option<crate::shard_arg::ShardArg>,
 }
 
 #[derive(Debug, clap::Args)]

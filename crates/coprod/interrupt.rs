@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::RunArgs;
-use crate::shard::ShardArg;
+use crate::shard_arg::ShardArg;
 
 /// Exit status after Ctrl-C.
 pub(crate) const INTERRUPTED: i32 = 130;

@@ -12,10 +12,13 @@ mod compare;
 mod interrupt;
 mod list;
 mod merge;
+mod outcome;
 mod plot;
 mod run;
 mod sensitivity;
+mod serve;
 mod shard;
+mod shard_arg;
 mod shipped;
 mod slurm;
 mod survey;
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         }
         Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
         Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),
+        Command::Serve(args) => serve::serve(args, threads(None), &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| {
         out.flush()?;
@@ -75,7 +79,7 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         // Outputs were written and the failures reported; see docs/errors.md.
-        Err(err) if err.is::<run::SomeRunsFailed>() => ExitCode::from(3),
+        Err(err) if err.is::<outcome::SomeRunsFailed>() => ExitCode::from(3),
         Err(err) => {
             eprintln!("error: {}", message(&err));
             ExitCode::from(2)

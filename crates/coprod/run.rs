@@ -30,21 +30,7 @@ const OUTPUTS: &str = "outputs";
 /// Environment variable naming runs that fail on purpose (testing aid, docs/errors.md).
 const FAULT_INJECT: &str = "COPROD_FAULT_INJECT";
 
-/// The run finished and wrote its outputs, but some runs failed (listed in failures.csv).
-/// `main` turns it into exit status 3 without another message.
-#[derive(Debug)]
-pub(crate) struct SomeRunsFailed {
-    pub(crate) failed: u64,
-    pub(crate) runs: u64,
-}
-
-impl std::fmt::Display for SomeRunsFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} of {} runs failed", self.failed, self.runs)
-    }
-}
-
-impl std::error::Error for SomeRunsFailed {}
+pub(crate) use crate::outcome::SomeRunsFailed;
 
 pub(crate) fn run(args: RunArgs, threads: usize, stdout: &mut impl Write) -> Result<()> {
     let started = SystemTime::now();

@@ -6,6 +6,7 @@
 //! crowding of a per-member service and the minimum viable effort.
 
 use crate::contribution::{self, CcType};
+use crate::group::{Group, UNSUPPORTED};
 use crate::metrics::{EndReason, GroupRecord, TaskKind};
 use crate::model::{Model, Production};
 use crate::params::Params;
@@ -14,42 +15,8 @@ use crate::production::{affordable, benefit, ces, per_beneficiary};
 use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
 use crate::staff::NO_STAFF;
 
-/// Marks a group that no organisation supports.
-pub(crate) const UNSUPPORTED: u32 = u32::MAX;
-
 /// Satisfaction a new member starts with.
 const INITIAL_SATISFACTION: f32 = 0.2;
-
-/// One group, recruiting or running.
-pub(crate) struct Group {
-    /// Index of its row in the model's group records.
-    pub(crate) record: u32,
-    /// Supporting organisation or [`UNSUPPORTED`].
-    pub(crate) org: u32,
-    /// The staff member of that organisation who supports it, or [`NO_STAFF`].
-    pub(crate) staff: u32,
-    pub(crate) community: u32,
-    pub(crate) task: TaskKind,
-    pub(crate) cap: u32,
-    /// Decision power the group holds (0-1).
-    pub(crate) power: f64,
-    pub(crate) members: Vec<u32>,
-    pub(crate) failed_streak: u32,
-    pub(crate) last_success: bool,
-    /// Whether it has finished forming and produces.
-    pub(crate) started: bool,
-    /// Step it opened (started forming).
-    pub(crate) opened_step: u32,
-}
-
-impl Group {
-    fn clarity(&self, p: &Params) -> f64 {
-        match (self.task, p.task_clarity != 0.0) {
-            (TaskKind::Generic, true) => p.generic_clarity,
-            _ => 1.0,
-        }
-    }
-}
 
 impl Params {
     /// State support as it reaches agents: 0.5 with the `state_support_effect` channel off.

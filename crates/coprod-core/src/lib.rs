@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod contribution;
+mod group;
 mod groups;
 mod interventions;
 mod lab;
@@ -33,8 +34,10 @@ mod population;
 mod production;
 mod rng;
 mod staff;
+mod view;
 
 pub use interventions::Intervention;
+pub use lab::LabSubject;
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};
 pub use metrics::{
     CitizenRecord, EndReason, GroupRecord, LASTING_MONTHS, METRICS, OrgStepRecord, RunOutput,
@@ -43,6 +46,7 @@ pub use metrics::{
 };
 pub use model::Model;
 pub use params::{ASSUMED_RANGES, AssumedRange, Kind, ParamError, ParamSpec, Params, SPECS};
+pub use view::{CitizenState, CommunityView};
 
 /// How much a run records beyond the per-step metrics and groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

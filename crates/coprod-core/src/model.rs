@@ -5,7 +5,7 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::groups::Group;
+use crate::group::Group;
 use crate::metrics::{CitizenRecord, GroupRecord, OrgStepRecord, StepMetrics};
 use crate::network::{Layout, Network, community_range};
 use crate::organisations::{self, Org};
@@ -484,7 +484,7 @@ impl Model {
 
     /// Heap bytes of the model state, for the memory benchmark.
     pub fn state_bytes(&self) -> usize {
-        crate::population::BYTES_PER_CITIZEN as usize * self.citizens.len()
+        crate::params::BYTES_PER_CITIZEN as usize * self.citizens.len()
             + self.network.bytes()
             + self
                 .groups
@@ -590,7 +590,7 @@ impl Model {
         }
         let mut load = vec![0u32; st.len()];
         for (g, group) in self.groups.iter().enumerate() {
-            match (group.org == crate::groups::UNSUPPORTED, group.staff) {
+            match (group.org == crate::group::UNSUPPORTED, group.staff) {
                 (true, crate::staff::NO_STAFF) => {}
                 (false, s) if s != crate::staff::NO_STAFF && st.org_of(s) == group.org => {
                     load[s as usize] += 1;
@@ -790,7 +790,7 @@ mod tests {
             model
                 .groups
                 .iter()
-                .all(|g| g.org == crate::groups::UNSUPPORTED && g.members.len() == 1)
+                .all(|g| g.org == crate::group::UNSUPPORTED && g.members.len() == 1)
         );
         model.check_invariants().unwrap();
     }

@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+/// Bytes of citizen state per citizen (excluding the network), for memory estimates: the
+/// columns of `population::Citizens`.
+pub(crate) const BYTES_PER_CITIZEN: u64 = 12 * 4 + 4 + 4 + 2 + 1 + 1;
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
@@ -499,8 +502,7 @@ impl Params {
     pub fn estimated_bytes(&self) -> u64 {
         // Citizen state, plus the network: an offset, a co-production tie slot and
         // `ring_degree` neighbour entries of 4 bytes each per citizen.
-        (crate::population::BYTES_PER_CITIZEN + 8 + 4 * self.ring_degree as u64)
-            * self.n_citizens as u64
+        (BYTES_PER_CITIZEN + 8 + 4 * self.ring_degree as u64) * self.n_citizens as u64
     }
 }
 

@@ -12,9 +12,6 @@ use crate::rng::{self, Stream, chance, normal, uniform, unit};
 /// Marks a citizen who is in no group.
 pub(crate) const NO_GROUP: u32 = u32::MAX;
 
-/// Bytes of citizen state per citizen (excluding the network), for memory estimates.
-pub(crate) const BYTES_PER_CITIZEN: u64 = 12 * 4 + 4 + 4 + 2 + 1 + 1;
-
 /// Bit flags in [`Citizens::flags`].
 pub(crate) mod flag {
     /// Low-resource group.

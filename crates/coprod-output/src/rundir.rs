@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 use crate::OutputError;
 
+/// What a resume must match, in a partial directory (written by the run writer).
+pub(crate) const PARTIAL_JSON: &str = "partial.json";
+
 /// What to do when the target directory already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Existing {
@@ -47,7 +50,7 @@ impl RunDir {
         if staging.exists() {
             // Only a partial directory with an identity can be resumed; one without (from
             // a writer that is not resumable) is debris and is cleared like a fresh start.
-            let resumable = staging.join(crate::tables::PARTIAL_JSON).exists();
+            let resumable = staging.join(PARTIAL_JSON).exists();
             if existing == Existing::Refuse && resumable {
                 return Err(OutputError::Interrupted {
                     path: target.to_path_buf(),
@@ -321,7 +324,7 @@ mod tests {
         dir.keep();
         drop(dir);
         let mut dir = RunDir::create(&target, Existing::Refuse).unwrap();
-        fs::write(dir.staging().join(crate::tables::PARTIAL_JSON), "{}").unwrap();
+        fs::write(dir.staging().join(PARTIAL_JSON), "{}").unwrap();
         dir.keep();
         drop(dir);
         assert!(partial_dir(&target).is_dir());

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::OutputError;
 use crate::files::{num, write_json};
 use crate::manifest::Manifest;
-use crate::rundir::{Existing, RunDir, sync_dir};
+use crate::rundir::{Existing, PARTIAL_JSON, RunDir, sync_dir};
 use crate::stats::Accumulator;
 
 // Shard directories and `coprod merge`: a child module, to append rows to the writer's tables.
@@ -44,8 +44,6 @@ pub const MANIFEST_JSON: &str = "manifest.json";
 pub const FAILURES_CSV: &str = "failures.csv";
 /// Resume journal in a partial directory (never in a finished run directory).
 const JOURNAL: &str = "journal";
-/// What a resume must match, in a partial directory.
-pub(crate) const PARTIAL_JSON: &str = "partial.json";
 
 /// What makes the results of two invocations mixable: `coprod run --resume` refuses to
 /// continue a partial directory whose identity differs.

@@ -8,7 +8,7 @@ use plotters::prelude::{Color, DrawingArea, DrawingBackend, PathElement, RGBColo
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::marks::{Marker, draw_error_bar, draw_marker, draw_plus};
-use crate::render::{DARK_GREY, DrawResult, fit_label, text, widest_text};
+use crate::primitives::{DARK_GREY, DrawResult, fit_label, text, widest_text};
 use crate::style::{Metrics, series_color};
 
 /// What a legend entry shows left of its label.

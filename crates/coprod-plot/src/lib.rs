@@ -51,6 +51,7 @@ mod forest;
 mod heatmap;
 mod legend;
 mod marks;
+mod primitives;
 mod render;
 mod response_curve;
 mod series;

@@ -9,7 +9,7 @@ use plotters::prelude::{
     ShapeStyle, WHITE,
 };
 
-use crate::render::DrawResult;
+use crate::primitives::DrawResult;
 use crate::style::Metrics;
 
 /// The shape of a point marker; series cycle through them so they differ by more than colour.

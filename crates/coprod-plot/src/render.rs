@@ -14,28 +14,18 @@ use plotters::chart::{ChartBuilder, ChartContext};
 use plotters::coord::Shift;
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::prelude::{
-    BLACK, BitMapBackend, Color, DrawingArea, DrawingAreaErrorKind, DrawingBackend, FontStyle,
-    IntoDrawingArea, IntoFont, RGBColor, SVGBackend, TextStyle, WHITE,
+    BitMapBackend, Color, DrawingArea, DrawingBackend, IntoDrawingArea, RGBColor, SVGBackend,
+    TextStyle, WHITE,
 };
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::{Axis, Ticked, format_number};
 use crate::error::PlotError;
 use crate::legend::{LegendEntry, draw_legend, split_for_legend};
-use crate::style::{ChartStyle, FONT_FAMILY, Metrics, register_fonts};
-
-/// A drawing error with the backend type erased, so that one drawing function serves PNG and SVG.
-#[derive(Debug)]
-pub(crate) struct DrawError(pub(crate) String);
-
-impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
-    fn from(error: DrawingAreaErrorKind<E>) -> Self {
-        DrawError(error.to_string())
-    }
-}
-
-/// The result of drawing onto a backend.
-pub(crate) type DrawResult<T = ()> = Result<T, DrawError>;
+pub(crate) use crate::primitives::{
+    DARK_GREY, DrawResult, bold_text, fit_label, text, widest_text,
+};
+use crate::style::{ChartStyle, Metrics, register_fonts};
 
 /// What a chart draws on: the whole image, the area left below the title, and the sizes to use.
 pub(crate) struct Canvas<'a, DB: DrawingBackend> {
@@ -120,20 +110,6 @@ fn draw_file<DB: DrawingBackend>(
     root.present().map_err(|e| drawing_error(e.to_string()))
 }
 
-/// A text style of the embedded font.
-pub(crate) fn text(size: f64) -> TextStyle<'static> {
-    (FONT_FAMILY, size).into_font().color(&BLACK)
-}
-
-/// A bold text style of the embedded font.
-pub(crate) fn bold_text(size: f64) -> TextStyle<'static> {
-    (FONT_FAMILY, size, FontStyle::Bold)
-        .into_font()
-        .color(&BLACK)
-}
-
-/// A dark grey used for notes, frames and reference lines.
-pub(crate) const DARK_GREY: RGBColor = RGBColor(60, 60, 60);
 /// The colour of grid lines.
 pub(crate) const GRID_GREY: RGBColor = RGBColor(218, 218, 218);
 
@@ -182,35 +158,6 @@ fn wrap_two_lines<DB: DrawingBackend>(
         Some(i) => vec![text[..i].to_string(), text[i + 1..].to_string()],
         None => vec![text.to_string()],
     })
-}
-
-/// Shortens `label` with an ellipsis until it fits `max_width` pixels.
-pub(crate) fn fit_label<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    label: &str,
-    font: &TextStyle,
-    max_width: u32,
-) -> DrawResult<String> {
-    let mut chars: Vec<char> = label.chars().collect();
-    let mut candidate = label.to_string();
-    while area.estimate_text_size(&candidate, font)?.0 > max_width && chars.len() > 1 {
-        chars.pop();
-        candidate = chars.iter().collect::<String>() + "…";
-    }
-    Ok(candidate)
-}
-
-/// The width in pixels of the widest of `texts` in `font`, 0 when there is none.
-pub(crate) fn widest_text<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    texts: impl IntoIterator<Item = impl AsRef<str>>,
-    font: &TextStyle,
-) -> DrawResult<u32> {
-    let mut widest = 0;
-    for text in texts {
-        widest = widest.max(area.estimate_text_size(text.as_ref(), font)?.0);
-    }
-    Ok(widest)
 }
 
 /// Room for an axis label of `factor` times the axis type size, none when `label` is empty.

@@ -222,10 +222,14 @@ fn pct(v: f64) -> String {
     }
 }
 
-/// A difference of shares in percentage points: "+31".
+/// A difference of shares in percentage points: "+31" ("0" rather than "-0" or "+0").
 fn pp(v: f64) -> String {
     if v.is_finite() {
-        format!("{:+.0}", v * 100.0)
+        let points = (v * 100.0).round();
+        if points == 0.0 {
+            return "0".into();
+        }
+        format!("{points:+.0}")
     } else {
         "n/a".into()
     }
@@ -272,8 +276,8 @@ fn key_box(r: &Regime, horizon: u64) -> String {
             "<div class=\"key\"><b>{label}</b>: <b>no size stands out</b>. Groups of {} \
              members did best, {} still going {horizon} months after they started {}, but \
              groups of {size} members are too close to tell apart: the difference, {}, \
-             includes 0, so either could come first by chance. More replications (a run \
-             without --quick) narrow the interval.",
+             includes 0, so either could come first by chance. More replications narrow the \
+             interval.",
             best.size,
             pct(best.survival.mean),
             ci_pct(best.survival.ci),

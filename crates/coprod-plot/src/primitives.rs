@@ -1,0 +1,67 @@
+//! The drawing primitives every chart module shares: the backend-erased drawing error and
+//! result, the embedded font's text styles, the dark grey of notes and frames, and fitting
+//! text into a width. Imports no other module of this crate, so everything sits above it.
+
+use plotters::coord::Shift;
+use plotters::prelude::{
+    BLACK, DrawingArea, DrawingAreaErrorKind, DrawingBackend, FontStyle, IntoFont, RGBColor,
+    TextStyle,
+};
+
+use crate::style::FONT_FAMILY;
+
+/// A drawing error with the backend type erased, so that one drawing function serves PNG and SVG.
+#[derive(Debug)]
+pub(crate) struct DrawError(pub(crate) String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
+    fn from(error: DrawingAreaErrorKind<E>) -> Self {
+        DrawError(error.to_string())
+    }
+}
+
+/// The result of drawing onto a backend.
+pub(crate) type DrawResult<T = ()> = Result<T, DrawError>;
+
+/// A text style of the embedded font.
+pub(crate) fn text(size: f64) -> TextStyle<'static> {
+    (FONT_FAMILY, size).into_font().color(&BLACK)
+}
+
+/// A bold text style of the embedded font.
+pub(crate) fn bold_text(size: f64) -> TextStyle<'static> {
+    (FONT_FAMILY, size, FontStyle::Bold)
+        .into_font()
+        .color(&BLACK)
+}
+
+/// A dark grey used for notes, frames and reference lines.
+pub(crate) const DARK_GREY: RGBColor = RGBColor(60, 60, 60);
+/// Shortens `label` with an ellipsis until it fits `max_width` pixels.
+pub(crate) fn fit_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    font: &TextStyle,
+    max_width: u32,
+) -> DrawResult<String> {
+    let mut chars: Vec<char> = label.chars().collect();
+    let mut candidate = label.to_string();
+    while area.estimate_text_size(&candidate, font)?.0 > max_width && chars.len() > 1 {
+        chars.pop();
+        candidate = chars.iter().collect::<String>() + "…";
+    }
+    Ok(candidate)
+}
+
+/// The width in pixels of the widest of `texts` in `font`, 0 when there is none.
+pub(crate) fn widest_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    texts: impl IntoIterator<Item = impl AsRef<str>>,
+    font: &TextStyle,
+) -> DrawResult<u32> {
+    let mut widest = 0;
+    for text in texts {
+        widest = widest.max(area.estimate_text_size(text.as_ref(), font)?.0);
+    }
+    Ok(widest)
+}
