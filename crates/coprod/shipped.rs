@@ -15,6 +15,14 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../scenarios/group-size.toml"),
     ),
     (
+        "group-size-forces",
+        include_str!("../../scenarios/group-size-forces.toml"),
+    ),
+    (
+        "production-technology",
+        include_str!("../../scenarios/production-technology.toml"),
+    ),
+    (
         "lab-public-goods",
         include_str!("../../scenarios/lab-public-goods.toml"),
     ),

@@ -16,7 +16,8 @@
 //! ```
 //! Since issue 16 the committed file is this program's output on the issue-16 model
 //! (`cargo run --release -p coprod-core --example equivalence_reference`), a deliberate
-//! model change; the file above was the reference for the speed work.
+//! model change; the file above was the reference for the speed work. Since issue 15 it is
+//! this program's output on the issue-15 model (production accounting), the same way.
 //! Seeds 1,000,001 onwards, so they never coincide with the test's own seeds. (The committed
 //! file was made with the same configurations and seeds; at 3f35838 the configurations file
 //! sat in `tests/` instead of `tests/support/`, with the same content.)

@@ -11,7 +11,7 @@ use crate::metrics::{EndReason, GroupRecord, TaskKind};
 use crate::model::{Model, Production};
 use crate::params::Params;
 use crate::population::{NO_GROUP, flag};
-use crate::production::{Ces, benefit};
+use crate::production::{affordable, benefit, ces, per_beneficiary};
 use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
 use crate::staff::NO_STAFF;
 
@@ -97,24 +97,56 @@ fn cost_scale(p: &Params, low_resource: bool) -> f64 {
     p.participation_cost * facilitation * outreach
 }
 
-/// The CES production of a supported or unsupported group in this step: professional input
-/// `R` (halved when a substitutive role design lets professionals withdraw) and `rho` (1
-/// with `channels.complementarity` off or a substitutive role design).
-fn professional_ces(p: &Params, supported: bool) -> Ces {
-    let substitutive = p.role_design == 1.0;
-    let professional = if supported {
-        let withdraws = substitutive && p.professional_withdrawal != 0.0;
-        let role = if withdraws { 0.5 } else { 1.0 };
-        p.professional_input * (0.5 + p.state_support_in_force()) * role
+/// Professional input a supported group asks for: `professional_input x (0.5 + support)`;
+/// in a substitutive role design cost-minimising professionals treat citizens' input as a
+/// perfect substitute and withdraw their own one for one with it, back to their own service
+/// (an assumption); in a complementary design, or with `channels.professional_withdrawal`
+/// off, they keep it.
+fn asked_input(p: &Params, citizen_input: f64) -> f64 {
+    let asked = p.professional_input * (0.5 + p.state_support_in_force());
+    if p.role_design == 1.0 && p.professional_withdrawal != 0.0 {
+        (asked - citizen_input).max(0.0)
     } else {
-        p.unsupported_input
-    };
-    let rho = if p.complementarity != 0.0 && !substitutive {
+        asked
+    }
+}
+
+/// The CES exponent in force: `rho`, or 1 with `channels.complementarity` off or a
+/// substitutive role design (citizens do what professionals would do).
+fn rho_in_force(p: &Params) -> f64 {
+    if p.complementarity != 0.0 && p.role_design != 1.0 {
         p.rho
     } else {
         1.0
-    };
-    Ces::new(professional, rho)
+    }
+}
+
+/// Members in the labour of a group when `channels.size_capacity` is off.
+const REFERENCE_SIZE: f64 = 4.0;
+
+/// Share of a member watched by fellow members: `min(1, attention / (n - 1))`, so peer
+/// pressure is diluted as the group outgrows what members can watch (Yang et al. 2013); 1
+/// whatever the size with `channels.monitoring_dilution` off; 0 alone or with
+/// `channels.peer_monitoring` off.
+fn visibility(p: &Params, n: usize) -> f64 {
+    if p.peer_monitoring == 0.0 || n < 2 {
+        0.0
+    } else if p.monitoring_dilution == 0.0 {
+        1.0
+    } else {
+        (p.attention / (n - 1) as f64).min(1.0)
+    }
+}
+
+/// The group's pooled effort: the members' efforts summed, so labour capacity rises with
+/// members; with `channels.size_capacity` off, the mean member's effort times a reference
+/// group of [`REFERENCE_SIZE`] members, whatever the size.
+fn pooled(p: &Params, effort: f64, n: usize) -> f64 {
+    if p.size_capacity != 0.0 || n == 0 {
+        effort
+    } else {
+        effort / n as f64 * REFERENCE_SIZE
+    }
 }
 
 /// The terms of the join utility that are the same for every citizen in a step, worked out
@@ -460,12 +492,11 @@ impl Model {
         let mut total = Production::default();
         // Reused across steps so production allocates nothing once groups have formed.
         let mut contributions = std::mem::take(&mut self.contribution_scratch);
-        let production = [false, true].map(|supported| professional_ces(p, supported));
         for g in 0..self.groups.len() {
             if !self.groups[g].started {
                 continue;
             }
-            self.produce_group(p, g, &production, &mut total, &mut contributions);
+            self.produce_group(p, g, &mut total, &mut contributions);
         }
         self.contribution_scratch = contributions;
         total
@@ -475,7 +506,6 @@ impl Model {
         &mut self,
         p: &Params,
         g: usize,
-        production: &[Ces; 2],
         total: &mut Production,
         scratch: &mut Vec<f64>,
     ) {
@@ -483,15 +513,16 @@ impl Model {
         let n = group.members.len();
         let supported = group.org != UNSUPPORTED;
         let org = supported.then(|| &self.orgs[group.org as usize]);
+        let budget = if supported {
+            self.budget_of(group.org, p)
+        } else {
+            0.0
+        };
         let c = &mut self.citizens;
         let rng = &mut self.streams.contribution;
 
         // Contributions: watched members give more, scaled by the community norm.
-        let visibility = if p.peer_monitoring != 0.0 && n > 1 {
-            (p.attention / (n - 1) as f64).min(1.0)
-        } else {
-            0.0
-        };
+        let visibility = visibility(p, n);
         let pressure =
             p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
         let mut effort = 0.0;
@@ -525,28 +556,26 @@ impl Model {
             _ => 1.0,
         };
         let citizen_input = if p.citizen_input != 0.0 {
-            effort * coordination * staff
+            pooled(p, effort, n) * coordination * staff
         } else {
             0.0
         };
         let per_member = p.service == 0.0;
-        let min_effort = p.min_effort
-            + if per_member {
-                p.min_effort_per_member * n as f64
-            } else {
-                0.0
-            };
+        // The hurdle and the rivalry of the benefit are separate choices, so the regimes of
+        // the group-size lesson can change one thing at a time.
+        let min_effort = p.min_effort + p.min_effort_per_member * n as f64;
         let success = citizen_input >= min_effort;
-        let inputs = &production[usize::from(supported)];
-        let professional = inputs.professional();
-        let share = if per_member {
-            citizen_input / n as f64
+        let professional = if supported {
+            let tally = &mut self.orgs[group.org as usize].tally;
+            let given = affordable(asked_input(p, citizen_input), budget, tally.support);
+            tally.support += given;
+            given
         } else {
-            citizen_input
+            p.unsupported_input
         };
-        let h = inputs.of(share);
+        let (r, s) = per_beneficiary(professional, citizen_input, n, per_member);
         let per_member_benefit = if success {
-            benefit(h, p.benefit_max, p.benefit_scale)
+            benefit(ces(r, s, rho_in_force(p)), p.benefit_max, p.benefit_scale)
         } else {
             0.0
         };
@@ -559,7 +588,8 @@ impl Model {
         } else {
             eq.benefit_affluent += per_member_benefit * n as f64;
         }
-        total.professional_cost += if supported { professional } else { 0.0 };
+        total.support += if supported { professional } else { 0.0 };
+        total.citizen_effort += effort;
 
         // Payoffs and learning of members.
         let clarity = group.clarity(p);
@@ -631,9 +661,10 @@ impl Model {
                     seen += scratch[j];
                 }
                 let u = i as usize;
-                c.belief[u] =
-                    contribution::update_belief(f64::from(c.belief[u]), seen / watched as f64, p)
-                        as f32;
+                if p.belief_learning != 0.0 {
+                    let b = f64::from(c.belief[u]);
+                    c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
+                }
             }
         }
 

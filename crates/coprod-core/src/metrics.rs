@@ -35,9 +35,9 @@ define_metrics! {
     mean_org_trust, "0-1 scale", "Mean organisational trust in citizens.";
     opportunities_opened, "opportunities", "Co-production opportunities opened by organisations during the step.";
     power_shared, "0-1 scale", "Mean decision power organisations share with the groups they support.";
-    service_output, "service units", "Total service output: professionals' own production plus every group's output.";
-    professional_cost, "input units", "Total professional input spent: baseline service plus support to groups.";
-    efficiency, "service units per input unit", "Service output per unit of professional cost.";
+    service_output, "service units", "Total service output: professionals' own service (budget minus support to groups) plus the value of every group's service, each beneficiary counted once.";
+    professional_cost, "input units", "Professional input spent: the organisations' budgets (own service plus support to groups).";
+    efficiency, "service units per input unit", "Service output per unit of professional cost (citizens' time free).";
     representativeness, "ratio", "Participants' low-resource share divided by the population's low-resource share (1 = representative).";
     participation_low, "share of citizens", "Participation rate in the low-resource group.";
     participation_high, "share of citizens", "Participation rate in the high-resource group.";
@@ -50,6 +50,8 @@ define_metrics! {
     effort_high, "effort units per citizen", "Co-production effort of the high-resource group per high-resource citizen.";
     service_deprived, "service units per citizen", "Service received per citizen of the deprived communities (0 when there are none).";
     service_affluent, "service units per citizen", "Service received per citizen of the affluent communities.";
+    citizen_time, "effort units", "Citizen effort given to groups' tasks (contribution x capacity, summed over members of started groups).";
+    efficiency_with_time, "service units per input unit", "Service output per unit of professional cost plus citizens' time at its shadow price (costs.time_price).";
 }
 
 /// Why a group stopped.
@@ -197,6 +199,86 @@ pub struct RunOutput {
     pub organisations: Vec<OrgStepRecord>,
 }
 
+/// A Kaplan-Meier survival curve from `(months, ended)` spells (`ended` false: censored,
+/// still going when last seen): `(t, S(t))` at 0 and at every time with an end, where
+/// `S(t)` is the estimated share of groups lasting more than `t` months. At a time where
+/// ends and censorings tie, the censored spells still count as at risk (the usual rule).
+pub fn kaplan_meier(spells: &[(u32, bool)]) -> Vec<(u32, f64)> {
+    let mut sorted = spells.to_vec();
+    sorted.sort_unstable();
+    let mut curve = vec![(0, 1.0)];
+    let mut at_risk = sorted.len() as f64;
+    let mut s = 1.0;
+    let mut k = 0;
+    while k < sorted.len() {
+        let t = sorted[k].0;
+        let (mut ends, mut leaving) = (0.0, 0.0);
+        while k < sorted.len() && sorted[k].0 == t {
+            ends += f64::from(u8::from(sorted[k].1));
+            leaving += 1.0;
+            k += 1;
+        }
+        if ends > 0.0 {
+            s *= 1.0 - ends / at_risk;
+            curve.push((t, s));
+        }
+        at_risk -= leaving;
+    }
+    curve
+}
+
+/// Kaplan-Meier estimate of the share of groups lasting at least `months` months. When no
+/// spell was followed that long and the curve has not reached 0, the estimate is not known
+/// beyond the longest spell; its value there is carried forward (an upper bound).
+pub fn share_lasting(spells: &[(u32, bool)], months: u32) -> f64 {
+    kaplan_meier(spells)
+        .iter()
+        .take_while(|&&(t, _)| t < months)
+        .last()
+        .map_or(1.0, |&(_, s)| s)
+}
+
+/// Kaplan-Meier median lifetime: the first month at which the estimated share still going
+/// is at most one half. When the curve never gets there (too many groups still going), the
+/// longest spell observed (a lower bound); 0 with no spell.
+pub fn median_lifetime(spells: &[(u32, bool)]) -> f64 {
+    let longest = spells.iter().map(|s| s.0).max().unwrap_or(0);
+    kaplan_meier(spells)
+        .iter()
+        .find(|&&(_, s)| s <= 0.5)
+        .map_or(f64::from(longest), |&(t, _)| f64::from(t))
+}
+
+/// Ends per group-month at risk (the constant-hazard estimate; a ratio of two of these is a
+/// hazard ratio); 0 with no month at risk.
+pub fn end_rate(spells: &[(u32, bool)]) -> f64 {
+    let months: u64 = spells.iter().map(|&(d, _)| u64::from(d)).sum();
+    let ends = spells.iter().filter(|s| s.1).count();
+    if months == 0 {
+        0.0
+    } else {
+        ends as f64 / months as f64
+    }
+}
+
+/// Months each started group lasted by the end of a run of `horizon` steps, and whether it
+/// ended (false: still active, censored).
+pub fn spells(groups: &[GroupRecord], horizon: u32) -> Vec<(u32, bool)> {
+    groups
+        .iter()
+        .filter(|g| !matches!(g.end_reason, EndReason::NeverStarted | EndReason::Forming))
+        .map(|g| {
+            (
+                g.ended_step.unwrap_or(horizon) - g.formed_step,
+                g.ended_step.is_some(),
+            )
+        })
+        .collect()
+}
+
+/// Months after their start at which the survival summary reads the share of groups still going.
+pub const LASTING_MONTHS: u32 = 24;
+
 /// Names and meanings of the end-of-run summary in the order of [`RunOutput::summary`].
 pub fn summary_names() -> Vec<(String, &'static str, String)> {
     let mut out: Vec<(String, &'static str, String)> = METRICS
@@ -224,6 +306,21 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
         "steps",
         "Mean steps a started group was active (censored at the end).".into(),
     ));
+    out.push((
+        "share_lasting_24".into(),
+        "share of groups",
+        "Kaplan-Meier estimate of the share of started groups lasting at least 24 months, groups still active at the end censored (carried forward from the longest spell if no group was followed that long: an upper bound).".into(),
+    ));
+    out.push((
+        "median_group_lifetime".into(),
+        "steps",
+        "Kaplan-Meier median lifetime of started groups, groups still active at the end censored (the longest spell, a lower bound, when the curve never falls to one half; 0 with no group).".into(),
+    ));
+    out.push((
+        "group_end_rate".into(),
+        "ends per group-month",
+        "Groups that ended per month of group life at risk (a constant-hazard estimate; the ratio between two conditions is a hazard ratio; 0 with no group).".into(),
+    ));
     out
 }
 
@@ -238,24 +335,92 @@ impl RunOutput {
                 *acc += v / tail.len() as f64;
             }
         }
-        let horizon = self.steps.len() as u32;
-        let started: Vec<&GroupRecord> = self
-            .groups
-            .iter()
-            .filter(|g| !matches!(g.end_reason, EndReason::NeverStarted | EndReason::Forming))
-            .collect();
-        let n = started.len() as f64;
-        let active = started
-            .iter()
-            .filter(|g| g.end_reason == EndReason::Active)
-            .count() as f64;
-        let lifetime: f64 = started
-            .iter()
-            .map(|g| f64::from(g.ended_step.unwrap_or(horizon) - g.formed_step))
-            .sum();
+        let spells = spells(&self.groups, self.steps.len() as u32);
+        let n = spells.len() as f64;
+        let active = spells.iter().filter(|s| !s.1).count() as f64;
+        let lifetime: f64 = spells.iter().map(|s| f64::from(s.0)).sum();
         out.push(n);
         out.push(if n > 0.0 { active / n } else { 0.0 });
         out.push(if n > 0.0 { lifetime / n } else { 0.0 });
+        out.push(share_lasting(&spells, LASTING_MONTHS));
+        out.push(median_lifetime(&spells));
+        out.push(end_rate(&spells));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Six groups, two censored; the estimates are worked by hand.
+    const SPELLS: [(u32, bool); 6] = [
+        (2, true),
+        (3, false),
+        (4, true),
+        (5, true),
+        (5, false),
+        (8, true),
+    ];
+
+    #[test]
+    fn kaplan_meier_matches_the_hand_computation() {
+        let curve = kaplan_meier(&SPELLS);
+        let expected = [
+            (0, 1.0),
+            (2, 5.0 / 6.0),
+            (4, 0.625),
+            (5, 0.625 * 2.0 / 3.0),
+            (8, 0.0),
+        ];
+        assert_eq!(curve.len(), expected.len());
+        for (a, b) in curve.iter().zip(expected) {
+            assert_eq!(a.0, b.0);
+            assert!((a.1 - b.1).abs() < 1e-12, "{curve:?}");
+        }
+    }
+
+    #[test]
+    fn lasting_share_median_and_rate_handle_censoring() {
+        assert!((share_lasting(&SPELLS, 5) - 0.625).abs() < 1e-12);
+        assert_eq!(share_lasting(&SPELLS, 1), 1.0);
+        assert_eq!(median_lifetime(&SPELLS), 5.0);
+        assert!((end_rate(&SPELLS) - 4.0 / 27.0).abs() < 1e-12);
+        // Censored spells count as lasting as long as they were seen, not as ended.
+        let naive_ended_share = 4.0 / 6.0;
+        assert!(1.0 - share_lasting(&SPELLS, 6) < naive_ended_share);
+        // Nobody followed 24 months: the last known value is carried forward.
+        assert_eq!(share_lasting(&[(10, false), (12, false)], 24), 1.0);
+        let one_ended = share_lasting(&[(4, true), (10, false), (12, false)], 24);
+        assert!((one_ended - 2.0 / 3.0).abs() < 1e-12);
+        // The median not reached: the longest spell, a lower bound.
+        let long_lived = [(10, true), (12, false), (14, false), (15, false)];
+        assert_eq!(median_lifetime(&long_lived), 15.0);
+        // All ended before 24 months: known to be 0.
+        assert_eq!(share_lasting(&[(3, true), (9, true)], 24), 0.0);
+        assert_eq!(end_rate(&[]), 0.0);
+        assert_eq!(median_lifetime(&[]), 0.0);
+    }
+
+    #[test]
+    fn spells_skip_groups_that_never_started_and_censor_active_ones() {
+        let record = |formed, ended: Option<u32>, end_reason| GroupRecord {
+            group_id: 0,
+            organisation: None,
+            community: 0,
+            task: TaskKind::Specific,
+            size_cap: 4,
+            size_at_formation: 4,
+            formed_step: formed,
+            ended_step: ended,
+            end_reason,
+        };
+        let groups = [
+            record(2, Some(7), EndReason::FailedTask),
+            record(5, None, EndReason::Active),
+            record(6, Some(6), EndReason::NeverStarted),
+            record(9, None, EndReason::Forming),
+        ];
+        assert_eq!(spells(&groups, 20), vec![(5, true), (15, false)]);
     }
 }

@@ -11,6 +11,7 @@ use crate::network::{Layout, Network, community_range};
 use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
+use crate::production::time_cost;
 use crate::rng::{self, Stream, chance, normal, unit};
 use crate::staff::Staff;
 
@@ -63,8 +64,12 @@ pub struct Model {
 /// Totals of the production submodel in one step.
 #[derive(Default)]
 pub(crate) struct Production {
+    /// Value of the groups' services (service units).
     pub(crate) output: f64,
-    pub(crate) professional_cost: f64,
+    /// Professional input given to groups (drawn from budgets).
+    pub(crate) support: f64,
+    /// Citizen effort given to groups (effort units, before coordination losses).
+    pub(crate) citizen_effort: f64,
     pub(crate) contribution_sum: f64,
     pub(crate) members: u32,
     /// Who benefits (docs/ODD.md 8.18): co-produced benefit and effort by resource group,
@@ -171,6 +176,17 @@ impl Model {
         let metrics = self.measure(p, &production);
         self.step += 1;
         metrics
+    }
+
+    /// Communities organisation `o` serves (community `c` is served by `c mod orgs`).
+    pub(crate) fn served_by(&self, o: u32) -> u32 {
+        let n_orgs = self.orgs.len() as u32;
+        (self.n_communities + n_orgs - 1 - o) / n_orgs
+    }
+
+    /// Organisation `o`'s budget of professional input for one step.
+    pub(crate) fn budget_of(&self, o: u32, p: &Params) -> f64 {
+        p.baseline_input * f64::from(self.served_by(o))
     }
 
     /// The organisation serving community `c`.
@@ -332,9 +348,11 @@ impl Model {
             rate(low_members, members) / rate(low, self.n_citizens)
         };
         let n_orgs = self.orgs.len() as f64;
-        let baseline = p.baseline_input * f64::from(self.n_communities);
-        let output = baseline + prod.output;
-        let cost = baseline + prod.professional_cost;
+        // Support to groups displaces the professionals' own service within the budget.
+        let budget = p.baseline_input * f64::from(self.n_communities);
+        let output = budget - prod.support + prod.output;
+        let cost = budget;
+        let time = time_cost(prod.citizen_effort, p.time_price);
         StepMetrics {
             step: self.step,
             participation_rate: f64::from(members) / n,
@@ -354,6 +372,12 @@ impl Model {
             service_output: output,
             professional_cost: cost,
             efficiency: if cost > 0.0 { output / cost } else { 0.0 },
+            citizen_time: prod.citizen_effort,
+            efficiency_with_time: if cost + time > 0.0 {
+                output / (cost + time)
+            } else {
+                0.0
+            },
             representativeness,
             participation_low: rate(low_members, low),
             participation_high: rate(members - low_members, high),
@@ -362,17 +386,18 @@ impl Model {
             } else {
                 prod.contribution_sum / f64::from(prod.members)
             },
-            ..self.equity_metrics(p, &prod.equity, low)
+            ..self.equity_metrics(budget - prod.support, &prod.equity, low)
         }
     }
 
     /// Who benefits: service and effort per citizen by resource group and community type.
-    /// Professionals' baseline service is shared equally per citizen (communities are of
-    /// equal size up to rounding), so only co-produced benefit makes the groups differ.
-    fn equity_metrics(&self, p: &Params, eq: &EquityTally, low: u32) -> StepMetrics {
+    /// Professionals' own service (`routine`: the budgets minus support to groups) is shared
+    /// equally per citizen (communities are of equal size up to rounding), so only
+    /// co-produced benefit makes the groups differ.
+    fn equity_metrics(&self, routine: f64, eq: &EquityTally, low: u32) -> StepMetrics {
         let n = f64::from(self.n_citizens);
         let per = |total: f64, of: f64| if of > 0.0 { total / of } else { 0.0 };
-        let baseline = per(p.baseline_input * f64::from(self.n_communities), n);
+        let baseline = per(routine, n);
         let (low, high) = (f64::from(low), n - f64::from(low));
         let deprived = f64::from(self.community_range(self.n_communities / 2).0);
         let affluent = n - deprived;
@@ -669,7 +694,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x6da2_4f71_cf03_663a;
+    const GOLDEN: u64 = 0x3a35_f19a_3bf4_1f3b;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {
@@ -696,7 +721,8 @@ mod tests {
     fn equity_metrics_credit_members_by_resource_group() {
         let p = small();
         let mut model = Model::new(&p, 5);
-        let base = model.equity_metrics(&p, &EquityTally::default(), 300);
+        let budget = p.baseline_input * 6.0;
+        let base = model.equity_metrics(budget, &EquityTally::default(), 300);
         assert_eq!(base.service_ratio, 1.0);
         assert_eq!(base.benefit_representativeness, 1.0);
         let expected = p.baseline_input * 6.0 / 600.0;
@@ -720,7 +746,7 @@ mod tests {
         let low = (0..600u32)
             .filter(|&i| model.citizens.has(i, flag::LOW_RESOURCE))
             .count() as u32;
-        let m = model.equity_metrics(&p, &prod.equity, low);
+        let m = model.equity_metrics(p.baseline_input * 6.0 - prod.support, &prod.equity, low);
         assert!(m.service_ratio < 1.0, "{}", m.service_ratio);
         assert_eq!(m.benefit_representativeness, 0.0);
         assert!(
@@ -817,11 +843,12 @@ mod tests {
                               m.participation_low, m.participation_high] {
                     prop_assert!((0.0..=1.0).contains(&share));
                 }
-                // Who benefits: service per citizen is at least the baseline share, and the
-                // benefit share of the low-resource group is a share over a share.
-                let baseline = p.baseline_input * p.n_communities / p.n_citizens;
+                // Who benefits: support never exceeds the budget, so service per citizen is
+                // never negative, and at most the budget's share plus the benefit produced.
+                let ceiling = p.baseline_input * p.n_communities / p.n_citizens
+                    + m.service_output;
                 for service in [m.service_low, m.service_high] {
-                    prop_assert!(service == 0.0 || service >= baseline - 1e-12);
+                    prop_assert!((0.0..=ceiling + 1e-9).contains(&service));
                 }
                 prop_assert!(m.service_ratio >= 0.0 && m.benefit_representativeness >= 0.0);
                 prop_assert!(m.effort_low >= 0.0 && m.effort_high >= 0.0);

@@ -36,6 +36,8 @@ pub(crate) struct Tally {
     pub(crate) successes: u32,
     /// Sum over supported groups of benefit per member as a share of `benefit_max`.
     pub(crate) value: f64,
+    /// Professional input given to groups, drawn from the budget.
+    pub(crate) support: f64,
 }
 
 impl Org {

@@ -86,6 +86,9 @@ impl ParamSpec {
             "groups.min_effort" | "groups.min_effort_per_member" => {
                 "minimum viable effort; cost rising with those served (Oliver and Marwell 1988); assumption"
             }
+            "costs.time_price" => {
+                "replacement-cost valuation of volunteer time (Salamon, Sokolowski and Haddock 2011); assumption"
+            }
             "groups.rho"
             | "groups.benefit_max"
             | "groups.benefit_scale"
@@ -309,14 +312,14 @@ define_params! {
     join.w_incentive: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of financial and non-financial incentives.";
     // --- groups and production ---
     groups.min_members: Int, 2, [1, 1000], "members", false, "A group with fewer active members dissolves.";
-    groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: benefit is shared among members (crowding); `joint`: non-rival, every member gets the full benefit.";
+    groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: the inputs are shared among members (rival benefit, crowding); `joint`: non-rival, every member gets the benefit of all of them.";
     groups.coordination_cost: Real, 0.02, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
     groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Minimum viable citizen effort S_min below which the task produces nothing.";
-    groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member for per-member services (the task grows with those served).";
+    groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member (the task grows with those served; set 0 for a task that does not), whatever the service regime.";
     groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task (per member for per_member service).";
     groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
-    groups.rho: Real, -0.5, [-10, 1], "CES exponent", false, "Complementarity of professional and citizen input (rho < 1 complements, 1 perfect substitutes).";
-    groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group.";
+    groups.rho: Real, 0.5, [0.1, 1], "CES exponent", false, "Curvature of the isoquants of professional and citizen input: below 1 combining them yields more than each alone (more the smaller rho), at 1 they are perfect substitutes.";
+    groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group, drawn from its budget (orgs.baseline_input).";
     groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
     groups.formation_steps: Int, 6, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
     groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
@@ -347,7 +350,7 @@ define_params! {
     orgs.willingness_learning: Real, 0.1, [0, 1], "weight", false, "How fast a professional's willingness to share decisions follows their trust in citizens (divided by any overload).";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
     orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
-    orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
+    orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Budget of professional input per community served; what groups do not draw as support is the professionals' own service, one service unit per input unit.";
     orgs.inform_power_share: Real, 0.5, [0, 1], "share", false, "Share of its decision power an organisation shares when it engages by informing only (two-way: all).";
     orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
     orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in organisational trust.";
@@ -401,9 +404,15 @@ define_params! {
     channels.state_support_effect: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
     channels.skill_capacity: Bool, 1, [0, 1], "switch", false, "Skill and time set how much a member's contribution counts (off: everyone counts 0.5).";
     channels.outreach_targeting: Bool, 1, [0, 1], "switch", false, "Outreach reaches low-resource citizens with extra contact and cost support (off: outreach reaches no one).";
-    channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw half their input (off: they keep it).";
+    channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw their input one for one with the citizen input the group supplies, back to their own service (off: they keep it).";
     channels.ongoing_costs: Bool, 1, [0, 1], "switch", false, "Members pay the participation cost every step, not only when joining.";
     channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part and invitations build it (off: none of these).";
+    // --- group-size forces, for the factorial ablation (issue 15) ---
+    channels.size_capacity: Bool, 1, [0, 1], "switch", false, "Labour capacity rises with members: a group's effort is its members' efforts summed (off: the mean member's effort times 4, whatever the size).";
+    channels.monitoring_dilution: Bool, 1, [0, 1], "switch", false, "Peer monitoring is diluted in larger groups: each member is watched by attention / (n - 1) of the others (off: fully watched at any size).";
+    channels.belief_learning: Bool, 1, [0, 1], "switch", false, "Members update their beliefs from the fellow members they watch, so imperfect conditional cooperation decays (off: beliefs stay at their initial values).";
+    // --- accounting (costs of co-production) ---
+    costs.time_price: Real, 1.0, [0, 100], "input units per effort unit", false, "Shadow price of citizens' time: what one unit of citizen effort given to a group costs, in units of professional input (1: replacement cost).";
     // --- lab setting ---
     lab.lab_group_size: Int, 4, [2, 1000], "players", false, "Players per group in the lab setting.";
     lab.mpcr: Real, 0.4, [0, 1], "per unit contributed", false, "Marginal per-capita return of the linear public good.";
@@ -646,9 +655,9 @@ pub const ASSUMED_RANGES: &[AssumedRange] = &[
     },
     AssumedRange {
         name: "groups.rho",
-        low: -1.0,
-        high: -0.2,
-        reason: "CES substitution between citizen and professional input: from near Cobb-Douglas to strong complements, never substitutes (Parks et al. 1981)",
+        low: 0.25,
+        high: 0.75,
+        reason: "curvature of the CES of Parks et al. (1981) (elasticity of substitution 1.33 to 4): combining the inputs always adds something, never perfect substitutes",
     },
     AssumedRange {
         name: "groups.satisfaction_rate",

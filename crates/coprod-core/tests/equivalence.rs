@@ -19,6 +19,9 @@
 //! agents: a deliberate model change) with `examples/equivalence_reference.rs` run on that
 //! model; the speed work had passed against the earlier file (main at 3830552), and the test
 //! now guards later speed work against moving the issue-16 model's distributions.
+//! Regenerated again for issue 15 (production accounting: the CES of Parks et al., budgets,
+//! inputs per beneficiary, the hurdle separate from the service regime; a deliberate model
+//! change), the same way.
 
 #[path = "support/equivalence_configs.rs"]
 mod equivalence_configs;

@@ -193,6 +193,12 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         "joint" => "non-rival joint supply".to_string(),
         _ => format!("variant {variant}"),
     };
+    // The regimes of the lesson change one thing at a time, so several share a service.
+    let label = if variant == "baseline" || label.starts_with("variant") {
+        label
+    } else {
+        format!("{label} (variant {variant})")
+    };
     Ok(Regime {
         variant,
         label,
@@ -387,11 +393,20 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
                  so very large groups lose effort to coordination."
             )
         };
+        let hurdle = if per_member == 0.0 {
+            format!(
+                "the minimum viable effort stays at {min_effort} effort units whatever the size"
+            )
+        } else {
+            format!(
+                "the task still needs more effort the more members it serves ({min_effort} + \
+                 {per_member} × n effort units)"
+            )
+        };
         let _ = write!(
             s,
             " In the <b>joint</b> regime the service is non-rival: every member gets the full \
-             benefit, the minimum viable effort stays at {min_effort} effort units whatever the \
-             size, and {coordination_text}</p>"
+             benefit, {hurdle}, and {coordination_text}</p>"
         );
     } else {
         s.push_str("</p>");
@@ -586,6 +601,7 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     if let [a, b] = analysis.regimes.as_slice() {
         body.push_str(&between_regimes(a, b, analysis.horizon));
     }
+    body.push_str(&one_change_at_a_time(&analysis.regimes, analysis.horizon));
     let n_regimes = analysis.regimes.len();
     let (survival_charts, participation_charts) = rest.split_at(n_regimes.min(rest.len()));
     let _ = writeln!(body, "<h2>How long groups last</h2>");
@@ -695,6 +711,55 @@ fn between_regimes(a: &Regime, b: &Regime, horizon: u64) -> String {
         pct(last(b).survival.mean),
         escape(&b.label),
     )
+}
+
+/// What each variant's one change does to the best size, against the first regime: the
+/// forces of the lesson, read from this run.
+fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
+    let Some((base, rest)) = regimes.split_first() else {
+        return String::new();
+    };
+    if rest.is_empty() {
+        return String::new();
+    }
+    let at_best = |r: &Regime| {
+        format!(
+            "best size {} members, {} still going after {horizon} months{}",
+            r.best().size,
+            pct(r.best().survival.mean),
+            if r.best_is_clear() {
+                ""
+            } else {
+                " (not clearly better than the runner-up)"
+            }
+        )
+    };
+    let mut s = format!(
+        "<h3>One change at a time</h3>\n<p>{}: {}.</p>\n<ul>",
+        escape(&sentence_case(&base.label)),
+        at_best(base)
+    );
+    for r in rest {
+        let moved = match r.best().size.cmp(&base.best().size) {
+            std::cmp::Ordering::Greater => "moves the best size up",
+            std::cmp::Ordering::Less => "moves the best size down",
+            std::cmp::Ordering::Equal => "leaves the best size where it was",
+        };
+        let _ = write!(
+            s,
+            "<li>{}: {moved}; {}.</li>",
+            escape(&sentence_case(&r.label)),
+            at_best(r)
+        );
+    }
+    s.push_str(
+        "</ul>\n<p class=\"note\">A force that is needed for a best size among small groups is \
+         one whose removal moves the best size to the largest cap. The scenario \
+         group-size-forces removes each force of the baseline, alone and in pairs, including \
+         the dilution of peer monitoring and the decay of conditional cooperation \
+         (docs/validation.md).</p>\n",
+    );
+    s
 }
 
 /// Where the numbers come from and how sure they are.

@@ -32,7 +32,9 @@ pub(crate) fn configs() -> Vec<Config> {
         p.set("groups.formation_steps", 12.0).unwrap();
         p.set("groups.service", service).unwrap();
         if service == 1.0 {
+            // The combined `joint` variant: since issue 15 the hurdle is its own choice.
             p.set("groups.coordination_cost", 0.0).unwrap();
+            p.set("groups.min_effort_per_member", 0.0).unwrap();
         }
         p.set("levers.group_size_cap", cap).unwrap();
         out.push(Config {
