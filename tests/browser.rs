@@ -20,7 +20,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// Chromium, or `None` (with a message) when the test may be skipped.
-fn browser_or_skip(test: &str) -> Option<PathBuf> {
+pub(crate) fn browser_or_skip(test: &str) -> Option<PathBuf> {
     match chromium() {
         Some(path) => Some(path),
         None if std::env::var_os("COPROD_BROWSER_TESTS").is_some_and(|v| v == "1") => {

@@ -51,8 +51,8 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
         );
     }
     let rows = rows(&path);
-    // 4 variants x the 8 default metrics.
-    assert_eq!(rows.len(), 4 * 8);
+    // 4 variants x the 9 default metrics.
+    assert_eq!(rows.len(), 4 * 9);
     for row in &rows {
         assert_eq!(row["n"], "2");
         let d = num(row, "difference");

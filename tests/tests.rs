@@ -21,6 +21,15 @@ mod teach;
 // The teaching page and index.html in headless Chromium (skippable locally).
 mod browser;
 
+// `coprod calibrate` (ABC-SMC against targets, resume, bad targets files) and `coprod survey`.
+mod calibrate;
+
+// `coprod serve`: a class game over the protocol, bad input, a load test of 100 students.
+mod serve;
+
+// `coprod serve` in headless Chromium: explore, experiment, a game with seven pages.
+mod serve_browser;
+
 // Bad input: the corpus in tests/data/errors, each with a snapshot of its message; exit 2.
 mod errors;
 

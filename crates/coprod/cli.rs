@@ -49,6 +49,14 @@ pub(crate) enum Command {
     /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv and
     /// charts to a new output directory.
     Sensitivity(SensitivityArgs),
+    /// Estimate the parameters of a scenario's [calibration] table against observed
+    /// targets by ABC-SMC; writes posterior.csv, predictive.csv, diagnostics.csv, a chart
+    /// and manifest.json (docs/calibration.md).
+    Calibrate(CalibrateArgs),
+    /// Survey simulated citizens: sample citizens of the scenario's baseline runs at a
+    /// horizon, record their attributes and whether they co-produce, and fit a logistic
+    /// regression; writes survey.csv, survey-fit.csv and manifest.json.
+    Survey(SurveyArgs),
     /// Merge the shard directories of `coprod run --shard I/N` into one run directory,
     /// byte-identical to a single `coprod run` of the whole scenario; says which runs are
     /// missing or duplicated.
@@ -56,6 +64,9 @@ pub(crate) enum Command {
     /// Write a SLURM batch script that runs a scenario as an array job (one shard per
     /// task) plus a merge job chained with afterok, and print how to submit it.
     Slurm(SlurmArgs),
+    /// The classroom in the browser: explore the model with sliders, run the group-size
+    /// experiment, and play the public-goods game as a class; prints the teacher's address.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -92,6 +103,45 @@ pub(crate) struct SensitivityArgs {
     /// Replace the output directory if it exists.
     #[arg(short, long)]
     pub(crate) force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SurveyArgs {
+    /// A scenario file path or shipped scenario name (field setting).
+    pub(crate) scenario: String,
+    /// Step at which citizens are surveyed [default: the scenario's steps].
+    #[arg(long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) horizon: Option<u32>,
+    /// Citizens sampled from each baseline replication.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub(crate) sample: usize,
+    /// Output directory [default: outputs/<scenario name>-survey].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CalibrateArgs {
+    /// A scenario file path or shipped scenario name with a [calibration] table.
+    pub(crate) scenario: String,
+    /// The targets CSV: metric,step,observed,se,source.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: PathBuf,
+    /// Output directory [default: outputs/<scenario name>-calibration].
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Base seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores]. Outputs are identical for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+    /// Continue an interrupted calibration from the checkpoints in the output directory.
+    #[arg(long)]
+    pub(crate) resume: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -318,4 +368,19 @@ pub(crate) struct TeachArgs {
 pub(crate) enum Lesson {
     /// Is there a best group size? Per-member service against non-rival joint supply.
     GroupSize,
+}
+
+/// Options of `coprod serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(short, long, default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Listen on the local network so students' devices can join (default: this computer
+    /// only, 127.0.0.1); prints the LAN address to give the class.
+    #[arg(long)]
+    pub(crate) lan: bool,
+    /// Folder for the experiments started from the page [default: outputs].
+    #[arg(long, value_name = "DIR", default_value = "outputs")]
+    pub(crate) outputs: PathBuf,
 }

@@ -24,12 +24,13 @@ use coprod_sweep::{Event, Faults, RunFailure, Runner};
 use crate::cli::CompareArgs;
 
 /// Metrics compared when no `--metric` is given (end-of-run metrics of docs/outputs.md).
-pub(crate) const DEFAULT_METRICS: [&str; 8] = [
+pub(crate) const DEFAULT_METRICS: [&str; 9] = [
     "participation_rate",
     "group_survival",
     "service_output",
     "efficiency",
     "representativeness",
+    "service_ratio",
     "mean_efficacy",
     "mean_citizen_trust",
     "mean_org_trust",

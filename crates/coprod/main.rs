@@ -5,6 +5,7 @@
 //! 130 Ctrl-C during a run; a broken pipe on stdout exits 0; see docs/errors.md). The only
 //! place that talks to the terminal.
 
+mod calibrate;
 mod check;
 mod cli;
 mod compare;
@@ -15,10 +16,12 @@ mod outcome;
 mod plot;
 mod run;
 mod sensitivity;
+mod serve;
 mod shard;
 mod shard_arg;
 mod shipped;
 mod slurm;
+mod survey;
 mod teach;
 mod validate;
 
@@ -55,8 +58,17 @@ fn main() -> ExitCode {
             let threads = threads(args.threads);
             sensitivity::sensitivity(args, threads, &mut out).map(|()| true)
         }
+        Command::Calibrate(args) => {
+            let threads = threads(args.threads);
+            calibrate::calibrate(args, threads, &mut out).map(|()| true)
+        }
+        Command::Survey(args) => {
+            let threads = threads(args.threads);
+            survey::survey(args, threads, &mut out).map(|()| true)
+        }
         Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
         Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),
+        Command::Serve(args) => serve::serve(args, threads(None), &mut out).map(|()| true),
     };
     let result = result.and_then(|ok| {
         out.flush()?;

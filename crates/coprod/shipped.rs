@@ -19,6 +19,18 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../scenarios/lab-public-goods.toml"),
     ),
     (
+        "lab-calibration",
+        include_str!("../../scenarios/lab-calibration.toml"),
+    ),
+    (
+        "lab-calibration-beliefs",
+        include_str!("../../scenarios/lab-calibration-beliefs.toml"),
+    ),
+    (
+        "lab-designs",
+        include_str!("../../scenarios/lab-designs.toml"),
+    ),
+    (
         "trust-trap",
         include_str!("../../scenarios/trust-trap.toml"),
     ),
@@ -38,6 +50,7 @@ pub(crate) const SHIPPED: &[(&str, &str)] = &[
         "outreach-representativeness",
         include_str!("../../scenarios/outreach-representativeness.toml"),
     ),
+    ("equity", include_str!("../../scenarios/equity.toml")),
     (
         "small-groups-vs-scale-up",
         include_str!("../../scenarios/small-groups-vs-scale-up.toml"),

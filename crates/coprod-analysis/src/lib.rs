@@ -12,6 +12,8 @@
 //!   bootstrap intervals);
 //! * [`sobol`]: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from a
 //!   Saltelli design, with bootstrap intervals, and the noise share of a stochastic model;
+//! * [`logistic`]: logistic regression by maximum likelihood with Wald standard errors
+//!   (the regression of citizen surveys, fitted to simulated citizens by `coprod survey`);
 //! * [`mediation`]: the validation suite's statistics (replications from a power
 //!   calculation, mediated shares with paired bootstrap intervals, Latin hypercubes,
 //!   standardised regression coefficients);
@@ -38,6 +40,7 @@
 pub mod bootstrap;
 pub mod compare;
 pub mod dist;
+pub mod logistic;
 pub mod mediation;
 pub mod morris;
 pub mod sobol;
@@ -46,6 +49,7 @@ mod random;
 
 pub use bootstrap::cluster_bootstrap;
 pub use compare::{PairedComparison, holm, paired};
+pub use logistic::{Coefficient, LogisticError, LogisticFit, logistic};
 pub use mediation::{
     latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,
     sd_upper_limit, standardised_regression,

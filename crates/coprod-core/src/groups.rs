@@ -13,6 +13,7 @@ use crate::params::Params;
 use crate::population::{NO_GROUP, flag};
 use crate::production::{Ces, benefit};
 use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
+use crate::staff::NO_STAFF;
 
 /// Satisfaction a new member starts with.
 const INITIAL_SATISFACTION: f32 = 0.2;
@@ -45,6 +46,17 @@ fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
         f64::from(c.efficacy[i as usize])
     } else {
         p.efficacy_mean
+    }
+}
+
+/// How much a citizen expects an organisation to take up their input: `0.5 + external
+/// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
+/// organisation to respond), and 1 with `channels.external_efficacy_effect` off (docs/ODD.md 8.4).
+fn responsiveness(p: &Params, c: &crate::population::Citizens, g: &Group, i: u32) -> f64 {
+    if p.external_efficacy_effect != 0.0 && g.org != UNSUPPORTED {
+        0.5 + f64::from(c.external_efficacy[i as usize])
+    } else {
+        1.0
     }
 }
 
@@ -165,9 +177,15 @@ impl Model {
             ended_step: None,
             end_reason: EndReason::Active,
         });
+        let staff = if org == UNSUPPORTED {
+            NO_STAFF
+        } else {
+            self.staff.assign(org)
+        };
         self.groups.push(Group {
             record: self.records.len() as u32 - 1,
             org,
+            staff,
             community,
             task,
             cap,
@@ -182,13 +200,13 @@ impl Model {
     }
 
     /// Each organisation opens, per community it serves, a stochastic-rounded
-    /// `opportunity_rate x max(propensity, directive)` opportunities with its current power,
-    /// plus `opportunity_rate x entrepreneurs` entrepreneurial ones with full power.
+    /// `opportunity_rate x max(propensity, directive)` opportunities, each with the power its
+    /// assigned staff member shares, plus `opportunity_rate x entrepreneurs` entrepreneurial
+    /// ones with full power.
     pub(crate) fn open_opportunities(&mut self, p: &Params) {
         let n_orgs = self.orgs.len() as u32;
         for o in 0..n_orgs {
             let org = &self.orgs[o as usize];
-            let power = org.power(p);
             let regular = p.opportunity_rate * org.propensity(p).max(p.directive);
             let entrepreneurial = p.opportunity_rate * p.entrepreneurs;
             let mut c = o;
@@ -203,8 +221,11 @@ impl Model {
                     } else {
                         TaskKind::Generic
                     };
-                    let power = if n < k { power } else { 1.0 };
-                    self.new_group(p, o, c, task, power);
+                    let g = self.new_group(p, o, c, task, 1.0);
+                    if n < k {
+                        let s = self.groups[g].staff;
+                        self.groups[g].power = self.staff.power(s, &self.orgs[o as usize], p);
+                    }
                 }
                 self.orgs[o as usize].tally.opportunities += k + e;
                 c += n_orgs;
@@ -278,7 +299,7 @@ impl Model {
             TaskKind::Generic => terms.generic_clarity,
             TaskKind::Specific => 1.0,
         };
-        let impact = efficacy_seen(p, c, i) * clarity * (1.0 - duty);
+        let impact = efficacy_seen(p, c, i) * clarity * (1.0 - duty) * responsiveness(p, c, g, i);
         let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
             terms.cost_low
         } else {
@@ -410,9 +431,11 @@ impl Model {
                 &mut self.streams.opportunities,
                 self.orgs[o as usize].awareness,
             ) {
-                let power = self.orgs[o as usize].power(p);
+                let s = self.staff.assign(o);
+                let power = self.staff.power(s, &self.orgs[o as usize], p);
                 let group = &mut self.groups[g];
                 group.org = o;
+                group.staff = s;
                 group.power = group.power.max(power);
                 self.records[group.record as usize].organisation = Some(o);
             }
@@ -461,6 +484,7 @@ impl Model {
         let pressure =
             p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
         let mut effort = 0.0;
+        let mut low_members = 0u32;
         for &i in &group.members {
             let u = i as usize;
             let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
@@ -473,6 +497,12 @@ impl Model {
                 0.5
             };
             effort += given * capacity;
+            if c.flags[u] & flag::LOW_RESOURCE != 0 {
+                low_members += 1;
+                total.equity.effort_low += given * capacity;
+            } else {
+                total.equity.effort_high += given * capacity;
+            }
             total.contribution_sum += given;
         }
         total.members += n as u32;
@@ -480,7 +510,7 @@ impl Model {
         // Production.
         let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
         let staff = match org {
-            Some(o) if p.staff_skill != 0.0 => 0.5 + o.staff_skill,
+            Some(o) if p.staff_skill != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
             _ => 1.0,
         };
         let citizen_input = if p.citizen_input != 0.0 {
@@ -510,6 +540,14 @@ impl Model {
             0.0
         };
         total.output += per_member_benefit * n as f64;
+        let eq = &mut total.equity;
+        eq.benefit_low += per_member_benefit * f64::from(low_members);
+        eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
+        if crate::population::is_deprived(group.community, self.n_communities) {
+            eq.benefit_deprived += per_member_benefit * n as f64;
+        } else {
+            eq.benefit_affluent += per_member_benefit * n as f64;
+        }
         total.professional_cost += if supported { professional } else { 0.0 };
 
         // Payoffs and learning of members.
@@ -519,7 +557,9 @@ impl Model {
         } else {
             0.5
         };
-        let experienced = if success { power } else { 0.0 };
+        // Input taken up: the power the organisation hands over, once the task shows results.
+        let taken_up = if success { power } else { 0.0 };
+        let mastery = f64::from(u8::from(success));
         let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * power;
         let incentives = 0.5 * (p.financial_incentive + p.nonfinancial_incentive);
         let crowd_out = if p.crowding_out != 0.0 {
@@ -542,7 +582,11 @@ impl Model {
             let s = f64::from(c.satisfaction[u]);
             c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);
-            c.efficacy[u] = unit(e + p.efficacy_learning * (experienced - e)) as f32;
+            c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
+            if supported {
+                let x = f64::from(c.external_efficacy[u]);
+                c.external_efficacy[u] = unit(x + p.efficacy_learning * (taken_up - x)) as f32;
+            }
             if supported {
                 let t = f64::from(c.trust[u]);
                 c.trust[u] = unit(t + p.citizen_trust_learning * (trust_signal - t)) as f32;
@@ -586,6 +630,9 @@ impl Model {
         group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
         group.last_success = success;
         if let Some(o) = supported.then_some(group.org) {
+            let s = group.staff as usize;
+            self.staff.supported[s] += 1;
+            self.staff.successes[s] += u32::from(success);
             let tally = &mut self.orgs[o as usize].tally;
             tally.groups_supported += 1;
             tally.successes += u32::from(success);
@@ -653,6 +700,7 @@ impl Model {
     /// group into its slot.
     fn end_group(&mut self, g: usize, reason: EndReason) {
         let group = self.groups.swap_remove(g);
+        self.staff.release(group.staff);
         for &i in &group.members {
             self.citizens.group[i as usize] = NO_GROUP;
         }
@@ -677,6 +725,8 @@ mod tests {
         p.set("population.n_citizens", 400.0).unwrap();
         p.set("population.n_communities", 2.0).unwrap();
         p.set("population.n_organisations", 1.0).unwrap();
+        // Both communities alike, so tests compare mechanisms, not places.
+        p.set("population.segregation", 0.0).unwrap();
         let model = Model::new(&p, 4);
         (p, model)
     }
@@ -719,13 +769,49 @@ mod tests {
     }
 
     #[test]
+    fn external_efficacy_counts_only_where_an_organisation_would_respond() {
+        let (p, mut model) = small();
+        let supported = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
+        let own = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
+        let prob = |m: &Model, g: usize| m.join_probability(&p, &m.groups[g], 7);
+        model.citizens.external_efficacy[7] = 0.1;
+        let (low_supported, low_own) = (prob(&model, supported), prob(&model, own));
+        model.citizens.external_efficacy[7] = 0.9;
+        assert!(prob(&model, supported) > low_supported);
+        assert_eq!(prob(&model, own), low_own);
+    }
+
+    #[test]
+    fn success_builds_internal_efficacy_and_shared_power_builds_external() {
+        let (mut p, mut model) = small();
+        p.contribution_noise = 0.0;
+        let g = group_of(&mut model, &p, 4, 0.9);
+        model.groups[g].power = 0.0;
+        for i in 0..4 {
+            model.citizens.skill[i] = 1.0;
+            model.citizens.time[i] = 1.0;
+            model.citizens.efficacy[i] = 0.5;
+            model.citizens.external_efficacy[i] = 0.5;
+        }
+        model.produce(&p);
+        assert!(model.groups[g].last_success);
+        // Success at zero power: mastery raises internal efficacy, but no input was taken up.
+        assert!(model.citizens.efficacy[0] > 0.5);
+        assert!(model.citizens.external_efficacy[0] < 0.5);
+        model.groups[g].power = 1.0;
+        model.citizens.external_efficacy[0] = 0.5;
+        model.produce(&p);
+        assert!(model.citizens.external_efficacy[0] > 0.5);
+    }
+
+    #[test]
     fn per_member_tasks_need_more_effort_as_groups_grow() {
         let (mut p, mut model) = small();
         p.group_size_cap = 60.0;
         p.contribution_noise = 0.0;
         p.peer_monitoring = 0.0;
         p.min_effort_per_member = 0.1;
-        model.orgs[0].staff_skill = 0.5;
+        model.staff.skill.iter_mut().for_each(|k| *k = 0.5);
         let small_group = group_of(&mut model, &p, 4, 0.9);
         let large_group = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
         for i in 100..140 {

@@ -65,6 +65,49 @@ pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> Run
     out
 }
 
+/// One simulated subject of the lab game, for games where people and simulated citizens
+/// play together (the classroom): the same type draw, contribution rule and belief update
+/// as [`run_lab`]'s subjects, with its own random stream.
+pub struct LabSubject {
+    ty: CcType,
+    belief: f64,
+    motivation: f64,
+    rng: rand::rngs::ChaCha8Rng,
+}
+
+impl LabSubject {
+    /// Draws subject number `id` of a game with key `seed`.
+    pub fn new(p: &Params, seed: u64, id: u32) -> LabSubject {
+        let mut rng = rng::stream_id(seed, Stream::LabSubjectBase as u64 + u64::from(id));
+        let ty = CcType::draw(p, uniform(&mut rng));
+        let belief = unit(p.belief_mean + p.attribute_sd * normal(&mut rng));
+        let motivation = unit(p.motivation_mean + p.attribute_sd * normal(&mut rng));
+        LabSubject {
+            ty,
+            belief,
+            motivation,
+            rng,
+        }
+    }
+
+    /// This round's contribution, as a share of the endowment (0 to 1).
+    pub fn contribute(&mut self, p: &Params) -> f64 {
+        let extra = p.motivation_weight * (self.motivation - 0.5);
+        contribution::decide(self.ty, self.belief, extra, uniform(&mut self.rng), p)
+    }
+
+    /// Updates the belief from the mean contribution of the other group members (share of
+    /// the endowment).
+    pub fn observe(&mut self, others_mean: f64, p: &Params) {
+        self.belief = contribution::update_belief(self.belief, others_mean, p);
+    }
+
+    /// The subject's conditional-cooperation type, in the words of the outputs.
+    pub fn kind(&self) -> &'static str {
+        self.ty.as_str()
+    }
+}
+
 /// A lab subject as a citizen record: type, motivation and final belief; fields without a
 /// lab meaning are 0.
 fn subject_record(i: usize, ty: CcType, belief: f64, motivation: f64) -> CitizenRecord {
@@ -75,6 +118,7 @@ fn subject_record(i: usize, ty: CcType, belief: f64, motivation: f64) -> Citizen
         cc_type: ty.as_str(),
         initial_efficacy: 0.0,
         efficacy: 0.0,
+        external_efficacy: 0.0,
         skill: 0.0,
         time: 0.0,
         motivation,
@@ -125,6 +169,24 @@ mod tests {
         assert!((0.05..=0.18).contains(&series[9]), "round 10 {}", series[9]);
         let rises = series.windows(2).filter(|w| w[1] > w[0] + 0.005).count();
         assert!(rises <= 1, "not near-monotone: {series:?}");
+    }
+
+    #[test]
+    fn simulated_subjects_decay_like_the_lab() {
+        let p = Params::defaults();
+        let mut subjects: Vec<LabSubject> = (0..400).map(|i| LabSubject::new(&p, 5, i)).collect();
+        let mut means = Vec::new();
+        for _ in 0..10 {
+            let given: Vec<f64> = subjects.iter_mut().map(|s| s.contribute(&p)).collect();
+            for (k, chunk) in subjects.chunks_mut(4).enumerate() {
+                let sum: f64 = given[4 * k..4 * k + 4].iter().sum();
+                for (j, s) in chunk.iter_mut().enumerate() {
+                    s.observe((sum - given[4 * k + j]) / 3.0, &p);
+                }
+            }
+            means.push(given.iter().sum::<f64>() / 400.0);
+        }
+        assert!(means[0] > 0.3 && means[9] < means[0] - 0.1, "{means:?}");
     }
 
     #[test]

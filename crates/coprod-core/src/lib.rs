@@ -33,8 +33,11 @@ mod params;
 mod population;
 mod production;
 mod rng;
+mod staff;
+mod view;
 
 pub use interventions::Intervention;
+pub use lab::LabSubject;
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};
 pub use metrics::{
     CitizenRecord, EndReason, GroupRecord, METRICS, OrgStepRecord, RunOutput, StepMetrics,
@@ -42,6 +45,7 @@ pub use metrics::{
 };
 pub use model::Model;
 pub use params::{ASSUMED_RANGES, AssumedRange, Kind, ParamError, ParamSpec, Params, SPECS};
+pub use view::{CitizenState, CommunityView};
 
 /// How much a run records beyond the per-step metrics and groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,10 +18,15 @@ use crate::{Detail, run_steps};
 pub enum Mediator {
     /// Citizens' trust in organisations.
     CitizenTrust,
-    /// Organisations' trust in citizens.
+    /// Organisations' trust in citizens: every staff member's trust and willingness to share
+    /// decisions, and the organisations' means of them.
     OrgTrust,
-    /// Citizens' efficacy.
+    /// Citizens' internal and external efficacy together.
     Efficacy,
+    /// Citizens' internal (personal) efficacy alone.
+    InternalEfficacy,
+    /// Citizens' external efficacy alone.
+    ExternalEfficacy,
     /// Citizens' motivation.
     Motivation,
     /// Citizens' conditional-cooperation belief about peers.
@@ -43,10 +48,12 @@ pub enum Mediator {
 
 impl Mediator {
     /// Every mediator, in the order of the vocabulary.
-    pub const ALL: [Mediator; 11] = [
+    pub const ALL: [Mediator; 13] = [
         Mediator::CitizenTrust,
         Mediator::OrgTrust,
         Mediator::Efficacy,
+        Mediator::InternalEfficacy,
+        Mediator::ExternalEfficacy,
         Mediator::Motivation,
         Mediator::Belief,
         Mediator::Awareness,
@@ -63,6 +70,8 @@ impl Mediator {
             Mediator::CitizenTrust => "citizen_trust",
             Mediator::OrgTrust => "org_trust",
             Mediator::Efficacy => "efficacy",
+            Mediator::InternalEfficacy => "internal_efficacy",
+            Mediator::ExternalEfficacy => "external_efficacy",
             Mediator::Motivation => "motivation",
             Mediator::Belief => "belief",
             Mediator::Awareness => "awareness",
@@ -93,12 +102,16 @@ impl Mediator {
 struct Snapshot {
     citizen_trust: Vec<f32>,
     efficacy: Vec<f32>,
+    external_efficacy: Vec<f32>,
     motivation: Vec<f32>,
     belief: Vec<f32>,
     /// Citizens' AWARE flags.
     aware: Vec<bool>,
     org_awareness: Vec<f64>,
     org_trust: Vec<f64>,
+    org_willingness: Vec<f64>,
+    staff_trust: Vec<f64>,
+    staff_willingness: Vec<f64>,
     openness: Vec<f64>,
     reputation: Vec<f64>,
     extra_tie: Vec<u32>,
@@ -219,14 +232,24 @@ fn snapshot(model: &mut Model, recorded: &[Mediator]) -> Snapshot {
     for m in recorded {
         match m {
             Mediator::CitizenTrust => s.citizen_trust = c.trust.clone(),
-            Mediator::Efficacy => s.efficacy = c.efficacy.clone(),
+            Mediator::Efficacy => {
+                s.efficacy = c.efficacy.clone();
+                s.external_efficacy = c.external_efficacy.clone();
+            }
+            Mediator::InternalEfficacy => s.efficacy = c.efficacy.clone(),
+            Mediator::ExternalEfficacy => s.external_efficacy = c.external_efficacy.clone(),
             Mediator::Motivation => s.motivation = c.motivation.clone(),
             Mediator::Belief => s.belief = c.belief.clone(),
             Mediator::Awareness => {
                 s.aware = c.flags.iter().map(|f| f & flag::AWARE != 0).collect();
                 s.org_awareness = orgs.iter().map(|o| o.awareness).collect();
             }
-            Mediator::OrgTrust => s.org_trust = orgs.iter().map(|o| o.trust).collect(),
+            Mediator::OrgTrust => {
+                s.org_trust = orgs.iter().map(|o| o.trust).collect();
+                s.org_willingness = orgs.iter().map(|o| o.willingness).collect();
+                s.staff_trust = model.staff.trust.clone();
+                s.staff_willingness = model.staff.willingness.clone();
+            }
             Mediator::Openness => s.openness = orgs.iter().map(|o| o.openness).collect(),
             Mediator::Reputation => s.reputation = orgs.iter().map(|o| o.reputation).collect(),
             Mediator::Ties => s.extra_tie = model.network.extra_tie.clone(),
@@ -254,7 +277,12 @@ fn impose(model: &mut Model, s: &Snapshot, hold: &[Mediator]) {
     for m in hold {
         match m {
             Mediator::CitizenTrust => copy(&mut c.trust, &s.citizen_trust),
-            Mediator::Efficacy => copy(&mut c.efficacy, &s.efficacy),
+            Mediator::Efficacy => {
+                copy(&mut c.efficacy, &s.efficacy);
+                copy(&mut c.external_efficacy, &s.external_efficacy);
+            }
+            Mediator::InternalEfficacy => copy(&mut c.efficacy, &s.efficacy),
+            Mediator::ExternalEfficacy => copy(&mut c.external_efficacy, &s.external_efficacy),
             Mediator::Motivation => copy(&mut c.motivation, &s.motivation),
             Mediator::Belief => copy(&mut c.belief, &s.belief),
             Mediator::Awareness => {
@@ -269,6 +297,11 @@ fn impose(model: &mut Model, s: &Snapshot, hold: &[Mediator]) {
                 for (o, &a) in model.orgs.iter_mut().zip(&s.org_trust) {
                     o.trust = a;
                 }
+                for (o, &a) in model.orgs.iter_mut().zip(&s.org_willingness) {
+                    o.willingness = a;
+                }
+                copy(&mut model.staff.trust, &s.staff_trust);
+                copy(&mut model.staff.willingness, &s.staff_willingness);
             }
             Mediator::Openness => {
                 for (o, &a) in model.orgs.iter_mut().zip(&s.openness) {
@@ -413,7 +446,14 @@ mod tests {
             };
             match m {
                 Mediator::CitizenTrust => assert_eq!(t.trust, c.trust),
-                Mediator::Efficacy => assert_eq!(t.efficacy, c.efficacy),
+                Mediator::Efficacy => {
+                    assert_eq!(t.efficacy, c.efficacy);
+                    assert_eq!(t.external_efficacy, c.external_efficacy);
+                }
+                Mediator::InternalEfficacy => assert_eq!(t.efficacy, c.efficacy),
+                Mediator::ExternalEfficacy => {
+                    assert_eq!(t.external_efficacy, c.external_efficacy)
+                }
                 Mediator::Motivation => assert_eq!(t.motivation, c.motivation),
                 Mediator::Belief => assert_eq!(t.belief, c.belief),
                 Mediator::Awareness => {
@@ -425,6 +465,7 @@ mod tests {
                 }
                 Mediator::OrgTrust => {
                     assert_eq!(org(&treatment, |o| o.trust), org(&control, |o| o.trust));
+                    assert_eq!(treatment.staff.willingness, control.staff.willingness);
                 }
                 Mediator::Openness => {
                     assert_eq!(

@@ -29,7 +29,8 @@ define_metrics! {
     active_groups, "groups", "Groups active at the end of the step.";
     groups_formed, "groups", "Groups formed during the step.";
     groups_dissolved, "groups", "Groups dissolved during the step.";
-    mean_efficacy, "0-1 scale", "Mean citizen self-efficacy.";
+    mean_efficacy, "0-1 scale", "Mean citizen internal (personal) efficacy.";
+    mean_external_efficacy, "0-1 scale", "Mean citizen external efficacy (belief that organisations respond to citizens' input).";
     mean_citizen_trust, "0-1 scale", "Mean citizen trust in the organisation that serves them.";
     mean_org_trust, "0-1 scale", "Mean organisational trust in citizens.";
     opportunities_opened, "opportunities", "Co-production opportunities opened by organisations during the step.";
@@ -41,6 +42,14 @@ define_metrics! {
     participation_low, "share of citizens", "Participation rate in the low-resource group.";
     participation_high, "share of citizens", "Participation rate in the high-resource group.";
     mean_contribution, "share of effort", "Mean contribution of active members (lab: share of endowment).";
+    service_low, "service units per citizen", "Service received per low-resource citizen: an equal share of professionals' baseline service plus the co-produced benefit of the group they are a member of.";
+    service_high, "service units per citizen", "Service received per high-resource citizen (as service_low).";
+    service_ratio, "ratio", "service_low / service_high: 1 is equal; below 1 the low-resource group receives less. Professionals' baseline alone gives 1, so service_ratio - 1 is co-production's effect on service inequality.";
+    benefit_representativeness, "ratio", "The low-resource group's share of co-produced benefit divided by its share of the population (1 = benefit shared in proportion; 1 when no benefit was produced).";
+    effort_low, "effort units per citizen", "Co-production effort (contribution x capacity) of the low-resource group per low-resource citizen.";
+    effort_high, "effort units per citizen", "Co-production effort of the high-resource group per high-resource citizen.";
+    service_deprived, "service units per citizen", "Service received per citizen of the deprived communities (0 when there are none).";
+    service_affluent, "service units per citizen", "Service received per citizen of the affluent communities.";
 }
 
 /// Why a group stopped.
@@ -124,10 +133,12 @@ pub struct CitizenRecord {
     pub resource_group: u8,
     /// Conditional-cooperation type: conditional, free_rider, hump, other.
     pub cc_type: &'static str,
-    /// Efficacy at the start of the run.
+    /// Internal efficacy at the start of the run.
     pub initial_efficacy: f64,
-    /// Efficacy at the end.
+    /// Internal efficacy at the end.
     pub efficacy: f64,
+    /// External efficacy at the end.
+    pub external_efficacy: f64,
     /// Skill.
     pub skill: f64,
     /// Available time.

@@ -7,11 +7,12 @@ use rand::rngs::ChaCha8Rng;
 
 use crate::group::Group;
 use crate::metrics::{CitizenRecord, GroupRecord, OrgStepRecord, StepMetrics};
-use crate::network::{Network, community_range};
+use crate::network::{Layout, Network, community_range};
 use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
 use crate::rng::{self, Stream, chance, normal, unit};
+use crate::staff::Staff;
 
 /// The random streams a step draws from, one per mechanism.
 pub(crate) struct Streams {
@@ -40,6 +41,7 @@ pub struct Model {
     /// Participation norm strength (culture) of each community.
     pub(crate) norm: Vec<f32>,
     pub(crate) orgs: Vec<Org>,
+    pub(crate) staff: Staff,
     pub(crate) groups: Vec<Group>,
     pub(crate) records: Vec<GroupRecord>,
     /// Member lists of dissolved groups, kept to be reused without allocating.
@@ -63,6 +65,20 @@ pub(crate) struct Production {
     pub(crate) professional_cost: f64,
     pub(crate) contribution_sum: f64,
     pub(crate) members: u32,
+    /// Who benefits (docs/ODD.md 8.18): co-produced benefit and effort by resource group,
+    /// and benefit by community type.
+    pub(crate) equity: EquityTally,
+}
+
+/// Co-produced benefit and effort of one step, split by resource group and community type.
+#[derive(Default)]
+pub(crate) struct EquityTally {
+    pub(crate) benefit_low: f64,
+    pub(crate) benefit_high: f64,
+    pub(crate) effort_low: f64,
+    pub(crate) effort_high: f64,
+    pub(crate) benefit_deprived: f64,
+    pub(crate) benefit_affluent: f64,
 }
 
 impl Model {
@@ -72,20 +88,27 @@ impl Model {
         let n_citizens = p.n_citizens as u32;
         let n_communities = p.n_communities as u32;
         let citizens = Citizens::new(p, seed);
-        let network = Network::build(
-            seed,
+        let low: Vec<bool> = (0..citizens.len() as u32)
+            .map(|i| citizens.has(i, flag::LOW_RESOURCE))
+            .collect();
+        let layout = Layout {
             n_citizens,
             n_communities,
-            p.ring_degree as u32,
-            p.bridge_prob,
-        );
+            ring_degree: p.ring_degree as u32,
+            bridge_prob: p.bridge_prob,
+            bridging_gap: p.bridging_gap,
+            homophily: p.homophily,
+        };
+        let network = Network::build(seed, &layout, &low);
         let mut org_rng = rng::stream(seed, Stream::Organisations);
         let norm = (0..n_communities)
             .map(|_| unit(p.norm_mean + p.norm_sd * normal(&mut org_rng)) as f32)
             .collect();
-        let orgs = (0..p.n_organisations as u32)
+        let mut orgs: Vec<Org> = (0..p.n_organisations as u32)
             .map(|_| Org::draw(p, &mut org_rng))
             .collect();
+        let staff = Staff::draw(p, &orgs, seed);
+        staff.aggregate(&mut orgs);
         let streams = Streams {
             opportunities: rng::stream(seed, Stream::Opportunities),
             contact: rng::stream(seed, Stream::Contact),
@@ -109,6 +132,7 @@ impl Model {
             network,
             norm,
             orgs,
+            staff,
             groups: Vec::new(),
             records: Vec::new(),
             spare_member_lists: Vec::new(),
@@ -157,7 +181,7 @@ impl Model {
     }
 
     /// Citizens who are not in a group may forget, may be contacted by their organisation
-    /// (becoming aware; with two-way engagement also heard, which moves efficacy toward the
+    /// (becoming aware; with two-way engagement also heard, which moves external efficacy toward the
     /// power the organisation shares; with invitations gaining ownership), and drift in
     /// trust toward what they can see of the organisation.
     ///
@@ -197,8 +221,8 @@ impl Model {
             }
             c.flags[u] |= flag::AWARE;
             if power_feedback {
-                let e = f64::from(c.efficacy[u]);
-                c.efficacy[u] = (e + p.efficacy_learning * (terms.power - e)) as f32;
+                let x = f64::from(c.external_efficacy[u]);
+                c.external_efficacy[u] = (x + p.efficacy_learning * (terms.power - x)) as f32;
             }
             if p.ownership != 0.0 {
                 let own = f64::from(c.ownership[u]);
@@ -265,12 +289,13 @@ impl Model {
         }
     }
 
-    /// Organisations learn from this step's tallies, then imitate the best performer.
+    /// Staff learn from the groups they supported; organisations take their staff's means,
+    /// learn openness and reputation from this step's tallies, then imitate the best performer.
     fn learn(&mut self, p: &Params) {
-        let n_orgs = self.orgs.len() as u32;
-        for (o, org) in self.orgs.iter_mut().enumerate() {
-            let served = (self.n_communities + n_orgs - 1 - o as u32) / n_orgs;
-            org.learn(p, served);
+        self.staff.learn(p, &self.orgs);
+        self.staff.aggregate(&mut self.orgs);
+        for org in &mut self.orgs {
+            org.learn(p);
         }
         organisations::imitate(&mut self.orgs, p);
     }
@@ -287,6 +312,7 @@ impl Model {
         }
         let low = self.n_low;
         let efficacy = sum(&c.efficacy);
+        let external = sum(&c.external_efficacy);
         let trust = sum(&c.trust);
         let n = f64::from(self.n_citizens);
         let high = self.n_citizens - low;
@@ -313,6 +339,7 @@ impl Model {
             groups_formed: f64::from(self.formed),
             groups_dissolved: f64::from(self.dissolved),
             mean_efficacy: efficacy / n,
+            mean_external_efficacy: external / n,
             mean_citizen_trust: trust / n,
             mean_org_trust: self.orgs.iter().map(|o| o.trust).sum::<f64>() / n_orgs,
             opportunities_opened: self
@@ -332,6 +359,45 @@ impl Model {
             } else {
                 prod.contribution_sum / f64::from(prod.members)
             },
+            ..self.equity_metrics(p, &prod.equity, low)
+        }
+    }
+
+    /// Who benefits: service and effort per citizen by resource group and community type.
+    /// Professionals' baseline service is shared equally per citizen (communities are of
+    /// equal size up to rounding), so only co-produced benefit makes the groups differ.
+    fn equity_metrics(&self, p: &Params, eq: &EquityTally, low: u32) -> StepMetrics {
+        let n = f64::from(self.n_citizens);
+        let per = |total: f64, of: f64| if of > 0.0 { total / of } else { 0.0 };
+        let baseline = per(p.baseline_input * f64::from(self.n_communities), n);
+        let (low, high) = (f64::from(low), n - f64::from(low));
+        let deprived = f64::from(self.community_range(self.n_communities / 2).0);
+        let affluent = n - deprived;
+        let service = |benefit: f64, of: f64| {
+            if of > 0.0 {
+                baseline + benefit / of
+            } else {
+                0.0
+            }
+        };
+        let service_low = service(eq.benefit_low, low);
+        let service_high = service(eq.benefit_high, high);
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 1.0 };
+        let coproduced = eq.benefit_low + eq.benefit_high;
+        StepMetrics {
+            service_low,
+            service_high,
+            service_ratio: ratio(service_low, service_high),
+            benefit_representativeness: if coproduced > 0.0 && low > 0.0 {
+                (eq.benefit_low / coproduced) / (low / n)
+            } else {
+                1.0
+            },
+            effort_low: per(eq.effort_low, low),
+            effort_high: per(eq.effort_high, high),
+            service_deprived: service(eq.benefit_deprived, deprived),
+            service_affluent: service(eq.benefit_affluent, affluent),
+            ..StepMetrics::default()
         }
     }
 
@@ -374,6 +440,7 @@ impl Model {
                 cc_type: crate::contribution::CcType::from_u8(c.cc_type[i]).as_str(),
                 initial_efficacy: f64::from(c.initial_efficacy[i]),
                 efficacy: f64::from(c.efficacy[i]),
+                external_efficacy: f64::from(c.external_efficacy[i]),
                 skill: f64::from(c.skill[i]),
                 time: f64::from(c.time[i]),
                 motivation: f64::from(c.motivation[i]),
@@ -451,6 +518,7 @@ impl Model {
         let c = &self.citizens;
         let unit_vectors = [
             ("efficacy", &c.efficacy),
+            ("external_efficacy", &c.external_efficacy),
             ("skill", &c.skill),
             ("time", &c.time),
             ("motivation", &c.motivation),
@@ -476,12 +544,48 @@ impl Model {
                 org.openness,
                 org.staff_skill,
                 org.reputation,
+                org.willingness,
             ];
             if attrs.iter().any(|x| !(0.0..=1.0).contains(x)) {
                 return Err(format!(
                     "organisation {o} has an attribute out of 0-1: {org:?}"
                 ));
             }
+        }
+        let st = &self.staff;
+        for (name, v) in [
+            ("trust", &st.trust),
+            ("willingness", &st.willingness),
+            ("risk_aversion", &st.risk_aversion),
+            ("skill", &st.skill),
+        ] {
+            if let Some(s) = v.iter().position(|x| !(0.0..=1.0).contains(x)) {
+                return Err(format!("staff {s} {name} = {} out of 0-1", v[s]));
+            }
+        }
+        let mut load = vec![0u32; st.len()];
+        for (g, group) in self.groups.iter().enumerate() {
+            match (group.org == crate::group::UNSUPPORTED, group.staff) {
+                (true, crate::staff::NO_STAFF) => {}
+                (false, s) if s != crate::staff::NO_STAFF && st.org_of(s) == group.org => {
+                    load[s as usize] += 1;
+                }
+                _ => {
+                    return Err(format!(
+                        "group {g} of organisation {} has staff {} of another organisation",
+                        group.org, group.staff
+                    ));
+                }
+            }
+        }
+        if load != st.load {
+            return Err(format!(
+                "staff loads {:?} but groups assign {load:?}",
+                st.load
+            ));
+        }
+        if st.supported.iter().any(|&n| n != 0) {
+            return Err("staff tallies not reset after learning".into());
         }
         let mut members = 0usize;
         for (g, group) in self.groups.iter().enumerate() {
@@ -562,10 +666,10 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x625f_fa79_6596_29d8;
+    const GOLDEN: u64 = 0x6da2_4f71_cf03_663a;
 
     #[test]
-    fn two_way_contact_raises_efficacy_over_inform() {
+    fn two_way_contact_raises_external_efficacy_over_inform() {
         let mut p = small();
         p.contact_rate = 0.5;
         p.opportunity_rate = 0.0;
@@ -575,13 +679,50 @@ mod tests {
         let mut inform = p.clone();
         inform.engagement = 0.0;
         let run = |q: &Params| {
-            crate::simulate(q, &[], 24, 3, crate::Detail::Standard).steps[23].mean_efficacy
+            crate::simulate(q, &[], 24, 3, crate::Detail::Standard).steps[23].mean_external_efficacy
         };
         assert!(
             run(&p) > run(&inform) + 0.05,
             "{} vs {}",
             run(&p),
             run(&inform)
+        );
+    }
+
+    #[test]
+    fn equity_metrics_credit_members_by_resource_group() {
+        let p = small();
+        let mut model = Model::new(&p, 5);
+        let base = model.equity_metrics(&p, &EquityTally::default(), 300);
+        assert_eq!(base.service_ratio, 1.0);
+        assert_eq!(base.benefit_representativeness, 1.0);
+        let expected = p.baseline_input * 6.0 / 600.0;
+        assert!((base.service_low - expected).abs() < 1e-12);
+        // A group of high-resource members only: the benefit goes to the high group.
+        let g = model.new_group(&p, 0, 0, crate::metrics::TaskKind::Specific, 1.0);
+        let high: Vec<u32> = (0..100u32)
+            .filter(|&i| !model.citizens.has(i, flag::LOW_RESOURCE))
+            .take(4)
+            .collect();
+        for &i in &high {
+            model.citizens.belief[i as usize] = 1.0;
+            model.citizens.skill[i as usize] = 1.0;
+            model.citizens.time[i as usize] = 1.0;
+            model.join(g, i);
+        }
+        model.groups[g].started = true;
+        let prod = model.produce(&p);
+        assert!(prod.equity.benefit_high > 0.0 && prod.equity.benefit_low == 0.0);
+        assert!(prod.equity.effort_high > 0.0 && prod.equity.effort_low == 0.0);
+        let low = (0..600u32)
+            .filter(|&i| model.citizens.has(i, flag::LOW_RESOURCE))
+            .count() as u32;
+        let m = model.equity_metrics(&p, &prod.equity, low);
+        assert!(m.service_ratio < 1.0, "{}", m.service_ratio);
+        assert_eq!(m.benefit_representativeness, 0.0);
+        assert!(
+            m.service_deprived > m.service_affluent,
+            "community 0 is deprived"
         );
     }
 
@@ -667,11 +808,20 @@ mod tests {
                 for (v, (name, _, _)) in m.values().iter().zip(crate::METRICS) {
                     prop_assert!(v.is_finite(), "{} is {}", name, v);
                 }
-                for share in [m.participation_rate, m.mean_efficacy, m.mean_citizen_trust,
+                for share in [m.participation_rate, m.mean_efficacy, m.mean_external_efficacy,
+                              m.mean_citizen_trust,
                               m.mean_org_trust, m.power_shared, m.mean_contribution,
                               m.participation_low, m.participation_high] {
                     prop_assert!((0.0..=1.0).contains(&share));
                 }
+                // Who benefits: service per citizen is at least the baseline share, and the
+                // benefit share of the low-resource group is a share over a share.
+                let baseline = p.baseline_input * p.n_communities / p.n_citizens;
+                for service in [m.service_low, m.service_high] {
+                    prop_assert!(service == 0.0 || service >= baseline - 1e-12);
+                }
+                prop_assert!(m.service_ratio >= 0.0 && m.benefit_representativeness >= 0.0);
+                prop_assert!(m.effort_low >= 0.0 && m.effort_high >= 0.0);
                 if let Err(e) = model.check_invariants() {
                     prop_assert!(false, "{}", e);
                 }

@@ -2,6 +2,9 @@
 //! stored as contiguous adjacency (CSR), and one extra slot per citizen for a tie made
 //! while co-producing.
 //!
+//! Who knows whom follows resources: lattice ties between resource groups are redrawn inside
+//! the group with probability `homophily`, and the better-resourced make more bridging ties.
+//!
 //! Citizens are numbered community by community, so most neighbours sit close together
 //! in memory. Owns construction and neighbour queries; knows nothing about behaviour.
 
@@ -25,29 +28,43 @@ pub(crate) fn community_range(c: u32, n_citizens: u32, n_communities: u32) -> (u
     (start, end)
 }
 
+/// How ties are laid out: sizes, bridging and who is drawn to whom.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Layout {
+    pub(crate) n_citizens: u32,
+    pub(crate) n_communities: u32,
+    pub(crate) ring_degree: u32,
+    /// Mean chance a lattice tie is rewired to another community.
+    pub(crate) bridge_prob: f64,
+    /// Low-resource citizens rewire with `bridge_prob (1 - gap)`, others with `bridge_prob (1 + gap)`.
+    pub(crate) bridging_gap: f64,
+    /// Chance a lattice tie between resource groups is redrawn inside the first end's group.
+    pub(crate) homophily: f64,
+}
+
+impl Layout {
+    /// Chance that a tie generated from a citizen of this resource group becomes a bridge.
+    fn bridge_chance(&self, low: bool) -> f64 {
+        let factor = if low {
+            1.0 - self.bridging_gap
+        } else {
+            1.0 + self.bridging_gap
+        };
+        (self.bridge_prob * factor).min(1.0)
+    }
+}
+
 impl Network {
-    /// Builds the network. Each community's ties come from its own random stream, and the
-    /// stream is replayed twice (count, then fill) so no temporary edge list is needed.
-    pub(crate) fn build(
-        seed: u64,
-        n_citizens: u32,
-        n_communities: u32,
-        ring_degree: u32,
-        bridge_prob: f64,
-    ) -> Network {
-        let n = n_citizens as usize;
+    /// Builds the network; `low[i]` says whether citizen `i` is low-resource. Each
+    /// community's ties come from its own random stream, and the stream is replayed twice
+    /// (count, then fill) so no temporary edge list is needed.
+    pub(crate) fn build(seed: u64, layout: &Layout, low: &[bool]) -> Network {
+        let n = layout.n_citizens as usize;
         let mut degree = vec![0u32; n + 1];
-        for_each_tie(
-            seed,
-            n_citizens,
-            n_communities,
-            ring_degree,
-            bridge_prob,
-            |a, b| {
-                degree[a as usize] += 1;
-                degree[b as usize] += 1;
-            },
-        );
+        for_each_tie(seed, layout, low, |a, b| {
+            degree[a as usize] += 1;
+            degree[b as usize] += 1;
+        });
         // Turn degrees into offsets in place: offsets[i] = sum of degrees before i.
         let mut total = 0u32;
         for d in degree.iter_mut() {
@@ -58,19 +75,12 @@ impl Network {
         let offsets = degree;
         let mut fill = offsets[..n].to_vec();
         let mut neighbours = vec![0u32; total as usize];
-        for_each_tie(
-            seed,
-            n_citizens,
-            n_communities,
-            ring_degree,
-            bridge_prob,
-            |a, b| {
-                neighbours[fill[a as usize] as usize] = b;
-                fill[a as usize] += 1;
-                neighbours[fill[b as usize] as usize] = a;
-                fill[b as usize] += 1;
-            },
-        );
+        for_each_tie(seed, layout, low, |a, b| {
+            neighbours[fill[a as usize] as usize] = b;
+            fill[a as usize] += 1;
+            neighbours[fill[b as usize] as usize] = a;
+            fill[b as usize] += 1;
+        });
         Network {
             offsets,
             neighbours,
@@ -109,55 +119,95 @@ impl Network {
     }
 }
 
-/// Calls `tie(a, b)` for every undirected tie: for each citizen and each distance
-/// `d = 1..=ring_degree/2` a tie to the citizen `d` places on in its community's ring,
-/// rewired with probability `bridge_prob` to a uniformly drawn citizen of another community.
-/// The rewired ties of a community are found by geometric gaps over its ties in order.
-fn for_each_tie(
-    seed: u64,
-    n_citizens: u32,
-    n_communities: u32,
-    ring_degree: u32,
-    bridge_prob: f64,
-    mut tie: impl FnMut(u32, u32),
-) {
-    let half = ring_degree / 2;
-    let gaps = rng::Gaps::new(bridge_prob);
-    for c in 0..n_communities {
+/// Calls `tie(a, b)` for every undirected tie: for each citizen `a` and each distance
+/// `d = 1..=ring_degree/2` a tie to the citizen `d` places on in its community's ring.
+/// The tie is rewired, with `a`'s bridging chance, to a uniformly drawn citizen of another
+/// community (a bridging tie); otherwise, if its ends differ in resources, it is redrawn with
+/// probability `homophily` to a uniform other citizen of `a`'s resource group in the
+/// community (docs/ODD.md section 2). Rare events are found by geometric gaps: bridges
+/// separately among the ties of low- and of high-resource first ends, redraws among the
+/// cross-group ties not rewired, each sequence in tie order.
+fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u32, u32)) {
+    let half = layout.ring_degree / 2;
+    let bridge_gaps = [
+        rng::Gaps::new(layout.bridge_chance(false)),
+        rng::Gaps::new(layout.bridge_chance(true)),
+    ];
+    let redraw_gaps = rng::Gaps::new(layout.homophily);
+    let mut same_group: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
+    for c in 0..layout.n_communities {
         let mut rng = rng::stream_id(seed, rng::Stream::NetworkBase as u64 + u64::from(c));
-        let (start, end) = community_range(c, n_citizens, n_communities);
+        let (start, end) = community_range(c, layout.n_citizens, layout.n_communities);
         let size = end - start;
-        let outside = n_citizens - size;
-        // Index of the next rewired tie among the community's ties, in (citizen, distance)
-        // order; none with a single community.
-        let mut next_bridge = if outside > 0 {
-            gaps.next(&mut rng)
-        } else {
-            u64::MAX
-        };
-        let mut index = 0u64;
+        let outside = layout.n_citizens - size;
+        for list in &mut same_group {
+            list.clear();
+        }
+        for i in start..end {
+            same_group[usize::from(low[i as usize])].push(i);
+        }
+        // Per class of first end (0 high, 1 low): ties seen and the index of the next
+        // bridge among them; none with a single community.
+        let mut seen = [0u64; 2];
+        let mut next_bridge = [u64::MAX; 2];
+        if outside > 0 {
+            for k in 0..2 {
+                next_bridge[k] = bridge_gaps[k].next(&mut rng);
+            }
+        }
+        let (mut cross_seen, mut next_redraw) = (0u64, redraw_gaps.next(&mut rng));
         for local in 0..size {
+            let a = start + local;
+            let k = usize::from(low[a as usize]);
             for d in 1..=half {
                 let mut other = start + (local + d) % size;
-                if index == next_bridge {
+                if seen[k] == next_bridge[k] {
                     let j = below(&mut rng, outside);
                     other = if j >= start { j + size } else { j };
-                    next_bridge = gaps.after(&mut rng, index + 1);
+                    next_bridge[k] = bridge_gaps[k].after(&mut rng, seen[k] + 1);
+                } else if usize::from(low[other as usize]) != k {
+                    if cross_seen == next_redraw {
+                        other = redraw_alike(&mut rng, &same_group[k], a, other);
+                        next_redraw = redraw_gaps.after(&mut rng, cross_seen + 1);
+                    }
+                    cross_seen += 1;
                 }
-                index += 1;
-                tie(start + local, other);
+                seen[k] += 1;
+                tie(a, other);
             }
         }
     }
+}
+
+/// A uniform citizen of `alike` (which holds `a`) other than `a`; `fallback` if there is none.
+fn redraw_alike(rng: &mut rand::rngs::ChaCha8Rng, alike: &[u32], a: u32, fallback: u32) -> u32 {
+    if alike.len() < 2 {
+        return fallback;
+    }
+    let k = below(rng, alike.len() as u32 - 1) as usize;
+    let pick = alike[k];
+    // Skip over `a`: the list is in index order, so `a` sits where its index says.
+    if pick >= a { alike[k + 1] } else { pick }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn layout(n_citizens: u32, n_communities: u32, ring_degree: u32, bridge_prob: f64) -> Layout {
+        Layout {
+            n_citizens,
+            n_communities,
+            ring_degree,
+            bridge_prob,
+            bridging_gap: 0.0,
+            homophily: 0.0,
+        }
+    }
+
     #[test]
     fn co_production_ties_stay_symmetric() {
-        let mut net = Network::build(1, 20, 1, 2, 0.0);
+        let mut net = Network::build(1, &layout(20, 1, 2, 0.0), &[false; 20]);
         net.tie_up(1, 2);
         net.tie_up(2, 3);
         assert_eq!(net.extra_tie[1], NO_TIE);
@@ -168,7 +218,7 @@ mod tests {
 
     #[test]
     fn ring_without_bridges_is_regular_and_local() {
-        let net = Network::build(1, 100, 4, 6, 0.0);
+        let net = Network::build(1, &layout(100, 4, 6, 0.0), &[false; 100]);
         for i in 0..100 {
             assert_eq!(net.neighbours(i).len(), 6);
             let c = i / 25;
@@ -178,7 +228,7 @@ mod tests {
 
     #[test]
     fn ties_are_symmetric_and_bridges_leave_the_community() {
-        let net = Network::build(2, 400, 4, 6, 0.3);
+        let net = Network::build(2, &layout(400, 4, 6, 0.3), &[false; 400]);
         let mut bridges = 0;
         for i in 0..400u32 {
             for &j in net.neighbours(i) {
@@ -191,5 +241,49 @@ mod tests {
         // Expected share of bridging ends: 0.3 of all tie ends.
         let share = bridges as f64 / (400.0 * 6.0);
         assert!((share - 0.3).abs() < 0.05, "{share}");
+    }
+
+    #[test]
+    fn homophily_keeps_ties_inside_resource_groups_and_bridges_follow_resources() {
+        let n = 4000u32;
+        let low: Vec<bool> = (0..n).map(|i| (i * 7919) % 13 < 6).collect();
+        let cross_share = |h: f64| {
+            let mut l = layout(n, 4, 6, 0.0);
+            l.homophily = h;
+            let net = Network::build(3, &l, &low);
+            let (mut cross, mut all) = (0usize, 0usize);
+            for i in 0..n {
+                for &j in net.neighbours(i) {
+                    cross += usize::from(low[i as usize] != low[j as usize]);
+                    all += 1;
+                    assert_eq!(i / 1000, j / 1000, "no bridges without bridge_prob");
+                }
+            }
+            cross as f64 / all as f64
+        };
+        let random = cross_share(0.0);
+        // Coleman's index of the tie set: the share of cross-group ties falls by (1 - h).
+        assert!((cross_share(0.6) / random - 0.4).abs() < 0.05);
+        assert!(cross_share(1.0) < 0.01);
+
+        let mut l = layout(n, 4, 6, 0.2);
+        l.bridging_gap = 0.5;
+        let net = Network::build(4, &l, &low);
+        let bridges = |want_low: bool| {
+            let (mut b, mut t) = (0usize, 0usize);
+            for i in (0..n).filter(|&i| low[i as usize] == want_low) {
+                for &j in net.neighbours(i) {
+                    b += usize::from(i / 1000 != j / 1000);
+                    t += 1;
+                }
+            }
+            b as f64 / t as f64
+        };
+        assert!(
+            bridges(false) > 1.5 * bridges(true),
+            "{} {}",
+            bridges(false),
+            bridges(true)
+        );
     }
 }

@@ -11,7 +11,10 @@ use crate::rng::{normal, unit};
 /// One organisation. Attributes are on 0-1 scales; levers are added when read.
 #[derive(Clone, Debug)]
 pub(crate) struct Org {
+    /// Trust in citizens' competence: the mean over its staff (`staff.rs`).
     pub(crate) trust: f64,
+    /// Willingness to share decisions: the mean over its staff.
+    pub(crate) willingness: f64,
     pub(crate) procedural: f64,
     pub(crate) autonomy: f64,
     pub(crate) openness: f64,
@@ -39,8 +42,10 @@ impl Org {
     /// Draws one organisation around the scenario means (attribute order as in docs/ODD.md).
     pub(crate) fn draw(p: &Params, rng: &mut ChaCha8Rng) -> Org {
         let mut a = |mean: f64| unit(mean + p.spread * normal(rng));
+        let trust = a(p.trust_in_citizens_mean);
         Org {
-            trust: a(p.trust_in_citizens_mean),
+            trust,
+            willingness: trust,
             procedural: a(p.procedural_mean),
             autonomy: a(p.autonomy_mean),
             openness: a(p.openness_mean),
@@ -86,11 +91,17 @@ impl Org {
         unit(value - downside + p.org_incentives)
     }
 
-    /// Decision power shared with a group: `sqrt(trust x (1 - procedural)) x (0.5 + autonomy)`,
-    /// clamped to 0-1, times `inform_power_share` when the organisation only informs.
-    /// Professionals can only hand over what their discretion lets them.
+    /// Decision power its staff share on average: [`Org::power_with`] its mean willingness.
     pub(crate) fn power(&self, p: &Params) -> f64 {
-        let willing = libm::sqrt(self.trust * (1.0 - self.procedural_now(p)));
+        self.power_with(self.willingness, p)
+    }
+
+    /// Decision power a professional with this willingness shares with a group:
+    /// `sqrt(willingness x (1 - procedural)) x (0.5 + autonomy)`, clamped to 0-1, times
+    /// `inform_power_share` when the organisation only informs. Professionals can only hand
+    /// over what procedure and their discretion let them.
+    pub(crate) fn power_with(&self, willingness: f64, p: &Params) -> f64 {
+        let willing = libm::sqrt(willingness * (1.0 - self.procedural_now(p)));
         let consulted = if p.engagement == 1.0 {
             1.0
         } else {
@@ -115,31 +126,26 @@ impl Org {
         unit(p.contact_rate * embedded * integrated * outreach)
     }
 
-    /// End-of-step learning from this step's tally (docs/ODD.md 8.16).
-    pub(crate) fn learn(&mut self, p: &Params, n_communities_served: u32) {
+    /// Share of a success that the organisation books as a deviation:
+    /// `procedural_bias x procedural` in force (0 with `channels.procedural_trust_bias` off).
+    pub(crate) fn procedural_bias(&self, p: &Params) -> f64 {
+        if p.procedural_trust_bias != 0.0 {
+            p.procedural_bias * self.procedural_now(p)
+        } else {
+            0.0
+        }
+    }
+
+    /// End-of-step learning of openness and reputation from this step's tally (docs/ODD.md
+    /// 8.16); trust, willingness and skill are its staff's (`staff.rs`).
+    pub(crate) fn learn(&mut self, p: &Params) {
         let t = self.tally;
         if t.groups_supported > 0 {
             let success = f64::from(t.successes) / f64::from(t.groups_supported);
-            if p.trust_feedback != 0.0 {
-                let bias = if p.procedural_trust_bias != 0.0 {
-                    p.procedural_bias * self.procedural_now(p)
-                } else {
-                    0.0
-                };
-                let perceived = success * (1.0 - bias);
-                self.trust += p.trust_learning * (perceived - self.trust);
-            }
             let value = unit(t.value / f64::from(t.groups_supported) * self.discretion(p));
             self.openness += p.openness_learning * (value - self.openness);
             self.reputation += 0.1 * (success - self.reputation);
         }
-        let engagement =
-            (f64::from(t.groups_supported) / f64::from(n_communities_served.max(1))).min(1.0);
-        self.staff_skill = unit(
-            self.staff_skill
-                + p.skill_learning * engagement * (1.0 - self.staff_skill)
-                + p.staff_training * (1.0 - self.staff_skill),
-        );
     }
 
     /// Mean benefit share of its supported groups this step (0 when none).
@@ -204,20 +210,28 @@ mod tests {
     #[test]
     fn procedural_orientation_biases_trust_down() {
         let p = Params::defaults();
-        let mut a = org();
-        let mut b = org();
-        a.procedural = 0.1;
-        b.procedural = 0.9;
-        for o in [&mut a, &mut b] {
-            o.tally = Tally {
-                opportunities: 1,
-                groups_supported: 4,
-                successes: 4,
-                value: 2.0,
-            };
-            o.learn(&p, 1);
+        let mut orgs = vec![org(), org()];
+        orgs[0].procedural = 0.1;
+        orgs[1].procedural = 0.9;
+        let mut q = p.clone();
+        q.staff_per_org = 1.0;
+        let mut staff = crate::staff::Staff::draw(&q, &orgs, 1);
+        for s in 0..2 {
+            staff.trust[s] = 0.5;
+            staff.supported[s] = 4;
+            staff.successes[s] = 4;
         }
-        assert!(a.trust > b.trust);
+        staff.learn(&q, &orgs);
+        assert!(staff.trust[0] > staff.trust[1]);
+        assert!(orgs[0].procedural_bias(&p) < orgs[1].procedural_bias(&p));
+    }
+
+    #[test]
+    fn willing_professionals_share_more_power() {
+        let p = Params::defaults();
+        let o = org();
+        assert!(o.power_with(0.9, &p) > o.power_with(0.2, &p));
+        assert_eq!(o.power(&p), o.power_with(o.willingness, &p));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fmt;
 
 /// Bytes of citizen state per citizen (excluding the network), for memory estimates: the
 /// columns of `population::Citizens`.
-pub(crate) const BYTES_PER_CITIZEN: u64 = 11 * 4 + 4 + 4 + 2 + 1 + 1;
+pub(crate) const BYTES_PER_CITIZEN: u64 = 12 * 4 + 4 + 4 + 2 + 1 + 1;
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
@@ -95,6 +95,18 @@ impl ParamSpec {
             "join.base" => "calibrated: about 10% of citizens active after 20 years at defaults",
             "population.ring_degree" | "population.bridge_prob" => {
                 "clustered small world (Watts and Strogatz 1998); assumption for the value"
+            }
+            "citizens.efficacy_gap" => {
+                "efficacy rises with resources and education (Verba, Schlozman and Brady 1995); assumption for the value"
+            }
+            "population.segregation" => {
+                "income segregation of neighbourhoods (Massey and Denton 1988; OECD 2018); moderate value, assumption"
+            }
+            "population.homophily" => {
+                "homophily by education and income (McPherson et al. 2001); moderate value, assumption"
+            }
+            "population.bridging_gap" => {
+                "the better-resourced have more bridging ties (Lin 2001; Granovetter 1973); assumption for the value"
             }
             "population.low_resource_share" | "population.resource_gap" => {
                 "demographics act through resources (Bovaird et al. 2016); assumption"
@@ -250,8 +262,15 @@ define_params! {
     population.resource_gap: Real, 0.2, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
     population.norm_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean strength of the participation norm (culture) across communities.";
     population.norm_sd: Real, 0.2, [0, 0.5], "0-1 scale", false, "Standard deviation of community norm strength (clamped to 0-1).";
+    // --- places and networks: who lives where and who knows whom (issue 16) ---
+    population.segregation: Real, 0.2, [0, 1], "0-1 scale", false, "Residential segregation by resources: deprived communities (the first half) have low-resource share L(1+s), affluent ones the rest (with L = 0.5, s is Duncan's dissimilarity index).";
+    population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (Coleman's inbreeding homophily; McPherson et al. 2001).";
+    population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
-    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial self-efficacy.";
+    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial internal (personal) efficacy: the belief that one can make a difference.";
+    // --- two efficacies (issue 16) ---
+    citizens.efficacy_gap: Real, 0.1, [0, 1], "0-1 scale", false, "Difference between the high- and low-resource groups' mean initial internal efficacy (efficacy grows with resources and education).";
+    citizens.external_efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial external efficacy: the belief that organisations respond to citizens' input.";
     citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of co-production skill (groups differ by resource_gap).";
     citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of available time (groups differ by resource_gap).";
     citizens.motivation_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean intrinsic motivation (public-service values).";
@@ -321,6 +340,11 @@ define_params! {
     orgs.awareness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean awareness of citizens' own activity (chance to notice and support an initiative).";
     orgs.risk_culture_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean risk aversion of the administrative culture.";
     orgs.embeddedness_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean embeddedness of staff in the communities served.";
+    // --- street-level staff (issue 16) ---
+    orgs.staff_per_org: Int, 5, [1, 10_000], "staff", false, "Street-level professionals each organisation employs to support groups.";
+    orgs.staff_sd: Real, 0.15, [0, 0.5], "0-1 scale", false, "Standard deviation of staff attitudes and skill around their organisation's (heterogeneity within an organisation).";
+    orgs.staff_capacity: Real, 2.0, [0.1, 100], "groups per staff member", true, "Groups a professional can support in a step without strain; above it they cope by sharing less.";
+    orgs.willingness_learning: Real, 0.1, [0, 1], "weight", false, "How fast a professional's willingness to share decisions follows their trust in citizens (divided by any overload).";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
     orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
     orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Professionals' own service per community; one input unit produces one service unit.";
@@ -361,8 +385,9 @@ define_params! {
     // --- mechanism switches, for ablation experiments ---
     channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
     channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
-    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' efficacy and trust, and two-way contact moves efficacy toward it (off: members' updates take power as 0.5 and contact leaves efficacy unchanged).";
-    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Efficacy scales the perceived impact of one's own effort.";
+    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' external efficacy and trust, and two-way contact moves external efficacy toward it (off: members' updates take power as 0.5 and contact leaves external efficacy unchanged).";
+    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts the population mean).";
+    channels.external_efficacy_effect: Bool, 1, [0, 1], "switch", false, "External efficacy scales the perceived impact of joining an organisation-supported group (off: everyone counts 1).";
     channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
     channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
     channels.peer_monitoring: Bool, 1, [0, 1], "switch", false, "Being watched by fellow members raises contributions.";

@@ -26,8 +26,13 @@ pub(crate) mod flag {
 
 /// All citizens, one vector per attribute (0-1 scales unless stated).
 pub(crate) struct Citizens {
+    /// Internal (personal) efficacy: "I can make a difference"; grows with resources and
+    /// with one's own groups' successes.
     pub(crate) efficacy: Vec<f32>,
     pub(crate) initial_efficacy: Vec<f32>,
+    /// External efficacy: "the system responds to people like me"; follows the power
+    /// organisations share and whether input is taken up.
+    pub(crate) external_efficacy: Vec<f32>,
     pub(crate) skill: Vec<f32>,
     pub(crate) time: Vec<f32>,
     pub(crate) motivation: Vec<f32>,
@@ -61,15 +66,28 @@ impl Citizens {
         let n_communities = p.n_communities as u32;
         let mut rng = rng::stream(seed, Stream::Population);
         let mut c = Citizens::zeroed(n);
+        // Communities first: where a citizen lives sets their chance of being low-resource.
+        for comm in 0..n_communities {
+            let (a, b) = crate::network::community_range(comm, n as u32, n_communities);
+            c.community[a as usize..b as usize].fill(comm);
+        }
         let sd = p.attribute_sd;
+        let n_deprived = n_communities / 2;
+        let low_share = [
+            deprived_low_share(p),
+            affluent_low_share(p, n_deprived, n_communities),
+        ];
         for i in 0..n {
-            let low = chance(&mut rng, p.low_resource_share);
+            let community = c.community[i];
+            let place = usize::from(!is_deprived(community, n_communities));
+            let low = chance(&mut rng, low_share[place]);
             let shift = if low {
                 -p.resource_gap / 2.0
             } else {
                 p.resource_gap / 2.0
             };
-            let efficacy = attribute(&mut rng, p.efficacy_mean, sd);
+            let efficacy_shift = if low { -0.5 } else { 0.5 } * p.efficacy_gap;
+            let efficacy = attribute(&mut rng, p.efficacy_mean + efficacy_shift, sd);
             c.efficacy[i] = efficacy;
             c.initial_efficacy[i] = efficacy;
             c.skill[i] = attribute(&mut rng, p.skill_mean + shift, sd);
@@ -91,10 +109,7 @@ impl Citizens {
             }
             c.flags[i] = flags;
             c.cc_type[i] = CcType::draw(p, uniform(&mut rng)) as u8;
-        }
-        for comm in 0..n_communities {
-            let (a, b) = crate::network::community_range(comm, n as u32, n_communities);
-            c.community[a as usize..b as usize].fill(comm);
+            c.external_efficacy[i] = attribute(&mut rng, p.external_efficacy_mean, sd);
         }
         c
     }
@@ -105,6 +120,7 @@ impl Citizens {
         Citizens {
             efficacy: f(),
             initial_efficacy: f(),
+            external_efficacy: f(),
             skill: f(),
             time: f(),
             motivation: f(),
@@ -132,6 +148,27 @@ impl Citizens {
     }
 }
 
+/// Whether community `c` is one of the deprived communities: the first `floor(C / 2)`.
+/// With segregation 0 the label changes nothing but which outputs a community counts in.
+#[inline]
+pub(crate) fn is_deprived(c: u32, n_communities: u32) -> bool {
+    c < n_communities / 2
+}
+
+/// Chance a citizen of a deprived community is low-resource: `min(1, L (1 + s))`.
+fn deprived_low_share(p: &Params) -> f64 {
+    (p.low_resource_share * (1.0 + p.segregation)).min(1.0)
+}
+
+/// Chance a citizen of an affluent community is low-resource, chosen so that the expected
+/// low-resource share of the whole population stays `L`: `clamp01((L C - p_d D) / A)`
+/// with `D` deprived and `A = C - D` affluent communities.
+fn affluent_low_share(p: &Params, n_deprived: u32, n_communities: u32) -> f64 {
+    let affluent = f64::from(n_communities - n_deprived);
+    let l = p.low_resource_share;
+    unit((l * f64::from(n_communities) - deprived_low_share(p) * f64::from(n_deprived)) / affluent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,10 +189,40 @@ mod tests {
     }
 
     #[test]
-    fn resource_groups_differ_in_skill_and_time_only() {
+    fn segregation_concentrates_low_resource_citizens_in_deprived_communities() {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 20_000.0).unwrap();
+        p.set("population.n_communities", 10.0).unwrap();
+        p.set("population.low_resource_share", 0.4).unwrap();
+        p.set("population.segregation", 0.5).unwrap();
+        let c = Citizens::new(&p, 3);
+        let share = |deprived: bool| {
+            let xs: Vec<bool> = (0..c.len())
+                .filter(|&i| is_deprived(c.community[i], 10) == deprived)
+                .map(|i| c.has(i as u32, flag::LOW_RESOURCE))
+                .collect();
+            xs.iter().filter(|&&l| l).count() as f64 / xs.len() as f64
+        };
+        assert!((share(true) - 0.6).abs() < 0.02, "{}", share(true));
+        assert!((share(false) - 0.2).abs() < 0.02, "{}", share(false));
+        let all = (0..c.len() as u32)
+            .filter(|&i| c.has(i, flag::LOW_RESOURCE))
+            .count() as f64
+            / c.len() as f64;
+        assert!((all - 0.4).abs() < 0.015, "{all}");
+        // More segregation than the affluent communities can absorb is clamped.
+        p.set("population.low_resource_share", 0.8).unwrap();
+        p.set("population.segregation", 1.0).unwrap();
+        assert_eq!(deprived_low_share(&p), 1.0);
+        assert!((affluent_low_share(&p, 5, 10) - 0.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn resource_groups_differ_in_skill_time_and_internal_efficacy_only() {
         let mut p = Params::defaults();
         p.set("population.n_citizens", 20_000.0).unwrap();
         p.set("population.resource_gap", 0.3).unwrap();
+        p.set("citizens.efficacy_gap", 0.1).unwrap();
         let c = Citizens::new(&p, 5);
         let mean = |v: &Vec<f32>, low: bool| {
             let xs: Vec<f64> = (0..c.len())
@@ -166,6 +233,10 @@ mod tests {
         };
         assert!(mean(&c.skill, false) - mean(&c.skill, true) > 0.25);
         assert!(mean(&c.time, false) - mean(&c.time, true) > 0.25);
-        assert!((mean(&c.efficacy, false) - mean(&c.efficacy, true)).abs() < 0.02);
+        let gap = mean(&c.efficacy, false) - mean(&c.efficacy, true);
+        assert!((gap - 0.1).abs() < 0.02, "{gap}");
+        let external = mean(&c.external_efficacy, false) - mean(&c.external_efficacy, true);
+        assert!(external.abs() < 0.02, "{external}");
+        assert!((mean(&c.motivation, false) - mean(&c.motivation, true)).abs() < 0.02);
     }
 }

@@ -24,8 +24,11 @@ pub(crate) enum Stream {
     Ties = 8,
     SelfOrganise = 9,
     Lab = 10,
+    Staff = 11,
     /// Network streams are `NETWORK_BASE + community`.
     NetworkBase = 1 << 32,
+    /// Simulated subjects playing with people (`LabSubject`) are `LAB_SUBJECT_BASE + subject`.
+    LabSubjectBase = 2 << 32,
 }
 
 /// The generator for `stream` under key `seed`.

@@ -15,6 +15,10 @@
 //! sampling error here is about 0.03).
 //! The seeds are fixed (1 to 600), so the verdict is reproducible; a deliberate model change
 //! that moves a distribution must regenerate the reference with the new model and say so.
+//! Regenerated for issue 16 (places, homophily and unequal bridging, two efficacies, staff
+//! agents: a deliberate model change) with `examples/equivalence_reference.rs` run on that
+//! model; the speed work had passed against the earlier file (main at 3830552), and the test
+//! now guards later speed work against moving the issue-16 model's distributions.
 
 #[path = "support/equivalence_configs.rs"]
 mod equivalence_configs;

@@ -36,6 +36,7 @@ mod rundir;
 mod sensitivity;
 mod stats;
 mod tables;
+mod targets;
 mod validation;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +60,9 @@ pub use tables::merge::{
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
     SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
+};
+pub use targets::{
+    TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets, write_json_file, write_table,
 };
 pub use validation::{
     DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,

@@ -18,10 +18,11 @@ use crate::html::{escape, escape_with_code, inline_png, page};
 pub const INDEX_HTML: &str = "index.html";
 
 /// Metrics shown in the visible summary table (the full table is folded).
-const KEY_METRICS: [&str; 4] = [
+const KEY_METRICS: [&str; 5] = [
     "participation_rate",
     "group_survival",
     "service_output",
+    "service_ratio",
     "mean_citizen_trust",
 ];
 

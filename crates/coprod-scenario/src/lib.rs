@@ -31,6 +31,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod calibration;
 mod error;
 mod fingerprint;
 mod runs;
@@ -43,6 +44,7 @@ mod suggest;
 mod validation;
 mod values;
 
+pub use calibration::{Calibration, Estimated, Prior};
 pub use error::ScenarioError;
 pub use runs::RunSpec;
 pub use scenario::{

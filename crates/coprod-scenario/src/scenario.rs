@@ -52,6 +52,8 @@ pub struct Scenario {
     pub validation: Option<Validation>,
     /// The sensitivity analysis of `coprod sensitivity` (`[sensitivity]`), if any.
     pub sensitivity: Option<crate::sensitivity::Sensitivity>,
+    /// The estimation of `coprod calibrate` (`[calibration]`), if any.
+    pub calibration: Option<crate::calibration::Calibration>,
 }
 
 /// Where a parameter's value in a run came from: the last layer that set it.
@@ -181,6 +183,18 @@ impl<'a> Locator<'a> {
 
     fn error_at(&self, span: Option<Range<usize>>, message: String) -> ScenarioError {
         ScenarioError::at(self.origin, self.source, span, message)
+    }
+
+    /// An error of an analysis table (`[sensitivity]`, `[calibration]`) at a key path below
+    /// it: at the value if found, else at the nearest enclosing key.
+    fn table_error(&self, table: &str, (path, message): (Vec<String>, String)) -> ScenarioError {
+        let mut at = vec![key(table)];
+        at.extend(path.iter().map(|p| key(p)));
+        let span = self
+            .value_span(&at)
+            .or_else(|| self.key_span(&at[..2.min(at.len())]))
+            .or_else(|| self.key_span(&at[..1]));
+        self.error_at(span, message)
     }
 }
 
@@ -357,17 +371,17 @@ impl Scenario {
         }
 
         let sensitivity = match &raw.sensitivity {
-            Some(table) => Some(crate::sensitivity::validate(table).map_err(
-                |(path, message)| {
-                    let mut at = vec![key("sensitivity")];
-                    at.extend(path.iter().map(|p| key(p)));
-                    let span = loc
-                        .value_span(&at)
-                        .or_else(|| loc.key_span(&at[..2.min(at.len())]))
-                        .or_else(|| loc.key_span(&at[..1]));
-                    loc.error_at(span, message)
-                },
-            )?),
+            Some(table) => Some(
+                crate::sensitivity::validate(table)
+                    .map_err(|e| loc.table_error("sensitivity", e))?,
+            ),
+            None => None,
+        };
+        let calibration = match &raw.calibration {
+            Some(table) => Some(
+                crate::calibration::validate(table)
+                    .map_err(|e| loc.table_error("calibration", e))?,
+            ),
             None => None,
         };
 
@@ -445,6 +459,7 @@ impl Scenario {
             quick: false,
             validation,
             sensitivity,
+            calibration,
         };
         scenario
             .check_combinations()

@@ -36,6 +36,20 @@ pub(crate) struct RawScenario {
     pub(crate) validation: Option<RawValidation>,
     /// Parameter ranges and design sizes for `coprod sensitivity`.
     pub(crate) sensitivity: Option<RawSensitivity>,
+    /// Priors and run sizes for `coprod calibrate`.
+    pub(crate) calibration: Option<RawCalibration>,
+}
+
+/// `[calibration]`: see `calibration.rs` and docs/calibration.md.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCalibration {
+    #[serde(default)]
+    pub(crate) priors: toml::Table,
+    pub(crate) particles: Option<u32>,
+    pub(crate) generations: Option<u32>,
+    pub(crate) quantile: Option<f64>,
+    pub(crate) min_acceptance: Option<f64>,
 }
 
 /// `[sensitivity]`: see `sensitivity.rs` and docs/sensitivity.md.

@@ -223,7 +223,7 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>
 
 /// Dotted names and values of the non-table leaves of `table` (so `levers.outreach = [..]`
 /// and `"levers.outreach" = [..]` mean the same), in order of name.
-fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
+pub(crate) fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
     for (key, value) in table {
         let name = if prefix.is_empty() {
             key.clone()

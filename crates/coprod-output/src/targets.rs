@@ -1,0 +1,231 @@
+//! The targets file of `coprod calibrate` (docs/calibration.md): one observed number per
+//! row with its standard error and its source.
+//!
+//! Owns the columns and their checks; errors name the file, line and column.
+
+use std::path::{Path, PathBuf};
+
+/// Columns of a targets file, in order.
+pub const TARGET_COLUMNS: [&str; 5] = ["metric", "step", "observed", "se", "source"];
+
+/// One observed value the model is confronted with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// A per-step metric of docs/outputs.md (for example `mean_contribution`).
+    pub metric: String,
+    /// The step (round) the value belongs to, from 0.
+    pub step: u32,
+    /// The observed value, in the metric's unit.
+    pub observed: f64,
+    /// Its standard error (> 0): the scale of the distance.
+    pub se: f64,
+    /// Where the number comes from (author, year, table or figure).
+    pub source: String,
+}
+
+/// Why a targets file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// The file cannot be read.
+    #[error("cannot read targets file {}: {reason}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why, as the OS says it.
+        reason: String,
+    },
+    /// A header, row or field is wrong.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Bad {
+        /// The file.
+        path: PathBuf,
+        /// Line, from 1 (the header is line 1).
+        line: u64,
+        /// Column, from 1.
+        column: usize,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+}
+
+/// Reads a targets file; `metrics` are the allowed metric names.
+pub fn read_targets(path: &Path, metrics: &[&str]) -> Result<Vec<Target>, TargetError> {
+    let text = std::fs::read_to_string(path).map_err(|e| TargetError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    parse_targets(&text, path, metrics)
+}
+
+/// Parses the text of a targets file (see [`read_targets`]).
+pub fn parse_targets(
+    text: &str,
+    path: &Path,
+    metrics: &[&str],
+) -> Result<Vec<Target>, TargetError> {
+    let bad = |line: u64, column: usize, message: String| TargetError::Bad {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut targets = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(i as u64 + 1, |p| p.line());
+            bad(line, 1, format!("not valid CSV: {e}"))
+        })?;
+        let line = record.position().map_or(i as u64 + 1, |p| p.line());
+        if record.len() != TARGET_COLUMNS.len() {
+            return Err(bad(
+                line,
+                record.len().min(TARGET_COLUMNS.len()) + 1,
+                format!(
+                    "{} fields, expected {}: {}",
+                    record.len(),
+                    TARGET_COLUMNS.len(),
+                    TARGET_COLUMNS.join(",")
+                ),
+            ));
+        }
+        if i == 0 {
+            for (c, (found, want)) in record.iter().zip(TARGET_COLUMNS).enumerate() {
+                if found.trim() != want {
+                    return Err(bad(
+                        line,
+                        c + 1,
+                        format!("header `{found}`, expected `{want}`"),
+                    ));
+                }
+            }
+            continue;
+        }
+        let metric = record[0].trim().to_string();
+        if !metrics.contains(&metric.as_str()) {
+            return Err(bad(
+                line,
+                1,
+                format!(
+                    "unknown metric `{metric}`: allowed are {}",
+                    metrics.join(", ")
+                ),
+            ));
+        }
+        let step = record[1].trim().parse::<u32>().map_err(|_| {
+            bad(
+                line,
+                2,
+                format!("step `{}`: expected a whole number >= 0", &record[1]),
+            )
+        })?;
+        let number = |c: usize| {
+            record[c]
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    bad(
+                        line,
+                        c + 1,
+                        format!("`{}`: expected a finite number", &record[c]),
+                    )
+                })
+        };
+        let observed = number(2)?;
+        let se = number(3)?;
+        if se <= 0.0 {
+            return Err(bad(line, 4, format!("se {se}: allowed is a number > 0")));
+        }
+        if targets
+            .iter()
+            .any(|t: &Target| t.metric == metric && t.step == step)
+        {
+            return Err(bad(
+                line,
+                1,
+                format!("`{metric}` at step {step} is listed twice"),
+            ));
+        }
+        targets.push(Target {
+            metric,
+            step,
+            observed,
+            se,
+            source: record[4].trim().to_string(),
+        });
+    }
+    if targets.is_empty() {
+        return Err(bad(
+            1,
+            1,
+            "no targets: the file needs at least one row after the header".into(),
+        ));
+    }
+    Ok(targets)
+}
+
+/// Writes a whole CSV table atomically (the tables of `coprod calibrate`: posterior,
+/// predictive, diagnostics).
+pub fn write_table(
+    path: &Path,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<(), crate::OutputError> {
+    crate::files::write_csv(path, header, rows)
+}
+
+/// Writes `value` as pretty JSON, atomically (checkpoints, manifests of `coprod calibrate`).
+pub fn write_json_file(
+    path: &Path,
+    value: &impl serde::Serialize,
+) -> Result<(), crate::OutputError> {
+    crate::files::write_json(path, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: &[&str] = &["mean_contribution"];
+
+    fn parse(text: &str) -> Result<Vec<Target>, TargetError> {
+        parse_targets(text, Path::new("t.csv"), M)
+    }
+
+    #[test]
+    fn reads_rows() {
+        let t = parse(
+            "metric,step,observed,se,source\nmean_contribution,0,0.39,0.03,\"FG 2010, Fig. 1\"\n",
+        )
+        .unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].source, "FG 2010, Fig. 1");
+    }
+
+    #[test]
+    fn bad_files_name_line_and_column() {
+        let h = "metric,step,observed,se,source\n";
+        let cases = [
+            ("metric,step,value,se,source\n".to_string(), "t.csv:1:3:"),
+            (format!("{h}mean_contribution,0,0.3,0,x\n"), "t.csv:2:4:"),
+            (format!("{h}mean_contribution,-1,0.3,0.1,x\n"), "t.csv:2:2:"),
+            (format!("{h}nope,0,0.3,0.1,x\n"), "t.csv:2:1:"),
+            (format!("{h}mean_contribution,0,abc,0.1,x\n"), "t.csv:2:3:"),
+            (format!("{h}mean_contribution,0,0.3,0.1\n"), "t.csv:2:5:"),
+            (
+                format!("{h}mean_contribution,0,0.3,0.1,x\nmean_contribution,0,0.3,0.1,x\n"),
+                "t.csv:3:1:",
+            ),
+            (h.to_string(), "t.csv:1:1:"),
+        ];
+        for (text, want) in cases {
+            let e = parse(&text).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{text:?}: {e}");
+        }
+    }
+}

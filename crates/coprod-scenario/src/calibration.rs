@@ -1,0 +1,270 @@
+//! The optional `[calibration]` table of a scenario: which parameters `coprod calibrate`
+//! estimates, their prior distributions, and the size of the ABC-SMC run
+//! (docs/calibration.md).
+//!
+//! Owns the meaning of the table; the algorithm lives in `coprod-calibrate`.
+
+use coprod_core::{Kind, Params, SPECS};
+
+use crate::schema::RawCalibration;
+
+/// Particles per generation when `particles` is absent.
+const DEFAULT_PARTICLES: u32 = 200;
+/// Most generations when `generations` is absent.
+const DEFAULT_GENERATIONS: u32 = 6;
+/// Share of the previous generation's distances the next tolerance keeps.
+const DEFAULT_QUANTILE: f64 = 0.5;
+/// Acceptance rate below which the run stops early.
+const DEFAULT_MIN_ACCEPTANCE: f64 = 0.02;
+
+/// A prior distribution of one parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Prior {
+    /// Uniform on `[low, high]`.
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Normal with `mean` and `sd`, truncated to the parameter's allowed range.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (> 0).
+        sd: f64,
+        /// Lower truncation (the parameter's minimum).
+        low: f64,
+        /// Upper truncation (the parameter's maximum).
+        high: f64,
+    },
+}
+
+impl Prior {
+    /// The support `[low, high]`.
+    pub fn support(&self) -> (f64, f64) {
+        match *self {
+            Prior::Uniform { low, high } | Prior::Normal { low, high, .. } => (low, high),
+        }
+    }
+}
+
+/// One estimated parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimated {
+    /// Index into `coprod_core::SPECS`.
+    pub param: usize,
+    /// Its prior.
+    pub prior: Prior,
+}
+
+impl Estimated {
+    /// The parameter's dotted name.
+    pub fn name(&self) -> &'static str {
+        SPECS[self.param].name
+    }
+}
+
+/// A validated `[calibration]` table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Calibration {
+    /// Estimated parameters, in order of name.
+    pub estimated: Vec<Estimated>,
+    /// Particles per generation.
+    pub particles: u32,
+    /// Most generations (the first samples the prior).
+    pub generations: u32,
+    /// Quantile of the previous generation's distances used as the next tolerance.
+    pub quantile: f64,
+    /// The run stops when a generation's acceptance rate falls below this.
+    pub min_acceptance: f64,
+}
+
+/// Checks a raw table; on error returns (key path below `[calibration]`, message).
+pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>, String)> {
+    let err = |path: &[&str], message: String| {
+        Err((path.iter().map(|s| s.to_string()).collect(), message))
+    };
+    let mut leaves = Vec::new();
+    flatten(&raw.priors, String::new(), &mut leaves);
+    if leaves.is_empty() {
+        return err(
+            &["priors"],
+            "a calibration needs at least one parameter with a prior, e.g. \
+             \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }"
+                .into(),
+        );
+    }
+    let mut estimated = Vec::new();
+    for (name, value) in leaves {
+        let at = ["priors", name.as_str()];
+        let Ok((param, spec)) = Params::lookup(&name) else {
+            return err(&at, format!("unknown parameter `{name}`"));
+        };
+        if spec.kind != Kind::Real {
+            return err(
+                &at,
+                format!("`{name}` is not a real-valued parameter: only those can be estimated"),
+            );
+        }
+        let prior = match prior(&value, spec.min, spec.max) {
+            Ok(p) => p,
+            Err(why) => {
+                return err(
+                    &at,
+                    format!(
+                        "invalid prior for `{name}`: {why}; allowed are {{ uniform = [low, high] }} \
+                         or {{ normal = [mean, sd] }} inside the parameter's range ({})",
+                        spec.allowed()
+                    ),
+                );
+            }
+        };
+        estimated.push(Estimated { param, prior });
+    }
+    let count = |key: &str, value: Option<u32>, default: u32, min: u32, max: u32| {
+        let v = value.unwrap_or(default);
+        if !(min..=max).contains(&v) {
+            Err((
+                vec![key.to_string()],
+                format!("invalid value {v} for `calibration.{key}`: allowed is {min} to {max}"),
+            ))
+        } else {
+            Ok(v)
+        }
+    };
+    let share = |key: &str, value: Option<f64>, default: f64| {
+        let v = value.unwrap_or(default);
+        if v > 0.0 && v < 1.0 {
+            Ok(v)
+        } else {
+            Err((
+                vec![key.to_string()],
+                format!(
+                    "invalid value {v} for `calibration.{key}`: allowed is strictly between 0 and 1"
+                ),
+            ))
+        }
+    };
+    Ok(Calibration {
+        estimated,
+        particles: count("particles", raw.particles, DEFAULT_PARTICLES, 10, 100_000)?,
+        generations: count("generations", raw.generations, DEFAULT_GENERATIONS, 1, 100)?,
+        quantile: share("quantile", raw.quantile, DEFAULT_QUANTILE)?,
+        min_acceptance: share("min_acceptance", raw.min_acceptance, DEFAULT_MIN_ACCEPTANCE)?,
+    })
+}
+
+/// Reads `{ uniform = [low, high] }` or `{ normal = [mean, sd] }` within `[min, max]`.
+fn prior(value: &toml::Value, min: f64, max: f64) -> Result<Prior, String> {
+    let table = value
+        .as_table()
+        .ok_or_else(|| "expected a table such as { uniform = [0, 1] }".to_string())?;
+    if table.len() != 1 {
+        return Err("name exactly one distribution".into());
+    }
+    let (kind, args) = table.iter().next().expect("one entry");
+    let pair: Option<Vec<f64>> = args.as_array().and_then(|a| {
+        a.iter()
+            .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+            .collect()
+    });
+    let Some([a, b]) = pair.as_deref().and_then(|r| <[f64; 2]>::try_from(r).ok()) else {
+        return Err(format!("`{kind}` needs two numbers"));
+    };
+    match kind.as_str() {
+        "uniform" if a < b && a >= min && b <= max => Ok(Prior::Uniform { low: a, high: b }),
+        "uniform" => Err(format!(
+            "[{a}, {b}] needs low < high inside the allowed range"
+        )),
+        "normal" if b > 0.0 && (min..=max).contains(&a) => Ok(Prior::Normal {
+            mean: a,
+            sd: b,
+            low: min,
+            high: max,
+        }),
+        "normal" => Err(format!(
+            "[{a}, {b}] needs sd > 0 and the mean inside the allowed range"
+        )),
+        other => Err(format!("unknown distribution `{other}`")),
+    }
+}
+
+/// Dotted names and prior tables below `[calibration.priors]`: a table of plain values
+/// (`{ uniform = [0, 1] }`) is a leaf, a table of tables a level of the dotted name.
+fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
+    for (key, value) in table {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) if inner.values().any(toml::Value::is_table) => {
+                flatten(inner, name, out)
+            }
+            other => out.push((name, other.clone())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Scenario;
+
+    fn parse(table: &str) -> Result<crate::Scenario, crate::ScenarioError> {
+        let text = format!("[params.population]\nsetting = \"lab\"\n[calibration]\n{table}");
+        Scenario::from_toml(&text, "c.toml", "c")
+    }
+
+    #[test]
+    fn reads_priors_and_sizes() {
+        let s = parse(
+            "particles = 50\n[calibration.priors]\n\"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n\
+             citizens.belief_mean = { normal = [0.49, 0.02] }\n",
+        )
+        .unwrap();
+        let c = s.calibration.unwrap();
+        assert_eq!(c.particles, 50);
+        assert_eq!(c.estimated.len(), 2);
+        assert_eq!(c.estimated[0].name(), "behaviour.cc_slope");
+        assert_eq!(c.estimated[1].prior.support(), (0.0, 1.0));
+    }
+
+    #[test]
+    fn bad_tables_name_line_column_and_range() {
+        let cases = [
+            (
+                "[calibration.priors]\n\"behaviour.cc_slope\" = { uniform = [0.3, 9] }\n",
+                "5:",
+                "allowed",
+            ),
+            (
+                "[calibration.priors]\n\"behaviour.nope\" = { uniform = [0, 1] }\n",
+                "5:",
+                "unknown parameter",
+            ),
+            (
+                "[calibration.priors]\n\"behaviour.cc_slope\" = { beta = [1, 1] }\n",
+                "5:",
+                "unknown distribution",
+            ),
+            (
+                "particles = 3\n[calibration.priors]\n\"behaviour.cc_slope\" = { uniform = [0, 1] }\n",
+                "4:",
+                "10 to 100000",
+            ),
+            (
+                "quantile = 1.5\n[calibration.priors]\n\"behaviour.cc_slope\" = { uniform = [0, 1] }\n",
+                "4:",
+                "between 0 and 1",
+            ),
+            ("particles = 50\n", "", "at least one parameter"),
+        ];
+        for (table, line, needle) in cases {
+            let e = parse(table).unwrap_err().to_string();
+            assert!(e.contains(needle), "{table}: {e}");
+            assert!(e.contains(&format!("c.toml:{line}")), "{table}: {e}");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+// Shared by every page: the teacher's key, links that keep it, and a socket that reconnects.
+"use strict";
+const KEY = new URLSearchParams(location.search).get("key") || "";
+const $ = (id) => document.getElementById(id);
+function withKey(path) { return path + (path.includes("?") ? "&" : "?") + "key=" + encodeURIComponent(KEY); }
+function keepKeyInLinks() {
+  document.querySelectorAll("a[data-keep-key]").forEach((a) => { a.href = withKey(a.getAttribute("href")); });
+}
+// Opens a WebSocket to `path`, calls onMessage with each parsed message and onOpen after
+// every (re)connection; reconnects after a second when the connection drops.
+function connect(path, onMessage, onOpen) {
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
+  const handle = { socket: null, send(obj) { if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(obj)); } };
+  function open() {
+    const s = new WebSocket(url);
+    handle.socket = s;
+    s.onopen = () => { if (onOpen) onOpen(handle); };
+    s.onmessage = (e) => onMessage(JSON.parse(e.data));
+    s.onclose = () => setTimeout(open, 1000);
+  }
+  open();
+  return handle;
+}
+function pct(x) { return x === null || x === undefined ? "–" : Math.round(100 * x) + "%"; }
+function num(x, d) { return x === null || x === undefined ? "–" : Number(x).toFixed(d === undefined ? 1 : d); }

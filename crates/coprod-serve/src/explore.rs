@@ -1,0 +1,424 @@
+//! The explore page's model: the controls a class plays with, a model run step by step, and
+//! the frame (charts and community view) sent to the page after every step.
+//!
+//! One [`Explore`] per open page, so two tabs never share a run. Every value is checked
+//! against the parameter table (and the classroom's population limits) before it is used.
+
+use coprod_core::{EndReason, Model, Params, StepMetrics};
+use serde::Deserialize;
+
+use crate::svg::{self, COLOURS, Line};
+
+/// Citizens per community in the explore page (the population slider sets the number of
+/// communities with it).
+pub const CITIZENS_PER_COMMUNITY: f64 = 100.0;
+/// Population limits of the explore page: small enough to step several times a second.
+pub const POPULATION: (f64, f64) = (200.0, 5000.0);
+/// Most steps a run keeps on the charts (20 years).
+pub const MAX_STEPS: u32 = 240;
+
+/// When a control's new value takes effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applies {
+    /// At the next step, as an intervention does.
+    NextStep,
+    /// At the next Setup (it shapes the population).
+    Setup,
+}
+
+/// One slider or choice of the explore page.
+pub struct Control {
+    /// Parameter name in the parameter table.
+    pub name: &'static str,
+    /// Label on the page.
+    pub label: &'static str,
+    /// Slider range and step on the page (the server accepts the table's whole range,
+    /// except for the population).
+    pub slider: (f64, f64, f64),
+    /// When it takes effect.
+    pub applies: Applies,
+}
+
+/// The forces a class plays with, in the order the page shows them.
+pub const CONTROLS: &[Control] = &[
+    Control {
+        name: "levers.group_size_cap",
+        label: "Largest group size",
+        slider: (2.0, 40.0, 1.0),
+        applies: Applies::NextStep,
+    },
+    Control {
+        name: "groups.service",
+        label: "Service regime",
+        slider: (0.0, 1.0, 1.0),
+        applies: Applies::NextStep,
+    },
+    Control {
+        name: "groups.coordination_cost",
+        label: "Coordination cost per extra member",
+        slider: (0.0, 0.1, 0.005),
+        applies: Applies::NextStep,
+    },
+    Control {
+        name: "behaviour.attention",
+        label: "Peers a member can watch",
+        slider: (1.0, 20.0, 1.0),
+        applies: Applies::NextStep,
+    },
+    Control {
+        name: "levers.participation_cost",
+        label: "Cost of taking part",
+        slider: (0.0, 2.0, 0.05),
+        applies: Applies::NextStep,
+    },
+    Control {
+        name: "citizens.trust_mean",
+        label: "Citizens' trust in the organisation",
+        slider: (0.0, 1.0, 0.05),
+        applies: Applies::Setup,
+    },
+    Control {
+        name: "groups.professional_input",
+        label: "Professional support per group",
+        slider: (0.0, 2.0, 0.05),
+        applies: Applies::NextStep,
+    },
+    Control {
+        name: "population.n_citizens",
+        label: "Citizens",
+        slider: (POPULATION.0, POPULATION.1, 100.0),
+        applies: Applies::Setup,
+    },
+];
+
+/// What the explore page sends.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ExploreMessage {
+    /// Change a control (applies at the next step, or at Setup for the population).
+    Set {
+        /// Parameter name.
+        name: String,
+        /// New value (an option's index for choices).
+        value: f64,
+    },
+    /// Build a new population with the current values.
+    Setup,
+    /// Run continuously.
+    Go,
+    /// Stop running.
+    Pause,
+    /// One step.
+    Step,
+    /// Steps per second while running (1 to 20).
+    Speed {
+        /// Steps per second.
+        value: f64,
+    },
+    /// Which community the view shows.
+    Community {
+        /// Community number.
+        value: u32,
+    },
+}
+
+/// One page's run.
+pub struct Explore {
+    params: Params,
+    model: Model,
+    metrics: Vec<StepMetrics>,
+    community: u32,
+    seed: u64,
+    /// Whether Go is on.
+    pub running: bool,
+    /// Steps per second while running.
+    pub speed: f64,
+}
+
+/// The parameters the page starts from: the keen community of the group-size lesson, so
+/// groups form within the first months.
+pub fn start_params() -> Params {
+    let mut p = Params::defaults();
+    for (name, value) in [
+        ("population.n_citizens", 1000.0),
+        ("population.n_communities", 10.0),
+        ("join.base", -3.0),
+        ("orgs.opportunity_rate", 0.1),
+        ("groups.formation_steps", 12.0),
+    ] {
+        p.set(name, value)
+            .expect("the starting values are in range");
+    }
+    p
+}
+
+impl Explore {
+    /// A page's run, set up with the starting values.
+    pub fn new(seed: u64) -> Explore {
+        let params = start_params();
+        Explore {
+            model: Model::new(&params, seed),
+            params,
+            metrics: Vec::new(),
+            community: 0,
+            seed,
+            running: false,
+            speed: 4.0,
+        }
+    }
+
+    /// Handles one message; the error is shown on the page.
+    pub fn handle(&mut self, message: ExploreMessage) -> Result<bool, String> {
+        match message {
+            ExploreMessage::Set { name, value } => self.set(&name, value).map(|()| false),
+            ExploreMessage::Setup => {
+                self.setup();
+                Ok(true)
+            }
+            ExploreMessage::Go => {
+                self.running = true;
+                Ok(false)
+            }
+            ExploreMessage::Pause => {
+                self.running = false;
+                Ok(false)
+            }
+            ExploreMessage::Step => {
+                self.step();
+                Ok(true)
+            }
+            ExploreMessage::Speed { value } => {
+                if !(value.is_finite() && (1.0..=20.0).contains(&value)) {
+                    return Err("speed is out of range: allowed is 1 to 20 steps per second".into());
+                }
+                self.speed = value;
+                Ok(false)
+            }
+            ExploreMessage::Community { value } => {
+                let n = self.model.n_communities();
+                if value >= n {
+                    return Err(format!(
+                        "community {value} does not exist: allowed is 0 to {}",
+                        n - 1
+                    ));
+                }
+                self.community = value;
+                Ok(true)
+            }
+        }
+    }
+
+    fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+        let Some(control) = CONTROLS.iter().find(|c| c.name == name) else {
+            return Err(format!("`{name}` is not a control of this page"));
+        };
+        let mut p = self.params.clone();
+        p.set(name, value).map_err(|e| e.to_string())?;
+        if control.name == "population.n_citizens" {
+            if !(POPULATION.0..=POPULATION.1).contains(&value) {
+                return Err(format!(
+                    "`{name}` = {value} is out of range: allowed on this page is {} to {}",
+                    POPULATION.0, POPULATION.1
+                ));
+            }
+            p.n_communities = (value / CITIZENS_PER_COMMUNITY).floor().max(1.0);
+        }
+        p.validate().map_err(|e| e.to_string())?;
+        self.params = p;
+        Ok(())
+    }
+
+    /// A new population from the current values (the same seed, so Setup after a change
+    /// shows the change, not a different draw).
+    pub fn setup(&mut self) {
+        self.model = Model::new(&self.params, self.seed);
+        self.metrics.clear();
+        self.community = self.community.min(self.model.n_communities() - 1);
+    }
+
+    /// One step with the values in force (or Setup and a step after the chart is full).
+    pub fn step(&mut self) {
+        if self.metrics.len() as u32 >= MAX_STEPS {
+            self.setup();
+        }
+        let m = self.model.step(&self.params);
+        self.metrics.push(m);
+    }
+
+    /// Steps taken since Setup.
+    pub fn steps(&self) -> usize {
+        self.metrics.len()
+    }
+
+    /// The frame for the page: counters, charts and the community view.
+    pub fn frame(&self) -> serde_json::Value {
+        let series = |f: fn(&StepMetrics) -> f64, colour: &'static str, name: &str| Line {
+            name: name.into(),
+            points: self
+                .metrics
+                .iter()
+                .map(|m| (f64::from(m.step + 1), Some(f(m))))
+                .collect(),
+            colour,
+            dashed: false,
+            band: Vec::new(),
+        };
+        let x = (0.0, 24.0);
+        let participation = svg::line_chart(
+            "participation",
+            "Citizens in a group (%)",
+            "month",
+            &[series(
+                |m| 100.0 * m.participation_rate,
+                COLOURS[0],
+                "in a group",
+            )],
+            x,
+            (0.0, 5.0),
+        );
+        let groups = svg::line_chart(
+            "groups",
+            "Active groups",
+            "month",
+            &[series(|m| m.active_groups, COLOURS[2], "active")],
+            x,
+            (0.0, 5.0),
+        );
+        let contribution = svg::line_chart(
+            "contribution",
+            "Mean contribution of members",
+            "month",
+            &[series(
+                |m| m.mean_contribution,
+                COLOURS[5],
+                "share of effort",
+            )],
+            x,
+            (0.0, 1.0),
+        );
+        let lifetimes = svg::bar_chart(
+            "lifetimes",
+            "Months groups lasted, by size",
+            "members when the group started",
+            &self.lifetimes(),
+        );
+        let view = self.model.community_view(self.community);
+        let last = self.metrics.last();
+        serde_json::json!({
+            "type": "frame",
+            "step": self.metrics.len(),
+            "running": self.running,
+            "speed": self.speed,
+            "participation": last.map_or(0.0, |m| m.participation_rate),
+            "active_groups": last.map_or(0.0, |m| m.active_groups),
+            "communities": self.model.n_communities(),
+            "community_shown": self.community,
+            "values": CONTROLS.iter().map(|c| (c.name.to_string(), serde_json::json!(self.params.get(c.name).unwrap_or(f64::NAN)))).collect::<serde_json::Map<_, _>>(),
+            "charts": [participation, groups, contribution, lifetimes],
+            "community": svg::community(&view, &format!("Community {} of {}", self.community + 1, self.model.n_communities())),
+        })
+    }
+
+    /// Mean months lasted by size at formation (groups that started; those still running
+    /// count their age so far).
+    fn lifetimes(&self) -> Vec<(String, Option<f64>)> {
+        const CLASSES: [(u32, u32, &str); 4] = [
+            (1, 3, "2-3"),
+            (4, 6, "4-6"),
+            (7, 12, "7-12"),
+            (13, u32::MAX, "13+"),
+        ];
+        let now = self.metrics.len() as u32;
+        let records = self.model.group_records();
+        CLASSES
+            .iter()
+            .map(|&(lo, hi, label)| {
+                let ages: Vec<f64> = records
+                    .iter()
+                    .filter(|g| {
+                        !matches!(g.end_reason, EndReason::NeverStarted | EndReason::Forming)
+                    })
+                    .filter(|g| (lo..=hi).contains(&g.size_at_formation))
+                    .map(|g| f64::from(g.ended_step.unwrap_or(now).saturating_sub(g.formed_step)))
+                    .collect();
+                let mean = (!ages.is_empty()).then(|| ages.iter().sum::<f64>() / ages.len() as f64);
+                (label.to_string(), mean)
+            })
+            .collect()
+    }
+}
+
+/// The controls as JSON for the page (name, label, slider range, options, when it applies).
+pub fn controls_json() -> serde_json::Value {
+    let params = start_params();
+    serde_json::Value::Array(
+        CONTROLS
+            .iter()
+            .map(|c| {
+                let (_, spec) = Params::lookup(c.name).expect("controls name table parameters");
+                let options = match spec.kind {
+                    coprod_core::Kind::Choice(o) => o.to_vec(),
+                    _ => Vec::new(),
+                };
+                serde_json::json!({
+                    "name": c.name, "label": c.label, "min": c.slider.0, "max": c.slider.1,
+                    "step": c.slider.2, "value": params.get(c.name).unwrap_or(spec.default),
+                    "options": options, "unit": spec.unit, "doc": spec.doc,
+                    "applies": match c.applies { Applies::NextStep => "next step", Applies::Setup => "Setup" },
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_values_are_refused_and_the_run_goes_on() {
+        let mut e = Explore::new(1);
+        let set = |name: &str, value: f64| ExploreMessage::Set {
+            name: name.into(),
+            value,
+        };
+        assert!(
+            e.handle(set("levers.group_size_cap", 0.0))
+                .unwrap_err()
+                .contains("allowed is")
+        );
+        assert!(
+            e.handle(set("population.n_citizens", 1e6))
+                .unwrap_err()
+                .contains("200 to 5000")
+        );
+        assert!(e.handle(set("join.base", 1.0)).is_err(), "not a control");
+        assert!(e.handle(set("groups.service", 2.0)).is_err());
+        assert!(
+            e.handle(ExploreMessage::Speed {
+                value: f64::INFINITY
+            })
+            .is_err()
+        );
+        e.handle(set("levers.group_size_cap", 12.0)).unwrap();
+        e.handle(ExploreMessage::Step).unwrap();
+        assert_eq!(e.steps(), 1);
+        assert_eq!(e.frame()["values"]["levers.group_size_cap"], 12.0);
+    }
+
+    #[test]
+    fn population_changes_at_setup_with_whole_communities() {
+        let mut e = Explore::new(1);
+        e.handle(ExploreMessage::Set {
+            name: "population.n_citizens".into(),
+            value: 300.0,
+        })
+        .unwrap();
+        e.handle(ExploreMessage::Setup).unwrap();
+        assert_eq!(e.frame()["communities"], 3);
+        for _ in 0..12 {
+            e.step();
+        }
+        assert!(e.frame()["community"].as_str().unwrap().contains("<circle"));
+    }
+}

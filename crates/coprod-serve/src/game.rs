@@ -1,0 +1,845 @@
+//! The class game: a repeated public-goods (or co-production) game that students play from
+//! their browsers, with the model's simulated citizens filling empty seats and undecided
+//! moves. A pure state machine: no I/O, no clocks (the caller passes the time), so the
+//! protocol fuzz test can drive it directly.
+
+use std::time::{Duration, Instant};
+
+use coprod_core::{LabSubject, Params};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use serde::Deserialize;
+
+/// Most seats (people and simulated citizens) a game may have.
+pub const MAX_SEATS: usize = 400;
+/// Most characters of a nickname.
+pub const MAX_NICKNAME: usize = 24;
+
+/// What the group produces and who gets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// The lab's linear public-goods game: everyone gets `mpcr` per token in the pot.
+    Lab,
+    /// Co-production, service shared among the members: the return per member falls with
+    /// group size, coordination costs effort, and the task needs a minimum viable effort
+    /// that grows with the number served.
+    PerMember,
+    /// Co-production, non-rival service: every member gets the full return; the task needs
+    /// a minimum viable effort that does not grow with size.
+    Joint,
+}
+
+impl Task {
+    /// The task in the words of the pages and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::Lab => "lab",
+            Task::PerMember => "per_member",
+            Task::Joint => "joint",
+        }
+    }
+}
+
+/// What the teacher chooses before opening the game.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Group sizes; the class is split evenly across them (each a treatment).
+    pub sizes: Vec<u32>,
+    /// The task.
+    pub task: Task,
+    /// Number of rounds.
+    pub rounds: u32,
+    /// Tokens each player gets per round.
+    pub endowment: f64,
+    /// Return per token in the pot (lab and joint tasks); the per-member task returns
+    /// `4 x mpcr / n` (a group of 4 gets the lab's return).
+    pub mpcr: f64,
+    /// Strangers: new groups every round (otherwise partners).
+    pub rematch: bool,
+    /// Whether students may give a nickname (shown to the teacher, exported).
+    pub nicknames: bool,
+    /// Seconds a round stays open before undecided moves are made by the model.
+    pub round_seconds: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            sizes: vec![3, 8],
+            task: Task::Lab,
+            rounds: 10,
+            endowment: 20.0,
+            mpcr: 0.4,
+            rematch: true,
+            nicknames: false,
+            round_seconds: 90,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks every value; the error names the field and the allowed range.
+    pub fn check(&self) -> Result<(), GameError> {
+        let bad = |field: &str, allowed: &str| {
+            Err(GameError::Invalid(format!(
+                "`{field}` is out of range: allowed is {allowed}"
+            )))
+        };
+        if self.sizes.is_empty() || self.sizes.len() > 4 {
+            return bad("sizes", "one to four group sizes");
+        }
+        if self.sizes.iter().any(|&n| !(2..=40).contains(&n)) {
+            return bad("sizes", "whole numbers from 2 to 40");
+        }
+        if !(1..=30).contains(&self.rounds) {
+            return bad("rounds", "a whole number from 1 to 30");
+        }
+        if !(self.endowment.is_finite() && (1.0..=1000.0).contains(&self.endowment)) {
+            return bad("endowment", "a number from 1 to 1000");
+        }
+        if !(self.mpcr.is_finite() && (0.0..=1.0).contains(&self.mpcr)) {
+            return bad("mpcr", "a number from 0 to 1");
+        }
+        if !(10..=600).contains(&self.round_seconds) {
+            return bad("round_seconds", "a whole number from 10 to 600");
+        }
+        Ok(())
+    }
+}
+
+/// Why a request was refused. The message is shown to the person who sent it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GameError {
+    /// A value or message the game cannot accept.
+    Invalid(String),
+    /// A valid message at the wrong moment.
+    OutOfOrder(String),
+}
+
+impl std::fmt::Display for GameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GameError::Invalid(m) | GameError::OutOfOrder(m) => f.write_str(m),
+        }
+    }
+}
+
+fn out_of_order<T>(message: &str) -> Result<T, GameError> {
+    Err(GameError::OutOfOrder(message.to_string()))
+}
+
+/// Where the game is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Students join; the teacher has not started.
+    Lobby,
+    /// Round `n` (from 1) takes contributions.
+    Open(u32),
+    /// Round `n` is over; its results are shown.
+    Results(u32),
+    /// The last round is over (or the teacher ended the game).
+    Ended,
+}
+
+/// Who made a move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecidedBy {
+    /// The student.
+    Human,
+    /// The model's simulated citizen, for a student who did not decide in time.
+    Model,
+    /// A seat filled by a simulated citizen from the start.
+    Bot,
+}
+
+impl DecidedBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            DecidedBy::Human => "human",
+            DecidedBy::Model => "model",
+            DecidedBy::Bot => "bot",
+        }
+    }
+}
+
+/// One seat: a student or a simulated citizen.
+struct Seat {
+    /// Secret that lets the student take the seat back after a disconnect.
+    token: String,
+    nickname: Option<String>,
+    human: bool,
+    connected: bool,
+    /// Treatment (index into `Settings::sizes`), set at start.
+    treatment: usize,
+    /// This round's contribution in tokens, if decided.
+    pending: Option<f64>,
+    /// The simulated citizen who plays this seat when nobody does.
+    shadow: LabSubject,
+    total_payoff: f64,
+    last: Option<Outcome>,
+}
+
+/// One seat's result in one round.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outcome {
+    /// Round, from 1.
+    pub round: u32,
+    /// Group number within the round.
+    pub group: u32,
+    /// Tokens contributed.
+    pub contribution: f64,
+    /// The group's total.
+    pub group_total: f64,
+    /// Tokens earned this round.
+    pub payoff: f64,
+    /// Whether the task reached its minimum effort (always true in the lab task).
+    pub produced: bool,
+    /// Who decided.
+    pub decided_by: DecidedBy,
+}
+
+/// A game and everything it recorded.
+pub struct Game {
+    /// Join code shown to the class.
+    pub code: String,
+    settings: Settings,
+    params: Params,
+    phase: Phase,
+    seats: Vec<Seat>,
+    /// Outcomes per (round, seat), in that order.
+    history: Vec<(usize, Outcome)>,
+    /// Seats per treatment, in their current order (groups are consecutive chunks).
+    lineup: Vec<Vec<usize>>,
+    deadline: Option<Instant>,
+    rng: ChaCha8Rng,
+    seed: u64,
+}
+
+/// What a student sends.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StudentMessage {
+    /// Take a new seat, or take back the seat of `token`.
+    Join {
+        /// Nickname, if the teacher allows them.
+        #[serde(default)]
+        nickname: Option<String>,
+        /// A seat's token, to rejoin it.
+        #[serde(default)]
+        token: Option<String>,
+    },
+    /// This round's contribution in tokens (may be changed until the round closes).
+    Contribute {
+        /// The round it is meant for.
+        round: u32,
+        /// Tokens, 0 to the endowment.
+        amount: f64,
+    },
+}
+
+/// What the teacher sends.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TeacherMessage {
+    /// Form the groups and open round 1.
+    Start,
+    /// Close the open round now; simulated citizens decide for those who have not.
+    CloseRound,
+    /// Open the next round.
+    NextRound,
+    /// End the game.
+    End,
+}
+
+impl Game {
+    /// A new game in the lobby; `seed` keys the simulated citizens and the matching.
+    pub fn new(code: String, settings: Settings, seed: u64) -> Result<Game, GameError> {
+        settings.check()?;
+        let mut params = Params::defaults();
+        params.endowment = settings.endowment;
+        params.mpcr = settings.mpcr;
+        Ok(Game {
+            code,
+            settings,
+            params,
+            phase: Phase::Lobby,
+            seats: Vec::new(),
+            history: Vec::new(),
+            lineup: Vec::new(),
+            deadline: None,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            seed,
+        })
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Where the game is.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The number of students who joined.
+    pub fn humans(&self) -> usize {
+        self.seats.iter().filter(|s| s.human).count()
+    }
+
+    /// Takes a seat (in the lobby) or takes back a seat by its token (any time).
+    /// Returns the seat and its token.
+    pub fn join(
+        &mut self,
+        nickname: Option<String>,
+        token: Option<String>,
+        new_token: impl FnOnce() -> String,
+    ) -> Result<(usize, String), GameError> {
+        if let Some(token) = token {
+            let Some(seat) = self.seats.iter().position(|s| s.human && s.token == token) else {
+                return Err(GameError::Invalid(
+                    "no seat has this rejoin token in this game".into(),
+                ));
+            };
+            self.seats[seat].connected = true;
+            return Ok((seat, token));
+        }
+        match self.phase {
+            Phase::Lobby => {}
+            Phase::Ended => return out_of_order("the game has ended"),
+            _ => return out_of_order("the game has started: only seats taken before can rejoin"),
+        }
+        if self.seats.len() >= MAX_SEATS {
+            return Err(GameError::Invalid(format!(
+                "the game is full ({MAX_SEATS} seats)"
+            )));
+        }
+        let nickname = match nickname.map(|n| n.trim().to_string()) {
+            Some(n) if n.is_empty() => None,
+            Some(_) if !self.settings.nicknames => None,
+            Some(n) if n.chars().count() > MAX_NICKNAME || n.chars().any(char::is_control) => {
+                return Err(GameError::Invalid(format!(
+                    "a nickname has at most {MAX_NICKNAME} printable characters"
+                )));
+            }
+            other => other,
+        };
+        let id = self.seats.len();
+        let token = new_token();
+        self.seats
+            .push(self.seat(id, true, nickname, token.clone()));
+        Ok((id, token))
+    }
+
+    fn seat(&self, id: usize, human: bool, nickname: Option<String>, token: String) -> Seat {
+        Seat {
+            token,
+            nickname,
+            human,
+            connected: human,
+            treatment: 0,
+            pending: None,
+            shadow: LabSubject::new(&self.params, self.seed, id as u32),
+            total_payoff: 0.0,
+            last: None,
+        }
+    }
+
+    /// Marks a seat as disconnected (it keeps its place).
+    pub fn disconnect(&mut self, seat: usize) {
+        if let Some(s) = self.seats.get_mut(seat) {
+            s.connected = false;
+        }
+    }
+
+    /// Handles a student's contribution.
+    pub fn student(
+        &mut self,
+        seat: usize,
+        round: u32,
+        amount: f64,
+        now: Instant,
+    ) -> Result<(), GameError> {
+        let Phase::Open(open) = self.phase else {
+            return match self.phase {
+                Phase::Lobby => out_of_order("the game has not started yet"),
+                Phase::Ended => out_of_order("the game has ended"),
+                _ => out_of_order("this round is closed; wait for the next one"),
+            };
+        };
+        if round != open {
+            return out_of_order(&format!("round {round} is not open; round {open} is"));
+        }
+        let endowment = self.settings.endowment;
+        if !(amount.is_finite() && (0.0..=endowment).contains(&amount)) {
+            return Err(GameError::Invalid(format!(
+                "a contribution is a number of tokens from 0 to {endowment}"
+            )));
+        }
+        let Some(s) = self.seats.get_mut(seat).filter(|s| s.human) else {
+            return Err(GameError::Invalid("no such seat".into()));
+        };
+        s.pending = Some(amount);
+        if self.seats.iter().all(|s| !s.human || s.pending.is_some()) {
+            self.close_round(now)?;
+        }
+        Ok(())
+    }
+
+    /// Handles a teacher's command.
+    pub fn teacher(&mut self, message: TeacherMessage, now: Instant) -> Result<(), GameError> {
+        match message {
+            TeacherMessage::Start => self.start(now),
+            TeacherMessage::CloseRound => self.close_round(now),
+            TeacherMessage::NextRound => self.next_round(now),
+            TeacherMessage::End => {
+                if self.phase == Phase::Ended {
+                    return out_of_order("the game has already ended");
+                }
+                self.phase = Phase::Ended;
+                self.deadline = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// Closes the open round when its time is up. Returns whether anything changed.
+    pub fn tick(&mut self, now: Instant) -> bool {
+        match self.deadline {
+            Some(deadline) if now >= deadline => self.close_round(now).is_ok(),
+            _ => false,
+        }
+    }
+
+    /// Seconds left in the open round.
+    pub fn seconds_left(&self, now: Instant) -> Option<u64> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(now).as_secs())
+    }
+
+    fn start(&mut self, now: Instant) -> Result<(), GameError> {
+        if self.phase != Phase::Lobby {
+            return out_of_order("the game has already started");
+        }
+        let mut humans: Vec<usize> = (0..self.seats.len()).collect();
+        shuffle(&mut humans, &mut self.rng);
+        let k = self.settings.sizes.len();
+        self.lineup = vec![Vec::new(); k];
+        for (i, seat) in humans.into_iter().enumerate() {
+            self.lineup[i % k].push(seat);
+        }
+        for t in 0..k {
+            let size = self.settings.sizes[t] as usize;
+            let groups = self.lineup[t].len().div_ceil(size).max(1);
+            while self.lineup[t].len() < groups * size {
+                let id = self.seats.len();
+                let bot = self.seat(id, false, None, String::new());
+                self.seats.push(bot);
+                self.lineup[t].push(id);
+            }
+            for &s in &self.lineup[t] {
+                self.seats[s].treatment = t;
+            }
+        }
+        self.open(1, now);
+        Ok(())
+    }
+
+    fn open(&mut self, round: u32, now: Instant) {
+        if round == 1 || self.settings.rematch {
+            for line in &mut self.lineup {
+                shuffle(line, &mut self.rng);
+            }
+        }
+        for s in &mut self.seats {
+            s.pending = None;
+        }
+        self.phase = Phase::Open(round);
+        self.deadline = Some(now + Duration::from_secs(u64::from(self.settings.round_seconds)));
+    }
+
+    fn next_round(&mut self, now: Instant) -> Result<(), GameError> {
+        match self.phase {
+            Phase::Results(r) if r < self.settings.rounds => {
+                self.open(r + 1, now);
+                Ok(())
+            }
+            Phase::Results(_) | Phase::Ended => out_of_order("the game has ended"),
+            Phase::Lobby => out_of_order("start the game first"),
+            Phase::Open(_) => out_of_order("close the open round first"),
+        }
+    }
+
+    fn close_round(&mut self, _now: Instant) -> Result<(), GameError> {
+        let Phase::Open(round) = self.phase else {
+            return out_of_order("no round is open");
+        };
+        let e = self.settings.endowment;
+        let p = &self.params;
+        // Everyone who has not decided is played by their simulated citizen.
+        let mut moves = vec![(0.0, DecidedBy::Bot); self.seats.len()];
+        for (i, s) in self.seats.iter_mut().enumerate() {
+            let by = match (s.human, s.pending) {
+                (true, Some(_)) => DecidedBy::Human,
+                (true, None) => DecidedBy::Model,
+                (false, _) => DecidedBy::Bot,
+            };
+            let model_move = (s.shadow.contribute(p) * e).round();
+            moves[i] = (s.pending.unwrap_or(model_move), by);
+        }
+        let mut group_no = 0;
+        for t in 0..self.lineup.len() {
+            let size = self.settings.sizes[t] as usize;
+            for members in self.lineup[t].chunks(size) {
+                let total: f64 = members.iter().map(|&m| moves[m].0).sum();
+                let (produced, per_token) = self.returns(size, total);
+                for &m in members {
+                    let (c, by) = moves[m];
+                    let payoff = e - c + if produced { per_token * total } else { 0.0 };
+                    let outcome = Outcome {
+                        round,
+                        group: group_no,
+                        contribution: c,
+                        group_total: total,
+                        payoff,
+                        produced,
+                        decided_by: by,
+                    };
+                    let seat = &mut self.seats[m];
+                    let others = (total - c) / (size - 1) as f64 / e;
+                    seat.shadow.observe(others, &self.params);
+                    seat.total_payoff += payoff;
+                    seat.last = Some(outcome);
+                    self.history.push((m, outcome));
+                }
+                group_no += 1;
+            }
+        }
+        self.deadline = None;
+        self.phase = if round >= self.settings.rounds {
+            Phase::Ended
+        } else {
+            Phase::Results(round)
+        };
+        Ok(())
+    }
+
+    /// Whether a group of `size` with `total` tokens produces, and what each member gets
+    /// per token in the pot (docs/teaching.md, "The class game").
+    fn returns(&self, size: usize, total: f64) -> (bool, f64) {
+        let (s, e, p) = (self.settings.mpcr, self.settings.endowment, &self.params);
+        let n = size as f64;
+        match self.settings.task {
+            Task::Lab => (true, s),
+            Task::Joint => (total >= p.min_effort * e, s),
+            Task::PerMember => {
+                let needed = (p.min_effort + p.min_effort_per_member * n) * e;
+                let kept = (1.0 - p.coordination_cost * (n - 1.0)).max(0.0);
+                (total >= needed, 4.0 * s * kept / n)
+            }
+        }
+    }
+
+    /// Every recorded outcome as (seat, outcome), round by round.
+    pub fn history(&self) -> &[(usize, Outcome)] {
+        &self.history
+    }
+
+    /// The group size of a seat's treatment.
+    pub fn size_of(&self, seat: usize) -> u32 {
+        self.settings.sizes[self.seats[seat].treatment]
+    }
+
+    /// Whether a seat is a student's.
+    pub fn is_human(&self, seat: usize) -> bool {
+        self.seats[seat].human
+    }
+
+    /// A seat's nickname, if nicknames are on and it gave one.
+    pub fn nickname(&self, seat: usize) -> Option<&str> {
+        self.seats[seat].nickname.as_deref()
+    }
+
+    /// The class's mean contribution (share of endowment) per round, per treatment: `None`
+    /// where no student played that round.
+    pub fn class_means(&self) -> Vec<Vec<Option<f64>>> {
+        let rounds = self.settings.rounds as usize;
+        let k = self.settings.sizes.len();
+        let mut sums = vec![vec![(0.0, 0u32); rounds]; k];
+        for (seat, o) in &self.history {
+            if o.decided_by == DecidedBy::Human {
+                let cell = &mut sums[self.seats[*seat].treatment][o.round as usize - 1];
+                cell.0 += o.contribution / self.settings.endowment;
+                cell.1 += 1;
+            }
+        }
+        sums.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|(s, n)| (n > 0).then(|| s / f64::from(n)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A student's view of the game, as JSON.
+    pub fn student_view(&self, seat: usize, now: Instant) -> serde_json::Value {
+        let s = &self.seats[seat];
+        let (phase, round) = phase_words(self.phase);
+        serde_json::json!({
+            "type": "state",
+            "phase": phase,
+            "round": round,
+            "rounds": self.settings.rounds,
+            "endowment": self.settings.endowment,
+            "task": self.settings.task.as_str(),
+            "group_size": (self.phase != Phase::Lobby).then(|| self.size_of(seat)),
+            "submitted": s.pending,
+            "seconds_left": self.seconds_left(now),
+            "last": s.last.map(|o| serde_json::json!({
+                "round": o.round, "contribution": o.contribution, "group_total": o.group_total,
+                "payoff": o.payoff, "produced": o.produced,
+            })),
+            "total_payoff": s.total_payoff,
+        })
+    }
+
+    /// Seat counts for the teacher: (joined, connected, decided this round).
+    pub fn seat_counts(&self) -> (usize, usize, usize) {
+        let humans = self.seats.iter().filter(|s| s.human);
+        let connected = humans.clone().filter(|s| s.connected).count();
+        let decided = humans.clone().filter(|s| s.pending.is_some()).count();
+        (humans.count(), connected, decided)
+    }
+
+    /// Nicknames of the students who gave one (only when nicknames are on).
+    pub fn nicknames(&self) -> Vec<&str> {
+        self.seats
+            .iter()
+            .filter_map(|s| s.nickname.as_deref())
+            .collect()
+    }
+
+    /// The outcomes by group size: for each treatment, (groups in the last round played,
+    /// mean contribution share in the first and last round played, share of groups that
+    /// produced in the last round, mean payoff per round).
+    pub fn outcomes_by_size(&self) -> Vec<SizeOutcome> {
+        let last_round = self.history.last().map_or(0, |(_, o)| o.round);
+        (0..self.settings.sizes.len())
+            .map(|t| {
+                let rows: Vec<&Outcome> = self
+                    .history
+                    .iter()
+                    .filter(|(s, _)| self.seats[*s].treatment == t)
+                    .map(|(_, o)| o)
+                    .collect();
+                let mean = |keep: &dyn Fn(&Outcome) -> bool, f: &dyn Fn(&Outcome) -> f64| {
+                    let v: Vec<f64> = rows.iter().filter(|o| keep(o)).map(|o| f(o)).collect();
+                    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+                };
+                let e = self.settings.endowment;
+                let mut groups: Vec<(u32, bool)> = rows
+                    .iter()
+                    .filter(|o| o.round == last_round)
+                    .map(|o| (o.group, o.produced))
+                    .collect();
+                groups.dedup();
+                SizeOutcome {
+                    size: self.settings.sizes[t],
+                    groups: groups.len(),
+                    first: mean(&|o| o.round == 1, &|o| o.contribution / e),
+                    last: mean(&|o| o.round == last_round, &|o| o.contribution / e),
+                    produced: (!groups.is_empty()).then(|| {
+                        groups.iter().filter(|g| g.1).count() as f64 / groups.len() as f64
+                    }),
+                    payoff: mean(&|_| true, &|o| o.payoff),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One group size's results so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SizeOutcome {
+    /// Group size.
+    pub size: u32,
+    /// Groups in the last round played.
+    pub groups: usize,
+    /// Mean contribution in round 1, share of endowment (everyone, people and model).
+    pub first: Option<f64>,
+    /// Mean contribution in the last round played.
+    pub last: Option<f64>,
+    /// Share of groups whose task produced in the last round played.
+    pub produced: Option<f64>,
+    /// Mean payoff per player and round.
+    pub payoff: Option<f64>,
+}
+
+/// The phase and round in the words of the protocol.
+pub fn phase_words(phase: Phase) -> (&'static str, u32) {
+    match phase {
+        Phase::Lobby => ("lobby", 0),
+        Phase::Open(r) => ("open", r),
+        Phase::Results(r) => ("results", r),
+        Phase::Ended => ("ended", 0),
+    }
+}
+
+/// The CSV export: one row per player and round; nicknames only when the teacher allowed
+/// them.
+pub fn csv(game: &Game) -> String {
+    let nick = game.settings.nicknames;
+    let mut out = String::from(
+        "game,round,seat,player,nickname,task,group_size,group,decided_by,endowment,contribution,group_total,produced,payoff\n",
+    );
+    for (seat, o) in &game.history {
+        let player = if game.is_human(*seat) {
+            "student"
+        } else {
+            "model"
+        };
+        let nickname = if nick {
+            csv_field(game.nickname(*seat).unwrap_or(""))
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            game.code,
+            o.round,
+            seat + 1,
+            player,
+            nickname,
+            game.settings.task.as_str(),
+            game.size_of(*seat),
+            o.group + 1,
+            o.decided_by.as_str(),
+            game.settings.endowment,
+            o.contribution,
+            o.group_total,
+            u8::from(o.produced),
+            (o.payoff * 1000.0).round() / 1000.0,
+        ));
+    }
+    out
+}
+
+/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// Fisher-Yates with the game's own stream.
+fn shuffle(v: &mut [usize], rng: &mut ChaCha8Rng) {
+    for k in (1..v.len()).rev() {
+        let j = rng.random_range(0..=k);
+        v.swap(k, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token() -> String {
+        "t".repeat(8)
+    }
+
+    fn game(sizes: Vec<u32>, task: Task) -> Game {
+        let settings = Settings {
+            sizes,
+            task,
+            rounds: 3,
+            ..Settings::default()
+        };
+        Game::new("ABCD".into(), settings, 1).unwrap()
+    }
+
+    #[test]
+    fn a_round_closes_when_every_student_decided_and_pays_the_lab_return() {
+        let now = Instant::now();
+        let mut g = game(vec![2], Task::Lab);
+        let mut n = 0;
+        let mut tok = || {
+            n += 1;
+            format!("tok{n}")
+        };
+        let (a, _) = g.join(None, None, &mut tok).unwrap();
+        let (b, _) = g.join(None, None, &mut tok).unwrap();
+        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.student(a, 1, 20.0, now).unwrap();
+        assert_eq!(g.phase(), Phase::Open(1));
+        g.student(b, 1, 0.0, now).unwrap();
+        assert_eq!(g.phase(), Phase::Results(1));
+        let pay: Vec<f64> = g.history().iter().map(|(_, o)| o.payoff).collect();
+        // Same group of two: 20 - 20 + 0.4 x 20 = 8 and 20 - 0 + 8 = 28.
+        assert_eq!(
+            pay,
+            vec![
+                if g.history()[0].0 == a { 8.0 } else { 28.0 },
+                if g.history()[0].0 == a { 28.0 } else { 8.0 }
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_seats_are_filled_and_undecided_moves_made_by_the_model() {
+        let now = Instant::now();
+        let mut g = game(vec![3, 8], Task::PerMember);
+        for _ in 0..4 {
+            g.join(None, None, token).unwrap();
+        }
+        g.teacher(TeacherMessage::Start, now).unwrap();
+        // 2 students in groups of 3 (1 bot), 2 in groups of 8 (6 bots).
+        assert_eq!(g.seats.len(), 3 + 8);
+        assert!(g.tick(now + Duration::from_secs(91)));
+        assert_eq!(g.phase(), Phase::Results(1));
+        let by: Vec<DecidedBy> = g.history().iter().map(|(_, o)| o.decided_by).collect();
+        assert_eq!(by.iter().filter(|b| **b == DecidedBy::Model).count(), 4);
+        assert_eq!(by.iter().filter(|b| **b == DecidedBy::Bot).count(), 7);
+    }
+
+    #[test]
+    fn out_of_order_and_bad_values_are_refused_and_the_game_goes_on() {
+        let now = Instant::now();
+        let mut g = game(vec![2], Task::Joint);
+        let (a, t) = g.join(None, None, token).unwrap();
+        assert!(g.student(a, 1, 5.0, now).is_err());
+        assert!(g.teacher(TeacherMessage::NextRound, now).is_err());
+        g.teacher(TeacherMessage::Start, now).unwrap();
+        assert!(g.join(None, None, token).is_err(), "new seat after start");
+        assert_eq!(g.join(None, Some(t), token).unwrap().0, a, "rejoin");
+        assert!(g.student(a, 1, -1.0, now).is_err());
+        assert!(g.student(a, 1, f64::NAN, now).is_err());
+        assert!(g.student(a, 2, 5.0, now).is_err());
+        g.student(a, 1, 5.0, now).unwrap();
+        for r in 2..=3 {
+            g.teacher(TeacherMessage::NextRound, now).unwrap();
+            g.student(a, r, 5.0, now).unwrap();
+        }
+        assert_eq!(g.phase(), Phase::Ended);
+        assert!(g.student(a, 3, 5.0, now).is_err());
+        assert!(g.teacher(TeacherMessage::NextRound, now).is_err());
+        assert_eq!(csv(&g).lines().count(), 1 + 3 * 2);
+    }
+
+    #[test]
+    fn nicknames_are_dropped_unless_allowed_and_defused_in_csv() {
+        let mut g = game(vec![2], Task::Lab);
+        let (a, _) = g.join(Some("Ann".into()), None, token).unwrap();
+        assert_eq!(g.nickname(a), None);
+        assert_eq!(csv_field("=cmd,x"), "\"'=cmd,x\"");
+    }
+}

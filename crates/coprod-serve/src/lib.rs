@@ -1,0 +1,174 @@
+//! # coprod-serve: the interactive classroom (`coprod serve`)
+//!
+//! # Brief overview
+//! A local web server with three pages for a class:
+//!
+//! * **Explore**: sliders for the forces of the group-size lesson, Setup / Go / Step / Pause
+//!   and speed, live charts and a view of one community; the model runs on the server, one
+//!   run per open page, and streams a frame per step over a WebSocket ([`explore`]).
+//! * **Experiment**: the group-size experiment of `coprod teach`, started from the page
+//!   with a progress bar; the results and explanation are the teaching page of that run
+//!   ([`Experiment`] is how the caller runs it).
+//! * **Play**: a class game: students join from their phones with a short code (or QR code),
+//!   play a public-goods or co-production game in groups of the sizes the teacher chose,
+//!   with the model's simulated citizens filling empty seats ([`game`]); the teacher's page
+//!   shows the class next to the simulated citizens and exports a CSV.
+//!
+//! Safe by default: it listens on 127.0.0.1 unless asked for the LAN; every page but the
+//! students' needs the secret key of the teacher's URL; messages are size- and
+//! rate-limited, and every refused message gets an error reply and a log line on stderr.
+//! Pages and charts are embedded in the binary and fetch nothing from the network.
+#![deny(missing_docs)]
+
+pub mod explore;
+pub mod game;
+mod play;
+mod routes;
+pub mod svg;
+mod ws;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rand::rngs::ChaCha8Rng;
+use rand::{Rng, RngExt, SeedableRng};
+
+use crate::routes::router;
+
+/// Runs the group-size experiment of `coprod teach` for the Experiment page. The caller
+/// (the `coprod` binary) provides it, so this crate does not run studies itself.
+pub trait Experiment: Send + Sync + 'static {
+    /// How many runs the experiment has (for the progress bar).
+    fn runs(&self, quick: bool) -> Result<u64, String>;
+    /// Runs it into the new folder `out` and returns the path of its `teach.html`. The
+    /// server follows progress by counting the rows of the folder's runs.csv while it is
+    /// being written.
+    fn run(&self, quick: bool, out: &std::path::Path) -> Result<PathBuf, String>;
+}
+
+/// How the server is started.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Port (0 picks a free one).
+    pub port: u16,
+    /// Listen on every interface, for students' devices; otherwise 127.0.0.1 only.
+    pub lan: bool,
+    /// Folder for experiment outputs (a new numbered folder per experiment).
+    pub outputs: PathBuf,
+}
+
+/// State shared by every request.
+pub(crate) struct App {
+    /// The teacher's secret, required in the URL of every teacher page and socket.
+    pub(crate) key: String,
+    /// The address students type (LAN address with `--lan`).
+    pub(crate) public_base: String,
+    pub(crate) outputs: PathBuf,
+    pub(crate) games: play::Games,
+    pub(crate) experiment: Option<Arc<dyn Experiment>>,
+    pub(crate) job: std::sync::Mutex<routes::Job>,
+    rng: std::sync::Mutex<ChaCha8Rng>,
+}
+
+impl App {
+    /// A random token of `chars` letters and digits.
+    pub(crate) fn token(&self, chars: usize) -> String {
+        let mut rng = self
+            .rng
+            .lock()
+            .expect("the generator lock is never poisoned");
+        token(&mut rng, chars)
+    }
+
+    /// A fresh seed for a game or a page's run.
+    pub(crate) fn seed(&self) -> u64 {
+        self.rng
+            .lock()
+            .expect("the generator lock is never poisoned")
+            .next_u64()
+    }
+}
+
+/// A random token of `chars` lower-case letters and digits (no look-alikes such as l and 1).
+fn token(rng: &mut ChaCha8Rng, chars: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    (0..chars)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    /// The URL of the teacher's start page, with the secret key.
+    pub teacher_url: String,
+    /// Where it listens.
+    pub local_addr: SocketAddr,
+}
+
+impl Server {
+    /// Binds the port and makes the secret key. Needs a Tokio runtime.
+    pub async fn bind(
+        config: Config,
+        experiment: Option<Arc<dyn Experiment>>,
+    ) -> std::io::Result<Server> {
+        let ip: IpAddr = if config.lan {
+            IpAddr::from([0, 0, 0, 0])
+        } else {
+            IpAddr::from([127, 0, 0, 1])
+        };
+        let listener = tokio::net::TcpListener::bind((ip, config.port)).await?;
+        let local_addr = listener.local_addr()?;
+        let host = if config.lan {
+            lan_address().unwrap_or_else(|| "127.0.0.1".into())
+        } else {
+            "127.0.0.1".into()
+        };
+        let mut rng = ChaCha8Rng::try_from_rng(&mut rand::rngs::SysRng).map_err(|e| {
+            std::io::Error::other(format!("no system randomness for the secret key: {e}"))
+        })?;
+        let key = token(&mut rng, 24);
+        let public_base = format!("http://{host}:{}", local_addr.port());
+        let app = Arc::new(App {
+            key: key.clone(),
+            public_base: public_base.clone(),
+            outputs: config.outputs,
+            games: play::Games::default(),
+            experiment,
+            job: std::sync::Mutex::new(routes::Job::default()),
+            rng: std::sync::Mutex::new(rng),
+        });
+        Ok(Server {
+            listener,
+            app,
+            teacher_url: format!("{public_base}/?key={key}"),
+            local_addr,
+        })
+    }
+
+    /// The address students open (the LAN address with `--lan`).
+    pub fn public_base(&self) -> &str {
+        &self.app.public_base
+    }
+
+    /// Serves until the process ends.
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.app)).await
+    }
+}
+
+/// The machine's LAN address: the local address of a UDP socket "connected" to a private
+/// address (no packet is sent).
+fn lan_address() -> Option<String> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("10.255.255.255:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified()).then(|| ip.to_string())
+}
+
+/// One line on stderr about a refused request: the server's log.
+pub(crate) fn log(what: &str) {
+    eprintln!("coprod serve: {what}");
+}

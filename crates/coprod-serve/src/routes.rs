@@ -1,0 +1,469 @@
+//! The URLs: pages (embedded), sockets, the experiment job and the game API. Every teacher
+//! URL checks the secret key; students' URLs (`/play...`) do not need it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::explore::{Explore, ExploreMessage, controls_json};
+use crate::game::Settings;
+use crate::svg::{self, COLOURS, Line};
+use crate::ws::{Incoming, RateLimit, check, send, send_error};
+use crate::{App, play};
+
+const STYLE: &str = include_str!("../assets/style.css");
+const SCRIPT: &str = include_str!("../assets/common.js");
+const HOME: &str = include_str!("../assets/home.html");
+const EXPLORE: &str = include_str!("../assets/explore.html");
+const EXPERIMENT: &str = include_str!("../assets/experiment.html");
+const TEACHER: &str = include_str!("../assets/teacher.html");
+const PLAY: &str = include_str!("../assets/play.html");
+
+/// The teacher's key, from the query string.
+#[derive(Deserialize)]
+pub(crate) struct Key {
+    key: Option<String>,
+}
+
+/// All routes of the server.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, HOME)),
+        )
+        .route(
+            "/explore",
+            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, EXPLORE)),
+        )
+        .route(
+            "/experiment",
+            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, EXPERIMENT)),
+        )
+        .route(
+            "/game",
+            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, TEACHER)),
+        )
+        .route(
+            "/assets/style.css",
+            get(|| async { ([(header::CONTENT_TYPE, "text/css")], STYLE) }),
+        )
+        .route(
+            "/assets/common.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], SCRIPT) }),
+        )
+        .route("/ws/explore", get(explore_socket))
+        .route(
+            "/api/controls",
+            get(|| async { axum::Json(controls_json()) }),
+        )
+        .route(
+            "/api/experiment",
+            get(experiment_status).post(experiment_start),
+        )
+        .route("/experiment/teach.html", get(experiment_page))
+        .route("/api/games", post(create_game))
+        .route("/ws/teacher/{code}", get(teacher_socket))
+        .route("/game/{code}/results.csv", get(export))
+        .route("/play", get(|| async { page(PLAY) }))
+        .route("/play/{code}", get(|| async { page(PLAY) }))
+        .route("/ws/play/{code}", get(student_socket))
+        .with_state(app)
+}
+
+fn page(html: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+fn refused(status: StatusCode, message: &str) -> Response {
+    crate::log(&format!("{}: {message}", status.as_u16()));
+    (
+        status,
+        axum::Json(serde_json::json!({"type": "error", "message": message})),
+    )
+        .into_response()
+}
+
+/// Whether the request carries the teacher's key (compared in constant time).
+fn is_teacher(app: &App, key: &Key) -> bool {
+    let given = key.key.as_deref().unwrap_or("").as_bytes();
+    let want = app.key.as_bytes();
+    given.len() == want.len()
+        && given
+            .iter()
+            .zip(want)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+fn forbidden() -> Response {
+    refused(
+        StatusCode::FORBIDDEN,
+        "this page is the teacher's: open the address `coprod serve` printed, with its key",
+    )
+}
+
+async fn teacher_page(
+    State(app): State<Arc<App>>,
+    Query(key): Query<Key>,
+    html: &'static str,
+) -> Response {
+    if is_teacher(&app, &key) {
+        page(html)
+    } else {
+        forbidden()
+    }
+}
+
+async fn explore_socket(
+    State(app): State<Arc<App>>,
+    Query(key): Query<Key>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let seed = app.seed() % 1000 + 1;
+    ws.max_message_size(64 * 1024)
+        .on_upgrade(move |socket| explore_loop(socket, seed))
+}
+
+/// One explore page: messages change the run; while Go is on, a step and a frame every
+/// 1/speed seconds.
+async fn explore_loop(mut socket: WebSocket, seed: u64) {
+    let mut explore = Explore::new(seed);
+    let mut limit = RateLimit::new();
+    if !send(&mut socket, &explore.frame()).await {
+        return;
+    }
+    let mut next = tokio::time::Instant::now();
+    loop {
+        let running = explore.running;
+        let wait = tokio::time::sleep_until(next);
+        tokio::select! {
+            received = socket.recv() => match check::<ExploreMessage>(received, &mut limit) {
+                Incoming::Closed => break,
+                Incoming::Ignored => {}
+                Incoming::Refused(reason) => {
+                    if !send_error(&mut socket, "explore", &reason).await { break; }
+                }
+                Incoming::Message(message) => match explore.handle(message) {
+                    Ok(_) => {
+                        if !send(&mut socket, &explore.frame()).await { break; }
+                    }
+                    Err(err) => {
+                        if !send_error(&mut socket, "explore", &err).await { break; }
+                    }
+                },
+            },
+            () = wait, if running => {
+                explore.step();
+                next = tokio::time::Instant::now() + Duration::from_secs_f64(1.0 / explore.speed);
+                if !send(&mut socket, &explore.frame()).await { break; }
+            }
+        }
+        if !running {
+            next = tokio::time::Instant::now();
+        }
+    }
+}
+
+/// The experiment job: at most one at a time.
+#[derive(Default)]
+pub(crate) struct Job {
+    state: JobState,
+    total: u64,
+    folder: Option<PathBuf>,
+    page: Option<PathBuf>,
+    error: Option<String>,
+}
+
+#[derive(Default, PartialEq)]
+enum JobState {
+    #[default]
+    Idle,
+    Running,
+    Done,
+    Failed,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentRequest {
+    quick: bool,
+}
+
+async fn experiment_start(
+    State(app): State<Arc<App>>,
+    Query(key): Query<Key>,
+    body: Result<axum::Json<ExperimentRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let Ok(axum::Json(request)) = body else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "malformed request: send {\"quick\": true or false}",
+        );
+    };
+    let Some(experiment) = app.experiment.clone() else {
+        return refused(
+            StatusCode::NOT_IMPLEMENTED,
+            "this server cannot run experiments",
+        );
+    };
+    let total = match experiment.runs(request.quick) {
+        Ok(total) => total,
+        Err(err) => return refused(StatusCode::INTERNAL_SERVER_ERROR, &err),
+    };
+    let folder = {
+        let mut job = app.job.lock().unwrap_or_else(|p| p.into_inner());
+        if job.state == JobState::Running {
+            return refused(StatusCode::CONFLICT, "an experiment is already running");
+        }
+        let folder = coprod_output::default_run_dir(&app.outputs, "group-size-teach");
+        *job = Job {
+            state: JobState::Running,
+            total,
+            folder: Some(folder.clone()),
+            ..Job::default()
+        };
+        folder
+    };
+    let worker = Arc::clone(&app);
+    tokio::task::spawn_blocking(move || {
+        let result = experiment.run(request.quick, &folder);
+        let mut job = worker.job.lock().unwrap_or_else(|p| p.into_inner());
+        match result {
+            Ok(page) => {
+                job.state = JobState::Done;
+                job.page = Some(page);
+            }
+            Err(err) => {
+                crate::log(&format!("experiment failed: {err}"));
+                job.state = JobState::Failed;
+                job.error = Some(err);
+            }
+        }
+    });
+    experiment_status(State(app), Query(key)).await
+}
+
+/// Progress (rows of runs.csv so far), or the results when done.
+async fn experiment_status(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
+    let state = match job.state {
+        JobState::Idle => "idle",
+        JobState::Running => "running",
+        JobState::Done => "done",
+        JobState::Failed => "failed",
+    };
+    let done = match (&job.state, &job.folder) {
+        (JobState::Running, Some(folder)) => rows_written(folder).min(job.total),
+        (JobState::Done, _) => job.total,
+        _ => 0,
+    };
+    let results = match (&job.state, &job.page) {
+        (JobState::Done, Some(page)) => results(page),
+        _ => serde_json::Value::Null,
+    };
+    axum::Json(serde_json::json!({
+        "state": state, "done": done, "total": job.total, "error": job.error,
+        "folder": job.folder.as_ref().map(|f| f.display().to_string()), "results": results,
+    }))
+    .into_response()
+}
+
+/// Runs written so far: the lines of the partial folder's runs.csv, less its header.
+fn rows_written(folder: &std::path::Path) -> u64 {
+    let partial = coprod_output::partial_dir(folder).join("runs.csv");
+    std::fs::read(partial).map_or(0, |bytes| {
+        bytes
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            .saturating_sub(1) as u64
+    })
+}
+
+/// The experiment's results: survival by size for each regime with 95% intervals, as a
+/// chart and a table, read from the run folder by `coprod-report`.
+fn results(page: &std::path::Path) -> serde_json::Value {
+    let Some(dir) = page.parent() else {
+        return serde_json::Value::Null;
+    };
+    let analysis = coprod_report::RunData::load(dir).and_then(|data| coprod_report::analyse(&data));
+    let analysis = match analysis {
+        Ok(a) => a,
+        Err(err) => return serde_json::json!({"error": err.to_string()}),
+    };
+    let lines: Vec<Line> = analysis
+        .regimes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Line {
+            name: r.label.clone(),
+            points: r
+                .sizes
+                .iter()
+                .map(|s| (s.size as f64, Some(s.survival.mean)))
+                .collect(),
+            colour: COLOURS[i % COLOURS.len()],
+            dashed: false,
+            band: r
+                .sizes
+                .iter()
+                .filter_map(|s| {
+                    s.survival
+                        .ci
+                        .map(|(lo, hi)| (s.size as f64, lo.max(0.0), hi.min(1.0)))
+                })
+                .collect(),
+        })
+        .collect();
+    let chart = svg::line_chart(
+        "survival",
+        &format!(
+            "Share of groups still active after {} months",
+            analysis.steps
+        ),
+        "largest group size",
+        &lines,
+        (0.0, 40.0),
+        (0.0, 1.0),
+    );
+    let regimes: Vec<serde_json::Value> = analysis
+        .regimes
+        .iter()
+        .map(|r| {
+            let best = r.best();
+            serde_json::json!({
+                "label": r.label, "best": best.size, "mean": best.survival.mean,
+                "ci": best.survival.ci,
+                "sizes": r.sizes.iter().map(|s| serde_json::json!({"size": s.size, "mean": s.survival.mean, "ci": s.survival.ci})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({"chart": chart, "regimes": regimes, "replications": analysis.replications})
+}
+
+async fn experiment_page(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let page = app
+        .job
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .page
+        .clone();
+    match page.map(std::fs::read_to_string) {
+        Some(Ok(html)) => {
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        }
+        _ => refused(StatusCode::NOT_FOUND, "no experiment has finished yet"),
+    }
+}
+
+async fn create_game(
+    State(app): State<Arc<App>>,
+    Query(key): Query<Key>,
+    body: Result<axum::Json<Settings>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let settings = match body {
+        Ok(axum::Json(settings)) => settings,
+        Err(err) => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                &format!("malformed game settings: {}", err.body_text()),
+            );
+        }
+    };
+    match play::open_game(&app, settings) {
+        Ok(code) => axum::Json(serde_json::json!({"code": code})).into_response(),
+        Err(err) => refused(StatusCode::BAD_REQUEST, &err.to_string()),
+    }
+}
+
+async fn teacher_socket(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+    Query(key): Query<Key>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let Some(slot) = app.games.get(&code) else {
+        return refused(
+            StatusCode::NOT_FOUND,
+            &format!("no game has the code {code}"),
+        );
+    };
+    ws.max_message_size(64 * 1024)
+        .on_upgrade(move |socket| play::teacher_socket(slot, socket))
+}
+
+async fn export(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+    Query(key): Query<Key>,
+) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let Some(slot) = app.games.get(&code) else {
+        return refused(
+            StatusCode::NOT_FOUND,
+            &format!("no game has the code {code}"),
+        );
+    };
+    let disposition = format!(
+        "attachment; filename=\"coprod-game-{}.csv\"",
+        code.to_ascii_uppercase()
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        play::export(&slot),
+    )
+        .into_response()
+}
+
+async fn student_socket(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let code: String = code
+        .chars()
+        .take(8)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    ws.max_message_size(64 * 1024)
+        .on_upgrade(move |socket| play::student_socket(app, code, socket))
+}

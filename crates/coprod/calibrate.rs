@@ -1,0 +1,290 @@
+//! `coprod calibrate SCENARIO --targets FILE`: ABC-SMC estimation of the parameters of the
+//! scenario's `[calibration]` table against observed targets (docs/calibration.md).
+//! Writes posterior.csv, predictive.csv, diagnostics.csv, a predictive chart and
+//! manifest.json; each finished generation is checkpointed so `--resume` continues.
+//!
+//! Owns the presentation and the files; the algorithm is `coprod-calibrate`'s.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use coprod_calibrate::predictive::rmse;
+use coprod_calibrate::smc::weighted_mean_sd;
+use coprod_calibrate::{
+    CalibrateError, Generation, ModelSimulator, PredictiveRow, Settings, distance, predictive,
+};
+use coprod_core::METRICS;
+use coprod_output::{read_targets, write_json_file, write_table};
+use coprod_plot::{ChartStyle, Series, time_series};
+
+use crate::cli::CalibrateArgs;
+use crate::shipped;
+
+const CHECKPOINTS: &str = "checkpoints";
+
+pub(crate) fn calibrate(
+    args: CalibrateArgs,
+    threads: usize,
+    stdout: &mut impl Write,
+) -> Result<()> {
+    let clock = Instant::now();
+    let scenario = shipped::load(&args.scenario)?;
+    let Some(table) = scenario.calibration.clone() else {
+        bail!(
+            "{} has no [calibration] table\n\nhint: see docs/calibration.md",
+            scenario.origin
+        );
+    };
+    let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
+    let targets = read_targets(&args.targets, &metrics)?;
+    let simulator = ModelSimulator::new(&scenario, &targets)?;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-calibration", scenario.name)));
+    let done = prepare(&out, args.resume)?;
+    let settings = Settings {
+        particles: table.particles as usize,
+        generations: table.generations,
+        quantile: table.quantile,
+        min_acceptance: table.min_acceptance,
+        seed,
+    };
+    let priors: Vec<_> = table.estimated.iter().map(|e| e.prior).collect();
+    let names: Vec<String> = table
+        .estimated
+        .iter()
+        .map(|e| e.name().to_string())
+        .collect();
+    eprintln!(
+        "{}: {} parameters, {} targets, {} particles, up to {} generations, {threads} threads",
+        scenario.name,
+        names.len(),
+        targets.len(),
+        settings.particles,
+        settings.generations
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let sim = |theta: &[f64], s: u64| -> Result<f64, CalibrateError> {
+        Ok(distance(&simulator.summaries(theta, s)?, &targets))
+    };
+    let generations = pool.install(|| {
+        coprod_calibrate::run(&priors, &settings, sim, done, |g| {
+            eprintln!(
+                "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
+                g.index,
+                tolerance(g.tolerance),
+                g.acceptance_rate,
+                g.ess
+            );
+            let path = out
+                .join(CHECKPOINTS)
+                .join(format!("gen-{:03}.json", g.index));
+            write_json_file(&path, g).map_err(|e| CalibrateError::Callback(e.to_string()))
+        })
+    })?;
+    let last = coprod_calibrate::posterior(&generations).context("no generation was run")?;
+    let rows = pool.install(|| {
+        predictive(last, &targets, seed, |theta, s| {
+            simulator.summaries(theta, s)
+        })
+    })?;
+    write_outputs(&out, &names, &generations, &rows)?;
+    let command = reproduce(&args, seed);
+    let manifest = serde_json::json!({
+        "command": command,
+        "scenario": scenario.origin,
+        "targets": args.targets,
+        "seed": seed,
+        "method": "ABC-SMC, adaptive tolerance (Del Moral, Doucet and Jasra 2012; Beaumont et al. 2009)",
+        "particles": settings.particles,
+        "generations_run": generations.len(),
+        "posterior_generation": last.index,
+        "posterior_tolerance": last.tolerance,
+        "quantile": settings.quantile,
+        "min_acceptance": settings.min_acceptance,
+        "rmse": rmse(&rows),
+        "coverage": rows.iter().filter(|r| r.covered()).count() as f64 / rows.len() as f64,
+        "wall_seconds": clock.elapsed().as_secs_f64(),
+        "threads": threads,
+        "coprod_version": env!("CARGO_PKG_VERSION"),
+    });
+    write_json_file(&out.join("manifest.json"), &manifest)?;
+    for (j, name) in names.iter().enumerate() {
+        let (m, sd) = weighted_mean_sd(last, j);
+        writeln!(stdout, "{name}: posterior mean {m:.4}, sd {sd:.4}")?;
+    }
+    let covered = rows.iter().filter(|r| r.covered()).count();
+    writeln!(
+        stdout,
+        "RMSE of predictive means {:.4}; {covered}/{} targets inside the 95% predictive interval",
+        rmse(&rows),
+        rows.len()
+    )?;
+    writeln!(stdout, "{}", out.display())?;
+    Ok(())
+}
+
+/// Creates `out` (or, with `resume`, reads its checkpoints).
+fn prepare(out: &Path, resume: bool) -> Result<Vec<Generation>> {
+    let dir = out.join(CHECKPOINTS);
+    if !resume {
+        if out.exists() {
+            bail!(
+                "output directory {} already exists\n\nhint: use --resume to continue it, or \
+                 --out DIR to write elsewhere",
+                out.display()
+            );
+        }
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("there is no calibration to resume in {}", out.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p)?;
+            serde_json::from_str(&text).with_context(|| format!("bad checkpoint {}", p.display()))
+        })
+        .collect()
+}
+
+fn write_outputs(
+    out: &Path,
+    names: &[String],
+    generations: &[Generation],
+    rows: &[PredictiveRow],
+) -> Result<()> {
+    let last = coprod_calibrate::posterior(generations).expect("generation 0 is complete");
+    let mut header = vec!["particle".to_string(), "weight".into(), "distance".into()];
+    header.extend(names.iter().cloned());
+    let posterior: Vec<Vec<String>> = last
+        .particles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut r = vec![
+                i.to_string(),
+                last.weights[i].to_string(),
+                last.distances[i].to_string(),
+            ];
+            r.extend(p.iter().map(f64::to_string));
+            r
+        })
+        .collect();
+    write_table(&out.join("posterior.csv"), &header, &posterior)?;
+    let header: Vec<String> = [
+        "metric", "step", "observed", "se", "mean", "lower95", "upper95", "covered", "source",
+    ]
+    .map(String::from)
+    .to_vec();
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.target.metric.clone(),
+                r.target.step.to_string(),
+                r.target.observed.to_string(),
+                r.target.se.to_string(),
+                r.mean.to_string(),
+                r.lower.to_string(),
+                r.upper.to_string(),
+                r.covered().to_string(),
+                r.target.source.clone(),
+            ]
+        })
+        .collect();
+    write_table(&out.join("predictive.csv"), &header, &table)?;
+    let header: Vec<String> = [
+        "generation",
+        "tolerance",
+        "acceptance_rate",
+        "simulations",
+        "ess",
+        "complete",
+    ]
+    .map(String::from)
+    .to_vec();
+    let diag: Vec<Vec<String>> = generations
+        .iter()
+        .map(|g| {
+            vec![
+                g.index.to_string(),
+                tolerance(g.tolerance),
+                g.acceptance_rate.to_string(),
+                g.simulations.to_string(),
+                g.ess.to_string(),
+                g.complete.to_string(),
+            ]
+        })
+        .collect();
+    write_table(&out.join("diagnostics.csv"), &header, &diag)?;
+    chart(out, rows)
+}
+
+/// One chart per metric: observed values and the predictive mean with its 95% band.
+fn chart(out: &Path, rows: &[PredictiveRow]) -> Result<()> {
+    let mut metrics: Vec<&str> = rows.iter().map(|r| r.target.metric.as_str()).collect();
+    metrics.dedup();
+    for metric in metrics {
+        let rs: Vec<&PredictiveRow> = rows.iter().filter(|r| r.target.metric == metric).collect();
+        let x: Vec<f64> = rs.iter().map(|r| f64::from(r.target.step)).collect();
+        let observed = Series::new(
+            "observed",
+            x.clone(),
+            rs.iter().map(|r| r.target.observed).collect(),
+        );
+        let model = Series::new(
+            "model (posterior predictive)",
+            x,
+            rs.iter().map(|r| r.mean).collect(),
+        )
+        .with_band(
+            rs.iter().map(|r| r.lower).collect(),
+            rs.iter().map(|r| r.upper).collect(),
+        );
+        let style = ChartStyle {
+            title: format!("{metric}: data and posterior predictive"),
+            x_label: "step".into(),
+            y_label: metric.into(),
+            width: 900,
+            height: 560,
+            output_stem: out.join(format!("predictive-{metric}")),
+        };
+        time_series(&[observed, model], &style)?;
+    }
+    Ok(())
+}
+
+/// A tolerance for people: generation 0 accepts everything (`inf`).
+fn tolerance(t: f64) -> String {
+    if t == f64::MAX {
+        "inf".into()
+    } else {
+        format!("{t:.6}")
+    }
+}
+
+/// The command line that reproduces this calibration.
+fn reproduce(args: &CalibrateArgs, seed: u64) -> String {
+    let mut c = format!(
+        "coprod calibrate {} --targets {} --seed {seed}",
+        args.scenario,
+        args.targets.display()
+    );
+    if let Some(out) = &args.out {
+        c.push_str(&format!(" --out {}", out.display()));
+    }
+    c
+}

@@ -1,0 +1,417 @@
+//! `coprod serve` through its protocol: a class game with protocol-level students, bad
+//! input of every kind, and a load test of 100 students (which reports its numbers and
+//! asserts none of them). The browser tests are in `serve_browser.rs`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::util::{Sandbox, bin};
+
+/// A running `coprod serve --port 0`, stopped (by its PID) when dropped.
+pub(crate) struct Served {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
+    /// The teacher's key.
+    pub(crate) key: String,
+}
+
+impl Served {
+    pub(crate) fn start(sb: &Sandbox) -> Served {
+        let mut child = Command::new(bin())
+            .args(["serve", "--port", "0", "--outputs"])
+            .arg(sb.path().join("outputs"))
+            .current_dir(sb.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("coprod serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim();
+        let (base, key) = url
+            .split_once("/?key=")
+            .expect("the teacher's URL has a key");
+        assert!(
+            base.starts_with("http://127.0.0.1:"),
+            "not loopback: {base}"
+        );
+        Served {
+            child,
+            base: base.to_string(),
+            key: key.to_string(),
+        }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http://", "ws://", 1))
+    }
+
+    /// A teacher URL (with the key) for `path`.
+    pub(crate) fn teacher(&self, path: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{}{path}{sep}key={}", self.base, self.key)
+    }
+
+    /// Opens a game; returns its code.
+    pub(crate) fn open_game(&self, settings: &Value) -> String {
+        let (status, body) = http(&self.teacher("/api/games"), "POST", Some(settings));
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["code"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 request over a plain socket: (status, body).
+pub(crate) fn http(url: &str, method: &str, body: Option<&Value>) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = TcpStream::connect(host).unwrap();
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // Read the head, then exactly Content-Length bytes (Chromium keeps the connection open).
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let status = status_line[9..12].parse().unwrap();
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = Vec::new();
+    match length {
+        Some(n) => {
+            body.resize(n, 0);
+            reader.read_exact(&mut body).unwrap();
+        }
+        None => {
+            reader.read_to_end(&mut body).unwrap();
+        }
+    }
+    let body = String::from_utf8_lossy(&body);
+    (status, body.to_string())
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A protocol-level client: sends JSON, waits for messages.
+pub(crate) struct Client {
+    socket: Socket,
+}
+
+impl Client {
+    pub(crate) async fn connect(url: &str) -> Client {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connects");
+        Client { socket }
+    }
+
+    pub(crate) async fn send(&mut self, value: Value) {
+        self.socket
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub(crate) async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// The next message that `keep` accepts (within 30 s), skipping others.
+    pub(crate) async fn until(&mut self, keep: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .expect("a message within 30 s")
+                .expect("the socket stays open")
+                .unwrap();
+            if let Message::Text(text) = next {
+                let v: Value = serde_json::from_str(text.as_str()).unwrap();
+                if std::env::var_os("COPROD_SERVE_TRACE").is_some() {
+                    eprintln!("<- {}", &text.as_str()[..text.len().min(200)]);
+                }
+                if keep(&v) {
+                    return v;
+                }
+            }
+        }
+    }
+
+    pub(crate) async fn error(&mut self) -> String {
+        self.until(|v| v["type"] == "error").await["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn settings(sizes: &[u32], rounds: u32) -> Value {
+    json!({"sizes": sizes, "task": "lab", "rounds": rounds, "endowment": 20, "mpcr": 0.4,
+           "rematch": true, "nicknames": false, "round_seconds": 120})
+}
+
+/// Joins `n` students; returns their clients and seats.
+async fn join(served: &Served, code: &str, n: usize) -> Vec<Client> {
+    let mut students = Vec::new();
+    for _ in 0..n {
+        let mut c = Client::connect(&served.ws_url(&format!("/ws/play/{code}"))).await;
+        c.send(json!({"type": "join"})).await;
+        c.until(|v| v["type"] == "joined").await;
+        students.push(c);
+    }
+    students
+}
+
+#[test]
+fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[3, 8], 3));
+    runtime().block_on(async {
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
+                .await;
+        let mut students = join(&served, &code, 6).await;
+        teacher.until(|v| v["joined"] == 6).await;
+        teacher.send(json!({"type": "start"})).await;
+        let mut view = Value::Null;
+        for round in 1..=3 {
+            for (i, s) in students.iter_mut().enumerate() {
+                s.until(|v| v["phase"] == "open" && v["round"] == round)
+                    .await;
+                s.send(json!({"type": "contribute", "round": round, "amount": 2 * i}))
+                    .await;
+            }
+            view = teacher
+                .until(|v| v["phase"] == "results" || v["phase"] == "ended")
+                .await;
+            if view["phase"] == "results" {
+                assert_eq!(view["round"], round);
+            }
+            for s in &mut students {
+                let state = s.until(|v| v["last"]["round"] == round).await;
+                assert!(state["last"]["payoff"].as_f64().unwrap() > 0.0);
+            }
+            if round < 3 {
+                teacher.send(json!({"type": "next_round"})).await;
+            }
+        }
+        assert_eq!(view["phase"], "ended");
+        let chart = view["chart"].as_str().unwrap();
+        assert!(chart.contains("class, groups of 3") && chart.contains("model, 8"));
+        assert_eq!(view["outcomes"].as_array().unwrap().len(), 2);
+    });
+    let (status, csv) = http(
+        &served.teacher(&format!("/game/{code}/results.csv")),
+        "GET",
+        None,
+    );
+    assert_eq!(status, 200);
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // Seats: 3 students in groups of 3 (one group), 3 in groups of 8 (5 simulated).
+    assert_eq!(rows.len(), 3 * (3 + 8), "{csv}");
+    assert_eq!(
+        rows.iter().filter(|r| r.contains(",student,")).count(),
+        3 * 6
+    );
+    assert!(
+        rows.iter().all(|r| r.split(',').nth(4) == Some("")),
+        "no nicknames"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    // Teacher pages and APIs need the key.
+    let (status, _) = http(&format!("{}/explore", served.base), "GET", None);
+    assert_eq!(status, 403);
+    let (status, body) = http(
+        &served.teacher("/api/games"),
+        "POST",
+        Some(
+            &json!({"sizes": [1], "task": "lab", "rounds": 3, "endowment": 20, "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60}),
+        ),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("`sizes` is out of range"), "{body}");
+    let code = served.open_game(&settings(&[2], 2));
+    runtime().block_on(async {
+        // Unknown game code.
+        let mut lost = Client::connect(&served.ws_url("/ws/play/ZZZZ")).await;
+        assert!(lost.error().await.contains("no game has the code ZZZZ"));
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
+                .await;
+        let mut a = Client::connect(&served.ws_url(&format!("/ws/play/{code}"))).await;
+        // Before joining, malformed and out-of-order messages.
+        a.send_text("{not json".into()).await;
+        assert!(a.error().await.starts_with("malformed message"));
+        a.send(json!({"type": "contribute", "round": 1, "amount": 5}))
+            .await;
+        assert_eq!(a.error().await, "join the game first");
+        a.send_text("x".repeat(5000)).await;
+        assert!(a.error().await.starts_with("message too long"));
+        a.send(json!({"type": "join"})).await;
+        let token = a.until(|v| v["type"] == "joined").await["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // Duplicate join.
+        a.send(json!({"type": "join"})).await;
+        assert_eq!(a.error().await, "already joined as seat 1");
+        teacher.send(json!({"type": "next_round"})).await;
+        assert_eq!(teacher.error().await, "start the game first");
+        teacher.send(json!({"type": "start"})).await;
+        a.until(|v| v["phase"] == "open").await;
+        a.send(json!({"type": "contribute", "round": 1, "amount": 21}))
+            .await;
+        assert!(a.error().await.contains("from 0 to 20"));
+        a.send(json!({"type": "contribute", "round": 2, "amount": 3}))
+            .await;
+        assert_eq!(a.error().await, "round 2 is not open; round 1 is");
+        // A disconnected student rejoins their seat with the token.
+        drop(a);
+        let mut again = Client::connect(&served.ws_url(&format!("/ws/play/{code}"))).await;
+        again.send(json!({"type": "join", "token": token})).await;
+        assert_eq!(again.until(|v| v["type"] == "joined").await["seat"], 1);
+        again
+            .send(json!({"type": "contribute", "round": 1, "amount": 4}))
+            .await;
+        again.until(|v| v["phase"] == "results").await;
+        teacher.send(json!({"type": "next_round"})).await;
+        again
+            .send(json!({"type": "contribute", "round": 2, "amount": 4}))
+            .await;
+        again.until(|v| v["phase"] == "ended").await;
+        // Messages after the game ended.
+        again
+            .send(json!({"type": "contribute", "round": 2, "amount": 4}))
+            .await;
+        assert_eq!(again.error().await, "the game has ended");
+        teacher.send(json!({"type": "next_round"})).await;
+        assert_eq!(teacher.error().await, "the game has ended");
+        // Explore: an out-of-range slider value is refused; the run goes on.
+        let mut explore =
+            Client::connect(&served.ws_url(&format!("/ws/explore?key={}", served.key))).await;
+        explore.until(|v| v["type"] == "frame").await;
+        explore
+            .send(json!({"type": "set", "name": "levers.group_size_cap", "value": -3}))
+            .await;
+        let message = explore.error().await;
+        assert!(message.contains("levers.group_size_cap") && message.contains("allowed is"));
+        explore.send(json!({"type": "step"})).await;
+        let frame = explore.until(|v| v["type"] == "frame").await;
+        assert_eq!(frame["step"], 1);
+    });
+}
+
+/// 100 students in groups of 5 through 10 rounds over loopback. Prints the 95th-percentile
+/// round latency (last contribution sent to every student seeing the result) and the
+/// server's resident memory; asserts only that every round completes.
+#[test]
+fn load_100_students_through_10_rounds_reports_latency_and_memory() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[5], 10));
+    let latencies = runtime().block_on(async {
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
+                .await;
+        let mut students = join(&served, &code, 100).await;
+        teacher.send(json!({"type": "start"})).await;
+        let mut latencies = Vec::new();
+        for round in 1..=10u32 {
+            for s in students.iter_mut() {
+                s.until(|v| v["phase"] == "open" && v["round"] == round)
+                    .await;
+            }
+            for (i, s) in students.iter_mut().enumerate() {
+                s.send(json!({"type": "contribute", "round": round, "amount": (i % 21)}))
+                    .await;
+            }
+            let sent = Instant::now();
+            let mut tasks = Vec::new();
+            for mut s in students.drain(..) {
+                tasks.push(tokio::spawn(async move {
+                    s.until(|v| v["last"]["round"] == round).await;
+                    (s, Instant::now())
+                }));
+            }
+            let mut last = sent;
+            for t in tasks {
+                let (s, at) = t.await.unwrap();
+                last = last.max(at);
+                students.push(s);
+            }
+            latencies.push(last.duration_since(sent));
+            if round < 10 {
+                teacher.send(json!({"type": "next_round"})).await;
+            }
+        }
+        teacher.until(|v| v["phase"] == "ended").await;
+        latencies
+    });
+    let mut ms: Vec<f64> = latencies.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    ms.sort_by(f64::total_cmp);
+    let p95 = ms[((ms.len() as f64 * 0.95).ceil() as usize).min(ms.len()) - 1];
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", served.pid())).unwrap_or_default();
+    let rss = status
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    eprintln!(
+        "load test: 100 students, 10 rounds: round latency p95 {p95:.1} ms (all: {ms:.1?}); server memory {rss}"
+    );
+    assert_eq!(ms.len(), 10);
+}

@@ -1,0 +1,345 @@
+//! `coprod serve` in headless Chromium, driven over the DevTools protocol (CDP): the
+//! explore page (move a slider, press Go, charts and community view change), the
+//! experiment started from its page, and a game with a teacher page and six student
+//! pages through three rounds, checking the teacher's chart and the CSV export.
+//!
+//! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
+//! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
+//! Skipped like the other browser tests when Chromium is missing, unless
+//! `COPROD_BROWSER_TESTS=1`.
+//!
+//! The CDP client is the few calls these tests need over the WebSocket client the protocol
+//! tests already use (no chromedriver, no generated protocol crate to compile).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::browser::browser_or_skip;
+use crate::serve::{Served, http};
+use crate::util::{Sandbox, root};
+
+/// Headless Chromium with remote debugging, stopped (by its PID) when dropped.
+struct Chromium {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    fn start(binary: &Path) -> Chromium {
+        let profile = tempfile::tempdir().unwrap();
+        let child = Command::new(binary)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--remote-debugging-port=0",
+                "--window-size=1366,768",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromium starts");
+        // Chromium writes its DevTools port into the profile once it listens.
+        let port_file = profile.path().join("DevToolsActivePort");
+        let mut port = None;
+        for _ in 0..600 {
+            port = std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|t| t.lines().next().and_then(|l| l.parse().ok()));
+            if port.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Chromium {
+            port: port.expect("chromium prints its DevTools address"),
+            child,
+            _profile: profile,
+        }
+    }
+
+    /// Opens a new tab at `url`, in a browser context of its own (its own storage, as a
+    /// student's own device), and connects to it.
+    async fn tab(&self, url: &str) -> Tab {
+        let (status, body) = http(
+            &format!("http://127.0.0.1:{}/json/version", self.port),
+            "GET",
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        let version: Value = serde_json::from_str(&body).unwrap();
+        let browser_ws = version["webSocketDebuggerUrl"].as_str().unwrap();
+        let (socket, _) = tokio_tungstenite::connect_async(browser_ws).await.unwrap();
+        let mut browser = Tab { socket, next: 0 };
+        let context = browser.call("Target.createBrowserContext", json!({})).await;
+        let target = browser
+            .call(
+                "Target.createTarget",
+                json!({"url": url, "browserContextId": context["browserContextId"]}),
+            )
+            .await;
+        let page_ws = format!(
+            "ws://127.0.0.1:{}/devtools/page/{}",
+            self.port,
+            target["targetId"].as_str().unwrap()
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(page_ws).await.unwrap();
+        let mut tab = Tab { socket, next: 0 };
+        tab.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+        tab.wait("document.readyState === 'complete'").await;
+        tab
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Tab {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next: u64,
+}
+
+impl Tab {
+    async fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next += 1;
+        let id = self.next;
+        let message = json!({"id": id, "method": method, "params": params});
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .unwrap();
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(60), self.socket.next())
+                .await
+                .expect("chromium answers within 60 s")
+                .unwrap()
+                .unwrap();
+            let Message::Text(text) = next else { continue };
+            let v: Value = serde_json::from_str(text.as_str()).unwrap();
+            if v["id"] == id {
+                assert!(v.get("error").is_none(), "{method}: {v}");
+                return v["result"].clone();
+            }
+        }
+    }
+
+    /// Evaluates `expression` in the page and returns its value.
+    async fn eval(&mut self, expression: &str) -> Value {
+        let r = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
+            .await;
+        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    /// Waits (up to 60 s) until `expression` is true in the page.
+    async fn wait(&mut self, expression: &str) {
+        for _ in 0..600 {
+            // Exceptions count as false: the page may still be loading.
+            let test = format!(
+                "(() => {{ try {{ return !!({expression}); }} catch (e) {{ return false; }} }})()"
+            );
+            if self.eval(&test).await == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let body = self.eval("document.body.innerText.slice(0, 500)").await;
+        panic!("timed out waiting for {expression}; page text: {body}");
+    }
+
+    /// Saves a 1366x768 screenshot as `name`.png.
+    async fn screenshot(&mut self, name: &str) -> PathBuf {
+        let shot = self
+            .call("Page.captureScreenshot", json!({"format": "png"}))
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        let dir = root().join("target").join("serve-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, &png).unwrap();
+        if std::env::var_os("COPROD_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+            std::fs::write(root().join("docs/images").join(format!("{name}.png")), &png).unwrap();
+        }
+        path
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn explore_page_slider_and_go_change_the_charts_and_the_community_view() {
+    let Some(browser) = browser_or_skip("explore_page_slider_and_go_change_the_charts") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    runtime().block_on(async {
+        let mut page = chrome.tab(&served.teacher("/explore")).await;
+        page.wait("document.querySelector('#chart-0 svg') && document.getElementById('ctl-levers.group_size_cap')").await;
+        let before = page.eval("document.getElementById('chart-0').innerHTML + document.getElementById('community-view').innerHTML").await;
+        // Move the group-size slider as a user would (input, then change), then press Go.
+        page.eval("(() => { const s = document.getElementById('ctl-levers.group_size_cap'); s.value = 20; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); })()").await;
+        page.eval("document.getElementById('go').click()").await;
+        page.wait("Number(document.body.dataset.step) >= 14").await;
+        page.eval("document.getElementById('pause').click()").await;
+        let after = page.eval("document.getElementById('chart-0').innerHTML + document.getElementById('community-view').innerHTML").await;
+        assert_ne!(before, after, "charts and community view did not change");
+        let members = page
+            .eval("Number(document.querySelector('#community-view svg').dataset.members)")
+            .await;
+        let participation = page.eval("document.getElementById('participation').textContent").await;
+        assert_ne!(participation, json!("0%"), "nobody joined a group in 14 months");
+        assert!(members.as_u64().is_some());
+        let shown = page
+            .eval("document.querySelector('#ctl-levers\\\\.group_size_cap').parentElement.querySelector('.value').textContent")
+            .await;
+        assert_eq!(shown, json!("20"));
+        page.wait("document.getElementById('error').textContent === ''").await;
+        page.screenshot("serve-explore").await;
+    });
+}
+
+#[test]
+fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
+    let Some(browser) = browser_or_skip("experiment_page_runs_the_group_size_experiment") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    runtime().block_on(async {
+        let mut page = chrome.tab(&served.teacher("/experiment")).await;
+        page.wait("document.body.dataset.state === 'idle'").await;
+        page.eval("document.getElementById('quick').click()").await;
+        page.wait("document.body.dataset.state === 'done' || document.body.dataset.state === 'failed'").await;
+        let error = page.eval("document.getElementById('error').textContent").await;
+        assert_eq!(error, json!(""));
+        page.wait("document.querySelector('#chart svg') && document.querySelectorAll('#table tr').length === 3").await;
+        let table = page.eval("document.getElementById('table').innerText").await;
+        let table = table.as_str().unwrap();
+        assert!(table.contains("per-member") && table.contains("%"), "{table}");
+        let progress = page.eval("[document.getElementById('progress').value, document.getElementById('progress').max]").await;
+        assert_eq!(progress[0], progress[1]);
+        page.wait("document.getElementById('teach').contentDocument && document.getElementById('teach').contentDocument.title.includes('group size')").await;
+        page.screenshot("serve-experiment").await;
+    });
+    let teach = std::fs::read_dir(sb.path().join("outputs"))
+        .unwrap()
+        .count();
+    assert_eq!(teach, 1, "one experiment folder in outputs/");
+}
+
+#[test]
+fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
+    let Some(browser) = browser_or_skip("a_game_with_a_teacher_page_and_six_student_pages") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let code = runtime().block_on(async {
+        let mut teacher = chrome.tab(&served.teacher("/game")).await;
+        teacher.wait("document.getElementById('open')").await;
+        teacher
+            .eval("document.getElementById('rounds').value = 3; document.getElementById('sizes').value = '3, 8'; document.getElementById('open').click()")
+            .await;
+        teacher.wait("document.getElementById('code').textContent.length === 4 && document.querySelector('#qr svg')").await;
+        let code = teacher.eval("document.getElementById('code').textContent").await;
+        let code = code.as_str().unwrap().to_string();
+        let join_url = teacher.eval("document.getElementById('url').textContent").await;
+        assert_eq!(join_url, json!(format!("{}/play/{code}", served.base)));
+        let mut students = Vec::new();
+        for i in 0..6 {
+            let mut s = chrome.tab(&format!("{}/play/{code}", served.base)).await;
+            s.wait("document.getElementById('go')").await;
+            s.eval(&format!("document.getElementById('nickname').value = 'student {i}'; document.getElementById('go').click()")).await;
+            s.wait("document.body.dataset.seat").await;
+            students.push(s);
+        }
+        teacher.wait("document.getElementById('joined').textContent === '6'").await;
+        teacher.screenshot("serve-game-lobby").await;
+        teacher.eval("document.getElementById('start').click()").await;
+        for round in 1..=3 {
+            for (i, s) in students.iter_mut().enumerate() {
+                s.wait(&format!("document.body.dataset.phase === 'open' && document.body.dataset.round === '{round}'")).await;
+                if round == 1 && i == 0 {
+                    s.screenshot("serve-student-round").await;
+                }
+                let amount = (i * 3 + round as usize) % 21;
+                s.eval(&format!("(() => {{ const b = document.getElementById('amount-box'); b.value = {amount}; b.dispatchEvent(new Event('input')); document.getElementById('confirm').click(); }})()")).await;
+            }
+            for s in &mut students {
+                s.wait(&format!("document.getElementById('result-title').textContent.startsWith('Round {round} ')")).await;
+            }
+            teacher.wait(&format!("document.body.dataset.phase === 'ended' || (document.body.dataset.phase === 'results' && document.body.dataset.round === '{round}')")).await;
+            if round < 3 {
+                teacher.eval("document.getElementById('next').click()").await;
+            }
+        }
+        students[0].screenshot("serve-student-result").await;
+        teacher.wait("document.body.dataset.phase === 'ended'").await;
+        let chart = teacher.eval("document.querySelector('#chart svg').outerHTML").await;
+        let chart = chart.as_str().unwrap();
+        assert!(chart.contains("class, groups of 3") && chart.contains("model, 8"));
+        // The class lines have a point per round.
+        assert!(chart.matches("<circle").count() >= 2 * 3, "{chart}");
+        let rows = teacher.eval("document.querySelectorAll('#outcomes tr').length").await;
+        assert_eq!(rows, json!(3));
+        teacher.screenshot("serve-game-teacher").await;
+        code
+    });
+    let (status, csv) = http(
+        &served.teacher(&format!("/game/{code}/results.csv")),
+        "GET",
+        None,
+    );
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 3 * (3 + 8), "{csv}");
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(",student,")).count(),
+        3 * 6
+    );
+    assert!(
+        !csv.contains("student 0"),
+        "nicknames exported although not enabled"
+    );
+}
