@@ -233,10 +233,10 @@ fn resume_refuses_another_coprod_version_and_force_starts_over() {
 #[test]
 fn a_full_disk_stops_the_run_with_a_hint_and_resume_finishes_it() {
     let sb = Sandbox::new();
-    // A file size limit of 4 KiB (with SIGXFSZ ignored, writes fail with "File too large")
+    // A file size limit of 7 KiB (with SIGXFSZ ignored, writes fail with "File too large")
     // stands in for a full disk: timeseries.csv outgrows it during the second chunk.
     let file = data("sweep.toml");
-    let script = r#"trap "" XFSZ; ulimit -f 4; exec "$0" "$@""#;
+    let script = r#"trap "" XFSZ; ulimit -f 7; exec "$0" "$@""#;
     let output = Command::new("bash")
         .current_dir(sb.path())
         .args(["-c", script])
