@@ -83,6 +83,22 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     assert_eq!(read(&dir.join("posterior.csv")), tables[0]);
     let manifest = read(&dir.join("manifest.json"));
     assert!(manifest.contains("coprod calibrate"), "{manifest}");
+    // Checkpoints of one seed are never continued with another.
+    sandbox
+        .cmd(&[
+            "calibrate",
+            &scenario,
+            "--targets",
+            &targets,
+            "-o",
+            out,
+            "--resume",
+            "--seed",
+            "9",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot resume"));
 }
 
 #[test]

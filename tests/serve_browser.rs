@@ -117,6 +117,15 @@ impl Drop for Chromium {
     }
 }
 
+/// The screenshots docs/teaching.md shows.
+const DOCS_SCREENSHOTS: &[&str] = &[
+    "serve-explore",
+    "serve-experiment",
+    "serve-game-teacher",
+    "serve-student-round",
+    "serve-student-phone",
+];
+
 struct Tab {
     socket: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
@@ -188,7 +197,9 @@ impl Tab {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, &png).unwrap();
-        if std::env::var_os("COPROD_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+        if DOCS_SCREENSHOTS.contains(&name)
+            && std::env::var_os("COPROD_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1")
+        {
             std::fs::write(root().join("docs/images").join(format!("{name}.png")), &png).unwrap();
         }
         path
@@ -218,16 +229,36 @@ fn explore_page_slider_and_go_change_the_charts_and_the_community_view() {
         // Move the group-size slider as a user would (input, then change), then press Go.
         page.eval("(() => { const s = document.getElementById('ctl-levers.group_size_cap'); s.value = 20; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); })()").await;
         page.eval("document.getElementById('go').click()").await;
-        page.wait("Number(document.body.dataset.step) >= 14").await;
+        // Run until citizens are in groups (the first groups form within months), then pause.
+        page.wait("Number(document.body.dataset.step) >= 10 && document.getElementById('participation').textContent !== '0%'").await;
         page.eval("document.getElementById('pause').click()").await;
+        page.wait("document.getElementById('go').disabled === false").await;
+        for _ in 0..60 {
+            if page.eval("document.getElementById('participation').textContent").await != json!("0%") {
+                break;
+            }
+            let step = page.eval("Number(document.body.dataset.step)").await;
+            page.eval("document.getElementById('step').click()").await;
+            page.wait(&format!("Number(document.body.dataset.step) > {step}")).await;
+        }
         let after = page.eval("document.getElementById('chart-0').innerHTML + document.getElementById('community-view').innerHTML").await;
         assert_ne!(before, after, "charts and community view did not change");
         let members = page
             .eval("Number(document.querySelector('#community-view svg').dataset.members)")
             .await;
-        let participation = page.eval("document.getElementById('participation').textContent").await;
-        assert_ne!(participation, json!("0%"), "nobody joined a group in 14 months");
         assert!(members.as_u64().is_some());
+        // Choose communities until one shows a group (the chooser works, groups are drawn).
+        let mut with_group = false;
+        for c in 0..10 {
+            page.eval(&format!("(() => {{ const s = document.getElementById('community'); s.value = '{c}'; s.dispatchEvent(new Event('change')); }})()")).await;
+            page.wait(&format!("document.querySelector('#community-view svg').getAttribute('aria-label') === 'Community {} of 10'", c + 1)).await;
+            let members = page.eval("Number(document.querySelector('#community-view svg').dataset.members)").await;
+            if members.as_u64().unwrap_or(0) > 0 {
+                with_group = true;
+                break;
+            }
+        }
+        assert!(with_group, "no community shows a group although some citizens are in one");
         let shown = page
             .eval("document.querySelector('#ctl-levers\\\\.group_size_cap').parentElement.querySelector('.value').textContent")
             .await;
@@ -315,6 +346,14 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
             }
         }
         students[0].screenshot("serve-student-result").await;
+        // The same page on a phone.
+        students[1]
+            .call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+            )
+            .await;
+        students[1].screenshot("serve-student-phone").await;
         teacher.wait("document.body.dataset.phase === 'ended'").await;
         let chart = teacher.eval("document.querySelector('#chart svg').outerHTML").await;
         let chart = chart.as_str().unwrap();

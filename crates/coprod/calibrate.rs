@@ -46,6 +46,7 @@ pub(crate) fn calibrate(
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-calibration", scenario.name)));
     let done = prepare(&out, args.resume)?;
+    guard(&out, &scenario.source, &args.targets, seed)?;
     let settings = Settings {
         particles: table.particles as usize,
         generations: table.generations,
@@ -158,6 +159,33 @@ fn prepare(out: &Path, resume: bool) -> Result<Vec<Generation>> {
             serde_json::from_str(&text).with_context(|| format!("bad checkpoint {}", p.display()))
         })
         .collect()
+}
+
+/// Records what the calibration is of (`calibration.json`) or, on `--resume`, refuses
+/// checkpoints of another scenario text, targets file or seed.
+fn guard(out: &Path, scenario: &str, targets: &Path, seed: u64) -> Result<()> {
+    let targets_text = std::fs::read_to_string(targets)
+        .with_context(|| format!("cannot read {}", targets.display()))?;
+    let identity = serde_json::json!({
+        "scenario": scenario,
+        "targets": targets_text,
+        "seed": seed,
+    });
+    let path = out.join("calibration.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let found: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
+            if found != identity {
+                bail!(
+                    "cannot resume {}: it was started with another scenario, targets file or seed",
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Err(_) => Ok(write_json_file(&path, &identity)?),
+    }
 }
 
 fn write_outputs(

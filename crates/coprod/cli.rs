@@ -113,8 +113,8 @@ pub(crate) struct SurveyArgs {
     #[arg(long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) horizon: Option<u32>,
     /// Citizens sampled from each baseline replication.
-    #[arg(long, value_name = "N", default_value_t = 500)]
-    pub(crate) sample: usize,
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) sample: u32,
     /// Output directory [default: outputs/<scenario name>-survey].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,

@@ -72,7 +72,7 @@ pub(crate) fn survey(args: SurveyArgs, threads: usize, stdout: &mut impl Write) 
                     r.seed,
                     Detail::WithCitizens,
                 );
-                systematic_sample(out.citizens, args.sample, r.seed)
+                systematic_sample(out.citizens, args.sample as usize, r.seed)
                     .into_iter()
                     .map(|c| (r.replication, c))
                     .collect()

@@ -44,6 +44,9 @@ pub enum CalibrateError {
         /// Why.
         reason: String,
     },
+    /// A target cannot be read off the scenario's runs.
+    #[error("{0}")]
+    Target(String),
     /// A checkpoint does not belong to this calibration.
     #[error("cannot resume: {0}")]
     Resume(String),

@@ -32,7 +32,7 @@ impl ModelSimulator {
                 .position(|(name, _, _)| *name == t.metric)
                 .expect("the targets reader accepts only metric names");
             if t.step >= scenario.steps {
-                return Err(CalibrateError::Resume(format!(
+                return Err(CalibrateError::Target(format!(
                     "target `{}` at step {} is beyond the scenario's {} steps",
                     t.metric, t.step, scenario.steps
                 )));

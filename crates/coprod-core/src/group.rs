@@ -14,7 +14,7 @@ pub(crate) struct Group {
     pub(crate) record: u32,
     /// Supporting organisation or [`UNSUPPORTED`].
     pub(crate) org: u32,
-    /// The staff member of that organisation who supports it, or `staff::NO_STAFF`.
+    /// The staff member of that organisation who supports it, or `NO_STAFF`.
     pub(crate) staff: u32,
     pub(crate) community: u32,
     pub(crate) task: TaskKind,

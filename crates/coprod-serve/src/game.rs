@@ -606,12 +606,13 @@ impl Game {
         })
     }
 
-    /// Seat counts for the teacher: (joined, connected, decided this round).
-    pub fn seat_counts(&self) -> (usize, usize, usize) {
+    /// Seat counts for the teacher: (joined, connected, decided this round, simulated seats).
+    pub fn seat_counts(&self) -> (usize, usize, usize, usize) {
         let humans = self.seats.iter().filter(|s| s.human);
         let connected = humans.clone().filter(|s| s.connected).count();
         let decided = humans.clone().filter(|s| s.pending.is_some()).count();
-        (humans.count(), connected, decided)
+        let joined = humans.count();
+        (joined, connected, decided, self.seats.len() - joined)
     }
 
     /// Nicknames of the students who gave one (only when nicknames are on).

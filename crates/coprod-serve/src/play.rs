@@ -17,14 +17,19 @@ use crate::ws::{Incoming, RateLimit, check, send, send_error};
 
 /// Most games at once.
 pub(crate) const MAX_GAMES: usize = 20;
+/// Shortest time between two views sent to the teacher's page.
+const TEACHER_REDRAW: Duration = Duration::from_millis(200);
 /// Replications of the model band.
 const BAND_RUNS: u64 = 10;
 
 /// One game with what its pages need.
 pub(crate) struct Slot {
     game: Mutex<Game>,
-    /// Bumped after every change, so every page redraws.
+    /// Bumped after every change: the teacher's page redraws.
     changed: watch::Sender<u64>,
+    /// Bumped when the phase changes: every student's page redraws (a contribution that
+    /// does not close the round changes only its sender's page, which gets a reply).
+    phase: watch::Sender<u64>,
     /// Per group size: the model's mean contribution per round (share), low and high of
     /// its 95% interval over [`BAND_RUNS`] runs.
     band: Vec<Vec<(f64, f64, f64)>>,
@@ -39,8 +44,12 @@ impl Slot {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn bump(&self) {
+    /// Tells the pages about a change; the students' pages only if the phase changed.
+    fn bump(&self, phase_changed: bool) {
         self.changed.send_modify(|v| *v += 1);
+        if phase_changed {
+            self.phase.send_modify(|v| *v += 1);
+        }
     }
 }
 
@@ -94,6 +103,7 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
     let slot = Arc::new(Slot {
         game: Mutex::new(game),
         changed: watch::channel(0).0,
+        phase: watch::channel(0).0,
         band,
         qr,
         join_url,
@@ -116,9 +126,9 @@ async fn ticker(slot: Arc<Slot>) {
             )
         };
         if changed {
-            slot.bump();
+            slot.bump(true);
         }
-        if ended && slot.changed.receiver_count() == 0 {
+        if ended && slot.changed.receiver_count() + slot.phase.receiver_count() == 0 {
             return;
         }
     }
@@ -161,7 +171,7 @@ fn teacher_view(slot: &Slot) -> serde_json::Value {
     let game = slot.lock();
     let now = Instant::now();
     let (phase, round) = phase_words(game.phase());
-    let (joined, connected, decided) = game.seat_counts();
+    let (joined, connected, decided, simulated) = game.seat_counts();
     let sizes = game.settings().sizes.clone();
     let class = game.class_means();
     let mut lines = Vec::new();
@@ -196,7 +206,7 @@ fn teacher_view(slot: &Slot) -> serde_json::Value {
     }
     let chart = svg::line_chart(
         "class",
-        "Mean contribution per round: class and model",
+        "Mean contribution per round",
         "round",
         &lines,
         (1.0, f64::from(game.settings().rounds)),
@@ -221,10 +231,10 @@ fn teacher_view(slot: &Slot) -> serde_json::Value {
         "joined": joined,
         "connected": connected,
         "decided": decided,
+        "simulated": simulated,
         "seconds_left": game.seconds_left(now),
         "nicknames": game.nicknames(),
         "join_url": slot.join_url,
-        "qr": slot.qr,
         "chart": chart,
         "outcomes": outcomes,
     })
@@ -243,7 +253,7 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
         send_error(&mut socket, "play", &format!("no game has the code {code}")).await;
         return;
     };
-    let mut changes = slot.changed.subscribe();
+    let mut changes = slot.phase.subscribe();
     let mut limit = RateLimit::new();
     let mut seat: Option<usize> = None;
     loop {
@@ -257,12 +267,17 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                 Incoming::Message(message) => {
                     let result = student_message(&app, &slot, &mut seat, message);
                     match result {
-                        Ok(reply) => {
-                            slot.bump();
+                        Ok((reply, phase_changed)) => {
+                            slot.bump(phase_changed);
                             if let Some(reply) = reply
                                 && !send(&mut socket, &reply).await
                             {
                                 break;
+                            }
+                            // The sender's own page: after joining, or its submission.
+                            if let Some(s) = seat && !phase_changed {
+                                let view = slot.lock().student_view(s, Instant::now());
+                                if !send(&mut socket, &view).await { break; }
                             }
                         }
                         Err(err) => {
@@ -285,7 +300,7 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
     }
     if let Some(s) = seat {
         slot.lock().disconnect(s);
-        slot.bump();
+        slot.bump(false);
     }
 }
 
@@ -294,8 +309,9 @@ fn student_message(
     slot: &Slot,
     seat: &mut Option<usize>,
     message: StudentMessage,
-) -> Result<Option<serde_json::Value>, GameError> {
+) -> Result<(Option<serde_json::Value>, bool), GameError> {
     let mut game = slot.lock();
+    let before = game.phase();
     match (message, *seat) {
         (StudentMessage::Join { .. }, Some(s)) => Err(GameError::OutOfOrder(format!(
             "already joined as seat {}",
@@ -304,17 +320,18 @@ fn student_message(
         (StudentMessage::Join { nickname, token }, None) => {
             let (s, token) = game.join(nickname, token, || app.token(16))?;
             *seat = Some(s);
-            Ok(Some(serde_json::json!({
+            let reply = serde_json::json!({
                 "type": "joined", "seat": s + 1, "token": token, "code": game.code,
                 "nicknames": game.settings().nicknames,
-            })))
+            });
+            Ok((Some(reply), false))
         }
         (StudentMessage::Contribute { .. }, None) => {
             Err(GameError::OutOfOrder("join the game first".into()))
         }
         (StudentMessage::Contribute { round, amount }, Some(s)) => {
             game.student(s, round, amount, Instant::now())?;
-            Ok(None)
+            Ok((None, game.phase() != before))
         }
     }
 }
@@ -325,11 +342,24 @@ pub(crate) async fn teacher_socket(slot: Arc<Slot>, mut socket: WebSocket) {
     let who = format!("game {} teacher", slot.lock().code);
     let mut changes = slot.changed.subscribe();
     let mut limit = RateLimit::new();
-    let mut clock = tokio::time::interval(Duration::from_secs(1));
-    if !send(&mut socket, &teacher_view(&slot)).await {
+    // The QR code once; the views after it redraw everything else.
+    let mut first = teacher_view(&slot);
+    first["qr"] = serde_json::Value::String(slot.qr.clone());
+    if !send(&mut socket, &first).await {
         return;
     }
+    // At most one view per TEACHER_REDRAW: a class submitting at once changes the game a
+    // hundred times in a second, and one redraw shows them all. Once a second while a
+    // round is open, for the countdown.
+    let mut next_view = tokio::time::Instant::now() + TEACHER_REDRAW;
+    let mut dirty = false;
     loop {
+        let open = matches!(slot.lock().phase(), crate::game::Phase::Open(_));
+        let due = if dirty {
+            next_view
+        } else {
+            next_view + Duration::from_secs(1)
+        };
         tokio::select! {
             received = socket.recv() => match check::<TeacherMessage>(received, &mut limit) {
                 Incoming::Closed => break,
@@ -340,7 +370,7 @@ pub(crate) async fn teacher_socket(slot: Arc<Slot>, mut socket: WebSocket) {
                 Incoming::Message(message) => {
                     let result = slot.lock().teacher(message, Instant::now());
                     match result {
-                        Ok(()) => slot.bump(),
+                        Ok(()) => slot.bump(true),
                         Err(err) => {
                             if !send_error(&mut socket, &who, &err.to_string()).await { break; }
                         }
@@ -348,11 +378,13 @@ pub(crate) async fn teacher_socket(slot: Arc<Slot>, mut socket: WebSocket) {
                 }
             },
             changed = changes.changed() => {
-                if changed.is_err() || !send(&mut socket, &teacher_view(&slot)).await { break; }
+                if changed.is_err() { break; }
+                dirty = true;
             }
-            _ = clock.tick() => {
-                let open = matches!(slot.lock().phase(), crate::game::Phase::Open(_));
-                if open && !send(&mut socket, &teacher_view(&slot)).await { break; }
+            () = tokio::time::sleep_until(due), if dirty || open => {
+                if !send(&mut socket, &teacher_view(&slot)).await { break; }
+                dirty = false;
+                next_view = tokio::time::Instant::now() + TEACHER_REDRAW;
             }
         }
     }

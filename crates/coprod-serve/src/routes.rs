@@ -342,10 +342,7 @@ fn results(page: &std::path::Path) -> serde_json::Value {
         .collect();
     let chart = svg::line_chart(
         "survival",
-        &format!(
-            "Share of groups still active after {} months",
-            analysis.steps
-        ),
+        &format!("Groups still active after {} months", analysis.steps),
         "largest group size",
         &lines,
         (0.0, 40.0),

@@ -207,7 +207,7 @@ pub fn evaluate(
         resamples: options.resamples,
     };
     let judgement = judge(&claim, &design, runner);
-    let class = classify(&judgement);
+    let class = classify(&judgement, reg.sesoi);
     let mut note = claim.note();
     if let Some(best) = judgement.best {
         let doses = claim.dose_values();
@@ -248,10 +248,12 @@ pub fn evaluate(
     })
 }
 
-/// Derived when the all-mediators share's interval lies at or above [`DERIVED_SHARE`] and
-/// the pooled total effect's interval excludes 0; otherwise an assumption (including claims
-/// that cannot be decomposed).
-pub fn classify(j: &Judgement) -> ClaimClass {
+/// Derived when the all-mediators share's interval lies at or above [`DERIVED_SHARE`], the
+/// total effect over the decomposed replications has an interval excluding 0, and the pooled
+/// total effect is at least the SESOI in size (below it the ratio `1 - direct / total` is
+/// unstable and means nothing); otherwise an assumption, including the claims that cannot be
+/// decomposed.
+pub fn classify(j: &Judgement, sesoi: f64) -> ClaimClass {
     let share_large = j
         .decomposition
         .first()
@@ -262,7 +264,7 @@ pub fn classify(j: &Judgement) -> ClaimClass {
         .as_ref()
         .and_then(|t| t.ci)
         .is_some_and(|(low, high)| low > 0.0 || high < 0.0);
-    if share_large && real {
+    if share_large && real && j.total.mean.abs() >= sesoi {
         ClaimClass::Derived
     } else {
         ClaimClass::Assumption

@@ -154,14 +154,29 @@ fn decomposition_recovers_known_direct_and_mediated_parts() {
 }
 
 #[test]
-fn a_claim_with_no_mediated_path_has_a_share_near_zero() {
+fn the_class_follows_the_mediated_share() {
     let toy = Toy::new(1.0, [0.0, 0.0], [0.4, 0.8]);
     let runner = Runner::new(2).unwrap();
     let j = judge(&toy, &design(Direction::Increase, 0.1, 5, 40), &runner);
     within(0.0, j.decomposition[0].share_ci.unwrap(), "share");
     assert_eq!(
-        coprod_validate::classify(&j),
+        coprod_validate::classify(&j, 0.1),
         coprod_scenario::ClaimClass::Assumption
+    );
+    let all_mediated = Toy::new(0.0, [0.5, 0.25], [0.4, 0.8]);
+    let j = judge(
+        &all_mediated,
+        &design(Direction::Increase, 0.1, 5, 40),
+        &runner,
+    );
+    assert_eq!(
+        coprod_validate::classify(&j, 0.1),
+        coprod_scenario::ClaimClass::Derived
+    );
+    assert_eq!(
+        coprod_validate::classify(&j, 100.0),
+        coprod_scenario::ClaimClass::Assumption,
+        "a total below the SESOI is never derived"
     );
 }
 
