@@ -92,7 +92,7 @@ fn every_run_gets_charts_and_an_index_page() {
     assert!(index.contains("Teaching scenario: is there a best group size"));
     // Markdown code spans of the description are shown as code, not as backticks.
     assert!(
-        index.contains("<code>joint</code> variant"),
+        index.contains("<code>joint</code> changes all three"),
         "description as text"
     );
     assert!(!index.contains('`'), "stray Markdown in index.html");

@@ -61,14 +61,14 @@ fn default_run_writes_five_files_with_documented_columns() {
     .collect::<Vec<_>>();
     expected.extend(summary.iter().cloned());
     assert_eq!(runs_header, expected);
-    // 2 variants x 10 group sizes x 2 replications.
-    assert_eq!(runs.len(), 40);
+    // 5 variants (baseline and the four one-change regimes) x 9 group sizes x 2 replications.
+    assert_eq!(runs.len(), 90);
 
     let (ts_header, ts) = csv(&dir.join("timeseries.csv"));
     let mut expected = vec!["run_id".to_string(), "step".to_string()];
     expected.extend(metrics.iter().cloned());
     assert_eq!(ts_header, expected);
-    assert_eq!(ts.len(), 40 * 8);
+    assert_eq!(ts.len(), 90 * 8);
 
     let (groups_header, _) = csv(&dir.join("groups.csv"));
     assert_eq!(
@@ -81,7 +81,7 @@ fn default_run_writes_five_files_with_documented_columns() {
         summary_header.join(","),
         "variant,levers.group_size_cap,metric,mean,sd,n,ci_low,ci_high"
     );
-    assert_eq!(summary_rows.len(), 2 * 10 * summary.len());
+    assert_eq!(summary_rows.len(), 5 * 9 * summary.len());
     assert!(summary_rows.iter().all(|r| r[5] == "2"));
 
     // Every column of every file is documented in docs/outputs.md.
@@ -97,7 +97,7 @@ fn default_run_writes_five_files_with_documented_columns() {
 
     let manifest = manifest_without_timing(&dir);
     assert_eq!(manifest["scenario"]["name"], "group-size");
-    assert_eq!(manifest["experiment"]["runs"], 40);
+    assert_eq!(manifest["experiment"]["runs"], 90);
     assert_eq!(manifest["quick"], true);
 }
 
@@ -171,7 +171,7 @@ fn set_overrides_parameters_and_replaces_sweeps() {
     let dir = sb.path().join("out");
     let (header, runs) = csv(&dir.join("runs.csv"));
     assert!(!header.iter().any(|c| c == "levers.group_size_cap"));
-    assert_eq!(runs.len(), 2 * 2);
+    assert_eq!(runs.len(), 5 * 2);
     let (_, groups) = csv(&dir.join("groups.csv"));
     assert!(
         groups.iter().all(|g| g[5] == "5"),

@@ -33,7 +33,13 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     let sb = Sandbox::new();
     let dir = quick_lesson(&sb);
     let page = read(&dir.join("teach.html"));
-    for regime in ["Per-member service", "Non-rival joint supply"] {
+    for regime in [
+        "Per-member service",
+        "Non-rival joint supply (variant non_rival)",
+        "Per-member service (variant no_hurdle)",
+        "Per-member service (variant no_coordination)",
+        "Non-rival joint supply (variant joint)",
+    ] {
         let key = format!("<b>{regime}</b>: ");
         let at = page
             .find(&key)
@@ -67,8 +73,13 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     ] {
         assert!(page.contains(words), "the page does not explain {words:?}");
     }
-    // Self-contained: charts inlined, nothing fetched.
-    assert_eq!(page.matches("src=\"data:image/png;base64,").count(), 5);
+    // One change at a time: each variant's effect on the best size, from the run.
+    assert!(page.contains("<h3>One change at a time</h3>"));
+    // Four variants, each a list item saying where its change puts the best size.
+    assert_eq!(page.matches("; best size ").count(), 4);
+    // Self-contained: charts inlined (the size chart, then survival curves and participation
+    // for each of the five regimes), nothing fetched.
+    assert_eq!(page.matches("src=\"data:image/png;base64,").count(), 11);
     assert!(!page.contains("http://") && !page.contains("https://"));
     for chart in [
         "teach_survival_by_size",
