@@ -342,7 +342,10 @@ fn results(page: &std::path::Path) -> serde_json::Value {
         .collect();
     let chart = svg::line_chart(
         "survival",
-        &format!("Groups still active after {} months", analysis.steps),
+        &format!(
+            "Share of groups still going {} months after they started",
+            analysis.horizon
+        ),
         "largest group size",
         &lines,
         (0.0, 40.0),
@@ -354,13 +357,13 @@ fn results(page: &std::path::Path) -> serde_json::Value {
         .map(|r| {
             let best = r.best();
             serde_json::json!({
-                "label": r.label, "best": best.size, "mean": best.survival.mean,
+                "label": r.label, "best": best.size, "clear": r.best_is_clear(), "mean": best.survival.mean,
                 "ci": best.survival.ci,
                 "sizes": r.sizes.iter().map(|s| serde_json::json!({"size": s.size, "mean": s.survival.mean, "ci": s.survival.ci})).collect::<Vec<_>>(),
             })
         })
         .collect();
-    serde_json::json!({"chart": chart, "regimes": regimes, "replications": analysis.replications})
+    serde_json::json!({"chart": chart, "regimes": regimes, "replications": analysis.replications, "horizon": analysis.horizon})
 }
 
 async fn experiment_page(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Response {
