@@ -16,6 +16,15 @@ pub struct Intervention {
     pub until_step: Option<u32>,
 }
 
+/// Levers named outside the `levers` section, read from the parameter table.
+fn levers_outside_section() -> Vec<&'static str> {
+    crate::params::SPECS
+        .iter()
+        .filter(|spec| spec.lever && !spec.name.starts_with("levers."))
+        .map(|spec| spec.name)
+        .collect()
+}
+
 impl Intervention {
     /// Checks that `name` is a lever, `value` is in its range and the window is not empty.
     pub fn new(
@@ -28,9 +37,10 @@ impl Intervention {
         if !spec.lever {
             return Err(ParamError::Inconsistent {
                 names: vec![spec.name],
-                reason: "is not a lever: only parameters in `levers` (and groups.service, \
-                         groups.coordination_cost, groups.specific_share) can change during a run"
-                    .to_string(),
+                reason: format!(
+                    "is not a lever: only parameters in `levers` (and {}) can change during a run",
+                    levers_outside_section().join(", ")
+                ),
             });
         }
         spec.check(value)?;

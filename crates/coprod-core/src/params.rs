@@ -270,7 +270,7 @@ define_params! {
     population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (Coleman's inbreeding homophily; McPherson et al. 2001).";
     population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
-    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial internal (personal) efficacy: the belief that one can make a difference.";
+    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of initial internal (personal) efficacy, the belief that one can make a difference; the population mean is this plus citizens.efficacy_gap x (1/2 - low-resource share).";
     // --- two efficacies (issue 16) ---
     citizens.efficacy_gap: Real, 0.1, [0, 1], "0-1 scale", false, "Difference between the high- and low-resource groups' mean initial internal efficacy (efficacy grows with resources and education).";
     citizens.external_efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial external efficacy: the belief that organisations respond to citizens' input.";
@@ -373,7 +373,7 @@ define_params! {
     levers.crowding_out: Bool, 0, [0, 1], "switch", true, "Whether financial incentives crowd out the intrinsic motivation of paid members.";
     levers.ownership_invitation: Real, 0.0, [0, 1], "0-1 scale", true, "Inviting policies that build ownership among contacted citizens.";
     levers.outreach: Real, 0.0, [0, 1], "0-1 scale", true, "Targeted outreach: extra contact and support for the low-resource group.";
-    levers.staff_training: Real, 0.0, [0, 1], "skill units per step", true, "Staff skill added by training each step.";
+    levers.staff_training: Real, 0.0, [0, 1], "share per step", true, "Share of the remaining skill gap (1 - skill) that training closes each step.";
     levers.devolved_autonomy: Real, 0.0, [0, 1], "0-1 scale", true, "Added to every organisation's autonomy.";
     levers.procedure_reduction: Real, 0.0, [0, 1], "0-1 scale", true, "Subtracted from every organisation's procedural orientation.";
     levers.directive: Real, 0.0, [0, 1], "share", true, "Top-down directive: opportunities opened are at least this share of the maximum.";
@@ -389,7 +389,7 @@ define_params! {
     channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
     channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
     channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' external efficacy and trust, and two-way contact moves external efficacy toward it (off: members' updates take power as 0.5 and contact leaves external efficacy unchanged).";
-    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts the population mean).";
+    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts citizens.efficacy_mean).";
     channels.external_efficacy_effect: Bool, 1, [0, 1], "switch", false, "External efficacy scales the perceived impact of joining an organisation-supported group (off: everyone counts 1).";
     channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
     channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
