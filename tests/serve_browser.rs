@@ -283,7 +283,7 @@ fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
         page.wait("document.body.dataset.state === 'done' || document.body.dataset.state === 'failed'").await;
         let error = page.eval("document.getElementById('error').textContent").await;
         assert_eq!(error, json!(""));
-        page.wait("document.querySelector('#chart svg') && document.querySelectorAll('#table tr').length >= 3").await;
+        page.wait("document.querySelector('#chart svg') && document.querySelectorAll('#table tr').length === 6").await;
         let table = page.eval("document.getElementById('table').innerText").await;
         let table = table.as_str().unwrap();
         assert!(table.contains("per-member") && table.contains("%"), "{table}");
