@@ -8,6 +8,20 @@ use std::time::{Duration, Instant};
 
 use crate::util::Sandbox;
 
+/// How Chromium starts headless on these machines, as root and with no network beyond
+/// loopback: without the background-networking switches it keeps trying hosts it cannot reach.
+pub(crate) const HEADLESS_FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 /// The Chromium binary: `$COPROD_CHROMIUM`, else `chromium` or `chromium-browser` on PATH.
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("COPROD_CHROMIUM") {
@@ -43,19 +57,8 @@ fn dump_dom(browser: &Path, page: &Path) -> String {
     let dom_path = profile.path().join("dom.html");
     let dom_file = std::fs::File::create(&dom_path).unwrap();
     let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
+        .args(HEADLESS_FLAGS)
+        .args(["--virtual-time-budget=5000", "--dump-dom"])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("file://{}", page.canonicalize().unwrap().display()))
         .stdout(Stdio::from(dom_file))

@@ -20,7 +20,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::browser::browser_or_skip;
+use crate::browser::{HEADLESS_FLAGS, browser_or_skip};
 use crate::serve::{Served, http};
 use crate::util::{Sandbox, root};
 
@@ -35,19 +35,8 @@ impl Chromium {
     fn start(binary: &Path) -> Chromium {
         let profile = tempfile::tempdir().unwrap();
         let child = Command::new(binary)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--remote-debugging-port=0",
-                "--window-size=1366,768",
-            ])
+            .args(HEADLESS_FLAGS)
+            .args(["--remote-debugging-port=0", "--window-size=1366,768"])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdout(Stdio::null())
