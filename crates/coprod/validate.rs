@@ -64,7 +64,12 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
     let manifest = ValidationManifest {
         kind: "validation",
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+        // The program's name, not the path it was started from, so the record is the same
+        // on every machine and can be pasted back.
+        command: std::iter::once("coprod".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" "),
         claims: results.iter().map(|r| r.id.clone()).collect(),
         salt: options.salt.clone(),
         seed_derivation: SEED_DERIVATION,
