@@ -193,19 +193,9 @@ fn prior(value: &toml::Value, min: f64, max: f64) -> Result<Prior, String> {
 /// Dotted names and prior tables below `[calibration.priors]`: a table of plain values
 /// (`{ uniform = [0, 1] }`) is a leaf, a table of tables a level of the dotted name.
 fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
-    for (key, value) in table {
-        let name = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value {
-            toml::Value::Table(inner) if inner.values().any(toml::Value::is_table) => {
-                flatten(inner, name, out)
-            }
-            other => out.push((name, other.clone())),
-        }
-    }
+    crate::sensitivity::flatten_where(table, prefix, out, |inner| {
+        inner.values().any(toml::Value::is_table)
+    });
 }
 
 #[cfg(test)]

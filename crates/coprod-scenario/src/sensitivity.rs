@@ -223,7 +223,18 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>
 
 /// Dotted names and values of the non-table leaves of `table` (so `levers.outreach = [..]`
 /// and `"levers.outreach" = [..]` mean the same), in order of name.
-pub(crate) fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
+fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
+    flatten_where(table, prefix, out, |_| true);
+}
+
+/// Dotted names and values below `table`, descending into the inner tables for which
+/// `descend` holds (the others are leaves, such as a calibration's `{ uniform = [0, 1] }`).
+pub(crate) fn flatten_where(
+    table: &toml::Table,
+    prefix: String,
+    out: &mut Vec<(String, toml::Value)>,
+    descend: fn(&toml::Table) -> bool,
+) {
     for (key, value) in table {
         let name = if prefix.is_empty() {
             key.clone()
@@ -231,7 +242,7 @@ pub(crate) fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String
             format!("{prefix}.{key}")
         };
         match value {
-            toml::Value::Table(inner) => flatten(inner, name, out),
+            toml::Value::Table(inner) if descend(inner) => flatten_where(inner, name, out, descend),
             other => out.push((name, other.clone())),
         }
     }
