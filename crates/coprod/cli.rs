@@ -1,7 +1,7 @@
 //! Command-line interface definition (clap derive): the single source of `--help`.
 //!
-//! Owns flag names, defaults and help text; the commands themselves live in `run.rs`,
-//! `check.rs` and `list.rs`.
+//! Owns flag names, defaults and help text; the commands themselves are `coprod-study`'s,
+//! called and printed by `run.rs` and `commands.rs`.
 
 use std::path::PathBuf;
 
@@ -243,8 +243,8 @@ pub(crate) struct RunArgs {
     /// write a shard directory for `coprod merge` [default --out:
     /// outputs/<name>-shards/shard-I-of-N]. `--shard` alone reads I and N from
     /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
-    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = crate::shard_arg::FROM_SLURM)]
-    pub(crate) shard: Option<crate::shard_arg::ShardArg>,
+    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = coprod_study::FROM_SLURM)]
+    pub(crate) shard: Option<coprod_study::ShardArg>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,35 +1,23 @@
-//! The `coprod` binary: parses the command line, dispatches to one module per subcommand
-//! (`run`, `check`, `list`, `plot`, `teach`, `validate`, `compare`, `sensitivity`, `merge`,
-//! `slurm`), and maps errors to exit codes (0 ok, 1 `check` found invalid files or
-//! `validate` a failing proposition, 2 any error, 3 `run` finished but some runs failed,
-//! 130 Ctrl-C during a run; a broken pipe on stdout exits 0; see docs/errors.md). The only
-//! place that talks to the terminal.
+//! The `coprod` binary: parses the command line (`cli.rs`), calls `coprod-study` for the
+//! command (`run`, `check`, `list`, `plot`, `teach`, `validate`, `compare`, `sensitivity`,
+//! `calibrate`, `survey`, `merge`, `slurm`; `serve` starts `coprod-serve`), prints what it
+//! returns, and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error,
+//! 3 `run`, `teach` or `merge` finished but some runs failed, 130 Ctrl-C during a run; a
+//! broken pipe on stdout exits 0; see docs/errors.md). The only place that talks to the
+//! terminal.
 
-mod calibrate;
-mod check;
 mod cli;
-mod compare;
-mod interrupt;
-mod list;
-mod merge;
-mod outcome;
-mod plot;
+mod commands;
+mod progress;
 mod run;
-mod sensitivity;
 mod serve;
-mod shard;
-mod shard_arg;
-mod shipped;
-mod slurm;
-mod survey;
-mod teach;
-mod validate;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use coprod_output::OutputError;
+use coprod_study::{Result, StudyError};
 
 use crate::cli::{Cli, Command};
 
@@ -37,53 +25,40 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let result = match cli.command {
-        Command::Run(args) => {
-            let threads = threads(args.threads);
-            run::run(args, threads, &mut out).map(|()| true)
-        }
-        Command::Check(args) => check::check(&args.files, threads(args.threads), &mut out),
-        Command::List(args) => list::list(args.params, &mut out).map(|()| true),
-        Command::Plot(args) => plot::plot(&args, &mut out).map(|()| true),
-        Command::Teach(args) => {
-            let threads = threads(args.threads);
-            teach::teach(args, threads, &mut out).map(|()| true)
-        }
-        Command::Validate(args) => {
-            let threads = threads(args.threads);
-            validate::validate(args, threads, &mut out)
-        }
-        Command::Compare(args) => compare::compare(&args, &mut out).map(|()| true),
-        Command::Sensitivity(args) => {
-            let threads = threads(args.threads);
-            sensitivity::sensitivity(args, threads, &mut out).map(|()| true)
-        }
-        Command::Calibrate(args) => {
-            let threads = threads(args.threads);
-            calibrate::calibrate(args, threads, &mut out).map(|()| true)
-        }
-        Command::Survey(args) => {
-            let threads = threads(args.threads);
-            survey::survey(args, threads, &mut out).map(|()| true)
-        }
-        Command::Merge(args) => merge::merge(&args, &mut out).map(|()| true),
-        Command::Slurm(args) => slurm::slurm(&args, &mut out).map(|()| true),
-        Command::Serve(args) => serve::serve(args, threads(None), &mut out).map(|()| true),
-    };
-    let result = result.and_then(|ok| {
+    let result = dispatch(cli.command, &mut out).and_then(|status| {
         out.flush()?;
-        Ok(ok)
+        Ok(status)
     });
     match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        // Outputs were written and the failures reported; see docs/errors.md.
-        Err(err) if err.is::<outcome::SomeRunsFailed>() => ExitCode::from(3),
+        Ok(status) => ExitCode::from(status),
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(StudyError::Cancelled(interrupted)) => {
+            eprintln!("\n{interrupted}");
+            ExitCode::from(progress::INTERRUPTED)
+        }
         Err(err) => {
             eprintln!("error: {}", message(&err));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs the command; the exit status when it did what was asked.
+fn dispatch(command: Command, out: &mut impl Write) -> Result<u8> {
+    match command {
+        Command::Run(args) => run::run(threads(args.threads), args, out),
+        Command::Check(args) => commands::check(&args.files, threads(args.threads), out),
+        Command::List(args) => Ok(write!(out, "{}", coprod_study::list(args.params)).map(|()| 0)?),
+        Command::Plot(args) => commands::plot(&args, out),
+        Command::Teach(args) => run::teach(threads(args.threads), args, out),
+        Command::Validate(args) => commands::validate(threads(args.threads), args, out),
+        Command::Compare(args) => commands::compare(&args, out),
+        Command::Sensitivity(args) => commands::sensitivity(threads(args.threads), args, out),
+        Command::Calibrate(args) => commands::calibrate(threads(args.threads), args, out),
+        Command::Survey(args) => commands::survey(threads(args.threads), args, out),
+        Command::Merge(args) => run::merge(&args, out),
+        Command::Slurm(args) => commands::slurm(args, out),
+        Command::Serve(args) => serve::serve(args, threads(None), out),
     }
 }
 
@@ -95,15 +70,9 @@ fn threads(asked: Option<u16>) -> usize {
 }
 
 /// The error with its causes, and a hint for the errors that have an obvious fix.
-fn message(err: &anyhow::Error) -> String {
-    let mut text = err.to_string();
-    for cause in err.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(&format!(": {cause}"));
-        }
-    }
-    match err.downcast_ref::<OutputError>() {
+fn message(err: &StudyError) -> String {
+    let mut text = coprod_study::chain(err);
+    match err.output_error() {
         Some(OutputError::Exists { .. }) => {
             text.push_str("\n\nhint: use --force to replace it, or --out DIR to write elsewhere");
         }
@@ -113,12 +82,4 @@ fn message(err: &anyhow::Error) -> String {
         _ => {}
     }
     text
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
 }

@@ -1,14 +1,16 @@
 //! `coprod serve`: starts the classroom server of `coprod-serve` and prints the teacher's
-//! address. The Experiment page runs `coprod teach group-size` through [`TeachExperiment`].
+//! address. The Experiment page runs the group-size lesson of `coprod_study::teach` through
+//! [`TeachExperiment`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
 use coprod_serve::{Config, Experiment, Server};
+use coprod_study::{Context, Lesson, Result, Study, TeachOptions};
 
-use crate::cli::{Lesson, ServeArgs, TeachArgs};
+use crate::cli::ServeArgs;
+use crate::progress::Terminal;
 
 /// The group-size lesson of `coprod teach`, as the Experiment page runs it.
 struct TeachExperiment {
@@ -17,7 +19,8 @@ struct TeachExperiment {
 
 impl Experiment for TeachExperiment {
     fn runs(&self, quick: bool) -> Result<u64, String> {
-        let mut scenario = crate::shipped::load("group-size").map_err(|e| e.to_string())?;
+        let study = Study::load(Lesson::GroupSize.scenario()).map_err(|e| e.to_string())?;
+        let mut scenario = study.scenario().clone();
         if quick {
             scenario.make_quick().map_err(|e| e.to_string())?;
         }
@@ -25,22 +28,21 @@ impl Experiment for TeachExperiment {
     }
 
     fn run(&self, quick: bool, out: &Path) -> Result<PathBuf, String> {
-        let args = TeachArgs {
-            lesson: Lesson::GroupSize,
+        let options = TeachOptions {
             out: Some(out.to_path_buf()),
-            replications: None,
             quick,
-            settings: Vec::new(),
-            threads: None,
-            force: false,
+            ..TeachOptions::new(Lesson::GroupSize, self.threads)
         };
-        let mut printed = Vec::new();
-        crate::teach::teach(args, self.threads, &mut printed).map_err(|e| format!("{e:#}"))?;
-        Ok(PathBuf::from(String::from_utf8_lossy(&printed).trim()))
+        let lesson = coprod_study::teach(&options, &Terminal::without_ctrl_c())
+            .map_err(|e| coprod_study::chain(&e))?;
+        lesson.page.ok_or_else(|| {
+            let failed = (lesson.run.failed, lesson.run.runs);
+            format!("{} of {} runs failed: no page", failed.0, failed.1)
+        })
     }
 }
 
-pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) -> Result<()> {
+pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) -> Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the server runtime")?;
     runtime.block_on(async {
         let config = Config {
@@ -63,6 +65,7 @@ pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) ->
         eprintln!("teacher's page (keep the key secret; Ctrl-C stops the server):");
         writeln!(stdout, "{}", server.teacher_url)?;
         stdout.flush()?;
-        server.run().await.context("the server stopped")
+        server.run().await.context("the server stopped")?;
+        Ok(0)
     })
 }

@@ -6,11 +6,9 @@
 //! Owns turning design points into runs and the presentation; the designs and estimators
 //! are `coprod-analysis`'s, the CSV writing `coprod-output`'s (docs/sensitivity.md).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
 use coprod_analysis::{
     MorrisDesign, SaltelliDesign, morris_design, morris_indices, noise_share, saltelli_design,
     sobol_indices,
@@ -20,11 +18,13 @@ use coprod_output::{
     DesignRow, Existing, RunDir, SensitivityRow, default_run_dir, write_design, write_sensitivity,
 };
 use coprod_plot::{ChartStyle, ForestRow, bar_chart};
-use coprod_scenario::{RunSpec, Scenario, Sensitivity, run_seed};
+use coprod_scenario::{RunSpec, Scenario, Sensitivity, Setting, run_seed};
 use coprod_sweep::{Event, Faults, Runner};
 
-use crate::cli::SensitivityArgs;
-use crate::{check, shipped};
+use crate::error::{Context, Result, StudyError, bail, invalid};
+use crate::estimate;
+use crate::progress::{Note, Progress};
+use crate::run::Study;
 
 /// Outputs of every run of the design: `[output][point][replication]`.
 type Replicates = Vec<Vec<Vec<f64>>>;
@@ -32,15 +32,44 @@ type Replicates = Vec<Vec<Vec<f64>>>;
 /// The folder of the charts in the output directory.
 const CHARTS_DIR: &str = "charts";
 
-pub(crate) fn sensitivity(
-    args: SensitivityArgs,
-    threads: usize,
-    stdout: &mut impl Write,
-) -> Result<()> {
+/// How to run a sensitivity analysis.
+#[derive(Clone, Debug, Default)]
+pub struct SensitivityOptions {
+    /// Output directory [default: outputs/<scenario name>-sensitivity, numbered if taken].
+    pub out: Option<PathBuf>,
+    /// `--set KEY=VALUE` settings of every run.
+    pub settings: Vec<Setting>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Replace the output directory if it exists.
+    pub force: bool,
+}
+
+/// What a sensitivity analysis wrote.
+#[derive(Clone, Debug)]
+pub struct SensitivitySummary {
+    /// The output directory.
+    pub dir: PathBuf,
+    /// Rows of sensitivity.csv.
+    pub indices: usize,
+    /// Runs of the design.
+    pub runs: u64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// `coprod sensitivity`: global sensitivity analysis of a study with a `[sensitivity]`
+/// table (Morris and Sobol indices with bootstrap CIs, noise share), into a new directory.
+pub fn sensitivity(
+    study: &Study,
+    options: &SensitivityOptions,
+    progress: &dyn Progress,
+) -> Result<SensitivitySummary> {
+    let (args, threads) = (options, options.threads);
     let clock = Instant::now();
-    let mut scenario = shipped::load(&args.scenario)?;
+    let mut scenario = study.scenario().clone();
     for note in scenario.apply_settings(&args.settings)? {
-        eprintln!("note: {note}");
+        progress.note(Note::Note(note));
     }
     let Some(table) = scenario.sensitivity.clone() else {
         bail!(
@@ -49,7 +78,7 @@ pub(crate) fn sensitivity(
             scenario.origin
         );
     };
-    if let Some(problem) = check::memory_problem(&scenario, threads) {
+    if let Some(problem) = estimate::memory_problem(&scenario, threads) {
         bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
     }
     let k = table.factors.len();
@@ -69,14 +98,14 @@ pub(crate) fn sensitivity(
     points.extend(morris.iter().flat_map(|d| d.points.iter().cloned()));
     points.extend(sobol.iter().flat_map(|d| d.points.iter().cloned()));
     let params = design_params(&scenario, &table, &points)?;
-    eprintln!(
+    progress.note(Note::Status(format!(
         "{}: {} design points x {} replications = {} runs of {} steps on {threads} threads",
         scenario.name,
         points.len(),
         table.replications,
         table.runs(),
         scenario.steps
-    );
+    )));
 
     let target = match &args.out {
         Some(dir) => dir.clone(),
@@ -94,7 +123,13 @@ pub(crate) fn sensitivity(
 
     // outputs[o][point][replication], and one design.csv row per run.
     let morris_points = morris.as_ref().map_or(0, |d| d.points.len());
-    let (replicates, design) = run_design(&scenario, &table, &params, morris_points, threads)?;
+    let (replicates, design) = run_design(
+        &scenario,
+        &table,
+        &params,
+        (morris_points, threads),
+        progress,
+    )?;
     let mut rows = Vec::new();
     let names = summary_names();
     for (o, output) in table.outputs.iter().enumerate() {
@@ -103,7 +138,9 @@ pub(crate) fn sensitivity(
             .map(|r| r.iter().sum::<f64>() / r.len() as f64)
             .collect();
         if means.iter().any(|v| !v.is_finite()) {
-            eprintln!("warning: `{output}` is not finite at some design point: no indices");
+            progress.note(Note::Warning(format!(
+                "`{output}` is not finite at some design point: no indices"
+            )));
             continue;
         }
         let share = noise_share(&replicates[o]);
@@ -134,19 +171,17 @@ pub(crate) fn sensitivity(
         draw(&rows, output, unit, &dir.staging().join(CHARTS_DIR))?;
     }
     let seconds = clock.elapsed().as_secs_f64();
-    let manifest = manifest(&scenario, &table, &args, threads, points.len(), seconds);
+    let manifest = manifest(&scenario, &table, args, threads, points.len(), seconds);
     let parameters: Vec<String> = table.factors.iter().map(|f| f.name().to_string()).collect();
     write_design(dir.staging(), &parameters, &table.outputs, &design)?;
     write_sensitivity(dir.staging(), &rows, &manifest)?;
     let path = dir.commit()?;
-    eprintln!(
-        "wrote {} indices from {} runs in {}",
-        rows.len(),
-        table.runs(),
-        check::human_duration(seconds)
-    );
-    writeln!(stdout, "{}", path.display())?;
-    Ok(())
+    Ok(SensitivitySummary {
+        dir: path,
+        indices: rows.len(),
+        runs: table.runs(),
+        seconds,
+    })
 }
 
 /// The parameters of every design point: the scenario's baseline with each factor set to its
@@ -166,7 +201,7 @@ fn design_params(
                     .with_context(|| format!("invalid value for `{}`", factor.name()))?;
             }
             p.validate().map_err(|e| {
-                anyhow::anyhow!(
+                invalid!(
                     "{}: a design point is not a valid parameter set: {e}\n\nhint: narrow the \
                      ranges in [sensitivity.parameters]",
                     scenario.origin
@@ -185,8 +220,8 @@ fn run_design(
     scenario: &Scenario,
     table: &Sensitivity,
     params: &[Params],
-    morris_points: usize,
-    threads: usize,
+    (morris_points, threads): (usize, usize),
+    progress: &dyn Progress,
 ) -> Result<(Replicates, Vec<DesignRow>)> {
     let columns: Vec<usize> = {
         let names = summary_names();
@@ -220,20 +255,17 @@ fn run_design(
     let mut out = vec![vec![Vec::with_capacity(reps as usize); params.len()]; columns.len()];
     let mut design = Vec::with_capacity(params.len() * reps as usize);
     let runner = Runner::new(threads)?;
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(table.runs()),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    let tick = || bar.inc(1);
+    progress.start(table.runs());
+    let tick = || progress.advance(1);
     let faults = Faults::default();
-    runner.run_isolated(specs, Detail::Standard, &faults, &tick, |event| {
+    let result = runner.run_isolated(specs, Detail::Standard, &faults, &tick, |event| {
         let (spec, output) = match event {
             Event::Run(spec, output) => (spec, output),
             Event::ChunkDone => return Ok(()),
         };
         // A design with a hole has no estimator: stop and say which run failed.
         let output = output.map_err(|failure| {
-            anyhow::anyhow!(
+            invalid!(
                 "design point {} (replication {}, seed {}) failed: {failure}",
                 spec.point,
                 spec.replication,
@@ -260,9 +292,10 @@ fn run_design(
                 .collect(),
             outputs: columns.iter().map(|&c| summary[c]).collect(),
         });
-        Ok::<(), anyhow::Error>(())
-    })?;
-    bar.finish_and_clear();
+        Ok::<(), StudyError>(())
+    });
+    progress.finish();
+    result?;
     Ok((out, design))
 }
 
@@ -420,7 +453,7 @@ fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Res
 fn manifest(
     scenario: &Scenario,
     table: &Sensitivity,
-    args: &SensitivityArgs,
+    args: &SensitivityOptions,
     threads: usize,
     design_points: usize,
     seconds: f64,

@@ -7,26 +7,48 @@
 //! Owns the checks and their messages (which runs are missing or duplicated, and how to
 //! re-run those shards); the row streaming is `coprod_output::Writer::append_shard`.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use anyhow::{Context, Result, bail};
 use coprod_output::{Existing, ShardInfo, Writer, describe_range, missing_and_duplicate_runs};
 use coprod_scenario::{Scenario, Setting};
 
-use crate::cli::MergeArgs;
-use crate::compare;
+use crate::error::{Context, Result, bail, invalid};
+use crate::progress::Progress;
+use crate::{compare, finish};
 
-pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
+/// What `coprod merge` wrote.
+#[derive(Clone, Debug)]
+pub struct Merged {
+    /// The merged run directory.
+    pub dir: PathBuf,
+    /// Shard directories merged.
+    pub shards: usize,
+    /// Runs of the scenario.
+    pub runs: u64,
+    /// Runs that failed (listed in failures.csv).
+    pub failed: u64,
+    /// The scenario's name.
+    pub scenario: String,
+}
+
+/// `coprod merge SHARD_DIR... --out DIR`: checks that the shard directories belong to one
+/// scenario and coprod version and cover every run once, then writes the run directory
+/// `out` (replacing an earlier one if `force`), byte-identical to a single run's.
+pub fn merge(
+    shard_dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<Merged> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let mut shards: Vec<(PathBuf, ShardInfo)> = Vec::new();
-    for dir in &args.shards {
+    for dir in shard_dirs {
         let info = coprod_output::read_shard(dir).map_err(|err| {
             let partial = coprod_output::partial_dir(dir);
             if partial.is_dir() {
-                anyhow::anyhow!(
+                invalid!(
                     "{err}; an interrupted run of it is in {}\n\nhint: finish it with the same \
                      `coprod run ... --shard I/N` command plus --resume, then merge again",
                     partial.display()
@@ -76,13 +98,13 @@ pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
         .iter()
         .map(|a| a.name().to_string())
         .collect();
-    let existing = if args.force {
+    let existing = if force {
         Existing::Replace
     } else {
         Existing::Refuse
     };
     let metrics = compare::metrics(&recipe.metrics)?;
-    let mut writer = Writer::create(&args.out, swept, existing)?;
+    let mut writer = Writer::create(out, swept, existing)?;
     for (dir, shard) in &shards {
         writer
             .append_shard(dir, shard)
@@ -90,28 +112,27 @@ pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
     }
     let set_options: Vec<Setting> = parse_settings(&recipe.set_options)?;
     let failed = writer.failed_runs();
-    let mut manifest =
-        crate::run::manifest(&scenario, &set_options, recipe.quick, started, clock, 1);
+    let mut manifest = finish::manifest(&scenario, &set_options, recipe.quick, started, clock, 1);
     manifest.failed_runs = failed;
     manifest.files = writer.files();
     let completed = writer
         .complete()
-        .with_context(|| format!("cannot finish {}", args.out.display()))?;
-    let path = crate::run::finish(
+        .with_context(|| format!("cannot finish {}", out.display()))?;
+    let dir = finish::finish(
         completed,
         manifest,
         &scenario,
         (&metrics, coprod_scenario::BASELINE),
-        &args.out,
+        out,
+        progress,
     )?;
-    eprintln!(
-        "merged {} shards ({} runs) of {}",
-        args.shards.len(),
-        scenario.n_runs(),
-        scenario.name
-    );
-    writeln!(stdout, "{}", path.display())?;
-    crate::run::some_runs_failed(failed, scenario.n_runs(), &path)
+    Ok(Merged {
+        dir,
+        shards: shard_dirs.len(),
+        runs: scenario.n_runs(),
+        failed,
+        scenario: scenario.name,
+    })
 }
 
 /// Every run in exactly one shard, or an error naming the missing and duplicated runs and
@@ -194,7 +215,7 @@ fn parse_settings(texts: &[String]) -> Result<Vec<Setting>> {
         .iter()
         .map(|t| {
             t.parse::<Setting>()
-                .map_err(|e| anyhow::anyhow!("invalid setting `{t}` in a shard: {e}"))
+                .map_err(|e| invalid!("invalid setting `{t}` in a shard: {e}"))
         })
         .collect()
 }

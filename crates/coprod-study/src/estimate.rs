@@ -1,47 +1,55 @@
-//! `coprod check`: validates scenario files and says how big each experiment is.
-//!
-//! Owns the rough run-time estimate (a measured cost per citizen-step) and the exit status
-//! rule: 1 if any file is invalid.
+//! `coprod check`: validates scenario files and says how big each experiment is; the rough
+//! run-time estimate (a measured cost per citizen-step) and the memory check every command
+//! that runs a scenario makes first.
 
-use std::io::Write;
-
-use anyhow::Result;
 use coprod_scenario::Scenario;
 
+use crate::error::Result;
 use crate::shipped;
 
 /// Measured wall time of one citizen-step on one core (release build, 2 cores shared,
 /// 10,000 citizens, default parameters), rounded up. Only for rough estimates.
 const SECONDS_PER_CITIZEN_STEP: f64 = 5.0e-8;
 
-/// Checks every file; returns whether all were valid.
-pub(crate) fn check(files: &[String], threads: usize, out: &mut impl Write) -> Result<bool> {
-    let mut all_ok = true;
-    for file in files {
-        match shipped::load(file) {
-            Ok(scenario) => {
-                writeln!(out, "ok       {file}: {}", describe(&scenario, threads))?;
-                for warning in scenario
+/// A scenario file as `coprod check` judges it.
+#[derive(Debug)]
+pub struct Checked {
+    /// The file (or shipped name) as given.
+    pub file: String,
+    /// What it runs and its warnings, or why it is invalid.
+    pub result: Result<CheckedScenario>,
+}
+
+/// A valid scenario: what it runs, roughly how long it takes, and its warnings.
+#[derive(Clone, Debug)]
+pub struct CheckedScenario {
+    /// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, ...".
+    pub description: String,
+    /// Settings that may be mistakes, and a machine too small for the runs in flight.
+    pub warnings: Vec<String>,
+}
+
+/// `coprod check`: reads every file (or shipped name) and says how big each experiment is.
+pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
+    files
+        .iter()
+        .map(|file| Checked {
+            file: file.clone(),
+            result: shipped::load(file).map(|scenario| CheckedScenario {
+                description: describe(&scenario, threads),
+                warnings: scenario
                     .warnings()
                     .into_iter()
                     .chain(memory_problem(&scenario, threads))
-                {
-                    eprintln!("warning: {file}: {warning}");
-                }
-            }
-            Err(err) => {
-                all_ok = false;
-                writeln!(out, "invalid  {file}")?;
-                eprintln!("error: {err:#}\n");
-            }
-        }
-    }
-    Ok(all_ok)
+                    .collect(),
+            }),
+        })
+        .collect()
 }
 
 /// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, about 4 s on 2 threads",
 /// plus what `coprod sensitivity` would run for a scenario with a `[sensitivity]` table.
-pub(crate) fn describe(s: &Scenario, threads: usize) -> String {
+pub fn describe(s: &Scenario, threads: usize) -> String {
     let sensitivity = s.sensitivity.as_ref().map_or_else(String::new, |t| {
         let per_run = s.base.n_citizens * f64::from(s.steps);
         let seconds = t.runs() as f64 * per_run * SECONDS_PER_CITIZEN_STEP
@@ -57,7 +65,8 @@ pub(crate) fn describe(s: &Scenario, threads: usize) -> String {
     describe_runs(s, threads) + &sensitivity
 }
 
-pub(crate) fn describe_runs(s: &Scenario, threads: usize) -> String {
+/// "30 runs (...) of 120 steps, roughly 4 s on 2 threads".
+pub fn describe_runs(s: &Scenario, threads: usize) -> String {
     format!(
         "{} runs ({} variant{} x {} sweep point{} x {} replication{}) of {} steps, {} on {} thread{}",
         s.n_runs(),
@@ -140,7 +149,8 @@ fn total_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
-pub(crate) fn human_duration(seconds: f64) -> String {
+/// "under a second", "12 s", "3 min", "1.5 h".
+pub fn human_duration(seconds: f64) -> String {
     if seconds < 1.0 {
         "under a second".to_string()
     } else if seconds < 90.0 {

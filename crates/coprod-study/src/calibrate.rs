@@ -5,11 +5,10 @@
 //!
 //! Owns the presentation and the files; the algorithm is `coprod-calibrate`'s.
 
-use std::io::Write;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
 use coprod_calibrate::predictive::rmse;
 use coprod_calibrate::smc::weighted_mean_sd;
 use coprod_calibrate::{
@@ -19,18 +18,63 @@ use coprod_core::METRICS;
 use coprod_output::{read_targets, write_json_file, write_table};
 use coprod_plot::{ChartStyle, Series, time_series};
 
-use crate::cli::CalibrateArgs;
-use crate::shipped;
+use crate::error::{Context, Result, bail};
+use crate::progress::{Note, Progress};
+use crate::run::Study;
 
 const CHECKPOINTS: &str = "checkpoints";
 
-pub(crate) fn calibrate(
-    args: CalibrateArgs,
-    threads: usize,
-    stdout: &mut impl Write,
-) -> Result<()> {
+/// How to run a calibration (the flags of `coprod calibrate`).
+#[derive(Clone, Debug)]
+pub struct CalibrateOptions {
+    /// The scenario as named on the command line (recorded in the reproducing command).
+    pub scenario: String,
+    /// The observed targets file.
+    pub targets: PathBuf,
+    /// Output directory [default: outputs/<scenario name>-calibration].
+    pub out: Option<PathBuf>,
+    /// Seed of the algorithm [default: the scenario's].
+    pub seed: Option<u64>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Continue from the checkpoints in the output directory.
+    pub resume: bool,
+}
+
+/// What a calibration estimated and wrote; its `Display` is what the command prints.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    /// Each estimated parameter with its posterior mean and sd.
+    pub posterior: Vec<(String, f64, f64)>,
+    /// Root mean squared error of the predictive means.
+    pub rmse: f64,
+    /// Targets inside the 95% predictive interval.
+    pub covered: usize,
+    /// Targets.
+    pub targets: usize,
+    /// The output directory.
+    pub dir: PathBuf,
+}
+
+impl fmt::Display for Calibration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, m, sd) in &self.posterior {
+            writeln!(f, "{name}: posterior mean {m:.4}, sd {sd:.4}")?;
+        }
+        write!(
+            f,
+            "RMSE of predictive means {:.4}; {}/{} targets inside the 95% predictive interval",
+            self.rmse, self.covered, self.targets
+        )
+    }
+}
+
+/// `coprod calibrate`: ABC-SMC estimation of the `[calibration]` table's parameters
+/// against observed targets; each generation is checkpointed so `resume` continues.
+pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibration> {
+    let (args, threads) = (options, options.threads);
     let clock = Instant::now();
-    let scenario = shipped::load(&args.scenario)?;
+    let scenario = Study::load(&args.scenario)?.scenario().clone();
     let Some(table) = scenario.calibration.clone() else {
         bail!(
             "{} has no [calibration] table\n\nhint: see docs/calibration.md",
@@ -60,14 +104,14 @@ pub(crate) fn calibrate(
         .iter()
         .map(|e| e.name().to_string())
         .collect();
-    eprintln!(
+    progress.note(Note::Status(format!(
         "{}: {} parameters, {} targets, {} particles, up to {} generations, {threads} threads",
         scenario.name,
         names.len(),
         targets.len(),
         settings.particles,
         settings.generations
-    );
+    )));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
@@ -76,13 +120,13 @@ pub(crate) fn calibrate(
     };
     let generations = pool.install(|| {
         coprod_calibrate::run(&priors, &settings, sim, done, |g| {
-            eprintln!(
+            progress.note(Note::Status(format!(
                 "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
                 g.index,
                 tolerance(g.tolerance),
                 g.acceptance_rate,
                 g.ess
-            );
+            )));
             let path = out
                 .join(CHECKPOINTS)
                 .join(format!("gen-{:03}.json", g.index));
@@ -96,7 +140,7 @@ pub(crate) fn calibrate(
         })
     })?;
     write_outputs(&out, &names, &generations, &rows)?;
-    let command = reproduce(&args, seed);
+    let command = reproduce(args, seed);
     let manifest = serde_json::json!({
         "command": command,
         "scenario": scenario.origin,
@@ -116,19 +160,21 @@ pub(crate) fn calibrate(
         "coprod_version": env!("CARGO_PKG_VERSION"),
     });
     write_json_file(&out.join("manifest.json"), &manifest)?;
-    for (j, name) in names.iter().enumerate() {
-        let (m, sd) = weighted_mean_sd(last, j);
-        writeln!(stdout, "{name}: posterior mean {m:.4}, sd {sd:.4}")?;
-    }
-    let covered = rows.iter().filter(|r| r.covered()).count();
-    writeln!(
-        stdout,
-        "RMSE of predictive means {:.4}; {covered}/{} targets inside the 95% predictive interval",
-        rmse(&rows),
-        rows.len()
-    )?;
-    writeln!(stdout, "{}", out.display())?;
-    Ok(())
+    let posterior = names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let (m, sd) = weighted_mean_sd(last, j);
+            (name.clone(), m, sd)
+        })
+        .collect();
+    Ok(Calibration {
+        posterior,
+        rmse: rmse(&rows),
+        covered: rows.iter().filter(|r| r.covered()).count(),
+        targets: rows.len(),
+        dir: out,
+    })
 }
 
 /// Creates `out` (or, with `resume`, reads its checkpoints).
@@ -305,7 +351,7 @@ fn tolerance(t: f64) -> String {
 }
 
 /// The command line that reproduces this calibration.
-fn reproduce(args: &CalibrateArgs, seed: u64) -> String {
+fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
     let mut c = format!(
         "coprod calibrate {} --targets {} --seed {seed}",
         args.scenario,

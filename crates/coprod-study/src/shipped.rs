@@ -4,81 +4,81 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use coprod_scenario::Scenario;
+use crate::error::{Context, Result, bail};
+use coprod_scenario::{Scenario, Setting};
 
 /// Name and file text of every shipped scenario, in the order `coprod list` shows them.
-pub(crate) const SHIPPED: &[(&str, &str)] = &[
-    ("baseline", include_str!("../../scenarios/baseline.toml")),
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("baseline", include_str!("../../../scenarios/baseline.toml")),
     (
         "group-size",
-        include_str!("../../scenarios/group-size.toml"),
+        include_str!("../../../scenarios/group-size.toml"),
     ),
     (
         "group-size-forces",
-        include_str!("../../scenarios/group-size-forces.toml"),
+        include_str!("../../../scenarios/group-size-forces.toml"),
     ),
     (
         "production-technology",
-        include_str!("../../scenarios/production-technology.toml"),
+        include_str!("../../../scenarios/production-technology.toml"),
     ),
     (
         "lab-public-goods",
-        include_str!("../../scenarios/lab-public-goods.toml"),
+        include_str!("../../../scenarios/lab-public-goods.toml"),
     ),
     (
         "lab-calibration",
-        include_str!("../../scenarios/lab-calibration.toml"),
+        include_str!("../../../scenarios/lab-calibration.toml"),
     ),
     (
         "lab-calibration-beliefs",
-        include_str!("../../scenarios/lab-calibration-beliefs.toml"),
+        include_str!("../../../scenarios/lab-calibration-beliefs.toml"),
     ),
     (
         "lab-designs",
-        include_str!("../../scenarios/lab-designs.toml"),
+        include_str!("../../../scenarios/lab-designs.toml"),
     ),
     (
         "trust-trap",
-        include_str!("../../scenarios/trust-trap.toml"),
+        include_str!("../../../scenarios/trust-trap.toml"),
     ),
     (
         "bureaucracy-reform",
-        include_str!("../../scenarios/bureaucracy-reform.toml"),
+        include_str!("../../../scenarios/bureaucracy-reform.toml"),
     ),
     (
         "autonomy-and-entrepreneurs",
-        include_str!("../../scenarios/autonomy-and-entrepreneurs.toml"),
+        include_str!("../../../scenarios/autonomy-and-entrepreneurs.toml"),
     ),
     (
         "incentives-vs-ownership",
-        include_str!("../../scenarios/incentives-vs-ownership.toml"),
+        include_str!("../../../scenarios/incentives-vs-ownership.toml"),
     ),
     (
         "outreach-representativeness",
-        include_str!("../../scenarios/outreach-representativeness.toml"),
+        include_str!("../../../scenarios/outreach-representativeness.toml"),
     ),
-    ("equity", include_str!("../../scenarios/equity.toml")),
+    ("equity", include_str!("../../../scenarios/equity.toml")),
     (
         "small-groups-vs-scale-up",
-        include_str!("../../scenarios/small-groups-vs-scale-up.toml"),
+        include_str!("../../../scenarios/small-groups-vs-scale-up.toml"),
     ),
     (
         "embedded-services",
-        include_str!("../../scenarios/embedded-services.toml"),
+        include_str!("../../../scenarios/embedded-services.toml"),
     ),
     (
         "two-way-vs-inform",
-        include_str!("../../scenarios/two-way-vs-inform.toml"),
+        include_str!("../../../scenarios/two-way-vs-inform.toml"),
     ),
     (
         "sensitivity",
-        include_str!("../../scenarios/sensitivity.toml"),
+        include_str!("../../../scenarios/sensitivity.toml"),
     ),
 ];
 
 /// The scenario `coprod run` uses when given none.
-pub(crate) const DEFAULT_SCENARIO: &str = "group-size";
+pub const DEFAULT_SCENARIO: &str = "group-size";
 
 /// Reads a scenario from an existing file path, or else from the shipped scenarios.
 pub(crate) fn load(arg: &str) -> Result<Scenario> {
@@ -106,4 +106,27 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
         "no scenario file or shipped scenario named `{arg}`\n\nhint: shipped scenarios are {}",
         names.join(", ")
     )
+}
+
+/// `--set` options followed by `--replications` and `--seed`, which are shorthands for
+/// `--set experiment.replications=N` and `--set experiment.seed=S`.
+pub(crate) fn with_experiment_options(
+    settings: &[Setting],
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Vec<Setting> {
+    let mut all = settings.to_vec();
+    if let Some(r) = replications {
+        all.push(Setting {
+            key: "experiment.replications".into(),
+            value: r.to_string(),
+        });
+    }
+    if let Some(s) = seed {
+        all.push(Setting {
+            key: "experiment.seed".into(),
+            value: s.to_string(),
+        });
+    }
+    all
 }

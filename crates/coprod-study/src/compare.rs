@@ -9,10 +9,8 @@
 //! `coprod-analysis`'s, the CSV writing `coprod-output`'s (docs/comparison.md).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use coprod_analysis::{holm, paired};
 use coprod_core::{Detail, RunOutput, SPECS, summary_names};
 use coprod_output::read::{RunRow, RunsTable, read_runs};
@@ -21,10 +19,11 @@ use coprod_plot::{ChartStyle, ForestRow, forest_plot};
 use coprod_scenario::{BASELINE, Scenario, Setting};
 use coprod_sweep::{Event, Faults, RunFailure, Runner};
 
-use crate::cli::CompareArgs;
+use crate::error::{Context, Result, bail};
+use crate::progress::{Note, Progress};
 
 /// Metrics compared when no `--metric` is given (end-of-run metrics of docs/outputs.md).
-pub(crate) const DEFAULT_METRICS: [&str; 9] = [
+pub const DEFAULT_METRICS: [&str; 9] = [
     "participation_rate",
     "group_survival",
     "service_output",
@@ -43,26 +42,30 @@ pub(crate) const ROWS_PER_CHART: usize = 24;
 /// `charts/` holds the report's own charts, which `coprod plot` redraws.
 const CHARTS_DIR: &str = "comparison";
 
-/// `coprod compare DIR`: recomputes comparison.csv and its chart from runs.csv.
-pub(crate) fn compare(args: &CompareArgs, stdout: &mut impl Write) -> Result<()> {
-    if !args.dir.is_dir() {
+/// `coprod compare DIR`: recomputes comparison.csv and its charts from runs.csv of `dir`
+/// (each variant against `against`, default the baseline); returns the files written.
+/// Refuses, unless `force`, to drop comparisons the old comparison.csv holds.
+pub fn compare(
+    dir: &Path,
+    metrics: &[String],
+    against: Option<&str>,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
         bail!(
             "{}: no such run directory\n\nhint: give a folder written by `coprod run`",
-            args.dir.display()
+            dir.display()
         );
     }
-    let metrics = metrics(&args.metrics)?;
-    let against = args.against.as_deref().unwrap_or(BASELINE);
-    let runs = read_runs(&args.dir)?;
+    let metrics = self::metrics(metrics)?;
+    let against = against.unwrap_or(BASELINE);
+    let runs = read_runs(dir)?;
     let rows = comparisons(&runs, &metrics, against)?;
-    if !args.force {
-        refuse_to_narrow(&args.dir, &rows)?;
+    if !force {
+        refuse_to_narrow(dir, &rows)?;
     }
-    let written = write_rows(&args.dir, &runs.swept, &rows)?;
-    for path in written {
-        writeln!(stdout, "{}", path.display())?;
-    }
-    Ok(())
+    write_rows(dir, &runs.swept, &rows, progress)
 }
 
 /// The metrics asked for, checked against the end-of-run metrics; the default set if none.
@@ -85,22 +88,32 @@ pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
 
 /// Reads runs.csv of `dir`, writes comparison.csv and the charts into it; returns the paths
 /// written. A scenario without variants gets no comparison (and no error).
-pub(crate) fn write_all(dir: &Path, metrics: &[String], against: &str) -> Result<Vec<PathBuf>> {
+pub(crate) fn write_all(
+    dir: &Path,
+    metrics: &[String],
+    against: &str,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
     let runs = read_runs(dir)?;
     let rows = comparisons(&runs, metrics, against)?;
-    write_rows(dir, &runs.swept, &rows)
+    write_rows(dir, &runs.swept, &rows, progress)
 }
 
-fn write_rows(dir: &Path, swept: &[String], rows: &[ComparisonRow]) -> Result<Vec<PathBuf>> {
+fn write_rows(
+    dir: &Path,
+    swept: &[String],
+    rows: &[ComparisonRow],
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
     if rows.is_empty() {
-        eprintln!(
-            "note: no comparison: {} has no variant besides the reference",
+        progress.note(Note::Note(format!(
+            "no comparison: {} has no variant besides the reference",
             dir.display()
-        );
+        )));
         return Ok(Vec::new());
     }
     let mut written = vec![write_comparison(dir, swept, rows)?];
-    written.extend(draw(rows, swept, &dir.join(CHARTS_DIR))?);
+    written.extend(draw(rows, swept, &dir.join(CHARTS_DIR), progress)?);
     Ok(written)
 }
 
@@ -285,7 +298,12 @@ fn row(
 /// and sweep point, labelled with both and with `*` when `p_holm` < 0.05; the numbers column
 /// gives the difference and its 95% CI. More than [`ROWS_PER_CHART`] rows are split into
 /// pages. Earlier forest plots in `charts` are removed first, so none is left stale.
-fn draw(rows: &[ComparisonRow], swept: &[String], charts: &Path) -> Result<Vec<PathBuf>> {
+fn draw(
+    rows: &[ComparisonRow],
+    swept: &[String],
+    charts: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
     remove_old_plots(charts)?;
     std::fs::create_dir_all(charts)
         .with_context(|| format!("cannot create {}", charts.display()))?;
@@ -315,9 +333,9 @@ fn draw(rows: &[ComparisonRow], swept: &[String], charts: &Path) -> Result<Vec<P
             match forest_plot(&forest, &style) {
                 Ok(paths) => written.extend(paths),
                 // Without any varying difference there is nothing to draw; the CSV says so.
-                Err(coprod_plot::PlotError::NoData { .. }) => eprintln!(
-                    "note: no comparison chart for `{metric}`: its differences are not numbers"
-                ),
+                Err(coprod_plot::PlotError::NoData { .. }) => progress.note(Note::Note(format!(
+                    "no comparison chart for `{metric}`: its differences are not numbers"
+                ))),
                 Err(err) => {
                     return Err(err).with_context(|| {
                         format!("cannot draw the comparison chart of `{metric}`")
@@ -458,8 +476,8 @@ pub(crate) fn adaptive_replications(
     runner: &Runner,
     metrics: &[String],
     against: &str,
-    target: f64,
-    max: u32,
+    (target, max): (f64, u32),
+    progress: &dyn Progress,
 ) -> Result<Adaptive> {
     if scenario.variants.len() < 2 {
         bail!(
@@ -489,7 +507,10 @@ pub(crate) fn adaptive_replications(
             value: upto.to_string(),
         }])?;
         let specs = pilot.runs().filter(|s| s.replication >= done);
-        eprintln!("--target-ci: running replications {done} to {}", upto - 1);
+        progress.note(Note::Status(format!(
+            "--target-ci: running replications {done} to {}",
+            upto - 1
+        )));
         let faults = Faults::default();
         runner.run_isolated(specs, Detail::Standard, &faults, &|| {}, |event| {
             let Event::Run(spec, result) = event else {
@@ -538,9 +559,9 @@ pub(crate) fn adaptive_replications(
                 (String::new(), 0.0_f64),
                 |a, b| if b.1 > a.1 { b } else { a },
             );
-        eprintln!(
+        progress.note(Note::Status(format!(
             "--target-ci: {done} replications, widest half-width {half:.4} ({widest}), target {target}"
-        );
+        )));
         let reason = if half <= target {
             "target met"
         } else if done >= max {

@@ -6,10 +6,9 @@
 //! Owns the list of validation scenarios, the flags and the printing; the statistics are in
 //! `coprod-validate`.
 
-use std::io::Write;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use coprod_core::ASSUMED_RANGES;
 use coprod_output::{
     DecompositionRow, Existing, RobustnessRow, RunDir, ValidationManifest, ValidationRow,
@@ -20,24 +19,69 @@ use coprod_scenario::Scenario;
 use coprod_sweep::Runner;
 use coprod_validate::{ClaimResult, Options, evaluate, seeds::SEED_DERIVATION};
 
-use crate::cli::ValidateArgs;
+use crate::error::{Context, Result, bail};
+use crate::progress::{Note, Progress};
 
 macro_rules! validation_files {
     ($($id:literal),* $(,)?) => {
-        &[$(($id, include_str!(concat!("../../scenarios/validation/", $id, ".toml")))),*]
+        &[$(($id, include_str!(concat!("../../../scenarios/validation/", $id, ".toml")))),*]
     };
 }
 
 /// Id and text of every validation scenario, in the order of the propositions in docs/claims.md, then the
 /// exploratory rows.
-pub(crate) const VALIDATION: &[(&str, &str)] = validation_files!(
+pub const VALIDATION: &[(&str, &str)] = validation_files!(
     "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "B1", "B2", "B3", "B4", "B5", "B6", "E1",
     "E2", "E3", "E4", "O1", "O2", "O3", "O4", "C1", "C2", "C3", "C4", "X1", "X2",
 );
 
-/// Runs the selected validation experiments. Verdicts are findings, not errors: the exit
-/// status is 0 whenever the table was written.
-pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write) -> Result<bool> {
+/// How to run the validation suite (the flags of `coprod validate`).
+#[derive(Clone, Debug)]
+pub struct ValidateOptions {
+    /// Salt of every seed block.
+    pub salt: String,
+    /// Held-out verdict blocks.
+    pub blocks: u32,
+    /// Pilot replications.
+    pub pilot: u32,
+    /// Fewest replications per block.
+    pub min_replications: u32,
+    /// Most replications per block.
+    pub max_replications: u32,
+    /// Replications of the decomposition.
+    pub decompose_replications: u32,
+    /// Points of the robustness map.
+    pub robustness_points: u32,
+    /// Replications per robustness point.
+    pub robustness_replications: u32,
+    /// Map assumption claims too.
+    pub robustness_all: bool,
+    /// Shrink the runs for a quick look.
+    pub quick: bool,
+    /// Only these claim ids (all if empty).
+    pub only: Vec<String>,
+    /// Output directory [default: outputs/validation, numbered if taken].
+    pub out: Option<PathBuf>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Replace the output directory if it exists.
+    pub force: bool,
+    /// The command line, as the manifest records it (`coprod validate ...`).
+    pub command: String,
+}
+
+/// What `coprod validate` judged and wrote; its `Display` is the table the command prints.
+#[derive(Debug)]
+pub struct Validation {
+    /// One result per claim, in the order of [`VALIDATION`].
+    pub results: Vec<ClaimResult>,
+    /// The output directory.
+    pub dir: PathBuf,
+}
+
+/// Runs the selected validation experiments. Verdicts are findings, not errors.
+pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Validation> {
+    let (args, threads) = (options, options.threads);
     let scenarios = selected(&args.only, args.quick)?;
     let target = match &args.out {
         Some(dir) => dir.clone(),
@@ -48,15 +92,14 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
     } else {
         Existing::Refuse
     };
-    let options = options(&args);
+    let options = engine_options(args);
     let dir = RunDir::create(&target, existing)?;
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
     for scenario in &scenarios {
-        eprintln!("validating {} ...", scenario.name);
+        progress.note(Note::Status(format!("validating {} ...", scenario.name)));
         results.push(evaluate(scenario, &runner, &options)?);
     }
-    print_table(&results, out)?;
     let rows: Vec<ValidationRow> = results.iter().map(|r| row(r, &options)).collect();
     let decomposition: Vec<DecompositionRow> = results.iter().flat_map(decomposition).collect();
     let points: Vec<RobustnessRow> = results.iter().flat_map(robustness_rows).collect();
@@ -66,10 +109,7 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         // The program's name, not the path it was started from, so the record is the same
         // on every machine and can be pasted back.
-        command: std::iter::once("coprod".to_string())
-            .chain(std::env::args().skip(1))
-            .collect::<Vec<_>>()
-            .join(" "),
+        command: args.command.clone(),
         claims: results.iter().map(|r| r.id.clone()).collect(),
         salt: options.salt.clone(),
         seed_derivation: SEED_DERIVATION,
@@ -90,11 +130,10 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
     )?;
     draw_forest(&results, dir.staging())?;
     let path = dir.commit()?;
-    writeln!(out, "{}", path.display())?;
-    Ok(true)
+    Ok(Validation { results, dir: path })
 }
 
-fn options(args: &ValidateArgs) -> Options {
+fn engine_options(args: &ValidateOptions) -> Options {
     Options {
         blocks: args.blocks,
         pilot: args.pilot,
@@ -227,7 +266,13 @@ fn robustness_rows(r: &ClaimResult) -> Vec<RobustnessRow> {
         .collect()
 }
 
-fn print_table(results: &[ClaimResult], out: &mut impl Write) -> Result<()> {
+impl fmt::Display for Validation {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        print_table(&self.results, out)
+    }
+}
+
+fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(
         out,
         "{:<4} {:<10} {:<26} {:>9} {:>11} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}",

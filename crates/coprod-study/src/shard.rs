@@ -6,15 +6,13 @@
 //! I and N from SLURM's `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT`. Merging is in
 //! `merge.rs`; the cluster script in `slurm.rs`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use coprod_output::{Completed, Manifest, SHARD_JSON, ShardInfo, ShardScenario};
 use coprod_scenario::{Scenario, Setting};
 
-use crate::cli::RunArgs;
-use crate::outcome::SomeRunsFailed;
+use crate::error::{Context, Result, bail, invalid};
+use crate::run::RunOptions;
 use crate::shard_arg::{ShardArg, parse_shard};
 
 /// Reads I and N from SLURM's array variables.
@@ -29,7 +27,7 @@ fn from_slurm_env() -> Result<(u64, u64)> {
     };
     let (id, count) = (var("SLURM_ARRAY_TASK_ID")?, var("SLURM_ARRAY_TASK_COUNT")?);
     parse_shard(&format!("{id}/{count}")).map_err(|e| {
-        anyhow::anyhow!(
+        invalid!(
             "SLURM_ARRAY_TASK_ID={id} and SLURM_ARRAY_TASK_COUNT={count} do not name a shard: \
              {e}\n\nhint: number the array from 0 (--array=0-{}), or give --shard I/N \
              explicitly (needed when re-running only some array tasks)",
@@ -41,7 +39,7 @@ fn from_slurm_env() -> Result<(u64, u64)> {
 /// The shard this invocation writes, with everything shard.json records except the
 /// failed runs (known at the end).
 pub(crate) fn resolve(
-    args: &RunArgs,
+    args: &RunOptions,
     settings: &[Setting],
     scenario: &Scenario,
     quick: bool,
@@ -110,8 +108,7 @@ pub(crate) fn finish(
     completed: Completed,
     mut manifest: Manifest,
     failed: u64,
-    stdout: &mut impl Write,
-) -> Result<()> {
+) -> Result<(PathBuf, ShardInfo)> {
     let staging = completed.staging().to_path_buf();
     let summary = staging.join(coprod_output::SUMMARY_CSV);
     std::fs::remove_file(&summary)
@@ -127,27 +124,7 @@ pub(crate) fn finish(
         .push(coprod_output::MANIFEST_JSON.to_string());
     coprod_output::write_shard(&staging, &shard)?;
     let path = completed.commit(&manifest)?;
-    eprintln!(
-        "wrote shard {} of {} ({} of {}); merge every shard with `coprod merge`",
-        shard.index,
-        shard.count,
-        shard.describe_runs(),
-        shard.total_runs
-    );
-    writeln!(stdout, "{}", path.display())?;
-    if failed > 0 {
-        eprintln!(
-            "warning: {failed} of the shard's {} runs failed; {} lists them",
-            shard.runs,
-            path.join(coprod_output::FAILURES_CSV).display()
-        );
-        return Err(SomeRunsFailed {
-            failed,
-            runs: shard.runs,
-        }
-        .into());
-    }
-    Ok(())
+    Ok((path, shard))
 }
 
 /// Whether `target` is a finished directory of this very shard (so `--resume` has nothing
@@ -179,7 +156,7 @@ pub(crate) fn is_complete(target: &Path, shard: &ShardInfo) -> Result<bool> {
 }
 
 /// Checks that `--shard` is not combined with an option that needs every run.
-pub(crate) fn check_options(args: &RunArgs) -> Result<()> {
+pub(crate) fn check_options(args: &RunOptions) -> Result<()> {
     if args.shard.is_some() && args.target_ci.is_some() {
         bail!(
             "--shard cannot be combined with --target-ci: the number of replications must be \

@@ -4,13 +4,18 @@
 use std::str::FromStr;
 
 /// The value `--shard` takes when given without `I/N`: read SLURM's variables.
-pub(crate) const FROM_SLURM: &str = "slurm";
+pub const FROM_SLURM: &str = "slurm";
 
 /// A `--shard` value: `I/N`, or the SLURM array variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum ShardArg {
+pub enum ShardArg {
     /// Shard `index` of `count`.
-    Explicit { index: u64, count: u64 },
+    Explicit {
+        /// The shard, from 0.
+        index: u64,
+        /// Shards in all.
+        count: u64,
+    },
     /// `SLURM_ARRAY_TASK_ID` of `SLURM_ARRAY_TASK_COUNT`.
     Slurm,
 }
@@ -27,7 +32,7 @@ impl FromStr for ShardArg {
 }
 
 /// `I/N` with `0 <= I < N`.
-pub(crate) fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     let (i, n) = text.split_once('/').ok_or_else(|| {
         format!("expected I/N, e.g. 0/10 for the first of 10 shards, not `{text}`")
     })?;

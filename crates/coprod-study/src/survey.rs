@@ -6,17 +6,17 @@
 //!
 //! Owns the sample and the presentation; the regression is `coprod-analysis`'s.
 
-use std::io::Write;
+use std::fmt;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
 use coprod_analysis::logistic;
 use coprod_core::{CitizenRecord, Detail, simulate};
 use coprod_output::{write_json_file, write_table};
 use rayon::prelude::*;
 
-use crate::cli::SurveyArgs;
-use crate::shipped;
+use crate::error::{Context, Result, bail, invalid};
+use crate::progress::{Note, Progress};
+use crate::run::Study;
 
 /// The predictors: column name, what it stands for in citizen surveys, and its value.
 type Predictor = (&'static str, &'static str, fn(&CitizenRecord) -> f64);
@@ -30,8 +30,66 @@ const PREDICTORS: &[Predictor] = &[
     ("motivation", "public-service motivation", |c| c.motivation),
 ];
 
-pub(crate) fn survey(args: SurveyArgs, threads: usize, stdout: &mut impl Write) -> Result<()> {
-    let scenario = shipped::load(&args.scenario)?;
+/// How to run a survey (the flags of `coprod survey`).
+#[derive(Clone, Debug)]
+pub struct SurveyOptions {
+    /// The scenario as named on the command line (recorded in the manifest's command).
+    pub scenario: String,
+    /// Step at which citizens are surveyed [default: the scenario's steps].
+    pub horizon: Option<u32>,
+    /// Citizens sampled from each baseline replication.
+    pub sample: u32,
+    /// Output directory [default: outputs/<scenario name>-survey].
+    pub out: Option<PathBuf>,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// A survey's fit; its `Display` is the table the command prints.
+#[derive(Clone, Debug)]
+pub struct Survey {
+    /// Citizens sampled.
+    pub respondents: usize,
+    /// Share of them co-producing at the horizon.
+    pub share: f64,
+    /// The step surveyed.
+    pub horizon: u32,
+    /// (predictor, log-odds, se, z, rank), by rank.
+    pub predictors: Vec<(&'static str, f64, f64, f64, usize)>,
+    /// The output directory.
+    pub dir: PathBuf,
+}
+
+impl fmt::Display for Survey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} respondents, {:.1}% co-produce at step {}",
+            self.respondents,
+            100.0 * self.share,
+            self.horizon
+        )?;
+        write!(
+            f,
+            "{:<12} {:>9} {:>8} {:>8} {:>5}",
+            "predictor", "log-odds", "se", "z", "rank"
+        )?;
+        for (name, estimate, se, z, rank) in &self.predictors {
+            write!(
+                f,
+                "\n{name:<12} {estimate:>9.3} {se:>8.3} {z:>8.2} {rank:>5}"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `coprod survey`: samples citizens of the baseline replications at a horizon and fits
+/// the logistic regression of published citizen surveys; writes survey.csv,
+/// survey-fit.csv and manifest.json.
+pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey> {
+    let (args, threads) = (options, options.threads);
+    let scenario = Study::load(&args.scenario)?.scenario().clone();
     if scenario.base.setting != 0.0 {
         bail!(
             "{}: a survey needs the field setting (citizens in communities)",
@@ -53,12 +111,12 @@ pub(crate) fn survey(args: SurveyArgs, threads: usize, stdout: &mut impl Write) 
         .runs()
         .filter(|r| r.variant == 0 && r.point == 0)
         .collect();
-    eprintln!(
+    progress.note(Note::Status(format!(
         "{}: {} runs to step {horizon}, {} citizens sampled from each, {threads} threads",
         scenario.name,
         runs.len(),
         args.sample
-    );
+    )));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
@@ -87,7 +145,7 @@ pub(crate) fn survey(args: SurveyArgs, threads: usize, stdout: &mut impl Write) 
     let y: Vec<bool> = respondents.iter().map(|(_, c)| c.active_at_end).collect();
     let x = standardise(&raw);
     let fit = logistic(&x, &y).map_err(|e| {
-        anyhow::anyhow!(
+        invalid!(
             "cannot fit the survey regression ({e:?}): too few co-producers or a constant predictor"
         )
     })?;
@@ -164,31 +222,20 @@ pub(crate) fn survey(args: SurveyArgs, threads: usize, stdout: &mut impl Write) 
         "coprod_version": env!("CARGO_PKG_VERSION"),
     });
     write_json_file(&out.join("manifest.json"), &manifest)?;
-    writeln!(
-        stdout,
-        "{} respondents, {:.1}% co-produce at step {horizon}",
-        y.len(),
-        100.0 * share
-    )?;
-    writeln!(
-        stdout,
-        "{:<12} {:>9} {:>8} {:>8} {:>5}",
-        "predictor", "log-odds", "se", "z", "rank"
-    )?;
-    for &j in &order {
-        let c = &fit.coefficients[j];
-        writeln!(
-            stdout,
-            "{:<12} {:>9.3} {:>8.3} {:>8.2} {:>5}",
-            PREDICTORS[j - 1].0,
-            c.estimate,
-            c.se,
-            c.z,
-            rank(j)
-        )?;
-    }
-    writeln!(stdout, "{}", out.display())?;
-    Ok(())
+    let predictors = order
+        .iter()
+        .map(|&j| {
+            let c = &fit.coefficients[j];
+            (PREDICTORS[j - 1].0, c.estimate, c.se, c.z, rank(j))
+        })
+        .collect();
+    Ok(Survey {
+        respondents: y.len(),
+        share,
+        horizon,
+        predictors,
+        dir: out,
+    })
 }
 
 /// Every k-th citizen from an offset set by the seed, `n` in all (all if fewer).

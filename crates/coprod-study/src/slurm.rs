@@ -7,25 +7,74 @@
 //! `sbatch SCRIPT merge` merges. It holds absolute paths (binary, working directory,
 //! output), so it can be submitted from anywhere; everything it names must be on a
 //! filesystem that every compute node shares (docs/cluster.md). It submits nothing itself
-//! unless asked, and never contains cluster code of ours beyond sbatch calls.
+//! (the command line runs the script on `--submit`), and never contains cluster code of
+//! ours beyond sbatch calls.
 
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use coprod_scenario::Setting;
 
-use crate::cli::SlurmArgs;
-use crate::shipped;
+use crate::error::{Context, Result, bail};
+use crate::run::{OUTPUTS, Study};
+use crate::shipped::with_experiment_options;
 
-/// Where default output directories go, as for `coprod run`.
-const OUTPUTS: &str = "outputs";
+/// The flags of `coprod slurm`, and where the script runs from.
+#[derive(Clone, Debug)]
+pub struct SlurmOptions {
+    /// The scenario as named on the command line.
+    pub scenario: String,
+    /// Array tasks (shards).
+    pub array: u64,
+    /// `#SBATCH --partition`.
+    pub partition: Option<String>,
+    /// `#SBATCH --time`.
+    pub time: Option<String>,
+    /// `#SBATCH --cpus-per-task`, and the threads of each shard.
+    pub cpus_per_task: u16,
+    /// The merged run directory [default: outputs/<scenario name>, numbered if taken].
+    pub out: Option<PathBuf>,
+    /// Replications per variant and sweep point (overrides the scenario).
+    pub replications: Option<u32>,
+    /// Base seed (overrides the scenario).
+    pub seed: Option<u64>,
+    /// `--set KEY=VALUE` settings.
+    pub settings: Vec<Setting>,
+    /// Shrink the runs for a quick look.
+    pub quick: bool,
+    /// Metrics compared in comparison.csv.
+    pub metrics: Vec<String>,
+    /// Replace the job folder of an earlier submission.
+    pub force: bool,
+    /// Let the merge job replace an existing output directory.
+    pub replace_results: bool,
+    /// The coprod binary the script runs.
+    pub coprod: PathBuf,
+    /// The working directory the script runs in (relative paths are from here).
+    pub cwd: PathBuf,
+}
 
-pub(crate) fn slurm(args: &SlurmArgs, stdout: &mut impl Write) -> Result<()> {
-    // Resolve the scenario now, so that a mistake is reported before anything is queued.
-    let mut scenario = shipped::load(&args.scenario)?;
-    let settings =
-        crate::run::with_experiment_options(&args.settings, args.replications, args.seed);
+/// The script `coprod slurm` wrote.
+#[derive(Clone, Debug)]
+pub struct SlurmScript {
+    /// The script file.
+    pub script: PathBuf,
+    /// Runs of the scenario.
+    pub runs: u64,
+    /// The merged run directory the merge job writes.
+    pub out: PathBuf,
+}
+
+/// `'text'` with single quotes escaped, for bash.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// `coprod slurm`: writes the batch script of a scenario (resolved first, so a mistake is
+/// reported before anything is queued) and its job folder.
+pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
+    let mut scenario = Study::load(&args.scenario)?.scenario().clone();
+    let settings = with_experiment_options(&args.settings, args.replications, args.seed);
     scenario.apply_settings(&settings)?;
     if args.quick {
         scenario.make_quick()?;
@@ -37,7 +86,7 @@ pub(crate) fn slurm(args: &SlurmArgs, stdout: &mut impl Write) -> Result<()> {
         }
     }
 
-    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let cwd = &args.cwd;
     let out = match &args.out {
         Some(dir) => cwd.join(dir),
         None => cwd.join(coprod_output::default_run_dir(
@@ -81,74 +130,32 @@ pub(crate) fn slurm(args: &SlurmArgs, stdout: &mut impl Write) -> Result<()> {
         .and_then(|()| std::fs::create_dir_all(job_dir.join("shards")))
         .with_context(|| format!("cannot create {}", job_dir.display()))?;
 
-    let coprod = std::env::current_exe().context("cannot find the coprod binary")?;
     let text = script_text(&ScriptInput {
         args,
         name: &scenario.name,
         runs: scenario.n_runs(),
-        coprod: &coprod,
-        cwd: &cwd,
+        coprod: &args.coprod,
+        cwd,
         out: &out,
         job_dir: &job_dir,
     });
     std::fs::write(&script, text).with_context(|| format!("cannot write {}", script.display()))?;
 
-    let runs = scenario.n_runs();
-    let per_task = runs.div_ceil(args.array);
-    eprintln!(
-        "wrote {}: {runs} runs in {} array tasks of at most {per_task} runs each, then a merge \
-         job into {}",
-        script.display(),
-        args.array,
-        out.display()
-    );
-    if args.array > runs {
-        eprintln!(
-            "warning: {} of the {} tasks get no runs (there are only {runs}); they write empty \
-             shards",
-            args.array - runs,
-            args.array
-        );
-    }
-    if args.array > 1001 {
-        eprintln!(
-            "warning: {} array tasks exceed SLURM's default MaxArraySize (1001); use a smaller \
-             --array, each task then takes more runs",
-            args.array
-        );
-    }
-    writeln!(stdout, "{}", script.display())?;
-    let submit = format!("bash {}", shell_quote(&script.display().to_string()));
-    if !args.submit {
-        eprintln!(
-            "submit it with:\n  {submit}\n(add --wait to block until the merge job has \
-             finished); every path in it must be on a filesystem the compute nodes share"
-        );
-        return Ok(());
-    }
-    let status = std::process::Command::new("bash")
-        .arg(&script)
-        .status()
-        .with_context(|| format!("cannot run {submit}"))?;
-    if !status.success() {
-        bail!("submitting with `{submit}` failed ({status})");
-    }
-    Ok(())
+    Ok(SlurmScript {
+        script,
+        runs: scenario.n_runs(),
+        out,
+    })
 }
 
 struct ScriptInput<'a> {
-    args: &'a SlurmArgs,
+    args: &'a SlurmOptions,
     name: &'a str,
     runs: u64,
     coprod: &'a Path,
     cwd: &'a Path,
     out: &'a Path,
     job_dir: &'a Path,
-}
-
-/// `'text'` with single quotes escaped, for bash.
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 fn q(path: &Path) -> String {

@@ -1,18 +1,19 @@
 //! `coprod list`: the shipped scenarios and their questions, or (`--params`) every model
 //! parameter with its default, allowed values and unit, straight from `coprod_core::SPECS`.
 
-use std::io::Write;
+use std::fmt::Write;
 
-use anyhow::Result;
 use coprod_core::SPECS;
 use coprod_scenario::Scenario;
 
 use crate::shipped::SHIPPED;
 
-pub(crate) fn list(params: bool, out: &mut impl Write) -> Result<()> {
+/// The text of `coprod list` (`params`: of `coprod list --params`).
+pub fn list(params: bool) -> String {
+    let mut out = String::new();
     if params {
         for spec in SPECS {
-            writeln!(
+            let _ = writeln!(
                 out,
                 "{}{}\n    default {} ({}); allowed: {}\n    {}",
                 spec.name,
@@ -21,21 +22,21 @@ pub(crate) fn list(params: bool, out: &mut impl Write) -> Result<()> {
                 spec.unit,
                 spec.allowed(),
                 spec.doc
-            )?;
+            );
         }
-        return Ok(());
+        return out;
     }
     for (name, text) in SHIPPED {
         let description = Scenario::from_toml(text, name, name)
             .map(|s| s.description)
             .unwrap_or_else(|e| format!("(invalid: {e})"));
-        writeln!(out, "{name}\n{}\n", wrap(&description, 88, "    "))?;
+        let _ = writeln!(out, "{name}\n{}\n", wrap(&description, 88, "    "));
     }
-    writeln!(
+    let _ = writeln!(
         out,
         "Run one with `coprod run <name>`; `coprod run <name> --quick` for a quick look."
-    )?;
-    Ok(())
+    );
+    out
 }
 
 /// Greedy word wrap with an indent.

@@ -1,0 +1,202 @@
+//! The one error type of the application layer, and the helpers that build it.
+//!
+//! Imports nothing of ours but the crate's own `resume` (the interrupted run's record).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use coprod_output::OutputError;
+use coprod_scenario::ScenarioError;
+
+use crate::resume::Interrupted;
+
+/// What went wrong in a study. The `Display` of each variant is a complete message for a
+/// person (with a `hint:` where there is an obvious fix); `source()` gives the causes.
+#[derive(Debug)]
+pub enum StudyError {
+    /// Bad input or options, or a state the command refuses (the message says which and
+    /// how to fix it).
+    Invalid(String),
+    /// A scenario file or setting was rejected (file, line, key, allowed range).
+    Scenario(ScenarioError),
+    /// A run directory or output file could not be written or read.
+    Output(OutputError),
+    /// A file could not be read or written.
+    Io(std::io::Error),
+    /// An error of another coprod crate (sweep, plot, report, calibrate, validate, ...).
+    Library(Box<dyn std::error::Error + Send + Sync>),
+    /// `source` with what was being done when it happened.
+    Context {
+        /// What was being done ("cannot finish outputs/x").
+        context: String,
+        /// Why it failed.
+        source: Box<StudyError>,
+    },
+    /// The study was cancelled through [`crate::Progress::cancelled`]; the runs saved
+    /// before are kept and [`Interrupted::command`] finishes the run.
+    Cancelled(Interrupted),
+}
+
+/// The result of a study function.
+pub type Result<T, E = StudyError> = std::result::Result<T, E>;
+
+impl StudyError {
+    /// Every output error in this error or its context chain (for hints a caller adds).
+    pub fn output_error(&self) -> Option<&OutputError> {
+        match self {
+            StudyError::Output(e) => Some(e),
+            StudyError::Context { source, .. } => source.output_error(),
+            _ => None,
+        }
+    }
+
+    /// Whether a broken pipe caused it (a reader closed stdout early).
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            StudyError::Io(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
+            StudyError::Context { source, .. } => source.is_broken_pipe(),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for StudyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StudyError::Invalid(text) => f.write_str(text),
+            StudyError::Scenario(e) => e.fmt(f),
+            StudyError::Output(e) => e.fmt(f),
+            StudyError::Io(e) => e.fmt(f),
+            StudyError::Library(e) => e.fmt(f),
+            StudyError::Context { context, .. } => f.write_str(context),
+            StudyError::Cancelled(i) => i.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StudyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StudyError::Scenario(e) => e.source(),
+            StudyError::Output(e) => e.source(),
+            StudyError::Io(e) => e.source(),
+            StudyError::Library(e) => e.source(),
+            StudyError::Context { source, .. } => Some(source.as_ref()),
+            StudyError::Invalid(_) | StudyError::Cancelled(_) => None,
+        }
+    }
+}
+
+impl From<ScenarioError> for StudyError {
+    fn from(e: ScenarioError) -> StudyError {
+        StudyError::Scenario(e)
+    }
+}
+
+impl From<OutputError> for StudyError {
+    fn from(e: OutputError) -> StudyError {
+        StudyError::Output(e)
+    }
+}
+
+impl From<std::io::Error> for StudyError {
+    fn from(e: std::io::Error) -> StudyError {
+        StudyError::Io(e)
+    }
+}
+
+impl From<std::convert::Infallible> for StudyError {
+    fn from(e: std::convert::Infallible) -> StudyError {
+        match e {}
+    }
+}
+
+macro_rules! library_errors {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for StudyError {
+            fn from(e: $t) -> StudyError {
+                StudyError::Library(Box::new(e))
+            }
+        }
+    )*};
+}
+
+library_errors!(
+    coprod_sweep::PoolError,
+    coprod_plot::PlotError,
+    coprod_report::ReportError,
+    coprod_calibrate::CalibrateError,
+    coprod_validate::ValidateError,
+    coprod_output::read::ReadError,
+    coprod_output::TargetError,
+    coprod_core::ParamError,
+    rayon::ThreadPoolBuildError,
+    serde_json::Error,
+    std::env::VarError,
+);
+
+/// `.context(...)` and `.with_context(...)` for any result whose error becomes a
+/// [`StudyError`] (and for options: `None` becomes [`StudyError::Invalid`]).
+pub trait Context<T> {
+    /// The error, with what was being done.
+    fn context(self, context: impl Into<String>) -> Result<T>;
+    /// The error, with what was being done (computed only on error).
+    fn with_context<S: Into<String>>(self, context: impl FnOnce() -> S) -> Result<T>;
+}
+
+impl<T, E: Into<StudyError>> Context<T> for std::result::Result<T, E> {
+    fn context(self, context: impl Into<String>) -> Result<T> {
+        self.map_err(|e| StudyError::Context {
+            context: context.into(),
+            source: Box::new(e.into()),
+        })
+    }
+
+    fn with_context<S: Into<String>>(self, context: impl FnOnce() -> S) -> Result<T> {
+        self.map_err(|e| StudyError::Context {
+            context: context().into(),
+            source: Box::new(e.into()),
+        })
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, context: impl Into<String>) -> Result<T> {
+        self.ok_or_else(|| StudyError::Invalid(context.into()))
+    }
+
+    fn with_context<S: Into<String>>(self, context: impl FnOnce() -> S) -> Result<T> {
+        self.ok_or_else(|| StudyError::Invalid(context().into()))
+    }
+}
+
+/// A [`StudyError::Invalid`] from a format string.
+macro_rules! invalid {
+    ($($arg:tt)*) => { $crate::error::StudyError::Invalid(format!($($arg)*)) };
+}
+
+/// Returns a [`StudyError::Invalid`] from a format string.
+macro_rules! bail {
+    ($($arg:tt)*) => { return Err($crate::error::invalid!($($arg)*)) };
+}
+
+pub(crate) use {bail, invalid};
+
+/// A path as printed in messages.
+pub(crate) fn display_path(path: &std::path::Path) -> String {
+    PathBuf::from(path).display().to_string()
+}
+
+/// The error with its causes, each once, joined by `: ` (as `{:#}` of anyhow).
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !text.contains(&c_text) {
+            text.push_str(&format!(": {c_text}"));
+        }
+        cause = c.source();
+    }
+    text
+}

@@ -1,0 +1,203 @@
+//! Finishing a run directory: parameters.csv, the comparison, the charts and index.html,
+//! and the manifest, then the move into place. Shared by `coprod run` and `coprod merge`,
+//! so a merged directory is byte-identical to a single run's.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use coprod_core::SPECS;
+use coprod_output::{
+    Completed, ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue,
+    ParameterRow, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo,
+};
+use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
+
+use crate::compare;
+use crate::error::{Context, Result};
+use crate::progress::{Note, Progress};
+
+/// The files derived from the CSVs (comparison.csv for scenarios with variants, charts and
+/// index.html), then the move into place. Shared by `coprod run` and `coprod merge`, so a
+/// merged directory is byte-identical to a single run's.
+pub(crate) fn finish(
+    completed: Completed,
+    mut manifest: Manifest,
+    scenario: &Scenario,
+    (metrics, against): (&[String], &str),
+    target: &Path,
+    progress: &dyn Progress,
+) -> Result<PathBuf> {
+    let swept: Vec<String> = scenario
+        .sweep
+        .iter()
+        .map(|a| a.name().to_string())
+        .collect();
+    coprod_output::write_parameters(completed.staging(), &swept, &parameter_rows(scenario))?;
+    manifest
+        .files
+        .push(coprod_output::PARAMETERS_CSV.to_string());
+    if scenario.variants.len() > 1 {
+        match compare::write_all(completed.staging(), metrics, against, progress) {
+            Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
+            Ok(_) => {}
+            Err(err) => progress.note(Note::Warning(format!(
+                "no comparison: {}",
+                crate::error::chain(&err)
+            ))),
+        }
+    }
+    crate::plot::add_charts(completed.staging(), &manifest, progress);
+    completed
+        .commit(&manifest)
+        .with_context(|| format!("cannot finish {}", target.display()))
+}
+
+/// Every parameter of every (variant, sweep point) as it ran: the rows of parameters.csv.
+pub(crate) fn parameter_rows(s: &Scenario) -> Vec<ParameterRow> {
+    let mut rows = Vec::new();
+    for (v, variant) in s.variants.iter().enumerate() {
+        for point in 0..s.n_points() {
+            let (params, sources) = s.params_as_run(v, point);
+            let values: Vec<String> = s
+                .sweep
+                .iter()
+                .zip(s.point_values(point))
+                .map(|(axis, x)| SPECS[axis.param].format_value(x))
+                .collect();
+            rows.extend(SPECS.iter().enumerate().map(|(i, spec)| ParameterRow {
+                variant: variant.name.clone(),
+                point: values.clone(),
+                parameter: spec.name.to_string(),
+                value: spec.format_value(params.get_index(i)),
+                unit: spec.unit.to_string(),
+                source: sources[i].as_str().to_string(),
+            }));
+        }
+    }
+    rows
+}
+
+/// The manifest's `parameters`: each parameter's value when every run has the same one
+/// (with where it came from), else no value and the sources of its values, in the order
+/// first met; parameters.csv then holds the value of each variant and sweep point.
+fn manifest_parameters(s: &Scenario) -> Vec<ParamValue> {
+    let rows = parameter_rows(s);
+    SPECS
+        .iter()
+        .map(|spec| {
+            let of_param: Vec<&ParameterRow> =
+                rows.iter().filter(|r| r.parameter == spec.name).collect();
+            let first = of_param[0];
+            let same = of_param.iter().all(|r| r.value == first.value);
+            let mut sources: Vec<&str> = Vec::new();
+            for r in &of_param {
+                if !sources.contains(&r.source.as_str()) {
+                    sources.push(&r.source);
+                }
+            }
+            ParamValue {
+                name: spec.name.to_string(),
+                value: same.then(|| first.value.clone()),
+                unit: spec.unit.to_string(),
+                source: if same {
+                    first.source.clone()
+                } else {
+                    sources.join("+")
+                },
+            }
+        })
+        .collect()
+}
+
+/// The manifest of a run directory of `s` (the caller fills in the files, failed runs and
+/// timing of the resume).
+pub(crate) fn manifest(
+    s: &Scenario,
+    settings: &[Setting],
+    quick: bool,
+    started: SystemTime,
+    clock: Instant,
+    threads: usize,
+) -> Manifest {
+    let name_value = |(i, v): &(usize, f64)| NameValue {
+        name: SPECS[*i].name.to_string(),
+        value: SPECS[*i].format_value(*v),
+    };
+    Manifest {
+        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: ScenarioInfo {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            origin: s.origin.clone(),
+            source: s.source.clone(),
+            hash: s.fingerprint(),
+        },
+        experiment: ExperimentInfo {
+            steps: s.steps,
+            replications: s.replications,
+            sweep_points: s.n_points() as u64,
+            runs: s.n_runs(),
+        },
+        seeds: SeedInfo {
+            base_seed: s.seed,
+            derivation: SEED_DERIVATION.to_string(),
+            replications: (0..s.replications)
+                .map(|r| ReplicationSeed {
+                    replication: r,
+                    seed: run_seed(s.seed, r),
+                })
+                .collect(),
+        },
+        parameters: manifest_parameters(s),
+        sweep: s
+            .sweep
+            .iter()
+            .map(|a| SweepInfo {
+                name: a.name().to_string(),
+                values: a
+                    .values
+                    .iter()
+                    .map(|v| SPECS[a.param].format_value(*v))
+                    .collect(),
+            })
+            .collect(),
+        variants: s
+            .variants
+            .iter()
+            .map(|v| VariantInfo {
+                name: v.name.clone(),
+                description: v.description.clone(),
+                params: v.overrides.iter().map(name_value).collect(),
+                interventions: v
+                    .interventions
+                    .iter()
+                    .map(|iv| InterventionInfo {
+                        lever: iv.param().to_string(),
+                        value: coprod_core::Params::lookup(iv.param()).map_or_else(
+                            |_| iv.value.to_string(),
+                            |(_, spec)| spec.format_value(iv.value),
+                        ),
+                        from_step: iv.from_step,
+                        until_step: iv.until_step,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        settings: settings
+            .iter()
+            .map(|st| format!("{}={}", st.key, st.value))
+            .collect(),
+        quick,
+        failed_runs: 0,
+        step_metrics: MetricInfo::step_metrics(),
+        summary_metrics: MetricInfo::summary_metrics(),
+        files: coprod_output::FILES.iter().map(|f| f.to_string()).collect(),
+        adaptive: None,
+        timing: Timing {
+            started_utc: coprod_output::utc_timestamp(started),
+            wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+            threads,
+            resumed_at_run: None,
+        },
+    }
+}

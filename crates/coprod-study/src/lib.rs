@@ -1,0 +1,62 @@
+//! # coprod-study: the application layer under the `coprod` command
+//!
+//! # Brief overview
+//! Everything a `coprod` command does, behind a typed API that a terminal, a server or a
+//! test can call: load a scenario by name or path ([`Study::load`]), apply settings, run
+//! it into a run directory (fresh, resumed, sharded, adaptive `--target-ci`) and finish
+//! the directory (summary, comparison, charts, pages) with [`Study::run`]; and one
+//! function per other command: [`merge()`], [`compare()`], [`plot()`], [`teach()`],
+//! [`sensitivity()`], [`validate()`], [`calibrate()`], [`survey()`], [`slurm()`],
+//! [`check()`], [`list()`].
+//!
+//! Progress and cancellation go through the [`Progress`] trait. Functions return typed
+//! results and a [`StudyError`]; they never print, never exit the process and never touch
+//! the terminal. Files are written only into run directories, through `coprod-output`.
+//!
+//! # Example
+//! ```no_run
+//! use coprod_study::{RunOptions, Silent, Study};
+//! let study = Study::load("group-size").unwrap();
+//! let options = RunOptions { quick: true, threads: 2, ..RunOptions::default() };
+//! let summary = study.run(&options, &Silent).unwrap();
+//! println!("{} runs in {}", summary.runs, summary.dir.display());
+//! ```
+#![deny(missing_docs)]
+
+mod calibrate;
+mod compare;
+mod error;
+mod estimate;
+mod finish;
+mod list;
+mod merge;
+mod plot;
+mod progress;
+mod resume;
+mod run;
+mod sensitivity;
+mod shard;
+mod shard_arg;
+mod shipped;
+mod slurm;
+mod survey;
+mod teach;
+mod validate;
+
+pub use calibrate::{CalibrateOptions, Calibration, calibrate};
+pub use compare::{DEFAULT_METRICS, compare};
+pub use error::{Context, Result, StudyError, chain};
+pub use estimate::{Checked, CheckedScenario, check, describe, describe_runs, human_duration};
+pub use list::list;
+pub use merge::{Merged, merge};
+pub use plot::plot;
+pub use progress::{Note, Progress, Silent};
+pub use resume::{Interrupted, Resumable};
+pub use run::{RunOptions, RunSummary, Study};
+pub use sensitivity::{SensitivityOptions, SensitivitySummary, sensitivity};
+pub use shard_arg::{FROM_SLURM, ShardArg, parse_shard};
+pub use shipped::{DEFAULT_SCENARIO, SHIPPED};
+pub use slurm::{SlurmOptions, SlurmScript, shell_quote, slurm};
+pub use survey::{Survey, SurveyOptions, survey};
+pub use teach::{Lesson, Lessoned, TeachOptions, teach};
+pub use validate::{VALIDATION, ValidateOptions, Validation, validate};

@@ -1,0 +1,39 @@
+//! `coprod plot DIR`: redraw a run directory's charts and index.html from its CSV files, and
+//! the hook that gives every `coprod run` its charts before the directory is committed.
+//!
+//! Owns only glue and messages; the charts and pages are `coprod-report`'s.
+
+use std::path::Path;
+
+use coprod_output::Manifest;
+use coprod_report::{Selection, Written, write_report};
+
+use crate::error::{Context, Result, bail};
+use crate::progress::{Note, Progress};
+
+/// `coprod plot DIR`: redraws the selected charts and index.html of a run directory from
+/// its CSV files; the notes of what was not drawn go to `progress`.
+pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
+    if !dir.is_dir() {
+        bail!(
+            "{}: no such run directory\n\nhint: give a folder written by `coprod run`",
+            dir.display()
+        );
+    }
+    let written = write_report(dir, selection, None)
+        .with_context(|| format!("cannot redraw the charts of {}", dir.display()))?;
+    for note in &written.notes {
+        progress.note(Note::Note(note.clone()));
+    }
+    Ok(written)
+}
+
+/// Draws the default charts and index.html into a finished run's staging directory, so they
+/// are part of the atomic result. A chart that cannot be drawn is a warning, not a failed
+/// run: the CSVs are what matters.
+pub(crate) fn add_charts(staging: &Path, manifest: &Manifest, progress: &dyn Progress) {
+    let manifest = serde_json::to_value(manifest).ok();
+    if let Err(err) = write_report(staging, &Selection::default(), manifest) {
+        progress.note(Note::Warning(format!("no charts: {err}")));
+    }
+}

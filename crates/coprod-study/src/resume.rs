@@ -1,0 +1,130 @@
+//! Finishing an interrupted run: the record of a resumable run directory (where it is, how
+//! many runs it has, the `coprod run ... --resume` command that finishes it) and the
+//! message after an interruption.
+//!
+//! The run directory's journal makes an interruption at any moment safe (the same as a
+//! kill); this module only names what was saved and how to finish it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::shard_arg::ShardArg;
+
+/// A run directory being written that a later `--resume` can finish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumable {
+    /// The run's final directory.
+    pub target: PathBuf,
+    /// Runs the directory will hold.
+    pub total: u64,
+    /// The shell command that finishes it.
+    pub command: String,
+}
+
+impl Resumable {
+    /// What an interruption now leaves: the runs saved in the partial directory.
+    pub fn interrupted(&self) -> Interrupted {
+        let partial = coprod_output::partial_dir(&self.target);
+        Interrupted {
+            saved: coprod_output::saved_runs(&partial),
+            total: self.total,
+            partial,
+            command: self.command.clone(),
+        }
+    }
+}
+
+/// A run stopped before the end: what was saved, and how to finish it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interrupted {
+    /// Runs saved in the partial directory.
+    pub saved: u64,
+    /// Runs of the whole run directory.
+    pub total: u64,
+    /// The partial directory.
+    pub partial: PathBuf,
+    /// The shell command that finishes the run.
+    pub command: String,
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "interrupted: {} of {} runs were saved in {}; nothing else was written.\nfinish \
+             the run (only the missing runs are run) with:\n  {}",
+            self.saved,
+            self.total,
+            self.partial.display(),
+            self.command
+        )
+    }
+}
+
+/// The options of a `coprod run` as its resume command repeats them.
+pub(crate) struct RunWords<'a> {
+    pub(crate) scenario: Option<&'a str>,
+    pub(crate) replications: Option<u32>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) settings: &'a [coprod_scenario::Setting],
+    pub(crate) quick: bool,
+    pub(crate) metrics: &'a [String],
+    pub(crate) against: Option<&'a str>,
+    pub(crate) target_ci: Option<(f64, u32)>,
+    pub(crate) shard: Option<&'a ShardArg>,
+}
+
+/// The `coprod run` command that resumes this run: the same scenario and options, with
+/// `--out` the run's directory and `--resume`.
+pub(crate) fn resume_command(args: &RunWords<'_>, target: &Path) -> String {
+    let mut words: Vec<String> = vec!["coprod".into(), "run".into()];
+    if let Some(s) = args.scenario {
+        words.push(s.to_string());
+    }
+    let out = PathBuf::from(target);
+    words.extend(["--out".into(), out.display().to_string()]);
+    if let Some(r) = args.replications {
+        words.extend(["--replications".into(), r.to_string()]);
+    }
+    if let Some(s) = args.seed {
+        words.extend(["--seed".into(), s.to_string()]);
+    }
+    for s in args.settings {
+        words.extend(["--set".into(), format!("{}={}", s.key, s.value)]);
+    }
+    if args.quick || args.scenario.is_none() {
+        words.push("--quick".into());
+    }
+    for m in args.metrics {
+        words.extend(["--metric".into(), m.clone()]);
+    }
+    if let Some(a) = args.against {
+        words.extend(["--against".into(), a.to_string()]);
+    }
+    if let Some((w, max)) = args.target_ci {
+        words.extend(["--target-ci".into(), w.to_string()]);
+        words.extend(["--max-replications".into(), max.to_string()]);
+    }
+    match args.shard {
+        Some(ShardArg::Explicit { index, count }) => {
+            words.extend(["--shard".into(), format!("{index}/{count}")]);
+        }
+        Some(ShardArg::Slurm) => words.push("--shard".into()),
+        None => {}
+    }
+    words.push("--resume".into());
+    words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
+}
+
+/// A word as the shell reads it: bare when safe, else in single quotes.
+fn quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}

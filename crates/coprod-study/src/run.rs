@@ -1,0 +1,561 @@
+//! `coprod run`: resolve the scenario and options, run every RunSpec in parallel, and
+//! stream the results into a new run directory, or finish an interrupted one (`--resume`).
+//!
+//! Owns the glue between scenario, sweep and output crates, the hints for output errors,
+//! cancellation between runs and the count of failed runs (exit status 3 of the command
+//! line, see docs/errors.md). Progress goes to a [`Progress`]; nothing is printed.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use coprod_core::{Detail, SPECS};
+use coprod_output::{Existing, Identity, OutputError, RunIdentity, ShardInfo, Writer};
+use coprod_scenario::{BASELINE, Scenario, Setting};
+use coprod_sweep::{Event, Faults, Runner};
+
+use crate::error::{Context, Result, StudyError, bail, display_path, invalid};
+use crate::progress::{Note, Progress};
+use crate::resume::{Resumable, RunWords, resume_command};
+use crate::shard_arg::ShardArg;
+use crate::shipped::{self, with_experiment_options};
+use crate::{compare, estimate, finish, shard};
+
+/// Where default output directories go, relative to the working directory.
+pub(crate) const OUTPUTS: &str = "outputs";
+
+/// A scenario ready to run: a shipped scenario or a file, as named on the command line.
+#[derive(Clone, Debug)]
+pub struct Study {
+    scenario: Scenario,
+    /// The SCENARIO argument it was loaded from; `None` for the default lesson.
+    source: Option<String>,
+}
+
+impl Study {
+    /// Reads a scenario from an existing file path, or else from the shipped scenarios.
+    pub fn load(source: &str) -> Result<Study> {
+        Ok(Study {
+            scenario: shipped::load(source)?,
+            source: Some(source.to_string()),
+        })
+    }
+
+    /// The scenario `coprod run` runs when given none (always quick).
+    pub fn default_lesson() -> Result<Study> {
+        Ok(Study {
+            scenario: shipped::load(shipped::DEFAULT_SCENARIO)?,
+            source: None,
+        })
+    }
+
+    /// The scenario as read (before the run's settings).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Runs the study into a run directory (see [`RunOptions`]) and finishes it: every
+    /// CSV, parameters.csv, comparison.csv for a scenario with variants, the charts and
+    /// index.html, manifest.json; or, with a shard, a shard directory for
+    /// [`crate::merge()`]. Runs that fail are listed in failures.csv and counted in the
+    /// summary, not returned as errors.
+    pub fn run(&self, options: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
+        run(self, options, progress)
+    }
+}
+
+/// How to run a study; [`RunOptions::default`] is a fresh run on one thread into a new
+/// numbered directory under `outputs/`.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Output directory [default: outputs/<scenario name>, numbered if taken].
+    pub out: Option<PathBuf>,
+    /// Replications per variant and sweep point (overrides the scenario).
+    pub replications: Option<u32>,
+    /// Base seed (overrides the scenario).
+    pub seed: Option<u64>,
+    /// Worker threads. Outputs are identical for any value.
+    pub threads: usize,
+    /// `--set KEY=VALUE` settings.
+    pub settings: Vec<Setting>,
+    /// Replace the output directory if it exists (or discard an interrupted run of it).
+    pub force: bool,
+    /// Finish an interrupted run: keep the runs it saved and run only what is missing.
+    pub resume: bool,
+    /// Shrink the runs for a quick look.
+    pub quick: bool,
+    /// Metrics compared in comparison.csv and checked by `target_ci` [default: the key
+    /// metrics of docs/comparison.md].
+    pub metrics: Vec<String>,
+    /// The reference variant of comparison.csv [default: baseline].
+    pub against: Option<String>,
+    /// Add replications until every compared 95% CI half-width is at most this.
+    pub target_ci: Option<f64>,
+    /// Cap on replications for `target_ci`.
+    pub max_replications: u32,
+    /// Run only one shard of the runs.
+    pub shard: Option<ShardArg>,
+    /// Runs that fail on purpose (testing aid; `COPROD_FAULT_INJECT` on the command line).
+    pub faults: Faults,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            out: None,
+            replications: None,
+            seed: None,
+            threads: 1,
+            settings: Vec::new(),
+            force: false,
+            resume: false,
+            quick: false,
+            metrics: Vec::new(),
+            against: None,
+            target_ci: None,
+            max_replications: 100,
+            shard: None,
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// What a run wrote.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// The finished run (or shard) directory.
+    pub dir: PathBuf,
+    /// Runs of the directory.
+    pub runs: u64,
+    /// Runs run now (fewer than `runs` after a resume).
+    pub ran: u64,
+    /// Runs that failed (listed in failures.csv).
+    pub failed: u64,
+    /// The directory was already complete: `resume` had nothing to do.
+    pub already_complete: bool,
+    /// The shard written, for a sharded run.
+    pub shard: Option<ShardInfo>,
+    /// Wall time of the whole command, in seconds.
+    pub seconds: f64,
+}
+
+impl RunSummary {
+    /// failures.csv of the directory.
+    pub fn failures_csv(&self) -> PathBuf {
+        self.dir.join(coprod_output::FAILURES_CSV)
+    }
+}
+
+/// The scenario with the run's settings applied, and what the rest of the run needs.
+struct Prepared {
+    scenario: Scenario,
+    quick: bool,
+    settings: Vec<Setting>,
+    metrics: Vec<String>,
+    against: String,
+    adaptive: Option<compare::Adaptive>,
+}
+
+fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Prepared> {
+    let mut scenario = study.scenario.clone();
+    let quick = o.quick || study.source.is_none();
+    let settings = with_experiment_options(&o.settings, o.replications, o.seed);
+    for note in scenario.apply_settings(&settings)? {
+        progress.note(Note::Note(note));
+    }
+    if quick {
+        scenario.make_quick()?;
+    }
+    for warning in scenario.warnings() {
+        progress.note(Note::Warning(warning));
+    }
+    if let Some(problem) = estimate::memory_problem(&scenario, o.threads) {
+        bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
+    }
+    shard::check_options(o)?;
+    let metrics = compare::metrics(&o.metrics)?;
+    let against = o.against.clone().unwrap_or_else(|| BASELINE.to_string());
+    if !scenario.variants.iter().any(|v| v.name == against) {
+        let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
+        bail!(
+            "--against {against}: scenario `{}` has no variant `{against}`\n\nhint: use one of {}",
+            scenario.name,
+            names.join(", ")
+        );
+    }
+    let adaptive = match o.target_ci {
+        Some(w) if !(w.is_finite() && w > 0.0) => {
+            bail!("invalid value {w} for --target-ci: allowed is a number above 0")
+        }
+        Some(w) => {
+            let pilot = Runner::new(o.threads)?;
+            let limits = (w, o.max_replications);
+            let adaptive = compare::adaptive_replications(
+                &scenario, &pilot, &metrics, &against, limits, progress,
+            )?;
+            progress.note(Note::Status(format!(
+                "--target-ci: {} after {} replications; running them into the output directory",
+                adaptive.stopped_because, adaptive.replications
+            )));
+            scenario.apply_settings(&[Setting {
+                key: "experiment.replications".into(),
+                value: adaptive.replications.to_string(),
+            }])?;
+            Some(adaptive)
+        }
+        None => None,
+    };
+    Ok(Prepared {
+        scenario,
+        quick,
+        settings,
+        metrics,
+        against,
+        adaptive,
+    })
+}
+
+/// The run's directory: `--out`, a shard's place, the directory to resume, or a new one.
+fn target_dir(o: &RunOptions, scenario: &Scenario, shard: Option<&ShardInfo>) -> PathBuf {
+    let outputs = Path::new(OUTPUTS);
+    match (&o.out, shard) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(s)) => shard::default_dir(outputs, &scenario.name, s),
+        (None, None) if o.resume => coprod_output::resumable_run_dir(outputs, &scenario.name)
+            .unwrap_or_else(|| outputs.join(&scenario.name)),
+        (None, None) => coprod_output::default_run_dir(outputs, &scenario.name),
+    }
+}
+
+/// The writer of a new run directory, or of the one to resume; `None` when the directory
+/// to resume is already complete.
+fn open_writer(
+    o: &RunOptions,
+    p: &Prepared,
+    (target, identity): (&Path, &Identity),
+    shard: Option<&ShardInfo>,
+) -> Result<Option<Writer>> {
+    let existing = if o.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let swept: Vec<String> = p
+        .scenario
+        .sweep
+        .iter()
+        .map(|a| a.name().to_string())
+        .collect();
+    if !o.resume {
+        return Writer::create_resumable(target, swept, existing, Some(identity))
+            .map(Some)
+            .map_err(explain);
+    }
+    match Writer::resume(target, swept, existing, identity) {
+        Ok(writer) => Ok(Some(writer)),
+        Err(OutputError::NothingToResume { .. })
+            if match shard {
+                Some(s) => shard::is_complete(target, s)?,
+                None => is_complete(target, identity)?,
+            } =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(explain(err)),
+    }
+}
+
+fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let mut p = prepare(study, o, progress)?;
+    // With --shard, only a block of the runs (shard.rs); a shard resumes only itself.
+    let shard = shard::resolve(o, &p.settings, &p.scenario, p.quick)?;
+    let (first_run, n_runs) = shard::block(shard.as_ref(), &p.scenario);
+    let identity = Identity {
+        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_hash: shard
+            .as_ref()
+            .map_or_else(|| p.scenario.fingerprint(), shard::identity_hash),
+        runs: n_runs,
+    };
+    let target = target_dir(o, &p.scenario, shard.as_ref());
+    let Some(mut writer) = open_writer(o, &p, (&target, &identity), shard.as_ref())? else {
+        return Ok(RunSummary {
+            dir: target,
+            runs: n_runs,
+            ran: 0,
+            failed: 0,
+            already_complete: true,
+            shard,
+            seconds: clock.elapsed().as_secs_f64(),
+        });
+    };
+    let resumable = Resumable {
+        command: resume_command(&run_words(study, o), &target),
+        target: target.clone(),
+        total: n_runs,
+    };
+    progress.resumable(&resumable);
+    let runner = Runner::new(o.threads)?;
+    let skip = writer.runs_done();
+    progress.note(Note::Status(format!(
+        "{}: {}",
+        p.scenario.name,
+        estimate::describe_runs(&p.scenario, o.threads)
+    )));
+    if skip > 0 {
+        progress.note(Note::Status(format!(
+            "resuming {}: {skip} of {} runs are already done",
+            display_path(&target),
+            n_runs
+        )));
+    }
+    let kept = p.adaptive.as_mut().and_then(|a| a.outputs.take());
+    let specs = p
+        .scenario
+        .runs()
+        .skip(usize::try_from(first_run + skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(n_runs - skip).unwrap_or(usize::MAX));
+    let batch = Batch {
+        scenario: &p.scenario,
+        runner: &runner,
+        faults: &o.faults,
+        progress,
+        resumable: &resumable,
+    };
+    let lab_runs = batch.run(specs, kept, n_runs - skip, &mut writer)?;
+
+    let without_groups = writer.runs_without_groups().saturating_sub(lab_runs);
+    if without_groups > 0 && skip == 0 {
+        progress.note(Note::Warning(format!(
+            "{without_groups} of {} runs never opened a co-production group; check the \
+             parameters if that is unexpected",
+            writer.runs_written()
+        )));
+    }
+    let failed = writer.failed_runs();
+    let mut manifest =
+        finish::manifest(&p.scenario, &o.settings, p.quick, started, clock, o.threads);
+    manifest.failed_runs = failed;
+    manifest.files = writer.files();
+    manifest.timing.resumed_at_run = writer.resumed_at().filter(|n| *n > 0);
+    let completed = writer
+        .complete()
+        .with_context(|| format!("cannot finish {}", target.display()))?;
+    let mut summary = RunSummary {
+        dir: target.clone(),
+        runs: n_runs,
+        ran: n_runs - skip,
+        failed,
+        already_complete: false,
+        shard: None,
+        seconds: 0.0,
+    };
+    if let Some(shard) = shard {
+        let (dir, shard) = shard::finish(shard, completed, manifest, failed)?;
+        summary.dir = dir;
+        summary.shard = Some(shard);
+        summary.seconds = clock.elapsed().as_secs_f64();
+        return Ok(summary);
+    }
+    manifest.adaptive = p.adaptive.as_ref().map(compare::Adaptive::to_json);
+    // The charts are drawn with the same thread budget as the runs.
+    let compared = (p.metrics.as_slice(), p.against.as_str());
+    summary.dir = runner.install(|| {
+        finish::finish(
+            completed,
+            manifest,
+            &p.scenario,
+            compared,
+            &target,
+            progress,
+        )
+    })?;
+    summary.seconds = clock.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The options the resume command repeats.
+fn run_words<'a>(study: &'a Study, o: &'a RunOptions) -> RunWords<'a> {
+    RunWords {
+        scenario: study.source.as_deref(),
+        replications: o.replications,
+        seed: o.seed,
+        settings: &o.settings,
+        quick: o.quick,
+        metrics: &o.metrics,
+        against: o.against.as_deref(),
+        target_ci: o.target_ci.map(|w| (w, o.max_replications)),
+        shard: o.shard.as_ref(),
+    }
+}
+
+/// The runs of one pass into a run directory.
+struct Batch<'s> {
+    scenario: &'s Scenario,
+    runner: &'s Runner,
+    faults: &'s Faults,
+    progress: &'s dyn Progress,
+    resumable: &'s Resumable,
+}
+
+impl<'s> Batch<'s> {
+    /// Runs `specs` (or writes the kept pilot runs of `--target-ci`) into `writer`; returns
+    /// how many were lab runs. Stops, saving what is done, when the progress cancels.
+    fn run(
+        &self,
+        specs: impl Iterator<Item = coprod_scenario::RunSpec<'s>>,
+        kept: Option<compare::PilotRuns>,
+        total: u64,
+        writer: &mut Writer,
+    ) -> Result<u64> {
+        let progress = self.progress;
+        progress.start(total);
+        let tick = || progress.advance(1);
+        let mut lab_runs = 0u64;
+        let handle = |event: Event<'_>| -> Result<()> {
+            let (spec, output) = match event {
+                Event::Run(spec, output) => (spec, output),
+                Event::ChunkDone => return Ok(writer.checkpoint()?),
+            };
+            let point: Vec<String> = self
+                .scenario
+                .sweep
+                .iter()
+                .zip(&spec.point_values)
+                .map(|(axis, v)| SPECS[axis.param].format_value(*v))
+                .collect();
+            let id = RunIdentity {
+                run_id: spec.run_id,
+                variant: spec.variant_name,
+                point: &point,
+                replication: spec.replication,
+                seed: spec.seed,
+            };
+            match output {
+                Ok(output) => {
+                    if spec.params.setting == 1.0 {
+                        lab_runs += 1;
+                    }
+                    writer.write_run(&id, &output)?;
+                }
+                Err(failure) => {
+                    progress.note(Note::Warning(format!(
+                        "run {} (variant `{}`, replication {}, seed {}) failed: {failure}",
+                        spec.run_id, spec.variant_name, spec.replication, spec.seed
+                    )));
+                    writer.write_failure(&id, failure.kind(), &failure.to_string())?;
+                }
+            }
+            if progress.cancelled() {
+                writer.checkpoint()?;
+                return Err(StudyError::Cancelled(self.resumable.interrupted()));
+            }
+            Ok(())
+        };
+        // --target-ci kept its pilot runs: write them rather than run them again.
+        if kept.is_some() {
+            progress.note(Note::Status(
+                "--target-ci: writing the pilot's runs, not running them again".into(),
+            ));
+        }
+        let result = match kept {
+            Some(kept) => replay(specs, kept, self.runner.chunk_len(), &tick, handle),
+            None => self
+                .runner
+                .run_isolated(specs, Detail::Standard, self.faults, &tick, handle),
+        };
+        progress.finish();
+        match result {
+            Ok(()) => Ok(lab_runs),
+            Err(err @ StudyError::Cancelled(_)) => Err(err),
+            Err(err) if writer.runs_saved() == 0 => Err(err),
+            Err(err) => Err(invalid!(
+                "{err}\n  the run stopped; the {} of {} runs finished before are kept in {}\n\n\
+                 hint: fix the problem (for example free some disk space), then give the same \
+                 command with --resume to run only what is missing",
+                writer.runs_saved(),
+                self.scenario.n_runs(),
+                coprod_output::partial_dir(writer.target()).display()
+            )),
+        }
+    }
+}
+
+/// Hands the kept pilot runs of `--target-ci` to `sink` in run order, as the runner would
+/// (a checkpoint every `chunk` runs), ticking the progress bar for each.
+fn replay<'a, E>(
+    specs: impl Iterator<Item = coprod_scenario::RunSpec<'a>>,
+    mut kept: compare::PilotRuns,
+    chunk: usize,
+    tick: &dyn Fn(),
+    mut sink: impl FnMut(Event<'a>) -> Result<(), E>,
+) -> Result<(), E> {
+    for (i, spec) in specs.enumerate() {
+        let output = kept
+            .remove(&(spec.variant, spec.point, spec.replication))
+            .expect("the pilot ran every replication of the final pass");
+        tick();
+        sink(Event::Run(spec, output))?;
+        if (i + 1) % chunk == 0 {
+            sink(Event::ChunkDone)?;
+        }
+    }
+    sink(Event::ChunkDone)
+}
+
+/// Whether `target` is a finished run directory of the same scenario and version (so
+/// `--resume` has nothing to do). A finished directory of something else is an error.
+fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
+    let Ok(text) = std::fs::read_to_string(target.join(coprod_output::MANIFEST_JSON)) else {
+        return Ok(false);
+    };
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let version = manifest["coprod_version"].as_str().unwrap_or("unknown");
+    let hash = manifest["scenario"]["hash"].as_str().unwrap_or("unknown");
+    if version != identity.coprod_version {
+        return Err(explain(OutputError::Mismatch {
+            path: target.to_path_buf(),
+            what: "coprod version".into(),
+            found: version.into(),
+            expected: identity.coprod_version.clone(),
+        }));
+    }
+    if hash != identity.scenario_hash {
+        return Err(explain(OutputError::Mismatch {
+            path: target.to_path_buf(),
+            what: "scenario fingerprint".into(),
+            found: hash.into(),
+            expected: identity.scenario_hash.clone(),
+        }));
+    }
+    Ok(true)
+}
+
+/// Output errors with the hint that fixes them (the ones `main` does not already know).
+pub(crate) fn explain(err: OutputError) -> StudyError {
+    let hint = match &err {
+        OutputError::Interrupted { .. } => {
+            "add --resume to finish it (only the missing runs are run), or --force to discard \
+             it and start over"
+        }
+        OutputError::NothingToResume { .. } => {
+            "run without --resume to start it, or give the directory of the interrupted run \
+             with --out DIR"
+        }
+        OutputError::Busy { .. } => "wait for that run to finish, or stop it first",
+        OutputError::Mismatch { what, .. } if what == "coprod version" => {
+            "finish it with the coprod version that started it, or start over with --force"
+        }
+        OutputError::Mismatch { .. } => {
+            "resume with the same scenario file and the same --set, --replications, --seed and \
+             --quick options, or start over with --force"
+        }
+        OutputError::Corrupt { .. } => "start over with --force",
+        OutputError::Io { .. } | OutputError::CannotCreate { .. } => {
+            "choose a directory you can write to with --out DIR"
+        }
+        _ => return err.into(),
+    };
+    invalid!("{err}\n\nhint: {hint}")
+}

@@ -1,0 +1,129 @@
+//! `coprod teach group-size`: one command for a teacher. Runs the shipped `group-size`
+//! scenario (both service regimes) as `coprod run` would, then writes `teach.html` into
+//! the run directory. Also what the classroom server's Experiment page runs.
+//!
+//! Owns the lesson's defaults (scenario, output folder); the analysis and page are
+//! `coprod-report`'s.
+
+use std::path::{Path, PathBuf};
+
+use coprod_report::{RunData, SIZE_PARAM, write_teach_page};
+use coprod_scenario::Setting;
+
+use crate::error::{Context, Result, bail};
+use crate::progress::Progress;
+use crate::run::{RunOptions, RunSummary, Study};
+use crate::shipped::with_experiment_options;
+
+/// The lessons of `coprod teach`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lesson {
+    /// Which group size produces most, in both service regimes.
+    GroupSize,
+}
+
+impl Lesson {
+    /// The shipped scenario the lesson runs.
+    pub fn scenario(self) -> &'static str {
+        match self {
+            Lesson::GroupSize => "group-size",
+        }
+    }
+}
+
+/// How to run a lesson.
+#[derive(Clone, Debug)]
+pub struct TeachOptions {
+    /// The lesson.
+    pub lesson: Lesson,
+    /// Output directory [default: outputs/<scenario>-teach, numbered if taken].
+    pub out: Option<PathBuf>,
+    /// Replications per group size and regime (overrides the scenario).
+    pub replications: Option<u32>,
+    /// Shrink the runs for a quick look.
+    pub quick: bool,
+    /// `--set KEY=VALUE` settings.
+    pub settings: Vec<Setting>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Replace the output directory if it exists.
+    pub force: bool,
+}
+
+impl TeachOptions {
+    /// The lesson with the scenario's own settings into a new directory, on `threads`.
+    pub fn new(lesson: Lesson, threads: usize) -> TeachOptions {
+        TeachOptions {
+            lesson,
+            out: None,
+            replications: None,
+            quick: false,
+            settings: Vec::new(),
+            threads,
+            force: false,
+        }
+    }
+}
+
+/// What a lesson wrote.
+#[derive(Clone, Debug)]
+pub struct Lessoned {
+    /// The run of the lesson's scenario.
+    pub run: RunSummary,
+    /// teach.html in the run directory; `None` when some runs failed (no page is written
+    /// from an incomplete experiment).
+    pub page: Option<PathBuf>,
+}
+
+/// Runs a lesson and writes its page.
+pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned> {
+    let name = options.lesson.scenario();
+    let study = Study::load(name)?;
+    check_lesson(&study, options)?;
+    let out = options.out.clone().unwrap_or_else(|| {
+        coprod_output::default_run_dir(Path::new("outputs"), &format!("{name}-teach"))
+    });
+    let run_options = RunOptions {
+        out: Some(out),
+        replications: options.replications,
+        threads: options.threads,
+        settings: options.settings.clone(),
+        quick: options.quick,
+        force: options.force,
+        ..RunOptions::default()
+    };
+    let run = study.run(&run_options, progress)?;
+    if run.failed > 0 {
+        return Ok(Lessoned { run, page: None });
+    }
+    let data = RunData::load(&run.dir)?;
+    let page = write_teach_page(&data)
+        .with_context(|| format!("cannot write the teaching page in {}", run.dir.display()))?;
+    Ok(Lessoned {
+        run,
+        page: Some(page),
+    })
+}
+
+/// Refuses options that would leave the lesson without its size sweep, before anything is
+/// run or written (the page needs `levers.group_size_cap` swept over at least two sizes).
+fn check_lesson(study: &Study, options: &TeachOptions) -> Result<()> {
+    let name = options.lesson.scenario();
+    let mut scenario = study.scenario().clone();
+    let settings = with_experiment_options(&options.settings, options.replications, None);
+    scenario.apply_settings(&settings)?;
+    let sizes = scenario
+        .sweep
+        .iter()
+        .find(|a| a.name() == SIZE_PARAM)
+        .map_or(0, |a| a.values.len());
+    if sizes < 2 || scenario.sweep.len() != 1 {
+        bail!(
+            "the lesson compares group sizes, so it needs `{SIZE_PARAM}` swept over at least two \
+             sizes and nothing else swept; these options leave {sizes} size(s)\n\nhint: drop \
+             `--set {SIZE_PARAM}=...`; to look at one size, use `coprod run {name} --set \
+             {SIZE_PARAM}=N`"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! The commands that are one call to `coprod-study` and a few lines of printing: `check`,
+//! `list`, `plot`, `compare`, `sensitivity`, `validate`, `calibrate`, `survey`, `slurm`.
+
+use std::io::Write;
+
+use coprod_study::{
+    CalibrateOptions, Context, Result, SensitivityOptions, SlurmOptions, Study, StudyError,
+    SurveyOptions, ValidateOptions,
+};
+
+use crate::cli::{
+    CalibrateArgs, CompareArgs, PlotArgs, SensitivityArgs, SlurmArgs, SurveyArgs, ValidateArgs,
+};
+use crate::progress::Terminal;
+
+/// `coprod check`: status 1 if any file is invalid.
+pub(crate) fn check(files: &[String], threads: usize, out: &mut impl Write) -> Result<u8> {
+    let mut status = 0;
+    for checked in coprod_study::check(files, threads) {
+        let file = &checked.file;
+        match checked.result {
+            Ok(scenario) => {
+                writeln!(out, "ok       {file}: {}", scenario.description)?;
+                for warning in scenario.warnings {
+                    eprintln!("warning: {file}: {warning}");
+                }
+            }
+            Err(err) => {
+                status = 1;
+                writeln!(out, "invalid  {file}")?;
+                eprintln!("error: {}\n", coprod_study::chain(&err));
+            }
+        }
+    }
+    Ok(status)
+}
+
+pub(crate) fn plot(args: &PlotArgs, out: &mut impl Write) -> Result<u8> {
+    let selection = coprod_report::Selection {
+        metric: args.metric.clone(),
+        kind: args.kind,
+    };
+    let written = coprod_study::plot(&args.dir, &selection, &Terminal::new())?;
+    for chart in &written.charts {
+        writeln!(out, "{}", chart.png().display())?;
+        writeln!(out, "{}", chart.svg().display())?;
+    }
+    writeln!(out, "{}", written.index.display())?;
+    Ok(0)
+}
+
+pub(crate) fn compare(args: &CompareArgs, out: &mut impl Write) -> Result<u8> {
+    let against = args.against.as_deref();
+    let terminal = Terminal::new();
+    let written = coprod_study::compare(&args.dir, &args.metrics, against, args.force, &terminal)?;
+    for path in written {
+        writeln!(out, "{}", path.display())?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sensitivity(
+    threads: usize,
+    args: SensitivityArgs,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let study = Study::load(&args.scenario)?;
+    let options = SensitivityOptions {
+        out: args.out,
+        settings: args.settings,
+        threads,
+        force: args.force,
+    };
+    let done = coprod_study::sensitivity(&study, &options, &Terminal::new())?;
+    let took = coprod_study::human_duration(done.seconds);
+    eprintln!(
+        "wrote {} indices from {} runs in {took}",
+        done.indices, done.runs
+    );
+    writeln!(out, "{}", done.dir.display())?;
+    Ok(0)
+}
+
+/// Verdicts are findings, not errors: the status is 0 whenever the table was written.
+pub(crate) fn validate(threads: usize, args: ValidateArgs, out: &mut impl Write) -> Result<u8> {
+    let options = ValidateOptions {
+        salt: args.salt,
+        blocks: args.blocks,
+        pilot: args.pilot,
+        min_replications: args.min_replications,
+        max_replications: args.max_replications,
+        decompose_replications: args.decompose_replications,
+        robustness_points: args.robustness_points,
+        robustness_replications: args.robustness_replications,
+        robustness_all: args.robustness_all,
+        quick: args.quick,
+        only: args.only,
+        out: args.out,
+        threads,
+        force: args.force,
+        // The program's name, not the path it was started from, so the record is the same
+        // on every machine and can be pasted back.
+        command: std::iter::once("coprod".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let validation = coprod_study::validate(&options, &Terminal::new())?;
+    write!(out, "{validation}")?;
+    writeln!(out, "{}", validation.dir.display())?;
+    Ok(0)
+}
+
+pub(crate) fn calibrate(threads: usize, args: CalibrateArgs, out: &mut impl Write) -> Result<u8> {
+    let options = CalibrateOptions {
+        scenario: args.scenario,
+        targets: args.targets,
+        out: args.out,
+        seed: args.seed,
+        threads,
+        resume: args.resume,
+    };
+    let calibration = coprod_study::calibrate(&options, &Terminal::new())?;
+    writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
+    Ok(0)
+}
+
+pub(crate) fn survey(threads: usize, args: SurveyArgs, out: &mut impl Write) -> Result<u8> {
+    let options = SurveyOptions {
+        scenario: args.scenario,
+        horizon: args.horizon,
+        sample: args.sample,
+        out: args.out,
+        threads,
+    };
+    let survey = coprod_study::survey(&options, &Terminal::new())?;
+    writeln!(out, "{survey}\n{}", survey.dir.display())?;
+    Ok(0)
+}
+
+pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
+    let (array, submit) = (args.array, args.submit);
+    let options = SlurmOptions {
+        scenario: args.scenario,
+        array,
+        partition: args.partition,
+        time: args.time,
+        cpus_per_task: args.cpus_per_task,
+        out: args.out,
+        replications: args.replications,
+        seed: args.seed,
+        settings: args.settings,
+        quick: args.quick,
+        metrics: args.metrics,
+        force: args.force,
+        replace_results: args.replace_results,
+        coprod: std::env::current_exe().context("cannot find the coprod binary")?,
+        cwd: std::env::current_dir().context("cannot read the working directory")?,
+    };
+    let written = coprod_study::slurm(&options)?;
+    let (runs, script) = (written.runs, written.script.display());
+    eprintln!(
+        "wrote {script}: {runs} runs in {array} array tasks of at most {} runs each, then a \
+         merge job into {}",
+        runs.div_ceil(array),
+        written.out.display()
+    );
+    if array > runs {
+        let (empty, of) = (array - runs, array);
+        eprintln!(
+            "warning: {empty} of the {of} tasks get no runs (there are only {runs}); they write \
+             empty shards"
+        );
+    }
+    if array > 1001 {
+        eprintln!(
+            "warning: {array} array tasks exceed SLURM's default MaxArraySize (1001); use a \
+             smaller --array, each task then takes more runs"
+        );
+    }
+    writeln!(out, "{script}")?;
+    let submit_command = format!("bash {}", coprod_study::shell_quote(&script.to_string()));
+    if !submit {
+        eprintln!(
+            "submit it with:\n  {submit_command}\n(add --wait to block until the merge job has \
+             finished); every path in it must be on a filesystem the compute nodes share"
+        );
+        return Ok(0);
+    }
+    let status = std::process::Command::new("bash")
+        .arg(&written.script)
+        .status()
+        .with_context(|| format!("cannot run {submit_command}"))?;
+    if !status.success() {
+        let text = format!("submitting with `{submit_command}` failed ({status})");
+        return Err(StudyError::Invalid(text));
+    }
+    Ok(0)
+}

@@ -1,0 +1,86 @@
+//! The terminal's side of a study's [`Progress`]: a progress bar and messages on stderr
+//! (the bar is hidden when stderr is not a terminal), and Ctrl-C during a run: say what was
+//! saved and how to finish it, then exit with status 130 (128 + SIGINT, the shell
+//! convention). The handler exits at once, so a run that never ends cannot hold it up; the
+//! run directory's journal makes stopping at any moment safe.
+
+use std::sync::Mutex;
+
+use coprod_study::{Note, Progress, Resumable};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Exit status after Ctrl-C.
+pub(crate) const INTERRUPTED: u8 = 130;
+
+/// Progress on the terminal.
+pub(crate) struct Terminal {
+    bar: Mutex<ProgressBar>,
+    /// Whether Ctrl-C during a run prints the resume command and exits (not in the server).
+    ctrl_c: bool,
+}
+
+impl Terminal {
+    pub(crate) fn new() -> Terminal {
+        Terminal {
+            bar: Mutex::new(ProgressBar::hidden()),
+            ctrl_c: true,
+        }
+    }
+
+    /// Messages only: no Ctrl-C handler (for runs the classroom server starts).
+    pub(crate) fn without_ctrl_c() -> Terminal {
+        Terminal {
+            ctrl_c: false,
+            ..Terminal::new()
+        }
+    }
+
+    fn bar(&self) -> ProgressBar {
+        self.bar
+            .lock()
+            .map_or_else(|e| e.into_inner().clone(), |b| b.clone())
+    }
+}
+
+impl Progress for Terminal {
+    fn start(&self, total: u64) {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, eta {eta}")
+                .expect("the template is valid"),
+        );
+        if let Ok(mut b) = self.bar.lock() {
+            *b = bar;
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        self.bar().inc(n);
+    }
+
+    fn finish(&self) {
+        self.bar().finish_and_clear();
+    }
+
+    fn note(&self, note: Note) {
+        let text = match note {
+            Note::Status(text) => text,
+            Note::Note(text) => format!("note: {text}"),
+            Note::Warning(text) => format!("warning: {text}"),
+        };
+        self.bar().suspend(|| eprintln!("{text}"));
+    }
+
+    /// Installs the Ctrl-C handler of this run. Once per process: a second call (a command
+    /// that runs twice) keeps the first handler.
+    fn resumable(&self, resumable: &Resumable) {
+        if !self.ctrl_c {
+            return;
+        }
+        let resumable = resumable.clone();
+        let _ = ctrlc::set_handler(move || {
+            eprintln!("\n{}", resumable.interrupted());
+            std::process::exit(i32::from(INTERRUPTED));
+        });
+    }
+}
