@@ -24,6 +24,7 @@ fn owned_files() -> Vec<PathBuf> {
         "crates/coprod-scenario",
         "crates/coprod-sweep",
         "crates/coprod-output",
+        "crates/coprod-study",
         "tests",
     ] {
         rust_files(&root().join(dir), &mut files);

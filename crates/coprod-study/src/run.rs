@@ -171,7 +171,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     if let Some(problem) = estimate::memory_problem(&scenario, o.threads) {
         bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
     }
-    shard::check_options(o)?;
+    shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;
     let metrics = compare::metrics(&o.metrics)?;
     let against = o.against.clone().unwrap_or_else(|| BASELINE.to_string());
     if !scenario.variants.iter().any(|v| v.name == against) {
@@ -269,7 +269,12 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     let clock = Instant::now();
     let mut p = prepare(study, o, progress)?;
     // With --shard, only a block of the runs (shard.rs); a shard resumes only itself.
-    let shard = shard::resolve(o, &p.settings, &p.scenario, p.quick)?;
+    let recipe = (
+        o.shard.as_ref(),
+        o.settings.as_slice(),
+        o.metrics.as_slice(),
+    );
+    let shard = shard::resolve(recipe, &p.settings, &p.scenario, p.quick)?;
     let (first_run, n_runs) = shard::block(shard.as_ref(), &p.scenario);
     let identity = Identity {
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),

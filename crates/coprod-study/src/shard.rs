@@ -12,7 +12,6 @@ use coprod_output::{Completed, Manifest, SHARD_JSON, ShardInfo, ShardScenario};
 use coprod_scenario::{Scenario, Setting};
 
 use crate::error::{Context, Result, bail, invalid};
-use crate::run::RunOptions;
 use crate::shard_arg::{ShardArg, parse_shard};
 
 /// Reads I and N from SLURM's array variables.
@@ -39,12 +38,12 @@ fn from_slurm_env() -> Result<(u64, u64)> {
 /// The shard this invocation writes, with everything shard.json records except the
 /// failed runs (known at the end).
 pub(crate) fn resolve(
-    args: &RunOptions,
+    (arg, set_options, metrics): (Option<&ShardArg>, &[Setting], &[String]),
     settings: &[Setting],
     scenario: &Scenario,
     quick: bool,
 ) -> Result<Option<ShardInfo>> {
-    let Some(arg) = &args.shard else {
+    let Some(arg) = arg else {
         return Ok(None);
     };
     let (index, count) = match arg {
@@ -68,9 +67,9 @@ pub(crate) fn resolve(
             origin: scenario.origin.clone(),
             source: scenario.source.clone(),
             settings: settings.iter().map(text).collect(),
-            set_options: args.settings.iter().map(text).collect(),
+            set_options: set_options.iter().map(text).collect(),
             quick,
-            metrics: args.metrics.clone(),
+            metrics: metrics.to_vec(),
         },
     }))
 }
@@ -156,8 +155,8 @@ pub(crate) fn is_complete(target: &Path, shard: &ShardInfo) -> Result<bool> {
 }
 
 /// Checks that `--shard` is not combined with an option that needs every run.
-pub(crate) fn check_options(args: &RunOptions) -> Result<()> {
-    if args.shard.is_some() && args.target_ci.is_some() {
+pub(crate) fn check_options(sharded: bool, target_ci: bool) -> Result<()> {
+    if sharded && target_ci {
         bail!(
             "--shard cannot be combined with --target-ci: the number of replications must be \
              known before the runs are split\n\nhint: run with --target-ci once on a small \
