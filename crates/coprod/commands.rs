@@ -158,6 +158,30 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
         cwd: std::env::current_dir().context("cannot read the working directory")?,
     };
     let written = coprod_study::slurm(&options)?;
+    announce(&written, array);
+    let script = written.script.display();
+    writeln!(out, "{script}")?;
+    let submit_command = format!("bash {}", coprod_study::shell_quote(&script.to_string()));
+    if !submit {
+        eprintln!(
+            "submit it with:\n  {submit_command}\n(add --wait to block until the merge job has \
+             finished); every path in it must be on a filesystem the compute nodes share"
+        );
+        return Ok(0);
+    }
+    let status = std::process::Command::new("bash")
+        .arg(&written.script)
+        .status()
+        .with_context(|| format!("cannot run {submit_command}"))?;
+    if !status.success() {
+        let text = format!("submitting with `{submit_command}` failed ({status})");
+        return Err(StudyError::Invalid(text));
+    }
+    Ok(0)
+}
+
+/// What the script runs, and the warnings about the array's size.
+fn announce(written: &coprod_study::SlurmScript, array: u64) {
     let (runs, script) = (written.runs, written.script.display());
     eprintln!(
         "wrote {script}: {runs} runs in {array} array tasks of at most {} runs each, then a \
@@ -178,22 +202,4 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
              smaller --array, each task then takes more runs"
         );
     }
-    writeln!(out, "{script}")?;
-    let submit_command = format!("bash {}", coprod_study::shell_quote(&script.to_string()));
-    if !submit {
-        eprintln!(
-            "submit it with:\n  {submit_command}\n(add --wait to block until the merge job has \
-             finished); every path in it must be on a filesystem the compute nodes share"
-        );
-        return Ok(0);
-    }
-    let status = std::process::Command::new("bash")
-        .arg(&written.script)
-        .status()
-        .with_context(|| format!("cannot run {submit_command}"))?;
-    if !status.success() {
-        let text = format!("submitting with `{submit_command}` failed ({status})");
-        return Err(StudyError::Invalid(text));
-    }
-    Ok(0)
 }
