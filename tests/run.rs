@@ -65,10 +65,23 @@ fn default_run_writes_five_files_with_documented_columns() {
     assert_eq!(runs.len(), 90);
 
     let (ts_header, ts) = csv(&dir.join("timeseries.csv"));
-    let mut expected = vec!["run_id".to_string(), "step".to_string()];
+    let mut expected: Vec<String> = [
+        "run_id",
+        "variant",
+        "levers.group_size_cap",
+        "replication",
+        "step",
+    ]
+    .map(String::from)
+    .to_vec();
     expected.extend(metrics.iter().cloned());
     assert_eq!(ts_header, expected);
     assert_eq!(ts.len(), 90 * 8);
+    // Each row names its run as runs.csv does: no join is needed to group it.
+    for row in &ts {
+        let run = &runs[row[0].parse::<usize>().unwrap()];
+        assert_eq!((&row[1], &row[2], &row[3]), (&run[1], &run[2], &run[3]));
+    }
 
     let (groups_header, _) = csv(&dir.join("groups.csv"));
     assert_eq!(

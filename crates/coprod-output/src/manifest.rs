@@ -31,7 +31,7 @@ pub struct Manifest {
     pub settings: Vec<String>,
     /// Whether `--quick` shrank the runs.
     pub quick: bool,
-    /// Columns of timeseries.csv after `run_id` and `step`.
+    /// Columns of timeseries.csv after `step` (before it: the run's identity).
     pub step_metrics: Vec<MetricInfo>,
     /// Summary metric columns of runs.csv and `metric` values of summary.csv.
     pub summary_metrics: Vec<MetricInfo>,

@@ -500,9 +500,8 @@ pub fn each_timeseries(
     let mut t = RawTable::read(&dir.join(TIMESERIES_CSV))?;
     let run_id = t.column("run_id")?;
     let step = t.column("step")?;
-    let metric_cols: Vec<usize> = (0..t.header.len())
-        .filter(|&c| c != run_id && c != step)
-        .collect();
+    // The metrics follow `step`; the columns before it name the run.
+    let metric_cols: Vec<usize> = (step + 1..t.header.len()).collect();
     let mut values = vec![0.0; metric_cols.len()];
     t.each(|t, row| {
         let (id, at) = (t.uint(row, run_id)?, t.uint(row, step)?);

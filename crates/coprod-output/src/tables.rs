@@ -264,7 +264,10 @@ fn headers(swept: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
     runs_header.extend(swept.iter().cloned());
     runs_header.extend([s("replication"), s("seed")]);
     runs_header.extend(summary_names().into_iter().map(|(n, _, _)| n));
-    let mut ts_header = vec![s("run_id"), s("step")];
+    // The run's identity as in runs.csv, so a time series needs no join to be grouped.
+    let mut ts_header = vec![s("run_id"), s("variant")];
+    ts_header.extend(swept.iter().cloned());
+    ts_header.extend([s("replication"), s("step")]);
     ts_header.extend(METRICS.iter().map(|m| s(m.0)));
     let groups_header: Vec<String> = [
         "run_id",
@@ -602,9 +605,13 @@ impl Writer {
         self.fields.extend(summary.iter().map(|v| num(*v)));
         self.runs.row(self.fields.iter().map(String::as_str))?;
 
+        let replication = id.replication.to_string();
         for m in &out.steps {
             self.fields.clear();
-            self.fields.extend([run_id.clone(), m.step.to_string()]);
+            self.fields.extend([run_id.clone(), id.variant.to_string()]);
+            self.fields.extend(id.point.iter().cloned());
+            self.fields
+                .extend([replication.clone(), m.step.to_string()]);
             self.fields.extend(m.values().into_iter().map(num));
             self.timeseries
                 .row(self.fields.iter().map(String::as_str))?;
