@@ -27,6 +27,16 @@ impl Params {
             0.5
         }
     }
+
+    /// The CES exponent in force: `rho`, or 1 with `channels.complementarity` off or a
+    /// substitutive role design (citizens do what professionals would do).
+    fn rho_in_force(&self) -> f64 {
+        if self.complementarity != 0.0 && self.role_design != 1.0 {
+            self.rho
+        } else {
+            1.0
+        }
+    }
 }
 
 /// The complex-contagion response to `a` active neighbours: weak for one, growing from two,
@@ -108,16 +118,6 @@ fn asked_input(p: &Params, citizen_input: f64) -> f64 {
         (asked - citizen_input).max(0.0)
     } else {
         asked
-    }
-}
-
-/// The CES exponent in force: `rho`, or 1 with `channels.complementarity` off or a
-/// substitutive role design (citizens do what professionals would do).
-fn rho_in_force(p: &Params) -> f64 {
-    if p.complementarity != 0.0 && p.role_design != 1.0 {
-        p.rho
-    } else {
-        1.0
     }
 }
 
@@ -575,7 +575,7 @@ impl Model {
         };
         let (r, s) = per_beneficiary(professional, citizen_input, n, per_member);
         let per_member_benefit = if success {
-            benefit(ces(r, s, rho_in_force(p)), p.benefit_max, p.benefit_scale)
+            benefit(ces(r, s, p.rho_in_force()), p.benefit_max, p.benefit_scale)
         } else {
             0.0
         };

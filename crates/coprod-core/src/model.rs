@@ -526,7 +526,7 @@ impl ContactTerms {
     /// staff let citizens see how the organisation really performs.
     fn new(o: &Org, p: &Params) -> ContactTerms {
         let e = if p.embedded_contact != 0.0 {
-            o.embeddedness_now(p)
+            o.embeddedness_in_force(p)
         } else {
             0.5
         };

@@ -60,15 +60,18 @@ impl Org {
         }
     }
 
-    pub(crate) fn autonomy_now(&self, p: &Params) -> f64 {
+    /// Autonomy in force: the organisation's own plus the `levers.devolved_autonomy` lever.
+    pub(crate) fn autonomy_in_force(&self, p: &Params) -> f64 {
         unit(self.autonomy + p.devolved_autonomy)
     }
 
-    pub(crate) fn procedural_now(&self, p: &Params) -> f64 {
+    /// Procedural orientation in force: the organisation's own less `levers.procedure_reduction`.
+    pub(crate) fn procedural_in_force(&self, p: &Params) -> f64 {
         unit(self.procedural - p.procedure_reduction)
     }
 
-    pub(crate) fn embeddedness_now(&self, p: &Params) -> f64 {
+    /// Embeddedness in force: the organisation's own plus the `levers.embedding` lever.
+    pub(crate) fn embeddedness_in_force(&self, p: &Params) -> f64 {
         unit(self.embeddedness + p.embedding)
     }
 
@@ -76,7 +79,7 @@ impl Org {
     /// `0.5 + autonomy`, or 1 with the `autonomy_value` channel off.
     fn discretion(&self, p: &Params) -> f64 {
         if p.autonomy_value != 0.0 {
-            0.5 + self.autonomy_now(p)
+            0.5 + self.autonomy_in_force(p)
         } else {
             1.0
         }
@@ -103,19 +106,19 @@ impl Org {
     /// `inform_power_share` when the organisation only informs. Professionals can only hand
     /// over what procedure and their discretion let them.
     pub(crate) fn power_with(&self, willingness: f64, p: &Params) -> f64 {
-        let willing = libm::sqrt(willingness * (1.0 - self.procedural_now(p)));
+        let willing = libm::sqrt(willingness * (1.0 - self.procedural_in_force(p)));
         let consulted = if p.engagement == 1.0 {
             1.0
         } else {
             p.inform_power_share
         };
-        unit(willing * (0.5 + self.autonomy_now(p))) * consulted
+        unit(willing * (0.5 + self.autonomy_in_force(p))) * consulted
     }
 
     /// Monthly chance of contacting a citizen it serves.
     pub(crate) fn contact_rate(&self, p: &Params, low_resource: bool) -> f64 {
         let embedded = if p.embedded_contact != 0.0 {
-            0.5 + self.embeddedness_now(p)
+            0.5 + self.embeddedness_in_force(p)
         } else {
             1.0
         };
@@ -132,7 +135,7 @@ impl Org {
     /// `procedural_bias x procedural` in force (0 with `channels.procedural_trust_bias` off).
     pub(crate) fn procedural_bias(&self, p: &Params) -> f64 {
         if p.procedural_trust_bias != 0.0 {
-            p.procedural_bias * self.procedural_now(p)
+            p.procedural_bias * self.procedural_in_force(p)
         } else {
             0.0
         }
