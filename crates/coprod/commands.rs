@@ -83,8 +83,7 @@ pub(crate) fn sensitivity(
 
 /// Verdicts are findings, not errors: the status is 0 whenever the table was written.
 pub(crate) fn validate(threads: usize, args: ValidateArgs, out: &mut impl Write) -> Result<u8> {
-    let options = ValidateOptions {
-        salt: args.salt,
+    let engine = coprod_validate::Options {
         blocks: args.blocks,
         pilot: args.pilot,
         min_replications: args.min_replications,
@@ -93,6 +92,10 @@ pub(crate) fn validate(threads: usize, args: ValidateArgs, out: &mut impl Write)
         robustness_points: args.robustness_points,
         robustness_replications: args.robustness_replications,
         robustness_all: args.robustness_all,
+        ..coprod_validate::Options::new(&args.salt)
+    };
+    let options = ValidateOptions {
+        engine,
         quick: args.quick,
         only: args.only,
         out: args.out,

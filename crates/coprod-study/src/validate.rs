@@ -38,24 +38,8 @@ pub const VALIDATION: &[(&str, &str)] = validation_files!(
 /// How to run the validation suite (the flags of `coprod validate`).
 #[derive(Clone, Debug)]
 pub struct ValidateOptions {
-    /// Salt of every seed block.
-    pub salt: String,
-    /// Held-out verdict blocks.
-    pub blocks: u32,
-    /// Pilot replications.
-    pub pilot: u32,
-    /// Fewest replications per block.
-    pub min_replications: u32,
-    /// Most replications per block.
-    pub max_replications: u32,
-    /// Replications of the decomposition.
-    pub decompose_replications: u32,
-    /// Points of the robustness map.
-    pub robustness_points: u32,
-    /// Replications per robustness point.
-    pub robustness_replications: u32,
-    /// Map assumption claims too.
-    pub robustness_all: bool,
+    /// The engine's choices: salt, blocks, replications, robustness map.
+    pub engine: Options,
     /// Shrink the runs for a quick look.
     pub quick: bool,
     /// Only these claim ids (all if empty).
@@ -107,8 +91,6 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     let manifest = ValidationManifest {
         kind: "validation",
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
-        // The program's name, not the path it was started from, so the record is the same
-        // on every machine and can be pasted back.
         command: args.command.clone(),
         claims: results.iter().map(|r| r.id.clone()).collect(),
         salt: options.salt.clone(),
@@ -134,16 +116,10 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
 }
 
 fn engine_options(args: &ValidateOptions) -> Options {
+    let e = &args.engine;
     Options {
-        blocks: args.blocks,
-        pilot: args.pilot,
-        min_replications: args.min_replications,
-        max_replications: args.max_replications.max(args.min_replications),
-        decompose_replications: args.decompose_replications,
-        robustness_points: args.robustness_points,
-        robustness_replications: args.robustness_replications,
-        robustness_all: args.robustness_all,
-        ..Options::new(&args.salt)
+        max_replications: e.max_replications.max(e.min_replications),
+        ..e.clone()
     }
 }
 
