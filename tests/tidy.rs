@@ -180,3 +180,35 @@ fn no_import_loops() {
     }
     assert!(found.is_empty(), "import loops:\n{}", found.join("\n"));
 }
+
+/// The application layer (`coprod-study`) never talks to the terminal or ends the process:
+/// everything a person should see goes to its `Progress` or into the value it returns.
+#[test]
+fn the_application_layer_never_prints_or_exits() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/coprod-study/src"), &mut files);
+    assert!(!files.is_empty());
+    let banned = [
+        "print!(",
+        "println!(",
+        "eprint!(",
+        "eprintln!(",
+        "dbg!(",
+        "process::exit",
+        "io::stdout",
+        "io::stderr",
+        "env::args",
+        "ctrlc",
+        "indicatif",
+    ];
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for word in banned {
+            assert!(
+                !text.contains(word),
+                "{} uses `{word}`: the application layer returns what to show, the binary shows it",
+                file.display()
+            );
+        }
+    }
+}
