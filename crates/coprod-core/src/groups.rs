@@ -5,18 +5,15 @@
 //! penalty. Size matters only through capacity, peer visibility, coordination cost,
 //! crowding of a per-member service and the minimum viable effort.
 
-use crate::contribution::{self, CcType};
+use crate::contribution;
 use crate::group::{Group, UNSUPPORTED};
 use crate::metrics::{EndReason, GroupRecord, TaskKind};
 use crate::model::{Model, Production};
 use crate::params::Params;
-use crate::population::{NO_GROUP, flag};
+use crate::population::{Columns, NO_GROUP, flag};
 use crate::production::{affordable, benefit, ces, per_beneficiary};
 use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
 use crate::staff::NO_STAFF;
-
-/// Satisfaction a new member starts with.
-const INITIAL_SATISFACTION: f32 = 0.2;
 
 impl Params {
     /// State support as it reaches agents: 0.5 with the `state_support_effect` channel off.
@@ -41,9 +38,9 @@ fn social_response(active_neighbours: u32) -> f64 {
 
 /// The efficacy that scales a citizen's perceived impact: their own, or the population mean
 /// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
-fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+fn efficacy_seen(p: &Params, efficacy: f32) -> f64 {
     if p.efficacy_impact != 0.0 {
-        f64::from(c.efficacy[i as usize])
+        f64::from(efficacy)
     } else {
         p.efficacy_mean
     }
@@ -52,18 +49,18 @@ fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
 /// How much a citizen expects an organisation to take up their input: `0.5 + external
 /// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
 /// organisation to respond), and 1 with `channels.external_efficacy_effect` off (docs/ODD.md 8.4).
-fn responsiveness(p: &Params, c: &crate::population::Citizens, g: &Group, i: u32) -> f64 {
+fn responsiveness(p: &Params, g: &Group, external_efficacy: f32) -> f64 {
     if p.external_efficacy_effect != 0.0 && g.org != UNSUPPORTED {
-        0.5 + f64::from(c.external_efficacy[i as usize])
+        0.5 + f64::from(external_efficacy)
     } else {
         1.0
     }
 }
 
 /// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
-fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+fn ownership_felt(p: &Params, ownership: f32) -> f64 {
     if p.ownership != 0.0 {
-        f64::from(c.ownership[i as usize])
+        f64::from(ownership)
     } else {
         0.0
     }
@@ -73,14 +70,14 @@ fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
 /// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
 /// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
 /// every step as a member.
-fn participation_cost(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
-    lacking_time(p, c, i) * cost_scale(p, c.has(i, flag::LOW_RESOURCE))
+fn participation_cost(p: &Params, time: f32, low_resource: bool) -> f64 {
+    lacking_time(p, time) * cost_scale(p, low_resource)
 }
 
 /// `1 - time` (0.5 with `channels.resource_costs` off).
-fn lacking_time(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+fn lacking_time(p: &Params, time: f32) -> f64 {
     if p.resource_costs != 0.0 {
-        1.0 - f64::from(c.time[i as usize])
+        1.0 - f64::from(time)
     } else {
         0.5
     }
@@ -182,6 +179,120 @@ impl JoinTerms {
                 1.0
             },
         }
+    }
+}
+
+/// The aware citizens in no group of the community `[start, end)`, in visiting order from
+/// `first`, wrapping around, into `list`. The flags are read eight citizens at a time as one
+/// word, without branches on the citizens' state (which a processor cannot predict); only the
+/// few candidates found are then listed.
+fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec<u32>) {
+    list.clear();
+    for (a, b) in [(first, end), (start, first)] {
+        let words = flags[a as usize..b as usize].chunks_exact(8);
+        let tail = words.remainder();
+        let mut base = a;
+        for word in words {
+            let w = u64::from_le_bytes(word.try_into().expect("eight flags"));
+            // Bit 0 of each byte: aware (bit 3) and not a member (bit 4).
+            let mut hits = (w >> 3) & !(w >> 4) & 0x0101_0101_0101_0101;
+            while hits != 0 {
+                list.push(base + hits.trailing_zeros() / 8);
+                hits &= hits - 1;
+            }
+            base += 8;
+        }
+        for (k, &f) in tail.iter().enumerate() {
+            if f & (flag::AWARE | flag::MEMBER) == flag::AWARE {
+                list.push(base + k as u32);
+            }
+        }
+    }
+}
+
+/// What the join decision reads in one step: the terms common to all citizens, the
+/// citizens' columns, the network and the community norms.
+struct Recruiting<'a> {
+    p: &'a Params,
+    terms: JoinTerms,
+    c: Columns<'a>,
+    network: &'a crate::network::Network,
+    norm: &'a [f32],
+}
+
+impl Recruiting<'_> {
+    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
+    /// The neighbour scan and the exponential are skipped when an upper bound of the
+    /// probability (every neighbour active) already says no, as it does for most citizens.
+    #[inline]
+    fn joins(&self, g: &Group, i: u32, u: f64) -> bool {
+        let (rest, social_weight) = self.utility_parts(g, i);
+        if u >= rng::logistic_upper(rest + social_weight) {
+            return false;
+        }
+        let z = rest + social_weight * social_response(self.active_neighbours(i));
+        rng::below_logistic(u, z)
+    }
+
+    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
+    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
+    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
+    #[inline]
+    fn utility_parts(&self, g: &Group, i: u32) -> (f64, f64) {
+        let (p, terms, c) = (self.p, &self.terms, &self.c);
+        let u = i as usize;
+        let flags = c.flags[u];
+        let duty = if flags & flag::DUTY != 0 {
+            p.w_duty
+        } else {
+            0.0
+        };
+        let clarity = match g.task {
+            TaskKind::Generic => terms.generic_clarity,
+            TaskKind::Specific => 1.0,
+        };
+        let impact = efficacy_seen(p, c.efficacy[u])
+            * clarity
+            * (1.0 - duty)
+            * responsiveness(p, g, c.external_efficacy[u]);
+        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
+            terms.cost_low
+        } else {
+            terms.cost_high
+        };
+        let trust = f64::from(c.trust[u]);
+        let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
+        let affected = if flags & flag::AFFECTED != 0 {
+            p.w_affected
+        } else {
+            0.0
+        };
+        let rest = terms.constant
+            + p.w_efficacy * impact
+            + p.w_motivation * f64::from(c.motivation[u])
+            + p.w_ownership * ownership_felt(p, c.ownership[u])
+            + affected
+            + p.w_trust * trust
+            - cost_scale * lacking_time(p, c.time[u])
+            - p.w_risk * risk;
+        (
+            rest,
+            terms.w_social * f64::from(self.norm[g.community as usize]),
+        )
+    }
+
+    /// Network neighbours of `i` in a group, the co-production tie included.
+    fn active_neighbours(&self, i: u32) -> u32 {
+        let group = &*self.c.group;
+        let lattice = self
+            .network
+            .neighbours(i)
+            .iter()
+            .filter(|&&j| group[j as usize] != NO_GROUP)
+            .count();
+        let extra = self.network.extra_tie[i as usize];
+        let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
+        lattice as u32 + u32::from(extra_active)
     }
 }
 
@@ -287,88 +398,23 @@ impl Model {
     }
 
     pub(crate) fn join(&mut self, g: usize, i: u32) {
-        let c = &mut self.citizens;
-        c.group[i as usize] = g as u32;
-        c.flags[i as usize] |= flag::AWARE;
-        c.satisfaction[i as usize] = INITIAL_SATISFACTION;
-        c.contribution[i as usize] = c.belief[i as usize];
+        self.citizens.columns().enlist(i, g as u32);
         self.groups[g].members.push(i);
     }
 
     /// Probability that aware citizen `i` joins group `g` when approached: the logistic of
     /// the join utility (docs/ODD.md, submodel "Joining").
     #[cfg(test)]
-    pub(crate) fn join_probability(&self, p: &Params, g: &Group, i: u32) -> f64 {
-        let (rest, social_weight) = self.join_utility_parts(p, &JoinTerms::new(p), g, i);
-        logistic(rest + social_weight * social_response(self.active_neighbours(i)))
-    }
-
-    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
-    /// The neighbour scan and the exponential are skipped when an upper bound of the
-    /// probability (every neighbour active) already says no, as it does for most citizens.
-    fn joins(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32, u: f64) -> bool {
-        let (rest, social_weight) = self.join_utility_parts(p, terms, g, i);
-        if u >= rng::logistic_upper(rest + social_weight) {
-            return false;
-        }
-        let z = rest + social_weight * social_response(self.active_neighbours(i));
-        rng::below_logistic(u, z)
-    }
-
-    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
-    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
-    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
-    fn join_utility_parts(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32) -> (f64, f64) {
-        let c = &self.citizens;
-        let u = i as usize;
-        let flags = c.flags[u];
-        let duty = if flags & flag::DUTY != 0 {
-            p.w_duty
-        } else {
-            0.0
+    pub(crate) fn join_probability(&mut self, p: &Params, g: usize, i: u32) -> f64 {
+        let r = Recruiting {
+            p,
+            terms: JoinTerms::new(p),
+            c: self.citizens.columns(),
+            network: &self.network,
+            norm: &self.norm,
         };
-        let clarity = match g.task {
-            TaskKind::Generic => terms.generic_clarity,
-            TaskKind::Specific => 1.0,
-        };
-        let impact = efficacy_seen(p, c, i) * clarity * (1.0 - duty) * responsiveness(p, c, g, i);
-        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
-            terms.cost_low
-        } else {
-            terms.cost_high
-        };
-        let trust = f64::from(c.trust[u]);
-        let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
-        let affected = if flags & flag::AFFECTED != 0 {
-            p.w_affected
-        } else {
-            0.0
-        };
-        let rest = terms.constant
-            + p.w_efficacy * impact
-            + p.w_motivation * f64::from(c.motivation[u])
-            + p.w_ownership * ownership_felt(p, c, i)
-            + affected
-            + p.w_trust * trust
-            - cost_scale * lacking_time(p, c, i)
-            - p.w_risk * risk;
-        (
-            rest,
-            terms.w_social * f64::from(self.norm[g.community as usize]),
-        )
-    }
-
-    fn active_neighbours(&self, i: u32) -> u32 {
-        let group = &self.citizens.group;
-        let lattice = self
-            .network
-            .neighbours(i)
-            .iter()
-            .filter(|&&j| group[j as usize] != NO_GROUP)
-            .count();
-        let extra = self.network.extra_tie[i as usize];
-        let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
-        lattice as u32 + u32::from(extra_active)
+        let (rest, social_weight) = r.utility_parts(&self.groups[g], i);
+        logistic(rest + social_weight * social_response(r.active_neighbours(i)))
     }
 
     /// Citizens choose whether to join an open group of their community. Communities are
@@ -384,25 +430,33 @@ impl Model {
                 self.open_by_community[group.community as usize].push(g as u32);
             }
         }
-        let terms = JoinTerms::new(p);
-        for c in 0..self.n_communities {
-            if self.open_by_community[c as usize].is_empty() {
+        let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
+        let mut candidates = std::mem::take(&mut self.join_candidates);
+        let mut r = Recruiting {
+            p,
+            terms: JoinTerms::new(p),
+            c: self.citizens.columns(),
+            network: &self.network,
+            norm: &self.norm,
+        };
+        let rng = &mut self.streams.recruitment;
+        let groups = &mut self.groups;
+        for (c, open) in self.open_by_community.iter_mut().enumerate() {
+            if open.is_empty() {
                 continue;
             }
-            let (start, end) = self.community_range(c);
-            let size = end - start;
-            let first = start + below(&mut self.streams.recruitment, size);
-            let candidates = self.aware_and_free(first, start, end);
+            let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
+            let first = start + below(rng, end - start);
+            aware_and_free(r.c.flags, first, start, end, &mut candidates);
             for &i in &candidates {
-                let open = &self.open_by_community[c as usize];
-                let (pick, u) =
-                    rng::below_and_uniform(&mut self.streams.recruitment, open.len() as u32);
+                let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
                 let g = open[pick] as usize;
-                if self.joins(p, &terms, &self.groups[g], i, u) {
-                    self.join(g, i);
-                    if self.groups[g].members.len() as u32 >= self.groups[g].cap {
-                        let open = &mut self.open_by_community[c as usize];
+                if r.joins(&groups[g], i, u) {
+                    r.c.enlist(i, g as u32);
+                    let group = &mut groups[g];
+                    group.members.push(i);
+                    if group.members.len() as u32 >= group.cap {
                         open.swap_remove(pick);
                         if open.is_empty() {
                             break;
@@ -410,27 +464,8 @@ impl Model {
                     }
                 }
             }
-            self.join_candidates = candidates;
         }
-    }
-
-    /// The aware citizens in no group of the community `[start, end)`, in visiting order
-    /// from `first`, wrapping around; written without branches on the citizens' state (which
-    /// a processor cannot predict), into a list kept to reuse its memory.
-    fn aware_and_free(&mut self, first: u32, start: u32, end: u32) -> Vec<u32> {
-        let mut list = std::mem::take(&mut self.join_candidates);
-        let size = (end - start) as usize;
-        list.clear();
-        list.resize(size, 0);
-        let c = &self.citizens;
-        let mut n = 0;
-        for i in (first..end).chain(start..first) {
-            let u = i as usize;
-            list[n] = i;
-            n += usize::from((c.group[u] == NO_GROUP) & (c.flags[u] & flag::AWARE != 0));
-        }
-        list.truncate(n);
-        list
+        self.join_candidates = candidates;
     }
 
     /// A forming group starts when it is full or its formation window is over; with fewer
@@ -518,7 +553,7 @@ impl Model {
         } else {
             0.0
         };
-        let c = &mut self.citizens;
+        let c = self.citizens.columns();
         let rng = &mut self.streams.contribution;
 
         // Contributions: watched members give more, scaled by the community norm.
@@ -530,7 +565,7 @@ impl Model {
         for &i in &group.members {
             let u = i as usize;
             let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
-            let ty = CcType::from_u8(c.cc_type[u]);
+            let ty = c.cc_type(i);
             let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
             c.contribution[u] = given as f32;
             let capacity = if p.skill_capacity != 0.0 {
@@ -612,14 +647,15 @@ impl Model {
         for &i in &group.members {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
-            let intrinsic = 0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c, i));
-            let efficacy = efficacy_seen(p, c, i);
+            let intrinsic =
+                0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c.ownership[u]));
+            let efficacy = efficacy_seen(p, c.efficacy[u]);
             let payoff = clarity * per_member_benefit
                 - p.cost_of_effort * f64::from(c.contribution[u])
                 + incentives
                 + intrinsic
                 + p.efficacy_reward * (efficacy - 0.5)
-                - ongoing * participation_cost(p, c, i);
+                - ongoing * participation_cost(p, c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
             let s = f64::from(c.satisfaction[u]);
             c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);
@@ -702,7 +738,7 @@ impl Model {
                 if draw < h + (1.0 - h) * rng::logistic_upper(z)
                     && draw < h + (1.0 - h) * logistic(z)
                 {
-                    self.citizens.group[u] = NO_GROUP;
+                    self.citizens.free(i);
                     self.groups[g].members.swap_remove(k);
                     continue;
                 }
@@ -744,7 +780,7 @@ impl Model {
         let group = self.groups.swap_remove(g);
         self.staff.release(group.staff);
         for &i in &group.members {
-            self.citizens.group[i as usize] = NO_GROUP;
+            self.citizens.free(i);
         }
         let record = &mut self.records[group.record as usize];
         record.ended_step = Some(self.step);
@@ -761,6 +797,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contribution::CcType;
 
     fn small() -> (Params, Model) {
         let mut p = Params::defaults();
@@ -788,7 +825,7 @@ mod tests {
     fn average_member(model: &mut Model, i: u32, belief: f32) {
         let (c, u) = (&mut model.citizens, i as usize);
         c.belief[u] = belief;
-        c.cc_type[u] = CcType::Conditional as u8;
+        c.set_cc_type(i, CcType::Conditional);
         (c.motivation[u], c.skill[u], c.time[u]) = (0.5, 0.5, 0.5);
     }
 
@@ -796,18 +833,18 @@ mod tests {
     fn join_probability_follows_efficacy_cost_and_duty() {
         let (p, mut model) = small();
         let g = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
-        let prob = |m: &Model, q: &Params| m.join_probability(q, &m.groups[g], 7);
+        let prob = |m: &mut Model, q: &Params| m.join_probability(q, g, 7);
         model.citizens.flags[7] &= !flag::DUTY;
         model.citizens.efficacy[7] = 0.1;
-        let low = prob(&model, &p);
+        let low = prob(&mut model, &p);
         model.citizens.efficacy[7] = 0.9;
-        let high = prob(&model, &p);
+        let high = prob(&mut model, &p);
         assert!(high > low);
         let mut cheap = p.clone();
         cheap.participation_cost = 0.0;
-        assert!(prob(&model, &cheap) > high);
+        assert!(prob(&mut model, &cheap) > high);
         model.citizens.flags[7] |= flag::DUTY;
-        assert!(prob(&model, &p) < high);
+        assert!(prob(&mut model, &p) < high);
     }
 
     #[test]
@@ -815,12 +852,12 @@ mod tests {
         let (p, mut model) = small();
         let supported = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
         let own = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
-        let prob = |m: &Model, g: usize| m.join_probability(&p, &m.groups[g], 7);
+        let prob = |m: &mut Model, g: usize| m.join_probability(&p, g, 7);
         model.citizens.external_efficacy[7] = 0.1;
-        let (low_supported, low_own) = (prob(&model, supported), prob(&model, own));
+        let (low_supported, low_own) = (prob(&mut model, supported), prob(&mut model, own));
         model.citizens.external_efficacy[7] = 0.9;
-        assert!(prob(&model, supported) > low_supported);
-        assert_eq!(prob(&model, own), low_own);
+        assert!(prob(&mut model, supported) > low_supported);
+        assert_eq!(prob(&mut model, own), low_own);
     }
 
     #[test]

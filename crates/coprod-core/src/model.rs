@@ -224,10 +224,10 @@ impl Model {
         while i < c.len() as u64 {
             let u = i as usize;
             i = gaps.after(rng, i + 1);
-            if c.group[u] != NO_GROUP {
+            if c.flags[u] & flag::MEMBER != 0 {
                 continue;
             }
-            let terms = &orgs[(c.community[u] % n_orgs) as usize];
+            let terms = &orgs[(c.community(u as u32) % n_orgs) as usize];
             let rate = if c.flags[u] & flag::LOW_RESOURCE != 0 {
                 terms.contact_low
             } else {
@@ -264,9 +264,9 @@ impl Model {
         let rng = &mut self.streams.contact;
         let mut i = gaps.next(rng);
         while i < c.len() as u64 {
-            let u = i as usize;
-            if c.group[u] == NO_GROUP {
-                c.flags[u] &= !flag::AWARE;
+            let f = &mut c.flags[i as usize];
+            if *f & flag::MEMBER == 0 {
+                *f &= !flag::AWARE;
             }
             i = gaps.after(rng, i + 1);
         }
@@ -463,9 +463,9 @@ impl Model {
         (0..c.len())
             .map(|i| CitizenRecord {
                 citizen_id: i as u32,
-                community: c.community[i],
+                community: c.community(i as u32),
                 resource_group: u8::from(c.flags[i] & flag::LOW_RESOURCE == 0),
-                cc_type: crate::contribution::CcType::from_u8(c.cc_type[i]).as_str(),
+                cc_type: c.cc_type(i as u32).as_str(),
                 initial_efficacy: f64::from(c.initial_efficacy[i]),
                 efficacy: f64::from(c.efficacy[i]),
                 external_efficacy: f64::from(c.external_efficacy[i]),
@@ -631,7 +631,7 @@ impl Model {
                         c.group[i as usize]
                     ));
                 }
-                if c.community[i as usize] != group.community {
+                if c.community(i) != group.community {
                     return Err(format!("citizen {i} is in a group of another community"));
                 }
             }
@@ -642,6 +642,11 @@ impl Model {
             return Err(format!(
                 "{pointing} citizens point to a group but groups list {members}"
             ));
+        }
+        if let Some(i) =
+            (0..c.len()).find(|&i| (c.group[i] != NO_GROUP) != c.has(i as u32, flag::MEMBER))
+        {
+            return Err(format!("citizen {i}: member flag disagrees with the group"));
         }
         Ok(())
     }
