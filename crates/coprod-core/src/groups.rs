@@ -562,12 +562,16 @@ impl Model {
             p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
         let mut effort = 0.0;
         let mut low_members = 0u32;
+        // What each member gives this step (as peers see it, in single precision), in member
+        // order: read back for the payoffs and by the peers who watch.
+        let given_seen = scratch;
+        given_seen.clear();
         for &i in &group.members {
             let u = i as usize;
             let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
             let ty = c.cc_type(i);
             let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
-            c.contribution[u] = given as f32;
+            given_seen.push(f64::from(given as f32));
             let capacity = if p.skill_capacity != 0.0 {
                 0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
             } else {
@@ -644,14 +648,13 @@ impl Model {
             1.0
         };
         let ongoing = if p.ongoing_costs != 0.0 { 1.0 } else { 0.0 };
-        for &i in &group.members {
+        for (k, &i) in group.members.iter().enumerate() {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
             let intrinsic =
                 0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c.ownership[u]));
             let efficacy = efficacy_seen(p, c.efficacy[u]);
-            let payoff = clarity * per_member_benefit
-                - p.cost_of_effort * f64::from(c.contribution[u])
+            let payoff = clarity * per_member_benefit - p.cost_of_effort * given_seen[k]
                 + incentives
                 + intrinsic
                 + p.efficacy_reward * (efficacy - 0.5)
@@ -678,13 +681,6 @@ impl Model {
 
         // Beliefs: each member watches up to `attention` random fellow members.
         if n > 1 {
-            scratch.clear();
-            scratch.extend(
-                group
-                    .members
-                    .iter()
-                    .map(|&i| f64::from(c.contribution[i as usize])),
-            );
             let watched = (p.attention as usize).min(n - 1);
             for (k, &i) in group.members.iter().enumerate() {
                 let mut seen = 0.0;
@@ -694,7 +690,7 @@ impl Model {
                     if j >= k {
                         j += 1;
                     }
-                    seen += scratch[j];
+                    seen += given_seen[j];
                 }
                 let u = i as usize;
                 if p.belief_learning != 0.0 {

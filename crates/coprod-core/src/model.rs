@@ -554,7 +554,6 @@ impl Model {
             ("ownership", &c.ownership),
             ("trust", &c.trust),
             ("belief", &c.belief),
-            ("contribution", &c.contribution),
         ];
         for (name, v) in unit_vectors {
             if let Some(i) = v.iter().position(|x| !(0.0..=1.0).contains(x)) {

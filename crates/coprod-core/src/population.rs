@@ -50,8 +50,6 @@ pub(crate) struct Citizens {
     pub(crate) belief: Vec<f32>,
     /// Satisfaction with the current group (running payoff).
     pub(crate) satisfaction: Vec<f32>,
-    /// Last contribution (share of effort), what peers see.
-    pub(crate) contribution: Vec<f32>,
     /// Index of the group in the model's group table, or [`NO_GROUP`]; change it only with
     /// [`Columns::enlist`] and [`Citizens::free`], which keep [`flag::MEMBER`] in step.
     pub(crate) group: Vec<u32>,
@@ -77,7 +75,6 @@ pub(crate) struct Columns<'a> {
     pub(crate) trust: &'a mut [f32],
     pub(crate) belief: &'a mut [f32],
     pub(crate) satisfaction: &'a mut [f32],
-    pub(crate) contribution: &'a mut [f32],
     pub(crate) group: &'a mut [u32],
     pub(crate) steps_participated: &'a mut [u16],
     pub(crate) flags: &'a mut [u8],
@@ -88,14 +85,13 @@ const INITIAL_SATISFACTION: f32 = 0.2;
 
 impl Columns<'_> {
     /// Citizen `i` joins group `g` (the caller adds `i` to the group's member list): aware,
-    /// a member, with the initial satisfaction, and contributing what they believe peers do.
+    /// a member, with the initial satisfaction.
     #[inline]
     pub(crate) fn enlist(&mut self, i: u32, g: u32) {
         let u = i as usize;
         self.group[u] = g;
         self.flags[u] |= flag::AWARE | flag::MEMBER;
         self.satisfaction[u] = INITIAL_SATISFACTION;
-        self.contribution[u] = self.belief[u];
     }
 
     #[inline]
@@ -176,7 +172,6 @@ impl Citizens {
             trust: f(),
             belief: f(),
             satisfaction: f(),
-            contribution: f(),
             group: vec![NO_GROUP; n],
             steps_participated: vec![0; n],
             flags: vec![0; n],
@@ -216,7 +211,6 @@ impl Citizens {
             trust: &mut self.trust,
             belief: &mut self.belief,
             satisfaction: &mut self.satisfaction,
-            contribution: &mut self.contribution,
             group: &mut self.group,
             steps_participated: &mut self.steps_participated,
             flags: &mut self.flags,
