@@ -217,17 +217,24 @@ impl Model {
             .map(|t| t.contact_low.max(t.contact_high))
             .fold(0.0, f64::max);
         let gaps = rng::Gaps::new(highest);
-        let c = &mut self.citizens;
+        let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
+        let c = self.citizens.columns();
         let rng = &mut self.streams.contact;
         let n_orgs = orgs.len() as u32;
+        // Candidates come in increasing order, so their community is found by walking on.
+        let (mut comm, mut comm_end) = (0, community_range(0, n_citizens, n_communities).1);
         let mut i = gaps.next(rng);
-        while i < c.len() as u64 {
+        while i < u64::from(n_citizens) {
             let u = i as usize;
             i = gaps.after(rng, i + 1);
             if c.flags[u] & flag::MEMBER != 0 {
                 continue;
             }
-            let terms = &orgs[(c.community(u as u32) % n_orgs) as usize];
+            while u as u32 >= comm_end {
+                comm += 1;
+                comm_end = community_range(comm, n_citizens, n_communities).1;
+            }
+            let terms = &orgs[(comm % n_orgs) as usize];
             let rate = if c.flags[u] & flag::LOW_RESOURCE != 0 {
                 terms.contact_low
             } else {
