@@ -15,6 +15,9 @@ use crate::production::{affordable, benefit, ces, per_beneficiary};
 use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
 use crate::staff::NO_STAFF;
 
+/// Satisfaction a new member starts with.
+const INITIAL_SATISFACTION: f32 = 0.2;
+
 impl Params {
     /// State support as it reaches agents: 0.5 with the `state_support_effect` channel off.
     fn state_support_in_force(&self) -> f64 {
@@ -306,9 +309,11 @@ impl Model {
         power: f64,
     ) -> usize {
         let cap = p.group_size_cap as u32;
-        let mut members = self.spare_member_lists.pop().unwrap_or_default();
+        let (mut members, mut satisfaction) = self.spare_member_lists.pop().unwrap_or_default();
         members.clear();
         members.reserve(cap as usize);
+        satisfaction.clear();
+        satisfaction.reserve(cap as usize);
         self.records.push(GroupRecord {
             group_id: self.records.len() as u32,
             organisation: (org != UNSUPPORTED).then_some(org),
@@ -334,6 +339,7 @@ impl Model {
             cap,
             power,
             members,
+            satisfaction,
             failed_streak: 0,
             last_success: true,
             started: false,
@@ -400,6 +406,7 @@ impl Model {
     pub(crate) fn join(&mut self, g: usize, i: u32) {
         self.citizens.columns().enlist(i, g as u32);
         self.groups[g].members.push(i);
+        self.groups[g].satisfaction.push(INITIAL_SATISFACTION);
     }
 
     /// Probability that aware citizen `i` joins group `g` when approached: the logistic of
@@ -456,6 +463,7 @@ impl Model {
                     r.c.enlist(i, g as u32);
                     let group = &mut groups[g];
                     group.members.push(i);
+                    group.satisfaction.push(INITIAL_SATISFACTION);
                     if group.members.len() as u32 >= group.cap {
                         open.swap_remove(pick);
                         if open.is_empty() {
@@ -544,6 +552,8 @@ impl Model {
         total: &mut Production,
         scratch: &mut Vec<f64>,
     ) {
+        // Taken out while the group is read, put back once its members are paid off.
+        let mut satisfaction = std::mem::take(&mut self.groups[g].satisfaction);
         let group = &self.groups[g];
         let n = group.members.len();
         let supported = group.org != UNSUPPORTED;
@@ -659,8 +669,8 @@ impl Model {
                 + intrinsic
                 + p.efficacy_reward * (efficacy - 0.5)
                 - ongoing * participation_cost(p, c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
-            let s = f64::from(c.satisfaction[u]);
-            c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
+            let s = f64::from(satisfaction[k]);
+            satisfaction[k] = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);
             c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
             if supported {
@@ -701,6 +711,7 @@ impl Model {
         }
 
         let group = &mut self.groups[g];
+        group.satisfaction = satisfaction;
         group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
         group.last_success = success;
         if let Some(o) = supported.then_some(group.org) {
@@ -718,34 +729,33 @@ impl Model {
     /// logistic(leave_base - leave_slope x satisfaction)`; those who stay may form a tie
     /// with a random fellow member.
     pub(crate) fn leave_and_tie(&mut self, p: &Params) {
-        for g in 0..self.groups.len() {
-            if !self.groups[g].started {
+        let h = p.exit_hazard;
+        for group in &mut self.groups {
+            if !group.started {
                 continue;
             }
             let mut k = 0;
-            while k < self.groups[g].members.len() {
-                let i = self.groups[g].members[k];
-                let u = i as usize;
-                let s = f64::from(self.citizens.satisfaction[u]);
+            while k < group.members.len() {
+                let i = group.members[k];
+                let s = f64::from(group.satisfaction[k]);
                 let z = p.leave_base - p.leave_slope * s;
-                let h = p.exit_hazard;
                 let draw = uniform(&mut self.streams.leaving);
                 // The bound (no exponential) settles most stays; the exact test decides.
                 if draw < h + (1.0 - h) * rng::logistic_upper(z)
                     && draw < h + (1.0 - h) * logistic(z)
                 {
                     self.citizens.free(i);
-                    self.groups[g].members.swap_remove(k);
+                    group.members.swap_remove(k);
+                    group.satisfaction.swap_remove(k);
                     continue;
                 }
-                let n = self.groups[g].members.len() as u32;
+                let n = group.members.len() as u32;
                 if n > 1 && chance(&mut self.streams.ties, p.tie_formation) {
                     let mut j = below(&mut self.streams.ties, n - 1) as usize;
                     if j >= k {
                         j += 1;
                     }
-                    let other = self.groups[g].members[j];
-                    self.network.tie_up(i, other);
+                    self.network.tie_up(i, group.members[j]);
                 }
                 k += 1;
             }
@@ -781,7 +791,8 @@ impl Model {
         let record = &mut self.records[group.record as usize];
         record.ended_step = Some(self.step);
         record.end_reason = reason;
-        self.spare_member_lists.push(group.members);
+        self.spare_member_lists
+            .push((group.members, group.satisfaction));
         if g < self.groups.len() {
             for &i in &self.groups[g].members {
                 self.citizens.group[i as usize] = g as u32;
@@ -905,14 +916,12 @@ mod tests {
         let (mut p, mut model) = small();
         p.group_size_cap = 60.0;
         let happy = group_of(&mut model, &p, 50, 0.5);
-        for i in 0..50 {
-            model.citizens.satisfaction[i] = 2.0;
-        }
+        model.groups[happy].satisfaction.fill(2.0);
         let unhappy = model.new_group(&p, 0, 1, TaskKind::Specific, 0.5);
         for i in 200..250 {
             model.join(unhappy, i);
-            model.citizens.satisfaction[i as usize] = -2.0;
         }
+        model.groups[unhappy].satisfaction.fill(-2.0);
         model.groups[unhappy].started = true;
         model.leave_and_tie(&p);
         assert!(model.groups[happy].members.len() >= 47);

@@ -45,8 +45,9 @@ pub struct Model {
     pub(crate) staff: Staff,
     pub(crate) groups: Vec<Group>,
     pub(crate) records: Vec<GroupRecord>,
-    /// Member lists of dissolved groups, kept to be reused without allocating.
-    pub(crate) spare_member_lists: Vec<Vec<u32>>,
+    /// Member and satisfaction lists of dissolved groups, kept to be reused without
+    /// allocating.
+    pub(crate) spare_member_lists: Vec<(Vec<u32>, Vec<f32>)>,
     /// Forming groups with vacancies, per community; rebuilt each step, kept to reuse memory.
     pub(crate) open_by_community: Vec<Vec<u32>>,
     /// Scratch for the citizens of one community who may join, kept to reuse memory.
@@ -499,7 +500,7 @@ impl Model {
             + self
                 .groups
                 .iter()
-                .map(|g| 4 * g.members.capacity())
+                .map(|g| 4 * (g.members.capacity() + g.satisfaction.capacity()))
                 .sum::<usize>()
     }
 }
@@ -567,8 +568,15 @@ impl Model {
                 return Err(format!("citizen {i} {name} = {} out of 0-1", v[i]));
             }
         }
-        if let Some(i) = c.satisfaction.iter().position(|s| !s.is_finite()) {
-            return Err(format!("citizen {i} satisfaction is not finite"));
+        for (g, group) in self.groups.iter().enumerate() {
+            if group.satisfaction.len() != group.members.len() {
+                return Err(format!("group {g} has a satisfaction per member missing"));
+            }
+            if group.satisfaction.iter().any(|s| !s.is_finite()) {
+                return Err(format!(
+                    "group {g} has a member whose satisfaction is not finite"
+                ));
+            }
         }
         for (o, org) in self.orgs.iter().enumerate() {
             let attrs = [

@@ -48,8 +48,6 @@ pub(crate) struct Citizens {
     pub(crate) trust: Vec<f32>,
     /// Belief about what fellow members contribute (share of effort).
     pub(crate) belief: Vec<f32>,
-    /// Satisfaction with the current group (running payoff).
-    pub(crate) satisfaction: Vec<f32>,
     /// Index of the group in the model's group table, or [`NO_GROUP`]; change it only with
     /// [`Columns::enlist`] and [`Citizens::free`], which keep [`flag::MEMBER`] in step.
     pub(crate) group: Vec<u32>,
@@ -74,24 +72,19 @@ pub(crate) struct Columns<'a> {
     pub(crate) ownership: &'a mut [f32],
     pub(crate) trust: &'a mut [f32],
     pub(crate) belief: &'a mut [f32],
-    pub(crate) satisfaction: &'a mut [f32],
     pub(crate) group: &'a mut [u32],
     pub(crate) steps_participated: &'a mut [u16],
     pub(crate) flags: &'a mut [u8],
 }
 
-/// Satisfaction a new member starts with.
-const INITIAL_SATISFACTION: f32 = 0.2;
-
 impl Columns<'_> {
-    /// Citizen `i` joins group `g` (the caller adds `i` to the group's member list): aware,
-    /// a member, with the initial satisfaction.
+    /// Citizen `i` joins group `g` (the caller adds `i` to the group's member list): aware
+    /// and a member.
     #[inline]
     pub(crate) fn enlist(&mut self, i: u32, g: u32) {
         let u = i as usize;
         self.group[u] = g;
         self.flags[u] |= flag::AWARE | flag::MEMBER;
-        self.satisfaction[u] = INITIAL_SATISFACTION;
     }
 
     #[inline]
@@ -171,7 +164,6 @@ impl Citizens {
             ownership: f(),
             trust: f(),
             belief: f(),
-            satisfaction: f(),
             group: vec![NO_GROUP; n],
             steps_participated: vec![0; n],
             flags: vec![0; n],
@@ -210,7 +202,6 @@ impl Citizens {
             ownership: &mut self.ownership,
             trust: &mut self.trust,
             belief: &mut self.belief,
-            satisfaction: &mut self.satisfaction,
             group: &mut self.group,
             steps_participated: &mut self.steps_participated,
             flags: &mut self.flags,
