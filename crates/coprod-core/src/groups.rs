@@ -574,14 +574,14 @@ impl Model {
         let mut low_members = 0u32;
         // What each member gives this step (as peers see it, in single precision), in member
         // order: read back for the payoffs and by the peers who watch.
-        let given_seen = scratch;
-        given_seen.clear();
-        for &i in &group.members {
+        scratch.clear();
+        scratch.resize(n, 0.0);
+        for (&i, seen) in group.members.iter().zip(scratch.iter_mut()) {
             let u = i as usize;
             let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
             let ty = c.cc_type(i);
             let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
-            given_seen.push(f64::from(given as f32));
+            *seen = f64::from(given as f32);
             let capacity = if p.skill_capacity != 0.0 {
                 0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
             } else {
@@ -658,19 +658,25 @@ impl Model {
             1.0
         };
         let ongoing = if p.ongoing_costs != 0.0 { 1.0 } else { 0.0 };
-        for (k, &i) in group.members.iter().enumerate() {
+        let given_seen = &scratch[..];
+        let paid = group
+            .members
+            .iter()
+            .zip(given_seen)
+            .zip(satisfaction.iter_mut());
+        for ((&i, &given), satisfaction) in paid {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
             let intrinsic =
                 0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c.ownership[u]));
             let efficacy = efficacy_seen(p, c.efficacy[u]);
-            let payoff = clarity * per_member_benefit - p.cost_of_effort * given_seen[k]
+            let payoff = clarity * per_member_benefit - p.cost_of_effort * given
                 + incentives
                 + intrinsic
                 + p.efficacy_reward * (efficacy - 0.5)
                 - ongoing * participation_cost(p, c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
-            let s = f64::from(satisfaction[k]);
-            satisfaction[k] = (s + p.satisfaction_rate * (payoff - s)) as f32;
+            let s = f64::from(*satisfaction);
+            *satisfaction = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);
             c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
             if supported {
