@@ -998,6 +998,32 @@ mod tests {
         assert_eq!(model.citizens.group[3], NO_GROUP);
     }
 
+    /// The word-at-a-time scan lists exactly the aware non-members, in visiting order.
+    #[test]
+    fn candidates_are_the_aware_citizens_in_no_group_in_visiting_order() {
+        let mut rng = crate::rng::stream(7, crate::rng::Stream::Recruitment);
+        let flags: Vec<u8> = (0..203)
+            .map(|_| {
+                let mut f = (crate::rng::below(&mut rng, 32) as u8) & !flag::CC_TYPE;
+                f |= (crate::rng::below(&mut rng, 4) as u8) << flag::CC_TYPE_SHIFT;
+                f
+            })
+            .collect();
+        let mut list = vec![99];
+        for (first, start, end) in [(0, 0, 203), (57, 3, 203), (10, 10, 19), (15, 10, 19)] {
+            aware_and_free(&flags, first, start, end, &mut list);
+            let expected: Vec<u32> = (first..end)
+                .chain(start..first)
+                .filter(|&i| {
+                    let f = flags[i as usize];
+                    f & flag::AWARE != 0 && f & flag::MEMBER == 0
+                })
+                .collect();
+            assert!(!expected.is_empty());
+            assert_eq!(list, expected, "first {first} start {start} end {end}");
+        }
+    }
+
     #[test]
     fn complex_contagion_needs_two_neighbours() {
         assert!(social_response(1) < 0.5 * social_response(2));

@@ -20,8 +20,8 @@ pub(crate) mod flag {
     pub(crate) const DUTY: u8 = 2;
     /// Personally affected by the current service issue.
     pub(crate) const AFFECTED: u8 = 4;
-    /// Aware of co-production opportunities (bit 3; `Model::aware_and_free` relies on
-    /// this bit and the next being `AWARE` and `MEMBER`).
+    /// Aware of co-production opportunities (bit 3; the scan for candidates to join,
+    /// `groups::aware_and_free`, relies on this bit and the next being `AWARE` and `MEMBER`).
     pub(crate) const AWARE: u8 = 8;
     /// In a group: set exactly when [`Citizens::group`](super::Citizens) is not `NO_GROUP`,
     /// so that scans for free citizens read one byte per citizen.
@@ -89,8 +89,14 @@ impl Columns<'_> {
 
     #[inline]
     pub(crate) fn cc_type(&self, i: u32) -> CcType {
-        CcType::from_u8((self.flags[i as usize] & flag::CC_TYPE) >> flag::CC_TYPE_SHIFT)
+        cc_type_of(self.flags[i as usize])
     }
+}
+
+/// The conditional-cooperation type kept in a citizen's flags byte.
+#[inline]
+fn cc_type_of(flags: u8) -> CcType {
+    CcType::from_u8((flags & flag::CC_TYPE) >> flag::CC_TYPE_SHIFT)
 }
 
 /// A 0-1 attribute drawn as `mean + sd * z`, clamped.
@@ -187,7 +193,7 @@ impl Citizens {
     }
 
     pub(crate) fn cc_type(&self, i: u32) -> CcType {
-        CcType::from_u8((self.flags[i as usize] & flag::CC_TYPE) >> flag::CC_TYPE_SHIFT)
+        cc_type_of(self.flags[i as usize])
     }
 
     /// Every column but the initial efficacy as a slice of its own.
