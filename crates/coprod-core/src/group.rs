@@ -35,7 +35,7 @@ pub(crate) struct Group {
 
 impl Group {
     pub(crate) fn clarity(&self, p: &Params) -> f64 {
-        match (self.task, p.task_clarity != 0.0) {
+        match (self.task, p.task_clarity_channel != 0.0) {
             (TaskKind::Generic, true) => p.generic_clarity,
             _ => 1.0,
         }

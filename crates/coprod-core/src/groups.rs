@@ -21,7 +21,7 @@ const INITIAL_SATISFACTION: f32 = 0.2;
 impl Params {
     /// State support as it reaches agents: 0.5 with the `state_support_effect` channel off.
     fn state_support_in_force(&self) -> f64 {
-        if self.state_support_effect != 0.0 {
+        if self.state_support_effect_channel != 0.0 {
             self.state_support
         } else {
             0.5
@@ -31,7 +31,7 @@ impl Params {
     /// The CES exponent in force: `rho`, or 1 with `channels.complementarity` off or a
     /// substitutive role design (citizens do what professionals would do).
     fn rho_in_force(&self) -> f64 {
-        if self.complementarity != 0.0 && self.role_design != 1.0 {
+        if self.complementarity_channel != 0.0 && self.role_design != 1.0 {
             self.rho
         } else {
             1.0
@@ -52,7 +52,7 @@ fn social_response(active_neighbours: u32) -> f64 {
 /// The efficacy that scales a citizen's perceived impact: their own, or the population mean
 /// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
 fn efficacy_seen(p: &Params, efficacy: f32) -> f64 {
-    if p.efficacy_impact != 0.0 {
+    if p.efficacy_impact_channel != 0.0 {
         f64::from(efficacy)
     } else {
         p.efficacy_mean
@@ -63,7 +63,7 @@ fn efficacy_seen(p: &Params, efficacy: f32) -> f64 {
 /// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
 /// organisation to respond), and 1 with `channels.external_efficacy_effect` off (docs/ODD.md 8.4).
 fn responsiveness(p: &Params, g: &Group, external_efficacy: f32) -> f64 {
-    if p.external_efficacy_effect != 0.0 && g.org != UNSUPPORTED {
+    if p.external_efficacy_effect_channel != 0.0 && g.org != UNSUPPORTED {
         0.5 + f64::from(external_efficacy)
     } else {
         1.0
@@ -72,7 +72,7 @@ fn responsiveness(p: &Params, g: &Group, external_efficacy: f32) -> f64 {
 
 /// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
 fn ownership_felt(p: &Params, ownership: f32) -> f64 {
-    if p.ownership != 0.0 {
+    if p.ownership_channel != 0.0 {
         f64::from(ownership)
     } else {
         0.0
@@ -89,7 +89,7 @@ fn participation_cost(p: &Params, time: f32, low_resource: bool) -> f64 {
 
 /// `1 - time` (0.5 with `channels.resource_costs` off).
 fn lacking_time(p: &Params, time: f32) -> f64 {
-    if p.resource_costs != 0.0 {
+    if p.resource_costs_channel != 0.0 {
         1.0 - f64::from(time)
     } else {
         0.5
@@ -99,7 +99,7 @@ fn lacking_time(p: &Params, time: f32) -> f64 {
 /// The participation cost per unit of lacking time, for a low- or high-resource citizen.
 fn cost_scale(p: &Params, low_resource: bool) -> f64 {
     let facilitation = 1.25 - 0.5 * p.state_support_in_force();
-    let outreach = if low_resource && p.outreach_targeting != 0.0 {
+    let outreach = if low_resource && p.outreach_targeting_channel != 0.0 {
         1.0 - 0.5 * p.outreach
     } else {
         1.0
@@ -114,7 +114,7 @@ fn cost_scale(p: &Params, low_resource: bool) -> f64 {
 /// off, they keep it.
 fn asked_input(p: &Params, citizen_input: f64) -> f64 {
     let asked = p.professional_input * (0.5 + p.state_support_in_force());
-    if p.role_design == 1.0 && p.professional_withdrawal != 0.0 {
+    if p.role_design == 1.0 && p.professional_withdrawal_channel != 0.0 {
         (asked - citizen_input).max(0.0)
     } else {
         asked
@@ -129,9 +129,9 @@ const REFERENCE_SIZE: f64 = 4.0;
 /// whatever the size with `channels.monitoring_dilution` off; 0 alone or with
 /// `channels.peer_monitoring` off.
 fn visibility(p: &Params, n: usize) -> f64 {
-    if p.peer_monitoring == 0.0 || n < 2 {
+    if p.peer_monitoring_channel == 0.0 || n < 2 {
         0.0
-    } else if p.monitoring_dilution == 0.0 {
+    } else if p.monitoring_dilution_channel == 0.0 {
         1.0
     } else {
         (p.attention / (n - 1) as f64).min(1.0)
@@ -142,7 +142,7 @@ fn visibility(p: &Params, n: usize) -> f64 {
 /// members; with `channels.size_capacity` off, the mean member's effort times a reference
 /// group of [`REFERENCE_SIZE`] members, whatever the size.
 fn pooled(p: &Params, effort: f64, n: usize) -> f64 {
-    if p.size_capacity != 0.0 || n == 0 {
+    if p.size_capacity_channel != 0.0 || n == 0 {
         effort
     } else {
         effort / n as f64 * REFERENCE_SIZE
@@ -171,12 +171,12 @@ impl JoinTerms {
                 + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive),
             cost_high: p.w_cost * cost_scale(p, false),
             cost_low: p.w_cost * cost_scale(p, true),
-            w_social: if p.social_influence != 0.0 {
+            w_social: if p.social_influence_channel != 0.0 {
                 p.w_social
             } else {
                 0.0
             },
-            generic_clarity: if p.task_clarity != 0.0 {
+            generic_clarity: if p.task_clarity_channel != 0.0 {
                 p.generic_clarity
             } else {
                 1.0
@@ -582,7 +582,7 @@ impl Model {
             let ty = c.cc_type(i);
             let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
             *seen = f64::from(given as f32);
-            let capacity = if p.skill_capacity != 0.0 {
+            let capacity = if p.skill_capacity_channel != 0.0 {
                 0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
             } else {
                 0.5
@@ -601,10 +601,10 @@ impl Model {
         // Production.
         let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
         let staff = match org {
-            Some(o) if p.staff_skill != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
+            Some(o) if p.staff_skill_channel != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
             _ => 1.0,
         };
-        let citizen_input = if p.citizen_input != 0.0 {
+        let citizen_input = if p.citizen_input_channel != 0.0 {
             pooled(p, effort, n) * coordination * staff
         } else {
             0.0
@@ -642,7 +642,7 @@ impl Model {
 
         // Payoffs and learning of members.
         let clarity = group.clarity(p);
-        let power = if p.power_feedback != 0.0 {
+        let power = if p.power_feedback_channel != 0.0 {
             group.power
         } else {
             0.5
@@ -657,7 +657,11 @@ impl Model {
         } else {
             1.0
         };
-        let ongoing = if p.ongoing_costs != 0.0 { 1.0 } else { 0.0 };
+        let ongoing = if p.ongoing_costs_channel != 0.0 {
+            1.0
+        } else {
+            0.0
+        };
         let given_seen = &scratch[..];
         let paid = group
             .members
@@ -687,7 +691,7 @@ impl Model {
                 let t = f64::from(c.trust[u]);
                 c.trust[u] = unit(t + p.citizen_trust_learning * (trust_signal - t)) as f32;
             }
-            if p.ownership != 0.0 {
+            if p.ownership_channel != 0.0 {
                 let o = f64::from(c.ownership[u]);
                 c.ownership[u] = (o + p.ownership_learning * (1.0 - o)) as f32;
             }
@@ -709,7 +713,7 @@ impl Model {
                     seen += given_seen[j];
                 }
                 let u = i as usize;
-                if p.belief_learning != 0.0 {
+                if p.belief_learning_channel != 0.0 {
                     let b = f64::from(c.belief[u]);
                     c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
                 }
@@ -901,7 +905,7 @@ mod tests {
         let (mut p, mut model) = small();
         p.group_size_cap = 60.0;
         p.contribution_noise = 0.0;
-        p.peer_monitoring = 0.0;
+        p.peer_monitoring_channel = 0.0;
         p.min_effort_per_member = 0.1;
         model.staff.skill.iter_mut().for_each(|k| *k = 0.5);
         let small_group = group_of(&mut model, &p, 4, 0.9);

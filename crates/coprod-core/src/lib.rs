@@ -18,6 +18,8 @@
 //! assert_eq!(out.steps.len(), 24);
 //! ```
 #![deny(missing_docs)]
+// The parameter table macro brings its ~130 rows to one form a row at a time.
+#![recursion_limit = "512"]
 
 mod contribution;
 mod group;

@@ -212,7 +212,7 @@ impl Model {
         self.drift_trust(p, &orgs);
         self.forget(p);
         let voice = p.engagement == 1.0;
-        let power_feedback = voice && p.power_feedback != 0.0;
+        let power_feedback = voice && p.power_feedback_channel != 0.0;
         let highest = orgs
             .iter()
             .map(|t| t.contact_low.max(t.contact_high))
@@ -251,7 +251,7 @@ impl Model {
                 let x = f64::from(c.external_efficacy[u]);
                 c.external_efficacy[u] = (x + p.efficacy_learning * (terms.power - x)) as f32;
             }
-            if p.ownership != 0.0 {
+            if p.ownership_channel != 0.0 {
                 let own = f64::from(c.ownership[u]);
                 c.ownership[u] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
             }
@@ -533,7 +533,7 @@ impl ContactTerms {
     /// where `e` is the organisation's embeddedness (0.5 with the channel off): embedded
     /// staff let citizens see how the organisation really performs.
     fn new(o: &Org, p: &Params) -> ContactTerms {
-        let e = if p.embedded_contact != 0.0 {
+        let e = if p.embedded_contact_channel != 0.0 {
             o.embeddedness_in_force(p)
         } else {
             0.5

@@ -78,7 +78,7 @@ impl Org {
     /// How much the value of citizen input counts given professionals' discretion:
     /// `0.5 + autonomy`, or 1 with the `autonomy_value` channel off.
     fn discretion(&self, p: &Params) -> f64 {
-        if p.autonomy_value != 0.0 {
+        if p.autonomy_value_channel != 0.0 {
             0.5 + self.autonomy_in_force(p)
         } else {
             1.0
@@ -117,13 +117,13 @@ impl Org {
 
     /// Monthly chance of contacting a citizen it serves.
     pub(crate) fn contact_rate(&self, p: &Params, low_resource: bool) -> f64 {
-        let embedded = if p.embedded_contact != 0.0 {
+        let embedded = if p.embedded_contact_channel != 0.0 {
             0.5 + self.embeddedness_in_force(p)
         } else {
             1.0
         };
         let integrated = 1.0 + p.strategy_integration;
-        let outreach = if low_resource && p.outreach_targeting != 0.0 {
+        let outreach = if low_resource && p.outreach_targeting_channel != 0.0 {
             1.0 + 2.0 * p.outreach
         } else {
             1.0
@@ -134,7 +134,7 @@ impl Org {
     /// Share of a success that the organisation books as a deviation:
     /// `procedural_bias x procedural` in force (0 with `channels.procedural_trust_bias` off).
     pub(crate) fn procedural_bias(&self, p: &Params) -> f64 {
-        if p.procedural_trust_bias != 0.0 {
+        if p.procedural_trust_bias_channel != 0.0 {
             p.procedural_bias * self.procedural_in_force(p)
         } else {
             0.0
@@ -167,7 +167,7 @@ impl Org {
 /// Organisations move their openness toward that of the organisation whose groups produced
 /// most value this step (social learning among public managers).
 pub(crate) fn imitate(orgs: &mut [Org], p: &Params) {
-    if p.openness_imitation != 0.0 && orgs.len() > 1 {
+    if p.openness_imitation_channel != 0.0 && orgs.len() > 1 {
         let best = orgs
             .iter()
             .enumerate()

@@ -212,8 +212,19 @@ impl fmt::Display for ParamError {
 
 impl std::error::Error for ParamError {}
 
+/// The parameter table: one row `section.key: kind, default, [min, max], unit, lever, doc;`
+/// per parameter, whose Rust field is `key`, or `section.key as field: ...` to give the field
+/// another name (channel switches are `*_channel`, so code reads `p.ownership_channel`, not
+/// `p.ownership`). The rows are first brought to the second form, one per step.
 macro_rules! define_params {
-    ($( $section:ident . $field:ident : $kind:expr, $default:expr, [$min:expr, $max:expr], $unit:literal, $lever:literal, $doc:literal; )*) => {
+    (@rows [$($done:tt)*]) => { define_params!(@table $($done)*); };
+    (@rows [$($done:tt)*] $section:ident . $key:ident as $field:ident : $kind:expr, $default:expr, [$min:expr, $max:expr], $unit:literal, $lever:literal, $doc:literal; $($rest:tt)*) => {
+        define_params!(@rows [$($done)* $section . $key as $field : $kind, $default, [$min, $max], $unit, $lever, $doc;] $($rest)*);
+    };
+    (@rows [$($done:tt)*] $section:ident . $key:ident : $kind:expr, $default:expr, [$min:expr, $max:expr], $unit:literal, $lever:literal, $doc:literal; $($rest:tt)*) => {
+        define_params!(@rows [$($done)* $section . $key as $key : $kind, $default, [$min, $max], $unit, $lever, $doc;] $($rest)*);
+    };
+    (@table $( $section:ident . $key:ident as $field:ident : $kind:expr, $default:expr, [$min:expr, $max:expr], $unit:literal, $lever:literal, $doc:literal; )*) => {
         /// All model parameters, each a plain `f64` (see [`ParamSpec`] for kinds and ranges).
         ///
         /// Build with [`Params::defaults`] and change with [`Params::set`], which validates.
@@ -225,7 +236,7 @@ macro_rules! define_params {
         /// The parameter table, in documentation order.
         pub const SPECS: &[ParamSpec] = &[
             $( ParamSpec {
-                name: concat!(stringify!($section), ".", stringify!($field)),
+                name: concat!(stringify!($section), ".", stringify!($key)),
                 kind: $kind, default: $default as f64, min: $min as f64, max: $max as f64,
                 unit: $unit, lever: $lever, doc: $doc,
             }, )*
@@ -250,6 +261,7 @@ macro_rules! define_params {
             }
         }
     };
+    ($($rows:tt)*) => { define_params!(@rows [] $($rows)*); };
 }
 
 const SERVICE: &[&str] = &["per_member", "joint"];
@@ -392,31 +404,31 @@ define_params! {
     levers.role_design: Choice(ROLE), 0, [0, 1], "option", true, "`complementary`: citizens add to professionals; `substitutive`: citizens replace part of professional input.";
     levers.group_size_cap: Int, 8, [1, 10_000], "members", true, "Largest number of members a new group recruits.";
     // --- mechanism switches, for ablation experiments ---
-    channels.citizen_input: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
-    channels.autonomy_value: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
-    channels.power_feedback: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' external efficacy and trust, and two-way contact moves external efficacy toward it (off: members' updates take power as 0.5 and contact leaves external efficacy unchanged).";
-    channels.efficacy_impact: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts citizens.efficacy_mean).";
-    channels.external_efficacy_effect: Bool, 1, [0, 1], "switch", false, "External efficacy scales the perceived impact of joining an organisation-supported group (off: everyone counts 1).";
-    channels.embedded_contact: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
-    channels.complementarity: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
-    channels.peer_monitoring: Bool, 1, [0, 1], "switch", false, "Being watched by fellow members raises contributions.";
-    channels.social_influence: Bool, 1, [0, 1], "switch", false, "Active neighbours raise the join log-odds.";
-    channels.procedural_trust_bias: Bool, 1, [0, 1], "switch", false, "Procedural orientation biases organisational trust updates down.";
-    channels.staff_skill: Bool, 1, [0, 1], "switch", false, "Staff skill scales how much citizen effort counts.";
-    channels.resource_costs: Bool, 1, [0, 1], "switch", false, "Spare time lowers the participation cost.";
-    channels.trust_feedback: Bool, 1, [0, 1], "switch", false, "Organisations update trust in citizens from outcomes.";
-    channels.task_clarity: Bool, 1, [0, 1], "switch", false, "Generic tasks' benefits are perceived less clearly than specific ones'.";
-    channels.openness_imitation: Bool, 1, [0, 1], "switch", false, "Organisations imitate the openness of the best-performing organisation.";
-    channels.state_support_effect: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
-    channels.skill_capacity: Bool, 1, [0, 1], "switch", false, "Skill and time set how much a member's contribution counts (off: everyone counts 0.5).";
-    channels.outreach_targeting: Bool, 1, [0, 1], "switch", false, "Outreach reaches low-resource citizens with extra contact and cost support (off: outreach reaches no one).";
-    channels.professional_withdrawal: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw their input one for one with the citizen input the group supplies, back to their own service (off: they keep it).";
-    channels.ongoing_costs: Bool, 1, [0, 1], "switch", false, "Members pay the participation cost every step, not only when joining.";
-    channels.ownership: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part and invitations build it (off: none of these).";
+    channels.citizen_input as citizen_input_channel: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
+    channels.autonomy_value as autonomy_value_channel: Bool, 1, [0, 1], "switch", false, "Autonomy raises the value an organisation expects from citizen input.";
+    channels.power_feedback as power_feedback_channel: Bool, 1, [0, 1], "switch", false, "The power an organisation shares shapes members' external efficacy and trust, and two-way contact moves external efficacy toward it (off: members' updates take power as 0.5 and contact leaves external efficacy unchanged).";
+    channels.efficacy_impact as efficacy_impact_channel: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts citizens.efficacy_mean).";
+    channels.external_efficacy_effect as external_efficacy_effect_channel: Bool, 1, [0, 1], "switch", false, "External efficacy scales the perceived impact of joining an organisation-supported group (off: everyone counts 1).";
+    channels.embedded_contact as embedded_contact_channel: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
+    channels.complementarity as complementarity_channel: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
+    channels.peer_monitoring as peer_monitoring_channel: Bool, 1, [0, 1], "switch", false, "Being watched by fellow members raises contributions.";
+    channels.social_influence as social_influence_channel: Bool, 1, [0, 1], "switch", false, "Active neighbours raise the join log-odds.";
+    channels.procedural_trust_bias as procedural_trust_bias_channel: Bool, 1, [0, 1], "switch", false, "Procedural orientation biases organisational trust updates down.";
+    channels.staff_skill as staff_skill_channel: Bool, 1, [0, 1], "switch", false, "Staff skill scales how much citizen effort counts.";
+    channels.resource_costs as resource_costs_channel: Bool, 1, [0, 1], "switch", false, "Spare time lowers the participation cost.";
+    channels.trust_feedback as trust_feedback_channel: Bool, 1, [0, 1], "switch", false, "Organisations update trust in citizens from outcomes.";
+    channels.task_clarity as task_clarity_channel: Bool, 1, [0, 1], "switch", false, "Generic tasks' benefits are perceived less clearly than specific ones'.";
+    channels.openness_imitation as openness_imitation_channel: Bool, 1, [0, 1], "switch", false, "Organisations imitate the openness of the best-performing organisation.";
+    channels.state_support_effect as state_support_effect_channel: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
+    channels.skill_capacity as skill_capacity_channel: Bool, 1, [0, 1], "switch", false, "Skill and time set how much a member's contribution counts (off: everyone counts 0.5).";
+    channels.outreach_targeting as outreach_targeting_channel: Bool, 1, [0, 1], "switch", false, "Outreach reaches low-resource citizens with extra contact and cost support (off: outreach reaches no one).";
+    channels.professional_withdrawal as professional_withdrawal_channel: Bool, 1, [0, 1], "switch", false, "In substitutive role designs professionals withdraw their input one for one with the citizen input the group supplies, back to their own service (off: they keep it).";
+    channels.ongoing_costs as ongoing_costs_channel: Bool, 1, [0, 1], "switch", false, "Members pay the participation cost every step, not only when joining.";
+    channels.ownership as ownership_channel: Bool, 1, [0, 1], "switch", false, "Ownership matters: it raises the join log-odds and members' satisfaction, and taking part and invitations build it (off: none of these).";
     // --- group-size forces, for the factorial ablation (issue 15) ---
-    channels.size_capacity: Bool, 1, [0, 1], "switch", false, "Labour capacity rises with members: a group's effort is its members' efforts summed (off: the mean member's effort times 4, whatever the size).";
-    channels.monitoring_dilution: Bool, 1, [0, 1], "switch", false, "Peer monitoring is diluted in larger groups: each member is watched by attention / (n - 1) of the others (off: fully watched at any size).";
-    channels.belief_learning: Bool, 1, [0, 1], "switch", false, "Members update their beliefs from the fellow members they watch, so imperfect conditional cooperation decays (off: beliefs stay at their initial values).";
+    channels.size_capacity as size_capacity_channel: Bool, 1, [0, 1], "switch", false, "Labour capacity rises with members: a group's effort is its members' efforts summed (off: the mean member's effort times 4, whatever the size).";
+    channels.monitoring_dilution as monitoring_dilution_channel: Bool, 1, [0, 1], "switch", false, "Peer monitoring is diluted in larger groups: each member is watched by attention / (n - 1) of the others (off: fully watched at any size).";
+    channels.belief_learning as belief_learning_channel: Bool, 1, [0, 1], "switch", false, "Members update their beliefs from the fellow members they watch, so imperfect conditional cooperation decays (off: beliefs stay at their initial values).";
     // --- accounting (costs of co-production) ---
     costs.time_price: Real, 1.0, [0, 100], "input units per effort unit", false, "Shadow price of citizens' time: what one unit of citizen effort given to a group costs, in units of professional input (1: replacement cost).";
     // --- lab setting ---

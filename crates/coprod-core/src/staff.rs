@@ -118,7 +118,7 @@ impl Staff {
             let workload = f64::from(n) / p.staff_capacity;
             if n > 0 {
                 let success = f64::from(self.successes[s]) / f64::from(n);
-                if p.trust_feedback != 0.0 {
+                if p.trust_feedback_channel != 0.0 {
                     let perceived = success * (1.0 - org.procedural_bias(p));
                     self.trust[s] += p.trust_learning * (perceived - self.trust[s]);
                 }
