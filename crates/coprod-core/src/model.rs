@@ -358,7 +358,10 @@ impl Model {
         let n_orgs = self.orgs.len() as f64;
         // Support to groups displaces the professionals' own service within the budget.
         let budget = p.baseline_input * f64::from(self.n_communities);
-        let output = budget - prod.support + prod.output;
+        // Support never exceeds the budget, but a budget spent in full can leave a rounding
+        // residue of about -1e-14, which would make service per citizen negative.
+        let routine = (budget - prod.support).max(0.0);
+        let output = routine + prod.output;
         let cost = budget;
         let time = time_cost(prod.citizen_effort, p.time_price);
         StepMetrics {
@@ -394,7 +397,7 @@ impl Model {
             } else {
                 prod.contribution_sum / f64::from(prod.members)
             },
-            ..self.equity_metrics(budget - prod.support, &prod.equity, low)
+            ..self.equity_metrics(routine, &prod.equity, low)
         }
     }
 
