@@ -10,6 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
+use coprod_core::GroupLife;
+
 use crate::tables::{GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV};
 
 /// Why a run directory could not be read.
@@ -283,7 +285,24 @@ pub struct GroupRow {
     pub ended_step: Option<u64>,
     /// `active`, `too_few_members`, `failed_task`, `never_started` or `forming`.
     pub end_reason: String,
+    /// What the group produced against what its task needed, summed over its producing
+    /// months; `None` when groups.csv lacks these columns (a run from before they were
+    /// written).
+    pub life: Option<GroupLife>,
 }
+
+/// The columns of groups.csv that hold a [`GroupLife`], in its field order.
+pub const GROUP_LIFE_COLUMNS: [&str; 9] = [
+    "months_producing",
+    "member_months",
+    "first_effort",
+    "effort",
+    "labour",
+    "coordinated_labour",
+    "input",
+    "effort_needed",
+    "months_met",
+];
 
 /// Reads summary.csv from a run directory.
 ///
@@ -540,6 +559,16 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
     let formed_step = t.column("formed_step")?;
     let ended_step = t.column("ended_step")?;
     let end_reason = t.column("end_reason")?;
+    let life: Option<Vec<usize>> = if t.header.iter().any(|h| h == GROUP_LIFE_COLUMNS[0]) {
+        Some(
+            GROUP_LIFE_COLUMNS
+                .iter()
+                .map(|c| t.column(c))
+                .collect::<Result<_, _>>()?,
+        )
+    } else {
+        None
+    };
     // One row reused, so that its `end_reason` string is not allocated afresh per group.
     let mut group = GroupRow {
         run_id: 0,
@@ -548,6 +577,7 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
         formed_step: 0,
         ended_step: None,
         end_reason: String::new(),
+        life: None,
     };
     t.each(|t, row| {
         group.run_id = t.uint(row, run_id)?;
@@ -557,6 +587,23 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
         group.ended_step = t.opt_uint(row, ended_step)?;
         group.end_reason.clear();
         group.end_reason.push_str(t.text(row, end_reason));
+        if let Some(c) = &life {
+            let whole = |k: usize| -> Result<u32, ReadError> {
+                let v = t.uint(row, c[k])?;
+                u32::try_from(v).map_err(|_| t.bad(row.line, c[k], format!("{v} is too large")))
+            };
+            group.life = Some(GroupLife {
+                months: whole(0)?,
+                member_months: whole(1)?,
+                first_effort: t.float(row, c[2])?,
+                effort: t.float(row, c[3])?,
+                labour: t.float(row, c[4])?,
+                coordinated: t.float(row, c[5])?,
+                input: t.float(row, c[6])?,
+                needed: t.float(row, c[7])?,
+                months_met: whole(8)?,
+            });
+        }
         f(&group);
         Ok(())
     })

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::OutputError;
 use crate::files::{num, write_json};
 use crate::manifest::Manifest;
+use crate::read::GROUP_LIFE_COLUMNS;
 use crate::rundir::{Existing, PARTIAL_JSON, RunDir, sync_dir};
 use crate::stats::Accumulator;
 
@@ -278,8 +279,10 @@ fn headers(swept: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
         "ended_step",
         "end_reason",
     ]
+    .into_iter()
+    .chain(GROUP_LIFE_COLUMNS)
     .map(s)
-    .to_vec();
+    .collect();
     (runs_header, ts_header, groups_header)
 }
 
@@ -624,6 +627,18 @@ impl Writer {
                 g.ended_step.map_or_else(String::new, |s| s.to_string()),
                 g.end_reason.as_str().to_string(),
             ]);
+            let life = &g.life;
+            self.fields.extend([
+                life.months.to_string(),
+                life.member_months.to_string(),
+                num(life.first_effort),
+                num(life.effort),
+                num(life.labour),
+                num(life.coordinated),
+                num(life.input),
+                num(life.needed),
+                life.months_met.to_string(),
+            ]);
             self.groups.row(self.fields.iter().map(String::as_str))?;
         }
 
@@ -765,6 +780,7 @@ mod tests {
                 formed_step: 0,
                 ended_step: None,
                 end_reason: EndReason::Active,
+                life: Default::default(),
             }],
             citizens: Vec::new(),
             organisations: Vec::new(),

@@ -17,6 +17,7 @@ use coprod_plot::{ChartStyle, Series, response_curve, survival_count_curves, tim
 use crate::classes::CAP_CLASSES;
 use crate::data::{Estimate, RunData};
 use crate::error::ReportError;
+use crate::forces::{Force, Forces, factors, strongest_against};
 use crate::html::{escape, inline_png, page};
 use crate::lifetimes::{Lifetimes, cap_survival_classes};
 
@@ -58,6 +59,9 @@ pub struct Regime {
     /// Shares of started groups, by cap class: (class, started, ended too few members,
     /// ended failed task, still active).
     pub endings: Vec<(String, u64, u64, u64, u64)>,
+    /// The forces measured at each size (in the order of `sizes`), from the production
+    /// columns of groups.csv; `None` for a run without them.
+    pub forces: Option<Vec<Forces>>,
 }
 
 impl Regime {
@@ -185,6 +189,13 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
             )
         })
         .collect();
+    let forces = caps
+        .iter()
+        .map(|&size| {
+            data.group_life(|v, p| v == variant && p == point(size).as_slice())
+                .map(|t| t.forces())
+        })
+        .collect();
     let service = data
         .parameter_in(&variant, &best_point, "groups.service")
         .unwrap_or_default();
@@ -210,6 +221,7 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         vs_smallest,
         vs_largest,
         endings,
+        forces,
     })
 }
 
@@ -355,7 +367,8 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
          peer pressure fades, conditional cooperators see low contributions, lower their belief and \
          contribute less in turn (conditional cooperation decay). <b>Coordination cost</b>: each \
          extra member costs {cc} of everyone's effort (coordination cost = {cc} × (n − 1)), so a \
-         group of {best} keeps {kb} of its effort and a group of {largest} keeps {kl}.",
+         full group of {best} keeps {kb} of its effort and a full group of {largest} keeps {kl}. \
+         How strongly each force acted at each size is measured below, from this run.",
             min_members = min_members,
             attention = attention,
             vb = pct(visibility(best)),
@@ -368,7 +381,8 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
         let _ = write!(
             s,
             "<p>Here a member of a group of {largest} still sees only {vl} of the others, but \
-             coordination cost is {cc} per extra member, so that group keeps {kl} of its effort.",
+             coordination cost is {cc} per extra member, so a full group of that size keeps {kl} \
+             of its effort.",
             vl = pct(visibility(largest)),
             cc = coordination,
             kl = pct(kept(largest)),
@@ -411,6 +425,7 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
     } else {
         s.push_str("</p>");
     }
+    s.push_str(&measured_forces(r));
     // What ended the groups, by cap class, from groups.csv.
     let _ = write!(
         s,
@@ -444,6 +459,189 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
          because there are few hands, in large groups because of free-riding and coordination \
          cost.</p>\n"
     );
+    s
+}
+
+/// A factor as "×0.67" (or "n/a").
+fn times(v: f64) -> String {
+    if v.is_finite() {
+        format!("×{v:.2}")
+    } else {
+        "n/a".into()
+    }
+}
+
+/// A number with two decimals (or "n/a").
+fn dec(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else {
+        "n/a".into()
+    }
+}
+
+/// The comparisons that explain the best size: from the best to the next smaller and the
+/// smallest size, and to the next larger and the largest, as indices into `sizes`; the
+/// smallest and largest are left out when they are the neighbours.
+fn comparisons(r: &Regime) -> (Vec<usize>, Vec<usize>) {
+    let (b, last) = (r.best, r.sizes.len() - 1);
+    let mut below = Vec::new();
+    if b > 0 {
+        below.push(b - 1);
+        if b - 1 > 0 {
+            below.push(0);
+        }
+    }
+    let mut above = Vec::new();
+    if b < last {
+        above.push(b + 1);
+        if b + 1 < last {
+            above.push(last);
+        }
+    }
+    (below, above)
+}
+
+/// The forces measured in this run at each size of a regime, how much each changes the
+/// input-to-need ratio between the best size and its neighbours, and which one dominates on
+/// each side of the best size.
+fn measured_forces(r: &Regime) -> String {
+    let Some(forces) = &r.forces else {
+        return "<p class=\"note\">This run's groups.csv has no production columns (a run \
+                from an older coprod), so the forces cannot be measured here; run the lesson \
+                again to see them.</p>\n"
+            .into();
+    };
+    let mut s = format!(
+        "<p><b>The forces, measured in this run</b> ({}). Per month that a started group \
+         produced, pooled over all its groups and replications: how many members it had \
+         (capacity), how much effort each gave in the group's first month (free riding: fewer \
+         peers watch each member in a larger group), how that effort changed over the group's \
+         life (the decay of conditional cooperation), the share of labour kept after \
+         coordination, and the effort the task needed (the hurdle). The task is met in a month \
+         when input reaches what it needs; a group ends after too many months short.</p>\n\
+         <table><tr><th>size cap</th><th>groups</th><th>members per month</th>\
+         <th>effort per member, first month</th><th>effort over the life ÷ first month</th>\
+         <th>labour kept after coordination</th><th>effort the task needs per month</th>\
+         <th>input ÷ need</th><th>months the task was met</th></tr>",
+        escape(&r.label)
+    );
+    for (size, f) in r.sizes.iter().zip(forces) {
+        let _ = write!(
+            s,
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            size.size,
+            f.groups,
+            dec(f.members),
+            dec(f.first_effort),
+            dec(f.decay),
+            pct(f.kept),
+            dec(f.needed),
+            dec(f.input_to_need),
+            pct(f.met),
+        );
+    }
+    s.push_str("</table>\n");
+    let (below, above) = comparisons(r);
+    let best = r.best;
+    let targets: Vec<usize> = below.iter().chain(&above).copied().collect();
+    if targets.is_empty() {
+        return s;
+    }
+    let table: Vec<Vec<(Force, f64)>> = targets
+        .iter()
+        .map(|&t| factors(&forces[best], &forces[t]))
+        .collect();
+    let _ = write!(
+        s,
+        "<p>Each force multiplies the ratio of input to need when the group size changes; the \
+         factors multiply out to the change of the ratio. From the best size, {} members, to \
+         other sizes (in bold, the force of size that lowers the ratio most):</p>\n\
+         <table><tr><th>force</th>",
+        r.best().size
+    );
+    for &t in &targets {
+        let _ = write!(
+            s,
+            "<th>{} → {} members</th>",
+            r.best().size,
+            r.sizes[t].size
+        );
+    }
+    s.push_str("</tr>");
+    for (k, force) in Force::ALL.iter().enumerate() {
+        let _ = write!(s, "<tr><td>{}</td>", escape(force.label()));
+        for column in &table {
+            let v = column[k].1;
+            if strongest_against(column).is_some_and(|(f, _)| f == *force) {
+                let _ = write!(s, "<td class=\"num\"><b>{}</b></td>", times(v));
+            } else {
+                let _ = write!(s, "<td class=\"num\">{}</td>", times(v));
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("<tr><td>input ÷ need, all together</td>");
+    for &t in &targets {
+        let _ = write!(
+            s,
+            "<td class=\"num\">{}</td>",
+            times(forces[t].input_to_need / forces[best].input_to_need)
+        );
+    }
+    s.push_str("</tr></table>\n<p>");
+    let side = |indices: &[usize], words: &str| -> String {
+        let mut parts = Vec::new();
+        for &t in indices {
+            let column = factors(&forces[best], &forces[t]);
+            let size = r.sizes[t].size;
+            match strongest_against(&column) {
+                Some((f, v)) => parts.push(format!(
+                    "going to {size} members, {} lowers the ratio most ({})",
+                    f.short(),
+                    times(v)
+                )),
+                None => parts.push(format!(
+                    "going to {size} members, no force lowers the ratio"
+                )),
+            }
+        }
+        format!("<b>{words}</b>: {}. ", parts.join("; "))
+    };
+    if below.is_empty() {
+        let _ = write!(
+            s,
+            "<b>No smaller size was run</b>, so the smallest groups did best here. "
+        );
+    } else {
+        s.push_str(&side(&below, "Below the best size"));
+    }
+    if above.is_empty() {
+        let _ = write!(
+            s,
+            "<b>No larger size was run</b>: within these caps the balance never turned against \
+             larger groups. "
+        );
+    } else {
+        s.push_str(&side(&above, "Above the best size"));
+    }
+    let by_ratio = (0..forces.len())
+        .filter(|&i| forces[i].input_to_need.is_finite())
+        .max_by(|&a, &b| forces[a].input_to_need.total_cmp(&forces[b].input_to_need));
+    if let Some(i) = by_ratio
+        && i != best
+    {
+        let _ = write!(
+            s,
+            "Input ÷ need is highest at {} members, not at the best size for lasting: it is \
+             pooled over the months groups produced, so groups that lasted weigh more, and a \
+             group ends only after several months short in a row.",
+            r.sizes[i].size
+        );
+    }
+    s.push_str("</p>\n");
     s
 }
 
@@ -909,6 +1107,91 @@ mod tests {
         let text = key_box(joint, 24);
         assert!(text.contains("no size stands out"), "{text}");
         assert!(text.contains("includes 0"), "{text}");
+    }
+
+    /// One group per run of `data`, producing 10 months with `members` members, first-month
+    /// effort per member `start`, effort per member over the life `start x decay`, labour kept
+    /// `kept` and a need of `0.6 + 0.1 x members`.
+    fn with_forces(d: &mut RunData, per_size: impl Fn(u64) -> (u32, f64, f64, f64)) {
+        let runs: Vec<(u64, u64)> = d
+            .runs
+            .rows
+            .iter()
+            .map(|r| (r.run_id, r.point[0].parse().unwrap()))
+            .collect();
+        for (run_id, size) in runs {
+            let (members, start, decay, kept) = per_size(size);
+            let n = f64::from(members);
+            let effort = start * decay * n * 10.0;
+            let life = coprod_core::GroupLife {
+                months: 10,
+                member_months: members * 10,
+                first_effort: start * n,
+                effort,
+                labour: effort,
+                coordinated: effort * kept,
+                input: effort * kept,
+                needed: (0.6 + 0.1 * n) * 10.0,
+                months_met: 5,
+            };
+            d.add_group_life(run_id, u64::from(members), &life);
+        }
+    }
+
+    #[test]
+    fn the_forces_on_the_page_are_measured_in_the_run() {
+        let mut d = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        let a = analyse(&d).unwrap();
+        assert!(
+            a.regimes[0].forces.is_none(),
+            "no production columns, no forces"
+        );
+        assert!(measured_forces(&a.regimes[0]).contains("cannot be measured"));
+        // Effort per member falls with size, coordination keeps less of it.
+        let forces = |size: u64| match size {
+            2 => (2, 0.4, 1.0, 0.98),
+            8 => (8, 0.3, 1.0, 0.86),
+            _ => (40, 0.1, 0.5, 0.22),
+        };
+        with_forces(&mut d, forces);
+        let r = &analyse(&d).unwrap().regimes[0];
+        assert_eq!(r.best().size, 8);
+        let text = measured_forces(r);
+        // 8 -> 2: capacity x0.25 is the strongest force against the smaller size.
+        assert!(
+            text.contains("going to 2 members, capacity lowers the ratio most (×0.25)"),
+            "{text}"
+        );
+        // 8 -> 40: hurdle 1.4 / 4.6 = x0.30; start 0.1 / 0.3 = x0.33; decay x0.50;
+        // coordination 0.22 / 0.86 = x0.26, the strongest.
+        assert!(text.contains("<td class=\"num\">×0.30</td>"), "{text}");
+        assert!(text.contains("<td class=\"num\">×0.33</td>"), "{text}");
+        assert!(text.contains("<td class=\"num\">×0.50</td>"), "{text}");
+        assert!(
+            text.contains("going to 40 members, coordination cost lowers the ratio most (×0.26)"),
+            "{text}"
+        );
+        // Another run, other numbers: without the decay at 40, with effort per member half
+        // as diluted, free riding no longer ranks and the hurdle does.
+        let mut other = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        with_forces(&mut other, |size| match size {
+            40 => (40, 0.2, 1.0, 0.8),
+            s => forces(s),
+        });
+        let text = measured_forces(&analyse(&other).unwrap().regimes[0]);
+        assert!(
+            text.contains("going to 40 members, the hurdle lowers the ratio most (×0.30)"),
+            "{text}"
+        );
+        assert!(!text.contains("×0.26"), "{text}");
     }
 
     #[test]
