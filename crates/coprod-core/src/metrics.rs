@@ -354,9 +354,9 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
         "Groups that started (opportunities that found enough members).".into(),
     ));
     out.push((
-        "group_survival".into(),
+        "share_active_at_end".into(),
         "share of groups",
-        "Share of started groups still active at the end of the run.".into(),
+        "Share of started groups still active at the end of the run: groups of every age pooled, so it falls as the run lengthens whatever the groups do; how long groups last is share_lasting_24, median_group_lifetime and group_end_rate.".into(),
     ));
     out.push((
         "mean_group_lifetime".into(),

@@ -658,8 +658,8 @@ mod tests {
             tmp.path(),
             SUMMARY_CSV,
             "variant,levers.group_size_cap,metric,mean,sd,n,ci_low,ci_high\n\
-             baseline,4,group_survival,0.5,,1,,\n\
-             joint,8,group_survival,NaN,0.1,3,0.2,0.9\n",
+             baseline,4,share_active_at_end,0.5,,1,,\n\
+             joint,8,share_active_at_end,NaN,0.1,3,0.2,0.9\n",
         );
         let s = read_summary(tmp.path()).unwrap();
         assert_eq!(s.swept, ["levers.group_size_cap"]);

@@ -59,6 +59,10 @@ pub struct Regime {
     /// Shares of started groups, by cap class: (class, started, ended too few members,
     /// ended failed task, still active).
     pub endings: Vec<(String, u64, u64, u64, u64)>,
+    /// Per size (in the order of `sizes`): the hazard ratio against the best size (end
+    /// rates, paired by replication) and the share of citizens in a group over the last 12
+    /// months (`participation_rate` of runs.csv), each with its interval.
+    pub long_run: Vec<(Estimate, Estimate)>,
     /// The forces measured at each size (in the order of `sizes`), from the production
     /// columns of groups.csv; `None` for a run without them.
     pub forces: Option<Vec<Forces>>,
@@ -97,7 +101,7 @@ pub struct Analysis {
 ///
 /// # Errors
 /// [`ReportError::Unsuitable`] when the run does not sweep `levers.group_size_cap` over at
-/// least two sizes or has no `group_survival` values.
+/// least two sizes or has no started groups.
 pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
     let unsuitable = |message: String| ReportError::Unsuitable {
         dir: data.dir.clone(),
@@ -189,6 +193,23 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
             )
         })
         .collect();
+    let participation = data.run_metric("participation_rate");
+    let long_run = caps
+        .iter()
+        .map(|&size| {
+            let hr = lifetimes.hazard_ratio((&variant, &point(size)), (&variant, &best_point));
+            let members = participation.map_or(Estimate::of([]), |m| {
+                Estimate::of(
+                    data.runs
+                        .rows
+                        .iter()
+                        .filter(|r| r.variant == variant && r.point == point(size))
+                        .map(|r| r.values[m]),
+                )
+            });
+            (hr, members)
+        })
+        .collect();
     let forces = caps
         .iter()
         .map(|&size| {
@@ -221,6 +242,7 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         vs_smallest,
         vs_largest,
         endings,
+        long_run,
         forces,
     })
 }
@@ -459,6 +481,93 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
          because there are few hands, in large groups because of free-riding and coordination \
          cost.</p>\n"
     );
+    s
+}
+
+/// Survival next to long-run membership, by size, for one regime: the share lasting
+/// `horizon` months, the hazard ratio against the best size, and the share of citizens in a
+/// group over the last 12 months; and a sentence when membership and survival favour
+/// different sizes.
+fn long_run_table(r: &Regime, horizon: u64) -> String {
+    let mut s = format!(
+        "<h3>{}</h3>\n<table><tr><th>size cap</th><th>still going after {horizon} months</th>\
+         <th>hazard ratio against {} members (95% CI)</th><th>citizens in a group, last 12 \
+         months (95% CI)</th></tr>",
+        escape(&sentence_case(&r.label)),
+        r.best().size
+    );
+    let ratio = |e: &Estimate| {
+        let ci = e.ci.map_or_else(String::new, |(lo, hi)| {
+            format!(" ({} to {})", dec(lo), dec(hi))
+        });
+        format!("{}{ci}", dec(e.mean))
+    };
+    let share = |e: &Estimate| {
+        if !e.mean.is_finite() {
+            return "n/a".to_string();
+        }
+        let ci = e.ci.map_or_else(String::new, |c| {
+            let (lo, hi) = crate::data::clip01(c);
+            format!(" ({:.1}% to {:.1}%)", lo * 100.0, hi * 100.0)
+        });
+        format!("{:.1}%{ci}", e.mean * 100.0)
+    };
+    for (size, (hr, members)) in r.sizes.iter().zip(&r.long_run) {
+        let _ = write!(
+            s,
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td></tr>",
+            size.size,
+            pct(size.survival.mean),
+            ratio(hr),
+            share(members)
+        );
+    }
+    s.push_str("</table>\n");
+    let most = (0..r.long_run.len())
+        .filter(|&i| r.long_run[i].1.mean.is_finite())
+        .max_by(|&a, &b| r.long_run[a].1.mean.total_cmp(&r.long_run[b].1.mean));
+    let _ = write!(
+        s,
+        "<p class=\"note\">A hazard ratio above 1: groups of that size ended sooner, month for \
+         month, than groups of {} members (groups ended per month they were running, pooled \
+         over replications). ",
+        r.best().size
+    );
+    match most {
+        Some(i) if r.sizes[i].size != r.best().size => {
+            let overlap = match (r.long_run[i].1.ci, r.long_run[r.best].1.ci) {
+                (Some((lo, _)), Some((_, hi))) => lo <= hi,
+                _ => true,
+            };
+            let _ = write!(
+                s,
+                "Membership and survival point to different sizes here{}: the most citizens \
+                 were in a group at cap {} ({}), while groups lasted best at {}. They measure \
+                 different things: \
+                 membership counts citizens at one time, so a size whose groups take many \
+                 members at once can hold more citizens even if each group lasts less; \
+                 survival counts groups.",
+                if overlap {
+                    " (though within each other's intervals, so they may agree)"
+                } else {
+                    ""
+                },
+                r.sizes[i].size,
+                share(&r.long_run[i].1),
+                r.best().size
+            );
+        }
+        Some(_) => {
+            let _ = write!(
+                s,
+                "Membership and survival agree: the most citizens were in a group at the size \
+                 whose groups lasted best."
+            );
+        }
+        None => {}
+    }
+    s.push_str("</p>\n");
     s
 }
 
@@ -803,6 +912,9 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     let n_regimes = analysis.regimes.len();
     let (survival_charts, participation_charts) = rest.split_at(n_regimes.min(rest.len()));
     let _ = writeln!(body, "<h2>How long groups last</h2>");
+    for r in &analysis.regimes {
+        body.push_str(&long_run_table(r, analysis.horizon));
+    }
     for c in survival_charts {
         body.push_str(&figure(c)?);
     }
