@@ -124,6 +124,21 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
     let decomposition = rows(&dir.join("decomposition.csv"));
     assert!(decomposition.iter().any(|r| r["held"] == "all"));
     assert!(decomposition.iter().any(|r| r["held"] == "contagion"));
+    let mut with_interval = 0;
+    for row in &decomposition {
+        let total: f64 = row["total_effect"].parse().unwrap();
+        if let (Ok(l), Ok(h)) = (
+            row["total_ci_low"].parse::<f64>(),
+            row["total_ci_high"].parse::<f64>(),
+        ) {
+            assert!(
+                l <= total && total <= h,
+                "{row:?}: decomposed total {l} {total} {h}"
+            );
+            with_interval += 1;
+        }
+    }
+    assert!(with_interval > 0, "no decomposed total has an interval");
     let points = rows(&dir.join("robustness.csv"));
     assert_eq!(points.len(), 28 * CLAIMS.len());
     assert!(points[0].contains_key("dynamics.word_of_mouth"));

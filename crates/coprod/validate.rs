@@ -203,6 +203,8 @@ fn decomposition(r: &ClaimResult) -> Vec<DecompositionRow> {
             id: r.id.clone(),
             held: d.hold.clone(),
             total_effect: total.map_or(f64::NAN, |t| t.mean),
+            total_ci_low: total.and_then(|t| low(t.ci)),
+            total_ci_high: total.and_then(|t| high(t.ci)),
             direct_effect: d.direct.mean,
             direct_ci_low: low(d.direct.ci),
             direct_ci_high: high(d.direct.ci),

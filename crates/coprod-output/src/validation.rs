@@ -95,6 +95,10 @@ pub struct DecompositionRow {
     pub held: String,
     /// Total effect over the decomposed replications.
     pub total_effect: f64,
+    /// Lower end of its 95% CI (the derived rule asks that it exclude 0).
+    pub total_ci_low: Option<f64>,
+    /// Upper end.
+    pub total_ci_high: Option<f64>,
     /// Controlled direct effect.
     pub direct_effect: f64,
     /// Lower end of its 95% CI.
