@@ -19,6 +19,9 @@ use crate::cli::MergeArgs;
 use crate::compare;
 
 pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
+    if args.shards[0].join(coprod_output::VALIDATION_CSV).is_file() {
+        return merge_validation(args, stdout);
+    }
     let started = SystemTime::now();
     let clock = Instant::now();
     let mut shards: Vec<(PathBuf, ShardInfo)> = Vec::new();
@@ -112,6 +115,22 @@ pub(crate) fn merge(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
     );
     writeln!(stdout, "{}", path.display())?;
     crate::run::some_runs_failed(failed, scenario.n_runs(), &path)
+}
+
+/// The shards of `coprod validate --shard I/N`: `coprod_output::merge_validation`.
+fn merge_validation(args: &MergeArgs, stdout: &mut impl Write) -> Result<()> {
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let dir = coprod_output::RunDir::create(&args.out, existing)?;
+    let summarise = coprod_validate::robustness::summarise_rows;
+    coprod_output::merge_validation(&args.shards, dir.staging(), summarise)?;
+    let path = dir.commit()?;
+    eprintln!("merged {} validation shards", args.shards.len());
+    writeln!(stdout, "{}", path.display())?;
+    Ok(())
 }
 
 /// Every run in exactly one shard, or an error naming the missing and duplicated runs and

@@ -48,7 +48,11 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
     } else {
         Existing::Refuse
     };
-    let options = options(&args);
+    let mut options = options(&args);
+    if let Some(shard) = &args.shard {
+        let (i, n) = crate::shard::indices(shard)?;
+        options.robustness_shard = (u32::try_from(i)?, u32::try_from(n)?);
+    }
     let dir = RunDir::create(&target, existing)?;
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
@@ -62,7 +66,7 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
     let points: Vec<RobustnessRow> = results.iter().flat_map(robustness_rows).collect();
     let names: Vec<&str> = ASSUMED_RANGES.iter().map(|r| r.name).collect();
     let manifest = ValidationManifest {
-        kind: "validation",
+        kind: "validation".into(),
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         // The program's name, not the path it was started from, so the record is the same
         // on every machine and can be pasted back.
@@ -72,7 +76,7 @@ pub(crate) fn validate(args: ValidateArgs, threads: usize, out: &mut impl Write)
             .join(" "),
         claims: results.iter().map(|r| r.id.clone()).collect(),
         salt: options.salt.clone(),
-        seed_derivation: SEED_DERIVATION,
+        seed_derivation: SEED_DERIVATION.into(),
         blocks: options.blocks,
         pilot: options.pilot,
         replications_bounds: (options.min_replications, options.max_replications),
@@ -146,14 +150,10 @@ fn high(ci: Option<(f64, f64)>) -> Option<f64> {
 fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
     let j = &r.judgement;
     let all = r.all_held();
-    let drivers = r.robustness.as_ref().map_or_else(String::new, |m| {
-        m.coefficients
-            .iter()
-            .take(3)
-            .map(|(n, b)| format!("{n} {b:+.2}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
+    let drivers = r
+        .robustness
+        .as_ref()
+        .map_or_else(String::new, |m| m.drivers());
     ValidationRow {
         id: r.id.clone(),
         claim: r.claim.clone(),

@@ -66,7 +66,8 @@ pub use targets::{
 };
 pub use validation::{
     DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,
-    ValidationManifest, ValidationRow, write_validation,
+    ValidationDir, ValidationManifest, ValidationRow, merge_validation, read_validation,
+    write_validation,
 };
 
 /// Why outputs could not be written.
