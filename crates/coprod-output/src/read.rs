@@ -670,6 +670,40 @@ mod tests {
     }
 
     #[test]
+    fn group_production_columns_are_read_when_present() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = "run_id,group_id,organisation,community,task,size_cap,size_at_formation,\
+                   formed_step,ended_step,end_reason\n0,0,,1,specific,4,3,2,,active\n";
+        write(tmp.path(), GROUPS_CSV, old);
+        assert_eq!(read_groups(tmp.path()).unwrap()[0].life, None);
+        let new = format!(
+            "{},{}\n0,0,,1,specific,4,3,2,5,failed_task,4,11,0.5,1.75,1.75,1.5,1.25,3.2,1\n",
+            old.lines().next().unwrap(),
+            GROUP_LIFE_COLUMNS.join(",")
+        );
+        write(tmp.path(), GROUPS_CSV, &new);
+        let life = read_groups(tmp.path()).unwrap()[0].life.unwrap();
+        assert_eq!(
+            (life.months, life.member_months, life.months_met),
+            (4, 11, 1)
+        );
+        assert_eq!(
+            (
+                life.first_effort,
+                life.effort,
+                life.labour,
+                life.coordinated
+            ),
+            (0.5, 1.75, 1.75, 1.5)
+        );
+        assert_eq!((life.input, life.needed), (1.25, 3.2));
+        let bad = new.replace(",3.2,", ",lots,");
+        write(tmp.path(), GROUPS_CSV, &bad);
+        let e = read_groups(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("groups.csv:2: column `effort_needed`"), "{e}");
+    }
+
+    #[test]
     fn errors_name_file_line_and_column() {
         let tmp = tempfile::tempdir().unwrap();
         write(

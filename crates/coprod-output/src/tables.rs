@@ -846,7 +846,10 @@ mod tests {
         }
         let dir = w.finish(&manifest()).unwrap();
         let groups = std::fs::read_to_string(dir.join(GROUPS_CSV)).unwrap();
-        assert_eq!(groups.lines().nth(1), Some("0,0,,3,specific,8,5,0,,active"));
+        assert_eq!(
+            groups.lines().nth(1),
+            Some("0,0,,3,specific,8,5,0,,active,0,0,0,0,0,0,0,0,0")
+        );
         let runs = std::fs::read_to_string(dir.join(RUNS_CSV)).unwrap();
         assert!(
             runs.lines()

@@ -465,3 +465,20 @@ pub fn merge_validation(
     }
     Ok(manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_merged_command_drops_the_shard() {
+        assert_eq!(
+            without_shard("coprod validate --salt a --shard 1/4 --out x"),
+            "coprod validate --salt a --out x"
+        );
+        assert_eq!(
+            without_shard("coprod validate --shard=0/2 --salt a"),
+            "coprod validate --salt a"
+        );
+    }
+}
