@@ -33,21 +33,16 @@ impl LifeTotals {
         if life.months == 0 {
             return;
         }
-        self.groups += 1;
-        if first_members > 0 {
-            self.first_matched +=
-                life.first_effort / first_members as f64 * f64::from(life.member_months);
-        }
-        let l = &mut self.life;
-        l.months += life.months;
-        l.member_months += life.member_months;
-        l.first_effort += life.first_effort;
-        l.effort += life.effort;
-        l.labour += life.labour;
-        l.coordinated += life.coordinated;
-        l.input += life.input;
-        l.needed += life.needed;
-        l.months_met += life.months_met;
+        let first_matched = if first_members > 0 {
+            life.first_effort / first_members as f64 * f64::from(life.member_months)
+        } else {
+            0.0
+        };
+        self.add(&LifeTotals {
+            groups: 1,
+            first_matched,
+            life: *life,
+        });
     }
 
     /// Adds another cell's totals.

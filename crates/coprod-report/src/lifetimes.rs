@@ -158,18 +158,27 @@ impl<'a> Lifetimes<'a> {
         }
     }
 
+    /// The runs of two cells matched by replication.
+    fn pairs(&self, a: (&str, &[String]), b: (&str, &[String])) -> Vec<(Dense, Dense)> {
+        let ys = self.cell(b.0, b.1);
+        self.cell(a.0, a.1)
+            .into_iter()
+            .filter_map(|(rep, x)| {
+                ys.iter()
+                    .find(|(r, _)| *r == rep)
+                    .map(|(_, y)| (x, y.clone()))
+            })
+            .collect()
+    }
+
     /// `a - b` of the share still going, paired by replication: the bootstrap resamples
     /// replications and takes both cells' runs of each.
     pub(crate) fn paired_difference(&self, a: (&str, &[String]), b: (&str, &[String])) -> Estimate {
-        let (xs, ys) = (self.cell(a.0, a.1), self.cell(b.0, b.1));
-        let pairs: Vec<(&Dense, &Dense)> = xs
-            .iter()
-            .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| (x, y)))
-            .collect();
+        let pairs = self.pairs(a, b);
         let diff = |sample: &mut dyn Iterator<Item = usize>| {
             let chosen: Vec<usize> = sample.collect();
-            self.share(chosen.iter().map(|&i| pairs[i].0))
-                - self.share(chosen.iter().map(|&i| pairs[i].1))
+            self.share(chosen.iter().map(|&i| &pairs[i].0))
+                - self.share(chosen.iter().map(|&i| &pairs[i].1))
         };
         let mean = diff(&mut (0..pairs.len()));
         let ci = cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1), |s| {
@@ -205,14 +214,10 @@ impl Lifetimes<'_> {
     /// constant hazard) divided, paired by replication, with a 95% bootstrap interval over
     /// replications. Above 1, groups of `a` end sooner.
     pub(crate) fn hazard_ratio(&self, a: (&str, &[String]), b: (&str, &[String])) -> Estimate {
-        let (xs, ys) = (self.cell(a.0, a.1), self.cell(b.0, b.1));
-        let pairs: Vec<(&Dense, &Dense)> = xs
-            .iter()
-            .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| (x, y)))
-            .collect();
+        let pairs = self.pairs(a, b);
         let ratio = |chosen: &[usize]| {
-            end_rate(chosen.iter().map(|&i| pairs[i].0))
-                / end_rate(chosen.iter().map(|&i| pairs[i].1))
+            end_rate(chosen.iter().map(|&i| &pairs[i].0))
+                / end_rate(chosen.iter().map(|&i| &pairs[i].1))
         };
         let all: Vec<usize> = (0..pairs.len()).collect();
         let mean = ratio(&all);
