@@ -73,7 +73,7 @@ fn every_run_gets_charts_and_an_index_page() {
         &charts.join("response_share_lasting_24_by_group_size_cap"),
         &[
             "group size cap (members)",
-            "group survival (share of groups)",
+            "share lasting 24 (share of groups)",
         ],
     );
     check_chart(

@@ -58,8 +58,8 @@ pub use tables::merge::{
     shard_range, write_shard,
 };
 pub use tables::{
-    Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
-    SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
+    Completed, FAILURES_CSV, FILES, GROUP_LIFE_COLUMNS, GROUPS_CSV, Identity, MANIFEST_JSON,
+    RUNS_CSV, RunIdentity, SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
 pub use targets::{
     TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets, write_json_file, write_table,

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use coprod_core::GroupLife;
 
-use crate::tables::{GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV};
+use crate::tables::{
+    GROUP_LIFE_COLUMNS, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV,
+};
 
 /// Why a run directory could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -290,19 +292,6 @@ pub struct GroupRow {
     /// written).
     pub life: Option<GroupLife>,
 }
-
-/// The columns of groups.csv that hold a [`GroupLife`], in its field order.
-pub const GROUP_LIFE_COLUMNS: [&str; 9] = [
-    "months_producing",
-    "member_months",
-    "first_effort",
-    "effort",
-    "labour",
-    "coordinated_labour",
-    "input",
-    "effort_needed",
-    "months_met",
-];
 
 /// Reads summary.csv from a run directory.
 ///

@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 use crate::OutputError;
 use crate::files::{num, write_json};
 use crate::manifest::Manifest;
-use crate::read::GROUP_LIFE_COLUMNS;
 use crate::rundir::{Existing, PARTIAL_JSON, RunDir, sync_dir};
 use crate::stats::Accumulator;
 
@@ -37,6 +36,20 @@ pub const RUNS_CSV: &str = "runs.csv";
 pub const TIMESERIES_CSV: &str = "timeseries.csv";
 /// File with one row per group (or opportunity) per run.
 pub const GROUPS_CSV: &str = "groups.csv";
+
+/// The columns of groups.csv that hold a group's production (`coprod_core::GroupLife`), in
+/// its field order.
+pub const GROUP_LIFE_COLUMNS: [&str; 9] = [
+    "months_producing",
+    "member_months",
+    "first_effort",
+    "effort",
+    "labour",
+    "coordinated_labour",
+    "input",
+    "effort_needed",
+    "months_met",
+];
 /// File with one row per variant, sweep point and summary metric.
 pub const SUMMARY_CSV: &str = "summary.csv";
 /// The manifest; written last, so it also marks the directory complete.

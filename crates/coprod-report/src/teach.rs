@@ -6,6 +6,10 @@
 //! groups still going [`crate::HORIZON_MONTHS`] months after they started (lifetimes.rs),
 //! per size, with 95% intervals from a bootstrap over replications; the best size is the
 //! largest share, named only when its paired interval against the runner-up excludes 0.
+//! The "why" is measured in the same run: the forces of size per cap from the production
+//! columns of groups.csv (forces.rs), the factor of each between the best size and the
+//! others, and the dominant force on each side of the best size; hazard ratios and long-run
+//! membership stand next to survival.
 //! Every number in the text, parameters included, is read from the run directory
 //! (parameters.csv as it ran); nothing is hard-coded from a previous run.
 
