@@ -192,16 +192,18 @@ impl<'a> Lifetimes<'a> {
     }
 }
 
-/// Groups that ended per month at risk of the pooled groups of `runs` (a constant-hazard
-/// estimate, as `group_end_rate` of runs.csv); NaN when no group was at risk.
-fn end_rate<'b>(runs: impl Iterator<Item = &'b Dense>) -> f64 {
-    let (mut ends, mut months) = (0u64, 0u64);
-    for run in runs {
-        for (t, (d, c)) in run.iter().enumerate() {
-            ends += d;
-            months += t as u64 * (d + c);
-        }
-    }
+/// Groups that ended and months at risk of one run's groups.
+fn ends_and_months(run: &Dense) -> (u64, u64) {
+    run.iter().enumerate().fold((0, 0), |(e, m), (t, (d, c))| {
+        (e + d, m + t as u64 * (d + c))
+    })
+}
+
+/// Groups that ended per month at risk, pooled over runs given as (ends, months) (a
+/// constant-hazard estimate, as `group_end_rate` of runs.csv); NaN when no group was at
+/// risk.
+fn end_rate(runs: impl Iterator<Item = (u64, u64)>) -> f64 {
+    let (ends, months) = runs.fold((0, 0), |(e, m), (de, dm)| (e + de, m + dm));
     if months == 0 {
         f64::NAN
     } else {
@@ -214,10 +216,14 @@ impl Lifetimes<'_> {
     /// constant hazard) divided, paired by replication, with a 95% bootstrap interval over
     /// replications. Above 1, groups of `a` end sooner.
     pub(crate) fn hazard_ratio(&self, a: (&str, &[String]), b: (&str, &[String])) -> Estimate {
-        let pairs = self.pairs(a, b);
+        let pairs: Vec<((u64, u64), (u64, u64))> = self
+            .pairs(a, b)
+            .iter()
+            .map(|(x, y)| (ends_and_months(x), ends_and_months(y)))
+            .collect();
         let ratio = |chosen: &[usize]| {
-            end_rate(chosen.iter().map(|&i| &pairs[i].0))
-                / end_rate(chosen.iter().map(|&i| &pairs[i].1))
+            end_rate(chosen.iter().map(|&i| pairs[i].0))
+                / end_rate(chosen.iter().map(|&i| pairs[i].1))
         };
         let all: Vec<usize> = (0..pairs.len()).collect();
         let mean = ratio(&all);
