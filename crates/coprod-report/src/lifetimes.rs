@@ -109,10 +109,8 @@ impl<'a> Lifetimes<'a> {
         out
     }
 
-    /// Kaplan-Meier share of the pooled groups of `runs` still going `horizon` months after
-    /// they started; NaN when no group started, or when every group still going was last
-    /// seen before the horizon (the share there is unknown).
-    fn share<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> f64 {
+    /// The pooled durations of `runs` and their Kaplan-Meier curve.
+    fn curve<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> (Dense, Vec<(f64, f64)>) {
         let mut pooled = vec![(0u64, 0u64); self.steps as usize + 1];
         for run in runs {
             for (p, x) in pooled.iter_mut().zip(run) {
@@ -126,6 +124,26 @@ impl<'a> Lifetimes<'a> {
             .map(|(t, (d, c))| (t as f64, *d, *c))
             .collect();
         let curve = kaplan_meier_counts(&counts);
+        (pooled, curve)
+    }
+
+    /// The Kaplan-Meier median lifetime in months of (variant, point)'s groups, pooled over
+    /// replications: the first month at which at most half are still going; NaN when the
+    /// curve never falls to one half (or no group started).
+    pub(crate) fn median(&self, variant: &str, point: &[String]) -> f64 {
+        let cell = self.cell(variant, point);
+        let (_, curve) = self.curve(cell.iter().map(|(_, d)| d));
+        curve
+            .iter()
+            .find(|(_, s)| *s <= 0.5)
+            .map_or(f64::NAN, |(t, _)| *t)
+    }
+
+    /// Kaplan-Meier share of the pooled groups of `runs` still going `horizon` months after
+    /// they started; NaN when no group started, or when every group still going was last
+    /// seen before the horizon (the share there is unknown).
+    fn share<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> f64 {
+        let (pooled, curve) = self.curve(runs);
         let Some(&(_, last)) = curve.last() else {
             return f64::NAN;
         };

@@ -63,10 +63,11 @@ pub struct Regime {
     /// Shares of started groups, by cap class: (class, started, ended too few members,
     /// ended failed task, still active).
     pub endings: Vec<(String, u64, u64, u64, u64)>,
-    /// Per size (in the order of `sizes`): the hazard ratio against the best size (end
+    /// Per size (in the order of `sizes`): the Kaplan-Meier median lifetime in months (NaN
+    /// when more than half were still going), the hazard ratio against the best size (end
     /// rates, paired by replication) and the share of citizens in a group over the last 12
     /// months (`participation_rate` of runs.csv), each with its interval.
-    pub long_run: Vec<(Estimate, Estimate)>,
+    pub long_run: Vec<(f64, Estimate, Estimate)>,
     /// The forces measured at each size (in the order of `sizes`), from the production
     /// columns of groups.csv; `None` for a run without them.
     pub forces: Option<Vec<Forces>>,
@@ -211,7 +212,7 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
                         .map(|r| r.values[m]),
                 )
             });
-            (hr, members)
+            (lifetimes.median(&variant, &point(size)), hr, members)
         })
         .collect();
     let forces = caps
@@ -495,7 +496,7 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
 fn long_run_table(r: &Regime, horizon: u64) -> String {
     let mut s = format!(
         "<h3>{}</h3>\n<table><tr><th>size cap</th><th>still going after {horizon} months</th>\
-         <th>hazard ratio against {} members (95% CI)</th><th>citizens in a group, last 12 \
+         <th>median lifetime (months)</th><th>hazard ratio against {} members (95% CI)</th><th>citizens in a group, last 12 \
          months (95% CI)</th></tr>",
         escape(&sentence_case(&r.label)),
         r.best().size
@@ -516,11 +517,16 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
         });
         format!("{:.1}%{ci}", e.mean * 100.0)
     };
-    for (size, (hr, members)) in r.sizes.iter().zip(&r.long_run) {
+    for (size, (median, hr, members)) in r.sizes.iter().zip(&r.long_run) {
+        let median = if median.is_finite() {
+            format!("{median:.0}")
+        } else {
+            "over half still going".into()
+        };
         let _ = write!(
             s,
-            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td></tr>",
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{median}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             size.size,
             pct(size.survival.mean),
             ratio(hr),
@@ -529,8 +535,8 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
     }
     s.push_str("</table>\n");
     let most = (0..r.long_run.len())
-        .filter(|&i| r.long_run[i].1.mean.is_finite())
-        .max_by(|&a, &b| r.long_run[a].1.mean.total_cmp(&r.long_run[b].1.mean));
+        .filter(|&i| r.long_run[i].2.mean.is_finite())
+        .max_by(|&a, &b| r.long_run[a].2.mean.total_cmp(&r.long_run[b].2.mean));
     let _ = write!(
         s,
         "<p class=\"note\">A hazard ratio above 1: groups of that size ended sooner, month for \
@@ -540,7 +546,7 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
     );
     match most {
         Some(i) if r.sizes[i].size != r.best().size => {
-            let overlap = match (r.long_run[i].1.ci, r.long_run[r.best].1.ci) {
+            let overlap = match (r.long_run[i].2.ci, r.long_run[r.best].2.ci) {
                 (Some((lo, _)), Some((_, hi))) => lo <= hi,
                 _ => true,
             };
@@ -558,7 +564,7 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
                     ""
                 },
                 r.sizes[i].size,
-                share(&r.long_run[i].1),
+                share(&r.long_run[i].2),
                 r.best().size
             );
         }
@@ -1308,6 +1314,21 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("×0.26"), "{text}");
+    }
+
+    #[test]
+    fn survival_is_reported_with_medians_and_hazard_ratios_from_the_run() {
+        let d = data(&[("baseline", 2, 5), ("baseline", 8, 30), ("baseline", 40, 10)]);
+        let r = &analyse(&d).unwrap().regimes[0];
+        assert_eq!(r.best().size, 8);
+        // Size 2: 10 ends in 10 x 5 group-months; size 8: 10 ends in 10 x 30.
+        let (median, hr, _) = &r.long_run[0];
+        assert_eq!(*median, 5.0);
+        assert!((hr.mean - 6.0).abs() < 1e-12, "{hr:?}");
+        assert_eq!(r.long_run[1].1.mean, 1.0);
+        let text = long_run_table(r, 24);
+        assert!(text.contains("<td class=\"num\">6.00 (6.00 to 6.00)</td>"), "{text}");
+        assert!(text.contains("<td class=\"num\">30</td>"), "{text}");
     }
 
     #[test]
