@@ -22,6 +22,9 @@ pub(crate) struct Group {
     /// Decision power the group holds (0-1).
     pub(crate) power: f64,
     pub(crate) members: Vec<u32>,
+    /// Each member's satisfaction with the group (running payoff), in member order: a
+    /// citizen has one only while a member.
+    pub(crate) satisfaction: Vec<f32>,
     pub(crate) failed_streak: u32,
     pub(crate) last_success: bool,
     /// Whether it has finished forming and produces.

@@ -5,12 +5,12 @@
 //! penalty. Size matters only through capacity, peer visibility, coordination cost,
 //! crowding of a per-member service and the minimum viable effort.
 
-use crate::contribution::{self, CcType};
+use crate::contribution;
 use crate::group::{Group, UNSUPPORTED};
 use crate::metrics::{EndReason, GroupRecord, TaskKind};
 use crate::model::{Model, Production};
 use crate::params::Params;
-use crate::population::{NO_GROUP, flag};
+use crate::population::{Columns, NO_GROUP, flag};
 use crate::production::{affordable, benefit, ces, per_beneficiary};
 use crate::rng::{self, below, chance, logistic, round_stochastic, uniform, unit};
 use crate::staff::NO_STAFF;
@@ -41,9 +41,9 @@ fn social_response(active_neighbours: u32) -> f64 {
 
 /// The efficacy that scales a citizen's perceived impact: their own, or the population mean
 /// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
-fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+fn efficacy_seen(p: &Params, efficacy: f32) -> f64 {
     if p.efficacy_impact != 0.0 {
-        f64::from(c.efficacy[i as usize])
+        f64::from(efficacy)
     } else {
         p.efficacy_mean
     }
@@ -52,18 +52,18 @@ fn efficacy_seen(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
 /// How much a citizen expects an organisation to take up their input: `0.5 + external
 /// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
 /// organisation to respond), and 1 with `channels.external_efficacy_effect` off (docs/ODD.md 8.4).
-fn responsiveness(p: &Params, c: &crate::population::Citizens, g: &Group, i: u32) -> f64 {
+fn responsiveness(p: &Params, g: &Group, external_efficacy: f32) -> f64 {
     if p.external_efficacy_effect != 0.0 && g.org != UNSUPPORTED {
-        0.5 + f64::from(c.external_efficacy[i as usize])
+        0.5 + f64::from(external_efficacy)
     } else {
         1.0
     }
 }
 
 /// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
-fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+fn ownership_felt(p: &Params, ownership: f32) -> f64 {
     if p.ownership != 0.0 {
-        f64::from(c.ownership[i as usize])
+        f64::from(ownership)
     } else {
         0.0
     }
@@ -73,14 +73,14 @@ fn ownership_felt(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
 /// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
 /// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
 /// every step as a member.
-fn participation_cost(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
-    lacking_time(p, c, i) * cost_scale(p, c.has(i, flag::LOW_RESOURCE))
+fn participation_cost(p: &Params, time: f32, low_resource: bool) -> f64 {
+    lacking_time(p, time) * cost_scale(p, low_resource)
 }
 
 /// `1 - time` (0.5 with `channels.resource_costs` off).
-fn lacking_time(p: &Params, c: &crate::population::Citizens, i: u32) -> f64 {
+fn lacking_time(p: &Params, time: f32) -> f64 {
     if p.resource_costs != 0.0 {
-        1.0 - f64::from(c.time[i as usize])
+        1.0 - f64::from(time)
     } else {
         0.5
     }
@@ -185,6 +185,120 @@ impl JoinTerms {
     }
 }
 
+/// The aware citizens in no group of the community `[start, end)`, in visiting order from
+/// `first`, wrapping around, into `list`. The flags are read eight citizens at a time as one
+/// word, without branches on the citizens' state (which a processor cannot predict); only the
+/// few candidates found are then listed.
+fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec<u32>) {
+    list.clear();
+    for (a, b) in [(first, end), (start, first)] {
+        let words = flags[a as usize..b as usize].chunks_exact(8);
+        let tail = words.remainder();
+        let mut base = a;
+        for word in words {
+            let w = u64::from_le_bytes(word.try_into().expect("eight flags"));
+            // Bit 0 of each byte: aware (bit 3) and not a member (bit 4).
+            let mut hits = (w >> 3) & !(w >> 4) & 0x0101_0101_0101_0101;
+            while hits != 0 {
+                list.push(base + hits.trailing_zeros() / 8);
+                hits &= hits - 1;
+            }
+            base += 8;
+        }
+        for (k, &f) in tail.iter().enumerate() {
+            if f & (flag::AWARE | flag::MEMBER) == flag::AWARE {
+                list.push(base + k as u32);
+            }
+        }
+    }
+}
+
+/// What the join decision reads in one step: the terms common to all citizens, the
+/// citizens' columns, the network and the community norms.
+struct Recruiting<'a> {
+    p: &'a Params,
+    terms: JoinTerms,
+    c: Columns<'a>,
+    network: &'a crate::network::Network,
+    norm: &'a [f32],
+}
+
+impl Recruiting<'_> {
+    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
+    /// The neighbour scan and the exponential are skipped when an upper bound of the
+    /// probability (every neighbour active) already says no, as it does for most citizens.
+    #[inline]
+    fn joins(&self, g: &Group, i: u32, u: f64) -> bool {
+        let (rest, social_weight) = self.utility_parts(g, i);
+        if u >= rng::logistic_upper(rest + social_weight) {
+            return false;
+        }
+        let z = rest + social_weight * social_response(self.active_neighbours(i));
+        rng::below_logistic(u, z)
+    }
+
+    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
+    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
+    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
+    #[inline]
+    fn utility_parts(&self, g: &Group, i: u32) -> (f64, f64) {
+        let (p, terms, c) = (self.p, &self.terms, &self.c);
+        let u = i as usize;
+        let flags = c.flags[u];
+        let duty = if flags & flag::DUTY != 0 {
+            p.w_duty
+        } else {
+            0.0
+        };
+        let clarity = match g.task {
+            TaskKind::Generic => terms.generic_clarity,
+            TaskKind::Specific => 1.0,
+        };
+        let impact = efficacy_seen(p, c.efficacy[u])
+            * clarity
+            * (1.0 - duty)
+            * responsiveness(p, g, c.external_efficacy[u]);
+        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
+            terms.cost_low
+        } else {
+            terms.cost_high
+        };
+        let trust = f64::from(c.trust[u]);
+        let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
+        let affected = if flags & flag::AFFECTED != 0 {
+            p.w_affected
+        } else {
+            0.0
+        };
+        let rest = terms.constant
+            + p.w_efficacy * impact
+            + p.w_motivation * f64::from(c.motivation[u])
+            + p.w_ownership * ownership_felt(p, c.ownership[u])
+            + affected
+            + p.w_trust * trust
+            - cost_scale * lacking_time(p, c.time[u])
+            - p.w_risk * risk;
+        (
+            rest,
+            terms.w_social * f64::from(self.norm[g.community as usize]),
+        )
+    }
+
+    /// Network neighbours of `i` in a group, the co-production tie included.
+    fn active_neighbours(&self, i: u32) -> u32 {
+        let group = &*self.c.group;
+        let lattice = self
+            .network
+            .neighbours(i)
+            .iter()
+            .filter(|&&j| group[j as usize] != NO_GROUP)
+            .count();
+        let extra = self.network.extra_tie[i as usize];
+        let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
+        lattice as u32 + u32::from(extra_active)
+    }
+}
+
 impl Model {
     pub(crate) fn new_group(
         &mut self,
@@ -195,9 +309,11 @@ impl Model {
         power: f64,
     ) -> usize {
         let cap = p.group_size_cap as u32;
-        let mut members = self.spare_member_lists.pop().unwrap_or_default();
+        let (mut members, mut satisfaction) = self.spare_member_lists.pop().unwrap_or_default();
         members.clear();
         members.reserve(cap as usize);
+        satisfaction.clear();
+        satisfaction.reserve(cap as usize);
         self.records.push(GroupRecord {
             group_id: self.records.len() as u32,
             organisation: (org != UNSUPPORTED).then_some(org),
@@ -224,6 +340,7 @@ impl Model {
             cap,
             power,
             members,
+            satisfaction,
             failed_streak: 0,
             last_success: true,
             started: false,
@@ -288,88 +405,24 @@ impl Model {
     }
 
     pub(crate) fn join(&mut self, g: usize, i: u32) {
-        let c = &mut self.citizens;
-        c.group[i as usize] = g as u32;
-        c.flags[i as usize] |= flag::AWARE;
-        c.satisfaction[i as usize] = INITIAL_SATISFACTION;
-        c.contribution[i as usize] = c.belief[i as usize];
+        self.citizens.columns().enlist(i, g as u32);
         self.groups[g].members.push(i);
+        self.groups[g].satisfaction.push(INITIAL_SATISFACTION);
     }
 
     /// Probability that aware citizen `i` joins group `g` when approached: the logistic of
     /// the join utility (docs/ODD.md, submodel "Joining").
     #[cfg(test)]
-    pub(crate) fn join_probability(&self, p: &Params, g: &Group, i: u32) -> f64 {
-        let (rest, social_weight) = self.join_utility_parts(p, &JoinTerms::new(p), g, i);
-        logistic(rest + social_weight * social_response(self.active_neighbours(i)))
-    }
-
-    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
-    /// The neighbour scan and the exponential are skipped when an upper bound of the
-    /// probability (every neighbour active) already says no, as it does for most citizens.
-    fn joins(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32, u: f64) -> bool {
-        let (rest, social_weight) = self.join_utility_parts(p, terms, g, i);
-        if u >= rng::logistic_upper(rest + social_weight) {
-            return false;
-        }
-        let z = rest + social_weight * social_response(self.active_neighbours(i));
-        rng::below_logistic(u, z)
-    }
-
-    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
-    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
-    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
-    fn join_utility_parts(&self, p: &Params, terms: &JoinTerms, g: &Group, i: u32) -> (f64, f64) {
-        let c = &self.citizens;
-        let u = i as usize;
-        let flags = c.flags[u];
-        let duty = if flags & flag::DUTY != 0 {
-            p.w_duty
-        } else {
-            0.0
+    pub(crate) fn join_probability(&mut self, p: &Params, g: usize, i: u32) -> f64 {
+        let r = Recruiting {
+            p,
+            terms: JoinTerms::new(p),
+            c: self.citizens.columns(),
+            network: &self.network,
+            norm: &self.norm,
         };
-        let clarity = match g.task {
-            TaskKind::Generic => terms.generic_clarity,
-            TaskKind::Specific => 1.0,
-        };
-        let impact = efficacy_seen(p, c, i) * clarity * (1.0 - duty) * responsiveness(p, c, g, i);
-        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
-            terms.cost_low
-        } else {
-            terms.cost_high
-        };
-        let trust = f64::from(c.trust[u]);
-        let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
-        let affected = if flags & flag::AFFECTED != 0 {
-            p.w_affected
-        } else {
-            0.0
-        };
-        let rest = terms.constant
-            + p.w_efficacy * impact
-            + p.w_motivation * f64::from(c.motivation[u])
-            + p.w_ownership * ownership_felt(p, c, i)
-            + affected
-            + p.w_trust * trust
-            - cost_scale * lacking_time(p, c, i)
-            - p.w_risk * risk;
-        (
-            rest,
-            terms.w_social * f64::from(self.norm[g.community as usize]),
-        )
-    }
-
-    fn active_neighbours(&self, i: u32) -> u32 {
-        let group = &self.citizens.group;
-        let lattice = self
-            .network
-            .neighbours(i)
-            .iter()
-            .filter(|&&j| group[j as usize] != NO_GROUP)
-            .count();
-        let extra = self.network.extra_tie[i as usize];
-        let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
-        lattice as u32 + u32::from(extra_active)
+        let (rest, social_weight) = r.utility_parts(&self.groups[g], i);
+        logistic(rest + social_weight * social_response(r.active_neighbours(i)))
     }
 
     /// Citizens choose whether to join an open group of their community. Communities are
@@ -385,25 +438,34 @@ impl Model {
                 self.open_by_community[group.community as usize].push(g as u32);
             }
         }
-        let terms = JoinTerms::new(p);
-        for c in 0..self.n_communities {
-            if self.open_by_community[c as usize].is_empty() {
+        let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
+        let mut candidates = std::mem::take(&mut self.join_candidates);
+        let mut r = Recruiting {
+            p,
+            terms: JoinTerms::new(p),
+            c: self.citizens.columns(),
+            network: &self.network,
+            norm: &self.norm,
+        };
+        let rng = &mut self.streams.recruitment;
+        let groups = &mut self.groups;
+        for (c, open) in self.open_by_community.iter_mut().enumerate() {
+            if open.is_empty() {
                 continue;
             }
-            let (start, end) = self.community_range(c);
-            let size = end - start;
-            let first = start + below(&mut self.streams.recruitment, size);
-            let candidates = self.aware_and_free(first, start, end);
+            let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
+            let first = start + below(rng, end - start);
+            aware_and_free(r.c.flags, first, start, end, &mut candidates);
             for &i in &candidates {
-                let open = &self.open_by_community[c as usize];
-                let (pick, u) =
-                    rng::below_and_uniform(&mut self.streams.recruitment, open.len() as u32);
+                let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
                 let g = open[pick] as usize;
-                if self.joins(p, &terms, &self.groups[g], i, u) {
-                    self.join(g, i);
-                    if self.groups[g].members.len() as u32 >= self.groups[g].cap {
-                        let open = &mut self.open_by_community[c as usize];
+                if r.joins(&groups[g], i, u) {
+                    r.c.enlist(i, g as u32);
+                    let group = &mut groups[g];
+                    group.members.push(i);
+                    group.satisfaction.push(INITIAL_SATISFACTION);
+                    if group.members.len() as u32 >= group.cap {
                         open.swap_remove(pick);
                         if open.is_empty() {
                             break;
@@ -411,27 +473,8 @@ impl Model {
                     }
                 }
             }
-            self.join_candidates = candidates;
         }
-    }
-
-    /// The aware citizens in no group of the community `[start, end)`, in visiting order
-    /// from `first`, wrapping around; written without branches on the citizens' state (which
-    /// a processor cannot predict), into a list kept to reuse its memory.
-    fn aware_and_free(&mut self, first: u32, start: u32, end: u32) -> Vec<u32> {
-        let mut list = std::mem::take(&mut self.join_candidates);
-        let size = (end - start) as usize;
-        list.clear();
-        list.resize(size, 0);
-        let c = &self.citizens;
-        let mut n = 0;
-        for i in (first..end).chain(start..first) {
-            let u = i as usize;
-            list[n] = i;
-            n += usize::from((c.group[u] == NO_GROUP) & (c.flags[u] & flag::AWARE != 0));
-        }
-        list.truncate(n);
-        list
+        self.join_candidates = candidates;
     }
 
     /// A forming group starts when it is full or its formation window is over; with fewer
@@ -510,6 +553,8 @@ impl Model {
         total: &mut Production,
         scratch: &mut Vec<f64>,
     ) {
+        // Taken out while the group is read, put back once its members are paid off.
+        let mut satisfaction = std::mem::take(&mut self.groups[g].satisfaction);
         let group = &self.groups[g];
         let n = group.members.len();
         let supported = group.org != UNSUPPORTED;
@@ -519,7 +564,7 @@ impl Model {
         } else {
             0.0
         };
-        let c = &mut self.citizens;
+        let c = self.citizens.columns();
         let rng = &mut self.streams.contribution;
 
         // Contributions: watched members give more, scaled by the community norm.
@@ -528,12 +573,16 @@ impl Model {
             p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
         let mut effort = 0.0;
         let mut low_members = 0u32;
-        for &i in &group.members {
+        // What each member gives this step (as peers see it, in single precision), in member
+        // order: read back for the payoffs and by the peers who watch.
+        scratch.clear();
+        scratch.resize(n, 0.0);
+        for (&i, seen) in group.members.iter().zip(scratch.iter_mut()) {
             let u = i as usize;
             let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
-            let ty = CcType::from_u8(c.cc_type[u]);
+            let ty = c.cc_type(i);
             let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
-            c.contribution[u] = given as f32;
+            *seen = f64::from(given as f32);
             let capacity = if p.skill_capacity != 0.0 {
                 0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
             } else {
@@ -620,19 +669,25 @@ impl Model {
             1.0
         };
         let ongoing = if p.ongoing_costs != 0.0 { 1.0 } else { 0.0 };
-        for &i in &group.members {
+        let given_seen = &scratch[..];
+        let paid = group
+            .members
+            .iter()
+            .zip(given_seen)
+            .zip(satisfaction.iter_mut());
+        for ((&i, &given), satisfaction) in paid {
             let u = i as usize;
             let motivation = f64::from(c.motivation[u]);
-            let intrinsic = 0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c, i));
-            let efficacy = efficacy_seen(p, c, i);
-            let payoff = clarity * per_member_benefit
-                - p.cost_of_effort * f64::from(c.contribution[u])
+            let intrinsic =
+                0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c.ownership[u]));
+            let efficacy = efficacy_seen(p, c.efficacy[u]);
+            let payoff = clarity * per_member_benefit - p.cost_of_effort * given
                 + incentives
                 + intrinsic
                 + p.efficacy_reward * (efficacy - 0.5)
-                - ongoing * participation_cost(p, c, i);
-            let s = f64::from(c.satisfaction[u]);
-            c.satisfaction[u] = (s + p.satisfaction_rate * (payoff - s)) as f32;
+                - ongoing * participation_cost(p, c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
+            let s = f64::from(*satisfaction);
+            *satisfaction = (s + p.satisfaction_rate * (payoff - s)) as f32;
             let e = f64::from(c.efficacy[u]);
             c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
             if supported {
@@ -653,13 +708,6 @@ impl Model {
 
         // Beliefs: each member watches up to `attention` random fellow members.
         if n > 1 {
-            scratch.clear();
-            scratch.extend(
-                group
-                    .members
-                    .iter()
-                    .map(|&i| f64::from(c.contribution[i as usize])),
-            );
             let watched = (p.attention as usize).min(n - 1);
             for (k, &i) in group.members.iter().enumerate() {
                 let mut seen = 0.0;
@@ -669,7 +717,7 @@ impl Model {
                     if j >= k {
                         j += 1;
                     }
-                    seen += scratch[j];
+                    seen += given_seen[j];
                 }
                 let u = i as usize;
                 if p.belief_learning != 0.0 {
@@ -680,6 +728,7 @@ impl Model {
         }
 
         let group = &mut self.groups[g];
+        group.satisfaction = satisfaction;
         group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
         group.last_success = success;
         if let Some(o) = supported.then_some(group.org) {
@@ -697,34 +746,33 @@ impl Model {
     /// logistic(leave_base - leave_slope x satisfaction)`; those who stay may form a tie
     /// with a random fellow member.
     pub(crate) fn leave_and_tie(&mut self, p: &Params) {
-        for g in 0..self.groups.len() {
-            if !self.groups[g].started {
+        let h = p.exit_hazard;
+        for group in &mut self.groups {
+            if !group.started {
                 continue;
             }
             let mut k = 0;
-            while k < self.groups[g].members.len() {
-                let i = self.groups[g].members[k];
-                let u = i as usize;
-                let s = f64::from(self.citizens.satisfaction[u]);
+            while k < group.members.len() {
+                let i = group.members[k];
+                let s = f64::from(group.satisfaction[k]);
                 let z = p.leave_base - p.leave_slope * s;
-                let h = p.exit_hazard;
                 let draw = uniform(&mut self.streams.leaving);
                 // The bound (no exponential) settles most stays; the exact test decides.
                 if draw < h + (1.0 - h) * rng::logistic_upper(z)
                     && draw < h + (1.0 - h) * logistic(z)
                 {
-                    self.citizens.group[u] = NO_GROUP;
-                    self.groups[g].members.swap_remove(k);
+                    self.citizens.free(i);
+                    group.members.swap_remove(k);
+                    group.satisfaction.swap_remove(k);
                     continue;
                 }
-                let n = self.groups[g].members.len() as u32;
+                let n = group.members.len() as u32;
                 if n > 1 && chance(&mut self.streams.ties, p.tie_formation) {
                     let mut j = below(&mut self.streams.ties, n - 1) as usize;
                     if j >= k {
                         j += 1;
                     }
-                    let other = self.groups[g].members[j];
-                    self.network.tie_up(i, other);
+                    self.network.tie_up(i, group.members[j]);
                 }
                 k += 1;
             }
@@ -755,12 +803,13 @@ impl Model {
         let group = self.groups.swap_remove(g);
         self.staff.release(group.staff);
         for &i in &group.members {
-            self.citizens.group[i as usize] = NO_GROUP;
+            self.citizens.free(i);
         }
         let record = &mut self.records[group.record as usize];
         record.ended_step = Some(self.step);
         record.end_reason = reason;
-        self.spare_member_lists.push(group.members);
+        self.spare_member_lists
+            .push((group.members, group.satisfaction));
         if g < self.groups.len() {
             for &i in &self.groups[g].members {
                 self.citizens.group[i as usize] = g as u32;
@@ -772,6 +821,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contribution::CcType;
 
     fn small() -> (Params, Model) {
         let mut p = Params::defaults();
@@ -799,7 +849,7 @@ mod tests {
     fn average_member(model: &mut Model, i: u32, belief: f32) {
         let (c, u) = (&mut model.citizens, i as usize);
         c.belief[u] = belief;
-        c.cc_type[u] = CcType::Conditional as u8;
+        c.set_cc_type(i, CcType::Conditional);
         (c.motivation[u], c.skill[u], c.time[u]) = (0.5, 0.5, 0.5);
     }
 
@@ -807,18 +857,18 @@ mod tests {
     fn join_probability_follows_efficacy_cost_and_duty() {
         let (p, mut model) = small();
         let g = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
-        let prob = |m: &Model, q: &Params| m.join_probability(q, &m.groups[g], 7);
+        let prob = |m: &mut Model, q: &Params| m.join_probability(q, g, 7);
         model.citizens.flags[7] &= !flag::DUTY;
         model.citizens.efficacy[7] = 0.1;
-        let low = prob(&model, &p);
+        let low = prob(&mut model, &p);
         model.citizens.efficacy[7] = 0.9;
-        let high = prob(&model, &p);
+        let high = prob(&mut model, &p);
         assert!(high > low);
         let mut cheap = p.clone();
         cheap.participation_cost = 0.0;
-        assert!(prob(&model, &cheap) > high);
+        assert!(prob(&mut model, &cheap) > high);
         model.citizens.flags[7] |= flag::DUTY;
-        assert!(prob(&model, &p) < high);
+        assert!(prob(&mut model, &p) < high);
     }
 
     #[test]
@@ -826,12 +876,12 @@ mod tests {
         let (p, mut model) = small();
         let supported = model.new_group(&p, 0, 0, TaskKind::Specific, 0.5);
         let own = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
-        let prob = |m: &Model, g: usize| m.join_probability(&p, &m.groups[g], 7);
+        let prob = |m: &mut Model, g: usize| m.join_probability(&p, g, 7);
         model.citizens.external_efficacy[7] = 0.1;
-        let (low_supported, low_own) = (prob(&model, supported), prob(&model, own));
+        let (low_supported, low_own) = (prob(&mut model, supported), prob(&mut model, own));
         model.citizens.external_efficacy[7] = 0.9;
-        assert!(prob(&model, supported) > low_supported);
-        assert_eq!(prob(&model, own), low_own);
+        assert!(prob(&mut model, supported) > low_supported);
+        assert_eq!(prob(&mut model, own), low_own);
     }
 
     #[test]
@@ -883,14 +933,12 @@ mod tests {
         let (mut p, mut model) = small();
         p.group_size_cap = 60.0;
         let happy = group_of(&mut model, &p, 50, 0.5);
-        for i in 0..50 {
-            model.citizens.satisfaction[i] = 2.0;
-        }
+        model.groups[happy].satisfaction.fill(2.0);
         let unhappy = model.new_group(&p, 0, 1, TaskKind::Specific, 0.5);
         for i in 200..250 {
             model.join(unhappy, i);
-            model.citizens.satisfaction[i as usize] = -2.0;
         }
+        model.groups[unhappy].satisfaction.fill(-2.0);
         model.groups[unhappy].started = true;
         model.leave_and_tie(&p);
         assert!(model.groups[happy].members.len() >= 47);
@@ -959,6 +1007,32 @@ mod tests {
         assert!(model.groups.is_empty());
         assert_eq!(model.records[0].end_reason, EndReason::NeverStarted);
         assert_eq!(model.citizens.group[3], NO_GROUP);
+    }
+
+    /// The word-at-a-time scan lists exactly the aware non-members, in visiting order.
+    #[test]
+    fn candidates_are_the_aware_citizens_in_no_group_in_visiting_order() {
+        let mut rng = crate::rng::stream(7, crate::rng::Stream::Recruitment);
+        let flags: Vec<u8> = (0..203)
+            .map(|_| {
+                let mut f = (crate::rng::below(&mut rng, 32) as u8) & !flag::CC_TYPE;
+                f |= (crate::rng::below(&mut rng, 4) as u8) << flag::CC_TYPE_SHIFT;
+                f
+            })
+            .collect();
+        let mut list = vec![99];
+        for (first, start, end) in [(0, 0, 203), (57, 3, 203), (10, 10, 19), (15, 10, 19)] {
+            aware_and_free(&flags, first, start, end, &mut list);
+            let expected: Vec<u32> = (first..end)
+                .chain(start..first)
+                .filter(|&i| {
+                    let f = flags[i as usize];
+                    f & flag::AWARE != 0 && f & flag::MEMBER == 0
+                })
+                .collect();
+            assert!(!expected.is_empty());
+            assert_eq!(list, expected, "first {first} start {start} end {end}");
+        }
     }
 
     #[test]

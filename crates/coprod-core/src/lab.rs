@@ -1,5 +1,7 @@
 //! The lab setting: a repeated linear public-goods game with no organisation, using the
-//! same contribution rule and belief update as the field model.
+//! same contribution rule and belief update as the field model, plus two lab-only terms
+//! (both off at their defaults): a payoff term through which the MPCR and the group size
+//! enter decisions, and a slower first belief update.
 //!
 //! It links the model's behavioural parameters to measured human behaviour
 //! (Fischbacher and Gaechter 2010): see docs/ODD.md, "Input data and calibration".
@@ -35,9 +37,10 @@ pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> Run
         if round == 0 || p.rematch != 0.0 {
             shuffle(&mut order, &mut rng);
         }
+        let payoff_shift = payoff_term(p, size);
         for &i in &order {
             // Anonymous strangers: no peer pressure, only intrinsic motivation.
-            let extra = p.motivation_weight * (motivation[i] - 0.5);
+            let extra = p.motivation_weight * (motivation[i] - 0.5) + payoff_shift;
             given[i] = contribution::decide(types[i], belief[i], extra, uniform(&mut rng), p);
         }
         let mut payoff = 0.0;
@@ -45,7 +48,7 @@ pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> Run
             let sum: f64 = members.iter().map(|&i| given[i]).sum();
             for &i in members {
                 let others = (sum - given[i]) / (size - 1) as f64;
-                belief[i] = contribution::update_belief(belief[i], others, p);
+                belief[i] = update_belief(belief[i], others, round, p);
                 payoff += p.endowment * (1.0 - given[i] + p.mpcr * sum);
             }
         }
@@ -73,6 +76,8 @@ pub struct LabSubject {
     belief: f64,
     motivation: f64,
     rng: rand::rngs::ChaCha8Rng,
+    /// Belief updates made so far (the first one is slowed by `lab.first_update`).
+    updates: u32,
 }
 
 impl LabSubject {
@@ -87,25 +92,49 @@ impl LabSubject {
             belief,
             motivation,
             rng,
+            updates: 0,
         }
     }
 
     /// This round's contribution, as a share of the endowment (0 to 1).
     pub fn contribute(&mut self, p: &Params) -> f64 {
-        let extra = p.motivation_weight * (self.motivation - 0.5);
+        let extra = p.motivation_weight * (self.motivation - 0.5)
+            + payoff_term(p, p.lab_group_size as usize);
         contribution::decide(self.ty, self.belief, extra, uniform(&mut self.rng), p)
     }
 
     /// Updates the belief from the mean contribution of the other group members (share of
     /// the endowment).
     pub fn observe(&mut self, others_mean: f64, p: &Params) {
-        self.belief = contribution::update_belief(self.belief, others_mean, p);
+        self.belief = update_belief(self.belief, others_mean, self.updates, p);
+        self.updates += 1;
     }
 
     /// The subject's conditional-cooperation type, in the words of the outputs.
     pub fn kind(&self) -> &'static str {
         self.ty.as_str()
     }
+}
+
+/// The lab's payoff term, added to every decision: `-cost_sensitivity` times the net
+/// private cost of giving one token, `(1 - mpcr) - altruism x (size - 1) x mpcr`, the
+/// marginal utility of a token kept in the altruism model of Anderson, Goeree and Holt
+/// (1998). 0 at the default `cost_sensitivity = 0`.
+fn payoff_term(p: &Params, size: usize) -> f64 {
+    let net_cost = (1.0 - p.mpcr) - p.altruism * (size - 1) as f64 * p.mpcr;
+    -p.cost_sensitivity * net_cost
+}
+
+/// The field model's belief update (`contribution::update_belief`), except that the update
+/// after round 0 moves `belief_weight x first_update` of the way (at the default 1 the
+/// same).
+fn update_belief(belief: f64, others: f64, round: u32, p: &Params) -> f64 {
+    let weight = if round == 0 {
+        p.belief_weight * p.first_update
+    } else {
+        p.belief_weight
+    };
+    belief + weight * (others - belief)
 }
 
 /// A lab subject as a citizen record: type, motivation and final belief; fields without a
@@ -169,6 +198,67 @@ mod tests {
         assert!((0.05..=0.18).contains(&series[9]), "round 10 {}", series[9]);
         let rises = series.windows(2).filter(|w| w[1] > w[0] + 0.005).count();
         assert!(rises <= 1, "not near-monotone: {series:?}");
+    }
+
+    fn lab_with(seed: u64, set: &[(&str, f64)]) -> Vec<f64> {
+        let mut p = Params::defaults();
+        p.set("population.setting", 1.0).unwrap();
+        p.set("population.n_citizens", 4000.0).unwrap();
+        for &(name, value) in set {
+            p.set(name, value).unwrap();
+        }
+        run_lab(&p, 10, seed, Detail::Standard)
+            .steps
+            .iter()
+            .map(|s| s.mean_contribution)
+            .collect()
+    }
+
+    fn mean(v: &[f64]) -> f64 {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+
+    #[test]
+    fn mpcr_and_group_size_enter_only_through_the_payoff_term() {
+        // Off (the default): the MPCR changes nothing, bit for bit.
+        assert_eq!(lab_with(4, &[]), lab_with(4, &[("lab.mpcr", 0.75)]));
+        // On: a higher return lowers the net cost of giving, so subjects give more.
+        let on = [("lab.cost_sensitivity", 0.4), ("lab.altruism", 0.1)];
+        let low = mean(&lab_with(4, &[on[0], on[1], ("lab.mpcr", 0.3)]));
+        let high = mean(&lab_with(4, &[on[0], on[1], ("lab.mpcr", 0.75)]));
+        // Net costs 0.7 - 0.09 = 0.61 and 0.25 - 0.225 = 0.025: 0.234 of the endowment
+        // before clamping and belief feedback.
+        assert!(high - low > 0.15, "mpcr 0.3: {low}, 0.75: {high}");
+        // Larger groups at the same MPCR: more others gain from a token, if subjects care
+        // (net costs 0.48 and 0.24 at MPCR 0.4: 0.048 of the endowment before clamping).
+        let mild = [("lab.cost_sensitivity", 0.2), ("lab.altruism", 0.1)];
+        let four = mean(&lab_with(4, &mild));
+        let ten = mean(&lab_with(
+            4,
+            &[mild[0], mild[1], ("lab.lab_group_size", 10.0)],
+        ));
+        assert!(ten - four > 0.02, "groups of 4: {four}, of 10: {ten}");
+        // Without altruism the group size leaves the payoff term unchanged.
+        let selfish = [("lab.cost_sensitivity", 0.4), ("lab.mpcr", 0.3)];
+        let four = mean(&lab_with(4, &selfish));
+        let ten = mean(&lab_with(
+            4,
+            &[selfish[0], selfish[1], ("lab.lab_group_size", 10.0)],
+        ));
+        assert!(
+            (ten - four).abs() < 0.01,
+            "groups of 4: {four}, of 10: {ten}"
+        );
+    }
+
+    #[test]
+    fn a_slow_first_update_keeps_round_two_near_round_one() {
+        let fast = lab_with(9, &[]);
+        let slow = lab_with(9, &[("lab.first_update", 0.0)]);
+        // Same first round (the same draws), then beliefs stay put for one round.
+        assert_eq!(fast[0], slow[0]);
+        assert!((slow[1] - slow[0]).abs() < 0.01, "{slow:?}");
+        assert!(fast[0] - fast[1] > 0.03, "{fast:?}");
     }
 
     #[test]

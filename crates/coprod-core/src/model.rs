@@ -45,8 +45,9 @@ pub struct Model {
     pub(crate) staff: Staff,
     pub(crate) groups: Vec<Group>,
     pub(crate) records: Vec<GroupRecord>,
-    /// Member lists of dissolved groups, kept to be reused without allocating.
-    pub(crate) spare_member_lists: Vec<Vec<u32>>,
+    /// Member and satisfaction lists of dissolved groups, kept to be reused without
+    /// allocating.
+    pub(crate) spare_member_lists: Vec<(Vec<u32>, Vec<f32>)>,
     /// Forming groups with vacancies, per community; rebuilt each step, kept to reuse memory.
     pub(crate) open_by_community: Vec<Vec<u32>>,
     /// Scratch for the citizens of one community who may join, kept to reuse memory.
@@ -217,17 +218,24 @@ impl Model {
             .map(|t| t.contact_low.max(t.contact_high))
             .fold(0.0, f64::max);
         let gaps = rng::Gaps::new(highest);
-        let c = &mut self.citizens;
+        let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
+        let c = self.citizens.columns();
         let rng = &mut self.streams.contact;
         let n_orgs = orgs.len() as u32;
+        // Candidates come in increasing order, so their community is found by walking on.
+        let (mut comm, mut comm_end) = (0, community_range(0, n_citizens, n_communities).1);
         let mut i = gaps.next(rng);
-        while i < c.len() as u64 {
+        while i < u64::from(n_citizens) {
             let u = i as usize;
             i = gaps.after(rng, i + 1);
-            if c.group[u] != NO_GROUP {
+            if c.flags[u] & flag::MEMBER != 0 {
                 continue;
             }
-            let terms = &orgs[(c.community[u] % n_orgs) as usize];
+            while u as u32 >= comm_end {
+                comm += 1;
+                comm_end = community_range(comm, n_citizens, n_communities).1;
+            }
+            let terms = &orgs[(comm % n_orgs) as usize];
             let rate = if c.flags[u] & flag::LOW_RESOURCE != 0 {
                 terms.contact_low
             } else {
@@ -264,9 +272,9 @@ impl Model {
         let rng = &mut self.streams.contact;
         let mut i = gaps.next(rng);
         while i < c.len() as u64 {
-            let u = i as usize;
-            if c.group[u] == NO_GROUP {
-                c.flags[u] &= !flag::AWARE;
+            let f = &mut c.flags[i as usize];
+            if *f & flag::MEMBER == 0 {
+                *f &= !flag::AWARE;
             }
             i = gaps.after(rng, i + 1);
         }
@@ -350,7 +358,10 @@ impl Model {
         let n_orgs = self.orgs.len() as f64;
         // Support to groups displaces the professionals' own service within the budget.
         let budget = p.baseline_input * f64::from(self.n_communities);
-        let output = budget - prod.support + prod.output;
+        // Support never exceeds the budget, but a budget spent in full can leave a rounding
+        // residue of about -1e-14, which would make service per citizen negative.
+        let routine = (budget - prod.support).max(0.0);
+        let output = routine + prod.output;
         let cost = budget;
         let time = time_cost(prod.citizen_effort, p.time_price);
         StepMetrics {
@@ -386,7 +397,7 @@ impl Model {
             } else {
                 prod.contribution_sum / f64::from(prod.members)
             },
-            ..self.equity_metrics(budget - prod.support, &prod.equity, low)
+            ..self.equity_metrics(routine, &prod.equity, low)
         }
     }
 
@@ -463,9 +474,9 @@ impl Model {
         (0..c.len())
             .map(|i| CitizenRecord {
                 citizen_id: i as u32,
-                community: c.community[i],
+                community: c.community(i as u32),
                 resource_group: u8::from(c.flags[i] & flag::LOW_RESOURCE == 0),
-                cc_type: crate::contribution::CcType::from_u8(c.cc_type[i]).as_str(),
+                cc_type: c.cc_type(i as u32).as_str(),
                 initial_efficacy: f64::from(c.initial_efficacy[i]),
                 efficacy: f64::from(c.efficacy[i]),
                 external_efficacy: f64::from(c.external_efficacy[i]),
@@ -492,7 +503,7 @@ impl Model {
             + self
                 .groups
                 .iter()
-                .map(|g| 4 * g.members.capacity())
+                .map(|g| 4 * (g.members.capacity() + g.satisfaction.capacity()))
                 .sum::<usize>()
     }
 }
@@ -554,15 +565,21 @@ impl Model {
             ("ownership", &c.ownership),
             ("trust", &c.trust),
             ("belief", &c.belief),
-            ("contribution", &c.contribution),
         ];
         for (name, v) in unit_vectors {
             if let Some(i) = v.iter().position(|x| !(0.0..=1.0).contains(x)) {
                 return Err(format!("citizen {i} {name} = {} out of 0-1", v[i]));
             }
         }
-        if let Some(i) = c.satisfaction.iter().position(|s| !s.is_finite()) {
-            return Err(format!("citizen {i} satisfaction is not finite"));
+        for (g, group) in self.groups.iter().enumerate() {
+            if group.satisfaction.len() != group.members.len() {
+                return Err(format!("group {g} has a satisfaction per member missing"));
+            }
+            if group.satisfaction.iter().any(|s| !s.is_finite()) {
+                return Err(format!(
+                    "group {g} has a member whose satisfaction is not finite"
+                ));
+            }
         }
         for (o, org) in self.orgs.iter().enumerate() {
             let attrs = [
@@ -631,7 +648,7 @@ impl Model {
                         c.group[i as usize]
                     ));
                 }
-                if c.community[i as usize] != group.community {
+                if c.community(i) != group.community {
                     return Err(format!("citizen {i} is in a group of another community"));
                 }
             }
@@ -642,6 +659,11 @@ impl Model {
             return Err(format!(
                 "{pointing} citizens point to a group but groups list {members}"
             ));
+        }
+        if let Some(i) =
+            (0..c.len()).find(|&i| (c.group[i] != NO_GROUP) != c.has(i as u32, flag::MEMBER))
+        {
+            return Err(format!("citizen {i}: member flag disagrees with the group"));
         }
         Ok(())
     }

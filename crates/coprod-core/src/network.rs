@@ -28,6 +28,13 @@ pub(crate) fn community_range(c: u32, n_citizens: u32, n_communities: u32) -> (u
     (start, end)
 }
 
+/// The community of citizen `i`: the `c` with `i` in `community_range(c)`, which is
+/// `ceil((i + 1) C / N) - 1`.
+#[inline]
+pub(crate) fn community_of(i: u32, n_citizens: u32, n_communities: u32) -> u32 {
+    ((u64::from(i + 1) * u64::from(n_communities)).div_ceil(u64::from(n_citizens)) - 1) as u32
+}
+
 /// How ties are laid out: sizes, bridging and who is drawn to whom.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Layout {
@@ -202,6 +209,25 @@ mod tests {
             bridge_prob,
             bridging_gap: 0.0,
             homophily: 0.0,
+        }
+    }
+
+    #[test]
+    fn community_of_inverts_community_range() {
+        for (n, k) in [
+            (100u32, 7u32),
+            (10, 10),
+            (1000, 3),
+            (2001, 20),
+            (7, 1),
+            (999_983, 9_999),
+        ] {
+            for c in 0..k {
+                let (a, b) = community_range(c, n, k);
+                for i in [a, (a + b) / 2, b - 1] {
+                    assert_eq!(community_of(i, n, k), c, "citizen {i} of {n} in {k}");
+                }
+            }
         }
     }
 

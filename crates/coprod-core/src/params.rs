@@ -7,8 +7,8 @@
 use std::fmt;
 
 /// Bytes of citizen state per citizen (excluding the network), for memory estimates: the
-/// columns of `population::Citizens`.
-pub(crate) const BYTES_PER_CITIZEN: u64 = 12 * 4 + 4 + 4 + 2 + 1 + 1;
+/// columns of `population::Citizens` (ten `f32`, the group, steps participated, flags).
+pub(crate) const BYTES_PER_CITIZEN: u64 = 10 * 4 + 4 + 2 + 1;
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
@@ -113,6 +113,12 @@ impl ParamSpec {
             }
             "population.low_resource_share" | "population.resource_gap" => {
                 "demographics act through resources (Bovaird et al. 2016); assumption"
+            }
+            "lab.cost_sensitivity" | "lab.altruism" => {
+                "altruism and noisy payoff-sensitive choice (Anderson, Goeree and Holt 1998; Goeree, Holt and Laury 2002); off by default, estimated in docs/calibration.md"
+            }
+            "lab.first_update" => {
+                "stated beliefs move little after period 1 (Fischbacher and Gaechter 2010 data); off by default (1), estimated in docs/calibration.md"
             }
             "orgs.autonomy_mean" => "autonomy and openness (Neshkova 2014); assumption",
             "orgs.procedural_mean" | "orgs.procedural_bias" | "orgs.trust_in_citizens_mean" => {
@@ -418,6 +424,9 @@ define_params! {
     lab.mpcr: Real, 0.4, [0, 1], "per unit contributed", false, "Marginal per-capita return of the linear public good.";
     lab.endowment: Real, 20, [1, 1_000_000], "tokens", false, "Endowment per round.";
     lab.rematch: Bool, 1, [0, 1], "switch", false, "Strangers: re-match groups every round (off: partners).";
+    lab.cost_sensitivity: Real, 0.0, [0, 2], "share of endowment per unit net cost", false, "Lab only: every contribution falls by this times the net private cost of giving a token, (1 - mpcr) - altruism x (group size - 1) x mpcr (0: the MPCR and group size do not enter decisions).";
+    lab.altruism: Real, 0.0, [0, 1], "weight on others' earnings", false, "Lab only: weight a subject puts on the other group members' earnings in the net cost of giving (Anderson, Goeree and Holt 1998).";
+    lab.first_update: Real, 1.0, [0, 1], "factor", false, "Lab only: the first belief update (after round 1) moves belief_weight x this of the way to the others' mean; later updates move belief_weight.";
 }
 
 impl Params {

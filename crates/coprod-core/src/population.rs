@@ -20,8 +20,15 @@ pub(crate) mod flag {
     pub(crate) const DUTY: u8 = 2;
     /// Personally affected by the current service issue.
     pub(crate) const AFFECTED: u8 = 4;
-    /// Aware of co-production opportunities.
+    /// Aware of co-production opportunities (bit 3; the scan for candidates to join,
+    /// `groups::aware_and_free`, relies on this bit and the next being `AWARE` and `MEMBER`).
     pub(crate) const AWARE: u8 = 8;
+    /// In a group: set exactly when [`Citizens::group`](super::Citizens) is not `NO_GROUP`,
+    /// so that scans for free citizens read one byte per citizen.
+    pub(crate) const MEMBER: u8 = 16;
+    /// The conditional-cooperation type (`CcType as u8`) sits in these bits.
+    pub(crate) const CC_TYPE_SHIFT: u8 = 5;
+    pub(crate) const CC_TYPE: u8 = 3 << CC_TYPE_SHIFT;
 }
 
 /// All citizens, one vector per attribute (0-1 scales unless stated).
@@ -41,16 +48,55 @@ pub(crate) struct Citizens {
     pub(crate) trust: Vec<f32>,
     /// Belief about what fellow members contribute (share of effort).
     pub(crate) belief: Vec<f32>,
-    /// Satisfaction with the current group (running payoff).
-    pub(crate) satisfaction: Vec<f32>,
-    /// Last contribution (share of effort), what peers see.
-    pub(crate) contribution: Vec<f32>,
-    pub(crate) community: Vec<u32>,
-    /// Index of the group in the model's group table, or [`NO_GROUP`].
+    /// Index of the group in the model's group table, or [`NO_GROUP`]; change it only with
+    /// [`Columns::enlist`] and [`Citizens::free`], which keep [`flag::MEMBER`] in step.
     pub(crate) group: Vec<u32>,
     pub(crate) steps_participated: Vec<u16>,
+    /// The [`flag`] bits and the conditional-cooperation type.
     pub(crate) flags: Vec<u8>,
-    pub(crate) cc_type: Vec<u8>,
+    /// Citizens are numbered community by community (`network::community_range`), so a
+    /// citizen's community follows from its number and is not stored.
+    n_communities: u32,
+}
+
+/// The columns of [`Citizens`] as slices borrowed apart, for the loops of a step that
+/// read some columns and write others: the compiler then keeps each slice at hand instead
+/// of reloading it after every write (`Citizens::initial_efficacy` is not needed there).
+pub(crate) struct Columns<'a> {
+    pub(crate) efficacy: &'a mut [f32],
+    pub(crate) external_efficacy: &'a mut [f32],
+    pub(crate) skill: &'a [f32],
+    pub(crate) time: &'a [f32],
+    pub(crate) motivation: &'a mut [f32],
+    pub(crate) risk_aversion: &'a [f32],
+    pub(crate) ownership: &'a mut [f32],
+    pub(crate) trust: &'a mut [f32],
+    pub(crate) belief: &'a mut [f32],
+    pub(crate) group: &'a mut [u32],
+    pub(crate) steps_participated: &'a mut [u16],
+    pub(crate) flags: &'a mut [u8],
+}
+
+impl Columns<'_> {
+    /// Citizen `i` joins group `g` (the caller adds `i` to the group's member list): aware
+    /// and a member.
+    #[inline]
+    pub(crate) fn enlist(&mut self, i: u32, g: u32) {
+        let u = i as usize;
+        self.group[u] = g;
+        self.flags[u] |= flag::AWARE | flag::MEMBER;
+    }
+
+    #[inline]
+    pub(crate) fn cc_type(&self, i: u32) -> CcType {
+        cc_type_of(self.flags[i as usize])
+    }
+}
+
+/// The conditional-cooperation type kept in a citizen's flags byte.
+#[inline]
+fn cc_type_of(flags: u8) -> CcType {
+    CcType::from_u8((flags & flag::CC_TYPE) >> flag::CC_TYPE_SHIFT)
 }
 
 /// A 0-1 attribute drawn as `mean + sd * z`, clamped.
@@ -65,12 +111,7 @@ impl Citizens {
         let n = p.n_citizens as usize;
         let n_communities = p.n_communities as u32;
         let mut rng = rng::stream(seed, Stream::Population);
-        let mut c = Citizens::zeroed(n);
-        // Communities first: where a citizen lives sets their chance of being low-resource.
-        for comm in 0..n_communities {
-            let (a, b) = crate::network::community_range(comm, n as u32, n_communities);
-            c.community[a as usize..b as usize].fill(comm);
-        }
+        let mut c = Citizens::zeroed(n, n_communities);
         let sd = p.attribute_sd;
         let n_deprived = n_communities / 2;
         let low_share = [
@@ -78,7 +119,8 @@ impl Citizens {
             affluent_low_share(p, n_deprived, n_communities),
         ];
         for i in 0..n {
-            let community = c.community[i];
+            // Where a citizen lives sets their chance of being low-resource.
+            let community = c.community(i as u32);
             let place = usize::from(!is_deprived(community, n_communities));
             let low = chance(&mut rng, low_share[place]);
             let shift = if low {
@@ -108,14 +150,14 @@ impl Citizens {
                 flags |= flag::AFFECTED;
             }
             c.flags[i] = flags;
-            c.cc_type[i] = CcType::draw(p, uniform(&mut rng)) as u8;
+            c.set_cc_type(i as u32, CcType::draw(p, uniform(&mut rng)));
             c.external_efficacy[i] = attribute(&mut rng, p.external_efficacy_mean, sd);
         }
         c
     }
 
     /// Every citizen at zero, in no group, not aware.
-    fn zeroed(n: usize) -> Citizens {
+    fn zeroed(n: usize, n_communities: u32) -> Citizens {
         let f = || vec![0.0f32; n];
         Citizens {
             efficacy: f(),
@@ -128,13 +170,10 @@ impl Citizens {
             ownership: f(),
             trust: f(),
             belief: f(),
-            satisfaction: f(),
-            contribution: f(),
-            community: vec![0; n],
             group: vec![NO_GROUP; n],
             steps_participated: vec![0; n],
             flags: vec![0; n],
-            cc_type: vec![0; n],
+            n_communities,
         }
     }
 
@@ -145,6 +184,46 @@ impl Citizens {
     #[inline]
     pub(crate) fn has(&self, i: u32, f: u8) -> bool {
         self.flags[i as usize] & f != 0
+    }
+
+    /// The community citizen `i` lives in.
+    #[inline]
+    pub(crate) fn community(&self, i: u32) -> u32 {
+        crate::network::community_of(i, self.len() as u32, self.n_communities)
+    }
+
+    pub(crate) fn cc_type(&self, i: u32) -> CcType {
+        cc_type_of(self.flags[i as usize])
+    }
+
+    /// Every column but the initial efficacy as a slice of its own.
+    pub(crate) fn columns(&mut self) -> Columns<'_> {
+        Columns {
+            efficacy: &mut self.efficacy,
+            external_efficacy: &mut self.external_efficacy,
+            skill: &self.skill,
+            time: &self.time,
+            motivation: &mut self.motivation,
+            risk_aversion: &self.risk_aversion,
+            ownership: &mut self.ownership,
+            trust: &mut self.trust,
+            belief: &mut self.belief,
+            group: &mut self.group,
+            steps_participated: &mut self.steps_participated,
+            flags: &mut self.flags,
+        }
+    }
+
+    pub(crate) fn set_cc_type(&mut self, i: u32, ty: CcType) {
+        let f = &mut self.flags[i as usize];
+        *f = (*f & !flag::CC_TYPE) | ((ty as u8) << flag::CC_TYPE_SHIFT);
+    }
+
+    /// Citizen `i` is in no group any more.
+    #[inline]
+    pub(crate) fn free(&mut self, i: u32) {
+        self.group[i as usize] = NO_GROUP;
+        self.flags[i as usize] &= !flag::MEMBER;
     }
 }
 
@@ -183,7 +262,7 @@ mod tests {
             let citizens = Citizens::new(&p, 1);
             for c in 0..k {
                 let (a, b) = community_range(c, n, k);
-                assert!((a..b).all(|i| citizens.community[i as usize] == c));
+                assert!((a..b).all(|i| citizens.community(i) == c));
             }
         }
     }
@@ -198,7 +277,7 @@ mod tests {
         let c = Citizens::new(&p, 3);
         let share = |deprived: bool| {
             let xs: Vec<bool> = (0..c.len())
-                .filter(|&i| is_deprived(c.community[i], 10) == deprived)
+                .filter(|&i| is_deprived(c.community(i as u32), 10) == deprived)
                 .map(|i| c.has(i as u32, flag::LOW_RESOURCE))
                 .collect();
             xs.iter().filter(|&&l| l).count() as f64 / xs.len() as f64
