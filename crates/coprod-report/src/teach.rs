@@ -1318,7 +1318,11 @@ mod tests {
 
     #[test]
     fn survival_is_reported_with_medians_and_hazard_ratios_from_the_run() {
-        let d = data(&[("baseline", 2, 5), ("baseline", 8, 30), ("baseline", 40, 10)]);
+        let d = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
         let r = &analyse(&d).unwrap().regimes[0];
         assert_eq!(r.best().size, 8);
         // Size 2: 10 ends in 10 x 5 group-months; size 8: 10 ends in 10 x 30.
@@ -1327,7 +1331,10 @@ mod tests {
         assert!((hr.mean - 6.0).abs() < 1e-12, "{hr:?}");
         assert_eq!(r.long_run[1].1.mean, 1.0);
         let text = long_run_table(r, 24);
-        assert!(text.contains("<td class=\"num\">6.00 (6.00 to 6.00)</td>"), "{text}");
+        assert!(
+            text.contains("<td class=\"num\">6.00 (6.00 to 6.00)</td>"),
+            "{text}"
+        );
         assert!(text.contains("<td class=\"num\">30</td>"), "{text}");
     }
 
