@@ -188,3 +188,95 @@ fn the_readme_chart_is_the_programs_current_output() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains("(docs/images/group-size-survival.png)"));
 }
+
+/// The factorial table of docs/validation.md ("Group size from a balance of forces"): per
+/// row, the forces removed, the best cap and the share lasting 24 months at each cap; and
+/// the caps of its header.
+fn forces_table() -> (Vec<String>, Vec<Vec<String>>) {
+    let doc = fs::read_to_string(root().join("docs/validation.md")).unwrap();
+    let heading = "### Group size from a balance of forces";
+    let start = doc.find(heading).expect("the section");
+    let section = &doc[start..];
+    let table = &section[section.find("| forces removed |").expect("the table")..];
+    let lines: Vec<&str> = table.lines().take_while(|l| l.starts_with('|')).collect();
+    let cells = |l: &str| -> Vec<String> {
+        l.trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let caps = cells(lines[0])[2..].to_vec();
+    (caps, lines[2..].iter().map(|l| cells(l)).collect())
+}
+
+/// `share_lasting_24` of a run of group-size-forces, by (variant, cap), from summary.csv.
+fn lasting(dir: &std::path::Path) -> std::collections::BTreeMap<(String, String), f64> {
+    let (header, rows) = crate::util::csv(&dir.join("summary.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (v, cap, metric, mean) = (
+        col("variant"),
+        col("levers.group_size_cap"),
+        col("metric"),
+        col("mean"),
+    );
+    rows.iter()
+        .filter(|r| r[metric] == "share_lasting_24")
+        .map(|r| ((r[v].clone(), r[cap].clone()), r[mean].parse().unwrap()))
+        .collect()
+}
+
+/// Every row and column of the factorial table is a (variant, cap) cell of
+/// `coprod run group-size-forces`, and its best cap is the row's largest share (the smallest
+/// cap on ties), so the table can be read off the scenario's summary.csv; the numbers
+/// themselves are checked by the full run below.
+#[test]
+fn the_group_size_forces_table_is_the_scenarios_output() {
+    let (caps, rows) = forces_table();
+    let sb = Sandbox::new();
+    sb.cmd(&["run", "group-size-forces", "--quick", "--out", "forces"])
+        .assert()
+        .success();
+    let quick = lasting(&sb.path().join("forces"));
+    let variants: std::collections::BTreeSet<&String> = quick.keys().map(|(v, _)| v).collect();
+    assert_eq!(rows.len(), variants.len(), "one row per variant");
+    for row in &rows {
+        for cap in &caps {
+            assert!(
+                quick.contains_key(&(row[0].clone(), cap.clone())),
+                "the table's cell ({}, {cap}) is not in the scenario's output",
+                row[0]
+            );
+        }
+        let shares: Vec<f64> = row[2..].iter().map(|c| c.parse().unwrap()).collect();
+        let best = shares
+            .iter()
+            .enumerate()
+            .fold(0, |b, (i, s)| if *s > shares[b] { i } else { b });
+        assert_eq!(row[1], caps[best], "best cap of {}", row[0]);
+    }
+}
+
+/// The numbers of the factorial table: `coprod run group-size-forces` in full (2,880 runs
+/// of 360 months; minutes in a release build, so not run by default:
+/// `cargo test --release --test integration -- --ignored group_size_forces_numbers`).
+#[test]
+#[ignore = "the full scenario takes minutes; run with --ignored in a release build"]
+fn the_group_size_forces_numbers_are_the_full_runs() {
+    let (caps, rows) = forces_table();
+    let sb = Sandbox::new();
+    sb.cmd(&["run", "group-size-forces", "--out", "forces"])
+        .assert()
+        .success();
+    let full = lasting(&sb.path().join("forces"));
+    for row in &rows {
+        for (cap, cell) in caps.iter().zip(&row[2..]) {
+            let value = full[&(row[0].clone(), cap.clone())];
+            assert_eq!(
+                &format!("{value:.2}"),
+                cell,
+                "{} at cap {cap}: the run gives {value}",
+                row[0]
+            );
+        }
+    }
+}

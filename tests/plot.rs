@@ -70,10 +70,10 @@ fn every_run_gets_charts_and_an_index_page() {
         ],
     );
     check_chart(
-        &charts.join("response_group_survival_by_group_size_cap"),
+        &charts.join("response_share_lasting_24_by_group_size_cap"),
         &[
             "group size cap (members)",
-            "group survival (share of groups)",
+            "share lasting 24 (share of groups)",
         ],
     );
     check_chart(
@@ -276,7 +276,7 @@ fn charts_do_not_depend_on_the_machines_fonts() {
     // byte the same: text comes from the font embedded in the binary.
     let sb = Sandbox::new();
     let dir = small_run(&sb);
-    let png = dir.join("charts/response_group_survival_by_group_size_cap.png");
+    let png = dir.join("charts/response_share_lasting_24_by_group_size_cap.png");
     let with_fonts = fs::read(&png).unwrap();
     fs::remove_dir_all(dir.join("charts")).unwrap();
     let nowhere = sb.path().join("no-fonts");

@@ -86,7 +86,9 @@ fn default_run_writes_five_files_with_documented_columns() {
     let (groups_header, _) = csv(&dir.join("groups.csv"));
     assert_eq!(
         groups_header.join(","),
-        "run_id,group_id,organisation,community,task,size_cap,size_at_formation,formed_step,ended_step,end_reason"
+        "run_id,group_id,organisation,community,task,size_cap,size_at_formation,formed_step,\
+         ended_step,end_reason,months_producing,member_months,first_effort,effort,labour,\
+         coordinated_labour,input,effort_needed,months_met"
     );
 
     let (summary_header, summary_rows) = csv(&dir.join("summary.csv"));

@@ -73,6 +73,32 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     ] {
         assert!(page.contains(words), "the page does not explain {words:?}");
     }
+    // The forces measured in this run, per regime: a table by size and the factors between
+    // the best size and the others, with the dominant force on each side.
+    assert_eq!(
+        page.matches("<b>The forces, measured in this run</b>")
+            .count(),
+        5
+    );
+    assert_eq!(
+        page.matches("<th>effort per member, first month</th>")
+            .count(),
+        5
+    );
+    assert!(
+        page.contains("Below the best size</b>: going to ")
+            || page.contains("No smaller size was run")
+    );
+    assert!(
+        page.contains("lowers the ratio most (×"),
+        "no dominant force named"
+    );
+    // The groups.csv columns the forces are measured from.
+    let groups = read(&dir.join("groups.csv"));
+    assert!(groups.lines().next().unwrap().ends_with(
+        ",months_producing,member_months,first_effort,effort,labour,coordinated_labour,input,\
+         effort_needed,months_met"
+    ));
     // One change at a time: each variant's effect on the best size, from the run.
     assert!(page.contains("<h3>One change at a time</h3>"));
     // Four variants, each a list item saying where its change puts the best size.

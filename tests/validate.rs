@@ -178,3 +178,79 @@ fn a_salt_is_required_and_unknown_ids_are_refused() {
         .stderr(predicates::str::contains("hint: the ids are P1"));
     assert!(!sandbox.path().join("outputs").exists());
 }
+
+#[test]
+fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
+    let sandbox = Sandbox::new();
+    // Two claims, mapped even if they are assumptions, 28 points over 3 shards (uneven).
+    let extra = [
+        "--salt",
+        "shards",
+        "--only",
+        "P1",
+        "B1",
+        "--robustness-all",
+        "-j",
+        "2",
+    ];
+    let whole = validate(&sandbox, "whole", &extra);
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let mut args = extra.to_vec();
+        args.extend(["--shard", shard.as_str()]);
+        shards.push(validate(&sandbox, &format!("shard-{i}"), &args));
+    }
+    // Each shard holds only its points, and says which shard it is.
+    let held: usize = shards
+        .iter()
+        .map(|s| rows(&s.join("robustness.csv")).len())
+        .sum();
+    assert_eq!(held, 2 * 28);
+    assert_eq!(rows(&shards[1].join("robustness.csv")).len(), 2 * 9);
+    let merged = sandbox.path().join("merged");
+    // Shards in any order.
+    let dirs: Vec<&str> = [&shards[2], &shards[0], &shards[1]]
+        .iter()
+        .map(|d| d.to_str().unwrap())
+        .collect();
+    let mut args = vec!["merge"];
+    args.extend(&dirs);
+    args.extend(["--out", merged.to_str().unwrap()]);
+    sandbox.cmd(&args).assert().success();
+    for file in [
+        "validation.csv",
+        "decomposition.csv",
+        "robustness.csv",
+        "validation_forest.png",
+        "validation_forest.svg",
+    ] {
+        assert!(
+            std::fs::read(whole.join(file)).unwrap() == std::fs::read(merged.join(file)).unwrap(),
+            "{file} differs between the unsharded and the merged run"
+        );
+    }
+    // The manifests agree except for the command, which names each run's --out.
+    let manifest = |dir: &Path| {
+        let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v.as_object_mut().unwrap().remove("command");
+        v
+    };
+    assert_eq!(manifest(&whole), manifest(&merged));
+    // A missing shard is named, and nothing is written.
+    let incomplete = sandbox.path().join("incomplete");
+    let assert = sandbox
+        .cmd(&[
+            "merge",
+            dirs[0],
+            dirs[1],
+            "--out",
+            incomplete.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("shards 1/3 are missing"), "{stderr}");
+    assert!(!incomplete.exists());
+}

@@ -175,6 +175,11 @@ pub(crate) struct ValidateArgs {
     /// Map every claim over the assumed parameters, not only the derived ones.
     #[arg(long)]
     pub(crate) robustness_all: bool,
+    /// Run only shard I of N (from 0) of each robustness map (points k with k mod N = I;
+    /// the verdicts run in every shard); `coprod merge` puts the shards together. `--shard`
+    /// alone reads I and N from SLURM's array variables.
+    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = coprod_study::FROM_SLURM)]
+    pub(crate) shard: Option<coprod_study::ShardArg>,
     /// Cap every population at a few hundred citizens (a quick check of the machinery, not
     /// a verdict about the model at its registered scale).
     #[arg(long)]
@@ -249,7 +254,8 @@ pub(crate) struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct MergeArgs {
-    /// Shard directories written by `coprod run --shard I/N` (any order).
+    /// Shard directories written by `coprod run --shard I/N` or `coprod validate --shard
+    /// I/N` (any order).
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub(crate) shards: Vec<PathBuf>,
     /// Output directory of the merged run.

@@ -101,6 +101,7 @@ pub(crate) fn validate(threads: usize, args: ValidateArgs, out: &mut impl Write)
         out: args.out,
         threads,
         force: args.force,
+        shard: args.shard,
         // The program's name, not the path it was started from, so the record is the same
         // on every machine and can be pasted back.
         command: std::iter::once("coprod".to_string())

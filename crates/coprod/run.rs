@@ -121,6 +121,12 @@ pub(crate) fn lesson(lesson: cli::Lesson) -> Lesson {
 }
 
 pub(crate) fn merge(args: &MergeArgs, out: &mut impl Write) -> Result<u8> {
+    if coprod_study::is_validation_shard(&args.shards[0]) {
+        let dir = coprod_study::merge_validation(&args.shards, &args.out, args.force)?;
+        eprintln!("merged {} validation shards", args.shards.len());
+        writeln!(out, "{}", dir.display())?;
+        return Ok(0);
+    }
     let merged = coprod_study::merge(&args.shards, &args.out, args.force, &Terminal::new())?;
     eprintln!(
         "merged {} shards ({} runs) of {}",

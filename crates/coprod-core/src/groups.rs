@@ -324,6 +324,7 @@ impl Model {
             formed_step: self.step,
             ended_step: None,
             end_reason: EndReason::Active,
+            life: Default::default(),
         });
         let staff = if org == UNSUPPORTED {
             NO_STAFF
@@ -604,8 +605,10 @@ impl Model {
             Some(o) if p.staff_skill_channel != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
             _ => 1.0,
         };
+        let labour = pooled(p, effort, n);
+        let coordinated = labour * coordination;
         let citizen_input = if p.citizen_input_channel != 0.0 {
-            pooled(p, effort, n) * coordination * staff
+            coordinated * staff
         } else {
             0.0
         };
@@ -614,6 +617,14 @@ impl Model {
         // the group-size lesson can change one thing at a time.
         let min_effort = p.min_effort + p.min_effort_per_member * n as f64;
         let success = citizen_input >= min_effort;
+        self.records[group.record as usize].life.add_month(
+            n,
+            effort,
+            labour,
+            coordinated,
+            citizen_input,
+            min_effort,
+        );
         let professional = if supported {
             let tally = &mut self.orgs[group.org as usize].tally;
             let given = affordable(asked_input(p, citizen_input), budget, tally.support);

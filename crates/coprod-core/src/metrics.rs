@@ -122,6 +122,63 @@ pub struct GroupRecord {
     pub ended_step: Option<u32>,
     /// Why it ended.
     pub end_reason: EndReason,
+    /// What it produced against what its task needed, summed over the months it produced.
+    pub life: GroupLife,
+}
+
+/// A group's production summed over the months it produced (docs/ODD.md 8.18): the forces
+/// that make size matter, measured group by group. Every term is a sum over its producing
+/// months, so pooled over groups a ratio of sums splits exactly into factors: members per
+/// month (capacity), effort per member (free riding; in the first month and over the life,
+/// so the decay of conditional cooperation shows), labour kept after coordination, and the
+/// effort the task needs (the hurdle).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GroupLife {
+    /// Months it produced.
+    pub months: u32,
+    /// Members, summed over those months.
+    pub member_months: u32,
+    /// Members' effort (contribution x capacity) in its first producing month.
+    pub first_effort: f64,
+    /// Members' effort, summed over its producing months.
+    pub effort: f64,
+    /// The group's labour: members' effort pooled (equal to `effort` unless
+    /// `channels.size_capacity` is off), summed.
+    pub labour: f64,
+    /// Labour left after coordination cost, summed.
+    pub coordinated: f64,
+    /// Citizen input to the task (coordinated labour times the staff factor), summed.
+    pub input: f64,
+    /// Minimum viable effort of the task, summed.
+    pub needed: f64,
+    /// Months in which the input met the minimum viable effort.
+    pub months_met: u32,
+}
+
+impl GroupLife {
+    /// Adds one producing month.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_month(
+        &mut self,
+        members: usize,
+        effort: f64,
+        labour: f64,
+        coordinated: f64,
+        input: f64,
+        needed: f64,
+    ) {
+        if self.months == 0 {
+            self.first_effort = effort;
+        }
+        self.months += 1;
+        self.member_months += members as u32;
+        self.effort += effort;
+        self.labour += labour;
+        self.coordinated += coordinated;
+        self.input += input;
+        self.needed += needed;
+        self.months_met += u32::from(input >= needed);
+    }
 }
 
 /// One citizen at the end of a run (opt-in).
@@ -297,9 +354,9 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
         "Groups that started (opportunities that found enough members).".into(),
     ));
     out.push((
-        "group_survival".into(),
+        "share_active_at_end".into(),
         "share of groups",
-        "Share of started groups still active at the end of the run.".into(),
+        "Share of started groups still active at the end of the run: groups of every age pooled, so it falls as the run lengthens whatever the groups do; how long groups last is share_lasting_24, median_group_lifetime and group_end_rate.".into(),
     ));
     out.push((
         "mean_group_lifetime".into(),
@@ -414,6 +471,7 @@ mod tests {
             formed_step: formed,
             ended_step: ended,
             end_reason,
+            life: GroupLife::default(),
         };
         let groups = [
             record(2, Some(7), EndReason::FailedTask),

@@ -777,6 +777,52 @@ mod tests {
         );
     }
 
+    /// The accounting of docs/ODD.md 8.18: the budgets are the professional cost whatever the
+    /// groups do, support to groups displaces the professionals' own service, citizens' time
+    /// is priced in `efficiency_with_time`, and each group's production columns add up to
+    /// the step metrics.
+    #[test]
+    fn budgets_support_time_and_group_production_add_up() {
+        let mut p = small();
+        p.set("orgs.opportunity_rate", 0.2).unwrap();
+        p.set("join.base", -2.0).unwrap();
+        p.set("costs.time_price", 2.0).unwrap();
+        // No group output: the service is the budget minus support.
+        p.set("groups.benefit_max", 0.0).unwrap();
+        let min_members = p.get("groups.min_members").unwrap() as u32;
+        let steps = 48;
+        let out = crate::simulate(&p, &[], steps, 11, crate::Detail::Standard);
+        let budget = p.baseline_input * 6.0;
+        let mut displaced = false;
+        for m in &out.steps {
+            assert_eq!(m.professional_cost, budget);
+            assert!(m.service_output <= budget + 1e-9, "{}", m.service_output);
+            displaced |= m.service_output < budget - 1e-9;
+            assert!((m.efficiency - m.service_output / budget).abs() < 1e-12);
+            let priced = m.service_output / (budget + 2.0 * m.citizen_time);
+            assert!((m.efficiency_with_time - priced).abs() < 1e-12);
+        }
+        assert!(displaced, "support to groups never displaced any service");
+        let time: f64 = out.steps.iter().map(|m| m.citizen_time).sum();
+        let effort: f64 = out.groups.iter().map(|g| g.life.effort).sum();
+        assert!(time > 0.0);
+        assert!((time - effort).abs() < 1e-9 * time, "{time} vs {effort}");
+        for g in &out.groups {
+            let l = &g.life;
+            use crate::metrics::EndReason;
+            let months = match (g.end_reason, g.ended_step) {
+                (EndReason::NeverStarted | EndReason::Forming, _) => 0,
+                (_, Some(end)) => end - g.formed_step + 1,
+                (_, None) => steps - g.formed_step,
+            };
+            assert_eq!(l.months, months, "{g:?}");
+            assert!(l.months_met <= l.months);
+            assert!(l.member_months >= l.months * min_members, "{g:?}");
+            assert!(l.coordinated <= l.labour && l.labour == l.effort);
+            assert!(l.first_effort <= l.effort);
+        }
+    }
+
     #[test]
     fn word_of_mouth_makes_neighbours_aware() {
         let mut p = small();

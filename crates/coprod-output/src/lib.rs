@@ -58,15 +58,16 @@ pub use tables::merge::{
     shard_range, write_shard,
 };
 pub use tables::{
-    Completed, FAILURES_CSV, FILES, GROUPS_CSV, Identity, MANIFEST_JSON, RUNS_CSV, RunIdentity,
-    SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
+    Completed, FAILURES_CSV, FILES, GROUP_LIFE_COLUMNS, GROUPS_CSV, Identity, MANIFEST_JSON,
+    RUNS_CSV, RunIdentity, SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
 pub use targets::{
     TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets, write_json_file, write_table,
 };
 pub use validation::{
     DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,
-    ValidationManifest, ValidationRow, write_validation,
+    ValidationDir, ValidationManifest, ValidationRow, merge_validation, read_validation,
+    write_validation,
 };
 
 /// Why outputs could not be written.

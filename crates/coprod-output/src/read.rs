@@ -10,7 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::tables::{GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV};
+use coprod_core::GroupLife;
+
+use crate::tables::{
+    GROUP_LIFE_COLUMNS, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV,
+};
 
 /// Why a run directory could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -283,6 +287,10 @@ pub struct GroupRow {
     pub ended_step: Option<u64>,
     /// `active`, `too_few_members`, `failed_task`, `never_started` or `forming`.
     pub end_reason: String,
+    /// What the group produced against what its task needed, summed over its producing
+    /// months; `None` when groups.csv lacks these columns (a run from before they were
+    /// written).
+    pub life: Option<GroupLife>,
 }
 
 /// Reads summary.csv from a run directory.
@@ -539,6 +547,16 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
     let formed_step = t.column("formed_step")?;
     let ended_step = t.column("ended_step")?;
     let end_reason = t.column("end_reason")?;
+    let life: Option<Vec<usize>> = if t.header.iter().any(|h| h == GROUP_LIFE_COLUMNS[0]) {
+        Some(
+            GROUP_LIFE_COLUMNS
+                .iter()
+                .map(|c| t.column(c))
+                .collect::<Result<_, _>>()?,
+        )
+    } else {
+        None
+    };
     // One row reused, so that its `end_reason` string is not allocated afresh per group.
     let mut group = GroupRow {
         run_id: 0,
@@ -547,6 +565,7 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
         formed_step: 0,
         ended_step: None,
         end_reason: String::new(),
+        life: None,
     };
     t.each(|t, row| {
         group.run_id = t.uint(row, run_id)?;
@@ -556,6 +575,23 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
         group.ended_step = t.opt_uint(row, ended_step)?;
         group.end_reason.clear();
         group.end_reason.push_str(t.text(row, end_reason));
+        if let Some(c) = &life {
+            let whole = |k: usize| -> Result<u32, ReadError> {
+                let v = t.uint(row, c[k])?;
+                u32::try_from(v).map_err(|_| t.bad(row.line, c[k], format!("{v} is too large")))
+            };
+            group.life = Some(GroupLife {
+                months: whole(0)?,
+                member_months: whole(1)?,
+                first_effort: t.float(row, c[2])?,
+                effort: t.float(row, c[3])?,
+                labour: t.float(row, c[4])?,
+                coordinated: t.float(row, c[5])?,
+                input: t.float(row, c[6])?,
+                needed: t.float(row, c[7])?,
+                months_met: whole(8)?,
+            });
+        }
         f(&group);
         Ok(())
     })
@@ -610,8 +646,8 @@ mod tests {
             tmp.path(),
             SUMMARY_CSV,
             "variant,levers.group_size_cap,metric,mean,sd,n,ci_low,ci_high\n\
-             baseline,4,group_survival,0.5,,1,,\n\
-             joint,8,group_survival,NaN,0.1,3,0.2,0.9\n",
+             baseline,4,share_active_at_end,0.5,,1,,\n\
+             joint,8,share_active_at_end,NaN,0.1,3,0.2,0.9\n",
         );
         let s = read_summary(tmp.path()).unwrap();
         assert_eq!(s.swept, ["levers.group_size_cap"]);
@@ -619,6 +655,40 @@ mod tests {
         assert_eq!(s.rows[0].ci, None);
         assert!(s.rows[1].mean.is_nan());
         assert_eq!(s.rows[1].ci, Some((0.2, 0.9)));
+    }
+
+    #[test]
+    fn group_production_columns_are_read_when_present() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = "run_id,group_id,organisation,community,task,size_cap,size_at_formation,\
+                   formed_step,ended_step,end_reason\n0,0,,1,specific,4,3,2,,active\n";
+        write(tmp.path(), GROUPS_CSV, old);
+        assert_eq!(read_groups(tmp.path()).unwrap()[0].life, None);
+        let new = format!(
+            "{},{}\n0,0,,1,specific,4,3,2,5,failed_task,4,11,0.5,1.75,1.75,1.5,1.25,3.2,1\n",
+            old.lines().next().unwrap(),
+            GROUP_LIFE_COLUMNS.join(",")
+        );
+        write(tmp.path(), GROUPS_CSV, &new);
+        let life = read_groups(tmp.path()).unwrap()[0].life.unwrap();
+        assert_eq!(
+            (life.months, life.member_months, life.months_met),
+            (4, 11, 1)
+        );
+        assert_eq!(
+            (
+                life.first_effort,
+                life.effort,
+                life.labour,
+                life.coordinated
+            ),
+            (0.5, 1.75, 1.75, 1.5)
+        );
+        assert_eq!((life.input, life.needed), (1.25, 3.2));
+        let bad = new.replace(",3.2,", ",lots,");
+        write(tmp.path(), GROUPS_CSV, &bad);
+        let e = read_groups(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("groups.csv:2: column `effort_needed`"), "{e}");
     }
 
     #[test]

@@ -36,6 +36,20 @@ pub const RUNS_CSV: &str = "runs.csv";
 pub const TIMESERIES_CSV: &str = "timeseries.csv";
 /// File with one row per group (or opportunity) per run.
 pub const GROUPS_CSV: &str = "groups.csv";
+
+/// The columns of groups.csv that hold a group's production (`coprod_core::GroupLife`), in
+/// its field order.
+pub const GROUP_LIFE_COLUMNS: [&str; 9] = [
+    "months_producing",
+    "member_months",
+    "first_effort",
+    "effort",
+    "labour",
+    "coordinated_labour",
+    "input",
+    "effort_needed",
+    "months_met",
+];
 /// File with one row per variant, sweep point and summary metric.
 pub const SUMMARY_CSV: &str = "summary.csv";
 /// The manifest; written last, so it also marks the directory complete.
@@ -281,8 +295,10 @@ fn headers(swept: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
         "ended_step",
         "end_reason",
     ]
+    .into_iter()
+    .chain(GROUP_LIFE_COLUMNS)
     .map(s)
-    .to_vec();
+    .collect();
     (runs_header, ts_header, groups_header)
 }
 
@@ -631,6 +647,18 @@ impl Writer {
                 g.ended_step.map_or_else(String::new, |s| s.to_string()),
                 g.end_reason.as_str().to_string(),
             ]);
+            let life = &g.life;
+            self.fields.extend([
+                life.months.to_string(),
+                life.member_months.to_string(),
+                num(life.first_effort),
+                num(life.effort),
+                num(life.labour),
+                num(life.coordinated),
+                num(life.input),
+                num(life.needed),
+                life.months_met.to_string(),
+            ]);
             self.groups.row(self.fields.iter().map(String::as_str))?;
         }
 
@@ -772,6 +800,7 @@ mod tests {
                 formed_step: 0,
                 ended_step: None,
                 end_reason: EndReason::Active,
+                life: Default::default(),
             }],
             citizens: Vec::new(),
             organisations: Vec::new(),
@@ -837,7 +866,10 @@ mod tests {
         }
         let dir = w.finish(&manifest()).unwrap();
         let groups = std::fs::read_to_string(dir.join(GROUPS_CSV)).unwrap();
-        assert_eq!(groups.lines().nth(1), Some("0,0,,3,specific,8,5,0,,active"));
+        assert_eq!(
+            groups.lines().nth(1),
+            Some("0,0,,3,specific,8,5,0,,active,0,0,0,0,0,0,0,0,0")
+        );
         let runs = std::fs::read_to_string(dir.join(RUNS_CSV)).unwrap();
         assert!(
             runs.lines()

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::files::{write_atomically, write_json};
 use crate::{MANIFEST_JSON, OutputError};
@@ -20,7 +20,7 @@ pub const DECOMPOSITION_CSV: &str = "decomposition.csv";
 pub const ROBUSTNESS_CSV: &str = "robustness.csv";
 
 /// One row of `validation.csv`: one claim. Missing values are empty cells.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ValidationRow {
     /// Claim id, e.g. `P3`.
     pub id: String,
@@ -132,10 +132,10 @@ pub struct RobustnessRow {
 }
 
 /// What `manifest.json` of a validation directory records.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValidationManifest {
     /// Always `validation`.
-    pub kind: &'static str,
+    pub kind: String,
     /// coprod version.
     pub coprod_version: String,
     /// The command line.
@@ -145,7 +145,7 @@ pub struct ValidationManifest {
     /// The salt every seed derives from.
     pub salt: String,
     /// How seeds are derived from it.
-    pub seed_derivation: &'static str,
+    pub seed_derivation: String,
     /// Verdict blocks.
     pub blocks: u32,
     /// Pilot replications per claim.
@@ -197,4 +197,288 @@ fn serialize_all<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), OutputErro
         .into_inner()
         .map_err(|e| OutputError::io(path, e.into_error()))?;
     write_atomically(path, &bytes)
+}
+
+/// The files of a validation directory read back (for merging shards).
+#[derive(Clone, Debug)]
+pub struct ValidationDir {
+    /// validation.csv.
+    pub rows: Vec<ValidationRow>,
+    /// decomposition.csv, as written.
+    pub decomposition: Vec<u8>,
+    /// The assumed parameters, the value columns of robustness.csv.
+    pub names: Vec<String>,
+    /// robustness.csv.
+    pub points: Vec<RobustnessRow>,
+    /// manifest.json.
+    pub manifest: ValidationManifest,
+}
+
+fn bad(path: &Path, reason: impl Into<String>) -> OutputError {
+    OutputError::Shard {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads a directory written by `coprod validate`.
+///
+/// # Errors
+/// [`OutputError::Shard`] naming the file (and line) that is missing or malformed.
+pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
+    let path = dir.join(MANIFEST_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        bad(
+            &path,
+            format!("cannot read it ({e}); is it a finished validation?"),
+        )
+    })?;
+    let manifest: ValidationManifest = serde_json::from_str(&text).map_err(|e| {
+        bad(
+            &path,
+            format!("not the manifest of `coprod validate` ({e})"),
+        )
+    })?;
+    let path = dir.join(VALIDATION_CSV);
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(&path, e.to_string()))?;
+    let rows = reader
+        .deserialize()
+        .collect::<Result<Vec<ValidationRow>, _>>()
+        .map_err(|e| bad(&path, e.to_string()))?;
+    let path = dir.join(DECOMPOSITION_CSV);
+    let decomposition = std::fs::read(&path).map_err(|e| bad(&path, e.to_string()))?;
+    let path = dir.join(ROBUSTNESS_CSV);
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(&path, e.to_string()))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(&path, e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let n = header.len();
+    if n < 4 || header[0] != "id" || header[1] != "point" || header[n - 2] != "effect" {
+        return Err(bad(
+            &path,
+            "expected the columns id, point, the parameters, effect, holds",
+        ));
+    }
+    let names = header[2..n - 2].to_vec();
+    let mut points = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(&path, e.to_string()))?;
+        let at = |what: &str| bad(&path, format!("line {}: {what}", line + 2));
+        let number = |k: usize| -> Result<f64, OutputError> {
+            record[k]
+                .parse::<f64>()
+                .map_err(|_| at(&format!("column {}: not a number", header[k])))
+        };
+        points.push(RobustnessRow {
+            id: record[0].to_string(),
+            point: record[1]
+                .parse()
+                .map_err(|_| at("column point: not a whole number"))?,
+            values: (2..n - 2).map(number).collect::<Result<_, _>>()?,
+            effect: number(n - 2)?,
+            holds: record[n - 1]
+                .parse()
+                .map_err(|_| at("column holds: not true or false"))?,
+        });
+    }
+    Ok(ValidationDir {
+        rows,
+        decomposition,
+        names,
+        points,
+        manifest,
+    })
+}
+
+/// The command without its `--shard I/N` (or `--shard=I/N`).
+fn without_shard(command: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut words = command.split(' ');
+    while let Some(w) = words.next() {
+        if w == "--shard" {
+            words.next();
+        } else if !w.starts_with("--shard=") {
+            out.push(w);
+        }
+    }
+    out.join(" ")
+}
+
+/// A row with the robustness columns (which differ between shards) blanked, as CSV text.
+fn verdict_text(row: &ValidationRow) -> String {
+    let mut row = row.clone();
+    row.robustness_share = None;
+    row.robustness_points = None;
+    row.robustness_drivers.clear();
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let _ = w.serialize(&row);
+    String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).into_owned()
+}
+
+/// Merges the shard directories of one `coprod validate ... --shard I/N` command into `out`
+/// (an empty staging directory): the verdicts, decomposition and forest plot, which every
+/// shard computes alike, are checked to be identical and written once; the robustness
+/// points are put together per claim in point order, and each claim's robustness share,
+/// point count and drivers recomputed from all of them with `summarise` (share, drivers).
+/// The result is the directory one unsharded command would have written; its manifest
+/// records the first shard's command without `--shard`.
+///
+/// # Errors
+/// [`OutputError::Shard`] when the directories are not shards of one command, a shard is
+/// missing or given twice, or they disagree on a verdict; I/O errors naming the file.
+pub fn merge_validation(
+    shards: &[std::path::PathBuf],
+    out: &Path,
+    summarise: impl Fn(&[RobustnessRow]) -> (f64, String),
+) -> Result<ValidationManifest, OutputError> {
+    let Some(first_dir) = shards.first() else {
+        return Err(bad(out, "no shard directories given"));
+    };
+    let dirs: Vec<ValidationDir> = shards
+        .iter()
+        .map(|d| read_validation(d))
+        .collect::<Result<_, _>>()?;
+    let first = &dirs[0];
+    let count = first.manifest.robustness_shard.1;
+    let same = |m: &ValidationManifest| {
+        // The command names each shard's own output directory.
+        let mut m = m.clone();
+        m.command.clear();
+        m.robustness_shard = (0, count);
+        m.threads = 0;
+        m
+    };
+    let mut seen = vec![None; count as usize];
+    for (dir, d) in shards.iter().zip(&dirs) {
+        if same(&d.manifest) != same(&first.manifest) {
+            return Err(bad(
+                dir,
+                format!(
+                    "not a shard of the same `coprod validate` command as {} (salt, claims, \
+                     options or coprod version differ, or the shard count)",
+                    first_dir.display()
+                ),
+            ));
+        }
+        let index = d.manifest.robustness_shard.0 as usize;
+        if let Some(other) = seen
+            .get_mut(index)
+            .and_then(|s: &mut Option<&Path>| s.replace(dir))
+        {
+            return Err(bad(
+                dir,
+                format!(
+                    "shard {index} of {count} is given twice (also {})",
+                    other.display()
+                ),
+            ));
+        }
+        let verdicts: Vec<String> = d.rows.iter().map(verdict_text).collect();
+        let expected: Vec<String> = first.rows.iter().map(verdict_text).collect();
+        if verdicts != expected || d.decomposition != first.decomposition || d.names != first.names
+        {
+            return Err(bad(
+                dir,
+                format!(
+                    "its verdicts or decomposition differ from those of {}: shards of one \
+                     command compute them alike",
+                    first_dir.display()
+                ),
+            ));
+        }
+    }
+    let missing: Vec<String> = (0..count as usize)
+        .filter(|&i| seen[i].is_none())
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(
+            first_dir,
+            format!(
+                "shards {} are missing\n\nhint: run `{} --shard I/N` for each and merge all {count}",
+                missing.join(", "),
+                without_shard(&first.manifest.command)
+            ),
+        ));
+    }
+    let design_points = first.manifest.robustness.0;
+    let mut rows = first.rows.clone();
+    let mut points: Vec<RobustnessRow> = Vec::new();
+    for row in &mut rows {
+        let mut mine: Vec<RobustnessRow> = dirs
+            .iter()
+            .flat_map(|d| d.points.iter().filter(|p| p.id == row.id).cloned())
+            .collect();
+        mine.sort_by_key(|p| p.point);
+        let mapped = dirs.iter().any(|d| {
+            d.rows
+                .iter()
+                .any(|r| r.id == row.id && r.robustness_points.is_some())
+        });
+        if mapped {
+            let complete = mine.len() == design_points as usize
+                && mine.iter().enumerate().all(|(k, p)| p.point as usize == k);
+            if !complete {
+                return Err(bad(
+                    first_dir,
+                    format!(
+                        "claim {}: the shards hold {} of its {design_points} robustness points",
+                        row.id,
+                        mine.len()
+                    ),
+                ));
+            }
+            let (share, drivers) = summarise(&mine);
+            row.robustness_share = Some(share);
+            row.robustness_points = Some(mine.len() as u64);
+            row.robustness_drivers = drivers;
+        }
+        points.extend(mine);
+    }
+    let mut manifest = first.manifest.clone();
+    manifest.command = without_shard(&manifest.command);
+    manifest.robustness_shard = (0, 1);
+    let names: Vec<&str> = first.names.iter().map(String::as_str).collect();
+    write_validation(out, &rows, &[], (&names, &points), &manifest)?;
+    write_atomically(&out.join(DECOMPOSITION_CSV), &first.decomposition)?;
+    // The forest plot and any other file: the same in every shard.
+    let entries = std::fs::read_dir(first_dir).map_err(|e| OutputError::io(first_dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| OutputError::io(first_dir, e))?;
+        let name = entry.file_name();
+        let known = [
+            VALIDATION_CSV,
+            DECOMPOSITION_CSV,
+            ROBUSTNESS_CSV,
+            MANIFEST_JSON,
+        ];
+        if entry.path().is_file() && !known.iter().any(|k| name == *k) {
+            let bytes =
+                std::fs::read(entry.path()).map_err(|e| OutputError::io(&entry.path(), e))?;
+            write_atomically(&out.join(&name), &bytes)?;
+        }
+    }
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_merged_command_drops_the_shard() {
+        assert_eq!(
+            without_shard("coprod validate --salt a --shard 1/4 --out x"),
+            "coprod validate --salt a --out x"
+        );
+        assert_eq!(
+            without_shard("coprod validate --shard=0/2 --salt a"),
+            "coprod validate --salt a"
+        );
+    }
 }

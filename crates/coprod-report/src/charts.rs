@@ -120,8 +120,8 @@ impl ChartFile {
 /// Metrics drawn by default, per kind.
 const DEFAULT_STEP_METRICS: [&str; 2] = ["participation_rate", "active_groups"];
 const DEFAULT_RESPONSE_METRICS: [&str; 3] =
-    ["participation_rate", "group_survival", "service_output"];
-const DEFAULT_FOREST_METRICS: [&str; 2] = ["participation_rate", "group_survival"];
+    ["participation_rate", "share_lasting_24", "service_output"];
+const DEFAULT_FOREST_METRICS: [&str; 2] = ["participation_rate", "share_lasting_24"];
 const DEFAULT_HEATMAP_METRICS: [&str; 1] = ["participation_rate"];
 /// In the lab setting (a public-goods game, no organisations or lasting groups) the one
 /// metric that means something: the contribution per round.

@@ -18,6 +18,7 @@ use coprod_output::read::{
 
 use crate::classes::{CAP_CLASSES, SIZE_CLASSES, class_of};
 use crate::error::ReportError;
+use crate::forces::LifeTotals;
 
 /// Everything in a run directory that charts and reports use.
 #[derive(Debug, Clone)]
@@ -49,6 +50,9 @@ pub(crate) struct Aggregates {
     /// Durations of each run's started groups (all sizes), by run id: lifetime measures
     /// with replication-bootstrap intervals need them run by run.
     runs: BTreeMap<u64, Durations>,
+    /// Whether groups.csv has the production columns (a run from before they were written
+    /// has not).
+    has_life: bool,
 }
 
 /// The aggregates of one (variant, sweep point).
@@ -62,6 +66,8 @@ struct Cell {
     durations: [Durations; 3],
     /// Started groups by [`CAP_CLASSES`] of their size cap.
     endings: [Endings; 3],
+    /// What the started groups produced against what their tasks needed.
+    life: LifeTotals,
 }
 
 /// How long started groups lasted, as counts.
@@ -164,6 +170,7 @@ impl Aggregates {
             }
         })?;
         let mut by_run: BTreeMap<u64, Durations> = BTreeMap::new();
+        let mut has_life = false;
         each_group(dir, |g: &GroupRow| {
             if matches!(g.end_reason.as_str(), "never_started" | "forming") {
                 return;
@@ -173,6 +180,10 @@ impl Aggregates {
             };
             by_run.entry(g.run_id).or_default().push(g);
             let cell = &mut cells[c];
+            if let Some(life) = &g.life {
+                has_life = true;
+                cell.life.push(g.size_at_formation, life);
+            }
             if let Some(k) = class_of(&SIZE_CLASSES, g.size_at_formation) {
                 cell.durations[k].push(g);
             }
@@ -192,6 +203,7 @@ impl Aggregates {
             last_step,
             cells,
             runs: by_run,
+            has_life,
         })
     }
 }
@@ -435,6 +447,54 @@ impl RunData {
             }
         }
         out
+    }
+
+    /// What the started groups of the cells `keep` selects produced against what their tasks
+    /// needed, summed; `None` when groups.csv has no production columns.
+    pub(crate) fn group_life(&self, keep: impl Fn(&str, &[String]) -> bool) -> Option<LifeTotals> {
+        if !self.aggregates.has_life {
+            return None;
+        }
+        let mut out = LifeTotals::default();
+        for cell in self.cells(keep) {
+            out.add(&cell.life);
+        }
+        Some(out)
+    }
+
+    /// Records a started group's production in the cell of run `run_id` (tests build runs
+    /// in memory with it).
+    #[cfg(test)]
+    pub(crate) fn add_group_life(
+        &mut self,
+        run_id: u64,
+        first_members: u64,
+        life: &coprod_core::GroupLife,
+    ) {
+        let row = self
+            .runs
+            .rows
+            .iter()
+            .find(|r| r.run_id == run_id)
+            .expect("a run");
+        let (variant, point) = (row.variant.clone(), row.point.clone());
+        let cells = &mut self.aggregates.cells;
+        let i = match cells
+            .iter()
+            .position(|c| c.variant == variant && c.point == point)
+        {
+            Some(i) => i,
+            None => {
+                cells.push(Cell {
+                    variant,
+                    point,
+                    ..Cell::default()
+                });
+                cells.len() - 1
+            }
+        };
+        cells[i].life.push(first_members, life);
+        self.aggregates.has_life = true;
     }
 
     /// Paired differences `a - b` of summary metric `metric` between two (variant, point)

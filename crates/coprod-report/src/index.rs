@@ -20,7 +20,7 @@ pub const INDEX_HTML: &str = "index.html";
 /// Metrics shown in the visible summary table (the full table is folded).
 const KEY_METRICS: [&str; 5] = [
     "participation_rate",
-    "group_survival",
+    "share_lasting_24",
     "service_output",
     "service_ratio",
     "mean_citizen_trust",

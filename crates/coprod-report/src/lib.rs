@@ -28,6 +28,7 @@ mod charts;
 mod classes;
 mod data;
 mod error;
+mod forces;
 mod html;
 mod index;
 mod lifetimes;
@@ -39,6 +40,7 @@ pub use crate::charts::{ChartFile, ChartKind, Selection, draw_charts};
 pub use crate::classes::SIZE_CLASSES;
 pub use crate::data::{Estimate, RunData, metric_axis_label, parameter_axis_label};
 pub use crate::error::ReportError;
+pub use crate::forces::{Force, Forces, LifeTotals, factors, strongest_against};
 pub use crate::index::{INDEX_HTML, write_index};
 pub use crate::lifetimes::{HORIZON_MONTHS, horizon};
 pub use crate::teach::{

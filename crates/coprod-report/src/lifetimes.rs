@@ -109,10 +109,8 @@ impl<'a> Lifetimes<'a> {
         out
     }
 
-    /// Kaplan-Meier share of the pooled groups of `runs` still going `horizon` months after
-    /// they started; NaN when no group started, or when every group still going was last
-    /// seen before the horizon (the share there is unknown).
-    fn share<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> f64 {
+    /// The pooled durations of `runs` and their Kaplan-Meier curve.
+    fn curve<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> (Dense, Vec<(f64, f64)>) {
         let mut pooled = vec![(0u64, 0u64); self.steps as usize + 1];
         for run in runs {
             for (p, x) in pooled.iter_mut().zip(run) {
@@ -126,6 +124,26 @@ impl<'a> Lifetimes<'a> {
             .map(|(t, (d, c))| (t as f64, *d, *c))
             .collect();
         let curve = kaplan_meier_counts(&counts);
+        (pooled, curve)
+    }
+
+    /// The Kaplan-Meier median lifetime in months of (variant, point)'s groups, pooled over
+    /// replications: the first month at which at most half are still going; NaN when the
+    /// curve never falls to one half (or no group started).
+    pub(crate) fn median(&self, variant: &str, point: &[String]) -> f64 {
+        let cell = self.cell(variant, point);
+        let (_, curve) = self.curve(cell.iter().map(|(_, d)| d));
+        curve
+            .iter()
+            .find(|(_, s)| *s <= 0.5)
+            .map_or(f64::NAN, |(t, _)| *t)
+    }
+
+    /// Kaplan-Meier share of the pooled groups of `runs` still going `horizon` months after
+    /// they started; NaN when no group started, or when every group still going was last
+    /// seen before the horizon (the share there is unknown).
+    fn share<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> f64 {
+        let (pooled, curve) = self.curve(runs);
         let Some(&(_, last)) = curve.last() else {
             return f64::NAN;
         };
@@ -158,23 +176,76 @@ impl<'a> Lifetimes<'a> {
         }
     }
 
+    /// The runs of two cells matched by replication.
+    fn pairs(&self, a: (&str, &[String]), b: (&str, &[String])) -> Vec<(Dense, Dense)> {
+        let ys = self.cell(b.0, b.1);
+        self.cell(a.0, a.1)
+            .into_iter()
+            .filter_map(|(rep, x)| {
+                ys.iter()
+                    .find(|(r, _)| *r == rep)
+                    .map(|(_, y)| (x, y.clone()))
+            })
+            .collect()
+    }
+
     /// `a - b` of the share still going, paired by replication: the bootstrap resamples
     /// replications and takes both cells' runs of each.
     pub(crate) fn paired_difference(&self, a: (&str, &[String]), b: (&str, &[String])) -> Estimate {
-        let (xs, ys) = (self.cell(a.0, a.1), self.cell(b.0, b.1));
-        let pairs: Vec<(&Dense, &Dense)> = xs
-            .iter()
-            .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| (x, y)))
-            .collect();
+        let pairs = self.pairs(a, b);
         let diff = |sample: &mut dyn Iterator<Item = usize>| {
             let chosen: Vec<usize> = sample.collect();
-            self.share(chosen.iter().map(|&i| pairs[i].0))
-                - self.share(chosen.iter().map(|&i| pairs[i].1))
+            self.share(chosen.iter().map(|&i| &pairs[i].0))
+                - self.share(chosen.iter().map(|&i| &pairs[i].1))
         };
         let mean = diff(&mut (0..pairs.len()));
         let ci = cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1), |s| {
             diff(&mut s.iter().copied())
         });
+        Estimate {
+            mean,
+            ci,
+            n: pairs.len() as u64,
+        }
+    }
+}
+
+/// Groups that ended and months at risk of one run's groups.
+fn ends_and_months(run: &Dense) -> (u64, u64) {
+    run.iter().enumerate().fold((0, 0), |(e, m), (t, (d, c))| {
+        (e + d, m + t as u64 * (d + c))
+    })
+}
+
+/// Groups that ended per month at risk, pooled over runs given as (ends, months) (a
+/// constant-hazard estimate, as `group_end_rate` of runs.csv); NaN when no group was at
+/// risk.
+fn end_rate(runs: impl Iterator<Item = (u64, u64)>) -> f64 {
+    let (ends, months) = runs.fold((0, 0), |(e, m), (de, dm)| (e + de, m + dm));
+    if months == 0 {
+        f64::NAN
+    } else {
+        ends as f64 / months as f64
+    }
+}
+
+impl Lifetimes<'_> {
+    /// The hazard ratio of `a` against `b`: their end rates (ends per group-month at risk,
+    /// constant hazard) divided, paired by replication, with a 95% bootstrap interval over
+    /// replications. Above 1, groups of `a` end sooner.
+    pub(crate) fn hazard_ratio(&self, a: (&str, &[String]), b: (&str, &[String])) -> Estimate {
+        let pairs: Vec<((u64, u64), (u64, u64))> = self
+            .pairs(a, b)
+            .iter()
+            .map(|(x, y)| (ends_and_months(x), ends_and_months(y)))
+            .collect();
+        let ratio = |chosen: &[usize]| {
+            end_rate(chosen.iter().map(|&i| pairs[i].0))
+                / end_rate(chosen.iter().map(|&i| pairs[i].1))
+        };
+        let all: Vec<usize> = (0..pairs.len()).collect();
+        let mean = ratio(&all);
+        let ci = cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1) ^ 1, ratio);
         Estimate {
             mean,
             ci,

@@ -6,6 +6,10 @@
 //! groups still going [`crate::HORIZON_MONTHS`] months after they started (lifetimes.rs),
 //! per size, with 95% intervals from a bootstrap over replications; the best size is the
 //! largest share, named only when its paired interval against the runner-up excludes 0.
+//! The "why" is measured in the same run: the forces of size per cap from the production
+//! columns of groups.csv (forces.rs), the factor of each between the best size and the
+//! others, and the dominant force on each side of the best size; hazard ratios and long-run
+//! membership stand next to survival.
 //! Every number in the text, parameters included, is read from the run directory
 //! (parameters.csv as it ran); nothing is hard-coded from a previous run.
 
@@ -17,6 +21,7 @@ use coprod_plot::{ChartStyle, Series, response_curve, survival_count_curves, tim
 use crate::classes::CAP_CLASSES;
 use crate::data::{Estimate, RunData};
 use crate::error::ReportError;
+use crate::forces::{Force, Forces, factors, strongest_against};
 use crate::html::{escape, inline_png, page};
 use crate::lifetimes::{Lifetimes, cap_survival_classes};
 
@@ -58,6 +63,14 @@ pub struct Regime {
     /// Shares of started groups, by cap class: (class, started, ended too few members,
     /// ended failed task, still active).
     pub endings: Vec<(String, u64, u64, u64, u64)>,
+    /// Per size (in the order of `sizes`): the Kaplan-Meier median lifetime in months (NaN
+    /// when more than half were still going), the hazard ratio against the best size (end
+    /// rates, paired by replication) and the share of citizens in a group over the last 12
+    /// months (`participation_rate` of runs.csv), each with its interval.
+    pub long_run: Vec<(f64, Estimate, Estimate)>,
+    /// The forces measured at each size (in the order of `sizes`), from the production
+    /// columns of groups.csv; `None` for a run without them.
+    pub forces: Option<Vec<Forces>>,
 }
 
 impl Regime {
@@ -93,7 +106,7 @@ pub struct Analysis {
 ///
 /// # Errors
 /// [`ReportError::Unsuitable`] when the run does not sweep `levers.group_size_cap` over at
-/// least two sizes or has no `group_survival` values.
+/// least two sizes or has no started groups.
 pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
     let unsuitable = |message: String| ReportError::Unsuitable {
         dir: data.dir.clone(),
@@ -185,6 +198,30 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
             )
         })
         .collect();
+    let participation = data.run_metric("participation_rate");
+    let long_run = caps
+        .iter()
+        .map(|&size| {
+            let hr = lifetimes.hazard_ratio((&variant, &point(size)), (&variant, &best_point));
+            let members = participation.map_or(Estimate::of([]), |m| {
+                Estimate::of(
+                    data.runs
+                        .rows
+                        .iter()
+                        .filter(|r| r.variant == variant && r.point == point(size))
+                        .map(|r| r.values[m]),
+                )
+            });
+            (lifetimes.median(&variant, &point(size)), hr, members)
+        })
+        .collect();
+    let forces = caps
+        .iter()
+        .map(|&size| {
+            data.group_life(|v, p| v == variant && p == point(size).as_slice())
+                .map(|t| t.forces())
+        })
+        .collect();
     let service = data
         .parameter_in(&variant, &best_point, "groups.service")
         .unwrap_or_default();
@@ -210,6 +247,8 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         vs_smallest,
         vs_largest,
         endings,
+        long_run,
+        forces,
     })
 }
 
@@ -355,7 +394,8 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
          peer pressure fades, conditional cooperators see low contributions, lower their belief and \
          contribute less in turn (conditional cooperation decay). <b>Coordination cost</b>: each \
          extra member costs {cc} of everyone's effort (coordination cost = {cc} × (n − 1)), so a \
-         group of {best} keeps {kb} of its effort and a group of {largest} keeps {kl}.",
+         full group of {best} keeps {kb} of its effort and a full group of {largest} keeps {kl}. \
+         How strongly each force acted at each size is measured below, from this run.",
             min_members = min_members,
             attention = attention,
             vb = pct(visibility(best)),
@@ -368,7 +408,8 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
         let _ = write!(
             s,
             "<p>Here a member of a group of {largest} still sees only {vl} of the others, but \
-             coordination cost is {cc} per extra member, so that group keeps {kl} of its effort.",
+             coordination cost is {cc} per extra member, so a full group of that size keeps {kl} \
+             of its effort.",
             vl = pct(visibility(largest)),
             cc = coordination,
             kl = pct(kept(largest)),
@@ -411,6 +452,7 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
     } else {
         s.push_str("</p>");
     }
+    s.push_str(&measured_forces(r));
     // What ended the groups, by cap class, from groups.csv.
     let _ = write!(
         s,
@@ -444,6 +486,281 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
          because there are few hands, in large groups because of free-riding and coordination \
          cost.</p>\n"
     );
+    s
+}
+
+/// Survival next to long-run membership, by size, for one regime: the share lasting
+/// `horizon` months, the hazard ratio against the best size, and the share of citizens in a
+/// group over the last 12 months; and a sentence when membership and survival favour
+/// different sizes.
+fn long_run_table(r: &Regime, horizon: u64) -> String {
+    let mut s = format!(
+        "<h3>{}</h3>\n<table><tr><th>size cap</th><th>still going after {horizon} months</th>\
+         <th>median lifetime (months)</th><th>hazard ratio against {} members (95% CI)</th><th>citizens in a group, last 12 \
+         months (95% CI)</th></tr>",
+        escape(&sentence_case(&r.label)),
+        r.best().size
+    );
+    let ratio = |e: &Estimate| {
+        let ci = e.ci.map_or_else(String::new, |(lo, hi)| {
+            format!(" ({} to {})", dec(lo), dec(hi))
+        });
+        format!("{}{ci}", dec(e.mean))
+    };
+    let share = |e: &Estimate| {
+        if !e.mean.is_finite() {
+            return "n/a".to_string();
+        }
+        let ci = e.ci.map_or_else(String::new, |c| {
+            let (lo, hi) = crate::data::clip01(c);
+            format!(" ({:.1}% to {:.1}%)", lo * 100.0, hi * 100.0)
+        });
+        format!("{:.1}%{ci}", e.mean * 100.0)
+    };
+    for (size, (median, hr, members)) in r.sizes.iter().zip(&r.long_run) {
+        let median = if median.is_finite() {
+            format!("{median:.0}")
+        } else {
+            "over half still going".into()
+        };
+        let _ = write!(
+            s,
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{median}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            size.size,
+            pct(size.survival.mean),
+            ratio(hr),
+            share(members)
+        );
+    }
+    s.push_str("</table>\n");
+    let most = (0..r.long_run.len())
+        .filter(|&i| r.long_run[i].2.mean.is_finite())
+        .max_by(|&a, &b| r.long_run[a].2.mean.total_cmp(&r.long_run[b].2.mean));
+    let _ = write!(
+        s,
+        "<p class=\"note\">A hazard ratio above 1: groups of that size ended sooner, month for \
+         month, than groups of {} members (groups ended per month they were running, pooled \
+         over replications). ",
+        r.best().size
+    );
+    match most {
+        Some(i) if r.sizes[i].size != r.best().size => {
+            let overlap = match (r.long_run[i].2.ci, r.long_run[r.best].2.ci) {
+                (Some((lo, _)), Some((_, hi))) => lo <= hi,
+                _ => true,
+            };
+            let _ = write!(
+                s,
+                "Membership and survival point to different sizes here{}: the most citizens \
+                 were in a group at cap {} ({}), while groups lasted best at {}. They measure \
+                 different things: \
+                 membership counts citizens at one time, so a size whose groups take many \
+                 members at once can hold more citizens even if each group lasts less; \
+                 survival counts groups.",
+                if overlap {
+                    " (though within each other's intervals, so they may agree)"
+                } else {
+                    ""
+                },
+                r.sizes[i].size,
+                share(&r.long_run[i].2),
+                r.best().size
+            );
+        }
+        Some(_) => {
+            let _ = write!(
+                s,
+                "Membership and survival agree: the most citizens were in a group at the size \
+                 whose groups lasted best."
+            );
+        }
+        None => {}
+    }
+    s.push_str("</p>\n");
+    s
+}
+
+/// A factor as "×0.67" (or "n/a").
+fn times(v: f64) -> String {
+    if v.is_finite() {
+        format!("×{v:.2}")
+    } else {
+        "n/a".into()
+    }
+}
+
+/// A number with two decimals (or "n/a").
+fn dec(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else {
+        "n/a".into()
+    }
+}
+
+/// The comparisons that explain the best size: from the best to the next smaller and the
+/// smallest size, and to the next larger and the largest, as indices into `sizes`; the
+/// smallest and largest are left out when they are the neighbours.
+fn comparisons(r: &Regime) -> (Vec<usize>, Vec<usize>) {
+    let (b, last) = (r.best, r.sizes.len() - 1);
+    let mut below = Vec::new();
+    if b > 0 {
+        below.push(b - 1);
+        if b - 1 > 0 {
+            below.push(0);
+        }
+    }
+    let mut above = Vec::new();
+    if b < last {
+        above.push(b + 1);
+        if b + 1 < last {
+            above.push(last);
+        }
+    }
+    (below, above)
+}
+
+/// The forces measured in this run at each size of a regime, how much each changes the
+/// input-to-need ratio between the best size and its neighbours, and which one dominates on
+/// each side of the best size.
+fn measured_forces(r: &Regime) -> String {
+    let Some(forces) = &r.forces else {
+        return "<p class=\"note\">This run's groups.csv has no production columns (a run \
+                from an older coprod), so the forces cannot be measured here; run the lesson \
+                again to see them.</p>\n"
+            .into();
+    };
+    let mut s = format!(
+        "<p><b>The forces, measured in this run</b> ({}). Per month that a started group \
+         produced, pooled over all its groups and replications: how many members it had \
+         (capacity), how much effort each gave in the group's first month (free riding: fewer \
+         peers watch each member in a larger group), how that effort changed over the group's \
+         life (the decay of conditional cooperation), the share of labour kept after \
+         coordination, and the effort the task needed (the hurdle). The task is met in a month \
+         when input reaches what it needs; a group ends after too many months short.</p>\n\
+         <table><tr><th>size cap</th><th>groups</th><th>members per month</th>\
+         <th>effort per member, first month</th><th>effort over the life ÷ first month</th>\
+         <th>labour kept after coordination</th><th>effort the task needs per month</th>\
+         <th>input ÷ need</th><th>months the task was met</th></tr>",
+        escape(&r.label)
+    );
+    for (size, f) in r.sizes.iter().zip(forces) {
+        let _ = write!(
+            s,
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            size.size,
+            f.groups,
+            dec(f.members),
+            dec(f.first_effort),
+            dec(f.decay),
+            pct(f.kept),
+            dec(f.needed),
+            dec(f.input_to_need),
+            pct(f.met),
+        );
+    }
+    s.push_str("</table>\n");
+    let (below, above) = comparisons(r);
+    let best = r.best;
+    let targets: Vec<usize> = below.iter().chain(&above).copied().collect();
+    if targets.is_empty() {
+        return s;
+    }
+    let table: Vec<Vec<(Force, f64)>> = targets
+        .iter()
+        .map(|&t| factors(&forces[best], &forces[t]))
+        .collect();
+    let _ = write!(
+        s,
+        "<p>Each force multiplies the ratio of input to need when the group size changes; the \
+         factors multiply out to the change of the ratio. From the best size, {} members, to \
+         other sizes (in bold, the force of size that lowers the ratio most):</p>\n\
+         <table><tr><th>force</th>",
+        r.best().size
+    );
+    for &t in &targets {
+        let _ = write!(
+            s,
+            "<th>{} → {} members</th>",
+            r.best().size,
+            r.sizes[t].size
+        );
+    }
+    s.push_str("</tr>");
+    for (k, force) in Force::ALL.iter().enumerate() {
+        let _ = write!(s, "<tr><td>{}</td>", escape(force.label()));
+        for column in &table {
+            let v = column[k].1;
+            if strongest_against(column).is_some_and(|(f, _)| f == *force) {
+                let _ = write!(s, "<td class=\"num\"><b>{}</b></td>", times(v));
+            } else {
+                let _ = write!(s, "<td class=\"num\">{}</td>", times(v));
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("<tr><td>input ÷ need, all together</td>");
+    for &t in &targets {
+        let _ = write!(
+            s,
+            "<td class=\"num\">{}</td>",
+            times(forces[t].input_to_need / forces[best].input_to_need)
+        );
+    }
+    s.push_str("</tr></table>\n<p>");
+    let side = |indices: &[usize], words: &str| -> String {
+        let mut parts = Vec::new();
+        for &t in indices {
+            let column = factors(&forces[best], &forces[t]);
+            let size = r.sizes[t].size;
+            match strongest_against(&column) {
+                Some((f, v)) => parts.push(format!(
+                    "going to {size} members, {} lowers the ratio most ({})",
+                    f.short(),
+                    times(v)
+                )),
+                None => parts.push(format!(
+                    "going to {size} members, no force lowers the ratio"
+                )),
+            }
+        }
+        format!("<b>{words}</b>: {}. ", parts.join("; "))
+    };
+    if below.is_empty() {
+        let _ = write!(
+            s,
+            "<b>No smaller size was run</b>, so the smallest groups did best here. "
+        );
+    } else {
+        s.push_str(&side(&below, "Below the best size"));
+    }
+    if above.is_empty() {
+        let _ = write!(
+            s,
+            "<b>No larger size was run</b>: within these caps the balance never turned against \
+             larger groups. "
+        );
+    } else {
+        s.push_str(&side(&above, "Above the best size"));
+    }
+    let by_ratio = (0..forces.len())
+        .filter(|&i| forces[i].input_to_need.is_finite())
+        .max_by(|&a, &b| forces[a].input_to_need.total_cmp(&forces[b].input_to_need));
+    if let Some(i) = by_ratio
+        && i != best
+    {
+        let _ = write!(
+            s,
+            "Input ÷ need is highest at {} members, not at the best size for lasting: it is \
+             pooled over the months groups produced, so groups that lasted weigh more, and a \
+             group ends only after several months short in a row.",
+            r.sizes[i].size
+        );
+    }
+    s.push_str("</p>\n");
     s
 }
 
@@ -605,6 +922,9 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     let n_regimes = analysis.regimes.len();
     let (survival_charts, participation_charts) = rest.split_at(n_regimes.min(rest.len()));
     let _ = writeln!(body, "<h2>How long groups last</h2>");
+    for r in &analysis.regimes {
+        body.push_str(&long_run_table(r, analysis.horizon));
+    }
     for c in survival_charts {
         body.push_str(&figure(c)?);
     }
@@ -909,6 +1229,113 @@ mod tests {
         let text = key_box(joint, 24);
         assert!(text.contains("no size stands out"), "{text}");
         assert!(text.contains("includes 0"), "{text}");
+    }
+
+    /// One group per run of `data`, producing 10 months with `members` members, first-month
+    /// effort per member `start`, effort per member over the life `start x decay`, labour kept
+    /// `kept` and a need of `0.6 + 0.1 x members`.
+    fn with_forces(d: &mut RunData, per_size: impl Fn(u64) -> (u32, f64, f64, f64)) {
+        let runs: Vec<(u64, u64)> = d
+            .runs
+            .rows
+            .iter()
+            .map(|r| (r.run_id, r.point[0].parse().unwrap()))
+            .collect();
+        for (run_id, size) in runs {
+            let (members, start, decay, kept) = per_size(size);
+            let n = f64::from(members);
+            let effort = start * decay * n * 10.0;
+            let life = coprod_core::GroupLife {
+                months: 10,
+                member_months: members * 10,
+                first_effort: start * n,
+                effort,
+                labour: effort,
+                coordinated: effort * kept,
+                input: effort * kept,
+                needed: (0.6 + 0.1 * n) * 10.0,
+                months_met: 5,
+            };
+            d.add_group_life(run_id, u64::from(members), &life);
+        }
+    }
+
+    #[test]
+    fn the_forces_on_the_page_are_measured_in_the_run() {
+        let mut d = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        let a = analyse(&d).unwrap();
+        assert!(
+            a.regimes[0].forces.is_none(),
+            "no production columns, no forces"
+        );
+        assert!(measured_forces(&a.regimes[0]).contains("cannot be measured"));
+        // Effort per member falls with size, coordination keeps less of it.
+        let forces = |size: u64| match size {
+            2 => (2, 0.4, 1.0, 0.98),
+            8 => (8, 0.3, 1.0, 0.86),
+            _ => (40, 0.1, 0.5, 0.22),
+        };
+        with_forces(&mut d, forces);
+        let r = &analyse(&d).unwrap().regimes[0];
+        assert_eq!(r.best().size, 8);
+        let text = measured_forces(r);
+        // 8 -> 2: capacity x0.25 is the strongest force against the smaller size.
+        assert!(
+            text.contains("going to 2 members, capacity lowers the ratio most (×0.25)"),
+            "{text}"
+        );
+        // 8 -> 40: hurdle 1.4 / 4.6 = x0.30; start 0.1 / 0.3 = x0.33; decay x0.50;
+        // coordination 0.22 / 0.86 = x0.26, the strongest.
+        assert!(text.contains("<td class=\"num\">×0.30</td>"), "{text}");
+        assert!(text.contains("<td class=\"num\">×0.33</td>"), "{text}");
+        assert!(text.contains("<td class=\"num\">×0.50</td>"), "{text}");
+        assert!(
+            text.contains("going to 40 members, coordination cost lowers the ratio most (×0.26)"),
+            "{text}"
+        );
+        // Another run, other numbers: without the decay at 40, with effort per member half
+        // as diluted, free riding no longer ranks and the hurdle does.
+        let mut other = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        with_forces(&mut other, |size| match size {
+            40 => (40, 0.2, 1.0, 0.8),
+            s => forces(s),
+        });
+        let text = measured_forces(&analyse(&other).unwrap().regimes[0]);
+        assert!(
+            text.contains("going to 40 members, the hurdle lowers the ratio most (×0.30)"),
+            "{text}"
+        );
+        assert!(!text.contains("×0.26"), "{text}");
+    }
+
+    #[test]
+    fn survival_is_reported_with_medians_and_hazard_ratios_from_the_run() {
+        let d = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        let r = &analyse(&d).unwrap().regimes[0];
+        assert_eq!(r.best().size, 8);
+        // Size 2: 10 ends in 10 x 5 group-months; size 8: 10 ends in 10 x 30.
+        let (median, hr, _) = &r.long_run[0];
+        assert_eq!(*median, 5.0);
+        assert!((hr.mean - 6.0).abs() < 1e-12, "{hr:?}");
+        assert_eq!(r.long_run[1].1.mean, 1.0);
+        let text = long_run_table(r, 24);
+        assert!(
+            text.contains("<td class=\"num\">6.00 (6.00 to 6.00)</td>"),
+            "{text}"
+        );
+        assert!(text.contains("<td class=\"num\">30</td>"), "{text}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::progress::{Note, Progress};
 /// Metrics compared when no `--metric` is given (end-of-run metrics of docs/outputs.md).
 pub const DEFAULT_METRICS: [&str; 9] = [
     "participation_rate",
-    "group_survival",
+    "share_lasting_24",
     "service_output",
     "efficiency",
     "representativeness",

@@ -48,7 +48,7 @@ pub use compare::{DEFAULT_METRICS, compare};
 pub use error::{Context, Result, StudyError, chain};
 pub use estimate::{Checked, CheckedScenario, check, describe, describe_runs, human_duration};
 pub use list::list;
-pub use merge::{Merged, merge};
+pub use merge::{Merged, is_validation_shard, merge, merge_validation};
 pub use plot::plot;
 pub use progress::{Note, Progress, Silent};
 pub use resume::{Interrupted, Resumable};

@@ -135,6 +135,27 @@ pub fn merge(
     })
 }
 
+/// Whether `dir` is a shard of `coprod validate --shard I/N` (it has a validation table),
+/// not of a scenario run.
+pub fn is_validation_shard(dir: &Path) -> bool {
+    dir.join(coprod_output::VALIDATION_CSV).is_file()
+}
+
+/// `coprod merge` of validation shards: the verdicts must agree across shards; the points
+/// of every robustness map are put in order and the robustness summaries recomputed from
+/// all of them (`coprod_output::merge_validation`). Returns the directory written.
+pub fn merge_validation(shard_dirs: &[PathBuf], out: &Path, force: bool) -> Result<PathBuf> {
+    let existing = if force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let dir = coprod_output::RunDir::create(out, existing)?;
+    let summarise = coprod_validate::robustness::summarise_rows;
+    coprod_output::merge_validation(shard_dirs, dir.staging(), summarise)?;
+    Ok(dir.commit()?)
+}
+
 /// Every run in exactly one shard, or an error naming the missing and duplicated runs and
 /// the shards to re-run.
 fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {

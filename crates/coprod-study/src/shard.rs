@@ -35,6 +35,14 @@ fn from_slurm_env() -> Result<(u64, u64)> {
     })
 }
 
+/// Shard I of N, as given or from SLURM's array variables.
+pub(crate) fn indices(arg: &ShardArg) -> Result<(u64, u64)> {
+    match arg {
+        ShardArg::Explicit { index, count } => Ok((*index, *count)),
+        ShardArg::Slurm => from_slurm_env(),
+    }
+}
+
 /// The shard this invocation writes, with everything shard.json records except the
 /// failed runs (known at the end).
 pub(crate) fn resolve(
@@ -46,10 +54,7 @@ pub(crate) fn resolve(
     let Some(arg) = arg else {
         return Ok(None);
     };
-    let (index, count) = match arg {
-        ShardArg::Explicit { index, count } => (*index, *count),
-        ShardArg::Slurm => from_slurm_env()?,
-    };
+    let (index, count) = indices(arg)?;
     let total = scenario.n_runs();
     let range = coprod_output::shard_range(index, count, total);
     let text = |s: &Setting| format!("{}={}", s.key, s.value);

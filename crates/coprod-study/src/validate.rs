@@ -50,6 +50,8 @@ pub struct ValidateOptions {
     pub threads: usize,
     /// Replace the output directory if it exists.
     pub force: bool,
+    /// Run only this shard of each robustness map (`coprod merge` puts shards together).
+    pub shard: Option<crate::ShardArg>,
     /// The command line, as the manifest records it (`coprod validate ...`).
     pub command: String,
 }
@@ -76,7 +78,12 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     } else {
         Existing::Refuse
     };
-    let options = engine_options(args);
+    let mut options = engine_options(args);
+    if let Some(shard) = &args.shard {
+        let (i, n) = crate::shard::indices(shard)?;
+        // Shard counts are small (clap and `indices` check them), so they fit a u32.
+        options.robustness_shard = (i as u32, n as u32);
+    }
     let dir = RunDir::create(&target, existing)?;
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
@@ -89,12 +96,12 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     let points: Vec<RobustnessRow> = results.iter().flat_map(robustness_rows).collect();
     let names: Vec<&str> = ASSUMED_RANGES.iter().map(|r| r.name).collect();
     let manifest = ValidationManifest {
-        kind: "validation",
+        kind: "validation".into(),
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         command: args.command.clone(),
         claims: results.iter().map(|r| r.id.clone()).collect(),
         salt: options.salt.clone(),
-        seed_derivation: SEED_DERIVATION,
+        seed_derivation: SEED_DERIVATION.into(),
         blocks: options.blocks,
         pilot: options.pilot,
         replications_bounds: (options.min_replications, options.max_replications),
@@ -161,14 +168,10 @@ fn high(ci: Option<(f64, f64)>) -> Option<f64> {
 fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
     let j = &r.judgement;
     let all = r.all_held();
-    let drivers = r.robustness.as_ref().map_or_else(String::new, |m| {
-        m.coefficients
-            .iter()
-            .take(3)
-            .map(|(n, b)| format!("{n} {b:+.2}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
+    let drivers = r
+        .robustness
+        .as_ref()
+        .map_or_else(String::new, |m| m.drivers());
     ValidationRow {
         id: r.id.clone(),
         claim: r.claim.clone(),

@@ -141,3 +141,33 @@ pub fn summarise(points: &[Point]) -> Robustness {
         coefficients,
     }
 }
+
+impl Robustness {
+    /// The three assumed parameters with the largest standardised coefficients, as
+    /// validation.csv's `robustness_drivers` writes them: `name +0.12; name -0.05; ...`.
+    pub fn drivers(&self) -> String {
+        self.coefficients
+            .iter()
+            .take(3)
+            .map(|(n, b)| format!("{n} {b:+.2}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// The robustness share and drivers of a map read back from robustness.csv, as
+/// [`summarise`] and [`Robustness::drivers`] give them for the same points (for merging the
+/// shards of a map: `coprod_output::merge_validation`).
+pub fn summarise_rows(rows: &[coprod_output::RobustnessRow]) -> (f64, String) {
+    let points: Vec<Point> = rows
+        .iter()
+        .map(|r| Point {
+            index: r.point,
+            values: r.values.clone(),
+            effect: r.effect,
+            holds: r.holds,
+        })
+        .collect();
+    let map = summarise(&points);
+    (map.share, map.drivers())
+}
