@@ -240,3 +240,57 @@ fn a_failed_array_task_is_named_by_merge_and_re_run_alone() {
     sb.cmd(&args).assert().success();
     assert_same_run(&sb.path().join("single"), &sb.path().join("cluster"));
 }
+
+/// The array job docs/cluster.md gives for a validation's robustness maps: each task runs
+/// `coprod validate --shard` (I and N from SLURM's array variables), and `coprod merge`
+/// puts the shards together into the unsharded run's tables, byte for byte.
+#[test]
+fn a_validation_map_runs_as_a_slurm_array_job() {
+    if std::env::var(GATE).as_deref() != Ok("1") {
+        eprintln!("SKIPPED: set {GATE}=1 with a SLURM cluster reachable (see .ci/run)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let mut flags: Vec<&str> = crate::validate::REDUCED.to_vec();
+    flags.extend([
+        "--salt",
+        "slurm",
+        "--only",
+        "P1",
+        "--robustness-all",
+        "-j",
+        "1",
+    ]);
+    let quoted: Vec<String> = flags.iter().map(|f| format!("'{f}'")).collect();
+    let script = sb.path().join("maps.sbatch");
+    fs::write(
+        &script,
+        format!(
+            "#!/usr/bin/env bash\n#SBATCH --array=0-1\n#SBATCH --output=maps-%a.log\n\
+             '{}' validate {} --shard --out \"maps/shard-$SLURM_ARRAY_TASK_ID\"\n",
+            crate::util::bin().display(),
+            quoted.join(" ")
+        ),
+    )
+    .unwrap();
+    let submit = Command::new("sbatch")
+        .arg("--wait")
+        .arg(&script)
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    assert!(submit.status.success(), "{submit:?}");
+    sb.cmd(&["merge", "maps/shard-0", "maps/shard-1", "--out", "merged"])
+        .assert()
+        .success();
+    let mut args = vec!["validate", "--out", "single"];
+    args.extend(&flags);
+    sb.cmd(&args).assert().success();
+    for file in ["validation.csv", "decomposition.csv", "robustness.csv"] {
+        assert_eq!(
+            read(&sb.path().join("merged").join(file)),
+            read(&sb.path().join("single").join(file)),
+            "{file}"
+        );
+    }
+}
