@@ -253,4 +253,25 @@ fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("shards 1/3 are missing"), "{stderr}");
     assert!(!incomplete.exists());
+    // The hint's command names no shard's directory, so it can be run as printed.
+    assert!(stderr.contains("--out DIR` for each") && !stderr.contains("--out /"), "{stderr}");
+    // Shards of another split are refused, even where the indices would fill the gap.
+    let mut args = extra.to_vec();
+    args.extend(["--shard", "1/2"]);
+    let other = validate(&sandbox, "other-split", &args);
+    let assert = sandbox
+        .cmd(&[
+            "merge",
+            dirs[0],
+            dirs[1],
+            dirs[2],
+            other.to_str().unwrap(),
+            "--out",
+            incomplete.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("shard 1 of 2"), "{stderr}");
+    assert!(!incomplete.exists());
 }

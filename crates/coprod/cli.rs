@@ -34,7 +34,7 @@ pub(crate) enum Command {
     /// CSV files alone, without re-running anything; print the files written.
     Plot(PlotArgs),
     /// Classroom commands: `coprod teach group-size` runs the group-size experiment in
-    /// both service regimes and writes a one-page explanation with charts (teach.html).
+    /// five service regimes and writes a one-page explanation with charts (teach.html).
     Teach(TeachArgs),
     /// Judge every pre-registered claim of the literature review on held-out seed blocks
     /// derived from --salt: pass rate, pooled effect, direct effect with the registered
@@ -58,8 +58,9 @@ pub(crate) enum Command {
     /// regression; writes survey.csv, survey-fit.csv and manifest.json.
     Survey(SurveyArgs),
     /// Merge the shard directories of `coprod run --shard I/N` into one run directory,
-    /// byte-identical to a single `coprod run` of the whole scenario; says which runs are
-    /// missing or duplicated.
+    /// byte-identical to a single `coprod run` of the whole scenario, or those of
+    /// `coprod validate --shard I/N` into one validation; says which are missing or
+    /// duplicated.
     Merge(MergeArgs),
     /// Write a SLURM batch script that runs a scenario as an array job (one shard per
     /// task) plus a merge job chained with afterok, and print how to submit it.

@@ -296,15 +296,26 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
 /// The command without its `--shard I/N` (or `--shard=I/N`).
 fn without_shard(command: &str) -> String {
     let mut out: Vec<&str> = Vec::new();
-    let mut words = command.split(' ');
+    let mut words = command.split(' ').peekable();
     while let Some(w) = words.next() {
         if w == "--shard" {
+            // `--shard` alone takes I and N from SLURM; only an `I/N` after it is its value.
+            if words.peek().is_some_and(|next| is_shard_value(next)) {
+                words.next();
+            }
+        } else if w == "--out" || w == "-o" {
+            // Each shard names its own directory; the merged one is elsewhere.
             words.next();
-        } else if !w.starts_with("--shard=") {
+        } else if !w.starts_with("--shard=") && !w.starts_with("--out=") {
             out.push(w);
         }
     }
     out.join(" ")
+}
+
+fn is_shard_value(word: &str) -> bool {
+    word.split_once('/')
+        .is_some_and(|(i, n)| i.parse::<u32>().is_ok() && n.parse::<u32>().is_ok())
 }
 
 /// A row with the robustness columns (which differ between shards) blanked, as CSV text.
@@ -365,7 +376,18 @@ pub fn merge_validation(
                 ),
             ));
         }
-        let index = d.manifest.robustness_shard.0 as usize;
+        let (index, of) = d.manifest.robustness_shard;
+        if of != count || index >= count {
+            return Err(bad(
+                dir,
+                format!(
+                    "it is shard {index} of {of}, but {} is one of {count}: give the shards of \
+                     one split",
+                    first_dir.display()
+                ),
+            ));
+        }
+        let index = index as usize;
         if let Some(other) = seen
             .get_mut(index)
             .and_then(|s: &mut Option<&Path>| s.replace(dir))
@@ -400,7 +422,8 @@ pub fn merge_validation(
         return Err(bad(
             first_dir,
             format!(
-                "shards {} are missing\n\nhint: run `{} --shard I/N` for each and merge all {count}",
+                "shards {} are missing\n\nhint: run `{} --shard I/N --out DIR` for each, each \
+                 with its own DIR, and merge all {count}",
                 missing.join(", "),
                 without_shard(&first.manifest.command)
             ),
@@ -471,10 +494,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_merged_command_drops_the_shard() {
+    fn the_merged_command_drops_the_shard_and_the_shard_directory() {
         assert_eq!(
             without_shard("coprod validate --salt a --shard 1/4 --out x"),
-            "coprod validate --salt a --out x"
+            "coprod validate --salt a"
+        );
+        // `--shard` alone (SLURM's array variables) keeps the flag after it.
+        assert_eq!(
+            without_shard("coprod validate --shard -j 1 -o maps/s0 --quick"),
+            "coprod validate -j 1 --quick"
         );
         assert_eq!(
             without_shard("coprod validate --shard=0/2 --salt a"),

@@ -773,7 +773,7 @@ fn draw(
     std::fs::create_dir_all(charts_dir).map_err(|e| ReportError::io(charts_dir, e))?;
     let mut out = Vec::new();
 
-    // 1. Survival at the horizon against size, both regimes.
+    // 1. Survival at the horizon against size, every regime.
     let series: Vec<Series> = analysis
         .regimes
         .iter()

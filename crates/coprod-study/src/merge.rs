@@ -41,6 +41,9 @@ pub fn merge(
     force: bool,
     progress: &dyn Progress,
 ) -> Result<Merged> {
+    if shard_dirs.is_empty() {
+        bail!("no shard directories given");
+    }
     let started = SystemTime::now();
     let clock = Instant::now();
     let mut shards: Vec<(PathBuf, ShardInfo)> = Vec::new();

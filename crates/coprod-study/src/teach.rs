@@ -1,5 +1,5 @@
 //! `coprod teach group-size`: one command for a teacher. Runs the shipped `group-size`
-//! scenario (both service regimes) as `coprod run` would, then writes `teach.html` into
+//! scenario (five service regimes) as `coprod run` would, then writes `teach.html` into
 //! the run directory. Also what the classroom server's Experiment page runs.
 //!
 //! Owns the lesson's defaults (scenario, output folder); the analysis and page are
@@ -18,7 +18,7 @@ use crate::shipped::with_experiment_options;
 /// The lessons of `coprod teach`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lesson {
-    /// Which group size produces most, in both service regimes.
+    /// Which group size lasts best, in five service regimes.
     GroupSize,
 }
 
