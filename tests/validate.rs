@@ -254,7 +254,10 @@ fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
     assert!(stderr.contains("shards 1/3 are missing"), "{stderr}");
     assert!(!incomplete.exists());
     // The hint's command names no shard's directory, so it can be run as printed.
-    assert!(stderr.contains("--out DIR` for each") && !stderr.contains("--out /"), "{stderr}");
+    assert!(
+        stderr.contains("--out DIR` for each") && !stderr.contains("--out /"),
+        "{stderr}"
+    );
     // Shards of another split are refused, even where the indices would fill the gap.
     let mut args = extra.to_vec();
     args.extend(["--shard", "1/2"]);
