@@ -84,7 +84,12 @@ pub(crate) fn decide(ty: CcType, belief: f64, extra: f64, u: f64, p: &Params) ->
 
 /// Adaptive belief: move `belief_weight` of the way to the mean of the peers watched.
 pub(crate) fn update_belief(belief: f64, observed_mean: f64, p: &Params) -> f64 {
-    belief + p.belief_weight * (observed_mean - belief)
+    move_belief(belief, observed_mean, p.belief_weight)
+}
+
+/// The belief update with its weight given (the lab slows its first update).
+pub(crate) fn move_belief(belief: f64, observed_mean: f64, weight: f64) -> f64 {
+    belief + weight * (observed_mean - belief)
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ fn update_belief(belief: f64, others: f64, round: u32, p: &Params) -> f64 {
     } else {
         p.belief_weight
     };
-    belief + weight * (others - belief)
+    contribution::move_belief(belief, others, weight)
 }
 
 /// A lab subject as a citizen record: type, motivation and final belief; fields without a
