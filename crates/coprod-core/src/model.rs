@@ -12,7 +12,7 @@ use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
 use crate::production::time_cost;
-use crate::rng::{self, Stream, chance, normal, unit};
+use crate::rng::{self, Stream, chance32, normal, unit};
 use crate::staff::Staff;
 
 /// The random streams a step draws from, one per mechanism.
@@ -213,53 +213,71 @@ impl Model {
         self.forget(p);
         let voice = p.engagement == 1.0;
         let power_feedback = voice && p.power_feedback_channel != 0.0;
-        let highest = orgs
+        // Each organisation's top rate (of its two resource groups) and its hazard per
+        // citizen, `-ln(1 - top)`: the citizens of a community are visited at their
+        // organisation's top rate, so only a lower rate needs a thinning draw.
+        let tops: Vec<(f64, f64)> = orgs
             .iter()
-            .map(|t| t.contact_low.max(t.contact_high))
-            .fold(0.0, f64::max);
-        let gaps = rng::Gaps::new(highest);
-        let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
+            .map(|t| {
+                let top = t.contact_low.max(t.contact_high);
+                (top, -libm::log1p(-top))
+            })
+            .collect();
         let c = self.citizens.columns();
         let rng = &mut self.streams.contact;
         let n_orgs = orgs.len() as u32;
-        // Candidates come in increasing order, so their community is found by walking on.
-        let (mut comm, mut comm_end) = (0, community_range(0, n_citizens, n_communities).1);
-        let mut i = gaps.next(rng);
-        while i < u64::from(n_citizens) {
-            let u = i as usize;
-            i = gaps.after(rng, i + 1);
-            if c.flags[u] & flag::MEMBER != 0 {
+        // The standard exponential still to be used up before the next visit: a visit falls
+        // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
+        let mut e = rng::exp32(rng);
+        for comm in 0..self.n_communities {
+            let o = (comm % n_orgs) as usize;
+            let (top, hazard) = tops[o];
+            if top <= 0.0 {
                 continue;
             }
-            while u as u32 >= comm_end {
-                comm += 1;
-                comm_end = community_range(comm, n_citizens, n_communities).1;
-            }
-            let terms = &orgs[(comm % n_orgs) as usize];
-            let rate = if c.flags[u] & flag::LOW_RESOURCE != 0 {
-                terms.contact_low
-            } else {
-                terms.contact_high
-            };
-            // Thinning: a candidate at the highest rate is contacted with probability
-            // rate / highest, so each citizen is contacted with probability `rate`.
-            if rate < highest && !chance(rng, rate / highest) {
-                continue;
-            }
-            c.flags[u] |= flag::AWARE;
-            if power_feedback {
-                let x = f64::from(c.external_efficacy[u]);
-                c.external_efficacy[u] = (x + p.efficacy_learning * (terms.power - x)) as f32;
-            }
-            if p.ownership_channel != 0.0 {
-                let own = f64::from(c.ownership[u]);
-                c.ownership[u] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
+            let terms = &orgs[o];
+            let (start, end) = community_range(comm, self.n_citizens, self.n_communities);
+            let mut from = i64::from(start);
+            loop {
+                let left = i64::from(end) - from;
+                // Failures before the next visit, `floor(e / hazard)` (saturating).
+                let gap = (e / hazard) as i64;
+                if gap >= left {
+                    e = (e - left as f64 * hazard).max(0.0);
+                    break;
+                }
+                let u = (from + gap) as usize;
+                from = u as i64 + 1;
+                e = rng::exp32(rng);
+                if c.flags[u] & flag::MEMBER != 0 {
+                    continue;
+                }
+                let rate = if c.flags[u] & flag::LOW_RESOURCE != 0 {
+                    terms.contact_low
+                } else {
+                    terms.contact_high
+                };
+                // Thinning: a citizen visited at the top rate is contacted with probability
+                // rate / top, so each is contacted with probability `rate`.
+                if rate < top && !chance32(rng, rate / top) {
+                    continue;
+                }
+                c.flags[u] |= flag::AWARE;
+                if power_feedback {
+                    let x = f64::from(c.external_efficacy[u]);
+                    c.external_efficacy[u] = (x + p.efficacy_learning * (terms.power - x)) as f32;
+                }
+                if p.ownership_channel != 0.0 {
+                    let own = f64::from(c.ownership[u]);
+                    c.ownership[u] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
+                }
             }
         }
     }
 
     /// Aware citizens in no group forget with probability `awareness_decay` (halved with
-    /// strategy integration): candidates at geometric gaps, the others passed over.
+    /// strategy integration): they are counted eight at a time from the flags, and the ones
+    /// who forget are found by geometric gaps among them (docs/ODD.md 8.3).
     fn forget(&mut self, p: &Params) {
         let forget = p.awareness_decay
             * if p.strategy_integration != 0.0 {
@@ -268,16 +286,16 @@ impl Model {
                 1.0
             };
         let gaps = rng::Gaps::new(forget);
-        let c = &mut self.citizens;
         let rng = &mut self.streams.contact;
-        let mut i = gaps.next(rng);
-        while i < c.len() as u64 {
-            let f = &mut c.flags[i as usize];
-            if *f & flag::MEMBER == 0 {
-                *f &= !flag::AWARE;
-            }
-            i = gaps.after(rng, i + 1);
+        let flags = &mut self.citizens.flags;
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() && std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: AVX2 and POPCNT were both found on this processor just above, the only
+            // condition for calling a function compiled with them enabled.
+            unsafe { forget_avx2(flags, &gaps, rng) };
+            return;
         }
+        forget_among_aware(flags, &gaps, rng, aware_free_mask);
     }
 
     /// Every citizen in no group moves its trust `0.2 x citizen_trust_learning` of the way to
@@ -285,34 +303,47 @@ impl Model {
     fn drift_trust(&mut self, p: &Params, orgs: &[ContactTerms]) {
         let rate = (0.2 * p.citizen_trust_learning) as f32;
         let n_orgs = orgs.len() as u32;
+        let avx2 = has_avx2();
         for comm in 0..self.n_communities {
             let (a, b) = self.community_range(comm);
             let anchor = orgs[(comm % n_orgs) as usize].trust_anchor as f32;
             let c = &mut self.citizens;
             let range = a as usize..b as usize;
-            for (t, &g) in c.trust[range.clone()].iter_mut().zip(&c.group[range]) {
-                let moved = *t + rate * (anchor - *t);
-                *t = if g == NO_GROUP { moved } else { *t };
+            let (trust, group) = (&mut c.trust[range.clone()], &c.group[range]);
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: `has_avx2` found AVX2 on this processor, the only condition for
+                // calling a function compiled with it enabled.
+                unsafe { drift_avx2(trust, group, rate, anchor) };
+                continue;
             }
+            drift(trust, group, rate, anchor);
         }
     }
 
-    /// Active members tell a random network neighbour about the opportunities.
+    /// Active members tell a random network neighbour about the opportunities: each member
+    /// does so with probability `word_of_mouth`, so the members who tell are found by
+    /// geometric gaps over all members, groups in table order and members in list order.
     fn word_of_mouth(&mut self, p: &Params) {
         let rng = &mut self.streams.ties;
+        let gaps = rng::Gaps::new(p.word_of_mouth);
+        // `next` counts members from the first group's first member on.
+        let (mut next, mut before) = (gaps.next(rng), 0u64);
         for g in &self.groups {
-            for &i in &g.members {
-                if chance(rng, p.word_of_mouth) {
-                    let nbrs = self.network.neighbours(i);
-                    if !nbrs.is_empty() {
-                        let j = nbrs[rng::below(rng, nbrs.len() as u32) as usize];
-                        if let Some(told) = &mut self.told {
-                            told.push((j, self.citizens.flags[j as usize] & flag::AWARE != 0));
-                        }
-                        self.citizens.flags[j as usize] |= flag::AWARE;
+            let end = before + g.members.len() as u64;
+            while next < end {
+                let i = g.members[(next - before) as usize];
+                let nbrs = self.network.neighbours(i);
+                if !nbrs.is_empty() {
+                    let j = nbrs[rng::below(rng, nbrs.len() as u32) as usize];
+                    if let Some(told) = &mut self.told {
+                        told.push((j, self.citizens.flags[j as usize] & flag::AWARE != 0));
                     }
+                    self.citizens.flags[j as usize] |= flag::AWARE;
                 }
+                next = gaps.after(rng, next + 1);
             }
+            before = end;
         }
     }
 
@@ -508,9 +539,117 @@ impl Model {
     }
 }
 
+/// Aware citizens in no group forget at the gaps `gaps` among them, in index order: the
+/// flags are read 32 at a time into a bit mask (`mask`: bit `j` set when citizen `j` of the
+/// chunk is aware and not a member), so only those citizens are counted, and only the ones
+/// who forget are visited.
+#[inline(always)]
+fn forget_among_aware(
+    flags: &mut [u8],
+    gaps: &rng::Gaps,
+    rng: &mut ChaCha8Rng,
+    mask: impl Fn(&[u8]) -> u32,
+) {
+    // Aware citizens in no group still to pass over before the next who forgets.
+    let mut skip = gaps.next(rng);
+    if skip == u64::MAX {
+        return;
+    }
+    for chunk in flags.chunks_mut(32) {
+        let mut hits = mask(chunk);
+        let mut count = u64::from(hits.count_ones());
+        while skip < count {
+            for _ in 0..skip {
+                hits &= hits - 1;
+            }
+            chunk[hits.trailing_zeros() as usize] &= !flag::AWARE;
+            hits &= hits - 1;
+            count -= skip + 1;
+            skip = gaps.next(rng);
+        }
+        skip -= count;
+    }
+}
+
+/// Bit `j` set when citizen `j` of `chunk` (at most 32) is aware and not a member.
+#[inline(always)]
+fn aware_free_mask(chunk: &[u8]) -> u32 {
+    let mut hits = 0u32;
+    for (j, &f) in chunk.iter().enumerate() {
+        hits |= u32::from(f & (flag::AWARE | flag::MEMBER) == flag::AWARE) << j;
+    }
+    hits
+}
+
+/// [`forget_among_aware`] compiled with AVX2 and POPCNT enabled, reading 32 flags with one
+/// compare; call it only where both are present.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ChaCha8Rng) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_set1_epi8,
+    };
+    let bits = _mm256_set1_epi8((flag::AWARE | flag::MEMBER) as i8);
+    let aware = _mm256_set1_epi8(flag::AWARE as i8);
+    forget_among_aware(flags, gaps, rng, |chunk: &[u8]| {
+        if chunk.len() < 32 {
+            return aware_free_mask(chunk);
+        }
+        // SAFETY: `chunk` holds 32 bytes (checked above), which is what the unaligned load
+        // reads.
+        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>()) };
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, bits), aware)) as u32
+    });
+}
+
+/// Whether the processor runs AVX2, so that the passes over every citizen (trust drift and
+/// the sums of the step metrics) can take eight lanes at a time instead of the portable
+/// build's four. Each lane does the same IEEE operations in the same order either way (no
+/// fused multiply-add: Rust never contracts), so the numbers are the same on every machine.
+#[inline]
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `t += rate (anchor - t)` (single precision) for every trust `t` whose citizen is in no
+/// group.
+#[inline(always)]
+fn drift(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
+    for (t, &g) in trust.iter_mut().zip(group) {
+        let moved = *t + rate * (anchor - *t);
+        *t = if g == NO_GROUP { moved } else { *t };
+    }
+}
+
+/// [`drift`] compiled with AVX2 enabled; call it only where [`has_avx2`] holds.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn drift_avx2(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
+    drift(trust, group, rate, anchor);
+}
+
 /// The sum of `xs` in f64, in eight interleaved partial sums so that it vectorises (a fixed
-/// order, so the result is the same on every machine).
+/// order, so the result is the same on every machine, with or without AVX2).
 fn sum(xs: &[f32]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: `has_avx2` found AVX2 on this processor, the only condition for calling a
+        // function compiled with it enabled.
+        return unsafe { sum_avx2(xs) };
+    }
+    sum_lanes(xs)
+}
+
+#[inline(always)]
+fn sum_lanes(xs: &[f32]) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = xs.chunks_exact(8);
     let rest = chunks.remainder();
@@ -521,6 +660,13 @@ fn sum(xs: &[f32]) -> f64 {
     }
     let tail: f64 = rest.iter().map(|&x| f64::from(x)).sum();
     acc.iter().sum::<f64>() + tail
+}
+
+/// [`sum_lanes`] compiled with AVX2 enabled; call it only where [`has_avx2`] holds.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sum_avx2(xs: &[f32]) -> f64 {
+    sum_lanes(xs)
 }
 
 /// Per-organisation terms of the contact submodel, computed once per step.
@@ -716,7 +862,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x3a35_f19a_3bf4_1f3b;
+    const GOLDEN: u64 = 0xfc0b_8a3e_d8c6_c735;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {
@@ -820,6 +966,97 @@ mod tests {
             assert!(l.member_months >= l.months * min_members, "{g:?}");
             assert!(l.coordinated <= l.labour && l.labour == l.effort);
             assert!(l.first_effort <= l.effort);
+        }
+    }
+
+    /// The passes compiled for AVX2 compute exactly what the portable ones do: the sums, the
+    /// trust drift and who forgets (same flags, same draws taken).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_passes_compute_the_same_numbers_as_the_portable_ones() {
+        if !has_avx2() || !std::arch::is_x86_feature_detected!("popcnt") {
+            return;
+        }
+        let mut rng = rng::stream(8, Stream::Contact);
+        let n = 1003;
+        let xs: Vec<f32> = (0..n).map(|_| rng::uniform32(&mut rng) as f32).collect();
+        // SAFETY: AVX2 and POPCNT were found above.
+        let avx2_sum = unsafe { sum_avx2(&xs) };
+        assert_eq!(avx2_sum.to_bits(), sum_lanes(&xs).to_bits());
+        let group: Vec<u32> = (0..n as u32)
+            .map(|i| if i % 7 == 0 { 3 } else { NO_GROUP })
+            .collect();
+        let (mut a, mut b) = (xs.clone(), xs.clone());
+        drift(&mut a, &group, 0.013, 0.61);
+        // SAFETY: as above.
+        unsafe { drift_avx2(&mut b, &group, 0.013, 0.61) };
+        assert_eq!(a, b);
+        assert_ne!(a, xs);
+        let flags: Vec<u8> = (0..n)
+            .map(|_| (rng.next_u32() as u8) & (flag::AWARE | flag::MEMBER | flag::DUTY))
+            .collect();
+        let gaps = rng::Gaps::new(0.2);
+        let (mut fa, mut fb) = (flags.clone(), flags.clone());
+        let (mut ra, mut rb) = (
+            rng::stream(9, Stream::Contact),
+            rng::stream(9, Stream::Contact),
+        );
+        forget_among_aware(&mut fa, &gaps, &mut ra, aware_free_mask);
+        // SAFETY: as above.
+        unsafe { forget_avx2(&mut fb, &gaps, &mut rb) };
+        assert_eq!(fa, fb);
+        assert_eq!(ra.next_u64(), rb.next_u64());
+        // Only aware citizens in no group forgot, about a fifth of them.
+        let aware_free = |f: &[u8]| {
+            f.iter()
+                .filter(|&&x| x & (flag::AWARE | flag::MEMBER) == flag::AWARE)
+                .count()
+        };
+        let forgot = aware_free(&flags) - aware_free(&fa);
+        assert!(
+            (0.1..0.3).contains(&(forgot as f64 / aware_free(&flags) as f64)),
+            "{forgot}"
+        );
+        for (before, after) in flags.iter().zip(&fa) {
+            assert!(before == after || before & !flag::AWARE == *after);
+        }
+    }
+
+    /// Contact walks each community at its organisation's top rate: every citizen in no group
+    /// is contacted with its own organisation's and resource group's rate (outreach makes the
+    /// two groups' rates differ, so the thinning is exercised too), members never.
+    #[test]
+    fn contact_reaches_each_citizen_at_its_own_rate() {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 60_000.0).unwrap();
+        p.set("population.n_communities", 12.0).unwrap();
+        p.set("population.n_organisations", 3.0).unwrap();
+        p.set("dynamics.awareness_decay", 0.0).unwrap();
+        p.set("levers.outreach", 0.5).unwrap();
+        let mut model = Model::new(&p, 21);
+        let g = model.new_group(&p, 0, 0, crate::metrics::TaskKind::Specific, 1.0);
+        model.join(g, 3);
+        model.contact(&p);
+        for o in 0..3u32 {
+            for low in [false, true] {
+                let rate = model.orgs[o as usize].contact_rate(&p, low);
+                let (mut hit, mut all) = (0usize, 0usize);
+                for comm in (o..12).step_by(3) {
+                    let (a, b) = model.community_range(comm);
+                    for i in (a..b).filter(|&i| i != 3) {
+                        if model.citizens.has(i, flag::LOW_RESOURCE) == low {
+                            all += 1;
+                            hit += usize::from(model.citizens.has(i, flag::AWARE));
+                        }
+                    }
+                }
+                let share = hit as f64 / all as f64;
+                let se = (rate * (1.0 - rate) / all as f64).sqrt();
+                assert!(
+                    (share - rate).abs() < 4.0 * se,
+                    "organisation {o} low {low}: {share} against {rate}"
+                );
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use rand::rngs::ChaCha8Rng;
 
 use crate::contribution::CcType;
 use crate::params::Params;
-use crate::rng::{self, Stream, chance, normal, uniform, unit};
+use crate::rng::{self, Stream, chance32, normal32, uniform32, unit};
 
 /// Marks a citizen who is in no group.
 pub(crate) const NO_GROUP: u32 = u32::MAX;
@@ -99,9 +99,11 @@ fn cc_type_of(flags: u8) -> CcType {
     CcType::from_u8((flags & flag::CC_TYPE) >> flag::CC_TYPE_SHIFT)
 }
 
-/// A 0-1 attribute drawn as `mean + sd * z`, clamped.
+/// A 0-1 attribute drawn as `mean + sd * z`, clamped, with `z` from one 32-bit draw in
+/// about 99% of cases (`rng::normal32`).
+#[inline]
 fn attribute(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f32 {
-    unit(mean + sd * normal(rng)) as f32
+    unit(mean + sd * normal32(rng)) as f32
 }
 
 impl Citizens {
@@ -122,7 +124,7 @@ impl Citizens {
             // Where a citizen lives sets their chance of being low-resource.
             let community = c.community(i as u32);
             let place = usize::from(!is_deprived(community, n_communities));
-            let low = chance(&mut rng, low_share[place]);
+            let low = chance32(&mut rng, low_share[place]);
             let shift = if low {
                 -p.resource_gap / 2.0
             } else {
@@ -143,14 +145,14 @@ impl Citizens {
             if low {
                 flags |= flag::LOW_RESOURCE;
             }
-            if chance(&mut rng, p.duty_share) {
+            if chance32(&mut rng, p.duty_share) {
                 flags |= flag::DUTY;
             }
-            if chance(&mut rng, p.affected_share) {
+            if chance32(&mut rng, p.affected_share) {
                 flags |= flag::AFFECTED;
             }
             c.flags[i] = flags;
-            c.set_cc_type(i as u32, CcType::draw(p, uniform(&mut rng)));
+            c.set_cc_type(i as u32, CcType::draw(p, uniform32(&mut rng)));
             c.external_efficacy[i] = attribute(&mut rng, p.external_efficacy_mean, sd);
         }
         c

@@ -3,11 +3,17 @@
 //! Every draw in the model goes through the helpers here so that the numbers depend only
 //! on the ChaCha8 algorithm (rand's `ChaCha8Rng`, portable by name), on IEEE arithmetic and
 //! `libm`, and on the ziggurat samplers of `rand_distr` (version pinned in Cargo.toml, so a
-//! change of its algorithms cannot pass unnoticed: the golden-value tests guard it).
+//! change of its algorithms cannot pass unnoticed: the golden-value tests guard it) and
+//! their tables (copied in `ziggurat_tables.rs` for the 32-bit samplers `normal32` and
+//! `exp32`, which take half the random bits per draw).
 
 use rand::rngs::ChaCha8Rng;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Exp1, StandardNormal};
+use rand_distr::{Distribution, StandardNormal};
+
+#[path = "ziggurat_tables.rs"]
+mod ziggurat_tables;
+use ziggurat_tables::{ZIG_EXP_F, ZIG_EXP_R, ZIG_EXP_X, ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
 
 /// One independent stream per mechanism, so extra draws in one mechanism leave the others'
 /// numbers unchanged (ixa's per-module streams).
@@ -73,6 +79,98 @@ pub(crate) fn normal(rng: &mut ChaCha8Rng) -> f64 {
     Distribution::<f64>::sample(&StandardNormal, rng)
 }
 
+/// Uniform on [0, 1) with 32 random bits: `next_u32 · 2^-32`.
+#[inline]
+pub(crate) fn uniform32(rng: &mut ChaCha8Rng) -> f64 {
+    f64::from(rng.next_u32()) * (1.0 / (1u64 << 32) as f64)
+}
+
+/// `true` with probability `p`, from one 32-bit draw (`uniform32(rng) < p`).
+#[inline]
+pub(crate) fn chance32(rng: &mut ChaCha8Rng, p: f64) -> bool {
+    uniform32(rng) < p
+}
+
+/// Uniform on (0, 1) with 53 random bits, for the ziggurats' rare slow paths.
+fn open01(rng: &mut ChaCha8Rng) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Standard normal from one 32-bit draw in about 99% of cases: rand_distr's 256-layer
+/// ziggurat (its tables, `ziggurat_tables.rs`) fed with 32 bits instead of 64. The low 8 bits
+/// pick the layer `i`, the high 24 bits a uniform `u` on [-1, 1) (`bits >> 8` times 2^-23,
+/// minus 1); `x = u X[i]` is returned when `|x| < X[i+1]`. Otherwise, in the base layer
+/// (`i = 0`) the tail beyond `R` is drawn by Marsaglia's method (pairs of `open01` draws,
+/// `x = ln(a) / R`, `y = ln(b)`, until `-2y >= x^2`; `R - x` with the sign of `u`), and in the
+/// other layers the point is kept when `F[i+1] + (F[i] - F[i+1]) uniform < exp(-x^2/2)`,
+/// else a new 32-bit draw starts over. The same steps as rand_distr's `StandardNormal`; only
+/// the uniform within a layer has 24 bits instead of 52, which is below the resolution of the
+/// 32-bit attributes it is used for.
+#[inline]
+pub(crate) fn normal32(rng: &mut ChaCha8Rng) -> f64 {
+    loop {
+        let bits = rng.next_u32();
+        let i = (bits & 0xff) as usize;
+        let u = f64::from(bits >> 8) * (2.0 / (1u32 << 24) as f64) - 1.0;
+        let x = u * ZIG_NORM_X[i];
+        if x.abs() < ZIG_NORM_X[i + 1] {
+            return x;
+        }
+        if let Some(x) = normal_slow(rng, i, u, x) {
+            return x;
+        }
+    }
+}
+
+/// The slow path of [`normal32`]: the tail, or the wedge test of layer `i`.
+#[cold]
+fn normal_slow(rng: &mut ChaCha8Rng, i: usize, u: f64, x: f64) -> Option<f64> {
+    if i == 0 {
+        let (mut tx, mut ty) = (1.0f64, 0.0f64);
+        while -2.0 * ty < tx * tx {
+            tx = libm::log(open01(rng)) / ZIG_NORM_R;
+            ty = libm::log(open01(rng));
+        }
+        return Some(if u < 0.0 {
+            tx - ZIG_NORM_R
+        } else {
+            ZIG_NORM_R - tx
+        });
+    }
+    let f = ZIG_NORM_F[i + 1] + (ZIG_NORM_F[i] - ZIG_NORM_F[i + 1]) * uniform(rng);
+    (f < libm::exp(-x * x / 2.0)).then_some(x)
+}
+
+/// Standard exponential from one 32-bit draw in about 99% of cases: rand_distr's 256-layer
+/// ziggurat for `Exp1` fed with 32 bits, as in [`normal32`]: layer `i` from the low 8 bits,
+/// `u = (bits >> 8) 2^-24` on [0, 1), `x = u X[i]` returned when `x < X[i+1]`; otherwise the
+/// tail `R - ln(open01)` in the base layer, or the wedge test against `exp(-x)`.
+#[inline]
+pub(crate) fn exp32(rng: &mut ChaCha8Rng) -> f64 {
+    loop {
+        let bits = rng.next_u32();
+        let i = (bits & 0xff) as usize;
+        let u = f64::from(bits >> 8) * (1.0 / (1u32 << 24) as f64);
+        let x = u * ZIG_EXP_X[i];
+        if x < ZIG_EXP_X[i + 1] {
+            return x;
+        }
+        if let Some(x) = exp_slow(rng, i, x) {
+            return x;
+        }
+    }
+}
+
+/// The slow path of [`exp32`]: the tail, or the wedge test of layer `i`.
+#[cold]
+fn exp_slow(rng: &mut ChaCha8Rng, i: usize, x: f64) -> Option<f64> {
+    if i == 0 {
+        return Some(ZIG_EXP_R - libm::log(open01(rng)));
+    }
+    let f = ZIG_EXP_F[i + 1] + (ZIG_EXP_F[i] - ZIG_EXP_F[i + 1]) * uniform(rng);
+    (f < libm::exp(-x)).then_some(x)
+}
+
 /// Gaps between the events of a sequence of independent trials that each succeed with
 /// probability `q`: visiting only the trials that succeed replaces one draw per trial by
 /// about one draw per success.
@@ -91,15 +189,15 @@ impl Gaps {
     }
 
     /// The number of failing trials before the next success: geometric with parameter `q`,
-    /// drawn as `floor(E / -ln(1 - q))` with `E` standard exponential (rand_distr's ziggurat
-    /// `Exp1`), since `P(floor(E / r) >= k) = exp(-k r) = (1 - q)^k`. `u64::MAX` (never) when
-    /// `q` is 0; no draw is taken then.
+    /// drawn as `floor(E / -ln(1 - q))` with `E` standard exponential ([`exp32`], one 32-bit
+    /// draw in about 99% of cases), since `P(floor(E / r) >= k) = exp(-k r) = (1 - q)^k`.
+    /// `u64::MAX` (never) when `q` is 0; no draw is taken then.
     #[inline]
     pub(crate) fn next(&self, rng: &mut ChaCha8Rng) -> u64 {
         if self.scale.is_infinite() {
             return u64::MAX;
         }
-        let e: f64 = Distribution::<f64>::sample(&Exp1, rng);
+        let e = exp32(rng);
         let gap = e * self.scale;
         // An astronomically long gap is "never" in any population; below 2^62 the signed
         // conversion is exact and cheaper than the unsigned one.
@@ -200,7 +298,87 @@ mod tests {
         );
     }
     const NORMAL_GOLDEN: u64 = 0xbfb5_1fe2_f21c_5e35;
-    const GAP_GOLDEN: u64 = 10;
+    const GAP_GOLDEN: u64 = 3;
+
+    /// Fails loudly if the 32-bit samplers' numbers change.
+    #[test]
+    fn ziggurat32_golden_values() {
+        let mut rng = stream(2024, Stream::Population);
+        let z = normal32(&mut rng);
+        let e = exp32(&mut rng);
+        assert_eq!(
+            (z.to_bits(), e.to_bits()),
+            (NORMAL32_GOLDEN, EXP32_GOLDEN),
+            "{:#x} {:#x}",
+            z.to_bits(),
+            e.to_bits()
+        );
+    }
+    const NORMAL32_GOLDEN: u64 = 0xbff4_1387_33f9_aa9d;
+    const EXP32_GOLDEN: u64 = 0x3fd5_6608_0889_5be0;
+
+    /// The copied tables are those of the ziggurats: `X[1] = R`, `X[256] = 0` and
+    /// `F[i] = f(X[i])` for every layer, for the normal and the exponential.
+    #[test]
+    fn ziggurat_tables_match_their_densities() {
+        assert_eq!((ZIG_NORM_X[1], ZIG_NORM_X[256]), (ZIG_NORM_R, 0.0));
+        assert_eq!((ZIG_EXP_X[1], ZIG_EXP_X[256]), (ZIG_EXP_R, 0.0));
+        for i in 0..257 {
+            let x = ZIG_NORM_X[i];
+            assert!(
+                (ZIG_NORM_F[i] - libm::exp(-x * x / 2.0)).abs() < 1e-15,
+                "normal {i}"
+            );
+            let x = ZIG_EXP_X[i];
+            assert!((ZIG_EXP_F[i] - libm::exp(-x)).abs() < 1e-15, "exp {i}");
+            if i > 0 {
+                assert!(ZIG_NORM_X[i] < ZIG_NORM_X[i - 1] && ZIG_EXP_X[i] < ZIG_EXP_X[i - 1]);
+            }
+        }
+    }
+
+    /// The 32-bit samplers have the moments and the tails of the standard normal and the
+    /// standard exponential, including beyond the base layer's edge `R` (the slow path).
+    #[test]
+    fn normal32_and_exp32_have_their_moments_and_tails() {
+        let n = 400_000;
+        let mut rng = stream(5, Stream::Population);
+        let zs: Vec<f64> = (0..n).map(|_| normal32(&mut rng)).collect();
+        let es: Vec<f64> = (0..n).map(|_| exp32(&mut rng)).collect();
+        let moments = |xs: &[f64]| {
+            let mean = xs.iter().sum::<f64>() / n as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+            (mean, var)
+        };
+        let (mean, var) = moments(&zs);
+        assert!(
+            mean.abs() < 0.008 && (var - 1.0).abs() < 0.01,
+            "{mean} {var}"
+        );
+        let (mean, var) = moments(&es);
+        assert!(
+            (mean - 1.0).abs() < 0.008 && (var - 1.0).abs() < 0.02,
+            "{mean} {var}"
+        );
+        // Share of draws beyond `x` against the exact tail probability, within 4 standard errors.
+        let tail = |xs: &[f64], x: f64, p: f64| {
+            let share = xs.iter().filter(|&&v| v > x).count() as f64 / n as f64;
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (share - p).abs() < 4.0 * se,
+                "beyond {x}: {share} against {p}"
+            );
+        };
+        let abs: Vec<f64> = zs.iter().map(|z| z.abs()).collect();
+        // P(|Z| > 1), P(|Z| > 2), P(|Z| > R) (R = 3.6542, the tail drawn by the slow path).
+        tail(&abs, 1.0, 0.317_310_507_862_914_1);
+        tail(&abs, 2.0, 0.045_500_263_896_358_4);
+        tail(&abs, ZIG_NORM_R, 2.580_324_9e-4);
+        tail(&zs, 0.0, 0.5);
+        for x in [0.1, 1.0, 3.0, ZIG_EXP_R] {
+            tail(&es, x, libm::exp(-x));
+        }
+    }
 
     #[test]
     fn normal_has_unit_variance() {
