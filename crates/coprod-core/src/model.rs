@@ -60,6 +60,9 @@ pub struct Model {
     /// When a run records or holds the contagion mediator: who word of mouth told this
     /// step, and whether they were aware before (`mediators.rs`).
     pub(crate) told: Option<Vec<(u32, bool)>>,
+    /// The parameters and seed the citizens were drawn with: the citizen records draw the
+    /// initial efficacies again from them instead of keeping them through the run.
+    drawn_with: (Box<Params>, u64),
 }
 
 /// Totals of the production submodel in one step.
@@ -151,6 +154,7 @@ impl Model {
             formed: 0,
             dissolved: 0,
             told: None,
+            drawn_with: (Box::new(p.clone()), seed),
         }
     }
 
@@ -502,13 +506,15 @@ impl Model {
     /// One record per citizen with its current state.
     pub fn citizen_records(&self) -> Vec<CitizenRecord> {
         let c = &self.citizens;
+        let initial_efficacy =
+            crate::population::initial_efficacy(&self.drawn_with.0, self.drawn_with.1);
         (0..c.len())
             .map(|i| CitizenRecord {
                 citizen_id: i as u32,
                 community: c.community(i as u32),
                 resource_group: u8::from(c.flags[i] & flag::LOW_RESOURCE == 0),
                 cc_type: c.cc_type(i as u32).as_str(),
-                initial_efficacy: f64::from(c.initial_efficacy[i]),
+                initial_efficacy: f64::from(initial_efficacy[i]),
                 efficacy: f64::from(c.efficacy[i]),
                 external_efficacy: f64::from(c.external_efficacy[i]),
                 skill: f64::from(c.skill[i]),
@@ -1057,6 +1063,24 @@ mod tests {
                     "organisation {o} low {low}: {share} against {rate}"
                 );
             }
+        }
+    }
+
+    /// The citizen records' initial efficacy, drawn again at the end, is what each citizen
+    /// started with, whatever happened since.
+    #[test]
+    fn citizen_records_report_the_initial_efficacy_drawn_at_the_start() {
+        let p = small();
+        let mut model = Model::new(&p, 17);
+        let start = model.citizens.efficacy.clone();
+        for _ in 0..24 {
+            model.step(&p);
+        }
+        assert_ne!(model.citizens.efficacy, start);
+        let records = model.citizen_records();
+        assert_eq!(records.len(), start.len());
+        for (r, e) in records.iter().zip(&start) {
+            assert_eq!(r.initial_efficacy, f64::from(*e));
         }
     }
 

@@ -7,8 +7,8 @@
 use std::fmt;
 
 /// Bytes of citizen state per citizen (excluding the network), for memory estimates: the
-/// columns of `population::Citizens` (ten `f32`, the group, steps participated, flags).
-pub(crate) const BYTES_PER_CITIZEN: u64 = 10 * 4 + 4 + 2 + 1;
+/// columns of `population::Citizens` (nine `f32`, the group, steps participated, flags).
+pub(crate) const BYTES_PER_CITIZEN: u64 = 9 * 4 + 4 + 2 + 1;
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {

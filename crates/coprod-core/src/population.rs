@@ -36,7 +36,6 @@ pub(crate) struct Citizens {
     /// Internal (personal) efficacy: "I can make a difference"; grows with resources and
     /// with one's own groups' successes.
     pub(crate) efficacy: Vec<f32>,
-    pub(crate) initial_efficacy: Vec<f32>,
     /// External efficacy: "the system responds to people like me"; follows the power
     /// organisations share and whether input is taken up.
     pub(crate) external_efficacy: Vec<f32>,
@@ -61,7 +60,7 @@ pub(crate) struct Citizens {
 
 /// The columns of [`Citizens`] as slices borrowed apart, for the loops of a step that
 /// read some columns and write others: the compiler then keeps each slice at hand instead
-/// of reloading it after every write (`Citizens::initial_efficacy` is not needed there).
+/// of reloading it after every write.
 pub(crate) struct Columns<'a> {
     pub(crate) efficacy: &'a mut [f32],
     pub(crate) external_efficacy: &'a mut [f32],
@@ -106,55 +105,109 @@ fn attribute(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f32 {
     unit(mean + sd * normal32(rng)) as f32
 }
 
-impl Citizens {
-    /// Draws every citizen's attributes, citizen by citizen, in index order, from the
-    /// population stream. The order of draws per citizen is documented in docs/ODD.md.
-    pub(crate) fn new(p: &Params, seed: u64) -> Citizens {
-        let n = p.n_citizens as usize;
-        let n_communities = p.n_communities as u32;
-        let mut rng = rng::stream(seed, Stream::Population);
-        let mut c = Citizens::zeroed(n, n_communities);
-        let sd = p.attribute_sd;
-        let n_deprived = n_communities / 2;
-        let low_share = [
-            deprived_low_share(p),
-            affluent_low_share(p, n_deprived, n_communities),
-        ];
-        for i in 0..n {
-            // Where a citizen lives sets their chance of being low-resource.
-            let community = c.community(i as u32);
-            let place = usize::from(!is_deprived(community, n_communities));
-            let low = chance32(&mut rng, low_share[place]);
-            let shift = if low {
-                -p.resource_gap / 2.0
-            } else {
-                p.resource_gap / 2.0
-            };
-            let efficacy_shift = if low { -0.5 } else { 0.5 } * p.efficacy_gap;
-            let efficacy = attribute(&mut rng, p.efficacy_mean + efficacy_shift, sd);
-            c.efficacy[i] = efficacy;
-            c.initial_efficacy[i] = efficacy;
-            c.skill[i] = attribute(&mut rng, p.skill_mean + shift, sd);
-            c.time[i] = attribute(&mut rng, p.time_mean + shift, sd);
-            c.motivation[i] = attribute(&mut rng, p.motivation_mean, sd);
-            c.risk_aversion[i] = attribute(&mut rng, p.risk_aversion_mean, sd);
-            c.ownership[i] = attribute(&mut rng, p.ownership_mean, sd);
-            c.trust[i] = attribute(&mut rng, p.trust_mean, sd);
-            c.belief[i] = attribute(&mut rng, p.belief_mean, sd);
-            let mut flags = 0;
-            if low {
-                flags |= flag::LOW_RESOURCE;
-            }
-            if chance32(&mut rng, p.duty_share) {
-                flags |= flag::DUTY;
-            }
-            if chance32(&mut rng, p.affected_share) {
-                flags |= flag::AFFECTED;
-            }
-            c.flags[i] = flags;
-            c.set_cc_type(i as u32, CcType::draw(p, uniform32(&mut rng)));
-            c.external_efficacy[i] = attribute(&mut rng, p.external_efficacy_mean, sd);
+/// One citizen's drawn attributes, in the order of their draws.
+struct Drawn {
+    efficacy: f32,
+    skill: f32,
+    time: f32,
+    motivation: f32,
+    risk_aversion: f32,
+    ownership: f32,
+    trust: f32,
+    belief: f32,
+    /// The low-resource, duty and affected bits and the conditional-cooperation type.
+    flags: u8,
+    external_efficacy: f32,
+}
+
+/// Draws every citizen's attributes, citizen by citizen, in index order, from the
+/// population stream, and hands each to `each`. The order of draws per citizen is
+/// documented in docs/ODD.md.
+fn draw_citizens(p: &Params, seed: u64, mut each: impl FnMut(usize, Drawn)) {
+    let n = p.n_citizens as usize;
+    let n_communities = p.n_communities as u32;
+    let mut rng = rng::stream(seed, Stream::Population);
+    let sd = p.attribute_sd;
+    let n_deprived = n_communities / 2;
+    let low_share = [
+        deprived_low_share(p),
+        affluent_low_share(p, n_deprived, n_communities),
+    ];
+    for i in 0..n {
+        // Where a citizen lives sets their chance of being low-resource.
+        let community = crate::network::community_of(i as u32, n as u32, n_communities);
+        let place = usize::from(!is_deprived(community, n_communities));
+        let low = chance32(&mut rng, low_share[place]);
+        let shift = if low {
+            -p.resource_gap / 2.0
+        } else {
+            p.resource_gap / 2.0
+        };
+        let efficacy_shift = if low { -0.5 } else { 0.5 } * p.efficacy_gap;
+        let efficacy = attribute(&mut rng, p.efficacy_mean + efficacy_shift, sd);
+        let skill = attribute(&mut rng, p.skill_mean + shift, sd);
+        let time = attribute(&mut rng, p.time_mean + shift, sd);
+        let motivation = attribute(&mut rng, p.motivation_mean, sd);
+        let risk_aversion = attribute(&mut rng, p.risk_aversion_mean, sd);
+        let ownership = attribute(&mut rng, p.ownership_mean, sd);
+        let trust = attribute(&mut rng, p.trust_mean, sd);
+        let belief = attribute(&mut rng, p.belief_mean, sd);
+        let mut flags = 0;
+        if low {
+            flags |= flag::LOW_RESOURCE;
         }
+        if chance32(&mut rng, p.duty_share) {
+            flags |= flag::DUTY;
+        }
+        if chance32(&mut rng, p.affected_share) {
+            flags |= flag::AFFECTED;
+        }
+        let ty = CcType::draw(p, uniform32(&mut rng));
+        flags |= (ty as u8) << flag::CC_TYPE_SHIFT;
+        let external_efficacy = attribute(&mut rng, p.external_efficacy_mean, sd);
+        each(
+            i,
+            Drawn {
+                efficacy,
+                skill,
+                time,
+                motivation,
+                risk_aversion,
+                ownership,
+                trust,
+                belief,
+                flags,
+                external_efficacy,
+            },
+        );
+    }
+}
+
+/// Every citizen's initial internal efficacy, drawn again exactly as [`Citizens::new`] drew
+/// it (the same stream, the same draws): the citizen records report it, and keeping it for
+/// the whole run would cost 4 bytes per citizen.
+pub(crate) fn initial_efficacy(p: &Params, seed: u64) -> Vec<f32> {
+    let mut efficacy = vec![0.0f32; p.n_citizens as usize];
+    draw_citizens(p, seed, |i, d| efficacy[i] = d.efficacy);
+    efficacy
+}
+
+impl Citizens {
+    /// Draws every citizen's attributes ([`draw_citizens`]).
+    pub(crate) fn new(p: &Params, seed: u64) -> Citizens {
+        let mut c = Citizens::zeroed(p.n_citizens as usize, p.n_communities as u32);
+        draw_citizens(p, seed, |i, d| {
+            c.efficacy[i] = d.efficacy;
+            c.skill[i] = d.skill;
+            c.time[i] = d.time;
+            c.motivation[i] = d.motivation;
+            c.risk_aversion[i] = d.risk_aversion;
+            c.ownership[i] = d.ownership;
+            c.trust[i] = d.trust;
+            c.belief[i] = d.belief;
+            c.flags[i] = d.flags;
+            c.external_efficacy[i] = d.external_efficacy;
+        });
         c
     }
 
@@ -163,7 +216,6 @@ impl Citizens {
         let f = || vec![0.0f32; n];
         Citizens {
             efficacy: f(),
-            initial_efficacy: f(),
             external_efficacy: f(),
             skill: f(),
             time: f(),
@@ -198,7 +250,7 @@ impl Citizens {
         cc_type_of(self.flags[i as usize])
     }
 
-    /// Every column but the initial efficacy as a slice of its own.
+    /// Every column as a slice of its own.
     pub(crate) fn columns(&mut self) -> Columns<'_> {
         Columns {
             efficacy: &mut self.efficacy,
@@ -216,6 +268,7 @@ impl Citizens {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn set_cc_type(&mut self, i: u32, ty: CcType) {
         let f = &mut self.flags[i as usize];
         *f = (*f & !flag::CC_TYPE) | ((ty as u8) << flag::CC_TYPE_SHIFT);
