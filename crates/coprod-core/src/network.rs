@@ -63,14 +63,22 @@ impl Layout {
 
 impl Network {
     /// Builds the network; `low[i]` says whether citizen `i` is low-resource. Each
-    /// community's ties come from its own random stream, and the stream is replayed twice
-    /// (count, then fill) so no temporary edge list is needed.
+    /// community's ties come from its own random stream, drawn once: the first pass counts
+    /// degrees and keeps only the ties that do not go to their ring neighbour (a bridge or a
+    /// homophily redraw, a small share), and the second lays the ring out again with those
+    /// exceptions, so no full edge list is needed.
     pub(crate) fn build(seed: u64, layout: &Layout, low: &[bool]) -> Network {
         let n = layout.n_citizens as usize;
+        let half = layout.ring_degree / 2;
         let mut degree = vec![0u32; n + 1];
-        for_each_tie(seed, layout, low, |a, b| {
+        // (tie number `a * half + d - 1`, other end), in tie order.
+        let mut rewired: Vec<(u32, u32)> = Vec::new();
+        for_each_tie(seed, layout, low, |a, d, b, ring| {
             degree[a as usize] += 1;
             degree[b as usize] += 1;
+            if b != ring {
+                rewired.push((a * half + d - 1, b));
+            }
         });
         // Turn degrees into offsets in place: offsets[i] = sum of degrees before i.
         let mut total = 0u32;
@@ -82,12 +90,24 @@ impl Network {
         let offsets = degree;
         let mut fill = offsets[..n].to_vec();
         let mut neighbours = vec![0u32; total as usize];
-        for_each_tie(seed, layout, low, |a, b| {
-            neighbours[fill[a as usize] as usize] = b;
-            fill[a as usize] += 1;
-            neighbours[fill[b as usize] as usize] = a;
-            fill[b as usize] += 1;
-        });
+        let mut rewired = rewired.into_iter().peekable();
+        for c in 0..layout.n_communities {
+            let (start, end) = community_range(c, layout.n_citizens, layout.n_communities);
+            let size = end - start;
+            for local in 0..size {
+                let a = start + local;
+                for d in 1..=half {
+                    let mut b = start + ring_step(local, d, size);
+                    if rewired.peek().is_some_and(|&(t, _)| t == a * half + d - 1) {
+                        b = rewired.next().expect("peeked").1;
+                    }
+                    neighbours[fill[a as usize] as usize] = b;
+                    fill[a as usize] += 1;
+                    neighbours[fill[b as usize] as usize] = a;
+                    fill[b as usize] += 1;
+                }
+            }
+        }
         Network {
             offsets,
             neighbours,
@@ -126,7 +146,15 @@ impl Network {
     }
 }
 
-/// Calls `tie(a, b)` for every undirected tie: for each citizen `a` and each distance
+/// `(local + d) mod size`: the ring position `d` places on from `local`.
+#[inline]
+fn ring_step(local: u32, d: u32, size: u32) -> u32 {
+    let to = local + d;
+    if to < size { to } else { to % size }
+}
+
+/// Calls `tie(a, d, other, ring)` for every undirected tie (`ring` is the ring neighbour the
+/// tie started from, `other` its end after rewiring): for each citizen `a` and each distance
 /// `d = 1..=ring_degree/2` a tie to the citizen `d` places on in its community's ring.
 /// The tie is rewired, with `a`'s bridging chance, to a uniformly drawn citizen of another
 /// community (a bridging tie); otherwise, if its ends differ in resources, it is redrawn with
@@ -134,7 +162,7 @@ impl Network {
 /// community (docs/ODD.md section 2). Rare events are found by geometric gaps: bridges
 /// separately among the ties of low- and of high-resource first ends, redraws among the
 /// cross-group ties not rewired, each sequence in tie order.
-fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u32, u32)) {
+fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u32, u32, u32, u32)) {
     let half = layout.ring_degree / 2;
     let bridge_gaps = [
         rng::Gaps::new(layout.bridge_chance(false)),
@@ -167,7 +195,8 @@ fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u3
             let a = start + local;
             let k = usize::from(low[a as usize]);
             for d in 1..=half {
-                let mut other = start + (local + d) % size;
+                let ring = start + ring_step(local, d, size);
+                let mut other = ring;
                 if seen[k] == next_bridge[k] {
                     let j = below(&mut rng, outside);
                     other = if j >= start { j + size } else { j };
@@ -180,7 +209,7 @@ fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u3
                     cross_seen += 1;
                 }
                 seen[k] += 1;
-                tie(a, other);
+                tie(a, d, other, ring);
             }
         }
     }
