@@ -380,6 +380,39 @@ fn holm_families_are_per_variant_and_metric() {
     }
 }
 
+/// `coprod run lab-designs` with `replications` replications into `sandbox/out`.
+fn lab_designs(sandbox: &Sandbox, replications: u32) -> std::path::PathBuf {
+    let dir = sandbox.path().join("out");
+    let reps = format!("experiment.replications={replications}");
+    sandbox
+        .cmd(&[
+            "run",
+            "lab-designs",
+            "--set",
+            &reps,
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    dir
+}
+
+/// `coprod compare DIR --metric mean_contribution --force --published FILE`.
+fn compare_published(sandbox: &Sandbox, dir: &Path, file: &Path) -> assert_cmd::assert::Assert {
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "mean_contribution",
+            "--force",
+            "--published",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+}
+
 /// runs.csv values of `metric` for `variant`, by replication.
 fn run_values(dir: &Path, variant: &str, metric: &str) -> BTreeMap<String, f64> {
     rows(&dir.join("runs.csv"))
@@ -392,19 +425,7 @@ fn run_values(dir: &Path, variant: &str, metric: &str) -> BTreeMap<String, f64> 
 #[test]
 fn published_values_are_compared_with_the_run() {
     let sandbox = Sandbox::new();
-    let dir = sandbox.path().join("out");
-    let out = dir.to_str().unwrap();
-    sandbox
-        .cmd(&[
-            "run",
-            "lab-designs",
-            "--set",
-            "experiment.replications=4",
-            "--out",
-            out,
-        ])
-        .assert()
-        .success();
+    let dir = lab_designs(&sandbox, 4);
     let file = sandbox.path().join("p.csv");
     std::fs::write(
         &file,
@@ -414,17 +435,7 @@ fn published_values_are_compared_with_the_run() {
          mpcr-0.3,mean_contribution,effect,negative,,d,s,r\n",
     )
     .unwrap();
-    sandbox
-        .cmd(&[
-            "compare",
-            out,
-            "--metric",
-            "mean_contribution",
-            "--force",
-            "--published",
-            file.to_str().unwrap(),
-        ])
-        .assert()
+    compare_published(&sandbox, &dir, &file)
         .success()
         .stdout(predicate::str::contains("published.csv"))
         .stdout(predicate::str::contains(
@@ -459,36 +470,13 @@ fn published_values_are_compared_with_the_run() {
 
     // The shipped file of published values matches the shipped scenario's variants.
     let shipped = root().join("data").join("lab-designs-published.csv");
-    sandbox
-        .cmd(&[
-            "compare",
-            out,
-            "--metric",
-            "mean_contribution",
-            "--force",
-            "--published",
-            shipped.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    compare_published(&sandbox, &dir, &shipped).success();
 }
 
 #[test]
 fn bad_published_values_name_file_line_and_column() {
     let sandbox = Sandbox::new();
-    let dir = sandbox.path().join("out");
-    let out = dir.to_str().unwrap();
-    sandbox
-        .cmd(&[
-            "run",
-            "lab-designs",
-            "--set",
-            "experiment.replications=2",
-            "--out",
-            out,
-        ])
-        .assert()
-        .success();
+    let dir = lab_designs(&sandbox, 2);
     let h = "variant,metric,kind,value,se,design,source,read_in\n";
     let cases = [
         (
@@ -507,18 +495,9 @@ fn bad_published_values_name_file_line_and_column() {
         ),
     ];
     for (text, want) in cases {
-        std::fs::write(sandbox.path().join("p.csv"), text).unwrap();
-        sandbox
-            .cmd(&[
-                "compare",
-                out,
-                "--metric",
-                "mean_contribution",
-                "--force",
-                "--published",
-                "p.csv",
-            ])
-            .assert()
+        let file = sandbox.path().join("p.csv");
+        std::fs::write(&file, text).unwrap();
+        compare_published(&sandbox, &dir, &file)
             .code(2)
             .stderr(predicate::str::contains(want));
     }

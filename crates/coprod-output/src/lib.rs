@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 mod comparison;
+mod csv_rows;
 mod files;
 mod manifest;
 mod parameters;

@@ -109,41 +109,10 @@ pub fn parse_published(
         column,
         message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let records = crate::csv_rows::checked_rows(text, &PUBLISHED_COLUMNS)
+        .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(i as u64 + 1, |p| p.line());
-            bad(line, 1, format!("not valid CSV: {e}"))
-        })?;
-        let line = record.position().map_or(i as u64 + 1, |p| p.line());
-        if record.len() != PUBLISHED_COLUMNS.len() {
-            return Err(bad(
-                line,
-                record.len().min(PUBLISHED_COLUMNS.len()) + 1,
-                format!(
-                    "{} fields, expected {}: {}",
-                    record.len(),
-                    PUBLISHED_COLUMNS.len(),
-                    PUBLISHED_COLUMNS.join(",")
-                ),
-            ));
-        }
-        if i == 0 {
-            for (c, (found, want)) in record.iter().zip(PUBLISHED_COLUMNS).enumerate() {
-                if found.trim() != want {
-                    return Err(bad(
-                        line,
-                        c + 1,
-                        format!("header `{found}`, expected `{want}`"),
-                    ));
-                }
-            }
-            continue;
-        }
+    for (line, record) in records {
         let field = |c: usize| record[c].trim();
         let variant = field(0).to_string();
         if variant.is_empty() {
