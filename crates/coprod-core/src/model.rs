@@ -233,14 +233,17 @@ impl Model {
         // The standard exponential still to be used up before the next visit: a visit falls
         // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
         let mut e = rng::exp32(rng);
+        let mut end = 0;
         for comm in 0..self.n_communities {
+            // Communities are contiguous: each starts where the previous ended.
+            let start = end;
+            end = community_range(comm, self.n_citizens, self.n_communities).1;
             let o = (comm % n_orgs) as usize;
             let (top, hazard) = tops[o];
             if top <= 0.0 {
                 continue;
             }
             let terms = &orgs[o];
-            let (start, end) = community_range(comm, self.n_citizens, self.n_communities);
             let mut from = i64::from(start);
             loop {
                 let left = i64::from(end) - from;
@@ -306,23 +309,17 @@ impl Model {
     /// its organisation's trust anchor; one pass per community, written to vectorise.
     fn drift_trust(&mut self, p: &Params, orgs: &[ContactTerms]) {
         let rate = (0.2 * p.citizen_trust_learning) as f32;
-        let n_orgs = orgs.len() as u32;
-        let avx2 = has_avx2();
-        for comm in 0..self.n_communities {
-            let (a, b) = self.community_range(comm);
-            let anchor = orgs[(comm % n_orgs) as usize].trust_anchor as f32;
-            let c = &mut self.citizens;
-            let range = a as usize..b as usize;
-            let (trust, group) = (&mut c.trust[range.clone()], &c.group[range]);
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: `has_avx2` found AVX2 on this processor, the only condition for
-                // calling a function compiled with it enabled.
-                unsafe { drift_avx2(trust, group, rate, anchor) };
-                continue;
-            }
-            drift(trust, group, rate, anchor);
+        let anchors: Vec<f32> = orgs.iter().map(|t| t.trust_anchor as f32).collect();
+        let communities = (self.n_citizens, self.n_communities);
+        let c = &mut self.citizens;
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            // SAFETY: `has_avx2` found AVX2 on this processor, the only condition for calling
+            // a function compiled with it enabled.
+            unsafe { drift_avx2(&mut c.trust, &c.group, rate, &anchors, communities) };
+            return;
         }
+        drift(&mut c.trust, &c.group, rate, &anchors, communities);
     }
 
     /// Active members tell a random network neighbour about the opportunities: each member
@@ -366,10 +363,11 @@ impl Model {
         let c = &self.citizens;
         // Participants are exactly the groups' members, a small share of citizens.
         let (mut members, mut low_members) = (0u32, 0u32);
+        let flags = &c.flags[..];
         for g in &self.groups {
             members += g.members.len() as u32;
             for &i in &g.members {
-                low_members += u32::from(c.has(i, flag::LOW_RESOURCE));
+                low_members += u32::from(flags[i as usize] & flag::LOW_RESOURCE);
             }
         }
         let low = self.n_low;
@@ -626,20 +624,36 @@ fn has_avx2() -> bool {
 }
 
 /// `t += rate (anchor - t)` (single precision) for every trust `t` whose citizen is in no
-/// group.
+/// group, with the anchor of the community's organisation (`anchors[c mod orgs]`);
+/// `communities` is (citizens, communities).
 #[inline(always)]
-fn drift(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
-    for (t, &g) in trust.iter_mut().zip(group) {
-        let moved = *t + rate * (anchor - *t);
-        *t = if g == NO_GROUP { moved } else { *t };
+fn drift(trust: &mut [f32], group: &[u32], rate: f32, anchors: &[f32], communities: (u32, u32)) {
+    let (n, k) = communities;
+    let mut end = 0;
+    for comm in 0..k {
+        // Communities are contiguous: each starts where the previous ended.
+        let start = end;
+        end = community_range(comm, n, k).1;
+        let anchor = anchors[(comm % anchors.len() as u32) as usize];
+        let range = start as usize..end as usize;
+        for (t, &g) in trust[range.clone()].iter_mut().zip(&group[range]) {
+            let moved = *t + rate * (anchor - *t);
+            *t = if g == NO_GROUP { moved } else { *t };
+        }
     }
 }
 
 /// [`drift`] compiled with AVX2 enabled; call it only where [`has_avx2`] holds.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn drift_avx2(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
-    drift(trust, group, rate, anchor);
+fn drift_avx2(
+    trust: &mut [f32],
+    group: &[u32],
+    rate: f32,
+    anchors: &[f32],
+    communities: (u32, u32),
+) {
+    drift(trust, group, rate, anchors, communities);
 }
 
 /// The sum of `xs` in f64, in eight interleaved partial sums so that it vectorises (a fixed
@@ -1003,9 +1017,9 @@ mod tests {
             .map(|i| if i % 7 == 0 { 3 } else { NO_GROUP })
             .collect();
         let (mut a, mut b) = (xs.clone(), xs.clone());
-        drift(&mut a, &group, 0.013, 0.61);
+        drift(&mut a, &group, 0.013, &[0.61, 0.2, 0.9], (n as u32, 11));
         // SAFETY: as above.
-        unsafe { drift_avx2(&mut b, &group, 0.013, 0.61) };
+        unsafe { drift_avx2(&mut b, &group, 0.013, &[0.61, 0.2, 0.9], (n as u32, 11)) };
         assert_eq!(a, b);
         assert_ne!(a, xs);
         let flags: Vec<u8> = (0..n)
