@@ -140,9 +140,17 @@ pub(crate) struct CalibrateArgs {
     /// Worker threads [default: all cores]. Outputs are identical for any value.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
-    /// Continue an interrupted calibration from the checkpoints in the output directory.
+    /// Continue an interrupted calibration from the checkpoints in the output directory
+    /// (and from the rounds that `--shard` runs completed).
     #[arg(long)]
     pub(crate) resume: bool,
+    /// Run only shard I of N (from 0) of the current round of proposals (a contiguous
+    /// slice) and write its accepted proposals into the output directory; `coprod merge
+    /// DIR` then makes the generation. Repeat until the merge writes the results
+    /// (docs/cluster.md). `--shard` alone reads I and N from SLURM's array variables.
+    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = coprod_study::FROM_SLURM,
+          conflicts_with = "resume")]
+    pub(crate) shard: Option<coprod_study::ShardArg>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -256,12 +264,16 @@ pub(crate) struct RunArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct MergeArgs {
     /// Shard directories written by `coprod run --shard I/N` or `coprod validate --shard
-    /// I/N` (any order).
+    /// I/N` (any order), or the one directory of `coprod calibrate --shard I/N`.
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub(crate) shards: Vec<PathBuf>,
-    /// Output directory of the merged run.
-    #[arg(short, long, value_name = "DIR", required = true)]
-    pub(crate) out: PathBuf,
+    /// Output directory of the merged run (required, except for a calibration, which is
+    /// merged in place).
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads of a calibration's posterior predictive [default: all cores].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
     pub(crate) force: bool,

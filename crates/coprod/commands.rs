@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use coprod_study::{
-    CalibrateOptions, Context, Result, SensitivityOptions, SlurmOptions, Study, StudyError,
-    SurveyOptions, ValidateOptions,
+    CalibrateOptions, Context, MergedCalibration, Result, SensitivityOptions, ShardOutcome,
+    SlurmOptions, Study, StudyError, SurveyOptions, ValidateOptions,
 };
 
 use crate::cli::{
@@ -123,9 +123,119 @@ pub(crate) fn calibrate(threads: usize, args: CalibrateArgs, out: &mut impl Writ
         seed: args.seed,
         threads,
         resume: args.resume,
+        shard: args.shard,
     };
+    if options.shard.is_some() {
+        return calibrate_shard(&options, out);
+    }
     let calibration = coprod_study::calibrate(&options, &Terminal::new())?;
     writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
+    Ok(0)
+}
+
+fn calibrate_shard(options: &CalibrateOptions, out: &mut impl Write) -> Result<u8> {
+    let dir = match coprod_study::calibrate_shard(options, &Terminal::new())? {
+        ShardOutcome::Wrote {
+            round,
+            shard,
+            shards,
+            proposals,
+            accepted,
+            dir,
+        } => {
+            eprintln!(
+                "wrote shard {shard} of {shards} of round {} of generation {}: proposals {}-{}, \
+                 {accepted} accepted; when every shard of the round is done, run `coprod merge \
+                 {}`",
+                round.round,
+                round.generation,
+                proposals.start,
+                proposals.end.saturating_sub(1),
+                dir.display()
+            );
+            dir
+        }
+        ShardOutcome::AlreadyDone { round, shard, dir } => {
+            eprintln!(
+                "shard {shard} of round {} of generation {} is already done; run `coprod merge \
+                 {}` when the others are",
+                round.round,
+                round.generation,
+                dir.display()
+            );
+            dir
+        }
+        ShardOutcome::Finished { dir } => {
+            eprintln!(
+                "the calibration has stopped: nothing left to run; `coprod merge {}` writes the \
+                 results",
+                dir.display()
+            );
+            dir
+        }
+    };
+    writeln!(out, "{}", dir.display())?;
+    Ok(0)
+}
+
+/// `coprod merge DIR` of a calibration run with `--shard`: in place.
+pub(crate) fn merge_calibration(
+    threads: usize,
+    args: &crate::cli::MergeArgs,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let dir = &args.shards[0];
+    if args.shards.len() > 1 {
+        return Err(StudyError::Invalid(format!(
+            "{} is a calibration: merge it alone (`coprod merge {}`); its shards are inside it",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    if let Some(o) = &args.out
+        && o != dir
+    {
+        return Err(StudyError::Invalid(format!(
+            "a calibration is merged in place, not into {}\n\nhint: coprod merge {}",
+            o.display(),
+            dir.display()
+        )));
+    }
+    match coprod_study::merge_calibration(dir, threads, &Terminal::new())? {
+        MergedCalibration::Finished {
+            new_generations,
+            calibration,
+        } => {
+            eprintln!("merged {new_generations} generations; the calibration has stopped");
+            writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
+        }
+        MergedCalibration::Pending {
+            new_generations,
+            round,
+            dir,
+        } => {
+            let split = round.shards.map_or_else(
+                || "any number of shards".to_string(),
+                |n| {
+                    let missing: Vec<String> = round
+                        .missing(n)
+                        .iter()
+                        .map(|i| format!("{i}/{n}"))
+                        .collect();
+                    format!("shards {} still to run", missing.join(", "))
+                },
+            );
+            eprintln!(
+                "merged {new_generations} generations; generation {} needs round {} \
+                 (proposals {}-{}, {split}): run the shards again, then merge",
+                round.generation,
+                round.round,
+                round.block.start,
+                round.block.end.saturating_sub(1)
+            );
+            writeln!(out, "{}", dir.display())?;
+        }
+    }
     Ok(0)
 }
 

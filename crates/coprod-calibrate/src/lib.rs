@@ -28,7 +28,7 @@ mod random;
 
 pub use model::{ModelSimulator, distance};
 pub use predictive::{PredictiveRow, predictive};
-pub use smc::{Generation, Settings, posterior, run};
+pub use smc::{Accepted, Generation, Proposer, Settings, finished, posterior, proposal_cap, run};
 
 /// Why a calibration cannot run.
 #[derive(Debug, thiserror::Error)]

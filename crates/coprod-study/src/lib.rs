@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod calibrate;
+mod calibrate_shard;
 mod compare;
 mod error;
 mod estimate;
@@ -44,6 +45,10 @@ mod teach;
 mod validate;
 
 pub use calibrate::{CalibrateOptions, Calibration, calibrate};
+pub use calibrate_shard::{
+    MergedCalibration, PendingRound, ShardOutcome, calibrate_shard, is_calibration,
+    merge_calibration,
+};
 pub use compare::{DEFAULT_METRICS, compare};
 pub use error::{Context, Result, StudyError, chain};
 pub use estimate::{Checked, CheckedScenario, check, describe, describe_runs, human_duration};
