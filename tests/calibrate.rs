@@ -28,7 +28,7 @@ generations = 3
 "#;
 
 /// Two parameters and four generations, so that generations need more than one round.
-const SHARDED: &str = r#"
+pub(crate) const SHARDED: &str = r#"
 name = "tiny-sharded"
 [params.population]
 setting = "lab"
@@ -94,7 +94,7 @@ pub(crate) fn assert_same_calibration(single: &Path, other: &Path) {
     assert_eq!(strip(single), strip(other));
 }
 
-const TARGETS: &str = "metric,step,observed,se,source\n\
+pub(crate) const TARGETS: &str = "metric,step,observed,se,source\n\
 mean_contribution,0,0.39,0.03,test\n\
 mean_contribution,2,0.31,0.03,test\n";
 

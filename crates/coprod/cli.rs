@@ -283,8 +283,14 @@ pub(crate) struct MergeArgs {
 pub(crate) struct SlurmArgs {
     /// A scenario file path or the name of a shipped scenario.
     pub(crate) scenario: String,
+    /// Calibrate the scenario's [calibration] table against this targets file instead of
+    /// running it: one job of N tasks runs the rounds of `coprod calibrate --shard` and
+    /// merges them until the calibration stops (docs/cluster.md).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
     /// Array tasks (shards); each task runs a block of runs, so N may be far smaller than
-    /// the number of runs (SLURM's default array limit is about 1000 tasks).
+    /// the number of runs (SLURM's default array limit is about 1000 tasks). With
+    /// --targets: the tasks of the calibration job, each a shard of every round.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) array: u64,
     /// SLURM partition (sbatch --partition) [default: the cluster's default].

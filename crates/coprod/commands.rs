@@ -270,6 +270,7 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
         replace_results: args.replace_results,
         coprod: std::env::current_exe().context("cannot find the coprod binary")?,
         cwd: std::env::current_dir().context("cannot read the working directory")?,
+        targets: args.targets,
     };
     let written = coprod_study::slurm(&options)?;
     announce(&written, array);
@@ -277,8 +278,13 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
     writeln!(out, "{script}")?;
     let submit_command = format!("bash {}", coprod_study::shell_quote(&script.to_string()));
     if !submit {
+        let until = if written.calibration {
+            "the calibration"
+        } else {
+            "the merge job"
+        };
         eprintln!(
-            "submit it with:\n  {submit_command}\n(add --wait to block until the merge job has \
+            "submit it with:\n  {submit_command}\n(add --wait to block until {until} has \
              finished); every path in it must be on a filesystem the compute nodes share"
         );
         return Ok(0);
@@ -297,6 +303,14 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
 /// What the script runs, and the warnings about the array's size.
 fn announce(written: &coprod_study::SlurmScript, array: u64) {
     let (runs, script) = (written.runs, written.script.display());
+    if written.calibration {
+        eprintln!(
+            "wrote {script}: a calibration job of {array} tasks, each a shard of every round, \
+             merged after each round into {}",
+            written.out.display()
+        );
+        return;
+    }
     eprintln!(
         "wrote {script}: {runs} runs in {array} array tasks of at most {} runs each, then a \
          merge job into {}",

@@ -40,6 +40,7 @@ mod shard;
 mod shard_arg;
 mod shipped;
 mod slurm;
+mod slurm_calibrate;
 mod survey;
 mod teach;
 mod validate;

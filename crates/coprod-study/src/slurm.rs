@@ -52,6 +52,9 @@ pub struct SlurmOptions {
     pub coprod: PathBuf,
     /// The working directory the script runs in (relative paths are from here).
     pub cwd: PathBuf,
+    /// A targets file: the script runs `coprod calibrate` of the scenario's
+    /// `[calibration]` table in `array` shards per round instead of `coprod run`.
+    pub targets: Option<PathBuf>,
 }
 
 /// The script `coprod slurm` wrote.
@@ -61,8 +64,10 @@ pub struct SlurmScript {
     pub script: PathBuf,
     /// Runs of the scenario.
     pub runs: u64,
-    /// The merged run directory the merge job writes.
+    /// The merged run directory the merge job writes (the calibration directory).
     pub out: PathBuf,
+    /// Whether the script runs a calibration (then `runs` is 0).
+    pub calibration: bool,
 }
 
 /// `'text'` with single quotes escaped, for bash.
@@ -73,6 +78,9 @@ pub fn shell_quote(text: &str) -> String {
 /// `coprod slurm`: writes the batch script of a scenario (resolved first, so a mistake is
 /// reported before anything is queued) and its job folder.
 pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
+    if let Some(targets) = &args.targets {
+        return crate::slurm_calibrate::calibration_script(args, targets);
+    }
     let mut scenario = Study::load(&args.scenario)?.scenario().clone();
     let settings = with_experiment_options(&args.settings, args.replications, args.seed);
     scenario.apply_settings(&settings)?;
@@ -80,11 +88,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         scenario.make_quick()?;
     }
     crate::compare::metrics(&args.metrics)?;
-    for text in [&args.partition, &args.time].into_iter().flatten() {
-        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c == '\'') {
-            bail!("invalid sbatch option value `{text}`: it must not be empty or hold spaces");
-        }
-    }
+    check_sbatch_values(args)?;
 
     let cwd = &args.cwd;
     let out = match &args.out {
@@ -145,7 +149,18 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         script,
         runs: scenario.n_runs(),
         out,
+        calibration: false,
     })
+}
+
+/// `--partition` and `--time` go into `#SBATCH` lines: no spaces or quotes.
+pub(crate) fn check_sbatch_values(args: &SlurmOptions) -> Result<()> {
+    for text in [&args.partition, &args.time].into_iter().flatten() {
+        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c == '\'') {
+            bail!("invalid sbatch option value `{text}`: it must not be empty or hold spaces");
+        }
+    }
+    Ok(())
 }
 
 struct ScriptInput<'a> {
@@ -158,7 +173,7 @@ struct ScriptInput<'a> {
     job_dir: &'a Path,
 }
 
-fn q(path: &Path) -> String {
+pub(crate) fn q(path: &Path) -> String {
     shell_quote(&path.display().to_string())
 }
 
