@@ -60,10 +60,12 @@ pub(crate) enum Command {
     /// Merge the shard directories of `coprod run --shard I/N` into one run directory,
     /// byte-identical to a single `coprod run` of the whole scenario, or those of
     /// `coprod validate --shard I/N` into one validation; says which are missing or
-    /// duplicated.
+    /// duplicated. `coprod merge DIR` of a `coprod calibrate --shard` directory makes the
+    /// generations of its complete rounds, in place, then the results.
     Merge(MergeArgs),
     /// Write a SLURM batch script that runs a scenario as an array job (one shard per
-    /// task) plus a merge job chained with afterok, and print how to submit it.
+    /// task) plus a merge job chained with afterok, and print how to submit it; with
+    /// --targets, one job that runs a calibration in rounds of shards and merges.
     Slurm(SlurmArgs),
     /// The classroom in the browser: explore the model with sliders, run the group-size
     /// experiment, and play the public-goods game as a class; prints the teacher's address.

@@ -206,7 +206,10 @@ pub(crate) fn merge_calibration(
             new_generations,
             calibration,
         } => {
-            eprintln!("merged {new_generations} generations; the calibration has stopped");
+            eprintln!(
+                "merged {}; the calibration has stopped",
+                generations(new_generations)
+            );
             writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
         }
         MergedCalibration::Pending {
@@ -226,8 +229,9 @@ pub(crate) fn merge_calibration(
                 },
             );
             eprintln!(
-                "merged {new_generations} generations; generation {} needs round {} \
-                 (proposals {}-{}, {split}): run the shards again, then merge",
+                "merged {}; generation {} needs round {} (proposals {}-{}, {split}): run the \
+                 shards again, then merge",
+                generations(new_generations),
                 round.generation,
                 round.round,
                 round.block.start,
@@ -237,6 +241,15 @@ pub(crate) fn merge_calibration(
         }
     }
     Ok(0)
+}
+
+/// "1 generation", "2 generations".
+fn generations(n: usize) -> String {
+    if n == 1 {
+        "1 generation".into()
+    } else {
+        format!("{n} generations")
+    }
 }
 
 pub(crate) fn survey(threads: usize, args: SurveyArgs, out: &mut impl Write) -> Result<u8> {
@@ -270,9 +283,11 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
         replace_results: args.replace_results,
         coprod: std::env::current_exe().context("cannot find the coprod binary")?,
         cwd: std::env::current_dir().context("cannot read the working directory")?,
-        targets: args.targets,
     };
-    let written = coprod_study::slurm(&options)?;
+    let written = match &args.targets {
+        Some(targets) => coprod_study::slurm_calibration(&options, targets)?,
+        None => coprod_study::slurm(&options)?,
+    };
     announce(&written, array);
     let script = written.script.display();
     writeln!(out, "{script}")?;

@@ -3,11 +3,11 @@
 //! Writes posterior.csv, predictive.csv, diagnostics.csv, a predictive chart and
 //! manifest.json; each finished generation is checkpointed so `--resume` continues.
 //!
-//! Owns the presentation and the files; the algorithm is `coprod-calibrate`'s.
+//! Owns the options, the presentation and the files; the commands (whole, `--shard`,
+//! merge) are `calibrate_run.rs`'s, the algorithm is `coprod-calibrate`'s.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use coprod_calibrate::predictive::rmse;
 use coprod_calibrate::smc::weighted_mean_sd;
@@ -18,7 +18,6 @@ use coprod_core::METRICS;
 use coprod_output::{read_targets, write_json_file, write_table};
 use coprod_plot::{ChartStyle, Series, time_series};
 
-use crate::calibrate_shard::load_state;
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
 use crate::run::Study;
@@ -141,7 +140,7 @@ impl Setup {
             .build()?)
     }
 
-    fn announce(&self, progress: &dyn Progress, threads: usize) {
+    pub(crate) fn announce(&self, progress: &dyn Progress, threads: usize) {
         progress.note(Note::Status(format!(
             "{}: {} parameters, {} targets, {} particles, up to {} generations, {threads} threads",
             self.scenario.name,
@@ -151,47 +150,6 @@ impl Setup {
             self.settings.generations
         )));
     }
-}
-
-/// `coprod calibrate`: ABC-SMC estimation of the `[calibration]` table's parameters
-/// against observed targets; each generation is checkpointed so `resume` continues (also
-/// from the rounds of `--shard` runs).
-pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibration> {
-    let (args, threads) = (options, options.threads);
-    let clock = Instant::now();
-    let setup = Setup::new(args)?;
-    let out = &setup.out;
-    prepare(out, args.resume)?;
-    guard_or_record(&setup, &args.targets, |p, v| Ok(write_json_file(p, v)?))?;
-    let state = load_state(&setup)?;
-    write_checkpoints(out, &state.generations[state.checkpointed..])?;
-    setup.announce(progress, threads);
-    let pool = Setup::pool(threads)?;
-    let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
-    let generations = pool.install(|| {
-        coprod_calibrate::run(
-            &setup.priors,
-            &setup.settings,
-            sim,
-            state.generations,
-            |g| {
-                progress.note(Note::Status(describe_generation(g)));
-                write_checkpoints(out, std::slice::from_ref(g))
-                    .map_err(|e| CalibrateError::Callback(e.to_string()))
-            },
-        )
-    })?;
-    let run = serde_json::json!({
-        "wall_seconds": clock.elapsed().as_secs_f64(),
-        "threads": threads,
-    });
-    finish(
-        &setup,
-        &generations,
-        &pool,
-        reproduce(args, setup.seed),
-        run,
-    )
 }
 
 pub(crate) fn describe_generation(g: &Generation) -> String {
@@ -269,7 +227,7 @@ pub(crate) fn write_checkpoints(out: &Path, generations: &[Generation]) -> Resul
 }
 
 /// Creates `out` (or, with `resume`, checks that it holds a calibration).
-fn prepare(out: &Path, resume: bool) -> Result<()> {
+pub(crate) fn prepare(out: &Path, resume: bool) -> Result<()> {
     let dir = out.join(CHECKPOINTS);
     if !resume {
         if out.exists() {

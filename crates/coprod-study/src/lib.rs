@@ -24,7 +24,7 @@
 #![deny(missing_docs)]
 
 mod calibrate;
-mod calibrate_shard;
+mod calibrate_run;
 mod compare;
 mod error;
 mod estimate;
@@ -45,9 +45,9 @@ mod survey;
 mod teach;
 mod validate;
 
-pub use calibrate::{CalibrateOptions, Calibration, calibrate};
-pub use calibrate_shard::{
-    MergedCalibration, PendingRound, ShardOutcome, calibrate_shard, is_calibration,
+pub use calibrate::{CalibrateOptions, Calibration};
+pub use calibrate_run::{
+    MergedCalibration, PendingRound, ShardOutcome, calibrate, calibrate_shard, is_calibration,
     merge_calibration,
 };
 pub use compare::{DEFAULT_METRICS, compare};
@@ -63,6 +63,7 @@ pub use sensitivity::{SensitivityOptions, SensitivitySummary, sensitivity};
 pub use shard_arg::{FROM_SLURM, ShardArg, parse_shard};
 pub use shipped::{DEFAULT_SCENARIO, SHIPPED};
 pub use slurm::{SlurmOptions, SlurmScript, shell_quote, slurm};
+pub use slurm_calibrate::slurm_calibration;
 pub use survey::{Survey, SurveyOptions, survey};
 pub use teach::{Lesson, Lessoned, TeachOptions, teach};
 pub use validate::{VALIDATION, ValidateOptions, Validation, validate};

@@ -52,9 +52,6 @@ pub struct SlurmOptions {
     pub coprod: PathBuf,
     /// The working directory the script runs in (relative paths are from here).
     pub cwd: PathBuf,
-    /// A targets file: the script runs `coprod calibrate` of the scenario's
-    /// `[calibration]` table in `array` shards per round instead of `coprod run`.
-    pub targets: Option<PathBuf>,
 }
 
 /// The script `coprod slurm` wrote.
@@ -78,9 +75,6 @@ pub fn shell_quote(text: &str) -> String {
 /// `coprod slurm`: writes the batch script of a scenario (resolved first, so a mistake is
 /// reported before anything is queued) and its job folder.
 pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
-    if let Some(targets) = &args.targets {
-        return crate::slurm_calibrate::calibration_script(args, targets);
-    }
     let mut scenario = Study::load(&args.scenario)?.scenario().clone();
     let settings = with_experiment_options(&args.settings, args.replications, args.seed);
     scenario.apply_settings(&settings)?;

@@ -18,8 +18,9 @@ use crate::error::{Context, Result, bail};
 use crate::run::Study;
 use crate::slurm::{SlurmOptions, SlurmScript, check_sbatch_values, q, shell_quote};
 
-/// Writes the calibration script of `args` and its job folder (DIR.slurm/logs).
-pub(crate) fn calibration_script(args: &SlurmOptions, targets: &Path) -> Result<SlurmScript> {
+/// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
+/// tasks, each a shard of every round) and its job folder (DIR.slurm/logs).
+pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScript> {
     let scenario = Study::load(&args.scenario)?.scenario().clone();
     if scenario.calibration.is_none() {
         bail!(

@@ -1,4 +1,6 @@
-//! `coprod calibrate ... --shard I/N` and `coprod merge DIR` of a calibration: a generation
+//! The calibration commands: `coprod calibrate` in one process, `coprod calibrate ...
+//! --shard I/N` and `coprod merge DIR` of a calibration (the files and the presentation
+//! are `calibrate.rs`'s). Sharded, a generation
 //! of ABC-SMC is made in rounds, each a block of proposals that shards split into
 //! contiguous slices; merging puts the rounds together into generations, equal to the
 //! unsharded run's (docs/calibration.md section 6, docs/cluster.md).
@@ -19,8 +21,11 @@ use std::time::Instant;
 use coprod_calibrate::{Accepted, Generation, Proposer, finished};
 use serde::{Deserialize, Serialize};
 
+use coprod_calibrate::CalibrateError;
+use coprod_output::write_json_file;
+
 use crate::calibrate::{
-    CalibrateOptions, Calibration, Setup, describe_generation, finish, guard_or_record,
+    CalibrateOptions, Calibration, Setup, describe_generation, finish, guard_or_record, prepare,
     read_checkpoints, reproduce, write_checkpoints,
 };
 use crate::error::{Context, Result, bail, invalid};
@@ -237,6 +242,47 @@ fn write_shared(path: &Path, value: &impl Serialize) -> Result<()> {
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `coprod calibrate`: ABC-SMC estimation of the `[calibration]` table's parameters
+/// against observed targets; each generation is checkpointed so `resume` continues (also
+/// from the rounds of `--shard` runs).
+pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibration> {
+    let (args, threads) = (options, options.threads);
+    let clock = Instant::now();
+    let setup = Setup::new(args)?;
+    let out = &setup.out;
+    prepare(out, args.resume)?;
+    guard_or_record(&setup, &args.targets, |p, v| Ok(write_json_file(p, v)?))?;
+    let state = load_state(&setup)?;
+    write_checkpoints(out, &state.generations[state.checkpointed..])?;
+    setup.announce(progress, threads);
+    let pool = Setup::pool(threads)?;
+    let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
+    let generations = pool.install(|| {
+        coprod_calibrate::run(
+            &setup.priors,
+            &setup.settings,
+            sim,
+            state.generations,
+            |g| {
+                progress.note(Note::Status(describe_generation(g)));
+                write_checkpoints(out, std::slice::from_ref(g))
+                    .map_err(|e| CalibrateError::Callback(e.to_string()))
+            },
+        )
+    })?;
+    let run = serde_json::json!({
+        "wall_seconds": clock.elapsed().as_secs_f64(),
+        "threads": threads,
+    });
+    finish(
+        &setup,
+        &generations,
+        &pool,
+        reproduce(args, setup.seed),
+        run,
+    )
 }
 
 /// What a `--shard` invocation did.
