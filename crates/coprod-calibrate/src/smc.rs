@@ -517,4 +517,61 @@ mod tests {
         let resumed = run(&priors, &settings, simulate, head, |_| Ok(())).unwrap();
         assert_eq!(resumed, full);
     }
+
+    /// Generations made in rounds of blocks split into slices, in any order of the
+    /// slices' processes, equal the unsharded run (docs/calibration.md section 6).
+    #[test]
+    fn rounds_of_slices_equal_the_unsharded_run() {
+        let full = normal_mean(5, 100);
+        let priors = [Prior::Normal {
+            mean: 0.0,
+            sd: 1.0,
+            low: -10.0,
+            high: 10.0,
+        }];
+        let settings = Settings {
+            particles: 100,
+            generations: 8,
+            quantile: 0.5,
+            min_acceptance: 0.01,
+            seed: 5,
+        };
+        let simulate = |theta: &[f64], seed: u64| {
+            let mut rng = stream(seed, 0, 0);
+            Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
+        };
+        let mut gens: Vec<Generation> = Vec::new();
+        let mut rounds = 0;
+        while !finished(&settings, &gens) {
+            let proposer = Proposer::new(&priors, &settings, gens.last());
+            let (mut accepted, mut covered, mut round) = (Vec::new(), 0, 0);
+            let g = loop {
+                if let Some(g) = proposer.assemble(&accepted, covered) {
+                    break g;
+                }
+                let block = proposer.next_block(accepted.len(), covered, round);
+                assert!(block.start == covered && block.end > block.start);
+                // Three slices, simulated last first, put back in order of k.
+                let len = block.end - block.start;
+                let mut slices: Vec<Vec<Accepted>> = (0..3u64)
+                    .rev()
+                    .map(|i| {
+                        let (a, b) = (block.start + len * i / 3, block.start + len * (i + 1) / 3);
+                        proposer.propose_range(a..b, &simulate).unwrap()
+                    })
+                    .collect();
+                slices.reverse();
+                accepted.extend(slices.into_iter().flatten());
+                covered = block.end;
+                round += 1;
+            };
+            rounds += round;
+            gens.push(g);
+        }
+        assert_eq!(gens, full);
+        assert!(
+            rounds > gens.len() as u32,
+            "some generation took two rounds"
+        );
+    }
 }
