@@ -28,22 +28,31 @@ generations = 3
 "#;
 
 /// Two parameters and four generations, so that generations need more than one round.
-pub(crate) const SHARDED: &str = r#"
-name = "tiny-sharded"
-[params.population]
-setting = "lab"
-n_citizens = 40
-n_communities = 1
-[experiment]
-steps = 3
-seed = 2
-[calibration]
-particles = 20
-generations = 4
-[calibration.priors]
-"behaviour.cc_slope" = { uniform = [0.3, 1.2] }
-"behaviour.belief_weight" = { uniform = [0.05, 1.0] }
-"#;
+pub(crate) fn sharded_scenario() -> String {
+    let text = SCENARIO
+        .replace("tiny-calibration", "tiny-sharded")
+        .replace("generations = 3", "generations = 4");
+    text + "\"behaviour.belief_weight\" = { uniform = [0.05, 1.0] }\n"
+}
+
+/// The sharded scenario and targets in the sandbox, and its unsharded calibration in
+/// `single`.
+fn sharded_setup(sandbox: &Sandbox) -> (String, String) {
+    let (scenario, targets) = setup(sandbox);
+    fs::write(&scenario, sharded_scenario()).unwrap();
+    sandbox
+        .cmd(&[
+            "calibrate",
+            &scenario,
+            "--targets",
+            &targets,
+            "-o",
+            "single",
+        ])
+        .assert()
+        .success();
+    (scenario, targets)
+}
 
 /// The files of a finished calibration that must not depend on how it was run.
 pub(crate) const SAME_BYTES: [&str; 6] = [
@@ -228,19 +237,7 @@ fn survey_writes_the_fit_of_every_predictor() {
 #[test]
 fn sharded_rounds_merged_equal_the_unsharded_calibration() {
     let sandbox = Sandbox::new();
-    let (scenario, targets) = setup(&sandbox);
-    fs::write(&scenario, SHARDED).unwrap();
-    sandbox
-        .cmd(&[
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            "single",
-        ])
-        .assert()
-        .success();
+    let (scenario, targets) = sharded_setup(&sandbox);
     let mut merges = 0;
     while !sandbox.path().join("sharded/posterior.csv").exists() {
         merges += 1;
@@ -299,19 +296,7 @@ fn sharded_rounds_merged_equal_the_unsharded_calibration() {
 #[test]
 fn resume_after_shards_equals_the_unsharded_calibration() {
     let sandbox = Sandbox::new();
-    let (scenario, targets) = setup(&sandbox);
-    fs::write(&scenario, SHARDED).unwrap();
-    sandbox
-        .cmd(&[
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            "single",
-        ])
-        .assert()
-        .success();
+    let (scenario, targets) = sharded_setup(&sandbox);
     for _ in 0..3 {
         for shard in ["0/2", "1/2"] {
             sandbox

@@ -301,7 +301,11 @@ fn a_validation_map_runs_as_a_slurm_array_job() {
 #[test]
 fn slurm_writes_a_calibration_script() {
     let sb = Sandbox::new();
-    fs::write(sb.path().join("tiny.toml"), crate::calibrate::SHARDED).unwrap();
+    fs::write(
+        sb.path().join("tiny.toml"),
+        crate::calibrate::sharded_scenario(),
+    )
+    .unwrap();
     fs::write(sb.path().join("targets.csv"), crate::calibrate::TARGETS).unwrap();
     let base = [
         "slurm",
@@ -366,7 +370,11 @@ fn a_calibration_runs_through_the_slurm_script() {
         return;
     }
     let sb = Sandbox::new();
-    fs::write(sb.path().join("tiny.toml"), crate::calibrate::SHARDED).unwrap();
+    fs::write(
+        sb.path().join("tiny.toml"),
+        crate::calibrate::sharded_scenario(),
+    )
+    .unwrap();
     fs::write(sb.path().join("targets.csv"), crate::calibrate::TARGETS).unwrap();
     sb.cmd(&[
         "slurm",

@@ -445,6 +445,12 @@ mod tests {
     /// Normal mean with known variance 1, n = 4 observations with mean 2, prior N(0, 1):
     /// the posterior is N(n xbar / (n + 1), 1 / (n + 1)) = N(1.6, 0.2).
     fn normal_mean(seed: u64, particles: usize) -> Vec<Generation> {
+        let (priors, settings) = problem(seed, particles);
+        run(&priors, &settings, simulate, Vec::new(), |_| Ok(())).unwrap()
+    }
+
+    /// The prior N(0, 1) and the sizes of [`normal_mean`].
+    fn problem(seed: u64, particles: usize) -> ([Prior; 1], Settings) {
         let priors = [Prior::Normal {
             mean: 0.0,
             sd: 1.0,
@@ -458,11 +464,13 @@ mod tests {
             min_acceptance: 0.01,
             seed,
         };
-        let simulate = |theta: &[f64], seed: u64| {
-            let mut rng = stream(seed, 0, 0);
-            Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
-        };
-        run(&priors, &settings, simulate, Vec::new(), |_| Ok(())).unwrap()
+        (priors, settings)
+    }
+
+    /// Distance of the mean of 4 draws from N(theta, 1) to the observed mean 2.
+    fn simulate(theta: &[f64], seed: u64) -> Result<f64, CalibrateError> {
+        let mut rng = stream(seed, 0, 0);
+        Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
     }
 
     #[test]
@@ -496,23 +504,7 @@ mod tests {
     #[test]
     fn resumed_equals_uninterrupted() {
         let full = normal_mean(5, 100);
-        let priors = [Prior::Normal {
-            mean: 0.0,
-            sd: 1.0,
-            low: -10.0,
-            high: 10.0,
-        }];
-        let settings = Settings {
-            particles: 100,
-            generations: 8,
-            quantile: 0.5,
-            min_acceptance: 0.01,
-            seed: 5,
-        };
-        let simulate = |theta: &[f64], seed: u64| {
-            let mut rng = stream(seed, 0, 0);
-            Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
-        };
+        let (priors, settings) = problem(5, 100);
         let head = full[..3].to_vec();
         let resumed = run(&priors, &settings, simulate, head, |_| Ok(())).unwrap();
         assert_eq!(resumed, full);
@@ -523,23 +515,7 @@ mod tests {
     #[test]
     fn rounds_of_slices_equal_the_unsharded_run() {
         let full = normal_mean(5, 100);
-        let priors = [Prior::Normal {
-            mean: 0.0,
-            sd: 1.0,
-            low: -10.0,
-            high: 10.0,
-        }];
-        let settings = Settings {
-            particles: 100,
-            generations: 8,
-            quantile: 0.5,
-            min_acceptance: 0.01,
-            seed: 5,
-        };
-        let simulate = |theta: &[f64], seed: u64| {
-            let mut rng = stream(seed, 0, 0);
-            Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
-        };
+        let (priors, settings) = problem(5, 100);
         let mut gens: Vec<Generation> = Vec::new();
         let mut rounds = 0;
         while !finished(&settings, &gens) {

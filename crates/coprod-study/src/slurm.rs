@@ -104,29 +104,8 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         || scenario.name.clone(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let job_dir = out.with_file_name(format!("{name}.slurm"));
-    let script = job_dir.join(format!("{}.sbatch", scenario.name));
-    if job_dir.exists() {
-        if !args.force {
-            bail!(
-                "{} already exists (the script, logs and shards of an earlier submission)\n\n\
-                 hint: use --force to replace them, or --out DIR to write elsewhere",
-                job_dir.display()
-            );
-        }
-        if !script.is_file() {
-            bail!(
-                "refusing to replace {}: it holds no {} script of coprod slurm",
-                job_dir.display(),
-                scenario.name
-            );
-        }
-        std::fs::remove_dir_all(&job_dir)
-            .with_context(|| format!("cannot remove {}", job_dir.display()))?;
-    }
-    std::fs::create_dir_all(job_dir.join("logs"))
-        .and_then(|()| std::fs::create_dir_all(job_dir.join("shards")))
-        .with_context(|| format!("cannot create {}", job_dir.display()))?;
+    let (job_dir, script) =
+        job_files(&out, &name, &scenario.name, args.force, &["logs", "shards"])?;
 
     let text = script_text(&ScriptInput {
         args,
@@ -145,6 +124,42 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         out,
         calibration: false,
     })
+}
+
+/// The job folder `<out name>.slurm` beside `out` and the script in it, made afresh with
+/// the folders `dirs` (an earlier submission's only with `force`, and only if it holds a
+/// script of this scenario).
+pub(crate) fn job_files(
+    out: &Path,
+    name: &str,
+    scenario: &str,
+    force: bool,
+    dirs: &[&str],
+) -> Result<(PathBuf, PathBuf)> {
+    let job_dir = out.with_file_name(format!("{name}.slurm"));
+    let script = job_dir.join(format!("{scenario}.sbatch"));
+    if job_dir.exists() {
+        if !force {
+            bail!(
+                "{} already exists (the script, logs and shards of an earlier submission)\n\n\
+                 hint: use --force to replace them, or --out DIR to write elsewhere",
+                job_dir.display()
+            );
+        }
+        if !script.is_file() {
+            bail!(
+                "refusing to replace {}: it holds no {scenario} script of coprod slurm",
+                job_dir.display()
+            );
+        }
+        std::fs::remove_dir_all(&job_dir)
+            .with_context(|| format!("cannot remove {}", job_dir.display()))?;
+    }
+    for dir in dirs {
+        std::fs::create_dir_all(job_dir.join(dir))
+            .with_context(|| format!("cannot create {}", job_dir.display()))?;
+    }
+    Ok((job_dir, script))
 }
 
 /// `--partition` and `--time` go into `#SBATCH` lines: no spaces or quotes.

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use crate::error::{Context, Result, bail};
 use crate::run::Study;
-use crate::slurm::{SlurmOptions, SlurmScript, check_sbatch_values, q, shell_quote};
+use crate::slurm::{SlurmOptions, SlurmScript, check_sbatch_values, job_files, q, shell_quote};
 
 /// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
 /// tasks, each a shard of every round) and its job folder (DIR.slurm/logs).
@@ -65,28 +65,7 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
         || scenario.name.clone(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let job_dir = out.with_file_name(format!("{name}.slurm"));
-    let script = job_dir.join(format!("{}.sbatch", scenario.name));
-    if job_dir.exists() {
-        if !args.force {
-            bail!(
-                "{} already exists (the script and logs of an earlier submission)\n\nhint: use \
-                 --force to replace them, or --out DIR to write elsewhere",
-                job_dir.display()
-            );
-        }
-        if !script.is_file() {
-            bail!(
-                "refusing to replace {}: it holds no {} script of coprod slurm",
-                job_dir.display(),
-                scenario.name
-            );
-        }
-        std::fs::remove_dir_all(&job_dir)
-            .with_context(|| format!("cannot remove {}", job_dir.display()))?;
-    }
-    std::fs::create_dir_all(job_dir.join("logs"))
-        .with_context(|| format!("cannot create {}", job_dir.display()))?;
+    let (job_dir, script) = job_files(&out, &name, &scenario.name, args.force, &["logs"])?;
     let text = script_text(args, &scenario.name, targets, &out, &job_dir, &script);
     std::fs::write(&script, text).with_context(|| format!("cannot write {}", script.display()))?;
     Ok(SlurmScript {
