@@ -362,8 +362,12 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot be used with"));
-    // A round begun with 2 shards is finished with 2.
+    // A round begun with 2 shards is finished with 2; a shard that is there is not rerun.
     calibrate(&["--shard", "0/2"]).assert().success();
+    calibrate(&["--shard", "0/2"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("is already done"));
     calibrate(&["--shard", "1/3"])
         .assert()
         .code(2)
