@@ -59,17 +59,6 @@ fn efficacy_seen(p: &Params, efficacy: f32) -> f64 {
     }
 }
 
-/// How much a citizen expects an organisation to take up their input: `0.5 + external
-/// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
-/// organisation to respond), and 1 with `channels.external_efficacy_effect` off (docs/ODD.md 8.4).
-fn responsiveness(p: &Params, g: &Group, external_efficacy: f32) -> f64 {
-    if p.external_efficacy_effect_channel != 0.0 && g.org != UNSUPPORTED {
-        0.5 + f64::from(external_efficacy)
-    } else {
-        1.0
-    }
-}
-
 /// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
 fn ownership_felt(p: &Params, ownership: f32) -> f64 {
     if p.ownership_channel != 0.0 {
@@ -150,17 +139,33 @@ fn pooled(p: &Params, effort: f64, n: usize) -> f64 {
 }
 
 /// The terms of the join utility that are the same for every citizen in a step, worked out
-/// once per step rather than once per citizen considered.
+/// once per step rather than once per citizen considered, with the channels' switches read
+/// once.
 struct JoinTerms {
     /// `base + threshold_shift + w_incentive x (financial + non-financial incentives)`.
     constant: f64,
-    /// `w_cost x cost_scale` for high- and low-resource citizens.
-    cost_high: f64,
-    cost_low: f64,
+    /// `w_cost x cost_scale` for high- and low-resource citizens, by the low-resource flag.
+    cost: [f64; 2],
     /// `w_social` with `channels.social_influence` on, else 0.
     w_social: f64,
     /// Clarity of a generic task (1 with `channels.task_clarity` off).
     generic_clarity: f64,
+    /// `1 - duty`: the share of impact kept, by the duty flag.
+    keep: [f64; 2],
+    /// `w_affected` by the affected flag.
+    affected: [f64; 2],
+    /// The channels' switches: own efficacy (else `efficacy_mean`), external efficacy,
+    /// ownership and time (else 0.5 lacking).
+    own_efficacy: bool,
+    efficacy_mean: f64,
+    external: bool,
+    ownership: bool,
+    resource_costs: bool,
+    w_efficacy: f64,
+    w_motivation: f64,
+    w_ownership: f64,
+    w_trust: f64,
+    w_risk: f64,
 }
 
 impl JoinTerms {
@@ -169,8 +174,10 @@ impl JoinTerms {
             constant: p.base
                 + p.threshold_shift
                 + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive),
-            cost_high: p.w_cost * cost_scale(p, false),
-            cost_low: p.w_cost * cost_scale(p, true),
+            cost: [
+                p.w_cost * cost_scale(p, false),
+                p.w_cost * cost_scale(p, true),
+            ],
             w_social: if p.social_influence_channel != 0.0 {
                 p.w_social
             } else {
@@ -181,8 +188,92 @@ impl JoinTerms {
             } else {
                 1.0
             },
+            keep: [1.0 - 0.0, 1.0 - p.w_duty],
+            affected: [0.0, p.w_affected],
+            own_efficacy: p.efficacy_impact_channel != 0.0,
+            efficacy_mean: p.efficacy_mean,
+            external: p.external_efficacy_effect_channel != 0.0,
+            ownership: p.ownership_channel != 0.0,
+            resource_costs: p.resource_costs_channel != 0.0,
+            w_efficacy: p.w_efficacy,
+            w_motivation: p.w_motivation,
+            w_ownership: p.w_ownership,
+            w_trust: p.w_trust,
+            w_risk: p.w_risk,
         }
     }
+
+    /// What a group brings to the join utility: its task's clarity, and whether the
+    /// citizen's external efficacy counts (a partner organisation, channel on).
+    fn offer(&self, g: &Group) -> Offer {
+        Offer {
+            clarity: match g.task {
+                TaskKind::Generic => self.generic_clarity,
+                TaskKind::Specific => 1.0,
+            },
+            responsive: self.external && g.org != UNSUPPORTED,
+        }
+    }
+
+    /// The join utility of docs/ODD.md 8.4 without the social term, for the attributes of
+    /// citizen `u` (`flags` its flags byte) and a group's offer: the terms of
+    /// `efficacy_seen`, `ownership_felt` and `lacking_time` with the switches read once, and
+    /// the responsiveness `0.5 + external efficacy` for a group a partner organisation would
+    /// respond to (an opportunity, or an initiative already noticed) with
+    /// `channels.external_efficacy_effect` on, 1 otherwise (docs/ODD.md 8.4).
+    #[inline]
+    fn rest(&self, a: &Attributes<'_>, u: usize, flags: u8, offer: Offer) -> f64 {
+        let efficacy = if self.own_efficacy {
+            f64::from(a.efficacy[u])
+        } else {
+            self.efficacy_mean
+        };
+        let response = if offer.responsive {
+            0.5 + f64::from(a.external_efficacy[u])
+        } else {
+            1.0
+        };
+        let keep = self.keep[usize::from(flags & flag::DUTY != 0)];
+        let impact = efficacy * offer.clarity * keep * response;
+        let ownership = if self.ownership {
+            f64::from(a.ownership[u])
+        } else {
+            0.0
+        };
+        let lacking = if self.resource_costs {
+            1.0 - f64::from(a.time[u])
+        } else {
+            0.5
+        };
+        let trust = f64::from(a.trust[u]);
+        let risk = f64::from(a.risk_aversion[u]) * (1.0 - trust);
+        self.constant
+            + self.w_efficacy * impact
+            + self.w_motivation * f64::from(a.motivation[u])
+            + self.w_ownership * ownership
+            + self.affected[usize::from(flags & flag::AFFECTED != 0)]
+            + self.w_trust * trust
+            - self.cost[usize::from(flags & flag::LOW_RESOURCE != 0)] * lacking
+            - self.w_risk * risk
+    }
+}
+
+/// What an open group brings to the join utility ([`JoinTerms::offer`]).
+#[derive(Clone, Copy)]
+struct Offer {
+    clarity: f64,
+    responsive: bool,
+}
+
+/// The citizen columns the join utility reads, borrowed apart from the ones joining writes.
+struct Attributes<'a> {
+    efficacy: &'a [f32],
+    external_efficacy: &'a [f32],
+    motivation: &'a [f32],
+    ownership: &'a [f32],
+    trust: &'a [f32],
+    risk_aversion: &'a [f32],
+    time: &'a [f32],
 }
 
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
@@ -213,90 +304,17 @@ fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec
     }
 }
 
-/// What the join decision reads in one step: the terms common to all citizens, the
-/// citizens' columns, the network and the community norms.
-struct Recruiting<'a> {
-    p: &'a Params,
-    terms: JoinTerms,
-    c: Columns<'a>,
-    network: &'a crate::network::Network,
-    norm: &'a [f32],
-}
-
-impl Recruiting<'_> {
-    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
-    /// The neighbour scan and the exponential are skipped when an upper bound of the
-    /// probability (every neighbour active) already says no, as it does for most citizens.
-    #[inline]
-    fn joins(&self, g: &Group, i: u32, u: f64) -> bool {
-        let (rest, social_weight) = self.utility_parts(g, i);
-        if u >= rng::logistic_upper(rest + social_weight) {
-            return false;
-        }
-        let z = rest + social_weight * social_response(self.active_neighbours(i));
-        rng::below_logistic(u, z)
-    }
-
-    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
-    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
-    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
-    #[inline]
-    fn utility_parts(&self, g: &Group, i: u32) -> (f64, f64) {
-        let (p, terms, c) = (self.p, &self.terms, &self.c);
-        let u = i as usize;
-        let flags = c.flags[u];
-        let duty = if flags & flag::DUTY != 0 {
-            p.w_duty
-        } else {
-            0.0
-        };
-        let clarity = match g.task {
-            TaskKind::Generic => terms.generic_clarity,
-            TaskKind::Specific => 1.0,
-        };
-        let impact = efficacy_seen(p, c.efficacy[u])
-            * clarity
-            * (1.0 - duty)
-            * responsiveness(p, g, c.external_efficacy[u]);
-        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
-            terms.cost_low
-        } else {
-            terms.cost_high
-        };
-        let trust = f64::from(c.trust[u]);
-        let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
-        let affected = if flags & flag::AFFECTED != 0 {
-            p.w_affected
-        } else {
-            0.0
-        };
-        let rest = terms.constant
-            + p.w_efficacy * impact
-            + p.w_motivation * f64::from(c.motivation[u])
-            + p.w_ownership * ownership_felt(p, c.ownership[u])
-            + affected
-            + p.w_trust * trust
-            - cost_scale * lacking_time(p, c.time[u])
-            - p.w_risk * risk;
-        (
-            rest,
-            terms.w_social * f64::from(self.norm[g.community as usize]),
-        )
-    }
-
-    /// Network neighbours of `i` in a group, the co-production tie included.
-    fn active_neighbours(&self, i: u32) -> u32 {
-        let group = &*self.c.group;
-        let lattice = self
-            .network
-            .neighbours(i)
-            .iter()
-            .filter(|&&j| group[j as usize] != NO_GROUP)
-            .count();
-        let extra = self.network.extra_tie[i as usize];
-        let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
-        lattice as u32 + u32::from(extra_active)
-    }
+/// Network neighbours of `i` in a group (`group` the citizens' group column), the
+/// co-production tie included.
+fn active_neighbours(network: &crate::network::Network, group: &[u32], i: u32) -> u32 {
+    let lattice = network
+        .neighbours(i)
+        .iter()
+        .filter(|&&j| group[j as usize] != NO_GROUP)
+        .count();
+    let extra = network.extra_tie[i as usize];
+    let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
+    lattice as u32 + u32::from(extra_active)
 }
 
 impl Model {
@@ -414,21 +432,31 @@ impl Model {
     /// the join utility (docs/ODD.md, submodel "Joining").
     #[cfg(test)]
     pub(crate) fn join_probability(&mut self, p: &Params, g: usize, i: u32) -> f64 {
-        let r = Recruiting {
-            p,
-            terms: JoinTerms::new(p),
-            c: self.citizens.columns(),
-            network: &self.network,
-            norm: &self.norm,
+        let terms = JoinTerms::new(p);
+        let c = &self.citizens;
+        let a = Attributes {
+            efficacy: &c.efficacy,
+            external_efficacy: &c.external_efficacy,
+            motivation: &c.motivation,
+            ownership: &c.ownership,
+            trust: &c.trust,
+            risk_aversion: &c.risk_aversion,
+            time: &c.time,
         };
-        let (rest, social_weight) = r.utility_parts(&self.groups[g], i);
-        logistic(rest + social_weight * social_response(r.active_neighbours(i)))
+        let group = &self.groups[g];
+        let rest = terms.rest(&a, i as usize, c.flags[i as usize], terms.offer(group));
+        let social_weight = terms.w_social * f64::from(self.norm[group.community as usize]);
+        let active = active_neighbours(&self.network, &c.group, i);
+        logistic(rest + social_weight * social_response(active))
     }
 
     /// Citizens choose whether to join an open group of their community. Communities are
     /// visited in order; inside a community the visit starts at a random citizen and wraps
     /// around. Each aware citizen in no group, while the community has forming groups with
     /// vacancies, considers one of them drawn uniformly and joins with the join probability.
+    ///
+    /// The network scan and the exponential are skipped when an upper bound of the
+    /// probability (every neighbour active) already says no, as it does for most citizens.
     pub(crate) fn join_open_groups(&mut self, p: &Params) {
         for list in &mut self.open_by_community {
             list.clear();
@@ -440,36 +468,66 @@ impl Model {
         }
         let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
         let mut candidates = std::mem::take(&mut self.join_candidates);
-        let mut r = Recruiting {
-            p,
-            terms: JoinTerms::new(p),
-            c: self.citizens.columns(),
-            network: &self.network,
-            norm: &self.norm,
+        let terms = JoinTerms::new(p);
+        let Columns {
+            efficacy,
+            external_efficacy,
+            motivation,
+            ownership,
+            trust,
+            risk_aversion,
+            time,
+            group: group_of,
+            flags,
+            ..
+        } = self.citizens.columns();
+        let a = Attributes {
+            efficacy,
+            external_efficacy,
+            motivation,
+            ownership,
+            trust,
+            risk_aversion,
+            time,
         };
+        let network = &self.network;
         let rng = &mut self.streams.recruitment;
         let groups = &mut self.groups;
+        // The open groups of the community being visited with their offers, kept in step
+        // with its open list.
+        let mut offers: Vec<Offer> = Vec::new();
         for (c, open) in self.open_by_community.iter_mut().enumerate() {
             if open.is_empty() {
                 continue;
             }
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
-            aware_and_free(r.c.flags, first, start, end, &mut candidates);
+            aware_and_free(flags, first, start, end, &mut candidates);
+            offers.clear();
+            offers.extend(open.iter().map(|&g| terms.offer(&groups[g as usize])));
+            let social_weight = terms.w_social * f64::from(self.norm[c]);
             for &i in &candidates {
                 let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
-                let g = open[pick] as usize;
-                if r.joins(&groups[g], i, u) {
-                    r.c.enlist(i, g as u32);
-                    let group = &mut groups[g];
-                    group.members.push(i);
-                    group.satisfaction.push(INITIAL_SATISFACTION);
-                    if group.members.len() as u32 >= group.cap {
-                        open.swap_remove(pick);
-                        if open.is_empty() {
-                            break;
-                        }
+                let rest = terms.rest(&a, i as usize, flags[i as usize], offers[pick]);
+                if u >= rng::logistic_upper(rest + social_weight) {
+                    continue;
+                }
+                let active = active_neighbours(network, group_of, i);
+                if !rng::below_logistic(u, rest + social_weight * social_response(active)) {
+                    continue;
+                }
+                let g = open[pick];
+                group_of[i as usize] = g;
+                flags[i as usize] |= flag::AWARE | flag::MEMBER;
+                let group = &mut groups[g as usize];
+                group.members.push(i);
+                group.satisfaction.push(INITIAL_SATISFACTION);
+                if group.members.len() as u32 >= group.cap {
+                    open.swap_remove(pick);
+                    offers.swap_remove(pick);
+                    if open.is_empty() {
+                        break;
                     }
                 }
             }
