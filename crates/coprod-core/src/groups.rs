@@ -49,39 +49,68 @@ fn social_response(active_neighbours: u32) -> f64 {
     }
 }
 
-/// The efficacy that scales a citizen's perceived impact: their own, or the population mean
-/// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
-fn efficacy_seen(p: &Params, efficacy: f32) -> f64 {
-    if p.efficacy_impact_channel != 0.0 {
-        f64::from(efficacy)
-    } else {
-        p.efficacy_mean
+/// The citizen-level terms that the join decision and the payoffs share (docs/ODD.md 8.4,
+/// 8.9), with the channels' switches read once per step.
+#[derive(Clone, Copy)]
+struct CitizenTerms {
+    own_efficacy: bool,
+    efficacy_mean: f64,
+    ownership: bool,
+    resource_costs: bool,
+    /// [`cost_scale`] by the low-resource flag.
+    cost_scale: [f64; 2],
+}
+
+impl CitizenTerms {
+    fn new(p: &Params) -> CitizenTerms {
+        CitizenTerms {
+            own_efficacy: p.efficacy_impact_channel != 0.0,
+            efficacy_mean: p.efficacy_mean,
+            ownership: p.ownership_channel != 0.0,
+            resource_costs: p.resource_costs_channel != 0.0,
+            cost_scale: [cost_scale(p, false), cost_scale(p, true)],
+        }
     }
-}
 
-/// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
-fn ownership_felt(p: &Params, ownership: f32) -> f64 {
-    if p.ownership_channel != 0.0 {
-        f64::from(ownership)
-    } else {
-        0.0
+    /// The efficacy that scales a citizen's perceived impact: their own, or the population
+    /// mean with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
+    #[inline]
+    fn efficacy_seen(&self, efficacy: f32) -> f64 {
+        if self.own_efficacy {
+            f64::from(efficacy)
+        } else {
+            self.efficacy_mean
+        }
     }
-}
 
-/// What taking part costs citizen `i` per step: `participation_cost x (1 - time) x
-/// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
-/// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
-/// every step as a member.
-fn participation_cost(p: &Params, time: f32, low_resource: bool) -> f64 {
-    lacking_time(p, time) * cost_scale(p, low_resource)
-}
+    /// The ownership that counts in joining and satisfaction: 0 with `channels.ownership`
+    /// off.
+    #[inline]
+    fn ownership_felt(&self, ownership: f32) -> f64 {
+        if self.ownership {
+            f64::from(ownership)
+        } else {
+            0.0
+        }
+    }
 
-/// `1 - time` (0.5 with `channels.resource_costs` off).
-fn lacking_time(p: &Params, time: f32) -> f64 {
-    if p.resource_costs_channel != 0.0 {
-        1.0 - f64::from(time)
-    } else {
-        0.5
+    /// `1 - time` (0.5 with `channels.resource_costs` off).
+    #[inline]
+    fn lacking_time(&self, time: f32) -> f64 {
+        if self.resource_costs {
+            1.0 - f64::from(time)
+        } else {
+            0.5
+        }
+    }
+
+    /// What taking part costs a citizen per step: `participation_cost x (1 - time) x
+    /// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
+    /// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
+    /// every step as a member.
+    #[inline]
+    fn participation_cost(&self, time: f32, low_resource: bool) -> f64 {
+        self.lacking_time(time) * self.cost_scale[usize::from(low_resource)]
     }
 }
 
@@ -154,13 +183,9 @@ struct JoinTerms {
     keep: [f64; 2],
     /// `w_affected` by the affected flag.
     affected: [f64; 2],
-    /// The channels' switches: own efficacy (else `efficacy_mean`), external efficacy,
-    /// ownership and time (else 0.5 lacking).
-    own_efficacy: bool,
-    efficacy_mean: f64,
+    citizen: CitizenTerms,
+    /// Whether external efficacy counts (`channels.external_efficacy_effect`).
     external: bool,
-    ownership: bool,
-    resource_costs: bool,
     w_efficacy: f64,
     w_motivation: f64,
     w_ownership: f64,
@@ -190,11 +215,8 @@ impl JoinTerms {
             },
             keep: [1.0 - 0.0, 1.0 - p.w_duty],
             affected: [0.0, p.w_affected],
-            own_efficacy: p.efficacy_impact_channel != 0.0,
-            efficacy_mean: p.efficacy_mean,
+            citizen: CitizenTerms::new(p),
             external: p.external_efficacy_effect_channel != 0.0,
-            ownership: p.ownership_channel != 0.0,
-            resource_costs: p.resource_costs_channel != 0.0,
             w_efficacy: p.w_efficacy,
             w_motivation: p.w_motivation,
             w_ownership: p.w_ownership,
@@ -216,18 +238,12 @@ impl JoinTerms {
     }
 
     /// The join utility of docs/ODD.md 8.4 without the social term, for the attributes of
-    /// citizen `u` (`flags` its flags byte) and a group's offer: the terms of
-    /// `efficacy_seen`, `ownership_felt` and `lacking_time` with the switches read once, and
-    /// the responsiveness `0.5 + external efficacy` for a group a partner organisation would
+    /// citizen `u` (`flags` its flags byte) and a group's offer, with the responsiveness `0.5 + external efficacy` for a group a partner organisation would
     /// respond to (an opportunity, or an initiative already noticed) with
     /// `channels.external_efficacy_effect` on, 1 otherwise (docs/ODD.md 8.4).
     #[inline]
     fn rest(&self, a: &Attributes<'_>, u: usize, flags: u8, offer: Offer) -> f64 {
-        let efficacy = if self.own_efficacy {
-            f64::from(a.efficacy[u])
-        } else {
-            self.efficacy_mean
-        };
+        let efficacy = self.citizen.efficacy_seen(a.efficacy[u]);
         let response = if offer.responsive {
             0.5 + f64::from(a.external_efficacy[u])
         } else {
@@ -235,16 +251,8 @@ impl JoinTerms {
         };
         let keep = self.keep[usize::from(flags & flag::DUTY != 0)];
         let impact = efficacy * offer.clarity * keep * response;
-        let ownership = if self.ownership {
-            f64::from(a.ownership[u])
-        } else {
-            0.0
-        };
-        let lacking = if self.resource_costs {
-            1.0 - f64::from(a.time[u])
-        } else {
-            0.5
-        };
+        let ownership = self.citizen.ownership_felt(a.ownership[u]);
+        let lacking = self.citizen.lacking_time(a.time[u]);
         let trust = f64::from(a.trust[u]);
         let risk = f64::from(a.risk_aversion[u]) * (1.0 - trust);
         self.constant
@@ -255,6 +263,140 @@ impl JoinTerms {
             + self.w_trust * trust
             - self.cost[usize::from(flags & flag::LOW_RESOURCE != 0)] * lacking
             - self.w_risk * risk
+    }
+}
+
+/// The terms of production, payoffs and learning that are the same for every group in a
+/// step, with the channels' switches read once.
+struct ProductionTerms {
+    motivation_weight: f64,
+    skill_capacity: bool,
+    staff_skill: bool,
+    citizen_input: bool,
+    per_member: bool,
+    rho: f64,
+    power_feedback: bool,
+    belief_learning: bool,
+    attention: usize,
+    cost_of_effort: f64,
+    /// `(financial + non-financial incentives) / 2`.
+    incentives: f64,
+    /// `intrinsic_reward / 2`.
+    half_intrinsic: f64,
+    efficacy_reward: f64,
+    citizen: CitizenTerms,
+    /// 1 with `channels.ongoing_costs` on, else 0.
+    ongoing: f64,
+    satisfaction_rate: f64,
+    efficacy_learning: f64,
+    citizen_trust_learning: f64,
+    ownership_learning: f64,
+    crowd_out: f64,
+}
+
+/// How a group's step went, as its members' payoffs and learning read it.
+struct Outcome {
+    /// `clarity x b`, the benefit per member as the member perceives it.
+    benefit_felt: f64,
+    taken_up: f64,
+    mastery: f64,
+    trust_signal: f64,
+    supported: bool,
+}
+
+impl ProductionTerms {
+    fn new(p: &Params) -> ProductionTerms {
+        ProductionTerms {
+            motivation_weight: p.motivation_weight,
+            skill_capacity: p.skill_capacity_channel != 0.0,
+            staff_skill: p.staff_skill_channel != 0.0,
+            citizen_input: p.citizen_input_channel != 0.0,
+            per_member: p.service == 0.0,
+            rho: p.rho_in_force(),
+            power_feedback: p.power_feedback_channel != 0.0,
+            belief_learning: p.belief_learning_channel != 0.0,
+            attention: p.attention as usize,
+            cost_of_effort: p.cost_of_effort,
+            incentives: 0.5 * (p.financial_incentive + p.nonfinancial_incentive),
+            half_intrinsic: 0.5 * p.intrinsic_reward,
+            efficacy_reward: p.efficacy_reward,
+            citizen: CitizenTerms::new(p),
+            ongoing: if p.ongoing_costs_channel != 0.0 {
+                1.0
+            } else {
+                0.0
+            },
+            satisfaction_rate: p.satisfaction_rate,
+            efficacy_learning: p.efficacy_learning,
+            citizen_trust_learning: p.citizen_trust_learning,
+            ownership_learning: p.ownership_learning,
+            crowd_out: if p.crowding_out != 0.0 {
+                1.0 - 0.02 * p.financial_incentive
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// Member `u`'s payoff and learning (docs/ODD.md 8.9), in the order the ODD gives:
+    /// satisfaction, internal efficacy, external efficacy, trust, ownership, motivation,
+    /// steps participated.
+    #[inline]
+    fn pay_off(
+        &self,
+        c: &mut Columns<'_>,
+        u: usize,
+        given: f64,
+        satisfaction: &mut f32,
+        o: &Outcome,
+    ) {
+        let motivation = f64::from(c.motivation[u]);
+        let intrinsic =
+            self.half_intrinsic * (motivation + self.citizen.ownership_felt(c.ownership[u]));
+        let efficacy = self.citizen.efficacy_seen(c.efficacy[u]);
+        let cost = self
+            .citizen
+            .participation_cost(c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
+        let payoff = o.benefit_felt - self.cost_of_effort * given
+            + self.incentives
+            + intrinsic
+            + self.efficacy_reward * (efficacy - 0.5)
+            - self.ongoing * cost;
+        let s = f64::from(*satisfaction);
+        *satisfaction = (s + self.satisfaction_rate * (payoff - s)) as f32;
+        let e = f64::from(c.efficacy[u]);
+        c.efficacy[u] = unit(e + self.efficacy_learning * (o.mastery - e)) as f32;
+        if o.supported {
+            let x = f64::from(c.external_efficacy[u]);
+            c.external_efficacy[u] = unit(x + self.efficacy_learning * (o.taken_up - x)) as f32;
+            let t = f64::from(c.trust[u]);
+            c.trust[u] = unit(t + self.citizen_trust_learning * (o.trust_signal - t)) as f32;
+        }
+        if self.citizen.ownership {
+            let own = f64::from(c.ownership[u]);
+            c.ownership[u] = (own + self.ownership_learning * (1.0 - own)) as f32;
+        }
+        c.motivation[u] = (motivation * self.crowd_out) as f32;
+        c.steps_participated[u] = c.steps_participated[u].saturating_add(1);
+    }
+}
+
+/// The columns cut to the first `n` citizens (all of them), so that the compiler, seeing
+/// every column of the same length, checks a citizen's number against it once.
+fn same_length(c: Columns<'_>, n: usize) -> Columns<'_> {
+    Columns {
+        efficacy: &mut c.efficacy[..n],
+        external_efficacy: &mut c.external_efficacy[..n],
+        skill: &c.skill[..n],
+        time: &c.time[..n],
+        motivation: &mut c.motivation[..n],
+        risk_aversion: &c.risk_aversion[..n],
+        ownership: &mut c.ownership[..n],
+        trust: &mut c.trust[..n],
+        belief: &mut c.belief[..n],
+        group: &mut c.group[..n],
+        steps_participated: &mut c.steps_participated[..n],
+        flags: &mut c.flags[..n],
     }
 }
 
@@ -481,14 +623,18 @@ impl Model {
             flags,
             ..
         } = self.citizens.columns();
+        // Every column cut to the same length, so that one bounds check on a citizen's
+        // number covers them all.
+        let n = n_citizens as usize;
+        let flags = &mut flags[..n];
         let a = Attributes {
-            efficacy,
-            external_efficacy,
-            motivation,
-            ownership,
-            trust,
-            risk_aversion,
-            time,
+            efficacy: &efficacy[..n],
+            external_efficacy: &external_efficacy[..n],
+            motivation: &motivation[..n],
+            ownership: &ownership[..n],
+            trust: &trust[..n],
+            risk_aversion: &risk_aversion[..n],
+            time: &time[..n],
         };
         let network = &self.network;
         let rng = &mut self.streams.recruitment;
@@ -592,186 +738,138 @@ impl Model {
     /// the peers each member watches.
     pub(crate) fn produce(&mut self, p: &Params) -> Production {
         let mut total = Production::default();
+        let terms = ProductionTerms::new(p);
         // Reused across steps so production allocates nothing once groups have formed.
-        let mut contributions = std::mem::take(&mut self.contribution_scratch);
-        for g in 0..self.groups.len() {
-            if !self.groups[g].started {
+        let mut scratch = std::mem::take(&mut self.contribution_scratch);
+        let budgets: Vec<f64> = (0..self.orgs.len() as u32)
+            .map(|o| self.budget_of(o, p))
+            .collect();
+        let n_communities = self.n_communities;
+        let mut c = same_length(self.citizens.columns(), self.n_citizens as usize);
+        let rng = &mut self.streams.contribution;
+        for group in &mut self.groups {
+            if !group.started {
                 continue;
             }
-            self.produce_group(p, g, &mut total, &mut contributions);
-        }
-        self.contribution_scratch = contributions;
-        total
-    }
+            let n = group.members.len();
+            let supported = group.org != UNSUPPORTED;
+            let budget = if supported {
+                budgets[group.org as usize]
+            } else {
+                0.0
+            };
 
-    fn produce_group(
-        &mut self,
-        p: &Params,
-        g: usize,
-        total: &mut Production,
-        scratch: &mut Vec<f64>,
-    ) {
-        // Taken out while the group is read, put back once its members are paid off.
-        let mut satisfaction = std::mem::take(&mut self.groups[g].satisfaction);
-        let group = &self.groups[g];
-        let n = group.members.len();
-        let supported = group.org != UNSUPPORTED;
-        let org = supported.then(|| &self.orgs[group.org as usize]);
-        let budget = if supported {
-            self.budget_of(group.org, p)
-        } else {
-            0.0
-        };
-        let c = self.citizens.columns();
-        let rng = &mut self.streams.contribution;
+            // Contributions: watched members give more, scaled by the community norm.
+            let visibility = visibility(p, n);
+            let pressure =
+                p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
+            let mut effort = 0.0;
+            let mut low_members = 0u32;
+            // What each member gives this step (as peers see it, in single precision), in
+            // member order: read back for the payoffs and by the peers who watch.
+            scratch.clear();
+            for &i in &group.members {
+                let u = i as usize;
+                let extra = pressure + terms.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
+                let ty = c.cc_type(i);
+                let given =
+                    contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
+                scratch.push(f64::from(given as f32));
+                let capacity = if terms.skill_capacity {
+                    0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
+                } else {
+                    0.5
+                };
+                effort += given * capacity;
+                if c.flags[u] & flag::LOW_RESOURCE != 0 {
+                    low_members += 1;
+                    total.equity.effort_low += given * capacity;
+                } else {
+                    total.equity.effort_high += given * capacity;
+                }
+                total.contribution_sum += given;
+            }
+            total.members += n as u32;
 
-        // Contributions: watched members give more, scaled by the community norm.
-        let visibility = visibility(p, n);
-        let pressure =
-            p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
-        let mut effort = 0.0;
-        let mut low_members = 0u32;
-        // What each member gives this step (as peers see it, in single precision), in member
-        // order: read back for the payoffs and by the peers who watch.
-        scratch.clear();
-        scratch.resize(n, 0.0);
-        for (&i, seen) in group.members.iter().zip(scratch.iter_mut()) {
-            let u = i as usize;
-            let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
-            let ty = c.cc_type(i);
-            let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
-            *seen = f64::from(given as f32);
-            let capacity = if p.skill_capacity_channel != 0.0 {
-                0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
+            // Production.
+            let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
+            let staff = if supported && terms.staff_skill {
+                0.5 + self
+                    .staff
+                    .skill_of(group.staff, &self.orgs[group.org as usize])
+            } else {
+                1.0
+            };
+            let labour = pooled(p, effort, n);
+            let coordinated = labour * coordination;
+            let citizen_input = if terms.citizen_input {
+                coordinated * staff
+            } else {
+                0.0
+            };
+            // The hurdle and the rivalry of the benefit are separate choices, so the regimes
+            // of the group-size lesson can change one thing at a time.
+            let min_effort = p.min_effort + p.min_effort_per_member * n as f64;
+            let success = citizen_input >= min_effort;
+            self.records[group.record as usize].life.add_month(
+                n,
+                effort,
+                labour,
+                coordinated,
+                citizen_input,
+                min_effort,
+            );
+            let professional = if supported {
+                let tally = &mut self.orgs[group.org as usize].tally;
+                let given = affordable(asked_input(p, citizen_input), budget, tally.support);
+                tally.support += given;
+                given
+            } else {
+                p.unsupported_input
+            };
+            let (r, s) = per_beneficiary(professional, citizen_input, n, terms.per_member);
+            let per_member_benefit = if success {
+                benefit(ces(r, s, terms.rho), p.benefit_max, p.benefit_scale)
+            } else {
+                0.0
+            };
+            total.output += per_member_benefit * n as f64;
+            let eq = &mut total.equity;
+            eq.benefit_low += per_member_benefit * f64::from(low_members);
+            eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
+            if crate::population::is_deprived(group.community, n_communities) {
+                eq.benefit_deprived += per_member_benefit * n as f64;
+            } else {
+                eq.benefit_affluent += per_member_benefit * n as f64;
+            }
+            total.support += if supported { professional } else { 0.0 };
+            total.citizen_effort += effort;
+
+            // Payoffs and learning of members, then (in the same visit: payoffs take no draw
+            // and read no belief) each member's belief from the fellow members it watches.
+            let power = if terms.power_feedback {
+                group.power
             } else {
                 0.5
             };
-            effort += given * capacity;
-            if c.flags[u] & flag::LOW_RESOURCE != 0 {
-                low_members += 1;
-                total.equity.effort_low += given * capacity;
-            } else {
-                total.equity.effort_high += given * capacity;
-            }
-            total.contribution_sum += given;
-        }
-        total.members += n as u32;
-
-        // Production.
-        let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
-        let staff = match org {
-            Some(o) if p.staff_skill_channel != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
-            _ => 1.0,
-        };
-        let labour = pooled(p, effort, n);
-        let coordinated = labour * coordination;
-        let citizen_input = if p.citizen_input_channel != 0.0 {
-            coordinated * staff
-        } else {
-            0.0
-        };
-        let per_member = p.service == 0.0;
-        // The hurdle and the rivalry of the benefit are separate choices, so the regimes of
-        // the group-size lesson can change one thing at a time.
-        let min_effort = p.min_effort + p.min_effort_per_member * n as f64;
-        let success = citizen_input >= min_effort;
-        self.records[group.record as usize].life.add_month(
-            n,
-            effort,
-            labour,
-            coordinated,
-            citizen_input,
-            min_effort,
-        );
-        let professional = if supported {
-            let tally = &mut self.orgs[group.org as usize].tally;
-            let given = affordable(asked_input(p, citizen_input), budget, tally.support);
-            tally.support += given;
-            given
-        } else {
-            p.unsupported_input
-        };
-        let (r, s) = per_beneficiary(professional, citizen_input, n, per_member);
-        let per_member_benefit = if success {
-            benefit(ces(r, s, p.rho_in_force()), p.benefit_max, p.benefit_scale)
-        } else {
-            0.0
-        };
-        total.output += per_member_benefit * n as f64;
-        let eq = &mut total.equity;
-        eq.benefit_low += per_member_benefit * f64::from(low_members);
-        eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
-        if crate::population::is_deprived(group.community, self.n_communities) {
-            eq.benefit_deprived += per_member_benefit * n as f64;
-        } else {
-            eq.benefit_affluent += per_member_benefit * n as f64;
-        }
-        total.support += if supported { professional } else { 0.0 };
-        total.citizen_effort += effort;
-
-        // Payoffs and learning of members.
-        let clarity = group.clarity(p);
-        let power = if p.power_feedback_channel != 0.0 {
-            group.power
-        } else {
-            0.5
-        };
-        // Input taken up: the power the organisation hands over, once the task shows results.
-        let taken_up = if success { power } else { 0.0 };
-        let mastery = f64::from(u8::from(success));
-        let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * power;
-        let incentives = 0.5 * (p.financial_incentive + p.nonfinancial_incentive);
-        let crowd_out = if p.crowding_out != 0.0 {
-            1.0 - 0.02 * p.financial_incentive
-        } else {
-            1.0
-        };
-        let ongoing = if p.ongoing_costs_channel != 0.0 {
-            1.0
-        } else {
-            0.0
-        };
-        let given_seen = &scratch[..];
-        let paid = group
-            .members
-            .iter()
-            .zip(given_seen)
-            .zip(satisfaction.iter_mut());
-        for ((&i, &given), satisfaction) in paid {
-            let u = i as usize;
-            let motivation = f64::from(c.motivation[u]);
-            let intrinsic =
-                0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c.ownership[u]));
-            let efficacy = efficacy_seen(p, c.efficacy[u]);
-            let payoff = clarity * per_member_benefit - p.cost_of_effort * given
-                + incentives
-                + intrinsic
-                + p.efficacy_reward * (efficacy - 0.5)
-                - ongoing * participation_cost(p, c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
-            let s = f64::from(*satisfaction);
-            *satisfaction = (s + p.satisfaction_rate * (payoff - s)) as f32;
-            let e = f64::from(c.efficacy[u]);
-            c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
-            if supported {
-                let x = f64::from(c.external_efficacy[u]);
-                c.external_efficacy[u] = unit(x + p.efficacy_learning * (taken_up - x)) as f32;
-            }
-            if supported {
-                let t = f64::from(c.trust[u]);
-                c.trust[u] = unit(t + p.citizen_trust_learning * (trust_signal - t)) as f32;
-            }
-            if p.ownership_channel != 0.0 {
-                let o = f64::from(c.ownership[u]);
-                c.ownership[u] = (o + p.ownership_learning * (1.0 - o)) as f32;
-            }
-            c.motivation[u] = (motivation * crowd_out) as f32;
-            c.steps_participated[u] = c.steps_participated[u].saturating_add(1);
-        }
-
-        // Beliefs: each member watches up to `attention` random fellow members.
-        if n > 1 {
-            let watched = (p.attention as usize).min(n - 1);
-            for (k, &i) in group.members.iter().enumerate() {
+            let outcome = Outcome {
+                benefit_felt: group.clarity(p) * per_member_benefit,
+                // Input taken up: the power the organisation hands over, once the task shows
+                // results.
+                taken_up: if success { power } else { 0.0 },
+                mastery: f64::from(u8::from(success)),
+                trust_signal: 0.5 * f64::from(u8::from(success)) + 0.5 * power,
+                supported,
+            };
+            let watched = if n > 1 { terms.attention.min(n - 1) } else { 0 };
+            let given_seen = &scratch[..];
+            let paid = group.members.iter().zip(group.satisfaction.iter_mut());
+            for (k, ((&i, satisfaction), &given)) in paid.zip(given_seen).enumerate() {
+                let u = i as usize;
+                terms.pay_off(&mut c, u, given, satisfaction, &outcome);
+                if watched == 0 {
+                    continue;
+                }
                 let mut seen = 0.0;
                 for _ in 0..watched {
                     // A uniform other member: draw among n - 1 and skip over oneself.
@@ -781,27 +879,26 @@ impl Model {
                     }
                     seen += given_seen[j];
                 }
-                let u = i as usize;
-                if p.belief_learning_channel != 0.0 {
+                if terms.belief_learning {
                     let b = f64::from(c.belief[u]);
                     c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
                 }
             }
-        }
 
-        let group = &mut self.groups[g];
-        group.satisfaction = satisfaction;
-        group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
-        group.last_success = success;
-        if let Some(o) = supported.then_some(group.org) {
-            let s = group.staff as usize;
-            self.staff.supported[s] += 1;
-            self.staff.successes[s] += u32::from(success);
-            let tally = &mut self.orgs[o as usize].tally;
-            tally.groups_supported += 1;
-            tally.successes += u32::from(success);
-            tally.value += per_member_benefit / p.benefit_max.max(f64::MIN_POSITIVE);
+            group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
+            group.last_success = success;
+            if supported {
+                let s = group.staff as usize;
+                self.staff.supported[s] += 1;
+                self.staff.successes[s] += u32::from(success);
+                let tally = &mut self.orgs[group.org as usize].tally;
+                tally.groups_supported += 1;
+                tally.successes += u32::from(success);
+                tally.value += per_member_benefit / p.benefit_max.max(f64::MIN_POSITIVE);
+            }
         }
+        self.contribution_scratch = scratch;
+        total
     }
 
     /// Members leave with probability `exit_hazard + (1 - exit_hazard) x
