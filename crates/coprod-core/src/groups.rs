@@ -872,8 +872,13 @@ impl Model {
                 }
                 let mut seen = 0.0;
                 for _ in 0..watched {
-                    // A uniform other member: draw among n - 1 and skip over oneself.
-                    let mut j = below(rng, n as u32 - 1) as usize;
+                    // A uniform other member: draw among n - 1 and skip over oneself (no
+                    // draw when there is only one other).
+                    let mut j = if n == 2 {
+                        0
+                    } else {
+                        below(rng, n as u32 - 1) as usize
+                    };
                     if j >= k {
                         j += 1;
                     }
@@ -904,8 +909,15 @@ impl Model {
     /// Members leave with probability `exit_hazard + (1 - exit_hazard) x
     /// logistic(leave_base - leave_slope x satisfaction)`; those who stay may form a tie
     /// with a random fellow member.
+    ///
+    /// Ties are rare (`tie_formation` per member and step), so the members who form one are
+    /// found by geometric gaps over the sequence of members who stay in a group of more than
+    /// one (docs/ODD.md 8.13), instead of one draw per member.
     pub(crate) fn leave_and_tie(&mut self, p: &Params) {
         let h = p.exit_hazard;
+        let gaps = rng::Gaps::new(p.tie_formation);
+        // Members who may form a tie still to pass over before the next one who does.
+        let mut until_tie = gaps.next(&mut self.streams.ties);
         for group in &mut self.groups {
             if !group.started {
                 continue;
@@ -926,12 +938,18 @@ impl Model {
                     continue;
                 }
                 let n = group.members.len() as u32;
-                if n > 1 && chance(&mut self.streams.ties, p.tie_formation) {
-                    let mut j = below(&mut self.streams.ties, n - 1) as usize;
-                    if j >= k {
-                        j += 1;
+                if n > 1 {
+                    if until_tie > 0 {
+                        until_tie -= 1;
+                    } else {
+                        let ties = &mut self.streams.ties;
+                        let mut j = below(ties, n - 1) as usize;
+                        if j >= k {
+                            j += 1;
+                        }
+                        self.network.tie_up(i, group.members[j]);
+                        until_tie = gaps.next(ties);
                     }
-                    self.network.tie_up(i, group.members[j]);
                 }
                 k += 1;
             }
