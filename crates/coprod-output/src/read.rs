@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use coprod_core::GroupLife;
+use coprod_core::{GroupLife, GroupRecord};
 
 use crate::tables::{
     GROUP_LIFE_COLUMNS, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV,
@@ -291,6 +291,21 @@ pub struct GroupRow {
     /// months; `None` when groups.csv lacks these columns (a run from before they were
     /// written).
     pub life: Option<GroupLife>,
+}
+
+impl GroupRow {
+    /// The row that groups.csv holds for `g` of run `run_id`, as reading the file gives it.
+    pub fn of(run_id: u64, g: &GroupRecord) -> GroupRow {
+        GroupRow {
+            run_id,
+            size_cap: u64::from(g.size_cap),
+            size_at_formation: u64::from(g.size_at_formation),
+            formed_step: u64::from(g.formed_step),
+            ended_step: g.ended_step.map(u64::from),
+            end_reason: g.end_reason.as_str().to_string(),
+            life: Some(g.life),
+        }
+    }
 }
 
 /// Reads summary.csv from a run directory.

@@ -133,78 +133,110 @@ impl Aggregates {
     /// running statistics and counts. Rows of runs that runs.csv does not list are left out,
     /// as no chart selects them.
     fn read(dir: &Path, runs: &RunsTable) -> Result<Aggregates, ReportError> {
-        let mut cells: Vec<Cell> = Vec::new();
-        let mut cell_of_run: HashMap<u64, usize> = HashMap::with_capacity(runs.rows.len());
+        let mut tally = Tally::default();
         for r in &runs.rows {
-            let cell = match cells
-                .iter()
-                .position(|c| c.variant == r.variant && c.point == r.point)
-            {
-                Some(i) => i,
-                None => {
-                    cells.push(Cell {
-                        variant: r.variant.clone(),
-                        point: r.point.clone(),
-                        ..Cell::default()
-                    });
-                    cells.len() - 1
-                }
-            };
-            cell_of_run.entry(r.run_id).or_insert(cell);
+            tally.add_run(r.run_id, &r.variant, &r.point);
         }
-        let mut last_step: Option<u64> = None;
-        let step_metrics = each_timeseries(dir, |run_id, step, values| {
-            last_step = Some(last_step.map_or(step, |s| s.max(step)));
-            let Some(&c) = cell_of_run.get(&run_id) else {
-                return;
-            };
-            let steps = &mut cells[c].steps;
-            let step = step as usize;
-            if steps.len() <= step {
-                steps.resize(step + 1, vec![Accumulator::default(); values.len()]);
-            }
-            for (acc, v) in steps[step].iter_mut().zip(values) {
-                if v.is_finite() {
-                    acc.push(*v);
-                }
-            }
+        tally.aggregates.step_metrics = each_timeseries(dir, |run_id, step, values| {
+            tally.add_step(run_id, step, values)
         })?;
-        let mut by_run: BTreeMap<u64, Durations> = BTreeMap::new();
-        let mut has_life = false;
-        each_group(dir, |g: &GroupRow| {
-            if matches!(g.end_reason.as_str(), "never_started" | "forming") {
-                return;
+        each_group(dir, |g: &GroupRow| tally.add_group(g))?;
+        Ok(tally.aggregates)
+    }
+}
+
+/// The aggregates of timeseries.csv and groups.csv built from their rows as a sweep writes
+/// them, so that the report of a finished run need not read those files back (they are the
+/// bulk of a run directory, and reading them is the one step of `coprod run` that cannot use
+/// more than one thread). Fed the same rows in the same order as the files hold, it gives
+/// exactly what reading the files gives: every float is written with its shortest
+/// round-trip form, so it parses back to the same bits.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    aggregates: Aggregates,
+    cell_of_run: HashMap<u64, usize>,
+}
+
+impl Tally {
+    /// An empty tally for timeseries rows with the metric columns `step_metrics`.
+    pub fn new(step_metrics: Vec<String>) -> Tally {
+        Tally {
+            aggregates: Aggregates {
+                step_metrics,
+                ..Aggregates::default()
+            },
+            cell_of_run: HashMap::new(),
+        }
+    }
+
+    /// A run as listed in runs.csv, in that order; its rows are counted in its
+    /// (variant, sweep point) cell.
+    pub fn add_run(&mut self, run_id: u64, variant: &str, point: &[String]) {
+        let cells = &mut self.aggregates.cells;
+        let cell = match cells
+            .iter()
+            .position(|c| c.variant == variant && c.point == point)
+        {
+            Some(i) => i,
+            None => {
+                cells.push(Cell {
+                    variant: variant.to_string(),
+                    point: point.to_vec(),
+                    ..Cell::default()
+                });
+                cells.len() - 1
             }
-            let Some(&c) = cell_of_run.get(&g.run_id) else {
-                return;
-            };
-            by_run.entry(g.run_id).or_default().push(g);
-            let cell = &mut cells[c];
-            if let Some(life) = &g.life {
-                has_life = true;
-                cell.life.push(g.size_at_formation, life);
+        };
+        self.cell_of_run.entry(run_id).or_insert(cell);
+    }
+
+    /// A row of timeseries.csv: the step metrics of one run at one step.
+    pub fn add_step(&mut self, run_id: u64, step: u64, values: &[f64]) {
+        let a = &mut self.aggregates;
+        a.last_step = Some(a.last_step.map_or(step, |s| s.max(step)));
+        let Some(&c) = self.cell_of_run.get(&run_id) else {
+            return;
+        };
+        let steps = &mut a.cells[c].steps;
+        let step = step as usize;
+        if steps.len() <= step {
+            steps.resize(step + 1, vec![Accumulator::default(); values.len()]);
+        }
+        for (acc, v) in steps[step].iter_mut().zip(values) {
+            if v.is_finite() {
+                acc.push(*v);
             }
-            if let Some(k) = class_of(&SIZE_CLASSES, g.size_at_formation) {
-                cell.durations[k].push(g);
+        }
+    }
+
+    /// A row of groups.csv.
+    pub fn add_group(&mut self, g: &GroupRow) {
+        if matches!(g.end_reason.as_str(), "never_started" | "forming") {
+            return;
+        }
+        let Some(&c) = self.cell_of_run.get(&g.run_id) else {
+            return;
+        };
+        let a = &mut self.aggregates;
+        a.runs.entry(g.run_id).or_default().push(g);
+        let cell = &mut a.cells[c];
+        if let Some(life) = &g.life {
+            a.has_life = true;
+            cell.life.push(g.size_at_formation, life);
+        }
+        if let Some(k) = class_of(&SIZE_CLASSES, g.size_at_formation) {
+            cell.durations[k].push(g);
+        }
+        if let Some(k) = class_of(&CAP_CLASSES, g.size_cap) {
+            let e = &mut cell.endings[k];
+            e.started += 1;
+            match g.end_reason.as_str() {
+                "too_few_members" => e.too_few_members += 1,
+                "failed_task" => e.failed_task += 1,
+                "active" => e.active += 1,
+                _ => {}
             }
-            if let Some(k) = class_of(&CAP_CLASSES, g.size_cap) {
-                let e = &mut cell.endings[k];
-                e.started += 1;
-                match g.end_reason.as_str() {
-                    "too_few_members" => e.too_few_members += 1,
-                    "failed_task" => e.failed_task += 1,
-                    "active" => e.active += 1,
-                    _ => {}
-                }
-            }
-        })?;
-        Ok(Aggregates {
-            step_metrics,
-            last_step,
-            cells,
-            runs: by_run,
-            has_life,
-        })
+        }
     }
 }
 
@@ -242,9 +274,21 @@ impl RunData {
     /// # Errors
     /// [`ReportError::Read`] naming the file when one is missing or malformed.
     pub fn load(dir: &Path) -> Result<RunData, ReportError> {
+        RunData::load_with(dir, None)
+    }
+
+    /// As [`RunData::load`], but with the rows of timeseries.csv and groups.csv already
+    /// tallied as they were written (`None`: read them).
+    ///
+    /// # Errors
+    /// As [`RunData::load`].
+    pub fn load_with(dir: &Path, tally: Option<Tally>) -> Result<RunData, ReportError> {
         let summary = read_summary(dir)?;
         let runs = read_runs(dir)?;
-        let aggregates = Aggregates::read(dir, &runs)?;
+        let aggregates = match tally {
+            Some(tally) => tally.aggregates,
+            None => Aggregates::read(dir, &runs)?,
+        };
         Ok(RunData {
             dir: dir.to_path_buf(),
             summary,

@@ -18,7 +18,7 @@
 //! ```no_run
 //! use coprod_report::{RunData, Selection, write_report};
 //! let dir = std::path::Path::new("outputs/group-size");
-//! let written = write_report(dir, &Selection::default(), None)?;
+//! let written = write_report(dir, &Selection::default(), None, None)?;
 //! println!("{}", written.index.display());
 //! # Ok::<(), coprod_report::ReportError>(())
 //! ```
@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 pub use crate::charts::{ChartFile, ChartKind, Selection, draw_charts};
 pub use crate::classes::SIZE_CLASSES;
-pub use crate::data::{Estimate, RunData, metric_axis_label, parameter_axis_label};
+pub use crate::data::{Estimate, RunData, Tally, metric_axis_label, parameter_axis_label};
 pub use crate::error::ReportError;
 pub use crate::forces::{Force, Forces, LifeTotals, factors, strongest_against};
 pub use crate::index::{INDEX_HTML, write_index};
@@ -65,7 +65,8 @@ pub struct Written {
 /// `dir/index.html` with them.
 ///
 /// `manifest` replaces `dir/manifest.json` when given (a run being finished has not written
-/// its manifest yet).
+/// its manifest yet). `tally` holds the rows of timeseries.csv and groups.csv as a sweep
+/// wrote them (`None`: read the files; the result is the same).
 ///
 /// # Errors
 /// [`ReportError`] naming the file that could not be read, drawn or written.
@@ -73,8 +74,9 @@ pub fn write_report(
     dir: &Path,
     selection: &Selection,
     manifest: Option<serde_json::Value>,
+    tally: Option<Tally>,
 ) -> Result<Written, ReportError> {
-    let mut data = RunData::load(dir)?;
+    let mut data = RunData::load_with(dir, tally)?;
     if manifest.is_some() {
         data.manifest = manifest;
     }

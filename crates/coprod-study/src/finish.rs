@@ -10,6 +10,7 @@ use coprod_output::{
     Completed, ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue,
     ParameterRow, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo,
 };
+use coprod_report::Tally;
 use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
 
 use crate::compare;
@@ -18,13 +19,15 @@ use crate::progress::{Note, Progress};
 
 /// The files derived from the CSVs (comparison.csv for scenarios with variants, charts and
 /// index.html), then the move into place. Shared by `coprod run` and `coprod merge`, so a
-/// merged directory is byte-identical to a single run's.
+/// merged directory is byte-identical to a single run's. `tally` is what the sweep tallied
+/// of timeseries.csv and groups.csv as it wrote them, if it wrote every run.
 pub(crate) fn finish(
     completed: Completed,
     mut manifest: Manifest,
     scenario: &Scenario,
     (metrics, against): (&[String], &str),
     target: &Path,
+    tally: Option<Tally>,
     progress: &dyn Progress,
 ) -> Result<PathBuf> {
     let swept: Vec<String> = scenario
@@ -46,7 +49,7 @@ pub(crate) fn finish(
             ))),
         }
     }
-    crate::plot::add_charts(completed.staging(), &manifest, progress);
+    crate::plot::add_charts(completed.staging(), &manifest, tally, progress);
     completed
         .commit(&manifest)
         .with_context(|| format!("cannot finish {}", target.display()))

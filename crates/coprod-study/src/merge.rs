@@ -127,6 +127,7 @@ pub fn merge(
         &scenario,
         (&metrics, coprod_scenario::BASELINE),
         out,
+        None,
         progress,
     )?;
     Ok(Merged {

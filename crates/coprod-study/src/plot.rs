@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use coprod_output::Manifest;
-use coprod_report::{Selection, Written, write_report};
+use coprod_report::{Selection, Tally, Written, write_report};
 
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
@@ -20,7 +20,7 @@ pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Resul
             dir.display()
         );
     }
-    let written = write_report(dir, selection, None)
+    let written = write_report(dir, selection, None, None)
         .with_context(|| format!("cannot redraw the charts of {}", dir.display()))?;
     for note in &written.notes {
         progress.note(Note::Note(note.clone()));
@@ -30,10 +30,16 @@ pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Resul
 
 /// Draws the default charts and index.html into a finished run's staging directory, so they
 /// are part of the atomic result. A chart that cannot be drawn is a warning, not a failed
-/// run: the CSVs are what matters.
-pub(crate) fn add_charts(staging: &Path, manifest: &Manifest, progress: &dyn Progress) {
+/// run: the CSVs are what matters. `tally` holds the rows of timeseries.csv and groups.csv
+/// as the sweep wrote them, when it saw every run (`None`: the report reads the files).
+pub(crate) fn add_charts(
+    staging: &Path,
+    manifest: &Manifest,
+    tally: Option<Tally>,
+    progress: &dyn Progress,
+) {
     let manifest = serde_json::to_value(manifest).ok();
-    if let Err(err) = write_report(staging, &Selection::default(), manifest) {
+    if let Err(err) = write_report(staging, &Selection::default(), manifest, tally) {
         progress.note(Note::Warning(format!("no charts: {err}")));
     }
 }

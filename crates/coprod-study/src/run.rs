@@ -8,8 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use coprod_core::{Detail, SPECS};
+use coprod_core::{Detail, METRICS, RunOutput, SPECS};
+use coprod_output::read::GroupRow;
 use coprod_output::{Existing, Identity, OutputError, RunIdentity, ShardInfo, Writer};
+use coprod_report::Tally;
 use coprod_scenario::{BASELINE, Scenario, Setting};
 use coprod_sweep::{Event, Faults, Runner};
 
@@ -328,7 +330,12 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         progress,
         resumable: &resumable,
     };
-    let lab_runs = batch.run(specs, kept, n_runs - skip, &mut writer)?;
+    // The report's aggregates are tallied as runs are written, on the writing thread while
+    // the next chunk runs, when this sweep writes every run the charts show (a resumed run
+    // has earlier runs only on disk; a shard draws no charts).
+    let mut tally = (skip == 0 && shard.is_none())
+        .then(|| Tally::new(METRICS.iter().map(|m| m.0.to_string()).collect()));
+    let lab_runs = batch.run(specs, kept, n_runs - skip, &mut writer, tally.as_mut())?;
 
     let without_groups = writer.runs_without_groups().saturating_sub(lab_runs);
     if without_groups > 0 && skip == 0 {
@@ -373,6 +380,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
             &p.scenario,
             compared,
             &target,
+            tally,
             progress,
         )
     })?;
@@ -413,6 +421,7 @@ impl<'s> Batch<'s> {
         kept: Option<compare::PilotRuns>,
         total: u64,
         writer: &mut Writer,
+        mut tally: Option<&mut Tally>,
     ) -> Result<u64> {
         let progress = self.progress;
         progress.start(total);
@@ -443,6 +452,9 @@ impl<'s> Batch<'s> {
                         lab_runs += 1;
                     }
                     writer.write_run(&id, &output)?;
+                    if let Some(tally) = tally.as_deref_mut() {
+                        add_to_tally(tally, &id, &output);
+                    }
                 }
                 Err(failure) => {
                     progress.note(Note::Warning(format!(
@@ -484,6 +496,17 @@ impl<'s> Batch<'s> {
                 coprod_output::partial_dir(writer.target()).display()
             )),
         }
+    }
+}
+
+/// Tallies a written run's rows of timeseries.csv and groups.csv for the report.
+fn add_to_tally(tally: &mut Tally, id: &RunIdentity<'_>, output: &RunOutput) {
+    tally.add_run(id.run_id, id.variant, id.point);
+    for m in &output.steps {
+        tally.add_step(id.run_id, u64::from(m.step), &m.values());
+    }
+    for g in &output.groups {
+        tally.add_group(&GroupRow::of(id.run_id, g));
     }
 }
 
