@@ -379,3 +379,126 @@ fn holm_families_are_per_variant_and_metric() {
         );
     }
 }
+
+/// `coprod run lab-designs` with `replications` replications into `sandbox/out`.
+fn lab_designs(sandbox: &Sandbox, replications: u32) -> std::path::PathBuf {
+    let dir = sandbox.path().join("out");
+    let reps = format!("experiment.replications={replications}");
+    sandbox
+        .cmd(&[
+            "run",
+            "lab-designs",
+            "--set",
+            &reps,
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    dir
+}
+
+/// `coprod compare DIR --metric mean_contribution --force --published FILE`.
+fn compare_published(sandbox: &Sandbox, dir: &Path, file: &Path) -> assert_cmd::assert::Assert {
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "mean_contribution",
+            "--force",
+            "--published",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+}
+
+/// runs.csv values of `metric` for `variant`, by replication.
+fn run_values(dir: &Path, variant: &str, metric: &str) -> BTreeMap<String, f64> {
+    rows(&dir.join("runs.csv"))
+        .iter()
+        .filter(|r| r["variant"] == variant)
+        .map(|r| (r["replication"].clone(), num(r, metric)))
+        .collect()
+}
+
+#[test]
+fn published_values_are_compared_with_the_run() {
+    let sandbox = Sandbox::new();
+    let dir = lab_designs(&sandbox, 4);
+    let file = sandbox.path().join("p.csv");
+    std::fs::write(
+        &file,
+        "variant,metric,kind,value,se,design,source,read_in\n\
+         baseline,mean_contribution,level,0.2,0.01,d,s,r\n\
+         groups-of-10,mean_contribution,effect,0.1,,d,s,r\n\
+         mpcr-0.3,mean_contribution,effect,negative,,d,s,r\n",
+    )
+    .unwrap();
+    compare_published(&sandbox, &dir, &file)
+        .success()
+        .stdout(predicate::str::contains("published.csv"))
+        .stdout(predicate::str::contains(
+            "| baseline | mean_contribution | level | 0.2000",
+        ));
+    let published = rows(&dir.join("published.csv"));
+    assert_eq!(published.len(), 3);
+    // The level is the baseline's mean over its replications in runs.csv.
+    let base = run_values(&dir, "baseline", "mean_contribution");
+    assert_eq!(base.len(), 4);
+    let mean = base.values().sum::<f64>() / 4.0;
+    assert!((num(&published[0], "model") - mean).abs() < 1e-6);
+    assert!((num(&published[0], "model_minus_published") - (mean - 0.2)).abs() < 1e-6);
+    assert!(
+        num(&published[0], "model_ci_low") < mean && mean < num(&published[0], "model_ci_high")
+    );
+    // An effect is the paired difference comparison.csv gives.
+    let comparison = rows(&dir.join("comparison.csv"));
+    for (i, variant) in [(1, "groups-of-10"), (2, "mpcr-0.3")] {
+        let c = comparison
+            .iter()
+            .find(|r| r["variant"] == variant)
+            .expect("compared");
+        assert!((num(&published[i], "model") - num(c, "difference")).abs() < 1e-6);
+        assert!((num(&published[i], "model_ci_low") - num(c, "ci_low")).abs() < 1e-6);
+    }
+    let d = num(&published[1], "model");
+    assert!((num(&published[1], "model_minus_published") - (d - 0.1)).abs() < 1e-6);
+    assert_eq!(published[2]["model_minus_published"], "");
+    let lower = num(&published[2], "model_ci_high") < 0.0;
+    assert_eq!(published[2]["verdict"] == "agrees", lower);
+
+    // The shipped file of published values matches the shipped scenario's variants.
+    let shipped = root().join("data").join("lab-designs-published.csv");
+    compare_published(&sandbox, &dir, &shipped).success();
+}
+
+#[test]
+fn bad_published_values_name_file_line_and_column() {
+    let sandbox = Sandbox::new();
+    let dir = lab_designs(&sandbox, 2);
+    let h = "variant,metric,kind,value,se,design,source,read_in\n";
+    let cases = [
+        (
+            format!(
+                "{h}baseline,mean_contribution,level,0.2,,d,s,r\nnope,mean_contribution,effect,none,,d,s,r\n"
+            ),
+            "p.csv:3:1: variant `nope` is not in the run",
+        ),
+        (
+            format!("{h}baseline,mean_contribution,effect,positive,,d,s,r\n"),
+            "p.csv:2:3: an effect is a difference from the baseline",
+        ),
+        (
+            format!("{h}partners,mean_contribution,effect,up,,d,s,r\n"),
+            "p.csv:2:4: value `up`",
+        ),
+    ];
+    for (text, want) in cases {
+        let file = sandbox.path().join("p.csv");
+        std::fs::write(&file, text).unwrap();
+        compare_published(&sandbox, &dir, &file)
+            .code(2)
+            .stderr(predicate::str::contains(want));
+    }
+}

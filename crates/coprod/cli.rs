@@ -86,6 +86,11 @@ pub(crate) struct CompareArgs {
     /// metrics, variants or reference).
     #[arg(short, long)]
     pub(crate) force: bool,
+    /// Also compare the variants with the published values of FILE (CSV: variant, metric,
+    /// kind, value, se, design, source, read_in; docs/calibration.md section 3); writes
+    /// DIR/published.csv and prints the table.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) published: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

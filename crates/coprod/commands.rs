@@ -56,6 +56,10 @@ pub(crate) fn compare(args: &CompareArgs, out: &mut impl Write) -> Result<u8> {
     for path in written {
         writeln!(out, "{}", path.display())?;
     }
+    if let Some(file) = &args.published {
+        let table = coprod_study::compare_published(&args.dir, file)?;
+        writeln!(out, "{}\n\n{table}", table.path.display())?;
+    }
     Ok(0)
 }
 

@@ -79,7 +79,7 @@ impl Progress for Terminal {
         }
         let resumable = resumable.clone();
         let _ = ctrlc::set_handler(move || {
-            eprintln!("\n{}", resumable.interrupted());
+            eprintln!("\n{}", resumable.on_interrupt());
             std::process::exit(i32::from(INTERRUPTED));
         });
     }

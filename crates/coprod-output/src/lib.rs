@@ -28,9 +28,11 @@
 #![deny(missing_docs)]
 
 mod comparison;
+mod csv_rows;
 mod files;
 mod manifest;
 mod parameters;
+mod published;
 pub mod read;
 mod rundir;
 mod sensitivity;
@@ -47,6 +49,10 @@ pub use manifest::{
     ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
 };
 pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
+pub use published::{
+    PUBLISHED_COLUMNS, Published, PublishedError, PublishedKind, PublishedValue, Sign,
+    parse_published, read_published,
+};
 pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
 pub use sensitivity::{
     DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,

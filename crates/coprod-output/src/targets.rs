@@ -69,41 +69,10 @@ pub fn parse_targets(
         column,
         message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let rows = crate::csv_rows::checked_rows(text, &TARGET_COLUMNS)
+        .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut targets = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(i as u64 + 1, |p| p.line());
-            bad(line, 1, format!("not valid CSV: {e}"))
-        })?;
-        let line = record.position().map_or(i as u64 + 1, |p| p.line());
-        if record.len() != TARGET_COLUMNS.len() {
-            return Err(bad(
-                line,
-                record.len().min(TARGET_COLUMNS.len()) + 1,
-                format!(
-                    "{} fields, expected {}: {}",
-                    record.len(),
-                    TARGET_COLUMNS.len(),
-                    TARGET_COLUMNS.join(",")
-                ),
-            ));
-        }
-        if i == 0 {
-            for (c, (found, want)) in record.iter().zip(TARGET_COLUMNS).enumerate() {
-                if found.trim() != want {
-                    return Err(bad(
-                        line,
-                        c + 1,
-                        format!("header `{found}`, expected `{want}`"),
-                    ));
-                }
-            }
-            continue;
-        }
+    for (line, record) in rows {
         let metric = record[0].trim().to_string();
         if !metrics.contains(&metric.as_str()) {
             return Err(bad(

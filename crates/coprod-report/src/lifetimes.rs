@@ -66,8 +66,10 @@ pub(crate) fn cap_survival_classes(data: &RunData, variant: &str) -> Vec<Surviva
         .collect()
 }
 
-/// `(events, censored)` per duration 0..=steps of one run's groups.
-type Dense = Vec<(u64, u64)>;
+/// `(duration, events, censored)` of one run's groups, by increasing duration in months
+/// (0..=steps), durations with no group left out: a bootstrap pools thousands of samples of
+/// runs, and a run's groups end at a few dozen durations out of hundreds of months.
+type Dense = Vec<(usize, u64, u64)>;
 
 /// The lifetime measure of a run directory's cells.
 pub(crate) struct Lifetimes<'a> {
@@ -102,29 +104,40 @@ impl<'a> Lifetimes<'a> {
                     slot.0 += d;
                     slot.1 += c;
                 }
-                (r.replication, dense)
+                let lives: Dense = dense
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, (d, c))| d + c > 0)
+                    .map(|(t, (d, c))| (t, d, c))
+                    .collect();
+                (r.replication, lives)
             })
             .collect();
         out.sort_by_key(|(rep, _)| *rep);
         out
     }
 
-    /// The pooled durations of `runs` and their Kaplan-Meier curve.
-    fn curve<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> (Dense, Vec<(f64, f64)>) {
+    /// `(events, censored)` per duration 0..=steps of the groups of `runs` together.
+    fn pool<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> Vec<(u64, u64)> {
         let mut pooled = vec![(0u64, 0u64); self.steps as usize + 1];
         for run in runs {
-            for (p, x) in pooled.iter_mut().zip(run) {
-                p.0 += x.0;
-                p.1 += x.1;
+            for &(t, d, c) in run {
+                pooled[t].0 += d;
+                pooled[t].1 += c;
             }
         }
-        let counts: Vec<(f64, u64, u64)> = pooled
+        pooled
+    }
+
+    /// The Kaplan-Meier curve of the groups of `runs` together.
+    fn curve<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> Vec<(f64, f64)> {
+        let counts: Vec<(f64, u64, u64)> = self
+            .pool(runs)
             .iter()
             .enumerate()
             .map(|(t, (d, c))| (t as f64, *d, *c))
             .collect();
-        let curve = kaplan_meier_counts(&counts);
-        (pooled, curve)
+        kaplan_meier_counts(&counts)
     }
 
     /// The Kaplan-Meier median lifetime in months of (variant, point)'s groups, pooled over
@@ -132,8 +145,7 @@ impl<'a> Lifetimes<'a> {
     /// curve never falls to one half (or no group started).
     pub(crate) fn median(&self, variant: &str, point: &[String]) -> f64 {
         let cell = self.cell(variant, point);
-        let (_, curve) = self.curve(cell.iter().map(|(_, d)| d));
-        curve
+        self.curve(cell.iter().map(|(_, d)| d))
             .iter()
             .find(|(_, s)| *s <= 0.5)
             .map_or(f64::NAN, |(t, _)| *t)
@@ -143,22 +155,32 @@ impl<'a> Lifetimes<'a> {
     /// they started; NaN when no group started, or when every group still going was last
     /// seen before the horizon (the share there is unknown).
     fn share<'b>(&self, runs: impl Iterator<Item = &'b Dense>) -> f64 {
-        let (pooled, curve) = self.curve(runs);
-        let Some(&(_, last)) = curve.last() else {
-            return f64::NAN;
-        };
-        let followed = pooled
-            .iter()
-            .skip(self.horizon as usize)
-            .any(|(d, c)| d + c > 0);
-        if !followed && last > 0.0 {
+        // Kaplan-Meier as `kaplan_meier_counts` computes it, step for step (so the same
+        // bits), without building the curve: the bootstrap asks for thousands of these.
+        let pooled = self.pool(runs);
+        let mut at_risk: u64 = pooled.iter().map(|(d, c)| d + c).sum();
+        if at_risk == 0 {
             return f64::NAN;
         }
-        curve
-            .iter()
-            .take_while(|(t, _)| *t <= self.horizon as f64)
-            .last()
-            .map_or(f64::NAN, |(_, s)| *s)
+        let horizon = self.horizon as usize;
+        let (mut survival, mut at_horizon, mut followed) = (1.0, 1.0, false);
+        for (t, &(events, censored)) in pooled.iter().enumerate() {
+            if events + censored == 0 {
+                continue;
+            }
+            followed |= t >= horizon;
+            if events > 0 {
+                survival *= 1.0 - events as f64 / at_risk as f64;
+                if t <= horizon {
+                    at_horizon = survival;
+                }
+            }
+            at_risk -= events + censored;
+        }
+        if !followed && survival > 0.0 {
+            return f64::NAN;
+        }
+        at_horizon
     }
 
     /// The share of (variant, point)'s groups still going at the horizon, with its 95%
@@ -212,9 +234,8 @@ impl<'a> Lifetimes<'a> {
 
 /// Groups that ended and months at risk of one run's groups.
 fn ends_and_months(run: &Dense) -> (u64, u64) {
-    run.iter().enumerate().fold((0, 0), |(e, m), (t, (d, c))| {
-        (e + d, m + t as u64 * (d + c))
-    })
+    run.iter()
+        .fold((0, 0), |(e, m), &(t, d, c)| (e + d, m + t as u64 * (d + c)))
 }
 
 /// Groups that ended per month at risk, pooled over runs given as (ends, months) (a

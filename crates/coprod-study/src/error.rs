@@ -129,6 +129,7 @@ library_errors!(
     coprod_validate::ValidateError,
     coprod_output::read::ReadError,
     coprod_output::TargetError,
+    coprod_output::PublishedError,
     coprod_core::ParamError,
     rayon::ThreadPoolBuildError,
     serde_json::Error,

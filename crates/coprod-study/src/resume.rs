@@ -22,6 +22,23 @@ pub struct Resumable {
 }
 
 impl Resumable {
+    /// What to tell someone who stops the process now: what [`Resumable::interrupted`]
+    /// says, or, once the run directory has been moved into place (only messages are left
+    /// to print), that it is complete.
+    pub fn on_interrupt(&self) -> String {
+        let partial = coprod_output::partial_dir(&self.target);
+        let in_place = self.target.join(coprod_output::MANIFEST_JSON).is_file();
+        if in_place && !partial.exists() {
+            format!(
+                "interrupted after the run was complete: all {} runs are in {}",
+                self.total,
+                self.target.display()
+            )
+        } else {
+            self.interrupted().to_string()
+        }
+    }
+
     /// What an interruption now leaves: the runs saved in the partial directory.
     pub fn interrupted(&self) -> Interrupted {
         let partial = coprod_output::partial_dir(&self.target);
@@ -126,5 +143,37 @@ fn quote(word: &str) -> String {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interruption_after_the_move_into_place_says_the_run_is_complete() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let r = Resumable {
+            target: target.clone(),
+            total: 12,
+            command: "coprod run x --out run --resume".into(),
+        };
+        // While the runs are written: the partial directory is there.
+        let partial = coprod_output::partial_dir(&target);
+        std::fs::create_dir_all(&partial).unwrap();
+        assert!(
+            r.on_interrupt()
+                .starts_with("interrupted: 0 of 12 runs were saved")
+        );
+        // After the move into place, only messages were left.
+        std::fs::remove_dir_all(&partial).unwrap();
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join(coprod_output::MANIFEST_JSON), "{}").unwrap();
+        let said = r.on_interrupt();
+        assert!(
+            said.contains("after the run was complete: all 12 runs are in"),
+            "{said}"
+        );
     }
 }

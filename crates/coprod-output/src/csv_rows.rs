@@ -1,0 +1,48 @@
+//! Reading a small CSV input file whose header is fixed (the targets file of `coprod
+//! calibrate`, the published values of `coprod compare --published`): every data row with
+//! its line, or the line, column and message of the first fault.
+
+/// A fault in the file: line (from 1; the header is line 1), column (from 1), message.
+pub(crate) type Fault = (u64, usize, String);
+
+/// The data rows of `text`, each with its line, after checking that every row has exactly
+/// `columns.len()` fields and that the header is `columns`.
+pub(crate) fn checked_rows(
+    text: &str,
+    columns: &[&str],
+) -> Result<Vec<(u64, csv::StringRecord)>, Fault> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(i as u64 + 1, |p| p.line());
+            (line, 1, format!("not valid CSV: {e}"))
+        })?;
+        let line = record.position().map_or(i as u64 + 1, |p| p.line());
+        if record.len() != columns.len() {
+            return Err((
+                line,
+                record.len().min(columns.len()) + 1,
+                format!(
+                    "{} fields, expected {}: {}",
+                    record.len(),
+                    columns.len(),
+                    columns.join(",")
+                ),
+            ));
+        }
+        if i == 0 {
+            for (c, (found, want)) in record.iter().zip(columns).enumerate() {
+                if found.trim() != *want {
+                    return Err((line, c + 1, format!("header `{found}`, expected `{want}`")));
+                }
+            }
+            continue;
+        }
+        rows.push((line, record));
+    }
+    Ok(rows)
+}

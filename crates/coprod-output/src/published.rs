@@ -1,0 +1,299 @@
+//! The published-values file of `coprod compare --published` (docs/calibration.md, section
+//! 3): what the literature reports for a design the run simulates, one claim per row, with
+//! where it was read.
+//!
+//! Owns the columns and their checks; errors name the file, line and column.
+
+use std::path::{Path, PathBuf};
+
+/// Columns of a published-values file, in order.
+pub const PUBLISHED_COLUMNS: [&str; 8] = [
+    "variant", "metric", "kind", "value", "se", "design", "source", "read_in",
+];
+
+/// What a row states about its variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublishedKind {
+    /// The variant's own mean (of the metric over the run).
+    Level,
+    /// The variant's difference from the baseline.
+    Effect,
+}
+
+/// The sign a source gives an effect when it gives no number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sign {
+    /// The design raises the metric.
+    Positive,
+    /// The design lowers it.
+    Negative,
+    /// The design leaves it unchanged (the source finds no effect).
+    None,
+}
+
+/// A published value: a number in the metric's unit, or (for an effect) only its sign.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PublishedValue {
+    /// A number in the metric's unit.
+    Number(f64),
+    /// Only the direction of an effect.
+    Sign(Sign),
+}
+
+/// One row of a published-values file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+    /// Line in the file (from 1; the header is line 1), for messages.
+    pub line: u64,
+    /// The run's variant the claim is about (`baseline` for the reference design).
+    pub variant: String,
+    /// An end-of-run metric of docs/outputs.md.
+    pub metric: String,
+    /// A level or an effect.
+    pub kind: PublishedKind,
+    /// The value.
+    pub value: PublishedValue,
+    /// Its standard error, if the source gives one (numbers only).
+    pub se: Option<f64>,
+    /// The published design in words (group size, MPCR, matching, endowment, rounds).
+    pub design: String,
+    /// Where the value is published (author, year, journal, table or figure).
+    pub source: String,
+    /// The text it was read in (the paper, its abstract, a survey, a data file).
+    pub read_in: String,
+}
+
+/// Why a published-values file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishedError {
+    /// The file cannot be read.
+    #[error("cannot read published-values file {}: {reason}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why, as the OS says it.
+        reason: String,
+    },
+    /// A header, row or field is wrong.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Bad {
+        /// The file.
+        path: PathBuf,
+        /// Line, from 1 (the header is line 1).
+        line: u64,
+        /// Column, from 1.
+        column: usize,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+}
+
+/// Reads a published-values file; `metrics` are the allowed metric names.
+pub fn read_published(path: &Path, metrics: &[&str]) -> Result<Vec<Published>, PublishedError> {
+    let text = std::fs::read_to_string(path).map_err(|e| PublishedError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    parse_published(&text, path, metrics)
+}
+
+/// Parses the text of a published-values file (see [`read_published`]).
+pub fn parse_published(
+    text: &str,
+    path: &Path,
+    metrics: &[&str],
+) -> Result<Vec<Published>, PublishedError> {
+    let bad = |line: u64, column: usize, message: String| PublishedError::Bad {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    };
+    let records = crate::csv_rows::checked_rows(text, &PUBLISHED_COLUMNS)
+        .map_err(|(line, column, message)| bad(line, column, message))?;
+    let mut rows = Vec::new();
+    for (line, record) in records {
+        let field = |c: usize| record[c].trim();
+        let variant = field(0).to_string();
+        if variant.is_empty() {
+            return Err(bad(
+                line,
+                1,
+                "empty variant: name a variant of the run".into(),
+            ));
+        }
+        let metric = field(1).to_string();
+        if !metrics.contains(&metric.as_str()) {
+            return Err(bad(
+                line,
+                2,
+                format!(
+                    "unknown metric `{metric}`: allowed are {}",
+                    metrics.join(", ")
+                ),
+            ));
+        }
+        let kind = match field(2) {
+            "level" => PublishedKind::Level,
+            "effect" => PublishedKind::Effect,
+            other => {
+                return Err(bad(
+                    line,
+                    3,
+                    format!("kind `{other}`: allowed are level, effect"),
+                ));
+            }
+        };
+        let value = match (kind, field(3)) {
+            (PublishedKind::Effect, "positive") => PublishedValue::Sign(Sign::Positive),
+            (PublishedKind::Effect, "negative") => PublishedValue::Sign(Sign::Negative),
+            (PublishedKind::Effect, "none") => PublishedValue::Sign(Sign::None),
+            (_, text) => match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => PublishedValue::Number(v),
+                _ => {
+                    let allowed = match kind {
+                        PublishedKind::Level => "a finite number",
+                        PublishedKind::Effect => "a finite number, positive, negative or none",
+                    };
+                    return Err(bad(
+                        line,
+                        4,
+                        format!("value `{text}`: allowed is {allowed}"),
+                    ));
+                }
+            },
+        };
+        let se = match field(4) {
+            "" => None,
+            text => match (text.parse::<f64>(), value) {
+                (Ok(se), PublishedValue::Number(_)) if se.is_finite() && se > 0.0 => Some(se),
+                (_, PublishedValue::Sign(_)) => {
+                    return Err(bad(
+                        line,
+                        5,
+                        format!("se `{text}` for a sign: leave se empty when value is a sign"),
+                    ));
+                }
+                _ => {
+                    return Err(bad(
+                        line,
+                        5,
+                        format!("se `{text}`: allowed is empty or a number > 0"),
+                    ));
+                }
+            },
+        };
+        let source = field(6).to_string();
+        if source.is_empty() {
+            return Err(bad(
+                line,
+                7,
+                "empty source: say where the value is published".into(),
+            ));
+        }
+        let read_in = field(7).to_string();
+        if read_in.is_empty() {
+            return Err(bad(
+                line,
+                8,
+                "empty read_in: say which text the value was read in".into(),
+            ));
+        }
+        rows.push(Published {
+            line,
+            variant,
+            metric,
+            kind,
+            value,
+            se,
+            design: field(5).to_string(),
+            source,
+            read_in,
+        });
+    }
+    if rows.is_empty() {
+        return Err(bad(
+            1,
+            1,
+            "no published values: the file needs at least one row after the header".into(),
+        ));
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: &[&str] = &["mean_contribution"];
+    const H: &str = "variant,metric,kind,value,se,design,source,read_in\n";
+
+    fn parse(text: &str) -> Result<Vec<Published>, PublishedError> {
+        parse_published(text, Path::new("p.csv"), M)
+    }
+
+    #[test]
+    fn reads_numbers_and_signs() {
+        let rows = parse(&format!(
+            "{H}baseline,mean_contribution,level,0.24,0.017,\"n=4, MPCR 0.4\",\"FG 2010, Fig. 1\",data\n\
+             partners,mean_contribution,effect,positive,,,Zelmer 2003,abstract\n\
+             groups-of-10,mean_contribution,effect,none,,,Isaac and Walker 1988,abstract\n"
+        ))
+        .unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].value, PublishedValue::Number(0.24));
+        assert_eq!(rows[0].se, Some(0.017));
+        assert_eq!(rows[0].design, "n=4, MPCR 0.4");
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[1].value, PublishedValue::Sign(Sign::Positive));
+        assert_eq!(rows[1].kind, PublishedKind::Effect);
+        assert_eq!(rows[2].value, PublishedValue::Sign(Sign::None));
+        assert_eq!(rows[2].line, 4);
+    }
+
+    #[test]
+    fn bad_files_name_line_and_column() {
+        let row = |fields: &str| format!("{H}{fields}\n");
+        let cases = [
+            (
+                "variant,metric,kind,number,se,design,source,read_in\n".to_string(),
+                "p.csv:1:4:",
+            ),
+            (row(",mean_contribution,level,0.2,,d,s,r"), "p.csv:2:1:"),
+            (row("b,nope,level,0.2,,d,s,r"), "p.csv:2:2:"),
+            (row("b,mean_contribution,slope,0.2,,d,s,r"), "p.csv:2:3:"),
+            (
+                row("b,mean_contribution,level,positive,,d,s,r"),
+                "p.csv:2:4:",
+            ),
+            (row("b,mean_contribution,effect,up,,d,s,r"), "p.csv:2:4:"),
+            (row("b,mean_contribution,level,0.2,-1,d,s,r"), "p.csv:2:5:"),
+            (
+                row("b,mean_contribution,effect,none,0.1,d,s,r"),
+                "p.csv:2:5:",
+            ),
+            (row("b,mean_contribution,level,0.2,,d,,r"), "p.csv:2:7:"),
+            (row("b,mean_contribution,level,0.2,,d,s,"), "p.csv:2:8:"),
+            (row("b,mean_contribution,level,0.2,,d,s"), "p.csv:2:8:"),
+            (
+                format!(
+                    "{H}b,mean_contribution,level,0.2,,d,s,r\nb,mean_contribution,level,x,,d,s,r\n"
+                ),
+                "p.csv:3:4:",
+            ),
+            (H.to_string(), "p.csv:1:1:"),
+        ];
+        for (text, want) in cases {
+            let e = parse(&text).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let e = read_published(Path::new("/nonexistent/p.csv"), M)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/p.csv"), "{e}");
+    }
+}

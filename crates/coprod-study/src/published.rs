@@ -1,0 +1,367 @@
+//! `coprod compare DIR --published FILE`: a run's variants against what the literature
+//! reports for the same designs (docs/calibration.md, section 3). Each row of the file is
+//! one published claim about one variant: its level (the variant's mean) or its effect
+//! (the variant's difference from the baseline), as a number or only a sign. The run gives
+//! the model's side: the variant's mean over its replications with a 95% t-interval, or
+//! the paired difference from the baseline with its 95% interval (as in comparison.csv).
+//!
+//! Owns matching claims to runs and the verdicts; the file's checks are `coprod-output`'s.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use coprod_core::summary_names;
+use coprod_output::read::read_runs;
+use coprod_output::{
+    Accumulator, Published, PublishedKind, PublishedValue, Sign, read_published, write_table,
+};
+use coprod_scenario::BASELINE;
+
+use crate::error::{Result, StudyError, bail};
+
+/// File name of the table, in the run directory.
+pub const PUBLISHED_CSV: &str = "published.csv";
+
+/// One published claim next to the run's numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishedRow {
+    /// The claim, as read from the file.
+    pub claim: Published,
+    /// The model's number: the variant's mean (level) or its difference from the baseline
+    /// (effect), over the run's replications.
+    pub model: f64,
+    /// The 95% interval of `model` (a t-interval over replications; paired for effects).
+    pub ci: Option<(f64, f64)>,
+    /// Model minus published, when the published value is a number.
+    pub model_minus_published: Option<f64>,
+    /// Whether the model agrees, in words (see [`verdict`]).
+    pub verdict: String,
+}
+
+/// The comparison of one run directory with one published-values file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishedComparison {
+    /// The table written (`DIR/published.csv`).
+    pub path: PathBuf,
+    /// Its rows, in the order of the file.
+    pub rows: Vec<PublishedRow>,
+}
+
+/// Compares the runs of `dir` with the published values of `file`; writes
+/// `dir/published.csv` and returns its rows.
+pub fn compare_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
+    let names = summary_names();
+    let metrics: Vec<&str> = names.iter().map(|(n, _, _)| n.as_str()).collect();
+    let claims = read_published(file, &metrics)?;
+    let runs = read_runs(dir)?;
+    if !runs.swept.is_empty() {
+        bail!(
+            "{}: the run sweeps {}; published values are compared with runs without a sweep \
+             (one mean per variant)",
+            dir.display(),
+            runs.swept.join(", ")
+        );
+    }
+    let mut variants: Vec<&str> = Vec::new();
+    for r in &runs.rows {
+        if !variants.contains(&r.variant.as_str()) {
+            variants.push(&r.variant);
+        }
+    }
+    let mut rows = Vec::new();
+    for claim in claims {
+        let at = |column: usize, message: String| {
+            StudyError::Invalid(format!(
+                "{}:{}:{column}: {message}",
+                file.display(),
+                claim.line
+            ))
+        };
+        if !variants.contains(&claim.variant.as_str()) {
+            return Err(at(
+                1,
+                format!(
+                    "variant `{}` is not in the run {}: its variants are {}",
+                    claim.variant,
+                    dir.display(),
+                    variants.join(", ")
+                ),
+            ));
+        }
+        let Some(column) = runs.metrics.iter().position(|m| *m == claim.metric) else {
+            return Err(at(
+                2,
+                format!(
+                    "metric `{}` is not in {}/runs.csv",
+                    claim.metric,
+                    dir.display()
+                ),
+            ));
+        };
+        let values = |variant: &str| -> Vec<(u64, f64)> {
+            runs.rows
+                .iter()
+                .filter(|r| r.variant == variant)
+                .map(|r| (r.replication, r.values[column]))
+                .collect()
+        };
+        let (model, ci) = match claim.kind {
+            PublishedKind::Level => {
+                let mut acc = Accumulator::default();
+                for (_, v) in values(&claim.variant) {
+                    acc.push(v);
+                }
+                let s = acc.summary();
+                (s.mean, s.ci)
+            }
+            PublishedKind::Effect => {
+                if claim.variant == BASELINE {
+                    return Err(at(
+                        3,
+                        "an effect is a difference from the baseline; give the baseline a \
+                         level instead"
+                            .into(),
+                    ));
+                }
+                let base = values(BASELINE);
+                if base.is_empty() {
+                    return Err(at(
+                        3,
+                        format!(
+                            "an effect needs the variant `{BASELINE}` in the run {}",
+                            dir.display()
+                        ),
+                    ));
+                }
+                let (xs, ys): (Vec<f64>, Vec<f64>) = values(&claim.variant)
+                    .into_iter()
+                    .filter_map(|(rep, x)| {
+                        base.iter().find(|(r, _)| *r == rep).map(|(_, y)| (x, *y))
+                    })
+                    .unzip();
+                match coprod_analysis::paired(&xs, &ys) {
+                    Some(c) => (c.difference, Some(c.ci)),
+                    None => (mean(&xs) - mean(&ys), None),
+                }
+            }
+        };
+        let model_minus_published = match claim.value {
+            PublishedValue::Number(v) => Some(model - v),
+            PublishedValue::Sign(_) => None,
+        };
+        let verdict = verdict(&claim, model, ci);
+        rows.push(PublishedRow {
+            claim,
+            model,
+            ci,
+            model_minus_published,
+            verdict,
+        });
+    }
+    let path = dir.join(PUBLISHED_CSV);
+    write_table(
+        &path,
+        &header(),
+        &rows.iter().map(cells).collect::<Vec<_>>(),
+    )?;
+    Ok(PublishedComparison { path, rows })
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// Whether the model agrees with a claim, given its number and 95% interval:
+/// - a sign: `agrees` when the interval lies on the claimed side of 0 (or, for `none`,
+///   contains 0), `opposite` when it lies on the other side, `undetermined` otherwise
+///   (and `differs` for `none` when the interval excludes 0);
+/// - a number: `consistent` when the two differ by at most 1.96 standard errors of the
+///   difference (the published se, if given, and the model's, from its interval), else
+///   `model higher` or `model lower`.
+pub(crate) fn verdict(claim: &Published, model: f64, ci: Option<(f64, f64)>) -> String {
+    let (low, high) = ci.unwrap_or((model, model));
+    match claim.value {
+        PublishedValue::Sign(sign) => {
+            let (agrees, opposite) = match sign {
+                Sign::Positive => (low > 0.0, high < 0.0),
+                Sign::Negative => (high < 0.0, low > 0.0),
+                Sign::None => {
+                    return if low <= 0.0 && 0.0 <= high {
+                        "agrees".into()
+                    } else {
+                        "differs".into()
+                    };
+                }
+            };
+            if agrees {
+                "agrees".into()
+            } else if opposite {
+                "opposite".into()
+            } else {
+                "undetermined".into()
+            }
+        }
+        PublishedValue::Number(value) => {
+            let model_se = (high - low) / (2.0 * 1.96);
+            let se = (model_se.powi(2) + claim.se.unwrap_or(0.0).powi(2)).sqrt();
+            let gap = model - value;
+            if gap.abs() <= 1.96 * se {
+                "consistent".into()
+            } else if gap > 0.0 {
+                "model higher".into()
+            } else {
+                "model lower".into()
+            }
+        }
+    }
+}
+
+fn header() -> Vec<String> {
+    [
+        "variant",
+        "metric",
+        "kind",
+        "published",
+        "published_se",
+        "model",
+        "model_ci_low",
+        "model_ci_high",
+        "model_minus_published",
+        "verdict",
+        "design",
+        "source",
+        "read_in",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn kind_name(kind: PublishedKind) -> &'static str {
+    match kind {
+        PublishedKind::Level => "level",
+        PublishedKind::Effect => "effect",
+    }
+}
+
+fn value_text(value: PublishedValue) -> String {
+    match value {
+        PublishedValue::Number(v) => format!("{v}"),
+        PublishedValue::Sign(Sign::Positive) => "positive".into(),
+        PublishedValue::Sign(Sign::Negative) => "negative".into(),
+        PublishedValue::Sign(Sign::None) => "none".into(),
+    }
+}
+
+fn cells(r: &PublishedRow) -> Vec<String> {
+    let num = |v: f64| format!("{v:.6}");
+    let opt = |v: Option<f64>| v.map_or(String::new(), num);
+    let c = &r.claim;
+    vec![
+        c.variant.clone(),
+        c.metric.clone(),
+        kind_name(c.kind).into(),
+        value_text(c.value),
+        opt(c.se),
+        num(r.model),
+        opt(r.ci.map(|c| c.0)),
+        opt(r.ci.map(|c| c.1)),
+        opt(r.model_minus_published),
+        r.verdict.clone(),
+        c.design.clone(),
+        c.source.clone(),
+        c.read_in.clone(),
+    ]
+}
+
+/// The table as Markdown, one row per claim (the CSV has every column).
+impl fmt::Display for PublishedComparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "| variant | metric | kind | published | model (95% CI) | model - published | \
+             verdict | source |"
+        )?;
+        writeln!(f, "| --- | --- | --- | --- | --- | --- | --- | --- |")?;
+        for r in &self.rows {
+            let c = &r.claim;
+            let published = match (c.value, c.se) {
+                (PublishedValue::Number(v), Some(se)) => format!("{v:.4} (se {se:.4})"),
+                (PublishedValue::Number(v), None) => format!("{v:.4}"),
+                (value, _) => value_text(value),
+            };
+            let model = match r.ci {
+                Some((lo, hi)) => format!("{:+.4} ({lo:+.4} to {hi:+.4})", r.model),
+                None => format!("{:+.4}", r.model),
+            };
+            let model = match c.kind {
+                // A level is not a signed quantity.
+                PublishedKind::Level => model.replace('+', ""),
+                PublishedKind::Effect => model,
+            };
+            let gap = r
+                .model_minus_published
+                .map_or(String::new(), |g| format!("{g:+.4}"));
+            writeln!(
+                f,
+                "| {} | {} | {} | {published} | {model} | {gap} | {} | {} |",
+                c.variant,
+                c.metric,
+                kind_name(c.kind),
+                r.verdict,
+                c.source
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(value: PublishedValue, se: Option<f64>) -> Published {
+        Published {
+            line: 2,
+            variant: "v".into(),
+            metric: "mean_contribution".into(),
+            kind: PublishedKind::Effect,
+            value,
+            se,
+            design: String::new(),
+            source: "s".into(),
+            read_in: "r".into(),
+        }
+    }
+
+    #[test]
+    fn signs_are_judged_by_the_interval() {
+        let pos = claim(PublishedValue::Sign(Sign::Positive), None);
+        assert_eq!(verdict(&pos, 0.1, Some((0.05, 0.15))), "agrees");
+        assert_eq!(verdict(&pos, -0.1, Some((-0.15, -0.05))), "opposite");
+        assert_eq!(verdict(&pos, 0.01, Some((-0.02, 0.04))), "undetermined");
+        let neg = claim(PublishedValue::Sign(Sign::Negative), None);
+        assert_eq!(verdict(&neg, -0.1, Some((-0.15, -0.05))), "agrees");
+        assert_eq!(verdict(&neg, 0.1, Some((0.05, 0.15))), "opposite");
+        let none = claim(PublishedValue::Sign(Sign::None), None);
+        assert_eq!(verdict(&none, 0.01, Some((-0.02, 0.04))), "agrees");
+        assert_eq!(verdict(&none, 0.5, Some((0.45, 0.55))), "differs");
+    }
+
+    #[test]
+    fn numbers_are_judged_by_both_standard_errors() {
+        // Model 0.30 with se 0.01 (interval 0.2804 to 0.3196).
+        let ci = Some((0.30 - 0.0196, 0.30 + 0.0196));
+        let tight = claim(PublishedValue::Number(0.24), Some(0.01));
+        assert_eq!(verdict(&tight, 0.30, ci), "model higher");
+        // With the published se 0.03 the gap 0.06 is within 1.96 x 0.0316.
+        let loose = claim(PublishedValue::Number(0.24), Some(0.03));
+        assert_eq!(verdict(&loose, 0.30, ci), "consistent");
+        let above = claim(PublishedValue::Number(0.40), None);
+        assert_eq!(verdict(&above, 0.30, ci), "model lower");
+    }
+}
