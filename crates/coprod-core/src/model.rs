@@ -716,7 +716,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x3a35_f19a_3bf4_1f3b;
+    const GOLDEN: u64 = 0x6e66_d64a_2d82_c5fd;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {
