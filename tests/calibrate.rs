@@ -1,8 +1,11 @@
 //! `coprod calibrate`: posterior, predictive and diagnostics tables identical for any thread
-//! count, `--resume` from checkpoints, clear errors for bad targets files; `coprod survey`
-//! writes the regression of every predictor (docs/calibration.md).
+//! count, `--resume` from checkpoints, clear errors for bad targets files; `--shard I/N`
+//! rounds merged with `coprod merge DIR` equal to the unsharded run byte for byte, bad shard
+//! arguments refused; `coprod survey` writes the regression of every predictor
+//! (docs/calibration.md).
 
 use std::fs;
+use std::path::Path;
 
 use predicates::prelude::*;
 
@@ -24,7 +27,83 @@ generations = 3
 "behaviour.cc_slope" = { uniform = [0.3, 1.2] }
 "#;
 
-const TARGETS: &str = "metric,step,observed,se,source\n\
+/// Two parameters and four generations, so that generations need more than one round.
+pub(crate) fn sharded_scenario() -> String {
+    let text = SCENARIO
+        .replace("tiny-calibration", "tiny-sharded")
+        .replace("generations = 3", "generations = 4");
+    text + "\"behaviour.belief_weight\" = { uniform = [0.05, 1.0] }\n"
+}
+
+/// The sharded scenario and targets in the sandbox, and its unsharded calibration in
+/// `single`.
+fn sharded_setup(sandbox: &Sandbox) -> (String, String) {
+    let (scenario, targets) = setup(sandbox);
+    fs::write(&scenario, sharded_scenario()).unwrap();
+    sandbox
+        .cmd(&[
+            "calibrate",
+            &scenario,
+            "--targets",
+            &targets,
+            "-o",
+            "single",
+        ])
+        .assert()
+        .success();
+    (scenario, targets)
+}
+
+/// The files of a finished calibration that must not depend on how it was run.
+pub(crate) const SAME_BYTES: [&str; 6] = [
+    "calibration.json",
+    "posterior.csv",
+    "predictive.csv",
+    "diagnostics.csv",
+    "predictive-mean_contribution.svg",
+    "predictive-mean_contribution.png",
+];
+
+/// Every file of the unsharded calibration `single` (checkpoints included) is in `other`
+/// with the same bytes; manifest.json too, except the lines of how it ran.
+pub(crate) fn assert_same_calibration(single: &Path, other: &Path) {
+    for file in SAME_BYTES {
+        assert!(
+            fs::read(single.join(file)).unwrap() == fs::read(other.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    let checkpoints: Vec<_> = fs::read_dir(single.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(checkpoints.len() >= 3, "{checkpoints:?}");
+    for name in checkpoints {
+        let (a, b) = (
+            single.join("checkpoints").join(&name),
+            other.join("checkpoints").join(&name),
+        );
+        assert_eq!(read(&a), read(&b), "{}", a.display());
+    }
+    let strip = |dir: &Path| -> serde_json::Value {
+        let mut m: serde_json::Value =
+            serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+        let m = m.as_object_mut().unwrap();
+        for key in [
+            "command",
+            "wall_seconds",
+            "merge_wall_seconds",
+            "threads",
+            "sharded",
+        ] {
+            m.remove(key);
+        }
+        serde_json::Value::Object(m.clone())
+    };
+    assert_eq!(strip(single), strip(other));
+}
+
+pub(crate) const TARGETS: &str = "metric,step,observed,se,source\n\
 mean_contribution,0,0.39,0.03,test\n\
 mean_contribution,2,0.31,0.03,test\n";
 
@@ -150,4 +229,178 @@ fn survey_writes_the_fit_of_every_predictor() {
     ] {
         assert!(fit.contains(&format!("\n{predictor},")), "{fit}");
     }
+}
+
+/// Shards of every round, then `coprod merge DIR`, until the merge writes the results:
+/// the same bytes as the unsharded calibration. The split changes from round to round
+/// (3, then 2 shards), which cannot change any number either.
+#[test]
+fn sharded_rounds_merged_equal_the_unsharded_calibration() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = sharded_setup(&sandbox);
+    let mut merges = 0;
+    while !sandbox.path().join("sharded/posterior.csv").exists() {
+        merges += 1;
+        assert!(merges < 40, "the merges never finished the calibration");
+        let n = if merges % 2 == 0 { 2 } else { 3 };
+        // In reverse order: a round's shards may run in any order.
+        for i in (0..n).rev() {
+            let shard = format!("{i}/{n}");
+            sandbox
+                .cmd(&[
+                    "calibrate",
+                    &scenario,
+                    "--targets",
+                    &targets,
+                    "-o",
+                    "sharded",
+                    "--shard",
+                    &shard,
+                    "-j",
+                    "1",
+                ])
+                .assert()
+                .success()
+                .stderr(predicate::str::contains(format!("wrote shard {i} of {n}")));
+        }
+        sandbox.cmd(&["merge", "sharded"]).assert().success();
+    }
+    assert!(
+        merges > 4,
+        "some generation took more than one round: {merges}"
+    );
+    assert_same_calibration(
+        &sandbox.path().join("single"),
+        &sandbox.path().join("sharded"),
+    );
+    let manifest = read(&sandbox.path().join("sharded/manifest.json"));
+    assert!(manifest.contains("\"proposals_simulated\""), "{manifest}");
+    // A shard of a stopped calibration has nothing left to do.
+    sandbox
+        .cmd(&[
+            "calibrate",
+            &scenario,
+            "--targets",
+            &targets,
+            "-o",
+            "sharded",
+            "--shard",
+            "0/2",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("the calibration has stopped"));
+}
+
+/// Shards of the first rounds, then `--resume` in one process: the same bytes too.
+#[test]
+fn resume_after_shards_equals_the_unsharded_calibration() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = sharded_setup(&sandbox);
+    for _ in 0..3 {
+        for shard in ["0/2", "1/2"] {
+            sandbox
+                .cmd(&[
+                    "calibrate",
+                    &scenario,
+                    "--targets",
+                    &targets,
+                    "-o",
+                    "mixed",
+                    "--shard",
+                    shard,
+                ])
+                .assert()
+                .success();
+        }
+    }
+    // The last round's shards are not merged: --resume makes its generation from them.
+    sandbox
+        .cmd(&[
+            "calibrate",
+            &scenario,
+            "--targets",
+            &targets,
+            "-o",
+            "mixed",
+            "--resume",
+        ])
+        .assert()
+        .success();
+    assert_same_calibration(
+        &sandbox.path().join("single"),
+        &sandbox.path().join("mixed"),
+    );
+}
+
+#[test]
+fn bad_shard_arguments_are_refused_with_exit_2() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    let calibrate = |extra: &[&str]| {
+        let mut args = vec!["calibrate", &scenario, "--targets", &targets, "-o", "cal"];
+        args.extend_from_slice(extra);
+        sandbox.cmd(&args)
+    };
+    for (shard, message) in [
+        ("3/3", "shard 3 of 3 does not exist"),
+        ("1/0", "the shard count must be at least 1"),
+        ("x/2", "not a whole number"),
+        ("2", "expected I/N"),
+    ] {
+        calibrate(&["--shard", shard])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    calibrate(&["--shard"])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("SLURM_ARRAY_TASK_ID"));
+    calibrate(&["--shard", "0/2", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+    // A round begun with 2 shards is finished with 2; a shard that is there is not rerun.
+    calibrate(&["--shard", "0/2"]).assert().success();
+    calibrate(&["--shard", "0/2"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("is already done"));
+    calibrate(&["--shard", "1/3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is split into 2 shards, not 3\n\nhint: give --shard I/2 (the shards still \
+             missing: 1/2)",
+        ));
+    // Another seed is another calibration.
+    calibrate(&["--shard", "1/2", "--seed", "9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "another scenario, targets file or seed",
+        ));
+    // A calibration is merged in place, alone.
+    sandbox
+        .cmd(&["merge", "cal", "--out", "elsewhere"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("merged in place"));
+    sandbox
+        .cmd(&["merge", "cal"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("shards 1/2 still to run"));
+    // An unsharded calibration has nothing to merge.
+    sandbox
+        .cmd(&["calibrate", &scenario, "--targets", &targets, "-o", "whole"])
+        .assert()
+        .success();
+    sandbox
+        .cmd(&["merge", "whole"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not one run with --shard"));
 }

@@ -1,5 +1,6 @@
-//! `coprod slurm`: the generated batch script (always), and a real SLURM array job through
-//! it, merged and compared byte for byte with a single-process run (only with
+//! `coprod slurm`: the generated batch scripts (always), and a real SLURM array job through
+//! one, merged and compared byte for byte with a single-process run, and a calibration
+//! through the other, equal to an unsharded calibration (only with
 //! `COPROD_SLURM_TESTS=1`, which `.ci/run` sets after bringing up a single-node SLURM with
 //! `.ci/slurm-single-node.sh`; elsewhere that test prints SKIPPED and passes).
 
@@ -293,4 +294,132 @@ fn a_validation_map_runs_as_a_slurm_array_job() {
             "{file}"
         );
     }
+}
+
+/// The calibration script: one job of N tasks looping rounds of `coprod calibrate --shard`
+/// and `coprod merge`; options of scenario runs are refused.
+#[test]
+fn slurm_writes_a_calibration_script() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("tiny.toml"),
+        crate::calibrate::sharded_scenario(),
+    )
+    .unwrap();
+    fs::write(sb.path().join("targets.csv"), crate::calibrate::TARGETS).unwrap();
+    let base = [
+        "slurm",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "--array",
+        "3",
+        "--out",
+        "cal",
+    ];
+    sb.cmd(&[&base[..], &["--set", "population.n_citizens=50"]].concat())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--set is an option of scenario runs, not of a calibration",
+        ));
+    sb.cmd(&[
+        "slurm",
+        "baseline",
+        "--targets",
+        "targets.csv",
+        "--array",
+        "2",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("has no [calibration] table"));
+    sb.cmd(&[&base[..], &["--time", "1:00:00", "--cpus-per-task", "2"]].concat())
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with("cal.slurm/tiny-sharded.sbatch\n"))
+        .stderr(predicate::str::contains("a calibration job of 3 tasks"));
+    let script = sb.path().join("cal.slurm/tiny-sharded.sbatch");
+    let text = read(&script);
+    for line in [
+        "#SBATCH --ntasks=3",
+        "#SBATCH --cpus-per-task=2",
+        "#SBATCH --time=1:00:00",
+        "--shard \"$SLURM_PROCID/$SLURM_NTASKS\"",
+        "calibrate 'tiny.toml' --targets 'targets.csv' --out \"$OUT\"",
+        "\"$COPROD\" merge \"$OUT\"",
+        "while [ ! -f \"$OUT/posterior.csv\" ]",
+    ] {
+        assert!(text.contains(line), "no `{line}` in the script:\n{text}");
+    }
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(check.success());
+    assert!(!sb.path().join("cal").exists(), "nothing submitted");
+}
+
+/// A calibration through the generated script on a real SLURM: one job of 2 tasks, rounds
+/// of `srun` steps and merges, equal byte for byte to the unsharded `coprod calibrate`.
+#[test]
+fn a_calibration_runs_through_the_slurm_script() {
+    if std::env::var(GATE).as_deref() != Ok("1") {
+        eprintln!("SKIPPED: set {GATE}=1 with a SLURM cluster reachable (see .ci/run)");
+        return;
+    }
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("tiny.toml"),
+        crate::calibrate::sharded_scenario(),
+    )
+    .unwrap();
+    fs::write(sb.path().join("targets.csv"), crate::calibrate::TARGETS).unwrap();
+    sb.cmd(&[
+        "slurm",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "--array",
+        "2",
+        "--out",
+        "cluster",
+    ])
+    .assert()
+    .success();
+    let script = sb.path().join("cluster.slurm/tiny-sharded.sbatch");
+    let submit = Command::new("bash")
+        .arg(&script)
+        .args(["submit", "--wait"])
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    let logs = sb.path().join("cluster.slurm/logs");
+    let mut log = String::new();
+    for entry in fs::read_dir(&logs).into_iter().flatten() {
+        log.push_str(&read(&entry.unwrap().path()));
+    }
+    assert!(
+        submit.status.success(),
+        "the SLURM job failed: {}\n{}\n{log}",
+        String::from_utf8_lossy(&submit.stdout),
+        String::from_utf8_lossy(&submit.stderr),
+    );
+    assert!(log.contains("round 5 of this job"), "{log}");
+    assert!(log.contains("calibration finished"), "{log}");
+    sb.cmd(&[
+        "calibrate",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "-o",
+        "single",
+    ])
+    .assert()
+    .success();
+    crate::calibrate::assert_same_calibration(
+        &sb.path().join("single"),
+        &sb.path().join("cluster"),
+    );
 }

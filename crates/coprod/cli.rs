@@ -60,10 +60,12 @@ pub(crate) enum Command {
     /// Merge the shard directories of `coprod run --shard I/N` into one run directory,
     /// byte-identical to a single `coprod run` of the whole scenario, or those of
     /// `coprod validate --shard I/N` into one validation; says which are missing or
-    /// duplicated.
+    /// duplicated. `coprod merge DIR` of a `coprod calibrate --shard` directory makes the
+    /// generations of its complete rounds, in place, then the results.
     Merge(MergeArgs),
     /// Write a SLURM batch script that runs a scenario as an array job (one shard per
-    /// task) plus a merge job chained with afterok, and print how to submit it.
+    /// task) plus a merge job chained with afterok, and print how to submit it; with
+    /// --targets, one job that runs a calibration in rounds of shards and merges.
     Slurm(SlurmArgs),
     /// The classroom in the browser: explore the model with sliders, run the group-size
     /// experiment, and play the public-goods game as a class; prints the teacher's address.
@@ -145,9 +147,17 @@ pub(crate) struct CalibrateArgs {
     /// Worker threads [default: all cores]. Outputs are identical for any value.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
-    /// Continue an interrupted calibration from the checkpoints in the output directory.
+    /// Continue an interrupted calibration from the checkpoints in the output directory
+    /// (and from the rounds that `--shard` runs completed).
     #[arg(long)]
     pub(crate) resume: bool,
+    /// Run only shard I of N (from 0) of the current round of proposals (a contiguous
+    /// slice) and write its accepted proposals into the output directory; `coprod merge
+    /// DIR` then makes the generation. Repeat until the merge writes the results
+    /// (docs/cluster.md). `--shard` alone reads I and N from SLURM's array variables.
+    #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = coprod_study::FROM_SLURM,
+          conflicts_with = "resume")]
+    pub(crate) shard: Option<coprod_study::ShardArg>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -261,12 +271,16 @@ pub(crate) struct RunArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct MergeArgs {
     /// Shard directories written by `coprod run --shard I/N` or `coprod validate --shard
-    /// I/N` (any order).
+    /// I/N` (any order), or the one directory of `coprod calibrate --shard I/N`.
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub(crate) shards: Vec<PathBuf>,
-    /// Output directory of the merged run.
-    #[arg(short, long, value_name = "DIR", required = true)]
-    pub(crate) out: PathBuf,
+    /// Output directory of the merged run (required, except for a calibration, which is
+    /// merged in place).
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads of a calibration's posterior predictive [default: all cores].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
     pub(crate) force: bool,
@@ -276,8 +290,14 @@ pub(crate) struct MergeArgs {
 pub(crate) struct SlurmArgs {
     /// A scenario file path or the name of a shipped scenario.
     pub(crate) scenario: String,
+    /// Calibrate the scenario's [calibration] table against this targets file instead of
+    /// running it: one job of N tasks runs the rounds of `coprod calibrate --shard` and
+    /// merges them until the calibration stops (docs/cluster.md).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
     /// Array tasks (shards); each task runs a block of runs, so N may be far smaller than
-    /// the number of runs (SLURM's default array limit is about 1000 tasks).
+    /// the number of runs (SLURM's default array limit is about 1000 tasks). With
+    /// --targets: the tasks of the calibration job, each a shard of every round.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) array: u64,
     /// SLURM partition (sbatch --partition) [default: the cluster's default].

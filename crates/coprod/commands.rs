@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use coprod_study::{
-    CalibrateOptions, Context, Result, SensitivityOptions, SlurmOptions, Study, StudyError,
-    SurveyOptions, ValidateOptions,
+    CalibrateOptions, Context, MergedCalibration, Result, SensitivityOptions, ShardOutcome,
+    SlurmOptions, Study, StudyError, SurveyOptions, ValidateOptions,
 };
 
 use crate::cli::{
@@ -127,10 +127,133 @@ pub(crate) fn calibrate(threads: usize, args: CalibrateArgs, out: &mut impl Writ
         seed: args.seed,
         threads,
         resume: args.resume,
+        shard: args.shard,
     };
+    if options.shard.is_some() {
+        return calibrate_shard(&options, out);
+    }
     let calibration = coprod_study::calibrate(&options, &Terminal::new())?;
     writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
     Ok(0)
+}
+
+fn calibrate_shard(options: &CalibrateOptions, out: &mut impl Write) -> Result<u8> {
+    let dir = match coprod_study::calibrate_shard(options, &Terminal::new())? {
+        ShardOutcome::Wrote {
+            round,
+            shard,
+            shards,
+            proposals,
+            accepted,
+            dir,
+        } => {
+            eprintln!(
+                "wrote shard {shard} of {shards} of round {} of generation {}: proposals {}-{}, \
+                 {accepted} accepted; when every shard of the round is done, run `coprod merge \
+                 {}`",
+                round.round,
+                round.generation,
+                proposals.start,
+                proposals.end.saturating_sub(1),
+                dir.display()
+            );
+            dir
+        }
+        ShardOutcome::AlreadyDone { round, shard, dir } => {
+            eprintln!(
+                "shard {shard} of round {} of generation {} is already done; run `coprod merge \
+                 {}` when the others are",
+                round.round,
+                round.generation,
+                dir.display()
+            );
+            dir
+        }
+        ShardOutcome::Finished { dir } => {
+            eprintln!(
+                "the calibration has stopped: nothing left to run; `coprod merge {}` writes the \
+                 results",
+                dir.display()
+            );
+            dir
+        }
+    };
+    writeln!(out, "{}", dir.display())?;
+    Ok(0)
+}
+
+/// `coprod merge DIR` of a calibration run with `--shard`: in place.
+pub(crate) fn merge_calibration(
+    threads: usize,
+    args: &crate::cli::MergeArgs,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let dir = &args.shards[0];
+    if args.shards.len() > 1 {
+        return Err(StudyError::Invalid(format!(
+            "{} is a calibration: merge it alone (`coprod merge {}`); its shards are inside it",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    if let Some(o) = &args.out
+        && o != dir
+    {
+        return Err(StudyError::Invalid(format!(
+            "a calibration is merged in place, not into {}\n\nhint: coprod merge {}",
+            o.display(),
+            dir.display()
+        )));
+    }
+    match coprod_study::merge_calibration(dir, threads, &Terminal::new())? {
+        MergedCalibration::Finished {
+            new_generations,
+            calibration,
+        } => {
+            eprintln!(
+                "merged {}; the calibration has stopped",
+                generations(new_generations)
+            );
+            writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
+        }
+        MergedCalibration::Pending {
+            new_generations,
+            round,
+            dir,
+        } => {
+            let split = round.shards.map_or_else(
+                || "any number of shards".to_string(),
+                |n| {
+                    let missing: Vec<String> = round
+                        .missing(n)
+                        .iter()
+                        .map(|i| format!("{i}/{n}"))
+                        .collect();
+                    format!("shards {} still to run", missing.join(", "))
+                },
+            );
+            eprintln!(
+                "merged {}; generation {} needs round {} (proposals {}-{}, {split}): run the \
+                 shards again, then merge",
+                generations(new_generations),
+                round.generation,
+                round.round,
+                round.block.start,
+                round.block.end.saturating_sub(1)
+            );
+            writeln!(out, "{}", dir.display())?;
+        }
+    }
+    Ok(0)
+}
+
+/// "1 generation", "2 generations".
+fn generations(n: usize) -> String {
+    if n == 1 {
+        "1 generation".into()
+    } else {
+        format!("{n} generations")
+    }
 }
 
 pub(crate) fn survey(threads: usize, args: SurveyArgs, out: &mut impl Write) -> Result<u8> {
@@ -165,14 +288,22 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
         coprod: std::env::current_exe().context("cannot find the coprod binary")?,
         cwd: std::env::current_dir().context("cannot read the working directory")?,
     };
-    let written = coprod_study::slurm(&options)?;
+    let written = match &args.targets {
+        Some(targets) => coprod_study::slurm_calibration(&options, targets)?,
+        None => coprod_study::slurm(&options)?,
+    };
     announce(&written, array);
     let script = written.script.display();
     writeln!(out, "{script}")?;
     let submit_command = format!("bash {}", coprod_study::shell_quote(&script.to_string()));
     if !submit {
+        let until = if written.calibration {
+            "the calibration"
+        } else {
+            "the merge job"
+        };
         eprintln!(
-            "submit it with:\n  {submit_command}\n(add --wait to block until the merge job has \
+            "submit it with:\n  {submit_command}\n(add --wait to block until {until} has \
              finished); every path in it must be on a filesystem the compute nodes share"
         );
         return Ok(0);
@@ -191,6 +322,14 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
 /// What the script runs, and the warnings about the array's size.
 fn announce(written: &coprod_study::SlurmScript, array: u64) {
     let (runs, script) = (written.runs, written.script.display());
+    if written.calibration {
+        eprintln!(
+            "wrote {script}: a calibration job of {array} tasks, each a shard of every round, \
+             merged after each round into {}",
+            written.out.display()
+        );
+        return;
+    }
     eprintln!(
         "wrote {script}: {runs} runs in {array} array tasks of at most {} runs each, then a \
          merge job into {}",

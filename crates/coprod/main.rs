@@ -56,7 +56,7 @@ fn dispatch(command: Command, out: &mut impl Write) -> Result<u8> {
         Command::Sensitivity(args) => commands::sensitivity(threads(args.threads), args, out),
         Command::Calibrate(args) => commands::calibrate(threads(args.threads), args, out),
         Command::Survey(args) => commands::survey(threads(args.threads), args, out),
-        Command::Merge(args) => run::merge(&args, out),
+        Command::Merge(args) => run::merge(threads(args.threads), &args, out),
         Command::Slurm(args) => commands::slurm(args, out),
         Command::Serve(args) => serve::serve(args, threads(None), out),
     }

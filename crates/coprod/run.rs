@@ -120,14 +120,24 @@ pub(crate) fn lesson(lesson: cli::Lesson) -> Lesson {
     }
 }
 
-pub(crate) fn merge(args: &MergeArgs, out: &mut impl Write) -> Result<u8> {
+pub(crate) fn merge(threads: usize, args: &MergeArgs, out: &mut impl Write) -> Result<u8> {
+    if coprod_study::is_calibration(&args.shards[0]) {
+        return crate::commands::merge_calibration(threads, args, out);
+    }
+    let Some(merged_dir) = &args.out else {
+        return Err(StudyError::Invalid(
+            "coprod merge needs --out DIR for the merged run\n\nhint: coprod merge SHARD_DIR... \
+             --out DIR"
+                .into(),
+        ));
+    };
     if coprod_study::is_validation_shard(&args.shards[0]) {
-        let dir = coprod_study::merge_validation(&args.shards, &args.out, args.force)?;
+        let dir = coprod_study::merge_validation(&args.shards, merged_dir, args.force)?;
         eprintln!("merged {} validation shards", args.shards.len());
         writeln!(out, "{}", dir.display())?;
         return Ok(0);
     }
-    let merged = coprod_study::merge(&args.shards, &args.out, args.force, &Terminal::new())?;
+    let merged = coprod_study::merge(&args.shards, merged_dir, args.force, &Terminal::new())?;
     eprintln!(
         "merged {} shards ({} runs) of {}",
         merged.shards, merged.runs, merged.scenario

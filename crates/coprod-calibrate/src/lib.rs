@@ -10,6 +10,8 @@
 //! Carlo, Beaumont, Cornuet, Marin and Robert 2009; Toni et al. 2009).
 //!
 //! * [`smc`]: the algorithm, generic over a simulator `(parameters, seed) -> summaries`;
+//!   its [`Proposer`] makes any block of a generation's proposals and assembles the
+//!   generation from the accepted ones, so processes can share a generation (sharding);
 //! * [`model`]: the coprod simulator: a scenario's parameters with the estimated ones set,
 //!   one run, the targets' metrics at the targets' steps;
 //! * [`predictive`]: the posterior predictive distribution of every target.
@@ -28,7 +30,7 @@ mod random;
 
 pub use model::{ModelSimulator, distance};
 pub use predictive::{PredictiveRow, predictive};
-pub use smc::{Generation, Settings, posterior, run};
+pub use smc::{Accepted, Generation, Proposer, Settings, finished, posterior, proposal_cap, run};
 
 /// Why a calibration cannot run.
 #[derive(Debug, thiserror::Error)]

@@ -88,12 +88,7 @@ where
             )));
         }
     }
-    while (generations.len() as u32) < settings.generations {
-        if let Some(last) = generations.last()
-            && (last.acceptance_rate < settings.min_acceptance || !last.complete)
-        {
-            break;
-        }
+    while !finished(settings, &generations) {
         let next = generation(priors, settings, &simulate, generations.last())?;
         on_generation(&next)?;
         generations.push(next);
@@ -101,8 +96,192 @@ where
     Ok(generations)
 }
 
-/// A proposal's outcome: parameters, distance, seed, kernel-free weight numerator.
-type Outcome = Option<(Vec<f64>, f64, u64)>;
+/// An accepted proposal: its index `k` in the generation, parameters, distance and the
+/// seed of its simulation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// Index of the proposal in its generation, from 0.
+    pub k: u64,
+    /// Parameter vector.
+    pub theta: Vec<f64>,
+    /// Distance of its simulation to the data.
+    pub distance: f64,
+    /// Seed of its simulation.
+    pub seed: u64,
+}
+
+/// Whether a run with these generations has stopped (generation cap, a complete
+/// generation below the acceptance floor, or an incomplete generation).
+pub fn finished(settings: &Settings, generations: &[Generation]) -> bool {
+    if generations.len() as u32 >= settings.generations {
+        return true;
+    }
+    generations
+        .last()
+        .is_some_and(|last| last.acceptance_rate < settings.min_acceptance || !last.complete)
+}
+
+/// Most proposals a generation makes: `1/min_acceptance + 1` batches of `particles`, so a
+/// tolerance nothing can meet ends the run instead of looping for ever.
+pub fn proposal_cap(settings: &Settings) -> u64 {
+    ((1.0 / settings.min_acceptance).ceil() as u64 + 1) * settings.particles as u64
+}
+
+/// What proposal `k` of a generation depends on: the previous generation (none for
+/// generation 0), its kernel scales and the tolerance.
+pub struct Proposer<'a> {
+    priors: &'a [Prior],
+    settings: &'a Settings,
+    previous: Option<&'a Generation>,
+    scales: Option<Vec<f64>>,
+    /// Index of the generation.
+    pub index: u32,
+    /// Its tolerance (`f64::MAX` for generation 0).
+    pub tolerance: f64,
+}
+
+impl<'a> Proposer<'a> {
+    /// The proposer of the generation after `previous` (generation 0 without one).
+    pub fn new(
+        priors: &'a [Prior],
+        settings: &'a Settings,
+        previous: Option<&'a Generation>,
+    ) -> Proposer<'a> {
+        Proposer {
+            priors,
+            settings,
+            previous,
+            scales: previous.map(kernel_scales),
+            index: previous.map_or(0, |p| p.index + 1),
+            tolerance: previous.map_or(f64::MAX, |p| {
+                weighted_quantile(&p.distances, &p.weights, settings.quantile)
+            }),
+        }
+    }
+
+    /// Proposal `k`: drawn from its own stream (seed, generation, k), so it is the same
+    /// whichever process or thread makes it. `Some` if it was accepted.
+    pub fn propose<S>(&self, k: u64, simulate: &S) -> Result<Option<Accepted>, CalibrateError>
+    where
+        S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
+    {
+        let mut rng = stream(self.settings.seed, self.index, k);
+        let theta = match (self.previous, &self.scales) {
+            (Some(p), Some(s)) => perturb(p, s, self.priors, &mut rng),
+            _ => Some(self.priors.iter().map(|pr| sample(pr, &mut rng)).collect()),
+        };
+        let Some(theta) = theta else { return Ok(None) };
+        let seed = rand::Rng::next_u64(&mut rng);
+        let distance = simulate(&theta, seed)?;
+        Ok((distance <= self.tolerance).then_some(Accepted {
+            k,
+            theta,
+            distance,
+            seed,
+        }))
+    }
+
+    /// Proposals `range`, in parallel; the accepted ones in the order of k.
+    pub fn propose_range<S>(
+        &self,
+        range: std::ops::Range<u64>,
+        simulate: &S,
+    ) -> Result<Vec<Accepted>, CalibrateError>
+    where
+        S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
+    {
+        let outcomes: Vec<Result<Option<Accepted>, CalibrateError>> = range
+            .into_par_iter()
+            .map(|k| self.propose(k, simulate))
+            .collect();
+        let mut accepted = Vec::new();
+        for outcome in outcomes {
+            accepted.extend(outcome?);
+        }
+        Ok(accepted)
+    }
+
+    /// The generation made of the accepted proposals of `0..covered` (in the order of k):
+    /// the first `particles` of them, or, if there are fewer and `covered` has reached
+    /// [`proposal_cap`], an incomplete generation. `None` while neither is the case.
+    pub fn assemble(&self, accepted: &[Accepted], covered: u64) -> Option<Generation> {
+        let n = self.settings.particles;
+        let cap = proposal_cap(self.settings);
+        let (accepted, proposed) = if accepted.len() >= n {
+            (&accepted[..n], accepted[n - 1].k + 1)
+        } else if covered >= cap {
+            (accepted, cap)
+        } else {
+            return None;
+        };
+        let acceptance_rate = accepted.len() as f64 / proposed as f64;
+        if accepted.len() < n {
+            // Too few accepted: report the rate and keep the previous particles so the run
+            // stops.
+            let p = self.previous.expect("generation 0 accepts every proposal");
+            return Some(Generation {
+                index: self.index,
+                tolerance: self.tolerance,
+                acceptance_rate,
+                simulations: proposed,
+                complete: false,
+                ..p.clone()
+            });
+        }
+        let weights: Vec<f64> = match (self.previous, &self.scales) {
+            (Some(p), Some(s)) => {
+                let raw: Vec<f64> = accepted
+                    .par_iter()
+                    .map(|a| prior_density(self.priors, &a.theta) / mixture(p, s, &a.theta))
+                    .collect();
+                normalise(raw)
+            }
+            _ => vec![1.0 / n as f64; n],
+        };
+        let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+        Some(Generation {
+            index: self.index,
+            tolerance: self.tolerance,
+            acceptance_rate,
+            simulations: proposed,
+            ess,
+            particles: accepted.iter().map(|a| a.theta.clone()).collect(),
+            weights,
+            distances: accepted.iter().map(|a| a.distance).collect(),
+            seeds: accepted.iter().map(|a| a.seed).collect(),
+            complete: true,
+        })
+    }
+
+    /// The next block of proposals to run when `0..covered` gave `accepted` and the
+    /// generation is not yet made (see [`Proposer::assemble`]) in `rounds` rounds: enough,
+    /// at the acceptance rate seen so far (or the previous generation's before any
+    /// acceptance), to fill the generation with a margin of a quarter, in whole batches of
+    /// `particles`, within the cap. Only how many rounds a sharded generation takes
+    /// depends on this choice, never which proposals form it.
+    pub fn next_block(&self, accepted: usize, covered: u64, rounds: u32) -> std::ops::Range<u64> {
+        let n = self.settings.particles as u64;
+        let cap = proposal_cap(self.settings);
+        let remaining = (self.settings.particles - accepted.min(self.settings.particles)) as f64;
+        let wanted = if accepted > 0 {
+            1.25 * remaining * covered as f64 / accepted as f64
+        } else if rounds == 0 {
+            let rate = self.previous.map_or(1.0, |p| p.acceptance_rate.max(1e-12));
+            let margin = if self.previous.is_some() { 1.25 } else { 1.0 };
+            margin * remaining / rate
+        } else {
+            // Nothing accepted yet: four times as many as so far.
+            4.0 * covered as f64
+        };
+        let batches = (wanted / n as f64).ceil().max(1.0);
+        let len = if batches * n as f64 >= (cap - covered) as f64 {
+            cap - covered
+        } else {
+            batches as u64 * n
+        };
+        covered..covered + len
+    }
+}
 
 fn generation<S>(
     priors: &[Prior],
@@ -113,84 +292,17 @@ fn generation<S>(
 where
     S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
 {
-    let index = previous.map_or(0, |p| p.index + 1);
-    let tolerance = previous.map_or(f64::MAX, |p| {
-        weighted_quantile(&p.distances, &p.weights, settings.quantile)
-    });
-    let scales = previous.map(kernel_scales);
-    let n = settings.particles;
-    let mut accepted: Vec<(Vec<f64>, f64, u64)> = Vec::with_capacity(n);
-    let mut proposed: u64 = 0;
-    // A cap so a tolerance nothing can meet ends the run instead of looping for ever.
-    let max_batches = (1.0 / settings.min_acceptance).ceil() as u64 + 1;
-    for batch in 0..max_batches {
-        let start = batch * n as u64;
-        let outcomes: Vec<Result<Outcome, CalibrateError>> = (start..start + n as u64)
-            .into_par_iter()
-            .map(|k| {
-                let mut rng = stream(settings.seed, index, k);
-                let theta = match (previous, &scales) {
-                    (Some(p), Some(s)) => perturb(p, s, priors, &mut rng),
-                    _ => Some(priors.iter().map(|pr| sample(pr, &mut rng)).collect()),
-                };
-                let Some(theta) = theta else { return Ok(None) };
-                let seed = rand::Rng::next_u64(&mut rng);
-                let d = simulate(&theta, seed)?;
-                Ok((d <= tolerance).then_some((theta, d, seed)))
-            })
-            .collect();
-        for outcome in outcomes {
-            proposed += 1;
-            if let Some(a) = outcome? {
-                accepted.push(a);
-                if accepted.len() == n {
-                    break;
-                }
-            }
+    let proposer = Proposer::new(priors, settings, previous);
+    let n = settings.particles as u64;
+    let mut accepted: Vec<Accepted> = Vec::with_capacity(settings.particles);
+    let mut covered = 0;
+    loop {
+        if let Some(g) = proposer.assemble(&accepted, covered) {
+            return Ok(g);
         }
-        if accepted.len() == n {
-            break;
-        }
+        accepted.extend(proposer.propose_range(covered..covered + n, simulate)?);
+        covered += n;
     }
-    let acceptance_rate = accepted.len() as f64 / proposed as f64;
-    if accepted.len() < n {
-        // Too few accepted: report the rate and keep the previous particles so the run stops.
-        let p = previous.expect("generation 0 accepts every proposal");
-        return Ok(Generation {
-            index,
-            tolerance,
-            acceptance_rate,
-            simulations: proposed,
-            complete: false,
-            ..p.clone()
-        });
-    }
-    let weights: Vec<f64> = match (previous, &scales) {
-        (Some(p), Some(s)) => {
-            let raw: Vec<f64> = accepted
-                .par_iter()
-                .map(|(theta, _, _)| prior_density(priors, theta) / mixture(p, s, theta))
-                .collect();
-            normalise(raw)
-        }
-        _ => vec![1.0 / n as f64; n],
-    };
-    let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
-    let (particles, rest): (Vec<_>, Vec<_>) =
-        accepted.into_iter().map(|(t, d, s)| (t, (d, s))).unzip();
-    let (distances, seeds) = rest.into_iter().unzip();
-    Ok(Generation {
-        index,
-        tolerance,
-        acceptance_rate,
-        simulations: proposed,
-        ess,
-        particles,
-        weights,
-        distances,
-        seeds,
-        complete: true,
-    })
 }
 
 fn sample(prior: &Prior, rng: &mut rand::rngs::ChaCha8Rng) -> f64 {
@@ -333,6 +445,12 @@ mod tests {
     /// Normal mean with known variance 1, n = 4 observations with mean 2, prior N(0, 1):
     /// the posterior is N(n xbar / (n + 1), 1 / (n + 1)) = N(1.6, 0.2).
     fn normal_mean(seed: u64, particles: usize) -> Vec<Generation> {
+        let (priors, settings) = problem(seed, particles);
+        run(&priors, &settings, simulate, Vec::new(), |_| Ok(())).unwrap()
+    }
+
+    /// The prior N(0, 1) and the sizes of [`normal_mean`].
+    fn problem(seed: u64, particles: usize) -> ([Prior; 1], Settings) {
         let priors = [Prior::Normal {
             mean: 0.0,
             sd: 1.0,
@@ -346,11 +464,13 @@ mod tests {
             min_acceptance: 0.01,
             seed,
         };
-        let simulate = |theta: &[f64], seed: u64| {
-            let mut rng = stream(seed, 0, 0);
-            Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
-        };
-        run(&priors, &settings, simulate, Vec::new(), |_| Ok(())).unwrap()
+        (priors, settings)
+    }
+
+    /// Distance of the mean of 4 draws from N(theta, 1) to the observed mean 2.
+    fn simulate(theta: &[f64], seed: u64) -> Result<f64, CalibrateError> {
+        let mut rng = stream(seed, 0, 0);
+        Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
     }
 
     #[test]
@@ -384,25 +504,50 @@ mod tests {
     #[test]
     fn resumed_equals_uninterrupted() {
         let full = normal_mean(5, 100);
-        let priors = [Prior::Normal {
-            mean: 0.0,
-            sd: 1.0,
-            low: -10.0,
-            high: 10.0,
-        }];
-        let settings = Settings {
-            particles: 100,
-            generations: 8,
-            quantile: 0.5,
-            min_acceptance: 0.01,
-            seed: 5,
-        };
-        let simulate = |theta: &[f64], seed: u64| {
-            let mut rng = stream(seed, 0, 0);
-            Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
-        };
+        let (priors, settings) = problem(5, 100);
         let head = full[..3].to_vec();
         let resumed = run(&priors, &settings, simulate, head, |_| Ok(())).unwrap();
         assert_eq!(resumed, full);
+    }
+
+    /// Generations made in rounds of blocks split into slices, in any order of the
+    /// slices' processes, equal the unsharded run (docs/calibration.md section 6).
+    #[test]
+    fn rounds_of_slices_equal_the_unsharded_run() {
+        let full = normal_mean(5, 100);
+        let (priors, settings) = problem(5, 100);
+        let mut gens: Vec<Generation> = Vec::new();
+        let mut rounds = 0;
+        while !finished(&settings, &gens) {
+            let proposer = Proposer::new(&priors, &settings, gens.last());
+            let (mut accepted, mut covered, mut round) = (Vec::new(), 0, 0);
+            let g = loop {
+                if let Some(g) = proposer.assemble(&accepted, covered) {
+                    break g;
+                }
+                let block = proposer.next_block(accepted.len(), covered, round);
+                assert!(block.start == covered && block.end > block.start);
+                // Three slices, simulated last first, put back in order of k.
+                let len = block.end - block.start;
+                let mut slices: Vec<Vec<Accepted>> = (0..3u64)
+                    .rev()
+                    .map(|i| {
+                        let (a, b) = (block.start + len * i / 3, block.start + len * (i + 1) / 3);
+                        proposer.propose_range(a..b, &simulate).unwrap()
+                    })
+                    .collect();
+                slices.reverse();
+                accepted.extend(slices.into_iter().flatten());
+                covered = block.end;
+                round += 1;
+            };
+            rounds += round;
+            gens.push(g);
+        }
+        assert_eq!(gens, full);
+        assert!(
+            rounds > gens.len() as u32,
+            "some generation took two rounds"
+        );
     }
 }

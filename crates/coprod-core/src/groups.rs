@@ -49,50 +49,68 @@ fn social_response(active_neighbours: u32) -> f64 {
     }
 }
 
-/// The efficacy that scales a citizen's perceived impact: their own, or the population mean
-/// with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
-fn efficacy_seen(p: &Params, efficacy: f32) -> f64 {
-    if p.efficacy_impact_channel != 0.0 {
-        f64::from(efficacy)
-    } else {
-        p.efficacy_mean
+/// The citizen-level terms that the join decision and the payoffs share (docs/ODD.md 8.4,
+/// 8.9), with the channels' switches read once per step.
+#[derive(Clone, Copy)]
+struct CitizenTerms {
+    own_efficacy: bool,
+    efficacy_mean: f64,
+    ownership: bool,
+    resource_costs: bool,
+    /// [`cost_scale`] by the low-resource flag.
+    cost_scale: [f64; 2],
+}
+
+impl CitizenTerms {
+    fn new(p: &Params) -> CitizenTerms {
+        CitizenTerms {
+            own_efficacy: p.efficacy_impact_channel != 0.0,
+            efficacy_mean: p.efficacy_mean,
+            ownership: p.ownership_channel != 0.0,
+            resource_costs: p.resource_costs_channel != 0.0,
+            cost_scale: [cost_scale(p, false), cost_scale(p, true)],
+        }
     }
-}
 
-/// How much a citizen expects an organisation to take up their input: `0.5 + external
-/// efficacy` for a group an organisation supports, 1 for a citizens' own initiative (no
-/// organisation to respond), and 1 with `channels.external_efficacy_effect` off (docs/ODD.md 8.4).
-fn responsiveness(p: &Params, g: &Group, external_efficacy: f32) -> f64 {
-    if p.external_efficacy_effect_channel != 0.0 && g.org != UNSUPPORTED {
-        0.5 + f64::from(external_efficacy)
-    } else {
-        1.0
+    /// The efficacy that scales a citizen's perceived impact: their own, or the population
+    /// mean with `channels.efficacy_impact` off (docs/ODD.md 8.4, 8.9).
+    #[inline]
+    fn efficacy_seen(&self, efficacy: f32) -> f64 {
+        if self.own_efficacy {
+            f64::from(efficacy)
+        } else {
+            self.efficacy_mean
+        }
     }
-}
 
-/// The ownership that counts in joining and satisfaction: 0 with `channels.ownership` off.
-fn ownership_felt(p: &Params, ownership: f32) -> f64 {
-    if p.ownership_channel != 0.0 {
-        f64::from(ownership)
-    } else {
-        0.0
+    /// The ownership that counts in joining and satisfaction: 0 with `channels.ownership`
+    /// off.
+    #[inline]
+    fn ownership_felt(&self, ownership: f32) -> f64 {
+        if self.ownership {
+            f64::from(ownership)
+        } else {
+            0.0
+        }
     }
-}
 
-/// What taking part costs citizen `i` per step: `participation_cost x (1 - time) x
-/// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
-/// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
-/// every step as a member.
-fn participation_cost(p: &Params, time: f32, low_resource: bool) -> f64 {
-    lacking_time(p, time) * cost_scale(p, low_resource)
-}
+    /// `1 - time` (0.5 with `channels.resource_costs` off).
+    #[inline]
+    fn lacking_time(&self, time: f32) -> f64 {
+        if self.resource_costs {
+            1.0 - f64::from(time)
+        } else {
+            0.5
+        }
+    }
 
-/// `1 - time` (0.5 with `channels.resource_costs` off).
-fn lacking_time(p: &Params, time: f32) -> f64 {
-    if p.resource_costs_channel != 0.0 {
-        1.0 - f64::from(time)
-    } else {
-        0.5
+    /// What taking part costs a citizen per step: `participation_cost x (1 - time) x
+    /// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
+    /// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
+    /// every step as a member.
+    #[inline]
+    fn participation_cost(&self, time: f32, low_resource: bool) -> f64 {
+        self.lacking_time(time) * self.cost_scale[usize::from(low_resource)]
     }
 }
 
@@ -150,17 +168,29 @@ fn pooled(p: &Params, effort: f64, n: usize) -> f64 {
 }
 
 /// The terms of the join utility that are the same for every citizen in a step, worked out
-/// once per step rather than once per citizen considered.
+/// once per step rather than once per citizen considered, with the channels' switches read
+/// once.
 struct JoinTerms {
     /// `base + threshold_shift + w_incentive x (financial + non-financial incentives)`.
     constant: f64,
-    /// `w_cost x cost_scale` for high- and low-resource citizens.
-    cost_high: f64,
-    cost_low: f64,
+    /// `w_cost x cost_scale` for high- and low-resource citizens, by the low-resource flag.
+    cost: [f64; 2],
     /// `w_social` with `channels.social_influence` on, else 0.
     w_social: f64,
     /// Clarity of a generic task (1 with `channels.task_clarity` off).
     generic_clarity: f64,
+    /// `1 - duty`: the share of impact kept, by the duty flag.
+    keep: [f64; 2],
+    /// `w_affected` by the affected flag.
+    affected: [f64; 2],
+    citizen: CitizenTerms,
+    /// Whether external efficacy counts (`channels.external_efficacy_effect`).
+    external: bool,
+    w_efficacy: f64,
+    w_motivation: f64,
+    w_ownership: f64,
+    w_trust: f64,
+    w_risk: f64,
 }
 
 impl JoinTerms {
@@ -169,8 +199,10 @@ impl JoinTerms {
             constant: p.base
                 + p.threshold_shift
                 + p.w_incentive * (p.financial_incentive + p.nonfinancial_incentive),
-            cost_high: p.w_cost * cost_scale(p, false),
-            cost_low: p.w_cost * cost_scale(p, true),
+            cost: [
+                p.w_cost * cost_scale(p, false),
+                p.w_cost * cost_scale(p, true),
+            ],
             w_social: if p.social_influence_channel != 0.0 {
                 p.w_social
             } else {
@@ -181,8 +213,209 @@ impl JoinTerms {
             } else {
                 1.0
             },
+            keep: [1.0 - 0.0, 1.0 - p.w_duty],
+            affected: [0.0, p.w_affected],
+            citizen: CitizenTerms::new(p),
+            external: p.external_efficacy_effect_channel != 0.0,
+            w_efficacy: p.w_efficacy,
+            w_motivation: p.w_motivation,
+            w_ownership: p.w_ownership,
+            w_trust: p.w_trust,
+            w_risk: p.w_risk,
         }
     }
+
+    /// What a group brings to the join utility: its task's clarity, and whether the
+    /// citizen's external efficacy counts (a partner organisation, channel on).
+    fn offer(&self, g: &Group) -> Offer {
+        Offer {
+            clarity: match g.task {
+                TaskKind::Generic => self.generic_clarity,
+                TaskKind::Specific => 1.0,
+            },
+            responsive: self.external && g.org != UNSUPPORTED,
+        }
+    }
+
+    /// The join utility of docs/ODD.md 8.4 without the social term, for the attributes of
+    /// citizen `u` (`flags` its flags byte) and a group's offer, with the responsiveness `0.5 + external efficacy` for a group a partner organisation would
+    /// respond to (an opportunity, or an initiative already noticed) with
+    /// `channels.external_efficacy_effect` on, 1 otherwise (docs/ODD.md 8.4).
+    #[inline]
+    fn rest(&self, a: &Attributes<'_>, u: usize, flags: u8, offer: Offer) -> f64 {
+        let efficacy = self.citizen.efficacy_seen(a.efficacy[u]);
+        let response = if offer.responsive {
+            0.5 + f64::from(a.external_efficacy[u])
+        } else {
+            1.0
+        };
+        let keep = self.keep[usize::from(flags & flag::DUTY != 0)];
+        let impact = efficacy * offer.clarity * keep * response;
+        let ownership = self.citizen.ownership_felt(a.ownership[u]);
+        let lacking = self.citizen.lacking_time(a.time[u]);
+        let trust = f64::from(a.trust[u]);
+        let risk = f64::from(a.risk_aversion[u]) * (1.0 - trust);
+        self.constant
+            + self.w_efficacy * impact
+            + self.w_motivation * f64::from(a.motivation[u])
+            + self.w_ownership * ownership
+            + self.affected[usize::from(flags & flag::AFFECTED != 0)]
+            + self.w_trust * trust
+            - self.cost[usize::from(flags & flag::LOW_RESOURCE != 0)] * lacking
+            - self.w_risk * risk
+    }
+}
+
+/// The terms of production, payoffs and learning that are the same for every group in a
+/// step, with the channels' switches read once.
+struct ProductionTerms {
+    motivation_weight: f64,
+    skill_capacity: bool,
+    staff_skill: bool,
+    citizen_input: bool,
+    per_member: bool,
+    rho: f64,
+    power_feedback: bool,
+    belief_learning: bool,
+    attention: usize,
+    cost_of_effort: f64,
+    /// `(financial + non-financial incentives) / 2`.
+    incentives: f64,
+    /// `intrinsic_reward / 2`.
+    half_intrinsic: f64,
+    efficacy_reward: f64,
+    citizen: CitizenTerms,
+    /// 1 with `channels.ongoing_costs` on, else 0.
+    ongoing: f64,
+    satisfaction_rate: f64,
+    efficacy_learning: f64,
+    citizen_trust_learning: f64,
+    ownership_learning: f64,
+    crowd_out: f64,
+}
+
+/// How a group's step went, as its members' payoffs and learning read it.
+struct Outcome {
+    /// `clarity x b`, the benefit per member as the member perceives it.
+    benefit_felt: f64,
+    taken_up: f64,
+    mastery: f64,
+    trust_signal: f64,
+    supported: bool,
+}
+
+impl ProductionTerms {
+    fn new(p: &Params) -> ProductionTerms {
+        ProductionTerms {
+            motivation_weight: p.motivation_weight,
+            skill_capacity: p.skill_capacity_channel != 0.0,
+            staff_skill: p.staff_skill_channel != 0.0,
+            citizen_input: p.citizen_input_channel != 0.0,
+            per_member: p.service == 0.0,
+            rho: p.rho_in_force(),
+            power_feedback: p.power_feedback_channel != 0.0,
+            belief_learning: p.belief_learning_channel != 0.0,
+            attention: p.attention as usize,
+            cost_of_effort: p.cost_of_effort,
+            incentives: 0.5 * (p.financial_incentive + p.nonfinancial_incentive),
+            half_intrinsic: 0.5 * p.intrinsic_reward,
+            efficacy_reward: p.efficacy_reward,
+            citizen: CitizenTerms::new(p),
+            ongoing: if p.ongoing_costs_channel != 0.0 {
+                1.0
+            } else {
+                0.0
+            },
+            satisfaction_rate: p.satisfaction_rate,
+            efficacy_learning: p.efficacy_learning,
+            citizen_trust_learning: p.citizen_trust_learning,
+            ownership_learning: p.ownership_learning,
+            crowd_out: if p.crowding_out != 0.0 {
+                1.0 - 0.02 * p.financial_incentive
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// Member `u`'s payoff and learning (docs/ODD.md 8.9), in the order the ODD gives:
+    /// satisfaction, internal efficacy, external efficacy, trust, ownership, motivation,
+    /// steps participated.
+    #[inline]
+    fn pay_off(
+        &self,
+        c: &mut Columns<'_>,
+        u: usize,
+        given: f64,
+        satisfaction: &mut f32,
+        o: &Outcome,
+    ) {
+        let motivation = f64::from(c.motivation[u]);
+        let intrinsic =
+            self.half_intrinsic * (motivation + self.citizen.ownership_felt(c.ownership[u]));
+        let efficacy = self.citizen.efficacy_seen(c.efficacy[u]);
+        let cost = self
+            .citizen
+            .participation_cost(c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
+        let payoff = o.benefit_felt - self.cost_of_effort * given
+            + self.incentives
+            + intrinsic
+            + self.efficacy_reward * (efficacy - 0.5)
+            - self.ongoing * cost;
+        let s = f64::from(*satisfaction);
+        *satisfaction = (s + self.satisfaction_rate * (payoff - s)) as f32;
+        let e = f64::from(c.efficacy[u]);
+        c.efficacy[u] = unit(e + self.efficacy_learning * (o.mastery - e)) as f32;
+        if o.supported {
+            let x = f64::from(c.external_efficacy[u]);
+            c.external_efficacy[u] = unit(x + self.efficacy_learning * (o.taken_up - x)) as f32;
+            let t = f64::from(c.trust[u]);
+            c.trust[u] = unit(t + self.citizen_trust_learning * (o.trust_signal - t)) as f32;
+        }
+        if self.citizen.ownership {
+            let own = f64::from(c.ownership[u]);
+            c.ownership[u] = (own + self.ownership_learning * (1.0 - own)) as f32;
+        }
+        c.motivation[u] = (motivation * self.crowd_out) as f32;
+        c.steps_participated[u] = c.steps_participated[u].saturating_add(1);
+    }
+}
+
+/// The columns cut to the first `n` citizens (all of them), so that the compiler, seeing
+/// every column of the same length, checks a citizen's number against it once.
+fn same_length(c: Columns<'_>, n: usize) -> Columns<'_> {
+    Columns {
+        efficacy: &mut c.efficacy[..n],
+        external_efficacy: &mut c.external_efficacy[..n],
+        skill: &c.skill[..n],
+        time: &c.time[..n],
+        motivation: &mut c.motivation[..n],
+        risk_aversion: &c.risk_aversion[..n],
+        ownership: &mut c.ownership[..n],
+        trust: &mut c.trust[..n],
+        belief: &mut c.belief[..n],
+        group: &mut c.group[..n],
+        steps_participated: &mut c.steps_participated[..n],
+        flags: &mut c.flags[..n],
+    }
+}
+
+/// What an open group brings to the join utility ([`JoinTerms::offer`]).
+#[derive(Clone, Copy)]
+struct Offer {
+    clarity: f64,
+    responsive: bool,
+}
+
+/// The citizen columns the join utility reads, borrowed apart from the ones joining writes.
+struct Attributes<'a> {
+    efficacy: &'a [f32],
+    external_efficacy: &'a [f32],
+    motivation: &'a [f32],
+    ownership: &'a [f32],
+    trust: &'a [f32],
+    risk_aversion: &'a [f32],
+    time: &'a [f32],
 }
 
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
@@ -213,90 +446,17 @@ fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec
     }
 }
 
-/// What the join decision reads in one step: the terms common to all citizens, the
-/// citizens' columns, the network and the community norms.
-struct Recruiting<'a> {
-    p: &'a Params,
-    terms: JoinTerms,
-    c: Columns<'a>,
-    network: &'a crate::network::Network,
-    norm: &'a [f32],
-}
-
-impl Recruiting<'_> {
-    /// Whether citizen `i` joins group `g` for the uniform draw `u`: `u < join_probability`.
-    /// The neighbour scan and the exponential are skipped when an upper bound of the
-    /// probability (every neighbour active) already says no, as it does for most citizens.
-    #[inline]
-    fn joins(&self, g: &Group, i: u32, u: f64) -> bool {
-        let (rest, social_weight) = self.utility_parts(g, i);
-        if u >= rng::logistic_upper(rest + social_weight) {
-            return false;
-        }
-        let z = rest + social_weight * social_response(self.active_neighbours(i));
-        rng::below_logistic(u, z)
-    }
-
-    /// The join utility of docs/ODD.md 8.4 in two parts: everything but the social term,
-    /// and the social term's weight `w_social x norm` (the term is that times `s(a)` in
-    /// 0-1, `a` the active neighbours; 0 with `channels.social_influence` off).
-    #[inline]
-    fn utility_parts(&self, g: &Group, i: u32) -> (f64, f64) {
-        let (p, terms, c) = (self.p, &self.terms, &self.c);
-        let u = i as usize;
-        let flags = c.flags[u];
-        let duty = if flags & flag::DUTY != 0 {
-            p.w_duty
-        } else {
-            0.0
-        };
-        let clarity = match g.task {
-            TaskKind::Generic => terms.generic_clarity,
-            TaskKind::Specific => 1.0,
-        };
-        let impact = efficacy_seen(p, c.efficacy[u])
-            * clarity
-            * (1.0 - duty)
-            * responsiveness(p, g, c.external_efficacy[u]);
-        let cost_scale = if flags & flag::LOW_RESOURCE != 0 {
-            terms.cost_low
-        } else {
-            terms.cost_high
-        };
-        let trust = f64::from(c.trust[u]);
-        let risk = f64::from(c.risk_aversion[u]) * (1.0 - trust);
-        let affected = if flags & flag::AFFECTED != 0 {
-            p.w_affected
-        } else {
-            0.0
-        };
-        let rest = terms.constant
-            + p.w_efficacy * impact
-            + p.w_motivation * f64::from(c.motivation[u])
-            + p.w_ownership * ownership_felt(p, c.ownership[u])
-            + affected
-            + p.w_trust * trust
-            - cost_scale * lacking_time(p, c.time[u])
-            - p.w_risk * risk;
-        (
-            rest,
-            terms.w_social * f64::from(self.norm[g.community as usize]),
-        )
-    }
-
-    /// Network neighbours of `i` in a group, the co-production tie included.
-    fn active_neighbours(&self, i: u32) -> u32 {
-        let group = &*self.c.group;
-        let lattice = self
-            .network
-            .neighbours(i)
-            .iter()
-            .filter(|&&j| group[j as usize] != NO_GROUP)
-            .count();
-        let extra = self.network.extra_tie[i as usize];
-        let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
-        lattice as u32 + u32::from(extra_active)
-    }
+/// Network neighbours of `i` in a group (`group` the citizens' group column), the
+/// co-production tie included.
+fn active_neighbours(network: &crate::network::Network, group: &[u32], i: u32) -> u32 {
+    let lattice = network
+        .neighbours(i)
+        .iter()
+        .filter(|&&j| group[j as usize] != NO_GROUP)
+        .count();
+    let extra = network.extra_tie[i as usize];
+    let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
+    lattice as u32 + u32::from(extra_active)
 }
 
 impl Model {
@@ -414,21 +574,31 @@ impl Model {
     /// the join utility (docs/ODD.md, submodel "Joining").
     #[cfg(test)]
     pub(crate) fn join_probability(&mut self, p: &Params, g: usize, i: u32) -> f64 {
-        let r = Recruiting {
-            p,
-            terms: JoinTerms::new(p),
-            c: self.citizens.columns(),
-            network: &self.network,
-            norm: &self.norm,
+        let terms = JoinTerms::new(p);
+        let c = &self.citizens;
+        let a = Attributes {
+            efficacy: &c.efficacy,
+            external_efficacy: &c.external_efficacy,
+            motivation: &c.motivation,
+            ownership: &c.ownership,
+            trust: &c.trust,
+            risk_aversion: &c.risk_aversion,
+            time: &c.time,
         };
-        let (rest, social_weight) = r.utility_parts(&self.groups[g], i);
-        logistic(rest + social_weight * social_response(r.active_neighbours(i)))
+        let group = &self.groups[g];
+        let rest = terms.rest(&a, i as usize, c.flags[i as usize], terms.offer(group));
+        let social_weight = terms.w_social * f64::from(self.norm[group.community as usize]);
+        let active = active_neighbours(&self.network, &c.group, i);
+        logistic(rest + social_weight * social_response(active))
     }
 
     /// Citizens choose whether to join an open group of their community. Communities are
     /// visited in order; inside a community the visit starts at a random citizen and wraps
     /// around. Each aware citizen in no group, while the community has forming groups with
     /// vacancies, considers one of them drawn uniformly and joins with the join probability.
+    ///
+    /// The network scan and the exponential are skipped when an upper bound of the
+    /// probability (every neighbour active) already says no, as it does for most citizens.
     pub(crate) fn join_open_groups(&mut self, p: &Params) {
         for list in &mut self.open_by_community {
             list.clear();
@@ -440,36 +610,70 @@ impl Model {
         }
         let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
         let mut candidates = std::mem::take(&mut self.join_candidates);
-        let mut r = Recruiting {
-            p,
-            terms: JoinTerms::new(p),
-            c: self.citizens.columns(),
-            network: &self.network,
-            norm: &self.norm,
+        let terms = JoinTerms::new(p);
+        let Columns {
+            efficacy,
+            external_efficacy,
+            motivation,
+            ownership,
+            trust,
+            risk_aversion,
+            time,
+            group: group_of,
+            flags,
+            ..
+        } = self.citizens.columns();
+        // Every column cut to the same length, so that one bounds check on a citizen's
+        // number covers them all.
+        let n = n_citizens as usize;
+        let flags = &mut flags[..n];
+        let a = Attributes {
+            efficacy: &efficacy[..n],
+            external_efficacy: &external_efficacy[..n],
+            motivation: &motivation[..n],
+            ownership: &ownership[..n],
+            trust: &trust[..n],
+            risk_aversion: &risk_aversion[..n],
+            time: &time[..n],
         };
+        let network = &self.network;
         let rng = &mut self.streams.recruitment;
         let groups = &mut self.groups;
+        // The open groups of the community being visited with their offers, kept in step
+        // with its open list.
+        let mut offers: Vec<Offer> = Vec::new();
         for (c, open) in self.open_by_community.iter_mut().enumerate() {
             if open.is_empty() {
                 continue;
             }
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
-            aware_and_free(r.c.flags, first, start, end, &mut candidates);
+            aware_and_free(flags, first, start, end, &mut candidates);
+            offers.clear();
+            offers.extend(open.iter().map(|&g| terms.offer(&groups[g as usize])));
+            let social_weight = terms.w_social * f64::from(self.norm[c]);
             for &i in &candidates {
                 let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
-                let g = open[pick] as usize;
-                if r.joins(&groups[g], i, u) {
-                    r.c.enlist(i, g as u32);
-                    let group = &mut groups[g];
-                    group.members.push(i);
-                    group.satisfaction.push(INITIAL_SATISFACTION);
-                    if group.members.len() as u32 >= group.cap {
-                        open.swap_remove(pick);
-                        if open.is_empty() {
-                            break;
-                        }
+                let rest = terms.rest(&a, i as usize, flags[i as usize], offers[pick]);
+                if u >= rng::logistic_upper(rest + social_weight) {
+                    continue;
+                }
+                let active = active_neighbours(network, group_of, i);
+                if !rng::below_logistic(u, rest + social_weight * social_response(active)) {
+                    continue;
+                }
+                let g = open[pick];
+                group_of[i as usize] = g;
+                flags[i as usize] |= flag::AWARE | flag::MEMBER;
+                let group = &mut groups[g as usize];
+                group.members.push(i);
+                group.satisfaction.push(INITIAL_SATISFACTION);
+                if group.members.len() as u32 >= group.cap {
+                    open.swap_remove(pick);
+                    offers.swap_remove(pick);
+                    if open.is_empty() {
+                        break;
                     }
                 }
             }
@@ -534,223 +738,186 @@ impl Model {
     /// the peers each member watches.
     pub(crate) fn produce(&mut self, p: &Params) -> Production {
         let mut total = Production::default();
+        let terms = ProductionTerms::new(p);
         // Reused across steps so production allocates nothing once groups have formed.
-        let mut contributions = std::mem::take(&mut self.contribution_scratch);
-        for g in 0..self.groups.len() {
-            if !self.groups[g].started {
+        let mut scratch = std::mem::take(&mut self.contribution_scratch);
+        let budgets: Vec<f64> = (0..self.orgs.len() as u32)
+            .map(|o| self.budget_of(o, p))
+            .collect();
+        let n_communities = self.n_communities;
+        let mut c = same_length(self.citizens.columns(), self.n_citizens as usize);
+        let rng = &mut self.streams.contribution;
+        for group in &mut self.groups {
+            if !group.started {
                 continue;
             }
-            self.produce_group(p, g, &mut total, &mut contributions);
-        }
-        self.contribution_scratch = contributions;
-        total
-    }
+            let n = group.members.len();
+            let supported = group.org != UNSUPPORTED;
+            let budget = if supported {
+                budgets[group.org as usize]
+            } else {
+                0.0
+            };
 
-    fn produce_group(
-        &mut self,
-        p: &Params,
-        g: usize,
-        total: &mut Production,
-        scratch: &mut Vec<f64>,
-    ) {
-        // Taken out while the group is read, put back once its members are paid off.
-        let mut satisfaction = std::mem::take(&mut self.groups[g].satisfaction);
-        let group = &self.groups[g];
-        let n = group.members.len();
-        let supported = group.org != UNSUPPORTED;
-        let org = supported.then(|| &self.orgs[group.org as usize]);
-        let budget = if supported {
-            self.budget_of(group.org, p)
-        } else {
-            0.0
-        };
-        let c = self.citizens.columns();
-        let rng = &mut self.streams.contribution;
+            // Contributions: watched members give more, scaled by the community norm.
+            let visibility = visibility(p, n);
+            let pressure =
+                p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
+            let mut effort = 0.0;
+            let mut low_members = 0u32;
+            // What each member gives this step (as peers see it, in single precision), in
+            // member order: read back for the payoffs and by the peers who watch.
+            scratch.clear();
+            for &i in &group.members {
+                let u = i as usize;
+                let extra = pressure + terms.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
+                let ty = c.cc_type(i);
+                let given =
+                    contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
+                scratch.push(f64::from(given as f32));
+                let capacity = if terms.skill_capacity {
+                    0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
+                } else {
+                    0.5
+                };
+                effort += given * capacity;
+                if c.flags[u] & flag::LOW_RESOURCE != 0 {
+                    low_members += 1;
+                    total.equity.effort_low += given * capacity;
+                } else {
+                    total.equity.effort_high += given * capacity;
+                }
+                total.contribution_sum += given;
+            }
+            total.members += n as u32;
 
-        // Contributions: watched members give more, scaled by the community norm.
-        let visibility = visibility(p, n);
-        let pressure =
-            p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
-        let mut effort = 0.0;
-        let mut low_members = 0u32;
-        // What each member gives this step (as peers see it, in single precision), in member
-        // order: read back for the payoffs and by the peers who watch.
-        scratch.clear();
-        scratch.resize(n, 0.0);
-        for (&i, seen) in group.members.iter().zip(scratch.iter_mut()) {
-            let u = i as usize;
-            let extra = pressure + p.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
-            let ty = c.cc_type(i);
-            let given = contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
-            *seen = f64::from(given as f32);
-            let capacity = if p.skill_capacity_channel != 0.0 {
-                0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
+            // Production.
+            let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
+            let staff = if supported && terms.staff_skill {
+                0.5 + self
+                    .staff
+                    .skill_of(group.staff, &self.orgs[group.org as usize])
+            } else {
+                1.0
+            };
+            let labour = pooled(p, effort, n);
+            let coordinated = labour * coordination;
+            let citizen_input = if terms.citizen_input {
+                coordinated * staff
+            } else {
+                0.0
+            };
+            // The hurdle and the rivalry of the benefit are separate choices, so the regimes
+            // of the group-size lesson can change one thing at a time.
+            let min_effort = p.min_effort + p.min_effort_per_member * n as f64;
+            let success = citizen_input >= min_effort;
+            self.records[group.record as usize].life.add_month(
+                n,
+                effort,
+                labour,
+                coordinated,
+                citizen_input,
+                min_effort,
+            );
+            let professional = if supported {
+                let tally = &mut self.orgs[group.org as usize].tally;
+                let given = affordable(asked_input(p, citizen_input), budget, tally.support);
+                tally.support += given;
+                given
+            } else {
+                p.unsupported_input
+            };
+            let (r, s) = per_beneficiary(professional, citizen_input, n, terms.per_member);
+            let per_member_benefit = if success {
+                benefit(ces(r, s, terms.rho), p.benefit_max, p.benefit_scale)
+            } else {
+                0.0
+            };
+            total.output += per_member_benefit * n as f64;
+            let eq = &mut total.equity;
+            eq.benefit_low += per_member_benefit * f64::from(low_members);
+            eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
+            if crate::population::is_deprived(group.community, n_communities) {
+                eq.benefit_deprived += per_member_benefit * n as f64;
+            } else {
+                eq.benefit_affluent += per_member_benefit * n as f64;
+            }
+            total.support += if supported { professional } else { 0.0 };
+            total.citizen_effort += effort;
+
+            // Payoffs and learning of members, then (in the same visit: payoffs take no draw
+            // and read no belief) each member's belief from the fellow members it watches.
+            let power = if terms.power_feedback {
+                group.power
             } else {
                 0.5
             };
-            effort += given * capacity;
-            if c.flags[u] & flag::LOW_RESOURCE != 0 {
-                low_members += 1;
-                total.equity.effort_low += given * capacity;
-            } else {
-                total.equity.effort_high += given * capacity;
-            }
-            total.contribution_sum += given;
-        }
-        total.members += n as u32;
-
-        // Production.
-        let coordination = (1.0 - p.coordination_cost * (n as f64 - 1.0)).max(0.0);
-        let staff = match org {
-            Some(o) if p.staff_skill_channel != 0.0 => 0.5 + self.staff.skill_of(group.staff, o),
-            _ => 1.0,
-        };
-        let labour = pooled(p, effort, n);
-        let coordinated = labour * coordination;
-        let citizen_input = if p.citizen_input_channel != 0.0 {
-            coordinated * staff
-        } else {
-            0.0
-        };
-        let per_member = p.service == 0.0;
-        // The hurdle and the rivalry of the benefit are separate choices, so the regimes of
-        // the group-size lesson can change one thing at a time.
-        let min_effort = p.min_effort + p.min_effort_per_member * n as f64;
-        let success = citizen_input >= min_effort;
-        self.records[group.record as usize].life.add_month(
-            n,
-            effort,
-            labour,
-            coordinated,
-            citizen_input,
-            min_effort,
-        );
-        let professional = if supported {
-            let tally = &mut self.orgs[group.org as usize].tally;
-            let given = affordable(asked_input(p, citizen_input), budget, tally.support);
-            tally.support += given;
-            given
-        } else {
-            p.unsupported_input
-        };
-        let (r, s) = per_beneficiary(professional, citizen_input, n, per_member);
-        let per_member_benefit = if success {
-            benefit(ces(r, s, p.rho_in_force()), p.benefit_max, p.benefit_scale)
-        } else {
-            0.0
-        };
-        total.output += per_member_benefit * n as f64;
-        let eq = &mut total.equity;
-        eq.benefit_low += per_member_benefit * f64::from(low_members);
-        eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
-        if crate::population::is_deprived(group.community, self.n_communities) {
-            eq.benefit_deprived += per_member_benefit * n as f64;
-        } else {
-            eq.benefit_affluent += per_member_benefit * n as f64;
-        }
-        total.support += if supported { professional } else { 0.0 };
-        total.citizen_effort += effort;
-
-        // Payoffs and learning of members.
-        let clarity = group.clarity(p);
-        let power = if p.power_feedback_channel != 0.0 {
-            group.power
-        } else {
-            0.5
-        };
-        // Input taken up: the power the organisation hands over, once the task shows results.
-        let taken_up = if success { power } else { 0.0 };
-        let mastery = f64::from(u8::from(success));
-        let trust_signal = 0.5 * f64::from(u8::from(success)) + 0.5 * power;
-        let incentives = 0.5 * (p.financial_incentive + p.nonfinancial_incentive);
-        let crowd_out = if p.crowding_out != 0.0 {
-            1.0 - 0.02 * p.financial_incentive
-        } else {
-            1.0
-        };
-        let ongoing = if p.ongoing_costs_channel != 0.0 {
-            1.0
-        } else {
-            0.0
-        };
-        let given_seen = &scratch[..];
-        let paid = group
-            .members
-            .iter()
-            .zip(given_seen)
-            .zip(satisfaction.iter_mut());
-        for ((&i, &given), satisfaction) in paid {
-            let u = i as usize;
-            let motivation = f64::from(c.motivation[u]);
-            let intrinsic =
-                0.5 * p.intrinsic_reward * (motivation + ownership_felt(p, c.ownership[u]));
-            let efficacy = efficacy_seen(p, c.efficacy[u]);
-            let payoff = clarity * per_member_benefit - p.cost_of_effort * given
-                + incentives
-                + intrinsic
-                + p.efficacy_reward * (efficacy - 0.5)
-                - ongoing * participation_cost(p, c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
-            let s = f64::from(*satisfaction);
-            *satisfaction = (s + p.satisfaction_rate * (payoff - s)) as f32;
-            let e = f64::from(c.efficacy[u]);
-            c.efficacy[u] = unit(e + p.efficacy_learning * (mastery - e)) as f32;
-            if supported {
-                let x = f64::from(c.external_efficacy[u]);
-                c.external_efficacy[u] = unit(x + p.efficacy_learning * (taken_up - x)) as f32;
-            }
-            if supported {
-                let t = f64::from(c.trust[u]);
-                c.trust[u] = unit(t + p.citizen_trust_learning * (trust_signal - t)) as f32;
-            }
-            if p.ownership_channel != 0.0 {
-                let o = f64::from(c.ownership[u]);
-                c.ownership[u] = (o + p.ownership_learning * (1.0 - o)) as f32;
-            }
-            c.motivation[u] = (motivation * crowd_out) as f32;
-            c.steps_participated[u] = c.steps_participated[u].saturating_add(1);
-        }
-
-        // Beliefs: each member watches up to `attention` random fellow members.
-        if n > 1 {
-            let watched = (p.attention as usize).min(n - 1);
-            for (k, &i) in group.members.iter().enumerate() {
+            let outcome = Outcome {
+                benefit_felt: group.clarity(p) * per_member_benefit,
+                // Input taken up: the power the organisation hands over, once the task shows
+                // results.
+                taken_up: if success { power } else { 0.0 },
+                mastery: f64::from(u8::from(success)),
+                trust_signal: 0.5 * f64::from(u8::from(success)) + 0.5 * power,
+                supported,
+            };
+            let watched = if n > 1 { terms.attention.min(n - 1) } else { 0 };
+            let given_seen = &scratch[..];
+            let paid = group.members.iter().zip(group.satisfaction.iter_mut());
+            for (k, ((&i, satisfaction), &given)) in paid.zip(given_seen).enumerate() {
+                let u = i as usize;
+                terms.pay_off(&mut c, u, given, satisfaction, &outcome);
+                if watched == 0 {
+                    continue;
+                }
                 let mut seen = 0.0;
                 for _ in 0..watched {
-                    // A uniform other member: draw among n - 1 and skip over oneself.
-                    let mut j = below(rng, n as u32 - 1) as usize;
+                    // A uniform other member: draw among n - 1 and skip over oneself (no
+                    // draw when there is only one other).
+                    let mut j = if n == 2 {
+                        0
+                    } else {
+                        below(rng, n as u32 - 1) as usize
+                    };
                     if j >= k {
                         j += 1;
                     }
                     seen += given_seen[j];
                 }
-                let u = i as usize;
-                if p.belief_learning_channel != 0.0 {
+                if terms.belief_learning {
                     let b = f64::from(c.belief[u]);
                     c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
                 }
             }
-        }
 
-        let group = &mut self.groups[g];
-        group.satisfaction = satisfaction;
-        group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
-        group.last_success = success;
-        if let Some(o) = supported.then_some(group.org) {
-            let s = group.staff as usize;
-            self.staff.supported[s] += 1;
-            self.staff.successes[s] += u32::from(success);
-            let tally = &mut self.orgs[o as usize].tally;
-            tally.groups_supported += 1;
-            tally.successes += u32::from(success);
-            tally.value += per_member_benefit / p.benefit_max.max(f64::MIN_POSITIVE);
+            group.failed_streak = if success { 0 } else { group.failed_streak + 1 };
+            group.last_success = success;
+            if supported {
+                let s = group.staff as usize;
+                self.staff.supported[s] += 1;
+                self.staff.successes[s] += u32::from(success);
+                let tally = &mut self.orgs[group.org as usize].tally;
+                tally.groups_supported += 1;
+                tally.successes += u32::from(success);
+                tally.value += per_member_benefit / p.benefit_max.max(f64::MIN_POSITIVE);
+            }
         }
+        self.contribution_scratch = scratch;
+        total
     }
 
     /// Members leave with probability `exit_hazard + (1 - exit_hazard) x
     /// logistic(leave_base - leave_slope x satisfaction)`; those who stay may form a tie
     /// with a random fellow member.
+    ///
+    /// Ties are rare (`tie_formation` per member and step), so the members who form one are
+    /// found by geometric gaps over the sequence of members who stay in a group of more than
+    /// one (docs/ODD.md 8.13), instead of one draw per member.
     pub(crate) fn leave_and_tie(&mut self, p: &Params) {
         let h = p.exit_hazard;
+        let gaps = rng::Gaps::new(p.tie_formation);
+        // Members who may form a tie still to pass over before the next one who does.
+        let mut until_tie = gaps.next(&mut self.streams.ties);
         for group in &mut self.groups {
             if !group.started {
                 continue;
@@ -771,12 +938,18 @@ impl Model {
                     continue;
                 }
                 let n = group.members.len() as u32;
-                if n > 1 && chance(&mut self.streams.ties, p.tie_formation) {
-                    let mut j = below(&mut self.streams.ties, n - 1) as usize;
-                    if j >= k {
-                        j += 1;
+                if n > 1 {
+                    if until_tie > 0 {
+                        until_tie -= 1;
+                    } else {
+                        let ties = &mut self.streams.ties;
+                        let mut j = below(ties, n - 1) as usize;
+                        if j >= k {
+                            j += 1;
+                        }
+                        self.network.tie_up(i, group.members[j]);
+                        until_tie = gaps.next(ties);
                     }
-                    self.network.tie_up(i, group.members[j]);
                 }
                 k += 1;
             }

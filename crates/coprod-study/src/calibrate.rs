@@ -3,11 +3,11 @@
 //! Writes posterior.csv, predictive.csv, diagnostics.csv, a predictive chart and
 //! manifest.json; each finished generation is checkpointed so `--resume` continues.
 //!
-//! Owns the presentation and the files; the algorithm is `coprod-calibrate`'s.
+//! Owns the options, the presentation and the files; the commands (whole, `--shard`,
+//! merge) are `calibrate_run.rs`'s, the algorithm is `coprod-calibrate`'s.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use coprod_calibrate::predictive::rmse;
 use coprod_calibrate::smc::weighted_mean_sd;
@@ -21,8 +21,9 @@ use coprod_plot::{ChartStyle, Series, time_series};
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
 use crate::run::Study;
+use crate::shard_arg::ShardArg;
 
-const CHECKPOINTS: &str = "checkpoints";
+pub(crate) const CHECKPOINTS: &str = "checkpoints";
 
 /// How to run a calibration (the flags of `coprod calibrate`).
 #[derive(Clone, Debug)]
@@ -39,6 +40,8 @@ pub struct CalibrateOptions {
     pub threads: usize,
     /// Continue from the checkpoints in the output directory.
     pub resume: bool,
+    /// Run only shard I of N of the current round of proposals (see [`calibrate_shard`]).
+    pub shard: Option<ShardArg>,
 }
 
 /// What a calibration estimated and wrote; its `Display` is what the command prints.
@@ -69,83 +72,117 @@ impl fmt::Display for Calibration {
     }
 }
 
-/// `coprod calibrate`: ABC-SMC estimation of the `[calibration]` table's parameters
-/// against observed targets; each generation is checkpointed so `resume` continues.
-pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibration> {
-    let (args, threads) = (options, options.threads);
-    let clock = Instant::now();
-    let scenario = Study::load(&args.scenario)?.scenario().clone();
-    let Some(table) = scenario.calibration.clone() else {
-        bail!(
-            "{} has no [calibration] table\n\nhint: see docs/calibration.md",
-            scenario.origin
-        );
-    };
-    let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
-    let targets = read_targets(&args.targets, &metrics)?;
-    let simulator = ModelSimulator::new(&scenario, &targets)?;
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-calibration", scenario.name)));
-    let done = prepare(&out, args.resume)?;
-    guard(&out, &scenario.source, &args.targets, seed)?;
-    let settings = Settings {
-        particles: table.particles as usize,
-        generations: table.generations,
-        quantile: table.quantile,
-        min_acceptance: table.min_acceptance,
-        seed,
-    };
-    let priors: Vec<_> = table.estimated.iter().map(|e| e.prior).collect();
-    let names: Vec<String> = table
-        .estimated
-        .iter()
-        .map(|e| e.name().to_string())
-        .collect();
-    progress.note(Note::Status(format!(
-        "{}: {} parameters, {} targets, {} particles, up to {} generations, {threads} threads",
-        scenario.name,
-        names.len(),
-        targets.len(),
-        settings.particles,
-        settings.generations
-    )));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let sim = |theta: &[f64], s: u64| -> Result<f64, CalibrateError> {
-        Ok(distance(&simulator.summaries(theta, s)?, &targets))
-    };
-    let generations = pool.install(|| {
-        coprod_calibrate::run(&priors, &settings, sim, done, |g| {
-            progress.note(Note::Status(format!(
-                "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
-                g.index,
-                tolerance(g.tolerance),
-                g.acceptance_rate,
-                g.ess
-            )));
-            let path = out
-                .join(CHECKPOINTS)
-                .join(format!("gen-{:03}.json", g.index));
-            write_json_file(&path, g).map_err(|e| CalibrateError::Callback(e.to_string()))
+/// Everything a calibration needs, resolved from the options.
+pub(crate) struct Setup {
+    pub(crate) scenario: coprod_scenario::Scenario,
+    pub(crate) targets: Vec<coprod_output::Target>,
+    pub(crate) targets_path: PathBuf,
+    pub(crate) simulator: ModelSimulator,
+    pub(crate) seed: u64,
+    pub(crate) out: PathBuf,
+    pub(crate) settings: Settings,
+    pub(crate) priors: Vec<coprod_scenario::Prior>,
+    pub(crate) names: Vec<String>,
+}
+
+impl Setup {
+    pub(crate) fn new(args: &CalibrateOptions) -> Result<Setup> {
+        let scenario = Study::load(&args.scenario)?.scenario().clone();
+        let Some(table) = scenario.calibration.clone() else {
+            bail!(
+                "{} has no [calibration] table\n\nhint: see docs/calibration.md",
+                scenario.origin
+            );
+        };
+        let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
+        let targets = read_targets(&args.targets, &metrics)?;
+        let simulator = ModelSimulator::new(&scenario, &targets)?;
+        let seed = args.seed.unwrap_or(scenario.seed);
+        let out = args.out.clone().unwrap_or_else(|| {
+            PathBuf::from("outputs").join(format!("{}-calibration", scenario.name))
+        });
+        let settings = Settings {
+            particles: table.particles as usize,
+            generations: table.generations,
+            quantile: table.quantile,
+            min_acceptance: table.min_acceptance,
+            seed,
+        };
+        let priors = table.estimated.iter().map(|e| e.prior).collect();
+        let names = table
+            .estimated
+            .iter()
+            .map(|e| e.name().to_string())
+            .collect();
+        Ok(Setup {
+            scenario,
+            targets,
+            targets_path: args.targets.clone(),
+            simulator,
+            seed,
+            out,
+            settings,
+            priors,
+            names,
         })
-    })?;
-    let last = coprod_calibrate::posterior(&generations).context("no generation was run")?;
+    }
+
+    pub(crate) fn distance(&self, theta: &[f64], seed: u64) -> Result<f64, CalibrateError> {
+        Ok(distance(
+            &self.simulator.summaries(theta, seed)?,
+            &self.targets,
+        ))
+    }
+
+    pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+        Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?)
+    }
+
+    pub(crate) fn announce(&self, progress: &dyn Progress, threads: usize) {
+        progress.note(Note::Status(format!(
+            "{}: {} parameters, {} targets, {} particles, up to {} generations, {threads} threads",
+            self.scenario.name,
+            self.names.len(),
+            self.targets.len(),
+            self.settings.particles,
+            self.settings.generations
+        )));
+    }
+}
+
+pub(crate) fn describe_generation(g: &Generation) -> String {
+    format!(
+        "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
+        g.index,
+        tolerance(g.tolerance),
+        g.acceptance_rate,
+        g.ess
+    )
+}
+
+/// The posterior predictive, the tables, the chart and the manifest of a finished run.
+pub(crate) fn finish(
+    setup: &Setup,
+    generations: &[Generation],
+    pool: &rayon::ThreadPool,
+    command: String,
+    run: serde_json::Value,
+) -> Result<Calibration> {
+    let (out, settings) = (&setup.out, &setup.settings);
+    let last = coprod_calibrate::posterior(generations).context("no generation was run")?;
     let rows = pool.install(|| {
-        predictive(last, &targets, seed, |theta, s| {
-            simulator.summaries(theta, s)
+        predictive(last, &setup.targets, setup.seed, |theta, s| {
+            setup.simulator.summaries(theta, s)
         })
     })?;
-    write_outputs(&out, &names, &generations, &rows)?;
-    let command = reproduce(args, seed);
-    let manifest = serde_json::json!({
+    write_outputs(out, &setup.names, generations, &rows)?;
+    let mut manifest = serde_json::json!({
         "command": command,
-        "scenario": scenario.origin,
-        "targets": args.targets,
-        "seed": seed,
+        "scenario": setup.scenario.origin,
+        "targets": setup.targets_path,
+        "seed": setup.seed,
         "method": "ABC-SMC, adaptive tolerance (Del Moral, Doucet and Jasra 2012; Beaumont et al. 2009)",
         "particles": settings.particles,
         "generations_run": generations.len(),
@@ -155,12 +192,14 @@ pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<
         "min_acceptance": settings.min_acceptance,
         "rmse": rmse(&rows),
         "coverage": rows.iter().filter(|r| r.covered()).count() as f64 / rows.len() as f64,
-        "wall_seconds": clock.elapsed().as_secs_f64(),
-        "threads": threads,
         "coprod_version": env!("CARGO_PKG_VERSION"),
     });
+    if let (Some(m), serde_json::Value::Object(extra)) = (manifest.as_object_mut(), run) {
+        m.extend(extra);
+    }
     write_json_file(&out.join("manifest.json"), &manifest)?;
-    let posterior = names
+    let posterior = setup
+        .names
         .iter()
         .enumerate()
         .map(|(j, name)| {
@@ -173,12 +212,22 @@ pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<
         rmse: rmse(&rows),
         covered: rows.iter().filter(|r| r.covered()).count(),
         targets: rows.len(),
-        dir: out,
+        dir: out.clone(),
     })
 }
 
-/// Creates `out` (or, with `resume`, reads its checkpoints).
-fn prepare(out: &Path, resume: bool) -> Result<Vec<Generation>> {
+pub(crate) fn write_checkpoints(out: &Path, generations: &[Generation]) -> Result<()> {
+    for g in generations {
+        let path = out
+            .join(CHECKPOINTS)
+            .join(format!("gen-{:03}.json", g.index));
+        write_json_file(&path, g)?;
+    }
+    Ok(())
+}
+
+/// Creates `out` (or, with `resume`, checks that it holds a calibration).
+pub(crate) fn prepare(out: &Path, resume: bool) -> Result<()> {
     let dir = out.join(CHECKPOINTS);
     if !resume {
         if out.exists() {
@@ -190,12 +239,26 @@ fn prepare(out: &Path, resume: bool) -> Result<Vec<Generation>> {
         }
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        return Ok(Vec::new());
+        return Ok(());
     }
+    if !dir.is_dir() {
+        bail!("there is no calibration to resume in {}", out.display());
+    }
+    Ok(())
+}
+
+/// The checkpoints of `out`, in order.
+pub(crate) fn read_checkpoints(out: &Path) -> Result<Vec<Generation>> {
+    let dir = out.join(CHECKPOINTS);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("there is no calibration to resume in {}", out.display()))?
+        .with_context(|| format!("there is no calibration in {}", out.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     files.sort();
     files
@@ -207,16 +270,28 @@ fn prepare(out: &Path, resume: bool) -> Result<Vec<Generation>> {
         .collect()
 }
 
-/// Records what the calibration is of (`calibration.json`) or, on `--resume`, refuses
-/// checkpoints of another scenario text, targets file or seed.
-fn guard(out: &Path, scenario: &str, targets: &Path, seed: u64) -> Result<()> {
+/// The identity of a calibration: what its checkpoints belong to.
+fn identity(scenario: &str, targets: &Path, seed: u64) -> Result<serde_json::Value> {
     let targets_text = std::fs::read_to_string(targets)
         .with_context(|| format!("cannot read {}", targets.display()))?;
-    let identity = serde_json::json!({
+    Ok(serde_json::json!({
         "scenario": scenario,
         "targets": targets_text,
         "seed": seed,
-    });
+    }))
+}
+
+/// Records what the calibration is of (`calibration.json`, through `write`) or, when it
+/// exists, refuses checkpoints of another scenario text, targets file or seed.
+pub(crate) fn guard_or_record(
+    setup: &Setup,
+    targets: &Path,
+    write: impl FnOnce(&Path, &serde_json::Value) -> Result<()>,
+) -> Result<()> {
+    let (out, identity) = (
+        &setup.out,
+        identity(&setup.scenario.source, targets, setup.seed)?,
+    );
     let path = out.join("calibration.json");
     match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -230,7 +305,7 @@ fn guard(out: &Path, scenario: &str, targets: &Path, seed: u64) -> Result<()> {
             }
             Ok(())
         }
-        Err(_) => Ok(write_json_file(&path, &identity)?),
+        Err(_) => write(&path, &identity),
     }
 }
 
@@ -351,7 +426,7 @@ fn tolerance(t: f64) -> String {
 }
 
 /// The command line that reproduces this calibration.
-fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
+pub(crate) fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
     let mut c = format!(
         "coprod calibrate {} --targets {} --seed {seed}",
         args.scenario,

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod calibrate;
+mod calibrate_run;
 mod compare;
 mod error;
 mod estimate;
@@ -40,11 +41,16 @@ mod shard;
 mod shard_arg;
 mod shipped;
 mod slurm;
+mod slurm_calibrate;
 mod survey;
 mod teach;
 mod validate;
 
-pub use calibrate::{CalibrateOptions, Calibration, calibrate};
+pub use calibrate::{CalibrateOptions, Calibration};
+pub use calibrate_run::{
+    MergedCalibration, PendingRound, ShardOutcome, calibrate, calibrate_shard, is_calibration,
+    merge_calibration,
+};
 pub use compare::{DEFAULT_METRICS, compare};
 pub use error::{Context, Result, StudyError, chain};
 pub use estimate::{Checked, CheckedScenario, check, describe, describe_runs, human_duration};
@@ -59,6 +65,7 @@ pub use sensitivity::{SensitivityOptions, SensitivitySummary, sensitivity};
 pub use shard_arg::{FROM_SLURM, ShardArg, parse_shard};
 pub use shipped::{DEFAULT_SCENARIO, SHIPPED};
 pub use slurm::{SlurmOptions, SlurmScript, shell_quote, slurm};
+pub use slurm_calibrate::slurm_calibration;
 pub use survey::{Survey, SurveyOptions, survey};
 pub use teach::{Lesson, Lessoned, TeachOptions, teach};
 pub use validate::{VALIDATION, ValidateOptions, Validation, validate};

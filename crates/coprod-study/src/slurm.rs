@@ -61,8 +61,10 @@ pub struct SlurmScript {
     pub script: PathBuf,
     /// Runs of the scenario.
     pub runs: u64,
-    /// The merged run directory the merge job writes.
+    /// The merged run directory the merge job writes (the calibration directory).
     pub out: PathBuf,
+    /// Whether the script runs a calibration (then `runs` is 0).
+    pub calibration: bool,
 }
 
 /// `'text'` with single quotes escaped, for bash.
@@ -80,11 +82,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         scenario.make_quick()?;
     }
     crate::compare::metrics(&args.metrics)?;
-    for text in [&args.partition, &args.time].into_iter().flatten() {
-        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c == '\'') {
-            bail!("invalid sbatch option value `{text}`: it must not be empty or hold spaces");
-        }
-    }
+    check_sbatch_values(args)?;
 
     let cwd = &args.cwd;
     let out = match &args.out {
@@ -106,29 +104,8 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         || scenario.name.clone(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let job_dir = out.with_file_name(format!("{name}.slurm"));
-    let script = job_dir.join(format!("{}.sbatch", scenario.name));
-    if job_dir.exists() {
-        if !args.force {
-            bail!(
-                "{} already exists (the script, logs and shards of an earlier submission)\n\n\
-                 hint: use --force to replace them, or --out DIR to write elsewhere",
-                job_dir.display()
-            );
-        }
-        if !script.is_file() {
-            bail!(
-                "refusing to replace {}: it holds no {} script of coprod slurm",
-                job_dir.display(),
-                scenario.name
-            );
-        }
-        std::fs::remove_dir_all(&job_dir)
-            .with_context(|| format!("cannot remove {}", job_dir.display()))?;
-    }
-    std::fs::create_dir_all(job_dir.join("logs"))
-        .and_then(|()| std::fs::create_dir_all(job_dir.join("shards")))
-        .with_context(|| format!("cannot create {}", job_dir.display()))?;
+    let (job_dir, script) =
+        job_files(&out, &name, &scenario.name, args.force, &["logs", "shards"])?;
 
     let text = script_text(&ScriptInput {
         args,
@@ -145,7 +122,54 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         script,
         runs: scenario.n_runs(),
         out,
+        calibration: false,
     })
+}
+
+/// The job folder `<out name>.slurm` beside `out` and the script in it, made afresh with
+/// the folders `dirs` (an earlier submission's only with `force`, and only if it holds a
+/// script of this scenario).
+pub(crate) fn job_files(
+    out: &Path,
+    name: &str,
+    scenario: &str,
+    force: bool,
+    dirs: &[&str],
+) -> Result<(PathBuf, PathBuf)> {
+    let job_dir = out.with_file_name(format!("{name}.slurm"));
+    let script = job_dir.join(format!("{scenario}.sbatch"));
+    if job_dir.exists() {
+        if !force {
+            bail!(
+                "{} already exists (the script, logs and shards of an earlier submission)\n\n\
+                 hint: use --force to replace them, or --out DIR to write elsewhere",
+                job_dir.display()
+            );
+        }
+        if !script.is_file() {
+            bail!(
+                "refusing to replace {}: it holds no {scenario} script of coprod slurm",
+                job_dir.display()
+            );
+        }
+        std::fs::remove_dir_all(&job_dir)
+            .with_context(|| format!("cannot remove {}", job_dir.display()))?;
+    }
+    for dir in dirs {
+        std::fs::create_dir_all(job_dir.join(dir))
+            .with_context(|| format!("cannot create {}", job_dir.display()))?;
+    }
+    Ok((job_dir, script))
+}
+
+/// `--partition` and `--time` go into `#SBATCH` lines: no spaces or quotes.
+pub(crate) fn check_sbatch_values(args: &SlurmOptions) -> Result<()> {
+    for text in [&args.partition, &args.time].into_iter().flatten() {
+        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c == '\'') {
+            bail!("invalid sbatch option value `{text}`: it must not be empty or hold spaces");
+        }
+    }
+    Ok(())
 }
 
 struct ScriptInput<'a> {
@@ -158,7 +182,7 @@ struct ScriptInput<'a> {
     job_dir: &'a Path,
 }
 
-fn q(path: &Path) -> String {
+pub(crate) fn q(path: &Path) -> String {
     shell_quote(&path.display().to_string())
 }
 

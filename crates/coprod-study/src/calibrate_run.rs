@@ -1,0 +1,528 @@
+//! The calibration commands: `coprod calibrate` in one process, `coprod calibrate ...
+//! --shard I/N` and `coprod merge DIR` of a calibration (the files and the presentation
+//! are `calibrate.rs`'s). Sharded, a generation
+//! of ABC-SMC is made in rounds, each a block of proposals that shards split into
+//! contiguous slices; merging puts the rounds together into generations, equal to the
+//! unsharded run's (docs/calibration.md section 6, docs/cluster.md).
+//!
+//! Proposal `k` of generation `g` draws from its own stream (seed, g, k) and the
+//! generation is the first `particles` accepted proposals in the order of k, so which
+//! process ran a proposal cannot change any number; the block sizes only decide how many
+//! rounds a generation takes (`Proposer::next_block`). Everything is derived from files
+//! in the calibration directory, so a shard or a merge can run anywhere, any number of
+//! times: `checkpoints/gen-NNN.json` (finished generations) and
+//! `rounds/gen-NNN/round-RRR/shard-I-of-N.json` (the accepted proposals of one slice).
+//! A shard writes only its own file; the merge writes the checkpoints and the results.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use coprod_calibrate::{Accepted, Generation, Proposer, finished};
+use serde::{Deserialize, Serialize};
+
+use coprod_calibrate::CalibrateError;
+use coprod_output::write_json_file;
+
+use crate::calibrate::{
+    CalibrateOptions, Calibration, Setup, describe_generation, finish, guard_or_record, prepare,
+    read_checkpoints, reproduce, write_checkpoints,
+};
+use crate::error::{Context, Result, bail, invalid};
+use crate::progress::{Note, Progress};
+use crate::shard::indices;
+
+const ROUNDS: &str = "rounds";
+/// The command the shards were started with, for `coprod merge DIR`.
+const SHARDING: &str = "sharding.json";
+
+/// The accepted proposals of one shard's slice of a round.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Slice {
+    generation: u32,
+    round: u32,
+    /// The round's block of proposals, `[start, end)`.
+    block: [u64; 2],
+    shard: u64,
+    shards: u64,
+    /// This shard's proposals, `[start, end)`.
+    proposals: [u64; 2],
+    accepted: Vec<Accepted>,
+}
+
+/// The command the shards ran, so that `coprod merge DIR` can rebuild the calibration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Sharding {
+    scenario: String,
+    targets: PathBuf,
+    seed: u64,
+}
+
+/// A round some of whose shards are still missing.
+#[derive(Clone, Debug)]
+pub struct PendingRound {
+    /// The generation, from 0.
+    pub generation: u32,
+    /// The round of that generation, from 0.
+    pub round: u32,
+    /// Its block of proposals.
+    pub block: Range<u64>,
+    /// The number of shards it is split into, once one has run.
+    pub shards: Option<u64>,
+    /// The shards that have run.
+    pub present: Vec<u64>,
+}
+
+impl PendingRound {
+    /// The shards of `count` still to run.
+    pub fn missing(&self, count: u64) -> Vec<u64> {
+        (0..count).filter(|i| !self.present.contains(i)).collect()
+    }
+}
+
+/// The calibration as far as its files go.
+pub(crate) struct State {
+    /// Finished generations: the checkpoints, then those made from complete rounds.
+    pub(crate) generations: Vec<Generation>,
+    /// How many of them have a checkpoint.
+    pub(crate) checkpointed: usize,
+    /// The round to run next, or `None` when the calibration has stopped.
+    pub(crate) next: Option<PendingRound>,
+}
+
+/// Reads the checkpoints, then turns every complete round into generations.
+pub(crate) fn load_state(setup: &Setup) -> Result<State> {
+    let (out, settings) = (&setup.out, &setup.settings);
+    let mut generations = read_checkpoints(out)?;
+    for (i, g) in generations.iter().enumerate() {
+        if g.index as usize != i || g.particles.len() != settings.particles {
+            bail!(
+                "cannot resume {}: checkpoint {i} has index {} and {} particles, expected {i} \
+                 and {}",
+                out.display(),
+                g.index,
+                g.particles.len(),
+                settings.particles
+            );
+        }
+    }
+    let checkpointed = generations.len();
+    while !finished(settings, &generations) {
+        match next_generation(setup, &generations)? {
+            Ok(generation) => generations.push(generation),
+            Err(pending) => {
+                return Ok(State {
+                    generations,
+                    checkpointed,
+                    next: Some(pending),
+                });
+            }
+        }
+    }
+    Ok(State {
+        generations,
+        checkpointed,
+        next: None,
+    })
+}
+
+/// The generation after `generations` if its rounds are complete, else the round to run.
+fn next_generation(
+    setup: &Setup,
+    generations: &[Generation],
+) -> Result<std::result::Result<Generation, PendingRound>> {
+    let proposer = Proposer::new(&setup.priors, &setup.settings, generations.last());
+    let (mut accepted, mut covered, mut round) = (Vec::new(), 0, 0);
+    loop {
+        if let Some(g) = proposer.assemble(&accepted, covered) {
+            return Ok(Ok(g));
+        }
+        let block = proposer.next_block(accepted.len(), covered, round);
+        let slices = read_round(&setup.out, proposer.index, round, &block)?;
+        let shards = slices.first().map(|s| s.shards);
+        let present: Vec<u64> = slices.iter().map(|s| s.shard).collect();
+        if shards.is_none_or(|n| present.len() as u64 != n) {
+            return Ok(Err(PendingRound {
+                generation: proposer.index,
+                round,
+                block,
+                shards,
+                present,
+            }));
+        }
+        accepted.extend(slices.into_iter().flat_map(|s| s.accepted));
+        covered = block.end;
+        round += 1;
+    }
+}
+
+fn round_dir(out: &Path, generation: u32, round: u32) -> PathBuf {
+    out.join(ROUNDS)
+        .join(format!("gen-{generation:03}"))
+        .join(format!("round-{round:03}"))
+}
+
+fn slice_name(shard: u64, shards: u64) -> String {
+    format!("{}.json", crate::shard::dir_name(shard, shards))
+}
+
+/// The slices of a round that have been written, in shard order, checked against the
+/// round's block and against each other.
+fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Result<Vec<Slice>> {
+    let dir = round_dir(out, generation, round);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut slices: Vec<(PathBuf, Slice)> = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !name.is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let slice: Slice = serde_json::from_str(&text)
+            .with_context(|| format!("bad shard file {}", path.display()))?;
+        let expected = shard_slice(block, slice.shard, slice.shards);
+        if slice.generation != generation
+            || slice.round != round
+            || slice.block != [block.start, block.end]
+            || slice.shard >= slice.shards
+            || slice.proposals != [expected.start, expected.end]
+        {
+            bail!(
+                "{} holds proposals {}-{} of round {} of generation {}, but this calibration's \
+                 round {round} of generation {generation} is proposals {}-{}: it belongs to \
+                 another calibration or coprod version\n\nhint: remove {} and run the shards \
+                 again",
+                path.display(),
+                slice.proposals[0],
+                slice.proposals[1],
+                slice.round,
+                slice.generation,
+                block.start,
+                block.end,
+                dir.display()
+            );
+        }
+        slices.push((path, slice));
+    }
+    slices.sort_by_key(|(_, s)| s.shard);
+    if let (Some((a, first)), Some((b, other))) = (
+        slices.first(),
+        slices.iter().find(|(_, s)| s.shards != slices[0].1.shards),
+    ) {
+        bail!(
+            "{} and {} split round {round} of generation {generation} into {} and {} shards\
+             \n\nhint: remove the files of one split and run its shards again",
+            a.display(),
+            b.display(),
+            first.shards,
+            other.shards
+        );
+    }
+    Ok(slices.into_iter().map(|(_, s)| s).collect())
+}
+
+/// Shard `index` of `count` of a block: a contiguous slice.
+fn shard_slice(block: &Range<u64>, index: u64, count: u64) -> Range<u64> {
+    let r = coprod_output::shard_range(index, count, block.end - block.start);
+    block.start + r.start..block.start + r.end
+}
+
+/// Writes `bytes` to `path` through a file no other process writes, then renames it into
+/// place: shards writing the same file at once leave one whole copy.
+fn write_shared(path: &Path, value: &impl Serialize) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `coprod calibrate`: ABC-SMC estimation of the `[calibration]` table's parameters
+/// against observed targets; each generation is checkpointed so `resume` continues (also
+/// from the rounds of `--shard` runs).
+pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibration> {
+    let (args, threads) = (options, options.threads);
+    let clock = Instant::now();
+    let setup = Setup::new(args)?;
+    let out = &setup.out;
+    prepare(out, args.resume)?;
+    guard_or_record(&setup, &args.targets, |p, v| Ok(write_json_file(p, v)?))?;
+    let state = load_state(&setup)?;
+    write_checkpoints(out, &state.generations[state.checkpointed..])?;
+    setup.announce(progress, threads);
+    let pool = Setup::pool(threads)?;
+    let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
+    let generations = pool.install(|| {
+        coprod_calibrate::run(
+            &setup.priors,
+            &setup.settings,
+            sim,
+            state.generations,
+            |g| {
+                progress.note(Note::Status(describe_generation(g)));
+                write_checkpoints(out, std::slice::from_ref(g))
+                    .map_err(|e| CalibrateError::Callback(e.to_string()))
+            },
+        )
+    })?;
+    let run = serde_json::json!({
+        "wall_seconds": clock.elapsed().as_secs_f64(),
+        "threads": threads,
+    });
+    finish(
+        &setup,
+        &generations,
+        &pool,
+        reproduce(args, setup.seed),
+        run,
+    )
+}
+
+/// What a `--shard` invocation did.
+#[derive(Clone, Debug)]
+pub enum ShardOutcome {
+    /// It ran its slice of a round.
+    Wrote {
+        /// The round.
+        round: PendingRound,
+        /// Its shard.
+        shard: u64,
+        /// Of how many.
+        shards: u64,
+        /// The proposals it ran.
+        proposals: Range<u64>,
+        /// How many were accepted.
+        accepted: usize,
+        /// The calibration directory.
+        dir: PathBuf,
+    },
+    /// Its slice of the current round was already there.
+    AlreadyDone {
+        /// The round.
+        round: PendingRound,
+        /// Its shard.
+        shard: u64,
+        /// The calibration directory.
+        dir: PathBuf,
+    },
+    /// The calibration has stopped: nothing is left to run, only to merge.
+    Finished {
+        /// The calibration directory.
+        dir: PathBuf,
+    },
+}
+
+/// `coprod calibrate SCENARIO --targets FILE --out DIR --shard I/N`: runs shard I of N of
+/// the current round of proposals (the first round whose shards are not all there) and
+/// writes its accepted proposals. Creates DIR on the first call; later calls check that it
+/// holds the same scenario text, targets file and seed.
+pub fn calibrate_shard(
+    options: &CalibrateOptions,
+    progress: &dyn Progress,
+) -> Result<ShardOutcome> {
+    let arg = options
+        .shard
+        .as_ref()
+        .context("calibrate_shard needs --shard")?;
+    let (shard, shards) = indices(arg)?;
+    let setup = Setup::new(options)?;
+    let out = setup.out.clone();
+    std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    guard_or_record(&setup, &options.targets, write_shared)?;
+    let sharding = Sharding {
+        scenario: options.scenario.clone(),
+        targets: options.targets.clone(),
+        seed: setup.seed,
+    };
+    write_shared(&out.join(SHARDING), &sharding)?;
+    let state = load_state(&setup)?;
+    let Some(round) = state.next else {
+        return Ok(ShardOutcome::Finished { dir: out });
+    };
+    if let Some(n) = round.shards
+        && n != shards
+    {
+        bail!(
+            "round {} of generation {} of {} is split into {n} shards, not {shards}\n\nhint: \
+             give --shard I/{n} (the shards still missing: {})",
+            round.round,
+            round.generation,
+            out.display(),
+            describe_shards(&round.missing(n), n)
+        );
+    }
+    if round.present.contains(&shard) {
+        return Ok(ShardOutcome::AlreadyDone {
+            round,
+            shard,
+            dir: out,
+        });
+    }
+    let proposals = shard_slice(&round.block, shard, shards);
+    progress.note(Note::Status(format!(
+        "{}: generation {}, round {}: shard {shard} of {shards}, proposals {}-{}",
+        setup.scenario.name,
+        round.generation,
+        round.round,
+        proposals.start,
+        proposals.end.saturating_sub(1)
+    )));
+    let proposer = Proposer::new(&setup.priors, &setup.settings, state.generations.last());
+    let pool = Setup::pool(options.threads)?;
+    let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
+    let accepted = pool.install(|| proposer.propose_range(proposals.clone(), &sim))?;
+    let slice = Slice {
+        generation: round.generation,
+        round: round.round,
+        block: [round.block.start, round.block.end],
+        shard,
+        shards,
+        proposals: [proposals.start, proposals.end],
+        accepted,
+    };
+    let dir = round_dir(&out, round.generation, round.round);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    coprod_output::write_json_file(&dir.join(slice_name(shard, shards)), &slice)?;
+    Ok(ShardOutcome::Wrote {
+        round,
+        shard,
+        shards,
+        proposals,
+        accepted: slice.accepted.len(),
+        dir: out,
+    })
+}
+
+fn describe_shards(list: &[u64], count: u64) -> String {
+    let names: Vec<String> = list.iter().map(|i| format!("{i}/{count}")).collect();
+    names.join(", ")
+}
+
+/// What `coprod merge DIR` of a calibration did.
+#[derive(Clone, Debug)]
+pub enum MergedCalibration {
+    /// The calibration has stopped: the results are written.
+    Finished {
+        /// Generations made from rounds by this merge.
+        new_generations: usize,
+        /// The results.
+        calibration: Calibration,
+    },
+    /// More rounds are needed: run the shards again, then merge.
+    Pending {
+        /// Generations made from rounds by this merge.
+        new_generations: usize,
+        /// The round to run next.
+        round: PendingRound,
+        /// The calibration directory.
+        dir: PathBuf,
+    },
+}
+
+/// Whether `dir` is a calibration directory (it has `calibration.json`).
+pub fn is_calibration(dir: &Path) -> bool {
+    dir.join("calibration.json").is_file()
+}
+
+/// `coprod merge DIR` of a calibration run with `--shard`: makes every generation whose
+/// rounds are complete (writing its checkpoint) and, when the calibration has stopped,
+/// writes the results as the unsharded `coprod calibrate` would.
+pub fn merge_calibration(
+    dir: &Path,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<MergedCalibration> {
+    let clock = Instant::now();
+    let path = dir.join(SHARDING);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{} is a calibration, but not one run with --shard (no {SHARDING})\n\nhint: \
+             continue it with coprod calibrate ... --resume",
+            dir.display()
+        )
+    })?;
+    let sharding: Sharding =
+        serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
+    let options = CalibrateOptions {
+        scenario: sharding.scenario,
+        targets: sharding.targets,
+        out: Some(dir.to_path_buf()),
+        seed: Some(sharding.seed),
+        threads,
+        resume: true,
+        shard: None,
+    };
+    let setup = Setup::new(&options).map_err(|e| {
+        invalid!(
+            "cannot rebuild the calibration the shards of {} ran: {e}\n\nhint: merge from the \
+             directory the shards ran in",
+            dir.display()
+        )
+    })?;
+    guard_or_record(&setup, &options.targets, |_, _| {
+        bail!(
+            "{} has no calibration.json: it is not a calibration directory",
+            dir.display()
+        )
+    })?;
+    let state = load_state(&setup)?;
+    let made = &state.generations[state.checkpointed..];
+    for g in made {
+        progress.note(Note::Status(describe_generation(g)));
+    }
+    write_checkpoints(dir, made)?;
+    let new_generations = made.len();
+    if let Some(round) = state.next {
+        return Ok(MergedCalibration::Pending {
+            new_generations,
+            round,
+            dir: dir.to_path_buf(),
+        });
+    }
+    let (rounds, simulated) = count_rounds(dir)?;
+    let pool = Setup::pool(threads)?;
+    let run = serde_json::json!({
+        "sharded": { "rounds": rounds, "proposals_simulated": simulated },
+        "merge_wall_seconds": clock.elapsed().as_secs_f64(),
+        "threads": threads,
+    });
+    let command = reproduce(&options, setup.seed);
+    let calibration = finish(&setup, &state.generations, &pool, command, run)?;
+    Ok(MergedCalibration::Finished {
+        new_generations,
+        calibration,
+    })
+}
+
+/// Rounds run by shards, and the proposals they simulated (all slices of all rounds).
+fn count_rounds(dir: &Path) -> Result<(u64, u64)> {
+    let (mut rounds, mut simulated) = (0, 0);
+    let Ok(generations) = std::fs::read_dir(dir.join(ROUNDS)) else {
+        return Ok((0, 0));
+    };
+    for g in generations {
+        for r in std::fs::read_dir(g?.path())? {
+            rounds += 1;
+            for f in std::fs::read_dir(r?.path())? {
+                let path = f?.path();
+                if path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("shard-"))
+                {
+                    let slice: Slice = serde_json::from_str(&std::fs::read_to_string(&path)?)
+                        .with_context(|| format!("bad shard file {}", path.display()))?;
+                    simulated += slice.proposals[1] - slice.proposals[0];
+                }
+            }
+        }
+    }
+    Ok((rounds, simulated))
+}

@@ -1,0 +1,190 @@
+//! `coprod slurm SCENARIO --targets FILE --array N`: the batch script of a calibration.
+//!
+//! ABC-SMC generations are sequential and a generation takes one or more rounds of
+//! proposals whose number is known only as they run, so the script is one job, one
+//! allocation of N tasks, that loops: an `srun` step runs the N shards of the current
+//! round (`coprod calibrate --shard I/N` with I and N from SLURM_PROCID and SLURM_NTASKS),
+//! then `coprod merge DIR` makes the generation if the round completed it, until the merge
+//! has written the results. One queue wait for the whole calibration instead of one per
+//! round (an array job per round chained by dependencies would wait in the queue about 20
+//! times for the lab calibration, each wait longer than the round); the price is that the
+//! allocation is held during the merges, which take seconds. A job that hits its time limit
+//! loses at most the round it was in: submitted again, it continues from the files.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::error::{Context, Result, bail};
+use crate::run::Study;
+use crate::slurm::{SlurmOptions, SlurmScript, check_sbatch_values, job_files, q, shell_quote};
+
+/// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
+/// tasks, each a shard of every round) and its job folder (DIR.slurm/logs).
+pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScript> {
+    let scenario = Study::load(&args.scenario)?.scenario().clone();
+    if scenario.calibration.is_none() {
+        bail!(
+            "{} has no [calibration] table, so --targets has nothing to fit\n\nhint: see \
+             docs/calibration.md, or leave out --targets to run the scenario",
+            scenario.origin
+        );
+    }
+    let run_only = [
+        (!args.settings.is_empty(), "--set"),
+        (args.replications.is_some(), "--replications"),
+        (args.quick, "--quick"),
+        (!args.metrics.is_empty(), "--metric"),
+        (args.replace_results, "--replace-results"),
+    ];
+    if let Some((_, flag)) = run_only.iter().find(|(given, _)| *given) {
+        bail!(
+            "{flag} is an option of scenario runs, not of a calibration (--targets)\n\nhint: \
+             change the scenario file instead"
+        );
+    }
+    check_sbatch_values(args)?;
+    let cwd = &args.cwd;
+    if !cwd.join(targets).is_file() {
+        bail!("cannot read the targets file {}", targets.display());
+    }
+    let out = match &args.out {
+        Some(dir) => cwd.join(dir),
+        None => cwd
+            .join(crate::run::OUTPUTS)
+            .join(format!("{}-calibration", scenario.name)),
+    };
+    if out.exists() {
+        bail!(
+            "output directory {} already exists\n\nhint: choose another --out DIR; a \
+             calibration this script started continues when you submit it again (sbatch \
+             SCRIPT run)",
+            out.display()
+        );
+    }
+    let name = out.file_name().map_or_else(
+        || scenario.name.clone(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let (job_dir, script) = job_files(&out, &name, &scenario.name, args.force, &["logs"])?;
+    let text = script_text(args, &scenario.name, targets, &out, &job_dir, &script);
+    std::fs::write(&script, text).with_context(|| format!("cannot write {}", script.display()))?;
+    Ok(SlurmScript {
+        script,
+        runs: 0,
+        out,
+        calibration: true,
+    })
+}
+
+fn script_text(
+    args: &SlurmOptions,
+    name: &str,
+    targets: &Path,
+    out: &Path,
+    job_dir: &Path,
+    script: &Path,
+) -> String {
+    let n = args.array;
+    let mut calibrate = vec![
+        "\"$COPROD\"".to_string(),
+        "calibrate".into(),
+        shell_quote(&args.scenario),
+        "--targets".into(),
+        shell_quote(&targets.display().to_string()),
+        "--out \"$OUT\"".into(),
+    ];
+    if let Some(s) = args.seed {
+        calibrate.push(format!("--seed {s}"));
+    }
+    let mut sbatch = String::new();
+    let _ = writeln!(sbatch, "#SBATCH --job-name=coprod-{name}-calibration");
+    let _ = writeln!(
+        sbatch,
+        "#SBATCH --output={}/logs/%x-%j.out",
+        job_dir.display()
+    );
+    let _ = writeln!(sbatch, "#SBATCH --ntasks={n}");
+    let _ = writeln!(sbatch, "#SBATCH --cpus-per-task={}", args.cpus_per_task);
+    if let Some(p) = &args.partition {
+        let _ = writeln!(sbatch, "#SBATCH --partition={p}");
+    }
+    if let Some(t) = &args.time {
+        let _ = writeln!(sbatch, "#SBATCH --time={t}");
+    }
+    format!(
+        r#"#!/usr/bin/env bash
+# coprod on SLURM: calibration of scenario `{name}` (its [calibration] table) against
+# {targets}, in rounds of {n} shards inside one allocation of {n} tasks.
+# Written by `coprod slurm` (coprod {version}); see docs/cluster.md.
+#
+# Each round is one srun step of `coprod calibrate --shard I/{n}` (a slice of the current
+# round of proposals each), then `coprod merge` makes the generation once its rounds are
+# complete; the job ends when the merge has written the results ($OUT/posterior.csv).
+#
+# Submit (from anywhere; add --wait to block until the calibration has finished):
+#   bash {script_q}
+# If the job ended early (time limit, lost node), submit it again: it continues from the
+# rounds and generations already in the output directory:
+#   sbatch {script_q} run
+#
+# Every path below (the coprod binary, the working directory, the scenario, the targets
+# file and the output) must be on a filesystem that every compute node shares.
+{sbatch}set -euo pipefail
+COPROD={coprod_q}
+JOB_DIR={job_q}
+OUT={out_q}
+N={n}
+cd {cwd_q}
+
+case "${{1:-submit}}" in
+submit)
+  if [ -n "${{SLURM_JOB_ID:-}}" ]; then
+    echo "run this script with bash to submit it, or with sbatch and the argument run" >&2
+    exit 2
+  fi
+  if [ "${{2:-}}" = --wait ]; then
+    echo "waiting for the calibration job into $OUT (logs in $JOB_DIR/logs)"
+    status=0
+    sbatch --wait "$JOB_DIR/{name}.sbatch" run || status=$?
+    if [ ! -f "$OUT/posterior.csv" ]; then
+      echo "the calibration job ended before the results were written (logs in $JOB_DIR/logs)" >&2
+      echo "submit it again to continue: sbatch $JOB_DIR/{name}.sbatch run" >&2
+      if [ "$status" -eq 0 ]; then status=1; fi
+    fi
+    exit "$status"
+  else
+    job=$(sbatch --parsable "$JOB_DIR/{name}.sbatch" run)
+    echo "submitted calibration job ${{job%%;*}} ($N tasks): $OUT, logs in $JOB_DIR/logs"
+  fi
+  ;;
+run)
+  : "${{SLURM_JOB_ID:?submit it with sbatch SCRIPT run, or bash SCRIPT}}"
+  cpus=${{SLURM_CPUS_PER_TASK:-1}}
+  round=0
+  while [ ! -f "$OUT/posterior.csv" ]; do
+    round=$((round + 1))
+    echo "round $round of this job: $N shards"
+    # I and N from the task's rank; a shard whose slice is already there does nothing.
+    srun --ntasks="$N" --cpus-per-task="$cpus" --kill-on-bad-exit=1 \
+      bash -c 'exec "$@" --shard "$SLURM_PROCID/$SLURM_NTASKS" --threads "$0"' "$cpus" \
+      {calibrate}
+    "$COPROD" merge "$OUT" --threads "$cpus"
+  done
+  echo "calibration finished: $OUT"
+  ;;
+*)
+  echo "usage: bash $0 [submit [--wait]] | sbatch $0 run" >&2
+  exit 2
+  ;;
+esac
+"#,
+        targets = targets.display(),
+        version = env!("CARGO_PKG_VERSION"),
+        script_q = q(script),
+        job_q = q(job_dir),
+        coprod_q = q(&args.coprod),
+        out_q = q(out),
+        cwd_q = q(&args.cwd),
+        calibrate = calibrate.join(" "),
+    )
+}
