@@ -612,6 +612,7 @@ fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ChaCha8Rng) {
 /// build's four. Each lane does the same IEEE operations in the same order either way (no
 /// fused multiply-add: Rust never contracts), so the numbers are the same on every machine.
 #[inline]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
