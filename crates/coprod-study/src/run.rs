@@ -417,7 +417,7 @@ impl<'s> Batch<'s> {
     /// how many were lab runs. Stops, saving what is done, when the progress cancels.
     fn run(
         &self,
-        specs: impl Iterator<Item = coprod_scenario::RunSpec<'s>>,
+        specs: impl Iterator<Item = coprod_scenario::RunSpec<'s>> + Send,
         kept: Option<compare::PilotRuns>,
         total: u64,
         writer: &mut Writer,

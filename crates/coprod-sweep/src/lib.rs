@@ -2,8 +2,10 @@
 //!
 //! # Brief overview
 //! Runs [`RunSpec`]s on a rayon pool of exactly the requested number of threads and hands
-//! each result to a sink in run order. Runs are taken in chunks of a few times the thread
-//! count, so memory stays flat however many runs a sweep has, and outputs are identical
+//! each result to a sink in run order. Workers take runs one at a time in order (no worker
+//! waits for another's run), and results go to the sink in chunks of a few times the thread
+//! count, at most a few chunks ahead, so memory stays flat however many runs a sweep has,
+//! and outputs are identical
 //! for any thread count: each run depends only on its `RunSpec` (its seed comes from the
 //! scenario, never from a thread). It writes no files; the sink does.
 //! [`Runner::run_isolated`] also isolates runs: a run that panics or produces a
@@ -28,6 +30,9 @@
 //! assert_eq!(seen, vec![(0, 3), (1, 3), (2, 3)]);
 //! ```
 #![deny(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use coprod_core::{Detail, RunOutput, simulate};
 use coprod_scenario::RunSpec;
@@ -87,6 +92,7 @@ impl Runner {
     ) -> Result<(), E>
     where
         I: IntoIterator<Item = RunSpec<'a>>,
+        I::IntoIter: Send,
         F: FnMut(RunSpec<'a>, RunOutput) -> Result<(), E> + Send,
         E: Send,
     {
@@ -112,45 +118,169 @@ impl Runner {
         self.pool.install(f)
     }
 
-    /// Computes `specs` chunk by chunk on the pool and hands each chunk, in order, to
-    /// `sink_chunk`; the sink of chunk `k` runs while chunk `k + 1` is computed (rayon's
-    /// `join` lets the pool's threads share both), within the pool's thread budget.
+    /// Computes `specs` on the pool and hands them, chunk by chunk and in order, to
+    /// `sink_chunk`. Each worker takes the next run in order as soon as it is free, so no
+    /// worker waits for the slowest run of a chunk (with chunks of a few short runs that
+    /// wait left a tenth of two threads idle); a chunk goes to the sink as soon as all its
+    /// runs are done, by the worker that finished the last of them, while the others go
+    /// on. At most [`CHUNKS_AHEAD`] chunks are computed beyond the one the sink waits for,
+    /// so results waiting for the sink stay few, and a run that never ends does not keep
+    /// the chunks before it from being written.
     fn pipelined<'a, I, T, E>(
         &self,
         specs: I,
         compute: impl Fn(&RunSpec<'a>) -> T + Sync,
-        mut sink_chunk: impl FnMut(Vec<RunSpec<'a>>, Vec<T>) -> Result<(), E> + Send,
+        sink_chunk: impl FnMut(Vec<RunSpec<'a>>, Vec<T>) -> Result<(), E> + Send,
     ) -> Result<(), E>
     where
         I: IntoIterator<Item = RunSpec<'a>>,
+        I::IntoIter: Send,
         T: Send,
         E: Send,
     {
         let chunk_len = self.chunk_len();
-        let mut specs = specs.into_iter();
-        let mut pending: Option<(Vec<RunSpec<'a>>, Vec<T>)> = None;
-        loop {
-            let chunk: Vec<RunSpec<'a>> = specs.by_ref().take(chunk_len).collect();
-            let previous = pending.take();
-            // The sink goes first on the calling worker, so it finishes (and a checkpoint is
-            // written) even if a run of the next chunk never ends; the other workers start
-            // on the next chunk at once, and the sink's worker joins them when done.
-            let (sunk, outputs) = self.pool.install(|| {
-                rayon::join(
-                    || match previous {
-                        Some((done, outputs)) => sink_chunk(done, outputs),
-                        None => Ok(()),
-                    },
-                    // `collect` on an indexed parallel iterator keeps input order.
-                    || chunk.par_iter().map(&compute).collect::<Vec<T>>(),
-                )
-            });
-            sunk?;
-            if chunk.is_empty() {
-                return Ok(());
+        let line = Line {
+            state: Mutex::new(LineState {
+                specs: specs.into_iter(),
+                taken: 0,
+                exhausted: false,
+                done: BTreeMap::new(),
+                sunk: 0,
+                sinking: false,
+                failed: None,
+            }),
+            moved: Condvar::new(),
+            sink: Mutex::new(sink_chunk),
+            chunk_len,
+        };
+        self.pool.scope(|scope| {
+            for _ in 0..self.threads {
+                scope.spawn(|_| line.work(&compute));
             }
-            pending = Some((chunk, outputs));
+        });
+        let state = line
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        match state.failed {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
+    }
+}
+
+/// Chunks a worker may compute beyond the first chunk not yet handed to the sink.
+const CHUNKS_AHEAD: u64 = 2;
+
+/// The shared state of [`Runner::pipelined`]: runs are taken in order, and results wait
+/// in `done` until their chunk is complete and its turn at the sink has come.
+struct Line<'a, I, T, E, S> {
+    state: Mutex<LineState<'a, I, T, E>>,
+    /// Signalled when a chunk has been sunk, the runs are exhausted or the sink failed.
+    moved: Condvar,
+    sink: Mutex<S>,
+    chunk_len: usize,
+}
+
+struct LineState<'a, I, T, E> {
+    specs: I,
+    /// Runs taken so far (the index of the next one).
+    taken: u64,
+    exhausted: bool,
+    /// Finished runs not yet sunk, by index.
+    done: BTreeMap<u64, (RunSpec<'a>, T)>,
+    /// Runs handed to the sink so far (whole chunks, except at the end).
+    sunk: u64,
+    /// A worker is handing chunks to the sink.
+    sinking: bool,
+    /// The sink's error: every worker stops taking runs.
+    failed: Option<E>,
+}
+
+impl<'a, I, T, E, S> Line<'a, I, T, E, S>
+where
+    I: Iterator<Item = RunSpec<'a>>,
+    S: FnMut(Vec<RunSpec<'a>>, Vec<T>) -> Result<(), E>,
+{
+    /// One worker: take the next run, compute it, hand over what is complete; until the
+    /// runs are exhausted or the sink fails.
+    fn work(&self, compute: &(impl Fn(&RunSpec<'a>) -> T + Sync)) {
+        while let Some((index, spec)) = self.take() {
+            let out = compute(&spec);
+            let mut state = self.lock();
+            state.done.insert(index, (spec, out));
+            drop(state);
+            self.sink_ready();
+        }
+        // The last worker out hands over the last, partial chunk.
+        self.sink_ready();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LineState<'a, I, T, E>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next run in order, waiting while the window of chunks ahead of the sink is
+    /// full; `None` when the runs are exhausted or the sink failed.
+    fn take(&self) -> Option<(u64, RunSpec<'a>)> {
+        let window = self.chunk_len as u64 * (CHUNKS_AHEAD + 1);
+        let mut state = self.lock();
+        loop {
+            if state.failed.is_some() || state.exhausted {
+                return None;
+            }
+            if state.taken < state.sunk + window {
+                break;
+            }
+            state = self
+                .moved
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        match state.specs.next() {
+            Some(spec) => {
+                let index = state.taken;
+                state.taken += 1;
+                Some((index, spec))
+            }
+            None => {
+                state.exhausted = true;
+                self.moved.notify_all();
+                None
+            }
+        }
+    }
+
+    /// Hands every complete chunk whose turn has come to the sink, in order (one worker
+    /// at a time; the others go on computing). After the last run, a partial chunk too.
+    fn sink_ready(&self) {
+        let mut state = self.lock();
+        if state.sinking {
+            return;
+        }
+        state.sinking = true;
+        while state.failed.is_none() {
+            let all_taken = state.exhausted && state.done.len() as u64 == state.taken - state.sunk;
+            let end = (state.sunk + self.chunk_len as u64).min(state.taken);
+            let complete = (state.sunk..end).all(|i| state.done.contains_key(&i));
+            let whole = end - state.sunk == self.chunk_len as u64;
+            if end == state.sunk || !complete || !(whole || all_taken) {
+                break;
+            }
+            let (specs, outputs): (Vec<_>, Vec<_>) = (state.sunk..end)
+                .filter_map(|i| state.done.remove(&i))
+                .unzip();
+            drop(state);
+            // The sink runs without the state locked, so the others go on.
+            let result = (self.sink.lock().unwrap_or_else(PoisonError::into_inner))(specs, outputs);
+            state = self.lock();
+            state.sunk = end;
+            if let Err(err) = result {
+                state.failed = Some(err);
+            }
+            self.moved.notify_all();
+        }
+        state.sinking = false;
     }
 }
 
@@ -290,6 +420,7 @@ impl Runner {
     ) -> Result<(), E>
     where
         I: IntoIterator<Item = RunSpec<'a>>,
+        I::IntoIter: Send,
         F: FnMut(Event<'a>) -> Result<(), E> + Send,
         E: Send,
     {
@@ -495,6 +626,50 @@ mod tests {
         );
         // One `ChunkDone` per chunk of 2 threads x RUNS_PER_THREAD_PER_CHUNK runs.
         assert_eq!(chunks, 10usize.div_ceil(2 * RUNS_PER_THREAD_PER_CHUNK));
+    }
+
+    #[test]
+    fn a_slow_run_does_not_hold_the_other_workers_and_chunks_still_sink_in_order() {
+        let s = scenario();
+        let runner = Runner::new(2).unwrap();
+        let chunk = runner.chunk_len() as u64;
+        // While run 0 is slow, the other worker goes on past the end of the first chunk;
+        // before, every chunk ended with a wait for its slowest run.
+        let started_while_slow = Mutex::new(Vec::new());
+        let slow_done = std::sync::atomic::AtomicBool::new(false);
+        let mut sunk: Vec<Vec<u64>> = Vec::new();
+        runner
+            .pipelined(
+                s.runs(),
+                |spec| {
+                    if spec.run_id == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(400));
+                        slow_done.store(true, std::sync::atomic::Ordering::SeqCst);
+                    } else if !slow_done.load(std::sync::atomic::Ordering::SeqCst) {
+                        started_while_slow.lock().unwrap().push(spec.run_id);
+                    }
+                    spec.run_id
+                },
+                |specs, outputs| {
+                    assert_eq!(specs.iter().map(|s| s.run_id).collect::<Vec<_>>(), outputs);
+                    sunk.push(outputs);
+                    Ok::<(), ()>(())
+                },
+            )
+            .unwrap();
+        let started = started_while_slow.into_inner().unwrap();
+        assert!(
+            started.iter().any(|&r| r >= chunk),
+            "runs started while run 0 ran: {started:?}"
+        );
+        // Whole chunks in order, the last one partial.
+        let all: Vec<u64> = sunk.concat();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+        assert!(
+            sunk[..sunk.len() - 1]
+                .iter()
+                .all(|c| c.len() as u64 == chunk)
+        );
     }
 
     #[test]
