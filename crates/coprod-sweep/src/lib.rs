@@ -80,9 +80,10 @@ impl Runner {
     /// Runs every spec and calls `sink` with each result in the order of `specs`.
     ///
     /// `on_done` is called from worker threads as each run finishes (for progress).
-    /// Stops at the first error from `sink` and returns it. The sink of one chunk runs on
-    /// a pool thread while the next chunk's runs occupy the others, so writing results
-    /// does not leave threads idle.
+    /// Stops at the first error from `sink` and returns it. Results go to the sink a chunk
+    /// at a time, on the pool thread that finished the chunk's last run, while the other
+    /// threads go on with the next runs, so writing results does not leave threads idle.
+    /// A panic in a run or in the sink stops every thread and is passed on.
     pub fn run<'a, I, F, E>(
         &self,
         specs: I,
@@ -148,6 +149,7 @@ impl Runner {
                 sunk: 0,
                 sinking: false,
                 failed: None,
+                aborted: false,
             }),
             moved: Condvar::new(),
             sink: Mutex::new(sink_chunk),
@@ -195,6 +197,8 @@ struct LineState<'a, I, T, E> {
     sinking: bool,
     /// The sink's error: every worker stops taking runs.
     failed: Option<E>,
+    /// A run or the sink panicked: every worker stops.
+    aborted: bool,
 }
 
 impl<'a, I, T, E, S> Line<'a, I, T, E, S>
@@ -205,15 +209,25 @@ where
     /// One worker: take the next run, compute it, hand over what is complete; until the
     /// runs are exhausted or the sink fails.
     fn work(&self, compute: &(impl Fn(&RunSpec<'a>) -> T + Sync)) {
-        while let Some((index, spec)) = self.take() {
-            let out = compute(&spec);
-            let mut state = self.lock();
-            state.done.insert(index, (spec, out));
-            drop(state);
+        let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            while let Some((index, spec)) = self.take() {
+                let out = compute(&spec);
+                let mut state = self.lock();
+                state.done.insert(index, (spec, out));
+                drop(state);
+                self.sink_ready();
+            }
+            // The last worker out hands over the last, partial chunk.
             self.sink_ready();
+        }));
+        if let Err(panic) = worked {
+            // A run or the sink panicked: its chunk can never be handed over, so the
+            // others must stop rather than wait for it; the pool passes the panic on once
+            // every worker has returned.
+            self.lock().aborted = true;
+            self.moved.notify_all();
+            std::panic::resume_unwind(panic);
         }
-        // The last worker out hands over the last, partial chunk.
-        self.sink_ready();
     }
 
     fn lock(&self) -> MutexGuard<'_, LineState<'a, I, T, E>> {
@@ -226,7 +240,7 @@ where
         let window = self.chunk_len as u64 * (CHUNKS_AHEAD + 1);
         let mut state = self.lock();
         loop {
-            if state.failed.is_some() || state.exhausted {
+            if state.failed.is_some() || state.exhausted || state.aborted {
                 return None;
             }
             if state.taken < state.sunk + window {
@@ -259,7 +273,7 @@ where
             return;
         }
         state.sinking = true;
-        while state.failed.is_none() {
+        while state.failed.is_none() && !state.aborted {
             let all_taken = state.exhausted && state.done.len() as u64 == state.taken - state.sunk;
             let end = (state.sunk + self.chunk_len as u64).min(state.taken);
             let complete = (state.sunk..end).all(|i| state.done.contains_key(&i));
@@ -670,6 +684,42 @@ mod tests {
                 .iter()
                 .all(|c| c.len() as u64 == chunk)
         );
+    }
+
+    /// `sweep` on another thread, or `None` if it has not returned within a minute (a hang).
+    fn within_a_minute<R: Send + 'static>(sweep: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(sweep());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
+    }
+
+    #[test]
+    fn a_panic_in_a_run_or_in_the_sink_stops_the_sweep_instead_of_hanging_it() {
+        for in_sink in [false, true] {
+            let outcome = within_a_minute(move || {
+                std::panic::catch_unwind(|| {
+                    // More runs than the window of chunks ahead of the sink.
+                    let text = "[params.population]\nn_citizens = 40\nn_communities = 2\n\
+                                [experiment]\nsteps = 2\nreplications = 60\n";
+                    let s = Scenario::from_toml(text, "t.toml", "t").unwrap();
+                    Runner::new(2).unwrap().pipelined(
+                        s.runs(),
+                        |spec| {
+                            assert!(in_sink || spec.run_id != 3, "run 3 fails");
+                            spec.run_id
+                        },
+                        |_, outputs| {
+                            assert!(!in_sink || !outputs.contains(&3), "the sink fails");
+                            Ok::<(), ()>(())
+                        },
+                    )
+                })
+                .is_err()
+            });
+            assert_eq!(outcome, Some(true), "panic in the sink: {in_sink}");
+        }
     }
 
     #[test]
