@@ -348,7 +348,7 @@ fn slurm_writes_a_calibration_script() {
         "--shard \"$SLURM_PROCID/$SLURM_NTASKS\"",
         "calibrate 'tiny.toml' --targets 'targets.csv' --out \"$OUT\"",
         "\"$COPROD\" merge \"$OUT\"",
-        "while [ ! -f \"$OUT/posterior.csv\" ]",
+        "while [ ! -f \"$OUT/manifest.json\" ]",
     ] {
         assert!(text.contains(line), "no `{line}` in the script:\n{text}");
     }

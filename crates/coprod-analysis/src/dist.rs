@@ -62,17 +62,22 @@ fn t_quantile_by_bisection(p: f64, df: f64) -> f64 {
         return f64::NAN;
     }
     let (mut lo, mut hi) = (-1.0e6_f64, 1.0e6_f64);
+    // Whether each end has been tested (the starting ends have not).
+    let (mut lo_tested, mut hi_tested) = (false, false);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        // `lo` and `hi` are adjacent floats: no later step can move either (lo only ever
-        // holds points below p, hi points at or above it), so stopping changes nothing.
-        if mid == lo || mid == hi {
+        // `lo` and `hi` are adjacent floats, both tested: no later step can move either (lo
+        // only ever holds points below p, hi points at or above it), so stopping changes
+        // nothing.
+        if lo_tested && hi_tested && (mid == lo || mid == hi) {
             break;
         }
         if t_cdf(mid, df) < p {
             lo = mid;
+            lo_tested = true;
         } else {
             hi = mid;
+            hi_tested = true;
         }
     }
     0.5 * (lo + hi)
@@ -167,7 +172,7 @@ mod tests {
             0.5 * (lo + hi)
         }
         for df in [1.0, 2.0, 3.5, 9.0, 29.0, 99.0, 1000.0] {
-            for p in [0.001, 0.025, 0.2, 0.5, 0.8, 0.95, 0.975, 0.999] {
+            for p in [1e-9, 0.001, 0.025, 0.2, 0.5, 0.8, 0.95, 0.975, 0.999] {
                 let want = two_hundred_steps(p, df).to_bits();
                 assert_eq!(t_quantile(p, df).to_bits(), want, "p {p}, df {df}");
                 assert_eq!(

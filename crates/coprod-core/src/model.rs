@@ -283,7 +283,7 @@ impl Model {
     }
 
     /// Aware citizens in no group forget with probability `awareness_decay` (halved with
-    /// strategy integration): they are counted eight at a time from the flags, and the ones
+    /// strategy integration): they are counted 32 at a time from the flags, and the ones
     /// who forget are found by geometric gaps among them (docs/ODD.md 8.3).
     fn forget(&mut self, p: &Params) {
         let forget = p.awareness_decay

@@ -23,12 +23,14 @@ pub(crate) fn optional(v: Option<f64>) -> String {
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`,
-/// so a reader never sees a half-written file.
+/// so a reader never sees a half-written file. The temporary file's name carries the
+/// process id, so two processes writing the same file (a cluster job submitted again while
+/// the first still runs) never write into one temporary file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let mut file = File::create(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
     file.write_all(bytes)
         .map_err(|e| OutputError::io(&tmp, e))?;

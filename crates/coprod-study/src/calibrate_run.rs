@@ -231,19 +231,6 @@ fn shard_slice(block: &Range<u64>, index: u64, count: u64) -> Range<u64> {
     block.start + r.start..block.start + r.end
 }
 
-/// Writes `bytes` to `path` through a file no other process writes, then renames it into
-/// place: shards writing the same file at once leave one whole copy.
-fn write_shared(path: &Path, value: &impl Serialize) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-}
-
 /// `coprod calibrate`: ABC-SMC estimation of the `[calibration]` table's parameters
 /// against observed targets; each generation is checkpointed so `resume` continues (also
 /// from the rounds of `--shard` runs).
@@ -336,13 +323,16 @@ pub fn calibrate_shard(
     let out = setup.out.clone();
     std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
         .with_context(|| format!("cannot create {}", out.display()))?;
-    guard_or_record(&setup, &options.targets, write_shared)?;
+    guard_or_record(&setup, &options.targets, |p, v| {
+        Ok(coprod_output::write_json_file(p, v)?)
+    })?;
     let sharding = Sharding {
         scenario: options.scenario.clone(),
         targets: options.targets.clone(),
         seed: setup.seed,
     };
-    write_shared(&out.join(SHARDING), &sharding)?;
+    // Shards writing it at once each write a whole copy through their own temporary file.
+    coprod_output::write_json_file(&out.join(SHARDING), &sharding)?;
     let state = load_state(&setup)?;
     let Some(round) = state.next else {
         return Ok(ShardOutcome::Finished { dir: out });

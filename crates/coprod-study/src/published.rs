@@ -105,14 +105,14 @@ pub fn compare_published(dir: &Path, file: &Path) -> Result<PublishedComparison>
                 .map(|r| (r.replication, r.values[column]))
                 .collect()
         };
-        let (model, ci) = match claim.kind {
+        let (model, ci, n) = match claim.kind {
             PublishedKind::Level => {
                 let mut acc = Accumulator::default();
                 for (_, v) in values(&claim.variant) {
                     acc.push(v);
                 }
                 let s = acc.summary();
-                (s.mean, s.ci)
+                (s.mean, s.ci, s.n)
             }
             PublishedKind::Effect => {
                 if claim.variant == BASELINE {
@@ -139,9 +139,10 @@ pub fn compare_published(dir: &Path, file: &Path) -> Result<PublishedComparison>
                         base.iter().find(|(r, _)| *r == rep).map(|(_, y)| (x, *y))
                     })
                     .unzip();
+                let n = xs.len() as u64;
                 match coprod_analysis::paired(&xs, &ys) {
-                    Some(c) => (c.difference, Some(c.ci)),
-                    None => (mean(&xs) - mean(&ys), None),
+                    Some(c) => (c.difference, Some(c.ci), n),
+                    None => (mean(&xs) - mean(&ys), None, n),
                 }
             }
         };
@@ -149,7 +150,7 @@ pub fn compare_published(dir: &Path, file: &Path) -> Result<PublishedComparison>
             PublishedValue::Number(v) => Some(model - v),
             PublishedValue::Sign(_) => None,
         };
-        let verdict = verdict(&claim, model, ci);
+        let verdict = verdict(&claim, model, ci, n);
         rows.push(PublishedRow {
             claim,
             model,
@@ -180,10 +181,14 @@ fn mean(v: &[f64]) -> f64 {
 ///   contains 0), `opposite` when it lies on the other side, `undetermined` otherwise
 ///   (and `differs` for `none` when the interval excludes 0);
 /// - a number: `consistent` when the two differ by at most 1.96 standard errors of the
-///   difference (the published se, if given, and the model's, from its interval), else
-///   `model higher` or `model lower`.
-pub(crate) fn verdict(claim: &Published, model: f64, ci: Option<(f64, f64)>) -> String {
-    let (low, high) = ci.unwrap_or((model, model));
+///   difference (the published se, if given, and the model's, from its t-interval over `n`
+///   replications), else `model higher` or `model lower`;
+/// - `undetermined` whenever the run gives no number or no interval (fewer than two
+///   replications, or none paired with the baseline's).
+pub(crate) fn verdict(claim: &Published, model: f64, ci: Option<(f64, f64)>, n: u64) -> String {
+    let Some((low, high)) = ci.filter(|_| model.is_finite() && n >= 2) else {
+        return "undetermined".into();
+    };
     match claim.value {
         PublishedValue::Sign(sign) => {
             let (agrees, opposite) = match sign {
@@ -206,7 +211,7 @@ pub(crate) fn verdict(claim: &Published, model: f64, ci: Option<(f64, f64)>) -> 
             }
         }
         PublishedValue::Number(value) => {
-            let model_se = (high - low) / (2.0 * 1.96);
+            let model_se = (high - low) / (2.0 * coprod_output::t_quantile_975((n - 1) as f64));
             let se = (model_se.powi(2) + claim.se.unwrap_or(0.0).powi(2)).sqrt();
             let gap = model - value;
             if gap.abs() <= 1.96 * se {
@@ -341,15 +346,15 @@ mod tests {
     #[test]
     fn signs_are_judged_by_the_interval() {
         let pos = claim(PublishedValue::Sign(Sign::Positive), None);
-        assert_eq!(verdict(&pos, 0.1, Some((0.05, 0.15))), "agrees");
-        assert_eq!(verdict(&pos, -0.1, Some((-0.15, -0.05))), "opposite");
-        assert_eq!(verdict(&pos, 0.01, Some((-0.02, 0.04))), "undetermined");
+        assert_eq!(verdict(&pos, 0.1, Some((0.05, 0.15)), 50), "agrees");
+        assert_eq!(verdict(&pos, -0.1, Some((-0.15, -0.05)), 50), "opposite");
+        assert_eq!(verdict(&pos, 0.01, Some((-0.02, 0.04)), 50), "undetermined");
         let neg = claim(PublishedValue::Sign(Sign::Negative), None);
-        assert_eq!(verdict(&neg, -0.1, Some((-0.15, -0.05))), "agrees");
-        assert_eq!(verdict(&neg, 0.1, Some((0.05, 0.15))), "opposite");
+        assert_eq!(verdict(&neg, -0.1, Some((-0.15, -0.05)), 50), "agrees");
+        assert_eq!(verdict(&neg, 0.1, Some((0.05, 0.15)), 50), "opposite");
         let none = claim(PublishedValue::Sign(Sign::None), None);
-        assert_eq!(verdict(&none, 0.01, Some((-0.02, 0.04))), "agrees");
-        assert_eq!(verdict(&none, 0.5, Some((0.45, 0.55))), "differs");
+        assert_eq!(verdict(&none, 0.01, Some((-0.02, 0.04)), 50), "agrees");
+        assert_eq!(verdict(&none, 0.5, Some((0.45, 0.55)), 50), "differs");
     }
 
     #[test]
@@ -357,11 +362,14 @@ mod tests {
         // Model 0.30 with se 0.01 (interval 0.2804 to 0.3196).
         let ci = Some((0.30 - 0.0196, 0.30 + 0.0196));
         let tight = claim(PublishedValue::Number(0.24), Some(0.01));
-        assert_eq!(verdict(&tight, 0.30, ci), "model higher");
+        assert_eq!(verdict(&tight, 0.30, ci, 50), "model higher");
         // With the published se 0.03 the gap 0.06 is within 1.96 x 0.0316.
         let loose = claim(PublishedValue::Number(0.24), Some(0.03));
-        assert_eq!(verdict(&loose, 0.30, ci), "consistent");
+        assert_eq!(verdict(&loose, 0.30, ci, 50), "consistent");
         let above = claim(PublishedValue::Number(0.40), None);
-        assert_eq!(verdict(&above, 0.30, ci), "model lower");
+        assert_eq!(verdict(&above, 0.30, ci, 50), "model lower");
+        // No number or no interval from the run: no verdict either way.
+        assert_eq!(verdict(&above, f64::NAN, None, 0), "undetermined");
+        assert_eq!(verdict(&above, 0.30, None, 1), "undetermined");
     }
 }

@@ -119,7 +119,8 @@ fn script_text(
 #
 # Each round is one srun step of `coprod calibrate --shard I/{n}` (a slice of the current
 # round of proposals each), then `coprod merge` makes the generation once its rounds are
-# complete; the job ends when the merge has written the results ($OUT/posterior.csv).
+# complete; the job ends when the merge has written the results ($OUT/manifest.json,
+# written last).
 #
 # Submit (from anywhere; add --wait to block until the calibration has finished):
 #   bash {script_q}
@@ -146,7 +147,7 @@ submit)
     echo "waiting for the calibration job into $OUT (logs in $JOB_DIR/logs)"
     status=0
     sbatch --wait "$JOB_DIR/{name}.sbatch" run || status=$?
-    if [ ! -f "$OUT/posterior.csv" ]; then
+    if [ ! -f "$OUT/manifest.json" ]; then
       echo "the calibration job ended before the results were written (logs in $JOB_DIR/logs)" >&2
       echo "submit it again to continue: sbatch $JOB_DIR/{name}.sbatch run" >&2
       if [ "$status" -eq 0 ]; then status=1; fi
@@ -161,7 +162,7 @@ run)
   : "${{SLURM_JOB_ID:?submit it with sbatch SCRIPT run, or bash SCRIPT}}"
   cpus=${{SLURM_CPUS_PER_TASK:-1}}
   round=0
-  while [ ! -f "$OUT/posterior.csv" ]; do
+  while [ ! -f "$OUT/manifest.json" ]; do
     round=$((round + 1))
     echo "round $round of this job: $N shards"
     # I and N from the task's rank; a shard whose slice is already there does nothing.
