@@ -35,20 +35,24 @@ pub(crate) fn sharded_scenario() -> String {
     text + "\"behaviour.belief_weight\" = { uniform = [0.05, 1.0] }\n"
 }
 
+/// `coprod calibrate SCENARIO --targets TARGETS -o OUT EXTRA...` in the sandbox.
+fn calibrate_into(
+    sandbox: &Sandbox,
+    (scenario, targets): (&str, &str),
+    out: &str,
+    extra: &[&str],
+) -> assert_cmd::Command {
+    let mut args = vec!["calibrate", scenario, "--targets", targets, "-o", out];
+    args.extend_from_slice(extra);
+    sandbox.cmd(&args)
+}
+
 /// The sharded scenario and targets in the sandbox, and its unsharded calibration in
 /// `single`.
 fn sharded_setup(sandbox: &Sandbox) -> (String, String) {
     let (scenario, targets) = setup(sandbox);
     fs::write(&scenario, sharded_scenario()).unwrap();
-    sandbox
-        .cmd(&[
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            "single",
-        ])
+    calibrate_into(sandbox, (&scenario, &targets), "single", &[])
         .assert()
         .success();
     (scenario, targets)
@@ -126,17 +130,9 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     for threads in ["1", "2"] {
         let out = sandbox.path().join(format!("cal-{threads}"));
         let out = out.to_str().unwrap();
-        let args = [
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            out,
-            "-j",
-            threads,
-        ];
-        sandbox.cmd(&args).assert().success();
+        calibrate_into(&sandbox, (&scenario, &targets), out, &["-j", threads])
+            .assert()
+            .success();
         tables.push(read(
             &sandbox.path().join(format!("cal-{threads}/posterior.csv")),
         ));
@@ -147,37 +143,22 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     fs::remove_file(dir.join("checkpoints/gen-002.json")).unwrap();
     fs::remove_file(dir.join("posterior.csv")).unwrap();
     let out = dir.to_str().unwrap();
-    sandbox
-        .cmd(&[
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            out,
-            "--resume",
-        ])
+    calibrate_into(&sandbox, (&scenario, &targets), out, &["--resume"])
         .assert()
         .success();
     assert_eq!(read(&dir.join("posterior.csv")), tables[0]);
     let manifest = read(&dir.join("manifest.json"));
     assert!(manifest.contains("coprod calibrate"), "{manifest}");
     // Checkpoints of one seed are never continued with another.
-    sandbox
-        .cmd(&[
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            out,
-            "--resume",
-            "--seed",
-            "9",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("cannot resume"));
+    calibrate_into(
+        &sandbox,
+        (&scenario, &targets),
+        out,
+        &["--resume", "--seed", "9"],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("cannot resume"));
 }
 
 #[test]
@@ -246,22 +227,15 @@ fn sharded_rounds_merged_equal_the_unsharded_calibration() {
         // In reverse order: a round's shards may run in any order.
         for i in (0..n).rev() {
             let shard = format!("{i}/{n}");
-            sandbox
-                .cmd(&[
-                    "calibrate",
-                    &scenario,
-                    "--targets",
-                    &targets,
-                    "-o",
-                    "sharded",
-                    "--shard",
-                    &shard,
-                    "-j",
-                    "1",
-                ])
-                .assert()
-                .success()
-                .stderr(predicate::str::contains(format!("wrote shard {i} of {n}")));
+            calibrate_into(
+                &sandbox,
+                (&scenario, &targets),
+                "sharded",
+                &["--shard", &shard, "-j", "1"],
+            )
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(format!("wrote shard {i} of {n}")));
         }
         sandbox.cmd(&["merge", "sharded"]).assert().success();
     }
@@ -276,20 +250,15 @@ fn sharded_rounds_merged_equal_the_unsharded_calibration() {
     let manifest = read(&sandbox.path().join("sharded/manifest.json"));
     assert!(manifest.contains("\"proposals_simulated\""), "{manifest}");
     // A shard of a stopped calibration has nothing left to do.
-    sandbox
-        .cmd(&[
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            "sharded",
-            "--shard",
-            "0/2",
-        ])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("the calibration has stopped"));
+    calibrate_into(
+        &sandbox,
+        (&scenario, &targets),
+        "sharded",
+        &["--shard", "0/2"],
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("the calibration has stopped"));
 }
 
 /// Shards of the first rounds, then `--resume` in one process: the same bytes too.
@@ -299,32 +268,18 @@ fn resume_after_shards_equals_the_unsharded_calibration() {
     let (scenario, targets) = sharded_setup(&sandbox);
     for _ in 0..3 {
         for shard in ["0/2", "1/2"] {
-            sandbox
-                .cmd(&[
-                    "calibrate",
-                    &scenario,
-                    "--targets",
-                    &targets,
-                    "-o",
-                    "mixed",
-                    "--shard",
-                    shard,
-                ])
-                .assert()
-                .success();
+            calibrate_into(
+                &sandbox,
+                (&scenario, &targets),
+                "mixed",
+                &["--shard", shard],
+            )
+            .assert()
+            .success();
         }
     }
     // The last round's shards are not merged: --resume makes its generation from them.
-    sandbox
-        .cmd(&[
-            "calibrate",
-            &scenario,
-            "--targets",
-            &targets,
-            "-o",
-            "mixed",
-            "--resume",
-        ])
+    calibrate_into(&sandbox, (&scenario, &targets), "mixed", &["--resume"])
         .assert()
         .success();
     assert_same_calibration(
@@ -337,11 +292,7 @@ fn resume_after_shards_equals_the_unsharded_calibration() {
 fn bad_shard_arguments_are_refused_with_exit_2() {
     let sandbox = Sandbox::new();
     let (scenario, targets) = setup(&sandbox);
-    let calibrate = |extra: &[&str]| {
-        let mut args = vec!["calibrate", &scenario, "--targets", &targets, "-o", "cal"];
-        args.extend_from_slice(extra);
-        sandbox.cmd(&args)
-    };
+    let calibrate = |extra: &[&str]| calibrate_into(&sandbox, (&scenario, &targets), "cal", extra);
     for (shard, message) in [
         ("3/3", "shard 3 of 3 does not exist"),
         ("1/0", "the shard count must be at least 1"),
@@ -394,8 +345,7 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .success()
         .stderr(predicate::str::contains("shards 1/2 still to run"));
     // An unsharded calibration has nothing to merge.
-    sandbox
-        .cmd(&["calibrate", &scenario, "--targets", &targets, "-o", "whole"])
+    calibrate_into(&sandbox, (&scenario, &targets), "whole", &[])
         .assert()
         .success();
     sandbox

@@ -16,6 +16,16 @@ use crate::util::{Sandbox, data, read};
 /// Set to 1 to run the test that submits to a real SLURM.
 const GATE: &str = "COPROD_SLURM_TESTS";
 
+/// The script at `path` holds each of `lines` and is valid bash (`bash -n`).
+fn assert_script(path: &std::path::Path, lines: &[&str]) {
+    let text = read(path);
+    for line in lines {
+        assert!(text.contains(line), "no `{line}` in the script:\n{text}");
+    }
+    let check = Command::new("bash").arg("-n").arg(path).status().unwrap();
+    assert!(check.success(), "{} is not valid bash", path.display());
+}
+
 #[test]
 fn slurm_writes_a_ready_script_and_submits_nothing() {
     let sb = Sandbox::new();
@@ -41,26 +51,19 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
     .stdout(predicate::str::ends_with("study.slurm/sweep-test.sbatch\n"))
     .stderr(predicate::str::contains("24 runs in 5 array tasks"))
     .stderr(predicate::str::contains("submit it with:\n  bash "));
-    let script = sb.path().join("study.slurm/sweep-test.sbatch");
-    let text = read(&script);
-    for line in [
-        "#SBATCH --partition=short",
-        "#SBATCH --time=0:10:00",
-        "#SBATCH --cpus-per-task=2",
-        "N=5",
-        "--dependency=\"afterok:$array\"",
-        "--shard \"$i/$N\"",
-        "--set 'population.n_citizens=120'",
-    ] {
-        assert!(text.contains(line), "no `{line}` in the script:\n{text}");
-    }
-    // Valid bash; nothing was submitted and nothing else written.
-    let check = Command::new("bash")
-        .arg("-n")
-        .arg(&script)
-        .status()
-        .unwrap();
-    assert!(check.success());
+    // Valid bash with these lines; nothing was submitted and nothing else written.
+    assert_script(
+        &sb.path().join("study.slurm/sweep-test.sbatch"),
+        &[
+            "#SBATCH --partition=short",
+            "#SBATCH --time=0:10:00",
+            "#SBATCH --cpus-per-task=2",
+            "N=5",
+            "--dependency=\"afterok:$array\"",
+            "--shard \"$i/$N\"",
+            "--set 'population.n_citizens=120'",
+        ],
+    );
     assert!(!sb.path().join("study").exists());
 
     // A second script for the same output needs --force; more tasks than runs is a warning.
@@ -339,25 +342,18 @@ fn slurm_writes_a_calibration_script() {
         .success()
         .stdout(predicate::str::ends_with("cal.slurm/tiny-sharded.sbatch\n"))
         .stderr(predicate::str::contains("a calibration job of 3 tasks"));
-    let script = sb.path().join("cal.slurm/tiny-sharded.sbatch");
-    let text = read(&script);
-    for line in [
-        "#SBATCH --ntasks=3",
-        "#SBATCH --cpus-per-task=2",
-        "#SBATCH --time=1:00:00",
-        "--shard \"$SLURM_PROCID/$SLURM_NTASKS\"",
-        "calibrate 'tiny.toml' --targets 'targets.csv' --out \"$OUT\"",
-        "\"$COPROD\" merge \"$OUT\"",
-        "while [ ! -f \"$OUT/manifest.json\" ]",
-    ] {
-        assert!(text.contains(line), "no `{line}` in the script:\n{text}");
-    }
-    let check = Command::new("bash")
-        .arg("-n")
-        .arg(&script)
-        .status()
-        .unwrap();
-    assert!(check.success());
+    assert_script(
+        &sb.path().join("cal.slurm/tiny-sharded.sbatch"),
+        &[
+            "#SBATCH --ntasks=3",
+            "#SBATCH --cpus-per-task=2",
+            "#SBATCH --time=1:00:00",
+            "--shard \"$SLURM_PROCID/$SLURM_NTASKS\"",
+            "calibrate 'tiny.toml' --targets 'targets.csv' --out \"$OUT\"",
+            "\"$COPROD\" merge \"$OUT\"",
+            "while [ ! -f \"$OUT/manifest.json\" ]",
+        ],
+    );
     assert!(!sb.path().join("cal").exists(), "nothing submitted");
 }
 
