@@ -216,7 +216,7 @@ fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u3
 }
 
 /// A uniform citizen of `alike` (which holds `a`) other than `a`; `fallback` if there is none.
-fn redraw_alike(rng: &mut rand::rngs::ChaCha8Rng, alike: &[u32], a: u32, fallback: u32) -> u32 {
+fn redraw_alike(rng: &mut crate::rng::ModelRng, alike: &[u32], a: u32, fallback: u32) -> u32 {
     if alike.len() < 2 {
         return fallback;
     }

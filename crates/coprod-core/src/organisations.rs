@@ -3,7 +3,7 @@
 //!
 //! Owns organisation state and decisions; groups and citizens live elsewhere.
 
-use rand::rngs::ChaCha8Rng;
+use crate::rng::ModelRng;
 
 use crate::params::Params;
 use crate::rng::{normal, unit};
@@ -42,7 +42,7 @@ pub(crate) struct Tally {
 
 impl Org {
     /// Draws one organisation around the scenario means (attribute order as in docs/ODD.md).
-    pub(crate) fn draw(p: &Params, rng: &mut ChaCha8Rng) -> Org {
+    pub(crate) fn draw(p: &Params, rng: &mut ModelRng) -> Org {
         let mut a = |mean: f64| unit(mean + p.spread * normal(rng));
         let trust = a(p.trust_in_citizens_mean);
         Org {

@@ -3,7 +3,7 @@
 //! Owns citizen attributes and their initial distributions; the decisions citizens take
 //! live in the mechanism modules (`groups`, `model`).
 
-use rand::rngs::ChaCha8Rng;
+use crate::rng::ModelRng;
 
 use crate::contribution::CcType;
 use crate::params::Params;
@@ -101,7 +101,7 @@ fn cc_type_of(flags: u8) -> CcType {
 /// A 0-1 attribute drawn as `mean + sd * z`, clamped, with `z` from one 32-bit draw in
 /// about 99% of cases (`rng::normal32`).
 #[inline]
-fn attribute(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f32 {
+fn attribute(rng: &mut ModelRng, mean: f64, sd: f64) -> f32 {
     unit(mean + sd * normal32(rng)) as f32
 }
 
