@@ -58,19 +58,57 @@ impl CcType {
 /// conditional `a + b x belief`; free rider a constant; hump-shaped rises linearly to the
 /// conditional schedule's value at `hump_peak`, then falls linearly to 0 at belief 1;
 /// other a constant.
+#[cfg(test)]
 pub(crate) fn schedule(ty: CcType, belief: f64, p: &Params) -> f64 {
-    match ty {
-        CcType::Conditional => p.cc_intercept + p.cc_slope * belief,
-        CcType::FreeRider => p.free_rider_give,
-        CcType::Hump => {
-            let top = p.cc_intercept + p.cc_slope * p.hump_peak;
-            if belief <= p.hump_peak {
-                top * belief / p.hump_peak
-            } else {
-                top * (1.0 - belief) / (1.0 - p.hump_peak)
-            }
+    Schedules::new(p).at(ty as u8, belief)
+}
+
+/// The four schedules of [`schedule`] with the parameters read once, evaluated without a
+/// branch: members' types are mixed at random, so a jump on the type (or on which side of
+/// the hump's peak a belief lies) is mispredicted about every other member. Every schedule
+/// is written as `(a + b x x) / d` with `x = f + g x belief`, the coefficients looked up by
+/// type and side of the peak; the lookups give the same numbers as the `match`:
+/// - linear types (conditional, free rider, other): `x = 0 + 1 x belief = belief`, `a` the
+///   intercept, `b` the slope (0 for the constant ones, which adds exactly 0) and `d = 1`;
+/// - hump-shaped up to the peak: `x = belief`, `(0 + top x belief) / peak`;
+/// - hump-shaped above it: `x = 1 + (-1) x belief = 1 - belief`, `(0 + top x x) / (1 - peak)`.
+#[derive(Clone, Copy)]
+pub(crate) struct Schedules {
+    /// Indexed by `2 x type number + (belief > peak)`.
+    a: [f64; 8],
+    b: [f64; 8],
+    d: [f64; 8],
+    f: [f64; 8],
+    g: [f64; 8],
+    peak: f64,
+}
+
+impl Schedules {
+    pub(crate) fn new(p: &Params) -> Schedules {
+        let top = p.cc_intercept + p.cc_slope * p.hump_peak;
+        let (ci, cs, fr, om) = (p.cc_intercept, p.cc_slope, p.free_rider_give, p.other_mean);
+        Schedules {
+            a: [ci, ci, fr, fr, 0.0, 0.0, om, om],
+            b: [cs, cs, 0.0, 0.0, top, top, 0.0, 0.0],
+            d: [1.0, 1.0, 1.0, 1.0, p.hump_peak, 1.0 - p.hump_peak, 1.0, 1.0],
+            f: [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            g: [1.0, 1.0, 1.0, 1.0, 1.0, -1.0, 1.0, 1.0],
+            peak: p.hump_peak,
         }
-        CcType::Other => p.other_mean,
+    }
+
+    /// The schedule of type number `ty` (0-3, `CcType as u8`) at `belief`.
+    #[inline]
+    pub(crate) fn at(&self, ty: u8, belief: f64) -> f64 {
+        let k = 2 * usize::from(ty & 3) + usize::from(belief > self.peak);
+        let x = self.f[k] + self.g[k] * belief;
+        (self.a[k] + self.b[k] * x) / self.d[k]
+    }
+
+    /// A contribution decision as [`decide`], for type number `ty`.
+    #[inline]
+    pub(crate) fn decide(&self, ty: u8, belief: f64, extra: f64, u: f64, noise: f64) -> f64 {
+        unit(self.at(ty, belief) + extra + (2.0 * u - 1.0) * noise)
     }
 }
 
@@ -78,8 +116,7 @@ pub(crate) fn schedule(ty: CcType, belief: f64, p: &Params) -> f64 {
 /// uniform noise of half-width `contribution_noise` (from the draw `u` in [0, 1)),
 /// clamped to [0, 1].
 pub(crate) fn decide(ty: CcType, belief: f64, extra: f64, u: f64, p: &Params) -> f64 {
-    let noise = (2.0 * u - 1.0) * p.contribution_noise;
-    unit(schedule(ty, belief, p) + extra + noise)
+    Schedules::new(p).decide(ty as u8, belief, extra, u, p.contribution_noise)
 }
 
 /// Adaptive belief: move `belief_weight` of the way to the mean of the peers watched.
@@ -104,6 +141,33 @@ mod tests {
         assert!(high > low);
         // Imperfect: at a high belief they give less than they believe others give.
         assert!(high < 0.8);
+    }
+
+    /// The branch-free lookups give the piecewise schedules bit for bit, on both sides of
+    /// the peak and at it.
+    #[test]
+    fn lookups_are_the_piecewise_schedules() {
+        let mut p = Params::defaults();
+        p.hump_peak = 0.3;
+        p.free_rider_give = 0.07;
+        let top = p.cc_intercept + p.cc_slope * p.hump_peak;
+        let s = Schedules::new(&p);
+        for k in 0..=1000 {
+            let b = f64::from(k) / 1000.0;
+            let hump = if b <= p.hump_peak {
+                top * b / p.hump_peak
+            } else {
+                top * (1.0 - b) / (1.0 - p.hump_peak)
+            };
+            let expected = [p.cc_intercept + p.cc_slope * b, 0.07, hump, p.other_mean];
+            for (ty, e) in expected.into_iter().enumerate() {
+                assert_eq!(
+                    s.at(ty as u8, b).to_bits(),
+                    e.to_bits(),
+                    "type {ty} belief {b}"
+                );
+            }
+        }
     }
 
     #[test]

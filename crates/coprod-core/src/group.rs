@@ -34,8 +34,15 @@ pub(crate) struct Group {
 }
 
 impl Group {
+    #[cfg(test)]
     pub(crate) fn clarity(&self, p: &Params) -> f64 {
-        match (self.task, p.task_clarity_channel != 0.0) {
+        Group::clarity_of(self.task, p)
+    }
+
+    /// How clearly members perceive a task of this kind: `generic_clarity` for a generic
+    /// task with `channels.task_clarity` on, else 1.
+    pub(crate) fn clarity_of(task: TaskKind, p: &Params) -> f64 {
+        match (task, p.task_clarity_channel != 0.0) {
             (TaskKind::Generic, true) => p.generic_clarity,
             _ => 1.0,
         }

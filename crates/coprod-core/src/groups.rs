@@ -270,6 +270,12 @@ impl JoinTerms {
 /// step, with the channels' switches read once.
 struct ProductionTerms {
     motivation_weight: f64,
+    schedules: contribution::Schedules,
+    /// Clarity of a specific and of a generic task ([`Group::clarity`]), looked up rather
+    /// than matched, which would be a jump on the group's task.
+    clarity: [f64; 2],
+    /// Half-width of the contribution noise.
+    noise: f64,
     skill_capacity: bool,
     staff_skill: bool,
     citizen_input: bool,
@@ -308,6 +314,9 @@ impl ProductionTerms {
     fn new(p: &Params) -> ProductionTerms {
         ProductionTerms {
             motivation_weight: p.motivation_weight,
+            schedules: contribution::Schedules::new(p),
+            clarity: [TaskKind::Specific, TaskKind::Generic].map(|t| Group::clarity_of(t, p)),
+            noise: p.contribution_noise,
             skill_capacity: p.skill_capacity_channel != 0.0,
             staff_skill: p.staff_skill_channel != 0.0,
             citizen_input: p.citizen_input_channel != 0.0,
@@ -336,6 +345,51 @@ impl ProductionTerms {
                 1.0
             },
         }
+    }
+
+    /// The contributions of a group's `members` under peer pressure `pressure` (docs/ODD.md
+    /// 8.7), one uniform draw each in member order, written to `given` as peers see them
+    /// (single precision) and added to the step's totals. Returns the group's effort `E`
+    /// (8.8) and its number of low-resource members. Branch-free in the members' types and
+    /// resource flags, which a processor cannot predict.
+    #[inline]
+    fn contribute(
+        &self,
+        c: &Columns<'_>,
+        members: &[u32],
+        pressure: f64,
+        rng: &mut rng::ModelRng,
+        given: &mut [f64],
+        total: &mut Production,
+    ) -> (f64, u32) {
+        let mut effort = 0.0;
+        let mut low_members = 0u32;
+        for (&i, seen) in members.iter().zip(given.iter_mut()) {
+            let u = i as usize;
+            let flags = c.flags[u];
+            let extra = pressure + self.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
+            let ty = c.cc_type(i) as u8;
+            let belief = f64::from(c.belief[u]);
+            let g = self
+                .schedules
+                .decide(ty, belief, extra, uniform(rng), self.noise);
+            *seen = f64::from(g as f32);
+            let capacity = if self.skill_capacity {
+                0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
+            } else {
+                0.5
+            };
+            let work = g * capacity;
+            effort += work;
+            // Adding `work x 0 = 0` leaves a sum unchanged, so both tallies take a term and
+            // there is no branch on the flag (the compiler turns an `if` into one).
+            let low = u8::from(flags & flag::LOW_RESOURCE != 0);
+            low_members += u32::from(low);
+            total.equity.effort_low += work * f64::from(low);
+            total.equity.effort_high += work * f64::from(1 - low);
+            total.contribution_sum += g;
+        }
+        (effort, low_members)
     }
 
     /// Member `u`'s payoff and learning (docs/ODD.md 8.9), in the order the ODD gives:
@@ -739,11 +793,13 @@ impl Model {
     pub(crate) fn produce(&mut self, p: &Params) -> Production {
         let mut total = Production::default();
         let terms = ProductionTerms::new(p);
-        // Reused across steps so production allocates nothing once groups have formed.
+        // Reused across steps so production allocates nothing once groups have formed: the
+        // organisations' budgets first, then what each member of the group being visited
+        // gives.
         let mut scratch = std::mem::take(&mut self.contribution_scratch);
-        let budgets: Vec<f64> = (0..self.orgs.len() as u32)
-            .map(|o| self.budget_of(o, p))
-            .collect();
+        scratch.clear();
+        scratch.extend((0..self.orgs.len() as u32).map(|o| self.budget_of(o, p)));
+        let n_orgs = self.orgs.len();
         let n_communities = self.n_communities;
         let mut c = same_length(self.citizens.columns(), self.n_citizens as usize);
         let rng = &mut self.streams.contribution;
@@ -754,7 +810,7 @@ impl Model {
             let n = group.members.len();
             let supported = group.org != UNSUPPORTED;
             let budget = if supported {
-                budgets[group.org as usize]
+                scratch[group.org as usize]
             } else {
                 0.0
             };
@@ -763,32 +819,18 @@ impl Model {
             let visibility = visibility(p, n);
             let pressure =
                 p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
-            let mut effort = 0.0;
-            let mut low_members = 0u32;
             // What each member gives this step (as peers see it, in single precision), in
             // member order: read back for the payoffs and by the peers who watch.
-            scratch.clear();
-            for &i in &group.members {
-                let u = i as usize;
-                let extra = pressure + terms.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
-                let ty = c.cc_type(i);
-                let given =
-                    contribution::decide(ty, f64::from(c.belief[u]), extra, uniform(rng), p);
-                scratch.push(f64::from(given as f32));
-                let capacity = if terms.skill_capacity {
-                    0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
-                } else {
-                    0.5
-                };
-                effort += given * capacity;
-                if c.flags[u] & flag::LOW_RESOURCE != 0 {
-                    low_members += 1;
-                    total.equity.effort_low += given * capacity;
-                } else {
-                    total.equity.effort_high += given * capacity;
-                }
-                total.contribution_sum += given;
-            }
+            scratch.truncate(n_orgs);
+            scratch.resize(n_orgs + n, 0.0);
+            let (effort, low_members) = terms.contribute(
+                &c,
+                &group.members,
+                pressure,
+                rng,
+                &mut scratch[n_orgs..],
+                &mut total,
+            );
             total.members += n as u32;
 
             // Production.
@@ -837,11 +879,14 @@ impl Model {
             let eq = &mut total.equity;
             eq.benefit_low += per_member_benefit * f64::from(low_members);
             eq.benefit_high += per_member_benefit * f64::from(n as u32 - low_members);
-            if crate::population::is_deprived(group.community, n_communities) {
-                eq.benefit_deprived += per_member_benefit * n as f64;
-            } else {
-                eq.benefit_affluent += per_member_benefit * n as f64;
-            }
+            // As the effort tallies: the other community type adds exactly 0, without a branch.
+            let deprived = u8::from(crate::population::is_deprived(
+                group.community,
+                n_communities,
+            ));
+            let received = per_member_benefit * n as f64;
+            eq.benefit_deprived += received * f64::from(deprived);
+            eq.benefit_affluent += received * f64::from(1 - deprived);
             total.support += if supported { professional } else { 0.0 };
             total.citizen_effort += effort;
 
@@ -853,7 +898,8 @@ impl Model {
                 0.5
             };
             let outcome = Outcome {
-                benefit_felt: group.clarity(p) * per_member_benefit,
+                benefit_felt: terms.clarity[usize::from(group.task == TaskKind::Generic)]
+                    * per_member_benefit,
                 // Input taken up: the power the organisation hands over, once the task shows
                 // results.
                 taken_up: if success { power } else { 0.0 },
@@ -862,7 +908,7 @@ impl Model {
                 supported,
             };
             let watched = if n > 1 { terms.attention.min(n - 1) } else { 0 };
-            let given_seen = &scratch[..];
+            let given_seen = &scratch[n_orgs..];
             let paid = group.members.iter().zip(group.satisfaction.iter_mut());
             for (k, ((&i, satisfaction), &given)) in paid.zip(given_seen).enumerate() {
                 let u = i as usize;
