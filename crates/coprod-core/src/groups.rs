@@ -364,15 +364,22 @@ impl ProductionTerms {
     ) -> (f64, u32) {
         let mut effort = 0.0;
         let mut low_members = 0u32;
+        // The members' uniforms first, two from each 64-bit word (docs/ODD.md 8.7), read
+        // back and replaced by the contributions.
+        for pair in given.chunks_mut(2) {
+            let (high, low) = rng::halves(rng);
+            pair[0] = rng::uniform_word(high);
+            if let Some(second) = pair.get_mut(1) {
+                *second = rng::uniform_word(low);
+            }
+        }
         for (&i, seen) in members.iter().zip(given.iter_mut()) {
             let u = i as usize;
             let flags = c.flags[u];
             let extra = pressure + self.motivation_weight * (f64::from(c.motivation[u]) - 0.5);
             let ty = c.cc_type(i) as u8;
             let belief = f64::from(c.belief[u]);
-            let g = self
-                .schedules
-                .decide(ty, belief, extra, uniform(rng), self.noise);
+            let g = self.schedules.decide(ty, belief, extra, *seen, self.noise);
             *seen = f64::from(g as f32);
             let capacity = if self.skill_capacity {
                 0.5 * (f64::from(c.skill[u]) + f64::from(c.time[u]))
@@ -433,6 +440,34 @@ impl ProductionTerms {
         c.motivation[u] = (motivation * self.crowd_out) as f32;
         c.steps_participated[u] = c.steps_participated[u].saturating_add(1);
     }
+}
+
+/// The sum of the contributions `given` (in member order) that member `k` sees in `w`
+/// fellow members drawn uniformly with replacement (docs/ODD.md 8.10): each drawn as
+/// `below(n - 1)`, skipping over oneself, on a 32-bit half of a 64-bit word (high half, then
+/// low half; an odd last one on a new word's high half, as `below` takes it). In a group of
+/// two (where `w` is 1) the other member, without a draw.
+#[inline]
+fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
+    let n = given.len();
+    if n == 2 {
+        return given[1 - k];
+    }
+    let others = n as u32 - 1;
+    let other = |word: u32| {
+        let j = rng::below_word(word, others) as usize;
+        j + usize::from(j >= k)
+    };
+    let mut seen = 0.0;
+    for _ in 0..w / 2 {
+        let (high, low) = rng::halves(rng);
+        seen += given[other(high)];
+        seen += given[other(low)];
+    }
+    if w % 2 == 1 {
+        seen += given[other(rng::halves(rng).0)];
+    }
+    seen
 }
 
 /// The columns cut to the first `n` citizens (all of them), so that the compiler, seeing
@@ -916,20 +951,7 @@ impl Model {
                 if watched == 0 {
                     continue;
                 }
-                let mut seen = 0.0;
-                for _ in 0..watched {
-                    // A uniform other member: draw among n - 1 and skip over oneself (no
-                    // draw when there is only one other).
-                    let mut j = if n == 2 {
-                        0
-                    } else {
-                        below(rng, n as u32 - 1) as usize
-                    };
-                    if j >= k {
-                        j += 1;
-                    }
-                    seen += given_seen[j];
-                }
+                let seen = seen_sum(rng, given_seen, k, watched);
                 if terms.belief_learning {
                     let b = f64::from(c.belief[u]);
                     c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;

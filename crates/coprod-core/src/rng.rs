@@ -67,7 +67,27 @@ pub(crate) fn uniform(rng: &mut ModelRng) -> f64 {
 /// Uniform integer in [0, n) by Lemire's multiply-shift (bias below n / 2^32, negligible here).
 #[inline]
 pub(crate) fn below(rng: &mut ModelRng, n: u32) -> u32 {
-    ((u64::from(rng.next_u32()) * u64::from(n)) >> 32) as u32
+    below_word(rng.next_u32(), n)
+}
+
+/// [`below`] on a 32-bit word already drawn: `(w · n) >> 32`.
+#[inline]
+pub(crate) fn below_word(w: u32, n: u32) -> u32 {
+    ((u64::from(w) * u64::from(n)) >> 32) as u32
+}
+
+/// [`uniform32`] on a 32-bit word already drawn: `w · 2^-32`.
+#[inline]
+pub(crate) fn uniform_word(w: u32) -> f64 {
+    f64::from(w) * (1.0 / (1u64 << 32) as f64)
+}
+
+/// Two 32-bit words from one 64-bit draw: its high half (what `next_u32` gives) and its low
+/// half, for draws that need no more than 32 bits each, at half the generator calls.
+#[inline]
+pub(crate) fn halves(rng: &mut ModelRng) -> (u32, u32) {
+    let bits = rng.next_u64();
+    ((bits >> 32) as u32, bits as u32)
 }
 
 /// An integer in [0, n) and a uniform on [0, 1) from one 64-bit draw: `below` on its low
@@ -91,7 +111,7 @@ pub(crate) fn normal(rng: &mut ModelRng) -> f64 {
 /// Uniform on [0, 1) with 32 random bits: `next_u32 · 2^-32`.
 #[inline]
 pub(crate) fn uniform32(rng: &mut ModelRng) -> f64 {
-    f64::from(rng.next_u32()) * (1.0 / (1u64 << 32) as f64)
+    uniform_word(rng.next_u32())
 }
 
 /// `true` with probability `p`, from one 32-bit draw (`uniform32(rng) < p`).
