@@ -470,6 +470,62 @@ fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
     seen
 }
 
+/// Which members leave (docs/ODD.md 8.13), by an exponential race over the members in the
+/// order visited: member `i` leaves with probability `q_i = h + (1 - h) logistic(z_i)`, where
+/// `h` is `exit_hazard` and `z_i = leave_base - leave_slope x satisfaction`.
+///
+/// Each member visited spends a hazard `L_i = -ln(1 - h) + softplus_upper(z_i)` (both widened
+/// by a relative 1e-9), at least `-ln(1 - q_i)`, from a standard exponential `E`; the member
+/// on whom `E` runs out is a candidate, which happens with probability `1 - exp(-L_i)` given
+/// that `E` lasted until them (the exponential is memoryless), independently of the others.
+/// A candidate draws a uniform `u` and leaves when `u (1 - exp(-L_i)) < q_i`, so it leaves
+/// with probability `q_i` in all; then a new `E` is drawn. One table look-up per member and
+/// two draws per candidate replace a draw and a bound per member.
+struct Leaving {
+    base: f64,
+    slope: f64,
+    exit_hazard: f64,
+    /// `-ln(1 - exit_hazard)`, widened.
+    outside: f64,
+    /// What is left of the current exponential.
+    left: f64,
+}
+
+impl Leaving {
+    fn new(p: &Params, rng: &mut rng::ModelRng) -> Leaving {
+        let h = p.exit_hazard;
+        Leaving {
+            base: p.leave_base,
+            slope: p.leave_slope,
+            exit_hazard: h,
+            outside: -libm::log1p(-h) * (1.0 + 1e-9),
+            left: rng::exp32(rng),
+        }
+    }
+
+    /// Whether the member with satisfaction `s`, the next one visited, leaves.
+    #[inline]
+    fn leaves(&mut self, s: f32, rng: &mut rng::ModelRng) -> bool {
+        let z = self.base - self.slope * f64::from(s);
+        let hazard = self.outside + rng::softplus_upper(z);
+        self.left -= hazard;
+        if self.left >= 0.0 {
+            return false;
+        }
+        self.candidate(z, hazard, rng)
+    }
+
+    /// The candidate's decision, and the next exponential.
+    #[cold]
+    fn candidate(&mut self, z: f64, hazard: f64, rng: &mut rng::ModelRng) -> bool {
+        let h = self.exit_hazard;
+        let q = h + (1.0 - h) * logistic(z);
+        let leaves = uniform(rng) * -libm::expm1(-hazard) < q;
+        self.left = rng::exp32(rng);
+        leaves
+    }
+}
+
 /// The columns cut to the first `n` citizens (all of them), so that the compiler, seeing
 /// every column of the same length, checks a citizen's number against it once.
 fn same_length(c: Columns<'_>, n: usize) -> Columns<'_> {
@@ -978,11 +1034,13 @@ impl Model {
     /// logistic(leave_base - leave_slope x satisfaction)`; those who stay may form a tie
     /// with a random fellow member.
     ///
-    /// Ties are rare (`tie_formation` per member and step), so the members who form one are
-    /// found by geometric gaps over the sequence of members who stay in a group of more than
-    /// one (docs/ODD.md 8.13), instead of one draw per member.
+    /// Few members leave in a step, so those who do are found by an exponential race over
+    /// the members visited ([`Leaving`], docs/ODD.md 8.13) instead of one draw per member.
+    /// Ties are rarer still (`tie_formation` per member and step), so the members who form
+    /// one are found by geometric gaps over the sequence of members who stay in a group of
+    /// more than one, instead of one draw per member.
     pub(crate) fn leave_and_tie(&mut self, p: &Params) {
-        let h = p.exit_hazard;
+        let mut leaving = Leaving::new(p, &mut self.streams.leaving);
         let gaps = rng::Gaps::new(p.tie_formation);
         // Members who may form a tie still to pass over before the next one who does.
         let mut until_tie = gaps.next(&mut self.streams.ties);
@@ -993,13 +1051,7 @@ impl Model {
             let mut k = 0;
             while k < group.members.len() {
                 let i = group.members[k];
-                let s = f64::from(group.satisfaction[k]);
-                let z = p.leave_base - p.leave_slope * s;
-                let draw = uniform(&mut self.streams.leaving);
-                // The bound (no exponential) settles most stays; the exact test decides.
-                if draw < h + (1.0 - h) * rng::logistic_upper(z)
-                    && draw < h + (1.0 - h) * logistic(z)
-                {
+                if leaving.leaves(group.satisfaction[k], &mut self.streams.leaving) {
                     self.citizens.free(i);
                     group.members.swap_remove(k);
                     group.satisfaction.swap_remove(k);
@@ -1189,6 +1241,37 @@ mod tests {
         assert!(model.groups[happy].members.len() >= 47);
         assert!(model.groups[unhappy].members.len() <= 10);
         model.check_invariants().unwrap();
+    }
+
+    /// The race makes each member leave with their own probability, independently: over
+    /// many members of mixed satisfaction (some with the bound at 1) the number who leave,
+    /// and the number of consecutive pairs who both leave, match their expectations.
+    #[test]
+    fn the_leaving_race_keeps_each_members_probability() {
+        let mut p = Params::defaults();
+        p.exit_hazard = 0.01;
+        let mut rng = crate::rng::stream(3, crate::rng::Stream::Leaving);
+        let mut leaving = Leaving::new(&p, &mut rng);
+        let q = |s: f32| {
+            let z = p.leave_base - p.leave_slope * f64::from(s);
+            p.exit_hazard + (1.0 - p.exit_hazard) * logistic(z)
+        };
+        let (mut left, mut expected, mut both, mut expected_both) = (0.0, 0.0, 0.0, 0.0);
+        let mut last = (false, 0.0);
+        for k in 0..2_000_000u32 {
+            // Satisfactions from -1 (likely to leave) to 1.5 (unlikely) in a scrambled order.
+            let s = (k.wrapping_mul(2_654_435_761) % 1000) as f32 / 400.0 - 1.0;
+            let goes = leaving.leaves(s, &mut rng);
+            left += f64::from(u8::from(goes));
+            expected += q(s);
+            both += f64::from(u8::from(goes && last.0));
+            expected_both += q(s) * last.1;
+            last = (goes, q(s));
+        }
+        let z = (left - expected) / expected.sqrt();
+        let z_both = (both - expected_both) / expected_both.sqrt();
+        assert!(z.abs() < 4.0, "left {left} expected {expected}");
+        assert!(z_both.abs() < 4.0, "both {both} expected {expected_both}");
     }
 
     #[test]

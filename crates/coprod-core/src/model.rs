@@ -893,7 +893,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xcb87_c1e6_f11e_8cd7;
+    const GOLDEN: u64 = 0xef9f_8958_3fcc_a969;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {
