@@ -103,15 +103,6 @@ impl CitizenTerms {
             0.5
         }
     }
-
-    /// What taking part costs a citizen per step: `participation_cost x (1 - time) x
-    /// (1.25 - 0.5 x state support) x (1 - 0.5 x outreach for the low-resource group)`
-    /// (docs/ODD.md 8.4). Paid when deciding to join and, with `channels.ongoing_costs` on,
-    /// every step as a member.
-    #[inline]
-    fn participation_cost(&self, time: f32, low_resource: bool) -> f64 {
-        self.lacking_time(time) * self.cost_scale[usize::from(low_resource)]
-    }
 }
 
 /// The participation cost per unit of lacking time, for a low- or high-resource citizen.
@@ -266,9 +257,38 @@ impl JoinTerms {
     }
 }
 
+/// [`CitizenTerms`]' switches as coefficients, so that a payoff multiplies and adds instead
+/// of choosing between two numbers: `ownership_felt = own x ownership`, `efficacy_seen =
+/// eff[0] + eff[1] x efficacy`, `lacking_time = lack[0] + lack[1] x time`, with 0 and 1 where
+/// the choice was, which give the same numbers (`1 x a = a`, `0 x a + b = b`).
+struct Switches {
+    own: f64,
+    eff: [f64; 2],
+    lack: [f64; 2],
+}
+
+impl Switches {
+    fn new(t: &CitizenTerms) -> Switches {
+        Switches {
+            own: f64::from(u8::from(t.ownership)),
+            eff: if t.own_efficacy {
+                [0.0, 1.0]
+            } else {
+                [t.efficacy_mean, 0.0]
+            },
+            lack: if t.resource_costs {
+                [1.0, -1.0]
+            } else {
+                [0.5, 0.0]
+            },
+        }
+    }
+}
+
 /// The terms of production, payoffs and learning that are the same for every group in a
 /// step, with the channels' switches read once.
 struct ProductionTerms {
+    switches: Switches,
     motivation_weight: f64,
     schedules: contribution::Schedules,
     /// Clarity of a specific and of a generic task ([`Group::clarity`]), looked up rather
@@ -313,6 +333,7 @@ struct Outcome {
 impl ProductionTerms {
     fn new(p: &Params) -> ProductionTerms {
         ProductionTerms {
+            switches: Switches::new(&CitizenTerms::new(p)),
             motivation_weight: p.motivation_weight,
             schedules: contribution::Schedules::new(p),
             clarity: [TaskKind::Specific, TaskKind::Generic].map(|t| Group::clarity_of(t, p)),
@@ -412,19 +433,20 @@ impl ProductionTerms {
         o: &Outcome,
     ) {
         let motivation = f64::from(c.motivation[u]);
-        let intrinsic =
-            self.half_intrinsic * (motivation + self.citizen.ownership_felt(c.ownership[u]));
-        let efficacy = self.citizen.efficacy_seen(c.efficacy[u]);
-        let cost = self
-            .citizen
-            .participation_cost(c.time[u], c.flags[u] & flag::LOW_RESOURCE != 0);
+        let s = &self.switches;
+        let intrinsic = self.half_intrinsic * (motivation + s.own * f64::from(c.ownership[u]));
+        let efficacy = s.eff[0] + s.eff[1] * f64::from(c.efficacy[u]);
+        let lacking = s.lack[0] + s.lack[1] * f64::from(c.time[u]);
+        // What taking part costs per step: `participation_cost x (1 - time) x (1.25 - 0.5 x
+        // state support) x (1 - 0.5 x outreach for the low-resource group)` (docs/ODD.md 8.4).
+        let cost = lacking * self.citizen.cost_scale[usize::from(c.flags[u] & flag::LOW_RESOURCE)];
         let payoff = o.benefit_felt - self.cost_of_effort * given
             + self.incentives
             + intrinsic
             + self.efficacy_reward * (efficacy - 0.5)
             - self.ongoing * cost;
-        let s = f64::from(*satisfaction);
-        *satisfaction = (s + self.satisfaction_rate * (payoff - s)) as f32;
+        let sat = f64::from(*satisfaction);
+        *satisfaction = (sat + self.satisfaction_rate * (payoff - sat)) as f32;
         let e = f64::from(c.efficacy[u]);
         c.efficacy[u] = unit(e + self.efficacy_learning * (o.mastery - e)) as f32;
         if o.supported {
