@@ -369,7 +369,8 @@ impl ProductionTerms {
     }
 
     /// The contributions of a group's `members` under peer pressure `pressure` (docs/ODD.md
-    /// 8.7), one uniform draw each in member order, written to `given` as peers see them
+    /// 8.7), one 32-bit uniform each in member order (two from each 64-bit word of `rng`),
+    /// written to `given` as peers see them
     /// (single precision) and added to the step's totals. Returns the group's effort `E`
     /// (8.8) and its number of low-resource members. Branch-free in the members' types and
     /// resource flags, which a processor cannot predict.
