@@ -535,17 +535,19 @@ impl Leaving {
         if self.left >= 0.0 {
             return false;
         }
-        self.candidate(z, hazard, rng)
+        let leaves;
+        (leaves, self.left) = Leaving::candidate(self.exit_hazard, z, hazard, rng);
+        leaves
     }
 
-    /// The candidate's decision, and the next exponential.
+    /// A candidate's decision (exit hazard `h`, `z` and hazard as in [`Leaving::leaves`]),
+    /// and the next exponential. Without `self`, so that the race's state can stay in a
+    /// register across the members who are not candidates.
     #[cold]
-    fn candidate(&mut self, z: f64, hazard: f64, rng: &mut rng::ModelRng) -> bool {
-        let h = self.exit_hazard;
+    fn candidate(h: f64, z: f64, hazard: f64, rng: &mut rng::ModelRng) -> (bool, f64) {
         let q = h + (1.0 - h) * logistic(z);
         let leaves = uniform(rng) * -libm::expm1(-hazard) < q;
-        self.left = rng::exp32(rng);
-        leaves
+        (leaves, rng::exp32(rng))
     }
 }
 
