@@ -247,12 +247,17 @@ impl Model {
             let mut from = i64::from(start);
             loop {
                 let left = i64::from(end) - from;
-                // Failures before the next visit, `floor(e / hazard)` (saturating).
-                let gap = (e / hazard) as i64;
-                if gap >= left {
+                // Failures before the next visit are `floor(e / hazard)`; it reaches `left`
+                // exactly when `e / hazard` does (`left` is a whole number).
+                let ratio = e / hazard;
+                if ratio >= left as f64 {
                     e = (e - left as f64 * hazard).max(0.0);
                     break;
                 }
+                // SAFETY: `ratio` is at least 0 (`e` is never negative or NaN: a standard
+                // exponential, or clamped by `max` above; `hazard` is positive) and below
+                // `left` < 2^33, so truncation to i64 is defined.
+                let gap = unsafe { ratio.to_int_unchecked::<i64>() };
                 let u = (from + gap) as usize;
                 from = u as i64 + 1;
                 e = rng::exp32(rng);
@@ -302,7 +307,7 @@ impl Model {
             unsafe { forget_avx2(flags, &gaps, rng) };
             return;
         }
-        forget_among_aware(flags, &gaps, rng, aware_free_mask);
+        forget_among_aware(flags, &gaps, rng, aware_free_mask, nth_bit);
     }
 
     /// Every citizen in no group moves its trust `0.2 x citizen_trust_learning` of the way to
@@ -553,6 +558,7 @@ fn forget_among_aware(
     gaps: &rng::Gaps,
     rng: &mut ModelRng,
     mask: impl Fn(&[u8]) -> u32,
+    select: impl Fn(u32, u32) -> u32,
 ) {
     // Aware citizens in no group still to pass over before the next who forgets.
     let mut skip = gaps.next(rng);
@@ -563,16 +569,24 @@ fn forget_among_aware(
         let mut hits = mask(chunk);
         let mut count = u64::from(hits.count_ones());
         while skip < count {
-            for _ in 0..skip {
-                hits &= hits - 1;
-            }
-            chunk[hits.trailing_zeros() as usize] &= !flag::AWARE;
-            hits &= hits - 1;
+            // The set bit of rank `skip` (counting from 0), and every lower bit cleared.
+            let bit = select(hits, skip as u32);
+            chunk[bit.trailing_zeros() as usize] &= !flag::AWARE;
+            hits &= !(u64::from(bit) * 2 - 1) as u32;
             count -= skip + 1;
             skip = gaps.next(rng);
         }
         skip -= count;
     }
+}
+
+/// The set bit of rank `k` (from 0, lowest first) of `bits`, which has more than `k` set.
+#[inline(always)]
+fn nth_bit(mut bits: u32, k: u32) -> u32 {
+    for _ in 0..k {
+        bits &= bits - 1;
+    }
+    bits & bits.wrapping_neg()
 }
 
 /// Bit `j` set when citizen `j` of `chunk` (at most 32) is aware and not a member.
@@ -596,7 +610,7 @@ fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ModelRng) {
     };
     let bits = _mm256_set1_epi8((flag::AWARE | flag::MEMBER) as i8);
     let aware = _mm256_set1_epi8(flag::AWARE as i8);
-    forget_among_aware(flags, gaps, rng, |chunk: &[u8]| {
+    let mask = |chunk: &[u8]| {
         if chunk.len() < 32 {
             return aware_free_mask(chunk);
         }
@@ -604,6 +618,30 @@ fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ModelRng) {
         // reads.
         let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>()) };
         _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, bits), aware)) as u32
+    };
+    if std::arch::is_x86_feature_detected!("bmi2") {
+        // SAFETY: BMI2 was found on this processor just above.
+        unsafe { forget_bmi2(flags, gaps, rng, mask) };
+        return;
+    }
+    forget_among_aware(flags, gaps, rng, mask, nth_bit);
+}
+
+/// [`forget_among_aware`] with BMI2's parallel deposit picking the set bit of a given rank
+/// in one instruction (the same bit as [`nth_bit`]); call it only where AVX2, POPCNT and
+/// BMI2 are present.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt,bmi2")]
+fn forget_bmi2(
+    flags: &mut [u8],
+    gaps: &rng::Gaps,
+    rng: &mut ModelRng,
+    mask: impl Fn(&[u8]) -> u32,
+) {
+    // `pdep(1 << k, bits)` deposits the one bit on the k-th set bit of `bits` (k < 32 here:
+    // a chunk has at most 32 set bits and `k` is below their count).
+    forget_among_aware(flags, gaps, rng, mask, |bits, k| {
+        std::arch::x86_64::_pdep_u32(1 << k, bits)
     });
 }
 

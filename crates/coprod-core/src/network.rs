@@ -70,13 +70,17 @@ impl Network {
     pub(crate) fn build(seed: u64, layout: &Layout, low: &[bool]) -> Network {
         let n = layout.n_citizens as usize;
         let half = layout.ring_degree / 2;
-        let mut degree = vec![0u32; n + 1];
+        // Every citizen starts `half` ties and ends `half` ring ties (those of the `half`
+        // citizens before it in its ring); a rewired tie moves one end from its ring
+        // neighbour to its new other end.
+        let mut degree = vec![2 * half; n + 1];
+        degree[n] = 0;
         // (tie number `a * half + d - 1`, other end), in tie order.
         let mut rewired: Vec<(u32, u32)> = Vec::new();
         for_each_tie(seed, layout, low, |a, d, b, ring| {
-            degree[a as usize] += 1;
-            degree[b as usize] += 1;
             if b != ring {
+                degree[ring as usize] -= 1;
+                degree[b as usize] += 1;
                 rewired.push((a * half + d - 1, b));
             }
         });
