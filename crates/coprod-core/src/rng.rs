@@ -91,7 +91,7 @@ pub(crate) fn normal(rng: &mut ModelRng) -> f64 {
 /// Uniform on [0, 1) with 32 random bits: `next_u32 · 2^-32`.
 #[inline]
 pub(crate) fn uniform32(rng: &mut ModelRng) -> f64 {
-    f64::from(rng.next_u32()) * (1.0 / (1u64 << 32) as f64)
+    unit32(rng.next_u32())
 }
 
 /// `true` with probability `p`, from one 32-bit draw (`uniform32(rng) < p`).
@@ -115,10 +115,17 @@ fn open01(rng: &mut ModelRng) -> f64 {
 /// else a new 32-bit draw starts over. The same steps as rand_distr's `StandardNormal`; only
 /// the uniform within a layer has 24 bits instead of 52, which is below the resolution of the
 /// 32-bit attributes it is used for.
-#[inline]
+#[cfg(test)]
 pub(crate) fn normal32(rng: &mut ModelRng) -> f64 {
+    let bits = rng.next_u32();
+    normal32_from(bits, rng)
+}
+
+/// [`normal32`] whose first attempt uses the 32-bit word `bits` drawn by the caller (one half
+/// of a [`two_words`] draw); a rejected attempt continues with `next_u32` draws of `rng`.
+#[inline]
+pub(crate) fn normal32_from(mut bits: u32, rng: &mut ModelRng) -> f64 {
     loop {
-        let bits = rng.next_u32();
         let i = (bits & 0xff) as usize;
         let u = f64::from(bits >> 8) * (2.0 / (1u32 << 24) as f64) - 1.0;
         let x = u * ZIG_NORM_X[i];
@@ -128,7 +135,23 @@ pub(crate) fn normal32(rng: &mut ModelRng) -> f64 {
         if let Some(x) = normal_slow(rng, i, u, x) {
             return x;
         }
+        bits = rng.next_u32();
     }
+}
+
+/// Two 32-bit words from one `next_u64`: its high half (what `next_u32` would give) first,
+/// then its low half. xoshiro256++ has no weak low bits (unlike xoshiro256+), and a word
+/// costs one generator step instead of two.
+#[inline]
+pub(crate) fn two_words(rng: &mut ModelRng) -> (u32, u32) {
+    let w = rng.next_u64();
+    ((w >> 32) as u32, w as u32)
+}
+
+/// The uniform on [0, 1) of a 32-bit word: `bits · 2^-32` (what [`uniform32`] computes).
+#[inline]
+pub(crate) fn unit32(bits: u32) -> f64 {
+    f64::from(bits) * (1.0 / (1u64 << 32) as f64)
 }
 
 /// The slow path of [`normal32`]: the tail, or the wedge test of layer `i`.
