@@ -549,30 +549,30 @@ impl Model {
 }
 
 /// Aware citizens in no group forget at the gaps `gaps` among them, in index order: the
-/// flags are read 32 at a time into a bit mask (`mask`: bit `j` set when citizen `j` of the
+/// flags are read 64 at a time into a bit mask (`mask`: bit `j` set when citizen `j` of the
 /// chunk is aware and not a member), so only those citizens are counted, and only the ones
-/// who forget are visited.
+/// who forget are visited; `select(bits, k)` is the set bit of rank `k` of `bits`.
 #[inline(always)]
 fn forget_among_aware(
     flags: &mut [u8],
     gaps: &rng::Gaps,
     rng: &mut ModelRng,
-    mask: impl Fn(&[u8]) -> u32,
-    select: impl Fn(u32, u32) -> u32,
+    mask: impl Fn(&[u8]) -> u64,
+    select: impl Fn(u64, u32) -> u64,
 ) {
     // Aware citizens in no group still to pass over before the next who forgets.
     let mut skip = gaps.next(rng);
     if skip == u64::MAX {
         return;
     }
-    for chunk in flags.chunks_mut(32) {
+    for chunk in flags.chunks_mut(64) {
         let mut hits = mask(chunk);
         let mut count = u64::from(hits.count_ones());
         while skip < count {
             // The set bit of rank `skip` (counting from 0), and every lower bit cleared.
             let bit = select(hits, skip as u32);
             chunk[bit.trailing_zeros() as usize] &= !flag::AWARE;
-            hits &= !(u64::from(bit) * 2 - 1) as u32;
+            hits &= !((bit - 1) | bit);
             count -= skip + 1;
             skip = gaps.next(rng);
         }
@@ -582,19 +582,19 @@ fn forget_among_aware(
 
 /// The set bit of rank `k` (from 0, lowest first) of `bits`, which has more than `k` set.
 #[inline(always)]
-fn nth_bit(mut bits: u32, k: u32) -> u32 {
+fn nth_bit(mut bits: u64, k: u32) -> u64 {
     for _ in 0..k {
         bits &= bits - 1;
     }
     bits & bits.wrapping_neg()
 }
 
-/// Bit `j` set when citizen `j` of `chunk` (at most 32) is aware and not a member.
+/// Bit `j` set when citizen `j` of `chunk` (at most 64) is aware and not a member.
 #[inline(always)]
-fn aware_free_mask(chunk: &[u8]) -> u32 {
-    let mut hits = 0u32;
+fn aware_free_mask(chunk: &[u8]) -> u64 {
+    let mut hits = 0u64;
     for (j, &f) in chunk.iter().enumerate() {
-        hits |= u32::from(f & (flag::AWARE | flag::MEMBER) == flag::AWARE) << j;
+        hits |= u64::from(f & (flag::AWARE | flag::MEMBER) == flag::AWARE) << j;
     }
     hits
 }
@@ -610,14 +610,18 @@ fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ModelRng) {
     };
     let bits = _mm256_set1_epi8((flag::AWARE | flag::MEMBER) as i8);
     let aware = _mm256_set1_epi8(flag::AWARE as i8);
+    let half = |p: *const u8| {
+        // SAFETY: the callers below pass the start of 32 bytes inside the chunk, which is
+        // what the unaligned load reads.
+        let v = unsafe { _mm256_loadu_si256(p.cast::<__m256i>()) };
+        u64::from(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, bits), aware)) as u32)
+    };
     let mask = |chunk: &[u8]| {
-        if chunk.len() < 32 {
+        if chunk.len() < 64 {
             return aware_free_mask(chunk);
         }
-        // SAFETY: `chunk` holds 32 bytes (checked above), which is what the unaligned load
-        // reads.
-        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>()) };
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, bits), aware)) as u32
+        // `chunk` holds 64 bytes (checked above): two loads of 32.
+        half(chunk.as_ptr()) | half(chunk[32..].as_ptr()) << 32
     };
     if std::arch::is_x86_feature_detected!("bmi2") {
         // SAFETY: BMI2 was found on this processor just above.
@@ -636,12 +640,12 @@ fn forget_bmi2(
     flags: &mut [u8],
     gaps: &rng::Gaps,
     rng: &mut ModelRng,
-    mask: impl Fn(&[u8]) -> u32,
+    mask: impl Fn(&[u8]) -> u64,
 ) {
-    // `pdep(1 << k, bits)` deposits the one bit on the k-th set bit of `bits` (k < 32 here:
-    // a chunk has at most 32 set bits and `k` is below their count).
+    // `pdep(1 << k, bits)` deposits the one bit on the k-th set bit of `bits` (k < 64 here:
+    // a chunk has at most 64 set bits and `k` is below their count).
     forget_among_aware(flags, gaps, rng, mask, |bits, k| {
-        std::arch::x86_64::_pdep_u32(1 << k, bits)
+        std::arch::x86_64::_pdep_u64(1 << k, bits)
     });
 }
 
@@ -1102,15 +1106,15 @@ mod tests {
         assert_eq!(nth_bit(0b1011_0100, 0), 0b100);
         assert_eq!(nth_bit(0b1011_0100, 2), 0b10_0000);
         assert_eq!(nth_bit(0b1011_0100, 3), 0b1000_0000);
-        assert_eq!(nth_bit(u32::MAX, 31), 1 << 31);
+        assert_eq!(nth_bit(u64::MAX, 63), 1 << 63);
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("bmi2") {
             let mut rng = rng::stream(3, Stream::Contact);
             for _ in 0..10_000 {
-                let bits = rng.next_u32() | 1;
+                let bits = rng.next_u64() | 1;
                 let k = rng::below(&mut rng, bits.count_ones());
                 // SAFETY: BMI2 was found on this processor just above.
-                let deposit = unsafe { std::arch::x86_64::_pdep_u32(1 << k, bits) };
+                let deposit = unsafe { std::arch::x86_64::_pdep_u64(1 << k, bits) };
                 assert_eq!(nth_bit(bits, k), deposit, "{bits:#x} {k}");
             }
         }
