@@ -12,7 +12,7 @@ use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
 use crate::production::time_cost;
-use crate::rng::{self, Stream, chance32, normal, unit};
+use crate::rng::{self, Stream, normal, unit};
 use crate::staff::Staff;
 
 /// The random streams a step draws from, one per mechanism.
@@ -214,7 +214,10 @@ impl Model {
     fn contact(&mut self, p: &Params) {
         let orgs: Vec<ContactTerms> = self.orgs.iter().map(|o| ContactTerms::new(o, p)).collect();
         self.drift_trust(p, &orgs);
-        self.forget(p);
+        // Forgetting and contact take the contact stream's 32-bit words two per generator
+        // step (docs/ODD.md 9).
+        let mut words = rng::Words::default();
+        self.forget(p, &mut words);
         let voice = p.engagement == 1.0;
         let power_feedback = voice && p.power_feedback_channel != 0.0;
         // Each organisation's top rate (of its two resource groups) and its hazard per
@@ -232,7 +235,7 @@ impl Model {
         let n_orgs = orgs.len() as u32;
         // The standard exponential still to be used up before the next visit: a visit falls
         // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
-        let mut e = rng::exp32(rng);
+        let mut e = rng::exp32_from(words.next(rng), rng);
         let mut end = 0;
         for comm in 0..self.n_communities {
             // Communities are contiguous: each starts where the previous ended.
@@ -260,7 +263,7 @@ impl Model {
                 let gap = unsafe { ratio.to_int_unchecked::<i64>() };
                 let u = (from + gap) as usize;
                 from = u as i64 + 1;
-                e = rng::exp32(rng);
+                e = rng::exp32_from(words.next(rng), rng);
                 if c.flags[u] & flag::MEMBER != 0 {
                     continue;
                 }
@@ -271,7 +274,7 @@ impl Model {
                 };
                 // Thinning: a citizen visited at the top rate is contacted with probability
                 // rate / top, so each is contacted with probability `rate`.
-                if rate < top && !chance32(rng, rate / top) {
+                if rate < top && rng::unit32(words.next(rng)) >= rate / top {
                     continue;
                 }
                 c.flags[u] |= flag::AWARE;
@@ -290,7 +293,7 @@ impl Model {
     /// Aware citizens in no group forget with probability `awareness_decay` (halved with
     /// strategy integration): they are counted 32 at a time from the flags, and the ones
     /// who forget are found by geometric gaps among them (docs/ODD.md 8.3).
-    fn forget(&mut self, p: &Params) {
+    fn forget(&mut self, p: &Params, words: &mut rng::Words) {
         let forget = p.awareness_decay
             * if p.strategy_integration != 0.0 {
                 0.5
@@ -304,10 +307,10 @@ impl Model {
         if has_avx2() && std::arch::is_x86_feature_detected!("popcnt") {
             // SAFETY: AVX2 and POPCNT were both found on this processor just above, the only
             // condition for calling a function compiled with them enabled.
-            unsafe { forget_avx2(flags, &gaps, rng) };
+            unsafe { forget_avx2(flags, &gaps, (rng, words)) };
             return;
         }
-        forget_among_aware(flags, &gaps, rng, aware_free_mask, nth_bit);
+        forget_among_aware(flags, &gaps, (rng, words), aware_free_mask, nth_bit);
     }
 
     /// Every citizen in no group moves its trust `0.2 x citizen_trust_learning` of the way to
@@ -556,12 +559,12 @@ impl Model {
 fn forget_among_aware(
     flags: &mut [u8],
     gaps: &rng::Gaps,
-    rng: &mut ModelRng,
+    (rng, words): Draws,
     mask: impl Fn(&[u8]) -> u64,
     select: impl Fn(u64, u32) -> u64,
 ) {
     // Aware citizens in no group still to pass over before the next who forgets.
-    let mut skip = gaps.next(rng);
+    let mut skip = gaps.next_in(rng, words);
     if skip == u64::MAX {
         return;
     }
@@ -574,11 +577,14 @@ fn forget_among_aware(
             chunk[bit.trailing_zeros() as usize] &= !flag::AWARE;
             hits &= !((bit - 1) | bit);
             count -= skip + 1;
-            skip = gaps.next(rng);
+            skip = gaps.next_in(rng, words);
         }
         skip -= count;
     }
 }
+
+/// A stream and the 32-bit words taken from it two per step.
+type Draws<'a> = (&'a mut ModelRng, &'a mut rng::Words);
 
 /// The set bit of rank `k` (from 0, lowest first) of `bits`, which has more than `k` set.
 #[inline(always)]
@@ -603,7 +609,7 @@ fn aware_free_mask(chunk: &[u8]) -> u64 {
 /// compare; call it only where both are present.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
-fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ModelRng) {
+fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, draws: Draws) {
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
         _mm256_set1_epi8,
@@ -625,10 +631,10 @@ fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ModelRng) {
     };
     if std::arch::is_x86_feature_detected!("bmi2") {
         // SAFETY: BMI2 was found on this processor just above.
-        unsafe { forget_bmi2(flags, gaps, rng, mask) };
+        unsafe { forget_bmi2(flags, gaps, draws, mask) };
         return;
     }
-    forget_among_aware(flags, gaps, rng, mask, nth_bit);
+    forget_among_aware(flags, gaps, draws, mask, nth_bit);
 }
 
 /// [`forget_among_aware`] with BMI2's parallel deposit picking the set bit of a given rank
@@ -636,15 +642,10 @@ fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ModelRng) {
 /// BMI2 are present.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt,bmi2")]
-fn forget_bmi2(
-    flags: &mut [u8],
-    gaps: &rng::Gaps,
-    rng: &mut ModelRng,
-    mask: impl Fn(&[u8]) -> u64,
-) {
+fn forget_bmi2(flags: &mut [u8], gaps: &rng::Gaps, draws: Draws, mask: impl Fn(&[u8]) -> u64) {
     // `pdep(1 << k, bits)` deposits the one bit on the k-th set bit of `bits` (k < 64 here:
     // a chunk has at most 64 set bits and `k` is below their count).
-    forget_among_aware(flags, gaps, rng, mask, |bits, k| {
+    forget_among_aware(flags, gaps, draws, mask, |bits, k| {
         std::arch::x86_64::_pdep_u64(1 << k, bits)
     });
 }
@@ -935,7 +936,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xe5ad_35a7_2c05_baee;
+    const GOLDEN: u64 = 0x0955_1fb5_f79b_b43c;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {
@@ -1079,11 +1080,13 @@ mod tests {
             rng::stream(9, Stream::Contact),
             rng::stream(9, Stream::Contact),
         );
-        forget_among_aware(&mut fa, &gaps, &mut ra, aware_free_mask, nth_bit);
+        let (mut wa, mut wb) = (rng::Words::default(), rng::Words::default());
+        forget_among_aware(&mut fa, &gaps, (&mut ra, &mut wa), aware_free_mask, nth_bit);
         // SAFETY: as above.
-        unsafe { forget_avx2(&mut fb, &gaps, &mut rb) };
+        unsafe { forget_avx2(&mut fb, &gaps, (&mut rb, &mut wb)) };
         assert_eq!(fa, fb);
         assert_eq!(ra.next_u64(), rb.next_u64());
+        assert_eq!(wa.next(&mut ra), wb.next(&mut rb));
         // Only aware citizens in no group forgot, about a fifth of them.
         let aware_free = |f: &[u8]| {
             f.iter()
