@@ -200,8 +200,8 @@ fn for_each_rewired(
         // Per class of first end (0 high, 1 low): the index of the first bridge among its
         // ties; none with a single community.
         if outside > 0 {
-            for k in 0..2 {
-                walk.next_bridge[k] = bridge_gaps[k].next(&mut walk.rng);
+            for (next, gaps) in walk.next_bridge.iter_mut().zip(&bridge_gaps) {
+                *next = gaps.next(&mut walk.rng);
             }
         }
         walk.next_redraw = redraw_gaps.next(&mut walk.rng);
