@@ -12,7 +12,7 @@ use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
 use crate::production::time_cost;
-use crate::rng::{self, Stream, chance32, normal, unit};
+use crate::rng::{self, Stream, normal, unit};
 use crate::staff::Staff;
 
 /// The random streams a step draws from, one per mechanism.
@@ -214,7 +214,10 @@ impl Model {
     fn contact(&mut self, p: &Params) {
         let orgs: Vec<ContactTerms> = self.orgs.iter().map(|o| ContactTerms::new(o, p)).collect();
         self.drift_trust(p, &orgs);
-        self.forget(p);
+        // Forgetting and contact take the contact stream's 32-bit words two per generator
+        // step (docs/ODD.md 9).
+        let mut words = rng::Words::default();
+        self.forget(p, &mut words);
         let voice = p.engagement == 1.0;
         let power_feedback = voice && p.power_feedback_channel != 0.0;
         // Each organisation's top rate (of its two resource groups) and its hazard per
@@ -232,7 +235,7 @@ impl Model {
         let n_orgs = orgs.len() as u32;
         // The standard exponential still to be used up before the next visit: a visit falls
         // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
-        let mut e = rng::exp32(rng);
+        let mut e = rng::exp32_from(words.next(rng), rng);
         let mut end = 0;
         for comm in 0..self.n_communities {
             // Communities are contiguous: each starts where the previous ended.
@@ -247,15 +250,20 @@ impl Model {
             let mut from = i64::from(start);
             loop {
                 let left = i64::from(end) - from;
-                // Failures before the next visit, `floor(e / hazard)` (saturating).
-                let gap = (e / hazard) as i64;
-                if gap >= left {
+                // Failures before the next visit are `floor(e / hazard)`; it reaches `left`
+                // exactly when `e / hazard` does (`left` is a whole number).
+                let ratio = e / hazard;
+                if ratio >= left as f64 {
                     e = (e - left as f64 * hazard).max(0.0);
                     break;
                 }
+                // SAFETY: `ratio` is at least 0 (`e` is never negative or NaN: a standard
+                // exponential, or clamped by `max` above; `hazard` is positive) and below
+                // `left` < 2^33, so truncation to i64 is defined.
+                let gap = unsafe { ratio.to_int_unchecked::<i64>() };
                 let u = (from + gap) as usize;
                 from = u as i64 + 1;
-                e = rng::exp32(rng);
+                e = rng::exp32_from(words.next(rng), rng);
                 if c.flags[u] & flag::MEMBER != 0 {
                     continue;
                 }
@@ -266,7 +274,7 @@ impl Model {
                 };
                 // Thinning: a citizen visited at the top rate is contacted with probability
                 // rate / top, so each is contacted with probability `rate`.
-                if rate < top && !chance32(rng, rate / top) {
+                if rate < top && rng::uniform_word(words.next(rng)) >= rate / top {
                     continue;
                 }
                 c.flags[u] |= flag::AWARE;
@@ -285,7 +293,7 @@ impl Model {
     /// Aware citizens in no group forget with probability `awareness_decay` (halved with
     /// strategy integration): they are counted 32 at a time from the flags, and the ones
     /// who forget are found by geometric gaps among them (docs/ODD.md 8.3).
-    fn forget(&mut self, p: &Params) {
+    fn forget(&mut self, p: &Params, words: &mut rng::Words) {
         let forget = p.awareness_decay
             * if p.strategy_integration != 0.0 {
                 0.5
@@ -299,10 +307,10 @@ impl Model {
         if has_avx2() && std::arch::is_x86_feature_detected!("popcnt") {
             // SAFETY: AVX2 and POPCNT were both found on this processor just above, the only
             // condition for calling a function compiled with them enabled.
-            unsafe { forget_avx2(flags, &gaps, rng) };
+            unsafe { forget_avx2(flags, &gaps, (rng, words)) };
             return;
         }
-        forget_among_aware(flags, &gaps, rng, aware_free_mask);
+        forget_among_aware(flags, &gaps, (rng, words), aware_free_mask, nth_bit);
     }
 
     /// Every citizen in no group moves its trust `0.2 x citizen_trust_learning` of the way to
@@ -544,43 +552,55 @@ impl Model {
 }
 
 /// Aware citizens in no group forget at the gaps `gaps` among them, in index order: the
-/// flags are read 32 at a time into a bit mask (`mask`: bit `j` set when citizen `j` of the
+/// flags are read 64 at a time into a bit mask (`mask`: bit `j` set when citizen `j` of the
 /// chunk is aware and not a member), so only those citizens are counted, and only the ones
-/// who forget are visited.
+/// who forget are visited; `select(bits, k)` is the set bit of rank `k` of `bits`.
 #[inline(always)]
 fn forget_among_aware(
     flags: &mut [u8],
     gaps: &rng::Gaps,
-    rng: &mut ModelRng,
-    mask: impl Fn(&[u8]) -> u32,
+    (rng, words): Draws,
+    mask: impl Fn(&[u8]) -> u64,
+    select: impl Fn(u64, u32) -> u64,
 ) {
     // Aware citizens in no group still to pass over before the next who forgets.
-    let mut skip = gaps.next(rng);
+    let mut skip = gaps.next_in(rng, words);
     if skip == u64::MAX {
         return;
     }
-    for chunk in flags.chunks_mut(32) {
+    for chunk in flags.chunks_mut(64) {
         let mut hits = mask(chunk);
         let mut count = u64::from(hits.count_ones());
         while skip < count {
-            for _ in 0..skip {
-                hits &= hits - 1;
-            }
-            chunk[hits.trailing_zeros() as usize] &= !flag::AWARE;
-            hits &= hits - 1;
+            // The set bit of rank `skip` (counting from 0), and every lower bit cleared.
+            let bit = select(hits, skip as u32);
+            chunk[bit.trailing_zeros() as usize] &= !flag::AWARE;
+            hits &= !((bit - 1) | bit);
             count -= skip + 1;
-            skip = gaps.next(rng);
+            skip = gaps.next_in(rng, words);
         }
         skip -= count;
     }
 }
 
-/// Bit `j` set when citizen `j` of `chunk` (at most 32) is aware and not a member.
+/// A stream and the 32-bit words taken from it two per step.
+type Draws<'a> = (&'a mut ModelRng, &'a mut rng::Words);
+
+/// The set bit of rank `k` (from 0, lowest first) of `bits`, which has more than `k` set.
 #[inline(always)]
-fn aware_free_mask(chunk: &[u8]) -> u32 {
-    let mut hits = 0u32;
+fn nth_bit(mut bits: u64, k: u32) -> u64 {
+    for _ in 0..k {
+        bits &= bits - 1;
+    }
+    bits & bits.wrapping_neg()
+}
+
+/// Bit `j` set when citizen `j` of `chunk` (at most 64) is aware and not a member.
+#[inline(always)]
+fn aware_free_mask(chunk: &[u8]) -> u64 {
+    let mut hits = 0u64;
     for (j, &f) in chunk.iter().enumerate() {
-        hits |= u32::from(f & (flag::AWARE | flag::MEMBER) == flag::AWARE) << j;
+        hits |= u64::from(f & (flag::AWARE | flag::MEMBER) == flag::AWARE) << j;
     }
     hits
 }
@@ -589,21 +609,44 @@ fn aware_free_mask(chunk: &[u8]) -> u32 {
 /// compare; call it only where both are present.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
-fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, rng: &mut ModelRng) {
+fn forget_avx2(flags: &mut [u8], gaps: &rng::Gaps, draws: Draws) {
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
         _mm256_set1_epi8,
     };
     let bits = _mm256_set1_epi8((flag::AWARE | flag::MEMBER) as i8);
     let aware = _mm256_set1_epi8(flag::AWARE as i8);
-    forget_among_aware(flags, gaps, rng, |chunk: &[u8]| {
-        if chunk.len() < 32 {
+    let half = |p: *const u8| {
+        // SAFETY: the callers below pass the start of 32 bytes inside the chunk, which is
+        // what the unaligned load reads.
+        let v = unsafe { _mm256_loadu_si256(p.cast::<__m256i>()) };
+        u64::from(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, bits), aware)) as u32)
+    };
+    let mask = |chunk: &[u8]| {
+        if chunk.len() < 64 {
             return aware_free_mask(chunk);
         }
-        // SAFETY: `chunk` holds 32 bytes (checked above), which is what the unaligned load
-        // reads.
-        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>()) };
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, bits), aware)) as u32
+        // `chunk` holds 64 bytes (checked above): two loads of 32.
+        half(chunk.as_ptr()) | half(chunk[32..].as_ptr()) << 32
+    };
+    if std::arch::is_x86_feature_detected!("bmi2") {
+        // SAFETY: BMI2 was found on this processor just above.
+        unsafe { forget_bmi2(flags, gaps, draws, mask) };
+        return;
+    }
+    forget_among_aware(flags, gaps, draws, mask, nth_bit);
+}
+
+/// [`forget_among_aware`] with BMI2's parallel deposit picking the set bit of a given rank
+/// in one instruction (the same bit as [`nth_bit`]); call it only where AVX2, POPCNT and
+/// BMI2 are present.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt,bmi2")]
+fn forget_bmi2(flags: &mut [u8], gaps: &rng::Gaps, draws: Draws, mask: impl Fn(&[u8]) -> u64) {
+    // `pdep(1 << k, bits)` deposits the one bit on the k-th set bit of `bits` (k < 64 here:
+    // a chunk has at most 64 set bits and `k` is below their count).
+    forget_among_aware(flags, gaps, draws, mask, |bits, k| {
+        std::arch::x86_64::_pdep_u64(1 << k, bits)
     });
 }
 
@@ -893,7 +936,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xef9f_8958_3fcc_a969;
+    const GOLDEN: u64 = 0xb71e_6a3f_5f0f_f148;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {
@@ -932,7 +975,12 @@ mod tests {
             .filter(|&i| !model.citizens.has(i, flag::LOW_RESOURCE))
             .take(4)
             .collect();
+        // Conditional cooperators who believe the others give everything: the group clears
+        // its hurdle whatever types the seed drew.
         for &i in &high {
+            model
+                .citizens
+                .set_cc_type(i, crate::contribution::CcType::Conditional);
             model.citizens.belief[i as usize] = 1.0;
             model.citizens.skill[i as usize] = 1.0;
             model.citizens.time[i as usize] = 1.0;
@@ -1032,11 +1080,13 @@ mod tests {
             rng::stream(9, Stream::Contact),
             rng::stream(9, Stream::Contact),
         );
-        forget_among_aware(&mut fa, &gaps, &mut ra, aware_free_mask);
+        let (mut wa, mut wb) = (rng::Words::default(), rng::Words::default());
+        forget_among_aware(&mut fa, &gaps, (&mut ra, &mut wa), aware_free_mask, nth_bit);
         // SAFETY: as above.
-        unsafe { forget_avx2(&mut fb, &gaps, &mut rb) };
+        unsafe { forget_avx2(&mut fb, &gaps, (&mut rb, &mut wb)) };
         assert_eq!(fa, fb);
         assert_eq!(ra.next_u64(), rb.next_u64());
+        assert_eq!(wa.next(&mut ra), wb.next(&mut rb));
         // Only aware citizens in no group forgot, about a fifth of them.
         let aware_free = |f: &[u8]| {
             f.iter()
@@ -1050,6 +1100,26 @@ mod tests {
         );
         for (before, after) in flags.iter().zip(&fa) {
             assert!(before == after || before & !flag::AWARE == *after);
+        }
+    }
+
+    /// The portable pick of the set bit of a given rank is BMI2's parallel deposit's.
+    #[test]
+    fn nth_bit_is_the_set_bit_of_that_rank() {
+        assert_eq!(nth_bit(0b1011_0100, 0), 0b100);
+        assert_eq!(nth_bit(0b1011_0100, 2), 0b10_0000);
+        assert_eq!(nth_bit(0b1011_0100, 3), 0b1000_0000);
+        assert_eq!(nth_bit(u64::MAX, 63), 1 << 63);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("bmi2") {
+            let mut rng = rng::stream(3, Stream::Contact);
+            for _ in 0..10_000 {
+                let bits = rng.next_u64() | 1;
+                let k = rng::below(&mut rng, bits.count_ones());
+                // SAFETY: BMI2 was found on this processor just above.
+                let deposit = unsafe { std::arch::x86_64::_pdep_u64(1 << k, bits) };
+                assert_eq!(nth_bit(bits, k), deposit, "{bits:#x} {k}");
+            }
         }
     }
 

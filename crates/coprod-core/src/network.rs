@@ -70,15 +70,17 @@ impl Network {
     pub(crate) fn build(seed: u64, layout: &Layout, low: &[bool]) -> Network {
         let n = layout.n_citizens as usize;
         let half = layout.ring_degree / 2;
-        let mut degree = vec![0u32; n + 1];
+        // Every citizen starts `half` ties and ends `half` ring ties (those of the `half`
+        // citizens before it in its ring); a rewired tie moves one end from its ring
+        // neighbour to its new other end.
+        let mut degree = vec![2 * half; n + 1];
+        degree[n] = 0;
         // (tie number `a * half + d - 1`, other end), in tie order.
         let mut rewired: Vec<(u32, u32)> = Vec::new();
-        for_each_tie(seed, layout, low, |a, d, b, ring| {
-            degree[a as usize] += 1;
+        for_each_rewired(seed, layout, low, |a, d, b, ring| {
+            degree[ring as usize] -= 1;
             degree[b as usize] += 1;
-            if b != ring {
-                rewired.push((a * half + d - 1, b));
-            }
+            rewired.push((a * half + d - 1, b));
         });
         // Turn degrees into offsets in place: offsets[i] = sum of degrees before i.
         let mut total = 0u32;
@@ -153,16 +155,22 @@ fn ring_step(local: u32, d: u32, size: u32) -> u32 {
     if to < size { to } else { to % size }
 }
 
-/// Calls `tie(a, d, other, ring)` for every undirected tie (`ring` is the ring neighbour the
-/// tie started from, `other` its end after rewiring): for each citizen `a` and each distance
-/// `d = 1..=ring_degree/2` a tie to the citizen `d` places on in its community's ring.
+/// Calls `tie(a, d, other, ring)` for every undirected tie that does not end at its ring
+/// neighbour (`ring` is the ring neighbour the tie started from, `other` its end after
+/// rewiring), in tie order: for each citizen `a` and each distance `d = 1..=ring_degree/2`
+/// a tie to the citizen `d` places on in its community's ring.
 /// The tie is rewired, with `a`'s bridging chance, to a uniformly drawn citizen of another
 /// community (a bridging tie); otherwise, if its ends differ in resources, it is redrawn with
 /// probability `homophily` to a uniform other citizen of `a`'s resource group in the
 /// community (docs/ODD.md section 2). Rare events are found by geometric gaps: bridges
 /// separately among the ties of low- and of high-resource first ends, redraws among the
 /// cross-group ties not rewired, each sequence in tie order.
-fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u32, u32, u32, u32)) {
+fn for_each_rewired(
+    seed: u64,
+    layout: &Layout,
+    low: &[bool],
+    mut tie: impl FnMut(u32, u32, u32, u32),
+) {
     let half = layout.ring_degree / 2;
     let bridge_gaps = [
         rng::Gaps::new(layout.bridge_chance(false)),
@@ -171,7 +179,7 @@ fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u3
     let redraw_gaps = rng::Gaps::new(layout.homophily);
     let mut same_group: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
     for c in 0..layout.n_communities {
-        let mut rng = rng::stream_id(seed, rng::Stream::NetworkBase as u64 + u64::from(c));
+        let rng = rng::stream_id(seed, rng::Stream::NetworkBase as u64 + u64::from(c));
         let (start, end) = community_range(c, layout.n_citizens, layout.n_communities);
         let size = end - start;
         let outside = layout.n_citizens - size;
@@ -181,36 +189,129 @@ fn for_each_tie(seed: u64, layout: &Layout, low: &[bool], mut tie: impl FnMut(u3
         for i in start..end {
             same_group[usize::from(low[i as usize])].push(i);
         }
-        // Per class of first end (0 high, 1 low): ties seen and the index of the next
-        // bridge among them; none with a single community.
-        let mut seen = [0u64; 2];
-        let mut next_bridge = [u64::MAX; 2];
+        let low = &low[start as usize..end as usize];
+        let mut walk = TieWalk {
+            rng,
+            seen: [0; 2],
+            next_bridge: [u64::MAX; 2],
+            cross_seen: 0,
+            next_redraw: 0,
+        };
+        // Per class of first end (0 high, 1 low): the index of the first bridge among its
+        // ties; none with a single community.
         if outside > 0 {
-            for k in 0..2 {
-                next_bridge[k] = bridge_gaps[k].next(&mut rng);
+            for (next, gaps) in walk.next_bridge.iter_mut().zip(&bridge_gaps) {
+                *next = gaps.next(&mut walk.rng);
             }
         }
-        let (mut cross_seen, mut next_redraw) = (0u64, redraw_gaps.next(&mut rng));
+        walk.next_redraw = redraw_gaps.next(&mut walk.rng);
+        let place = Place {
+            start,
+            size,
+            outside,
+            low,
+            half,
+        };
         for local in 0..size {
-            let a = start + local;
-            let k = usize::from(low[a as usize]);
-            for d in 1..=half {
-                let ring = start + ring_step(local, d, size);
-                let mut other = ring;
-                if seen[k] == next_bridge[k] {
-                    let j = below(&mut rng, outside);
-                    other = if j >= start { j + size } else { j };
-                    next_bridge[k] = bridge_gaps[k].after(&mut rng, seen[k] + 1);
-                } else if usize::from(low[other as usize]) != k {
-                    if cross_seen == next_redraw {
-                        other = redraw_alike(&mut rng, &same_group[k], a, other);
-                        next_redraw = redraw_gaps.after(&mut rng, cross_seen + 1);
-                    }
-                    cross_seen += 1;
-                }
-                seen[k] += 1;
-                tie(a, d, other, ring);
+            let is_low = low[local as usize];
+            let k = usize::from(is_low);
+            if walk.next_bridge[k] - walk.seen[k] < u64::from(half) {
+                // One of `a`'s ties is the class's next bridge: tie by tie.
+                walk.citizen(
+                    &place,
+                    local,
+                    &bridge_gaps[k],
+                    &redraw_gaps,
+                    &same_group,
+                    &mut tie,
+                );
+                continue;
             }
+            // No bridge starts here (most citizens): only the cross-group test is left.
+            walk.seen[k] += u64::from(half);
+            for d in 1..=half {
+                let ring_local = ring_step(local, d, size);
+                let cross = low[ring_local as usize] != is_low;
+                if cross && walk.cross_seen == walk.next_redraw {
+                    walk.redraw(&place, local, d, &redraw_gaps, &same_group[k], &mut tie);
+                }
+                walk.cross_seen += u64::from(cross);
+            }
+        }
+    }
+}
+
+/// One community's ring: its first citizen, size, the number of citizens outside it, its
+/// citizens' resource groups and half the ring degree.
+struct Place<'a> {
+    start: u32,
+    size: u32,
+    outside: u32,
+    low: &'a [bool],
+    half: u32,
+}
+
+/// Where one community's three gap sequences stand (see [`for_each_rewired`]).
+struct TieWalk {
+    rng: crate::rng::ModelRng,
+    /// Ties seen per class of first end (0 high, 1 low), and the index of the next bridge.
+    seen: [u64; 2],
+    next_bridge: [u64; 2],
+    /// Cross-group ties not bridged seen, and the index of the next redraw among them.
+    cross_seen: u64,
+    next_redraw: u64,
+}
+
+impl TieWalk {
+    /// Citizen `local`'s ties one by one, when one of them is its class's next bridge.
+    #[inline(never)]
+    fn citizen(
+        &mut self,
+        place: &Place,
+        local: u32,
+        bridge_gaps: &rng::Gaps,
+        redraw_gaps: &rng::Gaps,
+        same_group: &[Vec<u32>; 2],
+        tie: &mut impl FnMut(u32, u32, u32, u32),
+    ) {
+        let is_low = place.low[local as usize];
+        let k = usize::from(is_low);
+        let a = place.start + local;
+        for d in 1..=place.half {
+            let ring_local = ring_step(local, d, place.size);
+            if self.seen[k] == self.next_bridge[k] {
+                let j = below(&mut self.rng, place.outside);
+                let other = if j >= place.start { j + place.size } else { j };
+                self.next_bridge[k] = bridge_gaps.after(&mut self.rng, self.seen[k] + 1);
+                tie(a, d, other, place.start + ring_local);
+            } else if place.low[ring_local as usize] != is_low {
+                if self.cross_seen == self.next_redraw {
+                    self.redraw(place, local, d, redraw_gaps, &same_group[k], tie);
+                }
+                self.cross_seen += 1;
+            }
+            self.seen[k] += 1;
+        }
+    }
+
+    /// The cross-group tie `d` of citizen `local` is the next redraw: a uniform other
+    /// citizen of its group (if there is one), then the next redraw gap.
+    #[inline(never)]
+    fn redraw(
+        &mut self,
+        place: &Place,
+        local: u32,
+        d: u32,
+        redraw_gaps: &rng::Gaps,
+        alike: &[u32],
+        tie: &mut impl FnMut(u32, u32, u32, u32),
+    ) {
+        let a = place.start + local;
+        let ring = place.start + ring_step(local, d, place.size);
+        let other = redraw_alike(&mut self.rng, alike, a, ring);
+        self.next_redraw = redraw_gaps.after(&mut self.rng, self.cross_seen + 1);
+        if other != ring {
+            tie(a, d, other, ring);
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::rng::ModelRng;
 
 use crate::contribution::CcType;
 use crate::params::Params;
-use crate::rng::{self, Stream, chance32, normal32, uniform32, unit};
+use crate::rng::{self, Stream, halves, normal32_from, uniform_word, unit};
 
 /// Marks a citizen who is in no group.
 pub(crate) const NO_GROUP: u32 = u32::MAX;
@@ -98,11 +98,11 @@ fn cc_type_of(flags: u8) -> CcType {
     CcType::from_u8((flags & flag::CC_TYPE) >> flag::CC_TYPE_SHIFT)
 }
 
-/// A 0-1 attribute drawn as `mean + sd * z`, clamped, with `z` from one 32-bit draw in
-/// about 99% of cases (`rng::normal32`).
+/// A 0-1 attribute drawn as `mean + sd * z`, clamped, with `z` from the 32-bit word `bits`
+/// in about 99% of cases (`rng::normal32_from`).
 #[inline]
-fn attribute(rng: &mut ModelRng, mean: f64, sd: f64) -> f32 {
-    unit(mean + sd * normal32(rng)) as f32
+fn attribute(bits: u32, rng: &mut ModelRng, mean: f64, sd: f64) -> f32 {
+    unit(mean + sd * normal32_from(bits, rng)) as f32
 }
 
 /// One citizen's drawn attributes, in the order of their draws.
@@ -122,9 +122,10 @@ struct Drawn {
 
 /// Draws every citizen's attributes, citizen by citizen, in index order, from the
 /// population stream, and hands each to `each`. The order of draws per citizen is
-/// documented in docs/ODD.md.
+/// documented in docs/ODD.md: a citizen's thirteen 32-bit words come in pairs from one
+/// 64-bit draw each (`rng::halves`), the last pair's second half unused.
 fn draw_citizens(p: &Params, seed: u64, mut each: impl FnMut(usize, Drawn)) {
-    let n = p.n_citizens as usize;
+    let n = p.n_citizens as u32;
     let n_communities = p.n_communities as u32;
     let mut rng = rng::stream(seed, Stream::Population);
     let sd = p.attribute_sd;
@@ -133,53 +134,69 @@ fn draw_citizens(p: &Params, seed: u64, mut each: impl FnMut(usize, Drawn)) {
         deprived_low_share(p),
         affluent_low_share(p, n_deprived, n_communities),
     ];
-    for i in 0..n {
+    let mut end = 0;
+    for community in 0..n_communities {
+        // Communities are contiguous: each starts where the previous ended.
+        let start = end;
+        end = crate::network::community_range(community, n, n_communities).1;
         // Where a citizen lives sets their chance of being low-resource.
-        let community = crate::network::community_of(i as u32, n as u32, n_communities);
         let place = usize::from(!is_deprived(community, n_communities));
-        let low = chance32(&mut rng, low_share[place]);
-        let shift = if low {
-            -p.resource_gap / 2.0
-        } else {
-            p.resource_gap / 2.0
-        };
-        let efficacy_shift = if low { -0.5 } else { 0.5 } * p.efficacy_gap;
-        let efficacy = attribute(&mut rng, p.efficacy_mean + efficacy_shift, sd);
-        let skill = attribute(&mut rng, p.skill_mean + shift, sd);
-        let time = attribute(&mut rng, p.time_mean + shift, sd);
-        let motivation = attribute(&mut rng, p.motivation_mean, sd);
-        let risk_aversion = attribute(&mut rng, p.risk_aversion_mean, sd);
-        let ownership = attribute(&mut rng, p.ownership_mean, sd);
-        let trust = attribute(&mut rng, p.trust_mean, sd);
-        let belief = attribute(&mut rng, p.belief_mean, sd);
-        let mut flags = 0;
-        if low {
-            flags |= flag::LOW_RESOURCE;
+        for i in start..end {
+            let drawn = draw_citizen(p, &mut rng, low_share[place], sd);
+            each(i as usize, drawn);
         }
-        if chance32(&mut rng, p.duty_share) {
-            flags |= flag::DUTY;
-        }
-        if chance32(&mut rng, p.affected_share) {
-            flags |= flag::AFFECTED;
-        }
-        let ty = CcType::draw(p, uniform32(&mut rng));
-        flags |= (ty as u8) << flag::CC_TYPE_SHIFT;
-        let external_efficacy = attribute(&mut rng, p.external_efficacy_mean, sd);
-        each(
-            i,
-            Drawn {
-                efficacy,
-                skill,
-                time,
-                motivation,
-                risk_aversion,
-                ownership,
-                trust,
-                belief,
-                flags,
-                external_efficacy,
-            },
-        );
+    }
+}
+
+/// One citizen's draws (docs/ODD.md section 6), `low_share` its chance to be low-resource.
+#[inline]
+fn draw_citizen(p: &Params, rng: &mut ModelRng, low_share: f64, sd: f64) -> Drawn {
+    let (w_low, w_efficacy) = halves(rng);
+    let low = uniform_word(w_low) < low_share;
+    let shift = if low {
+        -p.resource_gap / 2.0
+    } else {
+        p.resource_gap / 2.0
+    };
+    let efficacy_shift = if low { -0.5 } else { 0.5 } * p.efficacy_gap;
+    let efficacy = attribute(w_efficacy, rng, p.efficacy_mean + efficacy_shift, sd);
+    let (w_skill, w_time) = halves(rng);
+    let skill = attribute(w_skill, rng, p.skill_mean + shift, sd);
+    let time = attribute(w_time, rng, p.time_mean + shift, sd);
+    let (w_motivation, w_risk) = halves(rng);
+    let motivation = attribute(w_motivation, rng, p.motivation_mean, sd);
+    let risk_aversion = attribute(w_risk, rng, p.risk_aversion_mean, sd);
+    let (w_ownership, w_trust) = halves(rng);
+    let ownership = attribute(w_ownership, rng, p.ownership_mean, sd);
+    let trust = attribute(w_trust, rng, p.trust_mean, sd);
+    let (w_belief, w_duty) = halves(rng);
+    let belief = attribute(w_belief, rng, p.belief_mean, sd);
+    let mut flags = 0;
+    if low {
+        flags |= flag::LOW_RESOURCE;
+    }
+    if uniform_word(w_duty) < p.duty_share {
+        flags |= flag::DUTY;
+    }
+    let (w_affected, w_type) = halves(rng);
+    if uniform_word(w_affected) < p.affected_share {
+        flags |= flag::AFFECTED;
+    }
+    let ty = CcType::draw(p, uniform_word(w_type));
+    flags |= (ty as u8) << flag::CC_TYPE_SHIFT;
+    let (w_external, _) = halves(rng);
+    let external_efficacy = attribute(w_external, rng, p.external_efficacy_mean, sd);
+    Drawn {
+        efficacy,
+        skill,
+        time,
+        motivation,
+        risk_aversion,
+        ownership,
+        trust,
+        belief,
+        flags,
+        external_efficacy,
     }
 }
 

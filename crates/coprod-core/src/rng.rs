@@ -109,15 +109,9 @@ pub(crate) fn normal(rng: &mut ModelRng) -> f64 {
 }
 
 /// Uniform on [0, 1) with 32 random bits: `next_u32 · 2^-32`.
-#[inline]
+#[cfg(test)]
 pub(crate) fn uniform32(rng: &mut ModelRng) -> f64 {
     uniform_word(rng.next_u32())
-}
-
-/// `true` with probability `p`, from one 32-bit draw (`uniform32(rng) < p`).
-#[inline]
-pub(crate) fn chance32(rng: &mut ModelRng, p: f64) -> bool {
-    uniform32(rng) < p
 }
 
 /// Uniform on (0, 1) with 53 random bits, for the ziggurats' rare slow paths.
@@ -135,10 +129,17 @@ fn open01(rng: &mut ModelRng) -> f64 {
 /// else a new 32-bit draw starts over. The same steps as rand_distr's `StandardNormal`; only
 /// the uniform within a layer has 24 bits instead of 52, which is below the resolution of the
 /// 32-bit attributes it is used for.
-#[inline]
+#[cfg(test)]
 pub(crate) fn normal32(rng: &mut ModelRng) -> f64 {
+    let bits = rng.next_u32();
+    normal32_from(bits, rng)
+}
+
+/// [`normal32`] whose first attempt uses the 32-bit word `bits` drawn by the caller (one half
+/// of a [`halves`] draw); a rejected attempt continues with `next_u32` draws of `rng`.
+#[inline]
+pub(crate) fn normal32_from(mut bits: u32, rng: &mut ModelRng) -> f64 {
     loop {
-        let bits = rng.next_u32();
         let i = (bits & 0xff) as usize;
         let u = f64::from(bits >> 8) * (2.0 / (1u32 << 24) as f64) - 1.0;
         let x = u * ZIG_NORM_X[i];
@@ -148,6 +149,7 @@ pub(crate) fn normal32(rng: &mut ModelRng) -> f64 {
         if let Some(x) = normal_slow(rng, i, u, x) {
             return x;
         }
+        bits = rng.next_u32();
     }
 }
 
@@ -176,8 +178,15 @@ fn normal_slow(rng: &mut ModelRng, i: usize, u: f64, x: f64) -> Option<f64> {
 /// tail `R - ln(open01)` in the base layer, or the wedge test against `exp(-x)`.
 #[inline]
 pub(crate) fn exp32(rng: &mut ModelRng) -> f64 {
+    let bits = rng.next_u32();
+    exp32_from(bits, rng)
+}
+
+/// [`exp32`] whose first attempt uses the 32-bit word `bits` drawn by the caller (from
+/// [`Words`]); a rejected attempt continues with `next_u32` draws of `rng`.
+#[inline]
+pub(crate) fn exp32_from(mut bits: u32, rng: &mut ModelRng) -> f64 {
     loop {
-        let bits = rng.next_u32();
         let i = (bits & 0xff) as usize;
         let u = f64::from(bits >> 8) * (1.0 / (1u32 << 24) as f64);
         let x = u * ZIG_EXP_X[i];
@@ -186,6 +195,29 @@ pub(crate) fn exp32(rng: &mut ModelRng) -> f64 {
         }
         if let Some(x) = exp_slow(rng, i, x) {
             return x;
+        }
+        bits = rng.next_u32();
+    }
+}
+
+/// 32-bit words taken two per generator step: the high half of a `next_u64` (what
+/// `next_u32` would give), then at the next call its low half. A pass that draws many
+/// 32-bit words keeps one of these; a half left over when it ends is dropped.
+#[derive(Default)]
+pub(crate) struct Words {
+    spare: Option<u32>,
+}
+
+impl Words {
+    #[inline]
+    pub(crate) fn next(&mut self, rng: &mut ModelRng) -> u32 {
+        match self.spare.take() {
+            Some(w) => w,
+            None => {
+                let (high, low) = halves(rng);
+                self.spare = Some(low);
+                high
+            }
         }
     }
 }
@@ -226,12 +258,32 @@ impl Gaps {
         if self.scale.is_infinite() {
             return u64::MAX;
         }
-        let e = exp32(rng);
+        let bits = rng.next_u32();
+        self.gap(exp32_from(bits, rng))
+    }
+
+    /// [`Gaps::next`] with the exponential's first word from `words` (two per generator
+    /// step).
+    #[inline]
+    pub(crate) fn next_in(&self, rng: &mut ModelRng, words: &mut Words) -> u64 {
+        if self.scale.is_infinite() {
+            return u64::MAX;
+        }
+        let bits = words.next(rng);
+        self.gap(exp32_from(bits, rng))
+    }
+
+    /// `floor(e · scale)` for a standard exponential `e`; "never" beyond 4.6e18.
+    #[inline]
+    fn gap(&self, e: f64) -> u64 {
         let gap = e * self.scale;
         // An astronomically long gap is "never" in any population; below 2^62 the signed
         // conversion is exact and cheaper than the unsigned one.
         if gap < 4.6e18 {
-            gap as i64 as u64
+            // SAFETY: `gap` is at least 0 (a non-negative exponential times a non-negative
+            // finite scale) and below 4.6e18 < 2^63 (NaN fails the test), so truncation to
+            // i64 is defined; this skips the saturating cast's checks, same value.
+            unsafe { gap.to_int_unchecked::<i64>() as u64 }
         } else {
             u64::MAX
         }
@@ -542,6 +594,33 @@ mod tests {
             u64::MAX
         );
         assert_eq!(Gaps::new(1.0).next(&mut stream(1, Stream::Contact)), 0);
+    }
+
+    /// Paired words are the high then the low half of one `next_u64`, and gaps drawn from
+    /// them are geometric: the share of trials visited is `q`.
+    #[test]
+    fn paired_words_halve_a_draw_and_keep_gaps_geometric() {
+        let mut rng = stream(8, Stream::Contact);
+        let mut copy = rng.clone();
+        let mut words = Words::default();
+        for _ in 0..100 {
+            let w = copy.next_u64();
+            assert_eq!(words.next(&mut rng), (w >> 32) as u32);
+            assert_eq!(words.next(&mut rng), w as u32);
+        }
+        for (q, seed) in [(0.02, 1), (0.3, 2)] {
+            let mut rng = stream(seed, Stream::Contact);
+            let gaps = Gaps::new(q);
+            let n = 200_000u64;
+            let (mut i, mut hits) = (gaps.next_in(&mut rng, &mut words), 0u64);
+            while i < n {
+                hits += 1;
+                i += 1 + gaps.next_in(&mut rng, &mut words);
+            }
+            let share = hits as f64 / n as f64;
+            let se = (q * (1.0 - q) / n as f64).sqrt();
+            assert!((share - q).abs() < 4.0 * se, "q {q}: share {share}");
+        }
     }
 
     /// The bound never decides differently from the exact comparison, over the table, at
