@@ -63,11 +63,12 @@ pub(crate) fn schedule(ty: CcType, belief: f64, p: &Params) -> f64 {
     Schedules::new(p).at(ty as u8, belief)
 }
 
-/// The four schedules of [`schedule`] with the parameters read once, evaluated without a
+/// The four contribution schedules (docs/ODD.md 8.7) with the parameters read once, evaluated without a
 /// branch: members' types are mixed at random, so a jump on the type (or on which side of
 /// the hump's peak a belief lies) is mispredicted about every other member. Every schedule
 /// is written as `(a + b x x) / d` with `x = f + g x belief`, the coefficients looked up by
-/// type and side of the peak; the lookups give the same numbers as the `match`:
+/// type and side of the peak; the lookups give the numbers of the piecewise formulas of
+/// docs/ODD.md 8.7 bit for bit (test `lookups_are_the_piecewise_schedules`):
 /// - linear types (conditional, free rider, other): `x = 0 + 1 x belief = belief`, `a` the
 ///   intercept, `b` the slope (0 for the constant ones, which adds exactly 0) and `d = 1`;
 /// - hump-shaped up to the peak: `x = belief`, `(0 + top x belief) / peak`;
@@ -159,12 +160,17 @@ mod tests {
             } else {
                 top * (1.0 - b) / (1.0 - p.hump_peak)
             };
-            let expected = [p.cc_intercept + p.cc_slope * b, 0.07, hump, p.other_mean];
-            for (ty, e) in expected.into_iter().enumerate() {
+            let expected = [
+                (CcType::Conditional, p.cc_intercept + p.cc_slope * b),
+                (CcType::FreeRider, 0.07),
+                (CcType::Hump, hump),
+                (CcType::Other, p.other_mean),
+            ];
+            for (ty, e) in expected {
                 assert_eq!(
                     s.at(ty as u8, b).to_bits(),
                     e.to_bits(),
-                    "type {ty} belief {b}"
+                    "type {ty:?} belief {b}"
                 );
             }
         }

@@ -440,7 +440,8 @@ impl ProductionTerms {
         let lacking = s.lack[0] + s.lack[1] * f64::from(c.time[u]);
         // What taking part costs per step: `participation_cost x (1 - time) x (1.25 - 0.5 x
         // state support) x (1 - 0.5 x outreach for the low-resource group)` (docs/ODD.md 8.4).
-        let cost = lacking * self.citizen.cost_scale[usize::from(c.flags[u] & flag::LOW_RESOURCE)];
+        let cost =
+            lacking * self.citizen.cost_scale[usize::from(c.flags[u] & flag::LOW_RESOURCE != 0)];
         let payoff = o.benefit_felt - self.cost_of_effort * given
             + self.incentives
             + intrinsic
@@ -501,6 +502,8 @@ fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
 /// by a relative 1e-9), at least `-ln(1 - q_i)`, from a standard exponential `E`; the member
 /// on whom `E` runs out is a candidate, which happens with probability `1 - exp(-L_i)` given
 /// that `E` lasted until them (the exponential is memoryless), independently of the others.
+/// `E` is `-ln(a)` of a 53-bit uniform `a` (`rng::exp53`), not the 32-bit ziggurat, whose grid
+/// would give `E = 0` with probability about 6e-8 and so a rare member too high a chance.
 /// A candidate draws a uniform `u` and leaves when `u (1 - exp(-L_i)) < q_i`, so it leaves
 /// with probability `q_i` in all; then a new `E` is drawn. One table look-up per member and
 /// two draws per candidate replace a draw and a bound per member.
@@ -522,7 +525,7 @@ impl Leaving {
             slope: p.leave_slope,
             exit_hazard: h,
             outside: -libm::log1p(-h) * (1.0 + 1e-9),
-            left: rng::exp32(rng),
+            left: rng::exp53(rng),
         }
     }
 
@@ -547,7 +550,7 @@ impl Leaving {
     fn candidate(h: f64, z: f64, hazard: f64, rng: &mut rng::ModelRng) -> (bool, f64) {
         let q = h + (1.0 - h) * logistic(z);
         let leaves = uniform(rng) * -libm::expm1(-hazard) < q;
-        (leaves, rng::exp32(rng))
+        (leaves, rng::exp53(rng))
     }
 }
 
@@ -1269,7 +1272,7 @@ mod tests {
     }
 
     /// The race makes each member leave with their own probability, independently: over
-    /// many members of mixed satisfaction (some with the bound at 1) the number who leave,
+    /// many members of mixed satisfaction (some with an infinite hazard bound) the number who leave,
     /// and the number of consecutive pairs who both leave, match their expectations.
     #[test]
     fn the_leaving_race_keeps_each_members_probability() {

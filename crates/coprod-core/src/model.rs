@@ -936,7 +936,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xb71e_6a3f_5f0f_f148;
+    const GOLDEN: u64 = 0xf709_9ece_bf5d_9022;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {

@@ -114,6 +114,13 @@ pub(crate) fn uniform32(rng: &mut ModelRng) -> f64 {
     uniform_word(rng.next_u32())
 }
 
+/// Standard exponential `-ln(a)` from a 53-bit uniform `a` on (0, 1) (`open01`): for the
+/// leaving race, whose exponentials must carry no grid coarser than the old 53-bit uniform's.
+#[inline]
+pub(crate) fn exp53(rng: &mut ModelRng) -> f64 {
+    -libm::log(open01(rng))
+}
+
 /// Uniform on (0, 1) with 53 random bits, for the ziggurats' rare slow paths.
 fn open01(rng: &mut ModelRng) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
@@ -176,7 +183,7 @@ fn normal_slow(rng: &mut ModelRng, i: usize, u: f64, x: f64) -> Option<f64> {
 /// ziggurat for `Exp1` fed with 32 bits, as in [`normal32`]: layer `i` from the low 8 bits,
 /// `u = (bits >> 8) 2^-24` on [0, 1), `x = u X[i]` returned when `x < X[i+1]`; otherwise the
 /// tail `R - ln(open01)` in the base layer, or the wedge test against `exp(-x)`.
-#[inline]
+#[cfg(test)]
 pub(crate) fn exp32(rng: &mut ModelRng) -> f64 {
     let bits = rng.next_u32();
     exp32_from(bits, rng)
