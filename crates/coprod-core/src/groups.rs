@@ -238,31 +238,178 @@ impl JoinTerms {
     }
 
     /// The join utility of docs/ODD.md 8.4 without the social term, for the attributes of
-    /// citizen `u` (`flags` its flags byte) and a group's offer, with the responsiveness `0.5 + external efficacy` for a group a partner organisation would
-    /// respond to (an opportunity, or an initiative already noticed) with
-    /// `channels.external_efficacy_effect` on, 1 otherwise (docs/ODD.md 8.4).
-    #[inline]
+    /// citizen `u` (`flags` its flags byte) and a group's offer ([`JoinTerms::utility`]).
+    #[cfg(test)]
     fn rest(&self, a: &Attributes<'_>, u: usize, flags: u8, offer: Offer) -> f64 {
-        let efficacy = self.citizen.efficacy_seen(a.efficacy[u]);
-        let response = if offer.responsive {
-            0.5 + f64::from(a.external_efficacy[u])
-        } else {
-            1.0
-        };
+        self.utility(a.lane(u), flags, offer)
+    }
+
+    /// The join utility of docs/ODD.md 8.4 without the social term, for one citizen's
+    /// attributes (`flags` its flags byte) and a group's offer, with the responsiveness `0.5 +
+    /// external efficacy` for a group a partner organisation would respond to (an
+    /// opportunity, or an initiative already noticed) with `channels.external_efficacy_effect`
+    /// on, 1 otherwise (docs/ODD.md 8.4). The flags choose their terms by selection rather than
+    /// by indexing, and every attribute is read whatever the switches, so that a pass over many
+    /// citizens ([`JoinTerms::rest_range`]) vectorises.
+    #[inline(always)]
+    fn utility(&self, a: Lane, flags: u8, offer: Offer) -> f64 {
+        let efficacy = self.citizen.efficacy_seen(a.efficacy);
+        let external = 0.5 + f64::from(a.external_efficacy);
+        let response = if offer.responsive { external } else { 1.0 };
         let keep = self.keep[usize::from(flags & flag::DUTY != 0)];
         let impact = efficacy * offer.clarity * keep * response;
-        let ownership = self.citizen.ownership_felt(a.ownership[u]);
-        let lacking = self.citizen.lacking_time(a.time[u]);
-        let trust = f64::from(a.trust[u]);
-        let risk = f64::from(a.risk_aversion[u]) * (1.0 - trust);
+        let ownership = self.citizen.ownership_felt(a.ownership);
+        let lacking = self.citizen.lacking_time(a.time);
+        let trust = f64::from(a.trust);
+        let risk = f64::from(a.risk_aversion) * (1.0 - trust);
+        let affected = self.affected[usize::from(flags & flag::AFFECTED != 0)];
+        let cost = self.cost[usize::from(flags & flag::LOW_RESOURCE != 0)];
         self.constant
             + self.w_efficacy * impact
-            + self.w_motivation * f64::from(a.motivation[u])
+            + self.w_motivation * f64::from(a.motivation)
             + self.w_ownership * ownership
-            + self.affected[usize::from(flags & flag::AFFECTED != 0)]
+            + affected
             + self.w_trust * trust
-            - self.cost[usize::from(flags & flag::LOW_RESOURCE != 0)] * lacking
+            - cost * lacking
             - self.w_risk * risk
+    }
+
+    /// [`JoinTerms::utility`] of every citizen of `list` for `offer`, into `out` (one per
+    /// citizen listed), and the largest of them (negative infinity for none): four citizens
+    /// at a time with AVX2 where the processor has it, the same numbers either way.
+    fn rest_list(
+        &self,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        list: &[u32],
+        offer: Offer,
+        out: &mut [f64],
+    ) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && flags.len() <= i32::MAX as usize {
+            // SAFETY: AVX2 was found on this processor just above, the only condition for
+            // calling a function compiled with it enabled besides the one checked with it.
+            return unsafe { self.rest_list_avx2(a, flags, list, offer, out) };
+        }
+        self.rest_list_from(a, flags, list, offer, out, 0)
+    }
+
+    /// [`JoinTerms::rest_list`] one citizen at a time, from the `from`-th listed on, and the
+    /// largest of those.
+    fn rest_list_from(
+        &self,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        list: &[u32],
+        offer: Offer,
+        out: &mut [f64],
+        from: usize,
+    ) -> f64 {
+        let a = a.cut(flags.len());
+        let mut most = f64::NEG_INFINITY;
+        for (z, &i) in out.iter_mut().zip(list).skip(from) {
+            *z = self.utility(a.lane(i as usize), flags[i as usize], offer);
+            most = most.max(*z);
+        }
+        most
+    }
+
+    /// [`JoinTerms::rest_list`] with AVX2: four citizens' attributes gathered into four f64
+    /// lanes, and every operation of [`JoinTerms::utility`] done on them in the same order
+    /// (no fused multiply-add), the switches and the flags choosing their terms by masks; the
+    /// last citizens (fewer than four) one at a time. Call it only where the processor has
+    /// AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn rest_list_avx2(
+        &self,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        list: &[u32],
+        offer: Offer,
+        out: &mut [f64],
+    ) -> f64 {
+        use std::arch::x86_64::{
+            __m128i, __m256d, __m256i, _mm_i32gather_ps, _mm_loadu_si128, _mm_set_epi32,
+            _mm256_add_pd, _mm256_and_pd, _mm256_and_si256, _mm256_blendv_pd, _mm256_castsi256_pd,
+            _mm256_cmpeq_epi64, _mm256_cvtepu32_epi64, _mm256_cvtps_pd, _mm256_max_pd,
+            _mm256_mul_pd, _mm256_set1_epi64x, _mm256_set1_pd, _mm256_storeu_pd, _mm256_sub_pd,
+        };
+        let n = flags.len();
+        let a = a.cut(n);
+        let m = list.len().min(out.len());
+        // Every gather below reads inside the columns.
+        assert!(list.iter().fold(0, |top, &i| top.max(i)) < n as u32 || list.is_empty());
+        let set = _mm256_set1_pd;
+        let mask = |on: bool| _mm256_castsi256_pd(_mm256_set1_epi64x(-i64::from(on)));
+        let own_efficacy = mask(self.citizen.own_efficacy);
+        let mean = set(self.citizen.efficacy_mean);
+        let responsive = mask(offer.responsive);
+        let ownership_on = mask(self.citizen.ownership);
+        let resource_costs = mask(self.citizen.resource_costs);
+        let (one, half, clarity) = (set(1.0), set(0.5), set(offer.clarity));
+        let keep = [set(self.keep[0]), set(self.keep[1])];
+        let affected = [set(self.affected[0]), set(self.affected[1])];
+        let cost = [set(self.cost[0]), set(self.cost[1])];
+        let (constant, w_efficacy) = (set(self.constant), set(self.w_efficacy));
+        let (w_motivation, w_ownership) = (set(self.w_motivation), set(self.w_ownership));
+        let (w_trust, w_risk) = (set(self.w_trust), set(self.w_risk));
+        let bits = |b: u8| _mm256_set1_epi64x(i64::from(b));
+        let (duty, affected_bit, low) = (
+            bits(flag::DUTY),
+            bits(flag::AFFECTED),
+            bits(flag::LOW_RESOURCE),
+        );
+        let has = |f: __m256i, bits: __m256i| {
+            _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(f, bits), bits))
+        };
+        let mut most = set(f64::NEG_INFINITY);
+        let whole = m / 4 * 4;
+        for k in (0..whole).step_by(4) {
+            let four: &[u32; 4] = list[k..k + 4].try_into().expect("four citizens");
+            // SAFETY: `four` holds four numbers, which the load reads.
+            let idx = unsafe { _mm_loadu_si128(four.as_ptr().cast::<__m128i>()) };
+            let gather = |col: &[f32]| -> __m256d {
+                // SAFETY: every listed number is below `n` (asserted above), the length of
+                // every column of `a`, and fits an i32, so each lane reads an element.
+                _mm256_cvtps_pd(unsafe { _mm_i32gather_ps::<4>(col.as_ptr(), idx) })
+            };
+            // SAFETY: every listed number is below `n`, the length of `flags` (asserted
+            // above).
+            let byte = |j: usize| i32::from(unsafe { *flags.get_unchecked(four[j] as usize) });
+            let f = _mm256_cvtepu32_epi64(_mm_set_epi32(byte(3), byte(2), byte(1), byte(0)));
+            let efficacy = _mm256_blendv_pd(mean, gather(a.efficacy), own_efficacy);
+            let external = _mm256_add_pd(half, gather(a.external_efficacy));
+            let response = _mm256_blendv_pd(one, external, responsive);
+            let keep = _mm256_blendv_pd(keep[0], keep[1], has(f, duty));
+            let impact = _mm256_mul_pd(
+                _mm256_mul_pd(_mm256_mul_pd(efficacy, clarity), keep),
+                response,
+            );
+            let ownership = _mm256_and_pd(gather(a.ownership), ownership_on);
+            let lacking =
+                _mm256_blendv_pd(half, _mm256_sub_pd(one, gather(a.time)), resource_costs);
+            let trust = gather(a.trust);
+            let risk = _mm256_mul_pd(gather(a.risk_aversion), _mm256_sub_pd(one, trust));
+            let affected = _mm256_blendv_pd(affected[0], affected[1], has(f, affected_bit));
+            let cost = _mm256_blendv_pd(cost[0], cost[1], has(f, low));
+            let mut z = _mm256_add_pd(constant, _mm256_mul_pd(w_efficacy, impact));
+            z = _mm256_add_pd(z, _mm256_mul_pd(w_motivation, gather(a.motivation)));
+            z = _mm256_add_pd(z, _mm256_mul_pd(w_ownership, ownership));
+            z = _mm256_add_pd(z, affected);
+            z = _mm256_add_pd(z, _mm256_mul_pd(w_trust, trust));
+            z = _mm256_sub_pd(z, _mm256_mul_pd(cost, lacking));
+            z = _mm256_sub_pd(z, _mm256_mul_pd(w_risk, risk));
+            let out: &mut [f64; 4] = (&mut out[k..k + 4]).try_into().expect("four utilities");
+            // SAFETY: `out` holds four f64, which the store writes.
+            unsafe { _mm256_storeu_pd(out.as_mut_ptr(), z) };
+            most = _mm256_max_pd(most, z);
+        }
+        let mut lanes = [0.0; 4];
+        // SAFETY: `lanes` holds four f64, which the store writes.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), most) };
+        let rest = self.rest_list_from(&a, flags, &list[..m], offer, &mut out[..m], whole);
+        lanes.iter().fold(rest, |top, &z| top.max(z))
     }
 }
 
@@ -401,13 +548,14 @@ fn same_length(c: Columns<'_>, n: usize) -> Columns<'_> {
 }
 
 /// What an open group brings to the join utility ([`JoinTerms::offer`]).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 struct Offer {
     clarity: f64,
     responsive: bool,
 }
 
 /// The citizen columns the join utility reads, borrowed apart from the ones joining writes.
+#[derive(Clone, Copy)]
 struct Attributes<'a> {
     efficacy: &'a [f32],
     external_efficacy: &'a [f32],
@@ -418,12 +566,57 @@ struct Attributes<'a> {
     time: &'a [f32],
 }
 
+/// One citizen's attributes as the join utility reads them.
+#[derive(Clone, Copy)]
+struct Lane {
+    efficacy: f32,
+    external_efficacy: f32,
+    motivation: f32,
+    ownership: f32,
+    trust: f32,
+    risk_aversion: f32,
+    time: f32,
+}
+
+impl<'a> Attributes<'a> {
+    /// The attributes of citizen `u`.
+    #[inline(always)]
+    fn lane(&self, u: usize) -> Lane {
+        Lane {
+            efficacy: self.efficacy[u],
+            external_efficacy: self.external_efficacy[u],
+            motivation: self.motivation[u],
+            ownership: self.ownership[u],
+            trust: self.trust[u],
+            risk_aversion: self.risk_aversion[u],
+            time: self.time[u],
+        }
+    }
+
+    /// Every column cut to its first `n` citizens, so that one bounds check on a citizen's
+    /// number covers them all.
+    #[inline(always)]
+    fn cut(&self, n: usize) -> Attributes<'a> {
+        Attributes {
+            efficacy: &self.efficacy[..n],
+            external_efficacy: &self.external_efficacy[..n],
+            motivation: &self.motivation[..n],
+            ownership: &self.ownership[..n],
+            trust: &self.trust[..n],
+            risk_aversion: &self.risk_aversion[..n],
+            time: &self.time[..n],
+        }
+    }
+}
+
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
 /// `first`, wrapping around, into `list`. The flags are read eight citizens at a time as one
 /// word, without branches on the citizens' state (which a processor cannot predict); only the
-/// few candidates found are then listed.
-fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec<u32>) {
+/// few candidates found are then listed, into room made beforehand.
+fn aware_and_free(flags: &[u8], (first, start, end): (u32, u32, u32), list: &mut Vec<u32>) {
     list.clear();
+    list.resize((end - start) as usize, 0);
+    let mut count = 0;
     for (a, b) in [(first, end), (start, first)] {
         let words = flags[a as usize..b as usize].chunks_exact(8);
         let tail = words.remainder();
@@ -433,16 +626,44 @@ fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec
             // Bit 0 of each byte: aware (bit 3) and not a member (bit 4).
             let mut hits = (w >> 3) & !(w >> 4) & 0x0101_0101_0101_0101;
             while hits != 0 {
-                list.push(base + hits.trailing_zeros() / 8);
+                list[count] = base + hits.trailing_zeros() / 8;
+                count += 1;
                 hits &= hits - 1;
             }
             base += 8;
         }
         for (k, &f) in tail.iter().enumerate() {
             if f & (flag::AWARE | flag::MEMBER) == flag::AWARE {
-                list.push(base + k as u32);
+                list[count] = base + k as u32;
+                count += 1;
             }
         }
+    }
+    list.truncate(count);
+}
+
+/// The distinct offers of the open groups `open` into `offers`, and for each open group the
+/// index of its offer into `kinds`: a community's groups bring at most four different
+/// offers (two clarities, responsive or not), and usually one.
+fn distinct_offers(
+    terms: &JoinTerms,
+    groups: &[Group],
+    open: &[u32],
+    offers: &mut Vec<Offer>,
+    kinds: &mut Vec<usize>,
+) {
+    offers.clear();
+    kinds.clear();
+    for &g in open {
+        let offer = terms.offer(&groups[g as usize]);
+        let kind = match offers.iter().position(|o| *o == offer) {
+            Some(k) => k,
+            None => {
+                offers.push(offer);
+                offers.len() - 1
+            }
+        };
+        kinds.push(kind);
     }
 }
 
@@ -597,8 +818,12 @@ impl Model {
     /// around. Each aware citizen in no group, while the community has forming groups with
     /// vacancies, considers one of them drawn uniformly and joins with the join probability.
     ///
-    /// The network scan and the exponential are skipped when an upper bound of the
-    /// probability (every neighbour active) already says no, as it does for most citizens.
+    /// Most candidates would turn the offer down, so they are thinned (docs/ODD.md 8.4): the
+    /// utilities of every candidate for every distinct offer are computed first, in SIMD lanes,
+    /// and their largest gives a top probability; candidates are visited with that
+    /// probability, found by geometric gaps, and a visited one joins with its join probability
+    /// divided by the top one. The network scan and the exponential are skipped when an upper
+    /// bound of the probability (every neighbour active) already says no.
     pub(crate) fn join_open_groups(&mut self, p: &Params) {
         for list in &mut self.open_by_community {
             list.clear();
@@ -639,43 +864,68 @@ impl Model {
         let network = &self.network;
         let rng = &mut self.streams.recruitment;
         let groups = &mut self.groups;
-        // The open groups of the community being visited with their offers, kept in step
-        // with its open list.
+        // The distinct offers of the community being visited; the one of each open group (an
+        // index into `offers`), kept in step with its open list; and the utility without the
+        // social term of each citizen of the community for each distinct offer.
         let mut offers: Vec<Offer> = Vec::new();
+        let mut kinds: Vec<usize> = Vec::new();
+        let mut rests: Vec<f64> = Vec::new();
         for (c, open) in self.open_by_community.iter_mut().enumerate() {
             if open.is_empty() {
                 continue;
             }
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
-            aware_and_free(flags, first, start, end, &mut candidates);
-            offers.clear();
-            offers.extend(open.iter().map(|&g| terms.offer(&groups[g as usize])));
+            aware_and_free(flags, (first, start, end), &mut candidates);
+            if candidates.is_empty() {
+                continue;
+            }
+            distinct_offers(&terms, groups, open, &mut offers, &mut kinds);
+            // The list padded with its last citizen to whole SIMD lanes; the padding is
+            // never visited, and repeats a candidate, so it changes no largest utility.
+            let m = candidates.len();
+            let padded = m.next_multiple_of(4);
+            candidates.resize(padded, candidates[m - 1]);
+            rests.resize(padded * offers.len(), 0.0);
+            let mut most = f64::NEG_INFINITY;
+            for (offer, out) in offers.iter().zip(rests.chunks_exact_mut(padded)) {
+                most = most.max(terms.rest_list(&a, flags, &candidates, *offer, out));
+            }
+            candidates.truncate(m);
             let social_weight = terms.w_social * f64::from(self.norm[c]);
-            for &i in &candidates {
+            // Thinning: every candidate is visited independently with probability `top`, at
+            // least the join probability of any candidate for any offer (every neighbour
+            // active), and a visited one joins with its join probability divided by `top`.
+            let top = (rng::logistic(most + social_weight) * (1.0 + 1e-9)).min(1.0);
+            let gaps = rng::Gaps::new(top);
+            let mut k = gaps.next(rng);
+            while let Some(&i) = candidates.get(k as usize) {
                 let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
-                let rest = terms.rest(&a, i as usize, flags[i as usize], offers[pick]);
-                if u >= rng::logistic_upper(rest + social_weight) {
-                    continue;
-                }
-                let active = active_neighbours(network, group_of, i);
-                if !rng::below_logistic(u, rest + social_weight * social_response(active)) {
-                    continue;
-                }
-                let g = open[pick];
-                group_of[i as usize] = g;
-                flags[i as usize] |= flag::AWARE | flag::MEMBER;
-                let group = &mut groups[g as usize];
-                group.members.push(i);
-                group.satisfaction.push(INITIAL_SATISFACTION);
-                if group.members.len() as u32 >= group.cap {
-                    open.swap_remove(pick);
-                    offers.swap_remove(pick);
-                    if open.is_empty() {
-                        break;
+                let rest = rests[kinds[pick] * padded + k as usize];
+                let v = u * top;
+                // The cheap bound first (every neighbour active), then the neighbours and
+                // the exact probability.
+                let joins = v < rng::logistic_upper(rest + social_weight) && {
+                    let active = active_neighbours(network, group_of, i);
+                    rng::below_logistic(v, rest + social_weight * social_response(active))
+                };
+                if joins {
+                    let g = open[pick];
+                    group_of[i as usize] = g;
+                    flags[i as usize] |= flag::AWARE | flag::MEMBER;
+                    let group = &mut groups[g as usize];
+                    group.members.push(i);
+                    group.satisfaction.push(INITIAL_SATISFACTION);
+                    if group.members.len() as u32 >= group.cap {
+                        open.swap_remove(pick);
+                        kinds.swap_remove(pick);
+                        if open.is_empty() {
+                            break;
+                        }
                     }
                 }
+                k = (k + 1).saturating_add(gaps.next(rng));
             }
         }
         self.join_candidates = candidates;
@@ -1199,7 +1449,7 @@ mod tests {
             .collect();
         let mut list = vec![99];
         for (first, start, end) in [(0, 0, 203), (57, 3, 203), (10, 10, 19), (15, 10, 19)] {
-            aware_and_free(&flags, first, start, end, &mut list);
+            aware_and_free(&flags, (first, start, end), &mut list);
             let expected: Vec<u32> = (first..end)
                 .chain(start..first)
                 .filter(|&i| {
@@ -1209,6 +1459,123 @@ mod tests {
                 .collect();
             assert!(!expected.is_empty());
             assert_eq!(list, expected, "first {first} start {start} end {end}");
+        }
+    }
+
+    /// The utilities of a list of citizens, four at a time with AVX2 where the processor has
+    /// it, are bit for bit those of one citizen at a time, with every switch on and off, for
+    /// every kind of offer, and so is their largest.
+    #[test]
+    fn listed_utilities_are_those_of_one_citizen_at_a_time() {
+        let (mut p, mut model) = small();
+        let mut rng = crate::rng::stream(3, crate::rng::Stream::Lab);
+        let c = &mut model.citizens;
+        for u in 0..c.flags.len() {
+            // Every combination of the duty, affected and low-resource flags.
+            c.flags[u] = (c.flags[u] & !7) | crate::rng::below(&mut rng, 8) as u8;
+        }
+        // Uneven lengths, repeats and any order.
+        let list: Vec<u32> = (0..23).map(|_| crate::rng::below(&mut rng, 400)).collect();
+        let switches = [
+            "channels.efficacy_impact",
+            "channels.ownership",
+            "channels.resource_costs",
+            "channels.task_clarity",
+            "channels.external_efficacy_effect",
+        ];
+        for off in 0..=switches.len() {
+            if let Some(name) = switches.get(off) {
+                p.set(name, 0.0).unwrap();
+            }
+            let terms = JoinTerms::new(&p);
+            let c = &model.citizens;
+            let a = Attributes {
+                efficacy: &c.efficacy,
+                external_efficacy: &c.external_efficacy,
+                motivation: &c.motivation,
+                ownership: &c.ownership,
+                trust: &c.trust,
+                risk_aversion: &c.risk_aversion,
+                time: &c.time,
+            };
+            for (clarity, responsive) in [(1.0, true), (terms.generic_clarity, false)] {
+                let offer = Offer {
+                    clarity,
+                    responsive: responsive && terms.external,
+                };
+                for len in [0, 1, 4, 7, 23] {
+                    let mut out = vec![f64::NAN; len];
+                    let most = terms.rest_list(&a, &c.flags, &list[..len], offer, &mut out);
+                    let one_by_one: Vec<f64> = list[..len]
+                        .iter()
+                        .map(|&i| terms.rest(&a, i as usize, c.flags[i as usize], offer))
+                        .collect();
+                    let bits = |z: &[f64]| z.iter().map(|z| z.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&out), bits(&one_by_one), "{off} {clarity} {len}");
+                    let top = one_by_one.iter().fold(f64::NEG_INFINITY, |m, &z| m.max(z));
+                    assert_eq!(most.to_bits(), top.to_bits());
+                }
+            }
+        }
+    }
+
+    /// Thinning keeps every join probability: with the social term off (so that candidates
+    /// do not affect each other), the joins of the aware citizens of a community over many
+    /// repetitions of the step's joining match the sums of their join probabilities, for each
+    /// of two open groups with different offers, and for the likelier and the less likely
+    /// half of the candidates.
+    #[test]
+    fn thinned_joining_keeps_each_join_probability() {
+        let (mut p, mut model) = small();
+        p.set("channels.social_influence", 0.0).unwrap();
+        let (start, end) = model.community_range(0);
+        for i in start..end {
+            model.citizens.flags[i as usize] |= flag::AWARE;
+        }
+        let generic = model.new_group(&p, 0, 0, TaskKind::Generic, 0.5);
+        let own = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
+        for g in [generic, own] {
+            model.groups[g].cap = 1000;
+        }
+        // Each candidate considers each group with probability 1/2.
+        let probability: Vec<[f64; 2]> = (start..end)
+            .map(|i| [generic, own].map(|g| 0.5 * model.join_probability(&p, g, i)))
+            .collect();
+        let mut middle: Vec<f64> = probability.iter().map(|q| q[0] + q[1]).collect();
+        middle.sort_by(f64::total_cmp);
+        let median = middle[middle.len() / 2];
+        let likely = |k: usize| probability[k][0] + probability[k][1] >= median;
+        let repetitions = 3000;
+        // Joins by group and by half (likely, unlikely).
+        let mut joins = [[0.0; 2]; 2];
+        for r in 0..repetitions {
+            model.streams.recruitment = crate::rng::stream_id(r, 5);
+            model.join_open_groups(&p);
+            for (slot, g) in [generic, own].into_iter().enumerate() {
+                for i in std::mem::take(&mut model.groups[g].members) {
+                    let k = (i - start) as usize;
+                    joins[slot][usize::from(likely(k))] += 1.0;
+                    model.citizens.free(i);
+                    model.citizens.flags[i as usize] |= flag::AWARE;
+                }
+                model.groups[g].satisfaction.clear();
+            }
+        }
+        for (slot, by_half) in joins.iter().enumerate() {
+            for (half, &seen) in by_half.iter().enumerate() {
+                let chances = probability
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| usize::from(likely(k)) == half)
+                    .map(|(_, q)| q[slot]);
+                let (mean, var) = chances.fold((0.0, 0.0), |(m, v), q| (m + q, v + q * (1.0 - q)));
+                let (expected, sd) = (mean * repetitions as f64, (var * repetitions as f64).sqrt());
+                assert!(expected > 50.0, "too few joins expected: {expected}");
+                assert!(
+                    (seen - expected).abs() < 4.0 * sd,
+                    "group {slot}, half {half}: {seen} joins, {expected:.1} expected (sd {sd:.1})"
+                );
+            }
         }
     }
 
