@@ -408,8 +408,12 @@ impl JoinTerms {
         let mut lanes = [0.0; 4];
         // SAFETY: `lanes` holds four f64, which the store writes.
         unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), most) };
+        let most = lanes.iter().fold(f64::NEG_INFINITY, |top, &z| top.max(z));
+        if whole == m {
+            return most;
+        }
         let rest = self.rest_list_from(&a, flags, &list[..m], offer, &mut out[..m], whole);
-        lanes.iter().fold(rest, |top, &z| top.max(z))
+        most.max(rest)
     }
 }
 
@@ -610,12 +614,16 @@ impl<'a> Attributes<'a> {
 }
 
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
-/// `first`, wrapping around, into `list`. The flags are read eight citizens at a time as one
-/// word, without branches on the citizens' state (which a processor cannot predict); only the
-/// few candidates found are then listed, into room made beforehand.
-fn aware_and_free(flags: &[u8], (first, start, end): (u32, u32, u32), list: &mut Vec<u32>) {
-    list.clear();
-    list.resize((end - start) as usize, 0);
+/// `first`, wrapping around, into the start of `list`, and how many there are. The flags are
+/// read eight citizens at a time as one word, without branches on the citizens' state (which a
+/// processor cannot predict); only the few candidates found are then listed, into room made
+/// beforehand: `list` keeps its length from community to community, at least the community's
+/// size plus three (for padding the candidates to whole SIMD lanes).
+fn aware_and_free(flags: &[u8], (first, start, end): (u32, u32, u32), list: &mut Vec<u32>) -> usize {
+    let room = (end - start) as usize + 3;
+    if list.len() < room {
+        list.resize(room, 0);
+    }
     let mut count = 0;
     for (a, b) in [(first, end), (start, first)] {
         let words = flags[a as usize..b as usize].chunks_exact(8);
@@ -639,7 +647,7 @@ fn aware_and_free(flags: &[u8], (first, start, end): (u32, u32, u32), list: &mut
             }
         }
     }
-    list.truncate(count);
+    count
 }
 
 /// The distinct offers of the open groups `open` into `offers`, and for each open group the
@@ -876,22 +884,25 @@ impl Model {
             }
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
-            aware_and_free(flags, (first, start, end), &mut candidates);
-            if candidates.is_empty() {
+            let m = aware_and_free(flags, (first, start, end), &mut candidates);
+            if m == 0 {
                 continue;
             }
             distinct_offers(&terms, groups, open, &mut offers, &mut kinds);
-            // The list padded with its last citizen to whole SIMD lanes; the padding is
+            // The candidates padded with the last of them to whole SIMD lanes; the padding is
             // never visited, and repeats a candidate, so it changes no largest utility.
-            let m = candidates.len();
             let padded = m.next_multiple_of(4);
-            candidates.resize(padded, candidates[m - 1]);
-            rests.resize(padded * offers.len(), 0.0);
-            let mut most = f64::NEG_INFINITY;
-            for (offer, out) in offers.iter().zip(rests.chunks_exact_mut(padded)) {
-                most = most.max(terms.rest_list(&a, flags, &candidates, *offer, out));
+            let last = candidates[m - 1];
+            candidates[m..padded].fill(last);
+            if rests.len() < padded * offers.len() {
+                rests.resize(padded * offers.len(), 0.0);
             }
-            candidates.truncate(m);
+            let mut most = f64::NEG_INFINITY;
+            for (v, offer) in offers.iter().enumerate() {
+                let out = &mut rests[v * padded..(v + 1) * padded];
+                most = most.max(terms.rest_list(&a, flags, &candidates[..padded], *offer, out));
+            }
+            let candidates = &candidates[..m];
             let social_weight = terms.w_social * f64::from(self.norm[c]);
             // Thinning: every candidate is visited independently with probability `top`, at
             // least the join probability of any candidate for any offer (every neighbour
@@ -1449,7 +1460,7 @@ mod tests {
             .collect();
         let mut list = vec![99];
         for (first, start, end) in [(0, 0, 203), (57, 3, 203), (10, 10, 19), (15, 10, 19)] {
-            aware_and_free(&flags, (first, start, end), &mut list);
+            let count = aware_and_free(&flags, (first, start, end), &mut list);
             let expected: Vec<u32> = (first..end)
                 .chain(start..first)
                 .filter(|&i| {
@@ -1458,7 +1469,7 @@ mod tests {
                 })
                 .collect();
             assert!(!expected.is_empty());
-            assert_eq!(list, expected, "first {first} start {start} end {end}");
+            assert_eq!(list[..count], expected, "first {first} start {start} end {end}");
         }
     }
 
