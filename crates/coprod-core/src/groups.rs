@@ -619,7 +619,11 @@ impl<'a> Attributes<'a> {
 /// processor cannot predict); only the few candidates found are then listed, into room made
 /// beforehand: `list` keeps its length from community to community, at least the community's
 /// size plus three (for padding the candidates to whole SIMD lanes).
-fn aware_and_free(flags: &[u8], (first, start, end): (u32, u32, u32), list: &mut Vec<u32>) -> usize {
+fn aware_and_free(
+    flags: &[u8],
+    (first, start, end): (u32, u32, u32),
+    list: &mut Vec<u32>,
+) -> usize {
     let room = (end - start) as usize + 3;
     if list.len() < room {
         list.resize(room, 0);
@@ -648,6 +652,62 @@ fn aware_and_free(flags: &[u8], (first, start, end): (u32, u32, u32), list: &mut
         }
     }
     count
+}
+
+/// A number to be rounded stochastically: its whole part and what is left, the chance of one
+/// more (docs/ODD.md 8.1).
+#[derive(Clone, Copy)]
+struct Rounding {
+    whole: u32,
+    part: f64,
+}
+
+impl Rounding {
+    fn new(x: f64) -> Rounding {
+        let whole = x.floor();
+        Rounding {
+            whole: whole as u32,
+            part: x - whole,
+        }
+    }
+}
+
+/// Which items of a sequence (numbered from 0) get one more than the whole part when each of
+/// them is rounded stochastically, item `j` with chance `part_j`: the items are visited
+/// independently with probability `top`, at least every `part_j`, found by geometric gaps,
+/// and a visited one gets it with probability `part_j / top` (no draw when they are equal).
+struct Extras {
+    gaps: rng::Gaps,
+    top: f64,
+    /// The next item visited (`u64::MAX` for none).
+    next: u64,
+}
+
+impl Extras {
+    /// Draws the gap to the first item visited (none when `top` is 0).
+    fn new(rng: &mut rng::ModelRng, top: f64) -> Extras {
+        // `Gaps::new(0.0)` is "never" too, without its logarithm.
+        let gaps = if top > 0.0 {
+            rng::Gaps::new(top)
+        } else {
+            rng::Gaps::never()
+        };
+        let next = gaps.next(rng);
+        Extras { gaps, top, next }
+    }
+
+    /// Whether item `j` (items are asked about in increasing order) gets one more: if it is
+    /// the next visited, one draw decides (unless `part` is `top`), then the gap to the next
+    /// visited is drawn.
+    #[inline]
+    fn at(&mut self, rng: &mut rng::ModelRng, j: u64, part: f64) -> bool {
+        if j != self.next {
+            return false;
+        }
+        let more = part >= self.top || uniform(rng) * self.top < part;
+        self.next = (j + 1).saturating_add(self.gaps.next(rng));
+        more
+    }
 }
 
 /// The distinct offers of the open groups `open` into `offers`, and for each open group the
@@ -774,22 +834,38 @@ impl Model {
 
     /// Citizens start initiatives of their own: per community, a stochastic-rounded
     /// `size x self_organise_rate` citizens are drawn; one not in a group founds a specific,
-    /// unsupported group with probability `motivation x efficacy`.
+    /// unsupported group with probability `motivation x efficacy`. The communities that get
+    /// one more than the whole part are found by geometric gaps (docs/ODD.md 8.2).
     pub(crate) fn start_initiatives(&mut self, p: &Params) {
-        for c in 0..self.n_communities {
-            let (start, end) = self.community_range(c);
+        let (n, communities) = (self.n_citizens, self.n_communities);
+        // Communities have `n / communities` citizens or one more.
+        let rounding = |m: u32| Rounding::new(f64::from(m) * p.self_organise_rate);
+        let sizes = [
+            n / communities,
+            n / communities + u32::from(n % communities != 0),
+        ];
+        let [small, large] = sizes.map(rounding);
+        let top = small.part.max(large.part);
+        let rng = &mut self.streams.self_organise;
+        let mut extra = Extras::new(rng, top);
+        let every = large.whole > 0;
+        let mut c = if every { 0 } else { extra.next };
+        while c < u64::from(communities) {
+            let (start, end) = self.community_range(c as u32);
+            let Rounding { whole, part } = rounding(end - start);
             let rng = &mut self.streams.self_organise;
-            let k = round_stochastic(rng, f64::from(end - start) * p.self_organise_rate);
+            let k = whole + u32::from(extra.at(rng, c, part));
             for _ in 0..k {
                 let rng = &mut self.streams.self_organise;
                 let i = start + below(rng, end - start);
                 let keen = f64::from(self.citizens.motivation[i as usize])
                     * f64::from(self.citizens.efficacy[i as usize]);
                 if self.citizens.group[i as usize] == NO_GROUP && chance(rng, keen) {
-                    let g = self.new_group(p, UNSUPPORTED, c, TaskKind::Specific, 1.0);
+                    let g = self.new_group(p, UNSUPPORTED, c as u32, TaskKind::Specific, 1.0);
                     self.join(g, i);
                 }
             }
+            c = if every { c + 1 } else { extra.next };
         }
     }
 
@@ -1469,7 +1545,11 @@ mod tests {
                 })
                 .collect();
             assert!(!expected.is_empty());
-            assert_eq!(list[..count], expected, "first {first} start {start} end {end}");
+            assert_eq!(
+                list[..count],
+                expected,
+                "first {first} start {start} end {end}"
+            );
         }
     }
 
@@ -1588,6 +1668,48 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Stochastic rounding by thinned gaps gives each item one more with its own chance,
+    /// independently: the frequencies of one more, and of one more at two neighbouring items
+    /// together, match the chances.
+    #[test]
+    fn thinned_rounding_gives_each_item_its_chance() {
+        let parts = [0.3, 0.05, 0.3, 0.0, 0.2, 0.3, 0.1, 0.25];
+        let top = parts.iter().fold(0.0, |t: f64, &q| t.max(q));
+        let mut rng = crate::rng::stream(11, crate::rng::Stream::SelfOrganise);
+        let repetitions = 40_000;
+        let (mut seen, mut pairs) = ([0.0; 8], [0.0; 7]);
+        for _ in 0..repetitions {
+            let mut extra = Extras::new(&mut rng, top);
+            let more: Vec<bool> = (0..8)
+                .map(|j| extra.at(&mut rng, j, parts[j as usize]))
+                .collect();
+            for j in 0..8 {
+                seen[j] += f64::from(u8::from(more[j]));
+            }
+            for j in 0..7 {
+                pairs[j] += f64::from(u8::from(more[j] && more[j + 1]));
+            }
+        }
+        let close = |seen: f64, q: f64| {
+            let sd = (q * (1.0 - q) * f64::from(repetitions)).sqrt();
+            (seen - q * f64::from(repetitions)).abs() <= 4.0 * sd.max(0.5)
+        };
+        for j in 0..8 {
+            assert!(
+                close(seen[j], parts[j]),
+                "item {j}: {} of {repetitions}",
+                seen[j]
+            );
+        }
+        for j in 0..7 {
+            let q = parts[j] * parts[j + 1];
+            assert!(close(pairs[j], q), "items {j} and {}: {}", j + 1, pairs[j]);
+        }
+        assert_eq!(seen[3], 0.0);
+        let r = Rounding::new(2.75);
+        assert_eq!((r.whole, r.part), (2, 0.75));
     }
 
     #[test]

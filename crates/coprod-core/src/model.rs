@@ -893,7 +893,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0x15d1_7d7b_e221_d0b5;
+    const GOLDEN: u64 = 0xc219_16d5_6cbd_3a33;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {
