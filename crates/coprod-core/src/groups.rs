@@ -710,28 +710,100 @@ impl Extras {
     }
 }
 
-/// The distinct offers of the open groups `open` into `offers`, and for each open group the
-/// index of its offer into `kinds`: a community's groups bring at most four different
-/// offers (two clarities, responsive or not), and usually one.
-fn distinct_offers(
-    terms: &JoinTerms,
-    groups: &[Group],
-    open: &[u32],
-    offers: &mut Vec<Offer>,
-    kinds: &mut Vec<usize>,
-) {
-    offers.clear();
-    kinds.clear();
-    for &g in open {
-        let offer = terms.offer(&groups[g as usize]);
-        let kind = match offers.iter().position(|o| *o == offer) {
-            Some(k) => k,
-            None => {
-                offers.push(offer);
-                offers.len() - 1
-            }
-        };
-        kinds.push(kind);
+/// The join utilities without the social term of a community's candidates: the distinct
+/// offers of its open groups, the offer of each open group (an index into the offers, kept in
+/// step with the open list), and each candidate's utility for each distinct offer.
+#[derive(Default)]
+struct Utilities {
+    offers: Vec<Offer>,
+    kinds: Vec<usize>,
+    /// Offer by offer, `padded` candidates each.
+    rests: Vec<f64>,
+    padded: usize,
+}
+
+impl Utilities {
+    /// The distinct offers of the open groups `open`: a community's groups bring at most four
+    /// different offers (two clarities, responsive or not), and usually one.
+    fn offers_of(&mut self, terms: &JoinTerms, groups: &[Group], open: &[u32]) {
+        self.offers.clear();
+        self.kinds.clear();
+        for &g in open {
+            let offer = terms.offer(&groups[g as usize]);
+            let kind = match self.offers.iter().position(|o| *o == offer) {
+                Some(k) => k,
+                None => {
+                    self.offers.push(offer);
+                    self.offers.len() - 1
+                }
+            };
+            self.kinds.push(kind);
+        }
+    }
+
+    /// The utilities of the first `m` of `candidates` (attributes `a`, flags `flags`) for
+    /// every distinct offer, and the largest of them. The candidates are padded with the last
+    /// of them to whole SIMD lanes (`candidates` has room for that): the padding is never
+    /// visited, and repeats a candidate, so it changes no largest utility.
+    fn compute(
+        &mut self,
+        terms: &JoinTerms,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        candidates: &mut [u32],
+        m: usize,
+    ) -> f64 {
+        let padded = m.next_multiple_of(4);
+        let last = candidates[m - 1];
+        candidates[m..padded].fill(last);
+        if self.rests.len() < padded * self.offers.len() {
+            self.rests.resize(padded * self.offers.len(), 0.0);
+        }
+        self.padded = padded;
+        let mut most = f64::NEG_INFINITY;
+        for (v, offer) in self.offers.iter().enumerate() {
+            let out = &mut self.rests[v * padded..(v + 1) * padded];
+            most = most.max(terms.rest_list(a, flags, &candidates[..padded], *offer, out));
+        }
+        most
+    }
+
+    /// The utility of the `k`-th candidate for the open group at position `pick`.
+    #[inline]
+    fn of(&self, pick: usize, k: usize) -> f64 {
+        self.rests[self.kinds[pick] * self.padded + k]
+    }
+}
+
+/// What joining reads and changes: the network, the citizens' groups and flags, and the
+/// groups' member lists.
+struct Joiners<'a> {
+    network: &'a crate::network::Network,
+    group_of: &'a mut [u32],
+    flags: &'a mut [u8],
+    groups: &'a mut [Group],
+}
+
+impl Joiners<'_> {
+    /// Whether candidate `i` joins, for the uniform draw `v` (already scaled by the top
+    /// probability) and the utility `rest` without the social term: the cheap bound first
+    /// (every neighbour active), then the neighbours and the exact probability.
+    #[inline]
+    fn decide(&self, i: u32, v: f64, rest: f64, social_weight: f64) -> bool {
+        v < rng::logistic_upper(rest + social_weight) && {
+            let active = active_neighbours(self.network, self.group_of, i);
+            rng::below_logistic(v, rest + social_weight * social_response(active))
+        }
+    }
+
+    /// Citizen `i` joins group `g`; whether the group is full now.
+    fn enlist(&mut self, i: u32, g: u32) -> bool {
+        self.group_of[i as usize] = g;
+        self.flags[i as usize] |= flag::AWARE | flag::MEMBER;
+        let group = &mut self.groups[g as usize];
+        group.members.push(i);
+        group.satisfaction.push(INITIAL_SATISFACTION);
+        group.members.len() as u32 >= group.cap
     }
 }
 
@@ -909,14 +981,7 @@ impl Model {
     /// divided by the top one. The network scan and the exponential are skipped when an upper
     /// bound of the probability (every neighbour active) already says no.
     pub(crate) fn join_open_groups(&mut self, p: &Params) {
-        for list in &mut self.open_by_community {
-            list.clear();
-        }
-        for (g, group) in self.groups.iter().enumerate() {
-            if !group.started && (group.members.len() as u32) < group.cap {
-                self.open_by_community[group.community as usize].push(g as u32);
-            }
-        }
+        self.list_open_groups();
         let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
         let mut candidates = std::mem::take(&mut self.join_candidates);
         let terms = JoinTerms::new(p);
@@ -935,7 +1000,6 @@ impl Model {
         // Every column cut to the same length, so that one bounds check on a citizen's
         // number covers them all.
         let n = n_citizens as usize;
-        let flags = &mut flags[..n];
         let a = Attributes {
             efficacy: &efficacy[..n],
             external_efficacy: &external_efficacy[..n],
@@ -945,40 +1009,26 @@ impl Model {
             risk_aversion: &risk_aversion[..n],
             time: &time[..n],
         };
-        let network = &self.network;
+        let mut joiners = Joiners {
+            network: &self.network,
+            group_of: &mut group_of[..n],
+            flags: &mut flags[..n],
+            groups: &mut self.groups,
+        };
         let rng = &mut self.streams.recruitment;
-        let groups = &mut self.groups;
-        // The distinct offers of the community being visited; the one of each open group (an
-        // index into `offers`), kept in step with its open list; and the utility without the
-        // social term of each citizen of the community for each distinct offer.
-        let mut offers: Vec<Offer> = Vec::new();
-        let mut kinds: Vec<usize> = Vec::new();
-        let mut rests: Vec<f64> = Vec::new();
+        let mut utilities = Utilities::default();
         for (c, open) in self.open_by_community.iter_mut().enumerate() {
             if open.is_empty() {
                 continue;
             }
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
-            let m = aware_and_free(flags, (first, start, end), &mut candidates);
+            let m = aware_and_free(joiners.flags, (first, start, end), &mut candidates);
             if m == 0 {
                 continue;
             }
-            distinct_offers(&terms, groups, open, &mut offers, &mut kinds);
-            // The candidates padded with the last of them to whole SIMD lanes; the padding is
-            // never visited, and repeats a candidate, so it changes no largest utility.
-            let padded = m.next_multiple_of(4);
-            let last = candidates[m - 1];
-            candidates[m..padded].fill(last);
-            if rests.len() < padded * offers.len() {
-                rests.resize(padded * offers.len(), 0.0);
-            }
-            let mut most = f64::NEG_INFINITY;
-            for (v, offer) in offers.iter().enumerate() {
-                let out = &mut rests[v * padded..(v + 1) * padded];
-                most = most.max(terms.rest_list(&a, flags, &candidates[..padded], *offer, out));
-            }
-            let candidates = &candidates[..m];
+            utilities.offers_of(&terms, joiners.groups, open);
+            let most = utilities.compute(&terms, &a, joiners.flags, &mut candidates, m);
             let social_weight = terms.w_social * f64::from(self.norm[c]);
             // Thinning: every candidate is visited independently with probability `top`, at
             // least the join probability of any candidate for any offer (every neighbour
@@ -986,27 +1036,15 @@ impl Model {
             let top = (rng::logistic(most + social_weight) * (1.0 + 1e-9)).min(1.0);
             let gaps = rng::Gaps::new(top);
             let mut k = gaps.next(rng);
-            while let Some(&i) = candidates.get(k as usize) {
+            while let Some(&i) = candidates[..m].get(k as usize) {
                 let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
-                let rest = rests[kinds[pick] * padded + k as usize];
-                let v = u * top;
-                // The cheap bound first (every neighbour active), then the neighbours and
-                // the exact probability.
-                let joins = v < rng::logistic_upper(rest + social_weight) && {
-                    let active = active_neighbours(network, group_of, i);
-                    rng::below_logistic(v, rest + social_weight * social_response(active))
-                };
-                if joins {
+                let rest = utilities.of(pick, k as usize);
+                if joiners.decide(i, u * top, rest, social_weight) {
                     let g = open[pick];
-                    group_of[i as usize] = g;
-                    flags[i as usize] |= flag::AWARE | flag::MEMBER;
-                    let group = &mut groups[g as usize];
-                    group.members.push(i);
-                    group.satisfaction.push(INITIAL_SATISFACTION);
-                    if group.members.len() as u32 >= group.cap {
+                    if joiners.enlist(i, g) {
                         open.swap_remove(pick);
-                        kinds.swap_remove(pick);
+                        utilities.kinds.swap_remove(pick);
                         if open.is_empty() {
                             break;
                         }
@@ -1016,6 +1054,18 @@ impl Model {
             }
         }
         self.join_candidates = candidates;
+    }
+
+    /// The forming groups with vacancies of each community, in group-table order.
+    fn list_open_groups(&mut self) {
+        for list in &mut self.open_by_community {
+            list.clear();
+        }
+        for (g, group) in self.groups.iter().enumerate() {
+            if !group.started && (group.members.len() as u32) < group.cap {
+                self.open_by_community[group.community as usize].push(g as u32);
+            }
+        }
     }
 
     /// A forming group starts when it is full or its formation window is over; with fewer
