@@ -615,16 +615,18 @@ impl<'a> Attributes<'a> {
 
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
 /// `first`, wrapping around, into the start of `list`, and how many there are. The flags are
-/// read eight citizens at a time as one word, without branches on the citizens' state (which a
-/// processor cannot predict); only the few candidates found are then listed, into room made
-/// beforehand: `list` keeps its length from community to community, at least the community's
-/// size plus three (for padding the candidates to whole SIMD lanes).
+/// read eight citizens at a time as one word, and its candidates listed without branches on
+/// the citizens' state (which a processor cannot predict): eight numbers are written at the
+/// end of the list from a table of the candidates' places in the word, and the list grows by
+/// the number of candidates. `list` keeps its length from community to community, at least
+/// the community's size plus eight (room for those writes, and for padding the candidates to
+/// whole SIMD lanes).
 fn aware_and_free(
     flags: &[u8],
     (first, start, end): (u32, u32, u32),
     list: &mut Vec<u32>,
 ) -> usize {
-    let room = (end - start) as usize + 3;
+    let room = (end - start) as usize + 8;
     if list.len() < room {
         list.resize(room, 0);
     }
@@ -636,22 +638,72 @@ fn aware_and_free(
         for word in words {
             let w = u64::from_le_bytes(word.try_into().expect("eight flags"));
             // Bit 0 of each byte: aware (bit 3) and not a member (bit 4).
-            let mut hits = (w >> 3) & !(w >> 4) & 0x0101_0101_0101_0101;
-            while hits != 0 {
-                list[count] = base + hits.trailing_zeros() / 8;
-                count += 1;
-                hits &= hits - 1;
-            }
+            let hits = (w >> 3) & !(w >> 4) & 0x0101_0101_0101_0101;
+            // Bit `8j` to bit `j`: the products of the set bits do not overlap.
+            let mask = (hits.wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
+            let places = &CANDIDATE_PLACES[mask];
+            let slots: &mut [u32; 8] = (&mut list[count..count + 8]).try_into().expect("room");
+            place_candidates(slots, places, base);
+            // At most one bit per byte: the multiplication sums the bytes into the top one.
+            count += (hits.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
             base += 8;
         }
         for (k, &f) in tail.iter().enumerate() {
-            if f & (flag::AWARE | flag::MEMBER) == flag::AWARE {
-                list[count] = base + k as u32;
-                count += 1;
-            }
+            list[count] = base + k as u32;
+            count += usize::from(f & (flag::AWARE | flag::MEMBER) == flag::AWARE);
         }
     }
     count
+}
+
+/// `slots[j] = base + places[j]` for the eight `j`, in two SIMD additions where SSE2 is
+/// part of the architecture (every x86-64 processor).
+#[inline(always)]
+fn place_candidates(slots: &mut [u32; 8], places: &[u8; 8], base: u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi32, _mm_loadl_epi64, _mm_set1_epi32, _mm_setzero_si128,
+            _mm_storeu_si128, _mm_unpackhi_epi16, _mm_unpacklo_epi8, _mm_unpacklo_epi16,
+        };
+        // SAFETY: SSE2 is part of x86-64, so the intrinsics run on every processor this code
+        // is built for; `places` holds the eight bytes the load reads, and `slots` the eight
+        // u32 the two stores write.
+        unsafe {
+            let zero = _mm_setzero_si128();
+            let bytes = _mm_loadl_epi64(places.as_ptr().cast::<__m128i>());
+            let words = _mm_unpacklo_epi8(bytes, zero);
+            let base = _mm_set1_epi32(base as i32);
+            let low = _mm_add_epi32(_mm_unpacklo_epi16(words, zero), base);
+            let high = _mm_add_epi32(_mm_unpackhi_epi16(words, zero), base);
+            _mm_storeu_si128(slots.as_mut_ptr().cast::<__m128i>(), low);
+            _mm_storeu_si128(slots.as_mut_ptr().add(4).cast::<__m128i>(), high);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for (slot, &place) in slots.iter_mut().zip(places) {
+        *slot = base + u32::from(place);
+    }
+}
+
+/// `CANDIDATE_PLACES[mask]`: the set bits of `mask`, in increasing order, then zeros.
+static CANDIDATE_PLACES: [[u8; 8]; 256] = candidate_places();
+
+const fn candidate_places() -> [[u8; 8]; 256] {
+    let mut table = [[0u8; 8]; 256];
+    let mut mask = 0;
+    while mask < 256 {
+        let (mut bit, mut n) = (0, 0);
+        while bit < 8 {
+            if mask & (1 << bit) != 0 {
+                table[mask][n] = bit as u8;
+                n += 1;
+            }
+            bit += 1;
+        }
+        mask += 1;
+    }
+    table
 }
 
 /// A number to be rounded stochastically: its whole part and what is left, the chance of one
