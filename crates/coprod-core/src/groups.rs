@@ -583,6 +583,20 @@ struct Lane {
 }
 
 impl<'a> Attributes<'a> {
+    /// The columns of all citizens.
+    #[cfg(test)]
+    fn of(c: &'a crate::population::Citizens) -> Attributes<'a> {
+        Attributes {
+            efficacy: &c.efficacy,
+            external_efficacy: &c.external_efficacy,
+            motivation: &c.motivation,
+            ownership: &c.ownership,
+            trust: &c.trust,
+            risk_aversion: &c.risk_aversion,
+            time: &c.time,
+        }
+    }
+
     /// The attributes of citizen `u`.
     #[inline(always)]
     fn lane(&self, u: usize) -> Lane {
@@ -1005,15 +1019,7 @@ impl Model {
     pub(crate) fn join_probability(&mut self, p: &Params, g: usize, i: u32) -> f64 {
         let terms = JoinTerms::new(p);
         let c = &self.citizens;
-        let a = Attributes {
-            efficacy: &c.efficacy,
-            external_efficacy: &c.external_efficacy,
-            motivation: &c.motivation,
-            ownership: &c.ownership,
-            trust: &c.trust,
-            risk_aversion: &c.risk_aversion,
-            time: &c.time,
-        };
+        let a = Attributes::of(c);
         let group = &self.groups[g];
         let rest = terms.rest(&a, i as usize, c.flags[i as usize], terms.offer(group));
         let social_weight = terms.w_social * f64::from(self.norm[group.community as usize]);
@@ -1682,15 +1688,7 @@ mod tests {
             }
             let terms = JoinTerms::new(&p);
             let c = &model.citizens;
-            let a = Attributes {
-                efficacy: &c.efficacy,
-                external_efficacy: &c.external_efficacy,
-                motivation: &c.motivation,
-                ownership: &c.ownership,
-                trust: &c.trust,
-                risk_aversion: &c.risk_aversion,
-                time: &c.time,
-            };
+            let a = Attributes::of(c);
             for (clarity, responsive) in [(1.0, true), (terms.generic_clarity, false)] {
                 let offer = Offer {
                     clarity,
