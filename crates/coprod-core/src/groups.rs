@@ -229,31 +229,182 @@ impl JoinTerms {
     }
 
     /// The join utility of docs/ODD.md 8.4 without the social term, for the attributes of
-    /// citizen `u` (`flags` its flags byte) and a group's offer, with the responsiveness `0.5 + external efficacy` for a group a partner organisation would
-    /// respond to (an opportunity, or an initiative already noticed) with
-    /// `channels.external_efficacy_effect` on, 1 otherwise (docs/ODD.md 8.4).
-    #[inline]
+    /// citizen `u` (`flags` its flags byte) and a group's offer ([`JoinTerms::utility`]).
+    #[cfg(test)]
     fn rest(&self, a: &Attributes<'_>, u: usize, flags: u8, offer: Offer) -> f64 {
-        let efficacy = self.citizen.efficacy_seen(a.efficacy[u]);
-        let response = if offer.responsive {
-            0.5 + f64::from(a.external_efficacy[u])
-        } else {
-            1.0
-        };
+        self.utility(a.lane(u), flags, offer)
+    }
+
+    /// The join utility of docs/ODD.md 8.4 without the social term, for one citizen's
+    /// attributes (`flags` its flags byte) and a group's offer, with the responsiveness `0.5 +
+    /// external efficacy` for a group a partner organisation would respond to (an
+    /// opportunity, or an initiative already noticed) with `channels.external_efficacy_effect`
+    /// on, 1 otherwise (docs/ODD.md 8.4). The flags choose their terms by selection rather than
+    /// by indexing, and every attribute is read whatever the switches, so that a pass over many
+    /// citizens ([`JoinTerms::rest_range`]) vectorises.
+    #[inline(always)]
+    fn utility(&self, a: Lane, flags: u8, offer: Offer) -> f64 {
+        let efficacy = self.citizen.efficacy_seen(a.efficacy);
+        let external = 0.5 + f64::from(a.external_efficacy);
+        let response = if offer.responsive { external } else { 1.0 };
         let keep = self.keep[usize::from(flags & flag::DUTY != 0)];
         let impact = efficacy * offer.clarity * keep * response;
-        let ownership = self.citizen.ownership_felt(a.ownership[u]);
-        let lacking = self.citizen.lacking_time(a.time[u]);
-        let trust = f64::from(a.trust[u]);
-        let risk = f64::from(a.risk_aversion[u]) * (1.0 - trust);
+        let ownership = self.citizen.ownership_felt(a.ownership);
+        let lacking = self.citizen.lacking_time(a.time);
+        let trust = f64::from(a.trust);
+        let risk = f64::from(a.risk_aversion) * (1.0 - trust);
+        let affected = self.affected[usize::from(flags & flag::AFFECTED != 0)];
+        let cost = self.cost[usize::from(flags & flag::LOW_RESOURCE != 0)];
         self.constant
             + self.w_efficacy * impact
-            + self.w_motivation * f64::from(a.motivation[u])
+            + self.w_motivation * f64::from(a.motivation)
             + self.w_ownership * ownership
-            + self.affected[usize::from(flags & flag::AFFECTED != 0)]
+            + affected
             + self.w_trust * trust
-            - self.cost[usize::from(flags & flag::LOW_RESOURCE != 0)] * lacking
+            - cost * lacking
             - self.w_risk * risk
+    }
+
+    /// [`JoinTerms::utility`] of every citizen of `list` for `offer`, into `out` (one per
+    /// citizen listed), and the largest of them (negative infinity for none): four citizens
+    /// at a time with AVX2 where the processor has it, the same numbers either way.
+    fn rest_list(
+        &self,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        list: &[u32],
+        offer: Offer,
+        out: &mut [f64],
+    ) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && flags.len() <= i32::MAX as usize {
+            // SAFETY: AVX2 was found on this processor just above, the only condition for
+            // calling a function compiled with it enabled besides the one checked with it.
+            return unsafe { self.rest_list_avx2(a, flags, list, offer, out) };
+        }
+        self.rest_list_from(a, flags, list, offer, out, 0)
+    }
+
+    /// [`JoinTerms::rest_list`] one citizen at a time, from the `from`-th listed on, and the
+    /// largest of those.
+    fn rest_list_from(
+        &self,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        list: &[u32],
+        offer: Offer,
+        out: &mut [f64],
+        from: usize,
+    ) -> f64 {
+        let a = a.cut(flags.len());
+        let mut most = f64::NEG_INFINITY;
+        for (z, &i) in out.iter_mut().zip(list).skip(from) {
+            *z = self.utility(a.lane(i as usize), flags[i as usize], offer);
+            most = most.max(*z);
+        }
+        most
+    }
+
+    /// [`JoinTerms::rest_list`] with AVX2: four citizens' attributes gathered into four f64
+    /// lanes, and every operation of [`JoinTerms::utility`] done on them in the same order
+    /// (no fused multiply-add), the switches and the flags choosing their terms by masks; the
+    /// last citizens (fewer than four) one at a time. Call it only where the processor has
+    /// AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn rest_list_avx2(
+        &self,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        list: &[u32],
+        offer: Offer,
+        out: &mut [f64],
+    ) -> f64 {
+        use std::arch::x86_64::{
+            __m128i, __m256d, __m256i, _mm_i32gather_ps, _mm_loadu_si128, _mm_set_epi32,
+            _mm256_add_pd, _mm256_and_pd, _mm256_and_si256, _mm256_blendv_pd, _mm256_castsi256_pd,
+            _mm256_cmpeq_epi64, _mm256_cvtepu32_epi64, _mm256_cvtps_pd, _mm256_max_pd,
+            _mm256_mul_pd, _mm256_set1_epi64x, _mm256_set1_pd, _mm256_storeu_pd, _mm256_sub_pd,
+        };
+        let n = flags.len();
+        let a = a.cut(n);
+        let m = list.len().min(out.len());
+        // Every gather below reads inside the columns.
+        assert!(list.iter().fold(0, |top, &i| top.max(i)) < n as u32 || list.is_empty());
+        let set = _mm256_set1_pd;
+        let mask = |on: bool| _mm256_castsi256_pd(_mm256_set1_epi64x(-i64::from(on)));
+        let own_efficacy = mask(self.citizen.own_efficacy);
+        let mean = set(self.citizen.efficacy_mean);
+        let responsive = mask(offer.responsive);
+        let ownership_on = mask(self.citizen.ownership);
+        let resource_costs = mask(self.citizen.resource_costs);
+        let (one, half, clarity) = (set(1.0), set(0.5), set(offer.clarity));
+        let keep = [set(self.keep[0]), set(self.keep[1])];
+        let affected = [set(self.affected[0]), set(self.affected[1])];
+        let cost = [set(self.cost[0]), set(self.cost[1])];
+        let (constant, w_efficacy) = (set(self.constant), set(self.w_efficacy));
+        let (w_motivation, w_ownership) = (set(self.w_motivation), set(self.w_ownership));
+        let (w_trust, w_risk) = (set(self.w_trust), set(self.w_risk));
+        let bits = |b: u8| _mm256_set1_epi64x(i64::from(b));
+        let (duty, affected_bit, low) = (
+            bits(flag::DUTY),
+            bits(flag::AFFECTED),
+            bits(flag::LOW_RESOURCE),
+        );
+        let has = |f: __m256i, bits: __m256i| {
+            _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(f, bits), bits))
+        };
+        let mut most = set(f64::NEG_INFINITY);
+        let whole = m / 4 * 4;
+        for k in (0..whole).step_by(4) {
+            let four: &[u32; 4] = list[k..k + 4].try_into().expect("four citizens");
+            // SAFETY: `four` holds four numbers, which the load reads.
+            let idx = unsafe { _mm_loadu_si128(four.as_ptr().cast::<__m128i>()) };
+            let gather = |col: &[f32]| -> __m256d {
+                // SAFETY: every listed number is below `n` (asserted above), the length of
+                // every column of `a`, and fits an i32, so each lane reads an element.
+                _mm256_cvtps_pd(unsafe { _mm_i32gather_ps::<4>(col.as_ptr(), idx) })
+            };
+            // SAFETY: every listed number is below `n`, the length of `flags` (asserted
+            // above).
+            let byte = |j: usize| i32::from(unsafe { *flags.get_unchecked(four[j] as usize) });
+            let f = _mm256_cvtepu32_epi64(_mm_set_epi32(byte(3), byte(2), byte(1), byte(0)));
+            let efficacy = _mm256_blendv_pd(mean, gather(a.efficacy), own_efficacy);
+            let external = _mm256_add_pd(half, gather(a.external_efficacy));
+            let response = _mm256_blendv_pd(one, external, responsive);
+            let keep = _mm256_blendv_pd(keep[0], keep[1], has(f, duty));
+            let impact = _mm256_mul_pd(
+                _mm256_mul_pd(_mm256_mul_pd(efficacy, clarity), keep),
+                response,
+            );
+            let ownership = _mm256_and_pd(gather(a.ownership), ownership_on);
+            let lacking =
+                _mm256_blendv_pd(half, _mm256_sub_pd(one, gather(a.time)), resource_costs);
+            let trust = gather(a.trust);
+            let risk = _mm256_mul_pd(gather(a.risk_aversion), _mm256_sub_pd(one, trust));
+            let affected = _mm256_blendv_pd(affected[0], affected[1], has(f, affected_bit));
+            let cost = _mm256_blendv_pd(cost[0], cost[1], has(f, low));
+            let mut z = _mm256_add_pd(constant, _mm256_mul_pd(w_efficacy, impact));
+            z = _mm256_add_pd(z, _mm256_mul_pd(w_motivation, gather(a.motivation)));
+            z = _mm256_add_pd(z, _mm256_mul_pd(w_ownership, ownership));
+            z = _mm256_add_pd(z, affected);
+            z = _mm256_add_pd(z, _mm256_mul_pd(w_trust, trust));
+            z = _mm256_sub_pd(z, _mm256_mul_pd(cost, lacking));
+            z = _mm256_sub_pd(z, _mm256_mul_pd(w_risk, risk));
+            let out: &mut [f64; 4] = (&mut out[k..k + 4]).try_into().expect("four utilities");
+            // SAFETY: `out` holds four f64, which the store writes.
+            unsafe { _mm256_storeu_pd(out.as_mut_ptr(), z) };
+            most = _mm256_max_pd(most, z);
+        }
+        let mut lanes = [0.0; 4];
+        // SAFETY: `lanes` holds four f64, which the store writes.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), most) };
+        let most = lanes.iter().fold(f64::NEG_INFINITY, |top, &z| top.max(z));
+        if whole == m {
+            return most;
+        }
+        let rest = self.rest_list_from(&a, flags, &list[..m], offer, &mut out[..m], whole);
+        most.max(rest)
     }
 }
 
@@ -574,13 +725,14 @@ fn same_length(c: Columns<'_>, n: usize) -> Columns<'_> {
 }
 
 /// What an open group brings to the join utility ([`JoinTerms::offer`]).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 struct Offer {
     clarity: f64,
     responsive: bool,
 }
 
 /// The citizen columns the join utility reads, borrowed apart from the ones joining writes.
+#[derive(Clone, Copy)]
 struct Attributes<'a> {
     efficacy: &'a [f32],
     external_efficacy: &'a [f32],
@@ -591,12 +743,81 @@ struct Attributes<'a> {
     time: &'a [f32],
 }
 
+/// One citizen's attributes as the join utility reads them.
+#[derive(Clone, Copy)]
+struct Lane {
+    efficacy: f32,
+    external_efficacy: f32,
+    motivation: f32,
+    ownership: f32,
+    trust: f32,
+    risk_aversion: f32,
+    time: f32,
+}
+
+impl<'a> Attributes<'a> {
+    /// The columns of all citizens.
+    #[cfg(test)]
+    fn of(c: &'a crate::population::Citizens) -> Attributes<'a> {
+        Attributes {
+            efficacy: &c.efficacy,
+            external_efficacy: &c.external_efficacy,
+            motivation: &c.motivation,
+            ownership: &c.ownership,
+            trust: &c.trust,
+            risk_aversion: &c.risk_aversion,
+            time: &c.time,
+        }
+    }
+
+    /// The attributes of citizen `u`.
+    #[inline(always)]
+    fn lane(&self, u: usize) -> Lane {
+        Lane {
+            efficacy: self.efficacy[u],
+            external_efficacy: self.external_efficacy[u],
+            motivation: self.motivation[u],
+            ownership: self.ownership[u],
+            trust: self.trust[u],
+            risk_aversion: self.risk_aversion[u],
+            time: self.time[u],
+        }
+    }
+
+    /// Every column cut to its first `n` citizens, so that one bounds check on a citizen's
+    /// number covers them all.
+    #[inline(always)]
+    fn cut(&self, n: usize) -> Attributes<'a> {
+        Attributes {
+            efficacy: &self.efficacy[..n],
+            external_efficacy: &self.external_efficacy[..n],
+            motivation: &self.motivation[..n],
+            ownership: &self.ownership[..n],
+            trust: &self.trust[..n],
+            risk_aversion: &self.risk_aversion[..n],
+            time: &self.time[..n],
+        }
+    }
+}
+
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
-/// `first`, wrapping around, into `list`. The flags are read eight citizens at a time as one
-/// word, without branches on the citizens' state (which a processor cannot predict); only the
-/// few candidates found are then listed.
-fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec<u32>) {
-    list.clear();
+/// `first`, wrapping around, into the start of `list`, and how many there are. The flags are
+/// read eight citizens at a time as one word, and its candidates listed without branches on
+/// the citizens' state (which a processor cannot predict): eight numbers are written at the
+/// end of the list from a table of the candidates' places in the word, and the list grows by
+/// the number of candidates. `list` keeps its length from community to community, at least
+/// the community's size plus eight (room for those writes, and for padding the candidates to
+/// whole SIMD lanes).
+fn aware_and_free(
+    flags: &[u8],
+    (first, start, end): (u32, u32, u32),
+    list: &mut Vec<u32>,
+) -> usize {
+    let room = (end - start) as usize + 8;
+    if list.len() < room {
+        list.resize(room, 0);
+    }
+    let mut count = 0;
     for (a, b) in [(first, end), (start, first)] {
         let words = flags[a as usize..b as usize].chunks_exact(8);
         let tail = words.remainder();
@@ -604,18 +825,224 @@ fn aware_and_free(flags: &[u8], first: u32, start: u32, end: u32, list: &mut Vec
         for word in words {
             let w = u64::from_le_bytes(word.try_into().expect("eight flags"));
             // Bit 0 of each byte: aware (bit 3) and not a member (bit 4).
-            let mut hits = (w >> 3) & !(w >> 4) & 0x0101_0101_0101_0101;
-            while hits != 0 {
-                list.push(base + hits.trailing_zeros() / 8);
-                hits &= hits - 1;
-            }
+            let hits = (w >> 3) & !(w >> 4) & 0x0101_0101_0101_0101;
+            // Bit `8j` to bit `j`: the products of the set bits do not overlap.
+            let mask = (hits.wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
+            let places = &CANDIDATE_PLACES[mask];
+            let slots: &mut [u32; 8] = (&mut list[count..count + 8]).try_into().expect("room");
+            place_candidates(slots, places, base);
+            // At most one bit per byte: the multiplication sums the bytes into the top one.
+            count += (hits.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
             base += 8;
         }
         for (k, &f) in tail.iter().enumerate() {
-            if f & (flag::AWARE | flag::MEMBER) == flag::AWARE {
-                list.push(base + k as u32);
-            }
+            list[count] = base + k as u32;
+            count += usize::from(f & (flag::AWARE | flag::MEMBER) == flag::AWARE);
         }
+    }
+    count
+}
+
+/// `slots[j] = base + places[j]` for the eight `j`, in two SIMD additions where SSE2 is
+/// part of the architecture (every x86-64 processor).
+#[inline(always)]
+fn place_candidates(slots: &mut [u32; 8], places: &[u8; 8], base: u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi32, _mm_loadl_epi64, _mm_set1_epi32, _mm_setzero_si128,
+            _mm_storeu_si128, _mm_unpackhi_epi16, _mm_unpacklo_epi8, _mm_unpacklo_epi16,
+        };
+        // SAFETY: SSE2 is part of x86-64, so the intrinsics run on every processor this code
+        // is built for; `places` holds the eight bytes the load reads, and `slots` the eight
+        // u32 the two stores write.
+        unsafe {
+            let zero = _mm_setzero_si128();
+            let bytes = _mm_loadl_epi64(places.as_ptr().cast::<__m128i>());
+            let words = _mm_unpacklo_epi8(bytes, zero);
+            let base = _mm_set1_epi32(base as i32);
+            let low = _mm_add_epi32(_mm_unpacklo_epi16(words, zero), base);
+            let high = _mm_add_epi32(_mm_unpackhi_epi16(words, zero), base);
+            _mm_storeu_si128(slots.as_mut_ptr().cast::<__m128i>(), low);
+            _mm_storeu_si128(slots.as_mut_ptr().add(4).cast::<__m128i>(), high);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for (slot, &place) in slots.iter_mut().zip(places) {
+        *slot = base + u32::from(place);
+    }
+}
+
+/// `CANDIDATE_PLACES[mask]`: the set bits of `mask`, in increasing order, then zeros.
+static CANDIDATE_PLACES: [[u8; 8]; 256] = candidate_places();
+
+const fn candidate_places() -> [[u8; 8]; 256] {
+    let mut table = [[0u8; 8]; 256];
+    let mut mask = 0;
+    while mask < 256 {
+        let (mut bit, mut n) = (0, 0);
+        while bit < 8 {
+            if mask & (1 << bit) != 0 {
+                table[mask][n] = bit as u8;
+                n += 1;
+            }
+            bit += 1;
+        }
+        mask += 1;
+    }
+    table
+}
+
+/// A number to be rounded stochastically: its whole part and what is left, the chance of one
+/// more (docs/ODD.md 8.1).
+#[derive(Clone, Copy)]
+struct Rounding {
+    whole: u32,
+    part: f64,
+}
+
+impl Rounding {
+    fn new(x: f64) -> Rounding {
+        let whole = x.floor();
+        Rounding {
+            whole: whole as u32,
+            part: x - whole,
+        }
+    }
+}
+
+/// Which items of a sequence (numbered from 0) get one more than the whole part when each of
+/// them is rounded stochastically, item `j` with chance `part_j`: the items are visited
+/// independently with probability `top`, at least every `part_j`, found by geometric gaps,
+/// and a visited one gets it with probability `part_j / top` (no draw when they are equal).
+struct Extras {
+    gaps: rng::Gaps,
+    top: f64,
+    /// The next item visited (`u64::MAX` for none).
+    next: u64,
+}
+
+impl Extras {
+    /// Draws the gap to the first item visited (none when `top` is 0).
+    fn new(rng: &mut rng::ModelRng, top: f64) -> Extras {
+        // `Gaps::new(0.0)` is "never" too, without its logarithm.
+        let gaps = if top > 0.0 {
+            rng::Gaps::new(top)
+        } else {
+            rng::Gaps::never()
+        };
+        let next = gaps.next(rng);
+        Extras { gaps, top, next }
+    }
+
+    /// Whether item `j` (items are asked about in increasing order) gets one more: if it is
+    /// the next visited, one draw decides (unless `part` is `top`), then the gap to the next
+    /// visited is drawn.
+    #[inline]
+    fn at(&mut self, rng: &mut rng::ModelRng, j: u64, part: f64) -> bool {
+        if j != self.next {
+            return false;
+        }
+        let more = part >= self.top || uniform(rng) * self.top < part;
+        self.next = (j + 1).saturating_add(self.gaps.next(rng));
+        more
+    }
+}
+
+/// The join utilities without the social term of a community's candidates: the distinct
+/// offers of its open groups, the offer of each open group (an index into the offers, kept in
+/// step with the open list), and each candidate's utility for each distinct offer.
+#[derive(Default)]
+struct Utilities {
+    offers: Vec<Offer>,
+    kinds: Vec<usize>,
+    /// Offer by offer, `padded` candidates each.
+    rests: Vec<f64>,
+    padded: usize,
+}
+
+impl Utilities {
+    /// The distinct offers of the open groups `open`: a community's groups bring at most four
+    /// different offers (two clarities, responsive or not), and usually one.
+    fn offers_of(&mut self, terms: &JoinTerms, groups: &[Group], open: &[u32]) {
+        self.offers.clear();
+        self.kinds.clear();
+        for &g in open {
+            let offer = terms.offer(&groups[g as usize]);
+            let kind = match self.offers.iter().position(|o| *o == offer) {
+                Some(k) => k,
+                None => {
+                    self.offers.push(offer);
+                    self.offers.len() - 1
+                }
+            };
+            self.kinds.push(kind);
+        }
+    }
+
+    /// The utilities of the first `m` of `candidates` (attributes `a`, flags `flags`) for
+    /// every distinct offer, and the largest of them. The candidates are padded with the last
+    /// of them to whole SIMD lanes (`candidates` has room for that): the padding is never
+    /// visited, and repeats a candidate, so it changes no largest utility.
+    fn compute(
+        &mut self,
+        terms: &JoinTerms,
+        a: &Attributes<'_>,
+        flags: &[u8],
+        candidates: &mut [u32],
+        m: usize,
+    ) -> f64 {
+        let padded = m.next_multiple_of(4);
+        let last = candidates[m - 1];
+        candidates[m..padded].fill(last);
+        if self.rests.len() < padded * self.offers.len() {
+            self.rests.resize(padded * self.offers.len(), 0.0);
+        }
+        self.padded = padded;
+        let mut most = f64::NEG_INFINITY;
+        for (v, offer) in self.offers.iter().enumerate() {
+            let out = &mut self.rests[v * padded..(v + 1) * padded];
+            most = most.max(terms.rest_list(a, flags, &candidates[..padded], *offer, out));
+        }
+        most
+    }
+
+    /// The utility of the `k`-th candidate for the open group at position `pick`.
+    #[inline]
+    fn of(&self, pick: usize, k: usize) -> f64 {
+        self.rests[self.kinds[pick] * self.padded + k]
+    }
+}
+
+/// What joining reads and changes: the network, the citizens' groups and flags, and the
+/// groups' member lists.
+struct Joiners<'a> {
+    network: &'a crate::network::Network,
+    group_of: &'a mut [u32],
+    flags: &'a mut [u8],
+    groups: &'a mut [Group],
+}
+
+impl Joiners<'_> {
+    /// Whether candidate `i` joins, for the uniform draw `v` (already scaled by the top
+    /// probability) and the utility `rest` without the social term: the cheap bound first
+    /// (every neighbour active), then the neighbours and the exact probability.
+    #[inline]
+    fn decide(&self, i: u32, v: f64, rest: f64, social_weight: f64) -> bool {
+        v < rng::logistic_upper(rest + social_weight) && {
+            let active = active_neighbours(self.network, self.group_of, i);
+            rng::below_logistic(v, rest + social_weight * social_response(active))
+        }
+    }
+
+    /// Citizen `i` joins group `g`; whether the group is full now.
+    fn enlist(&mut self, i: u32, g: u32) -> bool {
+        self.group_of[i as usize] = g;
+        self.flags[i as usize] |= flag::AWARE | flag::MEMBER;
+        let group = &mut self.groups[g as usize];
+        group.members.push(i);
+        group.satisfaction.push(INITIAL_SATISFACTION);
+        group.members.len() as u32 >= group.cap
     }
 }
 
@@ -718,22 +1145,38 @@ impl Model {
 
     /// Citizens start initiatives of their own: per community, a stochastic-rounded
     /// `size x self_organise_rate` citizens are drawn; one not in a group founds a specific,
-    /// unsupported group with probability `motivation x efficacy`.
+    /// unsupported group with probability `motivation x efficacy`. The communities that get
+    /// one more than the whole part are found by geometric gaps (docs/ODD.md 8.2).
     pub(crate) fn start_initiatives(&mut self, p: &Params) {
-        for c in 0..self.n_communities {
-            let (start, end) = self.community_range(c);
+        let (n, communities) = (self.n_citizens, self.n_communities);
+        // Communities have `n / communities` citizens or one more.
+        let rounding = |m: u32| Rounding::new(f64::from(m) * p.self_organise_rate);
+        let sizes = [
+            n / communities,
+            n / communities + u32::from(n % communities != 0),
+        ];
+        let [small, large] = sizes.map(rounding);
+        let top = small.part.max(large.part);
+        let rng = &mut self.streams.self_organise;
+        let mut extra = Extras::new(rng, top);
+        let every = large.whole > 0;
+        let mut c = if every { 0 } else { extra.next };
+        while c < u64::from(communities) {
+            let (start, end) = self.community_range(c as u32);
+            let Rounding { whole, part } = rounding(end - start);
             let rng = &mut self.streams.self_organise;
-            let k = round_stochastic(rng, f64::from(end - start) * p.self_organise_rate);
+            let k = whole + u32::from(extra.at(rng, c, part));
             for _ in 0..k {
                 let rng = &mut self.streams.self_organise;
                 let i = start + below(rng, end - start);
                 let keen = f64::from(self.citizens.motivation[i as usize])
                     * f64::from(self.citizens.efficacy[i as usize]);
                 if self.citizens.group[i as usize] == NO_GROUP && chance(rng, keen) {
-                    let g = self.new_group(p, UNSUPPORTED, c, TaskKind::Specific, 1.0);
+                    let g = self.new_group(p, UNSUPPORTED, c as u32, TaskKind::Specific, 1.0);
                     self.join(g, i);
                 }
             }
+            c = if every { c + 1 } else { extra.next };
         }
     }
 
@@ -749,15 +1192,7 @@ impl Model {
     pub(crate) fn join_probability(&mut self, p: &Params, g: usize, i: u32) -> f64 {
         let terms = JoinTerms::new(p);
         let c = &self.citizens;
-        let a = Attributes {
-            efficacy: &c.efficacy,
-            external_efficacy: &c.external_efficacy,
-            motivation: &c.motivation,
-            ownership: &c.ownership,
-            trust: &c.trust,
-            risk_aversion: &c.risk_aversion,
-            time: &c.time,
-        };
+        let a = Attributes::of(c);
         let group = &self.groups[g];
         let rest = terms.rest(&a, i as usize, c.flags[i as usize], terms.offer(group));
         let social_weight = terms.w_social * f64::from(self.norm[group.community as usize]);
@@ -770,17 +1205,14 @@ impl Model {
     /// around. Each aware citizen in no group, while the community has forming groups with
     /// vacancies, considers one of them drawn uniformly and joins with the join probability.
     ///
-    /// The network scan and the exponential are skipped when an upper bound of the
-    /// probability (every neighbour active) already says no, as it does for most citizens.
+    /// Most candidates would turn the offer down, so they are thinned (docs/ODD.md 8.4): the
+    /// utilities of every candidate for every distinct offer are computed first, in SIMD lanes,
+    /// and their largest gives a top probability; candidates are visited with that
+    /// probability, found by geometric gaps, and a visited one joins with its join probability
+    /// divided by the top one. The network scan and the exponential are skipped when an upper
+    /// bound of the probability (every neighbour active) already says no.
     pub(crate) fn join_open_groups(&mut self, p: &Params) {
-        for list in &mut self.open_by_community {
-            list.clear();
-        }
-        for (g, group) in self.groups.iter().enumerate() {
-            if !group.started && (group.members.len() as u32) < group.cap {
-                self.open_by_community[group.community as usize].push(g as u32);
-            }
-        }
+        self.list_open_groups();
         let (n_citizens, n_communities) = (self.n_citizens, self.n_communities);
         let mut candidates = std::mem::take(&mut self.join_candidates);
         let terms = JoinTerms::new(p);
@@ -799,7 +1231,6 @@ impl Model {
         // Every column cut to the same length, so that one bounds check on a citizen's
         // number covers them all.
         let n = n_citizens as usize;
-        let flags = &mut flags[..n];
         let a = Attributes {
             efficacy: &efficacy[..n],
             external_efficacy: &external_efficacy[..n],
@@ -809,49 +1240,63 @@ impl Model {
             risk_aversion: &risk_aversion[..n],
             time: &time[..n],
         };
-        let network = &self.network;
+        let mut joiners = Joiners {
+            network: &self.network,
+            group_of: &mut group_of[..n],
+            flags: &mut flags[..n],
+            groups: &mut self.groups,
+        };
         let rng = &mut self.streams.recruitment;
-        let groups = &mut self.groups;
-        // The open groups of the community being visited with their offers, kept in step
-        // with its open list.
-        let mut offers: Vec<Offer> = Vec::new();
+        let mut utilities = Utilities::default();
         for (c, open) in self.open_by_community.iter_mut().enumerate() {
             if open.is_empty() {
                 continue;
             }
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
-            aware_and_free(flags, first, start, end, &mut candidates);
-            offers.clear();
-            offers.extend(open.iter().map(|&g| terms.offer(&groups[g as usize])));
+            let m = aware_and_free(joiners.flags, (first, start, end), &mut candidates);
+            if m == 0 {
+                continue;
+            }
+            utilities.offers_of(&terms, joiners.groups, open);
+            let most = utilities.compute(&terms, &a, joiners.flags, &mut candidates, m);
             let social_weight = terms.w_social * f64::from(self.norm[c]);
-            for &i in &candidates {
+            // Thinning: every candidate is visited independently with probability `top`, at
+            // least the join probability of any candidate for any offer (every neighbour
+            // active), and a visited one joins with its join probability divided by `top`.
+            let top = (rng::logistic(most + social_weight) * (1.0 + 1e-9)).min(1.0);
+            let gaps = rng::Gaps::new(top);
+            let mut k = gaps.next(rng);
+            while let Some(&i) = candidates[..m].get(k as usize) {
                 let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
-                let rest = terms.rest(&a, i as usize, flags[i as usize], offers[pick]);
-                if u >= rng::logistic_upper(rest + social_weight) {
-                    continue;
-                }
-                let active = active_neighbours(network, group_of, i);
-                if !rng::below_logistic(u, rest + social_weight * social_response(active)) {
-                    continue;
-                }
-                let g = open[pick];
-                group_of[i as usize] = g;
-                flags[i as usize] |= flag::AWARE | flag::MEMBER;
-                let group = &mut groups[g as usize];
-                group.members.push(i);
-                group.satisfaction.push(INITIAL_SATISFACTION);
-                if group.members.len() as u32 >= group.cap {
-                    open.swap_remove(pick);
-                    offers.swap_remove(pick);
-                    if open.is_empty() {
-                        break;
+                let rest = utilities.of(pick, k as usize);
+                if joiners.decide(i, u * top, rest, social_weight) {
+                    let g = open[pick];
+                    if joiners.enlist(i, g) {
+                        open.swap_remove(pick);
+                        utilities.kinds.swap_remove(pick);
+                        if open.is_empty() {
+                            break;
+                        }
                     }
                 }
+                k = (k + 1).saturating_add(gaps.next(rng));
             }
         }
         self.join_candidates = candidates;
+    }
+
+    /// The forming groups with vacancies of each community, in group-table order.
+    fn list_open_groups(&mut self) {
+        for list in &mut self.open_by_community {
+            list.clear();
+        }
+        for (g, group) in self.groups.iter().enumerate() {
+            if !group.started && (group.members.len() as u32) < group.cap {
+                self.open_by_community[group.community as usize].push(g as u32);
+            }
+        }
     }
 
     /// A forming group starts when it is full or its formation window is over; with fewer
@@ -1378,7 +1823,7 @@ mod tests {
             .collect();
         let mut list = vec![99];
         for (first, start, end) in [(0, 0, 203), (57, 3, 203), (10, 10, 19), (15, 10, 19)] {
-            aware_and_free(&flags, first, start, end, &mut list);
+            let count = aware_and_free(&flags, (first, start, end), &mut list);
             let expected: Vec<u32> = (first..end)
                 .chain(start..first)
                 .filter(|&i| {
@@ -1387,8 +1832,163 @@ mod tests {
                 })
                 .collect();
             assert!(!expected.is_empty());
-            assert_eq!(list, expected, "first {first} start {start} end {end}");
+            assert_eq!(
+                list[..count],
+                expected,
+                "first {first} start {start} end {end}"
+            );
         }
+    }
+
+    /// The utilities of a list of citizens, four at a time with AVX2 where the processor has
+    /// it, are bit for bit those of one citizen at a time, with every switch on and off, for
+    /// every kind of offer, and so is their largest.
+    #[test]
+    fn listed_utilities_are_those_of_one_citizen_at_a_time() {
+        let (mut p, mut model) = small();
+        let mut rng = crate::rng::stream(3, crate::rng::Stream::Lab);
+        let c = &mut model.citizens;
+        for u in 0..c.flags.len() {
+            // Every combination of the duty, affected and low-resource flags.
+            c.flags[u] = (c.flags[u] & !7) | crate::rng::below(&mut rng, 8) as u8;
+        }
+        // Uneven lengths, repeats and any order.
+        let list: Vec<u32> = (0..23).map(|_| crate::rng::below(&mut rng, 400)).collect();
+        let switches = [
+            "channels.efficacy_impact",
+            "channels.ownership",
+            "channels.resource_costs",
+            "channels.task_clarity",
+            "channels.external_efficacy_effect",
+        ];
+        for off in 0..=switches.len() {
+            if let Some(name) = switches.get(off) {
+                p.set(name, 0.0).unwrap();
+            }
+            let terms = JoinTerms::new(&p);
+            let c = &model.citizens;
+            let a = Attributes::of(c);
+            for (clarity, responsive) in [(1.0, true), (terms.generic_clarity, false)] {
+                let offer = Offer {
+                    clarity,
+                    responsive: responsive && terms.external,
+                };
+                for len in [0, 1, 4, 7, 23] {
+                    let mut out = vec![f64::NAN; len];
+                    let most = terms.rest_list(&a, &c.flags, &list[..len], offer, &mut out);
+                    let one_by_one: Vec<f64> = list[..len]
+                        .iter()
+                        .map(|&i| terms.rest(&a, i as usize, c.flags[i as usize], offer))
+                        .collect();
+                    let bits = |z: &[f64]| z.iter().map(|z| z.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&out), bits(&one_by_one), "{off} {clarity} {len}");
+                    let top = one_by_one.iter().fold(f64::NEG_INFINITY, |m, &z| m.max(z));
+                    assert_eq!(most.to_bits(), top.to_bits());
+                }
+            }
+        }
+    }
+
+    /// Thinning keeps every join probability: with the social term off (so that candidates
+    /// do not affect each other), the joins of the aware citizens of a community over many
+    /// repetitions of the step's joining match the sums of their join probabilities, for each
+    /// of two open groups with different offers, and for the likelier and the less likely
+    /// half of the candidates.
+    #[test]
+    fn thinned_joining_keeps_each_join_probability() {
+        let (mut p, mut model) = small();
+        p.set("channels.social_influence", 0.0).unwrap();
+        let (start, end) = model.community_range(0);
+        for i in start..end {
+            model.citizens.flags[i as usize] |= flag::AWARE;
+        }
+        let generic = model.new_group(&p, 0, 0, TaskKind::Generic, 0.5);
+        let own = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
+        for g in [generic, own] {
+            model.groups[g].cap = 1000;
+        }
+        // Each candidate considers each group with probability 1/2.
+        let probability: Vec<[f64; 2]> = (start..end)
+            .map(|i| [generic, own].map(|g| 0.5 * model.join_probability(&p, g, i)))
+            .collect();
+        let mut middle: Vec<f64> = probability.iter().map(|q| q[0] + q[1]).collect();
+        middle.sort_by(f64::total_cmp);
+        let median = middle[middle.len() / 2];
+        let likely = |k: usize| probability[k][0] + probability[k][1] >= median;
+        let repetitions = 3000;
+        // Joins by group and by half (likely, unlikely).
+        let mut joins = [[0.0; 2]; 2];
+        for r in 0..repetitions {
+            model.streams.recruitment = crate::rng::stream_id(r, 5);
+            model.join_open_groups(&p);
+            for (slot, g) in [generic, own].into_iter().enumerate() {
+                for i in std::mem::take(&mut model.groups[g].members) {
+                    let k = (i - start) as usize;
+                    joins[slot][usize::from(likely(k))] += 1.0;
+                    model.citizens.free(i);
+                    model.citizens.flags[i as usize] |= flag::AWARE;
+                }
+                model.groups[g].satisfaction.clear();
+            }
+        }
+        for (slot, by_half) in joins.iter().enumerate() {
+            for (half, &seen) in by_half.iter().enumerate() {
+                let chances = probability
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| usize::from(likely(k)) == half)
+                    .map(|(_, q)| q[slot]);
+                let (mean, var) = chances.fold((0.0, 0.0), |(m, v), q| (m + q, v + q * (1.0 - q)));
+                let (expected, sd) = (mean * repetitions as f64, (var * repetitions as f64).sqrt());
+                assert!(expected > 50.0, "too few joins expected: {expected}");
+                assert!(
+                    (seen - expected).abs() < 4.0 * sd,
+                    "group {slot}, half {half}: {seen} joins, {expected:.1} expected (sd {sd:.1})"
+                );
+            }
+        }
+    }
+
+    /// Stochastic rounding by thinned gaps gives each item one more with its own chance,
+    /// independently: the frequencies of one more, and of one more at two neighbouring items
+    /// together, match the chances.
+    #[test]
+    fn thinned_rounding_gives_each_item_its_chance() {
+        let parts = [0.3, 0.05, 0.3, 0.0, 0.2, 0.3, 0.1, 0.25];
+        let top = parts.iter().fold(0.0, |t: f64, &q| t.max(q));
+        let mut rng = crate::rng::stream(11, crate::rng::Stream::SelfOrganise);
+        let repetitions = 40_000;
+        let (mut seen, mut pairs) = ([0.0; 8], [0.0; 7]);
+        for _ in 0..repetitions {
+            let mut extra = Extras::new(&mut rng, top);
+            let more: Vec<bool> = (0..8)
+                .map(|j| extra.at(&mut rng, j, parts[j as usize]))
+                .collect();
+            for j in 0..8 {
+                seen[j] += f64::from(u8::from(more[j]));
+            }
+            for j in 0..7 {
+                pairs[j] += f64::from(u8::from(more[j] && more[j + 1]));
+            }
+        }
+        let close = |seen: f64, q: f64| {
+            let sd = (q * (1.0 - q) * f64::from(repetitions)).sqrt();
+            (seen - q * f64::from(repetitions)).abs() <= 4.0 * sd.max(0.5)
+        };
+        for j in 0..8 {
+            assert!(
+                close(seen[j], parts[j]),
+                "item {j}: {} of {repetitions}",
+                seen[j]
+            );
+        }
+        for j in 0..7 {
+            let q = parts[j] * parts[j + 1];
+            assert!(close(pairs[j], q), "items {j} and {}: {}", j + 1, pairs[j]);
+        }
+        assert_eq!(seen[3], 0.0);
+        let r = Rounding::new(2.75);
+        assert_eq!((r.whole, r.part), (2, 0.75));
     }
 
     #[test]

@@ -936,7 +936,7 @@ mod tests {
             fingerprint(&out)
         );
     }
-    const GOLDEN: u64 = 0xf709_9ece_bf5d_9022;
+    const GOLDEN: u64 = 0x5a48_11ec_c367_7efe;
 
     #[test]
     fn two_way_contact_raises_external_efficacy_over_inform() {

@@ -256,6 +256,13 @@ impl Gaps {
         }
     }
 
+    /// The gaps of trials that never succeed (`Gaps::new(0.0)` without its logarithm).
+    pub(crate) fn never() -> Gaps {
+        Gaps {
+            scale: f64::INFINITY,
+        }
+    }
+
     /// The number of failing trials before the next success: geometric with parameter `q`,
     /// drawn as `floor(E / -ln(1 - q))` with `E` standard exponential ([`exp32`], one 32-bit
     /// draw in about 99% of cases), since `P(floor(E / r) >= k) = exp(-k r) = (1 - q)^k`.
