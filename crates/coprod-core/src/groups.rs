@@ -1366,7 +1366,10 @@ impl Model {
         let n_orgs = self.orgs.len();
         let n_communities = self.n_communities;
         let mut c = same_length(self.citizens.columns(), self.n_citizens as usize);
-        let rng = &mut self.streams.contribution;
+        // A copy of the stream, written back at the end, so that its state can stay in
+        // registers: a borrow of the field could alias the columns written in the loop.
+        let mut stream = self.streams.contribution.clone();
+        let rng = &mut stream;
         for group in &mut self.groups {
             if !group.started {
                 continue;
@@ -1500,6 +1503,7 @@ impl Model {
             }
         }
         self.contribution_scratch = scratch;
+        self.streams.contribution = stream;
         total
     }
 
