@@ -622,8 +622,12 @@ impl ProductionTerms {
 /// `below(n - 1)`, skipping over oneself, on a 32-bit half of a 64-bit word (high half, then
 /// low half; an odd last one on a new word's high half, as `below` takes it). In a group of
 /// two (where `w` is 1) the other member, without a draw.
+///
+/// # Safety
+///
+/// `given` must hold at least two contributions (a group of one has nobody to watch).
 #[inline]
-fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
+unsafe fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
     let n = given.len();
     if n == 2 {
         return given[1 - k];
@@ -631,16 +635,19 @@ fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
     let others = n as u32 - 1;
     let other = |word: u32| {
         let j = rng::below_word(word, others) as usize;
-        j + usize::from(j >= k)
+        // SAFETY: `n` is at least 3 here (at least 2 by the caller's promise, and not 2) and
+        // `j` below `n - 1` (`below_word` of `n - 1`), so `j + 1` is below `n`, the length of
+        // `given`.
+        unsafe { *given.get_unchecked(j + usize::from(j >= k)) }
     };
     let mut seen = 0.0;
     for _ in 0..w / 2 {
         let (high, low) = rng::halves(rng);
-        seen += given[other(high)];
-        seen += given[other(low)];
+        seen += other(high);
+        seen += other(low);
     }
     if w % 2 == 1 {
-        seen += given[other(rng::halves(rng).0)];
+        seen += other(rng::halves(rng).0);
     }
     seen
 }
@@ -1483,7 +1490,9 @@ impl Model {
                 if watched == 0 {
                     continue;
                 }
-                let seen = seen_sum(rng, given_seen, k, watched);
+                // SAFETY: `watched` is not 0, so the group has at least two members, each
+                // with its contribution in `given_seen`.
+                let seen = unsafe { seen_sum(rng, given_seen, k, watched) };
                 if terms.belief_learning {
                     let b = f64::from(c.belief[u]);
                     c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
