@@ -539,12 +539,14 @@ impl ProductionTerms {
         let mut low_members = 0u32;
         // The members' uniforms first, two from each 64-bit word (docs/ODD.md 8.7), read
         // back and replaced by the contributions.
-        for pair in given.chunks_mut(2) {
+        let mut pairs = given.chunks_exact_mut(2);
+        for pair in &mut pairs {
             let (high, low) = rng::halves(rng);
             pair[0] = rng::uniform_word(high);
-            if let Some(second) = pair.get_mut(1) {
-                *second = rng::uniform_word(low);
-            }
+            pair[1] = rng::uniform_word(low);
+        }
+        if let [last] = pairs.into_remainder() {
+            *last = rng::uniform_word(rng::halves(rng).0);
         }
         for (&i, seen) in members.iter().zip(given.iter_mut()) {
             let u = i as usize;
