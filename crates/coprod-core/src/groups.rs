@@ -1484,6 +1484,8 @@ impl Model {
                 supported,
             };
             let watched = if n > 1 { terms.attention.min(n - 1) } else { 0 };
+            // Converted once per group, not once per member.
+            let watchers = watched as f64;
             let given_seen = &scratch[n_orgs..];
             let paid = group.members.iter().zip(group.satisfaction.iter_mut());
             for (k, ((&i, satisfaction), &given)) in paid.zip(given_seen).enumerate() {
@@ -1497,7 +1499,7 @@ impl Model {
                 let seen = unsafe { seen_sum(rng, given_seen, k, watched) };
                 if terms.belief_learning {
                     let b = f64::from(c.belief[u]);
-                    c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
+                    c.belief[u] = contribution::update_belief(b, seen / watchers, p) as f32;
                 }
             }
 
