@@ -539,12 +539,14 @@ impl ProductionTerms {
         let mut low_members = 0u32;
         // The members' uniforms first, two from each 64-bit word (docs/ODD.md 8.7), read
         // back and replaced by the contributions.
-        for pair in given.chunks_mut(2) {
+        let mut pairs = given.chunks_exact_mut(2);
+        for pair in &mut pairs {
             let (high, low) = rng::halves(rng);
             pair[0] = rng::uniform_word(high);
-            if let Some(second) = pair.get_mut(1) {
-                *second = rng::uniform_word(low);
-            }
+            pair[1] = rng::uniform_word(low);
+        }
+        if let [last] = pairs.into_remainder() {
+            *last = rng::uniform_word(rng::halves(rng).0);
         }
         for (&i, seen) in members.iter().zip(given.iter_mut()) {
             let u = i as usize;
@@ -622,8 +624,12 @@ impl ProductionTerms {
 /// `below(n - 1)`, skipping over oneself, on a 32-bit half of a 64-bit word (high half, then
 /// low half; an odd last one on a new word's high half, as `below` takes it). In a group of
 /// two (where `w` is 1) the other member, without a draw.
+///
+/// # Safety
+///
+/// `given` must hold at least two contributions (a group of one has nobody to watch).
 #[inline]
-fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
+unsafe fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
     let n = given.len();
     if n == 2 {
         return given[1 - k];
@@ -631,16 +637,19 @@ fn seen_sum(rng: &mut rng::ModelRng, given: &[f64], k: usize, w: usize) -> f64 {
     let others = n as u32 - 1;
     let other = |word: u32| {
         let j = rng::below_word(word, others) as usize;
-        j + usize::from(j >= k)
+        // SAFETY: `n` is at least 3 here (at least 2 by the caller's promise, and not 2) and
+        // `j` below `n - 1` (`below_word` of `n - 1`), so `j + 1` is below `n`, the length of
+        // `given`.
+        unsafe { *given.get_unchecked(j + usize::from(j >= k)) }
     };
     let mut seen = 0.0;
     for _ in 0..w / 2 {
         let (high, low) = rng::halves(rng);
-        seen += given[other(high)];
-        seen += given[other(low)];
+        seen += other(high);
+        seen += other(low);
     }
     if w % 2 == 1 {
-        seen += given[other(rng::halves(rng).0)];
+        seen += other(rng::halves(rng).0);
     }
     seen
 }
@@ -1366,7 +1375,10 @@ impl Model {
         let n_orgs = self.orgs.len();
         let n_communities = self.n_communities;
         let mut c = same_length(self.citizens.columns(), self.n_citizens as usize);
-        let rng = &mut self.streams.contribution;
+        // A copy of the stream, written back at the end, so that its state can stay in
+        // registers: a borrow of the field could alias the columns written in the loop.
+        let mut stream = self.streams.contribution.clone();
+        let rng = &mut stream;
         for group in &mut self.groups {
             if !group.started {
                 continue;
@@ -1472,6 +1484,8 @@ impl Model {
                 supported,
             };
             let watched = if n > 1 { terms.attention.min(n - 1) } else { 0 };
+            // Converted once per group, not once per member.
+            let watchers = watched as f64;
             let given_seen = &scratch[n_orgs..];
             let paid = group.members.iter().zip(group.satisfaction.iter_mut());
             for (k, ((&i, satisfaction), &given)) in paid.zip(given_seen).enumerate() {
@@ -1480,10 +1494,12 @@ impl Model {
                 if watched == 0 {
                     continue;
                 }
-                let seen = seen_sum(rng, given_seen, k, watched);
+                // SAFETY: `watched` is not 0, so the group has at least two members, each
+                // with its contribution in `given_seen`.
+                let seen = unsafe { seen_sum(rng, given_seen, k, watched) };
                 if terms.belief_learning {
                     let b = f64::from(c.belief[u]);
-                    c.belief[u] = contribution::update_belief(b, seen / watched as f64, p) as f32;
+                    c.belief[u] = contribution::update_belief(b, seen / watchers, p) as f32;
                 }
             }
 
@@ -1500,6 +1516,7 @@ impl Model {
             }
         }
         self.contribution_scratch = scratch;
+        self.streams.contribution = stream;
         total
     }
 
