@@ -19,7 +19,7 @@ use crate::rng::{self, Stream, below, normal, uniform, unit};
 /// Reported per round: `mean_contribution` (share of endowment), `service_output` (mean
 /// payoff in tokens), `participation_rate` 1; other metrics are 0.
 pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> RunOutput {
-    let mut rng = rng::stream(seed, Stream::Lab);
+    let mut rng = rng::lab_stream(seed, Stream::Lab as u64);
     let size = p.lab_group_size as usize;
     let n = (p.n_citizens as usize / size) * size;
     let mut types = Vec::with_capacity(n);
@@ -75,7 +75,7 @@ pub struct LabSubject {
     ty: CcType,
     belief: f64,
     motivation: f64,
-    rng: crate::rng::ModelRng,
+    rng: rand::rngs::ChaCha8Rng,
     /// Belief updates made so far (the first one is slowed by `lab.first_update`).
     updates: u32,
 }
@@ -83,7 +83,7 @@ pub struct LabSubject {
 impl LabSubject {
     /// Draws subject number `id` of a game with key `seed`.
     pub fn new(p: &Params, seed: u64, id: u32) -> LabSubject {
-        let mut rng = rng::stream_id(seed, Stream::LabSubjectBase as u64 + u64::from(id));
+        let mut rng = rng::lab_stream(seed, Stream::LabSubjectBase as u64 + u64::from(id));
         let ty = CcType::draw(p, uniform(&mut rng));
         let belief = unit(p.belief_mean + p.attribute_sd * normal(&mut rng));
         let motivation = unit(p.motivation_mean + p.attribute_sd * normal(&mut rng));
@@ -164,7 +164,7 @@ fn subject_record(i: usize, ty: CcType, belief: f64, motivation: f64) -> Citizen
 }
 
 /// Fisher-Yates shuffle with the portable `below`.
-fn shuffle(v: &mut [usize], rng: &mut crate::rng::ModelRng) {
+fn shuffle(v: &mut [usize], rng: &mut rand::rngs::ChaCha8Rng) {
     for k in (1..v.len()).rev() {
         let j = below(rng, k as u32 + 1) as usize;
         v.swap(k, j);

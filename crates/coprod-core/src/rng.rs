@@ -58,15 +58,25 @@ pub(crate) fn stream_id(seed: u64, id: u64) -> ModelRng {
     ModelRng::from_rng(&mut key)
 }
 
+/// The lab game's generator for `stream` under key `seed`: ChaCha8 itself, keyed as in
+/// [`stream_id`]. The lab draws a few numbers per subject and period, so the generator's
+/// cost does not matter there, and its published fits (docs/calibration.md) keep the
+/// numbers they were made with.
+pub(crate) fn lab_stream(seed: u64, id: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(id);
+    rng
+}
+
 /// Uniform on [0, 1) with 53 random bits.
 #[inline]
-pub(crate) fn uniform(rng: &mut ModelRng) -> f64 {
+pub(crate) fn uniform<R: Rng>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// Uniform integer in [0, n) by Lemire's multiply-shift (bias below n / 2^32, negligible here).
 #[inline]
-pub(crate) fn below(rng: &mut ModelRng, n: u32) -> u32 {
+pub(crate) fn below<R: Rng>(rng: &mut R, n: u32) -> u32 {
     below_word(rng.next_u32(), n)
 }
 
@@ -104,7 +114,7 @@ pub(crate) fn below_and_uniform(rng: &mut ModelRng, n: u32) -> (u32, f64) {
 
 /// Standard normal (rand_distr's ziggurat: one 64-bit draw in about 99% of cases).
 #[inline]
-pub(crate) fn normal(rng: &mut ModelRng) -> f64 {
+pub(crate) fn normal<R: Rng>(rng: &mut R) -> f64 {
     Distribution::<f64>::sample(&StandardNormal, rng)
 }
 
