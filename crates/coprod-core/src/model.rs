@@ -235,7 +235,18 @@ impl Model {
         let n_orgs = orgs.len() as u32;
         // The standard exponential still to be used up before the next visit: a visit falls
         // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
-        let mut e = rng::exp32_from(words.next(rng), rng);
+        // A tiny top rate needs an exponential without the 32-bit grid (rng::FINE_BELOW).
+        let fine = tops
+            .iter()
+            .any(|&(top, _)| top > 0.0 && top < rng::FINE_BELOW);
+        let draw = |rng: &mut rng::ModelRng, words: &mut rng::Words| {
+            if fine {
+                rng::exp53(rng)
+            } else {
+                rng::exp32_from(words.next(rng), rng)
+            }
+        };
+        let mut e = draw(rng, &mut words);
         let mut end = 0;
         for comm in 0..self.n_communities {
             // Communities are contiguous: each starts where the previous ended.
@@ -254,7 +265,11 @@ impl Model {
                 // exactly when `e / hazard` does (`left` is a whole number).
                 let ratio = e / hazard;
                 if ratio >= left as f64 {
-                    e = (e - left as f64 * hazard).max(0.0);
+                    // Nothing left to pass over leaves `e` as it is (at a top rate of 1 the
+                    // hazard is infinite, and 0 times it would be NaN).
+                    if left > 0 {
+                        e = (e - left as f64 * hazard).max(0.0);
+                    }
                     break;
                 }
                 // SAFETY: `ratio` is at least 0 (`e` is never negative or NaN: a standard
@@ -263,7 +278,7 @@ impl Model {
                 let gap = unsafe { ratio.to_int_unchecked::<i64>() };
                 let u = (from + gap) as usize;
                 from = u as i64 + 1;
-                e = rng::exp32_from(words.next(rng), rng);
+                e = draw(rng, &mut words);
                 if c.flags[u] & flag::MEMBER != 0 {
                     continue;
                 }

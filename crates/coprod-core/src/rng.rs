@@ -257,12 +257,22 @@ pub(crate) struct Gaps {
     /// `1 / -ln(1 - q)`: the scale that turns a standard exponential into a geometric gap
     /// (infinite when `q` is 0, 0 when `q` is 1).
     scale: f64,
+    /// Whether `q` is below [`FINE_BELOW`], so that the exponential is drawn with 53 bits.
+    fine: bool,
 }
+
+/// Rates below this draw their gaps' exponentials with 53 bits ([`exp53`]) instead of the
+/// 32-bit ziggurat, whose grid returns 0 with probability about 6e-8: that would make an
+/// event of probability `q` happen with probability about `q + 6e-8`, 0.1% too often at
+/// 1e-4 and far too often at 1e-8. Above it the difference is below a relative 1e-3.
+pub(crate) const FINE_BELOW: f64 = 1e-4;
 
 impl Gaps {
     pub(crate) fn new(q: f64) -> Gaps {
+        let q = q.clamp(0.0, 1.0);
         Gaps {
-            scale: 1.0 / -libm::log1p(-q.clamp(0.0, 1.0)),
+            scale: 1.0 / -libm::log1p(-q),
+            fine: q > 0.0 && q < FINE_BELOW,
         }
     }
 
@@ -270,28 +280,36 @@ impl Gaps {
     pub(crate) fn never() -> Gaps {
         Gaps {
             scale: f64::INFINITY,
+            fine: false,
         }
     }
 
     /// The number of failing trials before the next success: geometric with parameter `q`,
     /// drawn as `floor(E / -ln(1 - q))` with `E` standard exponential ([`exp32`], one 32-bit
     /// draw in about 99% of cases), since `P(floor(E / r) >= k) = exp(-k r) = (1 - q)^k`.
-    /// `u64::MAX` (never) when `q` is 0; no draw is taken then.
+    /// `u64::MAX` (never) when `q` is 0; no draw is taken then. Below [`FINE_BELOW`], `E` is
+    /// [`exp53`] instead.
     #[inline]
     pub(crate) fn next(&self, rng: &mut ModelRng) -> u64 {
         if self.scale.is_infinite() {
             return u64::MAX;
+        }
+        if self.fine {
+            return self.gap(exp53(rng));
         }
         let bits = rng.next_u32();
         self.gap(exp32_from(bits, rng))
     }
 
     /// [`Gaps::next`] with the exponential's first word from `words` (two per generator
-    /// step).
+    /// step); below [`FINE_BELOW`] it takes no word and draws [`exp53`] from the stream.
     #[inline]
     pub(crate) fn next_in(&self, rng: &mut ModelRng, words: &mut Words) -> u64 {
         if self.scale.is_infinite() {
             return u64::MAX;
+        }
+        if self.fine {
+            return self.gap(exp53(rng));
         }
         let bits = words.next(rng);
         self.gap(exp32_from(bits, rng))
@@ -486,6 +504,36 @@ mod tests {
         let b = stream(1, Stream::Leaving).next_u64();
         let c = stream(2, Stream::Contact).next_u64();
         assert!(a != b && a != c);
+    }
+
+    /// Below `FINE_BELOW` a gap is `floor(-ln(a) / -ln(1 - q))` of one 53-bit uniform `a`,
+    /// and `next_in` takes no 32-bit word; at or above it the 32-bit ziggurat is used.
+    #[test]
+    fn tiny_rates_draw_their_gaps_with_53_bits() {
+        let q = 1e-8;
+        let gaps = Gaps::new(q);
+        let mut rng = stream(7, Stream::Ties);
+        for _ in 0..1000 {
+            let mut copy = rng.clone();
+            let e = -libm::log(open01(&mut copy));
+            let expected = (e / -libm::log1p(-q)) as u64;
+            assert_eq!(gaps.next(&mut rng), expected);
+            assert_eq!(rng, copy);
+        }
+        let mut words = Words::default();
+        let mut copy = rng.clone();
+        gaps.next_in(&mut rng, &mut words);
+        exp53(&mut copy);
+        assert_eq!(rng, copy);
+        assert_eq!(words.next(&mut rng), copy.next_u32());
+        // At the threshold the 32-bit path: its first draw is one `next_u32`.
+        let coarse = Gaps::new(FINE_BELOW);
+        let mut copy = rng.clone();
+        let bits = copy.next_u32();
+        assert_eq!(
+            coarse.next(&mut rng),
+            coarse.gap(exp32_from(bits, &mut copy))
+        );
     }
 
     /// Fails loudly if an upgrade of rand_distr changes its samplers' numbers.
