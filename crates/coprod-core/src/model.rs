@@ -1176,6 +1176,40 @@ mod tests {
         }
     }
 
+    /// After a community whose organisation contacts everyone (rate 1: an infinite hazard),
+    /// the next community's first citizen is still contacted at its own organisation's rate,
+    /// not always (the walk's exponential carries over unchanged when no citizen is left).
+    #[test]
+    fn a_community_contacted_at_rate_one_leaves_the_next_at_its_own_rate() {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 200.0).unwrap();
+        p.set("population.n_communities", 2.0).unwrap();
+        p.set("population.n_organisations", 2.0).unwrap();
+        p.set("dynamics.awareness_decay", 0.0).unwrap();
+        p.set("orgs.contact_rate", 1.0).unwrap();
+        let mut model = Model::new(&p, 5);
+        model.orgs[0].embeddedness = 1.0;
+        model.orgs[1].embeddedness = 0.0;
+        let rate = model.orgs[1].contact_rate(&p, false);
+        assert_eq!(model.orgs[0].contact_rate(&p, false), 1.0);
+        assert_eq!(model.orgs[0].contact_rate(&p, true), 1.0);
+        assert!(rate < 0.9, "{rate}");
+        let first = model.community_range(1).0;
+        let trials = 4000;
+        let mut hit = 0;
+        for _ in 0..trials {
+            for f in &mut model.citizens.flags {
+                *f &= !flag::AWARE;
+            }
+            model.contact(&p);
+            hit += usize::from(model.citizens.has(first, flag::AWARE));
+        }
+        let rate = model.orgs[1].contact_rate(&p, model.citizens.has(first, flag::LOW_RESOURCE));
+        let share = hit as f64 / trials as f64;
+        let se = (rate * (1.0 - rate) / trials as f64).sqrt();
+        assert!((share - rate).abs() < 4.0 * se, "{share} against {rate}");
+    }
+
     /// The citizen records' initial efficacy, drawn again at the end, is what each citizen
     /// started with, whatever happened since.
     #[test]
