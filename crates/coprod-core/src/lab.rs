@@ -19,7 +19,7 @@ use crate::rng::{self, Stream, below, normal, uniform, unit};
 /// Reported per round: `mean_contribution` (share of endowment), `service_output` (mean
 /// payoff in tokens), `participation_rate` 1; other metrics are 0.
 pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> RunOutput {
-    let mut rng = rng::lab_stream(seed, Stream::Lab as u64);
+    let mut rng = rng::chacha_stream(seed, Stream::Lab as u64);
     let size = p.lab_group_size as usize;
     let n = (p.n_citizens as usize / size) * size;
     let mut types = Vec::with_capacity(n);
@@ -83,7 +83,7 @@ pub struct LabSubject {
 impl LabSubject {
     /// Draws subject number `id` of a game with key `seed`.
     pub fn new(p: &Params, seed: u64, id: u32) -> LabSubject {
-        let mut rng = rng::lab_stream(seed, Stream::LabSubjectBase as u64 + u64::from(id));
+        let mut rng = rng::chacha_stream(seed, Stream::LabSubjectBase as u64 + u64::from(id));
         let ty = CcType::draw(p, uniform(&mut rng));
         let belief = unit(p.belief_mean + p.attribute_sd * normal(&mut rng));
         let motivation = unit(p.motivation_mean + p.attribute_sd * normal(&mut rng));

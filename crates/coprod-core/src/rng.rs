@@ -53,16 +53,14 @@ pub(crate) fn stream(seed: u64, stream: Stream) -> ModelRng {
 /// independent by construction of the key stream (distinct ChaCha8 streams), not by
 /// hashing small seeds.
 pub(crate) fn stream_id(seed: u64, id: u64) -> ModelRng {
-    let mut key = ChaCha8Rng::seed_from_u64(seed);
-    key.set_stream(id);
-    ModelRng::from_rng(&mut key)
+    ModelRng::from_rng(&mut chacha_stream(seed, id))
 }
 
-/// The lab game's generator for `stream` under key `seed`: ChaCha8 itself, keyed as in
-/// [`stream_id`]. The lab draws a few numbers per subject and period, so the generator's
-/// cost does not matter there, and its published fits (docs/calibration.md) keep the
-/// numbers they were made with.
-pub(crate) fn lab_stream(seed: u64, id: u64) -> ChaCha8Rng {
+/// ChaCha8 keyed by `seed` on stream `id`: the key stream [`stream_id`] seeds from, and the
+/// lab game's generator itself (the lab draws a few numbers per subject and period, so the
+/// generator's cost does not matter there, and its published fits, docs/calibration.md,
+/// keep the numbers they were made with).
+pub(crate) fn chacha_stream(seed: u64, id: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(id);
     rng
@@ -104,12 +102,8 @@ pub(crate) fn halves(rng: &mut ModelRng) -> (u32, u32) {
 /// 32 bits, and its high 32 bits times 2^-32.
 #[inline]
 pub(crate) fn below_and_uniform(rng: &mut ModelRng, n: u32) -> (u32, f64) {
-    let bits = rng.next_u64();
-    let pick = ((bits & 0xffff_ffff) * u64::from(n)) >> 32;
-    (
-        pick as u32,
-        (bits >> 32) as f64 * (1.0 / (1u64 << 32) as f64),
-    )
+    let (high, low) = halves(rng);
+    (below_word(low, n), uniform_word(high))
 }
 
 /// Standard normal (rand_distr's ziggurat: one 64-bit draw in about 99% of cases).
