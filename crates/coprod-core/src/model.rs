@@ -397,9 +397,7 @@ impl Model {
             }
         }
         let low = self.n_low;
-        let efficacy = sum(&c.efficacy);
-        let external = sum(&c.external_efficacy);
-        let trust = sum(&c.trust);
+        let [efficacy, external, trust] = sums([&c.efficacy, &c.external_efficacy, &c.trust]);
         let n = f64::from(self.n_citizens);
         let high = self.n_citizens - low;
         let rate = |part: u32, of: u32| {
@@ -763,18 +761,22 @@ fn drift_range_avx2(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
     }
 }
 
-/// The sum of `xs` in f64, in eight interleaved partial sums so that it vectorises (a fixed
-/// order, so the result is the same on every machine, with or without AVX2).
-fn sum(xs: &[f32]) -> f64 {
+/// The sum of each of three columns in f64, each in eight interleaved partial sums so that
+/// it vectorises ([`sum_lanes`]: a fixed order, so the result is the same on every machine,
+/// with or without AVX2).
+fn sums([a, b, c]: [&[f32]; 3]) -> [f64; 3] {
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: `has_avx2` found AVX2 on this processor, the only condition for calling a
-        // function compiled with it enabled.
-        return unsafe { sum_avx2(xs) };
+    if has_avx2() && b.len() == a.len() && c.len() == a.len() {
+        // SAFETY: `has_avx2` found AVX2 on this processor and the columns have one length,
+        // the conditions of `sums_avx2`.
+        return unsafe { sums_avx2([a, b, c]) };
     }
-    sum_lanes(xs)
+    [sum_lanes(a), sum_lanes(b), sum_lanes(c)]
 }
 
+/// The sum of `xs` in f64 in eight interleaved partial sums: `xs[k]`, `xs[k + 8]`, ... are
+/// added in turn to partial sum `k`, the partial sums are added in order, then the last
+/// `len mod 8` values one by one.
 #[inline(always)]
 fn sum_lanes(xs: &[f32]) -> f64 {
     let mut acc = [0.0f64; 8];
@@ -795,15 +797,59 @@ fn sum_lanes(xs: &[f32]) -> f64 {
     for chunk in chunks {
         add(&mut acc, chunk);
     }
+    tally(&acc, rest)
+}
+
+/// The partial sums `acc` added in order, then the values `rest` one by one.
+#[inline(always)]
+fn tally(acc: &[f64; 8], rest: &[f32]) -> f64 {
     let tail: f64 = rest.iter().map(|&x| f64::from(x)).sum();
     acc.iter().sum::<f64>() + tail
 }
 
-/// [`sum_lanes`] compiled with AVX2 enabled; call it only where [`has_avx2`] holds.
+/// [`sum_lanes`] of three columns of one length in one pass, eight citizens of each column
+/// per step, the partial sums in two four-lane registers per column. A single column's
+/// partial sums are chains of additions, each waiting for the one before (four cycles of
+/// latency), so summing one column at a time leaves the adders mostly idle; the three
+/// columns' six chains keep them busy. The same additions in the same order per column,
+/// so the same sums. Call it only where [`has_avx2`] holds and the columns have one length.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn sum_avx2(xs: &[f32]) -> f64 {
-    sum_lanes(xs)
+fn sums_avx2(columns: [&[f32]; 3]) -> [f64; 3] {
+    use std::arch::x86_64::{
+        __m256d, _mm_loadu_ps, _mm256_add_pd, _mm256_cvtps_pd, _mm256_setzero_pd, _mm256_storeu_pd,
+    };
+    let n = columns[0].len();
+    let eights = n / 8 * 8;
+    let mut acc = [[_mm256_setzero_pd(); 2]; 3];
+    for start in (0..eights).step_by(8) {
+        for (lanes, xs) in acc.iter_mut().zip(columns) {
+            let eight: &[f32; 8] = xs[start..start + 8].try_into().expect("eight");
+            // SAFETY: `eight` holds eight values, the two loads read four each.
+            let (low, high) = unsafe {
+                (
+                    _mm_loadu_ps(eight.as_ptr()),
+                    _mm_loadu_ps(eight[4..].as_ptr()),
+                )
+            };
+            lanes[0] = _mm256_add_pd(lanes[0], _mm256_cvtps_pd(low));
+            lanes[1] = _mm256_add_pd(lanes[1], _mm256_cvtps_pd(high));
+        }
+    }
+    let total = |lanes: &[__m256d; 2], xs: &[f32]| {
+        let mut out = [0.0f64; 8];
+        // SAFETY: `out` holds eight values, the two stores write four each.
+        unsafe {
+            _mm256_storeu_pd(out.as_mut_ptr(), lanes[0]);
+            _mm256_storeu_pd(out[4..].as_mut_ptr(), lanes[1]);
+        }
+        tally(&out, &xs[eights..])
+    };
+    [
+        total(&acc[0], columns[0]),
+        total(&acc[1], columns[1]),
+        total(&acc[2], columns[2]),
+    ]
 }
 
 /// Per-organisation terms of the contact submodel, computed once per step.
@@ -1123,8 +1169,11 @@ mod tests {
         let n = 1003;
         let xs: Vec<f32> = (0..n).map(|_| rng::uniform32(&mut rng) as f32).collect();
         // SAFETY: AVX2 and POPCNT were found above.
-        let avx2_sum = unsafe { sum_avx2(&xs) };
-        assert_eq!(avx2_sum.to_bits(), sum_lanes(&xs).to_bits());
+        let ys: Vec<f32> = xs.iter().rev().map(|x| x * 3.0).collect();
+        let columns = [&xs[..], &xs[..], &ys[..]];
+        let one_by_one = columns.map(sum_lanes).map(f64::to_bits);
+        let avx2_sum = unsafe { sums_avx2(columns) };
+        assert_eq!(avx2_sum.map(f64::to_bits), one_by_one);
         let group: Vec<u32> = (0..n as u32)
             .map(|i| if i % 7 == 0 { 3 } else { NO_GROUP })
             .collect();
