@@ -60,6 +60,8 @@ pub struct Model {
     /// When a run records or holds the contagion mediator: who word of mouth told this
     /// step, and whether they were aware before (`mediators.rs`).
     pub(crate) told: Option<Vec<(u32, bool)>>,
+    /// The organisations' contact terms and trust anchors of a step, kept to reuse memory.
+    contact_scratch: (Vec<ContactTerms>, Vec<f32>),
     /// The parameters and seed the citizens were drawn with: the citizen records draw the
     /// initial efficacies again from them instead of keeping them through the run.
     drawn_with: (Box<Params>, u64),
@@ -154,6 +156,7 @@ impl Model {
             formed: 0,
             dissolved: 0,
             told: None,
+            contact_scratch: Default::default(),
             drawn_with: (Box::new(p.clone()), seed),
         }
     }
@@ -212,33 +215,25 @@ impl Model {
     /// Forgetting and contact are rare per citizen and step, so the citizens they happen to
     /// are found by geometric gaps (docs/ODD.md 8.3) instead of one draw per citizen.
     fn contact(&mut self, p: &Params) {
-        let orgs: Vec<ContactTerms> = self.orgs.iter().map(|o| ContactTerms::new(o, p)).collect();
-        self.drift_trust(p, &orgs);
+        let (mut orgs, mut anchors) = std::mem::take(&mut self.contact_scratch);
+        orgs.clear();
+        orgs.extend(self.orgs.iter().map(|o| ContactTerms::new(o, p)));
+        anchors.clear();
+        anchors.extend(orgs.iter().map(|t| t.trust_anchor as f32));
+        self.drift_trust(p, &anchors);
         // Forgetting and contact take the contact stream's 32-bit words two per generator
         // step (docs/ODD.md 9).
         let mut words = rng::Words::default();
         self.forget(p, &mut words);
         let voice = p.engagement == 1.0;
         let power_feedback = voice && p.power_feedback_channel != 0.0;
-        // Each organisation's top rate (of its two resource groups) and its hazard per
-        // citizen, `-ln(1 - top)`: the citizens of a community are visited at their
-        // organisation's top rate, so only a lower rate needs a thinning draw.
-        let tops: Vec<(f64, f64)> = orgs
-            .iter()
-            .map(|t| {
-                let top = t.contact_low.max(t.contact_high);
-                (top, -libm::log1p(-top))
-            })
-            .collect();
         let c = self.citizens.columns();
         let rng = &mut self.streams.contact;
         let n_orgs = orgs.len() as u32;
         // The standard exponential still to be used up before the next visit: a visit falls
         // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
         // A tiny top rate needs an exponential without the 32-bit grid (rng::FINE_BELOW).
-        let fine = tops
-            .iter()
-            .any(|&(top, _)| top > 0.0 && top < rng::FINE_BELOW);
+        let fine = orgs.iter().any(|t| t.top > 0.0 && t.top < rng::FINE_BELOW);
         let draw = |rng: &mut rng::ModelRng, words: &mut rng::Words| {
             if fine {
                 rng::exp53(rng)
@@ -252,12 +247,11 @@ impl Model {
             // Communities are contiguous: each starts where the previous ended.
             let start = end;
             end = community_range(comm, self.n_citizens, self.n_communities).1;
-            let o = (comm % n_orgs) as usize;
-            let (top, hazard) = tops[o];
+            let terms = &orgs[(comm % n_orgs) as usize];
+            let (top, hazard) = (terms.top, terms.hazard);
             if top <= 0.0 {
                 continue;
             }
-            let terms = &orgs[o];
             let mut from = i64::from(start);
             loop {
                 let left = i64::from(end) - from;
@@ -303,6 +297,7 @@ impl Model {
                 }
             }
         }
+        self.contact_scratch = (orgs, anchors);
     }
 
     /// Aware citizens in no group forget with probability `awareness_decay` (halved with
@@ -330,9 +325,8 @@ impl Model {
 
     /// Every citizen in no group moves its trust `0.2 x citizen_trust_learning` of the way to
     /// its organisation's trust anchor; one pass per community, written to vectorise.
-    fn drift_trust(&mut self, p: &Params, orgs: &[ContactTerms]) {
+    fn drift_trust(&mut self, p: &Params, anchors: &[f32]) {
         let rate = (0.2 * p.citizen_trust_learning) as f32;
-        let anchors: Vec<f32> = orgs.iter().map(|t| t.trust_anchor as f32).collect();
         let communities = (self.n_citizens, self.n_communities);
         let c = &mut self.citizens;
         #[cfg(target_arch = "x86_64")]
@@ -341,11 +335,11 @@ impl Model {
             // a function compiled with it enabled.
             let range =
                 |t: &mut [f32], g: &[u32], anchor| unsafe { drift_range_avx2(t, g, rate, anchor) };
-            drift(&mut c.trust, &c.group, &anchors, communities, range);
+            drift(&mut c.trust, &c.group, anchors, communities, range);
             return;
         }
         let range = |t: &mut [f32], g: &[u32], anchor| drift_range(t, g, rate, anchor);
-        drift(&mut c.trust, &c.group, &anchors, communities, range);
+        drift(&mut c.trust, &c.group, anchors, communities, range);
     }
 
     /// Active members tell a random network neighbour about the opportunities: each member
@@ -716,8 +710,7 @@ fn drift_range(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
 }
 
 /// [`drift_range`] eight citizens at a time with AVX2, the same operations in the same order
-/// (no fused multiply-add), so the same numbers; the last citizens (fewer than eight) copied
-/// into eight lanes padded with members, who do not move. Written with intrinsics because the
+/// (no fused multiply-add), so the same numbers. Written with intrinsics because the
 /// compiler turns the loop's conditional store into masked stores, which are microcoded and
 /// many times slower on AMD processors; here every trust is stored, the unchanged ones as
 /// they were. Call it only where [`has_avx2`] holds.
@@ -752,13 +745,15 @@ fn drift_range_avx2(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
     for (t, g) in chunks {
         eight(t.try_into().expect("eight"), g.try_into().expect("eight"));
     }
-    if whole < m {
-        let (mut t, mut g) = ([0.0f32; 8], [0u32; 8]);
-        t[..m - whole].copy_from_slice(&trust[whole..m]);
-        g[..m - whole].copy_from_slice(&group[whole..m]);
-        eight(&mut t, &g);
-        trust[whole..m].copy_from_slice(&t[..m - whole]);
-    }
+    // The last citizens (fewer than eight) one at a time: the same operations.
+    drift_tail(&mut trust[whole..m], &group[whole..m], rate, anchor);
+}
+
+/// [`drift_range`] of the few citizens after a community's last eight, kept out of the
+/// AVX2 function: inlined there, it would be vectorised into masked stores again.
+#[inline(never)]
+fn drift_tail(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
+    drift_range(trust, group, rate, anchor);
 }
 
 /// The sum of each of three columns in f64, each in eight interleaved partial sums so that
@@ -858,6 +853,11 @@ struct ContactTerms {
     contact_high: f64,
     power: f64,
     trust_anchor: f64,
+    /// The top rate of the two resource groups and its hazard per citizen, `-ln(1 - top)`:
+    /// the citizens of a community are visited at their organisation's top rate, so only a
+    /// lower rate needs a thinning draw.
+    top: f64,
+    hazard: f64,
 }
 
 impl ContactTerms {
@@ -870,11 +870,15 @@ impl ContactTerms {
         } else {
             0.5
         };
+        let (contact_low, contact_high) = (o.contact_rate(p, true), o.contact_rate(p, false));
+        let top = contact_low.max(contact_high);
         ContactTerms {
-            contact_low: o.contact_rate(p, true),
-            contact_high: o.contact_rate(p, false),
+            contact_low,
+            contact_high,
             power: o.power(p),
             trust_anchor: e * o.reputation + (1.0 - e) * p.disconnected_trust,
+            top,
+            hazard: -libm::log1p(-top),
         }
     }
 }
