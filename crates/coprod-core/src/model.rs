@@ -7,7 +7,7 @@ use crate::rng::ModelRng;
 
 use crate::group::Group;
 use crate::metrics::{CitizenRecord, GroupRecord, OrgStepRecord, StepMetrics};
-use crate::network::{Layout, Network, community_range};
+use crate::network::{Layout, Network, community_range, community_ranges};
 use crate::organisations::{self, Org};
 use crate::params::Params;
 use crate::population::{Citizens, NO_GROUP, flag};
@@ -229,7 +229,6 @@ impl Model {
         let power_feedback = voice && p.power_feedback_channel != 0.0;
         let c = self.citizens.columns();
         let rng = &mut self.streams.contact;
-        let n_orgs = orgs.len() as u32;
         // The standard exponential still to be used up before the next visit: a visit falls
         // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
         // A tiny top rate needs an exponential without the 32-bit grid (rng::FINE_BELOW).
@@ -242,12 +241,9 @@ impl Model {
             }
         };
         let mut e = draw(rng, &mut words);
-        let mut end = 0;
-        for comm in 0..self.n_communities {
-            // Communities are contiguous: each starts where the previous ended.
-            let start = end;
-            end = community_range(comm, self.n_citizens, self.n_communities).1;
-            let terms = &orgs[(comm % n_orgs) as usize];
+        // Community `c` is served by organisation `c mod orgs`.
+        let communities = community_ranges(self.n_citizens, self.n_communities);
+        for ((start, end), terms) in communities.zip(orgs.iter().cycle()) {
             let (top, hazard) = (terms.top, terms.hazard);
             if top <= 0.0 {
                 continue;
@@ -689,12 +685,8 @@ fn drift(
     mut range: impl FnMut(&mut [f32], &[u32], f32),
 ) {
     let (n, k) = communities;
-    let mut end = 0;
-    for comm in 0..k {
-        // Communities are contiguous: each starts where the previous ended.
-        let start = end;
-        end = community_range(comm, n, k).1;
-        let anchor = anchors[(comm % anchors.len() as u32) as usize];
+    // Community `c` is served by organisation `c mod orgs`.
+    for ((start, end), &anchor) in community_ranges(n, k).zip(anchors.iter().cycle()) {
         let r = start as usize..end as usize;
         range(&mut trust[r.clone()], &group[r], anchor);
     }
