@@ -60,11 +60,21 @@ pub struct Model {
     /// When a run records or holds the contagion mediator: who word of mouth told this
     /// step, and whether they were aware before (`mediators.rs`).
     pub(crate) told: Option<Vec<(u32, bool)>>,
-    /// The organisations' contact terms and trust anchors of a step, kept to reuse memory.
-    contact_scratch: (Vec<ContactTerms>, Vec<f32>),
+    /// Scratch of the citizen-wide passes, kept to reuse memory.
+    scratch: Scratch,
     /// The parameters and seed the citizens were drawn with: the citizen records draw the
     /// initial efficacies again from them instead of keeping them through the run.
     drawn_with: (Box<Params>, u64),
+}
+
+/// Scratch of the citizen-wide passes of a step, kept to reuse memory.
+#[derive(Default)]
+struct Scratch {
+    /// The organisations' contact terms and trust anchors.
+    terms: Vec<ContactTerms>,
+    anchors: Vec<f32>,
+    /// Who tells by word of mouth, and the word that picks the neighbour told.
+    tellers: Vec<(u32, u32)>,
 }
 
 /// Totals of the production submodel in one step.
@@ -156,7 +166,7 @@ impl Model {
             formed: 0,
             dissolved: 0,
             told: None,
-            contact_scratch: Default::default(),
+            scratch: Scratch::default(),
             drawn_with: (Box::new(p.clone()), seed),
         }
     }
@@ -215,7 +225,8 @@ impl Model {
     /// Forgetting and contact are rare per citizen and step, so the citizens they happen to
     /// are found by geometric gaps (docs/ODD.md 8.3) instead of one draw per citizen.
     fn contact(&mut self, p: &Params) {
-        let (mut orgs, mut anchors) = std::mem::take(&mut self.contact_scratch);
+        let mut orgs = std::mem::take(&mut self.scratch.terms);
+        let mut anchors = std::mem::take(&mut self.scratch.anchors);
         orgs.clear();
         orgs.extend(self.orgs.iter().map(|o| ContactTerms::new(o, p)));
         anchors.clear();
@@ -293,7 +304,8 @@ impl Model {
                 }
             }
         }
-        self.contact_scratch = (orgs, anchors);
+        self.scratch.terms = orgs;
+        self.scratch.anchors = anchors;
     }
 
     /// Aware citizens in no group forget with probability `awareness_decay` (halved with
@@ -341,9 +353,16 @@ impl Model {
     /// Active members tell a random network neighbour about the opportunities: each member
     /// does so with probability `word_of_mouth`, so the members who tell are found by
     /// geometric gaps over all members, groups in table order and members in list order.
+    ///
+    /// The draws come first (who tells and the word that picks their neighbour, in the
+    /// order of one teller at a time), with the neighbour told fetched into the cache ahead;
+    /// then the neighbours are told in the same order. Done one by one, each teller waited on
+    /// a load of its randomly placed neighbour list.
     fn word_of_mouth(&mut self, p: &Params) {
         let rng = &mut self.streams.ties;
         let gaps = rng::Gaps::new(p.word_of_mouth);
+        let mut tellers = std::mem::take(&mut self.scratch.tellers);
+        tellers.clear();
         // `next` counts members from the first group's first member on.
         let (mut next, mut before) = (gaps.next(rng), 0u64);
         for g in &self.groups {
@@ -352,16 +371,24 @@ impl Model {
                 let i = g.members[(next - before) as usize];
                 let nbrs = self.network.neighbours(i);
                 if !nbrs.is_empty() {
-                    let j = nbrs[rng::below(rng, nbrs.len() as u32) as usize];
-                    if let Some(told) = &mut self.told {
-                        told.push((j, self.citizens.flags[j as usize] & flag::AWARE != 0));
-                    }
-                    self.citizens.flags[j as usize] |= flag::AWARE;
+                    // `below(rng, len)` is `below_word` of the next 32-bit word.
+                    let w = rand::Rng::next_u32(rng);
+                    prefetch(&nbrs[rng::below_word(w, nbrs.len() as u32) as usize]);
+                    tellers.push((i, w));
                 }
                 next = gaps.after(rng, next + 1);
             }
             before = end;
         }
+        for &(i, w) in &tellers {
+            let nbrs = self.network.neighbours(i);
+            let j = nbrs[rng::below_word(w, nbrs.len() as u32) as usize];
+            if let Some(told) = &mut self.told {
+                told.push((j, self.citizens.flags[j as usize] & flag::AWARE != 0));
+            }
+            self.citizens.flags[j as usize] |= flag::AWARE;
+        }
+        self.scratch.tellers = tellers;
     }
 
     /// Staff learn from the groups they supported; organisations take their staff's means,
@@ -654,6 +681,21 @@ fn forget_bmi2(flags: &mut [u8], gaps: &rng::Gaps, draws: Draws, mask: impl Fn(&
     forget_among_aware(flags, gaps, draws, mask, |bits, k| {
         std::arch::x86_64::_pdep_u64(1 << k, bits)
     });
+}
+
+/// Asks the processor to bring `x` into the first-level cache ahead of its use (a hint: no
+/// effect on any value, valid on any address).
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: SSE, the only feature the prefetch needs, is part of every x86_64
+        // processor; a prefetch changes no memory and faults on no address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// Whether the processor runs AVX2, so that the passes over every citizen (trust drift and
