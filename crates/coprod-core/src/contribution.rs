@@ -40,17 +40,16 @@ impl CcType {
         }
     }
 
-    /// The type for a uniform draw `u`, by the configured shares.
+    /// The type for a uniform draw `u`, by the configured shares: the first type whose
+    /// cumulative share exceeds `u`. The shares are not negative, so the cumulative shares
+    /// rise and that type's number is how many of them `u` has reached; counted without a
+    /// branch, since a jump on a random type is mispredicted about every other citizen.
     pub(crate) fn draw(p: &Params, u: f64) -> CcType {
-        if u < p.share_conditional {
-            CcType::Conditional
-        } else if u < p.share_conditional + p.share_free_rider {
-            CcType::FreeRider
-        } else if u < p.share_conditional + p.share_free_rider + p.share_hump {
-            CcType::Hump
-        } else {
-            CcType::Other
-        }
+        let conditional = p.share_conditional;
+        let free_rider = conditional + p.share_free_rider;
+        let hump = free_rider + p.share_hump;
+        let reached = u8::from(u >= conditional) + u8::from(u >= free_rider) + u8::from(u >= hump);
+        CcType::from_u8(reached)
     }
 }
 
@@ -202,5 +201,34 @@ mod tests {
         assert_eq!(CcType::draw(&p, 0.6), CcType::FreeRider);
         assert_eq!(CcType::draw(&p, 0.8), CcType::Hump);
         assert_eq!(CcType::draw(&p, 0.95), CcType::Other);
+    }
+
+    /// The count of cumulative shares reached is the first type whose cumulative share
+    /// exceeds the draw, at the boundaries and with empty types too.
+    #[test]
+    fn type_draw_is_the_first_cumulative_share_above_the_draw() {
+        let first_above = |p: &Params, u: f64| {
+            let bounds = [
+                p.share_conditional,
+                p.share_conditional + p.share_free_rider,
+                p.share_conditional + p.share_free_rider + p.share_hump,
+            ];
+            let k = bounds.iter().position(|&b| u < b).unwrap_or(3);
+            CcType::from_u8(k as u8)
+        };
+        for shares in [
+            [0.55, 0.23, 0.12],
+            [0.0, 0.5, 0.0],
+            [0.3, 0.0, 0.7],
+            [0.0, 0.0, 0.0],
+        ] {
+            let mut p = Params::defaults();
+            [p.share_conditional, p.share_free_rider, p.share_hump] = shares;
+            let edges = [0.0, 0.3, 0.5, 0.55, 0.78, 0.9, 1.0 - f64::EPSILON];
+            let grid = (0..1000).map(|k| f64::from(k) / 1000.0);
+            for u in grid.chain(edges).chain(edges.map(|e: f64| e.next_up())) {
+                assert_eq!(CcType::draw(&p, u), first_above(&p, u), "{shares:?} at {u}");
+            }
+        }
     }
 }

@@ -227,8 +227,15 @@ impl Model {
     fn contact(&mut self, p: &Params) {
         let mut orgs = std::mem::take(&mut self.scratch.terms);
         let mut anchors = std::mem::take(&mut self.scratch.anchors);
-        orgs.clear();
-        orgs.extend(self.orgs.iter().map(|o| ContactTerms::new(o, p)));
+        // Last step's terms, if any, lend their hazards to tops that did not change.
+        orgs.truncate(self.orgs.len());
+        for (k, o) in self.orgs.iter().enumerate() {
+            let terms = ContactTerms::new(o, p, orgs.get(k));
+            match orgs.get_mut(k) {
+                Some(old) => *old = terms,
+                None => orgs.push(terms),
+            }
+        }
         anchors.clear();
         anchors.extend(orgs.iter().map(|t| t.trust_anchor as f32));
         self.drift_trust(p, &anchors);
@@ -752,13 +759,14 @@ fn drift_range(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
 #[target_feature(enable = "avx2")]
 fn drift_range_avx2(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
     use std::arch::x86_64::{
-        __m256i, _mm256_add_ps, _mm256_blendv_ps, _mm256_castsi256_ps, _mm256_cmpeq_epi32,
-        _mm256_loadu_ps, _mm256_loadu_si256, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps,
-        _mm256_storeu_ps, _mm256_sub_ps,
+        __m256i, _mm256_add_ps, _mm256_and_si256, _mm256_blendv_ps, _mm256_castsi256_ps,
+        _mm256_cmpeq_epi32, _mm256_cmpgt_epi32, _mm256_loadu_ps, _mm256_loadu_si256, _mm256_mul_ps,
+        _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32, _mm256_storeu_ps, _mm256_sub_ps,
     };
     let (rate8, anchor8) = (_mm256_set1_ps(rate), _mm256_set1_ps(anchor));
     let none = _mm256_set1_epi32(NO_GROUP as i32);
-    let eight = |t: &mut [f32; 8], g: &[u32; 8]| {
+    // Drifts the free citizens of `t` among the lanes set in `lanes`.
+    let eight = |t: &mut [f32; 8], g: &[u32; 8], lanes: __m256i| {
         // SAFETY: `t` and `g` hold eight elements each, which the loads and the store access.
         unsafe {
             let old = _mm256_loadu_ps(t.as_ptr());
@@ -766,25 +774,43 @@ fn drift_range_avx2(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
             let free = _mm256_cmpeq_epi32(_mm256_loadu_si256(g.as_ptr().cast::<__m256i>()), none);
             // Hidden from the optimiser, which would otherwise see a store of either the
             // loaded value or another and make it a masked store again.
-            let free = std::hint::black_box(free);
+            let free = std::hint::black_box(_mm256_and_si256(free, lanes));
             let new = _mm256_blendv_ps(old, moved, _mm256_castsi256_ps(free));
             _mm256_storeu_ps(t.as_mut_ptr(), new);
         }
     };
     let m = trust.len().min(group.len());
     let whole = m / 8 * 8;
+    let tail = m - whole;
+    if tail > 0 && m >= 8 {
+        // The last `tail` citizens (fewer than eight) as the top lanes of the last eight,
+        // before the others: the lower lanes are stored back as they were, and drift
+        // below with their chunk. (A masked store would be many times slower on AMD, and
+        // one at a time a jump on membership is often mispredicted.)
+        let index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let top = _mm256_cmpgt_epi32(index, _mm256_set1_epi32(7 - tail as i32));
+        let t = (&mut trust[m - 8..m]).try_into().expect("eight");
+        eight(t, group[m - 8..m].try_into().expect("eight"), top);
+    }
+    let all = _mm256_set1_epi32(-1);
     let chunks = trust[..whole]
         .chunks_exact_mut(8)
         .zip(group[..whole].chunks_exact(8));
     for (t, g) in chunks {
-        eight(t.try_into().expect("eight"), g.try_into().expect("eight"));
+        eight(
+            t.try_into().expect("eight"),
+            g.try_into().expect("eight"),
+            all,
+        );
     }
-    // The last citizens (fewer than eight) one at a time: the same operations.
-    drift_tail(&mut trust[whole..m], &group[whole..m], rate, anchor);
+    if m < 8 {
+        // A community of fewer than eight: one at a time, the same operations.
+        drift_tail(&mut trust[..m], &group[..m], rate, anchor);
+    }
 }
 
-/// [`drift_range`] of the few citizens after a community's last eight, kept out of the
-/// AVX2 function: inlined there, it would be vectorised into masked stores again.
+/// [`drift_range`] of a community of fewer than eight citizens, kept out of the AVX2
+/// function: inlined there, it would be vectorised into masked stores again.
 #[inline(never)]
 fn drift_tail(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
     drift_range(trust, group, rate, anchor);
@@ -849,20 +875,36 @@ fn sums_avx2(columns: [&[f32]; 3]) -> [f64; 3] {
         __m256d, _mm_loadu_ps, _mm256_add_pd, _mm256_cvtps_pd, _mm256_setzero_pd, _mm256_storeu_pd,
     };
     let n = columns[0].len();
-    let eights = n / 8 * 8;
     let mut acc = [[_mm256_setzero_pd(); 2]; 3];
-    for start in (0..eights).step_by(8) {
-        for (lanes, xs) in acc.iter_mut().zip(columns) {
-            let eight: &[f32; 8] = xs[start..start + 8].try_into().expect("eight");
-            // SAFETY: `eight` holds eight values, the two loads read four each.
-            let (low, high) = unsafe {
-                (
-                    _mm_loadu_ps(eight.as_ptr()),
-                    _mm_loadu_ps(eight[4..].as_ptr()),
-                )
-            };
-            lanes[0] = _mm256_add_pd(lanes[0], _mm256_cvtps_pd(low));
-            lanes[1] = _mm256_add_pd(lanes[1], _mm256_cvtps_pd(high));
+    // Eight values of a column into its two registers of partial sums.
+    let add = |lanes: &mut [__m256d; 2], eight: &[f32]| {
+        let eight: &[f32; 8] = eight.try_into().expect("eight");
+        // SAFETY: `eight` holds eight values, the two loads read four each.
+        let (low, high) = unsafe {
+            (
+                _mm_loadu_ps(eight.as_ptr()),
+                _mm_loadu_ps(eight[4..].as_ptr()),
+            )
+        };
+        lanes[0] = _mm256_add_pd(lanes[0], _mm256_cvtps_pd(low));
+        lanes[1] = _mm256_add_pd(lanes[1], _mm256_cvtps_pd(high));
+    };
+    // Four chunks of eight per round (fewer loop steps), in the same order as one by one.
+    let (rounds, eights) = (n / 32 * 32, n / 8 * 8);
+    let [a, b, c] = columns.map(|xs| &xs[..n]);
+    let each_round = a[..rounds]
+        .chunks_exact(32)
+        .zip(b[..rounds].chunks_exact(32));
+    for ((ra, rb), rc) in each_round.zip(c[..rounds].chunks_exact(32)) {
+        for k in (0..32).step_by(8) {
+            add(&mut acc[0], &ra[k..k + 8]);
+            add(&mut acc[1], &rb[k..k + 8]);
+            add(&mut acc[2], &rc[k..k + 8]);
+        }
+    }
+    for start in (rounds..eights).step_by(8) {
+        for (lanes, xs) in acc.iter_mut().zip([a, b, c]) {
+            add(lanes, &xs[start..start + 8]);
         }
     }
     let total = |lanes: &[__m256d; 2], xs: &[f32]| {
@@ -874,11 +916,7 @@ fn sums_avx2(columns: [&[f32]; 3]) -> [f64; 3] {
         }
         tally(&out, &xs[eights..])
     };
-    [
-        total(&acc[0], columns[0]),
-        total(&acc[1], columns[1]),
-        total(&acc[2], columns[2]),
-    ]
+    [total(&acc[0], a), total(&acc[1], b), total(&acc[2], c)]
 }
 
 /// Per-organisation terms of the contact submodel, computed once per step.
@@ -898,7 +936,11 @@ impl ContactTerms {
     /// Non-members' trust drifts toward `e x reputation + (1 - e) x disconnected_trust`,
     /// where `e` is the organisation's embeddedness (0.5 with the channel off): embedded
     /// staff let citizens see how the organisation really performs.
-    fn new(o: &Org, p: &Params) -> ContactTerms {
+    ///
+    /// `last` is the same organisation's terms of an earlier step: when its top rate is the
+    /// same number, its hazard is taken instead of computing the logarithm again (rates
+    /// rarely change between steps).
+    fn new(o: &Org, p: &Params, last: Option<&ContactTerms>) -> ContactTerms {
         let e = if p.embedded_contact_channel != 0.0 {
             o.embeddedness_in_force(p)
         } else {
@@ -912,7 +954,10 @@ impl ContactTerms {
             power: o.power(p),
             trust_anchor: e * o.reputation + (1.0 - e) * p.disconnected_trust,
             top,
-            hazard: -libm::log1p(-top),
+            hazard: match last {
+                Some(last) if last.top.to_bits() == top.to_bits() => last.hazard,
+                _ => -libm::log1p(-top),
+            },
         }
     }
 }
@@ -1215,16 +1260,24 @@ mod tests {
         let group: Vec<u32> = (0..n as u32)
             .map(|i| if i % 7 == 0 { 3 } else { NO_GROUP })
             .collect();
-        let (mut a, mut b) = (xs.clone(), xs.clone());
-        let anchors = [0.61, 0.2, 0.9];
-        let portable = |t: &mut [f32], g: &[u32], anchor| drift_range(t, g, 0.013, anchor);
-        drift(&mut a, &group, &anchors, (n as u32, 11), portable);
-        // SAFETY: as above.
-        let avx2 =
-            |t: &mut [f32], g: &[u32], anchor| unsafe { drift_range_avx2(t, g, 0.013, anchor) };
-        drift(&mut b, &group, &anchors, (n as u32, 11), avx2);
-        assert_eq!(a, b);
-        assert_ne!(a, xs);
+        // Communities of about 91 (a tail of three after the last eight) and of five.
+        for k in [11, 200] {
+            let (mut a, mut b) = (xs.clone(), xs.clone());
+            let anchors = [0.61, 0.2, 0.9];
+            let portable = |t: &mut [f32], g: &[u32], anchor| drift_range(t, g, 0.013, anchor);
+            drift(&mut a, &group, &anchors, (n as u32, k), portable);
+            // SAFETY: as above.
+            let avx2 =
+                |t: &mut [f32], g: &[u32], anchor| unsafe { drift_range_avx2(t, g, 0.013, anchor) };
+            drift(&mut b, &group, &anchors, (n as u32, k), avx2);
+            assert_eq!(a, b);
+            assert!(
+                xs.iter()
+                    .zip(&a)
+                    .zip(&group)
+                    .all(|((x, y), &g)| (x != y) == (g == NO_GROUP))
+            );
+        }
         let flags: Vec<u8> = (0..n)
             .map(|_| (rng.next_u32() as u8) & (flag::AWARE | flag::MEMBER | flag::DUTY))
             .collect();

@@ -213,17 +213,24 @@ impl Citizens {
     /// Draws every citizen's attributes ([`draw_citizens`]).
     pub(crate) fn new(p: &Params, seed: u64) -> Citizens {
         let mut c = Citizens::zeroed(p.n_citizens as usize, p.n_communities as u32);
-        draw_citizens(p, seed, |i, d| {
-            c.efficacy[i] = d.efficacy;
-            c.skill[i] = d.skill;
-            c.time[i] = d.time;
-            c.motivation[i] = d.motivation;
-            c.risk_aversion[i] = d.risk_aversion;
-            c.ownership[i] = d.ownership;
-            c.trust[i] = d.trust;
-            c.belief[i] = d.belief;
-            c.flags[i] = d.flags;
-            c.external_efficacy[i] = d.external_efficacy;
+        // The columns as slices moved into the closure: written through the `Vec`s, each
+        // store made the compiler load the next column's address and length again.
+        let (efficacy, skill, time) = (&mut c.efficacy[..], &mut c.skill[..], &mut c.time[..]);
+        let (motivation, risk_aversion) = (&mut c.motivation[..], &mut c.risk_aversion[..]);
+        let (ownership, trust, belief) =
+            (&mut c.ownership[..], &mut c.trust[..], &mut c.belief[..]);
+        let (flags, external_efficacy) = (&mut c.flags[..], &mut c.external_efficacy[..]);
+        draw_citizens(p, seed, move |i, d| {
+            efficacy[i] = d.efficacy;
+            skill[i] = d.skill;
+            time[i] = d.time;
+            motivation[i] = d.motivation;
+            risk_aversion[i] = d.risk_aversion;
+            ownership[i] = d.ownership;
+            trust[i] = d.trust;
+            belief[i] = d.belief;
+            flags[i] = d.flags;
+            external_efficacy[i] = d.external_efficacy;
         });
         c
     }
