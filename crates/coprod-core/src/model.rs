@@ -244,73 +244,26 @@ impl Model {
         let mut words = rng::Words::default();
         self.forget(p, &mut words);
         let voice = p.engagement == 1.0;
-        let power_feedback = voice && p.power_feedback_channel != 0.0;
-        let c = self.citizens.columns();
-        let rng = &mut self.streams.contact;
-        // The standard exponential still to be used up before the next visit: a visit falls
-        // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
-        // A tiny top rate needs an exponential without the 32-bit grid (rng::FINE_BELOW).
-        let fine = orgs.iter().any(|t| t.top > 0.0 && t.top < rng::FINE_BELOW);
-        let draw = |rng: &mut rng::ModelRng, words: &mut rng::Words| {
-            if fine {
-                rng::exp53(rng)
-            } else {
-                rng::exp32_from(words.next(rng), rng)
-            }
+        let visit = Visit {
+            orgs: &orgs,
+            power_feedback: voice && p.power_feedback_channel != 0.0,
+            p,
         };
-        let mut e = draw(rng, &mut words);
-        // Community `c` is served by organisation `c mod orgs`.
+        // A copy of the stream (the same state, put back after), so that the state can stay
+        // in registers through the walk instead of being stored at every draw.
+        let mut rng = self.streams.contact.clone();
+        let c = self.citizens.columns();
         let communities = community_ranges(self.n_citizens, self.n_communities);
-        for ((start, end), terms) in communities.zip(orgs.iter().cycle()) {
-            let (top, hazard) = (terms.top, terms.hazard);
-            if top <= 0.0 {
-                continue;
-            }
-            let mut from = i64::from(start);
-            loop {
-                let left = i64::from(end) - from;
-                // Failures before the next visit are `floor(e / hazard)`; it reaches `left`
-                // exactly when `e / hazard` does (`left` is a whole number).
-                let ratio = e / hazard;
-                if ratio >= left as f64 {
-                    // Nothing left to pass over leaves `e` as it is (at a top rate of 1 the
-                    // hazard is infinite, and 0 times it would be NaN).
-                    if left > 0 {
-                        e = (e - left as f64 * hazard).max(0.0);
-                    }
-                    break;
-                }
-                // SAFETY: `ratio` is at least 0 (`e` is never negative or NaN: a standard
-                // exponential, or clamped by `max` above; `hazard` is positive) and below
-                // `left` < 2^33, so truncation to i64 is defined.
-                let gap = unsafe { ratio.to_int_unchecked::<i64>() };
-                let u = (from + gap) as usize;
-                from = u as i64 + 1;
-                e = draw(rng, &mut words);
-                if c.flags[u] & flag::MEMBER != 0 {
-                    continue;
-                }
-                let rate = if c.flags[u] & flag::LOW_RESOURCE != 0 {
-                    terms.contact_low
-                } else {
-                    terms.contact_high
-                };
-                // Thinning: a citizen visited at the top rate is contacted with probability
-                // rate / top, so each is contacted with probability `rate`.
-                if rate < top && rng::uniform_word(words.next(rng)) >= rate / top {
-                    continue;
-                }
-                c.flags[u] |= flag::AWARE;
-                if power_feedback {
-                    let x = f64::from(c.external_efficacy[u]);
-                    c.external_efficacy[u] = (x + p.efficacy_learning * (terms.power - x)) as f32;
-                }
-                if p.ownership_channel != 0.0 {
-                    let own = f64::from(c.ownership[u]);
-                    c.ownership[u] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
-                }
-            }
+        // A tiny top rate needs an exponential without the 32-bit grid (rng::FINE_BELOW).
+        // One copy of the walk for each way of drawing it, so that neither carries the other.
+        if orgs.iter().any(|t| t.top > 0.0 && t.top < rng::FINE_BELOW) {
+            let draw = |rng: &mut rng::ModelRng, _: &mut rng::Words| rng::exp53(rng);
+            visit.walk(c, communities, (&mut rng, &mut words), draw);
+        } else {
+            let draw = |rng: &mut _, words: &mut rng::Words| rng::exp32_from(words.next(rng), rng);
+            visit.walk(c, communities, (&mut rng, &mut words), draw);
         }
+        self.streams.contact = rng;
         self.scratch.terms = orgs;
         self.scratch.anchors = anchors;
     }
@@ -929,6 +882,83 @@ fn sums_avx2(columns: [&[f32]; 3]) -> [f64; 3] {
         tally(&out, &xs[eights..])
     };
     [total(&acc[0], a), total(&acc[1], b), total(&acc[2], c)]
+}
+
+/// What a contact visit needs besides the citizens and the stream.
+struct Visit<'a> {
+    orgs: &'a [ContactTerms],
+    power_feedback: bool,
+    p: &'a Params,
+}
+
+impl Visit<'_> {
+    /// Walks every community at its organisation's top rate, carrying the standard
+    /// exponential `draw` gives across community borders (docs/ODD.md 8.3), and contacts
+    /// the citizens visited (see [`Model::contact`]).
+    #[inline(always)]
+    fn walk(
+        &self,
+        c: crate::population::Columns<'_>,
+        communities: impl Iterator<Item = (u32, u32)>,
+        (rng, words): Draws,
+        draw: impl Fn(&mut rng::ModelRng, &mut rng::Words) -> f64,
+    ) {
+        let p = self.p;
+        // The standard exponential still to be used up before the next visit: a visit falls
+        // on the first citizen whose cumulative hazard reaches it (docs/ODD.md 8.3).
+        let mut e = draw(rng, words);
+        // Community `c` is served by organisation `c mod orgs`.
+        for ((start, end), terms) in communities.zip(self.orgs.iter().cycle()) {
+            let (top, hazard) = (terms.top, terms.hazard);
+            if top <= 0.0 {
+                continue;
+            }
+            let mut from = i64::from(start);
+            loop {
+                let left = i64::from(end) - from;
+                // Failures before the next visit are `floor(e / hazard)`; it reaches `left`
+                // exactly when `e / hazard` does (`left` is a whole number).
+                let ratio = e / hazard;
+                if ratio >= left as f64 {
+                    // Nothing left to pass over leaves `e` as it is (at a top rate of 1 the
+                    // hazard is infinite, and 0 times it would be NaN).
+                    if left > 0 {
+                        e = (e - left as f64 * hazard).max(0.0);
+                    }
+                    break;
+                }
+                // SAFETY: `ratio` is at least 0 (`e` is never negative or NaN: a standard
+                // exponential, or clamped by `max` above; `hazard` is positive) and below
+                // `left` < 2^33, so truncation to i64 is defined.
+                let gap = unsafe { ratio.to_int_unchecked::<i64>() };
+                let u = (from + gap) as usize;
+                from = u as i64 + 1;
+                e = draw(rng, words);
+                if c.flags[u] & flag::MEMBER != 0 {
+                    continue;
+                }
+                let rate = if c.flags[u] & flag::LOW_RESOURCE != 0 {
+                    terms.contact_low
+                } else {
+                    terms.contact_high
+                };
+                // Thinning: a citizen visited at the top rate is contacted with probability
+                // rate / top, so each is contacted with probability `rate`.
+                if rate < top && rng::uniform_word(words.next(rng)) >= rate / top {
+                    continue;
+                }
+                c.flags[u] |= flag::AWARE;
+                if self.power_feedback {
+                    let x = f64::from(c.external_efficacy[u]);
+                    c.external_efficacy[u] = (x + p.efficacy_learning * (terms.power - x)) as f32;
+                }
+                if p.ownership_channel != 0.0 {
+                    let own = f64::from(c.ownership[u]);
+                    c.ownership[u] = (own + 0.2 * p.ownership_invitation * (1.0 - own)) as f32;
+                }
+            }
+        }
+    }
 }
 
 /// Per-organisation terms of the contact submodel, computed once per step.
