@@ -549,28 +549,33 @@ impl Model {
 fn forget_among_aware(
     flags: &mut [u8],
     gaps: &rng::Gaps,
-    (rng, words): Draws,
+    (stream, spare): Draws,
     mask: impl Fn(&[u8]) -> u64,
     select: impl Fn(u64, u32) -> u64,
 ) {
+    // Copies of the stream and its spare word (the same state, put back at the end), so that
+    // the state can stay in registers instead of being stored at every draw.
+    let (mut rng, mut words) = (stream.clone(), std::mem::take(spare));
+    let (rng, words) = (&mut rng, &mut words);
     // Aware citizens in no group still to pass over before the next who forgets.
     let mut skip = gaps.next_in(rng, words);
-    if skip == u64::MAX {
-        return;
-    }
-    for chunk in flags.chunks_mut(64) {
-        let mut hits = mask(chunk);
-        let mut count = u64::from(hits.count_ones());
-        while skip < count {
-            // The set bit of rank `skip` (counting from 0), and every lower bit cleared.
-            let bit = select(hits, skip as u32);
-            chunk[bit.trailing_zeros() as usize] &= !flag::AWARE;
-            hits &= !((bit - 1) | bit);
-            count -= skip + 1;
-            skip = gaps.next_in(rng, words);
+    // `u64::MAX`: nobody forgets.
+    if skip != u64::MAX {
+        for chunk in flags.chunks_mut(64) {
+            let mut hits = mask(chunk);
+            let mut count = u64::from(hits.count_ones());
+            while skip < count {
+                // The set bit of rank `skip` (counting from 0), and every lower bit cleared.
+                let bit = select(hits, skip as u32);
+                chunk[bit.trailing_zeros() as usize] &= !flag::AWARE;
+                hits &= !((bit - 1) | bit);
+                count -= skip + 1;
+                skip = gaps.next_in(rng, words);
+            }
+            skip -= count;
         }
-        skip -= count;
     }
+    (*stream, *spare) = (rng.clone(), std::mem::take(words));
 }
 
 /// A stream and the 32-bit words taken from it two per step.
