@@ -41,7 +41,8 @@ pub(crate) fn community_ranges(
     (0..n_communities).map(move |_| {
         let start = end;
         end += q;
-        // `rem < C` and `r < C`, so `rem + r` fits in 33 bits: compare in u64.
+        // `rem < C` and `r < C`: `rem + r` can need 33 bits (more communities than
+        // citizens, near 2^32), so it is compared in u64.
         if u64::from(rem) + u64::from(r) >= u64::from(n_communities) {
             rem = (u64::from(rem) + u64::from(r) - u64::from(n_communities)) as u32;
             end += 1;
@@ -366,17 +367,25 @@ mod tests {
         }
     }
 
+    /// Sizes (citizens, communities) with communities of equal and unequal size.
+    const SIZES: [(u32, u32); 6] = [
+        (100, 7),
+        (10, 10),
+        (1000, 3),
+        (2001, 20),
+        (7, 1),
+        (999_983, 9_999),
+    ];
+
     #[test]
     fn community_ranges_are_community_range_of_each() {
-        for (n, k) in [
-            (100u32, 7u32),
-            (10, 10),
-            (2001, 20),
-            (7, 1),
+        // Also empty communities, and sizes where the remainders' sum needs 33 bits.
+        let extremes = [
             (5, 9),
-            (999_983, 9_999),
             (u32::MAX, u32::MAX - 1),
-        ] {
+            (3_000_000_000, 4_000_000_000),
+        ];
+        for (n, k) in SIZES.into_iter().chain(extremes) {
             let ranges: Vec<(u32, u32)> = community_ranges(n, k).take(2000).collect();
             let direct: Vec<(u32, u32)> =
                 (0..k.min(2000)).map(|c| community_range(c, n, k)).collect();
@@ -390,14 +399,7 @@ mod tests {
 
     #[test]
     fn community_of_inverts_community_range() {
-        for (n, k) in [
-            (100u32, 7u32),
-            (10, 10),
-            (1000, 3),
-            (2001, 20),
-            (7, 1),
-            (999_983, 9_999),
-        ] {
+        for (n, k) in SIZES {
             for c in 0..k {
                 let (a, b) = community_range(c, n, k);
                 for i in [a, (a + b) / 2, b - 1] {
