@@ -73,8 +73,6 @@ struct Scratch {
     /// The organisations' contact terms and trust anchors.
     terms: Vec<ContactTerms>,
     anchors: Vec<f32>,
-    /// Who tells by word of mouth, and the word that picks the neighbour told.
-    tellers: Vec<(u32, u32)>,
 }
 
 /// Totals of the production submodel in one step.
@@ -313,16 +311,9 @@ impl Model {
     /// Active members tell a random network neighbour about the opportunities: each member
     /// does so with probability `word_of_mouth`, so the members who tell are found by
     /// geometric gaps over all members, groups in table order and members in list order.
-    ///
-    /// The draws come first (who tells and the word that picks their neighbour, in the
-    /// order of one teller at a time), with the neighbour told fetched into the cache ahead;
-    /// then the neighbours are told in the same order. Done one by one, each teller waited on
-    /// a load of its randomly placed neighbour list.
     fn word_of_mouth(&mut self, p: &Params) {
         let rng = &mut self.streams.ties;
         let gaps = rng::Gaps::new(p.word_of_mouth);
-        let mut tellers = std::mem::take(&mut self.scratch.tellers);
-        tellers.clear();
         // `next` counts members from the first group's first member on.
         let (mut next, mut before) = (gaps.next(rng), 0u64);
         for g in &self.groups {
@@ -331,24 +322,16 @@ impl Model {
                 let i = g.members[(next - before) as usize];
                 let nbrs = self.network.neighbours(i);
                 if !nbrs.is_empty() {
-                    // `below(rng, len)` is `below_word` of the next 32-bit word.
-                    let w = rand::Rng::next_u32(rng);
-                    prefetch(&nbrs[rng::below_word(w, nbrs.len() as u32) as usize]);
-                    tellers.push((i, w));
+                    let j = nbrs[rng::below(rng, nbrs.len() as u32) as usize];
+                    if let Some(told) = &mut self.told {
+                        told.push((j, self.citizens.flags[j as usize] & flag::AWARE != 0));
+                    }
+                    self.citizens.flags[j as usize] |= flag::AWARE;
                 }
                 next = gaps.after(rng, next + 1);
             }
             before = end;
         }
-        for &(i, w) in &tellers {
-            let nbrs = self.network.neighbours(i);
-            let j = nbrs[rng::below_word(w, nbrs.len() as u32) as usize];
-            if let Some(told) = &mut self.told {
-                told.push((j, self.citizens.flags[j as usize] & flag::AWARE != 0));
-            }
-            self.citizens.flags[j as usize] |= flag::AWARE;
-        }
-        self.scratch.tellers = tellers;
     }
 
     /// Staff learn from the groups they supported; organisations take their staff's means,
@@ -658,21 +641,6 @@ fn count_with(flags: &[u8], bits: u8) -> u32 {
             u32::from(n)
         })
         .sum()
-}
-
-/// Asks the processor to bring `x` into the first-level cache ahead of its use (a hint: no
-/// effect on any value, valid on any address).
-#[inline(always)]
-fn prefetch<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: SSE, the only feature the prefetch needs, is part of every x86_64
-        // processor; a prefetch changes no memory and faults on no address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
 }
 
 /// Whether the processor runs AVX2, so that the passes over every citizen (trust drift and
