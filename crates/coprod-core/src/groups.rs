@@ -305,8 +305,9 @@ impl JoinTerms {
         most
     }
 
-    /// [`JoinTerms::rest_list`] with AVX2: four citizens' attributes gathered into four f64
-    /// lanes, and every operation of [`JoinTerms::utility`] done on them in the same order
+    /// [`JoinTerms::rest_list`] with AVX2: four citizens' attributes put into four f64 lanes
+    /// (loaded one by one and inserted: AVX2's gather instruction took about twice as long on
+    /// the AMD Zen 4 this was measured on), and every operation of [`JoinTerms::utility`] done on them in the same order
     /// (no fused multiply-add), the switches and the flags choosing their terms by masks; the
     /// last citizens (fewer than four) one at a time. Call it only where the processor has
     /// AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
@@ -321,10 +322,10 @@ impl JoinTerms {
         out: &mut [f64],
     ) -> f64 {
         use std::arch::x86_64::{
-            __m128i, __m256d, __m256i, _mm_i32gather_ps, _mm_loadu_si128, _mm_set_epi32,
-            _mm256_add_pd, _mm256_and_pd, _mm256_and_si256, _mm256_blendv_pd, _mm256_castsi256_pd,
-            _mm256_cmpeq_epi64, _mm256_cvtepu32_epi64, _mm256_cvtps_pd, _mm256_max_pd,
-            _mm256_mul_pd, _mm256_set1_epi64x, _mm256_set1_pd, _mm256_storeu_pd, _mm256_sub_pd,
+            __m256d, __m256i, _mm_set_epi32, _mm_set_ps, _mm256_add_pd, _mm256_and_pd,
+            _mm256_and_si256, _mm256_blendv_pd, _mm256_castsi256_pd, _mm256_cmpeq_epi64,
+            _mm256_cvtepu32_epi64, _mm256_cvtps_pd, _mm256_max_pd, _mm256_mul_pd,
+            _mm256_set1_epi64x, _mm256_set1_pd, _mm256_storeu_pd, _mm256_sub_pd,
         };
         let n = flags.len();
         let a = a.cut(n);
@@ -358,12 +359,12 @@ impl JoinTerms {
         let whole = m / 4 * 4;
         for k in (0..whole).step_by(4) {
             let four: &[u32; 4] = list[k..k + 4].try_into().expect("four citizens");
-            // SAFETY: `four` holds four numbers, which the load reads.
-            let idx = unsafe { _mm_loadu_si128(four.as_ptr().cast::<__m128i>()) };
+            let [i0, i1, i2, i3] = four.map(|i| i as usize);
             let gather = |col: &[f32]| -> __m256d {
                 // SAFETY: every listed number is below `n` (asserted above), the length of
-                // every column of `a`, and fits an i32, so each lane reads an element.
-                _mm256_cvtps_pd(unsafe { _mm_i32gather_ps::<4>(col.as_ptr(), idx) })
+                // every column of `a`.
+                let lane = |i: usize| unsafe { *col.get_unchecked(i) };
+                _mm256_cvtps_pd(_mm_set_ps(lane(i3), lane(i2), lane(i1), lane(i0)))
             };
             // SAFETY: every listed number is below `n`, the length of `flags` (asserted
             // above).
@@ -809,6 +810,25 @@ impl<'a> Attributes<'a> {
     }
 }
 
+/// Asks the processor to bring every cache line of `s` into its first-level cache, so that
+/// the loads that follow do not wait on memory one after another (no effect on the numbers).
+#[inline(always)]
+fn prefetch<T>(s: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = s.as_ptr().cast::<i8>();
+        let skew = p as usize % 64;
+        let mut line = p.wrapping_sub(skew);
+        let end = p.wrapping_add(std::mem::size_of_val(s));
+        while line < end {
+            // SAFETY: a prefetch is a hint that reads nothing and faults on no address.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line) };
+            line = line.wrapping_add(64);
+        }
+    }
+}
+
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
 /// `first`, wrapping around, into the start of `list`, and how many there are. The flags are
 /// read eight citizens at a time as one word, and its candidates listed without branches on
@@ -1039,7 +1059,7 @@ impl Joiners<'_> {
     #[inline]
     fn decide(&self, i: u32, v: f64, rest: f64, social_weight: f64) -> bool {
         v < rng::logistic_upper(rest + social_weight) && {
-            let active = active_neighbours(self.network, self.group_of, i);
+            let active = active_neighbours(self.network, self.flags, i);
             rng::below_logistic(v, rest + social_weight * social_response(active))
         }
     }
@@ -1055,17 +1075,15 @@ impl Joiners<'_> {
     }
 }
 
-/// Network neighbours of `i` in a group (`group` the citizens' group column), the
-/// co-production tie included.
-fn active_neighbours(network: &crate::network::Network, group: &[u32], i: u32) -> u32 {
-    let lattice = network
-        .neighbours(i)
-        .iter()
-        .filter(|&&j| group[j as usize] != NO_GROUP)
-        .count();
+/// Network neighbours of `i` in a group, the co-production tie included. Membership is read
+/// from the flags' [`flag::MEMBER`] bit, set exactly when a citizen's group is not
+/// `NO_GROUP`: one byte per neighbour, and a community's flags are in the cache already
+/// (joining has just scanned them).
+fn active_neighbours(network: &crate::network::Network, flags: &[u8], i: u32) -> u32 {
+    let member = |j: u32| u32::from(flags[j as usize] & flag::MEMBER != 0);
+    let lattice: u32 = network.neighbours(i).iter().map(|&j| member(j)).sum();
     let extra = network.extra_tie[i as usize];
-    let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
-    lattice as u32 + u32::from(extra_active)
+    lattice + u32::from(extra != crate::network::NO_TIE && member(extra) != 0)
 }
 
 impl Model {
@@ -1205,7 +1223,7 @@ impl Model {
         let group = &self.groups[g];
         let rest = terms.rest(&a, i as usize, c.flags[i as usize], terms.offer(group));
         let social_weight = terms.w_social * f64::from(self.norm[group.community as usize]);
-        let active = active_neighbours(&self.network, &c.group, i);
+        let active = active_neighbours(&self.network, &c.flags, i);
         logistic(rest + social_weight * social_response(active))
     }
 
@@ -1257,10 +1275,27 @@ impl Model {
         };
         let rng = &mut self.streams.recruitment;
         let mut utilities = Utilities::default();
-        for (c, open) in self.open_by_community.iter_mut().enumerate() {
-            if open.is_empty() {
-                continue;
+        let opens = &mut self.open_by_community;
+        let next_open =
+            |opens: &[Vec<u32>], from: usize| (from..opens.len()).find(|&c| !opens[c].is_empty());
+        // The network's rows of a community with open groups are fetched while the one
+        // before it is worked on: the neighbours of a visited candidate are read one after
+        // another (its offsets, its list, their flags) and would otherwise wait on memory.
+        let fetch = |c: Option<usize>| {
+            if let Some(c) = c {
+                let (start, end) =
+                    crate::network::community_range(c as u32, n_citizens, n_communities);
+                for row in self.network.rows(start, end) {
+                    prefetch(row);
+                }
             }
+        };
+        let mut next = next_open(opens, 0);
+        fetch(next);
+        while let Some(c) = next {
+            next = next_open(opens, c + 1);
+            fetch(next);
+            let open = &mut opens[c];
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
             let m = aware_and_free(joiners.flags, (first, start, end), &mut candidates);
@@ -2009,7 +2044,7 @@ mod tests {
         }
         let open = model.new_group(&p, 0, 0, TaskKind::Generic, 0.5);
         model.groups[open].cap = 1000;
-        let active = |m: &Model, i: u32| active_neighbours(&m.network, &m.citizens.group, i);
+        let active = |m: &Model, i: u32| active_neighbours(&m.network, &m.citizens.flags, i);
         let counts: Vec<u32> = candidates.iter().map(|&i| active(&model, i)).collect();
         let probability: Vec<f64> = candidates
             .iter()
