@@ -307,9 +307,9 @@ impl JoinTerms {
 
     /// [`JoinTerms::rest_list`] with AVX2: four citizens' attributes put into four f64 lanes
     /// (loaded one by one and inserted: AVX2's gather instruction took about twice as long on
-    /// the AMD Zen 4 this was measured on), and every operation of [`JoinTerms::utility`] done on them in the same order
-    /// (no fused multiply-add), the switches and the flags choosing their terms by masks; the
-    /// last citizens (fewer than four) one at a time. Call it only where the processor has
+    /// the AMD Zen 4 this was measured on), and every operation of [`JoinTerms::utility`] done
+    /// on them in the same order (no fused multiply-add), the switches and the flags choosing
+    /// their terms by masks; the last citizens (fewer than four) one at a time. Call it only where the processor has
     /// AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
@@ -810,25 +810,6 @@ impl<'a> Attributes<'a> {
     }
 }
 
-/// Asks the processor to bring every cache line of `s` into its first-level cache, so that
-/// the loads that follow do not wait on memory one after another (no effect on the numbers).
-#[inline(always)]
-fn prefetch<T>(s: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let p = s.as_ptr().cast::<i8>();
-        let skew = p as usize % 64;
-        let mut line = p.wrapping_sub(skew);
-        let end = p.wrapping_add(std::mem::size_of_val(s));
-        while line < end {
-            // SAFETY: a prefetch is a hint that reads nothing and faults on no address.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(line) };
-            line = line.wrapping_add(64);
-        }
-    }
-}
-
 /// The aware citizens in no group of the community `[start, end)`, in visiting order from
 /// `first`, wrapping around, into the start of `list`, and how many there are. The flags are
 /// read eight citizens at a time as one word, and its candidates listed without branches on
@@ -1275,27 +1256,10 @@ impl Model {
         };
         let rng = &mut self.streams.recruitment;
         let mut utilities = Utilities::default();
-        let opens = &mut self.open_by_community;
-        let next_open =
-            |opens: &[Vec<u32>], from: usize| (from..opens.len()).find(|&c| !opens[c].is_empty());
-        // The network's rows of a community with open groups are fetched while the one
-        // before it is worked on: the neighbours of a visited candidate are read one after
-        // another (its offsets, its list, their flags) and would otherwise wait on memory.
-        let fetch = |c: Option<usize>| {
-            if let Some(c) = c {
-                let (start, end) =
-                    crate::network::community_range(c as u32, n_citizens, n_communities);
-                for row in self.network.rows(start, end) {
-                    prefetch(row);
-                }
+        for (c, open) in self.open_by_community.iter_mut().enumerate() {
+            if open.is_empty() {
+                continue;
             }
-        };
-        let mut next = next_open(opens, 0);
-        fetch(next);
-        while let Some(c) = next {
-            next = next_open(opens, c + 1);
-            fetch(next);
-            let open = &mut opens[c];
             let (start, end) = crate::network::community_range(c as u32, n_citizens, n_communities);
             let first = start + below(rng, end - start);
             let m = aware_and_free(joiners.flags, (first, start, end), &mut candidates);

@@ -124,18 +124,6 @@ impl Network {
         &self.neighbours[a as usize..b as usize]
     }
 
-    /// The network's rows for citizens `[start, end)`: their offsets, their neighbour lists
-    /// one after another, and their co-production ties (for prefetching a community).
-    pub(crate) fn rows(&self, start: u32, end: u32) -> [&[u32]; 3] {
-        let offsets = &self.offsets[start as usize..=end as usize];
-        let (a, b) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
-        [
-            offsets,
-            &self.neighbours[a..b],
-            &self.extra_tie[start as usize..end as usize],
-        ]
-    }
-
     /// Makes `a` and `b` each other's co-production tie, first dissolving the ties either
     /// had, so the slot stays symmetric.
     pub(crate) fn tie_up(&mut self, a: u32, b: u32) {
