@@ -1276,6 +1276,10 @@ impl Model {
             let gaps = rng::Gaps::new(top);
             let mut k = gaps.next(rng);
             while let Some(&i) = candidates[..m].get(k as usize) {
+                // The candidate's neighbours are read only if the cheap bound lets it through,
+                // a branch the processor cannot predict: asked for before it, they are on their
+                // way when it resolves.
+                joiners.network.prefetch(i);
                 let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
                 let rest = utilities.of(pick, k as usize);
