@@ -1039,9 +1039,23 @@ impl Joiners<'_> {
     /// (every neighbour active), then the neighbours and the exact probability.
     #[inline]
     fn decide(&self, i: u32, v: f64, rest: f64, social_weight: f64) -> bool {
-        v < rng::logistic_upper(rest + social_weight) && {
-            let active = active_neighbours(self.network, self.flags, i);
-            rng::below_logistic(v, rest + social_weight * social_response(active))
+        v < rng::logistic_upper(rest + social_weight)
+            && (v < Self::sure(rest, social_weight) || {
+                let active = active_neighbours(self.network, self.flags, i);
+                rng::below_logistic(v, rest + social_weight * social_response(active))
+            })
+    }
+
+    /// Below this, a draw says "join" whatever the candidate's neighbours: a lower bound of
+    /// the join probability without the social term, which never lowers it (its weight and
+    /// response are never negative, and adding a non-negative number never rounds below where
+    /// it started); 0 (no shortcut) for a negative weight.
+    #[inline]
+    fn sure(rest: f64, social_weight: f64) -> f64 {
+        if social_weight >= 0.0 {
+            rng::logistic_lower(rest)
+        } else {
+            0.0
         }
     }
 
@@ -2092,6 +2106,32 @@ mod tests {
         assert_eq!(seen[3], 0.0);
         let r = Rounding::new(2.75);
         assert_eq!((r.whole, r.part), (2, 0.75));
+    }
+
+    /// A draw below the shortcut's bound joins with any number of active neighbours, at the
+    /// bound and one step below it, for utilities across the table and social weights from 0
+    /// to the largest allowed (20); a negative weight takes no shortcut.
+    #[test]
+    fn the_join_shortcut_never_decides_differently() {
+        let mut rng = crate::rng::stream_id(11, 6);
+        let mut shortcuts = 0;
+        for k in 0..200_000 {
+            let rest = -45.0 + 50.0 * (k as f64 / 200_000.0);
+            let social_weight = [0.0, 0.3, 1.5, 20.0][k % 4];
+            let sure = Joiners::sure(rest, social_weight);
+            let below = f64::from_bits(sure.to_bits().saturating_sub(1));
+            for v in [sure, below, uniform(&mut rng) * sure] {
+                for active in 0..8 {
+                    let z = rest + social_weight * social_response(active);
+                    if v < sure {
+                        shortcuts += 1;
+                        assert!(v < logistic(z), "rest {rest} weight {social_weight} v {v}");
+                    }
+                }
+            }
+        }
+        assert!(shortcuts > 1_000_000, "{shortcuts}");
+        assert_eq!(Joiners::sure(0.5, -1.0), 0.0);
     }
 
     #[test]
