@@ -309,8 +309,8 @@ impl JoinTerms {
     /// (loaded one by one and inserted: AVX2's gather instruction took about twice as long on
     /// the AMD Zen 4 this was measured on), and every operation of [`JoinTerms::utility`] done
     /// on them in the same order (no fused multiply-add), the switches and the flags choosing
-    /// their terms by masks; the last citizens (fewer than four) one at a time. Call it only where the processor has
-    /// AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
+    /// their terms by masks; the last citizens (fewer than four) one at a time. Call it only
+    /// where the processor has AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn rest_list_avx2(
