@@ -1894,7 +1894,8 @@ mod tests {
             let terms = JoinTerms::new(&p);
             let c = &model.citizens;
             let a = Attributes::of(c);
-            for (clarity, responsive) in [(1.0, true), (terms.generic_clarity, false)] {
+            let kinds = [1.0, terms.generic_clarity].map(|c| [(c, true), (c, false)]);
+            for (clarity, responsive) in kinds.into_iter().flatten() {
                 let offer = Offer {
                     clarity,
                     responsive: responsive && terms.external,
@@ -1907,7 +1908,11 @@ mod tests {
                         .map(|&i| terms.rest(&a, i as usize, c.flags[i as usize], offer))
                         .collect();
                     let bits = |z: &[f64]| z.iter().map(|z| z.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&out), bits(&one_by_one), "{off} {clarity} {len}");
+                    assert_eq!(
+                        bits(&out),
+                        bits(&one_by_one),
+                        "{off} {clarity} {responsive} {len}"
+                    );
                     let top = one_by_one.iter().fold(f64::NEG_INFINITY, |m, &z| m.max(z));
                     assert_eq!(most.to_bits(), top.to_bits());
                 }
@@ -1972,6 +1977,84 @@ mod tests {
                     "group {slot}, half {half}: {seen} joins, {expected:.1} expected (sd {sd:.1})"
                 );
             }
+        }
+    }
+
+    /// Thinning keeps every join probability with the social term on: candidates chosen so
+    /// that no two are network neighbours (a join changes no other candidate's count of
+    /// active neighbours), with members of a started group among their neighbours, join as
+    /// often as their join probabilities say, for each number of active neighbours.
+    #[test]
+    fn thinned_joining_keeps_each_join_probability_with_social_influence() {
+        let (mut p, _) = small();
+        p.set("population.ring_degree", 12.0).unwrap();
+        p.set("join.w_social", 3.0).unwrap();
+        let mut model = Model::new(&p, 4);
+        let (start, end) = model.community_range(0);
+        model.norm[0] = 1.0;
+        // Members of a started group: every other citizen in the community's first third,
+        // every fourth in the second, none in the last, so candidates have from none to
+        // six active neighbours among their twelve.
+        let busy = model.new_group(&p, UNSUPPORTED, 0, TaskKind::Specific, 1.0);
+        model.groups[busy].started = true;
+        let third = (end - start) / 3;
+        for i in start..end {
+            let every = if i < start + third { 2 } else { 4 };
+            if i < start + 2 * third && (i - start) % every == 0 {
+                model.join(busy, i);
+            }
+        }
+        // Candidates: aware citizens in no group, no two of them neighbours.
+        let mut candidates = Vec::new();
+        for i in start..end {
+            model.citizens.flags[i as usize] &= !flag::AWARE;
+            let near = |j: &u32| model.network.neighbours(i).contains(j);
+            if model.citizens.group[i as usize] == NO_GROUP && !candidates.iter().any(near) {
+                candidates.push(i);
+            }
+        }
+        for &i in &candidates {
+            model.citizens.flags[i as usize] |= flag::AWARE;
+        }
+        let open = model.new_group(&p, 0, 0, TaskKind::Generic, 0.5);
+        model.groups[open].cap = 1000;
+        let active = |m: &Model, i: u32| active_neighbours(&m.network, &m.citizens.group, i);
+        let counts: Vec<u32> = candidates.iter().map(|&i| active(&model, i)).collect();
+        let probability: Vec<f64> = candidates
+            .iter()
+            .map(|&i| model.join_probability(&p, open, i))
+            .collect();
+        let repetitions = 3000;
+        // Joins by active neighbours: none or one, two or three, four or more.
+        let class = |a: u32| (a.min(5) as usize) / 2;
+        let mut joins = [0.0; 3];
+        for r in 0..repetitions {
+            model.streams.recruitment = crate::rng::stream_id(r, 6);
+            model.join_open_groups(&p);
+            for i in std::mem::take(&mut model.groups[open].members) {
+                let k = candidates
+                    .iter()
+                    .position(|&c| c == i)
+                    .expect("a candidate");
+                joins[class(counts[k])] += 1.0;
+                model.citizens.free(i);
+            }
+            model.groups[open].satisfaction.clear();
+        }
+        for (c, &seen) in joins.iter().enumerate() {
+            let chances = (0..candidates.len()).filter(|&k| class(counts[k]) == c);
+            let (mean, var) = chances
+                .map(|k| probability[k])
+                .fold((0.0, 0.0), |(m, v), q| (m + q, v + q * (1.0 - q)));
+            let (expected, sd) = (mean * repetitions as f64, (var * repetitions as f64).sqrt());
+            assert!(
+                expected > 50.0,
+                "too few joins expected in class {c}: {expected}"
+            );
+            assert!(
+                (seen - expected).abs() < 4.0 * sd,
+                "class {c}: {seen} joins, {expected:.1} expected (sd {sd:.1})"
+            );
         }
     }
 
