@@ -538,6 +538,10 @@ impl ProductionTerms {
     ) -> (f64, u32) {
         let mut effort = 0.0;
         let mut low_members = 0u32;
+        // The step's running totals, in registers for the loop: the same additions in the
+        // same order as adding to `total` directly.
+        let (mut effort_low, mut effort_high) = (total.equity.effort_low, total.equity.effort_high);
+        let mut contribution_sum = total.contribution_sum;
         // The members' uniforms first, two from each 64-bit word (docs/ODD.md 8.7), read
         // back and replaced by the contributions.
         let mut pairs = given.chunks_exact_mut(2);
@@ -568,10 +572,13 @@ impl ProductionTerms {
             // there is no branch on the flag (the compiler turns an `if` into one).
             let low = u8::from(flags & flag::LOW_RESOURCE != 0);
             low_members += u32::from(low);
-            total.equity.effort_low += work * f64::from(low);
-            total.equity.effort_high += work * f64::from(1 - low);
-            total.contribution_sum += g;
+            effort_low += work * f64::from(low);
+            effort_high += work * f64::from(1 - low);
+            contribution_sum += g;
         }
+        total.equity.effort_low = effort_low;
+        total.equity.effort_high = effort_high;
+        total.contribution_sum = contribution_sum;
         (effort, low_members)
     }
 
@@ -1414,14 +1421,16 @@ impl Model {
                 p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
             // What each member gives this step (as peers see it, in single precision), in
             // member order: read back for the payoffs and by the peers who watch.
-            scratch.truncate(n_orgs);
-            scratch.resize(n_orgs + n, 0.0);
+            // Grown only, never cleared: `contribute` writes every member's value first.
+            if scratch.len() < n_orgs + n {
+                scratch.resize(n_orgs + n, 0.0);
+            }
             let (effort, low_members) = terms.contribute(
                 &c,
                 &group.members,
                 pressure,
                 rng,
-                &mut scratch[n_orgs..],
+                &mut scratch[n_orgs..n_orgs + n],
                 &mut total,
             );
             total.members += n as u32;
@@ -1503,7 +1512,7 @@ impl Model {
             let watched = if n > 1 { terms.attention.min(n - 1) } else { 0 };
             // Converted once per group, not once per member.
             let watchers = watched as f64;
-            let given_seen = &scratch[n_orgs..];
+            let given_seen = &scratch[n_orgs..n_orgs + n];
             let paid = group.members.iter().zip(group.satisfaction.iter_mut());
             for (k, ((&i, satisfaction), &given)) in paid.zip(given_seen).enumerate() {
                 let u = i as usize;
