@@ -305,11 +305,12 @@ impl JoinTerms {
         most
     }
 
-    /// [`JoinTerms::rest_list`] with AVX2: four citizens' attributes gathered into four f64
-    /// lanes, and every operation of [`JoinTerms::utility`] done on them in the same order
-    /// (no fused multiply-add), the switches and the flags choosing their terms by masks; the
-    /// last citizens (fewer than four) one at a time. Call it only where the processor has
-    /// AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
+    /// [`JoinTerms::rest_list`] with AVX2: four citizens' attributes put into four f64 lanes
+    /// (loaded one by one and inserted: AVX2's gather instruction took about twice as long on
+    /// the AMD Zen 4 this was measured on), and every operation of [`JoinTerms::utility`] done
+    /// on them in the same order (no fused multiply-add), the switches and the flags choosing
+    /// their terms by masks; the last citizens (fewer than four) one at a time. Call it only
+    /// where the processor has AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn rest_list_avx2(
@@ -321,10 +322,10 @@ impl JoinTerms {
         out: &mut [f64],
     ) -> f64 {
         use std::arch::x86_64::{
-            __m128i, __m256d, __m256i, _mm_i32gather_ps, _mm_loadu_si128, _mm_set_epi32,
-            _mm256_add_pd, _mm256_and_pd, _mm256_and_si256, _mm256_blendv_pd, _mm256_castsi256_pd,
-            _mm256_cmpeq_epi64, _mm256_cvtepu32_epi64, _mm256_cvtps_pd, _mm256_max_pd,
-            _mm256_mul_pd, _mm256_set1_epi64x, _mm256_set1_pd, _mm256_storeu_pd, _mm256_sub_pd,
+            __m256d, __m256i, _mm_set_epi32, _mm_set_ps, _mm256_add_pd, _mm256_and_pd,
+            _mm256_and_si256, _mm256_blendv_pd, _mm256_castsi256_pd, _mm256_cmpeq_epi64,
+            _mm256_cvtepu32_epi64, _mm256_cvtps_pd, _mm256_max_pd, _mm256_mul_pd,
+            _mm256_set1_epi64x, _mm256_set1_pd, _mm256_storeu_pd, _mm256_sub_pd,
         };
         let n = flags.len();
         let a = a.cut(n);
@@ -358,12 +359,12 @@ impl JoinTerms {
         let whole = m / 4 * 4;
         for k in (0..whole).step_by(4) {
             let four: &[u32; 4] = list[k..k + 4].try_into().expect("four citizens");
-            // SAFETY: `four` holds four numbers, which the load reads.
-            let idx = unsafe { _mm_loadu_si128(four.as_ptr().cast::<__m128i>()) };
+            let [i0, i1, i2, i3] = four.map(|i| i as usize);
             let gather = |col: &[f32]| -> __m256d {
                 // SAFETY: every listed number is below `n` (asserted above), the length of
-                // every column of `a`, and fits an i32, so each lane reads an element.
-                _mm256_cvtps_pd(unsafe { _mm_i32gather_ps::<4>(col.as_ptr(), idx) })
+                // every column of `a`.
+                let lane = |i: usize| unsafe { *col.get_unchecked(i) };
+                _mm256_cvtps_pd(_mm_set_ps(lane(i3), lane(i2), lane(i1), lane(i0)))
             };
             // SAFETY: every listed number is below `n`, the length of `flags` (asserted
             // above).
@@ -537,6 +538,10 @@ impl ProductionTerms {
     ) -> (f64, u32) {
         let mut effort = 0.0;
         let mut low_members = 0u32;
+        // The step's running totals, in registers for the loop: the same additions in the
+        // same order as adding to `total` directly.
+        let (mut effort_low, mut effort_high) = (total.equity.effort_low, total.equity.effort_high);
+        let mut contribution_sum = total.contribution_sum;
         // The members' uniforms first, two from each 64-bit word (docs/ODD.md 8.7), read
         // back and replaced by the contributions.
         let mut pairs = given.chunks_exact_mut(2);
@@ -567,10 +572,13 @@ impl ProductionTerms {
             // there is no branch on the flag (the compiler turns an `if` into one).
             let low = u8::from(flags & flag::LOW_RESOURCE != 0);
             low_members += u32::from(low);
-            total.equity.effort_low += work * f64::from(low);
-            total.equity.effort_high += work * f64::from(1 - low);
-            total.contribution_sum += g;
+            effort_low += work * f64::from(low);
+            effort_high += work * f64::from(1 - low);
+            contribution_sum += g;
         }
+        total.equity.effort_low = effort_low;
+        total.equity.effort_high = effort_high;
+        total.contribution_sum = contribution_sum;
         (effort, low_members)
     }
 
@@ -1038,9 +1046,23 @@ impl Joiners<'_> {
     /// (every neighbour active), then the neighbours and the exact probability.
     #[inline]
     fn decide(&self, i: u32, v: f64, rest: f64, social_weight: f64) -> bool {
-        v < rng::logistic_upper(rest + social_weight) && {
-            let active = active_neighbours(self.network, self.group_of, i);
-            rng::below_logistic(v, rest + social_weight * social_response(active))
+        v < rng::logistic_upper(rest + social_weight)
+            && (v < Self::sure(rest, social_weight) || {
+                let active = active_neighbours(self.network, self.flags, i);
+                rng::below_logistic(v, rest + social_weight * social_response(active))
+            })
+    }
+
+    /// Below this, a draw says "join" whatever the candidate's neighbours: a lower bound of
+    /// the join probability without the social term, which never lowers it (its weight and
+    /// response are never negative, and adding a non-negative number never rounds below where
+    /// it started); 0 (no shortcut) for a negative weight.
+    #[inline]
+    fn sure(rest: f64, social_weight: f64) -> f64 {
+        if social_weight >= 0.0 {
+            rng::logistic_lower(rest)
+        } else {
+            0.0
         }
     }
 
@@ -1055,17 +1077,15 @@ impl Joiners<'_> {
     }
 }
 
-/// Network neighbours of `i` in a group (`group` the citizens' group column), the
-/// co-production tie included.
-fn active_neighbours(network: &crate::network::Network, group: &[u32], i: u32) -> u32 {
-    let lattice = network
-        .neighbours(i)
-        .iter()
-        .filter(|&&j| group[j as usize] != NO_GROUP)
-        .count();
+/// Network neighbours of `i` in a group, the co-production tie included. Membership is read
+/// from the flags' [`flag::MEMBER`] bit, set exactly when a citizen's group is not
+/// `NO_GROUP`: one byte per neighbour, and a community's flags are in the cache already
+/// (joining has just scanned them).
+fn active_neighbours(network: &crate::network::Network, flags: &[u8], i: u32) -> u32 {
+    let member = |j: u32| u32::from(flags[j as usize] & flag::MEMBER != 0);
+    let lattice: u32 = network.neighbours(i).iter().map(|&j| member(j)).sum();
     let extra = network.extra_tie[i as usize];
-    let extra_active = extra != crate::network::NO_TIE && group[extra as usize] != NO_GROUP;
-    lattice as u32 + u32::from(extra_active)
+    lattice + u32::from(extra != crate::network::NO_TIE && member(extra) != 0)
 }
 
 impl Model {
@@ -1205,7 +1225,7 @@ impl Model {
         let group = &self.groups[g];
         let rest = terms.rest(&a, i as usize, c.flags[i as usize], terms.offer(group));
         let social_weight = terms.w_social * f64::from(self.norm[group.community as usize]);
-        let active = active_neighbours(&self.network, &c.group, i);
+        let active = active_neighbours(&self.network, &c.flags, i);
         logistic(rest + social_weight * social_response(active))
     }
 
@@ -1277,6 +1297,10 @@ impl Model {
             let gaps = rng::Gaps::new(top);
             let mut k = gaps.next(rng);
             while let Some(&i) = candidates[..m].get(k as usize) {
+                // The candidate's neighbours are read only if the cheap bound lets it through,
+                // a branch the processor cannot predict: asked for before it, they are on their
+                // way when it resolves.
+                joiners.network.prefetch(i);
                 let (pick, u) = rng::below_and_uniform(rng, open.len() as u32);
                 let pick = pick as usize;
                 let rest = utilities.of(pick, k as usize);
@@ -1397,14 +1421,16 @@ impl Model {
                 p.sanction_strength * visibility * f64::from(self.norm[group.community as usize]);
             // What each member gives this step (as peers see it, in single precision), in
             // member order: read back for the payoffs and by the peers who watch.
-            scratch.truncate(n_orgs);
-            scratch.resize(n_orgs + n, 0.0);
+            // Grown only, never cleared: `contribute` writes every member's value first.
+            if scratch.len() < n_orgs + n {
+                scratch.resize(n_orgs + n, 0.0);
+            }
             let (effort, low_members) = terms.contribute(
                 &c,
                 &group.members,
                 pressure,
                 rng,
-                &mut scratch[n_orgs..],
+                &mut scratch[n_orgs..n_orgs + n],
                 &mut total,
             );
             total.members += n as u32;
@@ -1486,7 +1512,7 @@ impl Model {
             let watched = if n > 1 { terms.attention.min(n - 1) } else { 0 };
             // Converted once per group, not once per member.
             let watchers = watched as f64;
-            let given_seen = &scratch[n_orgs..];
+            let given_seen = &scratch[n_orgs..n_orgs + n];
             let paid = group.members.iter().zip(group.satisfaction.iter_mut());
             for (k, ((&i, satisfaction), &given)) in paid.zip(given_seen).enumerate() {
                 let u = i as usize;
@@ -2009,7 +2035,7 @@ mod tests {
         }
         let open = model.new_group(&p, 0, 0, TaskKind::Generic, 0.5);
         model.groups[open].cap = 1000;
-        let active = |m: &Model, i: u32| active_neighbours(&m.network, &m.citizens.group, i);
+        let active = |m: &Model, i: u32| active_neighbours(&m.network, &m.citizens.flags, i);
         let counts: Vec<u32> = candidates.iter().map(|&i| active(&model, i)).collect();
         let probability: Vec<f64> = candidates
             .iter()
@@ -2089,6 +2115,32 @@ mod tests {
         assert_eq!(seen[3], 0.0);
         let r = Rounding::new(2.75);
         assert_eq!((r.whole, r.part), (2, 0.75));
+    }
+
+    /// A draw below the shortcut's bound joins with any number of active neighbours, at the
+    /// bound and one step below it, for utilities across the table and social weights from 0
+    /// to the largest allowed (20); a negative weight takes no shortcut.
+    #[test]
+    fn the_join_shortcut_never_decides_differently() {
+        let mut rng = crate::rng::stream_id(11, 6);
+        let mut shortcuts = 0;
+        for k in 0..200_000 {
+            let rest = -45.0 + 50.0 * (k as f64 / 200_000.0);
+            let social_weight = [0.0, 0.3, 1.5, 20.0][k % 4];
+            let sure = Joiners::sure(rest, social_weight);
+            let below = f64::from_bits(sure.to_bits().saturating_sub(1));
+            for v in [sure, below, uniform(&mut rng) * sure] {
+                for active in 0..8 {
+                    let z = rest + social_weight * social_response(active);
+                    if v < sure {
+                        shortcuts += 1;
+                        assert!(v < logistic(z), "rest {rest} weight {social_weight} v {v}");
+                    }
+                }
+            }
+        }
+        assert!(shortcuts > 1_000_000, "{shortcuts}");
+        assert_eq!(Joiners::sure(0.5, -1.0), 0.0);
     }
 
     #[test]

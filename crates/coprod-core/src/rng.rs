@@ -334,14 +334,14 @@ impl Gaps {
 
 /// `true` with probability `logistic(z)` for the uniform draw `u`: `u < logistic(z)`.
 ///
-/// Most calls are decided by a cheap upper bound without the exponential
-/// ([`logistic_upper`]); the answer is always the one `u < logistic(z)` gives.
+/// Nearly all calls are decided by cheap bounds without the exponential ([`logistic_upper`],
+/// [`logistic_lower`]); the answer is always the one `u < logistic(z)` gives.
 #[inline]
 pub(crate) fn below_logistic(u: f64, z: f64) -> bool {
     if u >= logistic_upper(z) {
         return false;
     }
-    u < logistic(z)
+    u < logistic_lower(z) || u < logistic(z)
 }
 
 /// Steps per unit of `-z` in [`LOGISTIC_BOUNDS`].
@@ -391,6 +391,20 @@ pub(crate) fn logistic_upper(z: f64) -> f64 {
     }
     let k = (-z * BOUND_STEPS).min((BOUND_LEN - 1) as f64) as i32;
     LOGISTIC_BOUNDS[k as usize]
+}
+
+/// A lower bound of what [`logistic`] computes for `z`, from the same table: for `-z` between
+/// `k/64` and `(k+1)/64` it is at least `logistic(-(k+1)/64)`, the table's next entry narrowed
+/// by a relative 2e-9 (1e-9 undoes its widening; the rest covers the table's error, below
+/// 1e-13, and the rounding of the exact formula, a few units in the last place); 0.5 for `z >=
+/// 0` (where `1 / (1 + exp(-z))` cannot round below it), 0 beyond the table's end and for NaN.
+#[inline]
+pub(crate) fn logistic_lower(z: f64) -> f64 {
+    if z >= 0.0 {
+        return 0.5;
+    }
+    let k = (-z * BOUND_STEPS).min((BOUND_LEN - 1) as f64) as i32 as usize + 1;
+    LOGISTIC_BOUNDS.get(k).map_or(0.0, |&t| t * (1.0 - 2e-9))
 }
 
 /// `SOFTPLUS_BOUNDS[k]` is `ln(1 + exp(-k/64))` widened by a relative 1e-9, computed when the
@@ -698,13 +712,27 @@ mod tests {
             let z = -45.0 + 49.0 * (k as f64 / 400_000.0);
             let u = uniform(&mut rng) * logistic_upper(z) * 1.05;
             assert!(logistic_upper(z) >= logistic(z), "z {z}");
+            assert!(logistic_lower(z) <= logistic(z), "z {z}");
             assert_eq!(below_logistic(u, z), u < logistic(z), "z {z} u {u}");
+            // Just below and at the lower bound: the bound's own shortcut and the exact test.
+            for u in [
+                logistic_lower(z),
+                f64::from_bits(logistic_lower(z).to_bits() + 1),
+            ] {
+                assert_eq!(below_logistic(u, z), u < logistic(z), "z {z} u {u}");
+            }
             if z < 0.0 && z > -40.0 {
                 assert!(
                     logistic_upper(z) <= logistic(z + 1.0 / 64.0) * (1.0 + 2e-9),
                     "z {z}: {} {}",
                     logistic_upper(z),
                     logistic(z + 1.0 / 64.0)
+                );
+                assert!(
+                    logistic_lower(z) >= logistic(z - 1.0 / 64.0) * (1.0 - 3e-9),
+                    "z {z}: {} {}",
+                    logistic_lower(z),
+                    logistic(z - 1.0 / 64.0)
                 );
             }
         }
@@ -714,6 +742,9 @@ mod tests {
                 f64::from_bits((-(k as f64) / 64.0).to_bits() + 1),
             ] {
                 assert!(logistic_upper(z) >= logistic(z), "z {z}");
+                assert!(logistic_lower(z) <= logistic(z), "z {z}");
+                let below = f64::from_bits(z.to_bits() + 1);
+                assert!(logistic_lower(below) <= logistic(below), "z {below}");
             }
             let exact = libm::exp(-(k as f64) / 64.0);
             assert!(
