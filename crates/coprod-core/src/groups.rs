@@ -277,9 +277,9 @@ impl JoinTerms {
         out: &mut [f64],
     ) -> f64 {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && flags.len() <= i32::MAX as usize {
+        if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: AVX2 was found on this processor just above, the only condition for
-            // calling a function compiled with it enabled besides the one checked with it.
+            // calling a function compiled with it enabled.
             return unsafe { self.rest_list_avx2(a, flags, list, offer, out) };
         }
         self.rest_list_from(a, flags, list, offer, out, 0)
@@ -310,7 +310,7 @@ impl JoinTerms {
     /// the AMD Zen 4 this was measured on), and every operation of [`JoinTerms::utility`] done
     /// on them in the same order (no fused multiply-add), the switches and the flags choosing
     /// their terms by masks; the last citizens (fewer than four) one at a time. Call it only
-    /// where the processor has AVX2 and there are at most `i32::MAX` citizens (`flags.len()`).
+    /// where the processor has AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn rest_list_avx2(
@@ -330,8 +330,8 @@ impl JoinTerms {
         let n = flags.len();
         let a = a.cut(n);
         let m = list.len().min(out.len());
-        // Every gather below reads inside the columns.
-        assert!(list.iter().fold(0, |top, &i| top.max(i)) < n as u32 || list.is_empty());
+        // Every unchecked load below reads inside the columns.
+        assert!(list.is_empty() || (list.iter().fold(0, |top, &i| top.max(i)) as usize) < n);
         let set = _mm256_set1_pd;
         let mask = |on: bool| _mm256_castsi256_pd(_mm256_set1_epi64x(-i64::from(on)));
         let own_efficacy = mask(self.citizen.own_efficacy);
@@ -1056,10 +1056,12 @@ impl Joiners<'_> {
     /// Below this, a draw says "join" whatever the candidate's neighbours: a lower bound of
     /// the join probability without the social term, which never lowers it (its weight and
     /// response are never negative, and adding a non-negative number never rounds below where
-    /// it started); 0 (no shortcut) for a negative weight.
+    /// it started); 0 (no shortcut) for a negative or infinite weight.
     #[inline]
     fn sure(rest: f64, social_weight: f64) -> f64 {
-        if social_weight >= 0.0 {
+        // Not for an infinite weight either (a caller can set `Params`' fields directly):
+        // infinity times a response of 0 is NaN, which never joins.
+        if (0.0..f64::INFINITY).contains(&social_weight) {
             rng::logistic_lower(rest)
         } else {
             0.0
@@ -1664,6 +1666,31 @@ mod tests {
         c.belief[u] = belief;
         c.set_cc_type(i, CcType::Conditional);
         (c.motivation[u], c.skill[u], c.time[u]) = (0.5, 0.5, 0.5);
+    }
+
+    /// Members among a citizen's lattice neighbours count, and its co-production tie counts
+    /// once when the tied citizen is a member, not when it is not.
+    #[test]
+    fn active_neighbours_counts_members_and_a_member_tie() {
+        let (_, mut model) = small();
+        let i = 10;
+        let lattice = model.network.neighbours(i).to_vec();
+        let other = (0..200)
+            .find(|&j| j != i && !lattice.contains(&j))
+            .expect("a citizen who is not a neighbour");
+        let mut flags = vec![0u8; 400];
+        let count = |m: &Model, f: &[u8]| active_neighbours(&m.network, f, i);
+        assert_eq!(count(&model, &flags), 0);
+        model.network.tie_up(i, other);
+        assert_eq!(count(&model, &flags), 0, "a tie to a non-member");
+        flags[other as usize] |= flag::MEMBER;
+        assert_eq!(count(&model, &flags), 1, "a tie to a member");
+        for &j in &lattice {
+            flags[j as usize] |= flag::MEMBER | flag::DUTY;
+        }
+        assert_eq!(count(&model, &flags), lattice.len() as u32 + 1);
+        flags[other as usize] = flag::DUTY;
+        assert_eq!(count(&model, &flags), lattice.len() as u32);
     }
 
     #[test]

@@ -1339,6 +1339,40 @@ mod tests {
         assert_eq!(count_with(&[flag::MEMBER; 1000], both), 0);
     }
 
+    /// The AVX2 drift and sums give the portable loops' numbers bit for bit at every length
+    /// (whole chunks, a tail as the top lanes of the last eight, fewer than eight), and the
+    /// drift moves only the citizens in no group.
+    #[test]
+    fn avx2_drift_and_sums_match_the_portable_loops_at_every_length() {
+        if !has_avx2() {
+            return;
+        }
+        let mut rng = rng::stream(11, Stream::Contact);
+        let trust: Vec<f32> = (0..140)
+            .map(|_| (rng.next_u32() >> 8) as f32 / 16_777_216.0)
+            .collect();
+        let group: Vec<u32> = (0..70)
+            .map(|_| if rng.next_u32() % 3 == 0 { 5 } else { NO_GROUP })
+            .collect();
+        for n in 0..70 {
+            for rate in [0.013f32, 1.0, 0.0, 0.37] {
+                let (mut fast, mut slow) = (trust[..n].to_vec(), trust[..n].to_vec());
+                // SAFETY: AVX2 was found above.
+                unsafe { drift_range_avx2(&mut fast, &group[..n], rate, 0.61) };
+                drift_range(&mut slow, &group[..n], rate, 0.61);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&slow), "{n} citizens, rate {rate}");
+                for i in (0..n).filter(|&i| group[i] != NO_GROUP) {
+                    assert_eq!(fast[i].to_bits(), trust[i].to_bits(), "member {i} moved");
+                }
+            }
+            let cols = [&trust[..n], &trust[70..70 + n], &trust[n / 2..n / 2 + n]];
+            // SAFETY: AVX2 was found above and the three columns have one length.
+            let fast = unsafe { sums_avx2(cols) };
+            let slow = cols.map(sum_lanes);
+            assert_eq!(fast.map(f64::to_bits), slow.map(f64::to_bits), "{n} values");
+        }
+    }
     /// The portable pick of the set bit of a given rank is BMI2's parallel deposit's.
     #[test]
     fn nth_bit_is_the_set_bit_of_that_rank() {
