@@ -749,6 +749,7 @@ fn drift_range_avx2(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
 
 /// [`drift_range`] of a community of fewer than eight citizens, kept out of the AVX2
 /// function: inlined there, it would be vectorised into masked stores again.
+#[cfg(target_arch = "x86_64")]
 #[inline(never)]
 fn drift_tail(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
     drift_range(trust, group, rate, anchor);
@@ -760,8 +761,8 @@ fn drift_tail(trust: &mut [f32], group: &[u32], rate: f32, anchor: f32) {
 fn sums([a, b, c]: [&[f32]; 3]) -> [f64; 3] {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() && b.len() == a.len() && c.len() == a.len() {
-        // SAFETY: `has_avx2` found AVX2 on this processor and the columns have one length,
-        // the conditions of `sums_avx2`.
+        // SAFETY: `has_avx2` found AVX2 on this processor, the only condition of
+        // `sums_avx2` (its accesses are checked).
         return unsafe { sums_avx2([a, b, c]) };
     }
     [sum_lanes(a), sum_lanes(b), sum_lanes(c)]
@@ -805,7 +806,8 @@ fn tally(acc: &[f64; 8], rest: &[f32]) -> f64 {
 /// partial sums are chains of additions, each waiting for the one before (four cycles of
 /// latency), so summing one column at a time leaves the adders mostly idle; the three
 /// columns' six chains keep them busy. The same additions in the same order per column,
-/// so the same sums. Call it only where [`has_avx2`] holds and the columns have one length.
+/// so the same sums. Call it only where [`has_avx2`] holds; columns of different lengths
+/// panic (every access is checked).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn sums_avx2(columns: [&[f32]; 3]) -> [f64; 3] {
@@ -883,7 +885,8 @@ impl Visit<'_> {
         // Community `c` is served by organisation `c mod orgs`.
         for ((start, end), terms) in communities.zip(self.orgs.iter().cycle()) {
             let (top, hazard) = (terms.top, terms.hazard);
-            if top <= 0.0 {
+            // Also skips a NaN rate, so that the hazard below is positive.
+            if top.is_nan() || top <= 0.0 {
                 continue;
             }
             let mut from = i64::from(start);
@@ -1352,7 +1355,13 @@ mod tests {
             .map(|_| (rng.next_u32() >> 8) as f32 / 16_777_216.0)
             .collect();
         let group: Vec<u32> = (0..70)
-            .map(|_| if rng.next_u32() % 3 == 0 { 5 } else { NO_GROUP })
+            .map(|_| {
+                if rng.next_u32().is_multiple_of(3) {
+                    5
+                } else {
+                    NO_GROUP
+                }
+            })
             .collect();
         for n in 0..70 {
             for rate in [0.013f32, 1.0, 0.0, 0.37] {

@@ -514,8 +514,13 @@ impl Params {
         Ok(())
     }
 
-    /// Cross-parameter checks that single ranges cannot express.
+    /// Every parameter in its range (the fields are public, so a caller may have set one
+    /// without [`Params::set`]), then the cross-parameter checks that single ranges cannot
+    /// express.
     pub fn validate(&self) -> Result<(), ParamError> {
+        for (i, spec) in SPECS.iter().enumerate() {
+            spec.check(self.get_index(i))?;
+        }
         let shares = self.share_conditional + self.share_free_rider + self.share_hump;
         if shares > 1.0 + 1e-9 {
             return Err(ParamError::Inconsistent {
@@ -610,6 +615,21 @@ mod tests {
         let mut p = Params::defaults();
         p.set("citizens.share_free_rider", 0.9).unwrap();
         assert!(matches!(p.validate(), Err(ParamError::Inconsistent { .. })));
+    }
+
+    /// Fields set directly, past `set`'s checks, are caught by `validate`: a negative or NaN
+    /// type share (which would skew the type draw) and no organisations.
+    #[test]
+    fn validate_checks_fields_set_directly() {
+        for bad in [
+            |p: &mut Params| p.share_free_rider = -0.2,
+            |p: &mut Params| p.share_conditional = f64::NAN,
+            |p: &mut Params| p.n_organisations = 0.0,
+        ] {
+            let mut p = Params::defaults();
+            bad(&mut p);
+            assert!(matches!(p.validate(), Err(ParamError::OutOfRange { .. })));
+        }
     }
 }
 
