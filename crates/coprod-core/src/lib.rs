@@ -100,9 +100,9 @@ pub(crate) fn run_steps(
         }
         boundary(&mut model, step + 1);
     }
-    out.groups = model.group_records();
     if detail == Detail::WithCitizens {
         out.citizens = model.citizen_records();
     }
+    out.groups = model.into_group_records();
     out
 }

@@ -457,7 +457,16 @@ impl Model {
     /// Group records so far: groups still running are marked active, groups still
     /// recruiting are marked forming.
     pub fn group_records(&self) -> Vec<GroupRecord> {
-        let mut records = self.records.clone();
+        self.mark_forming(self.records.clone())
+    }
+
+    /// [`Model::group_records`] at the end of a run, moved out instead of copied.
+    pub(crate) fn into_group_records(mut self) -> Vec<GroupRecord> {
+        let records = std::mem::take(&mut self.records);
+        self.mark_forming(records)
+    }
+
+    fn mark_forming(&self, mut records: Vec<GroupRecord>) -> Vec<GroupRecord> {
         for g in self.groups.iter().filter(|g| !g.started) {
             records[g.record as usize].end_reason = crate::metrics::EndReason::Forming;
         }
