@@ -1385,12 +1385,13 @@ mod tests {
                 }
             }
             let cols = [&trust[..n], &trust[70..70 + n], &trust[n / 2..n / 2 + n]];
-            // SAFETY: AVX2 was found above and the three columns have one length.
+            // SAFETY: AVX2 was found above.
             let fast = unsafe { sums_avx2(cols) };
             let slow = cols.map(sum_lanes);
             assert_eq!(fast.map(f64::to_bits), slow.map(f64::to_bits), "{n} values");
         }
     }
+
     /// The portable pick of the set bit of a given rank is BMI2's parallel deposit's.
     #[test]
     fn nth_bit_is_the_set_bit_of_that_rank() {
