@@ -254,7 +254,7 @@ impl Model {
         let communities = community_ranges(self.n_citizens, self.n_communities);
         // A tiny top rate needs an exponential without the 32-bit grid (rng::FINE_BELOW).
         // One copy of the walk for each way of drawing it, so that neither carries the other.
-        if orgs.iter().any(|t| t.top > 0.0 && t.top < rng::FINE_BELOW) {
+        if orgs.iter().any(|t| rng::needs_fine(t.top)) {
             let draw = |rng: &mut rng::ModelRng, _: &mut rng::Words| rng::exp53(rng);
             visit.walk(c, communities, (&mut rng, &mut words), draw);
         } else {

@@ -259,14 +259,21 @@ pub(crate) struct Gaps {
 /// 32-bit ziggurat, whose grid returns 0 with probability about 6e-8: that would make an
 /// event of probability `q` happen with probability about `q + 6e-8`, 0.1% too often at
 /// 1e-4 and far too often at 1e-8. Above it the difference is below a relative 1e-3.
-pub(crate) const FINE_BELOW: f64 = 1e-4;
+const FINE_BELOW: f64 = 1e-4;
+
+/// Whether events of probability `q` draw their exponentials with 53 bits: `q` above 0 and
+/// below [`FINE_BELOW`] (not for NaN).
+#[inline]
+pub(crate) fn needs_fine(q: f64) -> bool {
+    q > 0.0 && q < FINE_BELOW
+}
 
 impl Gaps {
     pub(crate) fn new(q: f64) -> Gaps {
         let q = q.clamp(0.0, 1.0);
         Gaps {
             scale: 1.0 / -libm::log1p(-q),
-            fine: q > 0.0 && q < FINE_BELOW,
+            fine: needs_fine(q),
         }
     }
 
