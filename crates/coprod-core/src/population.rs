@@ -134,11 +134,8 @@ fn draw_citizens(p: &Params, seed: u64, mut each: impl FnMut(usize, Drawn)) {
         deprived_low_share(p),
         affluent_low_share(p, n_deprived, n_communities),
     ];
-    let mut end = 0;
-    for community in 0..n_communities {
-        // Communities are contiguous: each starts where the previous ended.
-        let start = end;
-        end = crate::network::community_range(community, n, n_communities).1;
+    let communities = crate::network::community_ranges(n, n_communities);
+    for (community, (start, end)) in (0..).zip(communities) {
         // Where a citizen lives sets their chance of being low-resource.
         let place = usize::from(!is_deprived(community, n_communities));
         for i in start..end {
