@@ -7,9 +7,12 @@ use coprod_scenario::Scenario;
 use crate::error::Result;
 use crate::shipped;
 
-/// Measured wall time of one citizen-step on one core (release build, 2 cores shared,
-/// 10,000 citizens, default parameters), rounded up. Only for rough estimates.
-const SECONDS_PER_CITIZEN_STEP: f64 = 5.0e-8;
+/// Wall time per citizen-step and thread, rounded up from the release build on an almost
+/// idle 2-core machine (2 December 2026, after the speed work of docs/performance.md):
+/// `coprod run group-size` on 2 threads, charts and pages included, took 9.2e-9 s and
+/// `coprod sensitivity sensitivity` 5.5e-9 s. Busy machines and debug builds take longer.
+/// Only for rough estimates.
+const SECONDS_PER_CITIZEN_STEP: f64 = 1.0e-8;
 
 /// A scenario file as `coprod check` judges it.
 #[derive(Debug)]
@@ -51,15 +54,13 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
 /// plus what `coprod sensitivity` would run for a scenario with a `[sensitivity]` table.
 pub fn describe(s: &Scenario, threads: usize) -> String {
     let sensitivity = s.sensitivity.as_ref().map_or_else(String::new, |t| {
-        let per_run = s.base.n_citizens * f64::from(s.steps);
-        let seconds = t.runs() as f64 * per_run * SECONDS_PER_CITIZEN_STEP
-            / (threads as f64).min(t.runs() as f64).max(1.0);
+        let citizen_steps = t.runs() as f64 * s.base.n_citizens * f64::from(s.steps);
         format!(
             "; `coprod sensitivity`: {} runs ({} design points x {} replications), {}",
             t.runs(),
             t.design_points(),
             t.replications,
-            format_args!("roughly {}", human_duration(seconds))
+            roughly(citizen_steps, t.runs(), threads)
         )
     });
     describe_runs(s, threads) + &sensitivity
@@ -96,7 +97,13 @@ fn estimate(s: &Scenario, threads: usize) -> String {
         }
     }
     citizen_steps *= f64::from(s.steps) * f64::from(s.replications);
-    let parallel = (threads as f64).min(s.n_runs() as f64).max(1.0);
+    roughly(citizen_steps, s.n_runs(), threads)
+}
+
+/// "roughly 4 s": the wall time of `citizen_steps` spread over `runs` runs on `threads`
+/// threads (no more threads work than there are runs).
+fn roughly(citizen_steps: f64, runs: u64, threads: usize) -> String {
+    let parallel = (threads as f64).min(runs as f64).max(1.0);
     let seconds = citizen_steps * SECONDS_PER_CITIZEN_STEP / parallel;
     format!("roughly {}", human_duration(seconds))
 }
@@ -159,5 +166,21 @@ pub fn human_duration(seconds: f64) -> String {
         format!("{:.0} min", seconds / 60.0)
     } else {
         format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The work is spread over the threads, but no more threads work than there are runs.
+    #[test]
+    fn rough_times_spread_runs_over_the_threads_that_have_one() {
+        let citizen_steps = 30.0 / SECONDS_PER_CITIZEN_STEP;
+        assert_eq!(roughly(citizen_steps, 10, 1), "roughly 30 s");
+        assert_eq!(roughly(citizen_steps, 10, 2), "roughly 15 s");
+        assert_eq!(roughly(citizen_steps, 1, 8), "roughly 30 s");
+        assert_eq!(roughly(citizen_steps, 3, 8), "roughly 10 s");
+        assert_eq!(roughly(citizen_steps, 3, 0), "roughly 30 s");
     }
 }
