@@ -160,6 +160,11 @@ pub struct Judgement {
     pub decomposition: Vec<Decomposed>,
     /// For interior optima: the best dose over the pooled replications.
     pub best: Option<usize>,
+    /// For interior optima with two or more doses: the dose with the next highest pooled
+    /// mean and how far below the best's mean it lies. The direct effect is taken at the best
+    /// dose only, so a runner-up close to it says that the decomposition could have been
+    /// taken at another dose.
+    pub runner_up: Option<(usize, f64)>,
 }
 
 /// Runs the pilot, the power calculation, the verdict blocks and the decomposition.
@@ -214,6 +219,7 @@ pub fn judge<R: Replicate>(experiment: &R, design: &Design, runner: &Runner) -> 
         Contrast::InteriorOptimum => Some(best_arm(&reps)),
         Contrast::Linear(_) => None,
     };
+    let runner_up = best.and_then(|b| runner_up_arm(&reps, b));
     let totals: Vec<f64> = reps.iter().map(|r| effect(contrast, r, best)).collect();
     let (decomposed_total, decomposition) = match experiment.control() {
         Some(control) if !hold.is_empty() => {
@@ -255,6 +261,7 @@ pub fn judge<R: Replicate>(experiment: &R, design: &Design, runner: &Runner) -> 
         decomposed_total,
         decomposition,
         best,
+        runner_up,
     }
 }
 
@@ -284,10 +291,29 @@ fn effects(contrast: &Contrast, reps: &[Rep], best: Option<usize>) -> Vec<f64> {
 /// The arm with the highest mean (ties: the lowest index).
 fn best_arm(reps: &[Rep]) -> usize {
     let arms = reps.first().map_or(0, |r| r.arms.len());
-    let mean = |a: usize| reps.iter().map(|r| r.arms[a]).sum::<f64>() / reps.len() as f64;
     (0..arms)
-        .max_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(b.cmp(&a)))
+        .max_by(|&a, &b| {
+            arm_mean(reps, a)
+                .total_cmp(&arm_mean(reps, b))
+                .then(b.cmp(&a))
+        })
         .unwrap_or(0)
+}
+
+/// The arm other than `best` with the highest pooled mean (the first such arm on a tie),
+/// and how far below `best`'s mean it lies; `None` with a single arm.
+fn runner_up_arm(reps: &[Rep], best: usize) -> Option<(usize, f64)> {
+    let arms = reps.first().map_or(0, |r| r.arms.len());
+    let second = (0..arms).filter(|&a| a != best).max_by(|&a, &b| {
+        arm_mean(reps, a)
+            .total_cmp(&arm_mean(reps, b))
+            .then(b.cmp(&a))
+    })?;
+    Some((second, arm_mean(reps, best) - arm_mean(reps, second)))
+}
+
+fn arm_mean(reps: &[Rep], a: usize) -> f64 {
+    reps.iter().map(|r| r.arms[a]).sum::<f64>() / reps.len() as f64
 }
 
 fn effect(contrast: &Contrast, rep: &Rep, best: Option<usize>) -> f64 {
@@ -397,5 +423,32 @@ pub fn point_holds(
                 best > 0 && best < last && mean >= sesoi && summarise(&to_last).mean >= sesoi;
             (mean, holds)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reps(arms: &[&[f64]]) -> Vec<Rep> {
+        arms.iter()
+            .map(|a| Rep {
+                arms: a.to_vec(),
+                held: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The runner-up is the best of the other doses by pooled mean, with its shortfall.
+    #[test]
+    fn runner_up_is_the_next_best_dose_and_its_gap() {
+        let r = reps(&[&[1.0, 5.0, 4.0, 2.0], &[1.0, 7.0, 5.0, 2.0]]);
+        let best = best_arm(&r);
+        assert_eq!(best, 1);
+        assert_eq!(runner_up_arm(&r, best), Some((2, 1.5)));
+        // A tie goes to the first dose, as for the best.
+        let tied = reps(&[&[3.0, 6.0, 3.0]]);
+        assert_eq!(runner_up_arm(&tied, best_arm(&tied)), Some((0, 3.0)));
+        assert_eq!(runner_up_arm(&reps(&[&[2.0]]), 0), None);
     }
 }

@@ -214,6 +214,11 @@ pub fn evaluate(
         if let Some(value) = doses.get(best) {
             note += &format!("; pooled best dose {value}");
         }
+        if let Some((second, gap)) = judgement.runner_up
+            && let Some(value) = doses.get(second)
+        {
+            note += &runner_up_note(*value, gap, reg.sesoi);
+        }
     }
     let mapped =
         options.robustness_points > 0 && (class == ClaimClass::Derived || options.robustness_all);
@@ -248,6 +253,20 @@ pub fn evaluate(
     })
 }
 
+/// The note's words on the runner-up dose of an interior optimum, `gap` below the best in
+/// the metric's units: within the SESOI the two doses are practically tied, and the direct
+/// effect and mediated share, taken at the best dose only, could differ at the other.
+fn runner_up_note(value: f64, gap: f64, sesoi: f64) -> String {
+    if gap < sesoi {
+        format!(
+            "; runner-up dose {value}, {gap:.3} below it, within the SESOI: the direct effect \
+             and share are those of the best dose and may differ at the runner-up"
+        )
+    } else {
+        format!("; runner-up dose {value}, {gap:.3} below it")
+    }
+}
+
 /// Derived when the all-mediators share's interval lies at or above [`DERIVED_SHARE`], the
 /// total effect over the decomposed replications has an interval excluding 0, and the pooled
 /// total effect is at least the SESOI in size (below it the ratio `1 - direct / total` is
@@ -268,5 +287,23 @@ pub fn classify(j: &Judgement, sesoi: f64) -> ClaimClass {
         ClaimClass::Derived
     } else {
         ClaimClass::Assumption
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A runner-up within the SESOI of the best dose is flagged; one further away is only
+    /// named.
+    #[test]
+    fn runner_up_within_the_sesoi_is_flagged() {
+        let near = runner_up_note(6.0, 0.4, 1.5);
+        assert!(
+            near.contains("runner-up dose 6, 0.400 below it, within the SESOI"),
+            "{near}"
+        );
+        let far = runner_up_note(6.0, 2.0, 1.5);
+        assert_eq!(far, "; runner-up dose 6, 2.000 below it");
     }
 }
