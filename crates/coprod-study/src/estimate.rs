@@ -9,7 +9,7 @@ use crate::shipped;
 
 /// Wall time per citizen-step and thread, rounded up from the release build on an almost
 /// idle 2-core machine (2 December 2026, after the speed work of docs/performance.md):
-/// `coprod run group-size` on 2 threads, charts and pages included, took 9.2e-9 s and
+/// `coprod run group-size` on 2 threads, charts and pages included, took about 9e-9 s and
 /// `coprod sensitivity sensitivity` 5.5e-9 s. Busy machines and debug builds take longer.
 /// Only for rough estimates.
 const SECONDS_PER_CITIZEN_STEP: f64 = 1.0e-8;

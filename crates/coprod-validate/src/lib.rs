@@ -210,15 +210,7 @@ pub fn evaluate(
     let class = classify(&judgement, reg.sesoi);
     let mut note = claim.note();
     if let Some(best) = judgement.best {
-        let doses = claim.dose_values();
-        if let Some(value) = doses.get(best) {
-            note += &format!("; pooled best dose {value}");
-        }
-        if let Some((second, gap)) = judgement.runner_up
-            && let Some(value) = doses.get(second)
-        {
-            note += &runner_up_note(*value, gap, reg.sesoi);
-        }
+        note += &dose_note(&claim.dose_values(), best, judgement.runner_up, reg.sesoi);
     }
     let mapped =
         options.robustness_points > 0 && (class == ClaimClass::Derived || options.robustness_all);
@@ -253,18 +245,40 @@ pub fn evaluate(
     })
 }
 
-/// The note's words on the runner-up dose of an interior optimum, `gap` below the best in
-/// the metric's units: within the SESOI the two doses are practically tied, and the direct
-/// effect and mediated share, taken at the best dose only, could differ at the other.
-fn runner_up_note(value: f64, gap: f64, sesoi: f64) -> String {
-    if gap < sesoi {
-        format!(
-            "; runner-up dose {value}, {gap:.3} below it, within the SESOI: the direct effect \
-             and share are those of the best dose and may differ at the runner-up"
-        )
-    } else {
-        format!("; runner-up dose {value}, {gap:.3} below it")
+/// The note's words on the doses of an interior optimum: the pooled best dose, and the
+/// runner-up (`(dose index, gap below the best)` in the metric's units). A gap within the
+/// SESOI is flagged: the two doses are practically tied, and the direct effect and mediated
+/// share, taken at the best dose only, could differ at the other.
+fn dose_note(doses: &[f64], best: usize, runner_up: Option<(usize, f64)>, sesoi: f64) -> String {
+    let mut note = String::new();
+    if let Some(value) = doses.get(best) {
+        note += &format!("; pooled best dose {value}");
     }
+    let Some((second, gap)) = runner_up else {
+        return note;
+    };
+    let Some(value) = doses.get(second) else {
+        return note;
+    };
+    if !gap.is_finite() {
+        return note + &format!("; runner-up dose {value}, its gap to the best not a number");
+    }
+    note += &format!("; runner-up dose {value}, {} below it", three_figures(gap));
+    if gap < sesoi {
+        note += ", within the SESOI: the direct effect and share are those of the best dose \
+                 and may differ at the runner-up";
+    }
+    note
+}
+
+/// `x` with three significant figures (all of them for 0), so that small gaps on small
+/// scales do not print as 0.000.
+fn three_figures(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let decimals = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.decimals$}")
 }
 
 /// Derived when the all-mediators share's interval lies at or above [`DERIVED_SHARE`], the
@@ -294,16 +308,31 @@ pub fn classify(j: &Judgement, sesoi: f64) -> ClaimClass {
 mod tests {
     use super::*;
 
-    /// A runner-up within the SESOI of the best dose is flagged; one further away is only
-    /// named.
+    /// A runner-up within the SESOI of the best dose is flagged (strictly within: a gap of
+    /// exactly the SESOI is a difference of substance); one further away is only named.
     #[test]
     fn runner_up_within_the_sesoi_is_flagged() {
-        let near = runner_up_note(6.0, 0.4, 1.5);
-        assert!(
-            near.contains("runner-up dose 6, 0.400 below it, within the SESOI"),
-            "{near}"
+        let doses = [2.0, 6.0, 8.0];
+        let near = dose_note(&doses, 1, Some((2, 0.103)), 1.5);
+        assert_eq!(
+            near,
+            "; pooled best dose 6; runner-up dose 8, 0.103 below it, within the SESOI: the \
+             direct effect and share are those of the best dose and may differ at the runner-up"
         );
-        let far = runner_up_note(6.0, 2.0, 1.5);
-        assert_eq!(far, "; runner-up dose 6, 2.000 below it");
+        let at = dose_note(&doses, 1, Some((0, 1.5)), 1.5);
+        assert_eq!(at, "; pooled best dose 6; runner-up dose 2, 1.50 below it");
+        assert_eq!(dose_note(&doses, 2, None, 1.5), "; pooled best dose 8");
+        let nan = dose_note(&doses, 1, Some((2, f64::NAN)), 1.5);
+        assert!(nan.ends_with("its gap to the best not a number"), "{nan}");
+    }
+
+    /// Gaps keep three significant figures on any scale.
+    #[test]
+    fn gaps_keep_three_significant_figures() {
+        assert_eq!(three_figures(0.000_412_3), "0.000412");
+        assert_eq!(three_figures(0.103), "0.103");
+        assert_eq!(three_figures(1.129), "1.13");
+        assert_eq!(three_figures(1234.4), "1234");
+        assert_eq!(three_figures(0.0), "0");
     }
 }
