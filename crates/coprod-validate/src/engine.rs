@@ -291,25 +291,25 @@ fn effects(contrast: &Contrast, reps: &[Rep], best: Option<usize>) -> Vec<f64> {
 /// The arm with the highest mean (ties: the lowest index).
 fn best_arm(reps: &[Rep]) -> usize {
     let arms = reps.first().map_or(0, |r| r.arms.len());
-    (0..arms)
-        .max_by(|&a, &b| {
-            arm_mean(reps, a)
-                .total_cmp(&arm_mean(reps, b))
-                .then(b.cmp(&a))
-        })
-        .unwrap_or(0)
+    (0..arms).max_by(by_mean(reps)).unwrap_or(0)
 }
 
 /// The arm other than `best` with the highest pooled mean (the first such arm on a tie),
 /// and how far below `best`'s mean it lies; `None` with a single arm.
 fn runner_up_arm(reps: &[Rep], best: usize) -> Option<(usize, f64)> {
     let arms = reps.first().map_or(0, |r| r.arms.len());
-    let second = (0..arms).filter(|&a| a != best).max_by(|&a, &b| {
+    let second = (0..arms).filter(|&a| a != best).max_by(by_mean(reps))?;
+    Some((second, arm_mean(reps, best) - arm_mean(reps, second)))
+}
+
+/// Orders arms by pooled mean, a lower index counting as higher on a tie (so `max_by` picks
+/// the first of tied arms).
+fn by_mean(reps: &[Rep]) -> impl Fn(&usize, &usize) -> std::cmp::Ordering + '_ {
+    move |&a, &b| {
         arm_mean(reps, a)
             .total_cmp(&arm_mean(reps, b))
             .then(b.cmp(&a))
-    })?;
-    Some((second, arm_mean(reps, best) - arm_mean(reps, second)))
+    }
 }
 
 fn arm_mean(reps: &[Rep], a: usize) -> f64 {
