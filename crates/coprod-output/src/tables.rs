@@ -180,6 +180,44 @@ struct Cell {
     metrics: Vec<Accumulator>,
 }
 
+/// The fields of one CSV row, formatted into one buffer that is reused from row to row: a
+/// sweep writes millions of fields, and a `String` for each was a tenth of its time.
+/// Every value is written with its `Display`, the same text as `to_string` (and [`num`] for
+/// floats: shortest round-trip).
+#[derive(Default)]
+struct Row {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Row {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn push(&mut self, value: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        write!(self.text, "{value}").expect("formatting into a String cannot fail");
+        self.ends.push(self.text.len());
+    }
+
+    /// An empty field for `None`.
+    fn push_optional(&mut self, value: Option<impl std::fmt::Display>) {
+        match value {
+            Some(v) => self.push(v),
+            None => self.ends.push(self.text.len()),
+        }
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.text[start..end])
+    }
+}
+
 /// Streams runs into a run directory, then writes the summary and manifest and moves the
 /// directory into place.
 pub struct Writer {
@@ -192,7 +230,7 @@ pub struct Writer {
     journal: File,
     cells: Vec<Cell>,
     cell_index: HashMap<(String, Vec<String>), usize>,
-    fields: Vec<String>,
+    row: Row,
     runs_written: u64,
     runs_without_groups: u64,
     failed_runs: u64,
@@ -342,7 +380,7 @@ impl Writer {
             swept,
             cells: Vec::new(),
             cell_index: HashMap::new(),
-            fields: Vec::new(),
+            row: Row::default(),
             runs_written: 0,
             runs_without_groups: 0,
             failed_runs: 0,
@@ -433,7 +471,7 @@ impl Writer {
             swept,
             cells: Vec::new(),
             cell_index: HashMap::new(),
-            fields: Vec::new(),
+            row: Row::default(),
             runs_written: 0,
             runs_without_groups: at.runs_without_groups,
             failed_runs: at.failed_runs,
@@ -525,16 +563,17 @@ impl Writer {
             let header = failures_header(&self.swept);
             self.failures = Some(Table::create(self.dir.staging(), FAILURES_CSV, &header)?);
         }
-        let mut fields = vec![id.run_id.to_string(), id.variant.to_string()];
-        fields.extend(id.point.iter().cloned());
-        fields.extend([
-            id.replication.to_string(),
-            id.seed.to_string(),
-            kind.to_string(),
-            message.to_string(),
-        ]);
+        let row = &mut self.row;
+        row.clear();
+        row.push(id.run_id);
+        row.push(id.variant);
+        id.point.iter().for_each(|v| row.push(v));
+        row.push(id.replication);
+        row.push(id.seed);
+        row.push(kind);
+        row.push(message);
         let table = self.failures.as_mut().expect("created above");
-        table.row(fields.iter().map(String::as_str))?;
+        table.row(row.fields())?;
         self.failed_runs += 1;
         Ok(())
     }
@@ -610,56 +649,52 @@ impl Writer {
             self.swept.len(),
             "one value per swept parameter"
         );
-        let run_id = id.run_id.to_string();
         let summary = out.summary();
+        let row = &mut self.row;
 
-        self.fields.clear();
-        self.fields.extend([run_id.clone(), id.variant.to_string()]);
-        self.fields.extend(id.point.iter().cloned());
-        self.fields
-            .extend([id.replication.to_string(), id.seed.to_string()]);
-        self.fields.extend(summary.iter().map(|v| num(*v)));
-        self.runs.row(self.fields.iter().map(String::as_str))?;
+        row.clear();
+        row.push(id.run_id);
+        row.push(id.variant);
+        id.point.iter().for_each(|v| row.push(v));
+        row.push(id.replication);
+        row.push(id.seed);
+        summary.iter().for_each(|v| row.push(v));
+        self.runs.row(row.fields())?;
 
-        let replication = id.replication.to_string();
         for m in &out.steps {
-            self.fields.clear();
-            self.fields.extend([run_id.clone(), id.variant.to_string()]);
-            self.fields.extend(id.point.iter().cloned());
-            self.fields
-                .extend([replication.clone(), m.step.to_string()]);
-            self.fields.extend(m.values().into_iter().map(num));
-            self.timeseries
-                .row(self.fields.iter().map(String::as_str))?;
+            row.clear();
+            row.push(id.run_id);
+            row.push(id.variant);
+            id.point.iter().for_each(|v| row.push(v));
+            row.push(id.replication);
+            row.push(m.step);
+            m.values().iter().for_each(|v| row.push(v));
+            self.timeseries.row(row.fields())?;
         }
 
         for g in &out.groups {
-            self.fields.clear();
-            self.fields.extend([
-                run_id.clone(),
-                g.group_id.to_string(),
-                g.organisation.map_or_else(String::new, |o| o.to_string()),
-                g.community.to_string(),
-                g.task.as_str().to_string(),
-                g.size_cap.to_string(),
-                g.size_at_formation.to_string(),
-                g.formed_step.to_string(),
-                g.ended_step.map_or_else(String::new, |s| s.to_string()),
-                g.end_reason.as_str().to_string(),
-            ]);
+            row.clear();
+            row.push(id.run_id);
+            row.push(g.group_id);
+            row.push_optional(g.organisation);
+            row.push(g.community);
+            row.push(g.task.as_str());
+            row.push(g.size_cap);
+            row.push(g.size_at_formation);
+            row.push(g.formed_step);
+            row.push_optional(g.ended_step);
+            row.push(g.end_reason.as_str());
             let life = &g.life;
-            self.fields.extend([
-                life.months.to_string(),
-                life.member_months.to_string(),
-                num(life.first_effort),
-                num(life.effort),
-                num(life.labour),
-                num(life.coordinated),
-                num(life.input),
-                num(life.needed),
-                life.months_met.to_string(),
-            ]);
-            self.groups.row(self.fields.iter().map(String::as_str))?;
+            row.push(life.months);
+            row.push(life.member_months);
+            row.push(life.first_effort);
+            row.push(life.effort);
+            row.push(life.labour);
+            row.push(life.coordinated);
+            row.push(life.input);
+            row.push(life.needed);
+            row.push(life.months_met);
+            self.groups.row(row.fields())?;
         }
 
         self.add_to_summary(id.variant, id.point, &summary);
@@ -845,6 +880,38 @@ mod tests {
                 resumed_at_run: None,
             },
         }
+    }
+
+    /// A reused row buffer must give each field exactly the text `to_string` gave it (the
+    /// files' bytes, pinned by the output digests), empty fields included, and nothing of
+    /// the row before.
+    #[test]
+    fn row_fields_are_the_values_display_text() {
+        let floats = [
+            0.0,
+            -0.0,
+            1.0,
+            0.1 + 0.2,
+            -2.5e-7,
+            1e21,
+            f64::MAX,
+            f64::MIN_POSITIVE / 3.0,
+            f64::NAN,
+            f64::NEG_INFINITY,
+        ];
+        let mut row = Row::default();
+        row.push("before");
+        row.clear();
+        row.push("a,b");
+        row.push_optional(None::<u32>);
+        row.push(u64::MAX);
+        floats.iter().for_each(|v| row.push(v));
+        row.push_optional(Some(7u32));
+        row.push("");
+        let mut expected = vec!["a,b".to_string(), String::new(), u64::MAX.to_string()];
+        expected.extend(floats.iter().map(|v| v.to_string()));
+        expected.extend(["7".to_string(), String::new()]);
+        assert_eq!(row.fields().collect::<Vec<_>>(), expected);
     }
 
     #[test]
