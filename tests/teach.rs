@@ -270,3 +270,59 @@ fn each_idea_for_class_changes_the_explanation() {
         assert!(page.contains(explained), "{set}: explanation unchanged");
     }
 }
+
+/// Ctrl-C during a lesson keeps the finished runs, and the command it prints finishes the
+/// lesson, page included, with the same files as a lesson never interrupted.
+#[test]
+fn an_interrupted_lesson_is_finished_by_the_command_it_prints() {
+    use std::process::{Command, Stdio};
+    let sb = Sandbox::new();
+    let lesson = [
+        "teach",
+        "group-size",
+        "--quick",
+        "--set",
+        "population.n_citizens=500",
+    ];
+    let child = Command::new(crate::util::bin())
+        .current_dir(sb.path())
+        .args(lesson)
+        .args(["--out", "stopped", "--threads", "1"])
+        .env("COPROD_FAULT_INJECT", "stall:6")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::resume::wait_for_journal(&sb.path().join(".stopped.partial"), 4);
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "Ctrl-C exits with 130");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let command = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("coprod "))
+        .unwrap_or_else(|| panic!("no resume command in {stderr}"));
+    assert_eq!(
+        command,
+        "coprod teach group-size --out stopped --set population.n_citizens=500 --quick --resume"
+    );
+
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    sb.cmd(&words)
+        .assert()
+        .success()
+        .stdout("stopped/teach.html\n");
+    let reference = quick_lesson(&sb);
+    for file in ["teach.html", "runs.csv", "timeseries.csv", "summary.csv"] {
+        assert!(
+            fs::read(reference.join(file)).unwrap()
+                == fs::read(sb.path().join("stopped").join(file)).unwrap(),
+            "{file} differs from the uninterrupted lesson's"
+        );
+    }
+}

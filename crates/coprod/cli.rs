@@ -390,9 +390,13 @@ pub(crate) struct TeachArgs {
     /// Worker threads [default: all cores]. Outputs are identical for any value.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
-    /// Replace the output directory if it exists.
+    /// Replace the output directory if it exists (or discard an interrupted lesson in it).
     #[arg(short, long)]
     pub(crate) force: bool,
+    /// Finish an interrupted lesson: keep the runs it saved, run only what is missing, then
+    /// write the page. Give the same options as the first time.
+    #[arg(long, conflicts_with = "force")]
+    pub(crate) resume: bool,
 }
 
 /// The lessons of `coprod teach`.

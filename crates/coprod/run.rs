@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use coprod_study::{
-    DEFAULT_SCENARIO, Lesson, Result, RunOptions, RunSummary, Study, StudyError, TeachOptions,
+    DEFAULT_SCENARIO, Lesson, Result, ResumedBy, RunOptions, RunSummary, Study, StudyError,
+    TeachOptions,
 };
 use coprod_sweep::Faults;
 
@@ -29,12 +30,6 @@ pub(crate) fn run(threads: usize, args: RunArgs, out: &mut impl Write) -> Result
             Study::default_lesson()?
         }
     };
-    let faults: Faults = match std::env::var(FAULT_INJECT) {
-        Ok(text) => text
-            .parse()
-            .map_err(|e| StudyError::Invalid(format!("invalid {FAULT_INJECT}={text}: {e}")))?,
-        Err(_) => Faults::default(),
-    };
     let options = RunOptions {
         out: args.out,
         replications: args.replications,
@@ -49,17 +44,28 @@ pub(crate) fn run(threads: usize, args: RunArgs, out: &mut impl Write) -> Result
         target_ci: args.target_ci,
         max_replications: args.max_replications,
         shard: args.shard,
-        faults,
+        faults: faults()?,
+        resumed_by: ResumedBy::Run,
     };
     let summary = study.run(&options, &Terminal::new())?;
     report(&summary, out)
+}
+
+/// Runs made to fail or stall on purpose, from `COPROD_FAULT_INJECT` (a testing aid).
+fn faults() -> Result<Faults> {
+    match std::env::var(FAULT_INJECT) {
+        Ok(text) => text
+            .parse()
+            .map_err(|e| StudyError::Invalid(format!("invalid {FAULT_INJECT}={text}: {e}"))),
+        Err(_) => Ok(Faults::default()),
+    }
 }
 
 /// What a run wrote: its directory on stdout, the rest on stderr; the exit status.
 fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
     let dir = s.dir.display();
     if s.already_complete {
-        eprintln!("{dir} is already complete: nothing to resume");
+        eprintln!("{dir} is already complete: no run is left to do");
     } else if let Some(shard) = &s.shard {
         eprintln!(
             "wrote shard {} of {} ({} of {}); merge every shard with `coprod merge`",
@@ -103,6 +109,8 @@ pub(crate) fn teach(threads: usize, args: TeachArgs, out: &mut impl Write) -> Re
         quick: args.quick,
         settings: args.settings,
         force: args.force,
+        resume: args.resume,
+        faults: faults()?,
         ..TeachOptions::new(lesson(args.lesson), threads)
     };
     let lesson = coprod_study::teach(&options, &Terminal::new())?;

@@ -60,7 +60,7 @@ pub use plot::plot;
 pub use progress::{Note, Progress, Silent};
 pub use published::{PUBLISHED_CSV, PublishedComparison, PublishedRow, compare_published};
 pub use resume::{Interrupted, Resumable};
-pub use run::{RunOptions, RunSummary, Study};
+pub use run::{ResumedBy, RunOptions, RunSummary, Study};
 pub use sensitivity::{SensitivityOptions, SensitivitySummary, sensitivity};
 pub use shard_arg::{FROM_SLURM, ShardArg, parse_shard};
 pub use shipped::{DEFAULT_SCENARIO, SHIPPED};

@@ -19,6 +19,9 @@ pub struct Resumable {
     pub total: u64,
     /// The shell command that finishes it.
     pub command: String,
+    /// Whether the command also does work after the runs (a lesson's page), so that it is
+    /// worth repeating even once every run is saved.
+    pub after_runs: bool,
 }
 
 impl Resumable {
@@ -29,11 +32,18 @@ impl Resumable {
         let partial = coprod_output::partial_dir(&self.target);
         let in_place = self.target.join(coprod_output::MANIFEST_JSON).is_file();
         if in_place && !partial.exists() {
-            format!(
+            let mut said = format!(
                 "interrupted after the run was complete: all {} runs are in {}",
                 self.total,
                 self.target.display()
-            )
+            );
+            if self.after_runs {
+                said += &format!(
+                    "\nfinish the rest (no run is repeated) with:\n  {}",
+                    self.command
+                );
+            }
+            said
         } else {
             self.interrupted().to_string()
         }
@@ -80,6 +90,8 @@ impl fmt::Display for Interrupted {
 
 /// The options of a `coprod run` as its resume command repeats them.
 pub(crate) struct RunWords<'a> {
+    /// `run`, or `teach` for a lesson.
+    pub(crate) subcommand: &'a str,
     pub(crate) scenario: Option<&'a str>,
     pub(crate) replications: Option<u32>,
     pub(crate) seed: Option<u64>,
@@ -91,10 +103,10 @@ pub(crate) struct RunWords<'a> {
     pub(crate) shard: Option<&'a ShardArg>,
 }
 
-/// The `coprod run` command that resumes this run: the same scenario and options, with
-/// `--out` the run's directory and `--resume`.
+/// The `coprod run` (or `coprod teach`) command that resumes this run: the same scenario and
+/// options, with `--out` the run's directory and `--resume`.
 pub(crate) fn resume_command(args: &RunWords<'_>, target: &Path) -> String {
-    let mut words: Vec<String> = vec!["coprod".into(), "run".into()];
+    let mut words: Vec<String> = vec!["coprod".into(), args.subcommand.into()];
     if let Some(s) = args.scenario {
         words.push(s.to_string());
     }
@@ -158,6 +170,7 @@ mod tests {
             target: target.clone(),
             total: 12,
             command: "coprod run x --out run --resume".into(),
+            after_runs: false,
         };
         // While the runs are written: the partial directory is there.
         let partial = coprod_output::partial_dir(&target);
@@ -173,6 +186,18 @@ mod tests {
         let said = r.on_interrupt();
         assert!(
             said.contains("after the run was complete: all 12 runs are in"),
+            "{said}"
+        );
+        assert!(!said.contains("--resume"), "{said}");
+        // A lesson still has its page to write: its command is worth repeating.
+        let lesson = Resumable {
+            command: "coprod teach group-size --out run --resume".into(),
+            after_runs: true,
+            ..r
+        };
+        let said = lesson.on_interrupt();
+        assert!(
+            said.ends_with("with:\n  coprod teach group-size --out run --resume"),
             "{said}"
         );
     }

@@ -98,6 +98,26 @@ pub struct RunOptions {
     pub shard: Option<ShardArg>,
     /// Runs that fail on purpose (testing aid; `COPROD_FAULT_INJECT` on the command line).
     pub faults: Faults,
+    /// The command that an interruption's message tells the user to repeat with `--resume`.
+    pub resumed_by: ResumedBy,
+}
+
+/// The command that finishes an interrupted run directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumedBy {
+    /// `coprod run ... --resume`.
+    Run,
+    /// `coprod teach ... --resume`, which also writes the lesson's page after the runs.
+    Teach,
+}
+
+impl ResumedBy {
+    fn subcommand(self) -> &'static str {
+        match self {
+            ResumedBy::Run => "run",
+            ResumedBy::Teach => "teach",
+        }
+    }
 }
 
 impl Default for RunOptions {
@@ -117,6 +137,7 @@ impl Default for RunOptions {
             max_replications: 100,
             shard: None,
             faults: Faults::default(),
+            resumed_by: ResumedBy::Run,
         }
     }
 }
@@ -298,6 +319,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         });
     };
     let resumable = Resumable {
+        after_runs: o.resumed_by == ResumedBy::Teach,
         command: resume_command(&run_words(study, o), &target),
         target: target.clone(),
         total: n_runs,
@@ -391,6 +413,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
 /// The options the resume command repeats.
 fn run_words<'a>(study: &'a Study, o: &'a RunOptions) -> RunWords<'a> {
     RunWords {
+        subcommand: o.resumed_by.subcommand(),
         scenario: study.source.as_deref(),
         replications: o.replications,
         seed: o.seed,

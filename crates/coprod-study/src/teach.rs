@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use coprod_report::{RunData, SIZE_PARAM, write_teach_page};
 use coprod_scenario::Setting;
+use coprod_sweep::Faults;
 
 use crate::error::{Context, Result, bail};
 use crate::progress::Progress;
-use crate::run::{RunOptions, RunSummary, Study};
+use crate::run::{ResumedBy, RunOptions, RunSummary, Study};
 use crate::shipped::with_experiment_options;
 
 /// The lessons of `coprod teach`.
@@ -48,6 +49,10 @@ pub struct TeachOptions {
     pub threads: usize,
     /// Replace the output directory if it exists.
     pub force: bool,
+    /// Finish an interrupted lesson (its runs, then the page).
+    pub resume: bool,
+    /// Runs that fail on purpose (testing aid).
+    pub faults: Faults,
 }
 
 impl TeachOptions {
@@ -61,6 +66,8 @@ impl TeachOptions {
             settings: Vec::new(),
             threads,
             force: false,
+            resume: false,
+            faults: Faults::default(),
         }
     }
 }
@@ -90,10 +97,15 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
         settings: options.settings.clone(),
         quick: options.quick,
         force: options.force,
+        resume: options.resume,
+        resumed_by: ResumedBy::Teach,
+        faults: options.faults.clone(),
         ..RunOptions::default()
     };
     let run = study.run(&run_options, progress)?;
-    if run.failed > 0 {
+    // A directory that was already complete reports no failures of this invocation; its
+    // failures.csv says whether the experiment is whole.
+    if run.failed > 0 || run.failures_csv().is_file() {
         return Ok(Lessoned { run, page: None });
     }
     let data = RunData::load(&run.dir)?;
