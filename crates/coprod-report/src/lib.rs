@@ -59,6 +59,9 @@ pub struct Written {
     pub notes: Vec<String>,
     /// The `index.html` page.
     pub index: PathBuf,
+    /// What the charts and page were drawn from, for a further page of the same run (the
+    /// lesson's) without reading the directory's files again.
+    pub data: RunData,
 }
 
 /// Reads the run directory `dir`, draws the selected charts into `dir/charts/` and writes
@@ -86,5 +89,6 @@ pub fn write_report(
         charts,
         notes,
         index,
+        data,
     })
 }

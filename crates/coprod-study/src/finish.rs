@@ -10,7 +10,7 @@ use coprod_output::{
     Completed, ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue,
     ParameterRow, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo,
 };
-use coprod_report::Tally;
+use coprod_report::{RunData, Tally};
 use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
 
 use crate::compare;
@@ -20,7 +20,8 @@ use crate::progress::{Note, Progress};
 /// The files derived from the CSVs (comparison.csv for scenarios with variants, charts and
 /// index.html), then the move into place. Shared by `coprod run` and `coprod merge`, so a
 /// merged directory is byte-identical to a single run's. `tally` is what the sweep tallied
-/// of timeseries.csv and groups.csv as it wrote them, if it wrote every run.
+/// of timeseries.csv and groups.csv as it wrote them, if it wrote every run. Returns the
+/// directory and what its report was drawn from (`dir` set to the directory in place).
 pub(crate) fn finish(
     completed: Completed,
     mut manifest: Manifest,
@@ -29,7 +30,7 @@ pub(crate) fn finish(
     target: &Path,
     tally: Option<Tally>,
     progress: &dyn Progress,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, Option<RunData>)> {
     let swept: Vec<String> = scenario
         .sweep
         .iter()
@@ -49,10 +50,15 @@ pub(crate) fn finish(
             ))),
         }
     }
-    crate::plot::add_charts(completed.staging(), &manifest, tally, progress);
-    completed
+    let report = crate::plot::add_charts(completed.staging(), &manifest, tally, progress);
+    let dir = completed
         .commit(&manifest)
-        .with_context(|| format!("cannot finish {}", target.display()))
+        .with_context(|| format!("cannot finish {}", target.display()))?;
+    let report = report.map(|mut data| {
+        data.dir = dir.clone();
+        data
+    });
+    Ok((dir, report))
 }
 
 /// Every parameter of every (variant, sweep point) as it ran: the rows of parameters.csv.

@@ -121,7 +121,7 @@ pub fn merge(
     let completed = writer
         .complete()
         .with_context(|| format!("cannot finish {}", out.display()))?;
-    let dir = finish::finish(
+    let (dir, _) = finish::finish(
         completed,
         manifest,
         &scenario,

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use coprod_output::Manifest;
-use coprod_report::{Selection, Tally, Written, write_report};
+use coprod_report::{RunData, Selection, Tally, Written, write_report};
 
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
@@ -32,14 +32,19 @@ pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Resul
 /// are part of the atomic result. A chart that cannot be drawn is a warning, not a failed
 /// run: the CSVs are what matters. `tally` holds the rows of timeseries.csv and groups.csv
 /// as the sweep wrote them, when it saw every run (`None`: the report reads the files).
+/// Returns what the report was drawn from, if it was drawn.
 pub(crate) fn add_charts(
     staging: &Path,
     manifest: &Manifest,
     tally: Option<Tally>,
     progress: &dyn Progress,
-) {
+) -> Option<RunData> {
     let manifest = serde_json::to_value(manifest).ok();
-    if let Err(err) = write_report(staging, &Selection::default(), manifest, tally) {
-        progress.note(Note::Warning(format!("no charts: {err}")));
+    match write_report(staging, &Selection::default(), manifest, tally) {
+        Ok(written) => Some(written.data),
+        Err(err) => {
+            progress.note(Note::Warning(format!("no charts: {err}")));
+            None
+        }
     }
 }

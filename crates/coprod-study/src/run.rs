@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime};
 use coprod_core::{Detail, METRICS, RunOutput, SPECS};
 use coprod_output::read::GroupRow;
 use coprod_output::{Existing, Identity, OutputError, RunIdentity, ShardInfo, Writer};
-use coprod_report::Tally;
+use coprod_report::{RunData, Tally};
 use coprod_scenario::{BASELINE, Scenario, Setting};
 use coprod_sweep::{Event, Faults, Runner};
 
@@ -159,6 +159,9 @@ pub struct RunSummary {
     pub shard: Option<ShardInfo>,
     /// Wall time of the whole command, in seconds.
     pub seconds: f64,
+    /// What the directory's charts and index.html were drawn from, when this invocation
+    /// drew them (not for a shard or a directory that was already complete).
+    pub(crate) report: Option<RunData>,
 }
 
 impl RunSummary {
@@ -316,6 +319,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
             already_complete: true,
             shard,
             seconds: clock.elapsed().as_secs_f64(),
+            report: None,
         });
     };
     let resumable = Resumable {
@@ -384,6 +388,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         already_complete: false,
         shard: None,
         seconds: 0.0,
+        report: None,
     };
     if let Some(shard) = shard {
         let (dir, shard) = shard::finish(shard, completed, manifest, failed)?;
@@ -395,7 +400,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     manifest.adaptive = p.adaptive.as_ref().map(compare::Adaptive::to_json);
     // The charts are drawn with the same thread budget as the runs.
     let compared = (p.metrics.as_slice(), p.against.as_str());
-    summary.dir = runner.install(|| {
+    (summary.dir, summary.report) = runner.install(|| {
         finish::finish(
             completed,
             manifest,

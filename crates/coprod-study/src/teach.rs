@@ -102,13 +102,18 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
         faults: options.faults.clone(),
         ..RunOptions::default()
     };
-    let run = study.run(&run_options, progress)?;
+    let mut run = study.run(&run_options, progress)?;
     // A directory that was already complete reports no failures of this invocation; its
     // failures.csv says whether the experiment is whole.
     if run.failed > 0 || run.failures_csv().is_file() {
         return Ok(Lessoned { run, page: None });
     }
-    let data = RunData::load(&run.dir)?;
+    // The data the run's own report was drawn from, or, when this invocation drew none (the
+    // lesson was already complete), the directory's files.
+    let data = match run.report.take() {
+        Some(data) => data,
+        None => RunData::load(&run.dir)?,
+    };
     let page = write_teach_page(&data)
         .with_context(|| format!("cannot write the teaching page in {}", run.dir.display()))?;
     Ok(Lessoned {
