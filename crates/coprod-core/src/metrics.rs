@@ -34,7 +34,7 @@ define_metrics! {
     mean_citizen_trust, "0-1 scale", "Mean citizen trust in the organisation that serves them.";
     mean_org_trust, "0-1 scale", "Mean organisational trust in citizens.";
     opportunities_opened, "opportunities", "Co-production opportunities opened by organisations during the step.";
-    power_shared, "0-1 scale", "Mean decision power organisations share with the groups they support.";
+    power_shared, "0-1 scale", "Mean over organisations of the decision power their staff's mean willingness would share (P_o); each group keeps the power it was given when it opened.";
     service_output, "service units", "Total service output: professionals' own service (budget minus support to groups) plus the value of every group's service, each beneficiary counted once.";
     professional_cost, "input units", "Professional input spent: the organisations' budgets (own service plus support to groups).";
     efficiency, "service units per input unit", "Service output per unit of professional cost (citizens' time free).";

@@ -127,7 +127,9 @@ impl ParamSpec {
             | "groups.professional_input" => {
                 "co-production function (Parks et al. 1981; Ostrom 1996); assumption for the value"
             }
-            "join.base" => "calibrated: about 10% of citizens active after 20 years at defaults",
+            "join.base" => {
+                "calibrated when the model was simpler: about 5% of citizens active after 20 years (0.17 with the model of 2 December 2026; section 7)"
+            }
             "population.ring_degree" | "population.bridge_prob" => {
                 "clustered small world (Watts and Strogatz 1998); assumption for the value"
             }
@@ -375,7 +377,7 @@ define_params! {
     groups.coordination_cost: Real, 0.02, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
     groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Minimum viable citizen effort S_min below which the task produces nothing.";
     groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member (the task grows with those served; set 0 for a task that does not), whatever the service regime.";
-    groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task (per member for per_member service).";
+    groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task to each member (per_member and joint service alike).";
     groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
     groups.rho: Real, 0.5, [0.1, 1], "CES exponent", false, "Curvature of the isoquants of professional and citizen input: below 1 combining them yields more than each alone (more the smaller rho), at 1 they are perfect substitutes.";
     groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group, drawn from its budget (orgs.baseline_input).";
@@ -408,17 +410,17 @@ define_params! {
     orgs.staff_capacity: Real, 2.0, [0.1, 100], "groups per staff member", true, "Groups a professional can support in a step without strain; above it they cope by sharing less.";
     orgs.willingness_learning: Real, 0.1, [0, 1], "weight", false, "How fast a professional's willingness to share decisions follows their trust in citizens (divided by any overload).";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
-    orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Most opportunities an organisation opens per community per step.";
+    orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Expected opportunities an organisation of full propensity opens per community per step (stochastically rounded; policy entrepreneurs add more).";
     orgs.baseline_input: Real, 5.0, [0, 10_000], "input units per community per step", false, "Budget of professional input per community served; what groups do not draw as support is the professionals' own service, one service unit per input unit.";
     orgs.inform_power_share: Real, 0.5, [0, 1], "share", false, "Share of its decision power an organisation shares when it engages by informing only (two-way: all).";
     orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
-    orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in organisational trust.";
+    orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in each staff member's trust in citizens (organisational trust is their mean).";
     orgs.procedural_bias: Real, 0.5, [0, 1], "share", false, "Share of a success that a fully procedural organisation books as a deviation.";
     orgs.skill_learning: Real, 0.02, [0, 1], "per step", false, "Learning by doing: staff skill gain per step at full engagement.";
     orgs.openness_learning: Real, 0.05, [0, 1], "weight", false, "Weight of the value produced this step in openness.";
     orgs.imitation: Real, 0.05, [0, 1], "weight", false, "How fast organisations copy the openness of the best-performing organisation.";
     // --- citizen-side dynamics ---
-    dynamics.awareness_decay: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance an aware citizen forgets the opportunities.";
+    dynamics.awareness_decay: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance an aware citizen in no group forgets the opportunities.";
     dynamics.word_of_mouth: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance an active member tells a random neighbour.";
     dynamics.efficacy_learning: Real, 0.05, [0, 1], "weight", false, "Weight of experienced influence in efficacy.";
     dynamics.citizen_trust_learning: Real, 0.05, [0, 1], "weight", false, "Weight of this step's experience in citizens' trust in the organisation.";
@@ -457,7 +459,7 @@ define_params! {
     channels.procedural_trust_bias as procedural_trust_bias_channel: Bool, 1, [0, 1], "switch", false, "Procedural orientation biases organisational trust updates down.";
     channels.staff_skill as staff_skill_channel: Bool, 1, [0, 1], "switch", false, "Staff skill scales how much citizen effort counts.";
     channels.resource_costs as resource_costs_channel: Bool, 1, [0, 1], "switch", false, "Spare time lowers the participation cost.";
-    channels.trust_feedback as trust_feedback_channel: Bool, 1, [0, 1], "switch", false, "Organisations update trust in citizens from outcomes.";
+    channels.trust_feedback as trust_feedback_channel: Bool, 1, [0, 1], "switch", false, "Staff update their trust in citizens from outcomes (organisational trust is their mean).";
     channels.task_clarity as task_clarity_channel: Bool, 1, [0, 1], "switch", false, "Generic tasks' benefits are perceived less clearly than specific ones'.";
     channels.openness_imitation as openness_imitation_channel: Bool, 1, [0, 1], "switch", false, "Organisations imitate the openness of the best-performing organisation.";
     channels.state_support_effect as state_support_effect_channel: Bool, 1, [0, 1], "switch", false, "State support raises professional input to groups and lowers citizens' costs (off: taken at 0.5).";
