@@ -129,6 +129,44 @@ fn a_bad_table_names_the_file_line_and_key() {
     assert!(!sandbox.path().join("outputs").exists());
 }
 
+/// A `--set` that the design would override (the replications, a varied parameter) is
+/// refused before anything is written, rather than silently ignored.
+#[test]
+fn settings_the_design_would_override_are_refused() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("tiny.toml");
+    fs::write(&file, SCENARIO).unwrap();
+    let file = file.to_str().unwrap();
+    sandbox
+        .cmd(&["sensitivity", file, "--set", "experiment.replications=5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--set experiment.replications: `coprod sensitivity` runs the [sensitivity] table's \
+             `replications` (2)",
+        ));
+    sandbox
+        .cmd(&["sensitivity", file, "--set", "citizens.trust_mean=0.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--set citizens.trust_mean: the design varies this parameter from 0.3 to 0.7",
+        ));
+    assert!(!sandbox.path().join("outputs").exists());
+    // A parameter the design does not vary is still set.
+    sandbox
+        .cmd(&[
+            "sensitivity",
+            file,
+            "--set",
+            "levers.outreach=0.5",
+            "--out",
+            "ok",
+        ])
+        .assert()
+        .success();
+}
+
 #[test]
 fn check_counts_the_runs_of_a_sensitivity_analysis() {
     let sandbox = Sandbox::new();

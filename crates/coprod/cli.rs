@@ -102,7 +102,9 @@ pub(crate) struct SensitivityArgs {
     /// Output directory [default: outputs/<scenario name>-sensitivity, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Set a parameter or experiment key in every run, as for `coprod run`.
+    /// Set a parameter, `experiment.steps` or `experiment.seed` in every run, as for `coprod
+    /// run`; not the replications or a parameter the design varies (the [sensitivity]
+    /// table's).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
@@ -196,7 +198,7 @@ pub(crate) struct ValidateArgs {
     /// alone reads I and N from SLURM's array variables.
     #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = coprod_study::FROM_SLURM)]
     pub(crate) shard: Option<coprod_study::ShardArg>,
-    /// Cap every population at a few hundred citizens (a quick check of the machinery, not
+    /// Cap every population at 1,000 citizens (a quick check of the machinery, not
     /// a verdict about the model at its registered scale).
     #[arg(long)]
     pub(crate) quick: bool,
@@ -381,7 +383,8 @@ pub(crate) struct TeachArgs {
     /// Replications per group size and regime [default: the scenario's 30].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) replications: Option<u32>,
-    /// A smaller, faster version (3 replications, 1000 citizens): wider intervals.
+    /// A smaller, faster version (3 replications, 1000 citizens, 60 months instead of 360):
+    /// wider intervals, and survival read over a shorter horizon.
     #[arg(short, long)]
     pub(crate) quick: bool,
     /// Set a model parameter, as for `coprod run` (e.g. `--set population.n_citizens=500`).

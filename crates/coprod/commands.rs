@@ -303,8 +303,9 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
             "the merge job"
         };
         eprintln!(
-            "submit it with:\n  {submit_command}\n(add --wait to block until {until} has \
-             finished); every path in it must be on a filesystem the compute nodes share"
+            "submit it with:\n  {submit_command}\n(or `{submit_command} submit --wait` to block \
+             until {until} has finished); every path in it must be on a filesystem the compute \
+             nodes share"
         );
         return Ok(0);
     }

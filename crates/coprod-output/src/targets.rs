@@ -48,13 +48,14 @@ pub enum TargetError {
     },
 }
 
-/// Reads a targets file; `metrics` are the allowed metric names.
-pub fn read_targets(path: &Path, metrics: &[&str]) -> Result<Vec<Target>, TargetError> {
+/// Reads a targets file; `metrics` are the allowed metric names and `steps` the scenario's
+/// steps (a target's step must be below it).
+pub fn read_targets(path: &Path, metrics: &[&str], steps: u32) -> Result<Vec<Target>, TargetError> {
     let text = std::fs::read_to_string(path).map_err(|e| TargetError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    parse_targets(&text, path, metrics)
+    parse_targets(&text, path, metrics, steps)
 }
 
 /// Parses the text of a targets file (see [`read_targets`]).
@@ -62,6 +63,7 @@ pub fn parse_targets(
     text: &str,
     path: &Path,
     metrics: &[&str],
+    steps: u32,
 ) -> Result<Vec<Target>, TargetError> {
     let bad = |line: u64, column: usize, message: String| TargetError::Bad {
         path: path.to_path_buf(),
@@ -91,6 +93,16 @@ pub fn parse_targets(
                 format!("step `{}`: expected a whole number >= 0", &record[1]),
             )
         })?;
+        if step >= steps {
+            return Err(bad(
+                line,
+                2,
+                format!(
+                    "step {step}: allowed is 0 to {} (the scenario runs {steps} steps)",
+                    steps.saturating_sub(1)
+                ),
+            ));
+        }
         let number = |c: usize| {
             record[c]
                 .trim()
@@ -163,7 +175,7 @@ mod tests {
     const M: &[&str] = &["mean_contribution"];
 
     fn parse(text: &str) -> Result<Vec<Target>, TargetError> {
-        parse_targets(text, Path::new("t.csv"), M)
+        parse_targets(text, Path::new("t.csv"), M, 10)
     }
 
     #[test]
@@ -183,6 +195,10 @@ mod tests {
             ("metric,step,value,se,source\n".to_string(), "t.csv:1:3:"),
             (format!("{h}mean_contribution,0,0.3,0,x\n"), "t.csv:2:4:"),
             (format!("{h}mean_contribution,-1,0.3,0.1,x\n"), "t.csv:2:2:"),
+            (
+                format!("{h}mean_contribution,10,0.3,0.1,x\n"),
+                "t.csv:2:2: step 10: allowed is 0 to 9",
+            ),
             (format!("{h}nope,0,0.3,0.1,x\n"), "t.csv:2:1:"),
             (format!("{h}mean_contribution,0,abc,0.1,x\n"), "t.csv:2:3:"),
             (format!("{h}mean_contribution,0,0.3,0.1\n"), "t.csv:2:5:"),

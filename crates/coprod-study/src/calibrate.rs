@@ -95,7 +95,7 @@ impl Setup {
             );
         };
         let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
-        let targets = read_targets(&args.targets, &metrics)?;
+        let targets = read_targets(&args.targets, &metrics, scenario.steps)?;
         let simulator = ModelSimulator::new(&scenario, &targets)?;
         let seed = args.seed.unwrap_or(scenario.seed);
         let out = args.out.clone().unwrap_or_else(|| {

@@ -58,6 +58,34 @@ pub struct SensitivitySummary {
     pub seconds: f64,
 }
 
+/// Refuses `--set` options that the design would silently override: the replications (the
+/// `[sensitivity]` table's own) and a parameter the design varies.
+fn check_settings(table: &Sensitivity, settings: &[Setting]) -> Result<()> {
+    for s in settings {
+        if s.key == "experiment.replications" {
+            bail!(
+                "--set experiment.replications: `coprod sensitivity` runs the [sensitivity] \
+                 table's `replications` ({}) at every design point\n\nhint: change \
+                 `replications` in the [sensitivity] table",
+                table.replications
+            );
+        }
+        let index = Params::lookup(&s.key).ok().map(|(i, _)| i);
+        if let Some(f) = table.factors.iter().find(|f| Some(f.param) == index) {
+            bail!(
+                "--set {}: the design varies this parameter from {} to {} (the [sensitivity] \
+                 table), so the setting would be ignored\n\nhint: drop the --set, or take \
+                 `{}` out of the [sensitivity] parameters",
+                s.key,
+                f.low,
+                f.high,
+                f.name()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `coprod sensitivity`: global sensitivity analysis of a study with a `[sensitivity]`
 /// table (Morris and Sobol indices with bootstrap CIs, noise share), into a new directory.
 pub fn sensitivity(
@@ -68,6 +96,9 @@ pub fn sensitivity(
     let (args, threads) = (options, options.threads);
     let clock = Instant::now();
     let mut scenario = study.scenario().clone();
+    if let Some(table) = &scenario.sensitivity {
+        check_settings(table, &args.settings)?;
+    }
     for note in scenario.apply_settings(&args.settings)? {
         progress.note(Note::Note(note));
     }

@@ -239,8 +239,9 @@ fn script_text(input: &ScriptInput<'_>) -> String {
 # coprod on SLURM: scenario `{name}`, {runs} runs in {n} array tasks (shards) and a merge job.
 # Written by `coprod slurm` (coprod {version}); see docs/cluster.md.
 #
-# Submit both jobs (from anywhere; add --wait to block until the merge job has finished):
+# Submit both jobs (from anywhere; the second form blocks until the merge job has finished):
 #   bash {script_q}
+#   bash {script_q} submit --wait
 # Re-run some shards alone (e.g. after a time limit), then merge:
 #   sbatch --array=3,7 {script_q} shard
 #   sbatch {script_q} merge

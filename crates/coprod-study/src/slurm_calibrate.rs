@@ -122,8 +122,9 @@ fn script_text(
 # complete; the job ends when the merge has written the results ($OUT/manifest.json,
 # written last).
 #
-# Submit (from anywhere; add --wait to block until the calibration has finished):
+# Submit (from anywhere; the second form blocks until the calibration has finished):
 #   bash {script_q}
+#   bash {script_q} submit --wait
 # If the job ended early (time limit, lost node), submit it again: it continues from the
 # rounds and generations already in the output directory:
 #   sbatch {script_q} run
