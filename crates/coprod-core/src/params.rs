@@ -321,13 +321,13 @@ define_params! {
     population.n_communities: Int, 20, [1, 1_000_000], "communities", false, "Number of communities; citizens are split evenly and numbered community by community.";
     population.n_organisations: Int, 4, [1, 100_000], "organisations", false, "Number of organisations; community c is served by organisation c mod n_organisations.";
     population.ring_degree: Int, 6, [2, 40], "ties", false, "Ties per citizen in the community ring lattice before rewiring (even).";
-    population.bridge_prob: Real, 0.05, [0, 1], "probability", false, "Chance that a lattice tie is rewired to a random citizen of another community (a bridging tie).";
+    population.bridge_prob: Real, 0.05, [0, 1], "probability", false, "Mean chance that a lattice tie is rewired to a random citizen of another community (a bridging tie): min(1, bridge_prob x (1 + bridging_gap)) for a tie of a high-resource citizen, x (1 - bridging_gap) for a low-resource one.";
     population.low_resource_share: Real, 0.5, [0, 1], "share", false, "Share of citizens in the low-resource group.";
     population.resource_gap: Real, 0.2, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
     population.norm_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean strength of the participation norm (culture) across communities.";
     population.norm_sd: Real, 0.2, [0, 0.5], "0-1 scale", false, "Standard deviation of community norm strength (clamped to 0-1).";
     // --- places and networks: who lives where and who knows whom (issue 16) ---
-    population.segregation: Real, 0.2, [0, 1], "0-1 scale", false, "Residential segregation by resources: deprived communities (the first half) have low-resource share L(1+s), affluent ones the rest (with L = 0.5, s is Duncan's dissimilarity index).";
+    population.segregation: Real, 0.2, [0, 1], "0-1 scale", false, "Residential segregation by resources: deprived communities (the first half) have low-resource share L(1+s), affluent ones the rest (with L = 0.5 and an even number of communities, s is Duncan's dissimilarity index).";
     population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (Coleman's inbreeding homophily; McPherson et al. 2001).";
     population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
@@ -335,8 +335,8 @@ define_params! {
     // --- two efficacies (issue 16) ---
     citizens.efficacy_gap: Real, 0.1, [0, 1], "0-1 scale", false, "Difference between the high- and low-resource groups' mean initial internal efficacy (efficacy grows with resources and education).";
     citizens.external_efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial external efficacy: the belief that organisations respond to citizens' input.";
-    citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of co-production skill (groups differ by resource_gap).";
-    citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Population mean of available time (groups differ by resource_gap).";
+    citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of co-production skill: high-resource citizens are drawn around this plus resource_gap/2, low-resource ones minus it, so the population mean is this plus resource_gap x (1/2 - low-resource share).";
+    citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of available time, as citizens.skill_mean: the population mean is this plus resource_gap x (1/2 - low-resource share).";
     citizens.motivation_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean intrinsic motivation (public-service values).";
     citizens.risk_aversion_mean: Real, 0.4, [0, 1], "0-1 scale", false, "Mean risk aversion of citizens.";
     citizens.ownership_mean: Real, 0.3, [0, 1], "0-1 scale", false, "Mean initial awareness and sense of ownership of local services.";
@@ -361,11 +361,11 @@ define_params! {
     behaviour.motivation_weight: Real, 0.2, [0, 1], "share of endowment", false, "Extra contribution per unit of intrinsic motivation above 0.5.";
     // --- joining ---
     join.base: Real, -5.5, [-20, 20], "log-odds", false, "Intercept of the monthly join log-odds (the participation threshold).";
-    join.w_efficacy: Real, 3.0, [0, 20], "log-odds per unit", false, "Weight of perceived impact (efficacy x task clarity x duty discount).";
+    join.w_efficacy: Real, 3.0, [0, 20], "log-odds per unit", false, "Weight of perceived impact: internal efficacy x task clarity x duty discount, and x (0.5 + external efficacy) for an offer from an organisation that would respond.";
     join.w_motivation: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of intrinsic motivation.";
     join.w_ownership: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of awareness and ownership.";
     join.w_affected: Real, 1.0, [0, 20], "log-odds", false, "Extra log-odds for personally affected citizens.";
-    join.w_social: Real, 1.5, [0, 20], "log-odds per unit", false, "Weight of active neighbours (complex contagion), multiplied by community norm strength.";
+    join.w_social: Real, 1.5, [0, 20], "log-odds per unit", false, "Weight of neighbours who are members of a group, recruiting or started (complex contagion), multiplied by community norm strength.";
     join.w_trust: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of trust in the organisation.";
     join.w_cost: Real, 2.0, [0, 20], "log-odds per unit", false, "Weight of the participation cost net of time.";
     join.w_risk: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of risk aversion times the perceived chance of failure.";
@@ -375,11 +375,11 @@ define_params! {
     groups.min_members: Int, 2, [1, 1000], "members", false, "A group with fewer active members dissolves.";
     groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: the inputs are shared among members (rival benefit, crowding); `joint`: non-rival, every member gets the benefit of all of them.";
     groups.coordination_cost: Real, 0.02, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
-    groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Minimum viable citizen effort S_min below which the task produces nothing.";
+    groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Fixed part of the minimum viable citizen input S_min = min_effort + min_effort_per_member x n, below which the task produces nothing.";
     groups.min_effort_per_member: Real, 0.1, [0, 10], "effort units per member", false, "Extra minimum effort per member (the task grows with those served; set 0 for a task that does not), whatever the service regime.";
     groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task to each member (per_member and joint service alike).";
     groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
-    groups.rho: Real, 0.5, [0.1, 1], "CES exponent", false, "Curvature of the isoquants of professional and citizen input: below 1 combining them yields more than each alone (more the smaller rho), at 1 they are perfect substitutes.";
+    groups.rho: Real, 0.5, [0.1, 1], "CES exponent", false, "Curvature of the isoquants of professional and citizen input: below 1 combining them yields more than each alone (more the smaller rho), at 1 they are perfect substitutes; a substitutive role design takes it as 1.";
     groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group, drawn from its budget (orgs.baseline_input).";
     groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
     groups.formation_steps: Int, 6, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
@@ -407,7 +407,7 @@ define_params! {
     // --- street-level staff (issue 16) ---
     orgs.staff_per_org: Int, 5, [1, 10_000], "staff", false, "Street-level professionals each organisation employs to support groups.";
     orgs.staff_sd: Real, 0.15, [0, 0.5], "0-1 scale", false, "Standard deviation of staff attitudes and skill around their organisation's (heterogeneity within an organisation).";
-    orgs.staff_capacity: Real, 2.0, [0.1, 100], "groups per staff member", true, "Groups a professional can support in a step without strain; above it they cope by sharing less.";
+    orgs.staff_capacity: Real, 2.0, [0.1, 100], "groups per staff member", true, "Groups a professional can support in a step without strain; above it they cope by sharing less, and below it they learn by doing in proportion (min(1, groups / capacity)).";
     orgs.willingness_learning: Real, 0.1, [0, 1], "weight", false, "How fast a professional's willingness to share decisions follows their trust in citizens (divided by any overload).";
     orgs.spread: Real, 0.1, [0, 0.5], "0-1 scale", false, "Standard deviation of every organisation attribute around its mean (clamped to 0-1).";
     orgs.opportunity_rate: Real, 0.2, [0, 10], "opportunities per community per step", false, "Expected opportunities an organisation of full propensity opens per community per step (stochastically rounded; policy entrepreneurs add more).";
@@ -416,12 +416,12 @@ define_params! {
     orgs.contact_rate: Real, 0.05, [0, 1], "probability per citizen per step", false, "Base monthly chance an organisation contacts a citizen it serves.";
     orgs.trust_learning: Real, 0.1, [0, 1], "weight", false, "Weight of this step's perceived group success in each staff member's trust in citizens (organisational trust is their mean).";
     orgs.procedural_bias: Real, 0.5, [0, 1], "share", false, "Share of a success that a fully procedural organisation books as a deviation.";
-    orgs.skill_learning: Real, 0.02, [0, 1], "per step", false, "Learning by doing: staff skill gain per step at full engagement.";
+    orgs.skill_learning: Real, 0.02, [0, 1], "per step", false, "Learning by doing: share of the remaining skill gap (1 - skill) a staff member closes per step at full load, times min(1, groups / staff_capacity).";
     orgs.openness_learning: Real, 0.05, [0, 1], "weight", false, "Weight of the value produced this step in openness.";
     orgs.imitation: Real, 0.05, [0, 1], "weight", false, "How fast organisations copy the openness of the best-performing organisation.";
     // --- citizen-side dynamics ---
     dynamics.awareness_decay: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance an aware citizen in no group forgets the opportunities.";
-    dynamics.word_of_mouth: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance an active member tells a random neighbour.";
+    dynamics.word_of_mouth: Real, 0.1, [0, 1], "probability per step", false, "Monthly chance a member of a group, recruiting or started, tells a random neighbour.";
     dynamics.efficacy_learning: Real, 0.05, [0, 1], "weight", false, "Weight of experienced influence in efficacy.";
     dynamics.citizen_trust_learning: Real, 0.05, [0, 1], "weight", false, "Weight of this step's experience in citizens' trust in the organisation.";
     dynamics.ownership_learning: Real, 0.03, [0, 1], "weight", false, "Weight of taking part in ownership.";
@@ -440,11 +440,11 @@ define_params! {
     levers.directive: Real, 0.0, [0, 1], "share", true, "Top-down directive: opportunities opened are at least this share of the maximum.";
     levers.entrepreneurs: Real, 0.0, [0, 1], "share", true, "Policy entrepreneurs: extra high-trust opportunities with full power sharing, as a share of the maximum.";
     levers.embedding: Real, 0.0, [0, 1], "0-1 scale", true, "Added to every organisation's embeddedness.";
-    levers.engagement: Choice(ENGAGEMENT), 1, [0, 1], "option", true, "`inform`: contact raises awareness only; `two_way`: contact also gives citizens a voice.";
+    levers.engagement: Choice(ENGAGEMENT), 1, [0, 1], "option", true, "`inform`: contact raises awareness (and ownership, through ownership_invitation), and staff share only inform_power_share of the power they would; `two_way`: contact also gives citizens a voice.";
     levers.strategy_integration: Bool, 0, [0, 1], "switch", true, "Engagement integrated with communications and corporate strategy (wider reach, clearer messages).";
     levers.state_support: Real, 0.5, [0, 1], "0-1 scale", true, "Supportive, enabling state: resources for professional input and facilitation of citizens.";
     levers.org_incentives: Real, 0.0, [0, 1], "0-1 scale", true, "Incentives for organisations to open co-production opportunities.";
-    levers.role_design: Choice(ROLE), 0, [0, 1], "option", true, "`complementary`: citizens add to professionals; `substitutive`: citizens replace part of professional input.";
+    levers.role_design: Choice(ROLE), 0, [0, 1], "option", true, "`complementary`: citizens add to professionals; `substitutive`: citizens replace part of professional input, rho is taken as 1 and professionals withdraw one for one (channels.professional_withdrawal).";
     levers.group_size_cap: Int, 8, [1, 10_000], "members", true, "Largest number of members a new group recruits.";
     // --- mechanism switches, for ablation experiments ---
     channels.citizen_input as citizen_input_channel: Bool, 1, [0, 1], "switch", false, "Citizen effort counts in production (off: it counts as zero, so no task with a positive minimum effort succeeds).";
@@ -453,9 +453,9 @@ define_params! {
     channels.efficacy_impact as efficacy_impact_channel: Bool, 1, [0, 1], "switch", false, "Internal efficacy scales the perceived impact of one's own effort (off: everyone counts citizens.efficacy_mean).";
     channels.external_efficacy_effect as external_efficacy_effect_channel: Bool, 1, [0, 1], "switch", false, "External efficacy scales the perceived impact of joining an organisation-supported group (off: everyone counts 1).";
     channels.embedded_contact as embedded_contact_channel: Bool, 1, [0, 1], "switch", false, "Embeddedness raises contact and anchors citizens' trust.";
-    channels.complementarity as complementarity_channel: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1).";
+    channels.complementarity as complementarity_channel: Bool, 1, [0, 1], "switch", false, "Inputs complement (off: rho is taken as 1, as under a substitutive role design).";
     channels.peer_monitoring as peer_monitoring_channel: Bool, 1, [0, 1], "switch", false, "Being watched by fellow members raises contributions.";
-    channels.social_influence as social_influence_channel: Bool, 1, [0, 1], "switch", false, "Active neighbours raise the join log-odds.";
+    channels.social_influence as social_influence_channel: Bool, 1, [0, 1], "switch", false, "Neighbours who are members of a group (recruiting or started) raise the join log-odds.";
     channels.procedural_trust_bias as procedural_trust_bias_channel: Bool, 1, [0, 1], "switch", false, "Procedural orientation biases organisational trust updates down.";
     channels.staff_skill as staff_skill_channel: Bool, 1, [0, 1], "switch", false, "Staff skill scales how much citizen effort counts.";
     channels.resource_costs as resource_costs_channel: Bool, 1, [0, 1], "switch", false, "Spare time lowers the participation cost.";
