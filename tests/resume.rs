@@ -49,6 +49,19 @@ pub(crate) fn wait_for_journal(partial: &Path, runs: u64) {
     }
 }
 
+/// Sends Ctrl-C (SIGINT) to `child`, checks that it exits with status 130 and returns what
+/// it printed on stderr (which must have been piped).
+pub(crate) fn interrupt(child: Child) -> String {
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "Ctrl-C exits with 130");
+    String::from_utf8(output.stderr).unwrap()
+}
+
 /// `coprod run tests/data/sweep.toml --out OUT <extra>` in the sandbox.
 fn run_sweep(sb: &Sandbox, out: &str, extra: &[&str]) -> assert_cmd::Command {
     let file = data("sweep.toml");
@@ -159,14 +172,7 @@ fn ctrl_c_keeps_finished_runs_and_resume_finds_the_default_directory() {
         .unwrap();
     let partial = sb.path().join("outputs").join(".sweep-test.partial");
     wait_for_journal(&partial, 4);
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "Ctrl-C exits with 130");
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = interrupt(child);
     assert!(
         stderr.contains("interrupted: 4 of 24 runs were saved in outputs/.sweep-test.partial"),
         "{stderr}"

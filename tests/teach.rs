@@ -3,6 +3,8 @@
 
 use std::fs;
 
+use predicates::prelude::*;
+
 use crate::util::{Sandbox, read};
 
 /// A quick lesson with few citizens, fast in a debug build.
@@ -294,14 +296,7 @@ fn an_interrupted_lesson_is_finished_by_the_command_it_prints() {
         .spawn()
         .unwrap();
     crate::resume::wait_for_journal(&sb.path().join(".stopped.partial"), 4);
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "Ctrl-C exits with 130");
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = crate::resume::interrupt(child);
     let command = stderr
         .lines()
         .map(str::trim)
@@ -325,4 +320,68 @@ fn an_interrupted_lesson_is_finished_by_the_command_it_prints() {
             "{file} differs from the uninterrupted lesson's"
         );
     }
+}
+
+/// The quick lesson of [`quick_lesson`], without `--out`.
+const QUICK: [&str; 5] = [
+    "teach",
+    "group-size",
+    "--quick",
+    "--set",
+    "population.n_citizens=500",
+];
+
+/// `--resume` writes the page of a lesson whose runs were all saved, and a lesson with
+/// failed runs gets no page and status 3, also when resumed.
+#[test]
+fn resume_writes_a_missing_page_but_never_one_from_failed_runs() {
+    let sb = Sandbox::new();
+    let lesson = quick_lesson(&sb);
+    let page = fs::read(lesson.join("teach.html")).unwrap();
+    fs::remove_file(lesson.join("teach.html")).unwrap();
+    sb.cmd(&[&QUICK[..], &["--out", "lesson", "--resume"]].concat())
+        .assert()
+        .success()
+        .stdout("lesson/teach.html\n");
+    assert!(fs::read(lesson.join("teach.html")).unwrap() == page);
+
+    for extra in [&[][..], &["--resume"]] {
+        sb.cmd(&[&QUICK[..], &["--out", "failing"], extra].concat())
+            .env("COPROD_FAULT_INJECT", "panic:3")
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(
+                "no teach.html: a lesson's page is not drawn from an incomplete experiment (1 of \
+                 135 runs failed)",
+            ));
+        assert!(!sb.path().join("failing/teach.html").exists());
+    }
+}
+
+/// Without `--out`, `--resume` finds the interrupted lesson among the default folders.
+#[test]
+fn resume_without_out_finds_the_interrupted_lesson() {
+    use std::process::{Command, Stdio};
+    let sb = Sandbox::new();
+    sb.cmd(&[&QUICK[..], &["--resume"]].concat())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "there is no interrupted lesson in outputs/group-size-teach",
+        ));
+    let child = Command::new(crate::util::bin())
+        .current_dir(sb.path())
+        .args(QUICK)
+        .args(["--threads", "1"])
+        .env("COPROD_FAULT_INJECT", "stall:6")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::resume::wait_for_journal(&sb.path().join("outputs/.group-size-teach.partial"), 4);
+    crate::resume::interrupt(child);
+    sb.cmd(&[&QUICK[..], &["--resume"]].concat())
+        .assert()
+        .success()
+        .stdout("outputs/group-size-teach/teach.html\n");
 }

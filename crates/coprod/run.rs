@@ -115,9 +115,16 @@ pub(crate) fn teach(threads: usize, args: TeachArgs, out: &mut impl Write) -> Re
     };
     let lesson = coprod_study::teach(&options, &Terminal::new())?;
     let status = report(&lesson.run, &mut io::sink())?;
-    if let Some(page) = lesson.page {
-        eprintln!("open {} in a browser", page.display());
-        writeln!(out, "{}", page.display())?;
+    match lesson.page {
+        Some(page) => {
+            eprintln!("open {} in a browser", page.display());
+            writeln!(out, "{}", page.display())?;
+        }
+        None => eprintln!(
+            "no teach.html: a lesson's page is not drawn from an incomplete experiment ({} of \
+             {} runs failed)",
+            lesson.run.failed, lesson.run.runs
+        ),
     }
     Ok(status)
 }

@@ -202,6 +202,16 @@ impl Row {
         self.ends.push(self.text.len());
     }
 
+    /// The columns that identify a run in runs.csv and failures.csv: run_id, variant, the
+    /// swept values, replication, seed.
+    fn push_identity(&mut self, id: &RunIdentity<'_>) {
+        self.push(id.run_id);
+        self.push(id.variant);
+        id.point.iter().for_each(|v| self.push(v));
+        self.push(id.replication);
+        self.push(id.seed);
+    }
+
     /// An empty field for `None`.
     fn push_optional(&mut self, value: Option<impl std::fmt::Display>) {
         match value {
@@ -565,11 +575,7 @@ impl Writer {
         }
         let row = &mut self.row;
         row.clear();
-        row.push(id.run_id);
-        row.push(id.variant);
-        id.point.iter().for_each(|v| row.push(v));
-        row.push(id.replication);
-        row.push(id.seed);
+        row.push_identity(id);
         row.push(kind);
         row.push(message);
         let table = self.failures.as_mut().expect("created above");
@@ -653,11 +659,7 @@ impl Writer {
         let row = &mut self.row;
 
         row.clear();
-        row.push(id.run_id);
-        row.push(id.variant);
-        id.point.iter().for_each(|v| row.push(v));
-        row.push(id.replication);
-        row.push(id.seed);
+        row.push_identity(id);
         summary.iter().for_each(|v| row.push(v));
         self.runs.row(row.fields())?;
 

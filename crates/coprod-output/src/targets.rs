@@ -186,6 +186,9 @@ mod tests {
         .unwrap();
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].source, "FG 2010, Fig. 1");
+        // The last step of a 10-step scenario is 9.
+        let last = parse("metric,step,observed,se,source\nmean_contribution,9,0.1,0.03,x\n");
+        assert_eq!(last.unwrap()[0].step, 9);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! scenario as an array job (task I runs `coprod run --shard I/N`, a block of runs) and a
 //! merge job chained with `afterok`, and print how to submit it; `--submit` also submits.
 //!
-//! The script is one file with three modes: `bash SCRIPT [--wait]` submits both jobs,
+//! The script is one file with three modes: `bash SCRIPT [submit [--wait]]` submits both jobs,
 //! `sbatch --array=... SCRIPT shard` runs shards (also to re-run some alone) and
 //! `sbatch SCRIPT merge` merges. It holds absolute paths (binary, working directory,
 //! output), so it can be submitted from anywhere; everything it names must be on a

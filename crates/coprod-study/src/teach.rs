@@ -87,9 +87,7 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
     let name = options.lesson.scenario();
     let study = Study::load(name)?;
     check_lesson(&study, options)?;
-    let out = options.out.clone().unwrap_or_else(|| {
-        coprod_output::default_run_dir(Path::new("outputs"), &format!("{name}-teach"))
-    });
+    let out = lesson_dir(options)?;
     let run_options = RunOptions {
         out: Some(out),
         replications: options.replications,
@@ -103,9 +101,12 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
         ..RunOptions::default()
     };
     let mut run = study.run(&run_options, progress)?;
-    // A directory that was already complete reports no failures of this invocation; its
-    // failures.csv says whether the experiment is whole.
-    if run.failed > 0 || run.failures_csv().is_file() {
+    // A directory that was already complete ran nothing now; its manifest says whether the
+    // experiment is whole.
+    if run.already_complete {
+        run.failed = recorded_failures(&run.dir);
+    }
+    if run.failed > 0 {
         return Ok(Lessoned { run, page: None });
     }
     // The data the run's own report was drawn from, or, when this invocation drew none (the
@@ -120,6 +121,34 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
         run,
         page: Some(page),
     })
+}
+
+/// The lesson's folder: `--out`; without it a new numbered `outputs/<scenario>-teach`, or,
+/// with `--resume`, the interrupted lesson among those folders.
+fn lesson_dir(options: &TeachOptions) -> Result<PathBuf> {
+    let outputs = Path::new("outputs");
+    let name = format!("{}-teach", options.lesson.scenario());
+    match (&options.out, options.resume) {
+        (Some(dir), _) => Ok(dir.clone()),
+        (None, false) => Ok(coprod_output::default_run_dir(outputs, &name)),
+        (None, true) => match coprod_output::resumable_run_dir(outputs, &name) {
+            Some(dir) => Ok(dir),
+            None => bail!(
+                "there is no interrupted lesson in outputs/{name} (or its numbered copies) to \
+                 resume\n\nhint: give the lesson's folder with --out DIR (the command printed \
+                 when it was interrupted has it)"
+            ),
+        },
+    }
+}
+
+/// Failed runs that a finished directory's manifest.json records (0 if it records none).
+fn recorded_failures(dir: &Path) -> u64 {
+    std::fs::read_to_string(dir.join(coprod_output::MANIFEST_JSON))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|manifest| manifest.get("failed_runs")?.as_u64())
+        .unwrap_or(0)
 }
 
 /// Refuses options that would leave the lesson without its size sweep, before anything is
