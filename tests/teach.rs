@@ -358,6 +358,32 @@ fn resume_writes_a_missing_page_but_never_one_from_failed_runs() {
     }
 }
 
+/// A run that failed before the interruption keeps the resumed lesson from its page too.
+#[test]
+fn a_resumed_lesson_with_a_failure_before_the_interruption_gets_no_page() {
+    use std::process::{Command, Stdio};
+    let sb = Sandbox::new();
+    let child = Command::new(crate::util::bin())
+        .current_dir(sb.path())
+        .args(QUICK)
+        .args(["--out", "stopped", "--threads", "1"])
+        .env("COPROD_FAULT_INJECT", "panic:2,stall:6")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::resume::wait_for_journal(&sb.path().join(".stopped.partial"), 4);
+    crate::resume::interrupt(child);
+    sb.cmd(&[&QUICK[..], &["--out", "stopped", "--resume"]].concat())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "no teach.html: a lesson's page is not drawn from an incomplete experiment (1 of \
+             135 runs failed)",
+        ));
+    assert!(!sb.path().join("stopped/teach.html").exists());
+}
+
 /// Without `--out`, `--resume` finds the interrupted lesson among the default folders.
 #[test]
 fn resume_without_out_finds_the_interrupted_lesson() {

@@ -321,7 +321,7 @@ define_params! {
     population.n_communities: Int, 20, [1, 1_000_000], "communities", false, "Number of communities; citizens are split evenly and numbered community by community.";
     population.n_organisations: Int, 4, [1, 100_000], "organisations", false, "Number of organisations; community c is served by organisation c mod n_organisations.";
     population.ring_degree: Int, 6, [2, 40], "ties", false, "Ties per citizen in the community ring lattice before rewiring (even).";
-    population.bridge_prob: Real, 0.05, [0, 1], "probability", false, "Mean chance that a lattice tie is rewired to a random citizen of another community (a bridging tie): min(1, bridge_prob x (1 + bridging_gap)) for a tie of a high-resource citizen, x (1 - bridging_gap) for a low-resource one.";
+    population.bridge_prob: Real, 0.05, [0, 1], "probability", false, "Centre of the chance that a lattice tie is rewired to a random citizen of another community (a bridging tie): min(1, bridge_prob x (1 + bridging_gap)) for a tie drawn from a high-resource citizen, x (1 - bridging_gap) from a low-resource one (the mean over ties when the low-resource share is one half and the cap does not bind).";
     population.low_resource_share: Real, 0.5, [0, 1], "share", false, "Share of citizens in the low-resource group.";
     population.resource_gap: Real, 0.2, [0, 1], "skill and time units", false, "Difference between the high- and low-resource groups' mean skill and mean time.";
     population.norm_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean strength of the participation norm (culture) across communities.";
@@ -335,8 +335,8 @@ define_params! {
     // --- two efficacies (issue 16) ---
     citizens.efficacy_gap: Real, 0.1, [0, 1], "0-1 scale", false, "Difference between the high- and low-resource groups' mean initial internal efficacy (efficacy grows with resources and education).";
     citizens.external_efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial external efficacy: the belief that organisations respond to citizens' input.";
-    citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of co-production skill: high-resource citizens are drawn around this plus resource_gap/2, low-resource ones minus it, so the population mean is this plus resource_gap x (1/2 - low-resource share).";
-    citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of available time, as citizens.skill_mean: the population mean is this plus resource_gap x (1/2 - low-resource share).";
+    citizens.skill_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of co-production skill: high-resource citizens are drawn around this plus resource_gap/2, low-resource ones minus it, so the population mean before clamping is this plus resource_gap x (1/2 - low-resource share).";
+    citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of available time, as citizens.skill_mean: the population mean before clamping is this plus resource_gap x (1/2 - low-resource share).";
     citizens.motivation_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean intrinsic motivation (public-service values).";
     citizens.risk_aversion_mean: Real, 0.4, [0, 1], "0-1 scale", false, "Mean risk aversion of citizens.";
     citizens.ownership_mean: Real, 0.3, [0, 1], "0-1 scale", false, "Mean initial awareness and sense of ownership of local services.";

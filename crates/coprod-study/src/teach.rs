@@ -142,13 +142,17 @@ fn lesson_dir(options: &TeachOptions) -> Result<PathBuf> {
     }
 }
 
-/// Failed runs that a finished directory's manifest.json records (0 if it records none).
+/// Failed runs of a finished directory: what its manifest.json records, and at least one
+/// when it has a failures.csv, so that no page is drawn from a directory that lists failed
+/// runs whatever its manifest says (or if it cannot be read).
 fn recorded_failures(dir: &Path) -> u64 {
-    std::fs::read_to_string(dir.join(coprod_output::MANIFEST_JSON))
+    let recorded = std::fs::read_to_string(dir.join(coprod_output::MANIFEST_JSON))
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|manifest| manifest.get("failed_runs")?.as_u64())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let listed = u64::from(dir.join(coprod_output::FAILURES_CSV).is_file());
+    recorded.max(listed)
 }
 
 /// Refuses options that would leave the lesson without its size sweep, before anything is
