@@ -277,26 +277,8 @@ fn each_idea_for_class_changes_the_explanation() {
 /// lesson, page included, with the same files as a lesson never interrupted.
 #[test]
 fn an_interrupted_lesson_is_finished_by_the_command_it_prints() {
-    use std::process::{Command, Stdio};
     let sb = Sandbox::new();
-    let lesson = [
-        "teach",
-        "group-size",
-        "--quick",
-        "--set",
-        "population.n_citizens=500",
-    ];
-    let child = Command::new(crate::util::bin())
-        .current_dir(sb.path())
-        .args(lesson)
-        .args(["--out", "stopped", "--threads", "1"])
-        .env("COPROD_FAULT_INJECT", "stall:6")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    crate::resume::wait_for_journal(&sb.path().join(".stopped.partial"), 4);
-    let stderr = crate::resume::interrupt(child);
+    let stderr = stop_quick_lesson(&sb, &["--out", "stopped"], "stall:6", ".stopped.partial");
     let command = stderr
         .lines()
         .map(str::trim)
@@ -331,6 +313,29 @@ const QUICK: [&str; 5] = [
     "population.n_citizens=500",
 ];
 
+/// What a quick lesson with one failed run says instead of naming its page.
+const ONE_FAILED_NO_PAGE: &str = "no teach.html: a lesson's page is not drawn from an incomplete experiment (1 of 135 runs \
+     failed)";
+
+/// Starts the quick lesson with `extra` options on one thread, with `faults` injected (run
+/// 6 stalls), waits until `partial` records 4 saved runs, then stops it with Ctrl-C and
+/// returns what it printed on stderr.
+fn stop_quick_lesson(sb: &Sandbox, extra: &[&str], faults: &str, partial: &str) -> String {
+    use std::process::{Command, Stdio};
+    let child = Command::new(crate::util::bin())
+        .current_dir(sb.path())
+        .args(QUICK)
+        .args(extra)
+        .args(["--threads", "1"])
+        .env("COPROD_FAULT_INJECT", faults)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::resume::wait_for_journal(&sb.path().join(partial), 4);
+    crate::resume::interrupt(child)
+}
+
 /// `--resume` writes the page of a lesson whose runs were all saved, and a lesson with
 /// failed runs gets no page and status 3, also when resumed.
 #[test]
@@ -350,10 +355,7 @@ fn resume_writes_a_missing_page_but_never_one_from_failed_runs() {
             .env("COPROD_FAULT_INJECT", "panic:3")
             .assert()
             .code(3)
-            .stderr(predicate::str::contains(
-                "no teach.html: a lesson's page is not drawn from an incomplete experiment (1 of \
-                 135 runs failed)",
-            ));
+            .stderr(predicate::str::contains(ONE_FAILED_NO_PAGE));
         assert!(!sb.path().join("failing/teach.html").exists());
     }
 }
@@ -361,33 +363,23 @@ fn resume_writes_a_missing_page_but_never_one_from_failed_runs() {
 /// A run that failed before the interruption keeps the resumed lesson from its page too.
 #[test]
 fn a_resumed_lesson_with_a_failure_before_the_interruption_gets_no_page() {
-    use std::process::{Command, Stdio};
     let sb = Sandbox::new();
-    let child = Command::new(crate::util::bin())
-        .current_dir(sb.path())
-        .args(QUICK)
-        .args(["--out", "stopped", "--threads", "1"])
-        .env("COPROD_FAULT_INJECT", "panic:2,stall:6")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    crate::resume::wait_for_journal(&sb.path().join(".stopped.partial"), 4);
-    crate::resume::interrupt(child);
+    stop_quick_lesson(
+        &sb,
+        &["--out", "stopped"],
+        "panic:2,stall:6",
+        ".stopped.partial",
+    );
     sb.cmd(&[&QUICK[..], &["--out", "stopped", "--resume"]].concat())
         .assert()
         .code(3)
-        .stderr(predicate::str::contains(
-            "no teach.html: a lesson's page is not drawn from an incomplete experiment (1 of \
-             135 runs failed)",
-        ));
+        .stderr(predicate::str::contains(ONE_FAILED_NO_PAGE));
     assert!(!sb.path().join("stopped/teach.html").exists());
 }
 
 /// Without `--out`, `--resume` finds the interrupted lesson among the default folders.
 #[test]
 fn resume_without_out_finds_the_interrupted_lesson() {
-    use std::process::{Command, Stdio};
     let sb = Sandbox::new();
     sb.cmd(&[&QUICK[..], &["--resume"]].concat())
         .assert()
@@ -395,17 +387,7 @@ fn resume_without_out_finds_the_interrupted_lesson() {
         .stderr(predicate::str::contains(
             "there is no interrupted lesson in outputs/group-size-teach",
         ));
-    let child = Command::new(crate::util::bin())
-        .current_dir(sb.path())
-        .args(QUICK)
-        .args(["--threads", "1"])
-        .env("COPROD_FAULT_INJECT", "stall:6")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    crate::resume::wait_for_journal(&sb.path().join("outputs/.group-size-teach.partial"), 4);
-    crate::resume::interrupt(child);
+    stop_quick_lesson(&sb, &[], "stall:6", "outputs/.group-size-teach.partial");
     sb.cmd(&[&QUICK[..], &["--resume"]].concat())
         .assert()
         .success()
