@@ -146,9 +146,9 @@ fn lesson_dir(options: &TeachOptions) -> Result<PathBuf> {
 /// when it has a failures.csv, so that no page is drawn from a directory that lists failed
 /// runs whatever its manifest says (or if it cannot be read).
 fn recorded_failures(dir: &Path) -> u64 {
-    let recorded = std::fs::read_to_string(dir.join(coprod_output::MANIFEST_JSON))
+    let recorded = coprod_output::read::read_manifest(dir)
         .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .flatten()
         .and_then(|manifest| manifest.get("failed_runs")?.as_u64())
         .unwrap_or(0);
     let listed = u64::from(dir.join(coprod_output::FAILURES_CSV).is_file());
