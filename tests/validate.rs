@@ -48,6 +48,33 @@ fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+fn header(path: &Path) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(path).expect("a CSV file");
+    reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect()
+}
+
+/// The columns docs/validation.md lists for validation.csv, in order: the quoted names of
+/// its bullet `- `validation.csv`, one row per claim: ...`.
+fn documented_columns() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("docs/validation.md")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- `validation.csv`, one row per claim:"))
+        .expect("docs/validation.md lists the columns of validation.csv");
+    let (_, columns) = line.split_once(':').unwrap();
+    columns
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
+}
+
 fn num(row: &BTreeMap<String, String>, key: &str) -> Option<f64> {
     let cell = &row[key];
     (!cell.is_empty()).then(|| cell.parse().unwrap_or_else(|_| panic!("{key} = {cell}")))
@@ -81,6 +108,7 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
         "v",
         &["--salt", "ci", "--robustness-all", "-j", "2"],
     );
+    assert_eq!(header(&dir.join("validation.csv")), documented_columns());
     let table = rows(&dir.join("validation.csv"));
     let ids: Vec<&str> = table.iter().map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, CLAIMS);
