@@ -257,6 +257,35 @@ fn explore_page_slider_and_go_change_the_charts_and_the_community_view() {
     });
 }
 
+/// A dropped connection gives the page a new run on the server; the page gives that run
+/// the settings its sliders show and says that the run started again.
+#[test]
+fn explore_page_keeps_its_settings_when_the_connection_drops() {
+    let Some(browser) = browser_or_skip("explore_page_keeps_its_settings") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    runtime().block_on(async {
+        let mut page = chrome.tab(&served.teacher("/explore")).await;
+        page.wait("document.body.dataset.values && document.getElementById('ctl-levers.group_size_cap')").await;
+        let cap = "JSON.parse(document.body.dataset.values)['levers.group_size_cap']";
+        assert_ne!(page.eval(cap).await, json!(20), "the start value is not the test's");
+        page.eval("(() => { const s = document.getElementById('ctl-levers.group_size_cap'); s.value = 20; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); })()").await;
+        page.wait(&format!("{cap} === 20")).await;
+        page.eval("document.getElementById('step').click()").await;
+        page.wait("Number(document.body.dataset.step) === 1").await;
+        page.eval("sock.socket.close()").await;
+        page.wait("document.getElementById('error').textContent.includes('connection')").await;
+        page.wait(&format!("{cap} === 20 && document.body.dataset.step === '0'")).await;
+        let shown = page
+            .eval("document.getElementById('ctl-levers.group_size_cap').value")
+            .await;
+        assert_eq!(shown, json!("20"));
+    });
+}
+
 #[test]
 fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
     let Some(browser) = browser_or_skip("experiment_page_runs_the_group_size_experiment") else {
@@ -279,6 +308,11 @@ fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
         let progress = page.eval("[document.getElementById('progress').value, document.getElementById('progress').max]").await;
         assert_eq!(progress[0], progress[1]);
         page.wait("document.getElementById('teach').contentDocument && document.getElementById('teach').contentDocument.title.includes('group size')").await;
+        // Every link of the embedded page leads somewhere the server serves.
+        let links = page.eval("[...document.getElementById('teach').contentDocument.querySelectorAll('a[href]')].map((a) => a.getAttribute('href'))").await;
+        assert_eq!(links, json!([]), "links the server does not serve");
+        let text = page.eval("document.getElementById('teach').contentDocument.body.innerText").await;
+        assert!(text.as_str().unwrap().contains("index.html in the run's folder"));
         page.screenshot("serve-experiment").await;
     });
     let teach = std::fs::read_dir(sb.path().join("outputs"))
@@ -316,6 +350,9 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
             students.push(s);
         }
         teacher.wait("document.getElementById('joined').textContent === '6'").await;
+        // The join code goes on the projector: no prediction of the model next to it yet.
+        let lobby_chart = teacher.eval("document.querySelector('#chart svg') === null").await;
+        assert_eq!(lobby_chart, json!(true), "the lobby shows the model's chart");
         teacher.screenshot("serve-game-lobby").await;
         teacher.eval("document.getElementById('start').click()").await;
         for round in 1..=3 {

@@ -384,7 +384,7 @@ pub(crate) struct TeachArgs {
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) replications: Option<u32>,
     /// A smaller, faster version (3 replications, 1000 citizens, 60 months instead of 360):
-    /// wider intervals, and survival read over a shorter horizon.
+    /// wider intervals, as fewer groups are followed for the 24 months survival is read at.
     #[arg(short, long)]
     pub(crate) quick: bool,
     /// Set a model parameter, as for `coprod run` (e.g. `--set population.n_citizens=500`).
@@ -419,7 +419,7 @@ pub(crate) struct ServeArgs {
     /// only, 127.0.0.1); prints the LAN address to give the class.
     #[arg(long)]
     pub(crate) lan: bool,
-    /// Folder for the experiments started from the page [default: outputs].
+    /// Folder for the experiments started from the page.
     #[arg(long, value_name = "DIR", default_value = "outputs")]
     pub(crate) outputs: PathBuf,
 }

@@ -398,6 +398,11 @@ impl Game {
                 if self.phase == Phase::Ended {
                     return out_of_order("the game has already ended");
                 }
+                // Ending during a round keeps what students chose in it: the round closes
+                // as when its time is up (the model plays for the undecided).
+                if let Phase::Open(_) = self.phase {
+                    self.close_round(now)?;
+                }
                 self.phase = Phase::Ended;
                 self.deadline = None;
                 Ok(())
@@ -834,6 +839,27 @@ mod tests {
         assert!(g.student(a, 3, 5.0, now).is_err());
         assert!(g.teacher(TeacherMessage::NextRound, now).is_err());
         assert_eq!(csv(&g).lines().count(), 1 + 3 * 2);
+    }
+
+    #[test]
+    fn ending_during_a_round_keeps_its_choices() {
+        let now = Instant::now();
+        let mut g = game(vec![2], Task::Lab);
+        let (a, _) = g.join(None, None, token).unwrap();
+        g.join(None, None, token).unwrap();
+        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.student(a, 1, 7.0, now).unwrap();
+        g.teacher(TeacherMessage::End, now).unwrap();
+        assert_eq!(g.phase(), Phase::Ended);
+        let round: Vec<(usize, f64, DecidedBy)> = g
+            .history()
+            .iter()
+            .map(|(s, o)| (*s, o.contribution, o.decided_by))
+            .collect();
+        assert_eq!(round.len(), 2, "both seats of round 1 are kept");
+        assert!(round.contains(&(a, 7.0, DecidedBy::Human)));
+        assert_eq!(csv(&g).lines().count(), 1 + 2);
+        assert!(g.teacher(TeacherMessage::End, now).is_err());
     }
 
     #[test]

@@ -377,11 +377,23 @@ async fn experiment_page(State(app): State<Arc<App>>, Query(key): Query<Key>) ->
         .page
         .clone();
     match page.map(std::fs::read_to_string) {
-        Some(Ok(html)) => {
-            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
-        }
+        Some(Ok(html)) => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            as_served(&html),
+        )
+            .into_response(),
         _ => refused(StatusCode::NOT_FOUND, "no experiment has finished yet"),
     }
+}
+
+/// The lesson's page as the server shows it. The page links to `index.html` beside it,
+/// which works when it is opened from the run's folder; the server serves no other file of
+/// the folder, so it names the file instead of linking to a page that is not there.
+fn as_served(html: &str) -> String {
+    html.replace(
+        "<a href=\"index.html\">index.html</a>",
+        "<code>index.html</code> in the run's folder",
+    )
 }
 
 async fn create_game(
