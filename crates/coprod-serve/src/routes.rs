@@ -342,10 +342,7 @@ fn results(page: &std::path::Path) -> serde_json::Value {
         .collect();
     let chart = svg::line_chart(
         "survival",
-        &format!(
-            "Share of groups still going {} months after they started",
-            analysis.horizon
-        ),
+        &format!("Share still going after {} months", analysis.horizon),
         "largest group size",
         &lines,
         (0.0, 40.0),

@@ -48,10 +48,18 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn open(out: &mut String, title: &str, id: &str) {
+/// Opens a chart `height` units tall. A title too long for the width at its size (about
+/// 10.5 units a character in bold 18-unit type) is fitted into it rather than cut off.
+fn open(out: &mut String, title: &str, id: &str, height: f64) {
+    let room = W - 16.0;
+    let fit = if title.chars().count() as f64 * 10.5 > room {
+        format!(r#" textLength="{room}" lengthAdjust="spacingAndGlyphs""#)
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" aria-label="{t}" data-chart="{id}" font-family="sans-serif"><text x="8" y="22" font-size="18" font-weight="bold">{t}</text>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" role="img" aria-label="{t}" data-chart="{id}" font-family="sans-serif"><text x="8" y="22" font-size="18" font-weight="bold"{fit}>{t}</text>"#,
         t = escape(title)
     );
 }
@@ -69,23 +77,45 @@ pub fn line_chart(
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
         .fold(x_range.1, f64::max);
+    // A value that is not a finite number (an estimate with no data) is no point: it breaks
+    // the line like `None`, and written into a path it would end the path there.
+    let finite = |y: &Option<f64>| y.filter(|v| v.is_finite());
     let y_max = lines
         .iter()
-        .flat_map(|l| l.points.iter().filter_map(|p| p.1))
+        .flat_map(|l| l.points.iter().filter_map(|p| finite(&p.1)))
         .chain(lines.iter().flat_map(|l| l.band.iter().map(|b| b.2)))
+        .filter(|v| v.is_finite())
         .fold(y_range.1, f64::max);
     let y_max = nice(y_max);
     let (x0, y0) = (x_range.0, y_range.0);
+    let mut keys = String::new();
+    let top = legend(&mut keys, lines);
+    // Legend rows beyond the first make the chart taller, not its plot area smaller.
+    let height = H + (top - (TOP + 14.0 + LEGEND_ROW)).max(0.0);
     let mut out = String::with_capacity(4096);
-    open(&mut out, title, id);
-    let top = legend(&mut out, lines);
+    open(&mut out, title, id, height);
+    out.push_str(&keys);
     let sx = |x: f64| LEFT + (x - x0) / (x_max - x0).max(1e-9) * (W - LEFT - RIGHT);
-    let sy = |y: f64| H - BOTTOM - (y - y0) / (y_max - y0).max(1e-9) * (H - top - BOTTOM);
-    axes(&mut out, top, (x0, x_max), (y0, y_max), x_label, &sx, &sy);
+    let sy = |y: f64| height - BOTTOM - (y - y0) / (y_max - y0).max(1e-9) * (height - top - BOTTOM);
+    axes(
+        &mut out,
+        top,
+        height,
+        (x0, x_max),
+        (y0, y_max),
+        x_label,
+        &sx,
+        &sy,
+    );
     for line in lines {
-        if !line.band.is_empty() {
+        let band: Vec<&(f64, f64, f64)> = line
+            .band
+            .iter()
+            .filter(|b| b.1.is_finite() && b.2.is_finite())
+            .collect();
+        if !band.is_empty() {
             let mut d = String::new();
-            for (i, (x, _, hi)) in line.band.iter().enumerate() {
+            for (i, (x, _, hi)) in band.iter().enumerate() {
                 let _ = write!(
                     d,
                     "{}{:.1},{:.1}",
@@ -94,7 +124,7 @@ pub fn line_chart(
                     sy(*hi)
                 );
             }
-            for (x, lo, _) in line.band.iter().rev() {
+            for (x, lo, _) in band.iter().rev() {
                 let _ = write!(d, "L{:.1},{:.1}", sx(*x), sy(*lo));
             }
             let _ = write!(
@@ -106,14 +136,14 @@ pub fn line_chart(
         let mut d = String::new();
         let mut pen_up = true;
         for (x, y) in &line.points {
-            match y {
+            match finite(y) {
                 Some(y) => {
                     let _ = write!(
                         d,
                         "{}{:.1},{:.1}",
                         if pen_up { "M" } else { "L" },
                         sx(*x),
-                        sy(*y)
+                        sy(y)
                     );
                     pen_up = false;
                 }
@@ -130,14 +160,20 @@ pub fn line_chart(
             r#"<path d="{d}" fill="none" stroke="{}" stroke-width="3.5"{dash}/>"#,
             line.colour
         );
-        if line.points.iter().filter(|p| p.1.is_some()).count() <= 12 {
+        if line
+            .points
+            .iter()
+            .filter(|p| finite(&p.1).is_some())
+            .count()
+            <= 12
+        {
             for (x, y) in &line.points {
-                if let Some(y) = y {
+                if let Some(y) = finite(y) {
                     let _ = write!(
                         out,
                         r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="{}"/>"#,
                         sx(*x),
-                        sy(*y),
+                        sy(y),
                         line.colour
                     );
                 }
@@ -148,9 +184,11 @@ pub fn line_chart(
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn axes(
     out: &mut String,
     top: f64,
+    height: f64,
     x: (f64, f64),
     y: (f64, f64),
     x_label: &str,
@@ -160,7 +198,7 @@ fn axes(
     let _ = write!(
         out,
         r##"<g stroke="#444" stroke-width="1.5"><line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/><line x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{b}"/></g>"##,
-        b = H - BOTTOM,
+        b = height - BOTTOM,
         r = W - RIGHT
     );
     for k in 0..=4 {
@@ -187,7 +225,7 @@ fn axes(
             out,
             r#"<text x="{:.1}" y="{:.1}" font-size="15" text-anchor="middle">{}</text>"#,
             sx(v),
-            H - BOTTOM + 20.0,
+            height - BOTTOM + 20.0,
             tick(v)
         );
     }
@@ -195,7 +233,7 @@ fn axes(
         out,
         r#"<text x="{:.1}" y="{:.1}" font-size="15" text-anchor="middle">{}</text>"#,
         LEFT + (W - LEFT - RIGHT) / 2.0,
-        H - 8.0,
+        height - 8.0,
         escape(x_label)
     );
 }
@@ -263,7 +301,7 @@ fn legend(out: &mut String, lines: &[Line]) -> f64 {
 pub fn bar_chart(id: &str, title: &str, y_label: &str, bars: &[(String, Option<f64>)]) -> String {
     let y_max = nice(bars.iter().filter_map(|b| b.1).fold(1.0, f64::max));
     let mut out = String::with_capacity(2048);
-    open(&mut out, title, id);
+    open(&mut out, title, id, H);
     let n = bars.len().max(1) as f64;
     let slot = (W - LEFT - RIGHT) / n;
     let top = TOP + 14.0;
@@ -271,6 +309,7 @@ pub fn bar_chart(id: &str, title: &str, y_label: &str, bars: &[(String, Option<f
     axes(
         &mut out,
         top,
+        H,
         (0.0, 0.0),
         (0.0, y_max),
         y_label,
@@ -392,5 +431,58 @@ mod tests {
         assert!(bars.contains(">none<"));
         let view = community(&CommunityView::default(), "c");
         assert!(view.contains("data-members=\"0\""));
+    }
+
+    fn line(name: &str, points: Vec<(f64, Option<f64>)>) -> Line {
+        Line {
+            name: name.into(),
+            points,
+            colour: COLOURS[0],
+            dashed: false,
+            band: vec![(1.0, f64::NAN, 0.5), (2.0, 0.1, 0.4)],
+        }
+    }
+
+    /// An estimate with no data (NaN) breaks the line like a missing value: it never
+    /// reaches a path or a circle, where it would end the path at that point.
+    #[test]
+    fn values_that_are_not_numbers_break_the_line() {
+        let lines = [line(
+            "a",
+            vec![(1.0, Some(0.2)), (2.0, Some(f64::NAN)), (3.0, Some(0.3))],
+        )];
+        let svg = line_chart("x", "t", "size", &lines, (0.0, 3.0), (0.0, 1.0));
+        assert!(!svg.contains("NaN"), "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 2);
+        // Two pieces of line: the second starts with a move, not a line, to x = 3.
+        assert_eq!(svg.matches(r#"<path d="M"#).count(), 2, "{svg}");
+    }
+
+    /// Five legend entries need several rows: the chart grows so that its plot area keeps
+    /// the height it has with one row; a long title is fitted into the width.
+    #[test]
+    fn legend_rows_make_the_chart_taller_and_long_titles_fit() {
+        let height = |svg: &str| -> f64 {
+            let view = svg.split("viewBox=\"0 0 ").nth(1).unwrap();
+            let view = view.split('"').next().unwrap();
+            view.split(' ').nth(1).unwrap().parse().unwrap()
+        };
+        let one = [line("a", vec![(1.0, Some(0.5))])];
+        let five: Vec<Line> = (0..5)
+            .map(|i| {
+                line(
+                    &format!("a regime with a long name {i}"),
+                    vec![(1.0, Some(0.5))],
+                )
+            })
+            .collect();
+        let short = line_chart("x", "Short title", "size", &one, (0.0, 2.0), (0.0, 1.0));
+        let tall = line_chart("x", "Short title", "size", &five, (0.0, 2.0), (0.0, 1.0));
+        assert_eq!(height(&short), H);
+        assert!(height(&tall) >= H + 3.0 * LEGEND_ROW, "{}", height(&tall));
+        assert!(!short.contains("textLength"));
+        let long = "Share of groups still going 24 months after they started";
+        let fitted = line_chart("x", long, "size", &one, (0.0, 2.0), (0.0, 1.0));
+        assert!(fitted.contains(&format!(r#"textLength="{}""#, W - 16.0)));
     }
 }
