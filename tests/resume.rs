@@ -202,6 +202,70 @@ fn ctrl_c_keeps_finished_runs_and_resume_finds_the_default_directory() {
     );
 }
 
+/// Ctrl-C of `run --force` over an earlier result keeps that result and prints a command
+/// (with `--force --resume`) that finishes the new run and then replaces it.
+#[test]
+fn ctrl_c_of_a_forced_run_prints_a_command_that_finishes_it() {
+    let sb = Sandbox::new();
+    run_sweep(&sb, "study", &[]).assert().success();
+    let file = data("sweep.toml");
+    let child = Command::new(bin())
+        .current_dir(sb.path())
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--threads",
+            "1",
+            "--seed",
+            "9",
+        ])
+        .args(["--out", "study", "--force"])
+        .env("COPROD_FAULT_INJECT", "stall:6")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_journal(&sb.path().join(".study.partial"), 4);
+    let stderr = interrupt(child);
+    assert!(
+        sb.path().join("study").join("manifest.json").exists(),
+        "the earlier result is kept"
+    );
+    let command = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("coprod run "))
+        .unwrap_or_else(|| panic!("no resume command in {stderr}"));
+    assert!(command.ends_with(" --force --resume"), "{command}");
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    sb.cmd(&words)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("4 of 24 runs are already done"));
+    run_sweep(&sb, "reference", &["--seed", "9"])
+        .assert()
+        .success();
+    assert_same_outputs(&sb.path().join("reference"), &sb.path().join("study"));
+}
+
+/// A second run into a directory that another process is still writing is told so, not
+/// offered --resume or --force (which the other process's lock would refuse).
+#[test]
+fn a_run_still_writing_is_not_called_interrupted() {
+    let sb = Sandbox::new();
+    let mut child = spawn_stalled(&sb, &["--out", "study"], 6);
+    wait_for_journal(&sb.path().join(".study.partial"), 4);
+    run_sweep(&sb, "study", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "another coprod process is writing",
+        ))
+        .stderr(predicate::str::contains("--resume").not());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 #[test]
 fn resume_refuses_another_coprod_version_and_force_starts_over() {
     let sb = Sandbox::new();

@@ -333,6 +333,44 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
         .code(2)
         .stderr(predicate::str::contains("not a coprod run directory"));
     assert!(sb.path().join("thesis").join("chapter1.tex").exists());
+    // Without --force the message does not suggest a --force that would be refused.
+    sb.small_run(&["baseline", "--out", "thesis"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a coprod run directory"))
+        .stderr(predicate::str::contains("--force").not());
+    // A file where the folder should be is named as such.
+    fs::write(sb.path().join("notes.txt"), "...").unwrap();
+    for force in [&[][..], &["--force"][..]] {
+        let mut args = vec!["baseline", "--out", "notes.txt"];
+        args.extend_from_slice(force);
+        sb.small_run(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("it is a file, not a directory"));
+    }
+    assert_eq!(
+        fs::read_to_string(sb.path().join("notes.txt")).unwrap(),
+        "..."
+    );
+}
+
+/// A folder or a device given as the scenario is named for what it is.
+#[test]
+fn a_scenario_that_is_not_a_file_is_named_for_what_it_is() {
+    let sb = Sandbox::new();
+    fs::create_dir(sb.path().join("study")).unwrap();
+    sb.cmd(&["run", "study"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "study is a folder, not a scenario file",
+        ));
+    sb.cmd(&["run", "/dev/null"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/dev/null is not a regular file"));
+    assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
 }
 
 /// parameters.csv records every parameter as it ran (after `--set` and `--quick`), per

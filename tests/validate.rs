@@ -204,6 +204,21 @@ fn a_salt_is_required_and_unknown_ids_are_refused() {
         .code(2)
         .stderr(predicates::str::contains("no validation experiment `Z9`"))
         .stderr(predicates::str::contains("hint: the ids are P1"));
+    sandbox
+        .cmd(&[
+            "validate",
+            "--salt",
+            "x",
+            "--min-replications",
+            "20",
+            "--max-replications",
+            "3",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--min-replications 20 is above --max-replications 3",
+        ));
     assert!(!sandbox.path().join("outputs").exists());
 }
 

@@ -238,11 +238,12 @@ pub(crate) struct RunArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
     /// Replace the output directory if it exists (or discard an interrupted run of it).
+    /// With --resume: finish the interrupted run, then replace the earlier result.
     #[arg(short, long)]
     pub(crate) force: bool,
     /// Finish an interrupted run: keep the runs it saved and run only what is missing.
-    /// Give the same scenario and options as the first time.
-    #[arg(long, conflicts_with = "force")]
+    /// Give the same scenario and options as the first time (with --force if it had it).
+    #[arg(long)]
     pub(crate) resume: bool,
     /// Shrink the runs for a quick look: at most 60 steps, 3 replications, 1000 citizens.
     #[arg(short, long)]
@@ -394,11 +395,12 @@ pub(crate) struct TeachArgs {
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists (or discard an interrupted lesson in it).
+    /// With --resume: finish the interrupted lesson, then replace the earlier one.
     #[arg(short, long)]
     pub(crate) force: bool,
     /// Finish an interrupted lesson: keep the runs it saved, run only what is missing, then
-    /// write the page. Give the same options as the first time.
-    #[arg(long, conflicts_with = "force")]
+    /// write the page. Give the same options as the first time (with --force if it had it).
+    #[arg(long)]
     pub(crate) resume: bool,
 }
 

@@ -31,11 +31,19 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputEr
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let mut file = File::create(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
-    file.write_all(bytes)
-        .map_err(|e| OutputError::io(&tmp, e))?;
-    file.sync_all().map_err(|e| OutputError::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e))
+    let written = File::create(&tmp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .map_err(|e| OutputError::io(&tmp, e))
+        .and_then(|()| fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e)));
+    if written.is_err() {
+        // A full disk or a vanished folder must not leave the temporary file behind, where
+        // a resumed run would carry it into the finished directory.
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Writes `value` as pretty JSON with a final newline, atomically.
@@ -71,4 +79,30 @@ where
         .into_inner()
         .map_err(|e| OutputError::io(path, e.into_error()))?;
     write_atomically(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that fails after its temporary file was made (here the rename: a folder
+    /// stands where the file should go) leaves no temporary file behind.
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("manifest.json");
+        fs::create_dir(&path).unwrap();
+        fs::write(path.join("inside"), "x").unwrap();
+        assert!(write_atomically(&path, b"{}").is_err());
+        let names: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["manifest.json"]);
+        write_atomically(&tmp.path().join("ok.json"), b"{}").unwrap();
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("ok.json")).unwrap(),
+            "{}"
+        );
+    }
 }

@@ -85,9 +85,11 @@ pub enum OutputError {
         /// The directory.
         path: PathBuf,
     },
-    /// Replacing was asked for, but the directory is not a coprod run directory.
+    /// The directory holds files but is not a coprod run directory: nothing is written
+    /// into it or replaces it, with or without `--force`.
     #[error(
-        "refusing to replace {}: it is not a coprod run directory (it has no manifest.json)",
+        "{} already exists and is not a coprod run directory (it has no manifest.json): \
+         coprod does not write into it or replace it",
         path.display()
     )]
     NotARunDir {

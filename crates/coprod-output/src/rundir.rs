@@ -52,6 +52,9 @@ impl RunDir {
             // a writer that is not resumable) is debris and is cleared like a fresh start.
             let resumable = staging.join(PARTIAL_JSON).exists();
             if existing == Existing::Refuse && resumable {
+                // A run still writing it is not an interrupted one: say so (Busy) rather
+                // than suggest --resume or --force, which the lock would refuse.
+                lock(&staging)?;
                 return Err(OutputError::Interrupted {
                     path: target.to_path_buf(),
                     partial: staging,
@@ -96,6 +99,7 @@ impl RunDir {
         }
         check_replaceable(target, existing)?;
         let lock = lock(&staging)?;
+        remove_temporaries(&staging)?;
         Ok(RunDir {
             target: target.to_path_buf(),
             staging,
@@ -163,6 +167,21 @@ impl Drop for RunDir {
     }
 }
 
+/// Removes the temporary files (`.<name>....tmp`) an interrupted writer left in `staging`:
+/// files are written under such names and renamed when complete, so none of them is part of
+/// a run, and a resumed run must not carry them into the finished directory.
+fn remove_temporaries(staging: &Path) -> Result<(), OutputError> {
+    let entries = fs::read_dir(staging).map_err(|e| OutputError::io(staging, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") && entry.path().is_file() {
+            fs::remove_file(entry.path()).map_err(|e| OutputError::io(&entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Takes the lock of a partial directory, or says another process holds it.
 fn lock(staging: &Path) -> Result<File, OutputError> {
     let path = staging.join(LOCK);
@@ -192,17 +211,27 @@ pub(crate) fn sync_dir(dir: &Path) {
 /// a previous run directory (one with a manifest.json) may be replaced, so a mistyped
 /// `--out` with `--force` can never delete an unrelated folder.
 fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputError> {
+    if target.exists() && !target.is_dir() {
+        return Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: "it is a file, not a directory".into(),
+        });
+    }
     if !target.exists() || is_empty_dir(target) {
         return Ok(());
+    }
+    // Only a run directory is offered for replacing: suggesting --force for another
+    // folder would only lead to the refusal below.
+    if !target.join(crate::MANIFEST_JSON).is_file() {
+        return Err(OutputError::NotARunDir {
+            path: target.to_path_buf(),
+        });
     }
     match existing {
         Existing::Refuse => Err(OutputError::Exists {
             path: target.to_path_buf(),
         }),
-        Existing::Replace if target.join(crate::MANIFEST_JSON).is_file() => Ok(()),
-        Existing::Replace => Err(OutputError::NotARunDir {
-            path: target.to_path_buf(),
-        }),
+        Existing::Replace => Ok(()),
     }
 }
 
@@ -300,7 +329,19 @@ mod tests {
             RunDir::create(&precious, Existing::Replace),
             Err(OutputError::NotARunDir { .. })
         ));
+        // Without Replace too: it is not offered for replacing (no --force hint).
+        assert!(matches!(
+            RunDir::create(&precious, Existing::Refuse),
+            Err(OutputError::NotARunDir { .. })
+        ));
         assert!(precious.join("chapter1.tex").exists());
+        // A file where the directory should be is named as such, whatever the policy.
+        let file = tmp.path().join("notes.txt");
+        fs::write(&file, "...").unwrap();
+        for existing in [Existing::Refuse, Existing::Replace] {
+            let err = RunDir::create(&file, existing).unwrap_err();
+            assert!(err.to_string().contains("is a file"), "{err}");
+        }
         // An empty directory is free to use, even without Replace.
         let empty = tmp.path().join("empty");
         fs::create_dir(&empty).unwrap();
@@ -333,10 +374,19 @@ mod tests {
             Err(OutputError::Interrupted { .. })
         ));
         assert_eq!(resumable_run_dir(tmp.path(), "run"), Some(target.clone()));
+        // A temporary file of a write cut short is not carried into the finished run.
+        let stray = partial_dir(&target).join(".manifest.json.123.tmp");
+        fs::write(&stray, "").unwrap();
         let dir = RunDir::resume(&target, Existing::Refuse).unwrap();
-        // A second writer is refused while the first holds the lock.
+        assert!(!stray.exists());
+        // A second writer is refused while the first holds the lock, by resume or by a
+        // fresh start (which is not told the run is interrupted: it is running).
         assert!(matches!(
             RunDir::resume(&target, Existing::Refuse),
+            Err(OutputError::Busy { .. })
+        ));
+        assert!(matches!(
+            RunDir::create(&target, Existing::Refuse),
             Err(OutputError::Busy { .. })
         ));
         dir.commit().unwrap();

@@ -436,12 +436,20 @@ impl Writer {
                 expected: identity.coprod_version.clone(),
             });
         }
-        if found.scenario_hash != identity.scenario_hash || found.runs != identity.runs {
+        if found.scenario_hash != identity.scenario_hash {
             return Err(OutputError::Mismatch {
                 path: target.to_path_buf(),
                 what: "scenario fingerprint".into(),
                 found: found.scenario_hash,
                 expected: identity.scenario_hash.clone(),
+            });
+        }
+        if found.runs != identity.runs {
+            return Err(OutputError::Mismatch {
+                path: target.to_path_buf(),
+                what: "a number of runs of".into(),
+                found: found.runs.to_string(),
+                expected: identity.runs.to_string(),
             });
         }
         let journal_path = staging.join(JOURNAL);

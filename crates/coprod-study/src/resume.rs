@@ -101,6 +101,8 @@ pub(crate) struct RunWords<'a> {
     pub(crate) against: Option<&'a str>,
     pub(crate) target_ci: Option<(f64, u32)>,
     pub(crate) shard: Option<&'a ShardArg>,
+    /// `--force`: the finished run replaces an earlier result in its directory.
+    pub(crate) force: bool,
 }
 
 /// The `coprod run` (or `coprod teach`) command that resumes this run: the same scenario and
@@ -140,6 +142,9 @@ pub(crate) fn resume_command(args: &RunWords<'_>, target: &Path) -> String {
         }
         Some(ShardArg::Slurm) => words.push("--shard".into()),
         None => {}
+    }
+    if args.force {
+        words.push("--force".into());
     }
     words.push("--resume".into());
     words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")

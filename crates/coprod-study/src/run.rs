@@ -379,7 +379,8 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     manifest.timing.resumed_at_run = writer.resumed_at().filter(|n| *n > 0);
     let completed = writer
         .complete()
-        .with_context(|| format!("cannot finish {}", target.display()))?;
+        .with_context(|| format!("cannot finish {}", target.display()))
+        .map_err(|e| runs_are_saved(e, &resumable))?;
     let mut summary = RunSummary {
         dir: target.clone(),
         runs: n_runs,
@@ -400,19 +401,39 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     manifest.adaptive = p.adaptive.as_ref().map(compare::Adaptive::to_json);
     // The charts are drawn with the same thread budget as the runs.
     let compared = (p.metrics.as_slice(), p.against.as_str());
-    (summary.dir, summary.report) = runner.install(|| {
-        finish::finish(
-            completed,
-            manifest,
-            &p.scenario,
-            compared,
-            &target,
-            tally,
-            progress,
-        )
-    })?;
+    (summary.dir, summary.report) = runner
+        .install(|| {
+            finish::finish(
+                completed,
+                manifest,
+                &p.scenario,
+                compared,
+                &target,
+                tally,
+                progress,
+            )
+        })
+        .map_err(|e| runs_are_saved(e, &resumable))?;
     summary.seconds = clock.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// An error after every run was saved (writing the summary, charts or manifest, or moving
+/// the directory into place): the saved runs stay in the partial directory, and the message
+/// says how to finish it once the cause (a full disk, say) is fixed.
+fn runs_are_saved(err: StudyError, resumable: &Resumable) -> StudyError {
+    let partial = coprod_output::partial_dir(&resumable.target);
+    if !partial.is_dir() {
+        return err;
+    }
+    invalid!(
+        "{}\n\nhint: all {} runs are saved in {}; once the cause is fixed, finish with (no \
+         run is repeated):\n  {}",
+        crate::error::chain(&err),
+        resumable.total,
+        display_path(&partial),
+        resumable.command
+    )
 }
 
 /// The options the resume command repeats.
@@ -428,6 +449,7 @@ fn run_words<'a>(study: &'a Study, o: &'a RunOptions) -> RunWords<'a> {
         against: o.against.as_deref(),
         target_ci: o.target_ci.map(|w| (w, o.max_replications)),
         shard: o.shard.as_ref(),
+        force: o.force,
     }
 }
 
@@ -614,4 +636,39 @@ pub(crate) fn explain(err: OutputError) -> StudyError {
         _ => return err.into(),
     };
     invalid!("{err}\n\nhint: {hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure after the runs were saved says where they are and how to finish, while the
+    /// partial directory is there; otherwise the error is left as it was.
+    #[test]
+    fn a_failure_after_the_runs_says_how_to_finish() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let resumable = Resumable {
+            target: target.clone(),
+            total: 12,
+            command: "coprod run x.toml --out run --resume".into(),
+            after_runs: false,
+        };
+        let full = || invalid!("cannot write summary.csv: No space left on device");
+        assert_eq!(
+            runs_are_saved(full(), &resumable).to_string(),
+            full().to_string()
+        );
+        std::fs::create_dir_all(coprod_output::partial_dir(&target)).unwrap();
+        let said = runs_are_saved(full(), &resumable).to_string();
+        assert!(
+            said.starts_with("cannot write summary.csv: No space"),
+            "{said}"
+        );
+        assert!(said.contains("all 12 runs are saved in"), "{said}");
+        assert!(
+            said.ends_with("\n  coprod run x.toml --out run --resume"),
+            "{said}"
+        );
+    }
 }

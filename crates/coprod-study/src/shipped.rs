@@ -91,6 +91,14 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
             .map_or_else(|| "scenario".into(), |s| s.to_string_lossy());
         return Ok(Scenario::from_toml(&text, arg, &stem)?);
     }
+    if path.is_dir() {
+        bail!(
+            "{arg} is a folder, not a scenario file\n\nhint: give a .toml file in it, or a shipped scenario's name"
+        );
+    }
+    if path.exists() {
+        bail!("{arg} is not a regular file: a scenario is a .toml file");
+    }
     if let Some((name, text)) = SHIPPED.iter().find(|(n, _)| *n == arg) {
         return Ok(Scenario::from_toml(
             text,

@@ -68,6 +68,13 @@ pub struct Validation {
 /// Runs the selected validation experiments. Verdicts are findings, not errors.
 pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Validation> {
     let (args, threads) = (options, options.threads);
+    let (min, max) = (args.engine.min_replications, args.engine.max_replications);
+    if min > max {
+        bail!(
+            "--min-replications {min} is above --max-replications {max}: allowed is a minimum \
+             at most the maximum"
+        );
+    }
     let scenarios = selected(&args.only, args.quick)?;
     let target = match &args.out {
         Some(dir) => dir.clone(),
