@@ -203,6 +203,9 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Moves the explore page's group-size slider to 20 as a user would (input, then change).
+const CAP_SLIDER_TO_20: &str = "(() => { const s = document.getElementById('ctl-levers.group_size_cap'); s.value = 20; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); })()";
+
 #[test]
 fn explore_page_slider_and_go_change_the_charts_and_the_community_view() {
     let Some(browser) = browser_or_skip("explore_page_slider_and_go_change_the_charts") else {
@@ -215,8 +218,8 @@ fn explore_page_slider_and_go_change_the_charts_and_the_community_view() {
         let mut page = chrome.tab(&served.teacher("/explore")).await;
         page.wait("document.querySelector('#chart-0 svg') && document.getElementById('ctl-levers.group_size_cap')").await;
         let before = page.eval("document.getElementById('chart-0').innerHTML + document.getElementById('community-view').innerHTML").await;
-        // Move the group-size slider as a user would (input, then change), then press Go.
-        page.eval("(() => { const s = document.getElementById('ctl-levers.group_size_cap'); s.value = 20; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); })()").await;
+        // Move the group-size slider, then press Go.
+        page.eval(CAP_SLIDER_TO_20).await;
         page.eval("document.getElementById('go').click()").await;
         // Run until citizens are in groups (the first groups form within months), then pause.
         page.wait("Number(document.body.dataset.step) >= 10 && document.getElementById('participation').textContent !== '0%'").await;
@@ -269,16 +272,27 @@ fn explore_page_keeps_its_settings_when_the_connection_drops() {
     let chrome = Chromium::start(&browser);
     runtime().block_on(async {
         let mut page = chrome.tab(&served.teacher("/explore")).await;
-        page.wait("document.body.dataset.values && document.getElementById('ctl-levers.group_size_cap')").await;
+        page.wait(
+            "document.body.dataset.values && document.getElementById('ctl-levers.group_size_cap')",
+        )
+        .await;
         let cap = "JSON.parse(document.body.dataset.values)['levers.group_size_cap']";
-        assert_ne!(page.eval(cap).await, json!(20), "the start value is not the test's");
-        page.eval("(() => { const s = document.getElementById('ctl-levers.group_size_cap'); s.value = 20; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); })()").await;
+        assert_ne!(
+            page.eval(cap).await,
+            json!(20),
+            "the start value is not the test's"
+        );
+        page.eval(CAP_SLIDER_TO_20).await;
         page.wait(&format!("{cap} === 20")).await;
         page.eval("document.getElementById('step').click()").await;
         page.wait("Number(document.body.dataset.step) === 1").await;
         page.eval("sock.socket.close()").await;
-        page.wait("document.getElementById('error').textContent.includes('connection')").await;
-        page.wait(&format!("{cap} === 20 && document.body.dataset.step === '0'")).await;
+        page.wait("document.getElementById('error').textContent.includes('connection')")
+            .await;
+        page.wait(&format!(
+            "{cap} === 20 && document.body.dataset.step === '0'"
+        ))
+        .await;
         let shown = page
             .eval("document.getElementById('ctl-levers.group_size_cap').value")
             .await;
