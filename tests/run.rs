@@ -453,3 +453,43 @@ fn parameters_csv_records_the_parameters_as_run() {
             .any(|f| f == "parameters.csv")
     );
 }
+
+#[test]
+fn quick_keeps_a_swept_number_of_communities_apart() {
+    // --quick caps the citizens at 1000; a swept number of communities shrinks with them
+    // (same citizens per community) instead of being capped to one value for every point.
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("q.toml"),
+        "[params.population]\nn_citizens = 50000\nn_communities = 1000\nring_degree = 40\n\
+         [experiment]\nsteps = 5\nreplications = 1\n\
+         [experiment.sweep]\n\"population.n_communities\" = [500, 1000]\n\
+         [[experiment.variants]]\nname = \"more\"\nparams.levers.outreach = 0.5\n",
+    )
+    .unwrap();
+    sb.cmd(&["run", "q.toml", "--quick", "--out", "out"])
+        .assert()
+        .success();
+    let dir = sb.path().join("out");
+    let table = coprod_output::read::read_parameters(&dir).unwrap().unwrap();
+    for variant in ["baseline", "more"] {
+        for (point, communities) in [("500", "10"), ("1000", "20")] {
+            let row = table
+                .row(variant, &[point.to_string()], "population.n_communities")
+                .unwrap();
+            assert_eq!(
+                (row.value.as_str(), row.source.as_str()),
+                (communities, "quick")
+            );
+        }
+    }
+    let (header, rows) = csv(&dir.join("runs.csv"));
+    let rate = header
+        .iter()
+        .position(|h| h == "participation_rate")
+        .unwrap();
+    assert_ne!(
+        rows[0][rate], rows[1][rate],
+        "the two sweep points ran alike"
+    );
+}

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use coprod_core::{Intervention, ParamError, Params, SPECS};
+use coprod_core::{Intervention, Kind, ParamError, Params, SPECS};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -230,6 +230,14 @@ impl Scenario {
         default_name: &str,
     ) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(source).map_err(|e| {
+            let too_big = e.message().contains("as i128");
+            if let Some(message) = e
+                .span()
+                .filter(|_| too_big)
+                .and_then(|span| too_big_integer(source, span.start))
+            {
+                return ScenarioError::at(origin, source, e.span(), message);
+            }
             let mut message = plain_type_names(e.message().trim());
             if let Some(key) = e.span().and_then(|span| key_before(source, span.start))
                 && (message.starts_with("invalid value") || message.starts_with("invalid type"))
@@ -315,6 +323,27 @@ impl Scenario {
                     format!("variant name \"{vname}\" is used twice")
                 };
                 return Err(loc.error_at(loc.value_span(&name_path), why));
+            }
+            if let Some(other) = variants
+                .iter()
+                .find(|v| file_name_part(&v.name) == file_name_part(vname))
+            {
+                return Err(loc
+                    .error_at(
+                        loc.value_span(&name_path),
+                        format!(
+                            "variant names \"{}\" and \"{vname}\" would share chart file names: \
+                             both become `{}`",
+                            other.name,
+                            file_name_part(vname)
+                        ),
+                    )
+                    .with_hint(Some(
+                        "chart file names keep a variant's letters and digits, turn every other \
+                         character into `_` and ignore case (as macOS and Windows do): rename one \
+                         of the variants"
+                            .into(),
+                    )));
             }
             let overrides = params_table(
                 &loc,
@@ -461,6 +490,26 @@ impl Scenario {
             sensitivity,
             calibration,
         };
+        scenario.check_sweep_not_overridden().map_err(|o| {
+            let own = scenario.variants[0].interventions.len();
+            let path = if o.intervention < own {
+                vec![key("interventions"), Seg::Index(o.intervention)]
+            } else {
+                vec![
+                    key("experiment"),
+                    key("variants"),
+                    Seg::Index(o.variant - 1),
+                    key("interventions"),
+                    Seg::Index(o.intervention - own),
+                ]
+            };
+            let lever = [path.as_slice(), &[key("lever")]].concat();
+            loc.error_at(
+                loc.value_span(&lever).or_else(|| loc.key_span(&path)),
+                o.message(&scenario),
+            )
+            .with_hint(o.hint())
+        })?;
         scenario
             .check_combinations()
             .map_err(|(variant, point, err)| {
@@ -543,6 +592,17 @@ impl Scenario {
         }
         if self.quick {
             let before: Vec<f64> = (0..SPECS.len()).map(|i| p.get_index(i)).collect();
+            // A swept number of communities shrinks with the citizens, keeping the citizens
+            // per community, so that its sweep points stay apart (a cap would merge them).
+            let scale = (QUICK_MAX_CITIZENS / p.n_citizens).min(1.0);
+            if scale < 1.0
+                && self
+                    .sweep
+                    .iter()
+                    .any(|a| a.name() == "population.n_communities")
+            {
+                p.n_communities = (p.n_communities * scale).round().max(1.0);
+            }
             p.n_citizens = p.n_citizens.min(QUICK_MAX_CITIZENS);
             let per_community = p.ring_degree + 2.0;
             p.n_communities = p
@@ -561,12 +621,76 @@ impl Scenario {
 
     /// Shrinks every run for a quick look: at most [`QUICK_MAX_STEPS`] steps,
     /// [`QUICK_MAX_REPLICATIONS`] replications and [`QUICK_MAX_CITIZENS`] citizens.
+    ///
+    /// A swept `population.n_communities` is scaled with the citizens instead of capped;
+    /// if the caps still make two sweep points of a variant run with the same parameters
+    /// (for example a sweep over `population.n_citizens` above the cap), this is an error:
+    /// the outputs would label identical runs with different values.
     pub fn make_quick(&mut self) -> Result<(), ScenarioError> {
         self.quick = true;
         self.steps = self.steps.min(QUICK_MAX_STEPS);
         self.replications = self.replications.min(QUICK_MAX_REPLICATIONS);
-        self.check_combinations()
-            .map_err(|(v, p, e)| ScenarioError::new("--quick", self.describe_combination(v, p, &e)))
+        self.check_combinations().map_err(|(v, p, e)| {
+            ScenarioError::new("--quick", self.describe_combination(v, p, &e))
+        })?;
+        self.check_quick_points_distinct()?;
+        self.check_sweep_not_overridden()
+            .map_err(|o| ScenarioError::new("--quick", o.message(self)).with_hint(o.hint()))
+    }
+
+    /// Under `--quick`: no two sweep points of a variant may run with the same parameters.
+    fn check_quick_points_distinct(&self) -> Result<(), ScenarioError> {
+        // Only the capped sizes change under --quick, so only a sweep over one of them can
+        // merge points; points differ only in swept values, so those and the sizes decide.
+        let capped = QUICK_CAPPED.map(|name| Params::lookup(name).expect("a parameter").0);
+        if !self.sweep.iter().any(|a| capped.contains(&a.param)) {
+            return Ok(());
+        }
+        let compared: Vec<usize> = self.sweep.iter().map(|a| a.param).chain(capped).collect();
+        for variant in 0..self.variants.len() {
+            let mut seen: std::collections::HashMap<Vec<u64>, usize> =
+                std::collections::HashMap::new();
+            for point in 0..self.n_points() {
+                let p = self.params_for(variant, point);
+                let bits: Vec<u64> = compared.iter().map(|&i| p.get_index(i).to_bits()).collect();
+                if let Some(&first) = seen.get(&bits) {
+                    let show = |point: usize| {
+                        self.sweep
+                            .iter()
+                            .zip(self.point_values(point))
+                            .map(|(a, v)| {
+                                format!("{} = {}", a.name(), SPECS[a.param].format_value(v))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let sizes: Vec<String> = capped
+                        .iter()
+                        .map(|&i| {
+                            let spec = &SPECS[i];
+                            format!("{} = {}", spec.name, spec.format_value(p.get_index(i)))
+                        })
+                        .collect();
+                    return Err(ScenarioError::new(
+                        "--quick",
+                        format!(
+                            "its size caps (at most {} citizens per run) would run sweep points {} \
+                             and {} with the same parameters ({}): their rows would differ only \
+                             in the label",
+                            QUICK_MAX_CITIZENS,
+                            show(first),
+                            show(point),
+                            sizes.join(", ")
+                        ),
+                    )
+                    .with_hint(Some(
+                        "run without --quick, or sweep sizes that stay apart under its caps".into(),
+                    )));
+                }
+                seen.insert(bits, point);
+            }
+        }
+        Ok(())
     }
 
     /// Things that are valid but probably not what was meant: interventions that start
@@ -598,6 +722,51 @@ impl Scenario {
             }
         }
         out
+    }
+
+    /// No swept lever may be held by interventions at every step of a variant's runs: the
+    /// sweep value would then be in force at no step, and every sweep point would be the
+    /// same run under a different label. An intervention over part of the run is fine: the
+    /// swept value holds outside its window.
+    pub(crate) fn check_sweep_not_overridden(&self) -> Result<(), Overridden> {
+        for (v, variant) in self.variants.iter().enumerate() {
+            for (a, axis) in self.sweep.iter().enumerate() {
+                let on_lever: Vec<(usize, &Intervention)> = variant
+                    .interventions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, iv)| iv.param() == axis.name())
+                    .collect();
+                let mut windows: Vec<(u64, u64)> = on_lever
+                    .iter()
+                    .map(|(_, iv)| {
+                        let until = iv.until_step.map_or(u64::MAX, u64::from);
+                        (u64::from(iv.from_step), until)
+                    })
+                    .collect();
+                windows.sort_unstable();
+                // Every step below `covered` is in some window.
+                let mut covered = 0u64;
+                for (from, until) in windows {
+                    if from > covered {
+                        break;
+                    }
+                    covered = covered.max(until);
+                }
+                if !on_lever.is_empty() && covered >= u64::from(self.steps) {
+                    let first = on_lever
+                        .iter()
+                        .find(|(_, iv)| iv.from_step == 0)
+                        .map_or(on_lever[0].0, |(i, _)| *i);
+                    return Err(Overridden {
+                        variant: v,
+                        axis: a,
+                        intervention: first,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Checks every (variant, sweep point) with `Params::validate`.
@@ -641,12 +810,71 @@ impl Scenario {
     }
 }
 
+/// A swept lever that interventions hold at every step of a variant's runs (see
+/// [`Scenario::check_sweep_not_overridden`]).
+#[derive(Debug)]
+pub(crate) struct Overridden {
+    /// Index of the variant.
+    pub(crate) variant: usize,
+    /// Index of the sweep axis.
+    pub(crate) axis: usize,
+    /// Index in the variant's interventions of the one to point at (one from step 0).
+    pub(crate) intervention: usize,
+}
+
+impl Overridden {
+    pub(crate) fn message(&self, scenario: &Scenario) -> String {
+        let lever = scenario.sweep[self.axis].name();
+        // The baseline's interventions are the scenario's own, in force in every variant.
+        let whose = if self.variant > 0 {
+            format!(" in variant `{}`", scenario.variants[self.variant].name)
+        } else {
+            String::new()
+        };
+        format!(
+            "an intervention{whose} sets `{lever}` at every step of the run ({} steps), which is \
+             also swept: the intervention would override the sweep's value in every run",
+            scenario.steps
+        )
+    }
+
+    pub(crate) fn hint(&self) -> Option<String> {
+        Some(
+            "remove the lever from [experiment.sweep], or hold it for part of the run only \
+             (a later `from_step` or an `until_step`)"
+                .into(),
+        )
+    }
+}
+
 /// Largest number of steps under `--quick`.
 pub const QUICK_MAX_STEPS: u32 = 60;
 /// Largest number of replications under `--quick`.
 pub const QUICK_MAX_REPLICATIONS: u32 = 3;
 /// Largest number of citizens under `--quick`.
 pub const QUICK_MAX_CITIZENS: f64 = 1000.0;
+
+/// The population sizes `--quick` may lower.
+const QUICK_CAPPED: [&str; 3] = [
+    "population.n_citizens",
+    "population.n_communities",
+    "population.n_organisations",
+];
+
+/// A variant name as chart file names compare it: letters and digits kept, every other
+/// character `_` (as `slug` in coprod-report's charts.rs), lower case because the file
+/// systems of macOS and Windows ignore case.
+fn file_name_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
 
 /// For serde's "unknown field" messages (which already list the allowed keys), a
 /// did-you-mean hint; else a pointer to the format documentation.
@@ -671,6 +899,113 @@ fn unknown_field_hint(message: &str) -> Option<String> {
         Some(a) => format!("did you mean `{a}`?"),
         None => "see docs/scenarios.md for the keys a scenario file may have".to_string(),
     })
+}
+
+/// The message for an integer beyond TOML's range (64 bits, which the parser reports as
+/// an "i128" type error) at byte `offset`: the full key and what it allows.
+fn too_big_integer(source: &str, offset: usize) -> Option<String> {
+    let doc = DeTable::parse(source).ok()?;
+    let mut path = Vec::new();
+    let value = integer_at(doc.get_ref(), offset, &mut path)?;
+    let keys: Vec<&str> = path
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    let parameter = |keys: &[&str]| {
+        let name = keys.join(".");
+        Params::lookup(&name)
+            .ok()
+            .or_else(|| {
+                // `from`, `to` or `step` of a sweep range.
+                let (_, within) = keys.split_last()?;
+                Params::lookup(&within.join(".")).ok()
+            })
+            .map(|(_, spec)| (spec.name.to_string(), spec.allowed()))
+    };
+    let (name, allowed) = match keys.as_slice() {
+        ["params", rest @ ..]
+        | ["experiment", "sweep", rest @ ..]
+        | ["experiment", "variants", "params", rest @ ..] => parameter(rest)?,
+        ["interventions", "value"] | ["experiment", "variants", "interventions", "value"] => {
+            // The lever is named by the intervention's `lever`.
+            let at = &path[..path.len() - 1];
+            let lever = lever_of(doc.get_ref(), at)?;
+            parameter(&lever.split('.').collect::<Vec<_>>())?
+        }
+        ["experiment", k @ ("steps" | "replications")] => (
+            format!("experiment.{k}"),
+            format!("a whole number from 1 to {}", u32::MAX),
+        ),
+        ["experiment", "seed"] => (
+            "experiment.seed".to_string(),
+            format!("a whole number from 0 to {}", i64::MAX),
+        ),
+        _ => (
+            keys.join("."),
+            format!("a number no larger than {} (TOML's limit)", i64::MAX),
+        ),
+    };
+    Some(format!(
+        "invalid value {value} for `{name}`: allowed is {allowed}"
+    ))
+}
+
+/// The text of the integer literal whose span holds byte `offset`, with its key path.
+fn integer_at(table: &DeTable<'_>, offset: usize, path: &mut Vec<Seg>) -> Option<String> {
+    for (k, v) in table.iter() {
+        path.push(key(k.get_ref()));
+        if let Some(found) = integer_in(v, offset, path) {
+            return Some(found);
+        }
+        path.pop();
+    }
+    None
+}
+
+fn integer_in(value: &Spanned<DeValue<'_>>, offset: usize, path: &mut Vec<Seg>) -> Option<String> {
+    match value.get_ref() {
+        DeValue::Table(t) => integer_at(t, offset, path),
+        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            path.push(Seg::Index(i));
+            let found = integer_in(item, offset, path);
+            if found.is_none() {
+                path.pop();
+            }
+            found
+        }),
+        DeValue::Integer(i) if value.span().contains(&offset) => Some(i.as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// The `lever` string of the intervention table at `path`.
+fn lever_of(doc: &DeTable<'_>, path: &[Seg]) -> Option<String> {
+    let mut table = doc;
+    let mut array: Option<&[Spanned<DeValue<'_>>]> = None;
+    for seg in path {
+        let value = match seg {
+            Seg::Key(k) => table.iter().find(|(name, _)| name.get_ref() == k)?.1,
+            Seg::Index(i) => array?.get(*i)?,
+        };
+        array = None;
+        match value.get_ref() {
+            DeValue::Table(t) => table = t,
+            DeValue::Array(a) => array = Some(a),
+            _ => return None,
+        }
+    }
+    match table
+        .iter()
+        .find(|(name, _)| name.get_ref() == "lever")?
+        .1
+        .get_ref()
+    {
+        DeValue::String(s) => Some(s.to_string()),
+        _ => None,
+    }
 }
 
 /// The key of a `key = value` line whose value starts at byte `offset`, if the value is
@@ -935,6 +1270,26 @@ fn range_values(
             format!("unknown key `{extra}` in the sweep range over `{name}`: expected `from`, `to`, `step`"),
         ));
     }
+    if matches!(spec.kind, Kind::Bool | Kind::Choice(_)) {
+        // A range steps through numbers; a switch or an option is spelt by name, as in a
+        // list or in [params].
+        let names: Vec<String> = match spec.kind {
+            Kind::Choice(options) => options.iter().map(|o| format!("\"{o}\"")).collect(),
+            _ => vec!["false".into(), "true".into()],
+        };
+        return Err(loc
+            .error_at(
+                loc.value_span(path),
+                format!(
+                    "invalid range for `{name}`: a range sweeps numbers, but allowed is {}",
+                    spec.allowed()
+                ),
+            )
+            .with_hint(Some(format!(
+                "list the values instead: `\"{name}\" = [{}]`",
+                names.join(", ")
+            ))));
+    }
     let (from, to, step) = (number("from")?, number("to")?, number("step")?);
     if step <= 0.0 || to < from {
         return Err(loc.error_at(
@@ -942,15 +1297,22 @@ fn range_values(
             format!("the sweep range over `{name}` needs `step` > 0 and `from` <= `to`"),
         ));
     }
-    let count = ((to - from) / step + 1e-9).floor() as usize + 1;
-    if count > MAX_AXIS_VALUES {
+    // Counted in floating point: a tiny step gives more values than any integer holds.
+    let count = ((to - from) / step + 1e-9).floor() + 1.0;
+    if count.is_nan() || count > MAX_AXIS_VALUES as f64 {
+        let shown = if count < 1e15 {
+            format!("{count}")
+        } else {
+            format!("about {count:e}")
+        };
         return Err(loc.error_at(
             loc.value_span(path),
             format!(
-                "the sweep range over `{name}` has {count} values, more than {MAX_AXIS_VALUES}"
+                "the sweep range over `{name}` has {shown} values, more than {MAX_AXIS_VALUES}"
             ),
         ));
     }
+    let count = count as usize;
     let mut out = Vec::with_capacity(count);
     for k in 0..count {
         // Multiply rather than accumulate, then round away binary noise (0.1 * 3 = 0.30000000000000004)
@@ -1159,5 +1521,147 @@ params.groups.service = "joint"
             "--set: unknown parameter `levers.group_sise_cap`\n\nhint: did you mean `levers.group_size_cap`?"
         );
         assert!("novalue".parse::<Setting>().is_err());
+    }
+
+    #[test]
+    fn an_intervention_may_not_hold_a_swept_lever_for_the_whole_run() {
+        let sweep =
+            "[experiment]\nsteps = 20\n[experiment.sweep]\n\"levers.outreach\" = [0.1, 0.9]\n";
+        let iv = |window: &str| {
+            format!("{sweep}[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\n{window}")
+        };
+        // The whole run, also by two windows that meet, or by one that ends after the run.
+        for window in [
+            "",
+            "until_step = 20\n",
+            "until_step = 99\n",
+            "until_step = 8\n[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.2\nfrom_step = 8\n",
+        ] {
+            let e = err(&iv(window));
+            assert_eq!(e.location, Some((6, 9)), "{window}: {e}");
+            assert!(e.message.contains("also swept"), "{e}");
+        }
+        // Part of the run: the swept value holds outside the window.
+        for window in ["from_step = 1\n", "until_step = 19\n"] {
+            parse(&iv(window)).unwrap();
+        }
+        // ... unless fewer steps make the window cover the run.
+        let mut s = parse(&iv("until_step = 19\n")).unwrap();
+        let e = s
+            .apply_settings(&["experiment.steps=10".parse().unwrap()])
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "--set: an intervention sets `levers.outreach` at every step of the run (10 steps)"
+            ),
+            "{e}"
+        );
+        let mut s = parse(&iv("until_step = 60\n").replace("steps = 20", "steps = 120")).unwrap();
+        let e = s.make_quick().unwrap_err();
+        assert!(e.to_string().starts_with("--quick: an intervention"), "{e}");
+        // --set replaces the sweep, so the intervention no longer hides one.
+        let mut s = parse(&iv("until_step = 19\n")).unwrap();
+        s.apply_settings(&[
+            "levers.outreach=0.3".parse().unwrap(),
+            "experiment.steps=10".parse().unwrap(),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn variant_names_must_give_distinct_file_names() {
+        let two = |a: &str, b: &str| {
+            format!(
+                "[[experiment.variants]]\nname = \"{a}\"\n[[experiment.variants]]\nname = \"{b}\"\n"
+            )
+        };
+        let e = err(&two("v_1", "v/1"));
+        assert_eq!(e.location, Some((4, 8)));
+        assert!(e.message.contains("\"v_1\" and \"v/1\""), "{e}");
+        assert!(
+            err(&two("High", "high"))
+                .message
+                .contains("both become `high`")
+        );
+        let e = err(&two("Baseline", "x"));
+        assert!(e.message.contains("\"baseline\" and \"Baseline\""), "{e}");
+        parse(&two("v_1", "v_2")).unwrap();
+    }
+
+    #[test]
+    fn quick_scales_a_swept_number_of_communities_and_refuses_merged_points() {
+        let text = "[params.population]\nn_citizens = 50000\nn_communities = 1000\nring_degree = 40\n\
+                    [experiment.sweep]\n\"population.n_communities\" = [500, 1000]\n";
+        let mut s = parse(text).unwrap();
+        s.make_quick().unwrap();
+        let (p, sources) = s.params_as_run(0, 0);
+        assert_eq!((p.n_citizens, p.n_communities), (1000.0, 10.0));
+        let n_communities = Params::lookup("population.n_communities").unwrap().0;
+        assert_eq!(sources[n_communities], ParamSource::Quick);
+        assert_eq!(s.params_for(0, 1).n_communities, 20.0);
+        // Not swept: capped as before, to fit the citizens.
+        let mut s = parse(
+            &text
+                .replace("\"population.n_communities\"", "\"levers.outreach\"")
+                .replace("[500, 1000]", "[0.1, 0.2]"),
+        )
+        .unwrap();
+        s.make_quick().unwrap();
+        assert_eq!(s.params_for(0, 0).n_communities, 23.0);
+        // Citizens above the cap at two points: the same runs, refused.
+        let mut s =
+            parse("[experiment.sweep]\n\"population.n_citizens\" = [500, 2000, 5000]\n").unwrap();
+        let e = s.make_quick().unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "sweep points population.n_citizens = 2000 and population.n_citizens = 5000"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn range_sweeps_obey_the_type_and_count_rules() {
+        let e =
+            err("[experiment.sweep]\n\"levers.crowding_out\" = { from = 0, to = 1, step = 1 }\n");
+        assert!(e.message.contains("allowed is true or false"), "{e}");
+        let e = err(
+            "[experiment.sweep]\n\"levers.outreach\" = { from = 0.0, to = 1.0, step = 1e-300 }\n",
+        );
+        assert!(e.message.contains("more than 100000"), "{e}");
+    }
+
+    #[test]
+    fn integers_beyond_toml_name_the_full_key_and_range() {
+        for (text, key) in [
+            (
+                "[params.population]\nn_citizens = 99999999999999999999\n",
+                "population.n_citizens",
+            ),
+            (
+                "[experiment.sweep]\n\"levers.group_size_cap\" = [2, 99999999999999999999]\n",
+                "levers.group_size_cap",
+            ),
+            (
+                "[experiment.sweep]\n\"levers.group_size_cap\" = { from = 2, to = 99999999999999999999, step = 1 }\n",
+                "levers.group_size_cap",
+            ),
+            (
+                "[[interventions]]\nlever = \"levers.group_size_cap\"\nvalue = 99999999999999999999\n",
+                "levers.group_size_cap",
+            ),
+            (
+                "[experiment]\nreplications = 99999999999999999999\n",
+                "experiment.replications",
+            ),
+        ] {
+            let e = err(text);
+            assert!(
+                e.message.starts_with(&format!(
+                    "invalid value 99999999999999999999 for `{key}`: allowed is"
+                )),
+                "{e}"
+            );
+        }
     }
 }

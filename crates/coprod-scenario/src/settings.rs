@@ -21,6 +21,16 @@ pub struct Setting {
     pub key: String,
     /// Value as typed.
     pub value: String,
+    /// The option that gave it, for messages, when not `--set` (for example
+    /// `--replications`, a shorthand for `--set experiment.replications=N`).
+    pub option: Option<&'static str>,
+}
+
+impl Setting {
+    /// The option that gave it: `--set` unless [`Setting::option`] says otherwise.
+    pub fn origin(&self) -> &'static str {
+        self.option.unwrap_or(ORIGIN)
+    }
 }
 
 impl FromStr for Setting {
@@ -34,6 +44,7 @@ impl FromStr for Setting {
         Ok(Setting {
             key: key.trim().to_string(),
             value: value.trim().to_string(),
+            option: None,
         })
     }
 }
@@ -50,7 +61,7 @@ impl Scenario {
                 "experiment.seed" => {
                     self.seed = s.value.parse().map_err(|_| {
                         ScenarioError::new(
-                            ORIGIN,
+                            s.origin(),
                             format!("invalid value {} for `experiment.seed`: allowed is a whole number from 0 to {}", s.value, u64::MAX),
                         )
                     })?;
@@ -77,8 +88,14 @@ impl Scenario {
             }
         }
         if self.n_runs() > crate::MAX_RUNS {
+            // Only more replications can add runs (a `--set` parameter removes a sweep axis),
+            // so the last setting of them is to blame.
+            let origin = settings
+                .iter()
+                .rfind(|s| s.key == "experiment.replications")
+                .map_or(ORIGIN, Setting::origin);
             return Err(ScenarioError::new(
-                ORIGIN,
+                origin,
                 format!(
                     "the experiment expands to {} runs, more than the {} coprod accepts",
                     self.n_runs(),
@@ -89,6 +106,8 @@ impl Scenario {
         }
         self.check_combinations()
             .map_err(|(v, p, e)| ScenarioError::new(ORIGIN, self.describe_combination(v, p, &e)))?;
+        self.check_sweep_not_overridden()
+            .map_err(|o| ScenarioError::new(ORIGIN, o.message(self)).with_hint(o.hint()))?;
         Ok(notes)
     }
 }
@@ -97,7 +116,7 @@ fn positive(s: &Setting) -> Result<u32, ScenarioError> {
     match s.value.parse::<u32>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(ScenarioError::new(
-            ORIGIN,
+            s.origin(),
             format!(
                 "invalid value {} for `{}`: allowed is a whole number from 1 to {}",
                 s.value,

@@ -505,6 +505,7 @@ pub(crate) fn adaptive_replications(
         pilot.apply_settings(&[Setting {
             key: "experiment.replications".into(),
             value: upto.to_string(),
+            option: Some("--target-ci"),
         }])?;
         let specs = pilot.runs().filter(|s| s.replication >= done);
         progress.note(Note::Status(format!(

@@ -225,6 +225,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
             scenario.apply_settings(&[Setting {
                 key: "experiment.replications".into(),
                 value: adaptive.replications.to_string(),
+                option: Some("--target-ci"),
             }])?;
             Some(adaptive)
         }

@@ -128,12 +128,14 @@ pub(crate) fn with_experiment_options(
         all.push(Setting {
             key: "experiment.replications".into(),
             value: r.to_string(),
+            option: Some("--replications"),
         });
     }
     if let Some(s) = seed {
         all.push(Setting {
             key: "experiment.seed".into(),
             value: s.to_string(),
+            option: Some("--seed"),
         });
     }
     all
