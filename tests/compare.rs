@@ -483,22 +483,56 @@ fn bad_published_values_name_file_line_and_column() {
             format!(
                 "{h}baseline,mean_contribution,level,0.2,,d,s,r\nnope,mean_contribution,effect,none,,d,s,r\n"
             ),
-            "p.csv:3:1: variant `nope` is not in the run",
+            "p.csv:3:1: variant `nope` is not in the run".to_string(),
         ),
         (
             format!("{h}baseline,mean_contribution,effect,positive,,d,s,r\n"),
-            "p.csv:2:3: an effect is a difference from the baseline",
+            "p.csv:2:3: an effect is a difference from the baseline".to_string(),
         ),
         (
             format!("{h}partners,mean_contribution,effect,up,,d,s,r\n"),
-            "p.csv:2:4: value `up`",
+            "p.csv:2:4: value `up`".to_string(),
         ),
     ];
+    // The file is checked in full before comparison.csv or a chart is replaced.
+    let before = outputs(&dir);
+    assert!(
+        before
+            .iter()
+            .any(|(name, _, _)| name.starts_with("comparison/forest_"))
+    );
+    let cases = cases.into_iter().chain([(
+        format!("{h}baseline,mean_contribution,weird,0.01,0.002,d,s,r\n"),
+        "p.csv:2:3:".to_string(),
+    )]);
     for (text, want) in cases {
         let file = sandbox.path().join("p.csv");
         std::fs::write(&file, text).unwrap();
         compare_published(&sandbox, &dir, &file)
             .code(2)
-            .stderr(predicate::str::contains(want));
+            .stderr(predicate::str::contains(want.clone()));
+        assert_eq!(outputs(&dir), before, "{want}");
     }
+}
+
+/// comparison.csv and the files of comparison/ with their inodes and bytes.
+fn outputs(dir: &Path) -> Vec<(String, u64, Vec<u8>)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut paths = vec![dir.join("comparison.csv")];
+    for entry in std::fs::read_dir(dir.join("comparison")).unwrap() {
+        paths.push(entry.unwrap().path());
+    }
+    let mut out: Vec<(String, u64, Vec<u8>)> = paths
+        .iter()
+        .map(|p| {
+            let name = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            (
+                name,
+                std::fs::metadata(p).unwrap().ino(),
+                std::fs::read(p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
 }

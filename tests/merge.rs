@@ -255,3 +255,147 @@ fn shards_of_other_scenarios_or_unfinished_shards_are_refused() {
         ));
     assert!(!sb.path().join("merged").exists());
 }
+
+/// A copy of the shards `shards/s0..s2` in `name/`, with `cut` applied to shard 1's `file`
+/// (its text in, the damaged text out).
+fn damaged(sb: &Sandbox, name: &str, file: &str, cut: impl Fn(&str) -> String) -> Vec<String> {
+    let mut dirs = Vec::new();
+    for i in 0..3 {
+        let (from, to) = (
+            sb.path().join(format!("shards/s{i}")),
+            format!("{name}/s{i}"),
+        );
+        fs::create_dir_all(sb.path().join(&to)).unwrap();
+        for entry in fs::read_dir(&from).unwrap() {
+            let path = entry.unwrap().path();
+            fs::copy(&path, sb.path().join(&to).join(path.file_name().unwrap())).unwrap();
+        }
+        dirs.push(to);
+    }
+    let path = sb.path().join(&dirs[1]).join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, cut(&text)).unwrap();
+    dirs
+}
+
+/// `coprod merge` of `dirs` into `out`: refused with exit 2, nothing written; its stderr.
+fn refused(sb: &Sandbox, dirs: &[String]) -> String {
+    let mut args: Vec<&str> = vec!["merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(["--out", "merged"]);
+    let assert = sb.cmd(&args).assert().code(2);
+    assert!(!sb.path().join("merged").exists());
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+/// The first `n` lines of `text`, each with its line break.
+fn lines(text: &str, n: usize) -> String {
+    text.lines().take(n).map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn shards_cut_short_are_refused_before_anything_is_written() {
+    let sb = Sandbox::new();
+    for i in 0..3 {
+        shard(&sb, i, 3).assert().success();
+    }
+    // Shard 1 holds runs 8-15, each with the scenario's steps.
+    let steps = {
+        let text = fs::read_to_string(sb.path().join("shards/s1/timeseries.csv")).unwrap();
+        text.lines().skip(1).filter(|l| l.starts_with("8,")).count()
+    };
+    assert!(steps > 1);
+    // Cut at a line end inside run 9's rows: run 9 is short, runs 10-15 have none.
+    let dirs = damaged(&sb, "a", "timeseries.csv", |t| lines(t, 1 + steps + 1));
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains(&format!(
+            "a/s1/timeseries.csv: run 9 has 1 of its {steps} steps: the file is cut short"
+        )),
+        "{stderr}"
+    );
+    // Cut after run 8's rows: run 9 has none.
+    let dirs = damaged(&sb, "b", "timeseries.csv", |t| lines(t, 1 + steps));
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains("b/s1/timeseries.csv: run 9 has no rows"),
+        "{stderr}"
+    );
+    // A row missing inside a run.
+    let dirs = damaged(&sb, "c", "timeseries.csv", |t| {
+        let mut l: Vec<&str> = t.lines().collect();
+        l.remove(2);
+        l.iter().map(|l| format!("{l}\n")).collect()
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains("c/s1/timeseries.csv: run 8: step 2 where step 1 was expected"),
+        "{stderr}"
+    );
+    // Cut inside a line: the file being read is named with the line, not "cannot write".
+    let dirs = damaged(&sb, "d", "timeseries.csv", |t| {
+        let end = lines(t, 3).len() + 10;
+        t[..end].to_string()
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(!stderr.contains("cannot write"), "{stderr}");
+    assert!(
+        stderr.contains("d/s1/timeseries.csv: its last line has no line break"),
+        "{stderr}"
+    );
+    let dirs = damaged(&sb, "e", "timeseries.csv", |t| {
+        let end = lines(t, 3).len() + 10;
+        format!("{}\n{}", &t[..end], &t[lines(t, 4).len()..])
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains("e/s1/timeseries.csv: line 4: the row has"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the file is cut short or damaged"),
+        "{stderr}"
+    );
+    // groups.csv cut before its last started group: that run has fewer than runs.csv says.
+    let dirs = damaged(&sb, "f", "groups.csv", |t| {
+        let last = t
+            .lines()
+            .collect::<Vec<_>>()
+            .iter()
+            .rposition(|l| !l.contains(",never_started,") && !l.contains(",forming,"))
+            .unwrap();
+        assert!(last > 0, "shard 1 has a started group");
+        lines(t, last)
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains("f/s1/groups.csv: run") && stderr.contains("started groups, but runs.csv"),
+        "{stderr}"
+    );
+    // A group row missing inside a run: its group ids skip one.
+    let dirs = damaged(&sb, "g", "groups.csv", |t| {
+        let mut l: Vec<&str> = t.lines().collect();
+        let id = |i: usize| l[i].split(',').nth(1);
+        let first = (1..l.len() - 1)
+            .find(|&i| id(i) == Some("0") && id(i + 1) == Some("1"))
+            .expect("a run with two groups");
+        l.remove(first);
+        l.iter().map(|l| format!("{l}\n")).collect()
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains("g/s1/groups.csv: run") && stderr.contains("where group 0 was expected"),
+        "{stderr}"
+    );
+    // The intact shards still merge.
+    sb.cmd(&[
+        "merge",
+        "shards/s0",
+        "shards/s1",
+        "shards/s2",
+        "--out",
+        "merged",
+    ])
+    .assert()
+    .success();
+}

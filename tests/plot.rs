@@ -330,3 +330,70 @@ fn lab_runs_chart_the_contribution_per_round() {
         ],
     );
 }
+
+/// Every file below `dir` (relative path) with its inode and bytes.
+fn snapshot(dir: &Path) -> Vec<(String, u64, Vec<u8>)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let ino = fs::metadata(&path).unwrap().ino();
+                out.push((name, ino, fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn plot_replaces_charts_and_page_whole_and_refuses_a_damaged_directory() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let before = snapshot(&dir);
+    sb.cmd(&["plot", "out"]).assert().success();
+    let after = snapshot(&dir);
+    // The same files with the same bytes, each a new file moved into place (not rewritten
+    // in place), and no temporary file left.
+    let names = |s: &[(String, u64, Vec<u8>)]| s.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&before));
+    for (old, new) in before.iter().zip(&after) {
+        assert_eq!(old.2, new.2, "{} changed", old.0);
+        let drawn = old.0.starts_with("charts/") || old.0 == "index.html";
+        assert_eq!(
+            old.1 != new.1,
+            drawn,
+            "{}: a new inode for exactly the redrawn files",
+            old.0
+        );
+    }
+    let hidden: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+
+    // runs.csv with only its header, while the manifest records 2 runs: refused, untouched.
+    let runs = dir.join("runs.csv");
+    let header = read(&runs).lines().next().unwrap().to_string();
+    fs::write(&runs, header + "\n").unwrap();
+    let before = snapshot(&dir);
+    sb.cmd(&["plot", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "runs.csv has 0 runs, but manifest.json records",
+        ));
+    assert_eq!(snapshot(&dir), before);
+}

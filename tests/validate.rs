@@ -301,6 +301,31 @@ fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
         stderr.contains("--out DIR` for each") && !stderr.contains("--out /"),
         "{stderr}"
     );
+    // A shard whose robustness.csv was cut short is named, not the first shard given.
+    let cut = sandbox.path().join("cut");
+    copy_dir(&shards[1], &cut);
+    let text = std::fs::read_to_string(cut.join("robustness.csv")).unwrap();
+    let two: Vec<&str> = text.lines().take(2).collect();
+    std::fs::write(cut.join("robustness.csv"), two.join("\n") + "\n").unwrap();
+    let assert = sandbox
+        .cmd(&[
+            "merge",
+            dirs[1],
+            cut.to_str().unwrap(),
+            dirs[0],
+            "--out",
+            incomplete.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let named = format!("{} (shard 1/3) holds", cut.join("robustness.csv").display());
+    assert!(stderr.contains(&named), "{stderr}");
+    assert!(
+        !stderr.contains(dirs[1]) && !stderr.contains(dirs[0]),
+        "{stderr}"
+    );
+    assert!(!incomplete.exists());
     // Shards of another split are refused, even where the indices would fill the gap.
     let mut args = extra.to_vec();
     args.extend(["--shard", "1/2"]);
@@ -320,4 +345,15 @@ fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("shard 1 of 2"), "{stderr}");
     assert!(!incomplete.exists());
+}
+
+/// Copies the files of `from` into a new directory `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
 }

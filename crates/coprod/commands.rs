@@ -52,12 +52,17 @@ pub(crate) fn plot(args: &PlotArgs, out: &mut impl Write) -> Result<u8> {
 pub(crate) fn compare(args: &CompareArgs, out: &mut impl Write) -> Result<u8> {
     let against = args.against.as_deref();
     let terminal = Terminal::new();
+    // The published file is checked in full before comparison.csv or a chart is replaced.
+    let published = match &args.published {
+        Some(file) if args.dir.is_dir() => Some(coprod_study::check_published(&args.dir, file)?),
+        _ => None,
+    };
     let written = coprod_study::compare(&args.dir, &args.metrics, against, args.force, &terminal)?;
     for path in written {
         writeln!(out, "{}", path.display())?;
     }
-    if let Some(file) = &args.published {
-        let table = coprod_study::compare_published(&args.dir, file)?;
+    if let Some(table) = published {
+        coprod_study::write_published(&table)?;
         writeln!(out, "{}\n\n{table}", table.path.display())?;
     }
     Ok(0)

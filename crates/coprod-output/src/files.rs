@@ -6,7 +6,7 @@
 
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -81,6 +81,89 @@ where
     write_atomically(path, &bytes)
 }
 
+/// Files drawn or written as a set (charts and the page that shows them): each is written
+/// under a temporary directory inside `dir`, and only when every one was written are they
+/// moved over their counterparts in `dir` (one rename each, which needs no space), so a
+/// failure midway (a full disk) leaves the old files as they were. The temporary directory
+/// is removed when the set is dropped uncommitted.
+#[derive(Debug)]
+pub struct Replacement {
+    dir: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl Replacement {
+    /// Starts a set of files that will replace those at the same relative paths in `dir`.
+    pub fn new(dir: &Path) -> Result<Replacement, OutputError> {
+        let tmp = dir.join(format!(".coprod-new.{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
+        }
+        fs::create_dir_all(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
+        Ok(Replacement {
+            dir: dir.to_path_buf(),
+            tmp,
+            committed: false,
+        })
+    }
+
+    /// The temporary directory, standing for `dir`: write the files below it.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Where a file written at `staged` (below [`Replacement::path`]) will be.
+    pub fn target(&self, staged: &Path) -> PathBuf {
+        staged
+            .strip_prefix(&self.tmp)
+            .map_or_else(|_| staged.to_path_buf(), |rel| self.dir.join(rel))
+    }
+
+    /// Where the file that will be at `target` (below `dir`) is written now.
+    pub fn staged(&self, target: &Path) -> PathBuf {
+        target
+            .strip_prefix(&self.dir)
+            .map_or_else(|_| target.to_path_buf(), |rel| self.tmp.join(rel))
+    }
+
+    /// Syncs every file written, then moves each over its counterpart in `dir` (creating
+    /// the folders it needs) and removes the temporary directory.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let mut files = Vec::new();
+        let mut stack = vec![self.tmp.clone()];
+        while let Some(d) = stack.pop() {
+            fs::create_dir_all(self.target(&d)).map_err(|e| OutputError::io(&d, e))?;
+            for entry in fs::read_dir(&d).map_err(|e| OutputError::io(&d, e))? {
+                let path = entry.map_err(|e| OutputError::io(&d, e))?.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    File::open(&path)
+                        .and_then(|f| f.sync_all())
+                        .map_err(|e| OutputError::io(&path, e))?;
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        for path in &files {
+            let target = self.target(path);
+            fs::rename(path, &target).map_err(|e| OutputError::io(&target, e))?;
+        }
+        self.committed = true;
+        fs::remove_dir_all(&self.tmp).map_err(|e| OutputError::io(&self.tmp, e))
+    }
+}
+
+impl Drop for Replacement {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +186,60 @@ mod tests {
         assert_eq!(
             fs::read_to_string(tmp.path().join("ok.json")).unwrap(),
             "{}"
+        );
+    }
+
+    #[test]
+    fn a_replacement_moves_files_in_only_on_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        fs::create_dir_all(dir.join("charts")).unwrap();
+        fs::write(dir.join("charts/a.png"), "old a").unwrap();
+        fs::write(dir.join("index.html"), "old page").unwrap();
+        // Dropped before commit (a failed drawing): the old files stay, nothing is left.
+        {
+            let new = Replacement::new(dir).unwrap();
+            fs::create_dir_all(new.path().join("charts")).unwrap();
+            fs::write(new.path().join("charts/a.png"), "new a").unwrap();
+            assert_eq!(
+                new.target(&new.path().join("charts/a.png")),
+                dir.join("charts/a.png")
+            );
+            assert_eq!(
+                new.staged(&dir.join("index.html")),
+                new.path().join("index.html")
+            );
+        }
+        let names = |d: &Path| {
+            let mut n: Vec<String> = fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(dir), ["charts", "index.html"]);
+        assert_eq!(
+            fs::read_to_string(dir.join("charts/a.png")).unwrap(),
+            "old a"
+        );
+        // Committed: every file replaced or added, new folders made, the temporary gone.
+        let new = Replacement::new(dir).unwrap();
+        fs::create_dir_all(new.path().join("charts")).unwrap();
+        fs::create_dir_all(new.path().join("comparison")).unwrap();
+        fs::write(new.path().join("charts/a.png"), "new a").unwrap();
+        fs::write(new.path().join("charts/b.png"), "new b").unwrap();
+        fs::write(new.path().join("index.html"), "new page").unwrap();
+        new.commit().unwrap();
+        assert_eq!(names(dir), ["charts", "comparison", "index.html"]);
+        assert_eq!(names(&dir.join("charts")), ["a.png", "b.png"]);
+        assert_eq!(
+            fs::read_to_string(dir.join("charts/a.png")).unwrap(),
+            "new a"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join("index.html")).unwrap(),
+            "new page"
         );
     }
 }

@@ -44,6 +44,7 @@ mod validation;
 use std::path::{Path, PathBuf};
 
 pub use comparison::{COMPARISON_CSV, ComparisonRow, comparison_header, write_comparison};
+pub use files::Replacement;
 pub use manifest::{
     ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue, ReplicationSeed,
     ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
@@ -60,8 +61,8 @@ pub use sensitivity::{
 };
 pub use stats::{Accumulator, Summary, difference_range, feasible_range, t_quantile_975, within};
 pub use tables::merge::{
-    SHARD_JSON, ShardInfo, ShardScenario, describe_range, missing_and_duplicate_runs, read_shard,
-    shard_range, write_shard,
+    SHARD_JSON, ShardInfo, ShardScenario, check_shard, describe_range, missing_and_duplicate_runs,
+    read_shard, shard_range, write_shard,
 };
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUP_LIFE_COLUMNS, GROUPS_CSV, Identity, MANIFEST_JSON,

@@ -167,16 +167,20 @@ impl Drop for RunDir {
     }
 }
 
-/// Removes the temporary files (`.<name>....tmp`) an interrupted writer left in `staging`:
-/// files are written under such names and renamed when complete, so none of them is part of
-/// a run, and a resumed run must not carry them into the finished directory.
+/// Removes what an interrupted writer left in `staging` under temporary names: files
+/// (`.<name>....tmp`) written and renamed when complete, and the folders of a set of charts
+/// drawn before they replace the old ones (`.coprod-new.<pid>`, [`crate::Replacement`]).
+/// None of them is part of a run, and a resumed run must not carry them into the finished
+/// directory.
 fn remove_temporaries(staging: &Path) -> Result<(), OutputError> {
     let entries = fs::read_dir(staging).map_err(|e| OutputError::io(staging, e))?;
     for entry in entries.flatten() {
-        let name = entry.file_name();
+        let (name, path) = (entry.file_name(), entry.path());
         let name = name.to_string_lossy();
-        if name.starts_with('.') && name.ends_with(".tmp") && entry.path().is_file() {
-            fs::remove_file(entry.path()).map_err(|e| OutputError::io(&entry.path(), e))?;
+        if name.starts_with('.') && name.ends_with(".tmp") && path.is_file() {
+            fs::remove_file(&path).map_err(|e| OutputError::io(&path, e))?;
+        } else if name.starts_with(".coprod-new.") && path.is_dir() {
+            fs::remove_dir_all(&path).map_err(|e| OutputError::io(&path, e))?;
         }
     }
     Ok(())
@@ -377,8 +381,10 @@ mod tests {
         // A temporary file of a write cut short is not carried into the finished run.
         let stray = partial_dir(&target).join(".manifest.json.123.tmp");
         fs::write(&stray, "").unwrap();
+        let charts = partial_dir(&target).join(".coprod-new.123");
+        fs::create_dir_all(charts.join("charts")).unwrap();
         let dir = RunDir::resume(&target, Existing::Refuse).unwrap();
-        assert!(!stray.exists());
+        assert!(!stray.exists() && !charts.exists());
         // A second writer is refused while the first holds the lock, by resume or by a
         // fresh start (which is not told the run is interrupted: it is running).
         assert!(matches!(

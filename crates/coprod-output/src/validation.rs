@@ -5,7 +5,7 @@
 //! Owns the columns (docs/validation.md, "Outputs"); the statistics are computed in
 //! `coprod-validate`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -447,12 +447,33 @@ pub fn merge_validation(
             let complete = mine.len() == design_points as usize
                 && mine.iter().enumerate().all(|(k, p)| p.point as usize == k);
             if !complete {
+                // Point k is computed by shard k % count: name the shards short of points.
+                let mut short: Vec<(PathBuf, String)> = Vec::new();
+                for (dir, d) in shards.iter().zip(&dirs) {
+                    let index = d.manifest.robustness_shard.0 as usize;
+                    let expected = (0..design_points as usize)
+                        .filter(|k| k % count as usize == index)
+                        .count();
+                    let held = d.points.iter().filter(|p| p.id == row.id).count();
+                    if held != expected {
+                        let path = dir.join(ROBUSTNESS_CSV);
+                        let text = format!(
+                            "{} (shard {index}/{count}) holds {held} of its {expected}",
+                            path.display()
+                        );
+                        short.push((path, text));
+                    }
+                }
+                let blamed = short.first().map_or(first_dir.clone(), |(p, _)| p.clone());
+                let texts: Vec<String> = short.into_iter().map(|(_, t)| t).collect();
                 return Err(bad(
-                    first_dir,
+                    &blamed,
                     format!(
-                        "claim {}: the shards hold {} of its {design_points} robustness points",
+                        "claim {}: the shards hold {} of its {design_points} robustness points; \
+                         {}: the file is cut short or damaged",
                         row.id,
-                        mine.len()
+                        mine.len(),
+                        texts.join(", ")
                     ),
                 ));
             }

@@ -299,6 +299,36 @@ impl RunData {
         })
     }
 
+    /// Refuses a run directory whose runs.csv holds fewer or more runs than its manifest
+    /// records (`experiment.runs` less `failed_runs`): charts drawn from it would describe
+    /// another run than the manifest and the other files.
+    ///
+    /// # Errors
+    /// [`ReportError::Unsuitable`] naming both counts.
+    pub fn check_runs(&self) -> Result<(), ReportError> {
+        let Some(m) = &self.manifest else {
+            return Ok(());
+        };
+        let count = |ptr: &str| m.pointer(ptr).and_then(serde_json::Value::as_u64);
+        let (Some(runs), failed) = (count("/experiment/runs"), count("/failed_runs")) else {
+            return Ok(());
+        };
+        let expected = runs.saturating_sub(failed.unwrap_or(0));
+        let found = self.runs.rows.len() as u64;
+        if found != expected {
+            return Err(ReportError::Unsuitable {
+                dir: self.dir.clone(),
+                message: format!(
+                    "runs.csv has {found} runs, but manifest.json records {runs} runs of which \
+                     {} failed, so {expected} in runs.csv: the directory is damaged or was \
+                     changed; nothing was redrawn",
+                    failed.unwrap_or(0)
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Variant names in order of first appearance in runs.csv (baseline first).
     pub fn variants(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

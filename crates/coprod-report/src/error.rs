@@ -14,6 +14,9 @@ pub enum ReportError {
     /// A file of the run directory is missing or malformed.
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// A report file could not be moved into place.
+    #[error(transparent)]
+    Output(#[from] coprod_output::OutputError),
     /// A chart could not be drawn or written.
     #[error(transparent)]
     Plot(#[from] PlotError),

@@ -35,6 +35,20 @@ pub fn write_index(
     charts: &[ChartFile],
     notes: &[String],
 ) -> Result<PathBuf, ReportError> {
+    let path = data.dir.join(INDEX_HTML);
+    let text = index_page(data, charts, notes, &|p| p.to_path_buf())?;
+    std::fs::write(&path, text).map_err(|e| ReportError::io(&path, e))?;
+    Ok(path)
+}
+
+/// The text of `index.html` with `charts` inlined, each chart's PNG read from
+/// `drawn_at(its path)` (where it was drawn, when not yet in place).
+pub(crate) fn index_page(
+    data: &RunData,
+    charts: &[ChartFile],
+    notes: &[String],
+    drawn_at: &dyn Fn(&Path) -> PathBuf,
+) -> Result<String, ReportError> {
     let mut body = String::new();
     let m = data.manifest.as_ref();
     let text = |ptr: &str| {
@@ -82,7 +96,7 @@ pub fn write_index(
         let _ = writeln!(
             body,
             "<figure>{}<figcaption>{} <a href=\"{}\">SVG</a></figcaption></figure>",
-            inline_png(&chart.png(), &chart.title)?,
+            inline_png(&drawn_at(&chart.png()), &chart.title)?,
             escape(&chart.caption),
             escape(&relative(&data.dir, &chart.svg()))
         );
@@ -108,9 +122,7 @@ pub fn write_index(
     parameters_section(&mut body, m);
 
     let title = format!("coprod run: {}", data.name());
-    let path = data.dir.join(INDEX_HTML);
-    std::fs::write(&path, page(&title, &body)).map_err(|e| ReportError::io(&path, e))?;
-    Ok(path)
+    Ok(page(&title, &body))
 }
 
 /// The forest plots `coprod run` and `coprod compare` draw into `comparison/` for

@@ -68,7 +68,9 @@ pub struct Written {
 /// `dir/index.html` with them.
 ///
 /// `manifest` replaces `dir/manifest.json` when given (a run being finished has not written
-/// its manifest yet). `tally` holds the rows of timeseries.csv and groups.csv as a sweep
+/// its manifest yet); otherwise runs.csv must hold every run the manifest records that did
+/// not fail. The charts and page are written under temporary names and replace the old
+/// ones only when every one was written. `tally` holds the rows of timeseries.csv and groups.csv as a sweep
 /// wrote them (`None`: read the files; the result is the same).
 ///
 /// # Errors
@@ -82,9 +84,25 @@ pub fn write_report(
     let mut data = RunData::load_with(dir, tally)?;
     if manifest.is_some() {
         data.manifest = manifest;
+    } else {
+        data.check_runs()?;
     }
-    let (charts, notes) = draw_charts(&data, &dir.join(CHARTS_DIR), selection)?;
-    let index = write_index(&data, &charts, &notes)?;
+    // Every chart and the page are drawn under temporary names first and replace the old
+    // ones only when all were written: a failure midway leaves the old set whole.
+    let new = coprod_output::Replacement::new(dir)?;
+    let (drawn, notes) = draw_charts(&data, &new.path().join(CHARTS_DIR), selection)?;
+    let charts: Vec<ChartFile> = drawn
+        .into_iter()
+        .map(|c| ChartFile {
+            stem: new.target(&c.stem),
+            ..c
+        })
+        .collect();
+    let text = index::index_page(&data, &charts, &notes, &|p| new.staged(p))?;
+    let staged = new.path().join(INDEX_HTML);
+    std::fs::write(&staged, text).map_err(|e| ReportError::io(&staged, e))?;
+    new.commit()?;
+    let index = dir.join(INDEX_HTML);
     Ok(Written {
         charts,
         notes,

@@ -112,8 +112,15 @@ fn write_rows(
         )));
         return Ok(Vec::new());
     }
+    // The charts are drawn under temporary names first; comparison.csv and the charts
+    // replace the old ones only when every chart was drawn.
+    let new = coprod_output::Replacement::new(dir)?;
+    let drawn = draw(rows, swept, &new.path().join(CHARTS_DIR), progress)?;
+    let charts: Vec<PathBuf> = drawn.iter().map(|p| new.target(p)).collect();
     let mut written = vec![write_comparison(dir, swept, rows)?];
-    written.extend(draw(rows, swept, &dir.join(CHARTS_DIR), progress)?);
+    new.commit()?;
+    remove_old_plots(&dir.join(CHARTS_DIR), &charts)?;
+    written.extend(charts);
     Ok(written)
 }
 
@@ -297,14 +304,13 @@ fn row(
 /// Forest plots of each metric's differences in the metric's own units: one row per variant
 /// and sweep point, labelled with both and with `*` when `p_holm` < 0.05; the numbers column
 /// gives the difference and its 95% CI. More than [`ROWS_PER_CHART`] rows are split into
-/// pages. Earlier forest plots in `charts` are removed first, so none is left stale.
+/// pages.
 fn draw(
     rows: &[ComparisonRow],
     swept: &[String],
     charts: &Path,
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
-    remove_old_plots(charts)?;
     std::fs::create_dir_all(charts)
         .with_context(|| format!("cannot create {}", charts.display()))?;
     let mut metrics: Vec<&str> = Vec::new();
@@ -387,13 +393,16 @@ fn forest_width(chars: usize) -> u32 {
     (1280u32).max(600 + 24 * chars as u32)
 }
 
-/// Removes `forest_*` files of an earlier comparison from `charts`.
-fn remove_old_plots(charts: &Path) -> Result<()> {
+/// Removes `forest_*` files of an earlier comparison from `charts`, all but those of `kept`
+/// (the PNG and SVG files just drawn), so none is left stale.
+fn remove_old_plots(charts: &Path, kept: &[PathBuf]) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(charts) else {
         return Ok(());
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with("forest_") {
+        if entry.file_name().to_string_lossy().starts_with("forest_")
+            && !kept.contains(&entry.path())
+        {
             std::fs::remove_file(entry.path())
                 .with_context(|| format!("cannot remove {}", entry.path().display()))?;
         }

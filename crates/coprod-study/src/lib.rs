@@ -58,7 +58,10 @@ pub use list::list;
 pub use merge::{Merged, is_validation_shard, merge, merge_validation};
 pub use plot::plot;
 pub use progress::{Note, Progress, Silent};
-pub use published::{PUBLISHED_CSV, PublishedComparison, PublishedRow, compare_published};
+pub use published::{
+    PUBLISHED_CSV, PublishedComparison, PublishedRow, check_published, compare_published,
+    write_published,
+};
 pub use resume::{Interrupted, Resumable};
 pub use run::{ResumedBy, RunOptions, RunSummary, Study};
 pub use sensitivity::{SensitivityOptions, SensitivitySummary, sensitivity};

@@ -107,6 +107,12 @@ pub fn merge(
         Existing::Refuse
     };
     let metrics = compare::metrics(&recipe.metrics)?;
+    // Every shard complete before anything is written: a file cut short at a line end
+    // would otherwise merge into a directory with runs missing their rows.
+    for (dir, shard) in &shards {
+        coprod_output::check_shard(dir, shard, &swept, u64::from(scenario.steps))
+            .with_context(|| format!("cannot merge {}", dir.display()))?;
+    }
     let mut writer = Writer::create(out, swept, existing)?;
     for (dir, shard) in &shards {
         writer

@@ -50,6 +50,25 @@ pub struct PublishedComparison {
 /// Compares the runs of `dir` with the published values of `file`; writes
 /// `dir/published.csv` and returns its rows.
 pub fn compare_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
+    let table = check_published(dir, file)?;
+    write_published(&table)?;
+    Ok(table)
+}
+
+/// Writes the table of [`check_published`] to its path.
+pub fn write_published(table: &PublishedComparison) -> Result<()> {
+    write_table(
+        &table.path,
+        &header(),
+        &table.rows.iter().map(cells).collect::<Vec<_>>(),
+    )?;
+    Ok(())
+}
+
+/// Checks the published values of `file` against the runs of `dir` and computes the table
+/// [`compare_published`] writes, without writing anything (so a bad file is refused before
+/// any other output is replaced).
+pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
     let names = summary_names();
     let metrics: Vec<&str> = names.iter().map(|(n, _, _)| n.as_str()).collect();
     let claims = read_published(file, &metrics)?;
@@ -160,11 +179,6 @@ pub fn compare_published(dir: &Path, file: &Path) -> Result<PublishedComparison>
         });
     }
     let path = dir.join(PUBLISHED_CSV);
-    write_table(
-        &path,
-        &header(),
-        &rows.iter().map(cells).collect::<Vec<_>>(),
-    )?;
     Ok(PublishedComparison { path, rows })
 }
 

@@ -172,14 +172,14 @@ struct ShardFile {
 impl ShardFile {
     fn open(dir: &Path, name: &str, header: &[String]) -> Result<ShardFile, OutputError> {
         let path = dir.join(name);
-        let file = File::open(&path).map_err(|e| OutputError::io(&path, e))?;
+        let file = File::open(&path).map_err(|e| OutputError::Shard {
+            path: path.clone(),
+            reason: format!("cannot read it: {e}"),
+        })?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(BufReader::with_capacity(1 << 16, file));
-        let found = reader
-            .headers()
-            .map_err(|e| OutputError::csv(&path, e))?
-            .clone();
+        let found = reader.headers().map_err(|e| read_error(&path, e))?.clone();
         if !found.iter().eq(header.iter().map(String::as_str)) {
             return Err(OutputError::Shard {
                 path,
@@ -202,7 +202,7 @@ impl ShardFile {
         if !self
             .reader
             .read_byte_record(&mut self.record)
-            .map_err(|e| OutputError::csv(&self.path, e))?
+            .map_err(|e| read_error(&self.path, e))?
         {
             return Ok(None);
         }
@@ -218,12 +218,266 @@ impl ShardFile {
     fn bad(&self, reason: &str) -> OutputError {
         OutputError::Shard {
             path: self.path.clone(),
-            reason: format!(
-                "{reason} (line {})",
-                self.record.position().map_or(0, |p| p.line())
-            ),
+            reason: format!("{reason} (line {})", self.line()),
         }
     }
+
+    /// The line of the record read last.
+    fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    /// Field `k` of the record read last, as text.
+    fn field(&self, k: usize) -> &str {
+        self.record
+            .get(k)
+            .and_then(|f| std::str::from_utf8(f).ok())
+            .unwrap_or("")
+    }
+}
+
+/// A shard file that cannot be read as CSV: its path, line and what is wrong with it.
+fn read_error(path: &Path, err: csv::Error) -> OutputError {
+    let line = |pos: &Option<csv::Position>| pos.as_ref().map_or(0, |p| p.line());
+    let reason = match err.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => format!(
+            "line {}: the row has {len} fields, but the file has {expected_len} columns: the \
+             file is cut short or damaged",
+            line(pos)
+        ),
+        csv::ErrorKind::Utf8 { pos, .. } => {
+            format!("line {}: not UTF-8 text: the file is damaged", line(pos))
+        }
+        csv::ErrorKind::Io(e) => format!("cannot read it: {e}"),
+        _ => format!("cannot read it: {err}"),
+    };
+    OutputError::Shard {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// Refuses a shard file whose last line has no line break: coprod ends every line with one,
+/// so the file was cut short (perhaps inside the last field, where the row still has every
+/// column).
+fn check_ends_with_newline(path: &Path) -> Result<(), OutputError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let cannot = |e: std::io::Error| OutputError::Shard {
+        path: path.to_path_buf(),
+        reason: format!("cannot read it: {e}"),
+    };
+    let mut file = File::open(path).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    let mut last = [0u8; 1];
+    if len > 0 {
+        file.seek(SeekFrom::Start(len - 1)).map_err(cannot)?;
+        file.read_exact(&mut last).map_err(cannot)?;
+    }
+    if last[0] != b'\n' {
+        return Err(OutputError::Shard {
+            path: path.to_path_buf(),
+            reason: "its last line has no line break: the file is cut short".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that the shard directory `dir` (described by `shard`) is complete, before anything
+/// is written: its runs.csv and failures.csv hold each run of the shard once, in order;
+/// timeseries.csv holds `steps` rows (steps 0, 1, ...) of every finished run and nothing
+/// else; in groups.csv the group ids of each finished run count 0, 1, 2, ... and its started
+/// groups (every `end_reason` but `never_started` and `forming`) are as many as its
+/// `groups_started` in runs.csv; every file ends with a line break. groups.csv can still
+/// lack trailing rows of a run that are all groups that never started or were still
+/// forming: no file records how many of those a run had.
+///
+/// # Errors
+/// [`OutputError::Shard`] naming the file, line and run.
+pub fn check_shard(
+    dir: &Path,
+    shard: &ShardInfo,
+    swept: &[String],
+    steps: u64,
+) -> Result<(), OutputError> {
+    let (runs_header, ts_header, groups_header) = super::headers(swept);
+    let started_column = runs_header
+        .iter()
+        .position(|c| c == "groups_started")
+        .expect("runs.csv has groups_started");
+    let mut names = vec![RUNS_CSV, TIMESERIES_CSV, GROUPS_CSV];
+    let has_failures = dir.join(FAILURES_CSV).is_file();
+    if has_failures {
+        names.push(FAILURES_CSV);
+    }
+    for name in names {
+        check_ends_with_newline(&dir.join(name))?;
+    }
+
+    // runs.csv and failures.csv: the shard's run ids once each, in order.
+    let mut runs = ShardFile::open(dir, RUNS_CSV, &runs_header)?;
+    let mut finished: Vec<(u64, u64)> = Vec::new();
+    while let Some(id) = runs.next()? {
+        if finished.last().is_some_and(|&(last, _)| id <= last)
+            || !(shard.first_run..shard.end_run()).contains(&id)
+        {
+            return Err(runs.bad(&format!(
+                "run {id} is out of order or not one of the shard's {}",
+                shard.describe_runs()
+            )));
+        }
+        let started = runs.field(started_column);
+        let started = started
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v >= 0.0 && v.fract() == 0.0)
+            .ok_or_else(|| {
+                runs.bad(&format!(
+                    "run {id}: groups_started is `{started}`, not a whole number"
+                ))
+            })?;
+        finished.push((id, started as u64));
+    }
+    let mut failed: Vec<u64> = Vec::new();
+    if has_failures {
+        let mut failures = ShardFile::open(dir, FAILURES_CSV, &failures_header(swept))?;
+        while let Some(id) = failures.next()? {
+            if failed.last().is_some_and(|&last| id <= last)
+                || !(shard.first_run..shard.end_run()).contains(&id)
+                || finished.binary_search_by_key(&id, |&(r, _)| r).is_ok()
+            {
+                return Err(failures.bad(&format!(
+                    "run {id} is out of order, also in {RUNS_CSV} or not one of the shard's {}",
+                    shard.describe_runs()
+                )));
+            }
+            failed.push(id);
+        }
+    }
+    if let Some(missing) = (shard.first_run..shard.end_run()).find(|id| {
+        finished.binary_search_by_key(id, |&(r, _)| r).is_err() && failed.binary_search(id).is_err()
+    }) {
+        return Err(OutputError::Shard {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "run {missing} is in neither {RUNS_CSV} nor {FAILURES_CSV}, but {SHARD_JSON} \
+                 says the shard holds {}: the files are cut short",
+                shard.describe_runs()
+            ),
+        });
+    }
+
+    // timeseries.csv: steps 0, 1, ... of each finished run, in run order.
+    let mut file = ShardFile::open(dir, TIMESERIES_CSV, &ts_header)?;
+    let step_column = ts_header.iter().position(|c| c == "step").expect("step");
+    let mut at = 0usize; // the finished run being read
+    let mut rows = 0u64; // its rows so far
+    let short = |file: &ShardFile, id: u64, rows: u64| {
+        file.bad(&format!(
+            "run {id} has {rows} of its {steps} steps: the file is cut short or rows are missing"
+        ))
+    };
+    while let Some(id) = file.next()? {
+        if rows > 0 && finished[at].0 != id {
+            if rows < steps {
+                return Err(short(&file, finished[at].0, rows));
+            }
+            at += 1;
+            rows = 0;
+        }
+        match finished.get(at) {
+            Some(&(r, _)) if r == id => {}
+            Some(&(r, _)) if r < id => {
+                return Err(file.bad(&format!(
+                    "run {r} has no rows, but {RUNS_CSV} lists it as finished: rows are missing"
+                )));
+            }
+            _ => {
+                return Err(file.bad(&format!(
+                    "run {id} is out of order or not a finished run of the shard's {}",
+                    shard.describe_runs()
+                )));
+            }
+        }
+        if rows == steps {
+            return Err(file.bad(&format!("run {id} has more than its {steps} steps")));
+        }
+        if file.field(step_column) != rows.to_string() {
+            return Err(file.bad(&format!(
+                "run {id}: step {} where step {rows} was expected: rows are missing",
+                file.field(step_column)
+            )));
+        }
+        rows += 1;
+    }
+    if rows > 0 {
+        if rows < steps {
+            return Err(short(&file, finished[at].0, rows));
+        }
+        at += 1;
+    }
+    if let Some(&(id, _)) = finished.get(at).filter(|_| steps > 0) {
+        return Err(OutputError::Shard {
+            path: file.path.clone(),
+            reason: format!(
+                "run {id} has no rows, but {RUNS_CSV} lists it as finished: the file is cut \
+                 short"
+            ),
+        });
+    }
+
+    // groups.csv: group ids 0, 1, ... of each run, as many started groups as runs.csv says.
+    let mut file = ShardFile::open(dir, GROUPS_CSV, &groups_header)?;
+    let id_column = 1;
+    let reason_column = groups_header
+        .iter()
+        .position(|c| c == "end_reason")
+        .expect("end_reason");
+    let mut counts: Vec<u64> = vec![0; finished.len()];
+    let mut at: Option<usize> = None;
+    let mut next_group = 0u64;
+    while let Some(id) = file.next()? {
+        if at.is_none_or(|a| finished[a].0 != id) {
+            let after = at.map_or(0, |a| a + 1);
+            match finished[after..].iter().position(|&(r, _)| r == id) {
+                Some(k) => at = Some(after + k),
+                None => {
+                    return Err(file.bad(&format!(
+                        "run {id} is out of order or not a finished run of the shard's {}",
+                        shard.describe_runs()
+                    )));
+                }
+            }
+            next_group = 0;
+        }
+        let group = file.field(id_column);
+        if group != next_group.to_string() {
+            return Err(file.bad(&format!(
+                "run {id}: group {group} where group {next_group} was expected (group ids count \
+                 0, 1, 2, ... within a run): rows are missing"
+            )));
+        }
+        next_group += 1;
+        let a = at.expect("set above");
+        if !matches!(file.field(reason_column), "never_started" | "forming") {
+            counts[a] += 1;
+        }
+    }
+    for (&(id, started), &count) in finished.iter().zip(&counts) {
+        if count != started {
+            return Err(OutputError::Shard {
+                path: file.path.clone(),
+                reason: format!(
+                    "run {id} has {count} started groups, but {RUNS_CSV} records \
+                     groups_started {started}: the file is cut short or rows are missing"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn write_record(table: &mut Table, record: &csv::ByteRecord) -> Result<(), OutputError> {
