@@ -179,6 +179,70 @@ fn bad_targets_files_name_line_and_column() {
         ));
 }
 
+/// A standard error so small, or an observed value so large, that the squared
+/// standardised difference overflows is refused by the targets reader, before the output
+/// directory exists, both by a whole run and by a shard: no simulation could have had a
+/// finite distance (generation 0 then panicked and left a directory nothing could resume).
+#[test]
+fn targets_that_overflow_the_distance_are_refused_before_anything_is_written() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    let h = "metric,step,observed,se,source\n";
+    for (row, message) in [
+        (
+            "mean_contribution,0,0.39,1e-300,x",
+            "targets.csv:2:4: se 1e-300: allowed is 1e-12 or more",
+        ),
+        (
+            "mean_contribution,0,0.39,1e-160,x",
+            "targets.csv:2:4: se 1e-160: allowed is 1e-12 or more",
+        ),
+        (
+            "mean_contribution,0,1e200,1,x",
+            "targets.csv:2:3: observed 1e200: allowed is -1e12 to 1e12",
+        ),
+    ] {
+        fs::write(&targets, format!("{h}{row}\n")).unwrap();
+        for extra in [&["-j", "1"][..], &["--shard", "0/1"]] {
+            calibrate_into(&sandbox, (&scenario, &targets), "out/cal", extra)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(message));
+            assert!(!sandbox.path().join("out").exists(), "{row} {extra:?}");
+        }
+    }
+    // Fixed, the same command runs.
+    fs::write(&targets, TARGETS).unwrap();
+    calibrate_into(&sandbox, (&scenario, &targets), "out/cal", &[])
+        .assert()
+        .success();
+}
+
+/// A calibration that fails before its first generation leaves no directory behind, so the
+/// same command (or a corrected one) can simply be run again.
+#[test]
+fn a_calibration_failing_before_its_first_generation_leaves_no_directory() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    // Every draw of this prior makes the type shares add up to more than 1: the first
+    // simulation fails after the directory was made.
+    let bad = SCENARIO.replace(
+        "\"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }",
+        "\"citizens.share_conditional\" = { uniform = [0.9, 1.0] }",
+    );
+    fs::write(&scenario, bad).unwrap();
+    calibrate_into(&sandbox, (&scenario, &targets), "out/cal", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("are not valid together"));
+    let out = sandbox.path().join("out");
+    assert!(
+        !out.exists(),
+        "the failed calibration left {}",
+        out.display()
+    );
+}
+
 #[test]
 fn survey_writes_the_fit_of_every_predictor() {
     let sandbox = Sandbox::new();
@@ -199,6 +263,7 @@ fn survey_writes_the_fit_of_every_predictor() {
         .success()
         .stdout(predicate::str::contains("respondents"));
     let fit = read(&sandbox.path().join("survey/survey-fit.csv"));
+    survey_of_a_small_population_says_it_surveyed_everyone(&sandbox);
     for predictor in [
         "intercept",
         "efficacy",
@@ -353,4 +418,36 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not one run with --shard"));
+}
+
+/// `--sample` larger than the population surveys every citizen, and the command says so
+/// instead of claiming the sample it was asked for.
+fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
+    let file = sandbox.path().join("small.toml");
+    fs::write(
+        &file,
+        "name = \"small\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
+         [experiment]\nsteps = 24\nreplications = 2\nseed = 1\n",
+    )
+    .unwrap();
+    let out = sandbox.path().join("small-survey");
+    sandbox
+        .cmd(&[
+            "survey",
+            file.to_str().unwrap(),
+            "--sample",
+            "1000000000",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "all 200 citizens of each surveyed (the population is smaller than --sample \
+             1000000000)",
+        ))
+        .stderr(predicate::str::contains("1000000000 citizens sampled").not())
+        .stdout(predicate::str::contains("400 respondents"));
+    let rows = read(&out.join("survey.csv")).lines().count();
+    assert_eq!(rows, 1 + 400);
 }

@@ -129,6 +129,69 @@ fn a_bad_table_names_the_file_line_and_key() {
     assert!(!sandbox.path().join("outputs").exists());
 }
 
+/// A design of more runs than `coprod run` accepts is refused when the scenario is read,
+/// naming the key and the limit, before any memory is taken for it or anything is
+/// written; the Morris part and the replications are counted too.
+#[test]
+fn a_design_of_too_many_runs_is_refused_before_it_is_built() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("big.toml");
+    for (from, to, message) in [
+        (
+            "samples = 8",
+            "samples = 100000000",
+            "invalid value 100000000 for `sensitivity.samples`: the design has 400000012 \
+             points x 2 replications = 800000024 runs, more than the 10000000 runs coprod \
+             accepts",
+        ),
+        (
+            "trajectories = 4",
+            "trajectories = 4000000",
+            "invalid value 4000000 for `sensitivity.trajectories`",
+        ),
+        (
+            "replications = 2",
+            "replications = 400000",
+            "invalid value 400000 for `sensitivity.replications`",
+        ),
+    ] {
+        fs::write(&file, SCENARIO.replace(from, to)).unwrap();
+        let started = std::time::Instant::now();
+        sandbox
+            .cmd(&["sensitivity", file.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("big.toml:").and(predicate::str::contains(message)));
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{to}: took {:?}",
+            started.elapsed()
+        );
+    }
+    assert!(!sandbox.path().join("outputs").exists());
+}
+
+/// An output named twice is refused at the `outputs` key (sensitivity.csv would hold each
+/// of its rows twice).
+#[test]
+fn an_output_named_twice_is_refused() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("twice.toml");
+    let text = SCENARIO.replace(
+        "outputs = [\"participation_rate\", \"mean_citizen_trust\"]",
+        "outputs = [\"participation_rate\", \"participation_rate\"]",
+    );
+    fs::write(&file, text).unwrap();
+    sandbox
+        .cmd(&["sensitivity", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "twice.toml:10:11: output \"participation_rate\" is listed twice",
+        ));
+    assert!(!sandbox.path().join("outputs").exists());
+}
+
 /// A `--set` that the design would override (the replications, a varied parameter) is
 /// refused before anything is written, rather than silently ignored.
 #[test]

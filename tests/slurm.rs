@@ -337,6 +337,30 @@ fn slurm_writes_a_calibration_script() {
     .assert()
     .code(2)
     .stderr(predicate::str::contains("has no [calibration] table"));
+    // A targets file `coprod calibrate` would refuse is refused here, with its message,
+    // before any script is written (not on the cluster after the queue wait).
+    for (row, message) in [
+        (
+            "mean_contribution,0,0.39,-0.02,x",
+            "bad.csv:2:4: se -0.02: allowed is a number > 0",
+        ),
+        ("nope,0,0.39,0.02,x", "bad.csv:2:1: unknown metric `nope`"),
+        (
+            "mean_contribution,0,0.39,1e-300,x",
+            "bad.csv:2:4: se 1e-300: allowed is 1e-12 or more",
+        ),
+        ("mean_contribution,7,0.39,0.02,x", "bad.csv:2:2: step 7"),
+    ] {
+        let targets = format!("metric,step,observed,se,source\n{row}\n");
+        fs::write(sb.path().join("bad.csv"), targets).unwrap();
+        let mut args = base.to_vec();
+        args[3] = "bad.csv";
+        sb.cmd(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+        assert!(!sb.path().join("cal.slurm").exists(), "{row}");
+    }
     sb.cmd(&[&base[..], &["--time", "1:00:00", "--cpus-per-task", "2"]].concat())
         .assert()
         .success()

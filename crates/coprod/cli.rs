@@ -122,7 +122,8 @@ pub(crate) struct SurveyArgs {
     /// Step at which citizens are surveyed [default: the scenario's steps].
     #[arg(long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) horizon: Option<u32>,
-    /// Citizens sampled from each baseline replication.
+    /// Citizens sampled from each baseline replication; every citizen when the population
+    /// has N or fewer.
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) sample: u32,
     /// Output directory [default: outputs/<scenario name>-survey].

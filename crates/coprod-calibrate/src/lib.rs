@@ -49,6 +49,20 @@ pub enum CalibrateError {
     /// A target cannot be read off the scenario's runs.
     #[error("{0}")]
     Target(String),
+    /// Too few simulations from the priors have a finite distance to the targets to make
+    /// generation 0.
+    #[error(
+        "generation 0: only {finite} of {proposed} simulations from the priors have a finite \
+         distance to the targets, {particles} are needed: a simulated metric is not a number"
+    )]
+    NoDistance {
+        /// Simulations with a finite distance.
+        finite: u64,
+        /// Simulations run.
+        proposed: u64,
+        /// Particles per generation.
+        particles: usize,
+    },
     /// A checkpoint does not belong to this calibration.
     #[error("cannot resume: {0}")]
     Resume(String),

@@ -204,7 +204,14 @@ impl<'a> Proposer<'a> {
     /// The generation made of the accepted proposals of `0..covered` (in the order of k):
     /// the first `particles` of them, or, if there are fewer and `covered` has reached
     /// [`proposal_cap`], an incomplete generation. `None` while neither is the case.
-    pub fn assemble(&self, accepted: &[Accepted], covered: u64) -> Option<Generation> {
+    ///
+    /// Generation 0 accepts every proposal whose distance is a number; if too few are, there
+    /// is no generation to fall back on, and that is an error.
+    pub fn assemble(
+        &self,
+        accepted: &[Accepted],
+        covered: u64,
+    ) -> Result<Option<Generation>, CalibrateError> {
         let n = self.settings.particles;
         let cap = proposal_cap(self.settings);
         let (accepted, proposed) = if accepted.len() >= n {
@@ -212,21 +219,27 @@ impl<'a> Proposer<'a> {
         } else if covered >= cap {
             (accepted, cap)
         } else {
-            return None;
+            return Ok(None);
         };
         let acceptance_rate = accepted.len() as f64 / proposed as f64;
         if accepted.len() < n {
             // Too few accepted: report the rate and keep the previous particles so the run
             // stops.
-            let p = self.previous.expect("generation 0 accepts every proposal");
-            return Some(Generation {
+            let Some(p) = self.previous else {
+                return Err(CalibrateError::NoDistance {
+                    finite: accepted.len() as u64,
+                    proposed,
+                    particles: n,
+                });
+            };
+            return Ok(Some(Generation {
                 index: self.index,
                 tolerance: self.tolerance,
                 acceptance_rate,
                 simulations: proposed,
                 complete: false,
                 ..p.clone()
-            });
+            }));
         }
         let weights: Vec<f64> = match (self.previous, &self.scales) {
             (Some(p), Some(s)) => {
@@ -239,7 +252,7 @@ impl<'a> Proposer<'a> {
             _ => vec![1.0 / n as f64; n],
         };
         let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
-        Some(Generation {
+        Ok(Some(Generation {
             index: self.index,
             tolerance: self.tolerance,
             acceptance_rate,
@@ -250,7 +263,7 @@ impl<'a> Proposer<'a> {
             distances: accepted.iter().map(|a| a.distance).collect(),
             seeds: accepted.iter().map(|a| a.seed).collect(),
             complete: true,
-        })
+        }))
     }
 
     /// The next block of proposals to run when `0..covered` gave `accepted` and the
@@ -297,7 +310,7 @@ where
     let mut accepted: Vec<Accepted> = Vec::with_capacity(settings.particles);
     let mut covered = 0;
     loop {
-        if let Some(g) = proposer.assemble(&accepted, covered) {
+        if let Some(g) = proposer.assemble(&accepted, covered)? {
             return Ok(g);
         }
         accepted.extend(proposer.propose_range(covered..covered + n, simulate)?);
@@ -522,7 +535,7 @@ mod tests {
             let proposer = Proposer::new(&priors, &settings, gens.last());
             let (mut accepted, mut covered, mut round) = (Vec::new(), 0, 0);
             let g = loop {
-                if let Some(g) = proposer.assemble(&accepted, covered) {
+                if let Some(g) = proposer.assemble(&accepted, covered).unwrap() {
                     break g;
                 }
                 let block = proposer.next_block(accepted.len(), covered, round);
@@ -549,5 +562,21 @@ mod tests {
             rounds > gens.len() as u32,
             "some generation took two rounds"
         );
+    }
+
+    /// A simulator whose distances are not numbers (such as a metric that is NaN) cannot
+    /// make generation 0: an error, not a panic, and the same when assembled from rounds.
+    #[test]
+    fn generation_0_without_finite_distances_is_an_error() {
+        let (priors, settings) = problem(1, 10);
+        let nan = |_: &[f64], _: u64| Ok(f64::NAN);
+        let err = run(&priors, &settings, nan, Vec::new(), |_| Ok(())).unwrap_err();
+        assert!(
+            matches!(err, CalibrateError::NoDistance { finite: 0, .. }),
+            "{err}"
+        );
+        // A merge of shard files in which generation 0's proposals were all rejected.
+        let proposer = Proposer::new(&priors, &settings, None);
+        assert!(proposer.assemble(&[], proposal_cap(&settings)).is_err());
     }
 }

@@ -69,7 +69,8 @@ pub use tables::{
     RUNS_CSV, RunIdentity, SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
 pub use targets::{
-    TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets, write_json_file, write_table,
+    MAX_OBSERVED, MIN_SE, TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets,
+    write_json_file, write_table,
 };
 pub use validation::{
     DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,

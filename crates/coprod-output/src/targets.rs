@@ -8,6 +8,17 @@ use std::path::{Path, PathBuf};
 /// Columns of a targets file, in order.
 pub const TARGET_COLUMNS: [&str; 5] = ["metric", "step", "observed", "se", "source"];
 
+/// Largest magnitude of an observed value. Every metric is a share, a count or an amount
+/// per citizen far below it; together with [`MIN_SE`] it keeps each standardised
+/// difference `(simulated - observed) / se` and its square finite, so every simulation
+/// has a distance (a larger value or a smaller se made the square overflow to infinity
+/// and no simulation could be accepted).
+pub const MAX_OBSERVED: f64 = 1e12;
+
+/// Smallest standard error: far below any measured one, and above the sizes at which the
+/// squared standardised difference overflows (see [`MAX_OBSERVED`]).
+pub const MIN_SE: f64 = 1e-12;
+
 /// One observed value the model is confronted with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
@@ -17,7 +28,7 @@ pub struct Target {
     pub step: u32,
     /// The observed value, in the metric's unit.
     pub observed: f64,
-    /// Its standard error (> 0): the scale of the distance.
+    /// Its standard error (at least [`MIN_SE`]): the scale of the distance.
     pub se: f64,
     /// Where the number comes from (author, year, table or figure).
     pub source: String,
@@ -118,9 +129,30 @@ pub fn parse_targets(
                 })
         };
         let observed = number(2)?;
+        if observed.abs() > MAX_OBSERVED {
+            return Err(bad(
+                line,
+                3,
+                format!(
+                    "observed {}: allowed is -{MAX_OBSERVED:e} to {MAX_OBSERVED:e}",
+                    record[2].trim()
+                ),
+            ));
+        }
         let se = number(3)?;
         if se <= 0.0 {
             return Err(bad(line, 4, format!("se {se}: allowed is a number > 0")));
+        }
+        if se < MIN_SE {
+            return Err(bad(
+                line,
+                4,
+                format!(
+                    "se {}: allowed is {MIN_SE:e} or more (a smaller se makes the distance \
+                     overflow)",
+                    record[3].trim()
+                ),
+            ));
         }
         if targets
             .iter()
@@ -210,10 +242,35 @@ mod tests {
                 "t.csv:3:1:",
             ),
             (h.to_string(), "t.csv:1:1:"),
+            (
+                format!("{h}mean_contribution,0,0.39,1e-300,x\n"),
+                "t.csv:2:4: se 1e-300: allowed is 1e-12 or more",
+            ),
+            (
+                format!("{h}mean_contribution,0,0.39,1e-160,x\n"),
+                "t.csv:2:4:",
+            ),
+            (
+                format!("{h}mean_contribution,0,1e200,1,x\n"),
+                "t.csv:2:3: observed 1e200: allowed is -1e12 to 1e12",
+            ),
+            (
+                format!("{h}mean_contribution,0,-2e12,1,x\n"),
+                "t.csv:2:3: observed -2e12: allowed is -1e12 to 1e12",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(&text).unwrap_err().to_string();
             assert!(e.starts_with(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn the_limits_themselves_are_allowed() {
+        let h = "metric,step,observed,se,source\n";
+        let t = parse(&format!("{h}mean_contribution,0,1e12,1e-12,x\n")).unwrap();
+        assert_eq!((t[0].observed, t[0].se), (MAX_OBSERVED, MIN_SE));
+        let t = parse(&format!("{h}mean_contribution,0,-1e12,1e12,x\n")).unwrap();
+        assert_eq!(t[0].observed, -MAX_OBSERVED);
     }
 }

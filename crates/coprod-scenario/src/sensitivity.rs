@@ -106,7 +106,8 @@ impl Sensitivity {
 
     /// Model runs: design points times replications.
     pub fn runs(&self) -> u64 {
-        self.design_points() * u64::from(self.replications)
+        self.design_points()
+            .saturating_mul(u64::from(self.replications))
     }
 }
 
@@ -183,11 +184,17 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>
             "name at least one output, e.g. outputs = [\"participation_rate\"]".into(),
         );
     }
-    for output in &raw.outputs {
+    for (i, output) in raw.outputs.iter().enumerate() {
         if !names.iter().any(|(n, _, _)| n == output) {
             return err(
                 &["outputs"],
                 format!("unknown output \"{output}\": use an end-of-run metric of docs/outputs.md"),
+            );
+        }
+        if raw.outputs[..i].contains(output) {
+            return err(
+                &["outputs"],
+                format!("output \"{output}\" is listed twice: its indices would be written twice"),
             );
         }
     }
@@ -209,7 +216,7 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>
             format!("invalid value {levels} for `sensitivity.levels`: allowed is an even number"),
         );
     }
-    Ok(Sensitivity {
+    let table = Sensitivity {
         method,
         factors,
         outputs: raw.outputs.clone(),
@@ -218,7 +225,33 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>
         levels,
         replications: count("replications", raw.replications, DEFAULT_REPLICATIONS, 1)?,
         bootstrap: count("bootstrap", raw.bootstrap, DEFAULT_BOOTSTRAP, 0)?,
-    })
+    };
+    if table.runs() > crate::MAX_RUNS {
+        // Name the size that makes the design large: the larger of its two parts, or the
+        // replications when a single point per part would already be too many runs.
+        let k = table.factors.len() as u64;
+        let morris = u64::from(table.trajectories) * (k + 1) * u64::from(method.morris());
+        let sobol = u64::from(table.samples) * (k + 2) * u64::from(method.sobol());
+        let (key, value) = if u64::from(table.replications) > morris.max(sobol) {
+            ("replications", table.replications)
+        } else if sobol >= morris {
+            ("samples", table.samples)
+        } else {
+            ("trajectories", table.trajectories)
+        };
+        return err(
+            &[key],
+            format!(
+                "invalid value {value} for `sensitivity.{key}`: the design has {} points x {} \
+                 replications = {} runs, more than the {} runs coprod accepts",
+                table.design_points(),
+                table.replications,
+                table.runs(),
+                crate::MAX_RUNS
+            ),
+        );
+    }
+    Ok(table)
 }
 
 /// Dotted names and values of the non-table leaves of `table` (so `levers.outreach = [..]`

@@ -94,9 +94,7 @@ impl Setup {
                 scenario.origin
             );
         };
-        let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
-        let targets = read_targets(&args.targets, &metrics, scenario.steps)?;
-        let simulator = ModelSimulator::new(&scenario, &targets)?;
+        let (targets, simulator) = read_scenario_targets(&scenario, &args.targets)?;
         let seed = args.seed.unwrap_or(scenario.seed);
         let out = args.out.clone().unwrap_or_else(|| {
             PathBuf::from("outputs").join(format!("{}-calibration", scenario.name))
@@ -150,6 +148,19 @@ impl Setup {
             self.settings.generations
         )));
     }
+}
+
+/// The targets file at `path` read and checked for `scenario` (metric names, steps,
+/// values), and the simulator that reads the targets off its runs: what `coprod calibrate`
+/// and `coprod slurm --targets` check before they create anything.
+pub(crate) fn read_scenario_targets(
+    scenario: &coprod_scenario::Scenario,
+    path: &Path,
+) -> Result<(Vec<coprod_output::Target>, ModelSimulator)> {
+    let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
+    let targets = read_targets(path, &metrics, scenario.steps)?;
+    let simulator = ModelSimulator::new(scenario, &targets)?;
+    Ok((targets, simulator))
 }
 
 pub(crate) fn describe_generation(g: &Generation) -> String {

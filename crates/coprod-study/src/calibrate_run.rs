@@ -134,7 +134,7 @@ fn next_generation(
     let proposer = Proposer::new(&setup.priors, &setup.settings, generations.last());
     let (mut accepted, mut covered, mut round) = (Vec::new(), 0, 0);
     loop {
-        if let Some(g) = proposer.assemble(&accepted, covered) {
+        if let Some(g) = proposer.assemble(&accepted, covered)? {
             return Ok(Ok(g));
         }
         let block = proposer.next_block(accepted.len(), covered, round);
@@ -235,13 +235,45 @@ fn shard_slice(block: &Range<u64>, index: u64, count: u64) -> Range<u64> {
 /// against observed targets; each generation is checkpointed so `resume` continues (also
 /// from the rounds of `--shard` runs).
 pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibration> {
-    let (args, threads) = (options, options.threads);
+    let args = options;
     let clock = Instant::now();
     let setup = Setup::new(args)?;
     let out = &setup.out;
+    let created = first_missing_ancestor(out);
     prepare(out, args.resume)?;
-    guard_or_record(&setup, &args.targets, |p, v| Ok(write_json_file(p, v)?))?;
-    let state = load_state(&setup)?;
+    let result = run_whole(&setup, options, progress, clock);
+    // A new directory without a finished generation holds nothing to resume from, and
+    // would only make the next attempt refuse the directory (or, once the scenario or the
+    // targets are fixed, refuse to resume another calibration): remove what was created.
+    if let (Err(_), Some(created)) = (&result, created)
+        && !args.resume
+        && read_checkpoints(out).is_ok_and(|g| g.is_empty())
+    {
+        let _ = std::fs::remove_dir_all(created);
+    }
+    result
+}
+
+/// The outermost of `path` and its parents that does not exist (what creating `path`
+/// creates), if any.
+fn first_missing_ancestor(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+        .last()
+        .map(Path::to_path_buf)
+}
+
+/// The part of [`calibrate`] after the output directory is there.
+fn run_whole(
+    setup: &Setup,
+    options: &CalibrateOptions,
+    progress: &dyn Progress,
+    clock: Instant,
+) -> Result<Calibration> {
+    let (args, threads) = (options, options.threads);
+    let out = &setup.out;
+    guard_or_record(setup, &args.targets, |p, v| Ok(write_json_file(p, v)?))?;
+    let state = load_state(setup)?;
     write_checkpoints(out, &state.generations[state.checkpointed..])?;
     setup.announce(progress, threads);
     let pool = Setup::pool(threads)?;
@@ -263,13 +295,7 @@ pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<
         "wall_seconds": clock.elapsed().as_secs_f64(),
         "threads": threads,
     });
-    finish(
-        &setup,
-        &generations,
-        &pool,
-        reproduce(args, setup.seed),
-        run,
-    )
+    finish(setup, &generations, &pool, reproduce(args, setup.seed), run)
 }
 
 /// What a `--shard` invocation did.

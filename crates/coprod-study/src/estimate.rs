@@ -146,6 +146,36 @@ pub(crate) fn memory_problem(s: &Scenario, threads: usize) -> Option<String> {
     })
 }
 
+/// A message if a sensitivity design would need more memory than the machine has: it is
+/// held whole, each point with its unit coordinates (in the design and in the list of
+/// points) and its parameter set, and each run with its row of design.csv and its outputs,
+/// until the indices are computed.
+pub(crate) fn design_memory_problem(table: &coprod_scenario::Sensitivity) -> Option<String> {
+    const VEC: u64 = 3 * 8 + 16;
+    let (k, outputs) = (table.factors.len() as u64, table.outputs.len() as u64);
+    let per_point =
+        2 * (VEC + 8 * k) + std::mem::size_of::<coprod_core::Params>() as u64 + outputs * VEC;
+    let per_run = std::mem::size_of::<coprod_output::DesignRow>() as u64
+        + k * (VEC + 16)
+        + VEC
+        + outputs * 16;
+    let need = table
+        .design_points()
+        .saturating_mul(per_point)
+        .saturating_add(table.runs().saturating_mul(per_run));
+    let total = total_memory()?;
+    (need > total).then(|| {
+        format!(
+            "the design's {} points x {} replications need about {:.1} GiB of memory, but the \
+             machine has {:.1} GiB",
+            table.design_points(),
+            table.replications,
+            need as f64 / GIB,
+            total as f64 / GIB
+        )
+    })
+}
+
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// Physical memory from /proc/meminfo (Linux); `None` elsewhere.

@@ -112,6 +112,13 @@ pub fn sensitivity(
     if let Some(problem) = estimate::memory_problem(&scenario, threads) {
         bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
     }
+    if let Some(problem) = estimate::design_memory_problem(&table) {
+        bail!(
+            "{}: {problem}\n\nhint: lower `samples`, `trajectories` or `replications` in the \
+             [sensitivity] table",
+            scenario.origin
+        );
+    }
     let k = table.factors.len();
     let morris = table.method.morris().then(|| {
         morris_design(

@@ -37,7 +37,8 @@ pub struct SurveyOptions {
     pub scenario: String,
     /// Step at which citizens are surveyed [default: the scenario's steps].
     pub horizon: Option<u32>,
-    /// Citizens sampled from each baseline replication.
+    /// Citizens sampled from each baseline replication (all of them when the population is
+    /// not larger).
     pub sample: u32,
     /// Output directory [default: outputs/<scenario name>-survey].
     pub out: Option<PathBuf>,
@@ -111,11 +112,21 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         .runs()
         .filter(|r| r.variant == 0 && r.point == 0)
         .collect();
+    // A sample as large as the population is the whole population (a census).
+    let population = runs.first().map_or(0, |r| r.params.n_citizens as u64);
+    let who = match u64::from(args.sample).cmp(&population) {
+        std::cmp::Ordering::Less => format!("{} citizens sampled from each", args.sample),
+        std::cmp::Ordering::Equal => format!("all {population} citizens of each surveyed"),
+        std::cmp::Ordering::Greater => format!(
+            "all {population} citizens of each surveyed (the population is smaller than \
+             --sample {})",
+            args.sample
+        ),
+    };
     progress.note(Note::Status(format!(
-        "{}: {} runs to step {horizon}, {} citizens sampled from each, {threads} threads",
+        "{}: {} runs to step {horizon}, {who}, {threads} threads",
         scenario.name,
         runs.len(),
-        args.sample
     )));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
