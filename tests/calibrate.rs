@@ -179,6 +179,26 @@ fn bad_targets_files_name_line_and_column() {
         ));
 }
 
+/// A folder that holds no calibration is not offered --resume.
+#[test]
+fn a_folder_without_a_calibration_is_not_offered_resume() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    fs::create_dir(sandbox.path().join("notes")).unwrap();
+    fs::write(sandbox.path().join("notes").join("notes.txt"), "...").unwrap();
+    calibrate_into(&sandbox, (&scenario, &targets), "notes", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "already exists and holds no calibration",
+        ))
+        .stderr(predicate::str::contains("--resume").not());
+    let left: Vec<_> = fs::read_dir(sandbox.path().join("notes"))
+        .unwrap()
+        .collect();
+    assert_eq!(left.len(), 1);
+}
+
 /// A standard error so small, or an observed value so large, that the squared
 /// standardised difference overflows is refused by the targets reader, before the output
 /// directory exists, both by a whole run and by a shard: no simulation could have had a

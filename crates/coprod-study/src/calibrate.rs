@@ -241,6 +241,13 @@ pub(crate) fn write_checkpoints(out: &Path, generations: &[Generation]) -> Resul
 pub(crate) fn prepare(out: &Path, resume: bool) -> Result<()> {
     let dir = out.join(CHECKPOINTS);
     if !resume {
+        if out.exists() && !out.join(CHECKPOINTS).is_dir() {
+            bail!(
+                "output directory {} already exists and holds no calibration\n\nhint: choose \
+                 a new directory with --out DIR",
+                out.display()
+            );
+        }
         if out.exists() {
             bail!(
                 "output directory {} already exists\n\nhint: use --resume to continue it, or \
