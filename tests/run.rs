@@ -371,6 +371,9 @@ fn a_scenario_that_is_not_a_file_is_named_for_what_it_is() {
         .code(2)
         .stderr(predicate::str::contains("/dev/null is not a regular file"));
     assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
+    // A folder named like a shipped scenario does not hide the scenario.
+    fs::create_dir(sb.path().join("baseline")).unwrap();
+    sb.cmd(&["check", "baseline"]).assert().success();
 }
 
 /// parameters.csv records every parameter as it ran (after `--set` and `--quick`), per
@@ -492,4 +495,28 @@ fn quick_keeps_a_swept_number_of_communities_apart() {
         rows[0][rate], rows[1][rate],
         "the two sweep points ran alike"
     );
+    // A swept number of communities the cap does not reach is run as given.
+    fs::write(
+        sb.path().join("small.toml"),
+        "[params.population]\nn_citizens = 4000\n\
+         [experiment]\nsteps = 5\nreplications = 1\n\
+         [experiment.sweep]\n\"population.n_communities\" = [2, 4, 6]\n",
+    )
+    .unwrap();
+    sb.cmd(&["run", "small.toml", "--quick", "--out", "small"])
+        .assert()
+        .success();
+    let table = coprod_output::read::read_parameters(&sb.path().join("small"))
+        .unwrap()
+        .unwrap();
+    for communities in ["2", "4", "6"] {
+        let row = table
+            .row(
+                "baseline",
+                &[communities.to_string()],
+                "population.n_communities",
+            )
+            .unwrap();
+        assert_eq!(row.value, communities);
+    }
 }

@@ -284,6 +284,8 @@ fn explore_page_keeps_its_settings_when_the_connection_drops() {
         );
         page.eval(CAP_SLIDER_TO_20).await;
         page.wait(&format!("{cap} === 20")).await;
+        page.eval("(() => { const s = document.getElementById('community'); s.value = '2'; s.dispatchEvent(new Event('change')); })()").await;
+        page.wait("document.querySelector('#community-view svg').getAttribute('aria-label') === 'Community 3 of 10'").await;
         page.eval("document.getElementById('step').click()").await;
         page.wait("Number(document.body.dataset.step) === 1").await;
         page.eval("sock.socket.close()").await;
@@ -297,6 +299,7 @@ fn explore_page_keeps_its_settings_when_the_connection_drops() {
             .eval("document.getElementById('ctl-levers.group_size_cap').value")
             .await;
         assert_eq!(shown, json!("20"));
+        page.wait("document.querySelector('#community-view svg').getAttribute('aria-label') === 'Community 3 of 10'").await;
     });
 }
 

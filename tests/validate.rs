@@ -219,6 +219,33 @@ fn a_salt_is_required_and_unknown_ids_are_refused() {
         .stderr(predicates::str::contains(
             "--min-replications 20 is above --max-replications 3",
         ));
+    // A small maximum alone lowers the default minimum (10): no contradiction.
+    sandbox
+        .cmd(&[
+            "validate",
+            "--salt",
+            "x",
+            "--quick",
+            "--only",
+            "P3",
+            "--blocks",
+            "1",
+            "--pilot",
+            "3",
+            "--max-replications",
+            "3",
+            "--decompose-replications",
+            "2",
+            "--robustness-points",
+            "0",
+            "--out",
+            "small",
+        ])
+        .assert()
+        .success();
+    let table = rows(&sandbox.path().join("small").join("validation.csv"));
+    assert_eq!(table[0]["replications"], "3");
+    std::fs::remove_dir_all(sandbox.path().join("small")).unwrap();
     assert!(!sandbox.path().join("outputs").exists());
 }
 

@@ -175,9 +175,9 @@ pub(crate) struct ValidateArgs {
     /// Pilot replications per claim (own seed stream; they never enter a verdict).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(3..))]
     pub(crate) pilot: u32,
-    /// Fewest replications per block.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..))]
-    pub(crate) min_replications: u32,
+    /// Fewest replications per block [default: 10, or --max-replications if that is lower].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) min_replications: Option<u32>,
     /// Most replications per block; a power calculation asking for more is capped and the
     /// table says so (`power_capped`).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..))]

@@ -90,12 +90,18 @@ pub(crate) fn sensitivity(
     Ok(0)
 }
 
+/// `validate --min-replications` when not given (lowered to `--max-replications` if that is
+/// lower, so a small maximum alone is no contradiction).
+const DEFAULT_MIN_REPLICATIONS: u32 = 10;
+
 /// Verdicts are findings, not errors: the status is 0 whenever the table was written.
 pub(crate) fn validate(threads: usize, args: ValidateArgs, out: &mut impl Write) -> Result<u8> {
     let engine = coprod_validate::Options {
         blocks: args.blocks,
         pilot: args.pilot,
-        min_replications: args.min_replications,
+        min_replications: args
+            .min_replications
+            .unwrap_or(DEFAULT_MIN_REPLICATIONS.min(args.max_replications)),
         max_replications: args.max_replications,
         decompose_replications: args.decompose_replications,
         robustness_points: args.robustness_points,

@@ -96,10 +96,11 @@ pub struct Replacement {
 impl Replacement {
     /// Starts a set of files that will replace those at the same relative paths in `dir`.
     pub fn new(dir: &Path) -> Result<Replacement, OutputError> {
-        let tmp = dir.join(format!(".coprod-new.{}", std::process::id()));
+        let tmp = dir.join(format!("{REPLACEMENT_PREFIX}{}", std::process::id()));
         if tmp.exists() {
             fs::remove_dir_all(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
         }
+        remove_abandoned(dir);
         fs::create_dir_all(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
         Ok(Replacement {
             dir: dir.to_path_buf(),
@@ -153,6 +154,35 @@ impl Replacement {
         }
         self.committed = true;
         fs::remove_dir_all(&self.tmp).map_err(|e| OutputError::io(&self.tmp, e))
+    }
+}
+
+/// The name of a [`Replacement`]'s temporary directory, before the process id.
+const REPLACEMENT_PREFIX: &str = ".coprod-new.";
+
+/// Removes the temporary directories that replacements of killed processes left in `dir`
+/// (best effort). Where the system cannot say whether a process is running (no `/proc`),
+/// nothing is removed: another process could still be writing.
+fn remove_abandoned(dir: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_string_lossy()
+            .strip_prefix(REPLACEMENT_PREFIX)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !proc.join(&pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -223,6 +253,21 @@ mod tests {
             fs::read_to_string(dir.join("charts/a.png")).unwrap(),
             "old a"
         );
+        // The temporary directory of a killed process (no such pid) is removed by the next
+        // replacement; that of a running one (this process's parent) is left alone.
+        #[cfg(target_os = "linux")]
+        {
+            let abandoned = dir.join(format!("{REPLACEMENT_PREFIX}{}", u32::MAX - 1));
+            let parent = std::os::unix::process::parent_id();
+            let running = dir.join(format!("{REPLACEMENT_PREFIX}{parent}"));
+            for d in [&abandoned, &running] {
+                fs::create_dir_all(d.join("charts")).unwrap();
+            }
+            drop(Replacement::new(dir).unwrap());
+            assert!(!abandoned.exists());
+            assert!(running.exists());
+            fs::remove_dir_all(&running).unwrap();
+        }
         // Committed: every file replaced or added, new folders made, the temporary gone.
         let new = Replacement::new(dir).unwrap();
         fs::create_dir_all(new.path().join("charts")).unwrap();

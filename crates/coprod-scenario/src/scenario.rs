@@ -592,19 +592,21 @@ impl Scenario {
         }
         if self.quick {
             let before: Vec<f64> = (0..SPECS.len()).map(|i| p.get_index(i)).collect();
-            // A swept number of communities shrinks with the citizens, keeping the citizens
-            // per community, so that its sweep points stay apart (a cap would merge them).
+            // A swept number of communities that the cap below would reach shrinks with the
+            // citizens instead, keeping the citizens per community, so that its sweep points
+            // stay apart (the cap would merge them); a sweep the cap leaves alone is kept.
             let scale = (QUICK_MAX_CITIZENS / p.n_citizens).min(1.0);
-            if scale < 1.0
-                && self
-                    .sweep
-                    .iter()
-                    .any(|a| a.name() == "population.n_communities")
-            {
+            let per_community = p.ring_degree + 2.0;
+            let cap = (p.n_citizens.min(QUICK_MAX_CITIZENS) / per_community).floor();
+            let capped_sweep = self
+                .sweep
+                .iter()
+                .find(|a| a.name() == "population.n_communities")
+                .is_some_and(|a| a.values.iter().any(|&v| v > cap));
+            if scale < 1.0 && capped_sweep {
                 p.n_communities = (p.n_communities * scale).round().max(1.0);
             }
             p.n_citizens = p.n_citizens.min(QUICK_MAX_CITIZENS);
-            let per_community = p.ring_degree + 2.0;
             p.n_communities = p
                 .n_communities
                 .min((p.n_citizens / per_community).floor())

@@ -249,9 +249,21 @@ pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<
         && !args.resume
         && read_checkpoints(out).is_ok_and(|g| g.is_empty())
     {
-        let _ = std::fs::remove_dir_all(created);
+        remove_created(out, &created);
     }
     result
+}
+
+/// Removes the calibration's directory `out`, then each parent it created up to `created`
+/// while it is empty: another command may have written into a parent in the meantime (the
+/// default `outputs/`, say), and that must stay.
+fn remove_created(out: &Path, created: &Path) {
+    let _ = std::fs::remove_dir_all(out);
+    for parent in out.ancestors().skip(1) {
+        if !parent.starts_with(created) || std::fs::remove_dir(parent).is_err() {
+            break;
+        }
+    }
 }
 
 /// The outermost of `path` and its parents that does not exist (what creating `path`
@@ -541,4 +553,30 @@ fn count_rounds(dir: &Path) -> Result<(u64, u64)> {
         }
     }
     Ok((rounds, simulated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The calibration's directory goes, and the parents it created while they are empty;
+    /// a parent another command wrote into meanwhile stays with what is in it.
+    #[test]
+    fn a_failed_calibration_removes_only_what_it_created() {
+        let tmp = tempfile::tempdir().unwrap();
+        let created = tmp.path().join("a");
+        let out = created.join("b").join("cal");
+        std::fs::create_dir_all(out.join("checkpoints")).unwrap();
+        std::fs::create_dir_all(created.join("my-run")).unwrap();
+        std::fs::write(created.join("my-run").join("results.csv"), "x").unwrap();
+        remove_created(&out, &created);
+        assert!(!created.join("b").exists());
+        assert!(created.join("my-run").join("results.csv").exists());
+
+        std::fs::remove_dir_all(created.join("my-run")).unwrap();
+        std::fs::create_dir_all(out.join("checkpoints")).unwrap();
+        remove_created(&out, &created);
+        assert!(!created.exists());
+        assert!(tmp.path().exists());
+    }
 }

@@ -112,12 +112,13 @@ fn write_rows(
         )));
         return Ok(Vec::new());
     }
-    // The charts are drawn under temporary names first; comparison.csv and the charts
-    // replace the old ones only when every chart was drawn.
+    // comparison.csv and the charts are written under temporary names first, and replace
+    // the old ones only when every one of them was written.
     let new = coprod_output::Replacement::new(dir)?;
     let drawn = draw(rows, swept, &new.path().join(CHARTS_DIR), progress)?;
     let charts: Vec<PathBuf> = drawn.iter().map(|p| new.target(p)).collect();
-    let mut written = vec![write_comparison(dir, swept, rows)?];
+    let table = write_comparison(new.path(), swept, rows)?;
+    let mut written = vec![new.target(&table)];
     new.commit()?;
     remove_old_plots(&dir.join(CHARTS_DIR), &charts)?;
     written.extend(charts);

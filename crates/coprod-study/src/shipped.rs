@@ -91,20 +91,23 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
             .map_or_else(|| "scenario".into(), |s| s.to_string_lossy());
         return Ok(Scenario::from_toml(&text, arg, &stem)?);
     }
-    if path.is_dir() {
-        bail!(
-            "{arg} is a folder, not a scenario file\n\nhint: give a .toml file in it, or a shipped scenario's name"
-        );
-    }
-    if path.exists() {
-        bail!("{arg} is not a regular file: a scenario is a .toml file");
-    }
+    // A shipped name wins over a folder of that name (such as the one `coprod run NAME
+    // --out NAME` leaves), which holds no scenario anyway.
     if let Some((name, text)) = SHIPPED.iter().find(|(n, _)| *n == arg) {
         return Ok(Scenario::from_toml(
             text,
             &format!("scenarios/{name}.toml"),
             name,
         )?);
+    }
+    if path.is_dir() {
+        bail!(
+            "{arg} is a folder, not a scenario file\n\nhint: give a .toml file in it, or a \
+             shipped scenario's name"
+        );
+    }
+    if path.exists() {
+        bail!("{arg} is not a regular file: a scenario is a .toml file");
     }
     if path.extension().is_some_and(|e| e == "toml") || arg.contains(std::path::MAIN_SEPARATOR) {
         bail!("scenario file {arg} does not exist");

@@ -85,7 +85,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     } else {
         Existing::Refuse
     };
-    let mut options = engine_options(args);
+    let mut options = args.engine.clone();
     if let Some(shard) = &args.shard {
         let (i, n) = crate::shard::indices(shard)?;
         // Shard counts are small (clap and `indices` check them), so they fit a u32.
@@ -127,14 +127,6 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     draw_forest(&results, dir.staging())?;
     let path = dir.commit()?;
     Ok(Validation { results, dir: path })
-}
-
-fn engine_options(args: &ValidateOptions) -> Options {
-    let e = &args.engine;
-    Options {
-        max_replications: e.max_replications.max(e.min_replications),
-        ..e.clone()
-    }
 }
 
 fn selected(only: &[String], quick: bool) -> Result<Vec<Scenario>> {
