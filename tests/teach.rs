@@ -247,7 +247,7 @@ fn each_idea_for_class_changes_the_explanation() {
         (
             "groups.min_effort_per_member=0",
             "groups.min_effort_per_member = 0 (--set)",
-            "(0.6 + 0 × n effort units)",
+            "(0.6 effort units whatever its size)",
         ),
     ];
     let sb = Sandbox::new();

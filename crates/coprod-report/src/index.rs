@@ -83,11 +83,9 @@ pub(crate) fn index_page(
     );
     let _ = writeln!(
         body,
-        "<p class=\"note\">Files: <a href=\"runs.csv\">runs.csv</a>, \
-         <a href=\"timeseries.csv\">timeseries.csv</a>, <a href=\"groups.csv\">groups.csv</a>, \
-         <a href=\"summary.csv\">summary.csv</a>, <a href=\"manifest.json\">manifest.json</a>; \
-         charts as PNG and SVG in <a href=\"charts/\">charts/</a>. \
-         Redraw them from the CSV files with <code>coprod plot</code> and this folder.</p>"
+        "<p class=\"note\">Files: {}; charts as PNG and SVG in <a href=\"charts/\">charts/</a>. \
+         Redraw them from the CSV files with <code>coprod plot</code> and this folder.</p>",
+        file_links(data)
     );
     experiment_section(&mut body, m);
 
@@ -303,6 +301,34 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
     }
 }
 
+/// Links to the tables and files of the run directory that are there (the charts and pages
+/// are linked elsewhere): parameters.csv, comparison.csv and failures.csv only when the run
+/// has them, and manifest.json when the page is drawn from one (a finishing run writes it
+/// last, after this page).
+fn file_links(data: &RunData) -> String {
+    let dir = &data.dir;
+    let mut links: Vec<String> = [
+        "runs.csv",
+        "timeseries.csv",
+        "groups.csv",
+        "summary.csv",
+        "parameters.csv",
+        "comparison.csv",
+        "failures.csv",
+    ]
+    .iter()
+    .filter(|name| dir.join(name).is_file())
+    .chain(data.manifest.is_some().then_some(&"manifest.json"))
+    .map(|name| format!("<a href=\"{name}\">{name}</a>"))
+    .collect();
+    if dir.join("comparison").is_dir() {
+        links.push(
+            "forest plots of the comparison in <a href=\"comparison/\">comparison/</a>".into(),
+        );
+    }
+    links.join(", ")
+}
+
 fn parameters_section(body: &mut String, m: Option<&Value>) {
     let Some(params) = m
         .and_then(|m| m.get("parameters"))
@@ -313,12 +339,15 @@ fn parameters_section(body: &mut String, m: Option<&Value>) {
     let _ = writeln!(body, "<h2>Parameters</h2>");
     let _ = writeln!(
         body,
-        "<p class=\"note\">Every model parameter of the baseline as resolved for this run \
-         (before variants, sweeps and --set). Those the scenario sets come first.</p>"
+        "<p class=\"note\">Every model parameter as it ran (after the defaults, the scenario, \
+         its variants and sweep, --set and --quick), with where its value came from. A value \
+         is shown when every run had it; a parameter that varies between runs (a swept one, or \
+         one a variant sets) has none here, and <a href=\"parameters.csv\">parameters.csv</a> \
+         gives its value in each run. Those not left at their default come first.</p>"
     );
     let field = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut rows: Vec<&Value> = params.iter().collect();
-    rows.sort_by_key(|p| field(p, "source") != "scenario");
+    rows.sort_by_key(|p| field(p, "source") == "default");
     let _ = writeln!(
         body,
         "<table><tr><th>parameter</th><th>value</th><th>unit</th><th>source</th></tr>"

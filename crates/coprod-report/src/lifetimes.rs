@@ -188,9 +188,16 @@ impl<'a> Lifetimes<'a> {
     pub(crate) fn still_going(&self, variant: &str, point: &[String]) -> Estimate {
         let cell = self.cell(variant, point);
         let mean = self.share(cell.iter().map(|(_, d)| d));
-        let ci = cluster_bootstrap(cell.len(), RESAMPLES, seed(point), |sample| {
-            self.share(sample.iter().map(|&i| &cell[i].1))
-        });
+        // Where the share itself is unknown (no group followed to the horizon), so is its
+        // interval: resamples that happen to leave out the groups still going would give
+        // one that the data do not support.
+        let ci = if mean.is_finite() {
+            cluster_bootstrap(cell.len(), RESAMPLES, seed(point), |sample| {
+                self.share(sample.iter().map(|&i| &cell[i].1))
+            })
+        } else {
+            None
+        };
         Estimate {
             mean,
             ci,

@@ -415,7 +415,16 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
             kl = pct(kept(largest)),
         );
     }
-    if r.service == "per_member" {
+    if r.service == "per_member" && per_member == 0.0 {
+        let _ = write!(
+            s,
+            " In the <b>per-member</b> regime the service is shared among the members, so each \
+             member's share of the benefit shrinks as the group grows; here the minimum viable \
+             effort does not grow with the group ({min_effort} effort units whatever its size), \
+             so more members bring more effort than the task needs. After {patience} failed \
+             months in a row a group dissolves.</p>"
+        );
+    } else if r.service == "per_member" {
         let _ = write!(
             s,
             " In the <b>per-member</b> regime the service is shared among the members, so the \
@@ -862,14 +871,14 @@ fn draw(
         let style = ChartStyle::new(
             title.clone(),
             "time (months)",
-            "citizens in an active group (%)",
+            "citizens in a group (%)",
             charts_dir.join(format!("teach_participation_{}", r.variant)),
         );
         time_series(&series, &style)?;
         out.push((
             style.output_stem.with_extension("png"),
             title,
-            "Share of all citizens who are active members of a group, mean over runs with a 95% \
+            "Share of all citizens in a group (forming or active), mean over runs with a 95% \
              band."
                 .to_string(),
         ));
@@ -1094,10 +1103,13 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
         "<h2>About these numbers</h2><p class=\"note\">{} runs of the scenario <code>{}</code> \
          ({} replications per size and regime, {} months each{}). \"Still going after {} \
          months\" is the Kaplan-Meier estimate over all groups of a size: groups that started \
-         too late to be followed {} months count for as long as they were seen. Intervals are \
-         95% bootstrap intervals from resampling replications, so they stay between 0% and \
-         100%; differences are paired, because every size and regime of a replication shares \
-         its random seed. The CSV files beside this page hold every number (parameters.csv \
+         too late to be followed {} months count for as long as they were seen, and a group \
+         that ended exactly then is not still going (runs.csv's share_lasting_24, \"lasting at \
+         least 24 months\", counts it, so it reads a little higher). Intervals of these shares \
+         and their differences are 95% bootstrap intervals from resampling replications, so \
+         they stay between 0% and 100%; the share of citizens in a group has the t-interval of \
+         summary.csv, cut at 0. Differences are paired, because every size and regime of a \
+         replication shares its random seed. The CSV files beside this page hold every number (parameters.csv \
          every parameter as it ran); <a href=\"index.html\">index.html</a> shows the full \
          report.</p>",
         data.runs.rows.len(),
