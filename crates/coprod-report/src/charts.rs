@@ -428,12 +428,25 @@ fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
             "share of groups still active".into(),
             &format!("survival_{}", slug(v)),
         );
+        let pooled = if data.summary.swept.is_empty() {
+            ""
+        } else {
+            " Every sweep point pooled."
+        };
         let caption = format!(
             "Kaplan-Meier estimate of the share of groups still active, by size when the group \
-             started; groups still active at the end of the run are censored (marked + when there are few). Variant {v}."
+             started; groups still active at the end of the run are censored (marked + when there are few). Variant {v}.{pooled}"
         );
         let result = survival_count_curves(&classes, &style);
         out.record(result, ChartKind::Survival, &style, caption)?;
+    }
+    if variants.len() > MAX_PANELS {
+        out.notes.push(format!(
+            "Group survival is drawn for the first {MAX_PANELS} of the {} variants ({}); \
+             groups.csv holds every group of every variant.",
+            variants.len(),
+            variants[..MAX_PANELS].join(", ")
+        ));
     }
     Ok(())
 }
