@@ -307,6 +307,23 @@ fn against_compares_with_any_variant() {
         .success();
     let rows = self::rows(&dir.join("comparison.csv"));
     assert!(rows.iter().all(|r| r["against"] == "baseline"));
+    // index.html shows the new forest plot, and links only to plots that are there.
+    let index = read(&dir.join("index.html"));
+    let png = std::fs::read(dir.join("comparison/forest_participation_rate.png")).unwrap();
+    let shown = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &png);
+    assert!(
+        index.contains(&shown),
+        "index.html shows the earlier forest plot"
+    );
+    for link in index.split("href=\"").skip(1) {
+        let target = &link[..link.find('"').unwrap()];
+        if !target.contains("://") && !target.ends_with('/') {
+            assert!(
+                dir.join(target).exists(),
+                "index.html links to a missing {target}"
+            );
+        }
+    }
 
     for args in [
         vec![

@@ -209,6 +209,43 @@ async fn join(served: &Served, code: &str, n: usize) -> Vec<Client> {
     students
 }
 
+/// An interrupted lesson waiting in the outputs folder (stopped on the command line) does not
+/// block the Experiment page, which cannot offer --resume: the experiment takes the next
+/// folder. An --outputs that is a file is refused when the server starts.
+#[test]
+fn the_experiment_passes_over_an_interrupted_lesson_and_outputs_must_be_a_folder() {
+    let sb = Sandbox::new();
+    let waiting = sb.path().join("outputs").join(".group-size-teach.partial");
+    std::fs::create_dir_all(&waiting).unwrap();
+    std::fs::write(waiting.join("partial.json"), "{}").unwrap();
+    let served = Served::start(&sb);
+    let (status, body) = http(
+        &served.teacher("/api/experiment"),
+        "POST",
+        Some(&json!({"quick": true})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let folder = v["folder"].as_str().unwrap();
+    assert!(folder.ends_with("group-size-teach-2"), "{folder}");
+    assert_eq!(
+        v["done"],
+        json!(0),
+        "no progress counted from the waiting lesson"
+    );
+    drop(served);
+
+    std::fs::write(sb.path().join("afile"), "x").unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--port", "0", "--outputs", "afile"])
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--outputs afile is a file"), "{stderr}");
+}
+
 #[test]
 fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
     let sb = Sandbox::new();

@@ -43,6 +43,14 @@ impl Experiment for TeachExperiment {
 }
 
 pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) -> Result<u8> {
+    // Checked now, not when a teacher first starts an experiment from the page.
+    if args.outputs.exists() && !args.outputs.is_dir() {
+        return Err(coprod_study::StudyError::Invalid(format!(
+            "--outputs {} is a file, not a folder\n\nhint: give the folder for the \
+             experiments' run folders with --outputs DIR",
+            args.outputs.display()
+        )));
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the server runtime")?;
     runtime.block_on(async {
         let config = Config {

@@ -54,7 +54,9 @@ pub use published::{
     PUBLISHED_COLUMNS, Published, PublishedError, PublishedKind, PublishedValue, Sign,
     parse_published, read_published,
 };
-pub use rundir::{Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir};
+pub use rundir::{
+    Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir, unused_run_dir,
+};
 pub use sensitivity::{
     DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,
     write_sensitivity,

@@ -256,6 +256,16 @@ pub fn default_run_dir(outputs: &Path, name: &str) -> PathBuf {
         .expect("some numbered folder name is free")
 }
 
+/// Like [`default_run_dir`], but also passing over names where an interrupted run waits in
+/// its partial directory: for a caller that cannot offer `--resume` (the classroom server),
+/// which would otherwise be refused there every time.
+pub fn unused_run_dir(outputs: &Path, name: &str) -> PathBuf {
+    std::iter::once(outputs.join(name))
+        .chain((2u64..).map(|k| outputs.join(format!("{name}-{k}"))))
+        .find(|p| !p.exists() && !partial_dir(p).exists())
+        .expect("some numbered folder name is free")
+}
+
 /// The default location (as [`default_run_dir`] numbers them) of an interrupted run of
 /// scenario `name` that can be resumed, if there is one.
 pub fn resumable_run_dir(outputs: &Path, name: &str) -> Option<PathBuf> {
@@ -409,5 +419,9 @@ mod tests {
         assert_eq!(default_run_dir(tmp.path(), "gs"), tmp.path().join("gs"));
         fs::create_dir(tmp.path().join("gs")).unwrap();
         assert_eq!(default_run_dir(tmp.path(), "gs"), tmp.path().join("gs-2"));
+        // An interrupted run waiting at gs-2 is passed over by unused_run_dir only.
+        fs::create_dir(partial_dir(&tmp.path().join("gs-2"))).unwrap();
+        assert_eq!(default_run_dir(tmp.path(), "gs"), tmp.path().join("gs-2"));
+        assert_eq!(unused_run_dir(tmp.path(), "gs"), tmp.path().join("gs-3"));
     }
 }

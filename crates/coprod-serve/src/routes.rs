@@ -237,7 +237,9 @@ async fn experiment_start(
         if job.state == JobState::Running {
             return refused(StatusCode::CONFLICT, "an experiment is already running");
         }
-        let folder = coprod_output::default_run_dir(&app.outputs, "group-size-teach");
+        // The page cannot offer --resume, so a folder where an interrupted lesson waits
+        // (one stopped on the command line, say) is passed over rather than refused.
+        let folder = coprod_output::unused_run_dir(&app.outputs, "group-size-teach");
         *job = Job {
             state: JobState::Running,
             total,

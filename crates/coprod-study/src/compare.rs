@@ -65,7 +65,19 @@ pub fn compare(
     if !force {
         refuse_to_narrow(dir, &rows)?;
     }
-    write_rows(dir, &runs.swept, &rows, progress)
+    let mut written = write_rows(dir, &runs.swept, &rows, progress)?;
+    // index.html shows the forest plots: redrawn with the new ones, it never shows (or
+    // links to) plots that are gone.
+    match coprod_report::write_report(dir, &coprod_report::Selection::default(), None, None) {
+        Ok(report) => written.push(report.index),
+        Err(err) => progress.note(Note::Warning(format!(
+            "index.html still shows the earlier comparison: {}\nhint: `coprod plot {}` \
+             redraws it",
+            crate::error::chain(&err),
+            dir.display()
+        ))),
+    }
+    Ok(written)
 }
 
 /// The metrics asked for, checked against the end-of-run metrics; the default set if none.
