@@ -355,6 +355,52 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
     );
 }
 
+/// Standard output that cannot be written (a full disk behind `> file`) is named as such, and
+/// a closed pipe (`| head`) is not an error; the run directory is complete either way.
+#[test]
+fn a_failing_standard_output_is_named_and_a_closed_pipe_is_no_error() {
+    let sb = Sandbox::new();
+    if std::path::Path::new("/dev/full").exists() {
+        let output = std::process::Command::new(crate::util::bin())
+            .current_dir(sb.path())
+            .args([
+                "run",
+                "baseline",
+                "--quick",
+                "--set",
+                "population.n_citizens=240",
+            ])
+            .args(["--set", "population.n_communities=4", "--out", "full"])
+            .stdout(fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("cannot write to standard output: No space left"),
+            "{stderr}"
+        );
+        assert!(sb.path().join("full").join("manifest.json").is_file());
+    }
+    let mut child = std::process::Command::new(crate::util::bin())
+        .current_dir(sb.path())
+        .args([
+            "run",
+            "baseline",
+            "--quick",
+            "--set",
+            "population.n_citizens=240",
+        ])
+        .args(["--set", "population.n_communities=4", "--out", "piped"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert!(child.wait().unwrap().success());
+    assert!(sb.path().join("piped").join("manifest.json").is_file());
+}
+
 /// A folder or a device given as the scenario is named for what it is.
 #[test]
 fn a_scenario_that_is_not_a_file_is_named_for_what_it_is() {

@@ -24,7 +24,7 @@ use crate::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Stdout(stdout.lock());
     let result = dispatch(cli.command, &mut out).and_then(|status| {
         out.flush()?;
         Ok(status)
@@ -40,6 +40,30 @@ fn main() -> ExitCode {
             eprintln!("error: {}", message(&err));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Standard output, whose write errors say that it was standard output that failed (a full
+/// disk behind `> file`): the command's files were written by then, and a bare "No space
+/// left on device" would suggest they were not.
+struct Stdout<W>(W);
+
+impl<W: Write> Stdout<W> {
+    fn named(err: io::Error) -> io::Error {
+        io::Error::new(
+            err.kind(),
+            format!("cannot write to standard output: {err}"),
+        )
+    }
+}
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(Self::named)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(Self::named)
     }
 }
 
