@@ -471,3 +471,52 @@ fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
     let rows = read(&out.join("survey.csv")).lines().count();
     assert_eq!(rows, 1 + 400);
 }
+
+/// A survey that cannot be run or fitted is refused with exit status 2 and a message in
+/// words (no internal names), and writes nothing: a horizon whose records would not fit in
+/// memory (checked before any run, as `coprod run` checks), too few respondents for the
+/// regression, and nobody co-producing at the horizon.
+#[test]
+fn survey_refuses_what_it_cannot_run_or_fit_and_writes_nothing() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("small.toml");
+    fs::write(
+        &file,
+        "name = \"small\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
+         [experiment]\nsteps = 24\nreplications = 3\nseed = 1\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    for (extra, messages) in [
+        (
+            &["--horizon", "4294967295"][..],
+            &[
+                "runs at once need about ",
+                "hint: use a smaller --horizon, fewer --threads or fewer citizens",
+            ][..],
+        ),
+        (
+            &["--sample", "2"],
+            &[
+                "6 respondents for 7 coefficients (an intercept and 6 predictors); it needs at least 8",
+            ],
+        ),
+        (
+            &["--horizon", "1"],
+            &["none of the 600 respondents co-produce at step 1"],
+        ),
+    ] {
+        let mut args = vec!["survey", file, "-o", "sv"];
+        args.extend_from_slice(extra);
+        let assert = sandbox.cmd(&args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains("error: "), "{extra:?}: {stderr}");
+        for message in messages {
+            assert!(stderr.contains(message), "{extra:?}: {stderr}");
+        }
+        for internal in ["NoFit", "Shape", "panicked", "memory allocation"] {
+            assert!(!stderr.contains(internal), "{extra:?}: {stderr}");
+        }
+        assert!(!sandbox.path().join("sv").exists(), "{extra:?} wrote sv");
+    }
+}

@@ -66,7 +66,7 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
     );
     assert!(!sb.path().join("study").exists());
 
-    // A second script for the same output needs --force; more tasks than runs is a warning.
+    // A second script for the same output needs --force; more tasks than runs are refused.
     sb.cmd(&[
         "slurm",
         file.to_str().unwrap(),
@@ -88,8 +88,26 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
         "--force",
     ])
     .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "invalid value 30 for --array: allowed is 1 to 24, the number of runs of scenario \
+         `sweep-test`",
+    ));
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "24",
+        "--out",
+        "study",
+        "--force",
+    ])
+    .assert()
     .success()
-    .stderr(predicate::str::contains("6 of the 30 tasks get no runs"));
+    .stderr(predicate::str::contains(
+        "24 runs in 24 array tasks of at most 1 runs each",
+    ))
+    .stderr(predicate::str::contains("warning").not());
     let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
     assert!(
         !script.contains("--force"),
@@ -125,6 +143,156 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
     .success();
     let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
     assert!(script.contains("--out \"$OUT\" --force"), "{script}");
+}
+
+/// Bad values for the `#SBATCH` lines are refused before anything is written, each naming
+/// its option and what is allowed; the time limits sbatch takes are written as given.
+#[test]
+fn slurm_refuses_bad_sbatch_values_and_writes_nothing() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let file = file.to_str().unwrap();
+    let refused = |extra: &[&str], messages: &[&str]| {
+        let mut args = vec!["slurm", file, "--array", "2"];
+        if !extra.contains(&"--out") {
+            args.extend(["--out", "study"]);
+        }
+        args.extend_from_slice(extra);
+        let assert = sb.cmd(&args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        for message in messages {
+            assert!(stderr.contains(message), "{extra:?}: {stderr}");
+        }
+        let left: Vec<_> = fs::read_dir(sb.path()).unwrap().collect();
+        assert!(left.is_empty(), "{extra:?} left {left:?}");
+    };
+    let forms = "allowed is minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
+    for time in [
+        "abc", "25:61:99", "", "1-24", "1-5:60", "90:60", "1:2:3:4", ":5", "1-", "1h",
+    ] {
+        refused(
+            &["--time", time],
+            &[&format!("invalid value `{time}` for --time: "), forms],
+        );
+    }
+    refused(
+        &["--time", "24856-0"],
+        &["invalid value `24856-0` for --time: allowed is at most 24855 days"],
+    );
+    for partition in ["", "a b", "a#b", "a\"b"] {
+        refused(
+            &["--partition", partition],
+            &[&format!(
+                "invalid value `{partition}` for --partition: allowed is a partition name"
+            )],
+        );
+    }
+    for array in ["25", "1000000", "18446744073709551615"] {
+        sb.cmd(&["slurm", file, "--out", "study", "--array", array])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "invalid value {array} for --array: allowed is 1 to 24, the number of runs of \
+                 scenario `sweep-test`"
+            )));
+        assert!(!sb.path().join("study.slurm").exists());
+    }
+    // sbatch splits `#SBATCH --output=` at spaces and reads `%` as a pattern: such an
+    // output path is refused (the default one too, in a working directory with a space).
+    for out in ["my study", "50%", "a#b", "it's"] {
+        refused(
+            &["--out", out],
+            &[
+                &format!("invalid value `{out}` for --out: its job folder"),
+                "cannot hold",
+            ],
+        );
+    }
+    let spaced = sb.path().join("my dir");
+    fs::create_dir(&spaced).unwrap();
+    let mut cmd = sb.cmd(&["slurm", file, "--array", "2"]);
+    cmd.current_dir(&spaced)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the job folder of the default output directory,",
+        ))
+        .stderr(predicate::str::contains("hint: choose an --out DIR"));
+    assert_eq!(fs::read_dir(&spaced).unwrap().count(), 0);
+    fs::remove_dir(&spaced).unwrap();
+
+    // Every form sbatch takes, with fields at their limits, is written as given.
+    for time in [
+        "90",
+        "0",
+        "90:59",
+        "48:59:59",
+        "1-23",
+        "1-23:59",
+        "2-12:30:00",
+        "24855-0",
+    ] {
+        sb.cmd(&["slurm", file, "--array", "2", "--out", "study", "--force"])
+            .args(["--time", time, "--partition", "short,long"])
+            .assert()
+            .success();
+        assert_script(
+            &sb.path().join("study.slurm/sweep-test.sbatch"),
+            &[
+                &format!("#SBATCH --time={time}\n"),
+                "#SBATCH --partition=short,long\n",
+            ],
+        );
+    }
+}
+
+/// Paths with spaces, quotes and `$` outside the `#SBATCH` lines (the scenario file, the
+/// binary's working directory) are quoted for bash.
+#[test]
+fn slurm_quotes_the_paths_it_writes_for_bash() {
+    let sb = Sandbox::new();
+    let dir = sb.path().join("it's a $HOME dir");
+    fs::create_dir(&dir).unwrap();
+    fs::copy(data("sweep.toml"), dir.join("my $x 'study'.toml")).unwrap();
+    let mut cmd = sb.cmd(&[
+        "slurm",
+        "it's a $HOME dir/my $x 'study'.toml",
+        "--array",
+        "3",
+        "--out",
+        "study",
+        "--set",
+        "population.n_citizens=120",
+    ]);
+    cmd.assert().success();
+    let script = sb.path().join("study.slurm/sweep-test.sbatch");
+    assert_script(
+        &script,
+        &[
+            r#"run 'it'\''s a $HOME dir/my $x '\''study'\''.toml' --set 'population.n_citizens=120'"#,
+        ],
+    );
+    // bash reads the quoted scenario path back as it was given.
+    let text = read(&script);
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"$COPROD\" run "))
+        .unwrap();
+    let word = line
+        .split(" run ")
+        .nth(1)
+        .unwrap()
+        .split(" --set")
+        .next()
+        .unwrap();
+    let echoed = Command::new("bash")
+        .args(["-c", &format!("printf %s {word}")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&echoed.stdout),
+        "it's a $HOME dir/my $x 'study'.toml"
+    );
 }
 
 #[test]
@@ -361,6 +529,33 @@ fn slurm_writes_a_calibration_script() {
             .stderr(predicate::str::contains(message));
         assert!(!sb.path().join("cal.slurm").exists(), "{row}");
     }
+    // More tasks than particles (20): the first round has only that many proposals.
+    sb.cmd(&[
+        "slurm",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "--array",
+        "21",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "invalid value 21 for --array: allowed is 1 to 20, the particles of the \
+             [calibration] table",
+    ));
+    let mut spaced = base.to_vec();
+    spaced[7] = "c al";
+    sb.cmd(&spaced)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value `c al` for --out"));
+    sb.cmd(&[&base[..], &["--time", "1-25"]].concat())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value `1-25` for --time"));
+    assert!(!sb.path().join("cal.slurm").exists());
+    assert!(!sb.path().join("outputs").exists());
     sb.cmd(&[&base[..], &["--time", "1:00:00", "--cpus-per-task", "2"]].concat())
         .assert()
         .success()

@@ -348,13 +348,6 @@ fn announce(written: &coprod_study::SlurmScript, array: u64) {
         runs.div_ceil(array),
         written.out.display()
     );
-    if array > runs {
-        let (empty, of) = (array - runs, array);
-        eprintln!(
-            "warning: {empty} of the {of} tasks get no runs (there are only {runs}); they write \
-             empty shards"
-        );
-    }
     if array > 1001 {
         eprintln!(
             "warning: {array} array tasks exceed SLURM's default MaxArraySize (1001); use a \

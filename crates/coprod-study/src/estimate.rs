@@ -129,12 +129,21 @@ const OUTPUTS_PER_THREAD: u64 = 4;
 pub(crate) fn memory_problem(s: &Scenario, threads: usize) -> Option<String> {
     let in_flight = (threads as u64).min(s.n_runs()).max(1);
     let waiting = (threads as u64 * OUTPUTS_PER_THREAD).min(s.n_runs()).max(1);
-    let records = u64::from(s.steps)
+    runs_memory_problem(largest_state(s), in_flight, waiting, s.steps)
+}
+
+/// A message if `in_flight` runs at once, each holding `state` bytes, and the per-step
+/// records of `steps` steps of `waiting` runs would need more memory than the machine has.
+pub(crate) fn runs_memory_problem(
+    state: u64,
+    in_flight: u64,
+    waiting: u64,
+    steps: u32,
+) -> Option<String> {
+    let records = u64::from(steps)
         .saturating_mul(std::mem::size_of::<coprod_core::StepMetrics>() as u64)
         .saturating_mul(waiting);
-    let need = largest_state(s)
-        .saturating_mul(in_flight)
-        .saturating_add(records);
+    let need = state.saturating_mul(in_flight).saturating_add(records);
     let total = total_memory()?;
     (need > total).then(|| {
         format!(

@@ -83,6 +83,14 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     }
     crate::compare::metrics(&args.metrics)?;
     check_sbatch_values(args)?;
+    check_array(
+        args.array,
+        scenario.n_runs(),
+        &format!(
+            "the number of runs of scenario `{}` (more tasks would have no runs)",
+            scenario.name
+        ),
+    )?;
 
     let cwd = &args.cwd;
     let out = match &args.out {
@@ -104,8 +112,13 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         || scenario.name.clone(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let (job_dir, script) =
-        job_files(&out, &name, &scenario.name, args.force, &["logs", "shards"])?;
+    let (job_dir, script) = job_files(
+        (&out, args.out.as_deref()),
+        &name,
+        &scenario.name,
+        args.force,
+        &["logs", "shards"],
+    )?;
 
     let text = script_text(&ScriptInput {
         args,
@@ -128,15 +141,17 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
 
 /// The job folder `<out name>.slurm` beside `out` and the script in it, made afresh with
 /// the folders `dirs` (an earlier submission's only with `force`, and only if it holds a
-/// script of this scenario).
+/// script of this scenario); refused if its path cannot go into the script (`given` is the
+/// `--out` given, if any).
 pub(crate) fn job_files(
-    out: &Path,
+    (out, given): (&Path, Option<&Path>),
     name: &str,
     scenario: &str,
     force: bool,
     dirs: &[&str],
 ) -> Result<(PathBuf, PathBuf)> {
     let job_dir = out.with_file_name(format!("{name}.slurm"));
+    check_job_dir(&job_dir, given)?;
     let script = job_dir.join(format!("{scenario}.sbatch"));
     if job_dir.exists() {
         if !force {
@@ -162,14 +177,121 @@ pub(crate) fn job_files(
     Ok((job_dir, script))
 }
 
-/// `--partition` and `--time` go into `#SBATCH` lines: no spaces or quotes.
+/// `--partition` and `--time` go into `#SBATCH` lines: a partition name (or a list) without
+/// spaces or characters that sbatch or bash would read otherwise, and a time limit in a form
+/// sbatch takes.
 pub(crate) fn check_sbatch_values(args: &SlurmOptions) -> Result<()> {
-    for text in [&args.partition, &args.time].into_iter().flatten() {
-        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c == '\'') {
-            bail!("invalid sbatch option value `{text}`: it must not be empty or hold spaces");
-        }
+    if let Some(p) = &args.partition
+        && (p.is_empty()
+            || p.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "'\"\\#".contains(c)))
+    {
+        bail!(
+            "invalid value `{p}` for --partition: allowed is a partition name, or a \
+             comma-separated list of them, without spaces, quotes, `\\` or `#`"
+        );
+    }
+    if let Some(t) = &args.time {
+        check_time(t)?;
     }
     Ok(())
+}
+
+/// The forms of a time limit sbatch takes (`--time`), as the messages list them.
+const TIME_FORMS: &str = "minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (whole \
+                          numbers; each after a colon below 60, hours after D- below 24)";
+
+/// `--time`: one of the forms sbatch documents, each field a whole number in range, at most
+/// 2^31 - 1 seconds (about 68 years) in all.
+fn check_time(text: &str) -> Result<()> {
+    let refuse = || -> Result<()> {
+        bail!("invalid value `{text}` for --time: allowed is {TIME_FORMS}, e.g. 90 or 2:00:00")
+    };
+    let number = |field: &str| -> Option<u64> {
+        if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // Digits beyond u64 are out of range anyway: cap them so the total check refuses.
+        Some(field.parse().unwrap_or(u64::MAX))
+    };
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => match number(days) {
+            Some(d) => (Some(d), clock),
+            None => return refuse(),
+        },
+        None => (None, text),
+    };
+    let fields: Option<Vec<u64>> = clock.split(':').map(number).collect();
+    let Some(fields) = fields else {
+        return refuse();
+    };
+    // (hours, minutes, seconds), and the largest value each may take.
+    let (h, m, s, limits) = match (days.is_some(), fields.as_slice()) {
+        (false, &[m]) => (0, m, 0, [0, u64::MAX, 0]),
+        (false, &[m, s]) => (0, m, s, [0, u64::MAX, 59]),
+        (false, &[h, m, s]) => (h, m, s, [u64::MAX, 59, 59]),
+        (true, &[h]) => (h, 0, 0, [23, 0, 0]),
+        (true, &[h, m]) => (h, m, 0, [23, 59, 0]),
+        (true, &[h, m, s]) => (h, m, s, [23, 59, 59]),
+        _ => return refuse(),
+    };
+    if h > limits[0] || m > limits[1] || s > limits[2] {
+        return refuse();
+    }
+    let seconds = days
+        .unwrap_or(0)
+        .checked_mul(24)
+        .and_then(|x| x.checked_add(h))
+        .and_then(|x| x.checked_mul(60))
+        .and_then(|x| x.checked_add(m))
+        .and_then(|x| x.checked_mul(60))
+        .and_then(|x| x.checked_add(s));
+    if seconds.is_none_or(|x| x > i32::MAX as u64) {
+        bail!(
+            "invalid value `{text}` for --time: allowed is at most 24855 days (2^31 - 1 \
+             seconds, the largest time sbatch can count)"
+        );
+    }
+    Ok(())
+}
+
+/// `--array` is at most `most`, the units of work of which each task takes at least one
+/// (`what` says what they are).
+pub(crate) fn check_array(array: u64, most: u64, what: &str) -> Result<()> {
+    if array > most {
+        bail!("invalid value {array} for --array: allowed is 1 to {most}, {what}");
+    }
+    Ok(())
+}
+
+/// The job folder's path goes into `#SBATCH --output=` and into comment lines: it must hold
+/// nothing sbatch or bash would read otherwise. `out` is the `--out` given, if any.
+fn check_job_dir(job_dir: &Path, out: Option<&Path>) -> Result<()> {
+    let text = job_dir.display().to_string();
+    let Some(c) = text
+        .chars()
+        .find(|&c| c.is_whitespace() || c.is_control() || "'\"\\#%".contains(c))
+    else {
+        return Ok(());
+    };
+    let c = if c.is_whitespace() || c.is_control() {
+        format!("{:?}", c.to_string())
+    } else {
+        format!("`{c}`")
+    };
+    let whose = match out {
+        Some(dir) => format!(
+            "invalid value `{}` for --out: its job folder",
+            dir.display()
+        ),
+        None => "the job folder of the default output directory,".to_string(),
+    };
+    bail!(
+        "{whose} {text} holds {c}, which an `#SBATCH --output=` line cannot hold (sbatch \
+         splits at spaces, reads `\"`, `\\` and `#` itself and `%` as a file-name pattern)\n\n\
+         hint: choose an --out DIR whose path (with the working directory) has no spaces, \
+         quotes, `\\`, `#` or `%`"
+    );
 }
 
 struct ScriptInput<'a> {

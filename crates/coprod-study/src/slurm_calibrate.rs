@@ -16,19 +16,21 @@ use std::path::Path;
 
 use crate::error::{Context, Result, bail};
 use crate::run::Study;
-use crate::slurm::{SlurmOptions, SlurmScript, check_sbatch_values, job_files, q, shell_quote};
+use crate::slurm::{
+    SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q, shell_quote,
+};
 
 /// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
 /// tasks, each a shard of every round) and its job folder (DIR.slurm/logs).
 pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScript> {
     let scenario = Study::load(&args.scenario)?.scenario().clone();
-    if scenario.calibration.is_none() {
+    let Some(table) = &scenario.calibration else {
         bail!(
             "{} has no [calibration] table, so --targets has nothing to fit\n\nhint: see \
              docs/calibration.md, or leave out --targets to run the scenario",
             scenario.origin
         );
-    }
+    };
     let run_only = [
         (!args.settings.is_empty(), "--set"),
         (args.replications.is_some(), "--replications"),
@@ -43,6 +45,19 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
         );
     }
     check_sbatch_values(args)?;
+    check_array(
+        args.array,
+        u64::from(table.particles),
+        "the particles of the [calibration] table (a round can have as few proposals, and \
+         more tasks would sit idle in it)",
+    )?;
+    if targets.display().to_string().chars().any(char::is_control) {
+        bail!(
+            "the --targets path {:?} holds a control character (a line break, say); the \
+             script names it in a comment line",
+            targets.display().to_string()
+        );
+    }
     let cwd = &args.cwd;
     if !cwd.join(targets).is_file() {
         bail!("cannot read the targets file {}", targets.display());
@@ -67,7 +82,13 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
         || scenario.name.clone(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let (job_dir, script) = job_files(&out, &name, &scenario.name, args.force, &["logs"])?;
+    let (job_dir, script) = job_files(
+        (&out, args.out.as_deref()),
+        &name,
+        &scenario.name,
+        args.force,
+        &["logs"],
+    )?;
     let text = script_text(args, &scenario.name, targets, &out, &job_dir, &script);
     std::fs::write(&script, text).with_context(|| format!("cannot write {}", script.display()))?;
     Ok(SlurmScript {

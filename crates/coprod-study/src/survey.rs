@@ -9,12 +9,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use coprod_analysis::logistic;
+use coprod_analysis::{LogisticError, logistic};
 use coprod_core::{CitizenRecord, Detail, simulate};
 use coprod_output::{write_json_file, write_table};
 use rayon::prelude::*;
 
-use crate::error::{Context, Result, bail, invalid};
+use crate::error::{Context, Result, StudyError, bail};
+use crate::estimate;
 use crate::progress::{Note, Progress};
 use crate::run::Study;
 
@@ -123,6 +124,17 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
             args.sample
         ),
     };
+    // The runs in flight at once, each with its model state, every citizen's record and
+    // the per-step records to the horizon (a run's results are dropped once sampled).
+    let in_flight = (threads as u64).min(runs.len() as u64).max(1);
+    let state = runs.first().map_or(0, |r| {
+        r.params
+            .estimated_bytes()
+            .saturating_add(population.saturating_mul(std::mem::size_of::<CitizenRecord>() as u64))
+    });
+    if let Some(problem) = estimate::runs_memory_problem(state, in_flight, in_flight, horizon) {
+        bail!("{problem}\n\nhint: use a smaller --horizon, fewer --threads or fewer citizens");
+    }
     progress.note(Note::Status(format!(
         "{}: {} runs to step {horizon}, {who}, {threads} threads",
         scenario.name,
@@ -155,11 +167,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         .collect();
     let y: Vec<bool> = respondents.iter().map(|(_, c)| c.active_at_end).collect();
     let x = standardise(&raw);
-    let fit = logistic(&x, &y).map_err(|e| {
-        invalid!(
-            "cannot fit the survey regression ({e:?}): too few co-producers or a constant predictor"
-        )
-    })?;
+    let fit = logistic(&x, &y).map_err(|e| fit_problem(&e, &y, horizon))?;
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut header: Vec<String> = vec!["replication".into(), "citizen_id".into()];
     header.extend(PREDICTORS.iter().map(|(n, _, _)| n.to_string()));
@@ -247,6 +255,35 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         predictors,
         dir: out,
     })
+}
+
+/// Why the survey regression cannot be fitted, in words.
+fn fit_problem(error: &LogisticError, y: &[bool], horizon: u32) -> StudyError {
+    let (n, coefficients) = (y.len(), PREDICTORS.len() + 1);
+    let yes = y.iter().filter(|v| **v).count();
+    let text = match error {
+        LogisticError::Shape => format!(
+            "cannot fit the survey regression: {n} respondent{} for {coefficients} coefficients \
+             (an intercept and {} predictors); it needs at least {}\n\nhint: raise --sample or \
+             the scenario's replications",
+            if n == 1 { "" } else { "s" },
+            PREDICTORS.len(),
+            coefficients + 1
+        ),
+        LogisticError::NoFit if yes == 0 || yes == n => format!(
+            "cannot fit the survey regression: {} of the {n} respondents co-produce at step \
+             {horizon}, so there is no difference to explain\n\nhint: survey at a later \
+             --horizon, or more citizens (--sample, the scenario's replications)",
+            if yes == 0 { "none" } else { "all" }
+        ),
+        LogisticError::NoFit => format!(
+            "cannot fit the survey regression: with {yes} of the {n} respondents co-producing \
+             at step {horizon}, the estimates do not converge (a predictor that hardly varies, \
+             or one that separates co-producers from the others perfectly)\n\nhint: survey \
+             more citizens (--sample, the scenario's replications) or at another --horizon"
+        ),
+    };
+    StudyError::Invalid(text)
 }
 
 /// Every k-th citizen from an offset set by the seed, `n` in all (all if fewer).
