@@ -115,6 +115,25 @@ fn list_params_shows_every_parameter() {
     for spec in coprod_core::SPECS {
         assert!(out.contains(spec.name), "{}", spec.name);
     }
+    // The allowed values are those `check` accepts: the ring lattice takes an even degree.
+    let ring = &out[out.find("population.ring_degree\n").unwrap()..];
+    let allowed = ring.lines().nth(1).unwrap();
+    assert!(
+        allowed.ends_with("allowed: an even whole number from 2 to 40"),
+        "{allowed}"
+    );
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("odd.toml"),
+        "name = \"odd\"\n[params.population]\nring_degree = 5\n",
+    )
+    .unwrap();
+    sb.cmd(&["check", "odd.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "an even whole number from 2 to 40",
+        ));
 }
 
 #[test]

@@ -194,6 +194,26 @@ fn plot_errors_name_the_file_and_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("missing: no such run directory"));
+    // A scenario file or a folder that holds no run is named for what it is.
+    fs::write(sb.path().join("small.toml"), "name = \"small\"\n").unwrap();
+    sb.cmd(&["plot", "small.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: small.toml is a file, not a run directory",
+        ))
+        .stderr(predicate::str::contains("use `coprod run small.toml`"));
+    fs::create_dir(sb.path().join("empty")).unwrap();
+    for command in ["plot", "compare"] {
+        sb.cmd(&[command, "empty"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "error: empty is not a run directory: it has none of manifest.json, summary.csv, \
+                 runs.csv",
+            ));
+    }
+    assert_eq!(fs::read_dir(sb.path().join("empty")).unwrap().count(), 0);
     sb.cmd(&["plot", "out", "--metric", "happiness"])
         .assert()
         .code(2)
@@ -237,6 +257,45 @@ fn plot_errors_name_the_file_and_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("groups.csv"));
+}
+
+#[test]
+fn a_narrowed_plot_redraws_its_charts_and_leaves_index_html_whole() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let index = fs::read(dir.join("index.html")).unwrap();
+    let shown = |page: &[u8]| {
+        String::from_utf8_lossy(page)
+            .matches("src=\"data:image/png;base64,")
+            .count()
+    };
+    let before = shown(&index);
+    assert!(before > 2, "{before} charts");
+    let png = dir.join("charts/timeseries_participation_rate.png");
+    fs::remove_file(&png).unwrap();
+    let assert = sb
+        .cmd(&["plot", "out", "--kind", "time-series"])
+        .assert()
+        .success();
+    let out = assert.get_output();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert!(png.exists(), "the selected chart is redrawn");
+    assert!(!stdout.contains("index.html"), "{stdout}");
+    assert!(
+        stderr.contains("note: index.html was left as it was (it shows every default chart)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read(dir.join("index.html")).unwrap(),
+        index,
+        "index.html still shows all {before} charts"
+    );
+    // Without a selection, every chart and the page are redrawn, the same as the run's.
+    let assert = sb.cmd(&["plot", "out"]).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.lines().any(|l| l == "out/index.html"), "{stdout}");
+    assert_eq!(shown(&fs::read(dir.join("index.html")).unwrap()), before);
 }
 
 #[test]

@@ -153,6 +153,90 @@ fn teach_checks_its_options_before_writing_anything() {
     );
 }
 
+/// The small lesson of these tests: few citizens in two communities, quick, two threads.
+const SMALL: [&str; 7] = [
+    "--quick",
+    "--set",
+    "population.n_citizens=200",
+    "--set",
+    "population.n_communities=2",
+    "-j",
+    "2",
+];
+
+#[test]
+fn teach_refuses_options_that_make_the_lesson_impossible_before_running() {
+    for (setting, says) in [
+        (
+            "population.setting=lab",
+            "the lesson needs the field setting (citizens in communities)",
+        ),
+        (
+            "experiment.replications=1",
+            "--set: invalid value 1 for `experiment.replications`: the lesson's 95% intervals \
+             are drawn over replications, so allowed is a whole number from 2 to",
+        ),
+        (
+            "levers.group_size_cap=5",
+            "--set levers.group_size_cap=5 replaces the lesson's sweep of group sizes with one \
+             size",
+        ),
+        (
+            "groups.min_members=1000",
+            "groups.min_members = 1000 leaves 0 of the lesson's sizes",
+        ),
+        (
+            "population.n_communities=10",
+            "leave communities of 20 citizens (200 citizens in 10 communities, after --quick)",
+        ),
+    ] {
+        let sb = Sandbox::new();
+        let mut args = vec!["teach", "group-size"];
+        args.extend(SMALL);
+        args.extend(["--set", setting, "--out", "lesson"]);
+        let assert = sb.cmd(&args).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(stderr.contains(says), "{setting}: {stderr}");
+        assert!(!stderr.contains("0 size(s)"), "{stderr}");
+        assert_eq!(
+            fs::read_dir(sb.path()).unwrap().count(),
+            0,
+            "{setting}: nothing written, nothing run"
+        );
+    }
+}
+
+#[test]
+fn a_lesson_whose_runs_hold_nothing_to_compare_keeps_them_and_says_why() {
+    let sb = Sandbox::new();
+    let mut args = vec!["teach", "group-size"];
+    args.extend(SMALL);
+    // Nobody joins: only the runs can show that no group starts.
+    args.extend(["--set", "join.base=-20", "--out", "lesson"]);
+    for resume in [false, true] {
+        let mut args = args.clone();
+        if resume {
+            args.push("--resume");
+        }
+        let assert = sb.cmd(&args).assert().code(3);
+        let out = assert.get_output();
+        assert!(out.stdout.is_empty(), "no page to print");
+        let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+        assert!(
+            stderr.contains(
+                "warning: no teach.html: the 135 runs are complete in lesson, but the page cannot \
+                 be drawn from them: in variant `baseline` no group started at any size"
+            ),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("error"), "{stderr}");
+        let dir = sb.path().join("lesson");
+        assert!(dir.join("manifest.json").exists() && dir.join("index.html").exists());
+        assert!(!dir.join("teach.html").exists());
+    }
+}
+
 /// Every percentage and interval on the page, as numbers: `(95% CI a% to b%)` and
 /// `(95% CI +a to +b points)`.
 fn intervals(page: &str, unit: &str) -> Vec<(f64, f64)> {

@@ -31,7 +31,8 @@ pub(crate) enum Command {
     /// List the shipped scenarios with the question each answers.
     List(ListArgs),
     /// Redraw the charts (charts/*.png, *.svg) and index.html of a run directory from its
-    /// CSV files alone, without re-running anything; print the files written.
+    /// CSV files alone, without re-running anything (with --kind or --metric, only those
+    /// charts); print the files written.
     Plot(PlotArgs),
     /// Classroom commands: `coprod teach group-size` runs the group-size experiment in
     /// five service regimes and writes a one-page explanation with charts (teach.html).
@@ -366,10 +367,12 @@ pub(crate) struct PlotArgs {
     /// A run directory written by `coprod run`.
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
-    /// Only charts of this metric (a column of timeseries.csv or runs.csv).
+    /// Only charts of this metric (a column of timeseries.csv or runs.csv). With --metric or
+    /// --kind only the selected charts are redrawn; index.html is left as it was.
     #[arg(short, long, value_name = "M")]
     pub(crate) metric: Option<String>,
-    /// Only charts of this kind: time-series, response, survival, forest or heatmap.
+    /// Only charts of this kind: time-series, response, survival, forest or heatmap (index.html
+    /// is left as it was).
     #[arg(short, long, value_name = "K")]
     pub(crate) kind: Option<coprod_report::ChartKind>,
 }

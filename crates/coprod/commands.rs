@@ -45,7 +45,15 @@ pub(crate) fn plot(args: &PlotArgs, out: &mut impl Write) -> Result<u8> {
         writeln!(out, "{}", chart.png().display())?;
         writeln!(out, "{}", chart.svg().display())?;
     }
-    writeln!(out, "{}", written.index.display())?;
+    match &written.index {
+        Some(index) => writeln!(out, "{}", index.display())?,
+        None => eprintln!(
+            "note: index.html was left as it was (it shows every default chart); --kind and \
+             --metric redraw only the charts they select, in charts/; `coprod plot {}` without \
+             them redraws every chart and index.html",
+            args.dir.display()
+        ),
+    }
     Ok(0)
 }
 

@@ -2,7 +2,8 @@
 //! command (`run`, `check`, `list`, `plot`, `teach`, `validate`, `compare`, `sensitivity`,
 //! `calibrate`, `survey`, `merge`, `slurm`; `serve` starts `coprod-serve`), prints what it
 //! returns, and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error,
-//! 3 `run`, `teach` or `merge` finished but some runs failed, 130 Ctrl-C during a run; a
+//! 3 `run`, `teach` or `merge` finished but some runs failed (or `teach` finished its runs
+//! but could draw no page from them), 130 Ctrl-C during a run; a
 //! broken pipe on stdout exits 0; see docs/errors.md). The only place that talks to the
 //! terminal.
 

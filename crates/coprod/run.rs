@@ -115,12 +115,24 @@ pub(crate) fn teach(threads: usize, args: TeachArgs, out: &mut impl Write) -> Re
     };
     let lesson = coprod_study::teach(&options, &Terminal::new())?;
     let status = report(&lesson.run, &mut io::sink())?;
-    match lesson.page {
-        Some(page) => {
+    match (lesson.page, lesson.no_page) {
+        (Some(page), _) => {
             eprintln!("open {} in a browser", page.display());
             writeln!(out, "{}", page.display())?;
         }
-        None => eprintln!(
+        (None, Some(why)) => {
+            // The runs finished but the page cannot be drawn from them: like failed runs, a
+            // finished lesson without its page (status 3), the runs kept.
+            eprintln!(
+                "warning: no teach.html: the {} runs are complete in {}, but the page cannot be \
+                 drawn from them: {why}\n\nhint: index.html and the CSV files there show what \
+                 the runs did",
+                lesson.run.runs,
+                lesson.run.dir.display()
+            );
+            return Ok(SOME_RUNS_FAILED);
+        }
+        (None, None) => eprintln!(
             "no teach.html: a lesson's page is not drawn from an incomplete experiment ({} of \
              {} runs failed)",
             lesson.run.failed, lesson.run.runs

@@ -35,9 +35,12 @@ impl Experiment for TeachExperiment {
         };
         let lesson = coprod_study::teach(&options, &Terminal::without_ctrl_c())
             .map_err(|e| coprod_study::chain(&e))?;
-        lesson.page.ok_or_else(|| {
-            let failed = (lesson.run.failed, lesson.run.runs);
-            format!("{} of {} runs failed: no page", failed.0, failed.1)
+        lesson.page.ok_or_else(|| match lesson.no_page {
+            Some(why) => format!("no page: {why}"),
+            None => {
+                let failed = (lesson.run.failed, lesson.run.runs);
+                format!("{} of {} runs failed: no page", failed.0, failed.1)
+            }
         })
     }
 }

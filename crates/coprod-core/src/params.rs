@@ -48,6 +48,9 @@ impl ParamSpec {
     pub fn allowed(&self) -> String {
         match self.kind {
             Kind::Real => format!("a number from {} to {}", self.min, self.max),
+            Kind::Int if self.even_only() => {
+                format!("an even whole number from {} to {}", self.min, self.max)
+            }
             Kind::Int => format!("a whole number from {} to {}", self.min, self.max),
             Kind::Bool => "true or false".to_string(),
             Kind::Choice(options) => {
@@ -55,6 +58,12 @@ impl ParamSpec {
                 format!("one of {}", quoted.join(", "))
             }
         }
+    }
+
+    /// Whether only even values are allowed (`population.ring_degree`: the ring lattice ties
+    /// each citizen to `ring_degree / 2` citizens on each side), as [`Params::validate`] checks.
+    pub fn even_only(&self) -> bool {
+        self.name == "population.ring_degree"
     }
 
     /// Where the default comes from: a source, a calibration, or a stated assumption

@@ -17,6 +17,7 @@ fn parameter_table() -> String {
     );
     for spec in SPECS {
         let allowed = match spec.kind {
+            Kind::Int if spec.even_only() => format!("even, {} to {}", spec.min, spec.max),
             Kind::Real | Kind::Int => format!("{} to {}", spec.min, spec.max),
             _ => spec.allowed(),
         };

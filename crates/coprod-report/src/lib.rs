@@ -19,7 +19,7 @@
 //! use coprod_report::{RunData, Selection, write_report};
 //! let dir = std::path::Path::new("outputs/group-size");
 //! let written = write_report(dir, &Selection::default(), None, None)?;
-//! println!("{}", written.index.display());
+//! println!("{}", written.index.unwrap().display());
 //! # Ok::<(), coprod_report::ReportError>(())
 //! ```
 #![deny(missing_docs)]
@@ -57,15 +57,16 @@ pub struct Written {
     pub charts: Vec<ChartFile>,
     /// Charts that were skipped, and why.
     pub notes: Vec<String>,
-    /// The `index.html` page.
-    pub index: PathBuf,
+    /// The `index.html` page; `None` when the selection was narrowed (`--kind`, `--metric`):
+    /// then only the selected charts are redrawn and index.html is left as it was.
+    pub index: Option<PathBuf>,
     /// What the charts and page were drawn from, for a further page of the same run (the
     /// lesson's) without reading the directory's files again.
     pub data: RunData,
 }
 
-/// Reads the run directory `dir`, draws the selected charts into `dir/charts/` and writes
-/// `dir/index.html` with them.
+/// Reads the run directory `dir`, draws the selected charts into `dir/charts/` and, unless
+/// the selection is narrowed to a metric or kind, writes `dir/index.html` with them.
 ///
 /// `manifest` replaces `dir/manifest.json` when given (a run being finished has not written
 /// its manifest yet); otherwise runs.csv must hold every run the manifest records that did
@@ -98,11 +99,17 @@ pub fn write_report(
             ..c
         })
         .collect();
-    let text = index::index_page(&data, &charts, &notes, &|p| new.staged(p))?;
-    let staged = new.path().join(INDEX_HTML);
-    std::fs::write(&staged, text).map_err(|e| ReportError::io(&staged, e))?;
+    // A narrowed selection redraws only its charts: index.html shows the whole set, so it
+    // is left as it was rather than rewritten with part of it.
+    let index = if selection.metric.is_none() && selection.kind.is_none() {
+        let text = index::index_page(&data, &charts, &notes, &|p| new.staged(p))?;
+        let staged = new.path().join(INDEX_HTML);
+        std::fs::write(&staged, text).map_err(|e| ReportError::io(&staged, e))?;
+        Some(dir.join(INDEX_HTML))
+    } else {
+        None
+    };
     new.commit()?;
-    let index = dir.join(INDEX_HTML);
     Ok(Written {
         charts,
         notes,

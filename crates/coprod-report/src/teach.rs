@@ -166,9 +166,20 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
     // Largest share first; the smaller size on ties (a stable sort keeps size order).
     order.sort_by(|&a, &b| sizes[b].survival.mean.total_cmp(&sizes[a].survival.mean));
     let Some(&best) = order.first() else {
+        let started: u64 = data
+            .group_endings(|v, _| v == variant)
+            .iter()
+            .map(|e| e.started)
+            .sum();
+        if started == 0 {
+            return Err(format!(
+                "in variant `{variant}` no group started at any size, so there are no groups \
+                 whose lifetimes the page could compare"
+            ));
+        }
         return Err(format!(
-            "variant `{variant}`: no group was followed for {} months at any size, so how long \
-             groups last is unknown",
+            "in variant `{variant}` no group was followed for {} months at any size, so how \
+             long groups last is unknown",
             lifetimes.horizon
         ));
     };

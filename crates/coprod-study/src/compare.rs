@@ -52,12 +52,7 @@ pub fn compare(
     force: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        bail!(
-            "{}: no such run directory\n\nhint: give a folder written by `coprod run`",
-            dir.display()
-        );
-    }
+    crate::plot::check_run_dir(dir)?;
     let metrics = self::metrics(metrics)?;
     let against = against.unwrap_or(BASELINE);
     let runs = read_runs(dir)?;

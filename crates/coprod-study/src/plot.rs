@@ -14,18 +14,48 @@ use crate::progress::{Note, Progress};
 /// `coprod plot DIR`: redraws the selected charts and index.html of a run directory from
 /// its CSV files; the notes of what was not drawn go to `progress`.
 pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
-    if !dir.is_dir() {
-        bail!(
-            "{}: no such run directory\n\nhint: give a folder written by `coprod run`",
-            dir.display()
-        );
-    }
+    check_run_dir(dir)?;
     let written = write_report(dir, selection, None, None)
         .with_context(|| format!("cannot redraw the charts of {}", dir.display()))?;
     for note in &written.notes {
         progress.note(Note::Note(note.clone()));
     }
     Ok(written)
+}
+
+/// Refuses, with what it is, a path that is not a run directory: missing, a file (a
+/// scenario file given by mistake gets a hint to run it), or a folder with none of a run
+/// directory's own files. A run directory with some of them goes on, so that the file that
+/// is missing or damaged is named.
+pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
+    let hint = "hint: give a folder written by `coprod run`";
+    if dir.is_file() {
+        let run_it = if dir.extension().is_some_and(|e| e == "toml") {
+            format!("; to run this scenario, use `coprod run {}`", dir.display())
+        } else {
+            String::new()
+        };
+        bail!(
+            "{} is a file, not a run directory\n\n{hint}{run_it}",
+            dir.display()
+        );
+    }
+    if !dir.is_dir() {
+        bail!("{}: no such run directory\n\n{hint}", dir.display());
+    }
+    let own = [
+        coprod_output::MANIFEST_JSON,
+        coprod_output::SUMMARY_CSV,
+        coprod_output::RUNS_CSV,
+    ];
+    if !own.iter().any(|f| dir.join(f).is_file()) {
+        bail!(
+            "{} is not a run directory: it has none of {}\n\n{hint}",
+            dir.display(),
+            own.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Draws the default charts and index.html into a finished run's staging directory, so they

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use coprod_report::{RunData, SIZE_PARAM, write_teach_page};
+use coprod_report::{ReportError, RunData, SIZE_PARAM, write_teach_page};
 use coprod_scenario::Setting;
 use coprod_sweep::Faults;
 
@@ -78,8 +78,11 @@ pub struct Lessoned {
     /// The run of the lesson's scenario.
     pub run: RunSummary,
     /// teach.html in the run directory; `None` when some runs failed (no page is written
-    /// from an incomplete experiment).
+    /// from an incomplete experiment) or when the runs hold nothing the page can compare.
     pub page: Option<PathBuf>,
+    /// Why no page was drawn from runs that all finished: what the data lack (for example,
+    /// no group started at any size). The runs stay in the directory.
+    pub no_page: Option<String>,
 }
 
 /// Runs a lesson and writes its page.
@@ -107,7 +110,11 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
         run.failed = recorded_failures(&run.dir);
     }
     if run.failed > 0 {
-        return Ok(Lessoned { run, page: None });
+        return Ok(Lessoned {
+            run,
+            page: None,
+            no_page: None,
+        });
     }
     // The data the run's own report was drawn from, or, when this invocation drew none (the
     // lesson was already complete), the directory's files.
@@ -115,11 +122,27 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
         Some(data) => data,
         None => RunData::load(&run.dir)?,
     };
-    let page = write_teach_page(&data)
-        .with_context(|| format!("cannot write the teaching page in {}", run.dir.display()))?;
+    // Only the data can show that the sizes cannot be compared (what the options allow is
+    // checked before running): the runs are kept, and the caller says why there is no page.
+    let page = match write_teach_page(&data) {
+        Ok(page) => page,
+        Err(ReportError::Unsuitable { message, .. }) => {
+            return Ok(Lessoned {
+                run,
+                page: None,
+                no_page: Some(message),
+            });
+        }
+        Err(err) => {
+            return Err(err).with_context(|| {
+                format!("cannot write the teaching page in {}", run.dir.display())
+            });
+        }
+    };
     Ok(Lessoned {
         run,
         page: Some(page),
+        no_page: None,
     })
 }
 
@@ -155,25 +178,113 @@ fn recorded_failures(dir: &Path) -> u64 {
     recorded.max(listed)
 }
 
-/// Refuses options that would leave the lesson without its size sweep, before anything is
-/// run or written (the page needs `levers.group_size_cap` swept over at least two sizes).
+/// Refuses, before anything is run or written, options that make the lesson impossible by
+/// construction: the page compares group sizes (`levers.group_size_cap` swept over at least
+/// two sizes and nothing else), with intervals over replications (at least 2), in the field
+/// setting (the lab has no lasting groups), and the sizes must be able to differ: groups
+/// recruit within one community and start only with `groups.min_members` members.
 fn check_lesson(study: &Study, options: &TeachOptions) -> Result<()> {
     let name = options.lesson.scenario();
     let mut scenario = study.scenario().clone();
     let settings = with_experiment_options(&options.settings, options.replications, None);
     scenario.apply_settings(&settings)?;
-    let sizes = scenario
+    if options.quick {
+        scenario.make_quick()?;
+    }
+    let pinned = options
+        .settings
+        .iter()
+        .rfind(|s| s.key == SIZE_PARAM)
+        .map(|s| s.value.clone());
+    let mut caps: Vec<f64> = scenario
         .sweep
         .iter()
         .find(|a| a.name() == SIZE_PARAM)
-        .map_or(0, |a| a.values.len());
-    if sizes < 2 || scenario.sweep.len() != 1 {
+        .map_or_else(Vec::new, |a| a.values.clone());
+    caps.sort_by(f64::total_cmp);
+    if let Some(value) = pinned {
+        bail!(
+            "--set {SIZE_PARAM}={value} replaces the lesson's sweep of group sizes with one size, \
+             but the lesson compares sizes: it needs `{SIZE_PARAM}` swept over at least two \
+             sizes\n\nhint: drop `--set {SIZE_PARAM}=...`; to look at one size, use `coprod run \
+             {name} --set {SIZE_PARAM}=N`"
+        );
+    }
+    if caps.len() < 2 || scenario.sweep.len() != 1 {
         bail!(
             "the lesson compares group sizes, so it needs `{SIZE_PARAM}` swept over at least two \
-             sizes and nothing else swept; these options leave {sizes} size(s)\n\nhint: drop \
-             `--set {SIZE_PARAM}=...`; to look at one size, use `coprod run {name} --set \
-             {SIZE_PARAM}=N`"
+             sizes and nothing else swept; these options leave {} size(s)",
+            caps.len()
         );
+    }
+    if scenario.replications < 2 {
+        let origin = settings
+            .iter()
+            .rfind(|s| s.key == "experiment.replications")
+            .map_or("--quick", |s| s.origin());
+        bail!(
+            "{origin}: invalid value {} for `experiment.replications`: the lesson's 95% \
+             intervals are drawn over replications, so allowed is a whole number from 2 to {}",
+            scenario.replications,
+            u32::MAX
+        );
+    }
+    for variant in 0..scenario.variants.len() {
+        let v = &scenario.variants[variant].name;
+        for point in 0..scenario.n_points() {
+            let p = scenario.params_for(variant, point);
+            if p.setting != 0.0 {
+                bail!(
+                    "the lesson needs the field setting (citizens in communities): the lab \
+                     setting has no lasting groups to compare\n\nhint: drop `--set \
+                     population.setting=lab`"
+                );
+            }
+            let citizens = (p.n_citizens / p.n_communities).floor();
+            let largest = caps[caps.len() - 1];
+            if largest > citizens {
+                let most = (p.n_citizens / largest).floor();
+                let hint = if most >= 1.0 {
+                    format!(
+                        "use at most {most} communities (--set population.n_communities={most})"
+                    )
+                } else {
+                    format!("use at least {largest} citizens in one community")
+                };
+                bail!(
+                    "the lesson compares groups of up to {largest} members, but these options \
+                     leave communities of {citizens} citizens ({} citizens in {} {}{}), \
+                     and groups recruit within one community, so the larger sizes could not \
+                     differ\n\nhint: {hint}",
+                    p.n_citizens,
+                    p.n_communities,
+                    if p.n_communities == 1.0 {
+                        "community"
+                    } else {
+                        "communities"
+                    },
+                    if scenario.quick {
+                        ", after --quick"
+                    } else {
+                        ""
+                    },
+                );
+            }
+            let startable = caps.iter().filter(|&&c| c >= p.min_members).count();
+            if startable < 2 {
+                bail!(
+                    "groups.min_members = {} leaves {startable} of the lesson's sizes ({}) at \
+                     which a group can start (variant `{v}`), and the lesson compares at least \
+                     two\n\nhint: use a groups.min_members of at most {}",
+                    p.min_members,
+                    caps.iter()
+                        .map(f64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    caps[caps.len() - 2]
+                );
+            }
+        }
     }
     Ok(())
 }
