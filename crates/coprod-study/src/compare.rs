@@ -64,7 +64,7 @@ pub fn compare(
     // index.html shows the forest plots: redrawn with the new ones, it never shows (or
     // links to) plots that are gone.
     match coprod_report::write_report(dir, &coprod_report::Selection::default(), None, None) {
-        Ok(report) => written.push(report.index),
+        Ok(report) => written.extend(report.index),
         Err(err) => progress.note(Note::Warning(format!(
             "index.html still shows the earlier comparison: {}\nhint: `coprod plot {}` \
              redraws it",
