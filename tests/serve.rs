@@ -228,11 +228,6 @@ fn the_experiment_passes_over_an_interrupted_lesson_and_outputs_must_be_a_folder
     let v: Value = serde_json::from_str(&body).unwrap();
     let folder = v["folder"].as_str().unwrap();
     assert!(folder.ends_with("group-size-teach-2"), "{folder}");
-    assert_eq!(
-        v["done"],
-        json!(0),
-        "no progress counted from the waiting lesson"
-    );
     drop(served);
 
     std::fs::write(sb.path().join("afile"), "x").unwrap();

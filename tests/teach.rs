@@ -185,10 +185,6 @@ fn teach_refuses_options_that_make_the_lesson_impossible_before_running() {
             "groups.min_members=1000",
             "groups.min_members = 1000 leaves 0 of the lesson's sizes",
         ),
-        (
-            "population.n_communities=10",
-            "leave communities of 20 citizens (200 citizens in 10 communities, after --quick)",
-        ),
     ] {
         let sb = Sandbox::new();
         let mut args = vec!["teach", "group-size"];
@@ -476,4 +472,52 @@ fn resume_without_out_finds_the_interrupted_lesson() {
         .assert()
         .success()
         .stdout("outputs/group-size-teach/teach.html\n");
+}
+
+/// Caps above the communities' size run as groups of that size: the lesson runs, and a
+/// warning names them. A lesson whose files were damaged afterwards (a column removed) is an
+/// error when its page is drawn again (status 2), not a lesson without a page (status 3).
+#[test]
+fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
+    let sb = Sandbox::new();
+    let mut args = vec!["teach", "group-size"];
+    args.extend(SMALL);
+    args.extend(["--set", "population.n_communities=10", "--out", "lesson"]);
+    sb.cmd(&args)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "communities of 20 citizens: groups recruit within one community, so the caps 24, \
+             40 run as groups of at most 20 members",
+        ));
+    let dir = sb.path().join("lesson");
+    fs::remove_file(dir.join("teach.html")).unwrap();
+    let path = dir.join("timeseries.csv");
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let drop = header
+        .iter()
+        .position(|h| h == "participation_rate")
+        .unwrap();
+    let keep = |r: &csv::StringRecord| -> Vec<String> {
+        r.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != drop)
+            .map(|(_, f)| f.to_string())
+            .collect()
+    };
+    let mut rows = vec![keep(&header)];
+    rows.extend(reader.records().map(|r| keep(&r.unwrap())));
+    let mut writer = csv::Writer::from_path(&path).unwrap();
+    for row in rows {
+        writer.write_record(row).unwrap();
+    }
+    writer.flush().unwrap();
+    args.push("--resume");
+    sb.cmd(&args)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "timeseries.csv: it has no `participation_rate` column",
+        ));
 }

@@ -37,6 +37,15 @@ pub enum ReportError {
         /// What is missing.
         message: String,
     },
+    /// A file of the run directory lacks what every run writes (it was edited or damaged):
+    /// not a finding about the runs, unlike [`ReportError::Unsuitable`].
+    #[error("{}: {message}", path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl ReportError {

@@ -859,9 +859,9 @@ fn draw(
     out.extend(pairs);
     let column = data
         .step_metric("participation_rate")
-        .ok_or_else(|| ReportError::Unsuitable {
-            dir: data.dir.clone(),
-            message: "timeseries.csv has no `participation_rate` column".into(),
+        .ok_or_else(|| ReportError::Damaged {
+            path: data.dir.join("timeseries.csv"),
+            message: "it has no `participation_rate` column".into(),
         })?;
     for r in &analysis.regimes {
         let series: Vec<Series> = CAP_CLASSES

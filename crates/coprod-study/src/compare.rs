@@ -61,10 +61,13 @@ pub fn compare(
         refuse_to_narrow(dir, &rows)?;
     }
     let mut written = write_rows(dir, &runs.swept, &rows, progress)?;
-    // index.html shows the forest plots: redrawn with the new ones, it never shows (or
-    // links to) plots that are gone.
+    // index.html shows the forest plots: redrawn with the new ones (and the report's charts
+    // with it, as `coprod plot` draws them), it never shows or links to plots that are gone.
     match coprod_report::write_report(dir, &coprod_report::Selection::default(), None, None) {
-        Ok(report) => written.extend(report.index),
+        Ok(report) => {
+            written.extend(report.charts.iter().flat_map(|c| [c.png(), c.svg()]));
+            written.extend(report.index);
+        }
         Err(err) => progress.note(Note::Warning(format!(
             "index.html still shows the earlier comparison: {}\nhint: `coprod plot {}` \
              redraws it",

@@ -199,58 +199,27 @@ pub(crate) fn check_sbatch_values(args: &SlurmOptions) -> Result<()> {
 
 /// The forms of a time limit sbatch takes (`--time`), as the messages list them.
 const TIME_FORMS: &str = "minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (whole \
-                          numbers; each after a colon below 60, hours after D- below 24)";
+                          numbers), or UNLIMITED";
 
-/// `--time`: one of the forms sbatch documents, each field a whole number in range, at most
-/// 2^31 - 1 seconds (about 68 years) in all.
+/// `--time`: one of the forms sbatch documents, each field a whole number, or no limit
+/// (`UNLIMITED`, `INFINITE`, `-1`). The size of each field is left to sbatch, which takes
+/// `90:00` or `1:90:00` as well.
 fn check_time(text: &str) -> Result<()> {
-    let refuse = || -> Result<()> {
-        bail!("invalid value `{text}` for --time: allowed is {TIME_FORMS}, e.g. 90 or 2:00:00")
-    };
-    let number = |field: &str| -> Option<u64> {
-        if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        // Digits beyond u64 are out of range anyway: cap them so the total check refuses.
-        Some(field.parse().unwrap_or(u64::MAX))
-    };
+    if ["unlimited", "infinite"].contains(&text.to_ascii_lowercase().as_str()) || text == "-1" {
+        return Ok(());
+    }
+    let whole = |field: &str| !field.is_empty() && field.bytes().all(|b| b.is_ascii_digit());
     let (days, clock) = match text.split_once('-') {
-        Some((days, clock)) => match number(days) {
-            Some(d) => (Some(d), clock),
-            None => return refuse(),
-        },
+        Some((days, clock)) => (Some(days), clock),
         None => (None, text),
     };
-    let fields: Option<Vec<u64>> = clock.split(':').map(number).collect();
-    let Some(fields) = fields else {
-        return refuse();
+    let fields: Vec<&str> = clock.split(':').collect();
+    let form = match days {
+        Some(days) => whole(days) && (1..=3).contains(&fields.len()),
+        None => (1..=3).contains(&fields.len()),
     };
-    // (hours, minutes, seconds), and the largest value each may take.
-    let (h, m, s, limits) = match (days.is_some(), fields.as_slice()) {
-        (false, &[m]) => (0, m, 0, [0, u64::MAX, 0]),
-        (false, &[m, s]) => (0, m, s, [0, u64::MAX, 59]),
-        (false, &[h, m, s]) => (h, m, s, [u64::MAX, 59, 59]),
-        (true, &[h]) => (h, 0, 0, [23, 0, 0]),
-        (true, &[h, m]) => (h, m, 0, [23, 59, 0]),
-        (true, &[h, m, s]) => (h, m, s, [23, 59, 59]),
-        _ => return refuse(),
-    };
-    if h > limits[0] || m > limits[1] || s > limits[2] {
-        return refuse();
-    }
-    let seconds = days
-        .unwrap_or(0)
-        .checked_mul(24)
-        .and_then(|x| x.checked_add(h))
-        .and_then(|x| x.checked_mul(60))
-        .and_then(|x| x.checked_add(m))
-        .and_then(|x| x.checked_mul(60))
-        .and_then(|x| x.checked_add(s));
-    if seconds.is_none_or(|x| x > i32::MAX as u64) {
-        bail!(
-            "invalid value `{text}` for --time: allowed is at most 24855 days (2^31 - 1 \
-             seconds, the largest time sbatch can count)"
-        );
+    if !form || !fields.iter().all(|f| whole(f)) {
+        bail!("invalid value `{text}` for --time: allowed is {TIME_FORMS}, e.g. 90 or 2:00:00");
     }
     Ok(())
 }

@@ -89,7 +89,9 @@ pub struct Lessoned {
 pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned> {
     let name = options.lesson.scenario();
     let study = Study::load(name)?;
-    check_lesson(&study, options)?;
+    if let Some(note) = check_lesson(&study, options)? {
+        progress.note(crate::progress::Note::Warning(note));
+    }
     let out = lesson_dir(options)?;
     let run_options = RunOptions {
         out: Some(out),
@@ -181,9 +183,10 @@ fn recorded_failures(dir: &Path) -> u64 {
 /// Refuses, before anything is run or written, options that make the lesson impossible by
 /// construction: the page compares group sizes (`levers.group_size_cap` swept over at least
 /// two sizes and nothing else), with intervals over replications (at least 2), in the field
-/// setting (the lab has no lasting groups), and the sizes must be able to differ: groups
-/// recruit within one community and start only with `groups.min_members` members.
-fn check_lesson(study: &Study, options: &TeachOptions) -> Result<()> {
+/// setting (the lab has no lasting groups), and groups must be able to start at two sizes
+/// at least (`groups.min_members`). Returns a note naming the caps above the communities'
+/// size, which run as groups of that size (groups recruit within one community).
+fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>> {
     let name = options.lesson.scenario();
     let mut scenario = study.scenario().clone();
     let settings = with_experiment_options(&options.settings, options.replications, None);
@@ -229,6 +232,7 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<()> {
             u32::MAX
         );
     }
+    let mut merged_note = None;
     for variant in 0..scenario.variants.len() {
         let v = &scenario.variants[variant].name;
         for point in 0..scenario.n_points() {
@@ -240,35 +244,23 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<()> {
                      population.setting=lab`"
                 );
             }
+            // A cap above the community's size runs as groups of at most that size (groups
+            // recruit within one community), so such caps merge. Communities always hold
+            // more citizens than the lesson's two smallest caps, so the sizes never all
+            // merge; the caps that do are named before the runs.
             let citizens = (p.n_citizens / p.n_communities).floor();
-            let largest = caps[caps.len() - 1];
-            if largest > citizens {
-                let most = (p.n_citizens / largest).floor();
-                let hint = if most >= 1.0 {
-                    format!(
-                        "use at most {most} communities (--set population.n_communities={most})"
-                    )
-                } else {
-                    format!("use at least {largest} citizens in one community")
-                };
-                bail!(
-                    "the lesson compares groups of up to {largest} members, but these options \
-                     leave communities of {citizens} citizens ({} citizens in {} {}{}), \
-                     and groups recruit within one community, so the larger sizes could not \
-                     differ\n\nhint: {hint}",
-                    p.n_citizens,
-                    p.n_communities,
-                    if p.n_communities == 1.0 {
-                        "community"
-                    } else {
-                        "communities"
-                    },
-                    if scenario.quick {
-                        ", after --quick"
-                    } else {
-                        ""
-                    },
-                );
+            let merged: Vec<String> = caps
+                .iter()
+                .filter(|&&c| c > citizens)
+                .map(f64::to_string)
+                .collect();
+            if !merged.is_empty() && merged_note.is_none() {
+                merged_note = Some(format!(
+                    "communities of {citizens} citizens: groups recruit within one community, \
+                     so the caps {} run as groups of at most {citizens} members (the page \
+                     still names them by their caps)",
+                    merged.join(", ")
+                ));
             }
             let startable = caps.iter().filter(|&&c| c >= p.min_members).count();
             if startable < 2 {
@@ -286,5 +278,5 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(merged_note)
 }
