@@ -440,16 +440,24 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .stderr(predicate::str::contains("not one run with --shard"));
 }
 
-/// `--sample` larger than the population surveys every citizen, and the command says so
-/// instead of claiming the sample it was asked for.
-fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
+/// `small.toml` in the sandbox: 200 citizens in 2 communities, 24 steps, `replications`.
+fn small_scenario(sandbox: &Sandbox, replications: u32) -> std::path::PathBuf {
     let file = sandbox.path().join("small.toml");
     fs::write(
         &file,
-        "name = \"small\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
-         [experiment]\nsteps = 24\nreplications = 2\nseed = 1\n",
+        format!(
+            "name = \"small\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
+             [experiment]\nsteps = 24\nreplications = {replications}\nseed = 1\n"
+        ),
     )
     .unwrap();
+    file
+}
+
+/// `--sample` larger than the population surveys every citizen, and the command says so
+/// instead of claiming the sample it was asked for.
+fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
+    let file = small_scenario(sandbox, 2);
     let out = sandbox.path().join("small-survey");
     sandbox
         .cmd(&[
@@ -479,13 +487,7 @@ fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
 #[test]
 fn survey_refuses_what_it_cannot_run_or_fit_and_writes_nothing() {
     let sandbox = Sandbox::new();
-    let file = sandbox.path().join("small.toml");
-    fs::write(
-        &file,
-        "name = \"small\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
-         [experiment]\nsteps = 24\nreplications = 3\nseed = 1\n",
-    )
-    .unwrap();
+    let file = small_scenario(&sandbox, 3);
     let file = file.to_str().unwrap();
     for (extra, messages) in [
         (

@@ -360,17 +360,16 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
 #[test]
 fn a_failing_standard_output_is_named_and_a_closed_pipe_is_no_error() {
     let sb = Sandbox::new();
+    let quick_run = |out: &str| {
+        let mut cmd = std::process::Command::new(crate::util::bin());
+        cmd.current_dir(sb.path())
+            .args(["run", "baseline", "--quick"])
+            .args(["--set", "population.n_citizens=240"])
+            .args(["--set", "population.n_communities=4", "--out", out]);
+        cmd
+    };
     if std::path::Path::new("/dev/full").exists() {
-        let output = std::process::Command::new(crate::util::bin())
-            .current_dir(sb.path())
-            .args([
-                "run",
-                "baseline",
-                "--quick",
-                "--set",
-                "population.n_citizens=240",
-            ])
-            .args(["--set", "population.n_communities=4", "--out", "full"])
+        let output = quick_run("full")
             .stdout(fs::File::create("/dev/full").unwrap())
             .output()
             .unwrap();
@@ -382,16 +381,7 @@ fn a_failing_standard_output_is_named_and_a_closed_pipe_is_no_error() {
         );
         assert!(sb.path().join("full").join("manifest.json").is_file());
     }
-    let mut child = std::process::Command::new(crate::util::bin())
-        .current_dir(sb.path())
-        .args([
-            "run",
-            "baseline",
-            "--quick",
-            "--set",
-            "population.n_citizens=240",
-        ])
-        .args(["--set", "population.n_communities=4", "--out", "piped"])
+    let mut child = quick_run("piped")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

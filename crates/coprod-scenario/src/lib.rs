@@ -49,7 +49,7 @@ pub use error::ScenarioError;
 pub use runs::RunSpec;
 pub use scenario::{
     BASELINE, MAX_RUNS, MAX_SWEEP_POINTS, ParamSource, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS,
-    QUICK_MAX_STEPS, Scenario, SweepAxis, Variant,
+    QUICK_MAX_STEPS, Scenario, SweepAxis, Variant, file_slug,
 };
 pub use seed::{SEED_DERIVATION, run_seed, text_seed};
 pub use sensitivity::{Factor, Method, Sensitivity};

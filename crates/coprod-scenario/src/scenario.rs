@@ -326,7 +326,7 @@ impl Scenario {
             }
             if let Some(other) = variants
                 .iter()
-                .find(|v| file_name_part(&v.name) == file_name_part(vname))
+                .find(|v| file_slug(&v.name) == file_slug(vname))
             {
                 return Err(loc
                     .error_at(
@@ -335,7 +335,7 @@ impl Scenario {
                             "variant names \"{}\" and \"{vname}\" would share chart file names: \
                              both become `{}`",
                             other.name,
-                            file_name_part(vname)
+                            file_slug(vname)
                         ),
                     )
                     .with_hint(Some(
@@ -863,10 +863,10 @@ const QUICK_CAPPED: [&str; 3] = [
     "population.n_organisations",
 ];
 
-/// A variant name as chart file names compare it: letters and digits kept, every other
-/// character `_` (as `slug` in coprod-report's charts.rs), lower case because the file
-/// systems of macOS and Windows ignore case.
-fn file_name_part(name: &str) -> String {
+/// A name as file names compare it: letters and digits kept, every other character `_` (as
+/// `slug` in coprod-report's charts.rs names chart files), lower case because the file
+/// systems of macOS and Windows ignore case. Also the stem of the forest plots.
+pub fn file_slug(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

@@ -370,7 +370,7 @@ fn page_names(metric: &str, against: &str, page: usize, pages: usize) -> (String
         "{}: variants minus {against} (* Holm p < 0.05)",
         metric.replace('_', " ")
     );
-    let mut stem = format!("forest_{}", slug(metric));
+    let mut stem = format!("forest_{}", coprod_scenario::file_slug(metric));
     if pages > 1 {
         title.push_str(&format!(", part {} of {pages}", page + 1));
         stem.push_str(&format!("_{}", page + 1));
@@ -419,19 +419,6 @@ fn remove_old_plots(charts: &Path, kept: &[PathBuf]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A file-name-safe version of a variant name.
-fn slug(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Where `--target-ci` stopped, and why (recorded in manifest.json).
