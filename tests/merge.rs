@@ -7,7 +7,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::util::{Sandbox, data, manifest_without_timing};
+use crate::util::{Sandbox, data, files_below, manifest_without_timing};
 
 /// `coprod run tests/data/sweep.toml` with 24 small runs, `extra` args after.
 fn sweep(sb: &Sandbox, extra: &[&str]) -> assert_cmd::Command {
@@ -30,21 +30,10 @@ fn shard(sb: &Sandbox, i: u64, n: u64) -> assert_cmd::Command {
 
 /// Every file below `dir`, relative, sorted.
 fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap();
-                out.push(rel.to_string_lossy().into_owned());
-            }
-        }
-    }
-    out.sort();
-    out
+    files_below(dir)
+        .iter()
+        .map(|rel| rel.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Same files with the same bytes, except manifest.json, which may differ only in timing.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
-use crate::util::{Sandbox, read};
+use crate::util::{Sandbox, files_below, read};
 
 /// The PNG signature, width and height.
 fn png_size(path: &Path) -> (u32, u32) {
@@ -393,26 +393,18 @@ fn lab_runs_chart_the_contribution_per_round() {
 /// Every file below `dir` (relative path) with its inode and bytes.
 fn snapshot(dir: &Path) -> Vec<(String, u64, Vec<u8>)> {
     use std::os::unix::fs::MetadataExt;
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                let ino = fs::metadata(&path).unwrap().ino();
-                out.push((name, ino, fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
+    files_below(dir)
+        .into_iter()
+        .map(|rel| {
+            let path = dir.join(&rel);
+            let ino = fs::metadata(&path).unwrap().ino();
+            (
+                rel.to_string_lossy().into_owned(),
+                ino,
+                fs::read(&path).unwrap(),
+            )
+        })
+        .collect()
 }
 
 #[test]

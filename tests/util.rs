@@ -90,3 +90,21 @@ pub(crate) fn manifest_without_timing(dir: &Path) -> serde_json::Value {
     m.as_object_mut().expect("object").remove("timing");
     m
 }
+
+/// Every file below `dir`, as paths relative to it, sorted.
+pub(crate) fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
