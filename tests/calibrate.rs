@@ -478,6 +478,9 @@ fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
         .stdout(predicate::str::contains("400 respondents"));
     let rows = read(&out.join("survey.csv")).lines().count();
     assert_eq!(rows, 1 + 400);
+    // Written like a run directory: in a partial directory moved into place when complete.
+    assert!(out.join("manifest.json").is_file());
+    assert!(!sandbox.path().join(".small-survey.partial").exists());
 }
 
 /// A survey that cannot be run or fitted is refused with exit status 2 and a message in

@@ -14,7 +14,7 @@ use coprod_core::{CitizenRecord, Detail, simulate};
 use coprod_output::{write_json_file, write_table};
 use rayon::prelude::*;
 
-use crate::error::{Context, Result, StudyError, bail};
+use crate::error::{Result, StudyError, bail};
 use crate::estimate;
 use crate::progress::{Note, Progress};
 use crate::run::Study;
@@ -168,7 +168,9 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let y: Vec<bool> = respondents.iter().map(|(_, c)| c.active_at_end).collect();
     let x = standardise(&raw);
     let fit = logistic(&x, &y).map_err(|e| fit_problem(&e, &y, horizon))?;
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    // Written into a partial directory and moved into place when complete, like a run.
+    let dir = coprod_output::RunDir::create(&out, coprod_output::Existing::Refuse)?;
+    let staging = dir.staging();
     let mut header: Vec<String> = vec!["replication".into(), "citizen_id".into()];
     header.extend(PREDICTORS.iter().map(|(n, _, _)| n.to_string()));
     header.push("coproduces".into());
@@ -182,7 +184,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
             r
         })
         .collect();
-    write_table(&out.join("survey.csv"), &header, &rows)?;
+    write_table(&staging.join("survey.csv"), &header, &rows)?;
     let mut order: Vec<usize> = (1..fit.coefficients.len()).collect();
     order.sort_by(|&a, &b| {
         fit.coefficients[b]
@@ -227,7 +229,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
             ]
         })
         .collect();
-    write_table(&out.join("survey-fit.csv"), &header, &table)?;
+    write_table(&staging.join("survey-fit.csv"), &header, &table)?;
     let share = y.iter().filter(|v| **v).count() as f64 / y.len() as f64;
     let manifest = serde_json::json!({
         "command": format!("coprod survey {} --horizon {horizon} --sample {}", args.scenario, args.sample),
@@ -240,7 +242,8 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         "predictors": "z-scores over the sample",
         "coprod_version": env!("CARGO_PKG_VERSION"),
     });
-    write_json_file(&out.join("manifest.json"), &manifest)?;
+    write_json_file(&staging.join("manifest.json"), &manifest)?;
+    let out = dir.commit()?;
     let predictors = order
         .iter()
         .map(|&j| {
