@@ -491,6 +491,14 @@ fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
              40 run as groups of at most 20 members",
         ));
     let dir = sb.path().join("lesson");
+    let page = read(&dir.join("teach.html"));
+    assert!(
+        page.contains(
+            "Communities here hold 20 citizens and groups recruit within one community, so the \
+             caps 24, 40 ran as groups of at most 20 members"
+        ),
+        "the page does not say which caps merged"
+    );
     fs::remove_file(dir.join("teach.html")).unwrap();
     let path = dir.join("timeseries.csv");
     let mut reader = csv::Reader::from_path(&path).unwrap();

@@ -1103,6 +1103,40 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
 }
 
 /// Where the numbers come from and how sure they are.
+/// A sentence naming the size caps above the communities' size (from the parameters every
+/// run shared), which ran as groups of at most that size: groups recruit within one
+/// community. Empty when every cap could be reached, or the sizes are not known.
+fn unreachable_caps(data: &RunData, analysis: &Analysis) -> String {
+    let number = |name: &str| data.parameter(name).and_then(|v| v.parse::<f64>().ok());
+    let (Some(citizens), Some(communities)) = (
+        number("population.n_citizens"),
+        number("population.n_communities"),
+    ) else {
+        return String::new();
+    };
+    let size = (citizens / communities).floor();
+    let above: Vec<String> = analysis
+        .regimes
+        .first()
+        .map(|r| {
+            r.sizes
+                .iter()
+                .filter(|s| s.size as f64 > size)
+                .map(|s| s.size.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    if above.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Communities here hold {size} citizens and groups recruit within one community, so \
+         the caps {} ran as groups of at most {size} members; the page names them by their \
+         caps.",
+        above.join(", ")
+    )
+}
+
 fn about(data: &RunData, analysis: &Analysis) -> String {
     let quick = data
         .manifest
@@ -1112,7 +1146,7 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
         .unwrap_or(false);
     format!(
         "<h2>About these numbers</h2><p class=\"note\">{} runs of the scenario <code>{}</code> \
-         ({} replications per size and regime, {} months each{}). \"Still going after {} \
+         ({} replications per size and regime, {} months each{}).{} \"Still going after {} \
          months\" is the Kaplan-Meier estimate over all groups of a size: groups that started \
          too late to be followed {} months count for as long as they were seen, and a group \
          that ended exactly then is not still going (runs.csv's share_lasting_24, \"lasting at \
@@ -1132,6 +1166,7 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
         } else {
             ""
         },
+        unreachable_caps(data, analysis),
         analysis.horizon,
         analysis.horizon,
     )
