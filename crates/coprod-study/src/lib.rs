@@ -59,8 +59,7 @@ pub use merge::{Merged, is_validation_shard, merge, merge_validation};
 pub use plot::plot;
 pub use progress::{Note, Progress, Silent};
 pub use published::{
-    PUBLISHED_CSV, PublishedComparison, PublishedRow, check_published, compare_published,
-    write_published,
+    PUBLISHED_CSV, PublishedComparison, PublishedRow, check_published, write_published,
 };
 pub use resume::{Interrupted, Resumable};
 pub use run::{ResumedBy, RunOptions, RunSummary, Study};

@@ -47,15 +47,7 @@ pub struct PublishedComparison {
     pub rows: Vec<PublishedRow>,
 }
 
-/// Compares the runs of `dir` with the published values of `file`; writes
-/// `dir/published.csv` and returns its rows.
-pub fn compare_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
-    let table = check_published(dir, file)?;
-    write_published(&table)?;
-    Ok(table)
-}
-
-/// Writes the table of [`check_published`] to its path.
+/// Writes the table of [`check_published`] to its path, `dir/published.csv`.
 pub fn write_published(table: &PublishedComparison) -> Result<()> {
     write_table(
         &table.path,
@@ -66,7 +58,7 @@ pub fn write_published(table: &PublishedComparison) -> Result<()> {
 }
 
 /// Checks the published values of `file` against the runs of `dir` and computes the table
-/// [`compare_published`] writes, without writing anything (so a bad file is refused before
+/// [`write_published`] writes, without writing anything (so a bad file is refused before
 /// any other output is replaced).
 pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
     let names = summary_names();

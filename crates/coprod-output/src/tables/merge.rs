@@ -304,10 +304,6 @@ pub fn check_shard(
     steps: u64,
 ) -> Result<(), OutputError> {
     let (runs_header, ts_header, groups_header) = super::headers(swept);
-    let started_column = runs_header
-        .iter()
-        .position(|c| c == "groups_started")
-        .expect("runs.csv has groups_started");
     let mut names = vec![RUNS_CSV, TIMESERIES_CSV, GROUPS_CSV];
     let has_failures = dir.join(FAILURES_CSV).is_file();
     if has_failures {
@@ -316,9 +312,25 @@ pub fn check_shard(
     for name in names {
         check_ends_with_newline(&dir.join(name))?;
     }
+    let finished = check_run_ids(dir, shard, swept, &runs_header, has_failures)?;
+    check_timeseries(dir, shard, &ts_header, &finished, steps)?;
+    check_groups(dir, shard, &groups_header, &finished)
+}
 
-    // runs.csv and failures.csv: the shard's run ids once each, in order.
-    let mut runs = ShardFile::open(dir, RUNS_CSV, &runs_header)?;
+/// runs.csv and failures.csv hold the shard's run ids once each, in order; returns the
+/// finished runs with their `groups_started`.
+fn check_run_ids(
+    dir: &Path,
+    shard: &ShardInfo,
+    swept: &[String],
+    runs_header: &[String],
+    has_failures: bool,
+) -> Result<Vec<(u64, u64)>, OutputError> {
+    let started_column = runs_header
+        .iter()
+        .position(|c| c == "groups_started")
+        .expect("runs.csv has groups_started");
+    let mut runs = ShardFile::open(dir, RUNS_CSV, runs_header)?;
     let mut finished: Vec<(u64, u64)> = Vec::new();
     while let Some(id) = runs.next()? {
         if finished.last().is_some_and(|&(last, _)| id <= last)
@@ -369,9 +381,19 @@ pub fn check_shard(
             ),
         });
     }
+    Ok(finished)
+}
 
-    // timeseries.csv: steps 0, 1, ... of each finished run, in run order.
-    let mut file = ShardFile::open(dir, TIMESERIES_CSV, &ts_header)?;
+/// timeseries.csv holds steps 0, 1, ..., `steps - 1` of each finished run, in run order,
+/// and nothing else.
+fn check_timeseries(
+    dir: &Path,
+    shard: &ShardInfo,
+    ts_header: &[String],
+    finished: &[(u64, u64)],
+    steps: u64,
+) -> Result<(), OutputError> {
+    let mut file = ShardFile::open(dir, TIMESERIES_CSV, ts_header)?;
     let step_column = ts_header.iter().position(|c| c == "step").expect("step");
     let mut at = 0usize; // the finished run being read
     let mut rows = 0u64; // its rows so far
@@ -428,9 +450,18 @@ pub fn check_shard(
             ),
         });
     }
+    Ok(())
+}
 
-    // groups.csv: group ids 0, 1, ... of each run, as many started groups as runs.csv says.
-    let mut file = ShardFile::open(dir, GROUPS_CSV, &groups_header)?;
+/// groups.csv: group ids 0, 1, ... within each finished run, and as many started groups as
+/// runs.csv's `groups_started`.
+fn check_groups(
+    dir: &Path,
+    shard: &ShardInfo,
+    groups_header: &[String],
+    finished: &[(u64, u64)],
+) -> Result<(), OutputError> {
+    let mut file = ShardFile::open(dir, GROUPS_CSV, groups_header)?;
     let id_column = 1;
     let reason_column = groups_header
         .iter()
