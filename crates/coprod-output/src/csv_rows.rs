@@ -2,8 +2,58 @@
 //! calibrate`, the published values of `coprod compare --published`): every data row with
 //! its line, or the line, column and message of the first fault.
 
+use std::path::{Path, PathBuf};
+
 /// A fault in the file: line (from 1; the header is line 1), column (from 1), message.
 pub(crate) type Fault = (u64, usize, String);
+
+/// Why a small input file (targets, published values) cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum InputFileError {
+    /// The file cannot be read.
+    #[error("cannot read {what} file {}: {reason}", path.display())]
+    Io {
+        /// What the file is for ("targets", "published-values").
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why, as the OS says it.
+        reason: String,
+    },
+    /// A header, row or field is wrong.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Bad {
+        /// The file.
+        path: PathBuf,
+        /// Line, from 1 (the header is line 1).
+        line: u64,
+        /// Column, from 1.
+        column: usize,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+}
+
+impl InputFileError {
+    /// A fault at `line` and `column` of `path`.
+    pub(crate) fn bad(path: &Path, line: u64, column: usize, message: String) -> InputFileError {
+        InputFileError::Bad {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// The text of the `what` file at `path`.
+pub(crate) fn read_text(path: &Path, what: &'static str) -> Result<String, InputFileError> {
+    std::fs::read_to_string(path).map_err(|e| InputFileError::Io {
+        what,
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
 
 /// The data rows of `text`, each with its line, after checking that every row has exactly
 /// `columns.len()` fields and that the header is `columns`.

@@ -44,6 +44,7 @@ mod validation;
 use std::path::{Path, PathBuf};
 
 pub use comparison::{COMPARISON_CSV, ComparisonRow, comparison_header, write_comparison};
+pub use csv_rows::InputFileError;
 pub use files::Replacement;
 pub use manifest::{
     ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue, ReplicationSeed,
@@ -51,8 +52,8 @@ pub use manifest::{
 };
 pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
 pub use published::{
-    PUBLISHED_COLUMNS, Published, PublishedError, PublishedKind, PublishedValue, Sign,
-    parse_published, read_published,
+    PUBLISHED_COLUMNS, Published, PublishedKind, PublishedValue, Sign, parse_published,
+    read_published,
 };
 pub use rundir::{
     Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir, unused_run_dir,
@@ -71,8 +72,8 @@ pub use tables::{
     RUNS_CSV, RunIdentity, SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
 pub use targets::{
-    MAX_OBSERVED, MIN_SE, TARGET_COLUMNS, Target, TargetError, parse_targets, read_targets,
-    write_json_file, write_table,
+    MAX_OBSERVED, MIN_SE, TARGET_COLUMNS, Target, parse_targets, read_targets, write_json_file,
+    write_table,
 };
 pub use validation::{
     DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,

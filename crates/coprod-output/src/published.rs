@@ -4,7 +4,9 @@
 //!
 //! Owns the columns and their checks; errors name the file, line and column.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::csv_rows::{InputFileError, read_text};
 
 /// Columns of a published-values file, in order.
 pub const PUBLISHED_COLUMNS: [&str; 8] = [
@@ -63,37 +65,9 @@ pub struct Published {
     pub read_in: String,
 }
 
-/// Why a published-values file cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum PublishedError {
-    /// The file cannot be read.
-    #[error("cannot read published-values file {}: {reason}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why, as the OS says it.
-        reason: String,
-    },
-    /// A header, row or field is wrong.
-    #[error("{}:{line}:{column}: {message}", path.display())]
-    Bad {
-        /// The file.
-        path: PathBuf,
-        /// Line, from 1 (the header is line 1).
-        line: u64,
-        /// Column, from 1.
-        column: usize,
-        /// What is wrong and what is allowed.
-        message: String,
-    },
-}
-
 /// Reads a published-values file; `metrics` are the allowed metric names.
-pub fn read_published(path: &Path, metrics: &[&str]) -> Result<Vec<Published>, PublishedError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PublishedError::Io {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+pub fn read_published(path: &Path, metrics: &[&str]) -> Result<Vec<Published>, InputFileError> {
+    let text = read_text(path, "published-values")?;
     parse_published(&text, path, metrics)
 }
 
@@ -102,13 +76,8 @@ pub fn parse_published(
     text: &str,
     path: &Path,
     metrics: &[&str],
-) -> Result<Vec<Published>, PublishedError> {
-    let bad = |line: u64, column: usize, message: String| PublishedError::Bad {
-        path: path.to_path_buf(),
-        line,
-        column,
-        message,
-    };
+) -> Result<Vec<Published>, InputFileError> {
+    let bad = |line, column, message| InputFileError::bad(path, line, column, message);
     let records = crate::csv_rows::checked_rows(text, &PUBLISHED_COLUMNS)
         .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut rows = Vec::new();
@@ -228,7 +197,7 @@ mod tests {
     const M: &[&str] = &["mean_contribution"];
     const H: &str = "variant,metric,kind,value,se,design,source,read_in\n";
 
-    fn parse(text: &str) -> Result<Vec<Published>, PublishedError> {
+    fn parse(text: &str) -> Result<Vec<Published>, InputFileError> {
         parse_published(text, Path::new("p.csv"), M)
     }
 

@@ -3,7 +3,9 @@
 //!
 //! Owns the columns and their checks; errors name the file, line and column.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::csv_rows::{InputFileError, read_text};
 
 /// Columns of a targets file, in order.
 pub const TARGET_COLUMNS: [&str; 5] = ["metric", "step", "observed", "se", "source"];
@@ -34,38 +36,14 @@ pub struct Target {
     pub source: String,
 }
 
-/// Why a targets file cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum TargetError {
-    /// The file cannot be read.
-    #[error("cannot read targets file {}: {reason}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why, as the OS says it.
-        reason: String,
-    },
-    /// A header, row or field is wrong.
-    #[error("{}:{line}:{column}: {message}", path.display())]
-    Bad {
-        /// The file.
-        path: PathBuf,
-        /// Line, from 1 (the header is line 1).
-        line: u64,
-        /// Column, from 1.
-        column: usize,
-        /// What is wrong and what is allowed.
-        message: String,
-    },
-}
-
 /// Reads a targets file; `metrics` are the allowed metric names and `steps` the scenario's
 /// steps (a target's step must be below it).
-pub fn read_targets(path: &Path, metrics: &[&str], steps: u32) -> Result<Vec<Target>, TargetError> {
-    let text = std::fs::read_to_string(path).map_err(|e| TargetError::Io {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+pub fn read_targets(
+    path: &Path,
+    metrics: &[&str],
+    steps: u32,
+) -> Result<Vec<Target>, InputFileError> {
+    let text = read_text(path, "targets")?;
     parse_targets(&text, path, metrics, steps)
 }
 
@@ -75,13 +53,8 @@ pub fn parse_targets(
     path: &Path,
     metrics: &[&str],
     steps: u32,
-) -> Result<Vec<Target>, TargetError> {
-    let bad = |line: u64, column: usize, message: String| TargetError::Bad {
-        path: path.to_path_buf(),
-        line,
-        column,
-        message,
-    };
+) -> Result<Vec<Target>, InputFileError> {
+    let bad = |line, column, message| InputFileError::bad(path, line, column, message);
     let rows = crate::csv_rows::checked_rows(text, &TARGET_COLUMNS)
         .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut targets = Vec::new();
@@ -206,8 +179,24 @@ mod tests {
 
     const M: &[&str] = &["mean_contribution"];
 
-    fn parse(text: &str) -> Result<Vec<Target>, TargetError> {
+    fn parse(text: &str) -> Result<Vec<Target>, InputFileError> {
         parse_targets(text, Path::new("t.csv"), M, 10)
+    }
+
+    #[test]
+    fn unreadable_files_say_which_file_they_are() {
+        let err = read_targets(Path::new("/nonexistent/t.csv"), M, 10).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read targets file /nonexistent/t.csv: "),
+            "{err}"
+        );
+        let err = crate::read_published(Path::new("/nonexistent/p.csv"), M).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read published-values file /nonexistent/p.csv: "),
+            "{err}"
+        );
     }
 
     #[test]
