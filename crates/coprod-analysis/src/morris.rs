@@ -4,7 +4,8 @@
 //! one factor at a time, in random order, by `delta = levels / (2 (levels - 1))` (up, or
 //! down if up would leave the cube). Each move gives one elementary effect
 //! `EE_i = (y(x + delta e_i) - y(x)) / (+-delta)`: the change of the output per full range
-//! of factor `i`. Over `r` trajectories, `mu` is the mean of the effects, `mu*` the mean of
+//! of factor `i` (for a factor that cannot take every grid value, divided by the step it
+//! really took: see `MorrisDesign::realised`). Over `r` trajectories, `mu` is the mean of the effects, `mu*` the mean of
 //! their absolute values (importance) and `sigma` their standard deviation (non-linearity or
 //! interactions). Bootstrap intervals resample trajectories.
 
@@ -90,16 +91,35 @@ pub fn morris_design(
 }
 
 impl MorrisDesign {
-    /// The elementary effects, `[factor][trajectory]`, of outputs `y` (one per point).
-    pub fn elementary_effects(&self, y: &[f64]) -> Vec<Vec<f64>> {
+    /// The design with every coordinate replaced by `realised(factor, x)`: where the points
+    /// really are when a factor cannot take every value of the grid (a whole-number
+    /// parameter is rounded), so that each effect is divided by the step actually taken.
+    pub fn realised(&self, realised: impl Fn(usize, f64) -> f64) -> MorrisDesign {
+        let points = self
+            .points
+            .iter()
+            .map(|x| x.iter().enumerate().map(|(i, &v)| realised(i, v)).collect())
+            .collect();
+        MorrisDesign {
+            points,
+            ..self.clone()
+        }
+    }
+
+    /// The elementary effects, `[factor][trajectory]`, of outputs `y` (one per point). A
+    /// move that leaves its factor where it was (possible only in a [`realised`] design)
+    /// gives no effect: `None`.
+    ///
+    /// [`realised`]: MorrisDesign::realised
+    pub fn elementary_effects(&self, y: &[f64]) -> Vec<Vec<Option<f64>>> {
         let k = self.factors;
-        let mut effects = vec![Vec::with_capacity(self.trajectories); k];
+        let mut effects = vec![vec![None; self.trajectories]; k];
         for (t, order) in self.moved.iter().enumerate() {
             let base = t * (k + 1);
             for (step, &i) in order.iter().enumerate() {
                 let (a, b) = (base + step, base + step + 1);
                 let dx = self.points[b][i] - self.points[a][i];
-                effects[i].push((y[b] - y[a]) / dx);
+                effects[i][t] = (dx != 0.0).then(|| (y[b] - y[a]) / dx);
             }
         }
         effects
@@ -124,7 +144,7 @@ pub fn morris_indices(
             *s = index(&mut rng, r.max(1));
         }
         for (i, ee) in effects.iter().enumerate() {
-            let resampled: Vec<f64> = sample.iter().map(|&t| ee[t]).collect();
+            let resampled: Vec<f64> = sample.iter().filter_map(|&t| ee[t]).collect();
             let (mu, mu_star, sigma) = stats(&resampled);
             draws[i][0].push(mu);
             draws[i][1].push(mu_star);
@@ -135,7 +155,8 @@ pub fn morris_indices(
         .iter()
         .zip(draws)
         .map(|(ee, [mus, stars, sigmas])| {
-            let (mu, mu_star, sigma) = stats(ee);
+            let ee: Vec<f64> = ee.iter().flatten().copied().collect();
+            let (mu, mu_star, sigma) = stats(&ee);
             MorrisIndex {
                 mu,
                 mu_star,
@@ -190,6 +211,39 @@ mod tests {
         assert!((m[0].mu - 3.0).abs() < 1e-9 && (m[0].mu_star - 3.0).abs() < 1e-9);
         assert!((m[1].mu + 2.0).abs() < 1e-9 && (m[1].mu_star - 2.0).abs() < 1e-9);
         assert!(m[2].mu_star.abs() < 1e-12 && m[0].sigma < 1e-9);
+    }
+
+    #[test]
+    fn effects_are_divided_by_the_step_really_taken() {
+        // A factor that takes only the values 0, 0.5 and 1 (as a whole-number parameter over
+        // [0, 2] does): y is linear in where the factor really is, so every effect is the
+        // slope, 5, although the grid step (2/3 of the range) moves it by 1/2 or 1.
+        let design = morris_design(2, 40, 4, 3);
+        let realised = design.realised(|i, x| if i == 0 { (x * 2.0).round() / 2.0 } else { x });
+        let y: Vec<f64> = realised.points.iter().map(|x| 5.0 * x[0] + x[1]).collect();
+        let m = morris_indices(&realised, &y, 50, 3);
+        assert!(
+            (m[0].mu - 5.0).abs() < 1e-12 && m[0].sigma < 1e-12,
+            "{:?}",
+            m[0]
+        );
+        assert_eq!(m[0].n, 40);
+        // Every move really takes it by 1/2; divided by the grid step, 2/3, the slope would
+        // read 3.75.
+        let nominal = morris_indices(&design, &y, 0, 3);
+        assert!((nominal[0].mu - 3.75).abs() < 1e-12, "{:?}", nominal[0]);
+    }
+
+    #[test]
+    fn a_move_that_stays_in_place_gives_no_effect() {
+        // Every point of factor 0 is realised at 0.5: no move of it is an effect.
+        let design = morris_design(2, 10, 4, 8);
+        let realised = design.realised(|i, x| if i == 0 { 0.5 } else { x });
+        let y: Vec<f64> = realised.points.iter().map(|x| x[0] + 2.0 * x[1]).collect();
+        let m = morris_indices(&realised, &y, 20, 8);
+        assert_eq!(m[0].n, 0);
+        assert!(m[0].mu.is_nan() && m[0].mu_star.is_nan());
+        assert!((m[1].mu - 2.0).abs() < 1e-12 && m[1].n == 10);
     }
 
     #[test]

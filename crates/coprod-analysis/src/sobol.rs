@@ -113,7 +113,17 @@ fn estimate(design: &SaltelliDesign, y: &[f64], rows: &[usize]) -> Vec<(f64, f64
         }
     }
     let mean = sum / (2.0 * m);
-    let variance = (sum_sq / (2.0 * m) - mean * mean) * (2.0 * m) / (2.0 * m - 1.0);
+    // An output that never varies has no shares of variance (0 / 0); the one-pass variance
+    // would leave a rounding residue and give indices of 0 instead.
+    let first_value = rows.first().map(|&j| y[j * stride]);
+    let constant = rows
+        .iter()
+        .all(|&j| Some(y[j * stride]) == first_value && Some(y[j * stride + 1]) == first_value);
+    let variance = if constant {
+        0.0
+    } else {
+        (sum_sq / (2.0 * m) - mean * mean) * (2.0 * m) / (2.0 * m - 1.0)
+    };
     (0..k)
         .map(|i| {
             let (mut first, mut total) = (0.0, 0.0);
@@ -206,6 +216,21 @@ mod tests {
             );
             assert!(index.first_ci.0 <= index.first_ci.1);
             assert!(index.total_ci.0 < ISHIGAMI_TOTAL[i] + 0.05);
+        }
+    }
+
+    #[test]
+    fn an_output_that_never_varies_has_no_indices() {
+        // 0.1 summed and averaged leaves a rounding residue in the one-pass variance; the
+        // shares of a variance of 0 are undefined, not 0 with a certain interval.
+        let design = saltelli_design(2, 64, 4);
+        let y = vec![0.1; design.points.len()];
+        for index in sobol_indices(&design, &y, 20, 4) {
+            assert!(index.first.is_nan() && index.total.is_nan(), "{index:?}");
+            assert!(
+                index.first_ci.0.is_nan() && index.total_ci.1.is_nan(),
+                "{index:?}"
+            );
         }
     }
 

@@ -67,6 +67,15 @@ impl Factor {
             _ => v,
         }
     }
+
+    /// Where [`Factor::value`] really puts position `u` (0..1) of the range: `u` itself,
+    /// except for a whole-number parameter, whose rounding moves it.
+    pub fn realised_position(&self, u: f64) -> f64 {
+        match SPECS[self.param].kind {
+            Kind::Int => (self.value(u) - self.low) / (self.high - self.low),
+            _ => u,
+        }
+    }
 }
 
 /// A validated `[sensitivity]` table.
@@ -278,5 +287,26 @@ pub(crate) fn flatten_where(
             toml::Value::Table(inner) if descend(inner) => flatten_where(inner, name, out, descend),
             other => out.push((name, other.clone())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn factor(name: &str, low: f64, high: f64) -> Factor {
+        let param = SPECS.iter().position(|s| s.name == name).unwrap();
+        Factor { param, low, high }
+    }
+
+    #[test]
+    fn rounding_moves_whole_number_parameters_off_the_grid() {
+        let cap = factor("levers.group_size_cap", 4.0, 20.0);
+        // 4 + 2/3 x 16 = 14.67 runs as 15: 11/16 of the range, not 2/3.
+        assert_eq!(cap.value(2.0 / 3.0), 15.0);
+        assert_eq!(cap.realised_position(2.0 / 3.0), 11.0 / 16.0);
+        assert_eq!(cap.realised_position(1.0), 1.0);
+        let cost = factor("levers.participation_cost", 0.2, 0.8);
+        assert_eq!(cost.realised_position(2.0 / 3.0), 2.0 / 3.0);
     }
 }

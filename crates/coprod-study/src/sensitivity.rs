@@ -345,7 +345,10 @@ fn morris_rows(
     output: &str,
     rows: &mut Vec<SensitivityRow>,
 ) {
-    let indices = morris_indices(design, y, table.bootstrap as usize, scenario.seed);
+    // A whole-number parameter is rounded, so it can move by another share of its range
+    // than the grid step: each effect is divided by the share it really moved.
+    let realised = design.realised(|i, x| table.factors[i].realised_position(x));
+    let indices = morris_indices(&realised, y, table.bootstrap as usize, scenario.seed);
     for (factor, m) in table.factors.iter().zip(indices) {
         let estimates = [
             ("mu", m.mu, m.mu_ci),
