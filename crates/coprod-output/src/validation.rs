@@ -354,7 +354,40 @@ pub fn merge_validation(
         .iter()
         .map(|d| read_validation(d))
         .collect::<Result<_, _>>()?;
+    check_shards(shards, &dirs)?;
+    let (rows, points) = merge_robustness(shards, &dirs, summarise)?;
     let first = &dirs[0];
+    let mut manifest = first.manifest.clone();
+    manifest.command = without_shard(&manifest.command);
+    manifest.robustness_shard = (0, 1);
+    let names: Vec<&str> = first.names.iter().map(String::as_str).collect();
+    write_validation(out, &rows, &[], (&names, &points), &manifest)?;
+    write_atomically(&out.join(DECOMPOSITION_CSV), &first.decomposition)?;
+    copy_other_files(first_dir, out)?;
+    Ok(manifest)
+}
+
+/// Checks that `dirs` (read from `shards`, in that order) hold every shard of one command
+/// once, each with the same verdicts; the first problem found, shard by shard, is the error.
+fn check_shards(shards: &[PathBuf], dirs: &[ValidationDir]) -> Result<(), OutputError> {
+    let (first_dir, first) = (&shards[0], &dirs[0]);
+    let count = first.manifest.robustness_shard.1;
+    let mut seen: Vec<Option<&Path>> = vec![None; count as usize];
+    for (dir, d) in shards.iter().zip(dirs) {
+        check_same_command(dir, d, first_dir, first)?;
+        record_shard(dir, d, first_dir, count, &mut seen)?;
+        check_same_verdicts(dir, d, first_dir, first)?;
+    }
+    check_none_missing(&seen, first_dir, first)
+}
+
+/// The manifests must agree on everything but what differs between shards.
+fn check_same_command(
+    dir: &Path,
+    d: &ValidationDir,
+    first_dir: &Path,
+    first: &ValidationDir,
+) -> Result<(), OutputError> {
     let count = first.manifest.robustness_shard.1;
     let same = |m: &ValidationManifest| {
         // The command names each shard's own output directory.
@@ -364,56 +397,81 @@ pub fn merge_validation(
         m.threads = 0;
         m
     };
-    let mut seen = vec![None; count as usize];
-    for (dir, d) in shards.iter().zip(&dirs) {
-        if same(&d.manifest) != same(&first.manifest) {
-            return Err(bad(
-                dir,
-                format!(
-                    "not a shard of the same `coprod validate` command as {} (salt, claims, \
-                     options or coprod version differ, or the shard count)",
-                    first_dir.display()
-                ),
-            ));
-        }
-        let (index, of) = d.manifest.robustness_shard;
-        if of != count || index >= count {
-            return Err(bad(
-                dir,
-                format!(
-                    "it is shard {index} of {of}, but {} is one of {count}: give the shards of \
-                     one split",
-                    first_dir.display()
-                ),
-            ));
-        }
-        let index = index as usize;
-        if let Some(other) = seen
-            .get_mut(index)
-            .and_then(|s: &mut Option<&Path>| s.replace(dir))
-        {
-            return Err(bad(
-                dir,
-                format!(
-                    "shard {index} of {count} is given twice (also {})",
-                    other.display()
-                ),
-            ));
-        }
-        let verdicts: Vec<String> = d.rows.iter().map(verdict_text).collect();
-        let expected: Vec<String> = first.rows.iter().map(verdict_text).collect();
-        if verdicts != expected || d.decomposition != first.decomposition || d.names != first.names
-        {
-            return Err(bad(
-                dir,
-                format!(
-                    "its verdicts or decomposition differ from those of {}: shards of one \
-                     command compute them alike",
-                    first_dir.display()
-                ),
-            ));
-        }
+    if same(&d.manifest) != same(&first.manifest) {
+        return Err(bad(
+            dir,
+            format!(
+                "not a shard of the same `coprod validate` command as {} (salt, claims, \
+                 options or coprod version differ, or the shard count)",
+                first_dir.display()
+            ),
+        ));
     }
+    Ok(())
+}
+
+/// Records `dir` in `seen` as the directory of its shard, which must be one of `count` and
+/// not given before.
+fn record_shard<'a>(
+    dir: &'a Path,
+    d: &ValidationDir,
+    first_dir: &Path,
+    count: u32,
+    seen: &mut [Option<&'a Path>],
+) -> Result<(), OutputError> {
+    let (index, of) = d.manifest.robustness_shard;
+    if of != count || index >= count {
+        return Err(bad(
+            dir,
+            format!(
+                "it is shard {index} of {of}, but {} is one of {count}: give the shards of \
+                 one split",
+                first_dir.display()
+            ),
+        ));
+    }
+    let index = index as usize;
+    if let Some(other) = seen.get_mut(index).and_then(|s| s.replace(dir)) {
+        return Err(bad(
+            dir,
+            format!(
+                "shard {index} of {count} is given twice (also {})",
+                other.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every shard computes the verdicts and decomposition alike.
+fn check_same_verdicts(
+    dir: &Path,
+    d: &ValidationDir,
+    first_dir: &Path,
+    first: &ValidationDir,
+) -> Result<(), OutputError> {
+    let verdicts: Vec<String> = d.rows.iter().map(verdict_text).collect();
+    let expected: Vec<String> = first.rows.iter().map(verdict_text).collect();
+    if verdicts != expected || d.decomposition != first.decomposition || d.names != first.names {
+        return Err(bad(
+            dir,
+            format!(
+                "its verdicts or decomposition differ from those of {}: shards of one \
+                 command compute them alike",
+                first_dir.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every shard of the split must have been given.
+fn check_none_missing(
+    seen: &[Option<&Path>],
+    first_dir: &Path,
+    first: &ValidationDir,
+) -> Result<(), OutputError> {
+    let count = first.manifest.robustness_shard.1;
     let missing: Vec<String> = (0..count as usize)
         .filter(|&i| seen[i].is_none())
         .map(|i| format!("{i}/{count}"))
@@ -429,6 +487,17 @@ pub fn merge_validation(
             ),
         ));
     }
+    Ok(())
+}
+
+/// The first shard's rows with each mapped claim's robustness columns recomputed from the
+/// points of all shards, and those points, per claim in point order.
+fn merge_robustness(
+    shards: &[PathBuf],
+    dirs: &[ValidationDir],
+    summarise: impl Fn(&[RobustnessRow]) -> (f64, String),
+) -> Result<(Vec<ValidationRow>, Vec<RobustnessRow>), OutputError> {
+    let first = &dirs[0];
     let design_points = first.manifest.robustness.0;
     let mut rows = first.rows.clone();
     let mut points: Vec<RobustnessRow> = Vec::new();
@@ -447,35 +516,7 @@ pub fn merge_validation(
             let complete = mine.len() == design_points as usize
                 && mine.iter().enumerate().all(|(k, p)| p.point as usize == k);
             if !complete {
-                // Point k is computed by shard k % count: name the shards short of points.
-                let mut short: Vec<(PathBuf, String)> = Vec::new();
-                for (dir, d) in shards.iter().zip(&dirs) {
-                    let index = d.manifest.robustness_shard.0 as usize;
-                    let expected = (0..design_points as usize)
-                        .filter(|k| k % count as usize == index)
-                        .count();
-                    let held = d.points.iter().filter(|p| p.id == row.id).count();
-                    if held != expected {
-                        let path = dir.join(ROBUSTNESS_CSV);
-                        let text = format!(
-                            "{} (shard {index}/{count}) holds {held} of its {expected}",
-                            path.display()
-                        );
-                        short.push((path, text));
-                    }
-                }
-                let blamed = short.first().map_or(first_dir.clone(), |(p, _)| p.clone());
-                let texts: Vec<String> = short.into_iter().map(|(_, t)| t).collect();
-                return Err(bad(
-                    &blamed,
-                    format!(
-                        "claim {}: the shards hold {} of its {design_points} robustness points; \
-                         {}: the file is cut short or damaged",
-                        row.id,
-                        mine.len(),
-                        texts.join(", ")
-                    ),
-                ));
+                return Err(incomplete_map(shards, dirs, &row.id, mine.len()));
             }
             let (share, drivers) = summarise(&mine);
             row.robustness_share = Some(share);
@@ -484,13 +525,51 @@ pub fn merge_validation(
         }
         points.extend(mine);
     }
-    let mut manifest = first.manifest.clone();
-    manifest.command = without_shard(&manifest.command);
-    manifest.robustness_shard = (0, 1);
-    let names: Vec<&str> = first.names.iter().map(String::as_str).collect();
-    write_validation(out, &rows, &[], (&names, &points), &manifest)?;
-    write_atomically(&out.join(DECOMPOSITION_CSV), &first.decomposition)?;
-    // The forest plot and any other file: the same in every shard.
+    Ok((rows, points))
+}
+
+/// The error for claim `id`, of whose robustness points the shards hold only `found`.
+fn incomplete_map(
+    shards: &[PathBuf],
+    dirs: &[ValidationDir],
+    id: &str,
+    found: usize,
+) -> OutputError {
+    let first_dir = &shards[0];
+    let design_points = dirs[0].manifest.robustness.0;
+    let count = dirs[0].manifest.robustness_shard.1;
+    // Point k is computed by shard k % count: name the shards short of points.
+    let mut short: Vec<(PathBuf, String)> = Vec::new();
+    for (dir, d) in shards.iter().zip(dirs) {
+        let index = d.manifest.robustness_shard.0 as usize;
+        let expected = (0..design_points as usize)
+            .filter(|k| k % count as usize == index)
+            .count();
+        let held = d.points.iter().filter(|p| p.id == id).count();
+        if held != expected {
+            let path = dir.join(ROBUSTNESS_CSV);
+            let text = format!(
+                "{} (shard {index}/{count}) holds {held} of its {expected}",
+                path.display()
+            );
+            short.push((path, text));
+        }
+    }
+    let blamed = short.first().map_or(first_dir.clone(), |(p, _)| p.clone());
+    let texts: Vec<String> = short.into_iter().map(|(_, t)| t).collect();
+    bad(
+        &blamed,
+        format!(
+            "claim {id}: the shards hold {found} of its {design_points} robustness points; \
+             {}: the file is cut short or damaged",
+            texts.join(", ")
+        ),
+    )
+}
+
+/// Copies the forest plot and any other file that `write_validation` does not write: the
+/// same in every shard.
+fn copy_other_files(first_dir: &Path, out: &Path) -> Result<(), OutputError> {
     let entries = std::fs::read_dir(first_dir).map_err(|e| OutputError::io(first_dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| OutputError::io(first_dir, e))?;
@@ -507,7 +586,7 @@ pub fn merge_validation(
             write_atomically(&out.join(&name), &bytes)?;
         }
     }
-    Ok(manifest)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::ScenarioError;
-use crate::schema::{self, RawIntervention, RawScenario};
+use crate::schema::{self, RawIntervention, RawScenario, RawValidation, RawVariant};
 use crate::validation::{Comparison, Validation};
 use crate::values;
 
@@ -229,248 +229,46 @@ impl Scenario {
         origin: &str,
         default_name: &str,
     ) -> Result<Scenario, ScenarioError> {
-        let raw: RawScenario = toml::from_str(source).map_err(|e| {
-            let too_big = e.message().contains("as i128");
-            if let Some(message) = e
-                .span()
-                .filter(|_| too_big)
-                .and_then(|span| too_big_integer(source, span.start))
-            {
-                return ScenarioError::at(origin, source, e.span(), message);
-            }
-            let mut message = plain_type_names(e.message().trim());
-            if let Some(key) = e.span().and_then(|span| key_before(source, span.start))
-                && (message.starts_with("invalid value") || message.starts_with("invalid type"))
-            {
-                let (kind, rest) = message.split_once(": ").unwrap_or(("invalid value", ""));
-                let rest = if ["steps", "replications"].contains(&key.as_str()) {
-                    rest.replace("from 0 to", "from 1 to")
-                } else {
-                    rest.to_string()
-                };
-                message = format!("{kind} for `{key}`: {rest}");
-            }
-            let hint = unknown_field_hint(&message);
-            ScenarioError::at(origin, source, e.span(), message).with_hint(hint)
-        })?;
+        let raw: RawScenario =
+            toml::from_str(source).map_err(|e| toml_error(source, origin, &e))?;
         let loc = Locator::new(origin, source);
 
         let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-            || name.starts_with('.')
-        {
-            return Err(loc
-                .error_at(
-                    loc.value_span(&[key("name")]),
-                    format!("invalid scenario name \"{name}\""),
-                )
-                .with_hint(Some(
-                    "use letters, digits, `-`, `_` and `.` only: it names the output folder".into(),
-                )));
-        }
+        check_name(&loc, &name)?;
 
         let base_overrides = params_table(&loc, &raw.params, &[key("params")])?;
-        let mut base = Params::defaults();
-        for &(i, v) in &base_overrides {
-            base.set_index(i, v).expect("checked by params_table");
-        }
+        let base = base_params(&base_overrides);
         let interventions = interventions_list(&loc, &raw.interventions, &[key("interventions")])?;
 
         let exp = &raw.experiment;
-        let steps = exp.steps.unwrap_or(schema::DEFAULT_STEPS);
-        if steps == 0 {
-            let path = [key("experiment"), key("steps")];
-            return Err(loc.error_at(
-                loc.value_span(&path),
-                "invalid value 0 for `experiment.steps`: allowed is a whole number from 1 to 4294967295"
-                    .into(),
-            ));
-        }
-        let replications = exp.replications.unwrap_or(schema::DEFAULT_REPLICATIONS);
-        if replications == 0 {
-            let path = [key("experiment"), key("replications")];
-            return Err(loc.error_at(
-                loc.value_span(&path),
-                "invalid value 0 for `experiment.replications`: allowed is a whole number from 1 to \
-                 4294967295"
-                    .into(),
-            ));
-        }
+        let steps = count_from_one(&loc, exp.steps, schema::DEFAULT_STEPS, "steps")?;
+        let replications = count_from_one(
+            &loc,
+            exp.replications,
+            schema::DEFAULT_REPLICATIONS,
+            "replications",
+        )?;
         let seed = exp.seed.unwrap_or(schema::DEFAULT_SEED);
         let sweep = sweep_table(&loc, &exp.sweep)?;
+        let variants = variants_list(&loc, &exp.variants, &interventions)?;
 
-        let mut variants = vec![Variant {
-            name: BASELINE.to_string(),
-            description: "the scenario's own parameters and interventions".to_string(),
-            overrides: Vec::new(),
-            interventions: interventions.clone(),
-        }];
-        for (i, raw_variant) in exp.variants.iter().enumerate() {
-            let at = [key("experiment"), key("variants"), Seg::Index(i)];
-            let name_path = [at.as_slice(), &[key("name")]].concat();
-            let vname = raw_variant.name.trim();
-            if vname.is_empty() || vname == BASELINE || variants.iter().any(|v| v.name == vname) {
-                let why = if vname.is_empty() {
-                    "a variant needs a name".to_string()
-                } else if vname == BASELINE {
-                    format!(
-                        "variant name \"{BASELINE}\" is reserved for the scenario's own parameters"
-                    )
-                } else {
-                    format!("variant name \"{vname}\" is used twice")
-                };
-                return Err(loc.error_at(loc.value_span(&name_path), why));
-            }
-            if let Some(other) = variants
-                .iter()
-                .find(|v| file_slug(&v.name) == file_slug(vname))
-            {
-                return Err(loc
-                    .error_at(
-                        loc.value_span(&name_path),
-                        format!(
-                            "variant names \"{}\" and \"{vname}\" would share chart file names: \
-                             both become `{}`",
-                            other.name,
-                            file_slug(vname)
-                        ),
-                    )
-                    .with_hint(Some(
-                        "chart file names keep a variant's letters and digits, turn every other \
-                         character into `_` and ignore case (as macOS and Windows do): rename one \
-                         of the variants"
-                            .into(),
-                    )));
-            }
-            let overrides = params_table(
-                &loc,
-                &raw_variant.params,
-                &[at.as_slice(), &[key("params")]].concat(),
-            )?;
-            let mut all = interventions.clone();
-            all.extend(interventions_list(
-                &loc,
-                &raw_variant.interventions,
-                &[at.as_slice(), &[key("interventions")]].concat(),
-            )?);
-            variants.push(Variant {
-                name: vname.to_string(),
-                description: raw_variant.description.clone(),
-                overrides,
-                interventions: all,
-            });
-        }
-
-        let validation = match &raw.validation {
-            Some(table) => Some(crate::validation::validate(table).map_err(
-                |(field, message)| {
-                    // A missing field has no span: point at the table instead.
-                    let span = loc
-                        .value_span(&[key("validation"), key(field)])
-                        .or_else(|| loc.value_span(&[key("validation")]));
-                    loc.error_at(span, message)
-                },
-            )?),
-            None => None,
-        };
+        let validation = validation_table(&loc, raw.validation.as_ref())?;
         if let Some(v) = &validation {
-            let has_treatment = variants.iter().any(|x| x.name == "treatment");
-            let one_axis = sweep.len() == 1;
-            let named = |n: &str| variants.iter().any(|x| x.name == n);
-            let shape_ok = match v.comparison {
-                Comparison::Paired => has_treatment,
-                Comparison::Dose => one_axis,
-                Comparison::Interaction => named("a") && named("b") && named("ab"),
-                _ => true,
-            };
-            if !shape_ok {
-                let need = match v.comparison {
-                    Comparison::Paired => "a variant named \"treatment\"",
-                    Comparison::Interaction => "variants named \"a\", \"b\" and \"ab\"",
-                    _ => "exactly one sweep axis",
-                };
-                return Err(loc.error_at(
-                    loc.value_span(&[key("validation"), key("comparison")]),
-                    format!("this comparison needs {need}"),
-                ));
-            }
+            check_validation_shape(&loc, v, &variants, &sweep)?;
         }
+        let sensitivity = raw
+            .sensitivity
+            .as_ref()
+            .map(|t| crate::sensitivity::validate(t).map_err(|e| loc.table_error("sensitivity", e)))
+            .transpose()?;
+        let calibration = raw
+            .calibration
+            .as_ref()
+            .map(|t| crate::calibration::validate(t).map_err(|e| loc.table_error("calibration", e)))
+            .transpose()?;
 
-        let sensitivity = match &raw.sensitivity {
-            Some(table) => Some(
-                crate::sensitivity::validate(table)
-                    .map_err(|e| loc.table_error("sensitivity", e))?,
-            ),
-            None => None,
-        };
-        let calibration = match &raw.calibration {
-            Some(table) => Some(
-                crate::calibration::validate(table)
-                    .map_err(|e| loc.table_error("calibration", e))?,
-            ),
-            None => None,
-        };
-
-        for (i, variant) in variants.iter().enumerate().skip(1) {
-            if let Some(axis) = sweep
-                .iter()
-                .find(|a| variant.overrides.iter().any(|(p, _)| *p == a.param))
-            {
-                let param_path: Vec<Seg> = [
-                    key("experiment"),
-                    key("variants"),
-                    Seg::Index(i - 1),
-                    key("params"),
-                ]
-                .into_iter()
-                .chain(axis.name().split('.').map(key))
-                .collect();
-                let span = loc
-                    .key_span(&param_path)
-                    .or_else(|| loc.key_span(&param_path[..4]))
-                    .or_else(|| {
-                        loc.key_span(&[key("experiment"), key("variants"), Seg::Index(i - 1)])
-                    });
-                return Err(loc
-                    .error_at(
-                        span,
-                        format!(
-                            "variant `{}` sets `{}`, which is also swept: the sweep would \
-                             override the variant's value in every run",
-                            variant.name,
-                            axis.name()
-                        ),
-                    )
-                    .with_hint(Some(format!(
-                        "remove `{}` from the variant or from [experiment.sweep]",
-                        axis.name()
-                    ))));
-            }
-        }
-        let runs = (variants.len() as u64)
-            .checked_mul(sweep.iter().map(|a| a.values.len() as u64).product::<u64>())
-            .and_then(|n| n.checked_mul(u64::from(replications)));
-        if runs.is_none_or(|n| n > MAX_RUNS) {
-            let span = loc
-                .value_span(&[key("experiment"), key("replications")])
-                .or_else(|| loc.key_span(&[key("experiment")]));
-            return Err(loc
-                .error_at(
-                    span,
-                    format!(
-                        "the experiment expands to {} variants x {} sweep points x {replications} \
-                         replications, more than the {MAX_RUNS} runs coprod accepts",
-                        variants.len(),
-                        sweep.iter().map(|a| a.values.len() as u64).product::<u64>(),
-                    ),
-                )
-                .with_hint(Some(
-                    "use fewer replications, variants or sweep values, or split the study".into(),
-                )));
-        }
+        check_variants_leave_sweep_alone(&loc, &variants, &sweep)?;
+        check_run_cap(&loc, &variants, &sweep, replications)?;
 
         let scenario = Scenario {
             name,
@@ -490,48 +288,7 @@ impl Scenario {
             sensitivity,
             calibration,
         };
-        scenario.check_sweep_not_overridden().map_err(|o| {
-            let own = scenario.variants[0].interventions.len();
-            let path = if o.intervention < own {
-                vec![key("interventions"), Seg::Index(o.intervention)]
-            } else {
-                vec![
-                    key("experiment"),
-                    key("variants"),
-                    Seg::Index(o.variant - 1),
-                    key("interventions"),
-                    Seg::Index(o.intervention - own),
-                ]
-            };
-            let lever = [path.as_slice(), &[key("lever")]].concat();
-            loc.error_at(
-                loc.value_span(&lever).or_else(|| loc.key_span(&path)),
-                o.message(&scenario),
-            )
-            .with_hint(o.hint())
-        })?;
-        scenario
-            .check_combinations()
-            .map_err(|(variant, point, err)| {
-                // Point at the variant if it is not the baseline, else at the first parameter
-                // of the inconsistency that the file sets.
-                let names = match &err {
-                    ParamError::Inconsistent { names, .. } => names.clone(),
-                    ParamError::OutOfRange { name, .. } => vec![*name],
-                    ParamError::Unknown { .. } => Vec::new(),
-                };
-                let span = if variant > 0 {
-                    loc.key_span(&[key("experiment"), key("variants"), Seg::Index(variant - 1)])
-                } else {
-                    names.iter().find_map(|n| {
-                        let path: Vec<Seg> = std::iter::once(key("params"))
-                            .chain(n.split('.').map(key))
-                            .collect();
-                        loc.key_span(&path)
-                    })
-                };
-                loc.error_at(span, scenario.describe_combination(variant, point, &err))
-            })?;
+        check_every_run(&loc, &scenario)?;
         Ok(scenario)
     }
 
@@ -1036,6 +793,365 @@ fn plain_type_names(message: &str) -> String {
         .replace("expected a map", "expected a table")
         .replace("invalid type: sequence", "invalid type: list")
         .replace("invalid type: map", "invalid type: table")
+}
+
+/// A TOML syntax or type error in scenario terms: an integer beyond TOML's range names its
+/// key and the allowed range, and serde's wording becomes plain words.
+fn toml_error(source: &str, origin: &str, e: &toml::de::Error) -> ScenarioError {
+    let too_big = e.message().contains("as i128");
+    if let Some(message) = e
+        .span()
+        .filter(|_| too_big)
+        .and_then(|span| too_big_integer(source, span.start))
+    {
+        return ScenarioError::at(origin, source, e.span(), message);
+    }
+    let message = name_the_key(source, e.span(), plain_type_names(e.message().trim()));
+    let hint = unknown_field_hint(&message);
+    ScenarioError::at(origin, source, e.span(), message).with_hint(hint)
+}
+
+/// "invalid value: ..." becomes "invalid value for `key`: ..." when the key is on the
+/// value's line. `steps` and `replications` must be at least 1, not serde's 0.
+fn name_the_key(source: &str, span: Option<Range<usize>>, message: String) -> String {
+    if let Some(key) = span.and_then(|span| key_before(source, span.start))
+        && (message.starts_with("invalid value") || message.starts_with("invalid type"))
+    {
+        let (kind, rest) = message.split_once(": ").unwrap_or(("invalid value", ""));
+        let rest = if ["steps", "replications"].contains(&key.as_str()) {
+            rest.replace("from 0 to", "from 1 to")
+        } else {
+            rest.to_string()
+        };
+        return format!("{kind} for `{key}`: {rest}");
+    }
+    message
+}
+
+/// The scenario name names the output folder, so it must be a plain file name.
+fn check_name(loc: &Locator<'_>, name: &str) -> Result<(), ScenarioError> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        || name.starts_with('.')
+    {
+        return Err(loc
+            .error_at(
+                loc.value_span(&[key("name")]),
+                format!("invalid scenario name \"{name}\""),
+            )
+            .with_hint(Some(
+                "use letters, digits, `-`, `_` and `.` only: it names the output folder".into(),
+            )));
+    }
+    Ok(())
+}
+
+/// `experiment.<field>` (`steps` or `replications`), or `default` if unset; 0 is refused.
+fn count_from_one(
+    loc: &Locator<'_>,
+    value: Option<u32>,
+    default: u32,
+    field: &str,
+) -> Result<u32, ScenarioError> {
+    let count = value.unwrap_or(default);
+    if count == 0 {
+        let path = [key("experiment"), key(field)];
+        return Err(loc.error_at(
+            loc.value_span(&path),
+            format!(
+                "invalid value 0 for `experiment.{field}`: allowed is a whole number from 1 to {}",
+                u32::MAX
+            ),
+        ));
+    }
+    Ok(count)
+}
+
+/// Model defaults with the scenario's `[params]` applied.
+fn base_params(overrides: &[(usize, f64)]) -> Params {
+    let mut base = Params::defaults();
+    for &(i, v) in overrides {
+        base.set_index(i, v).expect("checked by params_table");
+    }
+    base
+}
+
+/// The baseline, then the file's variants in file order; each variant's interventions are
+/// the scenario's, then its own.
+fn variants_list(
+    loc: &Locator<'_>,
+    raw: &[RawVariant],
+    interventions: &[Intervention],
+) -> Result<Vec<Variant>, ScenarioError> {
+    let mut variants = vec![Variant {
+        name: BASELINE.to_string(),
+        description: "the scenario's own parameters and interventions".to_string(),
+        overrides: Vec::new(),
+        interventions: interventions.to_vec(),
+    }];
+    for (i, raw_variant) in raw.iter().enumerate() {
+        let at = [key("experiment"), key("variants"), Seg::Index(i)];
+        let name_path = [at.as_slice(), &[key("name")]].concat();
+        let vname = raw_variant.name.trim();
+        check_variant_name(loc, &variants, vname, &name_path)?;
+        check_variant_file_name(loc, &variants, vname, &name_path)?;
+        let overrides = params_table(
+            loc,
+            &raw_variant.params,
+            &[at.as_slice(), &[key("params")]].concat(),
+        )?;
+        let mut all = interventions.to_vec();
+        all.extend(interventions_list(
+            loc,
+            &raw_variant.interventions,
+            &[at.as_slice(), &[key("interventions")]].concat(),
+        )?);
+        variants.push(Variant {
+            name: vname.to_string(),
+            description: raw_variant.description.clone(),
+            overrides,
+            interventions: all,
+        });
+    }
+    Ok(variants)
+}
+
+/// A variant needs a name of its own, other than [`BASELINE`].
+fn check_variant_name(
+    loc: &Locator<'_>,
+    earlier: &[Variant],
+    vname: &str,
+    name_path: &[Seg],
+) -> Result<(), ScenarioError> {
+    if vname.is_empty() || vname == BASELINE || earlier.iter().any(|v| v.name == vname) {
+        let why = if vname.is_empty() {
+            "a variant needs a name".to_string()
+        } else if vname == BASELINE {
+            format!("variant name \"{BASELINE}\" is reserved for the scenario's own parameters")
+        } else {
+            format!("variant name \"{vname}\" is used twice")
+        };
+        return Err(loc.error_at(loc.value_span(name_path), why));
+    }
+    Ok(())
+}
+
+/// Two variants whose names give the same [`file_slug`] would overwrite each other's charts.
+fn check_variant_file_name(
+    loc: &Locator<'_>,
+    earlier: &[Variant],
+    vname: &str,
+    name_path: &[Seg],
+) -> Result<(), ScenarioError> {
+    if let Some(other) = earlier
+        .iter()
+        .find(|v| file_slug(&v.name) == file_slug(vname))
+    {
+        return Err(loc
+            .error_at(
+                loc.value_span(name_path),
+                format!(
+                    "variant names \"{}\" and \"{vname}\" would share chart file names: \
+                     both become `{}`",
+                    other.name,
+                    file_slug(vname)
+                ),
+            )
+            .with_hint(Some(
+                "chart file names keep a variant's letters and digits, turn every other \
+                 character into `_` and ignore case (as macOS and Windows do): rename one \
+                 of the variants"
+                    .into(),
+            )));
+    }
+    Ok(())
+}
+
+/// Checks the `[validation]` table, if there is one.
+fn validation_table(
+    loc: &Locator<'_>,
+    table: Option<&RawValidation>,
+) -> Result<Option<Validation>, ScenarioError> {
+    let Some(table) = table else {
+        return Ok(None);
+    };
+    crate::validation::validate(table)
+        .map(Some)
+        .map_err(|(field, message)| {
+            // A missing field has no span: point at the table instead.
+            let span = loc
+                .value_span(&[key("validation"), key(field)])
+                .or_else(|| loc.value_span(&[key("validation")]));
+            loc.error_at(span, message)
+        })
+}
+
+/// Each comparison needs its own experiment: a paired one a "treatment" variant, a dose one
+/// a single sweep axis, an interaction variants "a", "b" and "ab".
+fn check_validation_shape(
+    loc: &Locator<'_>,
+    v: &Validation,
+    variants: &[Variant],
+    sweep: &[SweepAxis],
+) -> Result<(), ScenarioError> {
+    let has_treatment = variants.iter().any(|x| x.name == "treatment");
+    let one_axis = sweep.len() == 1;
+    let named = |n: &str| variants.iter().any(|x| x.name == n);
+    let shape_ok = match v.comparison {
+        Comparison::Paired => has_treatment,
+        Comparison::Dose => one_axis,
+        Comparison::Interaction => named("a") && named("b") && named("ab"),
+        _ => true,
+    };
+    if !shape_ok {
+        let need = match v.comparison {
+            Comparison::Paired => "a variant named \"treatment\"",
+            Comparison::Interaction => "variants named \"a\", \"b\" and \"ab\"",
+            _ => "exactly one sweep axis",
+        };
+        return Err(loc.error_at(
+            loc.value_span(&[key("validation"), key("comparison")]),
+            format!("this comparison needs {need}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A variant may not set a swept parameter: the sweep would override it in every run.
+fn check_variants_leave_sweep_alone(
+    loc: &Locator<'_>,
+    variants: &[Variant],
+    sweep: &[SweepAxis],
+) -> Result<(), ScenarioError> {
+    for (i, variant) in variants.iter().enumerate().skip(1) {
+        if let Some(axis) = sweep
+            .iter()
+            .find(|a| variant.overrides.iter().any(|(p, _)| *p == a.param))
+        {
+            let param_path: Vec<Seg> = [
+                key("experiment"),
+                key("variants"),
+                Seg::Index(i - 1),
+                key("params"),
+            ]
+            .into_iter()
+            .chain(axis.name().split('.').map(key))
+            .collect();
+            let span = loc
+                .key_span(&param_path)
+                .or_else(|| loc.key_span(&param_path[..4]))
+                .or_else(|| loc.key_span(&[key("experiment"), key("variants"), Seg::Index(i - 1)]));
+            return Err(loc
+                .error_at(
+                    span,
+                    format!(
+                        "variant `{}` sets `{}`, which is also swept: the sweep would \
+                         override the variant's value in every run",
+                        variant.name,
+                        axis.name()
+                    ),
+                )
+                .with_hint(Some(format!(
+                    "remove `{}` from the variant or from [experiment.sweep]",
+                    axis.name()
+                ))));
+        }
+    }
+    Ok(())
+}
+
+/// The experiment may expand to at most [`MAX_RUNS`] runs.
+fn check_run_cap(
+    loc: &Locator<'_>,
+    variants: &[Variant],
+    sweep: &[SweepAxis],
+    replications: u32,
+) -> Result<(), ScenarioError> {
+    let runs = (variants.len() as u64)
+        .checked_mul(sweep.iter().map(|a| a.values.len() as u64).product::<u64>())
+        .and_then(|n| n.checked_mul(u64::from(replications)));
+    if runs.is_none_or(|n| n > MAX_RUNS) {
+        let span = loc
+            .value_span(&[key("experiment"), key("replications")])
+            .or_else(|| loc.key_span(&[key("experiment")]));
+        return Err(loc
+            .error_at(
+                span,
+                format!(
+                    "the experiment expands to {} variants x {} sweep points x {replications} \
+                     replications, more than the {MAX_RUNS} runs coprod accepts",
+                    variants.len(),
+                    sweep.iter().map(|a| a.values.len() as u64).product::<u64>(),
+                ),
+            )
+            .with_hint(Some(
+                "use fewer replications, variants or sweep values, or split the study".into(),
+            )));
+    }
+    Ok(())
+}
+
+/// The checks that need the whole scenario: no swept lever held by interventions for a
+/// whole run, and valid parameters in every (variant, sweep point).
+fn check_every_run(loc: &Locator<'_>, scenario: &Scenario) -> Result<(), ScenarioError> {
+    scenario
+        .check_sweep_not_overridden()
+        .map_err(|o| overridden_error(loc, scenario, &o))?;
+    scenario
+        .check_combinations()
+        .map_err(|(variant, point, err)| combination_error(loc, scenario, variant, point, &err))
+}
+
+/// The error of [`Scenario::check_sweep_not_overridden`], at the intervention's lever.
+fn overridden_error(loc: &Locator<'_>, scenario: &Scenario, o: &Overridden) -> ScenarioError {
+    let own = scenario.variants[0].interventions.len();
+    let path = if o.intervention < own {
+        vec![key("interventions"), Seg::Index(o.intervention)]
+    } else {
+        vec![
+            key("experiment"),
+            key("variants"),
+            Seg::Index(o.variant - 1),
+            key("interventions"),
+            Seg::Index(o.intervention - own),
+        ]
+    };
+    let lever = [path.as_slice(), &[key("lever")]].concat();
+    loc.error_at(
+        loc.value_span(&lever).or_else(|| loc.key_span(&path)),
+        o.message(scenario),
+    )
+    .with_hint(o.hint())
+}
+
+/// The error of [`Scenario::check_combinations`] for (variant, sweep point).
+fn combination_error(
+    loc: &Locator<'_>,
+    scenario: &Scenario,
+    variant: usize,
+    point: usize,
+    err: &ParamError,
+) -> ScenarioError {
+    // Point at the variant if it is not the baseline, else at the first parameter of the
+    // inconsistency that the file sets.
+    let names = match err {
+        ParamError::Inconsistent { names, .. } => names.clone(),
+        ParamError::OutOfRange { name, .. } => vec![*name],
+        ParamError::Unknown { .. } => Vec::new(),
+    };
+    let span = if variant > 0 {
+        loc.key_span(&[key("experiment"), key("variants"), Seg::Index(variant - 1)])
+    } else {
+        names.iter().find_map(|n| {
+            let path: Vec<Seg> = std::iter::once(key("params"))
+                .chain(n.split('.').map(key))
+                .collect();
+            loc.key_span(&path)
+        })
+    };
+    loc.error_at(span, scenario.describe_combination(variant, point, err))
 }
 
 /// Checks a `params` table; returns (index in `SPECS`, value) in file order.

@@ -120,104 +120,14 @@ impl Sensitivity {
     }
 }
 
+/// A key path below `[sensitivity]` and the message of its error.
+type TableError = (Vec<String>, String);
+
 /// Checks a raw table; on error returns (key path below `[sensitivity]`, message).
-pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>, String)> {
-    let err = |path: &[&str], message: String| {
-        Err((path.iter().map(|s| s.to_string()).collect(), message))
-    };
-    let method = match raw.method.as_deref().unwrap_or("both") {
-        "morris" => Method::Morris,
-        "sobol" => Method::Sobol,
-        "both" => Method::Both,
-        other => {
-            return err(
-                &["method"],
-                format!("unknown method \"{other}\": allowed are \"morris\", \"sobol\", \"both\""),
-            );
-        }
-    };
-    let mut leaves = Vec::new();
-    flatten(&raw.parameters, String::new(), &mut leaves);
-    if leaves.is_empty() {
-        return err(
-            &["parameters"],
-            "a sensitivity analysis needs at least one parameter with a range, e.g. \
-             \"levers.outreach\" = [0.0, 1.0]"
-                .into(),
-        );
-    }
-    let mut factors = Vec::new();
-    for (name, value) in leaves {
-        let at = ["parameters", name.as_str()];
-        let Ok((param, spec)) = Params::lookup(&name) else {
-            return err(&at, format!("unknown parameter `{name}`"));
-        };
-        if !matches!(spec.kind, Kind::Real | Kind::Int) {
-            return err(
-                &at,
-                format!("`{name}` is a switch or an option: only numeric parameters can be varied"),
-            );
-        }
-        let range: Option<Vec<f64>> = value.as_array().and_then(|a| {
-            a.iter()
-                .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
-                .collect()
-        });
-        let Some([low, high]) = range.as_deref().and_then(|r| <[f64; 2]>::try_from(r).ok()) else {
-            return err(
-                &at,
-                format!("the range of `{name}` must be two numbers [low, high]"),
-            );
-        };
-        if low.partial_cmp(&high) != Some(std::cmp::Ordering::Less)
-            || low < spec.min
-            || high > spec.max
-        {
-            return err(
-                &at,
-                format!(
-                    "invalid range [{low}, {high}] for `{name}`: need low < high, each {}",
-                    spec.allowed()
-                ),
-            );
-        }
-        if factors.iter().any(|f: &Factor| f.param == param) {
-            return err(&at, format!("`{name}` is listed twice"));
-        }
-        factors.push(Factor { param, low, high });
-    }
-    let names = summary_names();
-    if raw.outputs.is_empty() {
-        return err(
-            &["outputs"],
-            "name at least one output, e.g. outputs = [\"participation_rate\"]".into(),
-        );
-    }
-    for (i, output) in raw.outputs.iter().enumerate() {
-        if !names.iter().any(|(n, _, _)| n == output) {
-            return err(
-                &["outputs"],
-                format!("unknown output \"{output}\": use an end-of-run metric of docs/outputs.md"),
-            );
-        }
-        if raw.outputs[..i].contains(output) {
-            return err(
-                &["outputs"],
-                format!("output \"{output}\" is listed twice: its indices would be written twice"),
-            );
-        }
-    }
-    let count = |key: &str, value: Option<u32>, default: u32, min: u32| {
-        let v = value.unwrap_or(default);
-        if v < min {
-            Err((
-                vec![key.to_string()],
-                format!("invalid value {v} for `sensitivity.{key}`: allowed is at least {min}"),
-            ))
-        } else {
-            Ok(v)
-        }
-    };
+pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> {
+    let method = method(raw.method.as_deref())?;
+    let factors = factors(&raw.parameters)?;
+    check_outputs(&raw.outputs)?;
     let levels = count("levels", raw.levels, DEFAULT_LEVELS, 2)?;
     if levels % 2 != 0 {
         return err(
@@ -235,32 +145,152 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, (Vec<String>
         replications: count("replications", raw.replications, DEFAULT_REPLICATIONS, 1)?,
         bootstrap: count("bootstrap", raw.bootstrap, DEFAULT_BOOTSTRAP, 0)?,
     };
-    if table.runs() > crate::MAX_RUNS {
-        // Name the size that makes the design large: the larger of its two parts, or the
-        // replications when a single point per part would already be too many runs.
-        let k = table.factors.len() as u64;
-        let morris = u64::from(table.trajectories) * (k + 1) * u64::from(method.morris());
-        let sobol = u64::from(table.samples) * (k + 2) * u64::from(method.sobol());
-        let (key, value) = if u64::from(table.replications) > morris.max(sobol) {
-            ("replications", table.replications)
-        } else if sobol >= morris {
-            ("samples", table.samples)
-        } else {
-            ("trajectories", table.trajectories)
-        };
+    check_run_cap(&table)?;
+    Ok(table)
+}
+
+fn err<T>(path: &[&str], message: String) -> Result<T, TableError> {
+    Err((path.iter().map(|s| s.to_string()).collect(), message))
+}
+
+/// `method`, "both" when absent.
+fn method(name: Option<&str>) -> Result<Method, TableError> {
+    match name.unwrap_or("both") {
+        "morris" => Ok(Method::Morris),
+        "sobol" => Ok(Method::Sobol),
+        "both" => Ok(Method::Both),
+        other => err(
+            &["method"],
+            format!("unknown method \"{other}\": allowed are \"morris\", \"sobol\", \"both\""),
+        ),
+    }
+}
+
+/// The `parameters` table: at least one, each numeric with a valid range, none twice.
+fn factors(parameters: &toml::Table) -> Result<Vec<Factor>, TableError> {
+    let mut leaves = Vec::new();
+    flatten(parameters, String::new(), &mut leaves);
+    if leaves.is_empty() {
         return err(
-            &[key],
+            &["parameters"],
+            "a sensitivity analysis needs at least one parameter with a range, e.g. \
+             \"levers.outreach\" = [0.0, 1.0]"
+                .into(),
+        );
+    }
+    let mut factors: Vec<Factor> = Vec::new();
+    for (name, value) in leaves {
+        let factor = factor(&name, &value)?;
+        if factors.iter().any(|f| f.param == factor.param) {
+            return err(&["parameters", &name], format!("`{name}` is listed twice"));
+        }
+        factors.push(factor);
+    }
+    Ok(factors)
+}
+
+/// One `name = [low, high]` of the `parameters` table.
+fn factor(name: &str, value: &toml::Value) -> Result<Factor, TableError> {
+    let at = ["parameters", name];
+    let Ok((param, spec)) = Params::lookup(name) else {
+        return err(&at, format!("unknown parameter `{name}`"));
+    };
+    if !matches!(spec.kind, Kind::Real | Kind::Int) {
+        return err(
+            &at,
+            format!("`{name}` is a switch or an option: only numeric parameters can be varied"),
+        );
+    }
+    let range: Option<Vec<f64>> = value.as_array().and_then(|a| {
+        a.iter()
+            .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+            .collect()
+    });
+    let Some([low, high]) = range.as_deref().and_then(|r| <[f64; 2]>::try_from(r).ok()) else {
+        return err(
+            &at,
+            format!("the range of `{name}` must be two numbers [low, high]"),
+        );
+    };
+    if low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) || low < spec.min || high > spec.max
+    {
+        return err(
+            &at,
             format!(
-                "invalid value {value} for `sensitivity.{key}`: the design has {} points x {} \
-                 replications = {} runs, more than the {} runs coprod accepts",
-                table.design_points(),
-                table.replications,
-                table.runs(),
-                crate::MAX_RUNS
+                "invalid range [{low}, {high}] for `{name}`: need low < high, each {}",
+                spec.allowed()
             ),
         );
     }
-    Ok(table)
+    Ok(Factor { param, low, high })
+}
+
+/// `outputs`: at least one, each an end-of-run metric, none twice.
+fn check_outputs(outputs: &[String]) -> Result<(), TableError> {
+    let names = summary_names();
+    if outputs.is_empty() {
+        return err(
+            &["outputs"],
+            "name at least one output, e.g. outputs = [\"participation_rate\"]".into(),
+        );
+    }
+    for (i, output) in outputs.iter().enumerate() {
+        if !names.iter().any(|(n, _, _)| n == output) {
+            return err(
+                &["outputs"],
+                format!("unknown output \"{output}\": use an end-of-run metric of docs/outputs.md"),
+            );
+        }
+        if outputs[..i].contains(output) {
+            return err(
+                &["outputs"],
+                format!("output \"{output}\" is listed twice: its indices would be written twice"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `sensitivity.<key>`, or `default` if absent; at least `min`.
+fn count(key: &str, value: Option<u32>, default: u32, min: u32) -> Result<u32, TableError> {
+    let v = value.unwrap_or(default);
+    if v < min {
+        return err(
+            &[key],
+            format!("invalid value {v} for `sensitivity.{key}`: allowed is at least {min}"),
+        );
+    }
+    Ok(v)
+}
+
+/// The design may need at most `MAX_RUNS` runs.
+fn check_run_cap(table: &Sensitivity) -> Result<(), TableError> {
+    if table.runs() <= crate::MAX_RUNS {
+        return Ok(());
+    }
+    // Name the size that makes the design large: the larger of its two parts, or the
+    // replications when a single point per part would already be too many runs.
+    let k = table.factors.len() as u64;
+    let morris = u64::from(table.trajectories) * (k + 1) * u64::from(table.method.morris());
+    let sobol = u64::from(table.samples) * (k + 2) * u64::from(table.method.sobol());
+    let (key, value) = if u64::from(table.replications) > morris.max(sobol) {
+        ("replications", table.replications)
+    } else if sobol >= morris {
+        ("samples", table.samples)
+    } else {
+        ("trajectories", table.trajectories)
+    };
+    err(
+        &[key],
+        format!(
+            "invalid value {value} for `sensitivity.{key}`: the design has {} points x {} \
+             replications = {} runs, more than the {} runs coprod accepts",
+            table.design_points(),
+            table.replications,
+            table.runs(),
+            crate::MAX_RUNS
+        ),
+    )
 }
 
 /// Dotted names and values of the non-table leaves of `table` (so `levers.outreach = [..]`

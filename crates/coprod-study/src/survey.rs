@@ -9,9 +9,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use coprod_analysis::{LogisticError, logistic};
+use coprod_analysis::{LogisticError, LogisticFit, logistic};
 use coprod_core::{CitizenRecord, Detail, simulate};
 use coprod_output::{write_json_file, write_table};
+use coprod_scenario::{RunSpec, Scenario};
 use rayon::prelude::*;
 
 use crate::error::{Result, StudyError, bail};
@@ -90,16 +91,75 @@ impl fmt::Display for Survey {
 /// the logistic regression of published citizen surveys; writes survey.csv,
 /// survey-fit.csv and manifest.json.
 pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey> {
-    let (args, threads) = (options, options.threads);
-    let scenario = Study::load(&args.scenario)?.scenario().clone();
+    let threads = options.threads;
+    let scenario = field_scenario(&options.scenario)?;
+    let horizon = options.horizon.unwrap_or(scenario.steps);
+    let out = output_dir(options, &scenario)?;
+    let runs: Vec<RunSpec<'_>> = scenario
+        .runs()
+        .filter(|r| r.variant == 0 && r.point == 0)
+        .collect();
+    // A sample as large as the population is the whole population (a census).
+    let population = runs.first().map_or(0, |r| r.params.n_citizens as u64);
+    let who = sample_words(options.sample, population);
+    check_memory(&runs, population, threads, horizon)?;
+    progress.note(Note::Status(format!(
+        "{}: {} runs to step {horizon}, {who}, {threads} threads",
+        scenario.name,
+        runs.len(),
+    )));
+    let respondents = sample_runs(&runs, horizon, options.sample, threads)?;
+    let raw: Vec<Vec<f64>> = respondents
+        .iter()
+        .map(|(_, c)| PREDICTORS.iter().map(|(_, _, f)| f(c)).collect())
+        .collect();
+    let y: Vec<bool> = respondents.iter().map(|(_, c)| c.active_at_end).collect();
+    let x = standardise(&raw);
+    let fit = logistic(&x, &y).map_err(|e| fit_problem(&e, &y, horizon))?;
+    let order = by_strength(&fit);
+    let share = y.iter().filter(|v| **v).count() as f64 / y.len() as f64;
+    // Written into a partial directory and moved into place when complete, like a run.
+    let dir = coprod_output::RunDir::create(&out, coprod_output::Existing::Refuse)?;
+    let staging = dir.staging();
+    let (header, rows) = survey_table(&respondents, &raw);
+    write_table(&staging.join("survey.csv"), &header, &rows)?;
+    let (header, rows) = fit_table(&fit, &order);
+    write_table(&staging.join("survey-fit.csv"), &header, &rows)?;
+    let manifest = manifest(options, &scenario, horizon, runs.len(), y.len(), share);
+    write_json_file(&staging.join("manifest.json"), &manifest)?;
+    let out = dir.commit()?;
+    let predictors = order
+        .iter()
+        .map(|&j| {
+            let c = &fit.coefficients[j];
+            (PREDICTORS[j - 1].0, c.estimate, c.se, c.z, rank(&order, j))
+        })
+        .collect();
+    Ok(Survey {
+        respondents: y.len(),
+        share,
+        horizon,
+        predictors,
+        dir: out,
+    })
+}
+
+/// The scenario named on the command line; it must be in the field setting, where citizens
+/// live in communities.
+fn field_scenario(name: &str) -> Result<Scenario> {
+    let scenario = Study::load(name)?.scenario().clone();
     if scenario.base.setting != 0.0 {
         bail!(
             "{}: a survey needs the field setting (citizens in communities)",
             scenario.origin
         );
     }
-    let horizon = args.horizon.unwrap_or(scenario.steps);
-    let out = args
+    Ok(scenario)
+}
+
+/// `--out`, or outputs/<scenario name>-survey; it must not exist yet.
+fn output_dir(options: &SurveyOptions, scenario: &Scenario) -> Result<PathBuf> {
+    let out = options
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-survey", scenario.name)));
@@ -109,21 +169,23 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
             out.display()
         );
     }
-    let runs: Vec<_> = scenario
-        .runs()
-        .filter(|r| r.variant == 0 && r.point == 0)
-        .collect();
-    // A sample as large as the population is the whole population (a census).
-    let population = runs.first().map_or(0, |r| r.params.n_citizens as u64);
-    let who = match u64::from(args.sample).cmp(&population) {
-        std::cmp::Ordering::Less => format!("{} citizens sampled from each", args.sample),
+    Ok(out)
+}
+
+/// Who is surveyed in each run, for the status line.
+fn sample_words(sample: u32, population: u64) -> String {
+    match u64::from(sample).cmp(&population) {
+        std::cmp::Ordering::Less => format!("{sample} citizens sampled from each"),
         std::cmp::Ordering::Equal => format!("all {population} citizens of each surveyed"),
         std::cmp::Ordering::Greater => format!(
             "all {population} citizens of each surveyed (the population is smaller than \
-             --sample {})",
-            args.sample
+             --sample {sample})"
         ),
-    };
+    }
+}
+
+/// Refuses a survey whose runs in flight would not fit in memory.
+fn check_memory(runs: &[RunSpec<'_>], population: u64, threads: usize, horizon: u32) -> Result<()> {
     // The runs in flight at once, each with its model state, every citizen's record and
     // the per-step records to the horizon (a run's results are dropped once sampled).
     let in_flight = (threads as u64).min(runs.len() as u64).max(1);
@@ -135,11 +197,17 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     if let Some(problem) = estimate::runs_memory_problem(state, in_flight, in_flight, horizon) {
         bail!("{problem}\n\nhint: use a smaller --horizon, fewer --threads or fewer citizens");
     }
-    progress.note(Note::Status(format!(
-        "{}: {} runs to step {horizon}, {who}, {threads} threads",
-        scenario.name,
-        runs.len(),
-    )));
+    Ok(())
+}
+
+/// Runs each replication to the horizon and samples its citizens: (replication, record),
+/// in run order.
+fn sample_runs(
+    runs: &[RunSpec<'_>],
+    horizon: u32,
+    sample: u32,
+    threads: usize,
+) -> Result<Vec<(u32, CitizenRecord)>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
@@ -153,38 +221,18 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
                     r.seed,
                     Detail::WithCitizens,
                 );
-                systematic_sample(out.citizens, args.sample as usize, r.seed)
+                systematic_sample(out.citizens, sample as usize, r.seed)
                     .into_iter()
                     .map(|c| (r.replication, c))
                     .collect()
             })
             .collect()
     });
-    let respondents: Vec<(u32, CitizenRecord)> = samples.into_iter().flatten().collect();
-    let raw: Vec<Vec<f64>> = respondents
-        .iter()
-        .map(|(_, c)| PREDICTORS.iter().map(|(_, _, f)| f(c)).collect())
-        .collect();
-    let y: Vec<bool> = respondents.iter().map(|(_, c)| c.active_at_end).collect();
-    let x = standardise(&raw);
-    let fit = logistic(&x, &y).map_err(|e| fit_problem(&e, &y, horizon))?;
-    // Written into a partial directory and moved into place when complete, like a run.
-    let dir = coprod_output::RunDir::create(&out, coprod_output::Existing::Refuse)?;
-    let staging = dir.staging();
-    let mut header: Vec<String> = vec!["replication".into(), "citizen_id".into()];
-    header.extend(PREDICTORS.iter().map(|(n, _, _)| n.to_string()));
-    header.push("coproduces".into());
-    let rows: Vec<Vec<String>> = respondents
-        .iter()
-        .zip(&raw)
-        .map(|((rep, c), values)| {
-            let mut r = vec![rep.to_string(), c.citizen_id.to_string()];
-            r.extend(values.iter().map(f64::to_string));
-            r.push(c.active_at_end.to_string());
-            r
-        })
-        .collect();
-    write_table(&staging.join("survey.csv"), &header, &rows)?;
+    Ok(samples.into_iter().flatten().collect())
+}
+
+/// The predictors' indices in `fit.coefficients`, strongest (largest |z|) first.
+fn by_strength(fit: &LogisticFit) -> Vec<usize> {
     let mut order: Vec<usize> = (1..fit.coefficients.len()).collect();
     order.sort_by(|&a, &b| {
         fit.coefficients[b]
@@ -192,7 +240,37 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
             .abs()
             .total_cmp(&fit.coefficients[a].z.abs())
     });
-    let rank = |j: usize| order.iter().position(|&o| o == j).map_or(0, |p| p + 1);
+    order
+}
+
+/// Rank from 1 of coefficient `j` in `order` (0 if absent: the intercept).
+fn rank(order: &[usize], j: usize) -> usize {
+    order.iter().position(|&o| o == j).map_or(0, |p| p + 1)
+}
+
+/// survey.csv: one row per respondent with the raw predictor values.
+fn survey_table(
+    respondents: &[(u32, CitizenRecord)],
+    raw: &[Vec<f64>],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header: Vec<String> = vec!["replication".into(), "citizen_id".into()];
+    header.extend(PREDICTORS.iter().map(|(n, _, _)| n.to_string()));
+    header.push("coproduces".into());
+    let rows: Vec<Vec<String>> = respondents
+        .iter()
+        .zip(raw)
+        .map(|((rep, c), values)| {
+            let mut r = vec![rep.to_string(), c.citizen_id.to_string()];
+            r.extend(values.iter().map(f64::to_string));
+            r.push(c.active_at_end.to_string());
+            r
+        })
+        .collect();
+    (header, rows)
+}
+
+/// survey-fit.csv: the intercept, then the predictors in their order, with their ranks.
+fn fit_table(fit: &LogisticFit, order: &[usize]) -> (Vec<String>, Vec<Vec<String>>) {
     let header: Vec<String> = [
         "predictor",
         "stands_for",
@@ -204,7 +282,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     ]
     .map(String::from)
     .to_vec();
-    let table: Vec<Vec<String>> = fit
+    let rows: Vec<Vec<String>> = fit
         .coefficients
         .iter()
         .enumerate()
@@ -224,39 +302,33 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
                 if j == 0 {
                     String::new()
                 } else {
-                    rank(j).to_string()
+                    rank(order, j).to_string()
                 },
             ]
         })
         .collect();
-    write_table(&staging.join("survey-fit.csv"), &header, &table)?;
-    let share = y.iter().filter(|v| **v).count() as f64 / y.len() as f64;
-    let manifest = serde_json::json!({
-        "command": format!("coprod survey {} --horizon {horizon} --sample {}", args.scenario, args.sample),
+    (header, rows)
+}
+
+/// manifest.json: the command, the scenario and the size of the survey.
+fn manifest(
+    options: &SurveyOptions,
+    scenario: &Scenario,
+    horizon: u32,
+    runs: usize,
+    respondents: usize,
+    share: f64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "command": format!("coprod survey {} --horizon {horizon} --sample {}", options.scenario, options.sample),
         "scenario": scenario.origin,
         "horizon": horizon,
-        "runs": runs.len(),
-        "respondents": y.len(),
+        "runs": runs,
+        "respondents": respondents,
         "share_coproducing": share,
         "outcome": "active member of a group at the horizon",
         "predictors": "z-scores over the sample",
         "coprod_version": env!("CARGO_PKG_VERSION"),
-    });
-    write_json_file(&staging.join("manifest.json"), &manifest)?;
-    let out = dir.commit()?;
-    let predictors = order
-        .iter()
-        .map(|&j| {
-            let c = &fit.coefficients[j];
-            (PREDICTORS[j - 1].0, c.estimate, c.se, c.z, rank(j))
-        })
-        .collect();
-    Ok(Survey {
-        respondents: y.len(),
-        share,
-        horizon,
-        predictors,
-        dir: out,
     })
 }
 
