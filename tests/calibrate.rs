@@ -138,15 +138,44 @@ fn same_tables_for_any_thread_count_and_after_resume() {
         ));
     }
     assert_eq!(tables[0], tables[1]);
+    let (header, rows) = crate::util::csv(&sandbox.path().join("cal-1/diagnostics.csv"));
+    assert_eq!(
+        header,
+        [
+            "generation",
+            "tolerance",
+            "acceptance_rate",
+            "proposals",
+            "simulations",
+            "ess",
+            "complete"
+        ]
+    );
+    for row in &rows {
+        let (proposals, simulations): (u64, u64) =
+            (row[3].parse().unwrap(), row[4].parse().unwrap());
+        assert!(simulations <= proposals && simulations > 0, "{row:?}");
+    }
     // Interrupted after two generations: drop the last checkpoint and the results, resume.
     let dir = sandbox.path().join("cal-1");
     fs::remove_file(dir.join("checkpoints/gen-002.json")).unwrap();
     fs::remove_file(dir.join("posterior.csv")).unwrap();
+    let modified = |name: &str| {
+        fs::metadata(dir.join("checkpoints").join(name))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let kept = [modified("gen-000.json"), modified("gen-001.json")];
+    std::thread::sleep(std::time::Duration::from_millis(20));
     let out = dir.to_str().unwrap();
     calibrate_into(&sandbox, (&scenario, &targets), out, &["--resume"])
         .assert()
         .success();
     assert_eq!(read(&dir.join("posterior.csv")), tables[0]);
+    // The generations of the checkpoints left were taken from them, not made again.
+    assert_eq!([modified("gen-000.json"), modified("gen-001.json")], kept);
+    assert!(dir.join("checkpoints/gen-002.json").exists());
     let manifest = read(&dir.join("manifest.json"));
     assert!(manifest.contains("coprod calibrate"), "{manifest}");
     // Checkpoints of one seed are never continued with another.

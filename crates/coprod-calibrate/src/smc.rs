@@ -39,9 +39,13 @@ pub struct Generation {
     pub index: u32,
     /// Tolerance (`f64::MAX` for generation 0, which accepts every draw).
     pub tolerance: f64,
-    /// Accepted over proposed.
+    /// Accepted over proposed (the stopping rule's rate: every proposal counts, also one
+    /// outside the priors' support, which is rejected without a simulation).
     pub acceptance_rate: f64,
-    /// Simulations run in this generation.
+    /// Proposals up to the generation's last accepted one (all of them, `proposal_cap`,
+    /// for an incomplete generation).
+    pub proposals: u64,
+    /// Those of the proposals that were inside the priors' support, and so simulated.
     pub simulations: u64,
     /// Effective sample size of the weights, 1 / sum(w^2).
     pub ess: f64,
@@ -134,6 +138,7 @@ pub struct Proposer<'a> {
     settings: &'a Settings,
     previous: Option<&'a Generation>,
     scales: Option<Vec<f64>>,
+    cumulative: Option<Vec<f64>>,
     /// Index of the generation.
     pub index: u32,
     /// Its tolerance (`f64::MAX` for generation 0).
@@ -152,6 +157,7 @@ impl<'a> Proposer<'a> {
             settings,
             previous,
             scales: previous.map(kernel_scales),
+            cumulative: previous.map(cumulative_weights),
             index: previous.map_or(0, |p| p.index + 1),
             tolerance: previous.map_or(f64::MAX, |p| {
                 weighted_quantile(&p.distances, &p.weights, settings.quantile)
@@ -166,8 +172,8 @@ impl<'a> Proposer<'a> {
         S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
     {
         let mut rng = stream(self.settings.seed, self.index, k);
-        let theta = match (self.previous, &self.scales) {
-            (Some(p), Some(s)) => perturb(p, s, self.priors, &mut rng),
+        let theta = match (self.previous, &self.scales, &self.cumulative) {
+            (Some(p), Some(s), Some(c)) => perturb(p, c, s, self.priors, &mut rng),
             _ => Some(self.priors.iter().map(|pr| sample(pr, &mut rng)).collect()),
         };
         let Some(theta) = theta else { return Ok(None) };
@@ -222,6 +228,7 @@ impl<'a> Proposer<'a> {
             return Ok(None);
         };
         let acceptance_rate = accepted.len() as f64 / proposed as f64;
+        let simulations = self.simulated(proposed);
         if accepted.len() < n {
             // Too few accepted: report the rate and keep the previous particles so the run
             // stops.
@@ -236,7 +243,8 @@ impl<'a> Proposer<'a> {
                 index: self.index,
                 tolerance: self.tolerance,
                 acceptance_rate,
-                simulations: proposed,
+                proposals: proposed,
+                simulations,
                 complete: false,
                 ..p.clone()
             }));
@@ -256,7 +264,8 @@ impl<'a> Proposer<'a> {
             index: self.index,
             tolerance: self.tolerance,
             acceptance_rate,
-            simulations: proposed,
+            proposals: proposed,
+            simulations,
             ess,
             particles: accepted.iter().map(|a| a.theta.clone()).collect(),
             weights,
@@ -264,6 +273,22 @@ impl<'a> Proposer<'a> {
             seeds: accepted.iter().map(|a| a.seed).collect(),
             complete: true,
         }))
+    }
+
+    /// How many of proposals `0..proposals` were inside the priors' support (and were
+    /// simulated): their perturbations are drawn again, without simulating, so that sharded
+    /// and unsharded runs count alike.
+    fn simulated(&self, proposals: u64) -> u64 {
+        let (Some(p), Some(s), Some(c)) = (self.previous, &self.scales, &self.cumulative) else {
+            return proposals;
+        };
+        (0..proposals)
+            .into_par_iter()
+            .filter(|&k| {
+                let mut rng = stream(self.settings.seed, self.index, k);
+                perturb(p, c, s, self.priors, &mut rng).is_some()
+            })
+            .count() as u64
     }
 
     /// The next block of proposals to run when `0..covered` gave `accepted` and the
@@ -365,22 +390,31 @@ fn kernel_scales(g: &Generation) -> Vec<f64> {
         .collect()
 }
 
+/// Running sums of a generation's weights, in order: particle `i` is picked by a uniform
+/// `u` when `u` is below the sum up to `i` and not below the sum before it.
+fn cumulative_weights(g: &Generation) -> Vec<f64> {
+    g.weights
+        .iter()
+        .scan(0.0, |acc, w| {
+            *acc += w;
+            Some(*acc)
+        })
+        .collect()
+}
+
 fn perturb(
     g: &Generation,
+    cumulative: &[f64],
     scales: &[f64],
     priors: &[Prior],
     rng: &mut rand::rngs::ChaCha8Rng,
 ) -> Option<Vec<f64>> {
     let u = uniform(rng);
-    let mut acc = 0.0;
-    let mut pick = g.weights.len() - 1;
-    for (i, w) in g.weights.iter().enumerate() {
-        acc += w;
-        if u < acc {
-            pick = i;
-            break;
-        }
-    }
+    // The first particle whose running sum is above u (the last if rounding left the total
+    // below u); the sums never decrease, so this is a binary search.
+    let pick = cumulative
+        .partition_point(|&acc| u >= acc)
+        .min(g.weights.len() - 1);
     let theta: Vec<f64> = g.particles[pick]
         .iter()
         .zip(scales)
@@ -515,12 +549,64 @@ mod tests {
     }
 
     #[test]
-    fn resumed_equals_uninterrupted() {
-        let full = normal_mean(5, 100);
+    fn resumed_equals_uninterrupted_and_simulates_only_what_is_left() {
+        use std::sync::atomic::{AtomicU64, Ordering};
         let (priors, settings) = problem(5, 100);
+        let calls = AtomicU64::new(0);
+        let counting = |theta: &[f64], seed: u64| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            simulate(theta, seed)
+        };
+        let full = run(&priors, &settings, &counting, Vec::new(), |_| Ok(())).unwrap();
+        let all = calls.swap(0, Ordering::Relaxed);
         let head = full[..3].to_vec();
-        let resumed = run(&priors, &settings, simulate, head, |_| Ok(())).unwrap();
+        let resumed = run(&priors, &settings, &counting, head, |_| Ok(())).unwrap();
         assert_eq!(resumed, full);
+        // The first three generations come from their checkpoints, not from simulations.
+        let done: u64 = full[..3].iter().map(|g| g.simulations).sum();
+        let left: u64 = full[3..].iter().map(|g| g.simulations).sum();
+        let again = calls.load(Ordering::Relaxed);
+        assert!(
+            again >= left && again + done <= all,
+            "{again} {left} {done} {all}"
+        );
+    }
+
+    /// `simulations` counts the proposals that were simulated, `proposals` all of them up
+    /// to the last accepted one, also those outside the priors' support.
+    #[test]
+    fn generations_count_proposals_and_simulations_apart() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // A prior whose upper bound cuts into the posterior around 1.6: many perturbations
+        // leave the support.
+        let priors = [Prior::Uniform {
+            low: 0.0,
+            high: 1.8,
+        }];
+        let (_, settings) = problem(11, 200);
+        let gens = run(&priors, &settings, simulate, Vec::new(), |_| Ok(())).unwrap();
+        assert_eq!((gens[0].proposals, gens[0].simulations), (200, 200));
+        let mut outside = 0;
+        for pair in gens.windows(2) {
+            let (previous, g) = (&pair[0], &pair[1]);
+            let calls = AtomicU64::new(0);
+            let counting = |theta: &[f64], seed: u64| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                simulate(theta, seed)
+            };
+            let proposer = Proposer::new(&priors, &settings, Some(previous));
+            proposer.propose_range(0..g.proposals, &counting).unwrap();
+            assert_eq!(
+                calls.load(Ordering::Relaxed),
+                g.simulations,
+                "generation {}",
+                g.index
+            );
+            outside += g.proposals - g.simulations;
+            let rate = g.particles.len() as f64 / g.proposals as f64;
+            assert!(!g.complete || g.acceptance_rate == rate);
+        }
+        assert!(outside > 0, "no proposal left the support");
     }
 
     /// Generations made in rounds of blocks split into slices, in any order of the
