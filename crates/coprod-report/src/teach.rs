@@ -138,50 +138,17 @@ pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
 
 /// One variant's sizes, best size, runner-up and comparisons; the message says why not.
 fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regime, String> {
-    let point = |size: u64| vec![size.to_string()];
-    let mut caps: Vec<u64> = data
-        .runs
-        .rows
-        .iter()
-        .filter(|r| r.variant == variant)
-        .filter_map(|r| r.point[0].parse::<u64>().ok())
-        .collect();
-    caps.sort_unstable();
-    caps.dedup();
-    if caps.len() < 2 {
-        return Err(format!(
-            "variant `{variant}` has fewer than two group sizes in runs.csv"
-        ));
-    }
+    let caps = caps(data, &variant)?;
     let sizes: Vec<SizeResult> = caps
         .iter()
         .map(|&size| SizeResult {
             size,
-            survival: lifetimes.still_going(&variant, &point(size)),
+            survival: lifetimes.still_going(&variant, &size_point(size)),
         })
         .collect();
-    let mut order: Vec<usize> = (0..sizes.len())
-        .filter(|&i| sizes[i].survival.mean.is_finite())
-        .collect();
-    // Largest share first; the smaller size on ties (a stable sort keeps size order).
-    order.sort_by(|&a, &b| sizes[b].survival.mean.total_cmp(&sizes[a].survival.mean));
+    let order = by_survival(&sizes);
     let Some(&best) = order.first() else {
-        let started: u64 = data
-            .group_endings(|v, _| v == variant)
-            .iter()
-            .map(|e| e.started)
-            .sum();
-        if started == 0 {
-            return Err(format!(
-                "in variant `{variant}` no group started at any size, so there are no groups \
-                 whose lifetimes the page could compare"
-            ));
-        }
-        return Err(format!(
-            "in variant `{variant}` no group was followed for {} months at any size, so how \
-             long groups last is unknown",
-            lifetimes.horizon
-        ));
+        return Err(no_best_size(data, lifetimes, &variant));
     };
     let mean = |i: usize| sizes[i].survival.mean;
     let ties = order[1..]
@@ -189,64 +156,26 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         .filter(|&&i| mean(i) == mean(best))
         .map(|&i| sizes[i].size)
         .collect();
-    let best_point = point(sizes[best].size);
+    let best_point = size_point(sizes[best].size);
     let diff = |other: u64| {
-        lifetimes.paired_difference((&variant, &best_point), (&variant, &point(other)))
+        lifetimes.paired_difference((&variant, &best_point), (&variant, &size_point(other)))
     };
     let runner_up = order.get(1).map(|&i| (sizes[i].size, diff(sizes[i].size)));
     let vs_smallest = diff(sizes[0].size);
     let vs_largest = diff(sizes[sizes.len() - 1].size);
-    let endings = CAP_CLASSES
-        .iter()
-        .zip(data.group_endings(|v, _| v == variant))
-        .map(|((name, _, _), e)| {
-            (
-                name.to_string(),
-                e.started,
-                e.too_few_members,
-                e.failed_task,
-                e.active,
-            )
-        })
-        .collect();
-    let participation = data.run_metric("participation_rate");
-    let long_run = caps
-        .iter()
-        .map(|&size| {
-            let hr = lifetimes.hazard_ratio((&variant, &point(size)), (&variant, &best_point));
-            let members = participation.map_or(Estimate::of([]), |m| {
-                Estimate::of(
-                    data.runs
-                        .rows
-                        .iter()
-                        .filter(|r| r.variant == variant && r.point == point(size))
-                        .map(|r| r.values[m]),
-                )
-            });
-            (lifetimes.median(&variant, &point(size)), hr, members)
-        })
-        .collect();
+    let endings = endings(data, &variant);
+    let long_run = long_run(data, lifetimes, &variant, &caps, &best_point);
     let forces = caps
         .iter()
         .map(|&size| {
-            data.group_life(|v, p| v == variant && p == point(size).as_slice())
+            data.group_life(|v, p| v == variant && p == size_point(size).as_slice())
                 .map(|t| t.forces())
         })
         .collect();
     let service = data
         .parameter_in(&variant, &best_point, "groups.service")
         .unwrap_or_default();
-    let label = match service.as_str() {
-        "per_member" => "per-member service".to_string(),
-        "joint" => "non-rival joint supply".to_string(),
-        _ => format!("variant {variant}"),
-    };
-    // The regimes of the lesson change one thing at a time, so several share a service.
-    let label = if variant == "baseline" || label.starts_with("variant") {
-        label
-    } else {
-        format!("{label} (variant {variant})")
-    };
+    let label = regime_label(&service, &variant);
     Ok(Regime {
         variant,
         label,
@@ -261,6 +190,120 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         long_run,
         forces,
     })
+}
+
+/// The sweep point of one size in the CSVs.
+fn size_point(size: u64) -> Vec<String> {
+    vec![size.to_string()]
+}
+
+/// The variant's size caps in increasing order; fewer than two cannot be compared.
+fn caps(data: &RunData, variant: &str) -> Result<Vec<u64>, String> {
+    let mut caps: Vec<u64> = data
+        .runs
+        .rows
+        .iter()
+        .filter(|r| r.variant == variant)
+        .filter_map(|r| r.point[0].parse::<u64>().ok())
+        .collect();
+    caps.sort_unstable();
+    caps.dedup();
+    if caps.len() < 2 {
+        return Err(format!(
+            "variant `{variant}` has fewer than two group sizes in runs.csv"
+        ));
+    }
+    Ok(caps)
+}
+
+/// Indices into `sizes` of the sizes with a known share, largest share first.
+fn by_survival(sizes: &[SizeResult]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..sizes.len())
+        .filter(|&i| sizes[i].survival.mean.is_finite())
+        .collect();
+    // Largest share first; the smaller size on ties (a stable sort keeps size order).
+    order.sort_by(|&a, &b| sizes[b].survival.mean.total_cmp(&sizes[a].survival.mean));
+    order
+}
+
+/// Why no size has a known share: no group started, or none was followed long enough.
+fn no_best_size(data: &RunData, lifetimes: &Lifetimes, variant: &str) -> String {
+    let started: u64 = data
+        .group_endings(|v, _| v == variant)
+        .iter()
+        .map(|e| e.started)
+        .sum();
+    if started == 0 {
+        return format!(
+            "in variant `{variant}` no group started at any size, so there are no groups \
+             whose lifetimes the page could compare"
+        );
+    }
+    format!(
+        "in variant `{variant}` no group was followed for {} months at any size, so how \
+         long groups last is unknown",
+        lifetimes.horizon
+    )
+}
+
+/// How the variant's started groups ended, by cap class (see [`Regime::endings`]).
+fn endings(data: &RunData, variant: &str) -> Vec<(String, u64, u64, u64, u64)> {
+    CAP_CLASSES
+        .iter()
+        .zip(data.group_endings(|v, _| v == variant))
+        .map(|((name, _, _), e)| {
+            (
+                name.to_string(),
+                e.started,
+                e.too_few_members,
+                e.failed_task,
+                e.active,
+            )
+        })
+        .collect()
+}
+
+/// Median lifetime, hazard ratio against the best size and long-run membership, per size
+/// (see [`Regime::long_run`]).
+fn long_run(
+    data: &RunData,
+    lifetimes: &Lifetimes,
+    variant: &str,
+    caps: &[u64],
+    best_point: &[String],
+) -> Vec<(f64, Estimate, Estimate)> {
+    let participation = data.run_metric("participation_rate");
+    caps.iter()
+        .map(|&size| {
+            let point = size_point(size);
+            let hr = lifetimes.hazard_ratio((variant, &point), (variant, best_point));
+            let members = participation.map_or(Estimate::of([]), |m| {
+                Estimate::of(
+                    data.runs
+                        .rows
+                        .iter()
+                        .filter(|r| r.variant == variant && r.point == point)
+                        .map(|r| r.values[m]),
+                )
+            });
+            (lifetimes.median(variant, &point), hr, members)
+        })
+        .collect()
+}
+
+/// The plain-language name of a regime, from its service.
+fn regime_label(service: &str, variant: &str) -> String {
+    let label = match service {
+        "per_member" => "per-member service".to_string(),
+        "joint" => "non-rival joint supply".to_string(),
+        _ => format!("variant {variant}"),
+    };
+    // The regimes of the lesson change one thing at a time, so several share a service.
+    if variant == "baseline" || label.starts_with("variant") {
+        label
+    } else {
+        format!("{label} (variant {variant})")
+    }
 }
 
 /// A share as a percentage: "42%".
@@ -376,27 +419,43 @@ fn key_box(r: &Regime, horizon: u64) -> String {
 
 /// The "why" paragraph of one regime, in the model's terms, with this run's numbers.
 fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
+    let mut s = if first {
+        three_forces(data, r)
+    } else {
+        forces_here(data, r)
+    };
+    s.push_str(&service(data, r));
+    s.push_str(&measured_forces(r));
+    s.push_str(&how_groups_ended(data, r));
+    s
+}
+
+/// The share of the others a member of a group of `n` watches.
+fn visibility(attention: f64, n: u64) -> f64 {
+    if n <= 1 {
+        0.0
+    } else {
+        (attention / (n as f64 - 1.0)).min(1.0)
+    }
+}
+
+/// The share of its effort a full group of `n` keeps after coordination.
+fn kept(coordination: f64, n: u64) -> f64 {
+    (1.0 - coordination * (n as f64 - 1.0)).max(0.0)
+}
+
+/// The first regime's opening: the three forces, with this run's parameters. Left open for
+/// the service sentences.
+fn three_forces(data: &RunData, r: &Regime) -> String {
     let attention = param(data, r, "behaviour.attention");
     let coordination = param(data, r, "groups.coordination_cost");
     let min_members = param(data, r, "groups.min_members");
-    let per_member = param(data, r, "groups.min_effort_per_member");
-    let min_effort = param(data, r, "groups.min_effort");
-    let patience = param(data, r, "groups.failure_patience");
     let best = r.best().size;
     let largest = r.sizes[r.sizes.len() - 1].size;
-    let visibility = |n: u64| {
-        if n <= 1 {
-            0.0
-        } else {
-            (attention / (n as f64 - 1.0)).min(1.0)
-        }
-    };
-    let kept = |n: u64| (1.0 - coordination * (n as f64 - 1.0)).max(0.0);
     let mut s = String::new();
-    if first {
-        let _ = write!(
-            s,
-            "<p>Three forces pull against each other. <b>Capacity</b>: a small group has few hands, so \
+    let _ = write!(
+        s,
+        "<p>Three forces pull against each other. <b>Capacity</b>: a small group has few hands, so \
          its total effort may fall short of the minimum viable effort, and it dissolves when it has \
          fewer than {min_members} active members: as members leave month by month, a very small \
          group is always one or two departures from the end. <b>Free-riding</b>: each member \
@@ -407,25 +466,43 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
          extra member costs {cc} of everyone's effort (coordination cost = {cc} × (n − 1)), so a \
          full group of {best} keeps {kb} of its effort and a full group of {largest} keeps {kl}. \
          How strongly each force acted at each size is measured below, from this run.",
-            min_members = min_members,
-            attention = attention,
-            vb = pct(visibility(best)),
-            vl = pct(visibility(largest)),
-            cc = coordination,
-            kb = pct(kept(best)),
-            kl = pct(kept(largest)),
-        );
-    } else {
-        let _ = write!(
-            s,
-            "<p>Here a member of a group of {largest} still sees only {vl} of the others, but \
+        min_members = min_members,
+        attention = attention,
+        vb = pct(visibility(attention, best)),
+        vl = pct(visibility(attention, largest)),
+        cc = coordination,
+        kb = pct(kept(coordination, best)),
+        kl = pct(kept(coordination, largest)),
+    );
+    s
+}
+
+/// A later regime's opening: the forces at its largest size, the rest said for the first.
+/// Left open for the service sentences.
+fn forces_here(data: &RunData, r: &Regime) -> String {
+    let attention = param(data, r, "behaviour.attention");
+    let coordination = param(data, r, "groups.coordination_cost");
+    let largest = r.sizes[r.sizes.len() - 1].size;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<p>Here a member of a group of {largest} still sees only {vl} of the others, but \
              coordination cost is {cc} per extra member, so a full group of that size keeps {kl} \
              of its effort.",
-            vl = pct(visibility(largest)),
-            cc = coordination,
-            kl = pct(kept(largest)),
-        );
-    }
+        vl = pct(visibility(attention, largest)),
+        cc = coordination,
+        kl = pct(kept(coordination, largest)),
+    );
+    s
+}
+
+/// How the regime's service shares the benefit and sets the task's need; closes the
+/// paragraph.
+fn service(data: &RunData, r: &Regime) -> String {
+    let per_member = param(data, r, "groups.min_effort_per_member");
+    let min_effort = param(data, r, "groups.min_effort");
+    let patience = param(data, r, "groups.failure_patience");
+    let mut s = String::new();
     if r.service == "per_member" && per_member == 0.0 {
         let _ = write!(
             s,
@@ -444,35 +521,47 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
              with less effort per member; after {patience} failed months in a row it dissolves.</p>"
         );
     } else if r.service == "joint" {
-        let coordination_text = if coordination == 0.0 {
-            "this variant has no coordination cost. Extra members only add capacity, so \
-             free-riding and coordination no longer sink large groups."
-                .to_string()
-        } else {
-            format!(
-                "coordination still costs {coordination} of everyone's effort per extra member, \
-                 so very large groups lose effort to coordination."
-            )
-        };
-        let hurdle = if per_member == 0.0 {
-            format!(
-                "the minimum viable effort stays at {min_effort} effort units whatever the size"
-            )
-        } else {
-            format!(
-                "the task still needs more effort the more members it serves ({min_effort} + \
-                 {per_member} × n effort units)"
-            )
-        };
-        let _ = write!(
-            s,
-            " In the <b>joint</b> regime the service is non-rival: every member gets the full \
-             benefit, {hurdle}, and {coordination_text}</p>"
-        );
+        s.push_str(&joint_service(data, r));
     } else {
         s.push_str("</p>");
     }
-    s.push_str(&measured_forces(r));
+    s
+}
+
+/// The joint regime's sentence: non-rival benefit, the task's need and coordination.
+fn joint_service(data: &RunData, r: &Regime) -> String {
+    let coordination = param(data, r, "groups.coordination_cost");
+    let per_member = param(data, r, "groups.min_effort_per_member");
+    let min_effort = param(data, r, "groups.min_effort");
+    let coordination_text = if coordination == 0.0 {
+        "this variant has no coordination cost. Extra members only add capacity, so \
+         free-riding and coordination no longer sink large groups."
+            .to_string()
+    } else {
+        format!(
+            "coordination still costs {coordination} of everyone's effort per extra member, \
+             so very large groups lose effort to coordination."
+        )
+    };
+    let hurdle = if per_member == 0.0 {
+        format!("the minimum viable effort stays at {min_effort} effort units whatever the size")
+    } else {
+        format!(
+            "the task still needs more effort the more members it serves ({min_effort} + \
+             {per_member} × n effort units)"
+        )
+    };
+    format!(
+        " In the <b>joint</b> regime the service is non-rival: every member gets the full \
+         benefit, {hurdle}, and {coordination_text}</p>"
+    )
+}
+
+/// What ended the regime's groups, by cap class, with the note on what each ending means.
+fn how_groups_ended(data: &RunData, r: &Regime) -> String {
+    let min_members = param(data, r, "groups.min_members");
+    let patience = param(data, r, "groups.failure_patience");
+    let mut s = String::new();
     // What ended the groups, by cap class, from groups.csv.
     let _ = write!(
         s,
@@ -651,6 +740,22 @@ fn measured_forces(r: &Regime) -> String {
                 again to see them.</p>\n"
             .into();
     };
+    let mut s = forces_table(r, forces);
+    let (below, above) = comparisons(r);
+    let targets: Vec<usize> = below.iter().chain(&above).copied().collect();
+    if targets.is_empty() {
+        return s;
+    }
+    s.push_str(&factors_table(r, forces, &targets));
+    s.push_str("<p>");
+    s.push_str(&dominant_forces(r, forces, &below, &above));
+    s.push_str(&highest_ratio(r, forces));
+    s.push_str("</p>\n");
+    s
+}
+
+/// The forces measured at each size, with what each column means.
+fn forces_table(r: &Regime, forces: &[Forces]) -> String {
     let mut s = format!(
         "<p><b>The forces, measured in this run</b> ({}). Per month that a started group \
          produced, pooled over all its groups and replications: how many members it had \
@@ -683,12 +788,14 @@ fn measured_forces(r: &Regime) -> String {
         );
     }
     s.push_str("</table>\n");
-    let (below, above) = comparisons(r);
+    s
+}
+
+/// How much each force changes the input-to-need ratio from the best size to each of the
+/// `targets` sizes, the strongest against in bold.
+fn factors_table(r: &Regime, forces: &[Forces], targets: &[usize]) -> String {
     let best = r.best;
-    let targets: Vec<usize> = below.iter().chain(&above).copied().collect();
-    if targets.is_empty() {
-        return s;
-    }
+    let mut s = String::new();
     let table: Vec<Vec<(Force, f64)>> = targets
         .iter()
         .map(|&t| factors(&forces[best], &forces[t]))
@@ -701,7 +808,7 @@ fn measured_forces(r: &Regime) -> String {
          <table><tr><th>force</th>",
         r.best().size
     );
-    for &t in &targets {
+    for &t in targets {
         let _ = write!(
             s,
             "<th>{} → {} members</th>",
@@ -723,39 +830,28 @@ fn measured_forces(r: &Regime) -> String {
         s.push_str("</tr>");
     }
     s.push_str("<tr><td>input ÷ need, all together</td>");
-    for &t in &targets {
+    for &t in targets {
         let _ = write!(
             s,
             "<td class=\"num\">{}</td>",
             times(forces[t].input_to_need / forces[best].input_to_need)
         );
     }
-    s.push_str("</tr></table>\n<p>");
-    let side = |indices: &[usize], words: &str| -> String {
-        let mut parts = Vec::new();
-        for &t in indices {
-            let column = factors(&forces[best], &forces[t]);
-            let size = r.sizes[t].size;
-            match strongest_against(&column) {
-                Some((f, v)) => parts.push(format!(
-                    "going to {size} members, {} lowers the ratio most ({})",
-                    f.short(),
-                    times(v)
-                )),
-                None => parts.push(format!(
-                    "going to {size} members, no force lowers the ratio"
-                )),
-            }
-        }
-        format!("<b>{words}</b>: {}. ", parts.join("; "))
-    };
+    s.push_str("</tr></table>\n");
+    s
+}
+
+/// Which force lowers the ratio most on each side of the best size, or that no size was run
+/// there.
+fn dominant_forces(r: &Regime, forces: &[Forces], below: &[usize], above: &[usize]) -> String {
+    let mut s = String::new();
     if below.is_empty() {
         let _ = write!(
             s,
             "<b>No smaller size was run</b>, so the smallest groups did best here. "
         );
     } else {
-        s.push_str(&side(&below, "Below the best size"));
+        s.push_str(&side(r, forces, below, "Below the best size"));
     }
     if above.is_empty() {
         let _ = write!(
@@ -764,8 +860,36 @@ fn measured_forces(r: &Regime) -> String {
              larger groups. "
         );
     } else {
-        s.push_str(&side(&above, "Above the best size"));
+        s.push_str(&side(r, forces, above, "Above the best size"));
     }
+    s
+}
+
+/// The force that lowers the ratio most going from the best size to each of `indices`.
+fn side(r: &Regime, forces: &[Forces], indices: &[usize], words: &str) -> String {
+    let best = r.best;
+    let mut parts = Vec::new();
+    for &t in indices {
+        let column = factors(&forces[best], &forces[t]);
+        let size = r.sizes[t].size;
+        match strongest_against(&column) {
+            Some((f, v)) => parts.push(format!(
+                "going to {size} members, {} lowers the ratio most ({})",
+                f.short(),
+                times(v)
+            )),
+            None => parts.push(format!(
+                "going to {size} members, no force lowers the ratio"
+            )),
+        }
+    }
+    format!("<b>{words}</b>: {}. ", parts.join("; "))
+}
+
+/// A note when input ÷ need peaks at another size than the best for lasting.
+fn highest_ratio(r: &Regime, forces: &[Forces]) -> String {
+    let best = r.best;
+    let mut s = String::new();
     let by_ratio = (0..forces.len())
         .filter(|&i| forces[i].input_to_need.is_finite())
         .max_by(|&a, &b| forces[a].input_to_need.total_cmp(&forces[b].input_to_need));
@@ -780,7 +904,6 @@ fn measured_forces(r: &Regime) -> String {
             r.sizes[i].size
         );
     }
-    s.push_str("</p>\n");
     s
 }
 

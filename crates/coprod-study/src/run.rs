@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 
 use coprod_core::{Detail, METRICS, RunOutput, SPECS};
 use coprod_output::read::GroupRow;
-use coprod_output::{Existing, Identity, OutputError, RunIdentity, ShardInfo, Writer};
+use coprod_output::{Existing, Identity, Manifest, OutputError, RunIdentity, ShardInfo, Writer};
 use coprod_report::{RunData, Tally};
 use coprod_scenario::{BASELINE, Scenario, Setting};
 use coprod_sweep::{Event, Faults, Runner};
@@ -295,61 +295,20 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     let started = SystemTime::now();
     let clock = Instant::now();
     let mut p = prepare(study, o, progress)?;
-    // With --shard, only a block of the runs (shard.rs); a shard resumes only itself.
-    let recipe = (
-        o.shard.as_ref(),
-        o.settings.as_slice(),
-        o.metrics.as_slice(),
-    );
-    let shard = shard::resolve(recipe, &p.settings, &p.scenario, p.quick)?;
+    let shard = resolve_shard(o, &p)?;
     let (first_run, n_runs) = shard::block(shard.as_ref(), &p.scenario);
-    let identity = Identity {
-        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_hash: shard
-            .as_ref()
-            .map_or_else(|| p.scenario.fingerprint(), shard::identity_hash),
-        runs: n_runs,
-    };
+    let identity = identity(&p.scenario, shard.as_ref(), n_runs);
     let target = target_dir(o, &p.scenario, shard.as_ref());
     let Some(mut writer) = open_writer(o, &p, (&target, &identity), shard.as_ref())? else {
-        return Ok(RunSummary {
-            dir: target,
-            runs: n_runs,
-            ran: 0,
-            failed: 0,
-            already_complete: true,
-            shard,
-            seconds: clock.elapsed().as_secs_f64(),
-            report: None,
-        });
+        return Ok(already_complete(target, n_runs, shard, clock));
     };
-    let resumable = Resumable {
-        after_runs: o.resumed_by == ResumedBy::Teach,
-        command: resume_command(&run_words(study, o), &target),
-        target: target.clone(),
-        total: n_runs,
-    };
+    let resumable = resumable(study, o, &target, n_runs);
     progress.resumable(&resumable);
     let runner = Runner::new(o.threads)?;
     let skip = writer.runs_done();
-    progress.note(Note::Status(format!(
-        "{}: {}",
-        p.scenario.name,
-        estimate::describe_runs(&p.scenario, o.threads)
-    )));
-    if skip > 0 {
-        progress.note(Note::Status(format!(
-            "resuming {}: {skip} of {} runs are already done",
-            display_path(&target),
-            n_runs
-        )));
-    }
+    announce(&p.scenario, o.threads, &resumable, skip, progress);
     let kept = p.adaptive.as_mut().and_then(|a| a.outputs.take());
-    let specs = p
-        .scenario
-        .runs()
-        .skip(usize::try_from(first_run + skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(n_runs - skip).unwrap_or(usize::MAX));
+    let specs = missing_runs(&p.scenario, first_run + skip, n_runs - skip);
     let batch = Batch {
         scenario: &p.scenario,
         runner: &runner,
@@ -364,34 +323,14 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         .then(|| Tally::new(METRICS.iter().map(|m| m.0.to_string()).collect()));
     let lab_runs = batch.run(specs, kept, n_runs - skip, &mut writer, tally.as_mut())?;
 
-    let without_groups = writer.runs_without_groups().saturating_sub(lab_runs);
-    if without_groups > 0 && skip == 0 {
-        progress.note(Note::Warning(format!(
-            "{without_groups} of {} runs never opened a co-production group; check the \
-             parameters if that is unexpected",
-            writer.runs_written()
-        )));
-    }
+    warn_without_groups(&writer, lab_runs, skip, progress);
     let failed = writer.failed_runs();
-    let mut manifest =
-        finish::manifest(&p.scenario, &o.settings, p.quick, started, clock, o.threads);
-    manifest.failed_runs = failed;
-    manifest.files = writer.files();
-    manifest.timing.resumed_at_run = writer.resumed_at().filter(|n| *n > 0);
+    let mut manifest = run_manifest(o, &p, &writer, started, clock);
     let completed = writer
         .complete()
         .with_context(|| format!("cannot finish {}", target.display()))
         .map_err(|e| runs_are_saved(e, &resumable))?;
-    let mut summary = RunSummary {
-        dir: target.clone(),
-        runs: n_runs,
-        ran: n_runs - skip,
-        failed,
-        already_complete: false,
-        shard: None,
-        seconds: 0.0,
-        report: None,
-    };
+    let mut summary = finished_summary(&target, n_runs, n_runs - skip, failed);
     if let Some(shard) = shard {
         let (dir, shard) = shard::finish(shard, completed, manifest, failed)?;
         summary.dir = dir;
@@ -417,6 +356,132 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         .map_err(|e| runs_are_saved(e, &resumable))?;
     summary.seconds = clock.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The shard of the runs `--shard` asks for, if any.
+fn resolve_shard(o: &RunOptions, p: &Prepared) -> Result<Option<ShardInfo>> {
+    // With --shard, only a block of the runs (shard.rs); a shard resumes only itself.
+    let recipe = (
+        o.shard.as_ref(),
+        o.settings.as_slice(),
+        o.metrics.as_slice(),
+    );
+    shard::resolve(recipe, &p.settings, &p.scenario, p.quick)
+}
+
+/// What the run directory must match to be resumed.
+fn identity(scenario: &Scenario, shard: Option<&ShardInfo>, runs: u64) -> Identity {
+    Identity {
+        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_hash: shard.map_or_else(|| scenario.fingerprint(), shard::identity_hash),
+        runs,
+    }
+}
+
+/// The summary of a `--resume` that found its directory already finished.
+fn already_complete(
+    target: PathBuf,
+    runs: u64,
+    shard: Option<ShardInfo>,
+    clock: Instant,
+) -> RunSummary {
+    RunSummary {
+        dir: target,
+        runs,
+        ran: 0,
+        failed: 0,
+        already_complete: true,
+        shard,
+        seconds: clock.elapsed().as_secs_f64(),
+        report: None,
+    }
+}
+
+/// How an interruption of this run is finished later.
+fn resumable(study: &Study, o: &RunOptions, target: &Path, total: u64) -> Resumable {
+    Resumable {
+        after_runs: o.resumed_by == ResumedBy::Teach,
+        command: resume_command(&run_words(study, o), target),
+        target: target.to_path_buf(),
+        total,
+    }
+}
+
+/// Says what is about to run, and how much of it a resume finds already done.
+fn announce(
+    scenario: &Scenario,
+    threads: usize,
+    resumable: &Resumable,
+    skip: u64,
+    progress: &dyn Progress,
+) {
+    progress.note(Note::Status(format!(
+        "{}: {}",
+        scenario.name,
+        estimate::describe_runs(scenario, threads)
+    )));
+    if skip > 0 {
+        progress.note(Note::Status(format!(
+            "resuming {}: {skip} of {} runs are already done",
+            display_path(&resumable.target),
+            resumable.total
+        )));
+    }
+}
+
+/// The `count` runs of the scenario from run `first` on.
+fn missing_runs(
+    scenario: &Scenario,
+    first: u64,
+    count: u64,
+) -> impl Iterator<Item = coprod_scenario::RunSpec<'_>> + Send {
+    scenario
+        .runs()
+        .skip(usize::try_from(first).unwrap_or(usize::MAX))
+        .take(usize::try_from(count).unwrap_or(usize::MAX))
+}
+
+/// Warns when runs other than lab runs never opened a co-production group, which usually
+/// means odd parameters; a resumed run does not warn.
+fn warn_without_groups(writer: &Writer, lab_runs: u64, skip: u64, progress: &dyn Progress) {
+    let without_groups = writer.runs_without_groups().saturating_sub(lab_runs);
+    if without_groups > 0 && skip == 0 {
+        progress.note(Note::Warning(format!(
+            "{without_groups} of {} runs never opened a co-production group; check the \
+             parameters if that is unexpected",
+            writer.runs_written()
+        )));
+    }
+}
+
+/// The run's manifest, short of what only the finish knows.
+fn run_manifest(
+    o: &RunOptions,
+    p: &Prepared,
+    writer: &Writer,
+    started: SystemTime,
+    clock: Instant,
+) -> Manifest {
+    let mut manifest =
+        finish::manifest(&p.scenario, &o.settings, p.quick, started, clock, o.threads);
+    manifest.failed_runs = writer.failed_runs();
+    manifest.files = writer.files();
+    manifest.timing.resumed_at_run = writer.resumed_at().filter(|n| *n > 0);
+    manifest
+}
+
+/// The summary of a run that wrote its runs; the finish fills in the rest.
+fn finished_summary(target: &Path, runs: u64, ran: u64, failed: u64) -> RunSummary {
+    RunSummary {
+        dir: target.to_path_buf(),
+        runs,
+        ran,
+        failed,
+        already_complete: false,
+        shard: None,
+        seconds: 0.0,
+        report: None,
+    }
 }
 
 /// An error after every run was saved (writing the summary, charts or manifest, or moving

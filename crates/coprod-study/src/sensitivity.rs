@@ -93,123 +93,26 @@ pub fn sensitivity(
     options: &SensitivityOptions,
     progress: &dyn Progress,
 ) -> Result<SensitivitySummary> {
-    let (args, threads) = (options, options.threads);
+    let threads = options.threads;
     let clock = Instant::now();
-    let mut scenario = study.scenario().clone();
-    if let Some(table) = &scenario.sensitivity {
-        check_settings(table, &args.settings)?;
-    }
-    for note in scenario.apply_settings(&args.settings)? {
-        progress.note(Note::Note(note));
-    }
-    let Some(table) = scenario.sensitivity.clone() else {
-        bail!(
-            "{} has no [sensitivity] table\n\nhint: add one (docs/sensitivity.md), or try \
-             `coprod sensitivity sensitivity`",
-            scenario.origin
-        );
-    };
-    if let Some(problem) = estimate::memory_problem(&scenario, threads) {
-        bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
-    }
-    if let Some(problem) = estimate::design_memory_problem(&table) {
-        bail!(
-            "{}: {problem}\n\nhint: lower `samples`, `trajectories` or `replications` in the \
-             [sensitivity] table",
-            scenario.origin
-        );
-    }
-    let k = table.factors.len();
-    let morris = table.method.morris().then(|| {
-        morris_design(
-            k,
-            table.trajectories as usize,
-            table.levels as usize,
-            scenario.seed,
-        )
-    });
-    let sobol = table
-        .method
-        .sobol()
-        .then(|| saltelli_design(k, table.samples as usize, scenario.seed));
-    let mut points: Vec<Vec<f64>> = Vec::new();
-    points.extend(morris.iter().flat_map(|d| d.points.iter().cloned()));
-    points.extend(sobol.iter().flat_map(|d| d.points.iter().cloned()));
-    let params = design_params(&scenario, &table, &points)?;
-    progress.note(Note::Status(format!(
-        "{}: {} design points x {} replications = {} runs of {} steps on {threads} threads",
-        scenario.name,
-        points.len(),
-        table.replications,
-        table.runs(),
-        scenario.steps
-    )));
-
-    let target = match &args.out {
-        Some(dir) => dir.clone(),
-        None => default_run_dir(
-            Path::new("outputs"),
-            &format!("{}-sensitivity", scenario.name),
-        ),
-    };
-    let existing = if args.force {
-        Existing::Replace
-    } else {
-        Existing::Refuse
-    };
-    let dir = RunDir::create(&target, existing)?;
-
-    // outputs[o][point][replication], and one design.csv row per run.
-    let morris_points = morris.as_ref().map_or(0, |d| d.points.len());
+    let scenario = settled_scenario(study, options, progress)?;
+    let table = sensitivity_table(&scenario)?;
+    check_memory(&scenario, &table, threads)?;
+    let designs = Designs::new(&scenario, &table);
+    let params = design_params(&scenario, &table, &designs.points())?;
+    announce(&scenario, &table, designs.len(), threads, progress);
+    let dir = create_dir(&scenario, options)?;
     let (replicates, design) = run_design(
         &scenario,
         &table,
         &params,
-        (morris_points, threads),
+        (designs.morris_points(), threads),
         progress,
     )?;
-    let mut rows = Vec::new();
-    let names = summary_names();
-    for (o, output) in table.outputs.iter().enumerate() {
-        let means: Vec<f64> = replicates[o]
-            .iter()
-            .map(|r| r.iter().sum::<f64>() / r.len() as f64)
-            .collect();
-        if means.iter().any(|v| !v.is_finite()) {
-            progress.note(Note::Warning(format!(
-                "`{output}` is not finite at some design point: no indices"
-            )));
-            continue;
-        }
-        let share = noise_share(&replicates[o]);
-        rows.push(SensitivityRow {
-            method: "noise".into(),
-            output: output.clone(),
-            parameter: String::new(),
-            index: "noise_share".into(),
-            estimate: share.unwrap_or(f64::NAN),
-            ci_low: None,
-            ci_high: None,
-            n: points.len() as u64,
-        });
-        let mut offset = 0;
-        if let Some(design) = &morris {
-            let y = &means[offset..offset + design.points.len()];
-            offset += design.points.len();
-            morris_rows(design, y, &table, &scenario, output, &mut rows);
-        }
-        if let Some(design) = &sobol {
-            let y = &means[offset..offset + design.points.len()];
-            sobol_rows(design, y, &table, &scenario, output, &mut rows);
-        }
-        let unit = names
-            .iter()
-            .find(|(n, _, _)| n == output)
-            .map_or("", |(_, u, _)| *u);
-        draw(&rows, output, unit, &dir.staging().join(CHARTS_DIR))?;
-    }
+    let charts = dir.staging().join(CHARTS_DIR);
+    let rows = index_rows(&replicates, &designs, &table, &scenario, &charts, progress)?;
     let seconds = clock.elapsed().as_secs_f64();
-    let manifest = manifest(&scenario, &table, args, threads, points.len(), seconds);
+    let manifest = manifest(&scenario, &table, options, threads, designs.len(), seconds);
     let parameters: Vec<String> = table.factors.iter().map(|f| f.name().to_string()).collect();
     write_design(dir.staging(), &parameters, &table.outputs, &design)?;
     write_sensitivity(dir.staging(), &rows, &manifest)?;
@@ -220,6 +123,203 @@ pub fn sensitivity(
         runs: table.runs(),
         seconds,
     })
+}
+
+/// The study's scenario with the `--set` settings applied, after refusing the settings the
+/// design would silently override.
+fn settled_scenario(
+    study: &Study,
+    options: &SensitivityOptions,
+    progress: &dyn Progress,
+) -> Result<Scenario> {
+    let mut scenario = study.scenario().clone();
+    if let Some(table) = &scenario.sensitivity {
+        check_settings(table, &options.settings)?;
+    }
+    for note in scenario.apply_settings(&options.settings)? {
+        progress.note(Note::Note(note));
+    }
+    Ok(scenario)
+}
+
+/// The scenario's `[sensitivity]` table, which this command cannot do without.
+fn sensitivity_table(scenario: &Scenario) -> Result<Sensitivity> {
+    let Some(table) = scenario.sensitivity.clone() else {
+        bail!(
+            "{} has no [sensitivity] table\n\nhint: add one (docs/sensitivity.md), or try \
+             `coprod sensitivity sensitivity`",
+            scenario.origin
+        );
+    };
+    Ok(table)
+}
+
+/// Refuses a study whose runs or design would not fit in memory, before any run starts.
+fn check_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
+    if let Some(problem) = estimate::memory_problem(scenario, threads) {
+        bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
+    }
+    if let Some(problem) = estimate::design_memory_problem(table) {
+        bail!(
+            "{}: {problem}\n\nhint: lower `samples`, `trajectories` or `replications` in the \
+             [sensitivity] table",
+            scenario.origin
+        );
+    }
+    Ok(())
+}
+
+/// The designs the `[sensitivity]` table's method asks for. Their points are run Morris
+/// first, so an output's point means split at the end of the Morris design.
+struct Designs {
+    morris: Option<MorrisDesign>,
+    sobol: Option<SaltelliDesign>,
+}
+
+impl Designs {
+    fn new(scenario: &Scenario, table: &Sensitivity) -> Self {
+        let k = table.factors.len();
+        let morris = table.method.morris().then(|| {
+            morris_design(
+                k,
+                table.trajectories as usize,
+                table.levels as usize,
+                scenario.seed,
+            )
+        });
+        let sobol = table
+            .method
+            .sobol()
+            .then(|| saltelli_design(k, table.samples as usize, scenario.seed));
+        Designs { morris, sobol }
+    }
+
+    /// Every design point, in run order.
+    fn points(&self) -> Vec<Vec<f64>> {
+        let mut points: Vec<Vec<f64>> = Vec::new();
+        points.extend(self.morris.iter().flat_map(|d| d.points.iter().cloned()));
+        points.extend(self.sobol.iter().flat_map(|d| d.points.iter().cloned()));
+        points
+    }
+
+    fn morris_points(&self) -> usize {
+        self.morris.as_ref().map_or(0, |d| d.points.len())
+    }
+
+    fn len(&self) -> usize {
+        self.morris_points() + self.sobol.as_ref().map_or(0, |d| d.points.len())
+    }
+}
+
+fn announce(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    design_points: usize,
+    threads: usize,
+    progress: &dyn Progress,
+) {
+    progress.note(Note::Status(format!(
+        "{}: {} design points x {} replications = {} runs of {} steps on {threads} threads",
+        scenario.name,
+        design_points,
+        table.replications,
+        table.runs(),
+        scenario.steps
+    )));
+}
+
+/// The new output directory: `--out`, or a fresh one under outputs/ named after the scenario.
+fn create_dir(scenario: &Scenario, options: &SensitivityOptions) -> Result<RunDir> {
+    let target = match &options.out {
+        Some(dir) => dir.clone(),
+        None => default_run_dir(
+            Path::new("outputs"),
+            &format!("{}-sensitivity", scenario.name),
+        ),
+    };
+    let existing = if options.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    Ok(RunDir::create(&target, existing)?)
+}
+
+/// The rows of sensitivity.csv, output by output, drawing each output's charts into
+/// `charts` as it goes. An output that is not finite somewhere has no rows, only a warning.
+fn index_rows(
+    replicates: &Replicates,
+    designs: &Designs,
+    table: &Sensitivity,
+    scenario: &Scenario,
+    charts: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<SensitivityRow>> {
+    let mut rows = Vec::new();
+    for (o, output) in table.outputs.iter().enumerate() {
+        let means = point_means(&replicates[o]);
+        if means.iter().any(|v| !v.is_finite()) {
+            progress.note(Note::Warning(format!(
+                "`{output}` is not finite at some design point: no indices"
+            )));
+            continue;
+        }
+        rows.push(noise_row(output, &replicates[o], designs.len()));
+        method_rows(designs, &means, table, scenario, output, &mut rows);
+        draw(&rows, output, unit_of(output), charts)?;
+    }
+    Ok(rows)
+}
+
+/// The mean over the replications of each design point.
+fn point_means(replicates: &[Vec<f64>]) -> Vec<f64> {
+    replicates
+        .iter()
+        .map(|r| r.iter().sum::<f64>() / r.len() as f64)
+        .collect()
+}
+
+/// The share of the output's variance that is replication noise rather than the design.
+fn noise_row(output: &str, replicates: &[Vec<f64>], design_points: usize) -> SensitivityRow {
+    SensitivityRow {
+        method: "noise".into(),
+        output: output.to_string(),
+        parameter: String::new(),
+        index: "noise_share".into(),
+        estimate: noise_share(replicates).unwrap_or(f64::NAN),
+        ci_low: None,
+        ci_high: None,
+        n: design_points as u64,
+    }
+}
+
+/// The Morris then the Sobol rows of one output, each from its own design's point means.
+fn method_rows(
+    designs: &Designs,
+    means: &[f64],
+    table: &Sensitivity,
+    scenario: &Scenario,
+    output: &str,
+    rows: &mut Vec<SensitivityRow>,
+) {
+    let mut offset = 0;
+    if let Some(design) = &designs.morris {
+        let y = &means[offset..offset + design.points.len()];
+        offset += design.points.len();
+        morris_rows(design, y, table, scenario, output, rows);
+    }
+    if let Some(design) = &designs.sobol {
+        let y = &means[offset..offset + design.points.len()];
+        sobol_rows(design, y, table, scenario, output, rows);
+    }
+}
+
+/// The unit of a summary output, for the Morris chart's axis.
+fn unit_of(output: &str) -> &'static str {
+    summary_names()
+        .iter()
+        .find(|(n, _, _)| n == output)
+        .map_or("", |(_, u, _)| *u)
 }
 
 /// The parameters of every design point: the scenario's baseline with each factor set to its

@@ -289,41 +289,8 @@ fn script_text(input: &ScriptInput<'_>) -> String {
     } = *input;
     let n = args.array;
     let script = job_dir.join(format!("{name}.sbatch"));
-    let mut run = vec![
-        "\"$COPROD\"".to_string(),
-        "run".into(),
-        shell_quote(&args.scenario),
-    ];
-    for s in &args.settings {
-        run.push("--set".into());
-        run.push(shell_quote(&format!("{}={}", s.key, s.value)));
-    }
-    if let Some(r) = args.replications {
-        run.push(format!("--replications {r}"));
-    }
-    if let Some(s) = args.seed {
-        run.push(format!("--seed {s}"));
-    }
-    if args.quick {
-        run.push("--quick".into());
-    }
-    for m in &args.metrics {
-        run.push(format!("--metric {}", shell_quote(m)));
-    }
-    let mut sbatch = String::new();
-    let _ = writeln!(sbatch, "#SBATCH --job-name=coprod-{name}");
-    let _ = writeln!(
-        sbatch,
-        "#SBATCH --output={}/logs/%x-%A_%a.out",
-        job_dir.display()
-    );
-    if let Some(p) = &args.partition {
-        let _ = writeln!(sbatch, "#SBATCH --partition={p}");
-    }
-    if let Some(t) = &args.time {
-        let _ = writeln!(sbatch, "#SBATCH --time={t}");
-    }
-    let _ = writeln!(sbatch, "#SBATCH --cpus-per-task={}", args.cpus_per_task);
+    let run = run_command(args);
+    let sbatch = sbatch_directives(args, name, job_dir);
     let force = if args.replace_results { " --force" } else { "" };
     format!(
         r#"#!/usr/bin/env bash
@@ -408,6 +375,50 @@ esac
         coprod_q = q(coprod),
         out_q = q(out),
         cwd_q = q(cwd),
-        run = run.join(" "),
     )
+}
+
+/// The `coprod run` of every shard, with the options the script repeats, shell-quoted.
+fn run_command(args: &SlurmOptions) -> String {
+    let mut run = vec![
+        "\"$COPROD\"".to_string(),
+        "run".into(),
+        shell_quote(&args.scenario),
+    ];
+    for s in &args.settings {
+        run.push("--set".into());
+        run.push(shell_quote(&format!("{}={}", s.key, s.value)));
+    }
+    if let Some(r) = args.replications {
+        run.push(format!("--replications {r}"));
+    }
+    if let Some(s) = args.seed {
+        run.push(format!("--seed {s}"));
+    }
+    if args.quick {
+        run.push("--quick".into());
+    }
+    for m in &args.metrics {
+        run.push(format!("--metric {}", shell_quote(m)));
+    }
+    run.join(" ")
+}
+
+/// The `#SBATCH` lines of the script: job name, log files and the resources asked for.
+fn sbatch_directives(args: &SlurmOptions, name: &str, job_dir: &Path) -> String {
+    let mut sbatch = String::new();
+    let _ = writeln!(sbatch, "#SBATCH --job-name=coprod-{name}");
+    let _ = writeln!(
+        sbatch,
+        "#SBATCH --output={}/logs/%x-%A_%a.out",
+        job_dir.display()
+    );
+    if let Some(p) = &args.partition {
+        let _ = writeln!(sbatch, "#SBATCH --partition={p}");
+    }
+    if let Some(t) = &args.time {
+        let _ = writeln!(sbatch, "#SBATCH --time={t}");
+    }
+    let _ = writeln!(sbatch, "#SBATCH --cpus-per-task={}", args.cpus_per_task);
+    sbatch
 }
