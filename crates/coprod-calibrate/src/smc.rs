@@ -557,10 +557,10 @@ mod tests {
             calls.fetch_add(1, Ordering::Relaxed);
             simulate(theta, seed)
         };
-        let full = run(&priors, &settings, &counting, Vec::new(), |_| Ok(())).unwrap();
+        let full = run(&priors, &settings, counting, Vec::new(), |_| Ok(())).unwrap();
         let all = calls.swap(0, Ordering::Relaxed);
         let head = full[..3].to_vec();
-        let resumed = run(&priors, &settings, &counting, head, |_| Ok(())).unwrap();
+        let resumed = run(&priors, &settings, counting, head, |_| Ok(())).unwrap();
         assert_eq!(resumed, full);
         // The first three generations come from their checkpoints, not from simulations.
         let done: u64 = full[..3].iter().map(|g| g.simulations).sum();
