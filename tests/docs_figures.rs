@@ -280,3 +280,71 @@ fn the_group_size_forces_numbers_are_the_full_runs() {
         }
     }
 }
+
+/// The production-technology table of docs/validation.md: `coprod run
+/// production-technology` in full (250 runs of 480 months, seconds), every cell a difference
+/// of summary.csv means (or the co-production variant's participation) at the table's
+/// precision.
+#[test]
+fn the_production_technology_table_is_the_scenarios_output() {
+    let doc = fs::read_to_string(root().join("docs/validation.md")).unwrap();
+    let section = &doc[doc
+        .find("### Production: P1, P7 and E4 follow the technology")
+        .expect("the section")..];
+    let table = &section[section.find("| rho |").expect("the table")..];
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 5, "one row per rho");
+    let sb = Sandbox::new();
+    sb.cmd(&["run", "production-technology", "--out", "pt"])
+        .assert()
+        .success();
+    let (header, summary) = crate::util::csv(&sb.path().join("pt/summary.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (v, rho, metric, mean) = (
+        col("variant"),
+        col("groups.rho"),
+        col("metric"),
+        col("mean"),
+    );
+    for row in &rows {
+        let at = row[0].split(' ').next().unwrap();
+        let value = |variant: &str, name: &str| -> f64 {
+            let r = summary
+                .iter()
+                .find(|r| r[v] == variant && r[rho] == at && r[metric] == name)
+                .unwrap_or_else(|| panic!("no {variant} {name} at rho {at}"));
+            r[mean].parse().unwrap()
+        };
+        let expected = [
+            format!(
+                "{:.1}",
+                value("coproduction", "service_output") - value("baseline", "service_output")
+            ),
+            format!(
+                "{:.3}",
+                value("involvement_high", "efficiency") - value("involvement_low", "efficiency")
+            ),
+            format!(
+                "{:.3}",
+                value("involvement_high", "efficiency_with_time")
+                    - value("involvement_low", "efficiency_with_time")
+            ),
+            format!(
+                "{:.1}",
+                value("substitutive", "service_output") - value("coproduction", "service_output")
+            ),
+            format!("{:.3}", value("coproduction", "participation_rate")),
+        ];
+        assert_eq!(row[1..], expected, "rho {at}: docs/validation.md is stale");
+    }
+}

@@ -22,8 +22,9 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run a scenario and write runs.csv, timeseries.csv, groups.csv, summary.csv and
-    /// manifest.json to a new output directory.
+    /// Run a scenario and write runs.csv, timeseries.csv, groups.csv, summary.csv,
+    /// parameters.csv, comparison.csv (with variants), charts, index.html and manifest.json
+    /// to a new output directory.
     Run(RunArgs),
     /// Check scenario files: print how many runs each expands to and a rough time
     /// estimate; exit with status 1 if any file is invalid.

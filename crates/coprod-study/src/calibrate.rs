@@ -436,12 +436,13 @@ fn chart(out: &Path, rows: &[PredictiveRow]) -> Result<()> {
     Ok(())
 }
 
-/// A tolerance for people: generation 0 accepts everything (`inf`).
+/// A tolerance, exact (the shortest text that reads back as the same number); generation 0
+/// accepts everything (`inf`).
 fn tolerance(t: f64) -> String {
     if t == f64::MAX {
         "inf".into()
     } else {
-        format!("{t:.6}")
+        format!("{t}")
     }
 }
 

@@ -269,7 +269,8 @@ fn value_text(value: PublishedValue) -> String {
 }
 
 fn cells(r: &PublishedRow) -> Vec<String> {
-    let num = |v: f64| format!("{v:.6}");
+    // As every CSV of a run: the shortest text that reads back as the same number.
+    let num = |v: f64| format!("{v}");
     let opt = |v: Option<f64>| v.map_or(String::new(), num);
     let c = &r.claim;
     vec![
