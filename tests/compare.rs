@@ -60,10 +60,15 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
         if !row["ci_low"].is_empty() {
             assert!(num(row, "ci_low") <= d + 1e-12 && d <= num(row, "ci_high") + 1e-12);
         }
-        if !row["p_value"].is_empty() {
-            assert!(num(row, "p_holm") >= num(row, "p_value") - 1e-15, "{row:?}");
-        }
+        // Without a sweep each family (one variant, one metric) has a single p-value, which
+        // Holm leaves as it is: pooling metrics or variants into one family would raise it.
+        assert_eq!(row["p_holm"], row["p_value"], "{row:?}");
     }
+    assert!(
+        rows.iter()
+            .any(|r| !r["p_value"].is_empty() && num(r, "p_value") < 0.9),
+        "no variant differs from the baseline: the p_holm check above compares nothing"
+    );
     // One forest plot per metric, every row labelled with its variant.
     for metric in ["participation_rate", "service_output"] {
         let svg = read(&dir.join("comparison").join(format!("forest_{metric}.svg")));
@@ -351,16 +356,25 @@ fn against_compares_with_any_variant() {
 }
 
 /// Holm's adjustment runs within each family (one variant, one metric, its sweep points):
-/// with 2 sweep points, each p_holm depends only on its family's two p-values.
+/// with 3 sweep points, each p_holm is Holm's value over its family's three p-values.
+/// At 36 months the variants' interventions (from month 12) have acted, so the p-values
+/// differ from 1 and the adjustment has something to do.
 #[test]
 fn holm_families_are_per_variant_and_metric() {
     let sandbox = Sandbox::new();
     let dir = sandbox.path().join("out");
     sandbox
-        .small_run(&[
+        .cmd(&[
+            "run",
             "trust-trap",
             "--set",
-            "experiment.replications=3",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=36",
+            "--replications",
+            "3",
             "--out",
             dir.to_str().unwrap(),
         ])
@@ -369,32 +383,59 @@ fn holm_families_are_per_variant_and_metric() {
     let rows = rows(&dir.join("comparison.csv"));
     let (header, _) = csv(&dir.join("comparison.csv"));
     let swept = &header[2];
-    let mut families: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| !r["p_value"].is_empty()) {
+    assert_eq!(swept, "orgs.trust_in_citizens_mean");
+    // Each family's (row index, p_value), every row in exactly one family.
+    let mut families: BTreeMap<(String, String), Vec<(usize, f64)>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        assert!(!r["p_value"].is_empty(), "{r:?}");
         families
             .entry((r["variant"].clone(), r["metric"].clone()))
             .or_default()
-            .push(num(r, "p_value"));
+            .push((i, num(r, "p_value")));
     }
-    for r in rows.iter().filter(|r| !r["p_value"].is_empty()) {
-        let family = &families[&(r["variant"].clone(), r["metric"].clone())];
-        let p = num(r, "p_value");
-        // Holm within the family: the smallest p times its size, then monotone steps.
+    // 3 variants x 9 metrics, each over the 3 sweep points.
+    assert_eq!(families.len(), 3 * 9);
+    assert!(families.values().all(|f| f.len() == 3), "{families:?}");
+    // Holm within each family, computed here: sort the p-values, multiply the k-th
+    // smallest (from 0) by (size - k), cap at 1, and carry the running maximum.
+    let mut expected = vec![f64::NAN; rows.len()];
+    for family in families.values() {
         let mut sorted = family.clone();
-        sorted.sort_by(f64::total_cmp);
-        let m = sorted.len() as f64;
-        let mut expected = 0.0_f64;
-        for (k, q) in sorted.iter().enumerate() {
-            expected = expected.max((q * (m - k as f64)).min(1.0));
-            if *q == p {
-                break;
-            }
+        sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let m = sorted.len();
+        let mut running = 0.0_f64;
+        for (k, &(i, p)) in sorted.iter().enumerate() {
+            running = running.max((p * (m - k) as f64).min(1.0));
+            // (Tied p-values get the same value: the later one's product is no larger.)
+            expected[i] = running;
         }
+    }
+    for (r, expected) in rows.iter().zip(&expected) {
         assert!(
             (num(r, "p_holm") - expected).abs() < 1e-12,
-            "{swept}: {r:?} vs {expected}"
+            "{swept}: {r:?} vs Holm {expected}"
         );
     }
+    // The run really compares something, and the adjustment really adjusts.
+    let p = |r: &BTreeMap<String, String>| num(r, "p_value");
+    let p_holm = |r: &BTreeMap<String, String>| num(r, "p_holm");
+    assert!(
+        rows.iter().filter(|r| p(r) < 0.5).count() >= 10,
+        "too few small p-values: the variants do not differ from the baseline"
+    );
+    assert!(
+        rows.iter().any(|r| p(r) < p_holm(r) && p_holm(r) < 1.0),
+        "no p-value raised by Holm below the cap of 1"
+    );
+    assert!(
+        families.values().any(|f| {
+            let mut distinct: Vec<f64> = f.iter().map(|x| x.1).filter(|&p| p < 1.0).collect();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            distinct.len() == f.len()
+        }),
+        "no family has three distinct p-values below 1"
+    );
 }
 
 /// `coprod run lab-designs` with `replications` replications into `sandbox/out`.

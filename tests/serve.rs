@@ -391,7 +391,9 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
 
 /// 100 students in groups of 5 through 10 rounds over loopback. Prints the 95th-percentile
 /// round latency (last contribution sent to every student seeing the result) and the
-/// server's resident memory; asserts only that every round completes.
+/// server's resident memory. Asserts that every round completes and that every student's
+/// result follows the game's rule: the groups split the class into groups of 5 and each
+/// payoff is endowment - contribution + MPCR x group total.
 #[test]
 fn load_100_students_through_10_rounds_reports_latency_and_memory() {
     let sb = Sandbox::new();
@@ -421,6 +423,7 @@ fn load_100_students_through_10_rounds_reports_latency_and_memory() {
             }
         });
         let mut latencies = Vec::new();
+        let mut totals = vec![0.0; students.len()];
         for round in 1..=10u32 {
             for s in students.iter_mut() {
                 s.until(|v| v["phase"] == "open" && v["round"] == round)
@@ -434,17 +437,20 @@ fn load_100_students_through_10_rounds_reports_latency_and_memory() {
             let mut tasks = Vec::new();
             for mut s in students.drain(..) {
                 tasks.push(tokio::spawn(async move {
-                    s.until(|v| v["last"]["round"] == round).await;
-                    (s, Instant::now())
+                    let state = s.until(|v| v["last"]["round"] == round).await;
+                    (s, state, Instant::now())
                 }));
             }
             let mut last = sent;
+            let mut results = Vec::new();
             for t in tasks {
-                let (s, at) = t.await.unwrap();
+                let (s, state, at) = t.await.unwrap();
                 last = last.max(at);
                 students.push(s);
+                results.push(state);
             }
             latencies.push(last.duration_since(sent));
+            check_round(round, &results, &mut totals);
             if round < 10 {
                 commands.send(json!({"type": "next_round"})).unwrap();
             }
@@ -466,5 +472,55 @@ fn load_100_students_through_10_rounds_reports_latency_and_memory() {
     eprintln!(
         "load test: 100 students, 10 rounds: round latency p95 {p95:.1} ms (by round: {by_round:.1?}); server memory {rss}"
     );
-    assert_eq!(ms.len(), 10);
+}
+
+/// The results the 100 students of the load test see after `round` (student `i` gave
+/// `i % 21` of an endowment of 20; groups of 5, MPCR 0.4). `totals` carries each student's
+/// running payoff.
+fn check_round(round: u32, results: &[Value], totals: &mut [f64]) {
+    assert_eq!(results.len(), 100);
+    // Students by the group total they see: (how many, their contributions' sum).
+    let mut groups: Vec<(f64, usize, f64)> = Vec::new();
+    for (i, state) in results.iter().enumerate() {
+        let last = &state["last"];
+        let number = |key: &str| {
+            last[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("round {round}, student {i}: no {key} in {state}"))
+        };
+        let (contribution, group_total, payoff) = (
+            number("contribution"),
+            number("group_total"),
+            number("payoff"),
+        );
+        assert_eq!(contribution, (i % 21) as f64, "round {round}, student {i}");
+        assert_eq!(last["produced"], true, "round {round}, student {i}");
+        let expected = 20.0 - contribution + 0.4 * group_total;
+        assert!(
+            (payoff - expected).abs() < 1e-9,
+            "round {round}, student {i}: payoff {payoff}, expected 20 - {contribution} + 0.4 x {group_total} = {expected}"
+        );
+        totals[i] += payoff;
+        let total = state["total_payoff"].as_f64().unwrap();
+        assert!(
+            (total - totals[i]).abs() < 1e-6,
+            "round {round}, student {i}: total payoff {total}, the rounds' payoffs add to {}",
+            totals[i]
+        );
+        match groups.iter_mut().find(|g| g.0 == group_total) {
+            Some(g) => {
+                g.1 += 1;
+                g.2 += contribution;
+            }
+            None => groups.push((group_total, 1, contribution)),
+        }
+    }
+    // Every group has 5 members and its total is their contributions' sum (groups that
+    // happen to have the same total are counted together).
+    for (group_total, members, sum) in groups {
+        assert!(
+            members % 5 == 0 && (sum - group_total * (members / 5) as f64).abs() < 1e-9,
+            "round {round}: {members} students see a group total of {group_total}; their contributions add to {sum}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Tidy checks on the files this part of the repository owns: every Rust file opens with a
-//! `//!` doc saying what it owns, and no test is ignored or expected to panic.
+//! `//!` doc saying what it owns, and no test is ignored or expected to panic, except
+//! those named in `MAY_BE_IGNORED`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -45,16 +46,132 @@ fn every_file_opens_with_a_module_doc() {
     }
 }
 
+/// Tests that may be ignored, as `file stem::function`, each with why. Nothing else may be
+/// ignored or expected to panic.
+const MAY_BE_IGNORED: &[(&str, &str)] = &[(
+    "docs_figures::the_group_size_forces_numbers_are_the_full_runs",
+    "the full scenario takes minutes; run with --ignored in a release build",
+)];
+
+/// The attributes that skip a test or expect it to panic, spelt at run time so that this
+/// file does not contain them.
+fn banned_attributes() -> [String; 2] {
+    [["ig", "nore"].concat(), ["should", "_panic"].concat()]
+}
+
+/// Every attribute of `text` that ignores a test or expects a panic, with or without a
+/// reason and however spaced (`#[X]`, `#[X = "why"]`, `#[X(expected = "..")]`,
+/// `#[cfg_attr(cond, X)]`), as (the function it is on, the attribute).
+fn skipping_attributes(text: &str) -> Vec<(String, String)> {
+    let banned = banned_attributes();
+    let mut found = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (n, line) in lines.iter().enumerate() {
+        let line = line.trim_start();
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some(inner) = rest.trim_start().strip_prefix('[') else {
+            continue;
+        };
+        // The attribute's words outside string literals: its name and, for `cfg_attr`,
+        // the attributes it applies.
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let mut in_string = false;
+        for c in inner.chars() {
+            if c == '"' {
+                in_string = !in_string;
+            }
+            if !in_string && (c.is_alphanumeric() || c == '_') {
+                word.push(c);
+            } else if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+        }
+        words.push(word);
+        let skips = match words.first().map(String::as_str) {
+            Some("cfg_attr") => words.iter().any(|w| banned.contains(w)),
+            Some(name) => banned.iter().any(|b| b == name),
+            None => false,
+        };
+        if skips {
+            // The first `fn NAME` below it, outside comments.
+            let function = lines[n + 1..]
+                .iter()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .find_map(|l| {
+                    let mut tokens = l
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .filter(|t| !t.is_empty());
+                    tokens.find(|t| *t == "fn")?;
+                    tokens.next().map(str::to_string)
+                })
+                .unwrap_or_default();
+            found.push((function, line.to_string()));
+        }
+    }
+    found
+}
+
 #[test]
 fn no_ignored_or_should_panic_tests() {
-    let (ignore, should_panic) = (["#[", "ignore]"].concat(), ["#[", "should_panic"].concat());
+    let mut found = Vec::new();
+    let mut allowed_seen = Vec::new();
     for file in owned_files() {
         let text = fs::read_to_string(&file).unwrap();
+        let stem = file.file_stem().unwrap().to_string_lossy();
+        for (function, attribute) in skipping_attributes(&text) {
+            let name = format!("{stem}::{function}");
+            if MAY_BE_IGNORED.iter().any(|(n, _)| *n == name) {
+                allowed_seen.push(name);
+            } else {
+                found.push(format!("{}: {function}: {attribute}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "tests that are ignored or expected to panic (a test that does not run cannot fail):\n{}",
+        found.join("\n")
+    );
+    // The allowance is kept only while its test is there and still ignored.
+    for (name, _) in MAY_BE_IGNORED {
         assert!(
-            !text.contains(&ignore) && !text.contains(&should_panic),
-            "{}",
-            file.display()
+            allowed_seen.iter().any(|n| n == name),
+            "{name} is allowed to be ignored but is not: remove it from MAY_BE_IGNORED"
         );
+    }
+}
+
+/// The check above finds every spelling of the attributes, and nothing else.
+#[test]
+fn skipping_attributes_are_found_in_every_spelling() {
+    let [ignore, should_panic] = banned_attributes();
+    for (attribute, caught) in [
+        (format!("#[{ignore}]"), true),
+        (format!("#[{ignore} = \"slow\"]"), true),
+        (format!("# [ {ignore} ]"), true),
+        (format!("#[{should_panic}]"), true),
+        (format!("#[{should_panic}(expected = \"boom\")]"), true),
+        (format!("#[cfg_attr(miri, {ignore})]"), true),
+        ("#[test]".to_string(), false),
+        ("#[allow(dead_code)]".to_string(), false),
+        (format!("#[doc = \"{ignore} this\"]"), false),
+        (format!("#[cfg_attr(miri, doc = \"{ignore}\")]"), false),
+        (format!("// #[{ignore}]"), false),
+    ] {
+        let text = format!("#[test]\n    {attribute}\nfn a_test() {{}}\n");
+        let found = skipping_attributes(&text);
+        if caught {
+            assert_eq!(
+                found,
+                vec![("a_test".to_string(), attribute.clone())],
+                "{attribute}"
+            );
+        } else {
+            assert!(found.is_empty(), "{attribute}: {found:?}");
+        }
     }
 }
 

@@ -124,11 +124,13 @@ mod tests {
     #[test]
     fn holm_matches_known_values() {
         let adjusted = holm(&[0.01, 0.04, 0.03, 0.005]);
+        assert_eq!(adjusted.len(), 4, "one adjusted value per p-value");
         for (got, expected) in adjusted.iter().zip([0.03, 0.06, 0.06, 0.02]) {
             assert!((got - expected).abs() < 1e-12, "{adjusted:?}");
         }
         // Capped at 1, NaN left out of the family.
         let adjusted = holm(&[0.5, f64::NAN, 0.6]);
+        assert_eq!(adjusted.len(), 3);
         assert_eq!(adjusted[0], 1.0);
         assert!(adjusted[1].is_nan());
         assert_eq!(adjusted[2], 1.0);

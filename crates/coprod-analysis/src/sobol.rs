@@ -187,6 +187,7 @@ mod tests {
         let design = saltelli_design(3, 1 << 14, 2024);
         let y: Vec<f64> = design.points.iter().map(|x| ishigami(x)).collect();
         let indices = sobol_indices(&design, &y, 100, 2024);
+        assert_eq!(indices.len(), 3, "one index per factor");
         for (i, index) in indices.iter().enumerate() {
             eprintln!(
                 "x{}: S {:.4} [{:.4}, {:.4}] (analytic {}), ST {:.4} [{:.4}, {:.4}] (analytic {})",
