@@ -173,6 +173,19 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
     assert!(dir.join("validation_forest.png").is_file());
     let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"salt\": \"ci\""), "{manifest}");
+    // Each claim's design as it ran: the scenario file the binary was built with.
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let designs = manifest["designs"].as_array().unwrap();
+    assert_eq!(designs.len(), CLAIMS.len());
+    for (design, id) in designs.iter().zip(CLAIMS) {
+        assert_eq!(design["id"], *id);
+        let file = crate::util::root().join(format!("scenarios/validation/{id}.toml"));
+        assert_eq!(
+            design["source"],
+            std::fs::read_to_string(file).unwrap(),
+            "{id}"
+        );
+    }
 }
 
 #[test]

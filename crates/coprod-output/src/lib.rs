@@ -76,9 +76,9 @@ pub use targets::{
     write_table,
 };
 pub use validation::{
-    DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow, VALIDATION_CSV,
-    ValidationDir, ValidationManifest, ValidationRow, merge_validation, read_validation,
-    write_validation,
+    ClaimDesign, DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow,
+    VALIDATION_CSV, ValidationDir, ValidationManifest, ValidationRow, merge_validation,
+    read_validation, write_validation,
 };
 
 /// Why outputs could not be written.

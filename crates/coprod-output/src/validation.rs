@@ -131,6 +131,15 @@ pub struct RobustnessRow {
     pub holds: bool,
 }
 
+/// A claim's validation scenario as it ran.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClaimDesign {
+    /// Claim id.
+    pub id: String,
+    /// The text of `scenarios/validation/<id>.toml`.
+    pub source: String,
+}
+
 /// What `manifest.json` of a validation directory records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValidationManifest {
@@ -142,6 +151,10 @@ pub struct ValidationManifest {
     pub command: String,
     /// Claims run, in order.
     pub claims: Vec<String>,
+    /// The design each claim was judged by: its scenario file as built into the binary
+    /// (an edited file takes effect only in a new build, so this is what ran).
+    #[serde(default)]
+    pub designs: Vec<ClaimDesign>,
     /// The salt every seed derives from.
     pub salt: String,
     /// How seeds are derived from it.

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use coprod_core::ASSUMED_RANGES;
 use coprod_output::{
-    DecompositionRow, Existing, RobustnessRow, RunDir, ValidationManifest, ValidationRow,
-    default_run_dir, write_validation,
+    ClaimDesign, DecompositionRow, Existing, RobustnessRow, RunDir, ValidationManifest,
+    ValidationRow, default_run_dir, write_validation,
 };
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
 use coprod_scenario::Scenario;
@@ -107,6 +107,14 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         command: args.command.clone(),
         claims: results.iter().map(|r| r.id.clone()).collect(),
+        designs: results
+            .iter()
+            .zip(&scenarios)
+            .map(|(r, s)| ClaimDesign {
+                id: r.id.clone(),
+                source: s.source.clone(),
+            })
+            .collect(),
         salt: options.salt.clone(),
         seed_derivation: SEED_DERIVATION.into(),
         blocks: options.blocks,
