@@ -193,20 +193,30 @@ fn the_readme_chart_is_the_programs_current_output() {
 /// row, the forces removed, the best cap and the share lasting 24 months at each cap; and
 /// the caps of its header.
 fn forces_table() -> (Vec<String>, Vec<Vec<String>>) {
+    let lines = validation_table(
+        "### Group size from a balance of forces",
+        "| forces removed |",
+    );
+    let caps = lines[0][2..].to_vec();
+    (caps, lines[2..].to_vec())
+}
+
+/// The cells of every line of the first table of docs/validation.md that starts with
+/// `first` below the heading `heading` (header and separator lines included).
+fn validation_table(heading: &str, first: &str) -> Vec<Vec<String>> {
     let doc = fs::read_to_string(root().join("docs/validation.md")).unwrap();
-    let heading = "### Group size from a balance of forces";
-    let start = doc.find(heading).expect("the section");
-    let section = &doc[start..];
-    let table = &section[section.find("| forces removed |").expect("the table")..];
-    let lines: Vec<&str> = table.lines().take_while(|l| l.starts_with('|')).collect();
-    let cells = |l: &str| -> Vec<String> {
-        l.trim_matches('|')
-            .split('|')
-            .map(|c| c.trim().to_string())
-            .collect()
-    };
-    let caps = cells(lines[0])[2..].to_vec();
-    (caps, lines[2..].iter().map(|l| cells(l)).collect())
+    let section = &doc[doc.find(heading).expect("the section")..];
+    let table = &section[section.find(first).expect("the table")..];
+    table
+        .lines()
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
 }
 
 /// `share_lasting_24` of a run of group-size-forces, by (variant, cap), from summary.csv.
@@ -287,22 +297,11 @@ fn the_group_size_forces_numbers_are_the_full_runs() {
 /// precision.
 #[test]
 fn the_production_technology_table_is_the_scenarios_output() {
-    let doc = fs::read_to_string(root().join("docs/validation.md")).unwrap();
-    let section = &doc[doc
-        .find("### Production: P1, P7 and E4 follow the technology")
-        .expect("the section")..];
-    let table = &section[section.find("| rho |").expect("the table")..];
-    let rows: Vec<Vec<String>> = table
-        .lines()
-        .take_while(|l| l.starts_with('|'))
-        .skip(2)
-        .map(|l| {
-            l.trim_matches('|')
-                .split('|')
-                .map(|c| c.trim().to_string())
-                .collect()
-        })
-        .collect();
+    let rows = validation_table(
+        "### Production: P1, P7 and E4 follow the technology",
+        "| rho |",
+    )[2..]
+        .to_vec();
     assert_eq!(rows.len(), 5, "one row per rho");
     let sb = Sandbox::new();
     sb.cmd(&["run", "production-technology", "--out", "pt"])
