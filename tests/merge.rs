@@ -376,6 +376,46 @@ fn shards_cut_short_are_refused_before_anything_is_written() {
         stderr.contains("g/s1/groups.csv: run") && stderr.contains("where group 0 was expected"),
         "{stderr}"
     );
+    // groups.csv cut at a line end after a run's last started group: the rows dropped are
+    // groups that never started or were still forming, which no run's groups_started counts;
+    // shard.json's group_rows does.
+    let rows = |t: &str| t.lines().count() - 1;
+    let original = rows(&fs::read_to_string(sb.path().join("shards/s1/groups.csv")).unwrap());
+    let dirs = damaged(&sb, "h", "groups.csv", |t| {
+        let l: Vec<&str> = t.lines().collect();
+        let keep = l
+            .iter()
+            .rposition(|l| !l.contains(",never_started,") && !l.contains(",forming,"))
+            .unwrap();
+        assert!(
+            keep + 1 < l.len(),
+            "shard 1's groups.csv ends with unstarted groups"
+        );
+        lines(t, keep + 1)
+    });
+    let kept = rows(&fs::read_to_string(sb.path().join("h/s1/groups.csv")).unwrap());
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains(&format!(
+            "h/s1/groups.csv: it holds {kept} rows, but shard.json records group_rows \
+             {original}: the file is cut short or rows are missing"
+        )),
+        "{stderr}"
+    );
+    // A shard.json without group_rows was written by another build of coprod.
+    let dirs = damaged(&sb, "i", "shard.json", |t| {
+        let l: Vec<&str> = t
+            .lines()
+            .filter(|l| !l.contains("\"group_rows\""))
+            .collect();
+        l.join("\n") + "\n"
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains("i/s1 was written by another build of coprod")
+            && stderr.contains("does not record group_rows"),
+        "{stderr}"
+    );
     // The intact shards still merge.
     sb.cmd(&[
         "merge",

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use coprod_core::{METRICS, RunOutput, summary_names};
@@ -243,6 +243,7 @@ pub struct Writer {
     row: Row,
     runs_written: u64,
     runs_without_groups: u64,
+    group_rows: u64,
     failed_runs: u64,
     resumed_at: Option<u64>,
     saved: u64,
@@ -309,6 +310,24 @@ impl Checkpoint {
             })
             .last()
     }
+}
+
+/// Rows (lines after the header) in the first `len` bytes of the CSV file `path`, whose
+/// fields never hold a line break (groups.csv: numbers and names).
+fn count_rows(path: &Path, len: u64) -> Result<u64, OutputError> {
+    let file = File::open(path).map_err(|e| OutputError::io(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file.take(len));
+    let mut lines = 0u64;
+    loop {
+        let buf = reader.fill_buf().map_err(|e| OutputError::io(path, e))?;
+        if buf.is_empty() {
+            break;
+        }
+        lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        let n = buf.len();
+        reader.consume(n);
+    }
+    Ok(lines.saturating_sub(1))
 }
 
 fn failures_header(swept: &[String]) -> Vec<String> {
@@ -393,6 +412,7 @@ impl Writer {
             row: Row::default(),
             runs_written: 0,
             runs_without_groups: 0,
+            group_rows: 0,
             failed_runs: 0,
             resumed_at: None,
             saved: 0,
@@ -492,6 +512,7 @@ impl Writer {
             row: Row::default(),
             runs_written: 0,
             runs_without_groups: at.runs_without_groups,
+            group_rows: count_rows(&staging.join(GROUPS_CSV), at.groups_len)?,
             failed_runs: at.failed_runs,
             resumed_at: Some(at.runs_done),
             saved: at.runs_done,
@@ -706,6 +727,7 @@ impl Writer {
             row.push(life.months_met);
             self.groups.row(row.fields())?;
         }
+        self.group_rows += out.groups.len() as u64;
 
         self.add_to_summary(id.variant, id.point, &summary);
         self.runs_written += 1;
@@ -723,6 +745,11 @@ impl Writer {
     /// Runs in which no group or opportunity ever opened (worth a warning).
     pub fn runs_without_groups(&self) -> u64 {
         self.runs_without_groups
+    }
+
+    /// Rows of groups.csv so far (including those of an earlier, interrupted invocation).
+    pub fn group_rows(&self) -> u64 {
+        self.group_rows
     }
 
     /// Where the directory will end up.
@@ -1001,6 +1028,11 @@ mod tests {
             Writer::create_resumable(&whole, swept(), Existing::Refuse, Some(&identity)).unwrap();
         write_some(&mut w, 0..6);
         assert_eq!(w.failed_runs(), 1);
+        assert_eq!(
+            w.group_rows(),
+            5,
+            "one group for each run but the failed one"
+        );
         assert!(w.files().contains(&FAILURES_CSV.to_string()));
         w.finish(&manifest()).unwrap();
 
@@ -1011,7 +1043,11 @@ mod tests {
         drop(w); // as if killed: the partial directory stays
         let partial = crate::partial_dir(&cut);
         // A crash in the middle of the next chunk leaves bytes the journal does not cover.
-        for (name, junk) in [(RUNS_CSV, "4,base"), (JOURNAL, "5,12")] {
+        for (name, junk) in [
+            (RUNS_CSV, "4,base"),
+            (GROUPS_CSV, "4,0,\n4,1,"),
+            (JOURNAL, "5,12"),
+        ] {
             let mut f = fs::OpenOptions::new()
                 .append(true)
                 .open(partial.join(name))
@@ -1029,7 +1065,13 @@ mod tests {
         let mut w = Writer::resume(&cut, swept(), Existing::Refuse, &identity).unwrap();
         assert_eq!(w.runs_done(), 4);
         assert_eq!(w.resumed_at(), Some(4));
+        assert_eq!(
+            w.group_rows(),
+            3,
+            "rows of runs 0, 1 and 3, counted from the file"
+        );
         write_some(&mut w, 4..6);
+        assert_eq!(w.group_rows(), 5);
         w.finish(&manifest()).unwrap();
 
         for file in [

@@ -10,7 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use coprod_output::{Existing, ShardInfo, Writer, describe_range, missing_and_duplicate_runs};
+use coprod_output::{
+    Existing, SHARD_JSON, ShardInfo, Writer, describe_range, missing_and_duplicate_runs,
+};
 use coprod_scenario::{Scenario, Setting};
 
 use crate::error::{Context, Result, bail, invalid};
@@ -72,6 +74,16 @@ pub fn merge(
                  {version}, or merge with coprod {}",
                 dir.display(),
                 info.coprod_version,
+                info.coprod_version
+            );
+        }
+        if info.group_rows.is_none() {
+            bail!(
+                "{} was written by another build of coprod {}, whose {SHARD_JSON} does not \
+                 record group_rows (the rows of groups.csv, which merge checks): shards merge \
+                 only with the version that wrote them\n\nhint: re-run the shards with this \
+                 coprod",
+                dir.display(),
                 info.coprod_version
             );
         }

@@ -325,6 +325,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
 
     warn_without_groups(&writer, lab_runs, skip, progress);
     let failed = writer.failed_runs();
+    let group_rows = writer.group_rows();
     let mut manifest = run_manifest(o, &p, &writer, started, clock);
     let completed = writer
         .complete()
@@ -332,7 +333,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         .map_err(|e| runs_are_saved(e, &resumable))?;
     let mut summary = finished_summary(&target, n_runs, n_runs - skip, failed);
     if let Some(shard) = shard {
-        let (dir, shard) = shard::finish(shard, completed, manifest, failed)?;
+        let (dir, shard) = shard::finish(shard, completed, manifest, (failed, group_rows))?;
         summary.dir = dir;
         summary.shard = Some(shard);
         summary.seconds = clock.elapsed().as_secs_f64();

@@ -44,7 +44,7 @@ pub(crate) fn indices(arg: &ShardArg) -> Result<(u64, u64)> {
 }
 
 /// The shard this invocation writes, with everything shard.json records except the
-/// failed runs (known at the end).
+/// failed runs and the rows of groups.csv (known at the end).
 pub(crate) fn resolve(
     (arg, set_options, metrics): (Option<&ShardArg>, &[Setting], &[String]),
     settings: &[Setting],
@@ -67,6 +67,7 @@ pub(crate) fn resolve(
         runs: range.end - range.start,
         total_runs: total,
         failed_runs: 0,
+        group_rows: None,
         scenario: ShardScenario {
             name: scenario.name.clone(),
             origin: scenario.origin.clone(),
@@ -105,19 +106,21 @@ pub(crate) fn dir_name(index: u64, count: u64) -> String {
     format!("shard-{index}-of-{count}")
 }
 
-/// Finishes a shard directory: drops the partial summary, writes shard.json, then the
-/// manifest of the whole experiment, and moves the directory into place.
+/// Finishes a shard directory: drops the partial summary, writes shard.json (with the
+/// `failed` runs and the `group_rows` of groups.csv), then the manifest of the whole
+/// experiment, and moves the directory into place.
 pub(crate) fn finish(
     mut shard: ShardInfo,
     completed: Completed,
     mut manifest: Manifest,
-    failed: u64,
+    (failed, group_rows): (u64, u64),
 ) -> Result<(PathBuf, ShardInfo)> {
     let staging = completed.staging().to_path_buf();
     let summary = staging.join(coprod_output::SUMMARY_CSV);
     std::fs::remove_file(&summary)
         .with_context(|| format!("cannot remove {}", summary.display()))?;
     shard.failed_runs = failed;
+    shard.group_rows = Some(group_rows);
     manifest.failed_runs = failed;
     manifest
         .files

@@ -4,8 +4,9 @@
 //! A shard directory holds the rows of a contiguous block of run ids: `runs.csv`,
 //! `timeseries.csv`, `groups.csv`, `failures.csv` (if some of its runs failed), the
 //! manifest of the whole experiment and `shard.json` ([`ShardInfo`]): which runs it holds,
-//! the scenario fingerprint and coprod version, and what is needed to resolve the scenario
-//! again. It has no summary, charts or index page: those only make sense for every run.
+//! the scenario fingerprint and coprod version, how many rows its groups.csv has, and what
+//! is needed to resolve the scenario again. It has no summary, charts or index page: those
+//! only make sense for every run.
 //!
 //! Merging streams each shard's rows, in run-id order, through the same [`Writer`] that
 //! `coprod run` uses, so summary.csv is accumulated in the same order from the same numbers
@@ -46,6 +47,12 @@ pub struct ShardInfo {
     pub total_runs: u64,
     /// Runs of the shard that failed (rows of its failures.csv).
     pub failed_runs: u64,
+    /// Rows of the shard's groups.csv (without the header), so that `coprod merge` can tell
+    /// a file cut short at a line end after a run's last started group. `None` only when
+    /// read from a shard.json written before coprod recorded it (merge refuses such a
+    /// shard: it was written by another build).
+    #[serde(default)]
+    pub group_rows: Option<u64>,
     /// How the scenario was given, to resolve it again when merging.
     pub scenario: ShardScenario,
 }
@@ -291,9 +298,9 @@ fn check_ends_with_newline(path: &Path) -> Result<(), OutputError> {
 /// timeseries.csv holds `steps` rows (steps 0, 1, ...) of every finished run and nothing
 /// else; in groups.csv the group ids of each finished run count 0, 1, 2, ... and its started
 /// groups (every `end_reason` but `never_started` and `forming`) are as many as its
-/// `groups_started` in runs.csv; every file ends with a line break. groups.csv can still
-/// lack trailing rows of a run that are all groups that never started or were still
-/// forming: no file records how many of those a run had.
+/// `groups_started` in runs.csv, and its rows are as many as shard.json's `group_rows` (which
+/// catches trailing rows of groups that never started or were still forming); every file
+/// ends with a line break.
 ///
 /// # Errors
 /// [`OutputError::Shard`] naming the file, line and run.
@@ -470,7 +477,9 @@ fn check_groups(
     let mut counts: Vec<u64> = vec![0; finished.len()];
     let mut at: Option<usize> = None;
     let mut next_group = 0u64;
+    let mut rows = 0u64;
     while let Some(id) = file.next()? {
+        rows += 1;
         if at.is_none_or(|a| finished[a].0 != id) {
             let after = at.map_or(0, |a| a + 1);
             match finished[after..].iter().position(|&(r, _)| r == id) {
@@ -507,6 +516,19 @@ fn check_groups(
                 ),
             });
         }
+    }
+    if let Some(recorded) = shard.group_rows.filter(|&r| r != rows) {
+        return Err(OutputError::Shard {
+            path: file.path.clone(),
+            reason: format!(
+                "it holds {rows} rows, but {SHARD_JSON} records group_rows {recorded}: {}",
+                if rows < recorded {
+                    "the file is cut short or rows are missing"
+                } else {
+                    "it has rows the shard did not write"
+                }
+            ),
+        });
     }
     Ok(())
 }
@@ -612,6 +634,7 @@ impl Writer {
                     }
                 }
                 let table = if name == GROUPS_CSV {
+                    self.group_rows += 1;
                     &mut self.groups
                 } else {
                     &mut self.timeseries
@@ -638,6 +661,7 @@ mod tests {
             runs,
             total_runs: 10,
             failed_runs: 0,
+            group_rows: Some(0),
             scenario: ShardScenario {
                 name: "t".into(),
                 origin: "t.toml".into(),
