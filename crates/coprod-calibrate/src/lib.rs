@@ -30,7 +30,10 @@ mod random;
 
 pub use model::{ModelSimulator, distance};
 pub use predictive::{PredictiveRow, predictive};
-pub use smc::{Accepted, Generation, Proposer, Settings, finished, posterior, proposal_cap, run};
+pub use smc::{
+    Accepted, Generation, Proposed, Proposer, Settings, Tally, finished, posterior, proposal_cap,
+    run,
+};
 
 /// Why a calibration cannot run.
 #[derive(Debug, thiserror::Error)]

@@ -112,6 +112,54 @@ pub struct Accepted {
     pub distance: f64,
     /// Seed of its simulation.
     pub seed: u64,
+    /// Proposals simulated (inside the priors' support) from the start of the range it was
+    /// proposed in up to and including it; [`Tally`] makes it count from the generation's
+    /// first proposal.
+    pub simulated: u64,
+}
+
+/// What a range of proposals gave: the accepted ones in the order of k, and how many of the
+/// range were simulated.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Proposed {
+    /// The accepted proposals.
+    pub accepted: Vec<Accepted>,
+    /// Proposals of the range inside the priors' support, which were simulated.
+    pub simulated: u64,
+}
+
+/// The proposals of a generation so far: ranges added in order from proposal 0.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    accepted: Vec<Accepted>,
+    covered: u64,
+    simulated: u64,
+}
+
+impl Tally {
+    /// Adds the outcome of the proposals `range`, which must start where the last range
+    /// added ended.
+    pub fn add(&mut self, range: std::ops::Range<u64>, proposed: Proposed) {
+        debug_assert_eq!(range.start, self.covered);
+        let before = self.simulated;
+        self.accepted
+            .extend(proposed.accepted.into_iter().map(|a| Accepted {
+                simulated: a.simulated + before,
+                ..a
+            }));
+        self.simulated += proposed.simulated;
+        self.covered = range.end;
+    }
+
+    /// Accepted proposals so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.len()
+    }
+
+    /// Proposals covered so far (`0..covered`).
+    pub fn covered(&self) -> u64 {
+        self.covered
+    }
 }
 
 /// Whether a run with these generations has stopped (generation cap, a complete
@@ -166,8 +214,9 @@ impl<'a> Proposer<'a> {
     }
 
     /// Proposal `k`: drawn from its own stream (seed, generation, k), so it is the same
-    /// whichever process or thread makes it. `Some` if it was accepted.
-    pub fn propose<S>(&self, k: u64, simulate: &S) -> Result<Option<Accepted>, CalibrateError>
+    /// whichever process or thread makes it. `None` if it fell outside the priors' support
+    /// (and was not simulated); else whether it was accepted.
+    fn propose<S>(&self, k: u64, simulate: &S) -> Result<Option<Option<Accepted>>, CalibrateError>
     where
         S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
     {
@@ -179,56 +228,59 @@ impl<'a> Proposer<'a> {
         let Some(theta) = theta else { return Ok(None) };
         let seed = rand::Rng::next_u64(&mut rng);
         let distance = simulate(&theta, seed)?;
-        Ok((distance <= self.tolerance).then_some(Accepted {
+        Ok(Some((distance <= self.tolerance).then_some(Accepted {
             k,
             theta,
             distance,
             seed,
-        }))
+            simulated: 0,
+        })))
     }
 
-    /// Proposals `range`, in parallel; the accepted ones in the order of k.
+    /// Proposals `range`, in parallel: the accepted ones in the order of k, each with the
+    /// number of the range's proposals simulated up to it, and the range's total.
     pub fn propose_range<S>(
         &self,
         range: std::ops::Range<u64>,
         simulate: &S,
-    ) -> Result<Vec<Accepted>, CalibrateError>
+    ) -> Result<Proposed, CalibrateError>
     where
         S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
     {
-        let outcomes: Vec<Result<Option<Accepted>, CalibrateError>> = range
+        let outcomes: Vec<Result<Option<Option<Accepted>>, CalibrateError>> = range
             .into_par_iter()
             .map(|k| self.propose(k, simulate))
             .collect();
-        let mut accepted = Vec::new();
+        let mut proposed = Proposed::default();
         for outcome in outcomes {
-            accepted.extend(outcome?);
+            let Some(accepted) = outcome? else { continue };
+            proposed.simulated += 1;
+            proposed.accepted.extend(accepted.map(|a| Accepted {
+                simulated: proposed.simulated,
+                ..a
+            }));
         }
-        Ok(accepted)
+        Ok(proposed)
     }
 
-    /// The generation made of the accepted proposals of `0..covered` (in the order of k):
-    /// the first `particles` of them, or, if there are fewer and `covered` has reached
+    /// The generation made of the accepted proposals of the tally (in the order of k): the
+    /// first `particles` of them, or, if there are fewer and the tally has reached
     /// [`proposal_cap`], an incomplete generation. `None` while neither is the case.
     ///
     /// Generation 0 accepts every proposal whose distance is a number; if too few are, there
     /// is no generation to fall back on, and that is an error.
-    pub fn assemble(
-        &self,
-        accepted: &[Accepted],
-        covered: u64,
-    ) -> Result<Option<Generation>, CalibrateError> {
+    pub fn assemble(&self, tally: &Tally) -> Result<Option<Generation>, CalibrateError> {
         let n = self.settings.particles;
         let cap = proposal_cap(self.settings);
-        let (accepted, proposed) = if accepted.len() >= n {
-            (&accepted[..n], accepted[n - 1].k + 1)
-        } else if covered >= cap {
-            (accepted, cap)
+        let (accepted, proposed, simulations) = if tally.accepted.len() >= n {
+            let last = &tally.accepted[n - 1];
+            (&tally.accepted[..n], last.k + 1, last.simulated)
+        } else if tally.covered >= cap {
+            (&tally.accepted[..], cap, tally.simulated)
         } else {
             return Ok(None);
         };
         let acceptance_rate = accepted.len() as f64 / proposed as f64;
-        let simulations = self.simulated(proposed);
         if accepted.len() < n {
             // Too few accepted: report the rate and keep the previous particles so the run
             // stops.
@@ -275,22 +327,6 @@ impl<'a> Proposer<'a> {
         }))
     }
 
-    /// How many of proposals `0..proposals` were inside the priors' support (and were
-    /// simulated): their perturbations are drawn again, without simulating, so that sharded
-    /// and unsharded runs count alike.
-    fn simulated(&self, proposals: u64) -> u64 {
-        let (Some(p), Some(s), Some(c)) = (self.previous, &self.scales, &self.cumulative) else {
-            return proposals;
-        };
-        (0..proposals)
-            .into_par_iter()
-            .filter(|&k| {
-                let mut rng = stream(self.settings.seed, self.index, k);
-                perturb(p, c, s, self.priors, &mut rng).is_some()
-            })
-            .count() as u64
-    }
-
     /// The next block of proposals to run when `0..covered` gave `accepted` and the
     /// generation is not yet made (see [`Proposer::assemble`]) in `rounds` rounds: enough,
     /// at the acceptance rate seen so far (or the previous generation's before any
@@ -332,14 +368,13 @@ where
 {
     let proposer = Proposer::new(priors, settings, previous);
     let n = settings.particles as u64;
-    let mut accepted: Vec<Accepted> = Vec::with_capacity(settings.particles);
-    let mut covered = 0;
+    let mut tally = Tally::default();
     loop {
-        if let Some(g) = proposer.assemble(&accepted, covered)? {
+        if let Some(g) = proposer.assemble(&tally)? {
             return Ok(g);
         }
-        accepted.extend(proposer.propose_range(covered..covered + n, simulate)?);
-        covered += n;
+        let range = tally.covered..tally.covered + n;
+        tally.add(range.clone(), proposer.propose_range(range, simulate)?);
     }
 }
 
@@ -390,8 +425,9 @@ fn kernel_scales(g: &Generation) -> Vec<f64> {
         .collect()
 }
 
-/// Running sums of a generation's weights, in order: particle `i` is picked by a uniform
-/// `u` when `u` is below the sum up to `i` and not below the sum before it.
+/// Running sums of a generation's weights, in order, up to the first that is not a number:
+/// particle `i` is picked by a uniform `u` when `u` is below the sum up to `i` and not below
+/// the sum before it (no `u` is below a NaN sum, so the sums after one pick nothing).
 fn cumulative_weights(g: &Generation) -> Vec<f64> {
     g.weights
         .iter()
@@ -399,7 +435,20 @@ fn cumulative_weights(g: &Generation) -> Vec<f64> {
             *acc += w;
             Some(*acc)
         })
+        .take_while(|acc| !acc.is_nan())
         .collect()
+}
+
+/// The particle (of `n`) a uniform `u` picks: the first whose running sum is above `u`, or
+/// the last if none is (as when rounding left the total below `u`). The sums never
+/// decrease, so this is a binary search.
+fn pick(cumulative: &[f64], n: usize, u: f64) -> usize {
+    let first_above = cumulative.partition_point(|&acc| u >= acc);
+    if first_above == cumulative.len() {
+        n - 1
+    } else {
+        first_above
+    }
 }
 
 fn perturb(
@@ -410,11 +459,7 @@ fn perturb(
     rng: &mut rand::rngs::ChaCha8Rng,
 ) -> Option<Vec<f64>> {
     let u = uniform(rng);
-    // The first particle whose running sum is above u (the last if rounding left the total
-    // below u); the sums never decrease, so this is a binary search.
-    let pick = cumulative
-        .partition_point(|&acc| u >= acc)
-        .min(g.weights.len() - 1);
+    let pick = pick(cumulative, g.weights.len(), u);
     let theta: Vec<f64> = g.particles[pick]
         .iter()
         .zip(scales)
@@ -520,6 +565,54 @@ mod tests {
         Ok((theta[0] + normal(&mut rng) / 2.0 - 2.0).abs())
     }
 
+    /// The binary search picks the particle the plain scan over running sums picks, also
+    /// with zero weights, a total below u after rounding, and weights that are not numbers.
+    #[test]
+    fn resampling_picks_as_a_scan_of_running_sums() {
+        let scan = |weights: &[f64], u: f64| {
+            let mut acc = 0.0;
+            for (i, w) in weights.iter().enumerate() {
+                acc += w;
+                if u < acc {
+                    return i;
+                }
+            }
+            weights.len() - 1
+        };
+        let cases: [&[f64]; 6] = [
+            &[0.25, 0.25, 0.5],
+            &[0.0, 0.5, 0.0, 0.5, 0.0],
+            &[0.1; 10],
+            &[0.5, f64::NAN, 0.5],
+            &[f64::NAN, 0.2],
+            &[0.3, 0.3, 0.3],
+        ];
+        for weights in cases {
+            let g = Generation {
+                index: 0,
+                tolerance: 0.0,
+                acceptance_rate: 1.0,
+                proposals: 0,
+                simulations: 0,
+                ess: 0.0,
+                particles: vec![vec![0.0]; weights.len()],
+                weights: weights.to_vec(),
+                distances: vec![0.0; weights.len()],
+                seeds: vec![0; weights.len()],
+                complete: true,
+            };
+            let cumulative = cumulative_weights(&g);
+            for step in 0..=1000 {
+                let u = f64::from(step) / 1000.0;
+                assert_eq!(
+                    pick(&cumulative, weights.len(), u),
+                    scan(weights, u),
+                    "{weights:?} at {u}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn recovers_a_known_posterior() {
         let gens = normal_mean(7, 2000);
@@ -595,13 +688,14 @@ mod tests {
                 simulate(theta, seed)
             };
             let proposer = Proposer::new(&priors, &settings, Some(previous));
-            proposer.propose_range(0..g.proposals, &counting).unwrap();
+            let proposed = proposer.propose_range(0..g.proposals, &counting).unwrap();
             assert_eq!(
                 calls.load(Ordering::Relaxed),
                 g.simulations,
                 "generation {}",
                 g.index
             );
+            assert_eq!(proposed.simulated, g.simulations);
             outside += g.proposals - g.simulations;
             let rate = g.particles.len() as f64 / g.proposals as f64;
             assert!(!g.complete || g.acceptance_rate == rate);
@@ -619,25 +713,26 @@ mod tests {
         let mut rounds = 0;
         while !finished(&settings, &gens) {
             let proposer = Proposer::new(&priors, &settings, gens.last());
-            let (mut accepted, mut covered, mut round) = (Vec::new(), 0, 0);
+            let (mut tally, mut round) = (Tally::default(), 0);
             let g = loop {
-                if let Some(g) = proposer.assemble(&accepted, covered).unwrap() {
+                if let Some(g) = proposer.assemble(&tally).unwrap() {
                     break g;
                 }
-                let block = proposer.next_block(accepted.len(), covered, round);
-                assert!(block.start == covered && block.end > block.start);
+                let block = proposer.next_block(tally.accepted(), tally.covered(), round);
+                assert!(block.start == tally.covered() && block.end > block.start);
                 // Three slices, simulated last first, put back in order of k.
                 let len = block.end - block.start;
-                let mut slices: Vec<Vec<Accepted>> = (0..3u64)
+                let mut slices: Vec<(std::ops::Range<u64>, Proposed)> = (0..3u64)
                     .rev()
                     .map(|i| {
                         let (a, b) = (block.start + len * i / 3, block.start + len * (i + 1) / 3);
-                        proposer.propose_range(a..b, &simulate).unwrap()
+                        (a..b, proposer.propose_range(a..b, &simulate).unwrap())
                     })
                     .collect();
                 slices.reverse();
-                accepted.extend(slices.into_iter().flatten());
-                covered = block.end;
+                for (range, proposed) in slices {
+                    tally.add(range, proposed);
+                }
                 round += 1;
             };
             rounds += round;
@@ -663,6 +758,8 @@ mod tests {
         );
         // A merge of shard files in which generation 0's proposals were all rejected.
         let proposer = Proposer::new(&priors, &settings, None);
-        assert!(proposer.assemble(&[], proposal_cap(&settings)).is_err());
+        let mut tally = Tally::default();
+        tally.add(0..proposal_cap(&settings), Proposed::default());
+        assert!(proposer.assemble(&tally).is_err());
     }
 }

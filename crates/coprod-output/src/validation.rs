@@ -131,7 +131,7 @@ pub struct RobustnessRow {
     pub holds: bool,
 }
 
-/// A claim's validation scenario as it ran.
+/// A claim's validation scenario file as built into the binary (`--quick` caps it further).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClaimDesign {
     /// Claim id.
@@ -152,7 +152,7 @@ pub struct ValidationManifest {
     /// Claims run, in order.
     pub claims: Vec<String>,
     /// The design each claim was judged by: its scenario file as built into the binary
-    /// (an edited file takes effect only in a new build, so this is what ran).
+    /// (an edited file takes effect only in a new build; `--quick` then caps the population).
     #[serde(default)]
     pub designs: Vec<ClaimDesign>,
     /// The salt every seed derives from.

@@ -283,7 +283,13 @@ pub(crate) fn read_checkpoints(out: &Path) -> Result<Vec<Generation>> {
         .iter()
         .map(|p| {
             let text = std::fs::read_to_string(p)?;
-            serde_json::from_str(&text).with_context(|| format!("bad checkpoint {}", p.display()))
+            serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "bad checkpoint {} (damaged, or written by another build of coprod: start \
+                     the calibration again, with --force to replace it)",
+                    p.display()
+                )
+            })
         })
         .collect()
 }

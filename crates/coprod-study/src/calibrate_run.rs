@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use coprod_calibrate::{Accepted, Generation, Proposer, finished};
+use coprod_calibrate::{Generation, Proposed, Proposer, Tally, finished};
 use serde::{Deserialize, Serialize};
 
 use coprod_calibrate::CalibrateError;
@@ -47,7 +47,9 @@ struct Slice {
     shards: u64,
     /// This shard's proposals, `[start, end)`.
     proposals: [u64; 2],
-    accepted: Vec<Accepted>,
+    /// Its accepted proposals, and how many of its proposals were simulated.
+    #[serde(flatten)]
+    proposed: Proposed,
 }
 
 /// The command the shards ran, so that `coprod merge DIR` can rebuild the calibration.
@@ -132,12 +134,12 @@ fn next_generation(
     generations: &[Generation],
 ) -> Result<std::result::Result<Generation, PendingRound>> {
     let proposer = Proposer::new(&setup.priors, &setup.settings, generations.last());
-    let (mut accepted, mut covered, mut round) = (Vec::new(), 0, 0);
+    let (mut tally, mut round) = (Tally::default(), 0);
     loop {
-        if let Some(g) = proposer.assemble(&accepted, covered)? {
+        if let Some(g) = proposer.assemble(&tally)? {
             return Ok(Ok(g));
         }
-        let block = proposer.next_block(accepted.len(), covered, round);
+        let block = proposer.next_block(tally.accepted(), tally.covered(), round);
         let slices = read_round(&setup.out, proposer.index, round, &block)?;
         let shards = slices.first().map(|s| s.shards);
         let present: Vec<u64> = slices.iter().map(|s| s.shard).collect();
@@ -150,8 +152,9 @@ fn next_generation(
                 present,
             }));
         }
-        accepted.extend(slices.into_iter().flat_map(|s| s.accepted));
-        covered = block.end;
+        for slice in slices {
+            tally.add(slice.proposals[0]..slice.proposals[1], slice.proposed);
+        }
         round += 1;
     }
 }
@@ -182,8 +185,13 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let slice: Slice = serde_json::from_str(&text)
-            .with_context(|| format!("bad shard file {}", path.display()))?;
+        let slice: Slice = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "bad shard file {} (damaged, or written by another build of coprod: remove it \
+                 and run its shard again)",
+                path.display()
+            )
+        })?;
         let expected = shard_slice(block, slice.shard, slice.shards);
         if slice.generation != generation
             || slice.round != round
@@ -406,7 +414,7 @@ pub fn calibrate_shard(
     let proposer = Proposer::new(&setup.priors, &setup.settings, state.generations.last());
     let pool = Setup::pool(options.threads)?;
     let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
-    let accepted = pool.install(|| proposer.propose_range(proposals.clone(), &sim))?;
+    let proposed = pool.install(|| proposer.propose_range(proposals.clone(), &sim))?;
     let slice = Slice {
         generation: round.generation,
         round: round.round,
@@ -414,7 +422,7 @@ pub fn calibrate_shard(
         shard,
         shards,
         proposals: [proposals.start, proposals.end],
-        accepted,
+        proposed,
     };
     let dir = round_dir(&out, round.generation, round.round);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -424,7 +432,7 @@ pub fn calibrate_shard(
         shard,
         shards,
         proposals,
-        accepted: slice.accepted.len(),
+        accepted: slice.proposed.accepted.len(),
         dir: out,
     })
 }
@@ -515,10 +523,10 @@ pub fn merge_calibration(
             dir: dir.to_path_buf(),
         });
     }
-    let (rounds, simulated) = count_rounds(dir)?;
+    let (rounds, proposals, simulations) = count_rounds(dir)?;
     let pool = Setup::pool(threads)?;
     let run = serde_json::json!({
-        "sharded": { "rounds": rounds, "proposals_simulated": simulated },
+        "sharded": { "rounds": rounds, "proposals": proposals, "simulations": simulations },
         "merge_wall_seconds": clock.elapsed().as_secs_f64(),
         "threads": threads,
     });
@@ -530,11 +538,12 @@ pub fn merge_calibration(
     })
 }
 
-/// Rounds run by shards, and the proposals they simulated (all slices of all rounds).
-fn count_rounds(dir: &Path) -> Result<(u64, u64)> {
-    let (mut rounds, mut simulated) = (0, 0);
+/// Rounds run by shards, the proposals they made and those of them they simulated (all
+/// slices of all rounds, the proposals past a generation's last accepted one included).
+fn count_rounds(dir: &Path) -> Result<(u64, u64, u64)> {
+    let (mut rounds, mut proposals, mut simulations) = (0, 0, 0);
     let Ok(generations) = std::fs::read_dir(dir.join(ROUNDS)) else {
-        return Ok((0, 0));
+        return Ok((0, 0, 0));
     };
     for g in generations {
         for r in std::fs::read_dir(g?.path())? {
@@ -547,12 +556,13 @@ fn count_rounds(dir: &Path) -> Result<(u64, u64)> {
                 {
                     let slice: Slice = serde_json::from_str(&std::fs::read_to_string(&path)?)
                         .with_context(|| format!("bad shard file {}", path.display()))?;
-                    simulated += slice.proposals[1] - slice.proposals[0];
+                    proposals += slice.proposals[1] - slice.proposals[0];
+                    simulations += slice.proposed.simulated;
                 }
             }
         }
     }
-    Ok((rounds, simulated))
+    Ok((rounds, proposals, simulations))
 }
 
 #[cfg(test)]
