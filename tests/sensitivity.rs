@@ -241,3 +241,152 @@ fn check_counts_the_runs_of_a_sensitivity_analysis() {
             "`coprod sensitivity`: 2216 runs (1108 design points x 2 replications)",
         ));
 }
+
+/// A small scenario of `method` over `parameters` (TOML lines) with the given outputs: 240
+/// citizens, 8 steps, one replication per point.
+fn small_scenario(name: &str, method: &str, outputs: &str, parameters: &str) -> String {
+    format!(
+        "name = \"{name}\"\n[params.population]\nn_citizens = 240\nn_communities = 4\n\
+         [experiment]\nsteps = 8\nseed = 3\n[sensitivity]\nmethod = \"{method}\"\n\
+         outputs = {outputs}\nsamples = 8\ntrajectories = 4\nreplications = 1\nbootstrap = 20\n\
+         [sensitivity.parameters]\n{parameters}\n"
+    )
+}
+
+/// Runs `coprod sensitivity` on `text` into `<sandbox>/<name>` and returns the directory,
+/// the rows of sensitivity.csv and stderr; the analysis must succeed.
+fn analyse(
+    sandbox: &Sandbox,
+    name: &str,
+    text: &str,
+) -> (std::path::PathBuf, Vec<Vec<String>>, String) {
+    let file = sandbox.path().join(format!("{name}.toml"));
+    fs::write(&file, text).unwrap();
+    let dir = sandbox.path().join(name);
+    let out = sandbox
+        .cmd(&[
+            "sensitivity",
+            file.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let (_, rows) = csv(&dir.join("sensitivity.csv"));
+    (dir, rows, stderr)
+}
+
+/// The estimates of sensitivity.csv for one output, parameter and index.
+fn estimate<'a>(rows: &'a [Vec<String>], output: &str, parameter: &str, index: &str) -> &'a str {
+    let row = rows
+        .iter()
+        .find(|r| r[1] == output && r[2] == parameter && r[3] == index)
+        .unwrap_or_else(|| panic!("no row {output} {parameter} {index} in {rows:?}"));
+    &row[4]
+}
+
+/// The manifest's `files`.
+fn manifest_files(dir: &std::path::Path) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// An output that takes one value at every design point has undefined (NaN) Sobol indices:
+/// the analysis still completes, writes the NaN rows, leaves out that output's chart with
+/// a warning and draws the other outputs' charts. (At 8 steps the time price acts on
+/// neither output and nobody's trust moves; the organisations' budget sets the
+/// professional cost.)
+#[test]
+fn an_output_that_never_varies_has_nan_sobol_indices_and_no_chart() {
+    let sandbox = Sandbox::new();
+    let text = small_scenario(
+        "flat-trust",
+        "sobol",
+        r#"["mean_citizen_trust", "professional_cost"]"#,
+        "\"costs.time_price\" = [0.5, 1.5]\n\"orgs.baseline_input\" = [4, 6]",
+    );
+    let (dir, rows, stderr) = analyse(&sandbox, "flat", &text);
+    for parameter in ["costs.time_price", "orgs.baseline_input"] {
+        for index in ["first_order", "total"] {
+            assert_eq!(
+                estimate(&rows, "mean_citizen_trust", parameter, index),
+                "NaN",
+                "{parameter} {index}"
+            );
+        }
+    }
+    let share = estimate(&rows, "professional_cost", "orgs.baseline_input", "total");
+    assert!(
+        share.parse::<f64>().unwrap().is_finite(),
+        "professional_cost: {share}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: chart sobol_mean_citizen_trust of `mean_citizen_trust` not drawn: every \
+             Sobol index is NaN"
+        ),
+        "{stderr}"
+    );
+    let charts = dir.join("charts");
+    assert!(!charts.join("sobol_mean_citizen_trust.png").exists());
+    for ext in ["png", "svg"] {
+        let chart = charts.join(format!("sobol_professional_cost.{ext}"));
+        assert!(chart.is_file(), "{} is missing", chart.display());
+    }
+    assert!(!stderr.contains("sobol_professional_cost"), "{stderr}");
+    assert!(manifest_files(&dir).contains(&"charts/".to_string()));
+}
+
+/// A whole-number parameter whose rounded values never move gives no elementary effect
+/// (n = 0): its Morris indices are NaN. A chart with nothing else is left out with a
+/// warning (and with no chart at all, `charts/` is neither written nor listed); in a chart
+/// with other parameters its bar is empty and marked "n/a".
+#[test]
+fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
+    let sandbox = Sandbox::new();
+    // Every point of [4, 4.4] rounds to 4.
+    let stuck = "\"levers.group_size_cap\" = [4, 4.4]";
+    let text = small_scenario("stuck-cap", "morris", r#"["professional_cost"]"#, stuck);
+    let (dir, rows, stderr) = analyse(&sandbox, "alone", &text);
+    for index in ["mu", "mu_star", "sigma"] {
+        let row = rows
+            .iter()
+            .find(|r| r[3] == index)
+            .unwrap_or_else(|| panic!("no {index} row in {rows:?}"));
+        assert_eq!((row[4].as_str(), row[7].as_str()), ("NaN", "0"), "{index}");
+    }
+    assert!(
+        stderr.contains(
+            "warning: chart morris_professional_cost of `professional_cost` not drawn: every \
+             Morris mu* is NaN"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.join("charts").exists());
+    assert_eq!(
+        manifest_files(&dir),
+        ["sensitivity.csv", "design.csv", "manifest.json"]
+    );
+
+    let text = small_scenario(
+        "stuck-cap",
+        "morris",
+        r#"["professional_cost"]"#,
+        &format!("{stuck}\n\"orgs.baseline_input\" = [4, 6]"),
+    );
+    let (dir, rows, stderr) = analyse(&sandbox, "with-another", &text);
+    let mu_star = |parameter| estimate(&rows, "professional_cost", parameter, "mu_star");
+    assert_eq!(mu_star("levers.group_size_cap"), "NaN");
+    assert!(mu_star("orgs.baseline_input").parse::<f64>().unwrap() > 0.0);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let svg = read(&dir.join("charts").join("morris_professional_cost.svg"));
+    assert!(svg.lines().any(|l| l.trim() == "n/a"), "no n/a row");
+    assert!(manifest_files(&dir).contains(&"charts/".to_string()));
+}

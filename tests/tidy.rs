@@ -68,33 +68,16 @@ fn skipping_attributes(text: &str) -> Vec<(String, String)> {
     let lines: Vec<&str> = text.lines().collect();
     for (n, line) in lines.iter().enumerate() {
         let line = line.trim_start();
-        let Some(rest) = line.strip_prefix('#') else {
-            continue;
-        };
-        let Some(inner) = rest.trim_start().strip_prefix('[') else {
-            continue;
-        };
-        // The attribute's words outside string literals: its name and, for `cfg_attr`,
-        // the attributes it applies.
-        let mut words = Vec::new();
-        let mut word = String::new();
-        let mut in_string = false;
-        for c in inner.chars() {
-            if c == '"' {
-                in_string = !in_string;
-            }
-            if !in_string && (c.is_alphanumeric() || c == '_') {
-                word.push(c);
-            } else if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
-        }
-        words.push(word);
-        let skips = match words.first().map(String::as_str) {
-            Some("cfg_attr") => words.iter().any(|w| banned.contains(w)),
-            Some(name) => banned.iter().any(|b| b == name),
-            None => false,
-        };
+        // Every attribute the line starts with (`#[test] #[X]` has two): its name and, for
+        // `cfg_attr`, the attributes it applies.
+        let skips =
+            leading_attributes(line)
+                .iter()
+                .any(|words| match words.first().map(String::as_str) {
+                    Some("cfg_attr") => words.iter().any(|w| banned.contains(w)),
+                    Some(name) => banned.iter().any(|b| b == name),
+                    None => false,
+                });
         if skips {
             // The first `fn NAME` below it, outside comments.
             let function = lines[n + 1..]
@@ -112,6 +95,54 @@ fn skipping_attributes(text: &str) -> Vec<(String, String)> {
         }
     }
     found
+}
+
+/// The attributes at the start of `line`, one after the other (`#[a] #[b(c)] fn f()` has
+/// two), each as its words outside string literals; none unless the line starts with one.
+fn leading_attributes(line: &str) -> Vec<Vec<String>> {
+    let mut attributes = Vec::new();
+    let mut rest = line;
+    while let Some(inner) = rest
+        .strip_prefix('#')
+        .and_then(|r| r.trim_start().strip_prefix('['))
+    {
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let (mut in_string, mut escaped, mut depth) = (false, false, 1);
+        let mut end = inner.len();
+        for (i, c) in inner.char_indices() {
+            if in_string {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+            if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+            } else if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            if depth == 0 {
+                end = i + c.len_utf8();
+                break;
+            }
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+        attributes.push(words);
+        rest = inner[end..].trim_start();
+    }
+    attributes
 }
 
 #[test]
@@ -155,11 +186,21 @@ fn skipping_attributes_are_found_in_every_spelling() {
         (format!("#[{should_panic}]"), true),
         (format!("#[{should_panic}(expected = \"boom\")]"), true),
         (format!("#[cfg_attr(miri, {ignore})]"), true),
+        (format!("#[test] #[{ignore}]"), true),
+        (format!("#[test] #[{should_panic}]"), true),
+        (format!("#[test]#[{ignore} = \"a ] in a reason\"]"), true),
+        (
+            format!("#[allow(dead_code)] # [{should_panic}(expected = \"boom\")]"),
+            true,
+        ),
         ("#[test]".to_string(), false),
         ("#[allow(dead_code)]".to_string(), false),
         (format!("#[doc = \"{ignore} this\"]"), false),
         (format!("#[cfg_attr(miri, doc = \"{ignore}\")]"), false),
         (format!("// #[{ignore}]"), false),
+        ("#[test] #[allow(dead_code)]".to_string(), false),
+        (format!("#[test] // #[{ignore}]"), false),
+        (format!("#[doc = \"#[{ignore}] \\\" ]\"] #[test]"), false),
     ] {
         let text = format!("#[test]\n    {attribute}\nfn a_test() {{}}\n");
         let found = skipping_attributes(&text);

@@ -110,9 +110,18 @@ pub fn sensitivity(
         progress,
     )?;
     let charts = dir.staging().join(CHARTS_DIR);
-    let rows = index_rows(&replicates, &designs, &table, &scenario, &charts, progress)?;
+    let (rows, drawn) = index_rows(&replicates, &designs, &table, &scenario, &charts, progress)?;
     let seconds = clock.elapsed().as_secs_f64();
-    let manifest = manifest(&scenario, &table, options, threads, designs.len(), seconds);
+    let points = designs.len();
+    let manifest = manifest(
+        &scenario,
+        &table,
+        options,
+        threads,
+        points,
+        seconds,
+        drawn > 0,
+    );
     let parameters: Vec<String> = table.factors.iter().map(|f| f.name().to_string()).collect();
     write_design(dir.staging(), &parameters, &table.outputs, &design)?;
     write_sensitivity(dir.staging(), &rows, &manifest)?;
@@ -246,7 +255,8 @@ fn create_dir(scenario: &Scenario, options: &SensitivityOptions) -> Result<RunDi
 }
 
 /// The rows of sensitivity.csv, output by output, drawing each output's charts into
-/// `charts` as it goes. An output that is not finite somewhere has no rows, only a warning.
+/// `charts` as it goes, and the number of charts drawn. An output that is not finite
+/// somewhere has no rows, only a warning.
 fn index_rows(
     replicates: &Replicates,
     designs: &Designs,
@@ -254,8 +264,9 @@ fn index_rows(
     scenario: &Scenario,
     charts: &Path,
     progress: &dyn Progress,
-) -> Result<Vec<SensitivityRow>> {
+) -> Result<(Vec<SensitivityRow>, usize)> {
     let mut rows = Vec::new();
+    let mut drawn = 0;
     for (o, output) in table.outputs.iter().enumerate() {
         let means = point_means(&replicates[o]);
         if means.iter().any(|v| !v.is_finite()) {
@@ -266,9 +277,9 @@ fn index_rows(
         }
         rows.push(noise_row(output, &replicates[o], designs.len()));
         method_rows(designs, &means, table, scenario, output, &mut rows);
-        draw(&rows, output, unit_of(output), charts)?;
+        drawn += draw(&rows, output, unit_of(output), charts, progress)?;
     }
-    Ok(rows)
+    Ok((rows, drawn))
 }
 
 /// The mean over the replications of each design point.
@@ -519,12 +530,18 @@ fn sobol_rows(
     }
 }
 
-/// The charts of one output: Sobol first-order and total indices per parameter
-/// (`sobol_<output>`), and Morris mu* per parameter (`morris_<output>`), each with its
-/// bootstrap CIs.
-fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Result<()> {
-    std::fs::create_dir_all(charts)
-        .with_context(|| format!("cannot create {}", charts.display()))?;
+/// Draws the charts of one output and returns how many it drew: Sobol first-order and
+/// total indices per parameter (`sobol_<output>`), and Morris mu* per parameter
+/// (`morris_<output>`), each with its bootstrap CIs. A bar whose index is NaN (undefined)
+/// is left empty and marked "n/a"; a chart with no finite estimate at all is not drawn, and
+/// a warning says which and why.
+fn draw(
+    rows: &[SensitivityRow],
+    output: &str,
+    unit: &str,
+    charts: &Path,
+    progress: &dyn Progress,
+) -> Result<usize> {
     let of = |method: &str, index: &str| -> Vec<&SensitivityRow> {
         rows.iter()
             .filter(|r| r.output == output && r.method == method && r.index == index)
@@ -543,8 +560,13 @@ fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Res
         .iter()
         .find(|r| r.output == output && r.index == "noise_share")
         .map_or(f64::NAN, |r| r.estimate);
+    let noise = if noise.is_finite() {
+        format!("{noise:.2}")
+    } else {
+        "n/a".to_string()
+    };
     let title = format!(
-        "Sensitivity of {} (noise share {noise:.2})",
+        "Sensitivity of {} (noise share {noise})",
         output.replace('_', " ")
     );
     let mut charts_to_draw: Vec<(Vec<ForestRow>, Vec<usize>, String, String)> = Vec::new();
@@ -580,15 +602,32 @@ fn draw(rows: &[SensitivityRow], output: &str, unit: &str, charts: &Path) -> Res
             format!("morris_{output}"),
         ));
     }
+    let mut drawn = 0;
     for (forest, groups, x_label, stem) in charts_to_draw {
+        if !forest.iter().any(|r| r.effect.is_finite()) {
+            let why = if stem.starts_with("sobol") {
+                "every Sobol index is NaN: the output does not vary over the design's \
+                 samples, so it has no variance to share"
+            } else {
+                "every Morris mu* is NaN: no parameter gave an elementary effect, because \
+                 rounding to whole numbers left each of its moves in place (n = 0)"
+            };
+            progress.note(Note::Warning(format!(
+                "chart {stem} of `{output}` not drawn: {why} (sensitivity.csv has the NaN rows)"
+            )));
+            continue;
+        }
+        std::fs::create_dir_all(charts)
+            .with_context(|| format!("cannot create {}", charts.display()))?;
         let height = (200 + 40 * forest.len() as u32).max(600);
         let style =
             ChartStyle::new(title.clone(), x_label, "", charts.join(stem)).with_size(1400, height);
         bar_chart(&forest, &groups, &style)
             .map(|_: Vec<PathBuf>| ())
             .with_context(|| format!("cannot draw the sensitivity chart of `{output}`"))?;
+        drawn += 1;
     }
-    Ok(())
+    Ok(drawn)
 }
 
 fn manifest(
@@ -598,7 +637,13 @@ fn manifest(
     threads: usize,
     design_points: usize,
     seconds: f64,
+    charts: bool,
 ) -> serde_json::Value {
+    // `charts/` exists only if some chart was drawn.
+    let mut files = vec!["sensitivity.csv", "design.csv", "manifest.json"];
+    if charts {
+        files.push("charts/");
+    }
     serde_json::json!({
         "kind": "sensitivity",
         "coprod_version": env!("CARGO_PKG_VERSION"),
@@ -626,7 +671,7 @@ fn manifest(
         "design_points": design_points,
         "runs": table.runs(),
         "settings": args.settings.iter().map(|s| format!("{}={}", s.key, s.value)).collect::<Vec<_>>(),
-        "files": ["sensitivity.csv", "design.csv", "manifest.json", "charts/"],
+        "files": files,
         "timing": { "wall_seconds": (seconds * 1000.0).round() / 1000.0, "threads": threads },
     })
 }
