@@ -118,6 +118,16 @@ pub struct Accepted {
     pub simulated: u64,
 }
 
+/// What became of one proposal.
+enum Outcome {
+    /// Outside the priors' support: rejected without a simulation.
+    Outside,
+    /// Simulated, farther from the data than the tolerance.
+    Rejected,
+    /// Simulated and within the tolerance.
+    Accepted(Accepted),
+}
+
 /// What a range of proposals gave: the accepted ones in the order of k, and how many of the
 /// range were simulated.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -214,9 +224,8 @@ impl<'a> Proposer<'a> {
     }
 
     /// Proposal `k`: drawn from its own stream (seed, generation, k), so it is the same
-    /// whichever process or thread makes it. `None` if it fell outside the priors' support
-    /// (and was not simulated); else whether it was accepted.
-    fn propose<S>(&self, k: u64, simulate: &S) -> Result<Option<Option<Accepted>>, CalibrateError>
+    /// whichever process or thread makes it.
+    fn propose<S>(&self, k: u64, simulate: &S) -> Result<Outcome, CalibrateError>
     where
         S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
     {
@@ -225,16 +234,21 @@ impl<'a> Proposer<'a> {
             (Some(p), Some(s), Some(c)) => perturb(p, c, s, self.priors, &mut rng),
             _ => Some(self.priors.iter().map(|pr| sample(pr, &mut rng)).collect()),
         };
-        let Some(theta) = theta else { return Ok(None) };
+        let Some(theta) = theta else {
+            return Ok(Outcome::Outside);
+        };
         let seed = rand::Rng::next_u64(&mut rng);
         let distance = simulate(&theta, seed)?;
-        Ok(Some((distance <= self.tolerance).then_some(Accepted {
+        if distance > self.tolerance || distance.is_nan() {
+            return Ok(Outcome::Rejected);
+        }
+        Ok(Outcome::Accepted(Accepted {
             k,
             theta,
             distance,
             seed,
             simulated: 0,
-        })))
+        }))
     }
 
     /// Proposals `range`, in parallel: the accepted ones in the order of k, each with the
@@ -247,18 +261,23 @@ impl<'a> Proposer<'a> {
     where
         S: Fn(&[f64], u64) -> Result<f64, CalibrateError> + Sync,
     {
-        let outcomes: Vec<Result<Option<Option<Accepted>>, CalibrateError>> = range
+        let outcomes: Vec<Result<Outcome, CalibrateError>> = range
             .into_par_iter()
             .map(|k| self.propose(k, simulate))
             .collect();
         let mut proposed = Proposed::default();
         for outcome in outcomes {
-            let Some(accepted) = outcome? else { continue };
-            proposed.simulated += 1;
-            proposed.accepted.extend(accepted.map(|a| Accepted {
-                simulated: proposed.simulated,
-                ..a
-            }));
+            match outcome? {
+                Outcome::Outside => {}
+                Outcome::Rejected => proposed.simulated += 1,
+                Outcome::Accepted(a) => {
+                    proposed.simulated += 1;
+                    proposed.accepted.push(Accepted {
+                        simulated: proposed.simulated,
+                        ..a
+                    });
+                }
+            }
         }
         Ok(proposed)
     }
