@@ -348,7 +348,7 @@ define_params! {
     citizens.time_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of available time, as citizens.skill_mean: the population mean before clamping is this plus resource_gap x (1/2 - low-resource share).";
     citizens.motivation_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean intrinsic motivation (public-service values).";
     citizens.risk_aversion_mean: Real, 0.4, [0, 1], "0-1 scale", false, "Mean risk aversion of citizens.";
-    citizens.ownership_mean: Real, 0.3, [0, 1], "0-1 scale", false, "Mean initial awareness and sense of ownership of local services.";
+    citizens.ownership_mean: Real, 0.3, [0, 1], "0-1 scale", false, "Mean initial sense of ownership of local services (not the aware flag: every citizen starts not aware).";
     citizens.trust_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial trust in the organisations that serve them.";
     citizens.attribute_sd: Real, 0.15, [0, 0.5], "0-1 scale", false, "Standard deviation of every initial citizen attribute around its mean (clamped to 0-1).";
     citizens.duty_share: Real, 0.3, [0, 1], "share", false, "Share of citizens who believe their civic duty ends when taxes are paid.";
@@ -372,7 +372,7 @@ define_params! {
     join.base: Real, -5.5, [-20, 20], "log-odds", false, "Intercept of the monthly join log-odds (the participation threshold).";
     join.w_efficacy: Real, 3.0, [0, 20], "log-odds per unit", false, "Weight of perceived impact: internal efficacy x task clarity x duty discount, and x (0.5 + external efficacy) for an offer from an organisation that would respond.";
     join.w_motivation: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of intrinsic motivation.";
-    join.w_ownership: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of awareness and ownership.";
+    join.w_ownership: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of ownership of local services in the join log-odds (the aware flag decides only who is a candidate).";
     join.w_affected: Real, 1.0, [0, 20], "log-odds", false, "Extra log-odds for personally affected citizens.";
     join.w_social: Real, 1.5, [0, 20], "log-odds per unit", false, "Weight of neighbours who are members of a group, recruiting or started (complex contagion), multiplied by community norm strength.";
     join.w_trust: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of trust in the organisation.";
@@ -381,7 +381,7 @@ define_params! {
     join.w_duty: Real, 0.6, [0, 1], "share", false, "Share of perceived impact lost by citizens who think duty ends with taxes.";
     join.w_incentive: Real, 1.0, [0, 20], "log-odds per unit", false, "Weight of financial and non-financial incentives.";
     // --- groups and production ---
-    groups.min_members: Int, 2, [1, 1000], "members", false, "A group with fewer active members dissolves.";
+    groups.min_members: Int, 2, [1, 1000], "members", false, "A forming group with fewer members when it must start never starts (8.5); a started group with fewer dissolves (8.14).";
     groups.service: Choice(SERVICE), 0, [0, 1], "option", true, "`per_member`: the inputs are shared among members (rival benefit, crowding); `joint`: non-rival, every member gets the benefit of all of them.";
     groups.coordination_cost: Real, 0.02, [0, 1], "share of effort per extra member", true, "Share of each member's effort lost to coordination per additional member.";
     groups.min_effort: Real, 0.6, [0, 100], "effort units", false, "Fixed part of the minimum viable citizen input S_min = min_effort + min_effort_per_member x n, below which the task produces nothing.";
@@ -403,7 +403,7 @@ define_params! {
     groups.tie_formation: Real, 0.05, [0, 1], "probability per step", false, "Monthly chance a member forms a new tie with a random fellow member.";
     groups.specific_share: Real, 0.5, [0, 1], "share", true, "Share of new opportunities that are specific, defined tasks (the rest are generic).";
     groups.generic_clarity: Real, 0.6, [0, 1], "0-1 scale", false, "How clearly a generic task's benefit is perceived (specific tasks: 1).";
-    groups.self_organise_rate: Real, 0.0005, [0, 1], "probability per citizen per step", false, "Chance a motivated, efficacious citizen starts an initiative without an organisation.";
+    groups.self_organise_rate: Real, 0.0005, [0, 1], "probability per citizen per step", false, "Chance per citizen and step of being drawn to consider an initiative; a drawn citizen in no group founds one with probability motivation x internal efficacy (8.2).";
     // --- organisations ---
     orgs.trust_in_citizens_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial trust of organisations in citizens.";
     orgs.procedural_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean procedural (bureaucratic, managerial) orientation.";
