@@ -241,6 +241,47 @@ fn the_experiment_passes_over_an_interrupted_lesson_and_outputs_must_be_a_folder
     assert!(stderr.contains("--outputs afile is a file"), "{stderr}");
 }
 
+/// Polls the experiment's status until it is no longer running (within 20 minutes).
+fn experiment_finished(served: &Served) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(1200);
+    loop {
+        let (status, body) = http(&served.teacher("/api/experiment"), "GET", None);
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        if v["state"] != "running" {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "the experiment never finished");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The results of a finished experiment are computed once: polling the status afterwards
+/// does not read the run folder again (it would take seconds per poll with a full run), so
+/// the answer stays the same when the folder's CSVs are gone.
+#[test]
+fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_again() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let (status, body) = http(
+        &served.teacher("/api/experiment"),
+        "POST",
+        Some(&json!({"quick": true})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let finished = experiment_finished(&served);
+    assert_eq!(finished["state"], "done", "{finished}");
+    assert_eq!(finished["done"], finished["total"]);
+    assert!(finished["results"]["chart"].is_string(), "{finished}");
+    let folder = std::path::PathBuf::from(finished["folder"].as_str().unwrap());
+    for csv in ["runs.csv", "groups.csv", "steps.csv"] {
+        let _ = std::fs::remove_file(folder.join(csv));
+    }
+    let (_, body) = http(&served.teacher("/api/experiment"), "GET", None);
+    let again: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(again["results"], finished["results"]);
+}
+
 #[test]
 fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
     let sb = Sandbox::new();

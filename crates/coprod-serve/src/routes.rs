@@ -191,6 +191,9 @@ pub(crate) struct Job {
     folder: Option<PathBuf>,
     page: Option<PathBuf>,
     error: Option<String>,
+    /// The results of a finished experiment, computed once by the worker: reading the run
+    /// folder and bootstrapping takes seconds, too long for every poll of the page.
+    results: serde_json::Value,
 }
 
 #[derive(Default, PartialEq)]
@@ -251,11 +254,16 @@ async fn experiment_start(
     let worker = Arc::clone(&app);
     tokio::task::spawn_blocking(move || {
         let result = experiment.run(request.quick, &folder);
+        // Computed before taking the lock, so polls are answered meanwhile.
+        let summary = result
+            .as_ref()
+            .map_or(serde_json::Value::Null, |page| results(page));
         let mut job = worker.job.lock().unwrap_or_else(|p| p.into_inner());
         match result {
             Ok(page) => {
                 job.state = JobState::Done;
                 job.page = Some(page);
+                job.results = summary;
             }
             Err(err) => {
                 crate::log(&format!("experiment failed: {err}"));
@@ -272,27 +280,35 @@ async fn experiment_status(State(app): State<Arc<App>>, Query(key): Query<Key>) 
     if !is_teacher(&app, &key) {
         return forbidden();
     }
-    let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
-    let state = match job.state {
-        JobState::Idle => "idle",
-        JobState::Running => "running",
-        JobState::Done => "done",
-        JobState::Failed => "failed",
+    // The lock is held only to copy the job: counting rows reads a file.
+    let (mut status, running) = {
+        let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
+        let state = match job.state {
+            JobState::Idle => "idle",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        };
+        let done = if job.state == JobState::Done {
+            job.total
+        } else {
+            0
+        };
+        let status = serde_json::json!({
+            "state": state, "done": done, "total": job.total, "error": job.error,
+            "folder": job.folder.as_ref().map(|f| f.display().to_string()),
+            "results": job.results,
+        });
+        let running = match (&job.state, &job.folder) {
+            (JobState::Running, Some(folder)) => Some((folder.clone(), job.total)),
+            _ => None,
+        };
+        (status, running)
     };
-    let done = match (&job.state, &job.folder) {
-        (JobState::Running, Some(folder)) => rows_written(folder).min(job.total),
-        (JobState::Done, _) => job.total,
-        _ => 0,
-    };
-    let results = match (&job.state, &job.page) {
-        (JobState::Done, Some(page)) => results(page),
-        _ => serde_json::Value::Null,
-    };
-    axum::Json(serde_json::json!({
-        "state": state, "done": done, "total": job.total, "error": job.error,
-        "folder": job.folder.as_ref().map(|f| f.display().to_string()), "results": results,
-    }))
-    .into_response()
+    if let Some((folder, total)) = running {
+        status["done"] = rows_written(&folder).min(total).into();
+    }
+    axum::Json(status).into_response()
 }
 
 /// Runs written so far: the lines of the partial folder's runs.csv, less its header.
