@@ -282,6 +282,48 @@ fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_aga
     assert_eq!(again["results"], finished["results"]);
 }
 
+/// Ended games stay (their CSV can be downloaded) while there is room; with all 20 places
+/// taken, a new game removes the ended game opened first, never a game still going.
+#[test]
+fn ended_games_are_kept_until_their_place_is_needed() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let csv = |code: &str| {
+        http(
+            &served.teacher(&format!("/game/{code}/results.csv")),
+            "GET",
+            None,
+        )
+        .0
+    };
+    let first = served.open_game(&settings(&[2], 1));
+    runtime().block_on(async {
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{first}?key={}", served.key)))
+                .await;
+        teacher.send(json!({"type": "end"})).await;
+        teacher.until(|v| v["phase"] == "ended").await;
+    });
+    for _ in 1..20 {
+        served.open_game(&settings(&[2], 1));
+    }
+    assert_eq!(
+        csv(&first),
+        200,
+        "an ended game is kept while there is room"
+    );
+    let newest = served.open_game(&settings(&[2], 1));
+    assert_eq!(csv(&first), 404, "the ended game made room");
+    assert_eq!(csv(&newest), 200);
+    let (status, body) = http(
+        &served.teacher("/api/games"),
+        "POST",
+        Some(&settings(&[2], 1)),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("none has ended"), "{body}");
+}
+
 #[test]
 fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
     let sb = Sandbox::new();

@@ -35,6 +35,8 @@ pub(crate) struct Slot {
     band: Vec<Vec<(f64, f64, f64)>>,
     qr: String,
     join_url: String,
+    /// When the game was opened: the oldest ended game is the first to make room.
+    opened: Instant,
 }
 
 impl Slot {
@@ -71,13 +73,8 @@ impl Games {
 /// Opens a game with `settings`; returns its code.
 pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, GameError> {
     let mut games = app.games.0.lock().unwrap_or_else(|p| p.into_inner());
-    games.retain(|_, slot| {
-        slot.lock().phase() != crate::game::Phase::Ended || Arc::strong_count(slot) > 1
-    });
     if games.len() >= MAX_GAMES {
-        return Err(GameError::Invalid(format!(
-            "at most {MAX_GAMES} games at once"
-        )));
+        make_room(&mut games)?;
     }
     let code = loop {
         let code = app.token(4).to_ascii_uppercase();
@@ -107,11 +104,30 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         band,
         qr,
         join_url,
+        opened: Instant::now(),
     });
     games.insert(code.clone(), Arc::clone(&slot));
     drop(games);
     tokio::spawn(ticker(slot));
     Ok(code)
+}
+
+/// Removes the ended game opened first, with its results, so that a new game can open.
+/// Ended games are otherwise kept until the server stops: their CSV can be downloaded later.
+fn make_room(games: &mut BTreeMap<String, Arc<Slot>>) -> Result<(), GameError> {
+    let oldest_ended = games
+        .iter()
+        .filter(|(_, slot)| slot.lock().phase() == crate::game::Phase::Ended)
+        .min_by_key(|(_, slot)| slot.opened)
+        .map(|(code, _)| code.clone());
+    let Some(code) = oldest_ended else {
+        return Err(GameError::Invalid(format!(
+            "at most {MAX_GAMES} games at once, and none has ended: end one to make room"
+        )));
+    };
+    crate::log(&format!("game {code} removed to make room for a new game"));
+    games.remove(&code);
+    Ok(())
 }
 
 /// Closes rounds whose time is up; stops when the game has ended and nobody watches.
