@@ -74,6 +74,18 @@ pub struct Regime {
 }
 
 impl Regime {
+    /// A short name for chart legends, distinct between regimes: the service for the
+    /// baseline, the variant's name otherwise. The full labels of several variants start
+    /// alike ("per-member service (variant ...)"), and a legend shortens long labels to
+    /// look-alikes.
+    pub fn short_label(&self) -> &str {
+        if self.variant == "baseline" {
+            &self.label
+        } else {
+            &self.variant
+        }
+    }
+
     /// The best size's result.
     pub fn best(&self) -> &SizeResult {
         &self.sizes[self.best]
@@ -929,7 +941,7 @@ fn draw(
                     .map(|s| s.survival.ci.map_or(f64::NAN, f))
                     .collect()
             };
-            Series::new(r.label.clone(), x, y).with_band(ci(|c| c.0), ci(|c| c.1))
+            Series::new(r.short_label(), x, y).with_band(ci(|c| c.0), ci(|c| c.1))
         })
         .collect();
     let title = format!(
@@ -950,7 +962,8 @@ fn draw(
             "Each point is the share of all groups started at that size, over every \
              replication, that were still going {} months after they started (Kaplan-Meier: \
              groups that started too late to be followed that long count for as long as they \
-             were seen); bars are 95% intervals from resampling replications.",
+             were seen); bars are 95% intervals from resampling replications. The legend \
+             names each variant by its name in the key numbers above.",
             analysis.horizon
         ),
     ));
