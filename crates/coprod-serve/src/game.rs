@@ -170,7 +170,9 @@ struct Seat {
     token: String,
     nickname: Option<String>,
     human: bool,
-    connected: bool,
+    /// Open sockets of this seat: a student who reconnects has the new socket open before
+    /// the old one closes, so a flag would read "gone" while they are here.
+    sockets: u32,
     /// Treatment (index into `Settings::sizes`), set at start.
     treatment: usize,
     /// This round's contribution in tokens, if decided.
@@ -303,7 +305,7 @@ impl Game {
                     "no seat has this rejoin token in this game".into(),
                 ));
             };
-            self.seats[seat].connected = true;
+            self.seats[seat].sockets += 1;
             return Ok((seat, token));
         }
         match self.phase {
@@ -338,7 +340,7 @@ impl Game {
             token,
             nickname,
             human,
-            connected: human,
+            sockets: u32::from(human),
             treatment: 0,
             pending: None,
             shadow: LabSubject::new(&self.params, self.seed, id as u32),
@@ -347,10 +349,11 @@ impl Game {
         }
     }
 
-    /// Marks a seat as disconnected (it keeps its place).
+    /// Counts a closed socket of a seat (it keeps its place; it is here while another of
+    /// its sockets is open).
     pub fn disconnect(&mut self, seat: usize) {
         if let Some(s) = self.seats.get_mut(seat) {
-            s.connected = false;
+            s.sockets = s.sockets.saturating_sub(1);
         }
     }
 
@@ -614,7 +617,7 @@ impl Game {
     /// Seat counts for the teacher: (joined, connected, decided this round, simulated seats).
     pub fn seat_counts(&self) -> (usize, usize, usize, usize) {
         let humans = self.seats.iter().filter(|s| s.human);
-        let connected = humans.clone().filter(|s| s.connected).count();
+        let connected = humans.clone().filter(|s| s.sockets > 0).count();
         let decided = humans.clone().filter(|s| s.pending.is_some()).count();
         let joined = humans.count();
         (joined, connected, decided, self.seats.len() - joined)
@@ -771,6 +774,24 @@ mod tests {
             ..Settings::default()
         };
         Game::new("ABCD".into(), settings, 1).unwrap()
+    }
+
+    /// A student who reconnects opens the new socket before the old one closes: they are
+    /// still here after the old one closes, and gone when the new one closes too.
+    #[test]
+    fn a_student_who_reconnects_is_counted_here() {
+        let mut g = game(vec![2], Task::Lab);
+        let (a, token) = g.join(None, None, || "tok1".into()).unwrap();
+        g.join(None, None, || "tok2".into()).unwrap();
+        assert_eq!(g.seat_counts().1, 2);
+        let (again, _) = g.join(None, Some(token), || unreachable!()).unwrap();
+        assert_eq!(again, a);
+        g.disconnect(a);
+        assert_eq!(g.seat_counts().1, 2, "the new socket is still open");
+        g.disconnect(a);
+        assert_eq!(g.seat_counts().1, 1);
+        g.disconnect(a);
+        assert_eq!(g.seat_counts().1, 1, "a stray close counts nothing");
     }
 
     #[test]
