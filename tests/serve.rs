@@ -430,6 +430,13 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
         a.send(json!({"type": "contribute", "round": 1, "amount": 21}))
             .await;
         assert!(a.error().await.contains("from 0 to 20"));
+        // Whole tokens only: the page shows whole numbers.
+        a.send(json!({"type": "contribute", "round": 1, "amount": 2.5}))
+            .await;
+        assert_eq!(
+            a.error().await,
+            "a contribution is a whole number of tokens from 0 to 20"
+        );
         a.send(json!({"type": "contribute", "round": 2, "amount": 3}))
             .await;
         assert_eq!(a.error().await, "round 2 is not open; round 1 is");

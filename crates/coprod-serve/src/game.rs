@@ -236,7 +236,7 @@ pub enum StudentMessage {
     Contribute {
         /// The round it is meant for.
         round: u32,
-        /// Tokens, 0 to the endowment.
+        /// Whole tokens, 0 to the endowment.
         amount: f64,
     },
 }
@@ -376,9 +376,11 @@ impl Game {
             return out_of_order(&format!("round {round} is not open; round {open} is"));
         }
         let endowment = self.settings.endowment;
-        if !(amount.is_finite() && (0.0..=endowment).contains(&amount)) {
+        // Whole tokens only: the pages show whole numbers, so a fraction would be recorded
+        // as something no student saw.
+        if !(amount.is_finite() && amount.fract() == 0.0 && (0.0..=endowment).contains(&amount)) {
             return Err(GameError::Invalid(format!(
-                "a contribution is a number of tokens from 0 to {endowment}"
+                "a contribution is a whole number of tokens from 0 to {endowment}"
             )));
         }
         let Some(s) = self.seats.get_mut(seat).filter(|s| s.human) else {
