@@ -241,18 +241,19 @@ pub enum StudentMessage {
     },
 }
 
-/// What the teacher sends.
+/// What the teacher sends. The commands are empty structs, not unit variants: serde refuses
+/// unknown fields only in structs, and `{"type": "end", "now": true}` must be refused.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TeacherMessage {
     /// Form the groups and open round 1.
-    Start,
+    Start {},
     /// Close the open round now; simulated citizens decide for those who have not.
-    CloseRound,
+    CloseRound {},
     /// Open the next round.
-    NextRound,
+    NextRound {},
     /// End the game.
-    End,
+    End {},
 }
 
 impl Game {
@@ -396,10 +397,10 @@ impl Game {
     /// Handles a teacher's command.
     pub fn teacher(&mut self, message: TeacherMessage, now: Instant) -> Result<(), GameError> {
         match message {
-            TeacherMessage::Start => self.start(now),
-            TeacherMessage::CloseRound => self.close_round(now),
-            TeacherMessage::NextRound => self.next_round(now),
-            TeacherMessage::End => {
+            TeacherMessage::Start {} => self.start(now),
+            TeacherMessage::CloseRound {} => self.close_round(now),
+            TeacherMessage::NextRound {} => self.next_round(now),
+            TeacherMessage::End {} => {
                 if self.phase == Phase::Ended {
                     return out_of_order("the game has already ended");
                 }
@@ -778,6 +779,22 @@ mod tests {
         Game::new("ABCD".into(), settings, 1).unwrap()
     }
 
+    #[test]
+    fn a_teacher_command_with_an_unknown_field_is_malformed() {
+        let parse = |text: &str| serde_json::from_str::<TeacherMessage>(text);
+        assert!(matches!(
+            parse(r#"{"type":"start"}"#),
+            Ok(TeacherMessage::Start {})
+        ));
+        assert!(matches!(
+            parse(r#"{"type":"end"}"#),
+            Ok(TeacherMessage::End {})
+        ));
+        let err = parse(r#"{"type":"start","now":true}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `now`"), "{err}");
+        assert!(parse(r#"{"type":"next_round","round":2}"#).is_err());
+    }
+
     /// A student who reconnects opens the new socket before the old one closes: they are
     /// still here after the old one closes, and gone when the new one closes too.
     #[test]
@@ -807,7 +824,7 @@ mod tests {
         };
         let (a, _) = g.join(None, None, &mut tok).unwrap();
         let (b, _) = g.join(None, None, &mut tok).unwrap();
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         g.student(a, 1, 20.0, now).unwrap();
         assert_eq!(g.phase(), Phase::Open(1));
         g.student(b, 1, 0.0, now).unwrap();
@@ -830,7 +847,7 @@ mod tests {
         for _ in 0..4 {
             g.join(None, None, token).unwrap();
         }
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         // 2 students in groups of 3 (1 bot), 2 in groups of 8 (6 bots).
         assert_eq!(g.seats.len(), 3 + 8);
         assert!(g.tick(now + Duration::from_secs(91)));
@@ -846,8 +863,8 @@ mod tests {
         let mut g = game(vec![2], Task::Joint);
         let (a, t) = g.join(None, None, token).unwrap();
         assert!(g.student(a, 1, 5.0, now).is_err());
-        assert!(g.teacher(TeacherMessage::NextRound, now).is_err());
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        assert!(g.teacher(TeacherMessage::NextRound {}, now).is_err());
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         assert!(g.join(None, None, token).is_err(), "new seat after start");
         assert_eq!(g.join(None, Some(t), token).unwrap().0, a, "rejoin");
         assert!(g.student(a, 1, -1.0, now).is_err());
@@ -855,12 +872,12 @@ mod tests {
         assert!(g.student(a, 2, 5.0, now).is_err());
         g.student(a, 1, 5.0, now).unwrap();
         for r in 2..=3 {
-            g.teacher(TeacherMessage::NextRound, now).unwrap();
+            g.teacher(TeacherMessage::NextRound {}, now).unwrap();
             g.student(a, r, 5.0, now).unwrap();
         }
         assert_eq!(g.phase(), Phase::Ended);
         assert!(g.student(a, 3, 5.0, now).is_err());
-        assert!(g.teacher(TeacherMessage::NextRound, now).is_err());
+        assert!(g.teacher(TeacherMessage::NextRound {}, now).is_err());
         assert_eq!(csv(&g).lines().count(), 1 + 3 * 2);
     }
 
@@ -870,9 +887,9 @@ mod tests {
         let mut g = game(vec![2], Task::Lab);
         let (a, _) = g.join(None, None, token).unwrap();
         g.join(None, None, token).unwrap();
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         g.student(a, 1, 7.0, now).unwrap();
-        g.teacher(TeacherMessage::End, now).unwrap();
+        g.teacher(TeacherMessage::End {}, now).unwrap();
         assert_eq!(g.phase(), Phase::Ended);
         let round: Vec<(usize, f64, DecidedBy)> = g
             .history()
@@ -882,7 +899,7 @@ mod tests {
         assert_eq!(round.len(), 2, "both seats of round 1 are kept");
         assert!(round.contains(&(a, 7.0, DecidedBy::Human)));
         assert_eq!(csv(&g).lines().count(), 1 + 2);
-        assert!(g.teacher(TeacherMessage::End, now).is_err());
+        assert!(g.teacher(TeacherMessage::End {}, now).is_err());
     }
 
     #[test]
