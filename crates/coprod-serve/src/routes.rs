@@ -306,21 +306,23 @@ async fn experiment_status(State(app): State<Arc<App>>, Query(key): Query<Key>) 
         (status, running)
     };
     if let Some((folder, total)) = running {
-        status["done"] = rows_written(&folder).min(total).into();
+        status["done"] = progress(&folder, total).into();
     }
     axum::Json(status).into_response()
 }
 
-/// Runs written so far: the lines of the partial folder's runs.csv, less its header.
-fn rows_written(folder: &std::path::Path) -> u64 {
+/// Runs done of `total`: the lines of the partial folder's runs.csv, less its header, while
+/// it runs; all of them once the partial folder has become the run folder (the page is
+/// written after that), rather than 0 because the partial runs.csv is gone.
+fn progress(folder: &std::path::Path, total: u64) -> u64 {
     let partial = coprod_output::partial_dir(folder).join("runs.csv");
-    std::fs::read(partial).map_or(0, |bytes| {
-        bytes
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            .saturating_sub(1) as u64
-    })
+    match std::fs::read(partial) {
+        Ok(bytes) => (bytes.iter().filter(|b| **b == b'\n').count() as u64)
+            .saturating_sub(1)
+            .min(total),
+        Err(_) if folder.is_dir() => total,
+        Err(_) => 0,
+    }
 }
 
 /// The experiment's results: survival by size for each regime with 95% intervals, as a
@@ -493,4 +495,27 @@ async fn student_socket(
         .to_ascii_uppercase();
     ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| play::student_socket(app, code, socket))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_counts_rows_then_stays_full_once_the_runs_are_moved() {
+        let root = std::env::temp_dir().join(format!("coprod-progress-{}", std::process::id()));
+        let folder = root.join("group-size-teach");
+        let partial = coprod_output::partial_dir(&folder);
+        assert_eq!(progress(&folder, 10), 0, "nothing started");
+        std::fs::create_dir_all(&partial).unwrap();
+        std::fs::write(partial.join("runs.csv"), "run_id\n1\n2\n3\n").unwrap();
+        assert_eq!(progress(&folder, 10), 3);
+        std::fs::rename(&partial, &folder).unwrap();
+        assert_eq!(
+            progress(&folder, 10),
+            10,
+            "the partial folder became the run folder"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
