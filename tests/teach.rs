@@ -222,6 +222,12 @@ fn teach_refuses_options_that_make_the_lesson_impossible_before_running() {
             "groups.min_members=1000",
             "groups.min_members = 1000 leaves 0 of the lesson's sizes",
         ),
+        // The variants' names would no longer say what ran.
+        (
+            "groups.coordination_cost=0.1",
+            "--set groups.coordination_cost=0.1 changes a parameter that the lesson's \
+             variant(s) `no_coordination`, `joint` set to 0",
+        ),
     ] {
         let sb = Sandbox::new();
         let mut args = vec!["teach", "group-size"];
