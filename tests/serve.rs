@@ -324,6 +324,46 @@ fn ended_games_are_kept_until_their_place_is_needed() {
     assert!(body.contains("none has ended"), "{body}");
 }
 
+/// The whole response to a GET of `path` (head and body), as text.
+fn raw_get(served: &Served, path: &str) -> String {
+    let host = served.base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// A code in the URL with spaces or a line break around it still finds the game, and the
+/// download is named by the game's own code.
+#[test]
+fn the_download_is_named_by_the_games_own_code() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    let lower = code.to_ascii_lowercase();
+    for url_code in [
+        format!("%0D%0A{code}"),
+        format!("%20{lower}%20"),
+        code.clone(),
+    ] {
+        let response = raw_get(
+            &served,
+            &format!("/game/{url_code}/results.csv?key={}", served.key),
+        );
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "{url_code}: {response}"
+        );
+        let named = format!("attachment; filename=\"coprod-game-{code}.csv\"\r\n");
+        assert!(response.contains(&named), "{url_code}: {response}");
+    }
+}
+
 #[test]
 fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
     let sb = Sandbox::new();

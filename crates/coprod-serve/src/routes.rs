@@ -469,9 +469,10 @@ async fn export(
             &format!("no game has the code {code}"),
         );
     };
+    // The game's own code, not the URL's: the URL may carry spaces or line breaks around it.
     let disposition = format!(
         "attachment; filename=\"coprod-game-{}.csv\"",
-        code.to_ascii_uppercase()
+        slot.lock().code
     );
     (
         [
