@@ -1,7 +1,8 @@
 //! `coprod serve` in headless Chromium, driven over the DevTools protocol (CDP): the
 //! explore page (move a slider, press Go, charts and community view change), the
-//! experiment started from its page, and a game with a teacher page and six student
-//! pages through three rounds, checking the teacher's chart and the CSV export.
+//! experiment started from its page, a game with a teacher page and six student pages
+//! through three rounds, checking the teacher's chart and the CSV export, and a student's
+//! page when the game ends before any round and when the game is gone.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
 //! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
@@ -435,9 +436,10 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
 }
 
 /// A student's page when the game ends before any round: it says the game is over rather
-/// than showing nothing.
+/// than showing nothing. When the game is gone (removed to make room for another), the
+/// page stops trying to reconnect, although it shows a seat.
 #[test]
-fn a_student_page_says_the_game_is_over_when_it_ends_before_any_round() {
+fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
     let Some(browser) = browser_or_skip("a_student_page_says_the_game_is_over") else {
         return;
     };
@@ -459,5 +461,11 @@ fn a_student_page_says_the_game_is_over_when_it_ends_before_any_round() {
         student.wait("document.body.dataset.phase === 'ended' && !document.getElementById('over').hidden").await;
         let text = student.eval("document.querySelector('main').innerText").await;
         assert!(text.as_str().unwrap().contains("The game is over"), "{text}");
+        // 20 more games: the last one removes this ended game.
+        for _ in 0..20 {
+            served.open_game(&settings);
+        }
+        student.eval("sock.socket.close()").await;
+        student.wait("sock === null && document.getElementById('error').textContent.startsWith('no game has the code')").await;
     });
 }
