@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use crate::App;
 use crate::game::{Game, GameError, Settings, StudentMessage, TeacherMessage, csv, phase_words};
 use crate::svg::{self, COLOURS, Line};
-use crate::ws::{Incoming, RateLimit, check, send, send_error};
+use crate::ws::{Incoming, PING_EVERY, RateLimit, check, is_silent, ping, send, send_error};
 
 /// Most games at once.
 pub(crate) const MAX_GAMES: usize = 20;
@@ -272,39 +272,48 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
     let mut changes = slot.phase.subscribe();
     let mut limit = RateLimit::new();
     let mut seat: Option<usize> = None;
+    // Pings find the sockets of phones that went away without closing them.
+    let mut heard = Instant::now();
+    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
         tokio::select! {
-            received = socket.recv() => match check::<StudentMessage>(received, &mut limit) {
-                Incoming::Closed => break,
-                Incoming::Ignored => continue,
-                Incoming::Refused(reason) => {
-                    if !send_error(&mut socket, &who, &reason).await { break; }
-                }
-                Incoming::Message(message) => {
-                    let result = student_message(&app, &slot, &mut seat, message);
-                    match result {
-                        Ok((reply, phase_changed)) => {
-                            slot.bump(phase_changed);
-                            if let Some(reply) = reply
-                                && !send(&mut socket, &reply).await
-                            {
-                                break;
+            received = socket.recv() => {
+                heard = Instant::now();
+                match check::<StudentMessage>(received, &mut limit) {
+                    Incoming::Closed => break,
+                    Incoming::Ignored => continue,
+                    Incoming::Refused(reason) => {
+                        if !send_error(&mut socket, &who, &reason).await { break; }
+                    }
+                    Incoming::Message(message) => {
+                        let result = student_message(&app, &slot, &mut seat, message);
+                        match result {
+                            Ok((reply, phase_changed)) => {
+                                slot.bump(phase_changed);
+                                if let Some(reply) = reply
+                                    && !send(&mut socket, &reply).await
+                                {
+                                    break;
+                                }
+                                // The sender's own page: after joining, or its submission.
+                                if let Some(s) = seat && !phase_changed {
+                                    let view = slot.lock().student_view(s, Instant::now());
+                                    if !send(&mut socket, &view).await { break; }
+                                }
                             }
-                            // The sender's own page: after joining, or its submission.
-                            if let Some(s) = seat && !phase_changed {
-                                let view = slot.lock().student_view(s, Instant::now());
-                                if !send(&mut socket, &view).await { break; }
-                            }
-                        }
-                        Err(err) => {
-                            let who = format!("{who} seat {}", seat.map_or(0, |s| s + 1));
-                            if !send_error(&mut socket, &who, &err.to_string()).await {
-                                break;
+                            Err(err) => {
+                                let who = format!("{who} seat {}", seat.map_or(0, |s| s + 1));
+                                if !send_error(&mut socket, &who, &err.to_string()).await {
+                                    break;
+                                }
                             }
                         }
                     }
                 }
-            },
+            }
+            _ = pings.tick() => {
+                if is_silent(heard, Instant::now()) || !ping(&mut socket).await { break; }
+            }
             changed = changes.changed() => {
                 if changed.is_err() { break; }
                 if let Some(s) = seat {

@@ -15,6 +15,12 @@ const BURST: f64 = 40.0;
 /// A connection over the rate gets one error reply and one log line per period; the other
 /// messages it sends over the rate are dropped, so a flood cannot flood the log.
 const REFUSAL_PERIOD: Duration = Duration::from_secs(10);
+/// How often a student's socket is pinged: browsers answer pings by themselves, so a
+/// socket that stays silent is one whose phone went away without closing it.
+pub(crate) const PING_EVERY: Duration = Duration::from_secs(20);
+/// A socket silent this long (no message, no pong: three pings unanswered) is closed, so
+/// the teacher's count of students here does not keep phones that are gone.
+const SILENT_LIMIT: Duration = Duration::from_secs(60);
 
 /// A token bucket: [`RATE`] messages per second, bursts of [`BURST`].
 pub(crate) struct RateLimit {
@@ -105,6 +111,21 @@ pub(crate) fn check<T: DeserializeOwned>(
     }
 }
 
+/// Whether a socket last heard from at `heard` is taken as gone at `now`.
+pub(crate) fn is_silent(heard: Instant, now: Instant) -> bool {
+    now.saturating_duration_since(heard) >= SILENT_LIMIT
+}
+
+/// Sends a ping; false if the page is gone.
+pub(crate) async fn ping(socket: &mut WebSocket) -> bool {
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        socket.send(Message::Ping(Default::default())),
+    )
+    .await
+    .is_ok_and(|r| r.is_ok())
+}
+
 /// Sends an error reply and logs it; false if the page is gone.
 pub(crate) async fn send_error(socket: &mut WebSocket, who: &str, message: &str) -> bool {
     crate::log(&format!("{who}: refused: {message}"));
@@ -137,6 +158,13 @@ mod tests {
         let passed = (0..100).filter(|_| limit.allow(t)).count();
         assert_eq!(passed, BURST as usize);
         assert!(limit.allow(t + Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn a_socket_is_gone_after_three_pings_unanswered() {
+        let heard = Instant::now();
+        assert!(!is_silent(heard, heard + PING_EVERY * 2));
+        assert!(is_silent(heard, heard + PING_EVERY * 3));
     }
 
     #[test]
