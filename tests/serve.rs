@@ -364,6 +364,28 @@ fn the_download_is_named_by_the_games_own_code() {
     }
 }
 
+/// A request whose head never ends does not hold its connection for ever: the server closes
+/// it (after its header timeout of 10 s).
+#[test]
+fn a_half_sent_request_is_closed_by_the_server() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let host = served.base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(stream, "GET /play HTTP/1.1\r\nHost: {host}\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    assert!(read.is_ok(), "the connection is still open: {read:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+}
+
 #[test]
 fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
     let sb = Sandbox::new();

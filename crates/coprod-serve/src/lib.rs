@@ -155,11 +155,40 @@ impl Server {
         &self.app.public_base
     }
 
-    /// Serves until the process ends.
+    /// Serves until the process ends. Each connection is served by hyper with a timer, so
+    /// a request whose head is not sent in full within [`HEADER_TIMEOUT`] is dropped
+    /// (`axum::serve` sets no timer, and a half-sent request then holds its connection
+    /// for ever).
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.app)).await
+        let app = router(self.app);
+        loop {
+            let stream = match self.listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // Out of file descriptors, say: wait, as axum::serve does, and go on.
+                    log(&format!("cannot accept a connection: {err}"));
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let served = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(io, service)
+                    .with_upgrades()
+                    .await;
+                // A page that went away or a timed-out request: nothing to tell.
+                drop(served);
+            });
+        }
     }
 }
+
+/// Longest wait for the head of a request (request line and headers).
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The machine's LAN address: the local address of a UDP socket "connected" to a private
 /// address (no packet is sent).
