@@ -241,6 +241,151 @@ fn the_experiment_passes_over_an_interrupted_lesson_and_outputs_must_be_a_folder
     assert!(stderr.contains("--outputs afile is a file"), "{stderr}");
 }
 
+/// Polls the experiment's status until it is no longer running (within 20 minutes).
+fn experiment_finished(served: &Served) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(1200);
+    loop {
+        let (status, body) = http(&served.teacher("/api/experiment"), "GET", None);
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        if v["state"] != "running" {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "the experiment never finished");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The results of a finished experiment are computed once: polling the status afterwards
+/// does not read the run folder again (it would take seconds per poll with a full run), so
+/// the answer stays the same when the folder's CSVs are gone.
+#[test]
+fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_again() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let (status, body) = http(
+        &served.teacher("/api/experiment"),
+        "POST",
+        Some(&json!({"quick": true})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let finished = experiment_finished(&served);
+    assert_eq!(finished["state"], "done", "{finished}");
+    assert_eq!(finished["done"], finished["total"]);
+    assert!(finished["results"]["chart"].is_string(), "{finished}");
+    let folder = std::path::PathBuf::from(finished["folder"].as_str().unwrap());
+    for csv in ["runs.csv", "groups.csv", "steps.csv"] {
+        let _ = std::fs::remove_file(folder.join(csv));
+    }
+    let (_, body) = http(&served.teacher("/api/experiment"), "GET", None);
+    let again: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(again["results"], finished["results"]);
+}
+
+/// Ended games stay (their CSV can be downloaded) while there is room; with all 20 places
+/// taken, a new game removes the ended game opened first, never a game still going.
+#[test]
+fn ended_games_are_kept_until_their_place_is_needed() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let csv = |code: &str| {
+        http(
+            &served.teacher(&format!("/game/{code}/results.csv")),
+            "GET",
+            None,
+        )
+        .0
+    };
+    let first = served.open_game(&settings(&[2], 1));
+    runtime().block_on(async {
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{first}?key={}", served.key)))
+                .await;
+        teacher.send(json!({"type": "end"})).await;
+        teacher.until(|v| v["phase"] == "ended").await;
+    });
+    for _ in 1..20 {
+        served.open_game(&settings(&[2], 1));
+    }
+    assert_eq!(
+        csv(&first),
+        200,
+        "an ended game is kept while there is room"
+    );
+    let newest = served.open_game(&settings(&[2], 1));
+    assert_eq!(csv(&first), 404, "the ended game made room");
+    assert_eq!(csv(&newest), 200);
+    let (status, body) = http(
+        &served.teacher("/api/games"),
+        "POST",
+        Some(&settings(&[2], 1)),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("none has ended"), "{body}");
+}
+
+/// The whole response to a GET of `path` (head and body), as text.
+fn raw_get(served: &Served, path: &str) -> String {
+    let host = served.base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// A code in the URL with spaces or a line break around it still finds the game, and the
+/// download is named by the game's own code.
+#[test]
+fn the_download_is_named_by_the_games_own_code() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    let lower = code.to_ascii_lowercase();
+    for url_code in [
+        format!("%0D%0A{code}"),
+        format!("%20{lower}%20"),
+        code.clone(),
+    ] {
+        let response = raw_get(
+            &served,
+            &format!("/game/{url_code}/results.csv?key={}", served.key),
+        );
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "{url_code}: {response}"
+        );
+        let named = format!("attachment; filename=\"coprod-game-{code}.csv\"\r\n");
+        assert!(response.contains(&named), "{url_code}: {response}");
+    }
+}
+
+/// A request whose head never ends does not hold its connection for ever: the server closes
+/// it (after its header timeout of 10 s).
+#[test]
+fn a_half_sent_request_is_closed_by_the_server() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let host = served.base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(stream, "GET /play HTTP/1.1\r\nHost: {host}\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    assert!(read.is_ok(), "the connection is still open: {read:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+}
+
 #[test]
 fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
     let sb = Sandbox::new();
@@ -347,6 +492,13 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
         a.send(json!({"type": "contribute", "round": 1, "amount": 21}))
             .await;
         assert!(a.error().await.contains("from 0 to 20"));
+        // Whole tokens only: the page shows whole numbers.
+        a.send(json!({"type": "contribute", "round": 1, "amount": 2.5}))
+            .await;
+        assert_eq!(
+            a.error().await,
+            "a contribution is a whole number of tokens from 0 to 20"
+        );
         a.send(json!({"type": "contribute", "round": 2, "amount": 3}))
             .await;
         assert_eq!(a.error().await, "round 2 is not open; round 1 is");

@@ -1,7 +1,8 @@
 //! `coprod serve` in headless Chromium, driven over the DevTools protocol (CDP): the
 //! explore page (move a slider, press Go, charts and community view change), the
-//! experiment started from its page, and a game with a teacher page and six student
-//! pages through three rounds, checking the teacher's chart and the CSV export.
+//! experiment started from its page, a game with a teacher page and six student pages
+//! through three rounds, checking the teacher's chart and the CSV export, and a student's
+//! page when the game ends before any round and when the game is gone.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
 //! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::browser::{HEADLESS_FLAGS, browser_or_skip};
-use crate::serve::{Served, http};
+use crate::serve::{Client, Served, http};
 use crate::util::{Sandbox, root};
 
 /// Headless Chromium with remote debugging, stopped (by its PID) when dropped.
@@ -432,4 +433,39 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
         !csv.contains("student 0"),
         "nicknames exported although not enabled"
     );
+}
+
+/// A student's page when the game ends before any round: it says the game is over rather
+/// than showing nothing. When the game is gone (removed to make room for another), the
+/// page stops trying to reconnect, although it shows a seat.
+#[test]
+fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
+    let Some(browser) = browser_or_skip("a_student_page_says_the_game_is_over") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+    let code = served.open_game(&settings);
+    runtime().block_on(async {
+        let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
+        student.wait("document.getElementById('go')").await;
+        student.eval("document.getElementById('go').click()").await;
+        student.wait("document.body.dataset.seat").await;
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
+                .await;
+        teacher.send(json!({"type": "end"})).await;
+        student.wait("document.body.dataset.phase === 'ended' && !document.getElementById('over').hidden").await;
+        let text = student.eval("document.querySelector('main').innerText").await;
+        assert!(text.as_str().unwrap().contains("The game is over"), "{text}");
+        // 20 more games: the last one removes this ended game.
+        for _ in 0..20 {
+            served.open_game(&settings);
+        }
+        student.eval("sock.socket.close()").await;
+        student.wait("sock === null && document.getElementById('error').textContent.startsWith('no game has the code')").await;
+    });
 }

@@ -122,8 +122,45 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     let svg = read(&dir.join("charts/teach_survival_by_size.svg"));
     assert!(svg.contains("group size (members, the cap on recruitment)"));
     assert!(svg.contains("share of groups still going (0–1)"));
+    // Each regime has its own legend label, drawn in full (long labels that start alike
+    // were shortened to look-alikes), and no chart shortens two labels to the same text.
+    let drawn = drawn_texts(&svg);
+    for name in [
+        "per-member service",
+        "non_rival",
+        "no_hurdle",
+        "no_coordination",
+        "joint",
+    ] {
+        assert!(drawn.contains(&name.to_string()), "{name}: {drawn:?}");
+    }
+    for chart in fs::read_dir(dir.join("charts")).unwrap() {
+        let path = chart.unwrap().path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            let mut shortened: Vec<String> = drawn_texts(&read(&path))
+                .into_iter()
+                .filter(|t| t.ends_with('…'))
+                .collect();
+            let all = shortened.len();
+            shortened.sort();
+            shortened.dedup();
+            assert_eq!(shortened.len(), all, "{}: {shortened:?}", path.display());
+        }
+    }
     // The run itself is a normal run directory with its own report.
     assert!(dir.join("index.html").exists() && dir.join("summary.csv").exists());
+}
+
+/// The texts of an SVG chart's `<text>` elements.
+fn drawn_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let start = t.find('>')? + 1;
+            let end = t.find("</text>")?;
+            Some(t[start..end].trim().to_string())
+        })
+        .collect()
 }
 
 #[test]
@@ -184,6 +221,12 @@ fn teach_refuses_options_that_make_the_lesson_impossible_before_running() {
         (
             "groups.min_members=1000",
             "groups.min_members = 1000 leaves 0 of the lesson's sizes",
+        ),
+        // The variants' names would no longer say what ran.
+        (
+            "groups.coordination_cost=0.1",
+            "--set groups.coordination_cost=0.1 changes a parameter that the lesson's \
+             variant(s) `no_coordination`, `joint` set to 0",
         ),
     ] {
         let sb = Sandbox::new();

@@ -74,6 +74,18 @@ pub struct Regime {
 }
 
 impl Regime {
+    /// A short name for chart legends, distinct between regimes: the service for the
+    /// baseline, the variant's name otherwise. The full labels of several variants start
+    /// alike ("per-member service (variant ...)"), and a legend shortens long labels to
+    /// look-alikes.
+    pub fn short_label(&self) -> &str {
+        if self.variant == "baseline" {
+            &self.label
+        } else {
+            &self.variant
+        }
+    }
+
     /// The best size's result.
     pub fn best(&self) -> &SizeResult {
         &self.sizes[self.best]
@@ -315,17 +327,21 @@ fn pct(v: f64) -> String {
     }
 }
 
-/// A difference of shares in percentage points: "+31" ("0" rather than "-0" or "+0").
+/// A difference of shares in percentage points: "+31" ("0" only for exactly 0). A value
+/// that whole points would round to 0 gets decimals ("+0.3"): an interval "0 to +3" would
+/// seem to include 0 while the page says it excludes it.
 fn pp(v: f64) -> String {
-    if v.is_finite() {
-        let points = (v * 100.0).round();
-        if points == 0.0 {
-            return "0".into();
-        }
-        format!("{points:+.0}")
-    } else {
-        "n/a".into()
+    if !v.is_finite() {
+        return "n/a".into();
     }
+    let points = v * 100.0;
+    if points == 0.0 {
+        return "0".into();
+    }
+    (0..6)
+        .map(|decimals| format!("{points:+.decimals$}"))
+        .find(|shown| shown.parse::<f64>().is_ok_and(|x| x != 0.0))
+        .unwrap_or_else(|| format!("{points:+.1e}"))
 }
 
 /// "(95% CI 35% to 48%)" for a share.
@@ -929,7 +945,7 @@ fn draw(
                     .map(|s| s.survival.ci.map_or(f64::NAN, f))
                     .collect()
             };
-            Series::new(r.label.clone(), x, y).with_band(ci(|c| c.0), ci(|c| c.1))
+            Series::new(r.short_label(), x, y).with_band(ci(|c| c.0), ci(|c| c.1))
         })
         .collect();
     let title = format!(
@@ -950,7 +966,8 @@ fn draw(
             "Each point is the share of all groups started at that size, over every \
              replication, that were still going {} months after they started (Kaplan-Meier: \
              groups that started too late to be followed that long count for as long as they \
-             were seen); bars are 95% intervals from resampling replications.",
+             were seen); bars are 95% intervals from resampling replications. The legend \
+             names each variant by its name in the key numbers above.",
             analysis.horizon
         ),
     ));
@@ -1341,6 +1358,46 @@ fn size_table(body: &mut String, analysis: &Analysis) {
 mod tests {
     use super::*;
     use coprod_output::read::{RunRow, RunsTable, SummaryTable};
+
+    /// The printed bounds of an interval (in points) from `ci_pp`.
+    fn printed_bounds(ci: (f64, f64)) -> (f64, f64) {
+        let text = ci_pp(Some(ci));
+        let inner = text
+            .strip_prefix("(95% CI ")
+            .and_then(|t| t.strip_suffix(" points)"))
+            .unwrap();
+        let (lo, hi) = inner.split_once(" to ").unwrap();
+        (lo.parse().unwrap(), hi.parse().unwrap())
+    }
+
+    #[test]
+    fn a_printed_interval_agrees_with_whether_it_excludes_0() {
+        let intervals = [
+            (0.004, 0.03),
+            (-0.03, -0.004),
+            (0.00004, 0.01),
+            (1e-9, 0.2),
+            (-0.004, 0.01),
+            (-0.2, 0.004),
+            (0.0, 0.03),
+            (0.31, 0.42),
+        ];
+        for (lo, hi) in intervals {
+            let (shown_lo, shown_hi) = printed_bounds((lo, hi));
+            if lo > 0.0 || hi < 0.0 {
+                assert!(shown_lo * shown_hi > 0.0, "{}", ci_pp(Some((lo, hi))));
+            } else {
+                assert!(
+                    shown_lo <= 0.0 && shown_hi >= 0.0,
+                    "{}",
+                    ci_pp(Some((lo, hi)))
+                );
+            }
+        }
+        assert_eq!(ci_pp(Some((0.31, 0.42))), "(95% CI +31 to +42 points)");
+        assert_eq!(pp(0.004), "+0.4");
+        assert_eq!(pp(0.0), "0");
+    }
 
     /// A group-size run in memory: per (variant, size), the duration at which each run's 10
     /// groups ended, for 3 replications of 60 months.

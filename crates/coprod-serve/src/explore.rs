@@ -91,7 +91,8 @@ pub const CONTROLS: &[Control] = &[
     },
 ];
 
-/// What the explore page sends.
+/// What the explore page sends. Commands without a value are empty structs, not unit
+/// variants: serde refuses unknown fields only in structs.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExploreMessage {
@@ -103,13 +104,13 @@ pub enum ExploreMessage {
         value: f64,
     },
     /// Build a new population with the current values.
-    Setup,
+    Setup {},
     /// Run continuously.
-    Go,
+    Go {},
     /// Stop running.
-    Pause,
+    Pause {},
     /// One step.
-    Step,
+    Step {},
     /// Steps per second while running (1 to 20).
     Speed {
         /// Steps per second.
@@ -171,19 +172,19 @@ impl Explore {
     pub fn handle(&mut self, message: ExploreMessage) -> Result<bool, String> {
         match message {
             ExploreMessage::Set { name, value } => self.set(&name, value).map(|()| false),
-            ExploreMessage::Setup => {
+            ExploreMessage::Setup {} => {
                 self.setup();
                 Ok(true)
             }
-            ExploreMessage::Go => {
+            ExploreMessage::Go {} => {
                 self.running = true;
                 Ok(false)
             }
-            ExploreMessage::Pause => {
+            ExploreMessage::Pause {} => {
                 self.running = false;
                 Ok(false)
             }
-            ExploreMessage::Step => {
+            ExploreMessage::Step {} => {
                 self.step();
                 Ok(true)
             }
@@ -376,6 +377,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_command_with_an_unknown_field_is_malformed() {
+        let parse = |text: &str| serde_json::from_str::<ExploreMessage>(text);
+        assert!(matches!(
+            parse(r#"{"type":"step"}"#),
+            Ok(ExploreMessage::Step {})
+        ));
+        let err = parse(r#"{"type":"step","extra":1}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `extra`"), "{err}");
+        for text in [r#"{"type":"go","x":0}"#, r#"{"type":"setup","n":1}"#] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
     fn out_of_range_values_are_refused_and_the_run_goes_on() {
         let mut e = Explore::new(1);
         let set = |name: &str, value: f64| ExploreMessage::Set {
@@ -401,7 +416,7 @@ mod tests {
             .is_err()
         );
         e.handle(set("levers.group_size_cap", 12.0)).unwrap();
-        e.handle(ExploreMessage::Step).unwrap();
+        e.handle(ExploreMessage::Step {}).unwrap();
         assert_eq!(e.steps(), 1);
         assert_eq!(e.frame()["values"]["levers.group_size_cap"], 12.0);
     }
@@ -414,7 +429,7 @@ mod tests {
             value: 300.0,
         })
         .unwrap();
-        e.handle(ExploreMessage::Setup).unwrap();
+        e.handle(ExploreMessage::Setup {}).unwrap();
         assert_eq!(e.frame()["communities"], 3);
         for _ in 0..12 {
             e.step();

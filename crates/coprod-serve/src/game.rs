@@ -170,7 +170,9 @@ struct Seat {
     token: String,
     nickname: Option<String>,
     human: bool,
-    connected: bool,
+    /// Open sockets of this seat: a student who reconnects has the new socket open before
+    /// the old one closes, so a flag would read "gone" while they are here.
+    sockets: u32,
     /// Treatment (index into `Settings::sizes`), set at start.
     treatment: usize,
     /// This round's contribution in tokens, if decided.
@@ -234,23 +236,24 @@ pub enum StudentMessage {
     Contribute {
         /// The round it is meant for.
         round: u32,
-        /// Tokens, 0 to the endowment.
+        /// Whole tokens, 0 to the endowment.
         amount: f64,
     },
 }
 
-/// What the teacher sends.
+/// What the teacher sends. The commands are empty structs, not unit variants: serde refuses
+/// unknown fields only in structs, and `{"type": "end", "now": true}` must be refused.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TeacherMessage {
     /// Form the groups and open round 1.
-    Start,
+    Start {},
     /// Close the open round now; simulated citizens decide for those who have not.
-    CloseRound,
+    CloseRound {},
     /// Open the next round.
-    NextRound,
+    NextRound {},
     /// End the game.
-    End,
+    End {},
 }
 
 impl Game {
@@ -303,7 +306,7 @@ impl Game {
                     "no seat has this rejoin token in this game".into(),
                 ));
             };
-            self.seats[seat].connected = true;
+            self.seats[seat].sockets += 1;
             return Ok((seat, token));
         }
         match self.phase {
@@ -338,7 +341,7 @@ impl Game {
             token,
             nickname,
             human,
-            connected: human,
+            sockets: u32::from(human),
             treatment: 0,
             pending: None,
             shadow: LabSubject::new(&self.params, self.seed, id as u32),
@@ -347,10 +350,11 @@ impl Game {
         }
     }
 
-    /// Marks a seat as disconnected (it keeps its place).
+    /// Counts a closed socket of a seat (it keeps its place; it is here while another of
+    /// its sockets is open).
     pub fn disconnect(&mut self, seat: usize) {
         if let Some(s) = self.seats.get_mut(seat) {
-            s.connected = false;
+            s.sockets = s.sockets.saturating_sub(1);
         }
     }
 
@@ -373,9 +377,11 @@ impl Game {
             return out_of_order(&format!("round {round} is not open; round {open} is"));
         }
         let endowment = self.settings.endowment;
-        if !(amount.is_finite() && (0.0..=endowment).contains(&amount)) {
+        // Whole tokens only: the pages show whole numbers, so a fraction would be recorded
+        // as something no student saw.
+        if !(amount.is_finite() && amount.fract() == 0.0 && (0.0..=endowment).contains(&amount)) {
             return Err(GameError::Invalid(format!(
-                "a contribution is a number of tokens from 0 to {endowment}"
+                "a contribution is a whole number of tokens from 0 to {endowment}"
             )));
         }
         let Some(s) = self.seats.get_mut(seat).filter(|s| s.human) else {
@@ -391,10 +397,10 @@ impl Game {
     /// Handles a teacher's command.
     pub fn teacher(&mut self, message: TeacherMessage, now: Instant) -> Result<(), GameError> {
         match message {
-            TeacherMessage::Start => self.start(now),
-            TeacherMessage::CloseRound => self.close_round(now),
-            TeacherMessage::NextRound => self.next_round(now),
-            TeacherMessage::End => {
+            TeacherMessage::Start {} => self.start(now),
+            TeacherMessage::CloseRound {} => self.close_round(now),
+            TeacherMessage::NextRound {} => self.next_round(now),
+            TeacherMessage::End {} => {
                 if self.phase == Phase::Ended {
                     return out_of_order("the game has already ended");
                 }
@@ -614,7 +620,7 @@ impl Game {
     /// Seat counts for the teacher: (joined, connected, decided this round, simulated seats).
     pub fn seat_counts(&self) -> (usize, usize, usize, usize) {
         let humans = self.seats.iter().filter(|s| s.human);
-        let connected = humans.clone().filter(|s| s.connected).count();
+        let connected = humans.clone().filter(|s| s.sockets > 0).count();
         let decided = humans.clone().filter(|s| s.pending.is_some()).count();
         let joined = humans.count();
         (joined, connected, decided, self.seats.len() - joined)
@@ -774,6 +780,40 @@ mod tests {
     }
 
     #[test]
+    fn a_teacher_command_with_an_unknown_field_is_malformed() {
+        let parse = |text: &str| serde_json::from_str::<TeacherMessage>(text);
+        assert!(matches!(
+            parse(r#"{"type":"start"}"#),
+            Ok(TeacherMessage::Start {})
+        ));
+        assert!(matches!(
+            parse(r#"{"type":"end"}"#),
+            Ok(TeacherMessage::End {})
+        ));
+        let err = parse(r#"{"type":"start","now":true}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `now`"), "{err}");
+        assert!(parse(r#"{"type":"next_round","round":2}"#).is_err());
+    }
+
+    /// A student who reconnects opens the new socket before the old one closes: they are
+    /// still here after the old one closes, and gone when the new one closes too.
+    #[test]
+    fn a_student_who_reconnects_is_counted_here() {
+        let mut g = game(vec![2], Task::Lab);
+        let (a, token) = g.join(None, None, || "tok1".into()).unwrap();
+        g.join(None, None, || "tok2".into()).unwrap();
+        assert_eq!(g.seat_counts().1, 2);
+        let (again, _) = g.join(None, Some(token), || unreachable!()).unwrap();
+        assert_eq!(again, a);
+        g.disconnect(a);
+        assert_eq!(g.seat_counts().1, 2, "the new socket is still open");
+        g.disconnect(a);
+        assert_eq!(g.seat_counts().1, 1);
+        g.disconnect(a);
+        assert_eq!(g.seat_counts().1, 1, "a stray close counts nothing");
+    }
+
+    #[test]
     fn a_round_closes_when_every_student_decided_and_pays_the_lab_return() {
         let now = Instant::now();
         let mut g = game(vec![2], Task::Lab);
@@ -784,7 +824,7 @@ mod tests {
         };
         let (a, _) = g.join(None, None, &mut tok).unwrap();
         let (b, _) = g.join(None, None, &mut tok).unwrap();
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         g.student(a, 1, 20.0, now).unwrap();
         assert_eq!(g.phase(), Phase::Open(1));
         g.student(b, 1, 0.0, now).unwrap();
@@ -807,7 +847,7 @@ mod tests {
         for _ in 0..4 {
             g.join(None, None, token).unwrap();
         }
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         // 2 students in groups of 3 (1 bot), 2 in groups of 8 (6 bots).
         assert_eq!(g.seats.len(), 3 + 8);
         assert!(g.tick(now + Duration::from_secs(91)));
@@ -823,8 +863,8 @@ mod tests {
         let mut g = game(vec![2], Task::Joint);
         let (a, t) = g.join(None, None, token).unwrap();
         assert!(g.student(a, 1, 5.0, now).is_err());
-        assert!(g.teacher(TeacherMessage::NextRound, now).is_err());
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        assert!(g.teacher(TeacherMessage::NextRound {}, now).is_err());
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         assert!(g.join(None, None, token).is_err(), "new seat after start");
         assert_eq!(g.join(None, Some(t), token).unwrap().0, a, "rejoin");
         assert!(g.student(a, 1, -1.0, now).is_err());
@@ -832,12 +872,12 @@ mod tests {
         assert!(g.student(a, 2, 5.0, now).is_err());
         g.student(a, 1, 5.0, now).unwrap();
         for r in 2..=3 {
-            g.teacher(TeacherMessage::NextRound, now).unwrap();
+            g.teacher(TeacherMessage::NextRound {}, now).unwrap();
             g.student(a, r, 5.0, now).unwrap();
         }
         assert_eq!(g.phase(), Phase::Ended);
         assert!(g.student(a, 3, 5.0, now).is_err());
-        assert!(g.teacher(TeacherMessage::NextRound, now).is_err());
+        assert!(g.teacher(TeacherMessage::NextRound {}, now).is_err());
         assert_eq!(csv(&g).lines().count(), 1 + 3 * 2);
     }
 
@@ -847,9 +887,9 @@ mod tests {
         let mut g = game(vec![2], Task::Lab);
         let (a, _) = g.join(None, None, token).unwrap();
         g.join(None, None, token).unwrap();
-        g.teacher(TeacherMessage::Start, now).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
         g.student(a, 1, 7.0, now).unwrap();
-        g.teacher(TeacherMessage::End, now).unwrap();
+        g.teacher(TeacherMessage::End {}, now).unwrap();
         assert_eq!(g.phase(), Phase::Ended);
         let round: Vec<(usize, f64, DecidedBy)> = g
             .history()
@@ -859,7 +899,7 @@ mod tests {
         assert_eq!(round.len(), 2, "both seats of round 1 are kept");
         assert!(round.contains(&(a, 7.0, DecidedBy::Human)));
         assert_eq!(csv(&g).lines().count(), 1 + 2);
-        assert!(g.teacher(TeacherMessage::End, now).is_err());
+        assert!(g.teacher(TeacherMessage::End {}, now).is_err());
     }
 
     #[test]

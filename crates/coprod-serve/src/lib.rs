@@ -16,7 +16,9 @@
 //!
 //! Safe by default: it listens on 127.0.0.1 unless asked for the LAN; every page but the
 //! students' needs the secret key of the teacher's URL; messages are size- and
-//! rate-limited, and every refused message gets an error reply and a log line on stderr.
+//! rate-limited, and every refused message gets an error reply and a log line on stderr
+//! (with control characters escaped), except that a connection over the rate limit gets
+//! one of each per 10 seconds and its other messages over the rate are dropped.
 //! Pages and charts are embedded in the binary and fetch nothing from the network.
 #![deny(missing_docs)]
 
@@ -153,11 +155,40 @@ impl Server {
         &self.app.public_base
     }
 
-    /// Serves until the process ends.
+    /// Serves until the process ends. Each connection is served by hyper with a timer, so
+    /// a request whose head is not sent in full within [`HEADER_TIMEOUT`] is dropped
+    /// (`axum::serve` sets no timer, and a half-sent request then holds its connection
+    /// for ever).
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.app)).await
+        let app = router(self.app);
+        loop {
+            let stream = match self.listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // Out of file descriptors, say: wait, as axum::serve does, and go on.
+                    log(&format!("cannot accept a connection: {err}"));
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let served = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(io, service)
+                    .with_upgrades()
+                    .await;
+                // A page that went away or a timed-out request: nothing to tell.
+                drop(served);
+            });
+        }
     }
 }
+
+/// Longest wait for the head of a request (request line and headers).
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The machine's LAN address: the local address of a UDP socket "connected" to a private
 /// address (no packet is sent).
@@ -170,5 +201,41 @@ fn lan_address() -> Option<String> {
 
 /// One line on stderr about a refused request: the server's log.
 pub(crate) fn log(what: &str) {
-    eprintln!("coprod serve: {what}");
+    eprintln!("coprod serve: {}", printable(what));
+}
+
+/// `text` with its control characters escaped (`\u{1b}`, `\n`): what a page sends is
+/// quoted in the log, and must not move the teacher's cursor, retitle the terminal or add
+/// lines.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Bidirectional formatting characters, which reorder what a terminal shows.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_line_shows_control_characters_escaped() {
+        let sent = "unknown variant `\u{1b}]0;HACKED\u{7}\r\nfake line`, café";
+        let line = printable(sent);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert_eq!(
+            line,
+            "unknown variant `\\u{1b}]0;HACKED\\u{7}\\r\\nfake line`, café"
+        );
+    }
 }

@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use crate::App;
 use crate::game::{Game, GameError, Settings, StudentMessage, TeacherMessage, csv, phase_words};
 use crate::svg::{self, COLOURS, Line};
-use crate::ws::{Incoming, RateLimit, check, send, send_error};
+use crate::ws::{Incoming, PING_EVERY, RateLimit, check, is_silent, ping, send, send_error};
 
 /// Most games at once.
 pub(crate) const MAX_GAMES: usize = 20;
@@ -35,6 +35,8 @@ pub(crate) struct Slot {
     band: Vec<Vec<(f64, f64, f64)>>,
     qr: String,
     join_url: String,
+    /// When the game was opened: the oldest ended game is the first to make room.
+    opened: Instant,
 }
 
 impl Slot {
@@ -71,13 +73,8 @@ impl Games {
 /// Opens a game with `settings`; returns its code.
 pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, GameError> {
     let mut games = app.games.0.lock().unwrap_or_else(|p| p.into_inner());
-    games.retain(|_, slot| {
-        slot.lock().phase() != crate::game::Phase::Ended || Arc::strong_count(slot) > 1
-    });
     if games.len() >= MAX_GAMES {
-        return Err(GameError::Invalid(format!(
-            "at most {MAX_GAMES} games at once"
-        )));
+        make_room(&mut games)?;
     }
     let code = loop {
         let code = app.token(4).to_ascii_uppercase();
@@ -107,11 +104,30 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         band,
         qr,
         join_url,
+        opened: Instant::now(),
     });
     games.insert(code.clone(), Arc::clone(&slot));
     drop(games);
     tokio::spawn(ticker(slot));
     Ok(code)
+}
+
+/// Removes the ended game opened first, with its results, so that a new game can open.
+/// Ended games are otherwise kept until the server stops: their CSV can be downloaded later.
+fn make_room(games: &mut BTreeMap<String, Arc<Slot>>) -> Result<(), GameError> {
+    let oldest_ended = games
+        .iter()
+        .filter(|(_, slot)| slot.lock().phase() == crate::game::Phase::Ended)
+        .min_by_key(|(_, slot)| slot.opened)
+        .map(|(code, _)| code.clone());
+    let Some(code) = oldest_ended else {
+        return Err(GameError::Invalid(format!(
+            "at most {MAX_GAMES} games at once, and none has ended: end one to make room"
+        )));
+    };
+    crate::log(&format!("game {code} removed to make room for a new game"));
+    games.remove(&code);
+    Ok(())
 }
 
 /// Closes rounds whose time is up; stops when the game has ended and nobody watches.
@@ -256,39 +272,48 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
     let mut changes = slot.phase.subscribe();
     let mut limit = RateLimit::new();
     let mut seat: Option<usize> = None;
+    // Pings find the sockets of phones that went away without closing them.
+    let mut heard = Instant::now();
+    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
         tokio::select! {
-            received = socket.recv() => match check::<StudentMessage>(received, &mut limit) {
-                Incoming::Closed => break,
-                Incoming::Ignored => continue,
-                Incoming::Refused(reason) => {
-                    if !send_error(&mut socket, &who, &reason).await { break; }
-                }
-                Incoming::Message(message) => {
-                    let result = student_message(&app, &slot, &mut seat, message);
-                    match result {
-                        Ok((reply, phase_changed)) => {
-                            slot.bump(phase_changed);
-                            if let Some(reply) = reply
-                                && !send(&mut socket, &reply).await
-                            {
-                                break;
+            received = socket.recv() => {
+                heard = Instant::now();
+                match check::<StudentMessage>(received, &mut limit) {
+                    Incoming::Closed => break,
+                    Incoming::Ignored => continue,
+                    Incoming::Refused(reason) => {
+                        if !send_error(&mut socket, &who, &reason).await { break; }
+                    }
+                    Incoming::Message(message) => {
+                        let result = student_message(&app, &slot, &mut seat, message);
+                        match result {
+                            Ok((reply, phase_changed)) => {
+                                slot.bump(phase_changed);
+                                if let Some(reply) = reply
+                                    && !send(&mut socket, &reply).await
+                                {
+                                    break;
+                                }
+                                // The sender's own page: after joining, or its submission.
+                                if let Some(s) = seat && !phase_changed {
+                                    let view = slot.lock().student_view(s, Instant::now());
+                                    if !send(&mut socket, &view).await { break; }
+                                }
                             }
-                            // The sender's own page: after joining, or its submission.
-                            if let Some(s) = seat && !phase_changed {
-                                let view = slot.lock().student_view(s, Instant::now());
-                                if !send(&mut socket, &view).await { break; }
-                            }
-                        }
-                        Err(err) => {
-                            let who = format!("{who} seat {}", seat.map_or(0, |s| s + 1));
-                            if !send_error(&mut socket, &who, &err.to_string()).await {
-                                break;
+                            Err(err) => {
+                                let who = format!("{who} seat {}", seat.map_or(0, |s| s + 1));
+                                if !send_error(&mut socket, &who, &err.to_string()).await {
+                                    break;
+                                }
                             }
                         }
                     }
                 }
-            },
+            }
+            _ = pings.tick() => {
+                if is_silent(heard, Instant::now()) || !ping(&mut socket).await { break; }
+            }
             changed = changes.changed() => {
                 if changed.is_err() { break; }
                 if let Some(s) = seat {

@@ -191,6 +191,9 @@ pub(crate) struct Job {
     folder: Option<PathBuf>,
     page: Option<PathBuf>,
     error: Option<String>,
+    /// The results of a finished experiment, computed once by the worker: reading the run
+    /// folder and bootstrapping takes seconds, too long for every poll of the page.
+    results: serde_json::Value,
 }
 
 #[derive(Default, PartialEq)]
@@ -251,11 +254,16 @@ async fn experiment_start(
     let worker = Arc::clone(&app);
     tokio::task::spawn_blocking(move || {
         let result = experiment.run(request.quick, &folder);
+        // Computed before taking the lock, so polls are answered meanwhile.
+        let summary = result
+            .as_ref()
+            .map_or(serde_json::Value::Null, |page| results(page));
         let mut job = worker.job.lock().unwrap_or_else(|p| p.into_inner());
         match result {
             Ok(page) => {
                 job.state = JobState::Done;
                 job.page = Some(page);
+                job.results = summary;
             }
             Err(err) => {
                 crate::log(&format!("experiment failed: {err}"));
@@ -272,39 +280,49 @@ async fn experiment_status(State(app): State<Arc<App>>, Query(key): Query<Key>) 
     if !is_teacher(&app, &key) {
         return forbidden();
     }
-    let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
-    let state = match job.state {
-        JobState::Idle => "idle",
-        JobState::Running => "running",
-        JobState::Done => "done",
-        JobState::Failed => "failed",
+    // The lock is held only to copy the job: counting rows reads a file.
+    let (mut status, running) = {
+        let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
+        let state = match job.state {
+            JobState::Idle => "idle",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        };
+        let done = if job.state == JobState::Done {
+            job.total
+        } else {
+            0
+        };
+        let status = serde_json::json!({
+            "state": state, "done": done, "total": job.total, "error": job.error,
+            "folder": job.folder.as_ref().map(|f| f.display().to_string()),
+            "results": job.results,
+        });
+        let running = match (&job.state, &job.folder) {
+            (JobState::Running, Some(folder)) => Some((folder.clone(), job.total)),
+            _ => None,
+        };
+        (status, running)
     };
-    let done = match (&job.state, &job.folder) {
-        (JobState::Running, Some(folder)) => rows_written(folder).min(job.total),
-        (JobState::Done, _) => job.total,
-        _ => 0,
-    };
-    let results = match (&job.state, &job.page) {
-        (JobState::Done, Some(page)) => results(page),
-        _ => serde_json::Value::Null,
-    };
-    axum::Json(serde_json::json!({
-        "state": state, "done": done, "total": job.total, "error": job.error,
-        "folder": job.folder.as_ref().map(|f| f.display().to_string()), "results": results,
-    }))
-    .into_response()
+    if let Some((folder, total)) = running {
+        status["done"] = progress(&folder, total).into();
+    }
+    axum::Json(status).into_response()
 }
 
-/// Runs written so far: the lines of the partial folder's runs.csv, less its header.
-fn rows_written(folder: &std::path::Path) -> u64 {
+/// Runs done of `total`: the lines of the partial folder's runs.csv, less its header, while
+/// it runs; all of them once the partial folder has become the run folder (the page is
+/// written after that), rather than 0 because the partial runs.csv is gone.
+fn progress(folder: &std::path::Path, total: u64) -> u64 {
     let partial = coprod_output::partial_dir(folder).join("runs.csv");
-    std::fs::read(partial).map_or(0, |bytes| {
-        bytes
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            .saturating_sub(1) as u64
-    })
+    match std::fs::read(partial) {
+        Ok(bytes) => (bytes.iter().filter(|b| **b == b'\n').count() as u64)
+            .saturating_sub(1)
+            .min(total),
+        Err(_) if folder.is_dir() => total,
+        Err(_) => 0,
+    }
 }
 
 /// The experiment's results: survival by size for each regime with 95% intervals, as a
@@ -451,9 +469,10 @@ async fn export(
             &format!("no game has the code {code}"),
         );
     };
+    // The game's own code, not the URL's: the URL may carry spaces or line breaks around it.
     let disposition = format!(
         "attachment; filename=\"coprod-game-{}.csv\"",
-        code.to_ascii_uppercase()
+        slot.lock().code
     );
     (
         [
@@ -477,4 +496,27 @@ async fn student_socket(
         .to_ascii_uppercase();
     ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| play::student_socket(app, code, socket))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_counts_rows_then_stays_full_once_the_runs_are_moved() {
+        let root = std::env::temp_dir().join(format!("coprod-progress-{}", std::process::id()));
+        let folder = root.join("group-size-teach");
+        let partial = coprod_output::partial_dir(&folder);
+        assert_eq!(progress(&folder, 10), 0, "nothing started");
+        std::fs::create_dir_all(&partial).unwrap();
+        std::fs::write(partial.join("runs.csv"), "run_id\n1\n2\n3\n").unwrap();
+        assert_eq!(progress(&folder, 10), 3);
+        std::fs::rename(&partial, &folder).unwrap();
+        assert_eq!(
+            progress(&folder, 10),
+            10,
+            "the partial folder became the run folder"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

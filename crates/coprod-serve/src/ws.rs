@@ -12,11 +12,22 @@ pub(crate) const MAX_MESSAGE: usize = 2048;
 const RATE: f64 = 20.0;
 /// ...with bursts of up to this many.
 const BURST: f64 = 40.0;
+/// A connection over the rate gets one error reply and one log line per period; the other
+/// messages it sends over the rate are dropped, so a flood cannot flood the log.
+const REFUSAL_PERIOD: Duration = Duration::from_secs(10);
+/// How often a student's socket is pinged: browsers answer pings by themselves, so a
+/// socket that stays silent is one whose phone went away without closing it.
+pub(crate) const PING_EVERY: Duration = Duration::from_secs(20);
+/// A socket silent this long (no message, no pong: three pings unanswered) is closed, so
+/// the teacher's count of students here does not keep phones that are gone.
+const SILENT_LIMIT: Duration = Duration::from_secs(60);
 
 /// A token bucket: [`RATE`] messages per second, bursts of [`BURST`].
 pub(crate) struct RateLimit {
     tokens: f64,
     last: Instant,
+    /// When a message over the rate was last refused with a reply.
+    refused: Option<Instant>,
 }
 
 impl RateLimit {
@@ -24,6 +35,7 @@ impl RateLimit {
         RateLimit {
             tokens: BURST,
             last: Instant::now(),
+            refused: None,
         }
     }
 
@@ -39,6 +51,18 @@ impl RateLimit {
             false
         }
     }
+
+    /// Whether a message over the rate gets a reply and a log line: the first in each
+    /// [`REFUSAL_PERIOD`].
+    pub(crate) fn report_refusal(&mut self, now: Instant) -> bool {
+        let due = self
+            .refused
+            .is_none_or(|at| now.saturating_duration_since(at) >= REFUSAL_PERIOD);
+        if due {
+            self.refused = Some(now);
+        }
+        due
+    }
 }
 
 /// What came in on a socket.
@@ -47,7 +71,8 @@ pub(crate) enum Incoming<T> {
     Message(T),
     /// A message refused, with the reason to send back.
     Refused(String),
-    /// A control frame (ping, pong): nothing to do.
+    /// A control frame (ping, pong), or a message over the rate dropped without a reply
+    /// (one was sent in this period): nothing to do.
     Ignored,
     /// The page went away.
     Closed,
@@ -68,8 +93,14 @@ pub(crate) fn check<T: DeserializeOwned>(
         }
         Some(Ok(_)) => return Incoming::Ignored,
     };
-    if !limit.allow(Instant::now()) {
-        return Incoming::Refused("too many messages: at most 20 a second".into());
+    let now = Instant::now();
+    if !limit.allow(now) {
+        if !limit.report_refusal(now) {
+            return Incoming::Ignored;
+        }
+        return Incoming::Refused(
+            "too many messages: at most 20 a second; more are dropped without a reply".into(),
+        );
     }
     if text.len() > MAX_MESSAGE {
         return Incoming::Refused(format!("message too long: at most {MAX_MESSAGE} bytes"));
@@ -78,6 +109,21 @@ pub(crate) fn check<T: DeserializeOwned>(
         Ok(message) => Incoming::Message(message),
         Err(err) => Incoming::Refused(format!("malformed message: {err}")),
     }
+}
+
+/// Whether a socket last heard from at `heard` is taken as gone at `now`.
+pub(crate) fn is_silent(heard: Instant, now: Instant) -> bool {
+    now.saturating_duration_since(heard) >= SILENT_LIMIT
+}
+
+/// Sends a ping; false if the page is gone.
+pub(crate) async fn ping(socket: &mut WebSocket) -> bool {
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        socket.send(Message::Ping(Default::default())),
+    )
+    .await
+    .is_ok_and(|r| r.is_ok())
 }
 
 /// Sends an error reply and logs it; false if the page is gone.
@@ -112,5 +158,37 @@ mod tests {
         let passed = (0..100).filter(|_| limit.allow(t)).count();
         assert_eq!(passed, BURST as usize);
         assert!(limit.allow(t + Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn a_socket_is_gone_after_three_pings_unanswered() {
+        let heard = Instant::now();
+        assert!(!is_silent(heard, heard + PING_EVERY * 2));
+        assert!(is_silent(heard, heard + PING_EVERY * 3));
+    }
+
+    #[test]
+    fn a_flood_is_reported_once_per_period() {
+        let mut limit = RateLimit::new();
+        let t = limit.last;
+        let reported = (0..5000)
+            .filter(|i| limit.report_refusal(t + Duration::from_millis(*i)))
+            .count();
+        assert_eq!(reported, 1, "one report in the first 5 seconds");
+        assert!(limit.report_refusal(t + REFUSAL_PERIOD));
+        assert!(!limit.report_refusal(t + REFUSAL_PERIOD + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn messages_over_the_rate_get_one_reply_then_are_dropped() {
+        let mut limit = RateLimit::new();
+        let message = || Some(Ok(Message::Text("{}".into())));
+        let outcomes: Vec<Incoming<serde_json::Value>> =
+            (0..5000).map(|_| check(message(), &mut limit)).collect();
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Incoming::Refused(_)))
+            .count();
+        assert_eq!(refused, 1);
     }
 }

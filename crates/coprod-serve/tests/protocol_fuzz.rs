@@ -88,9 +88,9 @@ proptest! {
         // The teacher can always finish the game, in at most two commands per round.
         for _ in 0..12 {
             let command = match game.phase() {
-                Phase::Lobby => TeacherMessage::Start,
-                Phase::Open(_) => TeacherMessage::CloseRound,
-                Phase::Results(_) => TeacherMessage::NextRound,
+                Phase::Lobby => TeacherMessage::Start {},
+                Phase::Open(_) => TeacherMessage::CloseRound {},
+                Phase::Results(_) => TeacherMessage::NextRound {},
                 Phase::Ended => break,
             };
             prop_assert!(game.teacher(command, now).is_ok());

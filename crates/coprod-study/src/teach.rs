@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use coprod_report::{ReportError, RunData, SIZE_PARAM, write_teach_page};
-use coprod_scenario::Setting;
+use coprod_scenario::{Scenario, Setting};
 use coprod_sweep::Faults;
 
 use crate::error::{Context, Result, bail};
@@ -180,6 +180,40 @@ fn recorded_failures(dir: &Path) -> u64 {
     recorded.max(listed)
 }
 
+/// Refuses a `--set` of a parameter that a variant of the lesson sets to another value: the
+/// setting would replace the variant's value, and the page would still name the variant by
+/// the change it no longer makes. Setting the variants' own value (the ideas for class, such
+/// as `groups.coordination_cost=0`) keeps their names true.
+fn check_variant_keys(scenario: &Scenario) -> Result<()> {
+    for &(index, value) in &scenario.pins {
+        let spec = &coprod_core::SPECS[index];
+        let changed: Vec<(&str, f64)> = scenario
+            .variants
+            .iter()
+            .filter_map(|v| {
+                let set = v.overrides.iter().rfind(|(i, _)| *i == index)?.1;
+                (set != value).then_some((v.name.as_str(), set))
+            })
+            .collect();
+        if let Some(&(_, set)) = changed.first() {
+            let names: Vec<String> = changed.iter().map(|(n, _)| format!("`{n}`")).collect();
+            bail!(
+                "--set {}={} changes a parameter that the lesson's variant(s) {} set to {}: it \
+                 would replace their value, and the page would still name them by the change \
+                 they no longer make\n\nhint: drop `--set {}=...`, set it to {} (as the \
+                 variants do), or run a copy of scenarios/group-size.toml with `coprod run`",
+                spec.name,
+                spec.format_value(value),
+                names.join(", "),
+                spec.format_value(set),
+                spec.name,
+                spec.format_value(set),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Refuses, before anything is run or written, options that make the lesson impossible by
 /// construction: the page compares group sizes (`levers.group_size_cap` swept over at least
 /// two sizes and nothing else), with intervals over replications (at least 2), in the field
@@ -191,6 +225,7 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>>
     let mut scenario = study.scenario().clone();
     let settings = with_experiment_options(&options.settings, options.replications, None);
     scenario.apply_settings(&settings)?;
+    check_variant_keys(&scenario)?;
     if options.quick {
         scenario.make_quick()?;
     }
