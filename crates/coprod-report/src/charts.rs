@@ -18,7 +18,8 @@ use coprod_plot::{
 };
 
 use crate::data::{
-    Estimate, RunData, clip01, is_bounded_01, metric_axis_label, metric_label, parameter_axis_label,
+    Estimate, RunData, clip01, cut_difference, is_bounded_01, metric_axis_label, metric_label,
+    parameter_axis_label,
 };
 use crate::error::ReportError;
 use crate::lifetimes::survival_classes;
@@ -465,38 +466,9 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     if variants.len() < 2 {
         return Ok(());
     }
-    let mut points: Vec<Vec<String>> = Vec::new();
-    for r in &data.runs.rows {
-        if !points.contains(&r.point) {
-            points.push(r.point.clone());
-        }
-    }
+    let points = sweep_points(data);
     let rows_needed = (variants.len() - 1) * points.len();
-    let mut rows = Vec::new();
-    if rows_needed <= MAX_FOREST_ROWS {
-        for v in &variants[1..] {
-            for p in &points {
-                let e = data.paired_difference(column, (v, p), (base, p));
-                let label = if p.is_empty() {
-                    v.clone()
-                } else if variants.len() == 2 {
-                    point_label(&data.summary.swept, p)
-                } else {
-                    format!("{v}, {}", point_label(&data.summary.swept, p))
-                };
-                rows.push(row(label, e));
-            }
-        }
-    } else {
-        // Too many rows: pool the paired differences over sweep points, one row per variant.
-        for v in &variants[1..] {
-            let diffs: Vec<f64> = points
-                .iter()
-                .flat_map(|p| paired_values(data, column, (v, p), (base, p)))
-                .collect();
-            rows.push(row(v.clone(), Estimate::of(diffs)));
-        }
-    }
+    let rows = forest_rows(data, column, metric);
     let title = if variants.len() == 2 {
         format!("{} minus {base}: {}", variants[1], metric_label(metric))
     } else {
@@ -527,8 +499,58 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     out.record(result, ChartKind::Forest, &style, caption)
 }
 
-fn row(label: String, e: Estimate) -> ForestRow {
-    let (lo, hi) = e.ci.unwrap_or((f64::NAN, f64::NAN));
+/// The sweep points in order of first appearance in runs.csv.
+fn sweep_points(data: &RunData) -> Vec<Vec<String>> {
+    let mut points: Vec<Vec<String>> = Vec::new();
+    for r in &data.runs.rows {
+        if !points.contains(&r.point) {
+            points.push(r.point.clone());
+        }
+    }
+    points
+}
+
+/// The rows of the forest plot of `metric` (runs.csv column `column`): each variant against
+/// the first, at each sweep point when that makes at most [`MAX_FOREST_ROWS`] rows.
+fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
+    let variants = data.variants();
+    let Some(base) = variants.first() else {
+        return Vec::new();
+    };
+    let points = sweep_points(data);
+    let rows_needed = variants.len().saturating_sub(1) * points.len();
+    let mut rows = Vec::new();
+    if rows_needed <= MAX_FOREST_ROWS {
+        for v in &variants[1..] {
+            for p in &points {
+                let e = data.paired_difference(column, (v, p), (base, p));
+                let label = if p.is_empty() {
+                    v.clone()
+                } else if variants.len() == 2 {
+                    point_label(&data.summary.swept, p)
+                } else {
+                    format!("{v}, {}", point_label(&data.summary.swept, p))
+                };
+                rows.push(row(label, e, metric));
+            }
+        }
+    } else {
+        // Too many rows: pool the paired differences over sweep points, one row per variant.
+        for v in &variants[1..] {
+            let diffs: Vec<f64> = points
+                .iter()
+                .flat_map(|p| paired_values(data, column, (v, p), (base, p)))
+                .collect();
+            rows.push(row(v.clone(), Estimate::of(diffs), metric));
+        }
+    }
+    rows
+}
+
+/// A forest row of a paired difference of `metric`, its interval cut as comparison.csv's.
+fn row(label: String, e: Estimate, metric: &str) -> ForestRow {
+    let (lo, hi) =
+        e.ci.map_or((f64::NAN, f64::NAN), |ci| cut_difference(metric, ci));
     ForestRow::new(label, e.mean, lo, hi)
 }
 
@@ -684,6 +706,56 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coprod_output::read::{RunRow, RunsTable, SummaryTable};
+
+    /// A run in memory with one summary metric, `participation_rate`: `values[v][p][r]` is
+    /// its value in variant `v` (the first is `baseline`), sweep point `p` (of
+    /// `levers.group_size_cap`, 2, 3, ...) and replication `r`.
+    fn run(values: &[Vec<Vec<f64>>]) -> RunData {
+        let mut rows = Vec::new();
+        for (v, points) in values.iter().enumerate() {
+            for (p, reps) in points.iter().enumerate() {
+                for (r, value) in reps.iter().enumerate() {
+                    rows.push(RunRow {
+                        run_id: rows.len() as u64,
+                        variant: if v == 0 {
+                            "baseline".into()
+                        } else {
+                            format!("v{v}")
+                        },
+                        point: vec![(p + 2).to_string()],
+                        replication: r as u64,
+                        seed: r as u64,
+                        values: vec![*value],
+                    });
+                }
+            }
+        }
+        RunData {
+            dir: PathBuf::from("run"),
+            summary: SummaryTable {
+                swept: vec!["levers.group_size_cap".into()],
+                rows: vec![],
+            },
+            runs: RunsTable {
+                swept: vec!["levers.group_size_cap".into()],
+                metrics: vec!["participation_rate".into()],
+                rows,
+            },
+            aggregates: Default::default(),
+            manifest: None,
+            parameters: None,
+        }
+    }
+
+    #[test]
+    fn forest_intervals_of_shares_are_cut_to_minus_one_to_one() {
+        // Two replications far apart: the t-interval (t = 12.7) reaches far past -1 and 1.
+        let d = run(&[vec![vec![0.0, 1.0]], vec![vec![1.0, 0.0]]]);
+        let rows = forest_rows(&d, 0, "participation_rate");
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].ci_low, rows[0].ci_high), (-1.0, 1.0));
+    }
 
     #[test]
     fn kinds_parse_by_name() {

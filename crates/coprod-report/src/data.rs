@@ -611,6 +611,16 @@ pub(crate) fn is_bounded_01(metric: &str) -> bool {
     metric_unit(metric).is_some_and(|u| coprod_output::feasible_range(u).is_some())
 }
 
+/// A paired difference's interval cut to the range a difference can take: -1 to 1 for a
+/// share or 0-1 scale, as comparison.csv cuts it (a t-interval from few replications can
+/// reach past it).
+pub(crate) fn cut_difference(metric: &str, ci: (f64, f64)) -> (f64, f64) {
+    match metric_unit(metric).and_then(coprod_output::feasible_range) {
+        Some(range) => coprod_output::within(ci, coprod_output::difference_range(range)),
+        None => ci,
+    }
+}
+
 /// A t-interval of a share cut to [0, 1] (a t-interval from few replications can reach
 /// past the bounds, which would show an impossible negative share).
 pub(crate) fn clip01(ci: (f64, f64)) -> (f64, f64) {
