@@ -6,6 +6,7 @@
 //! `coprod-plot`'s. A chart with nothing to show (for example survival in a lab run, which has
 //! no groups) is skipped with a note, never an error.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -489,12 +490,25 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         y_label,
         &format!("forest_{}", slug(metric)),
     );
-    let caption = format!(
-        "Effect of each variant on end-of-run {} against {base}: the mean of the differences \
-         between runs that share a seed, with its 95% confidence interval. Intervals that miss \
-         zero are differences the replications can tell apart.",
-        metric_label(metric)
-    );
+    let caption = if rows_needed <= MAX_FOREST_ROWS {
+        format!(
+            "Effect of each variant on end-of-run {} against {base}: the mean of the \
+             differences between runs that share a seed, with its 95% confidence interval. \
+             Intervals that miss zero are differences the replications can tell apart.",
+            metric_label(metric)
+        )
+    } else {
+        format!(
+            "Effect of each variant on end-of-run {} against {base}, over its {} sweep points: \
+             each replication's differences between runs that share a seed are averaged over \
+             the sweep points, and the row gives the mean of these averages over the \
+             replications, with its 95% confidence interval. Intervals that miss zero are \
+             differences the replications can tell apart. comparison.csv and comparison/ give \
+             each sweep point.",
+            metric_label(metric),
+            points.len()
+        )
+    };
     let result = forest_plot(&rows, &style);
     out.record(result, ChartKind::Forest, &style, caption)
 }
@@ -535,16 +549,35 @@ fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
             }
         }
     } else {
-        // Too many rows: pool the paired differences over sweep points, one row per variant.
+        // Too many rows: one row per variant. The differences of one replication share a
+        // seed, so they are not independent: each replication's are averaged over the sweep
+        // points, and the interval is over replications.
         for v in &variants[1..] {
-            let diffs: Vec<f64> = points
-                .iter()
-                .flat_map(|p| paired_values(data, column, (v, p), (base, p)))
-                .collect();
-            rows.push(row(v.clone(), Estimate::of(diffs), metric));
+            let means = replication_means(data, column, v, base, &points);
+            rows.push(row(v.clone(), Estimate::of(means), metric));
         }
     }
     rows
+}
+
+/// Each replication's paired difference `variant - base`, averaged over the sweep points
+/// where both runs have a finite value; one value per replication, in replication order.
+fn replication_means(
+    data: &RunData,
+    column: usize,
+    variant: &str,
+    base: &str,
+    points: &[Vec<String>],
+) -> Vec<f64> {
+    let mut sums: BTreeMap<u64, (f64, u32)> = BTreeMap::new();
+    for p in points {
+        for (rep, d) in paired_values(data, column, (variant, p), (base, p)) {
+            let sum = sums.entry(rep).or_insert((0.0, 0));
+            sum.0 += d;
+            sum.1 += 1;
+        }
+    }
+    sums.values().map(|(sum, n)| sum / f64::from(*n)).collect()
 }
 
 /// A forest row of a paired difference of `metric`, its interval cut as comparison.csv's.
@@ -570,13 +603,13 @@ fn point_label(swept: &[String], point: &[String]) -> String {
         .join(", ")
 }
 
-/// Per-replication differences `a - b` (non-finite pairs left out).
+/// Per-replication differences `a - b`, with their replication (non-finite pairs left out).
 fn paired_values(
     data: &RunData,
     column: usize,
     a: (&str, &[String]),
     b: (&str, &[String]),
-) -> Vec<f64> {
+) -> Vec<(u64, f64)> {
     let cell = |(variant, point): (&str, &[String])| -> Vec<(u64, f64)> {
         data.runs
             .rows
@@ -587,8 +620,12 @@ fn paired_values(
     };
     let (xs, ys) = (cell(a), cell(b));
     xs.iter()
-        .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| x - y))
-        .filter(|d| d.is_finite())
+        .filter_map(|(rep, x)| {
+            ys.iter()
+                .find(|(r, _)| r == rep)
+                .map(|(_, y)| (*rep, x - y))
+        })
+        .filter(|(_, d)| d.is_finite())
         .collect()
 }
 
@@ -746,6 +783,36 @@ mod tests {
             manifest: None,
             parameters: None,
         }
+    }
+
+    #[test]
+    fn many_sweep_points_are_averaged_within_each_replication() {
+        // 17 sweep points (more than MAX_FOREST_ROWS), 3 replications: the variant's
+        // difference is 0.01 x (replication - 1) + 0.001 x point in replication 0 to 2.
+        let points = 17;
+        let base: Vec<Vec<f64>> = (0..points).map(|_| vec![0.5; 3]).collect();
+        let diff = |p: usize, r: usize| 0.01 * (r as f64 - 1.0) + 0.001 * p as f64 + 0.002;
+        let variant: Vec<Vec<f64>> = (0..points)
+            .map(|p| (0..3).map(|r| 0.5 + diff(p, r)).collect())
+            .collect();
+        let d = run(&[base, variant]);
+        let rows = forest_rows(&d, 0, "participation_rate");
+        assert_eq!(rows.len(), 1, "one row per variant");
+        // By hand: each replication's mean difference, then a t-interval with n = 3.
+        let means: Vec<f64> = (0..3)
+            .map(|r| (0..points).map(|p| diff(p, r)).sum::<f64>() / points as f64)
+            .collect();
+        let expected = Estimate::of(means.clone());
+        assert_eq!(expected.n, 3);
+        let (lo, hi) = expected.ci.unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(rows[0].effect, expected.mean));
+        assert!(close(rows[0].ci_low, lo) && close(rows[0].ci_high, hi));
+        // Paired by replication the interval includes 0; pooling the 51 differences as if
+        // independent would not.
+        assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
+        let pooled = Estimate::of((0..points).flat_map(|p| (0..3).map(move |r| diff(p, r))));
+        assert!(pooled.ci.unwrap().0 > 0.0);
     }
 
     #[test]
