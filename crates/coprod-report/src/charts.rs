@@ -132,6 +132,8 @@ const LAB_METRICS: [&str; 1] = ["mean_contribution"];
 const MAX_SERIES: usize = 8;
 const MAX_PANELS: usize = 4;
 const MAX_FOREST_ROWS: usize = 16;
+/// The end of a caption of a run with one replication, which has no interval or band.
+const NO_INTERVAL: &str = ". No interval: the run has one replication.";
 
 /// Draws the selected charts of `data` into `charts_dir` (created if needed).
 ///
@@ -280,6 +282,7 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         ));
         return Ok(());
     };
+    let one_replication = data.replications() < 2;
     let series: Vec<Series> = data
         .variants()
         .iter()
@@ -290,7 +293,13 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
                 // Step 0 is round 1 of the game.
                 x.iter_mut().for_each(|r| *r += 1.0);
             }
-            Series::new(v.clone(), x, y).with_band(lo, hi)
+            let series = Series::new(v.clone(), x, y);
+            // One replication has no band: a zero-width one would be labelled an interval.
+            if one_replication {
+                series
+            } else {
+                series.with_band(lo, hi)
+            }
         })
         .collect();
     let (title, x_label) = if data.is_lab() {
@@ -309,8 +318,13 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     } else {
         " Runs of every sweep point are pooled.".into()
     };
+    let band = if one_replication {
+        NO_INTERVAL
+    } else {
+        ", with its 95% confidence band."
+    };
     let caption = format!(
-        "Mean {} at each step over the runs of each variant, with its 95% confidence band.{pooled}",
+        "Mean {} at each step over the runs of each variant{band}{pooled}",
         metric_label(metric)
     );
     let result = time_series(&series, &style);
@@ -392,14 +406,21 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             metric_axis_label(metric),
             &format!("response_{}_by_{}", slug(metric), slug(short_name(name))),
         );
+        let intervals = if data.replications() < 2 {
+            NO_INTERVAL.to_string()
+        } else {
+            format!(
+                ", with 95% confidence intervals over replications (summary.csv){}.",
+                if is_bounded_01(metric) {
+                    ", clipped to 0–1"
+                } else {
+                    ""
+                }
+            )
+        };
         let caption = format!(
-            "Mean end-of-run {} at each value of {name}, with 95% confidence intervals over replications (summary.csv){}.",
+            "Mean end-of-run {} at each value of {name}{intervals}",
             metric_label(metric),
-            if is_bounded_01(metric) {
-                ", clipped to 0–1"
-            } else {
-                ""
-            }
         );
         let result = response_curve(&series, &style);
         out.record(result, ChartKind::Response, &style, caption)?;
@@ -490,21 +511,26 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         y_label,
         &format!("forest_{}", slug(metric)),
     );
+    let forest_interval = if data.replications() < 2 {
+        NO_INTERVAL
+    } else {
+        ", with its 95% confidence interval. Intervals that miss zero are differences the \
+         replications can tell apart."
+    };
     let caption = if rows_needed <= MAX_FOREST_ROWS {
         format!(
             "Effect of each variant on end-of-run {} against {base}: the mean of the \
-             differences between runs that share a seed, with its 95% confidence interval. \
-             Intervals that miss zero are differences the replications can tell apart.",
-            metric_label(metric)
+             differences between runs that share a seed{}",
+            metric_label(metric),
+            forest_interval
         )
     } else {
         format!(
             "Effect of each variant on end-of-run {} against {base}, over its {} sweep points: \
              each replication's differences between runs that share a seed are averaged over \
              the sweep points, and the row gives the mean of these averages over the \
-             replications, with its 95% confidence interval. Intervals that miss zero are \
-             differences the replications can tell apart. comparison.csv and comparison/ give \
-             each sweep point.",
+             replications{forest_interval} comparison.csv and comparison/ give each sweep \
+             point.",
             metric_label(metric),
             points.len()
         )
@@ -743,6 +769,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Tally;
     use coprod_output::read::{RunRow, RunsTable, SummaryTable};
 
     /// A run in memory with one summary metric, `participation_rate`: `values[v][p][r]` is
@@ -813,6 +840,47 @@ mod tests {
         assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
         let pooled = Estimate::of((0..points).flat_map(|p| (0..3).map(move |r| diff(p, r))));
         assert!(pooled.ci.unwrap().0 > 0.0);
+    }
+
+    /// `d` with a time series of `participation_rate` (0.1 at steps 0 to 2) in every run.
+    fn with_steps(mut d: RunData) -> RunData {
+        let mut tally = Tally::new(vec!["participation_rate".into()]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+        }
+        for r in &d.runs.rows {
+            for step in 0..3 {
+                tally.add_step(r.run_id, step, &[0.1]);
+            }
+        }
+        d.set_tally(tally);
+        d
+    }
+
+    /// The charts of `kind` drawn from `d`, with their captions.
+    fn drawn(d: &RunData, kind: ChartKind) -> Vec<ChartFile> {
+        let dir = tempfile::tempdir().unwrap();
+        let selection = Selection {
+            metric: Some("participation_rate".into()),
+            kind: Some(kind),
+        };
+        draw_charts(d, dir.path(), &selection).unwrap().0
+    }
+
+    #[test]
+    fn one_replication_claims_no_interval() {
+        let d = with_steps(run(&[vec![vec![0.2]], vec![vec![0.3]]]));
+        for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
+            let charts = drawn(&d, kind);
+            assert_eq!(charts.len(), 1, "{kind}");
+            let caption = &charts[0].caption;
+            assert!(!caption.contains("95%"), "{kind}: {caption}");
+            assert!(caption.contains("one replication"), "{kind}: {caption}");
+        }
+        let two = with_steps(run(&[vec![vec![0.2, 0.3]], vec![vec![0.3, 0.5]]]));
+        for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
+            assert!(drawn(&two, kind)[0].caption.contains("95%"), "{kind}");
+        }
     }
 
     #[test]

@@ -340,6 +340,14 @@ impl RunData {
         out
     }
 
+    /// How many replications: distinct replication indices in runs.csv.
+    pub fn replications(&self) -> usize {
+        let mut seen: Vec<u64> = self.runs.rows.iter().map(|r| r.replication).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    }
+
     /// The distinct values of swept parameter `axis` in order of first appearance.
     pub fn axis_values(&self, axis: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -429,6 +437,13 @@ impl RunData {
             }
         }
         out
+    }
+
+    /// Replaces the aggregates of timeseries.csv and groups.csv with `tally`'s (tests build
+    /// runs in memory with it).
+    #[cfg(test)]
+    pub(crate) fn set_tally(&mut self, tally: Tally) {
+        self.aggregates = tally.aggregates;
     }
 
     /// Records `n` groups of run `run_id` that ended `duration` steps after they started

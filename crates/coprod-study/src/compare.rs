@@ -340,13 +340,8 @@ fn draw(
                 .max()
                 .unwrap_or(0);
             let (stem, title) = page_names(metric, &chunk[0].against, page, pages);
-            let style = ChartStyle::new(
-                title,
-                format!("difference in {} (95% CI)", metric.replace('_', " ")),
-                "",
-                charts.join(stem),
-            )
-            .with_size(forest_width(longest), 200 + 48 * chunk.len() as u32);
+            let style = ChartStyle::new(title, x_label(metric, &of_metric), "", charts.join(stem))
+                .with_size(forest_width(longest), 200 + 48 * chunk.len() as u32);
             match forest_plot(&forest, &style) {
                 Ok(paths) => written.extend(paths),
                 // Without any varying difference there is nothing to draw; the CSV says so.
@@ -362,6 +357,17 @@ fn draw(
         }
     }
     Ok(written)
+}
+
+/// "difference in service output (95% CI)": the interval is named only when some row has
+/// one (a run of one replication has none).
+fn x_label(metric: &str, rows: &[&ComparisonRow]) -> String {
+    let name = metric.replace('_', " ");
+    if rows.iter().any(|r| r.ci_low.is_some()) {
+        format!("difference in {name} (95% CI)")
+    } else {
+        format!("difference in {name}")
+    }
 }
 
 /// "participation rate: variants minus baseline (* Holm p < 0.05)", page 2 of 3 if split.
@@ -595,4 +601,24 @@ pub(crate) fn adaptive_replications(
 /// plots' folder is not listed).
 pub(crate) fn file_name() -> String {
     COMPARISON_CSV.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_x_axis_names_an_interval_only_when_one_is_drawn() {
+        let one = row(("v", "baseline"), &[], "service_output", &[1.0], &[0.5]);
+        assert!(one.ci_low.is_none(), "one replication has no interval");
+        assert!(!x_label("service_output", &[&one]).contains("CI"));
+        let two = row(
+            ("v", "baseline"),
+            &[],
+            "service_output",
+            &[1.0, 2.0],
+            &[0.5, 0.7],
+        );
+        assert!(x_label("service_output", &[&two]).ends_with("(95% CI)"));
+    }
 }
