@@ -324,11 +324,26 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         ", with its 95% confidence band."
     };
     let caption = format!(
-        "Mean {} at each step over the runs of each variant{band}{pooled}",
-        metric_label(metric)
+        "Mean {} at each step over the runs of each variant{band}{pooled}{}",
+        metric_label(metric),
+        variants_drawn(&data.variants())
     );
     let result = time_series(&series, &style);
     out.record(result, ChartKind::TimeSeries, &style, caption)
+}
+
+/// What a time series leaves out: "" when it draws every variant, else which it draws and
+/// where the others are.
+fn variants_drawn(variants: &[String]) -> String {
+    if variants.len() <= MAX_SERIES {
+        return String::new();
+    }
+    format!(
+        " Drawn for the first {MAX_SERIES} of the {} variants ({}); timeseries.csv holds \
+         every run of every variant.",
+        variants.len(),
+        variants[..MAX_SERIES].join(", ")
+    )
 }
 
 fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
@@ -881,6 +896,21 @@ mod tests {
         for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
             assert!(drawn(&two, kind)[0].caption.contains("95%"), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_time_series_of_many_variants_says_which_it_draws() {
+        let values: Vec<Vec<Vec<f64>>> = (0..10).map(|_| vec![vec![0.2, 0.3]]).collect();
+        let d = with_steps(run(&values));
+        let caption = &drawn(&d, ChartKind::TimeSeries)[0].caption;
+        assert!(
+            caption.contains("first 8 of the 10 variants (baseline, v1, v2, v3, v4, v5, v6, v7)"),
+            "{caption}"
+        );
+        assert!(caption.contains("timeseries.csv"), "{caption}");
+        let few = with_steps(run(&values[..8]));
+        let caption = &drawn(&few, ChartKind::TimeSeries)[0].caption;
+        assert!(!caption.contains("first 8"), "{caption}");
     }
 
     #[test]
