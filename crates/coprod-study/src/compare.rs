@@ -359,12 +359,13 @@ fn draw(
     Ok(written)
 }
 
-/// "difference in service output (95% CI)": the interval is named only when some row has
-/// one (a run of one replication has none).
+/// "difference in service output (service units), 95% CI": the metric's unit, as on every
+/// axis, and the interval named only when some row has one (a run of one replication has
+/// none).
 fn x_label(metric: &str, rows: &[&ComparisonRow]) -> String {
-    let name = metric.replace('_', " ");
+    let name = coprod_report::metric_axis_label(metric);
     if rows.iter().any(|r| r.ci_low.is_some()) {
-        format!("difference in {name} (95% CI)")
+        format!("difference in {name}, 95% CI")
     } else {
         format!("difference in {name}")
     }
@@ -619,6 +620,21 @@ mod tests {
             &[1.0, 2.0],
             &[0.5, 0.7],
         );
-        assert!(x_label("service_output", &[&two]).ends_with("(95% CI)"));
+        assert!(x_label("service_output", &[&two]).ends_with(", 95% CI"));
+    }
+
+    #[test]
+    fn the_x_axis_has_the_metric_unit() {
+        let two = row(
+            ("v", "baseline"),
+            &[],
+            "service_output",
+            &[1.0, 2.0],
+            &[0.5, 0.7],
+        );
+        assert_eq!(
+            x_label("service_output", &[&two]),
+            "difference in service output (service units), 95% CI"
+        );
     }
 }
