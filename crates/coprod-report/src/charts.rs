@@ -310,7 +310,7 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     let style = out.style(
         format!("{} {title}", sentence(&metric_label(metric))),
         x_label.into(),
-        metric_axis_label(metric),
+        metric_axis_label(metric, data.is_lab()),
         &format!("timeseries_{}", slug(metric)),
     );
     let pooled = if data.runs.swept.is_empty() {
@@ -323,8 +323,13 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     } else {
         ", with its 95% confidence band."
     };
+    let when = if data.is_lab() {
+        "in each round"
+    } else {
+        "at each step"
+    };
     let caption = format!(
-        "Mean {} at each step over the runs of each variant{band}{pooled}{}",
+        "Mean {} {when} over the runs of each variant{band}{pooled}{}",
         metric_label(metric),
         variants_drawn(&data.variants())
     );
@@ -418,7 +423,7 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
                 short_name(name).replace('_', " ")
             ),
             parameter_axis_label(name),
-            metric_axis_label(metric),
+            metric_axis_label(metric, data.is_lab()),
             &format!("response_{}_by_{}", slug(metric), slug(short_name(name))),
         );
         let intervals = if data.replications() < 2 {
@@ -521,7 +526,7 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         title,
         format!(
             "difference in {}, paired by replication",
-            metric_axis_label(metric)
+            metric_axis_label(metric, data.is_lab())
         ),
         y_label,
         &format!("forest_{}", slug(metric)),
@@ -742,7 +747,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
             let (title, label, stem, caption) = if width {
                 (
                     format!("Width of the 95% CI: {} ({v})", metric_label(metric)),
-                    format!("95% CI width, {}", metric_axis_label(metric)),
+                    format!("95% CI width, {}", metric_axis_label(metric, data.is_lab())),
                     format!("heatmap_ci_width_{}_{}", slug(metric), slug(v)),
                     format!(
                         "Width of the 95% confidence interval of the mean end-of-run {} over \
@@ -754,7 +759,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
             } else {
                 (
                     format!("{} ({v})", sentence(&metric_label(metric))),
-                    metric_axis_label(metric),
+                    metric_axis_label(metric, data.is_lab()),
                     format!("heatmap_{}_{}", slug(metric), slug(v)),
                     format!(
                         "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
@@ -911,6 +916,35 @@ mod tests {
         let few = with_steps(run(&values[..8]));
         let caption = &drawn(&few, ChartKind::TimeSeries)[0].caption;
         assert!(!caption.contains("first 8"), "{caption}");
+    }
+
+    #[test]
+    fn lab_charts_have_the_lab_units_and_rounds() {
+        let mut d = run(&[vec![vec![0.4, 0.5]], vec![vec![0.5, 0.7]]]);
+        d.runs.metrics = vec!["mean_contribution".into()];
+        d.manifest = Some(serde_json::json!({
+            "parameters": [{"name": "population.setting", "value": "lab"}]
+        }));
+        let mut tally = Tally::new(vec!["mean_contribution".into()]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+            tally.add_step(r.run_id, 0, &[0.5]);
+            tally.add_step(r.run_id, 1, &[0.4]);
+        }
+        d.set_tally(tally);
+        let dir = tempfile::tempdir().unwrap();
+        let (charts, _) = draw_charts(&d, dir.path(), &Selection::default()).unwrap();
+        assert_eq!(charts.len(), 2, "a time series and a forest plot");
+        assert!(
+            charts[0].caption.contains("in each round"),
+            "{}",
+            charts[0].caption
+        );
+        for chart in &charts {
+            let svg = std::fs::read_to_string(chart.svg()).unwrap();
+            assert!(svg.contains("mean contribution (share of endowment)"));
+            assert!(!svg.contains("share of effort"));
+        }
     }
 
     #[test]

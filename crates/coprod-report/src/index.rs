@@ -191,6 +191,7 @@ pub(crate) fn fmt_num(v: f64) -> String {
 }
 
 fn summary_table(body: &mut String, data: &RunData, keep: impl Fn(&str) -> bool) {
+    let lab = data.is_lab();
     let _ = write!(body, "<table><tr><th>variant</th>");
     for name in &data.summary.swept {
         let _ = write!(body, "<th>{}</th>", escape(name));
@@ -212,7 +213,7 @@ fn summary_table(body: &mut String, data: &RunData, keep: impl Fn(&str) -> bool)
             body,
             "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&row.metric),
-            escape(metric_unit(&row.metric).unwrap_or("")),
+            escape(metric_unit(&row.metric, lab).unwrap_or("")),
             fmt_num(row.mean),
             ci,
             row.n
