@@ -74,8 +74,10 @@ pub(crate) fn index_page(
         escape(&data.steps().to_string()),
         escape(&text("/experiment/replications")),
         escape(&text("/seeds/base_seed")),
+        // The manifest records that the runs were shrunk, not whether by --quick or by a
+        // plain `coprod run`, which always shrinks them; the page says what it knows.
         if text("/quick") == "true" {
-            " (quick run: shrunk with --quick)"
+            " (quick run: shrunk by --quick, or by default in a plain <code>coprod run</code>)"
         } else {
             ""
         },
@@ -476,6 +478,28 @@ mod tests {
             parameters: None,
         };
         index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
+    }
+
+    #[test]
+    fn a_quick_run_is_not_said_to_have_been_given_quick() {
+        let data = RunData {
+            dir: PathBuf::from("no-such-run"),
+            summary: SummaryTable::default(),
+            runs: RunsTable {
+                swept: vec![],
+                metrics: vec![],
+                rows: vec![],
+            },
+            aggregates: Default::default(),
+            manifest: Some(serde_json::json!({"quick": true})),
+            parameters: None,
+        };
+        let page = index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap();
+        assert!(!page.contains("shrunk with --quick"), "{page}");
+        assert!(
+            page.contains("shrunk by --quick, or by default in a plain <code>coprod run</code>"),
+            "{page}"
+        );
     }
 
     #[test]
