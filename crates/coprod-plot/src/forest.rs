@@ -22,6 +22,8 @@ use crate::style::{ChartStyle, Metrics, series_color};
 
 /// The header of the numbers column.
 const HEADER: &str = "estimate [95% CI]";
+/// The header when no row has an interval (one replication, say): it promises none.
+const HEADER_NO_CI: &str = "estimate";
 
 /// Room above the plotting area for the header of the numbers column.
 fn header_room(metrics: &Metrics) -> i32 {
@@ -123,6 +125,15 @@ struct ForestChart<'a> {
 }
 
 impl ForestChart<'_> {
+    /// The header of the numbers column: it names the interval only when some row has one.
+    fn header(&self) -> &'static str {
+        if self.rows.iter().any(|r| r.interval().is_some()) {
+            HEADER
+        } else {
+            HEADER_NO_CI
+        }
+    }
+
     /// The "estimate [low, high]" text of a row.
     fn estimate_text(&self, row: &ForestRow) -> String {
         let decimals = (self.x.decimals + 1).min(6);
@@ -193,7 +204,9 @@ impl Chart for ForestChart<'_> {
 
         // Right column: the numbers.
         let estimates: Vec<String> = self.rows.iter().map(|r| self.estimate_text(r)).collect();
-        let header_width = body.estimate_text_size(HEADER, &bold_text(metrics.tick))?.0;
+        let header_width = body
+            .estimate_text_size(self.header(), &bold_text(metrics.tick))?
+            .0;
         let column_width = widest_text(body, &estimates, &tick_font)?.max(header_width);
         let column_width = (column_width + 3 * metrics.gap as u32).min(body_width * 30 / 100);
         let (plot, column) = body.split_horizontally(body_width - column_width);
@@ -327,7 +340,7 @@ impl ForestChart<'_> {
         let (_, plot_y) = chart.plotting_area().get_pixel_range();
         let header_y = plot_y.start - header_room(metrics) / 2;
         root.draw_text(
-            HEADER,
+            self.header(),
             &bold_text(metrics.tick).pos(left_centre),
             (left_x, header_y.max(column_y.start)),
         )?;

@@ -189,6 +189,17 @@ fn forest_plot_writes_png_and_svg() {
 }
 
 #[test]
+fn forest_plot_without_intervals_promises_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [ForestRow::new("reward", 0.8, f64::NAN, f64::NAN)];
+    let style = style(dir.path(), "forest_no_ci");
+    let written = forest_plot(&rows, &style).unwrap();
+    check_outputs(&written, &style, &["reward", "estimate"]);
+    let svg = fs::read_to_string(&written[1]).unwrap();
+    assert!(!svg.contains("95% CI"), "no interval is drawn");
+}
+
+#[test]
 fn heatmap_writes_png_and_svg() {
     let dir = tempfile::tempdir().unwrap();
     let data = Heatmap {

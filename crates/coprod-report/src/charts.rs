@@ -6,6 +6,7 @@
 //! `coprod-plot`'s. A chart with nothing to show (for example survival in a lab run, which has
 //! no groups) is skipped with a note, never an error.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -18,7 +19,8 @@ use coprod_plot::{
 };
 
 use crate::data::{
-    Estimate, RunData, clip01, is_bounded_01, metric_axis_label, metric_label, parameter_axis_label,
+    Estimate, RunData, clip01, cut_difference, is_bounded_01, metric_axis_label, metric_label,
+    parameter_axis_label,
 };
 use crate::error::ReportError;
 use crate::lifetimes::survival_classes;
@@ -130,6 +132,8 @@ const LAB_METRICS: [&str; 1] = ["mean_contribution"];
 const MAX_SERIES: usize = 8;
 const MAX_PANELS: usize = 4;
 const MAX_FOREST_ROWS: usize = 16;
+/// The end of a caption of a run with one replication, which has no interval or band.
+const NO_INTERVAL: &str = ". No interval: the run has one replication.";
 
 /// Draws the selected charts of `data` into `charts_dir` (created if needed).
 ///
@@ -278,6 +282,7 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         ));
         return Ok(());
     };
+    let one_replication = data.replications() < 2;
     let series: Vec<Series> = data
         .variants()
         .iter()
@@ -288,7 +293,13 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
                 // Step 0 is round 1 of the game.
                 x.iter_mut().for_each(|r| *r += 1.0);
             }
-            Series::new(v.clone(), x, y).with_band(lo, hi)
+            let series = Series::new(v.clone(), x, y);
+            // One replication has no band: a zero-width one would be labelled an interval.
+            if one_replication {
+                series
+            } else {
+                series.with_band(lo, hi)
+            }
         })
         .collect();
     let (title, x_label) = if data.is_lab() {
@@ -299,7 +310,7 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     let style = out.style(
         format!("{} {title}", sentence(&metric_label(metric))),
         x_label.into(),
-        metric_axis_label(metric),
+        metric_axis_label(metric, data.is_lab()),
         &format!("timeseries_{}", slug(metric)),
     );
     let pooled = if data.runs.swept.is_empty() {
@@ -307,12 +318,37 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     } else {
         " Runs of every sweep point are pooled.".into()
     };
+    let band = if one_replication {
+        NO_INTERVAL
+    } else {
+        ", with its 95% confidence band."
+    };
+    let when = if data.is_lab() {
+        "in each round"
+    } else {
+        "at each step"
+    };
     let caption = format!(
-        "Mean {} at each step over the runs of each variant, with its 95% confidence band.{pooled}",
-        metric_label(metric)
+        "Mean {} {when} over the runs of each variant{band}{pooled}{}",
+        metric_label(metric),
+        variants_drawn(&data.variants())
     );
     let result = time_series(&series, &style);
     out.record(result, ChartKind::TimeSeries, &style, caption)
+}
+
+/// What a time series leaves out: "" when it draws every variant, else which it draws and
+/// where the others are.
+fn variants_drawn(variants: &[String]) -> String {
+    if variants.len() <= MAX_SERIES {
+        return String::new();
+    }
+    format!(
+        " Drawn for the first {MAX_SERIES} of the {} variants ({}); timeseries.csv holds \
+         every run of every variant.",
+        variants.len(),
+        variants[..MAX_SERIES].join(", ")
+    )
 }
 
 fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
@@ -387,17 +423,24 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
                 short_name(name).replace('_', " ")
             ),
             parameter_axis_label(name),
-            metric_axis_label(metric),
+            metric_axis_label(metric, data.is_lab()),
             &format!("response_{}_by_{}", slug(metric), slug(short_name(name))),
         );
+        let intervals = if data.replications() < 2 {
+            NO_INTERVAL.to_string()
+        } else {
+            format!(
+                ", with 95% confidence intervals over replications (summary.csv){}.",
+                if is_bounded_01(metric) {
+                    ", clipped to 0–1"
+                } else {
+                    ""
+                }
+            )
+        };
         let caption = format!(
-            "Mean end-of-run {} at each value of {name}, with 95% confidence intervals over replications (summary.csv){}.",
+            "Mean end-of-run {} at each value of {name}{intervals}",
             metric_label(metric),
-            if is_bounded_01(metric) {
-                ", clipped to 0–1"
-            } else {
-                ""
-            }
         );
         let result = response_curve(&series, &style);
         out.record(result, ChartKind::Response, &style, caption)?;
@@ -465,38 +508,9 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     if variants.len() < 2 {
         return Ok(());
     }
-    let mut points: Vec<Vec<String>> = Vec::new();
-    for r in &data.runs.rows {
-        if !points.contains(&r.point) {
-            points.push(r.point.clone());
-        }
-    }
+    let points = sweep_points(data);
     let rows_needed = (variants.len() - 1) * points.len();
-    let mut rows = Vec::new();
-    if rows_needed <= MAX_FOREST_ROWS {
-        for v in &variants[1..] {
-            for p in &points {
-                let e = data.paired_difference(column, (v, p), (base, p));
-                let label = if p.is_empty() {
-                    v.clone()
-                } else if variants.len() == 2 {
-                    point_label(&data.summary.swept, p)
-                } else {
-                    format!("{v}, {}", point_label(&data.summary.swept, p))
-                };
-                rows.push(row(label, e));
-            }
-        }
-    } else {
-        // Too many rows: pool the paired differences over sweep points, one row per variant.
-        for v in &variants[1..] {
-            let diffs: Vec<f64> = points
-                .iter()
-                .flat_map(|p| paired_values(data, column, (v, p), (base, p)))
-                .collect();
-            rows.push(row(v.clone(), Estimate::of(diffs)));
-        }
-    }
+    let rows = forest_rows(data, column, metric);
     let title = if variants.len() == 2 {
         format!("{} minus {base}: {}", variants[1], metric_label(metric))
     } else {
@@ -512,23 +526,110 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         title,
         format!(
             "difference in {}, paired by replication",
-            metric_axis_label(metric)
+            metric_axis_label(metric, data.is_lab())
         ),
         y_label,
         &format!("forest_{}", slug(metric)),
     );
-    let caption = format!(
-        "Effect of each variant on end-of-run {} against {base}: the mean of the differences \
-         between runs that share a seed, with its 95% confidence interval. Intervals that miss \
-         zero are differences the replications can tell apart.",
-        metric_label(metric)
-    );
+    let forest_interval = if data.replications() < 2 {
+        NO_INTERVAL
+    } else {
+        ", with its 95% confidence interval. Intervals that miss zero are differences the \
+         replications can tell apart."
+    };
+    let caption = if rows_needed <= MAX_FOREST_ROWS {
+        format!(
+            "Effect of each variant on end-of-run {} against {base}: the mean of the \
+             differences between runs that share a seed{}",
+            metric_label(metric),
+            forest_interval
+        )
+    } else {
+        format!(
+            "Effect of each variant on end-of-run {} against {base}, over its {} sweep points: \
+             each replication's differences between runs that share a seed are averaged over \
+             the sweep points, and the row gives the mean of these averages over the \
+             replications{forest_interval} comparison.csv and comparison/ give each sweep \
+             point.",
+            metric_label(metric),
+            points.len()
+        )
+    };
     let result = forest_plot(&rows, &style);
     out.record(result, ChartKind::Forest, &style, caption)
 }
 
-fn row(label: String, e: Estimate) -> ForestRow {
-    let (lo, hi) = e.ci.unwrap_or((f64::NAN, f64::NAN));
+/// The sweep points in order of first appearance in runs.csv.
+fn sweep_points(data: &RunData) -> Vec<Vec<String>> {
+    let mut points: Vec<Vec<String>> = Vec::new();
+    for r in &data.runs.rows {
+        if !points.contains(&r.point) {
+            points.push(r.point.clone());
+        }
+    }
+    points
+}
+
+/// The rows of the forest plot of `metric` (runs.csv column `column`): each variant against
+/// the first, at each sweep point when that makes at most [`MAX_FOREST_ROWS`] rows.
+fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
+    let variants = data.variants();
+    let Some(base) = variants.first() else {
+        return Vec::new();
+    };
+    let points = sweep_points(data);
+    let rows_needed = variants.len().saturating_sub(1) * points.len();
+    let mut rows = Vec::new();
+    if rows_needed <= MAX_FOREST_ROWS {
+        for v in &variants[1..] {
+            for p in &points {
+                let e = data.paired_difference(column, (v, p), (base, p));
+                let label = if p.is_empty() {
+                    v.clone()
+                } else if variants.len() == 2 {
+                    point_label(&data.summary.swept, p)
+                } else {
+                    format!("{v}, {}", point_label(&data.summary.swept, p))
+                };
+                rows.push(row(label, e, metric));
+            }
+        }
+    } else {
+        // Too many rows: one row per variant. The differences of one replication share a
+        // seed, so they are not independent: each replication's are averaged over the sweep
+        // points, and the interval is over replications.
+        for v in &variants[1..] {
+            let means = replication_means(data, column, v, base, &points);
+            rows.push(row(v.clone(), Estimate::of(means), metric));
+        }
+    }
+    rows
+}
+
+/// Each replication's paired difference `variant - base`, averaged over the sweep points
+/// where both runs have a finite value; one value per replication, in replication order.
+fn replication_means(
+    data: &RunData,
+    column: usize,
+    variant: &str,
+    base: &str,
+    points: &[Vec<String>],
+) -> Vec<f64> {
+    let mut sums: BTreeMap<u64, (f64, u32)> = BTreeMap::new();
+    for p in points {
+        for (rep, d) in paired_values(data, column, (variant, p), (base, p)) {
+            let sum = sums.entry(rep).or_insert((0.0, 0));
+            sum.0 += d;
+            sum.1 += 1;
+        }
+    }
+    sums.values().map(|(sum, n)| sum / f64::from(*n)).collect()
+}
+
+/// A forest row of a paired difference of `metric`, its interval cut as comparison.csv's.
+fn row(label: String, e: Estimate, metric: &str) -> ForestRow {
+    let (lo, hi) =
+        e.ci.map_or((f64::NAN, f64::NAN), |ci| cut_difference(metric, ci));
     ForestRow::new(label, e.mean, lo, hi)
 }
 
@@ -548,13 +649,13 @@ fn point_label(swept: &[String], point: &[String]) -> String {
         .join(", ")
 }
 
-/// Per-replication differences `a - b` (non-finite pairs left out).
+/// Per-replication differences `a - b`, with their replication (non-finite pairs left out).
 fn paired_values(
     data: &RunData,
     column: usize,
     a: (&str, &[String]),
     b: (&str, &[String]),
-) -> Vec<f64> {
+) -> Vec<(u64, f64)> {
     let cell = |(variant, point): (&str, &[String])| -> Vec<(u64, f64)> {
         data.runs
             .rows
@@ -565,8 +666,12 @@ fn paired_values(
     };
     let (xs, ys) = (cell(a), cell(b));
     xs.iter()
-        .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| x - y))
-        .filter(|d| d.is_finite())
+        .filter_map(|(rep, x)| {
+            ys.iter()
+                .find(|(r, _)| r == rep)
+                .map(|(_, y)| (*rep, x - y))
+        })
+        .filter(|(_, d)| d.is_finite())
         .collect()
 }
 
@@ -642,7 +747,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
             let (title, label, stem, caption) = if width {
                 (
                     format!("Width of the 95% CI: {} ({v})", metric_label(metric)),
-                    format!("95% CI width, {}", metric_axis_label(metric)),
+                    format!("95% CI width, {}", metric_axis_label(metric, data.is_lab())),
                     format!("heatmap_ci_width_{}_{}", slug(metric), slug(v)),
                     format!(
                         "Width of the 95% confidence interval of the mean end-of-run {} over \
@@ -654,7 +759,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
             } else {
                 (
                     format!("{} ({v})", sentence(&metric_label(metric))),
-                    metric_axis_label(metric),
+                    metric_axis_label(metric, data.is_lab()),
                     format!("heatmap_{}_{}", slug(metric), slug(v)),
                     format!(
                         "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
@@ -684,6 +789,172 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Tally;
+    use coprod_output::read::{RunRow, RunsTable, SummaryTable};
+
+    /// A run in memory with one summary metric, `participation_rate`: `values[v][p][r]` is
+    /// its value in variant `v` (the first is `baseline`), sweep point `p` (of
+    /// `levers.group_size_cap`, 2, 3, ...) and replication `r`.
+    fn run(values: &[Vec<Vec<f64>>]) -> RunData {
+        let mut rows = Vec::new();
+        for (v, points) in values.iter().enumerate() {
+            for (p, reps) in points.iter().enumerate() {
+                for (r, value) in reps.iter().enumerate() {
+                    rows.push(RunRow {
+                        run_id: rows.len() as u64,
+                        variant: if v == 0 {
+                            "baseline".into()
+                        } else {
+                            format!("v{v}")
+                        },
+                        point: vec![(p + 2).to_string()],
+                        replication: r as u64,
+                        seed: r as u64,
+                        values: vec![*value],
+                    });
+                }
+            }
+        }
+        RunData {
+            dir: PathBuf::from("run"),
+            summary: SummaryTable {
+                swept: vec!["levers.group_size_cap".into()],
+                rows: vec![],
+            },
+            runs: RunsTable {
+                swept: vec!["levers.group_size_cap".into()],
+                metrics: vec!["participation_rate".into()],
+                rows,
+            },
+            aggregates: Default::default(),
+            manifest: None,
+            parameters: None,
+        }
+    }
+
+    #[test]
+    fn many_sweep_points_are_averaged_within_each_replication() {
+        // 17 sweep points (more than MAX_FOREST_ROWS), 3 replications: the variant's
+        // difference is 0.01 x (replication - 1) + 0.001 x point in replication 0 to 2.
+        let points = 17;
+        let base: Vec<Vec<f64>> = (0..points).map(|_| vec![0.5; 3]).collect();
+        let diff = |p: usize, r: usize| 0.01 * (r as f64 - 1.0) + 0.001 * p as f64 + 0.002;
+        let variant: Vec<Vec<f64>> = (0..points)
+            .map(|p| (0..3).map(|r| 0.5 + diff(p, r)).collect())
+            .collect();
+        let d = run(&[base, variant]);
+        let rows = forest_rows(&d, 0, "participation_rate");
+        assert_eq!(rows.len(), 1, "one row per variant");
+        // By hand: each replication's mean difference, then a t-interval with n = 3.
+        let means: Vec<f64> = (0..3)
+            .map(|r| (0..points).map(|p| diff(p, r)).sum::<f64>() / points as f64)
+            .collect();
+        let expected = Estimate::of(means.clone());
+        assert_eq!(expected.n, 3);
+        let (lo, hi) = expected.ci.unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(rows[0].effect, expected.mean));
+        assert!(close(rows[0].ci_low, lo) && close(rows[0].ci_high, hi));
+        // Paired by replication the interval includes 0; pooling the 51 differences as if
+        // independent would not.
+        assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
+        let pooled = Estimate::of((0..points).flat_map(|p| (0..3).map(move |r| diff(p, r))));
+        assert!(pooled.ci.unwrap().0 > 0.0);
+    }
+
+    /// `d` with a time series of `participation_rate` (0.1 at steps 0 to 2) in every run.
+    fn with_steps(mut d: RunData) -> RunData {
+        let mut tally = Tally::new(vec!["participation_rate".into()]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+        }
+        for r in &d.runs.rows {
+            for step in 0..3 {
+                tally.add_step(r.run_id, step, &[0.1]);
+            }
+        }
+        d.set_tally(tally);
+        d
+    }
+
+    /// The charts of `kind` drawn from `d`, with their captions.
+    fn drawn(d: &RunData, kind: ChartKind) -> Vec<ChartFile> {
+        let dir = tempfile::tempdir().unwrap();
+        let selection = Selection {
+            metric: Some("participation_rate".into()),
+            kind: Some(kind),
+        };
+        draw_charts(d, dir.path(), &selection).unwrap().0
+    }
+
+    #[test]
+    fn one_replication_claims_no_interval() {
+        let d = with_steps(run(&[vec![vec![0.2]], vec![vec![0.3]]]));
+        for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
+            let charts = drawn(&d, kind);
+            assert_eq!(charts.len(), 1, "{kind}");
+            let caption = &charts[0].caption;
+            assert!(!caption.contains("95%"), "{kind}: {caption}");
+            assert!(caption.contains("one replication"), "{kind}: {caption}");
+        }
+        let two = with_steps(run(&[vec![vec![0.2, 0.3]], vec![vec![0.3, 0.5]]]));
+        for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
+            assert!(drawn(&two, kind)[0].caption.contains("95%"), "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_time_series_of_many_variants_says_which_it_draws() {
+        let values: Vec<Vec<Vec<f64>>> = (0..10).map(|_| vec![vec![0.2, 0.3]]).collect();
+        let d = with_steps(run(&values));
+        let caption = &drawn(&d, ChartKind::TimeSeries)[0].caption;
+        assert!(
+            caption.contains("first 8 of the 10 variants (baseline, v1, v2, v3, v4, v5, v6, v7)"),
+            "{caption}"
+        );
+        assert!(caption.contains("timeseries.csv"), "{caption}");
+        let few = with_steps(run(&values[..8]));
+        let caption = &drawn(&few, ChartKind::TimeSeries)[0].caption;
+        assert!(!caption.contains("first 8"), "{caption}");
+    }
+
+    #[test]
+    fn lab_charts_have_the_lab_units_and_rounds() {
+        let mut d = run(&[vec![vec![0.4, 0.5]], vec![vec![0.5, 0.7]]]);
+        d.runs.metrics = vec!["mean_contribution".into()];
+        d.manifest = Some(serde_json::json!({
+            "parameters": [{"name": "population.setting", "value": "lab"}]
+        }));
+        let mut tally = Tally::new(vec!["mean_contribution".into()]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+            tally.add_step(r.run_id, 0, &[0.5]);
+            tally.add_step(r.run_id, 1, &[0.4]);
+        }
+        d.set_tally(tally);
+        let dir = tempfile::tempdir().unwrap();
+        let (charts, _) = draw_charts(&d, dir.path(), &Selection::default()).unwrap();
+        assert_eq!(charts.len(), 2, "a time series and a forest plot");
+        assert!(
+            charts[0].caption.contains("in each round"),
+            "{}",
+            charts[0].caption
+        );
+        for chart in &charts {
+            let svg = std::fs::read_to_string(chart.svg()).unwrap();
+            assert!(svg.contains("mean contribution (share of endowment)"));
+            assert!(!svg.contains("share of effort"));
+        }
+    }
+
+    #[test]
+    fn forest_intervals_of_shares_are_cut_to_minus_one_to_one() {
+        // Two replications far apart: the t-interval (t = 12.7) reaches far past -1 and 1.
+        let d = run(&[vec![vec![0.0, 1.0]], vec![vec![1.0, 0.0]]]);
+        let rows = forest_rows(&d, 0, "participation_rate");
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].ci_low, rows[0].ci_high), (-1.0, 1.0));
+    }
 
     #[test]
     fn kinds_parse_by_name() {

@@ -340,6 +340,14 @@ impl RunData {
         out
     }
 
+    /// How many replications: distinct replication indices in runs.csv.
+    pub fn replications(&self) -> usize {
+        let mut seen: Vec<u64> = self.runs.rows.iter().map(|r| r.replication).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    }
+
     /// The distinct values of swept parameter `axis` in order of first appearance.
     pub fn axis_values(&self, axis: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -429,6 +437,13 @@ impl RunData {
             }
         }
         out
+    }
+
+    /// Replaces the aggregates of timeseries.csv and groups.csv with `tally`'s (tests build
+    /// runs in memory with it).
+    #[cfg(test)]
+    pub(crate) fn set_tally(&mut self, tally: Tally) {
+        self.aggregates = tally.aggregates;
     }
 
     /// Records `n` groups of run `run_id` that ended `duration` steps after they started
@@ -598,8 +613,19 @@ impl RunData {
     }
 }
 
-/// The unit of a metric (step or summary), from the model's metric table.
-pub(crate) fn metric_unit(metric: &str) -> Option<&'static str> {
+/// Units that differ in the lab setting, a public-goods game with an endowment and payoffs
+/// instead of services (docs/outputs.md).
+const LAB_UNITS: [(&str, &str); 2] = [
+    ("mean_contribution", "share of endowment"),
+    ("service_output", "mean payoff in tokens"),
+];
+
+/// The unit of a metric (step or summary), from the model's metric table, or in the lab
+/// setting (`lab`) from [`LAB_UNITS`] where it differs.
+pub(crate) fn metric_unit(metric: &str, lab: bool) -> Option<&'static str> {
+    if lab && let Some((_, unit)) = LAB_UNITS.iter().find(|(n, _)| *n == metric) {
+        return Some(unit);
+    }
     coprod_core::summary_names()
         .into_iter()
         .find(|(n, _, _)| n == metric)
@@ -608,7 +634,17 @@ pub(crate) fn metric_unit(metric: &str) -> Option<&'static str> {
 
 /// Whether a metric is a share or a 0-1 scale, so its intervals can be cut to [0, 1].
 pub(crate) fn is_bounded_01(metric: &str) -> bool {
-    metric_unit(metric).is_some_and(|u| coprod_output::feasible_range(u).is_some())
+    metric_unit(metric, false).is_some_and(|u| coprod_output::feasible_range(u).is_some())
+}
+
+/// A paired difference's interval cut to the range a difference can take: -1 to 1 for a
+/// share or 0-1 scale, as comparison.csv cuts it (a t-interval from few replications can
+/// reach past it).
+pub(crate) fn cut_difference(metric: &str, ci: (f64, f64)) -> (f64, f64) {
+    match metric_unit(metric, false).and_then(coprod_output::feasible_range) {
+        Some(range) => coprod_output::within(ci, coprod_output::difference_range(range)),
+        None => ci,
+    }
 }
 
 /// A t-interval of a share cut to [0, 1] (a t-interval from few replications can reach
@@ -622,9 +658,10 @@ pub(crate) fn metric_label(metric: &str) -> String {
     metric.replace('_', " ")
 }
 
-/// An axis label with its unit: "participation rate (share of citizens)".
-pub fn metric_axis_label(metric: &str) -> String {
-    match metric_unit(metric) {
+/// An axis label with its unit: "participation rate (share of citizens)"; `lab` for a run
+/// of the lab setting, whose contributions and payoffs have their own units.
+pub fn metric_axis_label(metric: &str, lab: bool) -> String {
+    match metric_unit(metric, lab) {
         Some(unit) => format!("{} ({unit})", metric_label(metric)),
         None => metric_label(metric),
     }
@@ -657,8 +694,20 @@ mod tests {
     #[test]
     fn labels_carry_units() {
         assert_eq!(
-            metric_axis_label("participation_rate"),
+            metric_axis_label("participation_rate", false),
             "participation rate (share of citizens)"
+        );
+        assert_eq!(
+            metric_axis_label("service_output", true),
+            "service output (mean payoff in tokens)"
+        );
+        assert_eq!(
+            metric_axis_label("mean_contribution", true),
+            "mean contribution (share of endowment)"
+        );
+        assert_eq!(
+            metric_axis_label("mean_contribution", false),
+            "mean contribution (share of effort)"
         );
         assert_eq!(
             parameter_axis_label("levers.group_size_cap"),

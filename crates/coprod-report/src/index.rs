@@ -74,8 +74,10 @@ pub(crate) fn index_page(
         escape(&data.steps().to_string()),
         escape(&text("/experiment/replications")),
         escape(&text("/seeds/base_seed")),
+        // The manifest records that the runs were shrunk, not whether by --quick or by a
+        // plain `coprod run`, which always shrinks them; the page says what it knows.
         if text("/quick") == "true" {
-            " (quick run: shrunk with --quick)"
+            " (quick run: shrunk by --quick, or by default in a plain <code>coprod run</code>)"
         } else {
             ""
         },
@@ -191,6 +193,7 @@ pub(crate) fn fmt_num(v: f64) -> String {
 }
 
 fn summary_table(body: &mut String, data: &RunData, keep: impl Fn(&str) -> bool) {
+    let lab = data.is_lab();
     let _ = write!(body, "<table><tr><th>variant</th>");
     for name in &data.summary.swept {
         let _ = write!(body, "<th>{}</th>", escape(name));
@@ -212,7 +215,7 @@ fn summary_table(body: &mut String, data: &RunData, keep: impl Fn(&str) -> bool)
             body,
             "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&row.metric),
-            escape(metric_unit(&row.metric).unwrap_or("")),
+            escape(metric_unit(&row.metric, lab).unwrap_or("")),
             fmt_num(row.mean),
             ci,
             row.n
@@ -273,7 +276,7 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
                 .unwrap_or_default();
             let _ = writeln!(
                 body,
-                "<li><b>{}</b>{}{}</li>",
+                "<li><b>{}</b>{}{}{}</li>",
                 escape(name),
                 if description.is_empty() {
                     String::new()
@@ -284,7 +287,8 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
                     String::new()
                 } else {
                     format!(" (<code>{}</code>)", escape(&params.join(", ")))
-                }
+                },
+                interventions_text(v)
             );
         }
         let _ = writeln!(body, "</ul>");
@@ -299,6 +303,66 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
             escape(&s.join(" "))
         );
     }
+}
+
+/// A variant's interventions (manifest `variants[].interventions`), each with its lever,
+/// value and steps: "; interventions: `levers.x = 0.05` from step 12 to the end".
+fn interventions_text(variant: &Value) -> String {
+    let items: Vec<String> = interventions(variant)
+        .iter()
+        .map(|iv| {
+            let until = match iv.until_step {
+                Some(end) => format!("to step {}", end.saturating_sub(1)),
+                None => "to the end".to_string(),
+            };
+            format!(
+                "<code>{} = {}</code> from step {} {until}",
+                escape(&iv.lever),
+                escape(&iv.value),
+                iv.from_step
+            )
+        })
+        .collect();
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("; interventions: {}", items.join(", "))
+    }
+}
+
+/// An intervention as the manifest records it.
+struct Intervention {
+    lever: String,
+    value: String,
+    from_step: u64,
+    /// The first step no longer in force; `None`: to the end.
+    until_step: Option<u64>,
+}
+
+/// The interventions of a variant of the manifest.
+fn interventions(variant: &Value) -> Vec<Intervention> {
+    let Some(list) = variant.get("interventions").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|iv| Intervention {
+            lever: iv.get("lever").and_then(Value::as_str).unwrap_or("").into(),
+            value: iv.get("value").and_then(Value::as_str).unwrap_or("").into(),
+            from_step: iv.get("from_step").and_then(Value::as_u64).unwrap_or(0),
+            until_step: iv.get("until_step").and_then(Value::as_u64),
+        })
+        .collect()
+}
+
+/// The first step from which some variant's intervention sets `lever`, if any does.
+fn first_intervention(m: &Value, lever: &str) -> Option<u64> {
+    m.get("variants")?
+        .as_array()?
+        .iter()
+        .flat_map(interventions)
+        .filter(|iv| iv.lever == lever)
+        .map(|iv| iv.from_step)
+        .min()
 }
 
 /// Links to the tables and files of the run directory that are there (the charts and pages
@@ -330,10 +394,7 @@ fn file_links(data: &RunData) -> String {
 }
 
 fn parameters_section(body: &mut String, m: Option<&Value>) {
-    let Some(params) = m
-        .and_then(|m| m.get("parameters"))
-        .and_then(Value::as_array)
-    else {
+    let Some((m, params)) = m.and_then(|m| Some((m, m.get("parameters")?.as_array()?))) else {
         return;
     };
     let _ = writeln!(body, "<h2>Parameters</h2>");
@@ -343,7 +404,9 @@ fn parameters_section(body: &mut String, m: Option<&Value>) {
          its variants and sweep, --set and --quick), with where its value came from. A value \
          is shown when every run had it; a parameter that varies between runs (a swept one, or \
          one a variant sets) has none here, and <a href=\"parameters.csv\">parameters.csv</a> \
-         gives its value in each run. Those not left at their default come first.</p>"
+         gives its value in each run. A lever that an intervention changes (see the variants \
+         above) shows its base value, the value outside the intervention's steps. Those not \
+         left at their default come first.</p>"
     );
     let field = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut rows: Vec<&Value> = params.iter().collect();
@@ -355,11 +418,19 @@ fn parameters_section(body: &mut String, m: Option<&Value>) {
     for p in rows {
         let source = field(p, "source");
         let bold = source == "scenario";
+        let name = field(p, "name");
+        let value = match first_intervention(m, &name) {
+            Some(step) if !field(p, "value").is_empty() => format!(
+                "{} (base value; an intervention changes it from step {step})",
+                field(p, "value")
+            ),
+            _ => field(p, "value"),
+        };
         let _ = writeln!(
             body,
             "<tr><td>{b}<code>{}</code>{eb}</td><td class=\"num\">{b}{}{eb}</td><td>{}</td><td>{}</td></tr>",
-            escape(&field(p, "name")),
-            escape(&field(p, "value")),
+            escape(&name),
+            escape(&value),
             escape(&field(p, "unit")),
             escape(&source),
             b = if bold { "<b>" } else { "" },
@@ -367,4 +438,87 @@ fn parameters_section(body: &mut String, m: Option<&Value>) {
         );
     }
     let _ = writeln!(body, "</table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coprod_output::read::{RunsTable, SummaryTable};
+
+    /// The page of a run whose variant `training` sets `levers.staff_training` to 0.05 from
+    /// step 12, its manifest giving the lever's base value 0.
+    fn page_with_intervention() -> String {
+        let manifest = serde_json::json!({
+            "variants": [
+                {"name": "baseline", "description": "", "params": [], "interventions": []},
+                {"name": "training", "description": "", "params": [], "interventions": [
+                    {"lever": "levers.staff_training", "value": "0.05", "from_step": 12,
+                     "until_step": null},
+                    {"lever": "levers.outreach", "value": "0.5", "from_step": 3,
+                     "until_step": 6}
+                ]}
+            ],
+            "parameters": [
+                {"name": "levers.staff_training", "value": "0", "unit": "share per step",
+                 "source": "default"},
+                {"name": "levers.group_size_cap", "value": "8", "unit": "members",
+                 "source": "default"}
+            ]
+        });
+        let data = RunData {
+            dir: PathBuf::from("no-such-run"),
+            summary: SummaryTable::default(),
+            runs: RunsTable {
+                swept: vec![],
+                metrics: vec![],
+                rows: vec![],
+            },
+            aggregates: Default::default(),
+            manifest: Some(manifest),
+            parameters: None,
+        };
+        index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
+    }
+
+    #[test]
+    fn a_quick_run_is_not_said_to_have_been_given_quick() {
+        let data = RunData {
+            dir: PathBuf::from("no-such-run"),
+            summary: SummaryTable::default(),
+            runs: RunsTable {
+                swept: vec![],
+                metrics: vec![],
+                rows: vec![],
+            },
+            aggregates: Default::default(),
+            manifest: Some(serde_json::json!({"quick": true})),
+            parameters: None,
+        };
+        let page = index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap();
+        assert!(!page.contains("shrunk with --quick"), "{page}");
+        assert!(
+            page.contains("shrunk by --quick, or by default in a plain <code>coprod run</code>"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn interventions_are_listed_and_qualify_the_base_value() {
+        let page = page_with_intervention();
+        assert!(
+            page.contains(
+                "<b>training</b>; interventions: <code>levers.staff_training = 0.05</code> \
+                 from step 12 to the end, <code>levers.outreach = 0.5</code> from step 3 to step 5"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("0 (base value; an intervention changes it from step 12)"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<td class=\"num\">8</td>"),
+            "other levers are as they were"
+        );
+    }
 }

@@ -125,7 +125,8 @@ fn write_rows(
     // comparison.csv and the charts are written under temporary names first, and replace
     // the old ones only when every one of them was written.
     let new = coprod_output::Replacement::new(dir)?;
-    let drawn = draw(rows, swept, &new.path().join(CHARTS_DIR), progress)?;
+    let lab = is_lab(dir)?;
+    let drawn = draw(rows, (swept, lab), &new.path().join(CHARTS_DIR), progress)?;
     let charts: Vec<PathBuf> = drawn.iter().map(|p| new.target(p)).collect();
     let table = write_comparison(new.path(), swept, rows)?;
     let mut written = vec![new.target(&table)];
@@ -133,6 +134,17 @@ fn write_rows(
     remove_old_plots(&dir.join(CHARTS_DIR), &charts)?;
     written.extend(charts);
     Ok(written)
+}
+
+/// Whether the run in `dir` is of the lab setting (its parameters.csv says so), whose
+/// metrics have the lab's units.
+fn is_lab(dir: &Path) -> Result<bool> {
+    let table = coprod_output::read::read_parameters(dir)?;
+    Ok(table.is_some_and(|t| {
+        t.rows
+            .iter()
+            .any(|r| r.parameter == "population.setting" && r.value == "lab")
+    }))
 }
 
 /// Refuses to replace comparison.csv with one that leaves out rows it has (other metrics,
@@ -318,7 +330,7 @@ fn row(
 /// pages.
 fn draw(
     rows: &[ComparisonRow],
-    swept: &[String],
+    (swept, lab): (&[String], bool),
     charts: &Path,
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
@@ -342,7 +354,7 @@ fn draw(
             let (stem, title) = page_names(metric, &chunk[0].against, page, pages);
             let style = ChartStyle::new(
                 title,
-                format!("difference in {} (95% CI)", metric.replace('_', " ")),
+                x_label(metric, &of_metric, lab),
                 "",
                 charts.join(stem),
             )
@@ -362,6 +374,18 @@ fn draw(
         }
     }
     Ok(written)
+}
+
+/// "difference in service output (service units), 95% CI": the metric's unit, as on every
+/// axis, and the interval named only when some row has one (a run of one replication has
+/// none).
+fn x_label(metric: &str, rows: &[&ComparisonRow], lab: bool) -> String {
+    let name = coprod_report::metric_axis_label(metric, lab);
+    if rows.iter().any(|r| r.ci_low.is_some()) {
+        format!("difference in {name}, 95% CI")
+    } else {
+        format!("difference in {name}")
+    }
 }
 
 /// "participation rate: variants minus baseline (* Holm p < 0.05)", page 2 of 3 if split.
@@ -595,4 +619,43 @@ pub(crate) fn adaptive_replications(
 /// plots' folder is not listed).
 pub(crate) fn file_name() -> String {
     COMPARISON_CSV.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_x_axis_names_an_interval_only_when_one_is_drawn() {
+        let one = row(("v", "baseline"), &[], "service_output", &[1.0], &[0.5]);
+        assert!(one.ci_low.is_none(), "one replication has no interval");
+        assert!(!x_label("service_output", &[&one], false).contains("CI"));
+        let two = row(
+            ("v", "baseline"),
+            &[],
+            "service_output",
+            &[1.0, 2.0],
+            &[0.5, 0.7],
+        );
+        assert!(x_label("service_output", &[&two], false).ends_with(", 95% CI"));
+    }
+
+    #[test]
+    fn the_x_axis_has_the_metric_unit() {
+        let two = row(
+            ("v", "baseline"),
+            &[],
+            "service_output",
+            &[1.0, 2.0],
+            &[0.5, 0.7],
+        );
+        assert_eq!(
+            x_label("service_output", &[&two], false),
+            "difference in service output (service units), 95% CI"
+        );
+        assert_eq!(
+            x_label("service_output", &[&two], true),
+            "difference in service output (mean payoff in tokens), 95% CI"
+        );
+    }
 }
