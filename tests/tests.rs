@@ -57,6 +57,9 @@ mod slurm;
 // `comparison.csv`, `coprod compare` and `--target-ci`: paired effects against the baseline.
 mod compare;
 
+// Group metrics of runs in which no group started: empty, and left out of every statistic.
+mod missing;
+
 // `coprod sensitivity`: Morris and Sobol indices from a [sensitivity] table.
 mod sensitivity;
 

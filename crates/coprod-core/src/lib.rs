@@ -42,9 +42,9 @@ pub use interventions::Intervention;
 pub use lab::LabSubject;
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};
 pub use metrics::{
-    CitizenRecord, EndReason, GroupLife, GroupRecord, LASTING_MONTHS, METRICS, OrgStepRecord,
-    RunOutput, StepMetrics, TaskKind, end_rate, kaplan_meier, median_lifetime, share_lasting,
-    spells, summary_names,
+    CitizenRecord, EndReason, GROUP_METRICS, GroupLife, GroupRecord, LASTING_MONTHS, METRICS,
+    OrgStepRecord, RunOutput, StepMetrics, TaskKind, end_rate, kaplan_meier, median_lifetime,
+    share_lasting, spells, summary_names,
 };
 pub use model::Model;
 pub use params::{ASSUMED_RANGES, AssumedRange, Kind, ParamError, ParamSpec, Params, SPECS};

@@ -286,8 +286,13 @@ pub fn kaplan_meier(spells: &[(u32, bool)]) -> Vec<(u32, f64)> {
 
 /// Kaplan-Meier estimate of the share of groups lasting at least `months` months. When no
 /// spell was followed that long and the curve has not reached 0, the estimate is not known
-/// beyond the longest spell; its value there is carried forward (an upper bound).
+/// beyond the longest spell; its value there is carried forward (an upper bound). NaN
+/// (missing) with no spell: a share of no groups is not a number, and 1 would claim that
+/// groups lasted.
 pub fn share_lasting(spells: &[(u32, bool)], months: u32) -> f64 {
+    if spells.is_empty() {
+        return f64::NAN;
+    }
     kaplan_meier(spells)
         .iter()
         .take_while(|&&(t, _)| t < months)
@@ -297,9 +302,11 @@ pub fn share_lasting(spells: &[(u32, bool)], months: u32) -> f64 {
 
 /// Kaplan-Meier median lifetime: the first month at which the estimated share still going
 /// is at most one half. When the curve never gets there (too many groups still going), the
-/// longest spell observed (a lower bound); 0 with no spell.
+/// longest spell observed (a lower bound); NaN (missing) with no spell.
 pub fn median_lifetime(spells: &[(u32, bool)]) -> f64 {
-    let longest = spells.iter().map(|s| s.0).max().unwrap_or(0);
+    let Some(longest) = spells.iter().map(|s| s.0).max() else {
+        return f64::NAN;
+    };
     kaplan_meier(spells)
         .iter()
         .find(|&&(_, s)| s <= 0.5)
@@ -307,12 +314,13 @@ pub fn median_lifetime(spells: &[(u32, bool)]) -> f64 {
 }
 
 /// Ends per group-month at risk (the constant-hazard estimate; a ratio of two of these is a
-/// hazard ratio); 0 with no month at risk.
+/// hazard ratio); NaN (missing) with no month at risk: with no spell, or when every group
+/// ended in the month it started (ends over no time at risk).
 pub fn end_rate(spells: &[(u32, bool)]) -> f64 {
     let months: u64 = spells.iter().map(|&(d, _)| u64::from(d)).sum();
     let ends = spells.iter().filter(|s| s.1).count();
     if months == 0 {
-        0.0
+        f64::NAN
     } else {
         ends as f64 / months as f64
     }
@@ -336,6 +344,18 @@ pub fn spells(groups: &[GroupRecord], horizon: u32) -> Vec<(u32, bool)> {
 /// Months after their start at which the survival summary reads the share of groups still going.
 pub const LASTING_MONTHS: u32 = 24;
 
+/// End-of-run metrics that describe started groups. In a run in which no group started they
+/// are not applicable and [`RunOutput::summary`] gives NaN (a missing value, an empty cell
+/// in runs.csv); `group_end_rate` is also NaN when every group ended in the month it started
+/// (no month at risk). Every other summary metric is always a number.
+pub const GROUP_METRICS: [&str; 5] = [
+    "share_active_at_end",
+    "mean_group_lifetime",
+    "share_lasting_24",
+    "median_group_lifetime",
+    "group_end_rate",
+];
+
 /// Names and meanings of the end-of-run summary in the order of [`RunOutput::summary`].
 pub fn summary_names() -> Vec<(String, &'static str, String)> {
     let mut out: Vec<(String, &'static str, String)> = METRICS
@@ -356,27 +376,27 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
     out.push((
         "share_active_at_end".into(),
         "share of groups",
-        "Share of started groups still active at the end of the run: groups of every age pooled, so it falls as the run lengthens whatever the groups do; how long groups last is share_lasting_24, median_group_lifetime and group_end_rate.".into(),
+        "Share of started groups still active at the end of the run: groups of every age pooled, so it falls as the run lengthens whatever the groups do; how long groups last is share_lasting_24, median_group_lifetime and group_end_rate. Missing (empty) when no group started.".into(),
     ));
     out.push((
         "mean_group_lifetime".into(),
         "steps",
-        "Mean steps a started group was active (censored at the end).".into(),
+        "Mean steps a started group was active (censored at the end); missing (empty) when no group started.".into(),
     ));
     out.push((
         "share_lasting_24".into(),
         "share of groups",
-        "Kaplan-Meier estimate of the share of started groups lasting at least 24 months, groups still active at the end censored (carried forward from the longest spell if no group was followed that long: an upper bound).".into(),
+        "Kaplan-Meier estimate of the share of started groups lasting at least 24 months, groups still active at the end censored (carried forward from the longest spell if no group was followed that long: an upper bound); missing (empty) when no group started.".into(),
     ));
     out.push((
         "median_group_lifetime".into(),
         "steps",
-        "Kaplan-Meier median lifetime of started groups, groups still active at the end censored (the longest spell, a lower bound, when the curve never falls to one half; 0 with no group).".into(),
+        "Kaplan-Meier median lifetime of started groups, groups still active at the end censored (the longest spell, a lower bound, when the curve never falls to one half); missing (empty) when no group started.".into(),
     ));
     out.push((
         "group_end_rate".into(),
         "ends per group-month",
-        "Groups that ended per month of group life at risk (a constant-hazard estimate; the ratio between two conditions is a hazard ratio; 0 with no group).".into(),
+        "Groups that ended per month of group life at risk (a constant-hazard estimate; the ratio between two conditions is a hazard ratio); missing (empty) when no group started or every group ended in the month it started (no month at risk).".into(),
     ));
     out
 }
@@ -397,8 +417,9 @@ impl RunOutput {
         let active = spells.iter().filter(|s| !s.1).count() as f64;
         let lifetime: f64 = spells.iter().map(|s| f64::from(s.0)).sum();
         out.push(n);
-        out.push(if n > 0.0 { active / n } else { 0.0 });
-        out.push(if n > 0.0 { lifetime / n } else { 0.0 });
+        // No group started: a share or mean of no groups is missing, not 0.
+        out.push(if n > 0.0 { active / n } else { f64::NAN });
+        out.push(if n > 0.0 { lifetime / n } else { f64::NAN });
         out.push(share_lasting(&spells, LASTING_MONTHS));
         out.push(median_lifetime(&spells));
         out.push(end_rate(&spells));
@@ -455,8 +476,49 @@ mod tests {
         assert_eq!(median_lifetime(&long_lived), 15.0);
         // All ended before 24 months: known to be 0.
         assert_eq!(share_lasting(&[(3, true), (9, true)], 24), 0.0);
-        assert_eq!(end_rate(&[]), 0.0);
-        assert_eq!(median_lifetime(&[]), 0.0);
+    }
+
+    #[test]
+    fn survival_of_no_group_is_missing() {
+        assert!(share_lasting(&[], 24).is_nan());
+        assert!(median_lifetime(&[]).is_nan());
+        assert!(end_rate(&[]).is_nan());
+        // Ends but no month at risk: the rate is not a number either.
+        assert!(end_rate(&[(0, true)]).is_nan());
+    }
+
+    /// A run in which no group started (only opportunities that lapsed) has no value for
+    /// the group metrics, while `groups_started` is a true 0.
+    #[test]
+    fn a_run_without_started_groups_has_missing_group_metrics() {
+        let lapsed = GroupRecord {
+            group_id: 0,
+            organisation: Some(0),
+            community: 0,
+            task: TaskKind::Specific,
+            size_cap: 4,
+            size_at_formation: 1,
+            formed_step: 2,
+            ended_step: Some(2),
+            end_reason: EndReason::NeverStarted,
+            life: GroupLife::default(),
+        };
+        let out = RunOutput {
+            steps: vec![StepMetrics::default(); 6],
+            groups: vec![lapsed],
+            ..RunOutput::default()
+        };
+        let names = summary_names();
+        let summary = out.summary();
+        for (name, value) in names.iter().map(|n| n.0.as_str()).zip(&summary) {
+            if GROUP_METRICS.contains(&name) {
+                assert!(value.is_nan(), "{name} is {value}");
+            } else {
+                assert!(value.is_finite(), "{name} is {value}");
+            }
+        }
+        let started = names.iter().position(|n| n.0 == "groups_started").unwrap();
+        assert_eq!(summary[started], 0.0);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::OutputError;
-use crate::files::{num, optional, write_csv};
+use crate::files::{optional, write_csv};
 
 /// File name of the comparison table.
 pub const COMPARISON_CSV: &str = "comparison.csv";
@@ -24,13 +24,14 @@ pub struct ComparisonRow {
     pub point: Vec<String>,
     /// End-of-run metric.
     pub metric: String,
-    /// Replications paired.
+    /// Replications paired: present in both and with a value in both.
     pub n: u64,
-    /// Mean of the reference variant over those replications.
+    /// Mean of the reference variant over those replications (NaN, an empty cell, if none).
     pub against_mean: f64,
-    /// Mean of the variant over those replications.
+    /// Mean of the variant over those replications (NaN, an empty cell, if none).
     pub variant_mean: f64,
-    /// Mean of the per-replication differences, variant minus reference.
+    /// Mean of the per-replication differences, variant minus reference (NaN, an empty
+    /// cell, if none).
     pub difference: f64,
     /// Lower end of the 95% t-interval of `difference`.
     pub ci_low: Option<f64>,
@@ -84,9 +85,9 @@ pub fn write_comparison(
         record.extend([
             row.metric.clone(),
             row.n.to_string(),
-            num(row.against_mean),
-            num(row.variant_mean),
-            num(row.difference),
+            optional(Some(row.against_mean)),
+            optional(Some(row.variant_mean)),
+            optional(Some(row.difference)),
             optional(row.ci_low),
             optional(row.ci_high),
             optional(row.sd_difference),

@@ -5,7 +5,8 @@
 //!
 //! Owns parsing and validation of what [`crate::Writer`] wrote: column names, the swept
 //! parameter columns (found by position, between fixed columns), numbers (`NaN` and empty
-//! fields allowed where documented). Every error names the file and, when it is about a
+//! fields allowed where documented; an empty metric field of runs.csv or mean of summary.csv
+//! is a missing value, read as NaN). Every error names the file and, when it is about a
 //! row, the line. It never panics on a malformed file.
 
 use std::path::{Path, PathBuf};
@@ -177,6 +178,12 @@ impl RawTable {
         }
     }
 
+    /// A number, NaN for an empty field: a value that is missing (a group metric of a run in
+    /// which no group started, or a summary of no run with a value).
+    fn float_or_missing(&self, row: &Row, column: usize) -> Result<f64, ReadError> {
+        Ok(self.opt_float(row, column)?.unwrap_or(f64::NAN))
+    }
+
     /// A whole number.
     fn uint(&self, row: &Row, column: usize) -> Result<u64, ReadError> {
         let field = self.text(row, column);
@@ -216,11 +223,11 @@ pub struct SummaryRow {
     pub point: Vec<String>,
     /// Metric name.
     pub metric: String,
-    /// Mean over replications.
+    /// Mean over the replications with a value; NaN (an empty field) when none has one.
     pub mean: f64,
     /// Sample standard deviation, if n >= 2.
     pub sd: Option<f64>,
-    /// Replications.
+    /// Replications with a value.
     pub n: u64,
     /// 95% confidence interval for the mean, if n >= 2.
     pub ci: Option<(f64, f64)>,
@@ -248,7 +255,8 @@ pub struct RunRow {
     pub replication: u64,
     /// The run's seed.
     pub seed: u64,
-    /// The summary metrics, in the order of [`RunsTable::metrics`].
+    /// The summary metrics, in the order of [`RunsTable::metrics`]; NaN where the field is
+    /// empty (a group metric of a run in which no group started).
     pub values: Vec<f64>,
 }
 
@@ -333,7 +341,7 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
                 .map(|&c| t.text(row, c).to_string())
                 .collect(),
             metric: t.text(row, metric).to_string(),
-            mean: t.float(row, mean)?,
+            mean: t.float_or_missing(row, mean)?,
             sd: t.opt_float(row, sd)?,
             n: t.uint(row, n)?,
             ci: low.zip(high),
@@ -484,7 +492,7 @@ pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
             seed: t.uint(row, seed)?,
             values: metric_cols
                 .iter()
-                .map(|&c| t.float(row, c))
+                .map(|&c| t.float_or_missing(row, c))
                 .collect::<Result<_, _>>()?,
         });
         Ok(())
@@ -670,6 +678,27 @@ mod tests {
         assert_eq!(s.rows[0].ci, None);
         assert!(s.rows[1].mean.is_nan());
         assert_eq!(s.rows[1].ci, Some((0.2, 0.9)));
+    }
+
+    #[test]
+    fn empty_metric_fields_read_as_missing() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,share_lasting_24,,,0,,\n",
+        );
+        let s = read_summary(tmp.path()).unwrap();
+        assert!(s.rows[0].mean.is_nan());
+        assert_eq!(s.rows[0].n, 0);
+        write(
+            tmp.path(),
+            RUNS_CSV,
+            "run_id,variant,replication,seed,groups_started,share_lasting_24\n0,baseline,0,7,0,\n",
+        );
+        let runs = read_runs(tmp.path()).unwrap();
+        assert_eq!(runs.rows[0].values[0], 0.0);
+        assert!(runs.rows[0].values[1].is_nan());
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct DesignRow {
     pub seed: u64,
     /// Value of each varied parameter, in the order of the header.
     pub values: Vec<String>,
-    /// Value of each analysed output, in the order of the header.
+    /// Value of each analysed output, in the order of the header; NaN (an empty cell) where
+    /// it is missing.
     pub outputs: Vec<f64>,
 }
 
@@ -53,7 +54,8 @@ pub fn write_design(
             row.seed.to_string(),
         ];
         record.extend(row.values.iter().cloned());
-        record.extend(row.outputs.iter().map(|v| num(*v)));
+        // A missing output (a group metric of a run in which no group started) is empty.
+        record.extend(row.outputs.iter().map(|v| optional(Some(*v))));
         record
     });
     write_csv(&path, &header, records)?;

@@ -15,9 +15,9 @@ pub struct Accumulator {
 /// Mean, standard deviation and 95% confidence interval of one metric.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
-    /// Number of values.
+    /// Number of values (missing values left out).
     pub n: u64,
-    /// Sample mean.
+    /// Sample mean; NaN with no value.
     pub mean: f64,
     /// Sample standard deviation (n - 1 denominator); `None` for fewer than 2 values.
     pub sd: Option<f64>,
@@ -26,8 +26,12 @@ pub struct Summary {
 }
 
 impl Accumulator {
-    /// Adds one value.
+    /// Adds one value; a NaN is a missing value (a group metric of a run in which no group
+    /// started) and is left out, so `n` counts the values present.
     pub fn push(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
         self.n += 1;
         let delta = x - self.mean;
         self.mean += delta / self.n as f64;
@@ -58,12 +62,12 @@ impl Accumulator {
         self.n += other.n;
     }
 
-    /// The summary of the values so far.
+    /// The summary of the values so far; the mean is NaN (missing) with no value.
     pub fn summary(&self) -> Summary {
         if self.n < 2 {
             return Summary {
                 n: self.n,
-                mean: self.mean,
+                mean: if self.n == 0 { f64::NAN } else { self.mean },
                 sd: None,
                 ci: None,
             };
@@ -160,6 +164,21 @@ mod tests {
                 "split {split}"
             );
         }
+    }
+
+    #[test]
+    fn missing_values_are_left_out() {
+        let mut acc = Accumulator::default();
+        acc.push(f64::NAN);
+        let none = acc.summary();
+        assert_eq!((none.n, none.sd, none.ci), (0, None, None));
+        assert!(none.mean.is_nan(), "no value has no mean, not 0");
+        for x in [2.0, f64::NAN, 4.0] {
+            acc.push(x);
+        }
+        let s = acc.summary();
+        assert_eq!(s.n, 2);
+        assert_eq!(s.mean, 3.0);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use coprod_core::{METRICS, RunOutput, summary_names};
 use serde::{Deserialize, Serialize};
 
 use crate::OutputError;
-use crate::files::{num, write_json};
+use crate::files::{num, optional, write_json};
 use crate::manifest::Manifest;
 use crate::rundir::{Existing, PARTIAL_JSON, RunDir, sync_dir};
 use crate::stats::Accumulator;
@@ -210,6 +210,12 @@ impl Row {
         id.point.iter().for_each(|v| self.push(v));
         self.push(id.replication);
         self.push(id.seed);
+    }
+
+    /// A float, or an empty field for a missing value (NaN: a group metric of a run in which
+    /// no group started).
+    fn push_number(&mut self, value: f64) {
+        self.push_optional((!value.is_nan()).then_some(value));
     }
 
     /// An empty field for `None`.
@@ -537,9 +543,16 @@ impl Writer {
         if fields.len() < 4 + n_swept {
             return Err(format!("a row has {} fields", fields.len()));
         }
+        // An empty field is a missing value, as written by `Row::push_number`.
         let summary: Vec<f64> = fields[4 + n_swept..]
             .iter()
-            .map(|f| f.parse::<f64>())
+            .map(|f| {
+                if f.is_empty() {
+                    Ok(f64::NAN)
+                } else {
+                    f.parse::<f64>()
+                }
+            })
             .collect::<Result<_, _>>()
             .map_err(|_| "a metric is not a number".to_string())?;
         let point: Vec<String> = fields[2..2 + n_swept]
@@ -689,7 +702,7 @@ impl Writer {
 
         row.clear();
         row.push_identity(id);
-        summary.iter().for_each(|v| row.push(v));
+        summary.iter().for_each(|&v| row.push_number(v));
         self.runs.row(row.fields())?;
 
         for m in &out.steps {
@@ -804,7 +817,7 @@ impl Writer {
                 fields.push(cell.variant.clone());
                 fields.extend(cell.point.iter().cloned());
                 fields.push(name.clone());
-                fields.push(num(st.mean));
+                fields.push(optional(Some(st.mean)));
                 fields.push(st.sd.map_or_else(String::new, num));
                 fields.push(st.n.to_string());
                 fields.push(st.ci.map_or_else(String::new, |c| num(c.0)));
@@ -992,6 +1005,95 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST_JSON)).unwrap())
                 .unwrap();
         assert_eq!(json["experiment"]["runs"], 2);
+    }
+
+    /// Run 0 has a started group, the others none.
+    fn write_groupless(w: &mut Writer, runs: std::ops::Range<u32>) {
+        let point = ["0.5".to_string()];
+        for rep in runs {
+            let id = RunIdentity {
+                run_id: u64::from(rep),
+                variant: "baseline",
+                point: &point,
+                replication: rep,
+                seed: 10 + u64::from(rep),
+            };
+            let mut out = output(0.5);
+            if rep > 0 {
+                out.groups.clear();
+            }
+            w.write_run(&id, &out).unwrap();
+            w.checkpoint().unwrap();
+        }
+    }
+
+    /// The group metrics of a run in which no group started are empty cells in runs.csv,
+    /// are left out of summary.csv's statistics (its `n` counts the runs with a value) and
+    /// read back as missing when an interrupted run is resumed.
+    #[test]
+    fn group_metrics_of_runs_without_groups_are_empty_and_left_out_of_the_summary() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = Identity {
+            coprod_version: "1".into(),
+            scenario_hash: "abc".into(),
+            runs: 3,
+        };
+        let swept = || vec!["levers.outreach".to_string()];
+        let whole = tmp.path().join("whole");
+        let mut w =
+            Writer::create_resumable(&whole, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        write_groupless(&mut w, 0..3);
+        w.finish(&manifest()).unwrap();
+
+        let header: Vec<String> = headers(&swept()).0;
+        let runs = fs::read_to_string(whole.join(RUNS_CSV)).unwrap();
+        for (line, groups) in runs.lines().skip(1).zip([true, false, false]) {
+            let fields: Vec<&str> = line.split(',').collect();
+            for (name, field) in header.iter().zip(&fields) {
+                let group_metric = coprod_core::GROUP_METRICS.contains(&name.as_str());
+                assert_eq!(
+                    field.is_empty(),
+                    group_metric && !groups,
+                    "{name} in {line}"
+                );
+            }
+        }
+        let summary = fs::read_to_string(whole.join(SUMMARY_CSV)).unwrap();
+        let row = |metric: &str| {
+            summary
+                .lines()
+                .find(|l| l.contains(&format!(",{metric},")))
+                .unwrap()
+                .to_string()
+        };
+        // One run of three has a value: mean of that run, n = 1, no spread.
+        assert_eq!(
+            row("share_active_at_end"),
+            "baseline,0.5,share_active_at_end,1,,1,,"
+        );
+        // groups_started is a true 0 in the other runs: all three count.
+        let started = row("groups_started");
+        assert!(
+            started.starts_with("baseline,0.5,groups_started,0.333"),
+            "{started}"
+        );
+        assert_eq!(started.split(',').nth(5), Some("3"), "{started}");
+
+        let cut = tmp.path().join("cut");
+        let mut w =
+            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        write_groupless(&mut w, 0..2);
+        drop(w); // as if killed after run 1, whose group metrics are empty
+        let mut w = Writer::resume(&cut, swept(), Existing::Refuse, &identity).unwrap();
+        write_groupless(&mut w, 2..3);
+        w.finish(&manifest()).unwrap();
+        for file in [RUNS_CSV, SUMMARY_CSV] {
+            assert_eq!(
+                fs::read(whole.join(file)).unwrap(),
+                fs::read(cut.join(file)).unwrap(),
+                "{file}"
+            );
+        }
     }
 
     fn write_some(w: &mut Writer, runs: std::ops::Range<u32>) {

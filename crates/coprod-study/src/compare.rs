@@ -232,6 +232,8 @@ pub(crate) fn comparisons(
                 continue;
             };
             for (metric, &column) in metrics.iter().zip(&columns) {
+                // Only pairs with a value in both runs: a group metric is missing (NaN) in
+                // a run in which no group started, and such a run has nothing to compare.
                 let (xs, ys): (Vec<f64>, Vec<f64>) = treated
                     .iter()
                     .filter_map(|(rep, row)| {
@@ -239,6 +241,7 @@ pub(crate) fn comparisons(
                             .get(rep)
                             .map(|b| (row.values[column], b.values[column]))
                     })
+                    .filter(|(x, y)| !x.is_nan() && !y.is_nan())
                     .unzip();
                 rows.push(row((variant, against), point, metric, &xs, &ys));
             }
@@ -363,7 +366,8 @@ fn draw(
                 Ok(paths) => written.extend(paths),
                 // Without any varying difference there is nothing to draw; the CSV says so.
                 Err(coprod_plot::PlotError::NoData { .. }) => progress.note(Note::Note(format!(
-                    "no comparison chart for `{metric}`: its differences are not numbers"
+                    "no comparison chart for `{metric}`: no row has a difference to draw (it \
+                     is missing where no group started, or not a number)"
                 ))),
                 Err(err) => {
                     return Err(err).with_context(|| {
@@ -578,8 +582,11 @@ pub(crate) fn adaptive_replications(
         })?;
         done = upto;
         let rows = comparisons(&table, metrics, against)?;
+        // A row with no pair has nothing to narrow: its metric is missing in every run of the
+        // variant or the reference so far (no group started); it does not hold the loop.
         let (widest, half) = rows
             .iter()
+            .filter(|r| r.n > 0)
             .map(|r| {
                 let half = match (r.ci_low, r.ci_high) {
                     (Some(lo), Some(hi)) => 0.5 * (hi - lo),
@@ -657,5 +664,55 @@ mod tests {
             x_label("service_output", &[&two], true),
             "difference in service output (mean payoff in tokens), 95% CI"
         );
+    }
+
+    fn run(variant: &str, point: &str, replication: u64, value: f64) -> RunRow {
+        RunRow {
+            run_id: 0,
+            variant: variant.into(),
+            point: vec![point.into()],
+            replication,
+            seed: replication,
+            values: vec![value],
+        }
+    }
+
+    /// Missing values (runs in which no group started) leave their pairs out; a row with
+    /// fewer than 2 pairs has no p-value and stays out of its Holm family, and a row with
+    /// none has no estimate at all.
+    #[test]
+    fn pairs_with_a_missing_value_are_left_out() {
+        let nan = f64::NAN;
+        let mut rows = Vec::new();
+        for (point, variant_values) in [
+            ("0", [0.5, 0.7, 0.6]),
+            ("1", [0.4, nan, nan]),
+            ("2", [nan, nan, nan]),
+        ] {
+            for (r, v) in variant_values.into_iter().enumerate() {
+                rows.push(run("baseline", point, r as u64, [0.2, 0.3, 0.25][r]));
+                rows.push(run("v", point, r as u64, v));
+            }
+        }
+        let table = RunsTable {
+            swept: vec!["levers.outreach".into()],
+            metrics: vec!["share_lasting_24".into()],
+            rows,
+        };
+        let out = comparisons(&table, &["share_lasting_24".into()], BASELINE).unwrap();
+        assert_eq!(out.iter().map(|r| r.n).collect::<Vec<_>>(), [3, 1, 0]);
+        // The only p-value is a family of one: Holm leaves it as it is.
+        assert_eq!(out[0].p_holm, out[0].p_value);
+        assert!(out[0].p_value.is_some());
+        assert_eq!(
+            (out[1].p_value, out[1].p_holm, out[1].ci_low),
+            (None, None, None)
+        );
+        assert!(
+            (out[1].difference - 0.2).abs() < 1e-12,
+            "one pair: 0.4 - 0.2"
+        );
+        assert!(out[2].difference.is_nan() && out[2].variant_mean.is_nan());
+        assert_eq!((out[2].p_value, out[2].p_holm), (None, None));
     }
 }

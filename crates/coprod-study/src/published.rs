@@ -118,6 +118,7 @@ pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
         };
         let (model, ci, n) = match claim.kind {
             PublishedKind::Level => {
+                // Missing values (NaN) are left out: `n` counts the runs with a value.
                 let mut acc = Accumulator::default();
                 for (_, v) in values(&claim.variant) {
                     acc.push(v);
@@ -149,6 +150,8 @@ pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
                     .filter_map(|(rep, x)| {
                         base.iter().find(|(r, _)| *r == rep).map(|(_, y)| (x, *y))
                     })
+                    // A group metric is missing where no group started: no pair.
+                    .filter(|(x, y)| !x.is_nan() && !y.is_nan())
                     .unzip();
                 let n = xs.len() as u64;
                 match coprod_analysis::paired(&xs, &ys) {
@@ -158,7 +161,7 @@ pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
             }
         };
         let model_minus_published = match claim.value {
-            PublishedValue::Number(v) => Some(model - v),
+            PublishedValue::Number(v) => Some(model - v).filter(|g| g.is_finite()),
             PublishedValue::Sign(_) => None,
         };
         let verdict = verdict(&claim, model, ci, n);
@@ -279,7 +282,9 @@ fn cells(r: &PublishedRow) -> Vec<String> {
         kind_name(c.kind).into(),
         value_text(c.value),
         opt(c.se),
-        num(r.model),
+        // Missing (empty) when no replication has a value: a group metric where no group
+        // started.
+        opt(Some(r.model).filter(|m| m.is_finite())),
         opt(r.ci.map(|c| c.0)),
         opt(r.ci.map(|c| c.1)),
         opt(r.model_minus_published),

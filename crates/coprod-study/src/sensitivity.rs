@@ -269,6 +269,16 @@ fn index_rows(
     let mut drawn = 0;
     for (o, output) in table.outputs.iter().enumerate() {
         let means = point_means(&replicates[o]);
+        // The estimators need the output at every design point; a group metric is missing in
+        // a run in which no group started, and it is not replaced by a number.
+        if replicates[o].iter().flatten().any(|v| v.is_nan()) {
+            progress.note(Note::Warning(format!(
+                "`{output}` is missing in some run of the design (no group started there, \
+                 docs/ODD.md 8.18): no indices\nhint: narrow the ranges in \
+                 [sensitivity.parameters], or analyse `groups_started`"
+            )));
+            continue;
+        }
         if means.iter().any(|v| !v.is_finite()) {
             progress.note(Note::Warning(format!(
                 "`{output}` is not finite at some design point: no indices"

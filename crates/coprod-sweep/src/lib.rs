@@ -498,7 +498,8 @@ fn run_guarded(
     Ok(out)
 }
 
-/// The first non-finite number of a run's outputs, as a failure.
+/// The first non-finite number of a run's outputs, as a failure. A group metric that is NaN
+/// is not one: it is missing because no group started (`coprod_core::GROUP_METRICS`).
 fn check_finite(out: &RunOutput) -> Result<(), RunFailure> {
     let names = coprod_core::METRICS;
     for m in &out.steps {
@@ -515,17 +516,16 @@ fn check_finite(out: &RunOutput) -> Result<(), RunFailure> {
             });
         }
     }
-    let summary = out.summary();
-    if let Some((i, v)) = summary.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        let name = coprod_core::summary_names()
-            .into_iter()
-            .nth(i)
-            .map_or_else(|| format!("metric {i}"), |n| n.0);
-        return Err(RunFailure::NonFinite {
-            metric: name,
-            step: None,
-            value: v.to_string(),
-        });
+    let names = coprod_core::summary_names();
+    for (v, (name, _, _)) in out.summary().iter().zip(names) {
+        let missing = v.is_nan() && coprod_core::GROUP_METRICS.contains(&name.as_str());
+        if !(v.is_finite() || missing) {
+            return Err(RunFailure::NonFinite {
+                metric: name,
+                step: None,
+                value: v.to_string(),
+            });
+        }
     }
     Ok(())
 }
@@ -640,6 +640,20 @@ mod tests {
         );
         // One `ChunkDone` per chunk of 2 threads x RUNS_PER_THREAD_PER_CHUNK runs.
         assert_eq!(chunks, 10usize.div_ceil(2 * RUNS_PER_THREAD_PER_CHUNK));
+    }
+
+    /// Group metrics are NaN (missing) in a run in which no group started; that is not a
+    /// failure, while any other non-finite summary number still is.
+    #[test]
+    fn missing_group_metrics_are_not_a_failure() {
+        let no_group = RunOutput {
+            steps: vec![coprod_core::StepMetrics::default(); 3],
+            ..RunOutput::default()
+        };
+        assert_eq!(check_finite(&no_group), Ok(()));
+        let mut broken = no_group.clone();
+        broken.steps[2].service_output = f64::INFINITY;
+        assert!(check_finite(&broken).is_err());
     }
 
     #[test]

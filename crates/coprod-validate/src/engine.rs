@@ -386,8 +386,18 @@ pub fn holds(direction: Direction, sesoi: f64, effect: &Summary) -> bool {
     }
 }
 
-/// Mean, sd, n and 95% t-interval.
+/// Mean, sd, n and 95% t-interval. A missing read-out (NaN: a group metric of a run in
+/// which no group started) leaves no estimate (mean NaN, no sd or interval), so no rule can
+/// pass on it: a verdict is never taken on fewer replications than were planned.
 pub fn summarise(xs: &[f64]) -> Summary {
+    if xs.iter().any(|x| x.is_nan()) {
+        return Summary {
+            n: xs.len() as u64,
+            mean: f64::NAN,
+            sd: None,
+            ci: None,
+        };
+    }
     let mut acc = Accumulator::default();
     for &x in xs {
         acc.push(x);
@@ -437,6 +447,21 @@ mod tests {
                 held: Vec::new(),
             })
             .collect()
+    }
+
+    /// A replication with a missing read-out gives no estimate, so no direction holds.
+    #[test]
+    fn a_missing_read_out_leaves_no_estimate() {
+        let effect = summarise(&[1.0, f64::NAN, 1.2, 0.9]);
+        assert!(effect.mean.is_nan());
+        assert_eq!((effect.n, effect.sd, effect.ci), (4, None, None));
+        for direction in [
+            Direction::Increase,
+            Direction::Decrease,
+            Direction::NoEffect,
+        ] {
+            assert!(!holds(direction, 0.1, &effect), "{direction:?}");
+        }
     }
 
     /// The runner-up is the best of the other doses by pooled mean, with its shortfall.

@@ -209,6 +209,14 @@ pub fn evaluate(
     let judgement = judge(&claim, &design, runner);
     let class = classify(&judgement, reg.sesoi);
     let mut note = claim.note();
+    let group_metric = coprod_core::GROUP_METRICS.contains(&claim.metric_name().as_str());
+    if group_metric && judgement.total.mean.is_nan() {
+        note += &format!(
+            "; `{}` is missing in some replication (no group started in an arm, docs/ODD.md \
+             8.18): no estimate, so no block can pass",
+            claim.metric_name()
+        );
+    }
     if let Some(best) = judgement.best {
         note += &dose_note(&claim.dose_values(), best, judgement.runner_up, reg.sesoi);
     }
