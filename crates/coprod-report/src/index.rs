@@ -465,6 +465,11 @@ mod tests {
                  "source": "default"}
             ]
         });
+        page_of(manifest)
+    }
+
+    /// The index page of a run with no data files and this manifest.
+    fn page_of(manifest: serde_json::Value) -> String {
         let data = RunData {
             dir: PathBuf::from("no-such-run"),
             summary: SummaryTable::default(),
@@ -482,19 +487,7 @@ mod tests {
 
     #[test]
     fn a_quick_run_is_not_said_to_have_been_given_quick() {
-        let data = RunData {
-            dir: PathBuf::from("no-such-run"),
-            summary: SummaryTable::default(),
-            runs: RunsTable {
-                swept: vec![],
-                metrics: vec![],
-                rows: vec![],
-            },
-            aggregates: Default::default(),
-            manifest: Some(serde_json::json!({"quick": true})),
-            parameters: None,
-        };
-        let page = index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap();
+        let page = page_of(serde_json::json!({"quick": true}));
         assert!(!page.contains("shrunk with --quick"), "{page}");
         assert!(
             page.contains("shrunk by --quick, or by default in a plain <code>coprod run</code>"),
