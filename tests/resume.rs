@@ -352,3 +352,42 @@ fn a_full_disk_stops_the_run_with_a_hint_and_resume_finishes_it() {
     run_sweep(&sb, "reference", &[]).assert().success();
     assert_same_outputs(&sb.path().join("reference"), &sb.path().join("study"));
 }
+
+/// A write of the charts or of comparison.csv that fails (here a file stands where their
+/// folder must be made) fails the run: its runs stay in the partial directory for
+/// `--resume`, instead of a directory that looks complete without them.
+#[test]
+fn a_failed_write_of_the_charts_or_comparison_keeps_the_runs() {
+    let sb = Sandbox::new();
+    // A file size limit (as in the full-disk test above) leaves a partial directory.
+    let file = data("sweep.toml");
+    let script = r#"trap "" XFSZ; ulimit -f 8; exec "$0" "$@""#;
+    let output = Command::new("bash")
+        .current_dir(sb.path())
+        .args(["-c", script])
+        .arg(bin())
+        .args(["run", file.to_str().unwrap(), "--out", "study"])
+        .args(["--threads", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let partial = sb.path().join(".study.partial");
+    for (folder, said) in [
+        ("charts", "cannot write the charts and index.html"),
+        ("comparison", "cannot write the comparison"),
+    ] {
+        let _ = fs::remove_dir_all(partial.join(folder));
+        fs::write(partial.join(folder), "in the way").unwrap();
+        run_sweep(&sb, "study", &["--resume", "--threads", "2"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(said))
+            .stderr(predicate::str::contains("--resume"))
+            .stderr(predicate::str::contains("warning: no").not());
+        assert!(!sb.path().join("study").exists());
+        assert!(partial.join("runs.csv").exists());
+        fs::remove_file(partial.join(folder)).unwrap();
+    }
+    run_sweep(&sb, "study", &["--resume"]).assert().success();
+    assert!(sb.path().join("study").join("index.html").exists());
+}

@@ -59,22 +59,27 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
 }
 
 /// Draws the default charts and index.html into a finished run's staging directory, so they
-/// are part of the atomic result. A chart that cannot be drawn is a warning, not a failed
-/// run: the CSVs are what matters. `tally` holds the rows of timeseries.csv and groups.csv
-/// as the sweep wrote them, when it saw every run (`None`: the report reads the files).
-/// Returns what the report was drawn from, if it was drawn.
+/// are part of the atomic result. A chart with nothing to draw is a warning, not a failed
+/// run: the CSVs are what matters. An I/O error (a full disk) is an error: the run keeps
+/// its runs for `--resume` rather than look complete without charts or index.html.
+/// `tally` holds the rows of timeseries.csv and groups.csv as the sweep wrote them, when it
+/// saw every run (`None`: the report reads the files). Returns what the report was drawn
+/// from, if it was drawn.
 pub(crate) fn add_charts(
     staging: &Path,
     manifest: &Manifest,
     tally: Option<Tally>,
     progress: &dyn Progress,
-) -> Option<RunData> {
+) -> Result<Option<RunData>> {
     let manifest = serde_json::to_value(manifest).ok();
     match write_report(staging, &Selection::default(), manifest, tally) {
-        Ok(written) => Some(written.data),
+        Ok(written) => Ok(Some(written.data)),
+        Err(err) if crate::error::caused_by_io(&err) => {
+            Err(err).context("cannot write the charts and index.html")
+        }
         Err(err) => {
             progress.note(Note::Warning(format!("no charts: {err}")));
-            None
+            Ok(None)
         }
     }
 }
