@@ -355,6 +355,48 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
     );
 }
 
+/// `--force` replaces only a result of the same command: a calibration (with the `kind`
+/// it has now, or without, as written before) or a validation survives `coprod run
+/// --force`, and a run directory survives `coprod sensitivity --force`.
+#[test]
+fn force_replaces_only_a_result_of_its_own_command() {
+    let sb = Sandbox::new();
+    let results = [
+        ("fit", r#"{"kind": "calibration"}"#, "a calibration result"),
+        (
+            "old-fit",
+            r#"{"command": "coprod calibrate"}"#,
+            "another command's result",
+        ),
+        ("checks", r#"{"kind": "validation"}"#, "a validation result"),
+    ];
+    for (dir, manifest, said) in results {
+        fs::create_dir(sb.path().join(dir)).unwrap();
+        fs::write(sb.path().join(dir).join("manifest.json"), manifest).unwrap();
+        fs::write(sb.path().join(dir).join("posterior.csv"), "x").unwrap();
+        sb.small_run(&["baseline", "--out", dir, "--force"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{dir} holds {said}, not a run result"
+            )));
+        assert!(sb.path().join(dir).join("posterior.csv").exists());
+    }
+    sb.small_run(&["baseline", "--out", "run"])
+        .assert()
+        .success();
+    sb.small_run(&["baseline", "--out", "run", "--force"])
+        .assert()
+        .success();
+    sb.cmd(&["sensitivity", "sensitivity", "--out", "run", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "holds a run result, not a sensitivity result",
+        ));
+    assert!(sb.path().join("run").join("runs.csv").exists());
+}
+
 /// Standard output that cannot be written (a full disk behind `> file`) is named as such, and
 /// a closed pipe (`| head`) is not an error; the run directory is complete either way.
 #[test]

@@ -21,9 +21,54 @@ pub(crate) const PARTIAL_JSON: &str = "partial.json";
 pub enum Existing {
     /// Fail with [`OutputError::Exists`] (the default; `--force` is needed to replace).
     Refuse,
-    /// Replace it once the new run is complete; an interrupted run's partial directory
-    /// is discarded.
-    Replace,
+    /// Replace it once the new run is complete, if it holds a result of this kind (`--force`
+    /// of one command never deletes another's result); an interrupted run's partial
+    /// directory is discarded.
+    Replace(Kind),
+}
+
+/// What a result directory holds, as its manifest.json says: `kind` (a run directory's
+/// manifest has none, but has `experiment`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `coprod run` (also a shard, and a directory `coprod merge` wrote).
+    Run,
+    /// `coprod validate`.
+    Validation,
+    /// `coprod sensitivity`.
+    Sensitivity,
+    /// `coprod survey`.
+    Survey,
+    /// `coprod calibrate`.
+    Calibration,
+}
+
+impl Kind {
+    /// The manifest's `kind`, and the word in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Validation => "validation",
+            Kind::Sensitivity => "sensitivity",
+            Kind::Survey => "survey",
+            Kind::Calibration => "calibration",
+        }
+    }
+}
+
+/// The kind of result `manifest` describes: its `kind`, or `run` for a run directory's
+/// (which has none); `None` when it says neither (a calibration or survey written before
+/// they had a `kind`, or a damaged file), which is never replaced.
+fn manifest_kind(manifest: &Path) -> Option<String> {
+    let text = fs::read_to_string(manifest).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    match json.get("kind") {
+        Some(kind) => kind.as_str().map(str::to_string),
+        None => json
+            .get("experiment")
+            .is_some()
+            .then(|| Kind::Run.name().to_string()),
+    }
 }
 
 /// Name of the lock file inside a partial directory.
@@ -212,8 +257,9 @@ pub(crate) fn sync_dir(dir: &Path) {
 }
 
 /// Whether the policy allows writing to `target`. An empty directory counts as free; only
-/// a previous run directory (one with a manifest.json) may be replaced, so a mistyped
-/// `--out` with `--force` can never delete an unrelated folder.
+/// a previous result of the same kind (its manifest.json says which) may be replaced, so a
+/// mistyped `--out` with `--force` can never delete an unrelated folder or another
+/// command's result.
 fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputError> {
     if target.exists() && !target.is_dir() {
         return Err(OutputError::CannotCreate {
@@ -235,7 +281,17 @@ fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputErro
         Existing::Refuse => Err(OutputError::Exists {
             path: target.to_path_buf(),
         }),
-        Existing::Replace => Ok(()),
+        Existing::Replace(kind) => match manifest_kind(&target.join(crate::MANIFEST_JSON)) {
+            Some(found) if found == kind.name() => Ok(()),
+            found => Err(OutputError::OtherKind {
+                path: target.to_path_buf(),
+                found: found.map_or_else(
+                    || "another command's result".into(),
+                    |k| format!("a {k} result"),
+                ),
+                expected: kind.name(),
+            }),
+        },
     }
 }
 
@@ -306,13 +362,45 @@ fn sibling(target: &Path, what: &str) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The part of a run directory's manifest that says what it is.
+    const RUN_MANIFEST: &str = r#"{"experiment": {}}"#;
+
+    /// `--force` of one command replaces only its own kind of result: a calibration (with
+    /// or without `kind`, as written before it had one) survives `coprod run --force`.
+    #[test]
+    fn only_a_result_of_the_same_kind_is_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cases = [
+            (r#"{"kind": "calibration", "seed": 1}"#, Some("calibration")),
+            (r#"{"seed": 1}"#, None),
+            (r#"{"kind": "sensitivity"}"#, Some("sensitivity")),
+            (RUN_MANIFEST, Some("run")),
+        ];
+        for (k, (manifest, kind)) in cases.iter().enumerate() {
+            let target = tmp.path().join(format!("r{k}"));
+            fs::create_dir(&target).unwrap();
+            fs::write(target.join(crate::MANIFEST_JSON), manifest).unwrap();
+            for wanted in [Kind::Run, Kind::Validation, Kind::Sensitivity] {
+                let result = RunDir::create(&target, Existing::Replace(wanted));
+                if *kind == Some(wanted.name()) {
+                    drop(result.unwrap());
+                } else {
+                    let err = result.unwrap_err();
+                    assert!(matches!(err, OutputError::OtherKind { .. }), "{err}");
+                    assert!(err.to_string().contains(kind.unwrap_or("another")), "{err}");
+                }
+            }
+            assert!(target.join(crate::MANIFEST_JSON).is_file());
+        }
+    }
+
     #[test]
     fn commit_is_atomic_and_respects_existing() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("nested").join("run");
         let dir = RunDir::create(&target, Existing::Refuse).unwrap();
         fs::write(dir.staging().join("a.csv"), "x\n").unwrap();
-        fs::write(dir.staging().join(crate::MANIFEST_JSON), "{}").unwrap();
+        fs::write(dir.staging().join(crate::MANIFEST_JSON), RUN_MANIFEST).unwrap();
         assert!(!target.exists());
         dir.commit().unwrap();
         assert_eq!(fs::read_to_string(target.join("a.csv")).unwrap(), "x\n");
@@ -323,9 +411,9 @@ mod tests {
             Err(OutputError::Exists { .. })
         ));
 
-        let dir = RunDir::create(&target, Existing::Replace).unwrap();
+        let dir = RunDir::create(&target, Existing::Replace(Kind::Run)).unwrap();
         fs::write(dir.staging().join("b.csv"), "y\n").unwrap();
-        fs::write(dir.staging().join(crate::MANIFEST_JSON), "{}").unwrap();
+        fs::write(dir.staging().join(crate::MANIFEST_JSON), RUN_MANIFEST).unwrap();
         dir.commit().unwrap();
         assert!(!target.join("a.csv").exists());
         assert!(target.join("b.csv").exists());
@@ -340,7 +428,7 @@ mod tests {
         fs::create_dir(&precious).unwrap();
         fs::write(precious.join("chapter1.tex"), "...").unwrap();
         assert!(matches!(
-            RunDir::create(&precious, Existing::Replace),
+            RunDir::create(&precious, Existing::Replace(Kind::Run)),
             Err(OutputError::NotARunDir { .. })
         ));
         // Without Replace too: it is not offered for replacing (no --force hint).
@@ -352,7 +440,7 @@ mod tests {
         // A file where the directory should be is named as such, whatever the policy.
         let file = tmp.path().join("notes.txt");
         fs::write(&file, "...").unwrap();
-        for existing in [Existing::Refuse, Existing::Replace] {
+        for existing in [Existing::Refuse, Existing::Replace(Kind::Run)] {
             let err = RunDir::create(&file, existing).unwrap_err();
             assert!(err.to_string().contains("is a file"), "{err}");
         }

@@ -114,7 +114,7 @@ pub fn merge(
         .map(|a| a.name().to_string())
         .collect();
     let existing = if force {
-        Existing::Replace
+        Existing::Replace(coprod_output::Kind::Run)
     } else {
         Existing::Refuse
     };
@@ -168,7 +168,7 @@ pub fn is_validation_shard(dir: &Path) -> bool {
 /// all of them (`coprod_output::merge_validation`). Returns the directory written.
 pub fn merge_validation(shard_dirs: &[PathBuf], out: &Path, force: bool) -> Result<PathBuf> {
     let existing = if force {
-        Existing::Replace
+        Existing::Replace(coprod_output::Kind::Run)
     } else {
         Existing::Refuse
     };

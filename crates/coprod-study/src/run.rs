@@ -262,7 +262,7 @@ fn open_writer(
     shard: Option<&ShardInfo>,
 ) -> Result<Option<Writer>> {
     let existing = if o.force {
-        Existing::Replace
+        Existing::Replace(coprod_output::Kind::Run)
     } else {
         Existing::Refuse
     };
