@@ -2,6 +2,7 @@
 //! recomputing it, and `--target-ci` stopping where the manifest says (docs/comparison.md).
 
 use std::collections::BTreeMap;
+use std::fs;
 use std::path::Path;
 
 use predicates::prelude::*;
@@ -593,4 +594,50 @@ fn outputs(dir: &Path) -> Vec<(String, u64, Vec<u8>)> {
         .collect();
     out.sort();
     out
+}
+
+/// `coprod compare` refuses a damaged directory (runs.csv cut short) before writing
+/// anything, as `coprod plot` does; and a report that cannot be redrawn after comparison.csv
+/// was written is an error, not a warning.
+#[test]
+fn compare_refuses_a_damaged_directory_and_fails_if_the_page_cannot_follow() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .small_run(&[
+            "incentives-vs-ownership",
+            "-m",
+            "participation_rate",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .success();
+    let dir = sandbox.path().join("out");
+    let runs = dir.join("runs.csv");
+    let full = read(&runs);
+    let comparison = read(&dir.join("comparison.csv"));
+    let cut: Vec<&str> = full.lines().collect();
+    fs::write(&runs, cut[..cut.len() - 1].join("\n") + "\n").unwrap();
+    sandbox
+        .cmd(&["compare", "out", "-m", "participation_rate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "runs.csv has 9 runs, but manifest.json records 10",
+        ));
+    assert_eq!(read(&dir.join("comparison.csv")), comparison);
+
+    fs::write(&runs, full).unwrap();
+    fs::remove_dir_all(dir.join("charts")).unwrap();
+    fs::write(dir.join("charts"), "in the way").unwrap();
+    sandbox
+        .cmd(&["compare", "out", "-m", "participation_rate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "comparison.csv was written, but index.html still shows the earlier comparison",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: once the cause is fixed, `coprod plot out`",
+        ));
 }

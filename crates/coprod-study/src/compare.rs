@@ -56,6 +56,10 @@ pub fn compare(
     let metrics = self::metrics(metrics)?;
     let against = against.unwrap_or(BASELINE);
     let runs = read_runs(dir)?;
+    // A damaged directory (runs.csv cut short) is refused before anything is written, as
+    // `coprod plot` refuses it: its comparison would describe other runs than the manifest.
+    let manifest = coprod_output::read::read_manifest(dir)?;
+    coprod_report::check_run_count(dir, manifest.as_ref(), runs.rows.len())?;
     let rows = comparisons(&runs, &metrics, against)?;
     if !force {
         refuse_to_narrow(dir, &rows)?;
@@ -63,17 +67,18 @@ pub fn compare(
     let mut written = write_rows(dir, &runs.swept, &rows, progress)?;
     // index.html shows the forest plots: redrawn with the new ones (and the report's charts
     // with it, as `coprod plot` draws them), it never shows or links to plots that are gone.
+    // If it cannot be, comparison.csv and index.html disagree: an error, not a warning.
     match coprod_report::write_report(dir, &coprod_report::Selection::default(), None, None) {
         Ok(report) => {
             written.extend(report.charts.iter().flat_map(|c| [c.png(), c.svg()]));
             written.extend(report.index);
         }
-        Err(err) => progress.note(Note::Warning(format!(
-            "index.html still shows the earlier comparison: {}\nhint: `coprod plot {}` \
-             redraws it",
+        Err(err) => bail!(
+            "comparison.csv was written, but index.html still shows the earlier comparison: \
+             {}\n\nhint: once the cause is fixed, `coprod plot {}` redraws it",
             crate::error::chain(&err),
             dir.display()
-        ))),
+        ),
     }
     Ok(written)
 }
