@@ -641,3 +641,30 @@ fn compare_refuses_a_damaged_directory_and_fails_if_the_page_cannot_follow() {
             "hint: once the cause is fixed, `coprod plot out`",
         ));
 }
+
+/// A metric asked for twice is compared once: the same comparison.csv (rows and Holm
+/// families) as asking once, from `coprod run` and from `coprod compare`.
+#[test]
+fn a_repeated_metric_is_compared_once() {
+    let sandbox = Sandbox::new();
+    let once = ["-m", "participation_rate", "-m", "efficiency"];
+    let twice = [
+        "-m",
+        "participation_rate",
+        "--metric",
+        "efficiency",
+        "-m",
+        "participation_rate",
+    ];
+    for (out, metrics) in [("once", &once[..]), ("twice", &twice[..])] {
+        let mut args = vec!["incentives-vs-ownership", "--out", out];
+        args.extend_from_slice(metrics);
+        sandbox.small_run(&args).assert().success();
+    }
+    let table = |dir: &str| read(&sandbox.path().join(dir).join("comparison.csv"));
+    assert_eq!(table("twice"), table("once"));
+    let mut args = vec!["compare", "once", "--force"];
+    args.extend_from_slice(&twice);
+    sandbox.cmd(&args).assert().success();
+    assert_eq!(table("once"), table("twice"));
+}

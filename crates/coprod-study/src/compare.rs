@@ -83,12 +83,15 @@ pub fn compare(
     Ok(written)
 }
 
-/// The metrics asked for, checked against the end-of-run metrics; the default set if none.
+/// The metrics asked for, checked against the end-of-run metrics, each once in the order
+/// first asked (a repeated `--metric` would repeat its rows and enlarge its Holm family);
+/// the default set if none.
 pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
     if asked.is_empty() {
         return Ok(DEFAULT_METRICS.iter().map(|m| m.to_string()).collect());
     }
     let names = summary_names();
+    let mut metrics: Vec<String> = Vec::new();
     for m in asked {
         if !names.iter().any(|(n, _, _)| n == m) {
             let all: Vec<&str> = names.iter().map(|(n, _, _)| n.as_str()).collect();
@@ -97,8 +100,11 @@ pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
                 all.join(", ")
             );
         }
+        if !metrics.contains(m) {
+            metrics.push(m.clone());
+        }
     }
-    Ok(asked.to_vec())
+    Ok(metrics)
 }
 
 /// Reads runs.csv of `dir`, writes comparison.csv and the charts into it; returns the paths
