@@ -355,6 +355,32 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
     );
 }
 
+/// An `--out` that ends in `.` or `..` is refused before anything runs or is made (it used
+/// to run everything, then fail to rename and leave a partial directory in a finished run).
+#[test]
+fn an_out_ending_in_dot_or_dot_dot_is_refused_up_front() {
+    let sb = Sandbox::new();
+    sb.small_run(&["baseline", "--out", "out/rd"])
+        .assert()
+        .success();
+    for out in ["out/rd/x/..", "out/rd/.", "."] {
+        sb.small_run(&["baseline", "--out", out, "--force"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("does not end in a folder's name"))
+            .stderr(predicate::str::contains("runs (").not());
+    }
+    let names: Vec<String> = fs::read_dir(sb.path().join("out/rd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with('.') || n == "x"),
+        "{names:?}"
+    );
+    assert_eq!(fs::read_dir(sb.path().join("out")).unwrap().count(), 1);
+}
+
 /// `--force` replaces only a result of the same command: a calibration (with the `kind`
 /// it has now, or without, as written before) or a validation survives `coprod run
 /// --force`, and a run directory survives `coprod sensitivity --force`.

@@ -90,6 +90,7 @@ impl RunDir {
     /// Refuses ([`OutputError::Interrupted`]) if an interrupted run of the same target is
     /// waiting to be resumed, unless `existing` is [`Existing::Replace`].
     pub fn create(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
+        check_named(target)?;
         check_replaceable(target, existing)?;
         let staging = partial_dir(target);
         if staging.exists() {
@@ -136,6 +137,7 @@ impl RunDir {
 
     /// Reopens the partial directory of an interrupted run of `target`.
     pub fn resume(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
+        check_named(target)?;
         let staging = partial_dir(target);
         if !staging.is_dir() {
             return Err(OutputError::NothingToResume {
@@ -254,6 +256,24 @@ pub(crate) fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
+}
+
+/// Refuses a target that does not end in a folder's name (`x/..`, `.`, `/`): its partial
+/// directory would be made beside another folder than the one it is renamed to, and the
+/// final rename of a folder onto `.` or `..` fails only after every run has run.
+fn check_named(target: &Path) -> Result<(), OutputError> {
+    let text = target.to_string_lossy();
+    let last = text.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if matches!(last, "" | "." | "..") {
+        return Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: "it does not end in a folder's name (`.` or `..`); give the directory \
+                     by its own name, for example `outputs/study` rather than \
+                     `outputs/study/x/..`"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 /// Whether the policy allows writing to `target`. An empty directory counts as free; only
@@ -451,6 +471,31 @@ mod tests {
             .unwrap()
             .commit()
             .unwrap();
+    }
+
+    /// A target ending in `.` or `..` is refused before anything is made.
+    #[test]
+    fn a_target_must_end_in_a_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        for bad in ["x/..", "x/.", "x/../", ".", "..", "/"] {
+            let target = if bad == "/" {
+                PathBuf::from("/")
+            } else {
+                tmp.path().join(bad)
+            };
+            let err = RunDir::create(&target, Existing::Replace(Kind::Run)).unwrap_err();
+            assert!(
+                err.to_string().contains("does not end in a folder's name"),
+                "{err}"
+            );
+            let err = RunDir::resume(&target, Existing::Refuse).unwrap_err();
+            assert!(
+                err.to_string().contains("does not end in a folder's name"),
+                "{err}"
+            );
+        }
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+        drop(RunDir::create(&tmp.path().join("x/../y"), Existing::Refuse).unwrap());
     }
 
     #[test]
