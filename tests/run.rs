@@ -381,6 +381,20 @@ fn an_out_ending_in_dot_or_dot_dot_is_refused_up_front() {
     assert_eq!(fs::read_dir(sb.path().join("out")).unwrap().count(), 1);
 }
 
+/// A dangling symbolic link as `--out` is refused before anything runs.
+#[test]
+fn a_dangling_link_as_out_is_refused_up_front() {
+    let sb = Sandbox::new();
+    std::os::unix::fs::symlink("gone", sb.path().join("out")).unwrap();
+    sb.small_run(&["baseline", "--out", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot create output directory out: it is a symbolic link to gone, which does not exist",
+        ));
+    assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
+}
+
 /// `--force` replaces only a result of the same command: a calibration (with the `kind`
 /// it has now, or without, as written before) or a validation survives `coprod run
 /// --force`, and a run directory survives `coprod sensitivity --force`.

@@ -281,6 +281,18 @@ fn check_named(target: &Path) -> Result<(), OutputError> {
 /// mistyped `--out` with `--force` can never delete an unrelated folder or another
 /// command's result.
 fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputError> {
+    // `exists` is false for a link to nothing, which the final rename cannot replace.
+    if let Ok(link) = fs::read_link(target)
+        && !target.exists()
+    {
+        return Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: format!(
+                "it is a symbolic link to {}, which does not exist",
+                link.display()
+            ),
+        });
+    }
     if target.exists() && !target.is_dir() {
         return Err(OutputError::CannotCreate {
             path: target.to_path_buf(),
@@ -471,6 +483,19 @@ mod tests {
             .unwrap()
             .commit()
             .unwrap();
+    }
+
+    /// A link to nothing as the target is refused up front, under any policy.
+    #[test]
+    fn a_dangling_link_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        std::os::unix::fs::symlink(tmp.path().join("gone"), &target).unwrap();
+        for existing in [Existing::Refuse, Existing::Replace(Kind::Run)] {
+            let err = RunDir::create(&target, existing).unwrap_err();
+            assert!(err.to_string().contains("symbolic link to"), "{err}");
+        }
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 
     /// A target ending in `.` or `..` is refused before anything is made.
