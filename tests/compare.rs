@@ -668,3 +668,56 @@ fn a_repeated_metric_is_compared_once() {
     sandbox.cmd(&args).assert().success();
     assert_eq!(table("once"), table("twice"));
 }
+
+/// With `--target-ci`, the output directory is checked before the pilot: an existing one
+/// is refused at once, and `--resume` of a finished one says so without the pilot.
+#[test]
+fn target_ci_checks_the_output_before_the_pilot() {
+    let sandbox = Sandbox::new();
+    let ci_run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "incentives-vs-ownership",
+            "--set",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=8",
+            "-m",
+            "mean_citizen_trust",
+            "--target-ci",
+            "0.5",
+            "--max-replications",
+            "4",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        sandbox.cmd(&args)
+    };
+    ci_run("ci", &[]).assert().success();
+    let manifest = read(&sandbox.path().join("ci").join("manifest.json"));
+    ci_run("ci", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "output directory ci already exists",
+        ))
+        .stderr(predicate::str::contains("--target-ci: running").not());
+    ci_run("ci", &["--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("ci is already complete"))
+        .stderr(predicate::str::contains("--target-ci: running").not());
+    assert_eq!(
+        read(&sandbox.path().join("ci").join("manifest.json")),
+        manifest
+    );
+    sandbox
+        .small_run(&["baseline", "--out", "plain"])
+        .assert()
+        .success();
+    // A finished directory of another scenario is no run of this one to resume.
+    ci_run("plain", &["--resume"]).assert().code(2);
+}

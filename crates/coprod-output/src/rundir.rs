@@ -135,6 +135,23 @@ impl RunDir {
         })
     }
 
+    /// The checks of [`RunDir::create`] without making anything, for a caller with long
+    /// work to do before it can create the directory (the pilot of `--target-ci`): a
+    /// target that would be refused is refused before that work, not after.
+    pub fn check(target: &Path, existing: Existing) -> Result<(), OutputError> {
+        check_named(target)?;
+        check_replaceable(target, existing)?;
+        let staging = partial_dir(target);
+        if existing == Existing::Refuse && staging.join(PARTIAL_JSON).exists() {
+            lock(&staging)?;
+            return Err(OutputError::Interrupted {
+                path: target.to_path_buf(),
+                partial: staging,
+            });
+        }
+        Ok(())
+    }
+
     /// Reopens the partial directory of an interrupted run of `target`.
     pub fn resume(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
         check_named(target)?;
