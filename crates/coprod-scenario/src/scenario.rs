@@ -1290,6 +1290,17 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
                     "a sweep with no values would expand to zero runs".into(),
                 )));
         }
+        if values.len() == 1 {
+            return Err(loc
+                .error_at(
+                    loc.value_span(&path),
+                    format!("sweep over `{name}` has a single value"),
+                )
+                .with_hint(Some(format!(
+                    "a single value belongs in [params]; to sweep, give two or more values: \
+                     `\"{name}\" = [1, 2, 3]`"
+                ))));
+        }
         if let Some(dup) = values
             .iter()
             .enumerate()
