@@ -638,3 +638,38 @@ fn quick_keeps_a_swept_number_of_communities_apart() {
         assert_eq!(row.value, communities);
     }
 }
+
+/// An explicit number of replications is what runs, also under `--quick` (which caps only
+/// the scenario's own), and is recorded; `--replications` with `--set
+/// experiment.replications` (or `--seed` with `--set experiment.seed`) is refused.
+#[test]
+fn explicit_replications_win_over_quick_and_two_forms_are_refused() {
+    let sb = Sandbox::new();
+    let small = [
+        "--set",
+        "population.n_citizens=240",
+        "--set",
+        "population.n_communities=4",
+    ];
+    let mut args = vec!["run", "baseline", "--quick", "-r", "5", "--out", "q"];
+    args.extend_from_slice(&small);
+    sb.cmd(&args).assert().success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&sb.path().join("q").join("manifest.json"))).unwrap();
+    assert_eq!(manifest["experiment"]["replications"], 5);
+    assert_eq!(manifest["quick"], true);
+    let (_, rows) = crate::util::csv(&sb.path().join("q").join("runs.csv"));
+    assert_eq!(rows.len(), 5);
+    for (option, value, key) in [
+        ("-r", "2", "experiment.replications=5"),
+        ("--seed", "3", "experiment.seed=4"),
+    ] {
+        let set = format!("--set={key}");
+        sb.cmd(&["run", "baseline", option, value, &set, "--out", "both"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("both set `experiment."))
+            .stderr(predicate::str::contains("hint: give only one of them"));
+    }
+    assert!(!sb.path().join("both").exists());
+}

@@ -238,9 +238,10 @@ fn resolve(shard: &ShardInfo) -> Result<Scenario> {
     let recipe = &shard.scenario;
     let mut scenario = Scenario::from_toml(&recipe.source, &recipe.origin, &recipe.name)
         .with_context(|| format!("cannot read the scenario {} of the shards", recipe.origin))?;
-    scenario.apply_settings(&parse_settings(&recipe.settings)?)?;
+    let settings = parse_settings(&recipe.settings)?;
+    scenario.apply_settings(&settings)?;
     if recipe.quick {
-        scenario.make_quick()?;
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     if scenario.fingerprint() != shard.scenario_hash {
         bail!(

@@ -184,12 +184,12 @@ struct Prepared {
 fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Prepared> {
     let mut scenario = study.scenario.clone();
     let quick = o.quick || study.source.is_none();
-    let settings = with_experiment_options(&o.settings, o.replications, o.seed);
+    let settings = with_experiment_options(&o.settings, o.replications, o.seed)?;
     for note in scenario.apply_settings(&settings)? {
         progress.note(Note::Note(note));
     }
     if quick {
-        scenario.make_quick()?;
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     for warning in scenario.warnings() {
         progress.note(Note::Warning(warning));

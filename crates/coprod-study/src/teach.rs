@@ -189,10 +189,10 @@ fn recorded_failures(dir: &Path) -> u64 {
 fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>> {
     let name = options.lesson.scenario();
     let mut scenario = study.scenario().clone();
-    let settings = with_experiment_options(&options.settings, options.replications, None);
+    let settings = with_experiment_options(&options.settings, options.replications, None)?;
     scenario.apply_settings(&settings)?;
     if options.quick {
-        scenario.make_quick()?;
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     let pinned = options
         .settings
