@@ -343,7 +343,8 @@ pub(crate) struct SlurmArgs {
     /// it an existing output directory is refused before anything is written.
     #[arg(long)]
     pub(crate) replace_results: bool,
-    /// Also submit the jobs with sbatch (default: only write the script and print how).
+    /// Also submit the jobs with sbatch (default: only write the script and print how);
+    /// refused, with nothing written, when sbatch is not on PATH.
     #[arg(long)]
     pub(crate) submit: bool,
 }
