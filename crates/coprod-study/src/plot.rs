@@ -43,6 +43,12 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
         bail!("{}: no such run directory\n\n{hint}", dir.display());
     }
+    if let Some((what, hint)) = other_result(dir) {
+        bail!(
+            "{} is {what}, not a run directory\n\nhint: {hint}",
+            dir.display()
+        );
+    }
     let own = [
         coprod_output::MANIFEST_JSON,
         coprod_output::SUMMARY_CSV,
@@ -56,6 +62,47 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What another command's result directory is, and what to do instead, when `dir` is one:
+/// a shard of a run, a calibration, validation, survey or sensitivity analysis (by the
+/// manifest's `kind`, or for results written before they had one, by their files).
+fn other_result(dir: &Path) -> Option<(&'static str, &'static str)> {
+    let kind = coprod_output::read::read_manifest(dir)
+        .ok()
+        .flatten()
+        .and_then(|m| m.get("kind")?.as_str().map(str::to_string));
+    let has = |name: &str| dir.join(name).exists();
+    let kind = kind.as_deref().or(if has("checkpoints") {
+        Some("calibration")
+    } else if has("survey.csv") {
+        Some("survey")
+    } else {
+        None
+    });
+    match kind {
+        Some("calibration") => Some((
+            "a calibration (`coprod calibrate`)",
+            "its charts and tables were written by `coprod calibrate`",
+        )),
+        Some("validation") => Some((
+            "a validation (`coprod validate`)",
+            "validation.csv and its pages were written by `coprod validate`",
+        )),
+        Some("sensitivity") => Some((
+            "a sensitivity analysis (`coprod sensitivity`)",
+            "its charts were written by `coprod sensitivity`",
+        )),
+        Some("survey") => Some((
+            "a survey (`coprod survey`)",
+            "survey.csv and survey-fit.csv are its results",
+        )),
+        _ if has(coprod_output::SHARD_JSON) => Some((
+            "one shard of a run (`coprod run --shard`)",
+            "merge the shards with `coprod merge SHARD_DIR...` and give the merged directory",
+        )),
+        _ => None,
+    }
 }
 
 /// Draws the default charts and index.html into a finished run's staging directory, so they
