@@ -353,13 +353,9 @@ fn a_full_disk_stops_the_run_with_a_hint_and_resume_finishes_it() {
     assert_same_outputs(&sb.path().join("reference"), &sb.path().join("study"));
 }
 
-/// A write of the charts or of comparison.csv that fails (here a file stands where their
-/// folder must be made) fails the run: its runs stay in the partial directory for
-/// `--resume`, instead of a directory that looks complete without them.
-#[test]
-fn a_failed_write_of_the_charts_or_comparison_keeps_the_runs() {
-    let sb = Sandbox::new();
-    // A file size limit (as in the full-disk test above) leaves a partial directory.
+/// `./.study.partial`, left by `coprod run tests/data/sweep.toml --out study` stopped by a
+/// file size limit (as in the full-disk test above).
+fn partial_of_a_full_disk(sb: &Sandbox) -> std::path::PathBuf {
     let file = data("sweep.toml");
     let script = r#"trap "" XFSZ; ulimit -f 8; exec "$0" "$@""#;
     let output = Command::new("bash")
@@ -371,7 +367,30 @@ fn a_failed_write_of_the_charts_or_comparison_keeps_the_runs() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    let partial = sb.path().join(".study.partial");
+    sb.path().join(".study.partial")
+}
+
+/// A partial directory without its journal is named damaged, with the way to start over.
+#[test]
+fn resume_without_a_journal_says_it_is_missing() {
+    let sb = Sandbox::new();
+    let partial = partial_of_a_full_disk(&sb);
+    fs::remove_file(partial.join("journal")).unwrap();
+    run_sweep(&sb, "study", &["--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("journal: it is missing"))
+        .stderr(predicate::str::contains("hint: start over with --force"))
+        .stderr(predicate::str::contains("choose a directory you can write to").not());
+}
+
+/// A write of the charts or of comparison.csv that fails (here a file stands where their
+/// folder must be made) fails the run: its runs stay in the partial directory for
+/// `--resume`, instead of a directory that looks complete without them.
+#[test]
+fn a_failed_write_of_the_charts_or_comparison_keeps_the_runs() {
+    let sb = Sandbox::new();
+    let partial = partial_of_a_full_disk(&sb);
     for (folder, said) in [
         ("charts", "cannot write the charts and index.html"),
         ("comparison", "cannot write the comparison"),
