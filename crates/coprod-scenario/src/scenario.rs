@@ -814,6 +814,16 @@ fn toml_error(source: &str, origin: &str, e: &toml::de::Error) -> ScenarioError 
 /// "invalid value: ..." becomes "invalid value for `key`: ..." when the key is on the
 /// value's line. `steps` and `replications` must be at least 1, not serde's 0.
 fn name_the_key(source: &str, span: Option<Range<usize>>, message: String) -> String {
+    // The TOML parser's "duplicate key" points at the key but does not say it.
+    if message == "duplicate key"
+        && let Some(key) = span
+            .clone()
+            .and_then(|span| source.get(span))
+            .map(|k| k.trim().trim_matches(['[', ']']).trim())
+            .filter(|k| !k.is_empty())
+    {
+        return format!("duplicate key `{key}`: a key can be given only once in its table");
+    }
     if let Some(key) = span.and_then(|span| key_before(source, span.start))
         && (message.starts_with("invalid value") || message.starts_with("invalid type"))
     {
