@@ -113,8 +113,13 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
         bail!("scenario file {arg} does not exist");
     }
     let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    let hint = match coprod_scenario::suggest::closest(arg, names.iter().copied()) {
+        Some(name) => format!("did you mean `{name}`? "),
+        None => String::new(),
+    };
     bail!(
-        "no scenario file or shipped scenario named `{arg}`\n\nhint: shipped scenarios are {}",
+        "no scenario file or shipped scenario named `{arg}`\n\nhint: {hint}shipped scenarios \
+         are {}",
         names.join(", ")
     )
 }
