@@ -498,3 +498,26 @@ fn plot_and_compare_name_another_commands_result() {
             .stderr(predicate::str::contains("coprod merge"));
     }
 }
+
+/// `--metric` selects only charts of that metric: survival charts (which have none) are
+/// left as they were, and `--kind survival --metric M` is refused.
+#[test]
+fn plot_by_metric_leaves_survival_charts_alone() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let out = sb
+        .cmd(&["plot", "out", "-m", "participation_rate"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("participation_rate"), "{out}");
+    assert!(!out.contains("survival"), "{out}");
+    assert!(dir.join("charts/survival_baseline.png").exists());
+    sb.cmd(&["plot", "out", "-m", "participation_rate", "-k", "survival"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("survival charts have no metric"));
+}

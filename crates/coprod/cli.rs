@@ -371,8 +371,9 @@ pub(crate) struct PlotArgs {
     /// A run directory written by `coprod run`.
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
-    /// Only charts of this metric (a column of timeseries.csv or runs.csv). With --metric or
-    /// --kind only the selected charts are redrawn; index.html is left as it was.
+    /// Only charts of this metric (a column of timeseries.csv or runs.csv; survival charts
+    /// have none, so they are not redrawn). With --metric or --kind only the selected charts
+    /// are redrawn; index.html is left as it was.
     #[arg(short, long, value_name = "M")]
     pub(crate) metric: Option<String>,
     /// Only charts of this kind: time-series, response, survival, forest or heatmap (index.html

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use coprod_output::Manifest;
-use coprod_report::{RunData, Selection, Tally, Written, write_report};
+use coprod_report::{ChartKind, RunData, Selection, Tally, Written, write_report};
 
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
@@ -14,6 +14,12 @@ use crate::progress::{Note, Progress};
 /// `coprod plot DIR`: redraws the selected charts and index.html of a run directory from
 /// its CSV files; the notes of what was not drawn go to `progress`.
 pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
+    if let (Some(ChartKind::Survival), Some(metric)) = (selection.kind, &selection.metric) {
+        bail!(
+            "--kind survival with --metric {metric}: survival charts have no metric\n\nhint: \
+             leave out --metric to redraw the survival charts"
+        );
+    }
     check_run_dir(dir)?;
     let written = write_report(dir, selection, None, None)
         .with_context(|| format!("cannot redraw the charts of {}", dir.display()))?;
