@@ -208,7 +208,11 @@ impl RunDir {
             fs::rename(&self.target, &old).map_err(|e| OutputError::io(&self.target, e))?;
             fs::rename(&self.staging, &self.target)
                 .map_err(|e| OutputError::io(&self.target, e))?;
-            fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;
+            if let Some(warning) = remove_replaced(&old, |p| fs::remove_dir_all(p)) {
+                // The new result is complete and in place: not a failure. This crate has no
+                // channel for messages, so the leftover is named on stderr directly.
+                eprintln!("warning: {warning}");
+            }
         } else {
             if self.target.exists() {
                 fs::remove_dir(&self.target).map_err(|e| OutputError::io(&self.target, e))?;
@@ -229,6 +233,22 @@ impl Drop for RunDir {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// Removes the replaced result `old` (moved aside), best effort: the new result is already
+/// in place, so a failure is a warning naming the leftover, not a failed command. Returns
+/// the warning, if any.
+fn remove_replaced(
+    old: &Path,
+    remove: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Option<String> {
+    remove(old).err().map(|e| {
+        format!(
+            "the replaced result was moved to {} but could not be deleted ({e}); delete it \
+             by hand",
+            old.display()
+        )
+    })
 }
 
 /// Removes what an interrupted writer left in `staging` under temporary names: files
@@ -500,6 +520,18 @@ mod tests {
             .unwrap()
             .commit()
             .unwrap();
+    }
+
+    /// A replaced result that cannot be deleted is a warning naming where it is, not an
+    /// error: the new result is in place.
+    #[test]
+    fn a_replaced_result_that_cannot_be_deleted_is_a_warning() {
+        let old = Path::new("out/.study.old-7");
+        let refused = |_: &Path| Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let warning = remove_replaced(old, refused).unwrap();
+        assert!(warning.contains("moved to out/.study.old-7"), "{warning}");
+        assert!(warning.contains("delete it by hand"), "{warning}");
+        assert_eq!(remove_replaced(old, |_| Ok(())), None);
     }
 
     /// A link to nothing as the target is refused up front, under any policy.
