@@ -168,7 +168,7 @@ pub fn is_validation_shard(dir: &Path) -> bool {
 /// all of them (`coprod_output::merge_validation`). Returns the directory written.
 pub fn merge_validation(shard_dirs: &[PathBuf], out: &Path, force: bool) -> Result<PathBuf> {
     let existing = if force {
-        Existing::Replace(coprod_output::Kind::Run)
+        Existing::Replace(coprod_output::Kind::Validation)
     } else {
         Existing::Refuse
     };
