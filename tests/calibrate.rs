@@ -484,7 +484,10 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .cmd(&["merge", "whole"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("not one run with --shard"));
+        .stderr(predicate::str::contains(
+            "whole is a finished calibration run without --shard: there is nothing to merge",
+        ))
+        .stderr(predicate::str::contains("No such file").not());
 }
 
 /// `small.toml` in the sandbox: 200 citizens in 2 communities, 24 steps, `replications`.

@@ -153,3 +153,22 @@ fn closed_stdout_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `coprod check` fails (status 1) a scenario that `coprod run` refuses: here steps too many
+/// for the memory of any machine.
+#[test]
+fn check_fails_what_run_refuses() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("huge.toml"),
+        "[experiment]\nsteps = 4294967295\nreplications = 2\n",
+    )
+    .unwrap();
+    sb.cmd(&["check", "huge.toml"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("invalid  huge.toml"))
+        .stderr(predicate::str::contains("huge.toml: "))
+        .stderr(predicate::str::contains("hint: use fewer --threads"));
+    sb.cmd(&["run", "huge.toml"]).assert().code(2);
+}

@@ -2,6 +2,7 @@
 //! recomputing it, and `--target-ci` stopping where the manifest says (docs/comparison.md).
 
 use std::collections::BTreeMap;
+use std::fs;
 use std::path::Path;
 
 use predicates::prelude::*;
@@ -603,4 +604,130 @@ fn outputs(dir: &Path) -> Vec<(String, u64, Vec<u8>)> {
         .collect();
     out.sort();
     out
+}
+
+/// `coprod compare` refuses a damaged directory (runs.csv cut short) before writing
+/// anything, as `coprod plot` does; and a report that cannot be redrawn after comparison.csv
+/// was written is an error, not a warning.
+#[test]
+fn compare_refuses_a_damaged_directory_and_fails_if_the_page_cannot_follow() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .small_run(&[
+            "incentives-vs-ownership",
+            "-m",
+            "participation_rate",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .success();
+    let dir = sandbox.path().join("out");
+    let runs = dir.join("runs.csv");
+    let full = read(&runs);
+    let comparison = read(&dir.join("comparison.csv"));
+    let cut: Vec<&str> = full.lines().collect();
+    fs::write(&runs, cut[..cut.len() - 1].join("\n") + "\n").unwrap();
+    sandbox
+        .cmd(&["compare", "out", "-m", "participation_rate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "runs.csv has 9 runs, but manifest.json records 10",
+        ));
+    assert_eq!(read(&dir.join("comparison.csv")), comparison);
+
+    fs::write(&runs, full).unwrap();
+    fs::remove_dir_all(dir.join("charts")).unwrap();
+    fs::write(dir.join("charts"), "in the way").unwrap();
+    sandbox
+        .cmd(&["compare", "out", "-m", "participation_rate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "comparison.csv was written, but index.html still shows the earlier comparison",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: once the cause is fixed, `coprod plot out`",
+        ));
+}
+
+/// A metric asked for twice is compared once: the same comparison.csv (rows and Holm
+/// families) as asking once, from `coprod run` and from `coprod compare`.
+#[test]
+fn a_repeated_metric_is_compared_once() {
+    let sandbox = Sandbox::new();
+    let once = ["-m", "participation_rate", "-m", "efficiency"];
+    let twice = [
+        "-m",
+        "participation_rate",
+        "--metric",
+        "efficiency",
+        "-m",
+        "participation_rate",
+    ];
+    for (out, metrics) in [("once", &once[..]), ("twice", &twice[..])] {
+        let mut args = vec!["incentives-vs-ownership", "--out", out];
+        args.extend_from_slice(metrics);
+        sandbox.small_run(&args).assert().success();
+    }
+    let table = |dir: &str| read(&sandbox.path().join(dir).join("comparison.csv"));
+    assert_eq!(table("twice"), table("once"));
+    let mut args = vec!["compare", "once", "--force"];
+    args.extend_from_slice(&twice);
+    sandbox.cmd(&args).assert().success();
+    assert_eq!(table("once"), table("twice"));
+}
+
+/// With `--target-ci`, the output directory is checked before the pilot: an existing one
+/// is refused at once, and `--resume` of a finished one says so without the pilot.
+#[test]
+fn target_ci_checks_the_output_before_the_pilot() {
+    let sandbox = Sandbox::new();
+    let ci_run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "incentives-vs-ownership",
+            "--set",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=8",
+            "-m",
+            "mean_citizen_trust",
+            "--target-ci",
+            "0.5",
+            "--max-replications",
+            "4",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        sandbox.cmd(&args)
+    };
+    ci_run("ci", &[]).assert().success();
+    let manifest = read(&sandbox.path().join("ci").join("manifest.json"));
+    ci_run("ci", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "output directory ci already exists",
+        ))
+        .stderr(predicate::str::contains("--target-ci: running").not());
+    ci_run("ci", &["--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("ci is already complete"))
+        .stderr(predicate::str::contains("--target-ci: running").not());
+    assert_eq!(
+        read(&sandbox.path().join("ci").join("manifest.json")),
+        manifest
+    );
+    sandbox
+        .small_run(&["baseline", "--out", "plain"])
+        .assert()
+        .success();
+    // A finished directory of another scenario is no run of this one to resume.
+    ci_run("plain", &["--resume"]).assert().code(2);
 }

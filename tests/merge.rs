@@ -428,3 +428,28 @@ fn shards_cut_short_are_refused_before_anything_is_written() {
     .assert()
     .success();
 }
+
+/// `coprod merge` of a calibration run without `--shard` says there is nothing to merge,
+/// whether it is finished or not, without an OS error appended to the hint.
+#[test]
+fn merge_of_an_unsharded_calibration_says_there_is_nothing_to_merge() {
+    let sb = Sandbox::new();
+    let dir = sb.path().join("fit");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("calibration.json"), "{}").unwrap();
+    sb.cmd(&["merge", "fit"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "fit is a calibration run without --shard: there is nothing to merge",
+        ))
+        .stderr(predicate::str::contains("--out fit --resume`\n"))
+        .stderr(predicate::str::contains("No such file").not());
+    std::fs::write(dir.join("manifest.json"), "{}").unwrap();
+    sb.cmd(&["merge", "fit"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "fit is a finished calibration run without --shard",
+        ));
+}

@@ -448,3 +448,76 @@ fn plot_replaces_charts_and_page_whole_and_refuses_a_damaged_directory() {
         ));
     assert_eq!(snapshot(&dir), before);
 }
+
+/// `coprod plot` and `coprod compare` on another command's result say what it is.
+#[test]
+fn plot_and_compare_name_another_commands_result() {
+    let sb = Sandbox::new();
+    let results = [
+        (
+            "fit",
+            r#"{"kind": "calibration"}"#,
+            "is a calibration (`coprod calibrate`)",
+        ),
+        (
+            "checks",
+            r#"{"kind": "validation"}"#,
+            "is a validation (`coprod validate`)",
+        ),
+        (
+            "sa",
+            r#"{"kind": "sensitivity"}"#,
+            "is a sensitivity analysis (`coprod sensitivity`)",
+        ),
+        (
+            "poll",
+            r#"{"kind": "survey"}"#,
+            "is a survey (`coprod survey`)",
+        ),
+    ];
+    for (dir, manifest, said) in results {
+        fs::create_dir(sb.path().join(dir)).unwrap();
+        fs::write(sb.path().join(dir).join("manifest.json"), manifest).unwrap();
+        for command in ["plot", "compare"] {
+            sb.cmd(&[command, dir])
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(format!(
+                    "{dir} {said}, not a run directory"
+                )));
+        }
+    }
+    sb.small_run(&["baseline", "--shard", "0/2", "--out", "shard"])
+        .assert()
+        .success();
+    for command in ["plot", "compare"] {
+        sb.cmd(&[command, "shard"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("shard is one shard of a run"))
+            .stderr(predicate::str::contains("coprod merge"));
+    }
+}
+
+/// `--metric` selects only charts of that metric: survival charts (which have none) are
+/// left as they were, and `--kind survival --metric M` is refused.
+#[test]
+fn plot_by_metric_leaves_survival_charts_alone() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let out = sb
+        .cmd(&["plot", "out", "-m", "participation_rate"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("participation_rate"), "{out}");
+    assert!(!out.contains("survival"), "{out}");
+    assert!(dir.join("charts/survival_baseline.png").exists());
+    sb.cmd(&["plot", "out", "-m", "participation_rate", "-k", "survival"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("survival charts have no metric"));
+}

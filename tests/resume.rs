@@ -352,3 +352,61 @@ fn a_full_disk_stops_the_run_with_a_hint_and_resume_finishes_it() {
     run_sweep(&sb, "reference", &[]).assert().success();
     assert_same_outputs(&sb.path().join("reference"), &sb.path().join("study"));
 }
+
+/// `./.study.partial`, left by `coprod run tests/data/sweep.toml --out study` stopped by a
+/// file size limit (as in the full-disk test above).
+fn partial_of_a_full_disk(sb: &Sandbox) -> std::path::PathBuf {
+    let file = data("sweep.toml");
+    let script = r#"trap "" XFSZ; ulimit -f 8; exec "$0" "$@""#;
+    let output = Command::new("bash")
+        .current_dir(sb.path())
+        .args(["-c", script])
+        .arg(bin())
+        .args(["run", file.to_str().unwrap(), "--out", "study"])
+        .args(["--threads", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    sb.path().join(".study.partial")
+}
+
+/// A partial directory without its journal is named damaged, with the way to start over.
+#[test]
+fn resume_without_a_journal_says_it_is_missing() {
+    let sb = Sandbox::new();
+    let partial = partial_of_a_full_disk(&sb);
+    fs::remove_file(partial.join("journal")).unwrap();
+    run_sweep(&sb, "study", &["--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("journal: it is missing"))
+        .stderr(predicate::str::contains("hint: start over with --force"))
+        .stderr(predicate::str::contains("choose a directory you can write to").not());
+}
+
+/// A write of the charts or of comparison.csv that fails (here a file stands where their
+/// folder must be made) fails the run: its runs stay in the partial directory for
+/// `--resume`, instead of a directory that looks complete without them.
+#[test]
+fn a_failed_write_of_the_charts_or_comparison_keeps_the_runs() {
+    let sb = Sandbox::new();
+    let partial = partial_of_a_full_disk(&sb);
+    for (folder, said) in [
+        ("charts", "cannot write the charts and index.html"),
+        ("comparison", "cannot write the comparison"),
+    ] {
+        let _ = fs::remove_dir_all(partial.join(folder));
+        fs::write(partial.join(folder), "in the way").unwrap();
+        run_sweep(&sb, "study", &["--resume", "--threads", "2"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(said))
+            .stderr(predicate::str::contains("--resume"))
+            .stderr(predicate::str::contains("warning: no").not());
+        assert!(!sb.path().join("study").exists());
+        assert!(partial.join("runs.csv").exists());
+        fs::remove_file(partial.join(folder)).unwrap();
+    }
+    run_sweep(&sb, "study", &["--resume"]).assert().success();
+    assert!(sb.path().join("study").join("index.html").exists());
+}

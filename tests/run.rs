@@ -376,6 +376,88 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
     );
 }
 
+/// An `--out` that ends in `.` or `..` is refused before anything runs or is made (it used
+/// to run everything, then fail to rename and leave a partial directory in a finished run).
+#[test]
+fn an_out_ending_in_dot_or_dot_dot_is_refused_up_front() {
+    let sb = Sandbox::new();
+    sb.small_run(&["baseline", "--out", "out/rd"])
+        .assert()
+        .success();
+    for out in ["out/rd/x/..", "out/rd/.", "."] {
+        sb.small_run(&["baseline", "--out", out, "--force"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("does not end in a folder's name"))
+            .stderr(predicate::str::contains("runs (").not());
+    }
+    let names: Vec<String> = fs::read_dir(sb.path().join("out/rd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with('.') || n == "x"),
+        "{names:?}"
+    );
+    assert_eq!(fs::read_dir(sb.path().join("out")).unwrap().count(), 1);
+}
+
+/// A dangling symbolic link as `--out` is refused before anything runs.
+#[test]
+fn a_dangling_link_as_out_is_refused_up_front() {
+    let sb = Sandbox::new();
+    std::os::unix::fs::symlink("gone", sb.path().join("out")).unwrap();
+    sb.small_run(&["baseline", "--out", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot create output directory out: it is a symbolic link to gone, which does not exist",
+        ));
+    assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
+}
+
+/// `--force` replaces only a result of the same command: a calibration (with the `kind`
+/// it has now, or without, as written before) or a validation survives `coprod run
+/// --force`, and a run directory survives `coprod sensitivity --force`.
+#[test]
+fn force_replaces_only_a_result_of_its_own_command() {
+    let sb = Sandbox::new();
+    let results = [
+        ("fit", r#"{"kind": "calibration"}"#, "a calibration result"),
+        (
+            "old-fit",
+            r#"{"command": "coprod calibrate"}"#,
+            "another command's result",
+        ),
+        ("checks", r#"{"kind": "validation"}"#, "a validation result"),
+    ];
+    for (dir, manifest, said) in results {
+        fs::create_dir(sb.path().join(dir)).unwrap();
+        fs::write(sb.path().join(dir).join("manifest.json"), manifest).unwrap();
+        fs::write(sb.path().join(dir).join("posterior.csv"), "x").unwrap();
+        sb.small_run(&["baseline", "--out", dir, "--force"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{dir} holds {said}, not a run result"
+            )));
+        assert!(sb.path().join(dir).join("posterior.csv").exists());
+    }
+    sb.small_run(&["baseline", "--out", "run"])
+        .assert()
+        .success();
+    sb.small_run(&["baseline", "--out", "run", "--force"])
+        .assert()
+        .success();
+    sb.cmd(&["sensitivity", "sensitivity", "--out", "run", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "holds a run result, not a sensitivity result",
+        ));
+    assert!(sb.path().join("run").join("runs.csv").exists());
+}
+
 /// Standard output that cannot be written (a full disk behind `> file`) is named as such, and
 /// a closed pipe (`| head`) is not an error; the run directory is complete either way.
 #[test]
@@ -576,4 +658,39 @@ fn quick_keeps_a_swept_number_of_communities_apart() {
             .unwrap();
         assert_eq!(row.value, communities);
     }
+}
+
+/// An explicit number of replications is what runs, also under `--quick` (which caps only
+/// the scenario's own), and is recorded; `--replications` with `--set
+/// experiment.replications` (or `--seed` with `--set experiment.seed`) is refused.
+#[test]
+fn explicit_replications_win_over_quick_and_two_forms_are_refused() {
+    let sb = Sandbox::new();
+    let small = [
+        "--set",
+        "population.n_citizens=240",
+        "--set",
+        "population.n_communities=4",
+    ];
+    let mut args = vec!["run", "baseline", "--quick", "-r", "5", "--out", "q"];
+    args.extend_from_slice(&small);
+    sb.cmd(&args).assert().success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&sb.path().join("q").join("manifest.json"))).unwrap();
+    assert_eq!(manifest["experiment"]["replications"], 5);
+    assert_eq!(manifest["quick"], true);
+    let (_, rows) = crate::util::csv(&sb.path().join("q").join("runs.csv"));
+    assert_eq!(rows.len(), 5);
+    for (option, value, key) in [
+        ("-r", "2", "experiment.replications=5"),
+        ("--seed", "3", "experiment.seed=4"),
+    ] {
+        let set = format!("--set={key}");
+        sb.cmd(&["run", "baseline", option, value, &set, "--out", "both"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("both set `experiment."))
+            .stderr(predicate::str::contains("hint: give only one of them"));
+    }
+    assert!(!sb.path().join("both").exists());
 }

@@ -638,3 +638,26 @@ fn a_calibration_runs_through_the_slurm_script() {
         &sb.path().join("cluster"),
     );
 }
+
+/// `--submit` where `sbatch` is not on PATH fails before the job folder is written.
+#[test]
+fn submit_without_sbatch_writes_nothing() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let empty = sb.path().join("bin");
+    fs::create_dir(&empty).unwrap();
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "2",
+        "--out",
+        "study",
+        "--submit",
+    ])
+    .env("PATH", &empty)
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("`sbatch` is not on PATH"));
+    assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
+}

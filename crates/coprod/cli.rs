@@ -227,10 +227,11 @@ pub(crate) struct RunArgs {
     /// Output directory [default: outputs/<scenario name>, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Replications per variant and sweep point (overrides the scenario).
+    /// Replications per variant and sweep point (overrides the scenario, also under
+    /// --quick; not with --set experiment.replications).
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) replications: Option<u32>,
-    /// Base seed (overrides the scenario).
+    /// Base seed (overrides the scenario; not with --set experiment.seed).
     #[arg(long, value_name = "S")]
     pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
@@ -248,7 +249,8 @@ pub(crate) struct RunArgs {
     /// Give the same scenario and options as the first time (with --force if it had it).
     #[arg(long)]
     pub(crate) resume: bool,
-    /// Shrink the runs for a quick look: at most 60 steps, 3 replications, 1000 citizens.
+    /// Shrink the runs for a quick look: at most 60 steps, 3 replications (unless
+    /// --replications or --set experiment.replications asks for more), 1000 citizens.
     #[arg(short, long)]
     pub(crate) quick: bool,
     /// Metric compared in comparison.csv and checked by --target-ci (repeatable)
@@ -341,7 +343,8 @@ pub(crate) struct SlurmArgs {
     /// it an existing output directory is refused before anything is written.
     #[arg(long)]
     pub(crate) replace_results: bool,
-    /// Also submit the jobs with sbatch (default: only write the script and print how).
+    /// Also submit the jobs with sbatch (default: only write the script and print how);
+    /// refused, with nothing written, when sbatch is not on PATH.
     #[arg(long)]
     pub(crate) submit: bool,
 }
@@ -368,8 +371,9 @@ pub(crate) struct PlotArgs {
     /// A run directory written by `coprod run`.
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
-    /// Only charts of this metric (a column of timeseries.csv or runs.csv). With --metric or
-    /// --kind only the selected charts are redrawn; index.html is left as it was.
+    /// Only charts of this metric (a column of timeseries.csv or runs.csv; survival charts
+    /// have none, so they are not redrawn). With --metric or --kind only the selected charts
+    /// are redrawn; index.html is left as it was.
     #[arg(short, long, value_name = "M")]
     pub(crate) metric: Option<String>,
     /// Only charts of this kind: time-series, response, survival, forest or heatmap (index.html
@@ -386,10 +390,12 @@ pub(crate) struct TeachArgs {
     /// Output directory [default: outputs/group-size-teach, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Replications per group size and regime [default: the scenario's 30].
+    /// Replications per group size and regime [default: the scenario's 30; also under
+    /// --quick].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) replications: Option<u32>,
-    /// A smaller, faster version (3 replications, 1000 citizens, 60 months instead of 360):
+    /// A smaller, faster version (3 replications unless --replications says otherwise,
+    /// 1000 citizens, 60 months instead of 360):
     /// wider intervals, as fewer groups are followed for the 24 months survival is read at.
     #[arg(short, long)]
     pub(crate) quick: bool,

@@ -290,6 +290,16 @@ pub(crate) fn survey(threads: usize, args: SurveyArgs, out: &mut impl Write) -> 
 
 pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
     let (array, submit) = (args.array, args.submit);
+    if submit && !on_path("sbatch") {
+        // Checked before the job folder is written: a submission that cannot happen
+        // leaves nothing behind.
+        return Err(StudyError::Invalid(
+            "--submit: `sbatch` is not on PATH, so nothing can be submitted; nothing was \
+             written\n\nhint: run on a SLURM login node, or leave out --submit to write the \
+             script and submit it there"
+                .into(),
+        ));
+    }
     let options = SlurmOptions {
         scenario: args.scenario,
         array,
@@ -337,6 +347,18 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
         return Err(StudyError::Invalid(text));
     }
     Ok(0)
+}
+
+/// Whether an executable file `name` is in a folder of PATH.
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(name))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
 }
 
 /// What the script runs, and the warnings about the array's size.

@@ -71,15 +71,41 @@ impl Progress for Terminal {
         self.bar().suspend(|| eprintln!("{text}"));
     }
 
-    /// Installs the Ctrl-C handler of this run. Once per process: a second call (a command
-    /// that runs twice) keeps the first handler.
+    /// From now on, Ctrl-C says what was saved and how to finish the run.
     fn resumable(&self, resumable: &Resumable) {
+        let resumable = resumable.clone();
+        self.on_ctrl_c(Box::new(move || resumable.on_interrupt()));
+    }
+
+    /// From now on (until the run directory is written), Ctrl-C says that nothing is kept.
+    fn unsaved(&self, what: &str) {
+        let what = what.to_string();
+        self.on_ctrl_c(Box::new(move || what.clone()));
+    }
+}
+
+/// What Ctrl-C prints before exiting, as the run stands now.
+type Message = Box<dyn Fn() -> String + Send>;
+
+/// The message of the Ctrl-C handler: the handler can be installed only once per process,
+/// and the message changes as a run goes on (the pilot of `--target-ci`, then the runs).
+static ON_CTRL_C: Mutex<Option<Message>> = Mutex::new(None);
+
+impl Terminal {
+    /// Makes Ctrl-C print `message` and exit with status 130 (installing the handler once).
+    fn on_ctrl_c(&self, message: Message) {
         if !self.ctrl_c {
             return;
         }
-        let resumable = resumable.clone();
-        let _ = ctrlc::set_handler(move || {
-            eprintln!("\n{}", resumable.on_interrupt());
+        if let Ok(mut current) = ON_CTRL_C.lock() {
+            *current = Some(message);
+        }
+        let _ = ctrlc::set_handler(|| {
+            if let Ok(current) = ON_CTRL_C.lock()
+                && let Some(message) = current.as_ref()
+            {
+                eprintln!("\n{}", message());
+            }
             std::process::exit(i32::from(INTERRUPTED));
         });
     }

@@ -56,7 +56,7 @@ pub use published::{
     read_published,
 };
 pub use rundir::{
-    Existing, RunDir, default_run_dir, partial_dir, resumable_run_dir, unused_run_dir,
+    Existing, Kind, RunDir, default_run_dir, partial_dir, resumable_run_dir, unused_run_dir,
 };
 pub use sensitivity::{
     DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,
@@ -100,6 +100,22 @@ pub enum OutputError {
     NotARunDir {
         /// The directory.
         path: PathBuf,
+    },
+    /// `--force` was given, but the directory holds another kind of result (a calibration
+    /// when a run was asked for): it is never replaced by this command.
+    #[error(
+        "{} holds {found}, not a {expected} result: `--force` replaces only a result of its \
+         own command",
+        path.display()
+    )]
+    OtherKind {
+        /// The directory.
+        path: PathBuf,
+        /// What its manifest.json says it holds ("a calibration result", "another command's
+        /// result").
+        found: String,
+        /// The kind this command writes.
+        expected: &'static str,
     },
     /// The output directory cannot be created (for example its parent is read-only).
     #[error("cannot create output directory {}: {reason}", path.display())]

@@ -21,9 +21,54 @@ pub(crate) const PARTIAL_JSON: &str = "partial.json";
 pub enum Existing {
     /// Fail with [`OutputError::Exists`] (the default; `--force` is needed to replace).
     Refuse,
-    /// Replace it once the new run is complete; an interrupted run's partial directory
-    /// is discarded.
-    Replace,
+    /// Replace it once the new run is complete, if it holds a result of this kind (`--force`
+    /// of one command never deletes another's result); an interrupted run's partial
+    /// directory is discarded.
+    Replace(Kind),
+}
+
+/// What a result directory holds, as its manifest.json says: `kind` (a run directory's
+/// manifest has none, but has `experiment`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `coprod run` (also a shard, and a directory `coprod merge` wrote).
+    Run,
+    /// `coprod validate`.
+    Validation,
+    /// `coprod sensitivity`.
+    Sensitivity,
+    /// `coprod survey`.
+    Survey,
+    /// `coprod calibrate`.
+    Calibration,
+}
+
+impl Kind {
+    /// The manifest's `kind`, and the word in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Validation => "validation",
+            Kind::Sensitivity => "sensitivity",
+            Kind::Survey => "survey",
+            Kind::Calibration => "calibration",
+        }
+    }
+}
+
+/// The kind of result `manifest` describes: its `kind`, or `run` for a run directory's
+/// (which has none); `None` when it says neither (a calibration or survey written before
+/// they had a `kind`, or a damaged file), which is never replaced.
+fn manifest_kind(manifest: &Path) -> Option<String> {
+    let text = fs::read_to_string(manifest).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    match json.get("kind") {
+        Some(kind) => kind.as_str().map(str::to_string),
+        None => json
+            .get("experiment")
+            .is_some()
+            .then(|| Kind::Run.name().to_string()),
+    }
 }
 
 /// Name of the lock file inside a partial directory.
@@ -45,6 +90,7 @@ impl RunDir {
     /// Refuses ([`OutputError::Interrupted`]) if an interrupted run of the same target is
     /// waiting to be resumed, unless `existing` is [`Existing::Replace`].
     pub fn create(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
+        check_named(target)?;
         check_replaceable(target, existing)?;
         let staging = partial_dir(target);
         if staging.exists() {
@@ -89,8 +135,26 @@ impl RunDir {
         })
     }
 
+    /// The checks of [`RunDir::create`] without making anything, for a caller with long
+    /// work to do before it can create the directory (the pilot of `--target-ci`): a
+    /// target that would be refused is refused before that work, not after.
+    pub fn check(target: &Path, existing: Existing) -> Result<(), OutputError> {
+        check_named(target)?;
+        check_replaceable(target, existing)?;
+        let staging = partial_dir(target);
+        if existing == Existing::Refuse && staging.join(PARTIAL_JSON).exists() {
+            lock(&staging)?;
+            return Err(OutputError::Interrupted {
+                path: target.to_path_buf(),
+                partial: staging,
+            });
+        }
+        Ok(())
+    }
+
     /// Reopens the partial directory of an interrupted run of `target`.
     pub fn resume(target: &Path, existing: Existing) -> Result<RunDir, OutputError> {
+        check_named(target)?;
         let staging = partial_dir(target);
         if !staging.is_dir() {
             return Err(OutputError::NothingToResume {
@@ -144,7 +208,11 @@ impl RunDir {
             fs::rename(&self.target, &old).map_err(|e| OutputError::io(&self.target, e))?;
             fs::rename(&self.staging, &self.target)
                 .map_err(|e| OutputError::io(&self.target, e))?;
-            fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;
+            if let Some(warning) = remove_replaced(&old, |p| fs::remove_dir_all(p)) {
+                // The new result is complete and in place: not a failure. This crate has no
+                // channel for messages, so the leftover is named on stderr directly.
+                eprintln!("warning: {warning}");
+            }
         } else {
             if self.target.exists() {
                 fs::remove_dir(&self.target).map_err(|e| OutputError::io(&self.target, e))?;
@@ -165,6 +233,22 @@ impl Drop for RunDir {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// Removes the replaced result `old` (moved aside), best effort: the new result is already
+/// in place, so a failure is a warning naming the leftover, not a failed command. Returns
+/// the warning, if any.
+fn remove_replaced(
+    old: &Path,
+    remove: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Option<String> {
+    remove(old).err().map(|e| {
+        format!(
+            "the replaced result was moved to {} but could not be deleted ({e}); delete it \
+             by hand",
+            old.display()
+        )
+    })
 }
 
 /// Removes what an interrupted writer left in `staging` under temporary names: files
@@ -211,10 +295,41 @@ pub(crate) fn sync_dir(dir: &Path) {
     }
 }
 
+/// Refuses a target that does not end in a folder's name (`x/..`, `.`, `/`): its partial
+/// directory would be made beside another folder than the one it is renamed to, and the
+/// final rename of a folder onto `.` or `..` fails only after every run has run.
+fn check_named(target: &Path) -> Result<(), OutputError> {
+    let text = target.to_string_lossy();
+    let last = text.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if matches!(last, "" | "." | "..") {
+        return Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: "it does not end in a folder's name (`.` or `..`); give the directory \
+                     by its own name, for example `outputs/study` rather than \
+                     `outputs/study/x/..`"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
 /// Whether the policy allows writing to `target`. An empty directory counts as free; only
-/// a previous run directory (one with a manifest.json) may be replaced, so a mistyped
-/// `--out` with `--force` can never delete an unrelated folder.
+/// a previous result of the same kind (its manifest.json says which) may be replaced, so a
+/// mistyped `--out` with `--force` can never delete an unrelated folder or another
+/// command's result.
 fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputError> {
+    // `exists` is false for a link to nothing, which the final rename cannot replace.
+    if let Ok(link) = fs::read_link(target)
+        && !target.exists()
+    {
+        return Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: format!(
+                "it is a symbolic link to {}, which does not exist",
+                link.display()
+            ),
+        });
+    }
     if target.exists() && !target.is_dir() {
         return Err(OutputError::CannotCreate {
             path: target.to_path_buf(),
@@ -235,7 +350,17 @@ fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputErro
         Existing::Refuse => Err(OutputError::Exists {
             path: target.to_path_buf(),
         }),
-        Existing::Replace => Ok(()),
+        Existing::Replace(kind) => match manifest_kind(&target.join(crate::MANIFEST_JSON)) {
+            Some(found) if found == kind.name() => Ok(()),
+            found => Err(OutputError::OtherKind {
+                path: target.to_path_buf(),
+                found: found.map_or_else(
+                    || "another command's result".into(),
+                    |k| format!("a {k} result"),
+                ),
+                expected: kind.name(),
+            }),
+        },
     }
 }
 
@@ -306,13 +431,45 @@ fn sibling(target: &Path, what: &str) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The part of a run directory's manifest that says what it is.
+    const RUN_MANIFEST: &str = r#"{"experiment": {}}"#;
+
+    /// `--force` of one command replaces only its own kind of result: a calibration (with
+    /// or without `kind`, as written before it had one) survives `coprod run --force`.
+    #[test]
+    fn only_a_result_of_the_same_kind_is_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cases = [
+            (r#"{"kind": "calibration", "seed": 1}"#, Some("calibration")),
+            (r#"{"seed": 1}"#, None),
+            (r#"{"kind": "sensitivity"}"#, Some("sensitivity")),
+            (RUN_MANIFEST, Some("run")),
+        ];
+        for (k, (manifest, kind)) in cases.iter().enumerate() {
+            let target = tmp.path().join(format!("r{k}"));
+            fs::create_dir(&target).unwrap();
+            fs::write(target.join(crate::MANIFEST_JSON), manifest).unwrap();
+            for wanted in [Kind::Run, Kind::Validation, Kind::Sensitivity] {
+                let result = RunDir::create(&target, Existing::Replace(wanted));
+                if *kind == Some(wanted.name()) {
+                    drop(result.unwrap());
+                } else {
+                    let err = result.unwrap_err();
+                    assert!(matches!(err, OutputError::OtherKind { .. }), "{err}");
+                    assert!(err.to_string().contains(kind.unwrap_or("another")), "{err}");
+                }
+            }
+            assert!(target.join(crate::MANIFEST_JSON).is_file());
+        }
+    }
+
     #[test]
     fn commit_is_atomic_and_respects_existing() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("nested").join("run");
         let dir = RunDir::create(&target, Existing::Refuse).unwrap();
         fs::write(dir.staging().join("a.csv"), "x\n").unwrap();
-        fs::write(dir.staging().join(crate::MANIFEST_JSON), "{}").unwrap();
+        fs::write(dir.staging().join(crate::MANIFEST_JSON), RUN_MANIFEST).unwrap();
         assert!(!target.exists());
         dir.commit().unwrap();
         assert_eq!(fs::read_to_string(target.join("a.csv")).unwrap(), "x\n");
@@ -323,9 +480,9 @@ mod tests {
             Err(OutputError::Exists { .. })
         ));
 
-        let dir = RunDir::create(&target, Existing::Replace).unwrap();
+        let dir = RunDir::create(&target, Existing::Replace(Kind::Run)).unwrap();
         fs::write(dir.staging().join("b.csv"), "y\n").unwrap();
-        fs::write(dir.staging().join(crate::MANIFEST_JSON), "{}").unwrap();
+        fs::write(dir.staging().join(crate::MANIFEST_JSON), RUN_MANIFEST).unwrap();
         dir.commit().unwrap();
         assert!(!target.join("a.csv").exists());
         assert!(target.join("b.csv").exists());
@@ -340,7 +497,7 @@ mod tests {
         fs::create_dir(&precious).unwrap();
         fs::write(precious.join("chapter1.tex"), "...").unwrap();
         assert!(matches!(
-            RunDir::create(&precious, Existing::Replace),
+            RunDir::create(&precious, Existing::Replace(Kind::Run)),
             Err(OutputError::NotARunDir { .. })
         ));
         // Without Replace too: it is not offered for replacing (no --force hint).
@@ -352,7 +509,7 @@ mod tests {
         // A file where the directory should be is named as such, whatever the policy.
         let file = tmp.path().join("notes.txt");
         fs::write(&file, "...").unwrap();
-        for existing in [Existing::Refuse, Existing::Replace] {
+        for existing in [Existing::Refuse, Existing::Replace(Kind::Run)] {
             let err = RunDir::create(&file, existing).unwrap_err();
             assert!(err.to_string().contains("is a file"), "{err}");
         }
@@ -363,6 +520,56 @@ mod tests {
             .unwrap()
             .commit()
             .unwrap();
+    }
+
+    /// A replaced result that cannot be deleted is a warning naming where it is, not an
+    /// error: the new result is in place.
+    #[test]
+    fn a_replaced_result_that_cannot_be_deleted_is_a_warning() {
+        let old = Path::new("out/.study.old-7");
+        let refused = |_: &Path| Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let warning = remove_replaced(old, refused).unwrap();
+        assert!(warning.contains("moved to out/.study.old-7"), "{warning}");
+        assert!(warning.contains("delete it by hand"), "{warning}");
+        assert_eq!(remove_replaced(old, |_| Ok(())), None);
+    }
+
+    /// A link to nothing as the target is refused up front, under any policy.
+    #[test]
+    fn a_dangling_link_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        std::os::unix::fs::symlink(tmp.path().join("gone"), &target).unwrap();
+        for existing in [Existing::Refuse, Existing::Replace(Kind::Run)] {
+            let err = RunDir::create(&target, existing).unwrap_err();
+            assert!(err.to_string().contains("symbolic link to"), "{err}");
+        }
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    /// A target ending in `.` or `..` is refused before anything is made.
+    #[test]
+    fn a_target_must_end_in_a_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        for bad in ["x/..", "x/.", "x/../", ".", "..", "/"] {
+            let target = if bad == "/" {
+                PathBuf::from("/")
+            } else {
+                tmp.path().join(bad)
+            };
+            let err = RunDir::create(&target, Existing::Replace(Kind::Run)).unwrap_err();
+            assert!(
+                err.to_string().contains("does not end in a folder's name"),
+                "{err}"
+            );
+            let err = RunDir::resume(&target, Existing::Refuse).unwrap_err();
+            assert!(
+                err.to_string().contains("does not end in a folder's name"),
+                "{err}"
+            );
+        }
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+        drop(RunDir::create(&tmp.path().join("x/../y"), Existing::Refuse).unwrap());
     }
 
     #[test]

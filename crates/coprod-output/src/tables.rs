@@ -479,8 +479,15 @@ impl Writer {
             });
         }
         let journal_path = staging.join(JOURNAL);
-        let text =
-            fs::read_to_string(&journal_path).map_err(|e| OutputError::io(&journal_path, e))?;
+        // A missing journal is a damaged partial directory (explained with "start over
+        // with --force"), not a directory that cannot be written.
+        let text = fs::read_to_string(&journal_path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => OutputError::Corrupt {
+                path: journal_path.clone(),
+                reason: "it is missing, so which runs were saved is unknown".into(),
+            },
+            _ => OutputError::io(&journal_path, e),
+        })?;
         let at = Checkpoint::last(&text).ok_or_else(|| OutputError::Corrupt {
             path: journal_path.clone(),
             reason: "it records no complete chunk".into(),

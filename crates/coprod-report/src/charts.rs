@@ -161,8 +161,11 @@ pub fn draw_charts(
     }
     std::fs::create_dir_all(charts_dir).map_err(|e| ReportError::io(charts_dir, e))?;
     let lab = data.is_lab();
-    let wants =
-        |k: ChartKind| selection.kind.is_none_or(|s| s == k) && !(lab && k == ChartKind::Survival);
+    // Survival charts have no metric: a selection by metric leaves them out.
+    let no_survival = lab || selection.metric.is_some();
+    let wants = |k: ChartKind| {
+        selection.kind.is_none_or(|s| s == k) && !(no_survival && k == ChartKind::Survival)
+    };
     let metrics = |defaults: &[&str]| -> Vec<String> {
         match &selection.metric {
             Some(m) => vec![m.clone()],

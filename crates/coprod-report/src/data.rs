@@ -306,27 +306,7 @@ impl RunData {
     /// # Errors
     /// [`ReportError::Unsuitable`] naming both counts.
     pub fn check_runs(&self) -> Result<(), ReportError> {
-        let Some(m) = &self.manifest else {
-            return Ok(());
-        };
-        let count = |ptr: &str| m.pointer(ptr).and_then(serde_json::Value::as_u64);
-        let (Some(runs), failed) = (count("/experiment/runs"), count("/failed_runs")) else {
-            return Ok(());
-        };
-        let expected = runs.saturating_sub(failed.unwrap_or(0));
-        let found = self.runs.rows.len() as u64;
-        if found != expected {
-            return Err(ReportError::Unsuitable {
-                dir: self.dir.clone(),
-                message: format!(
-                    "runs.csv has {found} runs, but manifest.json records {runs} runs of which \
-                     {} failed, so {expected} in runs.csv: the directory is damaged or was \
-                     changed; nothing was redrawn",
-                    failed.unwrap_or(0)
-                ),
-            });
-        }
-        Ok(())
+        check_run_count(&self.dir, self.manifest.as_ref(), self.runs.rows.len())
     }
 
     /// Variant names in order of first appearance in runs.csv (baseline first).
@@ -677,6 +657,41 @@ pub fn parameter_axis_label(name: &str) -> String {
         }
         _ => short,
     }
+}
+
+/// Refuses a run directory whose runs.csv holds `found` runs when its `manifest` records
+/// another number (`experiment.runs` less `failed_runs`): anything computed from it would
+/// describe another run than the manifest and the other files (`coprod plot`, `coprod
+/// compare`).
+///
+/// # Errors
+/// [`ReportError::Unsuitable`] naming both counts.
+pub fn check_run_count(
+    dir: &Path,
+    manifest: Option<&serde_json::Value>,
+    found: usize,
+) -> Result<(), ReportError> {
+    let Some(m) = manifest else {
+        return Ok(());
+    };
+    let count = |ptr: &str| m.pointer(ptr).and_then(serde_json::Value::as_u64);
+    let (Some(runs), failed) = (count("/experiment/runs"), count("/failed_runs")) else {
+        return Ok(());
+    };
+    let expected = runs.saturating_sub(failed.unwrap_or(0));
+    let found = found as u64;
+    if found != expected {
+        return Err(ReportError::Unsuitable {
+            dir: dir.to_path_buf(),
+            message: format!(
+                "runs.csv has {found} runs, but manifest.json records {runs} runs of which {} \
+                 failed, so {expected} in runs.csv: the directory is damaged or was changed; \
+                 nothing was written",
+                failed.unwrap_or(0)
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ mod schema;
 mod seed;
 mod sensitivity;
 mod settings;
-mod suggest;
+pub mod suggest;
 mod validation;
 mod values;
 

@@ -234,7 +234,7 @@ impl Scenario {
         let loc = Locator::new(origin, source);
 
         let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
-        check_name(&loc, &name)?;
+        check_name(&loc, &name, raw.name.is_none())?;
 
         let base_overrides = params_table(&loc, &raw.params, &[key("params")])?;
         let base = base_params(&base_overrides);
@@ -814,6 +814,16 @@ fn toml_error(source: &str, origin: &str, e: &toml::de::Error) -> ScenarioError 
 /// "invalid value: ..." becomes "invalid value for `key`: ..." when the key is on the
 /// value's line. `steps` and `replications` must be at least 1, not serde's 0.
 fn name_the_key(source: &str, span: Option<Range<usize>>, message: String) -> String {
+    // The TOML parser's "duplicate key" points at the key but does not say it.
+    if message == "duplicate key"
+        && let Some(key) = span
+            .clone()
+            .and_then(|span| source.get(span))
+            .map(|k| k.trim().trim_matches(['[', ']']).trim())
+            .filter(|k| !k.is_empty())
+    {
+        return format!("duplicate key `{key}`: a key can be given only once in its table");
+    }
     if let Some(key) = span.and_then(|span| key_before(source, span.start))
         && (message.starts_with("invalid value") || message.starts_with("invalid type"))
     {
@@ -828,24 +838,46 @@ fn name_the_key(source: &str, span: Option<Range<usize>>, message: String) -> St
     message
 }
 
-/// The scenario name names the output folder, so it must be a plain file name.
-fn check_name(loc: &Locator<'_>, name: &str) -> Result<(), ScenarioError> {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        || name.starts_with('.')
-    {
-        return Err(loc
-            .error_at(
-                loc.value_span(&[key("name")]),
-                format!("invalid scenario name \"{name}\""),
-            )
-            .with_hint(Some(
-                "use letters, digits, `-`, `_` and `.` only: it names the output folder".into(),
-            )));
+/// Longest scenario name: it names the output folder, with room for the `-2`, `-teach` or
+/// `.partial` that coprod adds (file systems allow 255 bytes).
+const MAX_NAME_LEN: usize = 100;
+
+/// The scenario name names the output folder, so it must be a plain file name that is not
+/// hidden. `from_file`: the name is the file's (no `name` key), so the hint offers the key.
+fn check_name(loc: &Locator<'_>, name: &str, from_file: bool) -> Result<(), ScenarioError> {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    let problem = if name.is_empty() {
+        Some("it is empty".to_string())
+    } else if !plain {
+        Some("use letters, digits, `-`, `_` and `.` only".to_string())
+    } else if name.starts_with('.') {
+        Some("it must not start with `.` (a hidden folder)".to_string())
+    } else if name.len() > MAX_NAME_LEN {
+        Some(format!(
+            "it has {} characters, more than {MAX_NAME_LEN}",
+            name.len()
+        ))
+    } else {
+        None
+    };
+    let Some(problem) = problem else {
+        return Ok(());
+    };
+    let mut hint = format!("{problem}: the name names the output folder");
+    if from_file {
+        hint.push_str(
+            "; the file has no `name` key, so its file name was used: add a line such as \
+             `name = \"my-study\"` at the top of the file",
+        );
     }
-    Ok(())
+    Err(loc
+        .error_at(
+            loc.value_span(&[key("name")]),
+            format!("invalid scenario name \"{name}\""),
+        )
+        .with_hint(Some(hint)))
 }
 
 /// `experiment.<field>` (`steps` or `replications`), or `default` if unset; 0 is refused.
@@ -1289,6 +1321,17 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
                 .with_hint(Some(
                     "a sweep with no values would expand to zero runs".into(),
                 )));
+        }
+        if values.len() == 1 {
+            return Err(loc
+                .error_at(
+                    loc.value_span(&path),
+                    format!("sweep over `{name}` has a single value"),
+                )
+                .with_hint(Some(format!(
+                    "a single value belongs in [params]; to sweep, give two or more values: \
+                     `\"{name}\" = [1, 2, 3]`"
+                ))));
         }
         if let Some(dup) = values
             .iter()

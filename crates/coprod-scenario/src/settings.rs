@@ -37,10 +37,14 @@ impl FromStr for Setting {
     type Err = ScenarioError;
 
     fn from_str(s: &str) -> Result<Setting, ScenarioError> {
-        let (key, value) = s.split_once('=').ok_or_else(|| {
+        let missing = || {
             ScenarioError::new(ORIGIN, format!("expected key=value, got `{s}`"))
                 .with_hint(Some("for example --set levers.group_size_cap=12".into()))
-        })?;
+        };
+        let (key, value) = s.split_once('=').ok_or_else(missing)?;
+        if key.trim().is_empty() {
+            return Err(missing());
+        }
         Ok(Setting {
             key: key.trim().to_string(),
             value: value.trim().to_string(),
@@ -68,7 +72,7 @@ impl Scenario {
                 }
                 name => {
                     let (index, spec) = Params::lookup(name).map_err(|_| {
-                        let hint = crate::suggest::parameter(name)
+                        let hint = crate::suggest::setting(name)
                             .map(|n| format!("did you mean `{n}`?"))
                             .or_else(|| {
                                 Some("`coprod list --params` shows every parameter".to_string())

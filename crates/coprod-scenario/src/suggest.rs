@@ -7,17 +7,34 @@ use coprod_core::SPECS;
 /// Names at most this many edits away are suggested.
 const MAX_EDITS: usize = 3;
 
-/// The closest of `candidates` to `name`, if any is close enough.
-pub(crate) fn closest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+/// The closest of `candidates` to `name`, if any is close enough: at most one edit in
+/// three characters of `name` (and at most [`MAX_EDITS`]), so that a short name is not
+/// "corrected" into an unrelated one (`name` into `base`); an empty name gets nothing.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).clamp(1, MAX_EDITS);
+    if name.is_empty() {
+        return None;
+    }
     candidates
         .into_iter()
         .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= MAX_EDITS)
+        .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+/// The `--set` key closest to `name`: one of `experiment`'s, or the parameter whose last
+/// name part is closest to that of `name`.
+pub(crate) fn setting(name: &str) -> Option<&'static str> {
+    const EXPERIMENT: [&str; 3] = [
+        "experiment.steps",
+        "experiment.replications",
+        "experiment.seed",
+    ];
+    match name.strip_prefix("experiment.") {
+        Some(_) => closest(name, EXPERIMENT),
+        None => parameter(name),
+    }
 }
 
 /// The parameter whose last name part is closest to that of `name`.
@@ -29,22 +46,30 @@ pub(crate) fn parameter(name: &str) -> Option<&'static str> {
     SPECS.iter().map(|s| s.name).find(|n| leaf(n) == best)
 }
 
-/// Levenshtein distance between `a` and `b`, in characters.
+/// Edit distance between `a` and `b`, in characters: insertions, deletions, substitutions
+/// and swaps of two neighbours (`stpes` is one edit from `steps`, the commonest slip).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(prev + usize::from(ca != *cb));
-            prev = row[j + 1];
-            row[j + 1] = next;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -58,6 +83,17 @@ mod tests {
             Some("citizens.efficacy_mean")
         );
         assert_eq!(parameter("nothing_like_it_at_all"), None);
+        // Short or empty names are not "corrected" into unrelated ones.
+        assert_eq!(parameter(""), None);
+        assert_eq!(parameter("name"), None);
+        assert_eq!(
+            setting("experiment.replicatons"),
+            Some("experiment.replications")
+        );
+        assert_eq!(
+            closest("group-sise", ["baseline", "group-size"]),
+            Some("group-size")
+        );
         assert_eq!(closest("stpes", ["steps", "seed"]), Some("steps"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

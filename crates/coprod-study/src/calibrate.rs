@@ -190,6 +190,7 @@ pub(crate) fn finish(
     })?;
     write_outputs(out, &setup.names, generations, &rows)?;
     let mut manifest = serde_json::json!({
+        "kind": "calibration",
         "command": command,
         "scenario": setup.scenario.origin,
         "targets": setup.targets_path,

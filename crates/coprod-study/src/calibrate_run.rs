@@ -468,6 +468,23 @@ pub fn is_calibration(dir: &Path) -> bool {
     dir.join("calibration.json").is_file()
 }
 
+/// Why `coprod merge` has nothing to do in the calibration `dir`, run without `--shard`:
+/// finished (it has its manifest) or to be continued by `coprod calibrate --resume`.
+fn unsharded(dir: &Path) -> String {
+    let d = dir.display();
+    if dir.join("manifest.json").is_file() {
+        format!(
+            "{d} is a finished calibration run without --shard: there is nothing to merge\n\n\
+             hint: its results are in {d}"
+        )
+    } else {
+        format!(
+            "{d} is a calibration run without --shard: there is nothing to merge\n\nhint: \
+             continue it with `coprod calibrate SCENARIO --targets FILE --out {d} --resume`"
+        )
+    }
+}
+
 /// `coprod merge DIR` of a calibration run with `--shard`: makes every generation whose
 /// rounds are complete (writing its checkpoint) and, when the calibration has stopped,
 /// writes the results as the unsharded `coprod calibrate` would.
@@ -478,13 +495,11 @@ pub fn merge_calibration(
 ) -> Result<MergedCalibration> {
     let clock = Instant::now();
     let path = dir.join(SHARDING);
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "{} is a calibration, but not one run with --shard (no {SHARDING})\n\nhint: \
-             continue it with coprod calibrate ... --resume",
-            dir.display()
-        )
-    })?;
+    if !path.exists() {
+        bail!("{}", unsharded(dir));
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let sharding: Sharding =
         serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
     let options = CalibrateOptions {

@@ -56,6 +56,10 @@ pub fn compare(
     let metrics = self::metrics(metrics)?;
     let against = against.unwrap_or(BASELINE);
     let runs = read_runs(dir)?;
+    // A damaged directory (runs.csv cut short) is refused before anything is written, as
+    // `coprod plot` refuses it: its comparison would describe other runs than the manifest.
+    let manifest = coprod_output::read::read_manifest(dir)?;
+    coprod_report::check_run_count(dir, manifest.as_ref(), runs.rows.len())?;
     let rows = comparisons(&runs, &metrics, against)?;
     if !force {
         refuse_to_narrow(dir, &rows)?;
@@ -63,27 +67,31 @@ pub fn compare(
     let mut written = write_rows(dir, &runs.swept, &rows, progress)?;
     // index.html shows the forest plots: redrawn with the new ones (and the report's charts
     // with it, as `coprod plot` draws them), it never shows or links to plots that are gone.
+    // If it cannot be, comparison.csv and index.html disagree: an error, not a warning.
     match coprod_report::write_report(dir, &coprod_report::Selection::default(), None, None) {
         Ok(report) => {
             written.extend(report.charts.iter().flat_map(|c| [c.png(), c.svg()]));
             written.extend(report.index);
         }
-        Err(err) => progress.note(Note::Warning(format!(
-            "index.html still shows the earlier comparison: {}\nhint: `coprod plot {}` \
-             redraws it",
+        Err(err) => bail!(
+            "comparison.csv was written, but index.html still shows the earlier comparison: \
+             {}\n\nhint: once the cause is fixed, `coprod plot {}` redraws it",
             crate::error::chain(&err),
             dir.display()
-        ))),
+        ),
     }
     Ok(written)
 }
 
-/// The metrics asked for, checked against the end-of-run metrics; the default set if none.
+/// The metrics asked for, checked against the end-of-run metrics, each once in the order
+/// first asked (a repeated `--metric` would repeat its rows and enlarge its Holm family);
+/// the default set if none.
 pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
     if asked.is_empty() {
         return Ok(DEFAULT_METRICS.iter().map(|m| m.to_string()).collect());
     }
     let names = summary_names();
+    let mut metrics: Vec<String> = Vec::new();
     for m in asked {
         if !names.iter().any(|(n, _, _)| n == m) {
             let all: Vec<&str> = names.iter().map(|(n, _, _)| n.as_str()).collect();
@@ -92,8 +100,11 @@ pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
                 all.join(", ")
             );
         }
+        if !metrics.contains(m) {
+            metrics.push(m.clone());
+        }
     }
-    Ok(asked.to_vec())
+    Ok(metrics)
 }
 
 /// Reads runs.csv of `dir`, writes comparison.csv and the charts into it; returns the paths

@@ -50,6 +50,18 @@ impl StudyError {
         }
     }
 
+    /// Whether an I/O error (a full disk, a path that cannot be written) caused it, as
+    /// opposed to data with nothing to compare or draw.
+    pub fn is_io(&self) -> bool {
+        match self {
+            StudyError::Io(_) => true,
+            StudyError::Context { source, .. } => source.is_io(),
+            StudyError::Output(e) => caused_by_io(e),
+            StudyError::Library(e) => caused_by_io(e.as_ref()),
+            _ => false,
+        }
+    }
+
     /// Whether a broken pipe caused it (a reader closed stdout early).
     pub fn is_broken_pipe(&self) -> bool {
         match self {
@@ -185,6 +197,18 @@ pub(crate) use {bail, invalid};
 /// A path as printed in messages.
 pub(crate) fn display_path(path: &std::path::Path) -> String {
     PathBuf::from(path).display().to_string()
+}
+
+/// Whether `err` or one of its causes is an I/O error.
+pub(crate) fn caused_by_io(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// The error with its causes, each once, joined by `: ` (as `{:#}` of anyhow).

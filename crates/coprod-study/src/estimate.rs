@@ -4,7 +4,7 @@
 
 use coprod_scenario::Scenario;
 
-use crate::error::Result;
+use crate::error::{Result, bail};
 use crate::shipped;
 
 /// Wall time per citizen-step and thread, rounded up from the release build on an almost
@@ -28,23 +28,29 @@ pub struct Checked {
 pub struct CheckedScenario {
     /// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, ...".
     pub description: String,
-    /// Settings that may be mistakes, and a machine too small for the runs in flight.
+    /// Settings that may be mistakes.
     pub warnings: Vec<String>,
 }
 
 /// `coprod check`: reads every file (or shipped name) and says how big each experiment is.
+/// What `coprod run` would refuse with as many threads (runs too large for the memory) is
+/// invalid here too.
 pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
     files
         .iter()
         .map(|file| Checked {
             file: file.clone(),
-            result: shipped::load(file).map(|scenario| CheckedScenario {
-                description: describe(&scenario, threads),
-                warnings: scenario
-                    .warnings()
-                    .into_iter()
-                    .chain(memory_problem(&scenario, threads))
-                    .collect(),
+            result: shipped::load(file).and_then(|scenario| {
+                if let Some(problem) = memory_problem(&scenario, threads) {
+                    bail!(
+                        "{file}: {problem}\n\nhint: use fewer --threads, fewer citizens or \
+                         fewer steps"
+                    );
+                }
+                Ok(CheckedScenario {
+                    description: describe(&scenario, threads),
+                    warnings: scenario.warnings(),
+                })
             }),
         })
         .collect()

@@ -44,13 +44,16 @@ pub(crate) fn finish(
         match compare::write_all(completed.staging(), metrics, against, progress) {
             Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
             Ok(_) => {}
+            // A failed write (a full disk) fails the run, which keeps its runs for
+            // `--resume`; a directory without a comparison would look complete.
+            Err(err) if err.is_io() => return Err(err).context("cannot write the comparison"),
             Err(err) => progress.note(Note::Warning(format!(
                 "no comparison: {}",
                 crate::error::chain(&err)
             ))),
         }
     }
-    let report = crate::plot::add_charts(completed.staging(), &manifest, tally, progress);
+    let report = crate::plot::add_charts(completed.staging(), &manifest, tally, progress)?;
     let dir = completed
         .commit(&manifest)
         .with_context(|| format!("cannot finish {}", target.display()))?;

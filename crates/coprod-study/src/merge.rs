@@ -114,7 +114,7 @@ pub fn merge(
         .map(|a| a.name().to_string())
         .collect();
     let existing = if force {
-        Existing::Replace
+        Existing::Replace(coprod_output::Kind::Run)
     } else {
         Existing::Refuse
     };
@@ -168,7 +168,7 @@ pub fn is_validation_shard(dir: &Path) -> bool {
 /// all of them (`coprod_output::merge_validation`). Returns the directory written.
 pub fn merge_validation(shard_dirs: &[PathBuf], out: &Path, force: bool) -> Result<PathBuf> {
     let existing = if force {
-        Existing::Replace
+        Existing::Replace(coprod_output::Kind::Validation)
     } else {
         Existing::Refuse
     };
@@ -238,9 +238,10 @@ fn resolve(shard: &ShardInfo) -> Result<Scenario> {
     let recipe = &shard.scenario;
     let mut scenario = Scenario::from_toml(&recipe.source, &recipe.origin, &recipe.name)
         .with_context(|| format!("cannot read the scenario {} of the shards", recipe.origin))?;
-    scenario.apply_settings(&parse_settings(&recipe.settings)?)?;
+    let settings = parse_settings(&recipe.settings)?;
+    scenario.apply_settings(&settings)?;
     if recipe.quick {
-        scenario.make_quick()?;
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     if scenario.fingerprint() != shard.scenario_hash {
         bail!(

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use coprod_output::Manifest;
-use coprod_report::{RunData, Selection, Tally, Written, write_report};
+use coprod_report::{ChartKind, RunData, Selection, Tally, Written, write_report};
 
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
@@ -14,6 +14,12 @@ use crate::progress::{Note, Progress};
 /// `coprod plot DIR`: redraws the selected charts and index.html of a run directory from
 /// its CSV files; the notes of what was not drawn go to `progress`.
 pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
+    if let (Some(ChartKind::Survival), Some(metric)) = (selection.kind, &selection.metric) {
+        bail!(
+            "--kind survival with --metric {metric}: survival charts have no metric\n\nhint: \
+             leave out --metric to redraw the survival charts"
+        );
+    }
     check_run_dir(dir)?;
     let written = write_report(dir, selection, None, None)
         .with_context(|| format!("cannot redraw the charts of {}", dir.display()))?;
@@ -43,6 +49,12 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
         bail!("{}: no such run directory\n\n{hint}", dir.display());
     }
+    if let Some((what, hint)) = other_result(dir) {
+        bail!(
+            "{} is {what}, not a run directory\n\nhint: {hint}",
+            dir.display()
+        );
+    }
     let own = [
         coprod_output::MANIFEST_JSON,
         coprod_output::SUMMARY_CSV,
@@ -58,23 +70,69 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What another command's result directory is, and what to do instead, when `dir` is one:
+/// a shard of a run, a calibration, validation, survey or sensitivity analysis (by the
+/// manifest's `kind`, or for results written before they had one, by their files).
+fn other_result(dir: &Path) -> Option<(&'static str, &'static str)> {
+    let kind = coprod_output::read::read_manifest(dir)
+        .ok()
+        .flatten()
+        .and_then(|m| m.get("kind")?.as_str().map(str::to_string));
+    let has = |name: &str| dir.join(name).exists();
+    let kind = kind.as_deref().or(if has("checkpoints") {
+        Some("calibration")
+    } else if has("survey.csv") {
+        Some("survey")
+    } else {
+        None
+    });
+    match kind {
+        Some("calibration") => Some((
+            "a calibration (`coprod calibrate`)",
+            "its charts and tables were written by `coprod calibrate`",
+        )),
+        Some("validation") => Some((
+            "a validation (`coprod validate`)",
+            "validation.csv and its pages were written by `coprod validate`",
+        )),
+        Some("sensitivity") => Some((
+            "a sensitivity analysis (`coprod sensitivity`)",
+            "its charts were written by `coprod sensitivity`",
+        )),
+        Some("survey") => Some((
+            "a survey (`coprod survey`)",
+            "survey.csv and survey-fit.csv are its results",
+        )),
+        _ if has(coprod_output::SHARD_JSON) => Some((
+            "one shard of a run (`coprod run --shard`)",
+            "merge the shards with `coprod merge SHARD_DIR...` and give the merged directory",
+        )),
+        _ => None,
+    }
+}
+
 /// Draws the default charts and index.html into a finished run's staging directory, so they
-/// are part of the atomic result. A chart that cannot be drawn is a warning, not a failed
-/// run: the CSVs are what matters. `tally` holds the rows of timeseries.csv and groups.csv
-/// as the sweep wrote them, when it saw every run (`None`: the report reads the files).
-/// Returns what the report was drawn from, if it was drawn.
+/// are part of the atomic result. A chart with nothing to draw is a warning, not a failed
+/// run: the CSVs are what matters. An I/O error (a full disk) is an error: the run keeps
+/// its runs for `--resume` rather than look complete without charts or index.html.
+/// `tally` holds the rows of timeseries.csv and groups.csv as the sweep wrote them, when it
+/// saw every run (`None`: the report reads the files). Returns what the report was drawn
+/// from, if it was drawn.
 pub(crate) fn add_charts(
     staging: &Path,
     manifest: &Manifest,
     tally: Option<Tally>,
     progress: &dyn Progress,
-) -> Option<RunData> {
+) -> Result<Option<RunData>> {
     let manifest = serde_json::to_value(manifest).ok();
     match write_report(staging, &Selection::default(), manifest, tally) {
-        Ok(written) => Some(written.data),
+        Ok(written) => Ok(Some(written.data)),
+        Err(err) if crate::error::caused_by_io(&err) => {
+            Err(err).context("cannot write the charts and index.html")
+        }
         Err(err) => {
             progress.note(Note::Warning(format!("no charts: {err}")));
-            None
+            Ok(None)
         }
     }
 }

@@ -44,6 +44,12 @@ pub trait Progress: Sync {
         let _ = resumable;
     }
 
+    /// Work that is not saved starts (the pilot of `--target-ci`): stopping the process now
+    /// keeps nothing, which `what` says.
+    fn unsaved(&self, what: &str) {
+        let _ = what;
+    }
+
     /// Whether to stop. Checked after each run is written: a cancelled run saves the runs
     /// done so far and returns [`crate::StudyError::Cancelled`].
     fn cancelled(&self) -> bool {

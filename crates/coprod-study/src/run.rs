@@ -184,12 +184,12 @@ struct Prepared {
 fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Prepared> {
     let mut scenario = study.scenario.clone();
     let quick = o.quick || study.source.is_none();
-    let settings = with_experiment_options(&o.settings, o.replications, o.seed);
+    let settings = with_experiment_options(&o.settings, o.replications, o.seed)?;
     for note in scenario.apply_settings(&settings)? {
         progress.note(Note::Note(note));
     }
     if quick {
-        scenario.make_quick()?;
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     for warning in scenario.warnings() {
         progress.note(Note::Warning(warning));
@@ -208,37 +208,108 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
             names.join(", ")
         );
     }
-    let adaptive = match o.target_ci {
-        Some(w) if !(w.is_finite() && w > 0.0) => {
-            bail!("invalid value {w} for --target-ci: allowed is a number above 0")
-        }
-        Some(w) => {
-            let pilot = Runner::new(o.threads)?;
-            let limits = (w, o.max_replications);
-            let adaptive = compare::adaptive_replications(
-                &scenario, &pilot, &metrics, &against, limits, progress,
-            )?;
-            progress.note(Note::Status(format!(
-                "--target-ci: {} after {} replications; running them into the output directory",
-                adaptive.stopped_because, adaptive.replications
-            )));
-            scenario.apply_settings(&[Setting {
-                key: "experiment.replications".into(),
-                value: adaptive.replications.to_string(),
-                option: Some("--target-ci"),
-            }])?;
-            Some(adaptive)
-        }
-        None => None,
-    };
+    if let Some(w) = o.target_ci
+        && !(w.is_finite() && w > 0.0)
+    {
+        bail!("invalid value {w} for --target-ci: allowed is a number above 0")
+    }
     Ok(Prepared {
         scenario,
         quick,
         settings,
         metrics,
         against,
-        adaptive,
+        adaptive: None,
     })
+}
+
+/// `--target-ci`: the pilot that chooses the number of replications, which then become the
+/// scenario's.
+fn run_pilot(o: &RunOptions, p: &mut Prepared, width: f64, progress: &dyn Progress) -> Result<()> {
+    progress.unsaved(
+        "interrupted during the pilot of --target-ci: its runs are not kept, and nothing was \
+         written; give the same command again to start over",
+    );
+    let pilot = Runner::new(o.threads)?;
+    let limits = (width, o.max_replications);
+    let adaptive = compare::adaptive_replications(
+        &p.scenario,
+        &pilot,
+        &p.metrics,
+        &p.against,
+        limits,
+        progress,
+    )?;
+    progress.note(Note::Status(format!(
+        "--target-ci: {} after {} replications; running them into the output directory",
+        adaptive.stopped_because, adaptive.replications
+    )));
+    p.scenario
+        .apply_settings(&[pilot_setting(adaptive.replications)])?;
+    p.adaptive = Some(adaptive);
+    Ok(())
+}
+
+/// The replications `--target-ci` chose, as a setting of the scenario.
+fn pilot_setting(replications: u32) -> Setting {
+    Setting {
+        key: "experiment.replications".into(),
+        value: replications.to_string(),
+        option: Some("--target-ci"),
+    }
+}
+
+/// Checks the output directory before the pilot of `--target-ci`, which can take long: a
+/// target the run would refuse (it exists, is no run directory, an interrupted run waits
+/// in it) is refused now, and `--resume` of a finished directory says so without running
+/// the pilot again (the manifest records the replications the pilot chose). Returns the
+/// summary of the latter. With an interrupted run to resume, the pilot runs first: the
+/// run's identity depends on the replications it chooses.
+fn check_before_pilot(
+    o: &RunOptions,
+    p: &Prepared,
+    target: &Path,
+    clock: Instant,
+) -> Result<Option<RunSummary>> {
+    if !o.resume {
+        coprod_output::RunDir::check(target, existing(o)).map_err(explain)?;
+        return Ok(None);
+    }
+    if coprod_output::partial_dir(target).is_dir() {
+        return Ok(None);
+    }
+    let nothing = || {
+        explain(OutputError::NothingToResume {
+            path: target.to_path_buf(),
+        })
+    };
+    let replications = coprod_output::read::read_manifest(target)
+        .ok()
+        .flatten()
+        .and_then(|m| m.pointer("/experiment/replications")?.as_u64())
+        .and_then(|r| u32::try_from(r).ok())
+        .ok_or_else(nothing)?;
+    let mut scenario = p.scenario.clone();
+    scenario.apply_settings(&[pilot_setting(replications)])?;
+    let runs = scenario.n_runs();
+    if !is_complete(target, &identity(&scenario, None, runs))? {
+        return Err(nothing());
+    }
+    Ok(Some(already_complete(
+        target.to_path_buf(),
+        runs,
+        None,
+        clock,
+    )))
+}
+
+/// What `--force` asks of an existing output directory.
+fn existing(o: &RunOptions) -> Existing {
+    if o.force {
+        Existing::Replace(coprod_output::Kind::Run)
+    } else {
+        Existing::Refuse
+    }
 }
 
 /// The run's directory: `--out`, a shard's place, the directory to resume, or a new one.
@@ -261,11 +332,7 @@ fn open_writer(
     (target, identity): (&Path, &Identity),
     shard: Option<&ShardInfo>,
 ) -> Result<Option<Writer>> {
-    let existing = if o.force {
-        Existing::Replace
-    } else {
-        Existing::Refuse
-    };
+    let existing = existing(o);
     let swept: Vec<String> = p
         .scenario
         .sweep
@@ -295,6 +362,15 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     let started = SystemTime::now();
     let clock = Instant::now();
     let mut p = prepare(study, o, progress)?;
+    if let Some(width) = o.target_ci {
+        // --target-ci cannot be sharded (prepare checked): the target is --out or the
+        // scenario's default.
+        let target = target_dir(o, &p.scenario, None);
+        if let Some(done) = check_before_pilot(o, &p, &target, clock)? {
+            return Ok(done);
+        }
+        run_pilot(o, &mut p, width, progress)?;
+    }
     let shard = resolve_shard(o, &p)?;
     let (first_run, n_runs) = shard::block(shard.as_ref(), &p.scenario);
     let identity = identity(&p.scenario, shard.as_ref(), n_runs);

@@ -247,7 +247,7 @@ fn create_dir(scenario: &Scenario, options: &SensitivityOptions) -> Result<RunDi
         ),
     };
     let existing = if options.force {
-        Existing::Replace
+        Existing::Replace(coprod_output::Kind::Sensitivity)
     } else {
         Existing::Refuse
     };

@@ -113,33 +113,61 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
         bail!("scenario file {arg} does not exist");
     }
     let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    let hint = match coprod_scenario::suggest::closest(arg, names.iter().copied()) {
+        Some(name) => format!("did you mean `{name}`? "),
+        None => String::new(),
+    };
     bail!(
-        "no scenario file or shipped scenario named `{arg}`\n\nhint: shipped scenarios are {}",
+        "no scenario file or shipped scenario named `{arg}`\n\nhint: {hint}shipped scenarios \
+         are {}",
         names.join(", ")
     )
 }
 
 /// `--set` options followed by `--replications` and `--seed`, which are shorthands for
-/// `--set experiment.replications=N` and `--set experiment.seed=S`.
+/// `--set experiment.replications=N` and `--set experiment.seed=S`. Both forms of one
+/// setting are refused: one would silently win, while the manifest records the other.
 pub(crate) fn with_experiment_options(
     settings: &[Setting],
     replications: Option<u32>,
     seed: Option<u64>,
-) -> Vec<Setting> {
+) -> Result<Vec<Setting>> {
     let mut all = settings.to_vec();
-    if let Some(r) = replications {
+    let options = [
+        (
+            "experiment.replications",
+            "--replications",
+            replications.map(u64::from),
+        ),
+        ("experiment.seed", "--seed", seed),
+    ];
+    for (key, option, value) in options {
+        let Some(value) = value else { continue };
+        if settings.iter().any(|s| s.key == key) {
+            bail!(
+                "{option} {value} and --set {key}=... both set `{key}`\n\nhint: give only one \
+                 of them"
+            );
+        }
         all.push(Setting {
-            key: "experiment.replications".into(),
-            value: r.to_string(),
-            option: Some("--replications"),
+            key: key.into(),
+            value: value.to_string(),
+            option: Some(option),
         });
     }
-    if let Some(s) = seed {
-        all.push(Setting {
-            key: "experiment.seed".into(),
-            value: s.to_string(),
-            option: Some("--seed"),
-        });
-    }
-    all
+    Ok(all)
+}
+
+/// `--quick`, then the replications asked for explicitly (`--replications`, `--set
+/// experiment.replications`) again: `--quick` caps only the scenario's own replications,
+/// never an explicit number, and the manifest records what ran.
+pub(crate) fn make_quick(scenario: &mut Scenario, settings: &[Setting]) -> Result<()> {
+    scenario.make_quick()?;
+    let explicit: Vec<Setting> = settings
+        .iter()
+        .filter(|s| s.key == "experiment.replications")
+        .cloned()
+        .collect();
+    scenario.apply_settings(&explicit)?;
+    Ok(())
 }

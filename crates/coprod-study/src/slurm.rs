@@ -76,10 +76,10 @@ pub fn shell_quote(text: &str) -> String {
 /// reported before anything is queued) and its job folder.
 pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     let mut scenario = Study::load(&args.scenario)?.scenario().clone();
-    let settings = with_experiment_options(&args.settings, args.replications, args.seed);
+    let settings = with_experiment_options(&args.settings, args.replications, args.seed)?;
     scenario.apply_settings(&settings)?;
     if args.quick {
-        scenario.make_quick()?;
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     crate::compare::metrics(&args.metrics)?;
     check_sbatch_values(args)?;

@@ -320,6 +320,7 @@ fn manifest(
     share: f64,
 ) -> serde_json::Value {
     serde_json::json!({
+        "kind": "survey",
         "command": format!("coprod survey {} --horizon {horizon} --sample {}", options.scenario, options.sample),
         "scenario": scenario.origin,
         "horizon": horizon,

@@ -223,11 +223,11 @@ fn check_variant_keys(scenario: &Scenario) -> Result<()> {
 fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>> {
     let name = options.lesson.scenario();
     let mut scenario = study.scenario().clone();
-    let settings = with_experiment_options(&options.settings, options.replications, None);
+    let settings = with_experiment_options(&options.settings, options.replications, None)?;
     scenario.apply_settings(&settings)?;
     check_variant_keys(&scenario)?;
     if options.quick {
-        scenario.make_quick()?;
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     let pinned = options
         .settings

@@ -81,7 +81,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
         None => default_run_dir(&PathBuf::from("outputs"), "validation"),
     };
     let existing = if args.force {
-        Existing::Replace
+        Existing::Replace(coprod_output::Kind::Validation)
     } else {
         Existing::Refuse
     };
