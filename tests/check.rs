@@ -169,6 +169,10 @@ fn check_fails_what_run_refuses() {
         .code(1)
         .stdout(predicate::str::contains("invalid  huge.toml"))
         .stderr(predicate::str::contains("huge.toml: "))
-        .stderr(predicate::str::contains("hint: use fewer --threads"));
+        .stderr(predicate::str::contains("hint: use fewer --threads"))
+        // The estimate is printed all the same: a cluster's login node is not its compute
+        // nodes, and the cluster guide sizes jobs from it.
+        .stderr(predicate::str::contains("2 runs"))
+        .stderr(predicate::str::contains("this machine's"));
     sb.cmd(&["run", "huge.toml"]).assert().code(2);
 }

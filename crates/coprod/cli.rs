@@ -390,8 +390,8 @@ pub(crate) struct TeachArgs {
     /// Output directory [default: outputs/group-size-teach, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Replications per group size and regime [default: the scenario's 30; also under
-    /// --quick].
+    /// Replications per group size and regime [default: the scenario's 30, or 3 with
+    /// --quick; a value given here applies with --quick too].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) replications: Option<u32>,
     /// A smaller, faster version (3 replications unless --replications says otherwise,

@@ -295,6 +295,24 @@ fn position_or_push<'a, T: PartialEq + ?Sized>(list: &mut Vec<&'a T>, item: &'a 
     }
 }
 
+/// The compared row whose 95% interval is widest, and its half-width (infinite for a row
+/// with pairs but no interval). A row with no pair has nothing to narrow: its metric is
+/// missing in every run of the variant or the reference so far (no group started), so it
+/// does not hold the loop; but when no row has a pair, nothing has been measured, and the
+/// target is not met (infinite).
+fn widest_half_width(rows: &[ComparisonRow]) -> (String, f64) {
+    let measured = rows.iter().filter(|r| r.n > 0).map(|r| {
+        let half = match (r.ci_low, r.ci_high) {
+            (Some(lo), Some(hi)) => 0.5 * (hi - lo),
+            _ => f64::INFINITY,
+        };
+        (format!("{}: {}", r.variant, r.metric), half)
+    });
+    measured
+        .reduce(|a, b| if b.1 > a.1 { b } else { a })
+        .unwrap_or_else(|| ("no compared row has a value".to_string(), f64::INFINITY))
+}
+
 fn row(
     (variant, against): (&str, &str),
     point: &[String],
@@ -593,22 +611,7 @@ pub(crate) fn adaptive_replications(
         })?;
         done = upto;
         let rows = comparisons(&table, metrics, against)?;
-        // A row with no pair has nothing to narrow: its metric is missing in every run of the
-        // variant or the reference so far (no group started); it does not hold the loop.
-        let (widest, half) = rows
-            .iter()
-            .filter(|r| r.n > 0)
-            .map(|r| {
-                let half = match (r.ci_low, r.ci_high) {
-                    (Some(lo), Some(hi)) => 0.5 * (hi - lo),
-                    _ => f64::INFINITY,
-                };
-                (format!("{}: {}", r.variant, r.metric), half)
-            })
-            .fold(
-                (String::new(), 0.0_f64),
-                |a, b| if b.1 > a.1 { b } else { a },
-            );
+        let (widest, half) = widest_half_width(&rows);
         progress.note(Note::Status(format!(
             "--target-ci: {done} replications, widest half-width {half:.4} ({widest}), target {target}"
         )));
@@ -691,6 +694,25 @@ mod tests {
     /// Missing values (runs in which no group started) leave their pairs out; a row with
     /// fewer than 2 pairs has no p-value and stays out of its Holm family, and a row with
     /// none has no estimate at all.
+    #[test]
+    fn no_row_with_a_value_does_not_meet_the_target() {
+        let nan = f64::NAN;
+        let mut rows = Vec::new();
+        for r in 0..3 {
+            rows.push(run("baseline", "0", r, nan));
+            rows.push(run("v", "0", r, nan));
+        }
+        let table = RunsTable {
+            swept: vec!["levers.outreach".into()],
+            metrics: vec!["share_lasting_24".into()],
+            rows,
+        };
+        let out = comparisons(&table, &["share_lasting_24".into()], BASELINE).unwrap();
+        let (widest, half) = widest_half_width(&out);
+        assert_eq!(widest, "no compared row has a value");
+        assert!(half.is_infinite(), "{half}");
+    }
+
     #[test]
     fn pairs_with_a_missing_value_are_left_out() {
         let nan = f64::NAN;

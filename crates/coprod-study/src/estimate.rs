@@ -42,9 +42,13 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
             file: file.clone(),
             result: shipped::load(file).and_then(|scenario| {
                 if let Some(problem) = memory_problem(&scenario, threads) {
+                    // The estimate is still worth having: on a cluster's login node, whose
+                    // memory is not the compute nodes', it is what the guide asks check for.
                     bail!(
-                        "{file}: {problem}\n\nhint: use fewer --threads, fewer citizens or \
-                         fewer steps"
+                        "{file}: {problem}\n{}\n\nhint: use fewer --threads, fewer citizens or \
+                         fewer steps; the memory is this machine's (a cluster's compute node may \
+                         have more)",
+                        describe(&scenario, threads)
                     );
                 }
                 Ok(CheckedScenario {
