@@ -444,6 +444,74 @@ fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_rou
     );
 }
 
+/// A student who left before the start, or whose phone died during a round, does not hold
+/// every round to its timer (600 s here, far beyond the test's waits): the round closes once
+/// every student still connected has decided, and the absent student's simulated citizen
+/// plays for them (`decided_by = model`).
+#[test]
+fn a_round_closes_when_every_connected_student_decided() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let mut long_rounds = settings(&[3], 2);
+    long_rounds["round_seconds"] = json!(600);
+    let code = served.open_game(&long_rounds);
+    runtime().block_on(async {
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
+                .await;
+        let mut students = join(&served, &code, 3).await;
+        // Seat 3 leaves before the start.
+        drop(students.pop());
+        teacher
+            .until(|v| v["joined"] == 3 && v["connected"] == 2)
+            .await;
+        teacher.send(json!({"type": "start"})).await;
+        for s in &mut students {
+            s.until(|v| v["phase"] == "open" && v["round"] == 1).await;
+            s.send(json!({"type": "contribute", "round": 1, "amount": 5}))
+                .await;
+        }
+        teacher.until(|v| v["phase"] == "results").await;
+        // Round 2: seat 2's phone dies after seat 1 decided.
+        teacher.send(json!({"type": "next_round"})).await;
+        let mut first = students.remove(0);
+        first
+            .until(|v| v["phase"] == "open" && v["round"] == 2)
+            .await;
+        first
+            .send(json!({"type": "contribute", "round": 2, "amount": 5}))
+            .await;
+        first.until(|v| v["submitted"].as_f64() == Some(5.0)).await;
+        drop(students);
+        first.until(|v| v["phase"] == "ended").await;
+    });
+    let (status, csv) = http(
+        &served.teacher(&format!("/game/{code}/results.csv")),
+        "GET",
+        None,
+    );
+    assert_eq!(status, 200);
+    // Columns: game, round, seat, player, nickname, task, group_size, group, decided_by.
+    let decided: Vec<(String, String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|row| {
+            let f: Vec<&str> = row.split(',').collect();
+            (f[1].into(), f[2].into(), f[8].into())
+        })
+        .collect();
+    let by = |round: &str, seat: &str| {
+        decided
+            .iter()
+            .find(|d| d.0 == round && d.1 == seat)
+            .map(|d| d.2.as_str())
+    };
+    assert_eq!(by("1", "3"), Some("model"), "{csv}");
+    assert_eq!(by("1", "2"), Some("human"), "{csv}");
+    assert_eq!(by("2", "1"), Some("human"), "{csv}");
+    assert_eq!(by("2", "2"), Some("model"), "{csv}");
+}
+
 #[test]
 fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
     let sb = Sandbox::new();

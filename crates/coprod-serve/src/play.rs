@@ -324,8 +324,8 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
         }
     }
     if let Some(s) = seat {
-        slot.lock().disconnect(s);
-        slot.bump(false);
+        let closed = slot.lock().disconnect(s, Instant::now());
+        slot.bump(closed);
     }
 }
 
