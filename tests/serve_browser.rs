@@ -469,3 +469,38 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
         student.wait("sock === null && document.getElementById('error').textContent.startsWith('no game has the code')").await;
     });
 }
+
+/// A student's page shows the seconds left in the open round, and counts them down.
+#[test]
+fn a_student_page_counts_down_the_round() {
+    let Some(browser) = browser_or_skip("a_student_page_counts_down_the_round") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 600});
+    let code = served.open_game(&settings);
+    runtime().block_on(async {
+        let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
+        student.wait("document.getElementById('go')").await;
+        student.eval("document.getElementById('go').click()").await;
+        student.wait("document.body.dataset.seat").await;
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
+                .await;
+        teacher.send(json!({"type": "start"})).await;
+        let seconds = "Number((document.getElementById('countdown').textContent.match(/^(\\d+) s left$/) || [])[1])";
+        student
+            .wait(&format!("document.body.dataset.phase === 'open' && {seconds} > 0 && {seconds} <= 600"))
+            .await;
+        let first = student.eval(seconds).await.as_u64().unwrap();
+        student.wait(&format!("{seconds} < {first}")).await;
+        // Once the round has closed, no countdown.
+        teacher.send(json!({"type": "close_round"})).await;
+        student
+            .wait("document.body.dataset.phase === 'ended' && document.getElementById('countdown').textContent === ''")
+            .await;
+    });
+}
