@@ -324,6 +324,80 @@ fn ended_games_are_kept_until_their_place_is_needed() {
     assert!(body.contains("none has ended"), "{body}");
 }
 
+/// The teacher lists the games the server holds (newest first, with their state) and ends
+/// one without opening its page: a game abandoned in the lobby no longer locks out new
+/// games once all 20 places are taken. The list and the end need the key.
+#[test]
+fn the_teacher_lists_the_games_and_ends_one_abandoned_in_the_lobby() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let codes: Vec<String> = (0..20)
+        .map(|_| served.open_game(&settings(&[2], 1)))
+        .collect();
+    let (status, body) = http(
+        &served.teacher("/api/games"),
+        "POST",
+        Some(&settings(&[2], 1)),
+    );
+    assert_eq!(status, 400, "the server is full: {body}");
+    let list = || {
+        let (status, body) = http(&served.teacher("/api/games"), "GET", None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()["games"].clone()
+    };
+    let games = list();
+    let listed: Vec<&str> = games
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["code"].as_str().unwrap())
+        .collect();
+    let newest_first: Vec<&str> = codes.iter().rev().map(String::as_str).collect();
+    assert_eq!(listed, newest_first);
+    assert!(
+        games
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["phase"] == "lobby")
+    );
+    let abandoned = &codes[3];
+    runtime().block_on(async {
+        let mut student = join(&served, abandoned, 1).await.pop().unwrap();
+        let end = served.teacher(&format!("/api/games/{abandoned}/end"));
+        let (status, body) = http(&end, "POST", None);
+        assert_eq!(status, 200, "{body}");
+        student.until(|v| v["phase"] == "ended").await;
+        let (status, body) = http(&end, "POST", None);
+        assert_eq!(status, 409);
+        assert!(body.contains("the game has already ended"), "{body}");
+    });
+    let games = list();
+    let ended = games
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["code"] == abandoned.as_str())
+        .unwrap();
+    assert_eq!(ended["phase"], "ended");
+    assert_eq!(ended["joined"], 1);
+    // The ended game makes room for a new one.
+    let newest = served.open_game(&settings(&[2], 1));
+    assert_eq!(list()[0]["code"], newest.as_str());
+    // Without the key: refused. An unknown code: not found.
+    let (status, _) = http(&format!("{}/api/games", served.base), "GET", None);
+    assert_eq!(status, 403);
+    let (status, _) = http(
+        &format!("{}/api/games/{}/end", served.base, codes[0]),
+        "POST",
+        None,
+    );
+    assert_eq!(status, 403);
+    let (status, body) = http(&served.teacher("/api/games/ZZZZ/end"), "POST", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("no game has the code ZZZZ"), "{body}");
+}
+
 /// The whole response to a GET of `path` (head and body), as text.
 fn raw_get(served: &Served, path: &str) -> String {
     let host = served.base.strip_prefix("http://").unwrap();
