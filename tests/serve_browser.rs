@@ -526,6 +526,11 @@ fn the_play_page_lists_the_games_and_ends_one() {
         teacher
             .wait(&format!("{} && {}", row(&left), row(&other)))
             .await;
+        // No game opened on this page: its (empty) panel stays hidden below the list.
+        let panel = teacher
+            .eval("getComputedStyle(document.getElementById('game')).display")
+            .await;
+        assert_eq!(panel, json!("none"));
         let text = teacher.eval(&format!("{}.innerText", row(&left))).await;
         assert!(
             text.as_str().unwrap().contains("waiting for students"),
