@@ -398,6 +398,53 @@ fn the_teacher_lists_the_games_and_ends_one_abandoned_in_the_lobby() {
     assert!(body.contains("no game has the code ZZZZ"), "{body}");
 }
 
+/// `--lan` on a computer with no network address says so on stderr (the addresses printed
+/// then use 127.0.0.1, which students' devices cannot reach). Run in a network namespace of
+/// its own, which has no network (`unshare -rn`); skipped where user namespaces are not
+/// allowed.
+#[test]
+fn lan_without_a_network_address_warns_on_stderr() {
+    let allowed = Command::new("unshare")
+        .args(["-rn", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !allowed {
+        eprintln!(
+            "SKIPPED lan_without_a_network_address_warns_on_stderr: `unshare -rn` fails here"
+        );
+        return;
+    }
+    let sb = Sandbox::new();
+    let mut child = Command::new("unshare")
+        .arg("-rn")
+        .arg(bin())
+        .args(["serve", "--lan", "--port", "0", "--outputs", "outputs"])
+        .current_dir(sb.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("unshare starts");
+    // The teacher's address is printed once the server listens: every warning is out then.
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        stderr.contains("warning: --lan found no network address"),
+        "{stderr}"
+    );
+}
+
 /// The whole response to a GET of `path` (head and body), as text.
 fn raw_get(served: &Served, path: &str) -> String {
     let host = served.base.strip_prefix("http://").unwrap();
