@@ -1,8 +1,9 @@
 //! `coprod serve` in headless Chromium, driven over the DevTools protocol (CDP): the
 //! explore page (move a slider, press Go, charts and community view change), the
 //! experiment started from its page, a game with a teacher page and six student pages
-//! through three rounds, checking the teacher's chart and the CSV export, and a student's
-//! page when the game ends before any round and when the game is gone.
+//! through three rounds, checking the teacher's chart and the CSV export, a student's
+//! page when the game ends before any round and when the game is gone, a student's round
+//! countdown, and the Play page's list of games with its End button.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
 //! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
@@ -468,4 +469,103 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
         student.eval("sock.socket.close()").await;
         student.wait("sock === null && document.getElementById('error').textContent.startsWith('no game has the code')").await;
     });
+}
+
+/// A student's page shows the seconds left in the open round, and counts them down.
+#[test]
+fn a_student_page_counts_down_the_round() {
+    let Some(browser) = browser_or_skip("a_student_page_counts_down_the_round") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 600});
+    let code = served.open_game(&settings);
+    runtime().block_on(async {
+        let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
+        student.wait("document.getElementById('go')").await;
+        student.eval("document.getElementById('go').click()").await;
+        student.wait("document.body.dataset.seat").await;
+        let mut teacher =
+            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
+                .await;
+        teacher.send(json!({"type": "start"})).await;
+        let seconds = "Number((document.getElementById('countdown').textContent.match(/^(\\d+) s left$/) || [])[1])";
+        student
+            .wait(&format!("document.body.dataset.phase === 'open' && {seconds} > 0 && {seconds} <= 600"))
+            .await;
+        let first = student.eval(seconds).await.as_u64().unwrap();
+        student.wait(&format!("{seconds} < {first}")).await;
+        // Once the round has closed, no countdown.
+        teacher.send(json!({"type": "close_round"})).await;
+        student
+            .wait("document.body.dataset.phase === 'ended' && document.getElementById('countdown').textContent === ''")
+            .await;
+    });
+}
+
+/// The Play page lists the games the server holds; End on a game left in the lobby ends it
+/// (no question asked: it has no results to lose) and the list shows it ended.
+#[test]
+fn the_play_page_lists_the_games_and_ends_one() {
+    let Some(browser) = browser_or_skip("the_play_page_lists_the_games_and_ends_one") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+    let left = served.open_game(&settings);
+    let other = served.open_game(&settings);
+    runtime().block_on(async {
+        let mut teacher = chrome.tab(&served.teacher("/game")).await;
+        let row = |code: &str| format!("document.querySelector('#games tr[data-code=\"{code}\"]')");
+        teacher
+            .wait(&format!("{} && {}", row(&left), row(&other)))
+            .await;
+        // No game opened on this page: its (empty) panel stays hidden below the list.
+        let panel = teacher
+            .eval("getComputedStyle(document.getElementById('game')).display")
+            .await;
+        assert_eq!(panel, json!("none"));
+        let text = teacher.eval(&format!("{}.innerText", row(&left))).await;
+        assert!(
+            text.as_str().unwrap().contains("waiting for students"),
+            "{text}"
+        );
+        teacher
+            .eval(&format!(
+                "document.querySelector('button[data-end=\"{left}\"]').click()"
+            ))
+            .await;
+        teacher
+            .wait(&format!("{}.dataset.phase === 'ended'", row(&left)))
+            .await;
+        let text = teacher.eval(&format!("{}.innerText", row(&left))).await;
+        assert!(text.as_str().unwrap().contains("ended"), "{text}");
+        let phase = teacher
+            .eval(&format!("{}.dataset.phase", row(&other)))
+            .await;
+        assert_eq!(phase, json!("lobby"));
+        let error = teacher
+            .eval("document.getElementById('error').textContent")
+            .await;
+        assert_eq!(error, json!(""));
+        teacher.screenshot("serve-game-list").await;
+    });
+    let (_, body) = http(&served.teacher("/api/games"), "GET", None);
+    let list: Value = serde_json::from_str(&body).unwrap();
+    let phases: Vec<(&str, &str)> = list["games"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["code"].as_str().unwrap(), g["phase"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        phases,
+        vec![(other.as_str(), "lobby"), (left.as_str(), "ended")]
+    );
 }

@@ -351,11 +351,26 @@ impl Game {
     }
 
     /// Counts a closed socket of a seat (it keeps its place; it is here while another of
-    /// its sockets is open).
-    pub fn disconnect(&mut self, seat: usize) {
-        if let Some(s) = self.seats.get_mut(seat) {
-            s.sockets = s.sockets.saturating_sub(1);
-        }
+    /// its sockets is open). Closes the open round if this student was the last one here
+    /// who had not decided; returns whether it did.
+    pub fn disconnect(&mut self, seat: usize, now: Instant) -> bool {
+        let Some(s) = self.seats.get_mut(seat) else {
+            return false;
+        };
+        s.sockets = s.sockets.saturating_sub(1);
+        let open = matches!(self.phase, Phase::Open(_));
+        open && self.everyone_here_decided() && self.close_round(now).is_ok()
+    }
+
+    /// Whether the open round can close before its time: some student decided and every
+    /// student with a page connected has. A student with none (who left before the start,
+    /// or whose phone died) would hold every round to its timer; their simulated citizen
+    /// plays for them, as when time is up. With nobody connected the round waits for its
+    /// timer, so a class whose network dropped can come back.
+    fn everyone_here_decided(&self) -> bool {
+        let mut students = self.seats.iter().filter(|s| s.human);
+        students.clone().any(|s| s.pending.is_some())
+            && students.all(|s| s.sockets == 0 || s.pending.is_some())
     }
 
     /// Handles a student's contribution.
@@ -388,7 +403,7 @@ impl Game {
             return Err(GameError::Invalid("no such seat".into()));
         };
         s.pending = Some(amount);
-        if self.seats.iter().all(|s| !s.human || s.pending.is_some()) {
+        if self.everyone_here_decided() {
             self.close_round(now)?;
         }
         Ok(())
@@ -799,17 +814,18 @@ mod tests {
     /// still here after the old one closes, and gone when the new one closes too.
     #[test]
     fn a_student_who_reconnects_is_counted_here() {
+        let now = Instant::now();
         let mut g = game(vec![2], Task::Lab);
         let (a, token) = g.join(None, None, || "tok1".into()).unwrap();
         g.join(None, None, || "tok2".into()).unwrap();
         assert_eq!(g.seat_counts().1, 2);
         let (again, _) = g.join(None, Some(token), || unreachable!()).unwrap();
         assert_eq!(again, a);
-        g.disconnect(a);
+        g.disconnect(a, now);
         assert_eq!(g.seat_counts().1, 2, "the new socket is still open");
-        g.disconnect(a);
+        g.disconnect(a, now);
         assert_eq!(g.seat_counts().1, 1);
-        g.disconnect(a);
+        g.disconnect(a, now);
         assert_eq!(g.seat_counts().1, 1, "a stray close counts nothing");
     }
 
@@ -838,6 +854,53 @@ mod tests {
                 if g.history()[0].0 == a { 28.0 } else { 8.0 }
             ]
         );
+    }
+
+    /// A student who left before the start, or whose phone died during a round, does not
+    /// hold the round to its timer: it closes once everyone still here has decided, and
+    /// their simulated citizen plays for them.
+    #[test]
+    fn a_round_closes_when_every_student_here_decided() {
+        let now = Instant::now();
+        let mut g = game(vec![3], Task::Lab);
+        let seats: Vec<usize> = (0..3)
+            .map(|_| g.join(None, None, token).unwrap().0)
+            .collect();
+        let (a, b, left) = (seats[0], seats[1], seats[2]);
+        assert!(!g.disconnect(left, now), "nothing to close in the lobby");
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.student(a, 1, 5.0, now).unwrap();
+        g.student(b, 1, 6.0, now).unwrap();
+        assert_eq!(g.phase(), Phase::Results(1));
+        let model: Vec<usize> = g
+            .history()
+            .iter()
+            .filter(|(_, o)| o.decided_by == DecidedBy::Model)
+            .map(|(s, _)| *s)
+            .collect();
+        assert_eq!(model, vec![left]);
+        // Round 2: b's phone dies after a decided.
+        g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+        g.student(a, 2, 5.0, now).unwrap();
+        assert_eq!(g.phase(), Phase::Open(2));
+        assert!(g.disconnect(b, now));
+        assert_eq!(g.phase(), Phase::Results(2));
+    }
+
+    /// With nobody here, or nobody decided, a round waits for its timer: a class whose
+    /// network dropped can come back.
+    #[test]
+    fn a_round_with_nobody_here_waits_for_its_timer() {
+        let now = Instant::now();
+        let mut g = game(vec![2], Task::Lab);
+        let (a, _) = g.join(None, None, token).unwrap();
+        let (b, _) = g.join(None, None, token).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        assert!(!g.disconnect(a, now));
+        assert!(!g.disconnect(b, now));
+        assert_eq!(g.phase(), Phase::Open(1));
+        assert!(g.tick(now + Duration::from_secs(91)));
+        assert_eq!(g.phase(), Phase::Results(1));
     }
 
     #[test]

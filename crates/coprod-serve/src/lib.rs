@@ -124,7 +124,11 @@ impl Server {
         let listener = tokio::net::TcpListener::bind((ip, config.port)).await?;
         let local_addr = listener.local_addr()?;
         let host = if config.lan {
-            lan_address().unwrap_or_else(|| "127.0.0.1".into())
+            let (host, warning) = lan_host(lan_address());
+            if let Some(warning) = warning {
+                log(&warning);
+            }
+            host
         } else {
             "127.0.0.1".into()
         };
@@ -199,6 +203,24 @@ fn lan_address() -> Option<String> {
     (!ip.is_unspecified()).then(|| ip.to_string())
 }
 
+/// The host of the addresses printed with `--lan`: the LAN address `found`, or 127.0.0.1
+/// with a warning to print, since students' devices cannot reach that address and the
+/// teacher would otherwise only find out when no phone can join.
+fn lan_host(found: Option<String>) -> (String, Option<String>) {
+    match found {
+        Some(ip) => (ip, None),
+        None => (
+            "127.0.0.1".into(),
+            Some(
+                "warning: --lan found no network address for this computer, so the addresses \
+                 printed use 127.0.0.1, which students' devices cannot reach; connect this \
+                 computer to the network and start the server again"
+                    .into(),
+            ),
+        ),
+    }
+}
+
 /// One line on stderr about a refused request: the server's log.
 pub(crate) fn log(what: &str) {
     eprintln!("coprod serve: {}", printable(what));
@@ -227,6 +249,21 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lan_without_a_network_address_falls_back_to_loopback_with_a_warning() {
+        let (host, warning) = lan_host(None);
+        assert_eq!(host, "127.0.0.1");
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.contains("no network address") && warning.contains("cannot reach"),
+            "{warning}"
+        );
+        assert_eq!(
+            lan_host(Some("192.168.1.20".into())),
+            ("192.168.1.20".into(), None)
+        );
+    }
 
     #[test]
     fn a_log_line_shows_control_characters_escaped() {

@@ -112,6 +112,41 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
     Ok(code)
 }
 
+/// Every game the server holds, newest first, for the teacher's list: code, phase, round,
+/// students joined and here. A game left in the lobby holds one of the [`MAX_GAMES`]
+/// places until it is ended, so the teacher needs to see it to end it.
+pub(crate) fn list_games(app: &App) -> serde_json::Value {
+    // The slots are copied out first: each game's lock is taken without the map's.
+    let mut slots: Vec<Arc<Slot>> = app
+        .games
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .cloned()
+        .collect();
+    slots.sort_by_key(|slot| std::cmp::Reverse(slot.opened));
+    let games: Vec<serde_json::Value> = slots
+        .iter()
+        .map(|slot| {
+            let game = slot.lock();
+            let (phase, round) = phase_words(game.phase());
+            let (joined, connected, _, _) = game.seat_counts();
+            serde_json::json!({"code": game.code, "phase": phase, "round": round,
+                "rounds": game.settings().rounds, "joined": joined, "connected": connected})
+        })
+        .collect();
+    serde_json::json!({"games": games, "max_games": MAX_GAMES})
+}
+
+/// Ends a game, as the End button of its own page does, and tells its pages.
+pub(crate) fn end_game(slot: &Slot) -> Result<(), GameError> {
+    slot.lock()
+        .teacher(TeacherMessage::End {}, Instant::now())?;
+    slot.bump(true);
+    Ok(())
+}
+
 /// Removes the ended game opened first, with its results, so that a new game can open.
 /// Ended games are otherwise kept until the server stops: their CSV can be downloaded later.
 fn make_room(games: &mut BTreeMap<String, Arc<Slot>>) -> Result<(), GameError> {
@@ -324,8 +359,8 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
         }
     }
     if let Some(s) = seat {
-        slot.lock().disconnect(s);
-        slot.bump(false);
+        let closed = slot.lock().disconnect(s, Instant::now());
+        slot.bump(closed);
     }
 }
 

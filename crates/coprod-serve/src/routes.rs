@@ -70,7 +70,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             get(experiment_status).post(experiment_start),
         )
         .route("/experiment/teach.html", get(experiment_page))
-        .route("/api/games", post(create_game))
+        .route("/api/games", get(list_games).post(create_game))
+        .route("/api/games/{code}/end", post(end_game))
         .route("/ws/teacher/{code}", get(teacher_socket))
         .route("/game/{code}/results.csv", get(export))
         .route("/play", get(|| async { page(PLAY) }))
@@ -433,6 +434,35 @@ async fn create_game(
     match play::open_game(&app, settings) {
         Ok(code) => axum::Json(serde_json::json!({"code": code})).into_response(),
         Err(err) => refused(StatusCode::BAD_REQUEST, &err.to_string()),
+    }
+}
+
+async fn list_games(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    axum::Json(play::list_games(&app)).into_response()
+}
+
+/// Ends a game from the teacher's list of games, without opening its page.
+async fn end_game(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+    Query(key): Query<Key>,
+) -> Response {
+    if !is_teacher(&app, &key) {
+        return forbidden();
+    }
+    let Some(slot) = app.games.get(&code) else {
+        return refused(
+            StatusCode::NOT_FOUND,
+            &format!("no game has the code {code}"),
+        );
+    };
+    match play::end_game(&slot) {
+        Ok(()) => axum::Json(serde_json::json!({"code": slot.lock().code, "phase": "ended"}))
+            .into_response(),
+        Err(err) => refused(StatusCode::CONFLICT, &err.to_string()),
     }
 }
 

@@ -68,7 +68,7 @@ fn apply(game: &mut Game, seats: &mut Vec<usize>, raw: &Raw, now: Instant) {
         }
         Raw::Disconnect(who) => {
             if let Some(&seat) = seats.get(*who) {
-                game.disconnect(seat);
+                game.disconnect(seat, now);
             }
         }
     }
