@@ -168,6 +168,9 @@ impl Server {
         loop {
             let stream = match self.listener.accept().await {
                 Ok((stream, _)) => stream,
+                // A phone that dropped off the network before its connection was accepted:
+                // nothing to wait for or report.
+                Err(err) if is_connection_error(&err) => continue,
                 Err(err) => {
                     // Out of file descriptors, say: wait, as axum::serve does, and go on.
                     log(&format!("cannot accept a connection: {err}"));
@@ -189,6 +192,16 @@ impl Server {
             });
         }
     }
+}
+
+/// Errors of one connection, not of the listener (the kinds axum's own loop skips).
+fn is_connection_error(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Longest wait for the head of a request (request line and headers).
@@ -263,6 +276,20 @@ mod tests {
             lan_host(Some("192.168.1.20".into())),
             ("192.168.1.20".into(), None)
         );
+    }
+
+    #[test]
+    fn a_dropped_connection_is_not_a_listener_error() {
+        use std::io::{Error, ErrorKind};
+        for kind in [
+            ErrorKind::ConnectionAborted,
+            ErrorKind::ConnectionReset,
+            ErrorKind::ConnectionRefused,
+        ] {
+            assert!(is_connection_error(&Error::from(kind)), "{kind:?}");
+        }
+        // Out of file descriptors is the listener's problem: wait and report it.
+        assert!(!is_connection_error(&Error::from_raw_os_error(24)));
     }
 
     #[test]
