@@ -274,7 +274,7 @@ fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_aga
     assert_eq!(finished["done"], finished["total"]);
     assert!(finished["results"]["chart"].is_string(), "{finished}");
     let folder = std::path::PathBuf::from(finished["folder"].as_str().unwrap());
-    for csv in ["runs.csv", "groups.csv", "steps.csv"] {
+    for csv in ["runs.csv", "groups.csv", "timeseries.csv", "summary.csv"] {
         let _ = std::fs::remove_file(folder.join(csv));
     }
     let (_, body) = http(&served.teacher("/api/experiment"), "GET", None);

@@ -534,8 +534,8 @@ mod tests {
 
     #[test]
     fn progress_counts_rows_then_stays_full_once_the_runs_are_moved() {
-        let root = std::env::temp_dir().join(format!("coprod-progress-{}", std::process::id()));
-        let folder = root.join("group-size-teach");
+        let root = tempfile::tempdir().unwrap();
+        let folder = root.path().join("group-size-teach");
         let partial = coprod_output::partial_dir(&folder);
         assert_eq!(progress(&folder, 10), 0, "nothing started");
         std::fs::create_dir_all(&partial).unwrap();
@@ -547,6 +547,5 @@ mod tests {
             10,
             "the partial folder became the run folder"
         );
-        std::fs::remove_dir_all(&root).unwrap();
     }
 }
