@@ -184,6 +184,17 @@ impl RawTable {
         Ok(self.opt_float(row, column)?.unwrap_or(f64::NAN))
     }
 
+    /// The value of `metric`: a number, or NaN for an empty field where the metric is a
+    /// group metric (missing when no group started); an empty field of any other metric is
+    /// damage, reported as such.
+    fn metric_value(&self, row: &Row, column: usize, metric: &str) -> Result<f64, ReadError> {
+        if coprod_core::GROUP_METRICS.contains(&metric) {
+            self.float_or_missing(row, column)
+        } else {
+            self.float(row, column)
+        }
+    }
+
     /// A whole number.
     fn uint(&self, row: &Row, column: usize) -> Result<u64, ReadError> {
         let field = self.text(row, column);
@@ -341,7 +352,7 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
                 .map(|&c| t.text(row, c).to_string())
                 .collect(),
             metric: t.text(row, metric).to_string(),
-            mean: t.float_or_missing(row, mean)?,
+            mean: t.metric_value(row, mean, t.text(row, metric))?,
             sd: t.opt_float(row, sd)?,
             n: t.uint(row, n)?,
             ci: low.zip(high),
@@ -492,7 +503,7 @@ pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
             seed: t.uint(row, seed)?,
             values: metric_cols
                 .iter()
-                .map(|&c| t.float_or_missing(row, c))
+                .map(|&c| t.metric_value(row, c, &t.header[c]))
                 .collect::<Result<_, _>>()?,
         });
         Ok(())
@@ -699,6 +710,28 @@ mod tests {
         let runs = read_runs(tmp.path()).unwrap();
         assert_eq!(runs.rows[0].values[0], 0.0);
         assert!(runs.rows[0].values[1].is_nan());
+    }
+
+    /// Only a group metric can be missing: an empty field of another metric is damage.
+    #[test]
+    fn an_empty_field_of_another_metric_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            RUNS_CSV,
+            "run_id,variant,replication,seed,participation_rate\n0,baseline,0,7,\n",
+        );
+        let err = read_runs(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("runs.csv:2: column `participation_rate`"),
+            "{err}"
+        );
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,participation_rate,,,0,,\n",
+        );
+        assert!(read_summary(tmp.path()).is_err());
     }
 
     #[test]

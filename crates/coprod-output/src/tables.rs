@@ -550,11 +550,19 @@ impl Writer {
         if fields.len() < 4 + n_swept {
             return Err(format!("a row has {} fields", fields.len()));
         }
-        // An empty field is a missing value, as written by `Row::push_number`.
+        // An empty field is a missing value, as written by `Row::push_number`; only a group
+        // metric can be missing, so an empty field elsewhere is damage.
+        let names = summary_names();
         let summary: Vec<f64> = fields[4 + n_swept..]
             .iter()
-            .map(|f| {
-                if f.is_empty() {
+            .zip(
+                names
+                    .iter()
+                    .map(|(name, _, _)| name.as_str())
+                    .chain(std::iter::repeat("")),
+            )
+            .map(|(f, name)| {
+                if f.is_empty() && coprod_core::GROUP_METRICS.contains(&name) {
                     Ok(f64::NAN)
                 } else {
                     f.parse::<f64>()
@@ -1120,6 +1128,37 @@ mod tests {
             }
             w.checkpoint().unwrap();
         }
+    }
+
+    /// Resuming reads runs.csv back; an empty field is a missing value only in a group
+    /// metric's column, and damage anywhere else.
+    #[test]
+    fn resume_refuses_an_empty_field_outside_the_group_metrics() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = Identity {
+            coprod_version: "1".into(),
+            scenario_hash: "abc".into(),
+            runs: 6,
+        };
+        let swept = || vec!["levers.outreach".to_string()];
+        let cut = tmp.path().join("cut");
+        let mut w =
+            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        write_some(&mut w, 0..2);
+        drop(w);
+        let runs = crate::partial_dir(&cut).join(RUNS_CSV);
+        let text = fs::read_to_string(&runs).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let column = header
+            .iter()
+            .position(|h| *h == "participation_rate")
+            .unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut fields: Vec<&str> = lines[1].split(',').collect();
+        fields[column] = "";
+        lines[1] = fields.join(",");
+        fs::write(&runs, lines.join("\n") + "\n").unwrap();
+        assert!(Writer::resume(&cut, swept(), Existing::Refuse, &identity).is_err());
     }
 
     #[test]
