@@ -19,6 +19,24 @@ pub const DECOMPOSITION_CSV: &str = "decomposition.csv";
 /// File name of the robustness points.
 pub const ROBUSTNESS_CSV: &str = "robustness.csv";
 
+/// A number that may be missing (NaN: a group metric where no group started), written as
+/// an empty cell as everywhere else, and read back from one as NaN.
+mod missing_number {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
 /// One row of `validation.csv`: one claim. Missing values are empty cells.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ValidationRow {
@@ -54,7 +72,8 @@ pub struct ValidationRow {
     pub blocks: u32,
     /// Share of blocks passing the registered rule (empty for exploratory rows).
     pub pass_rate: Option<f64>,
-    /// Effect pooled over every block.
+    /// Effect pooled over every block. Empty when missing.
+    #[serde(with = "missing_number")]
     pub total_effect: f64,
     /// Lower end of its 95% CI.
     pub total_ci_low: Option<f64>,
@@ -93,13 +112,15 @@ pub struct DecompositionRow {
     pub id: String,
     /// `all` or the one mediator held.
     pub held: String,
-    /// Total effect over the decomposed replications.
+    /// Total effect over the decomposed replications. Empty when missing.
+    #[serde(with = "missing_number")]
     pub total_effect: f64,
     /// Lower end of its 95% CI (the derived rule asks that it exclude 0).
     pub total_ci_low: Option<f64>,
     /// Upper end.
     pub total_ci_high: Option<f64>,
-    /// Controlled direct effect.
+    /// Controlled direct effect. Empty when missing.
+    #[serde(with = "missing_number")]
     pub direct_effect: f64,
     /// Lower end of its 95% CI.
     pub direct_ci_low: Option<f64>,
@@ -192,7 +213,7 @@ pub fn write_validation(
     let records = points.iter().map(|p| {
         let mut r = vec![p.id.clone(), p.point.to_string()];
         r.extend(p.values.iter().map(|v| crate::files::num(*v)));
-        r.extend([crate::files::num(p.effect), p.holds.to_string()]);
+        r.extend([crate::files::optional(Some(p.effect)), p.holds.to_string()]);
         r
     });
     crate::files::write_csv(&dir.join(ROBUSTNESS_CSV), &header, records)?;
@@ -291,7 +312,12 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
                 .parse()
                 .map_err(|_| at("column point: not a whole number"))?,
             values: (2..n - 2).map(number).collect::<Result<_, _>>()?,
-            effect: number(n - 2)?,
+            // Empty when missing (a group metric where no group started).
+            effect: if record[n - 2].is_empty() {
+                f64::NAN
+            } else {
+                number(n - 2)?
+            },
             holds: record[n - 1]
                 .parse()
                 .map_err(|_| at("column holds: not true or false"))?,
@@ -605,6 +631,34 @@ fn copy_other_files(first_dir: &Path, out: &Path) -> Result<(), OutputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A missing effect is an empty cell, as in every other file, and reads back as missing;
+    /// a number keeps the format serde gives every other number of validation.csv.
+    #[test]
+    fn a_missing_effect_is_an_empty_cell_and_reads_back_missing() {
+        #[derive(Serialize, Deserialize)]
+        struct Row {
+            id: String,
+            #[serde(with = "missing_number")]
+            effect: f64,
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for (id, effect) in [("B3", f64::NAN), ("E3", 14.2)] {
+            w.serialize(Row {
+                id: id.into(),
+                effect,
+            })
+            .unwrap();
+        }
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(text, "id,effect\nB3,\nE3,14.2\n");
+        let rows: Vec<Row> = csv::Reader::from_reader(text.as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(rows[0].effect.is_nan());
+        assert_eq!(rows[1].effect, 14.2);
+    }
 
     #[test]
     fn the_merged_command_drops_the_shard_and_the_shard_directory() {

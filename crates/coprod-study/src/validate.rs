@@ -289,14 +289,15 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
         };
         writeln!(
             out,
-            "{:<4} {:<10} {:<26} {:>9} {:>11.4} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}",
+            "{:<4} {:<10} {:<26} {:>9} {:>11} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}",
             r.id,
             r.class.as_str(),
             r.metric,
             pass,
-            j.total.mean,
+            // A missing read-out (no group started) has no estimate: blank, not "NaN".
+            opt(Some(j.total.mean).filter(|m| m.is_finite()), 4),
             ci(j.total.ci),
-            opt(all.map(|d| d.direct.mean), 4),
+            opt(all.map(|d| d.direct.mean).filter(|m| m.is_finite()), 4),
             ci(all.and_then(|d| d.direct.ci)),
             opt(all.and_then(|d| d.share), 2),
             all.and_then(|d| d.share_ci)
