@@ -975,8 +975,12 @@ mod tests {
     fn rows_use_empty_fields_for_missing_values_and_summaries_pool_replications() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("run");
-        let mut w =
-            Writer::create(&target, vec!["levers.outreach".into()], Existing::Refuse).unwrap();
+        let mut w = Writer::create(
+            &target,
+            vec!["levers.outreach".into()],
+            Existing::Refuse(crate::Kind::Run),
+        )
+        .unwrap();
         let point = ["0.5".to_string()];
         for (rep, value) in [(0u32, 0.25), (1, 0.75)] {
             let id = RunIdentity {
@@ -1047,8 +1051,13 @@ mod tests {
         };
         let swept = || vec!["levers.outreach".to_string()];
         let whole = tmp.path().join("whole");
-        let mut w =
-            Writer::create_resumable(&whole, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &whole,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_groupless(&mut w, 0..3);
         w.finish(&manifest()).unwrap();
 
@@ -1087,11 +1096,17 @@ mod tests {
         assert_eq!(started.split(',').nth(5), Some("3"), "{started}");
 
         let cut = tmp.path().join("cut");
-        let mut w =
-            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_groupless(&mut w, 0..2);
         drop(w); // as if killed after run 1, whose group metrics are empty
-        let mut w = Writer::resume(&cut, swept(), Existing::Refuse, &identity).unwrap();
+        let mut w =
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
         write_groupless(&mut w, 2..3);
         w.finish(&manifest()).unwrap();
         for file in [RUNS_CSV, SUMMARY_CSV] {
@@ -1133,8 +1148,13 @@ mod tests {
         let swept = || vec!["levers.outreach".to_string()];
 
         let whole = tmp.path().join("whole");
-        let mut w =
-            Writer::create_resumable(&whole, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &whole,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_some(&mut w, 0..6);
         assert_eq!(w.failed_runs(), 1);
         assert_eq!(
@@ -1146,8 +1166,13 @@ mod tests {
         w.finish(&manifest()).unwrap();
 
         let cut = tmp.path().join("cut");
-        let mut w =
-            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_some(&mut w, 0..4);
         drop(w); // as if killed: the partial directory stays
         let partial = crate::partial_dir(&cut);
@@ -1168,10 +1193,11 @@ mod tests {
             ..identity.clone()
         };
         assert!(matches!(
-            Writer::resume(&cut, swept(), Existing::Refuse, &other),
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &other),
             Err(OutputError::Mismatch { .. })
         ));
-        let mut w = Writer::resume(&cut, swept(), Existing::Refuse, &identity).unwrap();
+        let mut w =
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
         assert_eq!(w.runs_done(), 4);
         assert_eq!(w.resumed_at(), Some(4));
         assert_eq!(
