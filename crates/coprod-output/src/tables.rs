@@ -1018,6 +1018,41 @@ mod tests {
         assert_eq!(json["experiment"]["runs"], 2);
     }
 
+    /// Two replications with 0 and 10 active groups: the t-interval of the mean (5) reaches
+    /// far below 0, which no count can; summary.csv cuts it at 0 and keeps its upper end.
+    #[test]
+    fn summary_intervals_of_counts_stop_at_zero() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = Writer::create(
+            &tmp.path().join("run"),
+            vec![],
+            Existing::Refuse(crate::Kind::Run),
+        )
+        .unwrap();
+        for (rep, groups) in [(0u32, 0.0), (1, 10.0)] {
+            let id = RunIdentity {
+                run_id: u64::from(rep),
+                variant: "baseline",
+                point: &[],
+                replication: rep,
+                seed: 10 + u64::from(rep),
+            };
+            let mut out = output(0.5);
+            out.steps[0].active_groups = groups;
+            w.write_run(&id, &out).unwrap();
+        }
+        let dir = w.finish(&manifest()).unwrap();
+        let summary = std::fs::read_to_string(dir.join(SUMMARY_CSV)).unwrap();
+        let row = summary
+            .lines()
+            .find(|l| l.starts_with("baseline,active_groups,"))
+            .unwrap();
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(fields[2..5], ["5", "7.0710678118654755", "2"], "{row}");
+        assert_eq!(fields[5], "0", "{row}");
+        assert!(fields[6].parse::<f64>().unwrap() > 60.0, "{row}");
+    }
+
     /// Run 0 has a started group, the others none.
     fn write_groupless(w: &mut Writer, runs: std::ops::Range<u32>) {
         let point = ["0.5".to_string()];

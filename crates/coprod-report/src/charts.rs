@@ -19,8 +19,8 @@ use coprod_plot::{
 };
 
 use crate::data::{
-    Estimate, RunData, clip01, cut_difference, is_bounded_01, metric_axis_label, metric_label,
-    parameter_axis_label,
+    Estimate, RunData, clip01, cut_difference, is_bounded_01, is_non_negative, metric_axis_label,
+    metric_label, parameter_axis_label,
 };
 use crate::error::ReportError;
 use crate::lifetimes::survival_classes;
@@ -436,6 +436,8 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
                 ", with 95% confidence intervals over replications (summary.csv){}.",
                 if is_bounded_01(metric) {
                     ", clipped to 0–1"
+                } else if is_non_negative(metric) {
+                    ", cut at 0"
                 } else {
                     ""
                 }
