@@ -926,6 +926,7 @@ mod tests {
             settings: Vec::new(),
             quick: false,
             adaptive: None,
+            comparison: None,
             step_metrics: crate::MetricInfo::step_metrics(),
             summary_metrics: crate::MetricInfo::summary_metrics(),
             failed_runs: 0,
