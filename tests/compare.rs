@@ -300,6 +300,15 @@ fn against_compares_with_any_variant() {
         svg.contains("variants minus financial"),
         "title names the reference"
     );
+    // manifest.json records the comparison's options, as shard.json records --metric.
+    let manifest = || -> serde_json::Value {
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap()
+    };
+    let before = manifest();
+    assert_eq!(
+        before["comparison"],
+        serde_json::json!({"metrics": ["participation_rate"], "against": "financial"})
+    );
 
     // The same from `coprod compare`, back to the baseline (a different reference: --force).
     sandbox
@@ -323,6 +332,14 @@ fn against_compares_with_any_variant() {
         .success();
     let rows = self::rows(&dir.join("comparison.csv"));
     assert!(rows.iter().all(|r| r["against"] == "baseline"));
+    // `coprod compare` rewrites the manifest's comparison and nothing else of it.
+    let mut after = manifest();
+    assert_eq!(
+        after["comparison"],
+        serde_json::json!({"metrics": ["participation_rate"], "against": "baseline"})
+    );
+    after["comparison"] = before["comparison"].clone();
+    assert_eq!(after, before);
     // index.html shows the new forest plot, and links only to plots that are there.
     let index = read(&dir.join("index.html"));
     let png = std::fs::read(dir.join("comparison/forest_participation_rate.png")).unwrap();

@@ -416,6 +416,36 @@ fn a_dangling_link_as_out_is_refused_up_front() {
     assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
 }
 
+/// Without `--force`, the refusal suggests `--force` only where it would be obeyed: for a
+/// run directory, not for a calibration, which `coprod run --force` never replaces.
+#[test]
+fn the_exists_hint_suggests_force_only_for_a_result_of_its_own_command() {
+    let sb = Sandbox::new();
+    fs::create_dir(sb.path().join("fit")).unwrap();
+    fs::write(
+        sb.path().join("fit").join("manifest.json"),
+        r#"{"kind": "calibration"}"#,
+    )
+    .unwrap();
+    sb.small_run(&["baseline", "--out", "fit"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "output directory fit already exists and holds a calibration result\n\n\
+             hint: write elsewhere with --out DIR",
+        ))
+        .stderr(predicate::str::contains("--force").not());
+    sb.small_run(&["baseline", "--out", "run"])
+        .assert()
+        .success();
+    sb.small_run(&["baseline", "--out", "run"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "output directory run already exists\n\nhint: use --force to replace it",
+        ));
+}
+
 /// `--force` replaces only a result of the same command: a calibration (with the `kind`
 /// it has now, or without, as written before) or a validation survives `coprod run
 /// --force`, and a run directory survives `coprod sensitivity --force`.

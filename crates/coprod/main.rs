@@ -98,8 +98,12 @@ fn threads(asked: Option<u16>) -> usize {
 fn message(err: &StudyError) -> String {
     let mut text = coprod_study::chain(err);
     match err.output_error() {
-        Some(OutputError::Exists { .. }) => {
+        Some(OutputError::Exists { other: None, .. }) => {
             text.push_str("\n\nhint: use --force to replace it, or --out DIR to write elsewhere");
+        }
+        // `--force` would be refused: it replaces only a result of this command.
+        Some(OutputError::Exists { other: Some(_), .. }) => {
+            text.push_str("\n\nhint: write elsewhere with --out DIR");
         }
         Some(OutputError::NotARunDir { .. }) => {
             text.push_str("\n\nhint: choose an empty or new directory with --out DIR");

@@ -406,12 +406,9 @@ impl RunOutput {
     pub fn summary(&self) -> Vec<f64> {
         let window = self.steps.len().clamp(1, 12);
         let tail = &self.steps[self.steps.len().saturating_sub(window)..];
-        let mut out = vec![0.0; METRICS.len()];
-        for row in tail {
-            for (acc, v) in out.iter_mut().zip(row.values()) {
-                *acc += v / tail.len() as f64;
-            }
-        }
+        let rows: Vec<Vec<f64>> = tail.iter().map(StepMetrics::values).collect();
+        let column = |k: usize| -> Vec<f64> { rows.iter().map(|r| r[k]).collect() };
+        let mut out: Vec<f64> = (0..METRICS.len()).map(|k| tail_mean(&column(k))).collect();
         let spells = spells(&self.groups, self.steps.len() as u32);
         let n = spells.len() as f64;
         let active = spells.iter().filter(|s| !s.1).count() as f64;
@@ -424,6 +421,19 @@ impl RunOutput {
         out.push(median_lifetime(&spells));
         out.push(end_rate(&spells));
         out
+    }
+}
+
+/// The mean of one metric over the last steps, as the sum of `v / n` from 0. A metric
+/// that is the same non-zero value in every step keeps that value exactly: adding `1 / 10`
+/// ten times gives 0.9999999999999999, which showed the lab's `participation_rate` of 1 as
+/// below 1. Every other metric keeps the sum, so its bits stay as they were.
+fn tail_mean(values: &[f64]) -> f64 {
+    let n = values.len() as f64;
+    let mean = values.iter().fold(0.0, |acc, v| acc + v / n);
+    match values.first() {
+        Some(&v0) if v0 != 0.0 && values.iter().all(|&v| v == v0) => v0,
+        _ => mean,
     }
 }
 
@@ -476,6 +486,36 @@ mod tests {
         assert_eq!(median_lifetime(&long_lived), 15.0);
         // All ended before 24 months: known to be 0.
         assert_eq!(share_lasting(&[(3, true), (9, true)], 24), 0.0);
+    }
+
+    /// Ten rounds of the lab report `participation_rate` 1 each; the summary must say 1,
+    /// not the 0.9999999999999999 that ten additions of 1 / 10 give, while a metric that
+    /// varies keeps the sum of `v / n` bit for bit.
+    #[test]
+    fn a_constant_metric_keeps_its_value_in_the_summary() {
+        let steps: Vec<StepMetrics> = (0..10)
+            .map(|k| StepMetrics {
+                step: k,
+                participation_rate: 1.0,
+                mean_contribution: 0.1 * f64::from(k),
+                ..StepMetrics::default()
+            })
+            .collect();
+        let out = RunOutput {
+            steps: steps.clone(),
+            ..RunOutput::default()
+        };
+        let summary = out.summary();
+        assert_eq!(summary[0], 1.0);
+        let varying = steps
+            .iter()
+            .fold(0.0, |acc, s| acc + s.mean_contribution / 10.0);
+        let k = METRICS
+            .iter()
+            .position(|m| m.0 == "mean_contribution")
+            .unwrap();
+        assert_eq!(summary[k], varying);
+        assert_eq!(tail_mean(&[0.0, -0.0]).to_bits(), 0.0f64.to_bits());
     }
 
     #[test]

@@ -22,6 +22,9 @@
 //! Regenerated again for issue 15 (production accounting: the CES of Parks et al., budgets,
 //! inputs per beneficiary, the hurdle separate from the service regime; a deliberate model
 //! change), the same way.
+//! The `professional_cost` rows (a constant budget, sd 0) were then edited by hand from
+//! 99.99999999999999 and 49.99999999999999 to 100 and 50: the end-of-run mean now keeps a
+//! metric that is the same in every step exactly (docs/ODD.md 8.18); no other row moved.
 
 #[path = "support/equivalence_configs.rs"]
 mod equivalence_configs;

@@ -14,13 +14,13 @@
 //! # Example
 //! ```
 //! use coprod_core::{simulate, Detail, Params};
-//! use coprod_output::{Existing, RunIdentity, Writer};
+//! use coprod_output::{Existing, Kind, RunIdentity, Writer};
 //! let mut params = Params::defaults();
 //! params.set("population.n_citizens", 100.0).unwrap();
 //! params.set("population.n_communities", 2.0).unwrap();
 //! let out = simulate(&params, &[], 5, 7, Detail::Standard);
 //! let tmp = tempfile::tempdir().unwrap();
-//! let mut writer = Writer::create(&tmp.path().join("run"), vec![], Existing::Refuse).unwrap();
+//! let mut writer = Writer::create(&tmp.path().join("run"), vec![], Existing::Refuse(Kind::Run)).unwrap();
 //! let id = RunIdentity { run_id: 0, variant: "baseline", point: &[], replication: 0, seed: 7 };
 //! writer.write_run(&id, &out).unwrap();
 //! assert_eq!(writer.runs_written(), 1);
@@ -47,8 +47,9 @@ pub use comparison::{COMPARISON_CSV, ComparisonRow, comparison_header, write_com
 pub use csv_rows::InputFileError;
 pub use files::Replacement;
 pub use manifest::{
-    ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue, ReplicationSeed,
-    ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, utc_timestamp,
+    ComparisonInfo, ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue,
+    ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, record_comparison,
+    utc_timestamp,
 };
 pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
 pub use published::{
@@ -85,10 +86,17 @@ pub use validation::{
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The run directory exists and replacing it was not asked for.
-    #[error("output directory {} already exists", path.display())]
+    #[error(
+        "output directory {} already exists{}",
+        path.display(),
+        other.as_ref().map_or_else(String::new, |o| format!(" and holds {o}"))
+    )]
     Exists {
         /// The directory.
         path: PathBuf,
+        /// What it holds when it is not a result of this command ("a calibration result",
+        /// "another command's result"), which `--force` would not replace either.
+        other: Option<String>,
     },
     /// The directory holds files but is not a coprod run directory: nothing is written
     /// into it or replaces it, with or without `--force`.

@@ -6,10 +6,10 @@
 use std::time::SystemTime;
 
 use coprod_core::{METRICS, summary_names};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole manifest.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
     /// Version of the coprod binary that wrote the outputs.
     pub coprod_version: String,
@@ -40,14 +40,17 @@ pub struct Manifest {
     /// Files in the run directory.
     pub files: Vec<String>,
     /// Where `--target-ci` stopped adding replications and why; absent without it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adaptive: Option<serde_json::Value>,
+    /// The options comparison.csv was computed with; absent when the directory has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ComparisonInfo>,
     /// When and how fast; the only part that differs between identical invocations.
     pub timing: Timing,
 }
 
 /// Where the scenario came from.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     /// Scenario name.
     pub name: String,
@@ -63,7 +66,7 @@ pub struct ScenarioInfo {
 }
 
 /// Size of the experiment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExperimentInfo {
     /// Steps per run.
     pub steps: u32,
@@ -76,7 +79,7 @@ pub struct ExperimentInfo {
 }
 
 /// Seed derivation.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SeedInfo {
     /// Base seed of the experiment.
     pub base_seed: u64,
@@ -87,7 +90,7 @@ pub struct SeedInfo {
 }
 
 /// One replication's seed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReplicationSeed {
     /// Replication index.
     pub replication: u32,
@@ -96,7 +99,7 @@ pub struct ReplicationSeed {
 }
 
 /// A parameter value.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ParamValue {
     /// Dotted name.
     pub name: String,
@@ -109,8 +112,18 @@ pub struct ParamValue {
     pub source: String,
 }
 
+/// What comparison.csv compares: `--metric` and `--against` as they were resolved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ComparisonInfo {
+    /// The metrics compared, in the order of comparison.csv (the default set without
+    /// `--metric`).
+    pub metrics: Vec<String>,
+    /// The reference variant (`baseline` without `--against`).
+    pub against: String,
+}
+
 /// A swept parameter.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SweepInfo {
     /// Dotted name (also the column name).
     pub name: String,
@@ -119,7 +132,7 @@ pub struct SweepInfo {
 }
 
 /// A variant.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VariantInfo {
     /// Name written in the `variant` column.
     pub name: String,
@@ -132,7 +145,7 @@ pub struct VariantInfo {
 }
 
 /// A name and a value as text.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NameValue {
     /// Dotted name.
     pub name: String,
@@ -141,7 +154,7 @@ pub struct NameValue {
 }
 
 /// An intervention.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InterventionInfo {
     /// Lever.
     pub lever: String,
@@ -154,7 +167,7 @@ pub struct InterventionInfo {
 }
 
 /// A metric column.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MetricInfo {
     /// Column or metric name.
     pub name: String,
@@ -191,7 +204,7 @@ impl MetricInfo {
 }
 
 /// Wall-clock facts.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Timing {
     /// Start time, UTC, ISO 8601.
     pub started_utc: String,
@@ -226,6 +239,35 @@ pub fn utc_timestamp(time: SystemTime) -> String {
         rest % 3600 / 60,
         rest % 60
     )
+}
+
+/// Records in `dir`'s manifest.json what its new comparison.csv compares (`coprod compare`),
+/// keeping everything else as it was, and lists comparison.csv among its files. Returns
+/// `false`, writing nothing, when the directory has no manifest.json of this version's
+/// form (written by an earlier build).
+///
+/// # Errors
+/// [`crate::OutputError::Io`] when the manifest cannot be read or written.
+pub fn record_comparison(
+    dir: &std::path::Path,
+    comparison: ComparisonInfo,
+) -> Result<bool, crate::OutputError> {
+    let path = dir.join(crate::MANIFEST_JSON);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(crate::OutputError::io(&path, e)),
+    };
+    let Ok(mut manifest) = serde_json::from_str::<Manifest>(&text) else {
+        return Ok(false);
+    };
+    manifest.comparison = Some(comparison);
+    let file = crate::COMPARISON_CSV.to_string();
+    if !manifest.files.contains(&file) {
+        manifest.files.push(file);
+    }
+    crate::files::write_json(&path, &manifest)?;
+    Ok(true)
 }
 
 #[cfg(test)]

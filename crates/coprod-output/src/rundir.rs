@@ -19,8 +19,10 @@ pub(crate) const PARTIAL_JSON: &str = "partial.json";
 /// What to do when the target directory already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Existing {
-    /// Fail with [`OutputError::Exists`] (the default; `--force` is needed to replace).
-    Refuse,
+    /// Fail with [`OutputError::Exists`] (the default; `--force` is needed to replace), for
+    /// a command that writes results of this kind: the error says whether the directory
+    /// holds another kind, which `--force` would not replace either.
+    Refuse(Kind),
     /// Replace it once the new run is complete, if it holds a result of this kind (`--force`
     /// of one command never deletes another's result); an interrupted run's partial
     /// directory is discarded.
@@ -97,7 +99,7 @@ impl RunDir {
             // Only a partial directory with an identity can be resumed; one without (from
             // a writer that is not resumable) is debris and is cleared like a fresh start.
             let resumable = staging.join(PARTIAL_JSON).exists();
-            if existing == Existing::Refuse && resumable {
+            if matches!(existing, Existing::Refuse(_)) && resumable {
                 // A run still writing it is not an interrupted one: say so (Busy) rather
                 // than suggest --resume or --force, which the lock would refuse.
                 lock(&staging)?;
@@ -142,7 +144,7 @@ impl RunDir {
         check_named(target)?;
         check_replaceable(target, existing)?;
         let staging = partial_dir(target);
-        if existing == Existing::Refuse && staging.join(PARTIAL_JSON).exists() {
+        if matches!(existing, Existing::Refuse(_)) && staging.join(PARTIAL_JSON).exists() {
             lock(&staging)?;
             return Err(OutputError::Interrupted {
                 path: target.to_path_buf(),
@@ -346,21 +348,32 @@ fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputErro
             path: target.to_path_buf(),
         });
     }
-    match existing {
-        Existing::Refuse => Err(OutputError::Exists {
+    let (kind, force) = match existing {
+        Existing::Refuse(kind) => (kind, false),
+        Existing::Replace(kind) => (kind, true),
+    };
+    let other = other_kind(target, kind);
+    match (force, other) {
+        (false, other) => Err(OutputError::Exists {
             path: target.to_path_buf(),
+            other,
         }),
-        Existing::Replace(kind) => match manifest_kind(&target.join(crate::MANIFEST_JSON)) {
-            Some(found) if found == kind.name() => Ok(()),
-            found => Err(OutputError::OtherKind {
-                path: target.to_path_buf(),
-                found: found.map_or_else(
-                    || "another command's result".into(),
-                    |k| format!("a {k} result"),
-                ),
-                expected: kind.name(),
-            }),
-        },
+        (true, None) => Ok(()),
+        (true, Some(found)) => Err(OutputError::OtherKind {
+            path: target.to_path_buf(),
+            found,
+            expected: kind.name(),
+        }),
+    }
+}
+
+/// What the result directory `target` holds ("a calibration result", "another command's
+/// result") when it is not a result of `kind`; `None` when it is.
+fn other_kind(target: &Path, kind: Kind) -> Option<String> {
+    match manifest_kind(&target.join(crate::MANIFEST_JSON)) {
+        Some(found) if found == kind.name() => None,
+        Some(found) => Some(format!("a {found} result")),
+        None => Some("another command's result".into()),
     }
 }
 
@@ -467,7 +480,7 @@ mod tests {
     fn commit_is_atomic_and_respects_existing() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("nested").join("run");
-        let dir = RunDir::create(&target, Existing::Refuse).unwrap();
+        let dir = RunDir::create(&target, Existing::Refuse(Kind::Run)).unwrap();
         fs::write(dir.staging().join("a.csv"), "x\n").unwrap();
         fs::write(dir.staging().join(crate::MANIFEST_JSON), RUN_MANIFEST).unwrap();
         assert!(!target.exists());
@@ -476,7 +489,7 @@ mod tests {
         assert!(!target.join(LOCK).exists());
 
         assert!(matches!(
-            RunDir::create(&target, Existing::Refuse),
+            RunDir::create(&target, Existing::Refuse(Kind::Run)),
             Err(OutputError::Exists { .. })
         ));
 
@@ -502,21 +515,21 @@ mod tests {
         ));
         // Without Replace too: it is not offered for replacing (no --force hint).
         assert!(matches!(
-            RunDir::create(&precious, Existing::Refuse),
+            RunDir::create(&precious, Existing::Refuse(Kind::Run)),
             Err(OutputError::NotARunDir { .. })
         ));
         assert!(precious.join("chapter1.tex").exists());
         // A file where the directory should be is named as such, whatever the policy.
         let file = tmp.path().join("notes.txt");
         fs::write(&file, "...").unwrap();
-        for existing in [Existing::Refuse, Existing::Replace(Kind::Run)] {
+        for existing in [Existing::Refuse(Kind::Run), Existing::Replace(Kind::Run)] {
             let err = RunDir::create(&file, existing).unwrap_err();
             assert!(err.to_string().contains("is a file"), "{err}");
         }
         // An empty directory is free to use, even without Replace.
         let empty = tmp.path().join("empty");
         fs::create_dir(&empty).unwrap();
-        RunDir::create(&empty, Existing::Refuse)
+        RunDir::create(&empty, Existing::Refuse(Kind::Run))
             .unwrap()
             .commit()
             .unwrap();
@@ -540,7 +553,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("out");
         std::os::unix::fs::symlink(tmp.path().join("gone"), &target).unwrap();
-        for existing in [Existing::Refuse, Existing::Replace(Kind::Run)] {
+        for existing in [Existing::Refuse(Kind::Run), Existing::Replace(Kind::Run)] {
             let err = RunDir::create(&target, existing).unwrap_err();
             assert!(err.to_string().contains("symbolic link to"), "{err}");
         }
@@ -562,36 +575,36 @@ mod tests {
                 err.to_string().contains("does not end in a folder's name"),
                 "{err}"
             );
-            let err = RunDir::resume(&target, Existing::Refuse).unwrap_err();
+            let err = RunDir::resume(&target, Existing::Refuse(Kind::Run)).unwrap_err();
             assert!(
                 err.to_string().contains("does not end in a folder's name"),
                 "{err}"
             );
         }
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
-        drop(RunDir::create(&tmp.path().join("x/../y"), Existing::Refuse).unwrap());
+        drop(RunDir::create(&tmp.path().join("x/../y"), Existing::Refuse(Kind::Run)).unwrap());
     }
 
     #[test]
     fn dropped_run_leaves_nothing_unless_kept() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("run");
-        let dir = RunDir::create(&target, Existing::Refuse).unwrap();
+        let dir = RunDir::create(&target, Existing::Refuse(Kind::Run)).unwrap();
         fs::write(dir.staging().join("a.csv"), "x\n").unwrap();
         drop(dir);
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 
         // Debris of a writer that cannot be resumed is cleared by a fresh start.
-        let mut dir = RunDir::create(&target, Existing::Refuse).unwrap();
+        let mut dir = RunDir::create(&target, Existing::Refuse(Kind::Run)).unwrap();
         dir.keep();
         drop(dir);
-        let mut dir = RunDir::create(&target, Existing::Refuse).unwrap();
+        let mut dir = RunDir::create(&target, Existing::Refuse(Kind::Run)).unwrap();
         fs::write(dir.staging().join(PARTIAL_JSON), "{}").unwrap();
         dir.keep();
         drop(dir);
         assert!(partial_dir(&target).is_dir());
         assert!(matches!(
-            RunDir::create(&target, Existing::Refuse),
+            RunDir::create(&target, Existing::Refuse(Kind::Run)),
             Err(OutputError::Interrupted { .. })
         ));
         assert_eq!(resumable_run_dir(tmp.path(), "run"), Some(target.clone()));
@@ -600,22 +613,22 @@ mod tests {
         fs::write(&stray, "").unwrap();
         let charts = partial_dir(&target).join(".coprod-new.123");
         fs::create_dir_all(charts.join("charts")).unwrap();
-        let dir = RunDir::resume(&target, Existing::Refuse).unwrap();
+        let dir = RunDir::resume(&target, Existing::Refuse(Kind::Run)).unwrap();
         assert!(!stray.exists() && !charts.exists());
         // A second writer is refused while the first holds the lock, by resume or by a
         // fresh start (which is not told the run is interrupted: it is running).
         assert!(matches!(
-            RunDir::resume(&target, Existing::Refuse),
+            RunDir::resume(&target, Existing::Refuse(Kind::Run)),
             Err(OutputError::Busy { .. })
         ));
         assert!(matches!(
-            RunDir::create(&target, Existing::Refuse),
+            RunDir::create(&target, Existing::Refuse(Kind::Run)),
             Err(OutputError::Busy { .. })
         ));
         dir.commit().unwrap();
         assert!(target.is_dir());
         assert!(matches!(
-            RunDir::resume(&target, Existing::Refuse),
+            RunDir::resume(&target, Existing::Refuse(Kind::Run)),
             Err(OutputError::NothingToResume { .. })
         ));
     }

@@ -89,11 +89,37 @@ pub fn t_quantile_975(df: f64) -> f64 {
     coprod_analysis::dist::t_quantile(0.975, df)
 }
 
+/// Units of the model's metrics (`coprod_core::METRICS` and the end-of-run summary) that
+/// cannot be negative by definition: counts (groups, opportunities), durations and rates
+/// of groups, effort (contribution times capacity, both at least 0), service and input
+/// (the professionals' own service is never below 0, a group's output is at least 0) and
+/// the ratios of these.
+const NON_NEGATIVE_UNITS: [&str; 11] = [
+    "groups",
+    "opportunities",
+    "steps",
+    "ends per group-month",
+    "effort units",
+    "effort units per citizen",
+    "service units",
+    "service units per citizen",
+    "input units",
+    "service units per input unit",
+    "ratio",
+];
+
 /// The values a metric with this unit can take, if bounded: `(0, 1)` for shares and 0-1
-/// scales. Intervals of such a metric are cut to this range (a t-interval from few
-/// replications can reach past it, which would state an impossible share).
+/// scales, `(0, infinity)` for the units of [`NON_NEGATIVE_UNITS`]. Intervals of such a
+/// metric are cut to this range (a t-interval from few replications can reach past it,
+/// which would state an impossible share or a negative count).
 pub fn feasible_range(unit: &str) -> Option<(f64, f64)> {
-    (unit.starts_with("share") || unit == "0-1 scale").then_some((0.0, 1.0))
+    if unit.starts_with("share") || unit == "0-1 scale" {
+        Some((0.0, 1.0))
+    } else if NON_NEGATIVE_UNITS.contains(&unit) {
+        Some((0.0, f64::INFINITY))
+    } else {
+        None
+    }
 }
 
 /// `ci` cut to `range`.
@@ -126,6 +152,29 @@ mod tests {
                 (got - expected).abs() < 1e-6,
                 "df {df}: {got} vs {expected}"
             );
+        }
+    }
+
+    /// Counts and other metrics that cannot be negative are cut at 0 only; shares to 0-1;
+    /// a unit of unknown sign is not cut. A difference of counts may take any sign.
+    #[test]
+    fn feasible_ranges_follow_the_unit() {
+        assert_eq!(feasible_range("share of citizens"), Some((0.0, 1.0)));
+        assert_eq!(feasible_range("0-1 scale"), Some((0.0, 1.0)));
+        assert_eq!(feasible_range("groups"), Some((0.0, f64::INFINITY)));
+        assert_eq!(feasible_range("tokens of something"), None);
+        assert_eq!(within((-7.7, 3.2), (0.0, f64::INFINITY)), (0.0, 3.2));
+        let counts = difference_range((0.0, f64::INFINITY));
+        assert_eq!(within((-7.7, 3.2), counts), (-7.7, 3.2));
+    }
+
+    /// docs/outputs.md says every summary metric's interval is cut at 0: every unit of the
+    /// model's table must be classified (a new unit that can be negative would need that
+    /// page changed).
+    #[test]
+    fn every_summary_metric_has_a_range() {
+        for (name, unit, _) in coprod_core::summary_names() {
+            assert!(feasible_range(unit).is_some(), "{name}: unit `{unit}`");
         }
     }
 

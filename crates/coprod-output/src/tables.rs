@@ -934,6 +934,7 @@ mod tests {
             settings: Vec::new(),
             quick: false,
             adaptive: None,
+            comparison: None,
             step_metrics: crate::MetricInfo::step_metrics(),
             summary_metrics: crate::MetricInfo::summary_metrics(),
             failed_runs: 0,
@@ -983,8 +984,12 @@ mod tests {
     fn rows_use_empty_fields_for_missing_values_and_summaries_pool_replications() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("run");
-        let mut w =
-            Writer::create(&target, vec!["levers.outreach".into()], Existing::Refuse).unwrap();
+        let mut w = Writer::create(
+            &target,
+            vec!["levers.outreach".into()],
+            Existing::Refuse(crate::Kind::Run),
+        )
+        .unwrap();
         let point = ["0.5".to_string()];
         for (rep, value) in [(0u32, 0.25), (1, 0.75)] {
             let id = RunIdentity {
@@ -1022,6 +1027,41 @@ mod tests {
         assert_eq!(json["experiment"]["runs"], 2);
     }
 
+    /// Two replications with 0 and 10 active groups: the t-interval of the mean (5) reaches
+    /// far below 0, which no count can; summary.csv cuts it at 0 and keeps its upper end.
+    #[test]
+    fn summary_intervals_of_counts_stop_at_zero() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = Writer::create(
+            &tmp.path().join("run"),
+            vec![],
+            Existing::Refuse(crate::Kind::Run),
+        )
+        .unwrap();
+        for (rep, groups) in [(0u32, 0.0), (1, 10.0)] {
+            let id = RunIdentity {
+                run_id: u64::from(rep),
+                variant: "baseline",
+                point: &[],
+                replication: rep,
+                seed: 10 + u64::from(rep),
+            };
+            let mut out = output(0.5);
+            out.steps[0].active_groups = groups;
+            w.write_run(&id, &out).unwrap();
+        }
+        let dir = w.finish(&manifest()).unwrap();
+        let summary = std::fs::read_to_string(dir.join(SUMMARY_CSV)).unwrap();
+        let row = summary
+            .lines()
+            .find(|l| l.starts_with("baseline,active_groups,"))
+            .unwrap();
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(fields[2..5], ["5", "7.0710678118654755", "2"], "{row}");
+        assert_eq!(fields[5], "0", "{row}");
+        assert!(fields[6].parse::<f64>().unwrap() > 60.0, "{row}");
+    }
+
     /// Run 0 has a started group, the others none.
     fn write_groupless(w: &mut Writer, runs: std::ops::Range<u32>) {
         let point = ["0.5".to_string()];
@@ -1055,8 +1095,13 @@ mod tests {
         };
         let swept = || vec!["levers.outreach".to_string()];
         let whole = tmp.path().join("whole");
-        let mut w =
-            Writer::create_resumable(&whole, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &whole,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_groupless(&mut w, 0..3);
         w.finish(&manifest()).unwrap();
 
@@ -1095,11 +1140,17 @@ mod tests {
         assert_eq!(started.split(',').nth(5), Some("3"), "{started}");
 
         let cut = tmp.path().join("cut");
-        let mut w =
-            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_groupless(&mut w, 0..2);
         drop(w); // as if killed after run 1, whose group metrics are empty
-        let mut w = Writer::resume(&cut, swept(), Existing::Refuse, &identity).unwrap();
+        let mut w =
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
         write_groupless(&mut w, 2..3);
         w.finish(&manifest()).unwrap();
         for file in [RUNS_CSV, SUMMARY_CSV] {
@@ -1172,8 +1223,13 @@ mod tests {
         let swept = || vec!["levers.outreach".to_string()];
 
         let whole = tmp.path().join("whole");
-        let mut w =
-            Writer::create_resumable(&whole, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &whole,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_some(&mut w, 0..6);
         assert_eq!(w.failed_runs(), 1);
         assert_eq!(
@@ -1185,8 +1241,13 @@ mod tests {
         w.finish(&manifest()).unwrap();
 
         let cut = tmp.path().join("cut");
-        let mut w =
-            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_some(&mut w, 0..4);
         drop(w); // as if killed: the partial directory stays
         let partial = crate::partial_dir(&cut);
@@ -1207,10 +1268,11 @@ mod tests {
             ..identity.clone()
         };
         assert!(matches!(
-            Writer::resume(&cut, swept(), Existing::Refuse, &other),
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &other),
             Err(OutputError::Mismatch { .. })
         ));
-        let mut w = Writer::resume(&cut, swept(), Existing::Refuse, &identity).unwrap();
+        let mut w =
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
         assert_eq!(w.runs_done(), 4);
         assert_eq!(w.resumed_at(), Some(4));
         assert_eq!(

@@ -19,8 +19,8 @@ use coprod_plot::{
 };
 
 use crate::data::{
-    Estimate, RunData, clip01, cut_difference, is_bounded_01, metric_axis_label, metric_label,
-    parameter_axis_label,
+    Estimate, RunData, clip01, cut_difference, is_bounded_01, is_non_negative, metric_axis_label,
+    metric_label, parameter_axis_label,
 };
 use crate::error::ReportError;
 use crate::lifetimes::survival_classes;
@@ -436,6 +436,8 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
                 ", with 95% confidence intervals over replications (summary.csv){}.",
                 if is_bounded_01(metric) {
                     ", clipped to 0–1"
+                } else if is_non_negative(metric) {
+                    ", cut at 0"
                 } else {
                     ""
                 }
@@ -678,20 +680,40 @@ fn paired_values(
         .collect()
 }
 
+/// Why a run whose sweep has fewer than two numeric parameters (`numeric`, indices into
+/// `swept`) gets no heatmap.
+fn no_heatmap_note(swept: &[String], numeric: &[usize]) -> String {
+    let head = "no heatmap: a heatmap needs two numeric swept parameters, and this run sweeps";
+    let numbers = match numeric.first() {
+        None => "none".to_string(),
+        Some(&a) => format!("only `{}`", swept[a]),
+    };
+    let others: Vec<String> = (0..swept.len())
+        .filter(|a| !numeric.contains(a))
+        .map(|a| format!("`{}`", swept[a]))
+        .collect();
+    if others.is_empty() {
+        format!("{head} {numbers}")
+    } else {
+        let verb = if others.len() == 1 { "is" } else { "are" };
+        format!(
+            "{head} {numbers} with numeric values ({} {verb} not numeric)",
+            others.join(", ")
+        )
+    }
+}
+
 fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
     let numeric: Vec<usize> = (0..data.summary.swept.len())
         .filter(|&a| data.axis_is_numeric(a))
         .collect();
     if numeric.len() < 2 {
-        // Only worth saying when heatmaps were asked for (`coprod plot --kind heatmap`).
-        let note = format!(
-            "no heatmap: a heatmap needs two numeric swept parameters, and this run sweeps {}",
-            match numeric.len() {
-                0 => "none".to_string(),
-                _ => format!("only `{}`", data.summary.swept[numeric[0]]),
-            }
-        );
-        if out.asked == Some(ChartKind::Heatmap) && !out.notes.contains(&note) {
+        // Worth saying when heatmaps were asked for (`coprod plot --kind heatmap`), and when
+        // the run sweeps two parameters: the reader expects a heatmap of such a sweep.
+        let swept = &data.summary.swept;
+        let note = no_heatmap_note(swept, &numeric);
+        let expected = out.asked == Some(ChartKind::Heatmap) || swept.len() >= 2;
+        if expected && !out.notes.contains(&note) {
             out.notes.push(note);
         }
         return Ok(());
@@ -863,6 +885,48 @@ mod tests {
         assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
         let pooled = Estimate::of((0..points).flat_map(|p| (0..3).map(move |r| diff(p, r))));
         assert!(pooled.ci.unwrap().0 > 0.0);
+    }
+
+    /// A sweep over two parameters of which one is not numeric gets no heatmap, and the
+    /// page says why even when no heatmap was asked for (README: "A sweep over two
+    /// parameters gets heatmaps").
+    #[test]
+    fn a_two_parameter_sweep_without_heatmap_says_why() {
+        let mut d = run(&[vec![vec![0.2, 0.3], vec![0.4, 0.5]]]);
+        let swept = vec!["groups.service".to_string(), "levers.group_size_cap".into()];
+        d.runs.swept = swept.clone();
+        d.summary.swept = swept;
+        for row in &mut d.runs.rows {
+            row.point.insert(0, "joint".into());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Drawn {
+            dir: dir.path().to_path_buf(),
+            charts: Vec::new(),
+            notes: Vec::new(),
+            asked: None,
+        };
+        draw_heatmaps(&d, "participation_rate", &mut out).unwrap();
+        assert!(out.charts.is_empty());
+        assert_eq!(
+            out.notes,
+            [
+                "no heatmap: a heatmap needs two numeric swept parameters, and this run sweeps \
+              only `levers.group_size_cap` with numeric values (`groups.service` is not numeric)"
+            ]
+        );
+        // A one-parameter sweep promises no heatmap: nothing to say unless asked.
+        let mut one = Drawn {
+            notes: Vec::new(),
+            ..out
+        };
+        draw_heatmaps(
+            &run(&[vec![vec![0.2, 0.3]]]),
+            "participation_rate",
+            &mut one,
+        )
+        .unwrap();
+        assert!(one.notes.is_empty());
     }
 
     /// `d` with a time series of `participation_rate` (0.1 at steps 0 to 2) in every run.

@@ -614,7 +614,13 @@ pub(crate) fn metric_unit(metric: &str, lab: bool) -> Option<&'static str> {
 
 /// Whether a metric is a share or a 0-1 scale, so its intervals can be cut to [0, 1].
 pub(crate) fn is_bounded_01(metric: &str) -> bool {
-    metric_unit(metric, false).is_some_and(|u| coprod_output::feasible_range(u).is_some())
+    metric_unit(metric, false).and_then(coprod_output::feasible_range) == Some((0.0, 1.0))
+}
+
+/// Whether a metric cannot be negative but has no upper bound (a count, a duration, ...),
+/// so summary.csv cuts its intervals at 0.
+pub(crate) fn is_non_negative(metric: &str) -> bool {
+    metric_unit(metric, false).and_then(coprod_output::feasible_range) == Some((0.0, f64::INFINITY))
 }
 
 /// A paired difference's interval cut to the range a difference can take: -1 to 1 for a

@@ -65,6 +65,9 @@ pub fn compare(
         refuse_to_narrow(dir, &rows)?;
     }
     let mut written = write_rows(dir, &runs.swept, &rows, progress)?;
+    if !rows.is_empty() {
+        record(dir, &metrics, against, progress)?;
+    }
     // index.html shows the forest plots: redrawn with the new ones (and the report's charts
     // with it, as `coprod plot` draws them), it never shows or links to plots that are gone.
     // If it cannot be, comparison.csv and index.html disagree: an error, not a warning.
@@ -634,6 +637,26 @@ pub(crate) fn adaptive_replications(
             outputs: kept,
         });
     }
+}
+
+/// The manifest's `comparison`: the metrics compared and the reference variant.
+pub(crate) fn info(metrics: &[String], against: &str) -> coprod_output::ComparisonInfo {
+    coprod_output::ComparisonInfo {
+        metrics: metrics.to_vec(),
+        against: against.to_string(),
+    }
+}
+
+/// Records the options of the new comparison.csv in manifest.json, so the manifest does not
+/// describe the comparison the run first wrote.
+fn record(dir: &Path, metrics: &[String], against: &str, progress: &dyn Progress) -> Result<()> {
+    if !coprod_output::record_comparison(dir, info(metrics, against))? {
+        progress.note(Note::Note(format!(
+            "manifest.json of {} was not updated: it is missing or of an earlier coprod",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The comparison file name, for the manifest's file list (like `charts/`, the forest

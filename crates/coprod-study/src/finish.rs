@@ -42,7 +42,10 @@ pub(crate) fn finish(
         .push(coprod_output::PARAMETERS_CSV.to_string());
     if scenario.variants.len() > 1 {
         match compare::write_all(completed.staging(), metrics, against, progress) {
-            Ok(written) if !written.is_empty() => manifest.files.push(compare::file_name()),
+            Ok(written) if !written.is_empty() => {
+                manifest.files.push(compare::file_name());
+                manifest.comparison = Some(compare::info(metrics, against));
+            }
             Ok(_) => {}
             // A failed write (a full disk) fails the run, which keeps its runs for
             // `--resume`; a directory without a comparison would look complete.
@@ -205,6 +208,7 @@ pub(crate) fn manifest(
         summary_metrics: MetricInfo::summary_metrics(),
         files: coprod_output::FILES.iter().map(|f| f.to_string()).collect(),
         adaptive: None,
+        comparison: None,
         timing: Timing {
             started_utc: coprod_output::utc_timestamp(started),
             wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,

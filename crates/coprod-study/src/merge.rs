@@ -116,7 +116,7 @@ pub fn merge(
     let existing = if force {
         Existing::Replace(coprod_output::Kind::Run)
     } else {
-        Existing::Refuse
+        Existing::Refuse(coprod_output::Kind::Run)
     };
     let metrics = compare::metrics(&recipe.metrics)?;
     // Every shard complete before anything is written: a file cut short at a line end
@@ -170,7 +170,7 @@ pub fn merge_validation(shard_dirs: &[PathBuf], out: &Path, force: bool) -> Resu
     let existing = if force {
         Existing::Replace(coprod_output::Kind::Validation)
     } else {
-        Existing::Refuse
+        Existing::Refuse(coprod_output::Kind::Validation)
     };
     let dir = coprod_output::RunDir::create(out, existing)?;
     let summarise = coprod_validate::robustness::summarise_rows;

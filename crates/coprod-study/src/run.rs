@@ -308,7 +308,7 @@ fn existing(o: &RunOptions) -> Existing {
     if o.force {
         Existing::Replace(coprod_output::Kind::Run)
     } else {
-        Existing::Refuse
+        Existing::Refuse(coprod_output::Kind::Run)
     }
 }
 

@@ -249,7 +249,7 @@ fn create_dir(scenario: &Scenario, options: &SensitivityOptions) -> Result<RunDi
     let existing = if options.force {
         Existing::Replace(coprod_output::Kind::Sensitivity)
     } else {
-        Existing::Refuse
+        Existing::Refuse(coprod_output::Kind::Sensitivity)
     };
     Ok(RunDir::create(&target, existing)?)
 }

@@ -119,7 +119,10 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let order = by_strength(&fit);
     let share = y.iter().filter(|v| **v).count() as f64 / y.len() as f64;
     // Written into a partial directory and moved into place when complete, like a run.
-    let dir = coprod_output::RunDir::create(&out, coprod_output::Existing::Refuse)?;
+    let dir = coprod_output::RunDir::create(
+        &out,
+        coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
+    )?;
     let staging = dir.staging();
     let (header, rows) = survey_table(&respondents, &raw);
     write_table(&staging.join("survey.csv"), &header, &rows)?;

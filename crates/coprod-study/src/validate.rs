@@ -83,7 +83,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     let existing = if args.force {
         Existing::Replace(coprod_output::Kind::Validation)
     } else {
-        Existing::Refuse
+        Existing::Refuse(coprod_output::Kind::Validation)
     };
     let mut options = args.engine.clone();
     if let Some(shard) = &args.shard {
