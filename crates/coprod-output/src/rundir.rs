@@ -87,6 +87,17 @@ pub struct RunDir {
     _lock: File,
 }
 
+/// Refuses a target below a file (`afile/x`): its directory could never be made.
+fn check_no_file_above(target: &Path) -> Result<(), OutputError> {
+    match parent_of(target).ancestors().find(|a| a.is_file()) {
+        Some(file) => Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: format!("{} is a file, not a directory", file.display()),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl RunDir {
     /// Starts a new run directory for `target`, checking the overwrite policy up front.
     /// Refuses ([`OutputError::Interrupted`]) if an interrupted run of the same target is
@@ -113,12 +124,7 @@ impl RunDir {
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         }
         let parent = parent_of(target);
-        if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
-            return Err(OutputError::CannotCreate {
-                path: target.to_path_buf(),
-                reason: format!("{} is a file, not a directory", file.display()),
-            });
-        }
+        check_no_file_above(target)?;
         let cannot = |e: std::io::Error| OutputError::CannotCreate {
             path: target.to_path_buf(),
             reason: e.to_string(),
@@ -143,6 +149,7 @@ impl RunDir {
     pub fn check(target: &Path, existing: Existing) -> Result<(), OutputError> {
         check_named(target)?;
         check_replaceable(target, existing)?;
+        check_no_file_above(target)?;
         let staging = partial_dir(target);
         if matches!(existing, Existing::Refuse(_)) && staging.join(PARTIAL_JSON).exists() {
             lock(&staging)?;
@@ -526,6 +533,10 @@ mod tests {
             let err = RunDir::create(&file, existing).unwrap_err();
             assert!(err.to_string().contains("is a file"), "{err}");
         }
+        // Below a file, checked up front as when creating.
+        let below = file.join("run");
+        let err = RunDir::check(&below, Existing::Refuse(Kind::Run)).unwrap_err();
+        assert!(err.to_string().contains("is a file"), "{err}");
         // An empty directory is free to use, even without Replace.
         let empty = tmp.path().join("empty");
         fs::create_dir(&empty).unwrap();

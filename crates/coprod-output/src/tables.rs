@@ -1193,8 +1193,13 @@ mod tests {
         };
         let swept = || vec!["levers.outreach".to_string()];
         let cut = tmp.path().join("cut");
-        let mut w =
-            Writer::create_resumable(&cut, swept(), Existing::Refuse, Some(&identity)).unwrap();
+        let mut w = Writer::create_resumable(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            Some(&identity),
+        )
+        .unwrap();
         write_some(&mut w, 0..2);
         drop(w);
         let runs = crate::partial_dir(&cut).join(RUNS_CSV);
@@ -1209,7 +1214,9 @@ mod tests {
         fields[column] = "";
         lines[1] = fields.join(",");
         fs::write(&runs, lines.join("\n") + "\n").unwrap();
-        assert!(Writer::resume(&cut, swept(), Existing::Refuse, &identity).is_err());
+        assert!(
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).is_err()
+        );
     }
 
     #[test]
