@@ -105,6 +105,42 @@ fn merged_shards_are_byte_identical_to_one_run() {
     assert_same_run(&whole, &sb.path().join("merged30"));
 }
 
+/// `--against` given to the shards is the reference of the merged comparison, as in one
+/// run with the same option (it was silently the baseline).
+#[test]
+fn shards_compared_against_a_variant_merge_against_it() {
+    let sb = Sandbox::new();
+    sweep(&sb, &["--against", "joint", "--out", "whole"])
+        .assert()
+        .success();
+    for i in 0..2 {
+        sweep(
+            &sb,
+            &[
+                "--against",
+                "joint",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                &format!("shards/s{i}"),
+            ],
+        )
+        .assert()
+        .success();
+    }
+    sb.cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
+        .assert()
+        .success();
+    let merged = sb.path().join("merged");
+    let comparison = fs::read_to_string(merged.join("comparison.csv")).unwrap();
+    let rows: Vec<&str> = comparison.lines().skip(1).collect();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r.starts_with("baseline,joint,")),
+        "{comparison}"
+    );
+    assert_same_run(&sb.path().join("whole"), &merged);
+}
+
 #[test]
 fn failed_runs_in_shards_merge_like_one_run() {
     let sb = Sandbox::new();

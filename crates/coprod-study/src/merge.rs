@@ -143,7 +143,7 @@ pub fn merge(
         completed,
         manifest,
         &scenario,
-        (&metrics, coprod_scenario::BASELINE),
+        (&metrics, recipe.against.as_str()),
         out,
         None,
         progress,

@@ -46,7 +46,7 @@ pub(crate) fn indices(arg: &ShardArg) -> Result<(u64, u64)> {
 /// The shard this invocation writes, with everything shard.json records except the
 /// failed runs and the rows of groups.csv (known at the end).
 pub(crate) fn resolve(
-    (arg, set_options, metrics): (Option<&ShardArg>, &[Setting], &[String]),
+    (arg, set_options, metrics, against): (Option<&ShardArg>, &[Setting], &[String], &str),
     settings: &[Setting],
     scenario: &Scenario,
     quick: bool,
@@ -76,6 +76,7 @@ pub(crate) fn resolve(
             set_options: set_options.iter().map(text).collect(),
             quick,
             metrics: metrics.to_vec(),
+            against: against.to_string(),
         },
     }))
 }

@@ -75,6 +75,15 @@ pub struct ShardScenario {
     pub quick: bool,
     /// The `--metric` options as given (the metrics comparison.csv compares).
     pub metrics: Vec<String>,
+    /// The variant `--against` compared with (`baseline` by default, and in a shard.json
+    /// written before it was recorded).
+    #[serde(default = "baseline")]
+    pub against: String,
+}
+
+/// The default reference of a comparison (`coprod_scenario::BASELINE`).
+fn baseline() -> String {
+    "baseline".to_string()
 }
 
 impl ShardInfo {
