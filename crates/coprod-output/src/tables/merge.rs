@@ -679,6 +679,7 @@ mod tests {
                 set_options: Vec::new(),
                 quick: false,
                 metrics: Vec::new(),
+                against: "baseline".into(),
             },
         }
     }
