@@ -112,6 +112,20 @@ fn is_teacher(app: &App, key: &Key) -> bool {
             == 0
 }
 
+/// The game `code` for a request with the teacher's key: 403 without the key, 404 for no
+/// such game.
+fn teachers_game(app: &App, key: &Key, code: &str) -> Result<Arc<play::Slot>, Box<Response>> {
+    if !is_teacher(app, key) {
+        return Err(Box::new(forbidden()));
+    }
+    app.games.get(code).ok_or_else(|| {
+        Box::new(refused(
+            StatusCode::NOT_FOUND,
+            &format!("no game has the code {code}"),
+        ))
+    })
+}
+
 fn forbidden() -> Response {
     refused(
         StatusCode::FORBIDDEN,
@@ -450,14 +464,9 @@ async fn end_game(
     Path(code): Path<String>,
     Query(key): Query<Key>,
 ) -> Response {
-    if !is_teacher(&app, &key) {
-        return forbidden();
-    }
-    let Some(slot) = app.games.get(&code) else {
-        return refused(
-            StatusCode::NOT_FOUND,
-            &format!("no game has the code {code}"),
-        );
+    let slot = match teachers_game(&app, &key, &code) {
+        Ok(slot) => slot,
+        Err(refusal) => return *refusal,
     };
     match play::end_game(&slot) {
         Ok(()) => axum::Json(serde_json::json!({"code": slot.lock().code, "phase": "ended"}))
@@ -472,14 +481,9 @@ async fn teacher_socket(
     Query(key): Query<Key>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !is_teacher(&app, &key) {
-        return forbidden();
-    }
-    let Some(slot) = app.games.get(&code) else {
-        return refused(
-            StatusCode::NOT_FOUND,
-            &format!("no game has the code {code}"),
-        );
+    let slot = match teachers_game(&app, &key, &code) {
+        Ok(slot) => slot,
+        Err(refusal) => return *refusal,
     };
     ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| play::teacher_socket(slot, socket))
@@ -490,14 +494,9 @@ async fn export(
     Path(code): Path<String>,
     Query(key): Query<Key>,
 ) -> Response {
-    if !is_teacher(&app, &key) {
-        return forbidden();
-    }
-    let Some(slot) = app.games.get(&code) else {
-        return refused(
-            StatusCode::NOT_FOUND,
-            &format!("no game has the code {code}"),
-        );
+    let slot = match teachers_game(&app, &key, &code) {
+        Ok(slot) => slot,
+        Err(refusal) => return *refusal,
     };
     // The game's own code, not the URL's: the URL may carry spaces or line breaks around it.
     let disposition = format!(
