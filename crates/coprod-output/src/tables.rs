@@ -1082,26 +1082,37 @@ mod tests {
         }
     }
 
+    /// The identity of a resumable test run of `runs` runs.
+    fn test_identity(runs: u64) -> Identity {
+        Identity {
+            coprod_version: "1".into(),
+            scenario_hash: "abc".into(),
+            runs,
+        }
+    }
+
+    /// A resumable writer into `dir`, swept over `levers.outreach`, refusing an existing
+    /// directory.
+    fn resumable(dir: &Path, identity: &Identity) -> Writer {
+        Writer::create_resumable(
+            dir,
+            vec!["levers.outreach".to_string()],
+            Existing::Refuse(crate::Kind::Run),
+            Some(identity),
+        )
+        .unwrap()
+    }
+
     /// The group metrics of a run in which no group started are empty cells in runs.csv,
     /// are left out of summary.csv's statistics (its `n` counts the runs with a value) and
     /// read back as missing when an interrupted run is resumed.
     #[test]
     fn group_metrics_of_runs_without_groups_are_empty_and_left_out_of_the_summary() {
         let tmp = tempfile::tempdir().unwrap();
-        let identity = Identity {
-            coprod_version: "1".into(),
-            scenario_hash: "abc".into(),
-            runs: 3,
-        };
+        let identity = test_identity(3);
         let swept = || vec!["levers.outreach".to_string()];
         let whole = tmp.path().join("whole");
-        let mut w = Writer::create_resumable(
-            &whole,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            Some(&identity),
-        )
-        .unwrap();
+        let mut w = resumable(&whole, &identity);
         write_groupless(&mut w, 0..3);
         w.finish(&manifest()).unwrap();
 
@@ -1140,13 +1151,7 @@ mod tests {
         assert_eq!(started.split(',').nth(5), Some("3"), "{started}");
 
         let cut = tmp.path().join("cut");
-        let mut w = Writer::create_resumable(
-            &cut,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            Some(&identity),
-        )
-        .unwrap();
+        let mut w = resumable(&cut, &identity);
         write_groupless(&mut w, 0..2);
         drop(w); // as if killed after run 1, whose group metrics are empty
         let mut w =
@@ -1186,20 +1191,10 @@ mod tests {
     #[test]
     fn resume_refuses_an_empty_field_outside_the_group_metrics() {
         let tmp = tempfile::tempdir().unwrap();
-        let identity = Identity {
-            coprod_version: "1".into(),
-            scenario_hash: "abc".into(),
-            runs: 6,
-        };
+        let identity = test_identity(6);
         let swept = || vec!["levers.outreach".to_string()];
         let cut = tmp.path().join("cut");
-        let mut w = Writer::create_resumable(
-            &cut,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            Some(&identity),
-        )
-        .unwrap();
+        let mut w = resumable(&cut, &identity);
         write_some(&mut w, 0..2);
         drop(w);
         let runs = crate::partial_dir(&cut).join(RUNS_CSV);
@@ -1222,21 +1217,11 @@ mod tests {
     #[test]
     fn resumed_runs_are_byte_identical_and_identities_must_match() {
         let tmp = tempfile::tempdir().unwrap();
-        let identity = Identity {
-            coprod_version: "1".into(),
-            scenario_hash: "abc".into(),
-            runs: 6,
-        };
+        let identity = test_identity(6);
         let swept = || vec!["levers.outreach".to_string()];
 
         let whole = tmp.path().join("whole");
-        let mut w = Writer::create_resumable(
-            &whole,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            Some(&identity),
-        )
-        .unwrap();
+        let mut w = resumable(&whole, &identity);
         write_some(&mut w, 0..6);
         assert_eq!(w.failed_runs(), 1);
         assert_eq!(
@@ -1248,13 +1233,7 @@ mod tests {
         w.finish(&manifest()).unwrap();
 
         let cut = tmp.path().join("cut");
-        let mut w = Writer::create_resumable(
-            &cut,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            Some(&identity),
-        )
-        .unwrap();
+        let mut w = resumable(&cut, &identity);
         write_some(&mut w, 0..4);
         drop(w); // as if killed: the partial directory stays
         let partial = crate::partial_dir(&cut);
