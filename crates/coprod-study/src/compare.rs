@@ -669,30 +669,29 @@ pub(crate) fn file_name() -> String {
 mod tests {
     use super::*;
 
+    /// A comparison row of `service_output` over two replications (it has an interval).
+    fn two_replications() -> ComparisonRow {
+        row(
+            ("v", "baseline"),
+            &[],
+            "service_output",
+            &[1.0, 2.0],
+            &[0.5, 0.7],
+        )
+    }
+
     #[test]
     fn the_x_axis_names_an_interval_only_when_one_is_drawn() {
         let one = row(("v", "baseline"), &[], "service_output", &[1.0], &[0.5]);
         assert!(one.ci_low.is_none(), "one replication has no interval");
         assert!(!x_label("service_output", &[&one], false).contains("CI"));
-        let two = row(
-            ("v", "baseline"),
-            &[],
-            "service_output",
-            &[1.0, 2.0],
-            &[0.5, 0.7],
-        );
+        let two = two_replications();
         assert!(x_label("service_output", &[&two], false).ends_with(", 95% CI"));
     }
 
     #[test]
     fn the_x_axis_has_the_metric_unit() {
-        let two = row(
-            ("v", "baseline"),
-            &[],
-            "service_output",
-            &[1.0, 2.0],
-            &[0.5, 0.7],
-        );
+        let two = two_replications();
         assert_eq!(
             x_label("service_output", &[&two], false),
             "difference in service output (service units), 95% CI"
