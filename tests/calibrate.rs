@@ -9,7 +9,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::util::{Sandbox, read};
+use crate::util::{Sandbox, read, root};
 
 const SCENARIO: &str = r#"
 name = "tiny-calibration"
@@ -573,5 +573,73 @@ fn survey_refuses_what_it_cannot_run_or_fit_and_writes_nothing() {
             assert!(!stderr.contains(internal), "{extra:?}: {stderr}");
         }
         assert!(!sandbox.path().join("sv").exists(), "{extra:?} wrote sv");
+    }
+}
+
+/// A `[calibration]` table that could not run is refused when the scenario is read, with
+/// file, line, key and allowed range, exit status 2 and nothing written: a `min_acceptance`
+/// so small that the cap on a generation's proposals overflowed to none (the run then failed
+/// with a wrong reason), and normal priors whose sd is infinite (the truncated draws never
+/// ended) or so small that every draw was the mean (the weights were NaN, exit status 0).
+#[test]
+fn calibration_tables_that_cannot_run_are_refused_before_anything_is_written() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("bad.toml");
+    let targets = root().join("data/fg2010-targets.csv");
+    for (extra, prior, messages) in [
+        (
+            "min_acceptance = 1e-300",
+            "{ uniform = [0.3, 1.2] }",
+            &[
+                "bad.toml:10:",
+                "`calibration.min_acceptance`",
+                "1e-6 or more and below 1",
+            ][..],
+        ),
+        (
+            "",
+            "{ normal = [0.5, inf] }",
+            &[
+                "bad.toml:12:",
+                "`behaviour.cc_slope`",
+                "sd from 2e-9 to 2e2",
+            ][..],
+        ),
+        (
+            "",
+            "{ normal = [0.5, 1e-300] }",
+            &[
+                "bad.toml:12:",
+                "`behaviour.cc_slope`",
+                "sd from 2e-9 to 2e2",
+            ][..],
+        ),
+    ] {
+        fs::write(
+            &file,
+            format!(
+                "name = \"bad\"\n[params.population]\nsetting = \"lab\"\nn_citizens = 140\n\
+                 [experiment]\nsteps = 10\n[calibration]\nparticles = 10\ngenerations = 2\n\
+                 {extra}\n[calibration.priors]\n\"behaviour.cc_slope\" = {prior}\n"
+            ),
+        )
+        .unwrap();
+        let assert = sandbox
+            .cmd(&[
+                "calibrate",
+                file.to_str().unwrap(),
+                "--targets",
+                targets.to_str().unwrap(),
+                "-o",
+                "cal",
+            ])
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        for message in messages {
+            assert!(stderr.contains(message), "{prior} {extra}: {stderr}");
+        }
+        assert!(!sandbox.path().join("cal").exists(), "{prior} {extra}");
     }
 }

@@ -133,10 +133,18 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
             Ok(v)
         }
     };
-    let share = |key: &str, value: Option<f64>, default: f64| {
+    let share = |key: &str, value: Option<f64>, default: f64, min: f64| {
         let v = value.unwrap_or(default);
-        if v > 0.0 && v < 1.0 {
+        if v > 0.0 && v >= min && v < 1.0 {
             Ok(v)
+        } else if min > 0.0 {
+            Err((
+                vec![key.to_string()],
+                format!(
+                    "invalid value {v} for `calibration.{key}`: allowed is {min:e} or more and \
+                     below 1 (a generation makes at most (1 / {key} + 1) x particles proposals)"
+                ),
+            ))
         } else {
             Err((
                 vec![key.to_string()],
@@ -150,8 +158,13 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
         estimated,
         particles: count("particles", raw.particles, DEFAULT_PARTICLES, 10, 100_000)?,
         generations: count("generations", raw.generations, DEFAULT_GENERATIONS, 1, 100)?,
-        quantile: share("quantile", raw.quantile, DEFAULT_QUANTILE)?,
-        min_acceptance: share("min_acceptance", raw.min_acceptance, DEFAULT_MIN_ACCEPTANCE)?,
+        quantile: share("quantile", raw.quantile, DEFAULT_QUANTILE, 0.0)?,
+        min_acceptance: share(
+            "min_acceptance",
+            raw.min_acceptance,
+            DEFAULT_MIN_ACCEPTANCE,
+            MIN_MIN_ACCEPTANCE,
+        )?,
     })
 }
 
@@ -177,17 +190,38 @@ fn prior(value: &toml::Value, min: f64, max: f64) -> Result<Prior, String> {
         "uniform" => Err(format!(
             "[{a}, {b}] needs low < high inside the allowed range"
         )),
-        "normal" if b > 0.0 && (min..=max).contains(&a) => Ok(Prior::Normal {
+        "normal" if sd_ok(b, min, max) && (min..=max).contains(&a) => Ok(Prior::Normal {
             mean: a,
             sd: b,
             low: min,
             high: max,
         }),
         "normal" => Err(format!(
-            "[{a}, {b}] needs sd > 0 and the mean inside the allowed range"
+            "[{a}, {b}] needs the mean inside the allowed range and sd from {:e} to {:e} \
+             ({MIN_SD_SHARE:e} to {MAX_SD_SHARE} times the range's width)",
+            MIN_SD_SHARE * (max - min),
+            MAX_SD_SHARE * (max - min)
         )),
         other => Err(format!("unknown distribution `{other}`")),
     }
+}
+
+/// Smallest `min_acceptance`: a generation makes at most `(1 / min_acceptance + 1) x
+/// particles` proposals, and below this the cap overflowed to no proposals at all.
+const MIN_MIN_ACCEPTANCE: f64 = 1e-6;
+
+/// Smallest normal prior sd as a share of the parameter's allowed range: below it every
+/// draw was the mean itself, the particles had no spread and the weights were NaN.
+const MIN_SD_SHARE: f64 = 1e-9;
+
+/// Largest normal prior sd as a multiple of the range: the prior is truncated to the range
+/// by drawing again, and a far wider sd (or an infinite one) almost never lands inside.
+const MAX_SD_SHARE: f64 = 100.0;
+
+/// Whether `sd` is a usable sd of a normal prior truncated to `[min, max]`.
+fn sd_ok(sd: f64, min: f64, max: f64) -> bool {
+    let width = max - min;
+    sd > 0.0 && sd >= MIN_SD_SHARE * width && sd <= MAX_SD_SHARE * width
 }
 
 /// Dotted names and prior tables below `[calibration.priors]`: a table of plain values
@@ -250,6 +284,21 @@ mod tests {
                 "between 0 and 1",
             ),
             ("particles = 50\n", "", "at least one parameter"),
+            (
+                "min_acceptance = 1e-300\n[calibration.priors]\n\"behaviour.cc_slope\" = { uniform = [0, 1] }\n",
+                "4:",
+                "1e-6 or more and below 1",
+            ),
+            (
+                "[calibration.priors]\n\"behaviour.cc_slope\" = { normal = [0.5, inf] }\n",
+                "5:",
+                "sd from 2e-9 to 2e2",
+            ),
+            (
+                "[calibration.priors]\n\"behaviour.cc_slope\" = { normal = [0.5, 1e-300] }\n",
+                "5:",
+                "sd from 2e-9 to 2e2",
+            ),
         ];
         for (table, line, needle) in cases {
             let e = parse(table).unwrap_err().to_string();
