@@ -119,6 +119,20 @@ fn a_bad_table_names_the_file_line_and_key() {
                 "unknown parameter `citizens.trust_maen`",
             )),
         );
+    // A bootstrap of billions of resamples ran for hours and left a partial directory.
+    let text = SCENARIO.replace("bootstrap = 50", "bootstrap = 4000000000");
+    assert_ne!(text, SCENARIO);
+    fs::write(&file, text).unwrap();
+    sandbox
+        .cmd(&["sensitivity", file.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("bad.toml:").and(predicate::str::contains(
+                "invalid value 4000000000 for `sensitivity.bootstrap`: allowed is 0 to 100000",
+            )),
+        );
     let text = SCENARIO.replace("[0.2, 0.8]", "[0.8, 0.2]");
     fs::write(&file, text).unwrap();
     sandbox

@@ -143,7 +143,7 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> 
         trajectories: count("trajectories", raw.trajectories, DEFAULT_TRAJECTORIES, 2)?,
         levels,
         replications: count("replications", raw.replications, DEFAULT_REPLICATIONS, 1)?,
-        bootstrap: count("bootstrap", raw.bootstrap, DEFAULT_BOOTSTRAP, 0)?,
+        bootstrap: bootstrap(raw.bootstrap)?,
     };
     check_run_cap(&table)?;
     Ok(table)
@@ -264,6 +264,23 @@ fn count(key: &str, value: Option<u32>, default: u32, min: u32) -> Result<u32, T
 }
 
 /// The design may need at most `MAX_RUNS` runs.
+/// Most bootstrap resamples: far more than stable 95% intervals need, and every resample
+/// is kept per parameter (4e9 of them ran for hours and asked for tens of gigabytes).
+const MAX_BOOTSTRAP: u32 = 100_000;
+
+fn bootstrap(value: Option<u32>) -> Result<u32, TableError> {
+    let v = value.unwrap_or(DEFAULT_BOOTSTRAP);
+    if v > MAX_BOOTSTRAP {
+        return err(
+            &["bootstrap"],
+            format!(
+                "invalid value {v} for `sensitivity.bootstrap`: allowed is 0 to {MAX_BOOTSTRAP}"
+            ),
+        );
+    }
+    Ok(v)
+}
+
 fn check_run_cap(table: &Sensitivity) -> Result<(), TableError> {
     if table.runs() <= crate::MAX_RUNS {
         return Ok(());
