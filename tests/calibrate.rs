@@ -509,6 +509,8 @@ fn small_scenario(sandbox: &Sandbox, replications: u32) -> std::path::PathBuf {
 fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
     let file = small_scenario(sandbox, 2);
     let out = sandbox.path().join("small-survey");
+    // An empty directory is used as is, as for every command (docs/outputs.md).
+    fs::create_dir(&out).unwrap();
     sandbox
         .cmd(&[
             "survey",

@@ -160,13 +160,15 @@ fn field_scenario(name: &str) -> Result<Scenario> {
     Ok(scenario)
 }
 
-/// `--out`, or outputs/<scenario name>-survey; it must not exist yet.
+/// `--out`, or outputs/<scenario name>-survey; it must not exist yet or be empty.
 fn output_dir(options: &SurveyOptions, scenario: &Scenario) -> Result<PathBuf> {
     let out = options
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-survey", scenario.name)));
-    if out.exists() {
+    // An empty directory may be used as is, as for every command (docs/outputs.md).
+    let empty = std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_none());
+    if out.exists() && !empty {
         bail!(
             "output directory {} already exists\n\nhint: use --out DIR",
             out.display()
