@@ -206,6 +206,19 @@ fn bad_targets_files_name_line_and_column() {
         .stderr(predicate::str::contains(
             "targets.csv:2:4: se -1: allowed is a number > 0",
         ));
+    // A value that is not a number names its column and the allowed values.
+    fs::write(
+        &targets,
+        "metric,step,observed,se,source\nmean_contribution,0,0.39,inf,test\n",
+    )
+    .unwrap();
+    sandbox
+        .cmd(&["calibrate", &scenario, "--targets", &targets])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "targets.csv:2:4: se `inf`: expected a finite number (1e-12 or more)",
+        ));
 }
 
 /// A folder that holds no calibration is not offered --resume.

@@ -97,7 +97,16 @@ pub fn parse_targets(
                     bad(
                         line,
                         c + 1,
-                        format!("`{}`: expected a finite number", &record[c]),
+                        format!(
+                            "{} `{}`: expected a finite number ({})",
+                            TARGET_COLUMNS[c],
+                            &record[c],
+                            if c == 2 {
+                                format!("-{MAX_OBSERVED:e} to {MAX_OBSERVED:e}")
+                            } else {
+                                format!("{MIN_SE:e} or more")
+                            }
+                        ),
                     )
                 })
         };
@@ -224,7 +233,14 @@ mod tests {
                 "t.csv:2:2: step 10: allowed is 0 to 9",
             ),
             (format!("{h}nope,0,0.3,0.1,x\n"), "t.csv:2:1:"),
-            (format!("{h}mean_contribution,0,abc,0.1,x\n"), "t.csv:2:3:"),
+            (
+                format!("{h}mean_contribution,0,abc,0.1,x\n"),
+                "t.csv:2:3: observed `abc`: expected a finite number (-1e12 to 1e12)",
+            ),
+            (
+                format!("{h}mean_contribution,0,0.3,inf,x\n"),
+                "t.csv:2:4: se `inf`: expected a finite number (1e-12 or more)",
+            ),
             (format!("{h}mean_contribution,0,0.3,0.1\n"), "t.csv:2:5:"),
             (
                 format!("{h}mean_contribution,0,0.3,0.1,x\nmean_contribution,0,0.3,0.1,x\n"),
