@@ -188,7 +188,8 @@ pub(crate) fn finish(
             setup.simulator.summaries(theta, s)
         })
     })?;
-    write_outputs(out, &setup.names, generations, &rows)?;
+    let lab = setup.scenario.base.setting != 0.0;
+    write_outputs(out, &setup.names, generations, &rows, lab)?;
     let mut manifest = serde_json::json!({
         "kind": "calibration",
         "command": command,
@@ -339,6 +340,7 @@ fn write_outputs(
     names: &[String],
     generations: &[Generation],
     rows: &[PredictiveRow],
+    lab: bool,
 ) -> Result<()> {
     let last = coprod_calibrate::posterior(generations).expect("generation 0 is complete");
     let mut header = vec!["particle".to_string(), "weight".into(), "distance".into()];
@@ -406,11 +408,13 @@ fn write_outputs(
         })
         .collect();
     write_table(&out.join("diagnostics.csv"), &header, &diag)?;
-    chart(out, rows)
+    chart(out, rows, lab)
 }
 
-/// One chart per metric: observed values and the predictive mean with its 95% band.
-fn chart(out: &Path, rows: &[PredictiveRow]) -> Result<()> {
+/// One chart per metric: observed values and the predictive mean with its 95% band, with
+/// the units of both axes (`lab`: the scenario is in the lab setting, whose steps are
+/// rounds and whose contributions are shares of the endowment).
+fn chart(out: &Path, rows: &[PredictiveRow], lab: bool) -> Result<()> {
     let mut metrics: Vec<&str> = rows.iter().map(|r| r.target.metric.as_str()).collect();
     metrics.dedup();
     for metric in metrics {
@@ -432,8 +436,8 @@ fn chart(out: &Path, rows: &[PredictiveRow]) -> Result<()> {
         );
         let style = ChartStyle {
             title: format!("{metric}: data and posterior predictive"),
-            x_label: "step".into(),
-            y_label: metric.into(),
+            x_label: axis_labels(metric, lab).0,
+            y_label: axis_labels(metric, lab).1,
             width: 900,
             height: 560,
             output_stem: out.join(format!("predictive-{metric}")),
@@ -441,6 +445,16 @@ fn chart(out: &Path, rows: &[PredictiveRow]) -> Result<()> {
         time_series(&[observed, model], &style)?;
     }
     Ok(())
+}
+
+/// The (x, y) axis labels of a predictive chart, each with its unit.
+fn axis_labels(metric: &str, lab: bool) -> (String, String) {
+    let x = if lab {
+        "round of the public-goods game (step, from 0)"
+    } else {
+        "time (steps, months)"
+    };
+    (x.into(), coprod_report::metric_axis_label(metric, lab))
 }
 
 /// A tolerance, exact (the shortest text that reads back as the same number); generation 0
@@ -464,4 +478,23 @@ pub(crate) fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
         c.push_str(&format!(" --out {}", out.display()));
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    /// Both axes of a predictive chart carry their unit (they read `step` and the bare
+    /// metric name `mean_contribution` before).
+    #[test]
+    fn predictive_chart_axes_have_units() {
+        assert_eq!(
+            super::axis_labels("mean_contribution", true),
+            (
+                "round of the public-goods game (step, from 0)".to_string(),
+                "mean contribution (share of endowment)".to_string()
+            )
+        );
+        let (x, y) = super::axis_labels("participation_rate", false);
+        assert_eq!(x, "time (steps, months)");
+        assert!(y.starts_with("participation rate ("), "{y}");
+    }
 }
