@@ -658,3 +658,36 @@ fn calibration_tables_that_cannot_run_are_refused_before_anything_is_written() {
         assert!(!sandbox.path().join("cal").exists(), "{prior} {extra}");
     }
 }
+
+/// A generation that cannot fill its particles within the cap is reported as incomplete,
+/// naming the generation that is the posterior, and has no effective sample size in
+/// diagnostics.csv (it wrote the previous generation's, as if it were its own).
+#[test]
+fn an_incomplete_generation_has_no_ess_and_names_the_posterior() {
+    let sandbox = Sandbox::new();
+    let text = read(&root().join("scenarios/lab-calibration.toml"))
+        .replace("particles = 500", "particles = 10")
+        .replace("generations = 20", "generations = 2")
+        .replace("min_acceptance = 0.0005", "min_acceptance = 0.5");
+    let file = sandbox.path().join("incomplete.toml");
+    fs::write(&file, text).unwrap();
+    let targets = root().join("data/fg2010-targets.csv");
+    sandbox
+        .cmd(&[
+            "calibrate",
+            file.to_str().unwrap(),
+            "--targets",
+            targets.to_str().unwrap(),
+            "-o",
+            "cal",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "generation 1: tolerance 6.535199610737168, acceptance 0, incomplete (too few \
+             particles accepted within the cap on proposals): the posterior is generation 0",
+        ));
+    let diagnostics = read(&sandbox.path().join("cal/diagnostics.csv"));
+    let last = diagnostics.lines().last().unwrap();
+    assert_eq!(last, "1,6.535199610737168,0,30,0,,false", "{diagnostics}");
+}

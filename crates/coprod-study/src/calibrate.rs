@@ -164,6 +164,20 @@ pub(crate) fn read_scenario_targets(
 }
 
 pub(crate) fn describe_generation(g: &Generation) -> String {
+    if !g.complete {
+        return format!(
+            "generation {}: tolerance {}, acceptance {}, incomplete (too few particles \
+             accepted within the cap on proposals): the posterior is generation {}",
+            g.index,
+            tolerance(g.tolerance),
+            match g.acceptance_rate {
+                0.0 => "0".to_string(),
+                r if r < 0.001 => format!("{r:.2e}"),
+                r => format!("{r:.3}"),
+            },
+            g.index.saturating_sub(1)
+        );
+    }
     format!(
         "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
         g.index,
@@ -402,7 +416,13 @@ fn write_outputs(
                 g.acceptance_rate.to_string(),
                 g.proposals.to_string(),
                 g.simulations.to_string(),
-                g.ess.to_string(),
+                // An incomplete generation has no particles of its own (it keeps the
+                // previous ones so the run stops): no effective sample size.
+                if g.complete {
+                    g.ess.to_string()
+                } else {
+                    String::new()
+                },
                 g.complete.to_string(),
             ]
         })
@@ -482,6 +502,30 @@ pub(crate) fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// An incomplete generation is reported as such, with the generation that is the
+    /// posterior, not with the previous generation's ESS as if it were its own.
+    #[test]
+    fn an_incomplete_generation_says_so_and_names_the_posterior() {
+        let g = coprod_calibrate::Generation {
+            index: 10,
+            tolerance: 0.9,
+            acceptance_rate: 0.000_336_8,
+            proposals: 1_000_500,
+            simulations: 43_683,
+            ess: 290.2,
+            particles: vec![],
+            weights: vec![],
+            distances: vec![],
+            seeds: vec![],
+            complete: false,
+        };
+        assert_eq!(
+            super::describe_generation(&g),
+            "generation 10: tolerance 0.9, acceptance 3.37e-4, incomplete (too few particles \
+             accepted within the cap on proposals): the posterior is generation 9"
+        );
+    }
+
     /// Both axes of a predictive chart carry their unit (they read `step` and the bare
     /// metric name `mean_contribution` before).
     #[test]
