@@ -691,3 +691,45 @@ fn an_incomplete_generation_has_no_ess_and_names_the_posterior() {
     let last = diagnostics.lines().last().unwrap();
     assert_eq!(last, "1,6.535199610737168,0,30,0,,false", "{diagnostics}");
 }
+
+/// The scenario's `[[interventions]]` apply in every simulation of a calibration, as in
+/// `coprod run`'s baseline: they were ignored (every simulation ran without them), so a
+/// calibration with an intervention gave the same predictive as one without.
+#[test]
+fn a_calibration_applies_the_scenario_interventions() {
+    let sandbox = Sandbox::new();
+    let plain = "name = \"f\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
+                 [experiment]\nsteps = 6\nseed = 1\n[calibration]\nparticles = 10\n\
+                 generations = 1\n[calibration.priors]\n\
+                 \"citizens.trust_mean\" = { uniform = [0.3, 0.7] }\n";
+    let with = format!(
+        "{plain}[[interventions]]\nlever = \"levers.outreach\"\nvalue = 1.0\nfrom_step = 0\n"
+    );
+    let targets = sandbox.path().join("t.csv");
+    fs::write(
+        &targets,
+        "metric,step,observed,se,source\nparticipation_rate,5,0.05,0.01,test\n",
+    )
+    .unwrap();
+    let mut predictive = Vec::new();
+    for (name, text) in [("plain", plain.to_string()), ("with", with)] {
+        let file = sandbox.path().join(format!("{name}.toml"));
+        fs::write(&file, text).unwrap();
+        sandbox
+            .cmd(&[
+                "calibrate",
+                file.to_str().unwrap(),
+                "--targets",
+                targets.to_str().unwrap(),
+                "-o",
+                name,
+            ])
+            .assert()
+            .success();
+        predictive.push(read(&sandbox.path().join(name).join("predictive.csv")));
+    }
+    assert_ne!(
+        predictive[0], predictive[1],
+        "outreach from step 0 changed nothing"
+    );
+}

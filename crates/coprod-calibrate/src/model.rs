@@ -1,7 +1,7 @@
 //! The coprod model as an ABC simulator: the scenario's parameters with the estimated ones
 //! set, one run of the scenario's steps, and the targets' metrics at the targets' steps.
 
-use coprod_core::{Detail, METRICS, Params, simulate};
+use coprod_core::{Detail, Intervention, METRICS, Params, simulate};
 use coprod_output::Target;
 use coprod_scenario::Scenario;
 
@@ -11,6 +11,9 @@ use crate::CalibrateError;
 #[derive(Clone, Debug)]
 pub struct ModelSimulator {
     base: Params,
+    /// The baseline's interventions (the scenario's own and the baseline variant's), as
+    /// `coprod run` applies them to the baseline.
+    interventions: Vec<Intervention>,
     estimated: Vec<usize>,
     steps: u32,
     /// (metric column in `METRICS`, step) per target.
@@ -41,6 +44,11 @@ impl ModelSimulator {
         }
         Ok(ModelSimulator {
             base: scenario.base.clone(),
+            interventions: scenario
+                .variants
+                .first()
+                .map(|v| v.interventions.clone())
+                .unwrap_or_default(),
             estimated: calibration.estimated.iter().map(|e| e.param).collect(),
             steps: scenario.steps,
             picks,
@@ -58,7 +66,13 @@ impl ModelSimulator {
             params.set_index(i, v).map_err(|e| invalid(e.to_string()))?;
         }
         params.validate().map_err(|e| invalid(e.to_string()))?;
-        let out = simulate(&params, &[], self.steps, seed, Detail::Standard);
+        let out = simulate(
+            &params,
+            &self.interventions,
+            self.steps,
+            seed,
+            Detail::Standard,
+        );
         Ok(self
             .picks
             .iter()
