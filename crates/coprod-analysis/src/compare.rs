@@ -118,6 +118,25 @@ mod tests {
         assert!((c.p_value - 0.002_833).abs() < 1e-6, "{}", c.p_value);
         // d_z = -1.58 / sd(differences) = -1.58 / 1.229995 = -1.284558.
         assert!((c.d_z.unwrap() + 1.284_558).abs() < 1e-5, "{:?}", c.d_z);
+        // The rest of the reported row: group means 0.75 and 2.33, sd of the differences
+        // 1.229995, df 9, half-width (-0.7001142 - -2.4598858) / 2 = 0.8798858.
+        assert!((c.mean_variant - 0.75).abs() < 1e-12, "{}", c.mean_variant);
+        assert!(
+            (c.mean_baseline - 2.33).abs() < 1e-12,
+            "{}",
+            c.mean_baseline
+        );
+        assert!(
+            (c.sd_difference - 1.229_995).abs() < 1e-6,
+            "{}",
+            c.sd_difference
+        );
+        assert_eq!(c.df, 9.0);
+        assert!(
+            (c.half_width - 0.879_885_8).abs() < 1e-6,
+            "{}",
+            c.half_width
+        );
     }
 
     /// R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02.
@@ -142,5 +161,37 @@ mod tests {
         assert_eq!(c.p_value, 1.0);
         assert!(c.t.is_none() && c.d_z.is_none());
         assert!(paired(&[1.0], &[2.0]).is_none());
+        // Every difference the same non-zero value: certainly a difference, p = 0, and a
+        // zero-width interval at that value.
+        let c = paired(&[2.0, 3.0, 4.0], &[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(c.p_value, 0.0);
+        assert_eq!(c.difference, 1.0);
+        assert_eq!(c.ci, (1.0, 1.0));
+        assert!(c.t.is_none() && c.d_z.is_none());
+    }
+
+    #[test]
+    fn unequal_or_non_finite_series_have_no_comparison() {
+        assert!(paired(&[1.0, 2.0, 3.0], &[1.0, 2.0]).is_none());
+        assert!(paired(&[1.0, 2.0], &[1.0, 2.0, 3.0]).is_none());
+        assert!(paired(&[1.0, f64::NAN, 3.0], &[1.0, 2.0, 3.0]).is_none());
+        assert!(paired(&[1.0, 2.0, 3.0], &[1.0, 2.0, f64::INFINITY]).is_none());
+        assert!(
+            paired(&[1.0, 2.0], &[0.0, 0.5]).is_some(),
+            "two pairs are enough"
+        );
+    }
+
+    /// Tied p-values get the same adjusted value, and a later, smaller multiple never
+    /// lowers an earlier one: R p.adjust(c(0.02, 0.02, 0.01), "holm") = 0.04 0.04 0.03.
+    #[test]
+    fn holm_with_ties_and_an_empty_family() {
+        let adjusted = holm(&[0.02, 0.02, 0.01]);
+        for (got, expected) in adjusted.iter().zip([0.04, 0.04, 0.03]) {
+            assert!((got - expected).abs() < 1e-12, "{adjusted:?}");
+        }
+        assert!(holm(&[]).is_empty());
+        // A lone p-value is its own adjustment.
+        assert_eq!(holm(&[0.2]), vec![0.2]);
     }
 }

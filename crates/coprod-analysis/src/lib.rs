@@ -95,3 +95,39 @@ pub(crate) fn percentile_interval(mut replicates: Vec<f64>) -> Interval {
         quantile_sorted(&replicates, 0.975),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Linear interpolation between order statistics (R's type 7): of 1..=5, the 0.025
+    /// quantile sits at position 0.1 (1.1) and the 0.975 quantile at 3.9 (4.9).
+    #[test]
+    fn quantile_interpolates_between_order_statistics() {
+        let sorted = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert!((quantile_sorted(&sorted, 0.025) - 1.1).abs() < 1e-12);
+        assert!((quantile_sorted(&sorted, 0.975) - 4.9).abs() < 1e-12);
+        assert!((quantile_sorted(&sorted, 0.5) - 3.0).abs() < 1e-12);
+        assert!((quantile_sorted(&[10.0, 20.0], 0.25) - 12.5).abs() < 1e-12);
+        assert!(quantile_sorted(&[], 0.5).is_nan());
+    }
+
+    /// The interval sorts the replicates itself and leaves non-finite ones out.
+    #[test]
+    fn percentile_interval_sorts_and_drops_non_finite_replicates() {
+        let (low, high) =
+            percentile_interval(vec![5.0, f64::NAN, 1.0, 4.0, f64::INFINITY, 2.0, 3.0]);
+        assert!((low - 1.1).abs() < 1e-12, "{low}");
+        assert!((high - 4.9).abs() < 1e-12, "{high}");
+    }
+
+    /// At u = 0.75 every x is pi/2: sin = 1, so the value is 1 + 7 + 0.1 (pi/2)^4
+    /// = 8 + 0.608806819 = 8.608806819; at u = 0.5 every x is 0 and the value is 0.
+    #[test]
+    fn ishigami_at_known_points() {
+        assert!((ishigami(&[0.75, 0.75, 0.75]) - 8.608_806_819).abs() < 1e-8);
+        assert!(ishigami(&[0.5, 0.5, 0.5]).abs() < 1e-12);
+        // x1 = -pi/2, x2 = 0, x3 = pi/2: -1 + 0 - 0.608806819.
+        assert!((ishigami(&[0.25, 0.5, 0.75]) + 1.608_806_819).abs() < 1e-8);
+    }
+}

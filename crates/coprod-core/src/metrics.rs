@@ -518,6 +518,73 @@ mod tests {
         assert_eq!(tail_mean(&[0.0, -0.0]).to_bits(), 0.0f64.to_bits());
     }
 
+    /// The median is the first month at which the share still going is at most one half,
+    /// so a curve that lands exactly on 0.5 has its median there: of two groups ending at
+    /// months 1 and 2, S(1) = 1/2 and the median is 1, not 2.
+    #[test]
+    fn a_curve_at_exactly_one_half_has_its_median_there() {
+        assert_eq!(median_lifetime(&[(1, true), (2, true)]), 1.0);
+        // Ties in time are one step of the curve: three of four ending at month 3.
+        let curve = kaplan_meier(&[(3, true), (3, true), (3, false), (6, true)]);
+        assert_eq!(curve, vec![(0, 1.0), (3, 0.5), (6, 0.0)]);
+        assert_eq!(
+            share_lasting(&[(3, true), (3, true), (3, false), (6, true)], 3),
+            1.0
+        );
+        assert_eq!(
+            share_lasting(&[(3, true), (3, true), (3, false), (6, true)], 4),
+            0.5
+        );
+    }
+
+    /// Fourteen steps: the step metrics are averaged over the last twelve (steps 2..=13,
+    /// mean 7.5), and the group metrics come from the spells (one group ended after 5
+    /// months, one still going after 9): 2 started, half active, mean lifetime 7, 24-month
+    /// share carried forward from S(5) = 1/2, median 5, 1 end in 14 group-months.
+    #[test]
+    fn the_summary_averages_the_last_twelve_steps_and_summarises_the_spells() {
+        let record = |formed, ended: Option<u32>, end_reason| GroupRecord {
+            group_id: 0,
+            organisation: None,
+            community: 0,
+            task: TaskKind::Specific,
+            size_cap: 4,
+            size_at_formation: 4,
+            formed_step: formed,
+            ended_step: ended,
+            end_reason,
+            life: GroupLife::default(),
+        };
+        let out = RunOutput {
+            steps: (0..14)
+                .map(|k| StepMetrics {
+                    step: k,
+                    participation_rate: f64::from(k),
+                    ..StepMetrics::default()
+                })
+                .collect(),
+            groups: vec![
+                record(2, Some(7), EndReason::FailedTask),
+                record(5, None, EndReason::Active),
+            ],
+            ..RunOutput::default()
+        };
+        let names = summary_names();
+        let summary = out.summary();
+        assert_eq!(summary.len(), names.len());
+        let get = |name: &str| summary[names.iter().position(|n| n.0 == name).unwrap()];
+        assert!(
+            (get("participation_rate") - 7.5).abs() < 1e-12,
+            "{summary:?}"
+        );
+        assert_eq!(get("groups_started"), 2.0);
+        assert_eq!(get("share_active_at_end"), 0.5);
+        assert_eq!(get("mean_group_lifetime"), 7.0);
+        assert_eq!(get("share_lasting_24"), 0.5);
+        assert_eq!(get("median_group_lifetime"), 5.0);
+        assert!((get("group_end_rate") - 1.0 / 14.0).abs() < 1e-12);
+    }
+
     #[test]
     fn survival_of_no_group_is_missing() {
         assert!(share_lasting(&[], 24).is_nan());
