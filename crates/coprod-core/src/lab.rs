@@ -186,7 +186,7 @@ mod tests {
             .collect()
     }
 
-    /// The stylised facts of repeated public-goods games (model-grounding.md section 2).
+    /// The stylised facts of repeated public-goods games (Fischbacher and Gaechter 2010; docs/ODD.md section 1).
     #[test]
     fn reproduces_public_goods_stylised_facts() {
         let series = lab(11);
