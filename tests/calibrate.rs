@@ -194,31 +194,25 @@ fn same_tables_for_any_thread_count_and_after_resume() {
 fn bad_targets_files_name_line_and_column() {
     let sandbox = Sandbox::new();
     let (scenario, targets) = setup(&sandbox);
-    fs::write(
-        &targets,
-        "metric,step,observed,se,source\nmean_contribution,0,0.39,-1,test\n",
-    )
-    .unwrap();
-    sandbox
-        .cmd(&["calibrate", &scenario, "--targets", &targets])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "targets.csv:2:4: se -1: allowed is a number > 0",
-        ));
-    // A value that is not a number names its column and the allowed values.
-    fs::write(
-        &targets,
-        "metric,step,observed,se,source\nmean_contribution,0,0.39,inf,test\n",
-    )
-    .unwrap();
-    sandbox
-        .cmd(&["calibrate", &scenario, "--targets", &targets])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
+    for (se, message) in [
+        ("-1", "targets.csv:2:4: se -1: allowed is a number > 0"),
+        // A value that is not a number names its column and the allowed values.
+        (
+            "inf",
             "targets.csv:2:4: se `inf`: expected a finite number (1e-12 or more)",
-        ));
+        ),
+    ] {
+        fs::write(
+            &targets,
+            format!("metric,step,observed,se,source\nmean_contribution,0,0.39,{se},test\n"),
+        )
+        .unwrap();
+        sandbox
+            .cmd(&["calibrate", &scenario, "--targets", &targets])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
 }
 
 /// A folder that holds no calibration is not offered --resume.

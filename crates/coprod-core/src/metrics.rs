@@ -537,13 +537,9 @@ mod tests {
         );
     }
 
-    /// Fourteen steps: the step metrics are averaged over the last twelve (steps 2..=13,
-    /// mean 7.5), and the group metrics come from the spells (one group ended after 5
-    /// months, one still going after 9): 2 started, half active, mean lifetime 7, 24-month
-    /// share carried forward from S(5) = 1/2, median 5, 1 end in 14 group-months.
-    #[test]
-    fn the_summary_averages_the_last_twelve_steps_and_summarises_the_spells() {
-        let record = |formed, ended: Option<u32>, end_reason| GroupRecord {
+    /// A group of four that formed at `formed` and ended at `ended` (if it did).
+    fn record(formed: u32, ended: Option<u32>, end_reason: EndReason) -> GroupRecord {
+        GroupRecord {
             group_id: 0,
             organisation: None,
             community: 0,
@@ -554,7 +550,15 @@ mod tests {
             ended_step: ended,
             end_reason,
             life: GroupLife::default(),
-        };
+        }
+    }
+
+    /// Fourteen steps: the step metrics are averaged over the last twelve (steps 2..=13,
+    /// mean 7.5), and the group metrics come from the spells (one group ended after 5
+    /// months, one still going after 9): 2 started, half active, mean lifetime 7, 24-month
+    /// share carried forward from S(5) = 1/2, median 5, 1 end in 14 group-months.
+    #[test]
+    fn the_summary_averages_the_last_twelve_steps_and_summarises_the_spells() {
         let out = RunOutput {
             steps: (0..14)
                 .map(|k| StepMetrics {
@@ -630,18 +634,6 @@ mod tests {
 
     #[test]
     fn spells_skip_groups_that_never_started_and_censor_active_ones() {
-        let record = |formed, ended: Option<u32>, end_reason| GroupRecord {
-            group_id: 0,
-            organisation: None,
-            community: 0,
-            task: TaskKind::Specific,
-            size_cap: 4,
-            size_at_formation: 4,
-            formed_step: formed,
-            ended_step: ended,
-            end_reason,
-            life: GroupLife::default(),
-        };
         let groups = [
             record(2, Some(7), EndReason::FailedTask),
             record(5, None, EndReason::Active),
