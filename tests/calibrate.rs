@@ -215,6 +215,26 @@ fn bad_targets_files_name_line_and_column() {
     }
 }
 
+/// A lab scenario's targets may name only the metrics a lab run reports; anything else
+/// is 0 in every lab run and is refused before an output directory exists.
+#[test]
+fn a_lab_calibration_refuses_targets_the_lab_does_not_report() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    fs::write(
+        &targets,
+        "metric,step,observed,se,source\nmean_citizen_trust,0,0.5,0.1,test\n",
+    )
+    .unwrap();
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "target `mean_citizen_trust`: the lab setting reports only mean_contribution and service_output",
+        ));
+    assert!(!sandbox.path().join("cal").exists());
+}
+
 /// A folder that holds no calibration is not offered --resume.
 #[test]
 fn a_folder_without_a_calibration_is_not_offered_resume() {

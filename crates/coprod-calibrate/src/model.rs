@@ -20,9 +20,14 @@ pub struct ModelSimulator {
     picks: Vec<(usize, u32)>,
 }
 
+/// The step metrics a lab run reports that can inform a calibration (its
+/// `participation_rate` is always 1).
+const LAB_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
+
 impl ModelSimulator {
     /// For `scenario` (its base parameters and steps) and `targets`. Fails if a target's
-    /// step is beyond the scenario's steps.
+    /// step is beyond the scenario's steps, or if it names a metric the lab does not report
+    /// in a lab scenario.
     pub fn new(scenario: &Scenario, targets: &[Target]) -> Result<ModelSimulator, CalibrateError> {
         let calibration = scenario
             .calibration
@@ -34,6 +39,14 @@ impl ModelSimulator {
                 .iter()
                 .position(|(name, _, _)| *name == t.metric)
                 .expect("the targets reader accepts only metric names");
+            if scenario.base.setting == 1.0 && !LAB_METRICS.contains(&t.metric.as_str()) {
+                return Err(CalibrateError::Target(format!(
+                    "target `{}`: the lab setting reports only {} (docs/outputs.md); \
+                     the other step metrics are 0 in every lab run",
+                    t.metric,
+                    LAB_METRICS.join(" and ")
+                )));
+            }
             if t.step >= scenario.steps {
                 return Err(CalibrateError::Target(format!(
                     "target `{}` at step {} is beyond the scenario's {} steps",
