@@ -653,18 +653,15 @@ fn calibration_tables_that_cannot_run_are_refused_before_anything_is_written() {
             ),
         )
         .unwrap();
-        let assert = sandbox
-            .cmd(&[
-                "calibrate",
-                file.to_str().unwrap(),
-                "--targets",
-                targets.to_str().unwrap(),
-                "-o",
-                "cal",
-            ])
-            .timeout(std::time::Duration::from_secs(60))
-            .assert()
-            .code(2);
+        let assert = calibrate_into(
+            &sandbox,
+            (file.to_str().unwrap(), targets.to_str().unwrap()),
+            "cal",
+            &[],
+        )
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
         for message in messages {
             assert!(stderr.contains(message), "{prior} {extra}: {stderr}");
@@ -686,21 +683,18 @@ fn an_incomplete_generation_has_no_ess_and_names_the_posterior() {
     let file = sandbox.path().join("incomplete.toml");
     fs::write(&file, text).unwrap();
     let targets = root().join("data/fg2010-targets.csv");
-    sandbox
-        .cmd(&[
-            "calibrate",
-            file.to_str().unwrap(),
-            "--targets",
-            targets.to_str().unwrap(),
-            "-o",
-            "cal",
-        ])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "generation 1: tolerance 6.535199610737168, acceptance 0, incomplete (too few \
+    calibrate_into(
+        &sandbox,
+        (file.to_str().unwrap(), targets.to_str().unwrap()),
+        "cal",
+        &[],
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains(
+        "generation 1: tolerance 6.535199610737168, acceptance 0, incomplete (too few \
              particles accepted within the cap on proposals): the posterior is generation 0",
-        ));
+    ));
     let diagnostics = read(&sandbox.path().join("cal/diagnostics.csv"));
     let last = diagnostics.lines().last().unwrap();
     assert_eq!(last, "1,6.535199610737168,0,30,0,,false", "{diagnostics}");
@@ -729,17 +723,14 @@ fn a_calibration_applies_the_scenario_interventions() {
     for (name, text) in [("plain", plain.to_string()), ("with", with)] {
         let file = sandbox.path().join(format!("{name}.toml"));
         fs::write(&file, text).unwrap();
-        sandbox
-            .cmd(&[
-                "calibrate",
-                file.to_str().unwrap(),
-                "--targets",
-                targets.to_str().unwrap(),
-                "-o",
-                name,
-            ])
-            .assert()
-            .success();
+        calibrate_into(
+            &sandbox,
+            (file.to_str().unwrap(), targets.to_str().unwrap()),
+            name,
+            &[],
+        )
+        .assert()
+        .success();
         predictive.push(read(&sandbox.path().join(name).join("predictive.csv")));
     }
     assert_ne!(
