@@ -39,7 +39,7 @@ impl ModelSimulator {
                 .iter()
                 .position(|(name, _, _)| *name == t.metric)
                 .expect("the targets reader accepts only metric names");
-            if scenario.base.setting == 1.0 && !LAB_METRICS.contains(&t.metric.as_str()) {
+            if scenario.base.is_lab() && !LAB_METRICS.contains(&t.metric.as_str()) {
                 return Err(CalibrateError::Target(format!(
                     "target `{}`: the lab setting reports only {} (docs/outputs.md); \
                      the other step metrics are 0 in every lab run",

@@ -83,7 +83,7 @@ pub(crate) fn run_steps(
     detail: Detail,
     boundary: &mut dyn FnMut(&mut Model, u32),
 ) -> RunOutput {
-    if params.setting == 1.0 {
+    if params.is_lab() {
         return lab::run_lab(params, steps, seed, detail);
     }
     let mut model = Model::new(params, seed);

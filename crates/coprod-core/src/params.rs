@@ -525,6 +525,12 @@ impl Params {
         Ok(())
     }
 
+    /// Whether these parameters run the lab setting (`population.setting = "lab"`), the
+    /// repeated public-goods game, instead of the field model.
+    pub fn is_lab(&self) -> bool {
+        self.setting == 1.0
+    }
+
     /// Every parameter in its range (the fields are public, so a caller may have set one
     /// without [`Params::set`]), then the cross-parameter checks that single ranges cannot
     /// express.
@@ -543,7 +549,7 @@ impl Params {
                 reason: format!("type shares add up to {shares}, more than 1"),
             });
         }
-        if self.setting == 1.0 && self.n_citizens < self.lab_group_size {
+        if self.is_lab() && self.n_citizens < self.lab_group_size {
             return Err(ParamError::Inconsistent {
                 names: vec!["population.n_citizens", "lab.lab_group_size"],
                 reason: "the lab needs at least one full group of subjects".to_string(),

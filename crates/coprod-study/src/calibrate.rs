@@ -202,7 +202,7 @@ pub(crate) fn finish(
             setup.simulator.summaries(theta, s)
         })
     })?;
-    let lab = setup.scenario.base.setting != 0.0;
+    let lab = setup.scenario.base.is_lab();
     write_outputs(out, &setup.names, generations, &rows, lab)?;
     let mut manifest = serde_json::json!({
         "kind": "calibration",

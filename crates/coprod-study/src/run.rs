@@ -642,7 +642,7 @@ impl<'s> Batch<'s> {
             };
             match output {
                 Ok(output) => {
-                    if spec.params.setting == 1.0 {
+                    if spec.params.is_lab() {
                         lab_runs += 1;
                     }
                     writer.write_run(&id, &output)?;

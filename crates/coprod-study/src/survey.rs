@@ -151,7 +151,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
 /// live in communities.
 fn field_scenario(name: &str) -> Result<Scenario> {
     let scenario = Study::load(name)?.scenario().clone();
-    if scenario.base.setting != 0.0 {
+    if scenario.base.is_lab() {
         bail!(
             "{}: a survey needs the field setting (citizens in communities)",
             scenario.origin

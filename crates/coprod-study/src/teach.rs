@@ -272,7 +272,7 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>>
         let v = &scenario.variants[variant].name;
         for point in 0..scenario.n_points() {
             let p = scenario.params_for(variant, point);
-            if p.setting != 0.0 {
+            if p.is_lab() {
                 bail!(
                     "the lesson needs the field setting (citizens in communities): the lab \
                      setting has no lasting groups to compare\n\nhint: drop `--set \
