@@ -452,7 +452,7 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
     let code = served.open_game(&settings);
     runtime().block_on(async {
         let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
-        student.wait("document.getElementById('go')").await;
+        student.wait("document.readyState === 'complete' && document.getElementById('go')").await;
         student.eval("document.getElementById('go').click()").await;
         student.wait("document.body.dataset.seat").await;
         let mut teacher =
@@ -485,7 +485,7 @@ fn a_student_page_counts_down_the_round() {
     let code = served.open_game(&settings);
     runtime().block_on(async {
         let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
-        student.wait("document.getElementById('go')").await;
+        student.wait("document.readyState === 'complete' && document.getElementById('go')").await;
         student.eval("document.getElementById('go').click()").await;
         student.wait("document.body.dataset.seat").await;
         let mut teacher =
