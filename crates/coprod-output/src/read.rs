@@ -651,6 +651,35 @@ pub fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, ReadError>
         })
 }
 
+/// A parameter's value in manifest.json's `parameters` list (the values every run shared).
+pub fn manifest_parameter<'a>(
+    manifest: Option<&'a serde_json::Value>,
+    name: &str,
+) -> Option<&'a str> {
+    manifest?
+        .get("parameters")?
+        .as_array()?
+        .iter()
+        .find(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))?
+        .get("value")?
+        .as_str()
+}
+
+/// Whether a run directory holds runs of the lab setting (`population.setting = "lab"`),
+/// whose metrics are of rounds of a public-goods game, not months of co-production: from
+/// parameters.csv, else (a directory written before it) from the manifest. A scenario runs
+/// one setting in every run, so any lab row means a lab directory.
+pub fn ran_lab(parameters: Option<&ParametersTable>, manifest: Option<&serde_json::Value>) -> bool {
+    const SETTING: &str = "population.setting";
+    match parameters {
+        Some(t) => t
+            .rows
+            .iter()
+            .any(|r| r.parameter == SETTING && r.value == "lab"),
+        None => manifest_parameter(manifest, SETTING) == Some("lab"),
+    }
+}
+
 /// The columns strictly between two fixed columns (the swept parameters).
 fn between(t: &RawTable, first: usize, last: usize) -> Result<Vec<usize>, ReadError> {
     if last <= first {
@@ -671,6 +700,30 @@ mod tests {
 
     fn write(dir: &Path, name: &str, text: &str) {
         std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn the_setting_comes_from_parameters_csv_else_the_manifest() {
+        let row = |value: &str| crate::ParameterRow {
+            variant: "baseline".into(),
+            point: Vec::new(),
+            parameter: "population.setting".into(),
+            value: value.into(),
+            unit: "option".into(),
+            source: "scenario".into(),
+        };
+        let table = |value: &str| ParametersTable {
+            swept: Vec::new(),
+            rows: vec![row(value)],
+        };
+        let manifest = |value: &str| serde_json::json!({"parameters": [{"name": "population.setting", "value": value}]});
+        assert!(ran_lab(Some(&table("lab")), None));
+        assert!(!ran_lab(Some(&table("field")), None));
+        // parameters.csv, when there, is what the runs used; the manifest is the fallback.
+        assert!(!ran_lab(Some(&table("field")), Some(&manifest("lab"))));
+        assert!(ran_lab(None, Some(&manifest("lab"))));
+        assert!(!ran_lab(None, Some(&manifest("field"))));
+        assert!(!ran_lab(None, None));
     }
 
     #[test]

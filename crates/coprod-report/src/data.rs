@@ -400,12 +400,7 @@ impl RunData {
     /// Whether the run is of the lab setting (`population.setting = lab`): rounds of a
     /// public-goods game, not months of co-production.
     pub fn is_lab(&self) -> bool {
-        let first = self.runs.rows.first();
-        let value = match first {
-            Some(r) => self.parameter_in(&r.variant, &r.point, "population.setting"),
-            None => self.parameter("population.setting"),
-        };
-        value.as_deref() == Some("lab")
+        coprod_output::read::ran_lab(self.parameters.as_ref(), self.manifest.as_ref())
     }
 
     /// The durations of the started groups of these runs, pooled.
@@ -436,15 +431,7 @@ impl RunData {
 
     /// A model parameter's value as written in the manifest when every run had it, if known.
     pub fn parameter(&self, name: &str) -> Option<String> {
-        self.manifest
-            .as_ref()?
-            .get("parameters")?
-            .as_array()?
-            .iter()
-            .find(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))?
-            .get("value")?
-            .as_str()
-            .map(String::from)
+        coprod_output::read::manifest_parameter(self.manifest.as_ref(), name).map(String::from)
     }
 
     /// The (variant, sweep point) cells that `keep` selects, in runs.csv order.

@@ -268,6 +268,7 @@ impl Scenario {
             .transpose()?;
 
         check_variants_leave_sweep_alone(&loc, &variants, &sweep)?;
+        check_one_setting(&loc, &base, &variants, &sweep)?;
         check_run_cap(&loc, &variants, &sweep, replications)?;
 
         let scenario = Scenario {
@@ -1094,6 +1095,70 @@ fn check_variants_leave_sweep_alone(
     Ok(())
 }
 
+/// Every run of a scenario has the scenario's setting. A lab run plays rounds of a
+/// public-goods game and a field run months of co-production; their metrics have different
+/// units, so a variant or sweep point of the other setting would be compared with, and
+/// pooled into charts of, runs it cannot be measured against.
+fn check_one_setting(
+    loc: &Locator<'_>,
+    base: &Params,
+    variants: &[Variant],
+    sweep: &[SweepAxis],
+) -> Result<(), ScenarioError> {
+    const NAME: &str = "population.setting";
+    let (index, spec) = Params::lookup(NAME).expect("population.setting is a parameter");
+    let own = spec.format_value(base.get_index(index));
+    let hint = Some(format!(
+        "a scenario runs one setting; put the runs with the other setting in a scenario of \
+         their own (this one's is `{NAME} = \"{own}\"`)"
+    ));
+    for (i, variant) in variants.iter().enumerate().skip(1) {
+        let Some((_, value)) = variant.overrides.iter().find(|(p, _)| *p == index) else {
+            continue;
+        };
+        if *value != base.get_index(index) {
+            let path = [key("experiment"), key("variants"), Seg::Index(i - 1)];
+            let full: Vec<Seg> = [path.as_slice(), &[key("params")]]
+                .concat()
+                .into_iter()
+                .chain(NAME.split('.').map(key))
+                .collect();
+            let span = loc.value_span(&full).or_else(|| loc.key_span(&path));
+            return Err(loc
+                .error_at(
+                    span,
+                    format!(
+                        "variant `{}` sets `{NAME} = \"{}\"`, but the scenario's runs are \
+                         \"{own}\": lab and field runs have metrics in different units and \
+                         cannot be compared",
+                        variant.name,
+                        spec.format_value(*value)
+                    ),
+                )
+                .with_hint(hint));
+        }
+    }
+    if let Some(axis) = sweep.iter().find(|a| a.param == index)
+        && axis.values.iter().any(|v| *v != axis.values[0])
+    {
+        let span = loc.value_span(&[key("experiment"), key("sweep"), key(NAME)]);
+        return Err(loc
+            .error_at(
+                span,
+                format!(
+                    "the sweep over `{NAME}` mixes lab and field runs, whose metrics have \
+                     different units and cannot be compared"
+                ),
+            )
+            .with_hint(Some(
+                "a scenario runs one setting: sweep another parameter, or run the lab and \
+                 the field as two scenarios"
+                    .into(),
+            )));
+    }
+    Ok(())
+}
+
 /// The experiment may expand to at most [`MAX_RUNS`] runs.
 fn check_run_cap(
     loc: &Locator<'_>,
@@ -1304,12 +1369,12 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
                 return Err(loc
                     .error_at(
                         loc.value_span(&path),
-                        format!("sweep over `{name}` must be a list or a range, not {}", values::display_toml(other)),
+                        format!(
+                            "sweep over `{name}` must be a list or a range, not {}",
+                            values::display_toml(other)
+                        ),
                     )
-                    .with_hint(Some(format!(
-                        "write `\"{name}\" = [1, 2, 3]` or `\"{name}\" = {{ from = 1, to = 3, step = 1 }}`; \
-                         a single value belongs in [params]"
-                    ))));
+                    .with_hint(Some(sweep_shape_hint(spec))));
             }
         };
         if values.is_empty() {
@@ -1330,7 +1395,8 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
                 )
                 .with_hint(Some(format!(
                     "a single value belongs in [params]; to sweep, give two or more values: \
-                     `\"{name}\" = [1, 2, 3]`"
+                     `\"{name}\" = {}`",
+                    example_list(spec)
                 ))));
         }
         if let Some(dup) = values
@@ -1378,6 +1444,57 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
         });
     }
     Ok(axes)
+}
+
+/// Three allowed numbers of a numeric `spec`, evenly spaced, for hints: small whole
+/// numbers, or the ends and middle of a real range.
+fn example_numbers(spec: &coprod_core::ParamSpec) -> Vec<f64> {
+    if matches!(spec.kind, Kind::Real) {
+        return [0.0, 0.5, 1.0]
+            .iter()
+            .map(|t| spec.min + t * (spec.max - spec.min))
+            .collect();
+    }
+    let step = if spec.even_only() { 2.0 } else { 1.0 };
+    let first = if spec.min <= step && step * 3.0 <= spec.max {
+        step
+    } else {
+        spec.min
+    };
+    (0..3)
+        .map(|i| first + step * f64::from(i))
+        .filter(|v| *v <= spec.max)
+        .collect()
+}
+
+/// Two or three allowed values of `spec` as a TOML list, for hints.
+fn example_list(spec: &coprod_core::ParamSpec) -> String {
+    let items: Vec<String> = match spec.kind {
+        Kind::Choice(options) => options.iter().map(|o| format!("\"{o}\"")).collect(),
+        Kind::Bool => vec!["false".into(), "true".into()],
+        Kind::Int | Kind::Real => example_numbers(spec)
+            .into_iter()
+            .map(|v| spec.format_value(v))
+            .collect(),
+    };
+    format!("[{}]", items.join(", "))
+}
+
+/// How to write a sweep over `spec`: a list, or for numbers also a range.
+fn sweep_shape_hint(spec: &coprod_core::ParamSpec) -> String {
+    let name = spec.name;
+    let list = format!("`\"{name}\" = {}`", example_list(spec));
+    let numbers = example_numbers(spec);
+    let range = match (spec.kind, numbers.as_slice()) {
+        (Kind::Int | Kind::Real, [from, next, .., to]) => format!(
+            " or `\"{name}\" = {{ from = {}, to = {}, step = {} }}`",
+            spec.format_value(*from),
+            spec.format_value(*to),
+            spec.format_value(next - from)
+        ),
+        _ => String::new(),
+    };
+    format!("write {list}{range}; a single value belongs in [params]")
 }
 
 /// Like [`leaves`], but a table with a `from` key is a range, not a section.
@@ -1579,6 +1696,38 @@ mod tests {
             parse("[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\nfrom_step = 3\n")
                 .unwrap();
         assert_eq!(ok.variants[0].interventions.len(), 1);
+    }
+
+    #[test]
+    fn one_scenario_runs_one_setting() {
+        // A variant or sweep that would mix lab and field runs is refused where it is written.
+        let e =
+            err("[[experiment.variants]]\nname = \"game\"\nparams.population.setting = \"lab\"\n");
+        assert_eq!(e.location, Some((3, 29)));
+        assert!(
+            e.message
+                .contains("variant `game` sets `population.setting = \"lab\"`"),
+            "{}",
+            e.message
+        );
+        let e = err("[experiment.sweep]\n\"population.setting\" = [\"field\", \"lab\"]\n");
+        assert_eq!(e.location, Some((2, 24)));
+        assert!(
+            e.message.contains("mixes lab and field runs"),
+            "{}",
+            e.message
+        );
+        // Restating the scenario's own setting is not a mixture.
+        let lab = "[params.population]\nsetting = \"lab\"\n";
+        let s = parse(&format!(
+            "{lab}[[experiment.variants]]\nname = \"v\"\nparams.population.setting = \"lab\"\n"
+        ))
+        .unwrap();
+        assert!(s.params_for(1, 0).is_lab());
+        // A single-value sweep is refused anyway; its hint spells the options.
+        let e = err("[experiment.sweep]\n\"population.setting\" = [\"lab\"]\n");
+        let hint = e.hint.unwrap_or_default();
+        assert!(hint.contains(r#"= ["field", "lab"]"#), "{hint}");
     }
 
     #[test]

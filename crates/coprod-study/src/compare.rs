@@ -150,15 +150,14 @@ fn write_rows(
     Ok(written)
 }
 
-/// Whether the run in `dir` is of the lab setting (its parameters.csv says so), whose
-/// metrics have the lab's units.
+/// Whether the run in `dir` is of the lab setting, whose metrics have the lab's units.
 fn is_lab(dir: &Path) -> Result<bool> {
-    let table = coprod_output::read::read_parameters(dir)?;
-    Ok(table.is_some_and(|t| {
-        t.rows
-            .iter()
-            .any(|r| r.parameter == "population.setting" && r.value == "lab")
-    }))
+    let parameters = coprod_output::read::read_parameters(dir)?;
+    let manifest = coprod_output::read::read_manifest(dir)?;
+    Ok(coprod_output::read::ran_lab(
+        parameters.as_ref(),
+        manifest.as_ref(),
+    ))
 }
 
 /// Refuses to replace comparison.csv with one that leaves out rows it has (other metrics,
