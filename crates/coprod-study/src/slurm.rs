@@ -108,13 +108,8 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
             out.display()
         );
     }
-    let name = out.file_name().map_or_else(
-        || scenario.name.clone(),
-        |n| n.to_string_lossy().into_owned(),
-    );
     let (job_dir, script) = job_files(
         (&out, args.out.as_deref()),
-        &name,
         &scenario.name,
         args.force,
         &["logs", "shards"],
@@ -139,17 +134,21 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     })
 }
 
-/// The job folder `<out name>.slurm` beside `out` and the script in it, made afresh with
+/// The job folder `<out name>.slurm` beside `out` (`<scenario>.slurm` if `out` has no
+/// name) and the script in it, made afresh with
 /// the folders `dirs` (an earlier submission's only with `force`, and only if it holds a
 /// script of this scenario); refused if its path cannot go into the script (`given` is the
 /// `--out` given, if any).
 pub(crate) fn job_files(
     (out, given): (&Path, Option<&Path>),
-    name: &str,
     scenario: &str,
     force: bool,
     dirs: &[&str],
 ) -> Result<(PathBuf, PathBuf)> {
+    let name = out.file_name().map_or_else(
+        || scenario.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let job_dir = out.with_file_name(format!("{name}.slurm"));
     check_job_dir(&job_dir, given)?;
     let script = job_dir.join(format!("{scenario}.sbatch"));

@@ -78,13 +78,8 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             out.display()
         );
     }
-    let name = out.file_name().map_or_else(
-        || scenario.name.clone(),
-        |n| n.to_string_lossy().into_owned(),
-    );
     let (job_dir, script) = job_files(
         (&out, args.out.as_deref()),
-        &name,
         &scenario.name,
         args.force,
         &["logs"],
