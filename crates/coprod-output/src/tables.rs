@@ -454,29 +454,34 @@ impl Writer {
                 path: id_path.clone(),
                 reason: "it is missing or unreadable".into(),
             })?;
-        if found.coprod_version != identity.coprod_version {
-            return Err(OutputError::Mismatch {
-                path: target.to_path_buf(),
-                what: "coprod version".into(),
-                found: found.coprod_version,
-                expected: identity.coprod_version.clone(),
-            });
-        }
-        if found.scenario_hash != identity.scenario_hash {
-            return Err(OutputError::Mismatch {
-                path: target.to_path_buf(),
-                what: "scenario fingerprint".into(),
-                found: found.scenario_hash,
-                expected: identity.scenario_hash.clone(),
-            });
-        }
-        if found.runs != identity.runs {
-            return Err(OutputError::Mismatch {
-                path: target.to_path_buf(),
-                what: "a number of runs of".into(),
-                found: found.runs.to_string(),
-                expected: identity.runs.to_string(),
-            });
+        // The same version, scenario and number of runs, else the saved runs are another
+        // run's and resuming would mix them in.
+        let checks = [
+            (
+                "coprod version",
+                found.coprod_version,
+                &identity.coprod_version,
+            ),
+            (
+                "scenario fingerprint",
+                found.scenario_hash,
+                &identity.scenario_hash,
+            ),
+            (
+                "a number of runs of",
+                found.runs.to_string(),
+                &identity.runs.to_string(),
+            ),
+        ];
+        for (what, found, expected) in checks {
+            if found != *expected {
+                return Err(OutputError::Mismatch {
+                    path: target.to_path_buf(),
+                    what: what.into(),
+                    found,
+                    expected: expected.clone(),
+                });
+            }
         }
         let journal_path = staging.join(JOURNAL);
         // A missing journal is a damaged partial directory (explained with "start over
