@@ -33,25 +33,24 @@ pub(crate) struct Key {
     key: Option<String>,
 }
 
+/// The teachers' pages, each behind the key.
+const TEACHER_PAGES: [(&str, &str); 4] = [
+    ("/", HOME),
+    ("/explore", EXPLORE),
+    ("/experiment", EXPERIMENT),
+    ("/game", TEACHER),
+];
+
 /// All routes of the server.
 pub(crate) fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, HOME)),
-        )
-        .route(
-            "/explore",
-            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, EXPLORE)),
-        )
-        .route(
-            "/experiment",
-            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, EXPERIMENT)),
-        )
-        .route(
-            "/game",
-            get(|s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, TEACHER)),
-        )
+    let mut router = Router::new();
+    for (path, html) in TEACHER_PAGES {
+        router = router.route(
+            path,
+            get(move |s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, html)),
+        );
+    }
+    router
         .route(
             "/assets/style.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css")], STYLE) }),
