@@ -59,6 +59,11 @@ impl Served {
         format!("{}{path}", self.base.replacen("http://", "ws://", 1))
     }
 
+    /// The teacher's socket of game `code`, connected with the key.
+    pub(crate) async fn teacher_socket(&self, code: &str) -> Client {
+        Client::connect(&self.ws_url(&format!("/ws/teacher/{code}?key={}", self.key))).await
+    }
+
     /// A teacher URL (with the key) for `path`.
     pub(crate) fn teacher(&self, path: &str) -> String {
         let sep = if path.contains('?') { '&' } else { '?' };
@@ -298,9 +303,7 @@ fn ended_games_are_kept_until_their_place_is_needed() {
     };
     let first = served.open_game(&settings(&[2], 1));
     runtime().block_on(async {
-        let mut teacher =
-            Client::connect(&served.ws_url(&format!("/ws/teacher/{first}?key={}", served.key)))
-                .await;
+        let mut teacher = served.teacher_socket(&first).await;
         teacher.send(json!({"type": "end"})).await;
         teacher.until(|v| v["phase"] == "ended").await;
     });
@@ -513,9 +516,7 @@ fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_rou
     let served = Served::start(&sb);
     let code = served.open_game(&settings(&[3, 8], 3));
     runtime().block_on(async {
-        let mut teacher =
-            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
-                .await;
+        let mut teacher = served.teacher_socket(&code).await;
         let mut students = join(&served, &code, 6).await;
         teacher.until(|v| v["joined"] == 6).await;
         teacher.send(json!({"type": "start"})).await;
@@ -577,9 +578,7 @@ fn a_round_closes_when_every_connected_student_decided() {
     long_rounds["round_seconds"] = json!(600);
     let code = served.open_game(&long_rounds);
     runtime().block_on(async {
-        let mut teacher =
-            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
-                .await;
+        let mut teacher = served.teacher_socket(&code).await;
         let mut students = join(&served, &code, 3).await;
         // Seat 3 leaves before the start.
         drop(students.pop());
@@ -654,9 +653,7 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
         // Unknown game code.
         let mut lost = Client::connect(&served.ws_url("/ws/play/ZZZZ")).await;
         assert!(lost.error().await.contains("no game has the code ZZZZ"));
-        let mut teacher =
-            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
-                .await;
+        let mut teacher = served.teacher_socket(&code).await;
         let mut a = Client::connect(&served.ws_url(&format!("/ws/play/{code}"))).await;
         // Before joining, malformed and out-of-order messages.
         a.send_text("{not json".into()).await;
@@ -741,9 +738,7 @@ fn load_100_students_through_10_rounds_reports_latency_and_memory() {
     let served = Served::start(&sb);
     let code = served.open_game(&settings(&[5], 10));
     let latencies = runtime().block_on(async {
-        let mut teacher =
-            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
-                .await;
+        let mut teacher = served.teacher_socket(&code).await;
         let mut students = join(&served, &code, 100).await;
         teacher.send(json!({"type": "start"})).await;
         // The teacher's page reads every update, as a browser does.

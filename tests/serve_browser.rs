@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::browser::{HEADLESS_FLAGS, browser_or_skip};
-use crate::serve::{Client, Served, http};
+use crate::serve::{Served, http};
 use crate::util::{Sandbox, root};
 
 /// Headless Chromium with remote debugging, stopped (by its PID) when dropped.
@@ -195,6 +195,18 @@ impl Tab {
         }
         path
     }
+}
+
+/// A student's page of game `code`, joined and seated. Join is clicked only once the page
+/// has loaded: a click before its script attached the handler would be lost.
+async fn seated_student(chrome: &Chromium, served: &Served, code: &str) -> Tab {
+    let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
+    student
+        .wait("document.readyState === 'complete' && document.getElementById('go')")
+        .await;
+    student.eval("document.getElementById('go').click()").await;
+    student.wait("document.body.dataset.seat").await;
+    student
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -451,13 +463,9 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
         "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
     let code = served.open_game(&settings);
     runtime().block_on(async {
-        let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
-        student.wait("document.readyState === 'complete' && document.getElementById('go')").await;
-        student.eval("document.getElementById('go').click()").await;
-        student.wait("document.body.dataset.seat").await;
+        let mut student = seated_student(&chrome, &served, &code).await;
         let mut teacher =
-            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
-                .await;
+            served.teacher_socket(&code).await;
         teacher.send(json!({"type": "end"})).await;
         student.wait("document.body.dataset.phase === 'ended' && !document.getElementById('over').hidden").await;
         let text = student.eval("document.querySelector('main').innerText").await;
@@ -484,13 +492,9 @@ fn a_student_page_counts_down_the_round() {
         "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 600});
     let code = served.open_game(&settings);
     runtime().block_on(async {
-        let mut student = chrome.tab(&format!("{}/play/{code}", served.base)).await;
-        student.wait("document.readyState === 'complete' && document.getElementById('go')").await;
-        student.eval("document.getElementById('go').click()").await;
-        student.wait("document.body.dataset.seat").await;
+        let mut student = seated_student(&chrome, &served, &code).await;
         let mut teacher =
-            Client::connect(&served.ws_url(&format!("/ws/teacher/{code}?key={}", served.key)))
-                .await;
+            served.teacher_socket(&code).await;
         teacher.send(json!({"type": "start"})).await;
         let seconds = "Number((document.getElementById('countdown').textContent.match(/^(\\d+) s left$/) || [])[1])";
         student
