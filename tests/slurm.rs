@@ -30,9 +30,8 @@ fn assert_script(path: &std::path::Path, lines: &[&str]) {
 fn slurm_writes_a_ready_script_and_submits_nothing() {
     let sb = Sandbox::new();
     let file = data("sweep.toml");
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
+    let slurm = |args: &[&str]| sb.cmd(&[&["slurm", file.to_str().unwrap()], args].concat());
+    slurm(&[
         "--array",
         "5",
         "--partition",
@@ -67,47 +66,24 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
     assert!(!sb.path().join("study").exists());
 
     // A second script for the same output needs --force; more tasks than runs are refused.
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "5",
-        "--out",
-        "study",
-    ])
-    .assert()
-    .code(2)
-    .stderr(predicate::str::contains("already exists"));
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "30",
-        "--out",
-        "study",
-        "--force",
-    ])
-    .assert()
-    .code(2)
-    .stderr(predicate::str::contains(
-        "invalid value 30 for --array: allowed is 1 to 24, the number of runs of scenario \
+    slurm(&["--array", "5", "--out", "study"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    slurm(&["--array", "30", "--out", "study", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid value 30 for --array: allowed is 1 to 24, the number of runs of scenario \
          `sweep-test`",
-    ));
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "24",
-        "--out",
-        "study",
-        "--force",
-    ])
-    .assert()
-    .success()
-    .stderr(predicate::str::contains(
-        "24 runs in 24 array tasks of at most 1 runs each",
-    ))
-    .stderr(predicate::str::contains("warning").not());
+        ));
+    slurm(&["--array", "24", "--out", "study", "--force"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "24 runs in 24 array tasks of at most 1 runs each",
+        ))
+        .stderr(predicate::str::contains("warning").not());
     let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
     assert!(
         !script.contains("--force"),
@@ -118,29 +94,14 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
     // results needs its own flag, which reaches the merge line.
     fs::remove_dir_all(sb.path().join("study.slurm")).unwrap();
     fs::create_dir(sb.path().join("study")).unwrap();
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "5",
-        "--out",
-        "study",
-    ])
-    .assert()
-    .code(2)
-    .stderr(predicate::str::contains("--replace-results"));
+    slurm(&["--array", "5", "--out", "study"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--replace-results"));
     assert!(!sb.path().join("study.slurm").exists(), "nothing written");
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "5",
-        "--out",
-        "study",
-        "--replace-results",
-    ])
-    .assert()
-    .success();
+    slurm(&["--array", "5", "--out", "study", "--replace-results"])
+        .assert()
+        .success();
     let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
     assert!(script.contains("--out \"$OUT\" --force"), "{script}");
 }
