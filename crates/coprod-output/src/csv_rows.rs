@@ -96,3 +96,15 @@ pub(crate) fn checked_rows(
     }
     Ok(rows)
 }
+
+/// `Ok` if `name` is one of `metrics`, else the message naming the allowed ones.
+pub(crate) fn known_metric(metrics: &[&str], name: &str) -> Result<(), String> {
+    if metrics.contains(&name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown metric `{name}`: allowed are {}",
+            metrics.join(", ")
+        ))
+    }
+}

@@ -92,16 +92,7 @@ pub fn parse_published(
             ));
         }
         let metric = field(1).to_string();
-        if !metrics.contains(&metric.as_str()) {
-            return Err(bad(
-                line,
-                2,
-                format!(
-                    "unknown metric `{metric}`: allowed are {}",
-                    metrics.join(", ")
-                ),
-            ));
-        }
+        crate::csv_rows::known_metric(metrics, &metric).map_err(|m| bad(line, 2, m))?;
         let kind = match field(2) {
             "level" => PublishedKind::Level,
             "effect" => PublishedKind::Effect,

@@ -60,16 +60,7 @@ pub fn parse_targets(
     let mut targets = Vec::new();
     for (line, record) in rows {
         let metric = record[0].trim().to_string();
-        if !metrics.contains(&metric.as_str()) {
-            return Err(bad(
-                line,
-                1,
-                format!(
-                    "unknown metric `{metric}`: allowed are {}",
-                    metrics.join(", ")
-                ),
-            ));
-        }
+        crate::csv_rows::known_metric(metrics, &metric).map_err(|m| bad(line, 1, m))?;
         let step = record[1].trim().parse::<u32>().map_err(|_| {
             bad(
                 line,
