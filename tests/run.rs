@@ -524,6 +524,52 @@ fn a_failing_standard_output_is_named_and_a_closed_pipe_is_no_error() {
     assert!(sb.path().join("piped").join("manifest.json").is_file());
 }
 
+/// A reader that closes stdout or stderr early (`coprod check ... | grep -q`, `coprod run
+/// ... 2>&1 | head`) changes nothing the command does: the exit status is the one it would
+/// have had (1 for invalid files, 3 for failed runs, with failures.csv written), not 0 and
+/// not a panic.
+#[test]
+fn closed_standard_streams_keep_the_exit_status() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("bad.toml"),
+        "[params.levers]\ngroup_sise_cap = 3\n",
+    )
+    .unwrap();
+    // A pipe whose reader is gone before the command starts: every write fails.
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let status = |args: &[&str], fault: Option<&str>| {
+        let mut cmd = std::process::Command::new(crate::util::bin());
+        cmd.current_dir(sb.path()).args(args);
+        if let Some(fault) = fault {
+            cmd.env("COPROD_FAULT_INJECT", fault);
+        }
+        cmd.stdout(closed())
+            .stderr(closed())
+            .status()
+            .unwrap()
+            .code()
+    };
+    assert_eq!(status(&["check", "bad.toml"], None), Some(1));
+    let run = [
+        "run",
+        "baseline",
+        "--quick",
+        "--set",
+        "population.n_citizens=240",
+        "--set",
+        "population.n_communities=4",
+        "--out",
+        "failed",
+    ];
+    assert_eq!(status(&run, Some("panic:1")), Some(3));
+    assert!(sb.path().join("failed").join("failures.csv").is_file());
+}
+
 /// A folder or a device given as the scenario is named for what it is.
 #[test]
 fn a_scenario_that_is_not_a_file_is_named_for_what_it_is() {

@@ -22,13 +22,13 @@ pub(crate) fn check(files: &[String], threads: usize, out: &mut impl Write) -> R
             Ok(scenario) => {
                 writeln!(out, "ok       {file}: {}", scenario.description)?;
                 for warning in scenario.warnings {
-                    eprintln!("warning: {file}: {warning}");
+                    say!("warning: {file}: {warning}");
                 }
             }
             Err(err) => {
                 status = 1;
                 writeln!(out, "invalid  {file}")?;
-                eprintln!("error: {}\n", coprod_study::chain(&err));
+                say!("error: {}\n", coprod_study::chain(&err));
             }
         }
     }
@@ -47,7 +47,7 @@ pub(crate) fn plot(args: &PlotArgs, out: &mut impl Write) -> Result<u8> {
     }
     match &written.index {
         Some(index) => writeln!(out, "{}", index.display())?,
-        None => eprintln!(
+        None => say!(
             "note: index.html was left as it was (it shows every default chart); --kind and \
              --metric redraw only the charts they select, in charts/; `coprod plot {}` without \
              them redraws every chart and index.html",
@@ -90,9 +90,10 @@ pub(crate) fn sensitivity(
     };
     let done = coprod_study::sensitivity(&study, &options, &Terminal::new())?;
     let took = coprod_study::human_duration(done.seconds);
-    eprintln!(
+    say!(
         "wrote {} indices from {} runs in {took}",
-        done.indices, done.runs
+        done.indices,
+        done.runs
     );
     writeln!(out, "{}", done.dir.display())?;
     Ok(0)
@@ -166,7 +167,7 @@ fn calibrate_shard(options: &CalibrateOptions, out: &mut impl Write) -> Result<u
             accepted,
             dir,
         } => {
-            eprintln!(
+            say!(
                 "wrote shard {shard} of {shards} of round {} of generation {}: proposals {}-{}, \
                  {accepted} accepted; when every shard of the round is done, run `coprod merge \
                  {}`",
@@ -179,7 +180,7 @@ fn calibrate_shard(options: &CalibrateOptions, out: &mut impl Write) -> Result<u
             dir
         }
         ShardOutcome::AlreadyDone { round, shard, dir } => {
-            eprintln!(
+            say!(
                 "shard {shard} of round {} of generation {} is already done; run `coprod merge \
                  {}` when the others are",
                 round.round,
@@ -189,7 +190,7 @@ fn calibrate_shard(options: &CalibrateOptions, out: &mut impl Write) -> Result<u
             dir
         }
         ShardOutcome::Finished { dir } => {
-            eprintln!(
+            say!(
                 "the calibration has stopped: nothing left to run; `coprod merge {}` writes the \
                  results",
                 dir.display()
@@ -229,7 +230,7 @@ pub(crate) fn merge_calibration(
             new_generations,
             calibration,
         } => {
-            eprintln!(
+            say!(
                 "merged {}; the calibration has stopped",
                 generations(new_generations)
             );
@@ -251,7 +252,7 @@ pub(crate) fn merge_calibration(
                     format!("shards {} still to run", missing.join(", "))
                 },
             );
-            eprintln!(
+            say!(
                 "merged {}; generation {} needs round {} (proposals {}-{}, {split}): run the \
                  shards again, then merge",
                 generations(new_generations),
@@ -331,7 +332,7 @@ pub(crate) fn slurm(args: SlurmArgs, out: &mut impl Write) -> Result<u8> {
         } else {
             "the merge job"
         };
-        eprintln!(
+        say!(
             "submit it with:\n  {submit_command}\n(or `{submit_command} submit --wait` to block \
              until {until} has finished); every path in it must be on a filesystem the compute \
              nodes share"
@@ -365,21 +366,21 @@ fn on_path(name: &str) -> bool {
 fn announce(written: &coprod_study::SlurmScript, array: u64) {
     let (runs, script) = (written.runs, written.script.display());
     if written.calibration {
-        eprintln!(
+        say!(
             "wrote {script}: a calibration job of {array} tasks, each a shard of every round, \
              merged after each round into {}",
             written.out.display()
         );
         return;
     }
-    eprintln!(
+    say!(
         "wrote {script}: {runs} runs in {array} array tasks of at most {} runs each, then a \
          merge job into {}",
         runs.div_ceil(array),
         written.out.display()
     );
     if array > 1001 {
-        eprintln!(
+        say!(
             "warning: {array} array tasks exceed SLURM's default MaxArraySize (1001); use a \
              smaller --array, each task then takes more runs"
         );

@@ -3,9 +3,19 @@
 //! `calibrate`, `survey`, `merge`, `slurm`; `serve` starts `coprod-serve`), prints what it
 //! returns, and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error,
 //! 3 `run`, `teach` or `merge` finished but some runs failed (or `teach` finished its runs
-//! but could draw no page from them), 130 Ctrl-C during a run; a
-//! broken pipe on stdout exits 0; see docs/errors.md). The only place that talks to the
-//! terminal.
+//! but could draw no page from them), 130 Ctrl-C during a run; a reader that closes stdout
+//! or stderr early changes none of them; see docs/errors.md). The only place that talks to
+//! the terminal.
+
+/// `eprintln!` that ignores a stderr that cannot be written (closed by `2>&1 | head`, or a
+/// full disk behind `2> file`): messages are a courtesy, and losing them must neither stop a
+/// command whose results go to files nor change its exit status.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 mod cli;
 mod commands;
@@ -25,7 +35,7 @@ use crate::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
-    let mut out = Stdout(stdout.lock());
+    let mut out = Stdout::new(stdout.lock());
     let result = dispatch(cli.command, &mut out).and_then(|status| {
         out.flush()?;
         Ok(status)
@@ -34,11 +44,11 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(StudyError::Cancelled(interrupted)) => {
-            eprintln!("\n{interrupted}");
+            say!("\n{interrupted}");
             ExitCode::from(progress::INTERRUPTED)
         }
         Err(err) => {
-            eprintln!("error: {}", message(&err));
+            say!("error: {}", message(&err));
             ExitCode::from(2)
         }
     }
@@ -46,25 +56,54 @@ fn main() -> ExitCode {
 
 /// Standard output, whose write errors say that it was standard output that failed (a full
 /// disk behind `> file`): the command's files were written by then, and a bare "No space
-/// left on device" would suggest they were not.
-struct Stdout<W>(W);
+/// left on device" would suggest they were not. A reader that closed it (`| head`) wanted no
+/// more: the rest is discarded and the command goes on, so its exit status (1 from `check`,
+/// 3 for failed runs) is still the one it would have had.
+struct Stdout<W> {
+    inner: W,
+    closed: bool,
+}
 
 impl<W: Write> Stdout<W> {
-    fn named(err: io::Error) -> io::Error {
-        io::Error::new(
-            err.kind(),
-            format!("cannot write to standard output: {err}"),
-        )
+    fn new(inner: W) -> Self {
+        Stdout {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// `Ok` for a closed reader (remembered, so nothing more is tried), else the error named.
+    fn checked<T>(&mut self, result: io::Result<T>, closed: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(closed)
+            }
+            other => other.map_err(|err| {
+                io::Error::new(
+                    err.kind(),
+                    format!("cannot write to standard output: {err}"),
+                )
+            }),
+        }
     }
 }
 
 impl<W: Write> Write for Stdout<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf).map_err(Self::named)
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.checked(result, buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush().map_err(Self::named)
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.checked(result, ())
     }
 }
 

@@ -68,7 +68,7 @@ impl Progress for Terminal {
             Note::Note(text) => format!("note: {text}"),
             Note::Warning(text) => format!("warning: {text}"),
         };
-        self.bar().suspend(|| eprintln!("{text}"));
+        self.bar().suspend(|| say!("{text}"));
     }
 
     /// From now on, Ctrl-C says what was saved and how to finish the run.
@@ -104,7 +104,7 @@ impl Terminal {
             if let Ok(current) = ON_CTRL_C.lock()
                 && let Some(message) = current.as_ref()
             {
-                eprintln!("\n{}", message());
+                say!("\n{}", message());
             }
             std::process::exit(i32::from(INTERRUPTED));
         });

@@ -23,7 +23,7 @@ pub(crate) fn run(threads: usize, args: RunArgs, out: &mut impl Write) -> Result
     let study = match &args.scenario {
         Some(arg) => Study::load(arg)?,
         None => {
-            eprintln!(
+            say!(
                 "no scenario given: running a quick version of the `{DEFAULT_SCENARIO}` teaching \
                  scenario (`coprod run {DEFAULT_SCENARIO}` runs it in full)"
             );
@@ -65,9 +65,9 @@ fn faults() -> Result<Faults> {
 fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
     let dir = s.dir.display();
     if s.already_complete {
-        eprintln!("{dir} is already complete: no run is left to do");
+        say!("{dir} is already complete: no run is left to do");
     } else if let Some(shard) = &s.shard {
-        eprintln!(
+        say!(
             "wrote shard {} of {} ({} of {}); merge every shard with `coprod merge`",
             shard.index,
             shard.count,
@@ -76,7 +76,7 @@ fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
         );
     } else {
         let took = coprod_study::human_duration(s.seconds);
-        eprintln!("wrote {} runs in {took}", s.ran);
+        say!("wrote {} runs in {took}", s.ran);
     }
     writeln!(out, "{dir}")?;
     if s.failed == 0 {
@@ -84,7 +84,7 @@ fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
     }
     let failures = s.failures_csv();
     match &s.shard {
-        Some(shard) => eprintln!(
+        Some(shard) => say!(
             "warning: {} of the shard's {} runs failed; {} lists them",
             s.failed,
             shard.runs,
@@ -96,7 +96,7 @@ fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
 }
 
 fn failed_runs(failed: u64, runs: u64, failures: &Path) {
-    eprintln!(
+    say!(
         "warning: {failed} of {runs} runs failed; {} lists them with their seeds and parameters",
         failures.display()
     );
@@ -117,13 +117,13 @@ pub(crate) fn teach(threads: usize, args: TeachArgs, out: &mut impl Write) -> Re
     let status = report(&lesson.run, &mut io::sink())?;
     match (lesson.page, lesson.no_page) {
         (Some(page), _) => {
-            eprintln!("open {} in a browser", page.display());
+            say!("open {} in a browser", page.display());
             writeln!(out, "{}", page.display())?;
         }
         (None, Some(why)) => {
             // The runs finished but the page cannot be drawn from them: like failed runs, a
             // finished lesson without its page (status 3), the runs kept.
-            eprintln!(
+            say!(
                 "warning: no teach.html: the {} runs are complete in {}, but the page cannot be \
                  drawn from them: {why}\n\nhint: index.html and the CSV files there show what \
                  the runs did",
@@ -132,10 +132,11 @@ pub(crate) fn teach(threads: usize, args: TeachArgs, out: &mut impl Write) -> Re
             );
             return Ok(SOME_RUNS_FAILED);
         }
-        (None, None) => eprintln!(
+        (None, None) => say!(
             "no teach.html: a lesson's page is not drawn from an incomplete experiment ({} of \
              {} runs failed)",
-            lesson.run.failed, lesson.run.runs
+            lesson.run.failed,
+            lesson.run.runs
         ),
     }
     Ok(status)
@@ -160,14 +161,16 @@ pub(crate) fn merge(threads: usize, args: &MergeArgs, out: &mut impl Write) -> R
     };
     if coprod_study::is_validation_shard(&args.shards[0]) {
         let dir = coprod_study::merge_validation(&args.shards, merged_dir, args.force)?;
-        eprintln!("merged {} validation shards", args.shards.len());
+        say!("merged {} validation shards", args.shards.len());
         writeln!(out, "{}", dir.display())?;
         return Ok(0);
     }
     let merged = coprod_study::merge(&args.shards, merged_dir, args.force, &Terminal::new())?;
-    eprintln!(
+    say!(
         "merged {} shards ({} runs) of {}",
-        merged.shards, merged.runs, merged.scenario
+        merged.shards,
+        merged.runs,
+        merged.scenario
     );
     writeln!(out, "{}", merged.dir.display())?;
     if merged.failed == 0 {

@@ -66,14 +66,14 @@ pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) ->
             .await
             .with_context(|| format!("cannot listen on port {}", args.port))?;
         if args.lan {
-            eprintln!(
+            say!(
                 "listening on the local network: students join at {}/play",
                 server.public_base()
             );
         } else {
-            eprintln!("listening on this computer only; add --lan to let students join");
+            say!("listening on this computer only; add --lan to let students join");
         }
-        eprintln!("teacher's page (keep the key secret; Ctrl-C stops the server):");
+        say!("teacher's page (keep the key secret; Ctrl-C stops the server):");
         writeln!(stdout, "{}", server.teacher_url)?;
         stdout.flush()?;
         server.run().await.context("the server stopped")?;

@@ -219,8 +219,10 @@ impl RunDir {
                 .map_err(|e| OutputError::io(&self.target, e))?;
             if let Some(warning) = remove_replaced(&old, |p| fs::remove_dir_all(p)) {
                 // The new result is complete and in place: not a failure. This crate has no
-                // channel for messages, so the leftover is named on stderr directly.
-                eprintln!("warning: {warning}");
+                // channel for messages, so the leftover is named on stderr directly (and a
+                // stderr that cannot be written must not fail the result).
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "warning: {warning}");
             }
         } else {
             if self.target.exists() {

@@ -236,7 +236,9 @@ fn lan_host(found: Option<String>) -> (String, Option<String>) {
 
 /// One line on stderr about a refused request: the server's log.
 pub(crate) fn log(what: &str) {
-    eprintln!("coprod serve: {}", printable(what));
+    // A stderr that cannot be written must not take the server down.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "coprod serve: {}", printable(what));
 }
 
 /// `text` with its control characters escaped (`\u{1b}`, `\n`): what a page sends is
