@@ -250,7 +250,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) resume: bool,
     /// Shrink the runs for a quick look: at most 60 steps, 3 replications (unless
-    /// --replications or --set experiment.replications asks for more), 1000 citizens.
+    /// --replications or --set experiment.replications gives a number), 1000 citizens.
     #[arg(short, long)]
     pub(crate) quick: bool,
     /// Metric compared in comparison.csv and checked by --target-ci (repeatable)

@@ -76,7 +76,9 @@ fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
         );
     } else {
         let took = coprod_study::human_duration(s.seconds);
-        say!("wrote {} runs in {took}", s.ran);
+        // With failures the warning below says how many of them runs.csv holds.
+        let verb = if s.failed == 0 { "wrote" } else { "ran" };
+        say!("{verb} {} runs in {took}", s.ran);
     }
     writeln!(out, "{dir}")?;
     if s.failed == 0 {

@@ -852,7 +852,7 @@ fn check_name(loc: &Locator<'_>, name: &str, from_file: bool) -> Result<(), Scen
     let problem = if name.is_empty() {
         Some("it is empty".to_string())
     } else if !plain {
-        Some("use letters, digits, `-`, `_` and `.` only".to_string())
+        Some("use ASCII letters (a-z, A-Z), digits, `-`, `_` and `.` only".to_string())
     } else if name.starts_with('.') {
         Some("it must not start with `.` (a hidden folder)".to_string())
     } else if name.len() > MAX_NAME_LEN {

@@ -9,18 +9,30 @@ const MAX_EDITS: usize = 3;
 
 /// The closest of `candidates` to `name`, if any is close enough: at most one edit in
 /// three characters of `name` (and at most [`MAX_EDITS`]), so that a short name is not
-/// "corrected" into an unrelated one (`name` into `base`); an empty name gets nothing.
+/// "corrected" into an unrelated one (`name` into `base`); else the one candidate whose
+/// first `_`-separated word is `name` (`until` for `until_step`). An empty name gets
+/// nothing.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).clamp(1, MAX_EDITS);
     if name.is_empty() {
         return None;
     }
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(name, c), c))
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let near = candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    near.or_else(|| {
+        let mut first_word = candidates
+            .iter()
+            .filter(|c| c.split('_').next() == Some(name) && c.contains('_'));
+        match (first_word.next(), first_word.next()) {
+            (Some(only), None) => Some(*only),
+            _ => None,
+        }
+    })
 }
 
 /// The `--set` key closest to `name`: one of `experiment`'s, or the parameter whose last
@@ -95,6 +107,12 @@ mod tests {
             Some("group-size")
         );
         assert_eq!(closest("stpes", ["steps", "seed"]), Some("steps"));
+        // A name that is the first word of one candidate, but of no other.
+        let interventions = ["lever", "value", "from_step", "until_step"];
+        assert_eq!(closest("until", interventions), Some("until_step"));
+        assert_eq!(closest("from", interventions), Some("from_step"));
+        assert_eq!(closest("share", ["share_hump", "share_free_rider"]), None);
+        assert_eq!(closest("step", interventions), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -140,12 +140,13 @@ impl Setup {
 
     pub(crate) fn announce(&self, progress: &dyn Progress, threads: usize) {
         progress.note(Note::Status(format!(
-            "{}: {} parameters, {} targets, {} particles, up to {} generations, {threads} threads",
+            "{}: {} parameters, {} targets, {} particles, up to {} generations, {}",
             self.scenario.name,
             self.names.len(),
             self.targets.len(),
             self.settings.particles,
-            self.settings.generations
+            self.settings.generations,
+            crate::estimate::counted(threads, "thread")
         )));
     }
 }

@@ -378,6 +378,7 @@ fn draw(
     for metric in metrics {
         let of_metric: Vec<&ComparisonRow> = rows.iter().filter(|r| r.metric == metric).collect();
         let pages = of_metric.len().div_ceil(ROWS_PER_CHART);
+        let mut empty_pages = 0;
         for (page, chunk) in of_metric.chunks(ROWS_PER_CHART).enumerate() {
             let forest: Vec<ForestRow> = chunk.iter().map(|r| forest_row(r, swept)).collect();
             let longest = forest
@@ -396,16 +397,25 @@ fn draw(
             match forest_plot(&forest, &style) {
                 Ok(paths) => written.extend(paths),
                 // Without any varying difference there is nothing to draw; the CSV says so.
-                Err(coprod_plot::PlotError::NoData { .. }) => progress.note(Note::Note(format!(
-                    "no comparison chart for `{metric}`: no row has a difference to draw (it \
-                     is missing where no group started, or not a number)"
-                ))),
+                Err(coprod_plot::PlotError::NoData { .. }) => empty_pages += 1,
                 Err(err) => {
                     return Err(err).with_context(|| {
                         format!("cannot draw the comparison chart of `{metric}`")
                     });
                 }
             }
+        }
+        if empty_pages > 0 {
+            // One note per metric, however many pages it would have had.
+            let which = if empty_pages == pages {
+                "no comparison chart".to_string()
+            } else {
+                format!("{empty_pages} of the {pages} pages of the comparison chart not drawn")
+            };
+            progress.note(Note::Note(format!(
+                "{which} for `{metric}`: no row has a difference to draw (it is missing where \
+                 no group started, or not a number)"
+            )));
         }
     }
     Ok(written)

@@ -98,6 +98,11 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// "1 thread", "2 threads": a count with its noun, for messages.
+pub(crate) fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", plural(n as u64))
+}
+
 /// Rough wall time: citizen-steps over all runs times the measured cost, over threads.
 fn estimate(s: &Scenario, threads: usize) -> String {
     let mut citizen_steps = 0.0;

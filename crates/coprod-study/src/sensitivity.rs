@@ -228,12 +228,13 @@ fn announce(
     progress: &dyn Progress,
 ) {
     progress.note(Note::Status(format!(
-        "{}: {} design points x {} replications = {} runs of {} steps on {threads} threads",
+        "{}: {} design points x {} replications = {} runs of {} steps on {}",
         scenario.name,
         design_points,
         table.replications,
         table.runs(),
-        scenario.steps
+        scenario.steps,
+        crate::estimate::counted(threads, "thread")
     )));
 }
 

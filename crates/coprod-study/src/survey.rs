@@ -104,9 +104,10 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let who = sample_words(options.sample, population);
     check_memory(&runs, population, threads, horizon)?;
     progress.note(Note::Status(format!(
-        "{}: {} runs to step {horizon}, {who}, {threads} threads",
+        "{}: {} runs to step {horizon}, {who}, {}",
         scenario.name,
         runs.len(),
+        crate::estimate::counted(threads, "thread")
     )));
     let respondents = sample_runs(&runs, horizon, options.sample, threads)?;
     let raw: Vec<Vec<f64>> = respondents
