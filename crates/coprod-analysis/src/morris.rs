@@ -261,6 +261,8 @@ mod tests {
         let (mu, mu_star, sigma) = stats(&[-1.0, 3.0]);
         assert_eq!((mu, mu_star), (1.0, 2.0));
         assert!((sigma - 8f64.sqrt()).abs() < 1e-12, "{sigma}");
+        // Effects -1, 3 and 4: mean 2, sample variance (9 + 1 + 4) / 2 = 7.
+        assert!((stats(&[-1.0, 3.0, 4.0]).2 - 7f64.sqrt()).abs() < 1e-12);
         // One effect has no spread to estimate.
         assert!(stats(&[2.0]).2.is_nan());
     }
