@@ -95,4 +95,12 @@ mod tests {
             Some((0.5, 0.5))
         );
     }
+
+    #[test]
+    fn two_replications_are_enough() {
+        // Resampled means of [0, 1] are 0, 0.5 or 1 with chances 1/4, 1/2, 1/4: about 500
+        // of 2000 resamples are 0 and 500 are 1, so the 2.5% and 97.5% points are 0 and 1.
+        let interval = cluster_bootstrap(2, RESAMPLES, 5, mean_of(&[0.0, 1.0]));
+        assert_eq!(interval, Some((0.0, 1.0)));
+    }
 }

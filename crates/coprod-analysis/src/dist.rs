@@ -207,6 +207,64 @@ mod tests {
         assert!((t_two_sided_p(3.0, 20.0) - 0.007_075_898_791).abs() < 1e-10);
         assert!((t_cdf(0.0, 5.0) - 0.5).abs() < 1e-15);
     }
+
+    #[test]
+    fn distribution_function_matches_closed_forms() {
+        // Textbook closed forms of the t distribution function for 1, 2 and 4 degrees of
+        // freedom. A t near 0 puts x = df / (df + t^2) next to 1, where only the continued
+        // fraction of 1 - x converges in time: a small difference must still get p near 1.
+        let cdf = |t: f64, df: f64| match df {
+            1.0 => 0.5 + t.atan() / std::f64::consts::PI,
+            2.0 => 0.5 + t / (2.0 * (2.0 + t * t).sqrt()),
+            _ => {
+                let u = t * t / 4.0;
+                0.5 + 0.375 * t / (1.0 + u).sqrt() * (1.0 - u / (3.0 * (1.0 + u)))
+            }
+        };
+        for df in [1.0, 2.0, 4.0] {
+            for t in [-3.0, -0.001, 0.001, 1.5, 40.0] {
+                let want = cdf(t, df);
+                assert!((t_cdf(t, df) - want).abs() < 1e-10, "t {t}, df {df}");
+                let p = 2.0 * want.min(1.0 - want);
+                assert!((t_two_sided_p(t, df) - p).abs() < 1e-10, "t {t}, df {df}");
+            }
+        }
+        // Four degrees of freedom at 1.5 is exactly 0.5 + 0.375 x 1.2 x 0.88 = 0.896.
+        assert!((t_cdf(1.5, 4.0) - 0.896).abs() < 1e-12);
+    }
+
+    #[test]
+    fn infinite_t_is_certain() {
+        assert_eq!(t_cdf(f64::INFINITY, 3.0), 1.0);
+        assert_eq!(t_cdf(f64::NEG_INFINITY, 3.0), 0.0);
+        assert_eq!(t_two_sided_p(f64::NEG_INFINITY, 3.0), 0.0);
+    }
+
+    #[test]
+    fn undefined_arguments_give_nan() {
+        // No distribution without positive degrees of freedom, even for an infinite t, and
+        // no quantile outside (0, 1): NaN, never a number a report could print.
+        for df in [0.0, -1.0, f64::NAN] {
+            for t in [1.0, f64::INFINITY] {
+                assert!(t_cdf(t, df).is_nan(), "t {t}, df {df}");
+                assert!(t_two_sided_p(t, df).is_nan(), "t {t}, df {df}");
+            }
+            assert!(t_quantile(0.5, df).is_nan(), "df {df}");
+        }
+        for p in [0.0, 1.0, -0.5, 1.5, f64::NAN] {
+            assert!(t_quantile(p, 5.0).is_nan(), "p {p}");
+        }
+    }
+
+    #[test]
+    fn ln_gamma_below_one_half_uses_the_reflection() {
+        // Gamma(1/2) = sqrt(pi); Gamma(1/4) = 3.625609908221908; ln Gamma(0.1) from
+        // Gamma(0.1) = 9.513507698668732 (both also mpmath.loggamma).
+        let sqrt_pi_ln = 0.5 * std::f64::consts::PI.ln();
+        assert!((ln_gamma(0.5) - sqrt_pi_ln).abs() < 1e-13);
+        assert!((ln_gamma(0.25) - 1.288_022_524_698_077_5).abs() < 1e-12);
+        assert!((ln_gamma(0.1) - 2.252_712_651_734_206).abs() < 1e-12);
+    }
 }
 
 /// The `p` quantile (0 < p < 1) of the standard normal distribution (Acklam's rational

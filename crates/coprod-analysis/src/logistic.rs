@@ -208,4 +208,55 @@ mod tests {
         assert_eq!(logistic(&x, &y), Err(LogisticError::NoFit));
         assert_eq!(logistic(&x, &y[..3]), Err(LogisticError::Shape));
     }
+
+    #[test]
+    fn small_table_p_values_use_n_minus_k_degrees_of_freedom() {
+        // x = 0: 1 of 3; x = 1: 2 of 3. Closed form: intercept logit(1/3) = -ln 2 with
+        // se sqrt(1.5), slope 2 ln 2 with se sqrt(3). Six rows and two coefficients leave 4
+        // degrees of freedom, whose t distribution function is closed:
+        // F(t) = 1/2 + 3/8 t / sqrt(1 + u) (1 - u / (3 (1 + u))), u = t^2 / 4.
+        let x: Vec<Vec<f64>> = [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+            .iter()
+            .map(|&v| vec![v])
+            .collect();
+        let y = [true, false, false, true, true, false];
+        let fit = logistic(&x, &y).unwrap();
+        let ln2 = std::f64::consts::LN_2;
+        let two_sided = |z: f64| {
+            let (t, u) = (z.abs(), z * z / 4.0);
+            2.0 * (0.5 - 0.375 * t / (1.0 + u).sqrt() * (1.0 - u / (3.0 * (1.0 + u))))
+        };
+        let c = &fit.coefficients;
+        for (coef, estimate, se) in [
+            (&c[0], -ln2, 1.5f64.sqrt()),
+            (&c[1], 2.0 * ln2, 3f64.sqrt()),
+        ] {
+            assert!((coef.estimate - estimate).abs() < 1e-9, "{coef:?}");
+            assert!((coef.se - se).abs() < 1e-9, "{coef:?}");
+            assert!((coef.z - estimate / se).abs() < 1e-9, "{coef:?}");
+            assert!(
+                (coef.p_value - two_sided(estimate / se)).abs() < 1e-9,
+                "{coef:?}"
+            );
+        }
+        // At the estimate each group's fitted share is its observed share:
+        // ln L = 2 ln(1/3) + 4 ln(2/3).
+        let ln_l = 2.0 * (1.0f64 / 3.0).ln() + 4.0 * (2.0f64 / 3.0).ln();
+        assert!(
+            (fit.log_likelihood - ln_l).abs() < 1e-9,
+            "{}",
+            fit.log_likelihood
+        );
+    }
+
+    #[test]
+    fn too_few_rows_and_constant_predictors_cannot_be_fitted() {
+        // Two coefficients need more than two rows.
+        let x = vec![vec![0.0], vec![1.0]];
+        assert_eq!(logistic(&x, &[false, true]), Err(LogisticError::Shape));
+        // A constant predictor is the intercept again: the information matrix is singular.
+        let x = vec![vec![0.1]; 6];
+        let y = [true, false, false, true, true, false];
+        assert_eq!(logistic(&x, &y), Err(LogisticError::NoFit));
+    }
 }

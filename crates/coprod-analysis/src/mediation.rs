@@ -218,4 +218,86 @@ mod tests {
             "{b:?}"
         );
     }
+
+    #[test]
+    fn power_calculation_refuses_a_negative_difference() {
+        // The difference to detect is a size: a negative one is a caller's mistake, not a
+        // smaller sample.
+        assert_eq!(replications_for_power(1.0, -0.5, 0.05, 0.8), None);
+    }
+
+    #[test]
+    fn sd_upper_limit_from_two_pilot_replications() {
+        // One degree of freedom: Wilson-Hilferty gives chi2_{0.2}(1) = (7/9 + z_{0.2}
+        // sqrt(2/9))^3 = (0.77778 - 0.84162 x 0.47140)^3 = 0.055321, so the limit is
+        // sqrt(1 / 0.055321) = 4.2516 times the estimate (crude, but a limit, not NaN).
+        assert!((sd_upper_limit(1.0, 2, 0.8) - 4.2516).abs() < 1e-3);
+        assert!(sd_upper_limit(1.0, 0, 0.8).is_nan());
+    }
+
+    #[test]
+    fn mediated_share_needs_paired_replications() {
+        assert!(mediated_share(&[2.0, 4.0], &[1.0], 100, 1).is_none());
+        assert!(mediated_share(&[], &[], 100, 1).is_none());
+    }
+
+    #[test]
+    fn mediated_share_interval_from_twenty_resamples() {
+        // Twenty resamples are the fewest that give an interval; its ends are draws. A
+        // resample's share 1 - sum(d) / sum(t) lies between the replications' own shares
+        // (0.5, 0.75 and 5/6 here).
+        let total = [2.0, 4.0, 3.0, 3.0];
+        let direct = [1.0, 1.0, 0.5, 0.5];
+        let (_, ci) = mediated_share(&total, &direct, 20, 2).unwrap();
+        let (low, high) = ci.unwrap();
+        assert!(
+            0.5 <= low && low <= high && high <= 5.0 / 6.0 + 1e-12,
+            "{low} {high}"
+        );
+    }
+
+    #[test]
+    fn latin_hypercube_orders_are_uniformly_random() {
+        // Each factor's strata are a uniformly random permutation: over 60 seeds all six
+        // orders of three points turn up (a cyclic shuffle would give only two, and with two
+        // points every factor would be in the same order, perfectly correlated).
+        let mut seen = std::collections::BTreeSet::new();
+        for seed in 0..60 {
+            let d = latin_hypercube(3, 1, seed);
+            let order: Vec<usize> = d.iter().map(|r| (r[0] * 3.0) as usize).collect();
+            seen.insert(order);
+        }
+        assert_eq!(seen.len(), 6, "{seen:?}");
+    }
+
+    #[test]
+    fn one_standardised_coefficient_is_the_correlation() {
+        // x = 0, 1, 2 and y = 1, 3, 4: Sxy = 3, Sxx = 2, Syy = 14/3, so
+        // r = 3 / sqrt(2 x 14/3) = sqrt(27/28). With y reversed the sign turns.
+        let x = vec![vec![0.0], vec![1.0], vec![2.0]];
+        let r = (27.0f64 / 28.0).sqrt();
+        let b = standardised_regression(&x, &[1.0, 3.0, 4.0]).unwrap();
+        assert!((b[0] - r).abs() < 1e-12, "{b:?}");
+        let b = standardised_regression(&x, &[4.0, 3.0, 1.0]).unwrap();
+        assert!((b[0] + r).abs() < 1e-12, "{b:?}");
+    }
+
+    #[test]
+    fn standardised_regression_refuses_what_it_cannot_fit() {
+        let x = vec![vec![0.0], vec![1.0], vec![2.0]];
+        // Two rows for one factor: fewer than columns + 2.
+        assert_eq!(standardised_regression(&x[..2], &[1.0, 3.0]), None);
+        // Four outcomes for three rows.
+        assert_eq!(standardised_regression(&x, &[1.0, 3.0, 4.0, 5.0]), None);
+        assert_eq!(standardised_regression(&x, &[2.0, 2.0, 2.0]), None);
+        let constant = vec![vec![1.0], vec![1.0], vec![1.0]];
+        assert_eq!(standardised_regression(&constant, &[1.0, 3.0, 4.0]), None);
+        // The second factor is 2 x the first + 1: collinear, singular.
+        let collinear: Vec<Vec<f64>> = [0.0, 1.0, 2.0, 4.0, 7.0]
+            .iter()
+            .map(|&v| vec![v, 2.0 * v + 1.0])
+            .collect();
+        let y = [1.0, 0.0, 3.0, 2.0, 5.0];
+        assert_eq!(standardised_regression(&collinear, &y), None);
+    }
 }

@@ -247,6 +247,27 @@ mod tests {
     }
 
     #[test]
+    fn factors_move_in_uniformly_random_orders() {
+        // Fisher-Yates gives each of the 3! orders; a cyclic shuffle would give only two,
+        // and with two factors the same one would always move first.
+        let design = morris_design(3, 60, 4, 2);
+        let orders: std::collections::BTreeSet<_> = design.moved.iter().collect();
+        assert_eq!(orders.len(), 6, "{orders:?}");
+    }
+
+    #[test]
+    fn sigma_is_the_sample_standard_deviation_of_the_effects() {
+        // Effects -1 and 3: mean 1, mean absolute 2, sample variance (4 + 4) / 1 = 8.
+        let (mu, mu_star, sigma) = stats(&[-1.0, 3.0]);
+        assert_eq!((mu, mu_star), (1.0, 2.0));
+        assert!((sigma - 8f64.sqrt()).abs() < 1e-12, "{sigma}");
+        // Effects -1, 3 and 4: mean 2, sample variance (9 + 1 + 4) / 2 = 7.
+        assert!((stats(&[-1.0, 3.0, 4.0]).2 - 7f64.sqrt()).abs() < 1e-12);
+        // One effect has no spread to estimate.
+        assert!(stats(&[2.0]).2.is_nan());
+    }
+
+    #[test]
     fn ishigami_ranks_factors() {
         // x3 acts only through its interaction with x1: mu* large relative to mu.
         let design = morris_design(3, 200, 4, 1);

@@ -236,6 +236,64 @@ mod tests {
     }
 
     #[test]
+    fn indices_of_a_small_design_by_hand() {
+        // Two rows, two factors; outputs per row A, B, AB_1, AB_2: (1, 3, 2, 1), (5, 7, 6, 4).
+        // A and B values 1, 3, 5, 7: mean 4, variance 20/3. Centred, row 0 is (-3, -1, -2, -3)
+        // and row 1 (1, 3, 2, 0).
+        // S_1 = mean(fb (fab - fa)) / V = ((-1)(1) + 3(1)) / 2 / (20/3) = 3/20;
+        // ST_1 = mean((fa - fab)^2) / 2V = (1 + 1) / 2 / (40/3) = 3/40;
+        // S_2 = ((-1)(0) + 3(-1)) / 2 / (20/3) = -9/40; ST_2 = (0 + 1) / 2 / (40/3) = 3/80.
+        let design = saltelli_design(2, 2, 1);
+        let y = [1.0, 3.0, 2.0, 1.0, 5.0, 7.0, 6.0, 4.0];
+        let indices = sobol_indices(&design, &y, 0, 1);
+        let want = [(3.0 / 20.0, 3.0 / 40.0), (-9.0 / 40.0, 3.0 / 80.0)];
+        for (index, (first, total)) in indices.iter().zip(want) {
+            assert!((index.first - first).abs() < 1e-12, "{index:?}");
+            assert!((index.total - total).abs() < 1e-12, "{index:?}");
+        }
+    }
+
+    #[test]
+    fn a_rare_event_still_has_indices() {
+        // A 0/1 output that is 1 at a single point of four rows still varies: the A and B
+        // values are seven 0s and one 1, mean 1/8 and variance (1/8 - 1/64) x 8/7 = 1/8.
+        let design = saltelli_design(2, 4, 6);
+        let stride = 4;
+        // At B of row 2: no AB point differs from its A point, so S = ST = 0.
+        let mut y = vec![0.0; design.points.len()];
+        y[2 * stride + 1] = 1.0;
+        for index in sobol_indices(&design, &y, 0, 6) {
+            assert_eq!((index.first, index.total), (0.0, 0.0), "{index:?}");
+        }
+        // At A of row 2: every AB point of that row loses the event (fab - fa = -1, fb =
+        // -1/8), so S = (1/8) / 4 / (1/8) = 1/4 and ST = 1 / 4 / (1/4) = 1.
+        let mut y = vec![0.0; design.points.len()];
+        y[2 * stride] = 1.0;
+        for index in sobol_indices(&design, &y, 0, 6) {
+            assert!((index.first - 0.25).abs() < 1e-12, "{index:?}");
+            assert!((index.total - 1.0).abs() < 1e-12, "{index:?}");
+        }
+    }
+
+    #[test]
+    fn no_indices_when_a_and_b_never_vary() {
+        // V is the variance of the A and B values only: if they never vary there are no
+        // shares of it, whatever the AB points give (0.1 leaves a rounding residue in the
+        // mean, so fb (fab - fa) is not exactly 0 and a division by V = 0 would be infinite).
+        let design = saltelli_design(2, 4, 6);
+        let y: Vec<f64> = (0..design.points.len())
+            .map(|p| if p % 4 < 2 { 0.1 } else { 1.0 })
+            .collect();
+        for index in sobol_indices(&design, &y, 50, 6) {
+            assert!(index.first.is_nan() && index.total.is_nan(), "{index:?}");
+            assert!(
+                index.first_ci.0.is_nan() && index.total_ci.1.is_nan(),
+                "{index:?}"
+            );
+        }
+    }
+
+    #[test]
     fn design_has_the_saltelli_shape() {
         let d = saltelli_design(2, 4, 1);
         assert_eq!(d.points.len(), 4 * 4);
@@ -252,5 +310,25 @@ mod tests {
         let noisy = vec![vec![0.0, 2.0], vec![2.0, 0.0], vec![1.0, 1.2]];
         assert!(noise_share(&noisy).unwrap() > 0.9);
         assert_eq!(noise_share(&[vec![1.0]]), None);
+    }
+
+    #[test]
+    fn noise_share_by_hand() {
+        // Means 2, 5, 8 (variance 9); within-point variances 1, 0, 1, each over 3
+        // replications: noise variance of the means (1/3 + 0 + 1/3) / 3 = 2/9; share 2/81.
+        let three = vec![
+            vec![1.0, 2.0, 3.0],
+            vec![5.0, 5.0, 5.0],
+            vec![7.0, 8.0, 9.0],
+        ];
+        assert!((noise_share(&three).unwrap() - 2.0 / 81.0).abs() < 1e-12);
+        // Two points suffice: means 2 and 6 (variance 8), noise (2/2 + 2/2) / 2 = 1: 1/8.
+        let two = vec![vec![1.0, 3.0], vec![5.0, 7.0]];
+        assert!((noise_share(&two).unwrap() - 0.125).abs() < 1e-12);
+        // One replication per point says nothing about noise.
+        assert_eq!(noise_share(&[vec![1.0], vec![2.0]]), None);
+        assert_eq!(noise_share(&[vec![1.0, 2.0], vec![2.0]]), None);
+        // Equal means: all noise, but no variance of the means to share.
+        assert_eq!(noise_share(&[vec![1.0, 2.0], vec![2.0, 1.0]]), None);
     }
 }
