@@ -42,6 +42,10 @@ pub enum LogisticError {
 }
 
 /// Fits `P(y = 1) = 1 / (1 + exp(-(b0 + b . x)))` to rows `x` and outcomes `y`.
+///
+/// A coefficient beyond 50 in absolute value is taken for divergence (perfect separation)
+/// and gives [`LogisticError::NoFit`]: the predictors are expected on a standardised scale,
+/// as `coprod survey` gives them, where a log-odds of 50 per unit is no real effect.
 pub fn logistic(x: &[Vec<f64>], y: &[bool]) -> Result<LogisticFit, LogisticError> {
     let k = x.first().map_or(0, Vec::len) + 1;
     if x.len() != y.len() || x.len() <= k || x.iter().any(|r| r.len() + 1 != k) {
