@@ -42,7 +42,6 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(status) => ExitCode::from(status),
-        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(StudyError::Cancelled(interrupted)) => {
             say!("\n{interrupted}");
             ExitCode::from(progress::INTERRUPTED)

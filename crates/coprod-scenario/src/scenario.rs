@@ -1138,9 +1138,8 @@ fn check_one_setting(
                 .with_hint(hint));
         }
     }
-    if let Some(axis) = sweep.iter().find(|a| a.param == index)
-        && axis.values.iter().any(|v| *v != axis.values[0])
-    {
+    // A sweep has two or more distinct values, so over the two settings it is a mixture.
+    if sweep.iter().any(|a| a.param == index) {
         let span = loc.value_span(&[key("experiment"), key("sweep"), key(NAME)]);
         return Err(loc
             .error_at(
@@ -1551,10 +1550,6 @@ fn range_values(
     if matches!(spec.kind, Kind::Bool | Kind::Choice(_)) {
         // A range steps through numbers; a switch or an option is spelt by name, as in a
         // list or in [params].
-        let names: Vec<String> = match spec.kind {
-            Kind::Choice(options) => options.iter().map(|o| format!("\"{o}\"")).collect(),
-            _ => vec!["false".into(), "true".into()],
-        };
         return Err(loc
             .error_at(
                 loc.value_span(path),
@@ -1564,8 +1559,8 @@ fn range_values(
                 ),
             )
             .with_hint(Some(format!(
-                "list the values instead: `\"{name}\" = [{}]`",
-                names.join(", ")
+                "list the values instead: `\"{name}\" = {}`",
+                example_list(spec)
             ))));
     }
     let (from, to, step) = (number("from")?, number("to")?, number("step")?);

@@ -61,15 +61,6 @@ impl StudyError {
             _ => false,
         }
     }
-
-    /// Whether a broken pipe caused it (a reader closed stdout early).
-    pub fn is_broken_pipe(&self) -> bool {
-        match self {
-            StudyError::Io(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
-            StudyError::Context { source, .. } => source.is_broken_pipe(),
-            _ => false,
-        }
-    }
 }
 
 impl fmt::Display for StudyError {
