@@ -464,8 +464,7 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
     let code = served.open_game(&settings);
     runtime().block_on(async {
         let mut student = seated_student(&chrome, &served, &code).await;
-        let mut teacher =
-            served.teacher_socket(&code).await;
+        let mut teacher = served.teacher_socket(&code).await;
         teacher.send(json!({"type": "end"})).await;
         student.wait("document.body.dataset.phase === 'ended' && !document.getElementById('over').hidden").await;
         let text = student.eval("document.querySelector('main').innerText").await;
@@ -493,8 +492,7 @@ fn a_student_page_counts_down_the_round() {
     let code = served.open_game(&settings);
     runtime().block_on(async {
         let mut student = seated_student(&chrome, &served, &code).await;
-        let mut teacher =
-            served.teacher_socket(&code).await;
+        let mut teacher = served.teacher_socket(&code).await;
         teacher.send(json!({"type": "start"})).await;
         let seconds = "Number((document.getElementById('countdown').textContent.match(/^(\\d+) s left$/) || [])[1])";
         student

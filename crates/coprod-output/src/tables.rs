@@ -997,13 +997,7 @@ mod tests {
         .unwrap();
         let point = ["0.5".to_string()];
         for (rep, value) in [(0u32, 0.25), (1, 0.75)] {
-            let id = RunIdentity {
-                run_id: u64::from(rep),
-                variant: "baseline",
-                point: &point,
-                replication: rep,
-                seed: 10 + u64::from(rep),
-            };
+            let id = baseline_run(rep, &point);
             w.write_run(&id, &output(value)).unwrap();
         }
         let dir = w.finish(&manifest()).unwrap();
@@ -1044,13 +1038,7 @@ mod tests {
         )
         .unwrap();
         for (rep, groups) in [(0u32, 0.0), (1, 10.0)] {
-            let id = RunIdentity {
-                run_id: u64::from(rep),
-                variant: "baseline",
-                point: &[],
-                replication: rep,
-                seed: 10 + u64::from(rep),
-            };
+            let id = baseline_run(rep, &[]);
             let mut out = output(0.5);
             out.steps[0].active_groups = groups;
             w.write_run(&id, &out).unwrap();
@@ -1067,17 +1055,22 @@ mod tests {
         assert!(fields[6].parse::<f64>().unwrap() > 60.0, "{row}");
     }
 
+    /// Replication `rep` of the baseline variant at `point`, seeded `10 + rep`.
+    fn baseline_run(rep: u32, point: &[String]) -> RunIdentity<'_> {
+        RunIdentity {
+            run_id: u64::from(rep),
+            variant: "baseline",
+            point,
+            replication: rep,
+            seed: 10 + u64::from(rep),
+        }
+    }
+
     /// Run 0 has a started group, the others none.
     fn write_groupless(w: &mut Writer, runs: std::ops::Range<u32>) {
         let point = ["0.5".to_string()];
         for rep in runs {
-            let id = RunIdentity {
-                run_id: u64::from(rep),
-                variant: "baseline",
-                point: &point,
-                replication: rep,
-                seed: 10 + u64::from(rep),
-            };
+            let id = baseline_run(rep, &point);
             let mut out = output(0.5);
             if rep > 0 {
                 out.groups.clear();
@@ -1175,13 +1168,7 @@ mod tests {
     fn write_some(w: &mut Writer, runs: std::ops::Range<u32>) {
         let point = ["0.5".to_string()];
         for rep in runs {
-            let id = RunIdentity {
-                run_id: u64::from(rep),
-                variant: "baseline",
-                point: &point,
-                replication: rep,
-                seed: 10 + u64::from(rep),
-            };
+            let id = baseline_run(rep, &point);
             if rep == 2 {
                 w.write_failure(&id, "panic", "boom, with a comma").unwrap();
             } else {
