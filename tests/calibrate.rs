@@ -188,6 +188,15 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     .assert()
     .code(2)
     .stderr(predicate::str::contains("cannot resume"));
+    // A damaged checkpoint is named, with a way out the command has (it has no --force).
+    fs::write(dir.join("checkpoints/gen-001.json"), "{").unwrap();
+    calibrate_into(&sandbox, (&scenario, &targets), out, &["--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad checkpoint"))
+        .stderr(predicate::str::contains("gen-001.json"))
+        .stderr(predicate::str::contains("--out DIR"))
+        .stderr(predicate::str::contains("--force").not());
 }
 
 #[test]

@@ -183,8 +183,8 @@ pub fn finished(settings: &Settings, generations: &[Generation]) -> bool {
         .is_some_and(|last| last.acceptance_rate < settings.min_acceptance || !last.complete)
 }
 
-/// Most proposals a generation makes: `1/min_acceptance + 1` batches of `particles`, so a
-/// tolerance nothing can meet ends the run instead of looping for ever.
+/// Most proposals a generation makes: `ceil(1/min_acceptance) + 1` batches of
+/// `particles`, so a tolerance nothing can meet ends the run instead of looping for ever.
 pub fn proposal_cap(settings: &Settings) -> u64 {
     ((1.0 / settings.min_acceptance).ceil() as u64 + 1) * settings.particles as u64
 }

@@ -206,8 +206,9 @@ fn prior(value: &toml::Value, min: f64, max: f64) -> Result<Prior, String> {
     }
 }
 
-/// Smallest `min_acceptance`: a generation makes at most `(1 / min_acceptance + 1) x
-/// particles` proposals, and below this the cap overflowed to no proposals at all.
+/// Smallest `min_acceptance`: a generation makes at most
+/// `(ceil(1 / min_acceptance) + 1) x particles` proposals, and below this the cap
+/// overflowed to no proposals at all.
 const MIN_MIN_ACCEPTANCE: f64 = 1e-6;
 
 /// Smallest normal prior sd as a share of the parameter's allowed range: below it every

@@ -303,7 +303,7 @@ pub(crate) fn read_checkpoints(out: &Path) -> Result<Vec<Generation>> {
             serde_json::from_str(&text).with_context(|| {
                 format!(
                     "bad checkpoint {} (damaged, or written by another build of coprod: start \
-                     the calibration again, with --force to replace it)",
+                     the calibration again with --out DIR naming a new directory)",
                     p.display()
                 )
             })
