@@ -1290,7 +1290,8 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
          months\" is the Kaplan-Meier estimate over all groups of a size: groups that started \
          too late to be followed {} months count for as long as they were seen, and a group \
          that ended exactly then is not still going (runs.csv's share_lasting_24, \"lasting at \
-         least 24 months\", counts it, so it reads a little higher). Intervals of these shares \
+         least 24 months\", counts it and is estimated run by run, so its mean in summary.csv \
+         can differ from this pooled share by a point or so either way). Intervals of these shares \
          and their differences are 95% bootstrap intervals from resampling replications, so \
          they stay between 0% and 100%; the share of citizens in a group has the t-interval of \
          summary.csv, cut at 0. Differences are paired, because every size and regime of a \
