@@ -267,7 +267,7 @@ fn the_group_size_forces_table_is_the_scenarios_output() {
 }
 
 /// The numbers of the factorial table: `coprod run group-size-forces` in full (2,880 runs
-/// of 360 months; minutes in a release build, so not run by default:
+/// of 480 months; minutes in a release build, so not run by default:
 /// `cargo test --release --test integration -- --ignored group_size_forces_numbers`).
 #[test]
 #[ignore = "the full scenario takes minutes; run with --ignored in a release build"]

@@ -395,7 +395,7 @@ pub(crate) struct TeachArgs {
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) replications: Option<u32>,
     /// A smaller, faster version (3 replications unless --replications says otherwise,
-    /// 1000 citizens, 60 months instead of 360):
+    /// 1000 citizens, 60 months instead of 480):
     /// wider intervals, as fewer groups are followed for the 24 months survival is read at.
     #[arg(short, long)]
     pub(crate) quick: bool,
