@@ -256,6 +256,56 @@ mod tests {
         assert_eq!(c.estimated[1].prior.support(), (0.0, 1.0));
     }
 
+    fn priors(priors: &str) -> Result<crate::Calibration, crate::ScenarioError> {
+        parse(&format!("[calibration.priors]\n{priors}")).map(|s| s.calibration.unwrap())
+    }
+
+    #[test]
+    fn a_uniform_prior_has_its_own_support() {
+        let c = priors("\"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n").unwrap();
+        assert_eq!(c.estimated[0].prior.support(), (0.3, 1.2));
+        // low < high: a uniform prior on one point is refused.
+        let e = priors("\"behaviour.cc_slope\" = { uniform = [0.5, 0.5] }\n").unwrap_err();
+        assert!(e.message.contains("needs low < high"), "{e}");
+    }
+
+    #[test]
+    fn normal_prior_sds_scale_with_the_range_width() {
+        // `join.base` allows -20 to 20, a width of 40: sd from 4e-8 to 4000.
+        let c = priors("\"join.base\" = { normal = [0, 5] }\n").unwrap();
+        assert_eq!(c.estimated[0].prior.support(), (-20.0, 20.0));
+        // `behaviour.cc_slope` allows 0 to 2: sd from 2e-9 to 200, both ends included.
+        let sd = |sd: &str| {
+            priors(&format!(
+                "\"behaviour.cc_slope\" = {{ normal = [1, {sd}] }}\n"
+            ))
+        };
+        for ok in ["2e-9", "150", "200"] {
+            sd(ok).unwrap();
+        }
+        for bad in ["0", "1.5e-9", "201"] {
+            let e = sd(bad).unwrap_err();
+            assert!(e.message.contains("sd from 2e-9 to 2e2"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn shares_lie_strictly_between_zero_and_one() {
+        let prior = "[calibration.priors]\n\"behaviour.cc_slope\" = { uniform = [0, 1] }\n";
+        for bad in ["quantile = 0", "quantile = 1.0", "min_acceptance = 1.0"] {
+            let e = parse(&format!("{bad}\n{prior}")).unwrap_err();
+            assert!(
+                e.message.contains("below 1") || e.message.contains("between 0 and 1"),
+                "{bad}: {e}"
+            );
+        }
+        let c = parse(&format!("quantile = 0.9\nmin_acceptance = 1e-6\n{prior}"))
+            .unwrap()
+            .calibration
+            .unwrap();
+        assert_eq!((c.quantile, c.min_acceptance), (0.9, 1e-6));
+    }
+
     #[test]
     fn bad_tables_name_line_column_and_range() {
         let cases = [

@@ -124,4 +124,13 @@ mod tests {
             "f.toml:2:6: bad value `22`\n  |\n2 | bb = 22\n  |      ^^\n\nhint: use 1"
         );
     }
+
+    #[test]
+    fn a_span_inside_a_character_points_at_that_character() {
+        // Columns count characters: a span starting inside the 3-byte `€` is at its column,
+        // not the next one (and does not panic on the char boundary).
+        assert_eq!(line_column("a = \"€\"", 6), (1, 6));
+        assert_eq!(line_column("a = \"€\"", 7), (1, 6));
+        assert_eq!(line_column("a = \"€\"", 8), (1, 7));
+    }
 }

@@ -1937,6 +1937,324 @@ params.groups.service = "joint"
     }
 
     #[test]
+    fn param_sources_are_spelt_as_in_parameters_csv() {
+        let words = [
+            (ParamSource::Default, "default"),
+            (ParamSource::Scenario, "scenario"),
+            (ParamSource::Variant, "variant"),
+            (ParamSource::Sweep, "sweep"),
+            (ParamSource::Set, "set"),
+            (ParamSource::Quick, "quick"),
+        ];
+        for (source, word) in words {
+            assert_eq!(source.as_str(), word);
+        }
+    }
+
+    #[test]
+    fn quick_scales_a_swept_number_of_communities_only_when_the_cap_reaches_it() {
+        // 2000 citizens and ring_degree 40 (42 citizens per community): --quick keeps 1000
+        // citizens, room for 23 communities, and halves the citizens.
+        let text = |values: &str| {
+            format!(
+                "[params.population]\nn_citizens = 2000\nring_degree = 40\n\
+                 [experiment.sweep]\n\"population.n_communities\" = {values}\n"
+            )
+        };
+        let quick = |values: &str| {
+            let mut s = parse(&text(values)).unwrap();
+            s.make_quick().unwrap();
+            (
+                s.params_for(0, 0).n_communities,
+                s.params_for(0, 1).n_communities,
+            )
+        };
+        // Every point fits under the cap: the sweep is kept as written.
+        assert_eq!(quick("[20, 23]"), (20.0, 23.0));
+        // A point above the cap: all points shrink with the citizens, staying apart.
+        assert_eq!(quick("[20, 30]"), (10.0, 15.0));
+    }
+
+    #[test]
+    fn inconsistencies_name_the_variant_and_the_sweep_point() {
+        let starts = |text: &str, start: &str| {
+            let e = err(text);
+            assert!(e.message.starts_with(start), "{}", e.message);
+        };
+        let bad = "[params.citizens]\nshare_free_rider = 0.9\n";
+        starts(bad, "inconsistent parameters: ");
+        // The baseline is named once there are other variants to tell it from.
+        starts(
+            &format!("{bad}[[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = 0.5\n"),
+            "inconsistent parameters in variant `baseline`: ",
+        );
+        starts(
+            "[[experiment.variants]]\nname = \"v\"\nparams.citizens.share_free_rider = 0.9\n",
+            "inconsistent parameters in variant `v`: ",
+        );
+        starts(
+            "[experiment.sweep]\n\"citizens.share_free_rider\" = [0.1, 0.9]\n",
+            "inconsistent parameters in sweep point citizens.share_free_rider = 0.9: ",
+        );
+    }
+
+    #[test]
+    fn an_intervention_of_a_variant_holding_a_swept_lever_names_the_variant() {
+        let e = err(
+            "[experiment]\nsteps = 20\n[experiment.sweep]\n\"levers.outreach\" = [0.1, 0.9]\n\
+             [[experiment.variants]]\nname = \"held\"\n[[experiment.variants.interventions]]\n\
+             lever = \"levers.outreach\"\nvalue = 0.5\n",
+        );
+        assert!(
+            e.message
+                .starts_with("an intervention in variant `held` sets `levers.outreach`"),
+            "{e}"
+        );
+        assert_eq!(e.location, Some((8, 9)));
+        let hint = e.hint.unwrap_or_default();
+        assert!(
+            hint.starts_with("remove the lever from [experiment.sweep]"),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_get_a_hint() {
+        let hint = |text: &str| err(text).hint;
+        // An experiment key at the top level: say where it belongs.
+        assert_eq!(
+            hint("name = \"x\"\nsteps = 10\n").as_deref(),
+            Some("`steps` belongs in the [experiment] table: put it after an `[experiment]` line")
+        );
+        assert_eq!(
+            hint("[experiment]\nstpes = 10\n").as_deref(),
+            Some("did you mean `steps`?")
+        );
+        assert_eq!(
+            hint("[experiment]\nzzzzzz = 10\n").as_deref(),
+            Some("see docs/scenarios.md for the keys a scenario file may have")
+        );
+        // A syntax error is not about a key.
+        assert_eq!(hint("[experiment\nsteps = 1\n"), None);
+    }
+
+    #[test]
+    fn type_errors_name_the_key_on_their_line() {
+        let e = err("[experiment]\nsteps = -1\n");
+        assert_eq!(e.location, Some((2, 9)));
+        assert_eq!(
+            e.message,
+            "invalid value for `steps`: integer `-1`, expected a whole number from 1 to 4294967295"
+        );
+        let e = err("[experiment]\nseed = \"one\"\n");
+        assert!(e.message.starts_with("invalid type for `seed`: "), "{e}");
+    }
+
+    #[test]
+    fn a_key_in_an_inline_table_is_not_guessed_from_the_line() {
+        // The text before the value is `experiment = { steps =`, not a key: the message
+        // keeps serde's words rather than naming a key that does not exist.
+        let e = err("experiment = { steps = -1 }\n");
+        assert_eq!(
+            e.message,
+            "invalid value: integer `-1`, expected a whole number from 0 to 4294967295"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_named() {
+        let e = err("[experiment]\nsteps = 1\nsteps = 2\n");
+        assert_eq!(e.location.map(|l| l.0), Some(3));
+        assert_eq!(
+            e.message,
+            "duplicate key `steps`: a key can be given only once in its table"
+        );
+    }
+
+    #[test]
+    fn scenario_names_must_be_plain_folder_names() {
+        let named = |name: &str| parse(&format!("name = \"{name}\"\n"));
+        assert_eq!(named("my-study_v1.2").unwrap().name, "my-study_v1.2");
+        assert_eq!(named(&"a".repeat(100)).unwrap().name.len(), 100);
+        for (name, why) in [
+            ("", "it is empty"),
+            ("my study", "use ASCII letters"),
+            ("a/b", "use ASCII letters"),
+            (".hidden", "it must not start with `.`"),
+            (&"a".repeat(101), "it has 101 characters, more than 100"),
+        ] {
+            let e = named(name).unwrap_err();
+            assert_eq!(e.location, Some((1, 8)), "{name}");
+            assert_eq!(e.message, format!("invalid scenario name \"{name}\""));
+            let hint = e.hint.unwrap_or_default();
+            assert!(hint.starts_with(why), "{name}: {hint}");
+            assert!(!hint.contains("no `name` key"), "{hint}");
+        }
+        // Without a `name` key the file name is used; the hint offers the key.
+        let e = Scenario::from_toml("", "my study.toml", "my study").unwrap_err();
+        assert!(e.hint.unwrap_or_default().contains("no `name` key"));
+    }
+
+    #[test]
+    fn variant_name_errors_say_what_is_wrong() {
+        let message =
+            |name: &str| err(&format!("[[experiment.variants]]\nname = \"{name}\"\n")).message;
+        assert_eq!(message(" "), "a variant needs a name");
+        assert!(message("baseline").contains("is reserved"));
+        let e =
+            err("[[experiment.variants]]\nname = \"a\"\n[[experiment.variants]]\nname = \"a\"\n");
+        assert_eq!(e.message, "variant name \"a\" is used twice");
+    }
+
+    #[test]
+    fn a_variant_may_not_set_a_swept_parameter() {
+        let e = err("[experiment.sweep]\n\"levers.outreach\" = [0.1, 0.9]\n\
+             [[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = 0.5\n");
+        assert_eq!(
+            e.message,
+            "variant `v` sets `levers.outreach`, which is also swept: the sweep would override \
+             the variant's value in every run"
+        );
+        // At the variant's key, where the conflict is written.
+        assert_eq!(e.location, Some((5, 15)));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("remove `levers.outreach` from the variant or from [experiment.sweep]")
+        );
+    }
+
+    #[test]
+    fn a_file_may_ask_for_max_runs_but_no_more() {
+        let s = parse("[experiment]\nreplications = 10000000\n").unwrap();
+        assert_eq!(s.n_runs(), MAX_RUNS);
+        let e = err("[experiment]\nreplications = 10000001\n");
+        assert_eq!(e.location, Some((2, 16)));
+        assert_eq!(
+            e.message,
+            "the experiment expands to 1 variants x 1 sweep points x 10000001 replications, \
+             more than the 10000000 runs coprod accepts"
+        );
+    }
+
+    #[test]
+    fn an_inconsistent_variant_is_pointed_at() {
+        let e =
+            err("[[experiment.variants]]\nname = \"v\"\nparams.citizens.share_free_rider = 0.9\n");
+        assert_eq!(e.location.map(|l| l.0), Some(1), "{e}");
+    }
+
+    #[test]
+    fn an_intervention_ending_before_it_starts_is_refused_at_until_step() {
+        let e = err(
+            "[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\nfrom_step = 5\nuntil_step = 5\n",
+        );
+        assert_eq!(e.location, Some((5, 14)));
+        assert!(e.message.starts_with("invalid intervention: "), "{e}");
+        // The lever is fine, so no hint about levers.
+        assert_eq!(e.hint, None);
+    }
+
+    #[test]
+    fn sweep_hints_show_allowed_values_of_the_parameter() {
+        let hint = |name: &str, value: &str| {
+            err(&format!("[experiment.sweep]\n\"{name}\" = {value}\n"))
+                .hint
+                .unwrap_or_default()
+        };
+        // A real range: its ends and middle.
+        assert_eq!(
+            hint("join.base", "3"),
+            "write `\"join.base\" = [-20, 0, 20]` or `\"join.base\" = { from = -20, to = 20, \
+             step = 20 }`; a single value belongs in [params]"
+        );
+        // Whole numbers from the minimum, or by twos where only even numbers are allowed.
+        assert_eq!(
+            hint("population.n_citizens", "3"),
+            "write `\"population.n_citizens\" = [4, 5, 6]` or `\"population.n_citizens\" = \
+             { from = 4, to = 6, step = 1 }`; a single value belongs in [params]"
+        );
+        assert!(
+            hint("population.ring_degree", "[6]")
+                .ends_with("`\"population.ring_degree\" = [2, 4, 6]`"),
+            "{}",
+            hint("population.ring_degree", "[6]")
+        );
+        assert!(hint("lab.lab_group_size", "[6]").ends_with("= [2, 3, 4]`"));
+        assert!(hint("levers.group_size_cap", "[6]").ends_with("= [1, 2, 3]`"));
+    }
+
+    #[test]
+    fn nested_sweep_tables_name_parameters_too() {
+        let s = parse("[experiment.sweep.levers]\noutreach = [0.1, 0.2]\n").unwrap();
+        assert_eq!(s.sweep[0].name(), "levers.outreach");
+        assert_eq!(s.sweep[0].values, vec![0.1, 0.2]);
+    }
+
+    #[test]
+    fn sweep_ranges_are_checked_before_they_are_expanded() {
+        let range = |r: &str| format!("[experiment.sweep]\n\"levers.outreach\" = {{ {r} }}\n");
+        let s = parse(&range("from = 0.2, to = 0.4, step = 0.1")).unwrap();
+        assert_eq!(s.sweep[0].values, vec![0.2, 0.3, 0.4]);
+        for (r, message) in [
+            (
+                "from = 0, to = inf, step = 0.1",
+                "`to` of the sweep over `levers.outreach` must be a number, not inf",
+            ),
+            (
+                "from = 0, to = 1, step = 0",
+                "the sweep range over `levers.outreach` needs `step` > 0 and `from` <= `to`",
+            ),
+            (
+                "from = 0.5, to = 0.1, step = 0.1",
+                "the sweep range over `levers.outreach` needs `step` > 0 and `from` <= `to`",
+            ),
+            (
+                "from = 0.5, to = 0.5, step = 0.1",
+                "sweep over `levers.outreach` has a single value",
+            ),
+        ] {
+            assert_eq!(err(&range(r)).message, message, "{r}");
+        }
+        // `lab.lab_group_size` allows 2 to 1000: were the count not checked first, these
+        // ranges would still fail fast on their first value above 1000.
+        let group_size = |to: &str| {
+            err(&format!(
+                "[experiment.sweep]\n\"lab.lab_group_size\" = {{ from = 2, to = {to}, step = 1 }}\n"
+            ))
+            .message
+        };
+        assert!(group_size("200001").contains("has 200000 values, more than 100000"));
+        assert!(group_size("1000000000000001").contains("has about 1e15 values"));
+        assert!(group_size("1e20").contains("has about 1e20 values"));
+    }
+
+    #[test]
+    fn a_range_may_have_exactly_the_most_values_of_an_axis() {
+        // Through `range_values` itself: a whole scenario would also check 100 000 points.
+        let loc = Locator::new("t.toml", "");
+        let spec = Params::lookup("population.n_citizens").unwrap().1;
+        let range: toml::Table = toml::from_str("from = 4\nto = 100003\nstep = 1\n").unwrap();
+        let values = range_values(&loc, &[], spec, &range).unwrap();
+        assert_eq!(values.len(), MAX_AXIS_VALUES);
+    }
+
+    #[test]
+    fn integers_beyond_toml_in_experiment_say_what_is_allowed() {
+        let e = err("[experiment]\nsteps = 99999999999999999999\n");
+        assert_eq!(
+            e.message,
+            "invalid value 99999999999999999999 for `experiment.steps`: allowed is a whole \
+             number from 1 to 4294967295"
+        );
+        let e = err("[experiment]\nseed = 99999999999999999999\n");
+        assert_eq!(
+            e.message,
+            "invalid value 99999999999999999999 for `experiment.seed`: allowed is a whole \
+             number from 0 to 9223372036854775807"
+        );
+    }
+
+    #[test]
     fn integers_beyond_toml_name_the_full_key_and_range() {
         for (text, key) in [
             (

@@ -346,6 +346,169 @@ mod tests {
         Factor { param, low, high }
     }
 
+    /// A `[sensitivity]` table with `keys` before `outputs` and three factors (k = 3).
+    fn table(keys: &str) -> Result<Sensitivity, crate::ScenarioError> {
+        let text = format!(
+            "[sensitivity]\n{keys}outputs = [\"participation_rate\"]\n\
+             [sensitivity.parameters]\nlevers.outreach = [0.1, 0.9]\n\
+             levers.group_size_cap = [4, 20]\nlevers.participation_cost = [0.2, 0.8]\n"
+        );
+        crate::Scenario::from_toml(&text, "s.toml", "s").map(|s| s.sensitivity.unwrap())
+    }
+
+    fn refused(keys: &str) -> String {
+        table(keys).expect_err(keys).message
+    }
+
+    #[test]
+    fn reads_factors_sizes_and_defaults() {
+        let s = table("").unwrap();
+        assert_eq!(s.method, Method::Both);
+        let names: Vec<&str> = s.factors.iter().map(Factor::name).collect();
+        assert_eq!(
+            names,
+            [
+                "levers.group_size_cap",
+                "levers.outreach",
+                "levers.participation_cost"
+            ]
+        );
+        assert_eq!((s.factors[1].low, s.factors[1].high), (0.1, 0.9));
+        assert_eq!(
+            (
+                s.samples,
+                s.trajectories,
+                s.levels,
+                s.replications,
+                s.bootstrap
+            ),
+            (32, 10, 4, 2, 500)
+        );
+        let s = table(
+            "samples = 8\ntrajectories = 2\nlevels = 6\nreplications = 1\nbootstrap = 100000\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.samples,
+                s.trajectories,
+                s.levels,
+                s.replications,
+                s.bootstrap
+            ),
+            (8, 2, 6, 1, 100_000)
+        );
+    }
+
+    #[test]
+    fn design_size_follows_the_method() {
+        // k = 3: Morris r (k + 1) = 10 x 4 points, Sobol N (k + 2) = 32 x 5 points.
+        for (method, morris, sobol, points) in [
+            ("morris", true, false, 40),
+            ("sobol", false, true, 160),
+            ("both", true, true, 200),
+        ] {
+            let s = table(&format!("method = \"{method}\"\n")).unwrap();
+            assert_eq!(
+                (s.method.morris(), s.method.sobol()),
+                (morris, sobol),
+                "{method}"
+            );
+            assert_eq!(s.design_points(), points, "{method}");
+            assert_eq!(s.runs(), points * 2, "{method}");
+        }
+    }
+
+    #[test]
+    fn sizes_below_their_minimum_are_refused() {
+        assert!(refused("levels = 3\n").contains("an even number"));
+        assert!(refused("trajectories = 1\n").contains("allowed is at least 2"));
+        assert!(refused("samples = 3\n").contains("allowed is at least 4"));
+        assert!(refused("bootstrap = 100001\n").contains("allowed is 0 to 100000"));
+    }
+
+    #[test]
+    fn factor_ranges_are_numeric_ordered_and_allowed() {
+        let with = |extra: &str| {
+            let text = format!(
+                "[sensitivity]\noutputs = [\"participation_rate\"]\n[sensitivity.parameters]\n{extra}"
+            );
+            crate::Scenario::from_toml(&text, "s.toml", "s").map(|s| s.sensitivity.unwrap())
+        };
+        // The whole allowed range of `levers.outreach` (0 to 1) is fine.
+        let s = with("\"levers.outreach\" = [0, 1]\n").unwrap();
+        assert_eq!((s.factors[0].low, s.factors[0].high), (0.0, 1.0));
+        for range in ["[0.5, 0.5]", "[0.6, 0.5]", "[-0.1, 0.5]", "[0.5, 1.1]"] {
+            let e = with(&format!("\"levers.outreach\" = {range}\n")).unwrap_err();
+            assert!(e.message.contains("need low < high"), "{range}: {e}");
+        }
+        let e = with("\"levers.crowding_out\" = [0, 1]\n").unwrap_err();
+        assert!(e.message.contains("is a switch or an option"), "{e}");
+        let e = with("\"levers.outreach\" = [0, 1]\nlevers.outreach = [0, 1]\n").unwrap_err();
+        assert!(e.message.contains("is listed twice"), "{e}");
+    }
+
+    #[test]
+    fn outputs_must_be_known_end_of_run_metrics() {
+        let with = |outputs: &str| {
+            let text = format!(
+                "[sensitivity]\noutputs = {outputs}\n[sensitivity.parameters]\n\"levers.outreach\" = [0, 1]\n"
+            );
+            crate::Scenario::from_toml(&text, "s.toml", "s")
+        };
+        with("[\"participation_rate\"]").unwrap();
+        let e = with("[\"no_such_metric\"]").unwrap_err();
+        assert!(
+            e.message.contains("unknown output \"no_such_metric\""),
+            "{e}"
+        );
+        let e = with("[\"participation_rate\", \"participation_rate\"]").unwrap_err();
+        assert!(e.message.contains("listed twice"), "{e}");
+    }
+
+    #[test]
+    fn a_design_over_the_run_cap_blames_its_largest_size() {
+        // Exactly the cap is accepted: Sobol only, 2 000 000 x (3 + 2) points, 1 replication.
+        table("method = \"sobol\"\nsamples = 2000000\nreplications = 1\n").unwrap();
+        // With k = 3, Morris has trajectories x 4 points and Sobol samples x 5.
+        for (keys, blamed) in [
+            // Morris 11e6 points against Sobol 10e6.
+            (
+                "trajectories = 2750000\nsamples = 2000000\nreplications = 1\n",
+                "trajectories",
+            ),
+            // Morris 8e6 against Sobol 8.5e6.
+            (
+                "trajectories = 2000000\nsamples = 1700000\nreplications = 1\n",
+                "samples",
+            ),
+            // A method's unused size does not count, however large.
+            (
+                "method = \"sobol\"\ntrajectories = 2750000\nsamples = 2100000\nreplications = 1\n",
+                "samples",
+            ),
+            (
+                "method = \"morris\"\ntrajectories = 2750000\nsamples = 2400000\nreplications = 1\n",
+                "trajectories",
+            ),
+            // Replications beyond every part's points.
+            ("replications = 10000000\n", "replications"),
+            // Replications equal to the largest part: the part is blamed.
+            (
+                "method = \"morris\"\ntrajectories = 1000\nreplications = 4000\n",
+                "trajectories",
+            ),
+        ] {
+            let message = refused(keys);
+            assert!(
+                message.starts_with("invalid value ")
+                    && message.contains(&format!("for `sensitivity.{blamed}`")),
+                "{keys}: {message}"
+            );
+            assert!(message.contains("more than the 10000000 runs"), "{message}");
+        }
+    }
+
     #[test]
     fn rounding_moves_whole_number_parameters_off_the_grid() {
         let cap = factor("levers.group_size_cap", 4.0, 20.0);

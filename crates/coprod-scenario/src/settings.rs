@@ -141,3 +141,100 @@ pub fn settable_keys() -> impl Iterator<Item = &'static str> {
     .into_iter()
     .chain(SPECS.iter().map(|s| s.name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario() -> Scenario {
+        Scenario::from_toml("", "t.toml", "t").unwrap()
+    }
+
+    fn set(text: &str) -> Setting {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn steps_and_replications_must_be_at_least_one() {
+        for key in ["experiment.steps", "experiment.replications"] {
+            let e = scenario()
+                .apply_settings(&[set(&format!("{key}=0"))])
+                .unwrap_err();
+            assert_eq!(e.origin, "--set");
+            assert!(
+                e.message.contains("allowed is a whole number from 1 to"),
+                "{e}"
+            );
+        }
+        let mut s = scenario();
+        s.apply_settings(&[set("experiment.steps=1"), set("experiment.replications=1")])
+            .unwrap();
+        assert_eq!((s.steps, s.replications), (1, 1));
+    }
+
+    #[test]
+    fn errors_name_the_option_the_user_typed() {
+        // `--replications 0` is reported as `--replications`, not as a `--set` the user
+        // never wrote.
+        let shorthand = Setting {
+            key: "experiment.replications".into(),
+            value: "0".into(),
+            option: Some("--replications"),
+        };
+        assert_eq!(shorthand.origin(), "--replications");
+        assert_eq!(set("experiment.steps=3").origin(), "--set");
+        let e = scenario().apply_settings(&[shorthand]).unwrap_err();
+        assert_eq!(e.origin, "--replications");
+    }
+
+    #[test]
+    fn settings_of_different_parameters_all_hold() {
+        let mut s = scenario();
+        s.apply_settings(&[
+            set("levers.group_size_cap=6"),
+            set("levers.outreach=0.3"),
+            set("levers.group_size_cap=10"),
+        ])
+        .unwrap();
+        let p = s.params_for(0, 0);
+        assert_eq!((p.group_size_cap, p.outreach), (10.0, 0.3));
+        assert_eq!(s.pins.len(), 2, "{:?}", s.pins);
+    }
+
+    #[test]
+    fn the_run_cap_allows_exactly_max_runs() {
+        let mut s = scenario();
+        s.apply_settings(&[set(&format!("experiment.replications={}", crate::MAX_RUNS))])
+            .unwrap();
+        assert_eq!(s.n_runs(), crate::MAX_RUNS);
+        // One more is refused, and blamed on the option that raised the replications even
+        // when a plain `--set` follows it.
+        let e = scenario()
+            .apply_settings(&[
+                Setting {
+                    key: "experiment.replications".into(),
+                    value: (crate::MAX_RUNS + 1).to_string(),
+                    option: Some("--replications"),
+                },
+                set("experiment.steps=5"),
+            ])
+            .unwrap_err();
+        assert_eq!(e.origin, "--replications");
+        assert!(e.message.contains("more than the 10000000"), "{e}");
+    }
+
+    #[test]
+    fn settable_keys_are_the_experiment_keys_and_every_parameter() {
+        let keys: Vec<&str> = settable_keys().collect();
+        assert_eq!(keys.len(), 3 + SPECS.len());
+        assert_eq!(
+            keys[..3],
+            [
+                "experiment.steps",
+                "experiment.replications",
+                "experiment.seed"
+            ]
+        );
+        assert!(keys.contains(&"levers.group_size_cap"));
+    }
+}

@@ -115,4 +115,26 @@ mod tests {
         assert_eq!(closest("step", interventions), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
+
+    #[test]
+    fn swapped_neighbours_are_one_edit_anywhere_in_the_name() {
+        // At the start, in the middle and at the end of the name.
+        assert_eq!(edit_distance("tseps", "steps"), 1);
+        assert_eq!(edit_distance("stpes", "steps"), 1);
+        assert_eq!(edit_distance("stesp", "steps"), 1);
+        assert_eq!(edit_distance("replictaions", "replications"), 1);
+    }
+
+    #[test]
+    fn longer_names_allow_more_edits() {
+        // Ten characters allow three edits (one per three characters), so two missing
+        // letters are still suggested.
+        assert_eq!(
+            closest("replicatns", ["replications", "seed", "steps"]),
+            Some("replications")
+        );
+        // Four characters allow one edit only.
+        assert_eq!(closest("sede", ["seed", "steps"]), Some("seed"));
+        assert_eq!(closest("sxdx", ["seed", "steps"]), None);
+    }
 }

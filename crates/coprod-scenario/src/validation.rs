@@ -401,6 +401,123 @@ mod tests {
     }
 
     #[test]
+    fn words_in_outputs_are_spelt_as_in_scenario_files() {
+        // Outputs write these words; `coprod validate` and readers match on them.
+        let directions = [
+            (Direction::Increase, "increase"),
+            (Direction::Decrease, "decrease"),
+            (Direction::InteriorOptimum, "interior_optimum"),
+            (Direction::NoEffect, "no_effect"),
+        ];
+        for (direction, word) in directions {
+            assert_eq!(direction.as_str(), word);
+            let text = format!("{HEAD}{TAIL}").replace("\"increase\"", &format!("\"{word}\""));
+            let v = Scenario::from_toml(&text, "t.toml", "t").unwrap();
+            assert_eq!(v.validation.unwrap().direction, direction);
+        }
+        assert_eq!(ClaimClass::Assumption.as_str(), "assumption");
+        assert_eq!(ClaimClass::Derived.as_str(), "derived");
+    }
+
+    #[test]
+    fn the_metric_must_be_known_unless_a_regression_ignores_it() {
+        let bad_metric = format!("{HEAD}{TAIL}").replace("participation_rate", "no_such_metric");
+        let e = Scenario::from_toml(&bad_metric, "t.toml", "t").unwrap_err();
+        assert!(e.message.contains("unknown metric"), "{}", e.message);
+        assert_eq!(e.location.map(|l| l.0), Some(3));
+        // A regression comparison estimates its own effect and does not read the metric.
+        let regression = bad_metric.replace("\"paired\"", "\"efficacy_vs_resources\"");
+        let v = Scenario::from_toml(&regression, "t.toml", "t").unwrap();
+        assert_eq!(
+            v.validation.unwrap().comparison,
+            Comparison::EfficacyVersusResources
+        );
+    }
+
+    #[test]
+    fn ablations_name_channel_switches_only() {
+        let v = parse("ablation = [\"channels.peer_monitoring\"]\n")
+            .unwrap()
+            .validation
+            .unwrap();
+        assert_eq!(v.ablation, vec!["channels.peer_monitoring".to_string()]);
+        // A switch outside `channels.`, or a `channels.` name that is no parameter.
+        for name in ["levers.crowding_out", "channels.no_such_switch"] {
+            let e = parse(&format!("ablation = [\"{name}\"]\n")).unwrap_err();
+            assert!(e.message.contains("not a mechanism switch"), "{name}: {e}");
+        }
+    }
+
+    #[test]
+    fn kinds_are_checked_and_exploratory_rows_get_no_verdict() {
+        let kind = |k: &str| parse(&format!("kind = \"{k}\"\n")).map(|s| s.validation.unwrap());
+        let micro = kind(" micro ").unwrap();
+        assert_eq!(micro.kind, "micro");
+        assert!(!micro.exploratory);
+        assert!(kind("exploratory").unwrap().exploratory);
+        assert!(kind("micro+emergent").is_ok());
+        let e = kind("macro").unwrap_err();
+        assert!(
+            e.message.contains("unknown kind \"macro\""),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_sesoi_of_zero_is_refused() {
+        // An equivalence margin of 0 would make every effect "substantive".
+        let e = parse(&REGISTERED.replace("sesoi = 0.005", "sesoi = 0")).unwrap_err();
+        assert!(e.message.contains("positive"), "{}", e.message);
+    }
+
+    #[test]
+    fn each_comparison_needs_its_own_experiment() {
+        let with = |comparison: &str, experiment: &str| {
+            let head = HEAD.replace("\"paired\"", &format!("\"{comparison}\""));
+            Scenario::from_toml(&format!("{head}{experiment}"), "t.toml", "t")
+        };
+        let variants = |names: &[&str]| -> String {
+            names
+                .iter()
+                .map(|n| {
+                    format!(
+                        "[[experiment.variants]]\nname = \"{n}\"\nparams.levers.outreach = 0.5\n"
+                    )
+                })
+                .collect()
+        };
+        let one_axis = "[experiment.sweep]\n\"levers.outreach\" = [0.1, 0.5]\n";
+        let two_axes = format!("{one_axis}\"levers.group_size_cap\" = [4, 8]\n");
+        with("paired", &variants(&["treatment"])).unwrap();
+        with("dose", one_axis).unwrap();
+        with("interaction", &variants(&["a", "b", "ab"])).unwrap();
+        for (comparison, experiment, need) in [
+            (
+                "paired",
+                variants(&["control"]),
+                "a variant named \"treatment\"",
+            ),
+            ("dose", String::new(), "exactly one sweep axis"),
+            ("dose", two_axes, "exactly one sweep axis"),
+            (
+                "interaction",
+                variants(&["a", "b"]),
+                "variants named \"a\", \"b\" and \"ab\"",
+            ),
+        ] {
+            let e = with(comparison, &experiment).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!("this comparison needs {need}"),
+                "{comparison}"
+            );
+            // At the `comparison` value.
+            assert_eq!(e.location, Some((5, 14)), "{comparison}");
+        }
+    }
+
+    #[test]
     fn unknown_registration_keys_are_refused() {
         let e = parse(&format!("{REGISTERED}sesio = 1\n")).unwrap_err();
         assert!(e.message.contains("sesio"), "{}", e.message);

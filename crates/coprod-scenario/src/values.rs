@@ -93,4 +93,16 @@ mod tests {
             "invalid value 1.5 for `citizens.efficacy_mean`: allowed is a number from 0 to 1"
         );
     }
+
+    #[test]
+    fn whole_floats_count_as_integers_and_switches_take_both_words() {
+        // `group_size_cap = 8.0` is a whole number, so an Int parameter accepts it.
+        let int = spec("levers.group_size_cap");
+        assert_eq!(from_toml(int, &toml::Value::Float(8.0)), Ok(8.0));
+        // A Bool is stored as 1 or 0, from TOML booleans and from `--set` text alike.
+        let boolean = spec("levers.crowding_out");
+        assert_eq!(from_toml(boolean, &toml::Value::Boolean(true)), Ok(1.0));
+        assert_eq!(from_toml(boolean, &toml::Value::Boolean(false)), Ok(0.0));
+        assert_eq!(from_text(boolean, "false"), Ok(0.0));
+    }
 }
