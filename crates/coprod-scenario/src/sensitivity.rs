@@ -362,6 +362,15 @@ mod tests {
 
     #[test]
     fn reads_factors_sizes_and_defaults() {
+        let sizes = |s: &Sensitivity| {
+            (
+                s.samples,
+                s.trajectories,
+                s.levels,
+                s.replications,
+                s.bootstrap,
+            )
+        };
         let s = table("").unwrap();
         assert_eq!(s.method, Method::Both);
         let names: Vec<&str> = s.factors.iter().map(Factor::name).collect();
@@ -374,30 +383,12 @@ mod tests {
             ]
         );
         assert_eq!((s.factors[1].low, s.factors[1].high), (0.1, 0.9));
-        assert_eq!(
-            (
-                s.samples,
-                s.trajectories,
-                s.levels,
-                s.replications,
-                s.bootstrap
-            ),
-            (32, 10, 4, 2, 500)
-        );
+        assert_eq!(sizes(&s), (32, 10, 4, 2, 500));
         let s = table(
             "samples = 8\ntrajectories = 2\nlevels = 6\nreplications = 1\nbootstrap = 100000\n",
         )
         .unwrap();
-        assert_eq!(
-            (
-                s.samples,
-                s.trajectories,
-                s.levels,
-                s.replications,
-                s.bootstrap
-            ),
-            (8, 2, 6, 1, 100_000)
-        );
+        assert_eq!(sizes(&s), (8, 2, 6, 1, 100_000));
     }
 
     #[test]
