@@ -267,10 +267,10 @@ fn the_group_size_forces_table_is_the_scenarios_output() {
 }
 
 /// The numbers of the factorial table: `coprod run group-size-forces` in full (2,880 runs
-/// of 480 months; minutes in a release build, so not run by default:
+/// of 480 months; about a minute in a release build, so not run by default:
 /// `cargo test --release --test integration -- --ignored group_size_forces_numbers`).
 #[test]
-#[ignore = "the full scenario takes minutes; run with --ignored in a release build"]
+#[ignore = "the full scenario takes about a minute; run with --ignored in a release build"]
 fn the_group_size_forces_numbers_are_the_full_runs() {
     let (caps, rows) = forces_table();
     let sb = Sandbox::new();

@@ -50,7 +50,7 @@ fn every_file_opens_with_a_module_doc() {
 /// ignored or expected to panic.
 const MAY_BE_IGNORED: &[(&str, &str)] = &[(
     "docs_figures::the_group_size_forces_numbers_are_the_full_runs",
-    "the full scenario takes minutes; run with --ignored in a release build",
+    "the full scenario takes about a minute; run with --ignored in a release build",
 )];
 
 /// The attributes that skip a test or expect it to panic, spelt at run time so that this
