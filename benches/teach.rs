@@ -1,7 +1,7 @@
 //! The classroom command's speed target (issue 4): `coprod teach group-size` with its
-//! defaults (600 runs in both service regimes, the charts and the page) should take under
-//! 10 seconds on a 2-core laptop, release build. Measured as a whole process, as a teacher
-//! would run it. Run with `cargo bench --bench teach`.
+//! defaults (1,350 runs of 480 months in five service regimes, the charts and the page)
+//! should take under 10 seconds on a 2-core laptop, release build. Measured as a whole
+//! process, as a teacher would run it. Run with `cargo bench --bench teach`.
 
 use std::process::Command;
 
