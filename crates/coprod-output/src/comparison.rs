@@ -100,3 +100,41 @@ pub fn write_comparison(
     write_csv(&path, &comparison_header(swept), records)?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file a user opens: swept parameters sit between `against` and `metric`, every
+    /// column is filled from its own field, and a missing or non-finite value is an empty
+    /// cell rather than `NaN`.
+    #[test]
+    fn writes_one_row_per_comparison_with_empty_missing_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let swept = vec!["alpha".to_string()];
+        let rows = [ComparisonRow {
+            variant: "v1".into(),
+            against: "baseline".into(),
+            point: vec!["0.5".into()],
+            metric: "groups".into(),
+            n: 3,
+            against_mean: 1.5,
+            variant_mean: 2.0,
+            difference: 0.5,
+            ci_low: Some(-0.25),
+            ci_high: Some(1.25),
+            sd_difference: Some(0.3),
+            effect_size_dz: None,
+            p_value: Some(f64::NAN),
+            p_holm: Some(0.04),
+        }];
+        let path = write_comparison(dir.path(), &swept, &rows).unwrap();
+        assert_eq!(path, dir.path().join(COMPARISON_CSV));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "variant,against,alpha,metric,n,against_mean,variant_mean,difference,ci_low,\
+             ci_high,sd_difference,effect_size_dz,p_value,p_holm\n\
+             v1,baseline,0.5,groups,3,1.5,2,0.5,-0.25,1.25,0.3,,,0.04\n"
+        );
+    }
+}

@@ -284,4 +284,131 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_709_210_096);
         assert_eq!(utc_timestamp(t), "2024-02-29T12:34:56Z");
     }
+
+    /// Every day from 1970 to 2400 (leap years, 2100 and 2200 that are not, 2000 and 2400
+    /// that are) gets the date a calendar counted day by day gives, at its first and last
+    /// second.
+    #[test]
+    fn timestamps_match_a_calendar_counted_day_by_day() {
+        let leap =
+            |y: u64| y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+        let mut days = 0u64;
+        for year in 1970..=2400u64 {
+            for month in 1..=12u64 {
+                let length = match month {
+                    2 if leap(year) => 29,
+                    2 => 28,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                };
+                for day in 1..=length {
+                    let midnight = SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86_400);
+                    let date = format!("{year:04}-{month:02}-{day:02}");
+                    assert_eq!(utc_timestamp(midnight), format!("{date}T00:00:00Z"));
+                    let last = midnight + Duration::from_secs(86_399);
+                    assert_eq!(utc_timestamp(last), format!("{date}T23:59:59Z"));
+                    days += 1;
+                }
+            }
+        }
+    }
+
+    /// The manifest lists every per-step and end-of-run metric, with its unit.
+    #[test]
+    fn the_manifest_lists_every_metric() {
+        let steps: Vec<(String, String)> = MetricInfo::step_metrics()
+            .into_iter()
+            .map(|m| (m.name, m.unit))
+            .collect();
+        let expected: Vec<(String, String)> = METRICS
+            .iter()
+            .map(|(n, u, _)| (n.to_string(), u.to_string()))
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(steps, expected);
+        let summary: Vec<String> = MetricInfo::summary_metrics()
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        let expected: Vec<String> = summary_names().into_iter().map(|(n, _, _)| n).collect();
+        assert!(!expected.is_empty());
+        assert_eq!(summary, expected);
+    }
+
+    fn manifest() -> Manifest {
+        Manifest {
+            coprod_version: "test".into(),
+            scenario: ScenarioInfo {
+                name: "t".into(),
+                description: String::new(),
+                origin: "t.toml".into(),
+                source: String::new(),
+                hash: String::new(),
+            },
+            experiment: ExperimentInfo {
+                steps: 1,
+                replications: 2,
+                sweep_points: 1,
+                runs: 2,
+            },
+            seeds: SeedInfo {
+                base_seed: 1,
+                derivation: String::new(),
+                replications: Vec::new(),
+            },
+            parameters: Vec::new(),
+            sweep: Vec::new(),
+            variants: Vec::new(),
+            settings: Vec::new(),
+            quick: false,
+            adaptive: None,
+            comparison: None,
+            step_metrics: Vec::new(),
+            summary_metrics: Vec::new(),
+            failed_runs: 0,
+            files: vec![crate::RUNS_CSV.to_string()],
+            timing: Timing {
+                started_utc: String::new(),
+                wall_seconds: 0.0,
+                threads: 1,
+                resumed_at_run: None,
+            },
+        }
+    }
+
+    fn comparison() -> ComparisonInfo {
+        ComparisonInfo {
+            metrics: vec!["groups_started".into()],
+            against: "baseline".into(),
+        }
+    }
+
+    /// `coprod compare` records what it compared and lists comparison.csv once, however
+    /// often it runs; a directory without a manifest of this form is left alone, and one
+    /// whose manifest cannot be read is an error.
+    #[test]
+    fn a_comparison_is_recorded_in_the_manifest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(crate::MANIFEST_JSON);
+        assert!(!record_comparison(tmp.path(), comparison()).unwrap());
+        assert!(!path.exists(), "no manifest is made");
+        std::fs::write(&path, "{\"seed\": 1}").unwrap();
+        assert!(!record_comparison(tmp.path(), comparison()).unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"seed\": 1}");
+
+        crate::files::write_json(&path, &manifest()).unwrap();
+        for _ in 0..2 {
+            assert!(record_comparison(tmp.path(), comparison()).unwrap());
+        }
+        let written: Manifest =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written.files, [crate::RUNS_CSV, crate::COMPARISON_CSV]);
+        let recorded = written.comparison.unwrap();
+        assert_eq!(recorded.metrics, ["groups_started"]);
+        assert_eq!(recorded.against, "baseline");
+
+        let unreadable = tmp.path().join("sub");
+        std::fs::create_dir_all(unreadable.join(crate::MANIFEST_JSON)).unwrap();
+        assert!(record_comparison(&unreadable, comparison()).is_err());
+    }
 }

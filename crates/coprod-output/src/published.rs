@@ -249,6 +249,27 @@ mod tests {
         }
     }
 
+    /// A value must be a finite number, and a standard error greater than 0; a sign has
+    /// no standard error, and the message says so rather than asking for a number.
+    #[test]
+    fn values_and_standard_errors_must_be_usable() {
+        let row = |fields: &str| format!("{H}{fields}\n");
+        for value in ["inf", "NaN"] {
+            let e = parse(&row(&format!("b,mean_contribution,level,{value},,d,s,r")))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("p.csv:2:4:"), "{value}: {e}");
+        }
+        let e = parse(&row("b,mean_contribution,level,0.2,0,d,s,r"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.csv:2:5:"), "{e}");
+        let e = parse(&row("b,mean_contribution,effect,positive,0.1,d,s,r"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("leave se empty when value is a sign"), "{e}");
+    }
+
     #[test]
     fn a_missing_file_is_named() {
         let e = read_published(Path::new("/nonexistent/p.csv"), M)

@@ -821,6 +821,195 @@ mod tests {
         assert!(e.contains("groups.csv:2: column `effort_needed`"), "{e}");
     }
 
+    /// parameters.csv reads back as written (the swept columns found between `variant`
+    /// and `parameter`), a lookup needs variant, point and parameter to all match, and a
+    /// directory written before the file existed has none rather than an error.
+    #[test]
+    fn parameters_read_back_as_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(read_parameters(tmp.path()).unwrap(), None);
+        let swept = vec!["levers.outreach".to_string()];
+        let row = |variant: &str, point: &str, parameter: &str, value: &str| crate::ParameterRow {
+            variant: variant.into(),
+            point: vec![point.into()],
+            parameter: parameter.into(),
+            value: value.into(),
+            unit: "share".into(),
+            source: "sweep".into(),
+        };
+        let rows = vec![
+            row("baseline", "0.5", "levers.outreach", "0.5"),
+            row("baseline", "0.5", "population.size", "100"),
+            row("joint", "0.5", "levers.outreach", "0.7"),
+            row("baseline", "0.9", "levers.outreach", "0.9"),
+        ];
+        crate::write_parameters(tmp.path(), &swept, &rows).unwrap();
+        let table = read_parameters(tmp.path()).unwrap().unwrap();
+        assert_eq!(table.swept, swept);
+        assert_eq!(table.rows, rows);
+        let at = |p: &str| vec![p.to_string()];
+        assert_eq!(
+            table.value("baseline", &at("0.5"), "levers.outreach"),
+            Some("0.5")
+        );
+        assert_eq!(
+            table.value("baseline", &at("0.5"), "population.size"),
+            Some("100")
+        );
+        assert_eq!(
+            table.value("joint", &at("0.5"), "levers.outreach"),
+            Some("0.7")
+        );
+        assert_eq!(
+            table.value("baseline", &at("0.9"), "levers.outreach"),
+            Some("0.9")
+        );
+        assert_eq!(table.value("joint", &at("0.9"), "levers.outreach"), None);
+        assert_eq!(table.value("joint", &at("0.5"), "population.size"), None);
+        assert_eq!(
+            table.row("baseline", &at("0.9"), "levers.outreach"),
+            Some(&rows[3])
+        );
+    }
+
+    /// The keys of comparison.csv read back as written; a file from before `--against`
+    /// (no such column) compared with the baseline, and no file is `None`.
+    #[test]
+    fn comparison_keys_read_back_as_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(read_comparison_keys(tmp.path()).unwrap(), None);
+        let row = crate::ComparisonRow {
+            variant: "joint".into(),
+            against: "outreach".into(),
+            point: vec!["8".into()],
+            metric: "groups_started".into(),
+            n: 2,
+            against_mean: 1.0,
+            variant_mean: 2.0,
+            difference: 1.0,
+            ci_low: None,
+            ci_high: None,
+            sd_difference: None,
+            effect_size_dz: None,
+            p_value: None,
+            p_holm: None,
+        };
+        let swept = vec!["levers.group_size_cap".to_string()];
+        crate::write_comparison(tmp.path(), &swept, &[row]).unwrap();
+        let key = |against: &str| ComparisonKey {
+            variant: "joint".into(),
+            against: against.into(),
+            point: vec!["8".into()],
+            metric: "groups_started".into(),
+        };
+        assert_eq!(
+            read_comparison_keys(tmp.path()).unwrap(),
+            Some(vec![key("outreach")])
+        );
+        write(
+            tmp.path(),
+            crate::COMPARISON_CSV,
+            "variant,levers.group_size_cap,metric,n\njoint,8,groups_started,2\n",
+        );
+        assert_eq!(
+            read_comparison_keys(tmp.path()).unwrap(),
+            Some(vec![key("baseline")])
+        );
+    }
+
+    /// The metrics of timeseries.csv are the columns after `step`, whatever identifies the
+    /// run before it.
+    #[test]
+    fn timeseries_metrics_follow_the_step_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            TIMESERIES_CSV,
+            "run_id,variant,levers.outreach,replication,step,participation_rate,active_groups\n\
+             0,baseline,0.5,0,0,0.25,1\n\
+             0,baseline,0.5,0,1,0.5,2\n",
+        );
+        let t = read_timeseries(tmp.path()).unwrap();
+        assert_eq!(t.metrics, ["participation_rate", "active_groups"]);
+        assert_eq!(t.rows, [(0, 0, vec![0.25, 1.0]), (0, 1, vec![0.5, 2.0])]);
+    }
+
+    /// A group still active has an empty `ended_step` (`None`); an ended one has its step,
+    /// and anything else there is an error naming the column.
+    #[test]
+    fn ended_step_is_empty_for_active_groups() {
+        let tmp = tempfile::tempdir().unwrap();
+        let header = "run_id,group_id,organisation,community,task,size_cap,size_at_formation,\
+                      formed_step,ended_step,end_reason\n";
+        write(
+            tmp.path(),
+            GROUPS_CSV,
+            &format!(
+                "{header}0,0,,1,specific,4,3,2,,active\n0,1,,1,specific,4,3,2,7,failed_task\n"
+            ),
+        );
+        let groups = read_groups(tmp.path()).unwrap();
+        assert_eq!(groups[0].ended_step, None);
+        assert_eq!(groups[1].ended_step, Some(7));
+        write(
+            tmp.path(),
+            GROUPS_CSV,
+            &format!("{header}0,0,,1,specific,4,3,2,later,active\n"),
+        );
+        let e = read_groups(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("groups.csv:2: column `ended_step`"), "{e}");
+    }
+
+    /// A manifest is read as JSON; one that is there but unreadable is an error, not a
+    /// directory without a manifest.
+    #[test]
+    fn a_manifest_is_read_or_its_damage_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            MANIFEST_JSON,
+            r#"{"parameters": [{"name": "population.size", "value": "100"}]}"#,
+        );
+        let manifest = read_manifest(tmp.path()).unwrap();
+        assert_eq!(
+            manifest_parameter(manifest.as_ref(), "population.size"),
+            Some("100")
+        );
+        write(tmp.path(), MANIFEST_JSON, "{not json");
+        let e = read_manifest(tmp.path()).unwrap_err();
+        assert!(matches!(e, ReadError::Syntax { .. }), "{e}");
+        // A directory where manifest.json should be cannot be read: an error too.
+        let dir = tmp.path().join("sub");
+        std::fs::create_dir_all(dir.join(MANIFEST_JSON)).unwrap();
+        let e = read_manifest(&dir).unwrap_err();
+        assert!(matches!(e, ReadError::Io { .. }), "{e}");
+    }
+
+    /// With no swept parameter nothing lies between the fixed columns; fixed columns in the
+    /// wrong order are an error naming both.
+    #[test]
+    fn swept_columns_lie_between_the_fixed_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,groups_started,1,,1,,\n",
+        );
+        let s = read_summary(tmp.path()).unwrap();
+        assert!(s.swept.is_empty());
+        assert!(s.rows[0].point.is_empty());
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "metric,variant,mean,sd,n,ci_low,ci_high\ngroups_started,baseline,1,,1,,\n",
+        );
+        let e = read_summary(tmp.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("column `variant` must come before `metric`"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn errors_name_file_line_and_column() {
         let tmp = tempfile::tempdir().unwrap();

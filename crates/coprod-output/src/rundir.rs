@@ -646,6 +646,62 @@ mod tests {
         ));
     }
 
+    /// `check` refuses only what `create` would: a fresh target passes, an interrupted run
+    /// waiting to be resumed is named as such, and `--force` (Replace) may start over.
+    #[test]
+    fn check_refuses_only_an_interrupted_run_without_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        RunDir::check(&target, Existing::Refuse(Kind::Run)).unwrap();
+        RunDir::check(&target, Existing::Replace(Kind::Run)).unwrap();
+        let mut dir = RunDir::create(&target, Existing::Refuse(Kind::Run)).unwrap();
+        fs::write(dir.staging().join(PARTIAL_JSON), "{}").unwrap();
+        dir.keep();
+        drop(dir);
+        assert!(matches!(
+            RunDir::check(&target, Existing::Refuse(Kind::Run)),
+            Err(OutputError::Interrupted { .. })
+        ));
+        RunDir::check(&target, Existing::Replace(Kind::Run)).unwrap();
+        // Checking makes nothing and removes nothing.
+        assert!(!target.exists());
+        assert!(partial_dir(&target).join(PARTIAL_JSON).is_file());
+    }
+
+    /// Resuming clears only what an interrupted writer left under temporary names: the
+    /// folders and files a run wrote under their own names are kept.
+    #[test]
+    fn resume_keeps_the_runs_own_files_and_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let mut dir = RunDir::create(&target, Existing::Refuse(Kind::Run)).unwrap();
+        fs::write(dir.staging().join(PARTIAL_JSON), "{}").unwrap();
+        fs::create_dir(dir.staging().join("charts")).unwrap();
+        fs::write(dir.staging().join("charts").join("a.svg"), "<svg/>").unwrap();
+        fs::write(dir.staging().join("runs.csv"), "run_id\n").unwrap();
+        fs::write(dir.staging().join(".hidden"), "").unwrap();
+        dir.keep();
+        drop(dir);
+        let dir = RunDir::resume(&target, Existing::Refuse(Kind::Run)).unwrap();
+        assert!(dir.staging().join("charts").join("a.svg").is_file());
+        assert!(dir.staging().join("runs.csv").is_file());
+        assert!(dir.staging().join(".hidden").is_file());
+    }
+
+    /// An interrupted run is found at its numbered default location past finished runs,
+    /// and the search stops at the first free name.
+    #[test]
+    fn a_resumable_run_is_found_past_finished_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("gs")).unwrap();
+        fs::create_dir(partial_dir(&tmp.path().join("gs-2"))).unwrap();
+        assert_eq!(
+            resumable_run_dir(tmp.path(), "gs"),
+            Some(tmp.path().join("gs-2"))
+        );
+        assert_eq!(resumable_run_dir(tmp.path(), "other"), None);
+    }
+
     #[test]
     fn default_dirs_are_numbered() {
         let tmp = tempfile::tempdir().unwrap();

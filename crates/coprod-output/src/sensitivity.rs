@@ -119,3 +119,64 @@ pub fn write_sensitivity(
     write_json(&dir.join(MANIFEST_JSON), manifest)?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// design.csv has one row per design point and replication, parameters then outputs,
+    /// with a missing output as an empty cell.
+    #[test]
+    fn the_design_is_written_row_by_row() {
+        let tmp = tempfile::tempdir().unwrap();
+        let rows = [DesignRow {
+            point: 3,
+            method: "morris",
+            replication: 1,
+            seed: 42,
+            values: vec!["0.25".into()],
+            outputs: vec![1.5, f64::NAN],
+        }];
+        let path = write_design(
+            tmp.path(),
+            &["levers.outreach".into()],
+            &["groups_started".into(), "share_active_at_end".into()],
+            &rows,
+        )
+        .unwrap();
+        assert_eq!(path, tmp.path().join(DESIGN_CSV));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "point,method,replication,seed,levers.outreach,groups_started,share_active_at_end\n\
+             3,morris,1,42,0.25,1.5,\n"
+        );
+    }
+
+    /// sensitivity.csv and the directory's manifest are both written.
+    #[test]
+    fn indices_and_manifest_are_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let rows = [SensitivityRow {
+            method: "sobol".into(),
+            output: "groups_started".into(),
+            parameter: "levers.outreach".into(),
+            index: "S1".into(),
+            estimate: 0.5,
+            ci_low: Some(0.25),
+            ci_high: None,
+            n: 64,
+        }];
+        let manifest = serde_json::json!({"kind": "sensitivity"});
+        let path = write_sensitivity(tmp.path(), &rows, &manifest).unwrap();
+        assert_eq!(path, tmp.path().join(SENSITIVITY_CSV));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "method,output,parameter,index,estimate,ci_low,ci_high,n\n\
+             sobol,groups_started,levers.outreach,S1,0.5,0.25,,64\n"
+        );
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(tmp.path().join(MANIFEST_JSON)).unwrap())
+                .unwrap();
+        assert_eq!(written, manifest);
+    }
+}

@@ -230,6 +230,35 @@ mod tests {
         assert_eq!(s.mean, 3.0);
     }
 
+    /// Two values are the fewest with a spread: they must get a standard deviation and an
+    /// interval (t with 1 degree of freedom), not be treated like a single value.
+    #[test]
+    fn two_values_have_an_interval() {
+        let mut acc = Accumulator::default();
+        acc.push(1.0);
+        acc.push(3.0);
+        let s = acc.summary();
+        assert_eq!(s.n, 2);
+        let sd = s.sd.expect("two values have a standard deviation");
+        assert!((sd - 2f64.sqrt()).abs() < 1e-12, "{sd}");
+        // half-width t(0.975, 1) * sqrt(2) / sqrt(2) = 12.706205
+        let (lo, hi) = s.ci.expect("two values have an interval");
+        assert!((lo - (2.0 - 12.706_204_736)).abs() < 1e-6, "{lo}");
+        assert!((hi - (2.0 + 12.706_204_736)).abs() < 1e-6, "{hi}");
+    }
+
+    /// A difference of two values in lo..hi lies in (lo - hi)..(hi - lo): of two shares in
+    /// -1..1; a difference of counts is unbounded.
+    #[test]
+    fn difference_ranges_of_shares_and_counts() {
+        assert_eq!(difference_range((0.0, 1.0)), (-1.0, 1.0));
+        assert_eq!(difference_range((0.5, 2.0)), (-1.5, 1.5));
+        assert_eq!(
+            difference_range((0.0, f64::INFINITY)),
+            (f64::NEG_INFINITY, f64::INFINITY)
+        );
+    }
+
     #[test]
     fn one_value_has_no_spread() {
         let mut acc = Accumulator::default();

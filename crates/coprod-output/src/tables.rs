@@ -1165,6 +1165,146 @@ mod tests {
         }
     }
 
+    /// The counts the command reports (runs written, runs without any group, failures)
+    /// count each run once.
+    #[test]
+    fn counts_of_runs_without_groups_and_failures() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = resumable(&tmp.path().join("run"), &test_identity(3));
+        assert_eq!((w.runs_written(), w.runs_without_groups()), (0, 0));
+        write_groupless(&mut w, 0..3);
+        assert_eq!(w.runs_written(), 3);
+        assert_eq!(w.runs_without_groups(), 2, "runs 1 and 2 had no group");
+        assert_eq!(w.failed_runs(), 0);
+        assert_eq!(w.runs_done(), 3);
+    }
+
+    /// What is safe on disk is what the last checkpoint recorded, both from the writer and
+    /// from the journal of a partial directory; the journal keeps counting across a resume
+    /// (a line cut short by the crash must not swallow the next one), so a second
+    /// interruption resumes from the last checkpoint after the first resume.
+    #[test]
+    fn saved_runs_follow_the_journal_across_resumes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = test_identity(6);
+        let swept = || vec!["levers.outreach".to_string()];
+        let cut = tmp.path().join("cut");
+        let partial = crate::partial_dir(&cut);
+        assert_eq!(
+            saved_runs(&partial),
+            0,
+            "no partial directory, nothing saved"
+        );
+        let mut w = resumable(&cut, &identity);
+        assert_eq!(w.runs_saved(), 0);
+        let point = ["0.5".to_string()];
+        w.write_run(&baseline_run(0, &point), &output(0.5)).unwrap();
+        assert_eq!(w.runs_saved(), 0, "written but not yet checkpointed");
+        w.checkpoint().unwrap();
+        assert_eq!(w.runs_saved(), 1);
+        write_some(&mut w, 1..2);
+        assert_eq!(w.runs_saved(), 2);
+        drop(w);
+        assert_eq!(saved_runs(&partial), 2);
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(partial.join(JOURNAL))
+            .unwrap();
+        f.write_all(b"3,1").unwrap();
+        drop(f);
+        assert_eq!(saved_runs(&partial), 2, "a line cut short is ignored");
+
+        let mut w =
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
+        assert_eq!(w.runs_saved(), 2);
+        write_some(&mut w, 2..3);
+        drop(w);
+        assert_eq!(saved_runs(&partial), 3);
+        let w =
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
+        assert_eq!((w.runs_done(), w.failed_runs()), (3, 1));
+    }
+
+    /// A partial directory that lost its journal cannot say which runs were saved: resuming
+    /// it is refused as damaged, and it is not moved into place as if complete.
+    #[test]
+    fn resume_without_a_journal_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = test_identity(6);
+        let cut = tmp.path().join("cut");
+        let mut w = resumable(&cut, &identity);
+        write_some(&mut w, 0..2);
+        drop(w);
+        fs::remove_file(crate::partial_dir(&cut).join(JOURNAL)).unwrap();
+        let swept = vec!["levers.outreach".to_string()];
+        let result = Writer::resume(&cut, swept, Existing::Refuse(crate::Kind::Run), &identity);
+        assert!(
+            matches!(result, Err(OutputError::Corrupt { .. })),
+            "{:?}",
+            result.err()
+        );
+        assert!(!cut.exists());
+    }
+
+    /// A run stopped after writing its manifest but before the final rename is complete:
+    /// resuming only moves it into place and says there is nothing left to run.
+    #[test]
+    fn resume_of_a_complete_partial_directory_moves_it_into_place() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = test_identity(2);
+        let target = tmp.path().join("run");
+        let mut w = resumable(&target, &identity);
+        write_some(&mut w, 0..2);
+        let completed = w.complete().unwrap();
+        // What `Completed::commit` does before its final rename.
+        let staging = completed.staging().to_path_buf();
+        write_json(&staging.join(MANIFEST_JSON), &manifest()).unwrap();
+        fs::remove_file(staging.join(JOURNAL)).unwrap();
+        fs::remove_file(staging.join(PARTIAL_JSON)).unwrap();
+        drop(completed);
+        assert!(!target.exists());
+        let swept = vec!["levers.outreach".to_string()];
+        let result = Writer::resume(
+            &target,
+            swept,
+            Existing::Refuse(crate::Kind::Run),
+            &identity,
+        );
+        assert!(
+            matches!(result, Err(OutputError::NothingToResume { .. })),
+            "{:?}",
+            result.err()
+        );
+        assert!(target.join(MANIFEST_JSON).is_file());
+        assert!(target.join(SUMMARY_CSV).is_file());
+    }
+
+    /// A runs.csv whose rows are too short to hold a run's identity is damage reported as
+    /// such when resuming, not a panic.
+    #[test]
+    fn resume_refuses_rows_too_short_for_a_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = test_identity(6);
+        let cut = tmp.path().join("cut");
+        let mut w = resumable(&cut, &identity);
+        write_some(&mut w, 0..1);
+        drop(w);
+        let runs = crate::partial_dir(&cut).join(RUNS_CSV);
+        let len = fs::metadata(&runs).unwrap().len() as usize;
+        // Four fields where the identity alone needs five (one swept parameter), as long
+        // as the journal recorded.
+        let head = "run_id,variant,levers.outreach,replication\n0,baseline,0.5,";
+        let text = format!("{head}{}\n", "9".repeat(len - head.len() - 1));
+        fs::write(&runs, text).unwrap();
+        let swept = vec!["levers.outreach".to_string()];
+        let result = Writer::resume(&cut, swept, Existing::Refuse(crate::Kind::Run), &identity);
+        assert!(
+            matches!(result, Err(OutputError::Corrupt { .. })),
+            "{:?}",
+            result.err()
+        );
+    }
+
     fn write_some(w: &mut Writer, runs: std::ops::Range<u32>) {
         let point = ["0.5".to_string()];
         for rep in runs {

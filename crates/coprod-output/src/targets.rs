@@ -261,6 +261,37 @@ mod tests {
         }
     }
 
+    /// A metric may be a target at several steps; only the same metric at the same step
+    /// twice is refused.
+    #[test]
+    fn one_metric_may_be_a_target_at_several_steps() {
+        let t = parse(
+            "metric,step,observed,se,source\n\
+             mean_contribution,0,0.4,0.03,x\nmean_contribution,9,0.2,0.03,x\n",
+        )
+        .unwrap();
+        assert_eq!((t[0].step, t[1].step), (0, 9));
+    }
+
+    /// The tables and JSON files of `coprod calibrate` are written whole.
+    #[test]
+    fn tables_and_json_files_are_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let table = tmp.path().join("posterior.csv");
+        let header = vec!["a".to_string(), "b".to_string()];
+        write_table(&table, &header, &[vec!["1".into(), "x, y".into()]]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&table).unwrap(),
+            "a,b\n1,\"x, y\"\n"
+        );
+        let json = tmp.path().join("checkpoint.json");
+        write_json_file(&json, &serde_json::json!({"draws": 3})).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&json).unwrap(),
+            "{\n  \"draws\": 3\n}\n"
+        );
+    }
+
     #[test]
     fn the_limits_themselves_are_allowed() {
         let h = "metric,step,observed,se,source\n";

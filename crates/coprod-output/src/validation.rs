@@ -660,6 +660,287 @@ mod tests {
         assert_eq!(rows[1].effect, 14.2);
     }
 
+    fn validation_manifest() -> ValidationManifest {
+        ValidationManifest {
+            kind: "validation".into(),
+            coprod_version: "test".into(),
+            command: "coprod validate".into(),
+            claims: vec!["E3".into()],
+            designs: Vec::new(),
+            salt: "a".into(),
+            seed_derivation: String::new(),
+            blocks: 1,
+            pilot: 2,
+            replications_bounds: (2, 8),
+            decompose_replications: 2,
+            robustness: (2, 1),
+            robustness_shard: (0, 1),
+            threads: 1,
+        }
+    }
+
+    /// robustness.csv reads back as written: the parameter columns between `point` and
+    /// `effect`, a missing effect as NaN; the manifest comes back whole.
+    #[test]
+    fn a_validation_directory_reads_back_as_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let names = ["levers.outreach", "population.size"];
+        let points = [
+            RobustnessRow {
+                id: "E3".into(),
+                point: 0,
+                values: vec![0.25, 100.0],
+                effect: 1.5,
+                holds: true,
+            },
+            RobustnessRow {
+                id: "E3".into(),
+                point: 1,
+                values: vec![0.75, 200.0],
+                effect: f64::NAN,
+                holds: false,
+            },
+        ];
+        let manifest = validation_manifest();
+        write_validation(tmp.path(), &[], &[], (&names, &points), &manifest).unwrap();
+        let read = read_validation(tmp.path()).unwrap();
+        assert_eq!(read.names, names);
+        assert_eq!(read.manifest, manifest);
+        assert!(read.rows.is_empty());
+        let got: Vec<(String, u32, Vec<f64>, bool)> = read
+            .points
+            .iter()
+            .map(|p| (p.id.clone(), p.point, p.values.clone(), p.holds))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("E3".to_string(), 0, vec![0.25, 100.0], true),
+                ("E3".to_string(), 1, vec![0.75, 200.0], false)
+            ]
+        );
+        assert_eq!(read.points[0].effect, 1.5);
+        assert!(read.points[1].effect.is_nan());
+    }
+
+    /// A robustness.csv without its fixed columns, or with a field that is not what its
+    /// column holds, is refused naming the file (and the line and column).
+    #[test]
+    fn a_damaged_robustness_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let manifest = validation_manifest();
+        write_validation(tmp.path(), &[], &[], (&[], &[]), &manifest).unwrap();
+        read_validation(tmp.path()).unwrap();
+        let path = tmp.path().join(ROBUSTNESS_CSV);
+        for header in [
+            "id,point,effect",
+            "name,point,x,effect,holds",
+            "id,step,x,effect,holds",
+            "id,point,x,estimate,holds",
+        ] {
+            std::fs::write(&path, format!("{header}\n")).unwrap();
+            let e = read_validation(tmp.path()).unwrap_err().to_string();
+            assert!(
+                e.contains("expected the columns id, point"),
+                "{header}: {e}"
+            );
+        }
+        for (row, want) in [
+            ("E3,0,x,1.5,true", "line 2: column x: not a number"),
+            ("E3,0,0.5,big,true", "line 2: column effect: not a number"),
+            ("E3,zero,0.5,1.5,true", "line 2: column point"),
+            ("E3,0,0.5,1.5,yes", "line 2: column holds"),
+        ] {
+            std::fs::write(&path, format!("id,point,x,effect,holds\n{row}\n")).unwrap();
+            let e = read_validation(tmp.path()).unwrap_err().to_string();
+            assert!(e.contains("robustness.csv"), "{row}: {e}");
+            assert!(e.contains(want), "{row}: {e}");
+        }
+    }
+
+    /// Claim `id`'s row of validation.csv, with a robustness map when `mapped`.
+    fn claim(id: &str, mapped: bool) -> ValidationRow {
+        ValidationRow {
+            id: id.into(),
+            claim: "more outreach, more groups".into(),
+            class: "supported".into(),
+            registered_class: "supported".into(),
+            metric: "groups_started".into(),
+            direction: "positive".into(),
+            horizon: 12,
+            window: 3,
+            sesoi: 0.5,
+            power: 0.8,
+            mediators: String::new(),
+            pilot_sd: 1.0,
+            replications: 8,
+            power_capped: false,
+            blocks: 1,
+            pass_rate: Some(1.0),
+            total_effect: 1.5,
+            total_ci_low: Some(1.0),
+            total_ci_high: Some(2.0),
+            total_n: 8,
+            direct_effect: None,
+            direct_ci_low: None,
+            direct_ci_high: None,
+            direct_n: None,
+            mediated_share: None,
+            share_ci_low: None,
+            share_ci_high: None,
+            robustness_share: mapped.then_some(1.0),
+            robustness_points: mapped.then_some(1),
+            robustness_drivers: String::new(),
+            note: String::new(),
+        }
+    }
+
+    /// Shard `index` of 2 of one command (its own `--out`), holding point `index` of claim
+    /// E3's two-point robustness map, plus a chart every shard draws alike.
+    fn shard(root: &Path, index: u32) -> PathBuf {
+        let dir = root.join(format!("s{index}"));
+        std::fs::create_dir(&dir).unwrap();
+        let manifest = ValidationManifest {
+            command: format!("coprod validate --salt a --shard {index}/2 --out s{index}"),
+            robustness_shard: (index, 2),
+            threads: 1 + index as usize,
+            ..validation_manifest()
+        };
+        let point = RobustnessRow {
+            id: "E3".into(),
+            point: index,
+            values: vec![f64::from(index)],
+            effect: 1.0 + f64::from(index),
+            holds: index == 0,
+        };
+        let rows = [claim("E3", true), claim("B1", false)];
+        write_validation(&dir, &rows, &[], (&["x"], &[point]), &manifest).unwrap();
+        std::fs::write(dir.join("forest.svg"), "<svg/>").unwrap();
+        dir
+    }
+
+    /// Shards of one split merge into what one command would have written: every point of
+    /// the map in order, the claim's robustness recomputed from all of them, the command
+    /// without `--shard` and `--out`, and the files every shard has copied once.
+    #[test]
+    fn shards_merge_into_one_validation_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Given out of order: the merge puts the points in order.
+        let shards = [shard(tmp.path(), 1), shard(tmp.path(), 0)];
+        let out = tmp.path().join("merged");
+        std::fs::create_dir(&out).unwrap();
+        let summarise = |points: &[RobustnessRow]| {
+            let held = points.iter().filter(|p| p.holds).count();
+            (held as f64 / points.len() as f64, "x".to_string())
+        };
+        let manifest = merge_validation(&shards, &out, summarise).unwrap();
+        assert_eq!(manifest.command, "coprod validate --salt a");
+        assert_eq!(manifest.robustness_shard, (0, 1));
+        let merged = read_validation(&out).unwrap();
+        let points: Vec<u32> = merged.points.iter().map(|p| p.point).collect();
+        assert_eq!(points, [0, 1]);
+        let e3 = &merged.rows[0];
+        assert_eq!(
+            (e3.robustness_share, e3.robustness_points),
+            (Some(0.5), Some(2))
+        );
+        assert_eq!(e3.robustness_drivers, "x");
+        // A claim without a map keeps empty robustness columns.
+        assert_eq!(merged.rows[1].robustness_points, None);
+        assert_eq!(
+            std::fs::read_to_string(out.join("forest.svg")).unwrap(),
+            "<svg/>"
+        );
+    }
+
+    /// Directories that are not every shard of one split, once each, agreeing on the
+    /// verdicts, are refused with the reason.
+    #[test]
+    fn shards_of_different_splits_or_verdicts_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (s0, s1) = (shard(tmp.path(), 0), shard(tmp.path(), 1));
+        let out = tmp.path().join("merged");
+        std::fs::create_dir(&out).unwrap();
+        let summarise = |_: &[RobustnessRow]| (1.0, String::new());
+        let merge = |shards: &[PathBuf]| {
+            merge_validation(shards, &out, summarise)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = merge(std::slice::from_ref(&s0));
+        assert!(e.contains("shards 1/2 are missing"), "{e}");
+        let e = merge(&[s0.clone(), s0.clone()]);
+        assert!(e.contains("shard 0 of 2 is given twice"), "{e}");
+
+        // Another salt: another command.
+        let other = tmp.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        let d = read_validation(&s1).unwrap();
+        let salted = ValidationManifest {
+            salt: "b".into(),
+            ..d.manifest.clone()
+        };
+        let names = ["x"];
+        let points = d.points.clone();
+        write_validation(&other, &d.rows, &[], (&names, &points), &salted).unwrap();
+        let e = merge(&[s0.clone(), other.clone()]);
+        assert!(e.contains("not a shard of the same"), "{e}");
+
+        // A shard of a split into three, and a shard number past the split.
+        for (shard, want) in [
+            ((1, 3), "it is shard 1 of 3"),
+            ((2, 2), "it is shard 2 of 2"),
+        ] {
+            let manifest = ValidationManifest {
+                robustness_shard: shard,
+                ..d.manifest.clone()
+            };
+            write_validation(&other, &d.rows, &[], (&names, &points), &manifest).unwrap();
+            let e = merge(&[s0.clone(), other.clone()]);
+            assert!(e.contains(want), "{e}");
+        }
+
+        // The same split, but another verdict.
+        let mut rows = d.rows.clone();
+        rows[1].class = "refuted".into();
+        write_validation(&other, &rows, &[], (&names, &points), &d.manifest).unwrap();
+        let e = merge(&[s0.clone(), other.clone()]);
+        assert!(e.contains("verdicts or decomposition differ"), "{e}");
+
+        // The same verdicts, but another decomposition, or other robustness parameters.
+        write_validation(&other, &d.rows, &[], (&names, &points), &d.manifest).unwrap();
+        std::fs::write(other.join(DECOMPOSITION_CSV), "id\nE3\n").unwrap();
+        let e = merge(&[s0.clone(), other.clone()]);
+        assert!(e.contains("verdicts or decomposition differ"), "{e}");
+        write_validation(&other, &d.rows, &[], (&["y"], &points), &d.manifest).unwrap();
+        let e = merge(&[s0.clone(), other.clone()]);
+        assert!(e.contains("verdicts or decomposition differ"), "{e}");
+
+        // A shard whose robustness.csv lost its point.
+        write_validation(&other, &d.rows, &[], (&names, &[]), &d.manifest).unwrap();
+        let e = merge(&[s0.clone(), other.clone()]);
+        assert!(e.contains("claim E3: the shards hold 1 of its 2"), "{e}");
+        // The shard short of its point is named, and only it: point 1 is shard 1's.
+        let short = other.join(ROBUSTNESS_CSV);
+        let named = format!("{} (shard 1/2) holds 0 of its 1", short.display());
+        assert!(e.contains(&named), "{e}");
+        assert!(!e.contains("(shard 0/2)"), "{e}");
+        merge_validation(&[s0, s1], &out, summarise).unwrap();
+    }
+
+    /// After a bare `--shard`, only a word of two whole numbers `I/N` is its value.
+    #[test]
+    fn a_shard_value_is_two_whole_numbers() {
+        assert_eq!(
+            without_shard("coprod validate --shard x/2 --quick"),
+            "coprod validate x/2 --quick"
+        );
+        assert_eq!(
+            without_shard("coprod validate --shard 1/x --quick"),
+            "coprod validate 1/x --quick"
+        );
+    }
+
     #[test]
     fn the_merged_command_drops_the_shard_and_the_shard_directory() {
         assert_eq!(

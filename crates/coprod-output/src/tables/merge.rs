@@ -684,6 +684,464 @@ mod tests {
         }
     }
 
+    /// Run `run`'s output: one step, and one group (started) unless `run` is odd.
+    fn run_output(run: u64) -> coprod_core::RunOutput {
+        use coprod_core::{EndReason, GroupRecord, StepMetrics, TaskKind};
+        let group = GroupRecord {
+            group_id: 0,
+            organisation: None,
+            community: 1,
+            task: TaskKind::Specific,
+            size_cap: 4,
+            size_at_formation: 3,
+            formed_step: 0,
+            ended_step: None,
+            end_reason: EndReason::Active,
+            life: Default::default(),
+        };
+        coprod_core::RunOutput {
+            steps: vec![StepMetrics {
+                step: 0,
+                participation_rate: run as f64 / 7.0,
+                ..StepMetrics::default()
+            }],
+            groups: if run.is_multiple_of(2) {
+                vec![group]
+            } else {
+                Vec::new()
+            },
+            citizens: Vec::new(),
+            organisations: Vec::new(),
+        }
+    }
+
+    /// Writes runs `runs` (run 2 fails) into a writer: a whole run or one shard's block.
+    fn write_runs(w: &mut Writer, runs: std::ops::Range<u64>) {
+        let point = ["0.5".to_string()];
+        for run in runs {
+            let id = super::super::RunIdentity {
+                run_id: run,
+                variant: "baseline",
+                point: &point,
+                replication: run as u32,
+                seed: 10 + run,
+            };
+            if run == 2 {
+                w.write_failure(&id, "panic", "boom").unwrap();
+            } else {
+                w.write_run(&id, &run_output(run)).unwrap();
+            }
+        }
+    }
+
+    fn swept() -> Vec<String> {
+        vec!["levers.outreach".to_string()]
+    }
+
+    /// A shard directory of runs `first..first + runs` of 4, with its shard.json.
+    fn shard_dir(root: &Path, first: u64, runs: u64) -> (std::path::PathBuf, ShardInfo) {
+        let dir = root.join(format!("shard{first}"));
+        let kind = crate::Existing::Refuse(crate::Kind::Run);
+        let mut w = Writer::create(&dir, swept(), kind).unwrap();
+        write_runs(&mut w, first..first + runs);
+        let info = ShardInfo {
+            first_run: first,
+            runs,
+            total_runs: 4,
+            failed_runs: w.failed_runs(),
+            group_rows: Some(w.group_rows()),
+            ..shard(first, runs)
+        };
+        let completed = w.complete().unwrap();
+        write_shard(completed.staging(), &info).unwrap();
+        completed.commit(&test_manifest()).unwrap();
+        assert_eq!(read_shard(&dir).unwrap(), info);
+        (dir, info)
+    }
+
+    fn test_manifest() -> crate::Manifest {
+        serde_json::from_value(serde_json::json!({
+            "coprod_version": "1",
+            "scenario": {"name": "t", "description": "", "origin": "t.toml", "source": "",
+                         "hash": "h"},
+            "experiment": {"steps": 1, "replications": 4, "sweep_points": 1, "runs": 4},
+            "seeds": {"base_seed": 1, "derivation": "", "replications": []},
+            "parameters": [], "sweep": [], "variants": [], "settings": [], "quick": false,
+            "step_metrics": [], "summary_metrics": [], "failed_runs": 1, "files": [],
+            "timing": {"started_utc": "", "wall_seconds": 0.0, "threads": 1,
+                       "resumed_at_run": null}
+        }))
+        .unwrap()
+    }
+
+    /// Shards that pass their checks merge into files byte for byte those of one process
+    /// running every run, and the writer's counts are those of that process.
+    #[test]
+    fn merged_shards_equal_one_whole_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let kind = crate::Existing::Refuse(crate::Kind::Run);
+        let whole = tmp.path().join("whole");
+        let mut w = Writer::create(&whole, swept(), kind).unwrap();
+        write_runs(&mut w, 0..4);
+        let counts = (
+            w.runs_done(),
+            w.failed_runs(),
+            w.runs_without_groups(),
+            w.group_rows(),
+        );
+        w.finish(&test_manifest()).unwrap();
+
+        let shards = [shard_dir(tmp.path(), 0, 3), shard_dir(tmp.path(), 3, 1)];
+        let merged = tmp.path().join("merged");
+        let mut w = Writer::create(&merged, swept(), kind).unwrap();
+        for (dir, info) in &shards {
+            check_shard(dir, info, &swept(), 1).unwrap();
+            w.append_shard(dir, info).unwrap();
+        }
+        assert_eq!(
+            (
+                w.runs_done(),
+                w.failed_runs(),
+                w.runs_without_groups(),
+                w.group_rows()
+            ),
+            counts
+        );
+        assert_eq!(counts, (4, 1, 2, 1));
+        w.finish(&test_manifest()).unwrap();
+        for file in [
+            RUNS_CSV,
+            TIMESERIES_CSV,
+            GROUPS_CSV,
+            FAILURES_CSV,
+            crate::SUMMARY_CSV,
+        ] {
+            assert_eq!(
+                std::fs::read(whole.join(file)).unwrap(),
+                std::fs::read(merged.join(file)).unwrap(),
+                "{file}"
+            );
+        }
+    }
+
+    /// A shard that holds other runs than its shard.json says, or whose files are cut short
+    /// or damaged, is refused naming the file.
+    #[test]
+    fn damaged_shards_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, info) = shard_dir(tmp.path(), 0, 3);
+        let check = |info: &ShardInfo| {
+            check_shard(&dir, info, &swept(), 1)
+                .unwrap_err()
+                .to_string()
+        };
+        let append = |info: &ShardInfo| {
+            let target = tmp.path().join("merged");
+            let kind = crate::Existing::Replace(crate::Kind::Run);
+            let mut w = Writer::create(&target, swept(), kind).unwrap();
+            w.append_shard(&dir, info).unwrap_err().to_string()
+        };
+        // It says it holds runs 0-3: run 3 is in no file.
+        let more = ShardInfo {
+            runs: 4,
+            ..info.clone()
+        };
+        assert!(
+            check(&more).contains("run 3 is in neither"),
+            "{}",
+            check(&more)
+        );
+        assert!(
+            append(&more).contains("run 3 is in neither"),
+            "{}",
+            append(&more)
+        );
+        // It says it holds runs 0-1: run 2 (a failure) is not one of them.
+        let fewer = ShardInfo {
+            runs: 2,
+            group_rows: Some(1),
+            ..info.clone()
+        };
+        let e = check(&fewer);
+        assert!(e.contains("not one of the shard's runs 0-1"), "{e}");
+        let e = append(&fewer);
+        assert!(e.contains("failures.csv") && e.contains("runs 0-1"), "{e}");
+        // More group rows recorded than the file holds.
+        let e = check(&ShardInfo {
+            group_rows: Some(5),
+            ..info.clone()
+        });
+        assert!(
+            e.contains("holds 1 rows, but shard.json records group_rows 5"),
+            "{e}"
+        );
+
+        // A time series row of a run past every run of the shard.
+        let ts = dir.join(TIMESERIES_CSV);
+        let text = std::fs::read_to_string(&ts).unwrap();
+        let last = text.lines().last().unwrap().replacen('1', "5", 1);
+        std::fs::write(&ts, format!("{text}{last}\n")).unwrap();
+        let e = append(&info);
+        assert!(
+            e.contains("run 5 is out of order or not a finished run"),
+            "{e}"
+        );
+        std::fs::write(&ts, text).unwrap();
+
+        // A last line without its line break.
+        let runs = dir.join(RUNS_CSV);
+        let text = std::fs::read_to_string(&runs).unwrap();
+        std::fs::write(&runs, text.trim_end()).unwrap();
+        assert!(check(&info).contains("no line break"), "{}", check(&info));
+        // A row with fewer fields than the header: named with its line.
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[2] = "1,baseline";
+        std::fs::write(&runs, lines.join("\n") + "\n").unwrap();
+        let e = append(&info);
+        assert!(e.contains("line 3: the row has 2 fields"), "{e}");
+        // A header that is not UTF-8.
+        let mut bytes = text.clone().into_bytes();
+        bytes[0] = 0xff;
+        std::fs::write(&runs, bytes).unwrap();
+        let e = append(&info);
+        assert!(e.contains("line 1: not UTF-8 text"), "{e}");
+        // No shard.json at all.
+        let e = read_shard(tmp.path()).unwrap_err().to_string();
+        assert!(e.contains("not a finished shard directory"), "{e}");
+    }
+
+    /// check_shard reads every row of runs.csv, timeseries.csv and groups.csv: a row missing,
+    /// doubled, out of order or of a failed run is found before anything is merged, and
+    /// named with the run. The shard holds runs 0-2: run 0 with one group, run 1 with none,
+    /// run 2 failed; one step each.
+    #[test]
+    fn check_shard_finds_damage_in_every_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, info) = shard_dir(tmp.path(), 0, 3);
+        check_shard(&dir, &info, &swept(), 1).unwrap();
+        let e = check_shard(&dir, &info, &swept(), 2)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("run 0 has 1 of its 2 steps"), "{e}");
+        // Each case rewrites one file's data rows, checks, and restores the file.
+        let damaged = |name: &str, edit: &dyn Fn(&mut Vec<String>)| {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            edit(&mut lines);
+            std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+            let e = check_shard(&dir, &info, &swept(), 1)
+                .unwrap_err()
+                .to_string();
+            std::fs::write(&path, text).unwrap();
+            e
+        };
+        let set = |line: &mut String, k: usize, value: &str| {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            fields[k] = value;
+            *line = fields.join(",");
+        };
+        let started = super::super::headers(&swept())
+            .0
+            .iter()
+            .position(|c| c == "groups_started")
+            .unwrap();
+        for (name, edit, want) in [
+            (
+                RUNS_CSV,
+                &(|l: &mut Vec<String>| l.swap(1, 2)) as &dyn Fn(&mut Vec<String>),
+                "run 0 is out of order or not one of the shard's runs 0-2 (line 3)",
+            ),
+            (
+                RUNS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], started, "0.5"),
+                "run 0: groups_started is `0.5`",
+            ),
+            (
+                RUNS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[2], 0, "2"),
+                "run 2 is out of order, also in runs.csv",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| drop(l.remove(2)),
+                "run 1 has no rows",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| l.truncate(1),
+                "run 0 has no rows, but runs.csv lists it as finished: the file is cut short",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| drop(l.remove(1)),
+                "run 0 has no rows",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| l.insert(1, l[1].clone()),
+                "run 0 has more than its 1 steps",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| set(&mut l[2], 4, "5"),
+                "run 1: step 5 where step 0 was expected",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| {
+                    let mut last = l[2].clone();
+                    set(&mut last, 0, "5");
+                    l.push(last);
+                },
+                "run 5 is out of order or not a finished run",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 1, "1"),
+                "run 0: group 1 where group 0 was expected",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 0, "1"),
+                "run 0 has 0 started groups, but runs.csv records groups_started 1",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 9, "never_started"),
+                "run 0 has 0 started groups",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| {
+                    let mut second = l[1].clone();
+                    set(&mut second, 1, "1");
+                    l.push(second);
+                },
+                "run 0 has 2 started groups",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 0, "2"),
+                "run 2 is out of order or not a finished run",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| {
+                    // Run 0, run 1, then run 0 again.
+                    let mut run1 = l[1].clone();
+                    set(&mut run1, 0, "1");
+                    l.push(run1);
+                    l.push(l[1].clone());
+                },
+                "run 0 is out of order or not a finished run of the shard's runs 0-2 (line 4)",
+            ),
+        ] {
+            let e = damaged(name, edit);
+            assert!(e.contains(name) || name == RUNS_CSV, "{name}: {e}");
+            assert!(e.contains(want), "{name}: {e}");
+        }
+    }
+
+    /// The edges of check_shard: several failures in order, a failed run's id where a
+    /// finished run's rows should be, the last run short of steps, and runs of no step.
+    #[test]
+    fn check_shard_edges() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Runs 0-3: run 2 failed; run 1 made a failure too, in order.
+        let (dir, info) = shard_dir(tmp.path(), 0, 4);
+        let edit = |name: &str, f: &dyn Fn(&mut Vec<String>)| {
+            let path = dir.join(name);
+            let mut lines: Vec<String> = std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .map(String::from)
+                .collect();
+            f(&mut lines);
+            std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        };
+        edit(RUNS_CSV, &|l| drop(l.remove(2)));
+        edit(TIMESERIES_CSV, &|l| drop(l.remove(2)));
+        edit(FAILURES_CSV, &|l| {
+            l.insert(1, "1,baseline,0.5,1,11,panic,boom".into());
+        });
+        check_shard(&dir, &info, &swept(), 1).unwrap();
+        // Run 2 (failed) where run 3's rows should be.
+        let ts = std::fs::read_to_string(dir.join(TIMESERIES_CSV)).unwrap();
+        edit(TIMESERIES_CSV, &|l| {
+            let mut fields: Vec<&str> = l[2].split(',').collect();
+            fields[0] = "2";
+            l[2] = fields.join(",");
+        });
+        let e = check_shard(&dir, &info, &swept(), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("run 2 is out of order or not a finished run"),
+            "{e}"
+        );
+        std::fs::write(dir.join(TIMESERIES_CSV), ts).unwrap();
+        // The failures out of order.
+        edit(FAILURES_CSV, &|l| l.swap(1, 2));
+        let e = check_shard(&dir, &info, &swept(), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("failures.csv: run 1 is out of order"), "{e}");
+
+        // The last (only) run of a shard short of steps.
+        let (dir, info) = shard_dir(tmp.path(), 3, 1);
+        let e = check_shard(&dir, &info, &swept(), 2)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("run 3 has 1 of its 2 steps"), "{e}");
+        // Runs of no step have no rows in timeseries.csv.
+        let path = dir.join(TIMESERIES_CSV);
+        let header = std::fs::read_to_string(&path).unwrap();
+        let header = header.lines().next().unwrap().to_string() + "\n";
+        std::fs::write(&path, header).unwrap();
+        check_shard(&dir, &info, &swept(), 0).unwrap();
+        // An empty file has lost even its header's line break.
+        std::fs::write(dir.join(GROUPS_CSV), "").unwrap();
+        let e = check_shard(&dir, &info, &swept(), 0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("groups.csv: its last line has no line break"),
+            "{e}"
+        );
+    }
+
+    /// A shard.json written before `--against` existed compared with the baseline.
+    #[test]
+    fn an_old_shard_json_compared_with_the_baseline() {
+        let mut json = serde_json::to_value(shard(0, 1)).unwrap();
+        json["scenario"].as_object_mut().unwrap().remove("against");
+        let info: ShardInfo = serde_json::from_value(json).unwrap();
+        assert_eq!(info.scenario.against, "baseline");
+        assert_eq!(shard(3, 2).describe_runs(), "runs 3-4");
+    }
+
+    /// Adjacent stretches of missing runs, or of runs the same shards both hold, are named
+    /// as one range.
+    #[test]
+    fn coverage_ranges_are_joined() {
+        // Shards 0-1 and 3-4 twice: run 2 and runs 5-9 are missing, 3-4 doubled once.
+        let shards = [
+            shard(0, 2),
+            shard(3, 2),
+            shard(3, 2),
+            shard(4, 0),
+            shard(7, 0),
+        ];
+        let (missing, duplicate) = missing_and_duplicate_runs(&shards, 10);
+        assert_eq!(missing, vec![(2, 3), (5, 10)]);
+        assert_eq!(duplicate, vec![(3, 5, vec![1, 2])]);
+        // Runs 2-5 held twice, by different pairs of shards: two ranges.
+        let shards = [shard(0, 4), shard(2, 4), shard(4, 4)];
+        let (_, duplicate) = missing_and_duplicate_runs(&shards, 8);
+        assert_eq!(duplicate, vec![(2, 4, vec![0, 1]), (4, 6, vec![1, 2])]);
+    }
+
     #[test]
     fn every_run_is_in_exactly_one_shard() {
         for total in [0u64, 1, 2, 7, 10, 24, 1000] {
