@@ -928,6 +928,49 @@ mod tests {
         merge_validation(&[s0, s1], &out, summarise).unwrap();
     }
 
+    /// With three points over two shards, shard 0 owes points 0 and 2 and shard 1 point 1:
+    /// the merge names the shard whose share is short, not the one that is whole.
+    #[test]
+    fn the_short_shard_is_named_by_its_own_share_of_points() {
+        let tmp = tempfile::tempdir().unwrap();
+        let write = |index: u32, points: &[u32]| {
+            let dir = tmp.path().join(format!("s{index}"));
+            std::fs::create_dir(&dir).unwrap();
+            let manifest = ValidationManifest {
+                command: format!("coprod validate --shard {index}/2 --out s{index}"),
+                robustness: (3, 1),
+                robustness_shard: (index, 2),
+                ..validation_manifest()
+            };
+            let rows: Vec<RobustnessRow> = points
+                .iter()
+                .map(|&point| RobustnessRow {
+                    id: "E3".into(),
+                    point,
+                    values: vec![f64::from(point)],
+                    effect: 1.0,
+                    holds: true,
+                })
+                .collect();
+            let claims = [claim("E3", true)];
+            write_validation(&dir, &claims, &[], (&["x"], &rows), &manifest).unwrap();
+            dir
+        };
+        // Shard 0 lost point 2; shard 1 holds its one point.
+        let shards = [write(0, &[0]), write(1, &[1])];
+        let out = tmp.path().join("merged");
+        std::fs::create_dir(&out).unwrap();
+        let summarise = |_: &[RobustnessRow]| (1.0, String::new());
+        let e = merge_validation(&shards, &out, summarise)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("claim E3: the shards hold 2 of its 3"), "{e}");
+        let short = shards[0].join(ROBUSTNESS_CSV);
+        let named = format!("{} (shard 0/2) holds 1 of its 2", short.display());
+        assert!(e.contains(&named), "{e}");
+        assert!(!e.contains("(shard 1/2)"), "{e}");
+    }
+
     /// After a bare `--shard`, only a word of two whole numbers `I/N` is its value.
     #[test]
     fn a_shard_value_is_two_whole_numbers() {
