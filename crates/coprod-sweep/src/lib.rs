@@ -700,6 +700,81 @@ mod tests {
         );
     }
 
+    /// A scenario of 60 runs of two steps: more than the window of chunks ahead of the sink.
+    fn many_runs() -> Scenario {
+        let text = "[params.population]\nn_citizens = 40\nn_communities = 2\n\
+                    [experiment]\nsteps = 2\nreplications = 60\n";
+        Scenario::from_toml(text, "t.toml", "t").unwrap()
+    }
+
+    #[test]
+    fn the_pool_has_the_threads_asked_for_and_at_least_one() {
+        for (asked, got) in [(0, 1), (1, 1), (3, 3)] {
+            let runner = Runner::new(asked).unwrap();
+            assert_eq!(runner.threads(), got);
+            assert_eq!(runner.install(rayon::current_num_threads), got);
+            assert_eq!(runner.chunk_len(), got * RUNS_PER_THREAD_PER_CHUNK);
+        }
+    }
+
+    /// While the sink waits for run 0, the other worker computes the rest of the window of
+    /// CHUNKS_AHEAD + 1 chunks and then waits: results held for the sink stay bounded.
+    #[test]
+    fn workers_stop_at_the_window_ahead_of_the_sink() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let s = many_runs();
+        let runner = Runner::new(2).unwrap();
+        let window = runner.chunk_len() as u64 * (CHUNKS_AHEAD + 1);
+        let started_while_held = Mutex::new(Vec::new());
+        let held = AtomicBool::new(true);
+        runner
+            .pipelined(
+                s.runs(),
+                |spec| {
+                    if spec.run_id == 0 {
+                        // Wait (at most 10 s) until the window is full, then a little
+                        // longer, so that a run past the window would have started.
+                        for _ in 0..10_000 {
+                            if started_while_held.lock().unwrap().len() as u64 >= window - 1 {
+                                break;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        held.store(false, Ordering::SeqCst);
+                    } else if held.load(Ordering::SeqCst) {
+                        started_while_held.lock().unwrap().push(spec.run_id);
+                    }
+                    spec.run_id
+                },
+                |_, _| Ok::<(), ()>(()),
+            )
+            .unwrap();
+        let started = started_while_held.into_inner().unwrap();
+        assert_eq!(started, (1..window).collect::<Vec<_>>());
+    }
+
+    /// After the sink fails, no worker takes another run: at most the window of runs
+    /// already taken is computed, not the whole sweep.
+    #[test]
+    fn no_run_is_taken_after_the_sink_fails() {
+        let s = many_runs();
+        let runner = Runner::new(2).unwrap();
+        let window = runner.chunk_len() as u64 * (CHUNKS_AHEAD + 1);
+        let computed = std::sync::atomic::AtomicU64::new(0);
+        let res = runner.pipelined(
+            s.runs(),
+            |spec| {
+                computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                spec.run_id
+            },
+            |_, _| Err("full disk"),
+        );
+        assert_eq!(res, Err("full disk"));
+        let computed = computed.into_inner();
+        assert!(computed <= window + 2, "{computed} of 60 runs computed");
+    }
+
     /// `sweep` on another thread, or `None` if it has not returned within a minute (a hang).
     fn within_a_minute<R: Send + 'static>(sweep: impl FnOnce() -> R + Send + 'static) -> Option<R> {
         let (tx, rx) = std::sync::mpsc::channel();
