@@ -762,17 +762,57 @@ mod tests {
         let runner = Runner::new(2).unwrap();
         let window = runner.chunk_len() as u64 * (CHUNKS_AHEAD + 1);
         let computed = std::sync::atomic::AtomicU64::new(0);
+        let mut calls = 0;
         let res = runner.pipelined(
             s.runs(),
             |spec| {
                 computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 spec.run_id
             },
-            |_, _| Err("full disk"),
+            |_, _| {
+                calls += 1;
+                // Fail only once the whole window is computed (at most 10 s), so that
+                // complete chunks are waiting: none of them may reach the sink.
+                for _ in 0..10_000 {
+                    if computed.load(std::sync::atomic::Ordering::SeqCst) >= window {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                Err("full disk")
+            },
         );
         assert_eq!(res, Err("full disk"));
+        assert_eq!(calls, 1);
         let computed = computed.into_inner();
         assert!(computed <= window + 2, "{computed} of 60 runs computed");
+    }
+
+    /// The sink gets whole chunks and one partial chunk at the end, with one thread as
+    /// with several (on one thread every run taken is done whenever the sink is asked).
+    #[test]
+    fn chunks_are_whole_but_the_last() {
+        let s = many_runs();
+        for threads in [1, 2] {
+            let runner = Runner::new(threads).unwrap();
+            let mut lengths = Vec::new();
+            runner
+                .pipelined(
+                    s.runs(),
+                    |spec| spec.run_id,
+                    |_, outputs| {
+                        lengths.push(outputs.len());
+                        Ok::<(), ()>(())
+                    },
+                )
+                .unwrap();
+            let chunk = runner.chunk_len();
+            let mut want = vec![chunk; 60 / chunk];
+            if 60 % chunk != 0 {
+                want.push(60 % chunk);
+            }
+            assert_eq!(lengths, want, "{threads} threads");
+        }
     }
 
     /// `sweep` on another thread, or `None` if it has not returned within a minute (a hang).
