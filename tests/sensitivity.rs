@@ -404,3 +404,29 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
     assert!(svg.lines().any(|l| l.trim() == "n/a"), "no n/a row");
     assert!(manifest_files(&dir).contains(&"charts/".to_string()));
 }
+
+/// A scenario file can serve `coprod run` and `coprod sensitivity` alike: its variants and
+/// sweep are not used by the analysis (every design point starts from the baseline, not
+/// from the first sweep point), and a note says so.
+#[test]
+fn variants_and_sweeps_are_not_used_and_a_note_says_so() {
+    let sandbox = Sandbox::new();
+    let params = "\"citizens.trust_mean\" = [0.3, 0.7]";
+    let outputs = r#"["participation_rate"]"#;
+    let plain = small_scenario("plain", "morris", outputs, params);
+    let (plain_dir, _, stderr) = analyse(&sandbox, "plain", &plain);
+    assert!(!stderr.contains("not used"), "{stderr}");
+    // The sweep's first value is far from the default cost of 0.5.
+    let extra = "[experiment.sweep]\n\"levers.participation_cost\" = [0.9, 0.1]\n\
+                 [[experiment.variants]]\nname = \"costly\"\n\
+                 params.levers.financial_incentive = 0.5\n";
+    let (swept_dir, _, stderr) = analyse(&sandbox, "swept", &format!("{plain}{extra}"));
+    assert!(
+        stderr.contains("plain: its variants and sweep are not used"),
+        "{stderr}"
+    );
+    assert_eq!(
+        read(&swept_dir.join("design.csv")),
+        read(&plain_dir.join("design.csv"))
+    );
+}

@@ -852,6 +852,27 @@ mod tests {
     }
 
     #[test]
+    fn map_keeps_the_order_of_the_items_for_any_thread_count() {
+        let items: Vec<u64> = (0..100).collect();
+        for threads in [1, 2, 3] {
+            let squares = Runner::new(threads).unwrap().map(&items, |x| x * x);
+            assert_eq!(squares, items.iter().map(|x| x * x).collect::<Vec<_>>());
+        }
+    }
+
+    /// The words of failures.csv's `kind` column.
+    #[test]
+    fn failure_kinds_are_panic_and_non_finite() {
+        assert_eq!(RunFailure::Panic("boom".into()).kind(), "panic");
+        let nan = RunFailure::NonFinite {
+            metric: "service_output".into(),
+            step: None,
+            value: "NaN".into(),
+        };
+        assert_eq!(nan.kind(), "non_finite");
+    }
+
+    #[test]
     fn faults_parse() {
         assert_eq!("".parse::<Faults>(), Ok(Faults::default()));
         assert!("boom:1".parse::<Faults>().is_err());
