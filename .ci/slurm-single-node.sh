@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Single-node Slurm 22.05 (Debian 12) for the SLURM integration test (tests/slurm.rs) in CI.
 # Usage: slurm-single-node.sh up|down|status. Needs root. Runs without systemd and without
-# cgroup enforcement (proctrack/linuxproc, task/none); see ../shared/design/recipes.md §5.
+# cgroup enforcement (proctrack/linuxproc, task/none), so that it runs in a container.
 # `down` stops exactly the daemons `up` started, by the PIDs in their pid files.
-# One addition to the recipe: MinJobAge=16 (default 300). `sbatch --wait` polls after 2, 8,
+# One setting chosen for CI: MinJobAge=16 (default 300). `sbatch --wait` polls after 2, 8,
 # then 32 s unless a poll is shorter than MinJobAge/2, so a job that needs 11 s is seen after
 # 42 s; with 16 the polls stay 8 s apart and CI waits at most 8 s longer than the job.
 set -euo pipefail

@@ -412,12 +412,12 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
 fn variants_and_sweeps_are_not_used_and_a_note_says_so() {
     let sandbox = Sandbox::new();
     let params = "\"citizens.trust_mean\" = [0.3, 0.7]";
-    let outputs = r#"["participation_rate"]"#;
+    let outputs = r#"["mean_efficacy"]"#;
     let plain = small_scenario("plain", "morris", outputs, params);
     let (plain_dir, _, stderr) = analyse(&sandbox, "plain", &plain);
     assert!(!stderr.contains("not used"), "{stderr}");
-    // The sweep's first value is far from the default cost of 0.5.
-    let extra = "[experiment.sweep]\n\"levers.participation_cost\" = [0.9, 0.1]\n\
+    // The sweep's first value is far from the default efficacy of 0.5.
+    let extra = "[experiment.sweep]\n\"citizens.efficacy_mean\" = [0.9, 0.1]\n\
                  [[experiment.variants]]\nname = \"costly\"\n\
                  params.levers.financial_incentive = 0.5\n";
     let (swept_dir, _, stderr) = analyse(&sandbox, "swept", &format!("{plain}{extra}"));

@@ -320,6 +320,16 @@ impl Scenario {
         self.params_as_run(variant, point).0
     }
 
+    /// The baseline's parameters without any sweep values: defaults, `[params]`, `--set`
+    /// values and the `--quick` caps. A sensitivity analysis varies its factors from these.
+    pub fn baseline_params(&self) -> Params {
+        let unswept = Scenario {
+            sweep: Vec::new(),
+            ..self.clone()
+        };
+        unswept.params_for(0, 0)
+    }
+
     /// [`Scenario::params_for`] with, for each parameter in `SPECS` order, where its value
     /// came from (the last of the layers that set it; a `--quick` cap only when it lowered
     /// the value).

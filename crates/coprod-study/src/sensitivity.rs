@@ -236,6 +236,13 @@ fn announce(
         scenario.steps,
         crate::estimate::counted(threads, "thread")
     )));
+    if scenario.variants.len() > 1 || !scenario.sweep.is_empty() {
+        progress.note(Note::Note(format!(
+            "{}: its variants and sweep are not used; every design point starts from the \
+             baseline's parameters",
+            scenario.name
+        )));
+    }
 }
 
 /// The new output directory: `--out`, or a fresh one under outputs/ named after the scenario.
@@ -351,7 +358,7 @@ fn design_params(
     table: &Sensitivity,
     points: &[Vec<f64>],
 ) -> Result<Vec<Params>> {
-    let base = scenario.params_for(0, 0);
+    let base = scenario.baseline_params();
     points
         .iter()
         .map(|u| {
