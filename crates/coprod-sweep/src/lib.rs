@@ -829,10 +829,7 @@ mod tests {
         for in_sink in [false, true] {
             let outcome = within_a_minute(move || {
                 std::panic::catch_unwind(|| {
-                    // More runs than the window of chunks ahead of the sink.
-                    let text = "[params.population]\nn_citizens = 40\nn_communities = 2\n\
-                                [experiment]\nsteps = 2\nreplications = 60\n";
-                    let s = Scenario::from_toml(text, "t.toml", "t").unwrap();
+                    let s = many_runs();
                     Runner::new(2).unwrap().pipelined(
                         s.runs(),
                         |spec| {
