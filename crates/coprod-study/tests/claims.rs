@@ -1,7 +1,8 @@
 //! docs/claims.md states each claim's registered design as the validation scenario registers
 //! it (`scenarios/validation/<id>.toml`): the class line quotes `encoded_by`, the SESOI line
 //! `sesoi` and `sesoi_reason`, the mediators line `mediators_reason`; and every function a
-//! registration names as the rule that encodes its claim exists in `crates/coprod-core/src`.
+//! registration names as a rule (in `encoded_by` or `mediators_reason`) exists in
+//! `crates/coprod-core/src` and is not compiled only in tests.
 
 use std::path::Path;
 
@@ -95,11 +96,35 @@ fn core_paths(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Whether some definition of `fn function(` in `source` is not marked `#[cfg(test)]` among
+/// the attributes and doc comments just above it.
+fn compiled_outside_tests(source: &str, function: &str) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    let definition = format!("fn {function}(");
+    lines.iter().enumerate().any(|(k, line)| {
+        line.contains(&definition)
+            && !lines[..k]
+                .iter()
+                .rev()
+                .map(|l| l.trim())
+                .take_while(|l| l.starts_with("#[") || l.starts_with("///"))
+                .any(|l| l.starts_with("#[cfg(test)]"))
+    })
+}
+
+#[test]
+fn compiled_outside_tests_tells_a_test_only_function() {
+    let source = "impl M {\n    /// Doc.\n    #[cfg(test)]\n    pub(crate) fn probe(&self) {}\n\n    /// Doc.\n    #[inline]\n    fn run(&self) {}\n}\n";
+    assert!(!compiled_outside_tests(source, "probe"));
+    assert!(compiled_outside_tests(source, "run"));
+}
+
 #[test]
 fn every_rule_a_registration_names_exists_in_the_core() {
     let mut checked = 0;
     for (id, r) in registrations() {
-        for path in core_paths(&r.encoded_by) {
+        let named = format!("{} {}", r.encoded_by, r.mediators_reason);
+        for path in core_paths(&named) {
             let source = read(&format!("crates/coprod-core/src/{}.rs", path[0]));
             let function = path.last().unwrap();
             assert!(
@@ -107,6 +132,12 @@ fn every_rule_a_registration_names_exists_in_the_core() {
                 "{id}: `{}` names `fn {function}`, which is not in {}.rs",
                 path.join("::"),
                 path[0]
+            );
+            assert!(
+                compiled_outside_tests(&source, function),
+                "{id}: `{}` names `fn {function}`, which is compiled only in tests, so it is \
+                 not the rule the model runs",
+                path.join("::"),
             );
             if let [_, ty, _] = path.as_slice() {
                 assert!(
