@@ -476,4 +476,306 @@ mod tests {
         assert_eq!(runner_up_arm(&tied, best_arm(&tied)), Some((0, 3.0)));
         assert_eq!(runner_up_arm(&reps(&[&[2.0]]), 0), None);
     }
+
+    fn summary(n: u64, mean: f64, sd: f64, ci: (f64, f64)) -> Summary {
+        Summary {
+            n,
+            mean,
+            sd: Some(sd),
+            ci: Some(ci),
+        }
+    }
+
+    /// `increase` needs the 95% interval above 0 and a mean of at least the SESOI; `decrease`
+    /// the mirror image; an interval touching 0 is not above it.
+    #[test]
+    fn a_directional_claim_needs_its_interval_off_zero_and_the_sesoi_reached() {
+        let up = Direction::Increase;
+        assert!(holds(up, 0.1, &summary(10, 0.1, 0.1, (0.01, 0.2))));
+        assert!(!holds(up, 0.1, &summary(10, 0.09, 0.1, (0.01, 0.2))));
+        assert!(!holds(up, 0.1, &summary(10, 0.15, 0.1, (0.0, 0.3))));
+        let down = Direction::Decrease;
+        assert!(holds(down, 0.1, &summary(10, -0.1, 0.1, (-0.2, -0.01))));
+        assert!(!holds(down, 0.1, &summary(10, -0.09, 0.1, (-0.2, -0.01))));
+        assert!(!holds(down, 0.1, &summary(10, -0.15, 0.1, (-0.3, 0.0))));
+        assert!(!holds(down, 0.1, &summary(10, -0.15, 0.1, (-0.3, 0.01))));
+        // The interval off 0 alone is not enough, nor the mean alone.
+        assert!(!holds(down, 0.1, &summary(10, -0.05, 0.1, (-0.08, -0.02))));
+        assert!(!holds(up, 0.1, &summary(10, 0.05, 0.1, (0.02, 0.08))));
+    }
+
+    /// `no_effect`: the 90% t-interval (mean +- t(0.95, n - 1) x sd / sqrt(n)) must lie inside
+    /// (-SESOI, SESOI). With n = 3 and sd = 1 its half-width is 2.920 / sqrt(3) = 1.686.
+    #[test]
+    fn an_equivalence_claim_needs_its_90_percent_interval_inside_the_sesoi() {
+        let eq = Direction::NoEffect;
+        let unused = (f64::NAN, f64::NAN);
+        assert!(holds(eq, 1.8, &summary(3, 0.0, 1.0, unused)));
+        // 1.686 > 1.5: fails; with the degrees of freedom of n or n + 1 it would pass.
+        assert!(!holds(eq, 1.5, &summary(3, 0.0, 1.0, unused)));
+        // One end outside is enough to fail, either end.
+        assert!(!holds(eq, 2.0, &summary(3, 0.5, 1.0, unused)));
+        assert!(!holds(eq, 2.0, &summary(3, -0.5, 1.0, unused)));
+        // The half-width grows with sd: 2 x 1.686 = 3.372 > 3.
+        assert!(!holds(eq, 3.0, &summary(3, 0.0, 2.0, unused)));
+        assert!(holds(eq, 3.5, &summary(3, 0.0, 2.0, unused)));
+        // A single replication has no interval.
+        assert!(!holds(eq, 10.0, &summary(1, 0.0, 0.0, unused)));
+    }
+
+    /// A robustness point holds by its mean alone: at least the SESOI in the claimed
+    /// direction, or within it for `no_effect`; the mean is returned.
+    #[test]
+    fn a_robustness_point_holds_by_its_mean() {
+        let diff = Contrast::Linear(vec![-1.0, 1.0]);
+        let at = |x: f64| reps(&[&[1.0, 1.0 + x], &[2.0, 2.0 + x]]);
+        let point = |d: Direction, x: f64| point_holds(&diff, d, 0.5, &at(x));
+        assert_eq!(point(Direction::Increase, 0.5), (0.5, true));
+        assert_eq!(point(Direction::Increase, 0.25), (0.25, false));
+        assert_eq!(point(Direction::Decrease, -0.5), (-0.5, true));
+        assert_eq!(point(Direction::Decrease, -0.25), (-0.25, false));
+        assert_eq!(point(Direction::Decrease, 0.75), (0.75, false));
+        assert_eq!(point(Direction::NoEffect, 0.25), (0.25, true));
+        assert_eq!(point(Direction::NoEffect, -0.25), (-0.25, true));
+        assert_eq!(point(Direction::NoEffect, 0.5), (0.5, false));
+        assert_eq!(point(Direction::NoEffect, -0.75), (-0.75, false));
+    }
+
+    /// An interior optimum holds at a point when the best dose is neither end and lies at
+    /// least the SESOI above both ends; the effect is best minus first.
+    #[test]
+    fn a_robustness_point_with_an_interior_optimum_needs_both_ends_below() {
+        let opt = Contrast::InteriorOptimum;
+        let point =
+            |arms: &[&[f64]]| point_holds(&opt, Direction::InteriorOptimum, 0.4, &reps(arms));
+        assert_eq!(
+            point(&[&[0.0, 2.0, 1.0, 0.5], &[0.0, 2.0, 1.0, 0.5]]),
+            (2.0, true)
+        );
+        // Best minus last only 0.1 (best plus last would be 3.9).
+        assert_eq!(point(&[&[0.0, 2.0, 1.0, 1.9]]), (2.0, false));
+        // Best minus first only 0.1.
+        let (effect, ok) = point(&[&[1.9, 2.0, 1.0, 0.0]]);
+        assert!(!ok && (effect - 0.1).abs() < 1e-12, "{effect} {ok}");
+        // The best dose at either end never holds.
+        assert!(!point(&[&[3.0, 2.0, 1.0, 0.0]]).1);
+        assert!(!point(&[&[0.0, 1.0, 2.0, 3.0]]).1);
+    }
+
+    /// A block of an interior optimum passes when its best dose is interior and both
+    /// differences (best minus first, best minus last) pass `increase`.
+    #[test]
+    fn a_block_with_an_interior_optimum_needs_both_differences_to_rise() {
+        let design = Design {
+            direction: Direction::InteriorOptimum,
+            sesoi: 0.4,
+            power: 0.9,
+            salt: "unit".into(),
+            blocks: 1,
+            pilot: 2,
+            min_replications: 3,
+            max_replications: 3,
+            hold_sets: Vec::new(),
+            decompose_replications: 0,
+            resamples: 10,
+        };
+        let block = |arms: &[&[f64]]| judge_block(&Contrast::InteriorOptimum, &design, &reps(arms));
+        let pass = block(&[
+            &[0.0, 2.0, 1.0, 0.5],
+            &[0.1, 2.2, 1.0, 0.6],
+            &[-0.1, 1.8, 1.0, 0.4],
+        ]);
+        assert!(pass.pass);
+        assert!((pass.effect.mean - 2.0).abs() < 1e-12);
+        // Best minus last is about 0.1: below the SESOI.
+        let near_last = block(&[
+            &[0.0, 2.0, 1.0, 1.9],
+            &[0.1, 2.2, 1.0, 2.1],
+            &[-0.1, 1.8, 1.0, 1.7],
+        ]);
+        assert!(!near_last.pass);
+        // Best minus first is about 0.1.
+        let near_first = block(&[
+            &[1.9, 2.0, 1.0, 0.0],
+            &[2.1, 2.2, 1.0, 0.1],
+            &[1.7, 1.8, 1.0, -0.1],
+        ]);
+        assert!(!near_first.pass);
+        // A best dose at an end fails, however large the difference to the other end.
+        let at_end = block(&[&[0.0, 1.0, 5.0], &[0.1, 1.1, 5.2], &[-0.1, 0.9, 4.8]]);
+        assert!(!at_end.pass);
+        let at_start = block(&[&[5.0, 1.0, 0.0], &[5.2, 1.1, 0.1], &[4.8, 0.9, -0.1]]);
+        assert!(!at_start.pass);
+    }
+
+    /// The pilot's spread of an interior optimum is the larger of the spreads of the two
+    /// differences it is judged on.
+    #[test]
+    fn the_pilot_spread_of_an_interior_optimum_is_the_larger_difference_spread() {
+        // Best dose 1: best - first = [2, 3] (sd 0.707), best - last = [2, 2] (sd 0).
+        let r = reps(&[&[0.0, 2.0, 1.0, 0.0], &[0.0, 3.0, 1.0, 1.0]]);
+        let spread = pilot_spread(&Contrast::InteriorOptimum, &r);
+        assert!((spread - 0.5f64.sqrt()).abs() < 1e-12, "{spread}");
+        // Best - first = [2, 2], best - last = [2, 1]: the last difference decides.
+        let r = reps(&[&[0.0, 2.0, 1.0, 0.0], &[1.0, 3.0, 1.0, 2.0]]);
+        let spread = pilot_spread(&Contrast::InteriorOptimum, &r);
+        assert!((spread - 0.5f64.sqrt()).abs() < 1e-12, "{spread}");
+    }
+
+    /// Effects: a linear contrast weighs the arms; an interior optimum is the best dose minus
+    /// the first; the direct effect swaps the non-control arms for their held re-runs.
+    #[test]
+    fn effects_and_direct_effects_combine_the_right_arms() {
+        let rep = Rep {
+            arms: vec![1.0, 4.0, 2.0],
+            held: vec![vec![f64::NAN, 3.0, 1.5]],
+        };
+        let opt = Contrast::InteriorOptimum;
+        assert_eq!(effect(&opt, &rep, Some(1)), 3.0);
+        assert_eq!(
+            effect(&Contrast::Linear(vec![-1.0, 0.0, 1.0]), &rep, None),
+            1.0
+        );
+        assert_eq!(direct_effect(&opt, &rep, 0, 0, Some(1)), 2.0);
+        let linear = Contrast::Linear(vec![-1.0, 0.0, 1.0]);
+        assert_eq!(direct_effect(&linear, &rep, 0, 0, None), 0.5);
+    }
+
+    /// The best dose is the one with the highest pooled mean, wherever it lies.
+    #[test]
+    fn the_best_dose_has_the_highest_pooled_mean() {
+        assert_eq!(best_arm(&reps(&[&[0.0, 1.0, 5.0], &[0.0, 2.0, 4.0]])), 2);
+        assert_eq!(best_arm(&reps(&[&[5.0, 1.0, 0.0]])), 0);
+    }
+
+    /// All registered mediators together, then each alone only when there are several.
+    #[test]
+    fn hold_sets_are_all_then_each_alone() {
+        assert!(hold_sets(&[]).is_empty());
+        let one = hold_sets(&[Mediator::Efficacy]);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].name, "all");
+        let two = hold_sets(&[Mediator::Efficacy, Mediator::CitizenTrust]);
+        let names: Vec<&str> = two.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "all",
+                Mediator::Efficacy.name(),
+                Mediator::CitizenTrust.name()
+            ]
+        );
+        assert_eq!(two[1].mediators, [Mediator::Efficacy]);
+    }
+
+    /// Two arms, the treated one 1 above the control with a spread set by the seed; held
+    /// re-runs halve the effect. Counts the replications run with mediators held.
+    struct Shift {
+        contrast: Contrast,
+        held_runs: std::sync::atomic::AtomicU32,
+    }
+
+    impl Shift {
+        fn new() -> Shift {
+            Shift {
+                contrast: Contrast::Linear(vec![-1.0, 1.0]),
+                held_runs: std::sync::atomic::AtomicU32::new(0),
+            }
+        }
+    }
+
+    impl Replicate for Shift {
+        fn n_arms(&self) -> usize {
+            2
+        }
+        fn control(&self) -> Option<usize> {
+            Some(0)
+        }
+        fn contrast(&self) -> &Contrast {
+            &self.contrast
+        }
+        fn replicate(&self, seed: u64, hold: &[Vec<Mediator>]) -> Rep {
+            let x = (seed % 1000) as f64 / 1000.0 - 0.5;
+            if !hold.is_empty() {
+                self.held_runs
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Rep {
+                arms: vec![0.0, 1.0 + x],
+                held: hold.iter().map(|_| vec![f64::NAN, 0.5 + x]).collect(),
+            }
+        }
+    }
+
+    fn shift_design(direction: Direction) -> Design {
+        Design {
+            direction,
+            sesoi: 0.2,
+            power: 0.9,
+            salt: "unit".into(),
+            blocks: 3,
+            pilot: 10,
+            min_replications: 2,
+            max_replications: 1000,
+            hold_sets: hold_sets(&[Mediator::Efficacy, Mediator::CitizenTrust]),
+            decompose_replications: 5,
+            resamples: 50,
+        }
+    }
+
+    /// Replications follow a power calculation for a directional claim and an equivalence
+    /// calculation for `no_effect`, both on the pilot's upper sd limit.
+    #[test]
+    fn replications_are_planned_by_the_claims_kind_of_test() {
+        let runner = Runner::new(1).unwrap();
+        let up = judge(&Shift::new(), &shift_design(Direction::Increase), &runner);
+        let power = replications_for_power(up.planning_sd, 0.2, ALPHA_ONE_SIDED, 0.9);
+        assert_eq!(up.required, power);
+        let eq = judge(&Shift::new(), &shift_design(Direction::NoEffect), &runner);
+        let equivalence = replications_for_equivalence(eq.planning_sd, 0.2, ALPHA_EQUIVALENCE, 0.9);
+        assert_eq!(eq.required, equivalence);
+        assert_ne!(power, equivalence);
+    }
+
+    /// The maximum caps the replications and says so only when it cuts the calculation short.
+    #[test]
+    fn the_cap_is_reported_only_when_it_cuts() {
+        let runner = Runner::new(1).unwrap();
+        let mut design = shift_design(Direction::Increase);
+        let needed = judge(&Shift::new(), &design, &runner).required.unwrap() as u32;
+        assert!(needed > 2, "{needed}");
+        design.max_replications = needed;
+        let exact = judge(&Shift::new(), &design, &runner);
+        assert_eq!((exact.replications, exact.capped), (needed, false));
+        design.max_replications = needed - 1;
+        let cut = judge(&Shift::new(), &design, &runner);
+        assert_eq!((cut.replications, cut.capped), (needed - 1, true));
+    }
+
+    /// Mediators are held in the first blocks only, as many as it takes to reach the
+    /// decomposition's replications, and the decomposed total is over exactly those.
+    #[test]
+    fn the_decomposition_runs_held_replications_in_the_first_blocks_only() {
+        let runner = Runner::new(1).unwrap();
+        let mut design = shift_design(Direction::Increase);
+        design.min_replications = 4;
+        design.max_replications = 4;
+        let experiment = Shift::new();
+        let j = judge(&experiment, &design, &runner);
+        // Five wanted at four per block: two blocks of the three.
+        let held = experiment
+            .held_runs
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(held, 8);
+        assert_eq!(j.decomposed_total.as_ref().map(|t| t.n), Some(8));
+        assert_eq!(j.decomposition.len(), 3);
+        // Held re-runs halve the effect: the mediated share is one half.
+        let share = j.decomposition[0].share.unwrap();
+        assert!((share - 0.5).abs() < 0.2, "{share}");
+        // Nothing to hold: no decomposition and no decomposed total.
+        design.hold_sets = Vec::new();
+        let none = judge(&Shift::new(), &design, &runner);
+        assert!(none.decomposition.is_empty());
+        assert_eq!(none.decomposed_total, None);
+    }
 }

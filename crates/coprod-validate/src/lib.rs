@@ -315,6 +315,7 @@ pub fn classify(j: &Judgement, sesoi: f64) -> ClaimClass {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coprod_output::Summary;
 
     /// A runner-up within the SESOI of the best dose is flagged (strictly within: a gap of
     /// exactly the SESOI is a difference of substance); one further away is only named.
@@ -342,5 +343,83 @@ mod tests {
         assert_eq!(three_figures(1.129), "1.13");
         assert_eq!(three_figures(1234.4), "1234");
         assert_eq!(three_figures(0.0), "0");
+    }
+
+    fn estimate(mean: f64, ci: (f64, f64)) -> Summary {
+        Summary {
+            n: 10,
+            mean,
+            sd: Some(1.0),
+            ci: Some(ci),
+        }
+    }
+
+    /// A judgement whose pooled total has `mean`, whose decomposed total has the interval
+    /// `total_ci`, and whose all-mediators share has the interval `share_ci`.
+    fn judged(mean: f64, total_ci: (f64, f64), share_ci: (f64, f64)) -> Judgement {
+        Judgement {
+            pilot_sd: 1.0,
+            planning_sd: 1.0,
+            required: Some(10),
+            replications: 10,
+            capped: false,
+            blocks: Vec::new(),
+            pass_rate: 1.0,
+            total: estimate(mean, total_ci),
+            decomposed_total: Some(estimate(mean, total_ci)),
+            decomposition: vec![Decomposed {
+                hold: "all".into(),
+                direct: estimate(mean / 4.0, total_ci),
+                share: Some((share_ci.0 + share_ci.1) / 2.0),
+                share_ci: Some(share_ci),
+            }],
+            best: None,
+            runner_up: None,
+        }
+    }
+
+    /// Derived needs all three: the share's lower bound at least 0.5, the decomposed total's
+    /// interval off 0 (either side) and the pooled total at least the SESOI in size.
+    #[test]
+    fn a_claim_is_derived_only_when_share_interval_and_size_all_hold() {
+        let class = |j: &Judgement| classify(j, 0.2);
+        assert_eq!(
+            class(&judged(0.2, (0.1, 0.3), (0.5, 0.9))),
+            ClaimClass::Derived
+        );
+        assert_eq!(
+            class(&judged(-0.2, (-0.3, -0.1), (0.5, 0.9))),
+            ClaimClass::Derived
+        );
+        assert_eq!(
+            class(&judged(0.2, (0.1, 0.3), (0.49, 0.9))),
+            ClaimClass::Assumption
+        );
+        assert_eq!(
+            class(&judged(0.19, (0.1, 0.3), (0.5, 0.9))),
+            ClaimClass::Assumption
+        );
+        assert_eq!(
+            class(&judged(-0.19, (-0.3, -0.1), (0.5, 0.9))),
+            ClaimClass::Assumption
+        );
+        // An interval touching 0 from either side is not off 0.
+        assert_eq!(
+            class(&judged(0.2, (0.0, 0.4), (0.5, 0.9))),
+            ClaimClass::Assumption
+        );
+        assert_eq!(
+            class(&judged(-0.2, (-0.4, 0.0), (0.5, 0.9))),
+            ClaimClass::Assumption
+        );
+        assert_eq!(
+            class(&judged(0.2, (-0.1, 0.5), (0.5, 0.9))),
+            ClaimClass::Assumption
+        );
+        // Nothing decomposed: an assumption.
+        let mut none = judged(0.2, (0.1, 0.3), (0.5, 0.9));
+        none.decomposition.clear();
+        none.decomposed_total = None;
+        assert_eq!(class(&none), ClaimClass::Assumption);
     }
 }
