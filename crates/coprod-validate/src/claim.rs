@@ -275,3 +275,255 @@ impl Replicate for Claim<'_> {
         Rep { arms, held }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coprod_core::{CitizenRecord, OrgStepRecord, StepMetrics};
+
+    fn scenario(id: &str) -> Scenario {
+        let text = match id {
+            "B1" => include_str!("../../../scenarios/validation/B1.toml"),
+            "E2" => include_str!("../../../scenarios/validation/E2.toml"),
+            "P3" => include_str!("../../../scenarios/validation/P3.toml"),
+            "P5" => include_str!("../../../scenarios/validation/P5.toml"),
+            "P8" => include_str!("../../../scenarios/validation/P8.toml"),
+            "P9" => include_str!("../../../scenarios/validation/P9.toml"),
+            _ => unreachable!("no such scenario in these tests"),
+        };
+        Scenario::from_toml(text, id, id).expect("a shipped validation scenario")
+    }
+
+    fn claim(scenario: &Scenario) -> Claim<'_> {
+        Claim::new(scenario).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A run whose participation rate is 0.1, 0.2, 0.3, 0.4 in its four steps.
+    fn four_steps() -> RunOutput {
+        let steps = (0..4)
+            .map(|s| StepMetrics {
+                step: s,
+                participation_rate: 0.1 * f64::from(s + 1),
+                ..StepMetrics::default()
+            })
+            .collect();
+        RunOutput {
+            steps,
+            ..RunOutput::default()
+        }
+    }
+
+    fn citizen(id: u32, resource_group: u8, initial_efficacy: f64, steps: u32) -> CitizenRecord {
+        CitizenRecord {
+            citizen_id: id,
+            community: 0,
+            resource_group,
+            cc_type: "conditional",
+            initial_efficacy,
+            efficacy: initial_efficacy,
+            external_efficacy: 0.5,
+            skill: 0.5,
+            time: 0.5,
+            motivation: 0.5,
+            risk_aversion: 0.5,
+            duty: false,
+            affected: false,
+            ownership: 0.0,
+            trust: 0.5,
+            belief: 0.5,
+            ties: 4,
+            steps_participated: steps,
+            active_at_end: false,
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    /// A paired claim: baseline (the control) against the treatment, on its metric.
+    #[test]
+    fn a_paired_claim_compares_treatment_with_baseline() {
+        let s = scenario("P3");
+        let c = claim(&s);
+        assert_eq!(c.metric_name(), "participation_rate");
+        assert_eq!(c.note(), "treatment minus baseline, paired by replication");
+        assert_eq!(c.n_arms(), 2);
+        assert_eq!(c.control(), Some(0));
+        assert_eq!(c.contrast(), &Contrast::Linear(vec![-1.0, 1.0]));
+        assert_eq!(c.detail(), Detail::Standard);
+        assert!(c.dose_values().is_empty());
+    }
+
+    /// A 2x2 interaction runs all four cells, the baseline as control.
+    #[test]
+    fn an_interaction_claim_runs_four_arms() {
+        let s = scenario("P9");
+        let c = claim(&s);
+        assert_eq!(c.n_arms(), 4);
+        assert_eq!(c.control(), Some(0));
+        assert_eq!(c.note(), "(ab - b) - (a - baseline), paired by replication");
+    }
+
+    /// A directional dose claim runs only the first and last doses of its sweep.
+    #[test]
+    fn a_dose_claim_compares_the_last_dose_with_the_first() {
+        let s = scenario("B1");
+        let c = claim(&s);
+        assert_eq!(c.note(), "citizens.duty_share: last dose minus first");
+        assert_eq!(c.dose_values(), vec![0.1, 0.7]);
+        assert_eq!(c.n_arms(), 2);
+        assert_eq!(c.control(), Some(0));
+        assert_eq!(c.contrast(), &Contrast::Linear(vec![-1.0, 1.0]));
+    }
+
+    /// An interior optimum runs every dose and reports the swept values for the best one.
+    #[test]
+    fn an_interior_optimum_runs_every_dose() {
+        let s = scenario("P8");
+        let c = claim(&s);
+        assert_eq!(c.metric_name(), "mean_group_lifetime");
+        assert_eq!(
+            c.note(),
+            "levers.group_size_cap: best dose minus first (best per block; also best minus last)"
+        );
+        let doses = vec![2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 40.0];
+        assert_eq!(c.n_arms(), doses.len());
+        assert_eq!(c.dose_values(), doses);
+        assert_eq!(c.control(), Some(0));
+        assert_eq!(c.contrast(), &Contrast::InteriorOptimum);
+    }
+
+    /// The two regression claims read one run with citizen and organisation records and
+    /// have no control arm.
+    #[test]
+    fn regression_claims_run_one_arm_with_records() {
+        let s = scenario("P5");
+        let c = claim(&s);
+        assert_eq!(c.metric_name(), "efficacy_vs_resources");
+        assert!(
+            c.note()
+                .starts_with("|standardised coefficient of initial efficacy|")
+        );
+        assert_eq!((c.n_arms(), c.control()), (1, None));
+        assert_eq!(c.detail(), Detail::WithCitizens);
+        let s = scenario("E2");
+        let c = claim(&s);
+        assert_eq!(c.metric_name(), "trust_predicts_opportunities");
+        assert!(
+            c.note()
+                .starts_with("correlation across organisations and steps")
+        );
+        assert_eq!((c.n_arms(), c.control()), (1, None));
+        assert_eq!(c.detail(), Detail::WithCitizens);
+    }
+
+    /// A scenario without a `[validation]` table is no claim.
+    #[test]
+    fn a_scenario_without_validation_is_not_a_claim() {
+        let s = Scenario::from_toml("", "plain.toml", "plain").expect("an empty scenario");
+        assert!(matches!(
+            Claim::new(&s),
+            Err(ValidateError::NotValidation(origin)) if origin == "plain.toml"
+        ));
+    }
+
+    /// A step metric is the mean of its last `window` steps (all of them if fewer).
+    #[test]
+    fn read_metric_averages_the_last_window_steps() {
+        let out = four_steps();
+        assert!(close(read_metric(&out, 0, 2), 0.35));
+        assert!(close(read_metric(&out, 0, 1), 0.4));
+        assert!(close(read_metric(&out, 0, 10), 0.25));
+        assert!(read_metric(&out, 0, 0).is_nan());
+    }
+
+    /// A group metric (after the step metrics) is the run's summary, whatever the window.
+    #[test]
+    fn read_metric_takes_group_metrics_from_the_summary() {
+        let out = four_steps();
+        let started = METRICS.len();
+        assert_eq!(summary_names()[started].0, "groups_started");
+        assert_eq!(read_metric(&out, started, 2), 0.0);
+        assert!(read_metric(&out, started + 1, 2).is_nan());
+    }
+
+    /// A metric claim reads its metric over the registered window.
+    #[test]
+    fn a_metric_claim_reads_its_registered_window() {
+        let s = scenario("P3");
+        let mut c = claim(&s);
+        c.registration.window = 2;
+        assert!(close(c.read(&four_steps()), 0.35));
+        c.registration.window = 3;
+        assert!(close(c.read(&four_steps()), 0.3));
+    }
+
+    /// P5 reads |beta of initial efficacy| - |beta of resource group| on the share of the
+    /// horizon each citizen took part (a citizen may take part in every step).
+    #[test]
+    fn efficacy_versus_resources_reads_the_coefficient_gap() {
+        let s = scenario("P5");
+        let mut c = claim(&s);
+        c.registration.horizon = 10;
+        let rows = [
+            (0, 0.2, 1),
+            (1, 0.4, 6),
+            (0, 0.6, 4),
+            (1, 0.8, 10),
+            (0, 0.5, 2),
+            (1, 0.3, 5),
+        ];
+        let out = RunOutput {
+            citizens: rows
+                .iter()
+                .enumerate()
+                .map(|(i, &(g, e, n))| citizen(i as u32, g, e, n))
+                .collect(),
+            ..RunOutput::default()
+        };
+        let share: Vec<f64> = rows.iter().map(|r| f64::from(r.2) / 10.0).collect();
+        let efficacy: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let group: Vec<f64> = rows.iter().map(|r| f64::from(r.0)).collect();
+        let (b_eff, b_res) = regression::standardised_two(&share, &efficacy, &group);
+        assert!(b_eff.abs() > 0.1 && b_res.abs() > 0.1, "{b_eff} {b_res}");
+        let read = c.read(&out);
+        assert!(close(read, b_eff.abs() - b_res.abs()), "{read}");
+    }
+
+    /// E2 pairs each organisation's trust at step t with the opportunities it opened at
+    /// t + 1 (rows by step, then organisation): here they are proportional, so r = 1.
+    #[test]
+    fn trust_predicts_opportunities_pairs_each_organisation_with_its_next_step() {
+        let s = scenario("E2");
+        let c = claim(&s);
+        // (step, organisation, trust, opportunities)
+        let rows = [
+            (0, 0, 0.2, 7),
+            (0, 1, 0.8, 1),
+            (1, 0, 0.5, 2),
+            (1, 1, 0.3, 8),
+            (2, 0, 0.9, 5),
+            (2, 1, 0.1, 3),
+        ];
+        let out = RunOutput {
+            organisations: rows
+                .iter()
+                .map(
+                    |&(step, organisation, trust, opportunities)| OrgStepRecord {
+                        step,
+                        organisation,
+                        trust,
+                        opportunities,
+                        power: 0.5,
+                        groups_supported: 0,
+                        successes: 0,
+                    },
+                )
+                .collect(),
+            ..RunOutput::default()
+        };
+        let r = c.read(&out);
+        assert!(close(r, 1.0), "{r}");
+    }
+}

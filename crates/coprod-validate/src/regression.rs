@@ -60,4 +60,61 @@ mod tests {
         let (b1, b2) = standardised_two(&y, &x1, &x2);
         assert!(b1 > 0.9 && b2.abs() < 0.1, "{b1} {b2}");
     }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    /// Hand-computed: x = (1, 2, 3), y = (1, 3, 2) have covariance 1/3 and variances 2/3.
+    #[test]
+    fn correlation_matches_hand_computed_values() {
+        assert!(close(correlation(&[1.0, 2.0, 3.0], &[1.0, 3.0, 2.0]), 0.5));
+        assert!(close(correlation(&[1.0, 3.0, 2.0], &[1.0, 2.0, 3.0]), 0.5));
+        assert!(close(
+            correlation(&[1.0, 2.0, 3.0, 4.0], &[8.0, 6.0, 4.0, 2.0]),
+            -1.0
+        ));
+        assert!(close(
+            correlation(&[10.0, 20.0, 30.0], &[5.0, 7.0, 9.0]),
+            1.0
+        ));
+    }
+
+    /// y = 2 x1 + x2 with corr(x1, x2) = 1/2: the standardised coefficients are
+    /// b_j sd(x_j) / sd(y) = (2 / sqrt 7, 1 / sqrt 7), not the simple correlations.
+    #[test]
+    fn standardised_two_separates_correlated_predictors() {
+        let x1 = [1.0, 2.0, 3.0];
+        let x2 = [1.0, 3.0, 2.0];
+        let y = [3.0, 7.0, 8.0];
+        let (b1, b2) = standardised_two(&y, &x1, &x2);
+        let root7 = 7.0_f64.sqrt();
+        assert!(close(b1, 2.0 / root7), "{b1}");
+        assert!(close(b2, 1.0 / root7), "{b2}");
+        // Swapping the predictors swaps the coefficients.
+        let (c1, c2) = standardised_two(&y, &x2, &x1);
+        assert!(close(c1, b2) && close(c2, b1), "{c1} {c2}");
+    }
+
+    /// Two uncorrelated predictors each get their own simple correlation.
+    #[test]
+    fn standardised_two_with_uncorrelated_predictors_gives_both_correlations() {
+        let x1 = [1.0, -1.0, 1.0, -1.0];
+        let x2 = [1.0, 1.0, -1.0, -1.0];
+        let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| a - 3.0 * b).collect();
+        let (b1, b2) = standardised_two(&y, &x1, &x2);
+        let root10 = 10.0_f64.sqrt();
+        assert!(close(b1, 1.0 / root10), "{b1}");
+        assert!(close(b2, -3.0 / root10), "{b2}");
+    }
+
+    /// Identical predictors cannot be told apart: all credit goes to the first, none is NaN.
+    #[test]
+    fn standardised_two_with_collinear_predictors_credits_the_first() {
+        let x = [1.0, 2.0, 4.0, 3.0];
+        let y = [2.0, 1.0, 4.0, 5.0];
+        let (b1, b2) = standardised_two(&y, &x, &x);
+        assert!(close(b1, correlation(&y, &x)), "{b1}");
+        assert_eq!(b2, 0.0);
+    }
 }

@@ -171,3 +171,236 @@ pub fn summarise_rows(rows: &[coprod_output::RobustnessRow]) -> (f64, String) {
     let map = summarise(&points);
     (map.share, map.drivers())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coprod_output::RobustnessRow;
+    use coprod_scenario::Scenario;
+
+    fn design(points: u32, salt: &str) -> RobustnessDesign {
+        RobustnessDesign {
+            points,
+            replications: 1,
+            salt: salt.into(),
+            shard: (0, 1),
+        }
+    }
+
+    fn is_real(name: &str) -> bool {
+        let (_, spec) = Params::lookup(name).expect("an assumed parameter");
+        matches!(spec.kind, Kind::Real)
+    }
+
+    /// Position of `v` in its range, 0 at the low end and 1 at the high end.
+    fn position(column: usize, v: f64) -> f64 {
+        let r = &ASSUMED_RANGES[column];
+        (v - r.low) / (r.high - r.low)
+    }
+
+    #[test]
+    fn design_values_stay_in_range_and_round_whole_parameters() {
+        let values = design_values(&design(20, "range"));
+        assert_eq!(values.len(), 20);
+        assert!(ASSUMED_RANGES.iter().any(|r| !is_real(r.name)));
+        for row in &values {
+            assert_eq!(row.len(), ASSUMED_RANGES.len());
+            for (r, &v) in ASSUMED_RANGES.iter().zip(row) {
+                assert!(r.low <= v && v <= r.high, "{} = {v}", r.name);
+                if !is_real(r.name) {
+                    assert_eq!(v.fract(), 0.0, "{} = {v}", r.name);
+                }
+            }
+        }
+        // Real parameters are not rounded: their values spread over the range.
+        let first: Vec<f64> = values.iter().map(|row| row[0]).collect();
+        assert!(first.iter().any(|v| v.fract() != 0.0));
+    }
+
+    /// Each real parameter takes exactly one value in each of the `points` equal strata of
+    /// its range.
+    #[test]
+    fn design_values_are_a_latin_hypercube_in_each_real_column() {
+        let points = 16;
+        let values = design_values(&design(points, "strata"));
+        for (j, r) in ASSUMED_RANGES.iter().enumerate() {
+            if !is_real(r.name) {
+                continue;
+            }
+            let mut strata: Vec<usize> = values
+                .iter()
+                .map(|row| {
+                    let s = (position(j, row[j]) * f64::from(points)).floor() as usize;
+                    s.min(points as usize - 1)
+                })
+                .collect();
+            strata.sort_unstable();
+            assert_eq!(
+                strata,
+                (0..points as usize).collect::<Vec<_>>(),
+                "{}",
+                r.name
+            );
+        }
+    }
+
+    /// The design is fixed by the salt: the same salt gives the same points, another salt
+    /// other points.
+    #[test]
+    fn design_values_depend_on_the_salt() {
+        let a = design_values(&design(8, "one"));
+        assert_eq!(a, design_values(&design(8, "one")));
+        assert_ne!(a, design_values(&design(8, "two")));
+    }
+
+    /// `n` points of the design with `effect = f(values)`, holding where `k % 4 != 0`.
+    fn points(n: u32, effect: impl Fn(usize, &[f64]) -> f64) -> Vec<Point> {
+        design_values(&design(n, "summary"))
+            .into_iter()
+            .enumerate()
+            .map(|(k, values)| Point {
+                index: k as u32,
+                effect: effect(k, &values),
+                holds: k % 4 != 0,
+                values,
+            })
+            .collect()
+    }
+
+    /// A known dependence: the effect falls with the second parameter three times as
+    /// strongly as it rises with the first (over their ranges), plus a little noise.
+    fn known_effect(k: usize, values: &[f64]) -> f64 {
+        position(0, values[0]) - 3.0 * position(1, values[1]) + 0.01 * (k as f64).sin()
+    }
+
+    #[test]
+    fn summarise_gives_the_share_holding_and_ranks_the_drivers() {
+        let map = summarise(&points(40, known_effect));
+        assert_eq!(map.points, 40);
+        assert_eq!(map.share, 0.75);
+        assert_eq!(map.coefficients.len(), ASSUMED_RANGES.len());
+        let (first, b1) = &map.coefficients[0];
+        let (second, b2) = &map.coefficients[1];
+        assert_eq!(first, ASSUMED_RANGES[1].name);
+        assert!(*b1 < -0.5, "{b1}");
+        assert_eq!(second, ASSUMED_RANGES[0].name);
+        assert!(*b2 > 0.1, "{b2}");
+        for pair in map.coefficients.windows(2) {
+            assert!(pair[0].1.abs() >= pair[1].1.abs(), "{pair:?}");
+        }
+        let mut names: Vec<&str> = map.coefficients.iter().map(|c| c.0.as_str()).collect();
+        let mut want: Vec<&str> = ASSUMED_RANGES.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(names, want);
+    }
+
+    /// Too few points for the regression: the share still counts, no coefficients.
+    #[test]
+    fn summarise_without_enough_points_has_no_coefficients() {
+        let map = summarise(&points(5, known_effect));
+        assert_eq!((map.points, map.share), (5, 0.6));
+        assert!(map.coefficients.is_empty());
+        assert_eq!(map.drivers(), "");
+        let none = summarise(&[]);
+        assert_eq!((none.points, none.share), (0, 0.0));
+    }
+
+    #[test]
+    fn drivers_name_the_three_largest_with_signed_coefficients() {
+        let map = Robustness {
+            points: 30,
+            share: 0.5,
+            coefficients: vec![
+                ("a.first".into(), 0.123),
+                ("b.second".into(), -0.05),
+                ("c.third".into(), 0.006),
+                ("d.fourth".into(), 0.001),
+            ],
+        };
+        assert_eq!(
+            map.drivers(),
+            "a.first +0.12; b.second -0.05; c.third +0.01"
+        );
+    }
+
+    /// Merged shards read back from robustness.csv give what the map itself gave.
+    #[test]
+    fn summarise_rows_matches_summarise_and_drivers() {
+        let pts = points(40, known_effect);
+        let rows: Vec<RobustnessRow> = pts
+            .iter()
+            .map(|p| RobustnessRow {
+                id: "X1".into(),
+                point: p.index,
+                values: p.values.clone(),
+                effect: p.effect,
+                holds: p.holds,
+            })
+            .collect();
+        let map = summarise(&pts);
+        let (share, drivers) = summarise_rows(&rows);
+        assert_eq!(share, 0.75);
+        assert!(
+            drivers.starts_with(&format!("{} -", ASSUMED_RANGES[1].name)),
+            "{drivers}"
+        );
+        assert_eq!((share, drivers), (map.share, map.drivers()));
+    }
+
+    /// A tiny registered claim: a few citizens and steps, so a point runs in milliseconds.
+    const TINY: &str = r#"
+[params.population]
+n_citizens = 40
+n_communities = 2
+n_organisations = 1
+[[experiment.variants]]
+name = "treatment"
+params.orgs.opportunity_rate = 3.0
+[validation]
+id = "X1"
+metric = "opportunities_opened"
+direction = "increase"
+class = "assumption"
+encoded_by = "organisations::open_opportunities: opportunity_rate"
+sesoi = 0.5
+sesoi_reason = "half an opportunity a month"
+horizon = 4
+window = 2
+mediators = ["org_trust"]
+mediators_reason = "trust feeds back on opening"
+"#;
+
+    /// A shard runs only its points, each with its design values and the effect of its own
+    /// seeds with those values set.
+    #[test]
+    fn run_points_runs_only_its_shard_with_the_design_values() {
+        let scenario = Scenario::from_toml(TINY, "tiny.toml", "tiny").expect("a valid scenario");
+        let claim = Claim::new(&scenario).expect("a registered claim");
+        let runner = Runner::new(1).expect("a thread pool");
+        let d = RobustnessDesign {
+            shard: (1, 3),
+            ..design(7, "shard")
+        };
+        let values = design_values(&d);
+        let got = run_points(&claim, &d, &runner);
+        assert_eq!(got.iter().map(|p| p.index).collect::<Vec<_>>(), [1, 4]);
+        let indices: Vec<usize> = ASSUMED_RANGES
+            .iter()
+            .map(|r| Params::lookup(r.name).expect("a parameter").0)
+            .collect();
+        for p in &got {
+            let k = p.index;
+            assert_eq!(p.values, values[k as usize]);
+            let overrides = indices.iter().copied().zip(p.values.clone()).collect();
+            let rep = claim
+                .clone_with(overrides)
+                .replicate(seed("shard", Stream::Robustness(k), 0), &[]);
+            let effect = rep.arms[1] - rep.arms[0];
+            assert_eq!(p.effect, effect);
+            assert_eq!(p.holds, effect >= 0.5);
+        }
+        let all = run_points(&claim, &design(3, "shard"), &runner);
+        assert_eq!(all.iter().map(|p| p.index).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+}
