@@ -103,3 +103,70 @@ pub fn distance(simulated: &[f64], targets: &[Target]) -> f64 {
         .sum();
     libm::sqrt(sum / targets.len() as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A target of `metric` at `step` with `observed` and `se`.
+    fn target(metric: &str, step: u32, observed: f64, se: f64) -> Target {
+        Target {
+            metric: metric.to_string(),
+            step,
+            observed,
+            se,
+            source: "test".to_string(),
+        }
+    }
+
+    /// (3 - 1) / 2 = 1 and (5 - 2) / 1 = 3: sqrt((1 + 9) / 2) = sqrt(5).
+    #[test]
+    fn distance_is_the_root_mean_square_of_standardised_differences() {
+        let targets = [
+            target("mean_contribution", 0, 1.0, 2.0),
+            target("service_output", 1, 2.0, 1.0),
+        ];
+        let d = distance(&[3.0, 5.0], &targets);
+        assert!((d - 5f64.sqrt()).abs() < 1e-12, "{d}");
+        assert_eq!(distance(&[1.0, 2.0], &targets), 0.0);
+    }
+
+    /// A tiny lab run: the summaries are the targeted metrics, in the targets' order, of
+    /// one run of the scenario's parameters with the estimated one set.
+    #[test]
+    fn summaries_are_the_targeted_metrics_of_one_run() {
+        let text = r#"
+name = "tiny"
+[params.population]
+setting = "lab"
+n_citizens = 40
+n_communities = 1
+[experiment]
+steps = 3
+seed = 2
+[calibration]
+particles = 20
+generations = 3
+[calibration.priors]
+"behaviour.cc_slope" = { uniform = [0.3, 1.2] }
+"#;
+        let scenario = Scenario::from_toml(text, "test", "tiny").unwrap();
+        let targets = [
+            target("service_output", 2, 0.0, 1.0),
+            target("mean_contribution", 0, 0.0, 1.0),
+        ];
+        let simulator = ModelSimulator::new(&scenario, &targets).unwrap();
+        let got = simulator.summaries(&[0.8], 9).unwrap();
+
+        let mut params = scenario.base.clone();
+        let (slope, _) = Params::lookup("behaviour.cc_slope").unwrap();
+        params.set_index(slope, 0.8).unwrap();
+        let out = simulate(&params, &[], 3, 9, Detail::Standard);
+        let column = |name: &str| METRICS.iter().position(|(n, _, _)| *n == name).unwrap();
+        let expected = vec![
+            out.steps[2].values()[column("service_output")],
+            out.steps[0].values()[column("mean_contribution")],
+        ];
+        assert_eq!(got, expected);
+    }
+}

@@ -70,3 +70,120 @@ pub fn rmse(rows: &[PredictiveRow]) -> f64 {
         .sum();
     libm::sqrt(sum / rows.len() as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(observed: f64) -> Target {
+        Target {
+            metric: "mean_contribution".to_string(),
+            step: 0,
+            observed,
+            se: 1.0,
+            source: "test".to_string(),
+        }
+    }
+
+    fn row(mean: f64, lower: f64, upper: f64, observed: f64) -> PredictiveRow {
+        PredictiveRow {
+            target: target(observed),
+            mean,
+            lower,
+            upper,
+        }
+    }
+
+    /// Four weighted particles, as a posterior.
+    fn posterior() -> Generation {
+        Generation {
+            index: 2,
+            tolerance: 1.0,
+            acceptance_rate: 0.5,
+            proposals: 8,
+            simulations: 8,
+            ess: 1.0 / 0.3,
+            particles: vec![vec![1.0], vec![2.0], vec![3.0], vec![4.0]],
+            weights: vec![0.1, 0.2, 0.3, 0.4],
+            distances: vec![0.5; 4],
+            seeds: vec![1, 2, 3, 4],
+            complete: true,
+        }
+    }
+
+    /// The interval's ends count as inside.
+    #[test]
+    fn covered_when_the_observation_is_inside_the_interval_ends_included() {
+        assert!(row(1.5, 1.0, 2.0, 1.5).covered());
+        assert!(row(1.5, 1.0, 2.0, 1.0).covered());
+        assert!(row(1.5, 1.0, 2.0, 2.0).covered());
+        assert!(!row(1.5, 1.0, 2.0, 2.5).covered());
+        assert!(!row(1.5, 1.0, 2.0, 0.5).covered());
+    }
+
+    /// Errors 3 and 4: sqrt((9 + 16) / 2).
+    #[test]
+    fn rmse_is_the_root_mean_square_of_mean_minus_observed() {
+        let rows = [row(4.0, 0.0, 9.0, 1.0), row(6.0, 0.0, 9.0, 2.0)];
+        assert!((rmse(&rows) - 12.5f64.sqrt()).abs() < 1e-12);
+        assert_eq!(rmse(&[row(2.0, 0.0, 9.0, 2.0)]), 0.0);
+    }
+
+    /// Summaries theta and 10 theta of particles 1..4 weighted 0.1..0.4: weighted means 3
+    /// and 30; the 2.5% quantile is the first value (weight 0.1 >= 0.025), the 97.5% the
+    /// last (the running weights are 0.1, 0.3, 0.6, 1).
+    #[test]
+    fn predictive_rows_are_weighted_means_and_quantiles_per_target() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = AtomicUsize::new(0);
+        let summaries = |theta: &[f64], _: u64| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Ok(vec![theta[0], 10.0 * theta[0]])
+        };
+        let targets = [target(3.5), target(50.0)];
+        let rows = predictive(&posterior(), &targets, 7, summaries).unwrap();
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            4,
+            "one simulation per particle"
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].target, targets[0]);
+        assert!((rows[0].mean - 3.0).abs() < 1e-12, "{}", rows[0].mean);
+        assert_eq!((rows[0].lower, rows[0].upper), (1.0, 4.0));
+        assert!(rows[0].covered());
+        assert_eq!(rows[1].target, targets[1]);
+        assert!((rows[1].mean - 30.0).abs() < 1e-12, "{}", rows[1].mean);
+        assert_eq!((rows[1].lower, rows[1].upper), (10.0, 40.0));
+        assert!(!rows[1].covered());
+    }
+
+    /// Fresh seeds: distinct per particle, the same for the same `seed`, others for another.
+    #[test]
+    fn predictive_seeds_are_distinct_and_reproducible() {
+        let seeds = |seed: u64| {
+            let got = std::sync::Mutex::new(Vec::new());
+            let summaries = |theta: &[f64], s: u64| {
+                got.lock().unwrap().push((theta[0] as u64, s));
+                Ok(vec![theta[0]])
+            };
+            predictive(&posterior(), &[target(0.0)], seed, summaries).unwrap();
+            let mut got = got.into_inner().unwrap();
+            got.sort_unstable();
+            got
+        };
+        let a = seeds(7);
+        assert_eq!(a, seeds(7));
+        assert_ne!(a, seeds(8));
+        let mut distinct: Vec<u64> = a.iter().map(|&(_, s)| s).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 4);
+    }
+
+    #[test]
+    fn predictive_passes_on_a_simulation_error() {
+        let failing = |_: &[f64], _: u64| Err(CalibrateError::Target("boom".to_string()));
+        assert!(predictive(&posterior(), &[target(0.0)], 7, failing).is_err());
+    }
+}
