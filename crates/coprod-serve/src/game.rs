@@ -559,11 +559,11 @@ impl Game {
         let n = size as f64;
         match self.settings.task {
             Task::Lab => (true, s),
-            Task::Joint => (total >= p.min_effort * e, s),
+            Task::Joint => (reaches(total, p.min_effort * e), s),
             Task::PerMember => {
                 let needed = (p.min_effort + p.min_effort_per_member * n) * e;
                 let kept = (1.0 - p.coordination_cost * (n - 1.0)).max(0.0);
-                (total >= needed, 4.0 * s * kept / n)
+                (reaches(total, needed), 4.0 * s * kept / n)
             }
         }
     }
@@ -703,6 +703,14 @@ pub struct SizeOutcome {
     pub produced: Option<f64>,
     /// Mean payoff per player and round.
     pub payoff: Option<f64>,
+}
+
+/// Whether a pot of `total` tokens reaches the minimum viable effort `needed`. The
+/// threshold is a product of decimal parameters, so it can come out a rounding error above
+/// the whole number of tokens it stands for ((0.6 + 0.1 x 6) x 20 = 24.000000000000004): a
+/// pot within a millionth of a token of it reaches it.
+fn reaches(total: f64, needed: f64) -> bool {
+    total >= needed - 1e-6
 }
 
 /// The phase and round in the words of the protocol.
@@ -971,5 +979,862 @@ mod tests {
         let (a, _) = g.join(Some("Ann".into()), None, token).unwrap();
         assert_eq!(g.nickname(a), None);
         assert_eq!(csv_field("=cmd,x"), "\"'=cmd,x\"");
+    }
+
+    // ---- Helpers for the tests below ----
+
+    /// Settings of a three-round game with these sizes and task.
+    fn settings(sizes: Vec<u32>, task: Task) -> Settings {
+        Settings {
+            sizes,
+            task,
+            rounds: 3,
+            ..Settings::default()
+        }
+    }
+
+    /// A game with `students` students who joined (tokens `tok0`, `tok1`, ...).
+    fn class(settings: Settings, students: usize) -> (Game, Vec<usize>) {
+        let mut g = Game::new("ABCD".into(), settings, 1).unwrap();
+        let seats = (0..students)
+            .map(|i| g.join(None, None, || format!("tok{i}")).unwrap().0)
+            .collect();
+        (g, seats)
+    }
+
+    fn near(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    /// The groups of treatment `t` in the open round, as seats.
+    fn groups_of(g: &Game, t: usize) -> Vec<Vec<usize>> {
+        let size = g.settings.sizes[t] as usize;
+        g.lineup[t].chunks(size).map(<[usize]>::to_vec).collect()
+    }
+
+    /// A seat's outcome in a round.
+    fn outcome(g: &Game, round: u32, seat: usize) -> Outcome {
+        g.history()
+            .iter()
+            .find(|(s, o)| *s == seat && o.round == round)
+            .map(|(_, o)| *o)
+            .expect("an outcome for this seat and round")
+    }
+
+    /// The groups of a played round, each as its sorted seats, sorted.
+    fn partition(g: &Game, round: u32) -> Vec<Vec<usize>> {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (seat, o) in g.history().iter().filter(|(_, o)| o.round == round) {
+            let k = o.group as usize;
+            if groups.len() <= k {
+                groups.resize(k + 1, Vec::new());
+            }
+            groups[k].push(*seat);
+        }
+        for members in &mut groups {
+            members.sort_unstable();
+        }
+        groups.sort();
+        groups
+    }
+
+    // ---- Words of the pages and the CSV ----
+
+    #[test]
+    fn tasks_are_named_in_the_words_of_the_pages_and_csv() {
+        assert_eq!(Task::Lab.as_str(), "lab");
+        assert_eq!(Task::PerMember.as_str(), "per_member");
+        assert_eq!(Task::Joint.as_str(), "joint");
+    }
+
+    #[test]
+    fn phases_are_named_with_their_round() {
+        assert_eq!(phase_words(Phase::Lobby), ("lobby", 0));
+        assert_eq!(phase_words(Phase::Open(3)), ("open", 3));
+        assert_eq!(phase_words(Phase::Results(2)), ("results", 2));
+        assert_eq!(phase_words(Phase::Ended), ("ended", 0));
+    }
+
+    // ---- Settings ----
+
+    /// The teacher's form sends these ranges; anything outside is refused by name.
+    #[test]
+    fn settings_out_of_range_are_refused_naming_the_field() {
+        let cases: Vec<(&str, Settings)> = vec![
+            (
+                "sizes",
+                Settings {
+                    sizes: vec![],
+                    ..Settings::default()
+                },
+            ),
+            (
+                "sizes",
+                Settings {
+                    sizes: vec![2, 3, 4, 5, 6],
+                    ..Settings::default()
+                },
+            ),
+            (
+                "sizes",
+                Settings {
+                    sizes: vec![1, 3],
+                    ..Settings::default()
+                },
+            ),
+            (
+                "sizes",
+                Settings {
+                    sizes: vec![3, 41],
+                    ..Settings::default()
+                },
+            ),
+            (
+                "rounds",
+                Settings {
+                    rounds: 0,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "rounds",
+                Settings {
+                    rounds: 31,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "endowment",
+                Settings {
+                    endowment: 0.5,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "endowment",
+                Settings {
+                    endowment: 1000.5,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "endowment",
+                Settings {
+                    endowment: f64::NAN,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "endowment",
+                Settings {
+                    endowment: f64::INFINITY,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "mpcr",
+                Settings {
+                    mpcr: -0.1,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "mpcr",
+                Settings {
+                    mpcr: 1.1,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "mpcr",
+                Settings {
+                    mpcr: f64::NAN,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "round_seconds",
+                Settings {
+                    round_seconds: 9,
+                    ..Settings::default()
+                },
+            ),
+            (
+                "round_seconds",
+                Settings {
+                    round_seconds: 601,
+                    ..Settings::default()
+                },
+            ),
+        ];
+        for (field, s) in cases {
+            let err = s.check().expect_err(field);
+            assert!(matches!(err, GameError::Invalid(_)), "{field}: {err:?}");
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("`{field}` is out of range")),
+                "{text}"
+            );
+            assert!(Game::new("ABCD".into(), s, 1).is_err(), "{field}");
+        }
+    }
+
+    #[test]
+    fn settings_at_the_edges_of_their_ranges_are_accepted() {
+        let low = Settings {
+            sizes: vec![2],
+            rounds: 1,
+            endowment: 1.0,
+            mpcr: 0.0,
+            round_seconds: 10,
+            ..Settings::default()
+        };
+        let high = Settings {
+            sizes: vec![2, 10, 20, 40],
+            rounds: 30,
+            endowment: 1000.0,
+            mpcr: 1.0,
+            round_seconds: 600,
+            ..Settings::default()
+        };
+        for s in [Settings::default(), low, high] {
+            assert_eq!(s.check(), Ok(()), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_game_keeps_the_teachers_settings() {
+        let s = Settings {
+            sizes: vec![4, 6],
+            task: Task::Joint,
+            rounds: 5,
+            endowment: 10.0,
+            mpcr: 0.5,
+            rematch: false,
+            nicknames: true,
+            round_seconds: 30,
+        };
+        let g = Game::new("ABCD".into(), s.clone(), 1).unwrap();
+        assert_eq!(g.settings(), &s);
+        assert_eq!(g.phase(), Phase::Lobby);
+    }
+
+    // ---- The payoff rules (docs/teaching.md, "The class game's tasks") ----
+
+    /// The rules below are written with the model's defaults; the teaching notes quote them.
+    #[test]
+    fn the_model_defaults_are_those_the_teaching_notes_quote() {
+        let p = Params::defaults();
+        assert!(near(p.min_effort, 0.6));
+        assert!(near(p.min_effort_per_member, 0.1));
+        assert!(near(p.coordination_cost, 0.02));
+    }
+
+    /// Lab: every token in the pot returns mpcr to each member, whatever the size; nothing
+    /// is ever lost, even an empty pot "produces".
+    #[test]
+    fn the_lab_task_always_returns_mpcr_per_token() {
+        for size in [2, 4, 8, 40] {
+            let g = game(vec![size], Task::Lab);
+            assert_eq!(g.returns(size as usize, 0.0), (true, 0.4));
+            assert_eq!(g.returns(size as usize, 100.0), (true, 0.4));
+        }
+    }
+
+    #[test]
+    fn an_empty_lab_pot_pays_each_the_endowment() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 2);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.student(seats[0], 1, 0.0, now).unwrap();
+        g.student(seats[1], 1, 0.0, now).unwrap();
+        for &s in &seats {
+            let o = outcome(&g, 1, s);
+            assert!(o.produced);
+            assert!(near(o.payoff, 20.0));
+        }
+    }
+
+    /// Joint: the pot produces from 0.6 x E = 12 tokens, whatever the group size, and
+    /// returns mpcr per token to every member.
+    #[test]
+    fn the_joint_task_needs_a_minimum_effort_that_does_not_grow_with_size() {
+        for size in [2usize, 4, 8, 40] {
+            let g = game(vec![size as u32], Task::Joint);
+            assert_eq!(g.returns(size, 12.0), (true, 0.4), "size {size}");
+            assert_eq!(g.returns(size, 11.0), (false, 0.4), "size {size}");
+        }
+    }
+
+    #[test]
+    fn a_joint_group_one_token_short_of_the_minimum_loses_its_pot() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Joint), 2);
+        let (a, b) = (seats[0], seats[1]);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        // Round 1: 7 + 5 = 12 tokens, just enough: each gets 20 - c + 0.4 x 12.
+        g.student(a, 1, 7.0, now).unwrap();
+        g.student(b, 1, 5.0, now).unwrap();
+        let (oa, ob) = (outcome(&g, 1, a), outcome(&g, 1, b));
+        assert!(oa.produced && ob.produced);
+        assert_eq!((oa.group_total, ob.group_total), (12.0, 12.0));
+        assert!(near(oa.payoff, 17.8), "{}", oa.payoff);
+        assert!(near(ob.payoff, 19.8), "{}", ob.payoff);
+        // Round 2: 6 + 5 = 11 tokens: the pot is lost, each keeps 20 - c.
+        g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+        g.student(a, 2, 6.0, now).unwrap();
+        g.student(b, 2, 5.0, now).unwrap();
+        let (oa, ob) = (outcome(&g, 2, a), outcome(&g, 2, b));
+        assert!(!oa.produced && !ob.produced);
+        assert_eq!(oa.group_total, 11.0);
+        assert!(near(oa.payoff, 14.0));
+        assert!(near(ob.payoff, 15.0));
+    }
+
+    /// Per member: the needed total is (0.6 + 0.1 n) x E, i.e. 16, 20 and 28 tokens for
+    /// groups of 2, 4 and 8 with E = 20.
+    #[test]
+    fn the_per_member_task_needs_more_effort_in_larger_groups() {
+        let g = game(vec![2], Task::PerMember);
+        for (size, needed) in [(2usize, 16.0), (4, 20.0), (8, 28.0)] {
+            assert!(g.returns(size, needed).0, "size {size} at {needed}");
+            assert!(
+                !g.returns(size, needed - 1.0).0,
+                "size {size} below {needed}"
+            );
+        }
+    }
+
+    /// Per member: each token returns 4 x mpcr x (1 - 0.02 (n - 1)) / n to each member.
+    #[test]
+    fn the_per_member_return_is_shared_and_falls_with_group_size() {
+        let g = game(vec![2], Task::PerMember);
+        let per_token = |n: usize| g.returns(n, 1000.0).1;
+        assert!(near(per_token(2), 0.8 * 0.98));
+        assert!(near(per_token(4), 0.4 * 0.94));
+        assert!(near(per_token(8), 0.2 * 0.86));
+        for n in 2..40 {
+            assert!(per_token(n + 1) < per_token(n), "size {n}");
+        }
+    }
+
+    #[test]
+    fn the_per_member_return_falls_with_coordination_cost() {
+        let mut g = game(vec![4], Task::PerMember);
+        g.params.coordination_cost = 0.0;
+        assert!(
+            near(g.returns(4, 20.0).1, 0.4),
+            "a group of 4 gets the lab's return"
+        );
+        g.params.coordination_cost = 0.05;
+        assert!(near(g.returns(4, 20.0).1, 0.4 * 0.85));
+        g.params.coordination_cost = 0.5;
+        assert_eq!(
+            g.returns(4, 20.0).1,
+            0.0,
+            "coordination cannot cost more than all"
+        );
+    }
+
+    #[test]
+    fn a_per_member_group_one_token_short_of_the_minimum_loses_its_pot() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![4], Task::PerMember), 4);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        // Round 1: 4 x 5 = 20 tokens, just the (0.6 + 0.1 x 4) x 20 needed:
+        // each gets 20 - 5 + 0.376 x 20 = 22.52.
+        for &s in &seats {
+            g.student(s, 1, 5.0, now).unwrap();
+        }
+        for &s in &seats {
+            let o = outcome(&g, 1, s);
+            assert!(o.produced);
+            assert_eq!(o.group_total, 20.0);
+            assert!(near(o.payoff, 22.52), "{}", o.payoff);
+        }
+        // Round 2: 19 tokens: lost.
+        g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+        for (i, &s) in seats.iter().enumerate() {
+            g.student(s, 2, if i == 0 { 4.0 } else { 5.0 }, now)
+                .unwrap();
+        }
+        for (i, &s) in seats.iter().enumerate() {
+            let o = outcome(&g, 2, s);
+            assert!(!o.produced);
+            assert_eq!(o.group_total, 19.0);
+            assert!(near(o.payoff, if i == 0 { 16.0 } else { 15.0 }));
+        }
+    }
+
+    /// docs/teaching.md: the task produces "if S reaches" (0.6 + 0.1 n) x E tokens. For a
+    /// group of 6 with E = 20 that is 24 tokens, but (0.6 + 0.1 x 6.0) x 20.0 computes as
+    /// 24.000000000000004 in floating point, so 24 tokens do not produce (also sizes 12, 17,
+    /// 22, 23, 24, 29 at E = 20).
+    #[test]
+    fn a_per_member_group_of_six_reaching_the_minimum_produces() {
+        let g = game(vec![6], Task::PerMember);
+        for (size, needed) in [(6usize, 24.0), (12, 36.0), (17, 46.0), (29, 70.0)] {
+            assert!(g.returns(size, needed).0, "size {size} at {needed}");
+        }
+    }
+
+    // ---- Closing a round ----
+
+    /// The teacher's screen and the CSV say who made each move: the student, the model for
+    /// a student who did not decide, or a simulated seat.
+    #[test]
+    fn a_round_records_each_move_and_who_made_it() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![3], Task::Lab), 2);
+        let (a, b) = (seats[0], seats[1]);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.student(a, 1, 10.0, now).unwrap();
+        assert!(g.tick(now + Duration::from_secs(90)));
+        let round = g.history().to_vec();
+        assert_eq!(round.len(), 3);
+        let by = |seat: usize| outcome(&g, 1, seat).decided_by;
+        assert_eq!(by(a), DecidedBy::Human);
+        assert_eq!(by(b), DecidedBy::Model);
+        assert_eq!(by(2), DecidedBy::Bot);
+        assert_eq!(outcome(&g, 1, a).contribution, 10.0);
+        let total: f64 = round.iter().map(|(_, o)| o.contribution).sum();
+        for (_, o) in &round {
+            assert_eq!((o.round, o.group), (1, 0));
+            assert_eq!(o.group_total, total);
+            assert!(o.produced);
+            assert!(o.contribution.fract() == 0.0 && (0.0..=20.0).contains(&o.contribution));
+            assert!(near(o.payoff, 20.0 - o.contribution + 0.4 * total));
+        }
+        // The CSV's `player` and `decided_by` columns.
+        let text = csv(&g);
+        let mut rows: Vec<(String, String)> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                assert_eq!(f[5..8], ["lab", "3", "1"], "{l}");
+                (f[3].to_string(), f[8].to_string())
+            })
+            .collect();
+        rows.sort();
+        let words = [("model", "bot"), ("student", "human"), ("student", "model")];
+        assert_eq!(rows, words.map(|(p, d)| (p.to_string(), d.to_string())));
+    }
+
+    /// Each student's page shows their total, the sum of their payoffs; the game ends by
+    /// itself after the last round.
+    #[test]
+    fn payoffs_add_up_over_rounds_and_the_game_ends_after_the_last() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 2);
+        let (a, b) = (seats[0], seats[1]);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        for r in 1..=3 {
+            if r > 1 {
+                g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+            }
+            assert_eq!(g.phase(), Phase::Open(r));
+            g.student(a, r, 10.0, now).unwrap();
+            g.student(b, r, 0.0, now).unwrap();
+        }
+        assert_eq!(g.phase(), Phase::Ended);
+        assert!(g.teacher(TeacherMessage::NextRound {}, now).is_err());
+        // Each round: a gets 20 - 10 + 4 = 14, b gets 20 + 4 = 24.
+        let view = g.student_view(a, now);
+        assert!(near(view["total_payoff"].as_f64().unwrap(), 42.0), "{view}");
+        assert!(near(
+            g.student_view(b, now)["total_payoff"].as_f64().unwrap(),
+            72.0
+        ));
+        assert_eq!(view["last"]["round"], 3);
+        assert_eq!(view["phase"], "ended");
+    }
+
+    /// The model plays an undecided seat with its simulated citizen: a share of the
+    /// endowment rounded to whole tokens, and a belief updated from the mean of the others.
+    #[test]
+    fn simulated_moves_follow_the_lab_subjects_rule() {
+        let now = Instant::now();
+        let s = Settings {
+            rounds: 6,
+            ..settings(vec![5], Task::Lab)
+        };
+        let mut g = Game::new("ABCD".into(), s, 7).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let p = g.params.clone();
+        let mut subjects: Vec<LabSubject> = (0..5).map(|id| LabSubject::new(&p, 7, id)).collect();
+        for r in 1..=6 {
+            if r > 1 {
+                g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+            }
+            g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+            let moves: Vec<f64> = subjects
+                .iter_mut()
+                .map(|s| (s.contribute(&p) * 20.0).round())
+                .collect();
+            let total: f64 = moves.iter().sum();
+            for (id, s) in subjects.iter_mut().enumerate() {
+                assert_eq!(
+                    outcome(&g, r, id).contribution,
+                    moves[id],
+                    "round {r}, seat {id}"
+                );
+                s.observe((total - moves[id]) / 4.0 / 20.0, &p);
+            }
+        }
+    }
+
+    // ---- The class's results ----
+
+    /// The class line on the teacher's chart: students' own moves only, as a share of the
+    /// endowment; rounds where no student decided (or not yet played) are gaps.
+    #[test]
+    fn class_means_average_the_students_own_moves() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 2);
+        let (a, b) = (seats[0], seats[1]);
+        assert_eq!(g.class_means(), vec![vec![None, None, None]]);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.student(a, 1, 10.0, now).unwrap();
+        g.student(b, 1, 5.0, now).unwrap();
+        // Round 2: b does not decide; the model's move is not the class's.
+        g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+        g.student(a, 2, 20.0, now).unwrap();
+        g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        assert_eq!(outcome(&g, 2, b).decided_by, DecidedBy::Model);
+        assert_eq!(
+            g.class_means(),
+            vec![vec![Some(0.375), Some(1.0), None]],
+            "(10 + 5) / 2 / 20, then a's 20 / 20, round 3 not played"
+        );
+    }
+
+    #[test]
+    fn class_means_are_kept_per_group_size() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2, 3], Task::Lab), 2);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let in_pairs = *seats.iter().find(|&&s| g.size_of(s) == 2).unwrap();
+        let in_threes = *seats.iter().find(|&&s| g.size_of(s) == 3).unwrap();
+        g.student(in_pairs, 1, 4.0, now).unwrap();
+        g.student(in_threes, 1, 15.0, now).unwrap();
+        assert_eq!(g.phase(), Phase::Results(1));
+        assert_eq!(
+            g.class_means(),
+            vec![vec![Some(0.2), None, None], vec![Some(0.75), None, None]]
+        );
+    }
+
+    /// The teacher's table by group size: groups in the last round, mean contribution
+    /// share in the first and last rounds (everyone), share of groups producing in the last
+    /// round, mean payoff per player and round.
+    #[test]
+    fn outcomes_by_size_summarise_the_first_and_last_rounds() {
+        let now = Instant::now();
+        let s = Settings {
+            rounds: 2,
+            ..settings(vec![2], Task::Joint)
+        };
+        let (mut g, _) = class(s, 4);
+        assert_eq!(
+            g.outcomes_by_size(),
+            vec![SizeOutcome {
+                size: 2,
+                groups: 0,
+                first: None,
+                last: None,
+                produced: None,
+                payoff: None
+            }]
+        );
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        // Round 1: one group gives 10 + 10 (produces: 18 each), the other 5 + 0 (lost:
+        // 15 and 20).
+        let groups = groups_of(&g, 0);
+        assert_eq!(groups.len(), 2);
+        for (k, &s) in groups[0].iter().chain(&groups[1]).enumerate() {
+            g.student(s, 1, [10.0, 10.0, 5.0, 0.0][k], now).unwrap();
+        }
+        // Round 2: 20 + 20 (16 each) and 6 + 6, just the 12 needed (18.8 each).
+        g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+        let groups = groups_of(&g, 0);
+        for (k, &s) in groups[0].iter().chain(&groups[1]).enumerate() {
+            g.student(s, 2, [20.0, 20.0, 6.0, 6.0][k], now).unwrap();
+        }
+        assert_eq!(g.phase(), Phase::Ended);
+        let out = g.outcomes_by_size();
+        assert_eq!(out.len(), 1);
+        let o = &out[0];
+        assert_eq!((o.size, o.groups), (2, 2));
+        assert!(near(o.first.unwrap(), 25.0 / 80.0));
+        assert!(near(o.last.unwrap(), 52.0 / 80.0));
+        assert_eq!(o.produced, Some(1.0));
+        let payoffs = 18.0 + 18.0 + 15.0 + 20.0 + 16.0 + 16.0 + 18.8 + 18.8;
+        assert!(near(o.payoff.unwrap(), payoffs / 8.0), "{o:?}");
+    }
+
+    #[test]
+    fn outcomes_by_size_count_the_groups_that_produced() {
+        let now = Instant::now();
+        let (mut g, _) = class(settings(vec![2], Task::Joint), 4);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let groups = groups_of(&g, 0);
+        for (k, &s) in groups[0].iter().chain(&groups[1]).enumerate() {
+            g.student(s, 1, [12.0, 0.0, 11.0, 0.0][k], now).unwrap();
+        }
+        let o = &g.outcomes_by_size()[0];
+        assert_eq!(o.groups, 2);
+        assert_eq!(o.produced, Some(0.5));
+        assert_eq!(o.first, o.last);
+        assert!(near(o.first.unwrap(), 23.0 / 80.0));
+    }
+
+    // ---- Joining ----
+
+    #[test]
+    fn nicknames_are_kept_trimmed_when_allowed() {
+        let s = Settings {
+            nicknames: true,
+            ..settings(vec![2], Task::Lab)
+        };
+        let mut g = Game::new("ABCD".into(), s, 1).unwrap();
+        let (a, _) = g.join(Some("  Ann ".into()), None, token).unwrap();
+        let (blank, _) = g.join(Some("   ".into()), None, token).unwrap();
+        let (none, _) = g.join(None, None, token).unwrap();
+        let (long, _) = g.join(Some("é".repeat(24)), None, token).unwrap();
+        assert_eq!(g.nickname(a), Some("Ann"));
+        assert_eq!(g.nickname(blank), None, "a blank nickname is none");
+        assert_eq!(g.nickname(none), None);
+        assert_eq!(
+            g.nickname(long),
+            Some("é".repeat(24).as_str()),
+            "24 characters"
+        );
+        assert_eq!(g.nicknames(), vec!["Ann", "é".repeat(24).as_str()]);
+        assert!(csv(&g).starts_with("game,"));
+    }
+
+    /// A nickname is shown on the teacher's screen: at most 24 printable characters.
+    #[test]
+    fn over_long_or_control_character_nicknames_are_refused() {
+        let s = Settings {
+            nicknames: true,
+            ..settings(vec![2], Task::Lab)
+        };
+        let mut g = Game::new("ABCD".into(), s, 1).unwrap();
+        for bad in ["a".repeat(25), "An\u{1b}[2Jn".into(), "A\u{7}".into()] {
+            let err = g.join(Some(bad.clone()), None, token).unwrap_err();
+            assert!(matches!(err, GameError::Invalid(_)), "{bad:?}");
+            assert!(err.to_string().contains("at most 24 printable"), "{err}");
+        }
+        assert_eq!(g.humans(), 0, "a refused join takes no seat");
+    }
+
+    /// With nicknames off, whatever a student types is dropped, not refused.
+    #[test]
+    fn nicknames_are_dropped_when_not_allowed_whatever_they_are() {
+        let mut g = game(vec![2], Task::Lab);
+        let (a, _) = g.join(Some("a".repeat(100)), None, token).unwrap();
+        let (b, _) = g.join(Some("A\u{1b}".into()), None, token).unwrap();
+        assert_eq!((g.nickname(a), g.nickname(b)), (None, None));
+        assert!(g.nicknames().is_empty());
+        assert_eq!(g.humans(), 2);
+    }
+
+    #[test]
+    fn a_game_takes_at_most_400_seats() {
+        let mut g = game(vec![2], Task::Lab);
+        for _ in 0..MAX_SEATS {
+            g.join(None, None, token).unwrap();
+        }
+        assert_eq!(g.humans(), 400);
+        let err = g.join(None, None, token).unwrap_err();
+        assert_eq!(err.to_string(), "the game is full (400 seats)");
+        assert_eq!(g.humans(), 400);
+    }
+
+    /// A rejoin token gives back that student's seat, and nobody can take a simulated
+    /// seat (whose token is empty).
+    #[test]
+    fn a_rejoin_token_gives_back_only_its_own_students_seat() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![3], Task::Lab), 2);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        assert_eq!(
+            g.join(None, Some("tok1".into()), token).unwrap(),
+            (seats[1], "tok1".into())
+        );
+        assert_eq!(
+            g.join(None, Some("tok0".into()), token).unwrap().0,
+            seats[0]
+        );
+        assert!(
+            g.join(None, Some(String::new()), token).is_err(),
+            "a bot's empty token"
+        );
+        assert!(g.join(None, Some("tok9".into()), token).is_err());
+    }
+
+    /// Refusals tell the student what is going on.
+    #[test]
+    fn refusals_say_where_the_game_is() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 2);
+        let msg = |r: Result<(), GameError>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(g.student(seats[0], 1, 5.0, now)),
+            "the game has not started yet"
+        );
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let err = g.join(None, None, token).unwrap_err();
+        assert!(err.to_string().contains("the game has started"), "{err}");
+        g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        assert_eq!(
+            msg(g.student(seats[0], 1, 5.0, now)),
+            "this round is closed; wait for the next one"
+        );
+        g.teacher(TeacherMessage::End {}, now).unwrap();
+        assert_eq!(msg(g.student(seats[0], 1, 5.0, now)), "the game has ended");
+        let err = g.join(None, None, token).unwrap_err();
+        assert_eq!(err, GameError::OutOfOrder("the game has ended".into()));
+    }
+
+    // ---- The teacher's and students' screens ----
+
+    #[test]
+    fn seats_are_counted_for_the_teacher() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![3, 8], Task::Lab), 4);
+        assert_eq!(g.seat_counts(), (4, 4, 0, 0));
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        // Two students in a group of 3 (1 simulated), two in a group of 8 (6 simulated).
+        assert_eq!(g.seat_counts(), (4, 4, 0, 7));
+        assert_eq!(g.humans(), 4);
+        g.student(seats[0], 1, 3.0, now).unwrap();
+        g.disconnect(seats[1], now);
+        assert_eq!(g.seat_counts(), (4, 3, 1, 7));
+        let all = 0..g.seats.len();
+        assert_eq!(all.clone().filter(|&s| g.is_human(s)).count(), 4);
+        assert!(seats.iter().all(|&s| g.is_human(s)));
+        assert_eq!(all.clone().filter(|&s| g.size_of(s) == 3).count(), 3);
+        assert_eq!(all.filter(|&s| g.size_of(s) == 8).count(), 8);
+    }
+
+    #[test]
+    fn seconds_left_count_down_from_the_round_length() {
+        let now = Instant::now();
+        let (mut g, _) = class(settings(vec![2], Task::Lab), 2);
+        assert_eq!(g.seconds_left(now), None, "no round open");
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        assert_eq!(g.seconds_left(now), Some(90));
+        assert_eq!(g.seconds_left(now + Duration::from_secs(30)), Some(60));
+        assert_eq!(g.seconds_left(now + Duration::from_secs(200)), Some(0));
+        g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        assert_eq!(g.seconds_left(now), None);
+        g.teacher(TeacherMessage::NextRound {}, now + Duration::from_secs(100))
+            .unwrap();
+        assert_eq!(g.seconds_left(now + Duration::from_secs(100)), Some(90));
+    }
+
+    #[test]
+    fn a_round_stays_open_until_its_time_is_up() {
+        let now = Instant::now();
+        let (mut g, _) = class(settings(vec![2], Task::Lab), 2);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        assert!(!g.tick(now + Duration::from_secs(89)));
+        assert_eq!(g.phase(), Phase::Open(1));
+        assert!(g.tick(now + Duration::from_secs(90)));
+        assert_eq!(g.phase(), Phase::Results(1));
+        assert!(
+            !g.tick(now + Duration::from_secs(200)),
+            "nothing open to close"
+        );
+    }
+
+    #[test]
+    fn a_students_view_shows_the_round_and_their_last_result() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::PerMember), 2);
+        let a = seats[0];
+        let view = g.student_view(a, now);
+        assert_eq!(view["type"], "state");
+        assert_eq!(view["phase"], "lobby");
+        assert_eq!(view["group_size"], serde_json::Value::Null);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.student(a, 1, 8.0, now).unwrap();
+        let view = g.student_view(a, now + Duration::from_secs(10));
+        assert_eq!(
+            (&view["phase"], &view["round"], &view["rounds"]),
+            (&"open".into(), &1.into(), &3.into())
+        );
+        assert_eq!(
+            (&view["task"], &view["group_size"]),
+            (&"per_member".into(), &2.into())
+        );
+        assert_eq!(view["endowment"], 20.0);
+        assert_eq!(view["submitted"], 8.0);
+        assert_eq!(view["seconds_left"], 80);
+        assert_eq!(view["last"], serde_json::Value::Null);
+        g.student(seats[1], 1, 8.0, now).unwrap();
+        // 16 tokens, just the (0.6 + 0.1 x 2) x 20 needed: 20 - 8 + 16 x 0.784 = 24.544.
+        let view = g.student_view(a, now);
+        assert_eq!(view["phase"], "results");
+        assert_eq!(view["last"]["group_total"], 16.0);
+        assert_eq!(view["last"]["produced"], true);
+        assert!(
+            near(view["last"]["payoff"].as_f64().unwrap(), 24.544),
+            "{view}"
+        );
+        assert!(near(view["total_payoff"].as_f64().unwrap(), 24.544));
+    }
+
+    // ---- Matching ----
+
+    #[test]
+    fn students_are_not_grouped_in_the_order_they_joined() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 8);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let mut lineup = g.lineup[0].clone();
+        assert_ne!(lineup, seats);
+        lineup.sort_unstable();
+        assert_eq!(lineup, seats, "everyone is seated once");
+    }
+
+    /// Strangers (the default): new groups every round.
+    #[test]
+    fn strangers_get_new_groups() {
+        let now = Instant::now();
+        let (mut g, _) = class(settings(vec![2], Task::Lab), 8);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        for _ in 2..=3 {
+            g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+            g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        }
+        let first = partition(&g, 1);
+        assert_eq!(first.len(), 4);
+        assert_ne!(partition(&g, 2), first);
+        assert_ne!(partition(&g, 3), partition(&g, 2));
+    }
+
+    /// Partners: the groups of round 1 stay together.
+    #[test]
+    fn partners_keep_their_groups() {
+        let now = Instant::now();
+        let s = Settings {
+            rematch: false,
+            ..settings(vec![2], Task::Lab)
+        };
+        let (mut g, _) = class(s, 8);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        for _ in 2..=3 {
+            g.teacher(TeacherMessage::NextRound {}, now).unwrap();
+            g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        }
+        assert_eq!(partition(&g, 1).len(), 4);
+        assert_eq!(partition(&g, 2), partition(&g, 1));
+        assert_eq!(partition(&g, 3), partition(&g, 1));
     }
 }
