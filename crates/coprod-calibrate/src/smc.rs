@@ -350,7 +350,9 @@ impl<'a> Proposer<'a> {
     /// generation is not yet made (see [`Proposer::assemble`]) in `rounds` rounds: enough,
     /// at the acceptance rate seen so far (or the previous generation's before any
     /// acceptance), to fill the generation with a margin of a quarter, in whole batches of
-    /// `particles`, within the cap. Only how many rounds a sharded generation takes
+    /// `particles`, within the cap. Generation 0, which accepts every finite distance, starts
+    /// with one batch and no margin; after a round with no acceptance the block is four times
+    /// what was run so far. Only how many rounds a sharded generation takes
     /// depends on this choice, never which proposals form it.
     pub fn next_block(&self, accepted: usize, covered: u64, rounds: u32) -> std::ops::Range<u64> {
         let n = self.settings.particles as u64;
