@@ -785,6 +785,12 @@ mod tests {
     }
 
     /// A hand-made generation of one-coordinate particles `xs` with weights `ws`.
+    /// A uniform prior on [0, 1].
+    const UNIT: Prior = Prior::Uniform {
+        low: 0.0,
+        high: 1.0,
+    };
+
     fn made(index: u32, xs: &[f64], ws: &[f64]) -> Generation {
         Generation {
             index,
@@ -911,10 +917,7 @@ mod tests {
     /// it or not a number is rejected.
     #[test]
     fn proposals_at_the_tolerance_are_accepted() {
-        let priors = [Prior::Uniform {
-            low: 0.0,
-            high: 1.0,
-        }];
+        let priors = [UNIT];
         let settings = sizes(4, 0.1);
         let mut previous = made(0, &[0.5; 4], &[0.25; 4]);
         previous.distances = vec![0.5; 4];
@@ -938,10 +941,7 @@ mod tests {
     /// the last of them, simulations up to it; generation 0 weighs them equally.
     #[test]
     fn assemble_takes_the_first_particles_accepted() {
-        let priors = [Prior::Uniform {
-            low: 0.0,
-            high: 1.0,
-        }];
+        let priors = [UNIT];
         let settings = sizes(2, 0.5);
         let proposer = Proposer::new(&priors, &settings, None);
         let mut tally = Tally::default();
@@ -976,10 +976,7 @@ mod tests {
     /// previous generation's particles.
     #[test]
     fn assemble_at_the_cap_with_too_few_makes_an_incomplete_generation() {
-        let priors = [Prior::Uniform {
-            low: 0.0,
-            high: 1.0,
-        }];
+        let priors = [UNIT];
         // cap = (ceil(1 / 0.5) + 1) x 4 = 12.
         let settings = sizes(4, 0.5);
         let previous = made(2, &[0.1, 0.2, 0.3, 0.4], &[0.25; 4]);
@@ -1019,10 +1016,7 @@ mod tests {
         covered: u64,
         rounds: u32,
     ) -> (u64, u64) {
-        let priors = [Prior::Uniform {
-            low: 0.0,
-            high: 1.0,
-        }];
+        let priors = [UNIT];
         let settings = sizes(10, 0.05);
         let r = Proposer::new(&priors, &settings, previous).next_block(accepted, covered, rounds);
         (r.start, r.end)

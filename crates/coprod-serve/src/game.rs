@@ -1060,112 +1060,28 @@ mod tests {
     /// The teacher's form sends these ranges; anything outside is refused by name.
     #[test]
     fn settings_out_of_range_are_refused_naming_the_field() {
+        // The default settings with one field changed.
+        let with = |edit: fn(&mut Settings)| {
+            let mut s = Settings::default();
+            edit(&mut s);
+            s
+        };
         let cases: Vec<(&str, Settings)> = vec![
-            (
-                "sizes",
-                Settings {
-                    sizes: vec![],
-                    ..Settings::default()
-                },
-            ),
-            (
-                "sizes",
-                Settings {
-                    sizes: vec![2, 3, 4, 5, 6],
-                    ..Settings::default()
-                },
-            ),
-            (
-                "sizes",
-                Settings {
-                    sizes: vec![1, 3],
-                    ..Settings::default()
-                },
-            ),
-            (
-                "sizes",
-                Settings {
-                    sizes: vec![3, 41],
-                    ..Settings::default()
-                },
-            ),
-            (
-                "rounds",
-                Settings {
-                    rounds: 0,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "rounds",
-                Settings {
-                    rounds: 31,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "endowment",
-                Settings {
-                    endowment: 0.5,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "endowment",
-                Settings {
-                    endowment: 1000.5,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "endowment",
-                Settings {
-                    endowment: f64::NAN,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "endowment",
-                Settings {
-                    endowment: f64::INFINITY,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "mpcr",
-                Settings {
-                    mpcr: -0.1,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "mpcr",
-                Settings {
-                    mpcr: 1.1,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "mpcr",
-                Settings {
-                    mpcr: f64::NAN,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "round_seconds",
-                Settings {
-                    round_seconds: 9,
-                    ..Settings::default()
-                },
-            ),
-            (
-                "round_seconds",
-                Settings {
-                    round_seconds: 601,
-                    ..Settings::default()
-                },
-            ),
+            ("sizes", with(|s| s.sizes = vec![])),
+            ("sizes", with(|s| s.sizes = vec![2, 3, 4, 5, 6])),
+            ("sizes", with(|s| s.sizes = vec![1, 3])),
+            ("sizes", with(|s| s.sizes = vec![3, 41])),
+            ("rounds", with(|s| s.rounds = 0)),
+            ("rounds", with(|s| s.rounds = 31)),
+            ("endowment", with(|s| s.endowment = 0.5)),
+            ("endowment", with(|s| s.endowment = 1000.5)),
+            ("endowment", with(|s| s.endowment = f64::NAN)),
+            ("endowment", with(|s| s.endowment = f64::INFINITY)),
+            ("mpcr", with(|s| s.mpcr = -0.1)),
+            ("mpcr", with(|s| s.mpcr = 1.1)),
+            ("mpcr", with(|s| s.mpcr = f64::NAN)),
+            ("round_seconds", with(|s| s.round_seconds = 9)),
+            ("round_seconds", with(|s| s.round_seconds = 601)),
         ];
         for (field, s) in cases {
             let err = s.check().expect_err(field);
