@@ -690,6 +690,365 @@ pub fn check_run_count(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coprod_output::ParameterRow;
+    use coprod_output::read::RunRow;
+
+    /// A run directory in memory of runs `(run_id, variant, point, replication, value)`,
+    /// `value` being the one summary metric `participation_rate`.
+    fn data(rows: &[(u64, &str, &str, u64, f64)]) -> RunData {
+        RunData {
+            dir: PathBuf::from("out/my-run"),
+            summary: SummaryTable::default(),
+            runs: RunsTable {
+                swept: vec!["levers.group_size_cap".into()],
+                metrics: vec!["participation_rate".into()],
+                rows: rows
+                    .iter()
+                    .map(|&(run_id, variant, point, replication, value)| RunRow {
+                        run_id,
+                        variant: variant.into(),
+                        point: vec![point.into()],
+                        replication,
+                        seed: run_id,
+                        values: vec![value],
+                    })
+                    .collect(),
+            },
+            aggregates: Aggregates::default(),
+            manifest: None,
+            parameters: None,
+        }
+    }
+
+    /// A started group (or not: `end_reason` says) of run `run_id`.
+    fn group(
+        run_id: u64,
+        (size_cap, size_at_formation): (u64, u64),
+        (formed_step, ended_step): (u64, Option<u64>),
+        end_reason: &str,
+    ) -> GroupRow {
+        GroupRow {
+            run_id,
+            size_cap,
+            size_at_formation,
+            formed_step,
+            ended_step,
+            end_reason: end_reason.into(),
+            life: None,
+        }
+    }
+
+    fn point(p: &str) -> Vec<String> {
+        vec![p.into()]
+    }
+
+    /// Runs 0 and 1 in (baseline, 4), run 2 in (joint, 4), with their groups.
+    fn with_groups() -> RunData {
+        let mut d = data(&[
+            (0, "baseline", "4", 0, 0.0),
+            (1, "baseline", "4", 1, 0.0),
+            (2, "joint", "20", 0, 0.0),
+        ]);
+        let mut tally = Tally::new(vec![]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+        }
+        for g in [
+            // Small size and small cap: lasted 5 steps.
+            group(0, (4, 3), (2, Some(7)), "too_few_members"),
+            // Small, still active at the end: formed at step 1.
+            group(0, (4, 3), (1, None), "active"),
+            // Small, lasted 5 steps.
+            group(1, (4, 3), (4, Some(9)), "failed_task"),
+            // Medium size and medium cap, active, formed at step 0.
+            group(1, (10, 8), (0, None), "active"),
+            // Never started: counted nowhere.
+            group(1, (4, 0), (3, Some(5)), "never_started"),
+            group(1, (4, 2), (6, None), "forming"),
+            // Large, of the other variant: lasted 3 steps.
+            group(2, (20, 20), (0, Some(3)), "too_few_members"),
+            // Of a run that runs.csv does not list.
+            group(9, (4, 3), (0, Some(1)), "too_few_members"),
+        ] {
+            tally.add_group(&g);
+        }
+        d.set_tally(tally);
+        d
+    }
+
+    #[test]
+    fn durations_count_ended_groups_and_censor_active_ones_at_the_horizon() {
+        let d = with_groups();
+        let [small, medium, large] = d.group_durations(|v, _| v == "baseline");
+        // Horizon 10: the two small groups that ended lasted 7 - 2 = 9 - 4 = 5 steps; the
+        // active one formed at step 1 is censored at 10 - 1 = 9; the medium one at 10 - 0.
+        assert_eq!(small.counts(10), [(5.0, 2, 0), (9.0, 0, 1)]);
+        assert_eq!(medium.counts(10), [(10.0, 0, 1)]);
+        assert!(large.counts(10).is_empty());
+        // Pooled by run (all sizes): runs 0 and 1 hold the same four started groups; the
+        // active ones, formed at steps 0 and 1, come in order of formation.
+        assert_eq!(
+            d.run_durations([0, 1]).counts(10),
+            [(5.0, 2, 0), (10.0, 0, 1), (9.0, 0, 1)]
+        );
+        assert_eq!(d.run_durations([2, 9]).counts(10), [(3.0, 1, 0)]);
+    }
+
+    #[test]
+    fn endings_are_tallied_by_reason_per_cap_class() {
+        let d = with_groups();
+        let ending = |started, too_few_members, failed_task, active| Endings {
+            started,
+            too_few_members,
+            failed_task,
+            active,
+        };
+        // Cap 4: the three groups of runs 0 and 1 that started, one per reason; cap 10: the
+        // active one; never_started and forming groups did not start.
+        assert_eq!(
+            d.group_endings(|v, _| v == "baseline"),
+            [ending(3, 1, 1, 1), ending(1, 0, 0, 1), ending(0, 0, 0, 0)]
+        );
+        // Both cells pooled: the large group of joint adds to cap 16+.
+        assert_eq!(
+            d.group_endings(|_, _| true),
+            [ending(3, 1, 1, 1), ending(1, 0, 0, 1), ending(1, 1, 0, 0)]
+        );
+    }
+
+    /// A tally of step metrics `participation_rate, active_groups` with `active_groups` of
+    /// each run at each step (`None`: NaN, not counted).
+    fn with_steps(d: &mut RunData, steps: &[(u64, u64, Option<f64>)]) {
+        let mut tally = Tally::new(vec!["participation_rate".into(), "active_groups".into()]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+        }
+        for &(run_id, step, value) in steps {
+            tally.add_step(run_id, step, &[0.5, value.unwrap_or(f64::NAN)]);
+        }
+        d.set_tally(tally);
+    }
+
+    #[test]
+    fn step_bands_give_the_mean_and_t_interval_per_step_over_the_selected_cells() {
+        let mut d = data(&[
+            (0, "baseline", "4", 0, 0.0),
+            (1, "baseline", "4", 1, 0.0),
+            (2, "joint", "4", 0, 0.0),
+        ]);
+        with_steps(
+            &mut d,
+            &[
+                (0, 0, Some(1.0)),
+                (1, 0, Some(3.0)),
+                (0, 1, None),
+                (1, 1, None),
+                (0, 2, Some(5.0)),
+                (2, 0, Some(2.0)),
+                (2, 3, Some(7.0)),
+            ],
+        );
+        let metric = d.step_metric("active_groups").unwrap();
+        let (steps, means, lo, hi) = d.step_band(metric, |v, _| v == "baseline");
+        // Step 0: 1 and 3, mean 2, sd sqrt(2), half-width t(0.975, 1 df) * sqrt(2) / sqrt(2)
+        // = 12.706204736; step 1 has no value and is left out; step 2 one value, no band.
+        assert_eq!((steps, means), (vec![0.0, 2.0], vec![2.0, 5.0]));
+        let t1 = 12.706_204_736;
+        assert!((lo[0] - (2.0 - t1)).abs() < 1e-6, "{lo:?}");
+        assert!((hi[0] - (2.0 + t1)).abs() < 1e-6, "{hi:?}");
+        assert_eq!((lo[1], hi[1]), (5.0, 5.0));
+        assert_eq!((lo.len(), hi.len()), (2, 2));
+        // With joint pooled in: step 0 holds 1, 3 and 2 (mean 2, sd 1, half-width
+        // t(0.975, 2 df) / sqrt(3) = 4.302652730 / 1.732050808 = 2.484137), and its run
+        // alone reaches step 3.
+        let (steps, means, lo, hi) = d.step_band(metric, |_, _| true);
+        assert_eq!((steps, means), (vec![0.0, 2.0, 3.0], vec![2.0, 5.0, 7.0]));
+        assert!((lo[0] - (2.0 - 2.484_137)).abs() < 1e-5, "{lo:?}");
+        assert!((hi[0] - (2.0 + 2.484_137)).abs() < 1e-5, "{hi:?}");
+        assert_eq!((&lo[1..], &hi[1..]), (&[5.0, 7.0][..], &[5.0, 7.0][..]));
+    }
+
+    #[test]
+    fn runs_are_pooled_per_variant_and_sweep_point() {
+        // Run 3 shares run 0's cell; runs 1 and 2 share its variant or its point only.
+        let mut d = data(&[
+            (0, "baseline", "4", 0, 0.0),
+            (1, "baseline", "8", 0, 0.0),
+            (2, "joint", "4", 0, 0.0),
+            (3, "baseline", "4", 1, 0.0),
+        ]);
+        with_steps(
+            &mut d,
+            &[
+                (0, 0, Some(1.0)),
+                (1, 0, Some(10.0)),
+                (2, 0, Some(100.0)),
+                (3, 0, Some(3.0)),
+            ],
+        );
+        let mean = |variant: &'static str, p: &'static str| {
+            d.step_band(1, move |v, pt| v == variant && pt == point(p).as_slice())
+                .1
+        };
+        assert_eq!(mean("baseline", "4"), [2.0], "(1 + 3) / 2");
+        assert_eq!(mean("baseline", "8"), [10.0]);
+        assert_eq!(mean("joint", "4"), [100.0]);
+    }
+
+    #[test]
+    fn step_metrics_are_found_by_name() {
+        let mut d = data(&[(0, "baseline", "4", 0, 0.0)]);
+        with_steps(&mut d, &[]);
+        assert_eq!(d.step_metric("active_groups"), Some(1));
+        assert_eq!(d.step_metric("no_such_metric"), None);
+    }
+
+    #[test]
+    fn steps_come_from_the_manifest_else_from_the_last_step_written() {
+        let mut d = data(&[(0, "baseline", "4", 0, 0.0)]);
+        with_steps(&mut d, &[(0, 0, Some(1.0)), (0, 4, Some(1.0))]);
+        // Steps 0 to 4 written: 5 steps.
+        assert_eq!(d.steps(), 5);
+        d.manifest = Some(serde_json::json!({"experiment": {"steps": 60}}));
+        assert_eq!(d.steps(), 60);
+    }
+
+    #[test]
+    fn the_name_is_the_scenario_else_the_directory() {
+        let mut d = data(&[]);
+        assert_eq!(d.name(), "my-run");
+        d.manifest = Some(serde_json::json!({"scenario": {"name": "incentives"}}));
+        assert_eq!(d.name(), "incentives");
+    }
+
+    #[test]
+    fn parameters_come_from_parameters_csv_else_from_the_manifest() {
+        let mut d = data(&[]);
+        d.manifest = Some(serde_json::json!({
+            "parameters": [{"name": "groups.min_members", "value": "3"}]
+        }));
+        assert_eq!(d.parameter("groups.min_members").as_deref(), Some("3"));
+        assert_eq!(d.parameter("groups.max_members"), None);
+        // Without parameters.csv, the manifest's value holds in every cell.
+        assert_eq!(
+            d.parameter_in("joint", &point("8"), "groups.min_members")
+                .as_deref(),
+            Some("3")
+        );
+        let row = |variant: &str, p: &str, value: &str| ParameterRow {
+            variant: variant.into(),
+            point: point(p),
+            parameter: "groups.min_members".into(),
+            value: value.into(),
+            unit: "members".into(),
+            source: "variant".into(),
+        };
+        d.parameters = Some(ParametersTable {
+            swept: vec!["levers.group_size_cap".into()],
+            rows: vec![row("baseline", "8", "3"), row("joint", "8", "5")],
+        });
+        // parameters.csv, when present, is the value as each cell ran.
+        let value =
+            |variant: &str, p: &str| d.parameter_in(variant, &point(p), "groups.min_members");
+        assert_eq!(value("joint", "8").as_deref(), Some("5"));
+        assert_eq!(value("baseline", "8").as_deref(), Some("3"));
+        assert_eq!(value("joint", "4"), None);
+    }
+
+    #[test]
+    fn only_a_lab_setting_is_lab() {
+        let mut d = data(&[]);
+        assert!(!d.is_lab(), "no manifest: the field model");
+        let setting = |value: &str| serde_json::json!({"parameters": [{"name": "population.setting", "value": value}]});
+        d.manifest = Some(setting("field"));
+        assert!(!d.is_lab());
+        d.manifest = Some(setting("lab"));
+        assert!(d.is_lab());
+    }
+
+    #[test]
+    fn paired_differences_match_runs_by_replication() {
+        // Listed out of replication order; replication 2 of joint has no partner, and the
+        // baseline runs at cap 8 (another point) must not be matched.
+        let d = data(&[
+            (0, "baseline", "4", 1, 2.0),
+            (1, "baseline", "4", 0, 1.0),
+            (2, "joint", "4", 0, 3.0),
+            (3, "joint", "4", 1, 5.0),
+            (4, "joint", "4", 2, 9.0),
+            (5, "baseline", "8", 0, 40.0),
+            (6, "baseline", "8", 1, 50.0),
+        ]);
+        let e = d.paired_difference(0, ("joint", &point("4")), ("baseline", &point("4")));
+        // Replication 0: 3 - 1 = 2; replication 1: 5 - 2 = 3; mean 2.5.
+        assert_eq!((e.mean, e.n), (2.5, 2));
+    }
+
+    #[test]
+    fn intervals_are_cut_to_what_a_metric_can_take() {
+        assert!(is_bounded_01("participation_rate"));
+        assert!(!is_bounded_01("active_groups"));
+        assert!(!is_bounded_01("no_such_metric"));
+        assert!(is_non_negative("active_groups"));
+        assert!(!is_non_negative("participation_rate"));
+        assert!(!is_non_negative("no_such_metric"));
+        assert_eq!(clip01((-0.2, 1.3)), (0.0, 1.0));
+        assert_eq!(clip01((0.25, 0.5)), (0.25, 0.5));
+    }
+
+    #[test]
+    fn a_directory_whose_run_count_differs_from_the_manifest_is_refused() {
+        let manifest = serde_json::json!({"experiment": {"runs": 10}, "failed_runs": 1});
+        let dir = Path::new("out");
+        // 10 runs of which 1 failed: runs.csv must hold 9.
+        assert!(check_run_count(dir, Some(&manifest), 9).is_ok());
+        let err = check_run_count(dir, Some(&manifest), 10).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "runs.csv has 10 runs, but manifest.json records 10 runs of which 1 failed, so 9"
+            ),
+            "{err}"
+        );
+        assert!(
+            check_run_count(dir, None, 3).is_ok(),
+            "nothing to check against"
+        );
+        let mut d = data(&[(0, "baseline", "4", 0, 0.0)]);
+        d.manifest = Some(serde_json::json!({"experiment": {"runs": 2}}));
+        assert!(d.check_runs().is_err());
+        d.manifest = Some(serde_json::json!({"experiment": {"runs": 1}}));
+        assert!(d.check_runs().is_ok());
+    }
+
+    #[test]
+    fn aggregates_are_read_from_timeseries_and_groups_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("timeseries.csv"),
+            "run_id,step,active_groups\n0,0,1\n1,0,3\n0,1,2\n7,2,9\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("groups.csv"),
+            "run_id,size_cap,size_at_formation,formed_step,ended_step,end_reason\n\
+             0,4,3,1,6,too_few_members\n1,4,3,2,,active\n",
+        )
+        .unwrap();
+        let d = data(&[(0, "baseline", "4", 0, 0.0), (1, "baseline", "4", 1, 0.0)]);
+        let a = Aggregates::read(dir.path(), &d.runs).unwrap();
+        let d = RunData { aggregates: a, ..d };
+        assert_eq!(d.step_metric("active_groups"), Some(0));
+        // Run 7 is not in runs.csv: its step 2 counts for the steps, not the bands.
+        assert_eq!(d.steps(), 3);
+        assert_eq!(
+            d.step_band(0, |_, _| true).1,
+            [2.0, 2.0],
+            "(1 + 3) / 2, then 2"
+        );
+        // Horizon 10: one group lasted 6 - 1 = 5 steps, one formed at 2 is censored at 8.
+        let [small, _, _] = d.group_durations(|_, _| true);
+        assert_eq!(small.counts(10), [(5.0, 1, 0), (8.0, 0, 1)]);
+    }
 
     #[test]
     fn estimates_skip_non_finite_values() {
