@@ -116,6 +116,20 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(escape("b > a, it's"), "b &gt; a, it&#39;s");
+    }
+
+    #[test]
+    fn a_chart_is_inlined_with_its_bytes_and_escaped_alt_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("chart.png");
+        std::fs::write(&png, b"\x89PNG bytes").unwrap();
+        assert_eq!(
+            inline_png(&png, "share < 1").unwrap(),
+            "<img class=\"chart\" alt=\"share &lt; 1\" src=\"data:image/png;base64,iVBORyBieXRlcw==\">"
+        );
+        let missing = dir.path().join("missing.png");
+        assert!(inline_png(&missing, "x").is_err());
     }
 
     #[test]

@@ -514,4 +514,157 @@ mod tests {
             "other levers are as they were"
         );
     }
+
+    #[test]
+    fn parameters_not_at_their_default_come_first_and_varying_ones_show_no_value() {
+        let page = page_of(serde_json::json!({
+            "variants": [
+                {"name": "outreach", "interventions": [
+                    {"lever": "levers.outreach", "value": "0.5", "from_step": 3}
+                ]}
+            ],
+            "parameters": [
+                {"name": "levers.staff_training", "value": "0", "unit": "", "source": "default"},
+                {"name": "population.n_citizens", "value": "500", "unit": "", "source": "scenario"},
+                {"name": "levers.outreach", "value": "", "unit": "", "source": "variant"}
+            ]
+        }));
+        let table = &page[page.find("<h2>Parameters</h2>").unwrap()..];
+        let at = |name: &str| table.find(&format!("<code>{name}</code>")).unwrap();
+        assert!(
+            at("population.n_citizens") < at("levers.staff_training"),
+            "{table}"
+        );
+        assert!(
+            at("levers.outreach") < at("levers.staff_training"),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "<tr><td><b><code>population.n_citizens</code></b></td><td class=\"num\"><b>500</b></td>"
+            ),
+            "{table}"
+        );
+        // A lever that varies between runs has no single value, base or otherwise.
+        assert!(
+            table.contains("<tr><td><code>levers.outreach</code></td><td class=\"num\"></td>"),
+            "{table}"
+        );
+        assert!(!table.contains("(base value;"), "{table}");
+    }
+
+    #[test]
+    fn the_experiment_is_described_only_with_what_the_manifest_holds() {
+        let page = page_of(serde_json::json!({
+            "scenario": {"description": "Compare `joint` supply & per-member service."},
+            "sweep": [{"name": "levers.outreach", "values": ["0.5", "1"]}],
+            "settings": ["experiment.replications=3", "population.n_citizens=500"]
+        }));
+        for part in [
+            "<p class=\"key\">Compare <code>joint</code> supply &amp; per-member service.</p>",
+            "<p>Swept parameters:</p><ul>\n<li><code>levers.outreach</code>: 0.5, 1</li>",
+            "<p>Command-line settings: <code>experiment.replications=3 population.n_citizens=500</code></p>",
+        ] {
+            assert!(page.contains(part), "{part}\n{page}");
+        }
+        let page = page_of(serde_json::json!({"sweep": [], "settings": []}));
+        for part in [
+            "<p class=\"key\">",
+            "Swept parameters",
+            "Command-line settings",
+        ] {
+            assert!(!page.contains(part), "{part}\n{page}");
+        }
+    }
+
+    #[test]
+    fn numbers_keep_four_significant_decimals_at_most() {
+        assert_eq!(fmt_num(f64::NAN), "n/a");
+        assert_eq!(fmt_num(f64::INFINITY), "n/a");
+        assert_eq!(fmt_num(123.456), "123.5");
+        assert_eq!(fmt_num(100.0), "100.0");
+        assert_eq!(fmt_num(-250.0), "-250.0");
+        assert_eq!(fmt_num(99.994), "99.99");
+        assert_eq!(fmt_num(1.0), "1.00");
+        assert_eq!(fmt_num(-1.5), "-1.50");
+        assert_eq!(fmt_num(0.41234), "0.412");
+        assert_eq!(fmt_num(0.0), "0.000");
+    }
+
+    #[test]
+    fn the_written_page_links_the_runs_files_summary_and_comparison() {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in ["runs.csv", "parameters.csv"] {
+            std::fs::write(root.join(file), "").unwrap();
+        }
+        let comparison = root.join("comparison");
+        std::fs::create_dir(&comparison).unwrap();
+        let png = b"\x89PNG forest";
+        std::fs::write(comparison.join("forest_participation_rate.png"), png).unwrap();
+        std::fs::write(comparison.join("forest_participation_rate.svg"), "<svg/>").unwrap();
+        std::fs::write(comparison.join("heatmap.png"), b"\x89PNG other").unwrap();
+        let row = |metric: &str, mean: f64| coprod_output::read::SummaryRow {
+            variant: "baseline".into(),
+            point: vec!["0.5".into()],
+            metric: metric.into(),
+            mean,
+            sd: Some(0.1),
+            n: 3,
+            ci: Some((0.3, 0.52)),
+        };
+        let data = RunData {
+            dir: root.to_path_buf(),
+            summary: SummaryTable {
+                swept: vec!["levers.outreach".into()],
+                rows: vec![
+                    row("participation_rate", 0.41234),
+                    row("mean_efficacy", 0.5),
+                ],
+            },
+            runs: RunsTable {
+                swept: vec![],
+                metrics: vec![],
+                rows: vec![],
+            },
+            aggregates: Default::default(),
+            manifest: Some(serde_json::json!({})),
+            parameters: None,
+        };
+        let path = write_index(&data, &[], &[]).unwrap();
+        assert_eq!(path, root.join(INDEX_HTML));
+        let page = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            page.contains(
+                "Files: <a href=\"runs.csv\">runs.csv</a>, <a href=\"parameters.csv\">parameters.csv</a>, \
+                 <a href=\"manifest.json\">manifest.json</a>, forest plots of the comparison in \
+                 <a href=\"comparison/\">comparison/</a>;"
+            ),
+            "{page}"
+        );
+        // The key metric in the visible table and in the folded one; the other only folded.
+        assert!(
+            page.contains("<th>variant</th><th>levers.outreach</th><th>metric</th>"),
+            "{page}"
+        );
+        let cells = "<td class=\"num\">0.412</td><td class=\"num\">0.300 to 0.520</td>\
+                     <td class=\"num\">3</td></tr>";
+        assert_eq!(page.matches(cells).count(), 2, "{page}");
+        assert_eq!(page.matches("<td>mean_efficacy</td>").count(), 1, "{page}");
+        // The forest plot of comparison/, inlined, and no other file of it.
+        assert!(page.contains("<h2>Variants compared</h2>"), "{page}");
+        assert_eq!(
+            page.matches("src=\"data:image/png;base64,").count(),
+            1,
+            "{page}"
+        );
+        let encoded = base64::engine::general_purpose::STANDARD.encode(png);
+        assert!(
+            page.contains(&format!(
+                "base64,{encoded}\"><figcaption><a href=\"comparison/forest_participation_rate.svg\">SVG</a>"
+            )),
+            "{page}"
+        );
+    }
 }

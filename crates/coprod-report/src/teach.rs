@@ -446,12 +446,72 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
     s
 }
 
-/// The share of the others a member of a group of `n` watches.
-fn visibility(attention: f64, n: u64) -> f64 {
-    if n <= 1 {
-        0.0
-    } else {
-        (attention / (n as f64 - 1.0)).min(1.0)
+/// Whether a `channels.*` switch was on for the regime's runs (on unless recorded off).
+fn switch(data: &RunData, r: &Regime, name: &str) -> bool {
+    data.parameter_in(&r.variant, &[r.best().size.to_string()], name)
+        .is_none_or(|v| v != "false")
+}
+
+/// The switches of the model's group-size mechanisms as they ran: the page must not explain
+/// a force that a `--set channels.*=false` removed from the run.
+struct Channels {
+    peer_monitoring: bool,
+    dilution: bool,
+    belief_learning: bool,
+    size_capacity: bool,
+}
+
+impl Channels {
+    fn of(data: &RunData, r: &Regime) -> Channels {
+        Channels {
+            peer_monitoring: switch(data, r, "channels.peer_monitoring"),
+            dilution: switch(data, r, "channels.monitoring_dilution"),
+            belief_learning: switch(data, r, "channels.belief_learning"),
+            size_capacity: switch(data, r, "channels.size_capacity"),
+        }
+    }
+
+    /// The share of the others a member of a group of `n` watches, as the model computes it
+    /// (`coprod_core` groups' visibility).
+    fn visibility(&self, attention: f64, n: u64) -> f64 {
+        if !self.peer_monitoring || n <= 1 {
+            0.0
+        } else if !self.dilution {
+            1.0
+        } else {
+            (attention / (n as f64 - 1.0)).min(1.0)
+        }
+    }
+
+    /// The free-riding sentence of the three forces, for a best size and a largest size.
+    fn free_riding(&self, attention: f64, best: u64, largest: u64) -> String {
+        let watched = if !self.peer_monitoring {
+            "in this run being watched does not raise contributions at any size \
+             (<code>channels.peer_monitoring</code> is off), so group size does not change peer \
+             pressure"
+                .to_string()
+        } else if !self.dilution {
+            "in this run each member watches all fellow members at any size \
+             (<code>channels.monitoring_dilution</code> is off), so peer pressure does not fade as \
+             the group grows"
+                .to_string()
+        } else {
+            format!(
+                "each member watches at most {attention} fellow members (peer visibility = \
+                 attention / (n − 1)); in a group of {best} a member sees {} of the others, in a \
+                 group of {largest} only {}, so peer pressure fades",
+                pct(self.visibility(attention, best)),
+                pct(self.visibility(attention, largest)),
+            )
+        };
+        let decay = if self.belief_learning {
+            "conditional cooperators see low contributions, lower their belief and contribute \
+             less in turn (conditional cooperation decay)"
+        } else {
+            "members' beliefs stay at their initial values (<code>channels.belief_learning</code> \
+             is off), so contributions do not decay as members see each other"
+        };
+        format!("<b>Free-riding</b>: {watched}, {decay}.")
     }
 }
 
@@ -466,26 +526,29 @@ fn three_forces(data: &RunData, r: &Regime) -> String {
     let attention = param(data, r, "behaviour.attention");
     let coordination = param(data, r, "groups.coordination_cost");
     let min_members = param(data, r, "groups.min_members");
+    let channels = Channels::of(data, r);
     let best = r.best().size;
     let largest = r.sizes[r.sizes.len() - 1].size;
+    let hands = if channels.size_capacity {
+        "a small group has few hands, so its total effort may fall short of the minimum viable \
+         effort, and it dissolves"
+    } else {
+        "in this run a group's labour is its average member's effort times 4 whatever its size \
+         (<code>channels.size_capacity</code> is off), so more members add no hands; a group \
+         dissolves"
+    };
     let mut s = String::new();
     let _ = write!(
         s,
-        "<p>Three forces pull against each other. <b>Capacity</b>: a small group has few hands, so \
-         its total effort may fall short of the minimum viable effort, and it dissolves when it has \
-         fewer than {min_members} active members: as members leave month by month, a very small \
-         group is always one or two departures from the end. <b>Free-riding</b>: each member \
-         watches at most {attention} fellow members (peer visibility = attention / (n − 1)); in a \
-         group of {best} a member sees {vb} of the others, in a group of {largest} only {vl}, so \
-         peer pressure fades, conditional cooperators see low contributions, lower their belief and \
-         contribute less in turn (conditional cooperation decay). <b>Coordination cost</b>: each \
-         extra member costs {cc} of everyone's effort (coordination cost = {cc} × (n − 1)), so a \
-         full group of {best} keeps {kb} of its effort and a full group of {largest} keeps {kl}. \
-         How strongly each force acted at each size is measured below, from this run.",
+        "<p>Three forces pull against each other. <b>Capacity</b>: {hands} \
+         when it has fewer than {min_members} active members: as members leave month by month, a \
+         very small group is always one or two departures from the end. {free_riding} \
+         <b>Coordination cost</b>: each extra member costs {cc} of everyone's effort (coordination \
+         cost = {cc} × (n − 1)), so a full group of {best} keeps {kb} of its effort and a full \
+         group of {largest} keeps {kl}. How strongly each force acted at each size is measured \
+         below, from this run.",
         min_members = min_members,
-        attention = attention,
-        vb = pct(visibility(attention, best)),
-        vl = pct(visibility(attention, largest)),
+        free_riding = channels.free_riding(attention, best, largest),
         cc = coordination,
         kb = pct(kept(coordination, best)),
         kl = pct(kept(coordination, largest)),
@@ -499,13 +562,24 @@ fn forces_here(data: &RunData, r: &Regime) -> String {
     let attention = param(data, r, "behaviour.attention");
     let coordination = param(data, r, "groups.coordination_cost");
     let largest = r.sizes[r.sizes.len() - 1].size;
+    let channels = Channels::of(data, r);
+    // With peer monitoring or its dilution switched off, size does not thin the watching.
+    let (seen, which) = if channels.peer_monitoring && channels.dilution {
+        (
+            format!(
+                "a member of a group of {largest} still sees only {} of the others, but ",
+                pct(channels.visibility(attention, largest))
+            ),
+            "that size".to_string(),
+        )
+    } else {
+        (String::new(), format!("{largest} members"))
+    };
     let mut s = String::new();
     let _ = write!(
         s,
-        "<p>Here a member of a group of {largest} still sees only {vl} of the others, but \
-             coordination cost is {cc} per extra member, so a full group of that size keeps {kl} \
-             of its effort.",
-        vl = pct(visibility(attention, largest)),
+        "<p>Here {seen}coordination cost is {cc} per extra member, so a full group of {which} \
+         keeps {kl} of its effort.",
         cc = coordination,
         kl = pct(kept(coordination, largest)),
     );
@@ -1556,6 +1630,61 @@ mod tests {
     }
 
     #[test]
+    fn the_forces_table_states_each_size_and_where_input_to_need_peaks() {
+        let mut d = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        let forces = |size: u64| match size {
+            2 => (2, 0.4, 1.0, 0.98),
+            8 => (8, 0.3, 1.0, 0.86),
+            _ => (40, 0.1, 0.5, 0.22),
+        };
+        with_forces(&mut d, forces);
+        let r = &analyse(&d).unwrap().regimes[0];
+        let text = measured_forces(r);
+        // Size 8, three groups: 8 members, 0.3 effort each, no decay, 86% kept, a need of
+        // 0.6 + 0.1 x 8 = 1.4, input / need = 0.3 x 8 x 0.86 / 1.4 = 1.47, met 5 of 10 months.
+        assert!(
+            text.contains(
+                "<tr><td class=\"num\">8</td><td class=\"num\">3</td><td class=\"num\">8.00</td>\
+                 <td class=\"num\">0.30</td><td class=\"num\">1.00</td><td class=\"num\">86%</td>\
+                 <td class=\"num\">1.40</td><td class=\"num\">1.47</td><td class=\"num\">50%</td></tr>"
+            ),
+            "{text}"
+        );
+        // Size 40: 0.1 x 0.5 x 40 x 0.22 / 4.6 = 0.10.
+        assert!(
+            text.contains(
+                "<tr><td class=\"num\">40</td><td class=\"num\">3</td><td class=\"num\">40.00</td>\
+                 <td class=\"num\">0.10</td><td class=\"num\">0.50</td><td class=\"num\">22%</td>\
+                 <td class=\"num\">4.60</td><td class=\"num\">0.10</td><td class=\"num\">50%</td></tr>"
+            ),
+            "{text}"
+        );
+        // The ratio peaks at the best size (0.98, 1.47, 0.10): nothing to reconcile.
+        assert!(!text.contains("Input ÷ need is highest"), "{text}");
+        // At 40 members 0.3 x 40 x 0.9 / 4.6 = 2.35, above the best size's 1.47.
+        let mut other = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        with_forces(&mut other, |size| match size {
+            40 => (40, 0.3, 1.0, 0.9),
+            s => forces(s),
+        });
+        let text = measured_forces(&analyse(&other).unwrap().regimes[0]);
+        assert!(
+            text.contains(
+                "Input ÷ need is highest at 40 members, not at the best size for lasting"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn survival_is_reported_with_medians_and_hazard_ratios_from_the_run() {
         let d = data(&[
             ("baseline", 2, 5),
@@ -1583,5 +1712,865 @@ mod tests {
         d.runs.swept = vec!["levers.outreach".into()];
         let e = analyse(&d).unwrap_err().to_string();
         assert!(e.contains("does not sweep `levers.group_size_cap`"), "{e}");
+    }
+
+    #[test]
+    fn a_variant_needs_two_sizes_and_two_are_enough() {
+        let e = analyse(&data(&[("baseline", 2, 30)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("variant `baseline` has fewer than two group sizes in runs.csv"),
+            "{e}"
+        );
+        let a = analyse(&data(&[("baseline", 2, 5), ("baseline", 8, 30)])).unwrap();
+        let sizes: Vec<u64> = a.regimes[0].sizes.iter().map(|s| s.size).collect();
+        assert_eq!(sizes, [2, 8]);
+        assert_eq!(a.regimes[0].best().size, 8);
+    }
+
+    /// A run (variant, size cap, replication, participation over the last 12 months) and
+    /// its started groups (month formed, month ended or `None` if still active, end reason).
+    type Run<'a> = (&'a str, u64, u64, f64, Vec<(u64, Option<u64>, &'a str)>);
+
+    /// A run directory in memory built from its groups as groups.csv holds them, with a
+    /// `participation_rate` of runs.csv and timeseries.csv (the run's value every month);
+    /// 60 months.
+    fn tallied(runs: &[Run]) -> RunData {
+        let metric = "participation_rate".to_string();
+        let mut d = data(&[]);
+        d.runs.metrics = vec![metric.clone()];
+        let mut tally = crate::data::Tally::new(vec![metric]);
+        for (run_id, (variant, cap, replication, members, groups)) in runs.iter().enumerate() {
+            let run_id = run_id as u64;
+            let point = vec![cap.to_string()];
+            d.runs.rows.push(RunRow {
+                run_id,
+                variant: variant.to_string(),
+                point: point.clone(),
+                replication: *replication,
+                seed: *replication,
+                values: vec![*members],
+            });
+            tally.add_run(run_id, variant, &point);
+            for step in 0..60 {
+                tally.add_step(run_id, step, &[*members]);
+            }
+            for &(formed, ended, reason) in groups {
+                tally.add_group(&coprod_output::read::GroupRow {
+                    run_id,
+                    size_cap: *cap,
+                    size_at_formation: (*cap).min(4),
+                    formed_step: formed,
+                    ended_step: ended,
+                    end_reason: reason.into(),
+                    life: None,
+                });
+            }
+        }
+        d.set_tally(tally);
+        d
+    }
+
+    /// Sets parameters of `variant` at each of its sizes, as parameters.csv records them.
+    fn set_parameters(d: &mut RunData, variant: &str, values: &[(&str, &str)]) {
+        let mut points: Vec<Vec<String>> = d
+            .runs
+            .rows
+            .iter()
+            .filter(|r| r.variant == variant)
+            .map(|r| r.point.clone())
+            .collect();
+        points.dedup();
+        let table = d
+            .parameters
+            .get_or_insert_with(|| coprod_output::read::ParametersTable {
+                swept: vec![SIZE_PARAM.into()],
+                rows: vec![],
+            });
+        for point in points {
+            for (name, value) in values {
+                table.rows.retain(|r| {
+                    !(r.variant == variant && r.point == point && r.parameter == *name)
+                });
+                table.rows.push(coprod_output::ParameterRow {
+                    variant: variant.into(),
+                    point: point.clone(),
+                    parameter: name.to_string(),
+                    value: value.to_string(),
+                    unit: String::new(),
+                    source: "scenario".into(),
+                });
+            }
+        }
+    }
+
+    /// Two regimes over caps 2, 8 and 40, three replications alike. Per-member service
+    /// (baseline): at cap 2 two groups end at 5 and 10 months (too few members, task
+    /// failed), at cap 8 one ends at 30 (task failed) and one is still active, at cap 40
+    /// three end at 10, 12 (too few members) and 20 (task failed) and one is still active;
+    /// still going at 24 months: 0%, 100%, 25%. Joint supply: one group still active at cap
+    /// 2, none at cap 8, one ending at 10 at cap 40 (too few members). Membership: per-member
+    /// 20%, 30%, 50%; joint 60%, 70%, 80%.
+    fn lesson() -> RunData {
+        let mut runs: Vec<Run> = Vec::new();
+        for rep in 0..3 {
+            runs.push((
+                "baseline",
+                2,
+                rep,
+                0.2,
+                vec![
+                    (0, Some(5), "too_few_members"),
+                    (0, Some(10), "failed_task"),
+                ],
+            ));
+            runs.push((
+                "baseline",
+                8,
+                rep,
+                0.3,
+                vec![(0, Some(30), "failed_task"), (0, None, "active")],
+            ));
+            runs.push((
+                "baseline",
+                40,
+                rep,
+                0.5,
+                vec![
+                    (0, Some(10), "too_few_members"),
+                    (0, Some(12), "too_few_members"),
+                    (0, Some(20), "failed_task"),
+                    (0, None, "active"),
+                ],
+            ));
+            runs.push(("joint", 2, rep, 0.6, vec![(0, None, "active")]));
+            runs.push(("joint", 8, rep, 0.7, vec![]));
+            runs.push((
+                "joint",
+                40,
+                rep,
+                0.8,
+                vec![(0, Some(10), "too_few_members")],
+            ));
+        }
+        let mut d = tallied(&runs);
+        let common = [
+            ("behaviour.attention", "3"),
+            ("groups.min_members", "2"),
+            ("groups.min_effort", "1"),
+            ("groups.min_effort_per_member", "0"),
+            ("groups.failure_patience", "3"),
+        ];
+        set_parameters(&mut d, "baseline", &common);
+        set_parameters(
+            &mut d,
+            "baseline",
+            &[
+                ("groups.service", "per_member"),
+                ("groups.coordination_cost", "0.02"),
+            ],
+        );
+        set_parameters(&mut d, "joint", &common);
+        set_parameters(
+            &mut d,
+            "joint",
+            &[
+                ("groups.service", "joint"),
+                ("groups.coordination_cost", "0"),
+            ],
+        );
+        d
+    }
+
+    #[test]
+    fn how_groups_ended_is_counted_per_regime_and_cap_class() {
+        let a = analyse(&lesson()).unwrap();
+        let (base, joint) = (&a.regimes[0], &a.regimes[1]);
+        assert_eq!(
+            base.endings,
+            [
+                ("small groups (cap 2–5)".to_string(), 6, 3, 3, 0),
+                ("medium groups (cap 6–15)".to_string(), 6, 0, 3, 3),
+                ("large groups (cap 16+)".to_string(), 12, 6, 3, 3),
+            ]
+        );
+        assert_eq!(
+            joint.endings,
+            [
+                ("small groups (cap 2–5)".to_string(), 3, 0, 0, 3),
+                ("medium groups (cap 6–15)".to_string(), 0, 0, 0, 0),
+                ("large groups (cap 16+)".to_string(), 3, 3, 0, 0),
+            ]
+        );
+        let d = lesson();
+        let text = how_groups_ended(&d, base);
+        for row in [
+            "<tr><td>small groups (cap 2–5)</td><td class=\"num\">6</td><td class=\"num\">50%</td>\
+             <td class=\"num\">50%</td><td class=\"num\">0%</td></tr>",
+            "<tr><td>medium groups (cap 6–15)</td><td class=\"num\">6</td><td class=\"num\">0%</td>\
+             <td class=\"num\">50%</td><td class=\"num\">50%</td></tr>",
+            "<tr><td>large groups (cap 16+)</td><td class=\"num\">12</td><td class=\"num\">50%</td>\
+             <td class=\"num\">25%</td><td class=\"num\">25%</td></tr>",
+        ] {
+            assert!(text.contains(row), "{row}\n{text}");
+        }
+        assert!(text.contains("below 2, the capacity problem"), "{text}");
+        assert!(text.contains("for 3 months in a row"), "{text}");
+        // No group started at the medium caps of joint supply: no shares to state.
+        let text = how_groups_ended(&d, joint);
+        assert!(
+            text.contains(
+                "<tr><td>medium groups (cap 6–15)</td><td class=\"num\">0</td><td class=\"num\">–</td>\
+                 <td class=\"num\">–</td><td class=\"num\">–</td></tr>"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn long_run_membership_is_read_per_regime_and_size() {
+        let a = analyse(&lesson()).unwrap();
+        let base = &a.regimes[0];
+        assert_eq!(base.best().size, 8);
+        let members: Vec<f64> = base.long_run.iter().map(|l| l.2.mean).collect();
+        for (m, expected) in members.iter().zip([0.2, 0.3, 0.5]) {
+            assert!((m - expected).abs() < 1e-12, "{members:?}");
+        }
+        let joint: Vec<f64> = a.regimes[1].long_run.iter().map(|l| l.2.mean).collect();
+        for (m, expected) in joint.iter().zip([0.6, 0.7, 0.8]) {
+            assert!((m - expected).abs() < 1e-12, "{joint:?}");
+        }
+        let text = long_run_table(base, a.horizon);
+        assert!(
+            text.contains("<td class=\"num\">30.0% (30.0% to 30.0%)</td>"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Membership and survival point to different sizes here: the most citizens were \
+                 in a group at cap 40 (50.0% (50.0% to 50.0%)), while groups lasted best at 8."
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn forces_switched_off_for_the_run_are_not_explained_as_acting() {
+        // `coprod teach --set channels.monitoring_dilution=false`: the model watches every
+        // member fully at any size, so the page must not say that peer pressure fades.
+        let mut d = lesson();
+        for variant in ["baseline", "joint"] {
+            set_parameters(
+                &mut d,
+                variant,
+                &[("channels.monitoring_dilution", "false")],
+            );
+        }
+        let a = analyse(&d).unwrap();
+        let text = explanation(&d, &a.regimes[0], true);
+        assert!(
+            text.contains("each member watches all fellow members at any size"),
+            "{text}"
+        );
+        assert!(!text.contains("only 8%"), "{text}");
+        assert!(!text.contains("peer pressure fades"), "{text}");
+        let text = explanation(&d, &a.regimes[1], false);
+        assert!(!text.contains("still sees only"), "{text}");
+        assert!(
+            text.contains("<p>Here coordination cost is 0 per extra member, so a full group of 40 members keeps 100% of its effort."),
+            "{text}"
+        );
+        // Peer monitoring, belief learning and labour capacity off.
+        set_parameters(
+            &mut d,
+            "baseline",
+            &[
+                ("channels.peer_monitoring", "false"),
+                ("channels.belief_learning", "false"),
+                ("channels.size_capacity", "false"),
+            ],
+        );
+        let text = explanation(&d, &analyse(&d).unwrap().regimes[0], true);
+        for claim in [
+            "being watched does not raise contributions at any size",
+            "beliefs stay at their initial values",
+            "so more members add no hands; a group dissolves when it has fewer than 2 active members",
+        ] {
+            assert!(text.contains(claim), "{claim}\n{text}");
+        }
+        for claim in [
+            "a small group has few hands",
+            "lower their belief",
+            "watches at most",
+        ] {
+            assert!(!text.contains(claim), "{claim}\n{text}");
+        }
+        // Switched on explicitly, as parameters.csv records every switch: the usual text.
+        set_parameters(
+            &mut d,
+            "baseline",
+            &[
+                ("channels.peer_monitoring", "true"),
+                ("channels.monitoring_dilution", "true"),
+                ("channels.belief_learning", "true"),
+                ("channels.size_capacity", "true"),
+            ],
+        );
+        let text = explanation(&d, &analyse(&d).unwrap().regimes[0], true);
+        assert!(
+            text.contains("in a group of 8 a member sees 43% of the others, in a group of 40 only 8%, so peer pressure fades, conditional cooperators see"),
+            "{text}"
+        );
+        assert!(text.contains("a small group has few hands"), "{text}");
+    }
+
+    #[test]
+    fn the_why_states_this_runs_parameters_and_what_they_imply() {
+        let mut d = lesson();
+        let a = analyse(&d).unwrap();
+        let (base, joint) = (&a.regimes[0], &a.regimes[1]);
+        assert_eq!((base.best().size, joint.best().size), (8, 2));
+        let text = explanation(&d, base, true);
+        for claim in [
+            "fewer than 2 active members",
+            "watches at most 3 fellow members",
+            // 3 / 7 and 3 / 39 of the others.
+            "in a group of 8 a member sees 43% of the others, in a group of 40 only 8%",
+            // 1 - 0.02 x 7 and 1 - 0.02 x 39.
+            "each extra member costs 0.02 of everyone's effort (coordination cost = 0.02 × \
+             (n − 1)), so a full group of 8 keeps 86% of its effort and a full group of 40 \
+             keeps 22%",
+            "In the <b>per-member</b> regime",
+            "the minimum viable effort does not grow with the group (1 effort units whatever \
+             its size)",
+            "After 3 failed months in a row a group dissolves.</p>",
+            "<p>How groups ended in this run (per-member service):</p>",
+        ] {
+            assert!(text.contains(claim), "{claim}\n{text}");
+        }
+        assert!(!text.contains("Here a member"), "{text}");
+        let text = explanation(&d, joint, false);
+        for claim in [
+            "<p>Here a member of a group of 40 still sees only 8% of the others, but \
+             coordination cost is 0 per extra member, so a full group of that size keeps 100% \
+             of its effort.",
+            "In the <b>joint</b> regime the service is non-rival",
+            "the minimum viable effort stays at 1 effort units whatever the size",
+            "this variant has no coordination cost",
+        ] {
+            assert!(text.contains(claim), "{claim}\n{text}");
+        }
+        assert!(!text.contains("Three forces"), "{text}");
+        assert!(!text.contains("per-member</b> regime"), "{text}");
+        // A hurdle that grows with the group, and coordination that costs in joint supply.
+        set_parameters(
+            &mut d,
+            "baseline",
+            &[("groups.min_effort_per_member", "0.1")],
+        );
+        set_parameters(
+            &mut d,
+            "joint",
+            &[
+                ("groups.min_effort_per_member", "0.1"),
+                ("groups.coordination_cost", "0.02"),
+            ],
+        );
+        let text = service(&d, base);
+        assert!(
+            text.contains(
+                "the minimum viable effort grows with the group (1 + 0.1 × n effort units)"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("does not grow"), "{text}");
+        let text = service(&d, joint);
+        assert!(
+            text.contains(
+                "the task still needs more effort the more members it serves (1 + 0.1 × n effort \
+                 units), and coordination still costs 0.02 of everyone's effort per extra member"
+            ),
+            "{text}"
+        );
+        // A service the page does not know: no sentence about it.
+        let mut other = joint.clone();
+        other.service = "custom".into();
+        assert_eq!(service(&d, &other), "</p>");
+    }
+
+    #[test]
+    fn without_a_known_share_the_page_says_whether_groups_started() {
+        // Per-member groups start late in the run and are still active, followed 10 months.
+        let mut runs: Vec<Run> = Vec::new();
+        for cap in [2, 8] {
+            runs.push(("baseline", cap, 0, 0.1, vec![(50, None, "active")]));
+            runs.push(("joint", cap, 0, 0.1, vec![]));
+        }
+        let e = analyse(&tallied(&runs)).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "in variant `baseline` no group was followed for 24 months at any size, so how \
+                 long groups last is unknown"
+            ),
+            "{e}"
+        );
+        let nothing: Vec<Run> = vec![("joint", 2, 0, 0.1, vec![]), ("joint", 8, 0, 0.1, vec![])];
+        let e = analyse(&tallied(&nothing)).unwrap_err().to_string();
+        assert!(
+            e.contains("in variant `joint` no group started at any size"),
+            "{e}"
+        );
+    }
+
+    fn est(mean: f64, lo: f64, hi: f64) -> Estimate {
+        Estimate {
+            mean,
+            ci: Some((lo, hi)),
+            n: 3,
+        }
+    }
+
+    /// A regime by hand: its sizes with their shares and intervals, the best at index
+    /// `best`, the runner-up and the differences against the smallest and largest sizes.
+    fn by_hand(
+        label: &str,
+        sizes: &[(u64, f64, f64, f64)],
+        best: usize,
+        runner_up: (u64, Estimate),
+    ) -> Regime {
+        Regime {
+            variant: label.into(),
+            label: label.into(),
+            service: String::new(),
+            sizes: sizes
+                .iter()
+                .map(|&(size, mean, lo, hi)| SizeResult {
+                    size,
+                    survival: est(mean, lo, hi),
+                })
+                .collect(),
+            best,
+            ties: vec![],
+            runner_up: Some(runner_up),
+            vs_smallest: est(0.5, 0.3, 0.7),
+            vs_largest: est(0.4, 0.2, 0.6),
+            endings: vec![],
+            long_run: vec![],
+            forces: None,
+        }
+    }
+
+    /// Sizes 2, 8, 16 and 40 with shares 20%, 50%, 70% and 30%.
+    const FOUR: [(u64, f64, f64, f64); 4] = [
+        (2, 0.2, 0.1, 0.3),
+        (8, 0.5, 0.4, 0.6),
+        (16, 0.7, 0.6, 0.8),
+        (40, 0.3, 0.2, 0.4),
+    ];
+
+    const SMALLEST: &str = "Against the smallest groups (2 members): +50 percentage points \
+                            (95% CI +30 to +70 points).";
+    const LARGEST: &str = "Against the largest groups (40 members): +40 percentage points \
+                           (95% CI +20 to +60 points).";
+
+    #[test]
+    fn the_key_numbers_compare_the_best_size_with_each_size_once() {
+        let clear = est(0.2, 0.05, 0.35);
+        // Best 16, runner-up 8: against the runner-up, the smallest and the largest.
+        let r = by_hand("per-member service", &FOUR, 2, (8, clear));
+        let text = key_box(&r, 24);
+        assert!(
+            text.starts_with(
+                "<div class=\"key\"><b>Per-member service</b>: groups of <b>16 members</b> lasted \
+                 best: <b>70%</b> of them were still going 24 months after they started (95% CI \
+                 60% to 80%).<br>Against the runner-up, groups of 8: +20 percentage points (95% \
+                 CI +5 to +35 points)."
+            ),
+            "{text}"
+        );
+        assert!(text.contains(SMALLEST) && text.contains(LARGEST), "{text}");
+        assert!(!text.contains("did exactly as well"), "{text}");
+        // The best is the smallest size: no comparison with itself.
+        let text = key_box(&by_hand("a", &FOUR, 0, (8, clear)), 24);
+        assert!(
+            !text.contains("smallest groups") && text.contains(LARGEST),
+            "{text}"
+        );
+        // The runner-up is the smallest size: said once, as the runner-up.
+        let text = key_box(&by_hand("a", &FOUR, 2, (2, clear)), 24);
+        assert!(
+            text.contains("Against the runner-up, groups of 2: +20"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("smallest groups") && text.contains(LARGEST),
+            "{text}"
+        );
+        // The best is the largest size.
+        let text = key_box(&by_hand("a", &FOUR, 3, (16, clear)), 24);
+        assert!(
+            text.contains(SMALLEST) && !text.contains("largest groups"),
+            "{text}"
+        );
+        // The runner-up is the largest size.
+        let text = key_box(&by_hand("a", &FOUR, 1, (40, clear)), 24);
+        assert!(
+            text.contains("Against the runner-up, groups of 40: +20"),
+            "{text}"
+        );
+        assert!(
+            text.contains(SMALLEST) && !text.contains("largest groups"),
+            "{text}"
+        );
+        // The largest size ties with the best: it did exactly as well, nothing to compare.
+        let mut r = by_hand("a", &FOUR, 1, (16, est(0.0, 0.0, 0.0)));
+        r.ties = vec![16, 40];
+        let text = key_box(&r, 24);
+        assert!(text.contains("<b>no size stands out</b>"), "{text}");
+        assert!(
+            text.contains(" Sizes 16, 40 did exactly as well."),
+            "{text}"
+        );
+        assert!(
+            text.contains(SMALLEST) && !text.contains("largest groups"),
+            "{text}"
+        );
+        r.ties = vec![40];
+        let text = key_box(&r, 24);
+        assert!(text.contains(" Size 40 did exactly as well."), "{text}");
+        assert!(!text.contains("largest groups"), "{text}");
+    }
+
+    #[test]
+    fn an_interval_of_the_difference_that_includes_0_names_no_best_size() {
+        let r = by_hand("a", &FOUR, 2, (8, est(0.2, -0.05, 0.25)));
+        assert!(!r.best_is_clear());
+        let text = key_box(&r, 24);
+        assert!(
+            text.contains(
+                "<b>no size stands out</b>. Groups of 16 members did best, 70% still going 24 \
+                 months after they started (95% CI 60% to 80%), but groups of 8 members are too \
+                 close to tell apart: the difference, +20 percentage points (95% CI -5 to +25 \
+                 points), includes 0"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("Against the runner-up"), "{text}");
+        for ci in [(0.05, 0.35), (-0.35, -0.05)] {
+            let r = by_hand("a", &FOUR, 2, (8, est(0.2, ci.0, ci.1)));
+            assert!(r.best_is_clear(), "{ci:?}");
+        }
+        let mut r = by_hand("a", &FOUR, 2, (8, est(0.2, 0.0, 0.0)));
+        r.runner_up.as_mut().unwrap().1.ci = None;
+        assert!(!r.best_is_clear(), "no interval, no best size");
+    }
+
+    /// Sizes 2, 8 and 40, best 8, with the long-run columns: medians 5, unknown and 12
+    /// months, hazard ratios 6, 1 and 2, membership 20%, 30% and `at_40`.
+    fn long_run_of(at_40: Estimate) -> Regime {
+        let mut r = by_hand(
+            "per-member service",
+            &[(2, 0.0, 0.0, 0.0), (8, 1.0, 0.9, 1.0), (40, 0.25, 0.1, 0.4)],
+            1,
+            (40, est(0.75, 0.6, 0.9)),
+        );
+        r.long_run = vec![
+            (5.0, est(6.0, 4.0, 8.0), est(0.2, 0.1, 0.3)),
+            (f64::NAN, est(1.0, 1.0, 1.0), est(0.3, 0.25, 0.35)),
+            (12.0, est(2.0, 1.5, 2.5), at_40),
+        ];
+        r
+    }
+
+    #[test]
+    fn the_long_run_table_says_whether_membership_and_survival_agree() {
+        let text = long_run_table(&long_run_of(est(0.5, 0.4, 0.6)), 24);
+        for cells in [
+            "<tr><td class=\"num\">2</td><td class=\"num\">0%</td><td class=\"num\">5</td>\
+             <td class=\"num\">6.00 (4.00 to 8.00)</td><td class=\"num\">20.0% (10.0% to 30.0%)</td></tr>",
+            "<tr><td class=\"num\">8</td><td class=\"num\">100%</td><td class=\"num\">over half \
+             still going</td><td class=\"num\">1.00 (1.00 to 1.00)</td><td class=\"num\">30.0% \
+             (25.0% to 35.0%)</td></tr>",
+            "Membership and survival point to different sizes here: the most citizens were in a \
+             group at cap 40 (50.0% (40.0% to 60.0%)), while groups lasted best at 8.",
+        ] {
+            assert!(text.contains(cells), "{cells}\n{text}");
+        }
+        assert!(!text.contains("within each other's intervals"), "{text}");
+        // Intervals that overlap: they may agree.
+        let text = long_run_table(&long_run_of(est(0.5, 0.3, 0.7)), 24);
+        assert!(
+            text.contains(
+                "point to different sizes here (though within each other's intervals, so they \
+                 may agree): the most citizens were in a group at cap 40"
+            ),
+            "{text}"
+        );
+        let text = long_run_table(&long_run_of(est(0.25, 0.2, 0.3)), 24);
+        assert!(text.contains("Membership and survival agree"), "{text}");
+        assert!(!text.contains("different sizes"), "{text}");
+        // No membership measured: nothing said about it.
+        let mut r = long_run_of(Estimate::of([]));
+        for l in &mut r.long_run {
+            l.2 = Estimate::of([]);
+        }
+        let text = long_run_table(&r, 24);
+        assert_eq!(
+            text.matches("<td class=\"num\">n/a</td></tr>").count(),
+            3,
+            "{text}"
+        );
+        assert!(
+            !text.contains("NaN") && !text.contains("Membership and survival"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_best_size_is_compared_with_its_neighbours_and_the_extremes() {
+        let sizes = [
+            (2, 0.1, 0.0, 0.2),
+            (4, 0.1, 0.0, 0.2),
+            (8, 0.1, 0.0, 0.2),
+            (16, 0.1, 0.0, 0.2),
+            (40, 0.1, 0.0, 0.2),
+        ];
+        let expected: [(&[usize], &[usize]); 5] = [
+            (&[], &[1, 4]),
+            (&[0], &[2, 4]),
+            (&[1, 0], &[3, 4]),
+            (&[2, 0], &[4]),
+            (&[3, 0], &[]),
+        ];
+        for (best, (below, above)) in expected.into_iter().enumerate() {
+            let r = by_hand("a", &sizes, best, (2, est(0.0, 0.0, 0.0)));
+            assert_eq!(
+                comparisons(&r),
+                (below.to_vec(), above.to_vec()),
+                "best {best}"
+            );
+        }
+    }
+
+    /// Per-member service, best 8 (clearly); joint supply, best 40 (not clearly).
+    fn two_regimes() -> (Regime, Regime) {
+        let a = by_hand(
+            "per-member service",
+            &[(2, 0.2, 0.1, 0.3), (8, 1.0, 0.9, 1.0), (40, 0.0, 0.0, 0.0)],
+            1,
+            (2, est(0.8, 0.6, 1.0)),
+        );
+        let b = by_hand(
+            "non-rival joint supply",
+            &[(2, 0.1, 0.0, 0.2), (8, 0.5, 0.3, 0.7), (40, 0.67, 0.5, 0.8)],
+            2,
+            (8, est(0.17, -0.1, 0.4)),
+        );
+        (a, b)
+    }
+
+    #[test]
+    fn the_regimes_are_set_side_by_side_with_their_own_numbers() {
+        let (a, b) = two_regimes();
+        let text = between_regimes(&a, &b, 24);
+        assert!(
+            text.contains(
+                "<p>With per-member service, the best size is 8 members (100% still going after \
+                 24 months); with non-rival joint supply, no size stands out (the highest share \
+                 is at 40 members) (67%). At 40 members, 0% of groups were still going with \
+                 per-member service and 67% with non-rival joint supply.</p>"
+            ),
+            "{text}"
+        );
+        let mut down = a.clone();
+        down.label = "no hurdle".into();
+        down.best = 0;
+        let mut same = a.clone();
+        same.label = "no coordination".into();
+        let text = one_change_at_a_time(&[a.clone(), b, down, same], 24);
+        for claim in [
+            "<p>Per-member service: best size 8 members, 100% still going after 24 months.</p>",
+            "<li>Non-rival joint supply: moves the best size up; best size 40 members, 67% still \
+             going after 24 months (not clearly better than the runner-up).</li>",
+            "<li>No hurdle: moves the best size down; best size 2 members, 20% still going after \
+             24 months.</li>",
+            "<li>No coordination: leaves the best size where it was; best size 8 members",
+        ] {
+            assert!(text.contains(claim), "{claim}\n{text}");
+        }
+        assert_eq!(one_change_at_a_time(&[a], 24), "");
+    }
+
+    #[test]
+    fn the_size_table_shows_every_share_and_marks_each_regimes_best() {
+        let (a, b) = two_regimes();
+        let analysis = Analysis {
+            regimes: vec![a, b],
+            steps: 60,
+            horizon: 24,
+            replications: 3,
+        };
+        let mut text = String::new();
+        size_table(&mut text, &analysis);
+        for row in [
+            "<th>per-member service (95% CI)</th><th>non-rival joint supply (95% CI)</th>",
+            "<tr><td class=\"num\">2</td><td class=\"num\">20% (10% to 30%)</td>\
+             <td class=\"num\">10% (0% to 20%)</td></tr>",
+            "<tr><td class=\"num\">8</td><td class=\"num\"><b>100% (90% to 100%)</b></td>\
+             <td class=\"num\">50% (30% to 70%)</td></tr>",
+            "<tr><td class=\"num\">40</td><td class=\"num\">0% (0% to 0%)</td>\
+             <td class=\"num\"><b>67% (50% to 80%)</b></td></tr>",
+        ] {
+            assert!(text.contains(row), "{row}\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_changes_of_a_run_are_listed_once_each() {
+        let mut d = data(&[("baseline", 2, 30), ("baseline", 8, 5)]);
+        d.manifest = Some(serde_json::json!({"experiment": {"steps": 60}, "quick": false}));
+        assert_eq!(
+            changes_box(&d),
+            "<p class=\"note\">Parameters: the scenario's own, nothing changed.</p>\n"
+        );
+        let row =
+            |size: &str, parameter: &str, value: &str, source: &str| coprod_output::ParameterRow {
+                variant: "baseline".into(),
+                point: vec![size.into()],
+                parameter: parameter.into(),
+                value: value.into(),
+                unit: String::new(),
+                source: source.into(),
+            };
+        d.parameters = Some(coprod_output::read::ParametersTable {
+            swept: vec![SIZE_PARAM.into()],
+            rows: vec![
+                row("2", "groups.min_members", "2", "scenario"),
+                row("2", "population.n_citizens", "500", "set"),
+                row("2", "population.n_communities", "5", "quick"),
+                row("8", "population.n_citizens", "500", "set"),
+                row("8", SIZE_PARAM, "8", "sweep"),
+            ],
+        });
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 60},
+            "quick": true,
+            "settings": ["population.n_citizens=500", "experiment.replications=5"]
+        }));
+        assert!(
+            changes_box(&d).contains(
+                "<ul><li><code>population.n_citizens = 500 (--set)</code></li>\
+                 <li><code>population.n_communities = 5 (--quick)</code></li>\
+                 <li><code>experiment.replications = 5 (--set)</code></li>\
+                 <li><code>a quick run: fewer citizens, months and replications (--quick)</code></li>\
+                 </ul>"
+            ),
+            "{}",
+            changes_box(&d)
+        );
+    }
+
+    #[test]
+    fn about_states_the_runs_and_the_caps_no_community_could_fill() {
+        let mut d = data(&[
+            ("baseline", 2, 30),
+            ("baseline", 20, 30),
+            ("baseline", 24, 5),
+            ("baseline", 40, 5),
+        ]);
+        let parameters = serde_json::json!([
+            {"name": "population.n_citizens", "value": "200"},
+            {"name": "population.n_communities", "value": "10"}
+        ]);
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 60},
+            "quick": true,
+            "parameters": parameters
+        }));
+        let a = analyse(&d).unwrap();
+        let text = about(&d, &a);
+        assert!(
+            text.contains(
+                "12 runs of the scenario <code>run</code> (3 replications per size and regime, 60 \
+                 months each; a quick run with fewer citizens and replications, so intervals are \
+                 wide). Communities here hold 20 citizens and groups recruit within one \
+                 community, so the caps 24, 40 ran as groups of at most 20 members;"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\"Still going after 24 months\""), "{text}");
+        // Communities of 40: every cap can be filled.
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 60},
+            "parameters": [
+                {"name": "population.n_citizens", "value": "400"},
+                {"name": "population.n_communities", "value": "10"}
+            ]
+        }));
+        let text = about(&d, &a);
+        assert!(text.contains("60 months each). \"Still going"), "{text}");
+        assert!(!text.contains("Communities here"), "{text}");
+    }
+
+    #[test]
+    fn the_page_is_written_with_its_charts_and_explains_the_forces_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = lesson();
+        d.dir = dir.path().to_path_buf();
+        let path = write_teach_page(&d).unwrap();
+        assert_eq!(path, dir.path().join(TEACH_HTML));
+        let page = std::fs::read_to_string(&path).unwrap();
+        // The size chart, then the survival curves and participation of each regime.
+        assert_eq!(page.matches("src=\"data:image/png;base64,").count(), 5);
+        for chart in [
+            "teach_survival_by_size",
+            "teach_survival_curves_baseline",
+            "teach_survival_curves_joint",
+            "teach_participation_baseline",
+            "teach_participation_joint",
+        ] {
+            assert!(
+                dir.path()
+                    .join("charts")
+                    .join(format!("{chart}.png"))
+                    .is_file()
+            );
+        }
+        assert!(
+            page.contains("<figcaption>Each point is the share of all groups started at that size"),
+            "{page}"
+        );
+        // The three forces are explained for the first regime, the others refer to them.
+        assert_eq!(page.matches("Three forces pull").count(), 1);
+        assert!(
+            page.contains("<h2>Why?</h2>\n<h3>Per-member service</h3>\n<p>Three forces pull"),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "<h3>Non-rival joint supply (variant joint)</h3>\n<p>Here a member of a group of 40"
+            ),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn regimes_are_named_by_their_service_and_variant() {
+        assert_eq!(regime_label("per_member", "baseline"), "per-member service");
+        assert_eq!(regime_label("joint", "baseline"), "non-rival joint supply");
+        assert_eq!(
+            regime_label("per_member", "no_hurdle"),
+            "per-member service (variant no_hurdle)"
+        );
+        assert_eq!(
+            regime_label("joint", "joint"),
+            "non-rival joint supply (variant joint)"
+        );
+        assert_eq!(regime_label("", "custom"), "variant custom");
+        let a = analyse(&lesson()).unwrap();
+        assert_eq!(a.regimes[0].label, "per-member service");
+        assert_eq!(a.regimes[0].short_label(), "per-member service");
+        assert_eq!(a.regimes[1].short_label(), "joint");
     }
 }
