@@ -267,4 +267,171 @@ mod tests {
         assert_eq!(t.groups, 0);
         assert!(t.forces().members.is_nan());
     }
+
+    #[test]
+    fn totals_add_up_every_column_of_the_groups() {
+        let a = GroupLife {
+            months: 3,
+            member_months: 6,
+            first_effort: 1.0,
+            effort: 2.5,
+            labour: 3.0,
+            coordinated: 2.0,
+            input: 1.5,
+            needed: 4.0,
+            months_met: 1,
+        };
+        let b = GroupLife {
+            months: 2,
+            member_months: 10,
+            first_effort: 2.0,
+            effort: 3.5,
+            labour: 5.0,
+            coordinated: 4.0,
+            input: 2.5,
+            needed: 6.0,
+            months_met: 2,
+        };
+        let mut t = LifeTotals::default();
+        t.push(2, &a);
+        t.push(5, &b);
+        let sum = GroupLife {
+            months: 5,
+            member_months: 16,
+            first_effort: 3.0,
+            effort: 6.0,
+            labour: 8.0,
+            coordinated: 6.0,
+            input: 4.0,
+            needed: 10.0,
+            months_met: 3,
+        };
+        // Each group's first month per member over its member-months: 0.5 x 6 + 0.4 x 10.
+        assert_eq!(
+            t,
+            LifeTotals {
+                groups: 2,
+                first_matched: 7.0,
+                life: sum
+            }
+        );
+        let f = t.forces();
+        assert_eq!(f.met, 3.0 / 5.0);
+        assert_eq!(f.input_to_need, 0.4);
+        assert_eq!(f.staff, 4.0 / 6.0);
+    }
+
+    #[test]
+    fn a_group_without_members_at_formation_adds_no_first_month_effort() {
+        let mut t = LifeTotals::default();
+        t.push(0, &life(2, 3, 1.2, 3.0, 0.5, 1.0));
+        assert_eq!(t.groups, 1);
+        assert_eq!(t.first_matched, 0.0);
+        assert_eq!(t.forces().first_effort, 0.0);
+    }
+
+    #[test]
+    fn groups_that_gave_nothing_in_their_first_month_leave_decay_unknown() {
+        // Nothing to compare the later effort with: no factor, rather than an infinite one.
+        let mut t = LifeTotals::default();
+        t.push(2, &life(4, 2, 0.0, 3.0, 0.5, 1.0));
+        let f = t.forces();
+        assert_eq!(f.first_effort, 0.0);
+        assert!(f.decay.is_nan(), "{f:?}");
+    }
+
+    #[test]
+    fn capacity_counts_pooling_and_staff_skill_has_its_own_factor() {
+        // Two members for 10 months, pooling 12 / 8 = 1.5, keeping 0.9, staff 0.8, needing
+        // 1 a month; against ten members for 5 months, pooling 0.5, keeping 0.5, staff 0.4,
+        // needing 4 a month. Both gave 0.5 per member in the first month and 0.8 of that
+        // over their lives.
+        let mut small = LifeTotals::default();
+        small.push(
+            2,
+            &GroupLife {
+                months: 10,
+                member_months: 20,
+                first_effort: 1.0,
+                effort: 8.0,
+                labour: 12.0,
+                coordinated: 10.8,
+                input: 8.64,
+                needed: 10.0,
+                months_met: 0,
+            },
+        );
+        let mut large = LifeTotals::default();
+        large.push(
+            10,
+            &GroupLife {
+                months: 5,
+                member_months: 50,
+                first_effort: 5.0,
+                effort: 20.0,
+                labour: 10.0,
+                coordinated: 5.0,
+                input: 2.0,
+                needed: 20.0,
+                months_met: 0,
+            },
+        );
+        let (s, l) = (small.forces(), large.forces());
+        let f = factors(&s, &l);
+        // Capacity (10 x 0.5) / (2 x 1.5) = 5/3, hurdle 1/4, free riding and decay 1,
+        // coordination 0.5 / 0.9 = 5/9, staff 0.4 / 0.8 = 1/2: the product, 25/216, is
+        // input over need going from 8.64 / 10 to 2 / 20.
+        let expected = [5.0 / 3.0, 0.25, 1.0, 1.0, 5.0 / 9.0, 0.5];
+        for ((force, v), e) in f.iter().zip(expected) {
+            assert!((v - e).abs() < 1e-12, "{force:?}: {v} against {e}");
+        }
+        let product: f64 = f.iter().map(|(_, v)| v).product();
+        assert!((product - 25.0 / 216.0).abs() < 1e-12, "{product}");
+        assert!((l.input_to_need / s.input_to_need - 25.0 / 216.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn staff_skill_is_never_named_as_the_force_against() {
+        let f = [
+            (Force::Capacity, 1.2),
+            (Force::Hurdle, 0.9),
+            (Force::Staff, 0.3),
+        ];
+        assert_eq!(strongest_against(&f), Some((Force::Hurdle, 0.9)));
+    }
+
+    #[test]
+    fn no_force_is_named_when_none_lowers_the_ratio() {
+        // A factor of exactly 1 changes nothing, and one that is unknown (no group
+        // produced) says nothing.
+        let f = [
+            (Force::Capacity, f64::NAN),
+            (Force::Hurdle, 1.0),
+            (Force::Decay, 2.0),
+        ];
+        assert_eq!(strongest_against(&f), None);
+        let mut t = LifeTotals::default();
+        t.push(2, &life(10, 2, 0.8, 6.0, 0.98, 0.8));
+        let same = t.forces();
+        assert_eq!(strongest_against(&factors(&same, &same)), None);
+    }
+
+    #[test]
+    fn each_force_is_labelled_by_its_own_name() {
+        let names = [
+            "capacity",
+            "hurdle",
+            "free riding",
+            "decay",
+            "coordination",
+            "staff skill",
+        ];
+        for (force, name) in Force::ALL.iter().zip(names) {
+            assert!(
+                force.label().starts_with(name),
+                "{force:?}: {}",
+                force.label()
+            );
+        }
+    }
 }

@@ -291,3 +291,190 @@ fn seed(point: &[String]) -> u64 {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use coprod_output::read::{GroupRow, RunRow, RunsTable, SummaryTable};
+
+    use super::*;
+    use crate::data::Tally;
+
+    /// A started group: size at formation, month formed, month ended (`None`: still active
+    /// at the end of the run).
+    type Group = (u64, u64, Option<u64>);
+
+    /// A 60-month run directory in memory of runs (variant, size cap, replication, groups).
+    fn run_dir(runs: &[(&str, u64, u64, &[Group])]) -> RunData {
+        let mut tally = Tally::new(vec![]);
+        let mut rows = Vec::new();
+        for (run_id, &(variant, cap, replication, groups)) in runs.iter().enumerate() {
+            let run_id = run_id as u64;
+            let point = point(&cap.to_string());
+            tally.add_run(run_id, variant, &point);
+            for &(size, formed, ended) in groups {
+                tally.add_group(&GroupRow {
+                    run_id,
+                    size_cap: cap,
+                    size_at_formation: size,
+                    formed_step: formed,
+                    ended_step: ended,
+                    end_reason: if ended.is_some() {
+                        "failed_task"
+                    } else {
+                        "active"
+                    }
+                    .into(),
+                    life: None,
+                });
+            }
+            rows.push(RunRow {
+                run_id,
+                variant: variant.into(),
+                point,
+                replication,
+                seed: replication,
+                values: vec![],
+            });
+        }
+        let mut d = RunData {
+            dir: PathBuf::from("run"),
+            summary: SummaryTable::default(),
+            runs: RunsTable {
+                swept: vec!["levers.group_size_cap".into()],
+                metrics: vec![],
+                rows,
+            },
+            aggregates: Default::default(),
+            manifest: Some(serde_json::json!({"experiment": {"steps": 60}})),
+            parameters: None,
+        };
+        d.set_tally(tally);
+        d
+    }
+
+    fn point(p: &str) -> Vec<String> {
+        vec![p.into()]
+    }
+
+    fn class(name: &str, counts: &[(f64, u64, u64)]) -> SurvivalCounts {
+        SurvivalCounts {
+            name: name.into(),
+            counts: counts.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_horizon_is_two_years_or_half_of_a_run_not_longer_than_that() {
+        assert_eq!(horizon(60), 24);
+        assert_eq!(horizon(25), 24);
+        // A run of exactly 24 months cannot follow a group for 24 months.
+        assert_eq!(horizon(24), 12);
+        assert_eq!(horizon(11), 5);
+        assert_eq!(horizon(1), 1);
+    }
+
+    #[test]
+    fn the_share_still_going_is_kaplan_meier_with_censored_groups_leaving_the_risk_set() {
+        // Durations over two replications of 60 months (horizon 24): replication 0 has a
+        // group that ended at 2 months and one still going 4 months after it formed;
+        // replication 1 one that ended at 10 and one still going at 40.
+        let d = run_dir(&[
+            ("baseline", 4, 0, &[(3, 0, Some(2)), (3, 56, None)]),
+            ("baseline", 4, 1, &[(3, 5, Some(15)), (3, 20, None)]),
+        ]);
+        let l = Lifetimes::new(&d);
+        // By hand: 4 at risk, one ends at 2: 3/4. The group censored at 4 leaves 2 at risk,
+        // one ends at 10: 3/4 x 1/2 = 3/8, which holds at 24 since the last group was
+        // followed past it. Were the censored group still counted at risk at 10, the share
+        // would be 3/4 x 2/3 = 1/2.
+        let e = l.still_going("baseline", &point("4"));
+        assert_eq!(e.mean, 0.375);
+        assert_eq!(e.n, 2);
+        // Resamples of the replications: 0 and 1 give 3/8, 1 twice gives 1 - 2/4 = 1/2, and
+        // 0 twice (followed only to 4 months) gives no share and is left out; so the
+        // interval runs from 3/8 to 1/2 whatever the seed.
+        assert_eq!(e.ci, Some((0.375, 0.5)));
+        // The pooled curve first reaches one half or below at 10 months (3/8).
+        assert_eq!(l.median("baseline", &point("4")), 10.0);
+    }
+
+    #[test]
+    fn groups_censored_before_the_horizon_leave_the_share_unknown() {
+        // Cap 4: one group ended at 2 months, the other was last seen 4 months in, so
+        // whether it lasted to 24 months is not known. Cap 8: every group ended before 24
+        // months, so none is still going there, which is known.
+        let d = run_dir(&[
+            ("baseline", 4, 0, &[(3, 0, Some(2)), (3, 56, None)]),
+            ("baseline", 4, 1, &[(3, 0, Some(2)), (3, 56, None)]),
+            ("baseline", 8, 0, &[(6, 0, Some(2)), (6, 30, Some(40))]),
+            ("baseline", 8, 1, &[(6, 0, Some(3))]),
+        ]);
+        let l = Lifetimes::new(&d);
+        let unknown = l.still_going("baseline", &point("4"));
+        assert!(unknown.mean.is_nan(), "{unknown:?}");
+        assert_eq!(unknown.ci, None);
+        let none_left = l.still_going("baseline", &point("8"));
+        assert_eq!(none_left.mean, 0.0);
+        assert_eq!(none_left.ci, Some((0.0, 0.0)));
+    }
+
+    #[test]
+    fn paired_differences_and_hazard_ratios_pair_runs_of_the_same_replication() {
+        // Cap 4 has replications 0, 1 and 2, cap 8 only 0 and 1: replication 2 (a group
+        // lasting 40 months) has no partner and is left out of both measures.
+        let cap4: &[Group] = &[(3, 0, Some(6)), (3, 30, None)];
+        let cap8: &[Group] = &[(8, 0, Some(12)), (8, 0, None), (8, 0, None), (8, 0, None)];
+        let d = run_dir(&[
+            ("baseline", 4, 0, cap4),
+            ("baseline", 4, 1, cap4),
+            ("baseline", 4, 2, &[(3, 0, Some(40))]),
+            ("baseline", 8, 0, cap8),
+            ("baseline", 8, 1, cap8),
+        ]);
+        let l = Lifetimes::new(&d);
+        let (a, b) = (point("4"), point("8"));
+        // Still going at 24 months: cap 4, 2 of 4 end at 6 months: 1/2; cap 8, 2 of 8 end
+        // at 12: 3/4. Every replication is alike, so every resample gives the same.
+        let diff = l.paired_difference(("baseline", &a), ("baseline", &b));
+        assert_eq!(diff.n, 2);
+        assert_eq!(diff.mean, -0.25);
+        assert_eq!(diff.ci, Some((-0.25, -0.25)));
+        // Ends per group-month at risk, censored groups counting their months too: cap 4,
+        // 2 ends in 2 x (6 + 30) = 72 months; cap 8, 2 ends in 2 x (12 + 3 x 60) = 384.
+        // Ratio 384 / 72 = 16 / 3.
+        let hr = l.hazard_ratio(("baseline", &a), ("baseline", &b));
+        assert_eq!(hr.n, 2);
+        assert!((hr.mean - 16.0 / 3.0).abs() < 1e-12, "{hr:?}");
+        assert_eq!(hr.ci, Some((hr.mean, hr.mean)));
+    }
+
+    #[test]
+    fn survival_curves_are_split_by_size_at_formation_and_by_size_cap() {
+        // Baseline: cap 4 has a group of 3 that lasted 5 months; cap 20 a group of 8 that
+        // lasted 7 and one of 20 formed at month 10 and still going at 60 (censored at
+        // 50). The joint variant's group is not baseline's.
+        let d = run_dir(&[
+            ("baseline", 4, 0, &[(3, 0, Some(5))]),
+            ("baseline", 20, 0, &[(8, 0, Some(7)), (20, 10, None)]),
+            ("joint", 4, 0, &[(3, 0, Some(9))]),
+        ]);
+        assert_eq!(
+            survival_classes(&d, |v, _| v == "baseline"),
+            [
+                class("small (2–5 members)", &[(5.0, 1, 0)]),
+                class("medium (6–15 members)", &[(7.0, 1, 0)]),
+                class("large (16+ members)", &[(50.0, 0, 1)]),
+            ]
+        );
+        assert_eq!(
+            cap_survival_classes(&d, "baseline"),
+            [
+                class("small groups (cap 2–5)", &[(5.0, 1, 0)]),
+                class("medium groups (cap 6–15)", &[]),
+                class("large groups (cap 16+)", &[(7.0, 1, 0), (50.0, 0, 1)]),
+            ]
+        );
+    }
+}
