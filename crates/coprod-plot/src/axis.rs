@@ -261,4 +261,99 @@ mod tests {
         assert_eq!(decimals_to_distinguish(&[0.0, 0.25, 0.5, 0.75]), 2);
         assert_eq!(decimals_to_distinguish(&[0.1, 1.0 / 3.0]), 1);
     }
+
+    /// Asserts that `actual` equals `expected` up to floating-point rounding of the tick sums.
+    fn assert_close(actual: &[f64], expected: &[f64]) {
+        assert_eq!(actual.len(), expected.len(), "{actual:?} vs {expected:?}");
+        for (a, e) in actual.iter().zip(expected) {
+            assert!((a - e).abs() < 1e-9, "{actual:?} vs {expected:?}");
+        }
+    }
+
+    #[test]
+    fn range_padded_to_ticks_starts_and_ends_on_a_tick() {
+        // 23..88 with about 5 ticks: the span 65 is nearest to 5 ticks at a step of 10 (6.5
+        // steps) rather than 20 (3.25 steps), so the range widens to 20..90.
+        let axis = nice_axis(23.0, 88.0, 5, Padding::ToTicks).unwrap();
+        assert_eq!((axis.lo, axis.hi), (20.0, 90.0));
+        assert_close(
+            &axis.ticks,
+            &[20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0],
+        );
+        assert_eq!(axis.decimals, 0);
+    }
+
+    #[test]
+    fn range_padded_on_both_sides_by_four_percent() {
+        // 4% of the span 100 on each side; ticks stay on round values inside the data's range.
+        let axis = nice_axis(50.0, 150.0, 5, Padding::Both).unwrap();
+        assert_close(&[axis.lo, axis.hi], &[46.0, 154.0]);
+        assert_close(&axis.ticks, &[60.0, 80.0, 100.0, 120.0, 140.0]);
+    }
+
+    #[test]
+    fn single_value_is_widened_by_ten_percent_either_side() {
+        let axis = nice_axis(3.0, 3.0, 5, Padding::Both).unwrap();
+        assert_close(&[axis.lo, axis.hi], &[2.7, 3.3]);
+        assert_close(&axis.ticks, &[2.7, 2.8, 2.9, 3.0, 3.1, 3.2, 3.3]);
+        assert_eq!(axis.decimals, 1);
+        // Two values one float apart are the same value for a reader: widened alike, instead of
+        // ticks a billionth apart that print as identical labels.
+        let next = f64::from_bits(1e6f64.to_bits() + 1);
+        let axis = nice_axis(1e6, next, 5, Padding::Both).unwrap();
+        assert_eq!((axis.lo, axis.hi), (900_000.0, 1_100_000.0));
+        assert_close(
+            &axis.ticks,
+            &[900_000.0, 950_000.0, 1_000_000.0, 1_050_000.0, 1_100_000.0],
+        );
+    }
+
+    #[test]
+    fn reversed_range_has_no_axis() {
+        // Widening a "single value" would otherwise turn some reversed pairs into a range.
+        assert_eq!(nice_axis(0.0, -1.0, 5, Padding::Both), None);
+        assert_eq!(nice_axis(10.0, 9.0, 5, Padding::ToTicks), None);
+    }
+
+    #[test]
+    fn target_of_one_tick_still_labels_both_ends() {
+        let axis = nice_axis(0.0, 1.0, 1, Padding::ToTicks).unwrap();
+        assert_close(&axis.ticks, &[0.0, 0.5, 1.0]);
+    }
+
+    #[test]
+    fn huge_and_tiny_numbers_switch_to_scientific_notation() {
+        assert_eq!(format_number(2.5e7, 0), "2.50e7");
+        assert_eq!(format_number(-2.5e7, 0), "-2.50e7");
+        assert_eq!(format_number(9_999_999.0, 0), "9999999");
+        // More than 6 decimals means a tiny step: scientific, except for zero itself.
+        assert_eq!(format_number(1.5e-7, 7), "1.50e-7");
+        assert_eq!(format_number(1.5e-8, 8), "1.50e-8");
+        assert_eq!(format_number(0.0, 8), "0.00000000");
+        assert_eq!(format_number(0.5, 6), "0.500000");
+    }
+
+    #[test]
+    fn float_noise_in_large_values_does_not_hide_decimals_of_small_ones() {
+        // 1e5 * 1.1 is 110000.00000000001: within the relative tolerance of "exactly 110000",
+        // so 0.5 and 1.5 still print exactly with one decimal (not as "0" and "2").
+        assert_eq!(decimals_to_distinguish(&[0.5, 1.5, 1e5 * 1.1]), 1);
+    }
+
+    #[test]
+    fn ticked_maps_values_linearly_onto_pixels() {
+        let coord = Ticked::new(0.0, 10.0, vec![0.0, 5.0, 10.0]);
+        assert_eq!(coord.map(&2.5, (100, 300)), 150);
+        assert_eq!(coord.map(&10.0, (100, 300)), 300);
+        // y axes run from the bottom pixel up.
+        assert_eq!(coord.map(&2.5, (300, 100)), 250);
+        assert_eq!(coord.map(&f64::NAN, (100, 300)), 100);
+    }
+
+    #[test]
+    fn ticked_with_an_empty_range_maps_everything_to_the_middle() {
+        let coord = Ticked::new(1.0, 1.0, vec![1.0]);
+        assert_eq!(coord.map(&1.0, (10, 110)), 60);
+        assert_eq!(coord.map(&7.0, (10, 110)), 60);
+    }
 }

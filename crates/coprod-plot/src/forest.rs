@@ -352,3 +352,49 @@ impl ForestChart<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chart of `rows` over an axis with ticks every 0.5 (one decimal).
+    fn chart(rows: &[ForestRow]) -> ForestChart<'_> {
+        ForestChart {
+            rows,
+            x: Axis {
+                lo: -1.0,
+                hi: 2.0,
+                ticks: vec![-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0],
+                decimals: 1,
+            },
+            bars: None,
+        }
+    }
+
+    #[test]
+    fn estimates_print_one_decimal_more_than_the_axis() {
+        let rows = [ForestRow::new("a", 0.8, 1.1, 0.5)];
+        // Bounds given the wrong way round still print low before high.
+        assert_eq!(chart(&rows).estimate_text(&rows[0]), "0.80 [0.50, 1.10]");
+    }
+
+    #[test]
+    fn interval_with_a_missing_bound_is_left_out() {
+        let rows = [
+            ForestRow::new("no low", 0.8, f64::NAN, 1.1),
+            ForestRow::new("no high", 0.8, 0.5, f64::INFINITY),
+        ];
+        let chart = chart(&rows);
+        assert_eq!(rows[0].interval(), None);
+        assert_eq!(rows[1].interval(), None);
+        assert_eq!(chart.estimate_text(&rows[0]), "0.80");
+        assert_eq!(chart.header(), "estimate");
+    }
+
+    #[test]
+    fn row_without_a_finite_estimate_prints_na() {
+        let rows = [ForestRow::new("a", f64::NAN, 0.5, 1.1)];
+        assert_eq!(chart(&rows).estimate_text(&rows[0]), "n/a");
+        assert_eq!(chart(&rows).header(), "estimate [95% CI]");
+    }
+}

@@ -388,4 +388,68 @@ mod tests {
         assert_eq!(label_stride(40, 50, 1000), 2);
         assert_eq!(label_stride(3, 0, 0), 3);
     }
+
+    fn grid(x: usize, y: usize, values: Vec<Vec<f64>>) -> Heatmap {
+        Heatmap {
+            x_values: (0..x).map(|i| i as f64).collect(),
+            y_values: (0..y).map(|i| i as f64).collect(),
+            values,
+            value_label: "share".to_string(),
+        }
+    }
+
+    #[test]
+    fn grid_without_values_on_either_axis_is_no_data() {
+        // Even when the rows are there: a grid needs both parameters.
+        let no_x = grid(0, 1, vec![vec![0.5]]);
+        assert!(matches!(no_x.validate("t"), Err(PlotError::NoData { .. })));
+        let no_y = grid(1, 0, vec![]);
+        assert!(matches!(no_y.validate("t"), Err(PlotError::NoData { .. })));
+        assert!(grid(2, 1, vec![vec![0.5, 0.6]]).validate("t").is_ok());
+    }
+
+    /// A chart whose colour scale runs from 2 to 6 with ticks every 1.
+    fn scaled(data: &Heatmap) -> HeatmapChart<'_> {
+        HeatmapChart {
+            data,
+            scale: Axis {
+                lo: 2.0,
+                hi: 6.0,
+                ticks: vec![2.0, 3.0, 4.0, 5.0, 6.0],
+                decimals: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn colour_runs_along_viridis_from_the_scale_low_to_high_end() {
+        let data = grid(1, 1, vec![vec![3.0]]);
+        let chart = scaled(&data);
+        assert_eq!(chart.color(2.0), viridis(0.0));
+        assert_eq!(chart.color(3.0), viridis(0.25));
+        assert_eq!(chart.color(6.0), viridis(1.0));
+        assert_eq!(chart.color(f64::NAN), RGBColor(215, 215, 215));
+        assert_ne!(chart.color(f64::NAN), chart.color(2.0));
+    }
+
+    #[test]
+    fn scale_and_cell_values_print_with_the_scale_decimals() {
+        let data = grid(1, 1, vec![vec![3.0]]);
+        let chart = scaled(&data);
+        assert_eq!(chart.scale_labels(), ["2", "3", "4", "5", "6"]);
+        // One decimal more in the cells, so that cells between two ticks differ.
+        assert_eq!(chart.value_text(3.4), "3.4");
+        assert_eq!(chart.value_text(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn parameter_values_label_their_own_cell_only() {
+        let labels = value_labels(&[0.5, 1.0, 2.0]);
+        assert_eq!(labels, ["0.5", "1.0", "2.0"]);
+        assert_eq!(index_label(&labels, 0.0), "0.5");
+        assert_eq!(index_label(&labels, 2.0), "2.0");
+        assert_eq!(index_label(&labels, 1.4), "1.0");
+        assert_eq!(index_label(&labels, -1.0), "");
+        assert_eq!(index_label(&labels, 3.0), "");
+    }
 }

@@ -409,4 +409,87 @@ mod tests {
         assert_eq!(survival_at(&steps, 1.0), 0.5);
         assert_eq!(survival_at(&steps, 1.5), 0.5);
     }
+
+    /// Seven observations with ties and censoring, small enough to follow by hand.
+    fn small_class() -> SurvivalCounts {
+        SurvivalCounts::from(&SurvivalClass {
+            name: "small".into(),
+            durations: vec![
+                (3.0, true),
+                (1.0, true),
+                (2.0, false),
+                (3.0, false),
+                (3.0, true),
+                (7.0, false),
+                (5.0, true),
+            ],
+        })
+    }
+
+    #[test]
+    fn kaplan_meier_with_ties_and_censoring_matches_hand_computation() {
+        // t = 1: 7 at risk, 1 event          -> S = 6/7
+        // t = 2: 1 censored                  -> 5 left, no step
+        // t = 3: 5 at risk, 2 events (the censoring at 3 counts after them)
+        //                                    -> S = 6/7 · 3/5 = 18/35, then 2 left
+        // t = 5: 2 at risk, 1 event          -> S = 18/35 · 1/2 = 9/35
+        // t = 7: 1 censored                  -> no step
+        let steps = kaplan_meier_counts(&small_class().counts);
+        let expected = [
+            (0.0, 1.0),
+            (1.0, 6.0 / 7.0),
+            (3.0, 18.0 / 35.0),
+            (5.0, 9.0 / 35.0),
+        ];
+        assert_steps(&steps, &expected);
+    }
+
+    fn assert_steps(actual: &[(f64, f64)], expected: &[(f64, f64)]) {
+        assert_eq!(actual.len(), expected.len(), "{actual:?}");
+        for ((t, s), (et, es)) in actual.iter().zip(expected) {
+            assert_eq!(t, et, "{actual:?}");
+            assert!((s - es).abs() < 1e-12, "{actual:?}");
+        }
+    }
+
+    #[test]
+    fn curve_path_steps_down_at_events_and_runs_on_to_the_last_censoring() {
+        let curve = Curve::new(0, &small_class()).unwrap();
+        let expected = [
+            (0.0, 1.0),
+            (1.0, 1.0),
+            (1.0, 6.0 / 7.0),
+            (3.0, 6.0 / 7.0),
+            (3.0, 18.0 / 35.0),
+            (5.0, 18.0 / 35.0),
+            (5.0, 9.0 / 35.0),
+            // Flat after the last event until the last observation, censored at 7.
+            (7.0, 9.0 / 35.0),
+        ];
+        assert_steps(&curve.path(), &expected);
+        assert_eq!(curve.marks(), vec![2.0, 3.0, 7.0]);
+    }
+
+    #[test]
+    fn curve_path_ending_with_an_event_has_no_extra_corner() {
+        let class = SurvivalCounts {
+            name: "all events".into(),
+            counts: vec![(1.0, 1, 0), (2.0, 1, 0)],
+        };
+        let curve = Curve::new(0, &class).unwrap();
+        assert_steps(
+            &curve.path(),
+            &[(0.0, 1.0), (1.0, 1.0), (1.0, 0.5), (2.0, 0.5), (2.0, 0.0)],
+        );
+    }
+
+    #[test]
+    fn up_to_twenty_five_censoring_times_are_marked() {
+        let censored_at = |n: u32| SurvivalCounts {
+            name: "c".into(),
+            counts: (0..n).map(|t| (f64::from(t), 0, 1)).collect(),
+        };
+        assert_eq!(Curve::new(0, &censored_at(25)).unwrap().marks().len(), 25);
+        assert!(Curve::new(0, &censored_at(26)).unwrap().marks().is_empty());
+    }
 }
