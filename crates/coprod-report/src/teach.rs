@@ -1573,13 +1573,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_forces_on_the_page_are_measured_in_the_run() {
-        let mut d = data(&[
+    /// The baseline at caps 2, 8 and 40, whose groups end after 5, 30 and 10 months.
+    fn baseline_at_2_8_40() -> RunData {
+        data(&[
             ("baseline", 2, 5),
             ("baseline", 8, 30),
             ("baseline", 40, 10),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn the_forces_on_the_page_are_measured_in_the_run() {
+        let mut d = baseline_at_2_8_40();
         let a = analyse(&d).unwrap();
         assert!(
             a.regimes[0].forces.is_none(),
@@ -1612,11 +1617,7 @@ mod tests {
         );
         // Another run, other numbers: without the decay at 40, with effort per member half
         // as diluted, free riding no longer ranks and the hurdle does.
-        let mut other = data(&[
-            ("baseline", 2, 5),
-            ("baseline", 8, 30),
-            ("baseline", 40, 10),
-        ]);
+        let mut other = baseline_at_2_8_40();
         with_forces(&mut other, |size| match size {
             40 => (40, 0.2, 1.0, 0.8),
             s => forces(s),
@@ -1631,11 +1632,7 @@ mod tests {
 
     #[test]
     fn the_forces_table_states_each_size_and_where_input_to_need_peaks() {
-        let mut d = data(&[
-            ("baseline", 2, 5),
-            ("baseline", 8, 30),
-            ("baseline", 40, 10),
-        ]);
+        let mut d = baseline_at_2_8_40();
         let forces = |size: u64| match size {
             2 => (2, 0.4, 1.0, 0.98),
             8 => (8, 0.3, 1.0, 0.86),
@@ -1666,11 +1663,7 @@ mod tests {
         // The ratio peaks at the best size (0.98, 1.47, 0.10): nothing to reconcile.
         assert!(!text.contains("Input ÷ need is highest"), "{text}");
         // At 40 members 0.3 x 40 x 0.9 / 4.6 = 2.35, above the best size's 1.47.
-        let mut other = data(&[
-            ("baseline", 2, 5),
-            ("baseline", 8, 30),
-            ("baseline", 40, 10),
-        ]);
+        let mut other = baseline_at_2_8_40();
         with_forces(&mut other, |size| match size {
             40 => (40, 0.3, 1.0, 0.9),
             s => forces(s),
@@ -1686,11 +1679,7 @@ mod tests {
 
     #[test]
     fn survival_is_reported_with_medians_and_hazard_ratios_from_the_run() {
-        let d = data(&[
-            ("baseline", 2, 5),
-            ("baseline", 8, 30),
-            ("baseline", 40, 10),
-        ]);
+        let d = baseline_at_2_8_40();
         let r = &analyse(&d).unwrap().regimes[0];
         assert_eq!(r.best().size, 8);
         // Size 2: 10 ends in 10 x 5 group-months; size 8: 10 ends in 10 x 30.
