@@ -197,6 +197,41 @@ mod tests {
     }
 
     #[test]
+    fn a_point_or_band_with_a_non_finite_value_is_not_drawn() {
+        let s = Series::new(
+            "a",
+            vec![0.0, 1.0, f64::NAN, 3.0],
+            vec![1.0, f64::INFINITY, 2.0, 4.0],
+        )
+        .with_band(vec![0.5, 0.0, 1.0, f64::NAN], vec![1.5, 2.0, 3.0, 5.0]);
+        let drawn: Vec<bool> = (0..4).map(|i| s.point_is_finite(i)).collect();
+        assert_eq!(drawn, [true, false, false, true]);
+        assert_eq!(s.band_at(0), Some((0.5, 1.5)));
+        assert_eq!(
+            s.band_at(3),
+            None,
+            "a band with one unknown bound is left out"
+        );
+        // Bounds given in either order come back as (low, high).
+        let swapped = Series::new("b", vec![0.0], vec![1.0]).with_band(vec![2.0], vec![0.0]);
+        assert_eq!(swapped.band_at(0), Some((0.0, 2.0)));
+        assert_eq!(Series::new("c", vec![0.0], vec![1.0]).band_at(0), None);
+    }
+
+    #[test]
+    fn a_plot_has_a_band_only_when_some_series_has_one() {
+        let style = ChartStyle::new("t", "x", "y", "unused");
+        let plain = [Series::new("a", vec![0.0, 1.0], vec![1.0, 2.0])];
+        assert!(!SeriesPlot::new(&plain, &style).unwrap().any_band());
+        let banded = [
+            plain[0].clone(),
+            Series::new("b", vec![0.0, 1.0], vec![1.0, 2.0])
+                .with_band(vec![0.0, 1.0], vec![2.0, 3.0]),
+        ];
+        assert!(SeriesPlot::new(&banded, &style).unwrap().any_band());
+    }
+
+    #[test]
     fn extents_skip_non_finite_values() {
         let s = Series::new("a", vec![0.0, 1.0, f64::NAN], vec![f64::NAN, 2.0, 5.0]);
         let ((x0, x1), (y0, y1)) = extents(&[s], "t").unwrap();
