@@ -361,10 +361,15 @@ fn ci_pp(ci: Option<(f64, f64)>) -> String {
 }
 
 /// A parameter as it ran in the regime's variant (at its best size; the other parameters
-/// are the same at every size) as a number, from parameters.csv. NaN if not recorded, so a
-/// missing value shows as "NaN", never as a default that may not be what ran.
-fn param(data: &RunData, r: &Regime, name: &str) -> f64 {
+/// are the same at every size), as parameters.csv records it.
+fn as_run(data: &RunData, r: &Regime, name: &str) -> Option<String> {
     data.parameter_in(&r.variant, &[r.best().size.to_string()], name)
+}
+
+/// [`as_run`] as a number. NaN if not recorded, so a missing value shows as "NaN", never as
+/// a default that may not be what ran.
+fn param(data: &RunData, r: &Regime, name: &str) -> f64 {
+    as_run(data, r, name)
         .and_then(|v| v.parse().ok())
         .unwrap_or(f64::NAN)
 }
@@ -446,10 +451,19 @@ fn explanation(data: &RunData, r: &Regime, first: bool) -> String {
     s
 }
 
+/// The share of the others a member of a group of `n` watches when peer monitoring and its
+/// dilution are on (the sentences that state it are written only then).
+fn visibility(attention: f64, n: u64) -> f64 {
+    if n <= 1 {
+        0.0
+    } else {
+        (attention / (n as f64 - 1.0)).min(1.0)
+    }
+}
+
 /// Whether a `channels.*` switch was on for the regime's runs (on unless recorded off).
 fn switch(data: &RunData, r: &Regime, name: &str) -> bool {
-    data.parameter_in(&r.variant, &[r.best().size.to_string()], name)
-        .is_none_or(|v| v != "false")
+    as_run(data, r, name).is_none_or(|v| v != "false")
 }
 
 /// The switches of the model's group-size mechanisms as they ran: the page must not explain
@@ -471,18 +485,6 @@ impl Channels {
         }
     }
 
-    /// The share of the others a member of a group of `n` watches, as the model computes it
-    /// (`coprod_core` groups' visibility).
-    fn visibility(&self, attention: f64, n: u64) -> f64 {
-        if !self.peer_monitoring || n <= 1 {
-            0.0
-        } else if !self.dilution {
-            1.0
-        } else {
-            (attention / (n as f64 - 1.0)).min(1.0)
-        }
-    }
-
     /// The free-riding sentence of the three forces, for a best size and a largest size.
     fn free_riding(&self, attention: f64, best: u64, largest: u64) -> String {
         let watched = if !self.peer_monitoring {
@@ -500,8 +502,8 @@ impl Channels {
                 "each member watches at most {attention} fellow members (peer visibility = \
                  attention / (n − 1)); in a group of {best} a member sees {} of the others, in a \
                  group of {largest} only {}, so peer pressure fades",
-                pct(self.visibility(attention, best)),
-                pct(self.visibility(attention, largest)),
+                pct(visibility(attention, best)),
+                pct(visibility(attention, largest)),
             )
         };
         let decay = if self.belief_learning {
@@ -568,7 +570,7 @@ fn forces_here(data: &RunData, r: &Regime) -> String {
         (
             format!(
                 "a member of a group of {largest} still sees only {} of the others, but ",
-                pct(channels.visibility(attention, largest))
+                pct(visibility(attention, largest))
             ),
             "that size".to_string(),
         )
