@@ -515,6 +515,44 @@ impl Channels {
         };
         format!("<b>Free-riding</b>: {watched}, {decay}.")
     }
+
+    /// Why a group's task fails, by size, naming only the forces that acted in the run:
+    /// "; in small groups because there are few hands, in large groups because of
+    /// free-riding and coordination cost", or "" when none of them did.
+    fn task_failure(&self, coordination: f64, per_member: f64) -> String {
+        let mut large = Vec::new();
+        // Size thins peer pressure only when monitoring acts and is diluted.
+        if self.peer_monitoring && self.dilution {
+            large.push("free-riding");
+        }
+        if coordination > 0.0 {
+            large.push("coordination cost");
+        }
+        if per_member > 0.0 {
+            large.push("the effort the task needs per member served");
+        }
+        let mut causes = Vec::new();
+        if self.size_capacity {
+            causes.push("in small groups because there are few hands".to_string());
+        }
+        if !large.is_empty() {
+            causes.push(format!("in large groups because of {}", and_list(&large)));
+        }
+        if causes.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", causes.join(", "))
+        }
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[&str]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// The share of its effort a full group of `n` keeps after coordination.
@@ -653,6 +691,10 @@ fn joint_service(data: &RunData, r: &Regime) -> String {
 fn how_groups_ended(data: &RunData, r: &Regime) -> String {
     let min_members = param(data, r, "groups.min_members");
     let patience = param(data, r, "groups.failure_patience");
+    let causes = Channels::of(data, r).task_failure(
+        param(data, r, "groups.coordination_cost"),
+        param(data, r, "groups.min_effort_per_member"),
+    );
     let mut s = String::new();
     // What ended the groups, by cap class, from groups.csv.
     let _ = write!(
@@ -683,9 +725,7 @@ fn how_groups_ended(data: &RunData, r: &Regime) -> String {
         s,
         "</table>\n<p class=\"note\">\"Too few members left\": members left until the group \
          was below {min_members}, the capacity problem. \"Task failed\": the group's effort \
-         stayed below the minimum viable effort for {patience} months in a row; in small groups \
-         because there are few hands, in large groups because of free-riding and coordination \
-         cost.</p>\n"
+         stayed below the minimum viable effort for {patience} months in a row{causes}.</p>\n"
     );
     s
 }
@@ -2014,6 +2054,66 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("a small group has few hands"), "{text}");
+    }
+
+    #[test]
+    fn the_note_on_failed_tasks_names_only_the_forces_that_acted() {
+        let mut d = lesson();
+        let note = |d: &RunData| {
+            let text = explanation(d, &analyse(d).unwrap().regimes[0], true);
+            let start = text.find("\"Task failed\"").expect("the note");
+            text[start..].split("</p>").next().unwrap().to_string()
+        };
+        // The lesson's baseline: coordination 0.02, no per-member hurdle, every channel on.
+        assert_eq!(
+            note(&d),
+            "\"Task failed\": the group's effort stayed below the minimum viable effort for 3 \
+             months in a row; in small groups because there are few hands, in large groups \
+             because of free-riding and coordination cost."
+        );
+        set_parameters(
+            &mut d,
+            "baseline",
+            &[
+                ("groups.min_effort_per_member", "0.1"),
+                ("channels.monitoring_dilution", "false"),
+            ],
+        );
+        assert!(
+            note(&d).ends_with(
+                "; in small groups because there are few hands, in large groups because of \
+                 coordination cost and the effort the task needs per member served."
+            ),
+            "{}",
+            note(&d)
+        );
+        set_parameters(
+            &mut d,
+            "baseline",
+            &[
+                ("channels.monitoring_dilution", "true"),
+                ("channels.size_capacity", "false"),
+            ],
+        );
+        assert!(
+            note(&d).ends_with(
+                "in a row; in large groups because of free-riding, coordination cost and the \
+                 effort the task needs per member served."
+            ),
+            "{}",
+            note(&d)
+        );
+        // Nothing that depends on size acted: the note gives no cause.
+        set_parameters(
+            &mut d,
+            "baseline",
+            &[
+                ("channels.peer_monitoring", "false"),
+                ("groups.coordination_cost", "0"),
+                ("groups.min_effort_per_member", "0"),
+            ],
+        );
+        assert!(note(&d).ends_with("for 3 months in a row."), "{}", note(&d));
     }
 
     #[test]
