@@ -405,6 +405,44 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
     assert!(manifest_files(&dir).contains(&"charts/".to_string()));
 }
 
+/// A chart's axis says what the bars are in this analysis: the lab setting's own unit for
+/// its outputs, and no "bootstrap 95% CI" when `bootstrap = 0` drew no intervals.
+#[test]
+fn chart_axes_name_the_runs_units_and_intervals_only_when_drawn() {
+    let sandbox = Sandbox::new();
+    let text = "name = \"lab-sens\"\n[params.population]\nsetting = \"lab\"\nn_citizens = 400\n\
+                [experiment]\nsteps = 4\nseed = 3\n[sensitivity]\nmethod = \"morris\"\n\
+                outputs = [\"service_output\"]\ntrajectories = 4\nreplications = 1\n\
+                bootstrap = 0\n[sensitivity.parameters]\n\"lab.mpcr\" = [0.2, 0.8]\n";
+    let (dir, rows, _) = analyse(&sandbox, "lab", text);
+    assert!(
+        rows.iter().all(|r| r[5].is_empty() && r[6].is_empty()),
+        "{rows:?}"
+    );
+    let svg = read(&dir.join("charts").join("morris_service_output.svg"));
+    assert!(
+        svg.lines()
+            .any(|l| l.trim()
+                == "Morris mu* (mean payoff in tokens per full range of the parameter)"),
+        "{svg}"
+    );
+    assert!(!svg.contains("bootstrap"), "{svg}");
+
+    // The field setting with bootstrap intervals: its own unit, and the CI named.
+    let text = small_scenario(
+        "field-sens",
+        "sobol",
+        r#"["professional_cost"]"#,
+        "\"orgs.baseline_input\" = [4, 6]",
+    );
+    let (dir, _, _) = analyse(&sandbox, "field", &text);
+    let svg = read(&dir.join("charts").join("sobol_professional_cost.svg"));
+    assert!(
+        svg.contains("Sobol index (share of output variance), bootstrap 95% CI"),
+        "{svg}"
+    );
+}
+
 /// A scenario file can serve `coprod run` and `coprod sensitivity` alike: its variants and
 /// sweep are not used by the analysis (every design point starts from the baseline, not
 /// from the first sweep point), and a note says so.

@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 pub use crate::charts::{ChartFile, ChartKind, Selection, draw_charts};
 pub use crate::classes::SIZE_CLASSES;
 pub use crate::data::{
-    Estimate, RunData, Tally, check_run_count, metric_axis_label, parameter_axis_label,
+    Estimate, RunData, Tally, check_run_count, metric_axis_label, metric_unit, parameter_axis_label,
 };
 pub use crate::error::ReportError;
 pub use crate::forces::{Force, Forces, LifeTotals, factors, strongest_against};

@@ -295,7 +295,11 @@ fn index_rows(
         }
         rows.push(noise_row(output, &replicates[o], designs.len()));
         method_rows(designs, &means, table, scenario, output, &mut rows);
-        drawn += draw(&rows, output, unit_of(output), charts, progress)?;
+        let axis = Axis {
+            unit: coprod_report::metric_unit(output, scenario.base.is_lab()).unwrap_or(""),
+            ci: table.bootstrap > 0,
+        };
+        drawn += draw(&rows, output, &axis, charts, progress)?;
     }
     Ok((rows, drawn))
 }
@@ -343,12 +347,11 @@ fn method_rows(
     }
 }
 
-/// The unit of a summary output, for the Morris chart's axis.
-fn unit_of(output: &str) -> &'static str {
-    summary_names()
-        .iter()
-        .find(|(n, _, _)| n == output)
-        .map_or("", |(_, u, _)| *u)
+/// What a chart's axis says: the output's unit (the lab setting's where it has its own)
+/// and whether the bars carry bootstrap CIs (none with `bootstrap = 0`).
+struct Axis {
+    unit: &'static str,
+    ci: bool,
 }
 
 /// The parameters of every design point: the scenario's baseline with each factor set to its
@@ -550,13 +553,13 @@ fn sobol_rows(
 
 /// Draws the charts of one output and returns how many it drew: Sobol first-order and
 /// total indices per parameter (`sobol_<output>`), and Morris mu* per parameter
-/// (`morris_<output>`), each with its bootstrap CIs. A bar whose index is NaN (undefined)
+/// (`morris_<output>`), each with its bootstrap CIs if any. A bar whose index is NaN (undefined)
 /// is left empty and marked "n/a"; a chart with no finite estimate at all is not drawn, and
 /// a warning says which and why.
 fn draw(
     rows: &[SensitivityRow],
     output: &str,
-    unit: &str,
+    axis: &Axis,
     charts: &Path,
     progress: &dyn Progress,
 ) -> Result<usize> {
@@ -587,6 +590,7 @@ fn draw(
         "Sensitivity of {} (noise share {noise})",
         output.replace('_', " ")
     );
+    let ci = if axis.ci { ", bootstrap 95% CI" } else { "" };
     let mut charts_to_draw: Vec<(Vec<ForestRow>, Vec<usize>, String, String)> = Vec::new();
     let (first, total) = (of("sobol", "first_order"), of("sobol", "total"));
     if !first.is_empty() {
@@ -602,7 +606,7 @@ fn draw(
         charts_to_draw.push((
             f,
             groups,
-            "Sobol index (share of output variance), bootstrap 95% CI".into(),
+            format!("Sobol index (share of output variance){ci}"),
             format!("sobol_{output}"),
         ));
     }
@@ -616,7 +620,10 @@ fn draw(
         charts_to_draw.push((
             f,
             groups,
-            format!("Morris mu* ({unit} per full range of the parameter), bootstrap 95% CI"),
+            format!(
+                "Morris mu* ({} per full range of the parameter){ci}",
+                axis.unit
+            ),
             format!("morris_{output}"),
         ));
     }
