@@ -303,5 +303,12 @@ mod tests {
             line,
             "unknown variant `\\u{1b}]0;HACKED\\u{7}\\r\\nfake line`, café"
         );
+        // A right-to-left override would show "gpj.exe" as "exe.jpg"; the marks and
+        // isolates are escaped too, while ordinary right-to-left text is kept.
+        let sent = "name \u{202e}gpj.exe \u{200f}\u{2066}x\u{2069} שלום";
+        assert_eq!(
+            printable(sent),
+            "name \\u{202e}gpj.exe \\u{200f}\\u{2066}x\\u{2069} שלום"
+        );
     }
 }

@@ -101,8 +101,13 @@ fn refused(status: StatusCode, message: &str) -> Response {
 
 /// Whether the request carries the teacher's key (compared in constant time).
 fn is_teacher(app: &App, key: &Key) -> bool {
-    let given = key.key.as_deref().unwrap_or("").as_bytes();
-    let want = app.key.as_bytes();
+    same_secret(key.key.as_deref().unwrap_or(""), &app.key)
+}
+
+/// Whether `given` is `want`, in a time that does not depend on where they first differ
+/// (so the key cannot be guessed a character at a time from response times).
+fn same_secret(given: &str, want: &str) -> bool {
+    let (given, want) = (given.as_bytes(), want.as_bytes());
     given.len() == want.len()
         && given
             .iter()
@@ -529,6 +534,30 @@ async fn student_socket(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_are_html_that_the_browser_fetches_anew() {
+        // No caching: a reload after the server restarts gets the new page.
+        let response = page("<p>hi</p>");
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn only_the_exact_teacher_key_is_the_teacher_key() {
+        assert!(same_secret("k3yAb9", "k3yAb9"));
+        for wrong in [
+            "", "k3yAb", "k3yAb90", // other lengths
+            "x3yAb9", "k3yAb8", "K3YaB9", // one or more characters differ
+            // Two characters swapped: their differences cancel out if the differences were
+            // combined by xor rather than or.
+            "k3yA9b",
+        ] {
+            assert!(!same_secret(wrong, "k3yAb9"), "{wrong:?} accepted");
+        }
+    }
 
     #[test]
     fn progress_counts_rows_then_stays_full_once_the_runs_are_moved() {
