@@ -245,6 +245,41 @@ fn settings_the_design_would_override_are_refused() {
 }
 
 #[test]
+fn interventions_that_would_hold_a_varied_lever_throughout_are_refused() {
+    let sandbox = Sandbox::new();
+    let with = |windows: &str| {
+        let file = sandbox.path().join("held.toml");
+        let text = SCENARIO.replace("[experiment]", &format!("{windows}\n[experiment]"));
+        fs::write(&file, text).unwrap();
+        file.to_str().unwrap().to_string()
+    };
+    // Two windows that together cover the 8 steps: the second entry starts at step 0.
+    let file = with(
+        "[[interventions]]\nlever = \"levers.participation_cost\"\nvalue = 0.9\nfrom_step = 4\n\
+         [[interventions]]\nlever = \"levers.participation_cost\"\nvalue = 0.1\nfrom_step = 0\n\
+         until_step = 5",
+    );
+    sandbox
+        .cmd(&["sensitivity", &file])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "held.toml: [[interventions]] entry 2 of the scenario sets \
+             `levers.participation_cost` at every step of the run (8 steps), and the design \
+             varies it from 0.2 to 0.8",
+        ));
+    assert!(!sandbox.path().join("outputs").exists());
+    // Over part of the run the design's value holds outside the window.
+    let file = with(
+        "[[interventions]]\nlever = \"levers.participation_cost\"\nvalue = 0.9\nfrom_step = 4",
+    );
+    sandbox
+        .cmd(&["sensitivity", &file, "--out", "partial"])
+        .assert()
+        .success();
+}
+
+#[test]
 fn check_counts_the_runs_of_a_sensitivity_analysis() {
     let sandbox = Sandbox::new();
     sandbox

@@ -499,44 +499,52 @@ impl Scenario {
     /// same run under a different label. An intervention over part of the run is fine: the
     /// swept value holds outside its window.
     pub(crate) fn check_sweep_not_overridden(&self) -> Result<(), Overridden> {
-        for (v, variant) in self.variants.iter().enumerate() {
-            for (a, axis) in self.sweep.iter().enumerate() {
-                let on_lever: Vec<(usize, &Intervention)> = variant
-                    .interventions
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, iv)| iv.param() == axis.name())
-                    .collect();
-                let mut windows: Vec<(u64, u64)> = on_lever
-                    .iter()
-                    .map(|(_, iv)| {
-                        let until = iv.until_step.map_or(u64::MAX, u64::from);
-                        (u64::from(iv.from_step), until)
-                    })
-                    .collect();
-                windows.sort_unstable();
-                // Every step below `covered` is in some window.
-                let mut covered = 0u64;
-                for (from, until) in windows {
-                    if from > covered {
-                        break;
-                    }
-                    covered = covered.max(until);
-                }
-                if !on_lever.is_empty() && covered >= u64::from(self.steps) {
-                    let first = on_lever
-                        .iter()
-                        .find(|(_, iv)| iv.from_step == 0)
-                        .map_or(on_lever[0].0, |(i, _)| *i);
+        for variant in 0..self.variants.len() {
+            for (axis, a) in self.sweep.iter().enumerate() {
+                if let Some(intervention) = self.held_throughout(variant, a.name()) {
                     return Err(Overridden {
-                        variant: v,
-                        axis: a,
-                        intervention: first,
+                        variant,
+                        axis,
+                        intervention,
                     });
                 }
             }
         }
         Ok(())
+    }
+
+    /// The intervention (its index in the variant's interventions, one from step 0 if
+    /// any) of a variant's interventions that, with the others on `lever`, hold the lever
+    /// at every step of the run; `None` if some step keeps the parameters' own value.
+    pub fn held_throughout(&self, variant: usize, lever: &str) -> Option<usize> {
+        let on_lever: Vec<(usize, &Intervention)> = self.variants[variant]
+            .interventions
+            .iter()
+            .enumerate()
+            .filter(|(_, iv)| iv.param() == lever)
+            .collect();
+        let mut windows: Vec<(u64, u64)> = on_lever
+            .iter()
+            .map(|(_, iv)| {
+                let until = iv.until_step.map_or(u64::MAX, u64::from);
+                (u64::from(iv.from_step), until)
+            })
+            .collect();
+        windows.sort_unstable();
+        // Every step below `covered` is in some window.
+        let mut covered = 0u64;
+        for (from, until) in windows {
+            if from > covered {
+                break;
+            }
+            covered = covered.max(until);
+        }
+        (!on_lever.is_empty() && covered >= u64::from(self.steps)).then(|| {
+            on_lever
+                .iter()
+                .find(|(_, iv)| iv.from_step == 0)
+                .map_or(on_lever[0].0, |(i, _)| *i)
+        })
     }
 
     /// Checks every (variant, sweep point) with `Params::validate`.

@@ -59,10 +59,24 @@ impl Factor {
         SPECS[self.param].name
     }
 
-    /// The value at position `u` (0..1) of the range; whole-number parameters are rounded.
+    /// The value at position `u` (0..1) of the range; whole-number parameters are rounded,
+    /// to the nearest even number in the range for one that must be even
+    /// (`population.ring_degree`, which the model refuses odd), halves away from zero.
     pub fn value(&self, u: f64) -> f64 {
         let v = self.low + u.clamp(0.0, 1.0) * (self.high - self.low);
-        match SPECS[self.param].kind {
+        let spec = &SPECS[self.param];
+        match spec.kind {
+            Kind::Int if spec.even_only() => {
+                // The nearest even number, kept inside the range (which holds one: `factor`).
+                let even = (v / 2.0).round() * 2.0;
+                if even > self.high {
+                    even - 2.0
+                } else if even < self.low {
+                    even + 2.0
+                } else {
+                    even
+                }
+            }
             Kind::Int => v.round(),
             _ => v,
         }
@@ -219,6 +233,14 @@ fn factor(name: &str, value: &toml::Value) -> Result<Factor, TableError> {
             format!(
                 "invalid range [{low}, {high}] for `{name}`: need low < high, each {}",
                 spec.allowed()
+            ),
+        );
+    }
+    if spec.even_only() && (high / 2.0).floor() * 2.0 < low {
+        return err(
+            &at,
+            format!(
+                "the range [{low}, {high}] of `{name}` holds no even number: {name} must be even"
             ),
         );
     }
@@ -509,5 +531,31 @@ mod tests {
         assert_eq!(cap.realised_position(1.0), 1.0);
         let cost = factor("levers.participation_cost", 0.2, 0.8);
         assert_eq!(cost.realised_position(2.0 / 3.0), 2.0 / 3.0);
+    }
+
+    #[test]
+    fn a_parameter_that_must_be_even_takes_even_values_inside_its_range() {
+        let degree = factor("population.ring_degree", 3.0, 9.0);
+        // 3 + u x 6: 3 -> 4 (not 2, below the range), 5.4 -> 6, 6.9 -> 6, 9 -> 8 (not 10).
+        for (u, expected) in [(0.0, 4.0), (0.4, 6.0), (0.65, 6.0), (1.0, 8.0)] {
+            assert_eq!(degree.value(u), expected, "u = {u}");
+        }
+        // 4 of the range's 6 from 4 to 8: the Morris effect is divided by 4/6.
+        let moved = degree.realised_position(1.0) - degree.realised_position(0.0);
+        assert!((moved - 4.0 / 6.0).abs() < 1e-12, "{moved}");
+        let range = |r: &str| {
+            let text = format!(
+                "[sensitivity]\noutputs = [\"participation_rate\"]\n\
+                 [sensitivity.parameters]\n\"population.ring_degree\" = {r}\n"
+            );
+            crate::Scenario::from_toml(&text, "s.toml", "s").map(|s| s.sensitivity.unwrap())
+        };
+        assert!(range("[2, 40]").is_ok());
+        let message = range("[4.5, 5.5]").expect_err("no even value").message;
+        assert!(
+            message
+                .contains("the range [4.5, 5.5] of `population.ring_degree` holds no even number"),
+            "{message}"
+        );
     }
 }

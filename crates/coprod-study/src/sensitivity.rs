@@ -97,6 +97,7 @@ pub fn sensitivity(
     let clock = Instant::now();
     let scenario = settled_scenario(study, options, progress)?;
     let table = sensitivity_table(&scenario)?;
+    check_interventions(&scenario, &table)?;
     check_memory(&scenario, &table, threads)?;
     let designs = Designs::new(&scenario, &table);
     let params = design_params(&scenario, &table, &designs.points())?;
@@ -161,6 +162,31 @@ fn sensitivity_table(scenario: &Scenario) -> Result<Sensitivity> {
         );
     };
     Ok(table)
+}
+
+/// Refuses a design factor that the scenario's own interventions hold at every step: every
+/// design point runs them (docs/sensitivity.md), so the factor's value would be in force
+/// at no step, and its indices would measure only noise.
+fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
+    for f in &table.factors {
+        if let Some(i) = scenario.held_throughout(0, f.name()) {
+            bail!(
+                "{}: [[interventions]] entry {} of the scenario sets `{}` at every step of the \
+                 run ({} steps), and the design varies it from {} to {} \
+                 ([sensitivity.parameters]): the intervention would override the design's value \
+                 in every run\n\nhint: take `{}` out of [sensitivity.parameters], or hold it for \
+                 part of the run only (a later `from_step` or an `until_step`)",
+                scenario.origin,
+                i + 1,
+                f.name(),
+                scenario.steps,
+                f.low,
+                f.high,
+                f.name()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a study whose runs or design would not fit in memory, before any run starts.
