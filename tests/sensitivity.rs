@@ -244,6 +244,29 @@ fn settings_the_design_would_override_are_refused() {
         .success();
 }
 
+/// The memory check runs on the design's own points: a baseline of 240 citizens does not
+/// hide design points of 50 million, and the runs at once are the design's.
+#[test]
+fn a_design_whose_runs_cannot_fit_in_memory_is_refused_up_front() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("huge.toml");
+    let text = SCENARIO.replace(
+        "\"citizens.trust_mean\" = [0.3, 0.7]",
+        "\"population.n_citizens\" = [240, 50000000]",
+    );
+    fs::write(&file, text).unwrap();
+    // Up to 1,000 runs of up to 50 million citizens at once: terabytes.
+    sandbox
+        .cmd(&["sensitivity", file.to_str().unwrap(), "--threads", "1000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("GiB of model state"))
+        .stderr(predicate::str::contains(
+            "a narrower range of population.n_citizens",
+        ));
+    assert!(!sandbox.path().join("outputs").exists());
+}
+
 #[test]
 fn interventions_that_would_hold_a_varied_lever_throughout_are_refused() {
     let sandbox = Sandbox::new();

@@ -136,7 +136,7 @@ fn largest_state(s: &Scenario) -> u64 {
 
 /// Runs whose outputs wait in memory at once: coprod-sweep takes runs in chunks of
 /// 4 per thread and hands them to the writer when the chunk is done.
-const OUTPUTS_PER_THREAD: u64 = 4;
+pub(crate) const OUTPUTS_PER_THREAD: u64 = 4;
 
 /// A message if the runs in flight at once would need more memory than the machine has:
 /// the model state of each running run plus the per-step records of every run whose

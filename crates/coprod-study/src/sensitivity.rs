@@ -98,9 +98,10 @@ pub fn sensitivity(
     let scenario = settled_scenario(study, options, progress)?;
     let table = sensitivity_table(&scenario)?;
     check_interventions(&scenario, &table)?;
-    check_memory(&scenario, &table, threads)?;
+    check_design_memory(&scenario, &table)?;
     let designs = Designs::new(&scenario, &table);
     let params = design_params(&scenario, &table, &designs.points())?;
+    check_runs_memory(&scenario, &table, &params, threads)?;
     announce(&scenario, &table, designs.len(), threads, progress);
     let dir = create_dir(&scenario, options)?;
     let (replicates, design) = run_design(
@@ -189,11 +190,37 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a study whose runs or design would not fit in memory, before any run starts.
-fn check_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
-    if let Some(problem) = estimate::memory_problem(scenario, threads) {
-        bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
+/// Refuses a design whose runs would not fit in memory, before any run starts: the largest
+/// design point's model state in each run at once (a factor may be the population size),
+/// plus the per-step records of the runs whose outputs wait.
+fn check_runs_memory(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    params: &[Params],
+    threads: usize,
+) -> Result<()> {
+    let runs = params.len() as u64 * u64::from(table.replications);
+    let state = params
+        .iter()
+        .map(Params::estimated_bytes)
+        .max()
+        .unwrap_or(0);
+    let in_flight = (threads as u64).min(runs).max(1);
+    let waiting = (threads as u64 * estimate::OUTPUTS_PER_THREAD)
+        .min(runs)
+        .max(1);
+    if let Some(problem) = estimate::runs_memory_problem(state, in_flight, waiting, scenario.steps)
+    {
+        bail!(
+            "{problem}\n\nhint: use fewer --threads, fewer citizens (or a narrower range of \
+             population.n_citizens in [sensitivity.parameters]) or fewer steps"
+        );
     }
+    Ok(())
+}
+
+/// Refuses a design too large to hold in memory, before it is built.
+fn check_design_memory(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
     if let Some(problem) = estimate::design_memory_problem(table) {
         bail!(
             "{}: {problem}\n\nhint: lower `samples`, `trajectories` or `replications` in the \
