@@ -436,4 +436,205 @@ mod tests {
         }
         assert!(e.frame()["community"].as_str().unwrap().contains("<circle"));
     }
+
+    /// The points of every `<path d="...">` of an SVG chart, in order.
+    fn paths(svg: &str) -> Vec<Vec<(f64, f64)>> {
+        svg.split(r#"<path d=""#)
+            .skip(1)
+            .map(|rest| {
+                let d = &rest[..rest.find('"').unwrap()];
+                d.split(['M', 'L', 'Z'])
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_page_starts_from_the_keen_community_of_the_group_size_experiments() {
+        // docs/ODD.md: join.base = -3, groups.formation_steps = 12,
+        // orgs.opportunity_rate = 0.1, 10 communities (of 100 citizens on this page).
+        let p = start_params();
+        for (name, value) in [
+            ("join.base", -3.0),
+            ("groups.formation_steps", 12.0),
+            ("orgs.opportunity_rate", 0.1),
+            ("population.n_communities", 10.0),
+            ("population.n_citizens", 1000.0),
+        ] {
+            assert_eq!(p.get(name).unwrap(), value, "{name}");
+        }
+    }
+
+    #[test]
+    fn speed_is_taken_from_1_to_20_steps_per_second() {
+        let mut e = Explore::new(1);
+        for value in [0.5, 25.0, f64::NAN] {
+            let err = e.handle(ExploreMessage::Speed { value }).unwrap_err();
+            assert!(err.contains("1 to 20"), "{value}: {err}");
+        }
+        assert_eq!(e.speed, 4.0, "a refused speed leaves the old one");
+        for value in [1.0, 20.0] {
+            assert_eq!(e.handle(ExploreMessage::Speed { value }), Ok(false));
+            assert_eq!(e.frame()["speed"], value);
+        }
+    }
+
+    #[test]
+    fn only_an_existing_community_can_be_shown() {
+        let mut e = Explore::new(1);
+        let err = e
+            .handle(ExploreMessage::Community { value: 10 })
+            .unwrap_err();
+        assert!(err.contains("allowed is 0 to 9"), "{err}");
+        assert_eq!(e.handle(ExploreMessage::Community { value: 9 }), Ok(true));
+        let frame = e.frame();
+        assert_eq!(frame["community_shown"], 9);
+        assert!(
+            frame["community"]
+                .as_str()
+                .unwrap()
+                .contains("Community 10 of 10")
+        );
+    }
+
+    #[test]
+    fn setup_with_fewer_communities_shows_the_last_one_that_is_left() {
+        let mut e = Explore::new(1);
+        e.handle(ExploreMessage::Community { value: 9 }).unwrap();
+        e.handle(ExploreMessage::Set {
+            name: "population.n_citizens".into(),
+            value: 300.0,
+        })
+        .unwrap();
+        e.handle(ExploreMessage::Setup {}).unwrap();
+        let frame = e.frame();
+        assert_eq!(frame["communities"], 3);
+        assert_eq!(frame["community_shown"], 2);
+    }
+
+    #[test]
+    fn steps_counts_the_months_since_setup() {
+        let mut e = Explore::new(1);
+        assert_eq!(e.steps(), 0);
+        for _ in 0..3 {
+            e.handle(ExploreMessage::Step {}).unwrap();
+        }
+        assert_eq!(e.steps(), 3);
+        assert_eq!(e.frame()["step"], 3);
+        e.setup();
+        assert_eq!(e.steps(), 0);
+    }
+
+    #[test]
+    fn the_participation_chart_plots_month_k_at_k_in_percent() {
+        let mut e = Explore::new(1);
+        for _ in 0..4 {
+            e.step();
+        }
+        let frame = e.frame();
+        let chart = frame["charts"][0].as_str().unwrap();
+        assert!(chart.contains(r#"data-chart="participation""#));
+        // The plot area: months 0 to 24 from x = 48 to 408 (15 a month); 0 to 8 % from
+        // y = 216 up to 68 (18.5 a percentage point): the axis starts at 5 %, which the
+        // chart rounds up to 8 so that its quarter ticks are round (2, 4, 6, 8).
+        let points = &paths(chart)[0];
+        assert_eq!(points.len(), 4);
+        for (k, (&(x, y), m)) in points.iter().zip(&e.metrics).enumerate() {
+            let percent = 100.0 * m.participation_rate;
+            assert!(percent < 8.0, "month {}: {percent}", k + 1);
+            assert_eq!(x, 48.0 + 15.0 * (k + 1) as f64, "month {}", k + 1);
+            assert!(
+                (y - (216.0 - 18.5 * percent)).abs() < 0.051,
+                "month {}: {y}",
+                k + 1
+            );
+        }
+        assert!(
+            points.iter().any(|p| p.1 < 216.0),
+            "some citizens are in a group"
+        );
+    }
+
+    #[test]
+    fn before_any_group_started_every_size_class_has_no_lifetime() {
+        let e = Explore::new(1);
+        let none: Vec<(String, Option<f64>)> = ["2-3", "4-6", "7-12", "13+"]
+            .iter()
+            .map(|l| (l.to_string(), None))
+            .collect();
+        assert_eq!(e.lifetimes(), none);
+    }
+
+    #[test]
+    fn lifetimes_are_mean_months_of_the_groups_that_started_by_size_at_formation() {
+        let mut e = Explore::new(1);
+        for _ in 0..12 {
+            e.step();
+        }
+        let now = 12;
+        let records = e.model.group_records();
+        let has = |reason: EndReason| records.iter().any(|g| g.end_reason == reason);
+        assert!(has(EndReason::Forming) && has(EndReason::Active) && has(EndReason::FailedTask));
+        // (sum of months, groups) per class: 2-3, 4-6, 7-12, 13+.
+        let mut classes = [(0.0, 0.0); 4];
+        for g in &records {
+            if matches!(g.end_reason, EndReason::Forming | EndReason::NeverStarted) {
+                continue;
+            }
+            let class = match g.size_at_formation {
+                0..=3 => 0,
+                4..=6 => 1,
+                7..=12 => 2,
+                _ => 3,
+            };
+            let months = g.ended_step.unwrap_or(now) - g.formed_step;
+            classes[class].0 += f64::from(months);
+            classes[class].1 += 1.0;
+        }
+        assert!(classes.iter().any(|c| c.1 >= 2.0), "{classes:?}");
+        let lifetimes = e.lifetimes();
+        for ((label, mean), (sum, groups)) in lifetimes.iter().zip(classes) {
+            let expected = (groups > 0.0).then(|| sum / groups);
+            assert_eq!(*mean, expected, "{label}");
+        }
+    }
+
+    #[test]
+    fn the_controls_are_listed_in_page_order_with_their_start_values() {
+        let controls = controls_json();
+        let controls = controls.as_array().unwrap();
+        let names: Vec<&str> = controls
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = CONTROLS.iter().map(|c| c.name).collect();
+        assert_eq!(names, expected);
+        let population = &controls[7];
+        assert_eq!(population["label"], "Citizens");
+        assert_eq!(
+            (&population["min"], &population["max"], &population["step"]),
+            (
+                &serde_json::json!(200.0),
+                &serde_json::json!(5000.0),
+                &serde_json::json!(100.0)
+            )
+        );
+        assert_eq!(
+            population["value"], 1000.0,
+            "the start value, not the table default"
+        );
+        assert_eq!(population["applies"], "Setup");
+        let service = &controls[1];
+        assert_eq!(service["applies"], "next step");
+        assert!(
+            service["options"].as_array().unwrap().len() >= 2,
+            "a choice"
+        );
+        assert!(!service["doc"].as_str().unwrap().is_empty());
+    }
 }

@@ -449,3 +449,434 @@ pub(crate) async fn teacher_socket(slot: Arc<Slot>, mut socket: WebSocket) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+
+    use super::*;
+    use crate::game::{Phase, Task};
+
+    fn app() -> Arc<App> {
+        Arc::new(App {
+            key: "key".into(),
+            public_base: "http://127.0.0.1:8000".into(),
+            outputs: PathBuf::new(),
+            games: Games::default(),
+            experiment: None,
+            job: Mutex::new(crate::routes::Job::default()),
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(7)),
+        })
+    }
+
+    /// A slot as `open_game` makes it, without the ticker (no runtime needed).
+    fn slot(settings: Settings) -> Slot {
+        let band = settings
+            .sizes
+            .iter()
+            .map(|&n| model_band(&settings, n))
+            .collect();
+        Slot {
+            game: Mutex::new(Game::new("ABCD".into(), settings, 3).unwrap()),
+            changed: watch::channel(0).0,
+            phase: watch::channel(0).0,
+            band,
+            qr: String::new(),
+            join_url: "http://127.0.0.1:8000/play/ABCD".into(),
+            opened: Instant::now(),
+        }
+    }
+
+    /// `open_game` spawns the game's ticker: it needs a runtime to spawn on (the ticker
+    /// never runs here, since nothing drives the runtime).
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
+    fn join(app: &App, slot: &Slot, nickname: Option<&str>) -> usize {
+        let mut seat = None;
+        let message = StudentMessage::Join {
+            nickname: nickname.map(String::from),
+            token: None,
+        };
+        student_message(app, slot, &mut seat, message).unwrap();
+        seat.unwrap()
+    }
+
+    fn contribute(app: &App, slot: &Slot, seat: usize, round: u32, amount: f64) -> bool {
+        let message = StudentMessage::Contribute { round, amount };
+        let (reply, phase_changed) = student_message(app, slot, &mut Some(seat), message).unwrap();
+        assert!(
+            reply.is_none(),
+            "a contribution gets the student's view, not a reply"
+        );
+        phase_changed
+    }
+
+    fn start(slot: &Slot) {
+        slot.lock()
+            .teacher(TeacherMessage::Start {}, Instant::now())
+            .unwrap();
+    }
+
+    /// The points of every `<path d="...">` of an SVG chart, in order.
+    fn paths(svg: &str) -> Vec<Vec<(f64, f64)>> {
+        svg.split(r#"<path d=""#)
+            .skip(1)
+            .map(|rest| {
+                let d = &rest[..rest.find('"').unwrap()];
+                d.split(['M', 'L', 'Z'])
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Groups of 2 and 3, three rounds, nicknames on: one student, "Ada", who gives 10 of
+    /// her 20 tokens in round 1, which closes it. She is dealt to the groups of 2 (with a
+    /// simulated citizen); the groups of 3 are three simulated citizens.
+    fn one_round_played(app: &App) -> (Slot, usize) {
+        let slot = slot(Settings {
+            sizes: vec![2, 3],
+            rounds: 3,
+            nicknames: true,
+            ..Settings::default()
+        });
+        let ada = join(app, &slot, Some("Ada"));
+        start(&slot);
+        assert!(
+            contribute(app, &slot, ada, 1, 10.0),
+            "her choice closes round 1"
+        );
+        (slot, ada)
+    }
+
+    #[test]
+    fn a_change_redraws_the_teacher_page_and_a_phase_change_the_students_pages_too() {
+        let slot = slot(Settings::default());
+        slot.bump(false);
+        assert_eq!((*slot.changed.borrow(), *slot.phase.borrow()), (1, 0));
+        slot.bump(true);
+        assert_eq!((*slot.changed.borrow(), *slot.phase.borrow()), (2, 1));
+    }
+
+    #[test]
+    fn an_opened_game_is_found_by_its_code_typed_in_lower_case_with_spaces() {
+        let rt = runtime();
+        let _in_runtime = rt.enter();
+        let app = app();
+        let code = open_game(&app, Settings::default()).unwrap();
+        assert_eq!(code.len(), 4, "{code}");
+        assert!(
+            code.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+            "{code}"
+        );
+        let slot = app.games.get(&code).expect("the game is held");
+        assert_eq!(slot.lock().code, code);
+        assert_eq!(slot.join_url, format!("http://127.0.0.1:8000/play/{code}"));
+        let typed = format!("  {} ", code.to_ascii_lowercase());
+        assert!(Arc::ptr_eq(&app.games.get(&typed).unwrap(), &slot));
+        assert!(app.games.get("").is_none());
+    }
+
+    #[test]
+    fn the_list_of_games_shows_the_newest_first_with_phase_and_students() {
+        let rt = runtime();
+        let _in_runtime = rt.enter();
+        let app = app();
+        let first = open_game(&app, Settings::default()).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        let second = open_game(&app, Settings::default()).unwrap();
+        join(&app, &app.games.get(&first).unwrap(), None);
+        let list = list_games(&app);
+        assert_eq!(list["max_games"], 20);
+        let games = list["games"].as_array().unwrap();
+        assert_eq!(games.len(), 2);
+        assert_eq!(games[0]["code"], second.as_str());
+        assert_eq!(games[0]["joined"], 0);
+        let older = &games[1];
+        assert_eq!(older["code"], first.as_str());
+        assert_eq!(older["phase"], "lobby");
+        assert_eq!(older["round"], 0);
+        assert_eq!(older["rounds"], 10);
+        assert_eq!(older["joined"], 1);
+        assert_eq!(older["connected"], 1);
+    }
+
+    #[test]
+    fn ending_a_game_redraws_every_page_and_a_second_end_is_refused() {
+        let slot = slot(Settings::default());
+        end_game(&slot).unwrap();
+        assert_eq!(slot.lock().phase(), Phase::Ended);
+        assert_eq!((*slot.changed.borrow(), *slot.phase.borrow()), (1, 1));
+        assert!(matches!(end_game(&slot), Err(GameError::OutOfOrder(_))));
+    }
+
+    #[test]
+    fn with_every_place_taken_a_new_game_removes_the_ended_game_opened_first() {
+        let rt = runtime();
+        let _in_runtime = rt.enter();
+        let app = app();
+        let small = Settings {
+            sizes: vec![2],
+            rounds: 1,
+            ..Settings::default()
+        };
+        let codes: Vec<String> = (0..MAX_GAMES)
+            .map(|_| open_game(&app, small.clone()).unwrap())
+            .collect();
+        let held = |code: &str| app.games.0.lock().unwrap().contains_key(code);
+        let count = || app.games.0.lock().unwrap().len();
+        // Game 0, the oldest, stays in the lobby; games 1 and 2 end, in that order of opening.
+        end_game(&app.games.get(&codes[1]).unwrap()).unwrap();
+        end_game(&app.games.get(&codes[2]).unwrap()).unwrap();
+
+        let new = open_game(&app, small.clone()).unwrap();
+        assert_eq!(count(), MAX_GAMES);
+        assert!(held(&new));
+        assert!(!held(&codes[1]), "the ended game opened first makes room");
+        assert!(
+            held(&codes[0]),
+            "a game that has not ended is never removed"
+        );
+        assert!(held(&codes[2]));
+
+        open_game(&app, small.clone()).unwrap();
+        assert!(!held(&codes[2]));
+        assert_eq!(count(), MAX_GAMES);
+
+        let err = open_game(&app, small).unwrap_err();
+        assert!(err.to_string().contains("none has ended"), "{err}");
+        assert_eq!(count(), MAX_GAMES);
+    }
+
+    #[test]
+    fn the_model_band_is_the_mean_and_95_percent_interval_of_ten_runs_of_100_groups() {
+        let settings = Settings {
+            sizes: vec![4],
+            rounds: 5,
+            rematch: false,
+            endowment: 10.0,
+            mpcr: 0.5,
+            ..Settings::default()
+        };
+        let band = model_band(&settings, 4);
+        assert_eq!(band.len(), 5, "one entry per round");
+        // The same game in the model's lab setting: 100 groups of 4, partners.
+        let mut p = Params::defaults();
+        for (name, value) in [
+            ("population.setting", 1.0),
+            ("lab.lab_group_size", 4.0),
+            ("population.n_citizens", 400.0),
+            ("lab.rematch", 0.0),
+            ("lab.endowment", 10.0),
+            ("lab.mpcr", 0.5),
+        ] {
+            p.set(name, value).unwrap();
+        }
+        let runs: Vec<Vec<f64>> = (1..=10)
+            .map(|seed| {
+                let out = simulate(&p, &[], 5, seed, Detail::Standard);
+                out.steps.iter().map(|s| s.mean_contribution).collect()
+            })
+            .collect();
+        for (r, &(mean, low, high)) in band.iter().enumerate() {
+            let values: Vec<f64> = runs.iter().map(|run| run[r]).collect();
+            let expected_mean = values.iter().sum::<f64>() / 10.0;
+            // Sample variance, from the sum of squares; t(0.975, 9 df) = 2.262.
+            let squares: f64 = values.iter().map(|v| v * v).sum();
+            let variance = (squares - 10.0 * expected_mean * expected_mean) / 9.0;
+            let half = 2.262 * (variance / 10.0).sqrt();
+            assert!((mean - expected_mean).abs() < 1e-9, "round {r}: {mean}");
+            assert!(
+                (low - (expected_mean - half)).abs() < 1e-9,
+                "round {r}: {low}"
+            );
+            assert!(
+                (high - (expected_mean + half)).abs() < 1e-9,
+                "round {r}: {high}"
+            );
+            assert!(
+                0.0 < low && low < mean && mean < high && high < 1.0,
+                "round {r}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_teacher_view_counts_seats_and_shows_outcomes_by_group_size() {
+        let app = app();
+        let (slot, ada) = one_round_played(&app);
+        let total = {
+            let game = slot.lock();
+            let (_, her) = game.history().iter().find(|(s, _)| *s == ada).unwrap();
+            her.group_total
+        };
+        let view = teacher_view(&slot);
+        assert_eq!(view["type"], "teacher");
+        assert_eq!(view["code"], "ABCD");
+        assert_eq!(
+            (view["phase"].as_str(), view["round"].as_u64()),
+            (Some("results"), Some(1))
+        );
+        assert_eq!(view["rounds"], 3);
+        assert_eq!(view["task"], "lab");
+        assert_eq!(view["sizes"], serde_json::json!([2, 3]));
+        assert_eq!(view["joined"], 1);
+        assert_eq!(view["connected"], 1);
+        assert_eq!(view["decided"], 1);
+        // One simulated citizen beside Ada in her group of 2, three in the group of 3.
+        assert_eq!(view["simulated"], 4);
+        assert!(view["seconds_left"].is_null(), "no round is open");
+        assert_eq!(view["nicknames"], serde_json::json!(["Ada"]));
+        assert_eq!(view["join_url"], "http://127.0.0.1:8000/play/ABCD");
+        let outcomes = view["outcomes"].as_array().unwrap();
+        assert_eq!(outcomes.len(), 2);
+        let pair = &outcomes[0];
+        assert_eq!(
+            (pair["size"].as_u64(), pair["groups"].as_u64()),
+            (Some(2), Some(1))
+        );
+        // Both members' round-1 share: the pot over 2 players x 20 tokens.
+        let first = pair["first"].as_f64().unwrap();
+        assert!((first - total / 40.0).abs() < 1e-9, "{first}");
+        // Each earns 20 - c + 0.4 x pot; the two together 40 - pot + 0.8 x pot.
+        let payoff = pair["payoff"].as_f64().unwrap();
+        assert!((payoff - (20.0 - 0.1 * total)).abs() < 1e-9, "{payoff}");
+        assert_eq!(outcomes[1]["size"], 3);
+    }
+
+    #[test]
+    fn the_teacher_chart_draws_each_size_in_its_own_colour_from_round_1_to_the_last() {
+        let app = app();
+        let (slot, _) = one_round_played(&app);
+        let view = teacher_view(&slot);
+        let chart = view["chart"].as_str().unwrap();
+        // Each size's model band is shaded in that size's colour.
+        for colour in &COLOURS[..2] {
+            assert!(
+                chart.contains(&format!(r#"fill="{colour}" fill-opacity"#)),
+                "{colour}"
+            );
+        }
+        // Per size: the class line, the model's band, the model's line. The plot area runs
+        // from x = 48 (round 1) to x = 408 (round 3), so round 2 is at 228.
+        let paths = paths(chart);
+        assert_eq!(paths.len(), 6);
+        let xs = |points: &[(f64, f64)]| points.iter().map(|p| p.0).collect::<Vec<_>>();
+        assert_eq!(
+            xs(&paths[0]),
+            [48.0],
+            "the class of groups of 2 played round 1"
+        );
+        assert!(paths[3].is_empty(), "no student played in groups of 3");
+        for model in [&paths[2], &paths[5]] {
+            assert_eq!(xs(model), [48.0, 228.0, 408.0]);
+        }
+        for band in [&paths[1], &paths[4]] {
+            assert_eq!(xs(band), [48.0, 228.0, 408.0, 408.0, 228.0, 48.0]);
+        }
+    }
+
+    #[test]
+    fn the_export_has_a_row_per_player_and_round_with_the_student_choice() {
+        let app = app();
+        let (slot, _) = one_round_played(&app);
+        let csv = export(&slot);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "game,round,seat,player,nickname,task,group_size,group,decided_by,endowment,\
+             contribution,group_total,produced,payoff"
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.len(), 5, "Ada and four simulated citizens, one round");
+        let ada = rows.iter().find(|r| r[3] == "student").unwrap();
+        assert_eq!(
+            ada[..10],
+            [
+                "ABCD", "1", "1", "student", "Ada", "lab", "2", "1", "human", "20"
+            ]
+        );
+        assert_eq!(ada[10], "10");
+        let total: f64 = ada[11].parse().unwrap();
+        assert_eq!(ada[12], "1");
+        let payoff: f64 = ada[13].parse().unwrap();
+        assert!(
+            (payoff - (20.0 - 10.0 + 0.4 * total)).abs() < 1e-3,
+            "{payoff}"
+        );
+        // Her partner is simulated; the pot is the two contributions.
+        let partner: Vec<_> = rows
+            .iter()
+            .filter(|r| r[6] == "2" && r[3] == "model")
+            .collect();
+        assert_eq!(partner.len(), 1);
+        assert_eq!((partner[0][4], partner[0][8]), ("", "bot"));
+        let given: f64 = partner[0][10].parse().unwrap();
+        assert_eq!(given + 10.0, total);
+        let threes = rows.iter().filter(|r| r[6] == "3" && r[7] == "2").count();
+        assert_eq!(threes, 3, "the group of 3 is group 2");
+    }
+
+    #[test]
+    fn a_student_joins_once_and_gets_seat_token_and_code() {
+        let app = app();
+        let slot = slot(Settings::default());
+        let mut seat = None;
+        let join = || StudentMessage::Join {
+            nickname: None,
+            token: None,
+        };
+        let (reply, phase_changed) = student_message(&app, &slot, &mut seat, join()).unwrap();
+        let reply = reply.expect("a joined reply");
+        assert!(!phase_changed);
+        assert_eq!(seat, Some(0));
+        assert_eq!(reply["type"], "joined");
+        assert_eq!(reply["seat"], 1);
+        assert_eq!(reply["code"], "ABCD");
+        assert_eq!(reply["nicknames"], false);
+        assert_eq!(reply["token"].as_str().unwrap().len(), 16);
+        let err = student_message(&app, &slot, &mut seat, join()).unwrap_err();
+        assert_eq!(
+            err,
+            GameError::OutOfOrder("already joined as seat 1".into())
+        );
+        assert_eq!(slot.lock().humans(), 1);
+    }
+
+    #[test]
+    fn a_contribution_needs_a_seat_and_the_last_one_of_a_round_changes_the_phase() {
+        let app = app();
+        let slot = slot(Settings {
+            task: Task::Joint,
+            ..Settings::default()
+        });
+        let early = StudentMessage::Contribute {
+            round: 1,
+            amount: 5.0,
+        };
+        let err = student_message(&app, &slot, &mut None, early).unwrap_err();
+        assert_eq!(err, GameError::OutOfOrder("join the game first".into()));
+        let a = join(&app, &slot, None);
+        let b = join(&app, &slot, None);
+        start(&slot);
+        assert!(!contribute(&app, &slot, a, 1, 5.0), "b has not decided");
+        assert!(
+            contribute(&app, &slot, b, 1, 7.0),
+            "everyone here has decided"
+        );
+        assert_eq!(slot.lock().phase(), Phase::Results(1));
+    }
+}
