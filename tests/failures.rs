@@ -88,6 +88,51 @@ fn failing_runs_are_recorded_in_failures_csv_and_the_rest_carry_on() {
     );
 }
 
+/// The comparison says what failed runs leave: a sweep point whose reference runs all
+/// failed keeps its rows with n = 0 and no estimate, and a reference with no successful run
+/// at all is named as such.
+#[test]
+fn comparisons_say_when_the_reference_runs_failed() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let file = file.to_str().unwrap();
+    // Runs 0 and 1: both replications of the baseline at cap 2, outreach 0.
+    sb.cmd(&["run", file, "--out", "point"])
+        .env("COPROD_FAULT_INJECT", "nan:0,nan:1")
+        .assert()
+        .code(3);
+    let (header, rows) = csv(&sb.path().join("point").join("comparison.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let at_failed: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[col("levers.group_size_cap")] == "2" && r[col("levers.outreach")] == "0")
+        .collect();
+    assert!(
+        !at_failed.is_empty(),
+        "no rows for the point whose reference failed"
+    );
+    for r in at_failed {
+        assert_eq!(r[col("n")], "0");
+        assert_eq!(r[col("difference")], "");
+        assert_eq!(r[col("p_value")], "");
+    }
+    assert!(rows.iter().any(|r| r[col("n")] == "2"));
+
+    let every_baseline_run: Vec<String> = (0..12).map(|r| format!("nan:{r}")).collect();
+    sb.cmd(&["run", file, "--out", "none"])
+        .env("COPROD_FAULT_INJECT", every_baseline_run.join(","))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "no comparison: runs.csv has no successful run of a variant `baseline` to compare \
+             against",
+        ))
+        .stderr(predicate::str::contains(
+            "all its runs failed (failures.csv says why)",
+        ));
+    assert!(!sb.path().join("none").join("comparison.csv").exists());
+}
+
 #[test]
 fn a_run_without_failures_has_no_failures_csv() {
     let sb = Sandbox::new();

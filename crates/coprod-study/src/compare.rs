@@ -60,6 +60,7 @@ pub fn compare(
     // `coprod plot` refuses it: its comparison would describe other runs than the manifest.
     let manifest = coprod_output::read::read_manifest(dir)?;
     coprod_report::check_run_count(dir, manifest.as_ref(), runs.rows.len())?;
+    check_variant_ran(dir, against)?;
     let rows = comparisons(&runs, &metrics, against)?;
     if !force {
         refuse_to_narrow(dir, &rows)?;
@@ -121,6 +122,26 @@ pub(crate) fn write_all(
     let runs = read_runs(dir)?;
     let rows = comparisons(&runs, metrics, against)?;
     write_rows(dir, &runs.swept, &rows, progress)
+}
+
+/// Refuses `--against NAME` for a variant the run did not have (parameters.csv lists every
+/// variant that ran, successful or not); a variant that ran but whose runs all failed is
+/// for [`comparisons`] to name.
+fn check_variant_ran(dir: &Path, against: &str) -> Result<()> {
+    let Some(parameters) = coprod_output::read::read_parameters(dir)? else {
+        return Ok(());
+    };
+    let mut variants: Vec<&str> = Vec::new();
+    for row in &parameters.rows {
+        position_or_push(&mut variants, row.variant.as_str());
+    }
+    if against != BASELINE && !variants.contains(&against) {
+        bail!(
+            "--against {against}: the run has no variant `{against}`\n\nhint: use one of {}",
+            variants.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn write_rows(
@@ -229,21 +250,31 @@ pub(crate) fn comparisons(
             .insert(row.replication, row);
     }
     let Some(base) = variants.iter().position(|v| *v == against) else {
-        if against == BASELINE {
+        if variants.is_empty() {
             return Ok(Vec::new());
         }
+        // runs.csv holds the runs that succeeded: a variant of the scenario whose every run
+        // failed is not in it.
         bail!(
-            "--against {against}: the run has no variant `{against}`\n\nhint: use one of {}",
+            "{}runs.csv has no successful run of a variant `{against}` to compare against\n\n\
+             hint: if `{against}` is a variant of the scenario, all its runs failed \
+             (failures.csv says why); --against one of {} compares against another",
+            if against == BASELINE {
+                String::new()
+            } else {
+                format!("--against {against}: ")
+            },
             variants.join(", ")
         );
     };
     let mut rows = Vec::new();
+    let none = BTreeMap::new();
     for (v, variant) in variants.iter().enumerate().filter(|(v, _)| *v != base) {
         for (p, point) in points.iter().enumerate() {
-            let (Some(treated), Some(reference)) = (cells.get(&(v, p)), cells.get(&(base, p)))
-            else {
-                continue;
-            };
+            // A sweep point where every run of one side failed still gets its rows, with
+            // n = 0 and no estimate, as docs/comparison.md says.
+            let treated = cells.get(&(v, p)).unwrap_or(&none);
+            let reference = cells.get(&(base, p)).unwrap_or(&none);
             for (metric, &column) in metrics.iter().zip(&columns) {
                 // Only pairs with a value in both runs: a group metric is missing (NaN) in
                 // a run in which no group started, and such a run has nothing to compare.
@@ -778,5 +809,56 @@ mod tests {
         );
         assert!(out[2].difference.is_nan() && out[2].variant_mean.is_nan());
         assert_eq!((out[2].p_value, out[2].p_holm), (None, None));
+    }
+
+    /// runs.csv holds only runs that succeeded. A sweep point where every reference run
+    /// failed keeps its row (n = 0, no estimate); a reference with no successful run at all
+    /// is an error that says so, not "no variant besides the reference".
+    #[test]
+    fn a_reference_whose_runs_failed_is_named_as_such() {
+        let table = |rows: Vec<RunRow>| RunsTable {
+            swept: vec!["levers.outreach".into()],
+            metrics: vec!["share_lasting_24".into()],
+            rows,
+        };
+        let mut rows = Vec::new();
+        for r in 0..3 {
+            rows.push(run("baseline", "0", r, 0.2));
+            rows.push(run("v", "0", r, 0.5));
+            rows.push(run("v", "1", r, 0.5));
+        }
+        let metric = ["share_lasting_24".to_string()];
+        let out = comparisons(&table(rows.clone()), &metric, BASELINE).unwrap();
+        assert_eq!(
+            out.iter()
+                .map(|r| (r.point[0].as_str(), r.n))
+                .collect::<Vec<_>>(),
+            [("0", 3), ("1", 0)]
+        );
+        assert!(out[1].difference.is_nan() && out[1].p_value.is_none());
+
+        rows.retain(|r| r.variant == "v");
+        let message = comparisons(&table(rows.clone()), &metric, BASELINE)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(
+                "runs.csv has no successful run of a variant `baseline` to compare against"
+            ),
+            "{message}"
+        );
+        let message = comparisons(&table(rows), &metric, "w")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("--against w: runs.csv has no successful run"),
+            "{message}"
+        );
+        assert!(message.contains("--against one of v compares"), "{message}");
+        assert!(
+            comparisons(&table(Vec::new()), &metric, BASELINE)
+                .unwrap()
+                .is_empty()
+        );
     }
 }
