@@ -653,7 +653,13 @@ pub(crate) fn adaptive_replications(
             Ok::<(), std::convert::Infallible>(())
         })?;
         done = upto;
-        let rows = comparisons(&table, metrics, against)?;
+        // Until a reference run succeeds there is nothing to pair: more replications, and
+        // the final pass says so if none ever does.
+        let rows = if table.rows.iter().any(|r| r.variant == against) {
+            comparisons(&table, metrics, against)?
+        } else {
+            Vec::new()
+        };
         let (widest, half) = widest_half_width(&rows);
         progress.note(Note::Status(format!(
             "--target-ci: {done} replications, widest half-width {half:.4} ({widest}), target {target}"
