@@ -485,6 +485,13 @@ fn chart_axes_name_the_runs_units_and_intervals_only_when_drawn() {
         "{svg}"
     );
     assert!(!svg.contains("bootstrap"), "{svg}");
+    // The manifest states the sizes of the method that ran, and null for the other's.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert_eq!(
+        (&manifest["trajectories"], &manifest["samples"]),
+        (&serde_json::json!(4), &serde_json::Value::Null)
+    );
 
     // The field setting with bootstrap intervals: its own unit, and the CI named.
     let text = small_scenario(
@@ -494,6 +501,20 @@ fn chart_axes_name_the_runs_units_and_intervals_only_when_drawn() {
         "\"orgs.baseline_input\" = [4, 6]",
     );
     let (dir, _, _) = analyse(&sandbox, "field", &text);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert_eq!(
+        (
+            &manifest["samples"],
+            &manifest["trajectories"],
+            &manifest["levels"]
+        ),
+        (
+            &serde_json::json!(8),
+            &serde_json::Value::Null,
+            &serde_json::Value::Null
+        )
+    );
     let svg = read(&dir.join("charts").join("sobol_professional_cost.svg"));
     assert!(
         svg.contains("Sobol index (share of output variance), bootstrap 95% CI"),

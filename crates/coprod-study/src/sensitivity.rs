@@ -722,6 +722,12 @@ fn manifest(
     if charts {
         files.push("charts/");
     }
+    // Sizes of a method that did not run are null, not their unused defaults.
+    let (morris, sobol) = match table.method {
+        coprod_scenario::Method::Morris => (true, false),
+        coprod_scenario::Method::Sobol => (false, true),
+        coprod_scenario::Method::Both => (true, true),
+    };
     serde_json::json!({
         "kind": "sensitivity",
         "coprod_version": env!("CARGO_PKG_VERSION"),
@@ -741,9 +747,9 @@ fn manifest(
             "name": f.name(), "low": f.low, "high": f.high,
         })).collect::<Vec<_>>(),
         "outputs": table.outputs,
-        "samples": table.samples,
-        "trajectories": table.trajectories,
-        "levels": table.levels,
+        "samples": sobol.then_some(table.samples),
+        "trajectories": morris.then_some(table.trajectories),
+        "levels": morris.then_some(table.levels),
         "replications": table.replications,
         "bootstrap": table.bootstrap,
         "design_points": design_points,
