@@ -311,7 +311,10 @@ impl fmt::Display for PublishedComparison {
                 (PublishedValue::Number(v), None) => format!("{v:.4}"),
                 (value, _) => value_text(value),
             };
+            // No estimate (a group metric where no group started): "n/a", as published.csv
+            // leaves the cell empty.
             let model = match r.ci {
+                _ if !r.model.is_finite() => "n/a".to_string(),
                 Some((lo, hi)) => format!("{:+.4} ({lo:+.4} to {hi:+.4})", r.model),
                 None => format!("{:+.4}", r.model),
             };
@@ -353,6 +356,28 @@ mod tests {
             source: "s".into(),
             read_in: "r".into(),
         }
+    }
+
+    #[test]
+    fn the_printed_table_says_n_a_where_the_model_has_no_number() {
+        let row = |model: f64, ci| PublishedRow {
+            claim: claim(PublishedValue::Number(0.3), None),
+            model,
+            ci,
+            model_minus_published: None,
+            verdict: "no model value".into(),
+        };
+        let table = PublishedComparison {
+            path: PathBuf::from("published.csv"),
+            rows: vec![row(f64::NAN, None), row(0.25, Some((0.2, 0.3)))],
+        };
+        let text = table.to_string();
+        assert!(
+            text.contains("| 0.3000 | n/a |  | no model value |"),
+            "{text}"
+        );
+        assert!(!text.contains("NaN"), "{text}");
+        assert!(text.contains("| +0.2500 (+0.2000 to +0.3000) |"), "{text}");
     }
 
     #[test]
