@@ -696,6 +696,41 @@ fn a_repeated_metric_is_compared_once() {
     assert_eq!(table("once"), table("twice"));
 }
 
+/// A scenario asking for more replications than `--max-replications` runs one batch of the
+/// cap, and the manifest records that batch, not the scenario's number.
+#[test]
+fn target_ci_batches_are_no_larger_than_the_cap() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("capped");
+    sandbox
+        .cmd(&[
+            "run",
+            "incentives-vs-ownership",
+            "--set",
+            "population.n_citizens=240",
+            "--set",
+            "population.n_communities=4",
+            "--set",
+            "experiment.steps=6",
+            "--set",
+            "experiment.replications=5",
+            "--target-ci",
+            "0.0001",
+            "--max-replications",
+            "3",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    let adaptive = &manifest["adaptive"];
+    assert_eq!(adaptive["batch"], 3, "{adaptive}");
+    assert_eq!(adaptive["replications"], 3, "{adaptive}");
+    assert_eq!(adaptive["stopped_because"], "cap reached", "{adaptive}");
+}
+
 /// With `--target-ci`, the output directory is checked before the pilot: an existing one
 /// is refused at once, and `--resume` of a finished one says so without the pilot.
 #[test]

@@ -592,7 +592,8 @@ pub(crate) fn adaptive_replications(
             scenario.name
         );
     }
-    let batch = scenario.replications.max(2);
+    // No batch is larger than the cap lets run (manifest.json records it).
+    let batch = scenario.replications.max(2).min(max.max(2));
     let names: Vec<String> = summary_names().into_iter().map(|(n, _, _)| n).collect();
     let mut table = RunsTable {
         swept: scenario
