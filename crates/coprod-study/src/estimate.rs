@@ -64,7 +64,14 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
 /// plus what `coprod sensitivity` would run for a scenario with a `[sensitivity]` table.
 pub fn describe(s: &Scenario, threads: usize) -> String {
     let sensitivity = s.sensitivity.as_ref().map_or_else(String::new, |t| {
-        let citizen_steps = t.runs() as f64 * s.base.n_citizens * f64::from(s.steps);
+        // The design spreads its points evenly over each range: a population size that is a
+        // factor averages its range's middle.
+        let citizens = t
+            .factors
+            .iter()
+            .find(|f| f.name() == "population.n_citizens")
+            .map_or(s.base.n_citizens, |f| (f.low + f.high) / 2.0);
+        let citizen_steps = t.runs() as f64 * citizens * f64::from(s.steps);
         format!(
             "; `coprod sensitivity`: {} runs ({} design points x {} replications), {}",
             t.runs(),
@@ -226,6 +233,24 @@ pub fn human_duration(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A design that varies the population size is timed at its range's middle, not at the
+    /// baseline's size: 10 Morris trajectories of one factor are 20 runs of 100 steps, of
+    /// 2 million citizens on average, 4e9 citizen-steps, 40 s on one thread.
+    #[test]
+    fn a_design_over_the_population_size_is_timed_at_its_middle() {
+        let text = "[experiment]\nsteps = 100\n[sensitivity]\nmethod = \"morris\"\n\
+                    outputs = [\"participation_rate\"]\ntrajectories = 10\nreplications = 1\n\
+                    [sensitivity.parameters]\n\"population.n_citizens\" = [1000000, 3000000]\n";
+        let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
+        assert!(
+            describe(&s, 1).ends_with(
+                "`coprod sensitivity`: 20 runs (20 design points x 1 replications), roughly 40 s"
+            ),
+            "{}",
+            describe(&s, 1)
+        );
+    }
 
     /// The work is spread over the threads, but no more threads work than there are runs.
     #[test]
