@@ -163,10 +163,22 @@ impl Client {
     /// The next message that `keep` accepts (within 30 s), skipping others.
     pub(crate) async fn until(&mut self, keep: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        self.until_by(deadline, keep)
+            .await
+            .expect("a message within 30 s")
+    }
+
+    /// The next message that `keep` accepts before `deadline` (None after it), skipping
+    /// others.
+    pub(crate) async fn until_by(
+        &mut self,
+        deadline: tokio::time::Instant,
+        keep: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
         loop {
             let next = tokio::time::timeout_at(deadline, self.socket.next())
                 .await
-                .expect("a message within 30 s")
+                .ok()?
                 .expect("the socket stays open")
                 .unwrap();
             if let Message::Text(text) = next {
@@ -175,7 +187,7 @@ impl Client {
                     eprintln!("<- {}", &text.as_str()[..text.len().min(200)]);
                 }
                 if keep(&v) {
-                    return v;
+                    return Some(v);
                 }
             }
         }
@@ -186,6 +198,26 @@ impl Client {
             .as_str()
             .unwrap()
             .to_string()
+    }
+
+    /// How many messages that `keep` accepts arrive during `window` (reading as fast as
+    /// they come, as a browser does).
+    pub(crate) async fn count_for(
+        &mut self,
+        window: Duration,
+        keep: impl Fn(&Value) -> bool,
+    ) -> usize {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut count = 0;
+        while let Ok(next) = tokio::time::timeout_at(deadline, self.socket.next()).await {
+            let next = next.expect("the socket stays open").unwrap();
+            if let Message::Text(text) = next
+                && keep(&serde_json::from_str(text.as_str()).unwrap())
+            {
+                count += 1;
+            }
+        }
+        count
     }
 }
 
@@ -630,6 +662,114 @@ fn a_round_closes_when_every_connected_student_decided() {
     assert_eq!(by("1", "2"), Some("human"), "{csv}");
     assert_eq!(by("2", "1"), Some("human"), "{csv}");
     assert_eq!(by("2", "2"), Some("model"), "{csv}");
+}
+
+/// A round closes when its time runs out (the shortest allowed, 10 s), though the one
+/// student connected never decides: the model decides for them (`decided_by = model`).
+#[test]
+fn a_round_closes_when_its_time_runs_out_and_the_model_decides_for_the_undecided() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let mut short = settings(&[2], 1);
+    short["round_seconds"] = json!(10);
+    let code = served.open_game(&short);
+    let waited = runtime().block_on(async {
+        let mut teacher = served.teacher_socket(&code).await;
+        let mut student = join(&served, &code, 1).await.pop().unwrap();
+        teacher.until(|v| v["joined"] == 1).await;
+        let started = Instant::now();
+        teacher.send(json!({"type": "start"})).await;
+        student.until(|v| v["phase"] == "open").await;
+        // Generous: a loaded 2-core machine may be slow to close it, never quick.
+        let limit = tokio::time::Instant::from_std(started) + Duration::from_secs(10 + 20);
+        let closed = student
+            .until_by(limit, |v| v["phase"] != "open")
+            .await
+            .expect("the round closes on its own within 30 s of the start");
+        assert_eq!(closed["last"]["round"], 1, "{closed}");
+        started.elapsed()
+    });
+    eprintln!("a round of 10 s closed on its own after {waited:.1?}");
+    assert!(
+        waited >= Duration::from_secs(10),
+        "the round closed after {waited:?}, before its 10 s"
+    );
+    let (status, csv) = http(
+        &served.teacher(&format!("/game/{code}/results.csv")),
+        "GET",
+        None,
+    );
+    assert_eq!(status, 200);
+    // Columns: game, round, seat, player, nickname, task, group_size, group, decided_by.
+    let student: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|row| row.split(',').collect::<Vec<_>>())
+        .filter(|f| f[3] == "student")
+        .collect();
+    assert_eq!(student.len(), 1, "{csv}");
+    assert_eq!((student[0][1], student[0][2]), ("1", "1"), "{csv}");
+    assert_eq!(student[0][8], "model", "{csv}");
+}
+
+/// While a round is open and nothing happens, the teacher's page gets a view about once a
+/// second (the countdown), not one per pass of its socket's loop. An upper bound only: a
+/// slow machine sends fewer.
+#[test]
+fn an_open_round_redraws_the_teachers_page_about_once_a_second() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let mut long_rounds = settings(&[2], 1);
+    long_rounds["round_seconds"] = json!(600);
+    let code = served.open_game(&long_rounds);
+    let views = runtime().block_on(async {
+        let mut teacher = served.teacher_socket(&code).await;
+        let _student = join(&served, &code, 1).await;
+        teacher.until(|v| v["joined"] == 1).await;
+        teacher.send(json!({"type": "start"})).await;
+        teacher.until(|v| v["phase"] == "open").await;
+        let views = teacher
+            .count_for(Duration::from_secs(3), |v| v["type"] == "teacher")
+            .await;
+        let last = teacher.until(|v| v["type"] == "teacher").await;
+        assert_eq!(last["phase"], "open", "nothing closed the round: {last}");
+        views
+    });
+    eprintln!("the teacher's page got {views} views in 3 s of an open round");
+    assert!(
+        views <= 3 + 3,
+        "{views} views of the teacher's page in 3 s of an open round"
+    );
+}
+
+/// A running explore page steps at its speed: at 2 steps per second, about 5 frames in
+/// 2 s (the reply to Go, a step at once, then one every 0.5 s), not as many as it can make.
+/// An upper bound only: a slow machine steps less often.
+#[test]
+fn a_running_explore_page_steps_at_its_speed() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let frames = runtime().block_on(async {
+        let mut explore =
+            Client::connect(&served.ws_url(&format!("/ws/explore?key={}", served.key))).await;
+        explore.until(|v| v["type"] == "frame").await;
+        explore.send(json!({"type": "speed", "value": 2})).await;
+        explore
+            .until(|v| v["type"] == "frame" && v["speed"] == 2.0)
+            .await;
+        explore.send(json!({"type": "go"})).await;
+        let frames = explore
+            .count_for(Duration::from_secs(2), |v| v["type"] == "frame")
+            .await;
+        let last = explore.until(|v| v["type"] == "frame").await;
+        assert_eq!(last["running"], true, "{last}");
+        frames
+    });
+    eprintln!("the explore page got {frames} frames in 2 s at 2 steps per second");
+    assert!(
+        frames <= 2 * 2 + 3,
+        "{frames} frames in 2 s at 2 steps per second"
+    );
 }
 
 #[test]
