@@ -11,7 +11,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::util::{Sandbox, bin};
+use crate::util::{Sandbox, bin, read};
 
 /// A running `coprod serve --port 0`, stopped (by its PID) when dropped.
 pub(crate) struct Served {
@@ -308,9 +308,29 @@ fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_aga
     assert_eq!(status, 200, "{body}");
     let finished = experiment_finished(&served);
     assert_eq!(finished["state"], "done", "{finished}");
-    assert_eq!(finished["done"], finished["total"]);
-    assert!(finished["results"]["chart"].is_string(), "{finished}");
     let folder = std::path::PathBuf::from(finished["folder"].as_str().unwrap());
+    // Progress counts the experiment's runs: every row of runs.csv, done of the total.
+    let runs = read(&folder.join("runs.csv")).lines().count() as u64 - 1;
+    assert!(runs > 0);
+    assert_eq!(
+        (&finished["done"], &finished["total"]),
+        (&json!(runs), &json!(runs))
+    );
+    // One survival line per regime (the baseline and the four variants of group-size), each
+    // in its own colour of the palette.
+    let chart = finished["results"]["chart"].as_str().expect("a chart");
+    assert_eq!(finished["results"]["regimes"].as_array().unwrap().len(), 5);
+    for colour in ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"] {
+        assert!(
+            chart.contains(&format!("stroke=\"{colour}\"")),
+            "no line in {colour}: {chart}"
+        );
+    }
+    // The lesson's page, served with its link to index.html (not served) named instead.
+    let (status, page) = http(&served.teacher("/experiment/teach.html"), "GET", None);
+    assert_eq!(status, 200);
+    assert!(page.contains("<code>index.html</code> in the run's folder"));
+    assert!(!page.contains("<a href=\"index.html\">"));
     for csv in ["runs.csv", "groups.csv", "timeseries.csv", "summary.csv"] {
         let _ = std::fs::remove_file(folder.join(csv));
     }
