@@ -437,23 +437,6 @@ mod tests {
         assert!(e.frame()["community"].as_str().unwrap().contains("<circle"));
     }
 
-    /// The points of every `<path d="...">` of an SVG chart, in order.
-    fn paths(svg: &str) -> Vec<Vec<(f64, f64)>> {
-        svg.split(r#"<path d=""#)
-            .skip(1)
-            .map(|rest| {
-                let d = &rest[..rest.find('"').unwrap()];
-                d.split(['M', 'L', 'Z'])
-                    .filter(|p| !p.is_empty())
-                    .map(|p| {
-                        let (x, y) = p.split_once(',').unwrap();
-                        (x.parse().unwrap(), y.parse().unwrap())
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
     #[test]
     fn the_page_starts_from_the_keen_community_of_the_group_size_experiments() {
         // docs/ODD.md: join.base = -3, groups.formation_steps = 12,
@@ -542,7 +525,7 @@ mod tests {
         // The plot area: months 0 to 24 from x = 48 to 408 (15 a month); 0 to 8 % from
         // y = 216 up to 68 (18.5 a percentage point): the axis starts at 5 %, which the
         // chart rounds up to 8 so that its quarter ticks are round (2, 4, 6, 8).
-        let points = &paths(chart)[0];
+        let points = &crate::svg::paths(chart)[0];
         assert_eq!(points.len(), 4);
         for (k, (&(x, y), m)) in points.iter().zip(&e.metrics).enumerate() {
             let percent = 100.0 * m.participation_rate;

@@ -525,23 +525,6 @@ mod tests {
             .unwrap();
     }
 
-    /// The points of every `<path d="...">` of an SVG chart, in order.
-    fn paths(svg: &str) -> Vec<Vec<(f64, f64)>> {
-        svg.split(r#"<path d=""#)
-            .skip(1)
-            .map(|rest| {
-                let d = &rest[..rest.find('"').unwrap()];
-                d.split(['M', 'L', 'Z'])
-                    .filter(|p| !p.is_empty())
-                    .map(|p| {
-                        let (x, y) = p.split_once(',').unwrap();
-                        (x.parse().unwrap(), y.parse().unwrap())
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
     /// Groups of 2 and 3, three rounds, nicknames on: one student, "Ada", who gives 10 of
     /// her 20 tokens in round 1, which closes it. She is dealt to the groups of 2 (with a
     /// simulated citizen); the groups of 3 are three simulated citizens.
@@ -772,7 +755,7 @@ mod tests {
         }
         // Per size: the class line, the model's band, the model's line. The plot area runs
         // from x = 48 (round 1) to x = 408 (round 3), so round 2 is at 228.
-        let paths = paths(chart);
+        let paths = crate::svg::paths(chart);
         assert_eq!(paths.len(), 6);
         let xs = |points: &[(f64, f64)]| points.iter().map(|p| p.0).collect::<Vec<_>>();
         assert_eq!(

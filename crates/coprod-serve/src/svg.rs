@@ -436,6 +436,24 @@ pub fn community(view: &CommunityView, title: &str) -> String {
     out
 }
 
+/// The points of every `<path d="...">` of a chart, in order: for the pages' tests.
+#[cfg(test)]
+pub(crate) fn paths(svg: &str) -> Vec<Vec<(f64, f64)>> {
+    svg.split(r#"<path d=""#)
+        .skip(1)
+        .map(|rest| {
+            let d = &rest[..rest.find('"').unwrap()];
+            d.split(['M', 'L', 'Z'])
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
