@@ -498,6 +498,12 @@ fn lan_without_a_network_address_warns_on_stderr() {
         stderr.contains("warning: --lan found no network address"),
         "{stderr}"
     );
+    // Students are sent to the same address as the teacher.
+    let base = url.trim().split_once("/?key=").expect("a key").0;
+    assert!(
+        stderr.contains(&format!("students join at {base}/play\n")),
+        "{stderr}"
+    );
 }
 
 /// The whole response to a GET of `path` (head and body), as text.
