@@ -180,6 +180,34 @@ mod tests {
     }
 
     #[test]
+    fn a_message_of_the_largest_size_is_read_and_one_byte_more_is_refused() {
+        // A JSON string of exactly MAX_MESSAGE bytes, quotes included.
+        let at_limit = format!("\"{}\"", "a".repeat(MAX_MESSAGE - 2));
+        let over = format!("\"{}\"", "a".repeat(MAX_MESSAGE - 1));
+        let mut limit = RateLimit::new();
+        let mut read = |text: &str| -> Incoming<serde_json::Value> {
+            check(Some(Ok(Message::Text(text.into()))), &mut limit)
+        };
+        assert!(
+            matches!(read(&at_limit), Incoming::Message(v) if v.as_str().unwrap().len() == 2046)
+        );
+        match read(&over) {
+            Incoming::Refused(reason) => {
+                assert_eq!(reason, "message too long: at most 2048 bytes");
+            }
+            _ => panic!("a message of 2049 bytes was not refused"),
+        }
+        match read("{") {
+            Incoming::Refused(reason) => assert!(reason.starts_with("malformed message: ")),
+            _ => panic!("malformed JSON was not refused"),
+        }
+        assert!(matches!(
+            check::<serde_json::Value>(Some(Ok(Message::Binary(Default::default()))), &mut limit),
+            Incoming::Refused(_)
+        ));
+    }
+
+    #[test]
     fn messages_over_the_rate_get_one_reply_then_are_dropped() {
         let mut limit = RateLimit::new();
         let message = || Some(Ok(Message::Text("{}".into())));
