@@ -175,4 +175,23 @@ fn check_fails_what_run_refuses() {
         .stderr(predicate::str::contains("2 runs"))
         .stderr(predicate::str::contains("this machine's"));
     sb.cmd(&["run", "huge.toml"]).assert().code(2);
+
+    // A sensitivity design is judged by its own runs: a baseline of 240 citizens with a
+    // design reaching 50 million, 1,000 at once.
+    fs::write(
+        sb.path().join("design.toml"),
+        "[params.population]\nn_citizens = 240\nn_communities = 4\n[experiment]\nsteps = 8\n\
+         [sensitivity]\nmethod = \"morris\"\noutputs = [\"participation_rate\"]\n\
+         trajectories = 500\nreplications = 1\n[sensitivity.parameters]\n\
+         \"population.n_citizens\" = [240, 50000000]\n",
+    )
+    .unwrap();
+    sb.cmd(&["check", "design.toml", "--threads", "1000"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("invalid  design.toml"))
+        .stderr(predicate::str::contains("GiB of model state"));
+    sb.cmd(&["sensitivity", "design.toml", "--threads", "1000"])
+        .assert()
+        .code(2);
 }

@@ -41,7 +41,11 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
         .map(|file| Checked {
             file: file.clone(),
             result: shipped::load(file).and_then(|scenario| {
-                if let Some(problem) = memory_problem(&scenario, threads) {
+                let design = scenario.sensitivity.as_ref().and_then(|t| {
+                    design_memory_problem(t)
+                        .or_else(|| design_runs_memory_problem(&scenario, t, threads))
+                });
+                if let Some(problem) = memory_problem(&scenario, threads).or(design) {
                     // The estimate is still worth having: on a cluster's login node, whose
                     // memory is not the compute nodes', it is what the guide asks check for.
                     bail!(
@@ -144,7 +148,7 @@ fn largest_state(s: &Scenario) -> u64 {
 
 /// Runs whose outputs wait in memory at once: coprod-sweep takes runs in chunks of
 /// 4 per thread and hands them to the writer when the chunk is done.
-pub(crate) const OUTPUTS_PER_THREAD: u64 = 4;
+const OUTPUTS_PER_THREAD: u64 = 4;
 
 /// A message if the runs in flight at once would need more memory than the machine has:
 /// the model state of each running run plus the per-step records of every run whose
@@ -153,6 +157,27 @@ pub(crate) fn memory_problem(s: &Scenario, threads: usize) -> Option<String> {
     let in_flight = (threads as u64).min(s.n_runs()).max(1);
     let waiting = (threads as u64 * OUTPUTS_PER_THREAD).min(s.n_runs()).max(1);
     runs_memory_problem(largest_state(s), in_flight, waiting, s.steps)
+}
+
+/// A message if the runs of a sensitivity design would need more memory than the machine
+/// has: the design's runs at once (not `coprod run`'s), each holding the largest design
+/// point's state. A point's state grows with the population size and the ring degree
+/// ([`coprod_core::Params::estimated_bytes`]), so the largest is the baseline with every
+/// factor at the top of its range.
+pub(crate) fn design_runs_memory_problem(
+    s: &Scenario,
+    table: &coprod_scenario::Sensitivity,
+    threads: usize,
+) -> Option<String> {
+    let mut largest = s.baseline_params();
+    for f in &table.factors {
+        // In range by construction; a value refused would only leave the baseline's.
+        let _ = largest.set_index(f.param, f.value(1.0));
+    }
+    let runs = table.runs();
+    let in_flight = (threads as u64).min(runs).max(1);
+    let waiting = (threads as u64 * OUTPUTS_PER_THREAD).min(runs).max(1);
+    runs_memory_problem(largest.estimated_bytes(), in_flight, waiting, s.steps)
 }
 
 /// A message if `in_flight` runs at once, each holding `state` bytes, and the per-step

@@ -99,9 +99,9 @@ pub fn sensitivity(
     let table = sensitivity_table(&scenario)?;
     check_interventions(&scenario, &table)?;
     check_design_memory(&scenario, &table)?;
+    check_runs_memory(&scenario, &table, threads)?;
     let designs = Designs::new(&scenario, &table);
     let params = design_params(&scenario, &table, &designs.points())?;
-    check_runs_memory(&scenario, &table, &params, threads)?;
     announce(&scenario, &table, designs.len(), threads, progress);
     let dir = create_dir(&scenario, options)?;
     let (replicates, design) = run_design(
@@ -190,27 +190,10 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a design whose runs would not fit in memory, before any run starts: the largest
-/// design point's model state in each run at once (a factor may be the population size),
-/// plus the per-step records of the runs whose outputs wait.
-fn check_runs_memory(
-    scenario: &Scenario,
-    table: &Sensitivity,
-    params: &[Params],
-    threads: usize,
-) -> Result<()> {
-    let runs = params.len() as u64 * u64::from(table.replications);
-    let state = params
-        .iter()
-        .map(Params::estimated_bytes)
-        .max()
-        .unwrap_or(0);
-    let in_flight = (threads as u64).min(runs).max(1);
-    let waiting = (threads as u64 * estimate::OUTPUTS_PER_THREAD)
-        .min(runs)
-        .max(1);
-    if let Some(problem) = estimate::runs_memory_problem(state, in_flight, waiting, scenario.steps)
-    {
+/// Refuses a design whose runs would not fit in memory, before any run starts
+/// ([`estimate::design_runs_memory_problem`]: a factor may be the population size).
+fn check_runs_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
+    if let Some(problem) = estimate::design_runs_memory_problem(scenario, table, threads) {
         bail!(
             "{problem}\n\nhint: use fewer --threads, fewer citizens (or a narrower range of \
              population.n_citizens in [sensitivity.parameters]) or fewer steps"
