@@ -34,7 +34,8 @@ pub struct CheckedScenario {
 
 /// `coprod check`: reads every file (or shipped name) and says how big each experiment is.
 /// What `coprod run` would refuse with as many threads (runs too large for the memory) is
-/// invalid here too.
+/// invalid here too, and so is a `[sensitivity]` design that `coprod sensitivity` would
+/// refuse for its memory.
 pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
     files
         .iter()
