@@ -839,6 +839,9 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
         assert_eq!(a.error().await, "already joined as seat 1");
         teacher.send(json!({"type": "next_round"})).await;
         assert_eq!(teacher.error().await, "start the game first");
+        // The teacher's page too gets a reply to an over-long message, not a closed socket.
+        teacher.send_text("x".repeat(5000)).await;
+        assert!(teacher.error().await.starts_with("message too long"));
         teacher.send(json!({"type": "start"})).await;
         a.until(|v| v["phase"] == "open").await;
         a.send(json!({"type": "contribute", "round": 1, "amount": 21}))
