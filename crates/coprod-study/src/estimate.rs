@@ -195,9 +195,13 @@ pub(crate) fn runs_memory_problem(
     let need = state.saturating_mul(in_flight).saturating_add(records);
     let total = total_memory()?;
     (need > total).then(|| {
+        let runs = if in_flight == 1 {
+            "1 run needs".to_string()
+        } else {
+            format!("{in_flight} runs at once need")
+        };
         format!(
-            "{in_flight} runs at once need about {:.1} GiB of model state and results, but the \
-             machine has {:.1} GiB",
+            "{runs} about {:.1} GiB of model state and results, but the machine has {:.1} GiB",
             need as f64 / GIB,
             total as f64 / GIB
         )
@@ -309,6 +313,40 @@ mod tests {
             (counted(1, "thread"), counted(2, "thread")),
             ("1 thread".into(), "2 threads".into())
         );
+    }
+
+    /// Times read in the unit that suits them, switching at 1 s, 90 s and 90 min.
+    #[test]
+    fn durations_switch_units_at_a_second_a_minute_and_a_half_and_ninety_minutes() {
+        for (seconds, text) in [
+            (0.5, "under a second"),
+            (1.0, "1 s"),
+            (89.4, "89 s"),
+            (90.0, "2 min"),
+            (5399.0, "90 min"),
+            (5400.0, "1.5 h"),
+        ] {
+            assert_eq!(human_duration(seconds), text, "{seconds} s");
+        }
+    }
+
+    /// The memory message states the need in GiB; 1 TiB of state is more than a test
+    /// machine has. The machine's memory is read as bytes from kB.
+    #[test]
+    fn a_run_too_large_for_the_memory_is_stated_in_gib() {
+        let total = total_memory().expect("Linux has /proc/meminfo");
+        assert!(total > 256 << 20, "{total} bytes");
+        let message = runs_memory_problem(1 << 40, 1, 1, 0).expect("1 TiB does not fit");
+        assert!(
+            message.starts_with("1 run needs about 1024.0 GiB of model state and results"),
+            "{message}"
+        );
+        let message = runs_memory_problem(1 << 40, 4, 1, 0).unwrap();
+        assert!(
+            message.starts_with("4 runs at once need about 4096.0 GiB"),
+            "{message}"
+        );
+        assert!(runs_memory_problem(1 << 20, 2, 2, 10).is_none());
     }
 
     /// The work is spread over the threads, but no more threads work than there are runs.
