@@ -890,6 +890,8 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
             .await;
         let message = explore.error().await;
         assert!(message.contains("levers.group_size_cap") && message.contains("allowed is"));
+        explore.send_text("x".repeat(5000)).await;
+        assert!(explore.error().await.starts_with("message too long"));
         explore.send(json!({"type": "step"})).await;
         let frame = explore.until(|v| v["type"] == "frame").await;
         assert_eq!(frame["step"], 1);
