@@ -123,11 +123,38 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
         .assert()
         .success();
     assert_eq!(rows_of(&path), 4);
+    // The forest plot's axis has the field setting's unit.
+    let svg = read(&dir.join("comparison").join("forest_service_output.svg"));
+    assert!(svg.contains("service output (service units)"), "{svg}");
     sandbox
         .cmd(&["compare", dir.to_str().unwrap(), "--metric", "nonsense"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown metric `nonsense`"));
+}
+
+/// A run of the lab setting compares its variants in the lab's units: payoffs in tokens.
+#[test]
+fn lab_comparisons_are_drawn_in_the_labs_units() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("lab");
+    sandbox
+        .cmd(&[
+            "run",
+            "lab-public-goods",
+            "--quick",
+            "--metric",
+            "service_output",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let svg = read(&dir.join("comparison").join("forest_service_output.svg"));
+    assert!(
+        svg.contains("service output (mean payoff in tokens)"),
+        "{svg}"
+    );
 }
 
 fn rows_of(path: &Path) -> usize {
@@ -308,6 +335,24 @@ fn against_compares_with_any_variant() {
     assert_eq!(
         before["comparison"],
         serde_json::json!({"metrics": ["participation_rate"], "against": "financial"})
+    );
+
+    // `coprod compare --against` a variant the run had.
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "participation_rate",
+            "--against",
+            "financial",
+        ])
+        .assert()
+        .success();
+    assert!(
+        self::rows(&dir.join("comparison.csv"))
+            .iter()
+            .all(|r| r["against"] == "financial")
     );
 
     // The same from `coprod compare`, back to the baseline (a different reference: --force).
