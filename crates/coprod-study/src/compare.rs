@@ -818,6 +818,32 @@ mod tests {
         assert_eq!((out[2].p_value, out[2].p_holm), (None, None));
     }
 
+    /// Only a difference of shares is cut to -1..1: one in service units keeps its whole
+    /// t-interval. Differences 10, 20, 30: mean 20, sd 10, half-width 4.303 x 10 / sqrt(3)
+    /// (the same numbers as shares, impossible as they are, show the cut).
+    #[test]
+    fn only_share_differences_are_cut_to_plus_minus_one() {
+        let both = |metric: &str| {
+            let mut rows = Vec::new();
+            for (r, v) in [10.0, 20.0, 30.0].into_iter().enumerate() {
+                rows.push(run("baseline", "0", r as u64, 0.0));
+                rows.push(run("v", "0", r as u64, v));
+            }
+            let table = RunsTable {
+                swept: vec!["levers.outreach".into()],
+                metrics: vec![metric.into()],
+                rows,
+            };
+            comparisons(&table, &[metric.to_string()], BASELINE).unwrap()[0].clone()
+        };
+        let half = 4.302_652_729_911_275 * 10.0 / 3f64.sqrt();
+        let service = both("service_output");
+        let (lo, hi) = (service.ci_low.unwrap(), service.ci_high.unwrap());
+        assert!((lo - (20.0 - half)).abs() < 1e-9 && (hi - (20.0 + half)).abs() < 1e-9);
+        let share = both("participation_rate");
+        assert_eq!((share.ci_low, share.ci_high), (Some(-1.0), Some(1.0)));
+    }
+
     /// runs.csv holds only runs that succeeded. A sweep point where every reference run
     /// failed keeps its row (n = 0, no estimate); a reference with no successful run at all
     /// is an error that says so, not "no variant besides the reference".
