@@ -123,6 +123,17 @@ fn run_with_variants_writes_comparison_and_forest_plots() {
         .assert()
         .success();
     assert_eq!(rows_of(&path), 4);
+    // The other metrics' forest plots are gone with their rows.
+    assert!(
+        !dir.join("comparison")
+            .join("forest_participation_rate.svg")
+            .exists()
+    );
+    assert!(
+        !dir.join("comparison")
+            .join("forest_participation_rate.png")
+            .exists()
+    );
     // The forest plot's axis has the field setting's unit.
     let svg = read(&dir.join("comparison").join("forest_service_output.svg"));
     assert!(svg.contains("service output (service units)"), "{svg}");

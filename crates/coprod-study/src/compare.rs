@@ -818,6 +818,32 @@ mod tests {
         assert_eq!((out[2].p_value, out[2].p_holm), (None, None));
     }
 
+    /// A forest row names the variant and its sweep point by the parameter's last name, and
+    /// is starred only when Holm's p is below 0.05.
+    #[test]
+    fn forest_rows_name_the_point_and_star_only_holm_significant_differences() {
+        let swept = [
+            "levers.outreach".to_string(),
+            "levers.group_size_cap".to_string(),
+        ];
+        let label = |p_holm: Option<f64>| {
+            let point = ["0.5".to_string(), "8".to_string()];
+            let mut r = row(
+                ("v", BASELINE),
+                &point,
+                "participation_rate",
+                &[0.3, 0.4],
+                &[0.1, 0.2],
+            );
+            r.p_holm = p_holm;
+            forest_row(&r, &swept).label
+        };
+        assert_eq!(label(Some(0.01)), "v, outreach=0.5, group_size_cap=8 *");
+        for p in [Some(0.05), Some(0.2), None] {
+            assert_eq!(label(p), "v, outreach=0.5, group_size_cap=8", "{p:?}");
+        }
+    }
+
     /// Only a difference of shares is cut to -1..1: one in service units keeps its whole
     /// t-interval. Differences 10, 20, 30: mean 20, sd 10, half-width 4.303 x 10 / sqrt(3)
     /// (the same numbers as shares, impossible as they are, show the cut).
