@@ -89,7 +89,15 @@ fn writes_indices_and_charts_identically_for_any_thread_count() {
             serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
         assert_eq!(manifest["kind"], "sensitivity");
         // Morris 4 x 3 + Sobol 8 x 4 design points, 2 replications each.
+        assert_eq!(manifest["design_points"], 4 * 3 + 8 * 4);
         assert_eq!(manifest["runs"], 2 * (4 * 3 + 8 * 4));
+        // The noise share is computed over the design points.
+        let (_, rows) = csv(&dir.join("sensitivity.csv"));
+        let noise: Vec<&Vec<String>> = rows.iter().filter(|r| r[3] == "noise_share").collect();
+        assert_eq!(noise.len(), 2, "one noise share per output");
+        for row in noise {
+            assert_eq!(row[7], (4 * 3 + 8 * 4).to_string(), "{row:?}");
+        }
         csvs.push(read(&dir.join("sensitivity.csv")));
     }
     assert_eq!(csvs[0], csvs[1], "sensitivity.csv depends on --threads");
@@ -546,4 +554,15 @@ fn variants_and_sweeps_are_not_used_and_a_note_says_so() {
         read(&swept_dir.join("design.csv")),
         read(&plain_dir.join("design.csv"))
     );
+    // A sweep alone, or variants alone, are as unused.
+    let sweep_only = "[experiment.sweep]\n\"citizens.efficacy_mean\" = [0.9, 0.1]\n";
+    let variant_only = "[[experiment.variants]]\nname = \"costly\"\n\
+                        params.levers.financial_incentive = 0.5\n";
+    for (name, extra) in [("sweep-only", sweep_only), ("variant-only", variant_only)] {
+        let (_, _, stderr) = analyse(&sandbox, name, &format!("{plain}{extra}"));
+        assert!(
+            stderr.contains("its variants and sweep are not used"),
+            "{name}: {stderr}"
+        );
+    }
 }
