@@ -508,7 +508,14 @@ fn chart_axes_name_the_runs_units_and_intervals_only_when_drawn() {
         r#"["professional_cost"]"#,
         "\"orgs.baseline_input\" = [4, 6]",
     );
-    let (dir, _, _) = analyse(&sandbox, "field", &text);
+    let (dir, rows, _) = analyse(&sandbox, "field", &text);
+    // With bootstrap > 0 every Sobol index has its interval.
+    let sobol: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "sobol").collect();
+    assert!(!sobol.is_empty());
+    assert!(
+        sobol.iter().all(|r| !r[5].is_empty() && !r[6].is_empty()),
+        "{sobol:?}"
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
     assert_eq!(

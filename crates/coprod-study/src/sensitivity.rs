@@ -742,3 +742,16 @@ fn manifest(
         "timing": { "wall_seconds": (seconds * 1000.0).round() / 1000.0, "threads": threads },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_design_point_is_summarised_by_the_mean_of_its_replications() {
+        assert_eq!(
+            point_means(&[vec![1.0, 3.0], vec![2.0, 2.0, 5.0], vec![0.5]]),
+            [2.0, 3.0, 0.5]
+        );
+    }
+}
