@@ -78,10 +78,10 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
             .map_or(s.base.n_citizens, |f| (f.low + f.high) / 2.0);
         let citizen_steps = t.runs() as f64 * citizens * f64::from(s.steps);
         format!(
-            "; `coprod sensitivity`: {} runs ({} design points x {} replications), {}",
-            t.runs(),
-            t.design_points(),
-            t.replications,
+            "; `coprod sensitivity`: {} ({} x {}), {}",
+            counted(t.runs() as usize, "run"),
+            counted(t.design_points() as usize, "design point"),
+            counted(t.replications as usize, "replication"),
             roughly(citizen_steps, t.runs(), threads)
         )
     });
@@ -276,7 +276,7 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert!(
             describe(&s, 1).ends_with(
-                "`coprod sensitivity`: 20 runs (20 design points x 1 replications), roughly 40 s"
+                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 40 s"
             ),
             "{}",
             describe(&s, 1)

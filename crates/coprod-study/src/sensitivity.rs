@@ -264,11 +264,11 @@ fn announce(
     progress: &dyn Progress,
 ) {
     progress.note(Note::Status(format!(
-        "{}: {} design points x {} replications = {} runs of {} steps on {}",
+        "{}: {} x {} = {} of {} steps on {}",
         scenario.name,
-        design_points,
-        table.replications,
-        table.runs(),
+        crate::estimate::counted(design_points, "design point"),
+        crate::estimate::counted(table.replications as usize, "replication"),
+        crate::estimate::counted(table.runs() as usize, "run"),
         scenario.steps,
         crate::estimate::counted(threads, "thread")
     )));
