@@ -95,6 +95,17 @@ fn writes_indices_and_charts_identically_for_any_thread_count() {
         let (_, rows) = csv(&dir.join("sensitivity.csv"));
         let noise: Vec<&Vec<String>> = rows.iter().filter(|r| r[3] == "noise_share").collect();
         assert_eq!(noise.len(), 2, "one noise share per output");
+        // bootstrap = 50: every Morris and Sobol index has its interval.
+        let indices: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] != "noise").collect();
+        assert!(
+            indices.iter().any(|r| r[0] == "morris") && indices.iter().any(|r| r[0] == "sobol")
+        );
+        for r in &indices {
+            assert!(
+                r[4] == "NaN" || (!r[5].is_empty() && !r[6].is_empty()),
+                "{r:?}"
+            );
+        }
         for row in noise {
             assert_eq!(row[7], (4 * 3 + 8 * 4).to_string(), "{row:?}");
         }
