@@ -417,7 +417,9 @@ fn draw(
                 .map(|r| r.label.chars().count())
                 .max()
                 .unwrap_or(0);
-            let (stem, title) = page_names(metric, &chunk[0].against, page, pages);
+            // The star's key only where a row has a Holm p-value (2 or more pairs).
+            let starred = of_metric.iter().any(|r| r.p_holm.is_some());
+            let (stem, title) = page_names(metric, &chunk[0].against, starred, (page, pages));
             let style = ChartStyle::new(
                 title,
                 x_label(metric, &of_metric, lab),
@@ -464,12 +466,18 @@ fn x_label(metric: &str, rows: &[&ComparisonRow], lab: bool) -> String {
     }
 }
 
-/// "participation rate: variants minus baseline (* Holm p < 0.05)", page 2 of 3 if split.
-fn page_names(metric: &str, against: &str, page: usize, pages: usize) -> (String, String) {
-    let mut title = format!(
-        "{}: variants minus {against} (* Holm p < 0.05)",
-        metric.replace('_', " ")
-    );
+/// "participation rate: variants minus baseline (* Holm p < 0.05)", the key only if
+/// `starred` (some row has a Holm p-value), part 2 of 3 if split.
+fn page_names(
+    metric: &str,
+    against: &str,
+    starred: bool,
+    (page, pages): (usize, usize),
+) -> (String, String) {
+    let mut title = format!("{}: variants minus {against}", metric.replace('_', " "));
+    if starred {
+        title.push_str(" (* Holm p < 0.05)");
+    }
     let mut stem = format!("forest_{}", coprod_scenario::file_slug(metric));
     if pages > 1 {
         title.push_str(&format!(", part {} of {pages}", page + 1));
@@ -816,6 +824,26 @@ mod tests {
         );
         assert!(out[2].difference.is_nan() && out[2].variant_mean.is_nan());
         assert_eq!((out[2].p_value, out[2].p_holm), (None, None));
+    }
+
+    /// A chart's title keys the star only when some row has a Holm p-value, and a split
+    /// chart's pages are numbered in title and file name.
+    #[test]
+    fn forest_titles_key_the_star_only_when_it_can_appear_and_number_their_parts() {
+        assert_eq!(
+            page_names("participation_rate", "baseline", true, (0, 1)),
+            (
+                "forest_participation_rate".to_string(),
+                "participation rate: variants minus baseline (* Holm p < 0.05)".to_string()
+            )
+        );
+        assert_eq!(
+            page_names("participation_rate", "financial", false, (1, 3)),
+            (
+                "forest_participation_rate_2".to_string(),
+                "participation rate: variants minus financial, part 2 of 3".to_string()
+            )
+        );
     }
 
     /// A forest row names the variant and its sweep point by the parameter's last name, and
