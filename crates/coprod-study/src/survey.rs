@@ -91,6 +91,12 @@ impl fmt::Display for Survey {
 /// the logistic regression of published citizen surveys; writes survey.csv,
 /// survey-fit.csv and manifest.json.
 pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey> {
+    // The command line refuses 0 too; a library caller gets the same answer, not a panic.
+    if options.sample == 0 {
+        return Err(StudyError::Invalid(
+            "--sample 0: a survey samples at least 1 citizen per run".into(),
+        ));
+    }
     let threads = options.threads;
     let scenario = field_scenario(&options.scenario)?;
     let horizon = options.horizon.unwrap_or(scenario.steps);

@@ -219,3 +219,22 @@ fn a_study_reports_progress_cancels_part_way_and_resumes_to_the_same_bytes() {
     let again = study.run(&resumed, &Silent).unwrap();
     assert!(again.already_complete);
 }
+
+/// A survey of no one is refused with an error through the library too, as on the command
+/// line, not a division by zero.
+#[test]
+fn a_survey_of_zero_citizens_is_an_error_not_a_panic() {
+    let options = coprod_study::SurveyOptions {
+        scenario: "baseline".into(),
+        horizon: None,
+        sample: 0,
+        out: None,
+        threads: 1,
+    };
+    match coprod_study::survey(&options, &Silent) {
+        Err(StudyError::Invalid(message)) => {
+            assert!(message.contains("at least 1 citizen"), "{message}");
+        }
+        other => panic!("not refused: {:?}", other.map(|s| s.respondents)),
+    }
+}
