@@ -441,15 +441,19 @@ pub fn community(view: &CommunityView, title: &str) -> String {
 pub(crate) fn paths(svg: &str) -> Vec<Vec<(f64, f64)>> {
     svg.split(r#"<path d=""#)
         .skip(1)
-        .map(|rest| {
-            let d = &rest[..rest.find('"').unwrap()];
-            d.split(['M', 'L', 'Z'])
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (x, y) = p.split_once(',').unwrap();
-                    (x.parse().unwrap(), y.parse().unwrap())
-                })
-                .collect()
+        .map(|rest| path_points(&rest[..rest.find('"').unwrap()]))
+        .collect()
+}
+
+/// The points of one path's `d` (`M` and `L` commands, an optional closing `Z`).
+#[cfg(test)]
+pub(crate) fn path_points(d: &str) -> Vec<(f64, f64)> {
+    d.trim_end_matches('Z')
+        .split(['M', 'L'])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (x, y) = p.split_once(',').unwrap();
+            (x.parse().unwrap(), y.parse().unwrap())
         })
         .collect()
 }
@@ -596,18 +600,6 @@ mod tests {
         tags(svg, "circle")
             .iter()
             .map(|c| (num(c, "cx"), num(c, "cy")))
-            .collect()
-    }
-
-    /// The points of a path's `d`.
-    fn path_points(d: &str) -> Vec<(f64, f64)> {
-        d.trim_end_matches('Z')
-            .split(['M', 'L'])
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (x, y) = p.split_once(',').unwrap();
-                (x.parse().unwrap(), y.parse().unwrap())
-            })
             .collect()
     }
 

@@ -42,11 +42,12 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
         .map(|file| Checked {
             file: file.clone(),
             result: shipped::load(file).and_then(|scenario| {
-                let design = scenario.sensitivity.as_ref().and_then(|t| {
+                let design = || {
+                    let t = scenario.sensitivity.as_ref()?;
                     design_memory_problem(t)
                         .or_else(|| design_runs_memory_problem(&scenario, t, threads))
-                });
-                if let Some(problem) = memory_problem(&scenario, threads).or(design) {
+                };
+                if let Some(problem) = memory_problem(&scenario, threads).or_else(design) {
                     // The estimate is still worth having: on a cluster's login node, whose
                     // memory is not the compute nodes', it is what the guide asks check for.
                     bail!(
