@@ -189,12 +189,16 @@ fn ctrl_c_keeps_finished_runs_and_resume_finds_the_default_directory() {
         command.ends_with(" --out outputs/sweep-test --resume"),
         "{command}"
     );
-    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    // The same command without --out finds the interrupted run in outputs/ by itself
+    // rather than starting a new numbered directory.
+    let without_out = command.replace(" --out outputs/sweep-test", "");
+    let words: Vec<&str> = without_out.split(' ').skip(1).collect();
     sb.cmd(&words)
         .assert()
         .success()
         .stdout("outputs/sweep-test\n")
         .stderr(predicate::str::contains("4 of 24 runs are already done"));
+    assert!(!sb.path().join("outputs").join("sweep-test-2").exists());
     run_sweep(&sb, "reference", &[]).assert().success();
     assert_same_outputs(
         &sb.path().join("reference"),

@@ -284,12 +284,53 @@ fn default_output_directories_are_numbered_not_overwritten() {
         .stdout("outputs/baseline-2\n");
 }
 
+/// The warning about runs that never opened a group counts them and names their variants,
+/// so a variant without co-production by design is told apart from odd parameters; a
+/// fresh run says nothing about resuming.
+#[test]
+fn runs_without_any_group_are_counted_by_variant_in_a_warning() {
+    let sb = Sandbox::new();
+    // equity: six variants; `professionals-only` opens no opportunities and starts no
+    // initiatives, so its 2 runs open no group; the other 10 runs open some.
+    sb.small_run(&["equity", "--out", "out"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: 2 of 12 runs never opened a co-production group (by variant: \
+             `professionals-only` 2); check the parameters if that is unexpected",
+        ))
+        .stderr(predicate::str::contains("resuming").not());
+    // With no opportunities and no initiatives anywhere, every variant is named.
+    sb.small_run(&[
+        "incentives-vs-ownership",
+        "--set",
+        "orgs.opportunity_rate=0",
+        "--set",
+        "groups.self_organise_rate=0",
+        "--out",
+        "none",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains(
+        "10 of 10 runs never opened a co-production group (by variant: `baseline` 2, \
+         `financial` 2, `nonfinancial` 2, `lower-cost` 2, `ownership` 2)",
+    ));
+    // The baseline opens groups in every run: no warning.
+    sb.small_run(&["baseline", "--out", "base"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("never opened").not());
+}
+
 #[test]
 fn lab_setting_runs_rounds() {
     let sb = Sandbox::new();
+    // Lab runs have fixed groups and never open one, by design: no warning about that.
     sb.cmd(&["run", "lab-public-goods", "--out", "out", "-r", "2"])
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains("never opened").not());
     let (header, rows) = csv(&sb.path().join("out").join("timeseries.csv"));
     let col = header
         .iter()

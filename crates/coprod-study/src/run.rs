@@ -211,7 +211,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     if let Some(w) = o.target_ci
         && !(w.is_finite() && w > 0.0)
     {
-        bail!("invalid value {w} for --target-ci: allowed is a number above 0")
+        bail!("invalid value {w} for --target-ci: allowed is a finite number above 0")
     }
     Ok(Prepared {
         scenario,
@@ -397,9 +397,9 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     // has earlier runs only on disk; a shard draws no charts).
     let mut tally = (skip == 0 && shard.is_none())
         .then(|| Tally::new(METRICS.iter().map(|m| m.0.to_string()).collect()));
-    let lab_runs = batch.run(specs, kept, n_runs - skip, &mut writer, tally.as_mut())?;
+    let groupless = batch.run(specs, kept, n_runs - skip, &mut writer, tally.as_mut())?;
 
-    warn_without_groups(&writer, lab_runs, skip, progress);
+    warn_without_groups(&groupless, writer.runs_written(), skip, progress);
     let failed = writer.failed_runs();
     let group_rows = writer.group_rows();
     let mut manifest = run_manifest(o, &p, &writer, started, clock);
@@ -520,15 +520,33 @@ fn missing_runs(
 }
 
 /// Warns when runs other than lab runs never opened a co-production group, which usually
-/// means odd parameters; a resumed run does not warn.
-fn warn_without_groups(writer: &Writer, lab_runs: u64, skip: u64, progress: &dyn Progress) {
-    let without_groups = writer.runs_without_groups().saturating_sub(lab_runs);
-    if without_groups > 0 && skip == 0 {
-        progress.note(Note::Warning(format!(
-            "{without_groups} of {} runs never opened a co-production group; check the \
-             parameters if that is unexpected",
-            writer.runs_written()
-        )));
+/// means odd parameters, naming the variants they belong to (a variant without
+/// co-production by design explains itself); a resumed run does not warn.
+fn warn_without_groups(groupless: &Groupless, written: u64, skip: u64, progress: &dyn Progress) {
+    let total: u64 = groupless.iter().map(|(_, n)| n).sum();
+    if total == 0 || skip > 0 {
+        return;
+    }
+    let variants: Vec<String> = groupless
+        .iter()
+        .map(|(name, n)| format!("`{name}` {n}"))
+        .collect();
+    progress.note(Note::Warning(format!(
+        "{total} of {written} runs never opened a co-production group (by variant: {}); \
+         check the parameters if that is unexpected",
+        variants.join(", ")
+    )));
+}
+
+/// Per variant, in the order first met, how many of its runs (lab runs aside) never
+/// opened a co-production group.
+type Groupless = Vec<(String, u64)>;
+
+/// Counts a written run that opened no group under its variant's name.
+fn count_groupless(groupless: &mut Groupless, variant: &str) {
+    match groupless.iter_mut().find(|(name, _)| name == variant) {
+        Some((_, n)) => *n += 1,
+        None => groupless.push((variant.to_string(), 1)),
     }
 }
 
@@ -608,7 +626,8 @@ struct Batch<'s> {
 
 impl<'s> Batch<'s> {
     /// Runs `specs` (or writes the kept pilot runs of `--target-ci`) into `writer`; returns
-    /// how many were lab runs. Stops, saving what is done, when the progress cancels.
+    /// the runs other than lab runs that opened no group, per variant. Stops, saving what
+    /// is done, when the progress cancels.
     fn run(
         &self,
         specs: impl Iterator<Item = coprod_scenario::RunSpec<'s>> + Send,
@@ -616,11 +635,11 @@ impl<'s> Batch<'s> {
         total: u64,
         writer: &mut Writer,
         mut tally: Option<&mut Tally>,
-    ) -> Result<u64> {
+    ) -> Result<Groupless> {
         let progress = self.progress;
         progress.start(total);
         let tick = || progress.advance(1);
-        let mut lab_runs = 0u64;
+        let mut groupless = Groupless::new();
         let handle = |event: Event<'_>| -> Result<()> {
             let (spec, output) = match event {
                 Event::Run(spec, output) => (spec, output),
@@ -642,8 +661,8 @@ impl<'s> Batch<'s> {
             };
             match output {
                 Ok(output) => {
-                    if spec.params.is_lab() {
-                        lab_runs += 1;
+                    if output.groups.is_empty() && !spec.params.is_lab() {
+                        count_groupless(&mut groupless, spec.variant_name);
                     }
                     writer.write_run(&id, &output)?;
                     if let Some(tally) = tally.as_deref_mut() {
@@ -678,7 +697,7 @@ impl<'s> Batch<'s> {
         };
         progress.finish();
         match result {
-            Ok(()) => Ok(lab_runs),
+            Ok(()) => Ok(groupless),
             Err(err @ StudyError::Cancelled(_)) => Err(err),
             Err(err) if writer.runs_saved() == 0 => Err(err),
             Err(err) => Err(invalid!(
