@@ -265,6 +265,9 @@ fn a_run_still_writing_is_not_called_interrupted() {
         .stderr(predicate::str::contains(
             "another coprod process is writing",
         ))
+        .stderr(predicate::str::contains(
+            "hint: wait for that run to finish, or stop it first",
+        ))
         .stderr(predicate::str::contains("--resume").not());
     child.kill().unwrap();
     child.wait().unwrap();
@@ -295,7 +298,11 @@ fn resume_refuses_another_coprod_version_and_force_starts_over() {
     run_sweep(&sb, "other", &["--resume"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no interrupted run of other"));
+        .stderr(predicate::str::contains("no interrupted run of other"))
+        .stderr(predicate::str::contains(
+            "hint: run without --resume to start it, or give the directory of the interrupted \
+             run with --out DIR",
+        ));
     assert!(!sb.path().join("other").exists());
 
     // --force discards the interrupted run and starts over.
