@@ -81,12 +81,66 @@ fn num(row: &BTreeMap<String, String>, key: &str) -> Option<f64> {
 }
 
 fn validate(sandbox: &Sandbox, out: &str, extra: &[&str]) -> std::path::PathBuf {
+    validate_with_table(sandbox, out, extra).0
+}
+
+/// The output directory and the table printed on stdout.
+fn validate_with_table(
+    sandbox: &Sandbox,
+    out: &str,
+    extra: &[&str],
+) -> (std::path::PathBuf, String) {
     let dir = sandbox.path().join(out);
     let mut args = vec!["validate", "--out", dir.to_str().unwrap()];
     args.extend_from_slice(REDUCED);
     args.extend_from_slice(extra);
-    sandbox.cmd(&args).assert().success();
-    dir
+    let assert = sandbox.cmd(&args).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    (dir, stdout)
+}
+
+/// The printed table has a line per claim, in order, with its class and pass rate, then a
+/// line whose counts and mean pass rate are those of validation.csv (the output directory
+/// is the last line).
+fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        table.len() + 3,
+        "header, a line per claim, totals, directory"
+    );
+    for (line, row) in lines[1..].iter().zip(table) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            words[..2],
+            [row["id"].as_str(), row["class"].as_str()],
+            "{line}"
+        );
+        let pass = match num(row, "pass_rate") {
+            Some(rate) => format!("{:.0}%", 100.0 * rate),
+            None => "explor.".to_string(),
+        };
+        assert_eq!(words[3], pass, "{line}");
+    }
+    let judged: Vec<&BTreeMap<String, String>> = table
+        .iter()
+        .filter(|r| num(r, "pass_rate").is_some())
+        .collect();
+    let derived = judged.iter().filter(|r| r["class"] == "derived").count();
+    let mean = judged
+        .iter()
+        .filter_map(|r| num(r, "pass_rate"))
+        .sum::<f64>()
+        / judged.len() as f64;
+    assert_eq!(
+        lines[lines.len() - 2],
+        format!(
+            "{} claims: {derived} derived, {} assumptions; mean pass rate {:.0}%",
+            judged.len(),
+            judged.len() - derived,
+            100.0 * mean
+        )
+    );
 }
 
 #[test]
@@ -103,7 +157,7 @@ fn every_claim_has_a_registered_validation_scenario() {
 #[test]
 fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
     let sandbox = Sandbox::new();
-    let dir = validate(
+    let (dir, stdout) = validate_with_table(
         &sandbox,
         "v",
         &["--salt", "ci", "--robustness-all", "-j", "2"],
@@ -112,6 +166,7 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
     let table = rows(&dir.join("validation.csv"));
     let ids: Vec<&str> = table.iter().map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, CLAIMS);
+    assert_table_matches(&stdout, &table);
     for row in &table {
         let id = &row["id"];
         assert!(
