@@ -174,6 +174,35 @@ fn teach_refuses_to_overwrite_without_force() {
     assert_eq!(read(&sb.path().join("lesson/notes.txt")), "mine");
 }
 
+/// --replications and --threads reach the lesson's runs and its manifest, and --force
+/// replaces an earlier lesson (only a lesson: see above).
+#[test]
+fn teach_options_reach_the_runs_and_force_replaces_an_earlier_lesson() {
+    let sb = Sandbox::new();
+    let mut args = vec!["teach", "group-size"];
+    args.extend(SMALL);
+    args.extend(["--replications", "2", "--out", "lesson"]);
+    sb.cmd(&args).assert().success();
+    let dir = sb.path().join("lesson");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["experiment"]["replications"], 2);
+    assert_eq!(
+        manifest["timing"]["threads"], 2,
+        "SMALL runs on two threads"
+    );
+    let (header, runs) = crate::util::csv(&dir.join("runs.csv"));
+    let col = header.iter().position(|h| h == "replication").unwrap();
+    let replications: std::collections::BTreeSet<&str> =
+        runs.iter().map(|r| r[col].as_str()).collect();
+    assert_eq!(replications, ["0", "1"].into());
+
+    sb.cmd(&args).assert().code(2);
+    args.push("--force");
+    sb.cmd(&args).assert().success();
+    assert!(dir.join("teach.html").is_file());
+}
+
 #[test]
 fn teach_checks_its_options_before_writing_anything() {
     let sb = Sandbox::new();
