@@ -174,7 +174,7 @@ fn teach_refuses_to_overwrite_without_force() {
     assert_eq!(read(&sb.path().join("lesson/notes.txt")), "mine");
 }
 
-/// --replications and --threads reach the lesson's runs and its manifest, and --force
+/// --replications, --threads and --quick reach the lesson's runs and its manifest, and --force
 /// replaces an earlier lesson (only a lesson: see above).
 #[test]
 fn teach_options_reach_the_runs_and_force_replaces_an_earlier_lesson() {
@@ -187,6 +187,11 @@ fn teach_options_reach_the_runs_and_force_replaces_an_earlier_lesson() {
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
     assert_eq!(manifest["experiment"]["replications"], 2);
+    assert_eq!(manifest["quick"], true);
+    assert_eq!(
+        manifest["experiment"]["steps"], 60,
+        "--quick runs at most 60 steps"
+    );
     assert_eq!(
         manifest["timing"]["threads"], 2,
         "SMALL runs on two threads"
