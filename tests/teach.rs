@@ -235,6 +235,22 @@ const SMALL: [&str; 7] = [
     "2",
 ];
 
+/// Fewer than 2 replications asked with --replications are refused with the allowed range.
+#[test]
+fn teach_refuses_one_replication_naming_the_option_that_asked_for_it() {
+    let sb = Sandbox::new();
+    let mut args = vec!["teach", "group-size"];
+    args.extend(SMALL);
+    args.extend(["--replications", "1", "--out", "lesson"]);
+    sb.cmd(&args)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "error: invalid value '1' for '--replications <N>': 1 is not in 2..=",
+        ));
+    assert!(!sb.path().join("lesson").exists());
+}
+
 #[test]
 fn teach_refuses_options_that_make_the_lesson_impossible_before_running() {
     for (setting, says) in [
@@ -559,20 +575,21 @@ fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
     let sb = Sandbox::new();
     let mut args = vec!["teach", "group-size"];
     args.extend(SMALL);
-    args.extend(["--set", "population.n_communities=10", "--out", "lesson"]);
+    // Communities of 8 citizens: the cap of 8 is not above them and is not named.
+    args.extend(["--set", "population.n_communities=25", "--out", "lesson"]);
     sb.cmd(&args)
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "communities of 20 citizens: groups recruit within one community, so the caps 24, \
-             40 run as groups of at most 20 members",
+            "communities of 8 citizens: groups recruit within one community, so the caps 12, \
+             16, 24, 40 run as groups of at most 8 members",
         ));
     let dir = sb.path().join("lesson");
     let page = read(&dir.join("teach.html"));
     assert!(
         page.contains(
-            "Communities here hold 20 citizens and groups recruit within one community, so the \
-             caps 24, 40 ran as groups of at most 20 members"
+            "Communities here hold 8 citizens and groups recruit within one community, so the \
+             caps 12, 16, 24, 40 ran as groups of at most 8 members"
         ),
         "the page does not say which caps merged"
     );
