@@ -235,6 +235,17 @@ const SMALL: [&str; 7] = [
     "2",
 ];
 
+/// A groups.min_members that leaves exactly two sizes at which a group can start is a
+/// lesson (the largest the refusal's hint offers).
+#[test]
+fn teach_accepts_a_minimum_group_size_that_leaves_two_sizes() {
+    let sb = Sandbox::new();
+    let mut args = vec!["teach", "group-size"];
+    args.extend(SMALL);
+    args.extend(["--set", "groups.min_members=24", "--out", "lesson"]);
+    sb.cmd(&args).assert().success();
+}
+
 /// Fewer than 2 replications asked with --replications are refused with the allowed range.
 #[test]
 fn teach_refuses_one_replication_naming_the_option_that_asked_for_it() {
@@ -271,6 +282,12 @@ fn teach_refuses_options_that_make_the_lesson_impossible_before_running() {
         (
             "groups.min_members=1000",
             "groups.min_members = 1000 leaves 0 of the lesson's sizes",
+        ),
+        (
+            "groups.min_members=25",
+            "groups.min_members = 25 leaves 1 of the lesson's sizes (2, 3, 4, 6, 8, 12, 16, 24, \
+             40) at which a group can start (variant `baseline`), and the lesson compares at \
+             least two\n\nhint: use a groups.min_members of at most 24",
         ),
         // The variants' names would no longer say what ran.
         (
