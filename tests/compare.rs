@@ -615,6 +615,28 @@ fn published_values_are_compared_with_the_run() {
     compare_published(&sandbox, &dir, &shipped).success();
 }
 
+/// With one replication an effect is the run's difference from the baseline, with no
+/// interval and an `undetermined` verdict.
+#[test]
+fn a_published_effect_of_one_replication_is_the_difference_without_an_interval() {
+    let sandbox = Sandbox::new();
+    let dir = lab_designs(&sandbox, 1);
+    let file = sandbox.path().join("p.csv");
+    std::fs::write(
+        &file,
+        "variant,metric,kind,value,se,design,source,read_in\n\
+         groups-of-10,mean_contribution,effect,0.1,,d,s,r\n",
+    )
+    .unwrap();
+    compare_published(&sandbox, &dir, &file).success();
+    let published = rows(&dir.join("published.csv"));
+    let x = run_values(&dir, "groups-of-10", "mean_contribution")["0"];
+    let y = run_values(&dir, "baseline", "mean_contribution")["0"];
+    assert!((num(&published[0], "model") - (x - y)).abs() < 1e-9);
+    assert_eq!(published[0]["model_ci_low"], "");
+    assert_eq!(published[0]["verdict"], "undetermined");
+}
+
 #[test]
 fn bad_published_values_name_file_line_and_column() {
     let sandbox = Sandbox::new();
