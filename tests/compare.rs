@@ -585,6 +585,8 @@ fn published_values_are_compared_with_the_run() {
         ));
     let published = rows(&dir.join("published.csv"));
     assert_eq!(published.len(), 3);
+    let values: Vec<&str> = published.iter().map(|r| r["published"].as_str()).collect();
+    assert_eq!(values, ["0.2", "0.1", "negative"], "as the file gave them");
     // The level is the baseline's mean over its replications in runs.csv.
     let base = run_values(&dir, "baseline", "mean_contribution");
     assert_eq!(base.len(), 4);

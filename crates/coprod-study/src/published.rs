@@ -392,6 +392,31 @@ mod tests {
         let none = claim(PublishedValue::Sign(Sign::None), None);
         assert_eq!(verdict(&none, 0.01, Some((-0.02, 0.04)), 50), "agrees");
         assert_eq!(verdict(&none, 0.5, Some((0.45, 0.55)), 50), "differs");
+        // An interval that ends at 0 excludes neither side.
+        for (low, high) in [(0.0, 0.1), (-0.1, 0.0)] {
+            let mid = (low + high) / 2.0;
+            assert_eq!(verdict(&pos, mid, Some((low, high)), 50), "undetermined");
+            assert_eq!(verdict(&neg, mid, Some((low, high)), 50), "undetermined");
+        }
+        // A run without a number has no verdict, even with an interval.
+        assert_eq!(
+            verdict(&pos, f64::NAN, Some((0.05, 0.15)), 50),
+            "undetermined"
+        );
+    }
+
+    /// The model's se comes from its t-interval over n replications (n - 1 degrees of
+    /// freedom), which matters with few replications.
+    #[test]
+    fn the_model_se_uses_the_t_quantile_of_its_replications() {
+        // 3 replications: t(2) = 4.303, so the interval 0.30 +- 0.0860 has se 0.02; the gap
+        // 0.038 is within 1.96 x 0.02 = 0.0392 and 0.041 is not.
+        let half = 4.302_652_729_911_275 * 0.02;
+        let ci = Some((0.30 - half, 0.30 + half));
+        let near = claim(PublishedValue::Number(0.262), None);
+        assert_eq!(verdict(&near, 0.30, ci, 3), "consistent");
+        let far = claim(PublishedValue::Number(0.259), None);
+        assert_eq!(verdict(&far, 0.30, ci, 3), "model higher");
     }
 
     #[test]
