@@ -328,12 +328,69 @@ fn a_calibration_failing_before_its_first_generation_leaves_no_directory() {
     );
 }
 
+/// What a survey states is true of its data: the share of co-producers (printed and in the
+/// manifest) is that of survey.csv, and the ranks (in survey-fit.csv and the printed
+/// table, which lists the predictors in rank order) go by |z|, strongest first.
+fn assert_survey_states_its_data(dir: &Path, stdout: &str) {
+    let (header, rows) = crate::util::csv(&dir.join("survey.csv"));
+    let col = header.iter().position(|h| h == "coproduces").unwrap();
+    let share = rows.iter().filter(|r| r[col] == "true").count() as f64 / rows.len() as f64;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["respondents"], rows.len());
+    let stated = manifest["share_coproducing"].as_f64().unwrap();
+    assert!((stated - share).abs() < 1e-12, "{stated} against {share}");
+    let first = stdout.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "{} respondents, {:.1}% co-produce at step 60",
+            rows.len(),
+            100.0 * share
+        )
+    );
+
+    // stands_for holds commas, in quotes: a real CSV reader.
+    let mut reader = csv::Reader::from_path(dir.join("survey-fit.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let fit: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(fit[0][at("predictor")], "intercept");
+    assert_eq!(fit[0][at("rank")], "", "the intercept has no rank");
+    let mut ranked: Vec<(usize, f64, &str)> = fit[1..]
+        .iter()
+        .map(|r| {
+            let z: f64 = r[at("z")].parse().unwrap();
+            (
+                r[at("rank")].parse().unwrap(),
+                z.abs(),
+                r[at("predictor")].as_str(),
+            )
+        })
+        .collect();
+    ranked.sort_by_key(|r| r.0);
+    let ranks: Vec<usize> = ranked.iter().map(|r| r.0).collect();
+    assert_eq!(ranks, (1..=fit.len() - 1).collect::<Vec<_>>());
+    assert!(ranked.windows(2).all(|w| w[0].1 >= w[1].1), "{ranked:?}");
+    let printed: Vec<&str> = stdout
+        .lines()
+        .skip(2)
+        .take(ranked.len())
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let names: Vec<&str> = ranked.iter().map(|r| r.2).collect();
+    assert_eq!(printed, names, "the printed table in rank order");
+}
+
 #[test]
 fn survey_writes_the_fit_of_every_predictor() {
     let sandbox = Sandbox::new();
     let out = sandbox.path().join("survey");
     let out = out.to_str().unwrap();
-    sandbox
+    let assert = sandbox
         .cmd(&[
             "survey",
             "baseline",
@@ -347,6 +404,8 @@ fn survey_writes_the_fit_of_every_predictor() {
         .assert()
         .success()
         .stdout(predicate::str::contains("respondents"));
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert_survey_states_its_data(&sandbox.path().join("survey"), &stdout);
     let fit = read(&sandbox.path().join("survey/survey-fit.csv"));
     survey_of_a_small_population_says_it_surveyed_everyone(&sandbox);
     for predictor in [
