@@ -409,3 +409,53 @@ fn standardise(raw: &[Vec<f64>]) -> Vec<Vec<f64>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standardised_columns_have_mean_0_and_sample_sd_1() {
+        let raw = vec![
+            vec![1.0, 10.0],
+            vec![2.0, 10.0],
+            vec![3.0, 10.0],
+            vec![6.0, 10.0],
+        ];
+        let x = standardise(&raw);
+        // Column 0: mean 3, sample variance (4 + 1 + 0 + 9) / 3 = 14 / 3.
+        let sd = (14.0_f64 / 3.0).sqrt();
+        for (row, v) in x.iter().zip([1.0, 2.0, 3.0, 6.0]) {
+            assert!((row[0] - (v - 3.0) / sd).abs() < 1e-12, "{row:?}");
+            // A constant column stays finite (0), not 0 / 0.
+            assert_eq!(row[1], 0.0);
+        }
+    }
+
+    #[test]
+    fn a_regression_that_cannot_be_fitted_says_why_in_words() {
+        let message = |y: &[bool]| fit_problem(&LogisticError::NoFit, y, 12).to_string();
+        let none = message(&[false; 20]);
+        assert!(
+            none.contains("none of the 20 respondents co-produce at step 12"),
+            "{none}"
+        );
+        let all = message(&[true; 20]);
+        assert!(
+            all.contains("all of the 20 respondents co-produce at step 12"),
+            "{all}"
+        );
+        let mut some = [false; 20];
+        some[..3].fill(true);
+        let some = message(&some);
+        assert!(
+            some.contains(
+                "with 3 of the 20 respondents co-producing at step 12, the estimates \
+                 do not converge"
+            ),
+            "{some}"
+        );
+        let few = fit_problem(&LogisticError::Shape, &[true], 12).to_string();
+        assert!(few.contains("1 respondent for 7 coefficients"), "{few}");
+    }
+}
