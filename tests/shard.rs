@@ -203,6 +203,15 @@ fn an_interrupted_shard_resumes_to_the_same_bytes() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    // The interrupted shard is not resumed as another shard.
+    shard_cmd(&sb, &["--shard", "1/2", "--out", "cut", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "it was started with scenario fingerprint",
+        ))
+        .stderr(predicate::str::contains("shard 0/2, but this run has"))
+        .stderr(predicate::str::contains("--quick and --shard options"));
     shard_cmd(&sb, &["--shard", "0/2", "--out", "cut", "--resume"])
         .assert()
         .success();

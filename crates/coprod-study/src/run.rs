@@ -789,8 +789,8 @@ pub(crate) fn explain(err: OutputError) -> StudyError {
             "finish it with the coprod version that started it, or start over with --force"
         }
         OutputError::Mismatch { .. } => {
-            "resume with the same scenario file and the same --set, --replications, --seed and \
-             --quick options, or start over with --force"
+            "resume with the same scenario file and the same --set, --replications, --seed, \
+             --quick and --shard options, or start over with --force"
         }
         OutputError::Corrupt { .. } => "start over with --force",
         OutputError::Io { .. } | OutputError::CannotCreate { .. } => {
