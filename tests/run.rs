@@ -688,7 +688,15 @@ fn parameters_csv_records_the_parameters_as_run() {
         );
     }
     let manifest = manifest_without_timing(&dir);
-    for p in manifest["parameters"].as_array().unwrap() {
+    let listed = manifest["parameters"].as_array().unwrap();
+    assert_eq!(listed.len(), n_params, "every parameter in the manifest");
+    let entry = |name: &str| listed.iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(entry("citizens.trust_mean")["value"], "0.2");
+    assert_eq!(entry("citizens.trust_mean")["source"], "set");
+    // The swept parameter has no one value; its source says where its values came from.
+    assert!(entry(&table.swept[0])["value"].is_null());
+    assert_eq!(entry(&table.swept[0])["source"], "sweep");
+    for p in listed {
         let name = p["name"].as_str().unwrap();
         let values: Vec<&str> = table
             .rows

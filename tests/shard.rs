@@ -53,6 +53,22 @@ fn every_run_is_in_exactly_one_shard_for_any_number_of_shards() {
                 .success()
                 .stdout(predicate::str::contains(&out));
             let dir = sb.path().join(&out);
+            // The manifest lists the shard's files (every file is a table or a manifest).
+            let manifest: serde_json::Value =
+                serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+            let mut listed: Vec<String> = manifest["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect();
+            let mut present: Vec<String> = fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            listed.sort();
+            present.sort();
+            assert_eq!(listed, present, "{out}");
             let info = shard_json(&dir);
             assert_eq!(info["index"], i);
             assert_eq!(info["count"], n);
