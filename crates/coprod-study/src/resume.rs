@@ -206,4 +206,19 @@ mod tests {
             "{said}"
         );
     }
+
+    /// The printed command can be pasted into a shell: words with spaces, quotes or shell
+    /// characters are single-quoted, an empty word too, and plain words stay bare.
+    #[test]
+    fn words_are_quoted_for_the_shell_only_when_needed() {
+        assert_eq!(quote("levers.outreach=0.5"), "levers.outreach=0.5");
+        assert_eq!(
+            quote("outputs/my-study_2,a+b@c:d"),
+            "outputs/my-study_2,a+b@c:d"
+        );
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("my study.toml"), "'my study.toml'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote("$HOME"), "'$HOME'");
+    }
 }
