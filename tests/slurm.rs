@@ -128,7 +128,9 @@ fn slurm_refuses_bad_sbatch_values_and_writes_nothing() {
         assert!(left.is_empty(), "{extra:?} left {left:?}");
     };
     let forms = "allowed is minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
-    for time in ["abc", "", "1:2:3:4", ":5", "1-", "1h", "1-2-3", "1.5"] {
+    for time in [
+        "abc", "", "1:2:3:4", ":5", "1-", "1h", "1-2-3", "1.5", "x-1:00",
+    ] {
         refused(
             &["--time", time],
             &[&format!("invalid value `{time}` for --time: "), forms],
@@ -254,6 +256,27 @@ fn slurm_quotes_the_paths_it_writes_for_bash() {
         String::from_utf8_lossy(&echoed.stdout),
         "it's a $HOME dir/my $x 'study'.toml"
     );
+    // The script's paths as bash reads them: the binary, the job's folder and the working
+    // directory exist, and the output is the --out given, made absolute.
+    let value = |prefix: &str| -> String {
+        let word = text
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix}"));
+        let echoed = Command::new("bash")
+            .args(["-c", &format!("printf %s {word}")])
+            .output()
+            .unwrap();
+        String::from_utf8(echoed.stdout).unwrap()
+    };
+    for prefix in ["COPROD=", "JOB_DIR=", "cd "] {
+        let path = value(prefix);
+        assert!(
+            std::path::Path::new(&path).is_absolute() && fs::metadata(&path).is_ok(),
+            "{prefix}{path}"
+        );
+    }
+    assert!(value("OUT=").ends_with("/study"), "{}", value("OUT="));
 }
 
 #[test]
