@@ -421,6 +421,69 @@ fn survey_writes_the_fit_of_every_predictor() {
     }
 }
 
+/// A round's shard file that belongs to another calibration (another generation, round,
+/// block or split, or another slice) is refused by name before anything is run on it.
+#[test]
+fn a_foreign_shard_file_in_a_round_is_refused() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = sharded_setup(&sandbox);
+    calibrate_into(
+        &sandbox,
+        (&scenario, &targets),
+        "sharded",
+        &["--shard", "0/2", "-j", "1"],
+    )
+    .assert()
+    .success();
+    let round = sandbox.path().join("sharded/rounds/gen-000/round-000");
+    let file = fs::read_dir(&round)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("shard 0's file of the first round");
+    let original = read(&file);
+    let slice: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let bump = |v: &serde_json::Value| serde_json::json!(v.as_u64().unwrap() + 1);
+    type Edit<'a> = Box<dyn Fn(&mut serde_json::Value) + 'a>;
+    let edits: [(&str, Edit); 5] = [
+        (
+            "generation",
+            Box::new(|s| s["generation"] = bump(&s["generation"])),
+        ),
+        ("round", Box::new(|s| s["round"] = bump(&s["round"]))),
+        ("block", Box::new(|s| s["block"][1] = bump(&s["block"][1]))),
+        ("shard", Box::new(|s| s["shard"] = s["shards"].clone())),
+        (
+            "proposals",
+            Box::new(|s| s["proposals"][1] = bump(&s["proposals"][1])),
+        ),
+    ];
+    for (field, edit) in edits {
+        let mut changed = slice.clone();
+        edit(&mut changed);
+        fs::write(&file, changed.to_string()).unwrap();
+        calibrate_into(
+            &sandbox,
+            (&scenario, &targets),
+            "sharded",
+            &["--shard", "1/2", "-j", "1"],
+        )
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "it belongs to another calibration or coprod version",
+        ))
+        .stderr(predicate::str::contains(
+            file.file_name().unwrap().to_str().unwrap(),
+        ));
+        assert!(
+            fs::read_dir(&round).unwrap().count() == 1,
+            "{field}: shard 1 ran on a foreign round"
+        );
+    }
+    fs::write(&file, original).unwrap();
+}
+
 /// Shards of every round, then `coprod merge DIR`, until the merge writes the results:
 /// the same bytes as the unsharded calibration. The split changes from round to round
 /// (3, then 2 shards), which cannot change any number either.

@@ -192,13 +192,16 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
                 path.display()
             )
         })?;
-        let expected = shard_slice(block, slice.shard, slice.shards);
-        if slice.generation != generation
-            || slice.round != round
-            || slice.block != [block.start, block.end]
-            || slice.shard >= slice.shards
-            || slice.proposals != [expected.start, expected.end]
-        {
+        // A damaged or foreign file may name a shard outside its split: checked before its
+        // slice of the block is worked out.
+        let foreign = slice.shard >= slice.shards || {
+            let expected = shard_slice(block, slice.shard, slice.shards);
+            slice.generation != generation
+                || slice.round != round
+                || slice.block != [block.start, block.end]
+                || slice.proposals != [expected.start, expected.end]
+        };
+        if foreign {
             bail!(
                 "{} holds proposals {}-{} of round {} of generation {}, but this calibration's \
                  round {round} of generation {generation} is proposals {}-{}: it belongs to \
