@@ -539,6 +539,20 @@ fn sharded_rounds_merged_equal_the_unsharded_calibration() {
         .sum();
     assert!(proposals >= needed && simulations >= simulated, "{sharded}");
     assert!(simulations <= proposals, "{sharded}");
+    // The counts are those of the rounds' shard files: one round per merge above.
+    assert_eq!(sharded["rounds"], merges, "{sharded}");
+    let mut spans = 0;
+    for generation in fs::read_dir(sandbox.path().join("sharded/rounds")).unwrap() {
+        for round in fs::read_dir(generation.unwrap().path()).unwrap() {
+            for file in fs::read_dir(round.unwrap().path()).unwrap() {
+                let slice: serde_json::Value =
+                    serde_json::from_str(&read(&file.unwrap().path())).unwrap();
+                spans += slice["proposals"][1].as_u64().unwrap()
+                    - slice["proposals"][0].as_u64().unwrap();
+            }
+        }
+    }
+    assert_eq!(proposals, spans, "{sharded}");
     // A shard of a stopped calibration has nothing left to do.
     calibrate_into(
         &sandbox,
