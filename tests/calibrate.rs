@@ -617,21 +617,21 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot be used with"));
-    // A round begun with 2 shards is finished with 2; a shard that is there is not rerun.
-    calibrate(&["--shard", "0/2"]).assert().success();
-    calibrate(&["--shard", "0/2"])
+    // A round begun with 3 shards is finished with 3; a shard that is there is not rerun.
+    calibrate(&["--shard", "0/3"]).assert().success();
+    calibrate(&["--shard", "0/3"])
         .assert()
         .success()
         .stderr(predicate::str::contains("is already done"));
-    calibrate(&["--shard", "1/3"])
+    calibrate(&["--shard", "1/2"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "is split into 2 shards, not 3\n\nhint: give --shard I/2 (the shards still \
-             missing: 1/2)",
+            "is split into 3 shards, not 2\n\nhint: give --shard I/3 (the shards still \
+             missing: 1/3, 2/3)",
         ));
     // Another seed is another calibration.
-    calibrate(&["--shard", "1/2", "--seed", "9"])
+    calibrate(&["--shard", "1/3", "--seed", "9"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
@@ -647,7 +647,7 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .cmd(&["merge", "cal"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("shards 1/2 still to run"));
+        .stderr(predicate::str::contains("shards 1/3, 2/3 still to run"));
     // An unsharded calibration has nothing to merge.
     calibrate_into(&sandbox, (&scenario, &targets), "whole", &[])
         .assert()
