@@ -587,6 +587,22 @@ fn count_rounds(dir: &Path) -> Result<(u64, u64, u64)> {
 mod tests {
     use super::*;
 
+    /// What creating a path creates: its outermost missing ancestor, relative paths
+    /// included (never the empty path of the working directory); nothing for a path that
+    /// exists.
+    #[test]
+    fn the_first_missing_ancestor_is_what_creating_a_path_creates() {
+        let tmp = tempfile::tempdir().unwrap();
+        let deep = tmp.path().join("a").join("b").join("cal");
+        assert_eq!(first_missing_ancestor(&deep), Some(tmp.path().join("a")));
+        assert_eq!(first_missing_ancestor(tmp.path()), None);
+        let relative = Path::new("no-such-folder-of-coprod").join("cal");
+        assert_eq!(
+            first_missing_ancestor(&relative),
+            Some(PathBuf::from("no-such-folder-of-coprod"))
+        );
+    }
+
     /// The calibration's directory goes, and the parents it created while they are empty;
     /// a parent another command wrote into meanwhile stays with what is in it.
     #[test]
