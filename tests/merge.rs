@@ -214,6 +214,25 @@ fn missing_and_duplicate_shards_are_named() {
         .stderr(predicate::str::contains(
             "runs 0-5 of 24 are in more than one shard: shards/s0, other",
         ));
+    // One run is one run: 5/24 is run 5, which shard 0 of 4 holds too.
+    sweep(&sb, &["--shard", "5/24", "--out", "one"])
+        .assert()
+        .success();
+    sb.cmd(&["merge", "shards/s0", "one", "--out", "merged"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "run 5 of 24 is in more than one shard: shards/s0, one",
+        ))
+        .stderr(predicate::str::contains(
+            "runs 6-23 of 24 are in no shard given",
+        ));
+    sb.cmd(&["merge", "one", "--out", "merged"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "runs 0-4, runs 6-23 of 24 are in no shard given",
+        ));
     assert!(!sb.path().join("merged").exists());
 
     // The missing shard, re-run alone, completes the set.

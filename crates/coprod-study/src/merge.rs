@@ -194,8 +194,9 @@ fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
             .map(|&i| shards[i].0.display().to_string())
             .collect();
         text.push_str(&format!(
-            "{} of {total} are in more than one shard: {}\n",
+            "{} of {total} {} in more than one shard: {}\n",
             describe_range(*start, *end),
+            verb(&[(*start, *end)]),
             dirs.join(", ")
         ));
     }
@@ -206,8 +207,9 @@ fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
             .map(|(a, b)| describe_range(*a, *b))
             .collect();
         text.push_str(&format!(
-            "{} of {total} are in no shard given\n",
-            ranges.join(", ")
+            "{} of {total} {} in no shard given\n",
+            ranges.join(", "),
+            verb(&missing)
         ));
         // The shards of the same split that would hold them.
         let wanted: Vec<u64> = (0..count)
@@ -231,6 +233,14 @@ fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
         text.push_str("\nhint: give each shard directory once");
     }
     bail!("cannot merge: the shards do not cover every run exactly once\n{text}")
+}
+
+/// "is" for one run (`[(start, start + 1)]`), "are" for more.
+fn verb(ranges: &[(u64, u64)]) -> &'static str {
+    match ranges {
+        [(start, end)] if end - start == 1 => "is",
+        _ => "are",
+    }
 }
 
 /// The scenario as the shards resolved it, checked against their fingerprint.
