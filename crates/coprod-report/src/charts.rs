@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 
+use coprod_output::read::SummaryRow;
 use coprod_plot::{
     ChartStyle, ForestRow, Heatmap, PlotError, Series, forest_plot, heatmap, response_curve,
     survival_count_curves, time_series,
@@ -286,25 +287,7 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         return Ok(());
     };
     let one_replication = data.replications() < 2;
-    let series: Vec<Series> = data
-        .variants()
-        .iter()
-        .take(MAX_SERIES)
-        .map(|v| {
-            let (mut x, y, lo, hi) = data.step_band(column, |variant, _| variant == v);
-            if data.is_lab() {
-                // Step 0 is round 1 of the game.
-                x.iter_mut().for_each(|r| *r += 1.0);
-            }
-            let series = Series::new(v.clone(), x, y);
-            // One replication has no band: a zero-width one would be labelled an interval.
-            if one_replication {
-                series
-            } else {
-                series.with_band(lo, hi)
-            }
-        })
-        .collect();
+    let series = step_series(data, column);
     let (title, x_label) = if data.is_lab() {
         ("by round", "round of the public-goods game")
     } else {
@@ -340,6 +323,31 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     out.record(result, ChartKind::TimeSeries, &style, caption)
 }
 
+/// The lines of a time series of step metric `column`: for each of the first
+/// [`MAX_SERIES`] variants, the mean at each step over the runs of that variant (every sweep
+/// point pooled), with its 95% band unless the run has one replication. In the lab the x
+/// value is the round of the game, step + 1.
+fn step_series(data: &RunData, column: usize) -> Vec<Series> {
+    let one_replication = data.replications() < 2;
+    data.variants()
+        .iter()
+        .take(MAX_SERIES)
+        .map(|v| {
+            let (mut x, y, lo, hi) = data.step_band(column, |variant, _| variant == v);
+            if data.is_lab() {
+                x.iter_mut().for_each(|r| *r += 1.0);
+            }
+            let series = Series::new(v.clone(), x, y);
+            // One replication has no band: a zero-width one would be labelled an interval.
+            if one_replication {
+                series
+            } else {
+                series.with_band(lo, hi)
+            }
+        })
+        .collect()
+}
+
 /// What a time series leaves out: "" when it draws every variant, else which it draws and
 /// where the others are.
 fn variants_drawn(variants: &[String]) -> String {
@@ -366,47 +374,7 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             continue;
         }
         let name = &data.summary.swept[axis];
-        let single_variant = data.variants().len() == 1;
-        // One series per variant and combination of the other swept values.
-        let mut series: Vec<Columns> = Vec::new();
-        for row in data.summary.rows.iter().filter(|r| r.metric == metric) {
-            let others: Vec<String> = row
-                .point
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != axis)
-                .map(|(i, v)| {
-                    format!(
-                        "{} {v}",
-                        short_name(&data.summary.swept[i]).replace('_', " ")
-                    )
-                })
-                .collect();
-            let label = if others.is_empty() {
-                row.variant.clone()
-            } else if single_variant {
-                others.join(", ")
-            } else {
-                format!("{}, {}", row.variant, others.join(", "))
-            };
-            let x: f64 = row.point[axis].parse().unwrap_or(f64::NAN);
-            let (lo, hi) = match row.ci {
-                Some(ci) if is_bounded_01(metric) => clip01(ci),
-                Some(ci) => ci,
-                None => (f64::NAN, f64::NAN),
-            };
-            let entry = match series.iter().position(|s| s.0 == label) {
-                Some(i) => &mut series[i],
-                None => {
-                    series.push((label, vec![], vec![], vec![], vec![]));
-                    series.last_mut().expect("just pushed")
-                }
-            };
-            entry.1.push(x);
-            entry.2.push(row.mean);
-            entry.3.push(lo);
-            entry.4.push(hi);
-        }
+        let series = response_series(data, metric, axis);
         if series.len() > MAX_SERIES {
             out.notes.push(format!(
                 "no response curve of `{metric}` over `{name}`: {} lines would be unreadable; \
@@ -415,10 +383,6 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             ));
             continue;
         }
-        let series: Vec<Series> = series
-            .into_iter()
-            .map(|(label, x, y, lo, hi)| Series::new(label, x, y).with_band(lo, hi))
-            .collect();
         let style = out.style(
             format!(
                 "{} by {}",
@@ -429,28 +393,80 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             metric_axis_label(metric, data.is_lab()),
             &format!("response_{}_by_{}", slug(metric), slug(short_name(name))),
         );
-        let intervals = if data.replications() < 2 {
-            NO_INTERVAL.to_string()
-        } else {
-            format!(
-                ", with 95% confidence intervals over replications (summary.csv){}.",
-                if is_bounded_01(metric) {
-                    ", clipped to 0–1"
-                } else if is_non_negative(metric) {
-                    ", cut at 0"
-                } else {
-                    ""
-                }
-            )
-        };
         let caption = format!(
-            "Mean end-of-run {} at each value of {name}{intervals}",
+            "Mean end-of-run {} at each value of {name}{}",
             metric_label(metric),
+            response_intervals(data, metric)
         );
         let result = response_curve(&series, &style);
         out.record(result, ChartKind::Response, &style, caption)?;
     }
     Ok(())
+}
+
+/// The lines of a response curve of `metric` over swept parameter `axis`, from summary.csv:
+/// one per variant and combination of the other swept values, labelled by what tells them
+/// apart, with each sweep point's mean and 95% interval (clipped to 0-1 for a share).
+fn response_series(data: &RunData, metric: &str, axis: usize) -> Vec<Series> {
+    let single_variant = data.variants().len() == 1;
+    let mut series: Vec<Columns> = Vec::new();
+    for row in data.summary.rows.iter().filter(|r| r.metric == metric) {
+        let others: Vec<String> = row
+            .point
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != axis)
+            .map(|(i, v)| {
+                format!(
+                    "{} {v}",
+                    short_name(&data.summary.swept[i]).replace('_', " ")
+                )
+            })
+            .collect();
+        let label = if others.is_empty() {
+            row.variant.clone()
+        } else if single_variant {
+            others.join(", ")
+        } else {
+            format!("{}, {}", row.variant, others.join(", "))
+        };
+        let x: f64 = row.point[axis].parse().unwrap_or(f64::NAN);
+        let (lo, hi) = match row.ci {
+            Some(ci) if is_bounded_01(metric) => clip01(ci),
+            Some(ci) => ci,
+            None => (f64::NAN, f64::NAN),
+        };
+        let entry = match series.iter().position(|s| s.0 == label) {
+            Some(i) => &mut series[i],
+            None => {
+                series.push((label, vec![], vec![], vec![], vec![]));
+                series.last_mut().expect("just pushed")
+            }
+        };
+        entry.1.push(x);
+        entry.2.push(row.mean);
+        entry.3.push(lo);
+        entry.4.push(hi);
+    }
+    series
+        .into_iter()
+        .map(|(label, x, y, lo, hi)| Series::new(label, x, y).with_band(lo, hi))
+        .collect()
+}
+
+/// The end of a response curve's caption: what its intervals are, and how they are cut.
+fn response_intervals(data: &RunData, metric: &str) -> String {
+    if data.replications() < 2 {
+        return NO_INTERVAL.to_string();
+    }
+    let cut = if is_bounded_01(metric) {
+        ", clipped to 0–1"
+    } else if is_non_negative(metric) {
+        ", cut at 0"
+    } else {
+        ""
+    };
+    format!(", with 95% confidence intervals over replications (summary.csv){cut}.")
 }
 
 /// A series being collected: name, x, y, lower and upper bounds.
@@ -742,33 +758,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
     for v in data.variants().iter().take(MAX_PANELS) {
         // The mean, then the width of its 95% CI: where the map can be trusted.
         for width in [false, true] {
-            let values: Vec<Vec<f64>> = ys_text
-                .iter()
-                .map(|yv| {
-                    xs_text
-                        .iter()
-                        .map(|xv| {
-                            Estimate::of(
-                                data.summary
-                                    .rows
-                                    .iter()
-                                    .filter(|r| {
-                                        r.variant == *v
-                                            && r.metric == metric
-                                            && r.point[xa] == *xv
-                                            && r.point[ya] == *yv
-                                    })
-                                    .map(|r| match (width, r.ci) {
-                                        (false, _) => r.mean,
-                                        (true, Some((lo, hi))) => hi - lo,
-                                        (true, None) => f64::NAN,
-                                    }),
-                            )
-                            .mean
-                        })
-                        .collect()
-                })
-                .collect();
+            let values = heatmap_values(data, metric, v, (xa, ya), width);
             let (title, label, stem, caption) = if width {
                 (
                     format!("Width of the 95% CI: {} ({v})", metric_label(metric)),
@@ -811,11 +801,46 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
     Ok(())
 }
 
+/// The cells of a heatmap of `metric` in `variant` over swept parameters `axes` (x, y): one
+/// row per value of y, one cell per value of x, each the mean over the other swept
+/// parameters of summary.csv's mean, or with `width` of its 95% interval's width (NaN
+/// without an interval).
+fn heatmap_values(
+    data: &RunData,
+    metric: &str,
+    variant: &str,
+    (xa, ya): (usize, usize),
+    width: bool,
+) -> Vec<Vec<f64>> {
+    let xs = data.axis_values(xa);
+    data.axis_values(ya)
+        .iter()
+        .map(|yv| {
+            xs.iter()
+                .map(|xv| {
+                    let cell = data.summary.rows.iter().filter(|r| {
+                        r.variant == variant
+                            && r.metric == metric
+                            && r.point[xa] == *xv
+                            && r.point[ya] == *yv
+                    });
+                    let value = |r: &SummaryRow| match (width, r.ci) {
+                        (false, _) => r.mean,
+                        (true, Some((lo, hi))) => hi - lo,
+                        (true, None) => f64::NAN,
+                    };
+                    Estimate::of(cell.map(value)).mean
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::Tally;
-    use coprod_output::read::{RunRow, RunsTable, SummaryTable};
+    use coprod_output::read::{GroupRow, RunRow, RunsTable, SummaryTable};
 
     /// A run in memory with one summary metric, `participation_rate`: `values[v][p][r]` is
     /// its value in variant `v` (the first is `baseline`), sweep point `p` (of
@@ -1027,6 +1052,7 @@ mod tests {
     fn kinds_parse_by_name() {
         for k in ChartKind::ALL {
             assert_eq!(k.name().parse::<ChartKind>(), Ok(k));
+            assert_eq!(k.to_string(), k.name());
         }
         assert!(
             "pie"
@@ -1034,5 +1060,481 @@ mod tests {
                 .unwrap_err()
                 .contains("time-series")
         );
+    }
+
+    /// `d` with a time series of `participation_rate` at steps 0 to 2 in every run: 0.1 in
+    /// the baseline and 0.5 in other variants, plus 0.1 x the replication.
+    fn with_variant_steps(mut d: RunData) -> RunData {
+        let mut tally = Tally::new(vec!["participation_rate".into()]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+        }
+        for r in &d.runs.rows {
+            let level = if r.variant == "baseline" { 0.1 } else { 0.5 };
+            for step in 0..3 {
+                tally.add_step(r.run_id, step, &[level + 0.1 * r.replication as f64]);
+            }
+        }
+        d.set_tally(tally);
+        d
+    }
+
+    #[test]
+    fn a_time_series_line_pools_its_own_variants_runs() {
+        // Two replications at each of two sweep points, all pooled.
+        let d = with_variant_steps(run(&[
+            vec![vec![0.2, 0.3], vec![0.2, 0.3]],
+            vec![vec![0.4, 0.5], vec![0.4, 0.5]],
+        ]));
+        let series = step_series(&d, 0);
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["baseline", "v1"]);
+        for (s, mean) in series.iter().zip([0.15, 0.55]) {
+            assert_eq!(s.x, [0.0, 1.0, 2.0], "{}", s.name);
+            assert!(s.y.iter().all(|y| (y - mean).abs() < 1e-12), "{s:?}");
+            let band = s.band.as_ref().expect("two replications have a band");
+            assert!(band.lower.iter().all(|lo| *lo < mean - 0.01), "{band:?}");
+            assert!(band.upper.iter().all(|hi| *hi > mean + 0.01), "{band:?}");
+        }
+        // One replication: no band.
+        let one = with_variant_steps(run(&[vec![vec![0.2]], vec![vec![0.4]]]));
+        assert!(step_series(&one, 0).iter().all(|s| s.band.is_none()));
+    }
+
+    #[test]
+    fn a_lab_time_series_counts_rounds_from_one() {
+        let mut d = with_variant_steps(run(&[vec![vec![0.2, 0.3]]]));
+        d.manifest = Some(serde_json::json!({
+            "parameters": [{"name": "population.setting", "value": "lab"}]
+        }));
+        assert_eq!(step_series(&d, 0)[0].x, [1.0, 2.0, 3.0]);
+    }
+
+    /// A summary row of `metric`.
+    fn summary_row(variant: &str, point: &[&str], metric: &str, mean: f64) -> SummaryRow {
+        SummaryRow {
+            variant: variant.into(),
+            point: point.iter().map(|p| p.to_string()).collect(),
+            metric: metric.into(),
+            mean,
+            sd: Some(0.1),
+            n: 2,
+            ci: Some((mean - 0.3, mean + 0.3)),
+        }
+    }
+
+    /// A run sweeping `swept` with summary rows `rows` (its runs.csv: one run per row of
+    /// `participation_rate`, replication 0 and 1).
+    fn summarised(swept: &[&str], rows: Vec<SummaryRow>) -> RunData {
+        let mut d = run(&[]);
+        d.runs.swept = swept.iter().map(|s| s.to_string()).collect();
+        d.summary.swept = d.runs.swept.clone();
+        for r in rows.iter().filter(|r| r.metric == "participation_rate") {
+            for replication in 0..2 {
+                d.runs.rows.push(RunRow {
+                    run_id: d.runs.rows.len() as u64,
+                    variant: r.variant.clone(),
+                    point: r.point.clone(),
+                    replication,
+                    seed: replication,
+                    values: vec![r.mean],
+                });
+            }
+        }
+        d.summary.rows = rows;
+        d
+    }
+
+    #[test]
+    fn a_response_line_per_variant_with_its_means_and_clipped_intervals() {
+        let cap = "levers.group_size_cap";
+        let d = summarised(
+            &[cap],
+            vec![
+                summary_row("baseline", &["2"], "participation_rate", 0.1),
+                summary_row("baseline", &["4"], "participation_rate", 0.9),
+                summary_row("baseline", &["2"], "service_output", 7.0),
+                summary_row("v1", &["2"], "participation_rate", 0.5),
+                summary_row("v1", &["4"], "participation_rate", 0.6),
+            ],
+        );
+        let series = response_series(&d, "participation_rate", 0);
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["baseline", "v1"]);
+        assert_eq!(series[0].x, [2.0, 4.0]);
+        assert_eq!(series[0].y, [0.1, 0.9]);
+        assert_eq!(series[1].y, [0.5, 0.6]);
+        // A share's interval is clipped to 0-1.
+        let band = series[0].band.as_ref().unwrap();
+        assert_eq!(band.lower, [0.0, 0.9 - 0.3]);
+        assert_eq!(band.upper, [0.1 + 0.3, 1.0]);
+        // Another metric's interval is drawn as summary.csv gives it.
+        let output = response_series(&d, "service_output", 0);
+        assert_eq!(output.len(), 1);
+        let band = output[0].band.as_ref().unwrap();
+        assert_eq!((band.lower[0], band.upper[0]), (7.0 - 0.3, 7.0 + 0.3));
+    }
+
+    #[test]
+    fn response_lines_of_a_two_parameter_sweep_are_named_by_the_other_value() {
+        let swept = ["levers.group_size_cap", "levers.outreach"];
+        let rows = |variants: &[&str]| {
+            let mut rows = Vec::new();
+            for v in variants {
+                for (cap, outreach) in [("2", "0"), ("4", "0"), ("2", "1"), ("4", "1")] {
+                    rows.push(summary_row(v, &[cap, outreach], "participation_rate", 0.5));
+                }
+            }
+            rows
+        };
+        let one = summarised(&swept, rows(&["baseline"]));
+        let names = |d: &RunData, axis| -> Vec<String> {
+            response_series(d, "participation_rate", axis)
+                .into_iter()
+                .map(|s| s.name)
+                .collect()
+        };
+        assert_eq!(names(&one, 0), ["outreach 0", "outreach 1"]);
+        assert_eq!(names(&one, 1), ["group size cap 2", "group size cap 4"]);
+        let two = summarised(&swept, rows(&["baseline", "v1"]));
+        assert_eq!(
+            names(&two, 0),
+            [
+                "baseline, outreach 0",
+                "baseline, outreach 1",
+                "v1, outreach 0",
+                "v1, outreach 1"
+            ]
+        );
+    }
+
+    /// A [`Drawn`] writing into `dir`.
+    fn drawing(dir: &Path) -> Drawn {
+        Drawn {
+            dir: dir.to_path_buf(),
+            charts: Vec::new(),
+            notes: Vec::new(),
+            asked: None,
+        }
+    }
+
+    #[test]
+    fn more_than_eight_response_lines_are_left_out_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        for (variants, drawn) in [(8, true), (9, false)] {
+            let rows = (0..variants)
+                .flat_map(|v| {
+                    let name = if v == 0 {
+                        "baseline".into()
+                    } else {
+                        format!("v{v}")
+                    };
+                    ["2", "4"].map(|cap| summary_row(&name, &[cap], "participation_rate", 0.5))
+                })
+                .collect();
+            let d = summarised(&["levers.group_size_cap"], rows);
+            let mut out = drawing(dir.path());
+            draw_responses(&d, "participation_rate", &mut out).unwrap();
+            assert_eq!(out.charts.len(), usize::from(drawn), "{variants} variants");
+            if drawn {
+                assert!(out.notes.is_empty(), "{:?}", out.notes);
+            } else {
+                assert_eq!(
+                    out.notes,
+                    [
+                        "no response curve of `participation_rate` over `levers.group_size_cap`: \
+                      9 lines would be unreadable; use a heatmap or fewer variants"
+                    ]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn response_captions_say_what_the_intervals_are() {
+        let two = summarised(
+            &["levers.group_size_cap"],
+            vec![summary_row("baseline", &["2"], "participation_rate", 0.5)],
+        );
+        assert_eq!(
+            response_intervals(&two, "participation_rate"),
+            ", with 95% confidence intervals over replications (summary.csv), clipped to 0–1."
+        );
+        assert_eq!(
+            response_intervals(&two, "active_groups"),
+            ", with 95% confidence intervals over replications (summary.csv), cut at 0."
+        );
+        assert_eq!(
+            response_intervals(&two, "no_such_metric"),
+            ", with 95% confidence intervals over replications (summary.csv)."
+        );
+        let one = run(&[vec![vec![0.5]]]);
+        assert_eq!(response_intervals(&one, "participation_rate"), NO_INTERVAL);
+    }
+
+    /// `d` with one group of 5 members in every run of the baseline, formed at step 0 and
+    /// ended at step 2, and none in other variants; timeseries rows to step 3.
+    fn with_baseline_groups(d: RunData) -> RunData {
+        let mut tally = Tally::new(vec!["participation_rate".into()]);
+        for r in &d.runs.rows {
+            tally.add_run(r.run_id, &r.variant, &r.point);
+        }
+        for r in &d.runs.rows {
+            for step in 0..4 {
+                tally.add_step(r.run_id, step, &[0.1]);
+            }
+            if r.variant == "baseline" {
+                tally.add_group(&GroupRow {
+                    run_id: r.run_id,
+                    size_cap: 8,
+                    size_at_formation: 5,
+                    formed_step: 0,
+                    ended_step: Some(2),
+                    end_reason: "too_few_members".into(),
+                    life: None,
+                });
+            }
+        }
+        let mut d = d;
+        d.set_tally(tally);
+        d
+    }
+
+    fn survival_charts(d: &RunData) -> (Vec<ChartFile>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = drawing(dir.path());
+        draw_survival(d, &mut out).unwrap();
+        (out.charts, out.notes)
+    }
+
+    #[test]
+    fn survival_is_drawn_from_each_variants_own_groups() {
+        let (charts, notes) = survival_charts(&with_baseline_groups(run(&[vec![vec![0.2, 0.3]]])));
+        let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(titles, ["Groups still active, by size"]);
+        assert!(notes.is_empty(), "{notes:?}");
+        // v1 has no group: its panel is skipped, the baseline's drawn.
+        let (charts, notes) = survival_charts(&with_baseline_groups(run(&[
+            vec![vec![0.2, 0.3]],
+            vec![vec![0.2, 0.3]],
+        ])));
+        let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(titles, ["Groups still active, by size (baseline)"]);
+        assert_eq!(
+            notes,
+            ["skipped chart \"Groups still active, by size (v1)\": no finite values to draw"]
+        );
+    }
+
+    #[test]
+    fn survival_of_more_than_four_variants_says_which_it_draws() {
+        let values: Vec<Vec<Vec<f64>>> = (0..5).map(|_| vec![vec![0.2, 0.3]]).collect();
+        let (_, notes) = survival_charts(&with_baseline_groups(run(&values)));
+        assert_eq!(
+            notes.last().unwrap(),
+            "Group survival is drawn for the first 4 of the 5 variants (baseline, v1, v2, v3); \
+             groups.csv holds every group of every variant."
+        );
+        let (_, notes) = survival_charts(&with_baseline_groups(run(&values[..4])));
+        assert!(notes.iter().all(|n| !n.contains("first 4")), "{notes:?}");
+    }
+
+    /// Summary rows of `participation_rate` (and `service_output`, 10 more) in variants
+    /// baseline and v1 (1 more) over a 2 x 2 grid of group_size_cap (y) and outreach (x),
+    /// times `others` values of a third swept parameter (c, adding 0.01 x its index).
+    fn grid(others: usize) -> RunData {
+        let mut swept = vec!["levers.group_size_cap", "levers.outreach"];
+        if others > 0 {
+            swept.push("levers.c");
+        }
+        let mut rows = Vec::new();
+        for (v, variant) in ["baseline", "v1"].into_iter().enumerate() {
+            for (y, cap) in ["2", "4"].into_iter().enumerate() {
+                for (x, outreach) in ["0", "1"].into_iter().enumerate() {
+                    let mean = v as f64 + 0.1 * y as f64 + 0.01 * x as f64;
+                    let points: Vec<Vec<String>> = if others == 0 {
+                        vec![vec![cap.into(), outreach.into()]]
+                    } else {
+                        (0..others)
+                            .map(|c| vec![cap.into(), outreach.into(), c.to_string()])
+                            .collect()
+                    };
+                    for (c, point) in points.iter().enumerate() {
+                        let point: Vec<&str> = point.iter().map(String::as_str).collect();
+                        let mean = mean + 0.01 * c as f64;
+                        let mut row = summary_row(variant, &point, "participation_rate", mean);
+                        // Widths 0.1 at (0, 0), 0.2 at (0, 1), ... and none at the last cell.
+                        row.ci = (x + 2 * y < 3).then(|| {
+                            let half = 0.05 * (1 + x + 2 * y) as f64;
+                            (mean - half, mean + half)
+                        });
+                        rows.push(row);
+                        rows.push(summary_row(variant, &point, "service_output", mean + 10.0));
+                    }
+                }
+            }
+        }
+        summarised(&swept, rows)
+    }
+
+    #[test]
+    fn heatmap_cells_are_a_variants_means_and_interval_widths() {
+        let close = |a: &[Vec<f64>], b: &[[f64; 2]; 2]| {
+            a.len() == 2
+                && a.iter().zip(b).all(|(r, e)| {
+                    r.iter()
+                        .zip(e)
+                        .all(|(x, y)| (x - y).abs() < 1e-12 || (x.is_nan() && y.is_nan()))
+                })
+        };
+        let d = grid(0);
+        let means = heatmap_values(&d, "participation_rate", "v1", (1, 0), false);
+        assert!(close(&means, &[[1.0, 1.01], [1.1, 1.11]]), "{means:?}");
+        let output = heatmap_values(&d, "service_output", "baseline", (1, 0), false);
+        assert!(
+            close(&output, &[[10.0, 10.01], [10.1, 10.11]]),
+            "{output:?}"
+        );
+        let widths = heatmap_values(&d, "participation_rate", "baseline", (1, 0), true);
+        assert!(close(&widths, &[[0.1, 0.2], [0.3, f64::NAN]]), "{widths:?}");
+        // A third swept parameter is averaged over: c = 0, 1, 2 add 0, 0.01, 0.02.
+        let d = grid(3);
+        let means = heatmap_values(&d, "participation_rate", "baseline", (1, 0), false);
+        assert!(close(&means, &[[0.01, 0.02], [0.11, 0.12]]), "{means:?}");
+    }
+
+    #[test]
+    fn heatmap_captions_say_when_other_parameters_are_averaged() {
+        for (others, averaged) in [(0, false), (2, true)] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut out = drawing(dir.path());
+            draw_heatmaps(&grid(others), "participation_rate", &mut out).unwrap();
+            // A map of the mean and one of the interval's width per variant.
+            assert_eq!(out.charts.len(), 4, "{:?}", out.notes);
+            for chart in &out.charts {
+                assert_eq!(
+                    chart
+                        .caption
+                        .contains("Averaged over the other swept parameters."),
+                    averaged,
+                    "{}",
+                    chart.caption
+                );
+            }
+        }
+    }
+
+    /// The forest plot of `participation_rate` drawn from `d`, and its SVG.
+    fn forest(d: &RunData) -> (ChartFile, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = drawing(dir.path());
+        draw_forest(d, "participation_rate", &mut out).unwrap();
+        assert_eq!(out.charts.len(), 1, "{:?}", out.notes);
+        let chart = out.charts.remove(0);
+        let svg = std::fs::read_to_string(chart.svg()).unwrap();
+        (chart, svg)
+    }
+
+    /// Whether a chart's SVG has a text "group size cap" (its y axis, in the forest plots
+    /// below; rows are labelled by value alone).
+    fn axis_named(svg: &str) -> bool {
+        svg.lines().any(|l| l.trim() == "group size cap")
+    }
+
+    #[test]
+    fn forest_titles_axes_and_captions_follow_the_variants_and_points() {
+        let reps = || vec![0.2, 0.3];
+        let points = |n: usize| -> Vec<Vec<f64>> { (0..n).map(|_| reps()).collect() };
+        // Two variants at 3 points: a row per point, labelled by the swept value.
+        let (chart, svg) = forest(&run(&[points(3), points(3)]));
+        assert_eq!(chart.title, "v1 minus baseline: participation rate");
+        assert!(axis_named(&svg), "the axis names the swept parameter");
+        assert!(
+            chart
+                .caption
+                .contains("the mean of the differences between runs that share a seed"),
+            "{}",
+            chart.caption
+        );
+        // Three variants: rows are labelled with the variant too; the axis has no name.
+        let (chart, svg) = forest(&run(&[points(3), points(3), points(3)]));
+        assert_eq!(chart.title, "Variants minus baseline: participation rate");
+        assert!(!axis_named(&svg));
+        // 17 points make too many rows: one row per variant, averaged over the points.
+        let (chart, svg) = forest(&run(&[points(17), points(17)]));
+        assert!(!axis_named(&svg));
+        assert!(
+            chart.caption.contains("over its 17 sweep points"),
+            "{}",
+            chart.caption
+        );
+        // 16 rows still fit (1 x 16 or 2 x 8); 18 (2 x 9) do not.
+        let (chart, svg) = forest(&run(&[points(16), points(16)]));
+        assert!(!chart.caption.contains("sweep points"), "{}", chart.caption);
+        assert!(axis_named(&svg));
+        let (chart, _) = forest(&run(&[points(8), points(8), points(8)]));
+        assert!(!chart.caption.contains("sweep points"), "{}", chart.caption);
+        let (chart, _) = forest(&run(&[points(9), points(9), points(9)]));
+        let rows = |d: &RunData| forest_rows(d, 0, "participation_rate").len();
+        assert_eq!(rows(&run(&[points(16), points(16)])), 16);
+        assert_eq!(rows(&run(&[points(9), points(9), points(9)])), 2);
+        assert!(
+            chart.caption.contains("over its 9 sweep points"),
+            "{}",
+            chart.caption
+        );
+    }
+
+    #[test]
+    fn forest_rows_are_labelled_by_what_tells_them_apart() {
+        let labels = |d: &RunData| -> Vec<String> {
+            forest_rows(d, 0, "participation_rate")
+                .into_iter()
+                .map(|r| r.label)
+                .collect()
+        };
+        let reps = || vec![vec![0.2, 0.3], vec![0.2, 0.3]];
+        assert_eq!(labels(&run(&[reps(), reps()])), ["2", "3"]);
+        assert_eq!(
+            labels(&run(&[reps(), reps(), reps()])),
+            ["v1, 2", "v1, 3", "v2, 2", "v2, 3"]
+        );
+        let mut two = run(&[reps(), reps()]);
+        two.summary.swept.push("levers.outreach".into());
+        for row in &mut two.runs.rows {
+            row.point.push("0.5".into());
+        }
+        assert_eq!(
+            labels(&two),
+            [
+                "group_size_cap 2, outreach 0.5",
+                "group_size_cap 3, outreach 0.5"
+            ]
+        );
+        let mut unswept = run(&[vec![vec![0.2, 0.3]], vec![vec![0.2, 0.3]]]);
+        unswept.summary.swept.clear();
+        for row in &mut unswept.runs.rows {
+            row.point.clear();
+        }
+        assert_eq!(labels(&unswept), ["v1"]);
+    }
+
+    #[test]
+    fn averaged_forest_rows_pair_runs_of_the_same_replication_and_point() {
+        // 17 points, 3 replications; the baseline varies by both, the variant adds
+        // 0.05 + 0.002 x point: every replication's mean difference is 0.05 + 0.002 x 8.
+        let base = |p: usize, r: usize| 0.1 * r as f64 + 0.01 * p as f64;
+        let cells = |add: fn(usize) -> f64| -> Vec<Vec<f64>> {
+            (0..17)
+                .map(|p| (0..3).map(|r| base(p, r) + add(p)).collect())
+                .collect()
+        };
+        let d = run(&[cells(|_| 0.0), cells(|p| 0.05 + 0.002 * p as f64)]);
+        let rows = forest_rows(&d, 0, "participation_rate");
+        assert_eq!(rows.len(), 1);
+        let expected = 0.05 + 0.002 * 8.0;
+        for value in [rows[0].effect, rows[0].ci_low, rows[0].ci_high] {
+            assert!((value - expected).abs() < 1e-9, "{:?}", rows[0]);
+        }
     }
 }
