@@ -223,6 +223,94 @@ fn set_overrides_parameters_and_replaces_sweeps() {
     );
 }
 
+/// A `--set` of a parameter that a variant sets replaces the variant's value in every run
+/// (docs/scenarios.md): stderr says so, and manifest.json and index.html no longer state
+/// the variant's value as one its runs had.
+#[test]
+fn set_of_a_variant_parameter_is_stated_as_replacing_it() {
+    let sb = Sandbox::new();
+    sb.small_run(&[
+        "incentives-vs-ownership",
+        "--out",
+        "out",
+        "--set",
+        "levers.crowding_out=false",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains(
+        "--set levers.crowding_out=false replaces the value `true` that variant(s) `financial` set",
+    ));
+    let dir = sb.path().join("out");
+    let manifest = manifest_without_timing(&dir);
+    let financial = manifest["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "financial")
+        .unwrap();
+    let names: Vec<&str> = financial["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["levers.financial_incentive"], "{financial}");
+    assert_eq!(
+        financial["replaced"],
+        serde_json::json!([{"name": "levers.crowding_out", "value": "true"}])
+    );
+    // Every run had the value set on the command line.
+    let (_, params) = csv(&dir.join("parameters.csv"));
+    assert!(
+        params
+            .iter()
+            .filter(|r| r[1] == "levers.crowding_out")
+            .all(|r| r[2] == "false" && r[4] == "set")
+    );
+    let index = read(&dir.join("index.html"));
+    assert!(
+        !index.contains("levers.crowding_out = true, levers.financial_incentive = 0.5"),
+        "index.html states the replaced value as the variant's"
+    );
+    assert!(
+        index.contains("replaced by <code>--set levers.crowding_out=false</code>"),
+        "index.html does not say the value was replaced"
+    );
+    // Without such a setting the manifest has no `replaced` key.
+    sb.small_run(&["incentives-vs-ownership", "--out", "plain"])
+        .assert()
+        .success();
+    let plain = manifest_without_timing(&sb.path().join("plain"));
+    assert!(
+        plain["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v.get("replaced").is_none())
+    );
+    // `--quick` caps a population a variant sets: the variant's value is stated as replaced.
+    fs::write(
+        sb.path().join("big.toml"),
+        "name = \"big\"\n[experiment]\nsteps = 3\nreplications = 2\n\
+         [[experiment.variants]]\nname = \"big\"\nparams.population.n_citizens = 3000\n",
+    )
+    .unwrap();
+    sb.cmd(&["run", "big.toml", "--quick", "--out", "quick"])
+        .assert()
+        .success();
+    let dir = sb.path().join("quick");
+    let manifest = manifest_without_timing(&dir);
+    assert_eq!(
+        manifest["variants"][1]["replaced"],
+        serde_json::json!([{"name": "population.n_citizens", "value": "3000"}])
+    );
+    assert_eq!(manifest["variants"][1]["params"], serde_json::json!([]));
+    assert!(read(&dir.join("index.html")).contains(
+        "<code>population.n_citizens = 3000</code> replaced by the size caps of <code>--quick</code>"
+    ));
+}
+
 #[test]
 fn set_rejects_unknown_keys_and_bad_values_with_a_hint() {
     let sb = Sandbox::new();

@@ -138,8 +138,13 @@ pub struct VariantInfo {
     pub name: String,
     /// What it changes.
     pub description: String,
-    /// Parameters it sets on top of the scenario's.
+    /// Parameters it sets on top of the scenario's, as its runs had them.
     pub params: Vec<NameValue>,
+    /// Parameters it sets that a `--set` option or `--quick`'s size caps replaced with
+    /// another value: the variant's own values, which its runs did not have (empty, and
+    /// left out, when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<NameValue>,
     /// Interventions in force.
     pub interventions: Vec<InterventionInfo>,
 }

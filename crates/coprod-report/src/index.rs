@@ -276,7 +276,7 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
                 .unwrap_or_default();
             let _ = writeln!(
                 body,
-                "<li><b>{}</b>{}{}{}</li>",
+                "<li><b>{}</b>{}{}{}{}</li>",
                 escape(name),
                 if description.is_empty() {
                     String::new()
@@ -288,6 +288,7 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
                 } else {
                     format!(" (<code>{}</code>)", escape(&params.join(", ")))
                 },
+                replaced_text(v, m),
                 interventions_text(v)
             );
         }
@@ -302,6 +303,44 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
             "<p>Command-line settings: <code>{}</code></p>",
             escape(&s.join(" "))
         );
+    }
+}
+
+/// The values a variant sets that no run of it had (manifest `variants[].replaced`), each
+/// with what replaced it, a `--set` option or `--quick`'s size caps: "; `levers.x = 0.5`
+/// replaced by `--set levers.x=0.2`".
+fn replaced_text(variant: &Value, m: &Value) -> String {
+    let Some(list) = variant.get("replaced").and_then(Value::as_array) else {
+        return String::new();
+    };
+    let settings: Vec<&str> = m
+        .get("settings")
+        .and_then(Value::as_array)
+        .map(|s| s.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let items: Vec<String> = list
+        .iter()
+        .map(|p| {
+            let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+            let value = p.get("value").and_then(Value::as_str).unwrap_or("");
+            let by = settings
+                .iter()
+                .rfind(|s| s.split_once('=').is_some_and(|(k, _)| k == name))
+                .map_or_else(
+                    || "the size caps of <code>--quick</code>".to_string(),
+                    |s| format!("<code>--set {}</code>", escape(s)),
+                );
+            format!(
+                "<code>{} = {}</code> replaced by {by}",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", items.join(", "))
     }
 }
 

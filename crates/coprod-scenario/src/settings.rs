@@ -91,6 +91,7 @@ impl Scenario {
                 }
             }
         }
+        notes.extend(self.replaced_variant_values());
         if self.n_runs() > crate::MAX_RUNS {
             // Only more replications can add runs (a `--set` parameter removes a sweep axis),
             // so the last setting of them is to blame.
@@ -113,6 +114,41 @@ impl Scenario {
         self.check_sweep_not_overridden()
             .map_err(|o| ScenarioError::new(ORIGIN, o.message(self)).with_hint(o.hint()))?;
         Ok(notes)
+    }
+}
+
+impl Scenario {
+    /// Notes naming each `--set` parameter that a variant sets to another value: the setting
+    /// holds in every run (it is the strongest source), so no run has the variant's value.
+    fn replaced_variant_values(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for &(index, value) in &self.pins {
+            let spec = &SPECS[index];
+            let mut names = Vec::new();
+            let mut values: Vec<String> = Vec::new();
+            for v in &self.variants {
+                let Some(&(_, own)) = v.overrides.iter().rfind(|(i, _)| *i == index) else {
+                    continue;
+                };
+                if own.to_bits() != value.to_bits() {
+                    names.push(format!("`{}`", v.name));
+                    let own = format!("`{}`", spec.format_value(own));
+                    if !values.contains(&own) {
+                        values.push(own);
+                    }
+                }
+            }
+            if !names.is_empty() {
+                notes.push(format!(
+                    "--set {}={} replaces the value {} that variant(s) {} set, in every run",
+                    spec.name,
+                    spec.format_value(value),
+                    values.join(", "),
+                    names.join(", ")
+                ));
+            }
+        }
+        notes
     }
 }
 

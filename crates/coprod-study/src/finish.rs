@@ -179,10 +179,22 @@ pub(crate) fn manifest(
         variants: s
             .variants
             .iter()
-            .map(|v| VariantInfo {
+            .enumerate()
+            .map(|(vi, v)| VariantInfo {
                 name: v.name.clone(),
                 description: v.description.clone(),
-                params: v.overrides.iter().map(name_value).collect(),
+                params: v
+                    .overrides
+                    .iter()
+                    .filter(|o| !replaced(s, vi, o))
+                    .map(name_value)
+                    .collect(),
+                replaced: v
+                    .overrides
+                    .iter()
+                    .filter(|o| replaced(s, vi, o))
+                    .map(name_value)
+                    .collect(),
                 interventions: v
                     .interventions
                     .iter()
@@ -216,4 +228,14 @@ pub(crate) fn manifest(
             resumed_at_run: None,
         },
     }
+}
+
+/// Whether the runs of variant `variant` did not have the value its override sets: a
+/// `--set` option (the strongest source, docs/scenarios.md) or the size caps of `--quick`
+/// replaced it in every run.
+fn replaced(s: &Scenario, variant: usize, &(index, value): &(usize, f64)) -> bool {
+    (0..s.n_points()).any(|point| {
+        s.params_for(variant, point).get_index(index).to_bits() != value.to_bits()
+            && !s.sweep.iter().any(|a| a.param == index)
+    })
 }
