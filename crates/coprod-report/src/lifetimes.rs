@@ -228,9 +228,15 @@ impl<'a> Lifetimes<'a> {
                 - self.share(chosen.iter().map(|&i| &pairs[i].1))
         };
         let mean = diff(&mut (0..pairs.len()));
-        let ci = cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1), |s| {
-            diff(&mut s.iter().copied())
-        });
+        // An unknown share makes the difference unknown, and its interval too (as in
+        // `still_going`): resamples that leave out the groups still going would give one.
+        let ci = if mean.is_finite() {
+            cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1), |s| {
+                diff(&mut s.iter().copied())
+            })
+        } else {
+            None
+        };
         Estimate {
             mean,
             ci,
@@ -273,7 +279,12 @@ impl Lifetimes<'_> {
         };
         let all: Vec<usize> = (0..pairs.len()).collect();
         let mean = ratio(&all);
-        let ci = cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1) ^ 1, ratio);
+        // No ratio (no group-month at risk in one of the cells), no interval.
+        let ci = if mean.is_finite() {
+            cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1) ^ 1, ratio)
+        } else {
+            None
+        };
         Estimate {
             mean,
             ci,
@@ -418,6 +429,24 @@ mod tests {
         let none_left = l.still_going("baseline", &point("8"));
         assert_eq!(none_left.mean, 0.0);
         assert_eq!(none_left.ci, Some((0.0, 0.0)));
+    }
+
+    #[test]
+    fn a_difference_with_an_unknown_share_has_no_interval() {
+        // Cap 4's share is unknown (its group still going was last seen 4 months in), so
+        // the difference from cap 8 is too; resamples that leave out that replication give
+        // a share, but not one the data support, so the page must not show an interval.
+        let d = run_dir(&[
+            ("baseline", 4, 0, &[(3, 0, Some(2)), (3, 56, None)]),
+            ("baseline", 4, 1, &[(3, 0, Some(2))]),
+            ("baseline", 8, 0, &[(6, 0, Some(30))]),
+            ("baseline", 8, 1, &[(6, 0, Some(3))]),
+        ]);
+        let l = Lifetimes::new(&d);
+        assert!(l.still_going("baseline", &point("4")).mean.is_nan());
+        let diff = l.paired_difference(("baseline", &point("8")), ("baseline", &point("4")));
+        assert!(diff.mean.is_nan(), "{diff:?}");
+        assert_eq!(diff.ci, None, "{diff:?}");
     }
 
     #[test]
