@@ -133,6 +133,7 @@ fn sigkill_mid_sweep_then_resume_gives_byte_identical_outputs() {
         .success()
         .stdout("study\n")
         .stderr(predicate::str::contains("8 of 24 runs are already done"))
+        .stderr(predicate::str::contains("; 16 of them to run now, roughly"))
         .stderr(predicate::str::contains("wrote 16 runs"));
     let study = sb.path().join("study");
     assert_same_outputs(&sb.path().join("reference"), &study);

@@ -248,3 +248,27 @@ fn an_interrupted_shard_resumes_to_the_same_bytes() {
         .code(2)
         .stderr(predicate::str::contains("it is shard 0 of 2"));
 }
+
+/// The announcement of a shard gives the whole experiment and the runs this shard runs,
+/// with the time of those, not of the whole experiment.
+#[test]
+fn a_shard_announces_the_runs_it_runs() {
+    let sb = Sandbox::new();
+    shard_cmd(&sb, &["--shard", "1/3", "--out", "s1", "-j", "1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "12 runs (2 variants x 6 sweep points x 1 replication) of ",
+        ))
+        .stderr(predicate::str::contains(
+            " steps; 4 of them to run now, roughly ",
+        ))
+        .stderr(predicate::str::contains(
+            "wrote shard 1 of 3 (runs 4-7 of 12)",
+        ));
+    // The whole experiment on one machine says nothing of a part.
+    shard_cmd(&sb, &["--out", "all", "-j", "1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("to run now").not());
+}

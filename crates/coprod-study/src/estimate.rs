@@ -108,6 +108,40 @@ pub fn describe_runs(s: &Scenario, threads: usize) -> String {
     )
 }
 
+/// [`describe_runs`] for a command that runs only `runs` of the scenario's runs (a shard,
+/// or what a resume has left): "900 runs (...) of 480 steps; 450 of them to run now,
+/// roughly 4 s on 2 threads", the time being that of those runs.
+pub(crate) fn describe_runs_to_run(s: &Scenario, threads: usize, runs: u64) -> String {
+    let all = s.n_runs();
+    if runs == all {
+        return describe_runs(s, threads);
+    }
+    let mut citizen_steps = 0.0;
+    for variant in 0..s.variants.len() {
+        for point in 0..s.n_points() {
+            citizen_steps += s.params_for(variant, point).n_citizens;
+        }
+    }
+    // The mean run's citizen-steps times the runs to run.
+    citizen_steps *= f64::from(s.steps) * runs as f64 / (s.variants.len() * s.n_points()) as f64;
+    format!(
+        "{} run{} ({} variant{} x {} sweep point{} x {} replication{}) of {} steps; {runs} of \
+         them to run now, {} on {} thread{}",
+        all,
+        plural(all),
+        s.variants.len(),
+        plural(s.variants.len() as u64),
+        s.n_points(),
+        plural(s.n_points() as u64),
+        s.replications,
+        plural(u64::from(s.replications)),
+        s.steps,
+        roughly(citizen_steps, runs, threads),
+        threads,
+        plural(threads as u64),
+    )
+}
+
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

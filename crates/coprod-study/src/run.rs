@@ -496,7 +496,7 @@ fn announce(
     progress.note(Note::Status(format!(
         "{}: {}",
         scenario.name,
-        estimate::describe_runs(scenario, threads)
+        estimate::describe_runs_to_run(scenario, threads, resumable.total - skip)
     )));
     if skip > 0 {
         progress.note(Note::Status(format!(
