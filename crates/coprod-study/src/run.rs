@@ -241,7 +241,7 @@ fn run_pilot(o: &RunOptions, p: &mut Prepared, width: f64, progress: &dyn Progre
         progress,
     )?;
     progress.note(Note::Status(format!(
-        "--target-ci: {} after {} replications; running them into the output directory",
+        "--target-ci: {} after {} replications; writing them into the output directory",
         adaptive.stopped_because, adaptive.replications
     )));
     p.scenario
