@@ -92,7 +92,18 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
 /// "30 runs (...) of 120 steps, roughly 4 s on 2 threads".
 pub fn describe_runs(s: &Scenario, threads: usize) -> String {
     format!(
-        "{} run{} ({} variant{} x {} sweep point{} x {} replication{}) of {} steps, {} on {} thread{}",
+        "{}, {} on {} thread{}",
+        runs_and_steps(s),
+        estimate(s, threads),
+        threads,
+        plural(threads as u64),
+    )
+}
+
+/// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps".
+fn runs_and_steps(s: &Scenario) -> String {
+    format!(
+        "{} run{} ({} variant{} x {} sweep point{} x {} replication{}) of {} steps",
         s.n_runs(),
         plural(s.n_runs()),
         s.variants.len(),
@@ -102,9 +113,6 @@ pub fn describe_runs(s: &Scenario, threads: usize) -> String {
         s.replications,
         plural(u64::from(s.replications)),
         s.steps,
-        estimate(s, threads),
-        threads,
-        plural(threads as u64),
     )
 }
 
@@ -125,17 +133,8 @@ pub(crate) fn describe_runs_to_run(s: &Scenario, threads: usize, runs: u64) -> S
     // The mean run's citizen-steps times the runs to run.
     citizen_steps *= f64::from(s.steps) * runs as f64 / (s.variants.len() * s.n_points()) as f64;
     format!(
-        "{} run{} ({} variant{} x {} sweep point{} x {} replication{}) of {} steps; {runs} of \
-         them to run now, {} on {} thread{}",
-        all,
-        plural(all),
-        s.variants.len(),
-        plural(s.variants.len() as u64),
-        s.n_points(),
-        plural(s.n_points() as u64),
-        s.replications,
-        plural(u64::from(s.replications)),
-        s.steps,
+        "{}; {runs} of them to run now, {} on {} thread{}",
+        runs_and_steps(s),
         roughly(citizen_steps, runs, threads),
         threads,
         plural(threads as u64),
