@@ -86,6 +86,16 @@ fn failing_runs_are_recorded_in_failures_csv_and_the_rest_carry_on() {
             .iter()
             .any(|f| f == "failures.csv")
     );
+    // The page counts the 22 runs it shows and says that 2 more failed.
+    let page = read(&study.join("index.html"));
+    assert!(page.contains("<p>22 runs: "), "{page}");
+    assert!(
+        page.contains(
+            "<p><strong>2 of 24 runs failed</strong> and are left out of every table and \
+             chart: see <a href=\"failures.csv\">failures.csv</a>.</p>"
+        ),
+        "{page}"
+    );
 }
 
 /// The comparison says what failed runs leave: a sweep point whose reference runs all
@@ -144,6 +154,8 @@ fn a_run_without_failures_has_no_failures_csv() {
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&sb.path().join("study").join("manifest.json"))).unwrap();
     assert_eq!(manifest["failed_runs"], 0);
+    let page = read(&sb.path().join("study").join("index.html"));
+    assert!(!page.contains("runs failed"), "{page}");
 }
 
 #[test]

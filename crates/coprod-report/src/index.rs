@@ -83,6 +83,7 @@ pub(crate) fn index_page(
         },
         escape(&text("/coprod_version")),
     );
+    failed_runs_text(&mut body, data);
     let _ = writeln!(
         body,
         "<p class=\"note\">Files: {}; charts as PNG and SVG in <a href=\"charts/\">charts/</a>. \
@@ -127,6 +128,24 @@ pub(crate) fn index_page(
 
 /// The forest plots `coprod run` and `coprod compare` draw into `comparison/` for
 /// scenarios with variants (one per metric, split into parts when long), if there are any.
+/// Failed runs have no row in runs.csv, so the count above leaves them out: say so.
+fn failed_runs_text(body: &mut String, data: &RunData) {
+    let failed = data
+        .manifest
+        .as_ref()
+        .and_then(|m| m.get("failed_runs"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if failed > 0 {
+        let total = data.runs.rows.len() as u64 + failed;
+        let _ = writeln!(
+            body,
+            "<p><strong>{failed} of {total} runs failed</strong> and are left out of every \
+             table and chart: see <a href=\"failures.csv\">failures.csv</a>.</p>"
+        );
+    }
+}
+
 fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportError> {
     let dir = data.dir.join("comparison");
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -522,6 +541,18 @@ mod tests {
             parameters: None,
         };
         index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
+    }
+
+    #[test]
+    fn failed_runs_are_counted_with_the_runs_shown() {
+        let page = page_of(serde_json::json!({"failed_runs": 2}));
+        assert!(page.contains("<p>0 runs: "), "{page}");
+        assert!(
+            page.contains("<strong>2 of 2 runs failed</strong>"),
+            "{page}"
+        );
+        let page = page_of(serde_json::json!({"failed_runs": 0}));
+        assert!(!page.contains("runs failed"), "{page}");
     }
 
     #[test]
