@@ -98,6 +98,7 @@ pub(crate) fn assert_same_calibration(single: &Path, other: &Path) {
             "wall_seconds",
             "merge_wall_seconds",
             "threads",
+            "resumed_at_generation",
             "sharded",
         ] {
             m.remove(key);
@@ -176,8 +177,22 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     // The generations of the checkpoints left were taken from them, not made again.
     assert_eq!([modified("gen-000.json"), modified("gen-001.json")], kept);
     assert!(dir.join("checkpoints/gen-002.json").exists());
-    let manifest = read(&dir.join("manifest.json"));
-    assert!(manifest.contains("coprod calibrate"), "{manifest}");
+    // The manifest's command reproduces the calibration, and says it was resumed after
+    // the two generations that were kept (its wall time is the last invocation's only).
+    let manifest = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap()
+    };
+    let resumed = manifest(&dir);
+    assert_eq!(
+        resumed["command"],
+        format!(
+            "coprod calibrate {scenario} --targets {targets} --seed {} --out {out}",
+            resumed["seed"]
+        )
+    );
+    assert_eq!(resumed["resumed_at_generation"], 2);
+    let whole = manifest(&sandbox.path().join("cal-2"));
+    assert!(whole["resumed_at_generation"].is_null(), "{whole}");
     // Checkpoints of one seed are never continued with another.
     calibrate_into(
         &sandbox,
@@ -242,6 +257,48 @@ fn a_lab_calibration_refuses_targets_the_lab_does_not_report() {
             "target `mean_citizen_trust`: the lab setting reports only mean_contribution and service_output",
         ));
     assert!(!sandbox.path().join("cal").exists());
+}
+
+/// Ctrl-C during a calibration exits with 130 and says what is kept (the checkpoints of
+/// the finished generations) and the command that continues it.
+#[test]
+fn ctrl_c_says_how_to_continue_the_calibration() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    // About ten generations of a quarter of a second each: still running when interrupted.
+    let slow = SCENARIO
+        .replace("n_citizens = 40", "n_citizens = 400")
+        .replace("steps = 3", "steps = 40")
+        .replace("particles = 20", "particles = 300")
+        .replace("generations = 3", "generations = 40");
+    fs::write(&scenario, slow).unwrap();
+    let child = std::process::Command::new(crate::util::bin())
+        .current_dir(sandbox.path())
+        .args(["calibrate", &scenario, "--targets", &targets, "-o", "cal"])
+        .args(["--threads", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = sandbox.path().join("cal/checkpoints/gen-000.json");
+    let start = std::time::Instant::now();
+    while !first.exists() {
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "generation 0 never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let stderr = crate::resume::interrupt(child);
+    assert!(
+        stderr.ends_with(&format!(
+            "\ninterrupted: the generations finished so far are checkpointed in cal; the one \
+             under way is lost.\ncontinue with: coprod calibrate {scenario} --targets {targets} \
+             --seed 2 --out cal --resume\n"
+        )),
+        "{stderr}"
+    );
+    assert!(!sandbox.path().join("cal/manifest.json").exists());
 }
 
 /// A folder that holds no calibration is not offered --resume.
@@ -406,6 +463,12 @@ fn survey_writes_the_fit_of_every_predictor() {
         .stdout(predicate::str::contains("respondents"));
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert_survey_states_its_data(&sandbox.path().join("survey"), &stdout);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&sandbox.path().join("survey/manifest.json"))).unwrap();
+    assert_eq!(
+        manifest["command"],
+        format!("coprod survey baseline --horizon 60 --sample 400 --out {out}")
+    );
     let fit = read(&sandbox.path().join("survey/survey-fit.csv"));
     survey_of_a_small_population_says_it_surveyed_everyone(&sandbox);
     for predictor in [

@@ -77,8 +77,8 @@ impl Progress for Terminal {
         self.on_ctrl_c(Box::new(move || resumable.on_interrupt()));
     }
 
-    /// From now on (until the run directory is written), Ctrl-C says that nothing is kept.
-    fn unsaved(&self, what: &str) {
+    /// From now on, Ctrl-C says `what`: what is kept and how to go on.
+    fn on_interrupt(&self, what: &str) {
         let what = what.to_string();
         self.on_ctrl_c(Box::new(move || what.clone()));
     }

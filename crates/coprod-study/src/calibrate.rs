@@ -488,17 +488,22 @@ fn tolerance(t: f64) -> String {
     }
 }
 
-/// The command line that reproduces this calibration.
+/// The command line that reproduces this calibration, quoted for the shell.
 pub(crate) fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
-    let mut c = format!(
-        "coprod calibrate {} --targets {} --seed {seed}",
-        args.scenario,
-        args.targets.display()
-    );
+    let mut words = vec![
+        "coprod".to_string(),
+        "calibrate".into(),
+        args.scenario.clone(),
+        "--targets".into(),
+        args.targets.display().to_string(),
+        "--seed".into(),
+        seed.to_string(),
+    ];
     if let Some(out) = &args.out {
-        c.push_str(&format!(" --out {}", out.display()));
+        words.extend(["--out".into(), out.display().to_string()]);
     }
-    c
+    let words: Vec<String> = words.iter().map(|w| crate::resume::quote(w)).collect();
+    words.join(" ")
 }
 
 #[cfg(test)]

@@ -298,7 +298,10 @@ fn run_whole(
     guard_or_record(setup, &args.targets, |p, v| Ok(write_json_file(p, v)?))?;
     let state = load_state(setup)?;
     write_checkpoints(out, &state.generations[state.checkpointed..])?;
+    // Like a run's `resumed_at_run`: the wall time below is this invocation's only.
+    let resumed_at = args.resume.then_some(state.generations.len());
     setup.announce(progress, threads);
+    progress.on_interrupt(&interrupted(args, setup));
     let pool = Setup::pool(threads)?;
     let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
     let generations = pool.install(|| {
@@ -317,8 +320,24 @@ fn run_whole(
     let run = serde_json::json!({
         "wall_seconds": clock.elapsed().as_secs_f64(),
         "threads": threads,
+        "resumed_at_generation": resumed_at,
     });
     finish(setup, &generations, &pool, reproduce(args, setup.seed), run)
+}
+
+/// What Ctrl-C during a calibration says: each generation's checkpoint is written whole
+/// when the generation finishes, so what is in `out` at any moment can be continued.
+fn interrupted(args: &CalibrateOptions, setup: &Setup) -> String {
+    let with_out = CalibrateOptions {
+        out: Some(setup.out.clone()),
+        ..args.clone()
+    };
+    format!(
+        "interrupted: the generations finished so far are checkpointed in {}; the one under \
+         way is lost.\ncontinue with: {} --resume",
+        setup.out.display(),
+        reproduce(&with_out, setup.seed)
+    )
 }
 
 /// What a `--shard` invocation did.

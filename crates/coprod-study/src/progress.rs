@@ -44,9 +44,9 @@ pub trait Progress: Sync {
         let _ = resumable;
     }
 
-    /// Work that is not saved starts (the pilot of `--target-ci`): stopping the process now
-    /// keeps nothing, which `what` says.
-    fn unsaved(&self, what: &str) {
+    /// From now on, stopping the process keeps what `what` says (nothing, during the pilot
+    /// of `--target-ci`; the checkpoints of a calibration) and how to go on.
+    fn on_interrupt(&self, what: &str) {
         let _ = what;
     }
 

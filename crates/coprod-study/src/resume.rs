@@ -151,7 +151,7 @@ pub(crate) fn resume_command(args: &RunWords<'_>, target: &Path) -> String {
 }
 
 /// A word as the shell reads it: bare when safe, else in single quotes.
-fn quote(word: &str) -> String {
+pub(crate) fn quote(word: &str) -> String {
     let safe = !word.is_empty()
         && word
             .chars()

@@ -226,7 +226,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
 /// `--target-ci`: the pilot that chooses the number of replications, which then become the
 /// scenario's.
 fn run_pilot(o: &RunOptions, p: &mut Prepared, width: f64, progress: &dyn Progress) -> Result<()> {
-    progress.unsaved(
+    progress.on_interrupt(
         "interrupted during the pilot of --target-ci: its runs are not kept, and nothing was \
          written; give the same command again to start over",
     );

@@ -333,7 +333,7 @@ fn manifest(
 ) -> serde_json::Value {
     serde_json::json!({
         "kind": "survey",
-        "command": format!("coprod survey {} --horizon {horizon} --sample {}", options.scenario, options.sample),
+        "command": command(options, horizon),
         "scenario": scenario.origin,
         "horizon": horizon,
         "runs": runs,
@@ -343,6 +343,25 @@ fn manifest(
         "predictors": "z-scores over the sample",
         "coprod_version": env!("CARGO_PKG_VERSION"),
     })
+}
+
+/// The command line that reproduces this survey, quoted for the shell: the horizon is the one
+/// surveyed, stated even when it was the scenario's default.
+fn command(options: &SurveyOptions, horizon: u32) -> String {
+    let mut words = vec![
+        "coprod".to_string(),
+        "survey".into(),
+        options.scenario.clone(),
+        "--horizon".into(),
+        horizon.to_string(),
+        "--sample".into(),
+        options.sample.to_string(),
+    ];
+    if let Some(out) = &options.out {
+        words.extend(["--out".into(), out.display().to_string()]);
+    }
+    let words: Vec<String> = words.iter().map(|w| crate::resume::quote(w)).collect();
+    words.join(" ")
 }
 
 /// Why the survey regression cannot be fitted, in words.
