@@ -513,6 +513,20 @@ fn slurm_writes_a_calibration_script() {
             .stderr(predicate::str::contains(message));
         assert!(!sb.path().join("cal.slurm").exists(), "{row}");
     }
+    // A missing file, or a folder, is named with the reason.
+    for (path, reason) in [("missing.csv", "No such file"), (".", "Is a directory")] {
+        let mut args = base.to_vec();
+        args[3] = path;
+        sb.cmd(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "cannot read targets file {}",
+                sb.path().join(path).display()
+            )))
+            .stderr(predicate::str::contains(reason));
+        assert!(!sb.path().join("cal.slurm").exists(), "{path}");
+    }
     // More tasks than particles (20): the first round has only that many proposals.
     sb.cmd(&[
         "slurm",

@@ -59,10 +59,8 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
         );
     }
     let cwd = &args.cwd;
-    if !cwd.join(targets).is_file() {
-        bail!("cannot read the targets file {}", targets.display());
-    }
-    // The checks of `coprod calibrate`, so a bad file fails here and not on the cluster.
+    // The checks of `coprod calibrate` (a missing file too, with the reason), so a bad file
+    // fails here and not on the cluster.
     crate::calibrate::read_scenario_targets(&scenario, &cwd.join(targets))?;
     let out = match &args.out {
         Some(dir) => cwd.join(dir),
