@@ -21,8 +21,8 @@ pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Resul
         );
     }
     check_run_dir(dir)?;
-    let written = write_report(dir, selection, None, None)
-        .with_context(|| format!("cannot redraw the charts of {}", dir.display()))?;
+    // Every report error names the file or directory concerned: not the folder again here.
+    let written = write_report(dir, selection, None, None).context("cannot redraw the charts")?;
     for note in &written.notes {
         progress.note(Note::Note(note.clone()));
     }
