@@ -103,6 +103,7 @@ pub fn sensitivity(
     let designs = Designs::new(&scenario, &table);
     let params = design_params(&scenario, &table, &designs.points())?;
     announce(&scenario, &table, designs.len(), threads, progress);
+    progress.on_interrupt(&crate::progress::nothing_written("sensitivity analysis"));
     let dir = create_dir(&scenario, options)?;
     let (replicates, design) = run_design(
         &scenario,

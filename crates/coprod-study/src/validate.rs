@@ -91,6 +91,8 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
         // Shard counts are small (clap and `indices` check them), so they fit a u32.
         options.robustness_shard = (i as u32, n as u32);
     }
+    // Before the partial directory appears, so that no interruption goes unexplained.
+    progress.on_interrupt(&crate::progress::nothing_written("validation"));
     let dir = RunDir::create(&target, existing)?;
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
