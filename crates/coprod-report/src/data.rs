@@ -372,6 +372,16 @@ impl RunData {
             .unwrap_or_else(|| self.aggregates.last_step.map_or(0, |s| s + 1))
     }
 
+    /// Runs that failed (the manifest's `failed_runs`; 0 without a manifest): they have no
+    /// row in runs.csv, so every count of runs leaves them out.
+    pub fn failed_runs(&self) -> u64 {
+        self.manifest
+            .as_ref()
+            .and_then(|m| m.get("failed_runs"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    }
+
     /// The scenario name (manifest), else the directory name.
     pub fn name(&self) -> String {
         self.manifest

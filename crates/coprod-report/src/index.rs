@@ -130,12 +130,7 @@ pub(crate) fn index_page(
 /// scenarios with variants (one per metric, split into parts when long), if there are any.
 /// Failed runs have no row in runs.csv, so the count above leaves them out: say so.
 fn failed_runs_text(body: &mut String, data: &RunData) {
-    let failed = data
-        .manifest
-        .as_ref()
-        .and_then(|m| m.get("failed_runs"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let failed = data.failed_runs();
     if failed > 0 {
         let total = data.runs.rows.len() as u64 + failed;
         let _ = writeln!(

@@ -1402,7 +1402,7 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
         .unwrap_or(false);
     format!(
         "<h2>About these numbers</h2><p class=\"note\">{} runs of the scenario <code>{}</code> \
-         ({} replications per size and regime, {} months each{}).{} \"Still going after {} \
+         ({} replications per size and regime, {} months each{}).{}{} \"Still going after {} \
          months\" is the Kaplan-Meier estimate over all groups of a size: groups that started \
          too late to be followed {} months count for as long as they were seen, and a group \
          that ended exactly then is not still going (runs.csv's share_lasting_24, \"lasting at \
@@ -1424,9 +1424,22 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
             ""
         },
         unreachable_caps(data, analysis),
+        failed_runs(data),
         analysis.horizon,
         analysis.horizon,
     )
+}
+
+/// Failed runs have no rows in the CSV files the page reads: say how many there were.
+fn failed_runs(data: &RunData) -> String {
+    match data.failed_runs() {
+        0 => String::new(),
+        failed => format!(
+            " {failed} of {} runs failed and are left out of every number on this page (see \
+             failures.csv).",
+            data.runs.rows.len() as u64 + failed
+        ),
+    }
 }
 
 fn sentence_case(text: &str) -> String {
@@ -2602,6 +2615,16 @@ mod tests {
         let text = about(&d, &a);
         assert!(text.contains("60 months each). \"Still going"), "{text}");
         assert!(!text.contains("Communities here"), "{text}");
+        // Failed runs are counted with the 12 shown.
+        d.manifest = Some(serde_json::json!({"experiment": {"steps": 60}, "failed_runs": 3}));
+        let text = about(&d, &a);
+        assert!(
+            text.contains(
+                "60 months each). 3 of 15 runs failed and are left out of every number on this \
+                 page (see failures.csv). \"Still going"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
