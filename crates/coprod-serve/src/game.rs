@@ -93,11 +93,18 @@ impl Settings {
         if self.sizes.iter().any(|&n| !(2..=40).contains(&n)) {
             return bad("sizes", "whole numbers from 2 to 40");
         }
+        // Each size is a treatment: two of one size would be two rows of that size on the
+        // teacher's page, which the CSV's `group_size` cannot tell apart.
+        if (1..self.sizes.len()).any(|i| self.sizes[..i].contains(&self.sizes[i])) {
+            return bad("sizes", "different group sizes (each size once)");
+        }
         if !(1..=30).contains(&self.rounds) {
             return bad("rounds", "a whole number from 1 to 30");
         }
-        if !(self.endowment.is_finite() && (1.0..=1000.0).contains(&self.endowment)) {
-            return bad("endowment", "a number from 1 to 1000");
+        // Whole tokens, as contributions are: a student can then give them all, and a
+        // simulated citizen's rounded move never exceeds them.
+        if !(self.endowment.fract() == 0.0 && (1.0..=1000.0).contains(&self.endowment)) {
+            return bad("endowment", "a whole number from 1 to 1000");
         }
         if !(self.mpcr.is_finite() && (0.0..=1.0).contains(&self.mpcr)) {
             return bad("mpcr", "a number from 0 to 1");
@@ -1077,6 +1084,12 @@ mod tests {
             ("endowment", with(|s| s.endowment = 1000.5)),
             ("endowment", with(|s| s.endowment = f64::NAN)),
             ("endowment", with(|s| s.endowment = f64::INFINITY)),
+            // Tokens are whole: with 20.5 a student could not give them all, and a
+            // simulated citizen's rounded move could be 21, more than it has.
+            ("endowment", with(|s| s.endowment = 20.5)),
+            // Two treatments of one size would be two rows "3" on the teacher's page and
+            // could not be told apart in the CSV.
+            ("sizes", with(|s| s.sizes = vec![3, 8, 3])),
             ("mpcr", with(|s| s.mpcr = -0.1)),
             ("mpcr", with(|s| s.mpcr = 1.1)),
             ("mpcr", with(|s| s.mpcr = f64::NAN)),

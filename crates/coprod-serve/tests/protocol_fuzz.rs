@@ -77,7 +77,9 @@ fn apply(game: &mut Game, seats: &mut Vec<usize>, raw: &Raw, now: Instant) {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     #[test]
-    fn no_message_sequence_panics_or_sticks(messages in prop::collection::vec(raw(), 0..80), sizes in prop::collection::vec(2u32..10, 1..3)) {
+    fn no_message_sequence_panics_or_sticks(messages in prop::collection::vec(raw(), 0..80), sizes in prop::collection::btree_set(2u32..10, 1..3)) {
+        // Different sizes: a size given twice is refused.
+        let sizes = sizes.into_iter().collect();
         let settings = Settings { sizes, rounds: 4, round_seconds: 30, ..Settings::default() };
         let mut game = Game::new("TEST".into(), settings, 7).unwrap();
         let mut seats = Vec::new();
