@@ -648,10 +648,12 @@ impl Game {
         (joined, connected, decided, self.seats.len() - joined)
     }
 
-    /// Nicknames of the students who gave one (only when nicknames are on).
+    /// Nicknames of the students here (a page connected) who gave one (only when
+    /// nicknames are on): the teacher's page lists them after "Here:".
     pub fn nicknames(&self) -> Vec<&str> {
         self.seats
             .iter()
+            .filter(|s| s.sockets > 0)
             .filter_map(|s| s.nickname.as_deref())
             .collect()
     }
@@ -1557,6 +1559,33 @@ mod tests {
             assert!(err.to_string().contains("at most 24 printable"), "{err}");
         }
         assert_eq!(g.humans(), 0, "a refused join takes no seat");
+    }
+
+    /// The teacher's page lists the nicknames after "Here:", next to the count of students
+    /// here: a student whose page closed is not listed, and is again once back.
+    #[test]
+    fn the_nicknames_listed_are_those_of_students_here() {
+        let now = Instant::now();
+        let s = Settings {
+            nicknames: true,
+            ..settings(vec![2], Task::Lab)
+        };
+        let mut g = Game::new("ABCD".into(), s, 1).unwrap();
+        let (ann, tok) = g
+            .join(Some("Ann".into()), None, || "tok-ann".into())
+            .unwrap();
+        g.join(Some("Bob".into()), None, token).unwrap();
+        assert_eq!(g.nicknames(), vec!["Ann", "Bob"]);
+        g.disconnect(ann, now);
+        assert_eq!(g.seat_counts().1, 1);
+        assert_eq!(g.nicknames(), vec!["Bob"], "Ann's page closed");
+        g.join(None, Some(tok), token).unwrap();
+        assert_eq!(g.nicknames(), vec!["Ann", "Bob"], "Ann is back");
+        // The export keeps every nickname, here or not.
+        g.disconnect(ann, now);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        g.teacher(TeacherMessage::End {}, now).unwrap();
+        assert!(csv(&g).contains(",Ann,"), "{}", csv(&g));
     }
 
     /// With nicknames off, whatever a student types is dropped, not refused.
