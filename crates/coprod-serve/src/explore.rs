@@ -213,15 +213,19 @@ impl Explore {
         let Some(control) = CONTROLS.iter().find(|c| c.name == name) else {
             return Err(format!("`{name}` is not a control of this page"));
         };
+        // The page's narrower range first, so a refused population names the range this
+        // page allows rather than the parameter table's.
+        let population = control.name == "population.n_citizens";
+        if population && !(value.fract() == 0.0 && (POPULATION.0..=POPULATION.1).contains(&value)) {
+            return Err(format!(
+                "`{name}` = {value} is out of range: allowed on this page is a whole number \
+                 from {} to {}",
+                POPULATION.0, POPULATION.1
+            ));
+        }
         let mut p = self.params.clone();
         p.set(name, value).map_err(|e| e.to_string())?;
-        if control.name == "population.n_citizens" {
-            if !(POPULATION.0..=POPULATION.1).contains(&value) {
-                return Err(format!(
-                    "`{name}` = {value} is out of range: allowed on this page is {} to {}",
-                    POPULATION.0, POPULATION.1
-                ));
-            }
+        if population {
             p.n_communities = (value / CITIZENS_PER_COMMUNITY).floor().max(1.0);
         }
         p.validate().map_err(|e| e.to_string())?;
@@ -388,6 +392,30 @@ mod tests {
         for text in [r#"{"type":"go","x":0}"#, r#"{"type":"setup","n":1}"#] {
             assert!(parse(text).is_err(), "{text}");
         }
+    }
+
+    /// The population's allowed values on this page are 200 to 5000 whole citizens: a
+    /// refused value is answered with that range, not the parameter table's wider one
+    /// (4 to 50000000), which the page would refuse anyway.
+    #[test]
+    fn a_refused_population_is_answered_with_the_pages_range() {
+        let mut e = Explore::new(1);
+        for value in [250.5, 3.0, 4.0, 1e9, 199.0, 5001.0] {
+            let err = e
+                .handle(ExploreMessage::Set {
+                    name: "population.n_citizens".into(),
+                    value,
+                })
+                .unwrap_err();
+            assert_eq!(
+                err,
+                format!(
+                    "`population.n_citizens` = {value} is out of range: allowed on this page is \
+                     a whole number from 200 to 5000"
+                )
+            );
+        }
+        assert_eq!(e.params.n_citizens, 1000.0, "the run keeps its value");
     }
 
     #[test]
