@@ -898,6 +898,26 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
     });
 }
 
+/// An address the server has no page for, or a method a page does not take, is answered
+/// with a 4xx and a message saying so, not an empty reply.
+#[test]
+fn an_unknown_address_or_method_gets_a_message() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let (status, body) = http(&format!("{}/nope", served.base), "GET", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("no page at /nope"), "{body}");
+    let (status, body) = http(&format!("{}/play", served.base), "POST", None);
+    assert_eq!(status, 405);
+    assert!(body.contains("/play does not take POST"), "{body}");
+    let (status, body) = http(&served.teacher("/api/games/ABCD/end"), "GET", None);
+    assert_eq!(status, 405);
+    assert!(
+        body.contains("/api/games/ABCD/end does not take GET"),
+        "{body}"
+    );
+}
+
 /// 100 students in groups of 5 through 10 rounds over loopback. Prints the 95th-percentile
 /// round latency (last contribution sent to every student seeing the result) and the
 /// server's resident memory. Asserts that every round completes and that every student's

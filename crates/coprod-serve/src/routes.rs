@@ -76,7 +76,22 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/play", get(|| async { page(PLAY) }))
         .route("/play/{code}", get(|| async { page(PLAY) }))
         .route("/ws/play/{code}", get(student_socket))
+        .fallback(no_such_page)
+        .method_not_allowed_fallback(wrong_method)
         .with_state(app)
+}
+
+/// An address with no page: a 404 that says so (axum's own has an empty body).
+async fn no_such_page(uri: axum::http::Uri) -> Response {
+    refused(StatusCode::NOT_FOUND, &format!("no page at {}", uri.path()))
+}
+
+/// A page asked with a method it does not take: a 405 that says so.
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    refused(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{} does not take {method}", uri.path()),
+    )
 }
 
 fn page(html: &'static str) -> Response {
