@@ -257,7 +257,7 @@ fn teacher_view(slot: &Slot) -> serde_json::Value {
     }
     let chart = svg::line_chart(
         "class",
-        "Mean contribution per round",
+        "Mean share of tokens given, per round",
         "round",
         &lines,
         (1.0, f64::from(game.settings().rounds)),
@@ -738,6 +738,21 @@ mod tests {
         let payoff = pair["payoff"].as_f64().unwrap();
         assert!((payoff - (20.0 - 0.1 * total)).abs() < 1e-9, "{payoff}");
         assert_eq!(outcomes[1]["size"], 3);
+    }
+
+    /// The chart's values run from 0 to 1 while the table beside it shows percentages and
+    /// students give tokens: its title says what the values are.
+    #[test]
+    fn the_teacher_chart_says_its_values_are_shares_of_the_tokens() {
+        let app = app();
+        let (slot, _) = one_round_played(&app);
+        let view = teacher_view(&slot);
+        let chart = view["chart"].as_str().unwrap();
+        assert!(
+            chart.contains(r#"aria-label="Mean share of tokens given, per round""#),
+            "{}",
+            &chart[..300]
+        );
     }
 
     #[test]
