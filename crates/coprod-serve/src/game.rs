@@ -409,7 +409,8 @@ impl Game {
         let Some(s) = self.seats.get_mut(seat).filter(|s| s.human) else {
             return Err(GameError::Invalid("no such seat".into()));
         };
-        s.pending = Some(amount);
+        // + 0.0 turns JSON's -0 into 0, which the pages and the export show as 0.
+        s.pending = Some(amount + 0.0);
         if self.everyone_here_decided() {
             self.close_round(now)?;
         }
@@ -844,6 +845,28 @@ mod tests {
         assert_eq!(g.seat_counts().1, 1);
         g.disconnect(a, now);
         assert_eq!(g.seat_counts().1, 1, "a stray close counts nothing");
+    }
+
+    /// JSON's `-0` is a whole number from 0 to the endowment, and is kept as 0: the export
+    /// said "-0" for the contribution and the group's total, a number nobody entered or saw.
+    #[test]
+    fn a_contribution_of_minus_zero_is_recorded_as_zero() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 2);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        for &s in &seats {
+            let StudentMessage::Contribute { round, amount } =
+                serde_json::from_str(r#"{"type":"contribute","round":1,"amount":-0}"#).unwrap()
+            else {
+                unreachable!()
+            };
+            g.student(s, round, amount, now).unwrap();
+        }
+        assert_eq!(g.phase(), Phase::Results(1));
+        let o = outcome(&g, 1, seats[0]);
+        assert!(o.contribution.is_sign_positive() && o.group_total.is_sign_positive());
+        assert!(!csv(&g).contains("-0"), "{}", csv(&g));
+        assert_eq!(g.student_view(seats[0], now)["submitted"], 0.0);
     }
 
     #[test]
