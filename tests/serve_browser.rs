@@ -420,6 +420,12 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
         assert!(chart.matches("<circle").count() >= 2 * 3, "{chart}");
         let rows = teacher.eval("document.querySelectorAll('#outcomes tr').length").await;
         assert_eq!(rows, json!(3));
+        // The table counts simulated seats, the chart's class lines do not: the page says so.
+        let caption = teacher.eval("document.querySelector('#outcomes caption').textContent").await;
+        assert!(
+            caption.as_str().unwrap().starts_with("Everyone in the groups: students and simulated"),
+            "{caption}"
+        );
         teacher.screenshot("serve-game-teacher").await;
         // Reloading keeps the seat (the browser remembers it) and the teacher's page.
         let seat = students[2].eval("document.body.dataset.seat").await;
