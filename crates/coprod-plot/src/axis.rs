@@ -356,4 +356,31 @@ mod tests {
         assert_eq!(coord.map(&1.0, (10, 110)), 60);
         assert_eq!(coord.map(&7.0, (10, 110)), 60);
     }
+
+    #[test]
+    fn ticked_maps_from_the_start_of_its_range() {
+        let coord = Ticked::new(10.0, 20.0, vec![10.0, 15.0, 20.0]);
+        assert_eq!(coord.map(&10.0, (0, 100)), 0);
+        assert_eq!(coord.map(&15.0, (0, 100)), 50);
+        assert_eq!(coord.map(&20.0, (0, 100)), 100);
+        assert_eq!(coord.range(), 10.0..20.0);
+        // A zero-length pixel range puts everything at its one pixel.
+        assert_eq!(coord.map(&12.0, (40, 40)), 40);
+    }
+
+    #[test]
+    fn ticked_draws_its_own_ticks_and_no_minor_grid() {
+        use plotters::coord::ranged1d::{BoldPoints, LightPoints};
+        let coord = Ticked::new(0.0, 1.0, vec![0.0, 0.25, 1.0]);
+        assert_eq!(coord.key_points(BoldPoints(10)), [0.0, 0.25, 1.0]);
+        assert!(coord.key_points(LightPoints::new(3, 30)).is_empty());
+    }
+
+    #[test]
+    fn a_tie_between_two_steps_goes_to_the_larger_step() {
+        // Span 4 with a target of 3 ticks: a step of 1 gives 4 intervals, a step of 2 gives 2,
+        // both 1 away from 3; the larger step gives fewer, shorter labels.
+        let axis = nice_axis(0.0, 4.0, 3, Padding::ToTicks).unwrap();
+        assert_close(&axis.ticks, &[0.0, 2.0, 4.0]);
+    }
 }

@@ -356,6 +356,7 @@ impl ForestChart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::svg_check::{Shape, Svg, read};
 
     /// A chart of `rows` over an axis with ticks every 0.5 (one decimal).
     fn chart(rows: &[ForestRow]) -> ForestChart<'_> {
@@ -396,5 +397,268 @@ mod tests {
         let rows = [ForestRow::new("a", f64::NAN, 0.5, 1.1)];
         assert_eq!(chart(&rows).estimate_text(&rows[0]), "n/a");
         assert_eq!(chart(&rows).header(), "estimate [95% CI]");
+    }
+
+    const BLUE: &str = "#0072B2";
+    const ORANGE: &str = "#E69F00";
+    const DARK: &str = "#3C3C3C";
+
+    fn rows() -> [ForestRow; 3] {
+        [
+            ForestRow::new("reward", 0.8, 0.5, 1.1),
+            ForestRow::new("group size", -0.4, -0.7, -0.1),
+            ForestRow::new("unknown", f64::NAN, 0.2, 0.6),
+        ]
+    }
+
+    /// Draws `rows` as a forest plot (`bars: None`) or bar chart and reads back the SVG.
+    fn drawn(rows: &[ForestRow], bars: Option<&[usize]>) -> Svg {
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("Effects", "difference (points)", "", dir.path().join("f"))
+            .with_size(900, 560);
+        let written = match bars {
+            None => forest_plot(rows, &style),
+            Some(groups) => bar_chart(rows, groups, &style),
+        };
+        read(&written.unwrap()[1])
+    }
+
+    /// The pixel x of effect `v`, read off the x tick labels "0.0" and "1.0".
+    fn x_of(svg: &Svg, v: f64) -> f64 {
+        let (zero, one) = (svg.x_tick("0.0"), svg.x_tick("1.0"));
+        zero + (one - zero) * v
+    }
+
+    /// The horizontal lines of `colour` at height `y`, longer than `min_length` pixels.
+    fn horizontal<'a>(svg: &'a Svg, colour: &str, y: f64, min_length: f64) -> Vec<&'a Shape> {
+        svg.in_colour("polyline", colour)
+            .into_iter()
+            .filter(|s| s.points.len() == 2 && s.points.iter().all(|p| p.1 == y))
+            .filter(|s| (s.points[1].0 - s.points[0].0).abs() > min_length)
+            .collect()
+    }
+
+    #[test]
+    fn each_row_shows_its_label_estimate_interval_and_marker_on_one_line() {
+        let svg = drawn(&rows(), None);
+        let expected = [
+            ("reward", "0.80 [0.50, 1.10]"),
+            ("group size", "-0.40 [-0.70, -0.10]"),
+            ("unknown", "n/a"),
+        ];
+        let header = svg.text("estimate [95% CI]");
+        assert!(header.bold);
+        let mut previous_y = header.y;
+        for (label, estimate) in expected {
+            let (label, estimate) = (svg.text(label), svg.text(estimate));
+            assert_eq!(estimate.y, label.y, "{estimate:?} beside {label:?}");
+            assert!(
+                label.y > previous_y,
+                "{label:?} above the row before it or the header"
+            );
+            previous_y = label.y;
+            assert_eq!(
+                (label.anchor.as_str(), estimate.anchor.as_str()),
+                ("end", "start")
+            );
+            assert!(
+                label.x < svg.x_tick("-0.5"),
+                "{label:?} is not left of the plot"
+            );
+            assert!(
+                estimate.x > svg.x_tick("1.0"),
+                "{estimate:?} is not right of the plot"
+            );
+            assert_eq!(
+                estimate.x, header.x,
+                "numbers and header are not one column"
+            );
+        }
+        // Intervals from low to high with caps, squares at the estimates.
+        for row in &rows()[..2] {
+            let y = svg.text(&row.label).y;
+            let lines = horizontal(&svg, BLUE, y, 5.0);
+            assert_eq!(lines.len(), 1, "{}: {lines:?}", row.label);
+            let (a, b) = (lines[0].points[0].0, lines[0].points[1].0);
+            assert!(
+                (a.min(b) - x_of(&svg, row.ci_low)).abs() <= 1.5,
+                "{}",
+                row.label
+            );
+            assert!(
+                (a.max(b) - x_of(&svg, row.ci_high)).abs() <= 1.5,
+                "{}",
+                row.label
+            );
+            for end in [a, b] {
+                let caps = svg.in_colour("polyline", BLUE).into_iter().filter(|s| {
+                    s.points.iter().all(|p| p.0 == end) && s.points[0].1 < y && s.points[1].1 > y
+                });
+                assert_eq!(caps.count(), 1, "{}: no cap at x = {end}", row.label);
+            }
+            let squares: Vec<_> = svg
+                .in_colour("rect", BLUE)
+                .into_iter()
+                .filter(|r| r.covers((x_of(&svg, row.effect), y)))
+                .collect();
+            assert_eq!(squares.len(), 1, "{}: {squares:?}", row.label);
+            let [(x0, y0), (x1, y1)] = [squares[0].points[0], squares[0].points[1]];
+            assert!(((x0 + x1) / 2.0 - x_of(&svg, row.effect)).abs() <= 1.5);
+            assert!(((y0 + y1) / 2.0 - y).abs() <= 1.5 && y1 - y0 >= 6.0);
+        }
+        // The row without an estimate has its interval but no square.
+        let y = svg.text("unknown").y;
+        assert_eq!(horizontal(&svg, BLUE, y, 5.0).len(), 1);
+        assert!(
+            svg.in_colour("rect", BLUE)
+                .iter()
+                .all(|r| !(r.points[0].1 < y && y < r.points[1].1))
+        );
+    }
+
+    #[test]
+    fn zero_line_runs_the_height_of_the_plot_at_zero() {
+        let svg = drawn(&rows(), None);
+        let zero = svg.x_tick("0.0");
+        let lines: Vec<_> = svg
+            .in_colour("polyline", DARK)
+            .into_iter()
+            .filter(|s| s.points.iter().all(|p| (p.0 - zero).abs() <= 1.0))
+            .filter(|s| (s.points[1].1 - s.points[0].1).abs() > 100.0)
+            .collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let (top, bottom) = (lines[0].points[0].1, lines[0].points[1].1);
+        assert!(top < svg.text("reward").y && bottom > svg.text("unknown").y);
+        assert!(
+            bottom < svg.text("0.0").y,
+            "the zero line runs into the tick labels"
+        );
+        // Light vertical grid lines at the x ticks help read the effects; rows need none.
+        let grid = svg.in_colour("line", "#DADADA");
+        assert_eq!(grid.len(), 4, "{grid:?}");
+        for label in ["-0.5", "0.0", "0.5", "1.0"] {
+            let x = svg.x_tick(label);
+            assert!(
+                grid.iter().any(|l| l.points.iter().all(|p| p.0 == x)),
+                "no grid at {label}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_other_row_is_shaded_across_the_plot() {
+        let svg = drawn(&rows(), None);
+        let shaded = |label: &str| {
+            let t = svg.text(label);
+            let x = svg.x_tick("0.5");
+            svg.shapes("rect")
+                .into_iter()
+                .any(|r| r.fill == "#F3F3F3" && r.covers((x, t.y)))
+        };
+        assert!(shaded("reward") && !shaded("group size") && shaded("unknown"));
+        let band = svg
+            .shapes("rect")
+            .into_iter()
+            .find(|r| r.fill == "#F3F3F3")
+            .unwrap();
+        let height = band.points[1].1 - band.points[0].1;
+        let spacing = svg.text("group size").y - svg.text("reward").y;
+        assert!(
+            (height - spacing).abs() <= 2.0,
+            "{band:?} is not one row high"
+        );
+    }
+
+    #[test]
+    fn bars_run_from_zero_to_the_estimate_in_their_group_colour() {
+        let groups = [1, 0];
+        let svg = drawn(&rows(), Some(&groups));
+        for (row, colour) in rows()[..2].iter().zip([ORANGE, BLUE]) {
+            let y = svg.text(&row.label).y;
+            let bars: Vec<_> = svg
+                .in_colour("rect", colour)
+                .into_iter()
+                .filter(|r| r.opacity < 1.0 && r.points[0].1 < y && y < r.points[1].1)
+                .collect();
+            assert_eq!(bars.len(), 1, "{}: {bars:?}", row.label);
+            let [(x0, y0), (x1, y1)] = [bars[0].points[0], bars[0].points[1]];
+            let (from, to) = (x_of(&svg, 0.0), x_of(&svg, row.effect));
+            assert!((x0 - from.min(to)).abs() <= 1.5 && (x1 - from.max(to)).abs() <= 1.5);
+            assert!(((y0 + y1) / 2.0 - y).abs() <= 1.5);
+            // Shorter than a row, so that neighbouring bars stay apart.
+            assert!(y1 - y0 < svg.text("group size").y - svg.text("reward").y);
+            // The interval is drawn over the bar in dark grey, not in the bar's colour.
+            assert_eq!(horizontal(&svg, DARK, y, 5.0).len(), 1, "{}", row.label);
+            assert!(horizontal(&svg, colour, y, 5.0).is_empty());
+        }
+        // The third row has no group: it takes the first colour, but has no estimate to draw.
+        let y = svg.text("unknown").y;
+        assert!(
+            svg.shapes("rect")
+                .iter()
+                .all(|r| r.opacity == 1.0 || !(r.points[0].1 < y && y < r.points[1].1))
+        );
+    }
+
+    #[test]
+    fn many_rows_label_only_rows_that_do_not_overlap_and_shrink_their_marks() {
+        let rows: Vec<ForestRow> = (0..60)
+            .map(|i| {
+                let v = f64::from(i);
+                ForestRow::new(format!("row {i}"), v, v - 1.0, v + 1.0)
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("Many", "effect", "", dir.path().join("m")).with_size(480, 300);
+        let svg = read(&forest_plot(&rows, &style).unwrap()[1]);
+        let labels: Vec<_> = svg
+            .texts
+            .iter()
+            .filter(|t| t.content.starts_with("row "))
+            .collect();
+        assert!(
+            labels.len() > 1 && labels.len() < 60,
+            "{} labels",
+            labels.len()
+        );
+        assert_eq!(
+            labels[0].content, "row 0",
+            "the first row is at the top and labelled"
+        );
+        for pair in labels.windows(2) {
+            assert!(pair[1].y - pair[0].y >= pair[0].size, "{pair:?} overlap");
+        }
+        let stride: usize = labels[1].content["row ".len()..].parse().unwrap();
+        for (k, label) in labels.iter().enumerate() {
+            assert_eq!(
+                label.content,
+                format!("row {}", k * stride),
+                "labels skip unevenly"
+            );
+            let i = (k * stride) as f64;
+            let estimate = format!("{i:.1} [{:.1}, {:.1}]", i - 1.0, i + 1.0);
+            assert_eq!(svg.text(&estimate).y, label.y, "{estimate}");
+        }
+        // Squares and intervals shrink to the row height (squares down to 4 pixels, the smallest
+        // that still reads as a square), so that rows stay apart.
+        let row_pitch = (labels[1].y - labels[0].y) / stride as f64;
+        let squares = svg.in_colour("rect", BLUE);
+        assert_eq!(squares.len(), 60);
+        for square in squares {
+            let height = square.points[1].1 - square.points[0].1;
+            assert!(
+                height >= 3.0 && height <= row_pitch.max(4.0),
+                "{square:?} vs rows {row_pitch} apart"
+            );
+        }
+        let widths = svg
+            .in_colour("polyline", BLUE)
+            .into_iter()
+            .map(|s| s.stroke_width);
+        assert!(
+            widths.clone().all(|w| w >= 1.0 && w <= row_pitch / 2.0),
+            "{:?}",
+            widths.collect::<Vec<_>>()
+        );
     }
 }

@@ -381,6 +381,7 @@ impl HeatmapChart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::svg_check::{Shape, Svg, read, text_width};
 
     #[test]
     fn stride_keeps_labels_apart() {
@@ -451,5 +452,261 @@ mod tests {
         assert_eq!(index_label(&labels, 1.4), "1.0");
         assert_eq!(index_label(&labels, -1.0), "");
         assert_eq!(index_label(&labels, 3.0), "");
+    }
+
+    const DARK: &str = "#3C3C3C";
+
+    /// A 3 × 2 grid whose values run from 0.1 (bottom left) to 0.6 (top right).
+    fn small_grid() -> Heatmap {
+        Heatmap {
+            x_values: vec![2.0, 4.0, 8.0],
+            y_values: vec![10.0, 20.0],
+            values: vec![vec![0.1, 0.2, 0.3], vec![0.4, 0.5, 0.6]],
+            value_label: "share contributing".to_string(),
+        }
+    }
+
+    fn drawn(data: &Heatmap, size: (u32, u32)) -> Svg {
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("Grid", "parameter A", "parameter B", dir.path().join("h"))
+            .with_size(size.0, size.1);
+        read(&heatmap(data, &style).unwrap()[1])
+    }
+
+    /// The topmost filled rect under `point`: the cell a viewer sees there.
+    fn cell_at(svg: &Svg, point: (f64, f64)) -> &Shape {
+        let mut topmost_first = svg.shapes.iter().rev();
+        topmost_first
+            .find(|s| s.fill != "none" && s.covers(point))
+            .unwrap()
+    }
+
+    fn luminance(colour: &str) -> f64 {
+        let channel = |i: usize| f64::from(u8::from_str_radix(&colour[i..i + 2], 16).unwrap());
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    }
+
+    #[test]
+    fn each_value_is_printed_in_its_own_cell_in_the_given_order() {
+        let svg = drawn(&small_grid(), (900, 560));
+        // Columns left to right, rows bottom to top (the first row at the bottom).
+        let xs = ["2", "4", "8"].map(|l| svg.x_tick(l));
+        let ys = ["10", "20"].map(|l| svg.y_tick(l));
+        assert!(
+            xs[0] < xs[1] && xs[1] < xs[2] && ys[0] > ys[1],
+            "{xs:?} {ys:?}"
+        );
+        let spacing = xs[1] - xs[0];
+        assert!(
+            (xs[2] - xs[1] - spacing).abs() <= 1.0,
+            "cells are not evenly spaced"
+        );
+        assert!(
+            svg.in_colour("line", "#DADADA").is_empty(),
+            "grid lines over the cells"
+        );
+        let printed = [["0.10", "0.20", "0.30"], ["0.40", "0.50", "0.60"]];
+        for (row, texts) in printed.iter().enumerate() {
+            for (column, content) in texts.iter().enumerate() {
+                let value = svg.text(content);
+                assert_eq!((value.x, value.y), (xs[column], ys[row]), "{content}");
+                assert_eq!(value.anchor, "middle");
+                let cell = cell_at(&svg, (value.x, value.y));
+                let [(x0, y0), (x1, y1)] = [cell.points[0], cell.points[1]];
+                // Cells touch their neighbours: one column spacing wide, centred on the value.
+                assert!((x1 - x0 - spacing).abs() <= 1.5, "{content}: {cell:?}");
+                assert!(
+                    (y1 - y0 - (ys[0] - ys[1])).abs() <= 1.5,
+                    "{content}: {cell:?}"
+                );
+                assert!(
+                    ((x0 + x1) / 2.0 - value.x).abs() <= 1.0,
+                    "{content}: {cell:?}"
+                );
+                assert!(
+                    ((y0 + y1) / 2.0 - value.y).abs() <= 1.0,
+                    "{content}: {cell:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn brighter_cells_mean_higher_values_and_their_ink_keeps_contrast() {
+        let svg = drawn(&small_grid(), (900, 560));
+        let contents = ["0.10", "0.20", "0.30", "0.40", "0.50", "0.60"];
+        let fills: Vec<String> = contents
+            .iter()
+            .map(|c| {
+                let t = svg.text(c);
+                cell_at(&svg, (t.x, t.y)).fill.clone()
+            })
+            .collect();
+        // The lowest value takes the first viridis colour, the highest the last.
+        assert_eq!(fills[0], "#440154");
+        assert_eq!(fills[5], "#FDE725");
+        let lum: Vec<f64> = fills.iter().map(|f| luminance(f)).collect();
+        assert!(lum.windows(2).all(|w| w[0] < w[1]), "{fills:?}");
+        for (content, fill) in contents.iter().zip(&fills) {
+            let ink = &svg.text(content).fill;
+            let expected = if luminance(fill) < 128.0 {
+                "#FFFFFF"
+            } else {
+                "#000000"
+            };
+            assert_eq!(ink, expected, "{content} on {fill}");
+        }
+        assert_eq!(svg.text("0.10").fill, "#FFFFFF");
+        assert_eq!(svg.text("0.60").fill, "#000000");
+    }
+
+    #[test]
+    fn colour_bar_spans_the_cells_with_its_scale_running_upwards() {
+        let svg = drawn(&small_grid(), (900, 560));
+        let frame = svg
+            .shapes("rect")
+            .into_iter()
+            .find(|r| r.fill == "none" && r.stroke == DARK)
+            .expect("colour bar frame");
+        let [(left, top), (right, bottom)] = [frame.points[0], frame.points[1]];
+        let low_cell = cell_at(&svg, (svg.text("0.10").x, svg.text("0.10").y));
+        let high_cell = cell_at(&svg, (svg.text("0.60").x, svg.text("0.60").y));
+        assert!(
+            (bottom - low_cell.points[1].1).abs() <= 1.0,
+            "{frame:?} vs {low_cell:?}"
+        );
+        assert!(
+            (top - high_cell.points[0].1).abs() <= 1.0,
+            "{frame:?} vs {high_cell:?}"
+        );
+        assert!(left > high_cell.points[1].0, "the bar overlaps the cells");
+        let scale = ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6"].map(|l| svg.text(l).clone());
+        assert!(
+            right - left >= scale[0].size,
+            "{frame:?} too narrow to show its colours"
+        );
+        // The scale's ends are the bar's ends; its ticks are evenly spaced.
+        assert_eq!(scale[0].y, bottom);
+        assert_eq!(scale[5].y, top);
+        let gaps: Vec<f64> = scale.windows(2).map(|w| w[0].y - w[1].y).collect();
+        assert!(
+            gaps.iter().all(|g| (g - gaps[0]).abs() <= 1.0 && *g > 0.0),
+            "{gaps:?}"
+        );
+        for label in &scale {
+            assert!(label.x > right && label.anchor == "start", "{label:?}");
+            let ticks = svg.in_colour("polyline", DARK).into_iter().filter(|t| {
+                t.points.iter().all(|p| p.1 == label.y)
+                    && t.points[0].0 == right
+                    && t.points[1].0 > right
+                    && t.points[1].0 < label.x
+            });
+            assert_eq!(ticks.count(), 1, "no tick mark at {label:?}");
+        }
+        // The bar's colours run from the lowest cell's at the bottom to the highest's at the top.
+        let slices: Vec<&Shape> = svg
+            .shapes("rect")
+            .into_iter()
+            .filter(|r| r.fill != "none" && r.points[0].0 == left && r.points[1].0 == right)
+            .collect();
+        assert!(slices.len() >= 50, "{} slices", slices.len());
+        let lowest = slices
+            .iter()
+            .max_by(|a, b| a.points[1].1.total_cmp(&b.points[1].1))
+            .unwrap();
+        let highest = slices
+            .iter()
+            .min_by(|a, b| a.points[0].1.total_cmp(&b.points[0].1))
+            .unwrap();
+        assert_eq!((lowest.points[1].1, highest.points[0].1), (bottom, top));
+        let near = |a: &str, b: &str| (luminance(a) - luminance(b)).abs() <= 6.0;
+        assert!(near(&lowest.fill, "#440154"), "{lowest:?}");
+        assert!(near(&highest.fill, "#FDE725"), "{highest:?}");
+        // Right of the scale labels: the rotated value label, inside the image.
+        let scale_right = scale
+            .iter()
+            .map(|t| t.x + text_width(&t.content, t.size * 1.24))
+            .fold(f64::MIN, f64::max);
+        let label = svg.text("share contributing");
+        assert!(label.rotated);
+        assert!(label.x - label.size / 2.0 >= scale_right, "{label:?}");
+        assert!(label.x + label.size / 2.0 <= 900.0, "{label:?}");
+        assert!((label.y - (top + bottom) / 2.0).abs() <= 1.0, "{label:?}");
+    }
+
+    #[test]
+    fn values_are_left_out_when_the_widest_does_not_fit_its_cell() {
+        let value = |x: f64, y: f64| 0.123 * x + 0.001 * y;
+        let grid = |nx: u32, ny: u32| {
+            let x_values: Vec<f64> = (0..nx).map(f64::from).collect();
+            let y_values: Vec<f64> = (0..ny).map(f64::from).collect();
+            let values = y_values
+                .iter()
+                .map(|y| x_values.iter().map(|x| value(*x, *y)).collect())
+                .collect();
+            Heatmap {
+                x_values,
+                y_values,
+                values,
+                value_label: String::new(),
+            }
+        };
+        for (data, printed, large) in [
+            (grid(30, 2), "3.57", (2400, 560)),
+            (grid(2, 40), "0.162", (900, 1800)),
+        ] {
+            assert!(
+                drawn(&data, (900, 560)).all(printed).is_empty(),
+                "{printed} printed"
+            );
+            assert!(
+                !drawn(&data, large).all(printed).is_empty(),
+                "{printed} left out"
+            );
+        }
+    }
+
+    #[test]
+    fn many_cells_label_only_parameter_values_that_do_not_overlap() {
+        let many: Vec<f64> = (100..180).map(f64::from).collect();
+        let values = many
+            .iter()
+            .map(|y| many.iter().map(|x| x * y).collect())
+            .collect();
+        let data = Heatmap {
+            x_values: many.clone(),
+            y_values: many,
+            values,
+            value_label: String::new(),
+        };
+        let svg = drawn(&data, (480, 300));
+        let labels = |anchor: &str| -> Vec<&crate::svg_check::Text> {
+            svg.texts
+                .iter()
+                .filter(|t| t.anchor == anchor && !t.rotated)
+                .filter(|t| {
+                    t.content
+                        .parse::<f64>()
+                        .is_ok_and(|v| (100.0..180.0).contains(&v))
+                })
+                .collect()
+        };
+        let (x_labels, y_labels) = (labels("middle"), labels("end"));
+        assert!(x_labels.len() > 1 && x_labels.len() < 80, "{x_labels:?}");
+        assert!(y_labels.len() > 1 && y_labels.len() < 80, "{y_labels:?}");
+        assert_eq!(
+            (x_labels[0].content.as_str(), y_labels[0].content.as_str()),
+            ("100", "100")
+        );
+        for pair in x_labels.windows(2) {
+            let gap = pair[1].x - pair[0].x;
+            let half_widths = (text_width(&pair[0].content, pair[0].size * 1.24)
+                + text_width(&pair[1].content, pair[1].size * 1.24))
+                / 2.0;
+            assert!(gap >= half_widths, "{pair:?} overlap");
+        }
+        for pair in y_labels.windows(2) {
+            assert!(pair[0].y - pair[1].y >= pair[0].size, "{pair:?} overlap");
+        }
     }
 }

@@ -160,3 +160,107 @@ pub(crate) fn split_for_legend<DB: DrawingBackend>(
     let (body_width, _) = body.dim_in_pixel();
     Ok(body.split_horizontally(body_width.saturating_sub(width)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::style::ChartStyle;
+    use crate::svg_check::{sketch, text_width};
+
+    fn metrics() -> Metrics {
+        ChartStyle::new("t", "x", "y", "unused").metrics()
+    }
+
+    #[test]
+    fn legend_column_fits_the_longest_label_up_to_a_third_of_the_width() {
+        let m = metrics();
+        let short = [LegendEntry::series("ab", 0, Swatch::Line)];
+        let long = [LegendEntry::series(
+            &"long label ".repeat(20),
+            0,
+            Swatch::Line,
+        )];
+        let mut widths = Vec::new();
+        sketch((1000, 400), |area| {
+            for entries in [&short[..], &long[..], &[]] {
+                let (plot, legend) = split_for_legend(area, entries, &m)?;
+                widths.push((plot.dim_in_pixel().0, legend.dim_in_pixel().0));
+            }
+            Ok(())
+        });
+        let wanted = text_width("ab", m.legend) as u32 + 57 + 4 * 12;
+        assert_eq!(widths[0], (1000 - wanted, wanted));
+        assert_eq!(widths[1], (680, 320));
+        assert_eq!(widths[2].0, 1000, "no legend takes no room");
+    }
+
+    #[test]
+    fn entries_are_stacked_from_the_top_with_labels_shortened_to_fit() {
+        let m = metrics();
+        let entries = [
+            LegendEntry::series("first", 0, Swatch::Line),
+            LegendEntry::series(&"a very long name ".repeat(5), 1, Swatch::Line),
+            LegendEntry::note("bars", Swatch::ErrorBar),
+        ];
+        let svg = sketch((300, 400), |area| draw_legend(area, &entries, &m, 50));
+        let row = (m.legend * 1.7).round();
+        let label_x = f64::from(12 + 57 + 12);
+        assert_eq!(svg.texts.len(), 3);
+        for (i, text) in svg.texts.iter().enumerate() {
+            assert_eq!(
+                text.y,
+                50.0 + (row / 2.0).floor() + i as f64 * row,
+                "{text:?}"
+            );
+            assert_eq!(text.x, label_x, "{text:?}");
+        }
+        assert_eq!(svg.texts[0].content, "first");
+        let shortened = &svg.texts[1];
+        assert!(shortened.content.ends_with('…') && shortened.content.starts_with("a very"));
+        assert!(
+            label_x + text_width(&shortened.content, m.legend) <= 300.0,
+            "{shortened:?}"
+        );
+        // The error-bar swatch: a vertical dark grey line with caps, centred in the swatch column.
+        let bar = svg.in_colour("polyline", "#3C3C3C");
+        assert_eq!(bar.len(), 3, "{bar:?}");
+        let centre = f64::from(12 + (12 + 57)) / 2.0;
+        assert!(
+            bar[0].points.iter().all(|p| p.0 == centre.floor()),
+            "{bar:?}"
+        );
+        let y = svg.texts[2].y;
+        assert!(bar[0].points[0].1 < y && bar[0].points[1].1 > y, "{bar:?}");
+    }
+
+    #[test]
+    fn a_line_marker_swatch_puts_the_series_marker_on_its_line() {
+        let m = metrics();
+        let entries = [LegendEntry::series(
+            "b",
+            1,
+            Swatch::LineMarker(Marker::Square),
+        )];
+        let svg = sketch((300, 200), |area| draw_legend(area, &entries, &m, 0));
+        let y = svg.texts[0].y;
+        let line = svg.in_colour("polyline", "#E69F00");
+        assert_eq!(line.len(), 1);
+        assert_eq!(line[0].points, [(12.0, y), (69.0, y)]);
+        let square = svg.in_colour("rect", "#E69F00");
+        assert_eq!(square.len(), 1);
+        let (a, b) = (square[0].points[0], square[0].points[1]);
+        assert_eq!(((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0), (40.0, y));
+    }
+
+    #[test]
+    fn a_plus_swatch_marks_censoring_in_the_middle_of_the_swatch() {
+        let m = metrics();
+        let entries = [LegendEntry::note("+: censored", Swatch::Plus)];
+        let svg = sketch((300, 200), |area| draw_legend(area, &entries, &m, 0));
+        let y = svg.texts[0].y;
+        let arms = svg.in_colour("polyline", "#3C3C3C");
+        assert_eq!(arms.len(), 2);
+        assert!(arms[0].points.iter().all(|p| p.0 == 40.0));
+        assert!(arms[1].points.iter().all(|p| p.1 == y));
+    }
+}

@@ -57,6 +57,8 @@ mod response_curve;
 mod series;
 mod style;
 mod survival;
+#[cfg(test)]
+mod svg_check;
 mod time_series;
 
 pub use crate::error::PlotError;

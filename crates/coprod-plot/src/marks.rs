@@ -135,3 +135,137 @@ pub(crate) fn draw_plus<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::style::ChartStyle;
+    use crate::svg_check::{Shape, sketch};
+
+    const RED: RGBColor = RGBColor(200, 0, 0);
+
+    /// The bounding box of `shape`: (left, top, right, bottom).
+    fn bounds(shape: &Shape) -> (f64, f64, f64, f64) {
+        if shape.kind == "circle" {
+            let (x, y) = shape.points[0];
+            return (x - shape.r, y - shape.r, x + shape.r, y + shape.r);
+        }
+        let xs = shape.points.iter().map(|p| p.0);
+        let ys = shape.points.iter().map(|p| p.1);
+        (
+            xs.clone().fold(f64::MAX, f64::min),
+            ys.clone().fold(f64::MAX, f64::min),
+            xs.fold(f64::MIN, f64::max),
+            ys.fold(f64::MIN, f64::max),
+        )
+    }
+
+    #[test]
+    fn every_marker_is_filled_centred_on_its_point_and_outlined_in_white() {
+        for (marker, kind) in [
+            (Marker::Circle, "circle"),
+            (Marker::Square, "rect"),
+            (Marker::Triangle, "polygon"),
+            (Marker::Diamond, "polygon"),
+        ] {
+            let svg = sketch((200, 200), |area| {
+                draw_marker(area, (100, 80), marker, RED, 10)
+            });
+            let filled: Vec<&Shape> = svg.shapes.iter().filter(|s| s.fill == "#C80000").collect();
+            assert_eq!(filled.len(), 1, "{marker:?}: {filled:?}");
+            assert_eq!(filled[0].kind, kind, "{marker:?}");
+            let (left, top, right, bottom) = bounds(filled[0]);
+            let (width, height) = (right - left, bottom - top);
+            assert!((16.0..=28.0).contains(&width), "{marker:?} is {width} wide");
+            assert!(
+                (16.0..=28.0).contains(&height),
+                "{marker:?} is {height} high"
+            );
+            assert!(
+                ((left + right) / 2.0 - 100.0).abs() <= 0.5,
+                "{marker:?} off centre"
+            );
+            // The triangle's centroid, not its box, is on the point: it points up.
+            assert!(top < 80.0 && bottom > 80.0, "{marker:?} misses the point");
+            if marker != Marker::Triangle {
+                assert!(
+                    ((top + bottom) / 2.0 - 80.0).abs() <= 0.5,
+                    "{marker:?} off centre"
+                );
+            } else {
+                let apex = filled[0].points[0];
+                assert_eq!(apex, (100.0, top), "the triangle does not point up");
+            }
+            // The white outline is drawn over the fill, around the same shape.
+            let outline = svg.shapes.last().unwrap();
+            assert_eq!(
+                (outline.stroke.as_str(), outline.fill.as_str()),
+                ("#FFFFFF", "none")
+            );
+            assert_eq!(bounds(outline), bounds(filled[0]), "{marker:?}");
+        }
+        let cycle: Vec<Marker> = (0..5).map(Marker::for_series).collect();
+        let expected = [
+            Marker::Circle,
+            Marker::Square,
+            Marker::Triangle,
+            Marker::Diamond,
+        ];
+        assert_eq!(cycle[..4], expected);
+        assert_eq!(cycle[4], Marker::Circle);
+    }
+
+    #[test]
+    fn an_error_bar_has_a_cap_across_each_end() {
+        let style = RED.stroke_width(3);
+        let svg = sketch((200, 200), |area| {
+            draw_error_bar(area, ((50, 20), (50, 120)), (7, 0), style)
+        });
+        let lines: Vec<&Vec<(f64, f64)>> =
+            svg.shapes("polyline").iter().map(|s| &s.points).collect();
+        assert_eq!(
+            lines,
+            [
+                &vec![(50.0, 20.0), (50.0, 120.0)],
+                &vec![(43.0, 20.0), (57.0, 20.0)],
+                &vec![(43.0, 120.0), (57.0, 120.0)],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_plus_stands_out_from_its_line_with_a_white_halo() {
+        let metrics = ChartStyle::new("t", "x", "y", "unused").metrics();
+        let svg = sketch((200, 200), |area| {
+            draw_plus(area, (100, 100), RED, &metrics)
+        });
+        let arm = f64::from(metrics.marker);
+        let lines = svg.shapes("polyline");
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        let (halo, plus) = lines.split_at(2);
+        for shape in plus {
+            assert_eq!(shape.stroke, "#C80000");
+            let (left, top, right, bottom) = bounds(shape);
+            let length = (right - left).max(bottom - top);
+            assert_eq!(length, 2.0 * arm, "{shape:?}");
+            assert!(left <= 100.0 && right >= 100.0 && top <= 100.0 && bottom >= 100.0);
+        }
+        for (white, coloured) in halo.iter().zip(plus) {
+            assert_eq!(white.stroke, "#FFFFFF");
+            assert!(white.stroke_width > coloured.stroke_width, "{white:?}");
+            let (l0, t0, r0, b0) = bounds(white);
+            let (l1, t1, r1, b1) = bounds(coloured);
+            assert!(
+                l0 <= l1 && t0 <= t1 && r0 >= r1 && b0 >= b1,
+                "{white:?} inside {coloured:?}"
+            );
+            assert!(
+                (r0 - l0).max(b0 - t0) > 2.0 * arm,
+                "the halo is no longer than the arm"
+            );
+        }
+        // One vertical and one horizontal arm.
+        assert_eq!(plus[0].points[0].0, plus[0].points[1].0);
+        assert_eq!(plus[1].points[0].1, plus[1].points[1].1);
+    }
+}

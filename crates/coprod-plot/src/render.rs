@@ -320,9 +320,22 @@ pub(crate) fn draw_xy_chart<DB: DrawingBackend>(
     draw_legend(&legend_area, entries, metrics, top)
 }
 
+/// [`draw_file`] for the unit tests, which draw into a string instead of a file.
+#[cfg(test)]
+pub(crate) fn draw_file_for_test<DB: DrawingBackend>(
+    chart: &impl Chart,
+    style: &ChartStyle,
+    backend: DB,
+) -> Result<(), PlotError> {
+    draw_file(chart, style, backend, Path::new("test.svg"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::series::Series;
+    use crate::svg_check::{Svg, read, sketch};
+    use crate::time_series::time_series;
 
     #[test]
     fn suffix_keeps_dots_in_stem() {
@@ -330,5 +343,136 @@ mod tests {
             with_suffix(Path::new("out/fig.v2"), "png"),
             PathBuf::from("out/fig.v2.png")
         );
+    }
+
+    fn line() -> [Series; 1] {
+        [Series::new("a", vec![0.0, 10.0], vec![0.0, 10.0])]
+    }
+
+    /// The width and height in a PNG's header.
+    fn png_size(path: &Path) -> (u32, u32) {
+        let bytes = fs::read(path).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+        let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        (be(16), be(20))
+    }
+
+    #[test]
+    fn a_chart_is_written_as_png_and_svg_of_the_requested_size_in_new_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let stem = dir.path().join("new/deeper/fig.v2");
+        let style = ChartStyle::new("t", "x", "y", &stem).with_size(640, 400);
+        let written = time_series(&line(), &style).unwrap();
+        let png = dir.path().join("new/deeper/fig.v2.png");
+        let svg = dir.path().join("new/deeper/fig.v2.svg");
+        assert_eq!(written, [png.clone(), svg.clone()]);
+        assert_eq!(png_size(&png), (640, 400));
+        let source = fs::read_to_string(&svg).unwrap();
+        assert!(source.contains("width=\"640\"") && source.contains("height=\"400\""));
+        // A stem without a directory writes into the current one (no directory to create).
+        assert_eq!(
+            with_suffix(Path::new("fig"), "svg"),
+            PathBuf::from("fig.svg")
+        );
+    }
+
+    #[test]
+    fn a_size_out_of_range_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("t", "x", "y", dir.path().join("sub/fig")).with_size(100, 100);
+        let error = time_series(&line(), &style).unwrap_err();
+        assert!(matches!(
+            error,
+            PlotError::InvalidSize {
+                width: 100,
+                height: 100,
+                ..
+            }
+        ));
+        assert!(!dir.path().join("sub").exists());
+    }
+
+    #[test]
+    fn a_directory_that_cannot_be_created_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        fs::write(&file, "not a directory").unwrap();
+        let style = ChartStyle::new("t", "x", "y", file.join("fig"));
+        match time_series(&line(), &style).unwrap_err() {
+            PlotError::Io { path, .. } => assert_eq!(path, file),
+            other => panic!("{other:?}"),
+        }
+        // An SVG that cannot be written (a directory is in the way) names the SVG file.
+        fs::create_dir(dir.path().join("fig.svg")).unwrap();
+        let style = ChartStyle::new("t", "x", "y", dir.path().join("fig"));
+        match time_series(&line(), &style).unwrap_err() {
+            PlotError::Io { path, .. } => assert_eq!(path, dir.path().join("fig.svg")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_title_too_wide_for_one_line_wraps_at_the_space_nearest_its_middle() {
+        let title = "Share of citizens contributing over time, by regime and by reward level";
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new(title, "x", "y", dir.path().join("t")).with_size(480, 300);
+        let svg = read(&time_series(&line(), &style).unwrap()[1]);
+        let bold: Vec<_> = svg.texts.iter().filter(|t| t.bold).collect();
+        assert_eq!(bold.len(), 2, "{bold:?}");
+        assert_eq!(
+            [bold[0].content.as_str(), bold[1].content.as_str()],
+            [
+                "Share of citizens contributing over",
+                "time, by regime and by reward level"
+            ]
+        );
+        assert!(bold.iter().all(|t| t.x == 240.0 && t.anchor == "middle"));
+        let (first, second) = (bold[0].y, bold[1].y);
+        assert!(second - first >= bold[0].size && second - first <= 1.6 * bold[0].size);
+        // The plot starts below both lines.
+        assert!(
+            svg.y_tick("10") > second + bold[1].size,
+            "the plot overlaps the title"
+        );
+    }
+
+    #[test]
+    fn wrapping_keeps_a_title_that_fits_or_has_no_space_on_one_line() {
+        let metrics = ChartStyle::new("t", "x", "y", "unused").metrics();
+        let font = bold_text(metrics.title);
+        let mut lines = Vec::new();
+        sketch((100, 100), |area| {
+            lines.push(wrap_two_lines(area, "short title", &font, 1000)?);
+            lines.push(wrap_two_lines(area, "unbreakable_long_title", &font, 50)?);
+            lines.push(wrap_two_lines(area, "a bb ccc dddd", &font, 50)?);
+            Ok(())
+        });
+        assert_eq!(lines[0], ["short title"]);
+        assert_eq!(lines[1], ["unbreakable_long_title"]);
+        assert_eq!(lines[2], ["a bb", "ccc dddd"]);
+    }
+
+    #[test]
+    fn an_empty_axis_label_takes_no_room() {
+        let metrics = ChartStyle::new("t", "x", "y", "unused").metrics();
+        assert_eq!(label_room("", 1.3, &metrics), 0);
+        assert_eq!(label_room("share", 1.5, &metrics), 45);
+        assert_eq!(label_room("share", 1.2, &metrics), 36);
+    }
+
+    #[test]
+    fn grid_lines_run_across_the_plot_at_every_tick() {
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("t", "x", "y", dir.path().join("g")).with_size(900, 560);
+        let svg: Svg = read(&time_series(&line(), &style).unwrap()[1]);
+        let grid: Vec<_> = svg.in_colour("line", "#DADADA");
+        for label in ["0", "2", "4", "6", "8", "10"] {
+            let x = svg.x_tick(label);
+            let y = svg.y_tick(label);
+            let vertical = grid.iter().filter(|l| l.points.iter().all(|p| p.0 == x));
+            let horizontal = grid.iter().filter(|l| l.points.iter().all(|p| p.1 == y));
+            assert_eq!((vertical.count(), horizontal.count()), (1, 1), "at {label}");
+        }
+        assert_eq!(grid.len(), 12, "light grid lines between the ticks");
     }
 }

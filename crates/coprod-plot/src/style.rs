@@ -238,4 +238,70 @@ mod tests {
         assert!(style.clone().with_size(0, 0).validate().is_err());
         assert!(style.with_size(100_000, 800).validate().is_err());
     }
+
+    #[test]
+    fn type_and_lines_scale_with_the_smaller_side_within_limits() {
+        let style = ChartStyle::new("t", "x", "y", "unused");
+        let m = style.metrics();
+        assert_eq!(
+            (m.title, m.axis, m.tick, m.legend),
+            (38.0, 30.0, 26.0, 26.0)
+        );
+        assert_eq!((m.line_width, m.marker, m.gap), (4, 9, 12));
+        // Twice as wide but as high: the height limits the scale.
+        assert_eq!(style.clone().with_size(2560, 800).scale(), 1.0);
+        assert_eq!(style.clone().with_size(2560, 1600).scale(), 2.0);
+        assert_eq!(style.clone().with_size(640, 1600).scale(), 0.5);
+        // Never below half or above four times the reference.
+        assert_eq!(style.clone().with_size(320, 200).scale(), 0.5);
+        assert_eq!(style.clone().with_size(8000, 8000).scale(), 4.0);
+        let small = style.clone().with_size(320, 200).metrics();
+        assert_eq!((small.title, small.tick), (19.0, 13.0));
+        assert_eq!((small.line_width, small.marker, small.gap), (2, 5, 6));
+        let large = style.with_size(2560, 1600).metrics();
+        assert_eq!((large.line_width, large.marker, large.gap), (8, 18, 24));
+    }
+
+    #[test]
+    fn tick_targets_shrink_with_the_chart() {
+        let style = ChartStyle::new("t", "x", "y", "unused");
+        assert_eq!((style.x_tick_target(), style.y_tick_target()), (8, 7));
+        let mid = style.clone().with_size(800, 500);
+        assert_eq!((mid.x_tick_target(), mid.y_tick_target()), (5, 4));
+        let small = style.clone().with_size(320, 200);
+        assert_eq!((small.x_tick_target(), small.y_tick_target()), (3, 3));
+        let large = style.with_size(4000, 4000);
+        assert_eq!((large.x_tick_target(), large.y_tick_target()), (8, 7));
+    }
+
+    #[test]
+    fn sizes_at_the_limits_are_accepted_and_beyond_them_refused() {
+        let style = ChartStyle::new("t", "x", "y", "unused");
+        let ok = |w, h| style.clone().with_size(w, h).validate().is_ok();
+        assert!(ok(320, 200) && ok(8000, 8000));
+        assert!(!ok(319, 200) && !ok(320, 199) && !ok(8001, 800) && !ok(1280, 8001));
+        let message = style.with_size(100, 50).validate().unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "chart size 100x50 is out of range\n\nhint: use a size between 320x200 and 8000x8000 pixels"
+        );
+    }
+
+    #[test]
+    fn series_take_the_okabe_ito_colours_in_order_and_repeat_after_eight() {
+        assert_eq!(series_color(0), RGBColor(0x00, 0x72, 0xB2));
+        assert_eq!(series_color(1), RGBColor(0xE6, 0x9F, 0x00));
+        assert_eq!(series_color(7), RGBColor(0, 0, 0));
+        assert_eq!(series_color(8), series_color(0));
+        assert_eq!(series_color(9), series_color(1));
+    }
+
+    #[test]
+    fn viridis_blends_between_its_control_points() {
+        // 1/8 is the second control point exactly; 1/16 is halfway between the first two.
+        assert_eq!(viridis(0.125), RGBColor(71, 44, 122));
+        assert_eq!(viridis(0.0625), RGBColor(70, 23, 103));
+        assert_eq!(viridis(0.5), RGBColor(33, 144, 141));
+        assert_eq!(viridis(0.9375), RGBColor(212, 226, 44));
+    }
 }

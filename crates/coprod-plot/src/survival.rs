@@ -285,6 +285,7 @@ impl Chart for SurvivalChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::svg_check::{Svg, read};
 
     /// The 6-MP arm of the leukemia remission trial of Freireich et al. (1963), as worked by hand
     /// in Kleinbaum and Klein, "Survival Analysis: A Self-Learning Text", chapter 2.
@@ -491,5 +492,85 @@ mod tests {
         };
         assert_eq!(Curve::new(0, &censored_at(25)).unwrap().marks().len(), 25);
         assert!(Curve::new(0, &censored_at(26)).unwrap().marks().is_empty());
+    }
+
+    const BLUE: &str = "#0072B2";
+    const ORANGE: &str = "#E69F00";
+
+    fn drawn(classes: &[SurvivalCounts]) -> Svg {
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("Survival", "time (steps)", "share", dir.path().join("s"))
+            .with_size(900, 560);
+        read(&survival_count_curves(classes, &style).unwrap()[1])
+    }
+
+    /// The pixel of `(t, s)`, read off the x tick labels "0" and "4" and the y tick labels.
+    fn pixel(svg: &Svg, (t, s): (f64, f64)) -> (f64, f64) {
+        let (x0, x4) = (svg.x_tick("0"), svg.x_tick("4"));
+        let (y0, y1) = (svg.y_tick("0.0"), svg.y_tick("1.0"));
+        (x0 + (x4 - x0) * t / 4.0, y0 + (y1 - y0) * s)
+    }
+
+    #[test]
+    fn curve_steps_down_at_each_event_in_its_class_colour() {
+        let empty = SurvivalCounts {
+            name: "nobody".into(),
+            counts: vec![(f64::NAN, 1, 0)],
+        };
+        let svg = drawn(&[empty, small_class()]);
+        // The class without valid data is left out, but the next keeps its own (second) colour.
+        assert!(svg.all("nobody").is_empty());
+        assert!(svg.in_colour("polyline", BLUE).is_empty());
+        let curves: Vec<_> = svg
+            .in_colour("polyline", ORANGE)
+            .into_iter()
+            .filter(|p| p.points.len() > 2)
+            .collect();
+        assert_eq!(curves.len(), 1, "{curves:?}");
+        let corners = Curve::new(1, &small_class()).unwrap().path();
+        assert_eq!(curves[0].points.len(), corners.len());
+        for (drawn, corner) in curves[0].points.iter().zip(corners) {
+            let expected = pixel(&svg, corner);
+            let near = (drawn.0 - expected.0).abs() <= 1.5 && (drawn.1 - expected.1).abs() <= 1.5;
+            assert!(near, "{drawn:?} is not at {corner:?} = {expected:?}");
+        }
+        assert!(curves[0].stroke_width >= 3.0);
+        // The y axis is the share surviving, 0 to 1 in steps of 0.2.
+        for label in ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"] {
+            svg.y_tick(label);
+        }
+        assert!(
+            svg.text("small").x > svg.x_tick("8"),
+            "the legend is not beside the plot"
+        );
+    }
+
+    #[test]
+    fn each_censoring_time_is_marked_with_a_plus_on_the_curve() {
+        let svg = drawn(&[small_class()]);
+        // Each "+" sits at the survival just after its time (after the events at 3).
+        for (t, s) in [(2.0, 6.0 / 7.0), (3.0, 18.0 / 35.0), (7.0, 9.0 / 35.0)] {
+            let (x, y) = pixel(&svg, (t, s));
+            let arms = svg.in_colour("polyline", BLUE).into_iter().filter(|p| {
+                let [(x0, y0), (x1, y1)] = [p.points[0], p.points[1]];
+                let vertical = (x0 - x).abs() <= 1.5 && x0 == x1 && y0 < y && y < y1;
+                let horizontal = (y0 - y).abs() <= 1.5 && y0 == y1 && x0 < x && x < x1;
+                p.points.len() == 2 && (vertical || horizontal)
+            });
+            assert_eq!(arms.count(), 2, "no + at t = {t}");
+        }
+        assert_eq!(svg.text("+: censored").anchor, "start");
+    }
+
+    #[test]
+    fn a_class_without_censoring_has_no_marks_and_no_censoring_note() {
+        let class = SurvivalCounts {
+            name: "all events".into(),
+            counts: vec![(1.0, 1, 0), (5.0, 1, 0)],
+        };
+        let svg = drawn(&[class]);
+        assert!(svg.all("+: censored").is_empty());
+        // Only the curve and the legend's swatch are blue: no arms of a "+".
+        assert_eq!(svg.in_colour("polyline", BLUE).len(), 2);
     }
 }

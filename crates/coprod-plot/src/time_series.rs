@@ -102,3 +102,170 @@ impl TimeSeriesChart<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::svg_check::{Svg, draw};
+
+    const BLUE: &str = "#0072B2";
+    const ORANGE: &str = "#E69F00";
+
+    /// "alpha" rises from 0 to 10 inside a band ±1, "beta" falls from 10 to 0; ticks every 2.
+    fn chart_svg() -> Svg {
+        let series = [
+            Series::new("alpha", vec![0.0, 5.0, 10.0], vec![0.0, 5.0, 10.0])
+                .with_band(vec![-1.0, 4.0, 9.0], vec![1.0, 6.0, 11.0]),
+            Series::new("beta", vec![10.0, 0.0], vec![0.0, 10.0]),
+        ];
+        let style =
+            ChartStyle::new("Two lines", "time (steps)", "share", "unused").with_size(900, 560);
+        let data = SeriesPlot::new(&series, &style).unwrap();
+        draw(&TimeSeriesChart { data }, &style)
+    }
+
+    /// The pixel of data point `(x, y)`, read off the tick labels "0" and "10" of both axes.
+    fn pixel(svg: &Svg, (x, y): (f64, f64)) -> (f64, f64) {
+        let (x0, x10) = (svg.x_tick("0"), svg.x_tick("10"));
+        let (y0, y10) = (svg.y_tick("0"), svg.y_tick("10"));
+        (x0 + (x10 - x0) * x / 10.0, y0 + (y10 - y0) * y / 10.0)
+    }
+
+    /// The lines of `colour` inside the plot (the legend's swatches are right of it).
+    fn data_lines<'a>(svg: &'a Svg, colour: &str) -> Vec<&'a crate::svg_check::Shape> {
+        let right = svg.x_tick("10") + 2.0;
+        let lines = svg.in_colour("polyline", colour).into_iter();
+        lines
+            .filter(|s| s.points.iter().all(|p| p.0 <= right))
+            .collect()
+    }
+
+    fn assert_near(actual: (f64, f64), expected: (f64, f64)) {
+        let close = (actual.0 - expected.0).abs() <= 1.5 && (actual.1 - expected.1).abs() <= 1.5;
+        assert!(close, "{actual:?} is not at {expected:?}");
+    }
+
+    #[test]
+    fn lines_pass_through_their_points_as_the_ticks_label_them() {
+        let svg = chart_svg();
+        let alpha = data_lines(&svg, BLUE);
+        assert_eq!(alpha.len(), 1, "{alpha:?}");
+        for (point, value) in alpha[0].points.iter().zip([0.0, 5.0, 10.0]) {
+            assert_near(*point, pixel(&svg, (value, value)));
+        }
+        // Given out of x order, a line is still drawn left to right.
+        let beta = data_lines(&svg, ORANGE);
+        assert_eq!(beta.len(), 1, "{beta:?}");
+        assert_near(beta[0].points[0], pixel(&svg, (0.0, 10.0)));
+        assert_near(beta[0].points[1], pixel(&svg, (10.0, 0.0)));
+        // The ticks are evenly spaced, increasing rightwards and upwards.
+        let xs: Vec<f64> = ["0", "2", "4", "6", "8", "10"]
+            .map(|l| svg.x_tick(l))
+            .to_vec();
+        let ys: Vec<f64> = ["0", "2", "4", "6", "8", "10"]
+            .map(|l| svg.y_tick(l))
+            .to_vec();
+        for steps in [xs.windows(2), ys.windows(2)] {
+            let gaps: Vec<f64> = steps.map(|w| w[1] - w[0]).collect();
+            assert!(gaps.iter().all(|g| (g - gaps[0]).abs() <= 1.0), "{gaps:?}");
+        }
+        assert!(xs[1] > xs[0] && ys[1] < ys[0]);
+    }
+
+    #[test]
+    fn band_is_shaded_between_its_bounds_behind_the_line() {
+        let svg = chart_svg();
+        let bands = svg.in_colour("polygon", BLUE);
+        assert_eq!(bands.len(), 1, "only alpha has a band: {bands:?}");
+        let band = bands[0];
+        assert!(band.opacity > 0.0 && band.opacity < 0.5, "{band:?}");
+        // Upper bounds left to right, then lower bounds right to left.
+        let expected = [
+            (0.0, 1.0),
+            (5.0, 6.0),
+            (10.0, 11.0),
+            (10.0, 9.0),
+            (5.0, 4.0),
+            (0.0, -1.0),
+        ];
+        assert_eq!(band.points.len(), expected.len(), "{band:?}");
+        for (point, value) in band.points.iter().zip(expected) {
+            assert_near(*point, pixel(&svg, value));
+        }
+        let band_at = svg.shapes.iter().position(|s| s == band).unwrap();
+        let line_at = svg
+            .shapes
+            .iter()
+            .position(|s| s.kind == "polyline" && s.stroke == BLUE);
+        assert!(band_at < line_at.unwrap(), "the band hides the line");
+    }
+
+    #[test]
+    fn legend_names_each_series_beside_a_swatch_of_its_colour_right_of_the_plot() {
+        let svg = chart_svg();
+        let plot_right = svg.x_tick("10");
+        let entries = ["alpha", "beta", "shaded: 95% interval"].map(|l| svg.text(l).clone());
+        for pair in entries.windows(2) {
+            assert!(
+                pair[1].y > pair[0].y + pair[0].size,
+                "{pair:?} overlap or out of order"
+            );
+            assert_eq!(pair[1].x, pair[0].x, "{pair:?} not aligned");
+        }
+        // Aligned with the top of the plotting area (the y axis line), not the top of the image.
+        let axis_top = svg
+            .shapes("polyline")
+            .into_iter()
+            .filter(|s| s.stroke == "#3C3C3C" && s.points[0].0 == s.points[1].0)
+            .map(|s| s.points[0].1.min(s.points[1].1))
+            .fold(f64::MAX, f64::min);
+        assert!(entries[0].y > axis_top && entries[0].y < axis_top + 2.0 * entries[0].size);
+        for (entry, colour) in entries.iter().zip([BLUE, ORANGE]) {
+            assert!(entry.x > plot_right && entry.anchor == "start", "{entry:?}");
+            let swatch: Vec<_> = svg
+                .in_colour("polyline", colour)
+                .into_iter()
+                .filter(|s| s.points.iter().all(|p| p.1 == entry.y))
+                .collect();
+            assert_eq!(
+                swatch.len(),
+                1,
+                "{} has no swatch on its line",
+                entry.content
+            );
+            let (x0, x1) = (swatch[0].points[0].0, swatch[0].points[1].0);
+            assert!(plot_right < x0 && x0 < x1 && x1 < entry.x, "{swatch:?}");
+            assert!(swatch[0].stroke_width >= 3.0, "{swatch:?}");
+        }
+        // The band's swatch: a translucent box around the note's line.
+        let note = &entries[2];
+        let boxes: Vec<_> = svg
+            .shapes("rect")
+            .into_iter()
+            .filter(|r| r.opacity < 1.0 && r.points[0].1 < note.y && note.y < r.points[1].1)
+            .collect();
+        assert_eq!(boxes.len(), 1, "{boxes:?}");
+        assert!(boxes[0].points[1].0 < note.x && boxes[0].points[0].0 > plot_right);
+    }
+
+    #[test]
+    fn title_and_axis_labels_sit_outside_the_plot() {
+        let svg = chart_svg();
+        let title = svg.text("Two lines");
+        assert!(title.bold && title.anchor == "middle" && !title.rotated);
+        assert_eq!(title.x, 450.0, "the title is centred on the image");
+        let top_tick = svg.y_tick("10");
+        assert!(
+            title.y >= 0.0 && title.y + title.size < top_tick,
+            "{title:?}"
+        );
+        // The x label below the x tick labels, the rotated y label left of the y tick labels.
+        let x_label = svg.text("time (steps)");
+        assert!(x_label.y > svg.all("0")[0].y.max(svg.all("0")[1].y) && x_label.y <= 560.0);
+        let y_label = svg.text("share");
+        assert!(y_label.rotated && y_label.x >= 0.0);
+        let y_ticks_left = svg.all("10").iter().find(|t| t.anchor == "end").unwrap().x
+            - crate::svg_check::text_width("10", 26.0 * 900.0 / 1280.0);
+        assert!(y_label.x + y_label.size <= y_ticks_left, "{y_label:?}");
+    }
+}
