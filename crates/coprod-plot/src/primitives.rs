@@ -65,3 +65,41 @@ pub(crate) fn widest_text<DB: DrawingBackend>(
     }
     Ok(widest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::svg_check::{sketch, text_width};
+
+    #[test]
+    fn a_label_is_shortened_with_an_ellipsis_just_enough_to_fit() {
+        // A text style finds its font when it is made: register the embedded one first.
+        crate::style::register_fonts();
+        let font = text(26.0);
+        let label = "contributions per step";
+        let full = text_width(label, 26.0) as u32;
+        let mut fitted = Vec::new();
+        sketch((100, 100), |area| {
+            fitted.push(fit_label(area, label, &font, full)?);
+            fitted.push(fit_label(area, label, &font, full / 2)?);
+            fitted.push(fit_label(area, "wide", &font, 1)?);
+            fitted.push(widest_text(area, ["a", label, "ab"], &font)?.to_string());
+            fitted.push(widest_text(area, Vec::<&str>::new(), &font)?.to_string());
+            Ok(())
+        });
+        assert_eq!(fitted[0], label, "a label that fits exactly is kept whole");
+        let half = &fitted[1];
+        assert!(half.ends_with('…') && label.starts_with(half.trim_end_matches('…')));
+        assert!(text_width(half, 26.0) as u32 <= full / 2, "{half}");
+        // One more character would not fit.
+        let longer = format!("{}…", &label[..half.chars().count()]);
+        assert!(
+            text_width(&longer, 26.0) as u32 > full / 2,
+            "{half} is shorter than needed"
+        );
+        // A single character is kept even when nothing fits.
+        assert_eq!(fitted[2], "w…");
+        assert_eq!(fitted[3], full.to_string());
+        assert_eq!(fitted[4], "0");
+    }
+}

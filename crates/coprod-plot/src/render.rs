@@ -438,6 +438,8 @@ mod tests {
 
     #[test]
     fn wrapping_keeps_a_title_that_fits_or_has_no_space_on_one_line() {
+        // A text style finds its font when it is made: register the embedded one first.
+        register_fonts();
         let metrics = ChartStyle::new("t", "x", "y", "unused").metrics();
         let font = bold_text(metrics.title);
         let mut lines = Vec::new();

@@ -573,4 +573,34 @@ mod tests {
         // Only the curve and the legend's swatch are blue: no arms of a "+".
         assert_eq!(svg.in_colour("polyline", BLUE).len(), 2);
     }
+
+    #[test]
+    fn a_curve_reaching_zero_is_drawn_on_the_zero_tick_above_the_x_axis() {
+        let class = SurvivalCounts {
+            name: "everyone drops out".into(),
+            counts: vec![(1.0, 1, 0), (2.0, 0, 1), (3.0, 1, 0)],
+        };
+        let svg = drawn(&[class]);
+        let curve = svg
+            .in_colour("polyline", BLUE)
+            .into_iter()
+            .max_by_key(|p| p.points.len())
+            .unwrap();
+        let lowest = curve.points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let highest = curve.points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        assert_eq!((lowest, highest), (svg.y_tick("0.0"), svg.y_tick("1.0")));
+        let x_axis = svg
+            .in_colour("polyline", "#3C3C3C")
+            .into_iter()
+            .filter(|p| p.points[0].1 == p.points[1].1)
+            .max_by(|a, b| {
+                let length = |p: &crate::svg_check::Shape| p.points[1].0 - p.points[0].0;
+                length(a).total_cmp(&length(b))
+            })
+            .unwrap();
+        assert!(
+            lowest < x_axis.points[0].1,
+            "a survival of 0 is drawn on the x axis"
+        );
+    }
 }

@@ -268,4 +268,26 @@ mod tests {
             - crate::svg_check::text_width("10", 26.0 * 900.0 / 1280.0);
         assert!(y_label.x + y_label.size <= y_ticks_left, "{y_label:?}");
     }
+
+    #[test]
+    fn a_lone_point_between_gaps_is_drawn_as_a_dot_and_lines_break_at_gaps() {
+        let nan = f64::NAN;
+        let series = [Series::new(
+            "gappy",
+            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0],
+            vec![0.0, 2.0, nan, 6.0, nan, 10.0],
+        )];
+        let style = ChartStyle::new("Gaps", "t", "y", "unused").with_size(900, 560);
+        let data = SeriesPlot::new(&series, &style).unwrap();
+        let svg = draw(&TimeSeriesChart { data }, &style);
+        let lines = data_lines(&svg, BLUE);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].points.len(), 2);
+        let dots = svg.in_colour("circle", BLUE);
+        assert_eq!(dots.len(), 2, "{dots:?}");
+        for (dot, value) in dots.iter().zip([6.0, 10.0]) {
+            assert_near(dot.points[0], pixel(&svg, (value, value)));
+            assert!(dot.r >= 4.0, "{dot:?}");
+        }
+    }
 }
