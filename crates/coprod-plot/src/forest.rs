@@ -356,7 +356,7 @@ impl ForestChart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::svg_check::{Shape, Svg, read};
+    use crate::svg_check::{Shape, Svg, read, text_width};
 
     /// A chart of `rows` over an axis with ticks every 0.5 (one decimal).
     fn chart(rows: &[ForestRow]) -> ForestChart<'_> {
@@ -448,6 +448,8 @@ mod tests {
         ];
         let header = svg.text("estimate [95% CI]");
         assert!(header.bold);
+        let header_right = header.x + text_width(&header.content, header.size * 1.24);
+        assert!(header_right <= 900.0, "the header runs past the right edge");
         let mut previous_y = header.y;
         for (label, estimate) in expected {
             let (label, estimate) = (svg.text(label), svg.text(estimate));
@@ -473,6 +475,13 @@ mod tests {
                 estimate.x, header.x,
                 "numbers and header are not one column"
             );
+            let right = estimate.x + text_width(&estimate.content, estimate.size * 1.24);
+            assert!(
+                right <= 900.0,
+                "{estimate:?} runs past the right edge to {right}"
+            );
+            let left = label.x - text_width(&label.content, label.size * 1.24);
+            assert!(left >= 0.0, "{label:?} starts left of the image at {left}");
         }
         // Intervals from low to high with caps, squares at the estimates.
         for row in &rows()[..2] {

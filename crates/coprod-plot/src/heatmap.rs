@@ -505,6 +505,19 @@ mod tests {
             svg.in_colour("line", "#DADADA").is_empty(),
             "grid lines over the cells"
         );
+        // Axis labels outside the tick labels: the x label below, the rotated y label left.
+        let x_label = svg.text("parameter A");
+        assert!(x_label.y > svg.text("2").y + svg.text("2").size && x_label.y <= 560.0);
+        let y_label = svg.text("parameter B");
+        let widest = ["10", "20"].map(|l| {
+            let t = svg.all(l).into_iter().find(|t| t.anchor == "end").unwrap();
+            t.x - text_width(l, t.size * 1.24)
+        });
+        assert!(y_label.rotated && y_label.x >= 0.0);
+        assert!(
+            y_label.x + y_label.size <= widest[0].min(widest[1]),
+            "{y_label:?}"
+        );
         let printed = [["0.10", "0.20", "0.30"], ["0.40", "0.50", "0.60"]];
         for (row, texts) in printed.iter().enumerate() {
             for (column, content) in texts.iter().enumerate() {
