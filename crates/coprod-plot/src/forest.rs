@@ -356,7 +356,7 @@ impl ForestChart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::svg_check::{Shape, Svg, read, text_width};
+    use crate::svg_check::{Shape, Svg, printed_width, read, text_width};
 
     /// A chart of `rows` over an axis with ticks every 0.5 (one decimal).
     fn chart(rows: &[ForestRow]) -> ForestChart<'_> {
@@ -669,5 +669,110 @@ mod tests {
             "{:?}",
             widths.collect::<Vec<_>>()
         );
+    }
+
+    /// The top and bottom of the plotting area: the ends of the zero line.
+    fn plot_top_bottom(svg: &Svg) -> (f64, f64) {
+        let zero = svg.x_tick("0.0");
+        let line = svg
+            .in_colour("polyline", DARK)
+            .into_iter()
+            .filter(|s| s.points.iter().all(|p| (p.0 - zero).abs() <= 1.0))
+            .max_by(|a, b| {
+                let length = |s: &Shape| s.points[1].1 - s.points[0].1;
+                length(a).total_cmp(&length(b))
+            })
+            .unwrap();
+        (line.points[0].1, line.points[1].1)
+    }
+
+    #[test]
+    fn header_title_and_axis_labels_keep_clear_of_the_rows_and_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new(
+            "Effects",
+            "difference (points)",
+            "mechanism",
+            dir.path().join("f"),
+        )
+        .with_size(900, 560);
+        let svg = read(&forest_plot(&rows(), &style).unwrap()[1]);
+        let (top, bottom) = plot_top_bottom(&svg);
+        // The header sits wholly above the plotting area, below the title.
+        let header = svg.text("estimate [95% CI]");
+        let title = svg.text("Effects");
+        assert!(
+            header.y + header.size / 2.0 <= top,
+            "{header:?} reaches into the plot at {top}"
+        );
+        assert!(
+            header.y - header.size / 2.0 >= title.y + title.size,
+            "{header:?} on the title"
+        );
+        // The rows fill the plot evenly: as much room above the first as below the last.
+        let (first, last) = (svg.text("reward").y, svg.text("unknown").y);
+        let pitch = svg.text("group size").y - first;
+        assert!(
+            ((first - top) - (bottom - last)).abs() <= 2.0,
+            "{top} {first} {last} {bottom}"
+        );
+        assert!(
+            (first - top - 0.6 * pitch).abs() <= 2.0,
+            "{top} {first} {pitch}"
+        );
+        // The x axis label below the x tick labels, the rotated y label left of the row labels.
+        let x_label = svg.text("difference (points)");
+        let tick = svg.text("0.5");
+        assert!(
+            tick.y + tick.size <= x_label.y - x_label.size,
+            "{tick:?} vs {x_label:?}"
+        );
+        let y_label = svg.text("mechanism");
+        for label in ["reward", "group size", "unknown"] {
+            let t = svg.text(label);
+            let left = t.x - text_width(label, t.size * 1.24);
+            assert!(
+                left >= y_label.x + y_label.size,
+                "{label} on the y axis label"
+            );
+        }
+        // The numbers column is as wide as its widest number, with a margin either side.
+        let gap = f64::from(style.metrics().gap);
+        let widest = svg.text("-0.40 [-0.70, -0.10]");
+        let right = (widest.x + printed_width(widest)).max(header.x + printed_width(header));
+        assert!(
+            900.0 - right >= gap && 900.0 - right <= 3.0 * gap,
+            "right margin {}",
+            900.0 - right
+        );
+        let plot_right = svg.x_tick("1.0");
+        assert!(
+            widest.x - plot_right >= 2.0 * gap,
+            "the numbers crowd the plot"
+        );
+    }
+
+    #[test]
+    fn long_labels_and_numbers_leave_the_plot_most_of_the_width() {
+        let long = "a label much too long to print in full beside a plot of this size at all";
+        let rows = [
+            ForestRow::new(long, 123456.5, -234567.25, 345678.75),
+            ForestRow::new("short", 1.0, 0.0, 2.0),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("Effects", "x", "", dir.path().join("f")).with_size(900, 560);
+        let svg = read(&forest_plot(&rows, &style).unwrap()[1]);
+        // The label is shortened to half the width, and no more than needed.
+        let label = svg
+            .texts
+            .iter()
+            .find(|t| t.content.starts_with("a label"))
+            .unwrap();
+        assert!(label.content.ends_with('…'), "{label:?}");
+        let width = text_width(&label.content, label.size * 1.24);
+        assert!(width <= 450.0 && width > 400.0, "{label:?} is {width} wide");
+        // The numbers take at most 30% of the width, even when they do not fit in it.
+        let header = svg.text("estimate [95% CI]");
+        assert!(header.x >= 900.0 * 0.7, "{header:?}");
     }
 }

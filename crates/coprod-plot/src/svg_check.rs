@@ -209,8 +209,24 @@ pub(crate) fn draw(chart: &impl Chart, style: &ChartStyle) -> Svg {
 /// The width in pixels of `content` at type size `size` in the embedded font.
 pub(crate) fn text_width(content: &str, size: f64) -> f64 {
     register_fonts();
+    width_in(content, &crate::primitives::text(size))
+}
+
+/// The width in pixels of `text` as printed (bold or not), from its SVG font size.
+pub(crate) fn printed_width(text: &Text) -> f64 {
+    register_fonts();
+    // plotters writes the SVG font size as its own type size / 1.24.
+    let size = text.size * 1.24;
+    let font = if text.bold {
+        crate::primitives::bold_text(size)
+    } else {
+        crate::primitives::text(size)
+    };
+    width_in(&text.content, &font)
+}
+
+fn width_in(content: &str, font: &plotters::style::TextStyle<'_>) -> f64 {
     let mut sink = String::new();
     let area = SVGBackend::with_string(&mut sink, (10, 10)).into_drawing_area();
-    let font = crate::primitives::text(size);
-    f64::from(area.estimate_text_size(content, &font).unwrap().0)
+    f64::from(area.estimate_text_size(content, font).unwrap().0)
 }
