@@ -507,7 +507,12 @@ mod tests {
         );
         // Axis labels outside the tick labels: the x label below, the rotated y label left.
         let x_label = svg.text("parameter A");
-        assert!(x_label.y > svg.text("2").y + svg.text("2").size && x_label.y <= 560.0);
+        let tick = svg.text("2");
+        assert!(
+            tick.y + tick.size <= x_label.y - x_label.size,
+            "{tick:?} vs {x_label:?}"
+        );
+        assert!(x_label.y <= 560.0);
         let y_label = svg.text("parameter B");
         let widest = ["10", "20"].map(|l| {
             let t = svg.all(l).into_iter().find(|t| t.anchor == "end").unwrap();
@@ -719,7 +724,117 @@ mod tests {
             assert!(gap >= half_widths, "{pair:?} overlap");
         }
         for pair in y_labels.windows(2) {
-            assert!(pair[0].y - pair[1].y >= pair[0].size, "{pair:?} overlap");
+            // Rows of labels a line and a half apart at least, as a reader needs them.
+            assert!(
+                pair[0].y - pair[1].y >= 1.5 * pair[0].size,
+                "{pair:?} crowd"
+            );
         }
+    }
+
+    #[test]
+    fn a_single_cell_prints_its_value_in_its_middle() {
+        let single = Heatmap {
+            x_values: vec![1.0],
+            y_values: vec![2.0],
+            values: vec![vec![0.5]],
+            value_label: String::new(),
+        };
+        let svg = drawn(&single, (900, 560));
+        // One decimal more than the colour scale, whose ticks are 0.01 apart.
+        let value = svg.text("0.500");
+        assert_eq!((value.x, value.y), (svg.x_tick("1"), svg.y_tick("2")));
+    }
+
+    #[test]
+    fn cells_fill_the_plot_and_the_colour_bar_column_hugs_its_labels() {
+        let svg = drawn(&small_grid(), (900, 560));
+        let cell_of = |content: &str| {
+            let t = svg.text(content);
+            cell_at(&svg, (t.x, t.y)).clone()
+        };
+        let (bottom_left, top_right) = (cell_of("0.10"), cell_of("0.60"));
+        // The axes frame the cells exactly: no empty strip beyond the last row or column.
+        let axes = svg.in_colour("polyline", DARK);
+        let longest = |horizontal: bool| -> Shape {
+            let axis = axes.iter().copied().filter(|s| {
+                let [(x0, y0), (x1, y1)] = [s.points[0], s.points[1]];
+                if horizontal { y0 == y1 } else { x0 == x1 }
+            });
+            axis.max_by(|a, b| {
+                let length = |s: &Shape| {
+                    let [(x0, y0), (x1, y1)] = [s.points[0], s.points[1]];
+                    (x1 - x0).abs() + (y1 - y0).abs()
+                };
+                length(a).total_cmp(&length(b))
+            })
+            .unwrap()
+            .clone()
+        };
+        let (x_axis, y_axis) = (longest(true), longest(false));
+        let x_end = x_axis.points[0].0.max(x_axis.points[1].0);
+        let y_top = y_axis.points[0].1.min(y_axis.points[1].1);
+        assert!(
+            (top_right.points[1].0 - x_end).abs() <= 2.0,
+            "{top_right:?} vs {x_axis:?}"
+        );
+        assert!(
+            (top_right.points[0].1 - y_top).abs() <= 2.0,
+            "{top_right:?} vs {y_axis:?}"
+        );
+        assert!(
+            (bottom_left.points[0].0 - x_axis.points[0].0.min(x_axis.points[1].0)).abs() <= 2.0
+        );
+        // The cells take most of the width: the label areas and the colour bar only what they need.
+        let span = top_right.points[1].0 - bottom_left.points[0].0;
+        assert!(
+            span >= 0.6 * 900.0,
+            "the cells span only {span} of 900 pixels"
+        );
+        let label = svg.text("share contributing");
+        let gap = f64::from(
+            ChartStyle::new("t", "x", "y", "u")
+                .with_size(900, 560)
+                .metrics()
+                .gap,
+        );
+        let right = label.x + label.size / 2.0;
+        assert!(
+            900.0 - right <= 3.0 * gap,
+            "{} pixels unused right of the bar's label",
+            900.0 - right
+        );
+    }
+
+    #[test]
+    fn a_value_is_printed_exactly_when_it_fits_its_cell() {
+        // Five columns of long numbers, at sizes around the width where they stop fitting.
+        let data = Heatmap {
+            x_values: vec![1.0, 2.0, 3.0, 4.0, 5.0],
+            y_values: vec![1.0],
+            values: vec![vec![1234567.25, 1500000.0, 1750000.0, 2000000.0, 2345678.5]],
+            value_label: String::new(),
+        };
+        let mut outcomes = Vec::new();
+        for width in (320..=1200).step_by(40) {
+            let style = ChartStyle::new("t", "x", "y", "u").with_size(width, 400);
+            let gap = f64::from(style.metrics().gap);
+            let svg = drawn(&data, (width, 400));
+            let cell = cell_at(&svg, (svg.x_tick("1"), svg.y_tick("1"))).clone();
+            let cell_width = (cell.points[1].0 - cell.points[0].0).floor();
+            // The colour scale has whole-number ticks, so values print with one decimal.
+            let printed = !svg.all("2345678.5").is_empty();
+            let widest = text_width("2345678.5", style.metrics().tick);
+            let fits = widest + gap <= cell_width + 1.0;
+            assert_eq!(
+                printed, fits,
+                "at width {width}: {widest} + {gap} vs {cell_width}"
+            );
+            outcomes.push(fits);
+        }
+        assert!(
+            outcomes.contains(&true) && outcomes.contains(&false),
+            "{outcomes:?}"
+        );
     }
 }
