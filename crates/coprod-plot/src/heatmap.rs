@@ -597,7 +597,16 @@ mod tests {
             (top - high_cell.points[0].1).abs() <= 1.0,
             "{frame:?} vs {high_cell:?}"
         );
-        assert!(left > high_cell.points[1].0, "the bar overlaps the cells");
+        let gap = f64::from(
+            ChartStyle::new("t", "x", "y", "u")
+                .with_size(900, 560)
+                .metrics()
+                .gap,
+        );
+        assert!(
+            left - high_cell.points[1].0 >= 2.0 * gap,
+            "the bar crowds the cells"
+        );
         let scale = ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6"].map(|l| svg.text(l).clone());
         assert!(
             right - left >= scale[0].size,
@@ -829,6 +838,68 @@ mod tests {
             assert_eq!(
                 printed, fits,
                 "at width {width}: {widest} + {gap} vs {cell_width}"
+            );
+            outcomes.push(fits);
+        }
+        assert!(
+            outcomes.contains(&true) && outcomes.contains(&false),
+            "{outcomes:?}"
+        );
+    }
+
+    #[test]
+    fn ink_turns_black_where_the_cell_is_light_enough() {
+        // Viridis reaches a luminance of 128 a little above its middle: 0.56 is just lighter.
+        let data = Heatmap {
+            x_values: vec![1.0, 2.0, 3.0, 4.0],
+            y_values: vec![1.0],
+            values: vec![vec![0.0, 0.5, 0.56, 1.0]],
+            value_label: String::new(),
+        };
+        let svg = drawn(&data, (900, 560));
+        let mut inks = Vec::new();
+        for content in ["0.00", "0.50", "0.56", "1.00"] {
+            let t = svg.text(content);
+            let fill = &cell_at(&svg, (t.x, t.y)).fill;
+            let lum = luminance(fill);
+            assert!(
+                !(127.0..=129.0).contains(&lum),
+                "{content} on {fill} is too close to call"
+            );
+            let expected = if lum < 128.0 { "#FFFFFF" } else { "#000000" };
+            assert_eq!(t.fill, expected, "{content} on {fill} ({lum})");
+            inks.push(t.fill.clone());
+        }
+        assert_eq!(inks, ["#FFFFFF", "#FFFFFF", "#000000", "#000000"]);
+    }
+
+    #[test]
+    fn a_value_is_printed_exactly_when_its_row_is_tall_enough() {
+        let data = Heatmap {
+            x_values: vec![1.0, 2.0],
+            y_values: (0..12).map(f64::from).collect(),
+            values: (0..12)
+                .map(|y| vec![f64::from(y), f64::from(y) + 0.5])
+                .collect(),
+            value_label: String::new(),
+        };
+        let mut outcomes = Vec::new();
+        for height in (200..=800).step_by(25) {
+            let style = ChartStyle::new("t", "x", "y", "u").with_size(900, height);
+            let svg = drawn(&data, (900, height));
+            // Rows share the height of the block of cells (which the colour bar's frame spans)
+            // in whole pixels.
+            let frame = svg
+                .shapes("rect")
+                .into_iter()
+                .find(|r| r.fill == "none")
+                .unwrap();
+            let cell_height = ((frame.points[1].1 - frame.points[0].1) / 12.0).floor();
+            let printed = !svg.all("11.5").is_empty();
+            let fits = (style.metrics().tick * 1.3).floor() <= cell_height;
+            assert_eq!(
+                printed, fits,
+                "at height {height}: cells {cell_height} high"
             );
             outcomes.push(fits);
         }
