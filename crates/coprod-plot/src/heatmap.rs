@@ -627,8 +627,10 @@ mod tests {
                     && t.points[0].0 == right
                     && t.points[1].0 > right
                     && t.points[1].0 < label.x
+                    && label.x - t.points[1].0 <= gap
             });
-            assert_eq!(ticks.count(), 1, "no tick mark at {label:?}");
+            // Each label sits just right of its short tick mark.
+            assert_eq!(ticks.count(), 1, "no tick mark just left of {label:?}");
         }
         // The bar's colours run from the lowest cell's at the bottom to the highest's at the top.
         let slices: Vec<&Shape> = svg
@@ -647,6 +649,23 @@ mod tests {
             .unwrap();
         assert_eq!((lowest.points[1].1, highest.points[0].1), (bottom, top));
         let near = |a: &str, b: &str| (luminance(a) - luminance(b)).abs() <= 6.0;
+        // What a reader sees part way up the bar is the colour of that fraction of the scale.
+        for fraction in [0.25, 0.5, 0.75] {
+            let y = bottom - fraction * (bottom - top);
+            let seen = svg
+                .shapes
+                .iter()
+                .rev()
+                .find(|r| r.fill != "none" && r.covers(((left + right) / 2.0, y)))
+                .unwrap();
+            let RGBColor(r, g, b) = viridis(fraction);
+            let expected = format!("#{r:02X}{g:02X}{b:02X}");
+            assert!(
+                near(&seen.fill, &expected),
+                "{fraction}: {} vs {expected}",
+                seen.fill
+            );
+        }
         assert!(near(&lowest.fill, "#440154"), "{lowest:?}");
         assert!(near(&highest.fill, "#FDE725"), "{highest:?}");
         // Right of the scale labels: the rotated value label, inside the image.
