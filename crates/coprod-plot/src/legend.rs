@@ -263,4 +263,33 @@ mod tests {
         assert!(arms[0].points.iter().all(|p| p.0 == 40.0));
         assert!(arms[1].points.iter().all(|p| p.1 == y));
     }
+
+    #[test]
+    fn band_and_error_bar_swatches_are_centred_on_their_label_within_their_row() {
+        let m = metrics();
+        let entries = [
+            LegendEntry::note("shaded", Swatch::Band),
+            LegendEntry::note("bars", Swatch::ErrorBar),
+        ];
+        let svg = sketch((300, 200), |area| draw_legend(area, &entries, &m, 0));
+        let row = svg.texts[1].y - svg.texts[0].y;
+        let size = svg.texts[0].size;
+        let band = svg.shapes("rect");
+        assert_eq!(band.len(), 1, "{band:?}");
+        let [(x0, top), (x1, bottom)] = [band[0].points[0], band[0].points[1]];
+        assert_eq!((top + bottom) / 2.0, svg.texts[0].y, "{band:?}");
+        assert!(
+            bottom - top >= 0.6 * size && bottom - top < row,
+            "{band:?} vs rows {row} apart"
+        );
+        assert_eq!((x0, x1), (12.0, 69.0));
+        assert!(band[0].opacity < 1.0);
+        let bar = &svg.in_colour("polyline", "#3C3C3C")[0];
+        let [(_, bar_top), (_, bar_bottom)] = [bar.points[0], bar.points[1]];
+        assert_eq!((bar_top + bar_bottom) / 2.0, svg.texts[1].y, "{bar:?}");
+        assert!(
+            bar_bottom - bar_top >= size && bar_bottom - bar_top < row,
+            "{bar:?}"
+        );
+    }
 }

@@ -268,4 +268,36 @@ mod tests {
         assert_eq!(plus[0].points[0].0, plus[0].points[1].0);
         assert_eq!(plus[1].points[0].1, plus[1].points[1].1);
     }
+
+    #[test]
+    fn every_marker_shape_has_about_the_weight_of_the_circle() {
+        // No series should look more important because of its marker's shape.
+        let r = 10;
+        let circle = std::f64::consts::PI * f64::from(r * r);
+        for marker in [Marker::Square, Marker::Triangle, Marker::Diamond] {
+            let svg = sketch((200, 200), |area| {
+                draw_marker(area, (100, 100), marker, RED, r)
+            });
+            let shape = svg.shapes.iter().find(|s| s.fill == "#C80000").unwrap();
+            let area = if shape.kind == "rect" {
+                let [(x0, y0), (x1, y1)] = [shape.points[0], shape.points[1]];
+                (x1 - x0) * (y1 - y0)
+            } else {
+                // The shoelace formula.
+                let p = &shape.points;
+                let twice: f64 = (0..p.len())
+                    .map(|i| {
+                        let (a, b) = (p[i], p[(i + 1) % p.len()]);
+                        a.0 * b.1 - b.0 * a.1
+                    })
+                    .sum();
+                twice.abs() / 2.0
+            };
+            let ratio = area / circle;
+            assert!(
+                (0.8..=1.2).contains(&ratio),
+                "{marker:?}: {area} vs {circle}"
+            );
+        }
+    }
 }
