@@ -428,11 +428,20 @@ mod tests {
         );
         assert!(bold.iter().all(|t| t.x == 240.0 && t.anchor == "middle"));
         let (first, second) = (bold[0].y, bold[1].y);
-        assert!(second - first >= bold[0].size && second - first <= 1.6 * bold[0].size);
-        // The plot starts below both lines.
+        // A line and a quarter apart (the plotters type size is 1.24 times the SVG one).
+        let line = (bold[0].size * 1.24 * 1.25).round();
+        assert_eq!(second - first, line);
+        // The plot starts a gap and a half below the second line.
+        let gap = f64::from(style.metrics().gap);
+        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
+        let vertical = axes.filter(|s| s.points[0].0 == s.points[1].0);
+        let plot_top = vertical
+            .map(|s| s.points[0].1.min(s.points[1].1))
+            .fold(f64::MAX, f64::min);
+        let below = plot_top - (second + line);
         assert!(
-            svg.y_tick("10") > second + bold[1].size,
-            "the plot overlaps the title"
+            below > gap && below <= 2.0 * gap,
+            "the plot starts {below} below the title"
         );
     }
 
@@ -476,5 +485,41 @@ mod tests {
             assert_eq!((vertical.count(), horizontal.count()), (1, 1), "at {label}");
         }
         assert_eq!(grid.len(), 12, "light grid lines between the ticks");
+    }
+
+    #[test]
+    fn a_title_wraps_once_it_would_come_within_a_gap_of_either_edge() {
+        register_fonts();
+        let style = ChartStyle::new("", "x", "y", "unused");
+        let (width, gap) = (style.width, style.metrics().gap as u32);
+        let font = bold_text(style.metrics().title);
+        let mut widths = Vec::new();
+        let mut title = String::from("Share of citizens contributing");
+        sketch((10, 10), |area| {
+            // Grow the title until it is wider than the image less a gap on each side.
+            while area.estimate_text_size(&title, &font)?.0 <= width - 2 * gap {
+                title.push_str(" i");
+            }
+            widths.push(area.estimate_text_size(&title, &font)?.0);
+            Ok(())
+        });
+        assert!(widths[0] <= width - gap, "{title} is {} wide", widths[0]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut style = ChartStyle::new(title.as_str(), "x", "y", dir.path().join("t"));
+        let svg = read(&time_series(&line(), &style).unwrap()[1]);
+        assert_eq!(
+            svg.texts.iter().filter(|t| t.bold).count(),
+            2,
+            "{title:?} not wrapped"
+        );
+        // One "i" less fits on one line.
+        style.title.truncate(title.len() - 2);
+        let svg = read(&time_series(&line(), &style).unwrap()[1]);
+        assert_eq!(
+            svg.texts.iter().filter(|t| t.bold).count(),
+            1,
+            "{:?} wrapped",
+            style.title
+        );
     }
 }

@@ -140,6 +140,24 @@ mod tests {
             .collect()
     }
 
+    /// The top of the plotting area: the upper end of the y axis line.
+    fn plot_top(svg: &Svg) -> f64 {
+        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
+        let vertical = axes.filter(|s| s.points[0].0 == s.points[1].0);
+        vertical
+            .map(|s| s.points[0].1.min(s.points[1].1))
+            .fold(f64::MAX, f64::min)
+    }
+
+    /// The right end of the x axis line: the right edge of the plotting area.
+    fn x_axis_end(svg: &Svg) -> f64 {
+        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
+        let horizontal = axes.filter(|s| s.points[0].1 == s.points[1].1);
+        horizontal
+            .map(|s| s.points[0].0.max(s.points[1].0))
+            .fold(f64::MIN, f64::max)
+    }
+
     fn assert_near(actual: (f64, f64), expected: (f64, f64)) {
         let close = (actual.0 - expected.0).abs() <= 1.5 && (actual.1 - expected.1).abs() <= 1.5;
         assert!(close, "{actual:?} is not at {expected:?}");
@@ -204,6 +222,7 @@ mod tests {
     fn legend_names_each_series_beside_a_swatch_of_its_colour_right_of_the_plot() {
         let svg = chart_svg();
         let plot_right = svg.x_tick("10");
+        let plot_edge = x_axis_end(&svg);
         let entries = ["alpha", "beta", "shaded: 95% interval"].map(|l| svg.text(l).clone());
         for pair in entries.windows(2) {
             assert!(
@@ -219,7 +238,13 @@ mod tests {
             .filter(|s| s.stroke == "#3C3C3C" && s.points[0].0 == s.points[1].0)
             .map(|s| s.points[0].1.min(s.points[1].1))
             .fold(f64::MAX, f64::min);
-        assert!(entries[0].y > axis_top && entries[0].y < axis_top + 2.0 * entries[0].size);
+        // Half a row below it, as every entry is half a row below its row's top.
+        let row = entries[1].y - entries[0].y;
+        assert_eq!(
+            entries[0].y - axis_top,
+            (row / 2.0).floor(),
+            "{entries:?} vs {axis_top}"
+        );
         for (entry, colour) in entries.iter().zip([BLUE, ORANGE]) {
             assert!(entry.x > plot_right && entry.anchor == "start", "{entry:?}");
             let swatch: Vec<_> = svg
@@ -235,6 +260,11 @@ mod tests {
             );
             let (x0, x1) = (swatch[0].points[0].0, swatch[0].points[1].0);
             assert!(plot_right < x0 && x0 < x1 && x1 < entry.x, "{swatch:?}");
+            // The legend column keeps clear of the plot's right edge.
+            assert!(
+                x0 - plot_edge >= 16.0,
+                "{swatch:?} crowds the plot ending at {plot_edge}"
+            );
             assert!(swatch[0].stroke_width >= 3.0, "{swatch:?}");
         }
         // The band's swatch: a translucent box around the note's line.
@@ -251,22 +281,48 @@ mod tests {
     #[test]
     fn title_and_axis_labels_sit_outside_the_plot() {
         let svg = chart_svg();
+        let gap = f64::from(
+            ChartStyle::new("t", "x", "y", "u")
+                .with_size(900, 560)
+                .metrics()
+                .gap,
+        );
         let title = svg.text("Two lines");
         assert!(title.bold && title.anchor == "middle" && !title.rotated);
         assert_eq!(title.x, 450.0, "the title is centred on the image");
-        let top_tick = svg.y_tick("10");
+        assert_eq!(title.y, gap, "the title keeps a margin from the top edge");
+        // The plot starts a gap and a half below the title's line.
+        let line = (title.size * 1.24 * 1.25).round();
+        let below_title = plot_top(&svg) - (title.y + line);
         assert!(
-            title.y >= 0.0 && title.y + title.size < top_tick,
-            "{title:?}"
+            below_title > gap && below_title <= 2.0 * gap,
+            "{below_title} below the title"
         );
-        // The x label below the x tick labels, the rotated y label left of the y tick labels.
+        // The x label below the x tick labels, with room between them.
         let x_label = svg.text("time (steps)");
-        assert!(x_label.y > svg.all("0")[0].y.max(svg.all("0")[1].y) && x_label.y <= 560.0);
+        let tick = svg
+            .all("0")
+            .into_iter()
+            .find(|t| t.anchor == "middle")
+            .unwrap();
+        assert!(
+            tick.y + tick.size + gap / 2.0 <= x_label.y - x_label.size,
+            "{tick:?} vs {x_label:?}"
+        );
+        assert!(x_label.y <= 560.0);
+        // The rotated y label left of the y tick labels, clear of them and of the image edge.
         let y_label = svg.text("share");
-        assert!(y_label.rotated && y_label.x >= 0.0);
-        let y_ticks_left = svg.all("10").iter().find(|t| t.anchor == "end").unwrap().x
-            - crate::svg_check::text_width("10", 26.0 * 900.0 / 1280.0);
-        assert!(y_label.x + y_label.size <= y_ticks_left, "{y_label:?}");
+        assert!(y_label.rotated && y_label.x >= gap / 2.0, "{y_label:?}");
+        let ten = svg
+            .all("10")
+            .into_iter()
+            .find(|t| t.anchor == "end")
+            .unwrap();
+        let y_ticks_left = ten.x - crate::svg_check::printed_width(ten);
+        assert!(
+            y_label.x + y_label.size + gap / 2.0 <= y_ticks_left,
+            "{y_label:?}"
+        );
     }
 
     #[test]
