@@ -603,4 +603,26 @@ mod tests {
             "a survival of 0 is drawn on the x axis"
         );
     }
+
+    #[test]
+    fn listed_observations_draw_the_same_chart_as_their_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let style = |name: &str| {
+            ChartStyle::new("Survival", "time", "share", dir.path().join(name)).with_size(640, 400)
+        };
+        let class = SurvivalClass {
+            name: "6-MP".into(),
+            durations: six_mp_group(),
+        };
+        let listed = survival_curves(std::slice::from_ref(&class), &style("listed")).unwrap();
+        let counted =
+            survival_count_curves(&[SurvivalCounts::from(&class)], &style("counted")).unwrap();
+        assert_eq!(
+            listed,
+            [dir.path().join("listed.png"), dir.path().join("listed.svg")]
+        );
+        let svg = |path: &std::path::Path| std::fs::read_to_string(path).unwrap();
+        assert_eq!(svg(&listed[1]), svg(&counted[1]));
+        assert!(svg(&listed[1]).contains("+: censored"));
+    }
 }
