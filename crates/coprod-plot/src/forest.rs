@@ -635,7 +635,9 @@ mod tests {
             "the first row is at the top and labelled"
         );
         for pair in labels.windows(2) {
-            assert!(pair[1].y - pair[0].y >= pair[0].size, "{pair:?} overlap");
+            // At least 1.1 type sizes apart (plotters sizes are 1.24 times the SVG ones).
+            let apart = pair[1].y - pair[0].y;
+            assert!(apart >= 1.3 * pair[0].size, "{pair:?} crowd");
         }
         let stride: usize = labels[1].content["row ".len()..].parse().unwrap();
         for (k, label) in labels.iter().enumerate() {
@@ -709,6 +711,11 @@ mod tests {
             header.y - header.size / 2.0 >= title.y + title.size,
             "{header:?} on the title"
         );
+        // ... and just above the first row, not up by the title.
+        assert!(
+            header.y >= top - 2.0 * header.size,
+            "{header:?} far above the plot at {top}"
+        );
         // The rows fill the plot evenly: as much room above the first as below the last.
         let (first, last) = (svg.text("reward").y, svg.text("unknown").y);
         let pitch = svg.text("group size").y - first;
@@ -745,7 +752,12 @@ mod tests {
             "right margin {}",
             900.0 - right
         );
-        let plot_right = svg.x_tick("1.0");
+        // The plotting area ends where the shading of the rows ends.
+        let shading = svg
+            .shapes("rect")
+            .into_iter()
+            .filter(|r| r.fill == "#F3F3F3");
+        let plot_right = shading.map(|r| r.points[1].0).fold(f64::MIN, f64::max);
         assert!(
             widest.x - plot_right >= 2.0 * gap,
             "the numbers crowd the plot"
