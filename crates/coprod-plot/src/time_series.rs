@@ -158,6 +158,18 @@ mod tests {
             .fold(f64::MIN, f64::max)
     }
 
+    /// The left end of the x axis line: the left edge of the plotting area.
+    fn x_axis_start(svg: &Svg) -> f64 {
+        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
+        let horizontal = axes.filter(|s| s.points[0].1 == s.points[1].1);
+        let longest = horizontal.max_by(|a, b| {
+            let length = |s: &&crate::svg_check::Shape| (s.points[1].0 - s.points[0].0).abs();
+            length(a).total_cmp(&length(b))
+        });
+        let ends = longest.unwrap().points.iter().map(|p| p.0);
+        ends.fold(f64::MAX, f64::min)
+    }
+
     fn assert_near(actual: (f64, f64), expected: (f64, f64)) {
         let close = (actual.0 - expected.0).abs() <= 1.5 && (actual.1 - expected.1).abs() <= 1.5;
         assert!(close, "{actual:?} is not at {expected:?}");
@@ -310,6 +322,24 @@ mod tests {
             "{tick:?} vs {x_label:?}"
         );
         assert!(x_label.y <= 560.0);
+        // Close enough to read as the axis' label, with a gap or more of clear space.
+        let clear = x_label.y - x_label.size - (tick.y + tick.size);
+        assert!(
+            clear >= gap && clear <= 3.0 * gap,
+            "{clear} between tick and axis labels"
+        );
+        // The plot keeps most of the image: labels take only the room they need.
+        let (x0, x1) = (x_axis_start(&svg), x_axis_end(&svg));
+        assert!(x1 - x0 >= 0.6 * 900.0, "the plot is {} wide", x1 - x0);
+        let x_axis_y = svg
+            .in_colour("polyline", "#3C3C3C")
+            .into_iter()
+            .find(|s| s.points[0].1 == s.points[1].1 && s.points[0].0 == x0)
+            .unwrap()
+            .points[0]
+            .1;
+        let height = x_axis_y - plot_top(&svg);
+        assert!(height >= 0.6 * 560.0, "the plot is {height} high");
         // The rotated y label left of the y tick labels, clear of them and of the image edge.
         let y_label = svg.text("share");
         assert!(y_label.rotated && y_label.x >= gap / 2.0, "{y_label:?}");
