@@ -544,6 +544,214 @@ mod tests {
         (slot, ada)
     }
 
+    type Client = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    /// A server on a free port, serving; its state and address.
+    async fn serving() -> (Arc<App>, std::net::SocketAddr) {
+        let config = crate::Config {
+            port: 0,
+            lan: false,
+            outputs: PathBuf::new(),
+        };
+        let server = crate::Server::bind(config, None).await.unwrap();
+        let (app, addr) = (Arc::clone(&server.app), server.local_addr);
+        tokio::spawn(server.run());
+        (app, addr)
+    }
+
+    async fn connect(url: String) -> Client {
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    }
+
+    async fn say(socket: &mut Client, value: serde_json::Value) {
+        use futures_util::SinkExt;
+        let text = value.to_string().into();
+        socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(text))
+            .await
+            .unwrap();
+    }
+
+    /// The next JSON message that `keep` accepts, within 10 seconds.
+    async fn heard(
+        socket: &mut Client,
+        keep: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        use futures_util::StreamExt;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let next = tokio::time::timeout_at(deadline, socket.next())
+                .await
+                .expect("a message within 10 s")
+                .expect("the socket stays open")
+                .unwrap();
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = next {
+                let value: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+                if keep(&value) {
+                    return value;
+                }
+            }
+        }
+    }
+
+    /// A round played over the sockets: the student joins and is told their seat and the
+    /// lobby, the teacher starts, both pages follow the phase, a late contribution gets an
+    /// error reply, and the student's closed page is counted as gone.
+    #[tokio::test]
+    async fn a_round_is_played_over_the_student_and_teacher_sockets() {
+        let (app, addr) = serving().await;
+        let settings = Settings {
+            sizes: vec![2],
+            rounds: 2,
+            ..Settings::default()
+        };
+        let code = open_game(&app, settings).unwrap();
+        let mut student = connect(format!("ws://{addr}/ws/play/{code}")).await;
+        say(&mut student, serde_json::json!({"type": "join"})).await;
+        let joined = heard(&mut student, |_| true).await;
+        assert_eq!(
+            (&joined["type"], &joined["seat"]),
+            (&"joined".into(), &1.into())
+        );
+        let lobby = heard(&mut student, |_| true).await;
+        assert_eq!(
+            (&lobby["type"], &lobby["phase"]),
+            (&"state".into(), &"lobby".into())
+        );
+
+        let key = &app.key;
+        let mut teacher = connect(format!("ws://{addr}/ws/teacher/{code}?key={key}")).await;
+        let first = heard(&mut teacher, |_| true).await;
+        assert_eq!(first["type"], "teacher");
+        assert!(first["qr"].is_string(), "the first view has the QR code");
+        assert_eq!(
+            (&first["joined"], &first["connected"]),
+            (&1.into(), &1.into())
+        );
+        say(&mut teacher, serde_json::json!({"type": "start"})).await;
+        heard(&mut teacher, |v| v["phase"] == "open").await;
+        let open = heard(&mut student, |v| v["type"] == "state").await;
+        assert_eq!(
+            (&open["phase"], &open["round"]),
+            (&"open".into(), &1.into())
+        );
+
+        // Her choice closes round 1: both pages show its results.
+        say(
+            &mut student,
+            serde_json::json!({"type": "contribute", "round": 1, "amount": 5}),
+        )
+        .await;
+        let results = heard(&mut student, |v| v["type"] == "state").await;
+        assert_eq!(results["phase"], "results");
+        assert_eq!(results["last"]["contribution"], 5.0);
+        let view = heard(&mut teacher, |v| v["phase"] == "results").await;
+        assert_eq!(view["outcomes"][0]["groups"], 1);
+
+        say(
+            &mut student,
+            serde_json::json!({"type": "contribute", "round": 1, "amount": 6}),
+        )
+        .await;
+        let error = heard(&mut student, |_| true).await;
+        assert_eq!(error["type"], "error");
+        assert_eq!(
+            error["message"],
+            "this round is closed; wait for the next one"
+        );
+        say(&mut teacher, serde_json::json!({"type": "start"})).await;
+        let error = heard(&mut teacher, |v| v["type"] == "error").await;
+        assert_eq!(error["message"], "the game has already started");
+
+        student.close(None).await.unwrap();
+        heard(&mut teacher, |v| v["connected"] == 0).await;
+        assert_eq!(app.games.get(&code).unwrap().lock().seat_counts().1, 0);
+    }
+
+    /// While a round is open and nothing changes, the teacher's page gets a view about
+    /// once a second, for the countdown, not a stream of them.
+    #[tokio::test]
+    async fn an_open_round_redraws_the_teachers_page_once_a_second() {
+        let (app, addr) = serving().await;
+        let code = open_game(&app, Settings::default()).unwrap();
+        let key = &app.key;
+        let mut teacher = connect(format!("ws://{addr}/ws/teacher/{code}?key={key}")).await;
+        heard(&mut teacher, |_| true).await;
+        say(&mut teacher, serde_json::json!({"type": "start"})).await;
+        heard(&mut teacher, |v| v["phase"] == "open").await;
+        let since = tokio::time::Instant::now();
+        let mut views = 0;
+        while since.elapsed() < Duration::from_millis(2500) {
+            heard(&mut teacher, |v| v["type"] == "teacher").await;
+            views += 1;
+        }
+        assert!((1..=4).contains(&views), "{views} views in about 2.5 s");
+    }
+
+    /// A one-student game of groups of 2 with 10-second rounds whose round 1 opened 11
+    /// seconds ago: its time is up.
+    fn round_overdue(rounds: u32) -> Arc<Slot> {
+        let app = app();
+        let slot = slot(Settings {
+            sizes: vec![2],
+            rounds,
+            round_seconds: 10,
+            ..Settings::default()
+        });
+        join(&app, &slot, None);
+        let opened = Instant::now().checked_sub(Duration::from_secs(11)).unwrap();
+        slot.lock()
+            .teacher(TeacherMessage::Start {}, opened)
+            .unwrap();
+        Arc::new(slot)
+    }
+
+    /// Runs the game's ticker for at most `wait`; whether it stopped by itself.
+    fn ticker_stops_within(slot: &Arc<Slot>, wait: Duration) -> bool {
+        let slot = Arc::clone(slot);
+        runtime()
+            .block_on(async move { tokio::time::timeout(wait, ticker(slot)).await })
+            .is_ok()
+    }
+
+    /// Nobody needs to press Close: when time is up the ticker closes the round and
+    /// redraws every page; after the last round, with no page left open, it stops.
+    #[test]
+    fn the_ticker_closes_a_round_whose_time_is_up_and_stops_after_the_last() {
+        let slot = round_overdue(1);
+        assert!(ticker_stops_within(&slot, Duration::from_secs(10)));
+        assert_eq!(slot.lock().phase(), Phase::Ended);
+        assert_eq!((*slot.changed.borrow(), *slot.phase.borrow()), (1, 1));
+        assert_eq!(slot.lock().history().len(), 2, "both seats were played");
+    }
+
+    /// A game with rounds to come needs its ticker for the next round's timer, even with
+    /// no page open (a class whose network dropped comes back to it).
+    #[test]
+    fn the_ticker_keeps_running_while_the_game_has_rounds_to_come() {
+        let slot = round_overdue(2);
+        assert!(!ticker_stops_within(&slot, Duration::from_millis(1500)));
+        assert_eq!(slot.lock().phase(), Phase::Results(1));
+        assert_eq!((*slot.changed.borrow(), *slot.phase.borrow()), (1, 1));
+    }
+
+    /// An ended game's ticker stops only once no page watches it: a student's page still
+    /// open keeps it running.
+    #[test]
+    fn the_ticker_of_an_ended_game_keeps_running_while_a_page_watches() {
+        let slot = round_overdue(1);
+        end_game(&slot).unwrap();
+        let student_page = slot.phase.subscribe();
+        assert!(!ticker_stops_within(&slot, Duration::from_millis(1500)));
+        drop(student_page);
+        let teacher_page = slot.changed.subscribe();
+        assert!(!ticker_stops_within(&slot, Duration::from_millis(1500)));
+        drop(teacher_page);
+        assert!(ticker_stops_within(&slot, Duration::from_secs(10)));
+    }
+
     #[test]
     fn a_change_redraws_the_teacher_page_and_a_phase_change_the_students_pages_too() {
         let slot = slot(Settings::default());
