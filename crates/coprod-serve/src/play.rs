@@ -690,6 +690,23 @@ mod tests {
         assert!((1..=4).contains(&views), "{views} views in about 2.5 s");
     }
 
+    /// A class submitting at once changes the game many times a second; the teacher's
+    /// page is redrawn at most once per 200 ms, so a change right after a view waits.
+    #[tokio::test]
+    async fn the_teachers_page_is_redrawn_at_most_once_per_200_ms() {
+        let (app, addr) = serving().await;
+        let code = open_game(&app, Settings::default()).unwrap();
+        let key = &app.key;
+        let mut teacher = connect(format!("ws://{addr}/ws/teacher/{code}?key={key}")).await;
+        heard(&mut teacher, |_| true).await;
+        let first = tokio::time::Instant::now();
+        say(&mut teacher, serde_json::json!({"type": "start"})).await;
+        heard(&mut teacher, |v| v["phase"] == "open").await;
+        let gap = first.elapsed();
+        // 200 ms from when the first view was sent, a little before it was read here.
+        assert!(gap >= Duration::from_millis(150), "{gap:?}");
+    }
+
     /// A one-student game of groups of 2 with 10-second rounds whose round 1 opened 11
     /// seconds ago: its time is up.
     fn round_overdue(rounds: u32) -> Arc<Slot> {
