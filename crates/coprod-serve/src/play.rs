@@ -687,7 +687,9 @@ mod tests {
             heard(&mut teacher, |v| v["type"] == "teacher").await;
             views += 1;
         }
-        assert!((1..=4).contains(&views), "{views} views in about 2.5 s");
+        // About 3 at once a second; a page redrawn at every 200 ms would get about 13. The
+        // margin above 3 is for a loaded machine, where late ticks can come close together.
+        assert!((1..=6).contains(&views), "{views} views in about 2.5 s");
     }
 
     /// A class submitting at once changes the game many times a second; the teacher's
