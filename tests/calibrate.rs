@@ -272,24 +272,18 @@ fn ctrl_c_says_how_to_continue_the_calibration() {
         .replace("particles = 20", "particles = 300")
         .replace("generations = 3", "generations = 40");
     fs::write(&scenario, slow).unwrap();
-    let child = std::process::Command::new(crate::util::bin())
-        .current_dir(sandbox.path())
-        .args(["calibrate", &scenario, "--targets", &targets, "-o", "cal"])
-        .args(["--threads", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = sandbox.path().join("cal/checkpoints/gen-000.json");
-    let start = std::time::Instant::now();
-    while !first.exists() {
-        assert!(
-            start.elapsed().as_secs() < 120,
-            "generation 0 never finished"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let stderr = crate::resume::interrupt(child);
+    let args = [
+        "calibrate",
+        &scenario,
+        "--targets",
+        &targets,
+        "-o",
+        "cal",
+        "-j",
+        "1",
+    ];
+    // Still running once generation 0 is checkpointed.
+    let stderr = crate::resume::interrupt_when(&sandbox, &args, "cal/checkpoints/gen-000.json");
     assert!(
         stderr.ends_with(&format!(
             "\ninterrupted: the generations finished so far are checkpointed in cal; the one \

@@ -62,6 +62,29 @@ pub(crate) fn interrupt(child: Child) -> String {
     String::from_utf8(output.stderr).unwrap()
 }
 
+/// Starts `coprod ARGS` in the sandbox, sends Ctrl-C once `ready` (a path in the sandbox)
+/// exists, checks the exit status 130 and returns what it printed on stderr.
+pub(crate) fn interrupt_when(sb: &Sandbox, args: &[&str], ready: &str) -> String {
+    let child = Command::new(bin())
+        .current_dir(sb.path())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ready = sb.path().join(ready);
+    let start = Instant::now();
+    while !ready.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "{} never appeared",
+            ready.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    interrupt(child)
+}
+
 /// `coprod run tests/data/sweep.toml --out OUT <extra>` in the sandbox.
 fn run_sweep(sb: &Sandbox, out: &str, extra: &[&str]) -> assert_cmd::Command {
     let file = data("sweep.toml");

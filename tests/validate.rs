@@ -89,24 +89,10 @@ fn validate(sandbox: &Sandbox, out: &str, extra: &[&str]) -> std::path::PathBuf 
 fn ctrl_c_says_the_validation_was_not_written() {
     let sandbox = Sandbox::new();
     // Full-size replications of one claim: many seconds, still running when interrupted.
-    let child = std::process::Command::new(crate::util::bin())
-        .current_dir(sandbox.path())
-        .args(["validate", "--salt", "ctrl-c", "--only", "P3", "--out", "v"])
-        .args(["--threads", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let partial = sandbox.path().join(".v.partial");
-    let start = std::time::Instant::now();
-    while !partial.exists() {
-        assert!(
-            start.elapsed().as_secs() < 120,
-            "the validation never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let stderr = crate::resume::interrupt(child);
+    let args = [
+        "validate", "--salt", "ctrl-c", "--only", "P3", "--out", "v", "-j", "1",
+    ];
+    let stderr = crate::resume::interrupt_when(&sandbox, &args, ".v.partial");
     assert!(
         stderr.ends_with(
             "\ninterrupted: the validation is written only when complete, and nothing of it \
