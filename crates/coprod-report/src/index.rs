@@ -126,8 +126,6 @@ pub(crate) fn index_page(
     Ok(page(&title, &body))
 }
 
-/// The forest plots `coprod run` and `coprod compare` draw into `comparison/` for
-/// scenarios with variants (one per metric, split into parts when long), if there are any.
 /// Failed runs have no row in runs.csv, so the count above leaves them out: say so.
 fn failed_runs_text(body: &mut String, data: &RunData) {
     let failed = data.failed_runs();
@@ -141,6 +139,8 @@ fn failed_runs_text(body: &mut String, data: &RunData) {
     }
 }
 
+/// The forest plots `coprod run` and `coprod compare` draw into `comparison/` for
+/// scenarios with variants (one per metric, split into parts when long), if there are any.
 fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportError> {
     let dir = data.dir.join("comparison");
     let Ok(entries) = std::fs::read_dir(&dir) else {
