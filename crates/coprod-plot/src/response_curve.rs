@@ -117,10 +117,8 @@ mod tests {
 
     /// The pixel of `(x, y)`, read off the x tick labels "0" and "10" and the y tick labels
     /// "2" and "8".
-    fn pixel(svg: &Svg, (x, y): (f64, f64)) -> (f64, f64) {
-        let (x0, x10) = (svg.x_tick("0"), svg.x_tick("10"));
-        let (y2, y8) = (svg.y_tick("2"), svg.y_tick("8"));
-        (x0 + (x10 - x0) * x / 10.0, y2 + (y8 - y2) * (y - 2.0) / 6.0)
+    fn pixel(svg: &Svg, point: (f64, f64)) -> (f64, f64) {
+        svg.pixel([("0", 0.0), ("10", 10.0)], [("2", 2.0), ("8", 8.0)], point)
     }
 
     /// The centres of the filled markers of `colour` left of `right` (the legend is right of it).

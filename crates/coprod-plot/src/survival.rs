@@ -505,10 +505,12 @@ mod tests {
     }
 
     /// The pixel of `(t, s)`, read off the x tick labels "0" and "4" and the y tick labels.
-    fn pixel(svg: &Svg, (t, s): (f64, f64)) -> (f64, f64) {
-        let (x0, x4) = (svg.x_tick("0"), svg.x_tick("4"));
-        let (y0, y1) = (svg.y_tick("0.0"), svg.y_tick("1.0"));
-        (x0 + (x4 - x0) * t / 4.0, y0 + (y1 - y0) * s)
+    fn pixel(svg: &Svg, point: (f64, f64)) -> (f64, f64) {
+        svg.pixel(
+            [("0", 0.0), ("4", 4.0)],
+            [("0.0", 0.0), ("1.0", 1.0)],
+            point,
+        )
     }
 
     #[test]

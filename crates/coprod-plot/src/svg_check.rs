@@ -173,6 +173,22 @@ impl Svg {
         assert_eq!(found.len(), 1, "y tick {label:?}: {found:?}");
         found[0].y
     }
+
+    /// The pixel of data point `(x, y)`, read off two labelled ticks of each axis: each
+    /// `(label, value)` names a tick and the value it stands for.
+    pub(crate) fn pixel(
+        &self,
+        x_ticks: [(&str, f64); 2],
+        y_ticks: [(&str, f64); 2],
+        (x, y): (f64, f64),
+    ) -> (f64, f64) {
+        let along = |(a, b): (f64, f64), [(_, va), (_, vb)]: [(&str, f64); 2], v: f64| {
+            a + (b - a) * (v - va) / (vb - va)
+        };
+        let xs = (self.x_tick(x_ticks[0].0), self.x_tick(x_ticks[1].0));
+        let ys = (self.y_tick(y_ticks[0].0), self.y_tick(y_ticks[1].0));
+        (along(xs, x_ticks, x), along(ys, y_ticks, y))
+    }
 }
 
 /// What `paint` draws on an empty `width`×`height` SVG.

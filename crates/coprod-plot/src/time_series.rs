@@ -125,10 +125,9 @@ mod tests {
     }
 
     /// The pixel of data point `(x, y)`, read off the tick labels "0" and "10" of both axes.
-    fn pixel(svg: &Svg, (x, y): (f64, f64)) -> (f64, f64) {
-        let (x0, x10) = (svg.x_tick("0"), svg.x_tick("10"));
-        let (y0, y10) = (svg.y_tick("0"), svg.y_tick("10"));
-        (x0 + (x10 - x0) * x / 10.0, y0 + (y10 - y0) * y / 10.0)
+    fn pixel(svg: &Svg, point: (f64, f64)) -> (f64, f64) {
+        let ticks = [("0", 0.0), ("10", 10.0)];
+        svg.pixel(ticks, ticks, point)
     }
 
     /// The lines of `colour` inside the plot (the legend's swatches are right of it).
@@ -140,29 +139,36 @@ mod tests {
             .collect()
     }
 
+    /// The axis lines (dark grey polylines): the horizontal x axis or the vertical y axis.
+    fn axis_lines(svg: &Svg, horizontal: bool) -> Vec<&crate::svg_check::Shape> {
+        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
+        axes.filter(|s| {
+            let (a, b) = (s.points[0], s.points[1]);
+            if horizontal { a.1 == b.1 } else { a.0 == b.0 }
+        })
+        .collect()
+    }
+
     /// The top of the plotting area: the upper end of the y axis line.
     fn plot_top(svg: &Svg) -> f64 {
-        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
-        let vertical = axes.filter(|s| s.points[0].0 == s.points[1].0);
-        vertical
+        axis_lines(svg, false)
+            .iter()
             .map(|s| s.points[0].1.min(s.points[1].1))
             .fold(f64::MAX, f64::min)
     }
 
     /// The right end of the x axis line: the right edge of the plotting area.
     fn x_axis_end(svg: &Svg) -> f64 {
-        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
-        let horizontal = axes.filter(|s| s.points[0].1 == s.points[1].1);
-        horizontal
+        axis_lines(svg, true)
+            .iter()
             .map(|s| s.points[0].0.max(s.points[1].0))
             .fold(f64::MIN, f64::max)
     }
 
     /// The left end of the x axis line: the left edge of the plotting area.
     fn x_axis_start(svg: &Svg) -> f64 {
-        let axes = svg.in_colour("polyline", "#3C3C3C").into_iter();
-        let horizontal = axes.filter(|s| s.points[0].1 == s.points[1].1);
-        let longest = horizontal.max_by(|a, b| {
+        let horizontal = axis_lines(svg, true);
+        let longest = horizontal.into_iter().max_by(|a, b| {
             let length = |s: &&crate::svg_check::Shape| (s.points[1].0 - s.points[0].0).abs();
             length(a).total_cmp(&length(b))
         });
