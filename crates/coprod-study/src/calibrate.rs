@@ -502,8 +502,7 @@ pub(crate) fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
     if let Some(out) = &args.out {
         words.extend(["--out".into(), out.display().to_string()]);
     }
-    let words: Vec<String> = words.iter().map(|w| crate::resume::quote(w)).collect();
-    words.join(" ")
+    crate::resume::command_line(&words)
 }
 
 #[cfg(test)]

@@ -147,11 +147,16 @@ pub(crate) fn resume_command(args: &RunWords<'_>, target: &Path) -> String {
         words.push("--force".into());
     }
     words.push("--resume".into());
+    command_line(&words)
+}
+
+/// `words` as one command line for the shell, each quoted only if it needs it.
+pub(crate) fn command_line(words: &[String]) -> String {
     words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
 }
 
 /// A word as the shell reads it: bare when safe, else in single quotes.
-pub(crate) fn quote(word: &str) -> String {
+fn quote(word: &str) -> String {
     let safe = !word.is_empty()
         && word
             .chars()

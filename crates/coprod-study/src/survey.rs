@@ -360,8 +360,7 @@ fn command(options: &SurveyOptions, horizon: u32) -> String {
     if let Some(out) = &options.out {
         words.extend(["--out".into(), out.display().to_string()]);
     }
-    let words: Vec<String> = words.iter().map(|w| crate::resume::quote(w)).collect();
-    words.join(" ")
+    crate::resume::command_line(&words)
 }
 
 /// Why the survey regression cannot be fitted, in words.
