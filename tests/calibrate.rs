@@ -436,6 +436,29 @@ fn assert_survey_states_its_data(dir: &Path, stdout: &str) {
     assert_eq!(printed, names, "the printed table in rank order");
 }
 
+/// Ctrl-C during a survey says that nothing was kept, exits with 130 and leaves no result.
+#[test]
+fn ctrl_c_says_the_survey_was_not_written() {
+    let sandbox = Sandbox::new();
+    // Large runs on one thread: many seconds, still running when interrupted.
+    fs::write(
+        sandbox.path().join("big.toml"),
+        "name = \"big\"\n[params.population]\nn_citizens = 100000\n\
+         [experiment]\nsteps = 240\nreplications = 40\nseed = 1\n",
+    )
+    .unwrap();
+    let args = ["survey", "big.toml", "--out", "s", "-j", "1"];
+    let stderr = crate::resume::interrupt_when(&sandbox, &args, ".s.partial");
+    assert!(
+        stderr.ends_with(
+            "\ninterrupted: the survey is written only when complete, and nothing of it was \
+             kept; give the same command again to start over\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!sandbox.path().join("s").exists());
+}
+
 #[test]
 fn survey_writes_the_fit_of_every_predictor() {
     let sandbox = Sandbox::new();

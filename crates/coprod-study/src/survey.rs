@@ -115,6 +115,13 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         runs.len(),
         crate::estimate::counted(threads, "thread")
     )));
+    // Written into a partial directory and moved into place when complete, like a run;
+    // made before the runs so that a folder that cannot be written is refused up front.
+    let dir = coprod_output::RunDir::create(
+        &out,
+        coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
+    )?;
+    progress.on_interrupt(&crate::progress::nothing_written("survey"));
     let respondents = sample_runs(&runs, horizon, options.sample, threads)?;
     let raw: Vec<Vec<f64>> = respondents
         .iter()
@@ -125,11 +132,6 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let fit = logistic(&x, &y).map_err(|e| fit_problem(&e, &y, horizon))?;
     let order = by_strength(&fit);
     let share = y.iter().filter(|v| **v).count() as f64 / y.len() as f64;
-    // Written into a partial directory and moved into place when complete, like a run.
-    let dir = coprod_output::RunDir::create(
-        &out,
-        coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
-    )?;
     let staging = dir.staging();
     let (header, rows) = survey_table(&respondents, &raw);
     write_table(&staging.join("survey.csv"), &header, &rows)?;
