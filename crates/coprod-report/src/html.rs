@@ -12,6 +12,12 @@ use base64::Engine as _;
 use crate::error::ReportError;
 
 /// Escapes text for HTML element content and attribute values.
+/// "1 run", "2 runs": a count (as written in the manifest) with its noun.
+pub(crate) fn counted(n: String, noun: &str) -> String {
+    let s = if n == "1" { "" } else { "s" };
+    format!("{n} {noun}{s}")
+}
+
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

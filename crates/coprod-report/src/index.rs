@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::charts::ChartFile;
 use crate::data::{RunData, metric_unit};
 use crate::error::ReportError;
-use crate::html::{escape, escape_with_code, inline_png, page};
+use crate::html::{counted, escape, escape_with_code, inline_png, page};
 
 /// The name of the report page in a run directory.
 pub const INDEX_HTML: &str = "index.html";
@@ -69,10 +69,10 @@ pub(crate) fn index_page(
     }
     let _ = writeln!(
         body,
-        "<p>{} runs: {} steps each, {} replications, base seed {}{}. coprod {}.</p>",
-        data.runs.rows.len(),
-        escape(&data.steps().to_string()),
-        escape(&text("/experiment/replications")),
+        "<p>{}: {} each, {}, base seed {}{}. coprod {}.</p>",
+        counted(data.runs.rows.len().to_string(), "run"),
+        escape(&counted(data.steps().to_string(), "step")),
+        escape(&counted(text("/experiment/replications"), "replication")),
         escape(&text("/seeds/base_seed")),
         // The manifest records that the runs were shrunk, not whether by --quick or by a
         // plain `coprod run`, which always shrinks them; the page says what it knows.
@@ -548,6 +548,22 @@ mod tests {
         );
         let page = page_of(serde_json::json!({"failed_runs": 0}));
         assert!(!page.contains("runs failed"), "{page}");
+    }
+
+    #[test]
+    fn counts_of_one_are_singular() {
+        let one = serde_json::json!({"experiment": {"steps": 1, "replications": 1}});
+        let page = page_of(one);
+        assert!(
+            page.contains("<p>0 runs: 1 step each, 1 replication, "),
+            "{page}"
+        );
+        let two = serde_json::json!({"experiment": {"steps": 2, "replications": 2}});
+        let page = page_of(two);
+        assert!(
+            page.contains("<p>0 runs: 2 steps each, 2 replications, "),
+            "{page}"
+        );
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn describe_runs(s: &Scenario, threads: usize) -> String {
 /// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps".
 fn runs_and_steps(s: &Scenario) -> String {
     format!(
-        "{} run{} ({} variant{} x {} sweep point{} x {} replication{}) of {} steps",
+        "{} run{} ({} variant{} x {} sweep point{} x {} replication{}) of {} step{}",
         s.n_runs(),
         plural(s.n_runs()),
         s.variants.len(),
@@ -113,6 +113,7 @@ fn runs_and_steps(s: &Scenario) -> String {
         s.replications,
         plural(u64::from(s.replications)),
         s.steps,
+        plural(u64::from(s.steps)),
     )
 }
 
@@ -336,10 +337,10 @@ mod tests {
         );
         assert!(describe_runs(&s, 2).ends_with("roughly 9 s on 2 threads"));
         let one =
-            Scenario::from_toml("[experiment]\nsteps = 5\nreplications = 1\n", "o", "o").unwrap();
+            Scenario::from_toml("[experiment]\nsteps = 1\nreplications = 1\n", "o", "o").unwrap();
         assert!(
             describe_runs(&one, 1)
-                .starts_with("1 run (1 variant x 1 sweep point x 1 replication) of 5 steps"),
+                .starts_with("1 run (1 variant x 1 sweep point x 1 replication) of 1 step,"),
             "{}",
             describe_runs(&one, 1)
         );
