@@ -748,16 +748,6 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
         });
         format!("{}{ci}", dec(e.mean))
     };
-    let share = |e: &Estimate| {
-        if !e.mean.is_finite() {
-            return "n/a".to_string();
-        }
-        let ci = e.ci.map_or_else(String::new, |c| {
-            let (lo, hi) = crate::data::clip01(c);
-            format!(" ({:.1}% to {:.1}%)", lo * 100.0, hi * 100.0)
-        });
-        format!("{:.1}%{ci}", e.mean * 100.0)
-    };
     for (size, (median, hr, members)) in r.sizes.iter().zip(&r.long_run) {
         let median = if median.is_finite() {
             format!("{median:.0}")
@@ -771,10 +761,18 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
             size.size,
             pct(size.survival.mean),
             ratio(hr),
-            share(members)
+            share_with_ci(members)
         );
     }
     s.push_str("</table>\n");
+    s.push_str(&membership_note(r));
+    s
+}
+
+/// The note under a regime's long-run table: what a hazard ratio says, and whether the
+/// size that held the most citizens in groups is the size whose groups lasted best.
+fn membership_note(r: &Regime) -> String {
+    let mut s = String::new();
     let most = (0..r.long_run.len())
         .filter(|&i| r.long_run[i].2.mean.is_finite())
         .max_by(|&a, &b| r.long_run[a].2.mean.total_cmp(&r.long_run[b].2.mean));
@@ -805,7 +803,7 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
                     ""
                 },
                 r.sizes[i].size,
-                share(&r.long_run[i].2),
+                share_with_ci(&r.long_run[i].2),
                 r.best().size
             );
         }
@@ -820,6 +818,18 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
     }
     s.push_str("</p>\n");
     s
+}
+
+/// A share of citizens with its interval, as "12.3% (10.1% to 14.5%)" (or "n/a").
+fn share_with_ci(e: &Estimate) -> String {
+    if !e.mean.is_finite() {
+        return "n/a".to_string();
+    }
+    let ci = e.ci.map_or_else(String::new, |c| {
+        let (lo, hi) = crate::data::clip01(c);
+        format!(" ({:.1}% to {:.1}%)", lo * 100.0, hi * 100.0)
+    });
+    format!("{:.1}%{ci}", e.mean * 100.0)
 }
 
 /// A factor as "×0.67" (or "n/a").
@@ -1040,15 +1050,34 @@ fn highest_ratio(r: &Regime, forces: &[Forces]) -> String {
 }
 
 /// The teaching charts, written into `charts_dir`: (png path, alt text, caption).
-fn draw(
-    data: &RunData,
-    analysis: &Analysis,
-    charts_dir: &Path,
-) -> Result<Vec<(PathBuf, String, String)>, ReportError> {
+fn draw(data: &RunData, analysis: &Analysis, charts_dir: &Path) -> Result<Vec<Chart>, ReportError> {
     std::fs::create_dir_all(charts_dir).map_err(|e| ReportError::io(charts_dir, e))?;
-    let mut out = Vec::new();
+    let mut out = vec![survival_by_size_chart(analysis, charts_dir)?];
+    for r in &analysis.regimes {
+        out.push(survival_curves_chart(
+            data,
+            r,
+            analysis.horizon,
+            charts_dir,
+        )?);
+    }
+    let column = data
+        .step_metric("participation_rate")
+        .ok_or_else(|| ReportError::Damaged {
+            path: data.dir.join("timeseries.csv"),
+            message: "it has no `participation_rate` column".into(),
+        })?;
+    for r in &analysis.regimes {
+        out.push(participation_chart(data, column, r, charts_dir)?);
+    }
+    Ok(out)
+}
 
-    // 1. Survival at the horizon against size, every regime.
+/// A chart on the page: its PNG, title (the image's alt text) and caption.
+type Chart = (PathBuf, String, String);
+
+/// Survival at the horizon against size, every regime on one chart.
+fn survival_by_size_chart(analysis: &Analysis, charts_dir: &Path) -> Result<Chart, ReportError> {
     let series: Vec<Series> = analysis
         .regimes
         .iter()
@@ -1075,7 +1104,7 @@ fn draw(
         charts_dir.join("teach_survival_by_size"),
     );
     response_curve(&series, &style)?;
-    out.push((
+    Ok((
         style.output_stem.with_extension("png"),
         title,
         format!(
@@ -1086,71 +1115,73 @@ fn draw(
              names each variant by its name in the key numbers above.",
             analysis.horizon
         ),
-    ));
+    ))
+}
 
-    // 2. Survival curves and 3. participation over time, one chart per regime.
-    let mut pairs: Vec<(PathBuf, String, String)> = Vec::new();
-    for r in &analysis.regimes {
-        let classes = cap_survival_classes(data, &r.variant);
-        let title = format!("How long groups last: {}", r.label);
-        let style = ChartStyle::new(
-            title.clone(),
-            "months since the group started",
-            "share of groups still active",
-            charts_dir.join(format!("teach_survival_curves_{}", r.variant)),
-        );
-        survival_count_curves(&classes, &style)?;
-        pairs.push((
-            style.output_stem.with_extension("png"),
-            title,
-            format!(
-                "Kaplan-Meier curves by size cap: the share of groups still going that many \
-                 months after they started. Groups still active when the run ended count as \
-                 censored. At {} months each curve pools the sizes of its class that the \
-                 chart above shows one by one.",
-                analysis.horizon
-            ),
-        ));
-    }
-    out.extend(pairs);
-    let column = data
-        .step_metric("participation_rate")
-        .ok_or_else(|| ReportError::Damaged {
-            path: data.dir.join("timeseries.csv"),
-            message: "it has no `participation_rate` column".into(),
-        })?;
-    for r in &analysis.regimes {
-        let series: Vec<Series> = CAP_CLASSES
-            .iter()
-            .map(|(name, lo, hi)| {
-                let (x, y, l, h) = data.step_band(column, |variant, point| {
-                    variant == r.variant
-                        && point
-                            .first()
-                            .and_then(|p| p.parse::<u64>().ok())
-                            .is_some_and(|c| (*lo..=*hi).contains(&c))
-                });
-                let pct = |v: Vec<f64>| v.into_iter().map(|x| x * 100.0).collect();
-                Series::new(*name, x, pct(y)).with_band(pct(l), pct(h))
-            })
-            .collect();
-        let title = format!("Citizens co-producing: {}", r.label);
-        let style = ChartStyle::new(
-            title.clone(),
-            "time (months)",
-            "citizens in a group (%)",
-            charts_dir.join(format!("teach_participation_{}", r.variant)),
-        );
-        time_series(&series, &style)?;
-        out.push((
-            style.output_stem.with_extension("png"),
-            title,
-            "Share of all citizens in a group (forming or active), mean over runs with a 95% \
-             band."
-                .to_string(),
-        ));
-    }
-    Ok(out)
+/// One regime's Kaplan-Meier curves, one per class of size caps.
+fn survival_curves_chart(
+    data: &RunData,
+    r: &Regime,
+    horizon: u64,
+    charts_dir: &Path,
+) -> Result<Chart, ReportError> {
+    let classes = cap_survival_classes(data, &r.variant);
+    let title = format!("How long groups last: {}", r.label);
+    let style = ChartStyle::new(
+        title.clone(),
+        "months since the group started",
+        "share of groups still active",
+        charts_dir.join(format!("teach_survival_curves_{}", r.variant)),
+    );
+    survival_count_curves(&classes, &style)?;
+    Ok((
+        style.output_stem.with_extension("png"),
+        title,
+        format!(
+            "Kaplan-Meier curves by size cap: the share of groups still going that many \
+             months after they started. Groups still active when the run ended count as \
+             censored. At {horizon} months each curve pools the sizes of its class that the \
+             chart above shows one by one."
+        ),
+    ))
+}
+
+/// One regime's share of citizens in a group over time, a line per class of size caps.
+fn participation_chart(
+    data: &RunData,
+    column: usize,
+    r: &Regime,
+    charts_dir: &Path,
+) -> Result<Chart, ReportError> {
+    let series: Vec<Series> = CAP_CLASSES
+        .iter()
+        .map(|(name, lo, hi)| {
+            let (x, y, l, h) = data.step_band(column, |variant, point| {
+                variant == r.variant
+                    && point
+                        .first()
+                        .and_then(|p| p.parse::<u64>().ok())
+                        .is_some_and(|c| (*lo..=*hi).contains(&c))
+            });
+            let pct = |v: Vec<f64>| v.into_iter().map(|x| x * 100.0).collect();
+            Series::new(*name, x, pct(y)).with_band(pct(l), pct(h))
+        })
+        .collect();
+    let title = format!("Citizens co-producing: {}", r.label);
+    let style = ChartStyle::new(
+        title.clone(),
+        "time (months)",
+        "citizens in a group (%)",
+        charts_dir.join(format!("teach_participation_{}", r.variant)),
+    );
+    time_series(&series, &style)?;
+    Ok((
+        style.output_stem.with_extension("png"),
+        title,
+        "Share of all citizens in a group (forming or active), mean over runs with a 95% \
+         band."
+            .to_string(),
+    ))
 }
 
 /// Writes the teaching page `teach.html` (and its charts under `charts/`) into the run
@@ -1219,7 +1250,7 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
 }
 
 /// A chart with its caption, inlined.
-fn figure((png, alt, caption): &(PathBuf, String, String)) -> Result<String, ReportError> {
+fn figure((png, alt, caption): &Chart) -> Result<String, ReportError> {
     Ok(format!(
         "<figure>{}<figcaption>{}</figcaption></figure>",
         inline_png(png, alt)?,
