@@ -51,8 +51,23 @@ pub(crate) fn index_page(
 ) -> Result<String, ReportError> {
     let mut body = String::new();
     let m = data.manifest.as_ref();
+    heading_section(&mut body, data);
+    experiment_section(&mut body, m);
+    charts_section(&mut body, data, (charts, notes), drawn_at)?;
+    summary_section(&mut body, data);
+    comparison_section(&mut body, data)?;
+    parameters_section(&mut body, m);
+    let title = format!("coprod run: {}", data.name());
+    Ok(page(&title, &body))
+}
+
+/// The top of the page: the scenario's description, what ran (runs, steps, replications,
+/// seed, version), failed runs and the files.
+fn heading_section(body: &mut String, data: &RunData) {
     let text = |ptr: &str| {
-        m.and_then(|m| m.pointer(ptr))
+        data.manifest
+            .as_ref()
+            .and_then(|m| m.pointer(ptr))
             .map(|v| match v {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
@@ -83,15 +98,23 @@ pub(crate) fn index_page(
         },
         escape(&text("/coprod_version")),
     );
-    failed_runs_text(&mut body, data);
+    failed_runs_text(body, data);
     let _ = writeln!(
         body,
         "<p class=\"note\">Files: {}; charts as PNG and SVG in <a href=\"charts/\">charts/</a>. \
          Redraw them from the CSV files with <code>coprod plot</code> and this folder.</p>",
         file_links(data)
     );
-    experiment_section(&mut body, m);
+}
 
+/// Every chart inlined as PNG with its caption and a link to its SVG, then the notes on
+/// charts not drawn.
+fn charts_section(
+    body: &mut String,
+    data: &RunData,
+    (charts, notes): (&[ChartFile], &[String]),
+    drawn_at: &dyn Fn(&Path) -> PathBuf,
+) -> Result<(), ReportError> {
     let _ = writeln!(body, "<h2>Charts</h2>");
     for chart in charts {
         let _ = writeln!(
@@ -108,22 +131,20 @@ pub(crate) fn index_page(
     for note in notes {
         let _ = writeln!(body, "<p class=\"note\">{}</p>", escape(note));
     }
+    Ok(())
+}
 
+/// The key metrics' summary table, and every metric's behind a disclosure.
+fn summary_section(body: &mut String, data: &RunData) {
     let _ = writeln!(body, "<h2>Summary</h2>");
     let _ = writeln!(
         body,
         "<p class=\"note\">Mean over replications with its 95% confidence interval (summary.csv).</p>"
     );
-    summary_table(&mut body, data, |m| KEY_METRICS.contains(&m));
+    summary_table(body, data, |m| KEY_METRICS.contains(&m));
     let _ = writeln!(body, "<details><summary>Every metric</summary>");
-    summary_table(&mut body, data, |_| true);
+    summary_table(body, data, |_| true);
     let _ = writeln!(body, "</details>");
-
-    comparison_section(&mut body, data)?;
-    parameters_section(&mut body, m);
-
-    let title = format!("coprod run: {}", data.name());
-    Ok(page(&title, &body))
 }
 
 /// Failed runs have no row in runs.csv, so the count above leaves them out: say so.
@@ -248,63 +269,14 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
     {
         let _ = writeln!(body, "<p>Swept parameters:</p><ul>");
         for axis in sweep {
-            let name = axis.get("name").and_then(Value::as_str).unwrap_or("");
-            let values: Vec<String> = axis
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|vs| {
-                    vs.iter()
-                        .filter_map(Value::as_str)
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let _ = writeln!(
-                body,
-                "<li><code>{}</code>: {}</li>",
-                escape(name),
-                escape(&values.join(", "))
-            );
+            let _ = writeln!(body, "{}", sweep_item(axis));
         }
         let _ = writeln!(body, "</ul>");
     }
     if let Some(variants) = m.get("variants").and_then(Value::as_array) {
         let _ = writeln!(body, "<p>Variants:</p><ul>");
         for v in variants {
-            let name = v.get("name").and_then(Value::as_str).unwrap_or("");
-            let description = v.get("description").and_then(Value::as_str).unwrap_or("");
-            let params: Vec<String> = v
-                .get("params")
-                .and_then(Value::as_array)
-                .map(|ps| {
-                    ps.iter()
-                        .map(|p| {
-                            format!(
-                                "{} = {}",
-                                p.get("name").and_then(Value::as_str).unwrap_or(""),
-                                p.get("value").and_then(Value::as_str).unwrap_or("")
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let _ = writeln!(
-                body,
-                "<li><b>{}</b>{}{}{}{}</li>",
-                escape(name),
-                if description.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", escape_with_code(description))
-                },
-                if params.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (<code>{}</code>)", escape(&params.join(", ")))
-                },
-                replaced_text(v, m),
-                interventions_text(v)
-            );
+            let _ = writeln!(body, "{}", variant_item(v, m));
         }
         let _ = writeln!(body, "</ul>");
     }
@@ -318,6 +290,64 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
             escape(&s.join(" "))
         );
     }
+}
+
+/// A swept parameter (manifest `sweep[]`) and its values, as a list item.
+fn sweep_item(axis: &Value) -> String {
+    let name = axis.get("name").and_then(Value::as_str).unwrap_or("");
+    let values: Vec<String> = axis
+        .get("values")
+        .and_then(Value::as_array)
+        .map(|vs| {
+            vs.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "<li><code>{}</code>: {}</li>",
+        escape(name),
+        escape(&values.join(", "))
+    )
+}
+
+/// A variant (manifest `variants[]`): its name, description, the values it sets, what
+/// replaced any of them and its interventions, as a list item.
+fn variant_item(v: &Value, m: &Value) -> String {
+    let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+    let description = v.get("description").and_then(Value::as_str).unwrap_or("");
+    let params: Vec<String> = v
+        .get("params")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    format!(
+                        "{} = {}",
+                        p.get("name").and_then(Value::as_str).unwrap_or(""),
+                        p.get("value").and_then(Value::as_str).unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "<li><b>{}</b>{}{}{}{}</li>",
+        escape(name),
+        if description.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", escape_with_code(description))
+        },
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!(" (<code>{}</code>)", escape(&params.join(", ")))
+        },
+        replaced_text(v, m),
+        interventions_text(v)
+    )
 }
 
 /// The values a variant sets that no run of it had (manifest `variants[].replaced`), each
