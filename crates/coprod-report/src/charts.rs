@@ -148,6 +148,33 @@ pub fn draw_charts(
     charts_dir: &Path,
     selection: &Selection,
 ) -> Result<(Vec<ChartFile>, Vec<String>), ReportError> {
+    check_selected_metric(data, selection)?;
+    std::fs::create_dir_all(charts_dir).map_err(|e| ReportError::io(charts_dir, e))?;
+    // Every chart is a job writing its own files; jobs run in parallel on the current rayon
+    // pool and their results are put together in this fixed order.
+    let drawn: Vec<Result<Drawn, ReportError>> = chart_jobs(data, selection)
+        .par_iter()
+        .map(|job| {
+            let mut out = Drawn {
+                dir: charts_dir.to_path_buf(),
+                charts: Vec::new(),
+                notes: Vec::new(),
+                asked: selection.kind,
+            };
+            job(&mut out).map(|()| out)
+        })
+        .collect();
+    let (mut charts, mut notes) = (Vec::new(), Vec::new());
+    for out in drawn {
+        let out = out?;
+        charts.extend(out.charts);
+        notes.extend(out.notes);
+    }
+    Ok((charts, notes))
+}
+
+/// Refuses a selected metric that the run has neither per step nor per run.
+fn check_selected_metric(data: &RunData, selection: &Selection) -> Result<(), ReportError> {
     if let Some(metric) = &selection.metric
         && data.step_metric(metric).is_none()
         && data.run_metric(metric).is_none()
@@ -160,7 +187,16 @@ pub fn draw_charts(
             ),
         });
     }
-    std::fs::create_dir_all(charts_dir).map_err(|e| ReportError::io(charts_dir, e))?;
+    Ok(())
+}
+
+/// One chart job: draws its charts into a [`Drawn`].
+type Job<'d> = Box<dyn Fn(&mut Drawn) -> Result<(), ReportError> + Sync + 'd>;
+
+/// The charts `selection` asks for, in the order the page shows them: time series,
+/// response curves, survival, forest plots, heatmaps; each kind for the selected metric,
+/// or for its default metrics (the lab's metrics in a lab run).
+fn chart_jobs<'d>(data: &'d RunData, selection: &Selection) -> Vec<Job<'d>> {
     let lab = data.is_lab();
     // Survival charts have no metric: a selection by metric leaves them out.
     let no_survival = lab || selection.metric.is_some();
@@ -174,10 +210,7 @@ pub fn draw_charts(
             None => defaults.iter().map(|m| m.to_string()).collect(),
         }
     };
-    // Every chart is a job writing its own files; jobs run in parallel on the current rayon
-    // pool and their results are put together in this fixed order.
-    type Job<'d> = Box<dyn Fn(&mut Drawn) -> Result<(), ReportError> + Sync + 'd>;
-    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let mut jobs: Vec<Job<'d>> = Vec::new();
     if wants(ChartKind::TimeSeries) {
         for m in metrics(&DEFAULT_STEP_METRICS) {
             jobs.push(Box::new(move |out| draw_time_series(data, &m, out)));
@@ -201,25 +234,7 @@ pub fn draw_charts(
             jobs.push(Box::new(move |out| draw_heatmaps(data, &m, out)));
         }
     }
-    let drawn: Vec<Result<Drawn, ReportError>> = jobs
-        .par_iter()
-        .map(|job| {
-            let mut out = Drawn {
-                dir: charts_dir.to_path_buf(),
-                charts: Vec::new(),
-                notes: Vec::new(),
-                asked: selection.kind,
-            };
-            job(&mut out).map(|()| out)
-        })
-        .collect();
-    let (mut charts, mut notes) = (Vec::new(), Vec::new());
-    for out in drawn {
-        let out = out?;
-        charts.extend(out.charts);
-        notes.extend(out.notes);
-    }
-    Ok((charts, notes))
+    jobs
 }
 
 /// Charts written so far and notes on skipped ones.
@@ -759,29 +774,8 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
         // The mean, then the width of its 95% CI: where the map can be trusted.
         for width in [false, true] {
             let values = heatmap_values(data, metric, v, (xa, ya), width);
-            let (title, label, stem, caption) = if width {
-                (
-                    format!("Width of the 95% CI: {} ({v})", metric_label(metric)),
-                    format!("95% CI width, {}", metric_axis_label(metric, data.is_lab())),
-                    format!("heatmap_ci_width_{}_{}", slug(metric), slug(v)),
-                    format!(
-                        "Width of the 95% confidence interval of the mean end-of-run {} over \
-                         {xn} and {yn}, variant {v}: wide cells need more replications before \
-                         their colour in the mean map can be trusted.{others}",
-                        metric_label(metric)
-                    ),
-                )
-            } else {
-                (
-                    format!("{} ({v})", sentence(&metric_label(metric))),
-                    metric_axis_label(metric, data.is_lab()),
-                    format!("heatmap_{}_{}", slug(metric), slug(v)),
-                    format!(
-                        "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
-                        metric_label(metric)
-                    ),
-                )
-            };
+            let (title, label, stem, caption) =
+                heatmap_text(data, metric, v, (xn, yn, others), width);
             let grid = Heatmap {
                 x_values: parse(xs_text.clone()),
                 y_values: parse(ys_text.clone()),
@@ -799,6 +793,40 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
         }
     }
     Ok(())
+}
+
+/// A heatmap's title, value label, file stem and caption: of `metric`'s mean in `variant`
+/// over the swept parameters `xn` and `yn`, or with `width` of its interval's width.
+fn heatmap_text(
+    data: &RunData,
+    metric: &str,
+    v: &str,
+    (xn, yn, others): (&str, &str, &str),
+    width: bool,
+) -> (String, String, String, String) {
+    if width {
+        (
+            format!("Width of the 95% CI: {} ({v})", metric_label(metric)),
+            format!("95% CI width, {}", metric_axis_label(metric, data.is_lab())),
+            format!("heatmap_ci_width_{}_{}", slug(metric), slug(v)),
+            format!(
+                "Width of the 95% confidence interval of the mean end-of-run {} over \
+                 {xn} and {yn}, variant {v}: wide cells need more replications before \
+                 their colour in the mean map can be trusted.{others}",
+                metric_label(metric)
+            ),
+        )
+    } else {
+        (
+            format!("{} ({v})", sentence(&metric_label(metric))),
+            metric_axis_label(metric, data.is_lab()),
+            format!("heatmap_{}_{}", slug(metric), slug(v)),
+            format!(
+                "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
+                metric_label(metric)
+            ),
+        )
+    }
 }
 
 /// The cells of a heatmap of `metric` in `variant` over swept parameters `axes` (x, y): one
