@@ -600,72 +600,9 @@ fn draw(
     charts: &Path,
     progress: &dyn Progress,
 ) -> Result<usize> {
-    let of = |method: &str, index: &str| -> Vec<&SensitivityRow> {
-        rows.iter()
-            .filter(|r| r.output == output && r.method == method && r.index == index)
-            .collect()
-    };
-    let short = |p: &str| p.rsplit('.').next().unwrap_or(p).replace('_', " ");
-    let forest_row = |label: String, r: &SensitivityRow| {
-        ForestRow::new(
-            label,
-            r.estimate,
-            r.ci_low.unwrap_or(f64::NAN),
-            r.ci_high.unwrap_or(f64::NAN),
-        )
-    };
-    let noise = rows
-        .iter()
-        .find(|r| r.output == output && r.index == "noise_share")
-        .map_or(f64::NAN, |r| r.estimate);
-    let noise = if noise.is_finite() {
-        format!("{noise:.2}")
-    } else {
-        "n/a".to_string()
-    };
-    let title = format!(
-        "Sensitivity of {} (noise share {noise})",
-        output.replace('_', " ")
-    );
-    let ci = if axis.ci { ", bootstrap 95% CI" } else { "" };
-    let mut charts_to_draw: Vec<(Vec<ForestRow>, Vec<usize>, String, String)> = Vec::new();
-    let (first, total) = (of("sobol", "first_order"), of("sobol", "total"));
-    if !first.is_empty() {
-        let mut f = Vec::new();
-        for (a, b) in first.iter().zip(&total) {
-            f.push(forest_row(
-                format!("{}: first order", short(&a.parameter)),
-                a,
-            ));
-            f.push(forest_row(format!("{}: total", short(&b.parameter)), b));
-        }
-        let groups = (0..f.len()).map(|i| i % 2).collect();
-        charts_to_draw.push((
-            f,
-            groups,
-            format!("Sobol index (share of output variance){ci}"),
-            format!("sobol_{output}"),
-        ));
-    }
-    let mu_star = of("morris", "mu_star");
-    if !mu_star.is_empty() {
-        let f = mu_star
-            .iter()
-            .map(|r| forest_row(short(&r.parameter), r))
-            .collect::<Vec<_>>();
-        let groups = vec![2; f.len()];
-        charts_to_draw.push((
-            f,
-            groups,
-            format!(
-                "Morris mu* ({} per full range of the parameter){ci}",
-                axis.unit
-            ),
-            format!("morris_{output}"),
-        ));
-    }
+    let title = chart_title(rows, output);
     let mut drawn = 0;
-    for (forest, groups, x_label, stem) in charts_to_draw {
+    for (forest, groups, x_label, stem) in forests(rows, output, axis) {
         if !forest.iter().any(|r| r.effect.is_finite()) {
             let why = if stem.starts_with("sobol") {
                 "every Sobol index is NaN: the output does not vary over the design's \
@@ -690,6 +627,83 @@ fn draw(
         drawn += 1;
     }
     Ok(drawn)
+}
+
+/// "Sensitivity of participation rate (noise share 0.12)": the title of `output`'s charts.
+fn chart_title(rows: &[SensitivityRow], output: &str) -> String {
+    let noise = rows
+        .iter()
+        .find(|r| r.output == output && r.index == "noise_share")
+        .map_or(f64::NAN, |r| r.estimate);
+    let noise = if noise.is_finite() {
+        format!("{noise:.2}")
+    } else {
+        "n/a".to_string()
+    };
+    format!(
+        "Sensitivity of {} (noise share {noise})",
+        output.replace('_', " ")
+    )
+}
+
+/// A bar chart to draw: its rows, each row's colour group, the x-axis label and file stem.
+type Forest = (Vec<ForestRow>, Vec<usize>, String, String);
+
+/// `output`'s charts: the Sobol indices (first order and total, side by side) when the
+/// design has them, and Morris mu* when it has those.
+fn forests(rows: &[SensitivityRow], output: &str, axis: &Axis) -> Vec<Forest> {
+    let of = |method: &str, index: &str| -> Vec<&SensitivityRow> {
+        rows.iter()
+            .filter(|r| r.output == output && r.method == method && r.index == index)
+            .collect()
+    };
+    let short = |p: &str| p.rsplit('.').next().unwrap_or(p).replace('_', " ");
+    let forest_row = |label: String, r: &SensitivityRow| {
+        ForestRow::new(
+            label,
+            r.estimate,
+            r.ci_low.unwrap_or(f64::NAN),
+            r.ci_high.unwrap_or(f64::NAN),
+        )
+    };
+    let ci = if axis.ci { ", bootstrap 95% CI" } else { "" };
+    let mut forests: Vec<Forest> = Vec::new();
+    let (first, total) = (of("sobol", "first_order"), of("sobol", "total"));
+    if !first.is_empty() {
+        let mut f = Vec::new();
+        for (a, b) in first.iter().zip(&total) {
+            f.push(forest_row(
+                format!("{}: first order", short(&a.parameter)),
+                a,
+            ));
+            f.push(forest_row(format!("{}: total", short(&b.parameter)), b));
+        }
+        let groups = (0..f.len()).map(|i| i % 2).collect();
+        forests.push((
+            f,
+            groups,
+            format!("Sobol index (share of output variance){ci}"),
+            format!("sobol_{output}"),
+        ));
+    }
+    let mu_star = of("morris", "mu_star");
+    if !mu_star.is_empty() {
+        let f = mu_star
+            .iter()
+            .map(|r| forest_row(short(&r.parameter), r))
+            .collect::<Vec<_>>();
+        let groups = vec![2; f.len()];
+        forests.push((
+            f,
+            groups,
+            format!(
+                "Morris mu* ({} per full range of the parameter){ci}",
+                axis.unit
+            ),
+            format!("morris_{output}"),
+        ));
+    }
+    forests
 }
 
 fn manifest(
