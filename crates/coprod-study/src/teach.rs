@@ -221,7 +221,6 @@ fn check_variant_keys(scenario: &Scenario) -> Result<()> {
 /// at least (`groups.min_members`). Returns a note naming the caps above the communities'
 /// size, which run as groups of that size (groups recruit within one community).
 fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>> {
-    let name = options.lesson.scenario();
     let mut scenario = study.scenario().clone();
     let settings = with_experiment_options(&options.settings, options.replications, None)?;
     scenario.apply_settings(&settings)?;
@@ -229,6 +228,22 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>>
     if options.quick {
         crate::shipped::make_quick(&mut scenario, &settings)?;
     }
+    let caps = swept_sizes(&scenario, options)?;
+    check_replications(&scenario, &settings)?;
+    let mut merged_note = None;
+    for variant in 0..scenario.variants.len() {
+        for point in 0..scenario.n_points() {
+            let note = check_cell(&scenario, (variant, point), &caps)?;
+            merged_note = merged_note.or(note);
+        }
+    }
+    Ok(merged_note)
+}
+
+/// The group-size caps the lesson compares, in order: `SIZE_PARAM` must be swept over at
+/// least two sizes, alone, and not pinned by `--set`.
+fn swept_sizes(scenario: &Scenario, options: &TeachOptions) -> Result<Vec<f64>> {
+    let name = options.lesson.scenario();
     let pinned = options
         .settings
         .iter()
@@ -255,6 +270,12 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>>
             caps.len()
         );
     }
+    Ok(caps)
+}
+
+/// The lesson's intervals are over replications: at least two, or an error naming the
+/// option that set fewer.
+fn check_replications(scenario: &Scenario, settings: &[Setting]) -> Result<()> {
     if scenario.replications < 2 {
         let origin = settings
             .iter()
@@ -267,51 +288,55 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>>
             u32::MAX
         );
     }
-    let mut merged_note = None;
-    for variant in 0..scenario.variants.len() {
-        let v = &scenario.variants[variant].name;
-        for point in 0..scenario.n_points() {
-            let p = scenario.params_for(variant, point);
-            if p.is_lab() {
-                bail!(
-                    "the lesson needs the field setting (citizens in communities): the lab \
-                     setting has no lasting groups to compare\n\nhint: drop `--set \
-                     population.setting=lab`"
-                );
-            }
-            // A cap above the community's size runs as groups of at most that size (groups
-            // recruit within one community), so such caps merge. Communities always hold
-            // more citizens than the lesson's two smallest caps, so the sizes never all
-            // merge; the caps that do are named before the runs.
-            let citizens = (p.n_citizens / p.n_communities).floor();
-            let merged: Vec<String> = caps
-                .iter()
-                .filter(|&&c| c > citizens)
-                .map(f64::to_string)
-                .collect();
-            if !merged.is_empty() && merged_note.is_none() {
-                merged_note = Some(format!(
-                    "communities of {citizens} citizens: groups recruit within one community, \
-                     so the caps {} run as groups of at most {citizens} members (the page \
-                     still names them by their caps)",
-                    merged.join(", ")
-                ));
-            }
-            let startable = caps.iter().filter(|&&c| c >= p.min_members).count();
-            if startable < 2 {
-                bail!(
-                    "groups.min_members = {} leaves {startable} of the lesson's sizes ({}) at \
-                     which a group can start (variant `{v}`), and the lesson compares at least \
-                     two\n\nhint: use a groups.min_members of at most {}",
-                    p.min_members,
-                    caps.iter()
-                        .map(f64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    caps[caps.len() - 2]
-                );
-            }
-        }
+    Ok(())
+}
+
+/// Checks one (variant, sweep point) of the lesson: the field setting, and at least two caps
+/// at which a group can start. Returns a note when some caps exceed a community's size.
+fn check_cell(
+    scenario: &Scenario,
+    (variant, point): (usize, usize),
+    caps: &[f64],
+) -> Result<Option<String>> {
+    let v = &scenario.variants[variant].name;
+    let p = scenario.params_for(variant, point);
+    if p.is_lab() {
+        bail!(
+            "the lesson needs the field setting (citizens in communities): the lab \
+             setting has no lasting groups to compare\n\nhint: drop `--set \
+             population.setting=lab`"
+        );
     }
-    Ok(merged_note)
+    let startable = caps.iter().filter(|&&c| c >= p.min_members).count();
+    if startable < 2 {
+        bail!(
+            "groups.min_members = {} leaves {startable} of the lesson's sizes ({}) at \
+             which a group can start (variant `{v}`), and the lesson compares at least \
+             two\n\nhint: use a groups.min_members of at most {}",
+            p.min_members,
+            caps.iter()
+                .map(f64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            caps[caps.len() - 2]
+        );
+    }
+    // A cap above the community's size runs as groups of at most that size (groups
+    // recruit within one community), so such caps merge. Communities always hold
+    // more citizens than the lesson's two smallest caps, so the sizes never all
+    // merge; the caps that do are named before the runs.
+    let citizens = (p.n_citizens / p.n_communities).floor();
+    let merged: Vec<String> = caps
+        .iter()
+        .filter(|&&c| c > citizens)
+        .map(f64::to_string)
+        .collect();
+    Ok((!merged.is_empty()).then(|| {
+        format!(
+            "communities of {citizens} citizens: groups recruit within one community, \
+             so the caps {} run as groups of at most {citizens} members (the page \
+             still names them by their caps)",
+            merged.join(", ")
+        )
+    }))
 }
