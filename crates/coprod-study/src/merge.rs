@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use coprod_output::{
-    Existing, SHARD_JSON, ShardInfo, Writer, describe_range, missing_and_duplicate_runs,
+    Existing, SHARD_JSON, ShardInfo, ShardScenario, Writer, describe_range,
+    missing_and_duplicate_runs,
 };
 use coprod_scenario::{Scenario, Setting};
 
@@ -48,6 +49,36 @@ pub fn merge(
     }
     let started = SystemTime::now();
     let clock = Instant::now();
+    let mut shards = read_shards(shard_dirs)?;
+    check_same_run(&shards)?;
+    check_coverage(&shards)?;
+    // The recipe comes from the first shard given, before sorting reorders them.
+    let first = shards[0].1.clone();
+    shards.sort_by_key(|(_, s)| (s.first_run, s.runs));
+    // Empty shards hold nothing; the others are now contiguous blocks in run order.
+    shards.retain(|(_, s)| s.runs > 0);
+
+    let scenario = resolve(&first)?;
+    let (dir, failed) = write_merged(
+        &shards,
+        &first.scenario,
+        &scenario,
+        out,
+        force,
+        (started, clock),
+        progress,
+    )?;
+    Ok(Merged {
+        dir,
+        shards: shard_dirs.len(),
+        runs: scenario.n_runs(),
+        failed,
+        scenario: scenario.name,
+    })
+}
+
+/// Each directory's shard.json, with a hint to finish an interrupted run of a shard.
+fn read_shards(shard_dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>> {
     let mut shards: Vec<(PathBuf, ShardInfo)> = Vec::new();
     for dir in shard_dirs {
         let info = coprod_output::read_shard(dir).map_err(|err| {
@@ -64,9 +95,15 @@ pub fn merge(
         })?;
         shards.push((dir.clone(), info));
     }
+    Ok(shards)
+}
+
+/// Every shard written by this coprod version, for the same scenario and run count as the
+/// first one; checked shard by shard, so the first bad shard is the one reported.
+fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
     let version = env!("CARGO_PKG_VERSION");
-    let (first_dir, first) = (shards[0].0.clone(), shards[0].1.clone());
-    for (dir, info) in &shards {
+    let (first_dir, first) = (&shards[0].0, &shards[0].1);
+    for (dir, info) in shards {
         if info.coprod_version != version {
             bail!(
                 "{} was written by coprod {}, but this is coprod {version}: shards merge only \
@@ -101,39 +138,46 @@ pub fn merge(
             );
         }
     }
-    check_coverage(&shards)?;
-    shards.sort_by_key(|(_, s)| (s.first_run, s.runs));
-    // Empty shards hold nothing; the others are now contiguous blocks in run order.
-    shards.retain(|(_, s)| s.runs > 0);
+    Ok(())
+}
 
-    let recipe = &first.scenario;
-    let scenario = resolve(&first)?;
-    let swept: Vec<String> = scenario
-        .sweep
-        .iter()
-        .map(|a| a.name().to_string())
-        .collect();
+/// Streams the shards' rows (sorted, non-empty) into the run directory `out` (replacing an
+/// earlier one if `force`) and finishes it as `coprod run` does. Returns the directory written and the number of failed runs.
+fn write_merged(
+    shards: &[(PathBuf, ShardInfo)],
+    recipe: &ShardScenario,
+    scenario: &Scenario,
+    out: &Path,
+    force: bool,
+    (started, clock): (SystemTime, Instant),
+    progress: &dyn Progress,
+) -> Result<(PathBuf, u64)> {
     let existing = if force {
         Existing::Replace(coprod_output::Kind::Run)
     } else {
         Existing::Refuse(coprod_output::Kind::Run)
     };
+    let swept: Vec<String> = scenario
+        .sweep
+        .iter()
+        .map(|a| a.name().to_string())
+        .collect();
     let metrics = compare::metrics(&recipe.metrics)?;
     // Every shard complete before anything is written: a file cut short at a line end
     // would otherwise merge into a directory with runs missing their rows.
-    for (dir, shard) in &shards {
+    for (dir, shard) in shards {
         coprod_output::check_shard(dir, shard, &swept, u64::from(scenario.steps))
             .with_context(|| format!("cannot merge {}", dir.display()))?;
     }
     let mut writer = Writer::create(out, swept, existing)?;
-    for (dir, shard) in &shards {
+    for (dir, shard) in shards {
         writer
             .append_shard(dir, shard)
             .with_context(|| format!("cannot merge {}", dir.display()))?;
     }
     let set_options: Vec<Setting> = parse_settings(&recipe.set_options)?;
     let failed = writer.failed_runs();
-    let mut manifest = finish::manifest(&scenario, &set_options, recipe.quick, started, clock, 1);
+    let mut manifest = finish::manifest(scenario, &set_options, recipe.quick, started, clock, 1);
     manifest.failed_runs = failed;
     manifest.files = writer.files();
     let completed = writer
@@ -142,19 +186,13 @@ pub fn merge(
     let (dir, _) = finish::finish(
         completed,
         manifest,
-        &scenario,
+        scenario,
         (&metrics, recipe.against.as_str()),
         out,
         None,
         progress,
     )?;
-    Ok(Merged {
-        dir,
-        shards: shard_dirs.len(),
-        runs: scenario.n_runs(),
-        failed,
-        scenario: scenario.name,
-    })
+    Ok((dir, failed))
 }
 
 /// Whether `dir` is a shard of `coprod validate --shard I/N` (it has a validation table),
