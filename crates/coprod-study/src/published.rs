@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use coprod_core::summary_names;
-use coprod_output::read::read_runs;
+use coprod_output::read::{RunsTable, read_runs};
 use coprod_output::{
     Accumulator, Published, PublishedKind, PublishedValue, Sign, read_published, write_table,
 };
@@ -73,108 +73,135 @@ pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
             runs.swept.join(", ")
         );
     }
+    let variants = variants_in_order(&runs);
+    let rows = claims
+        .into_iter()
+        .map(|claim| compare_claim(claim, &runs, &variants, dir, file))
+        .collect::<Result<Vec<_>>>()?;
+    let path = dir.join(PUBLISHED_CSV);
+    Ok(PublishedComparison { path, rows })
+}
+
+/// The run's variants, in the order they first appear in runs.csv.
+fn variants_in_order(runs: &RunsTable) -> Vec<&str> {
     let mut variants: Vec<&str> = Vec::new();
     for r in &runs.rows {
         if !variants.contains(&r.variant.as_str()) {
             variants.push(&r.variant);
         }
     }
-    let mut rows = Vec::new();
-    for claim in claims {
-        let at = |column: usize, message: String| {
-            StudyError::Invalid(format!(
-                "{}:{}:{column}: {message}",
-                file.display(),
-                claim.line
-            ))
-        };
-        if !variants.contains(&claim.variant.as_str()) {
-            return Err(at(
-                1,
-                format!(
-                    "variant `{}` is not in the run {}: its variants are {}",
-                    claim.variant,
-                    dir.display(),
-                    variants.join(", ")
-                ),
-            ));
-        }
-        let Some(column) = runs.metrics.iter().position(|m| *m == claim.metric) else {
-            return Err(at(
-                2,
-                format!(
-                    "metric `{}` is not in {}/runs.csv",
-                    claim.metric,
-                    dir.display()
-                ),
-            ));
-        };
-        let values = |variant: &str| -> Vec<(u64, f64)> {
-            runs.rows
-                .iter()
-                .filter(|r| r.variant == variant)
-                .map(|r| (r.replication, r.values[column]))
-                .collect()
-        };
-        let (model, ci, n) = match claim.kind {
-            PublishedKind::Level => {
-                // Missing values (NaN) are left out: `n` counts the runs with a value.
-                let mut acc = Accumulator::default();
-                for (_, v) in values(&claim.variant) {
-                    acc.push(v);
-                }
-                let s = acc.summary();
-                (s.mean, s.ci, s.n)
-            }
-            PublishedKind::Effect => {
-                if claim.variant == BASELINE {
-                    return Err(at(
-                        3,
-                        "an effect is a difference from the baseline; give the baseline a \
-                         level instead"
-                            .into(),
-                    ));
-                }
-                let base = values(BASELINE);
-                if base.is_empty() {
-                    return Err(at(
-                        3,
-                        format!(
-                            "an effect needs the variant `{BASELINE}` in the run {}",
-                            dir.display()
-                        ),
-                    ));
-                }
-                let (xs, ys): (Vec<f64>, Vec<f64>) = values(&claim.variant)
-                    .into_iter()
-                    .filter_map(|(rep, x)| {
-                        base.iter().find(|(r, _)| *r == rep).map(|(_, y)| (x, *y))
-                    })
-                    // A group metric is missing where no group started: no pair.
-                    .filter(|(x, y)| !x.is_nan() && !y.is_nan())
-                    .unzip();
-                let n = xs.len() as u64;
-                match coprod_analysis::paired(&xs, &ys) {
-                    Some(c) => (c.difference, Some(c.ci), n),
-                    None => (mean(&xs) - mean(&ys), None, n),
-                }
-            }
-        };
-        let model_minus_published = match claim.value {
-            PublishedValue::Number(v) => Some(model - v).filter(|g| g.is_finite()),
-            PublishedValue::Sign(_) => None,
-        };
-        let verdict = verdict(&claim, model, ci, n);
-        rows.push(PublishedRow {
-            claim,
-            model,
-            ci,
-            model_minus_published,
-            verdict,
-        });
+    variants
+}
+
+/// One claim next to the model's number for it, or an error at the claim's line and the
+/// column at fault (1 variant, 2 metric, 3 kind).
+fn compare_claim(
+    claim: Published,
+    runs: &RunsTable,
+    variants: &[&str],
+    dir: &Path,
+    file: &Path,
+) -> Result<PublishedRow> {
+    let at = |column: usize, message: String| {
+        StudyError::Invalid(format!(
+            "{}:{}:{column}: {message}",
+            file.display(),
+            claim.line
+        ))
+    };
+    if !variants.contains(&claim.variant.as_str()) {
+        return Err(at(
+            1,
+            format!(
+                "variant `{}` is not in the run {}: its variants are {}",
+                claim.variant,
+                dir.display(),
+                variants.join(", ")
+            ),
+        ));
     }
-    let path = dir.join(PUBLISHED_CSV);
-    Ok(PublishedComparison { path, rows })
+    let Some(column) = runs.metrics.iter().position(|m| *m == claim.metric) else {
+        return Err(at(
+            2,
+            format!(
+                "metric `{}` is not in {}/runs.csv",
+                claim.metric,
+                dir.display()
+            ),
+        ));
+    };
+    let (model, ci, n) = match claim.kind {
+        PublishedKind::Level => level(&metric_values(runs, &claim.variant, column)),
+        PublishedKind::Effect => {
+            if claim.variant == BASELINE {
+                return Err(at(
+                    3,
+                    "an effect is a difference from the baseline; give the baseline a \
+                     level instead"
+                        .into(),
+                ));
+            }
+            let base = metric_values(runs, BASELINE, column);
+            if base.is_empty() {
+                return Err(at(
+                    3,
+                    format!(
+                        "an effect needs the variant `{BASELINE}` in the run {}",
+                        dir.display()
+                    ),
+                ));
+            }
+            effect(&metric_values(runs, &claim.variant, column), &base)
+        }
+    };
+    let model_minus_published = match claim.value {
+        PublishedValue::Number(v) => Some(model - v).filter(|g| g.is_finite()),
+        PublishedValue::Sign(_) => None,
+    };
+    let verdict = verdict(&claim, model, ci, n);
+    Ok(PublishedRow {
+        claim,
+        model,
+        ci,
+        model_minus_published,
+        verdict,
+    })
+}
+
+/// The (replication, value) pairs of one variant in metric column `column` of runs.csv.
+fn metric_values(runs: &RunsTable, variant: &str, column: usize) -> Vec<(u64, f64)> {
+    runs.rows
+        .iter()
+        .filter(|r| r.variant == variant)
+        .map(|r| (r.replication, r.values[column]))
+        .collect()
+}
+
+/// A variant's level: its mean, 95% t-interval and the number of runs with a value.
+fn level(values: &[(u64, f64)]) -> (f64, Option<(f64, f64)>, u64) {
+    // Missing values (NaN) are left out: `n` counts the runs with a value.
+    let mut acc = Accumulator::default();
+    for (_, v) in values {
+        acc.push(*v);
+    }
+    let s = acc.summary();
+    (s.mean, s.ci, s.n)
+}
+
+/// A variant's effect: its paired difference from the baseline's values of the same
+/// replications, the 95% interval of that difference and the number of pairs.
+fn effect(values: &[(u64, f64)], base: &[(u64, f64)]) -> (f64, Option<(f64, f64)>, u64) {
+    let (xs, ys): (Vec<f64>, Vec<f64>) = values
+        .iter()
+        .filter_map(|&(rep, x)| base.iter().find(|(r, _)| *r == rep).map(|(_, y)| (x, *y)))
+        // A group metric is missing where no group started: no pair.
+        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+        .unzip();
+    let n = xs.len() as u64;
+    match coprod_analysis::paired(&xs, &ys) {
+        Some(c) => (c.difference, Some(c.ci), n),
+        None => (mean(&xs) - mean(&ys), None, n),
+    }
 }
 
 fn mean(v: &[f64]) -> f64 {
