@@ -1346,6 +1346,8 @@ pub const MAX_SWEEP_POINTS: usize = 1_000_000;
 /// Most runs a scenario may expand to (variants x sweep points x replications).
 pub const MAX_RUNS: u64 = 10_000_000;
 
+/// The axes of `[experiment.sweep]`, in the order of the file. Each axis is checked as it
+/// is read, so the first bad one in the file is the one reported.
 fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>, ScenarioError> {
     let mut found = Vec::new();
     sweep_leaves(table, &mut Vec::new(), &mut found);
@@ -1369,98 +1371,130 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
                 format!("parameter `{name}` is swept twice"),
             ));
         }
-        let values = match value {
-            toml::Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    let item_path = [path.as_slice(), &[Seg::Index(i)]].concat();
-                    out.push(
-                        values::from_toml(spec, item)
-                            .map_err(|m| loc.error_at(loc.value_span(&item_path), m))?,
-                    );
-                }
-                out
-            }
-            toml::Value::Table(range) => range_values(loc, &path, spec, range)?,
-            other => {
-                return Err(loc
-                    .error_at(
-                        loc.value_span(&path),
-                        format!(
-                            "sweep over `{name}` must be a list or a range, not {}",
-                            values::display_toml(other)
-                        ),
-                    )
-                    .with_hint(Some(sweep_shape_hint(spec))));
-            }
-        };
-        if values.is_empty() {
-            return Err(loc
-                .error_at(
-                    loc.value_span(&path),
-                    format!("sweep over `{name}` has no values"),
-                )
-                .with_hint(Some(
-                    "a sweep with no values would expand to zero runs".into(),
-                )));
-        }
-        if values.len() == 1 {
-            return Err(loc
-                .error_at(
-                    loc.value_span(&path),
-                    format!("sweep over `{name}` has a single value"),
-                )
-                .with_hint(Some(format!(
-                    "a single value belongs in [params]; to sweep, give two or more values: \
-                     `\"{name}\" = {}`",
-                    example_list(spec)
-                ))));
-        }
-        if let Some(dup) = values
-            .iter()
-            .enumerate()
-            .find(|(i, v)| values[..*i].contains(v))
-            .map(|(_, v)| *v)
-        {
-            return Err(loc
-                .error_at(
-                    loc.value_span(&path),
-                    format!(
-                        "sweep over `{name}` has the value {} twice",
-                        spec.format_value(dup)
-                    ),
-                )
-                .with_hint(Some(
-                    "repeated sweep points would repeat the same runs with the same seeds; \
-                     raise `experiment.replications` for more runs per point"
-                        .into(),
-                )));
-        }
-        let points = axes
-            .iter()
-            .map(|a| a.values.len())
-            .try_fold(values.len(), |acc, n| acc.checked_mul(n))
-            .filter(|p| *p <= MAX_SWEEP_POINTS);
-        if points.is_none() {
-            return Err(loc
-                .error_at(
-                    loc.key_span(&path),
-                    format!(
-                        "the sweep has more than {MAX_SWEEP_POINTS} points once `{name}` is added"
-                    ),
-                )
-                .with_hint(Some(
-                    "sweep fewer parameters or fewer values at once, or split the study into \
-                     several scenarios"
-                        .into(),
-                )));
-        }
+        let values = axis_values(loc, &path, &name, spec, value)?;
+        check_axis_values(loc, &path, &name, spec, &values)?;
+        check_sweep_points(loc, &path, &name, &axes, values.len())?;
         axes.push(SweepAxis {
             param: index,
             values,
         });
     }
     Ok(axes)
+}
+
+/// The values of the sweep over `name` at `path`: a list, or a range of numbers.
+fn axis_values(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    spec: &coprod_core::ParamSpec,
+    value: &toml::Value,
+) -> Result<Vec<f64>, ScenarioError> {
+    match value {
+        toml::Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let item_path = [path, &[Seg::Index(i)]].concat();
+                out.push(
+                    values::from_toml(spec, item)
+                        .map_err(|m| loc.error_at(loc.value_span(&item_path), m))?,
+                );
+            }
+            Ok(out)
+        }
+        toml::Value::Table(range) => range_values(loc, path, spec, range),
+        other => Err(loc
+            .error_at(
+                loc.value_span(path),
+                format!(
+                    "sweep over `{name}` must be a list or a range, not {}",
+                    values::display_toml(other)
+                ),
+            )
+            .with_hint(Some(sweep_shape_hint(spec)))),
+    }
+}
+
+/// At least two values, none repeated: an axis of one value is a parameter, not a sweep.
+fn check_axis_values(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    spec: &coprod_core::ParamSpec,
+    values: &[f64],
+) -> Result<(), ScenarioError> {
+    if values.is_empty() {
+        return Err(loc
+            .error_at(
+                loc.value_span(path),
+                format!("sweep over `{name}` has no values"),
+            )
+            .with_hint(Some(
+                "a sweep with no values would expand to zero runs".into(),
+            )));
+    }
+    if values.len() == 1 {
+        return Err(loc
+            .error_at(
+                loc.value_span(path),
+                format!("sweep over `{name}` has a single value"),
+            )
+            .with_hint(Some(format!(
+                "a single value belongs in [params]; to sweep, give two or more values: \
+                 `\"{name}\" = {}`",
+                example_list(spec)
+            ))));
+    }
+    if let Some(dup) = values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+        .map(|(_, v)| *v)
+    {
+        return Err(loc
+            .error_at(
+                loc.value_span(path),
+                format!(
+                    "sweep over `{name}` has the value {} twice",
+                    spec.format_value(dup)
+                ),
+            )
+            .with_hint(Some(
+                "repeated sweep points would repeat the same runs with the same seeds; \
+                 raise `experiment.replications` for more runs per point"
+                    .into(),
+            )));
+    }
+    Ok(())
+}
+
+/// The sweep points (the product of the axes so far and `count` values of `name`) within
+/// [`MAX_SWEEP_POINTS`].
+fn check_sweep_points(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    axes: &[SweepAxis],
+    count: usize,
+) -> Result<(), ScenarioError> {
+    let points = axes
+        .iter()
+        .map(|a| a.values.len())
+        .try_fold(count, |acc, n| acc.checked_mul(n))
+        .filter(|p| *p <= MAX_SWEEP_POINTS);
+    if points.is_none() {
+        return Err(loc
+            .error_at(
+                loc.key_span(path),
+                format!("the sweep has more than {MAX_SWEEP_POINTS} points once `{name}` is added"),
+            )
+            .with_hint(Some(
+                "sweep fewer parameters or fewer values at once, or split the study into \
+                 several scenarios"
+                    .into(),
+            )));
+    }
+    Ok(())
 }
 
 /// Three allowed numbers of a numeric `spec`, evenly spaced, for hints: small whole
@@ -1530,31 +1564,45 @@ fn sweep_leaves<'t>(
     }
 }
 
+/// The values of the sweep range `{ from, to, step }` over `spec` at `path`: from `from`
+/// up to `to` inclusive, every one allowed by `spec`.
 fn range_values(
     loc: &Locator<'_>,
     path: &[Seg],
     spec: &coprod_core::ParamSpec,
     range: &toml::Table,
 ) -> Result<Vec<f64>, ScenarioError> {
-    let name = spec.name;
-    let number = |k: &str| -> Result<f64, ScenarioError> {
-        let p = [path, &[key(k)]].concat();
-        match range.get(k) {
-            Some(toml::Value::Integer(i)) => Ok(*i as f64),
-            Some(toml::Value::Float(x)) if x.is_finite() => Ok(*x),
-            Some(other) => Err(loc.error_at(
-                loc.value_span(&p),
-                format!(
-                    "`{k}` of the sweep over `{name}` must be a number, not {}",
-                    values::display_toml(other)
-                ),
-            )),
-            None => Err(loc.error_at(
+    check_range_keys(loc, path, spec, range)?;
+    let number = |k: &str| range_number(loc, path, spec.name, range, k);
+    let (from, to, step) = (number("from")?, number("to")?, number("step")?);
+    let count = range_count(loc, path, spec.name, (from, to, step))?;
+    let mut out = Vec::with_capacity(count);
+    for k in 0..count {
+        // Multiply rather than accumulate, so errors do not add up along the range.
+        let v = round_binary_noise(from + step * k as f64);
+        spec.check(v).map_err(|_| {
+            loc.error_at(
                 loc.value_span(path),
-                format!("the sweep range over `{name}` needs `from`, `to` and `step`"),
-            )),
-        }
-    };
+                format!(
+                    "the sweep range over `{}` reaches {v}, but allowed is {}",
+                    spec.name,
+                    spec.allowed()
+                ),
+            )
+        })?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Only the keys `from`, `to` and `step`, and a numeric parameter to step through.
+fn check_range_keys(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    spec: &coprod_core::ParamSpec,
+    range: &toml::Table,
+) -> Result<(), ScenarioError> {
+    let name = spec.name;
     if let Some(extra) = range
         .keys()
         .find(|k| !["from", "to", "step"].contains(&k.as_str()))
@@ -1581,7 +1629,43 @@ fn range_values(
                 example_list(spec)
             ))));
     }
-    let (from, to, step) = (number("from")?, number("to")?, number("step")?);
+    Ok(())
+}
+
+/// The number at key `k` (`from`, `to` or `step`) of the sweep range over `name`.
+fn range_number(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    range: &toml::Table,
+    k: &str,
+) -> Result<f64, ScenarioError> {
+    let p = [path, &[key(k)]].concat();
+    match range.get(k) {
+        Some(toml::Value::Integer(i)) => Ok(*i as f64),
+        Some(toml::Value::Float(x)) if x.is_finite() => Ok(*x),
+        Some(other) => Err(loc.error_at(
+            loc.value_span(&p),
+            format!(
+                "`{k}` of the sweep over `{name}` must be a number, not {}",
+                values::display_toml(other)
+            ),
+        )),
+        None => Err(loc.error_at(
+            loc.value_span(path),
+            format!("the sweep range over `{name}` needs `from`, `to` and `step`"),
+        )),
+    }
+}
+
+/// How many values the range from `from` to `to` by `step` has, at most
+/// [`MAX_AXIS_VALUES`].
+fn range_count(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    (from, to, step): (f64, f64, f64),
+) -> Result<usize, ScenarioError> {
     if step <= 0.0 || to < from {
         return Err(loc.error_at(
             loc.value_span(path),
@@ -1603,30 +1687,18 @@ fn range_values(
             ),
         ));
     }
-    let count = count as usize;
-    let mut out = Vec::with_capacity(count);
-    for k in 0..count {
-        // Multiply rather than accumulate, then round away binary noise (0.1 * 3 = 0.30000000000000004)
-        // so that CSV columns show the values users wrote.
-        let v = from + step * k as f64;
-        let rounded = (v * 1e9).round() / 1e9;
-        let v = if (rounded - v).abs() <= 1e-9 * v.abs().max(1.0) {
-            rounded
-        } else {
-            v
-        };
-        spec.check(v).map_err(|_| {
-            loc.error_at(
-                loc.value_span(path),
-                format!(
-                    "the sweep range over `{name}` reaches {v}, but allowed is {}",
-                    spec.allowed()
-                ),
-            )
-        })?;
-        out.push(v);
+    Ok(count as usize)
+}
+
+/// `v` rounded to 9 decimals when it is that close already: binary noise
+/// (0.1 * 3 = 0.30000000000000004) is dropped so that CSV columns show the values users wrote.
+fn round_binary_noise(v: f64) -> f64 {
+    let rounded = (v * 1e9).round() / 1e9;
+    if (rounded - v).abs() <= 1e-9 * v.abs().max(1.0) {
+        rounded
+    } else {
+        v
     }
-    Ok(out)
 }
 
 #[cfg(test)]
