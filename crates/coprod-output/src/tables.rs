@@ -375,6 +375,92 @@ fn headers(swept: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
     (runs_header, ts_header, groups_header)
 }
 
+/// The identity recorded in partial.json of the partial directory `staging` is
+/// `identity`; a mismatch is reported against `target`.
+fn check_identity(target: &Path, staging: &Path, identity: &Identity) -> Result<(), OutputError> {
+    let id_path = staging.join(PARTIAL_JSON);
+    let found: Identity = fs::read_to_string(&id_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .ok_or_else(|| OutputError::Corrupt {
+            path: id_path.clone(),
+            reason: "it is missing or unreadable".into(),
+        })?;
+    // The same version, scenario and number of runs, else the saved runs are another
+    // run's and resuming would mix them in.
+    let checks = [
+        (
+            "coprod version",
+            found.coprod_version,
+            &identity.coprod_version,
+        ),
+        (
+            "scenario fingerprint",
+            found.scenario_hash,
+            &identity.scenario_hash,
+        ),
+        (
+            "a number of runs of",
+            found.runs.to_string(),
+            &identity.runs.to_string(),
+        ),
+    ];
+    for (what, found, expected) in checks {
+        if found != *expected {
+            return Err(OutputError::Mismatch {
+                path: target.to_path_buf(),
+                what: what.into(),
+                found,
+                expected: expected.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Opens the journal of the partial directory `staging` for appending, cut back to its last
+/// complete line, and returns it with the checkpoint that line records.
+fn reopen_journal(staging: &Path) -> Result<(File, Checkpoint), OutputError> {
+    let journal_path = staging.join(JOURNAL);
+    // A missing journal is a damaged partial directory (explained with "start over
+    // with --force"), not a directory that cannot be written.
+    let text = fs::read_to_string(&journal_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => OutputError::Corrupt {
+            path: journal_path.clone(),
+            reason: "it is missing, so which runs were saved is unknown".into(),
+        },
+        _ => OutputError::io(&journal_path, e),
+    })?;
+    let at = Checkpoint::last(&text).ok_or_else(|| OutputError::Corrupt {
+        path: journal_path.clone(),
+        reason: "it records no complete chunk".into(),
+    })?;
+    // Rewrite the journal without any line cut short, then append to it.
+    let keep = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    let mut journal = fs::OpenOptions::new()
+        .write(true)
+        .open(&journal_path)
+        .map_err(|e| OutputError::io(&journal_path, e))?;
+    journal
+        .set_len(keep.len() as u64)
+        .and_then(|()| journal.seek(SeekFrom::End(0)).map(|_| ()))
+        .map_err(|e| OutputError::io(&journal_path, e))?;
+    Ok((journal, at))
+}
+
+/// failures.csv of the partial directory `staging` cut back to `len` bytes, or removed
+/// when no failure was saved.
+fn reopen_failures(staging: &Path, len: u64) -> Result<Option<Table>, OutputError> {
+    if len > 0 {
+        return Ok(Some(Table::reopen(staging, FAILURES_CSV, len)?));
+    }
+    let failures_path = staging.join(FAILURES_CSV);
+    if failures_path.exists() {
+        fs::remove_file(&failures_path).map_err(|e| OutputError::io(&failures_path, e))?;
+    }
+    Ok(None)
+}
+
 impl Writer {
     /// Starts a run directory at `target` with one column per swept parameter.
     pub fn create(
@@ -446,77 +532,9 @@ impl Writer {
                 path: target.to_path_buf(),
             });
         }
-        let id_path = staging.join(PARTIAL_JSON);
-        let found: Identity = fs::read_to_string(&id_path)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .ok_or_else(|| OutputError::Corrupt {
-                path: id_path.clone(),
-                reason: "it is missing or unreadable".into(),
-            })?;
-        // The same version, scenario and number of runs, else the saved runs are another
-        // run's and resuming would mix them in.
-        let checks = [
-            (
-                "coprod version",
-                found.coprod_version,
-                &identity.coprod_version,
-            ),
-            (
-                "scenario fingerprint",
-                found.scenario_hash,
-                &identity.scenario_hash,
-            ),
-            (
-                "a number of runs of",
-                found.runs.to_string(),
-                &identity.runs.to_string(),
-            ),
-        ];
-        for (what, found, expected) in checks {
-            if found != *expected {
-                return Err(OutputError::Mismatch {
-                    path: target.to_path_buf(),
-                    what: what.into(),
-                    found,
-                    expected: expected.clone(),
-                });
-            }
-        }
-        let journal_path = staging.join(JOURNAL);
-        // A missing journal is a damaged partial directory (explained with "start over
-        // with --force"), not a directory that cannot be written.
-        let text = fs::read_to_string(&journal_path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => OutputError::Corrupt {
-                path: journal_path.clone(),
-                reason: "it is missing, so which runs were saved is unknown".into(),
-            },
-            _ => OutputError::io(&journal_path, e),
-        })?;
-        let at = Checkpoint::last(&text).ok_or_else(|| OutputError::Corrupt {
-            path: journal_path.clone(),
-            reason: "it records no complete chunk".into(),
-        })?;
-        // Rewrite the journal without any line cut short, then append to it.
-        let keep = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
-        let mut journal = fs::OpenOptions::new()
-            .write(true)
-            .open(&journal_path)
-            .map_err(|e| OutputError::io(&journal_path, e))?;
-        journal
-            .set_len(keep.len() as u64)
-            .and_then(|()| journal.seek(SeekFrom::End(0)).map(|_| ()))
-            .map_err(|e| OutputError::io(&journal_path, e))?;
-
-        let failures_path = staging.join(FAILURES_CSV);
-        let failures = if at.failures_len > 0 {
-            Some(Table::reopen(&staging, FAILURES_CSV, at.failures_len)?)
-        } else {
-            if failures_path.exists() {
-                fs::remove_file(&failures_path).map_err(|e| OutputError::io(&failures_path, e))?;
-            }
-            None
-        };
+        check_identity(target, &staging, identity)?;
+        let (journal, at) = reopen_journal(&staging)?;
+        let failures = reopen_failures(&staging, at.failures_len)?;
         let mut writer = Writer {
             runs: Table::reopen(&staging, RUNS_CSV, at.runs_len)?,
             timeseries: Table::reopen(&staging, TIMESERIES_CSV, at.timeseries_len)?,
