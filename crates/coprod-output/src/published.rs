@@ -82,94 +82,9 @@ pub fn parse_published(
         .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut rows = Vec::new();
     for (line, record) in records {
-        let field = |c: usize| record[c].trim();
-        let variant = field(0).to_string();
-        if variant.is_empty() {
-            return Err(bad(
-                line,
-                1,
-                "empty variant: name a variant of the run".into(),
-            ));
-        }
-        let metric = field(1).to_string();
-        crate::csv_rows::known_metric(metrics, &metric).map_err(|m| bad(line, 2, m))?;
-        let kind = match field(2) {
-            "level" => PublishedKind::Level,
-            "effect" => PublishedKind::Effect,
-            other => {
-                return Err(bad(
-                    line,
-                    3,
-                    format!("kind `{other}`: allowed are level, effect"),
-                ));
-            }
-        };
-        let value = match (kind, field(3)) {
-            (PublishedKind::Effect, "positive") => PublishedValue::Sign(Sign::Positive),
-            (PublishedKind::Effect, "negative") => PublishedValue::Sign(Sign::Negative),
-            (PublishedKind::Effect, "none") => PublishedValue::Sign(Sign::None),
-            (_, text) => match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => PublishedValue::Number(v),
-                _ => {
-                    let allowed = match kind {
-                        PublishedKind::Level => "a finite number",
-                        PublishedKind::Effect => "a finite number, positive, negative or none",
-                    };
-                    return Err(bad(
-                        line,
-                        4,
-                        format!("value `{text}`: allowed is {allowed}"),
-                    ));
-                }
-            },
-        };
-        let se = match field(4) {
-            "" => None,
-            text => match (text.parse::<f64>(), value) {
-                (Ok(se), PublishedValue::Number(_)) if se.is_finite() && se > 0.0 => Some(se),
-                (_, PublishedValue::Sign(_)) => {
-                    return Err(bad(
-                        line,
-                        5,
-                        format!("se `{text}` for a sign: leave se empty when value is a sign"),
-                    ));
-                }
-                _ => {
-                    return Err(bad(
-                        line,
-                        5,
-                        format!("se `{text}`: allowed is empty or a number > 0"),
-                    ));
-                }
-            },
-        };
-        let source = field(6).to_string();
-        if source.is_empty() {
-            return Err(bad(
-                line,
-                7,
-                "empty source: say where the value is published".into(),
-            ));
-        }
-        let read_in = field(7).to_string();
-        if read_in.is_empty() {
-            return Err(bad(
-                line,
-                8,
-                "empty read_in: say which text the value was read in".into(),
-            ));
-        }
-        rows.push(Published {
-            line,
-            variant,
-            metric,
-            kind,
-            value,
-            se,
-            design: field(5).to_string(),
-            source,
-            read_in,
-        });
+        let row = parse_row(line, &record, metrics)
+            .map_err(|(column, message)| bad(line, column, message))?;
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(bad(
@@ -179,6 +94,88 @@ pub fn parse_published(
         ));
     }
     Ok(rows)
+}
+
+/// The row at `line`, its fields checked in column order; an error gives the column at
+/// fault (from 1) and what is wrong.
+fn parse_row(
+    line: u64,
+    record: &csv::StringRecord,
+    metrics: &[&str],
+) -> Result<Published, (usize, String)> {
+    let field = |c: usize| record[c].trim();
+    let variant = field(0).to_string();
+    if variant.is_empty() {
+        return Err((1, "empty variant: name a variant of the run".into()));
+    }
+    let metric = field(1).to_string();
+    crate::csv_rows::known_metric(metrics, &metric).map_err(|m| (2, m))?;
+    let kind = parse_kind(field(2)).map_err(|m| (3, m))?;
+    let value = parse_value(kind, field(3)).map_err(|m| (4, m))?;
+    let se = parse_se(field(4), value).map_err(|m| (5, m))?;
+    let source = field(6).to_string();
+    if source.is_empty() {
+        return Err((7, "empty source: say where the value is published".into()));
+    }
+    let read_in = field(7).to_string();
+    if read_in.is_empty() {
+        return Err((
+            8,
+            "empty read_in: say which text the value was read in".into(),
+        ));
+    }
+    Ok(Published {
+        line,
+        variant,
+        metric,
+        kind,
+        value,
+        se,
+        design: field(5).to_string(),
+        source,
+        read_in,
+    })
+}
+
+fn parse_kind(text: &str) -> Result<PublishedKind, String> {
+    match text {
+        "level" => Ok(PublishedKind::Level),
+        "effect" => Ok(PublishedKind::Effect),
+        other => Err(format!("kind `{other}`: allowed are level, effect")),
+    }
+}
+
+/// A number, or for an effect also a sign.
+fn parse_value(kind: PublishedKind, text: &str) -> Result<PublishedValue, String> {
+    match (kind, text) {
+        (PublishedKind::Effect, "positive") => Ok(PublishedValue::Sign(Sign::Positive)),
+        (PublishedKind::Effect, "negative") => Ok(PublishedValue::Sign(Sign::Negative)),
+        (PublishedKind::Effect, "none") => Ok(PublishedValue::Sign(Sign::None)),
+        (_, text) => match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(PublishedValue::Number(v)),
+            _ => {
+                let allowed = match kind {
+                    PublishedKind::Level => "a finite number",
+                    PublishedKind::Effect => "a finite number, positive, negative or none",
+                };
+                Err(format!("value `{text}`: allowed is {allowed}"))
+            }
+        },
+    }
+}
+
+/// The standard error of `value`: none when empty; only a number has one.
+fn parse_se(text: &str, value: PublishedValue) -> Result<Option<f64>, String> {
+    match text {
+        "" => Ok(None),
+        text => match (text.parse::<f64>(), value) {
+            (Ok(se), PublishedValue::Number(_)) if se.is_finite() && se > 0.0 => Ok(Some(se)),
+            (_, PublishedValue::Sign(_)) => Err(format!(
+                "se `{text}` for a sign: leave se empty when value is a sign"
+            )),
+            _ => Err(format!("se `{text}`: allowed is empty or a number > 0")),
+        },
+    }
 }
 
 #[cfg(test)]
