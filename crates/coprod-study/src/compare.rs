@@ -16,7 +16,7 @@ use coprod_core::{Detail, RunOutput, SPECS, summary_names};
 use coprod_output::read::{RunRow, RunsTable, read_runs};
 use coprod_output::{COMPARISON_CSV, ComparisonRow, write_comparison};
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
-use coprod_scenario::{BASELINE, Scenario, Setting};
+use coprod_scenario::{BASELINE, RunSpec, Scenario, Setting};
 use coprod_sweep::{Event, Faults, RunFailure, Runner};
 
 use crate::error::{Context, Result, bail};
@@ -602,70 +602,16 @@ pub(crate) fn adaptive_replications(
     }
     // No batch is larger than the cap lets run (manifest.json records it).
     let batch = scenario.replications.max(2).min(max.max(2));
-    let names: Vec<String> = summary_names().into_iter().map(|(n, _, _)| n).collect();
-    let mut table = RunsTable {
-        swept: scenario
-            .sweep
-            .iter()
-            .map(|a| a.name().to_string())
-            .collect(),
-        metrics: names,
-        rows: Vec::new(),
-    };
+    let mut pilot = Pilot::new(scenario);
     let mut done = 0u32;
-    let mut kept: Option<PilotRuns> = Some(BTreeMap::new());
-    let mut kept_bytes = 0usize;
     loop {
         let upto = (done + batch).min(max.max(2));
-        let mut pilot = scenario.clone();
-        pilot.apply_settings(&[Setting {
-            key: "experiment.replications".into(),
-            value: upto.to_string(),
-            option: Some("--target-ci"),
-        }])?;
-        let specs = pilot.runs().filter(|s| s.replication >= done);
-        progress.note(Note::Status(format!(
-            "--target-ci: running replications {done} to {}",
-            upto - 1
-        )));
-        let faults = Faults::default();
-        runner.run_isolated(specs, Detail::Standard, &faults, &|| {}, |event| {
-            let Event::Run(spec, result) = event else {
-                return Ok(());
-            };
-            kept_bytes += output_bytes(&result);
-            if kept_bytes > KEEP_BUDGET {
-                kept = None;
-            }
-            let key = (spec.variant, spec.point, spec.replication);
-            let values = result.as_ref().ok().map(RunOutput::summary);
-            if let Some(kept) = kept.as_mut() {
-                kept.insert(key, result);
-            }
-            // A failed run leaves its replication unpaired; the final pass reports it.
-            let Some(values) = values else {
-                return Ok(());
-            };
-            table.rows.push(RunRow {
-                run_id: spec.run_id,
-                variant: spec.variant_name.to_string(),
-                point: scenario
-                    .sweep
-                    .iter()
-                    .zip(&spec.point_values)
-                    .map(|(axis, v)| SPECS[axis.param].format_value(*v))
-                    .collect(),
-                replication: u64::from(spec.replication),
-                seed: spec.seed,
-                values,
-            });
-            Ok::<(), std::convert::Infallible>(())
-        })?;
+        pilot.run_batch(scenario, runner, (done, upto), progress)?;
         done = upto;
         // Until a reference run succeeds there is nothing to pair: more replications, and
         // the final pass says so if none ever does.
-        let rows = if table.rows.iter().any(|r| r.variant == against) {
-            comparisons(&table, metrics, against)?
+        let rows = if pilot.table.rows.iter().any(|r| r.variant == against) {
+            comparisons(&pilot.table, metrics, against)?
         } else {
             Vec::new()
         };
@@ -689,7 +635,101 @@ pub(crate) fn adaptive_replications(
             max_half_width: half,
             widest,
             metrics: metrics.to_vec(),
-            outputs: kept,
+            outputs: pilot.kept,
+        });
+    }
+}
+
+/// The runs of `--target-ci` so far: their summaries, as rows of runs.csv to compare, and
+/// their outputs while they fit in [`KEEP_BUDGET`].
+struct Pilot {
+    table: RunsTable,
+    kept: Option<PilotRuns>,
+    kept_bytes: usize,
+}
+
+impl Pilot {
+    /// No runs yet, with the columns of `scenario`'s runs.csv.
+    fn new(scenario: &Scenario) -> Pilot {
+        let names: Vec<String> = summary_names().into_iter().map(|(n, _, _)| n).collect();
+        Pilot {
+            table: RunsTable {
+                swept: scenario
+                    .sweep
+                    .iter()
+                    .map(|a| a.name().to_string())
+                    .collect(),
+                metrics: names,
+                rows: Vec::new(),
+            },
+            kept: Some(BTreeMap::new()),
+            kept_bytes: 0,
+        }
+    }
+
+    /// Runs replications `done` to `upto - 1` of every variant and sweep point of
+    /// `scenario`, with the seeds they have in a run of `upto` replications.
+    fn run_batch(
+        &mut self,
+        scenario: &Scenario,
+        runner: &Runner,
+        (done, upto): (u32, u32),
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let mut upto_scenario = scenario.clone();
+        upto_scenario.apply_settings(&[Setting {
+            key: "experiment.replications".into(),
+            value: upto.to_string(),
+            option: Some("--target-ci"),
+        }])?;
+        let specs = upto_scenario.runs().filter(|s| s.replication >= done);
+        progress.note(Note::Status(format!(
+            "--target-ci: running replications {done} to {}",
+            upto - 1
+        )));
+        let faults = Faults::default();
+        runner.run_isolated(specs, Detail::Standard, &faults, &|| {}, |event| {
+            if let Event::Run(spec, result) = event {
+                self.record(scenario, &spec, result);
+            }
+            Ok::<(), std::convert::Infallible>(())
+        })?;
+        Ok(())
+    }
+
+    /// Keeps one run's outputs (until the pilot outgrows [`KEEP_BUDGET`]) and, if it
+    /// succeeded, its row of runs.csv.
+    fn record(
+        &mut self,
+        scenario: &Scenario,
+        spec: &RunSpec<'_>,
+        result: Result<RunOutput, RunFailure>,
+    ) {
+        self.kept_bytes += output_bytes(&result);
+        if self.kept_bytes > KEEP_BUDGET {
+            self.kept = None;
+        }
+        let key = (spec.variant, spec.point, spec.replication);
+        let values = result.as_ref().ok().map(RunOutput::summary);
+        if let Some(kept) = self.kept.as_mut() {
+            kept.insert(key, result);
+        }
+        // A failed run leaves its replication unpaired; the final pass reports it.
+        let Some(values) = values else {
+            return;
+        };
+        self.table.rows.push(RunRow {
+            run_id: spec.run_id,
+            variant: spec.variant_name.to_string(),
+            point: scenario
+                .sweep
+                .iter()
+                .zip(&spec.point_values)
+                .map(|(axis, v)| SPECS[axis.param].format_value(*v))
+                .collect(),
+            replication: u64::from(spec.replication),
+            seed: spec.seed,
+            values,
         });
     }
 }
