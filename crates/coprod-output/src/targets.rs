@@ -57,93 +57,24 @@ pub fn parse_targets(
     let bad = |line, column, message| InputFileError::bad(path, line, column, message);
     let rows = crate::csv_rows::checked_rows(text, &TARGET_COLUMNS)
         .map_err(|(line, column, message)| bad(line, column, message))?;
-    let mut targets = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
     for (line, record) in rows {
-        let metric = record[0].trim().to_string();
-        crate::csv_rows::known_metric(metrics, &metric).map_err(|m| bad(line, 1, m))?;
-        let step = record[1].trim().parse::<u32>().map_err(|_| {
-            bad(
-                line,
-                2,
-                format!("step `{}`: expected a whole number >= 0", &record[1]),
-            )
-        })?;
-        if step >= steps {
-            return Err(bad(
-                line,
-                2,
-                format!(
-                    "step {step}: allowed is 0 to {} (the scenario runs {steps} steps)",
-                    steps.saturating_sub(1)
-                ),
-            ));
-        }
-        let number = |c: usize| {
-            record[c]
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| {
-                    bad(
-                        line,
-                        c + 1,
-                        format!(
-                            "{} `{}`: expected a finite number ({})",
-                            TARGET_COLUMNS[c],
-                            &record[c],
-                            if c == 2 {
-                                format!("-{MAX_OBSERVED:e} to {MAX_OBSERVED:e}")
-                            } else {
-                                format!("{MIN_SE:e} or more")
-                            }
-                        ),
-                    )
-                })
-        };
-        let observed = number(2)?;
-        if observed.abs() > MAX_OBSERVED {
-            return Err(bad(
-                line,
-                3,
-                format!(
-                    "observed {}: allowed is -{MAX_OBSERVED:e} to {MAX_OBSERVED:e}",
-                    record[2].trim()
-                ),
-            ));
-        }
-        let se = number(3)?;
-        if se <= 0.0 {
-            return Err(bad(line, 4, format!("se {se}: allowed is a number > 0")));
-        }
-        if se < MIN_SE {
-            return Err(bad(
-                line,
-                4,
-                format!(
-                    "se {}: allowed is {MIN_SE:e} or more (a smaller se makes the distance \
-                     overflow)",
-                    record[3].trim()
-                ),
-            ));
-        }
+        let target = parse_target(&record, metrics, steps)
+            .map_err(|(column, message)| bad(line, column, message))?;
         if targets
             .iter()
-            .any(|t: &Target| t.metric == metric && t.step == step)
+            .any(|t| t.metric == target.metric && t.step == target.step)
         {
             return Err(bad(
                 line,
                 1,
-                format!("`{metric}` at step {step} is listed twice"),
+                format!(
+                    "`{}` at step {} is listed twice",
+                    target.metric, target.step
+                ),
             ));
         }
-        targets.push(Target {
-            metric,
-            step,
-            observed,
-            se,
-            source: record[4].trim().to_string(),
-        });
+        targets.push(target);
     }
     if targets.is_empty() {
         return Err(bad(
@@ -153,6 +84,89 @@ pub fn parse_targets(
         ));
     }
     Ok(targets)
+}
+
+/// One row of a targets file, its fields checked in column order; an error gives the
+/// column at fault (from 1) and what is wrong.
+fn parse_target(
+    record: &csv::StringRecord,
+    metrics: &[&str],
+    steps: u32,
+) -> Result<Target, (usize, String)> {
+    let metric = record[0].trim().to_string();
+    crate::csv_rows::known_metric(metrics, &metric).map_err(|m| (1, m))?;
+    let step = parse_step(&record[1], steps).map_err(|m| (2, m))?;
+    let observed = finite_number(record, 2)?;
+    if observed.abs() > MAX_OBSERVED {
+        return Err((
+            3,
+            format!(
+                "observed {}: allowed is -{MAX_OBSERVED:e} to {MAX_OBSERVED:e}",
+                record[2].trim()
+            ),
+        ));
+    }
+    let se = finite_number(record, 3)?;
+    if se <= 0.0 {
+        return Err((4, format!("se {se}: allowed is a number > 0")));
+    }
+    if se < MIN_SE {
+        return Err((
+            4,
+            format!(
+                "se {}: allowed is {MIN_SE:e} or more (a smaller se makes the distance \
+                 overflow)",
+                record[3].trim()
+            ),
+        ));
+    }
+    Ok(Target {
+        metric,
+        step,
+        observed,
+        se,
+        source: record[4].trim().to_string(),
+    })
+}
+
+/// The step of the field `text`, below the scenario's `steps`.
+fn parse_step(text: &str, steps: u32) -> Result<u32, String> {
+    let step = text
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| format!("step `{text}`: expected a whole number >= 0"))?;
+    if step >= steps {
+        return Err(format!(
+            "step {step}: allowed is 0 to {} (the scenario runs {steps} steps)",
+            steps.saturating_sub(1)
+        ));
+    }
+    Ok(step)
+}
+
+/// The finite number in column `c` (from 0: observed or se) of `record`; an error gives
+/// the column (from 1) and the range allowed there.
+fn finite_number(record: &csv::StringRecord, c: usize) -> Result<f64, (usize, String)> {
+    record[c]
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            (
+                c + 1,
+                format!(
+                    "{} `{}`: expected a finite number ({})",
+                    TARGET_COLUMNS[c],
+                    &record[c],
+                    if c == 2 {
+                        format!("-{MAX_OBSERVED:e} to {MAX_OBSERVED:e}")
+                    } else {
+                        format!("{MIN_SE:e} or more")
+                    }
+                ),
+            )
+        })
 }
 
 /// Writes a whole CSV table atomically (the tables of `coprod calibrate`: posterior,
