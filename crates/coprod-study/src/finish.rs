@@ -134,10 +134,6 @@ pub(crate) fn manifest(
     clock: Instant,
     threads: usize,
 ) -> Manifest {
-    let name_value = |(i, v): &(usize, f64)| NameValue {
-        name: SPECS[*i].name.to_string(),
-        value: SPECS[*i].format_value(*v),
-    };
     Manifest {
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: ScenarioInfo {
@@ -153,63 +149,10 @@ pub(crate) fn manifest(
             sweep_points: s.n_points() as u64,
             runs: s.n_runs(),
         },
-        seeds: SeedInfo {
-            base_seed: s.seed,
-            derivation: SEED_DERIVATION.to_string(),
-            replications: (0..s.replications)
-                .map(|r| ReplicationSeed {
-                    replication: r,
-                    seed: run_seed(s.seed, r),
-                })
-                .collect(),
-        },
+        seeds: seed_info(s),
         parameters: manifest_parameters(s),
-        sweep: s
-            .sweep
-            .iter()
-            .map(|a| SweepInfo {
-                name: a.name().to_string(),
-                values: a
-                    .values
-                    .iter()
-                    .map(|v| SPECS[a.param].format_value(*v))
-                    .collect(),
-            })
-            .collect(),
-        variants: s
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(vi, v)| VariantInfo {
-                name: v.name.clone(),
-                description: v.description.clone(),
-                params: v
-                    .overrides
-                    .iter()
-                    .filter(|o| !replaced(s, vi, o))
-                    .map(name_value)
-                    .collect(),
-                replaced: v
-                    .overrides
-                    .iter()
-                    .filter(|o| replaced(s, vi, o))
-                    .map(name_value)
-                    .collect(),
-                interventions: v
-                    .interventions
-                    .iter()
-                    .map(|iv| InterventionInfo {
-                        lever: iv.param().to_string(),
-                        value: coprod_core::Params::lookup(iv.param()).map_or_else(
-                            |_| iv.value.to_string(),
-                            |(_, spec)| spec.format_value(iv.value),
-                        ),
-                        from_step: iv.from_step,
-                        until_step: iv.until_step,
-                    })
-                    .collect(),
-            })
-            .collect(),
+        sweep: sweep_infos(s),
+        variants: variant_infos(s),
         settings: settings
             .iter()
             .map(|st| format!("{}={}", st.key, st.value))
@@ -228,6 +171,77 @@ pub(crate) fn manifest(
             resumed_at_run: None,
         },
     }
+}
+
+/// The manifest's `seeds`: the base seed and each replication's seed.
+fn seed_info(s: &Scenario) -> SeedInfo {
+    SeedInfo {
+        base_seed: s.seed,
+        derivation: SEED_DERIVATION.to_string(),
+        replications: (0..s.replications)
+            .map(|r| ReplicationSeed {
+                replication: r,
+                seed: run_seed(s.seed, r),
+            })
+            .collect(),
+    }
+}
+
+/// The manifest's `sweep`: each axis with its values as written in the CSVs.
+fn sweep_infos(s: &Scenario) -> Vec<SweepInfo> {
+    s.sweep
+        .iter()
+        .map(|a| SweepInfo {
+            name: a.name().to_string(),
+            values: a
+                .values
+                .iter()
+                .map(|v| SPECS[a.param].format_value(*v))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The manifest's `variants`: each variant's overrides, split into those its runs had and
+/// those `--set` or `--quick` replaced, and its interventions.
+fn variant_infos(s: &Scenario) -> Vec<VariantInfo> {
+    let name_value = |(i, v): &(usize, f64)| NameValue {
+        name: SPECS[*i].name.to_string(),
+        value: SPECS[*i].format_value(*v),
+    };
+    s.variants
+        .iter()
+        .enumerate()
+        .map(|(vi, v)| VariantInfo {
+            name: v.name.clone(),
+            description: v.description.clone(),
+            params: v
+                .overrides
+                .iter()
+                .filter(|o| !replaced(s, vi, o))
+                .map(name_value)
+                .collect(),
+            replaced: v
+                .overrides
+                .iter()
+                .filter(|o| replaced(s, vi, o))
+                .map(name_value)
+                .collect(),
+            interventions: v
+                .interventions
+                .iter()
+                .map(|iv| InterventionInfo {
+                    lever: iv.param().to_string(),
+                    value: coprod_core::Params::lookup(iv.param()).map_or_else(
+                        |_| iv.value.to_string(),
+                        |(_, spec)| spec.format_value(iv.value),
+                    ),
+                    from_step: iv.from_step,
+                    until_step: iv.until_step,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// Whether the runs of variant `variant` did not have the value its override sets: a
