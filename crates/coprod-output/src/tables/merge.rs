@@ -556,7 +556,23 @@ impl Writer {
     /// run-id order, after checking that they cover every run once. Fails, naming the file
     /// and line, if a file does not hold exactly the shard's runs in order.
     pub fn append_shard(&mut self, dir: &Path, shard: &ShardInfo) -> Result<(), OutputError> {
-        let (runs_header, ts_header, groups_header) = super::headers(&self.swept);
+        let succeeded = self.append_runs_and_failures(dir, shard)?;
+        let (_, ts_header, groups_header) = super::headers(&self.swept);
+        self.append_finished_rows(dir, TIMESERIES_CSV, &ts_header, &succeeded, shard)?;
+        let with_groups =
+            self.append_finished_rows(dir, GROUPS_CSV, &groups_header, &succeeded, shard)?;
+        self.runs_without_groups += succeeded.len() as u64 - with_groups;
+        Ok(())
+    }
+
+    /// Copies the rows of the shard's runs.csv and failures.csv, which together must hold
+    /// each run id of the shard once, in order. Returns the runs that succeeded.
+    fn append_runs_and_failures(
+        &mut self,
+        dir: &Path,
+        shard: &ShardInfo,
+    ) -> Result<Vec<u64>, OutputError> {
+        let (runs_header, _, _) = super::headers(&self.swept);
         let mut runs = ShardFile::open(dir, RUNS_CSV, &runs_header)?;
         let failures_path = dir.join(FAILURES_CSV);
         let mut failures = if failures_path.is_file() {
@@ -568,7 +584,6 @@ impl Writer {
         } else {
             None
         };
-        // Run rows and failure rows together hold each run id of the block once, in order.
         let mut next_run = runs.next()?;
         let mut next_failure = match failures.as_mut() {
             Some(f) => f.next()?,
@@ -577,24 +592,11 @@ impl Writer {
         let mut succeeded: Vec<u64> = Vec::new();
         for expected in shard.first_run..shard.end_run() {
             if next_run == Some(expected) {
-                write_record(&mut self.runs, &runs.record)?;
-                let fields: Vec<&str> = runs
-                    .record
-                    .iter()
-                    .map(|f| std::str::from_utf8(f).unwrap_or(""))
-                    .collect();
-                self.add_runs_row(&fields)
-                    .map_err(|reason| runs.bad(&reason))?;
+                self.append_run(&runs)?;
                 succeeded.push(expected);
                 next_run = runs.next()?;
             } else if let (Some(f), true) = (failures.as_mut(), next_failure == Some(expected)) {
-                if self.failures.is_none() {
-                    let header = failures_header(&self.swept);
-                    self.failures = Some(Table::create(self.dir.staging(), FAILURES_CSV, &header)?);
-                }
-                let table = self.failures.as_mut().expect("created above");
-                write_record(table, &f.record)?;
-                self.failed_runs += 1;
+                self.append_failure(&f.record)?;
                 next_failure = f.next()?;
             } else {
                 return Err(OutputError::Shard {
@@ -619,40 +621,71 @@ impl Writer {
                 shard.describe_runs()
             )));
         }
+        Ok(succeeded)
+    }
 
-        // Per-step and per-group rows: only runs that succeeded, in order.
-        let mut with_groups = 0u64;
-        for (name, header) in [(TIMESERIES_CSV, &ts_header), (GROUPS_CSV, &groups_header)] {
-            let mut file = ShardFile::open(dir, name, header)?;
-            let mut at = 0usize;
-            let mut last: Option<u64> = None;
-            while let Some(id) = file.next()? {
-                if last != Some(id) {
-                    while at < succeeded.len() && succeeded[at] < id {
-                        at += 1;
-                    }
-                    if succeeded.get(at) != Some(&id) {
-                        return Err(file.bad(&format!(
-                            "run {id} is out of order or not a finished run of the shard's {}",
-                            shard.describe_runs()
-                        )));
-                    }
-                    last = Some(id);
-                    if name == GROUPS_CSV {
-                        with_groups += 1;
-                    }
-                }
-                let table = if name == GROUPS_CSV {
-                    self.group_rows += 1;
-                    &mut self.groups
-                } else {
-                    &mut self.timeseries
-                };
-                write_record(table, &file.record)?;
-            }
+    /// Copies the row of runs.csv read last and adds its metrics to the summary.
+    fn append_run(&mut self, runs: &ShardFile) -> Result<(), OutputError> {
+        write_record(&mut self.runs, &runs.record)?;
+        let fields: Vec<&str> = runs
+            .record
+            .iter()
+            .map(|f| std::str::from_utf8(f).unwrap_or(""))
+            .collect();
+        self.add_runs_row(&fields)
+            .map_err(|reason| runs.bad(&reason))
+    }
+
+    /// Copies a row of failures.csv, creating the file at the first failure (a run
+    /// directory without failures has none).
+    fn append_failure(&mut self, record: &csv::ByteRecord) -> Result<(), OutputError> {
+        if self.failures.is_none() {
+            let header = failures_header(&self.swept);
+            self.failures = Some(Table::create(self.dir.staging(), FAILURES_CSV, &header)?);
         }
-        self.runs_without_groups += succeeded.len() as u64 - with_groups;
+        let table = self.failures.as_mut().expect("created above");
+        write_record(table, record)?;
+        self.failed_runs += 1;
         Ok(())
+    }
+
+    /// Copies the rows of the shard's per-step or per-group file `name`, which may belong
+    /// only to runs that `succeeded`, in order. Returns how many runs have rows in it.
+    fn append_finished_rows(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        header: &[String],
+        succeeded: &[u64],
+        shard: &ShardInfo,
+    ) -> Result<u64, OutputError> {
+        let mut file = ShardFile::open(dir, name, header)?;
+        let mut runs_with_rows = 0u64;
+        let mut at = 0usize;
+        let mut last: Option<u64> = None;
+        while let Some(id) = file.next()? {
+            if last != Some(id) {
+                while at < succeeded.len() && succeeded[at] < id {
+                    at += 1;
+                }
+                if succeeded.get(at) != Some(&id) {
+                    return Err(file.bad(&format!(
+                        "run {id} is out of order or not a finished run of the shard's {}",
+                        shard.describe_runs()
+                    )));
+                }
+                last = Some(id);
+                runs_with_rows += 1;
+            }
+            let table = if name == GROUPS_CSV {
+                self.group_rows += 1;
+                &mut self.groups
+            } else {
+                &mut self.timeseries
+            };
+            write_record(table, &file.record)?;
+        }
+        Ok(runs_with_rows)
     }
 }
 
