@@ -170,25 +170,8 @@ pub struct Judgement {
 /// Runs the pilot, the power calculation, the verdict blocks and the decomposition.
 pub fn judge<R: Replicate>(experiment: &R, design: &Design, runner: &Runner) -> Judgement {
     let contrast = experiment.contrast();
-    let pilot_seeds: Vec<u64> = (0..design.pilot)
-        .map(|r| seed(&design.salt, Stream::Pilot, r))
-        .collect();
-    let pilot = runner.map(&pilot_seeds, |&s| experiment.replicate(s, &[]));
-    let pilot_sd = pilot_spread(contrast, &pilot);
-    let planning_sd = sd_upper_limit(pilot_sd, pilot.len(), PILOT_SD_LEVEL);
-    let required = match design.direction {
-        Direction::NoEffect => {
-            replications_for_equivalence(planning_sd, design.sesoi, ALPHA_EQUIVALENCE, design.power)
-        }
-        _ => replications_for_power(planning_sd, design.sesoi, ALPHA_ONE_SIDED, design.power),
-    };
-    let wanted = required.unwrap_or(u64::MAX);
-    let capped = wanted > u64::from(design.max_replications);
-    let replications = wanted.clamp(
-        u64::from(design.min_replications),
-        u64::from(design.max_replications),
-    ) as u32;
-
+    let plan = plan_replications(experiment, design, runner);
+    let replications = plan.replications;
     let hold: Vec<Vec<Mediator>> = if experiment.control().is_some() {
         design
             .hold_sets
@@ -202,13 +185,14 @@ pub fn judge<R: Replicate>(experiment: &R, design: &Design, runner: &Runner) -> 
         .decompose_replications
         .div_ceil(replications.max(1))
         .clamp(1, design.blocks.max(1));
-    let jobs: Vec<(u32, u32)> = (0..design.blocks)
-        .flat_map(|b| (0..replications).map(move |r| (b, r)))
-        .collect();
-    let reps = runner.map(&jobs, |&(b, r)| {
-        let held: &[Vec<Mediator>] = if b < decompose_blocks { &hold } else { &[] };
-        experiment.replicate(seed(&design.salt, Stream::Block(b), r), held)
-    });
+    let reps = run_blocks(
+        experiment,
+        design,
+        runner,
+        replications,
+        &hold,
+        decompose_blocks,
+    );
 
     let blocks: Vec<Block> = reps
         .chunks(replications.max(1) as usize)
@@ -224,37 +208,17 @@ pub fn judge<R: Replicate>(experiment: &R, design: &Design, runner: &Runner) -> 
     let (decomposed_total, decomposition) = match experiment.control() {
         Some(control) if !hold.is_empty() => {
             let n = (decompose_blocks.min(design.blocks) * replications) as usize;
-            let part = &reps[..n];
-            let total: Vec<f64> = part.iter().map(|r| effect(contrast, r, best)).collect();
-            let sets = design
-                .hold_sets
-                .iter()
-                .enumerate()
-                .map(|(s, h)| {
-                    let direct: Vec<f64> = part
-                        .iter()
-                        .map(|r| direct_effect(contrast, r, s, control, best))
-                        .collect();
-                    let boot = text_seed(&format!("{}:bootstrap:{}", design.salt, h.name));
-                    let share = mediated_share(&total, &direct, design.resamples, boot);
-                    Decomposed {
-                        hold: h.name.clone(),
-                        direct: summarise(&direct),
-                        share: share.map(|s| s.0),
-                        share_ci: share.and_then(|s| s.1),
-                    }
-                })
-                .collect();
-            (Some(summarise(&total)), sets)
+            let (total, sets) = decompose(contrast, design, &reps[..n], control, best);
+            (Some(total), sets)
         }
         _ => (None, Vec::new()),
     };
     Judgement {
-        pilot_sd,
-        planning_sd,
-        required,
+        pilot_sd: plan.pilot_sd,
+        planning_sd: plan.planning_sd,
+        required: plan.required,
         replications,
-        capped,
+        capped: plan.capped,
         blocks,
         pass_rate,
         total: summarise(&totals),
@@ -263,6 +227,97 @@ pub fn judge<R: Replicate>(experiment: &R, design: &Design, runner: &Runner) -> 
         best,
         runner_up,
     }
+}
+
+/// What the pilot and the power calculation decided (the fields of [`Judgement`] of the
+/// same names).
+struct Plan {
+    pilot_sd: f64,
+    planning_sd: f64,
+    required: Option<u64>,
+    replications: u32,
+    capped: bool,
+}
+
+/// Runs the pilot and computes the replications per block that give the design's power,
+/// kept within its minimum and maximum.
+fn plan_replications<R: Replicate>(experiment: &R, design: &Design, runner: &Runner) -> Plan {
+    let pilot_seeds: Vec<u64> = (0..design.pilot)
+        .map(|r| seed(&design.salt, Stream::Pilot, r))
+        .collect();
+    let pilot = runner.map(&pilot_seeds, |&s| experiment.replicate(s, &[]));
+    let pilot_sd = pilot_spread(experiment.contrast(), &pilot);
+    let planning_sd = sd_upper_limit(pilot_sd, pilot.len(), PILOT_SD_LEVEL);
+    let required = match design.direction {
+        Direction::NoEffect => {
+            replications_for_equivalence(planning_sd, design.sesoi, ALPHA_EQUIVALENCE, design.power)
+        }
+        _ => replications_for_power(planning_sd, design.sesoi, ALPHA_ONE_SIDED, design.power),
+    };
+    let wanted = required.unwrap_or(u64::MAX);
+    let capped = wanted > u64::from(design.max_replications);
+    let replications = wanted.clamp(
+        u64::from(design.min_replications),
+        u64::from(design.max_replications),
+    ) as u32;
+    Plan {
+        pilot_sd,
+        planning_sd,
+        required,
+        replications,
+        capped,
+    }
+}
+
+/// The replications of every block, in block order; those of the first `decompose_blocks`
+/// blocks are also re-run with each set of mediators in `hold` held.
+fn run_blocks<R: Replicate>(
+    experiment: &R,
+    design: &Design,
+    runner: &Runner,
+    replications: u32,
+    hold: &[Vec<Mediator>],
+    decompose_blocks: u32,
+) -> Vec<Rep> {
+    let jobs: Vec<(u32, u32)> = (0..design.blocks)
+        .flat_map(|b| (0..replications).map(move |r| (b, r)))
+        .collect();
+    runner.map(&jobs, |&(b, r)| {
+        let held: &[Vec<Mediator>] = if b < decompose_blocks { hold } else { &[] };
+        experiment.replicate(seed(&design.salt, Stream::Block(b), r), held)
+    })
+}
+
+/// The total effect over the decomposed replications `part`, and for each hold set the
+/// direct effect and the share it leaves to mediators.
+fn decompose(
+    contrast: &Contrast,
+    design: &Design,
+    part: &[Rep],
+    control: usize,
+    best: Option<usize>,
+) -> (Summary, Vec<Decomposed>) {
+    let total: Vec<f64> = part.iter().map(|r| effect(contrast, r, best)).collect();
+    let sets = design
+        .hold_sets
+        .iter()
+        .enumerate()
+        .map(|(s, h)| {
+            let direct: Vec<f64> = part
+                .iter()
+                .map(|r| direct_effect(contrast, r, s, control, best))
+                .collect();
+            let boot = text_seed(&format!("{}:bootstrap:{}", design.salt, h.name));
+            let share = mediated_share(&total, &direct, design.resamples, boot);
+            Decomposed {
+                hold: h.name.clone(),
+                direct: summarise(&direct),
+                share: share.map(|s| s.0),
+                share_ci: share.and_then(|s| s.1),
+            }
+        })
+        .collect();
+    (summarise(&total), sets)
 }
 
 /// The spread the power calculation uses: sd of the paired effect in the pilot (for an
