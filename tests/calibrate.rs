@@ -477,7 +477,10 @@ fn survey_writes_the_fit_of_every_predictor() {
         ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("respondents"));
+        .stdout(predicate::str::contains("respondents"))
+        .stderr(predicate::str::contains(
+            "baseline: 10 runs to step 60, 400 citizens sampled from each, roughly ",
+        ));
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert_survey_states_its_data(&sandbox.path().join("survey"), &stdout);
     let manifest: serde_json::Value =

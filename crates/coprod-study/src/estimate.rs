@@ -165,7 +165,7 @@ fn estimate(s: &Scenario, threads: usize) -> String {
 
 /// "roughly 4 s": the wall time of `citizen_steps` spread over `runs` runs on `threads`
 /// threads (no more threads work than there are runs).
-fn roughly(citizen_steps: f64, runs: u64, threads: usize) -> String {
+pub(crate) fn roughly(citizen_steps: f64, runs: u64, threads: usize) -> String {
     let parallel = (threads as f64).min(runs as f64).max(1.0);
     let seconds = citizen_steps * SECONDS_PER_CITIZEN_STEP / parallel;
     format!("roughly {}", human_duration(seconds))
