@@ -920,7 +920,7 @@ fn an_incomplete_generation_has_no_ess_and_names_the_posterior() {
     .assert()
     .success()
     .stderr(predicate::str::contains(
-        "generation 1: tolerance 6.535199610737168, acceptance 0, incomplete (too few \
+        "generation 1: tolerance 6.535, acceptance 0, incomplete (too few \
              particles accepted within the cap on proposals): the posterior is generation 0",
     ));
     let diagnostics = read(&sandbox.path().join("cal/diagnostics.csv"));

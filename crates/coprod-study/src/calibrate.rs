@@ -170,7 +170,7 @@ pub(crate) fn describe_generation(g: &Generation) -> String {
             "generation {}: tolerance {}, acceptance {}, incomplete (too few particles \
              accepted within the cap on proposals): the posterior is generation {}",
             g.index,
-            tolerance(g.tolerance),
+            tolerance_short(g.tolerance),
             match g.acceptance_rate {
                 0.0 => "0".to_string(),
                 r if r < 0.001 => format!("{r:.2e}"),
@@ -182,7 +182,7 @@ pub(crate) fn describe_generation(g: &Generation) -> String {
     format!(
         "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
         g.index,
-        tolerance(g.tolerance),
+        tolerance_short(g.tolerance),
         g.acceptance_rate,
         g.ess
     )
@@ -488,6 +488,21 @@ fn tolerance(t: f64) -> String {
     }
 }
 
+/// A tolerance to four significant figures, for the progress line (diagnostics.csv has it
+/// in full): "7.678", "0.04383", "0.9", "1235".
+fn tolerance_short(t: f64) -> String {
+    if t == f64::MAX || !t.is_finite() || t <= 0.0 {
+        return tolerance(t);
+    }
+    let decimals = (3 - t.log10().floor() as i32).max(0) as usize;
+    let text = format!("{t:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// The command line that reproduces this calibration, quoted for the shell.
 pub(crate) fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
     let mut words = vec![
@@ -529,6 +544,17 @@ mod tests {
             "generation 10: tolerance 0.9, acceptance 3.37e-4, incomplete (too few particles \
              accepted within the cap on proposals): the posterior is generation 9"
         );
+    }
+
+    #[test]
+    fn progress_lines_round_the_tolerance_to_four_figures() {
+        let short = super::tolerance_short;
+        assert_eq!(short(7.677_922_064_709_074), "7.678");
+        assert_eq!(short(0.043_826_556), "0.04383");
+        assert_eq!(short(0.9), "0.9");
+        assert_eq!(short(1234.5678), "1235");
+        assert_eq!(short(20.0), "20");
+        assert_eq!(short(f64::MAX), "inf");
     }
 
     /// Both axes of a predictive chart carry their unit (they read `step` and the bare
