@@ -285,6 +285,14 @@ fn a_salt_is_required_and_unknown_ids_are_refused() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--salt"));
+    // What `--salt "$SALT"` gives with SALT unset: every such validation would share seeds.
+    sandbox
+        .cmd(&["validate", "--salt", ""])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "a value is required for '--salt <TEXT>'",
+        ));
     sandbox
         .cmd(&["validate", "--salt", "x", "--only", "Z9"])
         .assert()

@@ -169,7 +169,8 @@ pub(crate) struct CalibrateArgs {
 pub(crate) struct ValidateArgs {
     /// The salt every seed derives from (pilot, blocks, robustness map). Choose it before
     /// running and report it: nobody can pick seeds that pass.
-    #[arg(long, value_name = "TEXT")]
+    // An empty salt is refused: it is what `--salt "$SALT"` gives when SALT is unset.
+    #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub(crate) salt: String,
     /// Independent seed blocks; a verdict is the pass rate over them.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
