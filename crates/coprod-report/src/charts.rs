@@ -795,7 +795,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
     Ok(())
 }
 
-/// A heatmap's title, value label, file stem and caption: of `metric`'s mean in `variant`
+/// A heatmap's title, value label, file stem and caption: of `metric`'s mean in variant `v`
 /// over the swept parameters `xn` and `yn`, or with `width` of its interval's width.
 fn heatmap_text(
     data: &RunData,

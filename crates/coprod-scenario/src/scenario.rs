@@ -1268,7 +1268,8 @@ fn combination_error(
     loc.error_at(span, scenario.describe_combination(variant, point, err))
 }
 
-/// Checks a `params` table; returns (index in `SPECS`, value) in file order.
+/// Checks a `params` table; returns (index in `SPECS`, value) in key order (the toml table
+/// is sorted by key).
 fn params_table(
     loc: &Locator<'_>,
     table: &toml::Table,
@@ -1346,8 +1347,9 @@ pub const MAX_SWEEP_POINTS: usize = 1_000_000;
 /// Most runs a scenario may expand to (variants x sweep points x replications).
 pub const MAX_RUNS: u64 = 10_000_000;
 
-/// The axes of `[experiment.sweep]`, in the order of the file. Each axis is checked as it
-/// is read, so the first bad one in the file is the one reported.
+/// The axes of `[experiment.sweep]`, in parameter-name order (the toml table is sorted by
+/// key). Each axis is checked as it is read, so the first bad one in that order is the one
+/// reported.
 fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>, ScenarioError> {
     let mut found = Vec::new();
     sweep_leaves(table, &mut Vec::new(), &mut found);

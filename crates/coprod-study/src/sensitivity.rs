@@ -602,8 +602,8 @@ fn draw(
 ) -> Result<usize> {
     let title = chart_title(rows, output);
     let mut drawn = 0;
-    for (forest, groups, x_label, stem) in forests(rows, output, axis) {
-        if !forest.iter().any(|r| r.effect.is_finite()) {
+    for (bars, groups, x_label, stem) in bar_charts(rows, output, axis) {
+        if !bars.iter().any(|r| r.effect.is_finite()) {
             let why = if stem.starts_with("sobol") {
                 "every Sobol index is NaN: the output does not vary over the design's \
                  samples, so it has no variance to share"
@@ -618,10 +618,10 @@ fn draw(
         }
         std::fs::create_dir_all(charts)
             .with_context(|| format!("cannot create {}", charts.display()))?;
-        let height = (200 + 40 * forest.len() as u32).max(600);
+        let height = (200 + 40 * bars.len() as u32).max(600);
         let style =
             ChartStyle::new(title.clone(), x_label, "", charts.join(stem)).with_size(1400, height);
-        bar_chart(&forest, &groups, &style)
+        bar_chart(&bars, &groups, &style)
             .map(|_: Vec<PathBuf>| ())
             .with_context(|| format!("cannot draw the sensitivity chart of `{output}`"))?;
         drawn += 1;
@@ -647,11 +647,11 @@ fn chart_title(rows: &[SensitivityRow], output: &str) -> String {
 }
 
 /// A bar chart to draw: its rows, each row's colour group, the x-axis label and file stem.
-type Forest = (Vec<ForestRow>, Vec<usize>, String, String);
+type BarChart = (Vec<ForestRow>, Vec<usize>, String, String);
 
 /// `output`'s charts: the Sobol indices (first order and total, side by side) when the
 /// design has them, and Morris mu* when it has those.
-fn forests(rows: &[SensitivityRow], output: &str, axis: &Axis) -> Vec<Forest> {
+fn bar_charts(rows: &[SensitivityRow], output: &str, axis: &Axis) -> Vec<BarChart> {
     let of = |method: &str, index: &str| -> Vec<&SensitivityRow> {
         rows.iter()
             .filter(|r| r.output == output && r.method == method && r.index == index)
@@ -667,7 +667,7 @@ fn forests(rows: &[SensitivityRow], output: &str, axis: &Axis) -> Vec<Forest> {
         )
     };
     let ci = if axis.ci { ", bootstrap 95% CI" } else { "" };
-    let mut forests: Vec<Forest> = Vec::new();
+    let mut charts: Vec<BarChart> = Vec::new();
     let (first, total) = (of("sobol", "first_order"), of("sobol", "total"));
     if !first.is_empty() {
         let mut f = Vec::new();
@@ -679,7 +679,7 @@ fn forests(rows: &[SensitivityRow], output: &str, axis: &Axis) -> Vec<Forest> {
             f.push(forest_row(format!("{}: total", short(&b.parameter)), b));
         }
         let groups = (0..f.len()).map(|i| i % 2).collect();
-        forests.push((
+        charts.push((
             f,
             groups,
             format!("Sobol index (share of output variance){ci}"),
@@ -693,7 +693,7 @@ fn forests(rows: &[SensitivityRow], output: &str, axis: &Axis) -> Vec<Forest> {
             .map(|r| forest_row(short(&r.parameter), r))
             .collect::<Vec<_>>();
         let groups = vec![2; f.len()];
-        forests.push((
+        charts.push((
             f,
             groups,
             format!(
@@ -703,7 +703,7 @@ fn forests(rows: &[SensitivityRow], output: &str, axis: &Axis) -> Vec<Forest> {
             format!("morris_{output}"),
         ));
     }
-    forests
+    charts
 }
 
 fn manifest(
