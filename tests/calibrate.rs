@@ -436,6 +436,25 @@ fn assert_survey_states_its_data(dir: &Path, stdout: &str) {
     assert_eq!(printed, names, "the printed table in rank order");
 }
 
+/// Without --out a survey goes to outputs/<name>-survey, numbered when taken, as the other
+/// commands' default folders are (a second survey was refused).
+#[test]
+fn a_second_survey_gets_a_numbered_folder() {
+    let sandbox = Sandbox::new();
+    let args = ["survey", "baseline", "--horizon", "60", "--sample", "100"];
+    for expected in ["outputs/baseline-survey", "outputs/baseline-survey-2"] {
+        let out = sandbox.cmd(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(stdout.lines().last(), Some(expected), "{stdout}");
+        assert!(sandbox.path().join(expected).join("survey.csv").is_file());
+    }
+}
+
 /// Ctrl-C during a survey says that nothing was kept, exits with 130 and leaves no result.
 #[test]
 fn ctrl_c_says_the_survey_was_not_written() {

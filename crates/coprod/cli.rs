@@ -128,7 +128,7 @@ pub(crate) struct SurveyArgs {
     /// has N or fewer.
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) sample: u32,
-    /// Output directory [default: outputs/<scenario name>-survey].
+    /// Output directory [default: outputs/<scenario name>-survey, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.

@@ -174,12 +174,15 @@ fn field_scenario(name: &str) -> Result<Scenario> {
     Ok(scenario)
 }
 
-/// `--out`, or outputs/<scenario name>-survey; it must not exist yet or be empty.
+/// `--out`, which must not exist yet or be empty; or outputs/<scenario name>-survey,
+/// numbered (`-2`, `-3`, ...) if taken, as the other commands' default folders are.
 fn output_dir(options: &SurveyOptions, scenario: &Scenario) -> Result<PathBuf> {
-    let out = options
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-survey", scenario.name)));
+    let Some(out) = options.out.clone() else {
+        return Ok(coprod_output::default_run_dir(
+            std::path::Path::new("outputs"),
+            &format!("{}-survey", scenario.name),
+        ));
+    };
     // An empty directory may be used as is, as for every command (docs/outputs.md).
     let empty = std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_none());
     if out.exists() && !empty {
