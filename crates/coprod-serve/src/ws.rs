@@ -219,4 +219,61 @@ mod tests {
             .count();
         assert_eq!(refused, 1);
     }
+
+    /// Serves one WebSocket address on a free port, whose socket `on_socket` takes; the
+    /// address.
+    async fn serve_socket<F, Fut>(on_socket: F) -> std::net::SocketAddr
+    where
+        F: FnOnce(WebSocket) -> Fut + Clone + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let router = axum::Router::new().route(
+            "/",
+            axum::routing::get(move |ws: axum::extract::WebSocketUpgrade| {
+                let on_socket = on_socket.clone();
+                async move { ws.on_upgrade(on_socket) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        addr
+    }
+
+    /// The ping that finds phones gone: a page that is there gets it (its browser answers
+    /// by itself), and a page that closed its socket is reported gone, so the student's
+    /// seat stops counting as here.
+    #[tokio::test]
+    async fn a_ping_reaches_a_page_that_is_there_and_finds_a_closed_one_gone() {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message as PageMessage;
+        let (pinged, mut results) = tokio::sync::mpsc::unbounded_channel();
+        let addr = serve_socket(move |mut socket: WebSocket| async move {
+            pinged.send(ping(&mut socket).await).unwrap();
+            // Read until the page has closed (its pong comes first), then ping again.
+            while let Some(Ok(message)) = socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+            pinged.send(ping(&mut socket).await).unwrap();
+        })
+        .await;
+        let (mut page, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/"))
+            .await
+            .unwrap();
+        let ten_seconds = Duration::from_secs(10);
+        let pinged = tokio::time::timeout(ten_seconds, results.recv()).await;
+        assert_eq!(pinged.unwrap(), Some(true), "the page is there");
+        let first = tokio::time::timeout(ten_seconds, page.next())
+            .await
+            .unwrap();
+        assert!(
+            matches!(first, Some(Ok(PageMessage::Ping(_)))),
+            "the page got a ping: {first:?}"
+        );
+        page.close(None).await.unwrap();
+        let pinged = tokio::time::timeout(ten_seconds, results.recv()).await;
+        assert_eq!(pinged.unwrap(), Some(false), "the page closed");
+    }
 }
