@@ -375,7 +375,7 @@ fn ended_games_are_kept_until_their_place_is_needed() {
         "POST",
         Some(&settings(&[2], 1)),
     );
-    assert_eq!(status, 400);
+    assert_eq!(status, 409, "valid settings, a full server: {body}");
     assert!(body.contains("none has ended"), "{body}");
 }
 
@@ -394,7 +394,13 @@ fn the_teacher_lists_the_games_and_ends_one_abandoned_in_the_lobby() {
         "POST",
         Some(&settings(&[2], 1)),
     );
-    assert_eq!(status, 400, "the server is full: {body}");
+    assert_eq!(status, 409, "the server is full: {body}");
+    let refusal: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(refusal["type"], "error");
+    assert_eq!(
+        refusal["message"],
+        "at most 20 games at once, and none has ended: end one to make room"
+    );
     let list = || {
         let (status, body) = http(&served.teacher("/api/games"), "GET", None);
         assert_eq!(status, 200, "{body}");

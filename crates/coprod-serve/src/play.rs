@@ -149,6 +149,7 @@ pub(crate) fn end_game(slot: &Slot) -> Result<(), GameError> {
 
 /// Removes the ended game opened first, with its results, so that a new game can open.
 /// Ended games are otherwise kept until the server stops: their CSV can be downloaded later.
+/// With no ended game, the (valid) new game must wait: [`GameError::OutOfOrder`].
 fn make_room(games: &mut BTreeMap<String, Arc<Slot>>) -> Result<(), GameError> {
     let oldest_ended = games
         .iter()
@@ -156,7 +157,7 @@ fn make_room(games: &mut BTreeMap<String, Arc<Slot>>) -> Result<(), GameError> {
         .min_by_key(|(_, slot)| slot.opened)
         .map(|(code, _)| code.clone());
     let Some(code) = oldest_ended else {
-        return Err(GameError::Invalid(format!(
+        return Err(GameError::OutOfOrder(format!(
             "at most {MAX_GAMES} games at once, and none has ended: end one to make room"
         )));
     };
@@ -868,6 +869,10 @@ mod tests {
 
         let err = open_game(&app, small).unwrap_err();
         assert!(err.to_string().contains("none has ended"), "{err}");
+        assert!(
+            matches!(err, GameError::OutOfOrder(_)),
+            "the settings are valid; the server is full"
+        );
         assert_eq!(count(), MAX_GAMES);
     }
 

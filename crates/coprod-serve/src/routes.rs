@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::explore::{Explore, ExploreMessage, controls_json};
-use crate::game::Settings;
+use crate::game::{GameError, Settings};
 use crate::svg::{self, COLOURS, Line};
 use crate::ws::{Incoming, RateLimit, check, send, send_error};
 use crate::{App, play};
@@ -464,9 +464,12 @@ async fn create_game(
             );
         }
     };
+    // Settings the game cannot take are a bad request; valid settings that a full server
+    // cannot open now are a conflict with its state.
     match play::open_game(&app, settings) {
         Ok(code) => axum::Json(serde_json::json!({"code": code})).into_response(),
-        Err(err) => refused(StatusCode::BAD_REQUEST, &err.to_string()),
+        Err(err @ GameError::Invalid(_)) => refused(StatusCode::BAD_REQUEST, &err.to_string()),
+        Err(err @ GameError::OutOfOrder(_)) => refused(StatusCode::CONFLICT, &err.to_string()),
     }
 }
 
