@@ -24,8 +24,13 @@ pub(crate) struct Served {
 
 impl Served {
     pub(crate) fn start(sb: &Sandbox) -> Served {
+        Served::start_on(sb, 0)
+    }
+
+    /// A server on `port` (0: a free one), as a server restarted on its port would be.
+    pub(crate) fn start_on(sb: &Sandbox, port: u16) -> Served {
         let mut child = Command::new(bin())
-            .args(["serve", "--port", "0", "--outputs"])
+            .args(["serve", "--port", &port.to_string(), "--outputs"])
             .arg(sb.path().join("outputs"))
             .current_dir(sb.path())
             .stdout(Stdio::piped())
@@ -49,6 +54,10 @@ impl Served {
             base: base.to_string(),
             key: key.to_string(),
         }
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.base.rsplit(':').next().unwrap().parse().unwrap()
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -369,6 +378,8 @@ fn ended_games_are_kept_until_their_place_is_needed() {
     );
     let newest = served.open_game(&settings(&[2], 1));
     assert_eq!(csv(&first), 404, "the ended game made room");
+    let (status, body) = http(&served.teacher(&format!("/api/games/{first}")), "GET", None);
+    assert_eq!(status, 404, "its page is told it is gone: {body}");
     assert_eq!(csv(&newest), 200);
     let (status, body) = http(
         &served.teacher("/api/games"),
@@ -457,6 +468,60 @@ fn the_teacher_lists_the_games_and_ends_one_abandoned_in_the_lobby() {
     let (status, body) = http(&served.teacher("/api/games/ZZZZ/end"), "POST", None);
     assert_eq!(status, 404);
     assert!(body.contains("no game has the code ZZZZ"), "{body}");
+}
+
+/// A teacher's page whose socket drops asks the server about its game (a browser cannot
+/// read the status that refuses a socket): a game the server holds answers with its state;
+/// one it no longer has, 404; a key it does not take (a restarted server has a new key),
+/// 403; each refusal with a JSON message, so the page can tell them from a network blip
+/// and say which.
+#[test]
+fn a_teachers_page_can_tell_a_game_that_is_gone_from_a_dropped_connection() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    let (status, body) = http(&served.teacher(&format!("/api/games/{code}")), "GET", None);
+    assert_eq!(status, 200, "{body}");
+    let game: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (&game["code"], &game["phase"], &game["joined"]),
+        (&json!(code), &json!("lobby"), &json!(0))
+    );
+    let (status, body) = http(&served.teacher("/api/games/ZZZZ"), "GET", None);
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"type": "error", "message": "no game has the code ZZZZ"})
+    );
+    let (status, body) = http(
+        &format!("{}/api/games/{code}?key=another-servers-key", served.base),
+        "GET",
+        None,
+    );
+    assert_eq!(status, 403, "{body}");
+    let refusal: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(refusal["type"], "error");
+    assert!(
+        refusal["message"]
+            .as_str()
+            .unwrap()
+            .contains("open the address `coprod serve` printed"),
+        "{body}"
+    );
+    // The socket itself is refused with the same statuses, which the page cannot see.
+    runtime().block_on(async {
+        for (path, want) in [
+            (format!("/ws/teacher/ZZZZ?key={}", served.key), 404),
+            (format!("/ws/teacher/{code}?key=another-servers-key"), 403),
+        ] {
+            match tokio_tungstenite::connect_async(served.ws_url(&path)).await {
+                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                    assert_eq!(response.status().as_u16(), want, "{path}");
+                }
+                other => panic!("{path}: not refused: {:?}", other.map(|_| ())),
+            }
+        }
+    });
 }
 
 /// `--lan` on a computer with no network address says so on stderr (the addresses printed

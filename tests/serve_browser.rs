@@ -2,7 +2,8 @@
 //! explore page (move a slider, press Go, charts and community view change), the
 //! experiment started from its page, a game with a teacher page and six student pages
 //! through three rounds, checking the teacher's chart and the CSV export, a student's
-//! page when the game ends before any round and when the game is gone, a student's round
+//! page when the game ends before any round and when the game is gone, a teacher's page
+//! when its game is gone and when its server stops and restarts, a student's round
 //! countdown, and the Play page's list of games with its End button.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
@@ -481,6 +482,98 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
         }
         student.eval("sock.socket.close()").await;
         student.wait("sock === null && document.getElementById('error').textContent.startsWith('no game has the code')").await;
+    });
+}
+
+/// A teacher's page whose game the server removed (ended, then its place taken) says so,
+/// with a link to open a new game, and stops reconnecting. A teacher's page whose server
+/// stopped says it keeps trying; once the server is back (restarted, so with a new key and
+/// none of its games), it says that and stops.
+#[test]
+fn a_teacher_page_says_when_its_game_is_gone_or_its_server_restarted() {
+    let Some(browser) = browser_or_skip("a_teacher_page_says_when_its_game_is_gone") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+    let removed = served.open_game(&settings);
+    // The game whose server restarts, below.
+    let code = served.open_game(&settings);
+    let error = "document.getElementById('game-error')";
+    let served = runtime().block_on(async {
+        let mut teacher = chrome
+            .tab(&served.teacher(&format!("/game?code={removed}")))
+            .await;
+        teacher
+            .wait("document.body.dataset.phase === 'lobby'")
+            .await;
+        teacher.eval("document.getElementById('end').click()").await;
+        teacher
+            .wait("document.body.dataset.phase === 'ended'")
+            .await;
+        // 19 more games fill the 20 places, and one more removes this ended game. The
+        // page's socket still holds it; the next connection finds it gone.
+        for _ in 0..19 {
+            served.open_game(&settings);
+        }
+        teacher.eval("sock.socket.close()").await;
+        teacher
+            .wait("document.body.dataset.gone === 'true' && sock.stopped")
+            .await;
+        let text = teacher.eval(&format!("{error}.innerText")).await;
+        let text = text.as_str().unwrap();
+        assert!(
+            text.contains(&format!(
+                "This game (code {removed}) no longer exists on the server"
+            )) && text.ends_with("Open a new game"),
+            "{text}"
+        );
+        let link = teacher
+            .eval(&format!("{error}.querySelector('a').href"))
+            .await;
+        assert_eq!(link, json!(served.teacher("/game")));
+        served
+    });
+
+    // The server stops, then starts again on its port.
+    let port = served.port();
+    runtime().block_on(async {
+        let mut teacher = chrome
+            .tab(&served.teacher(&format!("/game?code={code}")))
+            .await;
+        teacher
+            .wait("document.body.dataset.phase === 'lobby'")
+            .await;
+        drop(served);
+        teacher
+            .wait(&format!(
+                "{error}.textContent.startsWith('Lost the connection to the server')"
+            ))
+            .await;
+        assert_eq!(
+            teacher.eval("sock.stopped").await,
+            json!(false),
+            "it keeps trying"
+        );
+        let restarted = Served::start_on(&sb, port);
+        teacher
+            .wait("document.body.dataset.gone === 'true' && sock.stopped")
+            .await;
+        let text = teacher.eval(&format!("{error}.innerText")).await;
+        assert!(
+            text.as_str()
+                .unwrap()
+                .starts_with("The server no longer accepts this page's key"),
+            "{text}"
+        );
+        let start = teacher
+            .eval("document.getElementById('start').disabled")
+            .await;
+        assert_eq!(start, json!(true));
+        drop(restarted);
     });
 }
 

@@ -7,8 +7,9 @@ function keepKeyInLinks() {
   document.querySelectorAll("a[data-keep-key]").forEach((a) => { a.href = withKey(a.getAttribute("href")); });
 }
 // Opens a WebSocket to `path`, calls onMessage with each parsed message and onOpen after
-// every (re)connection; reconnects after a second when the connection drops.
-function connect(path, onMessage, onOpen) {
+// every (re)connection; reconnects after a second when the connection drops, unless
+// onDrop (called with the handle on every drop, or failed attempt) stops the handle.
+function connect(path, onMessage, onOpen, onDrop) {
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   const handle = {
     socket: null, stopped: false,
@@ -21,7 +22,7 @@ function connect(path, onMessage, onOpen) {
     handle.socket = s;
     s.onopen = () => { if (onOpen) onOpen(handle); };
     s.onmessage = (e) => onMessage(JSON.parse(e.data));
-    s.onclose = () => setTimeout(open, 1000);
+    s.onclose = () => { if (onDrop && !handle.stopped) onDrop(handle); setTimeout(open, 1000); };
   }
   open();
   return handle;

@@ -126,17 +126,17 @@ pub(crate) fn list_games(app: &App) -> serde_json::Value {
         .cloned()
         .collect();
     slots.sort_by_key(|slot| std::cmp::Reverse(slot.opened));
-    let games: Vec<serde_json::Value> = slots
-        .iter()
-        .map(|slot| {
-            let game = slot.lock();
-            let (phase, round) = phase_words(game.phase());
-            let (joined, connected, _, _) = game.seat_counts();
-            serde_json::json!({"code": game.code, "phase": phase, "round": round,
-                "rounds": game.settings().rounds, "joined": joined, "connected": connected})
-        })
-        .collect();
+    let games: Vec<serde_json::Value> = slots.iter().map(|slot| summary(slot)).collect();
     serde_json::json!({"games": games, "max_games": MAX_GAMES})
+}
+
+/// One game as the teacher's list shows it: code, phase, round, students joined and here.
+pub(crate) fn summary(slot: &Slot) -> serde_json::Value {
+    let game = slot.lock();
+    let (phase, round) = phase_words(game.phase());
+    let (joined, connected, _, _) = game.seat_counts();
+    serde_json::json!({"code": game.code, "phase": phase, "round": round,
+        "rounds": game.settings().rounds, "joined": joined, "connected": connected})
 }
 
 /// Ends a game, as the End button of its own page does, and tells its pages.

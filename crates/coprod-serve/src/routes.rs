@@ -70,6 +70,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         )
         .route("/experiment/teach.html", get(experiment_page))
         .route("/api/games", get(list_games).post(create_game))
+        .route("/api/games/{code}", get(game_status))
         .route("/api/games/{code}/end", post(end_game))
         .route("/ws/teacher/{code}", get(teacher_socket))
         .route("/game/{code}/results.csv", get(export))
@@ -478,6 +479,20 @@ async fn list_games(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Resp
         return forbidden();
     }
     axum::Json(play::list_games(&app)).into_response()
+}
+
+/// One game, as the list shows it. The teacher's page asks when its socket drops: a 404
+/// (the game is gone: the server restarted, or removed it to make room) or a 403 (the key
+/// is not this server's: it restarted with a new one) will not change by reconnecting.
+async fn game_status(
+    State(app): State<Arc<App>>,
+    Path(code): Path<String>,
+    Query(key): Query<Key>,
+) -> Response {
+    match teachers_game(&app, &key, &code) {
+        Ok(slot) => axum::Json(play::summary(&slot)).into_response(),
+        Err(refusal) => *refusal,
+    }
 }
 
 /// Ends a game from the teacher's list of games, without opening its page.
