@@ -77,9 +77,6 @@ pub fn line_chart(
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
         .fold(x_range.1, f64::max);
-    // A value that is not a finite number (an estimate with no data) is no point: it breaks
-    // the line like `None`, and written into a path it would end the path there.
-    let finite = |y: &Option<f64>| y.filter(|v| v.is_finite());
     let y_max = lines
         .iter()
         .flat_map(|l| l.points.iter().filter_map(|p| finite(&p.1)))
@@ -108,80 +105,92 @@ pub fn line_chart(
         &sy,
     );
     for line in lines {
-        let band: Vec<&(f64, f64, f64)> = line
-            .band
-            .iter()
-            .filter(|b| b.1.is_finite() && b.2.is_finite())
-            .collect();
-        if !band.is_empty() {
-            let mut d = String::new();
-            for (i, (x, _, hi)) in band.iter().enumerate() {
-                let _ = write!(
-                    d,
-                    "{}{:.1},{:.1}",
-                    if i == 0 { "M" } else { "L" },
-                    sx(*x),
-                    sy(*hi)
-                );
-            }
-            for (x, lo, _) in band.iter().rev() {
-                let _ = write!(d, "L{:.1},{:.1}", sx(*x), sy(*lo));
-            }
-            let _ = write!(
-                out,
-                r#"<path d="{d}Z" fill="{}" fill-opacity="0.18"/>"#,
-                line.colour
-            );
-        }
-        let mut d = String::new();
-        let mut pen_up = true;
-        for (x, y) in &line.points {
-            match finite(y) {
-                Some(y) => {
-                    let _ = write!(
-                        d,
-                        "{}{:.1},{:.1}",
-                        if pen_up { "M" } else { "L" },
-                        sx(*x),
-                        sy(y)
-                    );
-                    pen_up = false;
-                }
-                None => pen_up = true,
-            }
-        }
-        let dash = if line.dashed {
-            r#" stroke-dasharray="8 5""#
-        } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            r#"<path d="{d}" fill="none" stroke="{}" stroke-width="3.5"{dash}/>"#,
-            line.colour
-        );
-        if line
-            .points
-            .iter()
-            .filter(|p| finite(&p.1).is_some())
-            .count()
-            <= 12
-        {
-            for (x, y) in &line.points {
-                if let Some(y) = finite(y) {
-                    let _ = write!(
-                        out,
-                        r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="{}"/>"#,
-                        sx(*x),
-                        sy(y),
-                        line.colour
-                    );
-                }
-            }
-        }
+        draw_line(&mut out, line, &sx, &sy);
     }
     out.push_str("</svg>");
     out
+}
+
+/// A value that is not a finite number (an estimate with no data) is no point: it breaks
+/// the line like `None`, and written into a path it would end the path there.
+fn finite(y: &Option<f64>) -> Option<f64> {
+    y.filter(|v| v.is_finite())
+}
+
+/// One line of a chart: its band (where both ends are finite), the line itself (broken
+/// where a value is missing, dashed if asked) and, for at most 12 points, a dot per point.
+fn draw_line(out: &mut String, line: &Line, sx: &dyn Fn(f64) -> f64, sy: &dyn Fn(f64) -> f64) {
+    let band: Vec<&(f64, f64, f64)> = line
+        .band
+        .iter()
+        .filter(|b| b.1.is_finite() && b.2.is_finite())
+        .collect();
+    if !band.is_empty() {
+        let mut d = String::new();
+        for (i, (x, _, hi)) in band.iter().enumerate() {
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1}",
+                if i == 0 { "M" } else { "L" },
+                sx(*x),
+                sy(*hi)
+            );
+        }
+        for (x, lo, _) in band.iter().rev() {
+            let _ = write!(d, "L{:.1},{:.1}", sx(*x), sy(*lo));
+        }
+        let _ = write!(
+            out,
+            r#"<path d="{d}Z" fill="{}" fill-opacity="0.18"/>"#,
+            line.colour
+        );
+    }
+    let mut d = String::new();
+    let mut pen_up = true;
+    for (x, y) in &line.points {
+        match finite(y) {
+            Some(y) => {
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1}",
+                    if pen_up { "M" } else { "L" },
+                    sx(*x),
+                    sy(y)
+                );
+                pen_up = false;
+            }
+            None => pen_up = true,
+        }
+    }
+    let dash = if line.dashed {
+        r#" stroke-dasharray="8 5""#
+    } else {
+        ""
+    };
+    let _ = write!(
+        out,
+        r#"<path d="{d}" fill="none" stroke="{}" stroke-width="3.5"{dash}/>"#,
+        line.colour
+    );
+    if line
+        .points
+        .iter()
+        .filter(|p| finite(&p.1).is_some())
+        .count()
+        <= 12
+    {
+        for (x, y) in &line.points {
+            if let Some(y) = finite(y) {
+                let _ = write!(
+                    out,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="{}"/>"#,
+                    sx(*x),
+                    sy(y),
+                    line.colour
+                );
+            }
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
