@@ -2,9 +2,10 @@
 //! explore page (move a slider, press Go, charts and community view change), the
 //! experiment started from its page, a game with a teacher page and six student pages
 //! through three rounds, checking the teacher's chart and the CSV export, a student's
-//! page when the game ends before any round and when the game is gone, a teacher's page
-//! when its game is gone and when its server stops and restarts, a student's round
-//! countdown, and the Play page's list of games with its End button.
+//! page when the game ends before any round, when the game is gone and when it lost the
+//! connection, a teacher's page when its game is gone and when its server stops and
+//! restarts, a student's round countdown, and the Play page's list of games with its End
+//! button.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
 //! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
@@ -482,6 +483,54 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
         }
         student.eval("sock.socket.close()").await;
         student.wait("sock === null && document.getElementById('error').textContent.startsWith('no game has the code')").await;
+    });
+}
+
+/// A student's page whose server stops says it lost the connection and keeps trying, and
+/// refuses to send a choice it could not deliver (it was dropped without a word); once the
+/// server is back (restarted, without the game), the page says the game is gone and stops.
+#[test]
+fn a_student_page_says_when_it_lost_the_connection() {
+    let Some(browser) = browser_or_skip("a_student_page_says_when_it_lost_the_connection") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+    let code = served.open_game(&settings);
+    let port = served.port();
+    let connection = "document.getElementById('connection').textContent";
+    runtime().block_on(async {
+        let mut student = seated_student(&chrome, &served, &code).await;
+        assert_eq!(student.eval(connection).await, json!(""));
+        drop(served);
+        student
+            .wait(&format!(
+                "{connection}.startsWith('Lost the connection to the server')"
+            ))
+            .await;
+        student
+            .eval("document.getElementById('amount-box').value = '5'; document.getElementById('confirm').click()")
+            .await;
+        let error = student
+            .eval("document.getElementById('error').textContent")
+            .await;
+        assert!(
+            error
+                .as_str()
+                .unwrap()
+                .starts_with("Not connected to the server: your choice was not sent"),
+            "{error}"
+        );
+        let restarted = Served::start_on(&sb, port);
+        student
+            .wait(&format!(
+                "sock === null && {connection} === '' && document.getElementById('error').textContent.startsWith('no game has the code')"
+            ))
+            .await;
+        drop(restarted);
     });
 }
 
