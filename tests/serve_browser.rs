@@ -1,11 +1,11 @@
 //! `coprod serve` in headless Chromium, driven over the DevTools protocol (CDP): the
-//! explore page (move a slider, press Go, charts and community view change), the
-//! experiment started from its page, a game with a teacher page and six student pages
-//! through three rounds, checking the teacher's chart and the CSV export, a student's
-//! page when the game ends before any round, when the game is gone and when it lost the
-//! connection, a teacher's page when its game is gone and when its server stops and
-//! restarts, a student's round countdown, and the Play page's list of games with its End
-//! button.
+//! explore page (move a slider, press Go, charts and community view change; a server that
+//! stops or restarts), the experiment started from its page, a game with a teacher page
+//! and six student pages through three rounds, checking the teacher's chart and the CSV
+//! export, a student's page when the game ends before any round, when the game is gone
+//! and when it lost the connection, a teacher's page when its game is gone and when its
+//! server stops and restarts, a student's round countdown, and the Play page's list of
+//! games with its End button.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
 //! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
@@ -316,6 +316,42 @@ fn explore_page_keeps_its_settings_when_the_connection_drops() {
             .await;
         assert_eq!(shown, json!("20"));
         page.wait("document.querySelector('#community-view svg').getAttribute('aria-label') === 'Community 3 of 10'").await;
+    });
+}
+
+/// The explore page of a server that stopped says it lost the connection and keeps trying;
+/// once the server is back (restarted, so with a new key), it says the key is no longer
+/// accepted and stops (it retried in silence every second).
+#[test]
+fn explore_page_says_when_its_server_stopped_or_restarted() {
+    let Some(browser) = browser_or_skip("explore_page_says_when_its_server_stopped") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let port = served.port();
+    let chrome = Chromium::start(&browser);
+    let error = "document.getElementById('error').textContent";
+    runtime().block_on(async {
+        let mut page = chrome.tab(&served.teacher("/explore")).await;
+        page.wait("document.body.dataset.frames").await;
+        drop(served);
+        page.wait(&format!(
+            "{error}.startsWith('Lost the connection to the server')"
+        ))
+        .await;
+        assert_eq!(
+            page.eval("sock.stopped").await,
+            json!(false),
+            "it keeps trying"
+        );
+        let restarted = Served::start_on(&sb, port);
+        page.wait(&format!(
+            "document.body.dataset.gone === 'true' && sock.stopped && \
+             {error}.startsWith(\"The server no longer accepts this page's key\")"
+        ))
+        .await;
+        drop(restarted);
     });
 }
 
