@@ -1,11 +1,13 @@
-//! `coprod serve` in headless Chromium, driven over the DevTools protocol (CDP): the
-//! explore page (move a slider, press Go, charts and community view change; a server that
-//! stops or restarts), the experiment started from its page, a game with a teacher page
-//! and six student pages through three rounds, checking the teacher's chart and the CSV
-//! export, a student's page when the game ends before any round, when the game is gone
-//! and when it lost the connection, a teacher's page when its game is gone and when its
-//! server stops and restarts, a student's round countdown, and the Play page's list of
-//! games with its End button.
+//! `coprod serve` in headless Chromium, driven over the DevTools protocol (CDP):
+//! - the explore page: move a slider, press Go, charts and community view change; a
+//!   dropped connection, a server that stops or restarts;
+//! - the experiment started from its page; a server that stops or restarts meanwhile;
+//! - a game with a teacher page and six student pages through three rounds, checking the
+//!   teacher's chart and the CSV export;
+//! - a student's page when the game ends before any round, when the game is gone and when
+//!   it lost the connection; a student's round countdown;
+//! - a teacher's page when its game is gone and when its server stops and restarts;
+//! - the Play page's list of games with its End button.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
 //! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
@@ -350,6 +352,38 @@ fn explore_page_says_when_its_server_stopped_or_restarted() {
             "document.body.dataset.gone === 'true' && sock.stopped && \
              {error}.startsWith(\"The server no longer accepts this page's key\")"
         ))
+        .await;
+        drop(restarted);
+    });
+}
+
+/// The experiment page of a server that stops while the experiment runs says it lost the
+/// connection and keeps asking (its progress froze without a word); once the server is
+/// back (restarted, so with a new key), it says the key is no longer accepted and stops.
+#[test]
+fn experiment_page_says_when_its_server_stopped_or_restarted() {
+    let Some(browser) = browser_or_skip("experiment_page_says_when_its_server_stopped") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let port = served.port();
+    let chrome = Chromium::start(&browser);
+    runtime().block_on(async {
+        let mut page = chrome.tab(&served.teacher("/experiment")).await;
+        page.wait("document.body.dataset.state === 'idle'").await;
+        page.eval("document.getElementById('full').click()").await;
+        page.wait("document.body.dataset.state === 'running'").await;
+        drop(served);
+        page.wait(
+            "document.getElementById('status').textContent.startsWith('Lost the connection to the server')",
+        )
+        .await;
+        let restarted = Served::start_on(&sb, port);
+        page.wait(
+            "document.body.dataset.gone === 'true' && document.getElementById('full').disabled && \
+             document.getElementById('error').textContent.startsWith(\"The server no longer accepts this page's key\")",
+        )
         .await;
         drop(restarted);
     });
