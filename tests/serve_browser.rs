@@ -677,6 +677,11 @@ fn a_teacher_page_says_when_its_game_is_gone_or_its_server_restarted() {
             json!(false),
             "it keeps trying"
         );
+        // The list of games, asked of a server that does not answer, says so.
+        teacher.eval("listGames()").await;
+        teacher
+            .wait("document.getElementById('error').textContent === UNREACHABLE")
+            .await;
         let restarted = Served::start_on(&sb, port);
         teacher
             .wait("document.body.dataset.gone === 'true' && sock.stopped")

@@ -27,5 +27,7 @@ function connect(path, onMessage, onOpen, onDrop) {
   open();
   return handle;
 }
+// What a page says when a request gets no answer at all.
+const UNREACHABLE = "Cannot reach the server: is `coprod serve` still running?";
 function pct(x) { return x === null || x === undefined ? "–" : Math.round(100 * x) + "%"; }
 function num(x, d) { return x === null || x === undefined ? "–" : Number(x).toFixed(d === undefined ? 1 : d); }
