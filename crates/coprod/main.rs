@@ -7,6 +7,11 @@
 //! or stderr early changes none of them; see docs/errors.md). The only place that talks to
 //! the terminal.
 
+// The doc comments of `cli.rs` are clap's help text, which names TOML tables in brackets
+// ("a [sensitivity] table") and placeholders in angle brackets ("outputs/<scenario name>"):
+// for rustdoc those read as links to nothing and as HTML tags.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 /// `eprintln!` that ignores a stderr that cannot be written (closed by `2>&1 | head`, or a
 /// full disk behind `2> file`): messages are a courtesy, and losing them must neither stop a
 /// command whose results go to files nor change its exit status.

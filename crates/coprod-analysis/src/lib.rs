@@ -12,7 +12,7 @@
 //!   bootstrap intervals);
 //! * [`sobol`]: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices from a
 //!   Saltelli design, with bootstrap intervals, and the noise share of a stochastic model;
-//! * [`logistic`]: logistic regression by maximum likelihood with Wald standard errors
+//! * [`logistic()`]: logistic regression by maximum likelihood with Wald standard errors
 //!   (the regression of citizen surveys, fitted to simulated citizens by `coprod survey`);
 //! * [`mediation`]: the validation suite's statistics (replications from a power
 //!   calculation, mediated shares with paired bootstrap intervals, Latin hypercubes,

@@ -14,7 +14,7 @@
 //!   generation from the accepted ones, so processes can share a generation (sharding);
 //! * [`model`]: the coprod simulator: a scenario's parameters with the estimated ones set,
 //!   one run, the targets' metrics at the targets' steps;
-//! * [`predictive`]: the posterior predictive distribution of every target.
+//! * [`predictive`](mod@predictive): the posterior predictive distribution of every target.
 //!
 //! Deterministic: proposal `k` of generation `g` draws from its own ChaCha8 stream, so the
 //! result is the same for any thread count and a run resumed from a generation equals an

@@ -241,7 +241,7 @@ impl JoinTerms {
     /// opportunity, or an initiative already noticed) with `channels.external_efficacy_effect`
     /// on, 1 otherwise (docs/ODD.md 8.4). The flags choose their terms by selection rather than
     /// by indexing, and every attribute is read whatever the switches, so that a pass over many
-    /// citizens ([`JoinTerms::rest_range`]) vectorises.
+    /// citizens ([`JoinTerms::rest_list`]) vectorises.
     #[inline(always)]
     fn utility(&self, a: Lane, flags: u8, offer: Offer) -> f64 {
         let efficacy = self.citizen.efficacy_seen(a.efficacy);
@@ -443,7 +443,7 @@ struct ProductionTerms {
     switches: Switches,
     motivation_weight: f64,
     schedules: contribution::Schedules,
-    /// Clarity of a specific and of a generic task ([`Group::clarity`]), looked up rather
+    /// Clarity of a specific and of a generic task (`Group::clarity`), looked up rather
     /// than matched, which would be a jump on the group's task.
     clarity: [f64; 2],
     /// Half-width of the contribution noise.

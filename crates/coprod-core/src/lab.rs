@@ -70,7 +70,7 @@ pub(crate) fn run_lab(p: &Params, rounds: u32, seed: u64, detail: Detail) -> Run
 
 /// One simulated subject of the lab game, for games where people and simulated citizens
 /// play together (the classroom): the same type draw, contribution rule and belief update
-/// as [`run_lab`]'s subjects, with its own random stream.
+/// as `run_lab`'s subjects, with its own random stream.
 pub struct LabSubject {
     ty: CcType,
     belief: f64,

@@ -84,7 +84,7 @@ pub(crate) fn below_word(w: u32, n: u32) -> u32 {
     ((u64::from(w) * u64::from(n)) >> 32) as u32
 }
 
-/// [`uniform32`] on a 32-bit word already drawn: `w · 2^-32`.
+/// `uniform32` on a 32-bit word already drawn: `w · 2^-32`.
 #[inline]
 pub(crate) fn uniform_word(w: u32) -> f64 {
     f64::from(w) * (1.0 / (1u64 << 32) as f64)
@@ -146,7 +146,7 @@ pub(crate) fn normal32(rng: &mut ModelRng) -> f64 {
     normal32_from(bits, rng)
 }
 
-/// [`normal32`] whose first attempt uses the 32-bit word `bits` drawn by the caller (one half
+/// `normal32` whose first attempt uses the 32-bit word `bits` drawn by the caller (one half
 /// of a [`halves`] draw); a rejected attempt continues with `next_u32` draws of `rng`.
 #[inline]
 pub(crate) fn normal32_from(mut bits: u32, rng: &mut ModelRng) -> f64 {
@@ -164,7 +164,7 @@ pub(crate) fn normal32_from(mut bits: u32, rng: &mut ModelRng) -> f64 {
     }
 }
 
-/// The slow path of [`normal32`]: the tail, or the wedge test of layer `i`.
+/// The slow path of `normal32`: the tail, or the wedge test of layer `i`.
 #[cold]
 fn normal_slow(rng: &mut ModelRng, i: usize, u: f64, x: f64) -> Option<f64> {
     if i == 0 {
@@ -193,7 +193,7 @@ pub(crate) fn exp32(rng: &mut ModelRng) -> f64 {
     exp32_from(bits, rng)
 }
 
-/// [`exp32`] whose first attempt uses the 32-bit word `bits` drawn by the caller (from
+/// `exp32` whose first attempt uses the 32-bit word `bits` drawn by the caller (from
 /// [`Words`]); a rejected attempt continues with `next_u32` draws of `rng`.
 #[inline]
 pub(crate) fn exp32_from(mut bits: u32, rng: &mut ModelRng) -> f64 {
@@ -233,7 +233,7 @@ impl Words {
     }
 }
 
-/// The slow path of [`exp32`]: the tail, or the wedge test of layer `i`.
+/// The slow path of `exp32`: the tail, or the wedge test of layer `i`.
 #[cold]
 fn exp_slow(rng: &mut ModelRng, i: usize, x: f64) -> Option<f64> {
     if i == 0 {
@@ -286,7 +286,7 @@ impl Gaps {
     }
 
     /// The number of failing trials before the next success: geometric with parameter `q`,
-    /// drawn as `floor(E / -ln(1 - q))` with `E` standard exponential ([`exp32`], one 32-bit
+    /// drawn as `floor(E / -ln(1 - q))` with `E` standard exponential (`exp32`, one 32-bit
     /// draw in about 99% of cases), since `P(floor(E / r) >= k) = exp(-k r) = (1 - q)^k`.
     /// `u64::MAX` (never) when `q` is 0; no draw is taken then. Below [`FINE_BELOW`], `E` is
     /// [`exp53`] instead.

@@ -109,7 +109,7 @@ const NON_NEGATIVE_UNITS: [&str; 11] = [
 ];
 
 /// The values a metric with this unit can take, if bounded: `(0, 1)` for shares and 0-1
-/// scales, `(0, infinity)` for the units of [`NON_NEGATIVE_UNITS`]. Intervals of such a
+/// scales, `(0, infinity)` for the units of `NON_NEGATIVE_UNITS`. Intervals of such a
 /// metric are cut to this range (a t-interval from few replications can reach past it,
 /// which would state an impossible share or a negative count).
 pub fn feasible_range(unit: &str) -> Option<(f64, f64)> {

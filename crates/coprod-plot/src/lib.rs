@@ -5,13 +5,13 @@
 //! This crate is the only part of coprod that depends on `plotters`.
 //! It takes plain in-memory data (no CSV, no knowledge of the model) and draws five chart kinds:
 //!
-//! * [`time_series`]: named lines over steps, each with an optional shaded 95% band;
-//! * [`response_curve`]: an outcome over a swept parameter, points with 95% CI error bars joined by lines;
+//! * [`time_series()`]: named lines over steps, each with an optional shaded 95% band;
+//! * [`response_curve()`]: an outcome over a swept parameter, points with 95% CI error bars joined by lines;
 //! * [`survival_curves`]: Kaplan-Meier curves (see [`kaplan_meier`]) for several classes, with censoring ticks
 //!   ([`survival_count_curves`]: the same from counts per time);
 //! * [`forest_plot`]: effects with confidence intervals, one labelled row each, around a zero line
 //!   ([`bar_chart`]: the same rows as bars from zero, coloured by group);
-//! * [`heatmap`]: a value over a grid of two parameters, with a viridis colour scale.
+//! * [`heatmap()`]: a value over a grid of two parameters, with a viridis colour scale.
 //!
 //! Every chart function takes its data and a [`ChartStyle`] (title, axis labels with units, size,
 //! output path stem) and writes `<stem>.png` and `<stem>.svg` with the same drawing code.

@@ -598,7 +598,7 @@ const LAB_UNITS: [(&str, &str); 2] = [
 ];
 
 /// The unit of a metric (step or summary), from the model's metric table, or in the lab
-/// setting (`lab`) from [`LAB_UNITS`] where it differs.
+/// setting (`lab`) from `LAB_UNITS` where it differs.
 pub fn metric_unit(metric: &str, lab: bool) -> Option<&'static str> {
     if lab && let Some((_, unit)) = LAB_UNITS.iter().find(|(n, _)| *n == metric) {
         return Some(unit);

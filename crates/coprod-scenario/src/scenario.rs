@@ -559,7 +559,7 @@ impl Scenario {
         Ok(())
     }
 
-    /// "in variant `x` at levers.group_size_cap = 2: <error>".
+    /// ``in variant `x` at levers.group_size_cap = 2: <error>``.
     pub(crate) fn describe_combination(
         &self,
         variant: usize,

@@ -8,7 +8,7 @@ use coprod_core::SPECS;
 const MAX_EDITS: usize = 3;
 
 /// The closest of `candidates` to `name`, if any is close enough: at most one edit in
-/// three characters of `name` (and at most [`MAX_EDITS`]), so that a short name is not
+/// three characters of `name` (and at most `MAX_EDITS`), so that a short name is not
 /// "corrected" into an unrelated one (`name` into `base`); else the one candidate whose
 /// first `_`-separated word is `name` (`until` for `until_step`). An empty name gets
 /// nothing.

@@ -160,7 +160,7 @@ impl Server {
     }
 
     /// Serves until the process ends. Each connection is served by hyper with a timer, so
-    /// a request whose head is not sent in full within [`HEADER_TIMEOUT`] is dropped
+    /// a request whose head is not sent in full within `HEADER_TIMEOUT` (10 s) is dropped
     /// (`axum::serve` sets no timer, and a half-sent request then holds its connection
     /// for ever).
     pub async fn run(self) -> std::io::Result<()> {

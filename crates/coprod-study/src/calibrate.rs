@@ -32,7 +32,7 @@ pub struct CalibrateOptions {
     pub scenario: String,
     /// The observed targets file.
     pub targets: PathBuf,
-    /// Output directory [default: outputs/<scenario name>-calibration].
+    /// Output directory (default: `outputs/<scenario name>-calibration`).
     pub out: Option<PathBuf>,
     /// Seed of the algorithm [default: the scenario's].
     pub seed: Option<u64>,
@@ -40,7 +40,7 @@ pub struct CalibrateOptions {
     pub threads: usize,
     /// Continue from the checkpoints in the output directory.
     pub resume: bool,
-    /// Run only shard I of N of the current round of proposals (see [`calibrate_shard`]).
+    /// Run only shard I of N of the current round of proposals (see `calibrate_run::calibrate_shard`).
     pub shard: Option<ShardArg>,
 }
 

@@ -34,7 +34,7 @@ pub struct PublishedRow {
     pub ci: Option<(f64, f64)>,
     /// Model minus published, when the published value is a number.
     pub model_minus_published: Option<f64>,
-    /// Whether the model agrees, in words (see [`verdict`]).
+    /// Whether the model agrees, in words (see `verdict`).
     pub verdict: String,
 }
 

@@ -69,7 +69,7 @@ impl Study {
 /// numbered directory under `outputs/`.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    /// Output directory [default: outputs/<scenario name>, numbered if taken].
+    /// Output directory (default: `outputs/<scenario name>`, numbered if taken).
     pub out: Option<PathBuf>,
     /// Replications per variant and sweep point (overrides the scenario).
     pub replications: Option<u32>,

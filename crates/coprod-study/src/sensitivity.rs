@@ -35,7 +35,7 @@ const CHARTS_DIR: &str = "charts";
 /// How to run a sensitivity analysis.
 #[derive(Clone, Debug, Default)]
 pub struct SensitivityOptions {
-    /// Output directory [default: outputs/<scenario name>-sensitivity, numbered if taken].
+    /// Output directory (default: `outputs/<scenario name>-sensitivity`, numbered if taken).
     pub out: Option<PathBuf>,
     /// `--set KEY=VALUE` settings of every run.
     pub settings: Vec<Setting>,

@@ -32,7 +32,7 @@ pub struct SlurmOptions {
     pub time: Option<String>,
     /// `#SBATCH --cpus-per-task`, and the threads of each shard.
     pub cpus_per_task: u16,
-    /// The merged run directory [default: outputs/<scenario name>, numbered if taken].
+    /// The merged run directory (default: `outputs/<scenario name>`, numbered if taken).
     pub out: Option<PathBuf>,
     /// Replications per variant and sweep point (overrides the scenario).
     pub replications: Option<u32>,

@@ -42,7 +42,7 @@ pub struct SurveyOptions {
     /// Citizens sampled from each baseline replication (all of them when the population is
     /// not larger).
     pub sample: u32,
-    /// Output directory [default: outputs/<scenario name>-survey].
+    /// Output directory (default: `outputs/<scenario name>-survey`, numbered if taken).
     pub out: Option<PathBuf>,
     /// Worker threads.
     pub threads: usize,
@@ -174,7 +174,7 @@ fn field_scenario(name: &str) -> Result<Scenario> {
     Ok(scenario)
 }
 
-/// `--out`, which must not exist yet or be empty; or outputs/<scenario name>-survey,
+/// `--out`, which must not exist yet or be empty; or `outputs/<scenario name>-survey`,
 /// numbered (`-2`, `-3`, ...) if taken, as the other commands' default folders are.
 fn output_dir(options: &SurveyOptions, scenario: &Scenario) -> Result<PathBuf> {
     let Some(out) = options.out.clone() else {

@@ -37,7 +37,7 @@ impl Lesson {
 pub struct TeachOptions {
     /// The lesson.
     pub lesson: Lesson,
-    /// Output directory [default: outputs/<scenario>-teach, numbered if taken].
+    /// Output directory (default: `outputs/<scenario>-teach`, numbered if taken).
     pub out: Option<PathBuf>,
     /// Replications per group size and regime (overrides the scenario).
     pub replications: Option<u32>,
