@@ -3,7 +3,7 @@
 //! `calibrate`, `survey`, `merge`, `slurm`; `serve` starts `coprod-serve`), prints what it
 //! returns, and maps errors to exit codes (0 ok, 1 `check` found invalid files, 2 any error,
 //! 3 `run`, `teach` or `merge` finished but some runs failed (or `teach` finished its runs
-//! but could draw no page from them), 130 Ctrl-C during a run; a reader that closes stdout
+//! but could draw no page from them), 130 after Ctrl-C; a reader that closes stdout
 //! or stderr early changes none of them; see docs/errors.md). The only place that talks to
 //! the terminal.
 
