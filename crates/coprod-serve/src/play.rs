@@ -72,6 +72,9 @@ impl Games {
 
 /// Opens a game with `settings`; returns its code.
 pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, GameError> {
+    // Refused settings must not cost an ended game its place (and its results), nor be
+    // answered with "the server is full".
+    settings.check()?;
     let mut games = app.games.0.lock().unwrap_or_else(|p| p.into_inner());
     if games.len() >= MAX_GAMES {
         make_room(&mut games)?;
@@ -853,6 +856,15 @@ mod tests {
         end_game(&app.games.get(&codes[1]).unwrap()).unwrap();
         end_game(&app.games.get(&codes[2]).unwrap()).unwrap();
 
+        // Refused settings remove nothing.
+        let bad = Settings {
+            rounds: 0,
+            ..small.clone()
+        };
+        let err = open_game(&app, bad.clone()).unwrap_err();
+        assert!(matches!(err, GameError::Invalid(_)), "{err}");
+        assert!(held(&codes[1]) && held(&codes[2]));
+
         let new = open_game(&app, small.clone()).unwrap();
         assert_eq!(count(), MAX_GAMES);
         assert!(held(&new));
@@ -874,6 +886,11 @@ mod tests {
             "the settings are valid; the server is full"
         );
         assert_eq!(count(), MAX_GAMES);
+        let err = open_game(&app, bad).unwrap_err();
+        assert!(
+            matches!(err, GameError::Invalid(_)),
+            "refused settings are said to be refused, full server or not: {err}"
+        );
     }
 
     #[test]
