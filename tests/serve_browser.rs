@@ -556,8 +556,9 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
     });
 }
 
-/// A student's page whose server stops says it lost the connection and keeps trying, and
-/// refuses to send a choice it could not deliver (it was dropped without a word); once the
+/// A student's page whose connection closes says so and keeps trying, and refuses to send
+/// a choice it could not deliver (it was dropped without a word); once the connection is
+/// back it asks for the choice again, and a choice sent then clears that. Once a stopped
 /// server is back (restarted, without the game), the page says the game is gone and stops.
 #[test]
 fn a_student_page_says_when_it_lost_the_connection() {
@@ -568,36 +569,59 @@ fn a_student_page_says_when_it_lost_the_connection() {
     let served = Served::start(&sb);
     let chrome = Chromium::start(&browser);
     let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
-        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 600});
     let code = served.open_game(&settings);
     let port = served.port();
     let connection = "document.getElementById('connection').textContent";
+    let error = "document.getElementById('error').textContent";
+    let give = |n: u32| {
+        format!(
+            "document.getElementById('amount-box').value = '{n}'; \
+             document.getElementById('confirm').click()"
+        )
+    };
     runtime().block_on(async {
         let mut student = seated_student(&chrome, &served, &code).await;
+        let mut teacher = served.teacher_socket(&code).await;
+        teacher.send(json!({"type": "start"})).await;
+        student.wait("document.body.dataset.phase === 'open'").await;
         assert_eq!(student.eval(connection).await, json!(""));
+        // A blip: the socket closes and the choice is pressed before it is back.
+        student
+            .eval(&format!("sock.socket.close(); {}", give(5)))
+            .await;
+        let refused = student.eval(error).await;
+        assert!(
+            refused
+                .as_str()
+                .unwrap()
+                .starts_with("Not connected to the server: your choice was not sent"),
+            "{refused}"
+        );
+        student
+            .wait(&format!(
+                "{error}.startsWith('The connection is back, but your choice was not sent') && {connection} === ''"
+            ))
+            .await;
+        // The only student's choice closes the round (the other seat is simulated).
+        student.eval(&give(5)).await;
+        student
+            .wait(&format!(
+                "{error} === '' && document.getElementById('r-contribution').textContent === '5'"
+            ))
+            .await;
+        // The server stops, then starts again without the game.
+        drop(teacher);
         drop(served);
         student
             .wait(&format!(
                 "{connection}.startsWith('Lost the connection to the server')"
             ))
             .await;
-        student
-            .eval("document.getElementById('amount-box').value = '5'; document.getElementById('confirm').click()")
-            .await;
-        let error = student
-            .eval("document.getElementById('error').textContent")
-            .await;
-        assert!(
-            error
-                .as_str()
-                .unwrap()
-                .starts_with("Not connected to the server: your choice was not sent"),
-            "{error}"
-        );
         let restarted = Served::start_on(&sb, port);
         student
             .wait(&format!(
-                "sock === null && {connection} === '' && document.getElementById('error').textContent.startsWith('no game has the code')"
+                "sock === null && {connection} === '' && {error}.startsWith('no game has the code')"
             ))
             .await;
         drop(restarted);
@@ -665,6 +689,13 @@ fn a_teacher_page_says_when_its_game_is_gone_or_its_server_restarted() {
             .await;
         teacher
             .wait("document.body.dataset.phase === 'lobby'")
+            .await;
+        // A list of games that arrives clears an earlier "cannot reach the server".
+        teacher
+            .eval("document.getElementById('error').textContent = UNREACHABLE; listGames()")
+            .await;
+        teacher
+            .wait("document.getElementById('error').textContent === ''")
             .await;
         drop(served);
         teacher
