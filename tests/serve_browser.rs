@@ -350,6 +350,7 @@ fn explore_page_says_when_its_server_stopped_or_restarted() {
         let restarted = Served::start_on(&sb, port);
         page.wait(&format!(
             "document.body.dataset.gone === 'true' && sock.stopped && \
+             document.getElementById('go').disabled && \
              {error}.startsWith(\"The server no longer accepts this page's key\")"
         ))
         .await;
