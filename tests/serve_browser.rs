@@ -538,8 +538,7 @@ fn a_student_page_says_the_game_is_over_and_stops_when_the_game_is_gone() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
     let chrome = Chromium::start(&browser);
-    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
-        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+    let settings = one_round_game(60);
     let code = served.open_game(&settings);
     runtime().block_on(async {
         let mut student = seated_student(&chrome, &served, &code).await;
@@ -569,8 +568,7 @@ fn a_student_page_says_when_it_lost_the_connection() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
     let chrome = Chromium::start(&browser);
-    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
-        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 600});
+    let settings = one_round_game(600);
     let code = served.open_game(&settings);
     let port = served.port();
     let connection = "document.getElementById('connection').textContent";
@@ -641,8 +639,7 @@ fn a_teacher_page_says_when_its_game_is_gone_or_its_server_restarted() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
     let chrome = Chromium::start(&browser);
-    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
-        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+    let settings = one_round_game(60);
     let removed = served.open_game(&settings);
     // The game whose server restarts, below.
     let code = served.open_game(&settings);
@@ -733,6 +730,13 @@ fn a_teacher_page_says_when_its_game_is_gone_or_its_server_restarted() {
     });
 }
 
+/// The settings of a one-round game in groups of two (one student and a simulated seat),
+/// whose round closes after `seconds`.
+fn one_round_game(seconds: u32) -> serde_json::Value {
+    json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
+        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": seconds})
+}
+
 /// A student's page shows the seconds left in the open round, and counts them down.
 #[test]
 fn a_student_page_counts_down_the_round() {
@@ -742,8 +746,7 @@ fn a_student_page_counts_down_the_round() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
     let chrome = Chromium::start(&browser);
-    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
-        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 600});
+    let settings = one_round_game(600);
     let code = served.open_game(&settings);
     runtime().block_on(async {
         let mut student = seated_student(&chrome, &served, &code).await;
@@ -773,8 +776,7 @@ fn the_play_page_lists_the_games_and_ends_one() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
     let chrome = Chromium::start(&browser);
-    let settings = json!({"sizes": [2], "task": "lab", "rounds": 1, "endowment": 20,
-        "mpcr": 0.4, "rematch": true, "nicknames": false, "round_seconds": 60});
+    let settings = one_round_game(60);
     let left = served.open_game(&settings);
     let other = served.open_game(&settings);
     runtime().block_on(async {
