@@ -143,6 +143,37 @@ fn comparisons_say_when_the_reference_runs_failed() {
     assert!(!sb.path().join("none").join("comparison.csv").exists());
 }
 
+/// A variant whose every run failed has no row in runs.csv, but it ran (parameters.csv):
+/// `coprod run` and `coprod compare` keep its rows with n = 0 and no estimate, as for a
+/// sweep point whose runs all failed, rather than leave it out without a word.
+#[test]
+fn a_variant_whose_runs_all_failed_keeps_its_rows() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let file = file.to_str().unwrap();
+    // Runs 12 to 23: every run of the variant `joint` (6 sweep points x 2 replications).
+    let every_joint_run: Vec<String> = (12..24).map(|r| format!("panic:{r}")).collect();
+    sb.cmd(&["run", file, "--out", "study"])
+        .env("COPROD_FAULT_INJECT", every_joint_run.join(","))
+        .assert()
+        .code(3);
+    let dir = sb.path().join("study");
+    let table = dir.join("comparison.csv");
+    let (header, rows) = csv(&table);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    // Every sweep point on each of the 9 default metrics.
+    assert_eq!(rows.len(), 6 * 9);
+    for r in &rows {
+        assert_eq!(r[col("variant")], "joint");
+        assert_eq!(r[col("n")], "0");
+        assert_eq!(r[col("difference")], "");
+        assert_eq!(r[col("p_value")], "");
+    }
+    let before = read(&table);
+    sb.cmd(&["compare", dir.to_str().unwrap()]).assert().code(0);
+    assert_eq!(read(&table), before);
+}
+
 #[test]
 fn a_run_without_failures_has_no_failures_csv() {
     let sb = Sandbox::new();

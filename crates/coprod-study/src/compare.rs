@@ -61,7 +61,11 @@ pub fn compare(
     let manifest = coprod_output::read::read_manifest(dir)?;
     coprod_report::check_run_count(dir, manifest.as_ref(), runs.rows.len())?;
     check_variant_ran(dir, against)?;
-    let rows = comparisons(&runs, &metrics, against)?;
+    let cells = match coprod_output::read::read_parameters(dir)? {
+        Some(parameters) => cells_of(&parameters.rows),
+        None => Vec::new(),
+    };
+    let rows = comparisons(&runs, &cells, &metrics, against)?;
     if !force {
         refuse_to_narrow(dir, &rows)?;
     }
@@ -112,15 +116,17 @@ pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
 }
 
 /// Reads runs.csv of `dir`, writes comparison.csv and the charts into it; returns the paths
-/// written. A scenario without variants gets no comparison (and no error).
+/// written. `cells` are the (variant, sweep point) cells of the scenario ([`cells_of`]).
+/// A scenario without variants gets no comparison (and no error).
 pub(crate) fn write_all(
     dir: &Path,
+    cells: &[Cell],
     metrics: &[String],
     against: &str,
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
     let runs = read_runs(dir)?;
-    let rows = comparisons(&runs, metrics, against)?;
+    let rows = comparisons(&runs, cells, metrics, against)?;
     write_rows(dir, &runs.swept, &rows, progress)
 }
 
@@ -221,10 +227,31 @@ fn refuse_to_narrow(dir: &Path, rows: &[ComparisonRow]) -> Result<()> {
     )
 }
 
+/// A variant and a sweep point (its values as runs.csv writes them): one cell of a run.
+pub(crate) type Cell = (String, Vec<String>);
+
+/// The (variant, sweep point) cells of parameters.csv's rows, in their order (run order).
+pub(crate) fn cells_of(rows: &[coprod_output::ParameterRow]) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = Vec::new();
+    for row in rows {
+        let same = cells
+            .last()
+            .is_some_and(|(v, p)| *v == row.variant && *p == row.point);
+        if !same {
+            cells.push((row.variant.clone(), row.point.clone()));
+        }
+    }
+    cells
+}
+
 /// Every variant against `against`, per sweep point and metric, in that order, with
 /// Holm's adjustment within each family: one variant and one metric over its sweep points.
+/// `cells` lists every (variant, sweep point) that ran, successful or not (from
+/// parameters.csv; empty if unknown), so that one whose every run failed, and which
+/// runs.csv therefore does not hold, keeps its rows with n = 0.
 pub(crate) fn comparisons(
     runs: &RunsTable,
+    cells: &[Cell],
     metrics: &[String],
     against: &str,
 ) -> Result<Vec<ComparisonRow>> {
@@ -239,6 +266,10 @@ pub(crate) fn comparisons(
         .collect::<Result<_>>()?;
     let mut variants: Vec<&str> = Vec::new();
     let mut points: Vec<&[String]> = Vec::new();
+    for (variant, point) in cells {
+        position_or_push(&mut variants, variant.as_str());
+        position_or_push(&mut points, point.as_slice());
+    }
     // (variant, point) -> replication -> row.
     let mut cells: BTreeMap<(usize, usize), BTreeMap<u64, &RunRow>> = BTreeMap::new();
     for row in &runs.rows {
@@ -249,10 +280,19 @@ pub(crate) fn comparisons(
             .or_default()
             .insert(row.replication, row);
     }
-    let Some(base) = variants.iter().position(|v| *v == against) else {
-        if variants.is_empty() {
+    let base = variants
+        .iter()
+        .position(|v| *v == against)
+        .filter(|_| runs.rows.iter().any(|r| r.variant == against));
+    let Some(base) = base else {
+        if runs.rows.is_empty() {
             return Ok(Vec::new());
         }
+        let succeeded: Vec<&str> = variants
+            .iter()
+            .copied()
+            .filter(|v| runs.rows.iter().any(|r| r.variant == *v))
+            .collect();
         // runs.csv holds the runs that succeeded: a variant of the scenario whose every run
         // failed is not in it.
         bail!(
@@ -264,7 +304,7 @@ pub(crate) fn comparisons(
             } else {
                 format!("--against {against}: ")
             },
-            variants.join(", ")
+            succeeded.join(", ")
         );
     };
     let mut rows = Vec::new();
@@ -611,7 +651,7 @@ pub(crate) fn adaptive_replications(
         // Until a reference run succeeds there is nothing to pair: more replications, and
         // the final pass says so if none ever does.
         let rows = if pilot.table.rows.iter().any(|r| r.variant == against) {
-            comparisons(&pilot.table, metrics, against)?
+            comparisons(&pilot.table, &[], metrics, against)?
         } else {
             Vec::new()
         };
@@ -824,7 +864,7 @@ mod tests {
             metrics: vec!["share_lasting_24".into()],
             rows,
         };
-        let out = comparisons(&table, &["share_lasting_24".into()], BASELINE).unwrap();
+        let out = comparisons(&table, &[], &["share_lasting_24".into()], BASELINE).unwrap();
         let (widest, half) = widest_half_width(&out);
         assert_eq!(widest, "no compared row has a value");
         assert!(half.is_infinite(), "{half}");
@@ -849,7 +889,7 @@ mod tests {
             metrics: vec!["share_lasting_24".into()],
             rows,
         };
-        let out = comparisons(&table, &["share_lasting_24".into()], BASELINE).unwrap();
+        let out = comparisons(&table, &[], &["share_lasting_24".into()], BASELINE).unwrap();
         assert_eq!(out.iter().map(|r| r.n).collect::<Vec<_>>(), [3, 1, 0]);
         // The only p-value is a family of one: Holm leaves it as it is.
         assert_eq!(out[0].p_holm, out[0].p_value);
@@ -928,7 +968,7 @@ mod tests {
                 metrics: vec![metric.into()],
                 rows,
             };
-            comparisons(&table, &[metric.to_string()], BASELINE).unwrap()[0].clone()
+            comparisons(&table, &[], &[metric.to_string()], BASELINE).unwrap()[0].clone()
         };
         let half = 4.302_652_729_911_275 * 10.0 / 3f64.sqrt();
         let service = both("service_output");
@@ -955,7 +995,7 @@ mod tests {
             rows.push(run("v", "1", r, 0.5));
         }
         let metric = ["share_lasting_24".to_string()];
-        let out = comparisons(&table(rows.clone()), &metric, BASELINE).unwrap();
+        let out = comparisons(&table(rows.clone()), &[], &metric, BASELINE).unwrap();
         assert_eq!(
             out.iter()
                 .map(|r| (r.point[0].as_str(), r.n))
@@ -964,17 +1004,34 @@ mod tests {
         );
         assert!(out[1].difference.is_nan() && out[1].p_value.is_none());
 
-        rows.retain(|r| r.variant == "v");
-        let message = comparisons(&table(rows.clone()), &metric, BASELINE)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            message.starts_with(
-                "runs.csv has no successful run of a variant `baseline` to compare against"
-            ),
-            "{message}"
+        // A variant whose every run failed keeps its rows (n = 0) when the cells that ran
+        // are known (parameters.csv), in the cells' order.
+        let cells: Vec<Cell> = ["baseline", "w", "v"]
+            .iter()
+            .flat_map(|v| ["0", "1"].map(|p| (v.to_string(), vec![p.to_string()])))
+            .collect();
+        let out = comparisons(&table(rows.clone()), &cells, &metric, BASELINE).unwrap();
+        assert_eq!(
+            out.iter()
+                .map(|r| (r.variant.as_str(), r.point[0].as_str(), r.n))
+                .collect::<Vec<_>>(),
+            [("w", "0", 0), ("w", "1", 0), ("v", "0", 3), ("v", "1", 0)]
         );
-        let message = comparisons(&table(rows), &metric, "w")
+
+        rows.retain(|r| r.variant == "v");
+        for cells in [&[][..], &cells[..]] {
+            let message = comparisons(&table(rows.clone()), cells, &metric, BASELINE)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.starts_with(
+                    "runs.csv has no successful run of a variant `baseline` to compare against"
+                ),
+                "{message}"
+            );
+            assert!(message.contains("--against one of v compares"), "{message}");
+        }
+        let message = comparisons(&table(rows), &[], &metric, "w")
             .unwrap_err()
             .to_string();
         assert!(
@@ -983,7 +1040,7 @@ mod tests {
         );
         assert!(message.contains("--against one of v compares"), "{message}");
         assert!(
-            comparisons(&table(Vec::new()), &metric, BASELINE)
+            comparisons(&table(Vec::new()), &[], &metric, BASELINE)
                 .unwrap()
                 .is_empty()
         );

@@ -36,12 +36,14 @@ pub(crate) fn finish(
         .iter()
         .map(|a| a.name().to_string())
         .collect();
-    coprod_output::write_parameters(completed.staging(), &swept, &parameter_rows(scenario))?;
+    let parameters = parameter_rows(scenario);
+    coprod_output::write_parameters(completed.staging(), &swept, &parameters)?;
     manifest
         .files
         .push(coprod_output::PARAMETERS_CSV.to_string());
     if scenario.variants.len() > 1 {
-        match compare::write_all(completed.staging(), metrics, against, progress) {
+        let cells = compare::cells_of(&parameters);
+        match compare::write_all(completed.staging(), &cells, metrics, against, progress) {
             Ok(written) if !written.is_empty() => {
                 manifest.files.push(compare::file_name());
                 manifest.comparison = Some(compare::info(metrics, against));
