@@ -728,12 +728,7 @@ mod tests {
             "{top} {first} {pitch}"
         );
         // The x axis label below the x tick labels, the rotated y label left of the row labels.
-        let x_label = svg.text("difference (points)");
-        let tick = svg.text("0.5");
-        assert!(
-            tick.y + tick.size <= x_label.y - x_label.size,
-            "{tick:?} vs {x_label:?}"
-        );
+        svg.below("0.5", "difference (points)");
         let y_label = svg.text("mechanism");
         for label in ["reward", "group size", "unknown"] {
             let t = svg.text(label);

@@ -506,12 +506,7 @@ mod tests {
             "grid lines over the cells"
         );
         // Axis labels outside the tick labels: the x label below, the rotated y label left.
-        let x_label = svg.text("parameter A");
-        let tick = svg.text("2");
-        assert!(
-            tick.y + tick.size <= x_label.y - x_label.size,
-            "{tick:?} vs {x_label:?}"
-        );
+        let x_label = svg.below("2", "parameter A");
         assert!(x_label.y <= 560.0);
         let y_label = svg.text("parameter B");
         let widest = ["10", "20"].map(|l| {

@@ -140,6 +140,14 @@ impl Svg {
     }
 
     /// The shapes of `kind` (for example "rect").
+    /// Asserts that the text `lower` is wholly below the text `upper` (an axis label below
+    /// its tick labels); returns `lower`.
+    pub(crate) fn below(&self, upper: &str, lower: &str) -> &Text {
+        let (up, low) = (self.text(upper), self.text(lower));
+        assert!(up.y + up.size <= low.y - low.size, "{up:?} vs {low:?}");
+        low
+    }
+
     pub(crate) fn shapes(&self, kind: &str) -> Vec<&Shape> {
         self.shapes.iter().filter(|s| s.kind == kind).collect()
     }

@@ -674,15 +674,21 @@ mod tests {
         assert_eq!(app.games.get(&code).unwrap().lock().seat_counts().1, 0);
     }
 
+    /// The teacher's socket of a new game with the default settings, its first view read.
+    async fn teacher_of_a_new_game(app: &Arc<App>, addr: std::net::SocketAddr) -> Client {
+        let code = open_game(app, Settings::default()).unwrap();
+        let key = &app.key;
+        let mut teacher = connect(format!("ws://{addr}/ws/teacher/{code}?key={key}")).await;
+        heard(&mut teacher, |_| true).await;
+        teacher
+    }
+
     /// While a round is open and nothing changes, the teacher's page gets a view about
     /// once a second, for the countdown, not a stream of them.
     #[tokio::test]
     async fn an_open_round_redraws_the_teachers_page_once_a_second() {
         let (app, addr) = serving().await;
-        let code = open_game(&app, Settings::default()).unwrap();
-        let key = &app.key;
-        let mut teacher = connect(format!("ws://{addr}/ws/teacher/{code}?key={key}")).await;
-        heard(&mut teacher, |_| true).await;
+        let mut teacher = teacher_of_a_new_game(&app, addr).await;
         say(&mut teacher, serde_json::json!({"type": "start"})).await;
         heard(&mut teacher, |v| v["phase"] == "open").await;
         let since = tokio::time::Instant::now();
@@ -701,10 +707,7 @@ mod tests {
     #[tokio::test]
     async fn the_teachers_page_is_redrawn_at_most_once_per_200_ms() {
         let (app, addr) = serving().await;
-        let code = open_game(&app, Settings::default()).unwrap();
-        let key = &app.key;
-        let mut teacher = connect(format!("ws://{addr}/ws/teacher/{code}?key={key}")).await;
-        heard(&mut teacher, |_| true).await;
+        let mut teacher = teacher_of_a_new_game(&app, addr).await;
         let first = tokio::time::Instant::now();
         say(&mut teacher, serde_json::json!({"type": "start"})).await;
         heard(&mut teacher, |v| v["phase"] == "open").await;
