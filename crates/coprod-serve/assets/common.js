@@ -13,7 +13,8 @@ function connect(path, onMessage, onOpen, onDrop) {
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   const handle = {
     socket: null, stopped: false,
-    send(obj) { if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(obj)); },
+    connected() { return this.socket !== null && this.socket.readyState === 1; },
+    send(obj) { if (this.connected()) this.socket.send(JSON.stringify(obj)); },
     stop() { this.stopped = true; if (this.socket) this.socket.close(); },
   };
   function open() {
@@ -27,7 +28,10 @@ function connect(path, onMessage, onOpen, onDrop) {
   open();
   return handle;
 }
-// What a page says when a request gets no answer at all.
+// What a page says when a request gets no answer at all; when its socket is down and
+// retrying; and (the start of it) when the server no longer takes the page's key.
 const UNREACHABLE = "Cannot reach the server: is `coprod serve` still running?";
+const LOST = "Lost the connection to the server: trying again every second. Is `coprod serve` still running?";
+const KEY_REFUSED = "The server no longer accepts this page's key: it has probably been restarted (each start makes a new key)";
 function pct(x) { return x === null || x === undefined ? "–" : Math.round(100 * x) + "%"; }
 function num(x, d) { return x === null || x === undefined ? "–" : Number(x).toFixed(d === undefined ? 1 : d); }
