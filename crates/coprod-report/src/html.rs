@@ -12,8 +12,9 @@ use base64::Engine as _;
 use crate::error::ReportError;
 
 /// Escapes text for HTML element content and attribute values.
-/// "1 run", "2 runs": a count (as written in the manifest) with its noun.
-pub(crate) fn counted(n: String, noun: &str) -> String {
+/// "1 run", "2 runs": a count (a number, or one as the manifest writes it) with its noun.
+pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
+    let n = n.to_string();
     let s = if n == "1" { "" } else { "s" };
     format!("{n} {noun}{s}")
 }

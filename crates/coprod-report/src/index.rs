@@ -85,8 +85,8 @@ fn heading_section(body: &mut String, data: &RunData) {
     let _ = writeln!(
         body,
         "<p>{}: {} each, {}, base seed {}{}. coprod {}.</p>",
-        counted(data.runs.rows.len().to_string(), "run"),
-        escape(&counted(data.steps().to_string(), "step")),
+        counted(data.runs.rows.len(), "run"),
+        escape(&counted(data.steps(), "step")),
         escape(&counted(text("/experiment/replications"), "replication")),
         escape(&text("/seeds/base_seed")),
         // The manifest records that the runs were shrunk, not whether by --quick or by a

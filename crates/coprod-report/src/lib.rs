@@ -43,6 +43,7 @@ pub use crate::data::{
 };
 pub use crate::error::ReportError;
 pub use crate::forces::{Force, Forces, LifeTotals, factors, strongest_against};
+pub use crate::html::counted;
 pub use crate::index::{INDEX_HTML, write_index};
 pub use crate::lifetimes::{HORIZON_MONTHS, horizon};
 pub use crate::teach::{

@@ -147,9 +147,7 @@ fn plural(n: u64) -> &'static str {
 }
 
 /// "1 thread", "2 threads": a count with its noun, for messages.
-pub(crate) fn counted(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", plural(n as u64))
-}
+pub(crate) use coprod_report::counted;
 
 /// Rough wall time: citizen-steps over all runs times the measured cost, over threads.
 fn estimate(s: &Scenario, threads: usize) -> String {
