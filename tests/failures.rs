@@ -91,8 +91,9 @@ fn failing_runs_are_recorded_in_failures_csv_and_the_rest_carry_on() {
     assert!(page.contains("<p>22 runs: "), "{page}");
     assert!(
         page.contains(
-            "<p><strong>2 of 24 runs failed</strong> and are left out of every table and \
-             chart: see <a href=\"failures.csv\">failures.csv</a>.</p>"
+            "<p><strong>2 of 24 runs failed</strong> and are left out of every estimate and \
+             chart (n counts the runs that succeeded): see \
+             <a href=\"failures.csv\">failures.csv</a>.</p>"
         ),
         "{page}"
     );
@@ -127,6 +128,20 @@ fn comparisons_say_when_the_reference_runs_failed() {
         assert_eq!(r[col("p_value")], "");
     }
     assert!(rows.iter().any(|r| r[col("n")] == "2"));
+    // summary.csv keeps the baseline's rows at that point too, with n = 0.
+    let (header, summary) = csv(&sb.path().join("point").join("summary.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let failed_point = |r: &&Vec<String>| {
+        r[col("variant")] == "baseline"
+            && r[col("levers.group_size_cap")] == "2"
+            && r[col("levers.outreach")] == "0"
+    };
+    let rows: Vec<&Vec<String>> = summary.iter().filter(failed_point).collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r[col("n")] == "0" && r[col("mean")].is_empty())
+    );
 
     let every_baseline_run: Vec<String> = (0..12).map(|r| format!("nan:{r}")).collect();
     sb.cmd(&["run", file, "--out", "none"])
@@ -144,8 +159,9 @@ fn comparisons_say_when_the_reference_runs_failed() {
 }
 
 /// A variant whose every run failed has no row in runs.csv, but it ran (parameters.csv):
-/// `coprod run` and `coprod compare` keep its rows with n = 0 and no estimate, as for a
-/// sweep point whose runs all failed, rather than leave it out without a word.
+/// comparison.csv (from `coprod run` and `coprod compare`) and summary.csv keep its rows
+/// with n = 0 and no estimate, as for a sweep point whose runs all failed, rather than leave
+/// it out without a word; the charts and page are drawn again from the files.
 #[test]
 fn a_variant_whose_runs_all_failed_keeps_its_rows() {
     let sb = Sandbox::new();
@@ -172,6 +188,21 @@ fn a_variant_whose_runs_all_failed_keeps_its_rows() {
     let before = read(&table);
     sb.cmd(&["compare", dir.to_str().unwrap()]).assert().code(0);
     assert_eq!(read(&table), before);
+
+    let (header, summary) = csv(&dir.join("summary.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (joint, baseline): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
+        summary.iter().partition(|r| r[col("variant")] == "joint");
+    // The same sweep points and metrics as the baseline's, with nothing to estimate.
+    assert_eq!(joint.len(), baseline.len());
+    for r in &joint {
+        assert_eq!(r[col("n")], "0", "{r:?}");
+        for empty in ["mean", "sd", "ci_low", "ci_high"] {
+            assert_eq!(r[col(empty)], "", "{r:?}");
+        }
+    }
+    assert!(baseline.iter().any(|r| r[col("n")] == "2"));
+    sb.cmd(&["plot", dir.to_str().unwrap()]).assert().code(0);
 }
 
 #[test]

@@ -234,7 +234,8 @@ pub struct SummaryRow {
     pub point: Vec<String>,
     /// Metric name.
     pub metric: String,
-    /// Mean over the replications with a value; NaN (an empty field) when none has one.
+    /// Mean over the replications with a value; NaN (an empty field) when none has one
+    /// (`n` is 0).
     pub mean: f64,
     /// Sample standard deviation, if n >= 2.
     pub sd: Option<f64>,
@@ -345,6 +346,14 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
     t.each(|t, row| {
         let low = t.opt_float(row, ci_low)?;
         let high = t.opt_float(row, ci_high)?;
+        let count = t.uint(row, n)?;
+        // No replication with a value (a group metric without groups, or a cell whose every
+        // run failed): the mean is empty.
+        let mean = if count == 0 {
+            t.float_or_missing(row, mean)?
+        } else {
+            t.metric_value(row, mean, t.text(row, metric))?
+        };
         rows.push(SummaryRow {
             variant: t.text(row, variant).to_string(),
             point: point_cols
@@ -352,9 +361,9 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
                 .map(|&c| t.text(row, c).to_string())
                 .collect(),
             metric: t.text(row, metric).to_string(),
-            mean: t.metric_value(row, mean, t.text(row, metric))?,
+            mean,
             sd: t.opt_float(row, sd)?,
-            n: t.uint(row, n)?,
+            n: count,
             ci: low.zip(high),
         });
         Ok(())
@@ -765,7 +774,9 @@ mod tests {
         assert!(runs.rows[0].values[1].is_nan());
     }
 
-    /// Only a group metric can be missing: an empty field of another metric is damage.
+    /// Only a group metric can be missing from a run: an empty field of another metric is
+    /// damage. In summary.csv any metric's mean is empty where `n` is 0 (a sweep point whose
+    /// every run failed), and only there.
     #[test]
     fn an_empty_field_of_another_metric_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
@@ -782,9 +793,17 @@ mod tests {
         write(
             tmp.path(),
             SUMMARY_CSV,
-            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,participation_rate,,,0,,\n",
+            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,participation_rate,,,2,,\n",
         );
         assert!(read_summary(tmp.path()).is_err());
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,participation_rate,,,0,,\n",
+        );
+        let summary = read_summary(tmp.path()).unwrap();
+        assert!(summary.rows[0].mean.is_nan());
+        assert_eq!(summary.rows[0].n, 0);
     }
 
     #[test]

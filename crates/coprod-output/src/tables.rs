@@ -604,8 +604,10 @@ impl Writer {
 
     /// Re-adds the runs already in runs.csv (its first `len` bytes) to the summary, in
     /// order: numbers are written in shortest round-trip form, so the summary comes out
-    /// bit for bit as if the run had never stopped.
+    /// bit for bit as if the run had never stopped. The failed runs saved in failures.csv
+    /// make their cells in the same run order, as they did when first written.
     fn reload_summary(&mut self, len: u64) -> Result<(), OutputError> {
+        let mut failed = self.saved_failures()?.into_iter().peekable();
         let path = self.dir.staging().join(RUNS_CSV);
         let bytes = fs::read(&path).map_err(|e| OutputError::io(&path, e))?;
         let bytes = &bytes[..(len as usize).min(bytes.len())];
@@ -617,28 +619,70 @@ impl Writer {
         for record in reader.records() {
             let record = record.map_err(|e| OutputError::csv(&path, e))?;
             let fields: Vec<&str> = record.iter().collect();
+            let run_id: u64 = fields[0]
+                .parse()
+                .map_err(|_| corrupt(format!("a run_id is {:?}", fields[0])))?;
+            while let Some((variant, point)) = failed.next_if(|f| f.0 < run_id).map(|f| (f.1, f.2))
+            {
+                self.cell(&variant, &point);
+            }
             self.add_runs_row(&fields).map_err(corrupt)?;
+        }
+        for (_, variant, point) in failed {
+            self.cell(&variant, &point);
         }
         Ok(())
     }
 
-    fn add_to_summary(&mut self, variant: &str, point: &[String], summary: &[f64]) {
-        let key = (variant.to_string(), point.to_vec());
-        let index = match self.cell_index.get(&key) {
-            Some(&i) => i,
-            None => {
-                self.cells.push(Cell {
-                    variant: key.0.clone(),
-                    point: key.1.clone(),
-                    metrics: vec![Accumulator::default(); summary.len()],
-                });
-                self.cell_index.insert(key, self.cells.len() - 1);
-                self.cells.len() - 1
-            }
+    /// The run id, variant and sweep point of every row of the partial directory's
+    /// failures.csv (already cut back to the last checkpoint), in file order.
+    fn saved_failures(&self) -> Result<Vec<(u64, String, Vec<String>)>, OutputError> {
+        let Some(table) = self.failures.as_ref() else {
+            return Ok(Vec::new());
         };
+        let path = table.path.clone();
+        let corrupt = |reason: String| OutputError::Corrupt {
+            path: path.clone(),
+            reason,
+        };
+        let n_swept = self.swept.len();
+        let mut reader = csv::Reader::from_path(&path).map_err(|e| OutputError::csv(&path, e))?;
+        let mut failed = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| OutputError::csv(&path, e))?;
+            if record.len() < 4 + n_swept {
+                return Err(corrupt(format!("a row has {} fields", record.len())));
+            }
+            let run_id: u64 = record[0]
+                .parse()
+                .map_err(|_| corrupt(format!("a run_id is {:?}", &record[0])))?;
+            let point = (2..2 + n_swept).map(|k| record[k].to_string()).collect();
+            failed.push((run_id, record[1].to_string(), point));
+        }
+        Ok(failed)
+    }
+
+    fn add_to_summary(&mut self, variant: &str, point: &[String], summary: &[f64]) {
+        let index = self.cell(variant, point);
         for (acc, v) in self.cells[index].metrics.iter_mut().zip(summary) {
             acc.push(*v);
         }
+    }
+
+    /// The index of the summary cell of (`variant`, `point`), made at its first run, failed
+    /// or not: a cell whose every run failed keeps its rows in summary.csv, with `n` = 0.
+    fn cell(&mut self, variant: &str, point: &[String]) -> usize {
+        let key = (variant.to_string(), point.to_vec());
+        if let Some(&i) = self.cell_index.get(&key) {
+            return i;
+        }
+        self.cells.push(Cell {
+            variant: key.0.clone(),
+            point: key.1.clone(),
+            metrics: vec![Accumulator::default(); summary_names().len()],
+        });
+        self.cell_index.insert(key, self.cells.len() - 1);
+        self.cells.len() - 1
     }
 
     /// Records a run that failed (it panicked or produced a non-finite number) in
@@ -660,6 +704,7 @@ impl Writer {
         row.push(message);
         let table = self.failures.as_mut().expect("created above");
         table.row(row.fields())?;
+        self.cell(id.variant, id.point);
         self.failed_runs += 1;
         Ok(())
     }
@@ -1333,6 +1378,70 @@ mod tests {
                 w.write_run(&id, &output(f64::from(rep) / 7.0)).unwrap();
             }
             w.checkpoint().unwrap();
+        }
+    }
+
+    /// Run `k` of six: even runs at sweep point 0.9, which all fail, odd runs at 0.5.
+    fn write_half_failed(w: &mut Writer, runs: std::ops::Range<u32>) {
+        let (fails, works) = (["0.9".to_string()], ["0.5".to_string()]);
+        for k in runs {
+            let failed = k % 2 == 0;
+            let id = baseline_run(k, if failed { &fails } else { &works });
+            if failed {
+                w.write_failure(&id, "non-finite", "NaN in trust").unwrap();
+            } else {
+                w.write_run(&id, &output(f64::from(k) / 7.0)).unwrap();
+            }
+            w.checkpoint().unwrap();
+        }
+    }
+
+    /// A sweep point whose every run failed keeps its rows in summary.csv, with `n` = 0 and
+    /// empty statistics, in the order of its first run; a run resumed after any run gives
+    /// the same file, and it reads back.
+    #[test]
+    fn a_cell_whose_every_run_failed_keeps_its_summary_rows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = test_identity(6);
+        let swept = || vec!["levers.outreach".to_string()];
+        let whole = tmp.path().join("whole");
+        let mut w = resumable(&whole, &identity);
+        write_half_failed(&mut w, 0..6);
+        w.finish(&manifest()).unwrap();
+        let summary = fs::read_to_string(whole.join(SUMMARY_CSV)).unwrap();
+        let rows: Vec<&str> = summary.lines().skip(1).collect();
+        let metrics = summary_names().len();
+        assert_eq!(rows.len(), 2 * metrics, "{summary}");
+        for (k, row) in rows.iter().enumerate() {
+            let fields: Vec<&str> = row.split(',').collect();
+            let failed = k < metrics;
+            assert_eq!(fields[1], if failed { "0.9" } else { "0.5" }, "{row}");
+            if failed {
+                assert_eq!(fields[3..], ["", "", "0", "", ""], "{row}");
+            } else {
+                assert_ne!(fields[5], "0", "{row}");
+            }
+        }
+        let read = crate::read::read_summary(&whole).unwrap();
+        let first = &read.rows[0];
+        assert_eq!((first.n, first.sd, first.ci), (0, None, None));
+        assert!(first.mean.is_nan());
+
+        for stop in 1..6 {
+            let cut = tmp.path().join(format!("cut{stop}"));
+            let mut w = resumable(&cut, &identity);
+            write_half_failed(&mut w, 0..stop);
+            drop(w); // as if killed after run `stop - 1`
+            let mut w =
+                Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity)
+                    .unwrap();
+            write_half_failed(&mut w, stop..6);
+            w.finish(&manifest()).unwrap();
+            assert_eq!(
+                fs::read_to_string(cut.join(SUMMARY_CSV)).unwrap(),
+                summary,
+                "resumed after {stop} runs"
+            );
         }
     }
 

@@ -422,10 +422,22 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
 /// The lines of a response curve of `metric` over swept parameter `axis`, from summary.csv:
 /// one per variant and combination of the other swept values, labelled by what tells them
 /// apart, with each sweep point's mean and 95% interval (clipped to 0-1 for a share).
+/// Sweep points whose every run failed (rows with `n` = 0 and no run in runs.csv) are left
+/// out, as their runs are.
 fn response_series(data: &RunData, metric: &str, axis: usize) -> Vec<Series> {
     let single_variant = data.variants().len() == 1;
+    let ran: std::collections::HashSet<(&str, &[String])> = data
+        .runs
+        .rows
+        .iter()
+        .map(|r| (r.variant.as_str(), r.point.as_slice()))
+        .collect();
     let mut series: Vec<Columns> = Vec::new();
-    for row in data.summary.rows.iter().filter(|r| r.metric == metric) {
+    for row in
+        data.summary.rows.iter().filter(|r| {
+            r.metric == metric && ran.contains(&(r.variant.as_str(), r.point.as_slice()))
+        })
+    {
         let others: Vec<String> = row
             .point
             .iter()

@@ -155,7 +155,8 @@ fn failed_runs_text(body: &mut String, data: &RunData) {
         let _ = writeln!(
             body,
             "<p><strong>{failed} of {total} runs failed</strong> and are left out of every \
-             table and chart: see <a href=\"failures.csv\">failures.csv</a>.</p>"
+             estimate and chart (n counts the runs that succeeded): see \
+             <a href=\"failures.csv\">failures.csv</a>.</p>"
         );
     }
 }

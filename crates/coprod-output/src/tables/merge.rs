@@ -596,7 +596,7 @@ impl Writer {
                 succeeded.push(expected);
                 next_run = runs.next()?;
             } else if let (Some(f), true) = (failures.as_mut(), next_failure == Some(expected)) {
-                self.append_failure(&f.record)?;
+                self.append_failure(f)?;
                 next_failure = f.next()?;
             } else {
                 return Err(OutputError::Shard {
@@ -637,14 +637,19 @@ impl Writer {
     }
 
     /// Copies a row of failures.csv, creating the file at the first failure (a run
-    /// directory without failures has none).
-    fn append_failure(&mut self, record: &csv::ByteRecord) -> Result<(), OutputError> {
+    /// directory without failures has none), and makes the run's summary cell as
+    /// [`Writer::write_failure`] does.
+    fn append_failure(&mut self, failures: &ShardFile) -> Result<(), OutputError> {
         if self.failures.is_none() {
             let header = failures_header(&self.swept);
             self.failures = Some(Table::create(self.dir.staging(), FAILURES_CSV, &header)?);
         }
         let table = self.failures.as_mut().expect("created above");
-        write_record(table, record)?;
+        write_record(table, &failures.record)?;
+        let point: Vec<String> = (2..2 + self.swept.len())
+            .map(|k| failures.field(k).to_string())
+            .collect();
+        self.cell(failures.field(1), &point);
         self.failed_runs += 1;
         Ok(())
     }
@@ -748,14 +753,15 @@ mod tests {
         }
     }
 
-    /// Writes runs `runs` (run 2 fails) into a writer: a whole run or one shard's block.
+    /// Writes runs `runs` into a writer: a whole run or one shard's block. Run 2, alone at
+    /// its sweep point, fails, so that point's summary rows come from the failure alone.
     fn write_runs(w: &mut Writer, runs: std::ops::Range<u64>) {
-        let point = ["0.5".to_string()];
+        let (point, failing) = (["0.5".to_string()], ["0.9".to_string()]);
         for run in runs {
             let id = super::super::RunIdentity {
                 run_id: run,
                 variant: "baseline",
-                point: &point,
+                point: if run == 2 { &failing } else { &point },
                 replication: run as u32,
                 seed: 10 + run,
             };
