@@ -505,6 +505,35 @@ fn force_never_replaces_a_folder_that_is_not_a_run_directory() {
     );
 }
 
+/// `--force` replaces a run directory with everything in it, so it refuses one that holds
+/// the scenario file being run (kept beside its results) rather than delete it.
+#[test]
+fn force_refuses_to_delete_the_scenario_it_runs() {
+    let sb = Sandbox::new();
+    sb.small_run(&["baseline", "--out", "study"])
+        .assert()
+        .success();
+    let scenario = sb.path().join("study").join("study.toml");
+    fs::copy(root().join("scenarios/baseline.toml"), &scenario).unwrap();
+    let runs_before = fs::read(sb.path().join("study").join("runs.csv")).unwrap();
+    sb.small_run(&["study/study.toml", "--out", "study", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "study holds study/study.toml, which this command reads: `--force` would delete it",
+        ));
+    assert!(scenario.is_file());
+    assert_eq!(
+        fs::read(sb.path().join("study").join("runs.csv")).unwrap(),
+        runs_before
+    );
+    // From outside the folder it is replaced as before.
+    fs::rename(&scenario, sb.path().join("study.toml")).unwrap();
+    sb.small_run(&["study.toml", "--out", "study", "--force"])
+        .assert()
+        .success();
+}
+
 /// An `--out` that ends in `.` or `..` is refused before anything runs or is made (it used
 /// to run everything, then fail to rename and leave a partial directory in a finished run).
 #[test]

@@ -109,6 +109,20 @@ pub enum OutputError {
         /// The directory.
         path: PathBuf,
     },
+    /// `--force` was given, but the directory holds a file or folder the command reads (its
+    /// scenario file, a shard): replacing the directory would delete it.
+    #[error(
+        "{} holds {}, which this command reads: `--force` would delete it with the old \
+         result; move it out of the folder or choose another --out",
+        path.display(),
+        input.display()
+    )]
+    HoldsInput {
+        /// The directory.
+        path: PathBuf,
+        /// The input inside it, as given.
+        input: PathBuf,
+    },
     /// `--force` was given, but the directory holds another kind of result (a calibration
     /// when a run was asked for): it is never replaced by this command.
     #[error(

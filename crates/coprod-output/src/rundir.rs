@@ -29,6 +29,40 @@ pub enum Existing {
     Replace(Kind),
 }
 
+impl Existing {
+    /// [`Existing::Replace`] of `kind` with `--force` (`force`), else [`Existing::Refuse`].
+    pub fn forced(kind: Kind, force: bool) -> Existing {
+        if force {
+            Existing::Replace(kind)
+        } else {
+            Existing::Refuse(kind)
+        }
+    }
+
+    /// With [`Existing::Replace`], refuses a `target` that holds one of the command's
+    /// `inputs` (its scenario file, a shard folder): replacing the directory would delete
+    /// what the command is reading, such as a scenario kept next to its results. An input
+    /// that cannot be found is not checked (it is not a path on disk, such as a shipped
+    /// scenario's name).
+    pub fn check_inputs_outside(self, target: &Path, inputs: &[&Path]) -> Result<(), OutputError> {
+        if matches!(self, Existing::Refuse(_)) {
+            return Ok(());
+        }
+        let Ok(folder) = fs::canonicalize(target) else {
+            return Ok(());
+        };
+        for input in inputs {
+            if fs::canonicalize(input).is_ok_and(|full| full.starts_with(&folder)) {
+                return Err(OutputError::HoldsInput {
+                    path: target.to_path_buf(),
+                    input: input.to_path_buf(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a result directory holds, as its manifest.json says: `kind` (a run directory's
 /// manifest has none, but has `experiment`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -561,6 +595,36 @@ mod tests {
     }
 
     /// A link to nothing as the target is refused up front, under any policy.
+    /// Only `--force` checks its inputs; an input in the folder (or the folder itself) is
+    /// refused, one outside it, or not on disk (a shipped scenario's name), is not.
+    #[test]
+    fn force_refuses_a_target_holding_an_input() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("study");
+        fs::create_dir(&target).unwrap();
+        let (inside, outside) = (target.join("s.toml"), tmp.path().join("s.toml"));
+        fs::write(&inside, "").unwrap();
+        fs::write(&outside, "").unwrap();
+        let replace = Existing::forced(Kind::Run, true);
+        assert_eq!(replace, Existing::Replace(Kind::Run));
+        let err = replace
+            .check_inputs_outside(&target, &[&outside, &inside])
+            .unwrap_err();
+        assert!(matches!(err, OutputError::HoldsInput { ref input, .. } if *input == inside));
+        assert!(replace.check_inputs_outside(&target, &[&target]).is_err());
+        let via_dots = tmp.path().join("study/../study/s.toml");
+        assert!(replace.check_inputs_outside(&target, &[&via_dots]).is_err());
+        for fine in [&outside, Path::new("group-size")] {
+            replace.check_inputs_outside(&target, &[fine]).unwrap();
+        }
+        replace
+            .check_inputs_outside(&tmp.path().join("new"), &[&inside])
+            .unwrap();
+        let refuse = Existing::forced(Kind::Run, false);
+        assert_eq!(refuse, Existing::Refuse(Kind::Run));
+        refuse.check_inputs_outside(&target, &[&inside]).unwrap();
+    }
+
     #[test]
     fn a_dangling_link_is_refused() {
         let tmp = tempfile::tempdir().unwrap();

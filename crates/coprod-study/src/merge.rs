@@ -152,11 +152,9 @@ fn write_merged(
     (started, clock): (SystemTime, Instant),
     progress: &dyn Progress,
 ) -> Result<(PathBuf, u64)> {
-    let existing = if force {
-        Existing::Replace(coprod_output::Kind::Run)
-    } else {
-        Existing::Refuse(coprod_output::Kind::Run)
-    };
+    let existing = Existing::forced(coprod_output::Kind::Run, force);
+    let inputs: Vec<&Path> = shards.iter().map(|(dir, _)| dir.as_path()).collect();
+    existing.check_inputs_outside(out, &inputs)?;
     let swept: Vec<String> = scenario
         .sweep
         .iter()
@@ -205,11 +203,9 @@ pub fn is_validation_shard(dir: &Path) -> bool {
 /// of every robustness map are put in order and the robustness summaries recomputed from
 /// all of them (`coprod_output::merge_validation`). Returns the directory written.
 pub fn merge_validation(shard_dirs: &[PathBuf], out: &Path, force: bool) -> Result<PathBuf> {
-    let existing = if force {
-        Existing::Replace(coprod_output::Kind::Validation)
-    } else {
-        Existing::Refuse(coprod_output::Kind::Validation)
-    };
+    let existing = Existing::forced(coprod_output::Kind::Validation, force);
+    let inputs: Vec<&Path> = shard_dirs.iter().map(PathBuf::as_path).collect();
+    existing.check_inputs_outside(out, &inputs)?;
     let dir = coprod_output::RunDir::create(out, existing)?;
     let summarise = coprod_validate::robustness::summarise_rows;
     coprod_output::merge_validation(shard_dirs, dir.staging(), summarise)?;

@@ -305,11 +305,15 @@ fn check_before_pilot(
 
 /// What `--force` asks of an existing output directory.
 fn existing(o: &RunOptions) -> Existing {
-    if o.force {
-        Existing::Replace(coprod_output::Kind::Run)
-    } else {
-        Existing::Refuse(coprod_output::Kind::Run)
-    }
+    Existing::forced(coprod_output::Kind::Run, o.force)
+}
+
+/// `--force` must not delete the scenario file being run (one kept in its results folder).
+fn check_scenario_outside(study: &Study, o: &RunOptions, target: &Path) -> Result<()> {
+    let inputs: Vec<&Path> = study.source.iter().map(Path::new).collect();
+    existing(o)
+        .check_inputs_outside(target, &inputs)
+        .map_err(explain)
 }
 
 /// The run's directory: `--out`, a shard's place, the directory to resume, or a new one.
@@ -366,6 +370,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         // --target-ci cannot be sharded (prepare checked): the target is --out or the
         // scenario's default.
         let target = target_dir(o, &p.scenario, None);
+        check_scenario_outside(study, o, &target)?;
         if let Some(done) = check_before_pilot(o, &p, &target, clock)? {
             return Ok(done);
         }
@@ -375,6 +380,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     let (first_run, n_runs) = shard::block(shard.as_ref(), &p.scenario);
     let identity = identity(&p.scenario, shard.as_ref(), n_runs);
     let target = target_dir(o, &p.scenario, shard.as_ref());
+    check_scenario_outside(study, o, &target)?;
     let Some(mut writer) = open_writer(o, &p, (&target, &identity), shard.as_ref())? else {
         return Ok(already_complete(target, n_runs, shard, clock));
     };

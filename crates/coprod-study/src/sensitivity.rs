@@ -291,11 +291,8 @@ fn create_dir(scenario: &Scenario, options: &SensitivityOptions) -> Result<RunDi
             &format!("{}-sensitivity", scenario.name),
         ),
     };
-    let existing = if options.force {
-        Existing::Replace(coprod_output::Kind::Sensitivity)
-    } else {
-        Existing::Refuse(coprod_output::Kind::Sensitivity)
-    };
+    let existing = Existing::forced(coprod_output::Kind::Sensitivity, options.force);
+    existing.check_inputs_outside(&target, &[Path::new(&scenario.origin)])?;
     Ok(RunDir::create(&target, existing)?)
 }
 

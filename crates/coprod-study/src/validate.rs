@@ -80,11 +80,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
         Some(dir) => dir.clone(),
         None => default_run_dir(&PathBuf::from("outputs"), "validation"),
     };
-    let existing = if args.force {
-        Existing::Replace(coprod_output::Kind::Validation)
-    } else {
-        Existing::Refuse(coprod_output::Kind::Validation)
-    };
+    let existing = Existing::forced(coprod_output::Kind::Validation, args.force);
     let mut options = args.engine.clone();
     if let Some(shard) = &args.shard {
         let (i, n) = crate::shard::indices(shard)?;
