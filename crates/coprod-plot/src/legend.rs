@@ -8,7 +8,7 @@ use plotters::prelude::{Color, DrawingArea, DrawingBackend, PathElement, RGBColo
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::marks::{Marker, draw_error_bar, draw_marker, draw_plus};
-use crate::primitives::{DARK_GREY, DrawResult, fit_label, text, widest_text};
+use crate::primitives::{DARK_GREY, DrawResult, fit_label_keeping_end, text, widest_text};
 use crate::style::{Metrics, series_color};
 
 /// What a legend entry shows left of its label.
@@ -95,7 +95,7 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     for (i, entry) in entries.iter().enumerate() {
         let y = top + row_height / 2 + i as i32 * row_height;
         draw_swatch(area, entry, (metrics.gap, metrics.gap + swatch), y, metrics)?;
-        let label = fit_label(area, &entry.label, &font, max_label)?;
+        let label = fit_label_keeping_end(area, &entry.label, &font, max_label)?;
         area.draw_text(
             &label,
             &font.pos(Pos::new(HPos::Left, VPos::Center)),
@@ -216,7 +216,10 @@ mod tests {
         }
         assert_eq!(svg.texts[0].content, "first");
         let shortened = &svg.texts[1];
-        assert!(shortened.content.ends_with('…') && shortened.content.starts_with("a very"));
+        assert!(
+            shortened.content.ends_with("… name") && shortened.content.starts_with("a very"),
+            "{shortened:?}"
+        );
         assert!(
             label_x + text_width(&shortened.content, m.legend) <= 300.0,
             "{shortened:?}"

@@ -53,6 +53,41 @@ pub(crate) fn fit_label<DB: DrawingBackend>(
     Ok(candidate)
 }
 
+/// Shortens `label` to fit `max_width` pixels, from the middle when it ends in a short last
+/// word: legend labels such as "ownership, participation cost 0.6" tell lines apart by
+/// their start and their last word (a swept value), so both stay ("ownership, partic… 0.6").
+/// Otherwise (one word, or a last word wider than half the room) as [`fit_label`].
+pub(crate) fn fit_label_keeping_end<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    font: &TextStyle,
+    max_width: u32,
+) -> DrawResult<String> {
+    let fits =
+        |s: &str| -> DrawResult<bool> { Ok(area.estimate_text_size(s, font)?.0 <= max_width) };
+    if fits(label)? {
+        return Ok(label.to_string());
+    }
+    let trimmed = label.trim_end();
+    let Some(space) = trimmed.rfind(' ') else {
+        return fit_label(area, label, font, max_width);
+    };
+    let tail = &trimmed[space..];
+    if area.estimate_text_size(&format!("…{tail}"), font)?.0 * 2 > max_width {
+        return fit_label(area, label, font, max_width);
+    }
+    let mut head: Vec<char> = trimmed[..space].chars().collect();
+    while head.len() > 1 {
+        head.pop();
+        let kept: String = head.iter().collect();
+        let candidate = format!("{}…{tail}", kept.trim_end());
+        if fits(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    fit_label(area, label, font, max_width)
+}
+
 /// The width in pixels of the widest of `texts` in `font`, 0 when there is none.
 pub(crate) fn widest_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -70,6 +105,51 @@ pub(crate) fn widest_text<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::svg_check::{sketch, text_width};
+
+    /// A legend label loses the middle of its text, not its last word, where that word is
+    /// short: "ownership, participation cost 0.6" and "... 0.2" stay apart.
+    #[test]
+    fn a_legend_label_keeps_its_start_and_last_word() {
+        crate::style::register_fonts();
+        let font = text(26.0);
+        let label = "ownership, participation cost 0.6";
+        let room = text_width(label, 26.0) as u32 * 2 / 3;
+        let mut fitted = Vec::new();
+        sketch((100, 100), |area| {
+            fitted.push(fit_label_keeping_end(area, label, &font, room)?);
+            fitted.push(fit_label_keeping_end(area, label, &font, 10_000)?);
+            fitted.push(fit_label_keeping_end(
+                area,
+                "one-long-word-only",
+                &font,
+                60,
+            )?);
+            // A last word wider than half the room: cut at the end as before.
+            fitted.push(fit_label_keeping_end(area, "a participation", &font, 120)?);
+            Ok(())
+        });
+        let short = &fitted[0];
+        assert!(
+            short.starts_with("ownership, ") && short.ends_with("… 0.6"),
+            "{short}"
+        );
+        assert!(text_width(short, 26.0) as u32 <= room, "{short}");
+        // One more character of the start would not fit.
+        let kept = short.trim_end_matches("… 0.6").chars().count();
+        let longer: String = label.chars().take(kept + 1).collect::<String>() + "… 0.6";
+        assert!(text_width(&longer, 26.0) as u32 > room, "{short}");
+        assert_eq!(fitted[1], label);
+        assert!(
+            fitted[2].ends_with('…') && fitted[2].starts_with("on"),
+            "{}",
+            fitted[2]
+        );
+        assert!(
+            fitted[3].ends_with('…') && fitted[3].starts_with("a p"),
+            "{}",
+            fitted[3]
+        );
+    }
 
     #[test]
     fn a_label_is_shortened_with_an_ellipsis_just_enough_to_fit() {
