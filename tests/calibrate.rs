@@ -508,6 +508,30 @@ fn survey_writes_the_fit_of_every_predictor() {
         manifest["command"],
         format!("coprod survey baseline --horizon 60 --sample 400 --out {out}")
     );
+    // The scenario as it ran and the seeds of its runs, those of the baseline in
+    // `coprod run` (replications share seeds across variants and sweep points).
+    assert_eq!(manifest["scenario"]["name"], "baseline");
+    assert!(
+        manifest["scenario"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("[experiment]")
+    );
+    assert_eq!(manifest["sample"], 400);
+    sandbox
+        .cmd(&["run", "baseline", "--set", "experiment.steps=1", "-o", "r"])
+        .assert()
+        .success();
+    let (header, runs) = crate::util::csv(&sandbox.path().join("r/runs.csv"));
+    let seed = header.iter().position(|h| h == "seed").unwrap();
+    let run_seeds: Vec<u64> = runs.iter().map(|r| r[seed].parse().unwrap()).collect();
+    let seeds: Vec<u64> = manifest["seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    assert_eq!((seeds.len(), &seeds), (10, &run_seeds));
     let fit = read(&sandbox.path().join("survey/survey-fit.csv"));
     survey_of_a_small_population_says_it_surveyed_everyone(&sandbox);
     for predictor in [

@@ -142,7 +142,8 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     write_table(&staging.join("survey.csv"), &header, &rows)?;
     let (header, rows) = fit_table(&fit, &order);
     write_table(&staging.join("survey-fit.csv"), &header, &rows)?;
-    let manifest = manifest(options, &scenario, horizon, runs.len(), y.len(), share);
+    let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+    let manifest = manifest(options, &scenario, horizon, &seeds, y.len(), share);
     write_json_file(&staging.join("manifest.json"), &manifest)?;
     let out = dir.commit()?;
     let predictors = order
@@ -332,21 +333,30 @@ fn fit_table(fit: &LogisticFit, order: &[usize]) -> (Vec<String>, Vec<Vec<String
     (header, rows)
 }
 
-/// manifest.json: the command, the scenario and the size of the survey.
+/// manifest.json: the command, the scenario as it ran (its text, so that the survey can be
+/// repeated after the file changed), the runs' seeds and the size of the survey.
 fn manifest(
     options: &SurveyOptions,
     scenario: &Scenario,
     horizon: u32,
-    runs: usize,
+    seeds: &[u64],
     respondents: usize,
     share: f64,
 ) -> serde_json::Value {
     serde_json::json!({
         "kind": "survey",
         "command": command(options, horizon),
-        "scenario": scenario.origin,
+        "scenario": {
+            "name": scenario.name,
+            "origin": scenario.origin,
+            "source": scenario.source,
+            "hash": scenario.fingerprint(),
+        },
+        "base_seed": scenario.seed,
+        "seeds": seeds,
         "horizon": horizon,
-        "runs": runs,
+        "sample": options.sample,
+        "runs": seeds.len(),
         "respondents": respondents,
         "share_coproducing": share,
         "outcome": "active member of a group at the horizon",
