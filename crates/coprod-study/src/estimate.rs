@@ -7,12 +7,16 @@ use coprod_scenario::Scenario;
 use crate::error::{Result, bail};
 use crate::shipped;
 
-/// Wall time per citizen-step and thread, rounded up from the release build on an almost
-/// idle 2-core machine (2 December 2026, after the speed work of docs/performance.md):
-/// `coprod run group-size` on 2 threads, charts and pages included, took about 9e-9 s and
-/// `coprod sensitivity sensitivity` 5.5e-9 s. Busy machines and debug builds take longer.
-/// Only for rough estimates.
-const SECONDS_PER_CITIZEN_STEP: f64 = 1.0e-8;
+/// Wall time per citizen-step and thread, and per step of a run whatever its size (the step's
+/// records, its row of timeseries.csv, its groups), from the release build on one thread
+/// (5 December 2026, with another job on the machine): `coprod run group-size` (1,350 runs of
+/// 480 steps) took 8.0 s with 400 citizens and 19.7 s with 4,000 (5e-9 s per citizen-step,
+/// 1e-5 s per run-step); `coprod run baseline`, with fewer groups, 0.55 s for 100 runs of
+/// 1,000 steps of 100 citizens (at most 5.5e-6 s per run-step). Small populations over many
+/// steps are timed by the second term: from citizen-steps alone they were put at a fifth of
+/// their time. Busy machines and debug builds take longer. Only for rough estimates.
+const SECONDS_PER_CITIZEN_STEP: f64 = 5.0e-9;
+const SECONDS_PER_RUN_STEP: f64 = 1.0e-5;
 
 /// A scenario file as `coprod check` judges it.
 #[derive(Debug)]
@@ -83,7 +87,7 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
             counted(t.runs() as usize, "run"),
             counted(t.design_points() as usize, "design point"),
             counted(t.replications as usize, "replication"),
-            roughly(citizen_steps, t.runs(), threads)
+            roughly(citizen_steps, (t.runs(), s.steps), threads)
         )
     });
     describe_runs(s, threads) + &sensitivity
@@ -136,7 +140,7 @@ pub(crate) fn describe_runs_to_run(s: &Scenario, threads: usize, runs: u64) -> S
     format!(
         "{}; {runs} of them to run now, {} on {} thread{}",
         runs_and_steps(s),
-        roughly(citizen_steps, runs, threads),
+        roughly(citizen_steps, (runs, s.steps), threads),
         threads,
         plural(threads as u64),
     )
@@ -158,14 +162,16 @@ fn estimate(s: &Scenario, threads: usize) -> String {
         }
     }
     citizen_steps *= f64::from(s.steps) * f64::from(s.replications);
-    roughly(citizen_steps, s.n_runs(), threads)
+    roughly(citizen_steps, (s.n_runs(), s.steps), threads)
 }
 
-/// "roughly 4 s": the wall time of `citizen_steps` spread over `runs` runs on `threads`
-/// threads (no more threads work than there are runs).
-pub(crate) fn roughly(citizen_steps: f64, runs: u64, threads: usize) -> String {
+/// "roughly 4 s": the wall time of `citizen_steps` in `runs` runs of `steps` steps each,
+/// spread over `threads` threads (no more threads work than there are runs).
+pub(crate) fn roughly(citizen_steps: f64, (runs, steps): (u64, u32), threads: usize) -> String {
     let parallel = (threads as f64).min(runs as f64).max(1.0);
-    let seconds = citizen_steps * SECONDS_PER_CITIZEN_STEP / parallel;
+    let run_steps = runs as f64 * f64::from(steps);
+    let seconds =
+        (citizen_steps * SECONDS_PER_CITIZEN_STEP + run_steps * SECONDS_PER_RUN_STEP) / parallel;
     format!("roughly {}", human_duration(seconds))
 }
 
@@ -300,7 +306,8 @@ mod tests {
 
     /// A design that varies the population size is timed at its range's middle, not at the
     /// baseline's size: 10 Morris trajectories of one factor are 20 runs of 100 steps, of
-    /// 2 million citizens on average, 4e9 citizen-steps, 40 s on one thread.
+    /// 2 million citizens on average, 4e9 citizen-steps, 20 s on one thread (and 2,000
+    /// run-steps, 0.02 s).
     #[test]
     fn a_design_over_the_population_size_is_timed_at_its_middle() {
         let text = "[experiment]\nsteps = 100\n[sensitivity]\nmethod = \"morris\"\n\
@@ -309,7 +316,7 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert!(
             describe(&s, 1).ends_with(
-                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 40 s"
+                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 20 s"
             ),
             "{}",
             describe(&s, 1)
@@ -318,8 +325,8 @@ mod tests {
 
     /// The runs are counted by variant, sweep point and replication, each word in the
     /// singular or plural, and timed by the citizen-steps of every (variant, point): here
-    /// (3 x 1e6 + 3 x 2e6 citizens) x 100 steps x 2 replications = 1.8e9, 18 s on 1 thread
-    /// and 9 s on 2.
+    /// (3 x 1e6 + 3 x 2e6 citizens) x 100 steps x 2 replications = 1.8e9, 9 s on 1 thread
+    /// and 5 s on 2 (the 1,200 run-steps add 0.012 s).
     #[test]
     fn a_run_is_described_by_its_counts_and_rough_time() {
         let text = "[params.population]\nn_citizens = 1000000\nn_communities = 100\n\
@@ -330,10 +337,10 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert_eq!(
             describe_runs(&s, 1),
-            "12 runs (2 variants x 3 sweep points x 2 replications) of 100 steps, roughly 18 s \
+            "12 runs (2 variants x 3 sweep points x 2 replications) of 100 steps, roughly 9 s \
              on 1 thread"
         );
-        assert!(describe_runs(&s, 2).ends_with("roughly 9 s on 2 threads"));
+        assert!(describe_runs(&s, 2).ends_with("roughly 5 s on 2 threads"));
         let one =
             Scenario::from_toml("[experiment]\nsteps = 1\nreplications = 1\n", "o", "o").unwrap();
         assert!(
@@ -386,10 +393,24 @@ mod tests {
     #[test]
     fn rough_times_spread_runs_over_the_threads_that_have_one() {
         let citizen_steps = 30.0 / SECONDS_PER_CITIZEN_STEP;
-        assert_eq!(roughly(citizen_steps, 10, 1), "roughly 30 s");
-        assert_eq!(roughly(citizen_steps, 10, 2), "roughly 15 s");
-        assert_eq!(roughly(citizen_steps, 1, 8), "roughly 30 s");
-        assert_eq!(roughly(citizen_steps, 3, 8), "roughly 10 s");
-        assert_eq!(roughly(citizen_steps, 3, 0), "roughly 30 s");
+        assert_eq!(roughly(citizen_steps, (10, 0), 1), "roughly 30 s");
+        assert_eq!(roughly(citizen_steps, (10, 0), 2), "roughly 15 s");
+        assert_eq!(roughly(citizen_steps, (1, 0), 8), "roughly 30 s");
+        assert_eq!(roughly(citizen_steps, (3, 0), 8), "roughly 10 s");
+        assert_eq!(roughly(citizen_steps, (3, 0), 0), "roughly 30 s");
+    }
+
+    /// Every step of a run costs time whatever its population: 135 runs of 480 steps of
+    /// 400 citizens (26 million citizen-steps, 0.13 s by their cost alone) took 1.2 to 2 s
+    /// on one thread with the charts, and their 64,800 steps now add 0.65 s.
+    #[test]
+    fn many_steps_of_small_runs_are_not_timed_as_nothing() {
+        let citizen_steps = 135.0 * 480.0 * 400.0;
+        assert_eq!(
+            roughly(citizen_steps, (135, 480), 1),
+            "roughly under a second"
+        );
+        assert_eq!(roughly(citizen_steps, (135, 4800), 1), "roughly 7 s");
+        assert_eq!(roughly(0.0, (1, 200_000), 1), "roughly 2 s");
     }
 }

@@ -117,7 +117,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         "{}: {} to step {horizon}, {who}, {} on {}",
         scenario.name,
         crate::estimate::counted(runs.len(), "run"),
-        crate::estimate::roughly(citizen_steps, runs.len() as u64, threads),
+        crate::estimate::roughly(citizen_steps, (runs.len() as u64, horizon), threads),
         crate::estimate::counted(threads, "thread")
     )));
     // Written into a partial directory and moved into place when complete, like a run;
