@@ -80,7 +80,9 @@ use coprod_sweep::Runner;
 /// entry point cannot account for most of it (docs/validation.md, "Derived or assumed").
 pub const DERIVED_SHARE: f64 = 0.5;
 
-/// Run-time choices of `coprod validate` (none of them changes a registered design).
+/// Run-time choices of `coprod validate`. None of them changes a registered design, but the
+/// replication bounds change the pass rate of a claim whose power calculation they cut
+/// short (docs/validation.md, "Replications").
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
     /// The salt every seed derives from.
