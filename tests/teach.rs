@@ -590,10 +590,20 @@ fn resume_without_out_finds_the_interrupted_lesson() {
 #[test]
 fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
     let sb = Sandbox::new();
-    let mut args = vec!["teach", "group-size"];
-    args.extend(SMALL);
     // Communities of 8 citizens: the cap of 8 is not above them and is not named.
-    args.extend(["--set", "population.n_communities=25", "--out", "lesson"]);
+    let mut args = vec![
+        "teach",
+        "group-size",
+        "--quick",
+        "--set",
+        "population.n_citizens=200",
+        "--set",
+        "population.n_communities=25",
+        "-j",
+        "2",
+        "--out",
+        "lesson",
+    ];
     sb.cmd(&args)
         .assert()
         .success()

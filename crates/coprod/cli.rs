@@ -240,6 +240,7 @@ pub(crate) struct RunArgs {
     pub(crate) threads: Option<u16>,
     /// Set a parameter in every run, e.g. `--set levers.group_size_cap=12`; replaces a
     /// sweep over it. Also `experiment.steps`, `experiment.replications`, `experiment.seed`.
+    /// Each key once: a second `--set` of it is refused.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
     /// Replace the output directory if it exists (or discard an interrupted run of it).

@@ -57,6 +57,7 @@ impl Scenario {
     /// Applies `--set` options in order. Returns notes worth telling the user (for
     /// example that a sweep axis was replaced).
     pub fn apply_settings(&mut self, settings: &[Setting]) -> Result<Vec<String>, ScenarioError> {
+        refuse_repeats(settings)?;
         let mut notes = Vec::new();
         for s in settings {
             match s.key.as_str() {
@@ -152,6 +153,37 @@ impl Scenario {
     }
 }
 
+/// Refuses a key given twice: only the last value would hold, while the manifest and
+/// index.html list every setting, so they would state a value that no run had.
+fn refuse_repeats(settings: &[Setting]) -> Result<(), ScenarioError> {
+    for (i, later) in settings.iter().enumerate() {
+        // Keys are trimmed when parsed, and a parameter has one name, so two spellings
+        // of one key compare equal here.
+        let key = later.key.as_str();
+        let Some(earlier) = settings[..i].iter().find(|s| s.key == key) else {
+            continue;
+        };
+        let what = if Params::lookup(key).is_ok() {
+            format!("parameter `{key}`")
+        } else {
+            format!("`{key}`")
+        };
+        return Err(ScenarioError::new(
+            later.origin(),
+            format!(
+                "{what} is set twice, to {} and to {}",
+                earlier.value, later.value
+            ),
+        )
+        .with_hint(Some(
+            "give each key once: a run has one value of it, and the manifest lists every \
+             setting"
+                .into(),
+        )));
+    }
+    Ok(())
+}
+
 fn positive(s: &Setting) -> Result<u32, ScenarioError> {
     match s.value.parse::<u32>() {
         Ok(n) if n > 0 => Ok(n),
@@ -226,15 +258,54 @@ mod tests {
     #[test]
     fn settings_of_different_parameters_all_hold() {
         let mut s = scenario();
-        s.apply_settings(&[
-            set("levers.group_size_cap=6"),
-            set("levers.outreach=0.3"),
-            set("levers.group_size_cap=10"),
-        ])
-        .unwrap();
+        s.apply_settings(&[set("levers.group_size_cap=10"), set("levers.outreach=0.3")])
+            .unwrap();
         let p = s.params_for(0, 0);
         assert_eq!((p.group_size_cap, p.outreach), (10.0, 0.3));
         assert_eq!(s.pins.len(), 2, "{:?}", s.pins);
+    }
+
+    #[test]
+    fn a_key_set_twice_is_refused_naming_both_values() {
+        // However it is spaced, and whatever its kind: the manifest would list both values,
+        // and the runs would have only the last.
+        for (first, second, named) in [
+            (
+                "levers.outreach=0.1",
+                "levers.outreach=0.2",
+                "parameter `levers.outreach`",
+            ),
+            (
+                " levers.outreach = 0.1",
+                "levers.outreach=0.2",
+                "parameter `levers.outreach`",
+            ),
+            (
+                "levers.outreach=0.2",
+                "levers.outreach=0.2",
+                "parameter `levers.outreach`",
+            ),
+            (
+                "experiment.steps=20",
+                "experiment.steps=30",
+                "`experiment.steps`",
+            ),
+            (
+                "experiment.seed=1",
+                "experiment.seed=2",
+                "`experiment.seed`",
+            ),
+        ] {
+            let e = scenario()
+                .apply_settings(&[set(first), set("levers.group_size_cap=6"), set(second)])
+                .unwrap_err();
+            assert_eq!(e.origin, "--set");
+            let (a, b) = (set(first).value, set(second).value);
+            assert_eq!(
+                e.message,
+                format!("{named} is set twice, to {a} and to {b}")
+            );
+        }
     }
 
     #[test]
