@@ -247,15 +247,18 @@ fn a_lab_calibration_refuses_targets_the_lab_does_not_report() {
     let (scenario, targets) = setup(&sandbox);
     fs::write(
         &targets,
-        "metric,step,observed,se,source\nmean_citizen_trust,0,0.5,0.1,test\n",
+        "metric,step,observed,se,source\nmean_contribution,0,0.5,0.1,test\n\
+         mean_citizen_trust,0,0.5,0.1,test\n",
     )
     .unwrap();
+    // At its line and column, as every other error of a targets file (docs/calibration.md).
     calibrate_into(&sandbox, (&scenario, &targets), "cal", &[])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "target `mean_citizen_trust`: the lab setting reports only mean_contribution and service_output",
-        ));
+        .stderr(predicate::str::contains(format!(
+            "{targets}:3:1: target `mean_citizen_trust`: the lab setting reports only \
+             mean_contribution and service_output"
+        )));
     assert!(!sandbox.path().join("cal").exists());
 }
 

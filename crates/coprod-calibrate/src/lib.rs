@@ -28,7 +28,7 @@ pub mod smc;
 
 mod random;
 
-pub use model::{ModelSimulator, distance};
+pub use model::{ModelSimulator, distance, unreported_metric};
 pub use predictive::{PredictiveRow, predictive};
 pub use smc::{
     Accepted, Generation, Proposed, Proposer, Settings, Tally, finished, posterior, proposal_cap,

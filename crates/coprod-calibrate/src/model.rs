@@ -39,12 +39,10 @@ impl ModelSimulator {
                 .iter()
                 .position(|(name, _, _)| *name == t.metric)
                 .expect("the targets reader accepts only metric names");
-            if scenario.base.is_lab() && !LAB_METRICS.contains(&t.metric.as_str()) {
+            if let Some(why) = unreported_metric(scenario, &t.metric) {
                 return Err(CalibrateError::Target(format!(
-                    "target `{}`: the lab setting reports only {} (docs/outputs.md); \
-                     the other step metrics are 0 in every lab run",
-                    t.metric,
-                    LAB_METRICS.join(" and ")
+                    "target `{}`: {why}",
+                    t.metric
                 )));
             }
             if t.step >= scenario.steps {
@@ -92,6 +90,18 @@ impl ModelSimulator {
             .map(|&(column, step)| out.steps[step as usize].values()[column])
             .collect())
     }
+}
+
+/// Why `scenario` cannot be calibrated against `metric`, if it cannot: a lab run reports
+/// only [`LAB_METRICS`], so a target of any other would be compared with 0 in every run.
+pub fn unreported_metric(scenario: &Scenario, metric: &str) -> Option<String> {
+    (scenario.base.is_lab() && !LAB_METRICS.contains(&metric)).then(|| {
+        format!(
+            "the lab setting reports only {} (docs/outputs.md); the other step metrics are 0 \
+             in every lab run",
+            LAB_METRICS.join(" and ")
+        )
+    })
 }
 
 /// Root mean square of the standardised differences (simulated - observed) / se.

@@ -36,15 +36,21 @@ pub struct Target {
     pub source: String,
 }
 
-/// Reads a targets file; `metrics` are the allowed metric names and `steps` the scenario's
-/// steps (a target's step must be below it).
+/// Why a known metric cannot be a target of the scenario at hand, if it cannot (for
+/// example one its setting does not report).
+pub type Unreported<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Reads a targets file; `metrics` are the allowed metric names, `unreported` refuses those
+/// of them that the scenario does not report, and `steps` are the scenario's steps (a
+/// target's step must be below it).
 pub fn read_targets(
     path: &Path,
     metrics: &[&str],
+    unreported: Unreported<'_>,
     steps: u32,
 ) -> Result<Vec<Target>, InputFileError> {
     let text = read_text(path, "targets")?;
-    parse_targets(&text, path, metrics, steps)
+    parse_targets(&text, path, metrics, unreported, steps)
 }
 
 /// Parses the text of a targets file (see [`read_targets`]).
@@ -52,6 +58,7 @@ pub fn parse_targets(
     text: &str,
     path: &Path,
     metrics: &[&str],
+    unreported: Unreported<'_>,
     steps: u32,
 ) -> Result<Vec<Target>, InputFileError> {
     let bad = |line, column, message| InputFileError::bad(path, line, column, message);
@@ -59,7 +66,7 @@ pub fn parse_targets(
         .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut targets: Vec<Target> = Vec::new();
     for (line, record) in rows {
-        let target = parse_target(&record, metrics, steps)
+        let target = parse_target(&record, metrics, unreported, steps)
             .map_err(|(column, message)| bad(line, column, message))?;
         if targets
             .iter()
@@ -91,10 +98,14 @@ pub fn parse_targets(
 fn parse_target(
     record: &csv::StringRecord,
     metrics: &[&str],
+    unreported: Unreported<'_>,
     steps: u32,
 ) -> Result<Target, (usize, String)> {
     let metric = record[0].trim().to_string();
     crate::csv_rows::known_metric(metrics, &metric).map_err(|m| (1, m))?;
+    if let Some(why) = unreported(&metric) {
+        return Err((1, format!("target `{metric}`: {why}")));
+    }
     let step = parse_step(&record[1], steps).map_err(|m| (2, m))?;
     let observed = finite_number(record, 2)?;
     if observed.abs() > MAX_OBSERVED {
@@ -194,12 +205,12 @@ mod tests {
     const M: &[&str] = &["mean_contribution"];
 
     fn parse(text: &str) -> Result<Vec<Target>, InputFileError> {
-        parse_targets(text, Path::new("t.csv"), M, 10)
+        parse_targets(text, Path::new("t.csv"), M, &|_| None, 10)
     }
 
     #[test]
     fn unreadable_files_say_which_file_they_are() {
-        let err = read_targets(Path::new("/nonexistent/t.csv"), M, 10).unwrap_err();
+        let err = read_targets(Path::new("/nonexistent/t.csv"), M, &|_| None, 10).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("cannot read targets file /nonexistent/t.csv: "),
@@ -273,6 +284,30 @@ mod tests {
             let e = parse(&text).unwrap_err().to_string();
             assert!(e.starts_with(want), "{text:?}: {e}");
         }
+    }
+
+    /// A metric the scenario does not report is refused where the file names it, like
+    /// every other bad row.
+    #[test]
+    fn an_unreported_metric_is_refused_at_its_line() {
+        let lab = |m: &str| (m != "mean_contribution").then(|| "not in the lab".to_string());
+        let text = "metric,step,observed,se,source
+                    mean_contribution,0,0.4,0.03,x
+participation_rate,1,0.2,0.03,x
+";
+        let e = parse_targets(
+            text,
+            Path::new("t.csv"),
+            &[M[0], "participation_rate"],
+            &lab,
+            10,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t.csv:3:1: target `participation_rate`: not in the lab"),
+            "{e}"
+        );
     }
 
     /// A metric may be a target at several steps; only the same metric at the same step

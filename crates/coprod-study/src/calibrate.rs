@@ -159,7 +159,8 @@ pub(crate) fn read_scenario_targets(
     path: &Path,
 ) -> Result<(Vec<coprod_output::Target>, ModelSimulator)> {
     let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
-    let targets = read_targets(path, &metrics, scenario.steps)?;
+    let unreported = |metric: &str| coprod_calibrate::unreported_metric(scenario, metric);
+    let targets = read_targets(path, &metrics, &unreported, scenario.steps)?;
     let simulator = ModelSimulator::new(scenario, &targets)?;
     Ok((targets, simulator))
 }
