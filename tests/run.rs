@@ -902,6 +902,38 @@ fn quick_keeps_a_swept_number_of_communities_apart() {
     }
 }
 
+/// `--quick` on a scenario already within its caps changes nothing, and index.html and the
+/// manifest say so instead of calling the runs shrunk.
+#[test]
+fn quick_within_its_caps_is_said_to_change_nothing() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("small.toml"),
+        "name = \"small\"\n[params.population]\nn_citizens = 50\nn_communities = 5\n\
+         [experiment]\nsteps = 20\nreplications = 2\n",
+    )
+    .unwrap();
+    sb.cmd(&["run", "small.toml", "--quick", "--out", "q"])
+        .assert()
+        .success();
+    let dir = sb.path().join("q");
+    let manifest = manifest_without_timing(&dir);
+    assert_eq!(manifest["quick"], true);
+    assert_eq!(
+        manifest["quick_lowered"],
+        serde_json::json!({"steps": null, "replications": null, "parameters": []})
+    );
+    let page = read(&dir.join("index.html"));
+    assert!(
+        page.contains(
+            "(quick run: --quick, or the default of a plain <code>coprod run</code>, which \
+             changed nothing: the scenario is within its caps)"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("shrunk"), "{page}");
+}
+
 /// An explicit number of replications is what runs, also under `--quick` (which caps only
 /// the scenario's own), and is recorded; `--replications` with `--set
 /// experiment.replications` (or `--seed` with `--set experiment.seed`) is refused.
@@ -921,6 +953,16 @@ fn explicit_replications_win_over_quick_and_two_forms_are_refused() {
         serde_json::from_str(&read(&sb.path().join("q").join("manifest.json"))).unwrap();
     assert_eq!(manifest["experiment"]["replications"], 5);
     assert_eq!(manifest["quick"], true);
+    // --quick kept the replications given, and the citizens set below its cap.
+    assert_eq!(
+        manifest["quick_lowered"],
+        serde_json::json!({"steps": {"from": 120, "to": 60}, "replications": null, "parameters": []})
+    );
+    let page = read(&sb.path().join("q").join("index.html"));
+    assert!(
+        page.contains(", which lowered the steps from 120 to 60)"),
+        "{page}"
+    );
     let (_, rows) = crate::util::csv(&sb.path().join("q").join("runs.csv"));
     assert_eq!(rows.len(), 5);
     for (option, value, key) in [

@@ -47,9 +47,9 @@ pub use comparison::{COMPARISON_CSV, ComparisonRow, comparison_header, write_com
 pub use csv_rows::InputFileError;
 pub use files::Replacement;
 pub use manifest::{
-    ComparisonInfo, ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue,
-    ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo, record_comparison,
-    utc_timestamp,
+    ComparisonInfo, ExperimentInfo, InterventionInfo, Lowered, Manifest, MetricInfo, NameValue,
+    ParamValue, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing,
+    VariantInfo, record_comparison, utc_timestamp,
 };
 pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
 pub use published::{

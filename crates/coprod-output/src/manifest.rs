@@ -29,8 +29,12 @@ pub struct Manifest {
     pub variants: Vec<VariantInfo>,
     /// `--set` options as typed; they override the scenario in every run.
     pub settings: Vec<String>,
-    /// Whether `--quick` shrank the runs.
+    /// Whether `--quick` was in force (given, or the default of a plain `coprod run`).
     pub quick: bool,
+    /// What `--quick` lowered, which may be nothing; absent without `--quick` (and in
+    /// folders written before coprod recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_lowered: Option<QuickLowered>,
     /// Columns of timeseries.csv after `step` (before it: the run's identity).
     pub step_metrics: Vec<MetricInfo>,
     /// Summary metric columns of runs.csv and `metric` values of summary.csv.
@@ -47,6 +51,27 @@ pub struct Manifest {
     pub comparison: Option<ComparisonInfo>,
     /// When and how fast; the only part that differs between identical invocations.
     pub timing: Timing,
+}
+
+/// What `--quick`'s caps lowered: the steps and replications (`null` when it kept them),
+/// and the parameters it lowered in at least one run (parameters.csv has their values).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickLowered {
+    /// Steps per run before and after, if it lowered them.
+    pub steps: Option<Lowered>,
+    /// Replications before and after, if it lowered them.
+    pub replications: Option<Lowered>,
+    /// Parameters it lowered in some run, in `SPECS` order.
+    pub parameters: Vec<String>,
+}
+
+/// A number before and after `--quick` lowered it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lowered {
+    /// Before.
+    pub from: u32,
+    /// After.
+    pub to: u32,
 }
 
 /// Where the scenario came from.
@@ -366,6 +391,7 @@ mod tests {
             variants: Vec::new(),
             settings: Vec::new(),
             quick: false,
+            quick_lowered: None,
             adaptive: None,
             comparison: None,
             step_metrics: Vec::new(),

@@ -1001,6 +1001,7 @@ mod tests {
             variants: Vec::new(),
             settings: Vec::new(),
             quick: false,
+            quick_lowered: None,
             adaptive: None,
             comparison: None,
             step_metrics: crate::MetricInfo::step_metrics(),

@@ -10,11 +10,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use coprod_output::Accumulator;
 use coprod_output::read::{
     GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries, read_manifest,
     read_parameters, read_runs, read_summary,
 };
+use coprod_output::{Accumulator, QuickLowered};
 
 use crate::classes::{CAP_CLASSES, SIZE_CLASSES, class_of};
 use crate::error::ReportError;
@@ -35,6 +35,24 @@ pub struct RunData {
     pub manifest: Option<serde_json::Value>,
     /// parameters.csv (every parameter as it ran), if present.
     pub parameters: Option<ParametersTable>,
+}
+
+/// What `--quick` did to a run, so that a page says only what it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Quick {
+    /// Not a quick run.
+    Off,
+    /// A quick run whose manifest predates the record of what `--quick` lowered.
+    Unrecorded,
+    /// What `--quick` lowered (possibly nothing: a scenario within its caps).
+    Lowered(QuickLowered),
+}
+
+impl Quick {
+    /// Whether `--quick` lowered the parameter `name` in some run.
+    pub(crate) fn lowered_parameter(&self, name: &str) -> bool {
+        matches!(self, Quick::Lowered(l) if l.parameters.iter().any(|p| p == name))
+    }
 }
 
 /// What the charts and pages need of timeseries.csv and groups.csv, per (variant, sweep point)
@@ -370,6 +388,19 @@ impl RunData {
             .and_then(|m| m.pointer("/experiment/steps"))
             .and_then(serde_json::Value::as_u64)
             .unwrap_or_else(|| self.aggregates.last_step.map_or(0, |s| s + 1))
+    }
+
+    /// What `--quick` did to these runs, as the manifest records it.
+    pub(crate) fn quick(&self) -> Quick {
+        let Some(m) = &self.manifest else {
+            return Quick::Off;
+        };
+        if m.get("quick").and_then(serde_json::Value::as_bool) != Some(true) {
+            return Quick::Off;
+        }
+        m.get("quick_lowered")
+            .and_then(|l| serde_json::from_value(l.clone()).ok())
+            .map_or(Quick::Unrecorded, Quick::Lowered)
     }
 
     /// Runs that failed (the manifest's `failed_runs`; 0 without a manifest): they have no

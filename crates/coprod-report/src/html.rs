@@ -11,7 +11,6 @@ use base64::Engine as _;
 
 use crate::error::ReportError;
 
-/// Escapes text for HTML element content and attribute values.
 /// "1 run", "2 runs": a count (a number, or one as the manifest writes it) with its noun.
 pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
     let n = n.to_string();
@@ -19,6 +18,16 @@ pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
     format!("{n} {noun}{s}")
 }
 
+/// "a", "a and b", "a, b and c".
+pub(crate) fn and_list(items: &[&str]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::charts::ChartFile;
-use crate::data::{RunData, metric_unit};
+use crate::data::{Quick, RunData, metric_unit};
 use crate::error::ReportError;
-use crate::html::{counted, escape, escape_with_code, inline_png, page};
+use crate::html::{and_list, counted, escape, escape_with_code, inline_png, page};
 
 /// The name of the report page in a run directory.
 pub const INDEX_HTML: &str = "index.html";
@@ -89,13 +89,7 @@ fn heading_section(body: &mut String, data: &RunData) {
         escape(&counted(data.steps(), "step")),
         escape(&counted(text("/experiment/replications"), "replication")),
         escape(&text("/seeds/base_seed")),
-        // The manifest records that the runs were shrunk, not whether by --quick or by a
-        // plain `coprod run`, which always shrinks them; the page says what it knows.
-        if text("/quick") == "true" {
-            " (quick run: shrunk by --quick, or by default in a plain <code>coprod run</code>)"
-        } else {
-            ""
-        },
+        quick_text(data),
         escape(&text("/coprod_version")),
     );
     failed_runs_text(body, data);
@@ -105,6 +99,44 @@ fn heading_section(body: &mut String, data: &RunData) {
          Redraw them from the CSV files with <code>coprod plot</code> and this folder.</p>",
         file_links(data)
     );
+}
+
+/// What `--quick` changed, as the manifest records it: only what it lowered, or that it
+/// changed nothing (a scenario within its caps).
+fn quick_text(data: &RunData) -> String {
+    // The manifest does not say whether --quick was given or was the default of a plain
+    // `coprod run`, which always has it; the page says what it knows.
+    const QUICK: &str = "quick run: --quick, or the default of a plain <code>coprod run</code>";
+    let lowered = match data.quick() {
+        Quick::Off => return String::new(),
+        Quick::Unrecorded => {
+            return format!(" ({QUICK}; this folder does not record what it lowered)");
+        }
+        Quick::Lowered(lowered) => lowered,
+    };
+    let mut parts: Vec<String> = [
+        ("steps", lowered.steps),
+        ("replications", lowered.replications),
+    ]
+    .into_iter()
+    .filter_map(|(noun, l)| Some(format!("the {noun} from {} to {}", l?.from, l?.to)))
+    .collect();
+    parts.extend(
+        lowered
+            .parameters
+            .iter()
+            .map(|p| format!("<code>{}</code>", escape(p))),
+    );
+    if parts.is_empty() {
+        return format!(" ({QUICK}, which changed nothing: the scenario is within its caps)");
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let values = if lowered.parameters.is_empty() {
+        ""
+    } else {
+        "; the parameters below give their values"
+    };
+    format!(" ({QUICK}, which lowered {}{values})", and_list(&parts))
 }
 
 /// Every chart inlined as PNG with its caption and a link to its SVG, then the notes on
@@ -602,7 +634,46 @@ mod tests {
         let page = page_of(serde_json::json!({"quick": true}));
         assert!(!page.contains("shrunk with --quick"), "{page}");
         assert!(
-            page.contains("shrunk by --quick, or by default in a plain <code>coprod run</code>"),
+            page.contains("quick run: --quick, or the default of a plain <code>coprod run</code>"),
+            "{page}"
+        );
+    }
+
+    /// The page says what --quick lowered, and only that: a scenario within its caps was
+    /// not shrunk at all.
+    #[test]
+    fn a_quick_run_states_only_what_quick_lowered() {
+        let lowered =
+            |l: serde_json::Value| page_of(serde_json::json!({"quick": true, "quick_lowered": l}));
+        let page =
+            lowered(serde_json::json!({"steps": null, "replications": null, "parameters": []}));
+        assert!(
+            page.contains(", which changed nothing: the scenario is within its caps)"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("shrunk") && !page.contains("lowered"),
+            "{page}"
+        );
+        let page = lowered(serde_json::json!({
+            "steps": {"from": 480, "to": 60},
+            "replications": null,
+            "parameters": []
+        }));
+        assert!(
+            page.contains(", which lowered the steps from 480 to 60)"),
+            "{page}"
+        );
+        let page = lowered(serde_json::json!({
+            "steps": null,
+            "replications": {"from": 30, "to": 3},
+            "parameters": ["population.n_citizens", "population.n_communities"]
+        }));
+        assert!(
+            page.contains(
+                ", which lowered the replications from 30 to 3, <code>population.n_citizens</code> \
+                 and <code>population.n_communities</code>; the parameters below give their values)"
+            ),
             "{page}"
         );
     }

@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 use coprod_plot::{ChartStyle, Series, response_curve, survival_count_curves, time_series};
 
 use crate::classes::CAP_CLASSES;
-use crate::data::{Estimate, RunData};
+use crate::data::{Estimate, Quick, RunData};
 use crate::error::ReportError;
 use crate::forces::{Force, Forces, factors, strongest_against};
-use crate::html::{escape, inline_png, page};
+use crate::html::{and_list, escape, inline_png, page};
 use crate::lifetimes::{Lifetimes, cap_survival_classes};
 
 /// The name of the teaching page.
@@ -543,15 +543,6 @@ impl Channels {
         } else {
             format!("; {}", causes.join(", "))
         }
-    }
-}
-
-/// "a", "a and b", "a, b and c".
-fn and_list(items: &[&str]) -> String {
-    match items.split_last() {
-        None => String::new(),
-        Some((last, [])) => (*last).to_string(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -1289,13 +1280,7 @@ fn changes_box(data: &RunData) -> String {
         .filter_map(|s| s.as_str())
         .filter(|s| s.starts_with("experiment."));
     changed.extend(settings.map(|s| format!("{} (--set)", s.replacen('=', " = ", 1))));
-    if manifest
-        .and_then(|m| m.get("quick"))
-        .and_then(|q| q.as_bool())
-        == Some(true)
-    {
-        changed.push("a quick run: fewer citizens, months and replications (--quick)".into());
-    }
+    changed.extend(quick_changes(&data.quick()));
     if changed.is_empty() {
         return "<p class=\"note\">Parameters: the scenario's own, nothing changed.</p>\n".into();
     }
@@ -1424,13 +1409,60 @@ fn unreachable_caps(data: &RunData, analysis: &Analysis) -> String {
     )
 }
 
+/// The months and replications `--quick` lowered, for the box of changes (the parameters
+/// it lowered are listed from parameters.csv), or that it changed nothing.
+fn quick_changes(quick: &Quick) -> Vec<String> {
+    match quick {
+        Quick::Off => Vec::new(),
+        Quick::Unrecorded => {
+            vec!["a quick run (--quick; this folder does not record what it lowered)".into()]
+        }
+        Quick::Lowered(l) if l.steps.is_none() && l.replications.is_none() => {
+            if l.parameters.is_empty() {
+                vec!["--quick changed nothing: the lesson is within its caps".into()]
+            } else {
+                Vec::new()
+            }
+        }
+        Quick::Lowered(l) => [("months", l.steps), ("replications", l.replications)]
+            .into_iter()
+            .filter_map(|(noun, l)| {
+                Some(format!(
+                    "{noun}: {} instead of {} (--quick)",
+                    l?.to, l?.from
+                ))
+            })
+            .collect(),
+    }
+}
+
+/// Why the intervals of a quick run are wide, when `--quick` made them so: it lowered the
+/// citizens or the replications (fewer months alone leave them as they were).
+fn quick_about(quick: &Quick) -> String {
+    match quick {
+        Quick::Off => String::new(),
+        Quick::Unrecorded => "; a quick run".into(),
+        Quick::Lowered(l) => {
+            let mut fewer = Vec::new();
+            if quick.lowered_parameter("population.n_citizens") {
+                fewer.push("citizens");
+            }
+            if l.replications.is_some() {
+                fewer.push("replications");
+            }
+            if fewer.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; a quick run with fewer {} than the scenario's, so intervals are wide",
+                    and_list(&fewer)
+                )
+            }
+        }
+    }
+}
+
 fn about(data: &RunData, analysis: &Analysis) -> String {
-    let quick = data
-        .manifest
-        .as_ref()
-        .and_then(|m| m.get("quick"))
-        .and_then(|q| q.as_bool())
-        .unwrap_or(false);
     format!(
         "<h2>About these numbers</h2><p class=\"note\">{} runs of the scenario <code>{}</code> \
          ({} replications per size and regime, {} months each{}).{}{} \"Still going after {} \
@@ -1449,11 +1481,7 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
         escape(&data.name()),
         analysis.replications,
         analysis.steps,
-        if quick {
-            "; a quick run with fewer citizens and replications, so intervals are wide"
-        } else {
-            ""
-        },
+        quick_about(&data.quick()),
         unreachable_caps(data, analysis),
         failed_runs(data),
         analysis.horizon,
@@ -2588,9 +2616,16 @@ mod tests {
                 row("8", SIZE_PARAM, "8", "sweep"),
             ],
         });
+        // --quick lowered the months and the communities, but not the citizens (set lower)
+        // nor the replications (given explicitly): the box names only what it lowered.
         d.manifest = Some(serde_json::json!({
             "experiment": {"steps": 60},
             "quick": true,
+            "quick_lowered": {
+                "steps": {"from": 480, "to": 60},
+                "replications": null,
+                "parameters": ["population.n_communities"]
+            },
             "settings": ["population.n_citizens=500", "experiment.replications=5"]
         }));
         assert!(
@@ -2598,12 +2633,27 @@ mod tests {
                 "<ul><li><code>population.n_citizens = 500 (--set)</code></li>\
                  <li><code>population.n_communities = 5 (--quick)</code></li>\
                  <li><code>experiment.replications = 5 (--set)</code></li>\
-                 <li><code>a quick run: fewer citizens, months and replications (--quick)</code></li>\
+                 <li><code>months: 60 instead of 480 (--quick)</code></li>\
                  </ul>"
             ),
             "{}",
             changes_box(&d)
         );
+        // A lesson within the caps: --quick changed nothing, and the box says so.
+        d.parameters = None;
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 20},
+            "quick": true,
+            "quick_lowered": {"steps": null, "replications": null, "parameters": []}
+        }));
+        let text = changes_box(&d);
+        assert!(
+            text.contains(
+                "<li><code>--quick changed nothing: the lesson is within its caps</code></li>"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("fewer"), "{text}");
     }
 
     #[test]
@@ -2621,6 +2671,11 @@ mod tests {
         d.manifest = Some(serde_json::json!({
             "experiment": {"steps": 60},
             "quick": true,
+            "quick_lowered": {
+                "steps": {"from": 480, "to": 60},
+                "replications": {"from": 30, "to": 3},
+                "parameters": ["population.n_citizens"]
+            },
             "parameters": parameters
         }));
         let a = analyse(&d).unwrap();
@@ -2628,13 +2683,26 @@ mod tests {
         assert!(
             text.contains(
                 "12 runs of the scenario <code>run</code> (3 replications per size and regime, 60 \
-                 months each; a quick run with fewer citizens and replications, so intervals are \
-                 wide). Communities here hold 20 citizens and groups recruit within one \
+                 months each; a quick run with fewer citizens and replications than the \
+                 scenario's, so intervals are wide). Communities here hold 20 citizens and groups recruit within one \
                  community, so the caps 24, 40 ran as groups of at most 20 members;"
             ),
             "{text}"
         );
         assert!(text.contains("\"Still going after 24 months\""), "{text}");
+        // Fewer months alone do not widen the intervals: the page does not say they are wide.
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 60},
+            "quick": true,
+            "quick_lowered": {
+                "steps": {"from": 480, "to": 60},
+                "replications": null,
+                "parameters": []
+            },
+            "parameters": parameters
+        }));
+        let text = about(&d, &a);
+        assert!(!text.contains("quick run"), "{text}");
         // Communities of 40: every cap can be filled.
         d.manifest = Some(serde_json::json!({
             "experiment": {"steps": 60},

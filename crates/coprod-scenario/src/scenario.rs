@@ -46,8 +46,12 @@ pub struct Scenario {
     pub variants: Vec<Variant>,
     /// `--set` values as (index in `SPECS`, value); they win over everything else.
     pub pins: Vec<(usize, f64)>,
-    /// Whether `--quick` shrank the runs (see [`Scenario::make_quick`]).
+    /// Whether `--quick` was in force (see [`Scenario::make_quick`]); it may have changed
+    /// nothing, see [`Scenario::quick_lowered`].
     pub quick: bool,
+    /// The steps and replications before `--quick` capped them, so that the outputs can say
+    /// what it lowered; `None` without `--quick`.
+    pub before_quick: Option<(u32, u32)>,
     /// The claim a validation scenario tests (`[validation]`), if any.
     pub validation: Option<Validation>,
     /// The sensitivity analysis of `coprod sensitivity` (`[sensitivity]`), if any.
@@ -285,6 +289,7 @@ impl Scenario {
             variants,
             pins: Vec::new(),
             quick: false,
+            before_quick: None,
             validation,
             sensitivity,
             calibration,
@@ -398,6 +403,8 @@ impl Scenario {
     /// the outputs would label identical runs with different values.
     pub fn make_quick(&mut self) -> Result<(), ScenarioError> {
         self.quick = true;
+        self.before_quick
+            .get_or_insert((self.steps, self.replications));
         self.steps = self.steps.min(QUICK_MAX_STEPS);
         self.replications = self.replications.min(QUICK_MAX_REPLICATIONS);
         self.check_combinations().map_err(|(v, p, e)| {
@@ -406,6 +413,23 @@ impl Scenario {
         self.check_quick_points_distinct()?;
         self.check_sweep_not_overridden()
             .map_err(|o| ScenarioError::new("--quick", o.message(self)).with_hint(o.hint()))
+    }
+
+    /// What `--quick` lowered of the experiment: `experiment.steps` and
+    /// `experiment.replications` as (key, from, to), each only if it lowered it (a scenario
+    /// within the caps, or replications given explicitly, keep theirs). The parameters its
+    /// size caps lowered have the source [`ParamSource::Quick`] instead.
+    pub fn quick_lowered(&self) -> Vec<(&'static str, u32, u32)> {
+        let Some((steps, replications)) = self.before_quick else {
+            return Vec::new();
+        };
+        [
+            ("experiment.steps", steps, self.steps),
+            ("experiment.replications", replications, self.replications),
+        ]
+        .into_iter()
+        .filter(|(_, from, to)| to < from)
+        .collect()
     }
 
     /// Under `--quick`: no two sweep points of a variant may run with the same parameters.

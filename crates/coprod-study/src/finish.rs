@@ -7,11 +7,12 @@ use std::time::{Instant, SystemTime};
 
 use coprod_core::SPECS;
 use coprod_output::{
-    Completed, ExperimentInfo, InterventionInfo, Manifest, MetricInfo, NameValue, ParamValue,
-    ParameterRow, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing, VariantInfo,
+    Completed, ExperimentInfo, InterventionInfo, Lowered, Manifest, MetricInfo, NameValue,
+    ParamValue, ParameterRow, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo,
+    Timing, VariantInfo,
 };
 use coprod_report::{RunData, Tally};
-use coprod_scenario::{SEED_DERIVATION, Scenario, Setting, run_seed};
+use coprod_scenario::{ParamSource, SEED_DERIVATION, Scenario, Setting, run_seed};
 
 use crate::compare;
 use crate::error::{Context, Result};
@@ -136,6 +137,7 @@ pub(crate) fn manifest(
     clock: Instant,
     threads: usize,
 ) -> Manifest {
+    let parameters = manifest_parameters(s);
     Manifest {
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: ScenarioInfo {
@@ -152,7 +154,7 @@ pub(crate) fn manifest(
             runs: s.n_runs(),
         },
         seeds: seed_info(s),
-        parameters: manifest_parameters(s),
+        parameters: parameters.clone(),
         sweep: sweep_infos(s),
         variants: variant_infos(s),
         settings: settings
@@ -160,6 +162,7 @@ pub(crate) fn manifest(
             .map(|st| format!("{}={}", st.key, st.value))
             .collect(),
         quick,
+        quick_lowered: quick.then(|| quick_lowered(s, &parameters)),
         failed_runs: 0,
         step_metrics: MetricInfo::step_metrics(),
         summary_metrics: MetricInfo::summary_metrics(),
@@ -172,6 +175,27 @@ pub(crate) fn manifest(
             threads,
             resumed_at_run: None,
         },
+    }
+}
+
+/// The manifest's `quick_lowered`: the steps and replications `--quick` lowered, and the
+/// parameters whose source in some run is its caps.
+fn quick_lowered(s: &Scenario, parameters: &[ParamValue]) -> QuickLowered {
+    let lowered = |key: &str| {
+        s.quick_lowered()
+            .into_iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, from, to)| Lowered { from, to })
+    };
+    let by_quick = ParamSource::Quick.as_str();
+    QuickLowered {
+        steps: lowered("experiment.steps"),
+        replications: lowered("experiment.replications"),
+        parameters: parameters
+            .iter()
+            .filter(|p| p.source.split('+').any(|source| source == by_quick))
+            .map(|p| p.name.clone())
+            .collect(),
     }
 }
 
