@@ -319,7 +319,7 @@ fn a_sweep_over_two_parameters_gets_a_heatmap() {
     check_chart(
         &dir.join("charts/heatmap_participation_rate_baseline"),
         &[
-            "participation cost (0-1 scale)",
+            "participation cost (benefit units per step)",
             "group size cap (members)",
             "participation rate (share of citizens)",
         ],

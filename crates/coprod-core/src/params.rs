@@ -436,7 +436,7 @@ define_params! {
     dynamics.ownership_learning: Real, 0.03, [0, 1], "weight", false, "Weight of taking part in ownership.";
     dynamics.disconnected_trust: Real, 0.2, [0, 1], "0-1 scale", false, "Trust that non-members drift to when the organisation is disconnected from them.";
     // --- levers (interventions may switch these during a run) ---
-    levers.participation_cost: Real, 0.5, [0, 2], "0-1 scale", true, "Cost of taking part for a citizen with no spare time.";
+    levers.participation_cost: Real, 0.5, [0, 2], "benefit units per step", true, "Cost of taking part for a citizen with no spare time.";
     levers.threshold_shift: Real, 0.0, [-10, 10], "log-odds", true, "Added to the join log-odds (lowering thresholds is positive).";
     levers.financial_incentive: Real, 0.0, [0, 1], "0-1 scale", true, "Payment to members.";
     levers.nonfinancial_incentive: Real, 0.0, [0, 1], "0-1 scale", true, "Recognition and other non-financial rewards to members.";
@@ -601,6 +601,30 @@ mod tests {
             assert_eq!(spec.check(p.get_index(i)), Ok(()), "{}", spec.name);
         }
         p.validate().unwrap();
+    }
+
+    /// A unit that promises a value between 0 and 1 (a 0-1 scale, a share or a
+    /// probability) is untrue of a parameter allowed outside it, and `coprod list --params`,
+    /// parameters.csv and docs/ODD.md all print the unit beside the range.
+    #[test]
+    fn units_of_0_to_1_have_ranges_within_0_and_1() {
+        // A share per unit of something else is a slope ("share of endowment per unit net
+        // cost"), which may exceed 1; a share per step or per member may not.
+        let bounded = |unit: &str| {
+            (unit == "0-1 scale" || unit.starts_with("share") || unit.starts_with("probability"))
+                && !unit.contains("per unit")
+        };
+        let wrong: Vec<String> = SPECS
+            .iter()
+            .filter(|s| bounded(s.unit) && !(s.min >= 0.0 && s.max <= 1.0))
+            .map(|s| format!("{} ({}, {} to {})", s.name, s.unit, s.min, s.max))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "units that contradict their range: {wrong:?}"
+        );
+        // The check sees the units it guards.
+        assert!(SPECS.iter().filter(|s| bounded(s.unit)).count() > 40);
     }
 
     #[test]
