@@ -239,6 +239,40 @@ fn bad_targets_files_name_line_and_column() {
     }
 }
 
+/// Counts of one are singular in what calibrate says: one parameter, one target and one
+/// generation are not "1 targets".
+#[test]
+fn counts_of_one_are_singular() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    fs::write(
+        &scenario,
+        SCENARIO.replace("generations = 3", "generations = 1"),
+    )
+    .unwrap();
+    fs::write(
+        &targets,
+        "metric,step,observed,se,source\nmean_contribution,0,0.39,0.03,test\n",
+    )
+    .unwrap();
+    let output = calibrate_into(&sandbox, (&scenario, &targets), "cal", &["-j", "1"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "tiny-calibration: 1 parameter, 1 target, 20 particles, up to 1 generation, 1 thread"
+        ),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("/1 target inside the 95% predictive interval"),
+        "{stdout}"
+    );
+}
+
 /// A lab scenario's targets may name only the metrics a lab run reports; anything else
 /// is 0 in every lab run and is refused before an output directory exists.
 #[test]
@@ -776,7 +810,7 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .cmd(&["merge", "cal"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("shards 1/3, 2/3 still to run"));
+        .stderr(predicate::str::contains("2 shards still to run: 1/3, 2/3"));
     // An unsharded calibration has nothing to merge.
     calibrate_into(&sandbox, (&scenario, &targets), "whole", &[])
         .assert()

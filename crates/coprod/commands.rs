@@ -1,6 +1,7 @@
 //! The commands that are one call to `coprod-study` and a few lines of printing: `check`,
 //! `list`, `plot`, `compare`, `sensitivity`, `validate`, `calibrate`, `survey`, `slurm`.
 
+use coprod_report::counted;
 use std::io::Write;
 
 use coprod_study::{
@@ -232,7 +233,7 @@ pub(crate) fn merge_calibration(
         } => {
             say!(
                 "merged {}; the calibration has stopped",
-                generations(new_generations)
+                counted(new_generations, "generation")
             );
             writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
         }
@@ -249,13 +250,17 @@ pub(crate) fn merge_calibration(
                         .iter()
                         .map(|i| format!("{i}/{n}"))
                         .collect();
-                    format!("shards {} still to run", missing.join(", "))
+                    format!(
+                        "{} still to run: {}",
+                        counted(missing.len(), "shard"),
+                        missing.join(", ")
+                    )
                 },
             );
             say!(
                 "merged {}; generation {} needs round {} (proposals {}-{}, {split}): run the \
                  shards again, then merge",
-                generations(new_generations),
+                counted(new_generations, "generation"),
                 round.generation,
                 round.round,
                 round.block.start,
@@ -265,15 +270,6 @@ pub(crate) fn merge_calibration(
         }
     }
     Ok(0)
-}
-
-/// "1 generation", "2 generations".
-fn generations(n: usize) -> String {
-    if n == 1 {
-        "1 generation".into()
-    } else {
-        format!("{n} generations")
-    }
 }
 
 pub(crate) fn survey(threads: usize, args: SurveyArgs, out: &mut impl Write) -> Result<u8> {

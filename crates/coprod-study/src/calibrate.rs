@@ -16,6 +16,8 @@ use coprod_calibrate::{
 };
 use coprod_core::METRICS;
 use coprod_output::{read_targets, write_json_file, write_table};
+
+use crate::estimate::counted;
 use coprod_plot::{ChartStyle, Series, time_series};
 
 use crate::error::{Context, Result, bail};
@@ -66,8 +68,10 @@ impl fmt::Display for Calibration {
         }
         write!(
             f,
-            "RMSE of predictive means {:.4}; {}/{} targets inside the 95% predictive interval",
-            self.rmse, self.covered, self.targets
+            "RMSE of predictive means {:.4}; {}/{} inside the 95% predictive interval",
+            self.rmse,
+            self.covered,
+            counted(self.targets, "target")
         )
     }
 }
@@ -140,13 +144,13 @@ impl Setup {
 
     pub(crate) fn announce(&self, progress: &dyn Progress, threads: usize) {
         progress.note(Note::Status(format!(
-            "{}: {} parameters, {} targets, {} particles, up to {} generations, {}",
+            "{}: {}, {}, {}, up to {}, {}",
             self.scenario.name,
-            self.names.len(),
-            self.targets.len(),
-            self.settings.particles,
-            self.settings.generations,
-            crate::estimate::counted(threads, "thread")
+            counted(self.names.len(), "parameter"),
+            counted(self.targets.len(), "target"),
+            counted(self.settings.particles, "particle"),
+            counted(self.settings.generations, "generation"),
+            counted(threads, "thread")
         )));
     }
 }

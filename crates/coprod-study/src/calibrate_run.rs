@@ -29,6 +29,7 @@ use crate::calibrate::{
     read_checkpoints, reproduce, write_checkpoints,
 };
 use crate::error::{Context, Result, bail, invalid};
+use crate::estimate::counted;
 use crate::progress::{Note, Progress};
 use crate::shard::indices;
 
@@ -99,12 +100,11 @@ pub(crate) fn load_state(setup: &Setup) -> Result<State> {
     for (i, g) in generations.iter().enumerate() {
         if g.index as usize != i || g.particles.len() != settings.particles {
             bail!(
-                "cannot resume {}: checkpoint {i} has index {} and {} particles, expected {i} \
-                 and {}",
+                "cannot resume {}: checkpoint {i} has index {} and {}, expected {i} and {}",
                 out.display(),
                 g.index,
-                g.particles.len(),
-                settings.particles
+                counted(g.particles.len(), "particle"),
+                counted(settings.particles, "particle")
             );
         }
     }
@@ -225,12 +225,12 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
         slices.iter().find(|(_, s)| s.shards != slices[0].1.shards),
     ) {
         bail!(
-            "{} and {} split round {round} of generation {generation} into {} and {} shards\
+            "{} and {} split round {round} of generation {generation} into {} and {}\
              \n\nhint: remove the files of one split and run its shards again",
             a.display(),
             b.display(),
-            first.shards,
-            other.shards
+            counted(first.shards, "shard"),
+            counted(other.shards, "shard")
         );
     }
     Ok(slices.into_iter().map(|(_, s)| s).collect())
@@ -409,11 +409,12 @@ pub fn calibrate_shard(
         && n != shards
     {
         bail!(
-            "round {} of generation {} of {} is split into {n} shards, not {shards}\n\nhint: \
+            "round {} of generation {} of {} is split into {}, not {shards}\n\nhint: \
              give --shard I/{n} (the shards still missing: {})",
             round.round,
             round.generation,
             out.display(),
+            counted(n, "shard"),
             describe_shards(&round.missing(n), n)
         );
     }
