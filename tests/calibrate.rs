@@ -492,7 +492,8 @@ fn a_second_survey_gets_a_numbered_folder() {
     }
 }
 
-/// Ctrl-C during a survey says that nothing was kept, exits with 130 and leaves no result.
+/// Ctrl-C during a survey says that nothing was kept, exits with 130 and leaves no result,
+/// nor its hidden partial directory.
 #[test]
 fn ctrl_c_says_the_survey_was_not_written() {
     let sandbox = Sandbox::new();
@@ -513,6 +514,7 @@ fn ctrl_c_says_the_survey_was_not_written() {
         "{stderr}"
     );
     assert!(!sandbox.path().join("s").exists());
+    assert!(!sandbox.path().join(".s.partial").exists());
 }
 
 #[test]

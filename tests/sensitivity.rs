@@ -321,6 +321,36 @@ fn interventions_that_would_hold_a_varied_lever_throughout_are_refused() {
         .success();
 }
 
+/// Ctrl-C during a sensitivity analysis exits with 130, says that nothing was kept, and
+/// keeps nothing: neither the result nor its hidden partial directory.
+#[test]
+fn ctrl_c_keeps_nothing_of_a_sensitivity_analysis() {
+    let sandbox = Sandbox::new();
+    // Long runs on one thread: many seconds, still running when interrupted.
+    let args = [
+        "sensitivity",
+        "sensitivity",
+        "--threads",
+        "1",
+        "--set",
+        "experiment.steps=480",
+        "--set",
+        "population.n_citizens=1000",
+        "--out",
+        "sb",
+    ];
+    let stderr = crate::resume::interrupt_when(&sandbox, &args, ".sb.partial");
+    assert!(
+        stderr.ends_with(
+            "\ninterrupted: the sensitivity analysis is written only when complete, and \
+             nothing of it was kept; give the same command again to start over\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!sandbox.path().join("sb").exists());
+    assert!(!sandbox.path().join(".sb.partial").exists());
+}
+
 #[test]
 fn check_counts_the_runs_of_a_sensitivity_analysis() {
     let sandbox = Sandbox::new();

@@ -84,7 +84,8 @@ fn validate(sandbox: &Sandbox, out: &str, extra: &[&str]) -> std::path::PathBuf 
     validate_with_table(sandbox, out, extra).0
 }
 
-/// Ctrl-C during a validation exits with 130 and says that nothing was kept.
+/// Ctrl-C during a validation exits with 130, says that nothing was kept and keeps nothing
+/// (no result, no hidden partial directory).
 #[test]
 fn ctrl_c_says_the_validation_was_not_written() {
     let sandbox = Sandbox::new();
@@ -101,6 +102,7 @@ fn ctrl_c_says_the_validation_was_not_written() {
         "{stderr}"
     );
     assert!(!sandbox.path().join("v").exists());
+    assert!(!sandbox.path().join(".v.partial").exists());
 }
 
 /// The output directory and the table printed on stdout.

@@ -4,6 +4,7 @@
 //! convention). The handler exits at once, so a run that never ends cannot hold it up; the
 //! run directory's journal makes stopping at any moment safe.
 
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use coprod_study::{Note, Progress, Resumable};
@@ -82,6 +83,18 @@ impl Progress for Terminal {
         let what = what.to_string();
         self.on_ctrl_c(Box::new(move || what.clone()));
     }
+
+    /// From now on, Ctrl-C removes `partial` before it says what was kept (nothing).
+    fn discard_on_interrupt(&self, partial: Option<&Path>) {
+        if !self.ctrl_c {
+            return;
+        }
+        // Waits for a handler already removing it: the process then exits, and the
+        // directory is never moved into place while it is being removed.
+        if let Ok(mut current) = DISCARD.lock() {
+            *current = partial.map(Path::to_path_buf);
+        }
+    }
 }
 
 /// What Ctrl-C prints before exiting, as the run stands now.
@@ -90,6 +103,9 @@ type Message = Box<dyn Fn() -> String + Send>;
 /// The message of the Ctrl-C handler: the handler can be installed only once per process,
 /// and the message changes as a run goes on (the pilot of `--target-ci`, then the runs).
 static ON_CTRL_C: Mutex<Option<Message>> = Mutex::new(None);
+
+/// The partial directory Ctrl-C removes, if any (see [`Progress::discard_on_interrupt`]).
+static DISCARD: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 impl Terminal {
     /// Makes Ctrl-C print `message` and exit with status 130 (installing the handler once).
@@ -101,6 +117,11 @@ impl Terminal {
             *current = Some(message);
         }
         let _ = ctrlc::set_handler(|| {
+            // Held until the process exits, so that no one moves the directory meanwhile.
+            let discard = DISCARD.lock();
+            if let Ok(Some(partial)) = discard.as_deref() {
+                let _ = std::fs::remove_dir_all(partial);
+            }
             if let Ok(current) = ON_CTRL_C.lock()
                 && let Some(message) = current.as_ref()
             {

@@ -4,6 +4,10 @@
 //!
 //! Imports nothing of ours but the resume record.
 
+use std::path::{Path, PathBuf};
+
+use coprod_output::RunDir;
+
 use crate::resume::Resumable;
 
 /// A message for the person running the study. The text is complete; the kind says how
@@ -50,6 +54,13 @@ pub trait Progress: Sync {
         let _ = what;
     }
 
+    /// From now on, stopping the process removes `partial` (`Some`): the partial directory
+    /// of a result written only when complete, which holds nothing kept. `None` stops
+    /// removing it, before it is moved into place and becomes the result.
+    fn discard_on_interrupt(&self, partial: Option<&Path>) {
+        let _ = partial;
+    }
+
     /// Whether to stop. Checked after each run is written: a cancelled run saves the runs
     /// done so far and returns [`crate::StudyError::Cancelled`].
     fn cancelled(&self) -> bool {
@@ -64,6 +75,34 @@ pub(crate) fn nothing_written(what: &str) -> String {
         "interrupted: the {what} is written only when complete, and nothing of it was kept; \
          give the same command again to start over"
     )
+}
+
+/// While it lives, an interruption removes the partial directory of a result that is
+/// written only when complete (it holds nothing kept). Dropped on every way out, before the
+/// [`RunDir`] (declare it after), so that a directory removed or moved into place is no
+/// longer named.
+pub(crate) struct Discard<'a> {
+    progress: &'a dyn Progress,
+}
+
+impl<'a> Discard<'a> {
+    pub(crate) fn new(progress: &'a dyn Progress, dir: &RunDir) -> Discard<'a> {
+        progress.discard_on_interrupt(Some(dir.staging()));
+        Discard { progress }
+    }
+
+    /// Moves `dir` into place, after an interruption stops removing it: from then on it is
+    /// the result. Returns where the result is.
+    pub(crate) fn commit(self, dir: RunDir) -> Result<PathBuf, coprod_output::OutputError> {
+        drop(self);
+        dir.commit()
+    }
+}
+
+impl Drop for Discard<'_> {
+    fn drop(&mut self) {
+        self.progress.discard_on_interrupt(None);
+    }
 }
 
 /// Progress that shows nothing and never cancels.

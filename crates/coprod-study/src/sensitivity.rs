@@ -105,6 +105,7 @@ pub fn sensitivity(
     announce(&scenario, &table, designs.len(), threads, progress);
     progress.on_interrupt(&crate::progress::nothing_written("sensitivity analysis"));
     let dir = create_dir(&scenario, options)?;
+    let discard = crate::progress::Discard::new(progress, &dir);
     let (replicates, design) = run_design(
         &scenario,
         &table,
@@ -128,7 +129,7 @@ pub fn sensitivity(
     let parameters: Vec<String> = table.factors.iter().map(|f| f.name().to_string()).collect();
     write_design(dir.staging(), &parameters, &table.outputs, &design)?;
     write_sensitivity(dir.staging(), &rows, &manifest)?;
-    let path = dir.commit()?;
+    let path = discard.commit(dir)?;
     Ok(SensitivitySummary {
         dir: path,
         indices: rows.len(),

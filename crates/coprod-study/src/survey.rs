@@ -127,6 +127,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
     )?;
     progress.on_interrupt(&crate::progress::nothing_written("survey"));
+    let discard = crate::progress::Discard::new(progress, &dir);
     let respondents = sample_runs(&runs, horizon, options.sample, threads)?;
     let raw: Vec<Vec<f64>> = respondents
         .iter()
@@ -145,7 +146,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     let manifest = manifest(options, &scenario, horizon, &seeds, y.len(), share);
     write_json_file(&staging.join("manifest.json"), &manifest)?;
-    let out = dir.commit()?;
+    let out = discard.commit(dir)?;
     let predictors = order
         .iter()
         .map(|&j| {

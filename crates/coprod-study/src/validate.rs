@@ -90,6 +90,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     // Before the partial directory appears, so that no interruption goes unexplained.
     progress.on_interrupt(&crate::progress::nothing_written("validation"));
     let dir = RunDir::create(&target, existing)?;
+    let discard = crate::progress::Discard::new(progress, &dir);
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
     for scenario in &scenarios {
@@ -131,7 +132,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
         &manifest,
     )?;
     draw_forest(&results, dir.staging())?;
-    let path = dir.commit()?;
+    let path = discard.commit(dir)?;
     Ok(Validation { results, dir: path })
 }
 
