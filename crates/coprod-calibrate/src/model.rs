@@ -93,7 +93,7 @@ impl ModelSimulator {
 }
 
 /// Why `scenario` cannot be calibrated against `metric`, if it cannot: a lab run reports
-/// only [`LAB_METRICS`], so a target of any other would be compared with 0 in every run.
+/// only `LAB_METRICS`, so a target of any other would be compared with 0 in every run.
 pub fn unreported_metric(scenario: &Scenario, metric: &str) -> Option<String> {
     (scenario.base.is_lab() && !LAB_METRICS.contains(&metric)).then(|| {
         format!(
