@@ -222,6 +222,8 @@ fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
             "cap reached" => assert!(reps == 6 && widest > 0.01, "{adaptive}"),
             other => panic!("unexpected reason {other}"),
         }
+        // Every variant had runs, so none is named as having no interval.
+        assert_eq!(adaptive["variants_without_runs"], serde_json::json!([]));
         // Batches of 2 replications: 2, 4 or 6.
         assert!(
             reps.is_multiple_of(2) && (2..=6).contains(&reps),

@@ -586,6 +586,9 @@ pub(crate) struct Adaptive {
     pub(crate) max_half_width: f64,
     /// The comparison with the largest half-width: `variant: metric`.
     pub(crate) widest: String,
+    /// Variants compared with no successful run when it stopped (every run failed): they
+    /// have no interval, so "target met" says nothing of them.
+    pub(crate) variants_without_runs: Vec<String>,
     /// Metrics whose CIs were checked.
     pub(crate) metrics: Vec<String>,
     /// The pilot's runs, by (variant, sweep point, replication), when they fit in
@@ -618,6 +621,7 @@ impl Adaptive {
             "stopped_because": self.stopped_because,
             "max_half_width": self.max_half_width,
             "widest": self.widest,
+            "variants_without_runs": self.variants_without_runs,
             "metrics": self.metrics,
         })
     }
@@ -666,6 +670,23 @@ pub(crate) fn adaptive_replications(
         } else {
             continue;
         };
+        let variants_without_runs = pilot.variants_without_runs(scenario, against);
+        if !variants_without_runs.is_empty() {
+            progress.note(Note::Warning(format!(
+                "--target-ci: every run so far of {} failed, so {} no interval: the target \
+                 was judged on the other variants (failures.csv will say why)",
+                variants_without_runs
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if variants_without_runs.len() == 1 {
+                    "it has"
+                } else {
+                    "they have"
+                }
+            )));
+        }
         return Ok(Adaptive {
             target_ci_half_width: target,
             max_replications: max,
@@ -674,6 +695,7 @@ pub(crate) fn adaptive_replications(
             stopped_because: reason.to_string(),
             max_half_width: half,
             widest,
+            variants_without_runs,
             metrics: metrics.to_vec(),
             outputs: pilot.kept,
         });
@@ -689,6 +711,16 @@ struct Pilot {
 }
 
 impl Pilot {
+    /// The variants other than the reference `against` with no successful run so far.
+    fn variants_without_runs(&self, scenario: &Scenario, against: &str) -> Vec<String> {
+        scenario
+            .variants
+            .iter()
+            .map(|v| v.name.clone())
+            .filter(|v| v != against && !self.table.rows.iter().any(|r| r.variant == *v))
+            .collect()
+    }
+
     /// No runs yet, with the columns of `scenario`'s runs.csv.
     fn new(scenario: &Scenario) -> Pilot {
         let names: Vec<String> = summary_names().into_iter().map(|(n, _, _)| n).collect();
@@ -834,6 +866,38 @@ mod tests {
         assert_eq!(
             x_label("service_output", &[&two], true),
             "difference in service output (mean payoff in tokens), 95% CI"
+        );
+    }
+
+    /// A variant none of whose pilot runs succeeded has no interval, and is named (in
+    /// manifest.json's `adaptive`) rather than counted as meeting the target; the reference
+    /// is not among them (its absence stops any comparison, which says so).
+    #[test]
+    fn variants_without_a_successful_run_are_named() {
+        let text = "[[experiment.variants]]\nname = \"cheap\"\n\
+                    params.levers.participation_cost = 0.1\n\
+                    [[experiment.variants]]\nname = \"joint\"\n\
+                    params.groups.service = \"joint\"\n";
+        let scenario = Scenario::from_toml(text, "s.toml", "s").unwrap();
+        let mut pilot = Pilot::new(&scenario);
+        assert_eq!(
+            pilot.variants_without_runs(&scenario, "baseline"),
+            ["cheap", "joint"]
+        );
+        pilot.table.rows.push(run("cheap", "", 0, 0.5));
+        assert_eq!(
+            pilot.variants_without_runs(&scenario, "baseline"),
+            ["joint"]
+        );
+        assert_eq!(
+            pilot.variants_without_runs(&scenario, "joint"),
+            ["baseline"]
+        );
+        pilot.table.rows.push(run("joint", "", 0, 0.5));
+        assert!(
+            pilot
+                .variants_without_runs(&scenario, "baseline")
+                .is_empty()
         );
     }
 
