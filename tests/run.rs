@@ -433,6 +433,26 @@ fn lab_setting_runs_rounds() {
 }
 
 #[test]
+fn a_single_run_is_counted_as_one_run() {
+    let sb = Sandbox::new();
+    sb.cmd(&[
+        "run",
+        "baseline",
+        "--out",
+        "one",
+        "-r",
+        "1",
+        "--set",
+        "population.n_citizens=200",
+        "--set",
+        "experiment.steps=3",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("wrote 1 run in"));
+}
+
+#[test]
 fn scenario_errors_exit_2_with_position() {
     let sb = Sandbox::new();
     let file = data("scenarios/invalid.toml");

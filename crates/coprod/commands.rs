@@ -92,9 +92,12 @@ pub(crate) fn sensitivity(
     let done = coprod_study::sensitivity(&study, &options, &Terminal::new())?;
     let took = coprod_study::human_duration(done.seconds);
     say!(
-        "wrote {} indices from {} runs in {took}",
-        done.indices,
-        done.runs
+        "wrote {} from {} in {took}",
+        match done.indices {
+            1 => "1 index".to_string(),
+            n => format!("{n} indices"),
+        },
+        counted(done.runs, "run")
     );
     writeln!(out, "{}", done.dir.display())?;
     Ok(0)

@@ -12,6 +12,7 @@ use coprod_sweep::Faults;
 
 use crate::cli::{self, MergeArgs, RunArgs, TeachArgs};
 use crate::progress::Terminal;
+use coprod_report::counted;
 
 /// Environment variable naming runs that fail on purpose (testing aid, docs/errors.md).
 const FAULT_INJECT: &str = "COPROD_FAULT_INJECT";
@@ -78,7 +79,7 @@ fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
         let took = coprod_study::human_duration(s.seconds);
         // With failures the warning below says how many of them runs.csv holds.
         let verb = if s.failed == 0 { "wrote" } else { "ran" };
-        say!("{verb} {} runs in {took}", s.ran);
+        say!("{verb} {} in {took}", counted(s.ran, "run"));
     }
     writeln!(out, "{dir}")?;
     if s.failed == 0 {
@@ -87,9 +88,9 @@ fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
     let failures = s.failures_csv();
     match &s.shard {
         Some(shard) => say!(
-            "warning: {} of the shard's {} runs failed; {} lists them",
+            "warning: {} of the shard's {} failed; {} lists them",
             s.failed,
-            shard.runs,
+            counted(shard.runs, "run"),
             failures.display()
         ),
         None => failed_runs(s.failed, s.runs, &failures),
@@ -99,7 +100,8 @@ fn report(s: &RunSummary, out: &mut impl Write) -> Result<u8> {
 
 fn failed_runs(failed: u64, runs: u64, failures: &Path) {
     say!(
-        "warning: {failed} of {runs} runs failed; {} lists them with their seeds and parameters",
+        "warning: {failed} of {} failed; {} lists them with their seeds and parameters",
+        counted(runs, "run"),
         failures.display()
     );
 }
@@ -126,19 +128,22 @@ pub(crate) fn teach(threads: usize, args: TeachArgs, out: &mut impl Write) -> Re
             // The runs finished but the page cannot be drawn from them: like failed runs, a
             // finished lesson without its page (status 3), the runs kept.
             say!(
-                "warning: no teach.html: the {} runs are complete in {}, but the page cannot be \
+                "warning: no teach.html: the {} complete in {}, but the page cannot be \
                  drawn from them: {why}\n\nhint: index.html and the CSV files there show what \
                  the runs did",
-                lesson.run.runs,
+                match lesson.run.runs {
+                    1 => "1 run is".to_string(),
+                    n => format!("{n} runs are"),
+                },
                 lesson.run.dir.display()
             );
             return Ok(SOME_RUNS_FAILED);
         }
         (None, None) => say!(
             "no teach.html: a lesson's page is not drawn from an incomplete experiment ({} of \
-             {} runs failed)",
+             {} failed)",
             lesson.run.failed,
-            lesson.run.runs
+            counted(lesson.run.runs, "run")
         ),
     }
     Ok(status)
@@ -163,15 +168,15 @@ pub(crate) fn merge(threads: usize, args: &MergeArgs, out: &mut impl Write) -> R
     };
     if coprod_study::is_validation_shard(&args.shards[0]) {
         let dir = coprod_study::merge_validation(&args.shards, merged_dir, args.force)?;
-        say!("merged {} validation shards", args.shards.len());
+        say!("merged {}", counted(args.shards.len(), "validation shard"));
         writeln!(out, "{}", dir.display())?;
         return Ok(0);
     }
     let merged = coprod_study::merge(&args.shards, merged_dir, args.force, &Terminal::new())?;
     say!(
-        "merged {} shards ({} runs) of {}",
-        merged.shards,
-        merged.runs,
+        "merged {} ({}) of {}",
+        counted(merged.shards, "shard"),
+        counted(merged.runs, "run"),
         merged.scenario
     );
     writeln!(out, "{}", merged.dir.display())?;

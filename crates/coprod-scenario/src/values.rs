@@ -41,7 +41,9 @@ pub(crate) fn from_text(spec: &ParamSpec, text: &str) -> Result<f64, String> {
 
 fn check(spec: &ParamSpec, stored: Option<f64>, shown: &str) -> Result<f64, String> {
     match stored {
-        Some(v) if spec.check(v).is_ok() => Ok(v),
+        // `-0.0 + 0.0` is `0.0`: a zero written `-0` or `-0.0` is the model's zero, and
+        // parameters.csv and the manifest should not record it as "-0".
+        Some(v) if spec.check(v).is_ok() => Ok(v + 0.0),
         _ => Err(format!(
             "invalid value {shown} for `{}`: allowed is {}",
             spec.name,
@@ -104,5 +106,17 @@ mod tests {
         assert_eq!(from_toml(boolean, &toml::Value::Boolean(true)), Ok(1.0));
         assert_eq!(from_toml(boolean, &toml::Value::Boolean(false)), Ok(0.0));
         assert_eq!(from_text(boolean, "false"), Ok(0.0));
+    }
+
+    #[test]
+    fn a_negative_zero_is_stored_as_zero() {
+        let real = spec("levers.participation_cost");
+        for stored in [
+            from_toml(real, &toml::Value::Float(-0.0)),
+            from_text(real, "-0"),
+            from_text(real, "-0.0"),
+        ] {
+            assert_eq!(stored.map(f64::is_sign_positive), Ok(true));
+        }
     }
 }

@@ -153,6 +153,14 @@ fn plural(n: u64) -> &'static str {
 /// "1 thread", "2 threads": a count with its noun, for messages.
 pub(crate) use coprod_report::counted;
 
+/// "all 3 runs are", or "the 1 run is" when there is one.
+pub(crate) fn all_runs_are(n: u64) -> String {
+    match n {
+        1 => "the 1 run is".to_string(),
+        n => format!("all {n} runs are"),
+    }
+}
+
 /// Rough wall time: citizen-steps over all runs times the measured cost, over threads.
 fn estimate(s: &Scenario, threads: usize) -> String {
     let mut citizen_steps = 0.0;
@@ -308,6 +316,12 @@ mod tests {
     /// baseline's size: 10 Morris trajectories of one factor are 20 runs of 100 steps, of
     /// 2 million citizens on average, 4e9 citizen-steps, 20 s on one thread (and 2,000
     /// run-steps, 0.02 s).
+    #[test]
+    fn all_runs_are_says_the_one_run_in_the_singular() {
+        assert_eq!(all_runs_are(1), "the 1 run is");
+        assert_eq!(all_runs_are(24), "all 24 runs are");
+    }
+
     #[test]
     fn a_design_over_the_population_size_is_timed_at_its_middle() {
         let text = "[experiment]\nsteps = 100\n[sensitivity]\nmethod = \"morris\"\n\

@@ -33,8 +33,8 @@ impl Resumable {
         let in_place = self.target.join(coprod_output::MANIFEST_JSON).is_file();
         if in_place && !partial.exists() {
             let mut said = format!(
-                "interrupted after the run was complete: all {} runs are in {}",
-                self.total,
+                "interrupted after the run was complete: {} in {}",
+                crate::estimate::all_runs_are(self.total),
                 self.target.display()
             );
             if self.after_runs {
@@ -78,10 +78,10 @@ impl fmt::Display for Interrupted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "interrupted: {} of {} runs were saved in {}; nothing else was written.\nfinish \
+            "interrupted: {} of {} were saved in {}; nothing else was written.\nfinish \
              the run (only the missing runs are run) with:\n  {}",
             self.saved,
-            self.total,
+            crate::estimate::counted(self.total, "run"),
             self.partial.display(),
             self.command
         )

@@ -506,9 +506,9 @@ fn announce(
     )));
     if skip > 0 {
         progress.note(Note::Status(format!(
-            "resuming {}: {skip} of {} runs are already done",
+            "resuming {}: {skip} of {} are already done",
             display_path(&resumable.target),
-            resumable.total
+            crate::estimate::counted(resumable.total, "run")
         )));
     }
 }
@@ -595,10 +595,10 @@ fn runs_are_saved(err: StudyError, resumable: &Resumable) -> StudyError {
         return err;
     }
     invalid!(
-        "{}\n\nhint: all {} runs are saved in {}; once the cause is fixed, finish with (no \
+        "{}\n\nhint: {} saved in {}; once the cause is fixed, finish with (no \
          run is repeated):\n  {}",
         crate::error::chain(&err),
-        resumable.total,
+        crate::estimate::all_runs_are(resumable.total),
         display_path(&partial),
         resumable.command
     )
@@ -707,11 +707,11 @@ impl<'s> Batch<'s> {
             Err(err @ StudyError::Cancelled(_)) => Err(err),
             Err(err) if writer.runs_saved() == 0 => Err(err),
             Err(err) => Err(invalid!(
-                "{err}\n  the run stopped; the {} of {} runs finished before are kept in {}\n\n\
+                "{err}\n  the run stopped; the {} of {} finished before are kept in {}\n\n\
                  hint: fix the problem (for example free some disk space), then give the same \
                  command with --resume to run only what is missing",
                 writer.runs_saved(),
-                self.scenario.n_runs(),
+                crate::estimate::counted(self.scenario.n_runs(), "run"),
                 coprod_output::partial_dir(writer.target()).display()
             )),
         }
