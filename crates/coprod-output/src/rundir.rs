@@ -153,6 +153,9 @@ impl RunDir {
                     partial: staging,
                 });
             }
+            // A folder of that name that coprod did not make (it made every partial
+            // directory with its lock file in it) is someone's data: never delete it.
+            check_made_here(target, &staging)?;
             // Take the lock first, so a run still writing it is never deleted under it.
             lock(&staging)?;
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
@@ -315,6 +318,23 @@ fn remove_temporaries(staging: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Refuses to treat `staging` as debris of an earlier run unless coprod made it: a partial
+/// directory holds its lock file from the moment it is made (or is empty, if the process
+/// stopped in between).
+fn check_made_here(target: &Path, staging: &Path) -> Result<(), OutputError> {
+    if staging.join(LOCK).is_file() || is_empty_dir(staging) {
+        return Ok(());
+    }
+    Err(OutputError::CannotCreate {
+        path: target.to_path_buf(),
+        reason: format!(
+            "its working folder {} already exists and was not made by coprod (it has no \
+             {LOCK} file); move or rename it, or choose another --out",
+            staging.display()
+        ),
+    })
+}
+
 /// Takes the lock of a partial directory, or says another process holds it.
 fn lock(staging: &Path) -> Result<File, OutputError> {
     let path = staging.join(LOCK);
@@ -346,6 +366,14 @@ pub(crate) fn sync_dir(dir: &Path) {
 fn check_named(target: &Path) -> Result<(), OutputError> {
     let text = target.to_string_lossy();
     let last = text.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if last.starts_with('.') && last.ends_with(".partial") {
+        return Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: "names of the form `.NAME.partial` are coprod's working folders, which \
+                     it deletes when it starts the run of NAME; choose another name"
+                .into(),
+        });
+    }
     if matches!(last, "" | "." | "..") {
         return Err(OutputError::CannotCreate {
             path: target.to_path_buf(),
@@ -750,6 +778,41 @@ mod tests {
         assert!(dir.staging().join("charts").join("a.svg").is_file());
         assert!(dir.staging().join("runs.csv").is_file());
         assert!(dir.staging().join(".hidden").is_file());
+    }
+
+    /// A partial directory left by a killed writer (its lock file still there) is cleared
+    /// by the next start; a folder of that name that coprod did not make is refused and
+    /// kept, and a target named like a partial directory is refused.
+    #[test]
+    fn only_a_partial_directory_coprod_made_is_cleared() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let staging = partial_dir(&target);
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join(LOCK), "").unwrap();
+        fs::write(staging.join("runs.csv"), "run_id\n").unwrap();
+        let dir = RunDir::create(&target, Existing::Refuse(Kind::Run)).unwrap();
+        assert!(!dir.staging().join("runs.csv").exists());
+        drop(dir);
+
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join("notes.txt"), "mine").unwrap();
+        for existing in [Existing::Refuse(Kind::Run), Existing::Replace(Kind::Run)] {
+            let err = RunDir::create(&target, existing).unwrap_err().to_string();
+            assert!(err.contains("was not made by coprod"), "{err}");
+        }
+        assert_eq!(
+            fs::read_to_string(staging.join("notes.txt")).unwrap(),
+            "mine"
+        );
+
+        let err = RunDir::create(
+            &tmp.path().join(".run.partial"),
+            Existing::Refuse(Kind::Run),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("coprod's working folders"), "{err}");
     }
 
     /// An interrupted run is found at its numbered default location past finished runs,
