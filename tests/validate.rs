@@ -316,6 +316,22 @@ fn a_salt_is_required_and_unknown_ids_are_refused() {
         .stderr(predicates::str::contains(
             "--min-replications 20 is above --max-replications 3",
         ));
+    // Counts that would size buffers beyond memory are refused, not aborted on.
+    for (option, range) in [
+        ("--pilot", "3..=100000"),
+        ("--max-replications", "2..=100000"),
+        ("--blocks", "1..=10000"),
+        ("--robustness-points", "0..=100000"),
+    ] {
+        sandbox
+            .cmd(&["validate", "--salt", "x", option, "4294967295"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "4294967295 is not in {range}"
+            )));
+    }
+    assert!(!sandbox.path().join("outputs").exists());
     // A small maximum alone lowers the default minimum (10): no contradiction.
     sandbox
         .cmd(&[

@@ -165,6 +165,12 @@ pub(crate) struct CalibrateArgs {
     pub(crate) shard: Option<coprod_study::ShardArg>,
 }
 
+/// Bounds of validate's counts: far above any registered design (20 blocks, a pilot of 20,
+/// at most 100 replications), and low enough that the buffers they size fit in memory
+/// (a pilot of 2^32 replications aborted on a 34 GB allocation).
+const MAX_BLOCKS: i64 = 10_000;
+const MAX_REPLICATIONS: i64 = 100_000;
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct ValidateArgs {
     /// The salt every seed derives from (pilot, blocks, robustness map). Choose it before
@@ -172,27 +178,28 @@ pub(crate) struct ValidateArgs {
     // An empty salt is refused: it is what `--salt "$SALT"` gives when SALT is unset.
     #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub(crate) salt: String,
-    /// Independent seed blocks; a verdict is the pass rate over them.
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Independent seed blocks; a verdict is the pass rate over them (at most 10,000).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=MAX_BLOCKS))]
     pub(crate) blocks: u32,
-    /// Pilot replications per claim (own seed stream; they never enter a verdict).
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(3..))]
+    /// Pilot replications per claim (own seed stream; they never enter a verdict; at most
+    /// 100,000).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(3..=MAX_REPLICATIONS))]
     pub(crate) pilot: u32,
     /// Fewest replications per block [default: 10, or --max-replications if that is lower].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) min_replications: Option<u32>,
     /// Most replications per block; a power calculation asking for more is capped and the
-    /// table says so (`power_capped`).
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..))]
+    /// table says so (`power_capped`). At most 100,000.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) max_replications: u32,
     /// Replications re-run with mediators held (those of the first blocks, whole blocks).
-    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) decompose_replications: u32,
     /// Points of the robustness map of each derived claim (0: no map).
-    #[arg(long, value_name = "N", default_value_t = 80)]
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(..=MAX_REPLICATIONS))]
     pub(crate) robustness_points: u32,
     /// Replications per robustness point.
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS))]
     pub(crate) robustness_replications: u32,
     /// Map every claim over the assumed parameters, not only the derived ones.
     #[arg(long)]
