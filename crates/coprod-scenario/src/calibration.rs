@@ -228,7 +228,7 @@ fn sd_ok(sd: f64, min: f64, max: f64) -> bool {
 /// Dotted names and prior tables below `[calibration.priors]`: a table of plain values
 /// (`{ uniform = [0, 1] }`) is a leaf, a table of tables a level of the dotted name.
 fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
-    crate::sensitivity::flatten_where(table, prefix, out, |inner| {
+    crate::sensitivity::flatten_where(table, prefix, out, |_, inner| {
         inner.values().any(toml::Value::is_table)
     });
 }

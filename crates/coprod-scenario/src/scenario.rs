@@ -211,11 +211,19 @@ fn leaves<'t>(
     for (k, v) in table {
         prefix.push(k.clone());
         match v {
-            toml::Value::Table(t) => leaves(t, prefix, out),
+            toml::Value::Table(t) if !names_a_parameter(t, prefix) => leaves(t, prefix, out),
             _ => out.push((prefix.clone(), v)),
         }
         prefix.pop();
     }
+}
+
+/// An empty table where a parameter's value belongs (`cc_slope = {}`) is a value of the
+/// wrong kind, to be refused as such: walked as a section it would add nothing, and the
+/// parameter would silently keep its default. An empty section (`[params.behaviour]` with
+/// no keys) is not a parameter and stays a section.
+fn names_a_parameter(table: &toml::Table, path: &[String]) -> bool {
+    table.is_empty() && Params::lookup(&path.join(".")).is_ok()
 }
 
 fn unknown_hint(name: &str) -> Option<String> {
@@ -1583,7 +1591,9 @@ fn sweep_leaves<'t>(
     for (k, v) in table {
         prefix.push(k.clone());
         match v {
-            toml::Value::Table(t) if !t.contains_key("from") => sweep_leaves(t, prefix, out),
+            toml::Value::Table(t) if !t.contains_key("from") && !names_a_parameter(t, prefix) => {
+                sweep_leaves(t, prefix, out)
+            }
             _ => out.push((prefix.clone(), v)),
         }
         prefix.pop();
@@ -1749,6 +1759,24 @@ mod tests {
         assert_eq!(a.base.group_size_cap, 12.0);
         assert_eq!(a.base, b.base);
         assert_eq!(a.base, c.base);
+    }
+
+    #[test]
+    fn an_empty_table_as_a_value_is_refused_and_an_empty_section_is_not() {
+        let e = err("[params.behaviour]\ncc_slope = {}\n");
+        assert_eq!(e.location, Some((2, 12)));
+        assert!(
+            e.message
+                .starts_with("invalid value a table for `behaviour.cc_slope`")
+        );
+        let e = err("[[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = {}\n");
+        assert!(
+            e.message
+                .starts_with("invalid value a table for `levers.outreach`")
+        );
+        let e = err("[experiment.sweep]\n\"levers.outreach\" = {}\n");
+        assert!(e.message.contains("`levers.outreach`"), "{}", e.message);
+        assert!(parse("[params.behaviour]\n[params.levers]\noutreach = 0.5\n").is_ok());
     }
 
     #[test]

@@ -335,16 +335,19 @@ fn check_run_cap(table: &Sensitivity) -> Result<(), TableError> {
 /// Dotted names and values of the non-table leaves of `table` (so `levers.outreach = [..]`
 /// and `"levers.outreach" = [..]` mean the same), in order of name.
 fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
-    flatten_where(table, prefix, out, |_| true);
+    // An empty table where a range belongs is a wrong value, not an empty section.
+    flatten_where(table, prefix, out, |name, inner| {
+        !(inner.is_empty() && Params::lookup(name).is_ok())
+    });
 }
 
 /// Dotted names and values below `table`, descending into the inner tables for which
-/// `descend` holds (the others are leaves, such as a calibration's `{ uniform = [0, 1] }`).
+/// `descend` (of the inner table's dotted name and the table) holds (the others are leaves, such as a calibration's `{ uniform = [0, 1] }`).
 pub(crate) fn flatten_where(
     table: &toml::Table,
     prefix: String,
     out: &mut Vec<(String, toml::Value)>,
-    descend: fn(&toml::Table) -> bool,
+    descend: fn(&str, &toml::Table) -> bool,
 ) {
     for (key, value) in table {
         let name = if prefix.is_empty() {
@@ -353,7 +356,9 @@ pub(crate) fn flatten_where(
             format!("{prefix}.{key}")
         };
         match value {
-            toml::Value::Table(inner) if descend(inner) => flatten_where(inner, name, out, descend),
+            toml::Value::Table(inner) if descend(&name, inner) => {
+                flatten_where(inner, name, out, descend)
+            }
             other => out.push((name, other.clone())),
         }
     }
@@ -380,6 +385,18 @@ mod tests {
 
     fn refused(keys: &str) -> String {
         table(keys).expect_err(keys).message
+    }
+
+    #[test]
+    fn an_empty_table_as_a_range_is_refused() {
+        let text = "[sensitivity]\noutputs = [\"participation_rate\"]\n\
+                    [sensitivity.parameters]\n\"levers.outreach\" = {}\n\
+                    levers.participation_cost = [0.2, 0.8]\n";
+        let e = crate::Scenario::from_toml(text, "s.toml", "s").unwrap_err();
+        assert_eq!(
+            e.message,
+            "the range of `levers.outreach` must be two numbers [low, high]"
+        );
     }
 
     #[test]
