@@ -397,8 +397,9 @@ fn targets_that_overflow_the_distance_are_refused_before_anything_is_written() {
 fn a_calibration_failing_before_its_first_generation_leaves_no_directory() {
     let sandbox = Sandbox::new();
     let (scenario, targets) = setup(&sandbox);
-    // Every draw of this prior makes the type shares add up to more than 1: the first
-    // simulation fails after the directory was made.
+    // Every draw of this prior makes the type shares add up to more than 1: refused when the
+    // scenario is read (it once failed at the first simulation, after the directory was
+    // made).
     let bad = SCENARIO.replace(
         "\"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }",
         "\"citizens.share_conditional\" = { uniform = [0.9, 1.0] }",
@@ -407,7 +408,9 @@ fn a_calibration_failing_before_its_first_generation_leaves_no_directory() {
     calibrate_into(&sandbox, (&scenario, &targets), "out/cal", &[])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("are not valid together"));
+        .stderr(predicate::str::contains(
+            "the priors allow parameter sets the model rejects",
+        ));
     let out = sandbox.path().join("out");
     assert!(
         !out.exists(),

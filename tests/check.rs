@@ -194,4 +194,21 @@ fn check_fails_what_run_refuses() {
     sb.cmd(&["sensitivity", "design.toml", "--threads", "1000"])
         .assert()
         .code(2);
+    // A design point the model rejects (type shares above 1 at the high ends) is refused by
+    // check as by `coprod sensitivity`, before any run.
+    fs::write(
+        sb.path().join("shares.toml"),
+        "[experiment]\nsteps = 3\n[sensitivity]\nmethod = \"morris\"\n\
+         outputs = [\"participation_rate\"]\ntrajectories = 4\n[sensitivity.parameters]\n\
+         \"citizens.share_conditional\" = [0.5, 1.0]\n\"citizens.share_free_rider\" = [0.2, 0.5]\n",
+    )
+    .unwrap();
+    for command in ["check", "sensitivity"] {
+        sb.cmd(&[command, "shares.toml"])
+            .assert()
+            .code(if command == "check" { 1 } else { 2 })
+            .stderr(predicate::str::contains(
+                "shares.toml: a design point is not a valid parameter set",
+            ));
+    }
 }

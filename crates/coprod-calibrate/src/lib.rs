@@ -42,9 +42,9 @@ pub enum CalibrateError {
     #[error("the scenario has no [calibration] table: see docs/calibration.md")]
     NoCalibration,
     /// A parameter set drawn from the priors is not a valid model configuration.
-    #[error("parameters {values} are not valid together: {reason}")]
+    #[error("the parameters drawn ({values}) are not valid together: {reason}")]
     InvalidParams {
-        /// The offending values.
+        /// The offending values, each with its parameter's name.
         values: String,
         /// Why.
         reason: String,

@@ -70,7 +70,13 @@ impl ModelSimulator {
     pub fn summaries(&self, theta: &[f64], seed: u64) -> Result<Vec<f64>, CalibrateError> {
         let mut params = self.base.clone();
         let invalid = |reason: String| CalibrateError::InvalidParams {
-            values: format!("{theta:?}"),
+            values: self
+                .estimated
+                .iter()
+                .zip(theta)
+                .map(|(&i, v)| format!("{} = {v}", coprod_core::SPECS[i].name))
+                .collect::<Vec<_>>()
+                .join(", "),
             reason,
         };
         for (&i, &v) in self.estimated.iter().zip(theta) {

@@ -227,6 +227,55 @@ fn sd_ok(sd: f64, min: f64, max: f64) -> bool {
 
 /// Dotted names and prior tables below `[calibration.priors]`: a table of plain values
 /// (`{ uniform = [0, 1] }`) is a leaf, a table of tables a level of the dotted name.
+/// Most estimated parameters whose every corner of the priors' supports is tried; with more,
+/// the corners with all, none or one of them high.
+const MAX_CORNER_PARAMETERS: usize = 12;
+
+/// Refuses priors whose supports hold parameter sets the model rejects together (type shares
+/// above 1, too few citizens per community for their ties): a draw could land there in the
+/// middle of a calibration. The model's joint constraints are monotone in each parameter, so
+/// the corners of the box of supports are where they fail first.
+pub(crate) fn check_supports(
+    calibration: &Calibration,
+    base: &Params,
+) -> Result<(), (Vec<String>, String)> {
+    let k = calibration.estimated.len();
+    // Which parameters are at the high end of their support, corner by corner.
+    let corners: Vec<Vec<bool>> = if k <= MAX_CORNER_PARAMETERS {
+        (0..1u32 << k)
+            .map(|c| (0..k).map(|i| c >> i & 1 == 1).collect())
+            .collect()
+    } else {
+        let one = |i: usize, high: bool| (0..k).map(|j| (j == i) == high).collect();
+        [vec![false; k], vec![true; k]]
+            .into_iter()
+            .chain((0..k).flat_map(|i| [one(i, true), one(i, false)]))
+            .collect()
+    };
+    for corner in corners {
+        let mut params = base.clone();
+        let mut at = Vec::with_capacity(k);
+        for (e, &high_end) in calibration.estimated.iter().zip(&corner) {
+            let (low, high) = e.prior.support();
+            let v = if high_end { high } else { low };
+            // Each value is inside its parameter's range: `prior` checked that.
+            let _ = params.set_index(e.param, v);
+            at.push(format!("{} = {v}", e.name()));
+        }
+        if let Err(why) = params.validate() {
+            return Err((
+                vec!["priors".to_string()],
+                format!(
+                    "the priors allow parameter sets the model rejects: at {} (ends of their \
+                     supports), {why}; narrow the priors so that every draw is a valid model",
+                    at.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
     crate::sensitivity::flatten_where(table, prefix, out, |_, inner| {
         inner.values().any(toml::Value::is_table)
@@ -240,6 +289,29 @@ mod tests {
     fn parse(table: &str) -> Result<crate::Scenario, crate::ScenarioError> {
         let text = format!("[params.population]\nsetting = \"lab\"\n[calibration]\n{table}");
         Scenario::from_toml(&text, "c.toml", "c")
+    }
+
+    #[test]
+    fn priors_that_allow_invalid_parameter_sets_are_refused() {
+        let e = parse(
+            "[calibration.priors]\n\"citizens.share_conditional\" = { uniform = [0.5, 1.0] }\n\
+             \"citizens.share_free_rider\" = { uniform = [0.2, 0.5] }\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "the priors allow parameter sets the model rejects: at \
+                 citizens.share_conditional = 1, citizens.share_free_rider = 0.2"
+            ),
+            "{}",
+            e.message
+        );
+        // Within the shares' room at every corner: accepted.
+        parse(
+            "[calibration.priors]\n\"citizens.share_conditional\" = { uniform = [0.2, 0.5] }\n\
+             \"citizens.share_free_rider\" = { uniform = [0.1, 0.3] }\n",
+        )
+        .unwrap();
     }
 
     #[test]

@@ -276,7 +276,11 @@ impl Scenario {
         let calibration = raw
             .calibration
             .as_ref()
-            .map(|t| crate::calibration::validate(t).map_err(|e| loc.table_error("calibration", e)))
+            .map(|t| {
+                crate::calibration::validate(t)
+                    .and_then(|c| crate::calibration::check_supports(&c, &base).map(|()| c))
+                    .map_err(|e| loc.table_error("calibration", e))
+            })
             .transpose()?;
 
         check_variants_leave_sweep_alone(&loc, &variants, &sweep)?;

@@ -39,7 +39,7 @@ pub struct CheckedScenario {
 /// `coprod check`: reads every file (or shipped name) and says how big each experiment is.
 /// What `coprod run` would refuse with as many threads (runs too large for the memory) is
 /// invalid here too, and so is a `[sensitivity]` design that `coprod sensitivity` would
-/// refuse for its memory.
+/// refuse (for its memory, or a design point the model rejects).
 pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
     files
         .iter()
@@ -60,6 +60,11 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                          have more)",
                         describe(&scenario, threads)
                     );
+                }
+                if let Some(table) = &scenario.sensitivity {
+                    // What else `coprod sensitivity` refuses before its first run (design
+                    // points the model rejects, factors held by interventions).
+                    crate::sensitivity::checked_design(&scenario, table, threads)?;
                 }
                 Ok(CheckedScenario {
                     description: describe(&scenario, threads),

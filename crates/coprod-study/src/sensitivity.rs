@@ -97,11 +97,7 @@ pub fn sensitivity(
     let clock = Instant::now();
     let scenario = settled_scenario(study, options, progress)?;
     let table = sensitivity_table(&scenario)?;
-    check_interventions(&scenario, &table)?;
-    check_design_memory(&scenario, &table)?;
-    check_runs_memory(&scenario, &table, threads)?;
-    let designs = Designs::new(&scenario, &table);
-    let params = design_params(&scenario, &table, &designs.points())?;
+    let (designs, params) = checked_design(&scenario, &table, threads)?;
     announce(&scenario, &table, designs.len(), threads, progress);
     progress.on_interrupt(&crate::progress::nothing_written("sensitivity analysis"));
     let dir = create_dir(&scenario, options)?;
@@ -167,6 +163,22 @@ fn sensitivity_table(scenario: &Scenario) -> Result<Sensitivity> {
     Ok(table)
 }
 
+/// The design and the parameters of each of its points, after every check that can refuse
+/// it before a run (`coprod check` makes the same checks, so that a file it passes is not
+/// refused here).
+pub(crate) fn checked_design(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    threads: usize,
+) -> Result<(Designs, Vec<Params>)> {
+    check_interventions(scenario, table)?;
+    check_design_memory(scenario, table)?;
+    check_runs_memory(scenario, table, threads)?;
+    let designs = Designs::new(scenario, table);
+    let params = design_params(scenario, table, &designs.points())?;
+    Ok((designs, params))
+}
+
 /// Refuses a design factor that the scenario's own interventions hold at every step: every
 /// design point runs them (docs/sensitivity.md), so the factor's value would be in force
 /// at no step, and its indices would measure only noise.
@@ -218,7 +230,7 @@ fn check_design_memory(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
 
 /// The designs the `[sensitivity]` table's method asks for. Their points are run Morris
 /// first, so an output's point means split at the end of the Morris design.
-struct Designs {
+pub(crate) struct Designs {
     morris: Option<MorrisDesign>,
     sobol: Option<SaltelliDesign>,
 }
