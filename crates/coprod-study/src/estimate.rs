@@ -7,16 +7,62 @@ use coprod_scenario::Scenario;
 use crate::error::{Result, bail};
 use crate::shipped;
 
-/// Wall time per citizen-step and thread, and per step of a run whatever its size (the step's
-/// records, its row of timeseries.csv, its groups), from the release build on one thread
-/// (5 December 2026, with another job on the machine): `coprod run group-size` (1,350 runs of
-/// 480 steps) took 8.0 s with 400 citizens and 19.7 s with 4,000 (5e-9 s per citizen-step,
-/// 1e-5 s per run-step); `coprod run baseline`, with fewer groups, 0.55 s for 100 runs of
-/// 1,000 steps of 100 citizens (at most 5.5e-6 s per run-step). Small populations over many
-/// steps are timed by the second term: from citizen-steps alone they were put at a fifth of
-/// their time. Busy machines and debug builds take longer. Only for rough estimates.
-const SECONDS_PER_CITIZEN_STEP: f64 = 5.0e-9;
+/// Wall time per citizen-step and thread by the run's population (citizens, seconds; read
+/// between these points on logarithmic scales, and as the nearest point outside them), per
+/// citizen and run (making the population and its network), and per step of a run whatever
+/// its size (the step's records, its row of timeseries.csv, its groups). From the release
+/// build on one thread: `coprod run group-size` (1,350 runs of 480 steps) took 8.0 s with
+/// 400 citizens and 19.7 s with 4,000 (5 December 2026: 5e-9 s per citizen-step, 1e-5 s
+/// per run-step); `coprod run baseline`, with fewer groups, 0.55 s for 100 runs of 1,000
+/// steps of 100 citizens (at most 5.5e-6 s per run-step). Larger populations cost more per
+/// citizen-step once the model's state (about 90 bytes per citizen) outgrows the processor's
+/// caches: the baseline with communities of 100 over 120 steps (6 December 2026, CPU time,
+/// the machine busy with other jobs) took 1.2e-8 s per citizen-step at 100,000 citizens,
+/// 2.2e-8 at 300,000 and 1.8e-7 at 1,000,000, and making 1,000,000 to 5,000,000 citizens
+/// about 5e-7 s each (wall, with the kernel's page faults). Busy machines, other processors
+/// and debug builds differ. Only for rough estimates.
+const SECONDS_PER_CITIZEN_STEP: [(f64, f64); 4] = [
+    (1.0e4, 5.0e-9),
+    (1.0e5, 1.2e-8),
+    (3.0e5, 2.2e-8),
+    (1.0e6, 1.8e-7),
+];
+const SECONDS_PER_CITIZEN: f64 = 5.0e-7;
 const SECONDS_PER_RUN_STEP: f64 = 1.0e-5;
+
+/// The cost of one citizen-step in a run of `citizens` ([`SECONDS_PER_CITIZEN_STEP`]).
+fn citizen_step_seconds(citizens: f64) -> f64 {
+    let points = &SECONDS_PER_CITIZEN_STEP;
+    let (first, last) = (points[0], points[points.len() - 1]);
+    if citizens <= first.0 {
+        return first.1;
+    }
+    if citizens >= last.0 {
+        return last.1;
+    }
+    let k = points.partition_point(|&(n, _)| n <= citizens);
+    let ((n0, s0), (n1, s1)) = (points[k - 1], points[k]);
+    let t = (citizens / n0).ln() / (n1 / n0).ln();
+    s0 * (s1 / s0).powf(t)
+}
+
+/// Rough wall time of one run of `citizens` over `steps` steps on one thread.
+pub(crate) fn run_seconds(citizens: f64, steps: u32) -> f64 {
+    let steps = f64::from(steps);
+    citizens * (SECONDS_PER_CITIZEN + steps * citizen_step_seconds(citizens))
+        + steps * SECONDS_PER_RUN_STEP
+}
+
+/// Rough wall time of one replication of every (variant, sweep point) on one thread.
+fn replication_seconds(s: &Scenario) -> f64 {
+    let mut seconds = 0.0;
+    for variant in 0..s.variants.len() {
+        for point in 0..s.n_points() {
+            seconds += run_seconds(s.params_for(variant, point).n_citizens, s.steps);
+        }
+    }
+    seconds
+}
 
 /// A scenario file as `coprod check` judges it.
 #[derive(Debug)]
@@ -86,13 +132,13 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
             .iter()
             .find(|f| f.name() == "population.n_citizens")
             .map_or(s.base.n_citizens, |f| (f.low + f.high) / 2.0);
-        let citizen_steps = t.runs() as f64 * citizens * f64::from(s.steps);
+        let seconds = t.runs() as f64 * run_seconds(citizens, s.steps);
         format!(
             "; `coprod sensitivity`: {} ({} x {}), {}",
             counted(t.runs() as usize, "run"),
             counted(t.design_points() as usize, "design point"),
             counted(t.replications as usize, "replication"),
-            roughly(citizen_steps, (t.runs(), s.steps), threads)
+            roughly(seconds, t.runs(), threads)
         )
     });
     describe_runs(s, threads) + &sensitivity
@@ -134,18 +180,12 @@ pub(crate) fn describe_runs_to_run(s: &Scenario, threads: usize, runs: u64) -> S
     if runs == all {
         return describe_runs(s, threads);
     }
-    let mut citizen_steps = 0.0;
-    for variant in 0..s.variants.len() {
-        for point in 0..s.n_points() {
-            citizen_steps += s.params_for(variant, point).n_citizens;
-        }
-    }
-    // The mean run's citizen-steps times the runs to run.
-    citizen_steps *= f64::from(s.steps) * runs as f64 / (s.variants.len() * s.n_points()) as f64;
+    // The mean run's time times the runs to run.
+    let seconds = replication_seconds(s) * runs as f64 / (s.variants.len() * s.n_points()) as f64;
     format!(
         "{}; {runs} of them to run now, {} on {} thread{}",
         runs_and_steps(s),
-        roughly(citizen_steps, (runs, s.steps), threads),
+        roughly(seconds, runs, threads),
         threads,
         plural(threads as u64),
     )
@@ -166,26 +206,17 @@ pub(crate) fn all_runs_are(n: u64) -> String {
     }
 }
 
-/// Rough wall time: citizen-steps over all runs times the measured cost, over threads.
+/// Rough wall time of every run, over threads.
 fn estimate(s: &Scenario, threads: usize) -> String {
-    let mut citizen_steps = 0.0;
-    for variant in 0..s.variants.len() {
-        for point in 0..s.n_points() {
-            citizen_steps += s.params_for(variant, point).n_citizens;
-        }
-    }
-    citizen_steps *= f64::from(s.steps) * f64::from(s.replications);
-    roughly(citizen_steps, (s.n_runs(), s.steps), threads)
+    let seconds = replication_seconds(s) * f64::from(s.replications);
+    roughly(seconds, s.n_runs(), threads)
 }
 
-/// "roughly 4 s": the wall time of `citizen_steps` in `runs` runs of `steps` steps each,
-/// spread over `threads` threads (no more threads work than there are runs).
-pub(crate) fn roughly(citizen_steps: f64, (runs, steps): (u64, u32), threads: usize) -> String {
+/// "roughly 4 s": `seconds` of one thread's work in `runs` runs, spread over `threads`
+/// threads (no more threads work than there are runs).
+pub(crate) fn roughly(seconds: f64, runs: u64, threads: usize) -> String {
     let parallel = (threads as f64).min(runs as f64).max(1.0);
-    let run_steps = runs as f64 * f64::from(steps);
-    let seconds =
-        (citizen_steps * SECONDS_PER_CITIZEN_STEP + run_steps * SECONDS_PER_RUN_STEP) / parallel;
-    format!("roughly {}", human_duration(seconds))
+    format!("roughly {}", human_duration(seconds / parallel))
 }
 
 /// Largest model state of any run, in bytes.
@@ -327,6 +358,8 @@ mod tests {
         assert_eq!(all_runs_are(24), "all 24 runs are");
     }
 
+    /// 20 runs of 2,000,000 citizens (the range's middle) over 100 steps: each makes its
+    /// citizens (1 s) and runs 2e8 citizen-steps at 1.8e-7 s (36 s): 740 s.
     #[test]
     fn a_design_over_the_population_size_is_timed_at_its_middle() {
         let text = "[experiment]\nsteps = 100\n[sensitivity]\nmethod = \"morris\"\n\
@@ -335,7 +368,7 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert!(
             describe(&s, 1).ends_with(
-                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 20 s"
+                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 12 min"
             ),
             "{}",
             describe(&s, 1)
@@ -343,9 +376,10 @@ mod tests {
     }
 
     /// The runs are counted by variant, sweep point and replication, each word in the
-    /// singular or plural, and timed by the citizen-steps of every (variant, point): here
-    /// (3 x 1e6 + 3 x 2e6 citizens) x 100 steps x 2 replications = 1.8e9, 9 s on 1 thread
-    /// and 5 s on 2 (the 1,200 run-steps add 0.012 s).
+    /// singular or plural, and timed by the population and steps of every (variant, point):
+    /// here 6 runs of 1e6 citizens (0.5 s to make them, 1e8 citizen-steps at 1.8e-7 s:
+    /// 18.5 s each) and 6 of 2e6 (37 s each) over 100 steps: 333 s, 6 min on 1 thread and
+    /// 3 min on 2 (the 1,200 run-steps add 0.012 s).
     #[test]
     fn a_run_is_described_by_its_counts_and_rough_time() {
         let text = "[params.population]\nn_citizens = 1000000\nn_communities = 100\n\
@@ -356,10 +390,10 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert_eq!(
             describe_runs(&s, 1),
-            "12 runs (2 variants x 3 sweep points x 2 replications) of 100 steps, roughly 9 s \
+            "12 runs (2 variants x 3 sweep points x 2 replications) of 100 steps, roughly 6 min \
              on 1 thread"
         );
-        assert!(describe_runs(&s, 2).ends_with("roughly 5 s on 2 threads"));
+        assert!(describe_runs(&s, 2).ends_with("roughly 3 min on 2 threads"));
         let one =
             Scenario::from_toml("[experiment]\nsteps = 1\nreplications = 1\n", "o", "o").unwrap();
         assert!(
@@ -411,25 +445,38 @@ mod tests {
     /// The work is spread over the threads, but no more threads work than there are runs.
     #[test]
     fn rough_times_spread_runs_over_the_threads_that_have_one() {
-        let citizen_steps = 30.0 / SECONDS_PER_CITIZEN_STEP;
-        assert_eq!(roughly(citizen_steps, (10, 0), 1), "roughly 30 s");
-        assert_eq!(roughly(citizen_steps, (10, 0), 2), "roughly 15 s");
-        assert_eq!(roughly(citizen_steps, (1, 0), 8), "roughly 30 s");
-        assert_eq!(roughly(citizen_steps, (3, 0), 8), "roughly 10 s");
-        assert_eq!(roughly(citizen_steps, (3, 0), 0), "roughly 30 s");
+        assert_eq!(roughly(30.0, 10, 1), "roughly 30 s");
+        assert_eq!(roughly(30.0, 10, 2), "roughly 15 s");
+        assert_eq!(roughly(30.0, 1, 8), "roughly 30 s");
+        assert_eq!(roughly(30.0, 3, 8), "roughly 10 s");
+        assert_eq!(roughly(30.0, 3, 0), "roughly 30 s");
+    }
+
+    /// A citizen-step costs more in large populations, whose state outgrows the caches:
+    /// the measured points, the nearest one outside them, and in between on log scales.
+    #[test]
+    fn citizen_steps_cost_more_in_large_populations() {
+        assert_eq!(citizen_step_seconds(100.0), 5.0e-9);
+        assert_eq!(citizen_step_seconds(1.0e4), 5.0e-9);
+        assert!((citizen_step_seconds(3.0e5) - 2.2e-8).abs() < 1e-20);
+        assert_eq!(citizen_step_seconds(5.0e7), 1.8e-7);
+        // Halfway between 1e4 and 1e5 on a log scale: the geometric mean of their costs.
+        let mid = citizen_step_seconds(10f64.powf(4.5));
+        assert!((mid - (5.0e-9f64 * 1.2e-8).sqrt()).abs() < 1e-15, "{mid}");
+        // 50,000,000 citizens over 2 steps (a run that took 89 s on a busy machine) are no
+        // longer "under a second": making them alone takes about 25 s.
+        assert_eq!(roughly(run_seconds(5.0e7, 2), 1, 1), "roughly 43 s");
     }
 
     /// Every step of a run costs time whatever its population: 135 runs of 480 steps of
     /// 400 citizens (26 million citizen-steps, 0.13 s by their cost alone) took 1.2 to 2 s
-    /// on one thread with the charts, and their 64,800 steps now add 0.65 s.
+    /// on one thread with the charts, and their 64,800 steps add 0.65 s.
     #[test]
     fn many_steps_of_small_runs_are_not_timed_as_nothing() {
-        let citizen_steps = 135.0 * 480.0 * 400.0;
-        assert_eq!(
-            roughly(citizen_steps, (135, 480), 1),
-            "roughly under a second"
-        );
-        assert_eq!(roughly(citizen_steps, (135, 4800), 1), "roughly 7 s");
-        assert_eq!(roughly(0.0, (1, 200_000), 1), "roughly 2 s");
+        let seconds = |steps| 135.0 * run_seconds(400.0, steps);
+        assert_eq!(roughly(seconds(480), 135, 1), "roughly under a second");
+        // Ten times the steps: 1.3 s of citizen-steps and 6.5 s of run-steps.
+        assert_eq!(roughly(seconds(4800), 135, 1), "roughly 8 s");
+        assert_eq!(roughly(run_seconds(0.0, 200_000), 1, 1), "roughly 2 s");
     }
 }

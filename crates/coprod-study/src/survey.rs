@@ -109,15 +109,15 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let population = runs.first().map_or(0, |r| r.params.n_citizens as u64);
     let who = sample_words(options.sample, population);
     check_memory(&runs, population, threads, horizon)?;
-    let citizen_steps: f64 = runs
+    let seconds: f64 = runs
         .iter()
-        .map(|r| r.params.n_citizens * f64::from(horizon))
+        .map(|r| crate::estimate::run_seconds(r.params.n_citizens, horizon))
         .sum();
     progress.note(Note::Status(format!(
         "{}: {} to step {horizon}, {who}, {} on {}",
         scenario.name,
         crate::estimate::counted(runs.len(), "run"),
-        crate::estimate::roughly(citizen_steps, (runs.len() as u64, horizon), threads),
+        crate::estimate::roughly(seconds, runs.len() as u64, threads),
         crate::estimate::counted(threads, "thread")
     )));
     // Written into a partial directory and moved into place when complete, like a run;
