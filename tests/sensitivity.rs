@@ -149,7 +149,8 @@ fn a_bad_table_names_the_file_line_and_key() {
         .code(2)
         .stderr(
             predicate::str::contains("bad.toml:").and(predicate::str::contains(
-                "invalid value 4000000000 for `sensitivity.bootstrap`: allowed is 0 to 100000",
+                "invalid value 4000000000 for `sensitivity.bootstrap`: allowed is a whole number from 0 to \
+                 100000",
             )),
         );
     let text = SCENARIO.replace("[0.2, 0.8]", "[0.8, 0.2]");

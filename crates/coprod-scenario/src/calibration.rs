@@ -122,46 +122,39 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
         };
         estimated.push(Estimated { param, prior });
     }
-    let count = |key: &str, value: Option<u32>, default: u32, min: u32, max: u32| {
-        let v = value.unwrap_or(default);
-        if !(min..=max).contains(&v) {
-            Err((
-                vec![key.to_string()],
-                format!("invalid value {v} for `calibration.{key}`: allowed is {min} to {max}"),
-            ))
-        } else {
-            Ok(v)
-        }
+    let count = |key: &str, value: &Option<toml::Value>, default: u32, min: u32, max: u32| {
+        crate::values::table_count(("calibration", key), value.as_ref(), default, (min, max))
+            .map_err(|message| (vec![key.to_string()], message))
     };
-    let share = |key: &str, value: Option<f64>, default: f64, min: f64| {
-        let v = value.unwrap_or(default);
-        if v > 0.0 && v >= min && v < 1.0 {
-            Ok(v)
-        } else if min > 0.0 {
-            Err((
-                vec![key.to_string()],
-                format!(
-                    "invalid value {v} for `calibration.{key}`: allowed is {min:e} or more and \
-                     below 1 (a generation makes at most (1 / {key} + 1) x particles proposals)"
-                ),
-            ))
-        } else {
-            Err((
-                vec![key.to_string()],
-                format!(
-                    "invalid value {v} for `calibration.{key}`: allowed is strictly between 0 and 1"
-                ),
-            ))
+    let share = |key: &str, value: &Option<toml::Value>, default: f64, min: f64| {
+        let number = crate::values::table_number(value.as_ref(), default);
+        if let Some(v) = number.filter(|&v| v > 0.0 && v >= min && v < 1.0) {
+            return Ok(v);
         }
+        let shown = value
+            .as_ref()
+            .map_or_else(|| default.to_string(), crate::values::display_toml);
+        let allowed = if min > 0.0 {
+            format!(
+                "{min:e} or more and below 1 (a generation makes at most (1 / {key} + 1) x \
+                 particles proposals)"
+            )
+        } else {
+            "a number strictly between 0 and 1".to_string()
+        };
+        Err((
+            vec![key.to_string()],
+            format!("invalid value {shown} for `calibration.{key}`: allowed is {allowed}"),
+        ))
     };
     Ok(Calibration {
         estimated,
-        particles: count("particles", raw.particles, DEFAULT_PARTICLES, 10, 100_000)?,
-        generations: count("generations", raw.generations, DEFAULT_GENERATIONS, 1, 100)?,
-        quantile: share("quantile", raw.quantile, DEFAULT_QUANTILE, 0.0)?,
+        particles: count("particles", &raw.particles, DEFAULT_PARTICLES, 10, 100_000)?,
+        generations: count("generations", &raw.generations, DEFAULT_GENERATIONS, 1, 100)?,
+        quantile: share("quantile", &raw.quantile, DEFAULT_QUANTILE, 0.0)?,
         min_acceptance: share(
             "min_acceptance",
-            raw.min_acceptance,
+            &raw.min_acceptance,
             DEFAULT_MIN_ACCEPTANCE,
             MIN_MIN_ACCEPTANCE,
         )?,
@@ -289,6 +282,35 @@ mod tests {
     fn parse(table: &str) -> Result<crate::Scenario, crate::ScenarioError> {
         let text = format!("[params.population]\nsetting = \"lab\"\n[calibration]\n{table}");
         Scenario::from_toml(&text, "c.toml", "c")
+    }
+
+    #[test]
+    fn sizes_of_the_wrong_type_or_sign_name_their_range() {
+        let refused = |keys: &str| {
+            parse(&format!(
+                "{keys}[calibration.priors]\n\"behaviour.cc_slope\" = {{ uniform = [0.3, 1.2] }}\n"
+            ))
+            .unwrap_err()
+            .message
+        };
+        assert_eq!(
+            refused("particles = -1\n"),
+            "invalid value -1 for `calibration.particles`: allowed is a whole number from 10 to \
+             100000"
+        );
+        assert_eq!(
+            refused("generations = 2.5\n"),
+            "invalid value 2.5 for `calibration.generations`: allowed is a whole number from 1 to \
+             100"
+        );
+        assert_eq!(
+            refused("quantile = \"abc\"\n"),
+            "invalid value \"abc\" for `calibration.quantile`: allowed is a number strictly \
+             between 0 and 1"
+        );
+        assert!(refused("min_acceptance = true\n").starts_with(
+            "invalid value true for `calibration.min_acceptance`: allowed is 1e-6 or more"
+        ));
     }
 
     #[test]

@@ -46,10 +46,12 @@ pub(crate) struct RawScenario {
 pub(crate) struct RawCalibration {
     #[serde(default)]
     pub(crate) priors: toml::Table,
-    pub(crate) particles: Option<u32>,
-    pub(crate) generations: Option<u32>,
-    pub(crate) quantile: Option<f64>,
-    pub(crate) min_acceptance: Option<f64>,
+    // Read as any value and checked in calibration.rs, so that a value of the wrong type
+    // is refused with the allowed range, like one out of range.
+    pub(crate) particles: Option<toml::Value>,
+    pub(crate) generations: Option<toml::Value>,
+    pub(crate) quantile: Option<toml::Value>,
+    pub(crate) min_acceptance: Option<toml::Value>,
 }
 
 /// `[sensitivity]`: see `sensitivity.rs` and docs/sensitivity.md.
@@ -61,11 +63,12 @@ pub(crate) struct RawSensitivity {
     pub(crate) parameters: toml::Table,
     #[serde(default)]
     pub(crate) outputs: Vec<String>,
-    pub(crate) samples: Option<u32>,
-    pub(crate) trajectories: Option<u32>,
-    pub(crate) levels: Option<u32>,
-    pub(crate) replications: Option<u32>,
-    pub(crate) bootstrap: Option<u32>,
+    // Read as any value and checked in sensitivity.rs (see `RawCalibration`).
+    pub(crate) samples: Option<toml::Value>,
+    pub(crate) trajectories: Option<toml::Value>,
+    pub(crate) levels: Option<toml::Value>,
+    pub(crate) replications: Option<toml::Value>,
+    pub(crate) bootstrap: Option<toml::Value>,
 }
 
 /// `[validation]`: see `validation.rs` and docs/validation.md.

@@ -142,7 +142,7 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> 
     let method = method(raw.method.as_deref())?;
     let factors = factors(&raw.parameters)?;
     check_outputs(&raw.outputs)?;
-    let levels = count("levels", raw.levels, DEFAULT_LEVELS, 2)?;
+    let levels = count("levels", raw.levels.as_ref(), DEFAULT_LEVELS, (2, u32::MAX))?;
     if levels % 2 != 0 {
         return err(
             &["levels"],
@@ -153,11 +153,26 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> 
         method,
         factors,
         outputs: raw.outputs.clone(),
-        samples: count("samples", raw.samples, DEFAULT_SAMPLES, 4)?,
-        trajectories: count("trajectories", raw.trajectories, DEFAULT_TRAJECTORIES, 2)?,
+        samples: count(
+            "samples",
+            raw.samples.as_ref(),
+            DEFAULT_SAMPLES,
+            (4, u32::MAX),
+        )?,
+        trajectories: count(
+            "trajectories",
+            raw.trajectories.as_ref(),
+            DEFAULT_TRAJECTORIES,
+            (2, u32::MAX),
+        )?,
         levels,
-        replications: count("replications", raw.replications, DEFAULT_REPLICATIONS, 1)?,
-        bootstrap: bootstrap(raw.bootstrap)?,
+        replications: count(
+            "replications",
+            raw.replications.as_ref(),
+            DEFAULT_REPLICATIONS,
+            (1, u32::MAX),
+        )?,
+        bootstrap: bootstrap(raw.bootstrap.as_ref())?,
     };
     check_run_cap(&table)?;
     Ok(table)
@@ -274,15 +289,14 @@ fn check_outputs(outputs: &[String]) -> Result<(), TableError> {
 }
 
 /// `sensitivity.<key>`, or `default` if absent; at least `min`.
-fn count(key: &str, value: Option<u32>, default: u32, min: u32) -> Result<u32, TableError> {
-    let v = value.unwrap_or(default);
-    if v < min {
-        return err(
-            &[key],
-            format!("invalid value {v} for `sensitivity.{key}`: allowed is at least {min}"),
-        );
-    }
-    Ok(v)
+fn count(
+    key: &str,
+    value: Option<&toml::Value>,
+    default: u32,
+    range: (u32, u32),
+) -> Result<u32, TableError> {
+    crate::values::table_count(("sensitivity", key), value, default, range)
+        .map_err(|message| (vec![key.to_string()], message))
 }
 
 /// The design may need at most `MAX_RUNS` runs.
@@ -290,17 +304,8 @@ fn count(key: &str, value: Option<u32>, default: u32, min: u32) -> Result<u32, T
 /// is kept per parameter (4e9 of them ran for hours and asked for tens of gigabytes).
 const MAX_BOOTSTRAP: u32 = 100_000;
 
-fn bootstrap(value: Option<u32>) -> Result<u32, TableError> {
-    let v = value.unwrap_or(DEFAULT_BOOTSTRAP);
-    if v > MAX_BOOTSTRAP {
-        return err(
-            &["bootstrap"],
-            format!(
-                "invalid value {v} for `sensitivity.bootstrap`: allowed is 0 to {MAX_BOOTSTRAP}"
-            ),
-        );
-    }
-    Ok(v)
+fn bootstrap(value: Option<&toml::Value>) -> Result<u32, TableError> {
+    count("bootstrap", value, DEFAULT_BOOTSTRAP, (0, MAX_BOOTSTRAP))
 }
 
 fn check_run_cap(table: &Sensitivity) -> Result<(), TableError> {
@@ -452,9 +457,21 @@ mod tests {
     #[test]
     fn sizes_below_their_minimum_are_refused() {
         assert!(refused("levels = 3\n").contains("an even number"));
-        assert!(refused("trajectories = 1\n").contains("allowed is at least 2"));
-        assert!(refused("samples = 3\n").contains("allowed is at least 4"));
-        assert!(refused("bootstrap = 100001\n").contains("allowed is 0 to 100000"));
+        assert!(refused("trajectories = 1\n").contains("allowed is a whole number of at least 2"));
+        assert!(refused("samples = 3\n").contains("allowed is a whole number of at least 4"));
+        assert!(
+            refused("bootstrap = 100001\n").contains("allowed is a whole number from 0 to 100000")
+        );
+        // A value of the wrong type or sign names the same range.
+        assert_eq!(
+            refused("samples = -1\n"),
+            "invalid value -1 for `sensitivity.samples`: allowed is a whole number of at least 4"
+        );
+        assert_eq!(
+            refused("replications = \"two\"\n"),
+            "invalid value \"two\" for `sensitivity.replications`: allowed is a whole number of \
+             at least 1"
+        );
     }
 
     #[test]

@@ -52,6 +52,42 @@ fn check(spec: &ParamSpec, stored: Option<f64>, shown: &str) -> Result<f64, Stri
     }
 }
 
+/// A whole number from `min` to `max` of an analysis table (`[sensitivity]`,
+/// `[calibration]`), or `default` when the key is absent; on error, the message names
+/// `table.key`, the value as written and the allowed range (for a value of the wrong type
+/// too).
+pub(crate) fn table_count(
+    (table, key): (&str, &str),
+    value: Option<&toml::Value>,
+    default: u32,
+    (min, max): (u32, u32),
+) -> Result<u32, String> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.as_integer().map(u32::try_from) {
+        Some(Ok(v)) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "invalid value {} for `{table}.{key}`: allowed is a whole number {}",
+            display_toml(value),
+            if max == u32::MAX {
+                format!("of at least {min}")
+            } else {
+                format!("from {min} to {max}")
+            }
+        )),
+    }
+}
+
+/// A number of an analysis table, or `default` when the key is absent; `None` for a value
+/// that is not a number (an integer counts as one).
+pub(crate) fn table_number(value: Option<&toml::Value>, default: f64) -> Option<f64> {
+    match value {
+        None => Some(default),
+        Some(v) => v.as_float().or_else(|| v.as_integer().map(|i| i as f64)),
+    }
+}
+
 /// A TOML value as the user wrote it, for messages.
 pub(crate) fn display_toml(value: &toml::Value) -> String {
     match value {
