@@ -55,12 +55,53 @@ pub(crate) fn read_text(path: &Path, what: &'static str) -> Result<String, Input
     })
 }
 
+/// Where the quoted field that runs to the end of `text` opens (line and column, from 1),
+/// if one does: the csv reader takes such a field to the end of the file without an error,
+/// so a file cut in the middle of a quoted field would read as complete. Only a quote that
+/// starts a field opens one (the reader keeps a quote inside an unquoted field as text), and
+/// a doubled quote inside a quoted field is a quote, not its end.
+fn unterminated_quote(text: &str) -> Option<(u64, usize)> {
+    enum At {
+        FieldStart,
+        InField,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let (mut line, mut column) = (1u64, 0usize);
+    let (mut at, mut opened) = (At::FieldStart, (1, 1));
+    for c in text.chars() {
+        column += 1;
+        at = match (at, c) {
+            (At::FieldStart, '"') => {
+                opened = (line, column);
+                At::Quoted
+            }
+            (At::Quoted, '"') => At::QuoteInQuoted,
+            (At::QuoteInQuoted, '"') | (At::Quoted, _) => At::Quoted,
+            (_, ',' | '\n') => At::FieldStart,
+            _ => At::InField,
+        };
+        if c == '\n' {
+            (line, column) = (line + 1, 0);
+        }
+    }
+    matches!(at, At::Quoted).then_some(opened)
+}
+
 /// The data rows of `text`, each with its line, after checking that every row has exactly
 /// `columns.len()` fields and that the header is `columns`.
 pub(crate) fn checked_rows(
     text: &str,
     columns: &[&str],
 ) -> Result<Vec<(u64, csv::StringRecord)>, Fault> {
+    if let Some((line, column)) = unterminated_quote(text) {
+        return Err((
+            line,
+            column,
+            "a quoted field is not closed before the end of the file (is the file cut short?)"
+                .into(),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -106,5 +147,27 @@ pub(crate) fn known_metric(metrics: &[&str], name: &str) -> Result<(), String> {
             "unknown metric `{name}`: allowed are {}",
             metrics.join(", ")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_cut_inside_a_quoted_field_is_refused_where_the_field_opens() {
+        let cut = "metric,source\nx,\"Smith (2020), p.\n";
+        assert_eq!(unterminated_quote(cut), Some((2, 3)));
+        let err = checked_rows(cut, &["metric", "source"]).unwrap_err();
+        assert_eq!((err.0, err.1), (2, 3));
+        assert!(err.2.contains("not closed"), "{}", err.2);
+        // Closed fields, with a doubled quote inside and a line break inside, are fine.
+        let whole = "metric,source\nx,\"say \"\"hi\"\"\"\ny,\"two\nlines\"\n";
+        assert_eq!(unterminated_quote(whole), None);
+        assert_eq!(checked_rows(whole, &["metric", "source"]).unwrap().len(), 2);
+        // A quote inside an unquoted field is text to the reader, not the start of a field.
+        let inch = "metric,source\nx,a 5\" screen\n";
+        assert_eq!(unterminated_quote(inch), None);
+        assert_eq!(checked_rows(inch, &["metric", "source"]).unwrap().len(), 1);
     }
 }
