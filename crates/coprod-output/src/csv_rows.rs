@@ -46,9 +46,26 @@ impl InputFileError {
     }
 }
 
+/// The text of an input file (a scenario, targets, published values); a file that is not
+/// UTF-8 is an error naming the line and column of its first invalid byte (the standard
+/// library's error names neither).
+pub fn read_utf8(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(std::fs::read(path)?).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Valid up to here, so the line's characters can be counted.
+        let column = 1 + std::str::from_utf8(&valid[start..]).map_or(0, |s| s.chars().count());
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("line {line}, column {column}: not valid UTF-8 (save the file as UTF-8 text)"),
+        )
+    })
+}
+
 /// The text of the `what` file at `path`.
 pub(crate) fn read_text(path: &Path, what: &'static str) -> Result<String, InputFileError> {
-    std::fs::read_to_string(path).map_err(|e| InputFileError::Io {
+    read_utf8(path).map_err(|e| InputFileError::Io {
         what,
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -153,6 +170,22 @@ pub(crate) fn known_metric(metrics: &[&str], name: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, b"name = \"x\"\n# caf\xe9\n").unwrap();
+        let e = read_utf8(&path).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(
+            e.to_string()
+                .starts_with("line 2, column 6: not valid UTF-8"),
+            "{e}"
+        );
+        std::fs::write(&path, "caf\u{e9}\n").unwrap();
+        assert_eq!(read_utf8(&path).unwrap(), "caf\u{e9}\n");
+    }
 
     #[test]
     fn a_file_cut_inside_a_quoted_field_is_refused_where_the_field_opens() {

@@ -44,7 +44,7 @@ mod validation;
 use std::path::{Path, PathBuf};
 
 pub use comparison::{COMPARISON_CSV, ComparisonRow, comparison_header, write_comparison};
-pub use csv_rows::InputFileError;
+pub use csv_rows::{InputFileError, read_utf8};
 pub use files::Replacement;
 pub use manifest::{
     ComparisonInfo, ExperimentInfo, InterventionInfo, Lowered, Manifest, MetricInfo, NameValue,

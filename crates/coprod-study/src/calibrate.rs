@@ -318,7 +318,7 @@ pub(crate) fn read_checkpoints(out: &Path) -> Result<Vec<Generation>> {
 
 /// The identity of a calibration: what its checkpoints belong to.
 fn identity(scenario: &str, targets: &Path, seed: u64) -> Result<serde_json::Value> {
-    let targets_text = std::fs::read_to_string(targets)
+    let targets_text = coprod_output::read_utf8(targets)
         .with_context(|| format!("cannot read {}", targets.display()))?;
     Ok(serde_json::json!({
         "scenario": scenario,

@@ -84,7 +84,7 @@ pub const DEFAULT_SCENARIO: &str = "group-size";
 pub(crate) fn load(arg: &str) -> Result<Scenario> {
     let path = Path::new(arg);
     if path.is_file() {
-        let text = std::fs::read_to_string(path)
+        let text = coprod_output::read_utf8(path)
             .with_context(|| format!("cannot read scenario file {}", path.display()))?;
         let stem = path
             .file_stem()
