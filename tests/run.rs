@@ -998,3 +998,32 @@ fn explicit_replications_win_over_quick_and_two_forms_are_refused() {
     }
     assert!(!sb.path().join("both").exists());
 }
+
+/// An `--out` that is a file is called a file by every command that writes a folder of
+/// its own, not a directory that "already exists" or "holds no calibration".
+#[test]
+fn an_out_that_is_a_file_is_named_a_file() {
+    let sb = Sandbox::new();
+    fs::write(sb.path().join("afile"), "mine").unwrap();
+    let targets = root().join("data").join("fg2010-targets.csv");
+    let targets = targets.to_str().unwrap();
+    let commands: [&[&str]; 3] = [
+        &["survey", "baseline", "--out", "afile"],
+        &[
+            "calibrate",
+            "lab-calibration",
+            "--targets",
+            targets,
+            "--out",
+            "afile",
+        ],
+        &["slurm", "baseline", "--array", "2", "--out", "afile"],
+    ];
+    for args in commands {
+        sb.cmd(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("afile is a file, not a directory"));
+    }
+    assert_eq!(read(&sb.path().join("afile")), "mine");
+}

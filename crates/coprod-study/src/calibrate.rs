@@ -261,6 +261,7 @@ pub(crate) fn write_checkpoints(out: &Path, generations: &[Generation]) -> Resul
 
 /// Creates `out` (or, with `resume`, checks that it holds a calibration).
 pub(crate) fn prepare(out: &Path, resume: bool) -> Result<()> {
+    crate::run::refuse_file_as_out(out)?;
     let dir = out.join(CHECKPOINTS);
     if !resume {
         if out.exists() && !out.join(CHECKPOINTS).is_dir() {

@@ -25,6 +25,18 @@ use crate::{compare, estimate, finish, shard};
 /// Where default output directories go, relative to the working directory.
 pub(crate) const OUTPUTS: &str = "outputs";
 
+/// Refuses an `--out` that is a file: the commands that write a folder of their own say so
+/// plainly instead of calling the file a directory that "already exists".
+pub(crate) fn refuse_file_as_out(out: &Path) -> Result<()> {
+    if out.is_file() {
+        bail!(
+            "--out {} is a file, not a directory\n\nhint: choose a directory with --out DIR",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// A scenario ready to run: a shipped scenario or a file, as named on the command line.
 #[derive(Clone, Debug)]
 pub struct Study {

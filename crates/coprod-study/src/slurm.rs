@@ -100,6 +100,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
             &scenario.name,
         )),
     };
+    crate::run::refuse_file_as_out(&out)?;
     // The merge job would fail only after the cluster work is done: refuse now.
     if out.exists() && !args.replace_results {
         bail!(

@@ -68,6 +68,7 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             .join(crate::run::OUTPUTS)
             .join(format!("{}-calibration", scenario.name)),
     };
+    crate::run::refuse_file_as_out(&out)?;
     if out.exists() {
         bail!(
             "output directory {} already exists\n\nhint: choose another --out DIR; a \

@@ -185,6 +185,7 @@ fn output_dir(options: &SurveyOptions, scenario: &Scenario) -> Result<PathBuf> {
             &format!("{}-survey", scenario.name),
         ));
     };
+    crate::run::refuse_file_as_out(&out)?;
     // An empty directory may be used as is, as for every command (docs/outputs.md).
     let empty = std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_none());
     if out.exists() && !empty {
