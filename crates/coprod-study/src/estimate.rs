@@ -101,8 +101,8 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                     // The estimate is still worth having: on a cluster's login node, whose
                     // memory is not the compute nodes', it is what the guide asks check for.
                     bail!(
-                        "{file}: {problem}\n{}\n\nhint: use fewer --threads, fewer citizens or \
-                         fewer steps; the memory is this machine's (a cluster's compute node may \
+                        "{file}: {problem}\n{}\n\nhint: use fewer --threads, fewer citizens \
+                         (population.n_citizens) or fewer steps (experiment.steps); the memory is this machine's (a cluster's compute node may \
                          have more)",
                         describe(&scenario, threads)
                     );

@@ -207,7 +207,10 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
         progress.note(Note::Warning(warning));
     }
     if let Some(problem) = estimate::memory_problem(&scenario, o.threads) {
-        bail!("{problem}\n\nhint: use fewer --threads, fewer citizens or fewer steps");
+        bail!(
+            "{problem}\n\nhint: use fewer --threads, fewer citizens (population.n_citizens) or fewer \
+             steps (experiment.steps)"
+        );
     }
     shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;
     let metrics = compare::metrics(&o.metrics)?;

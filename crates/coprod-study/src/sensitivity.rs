@@ -209,8 +209,8 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
 fn check_runs_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
     if let Some(problem) = estimate::design_runs_memory_problem(scenario, table, threads) {
         bail!(
-            "{problem}\n\nhint: use fewer --threads, fewer citizens (or a narrower range of \
-             population.n_citizens in [sensitivity.parameters]) or fewer steps"
+            "{problem}\n\nhint: use fewer --threads, fewer citizens (population.n_citizens, or a \
+             narrower range of it in [sensitivity.parameters]) or fewer steps (experiment.steps)"
         );
     }
     Ok(())

@@ -220,7 +220,10 @@ fn check_memory(runs: &[RunSpec<'_>], population: u64, threads: usize, horizon: 
             .saturating_add(population.saturating_mul(std::mem::size_of::<CitizenRecord>() as u64))
     });
     if let Some(problem) = estimate::runs_memory_problem(state, in_flight, in_flight, horizon) {
-        bail!("{problem}\n\nhint: use a smaller --horizon, fewer --threads or fewer citizens");
+        bail!(
+            "{problem}\n\nhint: use a smaller --horizon, fewer --threads or fewer citizens \
+             (population.n_citizens)"
+        );
     }
     Ok(())
 }
