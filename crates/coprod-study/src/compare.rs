@@ -661,7 +661,8 @@ pub(crate) fn adaptive_replications(
         };
         let (widest, half) = widest_half_width(&rows);
         progress.note(Note::Status(format!(
-            "--target-ci: {done} replications, widest half-width {half:.4} ({widest}), target {target}"
+            "--target-ci: {done} replications, widest half-width {} ({widest}), target {target}",
+            half_width_text(half)
         )));
         let reason = if half <= target {
             "target met"
@@ -832,6 +833,16 @@ pub(crate) fn file_name() -> String {
     COMPARISON_CSV.to_string()
 }
 
+/// A half-width for the status line: four decimals, or three significant digits when that
+/// would print a small one as 0.0000 (a target of 1e-6 is allowed).
+fn half_width_text(half: f64) -> String {
+    if half != 0.0 && half.abs() < 1e-3 {
+        format!("{half:.2e}")
+    } else {
+        format!("{half:.4}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -845,6 +856,14 @@ mod tests {
             &[1.0, 2.0],
             &[0.5, 0.7],
         )
+    }
+
+    #[test]
+    fn small_half_widths_keep_their_digits() {
+        assert_eq!(half_width_text(0.01234), "0.0123");
+        assert_eq!(half_width_text(0.0000123), "1.23e-5");
+        assert_eq!(half_width_text(0.0), "0.0000");
+        assert_eq!(half_width_text(f64::INFINITY), "inf");
     }
 
     #[test]
