@@ -1027,3 +1027,39 @@ fn an_out_that_is_a_file_is_named_a_file() {
     }
     assert_eq!(read(&sb.path().join("afile")), "mine");
 }
+
+/// A negative or non-numeric count, seed or width is refused with its allowed range, not as
+/// an unknown option (`-1` read as a flag) or a parser's words.
+#[test]
+fn negative_and_non_numeric_options_name_their_range() {
+    let sb = Sandbox::new();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["run", "baseline", "--replications", "-1"],
+            "-1 is not in 1..=4294967295",
+        ),
+        (
+            &["survey", "baseline", "--sample", "-1"],
+            "-1 is not in 1..=4294967295",
+        ),
+        (
+            &["run", "baseline", "--seed", "-1"],
+            "allowed is a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            &["run", "baseline", "--target-ci", "abc"],
+            "allowed is a finite number above 0",
+        ),
+        (
+            &["teach", "group-size", "-j", "-2"],
+            "-2 is not in 1..=65535",
+        ),
+    ];
+    for (args, message) in cases {
+        sb.cmd(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    assert!(!sb.path().join("outputs").exists());
+}

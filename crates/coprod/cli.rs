@@ -110,7 +110,7 @@ pub(crate) struct SensitivityArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
@@ -122,17 +122,17 @@ pub(crate) struct SurveyArgs {
     /// A scenario file path or shipped scenario name (field setting).
     pub(crate) scenario: String,
     /// Step at which citizens are surveyed [default: the scenario's steps].
-    #[arg(long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) horizon: Option<u32>,
     /// Citizens sampled from each baseline replication; every citizen when the population
     /// has N or fewer.
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) sample: u32,
     /// Output directory [default: outputs/<scenario name>-survey, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
 }
 
@@ -147,10 +147,10 @@ pub(crate) struct CalibrateArgs {
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Base seed [default: the scenario's].
-    #[arg(long, value_name = "S")]
+    #[arg(allow_negative_numbers = true, long, value_name = "S", value_parser = parse_seed)]
     pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// Continue an interrupted calibration from the checkpoints in the output directory
     /// (and from the rounds that `--shard` runs completed).
@@ -179,27 +179,27 @@ pub(crate) struct ValidateArgs {
     #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub(crate) salt: String,
     /// Independent seed blocks; a verdict is the pass rate over them (at most 10,000).
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=MAX_BLOCKS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=MAX_BLOCKS))]
     pub(crate) blocks: u32,
     /// Pilot replications per claim (own seed stream; they never enter a verdict; at most
     /// 100,000).
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(3..=MAX_REPLICATIONS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(3..=MAX_REPLICATIONS))]
     pub(crate) pilot: u32,
     /// Fewest replications per block [default: 10, or --max-replications if that is lower].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) min_replications: Option<u32>,
     /// Most replications per block; a power calculation asking for more is capped and the
     /// table says so (`power_capped`). At most 100,000.
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) max_replications: u32,
     /// Replications re-run with mediators held (those of the first blocks, whole blocks).
-    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) decompose_replications: u32,
     /// Points of the robustness map of each derived claim (0: no map).
-    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(..=MAX_REPLICATIONS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(..=MAX_REPLICATIONS))]
     pub(crate) robustness_points: u32,
     /// Replications per robustness point.
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATIONS))]
     pub(crate) robustness_replications: u32,
     /// Map every claim over the assumed parameters, not only the derived ones.
     #[arg(long)]
@@ -220,7 +220,7 @@ pub(crate) struct ValidateArgs {
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
@@ -237,13 +237,13 @@ pub(crate) struct RunArgs {
     pub(crate) out: Option<PathBuf>,
     /// Replications per variant and sweep point (overrides the scenario, also under
     /// --quick; not with --set experiment.replications).
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(allow_negative_numbers = true, short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) replications: Option<u32>,
     /// Base seed (overrides the scenario; not with --set experiment.seed).
-    #[arg(long, value_name = "S")]
+    #[arg(allow_negative_numbers = true, long, value_name = "S", value_parser = parse_seed)]
     pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// Set a parameter in every run, e.g. `--set levers.group_size_cap=12`; replaces a
     /// sweep over it. Also `experiment.steps`, `experiment.replications`, `experiment.seed`.
@@ -271,10 +271,11 @@ pub(crate) struct RunArgs {
     pub(crate) against: Option<String>,
     /// Add replications in batches until every compared 95% CI half-width is at most W
     /// (in the metric's unit) or --max-replications is reached.
-    #[arg(long, value_name = "W", conflicts_with = "replications")]
+    #[arg(allow_negative_numbers = true, long, value_name = "W", conflicts_with = "replications",
+          value_parser = parse_target_ci)]
     pub(crate) target_ci: Option<f64>,
     /// Cap on replications for --target-ci.
-    #[arg(long, value_name = "N", default_value_t = 100, requires = "target_ci",
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 100, requires = "target_ci",
           value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) max_replications: u32,
     /// Run only shard I of N (from 0) of the runs, a contiguous block of run ids, and
@@ -296,7 +297,7 @@ pub(crate) struct MergeArgs {
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Worker threads of a calibration's posterior predictive [default: all cores].
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
@@ -315,7 +316,7 @@ pub(crate) struct SlurmArgs {
     /// Array tasks (shards); each task runs a block of runs, so N may be far smaller than
     /// the number of runs (SLURM's default array limit is about 1000 tasks). With
     /// --targets: the tasks of the calibration job, each a shard of every round.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) array: u64,
     /// SLURM partition (sbatch --partition) [default: the cluster's default].
     #[arg(long, value_name = "P")]
@@ -324,17 +325,17 @@ pub(crate) struct SlurmArgs {
     #[arg(long, value_name = "T")]
     pub(crate) time: Option<String>,
     /// CPUs per array task (sbatch --cpus-per-task); each shard runs that many threads.
-    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) cpus_per_task: u16,
     /// Merged output directory [default: outputs/<scenario name>]; the script, logs and
     /// shards go in DIR.slurm/ beside it.
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Replications per variant and sweep point (overrides the scenario).
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(allow_negative_numbers = true, short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) replications: Option<u32>,
     /// Base seed (overrides the scenario).
-    #[arg(long, value_name = "S")]
+    #[arg(allow_negative_numbers = true, long, value_name = "S", value_parser = parse_seed)]
     pub(crate) seed: Option<u64>,
     /// Set a parameter in every run, as for `coprod run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -364,7 +365,7 @@ pub(crate) struct CheckArgs {
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<String>,
     /// Threads assumed for the time estimate [default: all cores].
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
 }
 
@@ -401,7 +402,7 @@ pub(crate) struct TeachArgs {
     pub(crate) out: Option<PathBuf>,
     /// Replications per group size and regime [default: the scenario's 30, or 3 with
     /// --quick; a value given here applies with --quick too].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(allow_negative_numbers = true, short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub(crate) replications: Option<u32>,
     /// A smaller, faster version (3 replications unless --replications says otherwise,
     /// 1000 citizens, 60 months instead of 480):
@@ -412,7 +413,7 @@ pub(crate) struct TeachArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
     /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists (or discard an interrupted lesson in it).
     /// With --resume: finish the interrupted lesson, then replace the earlier one.
@@ -444,4 +445,18 @@ pub(crate) struct ServeArgs {
     /// Folder for the experiments started from the page.
     #[arg(long, value_name = "DIR", default_value = "outputs")]
     pub(crate) outputs: PathBuf,
+}
+
+/// `--target-ci W`: a finite number above 0 (the same words for text that is no number).
+fn parse_target_ci(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|w| w.is_finite() && *w > 0.0)
+        .ok_or_else(|| "allowed is a finite number above 0".to_string())
+}
+
+/// `--seed S`: a whole number from 0 to 2^64 - 1, said so for any other text.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse::<u64>()
+        .map_err(|_| format!("allowed is a whole number from 0 to {}", u64::MAX))
 }
