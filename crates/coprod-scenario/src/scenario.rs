@@ -1098,10 +1098,16 @@ fn check_validation_shape(
             Comparison::Interaction => "variants named \"a\", \"b\" and \"ab\"",
             _ => "exactly one sweep axis",
         };
-        return Err(loc.error_at(
-            loc.value_span(&[key("validation"), key("comparison")]),
-            format!("this comparison needs {need}"),
-        ));
+        // Without a `comparison` key the comparison is "paired": name the table then, and
+        // say that the key is missing, so that a deleted key is not a riddle.
+        let given = loc.value_span(&[key("validation"), key("comparison")]);
+        let which = if given.is_some() {
+            "this comparison"
+        } else {
+            "the default comparison, \"paired\" (the [validation] table has no `comparison`),"
+        };
+        let span = given.or_else(|| loc.key_span(&[key("validation")]));
+        return Err(loc.error_at(span, format!("{which} needs {need}")));
     }
     Ok(())
 }

@@ -159,6 +159,12 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         comparison,
         Comparison::EfficacyVersusResources | Comparison::TrustPredictsOpportunities
     );
+    if !regression && raw.metric.is_empty() {
+        return Err((
+            "metric",
+            "a validation needs a `metric`: an end-of-run metric of docs/outputs.md".into(),
+        ));
+    }
     if !regression && !summary_names().iter().any(|(n, _, _)| *n == raw.metric) {
         return Err((
             "metric",
@@ -417,6 +423,32 @@ mod tests {
         }
         assert_eq!(ClaimClass::Assumption.as_str(), "assumption");
         assert_eq!(ClaimClass::Derived.as_str(), "derived");
+    }
+
+    #[test]
+    fn a_missing_metric_or_comparison_is_named_as_missing() {
+        let no_metric = format!("{HEAD}{TAIL}").replace("metric = \"participation_rate\"\n", "");
+        let e = Scenario::from_toml(&no_metric, "t.toml", "t").unwrap_err();
+        assert!(
+            e.message.starts_with("a validation needs a `metric`"),
+            "{}",
+            e.message
+        );
+        // Without `comparison` the comparison is "paired", which needs a treatment variant.
+        let no_comparison = HEAD.replace("comparison = \"paired\"\n", "");
+        let e = Scenario::from_toml(&no_comparison, "t.toml", "t").unwrap_err();
+        assert_eq!(
+            e.message,
+            "the default comparison, \"paired\" (the [validation] table has no `comparison`), \
+             needs a variant named \"treatment\""
+        );
+        assert_eq!(e.location.map(|l| l.0), Some(1));
+        let e = Scenario::from_toml(HEAD, "t.toml", "t").unwrap_err();
+        assert!(
+            e.message.starts_with("this comparison needs"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
