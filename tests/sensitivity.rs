@@ -282,7 +282,7 @@ fn a_design_whose_runs_cannot_fit_in_memory_is_refused_up_front() {
         .code(2)
         .stderr(predicate::str::contains("GiB of model state"))
         .stderr(predicate::str::contains(
-            "a narrower range of population.n_citizens",
+            "a narrower range of it in [sensitivity.parameters]",
         ));
     assert!(!sandbox.path().join("outputs").exists());
 }

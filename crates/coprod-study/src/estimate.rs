@@ -1,11 +1,8 @@
-//! `coprod check`: validates scenario files and says how big each experiment is; the rough
-//! run-time estimate (a measured cost per citizen-step) and the memory check every command
-//! that runs a scenario makes first.
+//! How big an experiment is: the rough run-time estimate (a measured cost per citizen-step,
+//! by population) and the memory check every command that runs a scenario makes first
+//! (`coprod check` reports both, see `check.rs`).
 
 use coprod_scenario::Scenario;
-
-use crate::error::{Result, bail};
-use crate::shipped;
 
 /// Wall time per citizen-step and thread by the run's population (citizens, seconds; read
 /// between these points on logarithmic scales, and as the nearest point outside them), per
@@ -62,63 +59,6 @@ fn replication_seconds(s: &Scenario) -> f64 {
         }
     }
     seconds
-}
-
-/// A scenario file as `coprod check` judges it.
-#[derive(Debug)]
-pub struct Checked {
-    /// The file (or shipped name) as given.
-    pub file: String,
-    /// What it runs and its warnings, or why it is invalid.
-    pub result: Result<CheckedScenario>,
-}
-
-/// A valid scenario: what it runs, roughly how long it takes, and its warnings.
-#[derive(Clone, Debug)]
-pub struct CheckedScenario {
-    /// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, ...".
-    pub description: String,
-    /// Settings that may be mistakes.
-    pub warnings: Vec<String>,
-}
-
-/// `coprod check`: reads every file (or shipped name) and says how big each experiment is.
-/// What `coprod run` would refuse with as many threads (runs too large for the memory) is
-/// invalid here too, and so is a `[sensitivity]` design that `coprod sensitivity` would
-/// refuse (for its memory, or a design point the model rejects).
-pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
-    files
-        .iter()
-        .map(|file| Checked {
-            file: file.clone(),
-            result: shipped::load(file).and_then(|scenario| {
-                let design = || {
-                    let t = scenario.sensitivity.as_ref()?;
-                    design_memory_problem(t)
-                        .or_else(|| design_runs_memory_problem(&scenario, t, threads))
-                };
-                if let Some(problem) = memory_problem(&scenario, threads).or_else(design) {
-                    // The estimate is still worth having: on a cluster's login node, whose
-                    // memory is not the compute nodes', it is what the guide asks check for.
-                    bail!(
-                        "{file}: {problem}\n{}\n\nhint: use fewer --threads, fewer citizens \
-                         (population.n_citizens) or fewer steps (experiment.steps); the memory is this machine's (a cluster's compute node may \
-                         have more)",
-                        describe(&scenario, threads)
-                    );
-                }
-                if let Some(table) = &scenario.sensitivity {
-                    // What else `coprod sensitivity` refuses before its first run (design
-                    // points the model rejects, factors held by interventions).
-                    crate::sensitivity::checked_design(&scenario, table, threads)?;
-                }
-                Ok(CheckedScenario {
-                    description: describe(&scenario, threads),
-                    warnings: scenario.warnings(),
-                })
-            }),
-        })
-        .collect()
 }
 
 /// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, about 4 s on 2 threads",

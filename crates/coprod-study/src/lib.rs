@@ -25,6 +25,7 @@
 
 mod calibrate;
 mod calibrate_run;
+mod check;
 mod compare;
 mod error;
 mod estimate;
@@ -51,9 +52,10 @@ pub use calibrate_run::{
     MergedCalibration, PendingRound, ShardOutcome, calibrate, calibrate_shard, is_calibration,
     merge_calibration,
 };
+pub use check::{Checked, CheckedScenario, check};
 pub use compare::{DEFAULT_METRICS, compare};
 pub use error::{Context, Result, StudyError, chain};
-pub use estimate::{Checked, CheckedScenario, check, describe, describe_runs, human_duration};
+pub use estimate::{describe, describe_runs, human_duration};
 pub use list::list;
 pub use merge::{Merged, is_validation_shard, merge, merge_validation};
 pub use plot::plot;
