@@ -85,6 +85,20 @@ impl Progress for Terminal {
     }
 
     /// From now on, Ctrl-C removes `partial` before it says what was kept (nothing).
+    fn discard_made(&self, make: &mut dyn FnMut() -> Option<PathBuf>) {
+        if !self.ctrl_c {
+            make();
+            return;
+        }
+        // Held while the directory is made: a Ctrl-C handler waits for it, then finds the
+        // directory named and removes it.
+        let mut current = DISCARD.lock();
+        let made = make();
+        if let Ok(current) = current.as_deref_mut() {
+            *current = made;
+        }
+    }
+
     fn discard_on_interrupt(&self, partial: Option<&Path>) {
         if !self.ctrl_c {
             return;

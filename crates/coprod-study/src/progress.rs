@@ -61,6 +61,14 @@ pub trait Progress: Sync {
         let _ = partial;
     }
 
+    /// Calls `make`, which creates a partial directory and returns it (`None` if it made
+    /// none), and from the moment it exists, stopping the process removes it, as after
+    /// [`Progress::discard_on_interrupt`]: an interruption during `make` waits for it to
+    /// return, so that none falls between the directory's making and its naming.
+    fn discard_made(&self, make: &mut dyn FnMut() -> Option<PathBuf>) {
+        make();
+    }
+
     /// Whether to stop. Checked after each run is written: a cancelled run saves the runs
     /// done so far and returns [`crate::StudyError::Cancelled`].
     fn cancelled(&self) -> bool {
@@ -86,6 +94,23 @@ pub(crate) struct Discard<'a> {
 }
 
 impl<'a> Discard<'a> {
+    /// Makes the partial directory with `make` so that an interruption from the moment it
+    /// exists removes it ([`Progress::discard_made`]); follow it with [`Discard::new`].
+    pub(crate) fn make<E>(
+        progress: &dyn Progress,
+        make: impl FnOnce() -> Result<RunDir, E>,
+    ) -> Result<RunDir, E> {
+        let mut make = Some(make);
+        let mut made = None;
+        progress.discard_made(&mut || {
+            let dir = make.take().map(|make| make())?;
+            let staging = dir.as_ref().ok().map(|d| d.staging().to_path_buf());
+            made = Some(dir);
+            staging
+        });
+        made.expect("discard_made calls make once")
+    }
+
     pub(crate) fn new(progress: &'a dyn Progress, dir: &RunDir) -> Discard<'a> {
         progress.discard_on_interrupt(Some(dir.staging()));
         Discard { progress }
@@ -110,3 +135,54 @@ impl Drop for Discard<'_> {
 pub struct Silent;
 
 impl Progress for Silent {}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Records the directory named inside `discard_made`, as the terminal's handler would.
+    #[derive(Default)]
+    struct Recorder {
+        named: Mutex<Vec<Option<PathBuf>>>,
+    }
+
+    impl Progress for Recorder {
+        fn discard_made(&self, make: &mut dyn FnMut() -> Option<PathBuf>) {
+            let made = make();
+            self.named.lock().unwrap().push(made);
+        }
+    }
+
+    /// The partial directory is named from within its making (so an interruption cannot
+    /// fall between the two), and a refused one is not named.
+    #[test]
+    fn the_partial_directory_is_named_as_it_is_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("result");
+        let progress = Recorder::default();
+        let dir = Discard::make(&progress, || {
+            RunDir::create(
+                &target,
+                coprod_output::Existing::Refuse(coprod_output::Kind::Run),
+            )
+        })
+        .unwrap();
+        assert!(dir.staging().is_dir());
+        assert_eq!(
+            *progress.named.lock().unwrap(),
+            vec![Some(dir.staging().to_path_buf())]
+        );
+        drop(dir);
+        std::fs::write(tmp.path().join("afile"), "").unwrap();
+        let refused = Discard::make(&progress, || {
+            RunDir::create(
+                &tmp.path().join("afile").join("x"),
+                coprod_output::Existing::Refuse(coprod_output::Kind::Run),
+            )
+        });
+        assert!(refused.is_err());
+        assert_eq!(progress.named.lock().unwrap().last(), Some(&None));
+    }
+}

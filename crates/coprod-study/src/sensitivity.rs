@@ -100,7 +100,7 @@ pub fn sensitivity(
     let (designs, params) = checked_design(&scenario, &table, threads)?;
     announce(&scenario, &table, designs.len(), threads, progress);
     progress.on_interrupt(&crate::progress::nothing_written("sensitivity analysis"));
-    let dir = create_dir(&scenario, options)?;
+    let dir = crate::progress::Discard::make(progress, || create_dir(&scenario, options))?;
     let discard = crate::progress::Discard::new(progress, &dir);
     let (replicates, design) = run_design(
         &scenario,

@@ -122,11 +122,13 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     )));
     // Written into a partial directory and moved into place when complete, like a run;
     // made before the runs so that a folder that cannot be written is refused up front.
-    let dir = coprod_output::RunDir::create(
-        &out,
-        coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
-    )?;
     progress.on_interrupt(&crate::progress::nothing_written("survey"));
+    let dir = crate::progress::Discard::make(progress, || {
+        coprod_output::RunDir::create(
+            &out,
+            coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
+        )
+    })?;
     let discard = crate::progress::Discard::new(progress, &dir);
     let respondents = sample_runs(&runs, horizon, options.sample, threads)?;
     let raw: Vec<Vec<f64>> = respondents
