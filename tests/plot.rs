@@ -523,3 +523,162 @@ fn plot_by_metric_leaves_survival_charts_alone() {
         .code(2)
         .stderr(predicate::str::contains("survival charts have no metric"));
 }
+
+/// Replaces field `column` of line `line` (from 1, the header) of `file` by `value`; `None`
+/// deletes the column from every line.
+fn edit(file: &Path, line: usize, column: &str, value: Option<&str>) {
+    let text = read(file);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines[0].split(',').position(|h| h == column).unwrap();
+    let edited: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut fields: Vec<&str> = l.split(',').collect();
+            match value {
+                None => {
+                    fields.remove(at);
+                }
+                Some(v) if i + 1 == line => fields[at] = v,
+                Some(_) => {}
+            }
+            fields.join(",")
+        })
+        .collect();
+    fs::write(file, edited.join("\n") + "\n").unwrap();
+}
+
+/// Repeats (`true`) or deletes line `line` of `file`.
+fn repeat_or_delete(file: &Path, line: usize, repeat: bool) {
+    let text = read(file);
+    let mut lines: Vec<&str> = text.lines().collect();
+    if repeat {
+        lines.insert(line, lines[line - 1]);
+    } else {
+        lines.remove(line - 1);
+    }
+    fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+/// `coprod plot` and `coprod compare` refuse files that contradict each other or the
+/// manifest, naming the file, line and column and what was expected, and change nothing:
+/// their charts and pages would describe runs that never happened.
+#[test]
+fn plot_and_compare_refuse_files_that_disagree() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let pristine = sb.path().join("pristine");
+    fs::create_dir(&pristine).unwrap();
+    for rel in files_below(&dir) {
+        let to = pristine.join(&rel);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(dir.join(&rel), to).unwrap();
+    }
+    let restore = || {
+        fs::remove_dir_all(&dir).unwrap();
+        fs::create_dir(&dir).unwrap();
+        for rel in files_below(&pristine) {
+            let to = dir.join(&rel);
+            fs::create_dir_all(to.parent().unwrap()).unwrap();
+            fs::copy(pristine.join(&rel), to).unwrap();
+        }
+    };
+    let runs = dir.join("runs.csv");
+    let series = dir.join("timeseries.csv");
+    let summary = dir.join("summary.csv");
+    let manifest = dir.join("manifest.json");
+    type Damage<'a> = (Box<dyn Fn() + 'a>, &'a str);
+    let cases: Vec<Damage> = vec![
+        (
+            Box::new(|| edit(&runs, 3, "variant", Some("zzz"))),
+            "runs.csv:3: column `variant`: expected one of manifest.json's variants (baseline, \
+             non_rival, no_hurdle, no_coordination, joint), found \"zzz\"",
+        ),
+        (
+            Box::new(|| edit(&runs, 3, "replication", Some("99"))),
+            "runs.csv:3: column `replication`: expected a replication below 2",
+        ),
+        (
+            Box::new(|| edit(&runs, 3, "run_id", Some("0"))),
+            "runs.csv:3: column `run_id`: expected each run once, found run 0 again (line 2)",
+        ),
+        (
+            Box::new(|| edit(&runs, 3, "levers.group_size_cap", Some("abc"))),
+            "runs.csv:3: column `levers.group_size_cap`: expected one of the swept values",
+        ),
+        (
+            Box::new(|| edit(&runs, 3, "participation_rate", Some("NaN"))),
+            "runs.csv:3: column `participation_rate`: expected a finite number, found \"NaN\"",
+        ),
+        (
+            Box::new(|| edit(&runs, 3, "participation_rate", Some("5"))),
+            "runs.csv:3: column `participation_rate`: expected a value from 0 to 1 (share of \
+             citizens), found \"5\"",
+        ),
+        (
+            Box::new(|| edit(&runs, 1, "participation_rate", None)),
+            "runs.csv: missing column `participation_rate`",
+        ),
+        (
+            Box::new(|| edit(&runs, 1, "levers.group_size_cap", None)),
+            "runs.csv: missing column `levers.group_size_cap`",
+        ),
+        (
+            Box::new(|| edit(&series, 1, "participation_rate", None)),
+            "timeseries.csv: missing column `participation_rate`",
+        ),
+        (
+            Box::new(|| edit(&series, 4, "step", Some("999"))),
+            "timeseries.csv:4: column `step`: expected a step below 8 (manifest.json's \
+             experiment.steps), found 999",
+        ),
+        (
+            Box::new(|| repeat_or_delete(&series, 4, true)),
+            "timeseries.csv:5: column `step`: expected step 3 of run 0, found 2",
+        ),
+        (
+            Box::new(|| repeat_or_delete(&series, 9, false)),
+            "timeseries.csv: expected 8 steps of run 0 (manifest.json's experiment.steps), \
+             found 7",
+        ),
+        (
+            Box::new(|| repeat_or_delete(&summary, 3, true)),
+            "summary.csv:4: column `metric`: expected each metric of a variant and sweep point \
+             once",
+        ),
+        (
+            Box::new(|| repeat_or_delete(&summary, 3, false)),
+            "summary.csv: expected a row of `active_groups` for variant `baseline`",
+        ),
+        (
+            Box::new(|| fs::write(&manifest, "{}").unwrap()),
+            "manifest.json: expected `variants`",
+        ),
+        // Without a manifest, the files must still agree with each other.
+        (
+            Box::new(|| {
+                fs::remove_file(&manifest).unwrap();
+                let text = read(&runs);
+                let kept: Vec<&str> = text.lines().take(3).collect();
+                fs::write(&runs, kept.join("\n") + "\n").unwrap();
+            }),
+            "summary.csv:",
+        ),
+    ];
+    for (damage, said) in &cases {
+        for command in ["plot", "compare"] {
+            restore();
+            damage();
+            let before = snapshot(&dir);
+            let out = sb.cmd(&[command, "out"]).assert().code(2);
+            let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+            assert!(stderr.contains(said), "{command}: {said}\n{stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            assert_eq!(
+                snapshot(&dir),
+                before,
+                "{command}: {said}: the folder changed"
+            );
+        }
+    }
+}

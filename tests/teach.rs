@@ -647,6 +647,6 @@ fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "timeseries.csv: it has no `participation_rate` column",
+            "lesson/timeseries.csv: missing column `participation_rate`",
         ));
 }

@@ -4,14 +4,19 @@
 //! row ([`each_timeseries`], [`each_group`]) so that a reader keeps only what it aggregates.
 //!
 //! Owns parsing and validation of what [`crate::Writer`] wrote: column names, the swept
-//! parameter columns (found by position, between fixed columns), numbers (`NaN` and empty
-//! fields allowed where documented; an empty metric field of runs.csv or mean of summary.csv
-//! is a missing value, read as NaN). Every error names the file and, when it is about a
-//! row, the line. It never panics on a malformed file.
+//! parameter columns (found by position, between fixed columns), numbers (finite and within
+//! their unit's range; an empty field is a missing value, read as NaN, only in a group
+//! metric's column of runs.csv or a mean of summary.csv whose `n` is 0), and, in `agree`,
+//! that the files hold the runs the manifest records and agree with each other. Every error
+//! names the file and, when it is about a row, the line. It never panics on a malformed file.
+
+mod agree;
 
 use std::path::{Path, PathBuf};
 
 use coprod_core::{GroupLife, GroupRecord};
+
+pub use agree::{Expected, same_sweep, unlisted_run};
 
 use crate::tables::{
     GROUP_LIFE_COLUMNS, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV,
@@ -157,16 +162,18 @@ impl RawTable {
         row.record.get(column).unwrap_or("")
     }
 
-    /// A number; `NaN` is allowed, an empty field is not.
+    /// A finite number. A run that gives NaN or an infinite number is a failed run with no
+    /// row in these files (docs/outputs.md), so such a field, like an empty one, is damage.
     fn float(&self, row: &Row, column: usize) -> Result<f64, ReadError> {
         let field = self.text(row, column);
-        field.trim().parse::<f64>().map_err(|_| {
-            self.bad(
+        match field.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(self.bad(
                 row.line,
                 column,
-                format!("expected a number, found {field:?}"),
-            )
-        })
+                format!("expected a finite number, found {field:?}"),
+            )),
+        }
     }
 
     /// A number or an empty field.
@@ -187,11 +194,26 @@ impl RawTable {
     /// The value of `metric`: a number, or NaN for an empty field where the metric is a
     /// group metric (missing when no group started); an empty field of any other metric is
     /// damage, reported as such.
+    /// A value outside the range of the metric's unit (a share above 1, a negative count)
+    /// is damage too: no run writes it.
     fn metric_value(&self, row: &Row, column: usize, metric: &str) -> Result<f64, ReadError> {
-        if coprod_core::GROUP_METRICS.contains(&metric) {
-            self.float_or_missing(row, column)
+        let v = if coprod_core::GROUP_METRICS.contains(&metric) {
+            self.float_or_missing(row, column)?
         } else {
-            self.float(row, column)
+            self.float(row, column)?
+        };
+        self.in_range(row, column, metric, v)
+    }
+
+    /// `v` of `metric` as read from `column`, if within the range of the metric's unit.
+    fn in_range(&self, row: &Row, column: usize, metric: &str, v: f64) -> Result<f64, ReadError> {
+        match agree::out_of_range(metric, v) {
+            Some(expected) => Err(self.bad(
+                row.line,
+                column,
+                format!("expected {expected}, found {:?}", self.text(row, column)),
+            )),
+            None => Ok(v),
         }
     }
 
@@ -328,11 +350,99 @@ impl GroupRow {
     }
 }
 
-/// Reads summary.csv from a run directory.
+/// Reads summary.csv from a run directory, on its own (a row of every run of runs.csv and
+/// its counts are checked by [`read_summary_of`]).
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
+    summary_rows(dir, |_, _| Ok(()), |_, _, _| Ok(()))
+}
+
+/// Reads summary.csv of a run directory whose runs.csv holds `runs`, refusing a row
+/// repeated or missing, one of a variant, sweep point or metric that `runs` and the
+/// manifest's `expected` do not have, and an `n` other than the runs of `runs` with a
+/// value: the page's summary table would state other runs than those that ran.
+///
+/// # Errors
+/// [`ReadError`] naming the file, and the line and column of a row that disagrees.
+pub fn read_summary_of(
+    dir: &Path,
+    runs: &RunsTable,
+    expected: Option<&Expected>,
+) -> Result<SummaryTable, ReadError> {
+    let counts = agree::RunCounts::of(runs);
+    let mut seen = agree::SeenSummary::default();
+    let header = |t: &RawTable, c: &SummaryColumns| {
+        let swept: Vec<String> = c.point_cols.iter().map(|&p| t.header[p].clone()).collect();
+        same_sweep(dir, SUMMARY_CSV, &swept, runs)
+    };
+    let summary = summary_rows(dir, header, |t, row, c| {
+        let metric = t.text(row, c.metric);
+        let Some(m) = runs.metrics.iter().position(|r| r == metric) else {
+            let message = format!("expected a metric of runs.csv, found {metric:?}");
+            return Err(t.bad(row.line, c.metric, message));
+        };
+        let cell = (t.text(row, c.variant).to_string(), c.point(t, row));
+        if let Some(e) = expected {
+            check_cell(t, row, c, e)?;
+        }
+        let n = counts.n(&cell, m);
+        let found = t.uint(row, c.n)?;
+        if found != n {
+            let message = format!(
+                "expected {n} (the runs of this variant and sweep point in runs.csv with a \
+                 value), found {found}"
+            );
+            return Err(t.bad(row.line, c.n, message));
+        }
+        seen.check(t, row, c.metric, (cell, m))
+    })?;
+    seen.complete(dir, runs, &counts, expected)?;
+    Ok(summary)
+}
+
+/// Refuses a row of summary.csv of a variant or sweep point the manifest `e` did not have.
+fn check_cell(t: &RawTable, row: &Row, c: &SummaryColumns, e: &Expected) -> Result<(), ReadError> {
+    let variant = t.text(row, c.variant);
+    if !e.variants.iter().any(|v| v == variant) {
+        let message = format!("expected one of manifest.json's variants, found {variant:?}");
+        return Err(t.bad(row.line, c.variant, message));
+    }
+    for (&column, (_, values)) in c.point_cols.iter().zip(&e.sweep) {
+        let value = t.text(row, column);
+        if !values.iter().any(|v| v == value) {
+            let message = format!("expected one of manifest.json's swept values, found {value:?}");
+            return Err(t.bad(row.line, column, message));
+        }
+    }
+    Ok(())
+}
+
+/// The columns of summary.csv.
+struct SummaryColumns {
+    variant: usize,
+    point_cols: Vec<usize>,
+    metric: usize,
+    n: usize,
+}
+
+impl SummaryColumns {
+    fn point(&self, t: &RawTable, row: &Row) -> Vec<String> {
+        self.point_cols
+            .iter()
+            .map(|&c| t.text(row, c).to_string())
+            .collect()
+    }
+}
+
+/// Reads summary.csv, calling `header` on its columns and `check` on each row before it is
+/// read.
+fn summary_rows(
+    dir: &Path,
+    header: impl FnOnce(&RawTable, &SummaryColumns) -> Result<(), ReadError>,
+    mut check: impl FnMut(&RawTable, &Row, &SummaryColumns) -> Result<(), ReadError>,
+) -> Result<SummaryTable, ReadError> {
     let mut t = RawTable::read(&dir.join(SUMMARY_CSV))?;
     let variant = t.column("variant")?;
     let metric = t.column("metric")?;
@@ -341,25 +451,30 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
     let n = t.column("n")?;
     let ci_low = t.column("ci_low")?;
     let ci_high = t.column("ci_high")?;
-    let point_cols = between(&t, variant, metric)?;
+    let c = SummaryColumns {
+        variant,
+        point_cols: between(&t, variant, metric)?,
+        metric,
+        n,
+    };
+    header(&t, &c)?;
     let mut rows = Vec::new();
     t.each(|t, row| {
+        check(t, row, &c)?;
         let low = t.opt_float(row, ci_low)?;
         let high = t.opt_float(row, ci_high)?;
         let count = t.uint(row, n)?;
         // No replication with a value (a group metric without groups, or a cell whose every
-        // run failed): the mean is empty.
+        // run failed): the mean is empty. Otherwise it is there, whatever the metric.
         let mean = if count == 0 {
             t.float_or_missing(row, mean)?
         } else {
-            t.metric_value(row, mean, t.text(row, metric))?
+            let v = t.float(row, mean)?;
+            t.in_range(row, mean, t.text(row, metric), v)?
         };
         rows.push(SummaryRow {
             variant: t.text(row, variant).to_string(),
-            point: point_cols
-                .iter()
-                .map(|&c| t.text(row, c).to_string())
-                .collect(),
+            point: c.point(t, row),
             metric: t.text(row, metric).to_string(),
             mean,
             sd: t.opt_float(row, sd)?,
@@ -369,7 +484,7 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
         Ok(())
     })?;
     Ok(SummaryTable {
-        swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        swept: c.point_cols.iter().map(|&c| t.header[c].clone()).collect(),
         rows,
     })
 }
@@ -487,39 +602,68 @@ pub struct ComparisonKey {
     pub metric: String,
 }
 
-/// Reads runs.csv from a run directory.
+/// Reads runs.csv from a run directory, on its own (without a manifest to check it against;
+/// a run listed twice is refused all the same).
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
+    read_runs_of(dir, None)
+}
+
+/// Reads runs.csv from a run directory whose manifest records `expected`: a row of a
+/// variant, sweep point, replication or run id the manifest does not have, and swept
+/// columns other than its sweep, are refused with the rest of the damage [`read_runs`]
+/// refuses (every end-of-run metric a column, values in their unit's range, each run once).
+///
+/// # Errors
+/// [`ReadError`] naming the file, and the line and column of a row that disagrees.
+pub fn read_runs_of(dir: &Path, expected: Option<&Expected>) -> Result<RunsTable, ReadError> {
     let mut t = RawTable::read(&dir.join(RUNS_CSV))?;
-    let run_id = t.column("run_id")?;
-    let variant = t.column("variant")?;
-    let replication = t.column("replication")?;
+    let c = agree::RunColumns {
+        run_id: t.column("run_id")?,
+        variant: t.column("variant")?,
+        replication: t.column("replication")?,
+        point: Vec::new(),
+    };
+    let c = agree::RunColumns {
+        point: between(&t, c.variant, c.replication)?,
+        ..c
+    };
     let seed = t.column("seed")?;
-    let point_cols = between(&t, variant, replication)?;
     let metric_cols: Vec<usize> = (seed + 1..t.header.len()).collect();
+    let names: Vec<String> = coprod_core::summary_names()
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    agree::metric_columns(&t, &metric_cols, &names)?;
+    if let Some(e) = expected {
+        agree::swept_columns(&t, &c.point, e)?;
+    }
+    let mut seen = agree::SeenRuns::default();
     let mut rows = Vec::new();
     t.each(|t, row| {
+        seen.check(t, row, &c, expected)?;
         rows.push(RunRow {
-            run_id: t.uint(row, run_id)?,
-            variant: t.text(row, variant).to_string(),
-            point: point_cols
+            run_id: t.uint(row, c.run_id)?,
+            variant: t.text(row, c.variant).to_string(),
+            point: c
+                .point
                 .iter()
-                .map(|&c| t.text(row, c).to_string())
+                .map(|&p| t.text(row, p).to_string())
                 .collect(),
-            replication: t.uint(row, replication)?,
+            replication: t.uint(row, c.replication)?,
             seed: t.uint(row, seed)?,
             values: metric_cols
                 .iter()
-                .map(|&c| t.metric_value(row, c, &t.header[c]))
+                .map(|&m| t.metric_value(row, m, &t.header[m]))
                 .collect::<Result<_, _>>()?,
         });
         Ok(())
     })?;
     Ok(RunsTable {
-        swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
-        metrics: metric_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        swept: c.point.iter().map(|&p| t.header[p].clone()).collect(),
+        metrics: metric_cols.iter().map(|&m| t.header[m].clone()).collect(),
         rows,
     })
 }
@@ -531,38 +675,77 @@ pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_timeseries(dir: &Path) -> Result<TimeseriesTable, ReadError> {
     let mut rows = Vec::new();
-    let metrics = each_timeseries(dir, |run_id, step, values| {
+    let read = each_timeseries(dir, None, |run_id, step, values| {
         rows.push((run_id, step, values.to_vec()));
     })?;
-    Ok(TimeseriesTable { metrics, rows })
+    Ok(TimeseriesTable {
+        metrics: read.metrics,
+        rows,
+    })
+}
+
+/// What streaming timeseries.csv found besides its rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Timeseries {
+    /// The metric columns, in column order.
+    pub metrics: Vec<String>,
+    /// The steps of each run, by run id.
+    pub steps: std::collections::BTreeMap<u64, u64>,
+}
+
+impl Timeseries {
+    /// Refuses a timeseries.csv whose runs are not those of `runs` (runs.csv), each with
+    /// the manifest's steps (`expected`; without one, as many as every other run).
+    ///
+    /// # Errors
+    /// [`ReadError::Syntax`] naming timeseries.csv and the run.
+    pub fn covers(
+        &self,
+        dir: &Path,
+        runs: &RunsTable,
+        expected: Option<&Expected>,
+    ) -> Result<(), ReadError> {
+        agree::timeseries_covers(dir, runs, &self.steps, expected)
+    }
 }
 
 /// Streams timeseries.csv: calls `f(run_id, step, values)` on each row in file order, values
 /// in the order of the returned metric names. Holds one row at a time, so memory does not
-/// grow with the number of runs.
+/// grow with the number of runs. Each run's rows must be together, with steps from 0 one by
+/// one, below `steps` (the manifest's, when known).
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed; rows before the
 /// bad one have been passed to `f`.
 pub fn each_timeseries(
     dir: &Path,
+    steps: Option<u64>,
     mut f: impl FnMut(u64, u64, &[f64]),
-) -> Result<Vec<String>, ReadError> {
+) -> Result<Timeseries, ReadError> {
     let mut t = RawTable::read(&dir.join(TIMESERIES_CSV))?;
     let run_id = t.column("run_id")?;
     let step = t.column("step")?;
     // The metrics follow `step`; the columns before it name the run.
     let metric_cols: Vec<usize> = (step + 1..t.header.len()).collect();
+    let names: Vec<String> = coprod_core::METRICS
+        .iter()
+        .map(|(n, _, _)| n.to_string())
+        .collect();
+    agree::metric_columns(&t, &metric_cols, &names)?;
+    let mut seen = agree::Steps::default();
     let mut values = vec![0.0; metric_cols.len()];
     t.each(|t, row| {
-        let (id, at) = (t.uint(row, run_id)?, t.uint(row, step)?);
+        let (id, at) = seen.check(t, row, (run_id, step), steps)?;
         for (v, &c) in values.iter_mut().zip(&metric_cols) {
-            *v = t.float(row, c)?;
+            *v = t.metric_value(row, c, &t.header[c])?;
         }
         f(id, at, &values);
         Ok(())
     })?;
-    Ok(metric_cols.iter().map(|&c| t.header[c].clone()).collect())
+    Ok(Timeseries {
+        metrics: metric_cols.iter().map(|&c| t.header[c].clone()).collect(),
+        steps: seen.of_run,
+    })
 }
 
 /// Reads groups.csv from a run directory into memory (for small runs and tests; reports
@@ -735,6 +918,44 @@ mod tests {
         assert!(!ran_lab(None, None));
     }
 
+    /// A metrics file: `ids` (the header of the columns before the metrics) and one line
+    /// per row, each its identifying fields and the metrics `set`, every other metric 0.
+    fn with_metrics(names: &[String], ids: &str, rows: &[(&str, &[(&str, &str)])]) -> String {
+        let mut text = format!("{ids},{}\n", names.join(","));
+        for (fields, set) in rows {
+            let values: Vec<&str> = names
+                .iter()
+                .map(|n| set.iter().find(|(m, _)| m == n).map_or("0", |(_, v)| *v))
+                .collect();
+            text += &format!("{fields},{}\n", values.join(","));
+        }
+        text
+    }
+
+    /// runs.csv with every end-of-run metric.
+    fn runs_file(ids: &str, rows: &[(&str, &[(&str, &str)])]) -> String {
+        let names: Vec<String> = coprod_core::summary_names()
+            .into_iter()
+            .map(|(n, _, _)| n)
+            .collect();
+        with_metrics(&names, ids, rows)
+    }
+
+    /// timeseries.csv with every step metric.
+    fn timeseries_file(rows: &[(&str, &[(&str, &str)])]) -> String {
+        let names: Vec<String> = coprod_core::METRICS
+            .iter()
+            .map(|m| m.0.to_string())
+            .collect();
+        with_metrics(&names, "run_id,variant,replication,step", rows)
+    }
+
+    /// The message of reading runs.csv `text` back.
+    fn runs_error(dir: &Path, text: &str, expected: Option<&Expected>) -> String {
+        write(dir, RUNS_CSV, text);
+        read_runs_of(dir, expected).map_or_else(|e| e.to_string(), |_| String::new())
+    }
+
     #[test]
     fn reads_swept_columns_and_empty_fields() {
         let tmp = tempfile::tempdir().unwrap();
@@ -743,13 +964,13 @@ mod tests {
             SUMMARY_CSV,
             "variant,levers.group_size_cap,metric,mean,sd,n,ci_low,ci_high\n\
              baseline,4,share_active_at_end,0.5,,1,,\n\
-             joint,8,share_active_at_end,NaN,0.1,3,0.2,0.9\n",
+             joint,8,share_active_at_end,0.25,0.1,3,0.2,0.9\n",
         );
         let s = read_summary(tmp.path()).unwrap();
         assert_eq!(s.swept, ["levers.group_size_cap"]);
         assert_eq!(s.rows[0].point, ["4"]);
         assert_eq!(s.rows[0].ci, None);
-        assert!(s.rows[1].mean.is_nan());
+        assert_eq!(s.rows[1].mean, 0.25);
         assert_eq!(s.rows[1].ci, Some((0.2, 0.9)));
     }
 
@@ -764,14 +985,19 @@ mod tests {
         let s = read_summary(tmp.path()).unwrap();
         assert!(s.rows[0].mean.is_nan());
         assert_eq!(s.rows[0].n, 0);
-        write(
-            tmp.path(),
-            RUNS_CSV,
-            "run_id,variant,replication,seed,groups_started,share_lasting_24\n0,baseline,0,7,0,\n",
+        let text = runs_file(
+            "run_id,variant,replication,seed",
+            &[(
+                "0,baseline,0,7",
+                &[("groups_started", "0"), ("share_lasting_24", "")],
+            )],
         );
+        write(tmp.path(), RUNS_CSV, &text);
         let runs = read_runs(tmp.path()).unwrap();
-        assert_eq!(runs.rows[0].values[0], 0.0);
-        assert!(runs.rows[0].values[1].is_nan());
+        let value =
+            |m: &str| runs.rows[0].values[runs.metrics.iter().position(|n| n == m).unwrap()];
+        assert_eq!(value("groups_started"), 0.0);
+        assert!(value("share_lasting_24").is_nan());
     }
 
     /// Only a group metric can be missing from a run: an empty field of another metric is
@@ -780,12 +1006,11 @@ mod tests {
     #[test]
     fn an_empty_field_of_another_metric_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        write(
-            tmp.path(),
-            RUNS_CSV,
-            "run_id,variant,replication,seed,participation_rate\n0,baseline,0,7,\n",
+        let text = runs_file(
+            "run_id,variant,replication,seed",
+            &[("0,baseline,0,7", &[("participation_rate", "")])],
         );
-        let err = read_runs(tmp.path()).unwrap_err().to_string();
+        let err = runs_error(tmp.path(), &text, None);
         assert!(
             err.contains("runs.csv:2: column `participation_rate`"),
             "{err}"
@@ -796,6 +1021,13 @@ mod tests {
             "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,participation_rate,,,2,,\n",
         );
         assert!(read_summary(tmp.path()).is_err());
+        // A group metric's mean is there too when some run has a value.
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,share_lasting_24,,,2,,\n",
+        );
+        assert!(read_summary(tmp.path()).is_err());
         write(
             tmp.path(),
             SUMMARY_CSV,
@@ -804,6 +1036,348 @@ mod tests {
         let summary = read_summary(tmp.path()).unwrap();
         assert!(summary.rows[0].mean.is_nan());
         assert_eq!(summary.rows[0].n, 0);
+    }
+
+    /// No run writes NaN, an infinite number, or a value outside its unit's range (a share
+    /// above 1, a negative count): each is refused with file, line, column and the range.
+    #[test]
+    fn non_finite_and_out_of_range_values_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ids = "run_id,variant,replication,seed";
+        let cases = [
+            (
+                "participation_rate",
+                "NaN",
+                "expected a finite number, found \"NaN\"",
+            ),
+            (
+                "participation_rate",
+                "inf",
+                "expected a finite number, found \"inf\"",
+            ),
+            (
+                "participation_rate",
+                "5",
+                "expected a value from 0 to 1 (share of citizens), found \"5\"",
+            ),
+            (
+                "participation_rate",
+                "-1",
+                "expected a value from 0 to 1 (share of citizens)",
+            ),
+            (
+                "share_lasting_24",
+                "1.5",
+                "expected a value from 0 to 1 (share of groups)",
+            ),
+            (
+                "groups_started",
+                "-2",
+                "expected a value of at least 0 (groups), found \"-2\"",
+            ),
+        ];
+        for (metric, value, said) in cases {
+            let text = runs_file(
+                ids,
+                &[
+                    ("0,baseline,0,7", &[]),
+                    ("1,baseline,1,8", &[(metric, value)]),
+                ],
+            );
+            let err = runs_error(tmp.path(), &text, None);
+            assert!(
+                err.contains(&format!("runs.csv:3: column `{metric}`: {said}")),
+                "{err}"
+            );
+        }
+        // Rounding at a bound is not damage.
+        let text = runs_file(
+            ids,
+            &[(
+                "0,baseline,0,7",
+                &[("participation_rate", "1.0000000000000002")],
+            )],
+        );
+        assert_eq!(runs_error(tmp.path(), &text, None), "");
+        write(
+            tmp.path(),
+            TIMESERIES_CSV,
+            &timeseries_file(&[("0,baseline,0,0", &[("mean_efficacy", "2")])]),
+        );
+        let err = read_timeseries(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "timeseries.csv:2: column `mean_efficacy`: expected a value from 0 to 1 (0-1 scale)"
+            ),
+            "{err}"
+        );
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            "variant,metric,mean,sd,n,ci_low,ci_high\nbaseline,participation_rate,3,,1,,\n",
+        );
+        let err = read_summary(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("summary.csv:2: column `mean`: expected a value from 0 to 1"),
+            "{err}"
+        );
+    }
+
+    /// A metric column missing, or one coprod does not write, is named; the charts would
+    /// otherwise leave the metric out with a note that blames the metric.
+    #[test]
+    fn metric_columns_must_be_those_coprod_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let text = runs_file(
+            "run_id,variant,replication,seed",
+            &[("0,baseline,0,7", &[])],
+        );
+        let cut = text
+            .replace("participation_rate,", "")
+            .replacen("0,", "", 5);
+        let err = runs_error(tmp.path(), &cut, None);
+        assert!(
+            err.contains("runs.csv: missing column `participation_rate`"),
+            "{err}"
+        );
+        let ts = timeseries_file(&[("0,baseline,0,0", &[])]);
+        let cut = ts
+            .replacen(",participation_rate", "", 1)
+            .replacen(",0,0,0,0,", ",0,0,0,", 1);
+        write(tmp.path(), TIMESERIES_CSV, &cut);
+        let err = read_timeseries(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("timeseries.csv: missing column `participation_rate`"),
+            "{err}"
+        );
+        let renamed = ts.replacen("participation_rate", "participation", 1);
+        write(tmp.path(), TIMESERIES_CSV, &renamed);
+        let err = read_timeseries(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("timeseries.csv: missing column `participation_rate`"),
+            "{err}"
+        );
+    }
+
+    /// What the manifest records of an experiment: two variants, a sweep over two values,
+    /// two replications of 3 steps, 8 runs.
+    fn expected() -> Expected {
+        Expected {
+            variants: vec!["baseline".into(), "joint".into()],
+            sweep: vec![("levers.outreach".into(), vec!["0".into(), "0.5".into()])],
+            sweep_points: 2,
+            replications: 2,
+            steps: 3,
+            runs: 8,
+        }
+    }
+
+    /// A run listed twice, or one the manifest did not make (another variant, sweep value,
+    /// replication or run id), and swept columns other than the manifest's, are refused
+    /// with the line and column of the row.
+    #[test]
+    fn runs_must_be_those_the_manifest_records_each_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let e = expected();
+        let ids = "run_id,variant,levers.outreach,replication,seed";
+        let two = |second: &str| runs_file(ids, &[("0,baseline,0,0,7", &[]), (second, &[])]);
+        assert_eq!(
+            runs_error(tmp.path(), &two("1,baseline,0,1,8"), Some(&e)),
+            ""
+        );
+        let cases = [
+            (
+                "1,zzz,0,1,8",
+                "runs.csv:3: column `variant`: expected one of manifest.json's variants (baseline, joint), found \"zzz\"",
+            ),
+            (
+                "1,baseline,0.3,1,8",
+                "runs.csv:3: column `levers.outreach`: expected one of the swept values of manifest.json (0, 0.5), found \"0.3\"",
+            ),
+            (
+                "1,baseline,abc,1,8",
+                "column `levers.outreach`: expected one of the swept values of manifest.json (0, 0.5), found \"abc\"",
+            ),
+            (
+                "1,baseline,0,99,8",
+                "runs.csv:3: column `replication`: expected a replication below 2 (manifest.json's experiment.replications), found 99",
+            ),
+            (
+                "99,baseline,0,1,8",
+                "runs.csv:3: column `run_id`: expected a run id below 8",
+            ),
+            (
+                "0,baseline,0,1,8",
+                "runs.csv:3: column `run_id`: expected each run once, found run 0 again (line 2)",
+            ),
+            (
+                "1,baseline,0,0,8",
+                "runs.csv:3: column `replication`: expected each replication of a variant and sweep point once, found replication 0 again (line 2)",
+            ),
+        ];
+        for (row, said) in cases {
+            let err = runs_error(tmp.path(), &two(row), Some(&e));
+            assert!(err.contains(said), "{row}: {err}");
+        }
+        // A run listed twice is damage with or without a manifest.
+        let err = runs_error(tmp.path(), &two("0,baseline,0,1,8"), None);
+        assert!(err.contains("found run 0 again"), "{err}");
+        let unswept = runs_file(
+            "run_id,variant,replication,seed",
+            &[("0,baseline,0,7", &[])],
+        );
+        let err = runs_error(tmp.path(), &unswept, Some(&e));
+        assert!(
+            err.contains("runs.csv: missing column `levers.outreach`"),
+            "{err}"
+        );
+    }
+
+    /// summary.csv must hold one row per metric of each variant and sweep point, with the
+    /// `n` of runs.csv; a row repeated or deleted is named.
+    #[test]
+    fn summary_rows_must_match_the_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ids = "run_id,variant,replication,seed";
+        write(
+            tmp.path(),
+            RUNS_CSV,
+            &runs_file(
+                ids,
+                &[
+                    ("0,baseline,0,7", &[("share_lasting_24", "")]),
+                    ("1,baseline,1,8", &[]),
+                ],
+            ),
+        );
+        let runs = read_runs(tmp.path()).unwrap();
+        let row = |m: &String| {
+            let n = if m == "share_lasting_24" { 1 } else { 2 };
+            format!("baseline,{m},0,0,{n},0,0\n")
+        };
+        let rows: Vec<String> = runs.metrics.iter().map(row).collect();
+        let header = "variant,metric,mean,sd,n,ci_low,ci_high\n";
+        let read = |rows: &[String]| {
+            write(
+                tmp.path(),
+                SUMMARY_CSV,
+                &format!("{header}{}", rows.concat()),
+            );
+            read_summary_of(tmp.path(), &runs, None)
+                .map_or_else(|e| e.to_string(), |_| String::new())
+        };
+        assert_eq!(read(&rows), "");
+        let mut repeated = rows.clone();
+        repeated.insert(1, rows[1].clone());
+        let err = read(&repeated);
+        assert!(err.contains("summary.csv:4: column `metric`: expected each metric of a variant and sweep point once, found \"active_groups\" again (line 3)"), "{err}");
+        let err = read(&rows[1..]);
+        assert!(err.contains("summary.csv: expected a row of `participation_rate` for variant `baseline`, whose runs runs.csv lists; found none"), "{err}");
+        let mut counted = rows.clone();
+        counted[0] = "baseline,participation_rate,0,0,3,0,0\n".into();
+        let err = read(&counted);
+        assert!(err.contains("summary.csv:2: column `n`: expected 2 (the runs of this variant and sweep point in runs.csv with a value), found 3"), "{err}");
+        let mut other = rows.clone();
+        other.push("zzz,participation_rate,0,0,0,,\n".into());
+        let e = Expected {
+            sweep: Vec::new(),
+            sweep_points: 1,
+            ..expected()
+        };
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            &format!("{header}{}", other.concat()),
+        );
+        let err = read_summary_of(tmp.path(), &runs, Some(&e))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "column `variant`: expected one of manifest.json's variants, found \"zzz\""
+            ),
+            "{err}"
+        );
+        // The manifest's second variant has no row at all.
+        write(
+            tmp.path(),
+            SUMMARY_CSV,
+            &format!("{header}{}", rows.concat()),
+        );
+        let err = read_summary_of(tmp.path(), &runs, Some(&e))
+            .unwrap_err()
+            .to_string();
+        let m = runs.metrics.len();
+        let said = format!(
+            "expected {} rows (2 variants and sweep points in manifest.json, {m} metrics \
+             each), found {m}",
+            2 * m
+        );
+        assert!(err.contains(&said), "{err}");
+    }
+
+    /// Each run's rows of timeseries.csv come together, steps from 0 one by one and below
+    /// the manifest's steps: a row repeated, deleted, moved or beyond the run is named.
+    #[test]
+    fn timeseries_steps_follow_one_another() {
+        let tmp = tempfile::tempdir().unwrap();
+        let read = |rows: &[&str], steps: Option<u64>| {
+            let rows: Vec<(&str, &[(&str, &str)])> = rows.iter().map(|r| (*r, &[][..])).collect();
+            write(tmp.path(), TIMESERIES_CSV, &timeseries_file(&rows));
+            each_timeseries(tmp.path(), steps, |_, _, _| {})
+                .map_or_else(|e| e.to_string(), |t| format!("{:?}", t.steps))
+        };
+        assert_eq!(
+            read(&["0,b,0,0", "0,b,0,1", "1,b,1,0", "1,b,1,1"], Some(2)),
+            "{0: 2, 1: 2}"
+        );
+        let cases: [(&[&str], &str); 4] = [
+            (
+                &["0,b,0,0", "0,b,0,0"],
+                "timeseries.csv:3: column `step`: expected step 1 of run 0, found 0",
+            ),
+            (
+                &["0,b,0,0", "0,b,0,2"],
+                "timeseries.csv:3: column `step`: expected step 1 of run 0, found 2",
+            ),
+            (
+                &["0,b,0,0", "0,b,0,999"],
+                "timeseries.csv:3: column `step`: expected a step below 3 (manifest.json's experiment.steps), found 999",
+            ),
+            (
+                &["0,b,0,0", "1,b,1,0", "0,b,0,1"],
+                "timeseries.csv:4: column `run_id`: expected each run's rows together, found a row of run 0 after its rows ended",
+            ),
+        ];
+        for (rows, said) in cases {
+            let err = read(rows, Some(3));
+            assert!(err.contains(said), "{rows:?}: {err}");
+        }
+    }
+
+    /// A manifest without what every run's manifest records (`{}`) is damage, named.
+    #[test]
+    fn a_manifest_without_the_experiment_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = Expected::of_manifest(tmp.path(), &serde_json::json!({}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("manifest.json: expected `variants`"), "{err}");
+        let m = serde_json::json!({
+            "experiment": {"steps": 3, "replications": 2, "sweep_points": 2, "runs": 8},
+            "variants": [{"name": "baseline"}, {"name": "joint"}],
+            "sweep": [{"name": "levers.outreach", "values": ["0", "0.5"]}],
+        });
+        assert_eq!(Expected::of_manifest(tmp.path(), &m).unwrap(), expected());
+        let mut no_steps = m.clone();
+        no_steps["experiment"]
+            .as_object_mut()
+            .unwrap()
+            .remove("steps");
+        let err = Expected::of_manifest(tmp.path(), &no_steps)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected `experiment.steps`"), "{err}");
     }
 
     #[test]
@@ -941,16 +1515,30 @@ mod tests {
     #[test]
     fn timeseries_metrics_follow_the_step_column() {
         let tmp = tempfile::tempdir().unwrap();
-        write(
-            tmp.path(),
-            TIMESERIES_CSV,
-            "run_id,variant,levers.outreach,replication,step,participation_rate,active_groups\n\
-             0,baseline,0.5,0,0,0.25,1\n\
-             0,baseline,0.5,0,1,0.5,2\n",
+        let names: Vec<String> = coprod_core::METRICS
+            .iter()
+            .map(|m| m.0.to_string())
+            .collect();
+        let text = with_metrics(
+            &names,
+            "run_id,variant,levers.outreach,replication,step",
+            &[
+                (
+                    "0,baseline,0.5,0,0",
+                    &[("participation_rate", "0.25"), ("active_groups", "1")],
+                ),
+                (
+                    "0,baseline,0.5,0,1",
+                    &[("participation_rate", "0.5"), ("active_groups", "2")],
+                ),
+            ],
         );
+        write(tmp.path(), TIMESERIES_CSV, &text);
         let t = read_timeseries(tmp.path()).unwrap();
-        assert_eq!(t.metrics, ["participation_rate", "active_groups"]);
-        assert_eq!(t.rows, [(0, 0, vec![0.25, 1.0]), (0, 1, vec![0.5, 2.0])]);
+        assert_eq!(t.metrics, names);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!((t.rows[1].0, t.rows[1].1), (0, 1));
+        assert_eq!(&t.rows[1].2[..2], [0.5, 2.0]);
     }
 
     /// A group still active has an empty `ended_step` (`None`); an ended one has its step,

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use coprod_output::read::{
-    GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries, read_manifest,
-    read_parameters, read_runs, read_summary,
+    Expected, GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries,
+    read_manifest, read_parameters, read_runs_of, read_summary_of, same_sweep, unlisted_run,
 };
 use coprod_output::{Accumulator, QuickLowered};
 
@@ -148,17 +148,34 @@ pub(crate) struct Endings {
 
 impl Aggregates {
     /// Streams timeseries.csv and groups.csv of `dir` once, keeping per cell of `runs` only
-    /// running statistics and counts. Rows of runs that runs.csv does not list are left out,
-    /// as no chart selects them.
-    fn read(dir: &Path, runs: &RunsTable) -> Result<Aggregates, ReportError> {
+    /// running statistics and counts. Rows of a run that runs.csv does not list are refused
+    /// (a failed run has none), as are timeseries.csv's runs without the manifest's steps
+    /// (`expected`), so that no chart describes other runs than runs.csv's.
+    fn read(
+        dir: &Path,
+        runs: &RunsTable,
+        expected: Option<&Expected>,
+    ) -> Result<Aggregates, ReportError> {
         let mut tally = Tally::default();
         for r in &runs.rows {
             tally.add_run(r.run_id, &r.variant, &r.point);
         }
-        tally.aggregates.step_metrics = each_timeseries(dir, |run_id, step, values| {
+        let steps = expected.map(|e| e.steps);
+        let series = each_timeseries(dir, steps, |run_id, step, values| {
             tally.add_step(run_id, step, values)
         })?;
-        each_group(dir, |g: &GroupRow| tally.add_group(g))?;
+        series.covers(dir, runs, expected)?;
+        tally.aggregates.step_metrics = series.metrics;
+        let mut unlisted = None;
+        each_group(dir, |g: &GroupRow| {
+            if !tally.cell_of_run.contains_key(&g.run_id) {
+                unlisted.get_or_insert(g.run_id);
+            }
+            tally.add_group(g)
+        })?;
+        if let Some(run_id) = unlisted {
+            return Err(unlisted_run(dir, coprod_output::GROUPS_CSV, run_id).into());
+        }
         Ok(tally.aggregates)
     }
 }
@@ -301,19 +318,32 @@ impl RunData {
     /// # Errors
     /// As [`RunData::load`].
     pub fn load_with(dir: &Path, tally: Option<Tally>) -> Result<RunData, ReportError> {
-        let summary = read_summary(dir)?;
-        let runs = read_runs(dir)?;
+        // The files must agree with the manifest (when there is one) and with each other:
+        // every page and chart states what they say.
+        let manifest = read_manifest(dir)?;
+        let expected = match &manifest {
+            Some(m) => Some(Expected::of_manifest(dir, m)?),
+            None => None,
+        };
+        let runs = read_runs_of(dir, expected.as_ref())?;
+        // Before summary.csv, whose counts would disagree too: the count says more.
+        check_run_count(dir, manifest.as_ref(), runs.rows.len())?;
+        let summary = read_summary_of(dir, &runs, expected.as_ref())?;
+        let parameters = read_parameters(dir)?;
+        if let Some(p) = &parameters {
+            same_sweep(dir, coprod_output::PARAMETERS_CSV, &p.swept, &runs)?;
+        }
         let aggregates = match tally {
             Some(tally) => tally.aggregates,
-            None => Aggregates::read(dir, &runs)?,
+            None => Aggregates::read(dir, &runs, expected.as_ref())?,
         };
         Ok(RunData {
             dir: dir.to_path_buf(),
             summary,
             runs,
             aggregates,
-            manifest: read_manifest(dir)?,
-            parameters: read_parameters(dir)?,
+            manifest,
+            parameters,
         })
     }
 
@@ -1061,34 +1091,105 @@ mod tests {
         assert!(d.check_runs().is_ok());
     }
 
+    /// timeseries.csv with `rows` of `(run_id, step, active_groups)`, every other metric 0.
+    fn timeseries(dir: &Path, rows: &[(u64, u64, f64)]) {
+        let names: Vec<&str> = coprod_core::METRICS.iter().map(|m| m.0).collect();
+        let mut text = format!("run_id,step,{}\n", names.join(","));
+        for (run, step, active) in rows {
+            let values: Vec<String> = names
+                .iter()
+                .map(|n| {
+                    if *n == "active_groups" {
+                        active.to_string()
+                    } else {
+                        "0".into()
+                    }
+                })
+                .collect();
+            text += &format!("{run},{step},{}\n", values.join(","));
+        }
+        std::fs::write(dir.join("timeseries.csv"), text).unwrap();
+    }
+
     #[test]
     fn aggregates_are_read_from_timeseries_and_groups_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("timeseries.csv"),
-            "run_id,step,active_groups\n0,0,1\n1,0,3\n0,1,2\n7,2,9\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("groups.csv"),
-            "run_id,size_cap,size_at_formation,formed_step,ended_step,end_reason\n\
-             0,4,3,1,6,too_few_members\n1,4,3,2,,active\n",
-        )
-        .unwrap();
+        timeseries(
+            dir.path(),
+            &[
+                (0, 0, 1.0),
+                (0, 1, 2.0),
+                (0, 2, 2.0),
+                (1, 0, 3.0),
+                (1, 1, 2.0),
+                (1, 2, 2.0),
+            ],
+        );
+        let groups = "run_id,size_cap,size_at_formation,formed_step,ended_step,end_reason\n\
+                      0,4,3,1,6,too_few_members\n1,4,3,2,,active\n";
+        std::fs::write(dir.path().join("groups.csv"), groups).unwrap();
         let d = data(&[(0, "baseline", "4", 0, 0.0), (1, "baseline", "4", 1, 0.0)]);
-        let a = Aggregates::read(dir.path(), &d.runs).unwrap();
+        let a = Aggregates::read(dir.path(), &d.runs, None).unwrap();
         let d = RunData { aggregates: a, ..d };
-        assert_eq!(d.step_metric("active_groups"), Some(0));
-        // Run 7 is not in runs.csv: its step 2 counts for the steps, not the bands.
+        assert_eq!(d.step_metric("active_groups"), Some(1));
         assert_eq!(d.steps(), 3);
         assert_eq!(
-            d.step_band(0, |_, _| true).1,
-            [2.0, 2.0],
+            d.step_band(1, |_, _| true).1,
+            [2.0, 2.0, 2.0],
             "(1 + 3) / 2, then 2"
         );
         // Horizon 10: one group lasted 6 - 1 = 5 steps, one formed at 2 is censored at 8.
         let [small, _, _] = d.group_durations(|_, _| true);
         assert_eq!(small.counts(10), [(5.0, 1, 0), (8.0, 0, 1)]);
+    }
+
+    /// Rows of a run that runs.csv does not list, a run of runs.csv without rows or with
+    /// fewer steps than the others, and a run's rows apart are damage, named as such.
+    #[test]
+    fn timeseries_and_groups_must_hold_the_runs_of_runs_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = "run_id,size_cap,size_at_formation,formed_step,ended_step,end_reason\n";
+        std::fs::write(dir.path().join("groups.csv"), groups).unwrap();
+        let d = data(&[(0, "baseline", "4", 0, 0.0), (1, "baseline", "4", 1, 0.0)]);
+        let read = |rows: &[(u64, u64, f64)]| {
+            timeseries(dir.path(), rows);
+            match Aggregates::read(dir.path(), &d.runs, None) {
+                Ok(_) => String::new(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let both = [(0, 0, 1.0), (0, 1, 1.0), (1, 0, 1.0), (1, 1, 1.0)];
+        assert_eq!(read(&both), "");
+        let e = read(&[
+            (0, 0, 1.0),
+            (0, 1, 1.0),
+            (1, 0, 1.0),
+            (1, 1, 1.0),
+            (7, 0, 1.0),
+        ]);
+        assert!(
+            e.contains("found rows of run 7, which runs.csv does not list"),
+            "{e}"
+        );
+        let e = read(&[(0, 0, 1.0), (0, 1, 1.0)]);
+        assert!(e.contains("found no row of run 1"), "{e}");
+        let e = read(&[(0, 0, 1.0), (0, 1, 1.0), (1, 0, 1.0)]);
+        assert!(
+            e.contains("expected 2 steps of run 1 (the steps of run 0), found 1"),
+            "{e}"
+        );
+        let e = read(&[(0, 0, 1.0), (1, 0, 1.0), (0, 1, 1.0), (1, 1, 1.0)]);
+        assert!(e.contains("timeseries.csv:4: column `run_id`"), "{e}");
+        std::fs::write(
+            dir.path().join("groups.csv"),
+            format!("{groups}9,4,3,1,6,too_few_members\n"),
+        )
+        .unwrap();
+        let e = read(&both);
+        assert!(
+            e.contains("groups.csv: expected only the runs of runs.csv, found a row of run 9"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -55,16 +55,17 @@ pub fn compare(
     crate::plot::check_run_dir(dir)?;
     let metrics = self::metrics(metrics)?;
     let against = against.unwrap_or(BASELINE);
-    let runs = read_runs(dir)?;
-    // A damaged directory (runs.csv cut short) is refused before anything is written, as
-    // `coprod plot` refuses it: its comparison would describe other runs than the manifest.
-    let manifest = coprod_output::read::read_manifest(dir)?;
-    coprod_report::check_run_count(dir, manifest.as_ref(), runs.rows.len())?;
+    // A damaged directory (runs.csv cut short or edited, files that disagree with each other
+    // or the manifest) is refused before anything is written, as `coprod plot` refuses it:
+    // its comparison would describe other runs than those that ran.
+    let data = coprod_report::RunData::load(dir)?;
+    data.check_runs()?;
     check_variant_ran(dir, against)?;
-    let cells = match coprod_output::read::read_parameters(dir)? {
+    let cells = match &data.parameters {
         Some(parameters) => cells_of(&parameters.rows),
         None => Vec::new(),
     };
+    let runs = data.runs;
     let rows = comparisons(&runs, &cells, &metrics, against)?;
     if !force {
         refuse_to_narrow(dir, &rows)?;

@@ -1,0 +1,516 @@
+//! Whether the files of a run directory agree with its manifest and with each other: the
+//! variants, sweep points, replications, run ids and steps that runs.csv, summary.csv and
+//! timeseries.csv hold are the ones the run made, each once, and every value lies in the
+//! range of its metric's unit.
+//!
+//! Charts and pages state what these files say; a file edited or cut short would have them
+//! describe runs that never happened, so each disagreement is an error naming the file and,
+//! where a row says it, the line and column.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use super::{RawTable, ReadError, Row, RunsTable};
+use crate::tables::{MANIFEST_JSON, SUMMARY_CSV, TIMESERIES_CSV};
+
+/// Values within this distance of a bound are rounding, not damage.
+const SLACK: f64 = 1e-9;
+
+/// What a run directory's manifest.json says its CSV files hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expected {
+    /// Variant names, in run order.
+    pub variants: Vec<String>,
+    /// Each swept parameter with its values as runs.csv writes them, in column order.
+    pub sweep: Vec<(String, Vec<String>)>,
+    /// Sweep points (combinations of swept values) that ran.
+    pub sweep_points: u64,
+    /// Replications of every variant and sweep point.
+    pub replications: u64,
+    /// Steps of every run.
+    pub steps: u64,
+    /// Runs made, failed ones included (run ids are below it).
+    pub runs: u64,
+}
+
+impl Expected {
+    /// What `manifest` (the manifest.json of `dir`) records of the runs. A run directory's
+    /// manifest always records these, so one without them (`{}`) is damage.
+    ///
+    /// # Errors
+    /// [`ReadError::Syntax`] naming manifest.json and the key missing or malformed.
+    pub fn of_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<Expected, ReadError> {
+        let damaged = |key: &str, what: &str| ReadError::Syntax {
+            path: dir.join(MANIFEST_JSON),
+            message: format!(
+                "expected `{key}` ({what}), as every run directory's manifest records; \
+                 the file is damaged or not a run's manifest"
+            ),
+        };
+        let count = |key: &str, what: &str| {
+            manifest
+                .pointer(&format!("/{}", key.replace('.', "/")))
+                .and_then(serde_json::Value::as_u64)
+                .ok_or_else(|| damaged(key, what))
+        };
+        let names = |v: &serde_json::Value| v.get("name")?.as_str().map(str::to_string);
+        let variants = manifest
+            .get("variants")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|a| a.iter().map(names).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| damaged("variants", "a list of variants with their names"))?;
+        let swept = |v: &serde_json::Value| {
+            let values = v.get("values")?.as_array()?;
+            let values = values.iter().map(|x| x.as_str().map(str::to_string));
+            Some((names(v)?, values.collect::<Option<Vec<_>>>()?))
+        };
+        let sweep = manifest
+            .get("sweep")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|a| a.iter().map(swept).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| damaged("sweep", "a list of swept parameters with their values"))?;
+        Ok(Expected {
+            variants,
+            sweep,
+            sweep_points: count("experiment.sweep_points", "a whole number")?,
+            replications: count("experiment.replications", "a whole number")?,
+            steps: count("experiment.steps", "a whole number")?,
+            runs: count("experiment.runs", "a whole number")?,
+        })
+    }
+}
+
+/// What a value of `metric` must be, when `v` is not (a share above 1, a negative count);
+/// `None` when it is, or is missing (NaN), or the metric's unit has no bounds.
+pub(super) fn out_of_range(metric: &str, v: f64) -> Option<String> {
+    let unit = coprod_core::summary_names()
+        .into_iter()
+        .find(|(n, _, _)| n == metric)?
+        .1;
+    let (low, high) = crate::stats::feasible_range(unit)?;
+    if v.is_nan() || (v >= low - SLACK && v <= high + SLACK) {
+        return None;
+    }
+    Some(if high.is_finite() {
+        format!("a value from {low} to {high} ({unit})")
+    } else {
+        format!("a value of at least {low} ({unit})")
+    })
+}
+
+/// Refuses a header whose metric columns (`columns`) are not exactly `required`: a missing
+/// one would leave its charts out with a note that blames the metric, an unknown one would
+/// be drawn as if the model reported it.
+pub(super) fn metric_columns(
+    t: &RawTable,
+    columns: &[usize],
+    required: &[String],
+) -> Result<(), ReadError> {
+    let names: Vec<&str> = columns.iter().map(|&c| t.header[c].as_str()).collect();
+    if let Some(missing) = required.iter().find(|r| !names.contains(&r.as_str())) {
+        return Err(ReadError::MissingColumn {
+            path: t.path.clone(),
+            column: missing.clone(),
+        });
+    }
+    if let Some(unknown) = names.iter().find(|n| !required.iter().any(|r| r == *n)) {
+        return Err(ReadError::Syntax {
+            path: t.path.clone(),
+            message: format!(
+                "unknown column `{unknown}`: expected only the metrics coprod writes ({})",
+                required.join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses swept-parameter columns other than the manifest's sweep, in its order.
+pub(super) fn swept_columns(
+    t: &RawTable,
+    columns: &[usize],
+    e: &Expected,
+) -> Result<(), ReadError> {
+    let names: Vec<&str> = columns.iter().map(|&c| t.header[c].as_str()).collect();
+    let sweep: Vec<&str> = e.sweep.iter().map(|(n, _)| n.as_str()).collect();
+    if let Some(missing) = sweep.iter().find(|s| !names.contains(s)) {
+        return Err(ReadError::MissingColumn {
+            path: t.path.clone(),
+            column: missing.to_string(),
+        });
+    }
+    if names != sweep {
+        return Err(ReadError::Syntax {
+            path: t.path.clone(),
+            message: format!(
+                "the columns between `variant` and `replication` are {}, but manifest.json \
+                 sweeps {}",
+                listed(&names, "none"),
+                listed(&sweep, "nothing")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `names` as `a`, `b`, or `none` when empty.
+fn listed<S: AsRef<str>>(names: &[S], none: &str) -> String {
+    if names.is_empty() {
+        none.to_string()
+    } else {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+        quoted.join(", ")
+    }
+}
+
+/// Up to six of `values`, then how many more.
+fn some_of(values: &[String]) -> String {
+    let shown: Vec<&str> = values.iter().take(6).map(String::as_str).collect();
+    let more = values.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// The columns of runs.csv that identify a run.
+pub(super) struct RunColumns {
+    pub(super) run_id: usize,
+    pub(super) variant: usize,
+    pub(super) point: Vec<usize>,
+    pub(super) replication: usize,
+}
+
+/// The rows of runs.csv seen so far, to refuse a run listed twice.
+#[derive(Default)]
+pub(super) struct SeenRuns {
+    ids: HashMap<u64, u64>,
+    identities: HashMap<(String, Vec<String>, u64), u64>,
+}
+
+impl SeenRuns {
+    /// Refuses a run of `row` that runs.csv already listed (the same run id, or the same
+    /// variant, sweep point and replication) or that the manifest `e` did not make.
+    pub(super) fn check(
+        &mut self,
+        t: &RawTable,
+        row: &Row,
+        c: &RunColumns,
+        e: Option<&Expected>,
+    ) -> Result<(), ReadError> {
+        let id = t.uint(row, c.run_id)?;
+        let replication = t.uint(row, c.replication)?;
+        if let Some(e) = e {
+            made(t, row, c, e, (id, replication))?;
+        }
+        if let Some(line) = self.ids.insert(id, row.line) {
+            let message = format!("expected each run once, found run {id} again (line {line})");
+            return Err(t.bad(row.line, c.run_id, message));
+        }
+        let identity = (
+            t.text(row, c.variant).to_string(),
+            c.point
+                .iter()
+                .map(|&p| t.text(row, p).to_string())
+                .collect(),
+            replication,
+        );
+        if let Some(line) = self.identities.insert(identity, row.line) {
+            let message = format!(
+                "expected each replication of a variant and sweep point once, found \
+                 replication {replication} again (line {line})"
+            );
+            return Err(t.bad(row.line, c.replication, message));
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a row of runs.csv that names a run the manifest `e` did not make.
+fn made(
+    t: &RawTable,
+    row: &Row,
+    c: &RunColumns,
+    e: &Expected,
+    (id, replication): (u64, u64),
+) -> Result<(), ReadError> {
+    if id >= e.runs {
+        let message = format!(
+            "expected a run id below {} (manifest.json's experiment.runs), found {id}",
+            e.runs
+        );
+        return Err(t.bad(row.line, c.run_id, message));
+    }
+    let variant = t.text(row, c.variant);
+    if !e.variants.iter().any(|v| v == variant) {
+        let message = format!(
+            "expected one of manifest.json's variants ({}), found {variant:?}",
+            some_of(&e.variants)
+        );
+        return Err(t.bad(row.line, c.variant, message));
+    }
+    for (&column, (_, values)) in c.point.iter().zip(&e.sweep) {
+        let value = t.text(row, column);
+        if !values.iter().any(|v| v == value) {
+            let message = format!(
+                "expected one of the swept values of manifest.json ({}), found {value:?}",
+                some_of(values)
+            );
+            return Err(t.bad(row.line, column, message));
+        }
+    }
+    if replication >= e.replications {
+        let message = format!(
+            "expected a replication below {} (manifest.json's experiment.replications), \
+             found {replication}",
+            e.replications
+        );
+        return Err(t.bad(row.line, c.replication, message));
+    }
+    Ok(())
+}
+
+/// A variant and sweep point.
+type Cell = (String, Vec<String>);
+
+/// How many runs of each cell of runs.csv have a value of each metric: what summary.csv's
+/// `n` must say.
+pub(super) struct RunCounts {
+    counts: HashMap<Cell, Vec<u64>>,
+    /// The cells in order of first appearance in runs.csv.
+    order: Vec<Cell>,
+}
+
+impl RunCounts {
+    pub(super) fn of(runs: &RunsTable) -> RunCounts {
+        let mut counts: HashMap<Cell, Vec<u64>> = HashMap::new();
+        let mut order = Vec::new();
+        for r in &runs.rows {
+            let key = (r.variant.clone(), r.point.clone());
+            let n = counts.entry(key.clone()).or_insert_with(|| {
+                order.push(key);
+                vec![0; runs.metrics.len()]
+            });
+            for (k, v) in n.iter_mut().zip(&r.values) {
+                *k += u64::from(v.is_finite());
+            }
+        }
+        RunCounts { counts, order }
+    }
+
+    /// The number of runs of `cell` with a value of metric number `m` (0 for a cell
+    /// runs.csv does not hold: one whose every run failed).
+    pub(super) fn n(&self, cell: &Cell, m: usize) -> u64 {
+        self.counts.get(cell).map_or(0, |n| n[m])
+    }
+}
+
+/// The rows of summary.csv seen so far, to refuse one repeated and find those missing.
+#[derive(Default)]
+pub(super) struct SeenSummary {
+    keys: HashMap<(Cell, usize), u64>,
+}
+
+impl SeenSummary {
+    /// Records the row of `cell` and metric number `m` at `row`; refuses a repeated one.
+    pub(super) fn check(
+        &mut self,
+        t: &RawTable,
+        row: &Row,
+        metric_column: usize,
+        key: (Cell, usize),
+    ) -> Result<(), ReadError> {
+        if let Some(line) = self.keys.insert(key, row.line) {
+            let message = format!(
+                "expected each metric of a variant and sweep point once, found {:?} again \
+                 (line {line})",
+                t.text(row, metric_column)
+            );
+            return Err(t.bad(row.line, metric_column, message));
+        }
+        Ok(())
+    }
+
+    /// Refuses a summary.csv that lacks a row of a cell of runs.csv, or holds other than
+    /// the manifest's cells (`e`), each with every metric of runs.csv.
+    pub(super) fn complete(
+        &self,
+        dir: &Path,
+        runs: &RunsTable,
+        counts: &RunCounts,
+        e: Option<&Expected>,
+    ) -> Result<(), ReadError> {
+        let damaged = |message: String| ReadError::Syntax {
+            path: dir.join(SUMMARY_CSV),
+            message,
+        };
+        for cell in &counts.order {
+            for (m, metric) in runs.metrics.iter().enumerate() {
+                if !self.keys.contains_key(&(cell.clone(), m)) {
+                    return Err(damaged(format!(
+                        "expected a row of `{metric}` for variant `{}`{}, whose runs \
+                         runs.csv lists; found none",
+                        cell.0,
+                        at_point(&runs.swept, &cell.1)
+                    )));
+                }
+            }
+        }
+        if let Some(e) = e {
+            let cells = e.sweep_points * e.variants.len() as u64;
+            let expected = cells * runs.metrics.len() as u64;
+            let found = self.keys.len() as u64;
+            if found != expected {
+                return Err(damaged(format!(
+                    "expected {expected} rows ({cells} variants and sweep points in \
+                     manifest.json, {} metrics each), found {found}",
+                    runs.metrics.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ` at levers.outreach = 0.5` for a sweep point, nothing without a sweep.
+fn at_point(swept: &[String], point: &[String]) -> String {
+    let parts: Vec<String> = swept
+        .iter()
+        .zip(point)
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", parts.join(", "))
+    }
+}
+
+/// The steps of each run in timeseries.csv, as it is streamed: each run's rows together,
+/// steps counted from 0 one by one, so a row repeated, deleted or moved is refused where it
+/// is.
+#[derive(Default)]
+pub(super) struct Steps {
+    /// The run whose rows are being read, and the step its next row must have.
+    current: Option<(u64, u64)>,
+    /// Steps of each run read.
+    pub(super) of_run: BTreeMap<u64, u64>,
+}
+
+impl Steps {
+    pub(super) fn check(
+        &mut self,
+        t: &RawTable,
+        row: &Row,
+        (run_id, step): (usize, usize),
+        steps: Option<u64>,
+    ) -> Result<(u64, u64), ReadError> {
+        let (id, at) = (t.uint(row, run_id)?, t.uint(row, step)?);
+        if let Some(steps) = steps.filter(|&s| at >= s) {
+            let message = format!(
+                "expected a step below {steps} (manifest.json's experiment.steps), found {at}"
+            );
+            return Err(t.bad(row.line, step, message));
+        }
+        let next = match self.current {
+            Some((run, next)) if run == id => next,
+            _ if self.of_run.contains_key(&id) => {
+                let message = format!(
+                    "expected each run's rows together, found a row of run {id} after its \
+                     rows ended"
+                );
+                return Err(t.bad(row.line, run_id, message));
+            }
+            _ => 0,
+        };
+        if at != next {
+            let message = format!("expected step {next} of run {id}, found {at}");
+            return Err(t.bad(row.line, step, message));
+        }
+        self.current = Some((id, at + 1));
+        self.of_run.insert(id, at + 1);
+        Ok((id, at))
+    }
+}
+
+/// Refuses a timeseries.csv whose runs are not those of runs.csv, each with the manifest's
+/// steps (without a manifest, as many as every other run).
+pub(super) fn timeseries_covers(
+    dir: &Path,
+    runs: &RunsTable,
+    of_run: &BTreeMap<u64, u64>,
+    e: Option<&Expected>,
+) -> Result<(), ReadError> {
+    let damaged = |message: String| ReadError::Syntax {
+        path: dir.join(TIMESERIES_CSV),
+        message,
+    };
+    let listed: HashMap<u64, ()> = runs.rows.iter().map(|r| (r.run_id, ())).collect();
+    if let Some(id) = of_run.keys().find(|id| !listed.contains_key(id)) {
+        return Err(damaged(format!(
+            "expected only the runs of runs.csv, found rows of run {id}, which runs.csv does \
+             not list"
+        )));
+    }
+    let (steps, whence) = match (e, of_run.iter().next()) {
+        (Some(e), _) => (e.steps, "manifest.json's experiment.steps".to_string()),
+        (None, Some((first, &steps))) => (steps, format!("the steps of run {first}")),
+        (None, None) => (0, String::new()),
+    };
+    for r in &runs.rows {
+        match of_run.get(&r.run_id) {
+            None => {
+                return Err(damaged(format!(
+                    "expected the steps of every run of runs.csv, found no row of run {}",
+                    r.run_id
+                )));
+            }
+            Some(&n) if n != steps => {
+                return Err(damaged(format!(
+                    "expected {steps} steps of run {} ({whence}), found {n}",
+                    r.run_id
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The error for a row of `file` (groups.csv) of a run runs.csv does not list.
+pub fn unlisted_run(dir: &Path, file: &str, run_id: u64) -> ReadError {
+    ReadError::Syntax {
+        path: dir.join(file),
+        message: format!(
+            "expected only the runs of runs.csv, found a row of run {run_id}, which runs.csv \
+             does not list"
+        ),
+    }
+}
+
+/// Refuses `file`'s swept-parameter columns (`swept`) when they are not those of runs.csv.
+pub fn same_sweep(
+    dir: &Path,
+    file: &str,
+    swept: &[String],
+    runs: &RunsTable,
+) -> Result<(), ReadError> {
+    if let Some(missing) = runs.swept.iter().find(|s| !swept.contains(s)) {
+        return Err(ReadError::MissingColumn {
+            path: dir.join(file),
+            column: missing.clone(),
+        });
+    }
+    if swept != runs.swept.as_slice() {
+        return Err(ReadError::Syntax {
+            path: dir.join(file),
+            message: format!(
+                "expected the swept columns of runs.csv ({}), found {}",
+                listed(&runs.swept, "none"),
+                listed(swept, "none")
+            ),
+        });
+    }
+    Ok(())
+}
