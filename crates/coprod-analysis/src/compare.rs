@@ -139,6 +139,23 @@ mod tests {
         );
     }
 
+    /// A common shift of the differences must not disturb their spread. Differences
+    /// 1e9, 1e9 + 1, 1e9 + 1: mean 1e9 + 2/3 (not representable, so rounded), deviations
+    /// -2/3, 1/3, 1/3, sum of squares 2/3, sd sqrt(1/3), exactly as for 0, 1, 1. Squaring
+    /// `(d - mean) (d + mean)` instead is the same in exact arithmetic but multiplies the
+    /// rounding of the mean by 2e9 and gives an sd near 9.
+    #[test]
+    fn spread_of_differences_far_from_zero_is_exact() {
+        let variant = [1e9, 1e9 + 1.0, 1e9 + 1.0];
+        let c = paired(&variant, &[0.0, 0.0, 0.0]).unwrap();
+        let sd = (1.0f64 / 3.0).sqrt();
+        assert!((c.sd_difference - sd).abs() < 1e-6, "{}", c.sd_difference);
+        // Half-width t_{0.975, 2} sd / sqrt(3) = 4.302653 x 0.577350 / 1.732051 = 1.434218.
+        assert!((c.half_width - 1.434_218).abs() < 1e-5, "{}", c.half_width);
+        let shifted = paired(&[0.0, 1.0, 1.0], &[0.0, 0.0, 0.0]).unwrap();
+        assert!((shifted.sd_difference - sd).abs() < 1e-12);
+    }
+
     /// R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02.
     #[test]
     fn holm_matches_known_values() {
