@@ -282,6 +282,21 @@ mod tests {
         assert!((b[0] + r).abs() < 1e-12, "{b:?}");
     }
 
+    /// A large common level of the outcome must not disturb the coefficients. x = 0, 1, 3
+    /// and y = 1, 3, 4: deviations -4/3, -1/3, 5/3 and -5/3, 1/3, 4/3, so Sxy = 39/9,
+    /// Sxx = Syy = 42/9 and r = 13/14, whatever constant is added to y. (Centring y on
+    /// `-mean` instead is the same in exact arithmetic, since the standardised x sum to 0,
+    /// but the rounding of mean(x) = 4/3 times 2e9 / sd(y) is far from 0.)
+    #[test]
+    fn standardised_coefficient_ignores_the_level_of_the_outcome() {
+        let x = vec![vec![0.0], vec![1.0], vec![3.0]];
+        for level in [0.0, 1e9] {
+            let y = [level + 1.0, level + 3.0, level + 4.0];
+            let b = standardised_regression(&x, &y).unwrap();
+            assert!((b[0] - 13.0 / 14.0).abs() < 1e-12, "level {level}: {b:?}");
+        }
+    }
+
     #[test]
     fn standardised_regression_refuses_what_it_cannot_fit() {
         let x = vec![vec![0.0], vec![1.0], vec![2.0]];
