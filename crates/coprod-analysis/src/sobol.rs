@@ -293,6 +293,24 @@ mod tests {
         }
     }
 
+    /// The same over many rows, so that bootstrap resamples start at rows far from the
+    /// first: whichever row a resample starts with, its A value is the reference the A and
+    /// B values are compared with, and a V of 0 gives no index and no interval.
+    #[test]
+    fn no_interval_when_a_and_b_never_vary_in_any_resample() {
+        let design = saltelli_design(2, 64, 6);
+        let y: Vec<f64> = (0..design.points.len())
+            .map(|p| if p % 4 < 2 { 0.1 } else { 1.0 })
+            .collect();
+        for index in sobol_indices(&design, &y, 200, 6) {
+            assert!(index.first.is_nan() && index.total.is_nan(), "{index:?}");
+            let (f, t) = (index.first_ci, index.total_ci);
+            for end in [f.0, f.1, t.0, t.1] {
+                assert!(end.is_nan(), "{index:?}");
+            }
+        }
+    }
+
     #[test]
     fn design_has_the_saltelli_shape() {
         let d = saltelli_design(2, 4, 1);
@@ -325,6 +343,19 @@ mod tests {
         // Two points suffice: means 2 and 6 (variance 8), noise (2/2 + 2/2) / 2 = 1: 1/8.
         let two = vec![vec![1.0, 3.0], vec![5.0, 7.0]];
         assert!((noise_share(&two).unwrap() - 0.125).abs() < 1e-12);
+        // Values 0, 1, 1 / 3, 4, 4 / 6, 6, 7: within-point variances 1/3 each, noise
+        // variance of the means 1/9; means 2/3, 11/3, 19/3 around 32/9, deviations -26/9,
+        // 1/9, 25/9, variance (676 + 1 + 625) / 81 / 2 = 217/27; share 3/217. Adding a large
+        // level to every output changes nothing (the means are not representable, so their
+        // rounding must not be multiplied by the level: `(v - m) (v + m)` is no square).
+        for level in [0.0, 1e9] {
+            let points: Vec<Vec<f64>> = [[0.0, 1.0, 1.0], [3.0, 4.0, 4.0], [6.0, 6.0, 7.0]]
+                .iter()
+                .map(|p| p.iter().map(|v| v + level).collect())
+                .collect();
+            let share = noise_share(&points).unwrap();
+            assert!((share - 3.0 / 217.0).abs() < 1e-9, "level {level}: {share}");
+        }
         // One replication per point says nothing about noise.
         assert_eq!(noise_share(&[vec![1.0], vec![2.0]]), None);
         assert_eq!(noise_share(&[vec![1.0, 2.0], vec![2.0]]), None);
