@@ -205,6 +205,34 @@ mod tests {
         assert!(c[1].p_value < 1e-6);
     }
 
+    /// The divergence guard is on the estimate, not only on non-finite values: the same
+    /// 2 x 2 table (30 of 100 at the low level, 60 of 80 at the high one) with the levels
+    /// 0 and 0.1 has the slope (logit 0.75 - logit 0.3) / 0.1 = (1.098612 + 0.847298) / 0.1
+    /// = 19.459, which is fitted; with 0 and 0.01 the slope is 194.59, beyond 50, and is
+    /// refused as documented although Newton's method would converge to it.
+    #[test]
+    fn a_slope_beyond_fifty_is_refused() {
+        let table = |high: f64| {
+            let mut x = Vec::new();
+            let mut y = Vec::new();
+            for i in 0..100 {
+                x.push(vec![0.0]);
+                y.push(i < 30);
+            }
+            for i in 0..80 {
+                x.push(vec![high]);
+                y.push(i < 60);
+            }
+            (x, y)
+        };
+        let (x, y) = table(0.1);
+        let fit = logistic(&x, &y).unwrap();
+        let slope = fit.coefficients[1].estimate;
+        assert!((slope - 19.459_10).abs() < 1e-4, "{slope}");
+        let (x, y) = table(0.01);
+        assert_eq!(logistic(&x, &y), Err(LogisticError::NoFit));
+    }
+
     #[test]
     fn separation_and_bad_shapes_are_errors() {
         let x: Vec<Vec<f64>> = (0..10).map(|i| vec![f64::from(i)]).collect();
