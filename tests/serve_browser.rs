@@ -415,8 +415,9 @@ fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
         // Every link of the embedded page leads somewhere the server serves.
         let links = page.eval("[...document.getElementById('teach').contentDocument.querySelectorAll('a[href]')].map((a) => a.getAttribute('href'))").await;
         assert_eq!(links, json!([]), "links the server does not serve");
-        let text = page.eval("document.getElementById('teach').contentDocument.body.innerText").await;
-        assert!(text.as_str().unwrap().contains("index.html in the run's folder"));
+        // Waited for, not read at once: the embedded page may still be laying out its text
+        // when its title is set (this failed once on a loaded machine).
+        page.wait("document.getElementById('teach').contentDocument.body.innerText.includes(\"index.html in the run's folder\")").await;
         page.screenshot("serve-experiment").await;
     });
     let teach = std::fs::read_dir(sb.path().join("outputs"))
