@@ -179,9 +179,8 @@ mod tests {
     /// With one binary predictor the maximum-likelihood fit is known in closed form:
     /// intercept logit(p0), slope logit(p1) - logit(p0), and standard errors
     /// sqrt(1/(n0 p0 (1-p0))) and sqrt(1/(n0 p0 (1-p0)) + 1/(n1 p1 (1-p1))).
-    #[test]
-    fn matches_the_closed_form_fit_of_a_two_by_two_table() {
-        // x = 0: 30 of 100 co-produce; x = 1: 60 of 80.
+    /// 30 of 100 co-produce at x = 0, and 60 of 80 at x = `high`.
+    fn two_by_two(high: f64) -> (Vec<Vec<f64>>, Vec<bool>) {
         let mut x = Vec::new();
         let mut y = Vec::new();
         for i in 0..100 {
@@ -189,9 +188,16 @@ mod tests {
             y.push(i < 30);
         }
         for i in 0..80 {
-            x.push(vec![1.0]);
+            x.push(vec![high]);
             y.push(i < 60);
         }
+        (x, y)
+    }
+
+    #[test]
+    fn matches_the_closed_form_fit_of_a_two_by_two_table() {
+        // x = 0: 30 of 100 co-produce; x = 1: 60 of 80.
+        let (x, y) = two_by_two(1.0);
         let fit = logistic(&x, &y).unwrap();
         let logit = |p: f64| (p / (1.0 - p)).ln();
         let (p0, p1) = (0.3, 0.75);
@@ -212,24 +218,11 @@ mod tests {
     /// refused as documented although Newton's method would converge to it.
     #[test]
     fn a_slope_beyond_fifty_is_refused() {
-        let table = |high: f64| {
-            let mut x = Vec::new();
-            let mut y = Vec::new();
-            for i in 0..100 {
-                x.push(vec![0.0]);
-                y.push(i < 30);
-            }
-            for i in 0..80 {
-                x.push(vec![high]);
-                y.push(i < 60);
-            }
-            (x, y)
-        };
-        let (x, y) = table(0.1);
+        let (x, y) = two_by_two(0.1);
         let fit = logistic(&x, &y).unwrap();
         let slope = fit.coefficients[1].estimate;
         assert!((slope - 19.459_10).abs() < 1e-4, "{slope}");
-        let (x, y) = table(0.01);
+        let (x, y) = two_by_two(0.01);
         assert_eq!(logistic(&x, &y), Err(LogisticError::NoFit));
     }
 
