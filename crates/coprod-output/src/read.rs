@@ -76,6 +76,10 @@ struct RawTable {
     path: PathBuf,
     header: Vec<String>,
     reader: csv::Reader<std::fs::File>,
+    /// Per column: the range of its metric's values, and whether it is a group metric
+    /// (looked up once, not per value).
+    bounds: Vec<Option<agree::Bounds>>,
+    group_metric: Vec<bool>,
 }
 
 impl RawTable {
@@ -101,6 +105,11 @@ impl RawTable {
         }
         Ok(RawTable {
             path: path.to_path_buf(),
+            bounds: header.iter().map(|h| agree::bounds(h)).collect(),
+            group_metric: header
+                .iter()
+                .map(|h| coprod_core::GROUP_METRICS.contains(&h.as_str()))
+                .collect(),
             header,
             reader,
         })
@@ -196,18 +205,29 @@ impl RawTable {
     /// damage, reported as such.
     /// A value outside the range of the metric's unit (a share above 1, a negative count)
     /// is damage too: no run writes it.
-    fn metric_value(&self, row: &Row, column: usize, metric: &str) -> Result<f64, ReadError> {
-        let v = if coprod_core::GROUP_METRICS.contains(&metric) {
+    fn metric_value(&self, row: &Row, column: usize) -> Result<f64, ReadError> {
+        let v = if self.group_metric[column] {
             self.float_or_missing(row, column)?
         } else {
             self.float(row, column)?
         };
-        self.in_range(row, column, metric, v)
+        self.within(row, column, self.bounds[column], v)
     }
 
     /// `v` of `metric` as read from `column`, if within the range of the metric's unit.
     fn in_range(&self, row: &Row, column: usize, metric: &str, v: f64) -> Result<f64, ReadError> {
-        match agree::out_of_range(metric, v) {
+        self.within(row, column, agree::bounds(metric), v)
+    }
+
+    /// `v` as read from `column`, if within `bounds`.
+    fn within(
+        &self,
+        row: &Row,
+        column: usize,
+        bounds: Option<agree::Bounds>,
+        v: f64,
+    ) -> Result<f64, ReadError> {
+        match agree::out_of_bounds(bounds, v) {
             Some(expected) => Err(self.bad(
                 row.line,
                 column,
@@ -656,7 +676,7 @@ pub fn read_runs_of(dir: &Path, expected: Option<&Expected>) -> Result<RunsTable
             seed: t.uint(row, seed)?,
             values: metric_cols
                 .iter()
-                .map(|&m| t.metric_value(row, m, &t.header[m]))
+                .map(|&m| t.metric_value(row, m))
                 .collect::<Result<_, _>>()?,
         });
         Ok(())
@@ -737,7 +757,7 @@ pub fn each_timeseries(
     t.each(|t, row| {
         let (id, at) = seen.check(t, row, (run_id, step), steps)?;
         for (v, &c) in values.iter_mut().zip(&metric_cols) {
-            *v = t.metric_value(row, c, &t.header[c])?;
+            *v = t.metric_value(row, c)?;
         }
         f(id, at, &values);
         Ok(())

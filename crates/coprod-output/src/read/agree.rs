@@ -80,14 +80,30 @@ impl Expected {
     }
 }
 
-/// What a value of `metric` must be, when `v` is not (a share above 1, a negative count);
-/// `None` when it is, or is missing (NaN), or the metric's unit has no bounds.
-pub(super) fn out_of_range(metric: &str, v: f64) -> Option<String> {
+/// The range of a metric's values, from its unit.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Bounds {
+    low: f64,
+    high: f64,
+    unit: &'static str,
+}
+
+/// The range of `metric`'s values; `None` when it is no metric or its unit has no bounds.
+/// Looked up once per column (a table has millions of values; `summary_names` builds its
+/// list anew on every call).
+pub(super) fn bounds(metric: &str) -> Option<Bounds> {
     let unit = coprod_core::summary_names()
         .into_iter()
         .find(|(n, _, _)| n == metric)?
         .1;
     let (low, high) = crate::stats::feasible_range(unit)?;
+    Some(Bounds { low, high, unit })
+}
+
+/// What a value must be, when `v` is not within `bounds` (a share above 1, a negative
+/// count); `None` when it is, or is missing (NaN), or there are no bounds.
+pub(super) fn out_of_bounds(bounds: Option<Bounds>, v: f64) -> Option<String> {
+    let Bounds { low, high, unit } = bounds?;
     if v.is_nan() || (v >= low - SLACK && v <= high + SLACK) {
         return None;
     }
