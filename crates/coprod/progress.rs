@@ -4,7 +4,7 @@
 //! convention). The handler exits at once, so a run that never ends cannot hold it up; the
 //! run directory's journal makes stopping at any moment safe.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use coprod_study::{Note, Progress, Resumable};
@@ -84,7 +84,6 @@ impl Progress for Terminal {
         self.on_ctrl_c(Box::new(move || what.clone()));
     }
 
-    /// From now on, Ctrl-C removes `partial` before it says what was kept (nothing).
     fn discard_made(&self, make: &mut dyn FnMut() -> Option<PathBuf>) {
         if !self.ctrl_c {
             make();
@@ -99,14 +98,14 @@ impl Progress for Terminal {
         }
     }
 
-    fn discard_on_interrupt(&self, partial: Option<&Path>) {
+    fn keep_on_interrupt(&self) {
         if !self.ctrl_c {
             return;
         }
         // Waits for a handler already removing it: the process then exits, and the
         // directory is never moved into place while it is being removed.
         if let Ok(mut current) = DISCARD.lock() {
-            *current = partial.map(Path::to_path_buf);
+            *current = None;
         }
     }
 }
@@ -118,7 +117,7 @@ type Message = Box<dyn Fn() -> String + Send>;
 /// and the message changes as a run goes on (the pilot of `--target-ci`, then the runs).
 static ON_CTRL_C: Mutex<Option<Message>> = Mutex::new(None);
 
-/// The partial directory Ctrl-C removes, if any (see [`Progress::discard_on_interrupt`]).
+/// The partial directory Ctrl-C removes, if any (see [`Progress::discard_made`]).
 static DISCARD: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 impl Terminal {

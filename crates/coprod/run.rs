@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use coprod_report::counted;
 use coprod_study::{
     DEFAULT_SCENARIO, Lesson, Result, ResumedBy, RunOptions, RunSummary, Study, StudyError,
     TeachOptions,
@@ -12,7 +13,6 @@ use coprod_sweep::Faults;
 
 use crate::cli::{self, MergeArgs, RunArgs, TeachArgs};
 use crate::progress::Terminal;
-use coprod_report::counted;
 
 /// Environment variable naming runs that fail on purpose (testing aid, docs/errors.md).
 const FAULT_INJECT: &str = "COPROD_FAULT_INJECT";

@@ -124,7 +124,6 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
     }
     let count = |key: &str, value: &Option<toml::Value>, default: u32, min: u32, max: u32| {
         crate::values::table_count(("calibration", key), value.as_ref(), default, (min, max))
-            .map_err(|message| (vec![key.to_string()], message))
     };
     let share = |key: &str, value: &Option<toml::Value>, default: f64, min: f64| {
         let number = crate::values::table_number(value.as_ref(), default);

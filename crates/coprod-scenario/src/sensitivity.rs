@@ -172,7 +172,12 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> 
             DEFAULT_REPLICATIONS,
             (1, u32::MAX),
         )?,
-        bootstrap: bootstrap(raw.bootstrap.as_ref())?,
+        bootstrap: count(
+            "bootstrap",
+            raw.bootstrap.as_ref(),
+            DEFAULT_BOOTSTRAP,
+            (0, MAX_BOOTSTRAP),
+        )?,
     };
     check_run_cap(&table)?;
     Ok(table)
@@ -296,17 +301,12 @@ fn count(
     range: (u32, u32),
 ) -> Result<u32, TableError> {
     crate::values::table_count(("sensitivity", key), value, default, range)
-        .map_err(|message| (vec![key.to_string()], message))
 }
 
 /// The design may need at most `MAX_RUNS` runs.
 /// Most bootstrap resamples: far more than stable 95% intervals need, and every resample
 /// is kept per parameter (4e9 of them ran for hours and asked for tens of gigabytes).
 const MAX_BOOTSTRAP: u32 = 100_000;
-
-fn bootstrap(value: Option<&toml::Value>) -> Result<u32, TableError> {
-    count("bootstrap", value, DEFAULT_BOOTSTRAP, (0, MAX_BOOTSTRAP))
-}
 
 fn check_run_cap(table: &Sensitivity) -> Result<(), TableError> {
     if table.runs() <= crate::MAX_RUNS {

@@ -56,25 +56,29 @@ fn check(spec: &ParamSpec, stored: Option<f64>, shown: &str) -> Result<f64, Stri
 /// `[calibration]`), or `default` when the key is absent; on error, the message names
 /// `table.key`, the value as written and the allowed range (for a value of the wrong type
 /// too).
+/// The error is (key path below the table, message), as the tables report errors.
 pub(crate) fn table_count(
     (table, key): (&str, &str),
     value: Option<&toml::Value>,
     default: u32,
     (min, max): (u32, u32),
-) -> Result<u32, String> {
+) -> Result<u32, (Vec<String>, String)> {
     let Some(value) = value else {
         return Ok(default);
     };
     match value.as_integer().map(u32::try_from) {
         Some(Ok(v)) if (min..=max).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "invalid value {} for `{table}.{key}`: allowed is a whole number {}",
-            display_toml(value),
-            if max == u32::MAX {
-                format!("of at least {min}")
-            } else {
-                format!("from {min} to {max}")
-            }
+        _ => Err((
+            vec![key.to_string()],
+            format!(
+                "invalid value {} for `{table}.{key}`: allowed is a whole number {}",
+                display_toml(value),
+                if max == u32::MAX {
+                    format!("of at least {min}")
+                } else {
+                    format!("from {min} to {max}")
+                }
+            ),
         )),
     }
 }

@@ -60,7 +60,7 @@ pub fn compare(
     // its comparison would describe other runs than those that ran.
     let data = coprod_report::RunData::load(dir)?;
     data.check_runs()?;
-    check_variant_ran(dir, against)?;
+    check_variant_ran(data.parameters.as_ref(), against)?;
     let cells = match &data.parameters {
         Some(parameters) => cells_of(&parameters.rows),
         None => Vec::new(),
@@ -134,8 +134,11 @@ pub(crate) fn write_all(
 /// Refuses `--against NAME` for a variant the run did not have (parameters.csv lists every
 /// variant that ran, successful or not); a variant that ran but whose runs all failed is
 /// for [`comparisons`] to name.
-fn check_variant_ran(dir: &Path, against: &str) -> Result<()> {
-    let Some(parameters) = coprod_output::read::read_parameters(dir)? else {
+fn check_variant_ran(
+    parameters: Option<&coprod_output::read::ParametersTable>,
+    against: &str,
+) -> Result<()> {
+    let Some(parameters) = parameters else {
         return Ok(());
     };
     let mut variants: Vec<&str> = Vec::new();

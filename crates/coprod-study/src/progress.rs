@@ -4,7 +4,7 @@
 //!
 //! Imports nothing of ours but the resume record.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use coprod_output::RunDir;
 
@@ -54,20 +54,18 @@ pub trait Progress: Sync {
         let _ = what;
     }
 
-    /// From now on, stopping the process removes `partial` (`Some`): the partial directory
-    /// of a result written only when complete, which holds nothing kept. `None` stops
-    /// removing it, before it is moved into place and becomes the result.
-    fn discard_on_interrupt(&self, partial: Option<&Path>) {
-        let _ = partial;
-    }
-
     /// Calls `make`, which creates a partial directory and returns it (`None` if it made
-    /// none), and from the moment it exists, stopping the process removes it, as after
-    /// [`Progress::discard_on_interrupt`]: an interruption during `make` waits for it to
-    /// return, so that none falls between the directory's making and its naming.
+    /// none): the partial directory of a result written only when complete, which holds
+    /// nothing kept. From the moment it exists, stopping the process removes it; an
+    /// interruption during `make` waits for it to return, so that none falls between the
+    /// directory's making and its naming.
     fn discard_made(&self, make: &mut dyn FnMut() -> Option<PathBuf>) {
         make();
     }
+
+    /// Stops removing the directory of [`Progress::discard_made`] on an interruption, before
+    /// it is moved into place and becomes the result.
+    fn keep_on_interrupt(&self) {}
 
     /// Whether to stop. Checked after each run is written: a cancelled run saves the runs
     /// done so far and returns [`crate::StudyError::Cancelled`].
@@ -95,7 +93,8 @@ pub(crate) struct Discard<'a> {
 
 impl<'a> Discard<'a> {
     /// Makes the partial directory with `make` so that an interruption from the moment it
-    /// exists removes it ([`Progress::discard_made`]); follow it with [`Discard::new`].
+    /// exists removes it ([`Progress::discard_made`]); follow it with [`Discard::new`], the
+    /// guard that stops removing it (declared after the [`RunDir`], so dropped before it).
     pub(crate) fn make<E>(
         progress: &dyn Progress,
         make: impl FnOnce() -> Result<RunDir, E>,
@@ -111,8 +110,8 @@ impl<'a> Discard<'a> {
         made.expect("discard_made calls make once")
     }
 
-    pub(crate) fn new(progress: &'a dyn Progress, dir: &RunDir) -> Discard<'a> {
-        progress.discard_on_interrupt(Some(dir.staging()));
+    /// The guard of the directory [`Discard::make`] made and named for removal.
+    pub(crate) fn new(progress: &'a dyn Progress) -> Discard<'a> {
         Discard { progress }
     }
 
@@ -126,7 +125,7 @@ impl<'a> Discard<'a> {
 
 impl Drop for Discard<'_> {
     fn drop(&mut self) {
-        self.progress.discard_on_interrupt(None);
+        self.progress.keep_on_interrupt();
     }
 }
 

@@ -101,7 +101,7 @@ pub fn sensitivity(
     announce(&scenario, &table, designs.len(), threads, progress);
     progress.on_interrupt(&crate::progress::nothing_written("sensitivity analysis"));
     let dir = crate::progress::Discard::make(progress, || create_dir(&scenario, options))?;
-    let discard = crate::progress::Discard::new(progress, &dir);
+    let discard = crate::progress::Discard::new(progress);
     let (replicates, design) = run_design(
         &scenario,
         &table,

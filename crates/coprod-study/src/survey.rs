@@ -129,7 +129,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
             coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
         )
     })?;
-    let discard = crate::progress::Discard::new(progress, &dir);
+    let discard = crate::progress::Discard::new(progress);
     let respondents = sample_runs(&runs, horizon, options.sample, threads)?;
     let raw: Vec<Vec<f64>> = respondents
         .iter()

@@ -90,7 +90,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     // Before the partial directory appears, so that no interruption goes unexplained.
     progress.on_interrupt(&crate::progress::nothing_written("validation"));
     let dir = crate::progress::Discard::make(progress, || RunDir::create(&target, existing))?;
-    let discard = crate::progress::Discard::new(progress, &dir);
+    let discard = crate::progress::Discard::new(progress);
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
     for scenario in &scenarios {
