@@ -115,6 +115,10 @@ fn list_params_shows_every_parameter() {
     for spec in coprod_core::SPECS {
         assert!(out.contains(spec.name), "{}", spec.name);
     }
+    // Which setting reads what, as the scenario checks say.
+    assert!(out.contains("\npopulation.n_citizens  [lab]\n"));
+    assert!(out.contains("\nlab.mpcr  [lab only]\n"));
+    assert!(out.contains("\nlevers.outreach  [lever]\n"));
     // The allowed values are those `check` accepts: the ring lattice takes an even degree.
     let ring = &out[out.find("population.ring_degree\n").unwrap()..];
     let allowed = ring.lines().nth(1).unwrap();

@@ -300,4 +300,85 @@ mod tests {
             assert!((share(t) - expected).abs() < 0.015, "{t}: {}", share(t));
         }
     }
+
+    /// A value of parameter `index` other than `p`'s with which the parameters still pass
+    /// validation: its largest, smallest or middle value, the first that does.
+    fn other_value(p: &Params, index: usize) -> Option<f64> {
+        let spec = &crate::SPECS[index];
+        let mid = (spec.min + spec.max) / 2.0;
+        let mid = if spec.kind == crate::Kind::Real {
+            mid
+        } else {
+            mid.round()
+        };
+        [spec.max, spec.min, mid].into_iter().find(|&v| {
+            let mut q = p.clone();
+            v != p.get_index(index) && q.set_index(index, v).is_ok() && q.validate().is_ok()
+        })
+    }
+
+    /// A whole run as text (its NaNs compare equal, unlike the numbers').
+    fn run_text(p: &Params, steps: u32) -> String {
+        format!(
+            "{:?}",
+            crate::simulate(p, &[], steps, 7, Detail::WithCitizens)
+        )
+    }
+
+    /// The outputs say a setting does not read a parameter (a sweep over it is refused, a
+    /// variant setting it is named); that must hold for every value, so every parameter
+    /// `read_in` calls unread is changed alone and the run must stay the same, bit for bit.
+    fn assert_unread_change_nothing(p: &Params, steps: u32) {
+        let lab = p.is_lab();
+        let before = run_text(p, steps);
+        for (index, spec) in crate::SPECS.iter().enumerate() {
+            if spec.read_in(lab) {
+                continue;
+            }
+            let value = other_value(p, index)
+                .unwrap_or_else(|| panic!("no other valid value of {}", spec.name));
+            let mut q = p.clone();
+            q.set_index(index, value).unwrap();
+            assert_eq!(
+                run_text(&q, steps),
+                before,
+                "{} changed a {} run",
+                spec.name,
+                if lab { "lab" } else { "field" }
+            );
+        }
+    }
+
+    #[test]
+    fn lab_runs_read_only_the_listed_parameters() {
+        let mut p = Params::defaults();
+        p.set("population.setting", 1.0).unwrap();
+        p.set("population.n_citizens", 400.0).unwrap();
+        // With the payoff term on, so that every lab-only term is in play.
+        p.set("lab.cost_sensitivity", 0.4).unwrap();
+        p.set("lab.altruism", 0.1).unwrap();
+        p.set("lab.first_update", 0.5).unwrap();
+        assert_unread_change_nothing(&p, 5);
+        // And the list is not longer than it need be: each listed parameter changes a run.
+        let before = run_text(&p, 5);
+        for name in crate::params::LAB_READS {
+            let (index, _) = Params::lookup(name).unwrap();
+            // Not the largest population (50 million subjects).
+            let value = match *name {
+                "population.n_citizens" => 800.0,
+                _ => other_value(&p, index).unwrap(),
+            };
+            let mut q = p.clone();
+            q.set_index(index, value).unwrap();
+            assert_ne!(run_text(&q, 5), before, "{name} changed nothing");
+        }
+    }
+
+    #[test]
+    fn field_runs_read_no_lab_parameter() {
+        let mut p = Params::defaults();
+        p.set("population.n_citizens", 400.0).unwrap();
+        p.set("population.n_communities", 4.0).unwrap();
+        assert_unread_change_nothing(&p, 24);
+    }
 }

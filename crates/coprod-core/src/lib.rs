@@ -47,7 +47,9 @@ pub use metrics::{
     share_lasting, spells, summary_names,
 };
 pub use model::Model;
-pub use params::{ASSUMED_RANGES, AssumedRange, Kind, ParamError, ParamSpec, Params, SPECS};
+pub use params::{
+    ASSUMED_RANGES, AssumedRange, Kind, LAB_READS, ParamError, ParamSpec, Params, SPECS,
+};
 pub use view::{CitizenState, CommunityView};
 
 /// How much a run records beyond the per-step metrics and groups.

@@ -43,6 +43,36 @@ pub struct ParamSpec {
     pub doc: &'static str,
 }
 
+/// The parameters a lab run reads (docs/ODD.md 8.17): the setting, the number of subjects,
+/// the subjects' type shares and the attributes they draw, the contribution rule and belief
+/// update the lab shares with the field model, and the lab section. No other parameter, and
+/// no intervention, changes a lab run.
+pub const LAB_READS: &[&str] = &[
+    "population.setting",
+    "population.n_citizens",
+    "citizens.motivation_mean",
+    "citizens.attribute_sd",
+    "citizens.share_conditional",
+    "citizens.share_free_rider",
+    "citizens.share_hump",
+    "citizens.belief_mean",
+    "behaviour.cc_slope",
+    "behaviour.cc_intercept",
+    "behaviour.hump_peak",
+    "behaviour.other_mean",
+    "behaviour.free_rider_give",
+    "behaviour.contribution_noise",
+    "behaviour.belief_weight",
+    "behaviour.motivation_weight",
+    "lab.lab_group_size",
+    "lab.mpcr",
+    "lab.endowment",
+    "lab.rematch",
+    "lab.cost_sensitivity",
+    "lab.altruism",
+    "lab.first_update",
+];
+
 impl ParamSpec {
     /// The allowed values in words, for error messages: `0 to 1`, `true or false`, `"a" or "b"`.
     pub fn allowed(&self) -> String {
@@ -57,6 +87,18 @@ impl ParamSpec {
                 let quoted: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
                 format!("one of {}", quoted.join(", "))
             }
+        }
+    }
+
+    /// Whether runs of the given setting (`lab`: [`Params::is_lab`]) read this parameter.
+    /// `false` means that no value of it changes such a run (tested for every parameter by
+    /// changing it alone): lab runs read [`LAB_READS`], field runs every parameter but the
+    /// lab section's.
+    pub fn read_in(&self, lab: bool) -> bool {
+        if lab {
+            LAB_READS.contains(&self.name)
+        } else {
+            !self.name.starts_with("lab.")
         }
     }
 
@@ -555,6 +597,21 @@ impl Params {
                 reason: "the lab needs at least one full group of subjects".to_string(),
             });
         }
+        if !self.is_lab() {
+            self.validate_network()?;
+        }
+        if self.ring_degree as u64 % 2 == 1 {
+            return Err(ParamError::OutOfRange {
+                name: "population.ring_degree",
+                value: self.ring_degree,
+                allowed: "an even whole number from 2 to 40".to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The checks of the field model's network (docs/ODD.md 2); a lab run has no network.
+    fn validate_network(&self) -> Result<(), ParamError> {
         if self.n_communities > self.n_citizens {
             return Err(ParamError::Inconsistent {
                 names: vec!["population.n_communities", "population.n_citizens"],
@@ -570,13 +627,6 @@ impl Params {
                     per_community.floor(),
                     self.ring_degree
                 ),
-            });
-        }
-        if self.ring_degree as u64 % 2 == 1 {
-            return Err(ParamError::OutOfRange {
-                name: "population.ring_degree",
-                value: self.ring_degree,
-                allowed: "an even whole number from 2 to 40".to_string(),
             });
         }
         Ok(())
@@ -625,6 +675,22 @@ mod tests {
         );
         // The check sees the units it guards.
         assert!(SPECS.iter().filter(|s| bounded(s.unit)).count() > 40);
+    }
+
+    #[test]
+    fn only_field_runs_need_a_network() {
+        // 40 subjects in the default 20 communities: too few for 6 ties each, which a lab
+        // run, with no network, does not need.
+        let mut p = Params::defaults();
+        p.n_citizens = 40.0;
+        assert!(p.validate().is_err());
+        p.setting = 1.0;
+        p.validate().unwrap();
+        p.n_communities = 1_000_000.0;
+        p.validate().unwrap();
+        // An odd ring degree is out of its range in either setting.
+        p.ring_degree = 5.0;
+        assert!(p.validate().is_err());
     }
 
     #[test]

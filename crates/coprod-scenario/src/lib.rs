@@ -43,6 +43,7 @@ mod settings;
 pub mod suggest;
 mod validation;
 mod values;
+mod warnings;
 
 pub use calibration::{Calibration, Estimated, Prior};
 pub use error::ScenarioError;

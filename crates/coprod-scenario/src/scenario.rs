@@ -307,6 +307,11 @@ impl Scenario {
             calibration,
         };
         check_every_run(&loc, &scenario)?;
+        if let Some(axis) = scenario.unread_axis() {
+            let span = loc.value_span(&[key("experiment"), key("sweep"), key(axis.name())]);
+            let (message, hint) = scenario.unread_axis_refusal(axis);
+            return Err(loc.error_at(span, message).with_hint(Some(hint)));
+        }
         Ok(scenario)
     }
 
@@ -499,35 +504,27 @@ impl Scenario {
         Ok(())
     }
 
-    /// Things that are valid but probably not what was meant: interventions that start
-    /// after the last step, variants identical to the baseline.
-    pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for variant in &self.variants {
-            for iv in &variant.interventions {
-                if iv.from_step >= self.steps {
-                    out.push(format!(
-                        "the intervention on `{}` in variant `{}` starts at step {}, but runs \
-                         have only {} steps: it never takes effect",
-                        iv.param(),
-                        variant.name,
-                        iv.from_step,
-                        self.steps
-                    ));
-                }
-            }
-        }
-        for variant in &self.variants[1..] {
-            if variant.overrides.is_empty()
-                && variant.interventions.len() == self.variants[0].interventions.len()
-            {
-                out.push(format!(
-                    "variant `{}` changes nothing: it repeats the baseline",
-                    variant.name
-                ));
-            }
-        }
-        out
+    /// A sweep axis over a parameter the scenario's runs do not read
+    /// (`coprod_core::ParamSpec::read_in`): seeds depend on the replication only, so every
+    /// point of it would be the same runs under a different label.
+    pub(crate) fn unread_axis(&self) -> Option<&SweepAxis> {
+        let lab = self.params_for(0, 0).is_lab();
+        self.sweep.iter().find(|a| !SPECS[a.param].read_in(lab))
+    }
+
+    /// The refusal of [`Scenario::unread_axis`]'s axis: message and hint.
+    pub(crate) fn unread_axis_refusal(&self, axis: &SweepAxis) -> (String, String) {
+        let setting = setting_name(self.params_for(0, 0).is_lab());
+        (
+            format!(
+                "the sweep over `{}` changes nothing: {setting} runs do not read it, so every \
+                 sweep point would be the same runs under a different label",
+                axis.name()
+            ),
+            "sweep a parameter the runs read: `coprod list --params` marks those lab runs \
+             read (field runs read every parameter but `lab.*`)"
+                .into(),
+        )
     }
 
     /// No swept lever may be held by interventions at every step of a variant's runs: the
@@ -1153,6 +1150,11 @@ fn check_variants_leave_sweep_alone(
         }
     }
     Ok(())
+}
+
+/// The name of a run's setting in messages: `lab` or `field`.
+pub(crate) fn setting_name(lab: bool) -> &'static str {
+    if lab { "lab" } else { "field" }
 }
 
 /// Every run of a scenario has the scenario's setting. A lab run plays rounds of a
@@ -1880,6 +1882,48 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_the_runs_do_not_read_is_refused() {
+        // Seeds depend on the replication only, so its points would be the same runs.
+        let lab = "[params.population]\nsetting = \"lab\"\nn_citizens = 40\n";
+        let e = err(&format!(
+            "{lab}[experiment.sweep]\n\"levers.outreach\" = [0.1, 0.5]\n"
+        ));
+        assert_eq!(e.location, Some((5, 21)));
+        assert!(
+            e.message.starts_with(
+                "the sweep over `levers.outreach` changes nothing: lab runs do not read it"
+            ),
+            "{}",
+            e.message
+        );
+        let e = err("[experiment.sweep]\n\"lab.mpcr\" = [0.3, 0.6]\n");
+        assert!(
+            e.message.contains("field runs do not read it"),
+            "{}",
+            e.message
+        );
+        // What the setting reads may be swept; a lab population of 40 needs no network.
+        assert_eq!(
+            parse(&format!(
+                "{lab}[experiment.sweep]\n\"lab.mpcr\" = [0.3, 0.6]\n"
+            ))
+            .unwrap()
+            .n_points(),
+            2
+        );
+        // `--set` may change the setting under a sweep.
+        let mut s = parse("[experiment.sweep]\n\"levers.outreach\" = [0.1, 0.5]\n").unwrap();
+        let set: Setting = "population.setting=lab".parse().unwrap();
+        let e = s.apply_settings(&[set]).unwrap_err();
+        assert_eq!(e.origin, "--set");
+        assert!(
+            e.message.contains("lab runs do not read it"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn sweep_and_variants_expand_as_a_cartesian_product() {
         let s = parse(
             r#"
@@ -1931,21 +1975,6 @@ params.groups.service = "joint"
         let e =
             err("[[experiment.variants]]\nname = \"a\"\n[[experiment.variants]]\nname = \"a\"\n");
         assert_eq!(e.location, Some((4, 8)));
-    }
-
-    #[test]
-    fn suspicious_but_valid_scenarios_get_warnings() {
-        let s = parse(
-            "[experiment]\nsteps = 10\n[[experiment.variants]]\nname = \"late\"\n\
-             [[experiment.variants.interventions]]\nlever = \"levers.outreach\"\nvalue = 1\n\
-             from_step = 10\n[[experiment.variants]]\nname = \"same\"\n",
-        )
-        .unwrap();
-        let w = s.warnings();
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("never takes effect"));
-        assert!(w[1].contains("`same` changes nothing"));
-        assert!(parse("").unwrap().warnings().is_empty());
     }
 
     #[test]

@@ -114,6 +114,11 @@ impl Scenario {
             .map_err(|(v, p, e)| ScenarioError::new(ORIGIN, self.describe_combination(v, p, &e)))?;
         self.check_sweep_not_overridden()
             .map_err(|o| ScenarioError::new(ORIGIN, o.message(self)).with_hint(o.hint()))?;
+        if let Some(axis) = self.unread_axis() {
+            // `--set population.setting` can leave a sweep over what the other setting reads.
+            let (message, hint) = self.unread_axis_refusal(axis);
+            return Err(ScenarioError::new(ORIGIN, message).with_hint(Some(hint)));
+        }
         Ok(notes)
     }
 }

@@ -152,6 +152,9 @@ impl Setup {
             counted(self.settings.generations, "generation"),
             counted(threads, "thread")
         )));
+        for warning in self.scenario.calibration_warnings() {
+            progress.note(Note::Warning(warning));
+        }
     }
 }
 

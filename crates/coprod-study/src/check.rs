@@ -57,7 +57,12 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                 }
                 Ok(CheckedScenario {
                     description: describe(&scenario, threads),
-                    warnings: scenario.warnings(),
+                    warnings: [
+                        scenario.warnings(),
+                        scenario.sensitivity_warnings(),
+                        scenario.calibration_warnings(),
+                    ]
+                    .concat(),
                 })
             }),
         })

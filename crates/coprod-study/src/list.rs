@@ -15,15 +15,21 @@ pub fn list(params: bool) -> String {
         for spec in SPECS {
             let _ = writeln!(
                 out,
-                "{}{}\n    default {} ({}); allowed: {}\n    {}",
+                "{}{}{}\n    default {} ({}); allowed: {}\n    {}",
                 spec.name,
                 if spec.lever { "  [lever]" } else { "" },
+                setting_mark(spec),
                 spec.format_value(spec.default),
                 spec.unit,
                 spec.allowed(),
                 spec.doc
             );
         }
+        let _ = writeln!(
+            out,
+            "Field runs read every parameter not marked [lab only]; lab runs read only those \
+             marked [lab] or [lab only]."
+        );
         return out;
     }
     for (name, text) in SHIPPED {
@@ -37,6 +43,15 @@ pub fn list(params: bool) -> String {
         "Run one with `coprod run <name>`; `coprod run <name> --quick` for a quick look."
     );
     out
+}
+
+/// Which settings' runs read the parameter, where not the field's alone.
+fn setting_mark(spec: &coprod_core::ParamSpec) -> &'static str {
+    match (spec.read_in(false), spec.read_in(true)) {
+        (true, true) => "  [lab]",
+        (false, true) => "  [lab only]",
+        _ => "",
+    }
 }
 
 /// Greedy word wrap with an indent.

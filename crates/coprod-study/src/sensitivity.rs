@@ -148,6 +148,9 @@ fn settled_scenario(
     for note in scenario.apply_settings(&options.settings)? {
         progress.note(Note::Note(note));
     }
+    for warning in scenario.sensitivity_warnings() {
+        progress.note(Note::Warning(warning));
+    }
     Ok(scenario)
 }
 

@@ -217,13 +217,24 @@ fn check_variant_keys(scenario: &Scenario) -> Result<()> {
 /// Refuses, before anything is run or written, options that make the lesson impossible by
 /// construction: the page compares group sizes (`levers.group_size_cap` swept over at least
 /// two sizes and nothing else), with intervals over replications (at least 2), in the field
-/// setting (the lab has no lasting groups), and groups must be able to start at two sizes
-/// at least (`groups.min_members`). Returns a note naming the caps above the communities'
-/// size, which run as groups of that size (groups recruit within one community).
+/// setting (the lab has no lasting groups; all runs have one setting), and groups must be
+/// able to start at two sizes at least (`groups.min_members`). Returns a note naming the
+/// caps above the communities' size, which run as groups of that size (groups recruit
+/// within one community).
 fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>> {
     let mut scenario = study.scenario().clone();
     let settings = with_experiment_options(&options.settings, options.replications, None)?;
-    scenario.apply_settings(&settings)?;
+    let applied = scenario.apply_settings(&settings);
+    // The lesson's own reason first: the lab would also be refused for its sweep of sizes,
+    // which lab runs do not read, a reason that does not tell a teacher what to drop.
+    if scenario.params_for(0, 0).is_lab() {
+        bail!(
+            "the lesson needs the field setting (citizens in communities): the lab \
+             setting has no lasting groups to compare\n\nhint: drop `--set \
+             population.setting=lab`"
+        );
+    }
+    applied?;
     check_variant_keys(&scenario)?;
     if options.quick {
         crate::shipped::make_quick(&mut scenario, &settings)?;
@@ -291,8 +302,8 @@ fn check_replications(scenario: &Scenario, settings: &[Setting]) -> Result<()> {
     Ok(())
 }
 
-/// Checks one (variant, sweep point) of the lesson: the field setting, and at least two caps
-/// at which a group can start. Returns a note when some caps exceed a community's size.
+/// Checks one (variant, sweep point) of the lesson: at least two caps at which a group can
+/// start. Returns a note when some caps exceed a community's size.
 fn check_cell(
     scenario: &Scenario,
     (variant, point): (usize, usize),
@@ -300,13 +311,6 @@ fn check_cell(
 ) -> Result<Option<String>> {
     let v = &scenario.variants[variant].name;
     let p = scenario.params_for(variant, point);
-    if p.is_lab() {
-        bail!(
-            "the lesson needs the field setting (citizens in communities): the lab \
-             setting has no lasting groups to compare\n\nhint: drop `--set \
-             population.setting=lab`"
-        );
-    }
     let startable = caps.iter().filter(|&&c| c >= p.min_members).count();
     if startable < 2 {
         bail!(

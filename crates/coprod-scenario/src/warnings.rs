@@ -1,0 +1,280 @@
+//! What a scenario may say that is valid but probably not what was meant: an intervention
+//! that starts after the last step, a variant that repeats the baseline, a parameter set
+//! where the scenario's runs never read it (`coprod_core::ParamSpec::read_in`).
+//!
+//! `coprod run` and `coprod check` show [`Scenario::warnings`]; `coprod sensitivity` and
+//! `coprod calibrate` show the warnings on their own tables.
+
+use coprod_core::SPECS;
+
+use crate::scenario::{Scenario, Variant, setting_name};
+
+impl Scenario {
+    /// Warnings on the experiment: interventions that start after the last step, variants
+    /// that repeat the baseline, and `[params]`, variant, `--set` and intervention settings
+    /// that the scenario's runs do not read.
+    pub fn warnings(&self) -> Vec<String> {
+        let lab = self.runs_lab();
+        let mut out = Vec::new();
+        if !lab {
+            out.extend(self.late_interventions());
+        }
+        out.extend(self.unread_settings(lab));
+        for variant in &self.variants[1..] {
+            out.extend(self.variant_warnings(variant, lab));
+        }
+        out
+    }
+
+    /// Warnings on `[sensitivity.parameters]`: a factor the runs do not read is a dummy
+    /// factor, whose indices are the estimators' noise.
+    pub fn sensitivity_warnings(&self) -> Vec<String> {
+        let Some(table) = &self.sensitivity else {
+            return Vec::new();
+        };
+        let lab = self.runs_lab();
+        table
+            .factors
+            .iter()
+            .filter(|f| !SPECS[f.param].read_in(lab))
+            .map(|f| {
+                format!(
+                    "[sensitivity.parameters] varies `{}`, which {} runs do not read: its \
+                     indices measure only the estimators' noise",
+                    f.name(),
+                    setting_name(lab)
+                )
+            })
+            .collect()
+    }
+
+    /// Warnings on `[calibration.priors]`: the runs do not read a parameter estimated, so
+    /// no target can inform it.
+    pub fn calibration_warnings(&self) -> Vec<String> {
+        let Some(table) = &self.calibration else {
+            return Vec::new();
+        };
+        let lab = self.runs_lab();
+        table
+            .estimated
+            .iter()
+            .filter(|e| !SPECS[e.param].read_in(lab))
+            .map(|e| {
+                format!(
+                    "[calibration.priors] estimates `{}`, which {} runs do not read: no target \
+                     can inform it, so its posterior is its prior",
+                    e.name(),
+                    setting_name(lab)
+                )
+            })
+            .collect()
+    }
+
+    /// Every run has the scenario's setting (a mixture is refused when the file is read).
+    fn runs_lab(&self) -> bool {
+        self.params_for(0, 0).is_lab()
+    }
+
+    fn late_interventions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for variant in &self.variants {
+            for iv in &variant.interventions {
+                if iv.from_step >= self.steps {
+                    out.push(format!(
+                        "the intervention on `{}` in variant `{}` starts at step {}, but runs \
+                         have only {} steps: it never takes effect",
+                        iv.param(),
+                        variant.name,
+                        iv.from_step,
+                        self.steps
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// `[params]`, `--set` and the scenario's interventions, where the runs do not read them.
+    fn unread_settings(&self, lab: bool) -> Vec<String> {
+        let setting = setting_name(lab);
+        let unread = |index: &usize| !SPECS[*index].read_in(lab);
+        let mut out: Vec<String> = self
+            .base_overrides
+            .iter()
+            .map(|(i, _)| i)
+            .filter(|i| unread(i))
+            .map(|&i| {
+                format!(
+                    "[params] sets `{}`, which {setting} runs do not read: it changes nothing",
+                    SPECS[i].name
+                )
+            })
+            .collect();
+        out.extend(
+            self.pins
+                .iter()
+                .map(|(i, _)| i)
+                .filter(|i| unread(i))
+                .map(|&i| {
+                    format!(
+                        "--set {}: {setting} runs do not read `{}`, so it changes nothing",
+                        SPECS[i].name, SPECS[i].name
+                    )
+                }),
+        );
+        if lab && !self.variants[0].interventions.is_empty() {
+            out.push(
+                "lab runs apply no interventions: the scenario's [[interventions]] change nothing"
+                    .into(),
+            );
+        }
+        out
+    }
+
+    /// A variant that changes nothing the runs read, or some of whose settings they do not
+    /// read.
+    fn variant_warnings(&self, variant: &Variant, lab: bool) -> Vec<String> {
+        let setting = setting_name(lab);
+        let own_interventions = variant.interventions.len() > self.variants[0].interventions.len();
+        let (read, unread): (Vec<usize>, Vec<usize>) = variant
+            .overrides
+            .iter()
+            .map(|&(i, _)| i)
+            .partition(|&i| SPECS[i].read_in(lab));
+        let mut unread: Vec<String> = unread
+            .iter()
+            .map(|&i| format!("`{}`", SPECS[i].name))
+            .collect();
+        if lab && own_interventions {
+            unread.push("interventions (lab runs apply none)".into());
+        }
+        let changes_something = !read.is_empty() || (own_interventions && !lab);
+        if !changes_something && unread.is_empty() {
+            return vec![format!(
+                "variant `{}` changes nothing: it repeats the baseline",
+                variant.name
+            )];
+        }
+        if !changes_something {
+            return vec![format!(
+                "variant `{}` changes nothing: {setting} runs do not read what it sets ({}); it \
+                 repeats the baseline",
+                variant.name,
+                unread.join(", ")
+            )];
+        }
+        unread
+            .iter()
+            .map(|what| {
+                format!(
+                    "variant `{}` sets {what}, which {setting} runs do not read: that part of \
+                     it changes nothing",
+                    variant.name
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Scenario;
+    use crate::settings::Setting;
+
+    fn warnings(text: &str) -> Vec<String> {
+        Scenario::from_toml(text, "t.toml", "t").unwrap().warnings()
+    }
+
+    const LAB: &str = "[params.population]\nsetting = \"lab\"\nn_citizens = 40\n";
+
+    #[test]
+    fn suspicious_but_valid_scenarios_get_warnings() {
+        let w = warnings(
+            "[experiment]\nsteps = 10\n[[experiment.variants]]\nname = \"late\"\n\
+             [[experiment.variants.interventions]]\nlever = \"levers.outreach\"\nvalue = 1\n\
+             from_step = 10\n[[experiment.variants]]\nname = \"same\"\n",
+        );
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("never takes effect"));
+        assert!(w[1].contains("`same` changes nothing"));
+        assert!(warnings("").is_empty());
+    }
+
+    #[test]
+    fn settings_the_runs_do_not_read_are_named() {
+        // A lab scenario whose variant sets only a field parameter repeats the baseline.
+        let w = warnings(&format!(
+            "{LAB}[[experiment.variants]]\nname = \"reach\"\nparams.levers.outreach = 0.5\n"
+        ));
+        assert_eq!(
+            w,
+            [
+                "variant `reach` changes nothing: lab runs do not read what it sets \
+              (`levers.outreach`); it repeats the baseline"
+            ]
+        );
+        // One that also sets a lab parameter changes something; the unread part is named.
+        let w = warnings(&format!(
+            "{LAB}[[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = 0.5\n\
+             params.lab.mpcr = 0.6\n"
+        ));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("variant `v` sets `levers.outreach`, which lab runs"));
+        // [params] and interventions in the lab; a lab parameter in the field.
+        let w = warnings(&format!(
+            "{LAB}[params.groups]\nrho = 0.3\n[[interventions]]\nlever = \"levers.outreach\"\n\
+             value = 1\nfrom_step = 2\n"
+        ));
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].starts_with("[params] sets `groups.rho`, which lab runs do not read"));
+        assert!(w[1].starts_with("lab runs apply no interventions"));
+        let w = warnings("[params.lab]\nmpcr = 0.6\n");
+        assert_eq!(
+            w,
+            ["[params] sets `lab.mpcr`, which field runs do not read: it changes nothing"]
+        );
+        // What lab runs read draws no warning.
+        assert!(warnings(&format!("{LAB}[params.lab]\nmpcr = 0.6\n")).is_empty());
+    }
+
+    #[test]
+    fn a_set_the_runs_do_not_read_is_named() {
+        let mut s = Scenario::from_toml(LAB, "t.toml", "t").unwrap();
+        let set: Setting = "orgs.contact_rate=0.5".parse().unwrap();
+        s.apply_settings(&[set]).unwrap();
+        assert_eq!(
+            s.warnings(),
+            [
+                "--set orgs.contact_rate: lab runs do not read `orgs.contact_rate`, so it \
+              changes nothing"
+            ]
+        );
+    }
+
+    #[test]
+    fn unread_factors_and_priors_are_named() {
+        let s = Scenario::from_toml(
+            &format!(
+                "{LAB}[sensitivity]\nmethod = \"morris\"\noutputs = [\"mean_contribution\"]\n\
+                 [sensitivity.parameters]\n\
+                 \"lab.mpcr\" = [0.3, 0.6]\n\"groups.rho\" = [0.2, 0.8]\n"
+            ),
+            "t.toml",
+            "t",
+        )
+        .unwrap();
+        let w = s.sensitivity_warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("[sensitivity.parameters] varies `groups.rho`, which lab"));
+        let s = Scenario::from_toml(
+            "[calibration.priors]\n\"lab.altruism\" = { uniform = [0, 0.5] }\n\
+             \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n",
+            "t.toml",
+            "t",
+        )
+        .unwrap();
+        let w = s.calibration_warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("[calibration.priors] estimates `lab.altruism`, which field"));
+    }
+}
