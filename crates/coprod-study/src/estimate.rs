@@ -87,28 +87,22 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
 /// "30 runs (...) of 120 steps, roughly 4 s on 2 threads".
 pub fn describe_runs(s: &Scenario, threads: usize) -> String {
     format!(
-        "{}, {} on {} thread{}",
+        "{}, {} on {}",
         runs_and_steps(s),
         estimate(s, threads),
-        threads,
-        plural(threads as u64),
+        counted(threads, "thread"),
     )
 }
 
 /// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps".
 fn runs_and_steps(s: &Scenario) -> String {
     format!(
-        "{} run{} ({} variant{} x {} sweep point{} x {} replication{}) of {} step{}",
-        s.n_runs(),
-        plural(s.n_runs()),
-        s.variants.len(),
-        plural(s.variants.len() as u64),
-        s.n_points(),
-        plural(s.n_points() as u64),
-        s.replications,
-        plural(u64::from(s.replications)),
-        s.steps,
-        plural(u64::from(s.steps)),
+        "{} ({} x {} x {}) of {}",
+        counted(s.n_runs(), "run"),
+        counted(s.variants.len(), "variant"),
+        counted(s.n_points(), "sweep point"),
+        counted(s.replications, "replication"),
+        counted(s.steps, "step"),
     )
 }
 
@@ -123,16 +117,11 @@ pub(crate) fn describe_runs_to_run(s: &Scenario, threads: usize, runs: u64) -> S
     // The mean run's time times the runs to run.
     let seconds = replication_seconds(s) * runs as f64 / (s.variants.len() * s.n_points()) as f64;
     format!(
-        "{}; {runs} of them to run now, {} on {} thread{}",
+        "{}; {runs} of them to run now, {} on {}",
         runs_and_steps(s),
         roughly(seconds, runs, threads),
-        threads,
-        plural(threads as u64),
+        counted(threads, "thread"),
     )
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// "1 thread", "2 threads": a count with its noun, for messages.
