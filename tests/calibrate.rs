@@ -219,7 +219,7 @@ fn bad_targets_files_name_line_and_column() {
     let sandbox = Sandbox::new();
     let (scenario, targets) = setup(&sandbox);
     for (se, message) in [
-        ("-1", "targets.csv:2:4: se -1: allowed is a number > 0"),
+        ("-1", "targets.csv:2:4: se -1: allowed is 1e-12 or more"),
         // A value that is not a number names its column and the allowed values.
         (
             "inf",

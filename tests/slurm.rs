@@ -494,7 +494,7 @@ fn slurm_writes_a_calibration_script() {
     for (row, message) in [
         (
             "mean_contribution,0,0.39,-0.02,x",
-            "bad.csv:2:4: se -0.02: allowed is a number > 0",
+            "bad.csv:2:4: se -0.02: allowed is 1e-12 or more",
         ),
         ("nope,0,0.39,0.02,x", "bad.csv:2:1: unknown metric `nope`"),
         (

@@ -118,8 +118,16 @@ fn parse_target(
         ));
     }
     let se = finite_number(record, 3)?;
+    // Zero and negative values get the same allowed range as tiny ones: "a number > 0"
+    // would promise that 1e-13 is allowed.
     if se <= 0.0 {
-        return Err((4, format!("se {se}: allowed is a number > 0")));
+        return Err((
+            4,
+            format!(
+                "se {}: allowed is {MIN_SE:e} or more (a standard error is positive)",
+                record[3].trim()
+            ),
+        ));
     }
     if se < MIN_SE {
         return Err((
@@ -242,7 +250,14 @@ mod tests {
         let h = "metric,step,observed,se,source\n";
         let cases = [
             ("metric,step,value,se,source\n".to_string(), "t.csv:1:3:"),
-            (format!("{h}mean_contribution,0,0.3,0,x\n"), "t.csv:2:4:"),
+            (
+                format!("{h}mean_contribution,0,0.3,0,x\n"),
+                "t.csv:2:4: se 0: allowed is 1e-12 or more",
+            ),
+            (
+                format!("{h}mean_contribution,0,0.3,-0.02,x\n"),
+                "t.csv:2:4: se -0.02: allowed is 1e-12 or more",
+            ),
             (format!("{h}mean_contribution,-1,0.3,0.1,x\n"), "t.csv:2:2:"),
             (
                 format!("{h}mean_contribution,10,0.3,0.1,x\n"),
