@@ -135,8 +135,8 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
             .map_or_else(|| default.to_string(), crate::values::display_toml);
         let allowed = if min > 0.0 {
             format!(
-                "{min:e} or more and below 1 (a generation makes at most (1 / {key} + 1) x \
-                 particles proposals)"
+                "{min:e} or more and below 1 (a generation makes at most (ceil(1 / {key}) + \
+                 1) x particles proposals)"
             )
         } else {
             "a number strictly between 0 and 1".to_string()
@@ -307,9 +307,14 @@ mod tests {
             "invalid value \"abc\" for `calibration.quantile`: allowed is a number strictly \
              between 0 and 1"
         );
-        assert!(refused("min_acceptance = true\n").starts_with(
-            "invalid value true for `calibration.min_acceptance`: allowed is 1e-6 or more"
-        ));
+        // The cap it states is the sampler's, `(ceil(1 / min_acceptance) + 1) x particles`
+        // (crates/coprod-calibrate/src/smc.rs), not a product with a fraction in it.
+        assert_eq!(
+            refused("min_acceptance = true\n"),
+            "invalid value true for `calibration.min_acceptance`: allowed is 1e-6 or more and \
+             below 1 (a generation makes at most (ceil(1 / min_acceptance) + 1) x particles \
+             proposals)"
+        );
     }
 
     #[test]
