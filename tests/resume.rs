@@ -143,8 +143,10 @@ fn sigkill_mid_sweep_then_resume_gives_byte_identical_outputs() {
     run_sweep(&sb, "study", &["--resume", "--seed", "9"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot resume study"))
-        .stderr(predicate::str::contains("scenario fingerprint"))
+        .stderr(predicate::str::contains(
+            "cannot resume study: it was started with experiment.seed = 7, but this run has \
+             experiment.seed = 9\n",
+        ))
         .stderr(predicate::str::contains(
             "hint: resume with the same scenario",
         ));

@@ -186,6 +186,20 @@ pub enum OutputError {
         /// What this invocation has.
         expected: String,
     },
+    /// The interrupted run was started with other scenario settings: those that differ, in
+    /// words ([`Identity::recipe`]).
+    #[error(
+        "cannot resume {}: it was started with {started}, but this run has {now}",
+        path.display()
+    )]
+    Differs {
+        /// The run directory.
+        path: PathBuf,
+        /// What the partial directory records, of what differs.
+        started: String,
+        /// What this invocation has instead.
+        now: String,
+    },
     /// A file of a partial directory is not what the journal says.
     #[error("cannot resume from {}: {reason}", path.display())]
     Corrupt {

@@ -69,6 +69,47 @@ pub struct Identity {
     pub scenario_hash: String,
     /// Total runs of the experiment.
     pub runs: u64,
+    /// What decides the runs, in words, as (what, value) pairs (`Scenario::recipe`), so that
+    /// a refused `--resume` can say what differs; empty in partial directories written
+    /// before it was recorded.
+    #[serde(default)]
+    pub recipe: Vec<(String, String)>,
+}
+
+impl Identity {
+    /// The entries of the two recipes that differ, in words (`key = value`, or `no key` for
+    /// one only the other has), as (this identity's, `now`'s); `None` if either recipe is
+    /// empty or they agree.
+    fn recipe_differences(&self, now: &Identity) -> Option<(String, String)> {
+        if self.recipe.is_empty() || now.recipe.is_empty() {
+            return None;
+        }
+        let get = |recipe: &[(String, String)], key: &str| {
+            recipe
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let word = |key: &str, value: Option<String>| match value {
+            Some(v) => format!("{key} = {v}"),
+            None => format!("no {key}"),
+        };
+        let mut keys: Vec<&str> = self.recipe.iter().map(|(k, _)| k.as_str()).collect();
+        for (k, _) in &now.recipe {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+        let (mut started, mut current) = (Vec::new(), Vec::new());
+        for key in keys {
+            let (a, b) = (get(&self.recipe, key), get(&now.recipe, key));
+            if a != b {
+                started.push(word(key, a));
+                current.push(word(key, b));
+            }
+        }
+        (!started.is_empty()).then(|| (started.join("; "), current.join("; ")))
+    }
 }
 /// Every file of a run directory.
 pub const FILES: [&str; 5] = [
@@ -388,6 +429,15 @@ fn check_identity(target: &Path, staging: &Path, identity: &Identity) -> Result<
         })?;
     // The same version, scenario and number of runs, else the saved runs are another
     // run's and resuming would mix them in.
+    if found.coprod_version == identity.coprod_version
+        && let Some((started, now)) = found.recipe_differences(identity)
+    {
+        return Err(OutputError::Differs {
+            path: target.to_path_buf(),
+            started,
+            now,
+        });
+    }
     let checks = [
         (
             "coprod version",
@@ -1150,7 +1200,46 @@ mod tests {
             coprod_version: "1".into(),
             scenario_hash: "abc".into(),
             runs,
+            recipe: vec![("experiment.seed".into(), "1".into())],
         }
+    }
+
+    #[test]
+    fn a_refused_resume_names_what_differs() {
+        let started = Identity {
+            recipe: vec![
+                ("experiment.seed".into(), "1".into()),
+                ("experiment.steps".into(), "12".into()),
+                ("--set groups.rho".into(), "0.3".into()),
+            ],
+            ..test_identity(4)
+        };
+        let now = Identity {
+            scenario_hash: "xyz".into(),
+            recipe: vec![
+                ("experiment.seed".into(), "9".into()),
+                ("experiment.steps".into(), "12".into()),
+                ("--set levers.outreach".into(), "0.5".into()),
+            ],
+            ..test_identity(4)
+        };
+        let (a, b) = started.recipe_differences(&now).unwrap();
+        assert_eq!(
+            a,
+            "experiment.seed = 1; --set groups.rho = 0.3; no --set levers.outreach"
+        );
+        assert_eq!(
+            b,
+            "experiment.seed = 9; no --set groups.rho; --set levers.outreach = 0.5"
+        );
+        // Without a recipe (a partial directory of an earlier version), or with the same
+        // one, nothing can be named.
+        let old = Identity {
+            recipe: vec![],
+            ..started.clone()
+        };
+        assert_eq!(old.recipe_differences(&now), None);
+        assert_eq!(started.recipe_differences(&started), None);
     }
 
     /// A resumable writer into `dir`, swept over `levers.outreach`, refusing an existing
@@ -1517,6 +1606,22 @@ mod tests {
             Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &other),
             Err(OutputError::Mismatch { .. })
         ));
+        let seed = Identity {
+            scenario_hash: "xyz".into(),
+            recipe: vec![("experiment.seed".into(), "9".into())],
+            ..identity.clone()
+        };
+        assert_eq!(
+            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &seed)
+                .err()
+                .unwrap()
+                .to_string(),
+            format!(
+                "cannot resume {}: it was started with experiment.seed = 1, but this run has \
+                 experiment.seed = 9",
+                cut.display()
+            )
+        );
         let mut w =
             Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
         assert_eq!(w.runs_done(), 4);

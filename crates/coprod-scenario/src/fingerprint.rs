@@ -4,7 +4,8 @@
 //!
 //! Owns the canonical text that is hashed; comments, key order and spelling in the file
 //! do not change it. `coprod run --resume` compares fingerprints so that it never mixes
-//! results of different scenarios. It is not a cryptographic hash.
+//! results of different scenarios. It is not a cryptographic hash. The same things in
+//! words ([`Scenario::recipe`]) let a refused `--resume` say what differs.
 
 use coprod_core::SPECS;
 
@@ -54,6 +55,64 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// What decides the runs, in words, as (what, value) pairs: the experiment's steps,
+    /// replications and seed, `--quick`, each `[params]` value that is not the default, each
+    /// sweep axis, the variants with their parameters and interventions, each `--set`. A
+    /// refused `--resume` names the pairs that differ; the fingerprint decides.
+    pub fn recipe(&self) -> Vec<(String, String)> {
+        let value = |i: usize, v: f64| SPECS[i].format_value(v);
+        let mut out = vec![
+            ("experiment.steps".into(), self.steps.to_string()),
+            (
+                "experiment.replications".into(),
+                self.replications.to_string(),
+            ),
+            ("experiment.seed".into(), self.seed.to_string()),
+            (
+                "--quick".into(),
+                if self.quick { "on" } else { "off" }.into(),
+            ),
+        ];
+        for (i, spec) in SPECS.iter().enumerate() {
+            let v = self.base.get_index(i);
+            if v.to_bits() != spec.default.to_bits() {
+                out.push((spec.name.to_string(), value(i, v)));
+            }
+        }
+        for axis in &self.sweep {
+            let values: Vec<String> = axis.values.iter().map(|&v| value(axis.param, v)).collect();
+            out.push((format!("the sweep over {}", axis.name()), values.join(", ")));
+        }
+        let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+        out.push(("variants".into(), names.join(", ")));
+        for variant in &self.variants {
+            let mut said: Vec<String> = variant
+                .overrides
+                .iter()
+                .map(|&(i, v)| format!("{} {}", SPECS[i].name, value(i, v)))
+                .collect();
+            said.extend(variant.interventions.iter().map(|iv| {
+                let (index, _) = coprod_core::Params::lookup(iv.param()).expect("a lever");
+                let until = iv.until_step.map_or("the end".into(), |s| s.to_string());
+                format!(
+                    "{} {} from step {} to {until}",
+                    iv.param(),
+                    value(index, iv.value),
+                    iv.from_step
+                )
+            }));
+            if !said.is_empty() {
+                out.push((format!("variant {}", variant.name), said.join(", ")));
+            }
+        }
+        for &(i, v) in &self.pins {
+            out.push((format!("--set {}", SPECS[i].name), value(i, v)));
+        }
+        out
+    }
+}
+
 fn fnv1a64(bytes: &[u8], offset: u64) -> u64 {
     let mut hash = offset;
     for &b in bytes {
@@ -97,5 +156,27 @@ mod tests {
         assert_ne!(a.fingerprint(), c.fingerprint());
         let d = Scenario::from_toml("[params.levers]\noutreach = 0.6\n", "a.toml", "a").unwrap();
         assert_ne!(a.fingerprint(), d.fingerprint());
+    }
+
+    #[test]
+    fn the_recipe_says_in_words_what_the_fingerprint_hashes() {
+        let text = "[params.levers]\noutreach = 0.6\n[experiment]\nseed = 3\n\
+                    [experiment.sweep]\n\"groups.rho\" = [0.2, 0.5]\n\
+                    [[experiment.variants]]\nname = \"v\"\nparams.groups.service = \"joint\"\n";
+        let mut s = Scenario::from_toml(text, "a.toml", "a").unwrap();
+        s.apply_settings(&["levers.entrepreneurs=0.1".parse().unwrap()])
+            .unwrap();
+        let recipe = s.recipe();
+        let has = |k: &str, v: &str| recipe.iter().any(|(a, b)| a == k && b == v);
+        assert!(has("experiment.seed", "3"), "{recipe:?}");
+        assert!(has("--quick", "off"));
+        assert!(has("levers.outreach", "0.6"));
+        assert!(has("the sweep over groups.rho", "0.2, 0.5"));
+        assert!(has("variants", "baseline, v"));
+        assert!(has("variant v", "groups.service joint"));
+        assert!(has("--set levers.entrepreneurs", "0.1"));
+        // Defaults are not listed: only what a scenario or option changed.
+        assert!(!recipe.iter().any(|(k, _)| k == "groups.rho"));
+        assert_eq!(recipe.len(), 9, "{recipe:?}");
     }
 }

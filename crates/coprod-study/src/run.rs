@@ -474,6 +474,11 @@ fn identity(scenario: &Scenario, shard: Option<&ShardInfo>, runs: u64) -> Identi
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_hash: shard.map_or_else(|| scenario.fingerprint(), shard::identity_hash),
         runs,
+        recipe: scenario
+            .recipe()
+            .into_iter()
+            .chain(shard.map(|s| ("--shard".into(), format!("{}/{}", s.index, s.count))))
+            .collect(),
     }
 }
 
@@ -809,7 +814,7 @@ pub(crate) fn explain(err: OutputError) -> StudyError {
         OutputError::Mismatch { what, .. } if what == "coprod version" => {
             "finish it with the coprod version that started it, or start over with --force"
         }
-        OutputError::Mismatch { .. } => {
+        OutputError::Mismatch { .. } | OutputError::Differs { .. } => {
             "resume with the same scenario file and the same --set, --replications, --seed, \
              --quick and --shard options, or start over with --force"
         }
