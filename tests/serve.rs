@@ -761,6 +761,67 @@ fn a_round_closes_when_every_connected_student_decided() {
     assert_eq!(by("2", "2"), Some("model"), "{csv}");
 }
 
+/// A student's page is told the payoff rule of their game and group size once the groups
+/// are formed (it showed only "what you put in the pot earns every member", so students
+/// played the co-production tasks without knowing what a token returns or that a pot
+/// below the minimum is lost), and the rule it is told is the one its payoffs follow.
+#[test]
+fn a_student_is_told_the_payoff_rule_that_their_payoffs_follow() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    // (task, size) -> (tokens per token in the pot for each member, fewest tokens the pot
+    // needs): docs/teaching.md, "The class game's tasks", with 20 tokens a round.
+    let expected = |task: &str, size: u64| match task {
+        "lab" => (0.4, None),
+        "joint" => (0.4, Some(12.0)),
+        _ => (
+            1.6 * (1.0 - 0.02 * (size - 1) as f64) / size as f64,
+            // Whole tokens (the product is one in exact arithmetic).
+            Some((20.0 * (0.6 + 0.1 * size as f64)).round()),
+        ),
+    };
+    for task in ["lab", "per_member", "joint"] {
+        let mut game = settings(&[3, 8], 1);
+        game["task"] = json!(task);
+        let code = served.open_game(&game);
+        runtime().block_on(async {
+            let mut teacher = served.teacher_socket(&code).await;
+            let mut students = join(&served, &code, 4).await;
+            let lobby = students[0].until(|v| v["type"] == "state").await;
+            assert_eq!(lobby["rule"], Value::Null, "no group size in the lobby");
+            teacher.send(json!({"type": "start"})).await;
+            let mut rules = Vec::new();
+            for (i, s) in students.iter_mut().enumerate() {
+                let open = s.until(|v| v["phase"] == "open").await;
+                let size = open["group_size"].as_u64().unwrap();
+                let (per_token, needed) = expected(task, size);
+                let rule = &open["rule"];
+                assert!(
+                    (rule["per_token"].as_f64().unwrap() - per_token).abs() < 1e-9,
+                    "{task}, size {size}: {rule}"
+                );
+                assert_eq!(rule["needed"].as_f64(), needed, "{task}, size {size}");
+                rules.push((per_token, needed));
+                s.send(json!({"type": "contribute", "round": 1, "amount": 4 * i}))
+                    .await;
+            }
+            for (i, s) in students.iter_mut().enumerate() {
+                let ended = s.until(|v| v["phase"] == "ended").await;
+                let last = &ended["last"];
+                let total = last["group_total"].as_f64().unwrap();
+                let (per_token, needed) = rules[i];
+                let produced = needed.is_none_or(|needed| total >= needed);
+                assert_eq!(last["produced"], json!(produced), "{task}: {last}");
+                let payoff = 20.0 - (4 * i) as f64 + if produced { per_token * total } else { 0.0 };
+                assert!(
+                    (last["payoff"].as_f64().unwrap() - payoff).abs() < 1e-9,
+                    "{task}: {last} against {payoff}"
+                );
+            }
+        });
+    }
+}
+
 /// A round closes when its time runs out (the shortest allowed, 10 s), though the one
 /// student connected never decides: the model decides for them (`decided_by = model`).
 #[test]

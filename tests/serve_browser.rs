@@ -829,3 +829,60 @@ fn the_play_page_lists_the_games_and_ends_one() {
         vec![(other.as_str(), "lobby"), (left.as_str(), "ended")]
     );
 }
+
+/// A student's page states the payoff rule of their game and group size: what each member
+/// gets per token in the pot and, in the co-production tasks, the fewest tokens the pot
+/// needs (it said only "what you put in the group's pot earns every member", so a student
+/// did not know what a token returns, nor that a smaller pot is lost, until it was).
+#[test]
+fn a_student_page_states_the_payoff_rule() {
+    let Some(browser) = browser_or_skip("a_student_page_states_the_payoff_rule") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let mut settings = one_round_game(600);
+    settings["sizes"] = json!([8]);
+    settings["task"] = json!("per_member");
+    let code = served.open_game(&settings);
+    runtime().block_on(async {
+        let mut student = seated_student(&chrome, &served, &code).await;
+        let mut teacher = served.teacher_socket(&code).await;
+        teacher.send(json!({"type": "start"})).await;
+        student.wait("document.body.dataset.phase === 'open'").await;
+        // Groups of 8: 1.6 x (1 - 0.02 x 7) / 8 = 0.172 per token for each member; the
+        // pot needs (0.6 + 0.1 x 8) x 20 = 28 tokens.
+        let text = student
+            .eval("document.getElementById('round').innerText")
+            .await;
+        let text = text.as_str().unwrap();
+        assert!(
+            text.contains("in a group of 8")
+                && text.contains("gives each member of the group (you too) 0.17 tokens")
+                && text.contains("only if the pot holds at least 28 tokens in all"),
+            "{text}"
+        );
+        student
+            .call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+            )
+            .await;
+        student.screenshot("serve-student-rule-phone").await;
+        // The lab game has no minimum: the page does not mention one.
+        let lab = served.open_game(&one_round_game(600));
+        let mut student = seated_student(&chrome, &served, &lab).await;
+        let mut teacher = served.teacher_socket(&lab).await;
+        teacher.send(json!({"type": "start"})).await;
+        student.wait("document.body.dataset.phase === 'open'").await;
+        let text = student
+            .eval("document.getElementById('round').innerText")
+            .await;
+        let text = text.as_str().unwrap();
+        assert!(
+            text.contains("(you too) 0.4 tokens.") && !text.contains("at least"),
+            "{text}"
+        );
+    });
+}

@@ -563,17 +563,43 @@ impl Game {
     /// Whether a group of `size` with `total` tokens produces, and what each member gets
     /// per token in the pot (docs/teaching.md, "The class game").
     fn returns(&self, size: usize, total: f64) -> (bool, f64) {
+        let (per_token, needed) = self.rule(size);
+        (
+            needed.is_none_or(|needed| reaches(total, needed)),
+            per_token,
+        )
+    }
+
+    /// The payoff rule for a group of `size`: what each member gets per token in the pot
+    /// when the task produces, and the minimum viable effort in tokens (none in the lab
+    /// task, which always produces).
+    fn rule(&self, size: usize) -> (f64, Option<f64>) {
         let (s, e, p) = (self.settings.mpcr, self.settings.endowment, &self.params);
         let n = size as f64;
         match self.settings.task {
-            Task::Lab => (true, s),
-            Task::Joint => (reaches(total, p.min_effort * e), s),
+            Task::Lab => (s, None),
+            Task::Joint => (s, Some(p.min_effort * e)),
             Task::PerMember => {
                 let needed = (p.min_effort + p.min_effort_per_member * n) * e;
                 let kept = (1.0 - p.coordination_cost * (n - 1.0)).max(0.0);
-                (reaches(total, needed), 4.0 * s * kept / n)
+                (4.0 * s * kept / n, Some(needed))
             }
         }
+    }
+
+    /// The rule as a student's page states it (once the groups are formed): tokens each
+    /// member gets per token in the pot, and the fewest whole tokens the pot needs to
+    /// produce (`null` when it always produces).
+    fn rule_words(&self, seat: usize) -> serde_json::Value {
+        if self.phase == Phase::Lobby {
+            return serde_json::Value::Null;
+        }
+        let (per_token, needed) = self.rule(self.size_of(seat) as usize);
+        serde_json::json!({
+            "per_token": per_token,
+            // Pots are whole tokens: the fewest that reach the threshold.
+            "needed": needed.map(|needed| (needed - 1e-6).ceil().max(0.0)),
+        })
     }
 
     /// Every recorded outcome as (seat, outcome), round by round.
@@ -630,6 +656,7 @@ impl Game {
             "endowment": self.settings.endowment,
             "task": self.settings.task.as_str(),
             "group_size": (self.phase != Phase::Lobby).then(|| self.size_of(seat)),
+            "rule": self.rule_words(seat),
             "submitted": s.pending,
             "seconds_left": self.seconds_left(now),
             "last": s.last.map(|o| serde_json::json!({
