@@ -886,3 +886,54 @@ fn a_student_page_states_the_payoff_rule() {
         );
     });
 }
+
+/// Every slider, box and menu on every page has a name a screen reader can say (the
+/// student's slider and box for the tokens to put in had none), and a student can join
+/// and put tokens in with the keyboard alone: Enter in the code box joins, Enter in the
+/// tokens box puts them in.
+#[test]
+fn every_control_has_a_label_and_a_student_can_play_with_the_keyboard() {
+    let Some(browser) = browser_or_skip("every_control_has_a_label") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let code = served.open_game(&one_round_game(600));
+    let unlabelled = "JSON.stringify([...document.querySelectorAll('input, select, textarea')]
+        .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label'))
+        .map((e) => e.id))";
+    runtime().block_on(async {
+        for (url, ready) in [
+            (served.teacher("/"), "true"),
+            (served.teacher("/explore"), "document.querySelector('#sliders input')"),
+            (served.teacher("/experiment"), "true"),
+            (served.teacher("/game"), "true"),
+            (format!("{}/play", served.base), "true"),
+        ] {
+            let mut page = chrome.tab(&url).await;
+            page.wait(ready).await;
+            assert_eq!(page.eval(unlabelled).await, json!("[]"), "{url}");
+        }
+        let mut student = chrome.tab(&format!("{}/play", served.base)).await;
+        let enter = json!({"type": "keyDown", "key": "Enter", "code": "Enter",
+            "windowsVirtualKeyCode": 13, "text": "\r"});
+        student
+            .eval(&format!(
+                "document.getElementById('code').value = '{code}'; document.getElementById('code').focus()"
+            ))
+            .await;
+        student.call("Input.dispatchKeyEvent", enter.clone()).await;
+        student.wait("document.body.dataset.seat").await;
+        let mut teacher = served.teacher_socket(&code).await;
+        teacher.send(json!({"type": "start"})).await;
+        student.wait("document.body.dataset.phase === 'open'").await;
+        student
+            .eval("document.getElementById('amount-box').value = '6'; document.getElementById('amount-box').focus()")
+            .await;
+        student.call("Input.dispatchKeyEvent", enter).await;
+        student
+            .wait("document.getElementById('r-contribution').textContent === '6'")
+            .await;
+    });
+}
