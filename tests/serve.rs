@@ -1030,6 +1030,39 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
     });
 }
 
+/// A student who types the server's address without `/play` (or with a trailing slash)
+/// reaches the game: a teacher's page without the key answers 403 with a page that leads
+/// to `/play` (it answered JSON that told a student to find a key), and `/play/` is the
+/// join page (it was a 404). The APIs still answer JSON, which the pages' scripts read.
+#[test]
+fn a_student_at_the_servers_address_is_led_to_the_game() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    for path in [
+        "/",
+        "/explore",
+        "/experiment",
+        "/game",
+        "/?key=a-key-of-another-start",
+    ] {
+        let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
+        assert_eq!(status, 403, "{path}");
+        assert!(
+            body.starts_with("<!doctype html>")
+                && body.contains(r#"<a href="/play">Join the game here</a>"#),
+            "{path}: {body}"
+        );
+        assert!(body.contains("the secret key"), "{path}: {body}");
+    }
+    let (status, body) = http(&format!("{}/play/", served.base), "GET", None);
+    assert_eq!(status, 200);
+    assert!(body.contains("Join the class game"), "{body}");
+    let (status, body) = http(&format!("{}/api/games", served.base), "GET", None);
+    assert_eq!(status, 403);
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["type"], "error", "{body}");
+}
+
 /// An address the server has no page for, or a method a page does not take, is answered
 /// with a 4xx and a message saying so, not an empty reply.
 #[test]

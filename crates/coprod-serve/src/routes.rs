@@ -76,6 +76,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/game/{code}/results.csv", get(export))
         .route("/play", get(|| async { page(PLAY) }))
         .route("/play/{code}", get(|| async { page(PLAY) }))
+        // As typed with a trailing slash.
+        .route("/play/", get(|| async { page(PLAY) }))
         .route("/ws/play/{code}", get(student_socket))
         .fallback(no_such_page)
         .method_not_allowed_fallback(wrong_method)
@@ -161,8 +163,30 @@ async fn teacher_page(
     if is_teacher(&app, &key) {
         page(html)
     } else {
-        forbidden()
+        not_the_teacher()
     }
+}
+
+/// A teacher's page asked without the key, as a page a person reads: most often a student
+/// who typed the server's address without `/play`, so it leads there first.
+const NOT_THE_TEACHER: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>coprod classroom</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body><header><h1>coprod classroom</h1></header>
+<main class="play">
+<h2>Joining the class game?</h2>
+<p class="big"><a href="/play">Join the game here</a> with the code your teacher shows.</p>
+<p>This address is the teacher's page: it needs the secret key in the address that <code>coprod serve</code> printed. Teacher: open that address (after a restart of the server, the new one it printed).</p>
+</main></body></html>
+"#;
+
+/// The refusal of a teacher's page without the key: a 403 with a page that says what to
+/// open instead (the APIs answer JSON, for the pages' scripts).
+fn not_the_teacher() -> Response {
+    crate::log("403: a teacher's page asked without the teacher's key");
+    let mut response = page(NOT_THE_TEACHER);
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
 }
 
 async fn explore_socket(
