@@ -937,3 +937,40 @@ fn every_control_has_a_label_and_a_student_can_play_with_the_keyboard() {
             .await;
     });
 }
+
+/// A student who put tokens in and then reloaded the page (or whose phone slept) sees the
+/// choice the server has in the box and on the slider, not 0 beside "You put in 7".
+#[test]
+fn a_reloaded_student_page_shows_the_choice_it_sent() {
+    let Some(browser) = browser_or_skip("a_reloaded_student_page_shows_the_choice_it_sent") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let code = served.open_game(&one_round_game(600));
+    runtime().block_on(async {
+        let mut student = seated_student(&chrome, &served, &code).await;
+        // A second student, here and undecided, keeps the round open.
+        let mut other = crate::serve::Client::connect(&served.ws_url(&format!("/ws/play/{code}"))).await;
+        other.send(json!({"type": "join"})).await;
+        other.until(|v| v["type"] == "joined").await;
+        let mut teacher = served.teacher_socket(&code).await;
+        teacher.send(json!({"type": "start"})).await;
+        student.wait("document.body.dataset.phase === 'open'").await;
+        student
+            .eval("document.getElementById('amount-box').value = '7'; document.getElementById('confirm').click()")
+            .await;
+        student
+            .wait("document.getElementById('sent').textContent.startsWith('You put in 7.')")
+            .await;
+        student.call("Page.reload", json!({})).await;
+        student
+            .wait("document.readyState === 'complete' && document.getElementById('sent').textContent.startsWith('You put in 7.')")
+            .await;
+        let shown = student
+            .eval("[document.getElementById('amount-box').value, document.getElementById('amount').value, document.getElementById('amount-show').textContent]")
+            .await;
+        assert_eq!(shown, json!(["7", "7", "7"]));
+    });
+}
