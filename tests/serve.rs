@@ -822,6 +822,50 @@ fn a_student_is_told_the_payoff_rule_that_their_payoffs_follow() {
     }
 }
 
+/// A student with the game open in two tabs (or on a phone and a laptop) who puts tokens
+/// in on one sees the choice on the other as well (the other page went on showing no
+/// choice, inviting a second one that would replace the first without a word).
+#[test]
+fn a_choice_made_in_one_tab_shows_in_the_students_other_tab() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let mut game = settings(&[2], 1);
+    game["round_seconds"] = json!(600);
+    let code = served.open_game(&game);
+    runtime().block_on(async {
+        let url = served.ws_url(&format!("/ws/play/{code}"));
+        let mut first_tab = Client::connect(&url).await;
+        first_tab.send(json!({"type": "join"})).await;
+        let joined = first_tab.until(|v| v["type"] == "joined").await;
+        let mut second_tab = Client::connect(&url).await;
+        second_tab
+            .send(json!({"type": "join", "token": joined["token"]}))
+            .await;
+        let again = second_tab.until(|v| v["type"] == "joined").await;
+        assert_eq!(again["seat"], joined["seat"]);
+        // Another student, here and undecided, keeps the round open.
+        let mut other = join(&served, &code, 1).await.remove(0);
+        let mut teacher = served.teacher_socket(&code).await;
+        teacher.send(json!({"type": "start"})).await;
+        for tab in [&mut first_tab, &mut second_tab, &mut other] {
+            tab.until(|v| v["phase"] == "open").await;
+        }
+        first_tab
+            .send(json!({"type": "contribute", "round": 1, "amount": 5}))
+            .await;
+        first_tab.until(|v| v["submitted"] == 5.0).await;
+        let seen = second_tab.until(|v| v["type"] == "state").await;
+        assert_eq!(seen["phase"], "open", "{seen}");
+        assert_eq!(seen["submitted"], 5.0, "{seen}");
+        // The other student's page is not redrawn by this student's choice.
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+        let redrawn = other
+            .until_by(deadline, |v| v["type"] == "state" && v["phase"] == "open")
+            .await;
+        assert!(redrawn.is_none(), "{redrawn:?}");
+    });
+}
+
 /// A round closes when its time runs out (the shortest allowed, 10 s), though the one
 /// student connected never decides: the model decides for them (`decided_by = model`).
 #[test]

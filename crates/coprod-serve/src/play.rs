@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::WebSocket;
 use coprod_core::{Detail, Params, simulate};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::App;
 use crate::game::{Game, GameError, Settings, StudentMessage, TeacherMessage, csv, phase_words};
@@ -21,6 +21,11 @@ pub(crate) const MAX_GAMES: usize = 20;
 const TEACHER_REDRAW: Duration = Duration::from_millis(200);
 /// Replications of the model band.
 const BAND_RUNS: u64 = 10;
+/// Choices a student's socket may fall behind on before it just redraws its page.
+const CHOICES_QUEUED: usize = 1024;
+
+/// Numbers the students' sockets, so a choice is echoed to a seat's other pages only.
+static SOCKETS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// One game with what its pages need.
 pub(crate) struct Slot {
@@ -30,6 +35,9 @@ pub(crate) struct Slot {
     /// Bumped when the phase changes: every student's page redraws (a contribution that
     /// does not close the round changes only its sender's page, which gets a reply).
     phase: watch::Sender<u64>,
+    /// A student's choice arrived on one of their pages: (seat, that socket's number), so
+    /// their other pages (a second tab) show it too.
+    chose: broadcast::Sender<(usize, u64)>,
     /// Per group size: the model's mean contribution per round (share), low and high of
     /// its 95% interval over [`BAND_RUNS`] runs.
     band: Vec<Vec<(f64, f64, f64)>>,
@@ -104,6 +112,7 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         game: Mutex::new(game),
         changed: watch::channel(0).0,
         phase: watch::channel(0).0,
+        chose: broadcast::channel(CHOICES_QUEUED).0,
         band,
         qr,
         join_url,
@@ -309,6 +318,8 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
         return;
     };
     let mut changes = slot.phase.subscribe();
+    let mut choices = slot.chose.subscribe();
+    let this_socket = SOCKETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut limit = RateLimit::new();
     let mut seat: Option<usize> = None;
     // Pings find the sockets of phones that went away without closing them.
@@ -328,6 +339,8 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                         let result = student_message(&app, &slot, &mut seat, message);
                         match result {
                             Ok((reply, phase_changed)) => {
+                                // A reply answers a join; no reply, a choice.
+                                let chose = reply.is_none();
                                 slot.bump(phase_changed);
                                 if let Some(reply) = reply
                                     && !send(&mut socket, &reply).await
@@ -338,6 +351,11 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                                 if let Some(s) = seat && !phase_changed {
                                     let view = slot.lock().student_view(s, Instant::now());
                                     if !send(&mut socket, &view).await { break; }
+                                    // Their other pages, if any, show the choice too.
+                                    if chose {
+                                        // No other page listening is not an error.
+                                        let _ = slot.chose.send((s, this_socket));
+                                    }
                                 }
                             }
                             Err(err) => {
@@ -356,6 +374,18 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
             changed = changes.changed() => {
                 if changed.is_err() { break; }
                 if let Some(s) = seat {
+                    let view = slot.lock().student_view(s, Instant::now());
+                    if !send(&mut socket, &view).await { break; }
+                }
+            }
+            chose = choices.recv() => {
+                // Lagged: some choices were missed, perhaps this seat's: redraw anyway.
+                let mine = match chose {
+                    Ok((s, from)) => Some(s) == seat && from != this_socket,
+                    Err(broadcast::error::RecvError::Lagged(_)) => seat.is_some(),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                if let (true, Some(s)) = (mine, seat) {
                     let view = slot.lock().student_view(s, Instant::now());
                     if !send(&mut socket, &view).await { break; }
                 }
@@ -487,6 +517,7 @@ mod tests {
             game: Mutex::new(Game::new("ABCD".into(), settings, 3).unwrap()),
             changed: watch::channel(0).0,
             phase: watch::channel(0).0,
+            chose: broadcast::channel(CHOICES_QUEUED).0,
             band,
             qr: String::new(),
             join_url: "http://127.0.0.1:8000/play/ABCD".into(),
