@@ -866,6 +866,34 @@ fn a_choice_made_in_one_tab_shows_in_the_students_other_tab() {
     });
 }
 
+/// A student who arrives after the start is told, in words a student knows, that they
+/// cannot play and what to do (it said "only seats taken before can rejoin"); the game
+/// goes on for the others.
+#[test]
+fn a_late_student_is_told_they_cannot_join_a_started_game() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    runtime().block_on(async {
+        let mut students = join(&served, &code, 2).await;
+        let mut teacher = served.teacher_socket(&code).await;
+        teacher.send(json!({"type": "start"})).await;
+        students[0].until(|v| v["phase"] == "open").await;
+        let mut late = Client::connect(&served.ws_url(&format!("/ws/play/{code}"))).await;
+        late.send(json!({"type": "join"})).await;
+        assert_eq!(
+            late.error().await,
+            "the game has started without you: only students who joined before the start \
+             can play; ask your teacher"
+        );
+        for s in &mut students {
+            s.send(json!({"type": "contribute", "round": 1, "amount": 3}))
+                .await;
+        }
+        students[1].until(|v| v["phase"] == "ended").await;
+    });
+}
+
 /// A round closes when its time runs out (the shortest allowed, 10 s), though the one
 /// student connected never decides: the model decides for them (`decided_by = model`).
 #[test]

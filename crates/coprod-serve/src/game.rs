@@ -319,7 +319,12 @@ impl Game {
         match self.phase {
             Phase::Lobby => {}
             Phase::Ended => return out_of_order("the game has ended"),
-            _ => return out_of_order("the game has started: only seats taken before can rejoin"),
+            _ => {
+                return out_of_order(
+                    "the game has started without you: only students who joined before the start \
+                     can play; ask your teacher",
+                );
+            }
         }
         if self.seats.len() >= MAX_SEATS {
             return Err(GameError::Invalid(format!(
