@@ -376,7 +376,13 @@ fn param(data: &RunData, r: &Regime, name: &str) -> f64 {
 
 /// "(95% CI +20 to +41 points)" for a difference of shares, with the mean first.
 fn difference(d: &Estimate) -> String {
-    format!("{} percentage points {}", pp(d.mean), ci_pp(d.ci))
+    let mean = pp(d.mean);
+    let unit = if mean.trim_start_matches(['+', '-']) == "1" {
+        "percentage point"
+    } else {
+        "percentage points"
+    };
+    format!("{mean} {unit} {}", ci_pp(d.ci))
 }
 
 /// The key numbers of one regime as HTML.
@@ -1586,6 +1592,17 @@ mod tests {
         assert_eq!(ci_pp(Some((0.31, 0.42))), "(95% CI +31 to +42 points)");
         assert_eq!(pp(0.004), "+0.4");
         assert_eq!(pp(0.0), "0");
+        // One point is singular.
+        let d = |mean| Estimate {
+            mean,
+            ci: Some((0.005, 0.02)),
+            n: 3,
+        };
+        assert!(difference(&d(0.01)).starts_with("+1 percentage point (95% CI"));
+        assert!(difference(&d(-0.01)).starts_with("-1 percentage point (95% CI"));
+        assert!(difference(&d(0.011)).starts_with("+1 percentage point"));
+        assert!(difference(&d(0.02)).starts_with("+2 percentage points"));
+        assert!(difference(&d(0.1)).starts_with("+10 percentage points"));
     }
 
     /// A group-size run in memory: per (variant, size), the duration at which each run's 10

@@ -303,7 +303,7 @@ impl Explore {
         );
         let lifetimes = svg::bar_chart(
             "lifetimes",
-            "Months groups lasted, by size",
+            "Months groups lasted so far, by size",
             "members when the group started",
             &self.lifetimes(),
         );
