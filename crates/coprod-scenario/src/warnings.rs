@@ -29,20 +29,12 @@ impl Scenario {
     /// Warnings on `[sensitivity.parameters]`: a factor the runs do not read is a dummy
     /// factor, whose indices are the estimators' noise.
     pub fn sensitivity_warnings(&self) -> Vec<String> {
-        let Some(table) = &self.sensitivity else {
-            return Vec::new();
-        };
-        let lab = self.runs_lab();
-        table
-            .factors
-            .iter()
-            .filter(|f| !SPECS[f.param].read_in(lab))
-            .map(|f| {
+        let factors = self.sensitivity.iter().flat_map(|t| &t.factors);
+        self.unread_names(factors.map(|f| f.param))
+            .map(|(name, setting)| {
                 format!(
-                    "[sensitivity.parameters] varies `{}`, which {} runs do not read: its \
-                     indices measure only the estimators' noise",
-                    f.name(),
-                    setting_name(lab)
+                    "[sensitivity.parameters] varies `{name}`, which {setting} runs do not \
+                     read: its indices measure only the estimators' noise"
                 )
             })
             .collect()
@@ -51,23 +43,27 @@ impl Scenario {
     /// Warnings on `[calibration.priors]`: the runs do not read a parameter estimated, so
     /// no target can inform it.
     pub fn calibration_warnings(&self) -> Vec<String> {
-        let Some(table) = &self.calibration else {
-            return Vec::new();
-        };
-        let lab = self.runs_lab();
-        table
-            .estimated
-            .iter()
-            .filter(|e| !SPECS[e.param].read_in(lab))
-            .map(|e| {
+        let estimated = self.calibration.iter().flat_map(|t| &t.estimated);
+        self.unread_names(estimated.map(|e| e.param))
+            .map(|(name, setting)| {
                 format!(
-                    "[calibration.priors] estimates `{}`, which {} runs do not read: no target \
-                     can inform it, so its posterior is its prior",
-                    e.name(),
-                    setting_name(lab)
+                    "[calibration.priors] estimates `{name}`, which {setting} runs do not \
+                     read: no target can inform it, so its posterior is its prior"
                 )
             })
             .collect()
+    }
+
+    /// The names of those `params` (indices in `SPECS`) that the scenario's runs do not
+    /// read, each with the setting's name.
+    fn unread_names(
+        &self,
+        params: impl Iterator<Item = usize>,
+    ) -> impl Iterator<Item = (&'static str, &'static str)> {
+        let lab = self.runs_lab();
+        params
+            .filter(move |&i| !SPECS[i].read_in(lab))
+            .map(move |i| (SPECS[i].name, setting_name(lab)))
     }
 
     /// Every run has the scenario's setting (a mixture is refused when the file is read).
