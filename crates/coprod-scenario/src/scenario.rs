@@ -382,26 +382,10 @@ impl Scenario {
         }
         if self.quick {
             let before: Vec<f64> = (0..SPECS.len()).map(|i| p.get_index(i)).collect();
-            // A swept number of communities that the cap below would reach shrinks with the
-            // citizens instead, keeping the citizens per community, so that its sweep points
-            // stay apart (the cap would merge them); a sweep the cap leaves alone is kept.
-            let scale = (QUICK_MAX_CITIZENS / p.n_citizens).min(1.0);
-            let per_community = p.ring_degree + 2.0;
-            let cap = (p.n_citizens.min(QUICK_MAX_CITIZENS) / per_community).floor();
-            let capped_sweep = self
-                .sweep
-                .iter()
-                .find(|a| a.name() == "population.n_communities")
-                .is_some_and(|a| a.values.iter().any(|&v| v > cap));
-            if scale < 1.0 && capped_sweep {
-                p.n_communities = (p.n_communities * scale).round().max(1.0);
+            if !p.is_lab() {
+                self.cap_network_quick(&mut p);
             }
             p.n_citizens = p.n_citizens.min(QUICK_MAX_CITIZENS);
-            p.n_communities = p
-                .n_communities
-                .min((p.n_citizens / per_community).floor())
-                .max(1.0);
-            p.n_organisations = p.n_organisations.min(p.n_communities);
             for (i, old) in before.into_iter().enumerate() {
                 if p.get_index(i) != old {
                     sources[i] = ParamSource::Quick;
@@ -409,6 +393,30 @@ impl Scenario {
             }
         }
         (p, sources)
+    }
+
+    /// The `--quick` caps of a field run's network, before its citizens are capped: as
+    /// many communities as the capped citizens fill with `ring_degree + 2` each, and no more
+    /// organisations than communities. A lab run has no network (ParamSpec::read_in), so
+    /// these caps would change nothing it reads and only be reported as lowered.
+    fn cap_network_quick(&self, p: &mut Params) {
+        // A swept number of communities that the cap below would reach shrinks with the
+        // citizens instead, keeping the citizens per community, so that its sweep points
+        // stay apart (the cap would merge them); a sweep the cap leaves alone is kept.
+        let scale = (QUICK_MAX_CITIZENS / p.n_citizens).min(1.0);
+        let per_community = p.ring_degree + 2.0;
+        let citizens = p.n_citizens.min(QUICK_MAX_CITIZENS);
+        let cap = (citizens / per_community).floor();
+        let capped_sweep = self
+            .sweep
+            .iter()
+            .find(|a| a.name() == "population.n_communities")
+            .is_some_and(|a| a.values.iter().any(|&v| v > cap));
+        if scale < 1.0 && capped_sweep {
+            p.n_communities = (p.n_communities * scale).round().max(1.0);
+        }
+        p.n_communities = p.n_communities.min(cap).max(1.0);
+        p.n_organisations = p.n_organisations.min(p.n_communities);
     }
 
     /// Shrinks every run for a quick look: at most [`QUICK_MAX_STEPS`] steps,
@@ -2074,6 +2082,30 @@ params.groups.service = "joint"
         let e = err(&two("Baseline", "x"));
         assert!(e.message.contains("\"baseline\" and \"Baseline\""), "{e}");
         parse(&two("v_1", "v_2")).unwrap();
+    }
+
+    #[test]
+    fn quick_caps_no_network_of_a_lab_run() {
+        // A field run's caps would lower the communities to 125 and 1, and the organisations
+        // to 1: a lab run reads neither, so the outputs would report as lowered what did not
+        // change the runs (the shipped lab calibration's 140 subjects: 20 communities to 17).
+        let lab = "[params.population]\nsetting = \"lab\"\n";
+        let quick_sources = |text: &str| {
+            let mut s = parse(&format!("{lab}{text}")).unwrap();
+            s.make_quick().unwrap();
+            let (p, sources) = s.params_as_run(0, 0);
+            let lowered: Vec<&str> = (0..SPECS.len())
+                .filter(|&i| sources[i] == ParamSource::Quick)
+                .map(|i| SPECS[i].name)
+                .collect();
+            (p, lowered)
+        };
+        let (p, lowered) = quick_sources("n_citizens = 1400\nn_communities = 500\n");
+        assert_eq!((p.n_citizens, p.n_communities), (1000.0, 500.0));
+        assert_eq!(lowered, ["population.n_citizens"]);
+        let (p, lowered) = quick_sources("n_citizens = 8\n");
+        assert_eq!((p.n_communities, p.n_organisations), (20.0, 4.0));
+        assert!(lowered.is_empty(), "{lowered:?}");
     }
 
     #[test]
