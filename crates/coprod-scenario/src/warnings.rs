@@ -128,48 +128,61 @@ impl Scenario {
     }
 
     /// A variant that changes nothing the runs read, or some of whose settings they do not
-    /// read.
+    /// read (in the lab, its own interventions: lab runs apply none).
     fn variant_warnings(&self, variant: &Variant, lab: bool) -> Vec<String> {
         let setting = setting_name(lab);
+        let name = &variant.name;
         let own_interventions = variant.interventions.len() > self.variants[0].interventions.len();
+        let unapplied = lab && own_interventions;
         let (read, unread): (Vec<usize>, Vec<usize>) = variant
             .overrides
             .iter()
             .map(|&(i, _)| i)
             .partition(|&i| SPECS[i].read_in(lab));
-        let mut unread: Vec<String> = unread
+        if read.is_empty() && (lab || !own_interventions) {
+            return vec![repeats_baseline(name, setting, &unread, unapplied)];
+        }
+        let mut out: Vec<String> = unread
+            .iter()
+            .map(|&i| {
+                format!(
+                    "variant `{name}` sets `{}`, which {setting} runs do not read: that part of \
+                     it changes nothing",
+                    SPECS[i].name
+                )
+            })
+            .collect();
+        if unapplied {
+            out.push(format!(
+                "variant `{name}` has interventions, which lab runs do not apply: that part of \
+                 it changes nothing"
+            ));
+        }
+        out
+    }
+}
+
+/// The warning on a variant that changes nothing the runs read, with why: the parameters it
+/// sets that they do not read (`unread`, indices into `SPECS`), and whether it has
+/// interventions that lab runs do not apply (`unapplied`).
+fn repeats_baseline(name: &str, setting: &str, unread: &[usize], unapplied: bool) -> String {
+    let listed = || {
+        let names: Vec<String> = unread
             .iter()
             .map(|&i| format!("`{}`", SPECS[i].name))
             .collect();
-        if lab && own_interventions {
-            unread.push("interventions (lab runs apply none)".into());
-        }
-        let changes_something = !read.is_empty() || (own_interventions && !lab);
-        if !changes_something && unread.is_empty() {
-            return vec![format!(
-                "variant `{}` changes nothing: it repeats the baseline",
-                variant.name
-            )];
-        }
-        if !changes_something {
-            return vec![format!(
-                "variant `{}` changes nothing: {setting} runs do not read what it sets ({}); it \
-                 repeats the baseline",
-                variant.name,
-                unread.join(", ")
-            )];
-        }
-        unread
-            .iter()
-            .map(|what| {
-                format!(
-                    "variant `{}` sets {what}, which {setting} runs do not read: that part of \
-                     it changes nothing",
-                    variant.name
-                )
-            })
-            .collect()
-    }
+        names.join(", ")
+    };
+    let why = match (unread.is_empty(), unapplied) {
+        (true, false) => String::new(),
+        (true, true) => "lab runs apply no interventions; ".into(),
+        (false, false) => format!("{setting} runs do not read what it sets ({}); ", listed()),
+        (false, true) => format!(
+            "lab runs do not read what it sets ({}) and apply no interventions; ",
+            listed()
+        ),
+    };
+    format!("variant `{name}` changes nothing: {why}it repeats the baseline")
 }
 
 #[cfg(test)]
@@ -231,6 +244,30 @@ mod tests {
         );
         // What lab runs read draws no warning.
         assert!(warnings(&format!("{LAB}[params.lab]\nmpcr = 0.6\n")).is_empty());
+    }
+
+    #[test]
+    fn interventions_of_a_lab_variant_are_named_as_unapplied() {
+        let iv = "[[experiment.variants.interventions]]\nlever = \"levers.outreach\"\n\
+                  value = 1\nfrom_step = 2\n";
+        let w = warnings(&format!(
+            "{LAB}[[experiment.variants]]\nname = \"iv\"\n{iv}\
+             [[experiment.variants]]\nname = \"both\"\nparams.groups.rho = 0.6\n{iv}\
+             [[experiment.variants]]\nname = \"mpcr\"\nparams.lab.mpcr = 0.6\n{iv}"
+        ));
+        assert_eq!(
+            w,
+            [
+                "variant `iv` changes nothing: lab runs apply no interventions; it repeats the \
+                 baseline",
+                "variant `both` changes nothing: lab runs do not read what it sets \
+                 (`groups.rho`) and apply no interventions; it repeats the baseline",
+                "variant `mpcr` has interventions, which lab runs do not apply: that part of it \
+                 changes nothing",
+            ]
+        );
+        // In the field a variant's interventions change its runs.
+        assert!(warnings(&format!("[[experiment.variants]]\nname = \"iv\"\n{iv}")).is_empty());
     }
 
     #[test]
