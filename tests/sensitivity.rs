@@ -382,18 +382,30 @@ fn analyse(
     name: &str,
     text: &str,
 ) -> (std::path::PathBuf, Vec<Vec<String>>, String) {
+    analyse_with(sandbox, name, text, &[])
+}
+
+/// [`analyse`] with further options.
+fn analyse_with(
+    sandbox: &Sandbox,
+    name: &str,
+    text: &str,
+    options: &[&str],
+) -> (std::path::PathBuf, Vec<Vec<String>>, String) {
     let file = sandbox.path().join(format!("{name}.toml"));
     fs::write(&file, text).unwrap();
     let dir = sandbox.path().join(name);
-    let out = sandbox
-        .cmd(&[
+    let args = [
+        &[
             "sensitivity",
             file.to_str().unwrap(),
             "--out",
             dir.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+        ],
+        options,
+    ]
+    .concat();
+    let out = sandbox.cmd(&args).assert().success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     let (_, rows) = csv(&dir.join("sensitivity.csv"));
     (dir, rows, stderr)
@@ -614,4 +626,36 @@ fn variants_and_sweeps_are_not_used_and_a_note_says_so() {
             "{name}: {stderr}"
         );
     }
+}
+
+/// What the lab runs do not read is named once, before the runs: the baseline's `[params]`
+/// and `--set` as well as the design's factors (`coprod run` and `coprod check` name the
+/// same settings).
+#[test]
+fn warns_before_the_runs_of_what_the_runs_do_not_read() {
+    let sandbox = Sandbox::new();
+    let text = "name = \"lab-unread\"\n[params.population]\nsetting = \"lab\"\nn_citizens = 8\n\
+                [params.groups]\nrho = 0.3\n[experiment]\nsteps = 3\n[sensitivity]\n\
+                method = \"morris\"\noutputs = [\"mean_contribution\"]\ntrajectories = 2\n\
+                replications = 1\nbootstrap = 20\n[sensitivity.parameters]\n\
+                \"lab.mpcr\" = [0.3, 0.6]\n\"groups.min_effort\" = [0.2, 0.8]\n";
+    let (_, _, stderr) = analyse_with(
+        &sandbox,
+        "lab-unread",
+        text,
+        &["--set", "orgs.contact_rate=0.5"],
+    );
+    let warnings: Vec<&str> = stderr.lines().take(3).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: [params] sets `groups.rho`, which lab runs do not read: it changes nothing",
+            "warning: --set orgs.contact_rate: lab runs do not read `orgs.contact_rate`, so it \
+             changes nothing",
+            "warning: [sensitivity.parameters] varies `groups.min_effort`, which lab runs do not \
+             read: its indices measure only the estimators' noise",
+        ],
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("warning").count(), 3, "{stderr}");
 }

@@ -3,7 +3,8 @@
 //! where the scenario's runs never read it (`coprod_core::ParamSpec::read_in`).
 //!
 //! `coprod run` and `coprod check` show [`Scenario::warnings`]; `coprod sensitivity` and
-//! `coprod calibrate` show the warnings on their own tables.
+//! `coprod calibrate`, which run the baseline alone, show [`Scenario::baseline_warnings`]
+//! and the warnings on their own tables.
 
 use coprod_core::SPECS;
 
@@ -11,17 +12,46 @@ use crate::scenario::{Scenario, Variant, setting_name};
 
 impl Scenario {
     /// Warnings on the experiment: interventions that start after the last step, variants
-    /// that repeat the baseline, and `[params]`, variant, `--set` and intervention settings
-    /// that the scenario's runs do not read.
+    /// that repeat the baseline or set what the runs do not read, and
+    /// [`Scenario::baseline_warnings`].
     pub fn warnings(&self) -> Vec<String> {
         let lab = self.runs_lab();
         let mut out = Vec::new();
         if !lab {
             out.extend(self.late_interventions());
         }
-        out.extend(self.unread_settings(lab));
+        out.extend(self.baseline_warnings());
         for variant in &self.variants[1..] {
             out.extend(self.variant_warnings(variant, lab));
+        }
+        out
+    }
+
+    /// Warnings on what every run starts from, the baseline of `coprod sensitivity` and
+    /// `coprod calibrate` too: `[params]`, `--set` and the scenario's `[[interventions]]`,
+    /// where the runs do not read them.
+    pub fn baseline_warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .unread_names(self.base_overrides.iter().map(|&(i, _)| i))
+            .map(|(name, setting)| {
+                format!(
+                    "[params] sets `{name}`, which {setting} runs do not read: it changes nothing"
+                )
+            })
+            .collect();
+        out.extend(
+            self.unread_names(self.pins.iter().map(|&(i, _)| i))
+                .map(|(name, setting)| {
+                    format!(
+                        "--set {name}: {setting} runs do not read `{name}`, so it changes nothing"
+                    )
+                }),
+        );
+        if self.runs_lab() && !self.variants[0].interventions.is_empty() {
+            out.push(
+                "lab runs apply no interventions: the scenario's [[interventions]] change nothing"
+                    .into(),
+            );
         }
         out
     }
@@ -90,43 +120,6 @@ impl Scenario {
         out
     }
 
-    /// `[params]`, `--set` and the scenario's interventions, where the runs do not read them.
-    fn unread_settings(&self, lab: bool) -> Vec<String> {
-        let setting = setting_name(lab);
-        let unread = |index: &usize| !SPECS[*index].read_in(lab);
-        let mut out: Vec<String> = self
-            .base_overrides
-            .iter()
-            .map(|(i, _)| i)
-            .filter(|i| unread(i))
-            .map(|&i| {
-                format!(
-                    "[params] sets `{}`, which {setting} runs do not read: it changes nothing",
-                    SPECS[i].name
-                )
-            })
-            .collect();
-        out.extend(
-            self.pins
-                .iter()
-                .map(|(i, _)| i)
-                .filter(|i| unread(i))
-                .map(|&i| {
-                    format!(
-                        "--set {}: {setting} runs do not read `{}`, so it changes nothing",
-                        SPECS[i].name, SPECS[i].name
-                    )
-                }),
-        );
-        if lab && !self.variants[0].interventions.is_empty() {
-            out.push(
-                "lab runs apply no interventions: the scenario's [[interventions]] change nothing"
-                    .into(),
-            );
-        }
-        out
-    }
-
     /// A variant that changes nothing the runs read, or some of whose settings they do not
     /// read (in the lab, its own interventions: lab runs apply none).
     fn variant_warnings(&self, variant: &Variant, lab: bool) -> Vec<String> {
@@ -190,8 +183,12 @@ mod tests {
     use crate::Scenario;
     use crate::settings::Setting;
 
+    fn parse(text: &str) -> Scenario {
+        Scenario::from_toml(text, "t.toml", "t").unwrap()
+    }
+
     fn warnings(text: &str) -> Vec<String> {
-        Scenario::from_toml(text, "t.toml", "t").unwrap().warnings()
+        parse(text).warnings()
     }
 
     const LAB: &str = "[params.population]\nsetting = \"lab\"\nn_citizens = 40\n";
@@ -272,7 +269,7 @@ mod tests {
 
     #[test]
     fn a_set_the_runs_do_not_read_is_named() {
-        let mut s = Scenario::from_toml(LAB, "t.toml", "t").unwrap();
+        let mut s = parse(LAB);
         let set: Setting = "orgs.contact_rate=0.5".parse().unwrap();
         s.apply_settings(&[set]).unwrap();
         assert_eq!(
@@ -285,27 +282,38 @@ mod tests {
     }
 
     #[test]
+    fn the_baseline_warnings_leave_out_the_variants() {
+        // What sensitivity and calibrate run: the baseline, with [params], --set and the
+        // scenario's interventions, never a variant.
+        let mut s = parse(&format!(
+            "{LAB}[params.groups]\nrho = 0.3\n[[interventions]]\n\
+                 lever = \"levers.outreach\"\nvalue = 1\nfrom_step = 2\n\
+                 [[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = 0.5\n"
+        ));
+        s.apply_settings(&["orgs.contact_rate=0.5".parse().unwrap()])
+            .unwrap();
+        let w = s.baseline_warnings();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].starts_with("[params] sets `groups.rho`"), "{w:?}");
+        assert!(w[1].starts_with("--set orgs.contact_rate"), "{w:?}");
+        assert!(w[2].starts_with("lab runs apply no interventions"), "{w:?}");
+        assert_eq!(s.warnings().len(), 4, "and the variant's");
+    }
+
+    #[test]
     fn unread_factors_and_priors_are_named() {
-        let s = Scenario::from_toml(
-            &format!(
-                "{LAB}[sensitivity]\nmethod = \"morris\"\noutputs = [\"mean_contribution\"]\n\
+        let s = parse(&format!(
+            "{LAB}[sensitivity]\nmethod = \"morris\"\noutputs = [\"mean_contribution\"]\n\
                  [sensitivity.parameters]\n\
                  \"lab.mpcr\" = [0.3, 0.6]\n\"groups.rho\" = [0.2, 0.8]\n"
-            ),
-            "t.toml",
-            "t",
-        )
-        .unwrap();
+        ));
         let w = s.sensitivity_warnings();
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("[sensitivity.parameters] varies `groups.rho`, which lab"));
-        let s = Scenario::from_toml(
+        let s = parse(
             "[calibration.priors]\n\"lab.altruism\" = { uniform = [0, 0.5] }\n\
              \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n",
-            "t.toml",
-            "t",
-        )
-        .unwrap();
+        );
         let w = s.calibration_warnings();
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("[calibration.priors] estimates `lab.altruism`, which field"));

@@ -152,7 +152,11 @@ impl Setup {
             counted(self.settings.generations, "generation"),
             counted(threads, "thread")
         )));
-        for warning in self.scenario.calibration_warnings() {
+        let warnings = [
+            self.scenario.baseline_warnings(),
+            self.scenario.calibration_warnings(),
+        ];
+        for warning in warnings.concat() {
             progress.note(Note::Warning(warning));
         }
     }

@@ -148,7 +148,11 @@ fn settled_scenario(
     for note in scenario.apply_settings(&options.settings)? {
         progress.note(Note::Note(note));
     }
-    for warning in scenario.sensitivity_warnings() {
+    let warnings = [
+        scenario.baseline_warnings(),
+        scenario.sensitivity_warnings(),
+    ];
+    for warning in warnings.concat() {
         progress.note(Note::Warning(warning));
     }
     Ok(scenario)
