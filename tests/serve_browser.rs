@@ -458,6 +458,8 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
         // The join code goes on the projector: no prediction of the model next to it yet.
         let lobby_chart = teacher.eval("document.querySelector('#chart svg') === null").await;
         assert_eq!(lobby_chart, json!(true), "the lobby shows the model's chart");
+        let note = teacher.eval("document.getElementById('chart-note').hidden").await;
+        assert_eq!(note, json!(true), "the lobby explains a chart it does not show");
         teacher.screenshot("serve-game-lobby").await;
         teacher.eval("document.getElementById('start').click()").await;
         for round in 1..=3 {
@@ -500,6 +502,10 @@ fn a_game_with_a_teacher_page_and_six_student_pages_through_three_rounds() {
             caption.as_str().unwrap().starts_with("Everyone in the groups: students and simulated"),
             "{caption}"
         );
+        // The page says in words what the model's band is.
+        let note = teacher.eval("document.getElementById('chart-note').hidden ? '' : document.getElementById('chart-note').textContent").await;
+        assert!(note.as_str().unwrap().contains("Shaded: where the model puts 95 out of 100 classes with groups like yours"), "{note}");
+        assert!(chart.contains("fill-opacity"), "the model's band is drawn once the game has started");
         teacher.screenshot("serve-game-teacher").await;
         // Reloading keeps the seat (the browser remembers it) and the teacher's page.
         let seat = students[2].eval("document.body.dataset.seat").await;

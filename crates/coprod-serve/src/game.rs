@@ -267,13 +267,10 @@ impl Game {
     /// A new game in the lobby; `seed` keys the simulated citizens and the matching.
     pub fn new(code: String, settings: Settings, seed: u64) -> Result<Game, GameError> {
         settings.check()?;
-        let mut params = Params::defaults();
-        params.endowment = settings.endowment;
-        params.mpcr = settings.mpcr;
         Ok(Game {
             code,
+            params: model_params(&settings),
             settings,
-            params,
             phase: Phase::Lobby,
             seats: Vec::new(),
             history: Vec::new(),
@@ -649,6 +646,24 @@ impl Game {
             .collect()
     }
 
+    /// Per treatment, once the game has started: the students dealt to it (whom its class
+    /// line averages) and its groups (students and simulated citizens). `None` before the
+    /// groups are formed: in the lobby, and in a game ended there.
+    pub fn class_groups(&self) -> Option<Vec<(usize, usize)>> {
+        if self.lineup.is_empty() {
+            return None;
+        }
+        let groups = self
+            .lineup
+            .iter()
+            .zip(&self.settings.sizes)
+            .map(|(line, &size)| {
+                let students = line.iter().filter(|&&s| self.seats[s].human).count();
+                (students, line.len() / size as usize)
+            });
+        Some(groups.collect())
+    }
+
     /// A student's view of the game, as JSON.
     pub fn student_view(&self, seat: usize, now: Instant) -> serde_json::Value {
         let s = &self.seats[seat];
@@ -818,8 +833,17 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// The model parameters of a game's simulated citizens: the defaults, with the game's
+/// endowment and return per token.
+pub(crate) fn model_params(settings: &Settings) -> Params {
+    let mut params = Params::defaults();
+    params.endowment = settings.endowment;
+    params.mpcr = settings.mpcr;
+    params
+}
+
 /// Fisher-Yates with the game's own stream.
-fn shuffle(v: &mut [usize], rng: &mut ChaCha8Rng) {
+pub(crate) fn shuffle(v: &mut [usize], rng: &mut ChaCha8Rng) {
     for k in (1..v.len()).rev() {
         let j = rng.random_range(0..=k);
         v.swap(k, j);
@@ -1731,6 +1755,29 @@ mod tests {
         assert!(seats.iter().all(|&s| g.is_human(s)));
         assert_eq!(all.clone().filter(|&s| g.size_of(s) == 3).count(), 3);
         assert_eq!(all.filter(|&s| g.size_of(s) == 8).count(), 8);
+    }
+
+    /// The model band is computed for the class's own groups: those the class line of each
+    /// size averages (its students) and the groups they sit in with simulated citizens.
+    #[test]
+    fn the_class_groups_count_each_sizes_students_and_groups_once_started() {
+        let now = Instant::now();
+        let (mut g, _) = class(settings(vec![4, 8], Task::Lab), 11);
+        assert_eq!(g.class_groups(), None, "no groups in the lobby");
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        // Dealt in turn: 6 students in groups of 4 (2 groups, 2 simulated citizens), 5 in
+        // one group of 8 (3 simulated citizens).
+        assert_eq!(g.class_groups(), Some(vec![(6, 2), (5, 1)]));
+        let (mut g, _) = class(settings(vec![3, 8], Task::Lab), 1);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        assert_eq!(g.class_groups(), Some(vec![(1, 1), (0, 1)]));
+        let (mut g, _) = class(settings(vec![3], Task::Lab), 2);
+        g.teacher(TeacherMessage::End {}, now).unwrap();
+        assert_eq!(
+            g.class_groups(),
+            None,
+            "a game ended in the lobby formed no groups"
+        );
     }
 
     #[test]

@@ -3,15 +3,20 @@
 //! model band it compares with.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::WebSocket;
-use coprod_core::{Detail, Params, simulate};
+use coprod_core::LabSubject;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
 use tokio::sync::{broadcast, watch};
 
 use crate::App;
-use crate::game::{Game, GameError, Settings, StudentMessage, TeacherMessage, csv, phase_words};
+use crate::game::{
+    Game, GameError, Settings, StudentMessage, TeacherMessage, csv, model_params, phase_words,
+    shuffle,
+};
 use crate::svg::{self, COLOURS, Line};
 use crate::ws::{Incoming, PING_EVERY, RateLimit, check, is_silent, ping, send, send_error};
 
@@ -19,8 +24,16 @@ use crate::ws::{Incoming, PING_EVERY, RateLimit, check, is_silent, ping, send, s
 pub(crate) const MAX_GAMES: usize = 20;
 /// Shortest time between two views sent to the teacher's page.
 const TEACHER_REDRAW: Duration = Duration::from_millis(200);
-/// Replications of the model band.
-const BAND_RUNS: u64 = 10;
+/// Simulated classes behind the model band (computed when the game starts).
+const BAND_RUNS: u64 = 200;
+/// The band's quantiles of the simulated classes' means: 95% of them lie between.
+const BAND_LOW: f64 = 0.025;
+/// See [`BAND_LOW`].
+const BAND_HIGH: f64 = 0.975;
+/// Simulated classes behind the model's mean in the lobby, and their groups.
+const LOBBY_RUNS: u64 = 10;
+/// See [`LOBBY_RUNS`].
+const LOBBY_GROUPS: usize = 100;
 /// Choices a student's socket may fall behind on before it just redraws its page.
 const CHOICES_QUEUED: usize = 1024;
 
@@ -38,9 +51,11 @@ pub(crate) struct Slot {
     /// A student's choice arrived on one of their pages: (seat, that socket's number), so
     /// their other pages (a second tab) show it too.
     chose: broadcast::Sender<(usize, u64)>,
-    /// Per group size: the model's mean contribution per round (share), low and high of
-    /// its 95% interval over [`BAND_RUNS`] runs.
-    band: Vec<Vec<(f64, f64, f64)>>,
+    /// Per group size: the model's mean, for the lobby ([`lobby_line`]).
+    lobby: Vec<ModelLine>,
+    /// Per group size, once the game has started: the model's mean and band for the
+    /// class's own groups ([`model_line`]), computed once, by the first view that needs it.
+    started: OnceLock<Vec<ModelLine>>,
     qr: String,
     join_url: String,
     /// When the game was opened: the oldest ended game is the first to make room.
@@ -52,6 +67,33 @@ impl Slot {
         self.game
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The model's lines, per group size: the lobby's mean until the game starts, then the
+    /// mean and band for the class's own groups (computed on the first call after the
+    /// start; a size no student was dealt to keeps the lobby's mean, with no band).
+    fn model(&self) -> Vec<ModelLine> {
+        let (settings, groups) = {
+            let game = self.lock();
+            (game.settings().clone(), game.class_groups())
+        };
+        let Some(groups) = groups else {
+            return self.lobby.clone();
+        };
+        self.started
+            .get_or_init(|| {
+                let sizes = settings.sizes.iter().zip(&groups).zip(&self.lobby);
+                sizes
+                    .map(|((&size, &(students, groups)), lobby)| {
+                        if students == 0 {
+                            lobby.clone()
+                        } else {
+                            model_line(&settings, size, students, groups, BAND_RUNS)
+                        }
+                    })
+                    .collect()
+            })
+            .clone()
     }
 
     /// Tells the pages about a change; the students' pages only if the phase changed.
@@ -94,11 +136,11 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         }
     };
     let game = Game::new(code.clone(), settings, app.seed())?;
-    let band = game
+    let lobby = game
         .settings()
         .sizes
         .iter()
-        .map(|&n| model_band(game.settings(), n))
+        .map(|&n| lobby_line(game.settings(), n))
         .collect();
     let join_url = format!("{}/play/{code}", app.public_base);
     let qr = qrcode::QrCode::new(join_url.as_bytes())
@@ -113,7 +155,8 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         changed: watch::channel(0).0,
         phase: watch::channel(0).0,
         chose: broadcast::channel(CHOICES_QUEUED).0,
-        band,
+        lobby,
+        started: OnceLock::new(),
         qr,
         join_url,
         opened: Instant::now(),
@@ -198,40 +241,108 @@ async fn ticker(slot: Arc<Slot>) {
     }
 }
 
-/// The model's simulated citizens playing the same game: groups of `size`, the same
-/// matching and rounds, [`BAND_RUNS`] runs of 100 groups each.
-fn model_band(settings: &Settings, size: u32) -> Vec<(f64, f64, f64)> {
-    let mut p = Params::defaults();
-    p.setting = 1.0;
-    p.lab_group_size = f64::from(size);
-    p.n_citizens = f64::from(size * 100);
-    p.rematch = f64::from(u8::from(settings.rematch));
-    p.endowment = settings.endowment;
-    p.mpcr = settings.mpcr;
-    let runs: Vec<Vec<f64>> = (0..BAND_RUNS)
-        .map(|seed| {
-            simulate(&p, &[], settings.rounds, seed + 1, Detail::Standard)
-                .steps
-                .iter()
-                .map(|s| s.mean_contribution)
-                .collect()
-        })
+/// The model's line for one group size: its mean contribution per round (share of the
+/// endowment) and, once the class's groups are known, per round the range (low, high) in
+/// which it puts the class's mean (empty in the lobby and for a size with no students).
+#[derive(Clone, Debug, PartialEq)]
+struct ModelLine {
+    mean: Vec<f64>,
+    band: Vec<(f64, f64)>,
+}
+
+/// One simulated class, as the game plays it (`Game::start` and `close_round`): `groups`
+/// groups of `size` seats, `students` of them the students' (the class line averages
+/// theirs), the others simulated citizens, all of them played by the model's simulated
+/// citizens (`LabSubject`) with moves rounded to whole tokens; groups formed at random
+/// before round 1, and again every round with strangers matching. Returns the mean share
+/// the students' seats give, per round. `seed` keys the citizens and the matching.
+fn simulated_class(
+    settings: &Settings,
+    size: usize,
+    students: usize,
+    groups: usize,
+    seed: u64,
+) -> Vec<f64> {
+    let params = model_params(settings);
+    let e = settings.endowment;
+    let seats = size * groups;
+    let mut citizens: Vec<LabSubject> = (0..seats)
+        .map(|id| LabSubject::new(&params, seed, id as u32))
         .collect();
-    (0..settings.rounds as usize)
-        .map(|r| {
-            let values: Vec<f64> = runs.iter().map(|run| run[r]).collect();
-            let n = values.len() as f64;
-            let mean = values.iter().sum::<f64>() / n;
-            let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-            // 2.262: Student's t, 97.5% quantile at 9 degrees of freedom (10 runs).
-            let half = 2.262 * sd / n.sqrt();
-            (mean, (mean - half).max(0.0), (mean + half).min(1.0))
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut lineup: Vec<usize> = (0..seats).collect();
+    let mut given = vec![0.0; seats];
+    (0..settings.rounds)
+        .map(|round| {
+            if round == 0 || settings.rematch {
+                shuffle(&mut lineup, &mut rng);
+            }
+            for (citizen, c) in citizens.iter_mut().zip(&mut given) {
+                *c = (citizen.contribute(&params) * e).round();
+            }
+            for members in lineup.chunks(size) {
+                let total: f64 = members.iter().map(|&m| given[m]).sum();
+                for &m in members {
+                    let others = (total - given[m]) / (size - 1) as f64 / e;
+                    citizens[m].observe(others, &params);
+                }
+            }
+            // Seats 0..students are the students' (the lineup puts them anywhere).
+            given[..students].iter().sum::<f64>() / (students as f64 * e)
         })
         .collect()
 }
 
+/// The model's line for groups of `size` in a class with `students` students in `groups`
+/// groups: over `runs` simulated classes (seeds 1 to `runs`), per round the mean of their
+/// class means and the [`BAND_LOW`] and [`BAND_HIGH`] quantiles of them (see [`quantile`]).
+fn model_line(
+    settings: &Settings,
+    size: u32,
+    students: usize,
+    groups: usize,
+    runs: u64,
+) -> ModelLine {
+    let classes: Vec<Vec<f64>> = (1..=runs)
+        .map(|seed| simulated_class(settings, size as usize, students, groups, seed))
+        .collect();
+    let (mut mean, mut band) = (Vec::new(), Vec::new());
+    for r in 0..settings.rounds as usize {
+        let mut values: Vec<f64> = classes.iter().map(|class| class[r]).collect();
+        values.sort_by(f64::total_cmp);
+        mean.push(values.iter().sum::<f64>() / values.len() as f64);
+        band.push((quantile(&values, BAND_LOW), quantile(&values, BAND_HIGH)));
+    }
+    ModelLine { mean, band }
+}
+
+/// The model's mean in the lobby, before the class's groups are known: [`LOBBY_RUNS`]
+/// simulated classes of [`LOBBY_GROUPS`] groups of `size` students each; no band.
+fn lobby_line(settings: &Settings, size: u32) -> ModelLine {
+    let groups = LOBBY_GROUPS;
+    let students = size as usize * groups;
+    ModelLine {
+        band: Vec::new(),
+        ..model_line(settings, size, students, groups, LOBBY_RUNS)
+    }
+}
+
+/// The `p` quantile of `sorted` (ascending, not empty) by linear interpolation between
+/// order statistics (Hyndman and Fan's type 7, the default of R and NumPy): with n
+/// values, the value at position h = (n - 1) x p counted from 0, interpolated between
+/// the values at floor(h) and floor(h) + 1. With 200 values the 2.5% quantile lies
+/// between the 5th and 6th smallest, 97.5% between the 195th and 196th.
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let below = h.floor() as usize;
+    let above = (below + 1).min(sorted.len() - 1);
+    sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
+}
+
 /// The teacher's view: phase, seats, join address and QR code, the chart and the outcomes.
 fn teacher_view(slot: &Slot) -> serde_json::Value {
+    // Before the game's lock: the first view after the start computes the band.
+    let model = slot.model();
     let game = slot.lock();
     let now = Instant::now();
     let (phase, round) = phase_words(game.phase());
@@ -254,17 +365,19 @@ fn teacher_view(slot: &Slot) -> serde_json::Value {
         });
         lines.push(Line {
             name: format!("model, {size}"),
-            points: slot.band[t]
+            points: model[t]
+                .mean
                 .iter()
                 .enumerate()
-                .map(|(r, b)| ((r + 1) as f64, Some(b.0)))
+                .map(|(r, m)| ((r + 1) as f64, Some(*m)))
                 .collect(),
             colour,
             dashed: true,
-            band: slot.band[t]
+            band: model[t]
+                .band
                 .iter()
                 .enumerate()
-                .map(|(r, b)| ((r + 1) as f64, b.1, b.2))
+                .map(|(r, b)| ((r + 1) as f64, b.0, b.1))
                 .collect(),
         });
     }
@@ -508,17 +621,18 @@ mod tests {
 
     /// A slot as `open_game` makes it, without the ticker (no runtime needed).
     fn slot(settings: Settings) -> Slot {
-        let band = settings
+        let lobby = settings
             .sizes
             .iter()
-            .map(|&n| model_band(&settings, n))
+            .map(|&n| lobby_line(&settings, n))
             .collect();
         Slot {
             game: Mutex::new(Game::new("ABCD".into(), settings, 3).unwrap()),
             changed: watch::channel(0).0,
             phase: watch::channel(0).0,
             chose: broadcast::channel(CHOICES_QUEUED).0,
-            band,
+            lobby,
+            started: OnceLock::new(),
             qr: String::new(),
             join_url: "http://127.0.0.1:8000/play/ABCD".into(),
             opened: Instant::now(),
@@ -927,8 +1041,27 @@ mod tests {
         );
     }
 
+    /// A game of `rounds` rounds in groups of `sizes`, with `students` students, started.
+    fn started(sizes: Vec<u32>, rounds: u32, students: usize) -> Slot {
+        let app = app();
+        let slot = slot(Settings {
+            sizes,
+            rounds,
+            ..Settings::default()
+        });
+        for _ in 0..students {
+            join(&app, &slot, None);
+        }
+        start(&slot);
+        slot
+    }
+
+    fn widths(line: &ModelLine) -> Vec<f64> {
+        line.band.iter().map(|(low, high)| high - low).collect()
+    }
+
     #[test]
-    fn the_model_band_is_the_mean_and_95_percent_interval_of_ten_runs_of_100_groups() {
+    fn the_model_band_holds_95_percent_of_200_simulated_classes_with_the_class_groups() {
         let settings = Settings {
             sizes: vec![4],
             rounds: 5,
@@ -937,47 +1070,114 @@ mod tests {
             mpcr: 0.5,
             ..Settings::default()
         };
-        let band = model_band(&settings, 4);
-        assert_eq!(band.len(), 5, "one entry per round");
-        // The same game in the model's lab setting: 100 groups of 4, partners.
-        let mut p = Params::defaults();
-        for (name, value) in [
-            ("population.setting", 1.0),
-            ("lab.lab_group_size", 4.0),
-            ("population.n_citizens", 400.0),
-            ("lab.rematch", 0.0),
-            ("lab.endowment", 10.0),
-            ("lab.mpcr", 0.5),
-        ] {
-            p.set(name, value).unwrap();
-        }
-        let runs: Vec<Vec<f64>> = (1..=10)
-            .map(|seed| {
-                let out = simulate(&p, &[], 5, seed, Detail::Standard);
-                out.steps.iter().map(|s| s.mean_contribution).collect()
-            })
+        // 5 students in 2 groups of 4 (3 simulated citizens).
+        let line = model_line(&settings, 4, 5, 2, 200);
+        assert_eq!((line.mean.len(), line.band.len()), (5, 5), "per round");
+        let classes: Vec<Vec<f64>> = (1..=200)
+            .map(|seed| simulated_class(&settings, 4, 5, 2, seed))
             .collect();
-        for (r, &(mean, low, high)) in band.iter().enumerate() {
-            let values: Vec<f64> = runs.iter().map(|run| run[r]).collect();
-            let expected_mean = values.iter().sum::<f64>() / 10.0;
-            // Sample variance, from the sum of squares; t(0.975, 9 df) = 2.262.
-            let squares: f64 = values.iter().map(|v| v * v).sum();
-            let variance = (squares - 10.0 * expected_mean * expected_mean) / 9.0;
-            let half = 2.262 * (variance / 10.0).sqrt();
-            assert!((mean - expected_mean).abs() < 1e-9, "round {r}: {mean}");
-            assert!(
-                (low - (expected_mean - half)).abs() < 1e-9,
-                "round {r}: {low}"
-            );
-            assert!(
-                (high - (expected_mean + half)).abs() < 1e-9,
-                "round {r}: {high}"
-            );
+        for r in 0..5 {
+            let mut means: Vec<f64> = classes.iter().map(|class| class[r]).collect();
+            let mean = means.iter().sum::<f64>() / 200.0;
+            means.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            // Type 7: positions 199 x 0.025 = 4.975 and 199 x 0.975 = 194.025, from 0.
+            let low = means[4] + 0.975 * (means[5] - means[4]);
+            let high = means[194] + 0.025 * (means[195] - means[194]);
+            assert!((line.mean[r] - mean).abs() < 1e-12, "round {r}");
+            assert!((line.band[r].0 - low).abs() < 1e-12, "round {r}");
+            assert!((line.band[r].1 - high).abs() < 1e-12, "round {r}");
             assert!(
                 0.0 < low && low < mean && mean < high && high < 1.0,
                 "round {r}"
             );
+            // At least 190 of the 200 (more where class means tie at the band's edges).
+            let inside = means.iter().filter(|&&m| low <= m && m <= high).count();
+            assert!(inside >= 190, "round {r}: {inside} of 200");
         }
+        // The band is for the students' mean: 5 students move it more than 8 would.
+        let full = model_line(&settings, 4, 8, 2, 200);
+        let (five, eight) = (widths(&line), widths(&full));
+        let ratio = five.iter().sum::<f64>() / eight.iter().sum::<f64>();
+        assert!(ratio > 1.1, "{five:?} against {eight:?}");
+    }
+
+    #[test]
+    fn quantiles_interpolate_linearly_between_order_statistics() {
+        let five = [1.0, 2.0, 3.0, 4.0, 5.0];
+        for (p, q) in [
+            (0.0, 1.0),
+            (0.1, 1.4),
+            (0.25, 2.0),
+            (0.5, 3.0),
+            (0.975, 4.9),
+            (1.0, 5.0),
+        ] {
+            assert!(
+                (quantile(&five, p) - q).abs() < 1e-12,
+                "{p}: {}",
+                quantile(&five, p)
+            );
+        }
+        let ranks: Vec<f64> = (0..200).map(f64::from).collect();
+        assert!((quantile(&ranks, BAND_LOW) - 4.975).abs() < 1e-9);
+        assert!((quantile(&ranks, BAND_HIGH) - 194.025).abs() < 1e-9);
+        assert_eq!(quantile(&[0.3], 0.975), 0.3);
+    }
+
+    /// A class's mean over two groups moves far more from class to class than over 25: the
+    /// band, computed at the start for the class's own groups, says so.
+    #[test]
+    fn the_band_at_the_start_is_for_the_class_groups() {
+        let two = started(vec![4], 3, 8);
+        let settings = two.lock().settings().clone();
+        assert_eq!(two.model(), [model_line(&settings, 4, 8, 2, BAND_RUNS)]);
+        let many = started(vec![4], 3, 100);
+        assert_eq!(many.model(), [model_line(&settings, 4, 100, 25, BAND_RUNS)]);
+        let (two, many) = (widths(&two.model()[0]), widths(&many.model()[0]));
+        for r in 0..3 {
+            assert!(
+                two[r] > 2.5 * many[r],
+                "round {r}: {two:?} against {many:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_lobby_shows_the_model_mean_without_a_band_and_the_start_adds_it() {
+        let app = app();
+        let slot = slot(Settings {
+            sizes: vec![2, 3],
+            rounds: 3,
+            ..Settings::default()
+        });
+        let settings = slot.lock().settings().clone();
+        for _ in 0..3 {
+            join(&app, &slot, None);
+        }
+        let lobby = slot.model();
+        assert_eq!(lobby, [lobby_line(&settings, 2), lobby_line(&settings, 3)]);
+        assert!(lobby.iter().all(|line| line.band.is_empty()));
+        let view = teacher_view(&slot);
+        let chart = view["chart"].as_str().unwrap();
+        assert!(!chart.contains("fill-opacity"), "no band in the lobby");
+        // Per size: the class line (no point yet) and the model's mean.
+        let paths = crate::svg::paths(chart);
+        assert_eq!(paths.iter().filter(|p| p.len() == 3).count(), 2);
+        assert_eq!(paths.len(), 4);
+        start(&slot);
+        // 2 students in one group of 2, 1 in one group of 3 (with 2 simulated citizens).
+        let model = slot.model();
+        assert_eq!(model[0], model_line(&settings, 2, 2, 1, BAND_RUNS));
+        assert_eq!(model[1], model_line(&settings, 3, 1, 1, BAND_RUNS));
+        let view = teacher_view(&slot);
+        let chart = view["chart"].as_str().unwrap();
+        assert_eq!(chart.matches("fill-opacity").count(), 2, "a band per size");
+        // A game ended in the lobby keeps the lobby's mean.
+        let ended = self::slot(settings.clone());
+        end_game(&ended).unwrap();
+        assert_eq!(ended.model(), lobby);
+        let chart = teacher_view(&ended)["chart"].as_str().unwrap().to_string();
+        assert_eq!(crate::svg::paths(&chart).len(), 4, "{chart}");
     }
 
     #[test]
@@ -1044,17 +1244,14 @@ mod tests {
         let (slot, _) = one_round_played(&app);
         let view = teacher_view(&slot);
         let chart = view["chart"].as_str().unwrap();
-        // Each size's model band is shaded in that size's colour.
-        for colour in &COLOURS[..2] {
-            assert!(
-                chart.contains(&format!(r#"fill="{colour}" fill-opacity"#)),
-                "{colour}"
-            );
-        }
-        // Per size: the class line, the model's band, the model's line. The plot area runs
-        // from x = 48 (round 1) to x = 408 (round 3), so round 2 is at 228.
+        // The model band of the size Ada plays in is shaded in that size's colour; the
+        // groups of 3 have no student, so no class line and no band for one.
+        assert!(chart.contains(&format!(r#"fill="{}" fill-opacity"#, COLOURS[0])));
+        assert!(!chart.contains(&format!(r#"fill="{}" fill-opacity"#, COLOURS[1])));
+        // Per size: the class line, the model's band (if any), the model's line. The plot
+        // area runs from x = 48 (round 1) to x = 408 (round 3), so round 2 is at 228.
         let paths = crate::svg::paths(chart);
-        assert_eq!(paths.len(), 6);
+        assert_eq!(paths.len(), 5);
         let xs = |points: &[(f64, f64)]| points.iter().map(|p| p.0).collect::<Vec<_>>();
         assert_eq!(
             xs(&paths[0]),
@@ -1062,12 +1259,10 @@ mod tests {
             "the class of groups of 2 played round 1"
         );
         assert!(paths[3].is_empty(), "no student played in groups of 3");
-        for model in [&paths[2], &paths[5]] {
+        for model in [&paths[2], &paths[4]] {
             assert_eq!(xs(model), [48.0, 228.0, 408.0]);
         }
-        for band in [&paths[1], &paths[4]] {
-            assert_eq!(xs(band), [48.0, 228.0, 408.0, 408.0, 228.0, 48.0]);
-        }
+        assert_eq!(xs(&paths[1]), [48.0, 228.0, 408.0, 408.0, 228.0, 48.0]);
     }
 
     #[test]
