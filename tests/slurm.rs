@@ -659,3 +659,34 @@ fn submit_without_sbatch_writes_nothing() {
     .stderr(predicate::str::contains("`sbatch` is not on PATH"));
     assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
 }
+
+/// The script's jobs would say what `coprod run` says of the scenario before any run only
+/// in their logs; `coprod slurm` says it when it writes the script.
+#[test]
+fn slurm_says_the_notes_and_warnings_run_would() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("lab.toml"),
+        "[params.population]\nsetting = \"lab\"\nn_citizens = 40\n[experiment]\nsteps = 3\n\
+         replications = 2\n[experiment.sweep]\n\"lab.mpcr\" = [0.3, 0.6]\n",
+    )
+    .unwrap();
+    sb.cmd(&[
+        "slurm",
+        "lab.toml",
+        "--array",
+        "2",
+        "--set",
+        "groups.rho=0.5",
+        "--set",
+        "lab.mpcr=0.4",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains(
+        "note: --set lab.mpcr replaces the sweep over `lab.mpcr`\n",
+    ))
+    .stderr(predicate::str::contains(
+        "warning: --set groups.rho: lab runs do not read `groups.rho`, so it changes nothing\n",
+    ));
+}

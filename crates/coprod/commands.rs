@@ -363,6 +363,12 @@ fn on_path(name: &str) -> bool {
 
 /// What the script runs, and the warnings about the array's size.
 fn announce(written: &coprod_study::SlurmScript, array: u64) {
+    for note in &written.notes {
+        say!("note: {note}");
+    }
+    for warning in &written.warnings {
+        say!("warning: {warning}");
+    }
     let (runs, script) = (written.runs, written.script.display());
     if written.calibration {
         say!(

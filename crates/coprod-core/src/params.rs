@@ -9,6 +9,9 @@ use std::fmt;
 /// Bytes of citizen state per citizen (excluding the network), for memory estimates: the
 /// columns of `population::Citizens` (nine `f32`, the group, steps participated, flags).
 pub(crate) const BYTES_PER_CITIZEN: u64 = 9 * 4 + 4 + 2 + 1;
+/// Bytes of a lab run's state per subject, for memory estimates: `lab::run_lab`'s columns
+/// (the type, one byte; belief, motivation and contribution, `f64`; the place in the order).
+const BYTES_PER_SUBJECT: u64 = 1 + 3 * 8 + 8;
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
@@ -634,6 +637,10 @@ impl Params {
 
     /// Bytes the model state will take for these parameters, for refusing absurd sizes early.
     pub fn estimated_bytes(&self) -> u64 {
+        if self.is_lab() {
+            // No network and no citizen columns of the field model.
+            return BYTES_PER_SUBJECT * self.n_citizens as u64;
+        }
         // Citizen state, plus the network: an offset, a co-production tie slot and
         // `ring_degree` neighbour entries of 4 bytes each per citizen.
         (BYTES_PER_CITIZEN + 8 + 4 * self.ring_degree as u64) * self.n_citizens as u64
@@ -688,6 +695,11 @@ mod tests {
         p.validate().unwrap();
         p.n_communities = 1_000_000.0;
         p.validate().unwrap();
+        // Nor is its memory estimated with one.
+        let bytes = p.estimated_bytes();
+        p.ring_degree = 40.0;
+        assert_eq!(p.estimated_bytes(), bytes);
+        assert_eq!(bytes, 33 * 40);
         // An odd ring degree is out of its range in either setting.
         p.ring_degree = 5.0;
         assert!(p.validate().is_err());

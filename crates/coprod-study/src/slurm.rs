@@ -65,6 +65,11 @@ pub struct SlurmScript {
     pub out: PathBuf,
     /// Whether the script runs a calibration (then `runs` is 0).
     pub calibration: bool,
+    /// What the shards' and merge job's logs would say of the scenario before any run, to
+    /// say now: `--set` notes, and warnings on what the runs do not read or never reach.
+    pub notes: Vec<String>,
+    /// See [`SlurmScript::notes`].
+    pub warnings: Vec<String>,
 }
 
 /// `'text'` with single quotes escaped, for bash.
@@ -77,7 +82,7 @@ pub fn shell_quote(text: &str) -> String {
 pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     let mut scenario = Study::load(&args.scenario)?.scenario().clone();
     let settings = with_experiment_options(&args.settings, args.replications, args.seed)?;
-    scenario.apply_settings(&settings)?;
+    let notes = scenario.apply_settings(&settings)?;
     if args.quick {
         crate::shipped::make_quick(&mut scenario, &settings)?;
     }
@@ -132,6 +137,8 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         runs: scenario.n_runs(),
         out,
         calibration: false,
+        notes,
+        warnings: scenario.warnings(),
     })
 }
 

@@ -90,6 +90,12 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
         runs: 0,
         out,
         calibration: true,
+        notes: Vec::new(),
+        warnings: [
+            scenario.baseline_warnings(),
+            scenario.calibration_warnings(),
+        ]
+        .concat(),
     })
 }
 
