@@ -429,7 +429,9 @@ fn check_identity(target: &Path, staging: &Path, identity: &Identity) -> Result<
         })?;
     // The same version, scenario and number of runs, else the saved runs are another
     // run's and resuming would mix them in.
+    // The fingerprint decides; the recipe only says in words what differs.
     if found.coprod_version == identity.coprod_version
+        && found.scenario_hash != identity.scenario_hash
         && let Some((started, now)) = found.recipe_differences(identity)
     {
         return Err(OutputError::Differs {
@@ -1622,6 +1624,12 @@ mod tests {
                 cut.display()
             )
         );
+        // The same fingerprint resumes whatever its recipe says: the fingerprint decides.
+        let reworded = Identity {
+            recipe: vec![("experiment.seed".into(), "seven".into())],
+            ..identity.clone()
+        };
+        drop(Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &reworded).unwrap());
         let mut w =
             Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
         assert_eq!(w.runs_done(), 4);
