@@ -640,15 +640,13 @@ pub fn read_runs(dir: &Path) -> Result<RunsTable, ReadError> {
 /// [`ReadError`] naming the file, and the line and column of a row that disagrees.
 pub fn read_runs_of(dir: &Path, expected: Option<&Expected>) -> Result<RunsTable, ReadError> {
     let mut t = RawTable::read(&dir.join(RUNS_CSV))?;
+    let run_id = t.column("run_id")?;
+    let (variant, replication) = (t.column("variant")?, t.column("replication")?);
     let c = agree::RunColumns {
-        run_id: t.column("run_id")?,
-        variant: t.column("variant")?,
-        replication: t.column("replication")?,
-        point: Vec::new(),
-    };
-    let c = agree::RunColumns {
-        point: between(&t, c.variant, c.replication)?,
-        ..c
+        run_id,
+        variant,
+        point: between(&t, variant, replication)?,
+        replication,
     };
     let seed = t.column("seed")?;
     let metric_cols: Vec<usize> = (seed + 1..t.header.len()).collect();

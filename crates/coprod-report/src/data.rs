@@ -321,10 +321,10 @@ impl RunData {
         // The files must agree with the manifest (when there is one) and with each other:
         // every page and chart states what they say.
         let manifest = read_manifest(dir)?;
-        let expected = match &manifest {
-            Some(m) => Some(Expected::of_manifest(dir, m)?),
-            None => None,
-        };
+        let expected = manifest
+            .as_ref()
+            .map(|m| Expected::of_manifest(dir, m))
+            .transpose()?;
         let runs = read_runs_of(dir, expected.as_ref())?;
         // Before summary.csv, whose counts would disagree too: the count says more.
         check_run_count(dir, manifest.as_ref(), runs.rows.len())?;

@@ -512,17 +512,23 @@ impl Scenario {
         Ok(())
     }
 
+    /// Whether the scenario's runs are lab runs, `--set` included: every run has the
+    /// scenario's setting (a variant or sweep that would mix the two is refused).
+    pub fn runs_lab(&self) -> bool {
+        self.params_for(0, 0).is_lab()
+    }
+
     /// A sweep axis over a parameter the scenario's runs do not read
     /// (`coprod_core::ParamSpec::read_in`): seeds depend on the replication only, so every
     /// point of it would be the same runs under a different label.
     pub(crate) fn unread_axis(&self) -> Option<&SweepAxis> {
-        let lab = self.params_for(0, 0).is_lab();
+        let lab = self.runs_lab();
         self.sweep.iter().find(|a| !SPECS[a.param].read_in(lab))
     }
 
     /// The refusal of [`Scenario::unread_axis`]'s axis: message and hint.
     pub(crate) fn unread_axis_refusal(&self, axis: &SweepAxis) -> (String, String) {
-        let setting = setting_name(self.params_for(0, 0).is_lab());
+        let setting = setting_name(self.runs_lab());
         (
             format!(
                 "the sweep over `{}` changes nothing: {setting} runs do not read it, so every \

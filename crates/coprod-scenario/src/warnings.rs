@@ -96,11 +96,6 @@ impl Scenario {
             .map(move |i| (SPECS[i].name, setting_name(lab)))
     }
 
-    /// Every run has the scenario's setting (a mixture is refused when the file is read).
-    fn runs_lab(&self) -> bool {
-        self.params_for(0, 0).is_lab()
-    }
-
     fn late_interventions(&self) -> Vec<String> {
         let mut out = Vec::new();
         for variant in &self.variants {

@@ -227,7 +227,7 @@ fn check_lesson(study: &Study, options: &TeachOptions) -> Result<Option<String>>
     let applied = scenario.apply_settings(&settings);
     // The lesson's own reason first: the lab would also be refused for its sweep of sizes,
     // which lab runs do not read, a reason that does not tell a teacher what to drop.
-    if scenario.params_for(0, 0).is_lab() {
+    if scenario.runs_lab() {
         bail!(
             "the lesson needs the field setting (citizens in communities): the lab \
              setting has no lasting groups to compare\n\nhint: drop `--set \
