@@ -659,3 +659,31 @@ fn warns_before_the_runs_of_what_the_runs_do_not_read() {
     );
     assert_eq!(stderr.matches("warning").count(), 3, "{stderr}");
 }
+
+/// Runs made lab runs by `--set population.setting=lab` are charted in the lab's units
+/// (the units were those of the file's setting, the field's "share of effort").
+#[test]
+fn a_set_lab_setting_charts_in_the_labs_units() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("f.toml"),
+        "[params.population]\nn_citizens = 40\nn_communities = 4\n[experiment]\nsteps = 3\n\
+         [sensitivity]\nmethod = \"morris\"\ntrajectories = 2\nreplications = 1\nbootstrap = 0\n\
+         outputs = [\"mean_contribution\"]\n[sensitivity.parameters]\n\
+         \"behaviour.cc_slope\" = [0.5, 1.0]\n\"behaviour.belief_weight\" = [0.2, 0.8]\n",
+    )
+    .unwrap();
+    sb.cmd(&[
+        "sensitivity",
+        "f.toml",
+        "--set",
+        "population.setting=lab",
+        "--out",
+        "s",
+    ])
+    .assert()
+    .success();
+    let svg = fs::read_to_string(sb.path().join("s/charts/morris_mean_contribution.svg")).unwrap();
+    assert!(svg.contains("share of endowment"), "{svg}");
+    assert!(!svg.contains("share of effort"));
+}

@@ -350,7 +350,7 @@ fn index_rows(
         rows.push(noise_row(output, &replicates[o], designs.len()));
         method_rows(designs, &means, table, scenario, output, &mut rows);
         let axis = Axis {
-            unit: coprod_report::metric_unit(output, scenario.base.is_lab()).unwrap_or(""),
+            unit: coprod_report::metric_unit(output, scenario.runs_lab()).unwrap_or(""),
             ci: table.bootstrap > 0,
         };
         drawn += draw(&rows, output, &axis, charts, progress)?;
