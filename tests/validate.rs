@@ -120,15 +120,15 @@ fn validate_with_table(
     (dir, stdout)
 }
 
-/// The printed table has a line per claim, in order, with its class and pass rate, then a
-/// line whose counts and mean pass rate are those of validation.csv (the output directory
-/// is the last line).
+/// The printed table has a line per claim, in order, with its class, pass rate and class
+/// after the placebo check, then two lines whose counts and mean pass rate are those of
+/// validation.csv (the output directory is the last line).
 fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines.len(),
-        table.len() + 3,
-        "header, a line per claim, totals, directory"
+        table.len() + 4,
+        "header, a line per claim, totals, placebo check, directory"
     );
     for (line, row) in lines[1..].iter().zip(table) {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -142,6 +142,13 @@ fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
             None => "explor.".to_string(),
         };
         assert_eq!(words[3], pass, "{line}");
+        if !row["adjusted_class"].is_empty() {
+            assert_eq!(
+                words.last(),
+                Some(&row["adjusted_class"].as_str()),
+                "{line}"
+            );
+        }
     }
     let judged: Vec<&BTreeMap<String, String>> = table
         .iter()
@@ -154,12 +161,32 @@ fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
         .sum::<f64>()
         / judged.len() as f64;
     assert_eq!(
-        lines[lines.len() - 2],
+        lines[lines.len() - 3],
         format!(
             "{} claims: {derived} derived, {} assumptions; mean pass rate {:.0}%",
             judged.len(),
             judged.len() - derived,
             100.0 * mean
+        )
+    );
+    let checked = |class: &str| {
+        judged
+            .iter()
+            .filter(|r| r["adjusted_class"] == class)
+            .count()
+    };
+    let decomposed = judged
+        .iter()
+        .filter(|r| !r["adjusted_class"].is_empty())
+        .count();
+    assert_eq!(
+        lines[lines.len() - 2],
+        format!(
+            "placebo check of holding ({decomposed} decomposed claims): {} derived, {} \
+             reversed, {} assumptions (docs/validation.md)",
+            checked("derived"),
+            checked("reversed"),
+            checked("assumption")
         )
     );
 }
@@ -221,6 +248,36 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
         if let (Some(l), Some(h)) = (num(row, "share_ci_low"), num(row, "share_ci_high")) {
             assert!(l <= h, "{id}: share interval {l} {h}");
         }
+        // The placebo check of holding runs wherever the decomposition does.
+        let decomposed = num(row, "direct_effect").is_some();
+        assert_eq!(num(row, "placebo_effect").is_some(), decomposed, "{id}");
+        assert_eq!(num(row, "adjusted_direct").is_some(), decomposed, "{id}");
+        let classes: &[&str] = if decomposed {
+            &["derived", "reversed", "assumption"]
+        } else {
+            &[""]
+        };
+        assert!(
+            classes.contains(&row["adjusted_class"].as_str()),
+            "{id}: {row:?}"
+        );
+        for what in ["placebo", "adjusted"] {
+            if let Some(mean) = num(
+                row,
+                &format!(
+                    "{what}_{}",
+                    if what == "placebo" {
+                        "effect"
+                    } else {
+                        "direct"
+                    }
+                ),
+            ) {
+                let l = num(row, &format!("{what}_ci_low")).unwrap();
+                let h = num(row, &format!("{what}_ci_high")).unwrap();
+                assert!(l <= mean && mean <= h, "{id}: {what} {l} {mean} {h}");
+            }
+        }
         let robust = num(row, "robustness_share").expect("--robustness-all maps every claim");
         assert!((0.0..=1.0).contains(&robust), "{id}");
         assert_eq!(num(row, "robustness_points"), Some(28.0), "{id}");
@@ -230,6 +287,7 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
     assert!(decomposition.iter().any(|r| r["held"] == "contagion"));
     let mut with_interval = 0;
     for row in &decomposition {
+        assert!(!row["placebo_effect"].is_empty(), "{row:?}: no placebo");
         let total: f64 = row["total_effect"].parse().unwrap();
         if let (Ok(l), Ok(h)) = (
             row["total_ci_low"].parse::<f64>(),

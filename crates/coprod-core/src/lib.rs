@@ -40,7 +40,7 @@ mod view;
 
 pub use interventions::Intervention;
 pub use lab::LabSubject;
-pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held};
+pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held, simulate_placebo_held};
 pub use metrics::{
     CitizenRecord, EndReason, GROUP_METRICS, GroupLife, GroupRecord, LASTING_MONTHS, METRICS,
     OrgStepRecord, RunOutput, StepMetrics, TaskKind, end_rate, kaplan_meier, median_lifetime,

@@ -8,9 +8,10 @@
 
 use crate::interventions::Intervention;
 use crate::metrics::RunOutput;
-use crate::model::Model;
+use crate::model::{Model, Streams};
 use crate::params::Params;
 use crate::population::flag;
+use crate::rng::Stream;
 use crate::{Detail, run_steps};
 
 /// A mediating state variable that a treatment run can hold at the control run's values.
@@ -192,6 +193,55 @@ pub fn simulate_held(
     control: &Trajectory,
     hold: &[Mediator],
 ) -> RunOutput {
+    held_run(
+        params,
+        interventions,
+        steps,
+        seed,
+        detail,
+        control,
+        hold,
+        false,
+    )
+}
+
+/// Runs like [`simulate_held`], but as a placebo (docs/ODD.md 8.19): the population,
+/// network, organisations and staff are drawn from `seed` as in any run, and every stream a
+/// step draws from is keyed on its placebo number instead. Unheld, such a run is a twin of
+/// the plain run with the same population and independent dynamics; held at the plain run's
+/// trajectory, it shows what holding alone does.
+pub fn simulate_placebo_held(
+    params: &Params,
+    interventions: &[Intervention],
+    steps: u32,
+    seed: u64,
+    detail: Detail,
+    control: &Trajectory,
+    hold: &[Mediator],
+) -> RunOutput {
+    held_run(
+        params,
+        interventions,
+        steps,
+        seed,
+        detail,
+        control,
+        hold,
+        true,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn held_run(
+    params: &Params,
+    interventions: &[Intervention],
+    steps: u32,
+    seed: u64,
+    detail: Detail,
+    control: &Trajectory,
+    hold: &[Mediator],
+    placebo: bool,
+) -> RunOutput {
     let hold: Vec<Mediator> = hold
         .iter()
         .copied()
@@ -205,6 +255,9 @@ pub fn simulate_held(
         seed,
         detail,
         &mut |model, k| {
+            if k == 0 && placebo {
+                model.streams = Streams::new(seed, Stream::PlaceboBase as u64);
+            }
             if k > 0
                 && let Some(snap) = control.steps.get(k as usize - 1)
             {
@@ -401,6 +454,49 @@ mod tests {
         }
         let all = simulate_held(&p, &[], 40, 3, Detail::WithCitizens, &own, &holdable());
         assert_eq!(bytes(&all), plain);
+    }
+
+    /// A placebo has the plain run's population (nothing is drawn differently before the
+    /// first step) and dynamics of its own.
+    #[test]
+    fn a_placebo_shares_the_population_and_not_the_dynamics() {
+        let p = small();
+        let none = Trajectory::default();
+        let placebo =
+            |steps| simulate_placebo_held(&p, &[], steps, 3, Detail::WithCitizens, &none, &[]);
+        assert_eq!(
+            bytes(&placebo(0)),
+            bytes(&simulate(&p, &[], 0, 3, Detail::WithCitizens))
+        );
+        let (plain, twin) = (simulate(&p, &[], 40, 3, Detail::WithCitizens), placebo(40));
+        assert_ne!(plain.steps, twin.steps);
+        let drawn = |o: &RunOutput| -> Vec<(u32, u8, f64, f64)> {
+            o.citizens
+                .iter()
+                .map(|c| (c.community, c.resource_group, c.skill, c.initial_efficacy))
+                .collect()
+        };
+        assert_eq!(drawn(&plain), drawn(&twin));
+    }
+
+    /// A held placebo ends with the control's values of what it holds, like a held treatment.
+    #[test]
+    fn a_held_placebo_takes_the_controls_held_state() {
+        let p = small();
+        let (plain, control) = record_mediators(&p, &[], 40, 3, Detail::WithCitizens, &holdable());
+        let free = simulate_placebo_held(&p, &[], 40, 3, Detail::WithCitizens, &control, &[]);
+        let held = simulate_placebo_held(
+            &p,
+            &[],
+            40,
+            3,
+            Detail::WithCitizens,
+            &control,
+            &[Mediator::CitizenTrust, Mediator::Belief],
+        );
+        let trust = |o: &RunOutput| -> Vec<f64> { o.citizens.iter().map(|c| c.trust).collect() };
+        assert_eq!(trust(&held), trust(&plain));
+        assert_ne!(trust(&free), trust(&plain));
     }
 
     #[test]

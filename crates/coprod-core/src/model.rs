@@ -26,6 +26,23 @@ pub(crate) struct Streams {
     pub(crate) self_organise: ModelRng,
 }
 
+impl Streams {
+    /// The step streams under key `seed`, numbered `base +` each stream's own number (`base`
+    /// is 0 but in a placebo run).
+    pub(crate) fn new(seed: u64, base: u64) -> Streams {
+        let keyed = |s: Stream| rng::stream_id(seed, base + s as u64);
+        Streams {
+            opportunities: keyed(Stream::Opportunities),
+            contact: keyed(Stream::Contact),
+            recruitment: keyed(Stream::Recruitment),
+            contribution: keyed(Stream::Contribution),
+            leaving: keyed(Stream::Leaving),
+            ties: keyed(Stream::Ties),
+            self_organise: keyed(Stream::SelfOrganise),
+        }
+    }
+}
+
 /// A running model: citizens, network, communities, organisations and groups.
 ///
 /// Build with [`Model::new`], advance with [`Model::step`]. Structural parameters
@@ -130,15 +147,7 @@ impl Model {
             .collect();
         let staff = Staff::draw(p, &orgs, seed);
         staff.aggregate(&mut orgs);
-        let streams = Streams {
-            opportunities: rng::stream(seed, Stream::Opportunities),
-            contact: rng::stream(seed, Stream::Contact),
-            recruitment: rng::stream(seed, Stream::Recruitment),
-            contribution: rng::stream(seed, Stream::Contribution),
-            leaving: rng::stream(seed, Stream::Leaving),
-            ties: rng::stream(seed, Stream::Ties),
-            self_organise: rng::stream(seed, Stream::SelfOrganise),
-        };
+        let streams = Streams::new(seed, 0);
         let n_low = citizens
             .flags
             .iter()

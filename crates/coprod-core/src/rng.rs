@@ -41,6 +41,9 @@ pub(crate) enum Stream {
     NetworkBase = 1 << 32,
     /// Simulated subjects playing with people (`LabSubject`) are `LAB_SUBJECT_BASE + subject`.
     LabSubjectBase = 2 << 32,
+    /// A placebo run's step streams (validation only, docs/ODD.md 8.19) are `PLACEBO_BASE +`
+    /// the stream's own number.
+    PlaceboBase = 3 << 32,
 }
 
 /// The generator for `stream` under key `seed`.

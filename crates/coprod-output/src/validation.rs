@@ -103,6 +103,28 @@ pub struct ValidationRow {
     pub robustness_drivers: String,
     /// How the effect was computed.
     pub note: String,
+    /// What holding alone does: mean of `Y(placebo, held) - Y(control)` (docs/validation.md,
+    /// "Placebo check of holding").
+    pub placebo_effect: Option<f64>,
+    /// Lower end of its 95% CI.
+    pub placebo_ci_low: Option<f64>,
+    /// Upper end.
+    pub placebo_ci_high: Option<f64>,
+    /// The direct effect with the control arm replaced by the held placebo.
+    pub adjusted_direct: Option<f64>,
+    /// Lower end of its 95% CI.
+    pub adjusted_ci_low: Option<f64>,
+    /// Upper end.
+    pub adjusted_ci_high: Option<f64>,
+    /// `1 - adjusted_direct / total` over the decomposed replications.
+    pub adjusted_share: Option<f64>,
+    /// Lower end of its 95% paired bootstrap interval.
+    pub adjusted_share_ci_low: Option<f64>,
+    /// Upper end.
+    pub adjusted_share_ci_high: Option<f64>,
+    /// The class after the placebo check: derived, reversed or assumption (empty when
+    /// nothing was decomposed).
+    pub adjusted_class: String,
 }
 
 /// One row of `decomposition.csv`: a claim with one hold set.
@@ -134,6 +156,25 @@ pub struct DecompositionRow {
     pub share_ci_high: Option<f64>,
     /// Replications.
     pub n: u64,
+    /// What holding alone does: mean of `Y(placebo, held) - Y(control)` (docs/validation.md,
+    /// "Placebo check of holding").
+    pub placebo_effect: Option<f64>,
+    /// Lower end of its 95% CI.
+    pub placebo_ci_low: Option<f64>,
+    /// Upper end.
+    pub placebo_ci_high: Option<f64>,
+    /// The direct effect with the control arm replaced by the held placebo.
+    pub adjusted_direct: Option<f64>,
+    /// Lower end of its 95% CI.
+    pub adjusted_ci_low: Option<f64>,
+    /// Upper end.
+    pub adjusted_ci_high: Option<f64>,
+    /// `1 - adjusted_direct / total` over the decomposed replications.
+    pub adjusted_share: Option<f64>,
+    /// Lower end of its 95% paired bootstrap interval.
+    pub adjusted_share_ci_low: Option<f64>,
+    /// Upper end.
+    pub adjusted_share_ci_high: Option<f64>,
 }
 
 /// One point of a claim's robustness map: the values of the assumed parameters (in the

@@ -17,7 +17,7 @@ use coprod_output::{
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
 use coprod_scenario::Scenario;
 use coprod_sweep::Runner;
-use coprod_validate::{ClaimResult, Options, evaluate, seeds::SEED_DERIVATION};
+use coprod_validate::{AdjustedClass, ClaimResult, Options, evaluate, seeds::SEED_DERIVATION};
 
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
@@ -171,6 +171,11 @@ fn high(ci: Option<(f64, f64)>) -> Option<f64> {
     ci.map(|c| c.1)
 }
 
+/// A mean, or an empty cell when it is missing (a replication without a read-out).
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
 fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
     let j = &r.judgement;
     let all = r.all_held();
@@ -204,7 +209,7 @@ fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
         total_ci_low: low(j.total.ci),
         total_ci_high: high(j.total.ci),
         total_n: j.total.n,
-        direct_effect: all.map(|d| d.direct.mean),
+        direct_effect: all.and_then(|d| finite(d.direct.mean)),
         direct_ci_low: all.and_then(|d| low(d.direct.ci)),
         direct_ci_high: all.and_then(|d| high(d.direct.ci)),
         direct_n: all.map(|d| d.direct.n),
@@ -215,6 +220,16 @@ fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
         robustness_points: r.robustness.as_ref().map(|m| m.points as u64),
         robustness_drivers: drivers,
         note: r.note.clone(),
+        placebo_effect: all.and_then(|d| finite(d.placebo.mean)),
+        placebo_ci_low: all.and_then(|d| low(d.placebo.ci)),
+        placebo_ci_high: all.and_then(|d| high(d.placebo.ci)),
+        adjusted_direct: all.and_then(|d| finite(d.adjusted.mean)),
+        adjusted_ci_low: all.and_then(|d| low(d.adjusted.ci)),
+        adjusted_ci_high: all.and_then(|d| high(d.adjusted.ci)),
+        adjusted_share: all.and_then(|d| d.adjusted_share),
+        adjusted_share_ci_low: all.and_then(|d| low(d.adjusted_share_ci)),
+        adjusted_share_ci_high: all.and_then(|d| high(d.adjusted_share_ci)),
+        adjusted_class: r.adjusted_class.map_or("", |c| c.name()).into(),
     }
 }
 
@@ -236,6 +251,15 @@ fn decomposition(r: &ClaimResult) -> Vec<DecompositionRow> {
             share_ci_low: low(d.share_ci),
             share_ci_high: high(d.share_ci),
             n: d.direct.n,
+            placebo_effect: finite(d.placebo.mean),
+            placebo_ci_low: low(d.placebo.ci),
+            placebo_ci_high: high(d.placebo.ci),
+            adjusted_direct: finite(d.adjusted.mean),
+            adjusted_ci_low: low(d.adjusted.ci),
+            adjusted_ci_high: high(d.adjusted.ci),
+            adjusted_share: d.adjusted_share,
+            adjusted_share_ci_low: low(d.adjusted_share_ci),
+            adjusted_share_ci_high: high(d.adjusted_share_ci),
         })
         .collect()
 }
@@ -262,7 +286,7 @@ impl fmt::Display for Validation {
 fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(
         out,
-        "{:<4} {:<10} {:<26} {:>9} {:>11} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}",
+        "{:<4} {:<10} {:<26} {:>9} {:>11} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}  placebo check",
         "id",
         "class",
         "metric",
@@ -288,7 +312,7 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
         };
         writeln!(
             out,
-            "{:<4} {:<10} {:<26} {:>9} {:>11} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}",
+            "{:<4} {:<10} {:<26} {:>9} {:>11} {:>24} {:>11} {:>24} {:>6} {:>16} {:>6}  {}",
             r.id,
             r.class.as_str(),
             r.metric,
@@ -302,6 +326,7 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
             all.and_then(|d| d.share_ci)
                 .map_or_else(String::new, |(l, h)| format!("[{l:.2}, {h:.2}]")),
             opt(r.robustness.as_ref().map(|m| m.share), 2),
+            r.adjusted_class.map_or("", |c| c.name()),
         )?;
     }
     let judged: Vec<&ClaimResult> = results.iter().filter(|r| !r.exploratory).collect();
@@ -317,6 +342,17 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
         judged.len(),
         judged.len() - derived,
         100.0 * mean_pass
+    )?;
+    let checked: Vec<AdjustedClass> = judged.iter().filter_map(|r| r.adjusted_class).collect();
+    let count = |c: AdjustedClass| checked.iter().filter(|&&a| a == c).count();
+    writeln!(
+        out,
+        "placebo check of holding ({} decomposed claims): {} derived, {} reversed, {} \
+         assumptions (docs/validation.md)",
+        checked.len(),
+        count(AdjustedClass::Derived),
+        count(AdjustedClass::Reversed),
+        count(AdjustedClass::Assumption)
     )?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use coprod_core::{
     Detail, METRICS, Mediator, Params, RunOutput, record_mediators, simulate, simulate_held,
-    summary_names,
+    simulate_placebo_held, summary_names,
 };
 use coprod_scenario::{Comparison, Direction, Registration, Scenario, Validation};
 
@@ -251,11 +251,21 @@ impl Replicate for Claim<'_> {
         union.dedup();
         let mut arms = vec![f64::NAN; self.arms.len()];
         let mut held = vec![vec![f64::NAN; self.arms.len()]; hold.len()];
+        let mut placebo = Vec::new();
         let trajectory = self.control.map(|c| {
             let p = self.params(c);
             let interventions = &self.scenario.variants[self.arms[c].0].interventions;
             let (out, t) = record_mediators(&p, interventions, steps, seed, detail, &union);
             arms[c] = self.read(&out);
+            // What holding alone does (docs/validation.md, "Placebo check of holding").
+            placebo = hold
+                .iter()
+                .map(|set| {
+                    let out =
+                        simulate_placebo_held(&p, interventions, steps, seed, detail, &t, set);
+                    self.read(&out)
+                })
+                .collect();
             t
         });
         for a in 0..self.arms.len() {
@@ -272,7 +282,11 @@ impl Replicate for Claim<'_> {
                 }
             }
         }
-        Rep { arms, held }
+        Rep {
+            arms,
+            held,
+            placebo,
+        }
     }
 }
 

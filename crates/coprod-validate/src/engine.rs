@@ -15,14 +15,19 @@ use coprod_sweep::Runner;
 
 use crate::seeds::{Stream, seed};
 
-/// One replication of an experiment: the read-out of every arm, and of every non-control
-/// arm re-run with each hold set (`held[set][arm]`; the control arm's entry is unused).
+/// One replication of an experiment: the read-out of every arm, of every non-control arm
+/// re-run with each hold set (`held[set][arm]`; the control arm's entry is unused), and of
+/// the placebo held with each hold set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rep {
     /// Read-out of each arm.
     pub arms: Vec<f64>,
     /// Read-out of each arm with hold set `s` held at the control arm's trajectory.
     pub held: Vec<Vec<f64>>,
+    /// Read-out of the placebo (the control arm with step dynamics of its own, docs/ODD.md
+    /// 8.19) with hold set `s` held at the control arm's trajectory; empty when nothing is
+    /// held.
+    pub placebo: Vec<f64>,
 }
 
 /// An experiment that runs paired replications from a seed.
@@ -33,7 +38,8 @@ pub trait Replicate: Sync {
     fn control(&self) -> Option<usize>;
     /// How arms combine into the effect.
     fn contrast(&self) -> &Contrast;
-    /// Runs one replication with `seed`, and the held re-runs for each set in `hold`.
+    /// Runs one replication with `seed`, and the held re-runs and held placebos for each set
+    /// in `hold`.
     fn replicate(&self, seed: u64, hold: &[Vec<Mediator>]) -> Rep;
 }
 
@@ -133,6 +139,16 @@ pub struct Decomposed {
     pub share: Option<f64>,
     /// Its 95% paired bootstrap percentile interval.
     pub share_ci: Option<(f64, f64)>,
+    /// What holding alone does: `Y(placebo, held) - Y(control)` over the decomposed
+    /// replications.
+    pub placebo: Summary,
+    /// The direct effect with the control arm replaced by the held placebo, so that both
+    /// sides of the contrast are held at the same trajectory.
+    pub adjusted: Summary,
+    /// `1 - mean(adjusted) / mean(total)` (None when the total mean is 0).
+    pub adjusted_share: Option<f64>,
+    /// Its 95% paired bootstrap percentile interval.
+    pub adjusted_share_ci: Option<(f64, f64)>,
 }
 
 /// Everything a verdict found.
@@ -305,15 +321,27 @@ fn decompose(
         .map(|(s, h)| {
             let direct: Vec<f64> = part
                 .iter()
-                .map(|r| direct_effect(contrast, r, s, control, best))
+                .map(|r| held_effect(contrast, r, s, r.arms[control], control, best))
                 .collect();
             let boot = text_seed(&format!("{}:bootstrap:{}", design.salt, h.name));
             let share = mediated_share(&total, &direct, design.resamples, boot);
+            let placebo = |r: &Rep| r.placebo.get(s).copied().unwrap_or(f64::NAN);
+            let bias: Vec<f64> = part.iter().map(|r| placebo(r) - r.arms[control]).collect();
+            let adjusted: Vec<f64> = part
+                .iter()
+                .map(|r| held_effect(contrast, r, s, placebo(r), control, best))
+                .collect();
+            let boot = text_seed(&format!("{}:bootstrap-placebo:{}", design.salt, h.name));
+            let adjusted_share = mediated_share(&total, &adjusted, design.resamples, boot);
             Decomposed {
                 hold: h.name.clone(),
                 direct: summarise(&direct),
                 share: share.map(|s| s.0),
                 share_ci: share.and_then(|s| s.1),
+                placebo: summarise(&bias),
+                adjusted: summarise(&adjusted),
+                adjusted_share: adjusted_share.map(|s| s.0),
+                adjusted_share_ci: adjusted_share.and_then(|s| s.1),
             }
         })
         .collect();
@@ -378,17 +406,20 @@ fn effect(contrast: &Contrast, rep: &Rep, best: Option<usize>) -> f64 {
     }
 }
 
-/// The effect with the non-control arms replaced by their held re-runs.
-fn direct_effect(
+/// The effect with the non-control arms replaced by their re-runs held with `set`, and the
+/// control arm's read-out by `at_control`: the control itself for the direct effect, the
+/// held placebo for the adjusted one.
+fn held_effect(
     contrast: &Contrast,
     rep: &Rep,
     set: usize,
+    at_control: f64,
     control: usize,
     best: Option<usize>,
 ) -> f64 {
     let arm = |a: usize| {
         if a == control {
-            rep.arms[a]
+            at_control
         } else {
             rep.held[set][a]
         }
@@ -500,6 +531,7 @@ mod tests {
             .map(|a| Rep {
                 arms: a.to_vec(),
                 held: Vec::new(),
+                placebo: Vec::new(),
             })
             .collect()
     }
@@ -684,6 +716,7 @@ mod tests {
         let rep = Rep {
             arms: vec![1.0, 4.0, 2.0],
             held: vec![vec![f64::NAN, 3.0, 1.5]],
+            placebo: vec![1.25],
         };
         let opt = Contrast::InteriorOptimum;
         assert_eq!(effect(&opt, &rep, Some(1)), 3.0);
@@ -691,9 +724,12 @@ mod tests {
             effect(&Contrast::Linear(vec![-1.0, 0.0, 1.0]), &rep, None),
             1.0
         );
-        assert_eq!(direct_effect(&opt, &rep, 0, 0, Some(1)), 2.0);
+        assert_eq!(held_effect(&opt, &rep, 0, 1.0, 0, Some(1)), 2.0);
         let linear = Contrast::Linear(vec![-1.0, 0.0, 1.0]);
-        assert_eq!(direct_effect(&linear, &rep, 0, 0, None), 0.5);
+        assert_eq!(held_effect(&linear, &rep, 0, 1.0, 0, None), 0.5);
+        // The adjusted effect puts the held placebo in the control's place.
+        assert_eq!(held_effect(&opt, &rep, 0, rep.placebo[0], 0, Some(1)), 1.75);
+        assert_eq!(held_effect(&linear, &rep, 0, rep.placebo[0], 0, None), 0.25);
     }
 
     /// The best dose is the one with the highest pooled mean, wherever it lies.
@@ -758,6 +794,9 @@ mod tests {
             Rep {
                 arms: vec![0.0, 1.0 + x],
                 held: hold.iter().map(|_| vec![f64::NAN, 0.5 + x]).collect(),
+                // Holding alone adds 0.25: the held placebo reads 0.25 where the control
+                // reads 0.
+                placebo: hold.iter().map(|_| 0.25).collect(),
             }
         }
     }
@@ -827,6 +866,14 @@ mod tests {
         // Held re-runs halve the effect: the mediated share is one half.
         let share = j.decomposition[0].share.unwrap();
         assert!((share - 0.5).abs() < 0.2, "{share}");
+        // Holding alone adds 0.25, which the adjusted direct effect takes off.
+        let all = &j.decomposition[0];
+        assert!((all.placebo.mean - 0.25).abs() < 1e-12, "{:?}", all.placebo);
+        assert!((all.direct.mean - all.adjusted.mean - 0.25).abs() < 1e-12);
+        let adjusted = all.adjusted_share.unwrap();
+        let total = j.decomposed_total.as_ref().unwrap().mean;
+        assert!((adjusted - (1.0 - all.adjusted.mean / total)).abs() < 1e-12);
+        assert!(adjusted > share, "{adjusted} {share}");
         // Nothing to hold: no decomposition and no decomposed total.
         design.hold_sets = Vec::new();
         let none = judge(&Shift::new(), &design, &runner);

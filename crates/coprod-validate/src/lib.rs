@@ -16,7 +16,10 @@
 //!    replications) with the registered
 //!    mediators held at the control run's trajectory, all together and each alone (the
 //!    controlled direct effect), and reports the mediated share `1 - direct / total` with a
-//!    paired bootstrap interval;
+//!    paired bootstrap interval; a placebo (the control arm with step dynamics of its own)
+//!    held the same way shows what holding alone does, and the direct effect and share
+//!    adjusted for it are reported with [`classify_adjusted`]'s class next to the registered
+//!    one;
 //! 5. calls the claim derived only when the lower end of the all-mediators share's interval
 //!    is at least [`DERIVED_SHARE`], and maps derived claims over the plausible ranges of
 //!    the assumed parameters ([`robustness`]).
@@ -139,6 +142,9 @@ pub struct ClaimResult {
     pub registered_class: ClaimClass,
     /// Class found: derived only by the [`DERIVED_SHARE`] rule.
     pub class: ClaimClass,
+    /// The class after the placebo check of holding ([`classify_adjusted`]); `None` when
+    /// nothing was decomposed.
+    pub adjusted_class: Option<AdjustedClass>,
     /// Metric or regression.
     pub metric: String,
     /// Claimed direction.
@@ -210,6 +216,7 @@ pub fn evaluate(
     };
     let judgement = judge(&claim, &design, runner);
     let class = classify(&judgement, reg.sesoi);
+    let adjusted_class = classify_adjusted(&judgement, reg.sesoi);
     let mut note = claim.note();
     let group_metric = coprod_core::GROUP_METRICS.contains(&claim.metric_name().as_str());
     if group_metric && judgement.total.mean.is_nan() {
@@ -240,6 +247,7 @@ pub fn evaluate(
         claim: v.claim.clone(),
         registered_class: reg.class,
         class,
+        adjusted_class,
         metric: claim.metric_name(),
         direction: v.direction,
         horizon: reg.horizon,
@@ -297,21 +305,68 @@ fn three_figures(x: f64) -> String {
 /// unstable and means nothing); otherwise an assumption, including the claims that cannot be
 /// decomposed.
 pub fn classify(j: &Judgement, sesoi: f64) -> ClaimClass {
-    let share_large = j
-        .decomposition
-        .first()
-        .and_then(|d| d.share_ci)
-        .is_some_and(|(low, _)| low >= DERIVED_SHARE);
+    let share_ci = j.decomposition.first().and_then(|d| d.share_ci);
+    if derived_by(share_ci, j, sesoi) {
+        ClaimClass::Derived
+    } else {
+        ClaimClass::Assumption
+    }
+}
+
+/// The derived rule with the share interval `share_ci`: its lower end at least
+/// [`DERIVED_SHARE`], the decomposed total's interval off 0 and the pooled total at least the
+/// SESOI in size.
+fn derived_by(share_ci: Option<(f64, f64)>, j: &Judgement, sesoi: f64) -> bool {
+    let share_large = share_ci.is_some_and(|(low, _)| low >= DERIVED_SHARE);
     let real = j
         .decomposed_total
         .as_ref()
         .and_then(|t| t.ci)
         .is_some_and(|(low, high)| low > 0.0 || high < 0.0);
-    if share_large && real && j.total.mean.abs() >= sesoi {
-        ClaimClass::Derived
-    } else {
-        ClaimClass::Assumption
+    share_large && real && j.total.mean.abs() >= sesoi
+}
+
+/// A claim's class after the placebo check of holding (docs/validation.md, "Placebo check
+/// of holding"): a diagnostic next to the registered class, not a replacement for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdjustedClass {
+    /// The derived rule holds with the placebo-adjusted share.
+    Derived,
+    /// Holding the mediators reverses the effect even net of what holding alone does.
+    Reversed,
+    /// Neither.
+    Assumption,
+}
+
+impl AdjustedClass {
+    /// The name written to validation.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdjustedClass::Derived => "derived",
+            AdjustedClass::Reversed => "reversed",
+            AdjustedClass::Assumption => "assumption",
+        }
     }
+}
+
+/// `Reversed` when the all-mediators adjusted direct effect's interval lies wholly on the
+/// side of 0 opposite to the total over the same (decomposed) replications; otherwise
+/// `Derived` when the derived rule holds with the adjusted share's interval; otherwise
+/// `Assumption`. `None` when nothing was decomposed.
+pub fn classify_adjusted(j: &Judgement, sesoi: f64) -> Option<AdjustedClass> {
+    let all = j.decomposition.first()?;
+    let total = j.decomposed_total.as_ref()?.mean;
+    let reversed = all
+        .adjusted
+        .ci
+        .is_some_and(|(low, high)| (total > 0.0 && high < 0.0) || (total < 0.0 && low > 0.0));
+    Some(if reversed {
+        AdjustedClass::Reversed
+    } else if derived_by(all.adjusted_share_ci, j, sesoi) {
+        AdjustedClass::Derived
+    } else {
+        AdjustedClass::Assumption
+    })
 }
 
 #[cfg(test)]
@@ -374,6 +429,10 @@ mod tests {
                 direct: estimate(mean / 4.0, total_ci),
                 share: Some((share_ci.0 + share_ci.1) / 2.0),
                 share_ci: Some(share_ci),
+                placebo: estimate(0.0, (-0.1, 0.1)),
+                adjusted: estimate(mean / 4.0, total_ci),
+                adjusted_share: Some((share_ci.0 + share_ci.1) / 2.0),
+                adjusted_share_ci: Some(share_ci),
             }],
             best: None,
             runner_up: None,
@@ -423,5 +482,31 @@ mod tests {
         none.decomposition.clear();
         none.decomposed_total = None;
         assert_eq!(class(&none), ClaimClass::Assumption);
+    }
+
+    /// The adjusted class: reversed when the adjusted direct effect's interval lies wholly
+    /// opposite the total, else the derived rule on the adjusted share; none without a
+    /// decomposition.
+    #[test]
+    fn the_adjusted_class_reads_the_adjusted_direct_effect_and_share() {
+        let class = |j: &Judgement| classify_adjusted(j, 0.2);
+        let mut j = judged(0.2, (0.1, 0.3), (0.5, 0.9));
+        assert_eq!(class(&j), Some(AdjustedClass::Derived));
+        j.decomposition[0].adjusted_share_ci = Some((0.4, 0.9));
+        assert_eq!(class(&j), Some(AdjustedClass::Assumption));
+        assert_eq!(
+            classify(&j, 0.2),
+            ClaimClass::Derived,
+            "the registered rule is unchanged"
+        );
+        j.decomposition[0].adjusted = estimate(-0.05, (-0.08, -0.01));
+        assert_eq!(class(&j), Some(AdjustedClass::Reversed));
+        j.decomposition[0].adjusted = estimate(-0.05, (-0.08, 0.0));
+        assert_eq!(class(&j), Some(AdjustedClass::Assumption));
+        let mut down = judged(-0.2, (-0.3, -0.1), (0.5, 0.9));
+        down.decomposition[0].adjusted = estimate(0.05, (0.01, 0.08));
+        assert_eq!(class(&down), Some(AdjustedClass::Reversed));
+        down.decomposition.clear();
+        assert_eq!(class(&down), None);
     }
 }

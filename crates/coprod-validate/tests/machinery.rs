@@ -28,8 +28,10 @@ fn normal(seed: u64, stream: u64, i: u64) -> f64 {
 /// Two mediators that accumulate over `steps` steps: `m_k(t+1) = rho * m_k(t) + c_k * x +
 /// noise` (the same noise in both arms: common random numbers), and the read-out
 /// `y = a * x + b_1 * m_1(T) + b_2 * m_2(T) + arm noise`. Holding `m_k` at the control
-/// trajectory removes its path exactly, so every part is known in closed form.
+/// trajectory removes its path exactly, so every part is known in closed form; a held run
+/// (treatment or placebo) also reads `hold_bias` more, what holding alone would do.
 struct Toy {
+    hold_bias: f64,
     a: f64,
     b: [f64; 2],
     c: [f64; 2],
@@ -44,6 +46,7 @@ const M: [Mediator; 2] = [Mediator::Efficacy, Mediator::CitizenTrust];
 impl Toy {
     fn new(a: f64, b: [f64; 2], c: [f64; 2]) -> Toy {
         Toy {
+            hold_bias: 0.0,
             a,
             b,
             c,
@@ -59,11 +62,24 @@ impl Toy {
         (0..self.steps).map(|k| self.rho.powi(k as i32)).sum()
     }
 
-    fn mediators(&self, seed: u64, x: f64) -> [f64; 2] {
+    /// The mediators at the end of a run; `dynamics` picks the noise streams (10: the arms'
+    /// common ones; 20: a placebo's own).
+    fn mediators(&self, seed: u64, x: f64, dynamics: u64) -> [f64; 2] {
         let mut m = [0.0; 2];
         for t in 0..self.steps {
             for (k, mk) in m.iter_mut().enumerate() {
-                *mk = self.rho * *mk + self.c[k] * x + 0.3 * normal(seed, 10 + k as u64, t);
+                let noise = normal(seed, dynamics + k as u64, t);
+                *mk = self.rho * *mk + self.c[k] * x + 0.3 * noise;
+            }
+        }
+        m
+    }
+
+    /// `m` with the mediators of `set` at the control's values.
+    fn held(set: &[Mediator], mut m: [f64; 2], control: [f64; 2]) -> [f64; 2] {
+        for (k, mk) in m.iter_mut().enumerate() {
+            if set.contains(&M[k]) {
+                *mk = control[k];
             }
         }
         m
@@ -88,8 +104,9 @@ impl Replicate for Toy {
     }
 
     fn replicate(&self, seed: u64, hold: &[Vec<Mediator>]) -> Rep {
-        let control = self.mediators(seed, 0.0);
-        let treated = self.mediators(seed, 1.0);
+        let control = self.mediators(seed, 0.0, 10);
+        let treated = self.mediators(seed, 1.0, 10);
+        let twin = self.mediators(seed, 0.0, 20);
         let arms = vec![
             self.read(seed, 1, 0.0, control),
             self.read(seed, 2, 1.0, treated),
@@ -97,16 +114,19 @@ impl Replicate for Toy {
         let held = hold
             .iter()
             .map(|set| {
-                let mut m = treated;
-                for (k, mk) in m.iter_mut().enumerate() {
-                    if set.contains(&M[k]) {
-                        *mk = control[k];
-                    }
-                }
-                vec![f64::NAN, self.read(seed, 2, 1.0, m)]
+                let m = Toy::held(set, treated, control);
+                vec![f64::NAN, self.read(seed, 2, 1.0, m) + self.hold_bias]
             })
             .collect();
-        Rep { arms, held }
+        let placebo = hold
+            .iter()
+            .map(|set| self.read(seed, 3, 0.0, Toy::held(set, twin, control)) + self.hold_bias)
+            .collect();
+        Rep {
+            arms,
+            held,
+            placebo,
+        }
     }
 }
 
@@ -151,6 +171,36 @@ fn decomposition_recovers_known_direct_and_mediated_parts() {
     }
     // With every path held the direct effect is the lever's own term.
     assert!((j.decomposition[0].share.unwrap() - (1.0 - toy.a / total)).abs() < 0.1);
+}
+
+/// When holding itself moves the read-out, the direct effect carries that bias and the
+/// placebo measures it: the adjusted direct effect is the lever's own term again, and the
+/// adjusted share the true mediated share.
+#[test]
+fn the_placebo_measures_what_holding_alone_does() {
+    let mut toy = Toy::new(1.0, [0.5, 0.25], [0.4, 0.8]);
+    toy.hold_bias = -2.0;
+    let s = toy.carry();
+    let total = toy.a + (toy.b[0] * toy.c[0] + toy.b[1] * toy.c[1]) * s;
+    let runner = Runner::new(2).unwrap();
+    let j = judge(&toy, &design(Direction::Increase, 0.1, 10, 40), &runner);
+    let all = &j.decomposition[0];
+    within(toy.a - 2.0, all.direct.ci.unwrap(), "biased direct");
+    within(-2.0, all.placebo.ci.unwrap(), "placebo");
+    within(toy.a, all.adjusted.ci.unwrap(), "adjusted direct");
+    within(
+        1.0 - toy.a / total,
+        all.adjusted_share_ci.unwrap(),
+        "adjusted share",
+    );
+    // Without a bias the placebo reads about 0.
+    toy.hold_bias = 0.0;
+    let j = judge(&toy, &design(Direction::Increase, 0.1, 10, 40), &runner);
+    within(
+        0.0,
+        j.decomposition[0].placebo.ci.unwrap(),
+        "unbiased placebo",
+    );
 }
 
 #[test]
