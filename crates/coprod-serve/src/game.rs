@@ -14,6 +14,12 @@ use serde::Deserialize;
 pub const MAX_SEATS: usize = 400;
 /// Most characters of a nickname.
 pub const MAX_NICKNAME: usize = 24;
+/// What a removed student's pages are told, and what a page with their old rejoin token
+/// is told: the seat is not theirs any more, but they may join anew.
+pub const REMOVED: &str =
+    "The teacher removed you from this game. You can join again while joining is open.";
+/// What a new student is told while the teacher has closed joining.
+pub const JOINING_CLOSED: &str = "The teacher has closed joining for this game.";
 
 /// What the group produces and who gets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -177,6 +183,11 @@ struct Seat {
     token: String,
     nickname: Option<String>,
     human: bool,
+    /// A student the teacher removed in the lobby. The seat stays empty for good: its
+    /// number is never given again, so a page that still holds it (a tab that has not yet
+    /// heard of the removal) can never act for the student who would take it next. Its
+    /// token is kept, to tell a page that rejoins with it why the seat is gone.
+    removed: bool,
     /// Open sockets of this seat: a student who reconnects has the new socket open before
     /// the old one closes, so a flag would read "gone" while they are here.
     sockets: u32,
@@ -224,6 +235,8 @@ pub struct Game {
     deadline: Option<Instant>,
     rng: ChaCha8Rng,
     seed: u64,
+    /// Whether new students may take a seat (in the lobby); the teacher can close it.
+    joining_open: bool,
 }
 
 /// What a student sends.
@@ -261,6 +274,15 @@ pub enum TeacherMessage {
     NextRound {},
     /// End the game.
     End {},
+    /// Remove a student in the lobby: their seat is freed and their pages are told.
+    Remove {
+        /// The seat number, as the pages show it (from 1).
+        seat: usize,
+    },
+    /// Refuse new students (in the lobby); students who joined keep their seats.
+    CloseJoining {},
+    /// Let new students join again.
+    OpenJoining {},
 }
 
 impl Game {
@@ -278,6 +300,7 @@ impl Game {
             deadline: None,
             rng: ChaCha8Rng::seed_from_u64(seed),
             seed,
+            joining_open: true,
         })
     }
 
@@ -291,9 +314,28 @@ impl Game {
         self.phase
     }
 
-    /// The number of students who joined.
+    /// The number of students who joined (and were not removed).
     pub fn humans(&self) -> usize {
         self.seats.iter().filter(|s| s.human).count()
+    }
+
+    /// Whether new students may join (the teacher has not closed joining).
+    pub fn joining_open(&self) -> bool {
+        self.joining_open
+    }
+
+    /// Whether the teacher removed the student of `seat`.
+    pub fn is_removed(&self, seat: usize) -> bool {
+        self.seats.get(seat).is_some_and(|s| s.removed)
+    }
+
+    /// The students who joined, for the teacher's list: (seat, nickname, here).
+    pub fn students(&self) -> impl Iterator<Item = (usize, Option<&str>, bool)> {
+        self.seats
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.human)
+            .map(|(i, s)| (i, s.nickname.as_deref(), s.sockets > 0))
     }
 
     /// Takes a seat (in the lobby) or takes back a seat by its token (any time).
@@ -305,11 +347,19 @@ impl Game {
         new_token: impl FnOnce() -> String,
     ) -> Result<(usize, String), GameError> {
         if let Some(token) = token {
-            let Some(seat) = self.seats.iter().position(|s| s.human && s.token == token) else {
+            let students = |s: &Seat| s.human || s.removed;
+            let Some(seat) = self
+                .seats
+                .iter()
+                .position(|s| students(s) && s.token == token)
+            else {
                 return Err(GameError::Invalid(
                     "no seat has this rejoin token in this game".into(),
                 ));
             };
+            if self.seats[seat].removed {
+                return out_of_order(REMOVED);
+            }
             self.seats[seat].sockets += 1;
             return Ok((seat, token));
         }
@@ -323,7 +373,11 @@ impl Game {
                 );
             }
         }
-        if self.seats.len() >= MAX_SEATS {
+        if !self.joining_open {
+            return out_of_order(JOINING_CLOSED);
+        }
+        // Removed students' seats do not count: removing frees a place.
+        if self.humans() >= MAX_SEATS {
             return Err(GameError::Invalid(format!(
                 "the game is full ({MAX_SEATS} seats)"
             )));
@@ -350,6 +404,7 @@ impl Game {
             token,
             nickname,
             human,
+            removed: false,
             sockets: u32::from(human),
             treatment: 0,
             pending: None,
@@ -390,6 +445,10 @@ impl Game {
         amount: f64,
         now: Instant,
     ) -> Result<(), GameError> {
+        // A page that has not yet heard that its student was removed.
+        if self.is_removed(seat) {
+            return out_of_order(REMOVED);
+        }
         let Phase::Open(open) = self.phase else {
             return match self.phase {
                 Phase::Lobby => out_of_order("the game has not started yet"),
@@ -438,7 +497,42 @@ impl Game {
                 self.deadline = None;
                 Ok(())
             }
+            TeacherMessage::Remove { seat } => self.remove(seat),
+            TeacherMessage::CloseJoining {} => self.set_joining(false),
+            TeacherMessage::OpenJoining {} => self.set_joining(true),
         }
+    }
+
+    /// Removes the student of seat number `number` (from 1), in the lobby only: once the
+    /// groups are formed a removal would leave a hole in a group, and a student who does
+    /// not decide is played by their simulated citizen anyway.
+    fn remove(&mut self, number: usize) -> Result<(), GameError> {
+        if self.phase != Phase::Lobby {
+            return out_of_order(
+                "the game has started: students can no longer be removed (a student who does \
+                 not decide is played by their simulated citizen)",
+            );
+        }
+        let Some(s) = number.checked_sub(1).and_then(|i| self.seats.get_mut(i)) else {
+            return Err(GameError::Invalid(format!("no student has seat {number}")));
+        };
+        if s.removed {
+            return out_of_order(&format!("seat {number} has already been removed"));
+        }
+        s.human = false;
+        s.removed = true;
+        s.sockets = 0;
+        s.nickname = None;
+        Ok(())
+    }
+
+    /// Opens or closes joining, in the lobby only (once the game starts nobody new can join).
+    fn set_joining(&mut self, open: bool) -> Result<(), GameError> {
+        if self.phase != Phase::Lobby {
+            return out_of_order("the game has started: nobody new can join it");
+        }
+        self.joining_open = open;
+        Ok(())
     }
 
     /// Closes the open round when its time is up. Returns whether anything changed.
@@ -459,7 +553,10 @@ impl Game {
         if self.phase != Phase::Lobby {
             return out_of_order("the game has already started");
         }
-        let mut humans: Vec<usize> = (0..self.seats.len()).collect();
+        // Removed students' seats stay empty.
+        let mut humans: Vec<usize> = (0..self.seats.len())
+            .filter(|&s| self.seats[s].human)
+            .collect();
         shuffle(&mut humans, &mut self.rng);
         let k = self.settings.sizes.len();
         self.lineup = vec![Vec::new(); k];
@@ -693,7 +790,8 @@ impl Game {
         let connected = humans.clone().filter(|s| s.sockets > 0).count();
         let decided = humans.clone().filter(|s| s.pending.is_some()).count();
         let joined = humans.count();
-        (joined, connected, decided, self.seats.len() - joined)
+        let simulated = self.seats.iter().filter(|s| !s.human && !s.removed);
+        (joined, connected, decided, simulated.count())
     }
 
     /// Nicknames of the students here (a page connected) who gave one (only when
@@ -1710,6 +1808,144 @@ mod tests {
             "a bot's empty token"
         );
         assert!(g.join(None, Some("tok9".into()), token).is_err());
+    }
+
+    // ---- The teacher's lobby: removing students, closing joining ----
+
+    fn remove(g: &mut Game, number: usize) -> Result<(), GameError> {
+        g.teacher(TeacherMessage::Remove { seat: number }, Instant::now())
+    }
+
+    /// A removed student's seat is freed: the counts drop, their token no longer takes
+    /// the seat back (and says why), their page can no longer act, and the groups are
+    /// formed without them.
+    #[test]
+    fn removing_a_student_frees_the_seat_and_invalidates_the_token() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 3);
+        remove(&mut g, seats[1] + 1).unwrap();
+        assert!(g.is_removed(seats[1]));
+        assert_eq!(g.humans(), 2);
+        assert_eq!(g.seat_counts(), (2, 2, 0, 0), "no simulated seat either");
+        let listed: Vec<usize> = g.students().map(|(s, _, _)| s).collect();
+        assert_eq!(listed, [seats[0], seats[2]]);
+        let err = g.join(None, Some("tok1".into()), token).unwrap_err();
+        assert_eq!(err, GameError::OutOfOrder(REMOVED.into()));
+        assert_eq!(
+            g.seat_counts().1,
+            2,
+            "the refused rejoin is not counted here"
+        );
+        // Another student's token still works; a new join gets a new seat number.
+        assert_eq!(
+            g.join(None, Some("tok2".into()), token).unwrap().0,
+            seats[2]
+        );
+        let (new, _) = g.join(None, None, || "tok3".into()).unwrap();
+        assert_eq!(new, 3, "a removed seat's number is not given again");
+        assert!(!g.disconnect(seats[1], now));
+        assert_eq!(g.seat_counts(), (3, 3, 0, 0));
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let err = g.student(seats[1], 1, 5.0, now).unwrap_err();
+        assert_eq!(err, GameError::OutOfOrder(REMOVED.into()));
+        // Three students in groups of 2: two groups, one simulated citizen.
+        assert_eq!(g.seat_counts(), (3, 3, 0, 1));
+        g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
+        let played: Vec<usize> = g.history().iter().map(|(s, _)| *s).collect();
+        assert_eq!(played.len(), 4);
+        assert!(!played.contains(&seats[1]), "{played:?}");
+        assert!(!csv(&g).contains(",2,student,"), "{}", csv(&g));
+    }
+
+    /// Removing frees a place in a full game: a prankster's 400 seats can be given back.
+    #[test]
+    fn removing_a_student_from_a_full_game_lets_another_join() {
+        let mut g = game(vec![2], Task::Lab);
+        for _ in 0..MAX_SEATS {
+            g.join(None, None, token).unwrap();
+        }
+        assert!(g.join(None, None, token).is_err());
+        remove(&mut g, 400).unwrap();
+        assert_eq!(g.humans(), 399);
+        g.join(None, None, token).unwrap();
+        assert_eq!(g.humans(), 400);
+    }
+
+    #[test]
+    fn only_a_students_seat_in_the_lobby_can_be_removed_and_only_once() {
+        let now = Instant::now();
+        let (mut g, _) = class(settings(vec![3], Task::Lab), 2);
+        let msg = |r: Result<(), GameError>| r.unwrap_err().to_string();
+        assert_eq!(msg(remove(&mut g, 0)), "no student has seat 0");
+        assert_eq!(msg(remove(&mut g, 3)), "no student has seat 3");
+        remove(&mut g, 2).unwrap();
+        assert_eq!(msg(remove(&mut g, 2)), "seat 2 has already been removed");
+        assert_eq!(g.humans(), 1);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let err = msg(remove(&mut g, 1));
+        assert!(err.starts_with("the game has started: students can no longer be removed"));
+        assert_eq!(g.humans(), 1, "nobody removed after the start");
+        let simulated = g.seat_counts().3;
+        assert!(remove(&mut g, 3).is_err(), "a simulated citizen's seat");
+        assert_eq!(g.seat_counts().3, simulated);
+    }
+
+    /// While joining is closed nobody new gets a seat, and students who joined still take
+    /// theirs back (a reload, a second tab); opening it lets new students in again.
+    #[test]
+    fn closed_joining_refuses_new_students_but_not_those_who_joined() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 2);
+        g.teacher(TeacherMessage::CloseJoining {}, now).unwrap();
+        assert!(!g.joining_open());
+        let err = g.join(None, None, token).unwrap_err();
+        assert_eq!(err.to_string(), JOINING_CLOSED);
+        assert_eq!(g.humans(), 2, "a refused join takes no seat");
+        assert_eq!(
+            g.join(None, Some("tok0".into()), token).unwrap().0,
+            seats[0]
+        );
+        g.teacher(TeacherMessage::OpenJoining {}, now).unwrap();
+        assert!(g.joining_open());
+        g.join(None, None, token).unwrap();
+        assert_eq!(g.humans(), 3);
+        g.teacher(TeacherMessage::CloseJoining {}, now).unwrap();
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        for toggle in [
+            TeacherMessage::OpenJoining {},
+            TeacherMessage::CloseJoining {},
+        ] {
+            let err = g.teacher(toggle, now).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "the game has started: nobody new can join it"
+            );
+        }
+    }
+
+    /// The teacher's commands come only from the teacher's socket, which needs the key; a
+    /// student's socket reads student messages, which cannot say "remove" or "close
+    /// joining".
+    #[test]
+    fn a_student_message_cannot_remove_or_close_joining() {
+        for text in [
+            r#"{"type":"remove","seat":1}"#,
+            r#"{"type":"close_joining"}"#,
+            r#"{"type":"open_joining"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<StudentMessage>(text).is_err(),
+                "{text}"
+            );
+            assert!(
+                serde_json::from_str::<TeacherMessage>(text).is_ok(),
+                "{text}"
+            );
+        }
+        let parse = serde_json::from_str::<TeacherMessage>;
+        assert!(parse(r#"{"type":"remove"}"#).is_err(), "a seat is needed");
+        assert!(parse(r#"{"type":"remove","seat":-1}"#).is_err());
+        assert!(parse(r#"{"type":"close_joining","seat":1}"#).is_err());
     }
 
     /// Refusals tell the student what is going on.
