@@ -202,6 +202,19 @@ impl Client {
         }
     }
 
+    /// Whether the server closes the socket within 10 s (messages before the close are
+    /// skipped).
+    pub(crate) async fn closed(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
     pub(crate) async fn error(&mut self) -> String {
         self.until(|v| v["type"] == "error").await["message"]
             .as_str()
@@ -899,6 +912,134 @@ fn a_late_student_is_told_they_cannot_join_a_started_game() {
                 .await;
         }
         students[1].until(|v| v["phase"] == "ended").await;
+    });
+}
+
+/// A teacher gets the class back from someone who took seats: in the lobby they remove a
+/// student, whose every page is told in plain words and closed, whose token no longer
+/// takes the seat back, and who is no longer counted; they close joining, so that new
+/// joins are refused while students who joined still get their seats back, and open it
+/// again. A student's socket cannot do either, nor can a student's token serve as the
+/// teacher's key; once the game has started nobody can be removed.
+#[test]
+fn the_teacher_removes_a_student_and_closes_joining_in_the_lobby() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    runtime().block_on(async {
+        let url = served.ws_url(&format!("/ws/play/{code}"));
+        let mut ada = join(&served, &code, 1).await.remove(0);
+        // The prankster, on two tabs.
+        let mut pest = Client::connect(&url).await;
+        pest.send(json!({"type": "join"})).await;
+        let joined = pest.until(|v| v["type"] == "joined").await;
+        let (seat, token) = (joined["seat"].clone(), joined["token"].clone());
+        let mut pest_tab = Client::connect(&url).await;
+        pest_tab.send(json!({"type": "join", "token": token})).await;
+        pest_tab.until(|v| v["type"] == "joined").await;
+        let mut teacher = served.teacher_socket(&code).await;
+        let lobby = teacher.until(|v| v["type"] == "teacher").await;
+        assert_eq!(lobby["joined"], 2);
+        assert_eq!(lobby["joining"], true);
+        let listed: Vec<&Value> = lobby["students"].as_array().unwrap().iter().collect();
+        assert_eq!(listed.len(), 2, "{lobby}");
+        assert!(listed.iter().any(|s| s["seat"] == seat));
+
+        // A student can do neither teacher action, on their socket or with their token.
+        ada.send(json!({"type": "remove", "seat": seat})).await;
+        assert!(ada.error().await.starts_with("malformed message"));
+        ada.send(json!({"type": "close_joining"})).await;
+        assert!(ada.error().await.starts_with("malformed message"));
+        let as_teacher = served.ws_url(&format!(
+            "/ws/teacher/{code}?key={}",
+            token.as_str().unwrap()
+        ));
+        assert!(tokio_tungstenite::connect_async(as_teacher).await.is_err());
+        let (status, _) = http(
+            &format!(
+                "{}/api/games/{code}?key={}",
+                served.base,
+                token.as_str().unwrap()
+            ),
+            "GET",
+            None,
+        );
+        assert_eq!(status, 403);
+
+        teacher.send(json!({"type": "remove", "seat": seat})).await;
+        for tab in [&mut pest, &mut pest_tab] {
+            let told = tab.until(|v| v["type"] == "removed").await;
+            assert_eq!(
+                told["message"],
+                "The teacher removed you from this game. You can join again while joining is open."
+            );
+            assert!(tab.closed().await, "the removed page's socket is closed");
+        }
+        let view = teacher.until(|v| v["joined"] == 1).await;
+        assert_eq!(
+            (&view["connected"], &view["simulated"]),
+            (&1.into(), &0.into())
+        );
+        assert_eq!(view["students"].as_array().unwrap().len(), 1, "{view}");
+        // Reloading does not bring the seat back; joining anew gives a new seat.
+        let mut reload = Client::connect(&url).await;
+        reload.send(json!({"type": "join", "token": token})).await;
+        assert!(
+            reload
+                .error()
+                .await
+                .starts_with("The teacher removed you from this game.")
+        );
+        reload.send(json!({"type": "join"})).await;
+        let again = reload.until(|v| v["type"] == "joined").await;
+        assert_ne!(again["seat"], seat);
+        teacher.until(|v| v["joined"] == 2).await;
+
+        teacher.send(json!({"type": "close_joining"})).await;
+        teacher.until(|v| v["joining"] == false).await;
+        let mut late = Client::connect(&url).await;
+        late.send(json!({"type": "join"})).await;
+        assert_eq!(
+            late.error().await,
+            "The teacher has closed joining for this game."
+        );
+        // A student who joined gets their seat back in another tab.
+        let mut other_tab = Client::connect(&url).await;
+        other_tab
+            .send(json!({"type": "join", "token": again["token"]}))
+            .await;
+        assert_eq!(
+            other_tab.until(|v| v["type"] == "joined").await["seat"],
+            again["seat"]
+        );
+        let (status, body) = http(&served.teacher(&format!("/api/games/{code}")), "GET", None);
+        assert_eq!(status, 200);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()["joined"],
+            2,
+            "{body}"
+        );
+        teacher.send(json!({"type": "open_joining"})).await;
+        teacher.until(|v| v["joining"] == true).await;
+        late.send(json!({"type": "join"})).await;
+        late.until(|v| v["type"] == "joined").await;
+
+        teacher.send(json!({"type": "start"})).await;
+        teacher.until(|v| v["phase"] == "open").await;
+        teacher.send(json!({"type": "remove", "seat": 1})).await;
+        assert!(
+            teacher
+                .error()
+                .await
+                .starts_with("the game has started: students can no longer be removed")
+        );
+        teacher.send(json!({"type": "close_joining"})).await;
+        assert_eq!(
+            teacher.error().await,
+            "the game has started: nobody new can join it"
+        );
+        let open = ada.until(|v| v["phase"] == "open").await;
+        assert_eq!(open["group_size"], 2);
     });
 }
 

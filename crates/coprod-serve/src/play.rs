@@ -14,8 +14,8 @@ use tokio::sync::{broadcast, watch};
 
 use crate::App;
 use crate::game::{
-    Game, GameError, Settings, StudentMessage, TeacherMessage, csv, model_params, phase_words,
-    shuffle,
+    Game, GameError, REMOVED, Settings, StudentMessage, TeacherMessage, csv, model_params,
+    phase_words, shuffle,
 };
 use crate::svg::{self, COLOURS, Line};
 use crate::ws::{Incoming, PING_EVERY, RateLimit, check, is_silent, ping, send, send_error};
@@ -51,6 +51,9 @@ pub(crate) struct Slot {
     /// A student's choice arrived on one of their pages: (seat, that socket's number), so
     /// their other pages (a second tab) show it too.
     chose: broadcast::Sender<(usize, u64)>,
+    /// Bumped when the teacher removes a student: each student's page checks whether it
+    /// was theirs, and if so is told and closed.
+    removed: watch::Sender<u64>,
     /// Per group size: the model's mean, for the lobby ([`lobby_line`]).
     lobby: Vec<ModelLine>,
     /// Per group size, once the game has started: the model's mean and band for the
@@ -155,6 +158,7 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         changed: watch::channel(0).0,
         phase: watch::channel(0).0,
         chose: broadcast::channel(CHOICES_QUEUED).0,
+        removed: watch::channel(0).0,
         lobby,
         started: OnceLock::new(),
         qr,
@@ -196,9 +200,23 @@ pub(crate) fn summary(slot: &Slot) -> serde_json::Value {
 
 /// Ends a game, as the End button of its own page does, and tells its pages.
 pub(crate) fn end_game(slot: &Slot) -> Result<(), GameError> {
-    slot.lock()
-        .teacher(TeacherMessage::End {}, Instant::now())?;
-    slot.bump(true);
+    teacher_command(slot, TeacherMessage::End {})
+}
+
+/// Carries out a teacher's command and tells the pages it concerns: the teacher's page
+/// always, every student's page when the phase changed, and a removed student's pages.
+fn teacher_command(slot: &Slot, message: TeacherMessage) -> Result<(), GameError> {
+    let removes = matches!(message, TeacherMessage::Remove { .. });
+    let phase_changed = {
+        let mut game = slot.lock();
+        let before = game.phase();
+        game.teacher(message, Instant::now())?;
+        game.phase() != before
+    };
+    slot.bump(phase_changed);
+    if removes {
+        slot.removed.send_modify(|v| *v += 1);
+    }
     Ok(())
 }
 
@@ -411,10 +429,26 @@ fn teacher_view(slot: &Slot) -> serde_json::Value {
         "simulated": simulated,
         "seconds_left": game.seconds_left(now),
         "nicknames": game.nicknames(),
+        "joining": game.joining_open(),
+        "students": lobby_students(&game),
         "join_url": slot.join_url,
         "chart": chart,
         "outcomes": outcomes,
     })
+}
+
+/// The students who joined, with a seat number, nickname and whether here, for the
+/// teacher's list with its Remove buttons: in the lobby only, where they can be removed
+/// (a class of 400 would otherwise send the list with every view during the game).
+fn lobby_students(game: &Game) -> Vec<serde_json::Value> {
+    if game.phase() != crate::game::Phase::Lobby {
+        return Vec::new();
+    }
+    game.students()
+        .map(|(seat, nickname, here)| {
+            serde_json::json!({"seat": seat + 1, "nickname": nickname, "here": here})
+        })
+        .collect()
 }
 
 /// The CSV export of a game.
@@ -432,6 +466,7 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
     };
     let mut changes = slot.phase.subscribe();
     let mut choices = slot.chose.subscribe();
+    let mut removals = slot.removed.subscribe();
     let this_socket = SOCKETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut limit = RateLimit::new();
     let mut seat: Option<usize> = None;
@@ -501,6 +536,16 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                 if let (true, Some(s)) = (mine, seat) {
                     let view = slot.lock().student_view(s, Instant::now());
                     if !send(&mut socket, &view).await { break; }
+                }
+            }
+            removed = removals.changed() => {
+                if removed.is_err() { break; }
+                if let Some(s) = seat && slot.lock().is_removed(s) {
+                    // The seat is no longer theirs: its close is not counted.
+                    seat = None;
+                    let notice = serde_json::json!({"type": "removed", "message": REMOVED});
+                    send(&mut socket, &notice).await;
+                    break;
                 }
             }
         }
@@ -575,12 +620,10 @@ pub(crate) async fn teacher_socket(slot: Arc<Slot>, mut socket: WebSocket) {
                     if !send_error(&mut socket, &who, &reason).await { break; }
                 }
                 Incoming::Message(message) => {
-                    let result = slot.lock().teacher(message, Instant::now());
-                    match result {
-                        Ok(()) => slot.bump(true),
-                        Err(err) => {
-                            if !send_error(&mut socket, &who, &err.to_string()).await { break; }
-                        }
+                    if let Err(err) = teacher_command(&slot, message)
+                        && !send_error(&mut socket, &who, &err.to_string()).await
+                    {
+                        break;
                     }
                 }
             },
@@ -631,6 +674,7 @@ mod tests {
             changed: watch::channel(0).0,
             phase: watch::channel(0).0,
             chose: broadcast::channel(CHOICES_QUEUED).0,
+            removed: watch::channel(0).0,
             lobby,
             started: OnceLock::new(),
             qr: String::new(),
@@ -974,6 +1018,59 @@ mod tests {
         assert_eq!(older["rounds"], 10);
         assert_eq!(older["joined"], 1);
         assert_eq!(older["connected"], 1);
+    }
+
+    /// In the lobby the teacher's view lists the students with their seat numbers, and
+    /// its counts leave out a removed student; removing tells the students' sockets to
+    /// check their seat (not every page's redraw: the phase did not change). Once the game
+    /// has started there is no list: nobody can be removed then.
+    #[test]
+    fn the_teachers_lobby_lists_the_students_and_removing_one_tells_the_students_pages() {
+        let app = app();
+        let slot = slot(Settings {
+            nicknames: true,
+            ..Settings::default()
+        });
+        join(&app, &slot, Some("Ada"));
+        let pest = join(&app, &slot, Some("pest"));
+        let view = teacher_view(&slot);
+        assert_eq!(view["joining"], true);
+        assert_eq!(
+            view["students"],
+            serde_json::json!([
+                {"seat": 1, "nickname": "Ada", "here": true},
+                {"seat": 2, "nickname": "pest", "here": true},
+            ])
+        );
+        let remove = TeacherMessage::Remove { seat: pest + 1 };
+        teacher_command(&slot, remove).unwrap();
+        assert_eq!(*slot.removed.borrow(), 1);
+        assert_eq!((*slot.changed.borrow(), *slot.phase.borrow()), (1, 0));
+        let view = teacher_view(&slot);
+        assert_eq!(
+            view["students"],
+            serde_json::json!([{"seat": 1, "nickname": "Ada", "here": true}])
+        );
+        assert_eq!(
+            (&view["joined"], &view["connected"]),
+            (&1.into(), &1.into())
+        );
+        assert_eq!(view["simulated"], 0);
+        assert_eq!(view["nicknames"], serde_json::json!(["Ada"]));
+        assert_eq!(list_games_summary(&slot), (1, 1));
+        teacher_command(&slot, TeacherMessage::CloseJoining {}).unwrap();
+        assert_eq!(teacher_view(&slot)["joining"], false);
+        assert_eq!(*slot.removed.borrow(), 1, "closing joining removes nobody");
+        start(&slot);
+        assert_eq!(teacher_view(&slot)["students"], serde_json::json!([]));
+    }
+
+    fn list_games_summary(slot: &Slot) -> (u64, u64) {
+        let s = summary(slot);
+        (
+            s["joined"].as_u64().unwrap(),
+            s["connected"].as_u64().unwrap(),
+        )
     }
 
     #[test]
