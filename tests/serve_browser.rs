@@ -7,7 +7,8 @@
 //! - a student's page when the game ends before any round, when the game is gone and when
 //!   it lost the connection; a student's round countdown;
 //! - a teacher's page when its game is gone and when its server stops and restarts;
-//! - the Play page's list of games with its End button.
+//! - the Play page's list of games with its End button;
+//! - the teacher removing a student and closing joining in the lobby.
 //!
 //! Screenshots at 1366x768 are written to `target/serve-screenshots/`; with
 //! `COPROD_UPDATE_SCREENSHOTS=1` also to `docs/images/` (the ones docs/teaching.md shows).
@@ -116,6 +117,7 @@ impl Drop for Chromium {
 const DOCS_SCREENSHOTS: &[&str] = &[
     "serve-explore",
     "serve-experiment",
+    "serve-game-lobby",
     "serve-game-teacher",
     "serve-student-round",
     "serve-student-phone",
@@ -978,5 +980,73 @@ fn a_reloaded_student_page_shows_the_choice_it_sent() {
             .eval("[document.getElementById('amount-box').value, document.getElementById('amount').value, document.getElementById('amount-show').textContent]")
             .await;
         assert_eq!(shown, json!(["7", "7", "7"]));
+    });
+}
+
+/// A teacher gets the class back in the lobby: Remove beside a student on the teacher's
+/// page frees the seat, and that student's page says so in plain words and shows the join
+/// form again (a reload does not bring the seat back); "Close joining" refuses new students
+/// with a message while a student who joined still gets their seat back on reload; "Open
+/// joining" lets them in again. Once the game starts neither control is shown.
+#[test]
+fn the_teacher_removes_a_student_and_closes_joining_from_the_lobby_page() {
+    let Some(browser) = browser_or_skip("the_teacher_removes_a_student_and_closes_joining") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let mut settings = one_round_game(60);
+    settings["nicknames"] = json!(true);
+    let code = served.open_game(&settings);
+    runtime().block_on(async {
+        let mut teacher = chrome.tab(&served.teacher(&format!("/game?code={code}"))).await;
+        teacher.wait("document.body.dataset.phase === 'lobby'").await;
+        let mut ada = seated_student(&chrome, &served, &code).await;
+        let mut pest = chrome.tab(&format!("{}/play/{code}", served.base)).await;
+        pest.wait("document.readyState === 'complete' && document.getElementById('go')").await;
+        pest.eval("document.getElementById('nickname').value = 'pest <b>x</b>'; document.getElementById('go').click()").await;
+        pest.wait("document.body.dataset.seat === '2'").await;
+        teacher.wait("document.querySelectorAll('#students li').length === 2").await;
+        // A nickname is shown as the student typed it, never as markup.
+        let listed = teacher.eval("document.getElementById('students').innerText").await;
+        assert!(listed.as_str().unwrap().contains("Seat 2 (pest <b>x</b>)"), "{listed}");
+        assert_eq!(teacher.eval("document.querySelector('#students b')").await, Value::Null);
+        let label = teacher.eval("document.querySelector('button[data-remove=\"2\"]').getAttribute('aria-label')").await;
+        assert_eq!(label, json!("Remove Seat 2 (pest <b>x</b>)"));
+
+        teacher.eval("document.querySelector('button[data-remove=\"2\"]').click()").await;
+        teacher.wait("document.getElementById('joined').textContent === '1' && document.querySelectorAll('#students li').length === 1").await;
+        pest.wait("!document.getElementById('join').hidden && document.getElementById('seat').hidden && sock === null").await;
+        let told = pest.eval("document.getElementById('error').textContent").await;
+        assert_eq!(told, json!("The teacher removed you from this game. You can join again while joining is open."));
+        pest.screenshot("serve-student-removed").await;
+        pest.call("Page.reload", json!({})).await;
+        pest.wait("document.readyState === 'complete' && document.getElementById('go')").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let seated = pest.eval("document.body.dataset.seat === undefined && !document.getElementById('join').hidden").await;
+        assert_eq!(seated, json!(true), "a reload does not bring the seat back");
+
+        teacher.eval("document.getElementById('joining').click()").await;
+        teacher.wait("document.getElementById('joining').textContent === 'Open joining'").await;
+        let phase = teacher.eval("document.getElementById('phase').textContent").await;
+        assert_eq!(phase, json!("Joining is closed: nobody new can join"));
+        teacher.screenshot("serve-game-lobby-closed").await;
+        pest.eval("document.getElementById('go').click()").await;
+        pest.wait("document.getElementById('error').textContent === 'The teacher has closed joining for this game.' && sock === null").await;
+        // A student who joined gets their seat back.
+        ada.call("Page.reload", json!({})).await;
+        ada.wait("document.readyState === 'complete' && document.body.dataset.seat === '1' && document.body.dataset.phase === 'lobby'").await;
+
+        teacher.eval("document.getElementById('joining').click()").await;
+        teacher.wait("document.getElementById('joining').textContent === 'Close joining'").await;
+        pest.eval("document.getElementById('nickname').value = 'Bo'; document.getElementById('go').click()").await;
+        pest.wait("document.body.dataset.seat === '3'").await;
+        teacher.wait("document.getElementById('joined').textContent === '2'").await;
+
+        teacher.eval("document.getElementById('start').click()").await;
+        teacher.wait("document.body.dataset.phase === 'open'").await;
+        let hidden = teacher.eval("document.getElementById('joining').hidden && document.getElementById('students-section').hidden").await;
+        assert_eq!(hidden, json!(true), "no removing or joining once the game has started");
     });
 }
