@@ -209,7 +209,8 @@ pub fn simulate_held(
 /// network, organisations and staff are drawn from `seed` as in any run, and every stream a
 /// step draws from is keyed on its placebo number instead. Unheld, such a run is a twin of
 /// the plain run with the same population and independent dynamics; held at the plain run's
-/// trajectory, it shows what holding alone does.
+/// trajectory, it shows what holding alone does. A lab-setting run has neither step streams
+/// nor anything to hold: its placebo is the plain run.
 pub fn simulate_placebo_held(
     params: &Params,
     interventions: &[Intervention],
@@ -477,6 +478,25 @@ mod tests {
                 .collect()
         };
         assert_eq!(drawn(&plain), drawn(&twin));
+    }
+
+    /// A placebo is the plain run with, from boundary 0 on, the step streams numbered
+    /// `3 x 2^32 +` their own numbers (docs/ODD.md 8.19 and 9), and nothing else changed.
+    #[test]
+    fn a_placebo_rekeys_every_step_stream_at_boundary_zero() {
+        let p = small();
+        let none = Trajectory::default();
+        let by_hand = run_steps(&p, &[], 40, 3, Detail::WithCitizens, &mut |model, k| {
+            if k == 0 {
+                model.streams = Streams::new(3, 3 << 32);
+            }
+        });
+        let placebo = simulate_placebo_held(&p, &[], 40, 3, Detail::WithCitizens, &none, &[]);
+        assert_eq!(bytes(&placebo), bytes(&by_hand));
+        // Already the first step differs from the plain run's.
+        let first = |o: &RunOutput| format!("{:?}", o.steps[0]);
+        let plain = simulate(&p, &[], 40, 3, Detail::WithCitizens);
+        assert_ne!(first(&placebo), first(&plain));
     }
 
     /// A held placebo ends with the control's values of what it holds, like a held treatment.

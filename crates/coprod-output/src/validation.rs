@@ -833,6 +833,17 @@ mod tests {
             robustness_points: mapped.then_some(1),
             robustness_drivers: String::new(),
             note: String::new(),
+            // Filled, so that merging shards is seen to carry the placebo check through.
+            placebo_effect: Some(-0.25),
+            placebo_ci_low: Some(-0.5),
+            placebo_ci_high: Some(0.0),
+            adjusted_direct: Some(1.75),
+            adjusted_ci_low: Some(1.25),
+            adjusted_ci_high: Some(2.25),
+            adjusted_share: Some(-0.17),
+            adjusted_share_ci_low: Some(-0.5),
+            adjusted_share_ci_high: Some(0.1),
+            adjusted_class: "assumption".into(),
         }
     }
 

@@ -369,6 +369,31 @@ mod tests {
         assert!(c.dose_values().is_empty());
     }
 
+    /// A replication with hold sets runs one held placebo per set, in the sets' order: the
+    /// control arm with step streams of its own, held with that set at the control's
+    /// trajectory; it is not the control run itself.
+    #[test]
+    fn a_replication_runs_a_held_placebo_per_hold_set() {
+        let s = scenario("P3");
+        let mut c = claim(&s);
+        c.registration.horizon = 24;
+        c.registration.window = 12;
+        let sets = vec![vec![Mediator::Awareness], vec![Mediator::Belief]];
+        let rep = c.replicate(7, &sets);
+        assert_eq!(rep.placebo.len(), sets.len());
+        let p = c.params(0);
+        let interventions = &c.scenario.variants[c.arms[0].0].interventions;
+        let union = [Mediator::Belief, Mediator::Awareness];
+        let (_, t) = record_mediators(&p, interventions, 24, 7, c.detail(), &union);
+        for (set, &got) in sets.iter().zip(&rep.placebo) {
+            let out = simulate_placebo_held(&p, interventions, 24, 7, c.detail(), &t, set);
+            assert_eq!(got.to_bits(), c.read(&out).to_bits(), "{set:?}");
+        }
+        assert_ne!(rep.placebo[0], rep.placebo[1]);
+        assert!(rep.placebo.iter().all(|&y| y != rep.arms[0]), "{rep:?}");
+        assert!(c.replicate(7, &[]).placebo.is_empty());
+    }
+
     /// A 2x2 interaction runs all four cells, the baseline as control.
     #[test]
     fn an_interaction_claim_runs_four_arms() {

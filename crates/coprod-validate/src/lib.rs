@@ -352,9 +352,13 @@ impl AdjustedClass {
 /// `Reversed` when the all-mediators adjusted direct effect's interval lies wholly on the
 /// side of 0 opposite to the total over the same (decomposed) replications; otherwise
 /// `Derived` when the derived rule holds with the adjusted share's interval; otherwise
-/// `Assumption`. `None` when nothing was decomposed.
+/// `Assumption`. `None` when nothing was decomposed or the adjusted direct effect has no
+/// estimate (a replication without a read-out): no evidence either way.
 pub fn classify_adjusted(j: &Judgement, sesoi: f64) -> Option<AdjustedClass> {
     let all = j.decomposition.first()?;
+    if !all.adjusted.mean.is_finite() {
+        return None;
+    }
     let total = j.decomposed_total.as_ref()?.mean;
     let reversed = all
         .adjusted
@@ -506,6 +510,9 @@ mod tests {
         let mut down = judged(-0.2, (-0.3, -0.1), (0.5, 0.9));
         down.decomposition[0].adjusted = estimate(0.05, (0.01, 0.08));
         assert_eq!(class(&down), Some(AdjustedClass::Reversed));
+        // A missing read-out leaves no estimate, and so no class, rather than "assumption".
+        down.decomposition[0].adjusted = estimate(f64::NAN, (f64::NAN, f64::NAN));
+        assert_eq!(class(&down), None);
         down.decomposition.clear();
         assert_eq!(class(&down), None);
     }

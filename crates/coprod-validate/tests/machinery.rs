@@ -193,6 +193,13 @@ fn the_placebo_measures_what_holding_alone_does() {
         all.adjusted_share_ci.unwrap(),
         "adjusted share",
     );
+    // Each set's own placebo: holding one mediator alone shows the same bias, and the
+    // adjusted direct effect keeps the other mediator's path.
+    let via = [toy.b[0] * toy.c[0] * s, toy.b[1] * toy.c[1] * s];
+    for (d, kept) in j.decomposition[1..].iter().zip([via[1], via[0]]) {
+        within(-2.0, d.placebo.ci.unwrap(), &d.hold);
+        within(toy.a + kept, d.adjusted.ci.unwrap(), &d.hold);
+    }
     // Without a bias the placebo reads about 0.
     toy.hold_bias = 0.0;
     let j = judge(&toy, &design(Direction::Increase, 0.1, 10, 40), &runner);
