@@ -376,6 +376,9 @@ fn draw_forest(results: &[ClaimResult], dir: &Path) -> Result<()> {
         if let Some(d) = r.all_held() {
             let (m, l, h) = scaled(d.direct.mean, d.direct.ci);
             rows.push(ForestRow::new(format!("{} direct", r.id), m, l, h));
+            let (m, l, h) = scaled(d.adjusted.mean, d.adjusted.ci);
+            let label = format!("{} direct, placebo-adjusted", r.id);
+            rows.push(ForestRow::new(label, m, l, h));
         }
     }
     if rows.is_empty() {
@@ -383,7 +386,7 @@ fn draw_forest(results: &[ClaimResult], dir: &Path) -> Result<()> {
     }
     let height = (200 + 40 * rows.len() as u32).clamp(ChartStyle::MIN_HEIGHT, ChartStyle::MAX_SIDE);
     let style = ChartStyle::new(
-        "Total and direct (mediators held) effects of the review's levers",
+        "Total, direct (mediators held) and placebo-adjusted direct effects of the review's levers",
         "effect in sd of the total effect across replications, 95% CI",
         "",
         dir.join("validation_forest"),
