@@ -40,8 +40,8 @@ pub(crate) enum Command {
     Teach(TeachArgs),
     /// Judge every pre-registered claim of the literature review on held-out seed blocks
     /// derived from --salt: pass rate, pooled effect, direct effect with the registered
-    /// mediators held, mediated share, class, and a robustness map of derived claims
-    /// (docs/validation.md).
+    /// mediators held, mediated share, class, the same adjusted for what holding alone does
+    /// (a held placebo), and a robustness map of derived claims (docs/validation.md).
     Validate(ValidateArgs),
     /// Recompute comparison.csv (each variant against the baseline or --against NAME:
     /// paired difference, 95% CI, effect size, Holm-adjusted p-value) and its forest plots
@@ -192,7 +192,8 @@ pub(crate) struct ValidateArgs {
     /// table says so (`power_capped`). At most 100,000.
     #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) max_replications: u32,
-    /// Replications re-run with mediators held (those of the first blocks, whole blocks).
+    /// Replications re-run with mediators held, each with a held placebo (those of the first
+    /// blocks, whole blocks).
     #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(2..=MAX_REPLICATIONS))]
     pub(crate) decompose_replications: u32,
     /// Points of the robustness map of each derived claim (0: no map).
