@@ -1050,3 +1050,63 @@ fn the_teacher_removes_a_student_and_closes_joining_from_the_lobby_page() {
         assert_eq!(hidden, json!(true), "no removing or joining once the game has started");
     });
 }
+
+/// A second tab of the same browser that is offline when the teacher removes the student
+/// (the first tab then forgets the seat's token) is told on reconnecting that its student
+/// was removed; it does not take a new seat without a word.
+#[test]
+fn a_tab_offline_during_a_removal_is_told_when_it_reconnects() {
+    let Some(browser) =
+        browser_or_skip("a_tab_offline_during_a_removal_is_told_when_it_reconnects")
+    else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let code = served.open_game(&one_round_game(60));
+    runtime().block_on(async {
+        let mut teacher = chrome.tab(&served.teacher(&format!("/game?code={code}"))).await;
+        teacher.wait("document.body.dataset.phase === 'lobby'").await;
+        let _ada = seated_student(&chrome, &served, &code).await;
+        let mut a = seated_student(&chrome, &served, &code).await;
+        // Tab B in tab A's browser context, so the two share localStorage.
+        let info = a.call("Target.getTargetInfo", json!({})).await;
+        let context = info["targetInfo"]["browserContextId"].clone();
+        let url = format!("http://127.0.0.1:{}/json/version", chrome.port);
+        let (status, body) = http(&url, "GET", None);
+        assert_eq!(status, 200);
+        let version: Value = serde_json::from_str(&body).unwrap();
+        let debugger = version["webSocketDebuggerUrl"].as_str().unwrap();
+        let (socket, _) = tokio_tungstenite::connect_async(debugger).await.unwrap();
+        let mut root = Tab { socket, next: 0 };
+        let page = format!("{}/play/{code}", served.base);
+        let target = root
+            .call("Target.createTarget", json!({"url": page, "browserContextId": context}))
+            .await;
+        let id = target["targetId"].as_str().unwrap();
+        let devtools = format!("ws://127.0.0.1:{}/devtools/page/{id}", chrome.port);
+        let (socket, _) = tokio_tungstenite::connect_async(devtools).await.unwrap();
+        let mut b = Tab { socket, next: 0 };
+        b.wait("document.body.dataset.seat === '2'").await;
+        teacher.wait("document.getElementById('joined').textContent === '2'").await;
+        // Tab B loses the network: its sockets go nowhere until it comes back.
+        b.eval(
+            "window.__offline = true; const Real = WebSocket; \
+             window.WebSocket = function(u) { return new Real(window.__offline ? 'ws://127.0.0.1:1/' : u); }; \
+             sock.socket.close(); true",
+        )
+        .await;
+        teacher.eval("document.querySelector('button[data-remove=\"2\"]').click()").await;
+        a.wait("!document.getElementById('join').hidden && sock === null").await;
+        teacher.wait("document.getElementById('joined').textContent === '1'").await;
+        b.eval("window.__offline = false; true").await;
+        b.wait(
+            "!document.getElementById('join').hidden && sock === null && \
+             document.getElementById('error').textContent.startsWith('The teacher removed you')",
+        )
+        .await;
+        teacher.wait("document.getElementById('joined').textContent === '1'").await;
+        assert_eq!(b.eval("document.body.dataset.seat === undefined").await, json!(true));
+    });
+}

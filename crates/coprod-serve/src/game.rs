@@ -10,7 +10,9 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Deserialize;
 
-/// Most seats (people and simulated citizens) a game may have.
+/// Most students a game may have (people; simulated citizens fill the rest of its groups).
+/// The seats of removed students stay empty and are not counted: only the teacher's key
+/// removes, so they grow by one per removal at most.
 pub const MAX_SEATS: usize = 400;
 /// Most characters of a nickname.
 pub const MAX_NICKNAME: usize = 24;
@@ -18,6 +20,8 @@ pub const MAX_NICKNAME: usize = 24;
 /// is told: the seat is not theirs any more, but they may join anew.
 pub const REMOVED: &str =
     "The teacher removed you from this game. You can join again while joining is open.";
+/// What a page with a removed student's token is told once the game has left the lobby.
+pub const REMOVED_STARTED: &str = "The teacher removed you from this game before it started.";
 /// What a new student is told while the teacher has closed joining.
 pub const JOINING_CLOSED: &str = "The teacher has closed joining for this game.";
 
@@ -358,7 +362,7 @@ impl Game {
                 ));
             };
             if self.seats[seat].removed {
-                return out_of_order(REMOVED);
+                return out_of_order(self.removed_message());
             }
             self.seats[seat].sockets += 1;
             return Ok((seat, token));
@@ -447,7 +451,7 @@ impl Game {
     ) -> Result<(), GameError> {
         // A page that has not yet heard that its student was removed.
         if self.is_removed(seat) {
-            return out_of_order(REMOVED);
+            return out_of_order(self.removed_message());
         }
         let Phase::Open(open) = self.phase else {
             return match self.phase {
@@ -507,12 +511,10 @@ impl Game {
     /// groups are formed a removal would leave a hole in a group, and a student who does
     /// not decide is played by their simulated citizen anyway.
     fn remove(&mut self, number: usize) -> Result<(), GameError> {
-        if self.phase != Phase::Lobby {
-            return out_of_order(
-                "the game has started: students can no longer be removed (a student who does \
-                 not decide is played by their simulated citizen)",
-            );
-        }
+        self.in_lobby(
+            "the game has started: students can no longer be removed (a student who does not \
+             decide is played by their simulated citizen)",
+        )?;
         let Some(s) = number.checked_sub(1).and_then(|i| self.seats.get_mut(i)) else {
             return Err(GameError::Invalid(format!("no student has seat {number}")));
         };
@@ -526,11 +528,28 @@ impl Game {
         Ok(())
     }
 
+    /// Refuses a lobby-only action with `started`, or with "the game has ended" for a game
+    /// the teacher ended in the lobby.
+    fn in_lobby(&self, started: &str) -> Result<(), GameError> {
+        match self.phase {
+            Phase::Lobby => Ok(()),
+            Phase::Ended => out_of_order("the game has ended"),
+            _ => out_of_order(started),
+        }
+    }
+
+    /// What a removed student's page is told: they may join again only in the lobby.
+    fn removed_message(&self) -> &'static str {
+        if self.phase == Phase::Lobby {
+            REMOVED
+        } else {
+            REMOVED_STARTED
+        }
+    }
+
     /// Opens or closes joining, in the lobby only (once the game starts nobody new can join).
     fn set_joining(&mut self, open: bool) -> Result<(), GameError> {
-        if self.phase != Phase::Lobby {
-            return out_of_order("the game has started: nobody new can join it");
-        }
+        self.in_lobby("the game has started: nobody new can join it")?;
         self.joining_open = open;
         Ok(())
     }
@@ -1847,7 +1866,13 @@ mod tests {
         assert_eq!(g.seat_counts(), (3, 3, 0, 0));
         g.teacher(TeacherMessage::Start {}, now).unwrap();
         let err = g.student(seats[1], 1, 5.0, now).unwrap_err();
-        assert_eq!(err, GameError::OutOfOrder(REMOVED.into()));
+        assert_eq!(err, GameError::OutOfOrder(REMOVED_STARTED.into()));
+        let err = g.join(None, Some("tok1".into()), token).unwrap_err();
+        assert_eq!(
+            err,
+            GameError::OutOfOrder(REMOVED_STARTED.into()),
+            "no rejoining now"
+        );
         // Three students in groups of 2: two groups, one simulated citizen.
         assert_eq!(g.seat_counts(), (3, 3, 0, 1));
         g.teacher(TeacherMessage::CloseRound {}, now).unwrap();
@@ -1888,6 +1913,12 @@ mod tests {
         let simulated = g.seat_counts().3;
         assert!(remove(&mut g, 3).is_err(), "a simulated citizen's seat");
         assert_eq!(g.seat_counts().3, simulated);
+        // A game ended in the lobby never started: it says so.
+        let (mut ended, _) = class(settings(vec![3], Task::Lab), 2);
+        ended.teacher(TeacherMessage::End {}, now).unwrap();
+        assert_eq!(msg(remove(&mut ended, 1)), "the game has ended");
+        let toggle = ended.teacher(TeacherMessage::CloseJoining {}, now);
+        assert_eq!(msg(toggle), "the game has ended");
     }
 
     /// While joining is closed nobody new gets a seat, and students who joined still take

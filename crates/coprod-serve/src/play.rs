@@ -521,7 +521,8 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
             }
             changed = changes.changed() => {
                 if changed.is_err() { break; }
-                if let Some(s) = seat {
+                // A removed seat gets its notice (below), not the game's next state.
+                if let Some(s) = seat && !slot.lock().is_removed(s) {
                     let view = slot.lock().student_view(s, Instant::now());
                     if !send(&mut socket, &view).await { break; }
                 }
