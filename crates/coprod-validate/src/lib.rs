@@ -510,10 +510,31 @@ mod tests {
         let mut down = judged(-0.2, (-0.3, -0.1), (0.5, 0.9));
         down.decomposition[0].adjusted = estimate(0.05, (0.01, 0.08));
         assert_eq!(class(&down), Some(AdjustedClass::Reversed));
+        // An interval touching 0 is not wholly on the other side: the share decides.
+        down.decomposition[0].adjusted = estimate(0.05, (0.0, 0.08));
+        assert_eq!(class(&down), Some(AdjustedClass::Derived));
+        // With a total of exactly 0 there is no side to be opposite to.
+        let mut flat = judged(0.0, (0.1, 0.3), (0.0, 0.4));
+        for ci in [(-0.08, -0.01), (0.01, 0.08)] {
+            flat.decomposition[0].adjusted = estimate(0.0, ci);
+            assert_eq!(class(&flat), Some(AdjustedClass::Assumption), "{ci:?}");
+        }
         // A missing read-out leaves no estimate, and so no class, rather than "assumption".
         down.decomposition[0].adjusted = estimate(f64::NAN, (f64::NAN, f64::NAN));
         assert_eq!(class(&down), None);
         down.decomposition.clear();
         assert_eq!(class(&down), None);
+    }
+
+    /// The names validation.csv writes for the adjusted classes.
+    #[test]
+    fn adjusted_classes_are_named_as_documented() {
+        let names = [
+            AdjustedClass::Derived,
+            AdjustedClass::Reversed,
+            AdjustedClass::Assumption,
+        ]
+        .map(AdjustedClass::name);
+        assert_eq!(names, ["derived", "reversed", "assumption"]);
     }
 }
