@@ -1110,3 +1110,44 @@ fn a_tab_offline_during_a_removal_is_told_when_it_reconnects() {
         assert_eq!(b.eval("document.body.dataset.seat === undefined").await, json!(true));
     });
 }
+
+/// A page that tried a game that no longer exists (the server restarted) and then joins
+/// the teacher's new game takes a seat at once: the token it held belongs to the old game
+/// and is not sent to the new one.
+#[test]
+fn a_page_that_tried_a_gone_game_joins_a_new_one_at_once() {
+    let Some(browser) = browser_or_skip("a_page_that_tried_a_gone_game_joins_a_new_one_at_once")
+    else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let code = served.open_game(&one_round_game(60));
+    runtime().block_on(async {
+        let mut s = chrome.tab(&format!("{}/play/ZZZZ", served.base)).await;
+        s.wait("document.readyState === 'complete' && document.getElementById('go')")
+            .await;
+        // A seat the browser held in the game before the restart.
+        s.eval("localStorage.setItem('coprod-seat-ZZZZ', 'oldtoken'); location.reload(); true")
+            .await;
+        s.wait("document.getElementById('error').textContent.startsWith('no game has the code')")
+            .await;
+        let join = format!(
+            "document.getElementById('code').value = '{code}'; \
+             document.getElementById('go').click(); true"
+        );
+        s.eval(&join).await;
+        s.wait(
+            "document.body.dataset.seat === '1' || \
+             document.getElementById('error').textContent.startsWith('no seat')",
+        )
+        .await;
+        let error = s.eval("document.getElementById('error').textContent").await;
+        assert_eq!(
+            error,
+            json!(""),
+            "the old game's token was sent to the new one"
+        );
+    });
+}

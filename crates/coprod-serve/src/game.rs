@@ -20,8 +20,10 @@ pub const MAX_NICKNAME: usize = 24;
 /// is told: the seat is not theirs any more, but they may join anew.
 pub const REMOVED: &str =
     "The teacher removed you from this game. You can join again while joining is open.";
-/// What a page with a removed student's token is told once the game has left the lobby.
-pub const REMOVED_STARTED: &str = "The teacher removed you from this game before it started.";
+/// What a removed student's page is told once the game has left the lobby (started, or
+/// ended without starting).
+pub const REMOVED_STARTED: &str =
+    "The teacher removed you from this game; it no longer takes new students.";
 /// What a new student is told while the teacher has closed joining.
 pub const JOINING_CLOSED: &str = "The teacher has closed joining for this game.";
 
@@ -539,7 +541,7 @@ impl Game {
     }
 
     /// What a removed student's page is told: they may join again only in the lobby.
-    fn removed_message(&self) -> &'static str {
+    pub(crate) fn removed_message(&self) -> &'static str {
         if self.phase == Phase::Lobby {
             REMOVED
         } else {

@@ -14,8 +14,8 @@ use tokio::sync::{broadcast, watch};
 
 use crate::App;
 use crate::game::{
-    Game, GameError, REMOVED, Settings, StudentMessage, TeacherMessage, csv, model_params,
-    phase_words, shuffle,
+    Game, GameError, Settings, StudentMessage, TeacherMessage, csv, model_params, phase_words,
+    shuffle,
 };
 use crate::svg::{self, COLOURS, Line};
 use crate::ws::{Incoming, PING_EVERY, RateLimit, check, is_silent, ping, send, send_error};
@@ -544,7 +544,8 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                 if let Some(s) = seat && slot.lock().is_removed(s) {
                     // The seat is no longer theirs: its close is not counted.
                     seat = None;
-                    let notice = serde_json::json!({"type": "removed", "message": REMOVED});
+                    let message = slot.lock().removed_message();
+                    let notice = serde_json::json!({"type": "removed", "message": message});
                     send(&mut socket, &notice).await;
                     break;
                 }

@@ -1,7 +1,7 @@
 //! `coprod validate`: judges every pre-registered claim (`scenarios/validation/*.toml`,
 //! embedded in the binary) on seed blocks derived from `--salt`, prints a table, and writes
-//! `validation.csv`, `decomposition.csv`, `robustness.csv`, a forest plot of total and
-//! direct effects and a manifest.
+//! `validation.csv`, `decomposition.csv`, `robustness.csv`, a forest plot of total, direct
+//! and placebo-adjusted direct effects and a manifest.
 //!
 //! Owns the list of validation scenarios, the flags and the printing; the statistics are in
 //! `coprod-validate`.
@@ -357,9 +357,9 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
     Ok(())
 }
 
-/// Forest plot of total and direct effects, each claim's two rows next to each other, in
-/// units of the sd of the total effect across replications, so rows on different metrics
-/// share one axis.
+/// Forest plot of total, direct and placebo-adjusted direct effects, each claim's rows next
+/// to each other, in units of the sd of the total effect across replications, so rows on
+/// different metrics share one axis.
 fn draw_forest(results: &[ClaimResult], dir: &Path) -> Result<()> {
     let mut rows = Vec::new();
     for r in results {
