@@ -1043,6 +1043,71 @@ fn the_teacher_removes_a_student_and_closes_joining_in_the_lobby() {
     });
 }
 
+/// A script took dozens of seats and disconnected: one "remove everyone not here" from the
+/// teacher's socket removes every seat with no page connected (their tokens no longer take
+/// a seat back, and they are not counted), while the students here keep their seats, are
+/// not told anything and play. A student's socket cannot send the command (it needs the
+/// teacher's key, as every teacher command does); once the game has started it is refused.
+#[test]
+fn the_teacher_removes_everyone_not_here_in_the_lobby() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    runtime().block_on(async {
+        let url = served.ws_url(&format!("/ws/play/{code}"));
+        let mut here = join(&served, &code, 2).await;
+        let mut tokens = Vec::new();
+        for _ in 0..40 {
+            let mut bot = Client::connect(&url).await;
+            bot.send(json!({"type": "join"})).await;
+            tokens.push(bot.until(|v| v["type"] == "joined").await["token"].clone());
+        }
+        let mut teacher = served.teacher_socket(&code).await;
+        let lobby = teacher
+            .until(|v| v["joined"] == 42 && v["connected"] == 2)
+            .await;
+        let away = lobby["students"].as_array().unwrap();
+        assert_eq!(away.iter().filter(|s| s["here"] == false).count(), 40);
+
+        here[0].send(json!({"type": "remove_away"})).await;
+        assert!(here[0].error().await.starts_with("malformed message"));
+
+        teacher.send(json!({"type": "remove_away"})).await;
+        let view = teacher.until(|v| v["joined"] == 2).await;
+        assert_eq!(view["connected"], 2);
+        let listed = view["students"].as_array().unwrap();
+        assert_eq!(listed.len(), 2, "{view}");
+        assert!(listed.iter().all(|s| s["here"] == true), "{view}");
+        for token in [&tokens[0], &tokens[39]] {
+            let mut reload = Client::connect(&url).await;
+            reload.send(json!({"type": "join", "token": token})).await;
+            assert_eq!(
+                reload.error().await,
+                "The teacher removed you from this game. You can join again while joining is open."
+            );
+        }
+        // A second click finds nobody away and changes nothing.
+        teacher.send(json!({"type": "remove_away"})).await;
+        teacher.send(json!({"type": "start"})).await;
+        let open = teacher.until(|v| v["phase"] == "open").await;
+        assert_eq!(
+            (&open["joined"], &open["connected"]),
+            (&2.into(), &2.into())
+        );
+        for student in &mut here {
+            let view = student.until(|v| v["phase"] == "open").await;
+            assert_eq!(view["group_size"], 2);
+        }
+        teacher.send(json!({"type": "remove_away"})).await;
+        assert!(
+            teacher
+                .error()
+                .await
+                .starts_with("the game has started: students can no longer be removed")
+        );
+    });
+}
+
 /// A round closes when its time runs out (the shortest allowed, 10 s), though the one
 /// student connected never decides: the model decides for them (`decided_by = model`).
 #[test]

@@ -24,6 +24,9 @@ pub const REMOVED: &str =
 /// ended without starting).
 pub const REMOVED_STARTED: &str =
     "The teacher removed you from this game; it no longer takes new students.";
+/// Why the teacher cannot remove students once the game has started.
+const NO_REMOVING: &str = "the game has started: students can no longer be removed (a student \
+                           who does not decide is played by their simulated citizen)";
 /// What a new student is told while the teacher has closed joining.
 pub const JOINING_CLOSED: &str = "The teacher has closed joining for this game.";
 
@@ -226,6 +229,17 @@ pub struct Outcome {
     pub decided_by: DecidedBy,
 }
 
+impl Seat {
+    /// Empties a student's seat for good (see `removed`): not counted, not listed, its
+    /// token refused.
+    fn remove(&mut self) {
+        self.human = false;
+        self.removed = true;
+        self.sockets = 0;
+        self.nickname = None;
+    }
+}
+
 /// A game and everything it recorded.
 pub struct Game {
     /// Join code shown to the class.
@@ -285,6 +299,9 @@ pub enum TeacherMessage {
         /// The seat number, as the pages show it (from 1).
         seat: usize,
     },
+    /// Remove, in the lobby, every student with no page connected (not here), as
+    /// [`TeacherMessage::Remove`] does for each: after a script took seats and left.
+    RemoveAway {},
     /// Refuse new students (in the lobby); students who joined keep their seats.
     CloseJoining {},
     /// Let new students join again.
@@ -504,6 +521,7 @@ impl Game {
                 Ok(())
             }
             TeacherMessage::Remove { seat } => self.remove(seat),
+            TeacherMessage::RemoveAway {} => self.remove_away(),
             TeacherMessage::CloseJoining {} => self.set_joining(false),
             TeacherMessage::OpenJoining {} => self.set_joining(true),
         }
@@ -513,20 +531,27 @@ impl Game {
     /// groups are formed a removal would leave a hole in a group, and a student who does
     /// not decide is played by their simulated citizen anyway.
     fn remove(&mut self, number: usize) -> Result<(), GameError> {
-        self.in_lobby(
-            "the game has started: students can no longer be removed (a student who does not \
-             decide is played by their simulated citizen)",
-        )?;
+        self.in_lobby(NO_REMOVING)?;
         let Some(s) = number.checked_sub(1).and_then(|i| self.seats.get_mut(i)) else {
             return Err(GameError::Invalid(format!("no student has seat {number}")));
         };
         if s.removed {
             return out_of_order(&format!("seat {number} has already been removed"));
         }
-        s.human = false;
-        s.removed = true;
-        s.sockets = 0;
-        s.nickname = None;
+        s.remove();
+        Ok(())
+    }
+
+    /// Removes every student with no page connected (the teacher's list marks them "not
+    /// here"), in the lobby only, each as [`Game::remove`] does: after a script took
+    /// hundreds of seats and disconnected, one command instead of a click per seat.
+    /// Students here are untouched; with nobody away it changes nothing.
+    fn remove_away(&mut self) -> Result<(), GameError> {
+        self.in_lobby(NO_REMOVING)?;
+        self.seats
+            .iter_mut()
+            .filter(|s| s.human && s.sockets == 0)
+            .for_each(Seat::remove);
         Ok(())
     }
 
@@ -1923,6 +1948,59 @@ mod tests {
         assert_eq!(msg(toggle), "the game has ended");
     }
 
+    /// "Remove everyone not here" removes only the students with no page connected, each
+    /// as Remove does (not counted, not listed, token refused, number not given again);
+    /// a student here, even one back after a reload, keeps their seat. A second click
+    /// changes nothing; once the game has started or ended it is refused.
+    #[test]
+    fn removing_everyone_not_here_removes_only_the_absent() {
+        let now = Instant::now();
+        let (mut g, seats) = class(settings(vec![2], Task::Lab), 5);
+        // Seats 2 and 4 left; seat 5 left and came back.
+        for s in [seats[1], seats[3], seats[4]] {
+            g.disconnect(s, now);
+        }
+        g.join(None, Some("tok4".into()), token).unwrap();
+        assert_eq!(g.seat_counts(), (5, 3, 0, 0));
+        g.teacher(TeacherMessage::RemoveAway {}, now).unwrap();
+        assert!(g.is_removed(seats[1]) && g.is_removed(seats[3]));
+        assert_eq!(g.humans(), 3);
+        assert_eq!(g.seat_counts(), (3, 3, 0, 0));
+        let listed: Vec<(usize, bool)> = g.students().map(|(s, _, here)| (s, here)).collect();
+        assert_eq!(
+            listed,
+            [(seats[0], true), (seats[2], true), (seats[4], true)]
+        );
+        for gone in ["tok1", "tok3"] {
+            let err = g.join(None, Some(gone.into()), token).unwrap_err();
+            assert_eq!(err, GameError::OutOfOrder(REMOVED.into()), "{gone}");
+        }
+        assert_eq!(g.seat_counts().1, 3, "refused rejoins are not counted here");
+        // Nobody away: nothing to do, and no error for a second click.
+        g.teacher(TeacherMessage::RemoveAway {}, now).unwrap();
+        assert_eq!(g.seat_counts(), (3, 3, 0, 0));
+        let (new, _) = g.join(None, None, || "tok5".into()).unwrap();
+        assert_eq!(new, 5, "removed seats' numbers are not given again");
+        // After the start a student who left is played by their simulated citizen.
+        g.disconnect(seats[2], now);
+        g.teacher(TeacherMessage::Start {}, now).unwrap();
+        let err = g.teacher(TeacherMessage::RemoveAway {}, now).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the game has started: students can no longer be removed"),
+            "{err}"
+        );
+        assert_eq!(g.humans(), 4, "nobody removed after the start");
+        assert!(!g.is_removed(seats[2]));
+        // A game ended in the lobby says so, and keeps its students.
+        let (mut ended, seats) = class(settings(vec![3], Task::Lab), 2);
+        ended.disconnect(seats[0], now);
+        ended.teacher(TeacherMessage::End {}, now).unwrap();
+        let err = ended.teacher(TeacherMessage::RemoveAway {}, now);
+        assert_eq!(err.unwrap_err().to_string(), "the game has ended");
+        assert_eq!(ended.humans(), 2);
+    }
+
     /// While joining is closed nobody new gets a seat, and students who joined still take
     /// theirs back (a reload, a second tab); opening it lets new students in again.
     #[test]
@@ -1963,6 +2041,7 @@ mod tests {
     fn a_student_message_cannot_remove_or_close_joining() {
         for text in [
             r#"{"type":"remove","seat":1}"#,
+            r#"{"type":"remove_away"}"#,
             r#"{"type":"close_joining"}"#,
             r#"{"type":"open_joining"}"#,
         ] {
@@ -1979,6 +2058,7 @@ mod tests {
         assert!(parse(r#"{"type":"remove"}"#).is_err(), "a seat is needed");
         assert!(parse(r#"{"type":"remove","seat":-1}"#).is_err());
         assert!(parse(r#"{"type":"close_joining","seat":1}"#).is_err());
+        assert!(parse(r#"{"type":"remove_away","seat":1}"#).is_err());
     }
 
     /// Refusals tell the student what is going on.

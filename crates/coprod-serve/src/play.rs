@@ -206,7 +206,10 @@ pub(crate) fn end_game(slot: &Slot) -> Result<(), GameError> {
 /// Carries out a teacher's command and tells the pages it concerns: the teacher's page
 /// always, every student's page when the phase changed, and a removed student's pages.
 fn teacher_command(slot: &Slot, message: TeacherMessage) -> Result<(), GameError> {
-    let removes = matches!(message, TeacherMessage::Remove { .. });
+    let removes = matches!(
+        message,
+        TeacherMessage::Remove { .. } | TeacherMessage::RemoveAway {}
+    );
     let phase_changed = {
         let mut game = slot.lock();
         let before = game.phase();

@@ -23,6 +23,7 @@ fn json_message() -> impl Strategy<Value = String> {
         Just(r#"{"type":"next_round"}"#.to_string()),
         Just(r#"{"type":"end"}"#.to_string()),
         (0usize..14).prop_map(|s| format!(r#"{{"type":"remove","seat":{s}}}"#)),
+        Just(r#"{"type":"remove_away"}"#.to_string()),
         Just(r#"{"type":"close_joining"}"#.to_string()),
         Just(r#"{"type":"open_joining"}"#.to_string()),
         Just(r#"{"type":"join"}"#.to_string()),
