@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::browser::{HEADLESS_FLAGS, browser_or_skip};
-use crate::serve::{Served, http};
+use crate::serve::{Client, Served, http};
 use crate::util::{Sandbox, root};
 
 /// Headless Chromium with remote debugging, stopped (by its PID) when dropped.
@@ -987,7 +987,8 @@ fn a_reloaded_student_page_shows_the_choice_it_sent() {
 /// page frees the seat, and that student's page says so in plain words and shows the join
 /// form again (a reload does not bring the seat back); "Close joining" refuses new students
 /// with a message while a student who joined still gets their seat back on reload; "Open
-/// joining" lets them in again. Once the game starts neither control is shown.
+/// joining" lets them in again. "Remove everyone not here (N)" appears when a seat's page
+/// has gone and removes such seats only. Once the game starts none of them is shown.
 #[test]
 fn the_teacher_removes_a_student_and_closes_joining_from_the_lobby_page() {
     let Some(browser) = browser_or_skip("the_teacher_removes_a_student_and_closes_joining") else {
@@ -1027,6 +1028,22 @@ fn the_teacher_removes_a_student_and_closes_joining_from_the_lobby_page() {
         let seated = pest.eval("document.body.dataset.seat === undefined && !document.getElementById('join').hidden").await;
         assert_eq!(seated, json!(true), "a reload does not bring the seat back");
 
+        // A seat taken by a script that then disconnected: one click removes every seat
+        // whose page is gone, and nobody here.
+        let away = "document.getElementById('remove-away')";
+        assert_eq!(teacher.eval(&format!("{away}.hidden")).await, json!(true));
+        let mut bot = Client::connect(&served.ws_url(&format!("/ws/play/{code}"))).await;
+        bot.send(json!({"type": "join"})).await;
+        bot.until(|v| v["type"] == "joined").await;
+        drop(bot);
+        teacher.wait(&format!("!{away}.hidden && {away}.textContent === 'Remove everyone not here (1)'")).await;
+        let label = teacher.eval(&format!("{away}.getAttribute('aria-label')")).await;
+        assert_eq!(label, json!("Remove everyone not here: 1 student"));
+        teacher.eval(&format!("{away}.click()")).await;
+        teacher.wait(&format!("document.getElementById('joined').textContent === '1' && {away}.hidden")).await;
+        let listed = teacher.eval("document.getElementById('students').innerText").await;
+        assert!(listed.as_str().unwrap().starts_with("Seat 1"), "{listed}");
+
         teacher.eval("document.getElementById('joining').click()").await;
         teacher.wait("document.getElementById('joining').textContent === 'Open joining'").await;
         let phase = teacher.eval("document.getElementById('phase').textContent").await;
@@ -1041,12 +1058,12 @@ fn the_teacher_removes_a_student_and_closes_joining_from_the_lobby_page() {
         teacher.eval("document.getElementById('joining').click()").await;
         teacher.wait("document.getElementById('joining').textContent === 'Close joining'").await;
         pest.eval("document.getElementById('nickname').value = 'Bo'; document.getElementById('go').click()").await;
-        pest.wait("document.body.dataset.seat === '3'").await;
+        pest.wait("document.body.dataset.seat === '4'").await;
         teacher.wait("document.getElementById('joined').textContent === '2'").await;
 
         teacher.eval("document.getElementById('start').click()").await;
         teacher.wait("document.body.dataset.phase === 'open'").await;
-        let hidden = teacher.eval("document.getElementById('joining').hidden && document.getElementById('students-section').hidden").await;
+        let hidden = teacher.eval("document.getElementById('joining').hidden && document.getElementById('students-section').hidden && document.getElementById('remove-away').hidden").await;
         assert_eq!(hidden, json!(true), "no removing or joining once the game has started");
     });
 }
