@@ -12,9 +12,9 @@
 //! * **Play**: a class game: students join from their phones with a short code (or QR code),
 //!   play a public-goods or co-production game in groups of the sizes the teacher chose,
 //!   with the model's simulated citizens filling empty seats ([`game`]); before the start
-//!   the teacher can remove a student and close joining (anyone who sees the code could
-//!   otherwise take every seat); the teacher's page shows the class next to the simulated
-//!   citizens and exports a CSV.
+//!   the teacher can remove students (one, or everyone not here) and close joining (anyone
+//!   who sees the code could otherwise take every seat); the teacher's page shows the class
+//!   next to the simulated citizens and exports a CSV.
 //!
 //! Safe by default: it listens on 127.0.0.1 unless asked for the LAN; every page but the
 //! students' needs the secret key of the teacher's URL; messages are size- and
