@@ -72,6 +72,23 @@ impl Chromium {
     /// Opens a new tab at `url`, in a browser context of its own (its own storage, as a
     /// student's own device), and connects to it.
     async fn tab(&self, url: &str) -> Tab {
+        let mut browser = self.browser().await;
+        let context = browser.call("Target.createBrowserContext", json!({})).await;
+        self.open(&mut browser, url, context["browserContextId"].clone())
+            .await
+    }
+
+    /// Opens a new tab at `url` in `beside`'s browser context (sharing its storage, as a
+    /// second tab on the same device), and connects to it.
+    async fn tab_beside(&self, beside: &mut Tab, url: &str) -> Tab {
+        let info = beside.call("Target.getTargetInfo", json!({})).await;
+        let context = info["targetInfo"]["browserContextId"].clone();
+        let mut browser = self.browser().await;
+        self.open(&mut browser, url, context).await
+    }
+
+    /// A connection to the browser itself (not a tab).
+    async fn browser(&self) -> Tab {
         let (status, body) = http(
             &format!("http://127.0.0.1:{}/json/version", self.port),
             "GET",
@@ -81,12 +98,16 @@ impl Chromium {
         let version: Value = serde_json::from_str(&body).unwrap();
         let browser_ws = version["webSocketDebuggerUrl"].as_str().unwrap();
         let (socket, _) = tokio_tungstenite::connect_async(browser_ws).await.unwrap();
-        let mut browser = Tab { socket, next: 0 };
-        let context = browser.call("Target.createBrowserContext", json!({})).await;
+        Tab { socket, next: 0 }
+    }
+
+    /// Opens a tab at `url` in browser context `context` and connects to it, at the
+    /// projector's size, once its page has loaded.
+    async fn open(&self, browser: &mut Tab, url: &str, context: Value) -> Tab {
         let target = browser
             .call(
                 "Target.createTarget",
-                json!({"url": url, "browserContextId": context["browserContextId"]}),
+                json!({"url": url, "browserContextId": context}),
             )
             .await;
         let page_ws = format!(
@@ -1088,23 +1109,8 @@ fn a_tab_offline_during_a_removal_is_told_when_it_reconnects() {
         let _ada = seated_student(&chrome, &served, &code).await;
         let mut a = seated_student(&chrome, &served, &code).await;
         // Tab B in tab A's browser context, so the two share localStorage.
-        let info = a.call("Target.getTargetInfo", json!({})).await;
-        let context = info["targetInfo"]["browserContextId"].clone();
-        let url = format!("http://127.0.0.1:{}/json/version", chrome.port);
-        let (status, body) = http(&url, "GET", None);
-        assert_eq!(status, 200);
-        let version: Value = serde_json::from_str(&body).unwrap();
-        let debugger = version["webSocketDebuggerUrl"].as_str().unwrap();
-        let (socket, _) = tokio_tungstenite::connect_async(debugger).await.unwrap();
-        let mut root = Tab { socket, next: 0 };
         let page = format!("{}/play/{code}", served.base);
-        let target = root
-            .call("Target.createTarget", json!({"url": page, "browserContextId": context}))
-            .await;
-        let id = target["targetId"].as_str().unwrap();
-        let devtools = format!("ws://127.0.0.1:{}/devtools/page/{id}", chrome.port);
-        let (socket, _) = tokio_tungstenite::connect_async(devtools).await.unwrap();
-        let mut b = Tab { socket, next: 0 };
+        let mut b = chrome.tab_beside(&mut a, &page).await;
         b.wait("document.body.dataset.seat === '2'").await;
         teacher.wait("document.getElementById('joined').textContent === '2'").await;
         // Tab B loses the network: its sockets go nowhere until it comes back.

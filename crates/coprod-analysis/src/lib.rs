@@ -75,8 +75,10 @@ pub const ISHIGAMI_FIRST_ORDER: [f64; 3] = [0.313_905, 0.442_411, 0.0];
 /// Analytic total Sobol indices of [`ishigami`] (a = 7, b = 0.1).
 pub const ISHIGAMI_TOTAL: [f64; 3] = [0.557_589, 0.442_411, 0.243_684];
 
-/// The empirical `q` quantile (0..1) of sorted values, by linear interpolation.
-pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+/// The empirical `q` quantile (0..1) of sorted values, by linear interpolation between
+/// order statistics (Hyndman and Fan's type 7, the default of R and NumPy): the value at
+/// position `q x (n - 1)` counted from 0. NaN for no values.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -665,7 +665,7 @@ impl Game {
                 (true, None) => DecidedBy::Model,
                 (false, _) => DecidedBy::Bot,
             };
-            let model_move = (s.shadow.contribute(p) * e).round();
+            let model_move = citizen_move(&mut s.shadow, p, e);
             moves[i] = (s.pending.unwrap_or(model_move), by);
         }
         let mut group_no = 0;
@@ -687,7 +687,7 @@ impl Game {
                         decided_by: by,
                     };
                     let seat = &mut self.seats[m];
-                    let others = (total - c) / (size - 1) as f64 / e;
+                    let others = others_share(total, c, size, e);
                     seat.shadow.observe(others, &self.params);
                     seat.total_payoff += payoff;
                     seat.last = Some(outcome);
@@ -984,6 +984,18 @@ pub(crate) fn model_params(settings: &Settings) -> Params {
     params.endowment = settings.endowment;
     params.mpcr = settings.mpcr;
     params
+}
+
+/// A simulated citizen's move: what its contribution rule gives, in whole tokens of the
+/// endowment `e`. The game and the model band on the teacher's chart both play by it.
+pub(crate) fn citizen_move(citizen: &mut LabSubject, p: &Params, e: f64) -> f64 {
+    (citizen.contribute(p) * e).round()
+}
+
+/// What a member of a group of `size` whose pot holds `total` tokens, `own` of them its
+/// own, learns: the other members' mean contribution as a share of the endowment `e`.
+pub(crate) fn others_share(total: f64, own: f64, size: usize, e: f64) -> f64 {
+    (total - own) / (size - 1) as f64 / e
 }
 
 /// Fisher-Yates with the game's own stream.

@@ -14,11 +14,13 @@ use tokio::sync::{broadcast, watch};
 
 use crate::App;
 use crate::game::{
-    Game, GameError, Settings, StudentMessage, TeacherMessage, csv, model_params, phase_words,
-    shuffle,
+    Game, GameError, Settings, StudentMessage, TeacherMessage, citizen_move, csv, model_params,
+    others_share, phase_words, shuffle,
 };
 use crate::svg::{self, COLOURS, Line};
+// The band's quantiles are those of the analyses' bootstrap intervals (type 7).
 use crate::ws::{Incoming, PING_EVERY, RateLimit, check, is_silent, ping, send, send_error};
+use coprod_analysis::quantile_sorted as quantile;
 
 /// Most games at once.
 pub(crate) const MAX_GAMES: usize = 20;
@@ -299,12 +301,12 @@ fn simulated_class(
                 shuffle(&mut lineup, &mut rng);
             }
             for (citizen, c) in citizens.iter_mut().zip(&mut given) {
-                *c = (citizen.contribute(&params) * e).round();
+                *c = citizen_move(citizen, &params, e);
             }
             for members in lineup.chunks(size) {
                 let total: f64 = members.iter().map(|&m| given[m]).sum();
                 for &m in members {
-                    let others = (total - given[m]) / (size - 1) as f64 / e;
+                    let others = others_share(total, given[m], size, e);
                     citizens[m].observe(others, &params);
                 }
             }
@@ -316,7 +318,8 @@ fn simulated_class(
 
 /// The model's line for groups of `size` in a class with `students` students in `groups`
 /// groups: over `runs` simulated classes (seeds 1 to `runs`), per round the mean of their
-/// class means and the [`BAND_LOW`] and [`BAND_HIGH`] quantiles of them (see [`quantile`]).
+/// class means and the [`BAND_LOW`] and [`BAND_HIGH`] quantiles of them (type 7,
+/// [`quantile`]).
 fn model_line(
     settings: &Settings,
     size: u32,
@@ -346,18 +349,6 @@ fn lobby_line(settings: &Settings, size: u32) -> ModelLine {
         band: Vec::new(),
         ..model_line(settings, size, students, groups, LOBBY_RUNS)
     }
-}
-
-/// The `p` quantile of `sorted` (ascending, not empty) by linear interpolation between
-/// order statistics (Hyndman and Fan's type 7, the default of R and NumPy): with n
-/// values, the value at position h = (n - 1) x p counted from 0, interpolated between
-/// the values at floor(h) and floor(h) + 1. With 200 values the 2.5% quantile lies
-/// between the 5th and 6th smallest, 97.5% between the 195th and 196th.
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * p;
-    let below = h.floor() as usize;
-    let above = (below + 1).min(sorted.len() - 1);
-    sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
 }
 
 /// The teacher's view: phase, seats, join address and QR code, the chart and the outcomes.
