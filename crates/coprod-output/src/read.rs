@@ -405,7 +405,7 @@ pub fn read_summary_of(
         };
         let cell = (t.text(row, c.variant).to_string(), c.point(t, row));
         if let Some(e) = expected {
-            check_cell(t, row, c, e)?;
+            agree::cell_is_known(t, row, (c.variant, &c.point_cols), e)?;
         }
         let n = counts.n(&cell, m);
         let found = t.uint(row, c.n)?;
@@ -420,23 +420,6 @@ pub fn read_summary_of(
     })?;
     seen.complete(dir, runs, &counts, expected)?;
     Ok(summary)
-}
-
-/// Refuses a row of summary.csv of a variant or sweep point the manifest `e` did not have.
-fn check_cell(t: &RawTable, row: &Row, c: &SummaryColumns, e: &Expected) -> Result<(), ReadError> {
-    let variant = t.text(row, c.variant);
-    if !e.variants.iter().any(|v| v == variant) {
-        let message = format!("expected one of manifest.json's variants, found {variant:?}");
-        return Err(t.bad(row.line, c.variant, message));
-    }
-    for (&column, (_, values)) in c.point_cols.iter().zip(&e.sweep) {
-        let value = t.text(row, column);
-        if !values.iter().any(|v| v == value) {
-            let message = format!("expected one of manifest.json's swept values, found {value:?}");
-            return Err(t.bad(row.line, column, message));
-        }
-    }
-    Ok(())
 }
 
 /// The columns of summary.csv.
@@ -1312,7 +1295,8 @@ mod tests {
             .to_string();
         assert!(
             err.contains(
-                "column `variant`: expected one of manifest.json's variants, found \"zzz\""
+                "column `variant`: expected one of manifest.json's variants (baseline, joint), \
+                 found \"zzz\""
             ),
             "{err}"
         );

@@ -258,15 +258,35 @@ fn made(
         );
         return Err(t.bad(row.line, c.run_id, message));
     }
-    let variant = t.text(row, c.variant);
+    cell_is_known(t, row, (c.variant, &c.point), e)?;
+    if replication >= e.replications {
+        let message = format!(
+            "expected a replication below {} (manifest.json's experiment.replications), \
+             found {replication}",
+            e.replications
+        );
+        return Err(t.bad(row.line, c.replication, message));
+    }
+    Ok(())
+}
+
+/// Refuses a row (of runs.csv or summary.csv) whose variant, in column `variant`, or swept
+/// value, in the columns `point`, the manifest `e` did not have.
+pub(super) fn cell_is_known(
+    t: &RawTable,
+    row: &Row,
+    (variant_column, point): (usize, &[usize]),
+    e: &Expected,
+) -> Result<(), ReadError> {
+    let variant = t.text(row, variant_column);
     if !e.variants.iter().any(|v| v == variant) {
         let message = format!(
             "expected one of manifest.json's variants ({}), found {variant:?}",
             some_of(&e.variants)
         );
-        return Err(t.bad(row.line, c.variant, message));
+        return Err(t.bad(row.line, variant_column, message));
     }
-    for (&column, (_, values)) in c.point.iter().zip(&e.sweep) {
+    for (&column, (_, values)) in point.iter().zip(&e.sweep) {
         let value = t.text(row, column);
         if !values.iter().any(|v| v == value) {
             let message = format!(
@@ -275,14 +295,6 @@ fn made(
             );
             return Err(t.bad(row.line, column, message));
         }
-    }
-    if replication >= e.replications {
-        let message = format!(
-            "expected a replication below {} (manifest.json's experiment.replications), \
-             found {replication}",
-            e.replications
-        );
-        return Err(t.bad(row.line, c.replication, message));
     }
     Ok(())
 }
