@@ -682,3 +682,98 @@ fn plot_and_compare_refuse_files_that_disagree() {
         }
     }
 }
+
+/// A scenario whose `[report]` table names the metrics its question is about: the page
+/// charts them first (a time series only for a metric recorded per step), shows them in
+/// the summary table and says so; comparison.csv compares them before the key metrics;
+/// `coprod plot` redraws the same charts from the manifest's record; `--metric` narrows
+/// what is compared, and the page then does not claim the comparison.
+#[test]
+fn a_scenario_report_table_puts_its_metrics_first() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("study.toml"),
+        "name = \"study\"\n\n[experiment.sweep]\n\"levers.outreach\" = [0.0, 1.0]\n\n\
+         [[experiment.variants]]\nname = \"cheap\"\nparams.levers.participation_cost = 0.25\n\n\
+         [report]\nmetrics = [\"representativeness\", \"median_group_lifetime\"]\n",
+    )
+    .unwrap();
+    sb.small_run(&["study.toml", "--out", "out"])
+        .assert()
+        .success();
+    let dir = sb.path().join("out");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert_eq!(
+        manifest["scenario"]["report_metrics"],
+        serde_json::json!(["representativeness", "median_group_lifetime"])
+    );
+    let compared = &manifest["comparison"]["metrics"];
+    assert_eq!(compared[0], "representativeness");
+    assert_eq!(compared[1], "median_group_lifetime");
+    assert_eq!(compared[2], "participation_rate", "then the key metrics");
+    let comparison = read(&dir.join("comparison.csv"));
+    assert!(
+        comparison.contains(",median_group_lifetime,"),
+        "{comparison}"
+    );
+
+    let charts = chart_names(&dir);
+    for name in [
+        "timeseries_representativeness.png",
+        "response_representativeness_by_outreach.png",
+        "response_median_group_lifetime_by_outreach.png",
+        "forest_median_group_lifetime.png",
+        "timeseries_participation_rate.png",
+    ] {
+        assert!(
+            charts.contains(&name.to_string()),
+            "{name} missing: {charts:?}"
+        );
+    }
+    // A group metric of runs.csv has no time series, and no note says it is missing.
+    assert!(
+        !charts
+            .iter()
+            .any(|c| c.starts_with("timeseries_median_group_lifetime"))
+    );
+    let index = read(&dir.join("index.html"));
+    assert!(!index.contains("no time series of"), "{index}");
+    let first = |a: &str, b: &str| index.find(a).unwrap() < index.find(b).unwrap();
+    assert!(first(
+        "alt=\"Representativeness over time\"",
+        "alt=\"Participation rate over time\""
+    ));
+    assert!(index.contains(
+        "<code>representativeness</code> and <code>median_group_lifetime</code>. Their charts \
+         come before those of the default metrics, and the summary table shows them; \
+         comparison.csv compares them."
+    ));
+    let visible = &index[..index.find("<summary>Every metric</summary>").unwrap()];
+    assert!(visible.contains("<td>median_group_lifetime</td>"));
+
+    // `coprod plot` reads the record: the same charts and the same page.
+    let before = read(&dir.join("index.html"));
+    sb.cmd(&["plot", "out"]).assert().success();
+    assert_eq!(chart_names(&dir), charts);
+    assert_eq!(read(&dir.join("index.html")), before);
+    // `coprod compare` compares the same metrics by default, so it narrows nothing.
+    sb.cmd(&["compare", "out"]).assert().success();
+
+    // With --metric, comparison.csv compares only that, and the page does not say otherwise.
+    sb.small_run(&[
+        "study.toml",
+        "--out",
+        "narrow",
+        "--metric",
+        "participation_rate",
+    ])
+    .assert()
+    .success();
+    let narrow = read(&sb.path().join("narrow/index.html"));
+    assert!(
+        narrow.contains("the summary table shows them.</p>"),
+        "{narrow}"
+    );
+    assert!(!narrow.contains("comparison.csv compares them"));
+}

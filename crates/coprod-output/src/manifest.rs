@@ -88,6 +88,11 @@ pub struct ScenarioInfo {
     /// Fingerprint of the resolved scenario (file, `--set`, `--quick`, ...): two run
     /// directories with the same fingerprint and coprod version have the same rows.
     pub hash: String,
+    /// The metrics of the scenario's `[report]` table, which the report charts before its
+    /// default metrics and comparison.csv compares with its key metrics; absent when the
+    /// scenario has none (and in folders written before coprod read it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub report_metrics: Vec<String>,
 }
 
 /// Size of the experiment.
@@ -374,6 +379,7 @@ mod tests {
                 origin: "t.toml".into(),
                 source: String::new(),
                 hash: String::new(),
+                report_metrics: Vec::new(),
             },
             experiment: ExperimentInfo {
                 steps: 1,

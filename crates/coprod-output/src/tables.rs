@@ -1036,6 +1036,7 @@ mod tests {
                 origin: "t.toml".into(),
                 source: String::new(),
                 hash: String::new(),
+                report_metrics: Vec::new(),
             },
             experiment: crate::ExperimentInfo {
                 steps: 1,

@@ -195,7 +195,8 @@ type Job<'d> = Box<dyn Fn(&mut Drawn) -> Result<(), ReportError> + Sync + 'd>;
 
 /// The charts `selection` asks for, in the order the page shows them: time series,
 /// response curves, survival, forest plots, heatmaps; each kind for the selected metric,
-/// or for its default metrics (the lab's metrics in a lab run).
+/// or for the scenario's metrics (`[report] metrics`, as the manifest records them) and
+/// then its default metrics (the lab's metrics in a lab run), each once.
 fn chart_jobs<'d>(data: &'d RunData, selection: &Selection) -> Vec<Job<'d>> {
     let lab = data.is_lab();
     // Survival charts have no metric: a selection by metric leaves them out.
@@ -203,16 +204,26 @@ fn chart_jobs<'d>(data: &'d RunData, selection: &Selection) -> Vec<Job<'d>> {
     let wants = |k: ChartKind| {
         selection.kind.is_none_or(|s| s == k) && !(no_survival && k == ChartKind::Survival)
     };
+    let scenario = data.report_metrics();
     let metrics = |defaults: &[&str]| -> Vec<String> {
-        match &selection.metric {
-            Some(m) => vec![m.clone()],
-            None if lab => LAB_METRICS.iter().map(|m| m.to_string()).collect(),
-            None => defaults.iter().map(|m| m.to_string()).collect(),
+        if let Some(m) = &selection.metric {
+            return vec![m.clone()];
         }
+        let defaults = if lab { &LAB_METRICS[..] } else { defaults };
+        let mut metrics = scenario.clone();
+        for m in defaults {
+            if !metrics.iter().any(|s| s == m) {
+                metrics.push(m.to_string());
+            }
+        }
+        metrics
     };
     let mut jobs: Vec<Job<'d>> = Vec::new();
     if wants(ChartKind::TimeSeries) {
-        for m in metrics(&DEFAULT_STEP_METRICS) {
+        // Only the scenario's metrics recorded per step have a time series: the others (the
+        // group metrics of runs.csv) would each leave a note instead of a chart.
+        let per_step = |m: &String| selection.metric.is_some() || data.step_metric(m).is_some();
+        for m in metrics(&DEFAULT_STEP_METRICS).into_iter().filter(per_step) {
             jobs.push(Box::new(move |out| draw_time_series(data, &m, out)));
         }
     }

@@ -420,6 +420,22 @@ impl RunData {
             .unwrap_or_else(|| self.aggregates.last_step.map_or(0, |s| s + 1))
     }
 
+    /// The metrics of the scenario's `[report]` table, as the manifest records them (none
+    /// without a manifest, or one of a scenario without the table).
+    pub fn report_metrics(&self) -> Vec<String> {
+        self.manifest
+            .as_ref()
+            .and_then(|m| m.pointer("/scenario/report_metrics"))
+            .and_then(serde_json::Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// What `--quick` did to these runs, as the manifest records it.
     pub(crate) fn quick(&self) -> Quick {
         let Some(m) = &self.manifest else {

@@ -166,14 +166,18 @@ fn charts_section(
     Ok(())
 }
 
-/// The key metrics' summary table, and every metric's behind a disclosure.
+/// The summary table of the key metrics and the scenario's (`[report] metrics`), and every
+/// metric's behind a disclosure.
 fn summary_section(body: &mut String, data: &RunData) {
     let _ = writeln!(body, "<h2>Summary</h2>");
     let _ = writeln!(
         body,
         "<p class=\"note\">Mean over replications with its 95% confidence interval (summary.csv).</p>"
     );
-    summary_table(body, data, |m| KEY_METRICS.contains(&m));
+    let scenario = data.report_metrics();
+    summary_table(body, data, |m| {
+        KEY_METRICS.contains(&m) || scenario.iter().any(|s| s == m)
+    });
     let _ = writeln!(body, "<details><summary>Every metric</summary>");
     summary_table(body, data, |_| true);
     let _ = writeln!(body, "</details>");
@@ -297,6 +301,7 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
         return;
     };
     let _ = writeln!(body, "<h2>Experiment</h2>");
+    report_metrics_item(body, m);
     if let Some(sweep) = m.get("sweep").and_then(Value::as_array)
         && !sweep.is_empty()
     {
@@ -323,6 +328,39 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
             escape(&s.join(" "))
         );
     }
+}
+
+/// The metrics of the scenario's `[report]` table (manifest `scenario.report_metrics`), if
+/// it has one: what the page shows first, and whether comparison.csv compares them (not when
+/// `--metric` chose others).
+fn report_metrics_item(body: &mut String, m: &Value) {
+    let strings = |ptr: &str| -> Vec<&str> {
+        m.pointer(ptr)
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    let names = strings("/scenario/report_metrics");
+    if names.is_empty() {
+        return;
+    }
+    let compared = strings("/comparison/metrics");
+    let coded: Vec<String> = names
+        .iter()
+        .map(|n| format!("<code>{}</code>", escape(n)))
+        .collect();
+    let coded: Vec<&str> = coded.iter().map(String::as_str).collect();
+    let comparison = if names.iter().all(|n| compared.contains(n)) {
+        "; comparison.csv compares them"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        body,
+        "<p>The scenario's metrics (its <code>[report]</code> table): {}. Their charts come \
+         before those of the default metrics, and the summary table shows them{comparison}.</p>",
+        and_list(&coded)
+    );
 }
 
 /// A swept parameter (manifest `sweep[]`) and its values, as a list item.

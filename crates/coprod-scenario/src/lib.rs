@@ -49,8 +49,8 @@ pub use calibration::{Calibration, Estimated, Prior};
 pub use error::ScenarioError;
 pub use runs::RunSpec;
 pub use scenario::{
-    BASELINE, MAX_RUNS, MAX_SWEEP_POINTS, ParamSource, QUICK_MAX_CITIZENS, QUICK_MAX_REPLICATIONS,
-    QUICK_MAX_STEPS, Scenario, SweepAxis, Variant, file_slug,
+    BASELINE, MAX_REPORT_METRICS, MAX_RUNS, MAX_SWEEP_POINTS, ParamSource, QUICK_MAX_CITIZENS,
+    QUICK_MAX_REPLICATIONS, QUICK_MAX_STEPS, Scenario, SweepAxis, Variant, file_slug,
 };
 pub use seed::{SEED_DERIVATION, run_seed, text_seed};
 pub use sensitivity::{Factor, Method, Sensitivity};

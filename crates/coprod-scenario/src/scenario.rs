@@ -12,7 +12,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::ScenarioError;
-use crate::schema::{self, RawIntervention, RawScenario, RawValidation, RawVariant};
+use crate::schema::{self, RawIntervention, RawReport, RawScenario, RawValidation, RawVariant};
 use crate::validation::{Comparison, Validation};
 use crate::values;
 
@@ -58,6 +58,10 @@ pub struct Scenario {
     pub sensitivity: Option<crate::sensitivity::Sensitivity>,
     /// The estimation of `coprod calibrate` (`[calibration]`), if any.
     pub calibration: Option<crate::calibration::Calibration>,
+    /// The metrics the scenario's question is about (`[report] metrics`; empty without it):
+    /// `coprod run` charts them before its default metrics and compares them in
+    /// comparison.csv with its key metrics.
+    pub report_metrics: Vec<String>,
 }
 
 /// Where a parameter's value in a run came from: the last layer that set it.
@@ -282,6 +286,7 @@ impl Scenario {
                     .map_err(|e| loc.table_error("calibration", e))
             })
             .transpose()?;
+        let report_metrics = report_metrics(&loc, raw.report.as_ref())?;
 
         check_variants_leave_sweep_alone(&loc, &variants, &sweep)?;
         check_one_setting(&loc, &base, &variants, &sweep)?;
@@ -305,6 +310,7 @@ impl Scenario {
             validation,
             sensitivity,
             calibration,
+            report_metrics,
         };
         check_every_run(&loc, &scenario)?;
         if let Some(axis) = scenario.unread_axis() {
@@ -965,6 +971,61 @@ fn count_from_one(
         ));
     }
     Ok(count)
+}
+
+/// The most metrics `[report] metrics` may name: each adds up to four charts to a run's
+/// page, and a page of more stops being one a reader takes in.
+pub const MAX_REPORT_METRICS: usize = 8;
+
+/// `[report] metrics`: 1 to [`MAX_REPORT_METRICS`] end-of-run metrics of runs.csv (every
+/// step metric is one too, averaged over the last steps), none twice; empty without
+/// `[report]`.
+fn report_metrics(
+    loc: &Locator<'_>,
+    raw: Option<&RawReport>,
+) -> Result<Vec<String>, ScenarioError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let metrics = &raw.metrics;
+    if metrics.is_empty() || metrics.len() > MAX_REPORT_METRICS {
+        let span = loc
+            .value_span(&[key("report"), key("metrics")])
+            .or_else(|| loc.key_span(&[key("report")]));
+        let message = format!(
+            "`report.metrics` names {} metrics: allowed is 1 to {MAX_REPORT_METRICS}",
+            metrics.len()
+        );
+        let hint = "name the metrics the scenario's question is about, e.g. \
+                    metrics = [\"participation_rate\", \"representativeness\"]";
+        return Err(loc
+            .error_at(span, message)
+            .with_hint(Some(hint.to_string())));
+    }
+    let names: Vec<String> = coprod_core::summary_names()
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    for (i, metric) in metrics.iter().enumerate() {
+        let span = loc.value_span(&[key("report"), key("metrics"), Seg::Index(i)]);
+        if !names.contains(metric) {
+            let hint = match crate::suggest::closest(metric, names.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("allowed: {}", names.join(", ")),
+            };
+            let message = format!(
+                "unknown metric \"{metric}\" in `report.metrics`: allowed is a metric of \
+                 runs.csv (docs/outputs.md)"
+            );
+            return Err(loc.error_at(span, message).with_hint(Some(hint)));
+        }
+        if metrics[..i].contains(metric) {
+            let message =
+                format!("metric \"{metric}\" is listed twice in `report.metrics`: name it once");
+            return Err(loc.error_at(span, message));
+        }
+    }
+    Ok(metrics.clone())
 }
 
 /// Model defaults with the scenario's `[params]` applied.
@@ -1775,6 +1836,40 @@ mod tests {
 
     fn err(text: &str) -> ScenarioError {
         parse(text).expect_err("expected an error")
+    }
+
+    #[test]
+    fn report_metrics_are_kept_in_order_and_checked() {
+        assert!(parse("").unwrap().report_metrics.is_empty());
+        let s = parse("[report]\nmetrics = [\"service_ratio\", \"median_group_lifetime\"]\n");
+        assert_eq!(
+            s.unwrap().report_metrics,
+            ["service_ratio", "median_group_lifetime"]
+        );
+        let list = |n: usize| {
+            let names: Vec<String> = coprod_core::summary_names()
+                .into_iter()
+                .take(n)
+                .map(|(m, _, _)| format!("\"{m}\""))
+                .collect();
+            format!("[report]\nmetrics = [{}]\n", names.join(", "))
+        };
+        assert_eq!(
+            parse(&list(MAX_REPORT_METRICS))
+                .unwrap()
+                .report_metrics
+                .len(),
+            8
+        );
+        let e = err(&list(MAX_REPORT_METRICS + 1));
+        assert!(
+            e.message.contains("names 9 metrics: allowed is 1 to 8"),
+            "{e}"
+        );
+        // A step metric is also an end-of-run metric; a name of neither is refused.
+        assert!(parse("[report]\nmetrics = [\"active_groups\"]\n").is_ok());
+        let e = err("[report]\nmetrics = [\"seed\"]\n");
+        assert!(e.message.contains("unknown metric \"seed\""), "{e}");
     }
 
     #[test]

@@ -38,6 +38,16 @@ pub(crate) struct RawScenario {
     pub(crate) sensitivity: Option<RawSensitivity>,
     /// Priors and run sizes for `coprod calibrate`.
     pub(crate) calibration: Option<RawCalibration>,
+    /// What the run's report shows first.
+    pub(crate) report: Option<RawReport>,
+}
+
+/// `[report]`: see `report_metrics` in `scenario.rs` and docs/scenarios.md.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReport {
+    #[serde(default)]
+    pub(crate) metrics: Vec<String>,
 }
 
 /// `[calibration]`: see `calibration.rs` and docs/calibration.md.

@@ -22,7 +22,8 @@ use coprod_sweep::{Event, Faults, RunFailure, Runner};
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
 
-/// Metrics compared when no `--metric` is given (end-of-run metrics of docs/outputs.md).
+/// Metrics compared when no `--metric` is given (end-of-run metrics of docs/outputs.md),
+/// after the scenario's own (`[report] metrics`).
 pub const DEFAULT_METRICS: [&str; 9] = [
     "participation_rate",
     "share_lasting_24",
@@ -53,13 +54,13 @@ pub fn compare(
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
     crate::plot::check_run_dir(dir)?;
-    let metrics = self::metrics(metrics)?;
     let against = against.unwrap_or(BASELINE);
     // A damaged directory (runs.csv cut short or edited, files that disagree with each other
     // or the manifest) is refused before anything is written, as `coprod plot` refuses it:
     // its comparison would describe other runs than those that ran.
     let data = coprod_report::RunData::load(dir)?;
     data.check_runs()?;
+    let metrics = self::metrics(metrics, &data.report_metrics())?;
     check_variant_ran(data.parameters.as_ref(), against)?;
     let cells = match &data.parameters {
         Some(parameters) => cells_of(&parameters.rows),
@@ -94,10 +95,18 @@ pub fn compare(
 
 /// The metrics asked for, checked against the end-of-run metrics, each once in the order
 /// first asked (a repeated `--metric` would repeat its rows and enlarge its Holm family);
-/// the default set if none.
-pub(crate) fn metrics(asked: &[String]) -> Result<Vec<String>> {
+/// if none, the scenario's metrics (`[report] metrics`, checked when the scenario was read),
+/// then the default set, each once.
+pub(crate) fn metrics(asked: &[String], scenario: &[String]) -> Result<Vec<String>> {
     if asked.is_empty() {
-        return Ok(DEFAULT_METRICS.iter().map(|m| m.to_string()).collect());
+        let defaults = DEFAULT_METRICS.iter().map(|m| m.to_string());
+        let mut metrics: Vec<String> = scenario.to_vec();
+        for m in defaults {
+            if !metrics.contains(&m) {
+                metrics.push(m);
+            }
+        }
+        return Ok(metrics);
     }
     let names = summary_names();
     let mut metrics: Vec<String> = Vec::new();

@@ -146,6 +146,7 @@ pub(crate) fn manifest(
             origin: s.origin.clone(),
             source: s.source.clone(),
             hash: s.fingerprint(),
+            report_metrics: s.report_metrics.clone(),
         },
         experiment: ExperimentInfo {
             steps: s.steps,

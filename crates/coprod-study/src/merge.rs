@@ -160,7 +160,7 @@ fn write_merged(
         .iter()
         .map(|a| a.name().to_string())
         .collect();
-    let metrics = compare::metrics(&recipe.metrics)?;
+    let metrics = compare::metrics(&recipe.metrics, &scenario.report_metrics)?;
     // Every shard complete before anything is written: a file cut short at a line end
     // would otherwise merge into a directory with runs missing their rows.
     for (dir, shard) in shards {
