@@ -382,7 +382,7 @@ define_params! {
     population.norm_sd: Real, 0.2, [0, 0.5], "0-1 scale", false, "Standard deviation of community norm strength (clamped to 0-1).";
     // --- places and networks: who lives where and who knows whom (issue 16) ---
     population.segregation: Real, 0.2, [0, 1], "0-1 scale", false, "Residential segregation by resources: deprived communities (the first half) have low-resource share L(1+s), affluent ones the rest (with L = 0.5 and an even number of communities, s is Duncan's dissimilarity index).";
-    population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (Coleman's inbreeding homophily; McPherson et al. 2001).";
+    population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (McPherson et al. 2001); without a bridging gap it is the expected Coleman inbreeding homophily index of a community's ties (docs/ODD.md section 2).";
     population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
     citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of initial internal (personal) efficacy, the belief that one can make a difference; the population mean is this plus citizens.efficacy_gap x (1/2 - low-resource share).";
@@ -434,7 +434,7 @@ define_params! {
     groups.benefit_max: Real, 1.0, [0, 100], "service units per step", false, "Maximum benefit B_max of a task to each member (per_member and joint service alike).";
     groups.benefit_scale: Real, 1.0, [0.001, 100], "input units", false, "Saturation scale kappa of the benefit function.";
     groups.rho: Real, 0.5, [0.1, 1], "CES exponent", false, "Curvature of the isoquants of professional and citizen input: below 1 combining them yields more than each alone (more the smaller rho), at 1 they are perfect substitutes; a substitutive role design takes it as 1.";
-    groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input R an organisation gives each supported group, drawn from its budget (orgs.baseline_input).";
+    groups.professional_input: Real, 0.5, [0, 100], "input units per group per step", false, "Professional input a supported group asks of its organisation per step, times (0.5 + state support); less what citizens give under a substitutive role design; the organisation gives at most what is left of its budget (orgs.baseline_input) in the step (docs/ODD.md 8.8).";
     groups.unsupported_input: Real, 0.1, [0, 100], "input units per group per step", false, "Input a group gets from the community when no organisation supports it.";
     groups.formation_steps: Int, 6, [1, 120], "steps", false, "Steps a new group may take to recruit up to its cap before it must start (or lapse with too few members).";
     groups.failure_patience: Int, 3, [1, 120], "steps", false, "Consecutive failed steps (below minimum effort) after which a group dissolves.";
