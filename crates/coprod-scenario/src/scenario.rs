@@ -1077,13 +1077,27 @@ fn variants_list(
     Ok(variants)
 }
 
-/// A variant needs a name of its own, other than [`BASELINE`].
+/// A variant needs a name of its own, other than [`BASELINE`], of at most [`MAX_NAME_LEN`]
+/// characters (it names chart files such as `heatmap_ci_width_<metric>_<variant>.png`).
 fn check_variant_name(
     loc: &Locator<'_>,
     earlier: &[Variant],
     vname: &str,
     name_path: &[Seg],
 ) -> Result<(), ScenarioError> {
+    let chars = vname.chars().count();
+    if chars > MAX_NAME_LEN {
+        return Err(loc
+            .error_at(
+                loc.value_span(name_path),
+                format!("variant name has {chars} characters: allowed is at most {MAX_NAME_LEN}"),
+            )
+            .with_hint(Some(
+                "a variant's name names its chart files (file systems allow 255 bytes): \
+                 shorten it, and say more in its `description`"
+                    .into(),
+            )));
+    }
     if vname.is_empty() || vname == BASELINE || earlier.iter().any(|v| v.name == vname) {
         let why = if vname.is_empty() {
             "a variant needs a name".to_string()
@@ -2420,6 +2434,14 @@ params.groups.service = "joint"
         let e =
             err("[[experiment.variants]]\nname = \"a\"\n[[experiment.variants]]\nname = \"a\"\n");
         assert_eq!(e.message, "variant name \"a\" is used twice");
+        // A name that would make chart file names longer than file systems allow.
+        let long = "v".repeat(MAX_NAME_LEN + 1);
+        assert_eq!(
+            message(&long),
+            "variant name has 101 characters: allowed is at most 100"
+        );
+        let longest = "v".repeat(MAX_NAME_LEN);
+        assert!(parse(&format!("[[experiment.variants]]\nname = \"{longest}\"\n")).is_ok());
     }
 
     #[test]
