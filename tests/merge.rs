@@ -484,6 +484,70 @@ fn shards_cut_short_are_refused_before_anything_is_written() {
     .success();
 }
 
+/// `text` with field `column` (named in its header) of data row `row` (from 1) set to
+/// `value`.
+fn with_field(text: &str, row: usize, column: &str, value: &str) -> String {
+    let mut l: Vec<String> = text.lines().map(String::from).collect();
+    let k = l[0].split(',').position(|c| c == column).unwrap();
+    let mut fields: Vec<&str> = l[row].split(',').collect();
+    fields[k] = value;
+    l[row] = fields.join(",");
+    l.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// A shard whose rows are complete but hold a value `coprod plot` would refuse, or name
+/// another run than the scenario's run of that id, is refused naming the file, line and
+/// column; before, it merged with exit status 0 into a directory without charts or
+/// comparison, with the value counted as missing in summary.csv.
+#[test]
+fn shards_with_damaged_values_are_refused_before_anything_is_written() {
+    let sb = Sandbox::new();
+    for i in 0..3 {
+        shard(&sb, i, 3).assert().success();
+    }
+    let dirs = damaged(&sb, "a", "runs.csv", |t| {
+        with_field(t, 1, "participation_rate", "NaN")
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains(
+            "a/s1/runs.csv: column `participation_rate`: expected a finite number, found \"NaN\" \
+             (line 2)"
+        ),
+        "{stderr}"
+    );
+    let dirs = damaged(&sb, "b", "timeseries.csv", |t| {
+        with_field(t, 2, "participation_rate", "1.5")
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains(
+            "b/s1/timeseries.csv: column `participation_rate`: expected a value from 0 to 1 \
+             (share of citizens), found \"1.5\" (line 3)"
+        ),
+        "{stderr}"
+    );
+    // Shard 1 starts with run 8, of the baseline.
+    let dirs = damaged(&sb, "c", "timeseries.csv", |t| {
+        with_field(t, 2, "variant", "joint")
+    });
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains(
+            "c/s1/timeseries.csv: run 8: column `variant` is `joint`, but run 8 of the scenario \
+             has `baseline` (line 3)"
+        ),
+        "{stderr}"
+    );
+    let dirs = damaged(&sb, "d", "runs.csv", |t| with_field(t, 1, "seed", "5"));
+    let stderr = refused(&sb, &dirs);
+    assert!(
+        stderr.contains("d/s1/runs.csv: run 8: column `seed` is `5`, but run 8 of the scenario"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 /// `coprod merge` of a calibration run without `--shard` says there is nothing to merge,
 /// whether it is finished or not, without an OS error appended to the hint.
 #[test]

@@ -22,6 +22,38 @@ use crate::tables::{
     GROUP_LIFE_COLUMNS, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV,
 };
 
+/// How the values of one metric column are checked, as the reader checks them: a finite
+/// number within the range of the metric's unit, or an empty field (a missing value) in a
+/// group metric's column only. For [`crate::check_shard`], which checks shard files before
+/// they are merged.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MetricCheck {
+    bounds: Option<agree::Bounds>,
+    may_be_empty: bool,
+}
+
+impl MetricCheck {
+    /// The check of the metric column `column`.
+    pub(crate) fn of(column: &str) -> MetricCheck {
+        MetricCheck {
+            bounds: agree::bounds(column),
+            may_be_empty: coprod_core::GROUP_METRICS.contains(&column),
+        }
+    }
+
+    /// What `field` should be, if it is not an acceptable value of the column.
+    pub(crate) fn problem(&self, field: &str) -> Option<String> {
+        if self.may_be_empty && field.trim().is_empty() {
+            return None;
+        }
+        match field.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => agree::out_of_bounds(self.bounds, v)
+                .map(|expected| format!("expected {expected}, found {field:?}")),
+            _ => Some(format!("expected a finite number, found {field:?}")),
+        }
+    }
+}
+
 /// Why a run directory could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FAILURES_CSV, GROUPS_CSV, RUNS_CSV, TIMESERIES_CSV, Table, Writer, failures_header};
 use crate::OutputError;
+use crate::read::MetricCheck;
 
 /// The shard manifest of a shard directory; written last but one (before manifest.json).
 pub const SHARD_JSON: &str = "shard.json";
@@ -309,15 +310,21 @@ fn check_ends_with_newline(path: &Path) -> Result<(), OutputError> {
 /// groups (every `end_reason` but `never_started` and `forming`) are as many as its
 /// `groups_started` in runs.csv, and its rows are as many as shard.json's `group_rows` (which
 /// catches trailing rows of groups that never started or were still forming); every file
-/// ends with a line break.
+/// ends with a line break. Every row of runs.csv, failures.csv and timeseries.csv names its
+/// run as the scenario does (`identity(run_id)`: the variant, the value of each swept
+/// parameter, the replication and the seed, as written in runs.csv), and every metric in
+/// runs.csv and timeseries.csv is a finite number within its unit's range (empty only in a
+/// group metric's column), as `coprod plot` requires: a damaged value would otherwise be
+/// merged, counted as missing in summary.csv, and leave a directory without charts.
 ///
 /// # Errors
-/// [`OutputError::Shard`] naming the file, line and run.
+/// [`OutputError::Shard`] naming the file, line and run (and the column of a value).
 pub fn check_shard(
     dir: &Path,
     shard: &ShardInfo,
     swept: &[String],
     steps: u64,
+    identity: &dyn Fn(u64) -> Vec<String>,
 ) -> Result<(), OutputError> {
     let (runs_header, ts_header, groups_header) = super::headers(swept);
     let mut names = vec![RUNS_CSV, TIMESERIES_CSV, GROUPS_CSV];
@@ -328,9 +335,50 @@ pub fn check_shard(
     for name in names {
         check_ends_with_newline(&dir.join(name))?;
     }
-    let finished = check_run_ids(dir, shard, swept, &runs_header, has_failures)?;
-    check_timeseries(dir, shard, &ts_header, &finished, steps)?;
+    let finished = check_run_ids(dir, shard, &runs_header, has_failures, identity)?;
+    check_timeseries(dir, shard, &ts_header, &finished, steps, identity)?;
     check_groups(dir, shard, &groups_header, &finished)
+}
+
+/// The row read last of `file` names run `id` as `identity` says, in its columns from 1 on
+/// (`expected` holds the variant, the swept values, the replication and perhaps the seed).
+fn check_identity(
+    file: &ShardFile,
+    header: &[String],
+    id: u64,
+    expected: &[String],
+) -> Result<(), OutputError> {
+    for (k, want) in expected.iter().enumerate() {
+        let found = file.field(k + 1);
+        if found != want {
+            return Err(file.bad(&format!(
+                "run {id}: column `{}` is `{found}`, but run {id} of the scenario has `{want}`",
+                header[k + 1]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every metric of the row read last of `file` (the columns from `first` on, checked by
+/// `checks`) is a value the reader accepts.
+fn check_values(
+    file: &ShardFile,
+    header: &[String],
+    first: usize,
+    checks: &[MetricCheck],
+) -> Result<(), OutputError> {
+    for (k, check) in checks.iter().enumerate() {
+        if let Some(problem) = check.problem(file.field(first + k)) {
+            return Err(file.bad(&format!("column `{}`: {problem}", header[first + k])));
+        }
+    }
+    Ok(())
+}
+
+/// The checks of the metric columns of `header` from `first` on.
+fn metric_checks(header: &[String], first: usize) -> Vec<MetricCheck> {
+    header[first..].iter().map(|c| MetricCheck::of(c)).collect()
 }
 
 /// runs.csv and failures.csv hold the shard's run ids once each, in order; returns the
@@ -338,14 +386,20 @@ pub fn check_shard(
 fn check_run_ids(
     dir: &Path,
     shard: &ShardInfo,
-    swept: &[String],
     runs_header: &[String],
     has_failures: bool,
+    identity: &dyn Fn(u64) -> Vec<String>,
 ) -> Result<Vec<(u64, u64)>, OutputError> {
     let started_column = runs_header
         .iter()
         .position(|c| c == "groups_started")
         .expect("runs.csv has groups_started");
+    let first_metric = runs_header
+        .iter()
+        .position(|c| c == "seed")
+        .expect("runs.csv has seed")
+        + 1;
+    let checks = metric_checks(runs_header, first_metric);
     let mut runs = ShardFile::open(dir, RUNS_CSV, runs_header)?;
     let mut finished: Vec<(u64, u64)> = Vec::new();
     while let Some(id) = runs.next()? {
@@ -357,6 +411,8 @@ fn check_run_ids(
                 shard.describe_runs()
             )));
         }
+        check_identity(&runs, runs_header, id, &identity(id))?;
+        check_values(&runs, runs_header, first_metric, &checks)?;
         let started = runs.field(started_column);
         let started = started
             .parse::<f64>()
@@ -371,7 +427,9 @@ fn check_run_ids(
     }
     let mut failed: Vec<u64> = Vec::new();
     if has_failures {
-        let mut failures = ShardFile::open(dir, FAILURES_CSV, &failures_header(swept))?;
+        let swept = &runs_header[2..first_metric - 2];
+        let header = failures_header(swept);
+        let mut failures = ShardFile::open(dir, FAILURES_CSV, &header)?;
         while let Some(id) = failures.next()? {
             if failed.last().is_some_and(|&last| id <= last)
                 || !(shard.first_run..shard.end_run()).contains(&id)
@@ -382,6 +440,7 @@ fn check_run_ids(
                     shard.describe_runs()
                 )));
             }
+            check_identity(&failures, &header, id, &identity(id))?;
             failed.push(id);
         }
     }
@@ -408,9 +467,13 @@ fn check_timeseries(
     ts_header: &[String],
     finished: &[(u64, u64)],
     steps: u64,
+    identity: &dyn Fn(u64) -> Vec<String>,
 ) -> Result<(), OutputError> {
     let mut file = ShardFile::open(dir, TIMESERIES_CSV, ts_header)?;
     let step_column = ts_header.iter().position(|c| c == "step").expect("step");
+    let checks = metric_checks(ts_header, step_column + 1);
+    // The identity of the run being read, without the seed (timeseries.csv has none).
+    let mut named: Option<(u64, Vec<String>)> = None;
     let mut at = 0usize; // the finished run being read
     let mut rows = 0u64; // its rows so far
     let short = |file: &ShardFile, id: u64, rows: u64| {
@@ -449,6 +512,14 @@ fn check_timeseries(
                 file.field(step_column)
             )));
         }
+        if named.as_ref().is_none_or(|(named, _)| *named != id) {
+            let mut expected = identity(id);
+            expected.truncate(step_column - 1);
+            named = Some((id, expected));
+        }
+        let expected = &named.as_ref().expect("set above").1;
+        check_identity(&file, ts_header, id, expected)?;
+        check_values(&file, ts_header, step_column + 1, &checks)?;
         rows += 1;
     }
     if rows > 0 {
@@ -777,6 +848,14 @@ mod tests {
         vec!["levers.outreach".to_string()]
     }
 
+    /// How [`write_runs`] names run `run`: variant, swept value, replication, seed.
+    fn identity(run: u64) -> Vec<String> {
+        let point = if run == 2 { "0.9" } else { "0.5" };
+        ["baseline", point, &run.to_string(), &(10 + run).to_string()]
+            .map(String::from)
+            .to_vec()
+    }
+
     /// A shard directory of runs `first..first + runs` of 4, with its shard.json.
     fn shard_dir(root: &Path, first: u64, runs: u64) -> (std::path::PathBuf, ShardInfo) {
         let dir = root.join(format!("shard{first}"));
@@ -834,7 +913,7 @@ mod tests {
         let merged = tmp.path().join("merged");
         let mut w = Writer::create(&merged, swept(), kind).unwrap();
         for (dir, info) in &shards {
-            check_shard(dir, info, &swept(), 1).unwrap();
+            check_shard(dir, info, &swept(), 1, &identity).unwrap();
             w.append_shard(dir, info).unwrap();
         }
         assert_eq!(
@@ -870,7 +949,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let (dir, info) = shard_dir(tmp.path(), 0, 3);
         let check = |info: &ShardInfo| {
-            check_shard(&dir, info, &swept(), 1)
+            check_shard(&dir, info, &swept(), 1, &identity)
                 .unwrap_err()
                 .to_string()
         };
@@ -957,8 +1036,8 @@ mod tests {
     fn check_shard_finds_damage_in_every_file() {
         let tmp = tempfile::tempdir().unwrap();
         let (dir, info) = shard_dir(tmp.path(), 0, 3);
-        check_shard(&dir, &info, &swept(), 1).unwrap();
-        let e = check_shard(&dir, &info, &swept(), 2)
+        check_shard(&dir, &info, &swept(), 1, &identity).unwrap();
+        let e = check_shard(&dir, &info, &swept(), 2, &identity)
             .unwrap_err()
             .to_string();
         assert!(e.contains("run 0 has 1 of its 2 steps"), "{e}");
@@ -969,7 +1048,7 @@ mod tests {
             let mut lines: Vec<String> = text.lines().map(String::from).collect();
             edit(&mut lines);
             std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-            let e = check_shard(&dir, &info, &swept(), 1)
+            let e = check_shard(&dir, &info, &swept(), 1, &identity)
                 .unwrap_err()
                 .to_string();
             std::fs::write(&path, text).unwrap();
@@ -998,7 +1077,13 @@ mod tests {
             ),
             (
                 RUNS_CSV,
-                &|l: &mut Vec<String>| set(&mut l[2], 0, "2"),
+                &|l: &mut Vec<String>| {
+                    // Run 1's row renamed run 2 (as the scenario names run 2).
+                    for (k, value) in identity(2).iter().enumerate() {
+                        set(&mut l[2], k + 1, value);
+                    }
+                    set(&mut l[2], 0, "2");
+                },
                 "run 2 is out of order, also in runs.csv",
             ),
             (
@@ -1075,6 +1160,53 @@ mod tests {
                 },
                 "run 0 is out of order or not a finished run of the shard's runs 0-2 (line 4)",
             ),
+            // Values the reader would refuse, and rows that name another run than the
+            // scenario's run of that id.
+            (
+                RUNS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 5, "NaN"),
+                "runs.csv: column `participation_rate`: expected a finite number, found \"NaN\" \
+                 (line 2)",
+            ),
+            (
+                RUNS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[2], 5, "1.5"),
+                "column `participation_rate`: expected a value from 0 to 1 (share of citizens), \
+                 found \"1.5\" (line 3)",
+            ),
+            (
+                RUNS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 1, "other"),
+                "run 0: column `variant` is `other`, but run 0 of the scenario has `baseline` \
+                 (line 2)",
+            ),
+            (
+                RUNS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[2], 4, "99"),
+                "run 1: column `seed` is `99`, but run 1 of the scenario has `11` (line 3)",
+            ),
+            (
+                FAILURES_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 3, "0"),
+                "run 2: column `replication` is `0`, but run 2 of the scenario has `2` (line 2)",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 2, "0.7"),
+                "run 0: column `levers.outreach` is `0.7`, but run 0 of the scenario has `0.5` \
+                 (line 2)",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| set(&mut l[2], 5, "-1"),
+                "column `participation_rate`: expected a value from 0 to 1 (share of citizens), \
+                 found \"-1\" (line 3)",
+            ),
+            (
+                TIMESERIES_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 6, "inf"),
+                "expected a finite number, found \"inf\" (line 2)",
+            ),
         ] {
             let e = damaged(name, edit);
             assert!(e.contains(name) || name == RUNS_CSV, "{name}: {e}");
@@ -1104,7 +1236,7 @@ mod tests {
         edit(FAILURES_CSV, &|l| {
             l.insert(1, "1,baseline,0.5,1,11,panic,boom".into());
         });
-        check_shard(&dir, &info, &swept(), 1).unwrap();
+        check_shard(&dir, &info, &swept(), 1, &identity).unwrap();
         // Run 2 (failed) where run 3's rows should be.
         let ts = std::fs::read_to_string(dir.join(TIMESERIES_CSV)).unwrap();
         edit(TIMESERIES_CSV, &|l| {
@@ -1112,7 +1244,7 @@ mod tests {
             fields[0] = "2";
             l[2] = fields.join(",");
         });
-        let e = check_shard(&dir, &info, &swept(), 1)
+        let e = check_shard(&dir, &info, &swept(), 1, &identity)
             .unwrap_err()
             .to_string();
         assert!(
@@ -1122,14 +1254,14 @@ mod tests {
         std::fs::write(dir.join(TIMESERIES_CSV), ts).unwrap();
         // The failures out of order.
         edit(FAILURES_CSV, &|l| l.swap(1, 2));
-        let e = check_shard(&dir, &info, &swept(), 1)
+        let e = check_shard(&dir, &info, &swept(), 1, &identity)
             .unwrap_err()
             .to_string();
         assert!(e.contains("failures.csv: run 1 is out of order"), "{e}");
 
         // The last (only) run of a shard short of steps.
         let (dir, info) = shard_dir(tmp.path(), 3, 1);
-        let e = check_shard(&dir, &info, &swept(), 2)
+        let e = check_shard(&dir, &info, &swept(), 2, &identity)
             .unwrap_err()
             .to_string();
         assert!(e.contains("run 3 has 1 of its 2 steps"), "{e}");
@@ -1138,10 +1270,10 @@ mod tests {
         let header = std::fs::read_to_string(&path).unwrap();
         let header = header.lines().next().unwrap().to_string() + "\n";
         std::fs::write(&path, header).unwrap();
-        check_shard(&dir, &info, &swept(), 0).unwrap();
+        check_shard(&dir, &info, &swept(), 0, &identity).unwrap();
         // An empty file has lost even its header's line break.
         std::fs::write(dir.join(GROUPS_CSV), "").unwrap();
-        let e = check_shard(&dir, &info, &swept(), 0)
+        let e = check_shard(&dir, &info, &swept(), 0, &identity)
             .unwrap_err()
             .to_string();
         assert!(
