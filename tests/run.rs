@@ -1033,7 +1033,7 @@ fn an_out_that_is_a_file_is_named_a_file() {
 #[test]
 fn negative_and_non_numeric_options_name_their_range() {
     let sb = Sandbox::new();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["run", "baseline", "--replications", "-1"],
             "-1 is not in 1..=4294967295",
@@ -1052,7 +1052,23 @@ fn negative_and_non_numeric_options_name_their_range() {
         ),
         (
             &["teach", "group-size", "-j", "-2"],
-            "-2 is not in 1..=65535",
+            "-2 is not in 1..=1024",
+        ),
+        // Far more threads than any machine's cores: the pool alone took days.
+        (
+            &["run", "baseline", "--threads", "65535"],
+            "65535 is not in 1..=1024",
+        ),
+        (
+            &[
+                "slurm",
+                "baseline",
+                "--array",
+                "2",
+                "--cpus-per-task",
+                "1025",
+            ],
+            "1025 is not in 1..=1024",
         ),
     ];
     for (args, message) in cases {

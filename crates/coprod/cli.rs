@@ -8,6 +8,13 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use coprod_scenario::Setting;
 
+/// Most worker threads a command takes (`--threads`, and `--cpus-per-task`, which each
+/// shard runs as threads). Threads far beyond the cores cost more than they bring: on 2
+/// cores one tiny run took 1.5 s with 1,000 threads, 12 s with 2,000 (the thread pool's
+/// cost grows about with the cube of its threads), so the earlier limit, 65,535, ran for
+/// days before finishing anything.
+const MAX_THREADS: i64 = 1024;
+
 /// coprod: an agent-based simulator of citizen co-production of public services.
 ///
 /// Run a shipped scenario or your own scenario file and get CSV outputs ready for
@@ -109,8 +116,8 @@ pub(crate) struct SensitivityArgs {
     /// table's).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
-    /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
@@ -131,8 +138,8 @@ pub(crate) struct SurveyArgs {
     /// Output directory [default: outputs/<scenario name>-survey, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
 }
 
@@ -149,8 +156,8 @@ pub(crate) struct CalibrateArgs {
     /// Base seed [default: the scenario's].
     #[arg(allow_negative_numbers = true, long, value_name = "S", value_parser = parse_seed)]
     pub(crate) seed: Option<u64>,
-    /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Continue an interrupted calibration from the checkpoints in the output directory
     /// (and from the rounds that `--shard` runs completed).
@@ -220,8 +227,8 @@ pub(crate) struct ValidateArgs {
     /// Output directory [default: outputs/validation, numbered if taken].
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
@@ -243,8 +250,8 @@ pub(crate) struct RunArgs {
     /// Base seed (overrides the scenario; not with --set experiment.seed).
     #[arg(allow_negative_numbers = true, long, value_name = "S", value_parser = parse_seed)]
     pub(crate) seed: Option<u64>,
-    /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Set a parameter in every run, e.g. `--set levers.group_size_cap=12`; replaces a
     /// sweep over it. Also `experiment.steps`, `experiment.replications`, `experiment.seed`.
@@ -298,7 +305,7 @@ pub(crate) struct MergeArgs {
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Worker threads of a calibration's posterior predictive [default: all cores].
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
     #[arg(short, long)]
@@ -326,7 +333,7 @@ pub(crate) struct SlurmArgs {
     #[arg(long, value_name = "T")]
     pub(crate) time: Option<String>,
     /// CPUs per array task (sbatch --cpus-per-task); each shard runs that many threads.
-    #[arg(allow_negative_numbers = true, long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) cpus_per_task: u16,
     /// Merged output directory [default: outputs/<scenario name>]; the script, logs and
     /// shards go in DIR.slurm/ beside it.
@@ -366,7 +373,7 @@ pub(crate) struct CheckArgs {
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<String>,
     /// Threads assumed for the time estimate [default: all cores].
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
 }
 
@@ -413,8 +420,8 @@ pub(crate) struct TeachArgs {
     /// Set a model parameter, as for `coprod run` (e.g. `--set population.n_citizens=500`).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
-    /// Worker threads [default: all cores]. Outputs are identical for any value.
-    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists (or discard an interrupted lesson in it).
     /// With --resume: finish the interrupted lesson, then replace the earlier one.
