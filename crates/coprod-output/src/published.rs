@@ -112,6 +112,7 @@ fn parse_row(
     crate::csv_rows::known_metric(metrics, &metric).map_err(|m| (2, m))?;
     let kind = parse_kind(field(2)).map_err(|m| (3, m))?;
     let value = parse_value(kind, field(3)).map_err(|m| (4, m))?;
+    check_range(&metric, kind, value, field(3)).map_err(|m| (4, m))?;
     let se = parse_se(field(4), value).map_err(|m| (5, m))?;
     let source = field(6).to_string();
     if source.is_empty() {
@@ -162,6 +163,44 @@ fn parse_value(kind: PublishedKind, text: &str) -> Result<PublishedValue, String
             }
         },
     }
+}
+
+/// A number the metric can take: a level within the range of the metric's unit (a share
+/// from 0 to 1, a count at least 0), an effect within the differences of two such values.
+fn check_range(
+    metric: &str,
+    kind: PublishedKind,
+    value: PublishedValue,
+    text: &str,
+) -> Result<(), String> {
+    let PublishedValue::Number(v) = value else {
+        return Ok(());
+    };
+    let Some((unit, range)) = coprod_core::summary_names()
+        .into_iter()
+        .find(|(name, _, _)| name == metric)
+        .and_then(|(_, unit, _)| Some((unit, crate::stats::feasible_range(unit)?)))
+    else {
+        return Ok(());
+    };
+    let (low, high, what) = match kind {
+        PublishedKind::Level => (range.0, range.1, "a level"),
+        PublishedKind::Effect => {
+            let (low, high) = crate::stats::difference_range(range);
+            (low, high, "an effect (a difference of two levels)")
+        }
+    };
+    if (low..=high).contains(&v) {
+        return Ok(());
+    }
+    let allowed = if high.is_finite() {
+        format!("from {low} to {high}")
+    } else {
+        format!("at least {low}")
+    };
+    Err(format!(
+        "value `{text}`: allowed for {what} of `{metric}` ({unit}) is a number {allowed}"
+    ))
 }
 
 /// The standard error of `value`: none when empty; only a number has one.
@@ -265,6 +304,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("leave se empty when value is a sign"), "{e}");
+    }
+
+    /// A number outside what the metric can take is refused, naming the allowed range: a
+    /// level of a share above 1, an effect on a share beyond -1 to 1, a negative count.
+    #[test]
+    fn values_must_lie_in_the_metric_range() {
+        let parse_with = |fields: &str| {
+            parse_published(
+                &format!("{H}{fields}\n"),
+                Path::new("p.csv"),
+                &["participation_rate", "groups_formed"],
+            )
+        };
+        for fields in [
+            "b,participation_rate,level,0,,d,s,r",
+            "b,participation_rate,level,1,,d,s,r",
+            "b,participation_rate,effect,-1,,d,s,r",
+            "b,groups_formed,level,1e6,,d,s,r",
+            "b,groups_formed,effect,-1e6,,d,s,r",
+        ] {
+            assert!(parse_with(fields).is_ok(), "{fields}");
+        }
+        let e = parse_with("b,participation_rate,level,5,,d,s,r")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "p.csv:2:4: value `5`: allowed for a level of `participation_rate` (share of \
+                 citizens) is a number from 0 to 1"
+            ),
+            "{e}"
+        );
+        let e = parse_with("b,participation_rate,effect,1.5,,d,s,r")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is a number from -1 to 1"), "{e}");
+        let e = parse_with("b,groups_formed,level,-2,,d,s,r")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is a number at least 0"), "{e}");
     }
 
     #[test]
