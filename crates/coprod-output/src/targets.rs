@@ -150,10 +150,13 @@ fn parse_target(
 
 /// The step of the field `text`, below the scenario's `steps`.
 fn parse_step(text: &str, steps: u32) -> Result<u32, String> {
-    let step = text
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| format!("step `{text}`: expected a whole number >= 0"))?;
+    let step = text.trim().parse::<u32>().map_err(|_| {
+        format!(
+            "step `{text}`: allowed is a whole number from 0 to {} (the scenario runs \
+                 {steps} steps)",
+            steps.saturating_sub(1)
+        )
+    })?;
     if step >= steps {
         return Err(format!(
             "step {step}: allowed is 0 to {} (the scenario runs {steps} steps)",
@@ -258,7 +261,16 @@ mod tests {
                 format!("{h}mean_contribution,0,0.3,-0.02,x\n"),
                 "t.csv:2:4: se -0.02: allowed is 1e-12 or more",
             ),
-            (format!("{h}mean_contribution,-1,0.3,0.1,x\n"), "t.csv:2:2:"),
+            (
+                format!("{h}mean_contribution,-1,0.3,0.1,x\n"),
+                "t.csv:2:2: step `-1`: allowed is a whole number from 0 to 9",
+            ),
+            // A whole number too large to be a step is named with the range it is not in.
+            (
+                format!("{h}mean_contribution,99999999999,0.3,0.1,x\n"),
+                "t.csv:2:2: step `99999999999`: allowed is a whole number from 0 to 9 (the \
+                 scenario runs 10 steps)",
+            ),
             (
                 format!("{h}mean_contribution,10,0.3,0.1,x\n"),
                 "t.csv:2:2: step 10: allowed is 0 to 9",
