@@ -595,8 +595,35 @@ fn plot_and_compare_refuse_files_that_disagree() {
     let series = dir.join("timeseries.csv");
     let summary = dir.join("summary.csv");
     let manifest = dir.join("manifest.json");
+    let parameters = dir.join("parameters.csv");
     type Damage<'a> = (Box<dyn Fn() + 'a>, &'a str);
     let cases: Vec<Damage> = vec![
+        // parameters.csv: index.html states its values, so a row it could not have written
+        // is refused rather than shown.
+        (
+            Box::new(|| edit(&parameters, 2, "parameter", Some("bogus.param"))),
+            "parameters.csv:2: column `parameter`: expected a model parameter (`coprod list \
+             --params`), found \"bogus.param\"",
+        ),
+        (
+            Box::new(|| edit(&parameters, 3, "variant", Some("zzz"))),
+            "parameters.csv:3: column `variant`: expected a variant of manifest.json (baseline, \
+             non_rival, no_hurdle, no_coordination, joint), found \"zzz\"",
+        ),
+        (
+            Box::new(|| edit(&parameters, 3, "levers.group_size_cap", Some("77"))),
+            "parameters.csv:3: column `levers.group_size_cap`: expected a swept value of \
+             manifest.json",
+        ),
+        (
+            Box::new(|| repeat_or_delete(&parameters, 3, true)),
+            "parameters.csv:4: column `parameter`: expected each parameter once per variant and \
+             sweep point, in the order of `coprod list --params`",
+        ),
+        (
+            Box::new(|| repeat_or_delete(&parameters, 3, false)),
+            "parameters.csv: expected the same parameters for every variant and sweep point",
+        ),
         (
             Box::new(|| edit(&runs, 3, "variant", Some("zzz"))),
             "runs.csv:3: column `variant`: expected one of manifest.json's variants (baseline, \

@@ -530,6 +530,20 @@ fn summary_rows(
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is malformed.
 pub fn read_parameters(dir: &Path) -> Result<Option<ParametersTable>, ReadError> {
+    read_parameters_of(dir, None)
+}
+
+/// As [`read_parameters`], refusing rows a page would state wrongly: a parameter that is no
+/// model parameter, a parameter listed twice for one variant and sweep point, a variant and
+/// sweep point with other parameters than the first one listed, and (with the manifest's
+/// `expected`) a variant or swept value the manifest does not have.
+///
+/// # Errors
+/// [`ReadError`] naming the file, line and column.
+pub fn read_parameters_of(
+    dir: &Path,
+    expected: Option<&Expected>,
+) -> Result<Option<ParametersTable>, ReadError> {
     let path = dir.join(crate::PARAMETERS_CSV);
     if !path.exists() {
         return Ok(None);
@@ -542,7 +556,89 @@ pub fn read_parameters(dir: &Path) -> Result<Option<ParametersTable>, ReadError>
     let source = t.column("source")?;
     let point_cols = between(&t, variant, parameter)?;
     let mut rows = Vec::new();
+    // The parameters of each variant and sweep point, together and in the order of
+    // `coprod list --params`, as coprod writes them: the cell being read (its position in
+    // `counts`, and the index of its last parameter), the cells read before, and how many
+    // parameters each has with the line it starts at.
+    let mut current: Option<(usize, usize)> = None;
+    let mut done: std::collections::HashSet<(String, Vec<String>)> =
+        std::collections::HashSet::new();
+    let mut counts: Vec<((String, Vec<String>), u64, u64)> = Vec::new();
     t.each(|t, row| {
+        let name = t.text(row, parameter);
+        let Some(index) = coprod_core::SPECS.iter().position(|s| s.name == name) else {
+            return Err(t.bad(
+                row.line,
+                parameter,
+                format!("expected a model parameter (`coprod list --params`), found {name:?}"),
+            ));
+        };
+        let v = t.text(row, variant);
+        if let Some(e) = expected.filter(|e| !e.variants.iter().any(|x| x == v)) {
+            return Err(t.bad(
+                row.line,
+                variant,
+                format!(
+                    "expected a variant of manifest.json ({}), found {v:?}",
+                    e.variants.join(", ")
+                ),
+            ));
+        }
+        let point: Vec<String> = point_cols
+            .iter()
+            .map(|&c| t.text(row, c).to_string())
+            .collect();
+        if let Some(e) = expected {
+            for ((&c, value), (_, values)) in point_cols.iter().zip(&point).zip(&e.sweep) {
+                if !values.contains(value) {
+                    return Err(t.bad(
+                        row.line,
+                        c,
+                        format!(
+                            "expected a swept value of manifest.json ({}), found {value:?}",
+                            values.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let cell = (v.to_string(), point);
+        match current {
+            Some((at, last)) if counts[at].0 == cell => {
+                if index <= last {
+                    return Err(t.bad(
+                        row.line,
+                        parameter,
+                        format!(
+                            "expected each parameter once per variant and sweep point, in the \
+                             order of `coprod list --params`, found {name:?} after {:?}",
+                            coprod_core::SPECS[last].name
+                        ),
+                    ));
+                }
+                counts[at].1 += 1;
+                current = Some((at, index));
+            }
+            _ => {
+                if let Some((at, _)) = current {
+                    done.insert(counts[at].0.clone());
+                }
+                if done.contains(&cell) {
+                    return Err(t.bad(
+                        row.line,
+                        variant,
+                        format!(
+                            "expected the rows of each variant and sweep point together, found \
+                             more of variant `{}`{} after those of another",
+                            cell.0,
+                            at_point(&cell.1)
+                        ),
+                    ));
+                }
+                counts.push((cell, 1, row.line));
+                current = Some((counts.len() - 1, index));
+            }
+        }
         rows.push(crate::ParameterRow {
             variant: t.text(row, variant).to_string(),
             point: point_cols
@@ -556,10 +652,32 @@ pub fn read_parameters(dir: &Path) -> Result<Option<ParametersTable>, ReadError>
         });
         Ok(())
     })?;
+    if let Some(((v, point), count, line)) = counts.iter().find(|(_, n, _)| *n != counts[0].1) {
+        let ((first_v, first_point), first_count, first_line) = &counts[0];
+        return Err(ReadError::Syntax {
+            path: path.clone(),
+            message: format!(
+                "expected the same parameters for every variant and sweep point, found \
+                 {first_count} for variant `{first_v}`{} (from line {first_line}) but {count} for variant \
+                 `{v}`{} (from line {line}): rows are missing",
+                at_point(first_point),
+                at_point(point)
+            ),
+        });
+    }
     Ok(Some(ParametersTable {
         swept: point_cols.iter().map(|&c| t.header[c].clone()).collect(),
         rows,
     }))
+}
+
+/// ` at VALUE, VALUE` for a sweep point, or nothing without a sweep.
+fn at_point(point: &[String]) -> String {
+    if point.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", point.join(", "))
+    }
 }
 
 /// parameters.csv read back.
@@ -1464,10 +1582,14 @@ mod tests {
             unit: "share".into(),
             source: "sweep".into(),
         };
+        // Each variant and sweep point with the same parameters, in the order of the
+        // parameter table, as coprod writes them (the reader refuses anything else).
         let rows = vec![
+            row("baseline", "0.5", "population.n_citizens", "100"),
             row("baseline", "0.5", "levers.outreach", "0.5"),
-            row("baseline", "0.5", "population.size", "100"),
+            row("joint", "0.5", "population.n_citizens", "100"),
             row("joint", "0.5", "levers.outreach", "0.7"),
+            row("baseline", "0.9", "population.n_citizens", "100"),
             row("baseline", "0.9", "levers.outreach", "0.9"),
         ];
         crate::write_parameters(tmp.path(), &swept, &rows).unwrap();
@@ -1480,7 +1602,7 @@ mod tests {
             Some("0.5")
         );
         assert_eq!(
-            table.value("baseline", &at("0.5"), "population.size"),
+            table.value("baseline", &at("0.5"), "population.n_citizens"),
             Some("100")
         );
         assert_eq!(
@@ -1492,10 +1614,47 @@ mod tests {
             Some("0.9")
         );
         assert_eq!(table.value("joint", &at("0.9"), "levers.outreach"), None);
-        assert_eq!(table.value("joint", &at("0.5"), "population.size"), None);
+        assert_eq!(
+            table.value("joint", &at("0.5"), "levers.group_size_cap"),
+            None
+        );
         assert_eq!(
             table.row("baseline", &at("0.9"), "levers.outreach"),
-            Some(&rows[3])
+            Some(&rows[5])
+        );
+
+        // Rows coprod could not have written are refused, naming the line and column.
+        let refused = |rows: &[crate::ParameterRow]| {
+            crate::write_parameters(tmp.path(), &swept, rows).unwrap();
+            read_parameters(tmp.path()).unwrap_err().to_string()
+        };
+        let mut bad = rows.clone();
+        bad[1].parameter = "population.size".into();
+        let e = refused(&bad);
+        assert!(
+            e.contains(":3: column `parameter`: expected a model parameter"),
+            "{e}"
+        );
+        let mut bad = rows.clone();
+        bad.insert(2, rows[1].clone());
+        let e = refused(&bad);
+        assert!(
+            e.contains(":4: column `parameter`: expected each parameter once"),
+            "{e}"
+        );
+        let mut bad = rows.clone();
+        bad.push(rows[0].clone());
+        let e = refused(&bad);
+        assert!(
+            e.contains(":8: column `variant`: expected the rows of each"),
+            "{e}"
+        );
+        let mut bad = rows.clone();
+        bad.remove(3);
+        let e = refused(&bad);
+        assert!(
+            e.contains("found 2 for variant `baseline` at 0.5 (from line 2) but 1 for variant `joint` at 0.5 (from line 4)"),
+            "{e}"
         );
     }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use coprod_output::read::{
     Expected, GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries,
-    read_manifest, read_parameters, read_runs_of, read_summary_of, same_sweep, unlisted_run,
+    read_manifest, read_parameters_of, read_runs_of, read_summary_of, same_sweep, unlisted_run,
 };
 use coprod_output::{Accumulator, QuickLowered};
 
@@ -329,7 +329,7 @@ impl RunData {
         // Before summary.csv, whose counts would disagree too: the count says more.
         check_run_count(dir, manifest.as_ref(), runs.rows.len())?;
         let summary = read_summary_of(dir, &runs, expected.as_ref())?;
-        let parameters = read_parameters(dir)?;
+        let parameters = read_parameters_of(dir, expected.as_ref())?;
         if let Some(p) = &parameters {
             same_sweep(dir, coprod_output::PARAMETERS_CSV, &p.swept, &runs)?;
         }
