@@ -342,10 +342,18 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(&path, e.to_string()))?;
         let at = |what: &str| bad(&path, format!("line {}: {what}", line + 2));
+        // coprod writes finite numbers only (a missing effect is an empty cell).
         let number = |k: usize| -> Result<f64, OutputError> {
             record[k]
                 .parse::<f64>()
-                .map_err(|_| at(&format!("column {}: not a number", header[k])))
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    at(&format!(
+                        "column {}: `{}` is not a finite number",
+                        header[k], &record[k]
+                    ))
+                })
         };
         points.push(RobustnessRow {
             id: record[0].to_string(),
@@ -637,12 +645,17 @@ fn incomplete_map(
     }
     let blamed = short.first().map_or(first_dir.clone(), |(p, _)| p.clone());
     let texts: Vec<String> = short.into_iter().map(|(_, t)| t).collect();
+    // Every shard holds as many points as it should, but not points 0, 1, 2, ... once each.
+    let which = if texts.is_empty() {
+        "some point is held twice and another by none".to_string()
+    } else {
+        texts.join(", ")
+    };
     bad(
         &blamed,
         format!(
             "claim {id}: the shards hold {found} of its {design_points} robustness points; \
-             {}: the file is cut short or damaged",
-            texts.join(", ")
+             {which}: the file is cut short or damaged"
         ),
     )
 }
@@ -787,8 +800,18 @@ mod tests {
             );
         }
         for (row, want) in [
-            ("E3,0,x,1.5,true", "line 2: column x: not a number"),
-            ("E3,0,0.5,big,true", "line 2: column effect: not a number"),
+            (
+                "E3,0,x,1.5,true",
+                "line 2: column x: `x` is not a finite number",
+            ),
+            (
+                "E3,0,0.5,big,true",
+                "line 2: column effect: `big` is not a finite number",
+            ),
+            (
+                "E3,0,0.5,NaN,true",
+                "line 2: column effect: `NaN` is not a finite number",
+            ),
             ("E3,zero,0.5,1.5,true", "line 2: column point"),
             ("E3,0,0.5,1.5,yes", "line 2: column holds"),
         ] {
@@ -977,6 +1000,38 @@ mod tests {
         let named = format!("{} (shard 1/2) holds 0 of its 1", short.display());
         assert!(e.contains(&named), "{e}");
         assert!(!e.contains("(shard 0/2)"), "{e}");
+
+        // Shard 1 holds shard 0's point instead of its own: each holds as many points as
+        // it should, so the message says what is wrong rather than naming no shard.
+        let mut moved = points.clone();
+        moved[0].point = 0;
+        write_validation(&other, &d.rows, &[], (&names, &moved), &d.manifest).unwrap();
+        let e = merge(&[s0.clone(), other.clone()]);
+        assert!(
+            e.contains("some point is held twice and another by none: the file is cut short"),
+            "{e}"
+        );
+        assert!(!e.contains("; :"), "{e}");
+
+        // A value coprod never writes: a non-finite effect or parameter value.
+        for (column, value) in [(3, "NaN"), (2, "inf")] {
+            write_validation(&other, &d.rows, &[], (&names, &points), &d.manifest).unwrap();
+            let path = other.join(ROBUSTNESS_CSV);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            let mut fields: Vec<&str> = lines[1].split(',').collect();
+            fields[column] = value;
+            lines[1] = fields.join(",");
+            std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+            let e = merge(&[s0.clone(), other.clone()]);
+            let name = ["id", "point", "x", "effect"][column];
+            assert!(
+                e.contains(&format!(
+                    "line 2: column {name}: `{value}` is not a finite number"
+                )),
+                "{e}"
+            );
+        }
         merge_validation(&[s0, s1], &out, summarise).unwrap();
     }
 
