@@ -1054,7 +1054,7 @@ fn negative_and_non_numeric_options_name_their_range() {
             &["teach", "group-size", "-j", "-2"],
             "-2 is not in 1..=1024",
         ),
-        // Far more threads than any machine's cores: the pool alone took days.
+        // Far more threads than any machine's cores: one tiny run did not finish in a minute.
         (
             &["run", "baseline", "--threads", "65535"],
             "65535 is not in 1..=1024",

@@ -11,8 +11,8 @@ use coprod_scenario::Setting;
 /// Most worker threads a command takes (`--threads`, and `--cpus-per-task`, which each
 /// shard runs as threads). Threads far beyond the cores cost more than they bring: on 2
 /// cores one tiny run took 1.5 s with 1,000 threads, 12 s with 2,000 (the thread pool's
-/// cost grows about with the cube of its threads), so the earlier limit, 65,535, ran for
-/// days before finishing anything.
+/// cost grew about with the cube of its threads), so the earlier limit, 65,535, did not
+/// finish one tiny run within a minute (days, by that growth).
 const MAX_THREADS: i64 = 1024;
 
 /// coprod: an agent-based simulator of citizen co-production of public services.
