@@ -607,13 +607,13 @@ fn plot_and_compare_refuse_files_that_disagree() {
         ),
         (
             Box::new(|| edit(&parameters, 3, "variant", Some("zzz"))),
-            "parameters.csv:3: column `variant`: expected a variant of manifest.json (baseline, \
-             non_rival, no_hurdle, no_coordination, joint), found \"zzz\"",
+            "parameters.csv:3: column `variant`: expected one of manifest.json's variants \
+             (baseline, non_rival, no_hurdle, no_coordination, joint), found \"zzz\"",
         ),
         (
             Box::new(|| edit(&parameters, 3, "levers.group_size_cap", Some("77"))),
-            "parameters.csv:3: column `levers.group_size_cap`: expected a swept value of \
-             manifest.json",
+            "parameters.csv:3: column `levers.group_size_cap`: expected one of the swept values \
+             of manifest.json",
         ),
         (
             Box::new(|| repeat_or_delete(&parameters, 3, true)),

@@ -573,35 +573,14 @@ pub fn read_parameters_of(
                 format!("expected a model parameter (`coprod list --params`), found {name:?}"),
             ));
         };
-        let v = t.text(row, variant);
-        if let Some(e) = expected.filter(|e| !e.variants.iter().any(|x| x == v)) {
-            return Err(t.bad(
-                row.line,
-                variant,
-                format!(
-                    "expected a variant of manifest.json ({}), found {v:?}",
-                    e.variants.join(", ")
-                ),
-            ));
+        if let Some(e) = expected {
+            agree::cell_is_known(t, row, (variant, &point_cols), e)?;
         }
+        let v = t.text(row, variant);
         let point: Vec<String> = point_cols
             .iter()
             .map(|&c| t.text(row, c).to_string())
             .collect();
-        if let Some(e) = expected {
-            for ((&c, value), (_, values)) in point_cols.iter().zip(&point).zip(&e.sweep) {
-                if !values.contains(value) {
-                    return Err(t.bad(
-                        row.line,
-                        c,
-                        format!(
-                            "expected a swept value of manifest.json ({}), found {value:?}",
-                            values.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
         let cell = (v.to_string(), point);
         match current {
             Some((at, last)) if counts[at].0 == cell => {
