@@ -45,6 +45,11 @@ impl FromStr for Setting {
         if key.trim().is_empty() {
             return Err(missing());
         }
+        if value.trim().is_empty() {
+            let message = format!("no value after `=` in `{s}`");
+            return Err(ScenarioError::new(ORIGIN, message)
+                .with_hint(Some("for example --set levers.group_size_cap=12".into())));
+        }
         Ok(Setting {
             key: key.trim().to_string(),
             value: value.trim().to_string(),
