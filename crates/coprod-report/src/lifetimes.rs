@@ -140,6 +140,15 @@ impl<'a> Lifetimes<'a> {
         kaplan_meier_counts(&counts)
     }
 
+    /// Groups that started in the runs of (variant, point), over every replication.
+    pub(crate) fn started(&self, variant: &str, point: &[String]) -> u64 {
+        self.cell(variant, point)
+            .iter()
+            .flat_map(|(_, lives)| lives)
+            .map(|&(_, events, censored)| events + censored)
+            .sum()
+    }
+
     /// The Kaplan-Meier median lifetime in months of (variant, point)'s groups, pooled over
     /// replications: the first month at which at most half are still going; NaN when the
     /// curve never falls to one half (or no group started).

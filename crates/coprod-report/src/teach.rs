@@ -37,6 +37,9 @@ pub struct SizeResult {
     /// Kaplan-Meier share of started groups still going at the horizon, with its 95%
     /// bootstrap interval over replications.
     pub survival: Estimate,
+    /// Groups that started at this size, over every replication (0: the size has no
+    /// lifetimes, medians or forces to show).
+    pub started: u64,
 }
 
 /// What one service regime (one variant) shows.
@@ -156,6 +159,7 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         .map(|&size| SizeResult {
             size,
             survival: lifetimes.still_going(&variant, &size_point(size)),
+            started: lifetimes.started(&variant, &size_point(size)),
         })
         .collect();
     let order = by_survival(&sizes);
@@ -385,6 +389,21 @@ fn difference(d: &Estimate) -> String {
     format!("{mean} {unit} {}", ci_pp(d.ci))
 }
 
+/// The best size against `other` (the smallest or the largest size): [`difference`], or why
+/// there is none.
+fn against(other: &SizeResult, d: &Estimate, horizon: u64) -> String {
+    if d.mean.is_finite() {
+        difference(d)
+    } else if other.started == 0 {
+        "no group of that size started, so there is nothing to compare".into()
+    } else {
+        format!(
+            "no difference can be given: how many of them were still going {horizon} months \
+             after they started is unknown (none still going was followed that long)"
+        )
+    }
+}
+
 /// The key numbers of one regime as HTML.
 fn key_box(r: &Regime, horizon: u64) -> String {
     let best = r.best();
@@ -430,14 +449,14 @@ fn key_box(r: &Regime, horizon: u64) -> String {
         let _ = write!(
             s,
             "<br>Against the smallest groups ({smallest} members): {}.",
-            difference(&r.vs_smallest)
+            against(&r.sizes[0], &r.vs_smallest, horizon)
         );
     }
     if best.size != largest && !r.ties.contains(&largest) && runner != Some(largest) {
         let _ = write!(
             s,
             "<br>Against the largest groups ({largest} members): {}.",
-            difference(&r.vs_largest)
+            against(&r.sizes[r.sizes.len() - 1], &r.vs_largest, horizon)
         );
     }
     s.push_str("</div>\n");
@@ -748,6 +767,8 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
     for (size, (median, hr, members)) in r.sizes.iter().zip(&r.long_run) {
         let median = if median.is_finite() {
             format!("{median:.0}")
+        } else if size.started == 0 {
+            "no group started".into()
         } else {
             "over half still going".into()
         };
@@ -1016,6 +1037,9 @@ fn side(r: &Regime, forces: &[Forces], indices: &[usize], words: &str) -> String
                 "going to {size} members, {} lowers the ratio most ({})",
                 f.short(),
                 times(v)
+            )),
+            None if forces[t].groups == 0 => parts.push(format!(
+                "going to {size} members, nothing was measured: no group of that size produced"
             )),
             None => parts.push(format!(
                 "going to {size} members, no force lowers the ratio"
@@ -1827,6 +1851,55 @@ mod tests {
     }
 
     #[test]
+    fn a_size_at_which_no_group_started_is_said_to_have_none() {
+        // As with `--set groups.min_members=3`: groups capped at 2 never start, so the runs
+        // at that size have no groups.
+        let mut d = data(&[("baseline", 8, 30), ("baseline", 40, 10)]);
+        with_forces(&mut d, |size| match size {
+            8 => (8, 0.3, 1.0, 0.86),
+            _ => (40, 0.1, 0.5, 0.22),
+        });
+        for r in 0..3 {
+            let run_id = d.runs.rows.len() as u64;
+            d.runs.rows.push(RunRow {
+                run_id,
+                variant: "baseline".into(),
+                point: vec!["2".into()],
+                replication: r,
+                seed: r,
+                values: vec![],
+            });
+        }
+        let r = &analyse(&d).unwrap().regimes[0];
+        assert_eq!(r.best().size, 8);
+        assert_eq!(r.sizes[0].started, 0);
+        assert_eq!(r.sizes[1].started, 30);
+        let table = long_run_table(r, 24);
+        assert!(
+            table.contains("<td class=\"num\">2</td><td class=\"num\">n/a</td><td class=\"num\">no group started</td>"),
+            "{table}"
+        );
+        assert!(!table.contains("over half still going"), "{table}");
+        let forces = measured_forces(r);
+        assert!(
+            forces.contains(
+                "going to 2 members, nothing was measured: no group of that size produced"
+            ),
+            "{forces}"
+        );
+        assert!(!forces.contains("no force lowers the ratio"), "{forces}");
+        let key = key_box(r, 24);
+        assert!(
+            key.contains(
+                "Against the smallest groups (2 members): no group of that size started, so \
+                 there is nothing to compare."
+            ),
+            "{key}"
+        );
+        assert!(!key.contains("n/a percentage points"), "{key}");
+    }
+
+    #[test]
     fn runs_without_a_size_sweep_are_refused() {
         let mut d = data(&[("baseline", 2, 5)]);
         d.runs.swept = vec!["levers.outreach".into()];
@@ -2328,6 +2401,7 @@ mod tests {
                 .map(|&(size, mean, lo, hi)| SizeResult {
                     size,
                     survival: est(mean, lo, hi),
+                    started: 10,
                 })
                 .collect(),
             best,
