@@ -793,9 +793,15 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
     } else {
         ""
     };
+    // A run of one replication has no interval, so no map of its width.
+    let maps: &[bool] = if data.replications() < 2 {
+        &[false]
+    } else {
+        &[false, true]
+    };
     for v in data.variants().iter().take(MAX_PANELS) {
         // The mean, then the width of its 95% CI: where the map can be trusted.
-        for width in [false, true] {
+        for &width in maps {
             let values = heatmap_values(data, metric, v, (xa, ya), width);
             let (title, label, stem, caption) =
                 heatmap_text(data, metric, v, (xn, yn, others), width);
@@ -1473,6 +1479,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_run_of_one_replication_has_no_map_of_interval_widths() {
+        let mut d = grid(0);
+        d.runs.rows.retain(|r| r.replication == 0);
+        for row in &mut d.summary.rows {
+            (row.n, row.sd, row.ci) = (1, None, None);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = drawing(dir.path());
+        draw_heatmaps(&d, "participation_rate", &mut out).unwrap();
+        // The map of the mean per variant, and nothing, not even a note, of an interval.
+        let titles: Vec<&str> = out.charts.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Participation rate (baseline)", "Participation rate (v1)"],
+            "{:?}",
+            out.notes
+        );
+        assert!(out.notes.is_empty(), "{:?}", out.notes);
     }
 
     /// The forest plot of `participation_rate` drawn from `d`, and its SVG.

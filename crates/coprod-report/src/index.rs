@@ -169,17 +169,27 @@ fn charts_section(
 /// The summary table of the key metrics and the scenario's (`[report] metrics`), and every
 /// metric's behind a disclosure.
 fn summary_section(body: &mut String, data: &RunData) {
+    // A run of one replication has no interval, so no column or sentence names one.
+    let intervals = data.replications() >= 2;
     let _ = writeln!(body, "<h2>Summary</h2>");
-    let _ = writeln!(
-        body,
-        "<p class=\"note\">Mean over replications with its 95% confidence interval (summary.csv).</p>"
-    );
+    if intervals {
+        let _ = writeln!(
+            body,
+            "<p class=\"note\">Mean over replications with its 95% confidence interval (summary.csv).</p>"
+        );
+    } else {
+        let _ = writeln!(
+            body,
+            "<p class=\"note\">Mean over replications (summary.csv). No interval: the run has one \
+             replication.</p>"
+        );
+    }
     let scenario = data.report_metrics();
-    summary_table(body, data, |m| {
+    summary_table(body, data, intervals, |m| {
         KEY_METRICS.contains(&m) || scenario.iter().any(|s| s == m)
     });
     let _ = writeln!(body, "<details><summary>Every metric</summary>");
-    summary_table(body, data, |_| true);
+    summary_table(body, data, intervals, |_| true);
     let _ = writeln!(body, "</details>");
 }
 
@@ -218,12 +228,17 @@ fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportErr
     // Sorted by name so the page is the same on every machine.
     plots.sort();
     let _ = writeln!(body, "<h2>Variants compared</h2>");
+    let statistics = if data.replications() >= 2 {
+        "with its 95% confidence interval; * marks a Holm-adjusted p below 0.05 (adjusted \
+         within each variant and metric)"
+    } else {
+        "with no interval or p-value: the run has one replication"
+    };
     let _ = writeln!(
         body,
         "<p class=\"note\">Each row is one variant at one sweep point: its difference from the \
          reference variant named in the title, in the metric's units, paired on common random \
-         numbers, with its 95% confidence interval; * marks a Holm-adjusted p below 0.05 \
-         (adjusted within each variant and metric). The numbers are in \
+         numbers, {statistics}. The numbers are in \
          <a href=\"comparison.csv\">comparison.csv</a>.</p>"
     );
     for png in &plots {
@@ -264,32 +279,38 @@ pub(crate) fn fmt_num(v: f64) -> String {
     format!("{v:.decimals$}")
 }
 
-fn summary_table(body: &mut String, data: &RunData, keep: impl Fn(&str) -> bool) {
+/// summary.csv's rows that `keep` selects, with a column of 95% intervals if `intervals`.
+fn summary_table(body: &mut String, data: &RunData, intervals: bool, keep: impl Fn(&str) -> bool) {
     let lab = data.is_lab();
     let _ = write!(body, "<table><tr><th>variant</th>");
     for name in &data.summary.swept {
         let _ = write!(body, "<th>{}</th>", escape(name));
     }
+    let ci_header = if intervals { "<th>95% CI</th>" } else { "" };
     let _ = writeln!(
         body,
-        "<th>metric</th><th>unit</th><th>mean</th><th>95% CI</th><th>n</th></tr>"
+        "<th>metric</th><th>unit</th><th>mean</th>{ci_header}<th>n</th></tr>"
     );
     for row in data.summary.rows.iter().filter(|r| keep(&r.metric)) {
         let _ = write!(body, "<tr><td>{}</td>", escape(&row.variant));
         for v in &row.point {
             let _ = write!(body, "<td class=\"num\">{}</td>", escape(v));
         }
-        let ci = row.ci.map_or_else(
-            || "–".to_string(),
-            |(lo, hi)| format!("{} to {}", fmt_num(lo), fmt_num(hi)),
-        );
+        let ci = if intervals {
+            let ci = row.ci.map_or_else(
+                || "–".to_string(),
+                |(lo, hi)| format!("{} to {}", fmt_num(lo), fmt_num(hi)),
+            );
+            format!("<td class=\"num\">{ci}</td>")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             body,
-            "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<td>{}</td><td>{}</td><td class=\"num\">{}</td>{ci}<td class=\"num\">{}</td></tr>",
             escape(&row.metric),
             escape(metric_unit(&row.metric, lab).unwrap_or("")),
             fmt_num(row.mean),
-            ci,
             row.n
         );
     }
@@ -813,6 +834,78 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_one_replication_names_no_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let comparison = dir.path().join("comparison");
+        std::fs::create_dir(&comparison).unwrap();
+        std::fs::write(comparison.join("forest_participation_rate.png"), b"\x89PNG").unwrap();
+        let row = |n: u64, ci: Option<(f64, f64)>| coprod_output::read::SummaryRow {
+            variant: "baseline".into(),
+            point: vec![],
+            metric: "participation_rate".into(),
+            mean: 0.25,
+            sd: ci.map(|_| 0.1),
+            n,
+            ci,
+        };
+        let page = |replications: u64, summary: coprod_output::read::SummaryRow| {
+            let data = RunData {
+                dir: dir.path().to_path_buf(),
+                summary: SummaryTable {
+                    swept: vec![],
+                    rows: vec![summary],
+                },
+                runs: RunsTable {
+                    swept: vec![],
+                    metrics: vec![],
+                    rows: (0..replications)
+                        .map(|r| coprod_output::read::RunRow {
+                            run_id: r,
+                            variant: "baseline".into(),
+                            point: vec![],
+                            replication: r,
+                            seed: r,
+                            values: vec![],
+                        })
+                        .collect(),
+                },
+                aggregates: Default::default(),
+                manifest: Some(serde_json::json!({})),
+                parameters: None,
+            };
+            index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
+        };
+        let one = page(1, row(1, None));
+        assert!(!one.contains("95%"), "{one}");
+        assert!(!one.contains("Holm"), "{one}");
+        assert!(
+            one.contains("<th>mean</th><th>n</th></tr>"),
+            "no interval column: {one}"
+        );
+        assert!(
+            one.contains("No interval: the run has one replication."),
+            "{one}"
+        );
+        assert!(
+            one.contains("with no interval or p-value: the run has one replication"),
+            "{one}"
+        );
+        let two = page(2, row(2, Some((0.2, 0.3))));
+        assert!(
+            two.contains("<th>mean</th><th>95% CI</th><th>n</th></tr>"),
+            "{two}"
+        );
+        assert!(
+            two.contains("Mean over replications with its 95% confidence interval"),
+            "{two}"
+        );
+        assert!(
+            two.contains("* marks a Holm-adjusted p below 0.05"),
+            "{two}"
+        );
+    }
+
+    #[test]
     fn the_written_page_links_the_runs_files_summary_and_comparison() {
         use base64::Engine as _;
         let dir = tempfile::tempdir().unwrap();
@@ -847,7 +940,17 @@ mod tests {
             runs: RunsTable {
                 swept: vec![],
                 metrics: vec![],
-                rows: vec![],
+                // The 3 replications the summary rows count (n = 3).
+                rows: (0..3)
+                    .map(|r| coprod_output::read::RunRow {
+                        run_id: r,
+                        variant: "baseline".into(),
+                        point: vec!["0.5".into()],
+                        replication: r,
+                        seed: r,
+                        values: vec![],
+                    })
+                    .collect(),
             },
             aggregates: Default::default(),
             manifest: Some(serde_json::json!({})),
