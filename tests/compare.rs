@@ -623,6 +623,67 @@ fn published_values_are_compared_with_the_run() {
     compare_published(&sandbox, &dir, &shipped).success();
 }
 
+/// `coprod compare DIR --metric mean_contribution --published FILE`, without `--force`.
+fn compare_published_unforced(
+    sandbox: &Sandbox,
+    dir: &Path,
+    file: &Path,
+) -> assert_cmd::assert::Assert {
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "mean_contribution",
+            "--published",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+}
+
+/// A published.csv written from one file is not replaced by one that drops its claims
+/// (written from another file) unless `--force` is given.
+#[test]
+fn published_claims_are_not_dropped_without_force() {
+    let sandbox = Sandbox::new();
+    let dir = lab_designs(&sandbox, 2);
+    let h = "variant,metric,kind,value,se,design,source,read_in\n";
+    let both = sandbox.path().join("both.csv");
+    std::fs::write(
+        &both,
+        format!(
+            "{h}baseline,mean_contribution,level,0.2,0.01,d,s,r\n\
+             mpcr-0.3,mean_contribution,effect,negative,,d,s,r\n"
+        ),
+    )
+    .unwrap();
+    let one = sandbox.path().join("one.csv");
+    std::fs::write(
+        &one,
+        format!("{h}baseline,mean_contribution,level,0.2,0.01,d,s,r\n"),
+    )
+    .unwrap();
+    compare_published(&sandbox, &dir, &both).success();
+    let published = dir.join("published.csv");
+    let before = std::fs::read(&published).unwrap();
+    let comparison = outputs(&dir);
+    compare_published_unforced(&sandbox, &dir, &one)
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{} already holds 1 published claim this comparison would drop: the effect of \
+             `mean_contribution` in mpcr-0.3",
+            published.display()
+        )))
+        .stderr(predicate::str::contains("hint: add --force"));
+    assert_eq!(std::fs::read(&published).unwrap(), before, "kept as it was");
+    assert_eq!(outputs(&dir), comparison, "nothing else replaced either");
+    // The same file again drops nothing; --force replaces it.
+    compare_published_unforced(&sandbox, &dir, &both).success();
+    assert_eq!(std::fs::read(&published).unwrap(), before);
+    compare_published(&sandbox, &dir, &one).success();
+    assert_eq!(rows(&published).len(), 1);
+}
+
 /// With one replication an effect is the run's difference from the baseline, with no
 /// interval and an `undetermined` verdict.
 #[test]

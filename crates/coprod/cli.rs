@@ -94,7 +94,8 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) against: Option<String>,
     /// Replace comparison.csv even if the new one leaves out comparisons it holds (other
-    /// metrics, variants or reference).
+    /// metrics, variants or reference), and published.csv even if the new one leaves out
+    /// claims it holds (another --published file).
     #[arg(short, long)]
     pub(crate) force: bool,
     /// Also compare the variants with the published values of FILE (CSV: variant, metric,

@@ -63,7 +63,9 @@ pub(crate) fn compare(args: &CompareArgs, out: &mut impl Write) -> Result<u8> {
     let terminal = Terminal::new();
     // The published file is checked in full before comparison.csv or a chart is replaced.
     let published = match &args.published {
-        Some(file) if args.dir.is_dir() => Some(coprod_study::check_published(&args.dir, file)?),
+        Some(file) if args.dir.is_dir() => {
+            Some(coprod_study::check_published(&args.dir, file, args.force)?)
+        }
         _ => None,
     };
     let written = coprod_study::compare(&args.dir, &args.metrics, against, args.force, &terminal)?;

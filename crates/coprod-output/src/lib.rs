@@ -73,8 +73,8 @@ pub use tables::{
     RUNS_CSV, RunIdentity, SUMMARY_CSV, TIMESERIES_CSV, Writer, saved_runs,
 };
 pub use targets::{
-    MAX_OBSERVED, MIN_SE, TARGET_COLUMNS, Target, Unreported, parse_targets, read_targets,
-    write_json_file, write_table,
+    MAX_OBSERVED, MIN_SE, TARGET_COLUMNS, Target, Unreported, parse_targets, read_table,
+    read_targets, write_json_file, write_table,
 };
 pub use validation::{
     ClaimDesign, DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow,

@@ -201,6 +201,27 @@ pub fn write_table(
     crate::files::write_csv(path, header, rows)
 }
 
+/// The rows of a table that [`write_table`] wrote with `header` at `path`, or `None` if there
+/// is no such file: what a command is about to replace (published.csv of `coprod compare`).
+/// Errors name the file, line and column.
+pub fn read_table(
+    path: &Path,
+    header: &[String],
+) -> Result<Option<Vec<Vec<String>>>, InputFileError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = read_text(path, "table")?;
+    let columns: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows = crate::csv_rows::checked_rows(&text, &columns)
+        .map_err(|(line, column, message)| InputFileError::bad(path, line, column, message))?;
+    Ok(Some(
+        rows.into_iter()
+            .map(|(_, record)| record.iter().map(str::to_string).collect())
+            .collect(),
+    ))
+}
+
 /// Writes `value` as pretty JSON, atomically (checkpoints, manifests of `coprod calibrate`).
 pub fn write_json_file(
     path: &Path,

@@ -59,8 +59,9 @@ pub fn write_published(table: &PublishedComparison) -> Result<()> {
 
 /// Checks the published values of `file` against the runs of `dir` and computes the table
 /// [`write_published`] writes, without writing anything (so a bad file is refused before
-/// any other output is replaced).
-pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
+/// any other output is replaced). Refuses, unless `force`, to replace a published.csv that
+/// holds claims the new table leaves out (one written from another file).
+pub fn check_published(dir: &Path, file: &Path, force: bool) -> Result<PublishedComparison> {
     let names = summary_names();
     let metrics: Vec<&str> = names.iter().map(|(n, _, _)| n.as_str()).collect();
     let claims = read_published(file, &metrics)?;
@@ -79,7 +80,54 @@ pub fn check_published(dir: &Path, file: &Path) -> Result<PublishedComparison> {
         .map(|claim| compare_claim(claim, &runs, &variants, dir, file))
         .collect::<Result<Vec<_>>>()?;
     let path = dir.join(PUBLISHED_CSV);
+    if !force {
+        refuse_to_drop(&path, &rows)?;
+    }
     Ok(PublishedComparison { path, rows })
+}
+
+/// The columns of published.csv that come from the published-values file (the claim), not
+/// from the run: variant, metric, kind, published, published_se, design, source, read_in.
+const CLAIM_COLUMNS: [usize; 8] = [0, 1, 2, 3, 4, 10, 11, 12];
+
+/// Refuses to replace the published.csv at `path` with `rows` when it holds claims that
+/// `rows` leave out, naming them: the earlier comparison would be lost.
+fn refuse_to_drop(path: &Path, rows: &[PublishedRow]) -> Result<()> {
+    let Some(existing) = coprod_output::read_table(path, &header())? else {
+        return Ok(());
+    };
+    let claim = |cells: &[String]| -> Vec<String> {
+        CLAIM_COLUMNS.iter().map(|&i| cells[i].clone()).collect()
+    };
+    let kept: Vec<Vec<String>> = rows.iter().map(|r| claim(&cells(r))).collect();
+    let dropped: Vec<&Vec<String>> = existing
+        .iter()
+        .filter(|cells| !kept.contains(&claim(cells)))
+        .collect();
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let mut named: Vec<String> = Vec::new();
+    for cells in &dropped {
+        let text = format!("the {} of `{}` in {}", cells[2], cells[1], cells[0]);
+        if !named.contains(&text) {
+            named.push(text);
+        }
+    }
+    let shown = named.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+    let more = named.len().saturating_sub(4);
+    bail!(
+        "{} already holds {} published claim{} this comparison would drop: {shown}{}\n\n\
+         hint: add --force to replace it, or give the same --published file as before",
+        path.display(),
+        dropped.len(),
+        if dropped.len() == 1 { "" } else { "s" },
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// The run's variants, in the order they first appear in runs.csv.
