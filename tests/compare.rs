@@ -666,6 +666,19 @@ fn published_claims_are_not_dropped_without_force() {
     compare_published(&sandbox, &dir, &both).success();
     let published = dir.join("published.csv");
     let before = std::fs::read(&published).unwrap();
+    // The manifest lists it with the directory's other tables, once.
+    let files = || -> Vec<String> {
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
+                .unwrap();
+        serde_json::from_value(manifest["files"].clone()).unwrap()
+    };
+    assert_eq!(
+        files().iter().filter(|f| *f == "published.csv").count(),
+        1,
+        "{:?}",
+        files()
+    );
     let comparison = outputs(&dir);
     compare_published_unforced(&sandbox, &dir, &one)
         .code(2)
@@ -682,6 +695,12 @@ fn published_claims_are_not_dropped_without_force() {
     assert_eq!(std::fs::read(&published).unwrap(), before);
     compare_published(&sandbox, &dir, &one).success();
     assert_eq!(rows(&published).len(), 1);
+    assert_eq!(
+        files().iter().filter(|f| *f == "published.csv").count(),
+        1,
+        "{:?}",
+        files()
+    );
 }
 
 /// With one replication an effect is the run's difference from the baseline, with no

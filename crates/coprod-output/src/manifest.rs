@@ -287,6 +287,35 @@ pub fn record_comparison(
     dir: &std::path::Path,
     comparison: ComparisonInfo,
 ) -> Result<bool, crate::OutputError> {
+    update_manifest(dir, |manifest| {
+        manifest.comparison = Some(comparison);
+        list_file(manifest, crate::COMPARISON_CSV);
+    })
+}
+
+/// Lists `file`, a table a later command wrote into `dir` (published.csv of `coprod compare
+/// --published`), among the files of `dir`'s manifest.json, keeping everything else as it
+/// was. Returns `false`, writing nothing, as [`record_comparison`] does.
+///
+/// # Errors
+/// [`crate::OutputError::Io`] when the manifest cannot be read or written.
+pub fn record_file(dir: &std::path::Path, file: &str) -> Result<bool, crate::OutputError> {
+    update_manifest(dir, |manifest| list_file(manifest, file))
+}
+
+/// Adds `file` to the manifest's files if it is not listed yet.
+fn list_file(manifest: &mut Manifest, file: &str) {
+    if !manifest.files.iter().any(|f| f == file) {
+        manifest.files.push(file.to_string());
+    }
+}
+
+/// Rewrites `dir`'s manifest.json with `change` applied; `false`, writing nothing, when it
+/// has no manifest.json of this version's form.
+fn update_manifest(
+    dir: &std::path::Path,
+    change: impl FnOnce(&mut Manifest),
+) -> Result<bool, crate::OutputError> {
     let path = dir.join(crate::MANIFEST_JSON);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -296,11 +325,7 @@ pub fn record_comparison(
     let Ok(mut manifest) = serde_json::from_str::<Manifest>(&text) else {
         return Ok(false);
     };
-    manifest.comparison = Some(comparison);
-    let file = crate::COMPARISON_CSV.to_string();
-    if !manifest.files.contains(&file) {
-        manifest.files.push(file);
-    }
+    change(&mut manifest);
     crate::files::write_json(&path, &manifest)?;
     Ok(true)
 }

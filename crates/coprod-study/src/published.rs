@@ -47,13 +47,17 @@ pub struct PublishedComparison {
     pub rows: Vec<PublishedRow>,
 }
 
-/// Writes the table of [`check_published`] to its path, `dir/published.csv`.
+/// Writes the table of [`check_published`] to its path, `dir/published.csv`, and lists it
+/// among the files of the directory's manifest.json.
 pub fn write_published(table: &PublishedComparison) -> Result<()> {
     write_table(
         &table.path,
         &header(),
         &table.rows.iter().map(cells).collect::<Vec<_>>(),
     )?;
+    if let Some(dir) = table.path.parent() {
+        coprod_output::record_file(dir, PUBLISHED_CSV)?;
+    }
     Ok(())
 }
 
