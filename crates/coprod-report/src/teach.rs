@@ -1215,20 +1215,7 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     let analysis = analyse(data)?;
     let charts = draw(data, &analysis, &data.dir.join("charts"))?;
     let mut body = changes_box(data);
-    let sizes = &analysis.regimes[0].sizes;
-    let _ = writeln!(
-        body,
-        "<p>We let simulated citizens form co-production groups of different sizes, from {} to {} \
-         members, for {} months, and asked of every group that started: was it still going {} \
-         months after it started? We did this {} times for each size (different random citizens \
-         each time) in {} service regimes.</p>",
-        sizes[0].size,
-        sizes[sizes.len() - 1].size,
-        analysis.steps,
-        analysis.horizon,
-        analysis.replications,
-        analysis.regimes.len()
-    );
+    body.push_str(&intro(data, &analysis));
     for r in &analysis.regimes {
         body.push_str(&key_box(r, analysis.horizon));
     }
@@ -1404,19 +1391,48 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
     s
 }
 
+/// The paragraph that opens the page: what was run. When the communities are smaller than
+/// the largest caps, the sizes are caps, and the largest group is the community's size.
+fn intro(data: &RunData, analysis: &Analysis) -> String {
+    let sizes = &analysis.regimes[0].sizes;
+    let (smallest, largest) = (sizes[0].size, sizes[sizes.len() - 1].size);
+    let range = match community_size(data) {
+        Some(size) if largest as f64 > size => format!(
+            "with size caps from {smallest} to {largest} members (no group could have more \
+             than {size}: groups recruit within one community, and communities here hold \
+             {size} citizens)"
+        ),
+        _ => format!("from {smallest} to {largest} members"),
+    };
+    format!(
+        "<p>We let simulated citizens form co-production groups of different sizes, {range}, \
+         for {} months, and asked of every group that started: was it still going {} months \
+         after it started? We did this {} times for each size (different random citizens each \
+         time) in {} service regimes.</p>\n",
+        analysis.steps,
+        analysis.horizon,
+        analysis.replications,
+        analysis.regimes.len()
+    )
+}
+
+/// Citizens per community (from the parameters every run shared), if known: no group can
+/// be larger, since groups recruit within one community.
+fn community_size(data: &RunData) -> Option<f64> {
+    let number = |name: &str| data.parameter(name).and_then(|v| v.parse::<f64>().ok());
+    let citizens = number("population.n_citizens")?;
+    let communities = number("population.n_communities")?;
+    Some((citizens / communities).floor())
+}
+
 /// Where the numbers come from and how sure they are.
 /// A sentence naming the size caps above the communities' size (from the parameters every
 /// run shared), which ran as groups of at most that size: groups recruit within one
 /// community. Empty when every cap could be reached, or the sizes are not known.
 fn unreachable_caps(data: &RunData, analysis: &Analysis) -> String {
-    let number = |name: &str| data.parameter(name).and_then(|v| v.parse::<f64>().ok());
-    let (Some(citizens), Some(communities)) = (
-        number("population.n_citizens"),
-        number("population.n_communities"),
-    ) else {
+    let Some(size) = community_size(data) else {
         return String::new();
     };
-    let size = (citizens / communities).floor();
     let above: Vec<String> = analysis
         .regimes
         .first()
@@ -2770,6 +2786,16 @@ mod tests {
             "parameters": parameters
         }));
         let a = analyse(&d).unwrap();
+        // The opening paragraph does not call them groups of up to 40 members.
+        let opening = intro(&d, &a);
+        assert!(
+            opening.contains(
+                "form co-production groups of different sizes, with size caps from 2 to 40 \
+                 members (no group could have more than 20: groups recruit within one \
+                 community, and communities here hold 20 citizens), for 60 months"
+            ),
+            "{opening}"
+        );
         let text = about(&d, &a);
         assert!(
             text.contains(
@@ -2805,6 +2831,13 @@ mod tests {
         let text = about(&d, &a);
         assert!(text.contains("60 months each). \"Still going"), "{text}");
         assert!(!text.contains("Communities here"), "{text}");
+        let opening = intro(&d, &a);
+        assert!(
+            opening.contains(
+                "form co-production groups of different sizes, from 2 to 40 members, for 60 months"
+            ),
+            "{opening}"
+        );
         // Failed runs are counted with the 12 shown.
         d.manifest = Some(serde_json::json!({"experiment": {"steps": 60}, "failed_runs": 3}));
         let text = about(&d, &a);
