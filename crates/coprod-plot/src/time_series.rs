@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use plotters::chart::ChartContext;
-use plotters::prelude::{Circle, Color, DrawingBackend, LineSeries, Polygon};
+use plotters::prelude::{Circle, Color, DrawingBackend, LineSeries, Polygon, Rectangle};
 
 use crate::error::PlotError;
 use crate::legend::{LegendEntry, Swatch};
@@ -42,21 +42,36 @@ impl Chart for TimeSeriesChart<'_> {
         }
         draw_xy_chart(canvas, self.data.axes(), &entries, |chart| {
             // Bands first, so that every line is drawn on top of every band.
-            self.draw_bands(chart)?;
+            self.draw_bands(canvas, chart)?;
             self.draw_lines(chart, &canvas.metrics)
         })
     }
 }
 
 impl TimeSeriesChart<'_> {
-    /// Shades each series' band, broken where a bound is missing.
+    /// Shades each series' band, broken where a bound is missing. A band of one point (a
+    /// series of one step, or a point between missing ones) has no width to shade: it is
+    /// shaded as a box as wide as a marker's dot, from its lower to its upper bound.
     fn draw_bands<DB: DrawingBackend>(
         &self,
+        canvas: &Canvas<'_, DB>,
         chart: &mut ChartContext<'_, DB, XyCoord>,
     ) -> DrawResult {
         for (index, s) in self.data.series.iter().enumerate() {
             let color = series_color(index);
             for run in finite_runs(&s.x, |i| s.band_at(i).is_some()) {
+                if let [i] = run[..]
+                    && let Some((low, high)) = s.band_at(i)
+                {
+                    let (x, top) = chart.backend_coord(&(s.x[i], high));
+                    let (_, bottom) = chart.backend_coord(&(s.x[i], low));
+                    let half = canvas.metrics.marker;
+                    canvas.root.draw(&Rectangle::new(
+                        [(x - half, top), (x + half, bottom)],
+                        color.mix(0.22).filled(),
+                    ))?;
+                    continue;
+                }
                 let mut outline: Vec<(f64, f64)> = run
                     .iter()
                     .map(|&i| (s.x[i], s.band_at(i).map_or(0.0, |b| b.1)))
@@ -106,7 +121,7 @@ impl TimeSeriesChart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::svg_check::{Svg, draw};
+    use crate::svg_check::{Shape, Svg, draw};
 
     const BLUE: &str = "#0072B2";
     const ORANGE: &str = "#E69F00";
@@ -206,6 +221,54 @@ mod tests {
             assert!(gaps.iter().all(|g| (g - gaps[0]).abs() <= 1.0), "{gaps:?}");
         }
         assert!(xs[1] > xs[0] && ys[1] < ys[0]);
+    }
+
+    #[test]
+    fn a_band_of_one_point_is_shaded_as_wide_as_its_dot() {
+        // One target step of a calibration's posterior predictive: the interval 9 to 12
+        // around the mean 10 must show, not a polygon of no width.
+        let series = [
+            Series::new("observed", vec![11.0], vec![20.0]),
+            Series::new("model", vec![11.0], vec![10.0]).with_band(vec![9.0], vec![12.0]),
+        ];
+        let style = ChartStyle::new("One step", "time (steps)", "service output", "unused")
+            .with_size(900, 560);
+        let data = SeriesPlot::new(&series, &style).unwrap();
+        let svg = draw(&TimeSeriesChart { data }, &style);
+        let boxes: Vec<&Shape> = svg
+            .shapes
+            .iter()
+            .filter(|s| s.kind == "rect" && s.fill == ORANGE && s.opacity < 0.5)
+            .collect();
+        assert_eq!(boxes.len(), 1, "{:?}", svg.shapes);
+        let [(x0, y0), (x1, y1)] = [boxes[0].points[0], boxes[0].points[1]];
+        let dot = svg
+            .shapes
+            .iter()
+            .find(|s| s.kind == "circle" && s.fill == ORANGE)
+            .expect("the mean's dot");
+        assert!(
+            x1 - x0 >= 2.0 * dot.r - 1.0,
+            "as wide as the dot: {:?}",
+            boxes[0]
+        );
+        assert!(
+            x0 < dot.points[0].0 && dot.points[0].0 < x1,
+            "centred on it"
+        );
+        // From the upper bound 12 to the lower bound 9: three times the mean's distance to 9.
+        let to_bottom = y1 - dot.points[0].1;
+        assert!(
+            to_bottom > 0.0 && ((y1 - y0) - 3.0 * to_bottom).abs() < 2.0,
+            "{:?}",
+            boxes[0]
+        );
+        assert!(
+            svg.shapes
+                .iter()
+                .all(|s| !(s.kind == "polygon" && s.fill == ORANGE)),
+            "no polygon of no width"
+        );
     }
 
     #[test]
