@@ -67,9 +67,9 @@ impl fmt::Display for Survey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} respondents, {:.1}% co-produce at step {}",
+            "{} respondents, {} co-produce at step {}",
             self.respondents,
-            100.0 * self.share,
+            percent(self.share),
             self.horizon
         )?;
         write!(
@@ -85,6 +85,16 @@ impl fmt::Display for Survey {
         }
         Ok(())
     }
+}
+
+/// A share as a percentage with one decimal, or as many more as it takes not to show a share
+/// above 0 as "0.0%" (2 of 5,000 respondents: "0.04%").
+fn percent(share: f64) -> String {
+    let points = 100.0 * share;
+    (1..8)
+        .map(|decimals| format!("{points:.decimals$}%"))
+        .find(|shown| share <= 0.0 || shown.trim_end_matches('%').parse::<f64>() != Ok(0.0))
+        .unwrap_or_else(|| format!("{points:.1e}%"))
 }
 
 /// `coprod survey`: samples citizens of the baseline replications at a horizon and fits
@@ -475,6 +485,27 @@ mod tests {
             // A constant column stays finite (0), not 0 / 0.
             assert_eq!(row[1], 0.0);
         }
+    }
+
+    #[test]
+    fn the_share_of_co_producers_is_never_shown_as_0_when_some_co_produce() {
+        let survey = |share: f64| Survey {
+            respondents: 5000,
+            share,
+            horizon: 1,
+            predictors: vec![],
+            dir: PathBuf::from("s"),
+        };
+        // 2 of 5,000 respondents.
+        assert!(
+            survey(0.0004)
+                .to_string()
+                .starts_with("5000 respondents, 0.04% co-produce at step 1"),
+            "{}",
+            survey(0.0004)
+        );
+        assert!(survey(0.0812).to_string().contains(", 8.1% co-produce"));
+        assert!(survey(0.0).to_string().contains(", 0.0% co-produce"));
     }
 
     #[test]
