@@ -323,12 +323,22 @@ fn regime_label(service: &str, variant: &str) -> String {
 }
 
 /// A share as a percentage: "42%".
+///
+/// A share strictly between 0 and 1 gets decimals where whole percents would show it as
+/// "0%" or "100%" ("0.2%" for 7 groups of 3,980 still going): "0%" would say that none did.
 fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.0}%", v * 100.0)
-    } else {
-        "n/a".into()
+    if !v.is_finite() {
+        return "n/a".into();
     }
+    let points = v * 100.0;
+    let reads_as_a_bound = |shown: &String| {
+        let x: f64 = shown.trim_end_matches('%').parse().unwrap_or(f64::NAN);
+        (x == 0.0 && v != 0.0) || (x == 100.0 && v != 1.0)
+    };
+    (0..6)
+        .map(|decimals| format!("{points:.decimals$}%"))
+        .find(|shown| !reads_as_a_bound(shown))
+        .unwrap_or_else(|| format!("{points:.0}%"))
 }
 
 /// A difference of shares in percentage points: "+31" ("0" only for exactly 0). A value
@@ -1864,6 +1874,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("<td class=\"num\">30</td>"), "{text}");
+    }
+
+    #[test]
+    fn a_share_above_0_or_below_1_is_never_shown_as_0_or_100_percent() {
+        assert_eq!(pct(0.42), "42%");
+        assert_eq!(pct(0.0), "0%");
+        assert_eq!(pct(1.0), "100%");
+        // 7 of 3,980 groups still going; the task met in 1 of 9,680 months.
+        assert_eq!(pct(0.001823), "0.2%");
+        assert_eq!(pct(0.0001033), "0.01%");
+        assert_eq!(pct(0.9996), "99.96%");
+        assert_eq!(pct(f64::NAN), "n/a");
     }
 
     #[test]
