@@ -495,6 +495,59 @@ fn a_second_survey_gets_a_numbered_folder() {
     }
 }
 
+/// `--out` of an existing result is refused naming what it holds (docs/outputs.md: "for
+/// another command's result it names what the directory holds and suggests another
+/// `--out`"); the command has no `--force` to suggest for an earlier survey.
+#[test]
+fn a_survey_refuses_an_existing_result_naming_what_it_holds() {
+    let sandbox = Sandbox::new();
+    let args = |out: &'static str| {
+        [
+            "survey",
+            "baseline",
+            "--horizon",
+            "60",
+            "--sample",
+            "100",
+            "--out",
+            out,
+        ]
+    };
+    sandbox.cmd(&args("s")).assert().success();
+    fs::create_dir(sandbox.path().join("sa")).unwrap();
+    fs::write(
+        sandbox.path().join("sa/manifest.json"),
+        "{\"kind\": \"sensitivity\"}",
+    )
+    .unwrap();
+    fs::create_dir(sandbox.path().join("notes")).unwrap();
+    fs::write(sandbox.path().join("notes/todo.txt"), "keep").unwrap();
+    for (out, says) in [
+        (
+            "s",
+            "error: output directory s already exists and holds a survey result\n\nhint: use --out DIR",
+        ),
+        (
+            "sa",
+            "error: output directory sa already exists and holds a sensitivity result\n\nhint: \
+             write elsewhere with --out DIR",
+        ),
+        (
+            "notes",
+            "notes already exists and is not a coprod run directory",
+        ),
+    ] {
+        let assert = sandbox.cmd(&args(out)).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(says), "{out}: {stderr}");
+        assert!(!stderr.contains("--force"), "{out}: {stderr}");
+    }
+    assert_eq!(
+        fs::read_to_string(sandbox.path().join("sa/manifest.json")).unwrap(),
+        "{\"kind\": \"sensitivity\"}"
+    );
+}
+
 /// Ctrl-C during a survey says that nothing was kept, exits with 130 and leaves no result,
 /// nor its hidden partial directory.
 #[test]
