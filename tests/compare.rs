@@ -701,6 +701,20 @@ fn published_claims_are_not_dropped_without_force() {
         "{:?}",
         files()
     );
+    // A published.csv that is not this version's table is not replaced unasked either.
+    std::fs::write(&published, "variant,claim\nbaseline,edited by hand\n").unwrap();
+    compare_published_unforced(&sandbox, &dir, &one)
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot be read as a published.csv of this coprod, so what it holds is not known",
+        ))
+        .stderr(predicate::str::contains("hint: add --force to replace it"));
+    assert_eq!(
+        std::fs::read_to_string(&published).unwrap(),
+        "variant,claim\nbaseline,edited by hand\n"
+    );
+    compare_published(&sandbox, &dir, &one).success();
+    assert_eq!(rows(&published).len(), 1);
 }
 
 /// With one replication an effect is the run's difference from the baseline, with no

@@ -97,8 +97,16 @@ const CLAIM_COLUMNS: [usize; 8] = [0, 1, 2, 3, 4, 10, 11, 12];
 /// Refuses to replace the published.csv at `path` with `rows` when it holds claims that
 /// `rows` leave out, naming them: the earlier comparison would be lost.
 fn refuse_to_drop(path: &Path, rows: &[PublishedRow]) -> Result<()> {
-    let Some(existing) = coprod_output::read_table(path, &header())? else {
-        return Ok(());
+    let existing = match coprod_output::read_table(path, &header()) {
+        Ok(Some(existing)) => existing,
+        Ok(None) => return Ok(()),
+        // Not a published.csv of this version (edited, or of an earlier build): what it
+        // holds cannot be compared, so it is not replaced without being asked either.
+        Err(err) => bail!(
+            "{err}: {} cannot be read as a published.csv of this coprod, so what it holds is \
+             not known\n\nhint: add --force to replace it",
+            path.display()
+        ),
     };
     let claim = |cells: &[String]| -> Vec<String> {
         CLAIM_COLUMNS.iter().map(|&i| cells[i].clone()).collect()
