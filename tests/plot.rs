@@ -812,3 +812,51 @@ fn a_scenario_report_table_puts_its_metrics_first() {
     );
     assert!(!narrow.contains("comparison.csv compares them"));
 }
+
+/// The page says which of the scenario's metrics have a chart: without variants or a sweep
+/// an end-of-run metric of runs.csv (here a group metric) has none, and the page must not
+/// say its charts come first.
+#[test]
+fn the_page_does_not_claim_charts_of_report_metrics_it_has_none_of() {
+    let sb = Sandbox::new();
+    let write = |name: &str, metrics: &str| {
+        fs::write(
+            sb.path().join(name),
+            format!("name = \"plain\"\n\n[report]\nmetrics = [{metrics}]\n"),
+        )
+        .unwrap();
+    };
+    write("mixed.toml", "\"median_group_lifetime\", \"service_ratio\"");
+    write("none.toml", "\"median_group_lifetime\", \"groups_started\"");
+    write("one.toml", "\"median_group_lifetime\"");
+    for name in ["mixed", "none", "one"] {
+        sb.small_run(&[&format!("{name}.toml"), "--out", name])
+            .assert()
+            .success();
+    }
+    let index = |name: &str| read(&sb.path().join(name).join("index.html"));
+    assert!(chart_names(&sb.path().join("mixed")).contains(&"timeseries_service_ratio.png".into()));
+    let mixed = index("mixed");
+    assert!(
+        mixed.contains(
+            "Their charts come before those of the default metrics \
+             (<code>median_group_lifetime</code> has none on this page), and the summary \
+             table shows them.</p>"
+        ),
+        "{mixed}"
+    );
+    let none = index("none");
+    assert!(!none.contains("Their charts"), "{none}");
+    assert!(
+        none.contains("None of them has a chart on this page; the summary table shows them.</p>"),
+        "{none}"
+    );
+    let one = index("one");
+    assert!(
+        one.contains(
+            "<code>median_group_lifetime</code>. It has no chart on this page; the summary \
+             table shows it.</p>"
+        ),
+        "{one}"
+    );
+}

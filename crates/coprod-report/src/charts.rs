@@ -100,6 +100,8 @@ pub struct Selection {
 pub struct ChartFile {
     /// Its kind.
     pub kind: ChartKind,
+    /// The metric it shows (none for group survival, which has no metric).
+    pub metric: Option<String>,
     /// The path without extension; `.png` and `.svg` exist.
     pub stem: PathBuf,
     /// The chart's title.
@@ -262,7 +264,7 @@ impl Drawn {
     fn record(
         &mut self,
         result: Result<Vec<PathBuf>, PlotError>,
-        kind: ChartKind,
+        (kind, metric): (ChartKind, Option<&str>),
         style: &ChartStyle,
         caption: String,
     ) -> Result<(), ReportError> {
@@ -270,6 +272,7 @@ impl Drawn {
             Ok(_) => {
                 self.charts.push(ChartFile {
                     kind,
+                    metric: metric.map(String::from),
                     stem: style.output_stem.clone(),
                     title: style.title.clone(),
                     caption,
@@ -346,7 +349,12 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         variants_drawn(&data.variants())
     );
     let result = time_series(&series, &style);
-    out.record(result, ChartKind::TimeSeries, &style, caption)
+    out.record(
+        result,
+        (ChartKind::TimeSeries, Some(metric)),
+        &style,
+        caption,
+    )
 }
 
 /// The lines of a time series of step metric `column`: for each of the first
@@ -425,7 +433,7 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             response_intervals(data, metric)
         );
         let result = response_curve(&series, &style);
-        out.record(result, ChartKind::Response, &style, caption)?;
+        out.record(result, (ChartKind::Response, Some(metric)), &style, caption)?;
     }
     Ok(())
 }
@@ -540,7 +548,7 @@ fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
              started; groups still active at the end of the run are censored (marked + when there are few). Variant {v}.{pooled}"
         );
         let result = survival_count_curves(&classes, &style);
-        out.record(result, ChartKind::Survival, &style, caption)?;
+        out.record(result, (ChartKind::Survival, None), &style, caption)?;
     }
     if variants.len() > MAX_PANELS {
         out.notes.push(format!(
@@ -615,7 +623,7 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         )
     };
     let result = forest_plot(&rows, &style);
-    out.record(result, ChartKind::Forest, &style, caption)
+    out.record(result, (ChartKind::Forest, Some(metric)), &style, caption)
 }
 
 /// The sweep points in order of first appearance in runs.csv.
@@ -818,7 +826,7 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
                 &stem,
             );
             let result = heatmap(&grid, &style);
-            out.record(result, ChartKind::Heatmap, &style, caption)?;
+            out.record(result, (ChartKind::Heatmap, Some(metric)), &style, caption)?;
         }
     }
     Ok(())

@@ -52,7 +52,7 @@ pub(crate) fn index_page(
     let mut body = String::new();
     let m = data.manifest.as_ref();
     heading_section(&mut body, data);
-    experiment_section(&mut body, m);
+    experiment_section(&mut body, m, charts);
     charts_section(&mut body, data, (charts, notes), drawn_at)?;
     summary_section(&mut body, data);
     comparison_section(&mut body, data)?;
@@ -317,12 +317,12 @@ fn summary_table(body: &mut String, data: &RunData, intervals: bool, keep: impl 
     let _ = writeln!(body, "</table>");
 }
 
-fn experiment_section(body: &mut String, m: Option<&Value>) {
+fn experiment_section(body: &mut String, m: Option<&Value>, charts: &[ChartFile]) {
     let Some(m) = m else {
         return;
     };
     let _ = writeln!(body, "<h2>Experiment</h2>");
-    report_metrics_item(body, m);
+    report_metrics_item(body, m, charts);
     if let Some(sweep) = m.get("sweep").and_then(Value::as_array)
         && !sweep.is_empty()
     {
@@ -352,9 +352,10 @@ fn experiment_section(body: &mut String, m: Option<&Value>) {
 }
 
 /// The metrics of the scenario's `[report]` table (manifest `scenario.report_metrics`), if
-/// it has one: what the page shows first, and whether comparison.csv compares them (not when
-/// `--metric` chose others).
-fn report_metrics_item(body: &mut String, m: &Value) {
+/// it has one: whether the page charts them first (those of them with a chart among
+/// `charts`: an end-of-run metric of runs without variants or a sweep has none), and
+/// whether comparison.csv compares them (not when `--metric` chose others).
+fn report_metrics_item(body: &mut String, m: &Value, charts: &[ChartFile]) {
     let strings = |ptr: &str| -> Vec<&str> {
         m.pointer(ptr)
             .and_then(Value::as_array)
@@ -366,21 +367,53 @@ fn report_metrics_item(body: &mut String, m: &Value) {
         return;
     }
     let compared = strings("/comparison/metrics");
-    let coded: Vec<String> = names
+    let coded = |names: &[&str]| -> String {
+        let coded: Vec<String> = names
+            .iter()
+            .map(|n| format!("<code>{}</code>", escape(n)))
+            .collect();
+        let coded: Vec<&str> = coded.iter().map(String::as_str).collect();
+        and_list(&coded)
+    };
+    let uncharted: Vec<&str> = names
         .iter()
-        .map(|n| format!("<code>{}</code>", escape(n)))
+        .copied()
+        .filter(|n| !charts.iter().any(|c| c.metric.as_deref() == Some(*n)))
         .collect();
-    let coded: Vec<&str> = coded.iter().map(String::as_str).collect();
-    let comparison = if names.iter().all(|n| compared.contains(n)) {
-        "; comparison.csv compares them"
+    let (their, them) = if names.len() == 1 {
+        ("Its", "it")
     } else {
-        ""
+        ("Their", "them")
+    };
+    let charts = if uncharted.is_empty() {
+        format!(
+            "{their} charts come before those of the default metrics, and the summary table \
+             shows {them}"
+        )
+    } else if uncharted.len() == names.len() {
+        let none = if names.len() == 1 {
+            "It has no chart"
+        } else {
+            "None of them has a chart"
+        };
+        format!("{none} on this page; the summary table shows {them}")
+    } else {
+        let has = if uncharted.len() == 1 { "has" } else { "have" };
+        format!(
+            "{their} charts come before those of the default metrics ({} {has} none on this \
+             page), and the summary table shows {them}",
+            coded(&uncharted)
+        )
+    };
+    let comparison = if names.iter().all(|n| compared.contains(n)) {
+        format!("; comparison.csv compares {them}")
+    } else {
+        String::new()
     };
     let _ = writeln!(
         body,
-        "<p>The scenario's metrics (its <code>[report]</code> table): {}. Their charts come \
-         before those of the default metrics, and the summary table shows them{comparison}.</p>",
-        and_list(&coded)
+        "<p>The scenario's metrics (its <code>[report]</code> table): {}. {charts}{comparison}.</p>",
+        coded(&names)
     );
 }
 
