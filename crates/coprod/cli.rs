@@ -86,8 +86,8 @@ pub(crate) struct CompareArgs {
     /// A run directory written by `coprod run`.
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
-    /// Compare this end-of-run metric (repeatable) [default: the key metrics of
-    /// docs/comparison.md].
+    /// Compare this end-of-run metric (repeatable) [default: the scenario's `[report]`
+    /// metrics as manifest.json records them, then the key metrics of docs/comparison.md].
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
     /// Compare every other variant with this one [default: baseline].
@@ -272,7 +272,8 @@ pub(crate) struct RunArgs {
     #[arg(short, long)]
     pub(crate) quick: bool,
     /// Metric compared in comparison.csv and checked by --target-ci (repeatable)
-    /// [default: the key metrics of docs/comparison.md].
+    /// [default: the scenario's `[report]` metrics, then the key metrics of
+    /// docs/comparison.md].
     #[arg(short, long = "metric", value_name = "M")]
     pub(crate) metrics: Vec<String>,
     /// Compare every other variant with this one in comparison.csv [default: baseline].
