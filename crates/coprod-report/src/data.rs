@@ -354,7 +354,34 @@ impl RunData {
     /// # Errors
     /// [`ReportError::Unsuitable`] naming both counts.
     pub fn check_runs(&self) -> Result<(), ReportError> {
-        check_run_count(&self.dir, self.manifest.as_ref(), self.runs.rows.len())
+        check_run_count(&self.dir, self.manifest.as_ref(), self.runs.rows.len())?;
+        self.check_report_metrics()
+    }
+
+    /// The manifest's `scenario.report_metrics`, which decide what is charted and compared,
+    /// each a column of runs.csv and listed once, as `coprod run` writes them: an edited
+    /// record is refused by name rather than reported as a column runs.csv lacks.
+    fn check_report_metrics(&self) -> Result<(), ReportError> {
+        let names = self.report_metrics();
+        for (i, name) in names.iter().enumerate() {
+            let problem = if !self.runs.metrics.contains(name) {
+                format!("names `{name}`, which is not a metric of runs.csv")
+            } else if names[..i].contains(name) {
+                format!("lists `{name}` twice")
+            } else {
+                continue;
+            };
+            return Err(ReportError::Damaged {
+                path: self.dir.join(coprod_output::MANIFEST_JSON),
+                message: format!(
+                    "`scenario.report_metrics` {problem}: allowed are the metrics of runs.csv \
+                     ({}), each once; the directory is damaged or was changed, and nothing was \
+                     written",
+                    self.runs.metrics.join(", ")
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Variant names in order of first appearance in runs.csv (baseline first).
@@ -1105,6 +1132,27 @@ mod tests {
         assert!(d.check_runs().is_err());
         d.manifest = Some(serde_json::json!({"experiment": {"runs": 1}}));
         assert!(d.check_runs().is_ok());
+    }
+
+    #[test]
+    fn a_manifest_whose_report_metrics_runs_csv_lacks_or_repeats_is_refused() {
+        let mut d = data(&[(0, "baseline", "4", 0, 0.0)]);
+        let with = |metrics: serde_json::Value| serde_json::json!({"experiment": {"runs": 1}, "scenario": {"report_metrics": metrics}});
+        d.manifest = Some(with(serde_json::json!(["participation_rate"])));
+        assert!(d.check_runs().is_ok());
+        d.manifest = Some(with(serde_json::json!(["participation_rate", "foo"])));
+        let err = d.check_runs().unwrap_err().to_string();
+        assert!(
+            err.starts_with("out/my-run/manifest.json: `scenario.report_metrics` names `foo`"),
+            "{err}"
+        );
+        assert!(err.contains("allowed are the metrics of runs.csv (participation_rate)"));
+        d.manifest = Some(with(serde_json::json!([
+            "participation_rate",
+            "participation_rate"
+        ])));
+        let err = d.check_runs().unwrap_err().to_string();
+        assert!(err.contains("lists `participation_rate` twice"), "{err}");
     }
 
     /// timeseries.csv with `rows` of `(run_id, step, active_groups)`, every other metric 0.
