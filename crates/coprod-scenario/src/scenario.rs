@@ -865,6 +865,20 @@ fn plain_type_names(message: &str) -> String {
         .replace("expected a map", "expected a table")
         .replace("invalid type: sequence", "invalid type: list")
         .replace("invalid type: map", "invalid type: table")
+        .split("expected struct ")
+        .enumerate()
+        // serde names the Rust type of a table it expected (`expected struct RawReport`):
+        // the reader wrote TOML, in which it is a table.
+        .map(|(i, part)| match i {
+            0 => part.to_string(),
+            _ => {
+                let name = part
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .unwrap_or(part.len());
+                format!("expected a table{}", &part[name..])
+            }
+        })
+        .collect()
 }
 
 /// A TOML syntax or type error in scenario terms: an integer beyond TOML's range names its
