@@ -781,8 +781,8 @@ fn a_scenario_report_table_puts_its_metrics_first() {
     ));
     assert!(index.contains(
         "<code>representativeness</code> and <code>median_group_lifetime</code>. Their charts \
-         come before those of the default metrics, and the summary table shows them; \
-         comparison.csv compares them."
+         come first among the charts of each kind, before those of the default metrics, and \
+         the summary table shows them; comparison.csv compares them."
     ));
     let visible = &index[..index.find("<summary>Every metric</summary>").unwrap()];
     assert!(visible.contains("<td>median_group_lifetime</td>"));
@@ -839,9 +839,9 @@ fn the_page_does_not_claim_charts_of_report_metrics_it_has_none_of() {
     let mixed = index("mixed");
     assert!(
         mixed.contains(
-            "Their charts come before those of the default metrics \
-             (<code>median_group_lifetime</code> has none on this page), and the summary \
-             table shows them.</p>"
+            "Their charts come first among the charts of each kind, before those of the \
+             default metrics (<code>median_group_lifetime</code> has none on this page), and \
+             the summary table shows them.</p>"
         ),
         "{mixed}"
     );

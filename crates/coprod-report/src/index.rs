@@ -387,8 +387,8 @@ fn report_metrics_item(body: &mut String, m: &Value, charts: &[ChartFile]) {
     };
     let charts = if uncharted.is_empty() {
         format!(
-            "{their} charts come before those of the default metrics, and the summary table \
-             shows {them}"
+            "{their} charts come first among the charts of each kind, before those of the \
+             default metrics, and the summary table shows {them}"
         )
     } else if uncharted.len() == names.len() {
         let none = if names.len() == 1 {
@@ -400,8 +400,8 @@ fn report_metrics_item(body: &mut String, m: &Value, charts: &[ChartFile]) {
     } else {
         let has = if uncharted.len() == 1 { "has" } else { "have" };
         format!(
-            "{their} charts come before those of the default metrics ({} {has} none on this \
-             page), and the summary table shows {them}",
+            "{their} charts come first among the charts of each kind, before those of the \
+             default metrics ({} {has} none on this page), and the summary table shows {them}",
             coded(&uncharted)
         )
     };
