@@ -10,6 +10,10 @@ use coprod_core::SPECS;
 
 use crate::scenario::{Scenario, Variant, setting_name};
 
+/// The metrics a lab run measures (docs/ODD.md 8.17): every other is 0, or empty for the
+/// group metrics, since a public-goods game has no organisations or lasting groups.
+const LAB_MEASURES: [&str; 3] = ["mean_contribution", "service_output", "participation_rate"];
+
 impl Scenario {
     /// Warnings on the experiment: interventions that start after the last step, variants
     /// that repeat the baseline or set what the runs do not read, and
@@ -23,6 +27,19 @@ impl Scenario {
         out.extend(self.baseline_warnings());
         for variant in &self.variants[1..] {
             out.extend(self.variant_warnings(variant, lab));
+        }
+        if lab {
+            out.extend(
+                self.report_metrics
+                    .iter()
+                    .filter(|m| !LAB_MEASURES.contains(&m.as_str()))
+                    .map(|m| {
+                        format!(
+                            "[report] names `{m}`, which lab runs do not measure: it is 0 or empty \
+                         in every run"
+                        )
+                    }),
+            );
         }
         out
     }
@@ -236,6 +253,20 @@ mod tests {
         );
         // What lab runs read draws no warning.
         assert!(warnings(&format!("{LAB}[params.lab]\nmpcr = 0.6\n")).is_empty());
+    }
+
+    #[test]
+    fn report_metrics_a_lab_run_does_not_measure_are_named() {
+        let report = "[report]\nmetrics = [\"mean_contribution\", \"share_lasting_24\"]\n";
+        assert_eq!(
+            warnings(&format!("{LAB}{report}")),
+            [
+                "[report] names `share_lasting_24`, which lab runs do not measure: it is 0 or \
+              empty in every run"
+            ]
+        );
+        // In the field both are measured.
+        assert!(warnings(report).is_empty());
     }
 
     #[test]
