@@ -587,6 +587,43 @@ fn resume_without_out_finds_the_interrupted_lesson() {
 /// Caps above the communities' size run as groups of that size: the lesson runs, and a
 /// warning names them. A lesson whose files were damaged afterwards (a column removed) is an
 /// error when its page is drawn again (status 2), not a lesson without a page (status 3).
+/// Communities of unequal size (235 citizens in 10 communities: 23 or 24 each, as the model
+/// splits them) are named as such, and a cap of 24, which the larger communities can fill,
+/// is not among the caps that run as smaller groups.
+#[test]
+fn communities_of_unequal_size_are_named_by_their_largest() {
+    let sb = Sandbox::new();
+    let args = [
+        "teach",
+        "group-size",
+        "--quick",
+        "--set",
+        "population.n_citizens=235",
+        "--set",
+        "population.n_communities=10",
+        "-j",
+        "2",
+        "--out",
+        "lesson",
+    ];
+    sb.cmd(&args)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "communities of 23 or 24 citizens: groups recruit within one community, so the \
+             caps 40 run as groups of at most 24 members",
+        ));
+    let page = read(&sb.path().join("lesson").join("teach.html"));
+    for sentence in [
+        "with size caps from 2 to 40 members (no group could have more than 24: groups \
+         recruit within one community, and communities here hold 23 or 24 citizens)",
+        "Communities here hold 23 or 24 citizens and groups recruit within one community, so \
+         the caps 40 ran as groups of at most 24 members",
+    ] {
+        assert!(page.contains(sentence), "the page lacks: {sentence}");
+    }
+}
+
 #[test]
 fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
     let sb = Sandbox::new();

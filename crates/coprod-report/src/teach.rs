@@ -1407,10 +1407,12 @@ fn intro(data: &RunData, analysis: &Analysis) -> String {
     let sizes = &analysis.regimes[0].sizes;
     let (smallest, largest) = (sizes[0].size, sizes[sizes.len() - 1].size);
     let range = match community_size(data) {
-        Some(size) if largest as f64 > size => format!(
+        Some(size) if largest as f64 > size.largest => format!(
             "with size caps from {smallest} to {largest} members (no group could have more \
-             than {size}: groups recruit within one community, and communities here hold \
-             {size} citizens)"
+             than {}: groups recruit within one community, and communities here hold {} \
+             citizens)",
+            size.largest,
+            size.describe()
         ),
         _ => format!("from {smallest} to {largest} members"),
     };
@@ -1426,13 +1428,36 @@ fn intro(data: &RunData, analysis: &Analysis) -> String {
     )
 }
 
+/// The citizens of the smallest and the largest community: the model splits the citizens
+/// into communities that differ by at most one (`n_citizens / n_communities`, rounded down
+/// or up), and no group can be larger than its community.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct CommunitySize {
+    smallest: f64,
+    largest: f64,
+}
+
+impl CommunitySize {
+    /// "20", or "33 or 34" when the communities differ.
+    fn describe(&self) -> String {
+        if self.smallest == self.largest {
+            self.largest.to_string()
+        } else {
+            format!("{} or {}", self.smallest, self.largest)
+        }
+    }
+}
+
 /// Citizens per community (from the parameters every run shared), if known: no group can
-/// be larger, since groups recruit within one community.
-fn community_size(data: &RunData) -> Option<f64> {
+/// be larger than the largest, since groups recruit within one community.
+fn community_size(data: &RunData) -> Option<CommunitySize> {
     let number = |name: &str| data.parameter(name).and_then(|v| v.parse::<f64>().ok());
     let citizens = number("population.n_citizens")?;
     let communities = number("population.n_communities")?;
-    Some((citizens / communities).floor())
+    Some(CommunitySize {
+        smallest: (citizens / communities).floor(),
+        largest: (citizens / communities).ceil(),
+    })
 }
 
 /// Where the numbers come from and how sure they are.
@@ -1449,7 +1474,7 @@ fn unreachable_caps(data: &RunData, analysis: &Analysis) -> String {
         .map(|r| {
             r.sizes
                 .iter()
-                .filter(|s| s.size as f64 > size)
+                .filter(|s| s.size as f64 > size.largest)
                 .map(|s| s.size.to_string())
                 .collect()
         })
@@ -1458,10 +1483,11 @@ fn unreachable_caps(data: &RunData, analysis: &Analysis) -> String {
         return String::new();
     }
     format!(
-        " Communities here hold {size} citizens and groups recruit within one community, so \
-         the caps {} ran as groups of at most {size} members; the page names them by their \
-         caps.",
-        above.join(", ")
+        " Communities here hold {} citizens and groups recruit within one community, so the \
+         caps {} ran as groups of at most {} members; the page names them by their caps.",
+        size.describe(),
+        above.join(", "),
+        size.largest
     )
 }
 
@@ -2783,6 +2809,52 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("fewer"), "{text}");
+    }
+
+    /// 235 citizens in 10 communities: the model makes communities of 23 and 24, so a cap of
+    /// 24 can be filled and the largest group may have 24 members.
+    #[test]
+    fn communities_of_unequal_size_are_named_by_their_largest() {
+        let mut d = data(&[
+            ("baseline", 2, 30),
+            ("baseline", 20, 30),
+            ("baseline", 24, 5),
+            ("baseline", 40, 5),
+        ]);
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 60},
+            "parameters": [
+                {"name": "population.n_citizens", "value": "235"},
+                {"name": "population.n_communities", "value": "10"}
+            ]
+        }));
+        let a = analyse(&d).unwrap();
+        let opening = intro(&d, &a);
+        assert!(
+            opening.contains(
+                "with size caps from 2 to 40 members (no group could have more than 24: groups \
+                 recruit within one community, and communities here hold 23 or 24 citizens)"
+            ),
+            "{opening}"
+        );
+        let caps = unreachable_caps(&d, &a);
+        assert!(
+            caps.contains(
+                "Communities here hold 23 or 24 citizens and groups recruit within one \
+                 community, so the caps 40 ran as groups of at most 24 members;"
+            ),
+            "{caps}"
+        );
+        // Communities of 24 fill every cap up to 24: the opening names the caps as sizes.
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 60},
+            "parameters": [
+                {"name": "population.n_citizens", "value": "240"},
+                {"name": "population.n_communities", "value": "6"}
+            ]
+        }));
+        assert!(intro(&d, &a).contains("of different sizes, from 2 to 40 members,"));
+        assert_eq!(unreachable_caps(&d, &a), "");
     }
 
     #[test]

@@ -329,16 +329,23 @@ fn check_cell(
     // recruit within one community), so such caps merge. Communities always hold
     // more citizens than the lesson's two smallest caps, so the sizes never all
     // merge; the caps that do are named before the runs.
-    let citizens = (p.n_citizens / p.n_communities).floor();
+    // The model splits the citizens into communities that differ by at most one.
+    let smallest = (p.n_citizens / p.n_communities).floor();
+    let largest = (p.n_citizens / p.n_communities).ceil();
+    let citizens = if smallest == largest {
+        largest.to_string()
+    } else {
+        format!("{smallest} or {largest}")
+    };
     let merged: Vec<String> = caps
         .iter()
-        .filter(|&&c| c > citizens)
+        .filter(|&&c| c > largest)
         .map(f64::to_string)
         .collect();
     Ok((!merged.is_empty()).then(|| {
         format!(
             "communities of {citizens} citizens: groups recruit within one community, \
-             so the caps {} run as groups of at most {citizens} members (the page \
+             so the caps {} run as groups of at most {largest} members (the page \
              still names them by their caps)",
             merged.join(", ")
         )
