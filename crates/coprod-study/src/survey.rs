@@ -88,12 +88,17 @@ impl fmt::Display for Survey {
 }
 
 /// A share as a percentage with one decimal, or as many more as it takes not to show a share
-/// above 0 as "0.0%" (2 of 5,000 respondents: "0.04%").
+/// above 0 as "0.0%" (2 of 5,000 respondents: "0.04%") or one below 1 as "100.0%" (4,998 of
+/// 5,000: "99.96%").
 fn percent(share: f64) -> String {
     let points = 100.0 * share;
+    let reads_as_a_bound = |shown: &String| {
+        let x = shown.trim_end_matches('%').parse::<f64>();
+        (x == Ok(0.0) && share > 0.0) || (x == Ok(100.0) && share < 1.0)
+    };
     (1..8)
         .map(|decimals| format!("{points:.decimals$}%"))
-        .find(|shown| share <= 0.0 || shown.trim_end_matches('%').parse::<f64>() != Ok(0.0))
+        .find(|shown| !reads_as_a_bound(shown))
         .unwrap_or_else(|| format!("{points:.1e}%"))
 }
 
@@ -492,7 +497,7 @@ mod tests {
     }
 
     #[test]
-    fn the_share_of_co_producers_is_never_shown_as_0_when_some_co_produce() {
+    fn the_share_of_co_producers_reads_0_or_100_percent_only_when_exact() {
         let survey = |share: f64| Survey {
             respondents: 5000,
             share,
@@ -510,6 +515,13 @@ mod tests {
         );
         assert!(survey(0.0812).to_string().contains(", 8.1% co-produce"));
         assert!(survey(0.0).to_string().contains(", 0.0% co-produce"));
+        // 4,998 of 5,000 respondents: not "100.0%", which would say that every one did.
+        assert!(
+            survey(0.9996).to_string().contains(", 99.96% co-produce"),
+            "{}",
+            survey(0.9996)
+        );
+        assert!(survey(1.0).to_string().contains(", 100.0% co-produce"));
     }
 
     #[test]
