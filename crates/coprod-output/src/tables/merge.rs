@@ -21,7 +21,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FAILURES_CSV, GROUPS_CSV, RUNS_CSV, TIMESERIES_CSV, Table, Writer, failures_header};
+use super::{
+    FAILURES_CSV, GROUP_LIFE_COLUMNS, GROUPS_CSV, RUNS_CSV, TIMESERIES_CSV, Table, Writer,
+    failures_header,
+};
 use crate::OutputError;
 use crate::read::MetricCheck;
 
@@ -554,12 +557,22 @@ fn check_groups(
         .iter()
         .position(|c| c == "end_reason")
         .expect("end_reason");
+    let checks = group_checks(groups_header);
     let mut counts: Vec<u64> = vec![0; finished.len()];
     let mut at: Option<usize> = None;
     let mut next_group = 0u64;
     let mut rows = 0u64;
     while let Some(id) = file.next()? {
         rows += 1;
+        for &(column, check) in &checks {
+            let field = file.field(column);
+            if let Some(expected) = check.problem(field) {
+                return Err(file.bad(&format!(
+                    "column `{}`: expected {expected}, found {field:?}",
+                    groups_header[column]
+                )));
+            }
+        }
         if at.is_none_or(|a| finished[a].0 != id) {
             let after = at.map_or(0, |a| a + 1);
             match finished[after..].iter().position(|&(r, _)| r == id) {
@@ -611,6 +624,62 @@ fn check_groups(
         });
     }
     Ok(())
+}
+
+/// How a value column of groups.csv is read back (`crate::read::each_group`): a shard
+/// holding a value the reader refuses would merge into a directory `coprod plot` refuses.
+#[derive(Clone, Copy, Debug)]
+enum GroupCheck {
+    /// A whole number.
+    Whole,
+    /// A whole number or an empty field (a group still going at the end).
+    WholeOrEmpty,
+    /// A whole number that fits 32 bits.
+    Whole32,
+    /// A finite number.
+    Finite,
+}
+
+impl GroupCheck {
+    /// What `field` should be, if the reader would refuse it.
+    fn problem(self, field: &str) -> Option<&'static str> {
+        let text = field.trim();
+        let ok = match self {
+            GroupCheck::Whole => text.parse::<u64>().is_ok(),
+            GroupCheck::WholeOrEmpty => text.is_empty() || text.parse::<u64>().is_ok(),
+            GroupCheck::Whole32 => text.parse::<u32>().is_ok(),
+            GroupCheck::Finite => text.parse::<f64>().is_ok_and(f64::is_finite),
+        };
+        (!ok).then_some(match self {
+            GroupCheck::Whole => "a whole number",
+            GroupCheck::WholeOrEmpty => "a whole number or an empty field",
+            GroupCheck::Whole32 => "a whole number of at most 4294967295",
+            GroupCheck::Finite => "a finite number",
+        })
+    }
+}
+
+/// The value columns of groups.csv that the reader parses, with how.
+fn group_checks(header: &[String]) -> Vec<(usize, GroupCheck)> {
+    let whole32 = [
+        GROUP_LIFE_COLUMNS[0],
+        GROUP_LIFE_COLUMNS[1],
+        GROUP_LIFE_COLUMNS[8],
+    ];
+    header
+        .iter()
+        .enumerate()
+        .filter_map(|(k, name)| {
+            let check = match name.as_str() {
+                "size_cap" | "size_at_formation" | "formed_step" => GroupCheck::Whole,
+                "ended_step" => GroupCheck::WholeOrEmpty,
+                n if whole32.contains(&n) => GroupCheck::Whole32,
+                n if GROUP_LIFE_COLUMNS.contains(&n) => GroupCheck::Finite,
+                _ => return None,
+            };
+            Some((k, check))
+        })
+        .collect()
 }
 
 fn write_record(table: &mut Table, record: &csv::ByteRecord) -> Result<(), OutputError> {
@@ -1206,6 +1275,23 @@ mod tests {
                 TIMESERIES_CSV,
                 &|l: &mut Vec<String>| set(&mut l[1], 6, "inf"),
                 "expected a finite number, found \"inf\" (line 2)",
+            ),
+            // groups.csv's values as the reader takes them (a NaN effort merged with exit 0
+            // into a directory `coprod plot` refused).
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 13, "NaN"),
+                "groups.csv: column `effort`: expected a finite number, found \"NaN\" (line 2)",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 7, "-1"),
+                "column `formed_step`: expected a whole number, found \"-1\" (line 2)",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 10, "4294967296"),
+                "column `months_producing`: expected a whole number of at most 4294967295",
             ),
         ] {
             let e = damaged(name, edit);
