@@ -180,9 +180,9 @@ fn largest_state(s: &Scenario) -> u64 {
     largest
 }
 
-/// Runs whose outputs wait in memory at once: coprod-sweep takes runs in chunks of
-/// 4 per thread and hands them to the writer when the chunk is done.
-const OUTPUTS_PER_THREAD: u64 = 4;
+/// Runs whose outputs wait in memory at once, per thread: coprod-sweep takes runs in
+/// chunks and hands them to the writer when the chunk is done.
+const OUTPUTS_PER_THREAD: u64 = coprod_sweep::RUNS_PER_THREAD_PER_CHUNK as u64;
 
 /// A message if the runs in flight at once would need more memory than the machine has:
 /// the model state of each running run plus the per-step records of every run whose

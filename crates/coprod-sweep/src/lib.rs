@@ -41,7 +41,7 @@ use rayon::prelude::*;
 /// Runs taken per thread per chunk: enough to keep threads busy when run times differ,
 /// few enough that results waiting for the sink stay small and an interrupted sweep loses
 /// little (a chunk is the unit of checkpoints for `--resume`).
-const RUNS_PER_THREAD_PER_CHUNK: usize = 4;
+pub const RUNS_PER_THREAD_PER_CHUNK: usize = 4;
 
 /// Why the pool could not be built.
 #[derive(Debug, thiserror::Error)]
