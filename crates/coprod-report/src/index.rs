@@ -866,6 +866,24 @@ mod tests {
         assert_eq!(fmt_num(0.0), "0.000");
     }
 
+    /// runs.csv of `replications` baseline runs at the sweep point `point`, without metrics.
+    fn baseline_runs(replications: u64, point: &[&str]) -> RunsTable {
+        RunsTable {
+            swept: vec![],
+            metrics: vec![],
+            rows: (0..replications)
+                .map(|r| coprod_output::read::RunRow {
+                    run_id: r,
+                    variant: "baseline".into(),
+                    point: point.iter().map(|p| p.to_string()).collect(),
+                    replication: r,
+                    seed: r,
+                    values: vec![],
+                })
+                .collect(),
+        }
+    }
+
     #[test]
     fn a_run_of_one_replication_names_no_interval() {
         let dir = tempfile::tempdir().unwrap();
@@ -888,20 +906,7 @@ mod tests {
                     swept: vec![],
                     rows: vec![summary],
                 },
-                runs: RunsTable {
-                    swept: vec![],
-                    metrics: vec![],
-                    rows: (0..replications)
-                        .map(|r| coprod_output::read::RunRow {
-                            run_id: r,
-                            variant: "baseline".into(),
-                            point: vec![],
-                            replication: r,
-                            seed: r,
-                            values: vec![],
-                        })
-                        .collect(),
-                },
+                runs: baseline_runs(replications, &[]),
                 aggregates: Default::default(),
                 manifest: Some(serde_json::json!({})),
                 parameters: None,
@@ -970,21 +975,8 @@ mod tests {
                     row("mean_efficacy", 0.5),
                 ],
             },
-            runs: RunsTable {
-                swept: vec![],
-                metrics: vec![],
-                // The 3 replications the summary rows count (n = 3).
-                rows: (0..3)
-                    .map(|r| coprod_output::read::RunRow {
-                        run_id: r,
-                        variant: "baseline".into(),
-                        point: vec!["0.5".into()],
-                        replication: r,
-                        seed: r,
-                        values: vec![],
-                    })
-                    .collect(),
-            },
+            // The 3 replications the summary rows count (n = 3).
+            runs: baseline_runs(3, &["0.5"]),
             aggregates: Default::default(),
             manifest: Some(serde_json::json!({})),
             parameters: None,
