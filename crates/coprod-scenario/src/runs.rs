@@ -3,7 +3,7 @@
 //! Owns run order and run identity. Runs are produced lazily, in order, so a sweep of
 //! any size costs no memory up front.
 
-use coprod_core::{Intervention, Params};
+use coprod_core::{Intervention, Params, SPECS};
 
 use crate::scenario::Scenario;
 use crate::seed::run_seed;
@@ -57,5 +57,51 @@ impl Scenario {
                 })
             })
         })
+    }
+
+    /// Where run `run_id` stands in run order ([`Scenario::runs`]): its variant, sweep point
+    /// and replication; `None` past the last run.
+    pub fn run_position(&self, run_id: u64) -> Option<(usize, usize, u32)> {
+        if run_id >= self.n_runs() {
+            return None;
+        }
+        let reps = u64::from(self.replications);
+        let points = self.n_points() as u64;
+        let replication = u32::try_from(run_id % reps).ok()?;
+        let point = usize::try_from(run_id / reps % points).ok()?;
+        let variant = usize::try_from(run_id / reps / points).ok()?;
+        Some((variant, point, replication))
+    }
+
+    /// The values of the sweep axes `values` as outputs write them (one text per axis).
+    pub fn point_text(&self, values: &[f64]) -> Vec<String> {
+        self.sweep
+            .iter()
+            .zip(values)
+            .map(|(axis, &v)| SPECS[axis.param].format_value(v))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Scenario;
+
+    /// Each run's position is found again from its id, and no run lies past the last.
+    #[test]
+    fn run_positions_invert_run_order() {
+        let text = "[experiment]\nreplications = 3\n[experiment.sweep]\n\
+                    \"levers.outreach\" = [0.0, 0.5]\n\"levers.group_size_cap\" = [4, 8, 12]\n\
+                    [[experiment.variants]]\nname = \"v\"\n";
+        let s = Scenario::from_toml(text, "t.toml", "t").unwrap();
+        for spec in s.runs() {
+            assert_eq!(
+                s.run_position(spec.run_id),
+                Some((spec.variant, spec.point, spec.replication))
+            );
+        }
+        assert_eq!(s.run_position(s.n_runs()), None);
+        // Axes in parameter-table order, the last fastest.
+        assert_eq!(s.point_text(&s.point_values(5)), ["12", "0.5"]);
     }
 }

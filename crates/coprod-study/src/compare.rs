@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use coprod_analysis::{holm, paired};
-use coprod_core::{Detail, RunOutput, SPECS, summary_names};
+use coprod_core::{Detail, RunOutput, summary_names};
 use coprod_output::read::{RunRow, RunsTable, read_runs};
 use coprod_output::{COMPARISON_CSV, ComparisonRow, write_comparison};
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
@@ -807,12 +807,7 @@ impl Pilot {
         self.table.rows.push(RunRow {
             run_id: spec.run_id,
             variant: spec.variant_name.to_string(),
-            point: scenario
-                .sweep
-                .iter()
-                .zip(&spec.point_values)
-                .map(|(axis, v)| SPECS[axis.param].format_value(*v))
-                .collect(),
+            point: scenario.point_text(&spec.point_values),
             replication: u64::from(spec.replication),
             seed: spec.seed,
             values,

@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use coprod_core::SPECS;
 use coprod_output::{
     Existing, SHARD_JSON, ShardInfo, ShardScenario, Writer, describe_range,
     missing_and_duplicate_runs,
@@ -196,29 +195,14 @@ fn write_merged(
 }
 
 /// How runs.csv names run `run_id` of `scenario`, as `coprod run` writes it: the variant,
-/// the value of each swept parameter, the replication and the seed (run order is variant,
-/// then sweep point, then replication; `coprod_scenario::Scenario::runs`). Empty for a run
-/// id past the scenario's runs (the coverage check has refused those).
+/// the value of each swept parameter, the replication and the seed. Empty for a run id past
+/// the scenario's runs (the coverage check has refused those).
 fn run_identity(scenario: &Scenario, run_id: u64) -> Vec<String> {
-    let reps = u64::from(scenario.replications.max(1));
-    let points = (scenario.n_points() as u64).max(1);
-    let replication = run_id % reps;
-    let (point, variant) = ((run_id / reps) % points, run_id / reps / points);
-    let Some(variant) = usize::try_from(variant)
-        .ok()
-        .and_then(|v| scenario.variants.get(v))
-    else {
+    let Some((variant, point, replication)) = scenario.run_position(run_id) else {
         return Vec::new();
     };
-    let mut fields = vec![variant.name.clone()];
-    fields.extend(
-        scenario
-            .sweep
-            .iter()
-            .zip(scenario.point_values(point as usize))
-            .map(|(axis, v)| SPECS[axis.param].format_value(v)),
-    );
-    let replication = u32::try_from(replication).expect("below the scenario's replications");
+    let mut fields = vec![scenario.variants[variant].name.clone()];
+    fields.extend(scenario.point_text(&scenario.point_values(point)));
     fields.push(replication.to_string());
     fields.push(coprod_scenario::run_seed(scenario.seed, replication).to_string());
     fields

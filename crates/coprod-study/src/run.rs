@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use coprod_core::{Detail, METRICS, RunOutput, SPECS};
+use coprod_core::{Detail, METRICS, RunOutput};
 use coprod_output::read::GroupRow;
 use coprod_output::{Existing, Identity, Manifest, OutputError, RunIdentity, ShardInfo, Writer};
 use coprod_report::{RunData, Tally};
@@ -671,13 +671,7 @@ impl<'s> Batch<'s> {
                 Event::Run(spec, output) => (spec, output),
                 Event::ChunkDone => return Ok(writer.checkpoint()?),
             };
-            let point: Vec<String> = self
-                .scenario
-                .sweep
-                .iter()
-                .zip(&spec.point_values)
-                .map(|(axis, v)| SPECS[axis.param].format_value(*v))
-                .collect();
+            let point = self.scenario.point_text(&spec.point_values);
             let id = RunIdentity {
                 run_id: spec.run_id,
                 variant: spec.variant_name,
