@@ -18,6 +18,24 @@ pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
     format!("{n} {noun}{s}")
 }
 
+/// A share as a percentage with `decimals` decimals, or as many more as it takes not to show
+/// a share above 0 as "0%" or one below 1 as "100%" (7 of 3,980 groups: "0.2%", not "0%",
+/// which would say that none did); "n/a" when it is not a number.
+pub fn percent(share: f64, decimals: usize) -> String {
+    if !share.is_finite() {
+        return "n/a".into();
+    }
+    let points = share * 100.0;
+    let reads_as_a_bound = |shown: &String| {
+        let x = shown.trim_end_matches('%').parse::<f64>();
+        (x == Ok(0.0) && share > 0.0) || (x == Ok(100.0) && share < 1.0)
+    };
+    (decimals..decimals + 8)
+        .map(|d| format!("{points:.d$}%"))
+        .find(|shown| !reads_as_a_bound(shown))
+        .unwrap_or_else(|| format!("{points:.1e}%"))
+}
+
 /// "a", "a and b", "a, b and c".
 pub(crate) fn and_list(items: &[&str]) -> String {
     match items.split_last() {

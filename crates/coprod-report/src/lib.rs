@@ -43,11 +43,11 @@ pub use crate::data::{
 };
 pub use crate::error::ReportError;
 pub use crate::forces::{Force, Forces, LifeTotals, factors, strongest_against};
-pub use crate::html::counted;
+pub use crate::html::{counted, percent};
 pub use crate::index::{INDEX_HTML, write_index};
 pub use crate::lifetimes::{HORIZON_MONTHS, horizon};
 pub use crate::teach::{
-    Analysis, Regime, SIZE_PARAM, SizeResult, TEACH_HTML, analyse, write_teach_page,
+    Analysis, CommunitySize, Regime, SIZE_PARAM, SizeResult, TEACH_HTML, analyse, write_teach_page,
 };
 
 /// The folder of a run directory that holds the charts.

@@ -322,23 +322,10 @@ fn regime_label(service: &str, variant: &str) -> String {
     }
 }
 
-/// A share as a percentage: "42%".
-///
-/// A share strictly between 0 and 1 gets decimals where whole percents would show it as
-/// "0%" or "100%" ("0.2%" for 7 groups of 3,980 still going): "0%" would say that none did.
+/// A share as a whole percentage: "42%" (with decimals only where whole percents would
+/// show a share strictly between 0 and 1 as "0%" or "100%").
 fn pct(v: f64) -> String {
-    if !v.is_finite() {
-        return "n/a".into();
-    }
-    let points = v * 100.0;
-    let reads_as_a_bound = |shown: &String| {
-        let x: f64 = shown.trim_end_matches('%').parse().unwrap_or(f64::NAN);
-        (x == 0.0 && v != 0.0) || (x == 100.0 && v != 1.0)
-    };
-    (0..6)
-        .map(|decimals| format!("{points:.decimals$}%"))
-        .find(|shown| !reads_as_a_bound(shown))
-        .unwrap_or_else(|| format!("{points:.0}%"))
+    crate::html::percent(v, 0)
 }
 
 /// A difference of shares in percentage points: "+31" ("0" only for exactly 0). A value
@@ -1432,14 +1419,24 @@ fn intro(data: &RunData, analysis: &Analysis) -> String {
 /// into communities that differ by at most one (`n_citizens / n_communities`, rounded down
 /// or up), and no group can be larger than its community.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct CommunitySize {
-    smallest: f64,
-    largest: f64,
+pub struct CommunitySize {
+    /// Citizens of the smallest community.
+    pub smallest: f64,
+    /// Citizens of the largest community.
+    pub largest: f64,
 }
 
 impl CommunitySize {
+    /// The community sizes of `citizens` split into `communities`.
+    pub fn of(citizens: f64, communities: f64) -> CommunitySize {
+        CommunitySize {
+            smallest: (citizens / communities).floor(),
+            largest: (citizens / communities).ceil(),
+        }
+    }
+
     /// "20", or "33 or 34" when the communities differ.
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         if self.smallest == self.largest {
             self.largest.to_string()
         } else {
@@ -1454,10 +1451,7 @@ fn community_size(data: &RunData) -> Option<CommunitySize> {
     let number = |name: &str| data.parameter(name).and_then(|v| v.parse::<f64>().ok());
     let citizens = number("population.n_citizens")?;
     let communities = number("population.n_communities")?;
-    Some(CommunitySize {
-        smallest: (citizens / communities).floor(),
-        largest: (citizens / communities).ceil(),
-    })
+    Some(CommunitySize::of(citizens, communities))
 }
 
 /// Where the numbers come from and how sure they are.

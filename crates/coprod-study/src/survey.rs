@@ -69,7 +69,7 @@ impl fmt::Display for Survey {
             f,
             "{} respondents, {} co-produce at step {}",
             self.respondents,
-            percent(self.share),
+            coprod_report::percent(self.share, 1),
             self.horizon
         )?;
         write!(
@@ -85,21 +85,6 @@ impl fmt::Display for Survey {
         }
         Ok(())
     }
-}
-
-/// A share as a percentage with one decimal, or as many more as it takes not to show a share
-/// above 0 as "0.0%" (2 of 5,000 respondents: "0.04%") or one below 1 as "100.0%" (4,998 of
-/// 5,000: "99.96%").
-fn percent(share: f64) -> String {
-    let points = 100.0 * share;
-    let reads_as_a_bound = |shown: &String| {
-        let x = shown.trim_end_matches('%').parse::<f64>();
-        (x == Ok(0.0) && share > 0.0) || (x == Ok(100.0) && share < 1.0)
-    };
-    (1..8)
-        .map(|decimals| format!("{points:.decimals$}%"))
-        .find(|shown| !reads_as_a_bound(shown))
-        .unwrap_or_else(|| format!("{points:.1e}%"))
 }
 
 /// `coprod survey`: samples citizens of the baseline replications at a horizon and fits

@@ -329,14 +329,8 @@ fn check_cell(
     // recruit within one community), so such caps merge. Communities always hold
     // more citizens than the lesson's two smallest caps, so the sizes never all
     // merge; the caps that do are named before the runs.
-    // The model splits the citizens into communities that differ by at most one.
-    let smallest = (p.n_citizens / p.n_communities).floor();
-    let largest = (p.n_citizens / p.n_communities).ceil();
-    let citizens = if smallest == largest {
-        largest.to_string()
-    } else {
-        format!("{smallest} or {largest}")
-    };
+    let size = coprod_report::CommunitySize::of(p.n_citizens, p.n_communities);
+    let (citizens, largest) = (size.describe(), size.largest);
     let merged: Vec<String> = caps
         .iter()
         .filter(|&&c| c > largest)
