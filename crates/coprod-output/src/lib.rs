@@ -49,7 +49,7 @@ pub use files::Replacement;
 pub use manifest::{
     ComparisonInfo, ExperimentInfo, InterventionInfo, Lowered, Manifest, MetricInfo, NameValue,
     ParamValue, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing,
-    VariantInfo, record_comparison, record_file, utc_timestamp,
+    VariantInfo, record_comparison, record_file, report_metrics_first, utc_timestamp,
 };
 pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
 pub use published::{

@@ -95,6 +95,18 @@ pub struct ScenarioInfo {
     pub report_metrics: Vec<String>,
 }
 
+/// The scenario's `[report]` metrics (`report`), then those of `defaults` they do not name:
+/// what a run's charts show and comparison.csv compares when no metric is asked for.
+pub fn report_metrics_first(report: &[String], defaults: &[&str]) -> Vec<String> {
+    let mut metrics = report.to_vec();
+    for m in defaults {
+        if !metrics.iter().any(|r| r == m) {
+            metrics.push(m.to_string());
+        }
+    }
+    metrics
+}
+
 /// Size of the experiment.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExperimentInfo {

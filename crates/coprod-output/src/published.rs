@@ -176,11 +176,7 @@ fn check_range(
     let PublishedValue::Number(v) = value else {
         return Ok(());
     };
-    let Some((unit, range)) = coprod_core::summary_names()
-        .into_iter()
-        .find(|(name, _, _)| name == metric)
-        .and_then(|(_, unit, _)| Some((unit, crate::stats::feasible_range(unit)?)))
-    else {
+    let Some((unit, range)) = crate::stats::metric_range(metric) else {
         return Ok(());
     };
     let (low, high, what) = match kind {

@@ -558,10 +558,10 @@ pub fn read_parameters_of(
     let mut rows = Vec::new();
     // The parameters of each variant and sweep point, together and in the order of
     // `coprod list --params`, as coprod writes them: the cell being read (its position in
-    // `counts`, and the index of its last parameter), the cells read before, and how many
+    // `counts`, and the index of its last parameter), every cell met so far, and how many
     // parameters each has with the line it starts at.
     let mut current: Option<(usize, usize)> = None;
-    let mut done: std::collections::HashSet<(String, Vec<String>)> =
+    let mut seen: std::collections::HashSet<(String, Vec<String>)> =
         std::collections::HashSet::new();
     let mut counts: Vec<((String, Vec<String>), u64, u64)> = Vec::new();
     t.each(|t, row| {
@@ -599,10 +599,8 @@ pub fn read_parameters_of(
                 current = Some((at, index));
             }
             _ => {
-                if let Some((at, _)) = current {
-                    done.insert(counts[at].0.clone());
-                }
-                if done.contains(&cell) {
+                // Not the cell being read: met before, it was left and comes back.
+                if !seen.insert(cell.clone()) {
                     return Err(t.bad(
                         row.line,
                         variant,

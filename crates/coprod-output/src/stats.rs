@@ -122,6 +122,16 @@ pub fn feasible_range(unit: &str) -> Option<(f64, f64)> {
     }
 }
 
+/// The unit of the end-of-run metric `metric` and the values it can take
+/// ([`feasible_range`]); `None` when it is no metric or its unit has no bounds.
+pub(crate) fn metric_range(metric: &str) -> Option<(&'static str, (f64, f64))> {
+    let unit = coprod_core::summary_names()
+        .into_iter()
+        .find(|(n, _, _)| n == metric)?
+        .1;
+    Some((unit, feasible_range(unit)?))
+}
+
 /// `ci` cut to `range`.
 pub fn within(ci: (f64, f64), range: (f64, f64)) -> (f64, f64) {
     (ci.0.clamp(range.0, range.1), ci.1.clamp(range.0, range.1))

@@ -212,13 +212,7 @@ fn chart_jobs<'d>(data: &'d RunData, selection: &Selection) -> Vec<Job<'d>> {
             return vec![m.clone()];
         }
         let defaults = if lab { &LAB_METRICS[..] } else { defaults };
-        let mut metrics = scenario.clone();
-        for m in defaults {
-            if !metrics.iter().any(|s| s == m) {
-                metrics.push(m.to_string());
-            }
-        }
-        metrics
+        coprod_output::report_metrics_first(&scenario, defaults)
     };
     let mut jobs: Vec<Job<'d>> = Vec::new();
     if wants(ChartKind::TimeSeries) {

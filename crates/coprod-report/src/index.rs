@@ -52,7 +52,7 @@ pub(crate) fn index_page(
     let mut body = String::new();
     let m = data.manifest.as_ref();
     heading_section(&mut body, data);
-    experiment_section(&mut body, m, charts);
+    experiment_section(&mut body, m, (&data.report_metrics(), charts));
     charts_section(&mut body, data, (charts, notes), drawn_at)?;
     summary_section(&mut body, data);
     comparison_section(&mut body, data)?;
@@ -317,12 +317,16 @@ fn summary_table(body: &mut String, data: &RunData, intervals: bool, keep: impl 
     let _ = writeln!(body, "</table>");
 }
 
-fn experiment_section(body: &mut String, m: Option<&Value>, charts: &[ChartFile]) {
+fn experiment_section(
+    body: &mut String,
+    m: Option<&Value>,
+    (report, charts): (&[String], &[ChartFile]),
+) {
     let Some(m) = m else {
         return;
     };
     let _ = writeln!(body, "<h2>Experiment</h2>");
-    report_metrics_item(body, m, charts);
+    report_metrics_item(body, m, report, charts);
     if let Some(sweep) = m.get("sweep").and_then(Value::as_array)
         && !sweep.is_empty()
     {
@@ -351,22 +355,20 @@ fn experiment_section(body: &mut String, m: Option<&Value>, charts: &[ChartFile]
     }
 }
 
-/// The metrics of the scenario's `[report]` table (manifest `scenario.report_metrics`), if
-/// it has one: whether the page charts them first (those of them with a chart among
-/// `charts`: an end-of-run metric of runs without variants or a sweep has none), and
-/// whether comparison.csv compares them (not when `--metric` chose others).
-fn report_metrics_item(body: &mut String, m: &Value, charts: &[ChartFile]) {
-    let strings = |ptr: &str| -> Vec<&str> {
-        m.pointer(ptr)
-            .and_then(Value::as_array)
-            .map(|names| names.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default()
-    };
-    let names = strings("/scenario/report_metrics");
+/// The metrics of the scenario's `[report]` table (`report`), if it has one: whether the
+/// page charts them first (those of them with a chart among `charts`: an end-of-run metric
+/// of runs without variants or a sweep has none), and whether comparison.csv compares them
+/// (manifest `comparison.metrics`; not when `--metric` chose others).
+fn report_metrics_item(body: &mut String, m: &Value, report: &[String], charts: &[ChartFile]) {
+    let names: Vec<&str> = report.iter().map(String::as_str).collect();
     if names.is_empty() {
         return;
     }
-    let compared = strings("/comparison/metrics");
+    let compared: Vec<&str> = m
+        .pointer("/comparison/metrics")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     let coded = |names: &[&str]| -> String {
         let coded: Vec<String> = names
             .iter()

@@ -99,14 +99,10 @@ pub fn compare(
 /// then the default set, each once.
 pub(crate) fn metrics(asked: &[String], scenario: &[String]) -> Result<Vec<String>> {
     if asked.is_empty() {
-        let defaults = DEFAULT_METRICS.iter().map(|m| m.to_string());
-        let mut metrics: Vec<String> = scenario.to_vec();
-        for m in defaults {
-            if !metrics.contains(&m) {
-                metrics.push(m);
-            }
-        }
-        return Ok(metrics);
+        return Ok(coprod_output::report_metrics_first(
+            scenario,
+            &DEFAULT_METRICS,
+        ));
     }
     let names = summary_names();
     let mut metrics: Vec<String> = Vec::new();

@@ -92,11 +92,7 @@ pub(super) struct Bounds {
 /// Looked up once per column (a table has millions of values; `summary_names` builds its
 /// list anew on every call).
 pub(super) fn bounds(metric: &str) -> Option<Bounds> {
-    let unit = coprod_core::summary_names()
-        .into_iter()
-        .find(|(n, _, _)| n == metric)?
-        .1;
-    let (low, high) = crate::stats::feasible_range(unit)?;
+    let (unit, (low, high)) = crate::stats::metric_range(metric)?;
     Some(Bounds { low, high, unit })
 }
 
