@@ -584,28 +584,30 @@ fn resume_without_out_finds_the_interrupted_lesson() {
         .stdout("outputs/group-size-teach/teach.html\n");
 }
 
-/// Caps above the communities' size run as groups of that size: the lesson runs, and a
-/// warning names them. A lesson whose files were damaged afterwards (a column removed) is an
-/// error when its page is drawn again (status 2), not a lesson without a page (status 3).
+/// `coprod teach group-size --quick` into `lesson` with `citizens` split into `communities`.
+fn small_community_lesson(citizens: &'static str, communities: &'static str) -> Vec<&'static str> {
+    vec![
+        "teach",
+        "group-size",
+        "--quick",
+        "--set",
+        citizens,
+        "--set",
+        communities,
+        "-j",
+        "2",
+        "--out",
+        "lesson",
+    ]
+}
+
 /// Communities of unequal size (235 citizens in 10 communities: 23 or 24 each, as the model
 /// splits them) are named as such, and a cap of 24, which the larger communities can fill,
 /// is not among the caps that run as smaller groups.
 #[test]
 fn communities_of_unequal_size_are_named_by_their_largest() {
     let sb = Sandbox::new();
-    let args = [
-        "teach",
-        "group-size",
-        "--quick",
-        "--set",
-        "population.n_citizens=235",
-        "--set",
-        "population.n_communities=10",
-        "-j",
-        "2",
-        "--out",
-        "lesson",
-    ];
+    let args = small_community_lesson("population.n_citizens=235", "population.n_communities=10");
     sb.cmd(&args)
         .assert()
         .success()
@@ -624,23 +626,15 @@ fn communities_of_unequal_size_are_named_by_their_largest() {
     }
 }
 
+/// Caps above the communities' size run as groups of that size: the lesson runs, and a
+/// warning names them. A lesson whose files were damaged afterwards (a column removed) is an
+/// error when its page is drawn again (status 2), not a lesson without a page (status 3).
 #[test]
 fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
     let sb = Sandbox::new();
     // Communities of 8 citizens: the cap of 8 is not above them and is not named.
-    let mut args = vec![
-        "teach",
-        "group-size",
-        "--quick",
-        "--set",
-        "population.n_citizens=200",
-        "--set",
-        "population.n_communities=25",
-        "-j",
-        "2",
-        "--out",
-        "lesson",
-    ];
+    let mut args =
+        small_community_lesson("population.n_citizens=200", "population.n_communities=25");
     sb.cmd(&args)
         .assert()
         .success()
