@@ -548,17 +548,25 @@ fn lab_designs(sandbox: &Sandbox, replications: u32) -> std::path::PathBuf {
 
 /// `coprod compare DIR --metric mean_contribution --force --published FILE`.
 fn compare_published(sandbox: &Sandbox, dir: &Path, file: &Path) -> assert_cmd::assert::Assert {
-    sandbox
-        .cmd(&[
-            "compare",
-            dir.to_str().unwrap(),
-            "--metric",
-            "mean_contribution",
-            "--force",
-            "--published",
-            file.to_str().unwrap(),
-        ])
-        .assert()
+    compare_published_with(sandbox, dir, file, &["--force"])
+}
+
+/// `coprod compare DIR --metric mean_contribution EXTRA --published FILE`.
+fn compare_published_with(
+    sandbox: &Sandbox,
+    dir: &Path,
+    file: &Path,
+    extra: &[&str],
+) -> assert_cmd::assert::Assert {
+    let mut args = vec![
+        "compare",
+        dir.to_str().unwrap(),
+        "--metric",
+        "mean_contribution",
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--published", file.to_str().unwrap()]);
+    sandbox.cmd(&args).assert()
 }
 
 /// runs.csv values of `metric` for `variant`, by replication.
@@ -629,16 +637,7 @@ fn compare_published_unforced(
     dir: &Path,
     file: &Path,
 ) -> assert_cmd::assert::Assert {
-    sandbox
-        .cmd(&[
-            "compare",
-            dir.to_str().unwrap(),
-            "--metric",
-            "mean_contribution",
-            "--published",
-            file.to_str().unwrap(),
-        ])
-        .assert()
+    compare_published_with(sandbox, dir, file, &[])
 }
 
 /// A published.csv written from one file is not replaced by one that drops its claims
