@@ -13,7 +13,7 @@ use coprod_scenario::Setting;
 /// cores one tiny run took 1.5 s with 1,000 threads, 12 s with 2,000 (the thread pool's
 /// cost grew about with the cube of its threads), so the earlier limit, 65,535, did not
 /// finish one tiny run within a minute (days, by that growth).
-const MAX_THREADS: i64 = 1024;
+pub(crate) const MAX_THREADS: i64 = 1024;
 
 /// coprod: an agent-based simulator of citizen co-production of public services.
 ///

@@ -132,9 +132,15 @@ fn dispatch(command: Command, out: &mut impl Write) -> Result<u8> {
 
 fn threads(asked: Option<u16>) -> usize {
     asked.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        || default_threads(std::thread::available_parallelism().map_or(1, |n| n.get())),
         usize::from,
     )
+}
+
+/// All `cores`, but no more than `--threads` accepts: on a machine with more cores, more
+/// threads would cost more than they bring (see `cli::MAX_THREADS`).
+fn default_threads(cores: usize) -> usize {
+    cores.clamp(1, cli::MAX_THREADS as usize)
 }
 
 /// The error with its causes, and a hint for the errors that have an obvious fix.
@@ -154,4 +160,17 @@ fn message(err: &StudyError) -> String {
         _ => {}
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_threads;
+
+    #[test]
+    fn the_default_thread_count_is_the_cores_up_to_the_limit() {
+        assert_eq!(default_threads(1), 1);
+        assert_eq!(default_threads(2), 2);
+        assert_eq!(default_threads(1024), 1024);
+        assert_eq!(default_threads(4096), 1024);
+    }
 }
