@@ -300,6 +300,55 @@ fn shards_of_other_scenarios_or_unfinished_shards_are_refused() {
     assert!(!sb.path().join("merged").exists());
 }
 
+/// Shards of one scenario that ask for different reports are refused, naming what differs:
+/// the merged page and comparison.csv would otherwise follow the first shard alone.
+#[test]
+fn shards_asking_for_different_reports_are_refused() {
+    let sb = Sandbox::new();
+    shard(&sb, 0, 2).assert().success();
+    // The same runs (same fingerprint) from a copy of the file with a `[report]` table.
+    let source = fs::read_to_string(data("sweep.toml")).unwrap();
+    let copy = sb.path().join("reported.toml");
+    fs::write(
+        &copy,
+        format!("{source}\n[report]\nmetrics = [\"representativeness\"]\n"),
+    )
+    .unwrap();
+    let copy = copy.to_str().unwrap();
+    let args = ["--set", "population.n_citizens=120", "--shard", "1/2"];
+    let mut run = vec!["run", copy];
+    run.extend(args);
+    run.extend(["--out", "reported"]);
+    sb.cmd(&run).assert().success();
+    let stderr = refused(&sb, &["shards/s0".into(), "reported".into()]);
+    assert!(
+        stderr.contains("ask for different reports ([report] metrics differ)"),
+        "{stderr}"
+    );
+
+    sweep(
+        &sb,
+        &[
+            "--shard",
+            "1/2",
+            "--metric",
+            "representativeness",
+            "--out",
+            "metric",
+        ],
+    )
+    .assert()
+    .success();
+    let stderr = refused(&sb, &["shards/s0".into(), "metric".into()]);
+    assert!(stderr.contains("(--metric differ)"), "{stderr}");
+
+    // The same report merges.
+    shard(&sb, 1, 2).assert().success();
+    sb.cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
+        .assert()
+        .success();
+}
+
 /// A copy of the shards `shards/s0..s2` in `name/`, with `cut` applied to shard 1's `file`
 /// (its text in, the damaged text out).
 fn damaged(sb: &Sandbox, name: &str, file: &str, cut: impl Fn(&str) -> String) -> Vec<String> {

@@ -51,6 +51,7 @@ pub fn merge(
     let clock = Instant::now();
     let mut shards = read_shards(shard_dirs)?;
     check_same_run(&shards)?;
+    check_same_report(&shards)?;
     check_coverage(&shards)?;
     // The recipe comes from the first shard given, before sorting reorders them.
     let first = shards[0].1.clone();
@@ -139,6 +140,50 @@ fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every shard asks for the same report as the first one. The fingerprint covers only
+/// what decides the rows, so shards of one scenario may still differ in what the merged
+/// report would say (the name, the `[report]` metrics, the description, `--metric`,
+/// `--against`);
+/// merging would silently take the first shard's choice.
+fn check_same_report(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
+    let (first_dir, first) = (&shards[0].0, &shards[0].1);
+    let wanted = report_choices(first_dir, first)?;
+    for (dir, info) in &shards[1..] {
+        let asked = report_choices(dir, info)?;
+        let differ: Vec<&str> = wanted
+            .iter()
+            .zip(&asked)
+            .filter(|(a, b)| a.1 != b.1)
+            .map(|(a, _)| a.0)
+            .collect();
+        if !differ.is_empty() {
+            bail!(
+                "{} and {} are shards of one scenario but ask for different reports ({} \
+                 differ)\n\nhint: run every shard with the same scenario file and the same \
+                 --metric and --against options",
+                first_dir.display(),
+                dir.display(),
+                differ.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What a shard's report shows, as (what, value) pairs in a fixed order.
+fn report_choices(dir: &Path, info: &ShardInfo) -> Result<[(&'static str, String); 5]> {
+    let recipe = &info.scenario;
+    let scenario = Scenario::from_toml(&recipe.source, &recipe.origin, &recipe.name)
+        .with_context(|| format!("cannot read the scenario recorded in {}", dir.display()))?;
+    Ok([
+        ("name", scenario.name),
+        ("[report] metrics", scenario.report_metrics.join(",")),
+        ("description", scenario.description),
+        ("--metric", recipe.metrics.join(",")),
+        ("--against", recipe.against.clone()),
+    ])
 }
 
 /// Streams the shards' rows (sorted, non-empty) into the run directory `out` (replacing an
