@@ -342,6 +342,52 @@ fn update_manifest(
     Ok(true)
 }
 
+/// A manifest of a small run (1 step, 2 replications) listing `files`, for the tests of
+/// this crate.
+#[cfg(test)]
+pub(crate) fn test_manifest(files: &[&str]) -> Manifest {
+    Manifest {
+        coprod_version: "test".into(),
+        scenario: ScenarioInfo {
+            name: "t".into(),
+            description: String::new(),
+            origin: "t.toml".into(),
+            source: String::new(),
+            hash: String::new(),
+            report_metrics: Vec::new(),
+        },
+        experiment: ExperimentInfo {
+            steps: 1,
+            replications: 2,
+            sweep_points: 1,
+            runs: 2,
+        },
+        seeds: SeedInfo {
+            base_seed: 1,
+            derivation: String::new(),
+            replications: Vec::new(),
+        },
+        parameters: Vec::new(),
+        sweep: Vec::new(),
+        variants: Vec::new(),
+        settings: Vec::new(),
+        quick: false,
+        quick_lowered: None,
+        adaptive: None,
+        comparison: None,
+        step_metrics: MetricInfo::step_metrics(),
+        summary_metrics: MetricInfo::summary_metrics(),
+        failed_runs: 0,
+        files: files.iter().map(|f| f.to_string()).collect(),
+        timing: Timing {
+            started_utc: String::new(),
+            wall_seconds: 0.0,
+            threads: 1,
+            resumed_at_run: None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,46 +454,7 @@ mod tests {
     }
 
     fn manifest() -> Manifest {
-        Manifest {
-            coprod_version: "test".into(),
-            scenario: ScenarioInfo {
-                name: "t".into(),
-                description: String::new(),
-                origin: "t.toml".into(),
-                source: String::new(),
-                hash: String::new(),
-                report_metrics: Vec::new(),
-            },
-            experiment: ExperimentInfo {
-                steps: 1,
-                replications: 2,
-                sweep_points: 1,
-                runs: 2,
-            },
-            seeds: SeedInfo {
-                base_seed: 1,
-                derivation: String::new(),
-                replications: Vec::new(),
-            },
-            parameters: Vec::new(),
-            sweep: Vec::new(),
-            variants: Vec::new(),
-            settings: Vec::new(),
-            quick: false,
-            quick_lowered: None,
-            adaptive: None,
-            comparison: None,
-            step_metrics: Vec::new(),
-            summary_metrics: Vec::new(),
-            failed_runs: 0,
-            files: vec![crate::RUNS_CSV.to_string()],
-            timing: Timing {
-                started_utc: String::new(),
-                wall_seconds: 0.0,
-                threads: 1,
-                resumed_at_run: None,
-            },
-        }
+        test_manifest(&[crate::RUNS_CSV])
     }
 
     fn comparison() -> ComparisonInfo {

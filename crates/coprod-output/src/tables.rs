@@ -1028,46 +1028,7 @@ mod tests {
     }
 
     fn manifest() -> Manifest {
-        Manifest {
-            coprod_version: "test".into(),
-            scenario: crate::ScenarioInfo {
-                name: "t".into(),
-                description: String::new(),
-                origin: "t.toml".into(),
-                source: String::new(),
-                hash: String::new(),
-                report_metrics: Vec::new(),
-            },
-            experiment: crate::ExperimentInfo {
-                steps: 1,
-                replications: 2,
-                sweep_points: 1,
-                runs: 2,
-            },
-            seeds: crate::SeedInfo {
-                base_seed: 1,
-                derivation: String::new(),
-                replications: Vec::new(),
-            },
-            parameters: Vec::new(),
-            sweep: Vec::new(),
-            variants: Vec::new(),
-            settings: Vec::new(),
-            quick: false,
-            quick_lowered: None,
-            adaptive: None,
-            comparison: None,
-            step_metrics: crate::MetricInfo::step_metrics(),
-            summary_metrics: crate::MetricInfo::summary_metrics(),
-            failed_runs: 0,
-            files: FILES.iter().map(|f| f.to_string()).collect(),
-            timing: crate::Timing {
-                started_utc: String::new(),
-                wall_seconds: 0.0,
-                threads: 1,
-                resumed_at_run: None,
-            },
-        }
+        crate::manifest::test_manifest(&FILES)
     }
 
     /// A reused row buffer must give each field exactly the text `to_string` gave it (the
