@@ -220,6 +220,10 @@ fn factors(parameters: &toml::Table) -> Result<Vec<Factor>, TableError> {
         }
         factors.push(factor);
     }
+    // The design's columns follow this order, so it must not depend on how the names are
+    // written: quoted keys and dotted ones are flattened from different levels of the table
+    // (`levers.outreach` after `"levers.group_size_cap"`), so sort by the full name.
+    factors.sort_by_key(|f| f.name());
     Ok(factors)
 }
 
@@ -338,7 +342,8 @@ fn check_run_cap(table: &Sensitivity) -> Result<(), TableError> {
 }
 
 /// Dotted names and values of the non-table leaves of `table` (so `levers.outreach = [..]`
-/// and `"levers.outreach" = [..]` mean the same), in order of name.
+/// and `"levers.outreach" = [..]` mean the same), level by level in order of key: not in
+/// order of the full name when the two spellings are mixed.
 fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Value)>) {
     // An empty table where a range belongs is a wrong value, not an empty section.
     flatten_where(table, prefix, out, |name, inner| {
@@ -433,6 +438,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sizes(&s), (8, 2, 6, 1, 100_000));
+    }
+
+    /// The factors (the design's columns) are in order of name however the names are
+    /// written: quoted and dotted keys are flattened from different levels of the table,
+    /// and a dotted `levers.outreach` came before a quoted `"levers.group_size_cap"`.
+    #[test]
+    fn factors_are_in_order_of_name_whichever_way_the_keys_are_written() {
+        let names = |parameters: &str| {
+            let text = format!(
+                "[sensitivity]\noutputs = [\"participation_rate\"]\n\
+                 [sensitivity.parameters]\n{parameters}"
+            );
+            let table = crate::Scenario::from_toml(&text, "s.toml", "s")
+                .unwrap()
+                .sensitivity
+                .unwrap();
+            table.factors.iter().map(Factor::name).collect::<Vec<_>>()
+        };
+        let sorted = [
+            "citizens.trust_mean",
+            "levers.group_size_cap",
+            "levers.outreach",
+        ];
+        for parameters in [
+            "\"levers.group_size_cap\" = [4, 20]\nlevers.outreach = [0.1, 0.9]\n\
+             \"citizens.trust_mean\" = [0.3, 0.7]\n",
+            "levers.outreach = [0.1, 0.9]\n\"levers.group_size_cap\" = [4, 20]\n\
+             citizens.trust_mean = [0.3, 0.7]\n",
+            "[sensitivity.parameters.levers]\noutreach = [0.1, 0.9]\n\
+             group_size_cap = [4, 20]\n[sensitivity.parameters.citizens]\n\
+             trust_mean = [0.3, 0.7]\n",
+        ] {
+            assert_eq!(names(parameters), sorted, "{parameters}");
+        }
     }
 
     #[test]
