@@ -194,12 +194,17 @@ impl<'a> Locator<'a> {
     }
 
     /// An error of an analysis table (`[sensitivity]`, `[calibration]`) at a key path below
-    /// it: at the value if found, else at the nearest enclosing key.
+    /// it: at the value if found, else at the nearest enclosing key. A parameter's name may
+    /// be one quoted key (`"levers.outreach" = ..`) or dotted keys (`levers.outreach = ..`,
+    /// or `outreach` in a `[sensitivity.parameters.levers]` table), so both are tried.
     fn table_error(&self, table: &str, (path, message): (Vec<String>, String)) -> ScenarioError {
         let mut at = vec![key(table)];
         at.extend(path.iter().map(|p| key(p)));
+        let mut dotted = vec![key(table)];
+        dotted.extend(path.iter().flat_map(|p| p.split('.')).map(key));
         let span = self
             .value_span(&at)
+            .or_else(|| self.value_span(&dotted))
             .or_else(|| self.key_span(&at[..2.min(at.len())]))
             .or_else(|| self.key_span(&at[..1]));
         self.error_at(span, message)
