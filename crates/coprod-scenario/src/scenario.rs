@@ -235,13 +235,6 @@ fn names_a_parameter(table: &toml::Table, path: &[String]) -> bool {
     table.is_empty() && Params::lookup(&path.join(".")).is_ok()
 }
 
-fn unknown_hint(name: &str) -> Option<String> {
-    match crate::suggest::parameter(name) {
-        Some(s) => Some(format!("did you mean `{s}`?")),
-        None => Some("`coprod list --params` shows every parameter".to_string()),
-    }
-}
-
 impl Scenario {
     /// Parses and validates scenario text. `origin` names it in messages (a path or a
     /// shipped name); `default_name` is used when the file has no `name`.
@@ -280,7 +273,12 @@ impl Scenario {
         let sensitivity = raw
             .sensitivity
             .as_ref()
-            .map(|t| crate::sensitivity::validate(t).map_err(|e| loc.table_error("sensitivity", e)))
+            .map(|t| {
+                crate::sensitivity::validate(t).map_err(|e| {
+                    loc.table_error("sensitivity", (e.path, e.message))
+                        .with_hint(e.hint)
+                })
+            })
             .transpose()?;
         let calibration = raw
             .calibration
@@ -1439,7 +1437,7 @@ fn params_table(
         let name = segments.join(".");
         let (index, spec) = Params::lookup(&name).map_err(|_| {
             loc.error_at(loc.key_span(&path), format!("unknown parameter `{name}`"))
-                .with_hint(unknown_hint(&name))
+                .with_hint(Some(crate::suggest::parameter_hint(&name)))
         })?;
         if out.iter().any(|(i, _)| *i == index) {
             return Err(loc.error_at(
@@ -1469,7 +1467,7 @@ fn interventions_list(
                 loc.value_span(&lever_path),
                 format!("unknown lever `{}`", raw.lever),
             )
-            .with_hint(unknown_hint(&raw.lever))
+            .with_hint(Some(crate::suggest::parameter_hint(&raw.lever)))
         })?;
         let value = values::from_toml(spec, &raw.value)
             .map_err(|m| loc.error_at(loc.value_span(&value_path), m))?;
@@ -1517,7 +1515,7 @@ fn sweep_table(loc: &Locator<'_>, table: &toml::Table) -> Result<Vec<SweepAxis>,
                 loc.key_span(&path),
                 format!("unknown parameter `{name}` in sweep"),
             )
-            .with_hint(unknown_hint(&name))
+            .with_hint(Some(crate::suggest::parameter_hint(&name)))
         })?;
         if axes.iter().any(|a| a.param == index) {
             return Err(loc.error_at(

@@ -134,10 +134,26 @@ impl Sensitivity {
     }
 }
 
-/// A key path below `[sensitivity]` and the message of its error.
-type TableError = (Vec<String>, String);
+/// Why a `[sensitivity]` table is refused: the key path below `[sensitivity]`, what is
+/// wrong, and how to fix it when there is an obvious fix (the name a misspelt one is
+/// closest to, as for a misspelt parameter or metric elsewhere in the file).
+pub(crate) struct TableError {
+    pub(crate) path: Vec<String>,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+}
 
-/// Checks a raw table; on error returns (key path below `[sensitivity]`, message).
+impl From<(Vec<String>, String)> for TableError {
+    fn from((path, message): (Vec<String>, String)) -> TableError {
+        TableError {
+            path,
+            message,
+            hint: None,
+        }
+    }
+}
+
+/// Checks a raw table; on error says where below `[sensitivity]` and why.
 pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> {
     let method = method(raw.method.as_deref())?;
     let factors = factors(&raw.parameters)?;
@@ -184,7 +200,19 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> 
 }
 
 fn err<T>(path: &[&str], message: String) -> Result<T, TableError> {
-    Err((path.iter().map(|s| s.to_string()).collect(), message))
+    Err((
+        path.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        message,
+    )
+        .into())
+}
+
+/// [`err`] with a hint.
+fn err_with_hint<T>(path: &[&str], message: String, hint: String) -> Result<T, TableError> {
+    err(path, message).map_err(|e| TableError {
+        hint: Some(hint),
+        ..e
+    })
 }
 
 /// `method`, "both" when absent.
@@ -231,7 +259,11 @@ fn factors(parameters: &toml::Table) -> Result<Vec<Factor>, TableError> {
 fn factor(name: &str, value: &toml::Value) -> Result<Factor, TableError> {
     let at = ["parameters", name];
     let Ok((param, spec)) = Params::lookup(name) else {
-        return err(&at, format!("unknown parameter `{name}`"));
+        return err_with_hint(
+            &at,
+            format!("unknown parameter `{name}`"),
+            crate::suggest::parameter_hint(name),
+        );
     };
     if !matches!(spec.kind, Kind::Real | Kind::Int) {
         return err(
@@ -282,9 +314,10 @@ fn check_outputs(outputs: &[String]) -> Result<(), TableError> {
     }
     for (i, output) in outputs.iter().enumerate() {
         if !names.iter().any(|(n, _, _)| n == output) {
-            return err(
+            return err_with_hint(
                 &["outputs"],
                 format!("unknown output \"{output}\": use an end-of-run metric of docs/outputs.md"),
+                output_hint(output, &names),
             );
         }
         if outputs[..i].contains(output) {
@@ -297,6 +330,15 @@ fn check_outputs(outputs: &[String]) -> Result<(), TableError> {
     Ok(())
 }
 
+/// The end-of-run metric closest to a misspelt `output`, or all of them if none is close.
+fn output_hint(output: &str, names: &[(String, &str, String)]) -> String {
+    let names = names.iter().map(|(n, _, _)| n.as_str());
+    match crate::suggest::closest(output, names.clone()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("allowed: {}", names.collect::<Vec<_>>().join(", ")),
+    }
+}
+
 /// `sensitivity.<key>`, or `default` if absent; at least `min`.
 fn count(
     key: &str,
@@ -304,7 +346,7 @@ fn count(
     default: u32,
     range: (u32, u32),
 ) -> Result<u32, TableError> {
-    crate::values::table_count(("sensitivity", key), value, default, range)
+    crate::values::table_count(("sensitivity", key), value, default, range).map_err(Into::into)
 }
 
 /// The design may need at most `MAX_RUNS` runs.
@@ -550,6 +592,42 @@ mod tests {
         );
         let e = with("[\"participation_rate\", \"participation_rate\"]").unwrap_err();
         assert!(e.message.contains("listed twice"), "{e}");
+    }
+
+    /// A misspelt output or parameter gets the name it is closest to, as a misspelt metric
+    /// of `[report]` or parameter of `[params]` does; a name close to none lists the outputs.
+    #[test]
+    fn misspelt_names_get_the_closest_one_as_a_hint() {
+        let refused = |outputs: &str, parameter: &str| {
+            let text = format!(
+                "[sensitivity]\noutputs = {outputs}\n[sensitivity.parameters]\n\
+                 \"{parameter}\" = [0, 1]\n"
+            );
+            crate::Scenario::from_toml(&text, "s.toml", "s").unwrap_err()
+        };
+        let e = refused("[\"participation_rtae\"]", "levers.outreach");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `participation_rate`?"),
+            "{e}"
+        );
+        assert!(
+            e.to_string().starts_with("s.toml:2:11: unknown output"),
+            "{e}"
+        );
+        let e = refused("[\"zzzzzzzzzzzzzzzzzzzzzzzzzzzz\"]", "levers.outreach");
+        let hint = e.hint.unwrap_or_default();
+        assert!(
+            hint.starts_with("allowed: ") && hint.contains("participation_rate"),
+            "{hint}"
+        );
+        let e = refused("[\"participation_rate\"]", "levers.outrech");
+        assert_eq!(e.message, "unknown parameter `levers.outrech`");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `levers.outreach`?"),
+            "{e}"
+        );
     }
 
     #[test]

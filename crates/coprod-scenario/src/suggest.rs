@@ -58,6 +58,14 @@ pub(crate) fn parameter(name: &str) -> Option<&'static str> {
     SPECS.iter().map(|s| s.name).find(|n| leaf(n) == best)
 }
 
+/// The hint for an unknown parameter: the closest one, or where to find them all.
+pub(crate) fn parameter_hint(name: &str) -> String {
+    match parameter(name) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "`coprod list --params` shows every parameter".to_string(),
+    }
+}
+
 /// Edit distance between `a` and `b`, in characters: insertions, deletions, substitutions
 /// and swaps of two neighbours (`stpes` is one edit from `steps`, the commonest slip).
 fn edit_distance(a: &str, b: &str) -> usize {
