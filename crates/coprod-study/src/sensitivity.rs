@@ -334,11 +334,7 @@ fn index_rows(
         // The estimators need the output at every design point; a group metric is missing in
         // a run in which no group started, and it is not replaced by a number.
         if replicates[o].iter().flatten().any(|v| v.is_nan()) {
-            progress.note(Note::Warning(format!(
-                "`{output}` is missing in some run of the design (no group started there, \
-                 docs/ODD.md 8.18): no indices\nhint: narrow the ranges in \
-                 [sensitivity.parameters], or analyse `groups_started`"
-            )));
+            progress.note(Note::Warning(missing_output(output)));
             continue;
         }
         if means.iter().any(|v| !v.is_finite()) {
@@ -356,6 +352,23 @@ fn index_rows(
         drawn += draw(&rows, output, &axis, charts, progress)?;
     }
     Ok((rows, drawn))
+}
+
+/// The warning for an output missing in some run of the design, with why it can be
+/// missing: a group metric where no group started, and `group_end_rate` also where every
+/// group ended in the month it started (docs/ODD.md 8.18), which happens with groups.
+fn missing_output(output: &str) -> String {
+    let why = if output == "group_end_rate" {
+        "no group started there, or every group ended in the month it started, so no month \
+         was at risk"
+    } else {
+        "no group started there"
+    };
+    format!(
+        "`{output}` is missing in some run of the design ({why}; docs/ODD.md 8.18): no \
+         indices\nhint: narrow the ranges in [sensitivity.parameters], or analyse \
+         `groups_started`"
+    )
 }
 
 /// The mean over the replications of each design point.
@@ -778,6 +791,29 @@ fn manifest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warning says why a group metric can be missing: `group_end_rate` also where
+    /// groups started but every one ended in its first month, where "no group started"
+    /// alone would be false.
+    #[test]
+    fn a_missing_output_is_explained_by_what_makes_it_missing() {
+        let lifetime = missing_output("median_group_lifetime");
+        assert!(
+            lifetime.starts_with(
+                "`median_group_lifetime` is missing in some run of the design (no group \
+                 started there; docs/ODD.md 8.18): no indices"
+            ),
+            "{lifetime}"
+        );
+        let rate = missing_output("group_end_rate");
+        assert!(
+            rate.contains(
+                "(no group started there, or every group ended in the month it started, so \
+                 no month was at risk; docs/ODD.md 8.18)"
+            ),
+            "{rate}"
+        );
+    }
 
     #[test]
     fn a_design_point_is_summarised_by_the_mean_of_its_replications() {
