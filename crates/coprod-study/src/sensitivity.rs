@@ -431,7 +431,8 @@ fn design_params(
     let base = scenario.baseline_params();
     points
         .iter()
-        .map(|u| {
+        .enumerate()
+        .map(|(point, u)| {
             let mut p = base.clone();
             for (factor, &x) in table.factors.iter().zip(u) {
                 p.set_index(factor.param, factor.value(x))
@@ -439,14 +440,29 @@ fn design_params(
             }
             p.validate().map_err(|e| {
                 invalid!(
-                    "{}: a design point is not a valid parameter set: {e}\n\nhint: narrow the \
-                     ranges in [sensitivity.parameters]",
-                    scenario.origin
+                    "{}: design point {point} ({}) is not a valid parameter set: {e}\n\nhint: \
+                     narrow the ranges in [sensitivity.parameters]",
+                    scenario.origin,
+                    point_values(table, &p)
                 )
             })?;
             Ok(p)
         })
         .collect()
+}
+
+/// "levers.outreach = 0.5, levers.group_size_cap = 12": the design's values in `p`, as
+/// design.csv writes them.
+fn point_values(table: &Sensitivity, p: &Params) -> String {
+    table
+        .factors
+        .iter()
+        .map(|f| {
+            let value = SPECS[f.param].format_value(p.get_index(f.param));
+            format!("{} = {value}", f.name())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs every design point `replications` times (replication r has the seed of replication
