@@ -928,6 +928,50 @@ fn survey_of_a_small_population_says_it_surveyed_everyone(sandbox: &Sandbox) {
     assert!(!sandbox.path().join(".small-survey.partial").exists());
 }
 
+/// A survey of a scenario with variants or a sweep surveys the baseline only, at the first
+/// sweep point, and says so with that point's values: the status line and the manifest
+/// would otherwise leave the reader to assume the baseline's own parameters. The runs are
+/// those of the first point: survey.csv is that of the scenario with the sweep replaced by
+/// its first value.
+#[test]
+fn a_survey_of_a_swept_scenario_names_the_point_it_surveys() {
+    let sandbox = Sandbox::new();
+    let file = small_scenario(&sandbox, 2);
+    let plain = fs::read_to_string(&file).unwrap();
+    let variant = "[[experiment.variants]]\nname = \"costly\"\n\
+                   params.levers.participation_cost = 0.9\n";
+    let sweep = "[experiment.sweep]\n\"levers.outreach\" = [0.5, 0.9]\n";
+    let survey = |name: &str, text: &str| {
+        let file = sandbox.path().join(format!("{name}.toml"));
+        fs::write(&file, text).unwrap();
+        let args = ["survey", file.to_str().unwrap(), "-o", name];
+        let out = sandbox.cmd(&args).assert().success();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        (stderr, read(&sandbox.path().join(name).join("survey.csv")))
+    };
+    let (stderr, _) = survey("plain", &plain);
+    assert!(!stderr.contains("is surveyed"), "{stderr}");
+    let (stderr, _) = survey("variant", &format!("{plain}{variant}"));
+    assert!(
+        stderr.contains("note: small: only the baseline is surveyed, not its variants\n"),
+        "{stderr}"
+    );
+    let (stderr, swept) = survey("swept", &format!("{plain}{sweep}{variant}"));
+    assert!(
+        stderr.contains(
+            "note: small: only the baseline at the first point of its sweep (levers.outreach = \
+             0.5) is surveyed, not its variants or other sweep points\n"
+        ),
+        "{stderr}"
+    );
+    let pinned = plain.replace(
+        "[experiment]",
+        "[params.levers]\noutreach = 0.5\n[experiment]",
+    );
+    let (_, first_point) = survey("pinned", &pinned);
+    assert_eq!(swept, first_point);
+}
+
 /// A survey that cannot be run or fitted is refused with exit status 2 and a message in
 /// words (no internal names), and writes nothing: a horizon whose records would not fit in
 /// memory (checked before any run, as `coprod run` checks), too few respondents for the

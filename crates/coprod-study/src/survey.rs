@@ -113,6 +113,9 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         .iter()
         .map(|r| crate::estimate::run_seconds(r.params.n_citizens, horizon))
         .sum();
+    if let Some(note) = unused_note(&scenario) {
+        progress.note(Note::Note(note));
+    }
     progress.note(Note::Status(format!(
         "{}: {} to step {horizon}, {who}, {} on {}",
         scenario.name,
@@ -201,6 +204,38 @@ fn output_dir(options: &SurveyOptions, scenario: &Scenario) -> Result<PathBuf> {
         result => result?,
     }
     Ok(out)
+}
+
+/// What of the scenario the survey leaves out, if anything: it surveys the baseline's
+/// replications only, at the first point of a sweep (named with its values, since the
+/// status line and the manifest would otherwise let the reader assume the baseline's own
+/// parameters).
+fn unused_note(scenario: &Scenario) -> Option<String> {
+    let variants = scenario.variants.len() > 1;
+    let swept = !scenario.sweep.is_empty();
+    let (at, left_out) = match (variants, swept) {
+        (false, false) => return None,
+        (true, false) => (String::new(), "its variants"),
+        (false, true) => (first_point(scenario), "its other sweep points"),
+        (true, true) => (first_point(scenario), "its variants or other sweep points"),
+    };
+    Some(format!(
+        "{}: only the baseline{at} is surveyed, not {left_out}",
+        scenario.name
+    ))
+}
+
+/// " at the first point of its sweep (levers.outreach = 0.5)": where a survey of a swept
+/// scenario runs.
+fn first_point(scenario: &Scenario) -> String {
+    let values = scenario.point_text(&scenario.point_values(0));
+    let named: Vec<String> = scenario
+        .sweep
+        .iter()
+        .zip(values)
+        .map(|(axis, value)| format!("{} = {value}", axis.name()))
+        .collect();
+    format!(" at the first point of its sweep ({})", named.join(", "))
 }
 
 /// Who is surveyed in each run, for the status line.
