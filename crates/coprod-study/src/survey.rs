@@ -241,7 +241,12 @@ fn first_point(scenario: &Scenario) -> String {
 /// Who is surveyed in each run, for the status line.
 fn sample_words(sample: u32, population: u64) -> String {
     match u64::from(sample).cmp(&population) {
-        std::cmp::Ordering::Less => format!("{sample} citizens sampled from each"),
+        std::cmp::Ordering::Less => {
+            format!(
+                "{} sampled from each",
+                crate::estimate::counted(sample, "citizen")
+            )
+        }
         std::cmp::Ordering::Equal => format!("all {population} citizens of each surveyed"),
         std::cmp::Ordering::Greater => format!(
             "all {population} citizens of each surveyed (the population is smaller than \
@@ -497,6 +502,14 @@ fn standardise(raw: &[Vec<f64>]) -> Vec<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The status line's words for who is surveyed: one citizen is not "1 citizens".
+    #[test]
+    fn the_status_line_counts_the_citizens_sampled() {
+        assert_eq!(sample_words(1, 200), "1 citizen sampled from each");
+        assert_eq!(sample_words(500, 5000), "500 citizens sampled from each");
+        assert_eq!(sample_words(200, 200), "all 200 citizens of each surveyed");
+    }
 
     #[test]
     fn standardised_columns_have_mean_0_and_sample_sd_1() {
