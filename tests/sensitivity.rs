@@ -687,3 +687,24 @@ fn a_set_lab_setting_charts_in_the_labs_units() {
     assert!(svg.contains("share of endowment"), "{svg}");
     assert!(!svg.contains("share of effort"));
 }
+
+/// The status line counts in words: a one-step run is "1 step", not "1 steps".
+#[test]
+fn the_status_line_counts_one_step_as_one() {
+    let sandbox = Sandbox::new();
+    let parameters = "\"levers.outreach\" = [0.1, 0.9]";
+    let text = small_scenario(
+        "one-step",
+        "morris",
+        r#"["participation_rate"]"#,
+        parameters,
+    );
+    let options = ["--set", "experiment.steps=1"];
+    let (_, _, stderr) = analyse_with(&sandbox, "one", &text, &options);
+    // One factor: 4 trajectories of 2 points.
+    assert!(
+        stderr.contains("one-step: 8 design points x 1 replication = 8 runs of 1 step on "),
+        "{stderr}"
+    );
+}
+

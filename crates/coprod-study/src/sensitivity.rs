@@ -285,12 +285,12 @@ fn announce(
     progress: &dyn Progress,
 ) {
     progress.note(Note::Status(format!(
-        "{}: {} x {} = {} of {} steps on {}",
+        "{}: {} x {} = {} of {} on {}",
         scenario.name,
         crate::estimate::counted(design_points, "design point"),
         crate::estimate::counted(table.replications as usize, "replication"),
         crate::estimate::counted(table.runs() as usize, "run"),
-        scenario.steps,
+        crate::estimate::counted(scenario.steps, "step"),
         crate::estimate::counted(threads, "thread")
     )));
     if scenario.variants.len() > 1 || !scenario.sweep.is_empty() {
