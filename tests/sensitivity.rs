@@ -708,3 +708,14 @@ fn the_status_line_counts_one_step_as_one() {
     );
 }
 
+/// `--help` names every file the command writes (docs/outputs.md, "Sensitivity
+/// directories"), not only sensitivity.csv and the charts.
+#[test]
+fn help_names_every_file_written() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.cmd(&["sensitivity", "--help"]).assert().success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for file in ["sensitivity.csv", "design.csv", "charts", "manifest.json"] {
+        assert!(help.contains(file), "{file}: {help}");
+    }
+}

@@ -55,8 +55,8 @@ pub(crate) enum Command {
     /// from a run directory's runs.csv; print the files written.
     Compare(CompareArgs),
     /// Global sensitivity analysis of a scenario with a [sensitivity] table: Morris
-    /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv and
-    /// charts to a new output directory.
+    /// elementary effects and Sobol indices with bootstrap CIs; writes sensitivity.csv,
+    /// design.csv, charts and manifest.json to a new output directory.
     Sensitivity(SensitivityArgs),
     /// Estimate the parameters of a scenario's [calibration] table against observed
     /// targets by ABC-SMC; writes posterior.csv, predictive.csv, diagnostics.csv, a chart
