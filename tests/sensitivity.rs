@@ -456,6 +456,10 @@ fn an_output_that_never_varies_has_nan_sobol_indices_and_no_chart() {
             );
         }
     }
+    // An undefined estimate has no interval: empty cells (docs/outputs.md).
+    for row in rows.iter().filter(|r| r[4] == "NaN") {
+        assert!(row[5].is_empty() && row[6].is_empty(), "{row:?}");
+    }
     let share = estimate(&rows, "professional_cost", "orgs.baseline_input", "total");
     assert!(
         share.parse::<f64>().unwrap().is_finite(),
@@ -495,6 +499,7 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
             .find(|r| r[3] == index)
             .unwrap_or_else(|| panic!("no {index} row in {rows:?}"));
         assert_eq!((row[4].as_str(), row[7].as_str()), ("NaN", "0"), "{index}");
+        assert!(row[5].is_empty() && row[6].is_empty(), "{row:?}");
     }
     assert!(
         stderr.contains(

@@ -161,13 +161,23 @@ pub fn morris_indices(
                 mu,
                 mu_star,
                 sigma,
-                mu_ci: percentile_interval(mus),
-                mu_star_ci: percentile_interval(stars),
-                sigma_ci: percentile_interval(sigmas),
+                mu_ci: interval_of(mu, mus),
+                mu_star_ci: interval_of(mu_star, stars),
+                sigma_ci: interval_of(sigma, sigmas),
                 n: ee.len(),
             }
         })
         .collect()
+}
+
+/// The bootstrap interval of an estimate, none (NaN) for an undefined estimate: `sigma`
+/// from one effect is undefined, but a resample that draws its trajectory twice has two
+/// equal effects and a `sigma` of 0, which would give an interval of 0 to 0.
+fn interval_of(estimate: f64, replicates: Vec<f64>) -> Interval {
+    if estimate.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
+    percentile_interval(replicates)
 }
 
 /// (mean, mean absolute value, sample standard deviation).
@@ -244,6 +254,38 @@ mod tests {
         assert_eq!(m[0].n, 0);
         assert!(m[0].mu.is_nan() && m[0].mu_star.is_nan());
         assert!((m[1].mu - 2.0).abs() < 1e-12 && m[1].n == 10);
+    }
+
+    /// A factor that moves in one trajectory only has one effect: `sigma` is undefined, and
+    /// so is its interval (resamples drawing that trajectory twice have a `sigma` of 0).
+    #[test]
+    fn sigma_of_one_effect_has_no_interval() {
+        // One factor, three trajectories; rounding leaves it in place in the last two.
+        let design = MorrisDesign {
+            factors: 1,
+            trajectories: 3,
+            delta: 2.0 / 3.0,
+            points: vec![
+                vec![0.0],
+                vec![2.0 / 3.0],
+                vec![0.5],
+                vec![0.5],
+                vec![0.5],
+                vec![0.5],
+            ],
+            moved: vec![vec![0]; 3],
+        };
+        let y: Vec<f64> = design.points.iter().map(|x| 2.0 * x[0]).collect();
+        let m = &morris_indices(&design, &y, 200, 4)[0];
+        assert_eq!(m.n, 1, "{m:?}");
+        assert!(m.sigma.is_nan(), "{m:?}");
+        assert!(m.sigma_ci.0.is_nan() && m.sigma_ci.1.is_nan(), "{m:?}");
+        // Its mean effect is defined, and so is its interval.
+        assert!((m.mu - 2.0).abs() < 1e-12, "{m:?}");
+        assert!(
+            (m.mu_ci.0 - 2.0).abs() < 1e-12 && (m.mu_ci.1 - 2.0).abs() < 1e-12,
+            "{m:?}"
+        );
     }
 
     #[test]
