@@ -684,6 +684,28 @@ mod tests {
         assert_eq!(cost.realised_position(2.0 / 3.0), 2.0 / 3.0);
     }
 
+    /// docs/sensitivity.md: over [4, 20] a uniform position gives 4 and 20 each in 1 of 32
+    /// draws and each whole number between in 1 of 16 (rounding halves the ends' share).
+    #[test]
+    fn rounding_draws_the_ends_of_a_whole_number_range_half_as_often() {
+        let cap = factor("levers.group_size_cap", 4.0, 20.0);
+        let draws = 32_000;
+        let mut counts = std::collections::BTreeMap::new();
+        for i in 0..draws {
+            let u = (f64::from(i) + 0.5) / f64::from(draws);
+            *counts.entry(cap.value(u) as u32).or_insert(0) += 1;
+        }
+        assert_eq!(counts.len(), 17, "{counts:?}");
+        for (value, count) in counts {
+            let expected = if value == 4 || value == 20 {
+                1000
+            } else {
+                2000
+            };
+            assert_eq!(count, expected, "{value}");
+        }
+    }
+
     #[test]
     fn a_parameter_that_must_be_even_takes_even_values_inside_its_range() {
         let degree = factor("population.ring_degree", 3.0, 9.0);
