@@ -63,7 +63,9 @@ impl Factor {
     /// to the nearest even number in the range for one that must be even
     /// (`population.ring_degree`, which the model refuses odd), halves away from zero.
     pub fn value(&self, u: f64) -> f64 {
-        let v = self.low + u.clamp(0.0, 1.0) * (self.high - self.low);
+        // `low + u (high - low)` can round past `high` (0.3 + 1 x 0.6 is 0.9000000000000001),
+        // which would run, and write to design.csv, a value outside the table's range.
+        let v = (self.low + u.clamp(0.0, 1.0) * (self.high - self.low)).min(self.high);
         let spec = &SPECS[self.param];
         match spec.kind {
             Kind::Int if spec.even_only() => {
@@ -670,6 +672,18 @@ mod tests {
                 "{keys}: {message}"
             );
             assert!(message.contains("more than the 10000000 runs"), "{message}");
+        }
+    }
+
+    /// The ends of the range are the table's own numbers, never a rounding past them.
+    #[test]
+    fn the_ends_of_a_range_are_its_own_numbers() {
+        let outreach = factor("levers.outreach", 0.3, 0.9);
+        assert_eq!(outreach.value(0.0), 0.3);
+        assert_eq!(outreach.value(1.0), 0.9);
+        for i in 0..=1000 {
+            let v = outreach.value(f64::from(i) / 1000.0);
+            assert!((0.3..=0.9).contains(&v), "{v}");
         }
     }
 
