@@ -724,3 +724,45 @@ fn help_names_every_file_written() {
         assert!(help.contains(file), "{file}: {help}");
     }
 }
+
+/// The table's sizes in docs/sensitivity.md state the least value `coprod sensitivity`
+/// accepts, the one its refusal names.
+#[test]
+fn the_documented_least_sizes_are_those_accepted() {
+    let sandbox = Sandbox::new();
+    let docs = read(&root().join("docs").join("sensitivity.md"));
+    for (key, least) in [
+        ("samples", 4),
+        ("trajectories", 2),
+        ("levels", 2),
+        ("replications", 1),
+    ] {
+        let line = docs
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("no `{key}` in the documented table"));
+        assert!(line.contains(&format!("at least {least}")), "{line}");
+        // The small scenario's own size of `key` left out, one below the least put in.
+        let text = small_scenario("sizes", "both", r#"["participation_rate"]"#, "")
+            .lines()
+            .filter(|l| !l.starts_with(&format!("{key} = ")))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .replace(
+                "bootstrap = 20\n",
+                &format!("bootstrap = 20\n{key} = {}\n", least - 1),
+            )
+            + "\"levers.outreach\" = [0.1, 0.9]\n";
+        let file = sandbox.path().join(format!("{key}.toml"));
+        fs::write(&file, text).unwrap();
+        let out = sandbox
+            .cmd(&["check", file.to_str().unwrap()])
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("allowed is a whole number of at least {least}")),
+            "{key}: {stderr}"
+        );
+    }
+}
