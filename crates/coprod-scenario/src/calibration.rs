@@ -95,6 +95,14 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
                 .into(),
         );
     }
+    // The order of the estimated parameters decides the order of every prior draw and of
+    // posterior.csv's columns, so it must not depend on how the names are written: quoted
+    // and dotted keys are flattened from different levels of the table.
+    leaves.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(pair) = leaves.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        let name = &pair[1].0;
+        return err(&["priors", name], format!("`{name}` is listed twice"));
+    }
     let mut estimated = Vec::new();
     for (name, value) in leaves {
         let at = ["priors", name.as_str()];
@@ -356,6 +364,42 @@ mod tests {
 
     fn priors(priors: &str) -> Result<crate::Calibration, crate::ScenarioError> {
         parse(&format!("[calibration.priors]\n{priors}")).map(|s| s.calibration.unwrap())
+    }
+
+    /// The estimated parameters are in order of name however their keys are written (they
+    /// decide the order of the prior draws), and one written both ways is refused.
+    #[test]
+    fn priors_are_in_order_of_name_and_none_twice() {
+        let names = |text: &str| {
+            priors(text)
+                .unwrap()
+                .estimated
+                .iter()
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+        };
+        let sorted = [
+            "behaviour.cc_slope",
+            "citizens.belief_mean",
+            "citizens.trust_mean",
+        ];
+        let mixed = "citizens.trust_mean = { uniform = [0.2, 0.8] }\n\
+                     \"citizens.belief_mean\" = { uniform = [0.2, 0.8] }\n\
+                     behaviour.cc_slope = { uniform = [0.3, 1.2] }\n";
+        assert_eq!(names(mixed), sorted);
+        let quoted = "\"citizens.trust_mean\" = { uniform = [0.2, 0.8] }\n\
+                      \"citizens.belief_mean\" = { uniform = [0.2, 0.8] }\n\
+                      \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n";
+        assert_eq!(names(quoted), sorted);
+        let e = priors(
+            "\"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n\
+             behaviour.cc_slope = { uniform = [0.3, 1.2] }\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("`behaviour.cc_slope` is listed twice"),
+            "{e}"
+        );
     }
 
     #[test]
