@@ -141,6 +141,46 @@ fn shards_compared_against_a_variant_merge_against_it() {
     assert_same_run(&sb.path().join("whole"), &merged);
 }
 
+/// `--replications` and `--seed` given to the shards are recorded in the merged manifest as
+/// by one run with them, as options with the scenario's values they replaced (the page of a
+/// merged lesson says "replications: 1 instead of 2"), not as `--set` options.
+#[test]
+fn options_given_to_the_shards_are_recorded_as_in_one_run() {
+    let sb = Sandbox::new();
+    let options = ["--replications", "1", "--seed", "9"];
+    sweep(&sb, &[&options[..], &["--out", "whole"]].concat())
+        .assert()
+        .success();
+    for i in 0..2 {
+        let out = format!("shards/s{i}");
+        let shard = format!("{i}/2");
+        sweep(
+            &sb,
+            &[&options[..], &["--shard", &shard, "--out", &out]].concat(),
+        )
+        .assert()
+        .success();
+    }
+    sb.cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
+        .assert()
+        .success();
+    let merged = sb.path().join("merged");
+    assert_same_run(&sb.path().join("whole"), &merged);
+    let manifest = manifest_without_timing(&merged);
+    assert_eq!(
+        manifest["settings"],
+        serde_json::json!(["population.n_citizens=120"])
+    );
+    assert_eq!(
+        manifest["options"],
+        serde_json::json!([
+            {"option": "--replications", "key": "experiment.replications", "value": 1,
+             "scenario": 2},
+            {"option": "--seed", "key": "experiment.seed", "value": 9, "scenario": 7}
+        ])
+    );
+}
+
 #[test]
 fn failed_runs_in_shards_merge_like_one_run() {
     let sb = Sandbox::new();

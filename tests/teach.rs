@@ -201,6 +201,17 @@ fn teach_options_reach_the_runs_and_force_replaces_an_earlier_lesson() {
     let replications: std::collections::BTreeSet<&str> =
         runs.iter().map(|r| r[col].as_str()).collect();
     assert_eq!(replications, ["0", "1"].into());
+    // The page says the replications are neither the scenario's 30 nor --quick's 3.
+    assert_eq!(
+        manifest["options"],
+        serde_json::json!([{"option": "--replications", "key": "experiment.replications",
+                            "value": 2, "scenario": 30}])
+    );
+    let page = read(&dir.join("teach.html"));
+    assert!(
+        page.contains("<li><code>replications: 2 instead of 30 (--replications)</code></li>"),
+        "{page}"
+    );
 
     sb.cmd(&args).assert().code(2);
     args.push("--force");

@@ -48,8 +48,8 @@ pub use csv_rows::{InputFileError, read_utf8};
 pub use files::Replacement;
 pub use manifest::{
     ComparisonInfo, ExperimentInfo, InterventionInfo, Lowered, Manifest, MetricInfo, NameValue,
-    ParamValue, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo, Timing,
-    VariantInfo, record_comparison, record_file, report_metrics_first, utc_timestamp,
+    OptionValue, ParamValue, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo,
+    Timing, VariantInfo, record_comparison, record_file, report_metrics_first, utc_timestamp,
 };
 pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
 pub use published::{

@@ -29,6 +29,11 @@ pub struct Manifest {
     pub variants: Vec<VariantInfo>,
     /// `--set` options as typed; they override the scenario in every run.
     pub settings: Vec<String>,
+    /// The `[experiment]` values given by their own options (`--replications`, `--seed`)
+    /// rather than `--set`, with the scenario's values they replaced; absent when none was
+    /// given (and in folders written before coprod recorded them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<OptionValue>,
     /// Whether `--quick` was in force (given, or the default of a plain `coprod run`).
     pub quick: bool,
     /// What `--quick` lowered, which may be nothing; absent without `--quick` (and in
@@ -63,6 +68,19 @@ pub struct QuickLowered {
     pub replications: Option<Lowered>,
     /// Parameters it lowered in some run, in `SPECS` order.
     pub parameters: Vec<String>,
+}
+
+/// An `[experiment]` value that an option of its own gave (`--replications 2`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionValue {
+    /// The option as typed: `--replications`.
+    pub option: String,
+    /// The key it set: `experiment.replications`.
+    pub key: String,
+    /// The value it gave, which the runs used.
+    pub value: u64,
+    /// The scenario's own value, which it replaced.
+    pub scenario: u64,
 }
 
 /// A number before and after `--quick` lowered it.
@@ -371,6 +389,7 @@ pub(crate) fn test_manifest(files: &[&str]) -> Manifest {
         sweep: Vec::new(),
         variants: Vec::new(),
         settings: Vec::new(),
+        options: Vec::new(),
         quick: false,
         quick_lowered: None,
         adaptive: None,

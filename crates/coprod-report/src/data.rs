@@ -14,7 +14,7 @@ use coprod_output::read::{
     Expected, GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries,
     read_manifest, read_parameters_of, read_runs_of, read_summary_of, same_sweep, unlisted_run,
 };
-use coprod_output::{Accumulator, QuickLowered};
+use coprod_output::{Accumulator, OptionValue, QuickLowered};
 
 use crate::classes::{CAP_CLASSES, SIZE_CLASSES, class_of};
 use crate::error::ReportError;
@@ -474,6 +474,16 @@ impl RunData {
         m.get("quick_lowered")
             .and_then(|l| serde_json::from_value(l.clone()).ok())
             .map_or(Quick::Unrecorded, Quick::Lowered)
+    }
+
+    /// The `[experiment]` values that options of their own gave (`--replications 2`), as
+    /// the manifest records them (none in folders written before it did).
+    pub(crate) fn options(&self) -> Vec<OptionValue> {
+        self.manifest
+            .as_ref()
+            .and_then(|m| m.get("options"))
+            .and_then(|o| serde_json::from_value(o.clone()).ok())
+            .unwrap_or_default()
     }
 
     /// Runs that failed (the manifest's `failed_runs`; 0 without a manifest): they have no

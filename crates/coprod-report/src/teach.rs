@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use coprod_output::OptionValue;
 use coprod_plot::{ChartStyle, Series, response_curve, survival_count_curves, time_series};
 
 use crate::classes::CAP_CLASSES;
@@ -1294,6 +1295,7 @@ fn changes_box(data: &RunData) -> String {
         .filter_map(|s| s.as_str())
         .filter(|s| s.starts_with("experiment."));
     changed.extend(settings.map(|s| format!("{} (--set)", s.replacen('=', " = ", 1))));
+    changed.extend(option_changes(&data.options()));
     changed.extend(quick_changes(&data.quick()));
     if changed.is_empty() {
         return "<p class=\"note\">Parameters: the scenario's own, nothing changed.</p>\n".into();
@@ -1483,6 +1485,26 @@ fn unreachable_caps(data: &RunData, analysis: &Analysis) -> String {
         above.join(", "),
         size.largest
     )
+}
+
+/// The `[experiment]` values that options of their own changed (`--replications`), for the
+/// box of changes, in the words of `--quick`'s: "replications: 2 instead of 30
+/// (--replications)". An option that gave the scenario's own value changed nothing.
+fn option_changes(options: &[OptionValue]) -> Vec<String> {
+    options
+        .iter()
+        .filter(|o| o.value != o.scenario)
+        .map(|o| {
+            let noun = match o.key.strip_prefix("experiment.").unwrap_or(&o.key) {
+                "steps" => "months",
+                other => other,
+            };
+            format!(
+                "{noun}: {} instead of {} ({})",
+                o.value, o.scenario, o.option
+            )
+        })
+        .collect()
 }
 
 /// The months and replications `--quick` lowered, for the box of changes (the parameters
@@ -2788,8 +2810,25 @@ mod tests {
             "{}",
             changes_box(&d)
         );
-        // A lesson within the caps: --quick changed nothing, and the box says so.
+        // --replications without --quick: the box says what it replaced, and an option
+        // that gave the scenario's own value changed nothing.
         d.parameters = None;
+        d.manifest = Some(serde_json::json!({
+            "experiment": {"steps": 480},
+            "quick": false,
+            "options": [
+                {"option": "--replications", "key": "experiment.replications", "value": 2,
+                 "scenario": 30},
+                {"option": "--seed", "key": "experiment.seed", "value": 1, "scenario": 1}
+            ]
+        }));
+        assert_eq!(
+            changes_box(&d),
+            "<div class=\"key\"><b>Changed for this run</b> (every number below is from this \
+             run, with these changes):<ul><li><code>replications: 2 instead of 30 \
+             (--replications)</code></li></ul></div>\n"
+        );
+        // A lesson within the caps: --quick changed nothing, and the box says so.
         d.manifest = Some(serde_json::json!({
             "experiment": {"steps": 20},
             "quick": true,

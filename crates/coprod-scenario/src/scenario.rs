@@ -52,6 +52,10 @@ pub struct Scenario {
     /// The steps and replications before `--quick` capped them, so that the outputs can say
     /// what it lowered; `None` without `--quick`.
     pub before_quick: Option<(u32, u32)>,
+    /// `experiment.steps`, `experiment.replications` and `experiment.seed` as the file
+    /// gives them (or their defaults), whatever settings and `--quick` did after: what the
+    /// outputs call the scenario's own value when an option replaced it.
+    written: [(&'static str, u64); 3],
     /// The claim a validation scenario tests (`[validation]`), if any.
     pub validation: Option<Validation>,
     /// The sensitivity analysis of `coprod sensitivity` (`[sensitivity]`), if any.
@@ -310,6 +314,11 @@ impl Scenario {
             pins: Vec::new(),
             quick: false,
             before_quick: None,
+            written: [
+                ("experiment.steps", u64::from(steps)),
+                ("experiment.replications", u64::from(replications)),
+                ("experiment.seed", seed),
+            ],
             validation,
             sensitivity,
             calibration,
@@ -464,6 +473,16 @@ impl Scenario {
         .into_iter()
         .filter(|(_, from, to)| to < from)
         .collect()
+    }
+
+    /// The file's own value (or default) of `experiment.steps`, `experiment.replications`
+    /// or `experiment.seed`, as it was before any setting or `--quick` changed it; `None`
+    /// for another key.
+    pub fn as_written(&self, key: &str) -> Option<u64> {
+        self.written
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     }
 
     /// Under `--quick`: no two sweep points of a variant may run with the same parameters.

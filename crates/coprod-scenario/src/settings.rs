@@ -250,6 +250,31 @@ mod tests {
         assert_eq!((s.steps, s.replications), (1, 1));
     }
 
+    /// The outputs say "2 instead of 30": the file's own value must survive the settings
+    /// and `--quick` that replace it.
+    #[test]
+    fn the_files_experiment_values_outlive_the_settings() {
+        let mut s = Scenario::from_toml(
+            "[experiment]\nsteps = 480\nreplications = 30\nseed = 7\n",
+            "t.toml",
+            "t",
+        )
+        .unwrap();
+        s.apply_settings(&[set("experiment.replications=2"), set("experiment.seed=9")])
+            .unwrap();
+        s.make_quick().unwrap();
+        assert_eq!((s.steps, s.replications, s.seed), (60, 2, 9));
+        assert_eq!(s.as_written("experiment.steps"), Some(480));
+        assert_eq!(s.as_written("experiment.replications"), Some(30));
+        assert_eq!(s.as_written("experiment.seed"), Some(7));
+        assert_eq!(s.as_written("levers.outreach"), None);
+        // A file without the keys has the defaults as its own values.
+        assert_eq!(
+            scenario().as_written("experiment.steps"),
+            Some(u64::from(scenario().steps))
+        );
+    }
+
     #[test]
     fn errors_name_the_option_the_user_typed() {
         // `--replications 0` is reported as `--replications`, not as a `--set` the user

@@ -8,8 +8,8 @@ use std::time::{Instant, SystemTime};
 use coprod_core::SPECS;
 use coprod_output::{
     Completed, ExperimentInfo, InterventionInfo, Lowered, Manifest, MetricInfo, NameValue,
-    ParamValue, ParameterRow, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo,
-    Timing, VariantInfo,
+    OptionValue, ParamValue, ParameterRow, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo,
+    SweepInfo, Timing, VariantInfo,
 };
 use coprod_report::{RunData, Tally};
 use coprod_scenario::{ParamSource, SEED_DERIVATION, Scenario, Setting, run_seed};
@@ -127,8 +127,8 @@ fn manifest_parameters(s: &Scenario) -> Vec<ParamValue> {
         .collect()
 }
 
-/// The manifest of a run directory of `s` (the caller fills in the files, failed runs and
-/// timing of the resume).
+/// The manifest of a run directory of `s` run with `settings` (`--set`, `--replications`
+/// and `--seed`; the caller fills in the files, failed runs and timing of the resume).
 pub(crate) fn manifest(
     s: &Scenario,
     settings: &[Setting],
@@ -160,8 +160,10 @@ pub(crate) fn manifest(
         variants: variant_infos(s),
         settings: settings
             .iter()
+            .filter(|st| st.option.is_none())
             .map(|st| format!("{}={}", st.key, st.value))
             .collect(),
+        options: option_values(s, settings),
         quick,
         quick_lowered: quick.then(|| quick_lowered(s, &parameters)),
         failed_runs: 0,
@@ -177,6 +179,28 @@ pub(crate) fn manifest(
             resumed_at_run: None,
         },
     }
+}
+
+/// The manifest's `options`: each `[experiment]` value among `settings` that an option of
+/// its own gave, as the runs used it, with the scenario's own value.
+fn option_values(s: &Scenario, settings: &[Setting]) -> Vec<OptionValue> {
+    settings
+        .iter()
+        .filter_map(|st| {
+            let option = st.option?;
+            let value = match st.key.as_str() {
+                "experiment.replications" => u64::from(s.replications),
+                "experiment.seed" => s.seed,
+                _ => return None,
+            };
+            Some(OptionValue {
+                option: option.to_string(),
+                key: st.key.clone(),
+                value,
+                scenario: s.as_written(&st.key)?,
+            })
+        })
+        .collect()
 }
 
 /// The manifest's `quick_lowered`: the steps and replications `--quick` lowered, and the

@@ -219,9 +219,9 @@ fn write_merged(
             .append_shard(dir, shard)
             .with_context(|| format!("cannot merge {}", dir.display()))?;
     }
-    let set_options: Vec<Setting> = parse_settings(&recipe.set_options)?;
+    let settings = recorded_settings(recipe)?;
     let failed = writer.failed_runs();
-    let mut manifest = finish::manifest(scenario, &set_options, recipe.quick, started, clock, 1);
+    let mut manifest = finish::manifest(scenario, &settings, recipe.quick, started, clock, 1);
     manifest.failed_runs = failed;
     manifest.files = writer.files();
     let completed = writer
@@ -356,6 +356,18 @@ fn resolve(shard: &ShardInfo) -> Result<Scenario> {
         );
     }
     Ok(scenario)
+}
+
+/// The shards' settings with the options that gave them, as `coprod run` had them: those
+/// not among the `--set` options came from `--replications` or `--seed`.
+fn recorded_settings(recipe: &ShardScenario) -> Result<Vec<Setting>> {
+    let mut settings = parse_settings(&recipe.settings)?;
+    for (setting, text) in settings.iter_mut().zip(&recipe.settings) {
+        if !recipe.set_options.contains(text) {
+            setting.option = crate::shipped::option_of(&setting.key);
+        }
+    }
+    Ok(settings)
 }
 
 fn parse_settings(texts: &[String]) -> Result<Vec<Setting>> {

@@ -585,7 +585,7 @@ fn run_manifest(
     clock: Instant,
 ) -> Manifest {
     let mut manifest =
-        finish::manifest(&p.scenario, &o.settings, p.quick, started, clock, o.threads);
+        finish::manifest(&p.scenario, &p.settings, p.quick, started, clock, o.threads);
     manifest.failed_runs = writer.failed_runs();
     manifest.files = writer.files();
     manifest.timing.resumed_at_run = writer.resumed_at().filter(|n| *n > 0);

@@ -124,6 +124,20 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
     )
 }
 
+/// The `[experiment]` keys that have an option of their own, with the option.
+const EXPERIMENT_OPTIONS: [(&str, &str); 2] = [
+    ("experiment.replications", "--replications"),
+    ("experiment.seed", "--seed"),
+];
+
+/// The option of its own that sets `key` (`--replications` for
+/// `experiment.replications`), if it has one.
+pub(crate) fn option_of(key: &str) -> Option<&'static str> {
+    EXPERIMENT_OPTIONS
+        .into_iter()
+        .find_map(|(k, option)| (k == key).then_some(option))
+}
+
 /// `--set` options followed by `--replications` and `--seed`, which are shorthands for
 /// `--set experiment.replications=N` and `--set experiment.seed=S`. Both forms of one
 /// setting are refused: one would silently win, while the manifest records the other.
@@ -133,15 +147,8 @@ pub(crate) fn with_experiment_options(
     seed: Option<u64>,
 ) -> Result<Vec<Setting>> {
     let mut all = settings.to_vec();
-    let options = [
-        (
-            "experiment.replications",
-            "--replications",
-            replications.map(u64::from),
-        ),
-        ("experiment.seed", "--seed", seed),
-    ];
-    for (key, option, value) in options {
+    let values = [replications.map(u64::from), seed];
+    for ((key, option), value) in EXPERIMENT_OPTIONS.into_iter().zip(values) {
         let Some(value) = value else { continue };
         if settings.iter().any(|s| s.key == key) {
             bail!(
