@@ -525,12 +525,13 @@ fn a_survey_refuses_an_existing_result_naming_what_it_holds() {
     for (out, says) in [
         (
             "s",
-            "error: output directory s already exists and holds a survey result\n\nhint: use --out DIR",
+            "error: output directory s already exists and holds a survey result\n\nhint: write \
+             elsewhere with another --out DIR",
         ),
         (
             "sa",
             "error: output directory sa already exists and holds a sensitivity result\n\nhint: \
-             write elsewhere with --out DIR",
+             write elsewhere with another --out DIR",
         ),
         (
             "notes",

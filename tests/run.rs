@@ -595,7 +595,8 @@ fn a_dangling_link_as_out_is_refused_up_front() {
 }
 
 /// Without `--force`, the refusal suggests `--force` only where it would be obeyed: for a
-/// run directory, not for a calibration, which `coprod run --force` never replaces.
+/// run directory, not for a calibration, which `coprod run --force` never replaces; and,
+/// the directory being the one `--out` named, another `--out` rather than `--out` again.
 #[test]
 fn the_exists_hint_suggests_force_only_for_a_result_of_its_own_command() {
     let sb = Sandbox::new();
@@ -610,7 +611,7 @@ fn the_exists_hint_suggests_force_only_for_a_result_of_its_own_command() {
         .code(2)
         .stderr(predicate::str::contains(
             "output directory fit already exists and holds a calibration result\n\n\
-             hint: write elsewhere with --out DIR",
+             hint: write elsewhere with another --out DIR",
         ))
         .stderr(predicate::str::contains("--force").not());
     sb.small_run(&["baseline", "--out", "run"])
@@ -620,7 +621,8 @@ fn the_exists_hint_suggests_force_only_for_a_result_of_its_own_command() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "output directory run already exists\n\nhint: use --force to replace it",
+            "output directory run already exists\n\nhint: use --force to replace it, or another \
+             --out DIR to write elsewhere",
         ));
 }
 

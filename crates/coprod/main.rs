@@ -39,6 +39,7 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let out_options = OutOptions::of(&cli.command);
     let stdout = io::stdout();
     let mut out = Stdout::new(stdout.lock());
     let result = dispatch(cli.command, &mut out).and_then(|status| {
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
             ExitCode::from(progress::INTERRUPTED)
         }
         Err(err) => {
-            say!("error: {}", message(&err));
+            say!("error: {}", message(&err, out_options));
             ExitCode::from(2)
         }
     }
@@ -143,16 +144,47 @@ fn default_threads(cores: usize) -> usize {
     cores.clamp(1, cli::MAX_THREADS as usize)
 }
 
+/// What the command line says of the output directory, for the hints of a refused one.
+#[derive(Clone, Copy)]
+struct OutOptions {
+    /// `--out` was given: the hint then asks for another one, as the same would be refused.
+    given: bool,
+    /// The command's `--force` replaces an earlier result in the output directory.
+    force: bool,
+}
+
+impl OutOptions {
+    fn of(command: &Command) -> OutOptions {
+        let (given, force) = match command {
+            Command::Run(a) => (a.out.is_some(), true),
+            Command::Teach(a) => (a.out.is_some(), true),
+            Command::Validate(a) => (a.out.is_some(), true),
+            Command::Sensitivity(a) => (a.out.is_some(), true),
+            Command::Merge(a) => (a.out.is_some(), true),
+            Command::Survey(a) => (a.out.is_some(), false),
+            Command::Calibrate(a) => (a.out.is_some(), false),
+            // Its --force is for the job's folder; --replace-results for the output.
+            Command::Slurm(a) => (a.out.is_some(), false),
+            _ => (false, false),
+        };
+        OutOptions { given, force }
+    }
+}
+
 /// The error with its causes, and a hint for the errors that have an obvious fix.
-fn message(err: &StudyError) -> String {
+fn message(err: &StudyError, out: OutOptions) -> String {
     let mut text = coprod_study::chain(err);
+    let elsewhere = coprod_study::another_out(out.given);
     match err.output_error() {
-        Some(OutputError::Exists { other: None, .. }) => {
-            text.push_str("\n\nhint: use --force to replace it, or --out DIR to write elsewhere");
+        Some(OutputError::Exists { other: None, .. }) if out.force => {
+            text.push_str(&format!(
+                "\n\nhint: use --force to replace it, or {elsewhere} to write elsewhere"
+            ));
         }
-        // `--force` would be refused: it replaces only a result of this command.
-        Some(OutputError::Exists { other: Some(_), .. }) => {
-            text.push_str("\n\nhint: write elsewhere with --out DIR");
+        // `--force` would be refused (it replaces only a result of this command), or the
+        // command has none.
+        Some(OutputError::Exists { .. }) => {
+            text.push_str(&format!("\n\nhint: write elsewhere with {elsewhere}"));
         }
         Some(OutputError::NotARunDir { .. }) => {
             text.push_str("\n\nhint: choose an empty or new directory with --out DIR");

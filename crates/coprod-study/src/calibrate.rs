@@ -266,9 +266,10 @@ pub(crate) fn write_checkpoints(out: &Path, generations: &[Generation]) -> Resul
     Ok(())
 }
 
-/// Creates `out` (or, with `resume`, checks that it holds a calibration).
-pub(crate) fn prepare(out: &Path, resume: bool) -> Result<()> {
-    crate::run::refuse_file_as_out(out)?;
+/// Creates `out` (or, with `resume`, checks that it holds a calibration); `given`: it was
+/// named with `--out`.
+pub(crate) fn prepare(out: &Path, resume: bool, given: bool) -> Result<()> {
+    crate::run::refuse_file_as_out(out, given)?;
     let dir = out.join(CHECKPOINTS);
     if !resume {
         if out.exists() && !out.join(CHECKPOINTS).is_dir() {
@@ -281,8 +282,9 @@ pub(crate) fn prepare(out: &Path, resume: bool) -> Result<()> {
         if out.exists() {
             bail!(
                 "output directory {} already exists\n\nhint: use --resume to continue it, or \
-                 --out DIR to write elsewhere",
-                out.display()
+                 {} to write elsewhere",
+                out.display(),
+                crate::run::another_out(given)
             );
         }
         std::fs::create_dir_all(&dir)
@@ -535,6 +537,28 @@ pub(crate) fn reproduce(args: &CalibrateOptions, seed: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// An existing calibration folder is refused with a way to another one that fits how it
+    /// was chosen: another `--out` when one was given, `--out` when it is the default.
+    #[test]
+    fn an_existing_calibration_folder_gets_a_hint_that_fits() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("fit");
+        super::prepare(&out, false, true).unwrap();
+        let given = super::prepare(&out, false, true).unwrap_err().to_string();
+        assert!(
+            given.ends_with(
+                "hint: use --resume to continue it, or another --out DIR to write \
+                             elsewhere"
+            ),
+            "{given}"
+        );
+        let default = super::prepare(&out, false, false).unwrap_err().to_string();
+        assert!(
+            default.ends_with("hint: use --resume to continue it, or --out DIR to write elsewhere"),
+            "{default}"
+        );
+    }
+
     /// An incomplete generation is reported as such, with the generation that is the
     /// posterior, not with the previous generation's ESS as if it were its own.
     #[test]

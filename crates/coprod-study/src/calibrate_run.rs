@@ -251,7 +251,7 @@ pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<
     let setup = Setup::new(args)?;
     let out = &setup.out;
     let created = first_missing_ancestor(out);
-    prepare(out, args.resume)?;
+    prepare(out, args.resume, args.out.is_some())?;
     let result = run_whole(&setup, options, progress, clock);
     // A new directory without a finished generation holds nothing to resume from, and
     // would only make the next attempt refuse the directory (or, once the scenario or the

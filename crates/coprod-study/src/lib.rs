@@ -64,7 +64,7 @@ pub use published::{
     PUBLISHED_CSV, PublishedComparison, PublishedRow, check_published, write_published,
 };
 pub use resume::{Interrupted, Resumable};
-pub use run::{ResumedBy, RunOptions, RunSummary, Study};
+pub use run::{ResumedBy, RunOptions, RunSummary, Study, another_out};
 pub use sensitivity::{SensitivityOptions, SensitivitySummary, sensitivity};
 pub use shard_arg::{FROM_SLURM, ShardArg, parse_shard};
 pub use shipped::{DEFAULT_SCENARIO, SHIPPED};

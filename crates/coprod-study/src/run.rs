@@ -25,13 +25,26 @@ use crate::{compare, estimate, finish, shard};
 /// Where default output directories go, relative to the working directory.
 pub(crate) const OUTPUTS: &str = "outputs";
 
-/// Refuses an `--out` that is a file: the commands that write a folder of their own say so
-/// plainly instead of calling the file a directory that "already exists".
-pub(crate) fn refuse_file_as_out(out: &Path) -> Result<()> {
+/// How a hint names a way to another output directory: "another --out DIR" when `--out`
+/// was `given` (the same one would be refused again), else "--out DIR".
+pub fn another_out(given: bool) -> &'static str {
+    if given {
+        "another --out DIR"
+    } else {
+        "--out DIR"
+    }
+}
+
+/// Refuses an output directory that is a file: the commands that write a folder of their
+/// own say so plainly instead of calling the file a directory that "already exists".
+/// `given`: it was named with `--out` (else it is the command's default folder).
+pub(crate) fn refuse_file_as_out(out: &Path, given: bool) -> Result<()> {
     if out.is_file() {
         bail!(
-            "--out {} is a file, not a directory\n\nhint: choose a directory with --out DIR",
-            out.display()
+            "{} {} is a file, not a directory\n\nhint: choose a directory with {}",
+            if given { "--out" } else { "output directory" },
+            out.display(),
+            another_out(given)
         );
     }
     Ok(())
@@ -824,6 +837,30 @@ pub(crate) fn explain(err: OutputError) -> StudyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An output directory the user named is refused with a hint to name another one, not
+    /// to "use --out DIR" again; a default folder is not called `--out`.
+    #[test]
+    fn a_refused_output_directory_is_named_as_it_was_chosen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("afile");
+        std::fs::write(&file, "mine").unwrap();
+        let given = refuse_file_as_out(&file, true).unwrap_err().to_string();
+        assert!(
+            given.ends_with(
+                "afile is a file, not a directory\n\nhint: choose a directory with \
+                             another --out DIR"
+            ) && given.starts_with("--out "),
+            "{given}"
+        );
+        let default = refuse_file_as_out(&file, false).unwrap_err().to_string();
+        assert!(
+            default.starts_with("output directory ")
+                && default.ends_with("hint: choose a directory with --out DIR"),
+            "{default}"
+        );
+        assert!(refuse_file_as_out(tmp.path(), true).is_ok());
+    }
 
     /// A failure after the runs were saved says where they are and how to finish, while the
     /// partial directory is there; otherwise the error is left as it was.

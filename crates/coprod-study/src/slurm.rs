@@ -105,13 +105,14 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
             &scenario.name,
         )),
     };
-    crate::run::refuse_file_as_out(&out)?;
+    crate::run::refuse_file_as_out(&out, args.out.is_some())?;
     // The merge job would fail only after the cluster work is done: refuse now.
     if out.exists() && !args.replace_results {
         bail!(
-            "output directory {} already exists\n\nhint: choose another --out DIR, or add \
+            "output directory {} already exists\n\nhint: write elsewhere with {}, or add \
              --replace-results to let the merge job replace it",
-            out.display()
+            out.display(),
+            crate::run::another_out(args.out.is_some())
         );
     }
     let (job_dir, script) = job_files(
@@ -164,8 +165,9 @@ pub(crate) fn job_files(
         if !force {
             bail!(
                 "{} already exists (the script, logs and shards of an earlier submission)\n\n\
-                 hint: use --force to replace them, or --out DIR to write elsewhere",
-                job_dir.display()
+                 hint: use --force to replace them, or {} to write elsewhere",
+                job_dir.display(),
+                crate::run::another_out(given.is_some())
             );
         }
         if !script.is_file() {

@@ -68,13 +68,14 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             .join(crate::run::OUTPUTS)
             .join(format!("{}-calibration", scenario.name)),
     };
-    crate::run::refuse_file_as_out(&out)?;
+    crate::run::refuse_file_as_out(&out, args.out.is_some())?;
     if out.exists() {
         bail!(
-            "output directory {} already exists\n\nhint: choose another --out DIR; a \
+            "output directory {} already exists\n\nhint: write elsewhere with {}; a \
              calibration this script started continues when you submit it again (sbatch \
              SCRIPT run)",
-            out.display()
+            out.display(),
+            crate::run::another_out(args.out.is_some())
         );
     }
     let (job_dir, script) = job_files(

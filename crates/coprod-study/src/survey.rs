@@ -190,16 +190,17 @@ fn output_dir(options: &SurveyOptions, scenario: &Scenario) -> Result<PathBuf> {
             &format!("{}-survey", scenario.name),
         ));
     };
-    crate::run::refuse_file_as_out(&out)?;
+    crate::run::refuse_file_as_out(&out, true)?;
     // An empty directory may be used as is, as for every command (docs/outputs.md); any
     // other is refused, naming what it holds (another command's result, or no result).
     // The command has no --force, so an earlier survey is refused without suggesting one.
     let survey = coprod_output::Existing::Refuse(coprod_output::Kind::Survey);
     match coprod_output::RunDir::check(&out, survey) {
         Err(coprod_output::OutputError::Exists { other: None, .. }) => bail!(
-            "output directory {} already exists and holds a survey result\n\nhint: use --out \
-             DIR",
-            out.display()
+            "output directory {} already exists and holds a survey result\n\nhint: write \
+             elsewhere with {}",
+            out.display(),
+            crate::run::another_out(true)
         ),
         result => result?,
     }
