@@ -36,6 +36,24 @@ pub fn percent(share: f64, decimals: usize) -> String {
         .unwrap_or_else(|| format!("{points:.1e}%"))
 }
 
+/// A number with `decimals` decimals, or in scientific form with two significant digits
+/// when it is not 0 but would read as 0 with them (6e-5 as "6.0e-5", not "0.000", which
+/// would say that it is 0); "n/a" when it is not a number. -0 reads as 0.
+pub(crate) fn number(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    if v == 0.0 {
+        return format!("{:.decimals$}", 0.0);
+    }
+    let shown = format!("{v:.decimals$}");
+    if shown.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        shown
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
 /// "a", "a and b", "a, b and c".
 pub(crate) fn and_list(items: &[&str]) -> String {
     match items.split_last() {
@@ -164,6 +182,18 @@ mod tests {
         );
         let missing = dir.path().join("missing.png");
         assert!(inline_png(&missing, "x").is_err());
+    }
+
+    #[test]
+    fn a_number_that_is_not_0_never_reads_as_0() {
+        assert_eq!(number(0.41234, 3), "0.412");
+        assert_eq!(number(1.005, 2), "1.00");
+        assert_eq!(number(0.004, 2), "4.0e-3");
+        assert_eq!(number(6e-5, 3), "6.0e-5");
+        assert_eq!(number(-6e-5, 3), "-6.0e-5");
+        assert_eq!(number(0.0, 2), "0.00");
+        assert_eq!(number(-0.0, 2), "0.00");
+        assert_eq!(number(f64::NAN, 2), "n/a");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::charts::ChartFile;
 use crate::data::{Quick, RunData, metric_unit};
 use crate::error::ReportError;
-use crate::html::{and_list, counted, escape, escape_with_code, inline_png, page};
+use crate::html::{and_list, counted, escape, escape_with_code, inline_png, number, page};
 
 /// The name of the report page in a run directory.
 pub const INDEX_HTML: &str = "index.html";
@@ -263,11 +263,9 @@ fn relative(base: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Formats a number for tables: up to 4 significant decimals.
+/// Formats a number for tables: up to 4 significant decimals, or 2 significant digits in
+/// scientific form for a value that is not 0 but too small for 3 decimals ("6.0e-5").
 pub(crate) fn fmt_num(v: f64) -> String {
-    if !v.is_finite() {
-        return "n/a".into();
-    }
     let a = v.abs();
     let decimals = if a >= 100.0 {
         1
@@ -276,7 +274,7 @@ pub(crate) fn fmt_num(v: f64) -> String {
     } else {
         3
     };
-    format!("{v:.decimals$}")
+    number(v, decimals)
 }
 
 /// summary.csv's rows that `keep` selects, with a column of 95% intervals if `intervals`.
@@ -866,6 +864,13 @@ mod tests {
         assert_eq!(fmt_num(-1.5), "-1.50");
         assert_eq!(fmt_num(0.41234), "0.412");
         assert_eq!(fmt_num(0.0), "0.000");
+        assert_eq!(fmt_num(-0.0), "0.000");
+        // A value that is not 0 never reads as 0: it gets two significant digits.
+        assert_eq!(fmt_num(6e-5), "6.0e-5");
+        assert_eq!(fmt_num(-0.00012), "-1.2e-4");
+        assert_eq!(fmt_num(0.0004999), "5.0e-4");
+        assert_eq!(fmt_num(0.0005), "0.001");
+        assert_eq!(fmt_num(0.0012), "0.001");
     }
 
     /// runs.csv of `replications` baseline runs at the sweep point `point`, without metrics.

@@ -23,7 +23,7 @@ use crate::classes::CAP_CLASSES;
 use crate::data::{Estimate, Quick, RunData};
 use crate::error::ReportError;
 use crate::forces::{Force, Forces, factors, strongest_against};
-use crate::html::{and_list, escape, inline_png, page};
+use crate::html::{and_list, escape, inline_png, number, page, percent};
 use crate::lifetimes::{Lifetimes, cap_survival_classes};
 
 /// The name of the teaching page.
@@ -326,7 +326,7 @@ fn regime_label(service: &str, variant: &str) -> String {
 /// A share as a whole percentage: "42%" (with decimals only where whole percents would
 /// show a share strictly between 0 and 1 as "0%" or "100%").
 fn pct(v: f64) -> String {
-    crate::html::percent(v, 0)
+    percent(v, 0)
 }
 
 /// A difference of shares in percentage points: "+31" ("0" only for exactly 0). A value
@@ -836,34 +836,31 @@ fn membership_note(r: &Regime) -> String {
     s
 }
 
-/// A share of citizens with its interval, as "12.3% (10.1% to 14.5%)" (or "n/a").
+/// A share of citizens with its interval, as "12.3% (10.1% to 14.5%)" (or "n/a"); a share
+/// above 0 never reads as "0.0%".
 fn share_with_ci(e: &Estimate) -> String {
     if !e.mean.is_finite() {
         return "n/a".to_string();
     }
     let ci = e.ci.map_or_else(String::new, |c| {
         let (lo, hi) = crate::data::clip01(c);
-        format!(" ({:.1}% to {:.1}%)", lo * 100.0, hi * 100.0)
+        format!(" ({} to {})", percent(lo, 1), percent(hi, 1))
     });
-    format!("{:.1}%{ci}", e.mean * 100.0)
+    format!("{}{ci}", percent(e.mean, 1))
 }
 
-/// A factor as "×0.67" (or "n/a").
+/// A factor as "×0.67" (or "n/a"); one above 0 never reads as "×0.00".
 fn times(v: f64) -> String {
     if v.is_finite() {
-        format!("×{v:.2}")
+        format!("×{}", dec(v))
     } else {
         "n/a".into()
     }
 }
 
-/// A number with two decimals (or "n/a").
+/// A number with two decimals (or "n/a"); one that is not 0 never reads as "0.00".
 fn dec(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.2}")
-    } else {
-        "n/a".into()
-    }
+    number(v, 2)
 }
 
 /// The comparisons that explain the best size: from the best to the next smaller and the
@@ -2758,6 +2755,26 @@ mod tests {
         ] {
             assert!(text.contains(row), "{row}\n{text}");
         }
+    }
+
+    /// A share of citizens or a factor that is not 0 is never shown as 0: a table cell of
+    /// "0.0%" would say that no citizen was in a group.
+    #[test]
+    fn small_shares_and_factors_do_not_read_as_0() {
+        let e = |mean: f64, ci: Option<(f64, f64)>| Estimate { mean, ci, n: 3 };
+        assert_eq!(
+            share_with_ci(&e(0.0004, Some((-0.001, 0.002)))),
+            "0.04% (0.0% to 0.2%)"
+        );
+        assert_eq!(
+            share_with_ci(&e(0.123, Some((0.101, 0.145)))),
+            "12.3% (10.1% to 14.5%)"
+        );
+        assert_eq!(share_with_ci(&e(0.9996, None)), "99.96%");
+        assert_eq!(times(0.003), "×3.0e-3");
+        assert_eq!(times(0.67), "×0.67");
+        assert_eq!(dec(0.0), "0.00");
+        assert_eq!(dec(0.001), "1.0e-3");
     }
 
     #[test]
