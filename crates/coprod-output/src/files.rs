@@ -96,7 +96,7 @@ pub struct Replacement {
 impl Replacement {
     /// Starts a set of files that will replace those at the same relative paths in `dir`.
     pub fn new(dir: &Path) -> Result<Replacement, OutputError> {
-        let tmp = dir.join(format!("{REPLACEMENT_PREFIX}{}", std::process::id()));
+        let tmp = replacement_dir(dir);
         if tmp.exists() {
             fs::remove_dir_all(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
         }
@@ -159,6 +159,11 @@ impl Replacement {
 
 /// The name of a [`Replacement`]'s temporary directory, before the process id.
 const REPLACEMENT_PREFIX: &str = ".coprod-new.";
+
+/// The temporary directory of this process's [`Replacement`] of files in `dir`.
+pub(crate) fn replacement_dir(dir: &Path) -> PathBuf {
+    dir.join(format!("{REPLACEMENT_PREFIX}{}", std::process::id()))
+}
 
 /// Removes the temporary directories that replacements of killed processes left in `dir`
 /// (best effort). Where the system cannot say whether a process is running (no `/proc`),

@@ -496,6 +496,24 @@ pub fn partial_dir(target: &Path) -> PathBuf {
     sibling(target, "partial")
 }
 
+/// `text` (a message) with the paths of `target`'s working folders, its partial directory
+/// and this process's replacement folders in it or in `target`, written as the paths they
+/// will have in `target`: a warning printed after the result is moved into place must not
+/// name a folder that no longer exists.
+pub fn final_paths(text: &str, target: &Path) -> String {
+    let partial = partial_dir(target);
+    // The longest first: a replacement folder inside the partial directory.
+    let working = [
+        crate::files::replacement_dir(&partial),
+        partial,
+        crate::files::replacement_dir(target),
+    ];
+    let target = target.display().to_string();
+    working.iter().fold(text.to_string(), |text, dir| {
+        text.replace(&dir.display().to_string(), &target)
+    })
+}
+
 fn parent_of(target: &Path) -> PathBuf {
     match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -517,6 +535,27 @@ mod tests {
 
     /// The part of a run directory's manifest that says what it is.
     const RUN_MANIFEST: &str = r#"{"experiment": {}}"#;
+
+    /// A message about a file drawn in the working folders names it where it will be.
+    #[test]
+    fn messages_name_the_paths_of_the_result_not_of_its_working_folders() {
+        let target = Path::new("outputs/study");
+        let charts = crate::files::replacement_dir(&partial_dir(target)).join("charts/a.png");
+        let text = format!(
+            "failed to draw {}; {} has runs.csv; {}",
+            charts.display(),
+            partial_dir(target).join("runs.csv").display(),
+            crate::files::replacement_dir(target)
+                .join("index.html")
+                .display()
+        );
+        assert_eq!(
+            final_paths(&text, target),
+            "failed to draw outputs/study/charts/a.png; outputs/study/runs.csv has runs.csv; \
+             outputs/study/index.html"
+        );
+        assert_eq!(final_paths("outputs/other/x", target), "outputs/other/x");
+    }
 
     /// `--force` of one command replaces only its own kind of result: a calibration (with
     /// or without `kind`, as written before it had one) survives `coprod run --force`.

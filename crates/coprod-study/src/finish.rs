@@ -16,7 +16,7 @@ use coprod_scenario::{ParamSource, SEED_DERIVATION, Scenario, Setting, run_seed}
 
 use crate::compare;
 use crate::error::{Context, Result};
-use crate::progress::{Note, Progress};
+use crate::progress::{AtTarget, Note, Progress};
 
 /// The files derived from the CSVs (comparison.csv for scenarios with variants, charts and
 /// index.html), then the move into place. Shared by `coprod run` and `coprod merge`, so a
@@ -32,6 +32,12 @@ pub(crate) fn finish(
     tally: Option<Tally>,
     progress: &dyn Progress,
 ) -> Result<(PathBuf, Option<RunData>)> {
+    // Everything below is written in the partial directory, and its warnings (a chart not
+    // drawn) are read once the directory is in place: they name the files there.
+    let progress = &AtTarget {
+        inner: progress,
+        target,
+    };
     let swept: Vec<String> = scenario
         .sweep
         .iter()

@@ -4,7 +4,7 @@
 //!
 //! Imports nothing of ours but the resume record.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use coprod_output::RunDir;
 
@@ -129,6 +129,58 @@ impl Drop for Discard<'_> {
     }
 }
 
+/// Passes everything on to `inner`, with the paths of `target`'s working folders in its
+/// messages written as the paths they will have in `target`
+/// ([`coprod_output::final_paths`]): for the work done in a result's partial directory just
+/// before it moves into place, whose messages are read once it has.
+pub(crate) struct AtTarget<'a> {
+    pub(crate) inner: &'a dyn Progress,
+    pub(crate) target: &'a Path,
+}
+
+impl Progress for AtTarget<'_> {
+    fn start(&self, total: u64) {
+        self.inner.start(total);
+    }
+
+    fn advance(&self, n: u64) {
+        self.inner.advance(n);
+    }
+
+    fn finish(&self) {
+        self.inner.finish();
+    }
+
+    fn note(&self, note: Note) {
+        let at_target = |text: String| coprod_output::final_paths(&text, self.target);
+        self.inner.note(match note {
+            Note::Status(text) => Note::Status(at_target(text)),
+            Note::Note(text) => Note::Note(at_target(text)),
+            Note::Warning(text) => Note::Warning(at_target(text)),
+        });
+    }
+
+    fn resumable(&self, resumable: &Resumable) {
+        self.inner.resumable(resumable);
+    }
+
+    fn on_interrupt(&self, what: &str) {
+        self.inner.on_interrupt(what);
+    }
+
+    fn discard_made(&self, make: &mut dyn FnMut() -> Option<PathBuf>) {
+        self.inner.discard_made(make);
+    }
+
+    fn keep_on_interrupt(&self) {
+        self.inner.keep_on_interrupt();
+    }
+
+    fn cancelled(&self) -> bool {
+        self.inner.cancelled()
+    }
+}
+
 /// Progress that shows nothing and never cancels.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Silent;
@@ -145,6 +197,7 @@ mod tests {
     #[derive(Default)]
     struct Recorder {
         named: Mutex<Vec<Option<PathBuf>>>,
+        notes: Mutex<Vec<Note>>,
     }
 
     impl Progress for Recorder {
@@ -152,6 +205,36 @@ mod tests {
             let made = make();
             self.named.lock().unwrap().push(made);
         }
+
+        fn note(&self, note: Note) {
+            self.notes.lock().unwrap().push(note);
+        }
+    }
+
+    /// A warning about a file of a result still in its partial directory (a chart that could
+    /// not be drawn) names the file where the result will be, not the partial directory,
+    /// which is gone when the warning is read.
+    #[test]
+    fn messages_at_the_target_name_its_final_paths() {
+        let recorder = Recorder::default();
+        let target = Path::new("outputs/study");
+        let partial = coprod_output::partial_dir(target);
+        let at = AtTarget {
+            inner: &recorder,
+            target,
+        };
+        at.note(Note::Warning(format!(
+            "no charts: {}: bad line",
+            partial.join("runs.csv").display()
+        )));
+        at.note(Note::Note("no comparison chart for `x`".into()));
+        assert_eq!(
+            *recorder.notes.lock().unwrap(),
+            [
+                Note::Warning("no charts: outputs/study/runs.csv: bad line".into()),
+                Note::Note("no comparison chart for `x`".into())
+            ]
+        );
     }
 
     /// The partial directory is named from within its making (so an interruption cannot
