@@ -135,8 +135,11 @@ const LAB_METRICS: [&str; 1] = ["mean_contribution"];
 const MAX_SERIES: usize = 8;
 const MAX_PANELS: usize = 4;
 const MAX_FOREST_ROWS: usize = 16;
-/// The end of a caption of a run with one replication, which has no interval or band.
-const NO_INTERVAL: &str = ". No interval: the run has one replication.";
+/// The end of a caption of a run with one replication in runs.csv, which has no interval
+/// or band, and why.
+fn no_interval(data: &RunData) -> String {
+    format!(". No interval: {}.", data.no_interval_reason())
+}
 
 /// Draws the selected charts of `data` into `charts_dir` (created if needed).
 ///
@@ -328,9 +331,9 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         " Runs of every sweep point are pooled.".into()
     };
     let band = if one_replication {
-        NO_INTERVAL
+        no_interval(data)
     } else {
-        ", with its 95% confidence band."
+        ", with its 95% confidence band.".into()
     };
     let when = if data.is_lab() {
         "in each round"
@@ -497,7 +500,7 @@ fn response_series(data: &RunData, metric: &str, axis: usize) -> Vec<Series> {
 /// The end of a response curve's caption: what its intervals are, and how they are cut.
 fn response_intervals(data: &RunData, metric: &str) -> String {
     if data.replications() < 2 {
-        return NO_INTERVAL.to_string();
+        return no_interval(data);
     }
     let cut = if is_bounded_01(metric) {
         ", clipped to 0–1"
@@ -593,10 +596,11 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         &format!("forest_{}", slug(metric)),
     );
     let forest_interval = if data.replications() < 2 {
-        NO_INTERVAL
+        no_interval(data)
     } else {
         ", with its 95% confidence interval. Intervals that miss zero are differences the \
          replications can tell apart."
+            .into()
     };
     let caption = if rows_needed <= MAX_FOREST_ROWS {
         format!(
@@ -1052,6 +1056,19 @@ mod tests {
         for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
             assert!(drawn(&two, kind)[0].caption.contains("95%"), "{kind}");
         }
+        // Two replications of which one failed: the caption says so, not "one replication".
+        let mut failed = with_steps(run(&[vec![vec![0.2]], vec![vec![0.3]]]));
+        failed.manifest = Some(serde_json::json!({"experiment": {"replications": 2}}));
+        for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
+            let caption = &drawn(&failed, kind)[0].caption;
+            assert!(
+                caption.contains(
+                    "No interval: the runs that succeeded are of one replication (failures.csv \
+                     lists the others)."
+                ),
+                "{kind}: {caption}"
+            );
+        }
     }
 
     #[test]
@@ -1328,7 +1345,10 @@ mod tests {
             ", with 95% confidence intervals over replications (summary.csv)."
         );
         let one = run(&[vec![vec![0.5]]]);
-        assert_eq!(response_intervals(&one, "participation_rate"), NO_INTERVAL);
+        assert_eq!(
+            response_intervals(&one, "participation_rate"),
+            ". No interval: the run has one replication."
+        );
     }
 
     /// `d` with one group of 5 members in every run of the baseline, formed at step 0 and

@@ -403,6 +403,23 @@ impl RunData {
         seen.len()
     }
 
+    /// Why the estimates have no interval when runs.csv holds fewer than two replications:
+    /// the run had one, or its other replications failed (the manifest's
+    /// `experiment.replications` says how many it had).
+    pub(crate) fn no_interval_reason(&self) -> &'static str {
+        let planned = self
+            .manifest
+            .as_ref()
+            .and_then(|m| m.pointer("/experiment/replications"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(self.replications() as u64);
+        match self.replications() {
+            _ if planned <= 1 => "the run has one replication",
+            0 => "no run succeeded (failures.csv says why)",
+            _ => "the runs that succeeded are of one replication (failures.csv lists the others)",
+        }
+    }
+
     /// The distinct values of swept parameter `axis` in order of first appearance.
     pub fn axis_values(&self, axis: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

@@ -180,8 +180,8 @@ fn summary_section(body: &mut String, data: &RunData) {
     } else {
         let _ = writeln!(
             body,
-            "<p class=\"note\">Mean over replications (summary.csv). No interval: the run has one \
-             replication.</p>"
+            "<p class=\"note\">Mean over replications (summary.csv). No interval: {}.</p>",
+            data.no_interval_reason()
         );
     }
     let scenario = data.report_metrics();
@@ -231,8 +231,9 @@ fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportErr
     let statistics = if data.replications() >= 2 {
         "with its 95% confidence interval; * marks a Holm-adjusted p below 0.05 (adjusted \
          within each variant and metric)"
+            .to_string()
     } else {
-        "with no interval or p-value: the run has one replication"
+        format!("with no interval or p-value: {}", data.no_interval_reason())
     };
     let _ = writeln!(
         body,
@@ -891,6 +892,8 @@ mod tests {
         }
     }
 
+    /// A run of one replication, or one whose runs that succeeded are of one replication, has
+    /// no interval, and the page says which.
     #[test]
     fn a_run_of_one_replication_names_no_interval() {
         let dir = tempfile::tempdir().unwrap();
@@ -906,7 +909,9 @@ mod tests {
             n,
             ci,
         };
-        let page = |replications: u64, summary: coprod_output::read::SummaryRow| {
+        let page_with = |manifest: serde_json::Value,
+                         replications: u64,
+                         summary: coprod_output::read::SummaryRow| {
             let data = RunData {
                 dir: dir.path().to_path_buf(),
                 summary: SummaryTable {
@@ -915,11 +920,37 @@ mod tests {
                 },
                 runs: baseline_runs(replications, &[]),
                 aggregates: Default::default(),
-                manifest: Some(serde_json::json!({})),
+                manifest: Some(manifest),
                 parameters: None,
             };
             index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
         };
+        let page = |replications: u64, summary: coprod_output::read::SummaryRow| {
+            page_with(serde_json::json!({}), replications, summary)
+        };
+        // Two replications, one of which failed: the page must not say it had one.
+        let failed = page_with(
+            serde_json::json!({"experiment": {"replications": 2}, "failed_runs": 1}),
+            1,
+            row(1, None),
+        );
+        assert!(!failed.contains("the run has one replication"), "{failed}");
+        for says in [
+            "No interval: the runs that succeeded are of one replication (failures.csv lists \
+             the others).",
+            "with no interval or p-value: the runs that succeeded are of one replication",
+        ] {
+            assert!(failed.contains(says), "{says}\n{failed}");
+        }
+        let none = page_with(
+            serde_json::json!({"experiment": {"replications": 2}, "failed_runs": 2}),
+            0,
+            row(0, None),
+        );
+        assert!(
+            none.contains("No interval: no run succeeded (failures.csv says why)."),
+            "{none}"
+        );
         let one = page(1, row(1, None));
         assert!(!one.contains("95%"), "{one}");
         assert!(!one.contains("Holm"), "{one}");
