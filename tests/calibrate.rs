@@ -1149,3 +1149,72 @@ fn a_calibration_applies_the_scenario_interventions() {
         "outreach from step 0 changed nothing"
     );
 }
+
+/// The RMSE of the predictive means of `metric`, recomputed from predictive.csv.
+fn rmse_in_predictive(dir: &Path, metric: &str) -> f64 {
+    let (_, rows) = crate::util::csv(&dir.join("predictive.csv"));
+    let errors: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[0] == metric)
+        .map(|r| r[4].parse::<f64>().unwrap() - r[2].parse::<f64>().unwrap())
+        .collect();
+    (errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64).sqrt()
+}
+
+/// A targets file of two metrics in different units (a lab's contribution as a share of
+/// the endowment, its payoff in tokens): the RMSE is given per metric, in each metric's
+/// unit, in the summary and in manifest.json, and no RMSE pooled over both (which added
+/// shares to tokens) is written; with one metric the manifest keeps its single `rmse`.
+#[test]
+fn targets_of_two_metrics_get_an_rmse_each_in_its_unit() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    fs::write(
+        &targets,
+        format!("{TARGETS}service_output,0,25,1,test\nservice_output,2,23,1,test\n"),
+    )
+    .unwrap();
+    let output = calibrate_into(&sandbox, (&scenario, &targets), "two", &[])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let dir = sandbox.path().join("two");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert!(manifest.get("rmse").is_none(), "a pooled RMSE: {manifest}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for (metric, unit) in [
+        ("mean_contribution", "share of endowment"),
+        ("service_output", "mean payoff in tokens"),
+    ] {
+        let fit = &manifest["rmse_by_metric"][metric];
+        let expected = rmse_in_predictive(&dir, metric);
+        let rmse = fit["rmse"].as_f64().unwrap();
+        assert!((rmse - expected).abs() < 1e-12, "{metric}: {fit}");
+        assert_eq!(fit["unit"], unit);
+        assert_eq!(fit["targets"], 2);
+        assert!(
+            stdout.contains(&format!("{metric} {rmse:.4} ({unit}) over 2 targets")),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("4/4 targets inside"), "{stdout}");
+
+    calibrate_into(&sandbox, (&scenario, &targets_file(&sandbox)), "one", &[])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(share of endowment); "));
+    let dir = sandbox.path().join("one");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    let rmse = manifest["rmse"].as_f64().unwrap();
+    assert!((rmse - rmse_in_predictive(&dir, "mean_contribution")).abs() < 1e-12);
+    assert!(manifest.get("rmse_by_metric").is_none(), "{manifest}");
+}
+
+/// A targets file of one metric (`TARGETS`) beside the scenario.
+fn targets_file(sandbox: &Sandbox) -> String {
+    let path = sandbox.path().join("one-metric.csv");
+    fs::write(&path, TARGETS).unwrap();
+    path.to_str().unwrap().to_string()
+}

@@ -29,7 +29,7 @@ pub mod smc;
 mod random;
 
 pub use model::{ModelSimulator, distance, unreported_metric};
-pub use predictive::{PredictiveRow, predictive};
+pub use predictive::{MetricFit, PredictiveRow, predictive, rmse_by_metric};
 pub use smc::{
     Accepted, Generation, Proposed, Proposer, Settings, Tally, finished, posterior, proposal_cap,
     run,

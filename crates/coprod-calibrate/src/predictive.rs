@@ -62,13 +62,52 @@ where
         .collect())
 }
 
-/// Root mean square error of the predictive means against the observations.
-pub fn rmse(rows: &[PredictiveRow]) -> f64 {
+/// Root mean square error of the predictive means against the observations, in the unit
+/// of the rows' metric: only meaningful for rows of one metric (see [`rmse_by_metric`]).
+pub fn rmse(rows: &[&PredictiveRow]) -> f64 {
     let sum: f64 = rows
         .iter()
         .map(|r| (r.mean - r.target.observed).powi(2))
         .sum();
     libm::sqrt(sum / rows.len() as f64)
+}
+
+/// The fit of the predictive means to the targets of one metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricFit {
+    /// The metric.
+    pub metric: String,
+    /// Root mean square error of its predictive means, in the metric's unit.
+    pub rmse: f64,
+    /// Its targets.
+    pub targets: usize,
+    /// Those of them inside the 95% predictive interval.
+    pub covered: usize,
+}
+
+/// The fit of each metric of `rows`, in the order the metrics first appear. Metrics may
+/// have different units (a contribution as a share, a payoff in tokens), so their errors
+/// are never pooled into one number.
+pub fn rmse_by_metric(rows: &[PredictiveRow]) -> Vec<MetricFit> {
+    let mut metrics: Vec<&str> = Vec::new();
+    for r in rows {
+        if !metrics.contains(&r.target.metric.as_str()) {
+            metrics.push(&r.target.metric);
+        }
+    }
+    metrics
+        .into_iter()
+        .map(|metric| {
+            let of: Vec<&PredictiveRow> =
+                rows.iter().filter(|r| r.target.metric == metric).collect();
+            MetricFit {
+                metric: metric.to_string(),
+                rmse: rmse(&of),
+                targets: of.len(),
+                covered: of.iter().filter(|r| r.covered()).count(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -125,8 +164,34 @@ mod tests {
     #[test]
     fn rmse_is_the_root_mean_square_of_mean_minus_observed() {
         let rows = [row(4.0, 0.0, 9.0, 1.0), row(6.0, 0.0, 9.0, 2.0)];
-        assert!((rmse(&rows) - 12.5f64.sqrt()).abs() < 1e-12);
-        assert_eq!(rmse(&[row(2.0, 0.0, 9.0, 2.0)]), 0.0);
+        assert!((rmse(&[&rows[0], &rows[1]]) - 12.5f64.sqrt()).abs() < 1e-12);
+        assert_eq!(rmse(&[&row(2.0, 0.0, 9.0, 2.0)]), 0.0);
+    }
+
+    /// A share off by 0.03 and 0.04 and a payoff in tokens off by 3: each metric's error in
+    /// its own unit (0.0354 and 3), never one figure pooled over both (1.73), in the order
+    /// the metrics first appear, with each metric's own targets and coverage.
+    #[test]
+    fn rmse_by_metric_keeps_each_metric_in_its_unit() {
+        let of = |metric: &str, r: PredictiveRow| PredictiveRow {
+            target: Target {
+                metric: metric.to_string(),
+                ..r.target
+            },
+            ..r
+        };
+        let rows = [
+            of("service_output", row(23.0, 21.0, 25.0, 20.0)),
+            of("mean_contribution", row(0.33, 0.2, 0.4, 0.3)),
+            of("mean_contribution", row(0.44, 0.2, 0.5, 0.4)),
+        ];
+        let fits = rmse_by_metric(&rows);
+        let names: Vec<&str> = fits.iter().map(|f| f.metric.as_str()).collect();
+        assert_eq!(names, ["service_output", "mean_contribution"]);
+        assert!((fits[0].rmse - 3.0).abs() < 1e-12, "{fits:?}");
+        assert!((fits[1].rmse - 0.00125f64.sqrt()).abs() < 1e-12, "{fits:?}");
+        assert_eq!((fits[0].targets, fits[0].covered), (1, 0));
+        assert_eq!((fits[1].targets, fits[1].covered), (2, 2));
     }
 
     /// Summaries theta and 10 theta of particles 1..4 weighted 0.1..0.4: weighted means 3

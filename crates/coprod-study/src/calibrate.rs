@@ -9,10 +9,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use coprod_calibrate::predictive::rmse;
 use coprod_calibrate::smc::weighted_mean_sd;
 use coprod_calibrate::{
-    CalibrateError, Generation, ModelSimulator, PredictiveRow, Settings, distance, predictive,
+    CalibrateError, Generation, MetricFit, ModelSimulator, PredictiveRow, Settings, distance,
+    predictive, rmse_by_metric,
 };
 use coprod_core::METRICS;
 use coprod_output::{read_targets, write_json_file, write_table};
@@ -51,14 +51,49 @@ pub struct CalibrateOptions {
 pub struct Calibration {
     /// Each estimated parameter with its posterior mean and sd.
     pub posterior: Vec<(String, f64, f64)>,
-    /// Root mean squared error of the predictive means.
-    pub rmse: f64,
+    /// The fit to each targeted metric, in the order of the targets file: metrics may have
+    /// different units, so there is no RMSE pooled over them.
+    pub fits: Vec<MetricRmse>,
     /// Targets inside the 95% predictive interval.
     pub covered: usize,
     /// Targets.
     pub targets: usize,
     /// The output directory.
     pub dir: PathBuf,
+}
+
+/// The fit of the predictive means to the targets of one metric, with the metric's unit.
+#[derive(Clone, Debug)]
+pub struct MetricRmse {
+    /// The metric, its RMSE (in its unit), targets and targets covered.
+    pub fit: MetricFit,
+    /// The metric's unit (in a lab scenario, the lab's: contributions as a share of the
+    /// endowment).
+    pub unit: String,
+}
+
+impl MetricRmse {
+    fn of(rows: &[PredictiveRow], lab: bool) -> Vec<MetricRmse> {
+        rmse_by_metric(rows)
+            .into_iter()
+            .map(|fit| MetricRmse {
+                unit: coprod_report::metric_unit(&fit.metric, lab)
+                    .unwrap_or_default()
+                    .to_string(),
+                fit,
+            })
+            .collect()
+    }
+
+    /// What manifest.json says of it when a targets file names several metrics.
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "rmse": self.fit.rmse,
+            "unit": self.unit,
+            "targets": self.fit.targets,
+            "coverage": self.fit.covered as f64 / self.fit.targets as f64,
+        })
+    }
 }
 
 impl fmt::Display for Calibration {
@@ -68,12 +103,44 @@ impl fmt::Display for Calibration {
         }
         write!(
             f,
-            "RMSE of predictive means {:.4}; {}/{} inside the 95% predictive interval",
-            self.rmse,
+            "{}; {}/{} inside the 95% predictive interval",
+            describe_rmse(&self.fits),
             self.covered,
             counted(self.targets, "target")
         )
     }
+}
+
+/// The RMSE of the predictive means in each metric's unit: one figure for one metric, else
+/// one per metric (errors in different units do not add up).
+fn describe_rmse(fits: &[MetricRmse]) -> String {
+    let unit = |u: &str| {
+        if u.is_empty() {
+            String::new()
+        } else {
+            format!(" ({u})")
+        }
+    };
+    if let [one] = fits {
+        return format!(
+            "RMSE of predictive means {:.4}{}",
+            one.fit.rmse,
+            unit(&one.unit)
+        );
+    }
+    let each: Vec<String> = fits
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {:.4}{} over {}",
+                m.fit.metric,
+                m.fit.rmse,
+                unit(&m.unit),
+                counted(m.fit.targets, "target")
+            )
+        })
+        .collect();
+    format!("RMSE of predictive means, per metric: {}", each.join(", "))
 }
 
 /// Everything a calibration needs, resolved from the options.
@@ -230,10 +297,11 @@ pub(crate) fn finish(
         "posterior_tolerance": last.tolerance,
         "quantile": settings.quantile,
         "min_acceptance": settings.min_acceptance,
-        "rmse": rmse(&rows),
         "coverage": rows.iter().filter(|r| r.covered()).count() as f64 / rows.len() as f64,
         "coprod_version": env!("CARGO_PKG_VERSION"),
     });
+    let fits = MetricRmse::of(&rows, lab);
+    manifest_rmse(&mut manifest, &fits);
     if let (Some(m), serde_json::Value::Object(extra)) = (manifest.as_object_mut(), run) {
         m.extend(extra);
     }
@@ -249,11 +317,23 @@ pub(crate) fn finish(
         .collect();
     Ok(Calibration {
         posterior,
-        rmse: rmse(&rows),
+        fits,
         covered: rows.iter().filter(|r| r.covered()).count(),
         targets: rows.len(),
         dir: out.clone(),
     })
+}
+
+/// The fit in manifest.json: `rmse` when every target is of one metric (in its unit), else
+/// `rmse_by_metric`, the RMSE, unit, targets and coverage of each metric, and no pooled
+/// figure, which would add errors in different units.
+fn manifest_rmse(manifest: &mut serde_json::Value, fits: &[MetricRmse]) {
+    if let [one] = fits {
+        manifest["rmse"] = serde_json::json!(one.fit.rmse);
+    } else {
+        let each = fits.iter().map(|m| (m.fit.metric.clone(), m.json()));
+        manifest["rmse_by_metric"] = serde_json::Value::Object(each.collect());
+    }
 }
 
 pub(crate) fn write_checkpoints(out: &Path, generations: &[Generation]) -> Result<()> {
