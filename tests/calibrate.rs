@@ -237,6 +237,17 @@ fn bad_targets_files_name_line_and_column() {
             .code(2)
             .stderr(predicate::str::contains(message));
     }
+    // A blank line counts: the fault is on the line an editor shows (it read line 2).
+    fs::write(
+        &targets,
+        "metric,step,observed,se,source\n\nmean_contribution,0,0.39,-1,test\n",
+    )
+    .unwrap();
+    sandbox
+        .cmd(&["calibrate", &scenario, "--targets", &targets])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("targets.csv:3:4: se -1"));
 }
 
 /// Counts of one are singular in what calibrate says: one parameter, one target and one

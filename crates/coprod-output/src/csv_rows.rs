@@ -123,13 +123,24 @@ pub(crate) fn checked_rows(
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    // The reader skips blank lines without counting them, and a row's position is where the
+    // previous row ended: the row's line is counted from its first byte after the line
+    // breaks in between.
+    let line_at = |position: Option<&csv::Position>, i: usize| {
+        position.map_or(i as u64 + 1, |p| {
+            let bytes = text.as_bytes();
+            let mut start = (p.byte() as usize).min(bytes.len());
+            while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+                start += 1;
+            }
+            1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
+        })
+    };
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(i as u64 + 1, |p| p.line());
-            (line, 1, format!("not valid CSV: {e}"))
-        })?;
-        let line = record.position().map_or(i as u64 + 1, |p| p.line());
+        let record =
+            record.map_err(|e| (line_at(e.position(), i), 1, format!("not valid CSV: {e}")))?;
+        let line = line_at(record.position(), i);
         if record.len() != columns.len() {
             return Err((
                 line,
@@ -185,6 +196,21 @@ mod tests {
         );
         std::fs::write(&path, "caf\u{e9}\n").unwrap();
         assert_eq!(read_utf8(&path).unwrap(), "caf\u{e9}\n");
+    }
+
+    /// Blank lines before a row (the reader skips them) count: the row's line is the
+    /// file's, as an editor shows it, also after a field spanning two lines.
+    #[test]
+    fn rows_keep_their_line_in_the_file_after_blank_lines() {
+        let text = "metric,source\n\n\nx,a\r\n\ny,\"two\nlines\"\nz,b\n";
+        let lines: Vec<u64> = checked_rows(text, &["metric", "source"])
+            .unwrap()
+            .iter()
+            .map(|(line, _)| *line)
+            .collect();
+        assert_eq!(lines, [4, 6, 8]);
+        let short = "metric,source\n\nx\n";
+        assert_eq!(checked_rows(short, &["metric", "source"]).unwrap_err().0, 3);
     }
 
     #[test]
