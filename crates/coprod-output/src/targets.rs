@@ -102,7 +102,15 @@ fn parse_target(
     steps: u32,
 ) -> Result<Target, (usize, String)> {
     let metric = record[0].trim().to_string();
-    crate::csv_rows::known_metric(metrics, &metric).map_err(|m| (1, m))?;
+    if !metrics.contains(&metric.as_str()) {
+        // Only the metrics this scenario reports are offered (a lab's two, not all of them).
+        let reported: Vec<&str> = metrics
+            .iter()
+            .copied()
+            .filter(|m| unreported(m).is_none())
+            .collect();
+        crate::csv_rows::known_metric(&reported, &metric).map_err(|m| (1, m))?;
+    }
     if let Some(why) = unreported(&metric) {
         return Err((1, format!("target `{metric}`: {why}")));
     }
@@ -253,6 +261,26 @@ mod tests {
             err.to_string()
                 .starts_with("cannot read published-values file /nonexistent/p.csv: "),
             "{err}"
+        );
+    }
+
+    /// An unknown metric is offered only the metrics the scenario reports (a lab's two): it
+    /// was offered every metric, most of which the next attempt then refused.
+    #[test]
+    fn an_unknown_metric_is_offered_only_the_reported_ones() {
+        let metrics = ["participation_rate", "mean_contribution", "service_output"];
+        let lab = |m: &str| (m == "participation_rate").then(|| "not in the lab".to_string());
+        let parse = |row: &str| {
+            let text = format!("metric,step,observed,se,source\n{row}\n");
+            parse_targets(&text, Path::new("t.csv"), &metrics, &lab, 10).unwrap_err()
+        };
+        assert_eq!(
+            parse("bogus,0,0.3,0.1,x").to_string(),
+            "t.csv:2:1: unknown metric `bogus`: allowed are mean_contribution, service_output"
+        );
+        assert_eq!(
+            parse("participation_rate,0,0.3,0.1,x").to_string(),
+            "t.csv:2:1: target `participation_rate`: not in the lab"
         );
     }
 
