@@ -142,12 +142,15 @@ pub(crate) fn checked_rows(
             record.map_err(|e| (line_at(e.position(), i), 1, format!("not valid CSV: {e}")))?;
         let line = line_at(record.position(), i);
         if record.len() != columns.len() {
+            let found = match record.len() {
+                1 => "1 field".to_string(),
+                n => format!("{n} fields"),
+            };
             return Err((
                 line,
                 record.len().min(columns.len()) + 1,
                 format!(
-                    "{} fields, expected {}: {}",
-                    record.len(),
+                    "{found}, expected {} separated by commas: {}",
                     columns.len(),
                     columns.join(",")
                 ),
@@ -162,6 +165,17 @@ pub(crate) fn checked_rows(
             continue;
         }
         rows.push((line, record));
+    }
+    if reader.position().record() == 0 {
+        // Not "no rows after the header": there is no header either.
+        return Err((
+            1,
+            1,
+            format!(
+                "the file is empty: its first line must be the header {}",
+                columns.join(",")
+            ),
+        ));
     }
     Ok(rows)
 }
@@ -196,6 +210,36 @@ mod tests {
         );
         std::fs::write(&path, "caf\u{e9}\n").unwrap();
         assert_eq!(read_utf8(&path).unwrap(), "caf\u{e9}\n");
+    }
+
+    /// An empty file is told what its first line must be; a row of one field (a file
+    /// separated by semicolons, say) is "1 field", and told the separator.
+    #[test]
+    fn an_empty_file_and_a_row_of_one_field_say_what_is_expected() {
+        let columns = ["metric", "source"];
+        for empty in ["", "\n\n"] {
+            assert_eq!(
+                checked_rows(empty, &columns).unwrap_err(),
+                (
+                    1,
+                    1,
+                    "the file is empty: its first line must be the header metric,source".into()
+                )
+            );
+        }
+        assert_eq!(
+            checked_rows("metric;source\n", &columns).unwrap_err(),
+            (
+                1,
+                2,
+                "1 field, expected 2 separated by commas: metric,source".into()
+            )
+        );
+        assert!(
+            checked_rows("metric,source\n", &columns)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     /// Blank lines before a row (the reader skips them) count: the row's line is the
