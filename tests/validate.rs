@@ -160,15 +160,17 @@ fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
         .filter_map(|r| num(r, "pass_rate"))
         .sum::<f64>()
         / judged.len() as f64;
-    assert_eq!(
-        lines[lines.len() - 3],
+    let totals = if judged.is_empty() {
+        "no judged claims: exploratory rows have no verdict, so no pass rate".to_string()
+    } else {
         format!(
-            "{} claims: {derived} derived, {} assumptions; mean pass rate {:.0}%",
-            judged.len(),
-            judged.len() - derived,
+            "{}: {derived} derived, {}; mean pass rate {:.0}%",
+            counted(judged.len(), "claim"),
+            counted(judged.len() - derived, "assumption"),
             100.0 * mean
         )
-    );
+    };
+    assert_eq!(lines[lines.len() - 3], totals);
     let checked = |class: &str| {
         judged
             .iter()
@@ -182,13 +184,39 @@ fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
     assert_eq!(
         lines[lines.len() - 2],
         format!(
-            "placebo check of holding ({decomposed} decomposed claims): {} derived, {} \
-             reversed, {} assumptions (docs/validation.md)",
+            "placebo check of holding ({}): {} derived, {} reversed, {} (docs/validation.md)",
+            counted(decomposed, "decomposed claim"),
             checked("derived"),
             checked("reversed"),
-            checked("assumption")
+            counted(checked("assumption"), "assumption")
         )
     );
+}
+
+/// "1 claim", "2 claims".
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The totals under the table count one claim in the singular ("1 claims: ... 1
+/// assumptions" before), and exploratory rows alone are said to have no pass rate (they
+/// read "0 claims: ...; mean pass rate 0%", a rate of nothing).
+#[test]
+fn the_totals_count_one_claim_in_the_singular_and_no_pass_rate_of_none() {
+    let sandbox = Sandbox::new();
+    for (out, only) in [("one", ["--only", "P3"]), ("explor", ["--only", "X1"])] {
+        let mut extra = vec!["--salt", "totals", "-j", "2"];
+        extra.extend_from_slice(&only);
+        let (dir, stdout) = validate_with_table(&sandbox, out, &extra);
+        assert_table_matches(&stdout, &rows(&dir.join("validation.csv")));
+        let totals = stdout.lines().rev().nth(2).unwrap();
+        if out == "one" {
+            assert!(totals.starts_with("1 claim: "), "{stdout}");
+            assert!(stdout.contains("(1 decomposed claim)"), "{stdout}");
+        } else {
+            assert!(!totals.contains("pass rate 0%"), "{stdout}");
+        }
+    }
 }
 
 #[test]

@@ -21,6 +21,7 @@ use coprod_validate::{AdjustedClass, ClaimResult, Options, evaluate, seeds::SEED
 
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
+use coprod_report::counted;
 
 macro_rules! validation_files {
     ($($id:literal),* $(,)?) => {
@@ -330,31 +331,37 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
         )?;
     }
     let judged: Vec<&ClaimResult> = results.iter().filter(|r| !r.exploratory).collect();
-    let derived = judged
-        .iter()
-        .filter(|r| r.class == coprod_scenario::ClaimClass::Derived)
-        .count();
-    let mean_pass =
-        judged.iter().map(|r| r.judgement.pass_rate).sum::<f64>() / judged.len().max(1) as f64;
-    writeln!(
-        out,
-        "{} claims: {derived} derived, {} assumptions; mean pass rate {:.0}%",
-        judged.len(),
-        judged.len() - derived,
-        100.0 * mean_pass
-    )?;
+    writeln!(out, "{}", verdict_totals(&judged))?;
     let checked: Vec<AdjustedClass> = judged.iter().filter_map(|r| r.adjusted_class).collect();
     let count = |c: AdjustedClass| checked.iter().filter(|&&a| a == c).count();
     writeln!(
         out,
-        "placebo check of holding ({} decomposed claims): {} derived, {} reversed, {} \
-         assumptions (docs/validation.md)",
-        checked.len(),
+        "placebo check of holding ({}): {} derived, {} reversed, {} (docs/validation.md)",
+        counted(checked.len(), "decomposed claim"),
         count(AdjustedClass::Derived),
         count(AdjustedClass::Reversed),
-        count(AdjustedClass::Assumption)
+        counted(count(AdjustedClass::Assumption), "assumption")
     )?;
     Ok(())
+}
+
+/// The classes and the mean pass rate of the judged (not exploratory) claims; with none
+/// there is no pass rate to average (it read "0 claims ...; mean pass rate 0%").
+fn verdict_totals(judged: &[&ClaimResult]) -> String {
+    if judged.is_empty() {
+        return "no judged claims: exploratory rows have no verdict, so no pass rate".into();
+    }
+    let derived = judged
+        .iter()
+        .filter(|r| r.class == coprod_scenario::ClaimClass::Derived)
+        .count();
+    let mean_pass = judged.iter().map(|r| r.judgement.pass_rate).sum::<f64>() / judged.len() as f64;
+    format!(
+        "{}: {derived} derived, {}; mean pass rate {:.0}%",
+        counted(judged.len(), "claim"),
+        counted(judged.len() - derived, "assumption"),
+        100.0 * mean_pass
+    )
 }
 
 /// Forest plot of total, direct and placebo-adjusted direct effects, each claim's rows next
