@@ -62,7 +62,9 @@ pub struct ValidationRow {
     pub power: f64,
     /// Mediators held for the direct effect, separated by `;`.
     pub mediators: String,
-    /// Standard deviation of the paired effect in the pilot.
+    /// Standard deviation of the paired effect in the pilot. Empty when it is not a number
+    /// (a pilot replication without a read-out).
+    #[serde(with = "missing_number")]
     pub pilot_sd: f64,
     /// Replications per block.
     pub replications: u32,
@@ -820,6 +822,38 @@ mod tests {
             assert!(e.contains("robustness.csv"), "{row}: {e}");
             assert!(e.contains(want), "{row}: {e}");
         }
+    }
+
+    /// A pilot sd that is not a number (a pilot replication without a read-out) is an empty
+    /// cell, as every missing number of the file (it was written `NaN`), and reads back as
+    /// missing.
+    #[test]
+    fn a_missing_pilot_sd_is_an_empty_cell() {
+        let tmp = tempfile::tempdir().unwrap();
+        let row = ValidationRow {
+            pilot_sd: f64::NAN,
+            ..claim("E3", false)
+        };
+        write_validation(
+            tmp.path(),
+            &[row],
+            &[],
+            (&["x"], &[]),
+            &validation_manifest(),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(tmp.path().join(VALIDATION_CSV)).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let column = header.iter().position(|c| *c == "pilot_sd").unwrap();
+        let cells: Vec<&str> = lines.next().unwrap().split(',').collect();
+        // The claim text has no comma, so the cells line up with the header.
+        assert_eq!(cells[column], "", "{text}");
+        assert!(
+            read_validation(tmp.path()).unwrap().rows[0]
+                .pilot_sd
+                .is_nan()
+        );
     }
 
     /// Claim `id`'s row of validation.csv, with a robustness map when `mapped`.

@@ -270,8 +270,10 @@ fn plan_replications<R: Replicate>(experiment: &R, design: &Design, runner: &Run
         }
         _ => replications_for_power(planning_sd, design.sesoi, ALPHA_ONE_SIDED, design.power),
     };
+    // Without a power calculation (a pilot replication without a read-out leaves no sd)
+    // the blocks get the maximum, and the cap has cut nothing short.
     let wanted = required.unwrap_or(u64::MAX);
-    let capped = wanted > u64::from(design.max_replications);
+    let capped = required.is_some_and(|n| n > u64::from(design.max_replications));
     let replications = wanted.clamp(
         u64::from(design.min_replications),
         u64::from(design.max_replications),
@@ -844,6 +846,43 @@ mod tests {
         design.max_replications = needed - 1;
         let cut = judge(&Shift::new(), &design, &runner);
         assert_eq!((cut.replications, cut.capped), (needed - 1, true));
+    }
+
+    /// A pilot replication without a read-out (NaN: no group started) leaves no sd and no
+    /// power calculation: the blocks get the maximum, and the cap is not said to have cut a
+    /// calculation short (it was).
+    #[test]
+    fn without_a_pilot_sd_the_maximum_is_used_and_not_called_capped() {
+        struct Missing(Contrast);
+        impl Replicate for Missing {
+            fn n_arms(&self) -> usize {
+                2
+            }
+            fn control(&self) -> Option<usize> {
+                None
+            }
+            fn contrast(&self) -> &Contrast {
+                &self.0
+            }
+            fn replicate(&self, _: u64, _: &[Vec<Mediator>]) -> Rep {
+                Rep {
+                    arms: vec![0.0, f64::NAN],
+                    held: Vec::new(),
+                    placebo: Vec::new(),
+                }
+            }
+        }
+        let runner = Runner::new(1).unwrap();
+        let mut design = shift_design(Direction::Increase);
+        design.max_replications = 7;
+        let j = judge(
+            &Missing(Contrast::Linear(vec![-1.0, 1.0])),
+            &design,
+            &runner,
+        );
+        assert!(j.pilot_sd.is_nan());
+        assert_eq!(j.required, None);
+        assert_eq!((j.replications, j.capped), (7, false));
     }
 
     /// Mediators are held in the first blocks only, as many as it takes to reach the

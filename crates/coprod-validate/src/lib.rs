@@ -226,6 +226,10 @@ pub fn evaluate(
             claim.metric_name()
         );
     }
+    if judgement.required.is_none() {
+        note += "; the pilot's sd is not a number (a pilot replication without a read-out), \
+                 so there is no power calculation: each block has the maximum replications";
+    }
     if let Some(best) = judgement.best {
         note += &dose_note(&claim.dose_values(), best, judgement.runner_up, reg.sesoi);
     }
