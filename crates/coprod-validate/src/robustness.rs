@@ -273,6 +273,16 @@ mod tests {
         position(0, values[0]) - 3.0 * position(1, values[1]) + 0.01 * (k as f64).sin()
     }
 
+    /// The regression needs two points more than there are assumed parameters (docs/
+    /// validation.md says so): with fewer the drivers are empty, not made up.
+    #[test]
+    fn drivers_need_two_points_more_than_parameters() {
+        let enough = ASSUMED_RANGES.len() as u32 + 2;
+        assert_eq!(summarise(&points(enough - 1, known_effect)).drivers(), "");
+        let named = summarise(&points(enough, known_effect)).drivers();
+        assert_eq!(named.split("; ").count(), 3, "{named}");
+    }
+
     #[test]
     fn summarise_gives_the_share_holding_and_ranks_the_drivers() {
         let map = summarise(&points(40, known_effect));
