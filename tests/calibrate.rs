@@ -170,9 +170,13 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     let kept = [modified("gen-000.json"), modified("gen-001.json")];
     std::thread::sleep(std::time::Duration::from_millis(20));
     let out = dir.to_str().unwrap();
+    // It says what it found (it said only what a fresh calibration says).
     calibrate_into(&sandbox, (&scenario, &targets), out, &["--resume"])
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "resuming {out}: 2 generations already done\n"
+        )));
     assert_eq!(read(&dir.join("posterior.csv")), tables[0]);
     // The generations of the checkpoints left were taken from them, not made again.
     assert_eq!([modified("gen-000.json"), modified("gen-001.json")], kept);
@@ -193,6 +197,15 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     assert_eq!(resumed["resumed_at_generation"], 2);
     let whole = manifest(&sandbox.path().join("cal-2"));
     assert!(whole["resumed_at_generation"].is_null(), "{whole}");
+    // Resuming a calibration that has stopped writes its results again, and says so.
+    calibrate_into(&sandbox, (&scenario, &targets), out, &["--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "resuming {out}: 3 generations already done; the calibration had stopped, so \
+             only its results are written again"
+        )));
+    assert_eq!(read(&dir.join("posterior.csv")), tables[0]);
     // Checkpoints of one seed are never continued with another.
     calibrate_into(
         &sandbox,

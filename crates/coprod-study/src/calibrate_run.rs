@@ -301,6 +301,13 @@ fn run_whole(
     // Like a run's `resumed_at_run`: the wall time below is this invocation's only.
     let resumed_at = args.resume.then_some(state.generations.len());
     setup.announce(progress, threads);
+    if let Some(done) = resumed_at {
+        progress.note(Note::Status(describe_resume(
+            setup,
+            &state.generations,
+            done,
+        )));
+    }
     progress.on_interrupt(&interrupted(args, setup));
     let pool = Setup::pool(threads)?;
     let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
@@ -323,6 +330,22 @@ fn run_whole(
         "resumed_at_generation": resumed_at,
     });
     finish(setup, &generations, &pool, reproduce(args, setup.seed), run)
+}
+
+/// What `--resume` found: the generations already done (checkpointed, or made from the
+/// rounds of `--shard` runs), and whether the calibration had stopped, so that only its
+/// results are written again.
+fn describe_resume(setup: &Setup, generations: &[Generation], done: usize) -> String {
+    let stopped = if finished(&setup.settings, generations) {
+        "; the calibration had stopped, so only its results are written again"
+    } else {
+        ""
+    };
+    format!(
+        "resuming {}: {} already done{stopped}",
+        setup.out.display(),
+        counted(done, "generation")
+    )
 }
 
 /// What Ctrl-C during a calibration says: each generation's checkpoint is written whole
