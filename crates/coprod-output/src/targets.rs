@@ -65,23 +65,27 @@ pub fn parse_targets(
     let rows = crate::csv_rows::checked_rows(text, &TARGET_COLUMNS)
         .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut targets: Vec<Target> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
     for (line, record) in rows {
         let target = parse_target(&record, metrics, unreported, steps)
             .map_err(|(column, message)| bad(line, column, message))?;
-        if targets
+        // Named with the line of the first, so that the user can see which of the two to keep.
+        if let Some(first) = targets
             .iter()
-            .any(|t| t.metric == target.metric && t.step == target.step)
+            .position(|t| t.metric == target.metric && t.step == target.step)
         {
             return Err(bad(
                 line,
                 1,
                 format!(
-                    "`{}` at step {} is listed twice",
-                    target.metric, target.step
+                    "`{}` at step {} is listed twice (first on line {}): allowed is one row \
+                     per metric and step",
+                    target.metric, target.step, lines[first]
                 ),
             ));
         }
         targets.push(target);
+        lines.push(line);
     }
     if targets.is_empty() {
         return Err(bad(
@@ -334,9 +338,14 @@ mod tests {
                 "t.csv:2:4: se `inf`: expected a finite number (1e-12 or more)",
             ),
             (format!("{h}mean_contribution,0,0.3,0.1\n"), "t.csv:2:5:"),
+            // The second row of a metric and step names the first's line.
             (
-                format!("{h}mean_contribution,0,0.3,0.1,x\nmean_contribution,0,0.3,0.1,x\n"),
-                "t.csv:3:1:",
+                format!(
+                    "{h}mean_contribution,0,0.3,0.1,x\nmean_contribution,1,0.3,0.1,x\n\
+                     mean_contribution,0,0.3,0.1,x\n"
+                ),
+                "t.csv:4:1: `mean_contribution` at step 0 is listed twice (first on line 2): \
+                 allowed is one row per metric and step",
             ),
             (h.to_string(), "t.csv:1:1:"),
             (
