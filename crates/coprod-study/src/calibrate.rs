@@ -250,21 +250,27 @@ pub(crate) fn describe_generation(g: &Generation) -> String {
              accepted within the cap on proposals): the posterior is generation {}",
             g.index,
             tolerance_short(g.tolerance),
-            match g.acceptance_rate {
-                0.0 => "0".to_string(),
-                r if r < 0.001 => format!("{r:.2e}"),
-                r => format!("{r:.3}"),
-            },
+            acceptance_short(g.acceptance_rate),
             g.index.saturating_sub(1)
         );
     }
     format!(
-        "generation {}: tolerance {}, acceptance {:.3}, ESS {:.0}",
+        "generation {}: tolerance {}, acceptance {}, ESS {:.0}",
         g.index,
         tolerance_short(g.tolerance),
-        g.acceptance_rate,
+        acceptance_short(g.acceptance_rate),
         g.ess
     )
+}
+
+/// An acceptance rate for the progress line: three decimals, or three figures below 0.001,
+/// where three decimals would round a rate near a stopping rule of 0.0005 to 0.001 or 0.
+fn acceptance_short(rate: f64) -> String {
+    match rate {
+        0.0 => "0".to_string(),
+        r if r < 0.001 => format!("{r:.2e}"),
+        r => format!("{r:.3}"),
+    }
 }
 
 /// The posterior predictive, the tables, the chart and the manifest of a finished run.
@@ -661,6 +667,32 @@ mod tests {
             "generation 10: tolerance 0.9, acceptance 3.37e-4, incomplete (too few particles \
              accepted within the cap on proposals): the posterior is generation 9"
         );
+    }
+
+    /// A complete generation's acceptance below 0.001 keeps three figures, as an incomplete
+    /// one's does: the lab calibration's generation 9 (0.000564, against a stopping rule of
+    /// 0.0005) read "acceptance 0.001".
+    #[test]
+    fn a_small_acceptance_rate_keeps_three_figures() {
+        let g = coprod_calibrate::Generation {
+            index: 9,
+            tolerance: 1.0875848685182228,
+            acceptance_rate: 0.000_563_850_421_760_115_5,
+            proposals: 886_760,
+            simulations: 41_088,
+            ess: 290.233,
+            particles: vec![],
+            weights: vec![],
+            distances: vec![],
+            seeds: vec![],
+            complete: true,
+        };
+        assert_eq!(
+            super::describe_generation(&g),
+            "generation 9: tolerance 1.088, acceptance 5.64e-4, ESS 290"
+        );
+        assert_eq!(super::acceptance_short(0.3076923), "0.308");
+        assert_eq!(super::acceptance_short(0.0), "0");
     }
 
     #[test]
