@@ -7,6 +7,7 @@
 use coprod_core::{Kind, Params, SPECS};
 
 use crate::schema::RawCalibration;
+use crate::sensitivity::TableError;
 
 /// Particles per generation when `particles` is absent.
 const DEFAULT_PARTICLES: u32 = 200;
@@ -81,9 +82,12 @@ pub struct Calibration {
 }
 
 /// Checks a raw table; on error returns (key path below `[calibration]`, message).
-pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>, String)> {
+pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, TableError> {
     let err = |path: &[&str], message: String| {
-        Err((path.iter().map(|s| s.to_string()).collect(), message))
+        Err(TableError::from((
+            path.iter().map(|s| s.to_string()).collect(),
+            message,
+        )))
     };
     let mut leaves = Vec::new();
     flatten(&raw.priors, String::new(), &mut leaves);
@@ -107,7 +111,11 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, (Vec<String>
     for (name, value) in leaves {
         let at = ["priors", name.as_str()];
         let Ok((param, spec)) = Params::lookup(&name) else {
-            return err(&at, format!("unknown parameter `{name}`"));
+            return Err(TableError {
+                path: at.map(String::from).to_vec(),
+                message: format!("unknown parameter `{name}`"),
+                hint: Some(crate::suggest::parameter_hint(&name)),
+            });
         };
         if spec.kind != Kind::Real {
             return err(
@@ -364,6 +372,18 @@ mod tests {
 
     fn priors(priors: &str) -> Result<crate::Calibration, crate::ScenarioError> {
         parse(&format!("[calibration.priors]\n{priors}")).map(|s| s.calibration.unwrap())
+    }
+
+    /// A misspelt parameter gets the closest name as a hint, as in `[params]`.
+    #[test]
+    fn a_misspelt_prior_gets_the_closest_parameter_as_a_hint() {
+        let e = priors("\"citizens.trust_meen\" = { uniform = [0.2, 0.8] }\n").unwrap_err();
+        assert_eq!(e.message, "unknown parameter `citizens.trust_meen`");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `citizens.trust_mean`?"),
+            "{e}"
+        );
     }
 
     /// The estimated parameters are in order of name however their keys are written (they

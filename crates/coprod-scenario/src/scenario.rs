@@ -289,8 +289,15 @@ impl Scenario {
             .as_ref()
             .map(|t| {
                 crate::calibration::validate(t)
-                    .and_then(|c| crate::calibration::check_supports(&c, &base).map(|()| c))
-                    .map_err(|e| loc.table_error("calibration", e))
+                    .and_then(|c| {
+                        crate::calibration::check_supports(&c, &base)
+                            .map(|()| c)
+                            .map_err(Into::into)
+                    })
+                    .map_err(|e| {
+                        loc.table_error("calibration", (e.path, e.message))
+                            .with_hint(e.hint)
+                    })
             })
             .transpose()?;
         let report_metrics = report_metrics(&loc, raw.report.as_ref())?;
