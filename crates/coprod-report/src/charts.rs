@@ -305,6 +305,14 @@ fn sentence(text: &str) -> String {
     })
 }
 
+/// "mean {what}{metric}" for a caption, said once for a metric whose name starts with
+/// "mean": "mean contribution", "mean end-of-run citizen trust", not "mean mean contribution".
+fn mean_of(what: &str, metric: &str) -> String {
+    let label = metric_label(metric);
+    let label = label.strip_prefix("mean ").unwrap_or(&label);
+    format!("mean {what}{label}")
+}
+
 fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
     let Some(column) = data.step_metric(metric) else {
         out.notes.push(format!(
@@ -341,8 +349,8 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         "at each step"
     };
     let caption = format!(
-        "Mean {} {when} over the runs of each variant{band}{pooled}{}",
-        metric_label(metric),
+        "{} {when} over the runs of each variant{band}{pooled}{}",
+        sentence(&mean_of("", metric)),
         variants_drawn(&data.variants())
     );
     let result = time_series(&series, &style);
@@ -425,8 +433,8 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             &format!("response_{}_by_{}", slug(metric), slug(short_name(name))),
         );
         let caption = format!(
-            "Mean end-of-run {} at each value of {name}{}",
-            metric_label(metric),
+            "{} at each value of {name}{}",
+            sentence(&mean_of("end-of-run ", metric)),
             response_intervals(data, metric)
         );
         let result = response_curve(&series, &style);
@@ -845,10 +853,10 @@ fn heatmap_text(
             format!("95% CI width, {}", metric_axis_label(metric, data.is_lab())),
             format!("heatmap_ci_width_{}_{}", slug(metric), slug(v)),
             format!(
-                "Width of the 95% confidence interval of the mean end-of-run {} over \
-                 {xn} and {yn}, variant {v}: wide cells need more replications before \
-                 their colour in the mean map can be trusted.{others}",
-                metric_label(metric)
+                "Width of the 95% confidence interval of the {} over {xn} and {yn}, \
+                 variant {v}: wide cells need more replications before their colour in the \
+                 mean map can be trusted.{others}",
+                mean_of("end-of-run ", metric)
             ),
         )
     } else {
@@ -857,8 +865,8 @@ fn heatmap_text(
             metric_axis_label(metric, data.is_lab()),
             format!("heatmap_{}_{}", slug(metric), slug(v)),
             format!(
-                "Mean end-of-run {} over {xn} and {yn}, variant {v}.{others}",
-                metric_label(metric)
+                "{} over {xn} and {yn}, variant {v}.{others}",
+                sentence(&mean_of("end-of-run ", metric))
             ),
         )
     }
@@ -1103,8 +1111,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (charts, _) = draw_charts(&d, dir.path(), &Selection::default()).unwrap();
         assert_eq!(charts.len(), 2, "a time series and a forest plot");
+        // The metric's name starts with "mean": the caption says "mean" once.
         assert!(
-            charts[0].caption.contains("in each round"),
+            charts[0]
+                .caption
+                .starts_with("Mean contribution in each round over the runs of each variant"),
             "{}",
             charts[0].caption
         );
@@ -1480,6 +1491,43 @@ mod tests {
         let d = grid(3);
         let means = heatmap_values(&d, "participation_rate", "baseline", (1, 0), false);
         assert!(close(&means, &[[0.01, 0.02], [0.11, 0.12]]), "{means:?}");
+    }
+
+    #[test]
+    fn captions_say_mean_once_for_a_metric_named_mean() {
+        assert_eq!(mean_of("", "mean_contribution"), "mean contribution");
+        assert_eq!(
+            mean_of("end-of-run ", "mean_citizen_trust"),
+            "mean end-of-run citizen trust"
+        );
+        assert_eq!(
+            mean_of("end-of-run ", "participation_rate"),
+            "mean end-of-run participation rate"
+        );
+        // A name that only begins with the letters is left whole.
+        assert_eq!(mean_of("", "meander_rate"), "mean meander rate");
+        let mut d = grid(0);
+        d.runs.metrics = vec!["mean_efficacy".into()];
+        for row in &mut d.summary.rows {
+            if row.metric == "participation_rate" {
+                row.metric = "mean_efficacy".into();
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = drawing(dir.path());
+        draw_heatmaps(&d, "mean_efficacy", &mut out).unwrap();
+        let captions: Vec<&str> = out.charts.iter().map(|c| c.caption.as_str()).collect();
+        assert_eq!(captions.len(), 4, "{:?}", out.notes);
+        assert!(
+            captions[0].starts_with("Mean end-of-run efficacy over levers.outreach"),
+            "{captions:?}"
+        );
+        assert!(
+            captions[1].starts_with(
+                "Width of the 95% confidence interval of the mean end-of-run efficacy over"
+            ),
+            "{captions:?}"
+        );
     }
 
     #[test]

@@ -17,7 +17,8 @@ use crate::html::{and_list, counted, escape, escape_with_code, inline_png, numbe
 /// The name of the report page in a run directory.
 pub const INDEX_HTML: &str = "index.html";
 
-/// Metrics shown in the visible summary table (the full table is folded).
+/// Metrics shown in the visible summary table of a run of the field setting (the full table
+/// is folded).
 const KEY_METRICS: [&str; 5] = [
     "participation_rate",
     "share_lasting_24",
@@ -25,6 +26,11 @@ const KEY_METRICS: [&str; 5] = [
     "service_ratio",
     "mean_citizen_trust",
 ];
+
+/// Metrics of the visible summary table in the lab setting, the only ones a lab run measures
+/// (the others describe co-production, which it does not simulate): the contribution and,
+/// in `service_output`, the mean payoff.
+const LAB_KEY_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
 
 /// Writes `index.html` into `data.dir` with `charts` inlined; returns its path.
 ///
@@ -185,10 +191,24 @@ fn summary_section(body: &mut String, data: &RunData) {
         );
     }
     let scenario = data.report_metrics();
+    let key: &[&str] = if data.is_lab() {
+        &LAB_KEY_METRICS
+    } else {
+        &KEY_METRICS
+    };
     summary_table(body, data, intervals, |m| {
-        KEY_METRICS.contains(&m) || scenario.iter().any(|s| s == m)
+        key.contains(&m) || scenario.iter().any(|s| s == m)
     });
     let _ = writeln!(body, "<details><summary>Every metric</summary>");
+    if data.is_lab() {
+        let _ = writeln!(
+            body,
+            "<p class=\"note\">A lab run measures only <code>mean_contribution</code> and \
+             <code>service_output</code> (the mean payoff). summary.csv holds every metric, but \
+             the others describe co-production, which a lab run does not simulate: their values \
+             below measure nothing.</p>"
+        );
+    }
     summary_table(body, data, intervals, |_| true);
     let _ = writeln!(body, "</details>");
 }
@@ -979,6 +999,70 @@ mod tests {
             two.contains("* marks a Holm-adjusted p below 0.05"),
             "{two}"
         );
+    }
+
+    /// The key table of a lab run shows what the lab measures, not the field's metrics
+    /// (trust 0, lasting groups n/a), which the folded table says measure nothing there.
+    #[test]
+    fn a_lab_run_shows_only_what_the_lab_measures() {
+        let row = |metric: &str, mean: f64| coprod_output::read::SummaryRow {
+            variant: "baseline".into(),
+            point: vec![],
+            metric: metric.into(),
+            mean,
+            sd: Some(0.1),
+            n: 3,
+            ci: Some((mean - 0.1, mean + 0.1)),
+        };
+        let metrics = [
+            "participation_rate",
+            "mean_citizen_trust",
+            "service_output",
+            "mean_contribution",
+            "share_lasting_24",
+        ];
+        let page = |setting: &str| {
+            let data = RunData {
+                dir: PathBuf::from("no-such-run"),
+                summary: SummaryTable {
+                    swept: vec![],
+                    rows: metrics.iter().map(|m| row(m, 0.5)).collect(),
+                },
+                runs: baseline_runs(3, &[]),
+                aggregates: Default::default(),
+                manifest: Some(serde_json::json!({"parameters": [
+                    {"name": "population.setting", "value": setting}
+                ]})),
+                parameters: None,
+            };
+            index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
+        };
+        let key_table = |page: &str| {
+            let summary = &page[page.find("<h2>Summary</h2>").unwrap()..];
+            summary[..summary.find("<details>").unwrap()].to_string()
+        };
+        let lab = page("lab");
+        let key = key_table(&lab);
+        for (metric, shown) in [
+            ("mean_contribution", true),
+            ("service_output", true),
+            ("participation_rate", false),
+            ("mean_citizen_trust", false),
+            ("share_lasting_24", false),
+        ] {
+            let cell = format!("<td>{metric}</td>");
+            assert_eq!(key.contains(&cell), shown, "{metric}\n{key}");
+            assert!(
+                lab.contains(&cell),
+                "every metric is in the folded table: {metric}"
+            );
+        }
+        assert!(lab.contains("their values below measure nothing"), "{lab}");
+        let field = page("field");
+        let key = key_table(&field);
+        assert!(key.contains("<td>mean_citizen_trust</td>"), "{key}");
+        assert!(!key.contains("<td>mean_contribution</td>"), "{key}");
+        assert!(!field.contains("measure nothing"), "{field}");
     }
 
     #[test]
