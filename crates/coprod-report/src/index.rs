@@ -458,10 +458,25 @@ fn sweep_item(axis: &Value) -> String {
     )
 }
 
-/// A variant (manifest `variants[]`): its name, description, the values it sets, what
-/// replaced any of them and its interventions, as a list item.
+/// A variant (manifest `variants[]`): its name, then what it is, each part only when it has
+/// one: its description with the values it sets, what replaced any of them, and its
+/// interventions, as a list item ("<b>joint</b>: `groups.service = joint` replaced by ...").
 fn variant_item(v: &Value, m: &Value) -> String {
     let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+    let parts: Vec<String> = [described(v), replaced_text(v, m), interventions_text(v)]
+        .into_iter()
+        .flatten()
+        .collect();
+    if parts.is_empty() {
+        format!("<li><b>{}</b></li>", escape(name))
+    } else {
+        format!("<li><b>{}</b>: {}</li>", escape(name), parts.join("; "))
+    }
+}
+
+/// A variant's description and the values it sets: "its description (`a = 1, b = 2`)", or
+/// either alone; `None` when it has neither.
+fn described(v: &Value) -> Option<String> {
     let description = v.get("description").and_then(Value::as_str).unwrap_or("");
     let params: Vec<String> = v
         .get("params")
@@ -478,31 +493,20 @@ fn variant_item(v: &Value, m: &Value) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    format!(
-        "<li><b>{}</b>{}{}{}{}</li>",
-        escape(name),
-        if description.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", escape_with_code(description))
-        },
-        if params.is_empty() {
-            String::new()
-        } else {
-            format!(" (<code>{}</code>)", escape(&params.join(", ")))
-        },
-        replaced_text(v, m),
-        interventions_text(v)
-    )
+    let params = format!("<code>{}</code>", escape(&params.join(", ")));
+    match (description.is_empty(), params == "<code></code>") {
+        (true, true) => None,
+        (true, false) => Some(params),
+        (false, true) => Some(escape_with_code(description)),
+        (false, false) => Some(format!("{} ({params})", escape_with_code(description))),
+    }
 }
 
 /// The values a variant sets that no run of it had (manifest `variants[].replaced`), each
-/// with what replaced it, a `--set` option or `--quick`'s size caps: "; `levers.x = 0.5`
-/// replaced by `--set levers.x=0.2`".
-fn replaced_text(variant: &Value, m: &Value) -> String {
-    let Some(list) = variant.get("replaced").and_then(Value::as_array) else {
-        return String::new();
-    };
+/// with what replaced it, a `--set` option or `--quick`'s size caps: "`levers.x = 0.5`
+/// replaced by `--set levers.x=0.2`"; `None` when there are none.
+fn replaced_text(variant: &Value, m: &Value) -> Option<String> {
+    let list = variant.get("replaced").and_then(Value::as_array)?;
     let settings: Vec<&str> = m
         .get("settings")
         .and_then(Value::as_array)
@@ -527,16 +531,13 @@ fn replaced_text(variant: &Value, m: &Value) -> String {
             )
         })
         .collect();
-    if items.is_empty() {
-        String::new()
-    } else {
-        format!("; {}", items.join(", "))
-    }
+    (!items.is_empty()).then(|| items.join(", "))
 }
 
 /// A variant's interventions (manifest `variants[].interventions`), each with its lever,
-/// value and steps: "; interventions: `levers.x = 0.05` from step 12 to the end".
-fn interventions_text(variant: &Value) -> String {
+/// value and steps: "interventions `levers.x = 0.05` from step 12 to the end, ..."; `None`
+/// when it has none.
+fn interventions_text(variant: &Value) -> Option<String> {
     let items: Vec<String> = interventions(variant)
         .iter()
         .map(|iv| {
@@ -552,11 +553,12 @@ fn interventions_text(variant: &Value) -> String {
             )
         })
         .collect();
-    if items.is_empty() {
-        String::new()
+    let noun = if items.len() == 1 {
+        "intervention"
     } else {
-        format!("; interventions: {}", items.join(", "))
-    }
+        "interventions"
+    };
+    (!items.is_empty()).then(|| format!("{noun} {}", items.join(", ")))
 }
 
 /// An intervention as the manifest records it.
@@ -796,8 +798,8 @@ mod tests {
         let page = page_with_intervention();
         assert!(
             page.contains(
-                "<b>training</b>; interventions: <code>levers.staff_training = 0.05</code> \
-                 from step 12 to the end, <code>levers.outreach = 0.5</code> from step 3 to step 5"
+                "<li><b>training</b>: interventions <code>levers.staff_training = 0.05</code> \
+                 from step 12 to the end, <code>levers.outreach = 0.5</code> from step 3 to step 5</li>"
             ),
             "{page}"
         );
@@ -809,6 +811,47 @@ mod tests {
             page.contains("<td class=\"num\">8</td>"),
             "other levers are as they were"
         );
+    }
+
+    /// Each part of a variant's line is joined to what comes before it only when there is
+    /// something before it: a variant whose only value `--set` replaced has no stray "; ".
+    #[test]
+    fn variant_lines_join_only_the_parts_they_have() {
+        let page = page_of(serde_json::json!({
+            "settings": ["groups.service=per_member"],
+            "variants": [
+                {"name": "joint", "description": "", "params": [],
+                 "replaced": [{"name": "groups.service", "value": "joint"}],
+                 "interventions": []},
+                {"name": "said", "description": "non-rival `service`", "params": [],
+                 "replaced": [{"name": "groups.service", "value": "joint"}],
+                 "interventions": []},
+                {"name": "bare", "description": "", "params": [
+                    {"name": "groups.coordination_cost", "value": "0"}
+                ], "interventions": [
+                    {"lever": "levers.outreach", "value": "0.5", "from_step": 3,
+                     "until_step": null}
+                ]},
+                {"name": "full", "description": "both", "params": [
+                    {"name": "groups.coordination_cost", "value": "0"}
+                ], "interventions": []},
+                {"name": "nothing", "description": "", "params": [], "interventions": []}
+            ]
+        }));
+        let replaced = "<code>groups.service = joint</code> replaced by \
+                        <code>--set groups.service=per_member</code>";
+        for line in [
+            format!("<li><b>joint</b>: {replaced}</li>"),
+            format!("<li><b>said</b>: non-rival <code>service</code>; {replaced}</li>"),
+            "<li><b>bare</b>: <code>groups.coordination_cost = 0</code>; intervention \
+             <code>levers.outreach = 0.5</code> from step 3 to the end</li>"
+                .to_string(),
+            "<li><b>full</b>: both (<code>groups.coordination_cost = 0</code>)</li>".to_string(),
+            "<li><b>nothing</b></li>".to_string(),
+        ] {
+            assert!(page.contains(&line), "{line}\n{page}");
+        }
+        assert!(!page.contains("</b>;"), "{page}");
     }
 
     #[test]
