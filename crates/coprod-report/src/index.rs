@@ -57,7 +57,7 @@ pub(crate) fn index_page(
 ) -> Result<String, ReportError> {
     let mut body = String::new();
     let m = data.manifest.as_ref();
-    heading_section(&mut body, data);
+    heading_section(&mut body, data, !charts.is_empty());
     experiment_section(&mut body, m, (&data.report_metrics(), charts));
     charts_section(&mut body, data, (charts, notes), drawn_at)?;
     summary_section(&mut body, data);
@@ -68,8 +68,9 @@ pub(crate) fn index_page(
 }
 
 /// The top of the page: the scenario's description, what ran (runs, steps, replications,
-/// seed, version), failed runs and the files.
-fn heading_section(body: &mut String, data: &RunData) {
+/// seed, version), failed runs and the files, with charts/ only if `charted` (some chart
+/// was drawn).
+fn heading_section(body: &mut String, data: &RunData, charted: bool) {
     let text = |ptr: &str| {
         data.manifest
             .as_ref()
@@ -99,10 +100,16 @@ fn heading_section(body: &mut String, data: &RunData) {
         escape(&text("/coprod_version")),
     );
     failed_runs_text(body, data);
+    // Without a chart drawn, charts/ holds none (or none of this page's): not pointed to.
+    let charts = if charted {
+        "; charts as PNG and SVG in <a href=\"charts/\">charts/</a>. Redraw them from the CSV \
+         files with <code>coprod plot</code> and this folder"
+    } else {
+        ""
+    };
     let _ = writeln!(
         body,
-        "<p class=\"note\">Files: {}; charts as PNG and SVG in <a href=\"charts/\">charts/</a>. \
-         Redraw them from the CSV files with <code>coprod plot</code> and this folder.</p>",
+        "<p class=\"note\">Files: {}{charts}.</p>",
         file_links(data)
     );
 }
@@ -1108,6 +1115,47 @@ mod tests {
         assert!(!field.contains("measure nothing"), "{field}");
     }
 
+    /// The page points to charts/ when it shows a chart drawn there, and only then.
+    #[test]
+    fn the_charts_folder_is_named_only_when_a_chart_was_drawn() {
+        let dir = tempfile::tempdir().unwrap();
+        let stem = dir
+            .path()
+            .join("charts")
+            .join("timeseries_participation_rate");
+        std::fs::create_dir(dir.path().join("charts")).unwrap();
+        std::fs::write(stem.with_extension("png"), b"\x89PNG").unwrap();
+        let chart = ChartFile {
+            kind: crate::ChartKind::TimeSeries,
+            metric: Some("participation_rate".into()),
+            stem,
+            title: "Participation rate over time".into(),
+            caption: "Mean participation rate at each step.".into(),
+        };
+        let data = RunData {
+            dir: dir.path().to_path_buf(),
+            summary: SummaryTable::default(),
+            runs: baseline_runs(2, &[]),
+            aggregates: Default::default(),
+            manifest: None,
+            parameters: None,
+        };
+        let page =
+            |charts: &[ChartFile]| index_page(&data, charts, &[], &|p| p.to_path_buf()).unwrap();
+        let drawn = page(std::slice::from_ref(&chart));
+        assert!(
+            drawn.contains("; charts as PNG and SVG in <a href=\"charts/\">charts/</a>."),
+            "{drawn}"
+        );
+        let none = page(&[]);
+        assert!(!none.contains("charts as PNG"), "{none}");
+        assert!(!none.contains("Redraw them"), "{none}");
+        assert!(
+            none.contains("<p>No charts: nothing to draw.</p>"),
+            "{none}"
+        );
+    }
+
     #[test]
     fn the_written_page_links_the_runs_files_summary_and_comparison() {
         use base64::Engine as _;
@@ -1153,10 +1201,12 @@ mod tests {
             page.contains(
                 "Files: <a href=\"runs.csv\">runs.csv</a>, <a href=\"parameters.csv\">parameters.csv</a>, \
                  <a href=\"manifest.json\">manifest.json</a>, forest plots of the comparison in \
-                 <a href=\"comparison/\">comparison/</a>;"
+                 <a href=\"comparison/\">comparison/</a>.</p>"
             ),
             "{page}"
         );
+        // No chart was drawn: the page does not send the reader to charts/ for them.
+        assert!(!page.contains("charts/"), "{page}");
         // The key metric in the visible table and in the folded one; the other only folded.
         assert!(
             page.contains("<th>variant</th><th>levers.outreach</th><th>metric</th>"),
