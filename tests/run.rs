@@ -223,6 +223,26 @@ fn set_overrides_parameters_and_replaces_sweeps() {
     );
 }
 
+/// index.html names every option of the command line that changed what ran: each `--set`,
+/// and `--replications` and `--seed` with the scenario's own values they replaced.
+#[test]
+fn the_page_names_every_option_that_changed_the_runs() {
+    let sb = Sandbox::new();
+    sb.small_run(&["baseline", "--seed", "7", "--out", "out"])
+        .assert()
+        .success();
+    let index = read(&sb.path().join("out").join("index.html"));
+    assert!(
+        index.contains(
+            "<p>Command-line settings: <code>--set population.n_citizens=240</code>, \
+             <code>--set population.n_communities=4</code>, <code>--set experiment.steps=8</code>, \
+             <code>--replications 2</code> (the scenario says 10) and <code>--seed 7</code> \
+             (the scenario says 1).</p>"
+        ),
+        "{index}"
+    );
+}
+
 /// A `--set` of a parameter that a variant sets replaces the variant's value in every run
 /// (docs/scenarios.md): stderr says so, and manifest.json and index.html no longer state
 /// the variant's value as one its runs had.

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use coprod_output::OptionValue;
 use serde_json::Value;
 
 use crate::charts::ChartFile;
@@ -59,6 +60,7 @@ pub(crate) fn index_page(
     let m = data.manifest.as_ref();
     heading_section(&mut body, data, !charts.is_empty());
     experiment_section(&mut body, m, (&data.report_metrics(), charts));
+    command_line_item(&mut body, m, &data.options());
     charts_section(&mut body, data, (charts, notes), drawn_at)?;
     summary_section(&mut body, data);
     comparison_section(&mut body, data)?;
@@ -369,16 +371,39 @@ fn experiment_section(
         }
         let _ = writeln!(body, "</ul>");
     }
-    if let Some(settings) = m.get("settings").and_then(Value::as_array)
-        && !settings.is_empty()
-    {
-        let s: Vec<&str> = settings.iter().filter_map(Value::as_str).collect();
-        let _ = writeln!(
-            body,
-            "<p>Command-line settings: <code>{}</code></p>",
-            escape(&s.join(" "))
-        );
+}
+
+/// The options of the command line that changed what ran, as the manifest records them:
+/// each `--set` (manifest `settings`), then `--replications` and `--seed` (`options`) with
+/// the scenario's own value beside the one they gave: "`--replications 5` (the scenario
+/// says 10)".
+fn command_line_item(body: &mut String, m: Option<&Value>, options: &[OptionValue]) {
+    let settings = m
+        .and_then(|m| m.get("settings"))
+        .and_then(Value::as_array)
+        .map(|s| s.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let items: Vec<String> = settings
+        .iter()
+        .map(|s| format!("<code>--set {}</code>", escape(s)))
+        .chain(options.iter().map(|o| {
+            let scenario = if o.value == o.scenario {
+                "the scenario's own value".to_string()
+            } else {
+                format!("the scenario says {}", o.scenario)
+            };
+            format!(
+                "<code>{} {}</code> ({scenario})",
+                escape(&o.option),
+                o.value
+            )
+        }))
+        .collect();
+    if items.is_empty() {
+        return;
     }
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    let _ = writeln!(body, "<p>Command-line settings: {}.</p>", and_list(&items));
 }
 
 /// The metrics of the scenario's `[report]` table (`report`), if it has one: whether the
@@ -909,10 +934,38 @@ mod tests {
         for part in [
             "<p class=\"key\">Compare <code>joint</code> supply &amp; per-member service.</p>",
             "<p>Swept parameters:</p><ul>\n<li><code>levers.outreach</code>: 0.5, 1</li>",
-            "<p>Command-line settings: <code>experiment.replications=3 population.n_citizens=500</code></p>",
+            "<p>Command-line settings: <code>--set experiment.replications=3</code> and \
+             <code>--set population.n_citizens=500</code>.</p>",
         ] {
             assert!(page.contains(part), "{part}\n{page}");
         }
+        // --replications and --seed (manifest `options`) are named with the scenario's own
+        // value, after the --set options.
+        let page = page_of(serde_json::json!({
+            "settings": ["levers.outreach=0.5"],
+            "options": [
+                {"option": "--replications", "key": "experiment.replications", "value": 5,
+                 "scenario": 10},
+                {"option": "--seed", "key": "experiment.seed", "value": 1, "scenario": 1}
+            ]
+        }));
+        assert!(
+            page.contains(
+                "<p>Command-line settings: <code>--set levers.outreach=0.5</code>, \
+                 <code>--replications 5</code> (the scenario says 10) and <code>--seed 1</code> \
+                 (the scenario's own value).</p>"
+            ),
+            "{page}"
+        );
+        let page = page_of(serde_json::json!({"options": [
+            {"option": "--seed", "key": "experiment.seed", "value": 7, "scenario": 1}
+        ]}));
+        assert!(
+            page.contains(
+                "<p>Command-line settings: <code>--seed 7</code> (the scenario says 1).</p>"
+            ),
+            "{page}"
+        );
         let page = page_of(serde_json::json!({"sweep": [], "settings": []}));
         for part in [
             "<p class=\"key\">",
