@@ -459,6 +459,28 @@ fn plot_replaces_charts_and_page_whole_and_refuses_a_damaged_directory() {
     assert_eq!(snapshot(&dir), before);
 }
 
+/// An error of `coprod plot` or `coprod compare` names the file or folder of the run
+/// directory concerned, not the working folder they draw in, which is gone when it is read.
+#[test]
+fn plot_and_compare_errors_name_the_run_directorys_files() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    for (folder, command) in [("charts", "plot"), ("comparison", "compare")] {
+        // A file where the folder must be: the new files cannot be moved into place.
+        fs::remove_dir_all(dir.join(folder)).unwrap();
+        fs::write(dir.join(folder), "not a folder").unwrap();
+        let out = sb.cmd(&[command, "out"]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(!stderr.contains(".coprod-new"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("cannot write out/{folder}: ")),
+            "{stderr}"
+        );
+        fs::remove_file(dir.join(folder)).unwrap();
+        fs::create_dir(dir.join(folder)).unwrap();
+    }
+}
+
 /// `coprod plot` and `coprod compare` on another command's result say what it is.
 #[test]
 fn plot_and_compare_name_another_commands_result() {

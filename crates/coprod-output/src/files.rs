@@ -134,7 +134,9 @@ impl Replacement {
         let mut files = Vec::new();
         let mut stack = vec![self.tmp.clone()];
         while let Some(d) = stack.pop() {
-            fs::create_dir_all(self.target(&d)).map_err(|e| OutputError::io(&d, e))?;
+            // The folder that cannot be made is the target's (a file may stand there).
+            let target = self.target(&d);
+            fs::create_dir_all(&target).map_err(|e| OutputError::io(&target, e))?;
             for entry in fs::read_dir(&d).map_err(|e| OutputError::io(&d, e))? {
                 let path = entry.map_err(|e| OutputError::io(&d, e))?.path();
                 if path.is_dir() {

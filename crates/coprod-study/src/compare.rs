@@ -45,12 +45,22 @@ const CHARTS_DIR: &str = "comparison";
 
 /// `coprod compare DIR`: recomputes comparison.csv and its charts from runs.csv of `dir`
 /// (each variant against `against`, default the baseline); returns the files written.
-/// Refuses, unless `force`, to drop comparisons the old comparison.csv holds.
+/// Refuses, unless `force`, to drop comparisons the old comparison.csv holds. Its errors
+/// name the files in `dir`, not the folder they were drawn in, which is gone once it fails.
 pub fn compare(
     dir: &Path,
     metrics: &[String],
     against: Option<&str>,
     force: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
+    compare_in(dir, metrics, (against, force), progress).map_err(|e| e.at_final_paths(dir))
+}
+
+fn compare_in(
+    dir: &Path,
+    metrics: &[String],
+    (against, force): (Option<&str>, bool),
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
     crate::plot::check_run_dir(dir)?;

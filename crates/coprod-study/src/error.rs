@@ -63,6 +63,37 @@ impl StudyError {
     }
 }
 
+impl StudyError {
+    /// This error with the paths of `target`'s working folders (the replacement folder a
+    /// command draws in, [`coprod_output::final_paths`]) written as the paths they have in
+    /// `target`: such a folder is removed when the command fails, so an error that named it
+    /// would send the reader to a folder that is gone. Whether it was caused by I/O is kept.
+    pub(crate) fn at_final_paths(self, target: &std::path::Path) -> StudyError {
+        let moved = |text: &str| coprod_output::final_paths(text, target);
+        match self {
+            StudyError::Invalid(text) => StudyError::Invalid(moved(&text)),
+            StudyError::Context { context, source } => StudyError::Context {
+                context: moved(&context),
+                source: Box::new(source.at_final_paths(target)),
+            },
+            StudyError::Cancelled(_) => self,
+            // A typed error holds its paths in fields of another crate's type: its whole
+            // message, causes included, becomes the error, with the paths moved.
+            leaf => {
+                let text = chain(&leaf);
+                let at = moved(&text);
+                if at == text {
+                    leaf
+                } else if leaf.is_io() {
+                    StudyError::Io(std::io::Error::other(at))
+                } else {
+                    StudyError::Invalid(at)
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Display for StudyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -214,4 +245,52 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         cause = c.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+
+    /// An error about a file drawn in a command's replacement folder names the file where
+    /// it would have been, at every level of the message, and stays an I/O error.
+    #[test]
+    fn errors_at_final_paths_name_no_working_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path();
+        let new = coprod_output::Replacement::new(target).unwrap();
+        let working = new.path().to_path_buf();
+        let at = |name: &str| target.join(name).display().to_string();
+        let io = OutputError::Io {
+            path: working.join("charts"),
+            source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        };
+        let err = StudyError::Context {
+            context: format!("cannot redraw the charts of {}", working.display()),
+            source: Box::new(StudyError::Output(io)),
+        };
+        let moved = err.at_final_paths(target);
+        assert!(moved.is_io());
+        let text = chain(&moved);
+        assert!(!text.contains(".coprod-new."), "{text}");
+        assert_eq!(
+            text,
+            format!(
+                "cannot redraw the charts of {}: cannot write {}: entity already exists",
+                target.display(),
+                at("charts")
+            )
+        );
+        let invalid = StudyError::Invalid(format!("bad {}", working.join("a.png").display()));
+        assert_eq!(
+            chain(&invalid.at_final_paths(target)),
+            format!("bad {}", at("a.png"))
+        );
+        // An error that names no working folder is left as it is, with its type.
+        let exists = StudyError::Output(OutputError::Exists {
+            path: target.to_path_buf(),
+            other: None,
+        });
+        assert!(exists.at_final_paths(target).output_error().is_some());
+    }
 }

@@ -12,8 +12,13 @@ use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
 
 /// `coprod plot DIR`: redraws the selected charts and index.html of a run directory from
-/// its CSV files; the notes of what was not drawn go to `progress`.
+/// its CSV files; the notes of what was not drawn go to `progress`. Its errors name the
+/// files in `dir`, not the folder they were drawn in, which is gone once it fails.
 pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
+    redraw(dir, selection, progress).map_err(|e| e.at_final_paths(dir))
+}
+
+fn redraw(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
     if let (Some(ChartKind::Survival), Some(metric)) = (selection.kind, &selection.metric) {
         bail!(
             "--kind survival with --metric {metric}: survival charts have no metric\n\nhint: \
