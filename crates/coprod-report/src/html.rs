@@ -38,8 +38,9 @@ pub fn percent(share: f64, decimals: usize) -> String {
 
 /// A number with `decimals` decimals, or in scientific form with two significant digits
 /// when it is not 0 but would read as 0 with them (6e-5 as "6.0e-5", not "0.000", which
-/// would say that it is 0); "n/a" when it is not a number. -0 reads as 0.
-pub(crate) fn number(v: f64, decimals: usize) -> String {
+/// would say that it is 0); "n/a" when it is not a number. -0 reads as 0. For pages and
+/// for the terminal (the half-widths of `--target-ci`), so that both say the same.
+pub fn number(v: f64, decimals: usize) -> String {
     if !v.is_finite() {
         return "n/a".into();
     }

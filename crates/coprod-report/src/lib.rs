@@ -43,7 +43,7 @@ pub use crate::data::{
 };
 pub use crate::error::ReportError;
 pub use crate::forces::{Force, Forces, LifeTotals, factors, strongest_against};
-pub use crate::html::{counted, percent};
+pub use crate::html::{counted, number, percent};
 pub use crate::index::{INDEX_HTML, write_index};
 pub use crate::lifetimes::{HORIZON_MONTHS, horizon};
 pub use crate::teach::{

@@ -679,10 +679,7 @@ pub(crate) fn adaptive_replications(
             Vec::new()
         };
         let (widest, half) = widest_half_width(&rows);
-        progress.note(Note::Status(format!(
-            "--target-ci: {done} replications, widest half-width {} ({widest}), target {target}",
-            half_width_text(half)
-        )));
+        progress.note(Note::Status(status_text(done, (&widest, half), target)));
         let reason = if half <= target {
             "target met"
         } else if done >= max {
@@ -847,14 +844,15 @@ pub(crate) fn file_name() -> String {
     COMPARISON_CSV.to_string()
 }
 
-/// A half-width for the status line: four decimals, or three significant digits when that
-/// would print a small one as 0.0000 (a target of 1e-6 is allowed).
-fn half_width_text(half: f64) -> String {
-    if half != 0.0 && half.abs() < 1e-3 {
-        format!("{half:.2e}")
-    } else {
-        format!("{half:.4}")
-    }
+/// The status line of `--target-ci` after `done` replications: the widest half-width (of
+/// the comparison `widest`) and the target. The half-width is written as the pages write
+/// numbers, so a small one never reads as 0 (a target of 1e-6 is allowed); "n/a" when no
+/// compared row has an interval yet.
+fn status_text(done: u32, (widest, half): (&str, f64), target: f64) -> String {
+    format!(
+        "--target-ci: {done} replications, widest half-width {} ({widest}), target {target}",
+        coprod_report::number(half, 4)
+    )
 }
 
 #[cfg(test)]
@@ -872,12 +870,30 @@ mod tests {
         )
     }
 
+    /// The status line writes a half-width as the pages write numbers: one that is not 0
+    /// never reads as 0, whatever its size.
     #[test]
-    fn small_half_widths_keep_their_digits() {
-        assert_eq!(half_width_text(0.01234), "0.0123");
-        assert_eq!(half_width_text(0.0000123), "1.23e-5");
-        assert_eq!(half_width_text(0.0), "0.0000");
-        assert_eq!(half_width_text(f64::INFINITY), "inf");
+    fn small_half_widths_never_read_as_0() {
+        let half = |h: f64| status_text(3, ("v: service_output", h), 1e-6);
+        assert_eq!(
+            half(0.01234),
+            "--target-ci: 3 replications, widest half-width 0.0123 (v: service_output), \
+             target 0.000001"
+        );
+        for (h, shown) in [
+            (0.0000123, "1.2e-5"),
+            (0.00004, "4.0e-5"),
+            (0.0012, "0.0012"),
+            (0.0, "0.0000"),
+            (f64::INFINITY, "n/a"),
+        ] {
+            assert!(
+                half(h).contains(&format!("half-width {shown} (")),
+                "{h}: {}",
+                half(h)
+            );
+            assert_eq!(shown, coprod_report::number(h, 4), "as on the pages");
+        }
     }
 
     #[test]
