@@ -168,6 +168,48 @@ fn lab_comparisons_are_drawn_in_the_labs_units() {
     );
 }
 
+/// A run of the lab setting compares, by default, what the lab measures (the contribution
+/// and the payoff), not the field's metrics, which are 0 or missing in every lab run; so
+/// do `coprod compare` and the page that shows the plots.
+#[test]
+fn lab_runs_compare_what_the_lab_measures() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("lab");
+    sandbox
+        .cmd(&["run", "lab-public-goods", "--quick", "--out", "lab"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("share_lasting_24").not());
+    let metrics = |dir: &Path| {
+        let mut metrics: Vec<String> = rows(&dir.join("comparison.csv"))
+            .iter()
+            .map(|r| r["metric"].clone())
+            .collect();
+        metrics.dedup();
+        metrics
+    };
+    assert_eq!(metrics(&dir), ["mean_contribution", "service_output"]);
+    let mut plots: Vec<String> = fs::read_dir(dir.join("comparison"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    plots.sort();
+    assert_eq!(
+        plots,
+        [
+            "forest_mean_contribution.png",
+            "forest_mean_contribution.svg",
+            "forest_service_output.png",
+            "forest_service_output.svg"
+        ]
+    );
+    sandbox
+        .cmd(&["compare", "lab", "--force"])
+        .assert()
+        .success();
+    assert_eq!(metrics(&dir), ["mean_contribution", "service_output"]);
+}
+
 fn rows_of(path: &Path) -> usize {
     csv(path).1.len()
 }

@@ -36,6 +36,11 @@ pub const DEFAULT_METRICS: [&str; 9] = [
     "mean_org_trust",
 ];
 
+/// Metrics compared in the lab setting when no `--metric` is given: the only ones a lab run
+/// measures (the contribution and, in `service_output`, the mean payoff); the defaults above
+/// describe co-production, which a lab run does not simulate (trust 0, no groups).
+pub const LAB_DEFAULT_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
+
 /// Rows of one forest plot; a metric with more rows gets more pages (`forest_<metric>_2`...).
 pub(crate) const ROWS_PER_CHART: usize = 24;
 
@@ -70,7 +75,7 @@ fn compare_in(
     // its comparison would describe other runs than those that ran.
     let data = coprod_report::RunData::load(dir)?;
     data.check_runs()?;
-    let metrics = self::metrics(metrics, &data.report_metrics())?;
+    let metrics = self::metrics(metrics, &data.report_metrics(), data.is_lab())?;
     check_variant_ran(data.parameters.as_ref(), against)?;
     let cells = match &data.parameters {
         Some(parameters) => cells_of(&parameters.rows),
@@ -106,13 +111,15 @@ fn compare_in(
 /// The metrics asked for, checked against the end-of-run metrics, each once in the order
 /// first asked (a repeated `--metric` would repeat its rows and enlarge its Holm family);
 /// if none, the scenario's metrics (`[report] metrics`, checked when the scenario was read),
-/// then the default set, each once.
-pub(crate) fn metrics(asked: &[String], scenario: &[String]) -> Result<Vec<String>> {
+/// then the default set of its setting (`lab`: [`LAB_DEFAULT_METRICS`]), each once.
+pub(crate) fn metrics(asked: &[String], scenario: &[String], lab: bool) -> Result<Vec<String>> {
     if asked.is_empty() {
-        return Ok(coprod_output::report_metrics_first(
-            scenario,
-            &DEFAULT_METRICS,
-        ));
+        let defaults: &[&str] = if lab {
+            &LAB_DEFAULT_METRICS
+        } else {
+            &DEFAULT_METRICS
+        };
+        return Ok(coprod_output::report_metrics_first(scenario, defaults));
     }
     let names = summary_names();
     let mut metrics: Vec<String> = Vec::new();

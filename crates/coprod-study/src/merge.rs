@@ -205,7 +205,11 @@ fn write_merged(
         .iter()
         .map(|a| a.name().to_string())
         .collect();
-    let metrics = compare::metrics(&recipe.metrics, &scenario.report_metrics)?;
+    let metrics = compare::metrics(
+        &recipe.metrics,
+        &scenario.report_metrics,
+        scenario.runs_lab(),
+    )?;
     // Every shard complete before anything is written: a file cut short at a line end
     // would otherwise merge into a directory with runs missing their rows.
     let identity = |run_id: u64| run_identity(scenario, run_id);

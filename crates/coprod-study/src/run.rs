@@ -226,7 +226,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
         );
     }
     shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;
-    let metrics = compare::metrics(&o.metrics, &scenario.report_metrics)?;
+    let metrics = compare::metrics(&o.metrics, &scenario.report_metrics, scenario.runs_lab())?;
     let against = o.against.clone().unwrap_or_else(|| BASELINE.to_string());
     if !scenario.variants.iter().any(|v| v.name == against) {
         let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();

@@ -86,7 +86,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     if args.quick {
         crate::shipped::make_quick(&mut scenario, &settings)?;
     }
-    crate::compare::metrics(&args.metrics, &scenario.report_metrics)?;
+    crate::compare::metrics(&args.metrics, &scenario.report_metrics, scenario.runs_lab())?;
     check_sbatch_values(args)?;
     check_array(
         args.array,
