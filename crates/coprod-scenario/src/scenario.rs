@@ -52,6 +52,10 @@ pub struct Scenario {
     /// The steps and replications before `--quick` capped them, so that the outputs can say
     /// what it lowered; `None` without `--quick`.
     pub before_quick: Option<(u32, u32)>,
+    /// What `--quick`'s caps lowered of the experiment, as (key, from, to): see
+    /// [`Scenario::quick_lowered`]. A setting of the key after them replaces their value,
+    /// and its entry goes.
+    pub(crate) quick_gave: Vec<(&'static str, u32, u32)>,
     /// `experiment.steps`, `experiment.replications` and `experiment.seed` as the file
     /// gives them (or their defaults), whatever settings and `--quick` did after: what the
     /// outputs call the scenario's own value when an option replaced it.
@@ -321,6 +325,7 @@ impl Scenario {
             pins: Vec::new(),
             quick: false,
             before_quick: None,
+            quick_gave: Vec::new(),
             written: [
                 ("experiment.steps", u64::from(steps)),
                 ("experiment.replications", u64::from(replications)),
@@ -453,10 +458,18 @@ impl Scenario {
     /// the outputs would label identical runs with different values.
     pub fn make_quick(&mut self) -> Result<(), ScenarioError> {
         self.quick = true;
-        self.before_quick
+        let (steps, replications) = *self
+            .before_quick
             .get_or_insert((self.steps, self.replications));
         self.steps = self.steps.min(QUICK_MAX_STEPS);
         self.replications = self.replications.min(QUICK_MAX_REPLICATIONS);
+        self.quick_gave = [
+            ("experiment.steps", steps, self.steps),
+            ("experiment.replications", replications, self.replications),
+        ]
+        .into_iter()
+        .filter(|(_, from, to)| to < from)
+        .collect();
         self.check_combinations().map_err(|(v, p, e)| {
             ScenarioError::new("--quick", self.describe_combination(v, p, &e))
         })?;
@@ -466,20 +479,13 @@ impl Scenario {
     }
 
     /// What `--quick` lowered of the experiment: `experiment.steps` and
-    /// `experiment.replications` as (key, from, to), each only if it lowered it (a scenario
-    /// within the caps, or replications given explicitly, keep theirs). The parameters its
-    /// size caps lowered have the source [`ParamSource::Quick`] instead.
+    /// `experiment.replications` as (key, from, to), each only if its caps lowered it (a
+    /// scenario within the caps, or replications given explicitly, keep theirs). The
+    /// replications `--target-ci` chose after it ([`Scenario::choose_replications`]) leave
+    /// the record: its caps gave the first batch. The parameters its size caps lowered have
+    /// the source [`ParamSource::Quick`] instead.
     pub fn quick_lowered(&self) -> Vec<(&'static str, u32, u32)> {
-        let Some((steps, replications)) = self.before_quick else {
-            return Vec::new();
-        };
-        [
-            ("experiment.steps", steps, self.steps),
-            ("experiment.replications", replications, self.replications),
-        ]
-        .into_iter()
-        .filter(|(_, from, to)| to < from)
-        .collect()
+        self.quick_gave.clone()
     }
 
     /// The file's own value (or default) of `experiment.steps`, `experiment.replications`
@@ -2240,6 +2246,43 @@ params.groups.service = "joint"
         let e = err(&two("Baseline", "x"));
         assert!(e.message.contains("\"baseline\" and \"Baseline\""), "{e}");
         parse(&two("v_1", "v_2")).unwrap();
+    }
+
+    /// `--quick` is said to have lowered the replications to the number its caps gave (the
+    /// first batch of `--target-ci`), not to those `--target-ci` chose after it (8 of a
+    /// scenario's 20 were not its doing); replications given explicitly it did not lower.
+    #[test]
+    fn quick_lowered_names_only_what_quick_gave() {
+        let mut s = parse("[experiment]\nsteps = 100\nreplications = 20\n").unwrap();
+        s.make_quick().unwrap();
+        assert_eq!(
+            s.quick_lowered(),
+            [
+                ("experiment.steps", 100, 60),
+                ("experiment.replications", 20, 3)
+            ]
+        );
+        s.choose_replications(8).unwrap();
+        assert_eq!(s.replications, 8);
+        assert_eq!(
+            s.quick_lowered(),
+            [
+                ("experiment.steps", 100, 60),
+                ("experiment.replications", 20, 3)
+            ]
+        );
+        // `--replications 5 --quick`: given before and again after the caps.
+        let explicit = Setting {
+            key: "experiment.replications".into(),
+            value: "5".into(),
+            option: Some("--replications"),
+        };
+        let mut s = parse("[experiment]\nsteps = 100\nreplications = 20\n").unwrap();
+        s.apply_settings(std::slice::from_ref(&explicit)).unwrap();
+        s.make_quick().unwrap();
+        s.apply_settings(&[explicit]).unwrap();
+        assert_eq!(s.replications, 5);
+        assert_eq!(s.quick_lowered(), [("experiment.steps", 100, 60)]);
     }
 
     #[test]

@@ -66,8 +66,14 @@ impl Scenario {
         let mut notes = Vec::new();
         for s in settings {
             match s.key.as_str() {
-                "experiment.steps" => self.steps = positive(s)?,
-                "experiment.replications" => self.replications = positive(s)?,
+                "experiment.steps" => {
+                    self.steps = positive(s)?;
+                    self.forget_quick(&s.key);
+                }
+                "experiment.replications" => {
+                    self.replications = positive(s)?;
+                    self.forget_quick(&s.key);
+                }
                 "experiment.seed" => {
                     self.seed = s.value.parse().map_err(|_| {
                         ScenarioError::new(
@@ -129,6 +135,26 @@ impl Scenario {
 }
 
 impl Scenario {
+    /// Sets the replications that `--target-ci` chose: as a setting of
+    /// `experiment.replications` by that option, except that what `--quick` lowered stays
+    /// on record (its caps gave the batches `--target-ci` started from).
+    pub fn choose_replications(&mut self, replications: u32) -> Result<(), ScenarioError> {
+        let gave = self.quick_gave.clone();
+        self.apply_settings(&[Setting {
+            key: "experiment.replications".into(),
+            value: replications.to_string(),
+            option: Some("--target-ci"),
+        }])?;
+        self.quick_gave = gave;
+        Ok(())
+    }
+
+    /// A setting of `key` (`experiment.steps` or `experiment.replications`) replaced the
+    /// value `--quick`'s caps gave it, if they gave one: they no longer lowered it.
+    pub(crate) fn forget_quick(&mut self, key: &str) {
+        self.quick_gave.retain(|(k, _, _)| *k != key);
+    }
+
     /// Notes naming each `--set` parameter that a variant sets to another value: the setting
     /// holds in every run (it is the strongest source), so no run has the variant's value.
     fn replaced_variant_values(&self) -> Vec<String> {

@@ -272,19 +272,9 @@ fn run_pilot(o: &RunOptions, p: &mut Prepared, width: f64, progress: &dyn Progre
         "--target-ci: {} after {} replications; writing them into the output directory",
         adaptive.stopped_because, adaptive.replications
     )));
-    p.scenario
-        .apply_settings(&[pilot_setting(adaptive.replications)])?;
+    p.scenario.choose_replications(adaptive.replications)?;
     p.adaptive = Some(adaptive);
     Ok(())
-}
-
-/// The replications `--target-ci` chose, as a setting of the scenario.
-fn pilot_setting(replications: u32) -> Setting {
-    Setting {
-        key: "experiment.replications".into(),
-        value: replications.to_string(),
-        option: Some("--target-ci"),
-    }
 }
 
 /// Checks the output directory before the pilot of `--target-ci`, which can take long: a
@@ -318,7 +308,7 @@ fn check_before_pilot(
         .and_then(|r| u32::try_from(r).ok())
         .ok_or_else(nothing)?;
     let mut scenario = p.scenario.clone();
-    scenario.apply_settings(&[pilot_setting(replications)])?;
+    scenario.choose_replications(replications)?;
     let runs = scenario.n_runs();
     if !is_complete(target, &identity(&scenario, None, runs))? {
         return Err(nothing());
