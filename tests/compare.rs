@@ -311,6 +311,46 @@ fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
     }
 }
 
+/// A quick run whose replications `--target-ci` chose says both on index.html, and that
+/// `--quick` lowered them only to its first batch (lab-public-goods has 20; the cap 3).
+#[test]
+fn the_page_says_what_target_ci_and_quick_each_did() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd(&[
+            "run",
+            "lab-public-goods",
+            "--quick",
+            "--target-ci",
+            "0.00001",
+            "--max-replications",
+            "5",
+            "--out",
+            "lab",
+        ])
+        .assert()
+        .success();
+    let dir = sandbox.path().join("lab");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["experiment"]["replications"], 5);
+    assert_eq!(
+        manifest["quick_lowered"]["replications"],
+        serde_json::json!({"from": 20, "to": 3})
+    );
+    let index = read(&dir.join("index.html"));
+    for says in [
+        "10 runs: 10 steps each, 5 replications, ",
+        "which lowered the replications from 20 to 3)",
+        "<p>The replications were chosen by <code>--target-ci 0.00001</code>: 3 replications \
+         at a time, until every compared 95% CI half-width was at most the target or 5 were \
+         run (<code>--max-replications</code>). It stopped at 5, cap reached: the widest \
+         half-width was ",
+    ] {
+        assert!(index.contains(says), "{says}\n{index}");
+    }
+}
+
 #[test]
 fn target_ci_needs_variants() {
     Sandbox::new()

@@ -101,6 +101,7 @@ fn heading_section(body: &mut String, data: &RunData, charted: bool) {
         quick_text(data),
         escape(&text("/coprod_version")),
     );
+    adaptive_text(body, data.manifest.as_ref());
     failed_runs_text(body, data);
     // Without a chart drawn, charts/ holds none (or none of this page's): not pointed to.
     let charts = if charted {
@@ -220,6 +221,63 @@ fn summary_section(body: &mut String, data: &RunData) {
     }
     summary_table(body, data, intervals, |_| true);
     let _ = writeln!(body, "</details>");
+}
+
+/// How `--target-ci` chose the replications (manifest `adaptive`), when it did: the target,
+/// the batches and the cap, and where and why it stopped.
+fn adaptive_text(body: &mut String, m: Option<&Value>) {
+    let Some(a) = m.and_then(|m| m.get("adaptive")) else {
+        return;
+    };
+    let num = |k: &str| a.get(k).and_then(Value::as_f64);
+    let text = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let count = |k: &str| a.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let widest = match num("max_half_width") {
+        Some(half) => format!(
+            "the widest half-width was {} ({})",
+            number(half, 4),
+            escape(&text("widest"))
+        ),
+        None => format!(
+            "no compared row had an interval ({})",
+            escape(&text("widest"))
+        ),
+    };
+    let unjudged: Vec<String> = a
+        .get("variants_without_runs")
+        .and_then(Value::as_array)
+        .map(|vs| {
+            vs.iter()
+                .filter_map(Value::as_str)
+                .map(|v| format!("<code>{}</code>", escape(v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let unjudged = if unjudged.is_empty() {
+        String::new()
+    } else {
+        let it = if unjudged.len() == 1 {
+            "it was"
+        } else {
+            "they were"
+        };
+        let unjudged: Vec<&str> = unjudged.iter().map(String::as_str).collect();
+        format!(
+            "; every run of {} had failed, so {it} not judged",
+            and_list(&unjudged)
+        )
+    };
+    let _ = writeln!(
+        body,
+        "<p>The replications were chosen by <code>--target-ci {}</code>: {} at a time, until \
+         every compared 95% CI half-width was at most the target or {} were run \
+         (<code>--max-replications</code>). It stopped at {}, {}: {widest}{unjudged}.</p>",
+        num("target_ci_half_width").map_or_else(String::new, |w| w.to_string()),
+        counted(count("batch"), "replication"),
+        count("max_replications"),
+        count("replications"),
+        escape(&text("stopped_because")),
+    );
 }
 
 /// Failed runs have no row in runs.csv, so the count above leaves them out: say so.
@@ -758,6 +816,42 @@ mod tests {
         );
         let page = page_of(serde_json::json!({"failed_runs": 0}));
         assert!(!page.contains("runs failed"), "{page}");
+    }
+
+    /// A run whose replications --target-ci chose says so, with where and why it stopped.
+    #[test]
+    fn replications_chosen_by_target_ci_are_said_to_be() {
+        let page = page_of(serde_json::json!({"adaptive": {
+            "target_ci_half_width": 0.01, "max_replications": 8, "batch": 3,
+            "replications": 8, "stopped_because": "cap reached",
+            "max_half_width": 0.0515, "widest": "partners: service_output",
+            "variants_without_runs": [], "metrics": ["service_output"]
+        }}));
+        assert!(
+            page.contains(
+                "<p>The replications were chosen by <code>--target-ci 0.01</code>: 3 \
+                 replications at a time, until every compared 95% CI half-width was at most the \
+                 target or 8 were run (<code>--max-replications</code>). It stopped at 8, cap \
+                 reached: the widest half-width was 0.0515 (partners: service_output).</p>"
+            ),
+            "{page}"
+        );
+        let page = page_of(serde_json::json!({"adaptive": {
+            "target_ci_half_width": 0.5, "max_replications": 100, "batch": 2,
+            "replications": 2, "stopped_because": "target met",
+            "max_half_width": 6.5e-6, "widest": "v: participation_rate",
+            "variants_without_runs": ["dead"], "metrics": ["participation_rate"]
+        }}));
+        assert!(
+            page.contains(
+                "It stopped at 2, target met: the widest half-width was 6.5e-6 (v: \
+                 participation_rate); every run of <code>dead</code> had failed, so it was not \
+                 judged.</p>"
+            ),
+            "{page}"
+        );
+        let page = page_of(serde_json::json!({}));
+        assert!(!page.contains("--target-ci"), "{page}");
     }
 
     #[test]
