@@ -341,7 +341,10 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     let band = if one_replication {
         no_interval(data)
     } else {
-        ", with its 95% confidence band.".into()
+        format!(
+            ", with its 95% confidence band.{}",
+            no_band_text(&lone_variants(data))
+        )
     };
     let when = if data.is_lab() {
         "in each round"
@@ -362,11 +365,37 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     )
 }
 
+/// The drawn variants (the first [`MAX_SERIES`]) with a single run in runs.csv, when the
+/// run has more (the others of theirs failed): their lines have no band.
+fn lone_variants(data: &RunData) -> Vec<String> {
+    data.variants()
+        .into_iter()
+        .take(MAX_SERIES)
+        .filter(|v| data.runs.rows.iter().filter(|r| r.variant == *v).count() < 2)
+        .collect()
+}
+
+/// The end of a time series' caption naming the variants drawn without a band
+/// ([`lone_variants`]), if any.
+fn no_band_text(lone: &[String]) -> String {
+    match lone {
+        [] => String::new(),
+        [one] => format!(
+            " {one} has no band: only one of its runs succeeded (failures.csv lists the others)."
+        ),
+        _ => format!(
+            " {} have no band: only one run of each succeeded (failures.csv lists the others).",
+            lone.join(", ")
+        ),
+    }
+}
+
 /// The lines of a time series of step metric `column`: for each of the first
 /// [`MAX_SERIES`] variants, the mean at each step over the runs of that variant (every sweep
-/// point pooled), with its 95% band unless the run has one replication. In the lab the x
-/// value is the round of the game, step + 1.
+/// point pooled), with its 95% band unless the run has one replication or the variant one
+/// run ([`lone_variants`]). In the lab the x value is the round of the game, step + 1.
 fn step_series(data: &RunData, column: usize) -> Vec<Series> {
+    let lone = lone_variants(data);
     let one_replication = data.replications() < 2;
     data.variants()
         .iter()
@@ -377,8 +406,9 @@ fn step_series(data: &RunData, column: usize) -> Vec<Series> {
                 x.iter_mut().for_each(|r| *r += 1.0);
             }
             let series = Series::new(v.clone(), x, y);
-            // One replication has no band: a zero-width one would be labelled an interval.
-            if one_replication {
+            // One replication (or one run of the variant) has no band: a zero-width one would
+            // be labelled an interval.
+            if one_replication || lone.contains(v) {
                 series
             } else {
                 series.with_band(lo, hi)
@@ -606,9 +636,11 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     let forest_interval = if data.replications() < 2 {
         no_interval(data)
     } else {
-        ", with its 95% confidence interval. Intervals that miss zero are differences the \
-         replications can tell apart."
-            .into()
+        format!(
+            ", with its 95% confidence interval. Intervals that miss zero are differences the \
+             replications can tell apart.{}",
+            rows_without_interval(&rows, data.failed_runs() > 0)
+        )
     };
     let caption = if rows_needed <= MAX_FOREST_ROWS {
         format!(
@@ -630,6 +662,26 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     };
     let result = forest_plot(&rows, &style);
     out.record(result, (ChartKind::Forest, Some(metric)), &style, caption)
+}
+
+/// The end of a forest plot's caption when some of its `rows` have an estimate but no
+/// interval: fewer than two replications paired, because runs `failed` or because a group
+/// metric is missing where no group started.
+fn rows_without_interval(rows: &[ForestRow], failed: bool) -> &'static str {
+    if !rows
+        .iter()
+        .any(|r| r.effect.is_finite() && !r.ci_low.is_finite())
+    {
+        return "";
+    }
+    if failed {
+        " A row without an interval has fewer than two pairs of runs with a value (a run \
+         failed, see failures.csv, or a group metric is missing in a run where no group \
+         started)."
+    } else {
+        " A row without an interval has fewer than two pairs of runs with a value (a group \
+         metric is missing in a run where no group started)."
+    }
 }
 
 /// The sweep points in order of first appearance in runs.csv.
@@ -1074,6 +1126,50 @@ mod tests {
                     "No interval: the runs that succeeded are of one replication (failures.csv \
                      lists the others)."
                 ),
+                "{kind}: {caption}"
+            );
+        }
+    }
+
+    /// A variant of which one run succeeded, in a run of two replications, has no band in
+    /// the time series and no interval in the forest plot, and the captions say so.
+    #[test]
+    fn a_variant_with_one_run_claims_no_band_or_interval() {
+        let mut d = with_steps(run(&[vec![vec![0.2, 0.3]], vec![vec![0.3, 0.5]]]));
+        d.runs
+            .rows
+            .retain(|r| !(r.variant == "v1" && r.replication == 1));
+        let series = step_series(&d, 0);
+        assert!(series[0].band.is_some(), "the baseline has two runs");
+        assert!(series[1].band.is_none(), "v1 has one run");
+        let caption = &drawn(&d, ChartKind::TimeSeries)[0].caption;
+        assert!(
+            caption.contains(
+                "with its 95% confidence band. v1 has no band: only one of its runs succeeded \
+                 (failures.csv lists the others)."
+            ),
+            "{caption}"
+        );
+        // Without failed runs recorded, only a missing group metric leaves a row unpaired.
+        let caption = &drawn(&d, ChartKind::Forest)[0].caption;
+        assert!(
+            caption.contains(
+                "A row without an interval has fewer than two pairs of runs with a value (a \
+                 group metric is missing in a run where no group started)."
+            ),
+            "{caption}"
+        );
+        d.manifest = Some(serde_json::json!({"failed_runs": 1}));
+        let caption = &drawn(&d, ChartKind::Forest)[0].caption;
+        assert!(
+            caption.contains("(a run failed, see failures.csv, or"),
+            "{caption}"
+        );
+        let whole = with_steps(run(&[vec![vec![0.2, 0.3]], vec![vec![0.3, 0.5]]]));
+        for kind in [ChartKind::TimeSeries, ChartKind::Forest] {
+            let caption = &drawn(&whole, kind)[0].caption;
+            assert!(
+                !caption.contains("no band") && !caption.contains("without an interval"),
                 "{kind}: {caption}"
             );
         }
