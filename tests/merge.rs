@@ -105,40 +105,38 @@ fn merged_shards_are_byte_identical_to_one_run() {
     assert_same_run(&whole, &sb.path().join("merged30"));
 }
 
-/// `--against` given to the shards is the reference of the merged comparison, as in one
-/// run with the same option (it was silently the baseline).
-#[test]
-fn shards_compared_against_a_variant_merge_against_it() {
-    let sb = Sandbox::new();
-    sweep(&sb, &["--against", "joint", "--out", "whole"])
+/// One run of the sweep with `options` into `whole` and its two shards with the same
+/// options merged into `merged`, checked to be the same run; the merged directory.
+fn whole_and_merged(sb: &Sandbox, options: &[&str]) -> std::path::PathBuf {
+    sweep(sb, &[options, &["--out", "whole"]].concat())
         .assert()
         .success();
     for i in 0..2 {
-        sweep(
-            &sb,
-            &[
-                "--against",
-                "joint",
-                "--shard",
-                &format!("{i}/2"),
-                "--out",
-                &format!("shards/s{i}"),
-            ],
-        )
-        .assert()
-        .success();
+        let (shard, out) = (format!("{i}/2"), format!("shards/s{i}"));
+        sweep(sb, &[options, &["--shard", &shard, "--out", &out]].concat())
+            .assert()
+            .success();
     }
     sb.cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
         .assert()
         .success();
     let merged = sb.path().join("merged");
+    assert_same_run(&sb.path().join("whole"), &merged);
+    merged
+}
+
+/// `--against` given to the shards is the reference of the merged comparison, as in one
+/// run with the same option (it was silently the baseline).
+#[test]
+fn shards_compared_against_a_variant_merge_against_it() {
+    let sb = Sandbox::new();
+    let merged = whole_and_merged(&sb, &["--against", "joint"]);
     let comparison = fs::read_to_string(merged.join("comparison.csv")).unwrap();
     let rows: Vec<&str> = comparison.lines().skip(1).collect();
     assert!(
         !rows.is_empty() && rows.iter().all(|r| r.starts_with("baseline,joint,")),
         "{comparison}"
     );
-    assert_same_run(&sb.path().join("whole"), &merged);
 }
 
 /// `--replications` and `--seed` given to the shards are recorded in the merged manifest as
@@ -147,25 +145,7 @@ fn shards_compared_against_a_variant_merge_against_it() {
 #[test]
 fn options_given_to_the_shards_are_recorded_as_in_one_run() {
     let sb = Sandbox::new();
-    let options = ["--replications", "1", "--seed", "9"];
-    sweep(&sb, &[&options[..], &["--out", "whole"]].concat())
-        .assert()
-        .success();
-    for i in 0..2 {
-        let out = format!("shards/s{i}");
-        let shard = format!("{i}/2");
-        sweep(
-            &sb,
-            &[&options[..], &["--shard", &shard, "--out", &out]].concat(),
-        )
-        .assert()
-        .success();
-    }
-    sb.cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
-        .assert()
-        .success();
-    let merged = sb.path().join("merged");
-    assert_same_run(&sb.path().join("whole"), &merged);
+    let merged = whole_and_merged(&sb, &["--replications", "1", "--seed", "9"]);
     let manifest = manifest_without_timing(&merged);
     assert_eq!(
         manifest["settings"],
