@@ -858,8 +858,21 @@ pub(crate) fn file_name() -> String {
 fn status_text(done: u32, (widest, half): (&str, f64), target: f64) -> String {
     format!(
         "--target-ci: {done} replications, widest half-width {} ({widest}), target {target}",
-        coprod_report::number(half, 4)
+        half_width_text(half, target)
     )
+}
+
+/// A half-width as the pages write it, unless rounding would make one above the target
+/// read as the target or below it (1.04e-6 as "1.0e-6" against 1e-6, which would seem met
+/// while more replications are run): then in full.
+fn half_width_text(half: f64, target: f64) -> String {
+    let shown = coprod_report::number(half, 4);
+    let reads_met = shown.parse::<f64>().is_ok_and(|v| v <= target);
+    if half > target && reads_met {
+        format!("{half}")
+    } else {
+        shown
+    }
 }
 
 #[cfg(test)]
@@ -901,6 +914,26 @@ mod tests {
             );
             assert_eq!(shown, coprod_report::number(h, 4), "as on the pages");
         }
+    }
+
+    /// A half-width above the target never reads as met: rounded to the target, it is
+    /// written in full.
+    #[test]
+    fn a_half_width_above_the_target_never_reads_as_met() {
+        let line = |h: f64, target: f64| status_text(3, ("v: service_output", h), target);
+        assert!(
+            line(1.04e-6, 1e-6).contains("half-width 0.00000104 ("),
+            "{}",
+            line(1.04e-6, 1e-6)
+        );
+        assert!(
+            line(0.05004, 0.05).contains("half-width 0.05004 ("),
+            "{}",
+            line(0.05004, 0.05)
+        );
+        // At or below the target, or clearly above it, as the pages write it.
+        assert!(line(0.05, 0.05).contains("half-width 0.0500 ("));
+        assert!(line(0.0612, 0.05).contains("half-width 0.0612 ("));
     }
 
     #[test]
