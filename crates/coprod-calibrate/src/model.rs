@@ -1,7 +1,7 @@
 //! The coprod model as an ABC simulator: the scenario's parameters with the estimated ones
 //! set, one run of the scenario's steps, and the targets' metrics at the targets' steps.
 
-use coprod_core::{Detail, Intervention, METRICS, Params, simulate};
+use coprod_core::{Detail, Intervention, LAB_METRICS, METRICS, Params, simulate};
 use coprod_output::Target;
 use coprod_scenario::Scenario;
 
@@ -19,10 +19,6 @@ pub struct ModelSimulator {
     /// (metric column in `METRICS`, step) per target.
     picks: Vec<(usize, u32)>,
 }
-
-/// The step metrics a lab run reports that can inform a calibration (its
-/// `participation_rate` is always 1).
-const LAB_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
 
 impl ModelSimulator {
     /// For `scenario` (its base parameters and steps) and `targets`. Fails if a target's

@@ -12,6 +12,10 @@ use crate::metrics::{CitizenRecord, RunOutput, StepMetrics};
 use crate::params::Params;
 use crate::rng::{self, Stream, below, normal, uniform, unit};
 
+/// The metrics a lab run measures that vary between runs: `participation_rate` is always 1
+/// and every other metric 0 or empty (see [`run_lab`]).
+pub const LAB_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
+
 /// Runs `rounds` rounds with `n_citizens` subjects in groups of `lab.group_size`
 /// (subjects beyond a whole number of groups sit out). Each round: (re)match, contribute,
 /// observe the mean contribution of the other group members, update beliefs.

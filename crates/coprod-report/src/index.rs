@@ -28,11 +28,6 @@ const KEY_METRICS: [&str; 5] = [
     "mean_citizen_trust",
 ];
 
-/// Metrics of the visible summary table in the lab setting, the only ones a lab run measures
-/// (the others describe co-production, which it does not simulate): the contribution and,
-/// in `service_output`, the mean payoff.
-const LAB_KEY_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
-
 /// Writes `index.html` into `data.dir` with `charts` inlined; returns its path.
 ///
 /// # Errors
@@ -201,8 +196,10 @@ fn summary_section(body: &mut String, data: &RunData) {
         );
     }
     let scenario = data.report_metrics();
+    // In the lab setting, only what a lab run measures: the other metrics describe
+    // co-production, which it does not simulate.
     let key: &[&str] = if data.is_lab() {
-        &LAB_KEY_METRICS
+        &coprod_core::LAB_METRICS
     } else {
         &KEY_METRICS
     };
@@ -583,12 +580,12 @@ fn described(v: &Value) -> Option<String> {
                 .collect()
         })
         .unwrap_or_default();
-    let params = format!("<code>{}</code>", escape(&params.join(", ")));
-    match (description.is_empty(), params == "<code></code>") {
-        (true, true) => None,
-        (true, false) => Some(params),
-        (false, true) => Some(escape_with_code(description)),
-        (false, false) => Some(format!("{} ({params})", escape_with_code(description))),
+    let params =
+        (!params.is_empty()).then(|| format!("<code>{}</code>", escape(&params.join(", "))));
+    match (description.is_empty(), params) {
+        (true, params) => params,
+        (false, None) => Some(escape_with_code(description)),
+        (false, Some(params)) => Some(format!("{} ({params})", escape_with_code(description))),
     }
 }
 

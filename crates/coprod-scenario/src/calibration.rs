@@ -6,8 +6,8 @@
 
 use coprod_core::{Kind, Params, SPECS};
 
+use crate::error::TableError;
 use crate::schema::RawCalibration;
-use crate::sensitivity::TableError;
 
 /// Particles per generation when `particles` is absent.
 const DEFAULT_PARTICLES: u32 = 200;
@@ -99,16 +99,10 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, TableError> 
                 .into(),
         );
     }
-    // The order of the estimated parameters decides the order of every prior draw and of
-    // posterior.csv's columns, so it must not depend on how the names are written: quoted
-    // and dotted keys are flattened from different levels of the table.
-    leaves.sort_by(|a, b| a.0.cmp(&b.0));
-    if let Some(pair) = leaves.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-        let name = &pair[1].0;
-        return err(&["priors", name], format!("`{name}` is listed twice"));
-    }
+    // The order of the estimated parameters is the order of every prior draw and of
+    // posterior.csv's columns.
     let mut estimated = Vec::new();
-    for (name, value) in leaves {
+    for (name, value) in crate::sensitivity::by_name_once(leaves, "priors")? {
         let at = ["priors", name.as_str()];
         let Ok((param, spec)) = Params::lookup(&name) else {
             return Err(TableError {

@@ -109,6 +109,25 @@ fn excerpt(source: &str, line: usize, column: usize, span: &Range<usize>) -> Str
     )
 }
 
+/// Why a table of the file (`[sensitivity]`, `[calibration]`) is refused: the key path
+/// below the table, what is wrong, and how to fix it when there is an obvious fix (the name
+/// a misspelt one is closest to, as for a misspelt parameter or metric elsewhere).
+pub(crate) struct TableError {
+    pub(crate) path: Vec<String>,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+}
+
+impl From<(Vec<String>, String)> for TableError {
+    fn from((path, message): (Vec<String>, String)) -> TableError {
+        TableError {
+            path,
+            message,
+            hint: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

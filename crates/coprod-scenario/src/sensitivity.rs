@@ -6,6 +6,7 @@
 
 use coprod_core::{Kind, Params, SPECS, summary_names};
 
+use crate::error::TableError;
 use crate::schema::RawSensitivity;
 
 /// Sobol base samples N when `samples` is absent.
@@ -136,25 +137,6 @@ impl Sensitivity {
     }
 }
 
-/// Why a `[sensitivity]` table is refused: the key path below `[sensitivity]`, what is
-/// wrong, and how to fix it when there is an obvious fix (the name a misspelt one is
-/// closest to, as for a misspelt parameter or metric elsewhere in the file).
-pub(crate) struct TableError {
-    pub(crate) path: Vec<String>,
-    pub(crate) message: String,
-    pub(crate) hint: Option<String>,
-}
-
-impl From<(Vec<String>, String)> for TableError {
-    fn from((path, message): (Vec<String>, String)) -> TableError {
-        TableError {
-            path,
-            message,
-            hint: None,
-        }
-    }
-}
-
 /// Checks a raw table; on error says where below `[sensitivity]` and why.
 pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> {
     let method = method(raw.method.as_deref())?;
@@ -242,19 +224,27 @@ fn factors(parameters: &toml::Table) -> Result<Vec<Factor>, TableError> {
                 .into(),
         );
     }
-    let mut factors: Vec<Factor> = Vec::new();
-    for (name, value) in leaves {
-        let factor = factor(&name, &value)?;
-        if factors.iter().any(|f| f.param == factor.param) {
-            return err(&["parameters", &name], format!("`{name}` is listed twice"));
-        }
-        factors.push(factor);
+    // The design's columns follow this order.
+    by_name_once(leaves, "parameters")?
+        .iter()
+        .map(|(name, value)| factor(name, value))
+        .collect()
+}
+
+/// `leaves` of the table `table` (flattened names and values) in order of name, each name
+/// once. The order must not depend on how the names are written: quoted keys and dotted
+/// ones are flattened from different levels of the table (`levers.outreach` after
+/// `"levers.group_size_cap"`), and the two spellings name the same parameter.
+pub(crate) fn by_name_once(
+    mut leaves: Vec<(String, toml::Value)>,
+    table: &str,
+) -> Result<Vec<(String, toml::Value)>, TableError> {
+    leaves.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(pair) = leaves.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        let name = &pair[1].0;
+        return err(&[table, name], format!("`{name}` is listed twice"));
     }
-    // The design's columns follow this order, so it must not depend on how the names are
-    // written: quoted keys and dotted ones are flattened from different levels of the table
-    // (`levers.outreach` after `"levers.group_size_cap"`), so sort by the full name.
-    factors.sort_by_key(|f| f.name());
-    Ok(factors)
+    Ok(leaves)
 }
 
 /// One `name = [low, high]` of the `parameters` table.

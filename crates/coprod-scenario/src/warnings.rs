@@ -10,9 +10,12 @@ use coprod_core::SPECS;
 
 use crate::scenario::{Scenario, Variant, setting_name};
 
-/// The metrics a lab run measures (docs/ODD.md 8.17): every other is 0, or empty for the
-/// group metrics, since a public-goods game has no organisations or lasting groups.
-const LAB_MEASURES: [&str; 3] = ["mean_contribution", "service_output", "participation_rate"];
+/// Whether a lab run measures `metric` (docs/ODD.md 8.17): [`coprod_core::LAB_METRICS`], and
+/// `participation_rate` (always 1). Every other is 0, or empty for the group metrics, since a
+/// public-goods game has no organisations or lasting groups.
+fn lab_measures(metric: &str) -> bool {
+    coprod_core::LAB_METRICS.contains(&metric) || metric == "participation_rate"
+}
 
 impl Scenario {
     /// Warnings on the experiment: interventions that start after the last step, variants
@@ -32,7 +35,7 @@ impl Scenario {
             out.extend(
                 self.report_metrics
                     .iter()
-                    .filter(|m| !LAB_MEASURES.contains(&m.as_str()))
+                    .filter(|m| !lab_measures(m))
                     .map(|m| {
                         format!(
                             "[report] names `{m}`, which lab runs do not measure: it is 0 or empty \

@@ -36,11 +36,6 @@ pub const DEFAULT_METRICS: [&str; 9] = [
     "mean_org_trust",
 ];
 
-/// Metrics compared in the lab setting when no `--metric` is given: the only ones a lab run
-/// measures (the contribution and, in `service_output`, the mean payoff); the defaults above
-/// describe co-production, which a lab run does not simulate (trust 0, no groups).
-pub const LAB_DEFAULT_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
-
 /// Rows of one forest plot; a metric with more rows gets more pages (`forest_<metric>_2`...).
 pub(crate) const ROWS_PER_CHART: usize = 24;
 
@@ -111,11 +106,13 @@ fn compare_in(
 /// The metrics asked for, checked against the end-of-run metrics, each once in the order
 /// first asked (a repeated `--metric` would repeat its rows and enlarge its Holm family);
 /// if none, the scenario's metrics (`[report] metrics`, checked when the scenario was read),
-/// then the default set of its setting (`lab`: [`LAB_DEFAULT_METRICS`]), each once.
+/// then the default set of its setting, each once. In the lab setting the defaults are
+/// what a lab run measures ([`coprod_core::LAB_METRICS`]): the defaults above describe
+/// co-production, which a lab run does not simulate (trust 0, no groups).
 pub(crate) fn metrics(asked: &[String], scenario: &[String], lab: bool) -> Result<Vec<String>> {
     if asked.is_empty() {
         let defaults: &[&str] = if lab {
-            &LAB_DEFAULT_METRICS
+            &coprod_core::LAB_METRICS
         } else {
             &DEFAULT_METRICS
         };

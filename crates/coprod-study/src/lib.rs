@@ -53,7 +53,7 @@ pub use calibrate_run::{
     merge_calibration,
 };
 pub use check::{Checked, CheckedScenario, check};
-pub use compare::{DEFAULT_METRICS, LAB_DEFAULT_METRICS, compare};
+pub use compare::{DEFAULT_METRICS, compare};
 pub use error::{Context, Result, StudyError, chain};
 pub use estimate::{describe, describe_runs, human_duration};
 pub use list::list;
