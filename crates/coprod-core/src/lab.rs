@@ -13,7 +13,7 @@ use crate::params::Params;
 use crate::rng::{self, Stream, below, normal, uniform, unit};
 
 /// The metrics a lab run measures that vary between runs: `participation_rate` is always 1
-/// and every other metric 0 or empty (see [`run_lab`]).
+/// and every other metric 0 or empty (docs/ODD.md 8.17).
 pub const LAB_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
 
 /// Runs `rounds` rounds with `n_citizens` subjects in groups of `lab.group_size`
