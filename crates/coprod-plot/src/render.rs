@@ -10,6 +10,8 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use image::codecs::png::PngEncoder;
+use image::{ColorType, ImageEncoder};
 use plotters::chart::{ChartBuilder, ChartContext};
 use plotters::coord::Shift;
 use plotters::coord::cartesian::Cartesian2d;
@@ -72,7 +74,8 @@ pub(crate) fn render(chart: &impl Chart, style: &ChartStyle) -> Result<Vec<PathB
         fs::create_dir_all(parent).map_err(|source| io_error(parent, source))?;
     }
     let size = (style.width, style.height);
-    draw_file(chart, style, BitMapBackend::new(&png_path, size), &png_path)?;
+    let png = png_bytes(chart, style, &png_path)?;
+    fs::write(&png_path, png).map_err(|source| io_error(&png_path, source))?;
     // Drawn into a string and written here, so that a failed write is an `Io` error naming the file.
     let mut svg = String::new();
     draw_file(
@@ -83,6 +86,27 @@ pub(crate) fn render(chart: &impl Chart, style: &ChartStyle) -> Result<Vec<PathB
     )?;
     fs::write(&svg_path, svg).map_err(|source| io_error(&svg_path, source))?;
     Ok(vec![png_path, svg_path])
+}
+
+/// `chart` drawn into pixels and encoded as PNG, as plotters would save it. Encoded here and
+/// written by the caller because plotters' own save turns a failed write (a full disk) into
+/// a drawing error, and loses one that happens when its buffered file is closed.
+fn png_bytes(chart: &impl Chart, style: &ChartStyle, path: &Path) -> Result<Vec<u8>, PlotError> {
+    let drawing_error = |message: String| PlotError::Drawing {
+        path: path.to_path_buf(),
+        message,
+    };
+    let (width, height) = (style.width, style.height);
+    // `validate` caps each side, so the product fits in memory and in `usize`.
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    let backend = <BitMapBackend>::with_buffer_and_format(&mut pixels, (width, height))
+        .map_err(|e| drawing_error(e.to_string()))?;
+    draw_file(chart, style, backend, path)?;
+    let mut png = Vec::new();
+    PngEncoder::new(&mut png)
+        .write_image(&pixels, width, height, ColorType::Rgb8)
+        .map_err(|e| drawing_error(e.to_string()))?;
+    Ok(png)
 }
 
 /// Draws the background, the title and `chart` onto `backend` and flushes it; errors name
@@ -409,6 +433,40 @@ mod tests {
             PlotError::Io { path, .. } => assert_eq!(path, dir.path().join("fig.svg")),
             other => panic!("{other:?}"),
         }
+        // So does a PNG: a write that fails is an I/O error, not a drawing error.
+        fs::create_dir(dir.path().join("fig2.png")).unwrap();
+        let style = ChartStyle::new("t", "x", "y", dir.path().join("fig2"));
+        match time_series(&line(), &style).unwrap_err() {
+            PlotError::Io { path, .. } => assert_eq!(path, dir.path().join("fig2.png")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A chart that draws only its title.
+    struct TitleOnly;
+
+    impl Chart for TitleOnly {
+        fn draw<DB: DrawingBackend>(&self, _: &Canvas<'_, DB>) -> DrawResult {
+            Ok(())
+        }
+    }
+
+    /// The PNG is the one plotters itself saves, byte for byte.
+    #[test]
+    fn the_png_is_the_one_plotters_saves() {
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("Title", "x", "y", dir.path().join("fig"));
+        render(&TitleOnly, &style).unwrap();
+        let ours = fs::read(dir.path().join("fig.png")).unwrap();
+        let theirs = dir.path().join("plotters.png");
+        draw_file(
+            &TitleOnly,
+            &style,
+            BitMapBackend::new(&theirs, (style.width, style.height)),
+            &theirs,
+        )
+        .unwrap();
+        assert!(ours == fs::read(&theirs).unwrap());
     }
 
     #[test]
