@@ -374,13 +374,16 @@ fn a_salt_is_required_and_unknown_ids_are_refused() {
         .code(2)
         .stderr(predicates::str::contains("--salt"));
     // What `--salt "$SALT"` gives with SALT unset: every such validation would share seeds.
-    sandbox
-        .cmd(&["validate", "--salt", ""])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "a value is required for '--salt <TEXT>'",
-        ));
+    for blank in ["", "  ", "\t"] {
+        sandbox
+            .cmd(&["validate", "--salt", blank])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "invalid value '{blank}' for '--salt <TEXT>': allowed is text with at least \
+                 one character that is not a space"
+            )));
+    }
     sandbox
         .cmd(&["validate", "--salt", "x", "--only", "Z9"])
         .assert()

@@ -183,8 +183,8 @@ const MAX_REPLICATIONS: i64 = 100_000;
 pub(crate) struct ValidateArgs {
     /// The salt every seed derives from (pilot, blocks, robustness map). Choose it before
     /// running and report it: nobody can pick seeds that pass.
-    // An empty salt is refused: it is what `--salt "$SALT"` gives when SALT is unset.
-    #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    // A blank salt is refused: it is what `--salt "$SALT"` gives when SALT is unset.
+    #[arg(long, value_name = "TEXT", value_parser = parse_salt)]
     pub(crate) salt: String,
     /// Independent seed blocks; a verdict is the pass rate over them (at most 10,000).
     #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=MAX_BLOCKS))]
@@ -463,6 +463,16 @@ fn parse_target_ci(text: &str) -> Result<f64, String> {
         .ok()
         .filter(|w| w.is_finite() && *w > 0.0)
         .ok_or_else(|| "allowed is a finite number above 0".to_string())
+}
+
+/// `--salt TEXT`: any text but an empty or blank one, which `--salt "$SALT"` gives when SALT
+/// is unset or blank, so that such validations would share every seed.
+fn parse_salt(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("allowed is text with at least one character that is not a space".to_string())
+    } else {
+        Ok(text.to_string())
+    }
 }
 
 /// `--seed S`: a whole number from 0 to 2^64 - 1, said so for any other text.
