@@ -524,7 +524,10 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
     let mu_star = |parameter| estimate(&rows, "professional_cost", parameter, "mu_star");
     assert_eq!(mu_star("levers.group_size_cap"), "NaN");
     assert!(mu_star("orgs.baseline_input").parse::<f64>().unwrap() > 0.0);
-    assert!(!stderr.contains("warning"), "{stderr}");
+    // No chart is left undrawn: the only warning is the one on a single replication.
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(warnings[0].starts_with("warning: [sensitivity] replications = 1"));
     let svg = read(&dir.join("charts").join("morris_professional_cost.svg"));
     assert!(svg.lines().any(|l| l.trim() == "n/a"), "no n/a row");
     assert!(manifest_files(&dir).contains(&"charts/".to_string()));
@@ -650,7 +653,7 @@ fn warns_before_the_runs_of_what_the_runs_do_not_read() {
         text,
         &["--set", "orgs.contact_rate=0.5"],
     );
-    let warnings: Vec<&str> = stderr.lines().take(3).collect();
+    let warnings: Vec<&str> = stderr.lines().take(4).collect();
     assert_eq!(
         warnings,
         [
@@ -659,10 +662,13 @@ fn warns_before_the_runs_of_what_the_runs_do_not_read() {
              changes nothing",
             "warning: [sensitivity.parameters] varies `groups.min_effort`, which lab runs do not \
              read: its indices measure only the estimators' noise",
+            "warning: [sensitivity] replications = 1: the noise share is undefined (NaN in \
+             sensitivity.csv), so nothing says how much of the indices is seed noise; 2 or more \
+             replications per design point measure it",
         ],
         "{stderr}"
     );
-    assert_eq!(stderr.matches("warning").count(), 3, "{stderr}");
+    assert_eq!(stderr.matches("warning").count(), 4, "{stderr}");
 }
 
 /// Runs made lab runs by `--set population.setting=lab` are charted in the lab's units

@@ -80,14 +80,29 @@ impl Scenario {
     /// factor, whose indices are the estimators' noise.
     pub fn sensitivity_warnings(&self) -> Vec<String> {
         let factors = self.sensitivity.iter().flat_map(|t| &t.factors);
-        self.unread_names(factors.map(|f| f.param))
+        let mut out: Vec<String> = self
+            .unread_names(factors.map(|f| f.param))
             .map(|(name, setting)| {
                 format!(
                     "[sensitivity.parameters] varies `{name}`, which {setting} runs do not \
                      read: its indices measure only the estimators' noise"
                 )
             })
-            .collect()
+            .collect();
+        // The noise share compares the replications of a point: one has nothing to compare.
+        if self
+            .sensitivity
+            .as_ref()
+            .is_some_and(|t| t.replications == 1)
+        {
+            out.push(
+                "[sensitivity] replications = 1: the noise share is undefined (NaN in \
+                 sensitivity.csv), so nothing says how much of the indices is seed noise; 2 \
+                 or more replications per design point measure it"
+                    .to_string(),
+            );
+        }
+        out
     }
 
     /// Warnings on `[calibration.priors]`: the runs do not read a parameter estimated, so
@@ -339,6 +354,18 @@ mod tests {
         let w = s.sensitivity_warnings();
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("[sensitivity.parameters] varies `groups.rho`, which lab"));
+        let one = |replications: u32| {
+            parse(&format!(
+                "[sensitivity]\nmethod = \"morris\"\nreplications = {replications}\n\
+                 outputs = [\"participation_rate\"]\n\
+                 [sensitivity.parameters]\n\"levers.outreach\" = [0, 1]\n"
+            ))
+            .sensitivity_warnings()
+        };
+        let w = one(1);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("[sensitivity] replications = 1: the noise share is undefined"));
+        assert!(one(2).is_empty());
         let s = parse(
             "[calibration.priors]\n\"lab.altruism\" = { uniform = [0, 0.5] }\n\
              \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n",
