@@ -16,6 +16,7 @@ use coprod_calibrate::{
 };
 use coprod_core::METRICS;
 use coprod_output::{read_targets, write_json_file, write_table};
+use coprod_report::number;
 
 use crate::estimate::counted;
 use coprod_plot::{ChartStyle, Series, time_series};
@@ -99,7 +100,9 @@ impl MetricRmse {
 impl fmt::Display for Calibration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (name, m, sd) in &self.posterior {
-            writeln!(f, "{name}: posterior mean {m:.4}, sd {sd:.4}")?;
+            // Four decimals, as the pages write numbers: a small value never reads as 0.
+            let (m, sd) = (number(*m, 4), number(*sd, 4));
+            writeln!(f, "{name}: posterior mean {m}, sd {sd}")?;
         }
         write!(
             f,
@@ -123,8 +126,8 @@ fn describe_rmse(fits: &[MetricRmse]) -> String {
     };
     if let [one] = fits {
         return format!(
-            "RMSE of predictive means {:.4}{}",
-            one.fit.rmse,
+            "RMSE of predictive means {}{}",
+            number(one.fit.rmse, 4),
             unit(&one.unit)
         );
     }
@@ -132,9 +135,9 @@ fn describe_rmse(fits: &[MetricRmse]) -> String {
         .iter()
         .map(|m| {
             format!(
-                "{} {:.4}{} over {}",
+                "{} {}{} over {}",
                 m.fit.metric,
-                m.fit.rmse,
+                number(m.fit.rmse, 4),
                 unit(&m.unit),
                 counted(m.fit.targets, "target")
             )
@@ -642,6 +645,32 @@ mod tests {
         assert!(
             default.ends_with("hint: use --resume to continue it, or --out DIR to write elsewhere"),
             "{default}"
+        );
+    }
+
+    /// What the command prints keeps a small posterior mean, sd or RMSE from reading as 0.
+    #[test]
+    fn small_estimates_never_print_as_zero() {
+        let fit = |metric: &str, rmse: f64| super::MetricRmse {
+            fit: coprod_calibrate::MetricFit {
+                metric: metric.into(),
+                rmse,
+                targets: 2,
+                covered: 1,
+            },
+            unit: String::new(),
+        };
+        let c = super::Calibration {
+            posterior: vec![("lab.altruism".into(), 0.000_031, 0.5)],
+            fits: vec![fit("mean_contribution", 0.000_04)],
+            covered: 1,
+            targets: 2,
+            dir: "fit".into(),
+        };
+        assert_eq!(
+            c.to_string(),
+            "lab.altruism: posterior mean 3.1e-5, sd 0.5000\nRMSE of predictive means 4.0e-5; \
+             1/2 targets inside the 95% predictive interval"
         );
     }
 
