@@ -340,7 +340,7 @@ fn the_page_says_what_target_ci_and_quick_each_did() {
     );
     let index = read(&dir.join("index.html"));
     for says in [
-        "10 runs: 10 steps each, 5 replications, ",
+        "10 runs: 10 rounds each, 5 replications, ",
         "which lowered the replications from 20 to 3)",
         "<p>The replications were chosen by <code>--target-ci 0.00001</code>: 3 replications \
          at a time, until every compared 95% CI half-width was at most the target or 5 were \
@@ -426,6 +426,12 @@ fn against_compares_with_any_variant() {
         svg.contains("variants minus financial"),
         "title names the reference"
     );
+    // The report's forest plots compare with the same reference as comparison.csv.
+    let charted = || read(&dir.join("charts/forest_participation_rate.svg"));
+    assert!(
+        charted().contains("Variants minus financial"),
+        "charts/ too"
+    );
     // manifest.json records the comparison's options, as shard.json records --metric.
     let manifest = || -> serde_json::Value {
         serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap()
@@ -476,6 +482,10 @@ fn against_compares_with_any_variant() {
         .success();
     let rows = self::rows(&dir.join("comparison.csv"));
     assert!(rows.iter().all(|r| r["against"] == "baseline"));
+    assert!(
+        charted().contains("Variants minus baseline"),
+        "charts/ redrawn"
+    );
     // `coprod compare` rewrites the manifest's comparison and nothing else of it.
     let mut after = manifest();
     assert_eq!(

@@ -35,7 +35,8 @@ pub enum ChartKind {
     Response,
     /// Kaplan-Meier survival of groups by size class.
     Survival,
-    /// Paired effects of each variant against the baseline, with 95% CIs.
+    /// Paired effects of each variant against the reference variant (the baseline, or
+    /// `--against`), with 95% CIs.
     Forest,
     /// A summary metric over two swept parameters.
     Heatmap,
@@ -603,23 +604,19 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         ));
         return Ok(());
     };
-    let variants = data.variants();
-    let Some(base) = variants.first() else {
+    let Some((base, others)) = reference_and_others(data) else {
         return Ok(());
     };
-    if variants.len() < 2 {
-        return Ok(());
-    }
     let points = sweep_points(data);
-    let rows_needed = (variants.len() - 1) * points.len();
+    let rows_needed = others.len() * points.len();
     let rows = forest_rows(data, column, metric);
-    let title = if variants.len() == 2 {
-        format!("{} minus {base}: {}", variants[1], metric_label(metric))
+    let title = if let [other] = others.as_slice() {
+        format!("{other} minus {base}: {}", metric_label(metric))
     } else {
         format!("Variants minus {base}: {}", metric_label(metric))
     };
     let y_label = match data.summary.swept.as_slice() {
-        [one] if variants.len() == 2 && rows_needed <= MAX_FOREST_ROWS => {
+        [one] if others.len() == 1 && rows_needed <= MAX_FOREST_ROWS => {
             short_name(one).replace('_', " ")
         }
         _ => String::new(),
@@ -695,23 +692,42 @@ fn sweep_points(data: &RunData) -> Vec<Vec<String>> {
     points
 }
 
-/// The rows of the forest plot of `metric` (runs.csv column `column`): each variant against
-/// the first, at each sweep point when that makes at most [`MAX_FOREST_ROWS`] rows.
-fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
+/// The reference variant of the forest plots and the variants compared with it, in the order
+/// of runs.csv: the reference comparison.csv uses (manifest `comparison.against`, set by
+/// `--against`), else the first variant (the baseline). `None` with fewer than two variants.
+fn reference_and_others(data: &RunData) -> Option<(String, Vec<String>)> {
     let variants = data.variants();
-    let Some(base) = variants.first() else {
+    if variants.len() < 2 {
+        return None;
+    }
+    let chosen = data
+        .manifest
+        .as_ref()
+        .and_then(|m| m.pointer("/comparison/against"))
+        .and_then(|v| v.as_str())
+        .filter(|name| variants.iter().any(|v| v == name));
+    let base = chosen.map_or_else(|| variants[0].clone(), str::to_string);
+    let others = variants.into_iter().filter(|v| *v != base).collect();
+    Some((base, others))
+}
+
+/// The rows of the forest plot of `metric` (runs.csv column `column`): each variant against
+/// the reference ([`reference_and_others`]), at each sweep point when that makes at most [`MAX_FOREST_ROWS`] rows.
+fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
+    let Some((base, others)) = reference_and_others(data) else {
         return Vec::new();
     };
+    let base = base.as_str();
     let points = sweep_points(data);
-    let rows_needed = variants.len().saturating_sub(1) * points.len();
+    let rows_needed = others.len() * points.len();
     let mut rows = Vec::new();
     if rows_needed <= MAX_FOREST_ROWS {
-        for v in &variants[1..] {
+        for v in &others {
             for p in &points {
                 let e = data.paired_difference(column, (v, p), (base, p));
                 let label = if p.is_empty() {
                     v.clone()
-                } else if variants.len() == 2 {
+                } else if others.len() == 1 {
                     point_label(&data.summary.swept, p)
                 } else {
                     format!("{v}, {}", point_label(&data.summary.swept, p))
@@ -723,7 +739,7 @@ fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
         // Too many rows: one row per variant. The differences of one replication share a
         // seed, so they are not independent: each replication's are averaged over the sweep
         // points, and the interval is over replications.
-        for v in &variants[1..] {
+        for v in &others {
             let means = replication_means(data, column, v, base, &points);
             rows.push(row(v.clone(), Estimate::of(means), metric));
         }
@@ -1761,6 +1777,38 @@ mod tests {
             row.point.clear();
         }
         assert_eq!(labels(&unswept), ["v1"]);
+    }
+
+    /// With `--against v1` (the manifest's `comparison.against`) the forest plot compares
+    /// with v1, as comparison.csv does, not with the first variant.
+    #[test]
+    fn forest_rows_compare_with_the_reference_comparison_csv_uses() {
+        let cell = |x: f64| vec![vec![x, x + 0.1]];
+        let mut d = run(&[cell(0.2), cell(0.5), cell(0.4)]);
+        let effects = |d: &RunData| -> Vec<(String, f64)> {
+            forest_rows(d, 0, "participation_rate")
+                .into_iter()
+                .map(|r| (r.label, (r.effect * 1e9).round() / 1e9))
+                .collect()
+        };
+        assert_eq!(
+            effects(&d),
+            [("v1, 2".to_string(), 0.3), ("v2, 2".to_string(), 0.2)]
+        );
+        d.manifest = Some(serde_json::json!({"comparison": {"against": "v1"}}));
+        assert_eq!(
+            effects(&d),
+            [
+                ("baseline, 2".to_string(), -0.3),
+                ("v2, 2".to_string(), -0.1)
+            ]
+        );
+        let (chart, _) = forest(&d);
+        assert_eq!(chart.title, "Variants minus v1: participation rate");
+        assert!(chart.caption.contains("against v1"), "{}", chart.caption);
+        // A reference the run does not have (a hand-edited manifest) falls back to the first.
+        d.manifest = Some(serde_json::json!({"comparison": {"against": "v9"}}));
+        assert_eq!(effects(&d)[0].0, "v1, 2");
     }
 
     #[test]

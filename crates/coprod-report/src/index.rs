@@ -59,7 +59,7 @@ pub(crate) fn index_page(
     charts_section(&mut body, data, (charts, notes), drawn_at)?;
     summary_section(&mut body, data);
     comparison_section(&mut body, data)?;
-    parameters_section(&mut body, m);
+    parameters_section(&mut body, m, data.is_lab());
     let title = format!("coprod run: {}", data.name());
     Ok(page(&title, &body))
 }
@@ -90,7 +90,7 @@ fn heading_section(body: &mut String, data: &RunData, charted: bool) {
         body,
         "<p>{}: {} each, {}, base seed {}{}. coprod {}.</p>",
         counted(data.runs.rows.len(), "run"),
-        escape(&counted(data.steps(), "step")),
+        escape(&counted(data.steps(), step_noun(data))),
         escape(&counted(text("/experiment/replications"), "replication")),
         escape(&text("/seeds/base_seed")),
         quick_text(data),
@@ -112,6 +112,12 @@ fn heading_section(body: &mut String, data: &RunData, charted: bool) {
     );
 }
 
+/// What a step of these runs is called: a round of the public-goods game in the lab (as the
+/// lab's charts count them), else a step (a month).
+fn step_noun(data: &RunData) -> &'static str {
+    if data.is_lab() { "round" } else { "step" }
+}
+
 /// What `--quick` changed, as the manifest records it: only what it lowered, or that it
 /// changed nothing (a scenario within its caps).
 fn quick_text(data: &RunData) -> String {
@@ -125,8 +131,9 @@ fn quick_text(data: &RunData) -> String {
         }
         Quick::Lowered(lowered) => lowered,
     };
+    let steps = format!("{}s", step_noun(data));
     let mut parts: Vec<String> = [
-        ("steps", lowered.steps),
+        (steps.as_str(), lowered.steps),
         ("replications", lowered.replications),
     ]
     .into_iter()
@@ -189,9 +196,15 @@ fn summary_section(body: &mut String, data: &RunData) {
             "<p class=\"note\">Mean over replications with its 95% confidence interval (summary.csv).</p>"
         );
     } else {
+        // One replication: each mean is of one run, so the page does not call it an average.
+        let values = if data.replications() == 1 {
+            "Each value is one run's (summary.csv). "
+        } else {
+            ""
+        };
         let _ = writeln!(
             body,
-            "<p class=\"note\">Mean over replications (summary.csv). No interval: {}.</p>",
+            "<p class=\"note\">{values}No interval: {}.</p>",
             data.no_interval_reason()
         );
     }
@@ -711,7 +724,9 @@ fn file_links(data: &RunData) -> String {
     links.join(", ")
 }
 
-fn parameters_section(body: &mut String, m: Option<&Value>) {
+/// The manifest's parameters as they ran; those the runs do not read (the lab's in a field
+/// run, the field's in a lab run, `lab`) folded below the others.
+fn parameters_section(body: &mut String, m: Option<&Value>, lab: bool) {
     let Some((m, params)) = m.and_then(|m| Some((m, m.get("parameters")?.as_array()?))) else {
         return;
     };
@@ -729,6 +744,39 @@ fn parameters_section(body: &mut String, m: Option<&Value>) {
     let field = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut rows: Vec<&Value> = params.iter().collect();
     rows.sort_by_key(|p| field(p, "source") == "default");
+    // A name this version does not know (an older manifest) is shown as read.
+    let unread = |p: &&Value| {
+        let name = field(p, "name");
+        coprod_core::SPECS
+            .iter()
+            .any(|s| s.name == name && !s.read_in(lab))
+    };
+    let (hidden, shown): (Vec<&Value>, Vec<&Value>) = rows.into_iter().partition(unread);
+    parameter_table(body, m, &shown);
+    if !hidden.is_empty() {
+        let (setting, other) = if lab {
+            ("a lab run", "the field setting's")
+        } else {
+            ("a field run", "the lab's")
+        };
+        let _ = writeln!(
+            body,
+            "<details><summary>{} that {setting} does not read</summary>",
+            counted(hidden.len(), "parameter")
+        );
+        let _ = writeln!(
+            body,
+            "<p class=\"note\">These are {other}: recorded as they were set, they change \
+             nothing in these runs.</p>"
+        );
+        parameter_table(body, m, &hidden);
+        let _ = writeln!(body, "</details>");
+    }
+}
+
+/// A table of parameter `rows` of manifest `m`, scenario-set values in bold.
+fn parameter_table(body: &mut String, m: &Value, rows: &[&Value]) {
+    let field = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let _ = writeln!(
         body,
         "<table><tr><th>parameter</th><th>value</th><th>unit</th><th>source</th></tr>"
@@ -1173,9 +1221,12 @@ mod tests {
             "no interval column: {one}"
         );
         assert!(
-            one.contains("No interval: the run has one replication."),
+            one.contains(
+                "Each value is one run's (summary.csv). No interval: the run has one replication."
+            ),
             "{one}"
         );
+        assert!(!one.contains("Mean over replications"), "{one}");
         assert!(
             one.contains("with no interval or p-value: the run has one replication"),
             "{one}"
@@ -1224,9 +1275,14 @@ mod tests {
                 },
                 runs: baseline_runs(3, &[]),
                 aggregates: Default::default(),
-                manifest: Some(serde_json::json!({"parameters": [
-                    {"name": "population.setting", "value": setting}
-                ]})),
+                manifest: Some(serde_json::json!({
+                    "experiment": {"steps": 10, "replications": 3},
+                    "parameters": [
+                        {"name": "population.setting", "value": setting},
+                        {"name": "lab.mpcr", "value": "0.5"},
+                        {"name": "groups.rho", "value": "0.5"}
+                    ]
+                })),
                 parameters: None,
             };
             index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
@@ -1257,6 +1313,23 @@ mod tests {
         assert!(key.contains("<td>mean_citizen_trust</td>"), "{key}");
         assert!(!key.contains("<td>mean_contribution</td>"), "{key}");
         assert!(!field.contains("measure nothing"), "{field}");
+        // A lab run counts rounds, as its charts do; a field run steps.
+        assert!(lab.contains(": 10 rounds each, 3 replications"), "{lab}");
+        assert!(field.contains(": 10 steps each, 3 replications"), "{field}");
+        // Parameters the runs do not read are folded below those they do.
+        let parameters = |page: &str| {
+            let section = &page[page.find("<h2>Parameters</h2>").unwrap()..];
+            let split = section.find("<details>").unwrap();
+            (section[..split].to_string(), section[split..].to_string())
+        };
+        let (read, unread) = parameters(&lab);
+        assert!(read.contains("<code>lab.mpcr</code>"), "{read}");
+        assert!(unread.starts_with("<details><summary>1 parameter that a lab run does not read"));
+        assert!(unread.contains("<code>groups.rho</code>"), "{unread}");
+        let (read, unread) = parameters(&field);
+        assert!(read.contains("<code>groups.rho</code>"), "{read}");
+        assert!(unread.starts_with("<details><summary>1 parameter that a field run does not read"));
+        assert!(unread.contains("<code>lab.mpcr</code>"), "{unread}");
     }
 
     /// The page points to charts/ when it shows a chart drawn there, and only then.
