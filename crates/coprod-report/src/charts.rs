@@ -712,7 +712,8 @@ fn reference_and_others(data: &RunData) -> Option<(String, Vec<String>)> {
 }
 
 /// The rows of the forest plot of `metric` (runs.csv column `column`): each variant against
-/// the reference ([`reference_and_others`]), at each sweep point when that makes at most [`MAX_FOREST_ROWS`] rows.
+/// the reference ([`reference_and_others`]), at each sweep point when that makes at most
+/// [`MAX_FOREST_ROWS`] rows.
 fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
     let Some((base, others)) = reference_and_others(data) else {
         return Vec::new();
