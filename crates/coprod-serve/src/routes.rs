@@ -312,11 +312,18 @@ async fn experiment_start(
     };
     let worker = Arc::clone(&app);
     tokio::task::spawn_blocking(move || {
-        let result = experiment.run(request.quick, &folder);
-        // Computed before taking the lock, so polls are answered meanwhile.
-        let summary = result
-            .as_ref()
-            .map_or(serde_json::Value::Null, |page| results(page));
+        // A panic would leave the job running for ever: the page would show its progress bar
+        // and refuse every new experiment until the server restarts.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let result = experiment.run(request.quick, &folder);
+            // Computed before taking the lock, so polls are answered meanwhile.
+            let summary = result
+                .as_ref()
+                .map_or(serde_json::Value::Null, |page| results(page));
+            (result, summary)
+        }));
+        let (result, summary) =
+            outcome.unwrap_or_else(|panic| (Err(panic_words(&*panic)), serde_json::Value::Null));
         let mut job = worker.job.lock().unwrap_or_else(|p| p.into_inner());
         match result {
             Ok(page) => {
@@ -332,6 +339,18 @@ async fn experiment_start(
         }
     });
     experiment_status(State(app), Query(key)).await
+}
+
+/// What the page says of an experiment that stopped on a panic: its message, if it has one.
+fn panic_words(panic: &(dyn std::any::Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
+    match message {
+        Some(message) => format!("the experiment stopped on an internal error: {message}"),
+        None => "the experiment stopped on an internal error".into(),
+    }
 }
 
 /// Progress (rows of runs.csv so far), or the results when done.
@@ -614,6 +633,57 @@ mod tests {
         ] {
             assert!(!same_secret(wrong, "k3yAb9"), "{wrong:?} accepted");
         }
+    }
+
+    /// An experiment with a bug: it panics instead of returning an error.
+    struct Panics;
+
+    impl crate::Experiment for Panics {
+        fn runs(&self, _quick: bool) -> Result<u64, String> {
+            Ok(3)
+        }
+
+        fn run(&self, _quick: bool, _out: &std::path::Path) -> Result<PathBuf, String> {
+            panic!("a bug in the experiment");
+        }
+    }
+
+    /// An experiment that panics is reported failed, with the panic's message, and the
+    /// page can start another; it does not stay "running" until the server restarts.
+    #[tokio::test]
+    async fn an_experiment_that_panics_fails_and_another_can_start() {
+        let outputs = tempfile::tempdir().unwrap();
+        let app = Arc::new(App {
+            key: "key".into(),
+            public_base: "http://127.0.0.1:8000".into(),
+            outputs: outputs.path().to_path_buf(),
+            games: play::Games::default(),
+            experiment: Some(Arc::new(Panics)),
+            job: std::sync::Mutex::new(Job::default()),
+            rng: std::sync::Mutex::new(rand::SeedableRng::seed_from_u64(7)),
+        });
+        let start = || {
+            let key = Key {
+                key: Some("key".into()),
+            };
+            let body = Ok(axum::Json(ExperimentRequest { quick: true }));
+            experiment_start(State(Arc::clone(&app)), Query(key), body)
+        };
+        assert_eq!(start().await.status(), StatusCode::OK);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while app.job.lock().unwrap().state == JobState::Running {
+            assert!(std::time::Instant::now() < deadline, "still running");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        {
+            let job = app.job.lock().unwrap();
+            assert!(job.state == JobState::Failed);
+            assert_eq!(
+                job.error.as_deref(),
+                Some("the experiment stopped on an internal error: a bug in the experiment")
+            );
+        }
+        assert_eq!(start().await.status(), StatusCode::OK, "a new one starts");
     }
 
     #[test]
