@@ -866,6 +866,60 @@ fn the_play_page_lists_the_games_and_ends_one() {
     );
 }
 
+/// A teacher who types a word or a fraction into the Play form is told, in the form's words,
+/// which field to correct and what it takes (not the JSON types of the request), and no game
+/// opens.
+#[test]
+fn the_play_form_names_the_field_of_a_number_it_cannot_take() {
+    let Some(browser) = browser_or_skip("the_play_form_names_the_field_of_a_number") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let sizes = "Group sizes: type one to four different whole numbers from 2 to 40, separated by \
+                 commas (for example 3, 8).";
+    let cases = [
+        ("sizes", "3 and 8", sizes),
+        ("sizes", "3, 8.5", sizes),
+        ("rounds", "2.5", "Rounds: type a whole number from 1 to 30."),
+        (
+            "round_seconds",
+            "-5",
+            "Seconds per round: type a whole number from 10 to 600.",
+        ),
+        (
+            "endowment",
+            "",
+            "Tokens per round: type a whole number from 1 to 1000.",
+        ),
+    ];
+    runtime().block_on(async {
+        let mut teacher = chrome.tab(&served.teacher("/game")).await;
+        teacher.wait("document.getElementById('open')").await;
+        for (id, typed, said) in cases {
+            teacher
+                .eval(&format!(
+                    "document.getElementById('settings').reset(); \
+                     document.getElementById('{id}').value = '{typed}'; \
+                     document.getElementById('error').textContent = ''; \
+                     document.getElementById('open').click()"
+                ))
+                .await;
+            teacher
+                .wait("document.getElementById('error').textContent !== ''")
+                .await;
+            let error = teacher
+                .eval("document.getElementById('error').textContent")
+                .await;
+            assert_eq!(error, json!(said), "{id} = {typed:?}");
+        }
+    });
+    let (_, body) = http(&served.teacher("/api/games"), "GET", None);
+    let list: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list["games"], json!([]), "no game opened");
+}
+
 /// A student's page states the payoff rule of their game and group size: what each member
 /// gets per token in the pot and, in the co-production tasks, the fewest tokens the pot
 /// needs (it said only "what you put in the group's pot earns every member", so a student
