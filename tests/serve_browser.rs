@@ -449,6 +449,13 @@ fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
         // when its title is set (this failed once on a loaded machine).
         page.wait("document.getElementById('teach').contentDocument.body.innerText.includes(\"index.html in the run's folder\")").await;
         page.screenshot("serve-experiment").await;
+        // The status of a next experiment, as the page's poll gets it while that one runs:
+        // this one's results and page go, rather than stand as the next one's.
+        page.eval("show({state: 'running', done: 3, total: 135, error: null, folder: null, results: null})").await;
+        let shown = page
+            .eval("[document.getElementById('status').textContent, document.getElementById('results').hidden, document.getElementById('teach').hidden]")
+            .await;
+        assert_eq!(shown, json!(["Running: 3 of 135 runs", true, true]));
     });
     let teach = std::fs::read_dir(sb.path().join("outputs"))
         .unwrap()
