@@ -1369,6 +1369,16 @@ fn an_unknown_address_or_method_gets_a_message() {
     );
 }
 
+/// The icon every browser asks for with every page (each student's phone too) is answered
+/// with no content, not a 404 that would add a line to the teacher's log each time.
+#[test]
+fn the_browsers_request_for_an_icon_is_not_refused() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let (status, body) = http(&format!("{}/favicon.ico", served.base), "GET", None);
+    assert_eq!((status, body.as_str()), (204, ""));
+}
+
 /// 100 students in groups of 5 through 10 rounds over loopback. Prints the 95th-percentile
 /// round latency (last contribution sent to every student seeing the result) and the
 /// server's resident memory. Asserts that every round completes and that every student's

@@ -59,6 +59,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             "/assets/common.js",
             get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], SCRIPT) }),
         )
+        // Every browser asks for it with every page it opens, each student's phone too: a 404
+        // would add a "no page at /favicon.ico" line to the teacher's log of refused requests
+        // each time. There is no icon, and nothing was refused.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/ws/explore", get(explore_socket))
         .route(
             "/api/controls",
