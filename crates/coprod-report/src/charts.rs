@@ -174,7 +174,12 @@ pub fn draw_charts(
     for out in drawn {
         let out = out?;
         charts.extend(out.charts);
-        notes.extend(out.notes);
+        // Jobs of one kind can give the same note (no heatmap of any metric): say it once.
+        for note in out.notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
     }
     Ok((charts, notes))
 }
