@@ -268,6 +268,19 @@ fn missing_and_duplicate_shards_are_named() {
     ])
     .assert()
     .success();
+    // A shard given as the output too is named as such, not as "s0 holds s0".
+    let shards = ["shards/s0", "shards/s1", "shards/s2", "shards/s3"];
+    let mut args = vec!["merge"];
+    args.extend(shards);
+    args.extend(["--out", "shards/s0", "--force"]);
+    sb.cmd(&args)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: shards/s0 is the output directory and also an input of this command: \
+         `--force` would delete it before it is read; choose another --out",
+        ));
+    assert!(sb.path().join("shards/s0/shard.json").is_file());
 }
 
 #[test]

@@ -83,6 +83,25 @@ pub use validation::{
     read_validation, write_validation,
 };
 
+/// The message of [`OutputError::HoldsInput`]: "DIR holds DIR" would not say what is wrong
+/// when the input is the output directory itself.
+fn holds_input(path: &Path, input: &Path, itself: bool) -> String {
+    if itself {
+        format!(
+            "{} is the output directory and also an input of this command: `--force` would \
+             delete it before it is read; choose another --out",
+            path.display()
+        )
+    } else {
+        format!(
+            "{} holds {}, which this command reads: `--force` would delete it with the old \
+             result; move it out of the folder or choose another --out",
+            path.display(),
+            input.display()
+        )
+    }
+}
+
 /// Why outputs could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -112,17 +131,14 @@ pub enum OutputError {
     },
     /// `--force` was given, but the directory holds a file or folder the command reads (its
     /// scenario file, a shard): replacing the directory would delete it.
-    #[error(
-        "{} holds {}, which this command reads: `--force` would delete it with the old \
-         result; move it out of the folder or choose another --out",
-        path.display(),
-        input.display()
-    )]
+    #[error("{}", holds_input(path, input, *itself))]
     HoldsInput {
         /// The directory.
         path: PathBuf,
         /// The input inside it, as given.
         input: PathBuf,
+        /// Whether the input is the directory itself (`coprod merge A B --out A`).
+        itself: bool,
     },
     /// `--force` was given, but the directory holds another kind of result (a calibration
     /// when a run was asked for): it is never replaced by this command.

@@ -52,10 +52,14 @@ impl Existing {
             return Ok(());
         };
         for input in inputs {
-            if fs::canonicalize(input).is_ok_and(|full| full.starts_with(&folder)) {
+            let Ok(full) = fs::canonicalize(input) else {
+                continue;
+            };
+            if full.starts_with(&folder) {
                 return Err(OutputError::HoldsInput {
                     path: target.to_path_buf(),
                     input: input.to_path_buf(),
+                    itself: full == folder,
                 });
             }
         }
