@@ -104,6 +104,25 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
         .success();
     let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
     assert!(script.contains("--out \"$OUT\" --force"), "{script}");
+
+    // Without --out the merged directory is numbered when outputs/<name> is taken, as the
+    // help says.
+    fs::create_dir_all(sb.path().join("outputs/sweep-test")).unwrap();
+    fs::write(sb.path().join("outputs/sweep-test/x"), "").unwrap();
+    slurm(&["--array", "5"])
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with(
+            "outputs/sweep-test-2.slurm/sweep-test.sbatch\n",
+        ));
+    let help = sb.cmd(&["slurm", "--help"]).assert().success();
+    let help = String::from_utf8_lossy(&help.get_output().stdout).into_owned();
+    // Wrapped to the terminal's width: compare with the line breaks taken out.
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("[default: outputs/<scenario name>, numbered if taken]"),
+        "{help}"
+    );
 }
 
 /// Bad values for the `#SBATCH` lines are refused before anything is written, each naming

@@ -337,8 +337,8 @@ pub(crate) struct SlurmArgs {
     /// CPUs per array task (sbatch --cpus-per-task); each shard runs that many threads.
     #[arg(allow_negative_numbers = true, long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) cpus_per_task: u16,
-    /// Merged output directory [default: outputs/<scenario name>]; the script, logs and
-    /// shards go in DIR.slurm/ beside it.
+    /// Merged output directory [default: outputs/<scenario name>, numbered if taken]; the
+    /// script, logs and shards go in DIR.slurm/ beside it.
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Replications per variant and sweep point (overrides the scenario).
