@@ -150,6 +150,15 @@ fn sigkill_mid_sweep_then_resume_gives_byte_identical_outputs() {
         .stderr(predicate::str::contains(
             "hint: resume with the same scenario",
         ));
+    // A --set that replaces a sweep: the axis one side lacks reads "no sweep over".
+    run_sweep(&sb, "study", &["--resume", "--set", "levers.outreach=0.2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "it was started with the sweep over levers.outreach = 0, 0.5; no --set \
+             levers.outreach, but this run has no sweep over levers.outreach; --set \
+             levers.outreach = 0.2\n",
+        ));
     assert_eq!(read(&partial.join("journal")), journal);
 
     // Resuming runs only the 16 missing runs, on another thread count.

@@ -90,9 +90,10 @@ impl Identity {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.clone())
         };
+        // "no the sweep over X" would not read: the article goes.
         let word = |key: &str, value: Option<String>| match value {
             Some(v) => format!("{key} = {v}"),
-            None => format!("no {key}"),
+            None => format!("no {}", key.strip_prefix("the ").unwrap_or(key)),
         };
         let mut keys: Vec<&str> = self.recipe.iter().map(|(k, _)| k.as_str()).collect();
         for (k, _) in &now.recipe {
