@@ -81,7 +81,7 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "24 runs in 24 array tasks of at most 1 runs each",
+            "24 runs in 24 array tasks of at most 1 run each",
         ))
         .stderr(predicate::str::contains("warning").not());
     let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));

@@ -381,9 +381,10 @@ fn announce(written: &coprod_study::SlurmScript, array: u64) {
         return;
     }
     say!(
-        "wrote {script}: {runs} runs in {array} array tasks of at most {} runs each, then a \
-         merge job into {}",
-        runs.div_ceil(array),
+        "wrote {script}: {} in {} of at most {} each, then a merge job into {}",
+        counted(runs, "run"),
+        counted(array, "array task"),
+        counted(runs.div_ceil(array), "run"),
         written.out.display()
     );
     if array > 1001 {
