@@ -1477,8 +1477,10 @@ fn params_table(
                 format!("parameter `{name}` is set twice"),
             ));
         }
-        let v =
-            values::from_toml(spec, value).map_err(|m| loc.error_at(loc.value_span(&path), m))?;
+        let v = values::from_toml(spec, value).map_err(|m| {
+            loc.error_at(loc.value_span(&path), m)
+                .with_hint(values::toml_hint(spec, value))
+        })?;
         out.push((index, v));
     }
     Ok(out)
@@ -1501,8 +1503,10 @@ fn interventions_list(
             )
             .with_hint(Some(crate::suggest::parameter_hint(&raw.lever)))
         })?;
-        let value = values::from_toml(spec, &raw.value)
-            .map_err(|m| loc.error_at(loc.value_span(&value_path), m))?;
+        let value = values::from_toml(spec, &raw.value).map_err(|m| {
+            loc.error_at(loc.value_span(&value_path), m)
+                .with_hint(values::toml_hint(spec, &raw.value))
+        })?;
         let iv =
             Intervention::new(&raw.lever, value, raw.from_step, raw.until_step).map_err(|e| {
                 let (path, hint) = match &e {
@@ -1579,10 +1583,10 @@ fn axis_values(
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let item_path = [path, &[Seg::Index(i)]].concat();
-                out.push(
-                    values::from_toml(spec, item)
-                        .map_err(|m| loc.error_at(loc.value_span(&item_path), m))?,
-                );
+                out.push(values::from_toml(spec, item).map_err(|m| {
+                    loc.error_at(loc.value_span(&item_path), m)
+                        .with_hint(values::toml_hint(spec, item))
+                })?);
             }
             Ok(out)
         }

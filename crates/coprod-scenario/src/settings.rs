@@ -92,8 +92,9 @@ impl Scenario {
                         ScenarioError::new(ORIGIN, format!("unknown parameter `{name}`"))
                             .with_hint(hint)
                     })?;
-                    let value = values::from_text(spec, &s.value)
-                        .map_err(|m| ScenarioError::new(ORIGIN, m))?;
+                    let value = values::from_text(spec, &s.value).map_err(|m| {
+                        ScenarioError::new(ORIGIN, m).with_hint(values::text_hint(spec, &s.value))
+                    })?;
                     if let Some(pos) = self.sweep.iter().position(|a| a.param == index) {
                         self.sweep.remove(pos);
                         notes.push(format!("--set {name} replaces the sweep over `{name}`"));

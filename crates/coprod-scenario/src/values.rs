@@ -39,6 +39,27 @@ pub(crate) fn from_text(spec: &ParamSpec, text: &str) -> Result<f64, String> {
     check(spec, stored, text)
 }
 
+/// The hint for a value `from_toml` refused: the closest option of a choice to a misspelt one
+/// (`"jiont"`: did you mean `joint`?).
+pub(crate) fn toml_hint(spec: &ParamSpec, value: &toml::Value) -> Option<String> {
+    value
+        .as_str()
+        .and_then(|written| choice_hint(spec, written))
+}
+
+/// The hint for `--set` text `from_text` refused, as [`toml_hint`].
+pub(crate) fn text_hint(spec: &ParamSpec, text: &str) -> Option<String> {
+    choice_hint(spec, text.trim().trim_matches('"'))
+}
+
+fn choice_hint(spec: &ParamSpec, written: &str) -> Option<String> {
+    let Kind::Choice(options) = spec.kind else {
+        return None;
+    };
+    crate::suggest::closest(written, options.iter().copied())
+        .map(|option| format!("did you mean `{option}`?"))
+}
+
 fn check(spec: &ParamSpec, stored: Option<f64>, shown: &str) -> Result<f64, String> {
     match stored {
         // `-0.0 + 0.0` is `0.0`: a zero written `-0` or `-0.0` is the model's zero, and
@@ -125,6 +146,19 @@ mod tests {
         assert_eq!(from_text(choice, "joint"), Ok(1.0));
         let err = from_text(choice, "shared").unwrap_err();
         assert!(err.contains("\"per_member\", \"joint\""), "{err}");
+        // A misspelt option gets the option it is closest to; an unrelated word nothing.
+        let written = |s: &str| toml::Value::String(s.into());
+        assert_eq!(
+            toml_hint(choice, &written("jiont")).as_deref(),
+            Some("did you mean `joint`?")
+        );
+        assert_eq!(
+            text_hint(choice, "per-member").as_deref(),
+            Some("did you mean `per_member`?")
+        );
+        assert_eq!(toml_hint(choice, &written("shared")), None);
+        assert_eq!(toml_hint(choice, &toml::Value::Integer(1)), None);
+        assert_eq!(text_hint(spec("levers.outreach"), "0.5x"), None);
         let boolean = spec("levers.crowding_out");
         assert_eq!(from_text(boolean, "true"), Ok(1.0));
         assert!(from_text(boolean, "1").is_err());
