@@ -294,7 +294,8 @@ fn shards_of_other_scenarios_or_unfinished_shards_are_refused() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "shards of different scenarios or options",
+            "error: shards/s0 and seed9 are shards of different runs: experiment.seed = 7 in \
+             the first, experiment.seed = 9 in the second",
         ));
 
     // A directory that is not a shard, and a shard that was interrupted.

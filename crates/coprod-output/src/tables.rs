@@ -77,41 +77,51 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The entries of the two recipes that differ, in words (`key = value`, or `no key` for
-    /// one only the other has), as (this identity's, `now`'s); `None` if either recipe is
-    /// empty or they agree.
+    /// The entries of the two recipes that differ ([`recipe_differences`]), as (this
+    /// identity's, `now`'s).
     fn recipe_differences(&self, now: &Identity) -> Option<(String, String)> {
-        if self.recipe.is_empty() || now.recipe.is_empty() {
-            return None;
-        }
-        let get = |recipe: &[(String, String)], key: &str| {
-            recipe
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-        };
-        // "no the sweep over X" would not read: the article goes.
-        let word = |key: &str, value: Option<String>| match value {
-            Some(v) => format!("{key} = {v}"),
-            None => format!("no {}", key.strip_prefix("the ").unwrap_or(key)),
-        };
-        let mut keys: Vec<&str> = self.recipe.iter().map(|(k, _)| k.as_str()).collect();
-        for (k, _) in &now.recipe {
-            if !keys.contains(&k.as_str()) {
-                keys.push(k);
-            }
-        }
-        let (mut started, mut current) = (Vec::new(), Vec::new());
-        for key in keys {
-            let (a, b) = (get(&self.recipe, key), get(&now.recipe, key));
-            if a != b {
-                started.push(word(key, a));
-                current.push(word(key, b));
-            }
-        }
-        (!started.is_empty()).then(|| (started.join("; "), current.join("; ")))
+        recipe_differences(&self.recipe, &now.recipe)
     }
 }
+
+/// The entries of two recipes (`Scenario::recipe`) that differ, in words (`key = value`, or
+/// `no key` for one only the other has), as (`a`'s, `b`'s); `None` if either recipe is empty
+/// or they agree.
+pub fn recipe_differences(
+    a: &[(String, String)],
+    b: &[(String, String)],
+) -> Option<(String, String)> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let get = |recipe: &[(String, String)], key: &str| {
+        recipe
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    // "no the sweep over X" would not read: the article goes.
+    let word = |key: &str, value: Option<String>| match value {
+        Some(v) => format!("{key} = {v}"),
+        None => format!("no {}", key.strip_prefix("the ").unwrap_or(key)),
+    };
+    let mut keys: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
+    for (k, _) in b {
+        if !keys.contains(&k.as_str()) {
+            keys.push(k);
+        }
+    }
+    let (mut in_a, mut in_b) = (Vec::new(), Vec::new());
+    for key in keys {
+        let (x, y) = (get(a, key), get(b, key));
+        if x != y {
+            in_a.push(word(key, x));
+            in_b.push(word(key, y));
+        }
+    }
+    (!in_a.is_empty()).then(|| (in_a.join("; "), in_b.join("; ")))
+}
+
 /// Every file of a run directory.
 pub const FILES: [&str; 5] = [
     RUNS_CSV,

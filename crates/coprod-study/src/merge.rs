@@ -126,6 +126,15 @@ fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
             );
         }
         if info.scenario_hash != first.scenario_hash || info.total_runs != first.total_runs {
+            if let Some((a, b)) = differences(first, info) {
+                bail!(
+                    "{} and {} are shards of different runs: {a} in the first, {b} in the \
+                     second\n\nhint: merge only the shards of one `coprod run ... --shard I/N` \
+                     command",
+                    first_dir.display(),
+                    dir.display(),
+                );
+            }
             bail!(
                 "{} and {} are shards of different scenarios or options (scenario fingerprints \
                  {} and {}, {} and {} runs)\n\nhint: merge only the shards of one `coprod run \
@@ -140,6 +149,14 @@ fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What differs between the runs of shards `a` and `b`, in words, as (`a`'s, `b`'s): their
+/// scenarios as resolved, compared by `Scenario::recipe`. `None` when a scenario cannot be
+/// resolved or the recipes agree (then only the fingerprints can tell them apart).
+fn differences(a: &ShardInfo, b: &ShardInfo) -> Option<(String, String)> {
+    let recipe = |shard: &ShardInfo| resolve_unchecked(shard).ok().map(|s| s.recipe());
+    coprod_output::recipe_differences(&recipe(a)?, &recipe(b)?)
 }
 
 /// Every shard asks for the same report as the first one. The fingerprint covers only
@@ -343,14 +360,7 @@ fn verb(ranges: &[(u64, u64)]) -> &'static str {
 
 /// The scenario as the shards resolved it, checked against their fingerprint.
 fn resolve(shard: &ShardInfo) -> Result<Scenario> {
-    let recipe = &shard.scenario;
-    let mut scenario = Scenario::from_toml(&recipe.source, &recipe.origin, &recipe.name)
-        .with_context(|| format!("cannot read the scenario {} of the shards", recipe.origin))?;
-    let settings = parse_settings(&recipe.settings)?;
-    scenario.apply_settings(&settings)?;
-    if recipe.quick {
-        crate::shipped::make_quick(&mut scenario, &settings)?;
-    }
+    let scenario = resolve_unchecked(shard)?;
     if scenario.fingerprint() != shard.scenario_hash {
         bail!(
             "the scenario recorded in the shards resolves to fingerprint {}, not {}: the \
@@ -358,6 +368,19 @@ fn resolve(shard: &ShardInfo) -> Result<Scenario> {
             scenario.fingerprint(),
             shard.scenario_hash
         );
+    }
+    Ok(scenario)
+}
+
+/// The scenario of `shard` with its settings and `--quick` applied, as `coprod run` had it.
+fn resolve_unchecked(shard: &ShardInfo) -> Result<Scenario> {
+    let recipe = &shard.scenario;
+    let mut scenario = Scenario::from_toml(&recipe.source, &recipe.origin, &recipe.name)
+        .with_context(|| format!("cannot read the scenario {} of the shards", recipe.origin))?;
+    let settings = parse_settings(&recipe.settings)?;
+    scenario.apply_settings(&settings)?;
+    if recipe.quick {
+        crate::shipped::make_quick(&mut scenario, &settings)?;
     }
     Ok(scenario)
 }
