@@ -512,6 +512,31 @@ fn against_compares_with_any_variant() {
         }
     }
 
+    // Without a manifest.json to record --against in, the report's forest plots still
+    // follow comparison.csv, not the first variant.
+    std::fs::remove_file(dir.join("manifest.json")).unwrap();
+    sandbox
+        .cmd(&[
+            "compare",
+            dir.to_str().unwrap(),
+            "--metric",
+            "participation_rate",
+            "--against",
+            "financial",
+            "--force",
+        ])
+        .assert()
+        .success();
+    assert!(
+        self::rows(&dir.join("comparison.csv"))
+            .iter()
+            .all(|r| r["against"] == "financial")
+    );
+    assert!(
+        charted().contains("Variants minus financial"),
+        "charts/ follow comparison.csv without a manifest"
+    );
+
     for args in [
         vec![
             "compare",

@@ -698,20 +698,32 @@ fn sweep_points(data: &RunData) -> Vec<Vec<String>> {
 }
 
 /// The reference variant of the forest plots and the variants compared with it, in the order
-/// of runs.csv: the reference comparison.csv uses (manifest `comparison.against`, set by
-/// `--against`), else the first variant (the baseline). `None` with fewer than two variants.
+/// of runs.csv: the reference comparison.csv uses (set by `--against`): its `against`
+/// column, else (no comparison.csv) the manifest's `comparison.against`, else the first
+/// variant (the baseline). `None` with fewer than two variants.
 fn reference_and_others(data: &RunData) -> Option<(String, Vec<String>)> {
     let variants = data.variants();
     if variants.len() < 2 {
         return None;
     }
-    let chosen = data
-        .manifest
-        .as_ref()
-        .and_then(|m| m.pointer("/comparison/against"))
-        .and_then(|v| v.as_str())
+    // comparison.csv first: `coprod compare --against` rewrites it even where it cannot
+    // record the reference in manifest.json (none, or one of an earlier coprod).
+    let compared = coprod_output::read::read_comparison_keys(&data.dir)
+        .ok()
+        .flatten()
+        .and_then(|keys| keys.into_iter().next())
+        .map(|key| key.against);
+    let recorded = || {
+        data.manifest
+            .as_ref()
+            .and_then(|m| m.pointer("/comparison/against"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let chosen = compared
+        .or_else(recorded)
         .filter(|name| variants.iter().any(|v| v == name));
-    let base = chosen.map_or_else(|| variants[0].clone(), str::to_string);
+    let base = chosen.unwrap_or_else(|| variants[0].clone());
     let others = variants.into_iter().filter(|v| *v != base).collect();
     Some((base, others))
 }
@@ -1815,6 +1827,30 @@ mod tests {
         // A reference the run does not have (a hand-edited manifest) falls back to the first.
         d.manifest = Some(serde_json::json!({"comparison": {"against": "v9"}}));
         assert_eq!(effects(&d)[0].0, "v1, 2");
+        // comparison.csv's reference comes first: `coprod compare --against` rewrites it
+        // where it cannot record the reference in manifest.json (none, or an earlier one's).
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("comparison.csv"),
+            "variant,against,levers.group_size_cap,metric,n\n\
+             baseline,v2,2,participation_rate,2\n\
+             v1,v2,2,participation_rate,2\n",
+        )
+        .unwrap();
+        d.dir = dir.path().to_path_buf();
+        for manifest in [
+            None,
+            Some(serde_json::json!({"comparison": {"against": "v1"}})),
+        ] {
+            d.manifest = manifest;
+            assert_eq!(
+                effects(&d),
+                [
+                    ("baseline, 2".to_string(), -0.2),
+                    ("v1, 2".to_string(), 0.1)
+                ]
+            );
+        }
     }
 
     #[test]
