@@ -889,6 +889,7 @@ fn the_play_form_names_the_field_of_a_number_it_cannot_take() {
     let cases = [
         ("sizes", "3 and 8", sizes),
         ("sizes", "3, 8.5", sizes),
+        ("sizes", "3, 99999999999", sizes),
         ("rounds", "2.5", "Rounds: type a whole number from 1 to 30."),
         (
             "round_seconds",
