@@ -381,7 +381,7 @@ fn a_salt_is_required_and_unknown_ids_are_refused() {
             .code(2)
             .stderr(predicates::str::contains(format!(
                 "invalid value '{blank}' for '--salt <TEXT>': allowed is text with at least \
-                 one character that is not a space"
+                 one character that is not white space (a space, tab or line break)"
             )));
     }
     sandbox

@@ -469,7 +469,7 @@ fn parse_target_ci(text: &str) -> Result<f64, String> {
 /// is unset or blank, so that such validations would share every seed.
 fn parse_salt(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
-        Err("allowed is text with at least one character that is not a space".to_string())
+        Err("allowed is text with at least one character that is not white space (a space, tab or line break)".to_string())
     } else {
         Ok(text.to_string())
     }
