@@ -561,6 +561,56 @@ fn resume_writes_a_missing_page_but_never_one_from_failed_runs() {
     }
 }
 
+/// The page and its charts are drawn beside the lesson and moved in only when all were
+/// written: a write cut short (here by a file size limit, as a full disk would) leaves the
+/// earlier page whole, and a page that cannot be written says how to write it once fixed.
+#[test]
+fn a_page_cut_short_leaves_the_earlier_page_and_says_how_to_write_it() {
+    let sb = Sandbox::new();
+    let lesson = quick_lesson(&sb);
+    let page = fs::read(lesson.join("teach.html")).unwrap();
+    assert!(
+        page.len() > 1100 * 1024,
+        "the page is larger than the limit"
+    );
+    let resume = [&QUICK[..], &["--out", "lesson", "--resume"]].concat();
+    // SIGXFSZ kills the process at the first write past 512 KiB (1 MiB in some shells): only
+    // the page is so large.
+    let status = std::process::Command::new("sh")
+        .current_dir(sb.path())
+        .arg("-c")
+        .arg("ulimit -f 1024 && exec \"$0\" \"$@\"")
+        .arg(crate::util::bin())
+        .args(&resume)
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    assert!(fs::read(lesson.join("teach.html")).unwrap() == page);
+
+    fs::remove_file(lesson.join("teach.html")).unwrap();
+    fs::create_dir_all(lesson.join("teach.html/in-the-way")).unwrap();
+    sb.cmd(&resume)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: cannot write the teaching page in lesson: cannot write lesson/teach.html",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: the runs are complete in lesson; once the cause is fixed, write the page \
+             with (no run is repeated):\n  coprod teach group-size --out lesson --set \
+             population.n_citizens=500 --quick --resume",
+        ));
+    fs::remove_dir_all(lesson.join("teach.html")).unwrap();
+    sb.cmd(&resume).assert().success();
+    assert!(fs::read(lesson.join("teach.html")).unwrap() == page);
+    let left: Vec<_> = fs::read_dir(&lesson)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "working folders left: {left:?}");
+}
+
 /// A run that failed before the interruption keeps the resumed lesson from its page too.
 #[test]
 fn a_resumed_lesson_with_a_failure_before_the_interruption_gets_no_page() {

@@ -1208,7 +1208,11 @@ fn participation_chart(
 /// errors naming the file.
 pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     let analysis = analyse(data)?;
-    let charts = draw(data, &analysis, &data.dir.join("charts"))?;
+    // The charts and the page are written beside the run and moved in only when all were
+    // written: a full disk or Ctrl-C midway leaves no half-written page or chart in place,
+    // nor an earlier page damaged.
+    let new = coprod_output::Replacement::new(&data.dir)?;
+    let charts = draw(data, &analysis, &new.path().join("charts"))?;
     let mut body = changes_box(data);
     body.push_str(&intro(data, &analysis));
     for r in &analysis.regimes {
@@ -1243,13 +1247,14 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
         body.push_str(&figure(c)?);
     }
     body.push_str(&about(data, &analysis));
-    let path = data.dir.join(TEACH_HTML);
+    let staged = new.path().join(TEACH_HTML);
     std::fs::write(
-        &path,
+        &staged,
         page("Is there a best group size for co-production?", &body),
     )
-    .map_err(|e| ReportError::io(&path, e))?;
-    Ok(path)
+    .map_err(|e| ReportError::io(&staged, e))?;
+    new.commit()?;
+    Ok(data.dir.join(TEACH_HTML))
 }
 
 /// A chart with its caption, inlined.

@@ -628,7 +628,7 @@ fn runs_are_saved(err: StudyError, resumable: &Resumable) -> StudyError {
 }
 
 /// The options the resume command repeats.
-fn run_words<'a>(study: &'a Study, o: &'a RunOptions) -> RunWords<'a> {
+pub(crate) fn run_words<'a>(study: &'a Study, o: &'a RunOptions) -> RunWords<'a> {
     RunWords {
         subcommand: o.resumed_by.subcommand(),
         scenario: study.source.as_deref(),

@@ -11,8 +11,9 @@ use coprod_report::{ReportError, RunData, SIZE_PARAM, write_teach_page};
 use coprod_scenario::{Scenario, Setting};
 use coprod_sweep::Faults;
 
-use crate::error::{Context, Result, bail};
+use crate::error::{Result, StudyError, bail};
 use crate::progress::Progress;
+use crate::resume::{RunWords, resume_command};
 use crate::run::{ResumedBy, RunOptions, RunSummary, Study};
 use crate::shipped::with_experiment_options;
 
@@ -135,17 +136,32 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
                 no_page: Some(message),
             });
         }
-        Err(err) => {
-            return Err(err).with_context(|| {
-                format!("cannot write the teaching page in {}", run.dir.display())
-            });
-        }
+        Err(err) => return Err(page_not_written(err, &study, &run_options, &run.dir)),
     };
     Ok(Lessoned {
         run,
         page: Some(page),
         no_page: None,
     })
+}
+
+/// A page that could not be written (a full disk): the runs are complete in `dir`, and
+/// `--resume` of the lesson draws its page from them. Without `--force`, which would ask
+/// to replace the complete folder.
+fn page_not_written(err: ReportError, study: &Study, o: &RunOptions, dir: &Path) -> StudyError {
+    let err = StudyError::from(err).at_final_paths(dir);
+    let words = RunWords {
+        force: false,
+        ..crate::run::run_words(study, o)
+    };
+    StudyError::Invalid(format!(
+        "cannot write the teaching page in {}: {}\n\nhint: the runs are complete in {}; once \
+         the cause is fixed, write the page with (no run is repeated):\n  {}",
+        dir.display(),
+        crate::error::chain(&err),
+        dir.display(),
+        resume_command(&words, dir)
+    ))
 }
 
 /// The lesson's folder: `--out`; without it a new numbered `outputs/<scenario>-teach`, or,
