@@ -127,6 +127,35 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
 
 /// Bad values for the `#SBATCH` lines are refused before anything is written, each naming
 /// its option and what is allowed; the time limits sbatch takes are written as given.
+/// The job folder appears only when its script is whole: a write cut short (here SIGXFSZ
+/// at the script's first byte, as a full disk or a crash would) leaves no folder that the
+/// same command then refuses as an earlier submission, nor an empty script in place.
+#[test]
+fn a_script_cut_short_leaves_no_job_folder() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let args = [
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "2",
+        "--out",
+        "study",
+    ];
+    let status = Command::new("sh")
+        .current_dir(sb.path())
+        .arg("-c")
+        .arg("ulimit -f 0 && exec \"$0\" \"$@\"")
+        .arg(crate::util::bin())
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    assert!(!sb.path().join("study.slurm").exists());
+    sb.cmd(&args).assert().success();
+    assert_script(&sb.path().join("study.slurm/sweep-test.sbatch"), &[]);
+}
+
 #[test]
 fn slurm_refuses_bad_sbatch_values_and_writes_nothing() {
     let sb = Sandbox::new();

@@ -115,12 +115,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
             crate::run::another_out(args.out.is_some())
         );
     }
-    let (job_dir, script) = job_files(
-        (&out, args.out.as_deref()),
-        &scenario.name,
-        args.force,
-        &["logs", "shards"],
-    )?;
+    let (job_dir, script) = job_files((&out, args.out.as_deref()), &scenario.name, args.force)?;
 
     let text = script_text(&ScriptInput {
         args,
@@ -131,7 +126,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         out: &out,
         job_dir: &job_dir,
     });
-    std::fs::write(&script, text).with_context(|| format!("cannot write {}", script.display()))?;
+    write_job_folder(&job_dir, &script, &text, &["logs", "shards"], args.force)?;
 
     Ok(SlurmScript {
         script,
@@ -144,15 +139,14 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
 }
 
 /// The job folder `<out name>.slurm` beside `out` (`<scenario>.slurm` if `out` has no
-/// name) and the script in it, made afresh with
-/// the folders `dirs` (an earlier submission's only with `force`, and only if it holds a
-/// script of this scenario); refused if its path cannot go into the script (`given` is the
-/// `--out` given, if any).
+/// name) and the script in it, to be made afresh by [`write_job_folder`] (an earlier
+/// submission's is replaced only with `force`, and only if it holds a script of this
+/// scenario); refused if its path cannot go into the script (`given` is the `--out` given,
+/// if any).
 pub(crate) fn job_files(
     (out, given): (&Path, Option<&Path>),
     scenario: &str,
     force: bool,
-    dirs: &[&str],
 ) -> Result<(PathBuf, PathBuf)> {
     let name = out.file_name().map_or_else(
         || scenario.to_string(),
@@ -176,14 +170,59 @@ pub(crate) fn job_files(
                 job_dir.display()
             );
         }
-        std::fs::remove_dir_all(&job_dir)
-            .with_context(|| format!("cannot remove {}", job_dir.display()))?;
-    }
-    for dir in dirs {
-        std::fs::create_dir_all(job_dir.join(dir))
-            .with_context(|| format!("cannot create {}", job_dir.display()))?;
     }
     Ok((job_dir, script))
+}
+
+/// Makes the job folder `job_dir` with the folders `dirs` and the script `text` at `script`,
+/// replacing an earlier one when `force` ([`job_files`] checked it may). Everything is
+/// written into a hidden folder beside it first and moved into place when complete: a full
+/// disk midway must leave neither a half-written script nor a folder that the same command
+/// then refuses as an earlier submission (and `--force` as holding no script).
+pub(crate) fn write_job_folder(
+    job_dir: &Path,
+    script: &Path,
+    text: &str,
+    dirs: &[&str],
+    force: bool,
+) -> Result<()> {
+    let name = job_dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let staged = job_dir.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = stage_job_folder(&staged, job_dir, script, text, dirs).and_then(|()| {
+        if force && job_dir.exists() {
+            std::fs::remove_dir_all(job_dir)
+                .with_context(|| format!("cannot remove {}", job_dir.display()))?;
+        }
+        std::fs::rename(&staged, job_dir)
+            .with_context(|| format!("cannot create {}", job_dir.display()))
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&staged);
+    }
+    written
+}
+
+/// Writes the job folder's contents into `staged`; errors name the paths in `job_dir`.
+fn stage_job_folder(
+    staged: &Path,
+    job_dir: &Path,
+    script: &Path,
+    text: &str,
+    dirs: &[&str],
+) -> Result<()> {
+    for dir in dirs {
+        std::fs::create_dir_all(staged.join(dir))
+            .with_context(|| format!("cannot create {}", job_dir.join(dir).display()))?;
+    }
+    let name = script.file_name().unwrap_or_default();
+    std::fs::File::create(staged.join(name))
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, text.as_bytes())?;
+            file.sync_all()
+        })
+        .with_context(|| format!("cannot write {}", script.display()))
 }
 
 /// `--partition` and `--time` go into `#SBATCH` lines: a partition name (or a list) without

@@ -14,10 +14,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::error::{Context, Result, bail};
+use crate::error::{Result, bail};
 use crate::run::Study;
 use crate::slurm::{
     SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q, shell_quote,
+    write_job_folder,
 };
 
 /// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
@@ -78,14 +79,9 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             crate::run::another_out(args.out.is_some())
         );
     }
-    let (job_dir, script) = job_files(
-        (&out, args.out.as_deref()),
-        &scenario.name,
-        args.force,
-        &["logs"],
-    )?;
+    let (job_dir, script) = job_files((&out, args.out.as_deref()), &scenario.name, args.force)?;
     let text = script_text(args, &scenario.name, targets, &out, &job_dir, &script);
-    std::fs::write(&script, text).with_context(|| format!("cannot write {}", script.display()))?;
+    write_job_folder(&job_dir, &script, &text, &["logs"], args.force)?;
     Ok(SlurmScript {
         script,
         runs: 0,
