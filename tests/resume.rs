@@ -383,10 +383,12 @@ fn a_full_disk_stops_the_run_with_a_hint_and_resume_finishes_it() {
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or_else(|| panic!("no count of kept runs: {stderr}"));
     assert!((1..24).contains(&kept), "{stderr}");
-    assert!(
-        stderr.contains("--resume to run only what is missing"),
-        "{stderr}"
+    // The exact command, as after a later failure or Ctrl-C.
+    let resume = format!(
+        "then run only what is missing with:\n  coprod run {} --out study --resume\n",
+        file.display()
     );
+    assert!(stderr.ends_with(&resume), "{stderr}");
     assert!(!sb.path().join("study").exists());
 
     run_sweep(&sb, "study", &["--resume", "--threads", "2"])

@@ -725,11 +725,12 @@ impl<'s> Batch<'s> {
             Err(err) if writer.runs_saved() == 0 => Err(err),
             Err(err) => Err(invalid!(
                 "{err}\n  the run stopped; the {} of {} finished before are kept in {}\n\n\
-                 hint: fix the problem (for example free some disk space), then give the same \
-                 command with --resume to run only what is missing",
+                 hint: fix the problem (for example free some disk space), then run only what \
+                 is missing with:\n  {}",
                 writer.runs_saved(),
                 crate::estimate::counted(self.scenario.n_runs(), "run"),
-                coprod_output::partial_dir(writer.target()).display()
+                coprod_output::partial_dir(writer.target()).display(),
+                self.resumable.command
             )),
         }
     }
