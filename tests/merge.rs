@@ -655,3 +655,34 @@ fn merge_of_an_unsharded_calibration_says_there_is_nothing_to_merge() {
             "fit is a finished calibration run without --shard",
         ));
 }
+
+/// A merge that cannot write (a file size limit stands in for a full disk) leaves nothing,
+/// and its error names the file as it would be in the output, not in the partial directory
+/// that is already gone.
+#[test]
+fn a_failed_merge_names_no_folder_that_is_gone() {
+    let sb = Sandbox::new();
+    shard(&sb, 0, 2).assert().success();
+    shard(&sb, 1, 2).assert().success();
+    let script = r#"trap "" XFSZ; ulimit -f 8; exec "$0" "$@""#;
+    let output = std::process::Command::new("bash")
+        .current_dir(sb.path())
+        .args(["-c", script])
+        .arg(crate::util::bin())
+        .args(["merge", "shards/s0", "shards/s1", "--out", "merged"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write merged/"), "{stderr}");
+    assert!(!stderr.contains(".partial"), "{stderr}");
+    assert!(
+        stderr.ends_with(
+            "hint: the shards are unchanged; once the cause is fixed (for example free some \
+             disk space), give the same command again\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!sb.path().join("merged").exists());
+    assert!(!sb.path().join(".merged.partial").exists());
+}

@@ -44,6 +44,28 @@ pub fn merge(
     force: bool,
     progress: &dyn Progress,
 ) -> Result<Merged> {
+    // A merge that fails leaves no partial directory (it is run again from its shards), so
+    // its errors name the files as they would be in `out`, not in a folder that is gone.
+    merge_into(shard_dirs, out, force, progress).map_err(|e| {
+        let e = e.at_final_paths(out);
+        if e.is_io() {
+            invalid!(
+                "{}\n\nhint: the shards are unchanged; once the cause is fixed (for example \
+                 free some disk space), give the same command again",
+                crate::error::chain(&e)
+            )
+        } else {
+            e
+        }
+    })
+}
+
+fn merge_into(
+    shard_dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<Merged> {
     if shard_dirs.is_empty() {
         bail!("no shard directories given");
     }
