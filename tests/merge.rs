@@ -664,14 +664,11 @@ fn a_failed_merge_names_no_folder_that_is_gone() {
     let sb = Sandbox::new();
     shard(&sb, 0, 2).assert().success();
     shard(&sb, 1, 2).assert().success();
-    let script = r#"trap "" XFSZ; ulimit -f 8; exec "$0" "$@""#;
-    let output = std::process::Command::new("bash")
-        .current_dir(sb.path())
-        .args(["-c", script])
-        .arg(crate::util::bin())
-        .args(["merge", "shards/s0", "shards/s1", "--out", "merged"])
-        .output()
-        .unwrap();
+    let output = crate::util::run_with_size_limit(
+        sb.path(),
+        8,
+        &["merge", "shards/s0", "shards/s1", "--out", "merged"],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot write merged/"), "{stderr}");

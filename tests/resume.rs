@@ -353,21 +353,15 @@ fn a_full_disk_stops_the_run_with_a_hint_and_resume_finishes_it() {
     // stands in for a full disk: timeseries.csv outgrows it after the first chunk or two
     // (how many depends on the width of its rows, so the test reads the count back).
     let file = data("sweep.toml");
-    let script = r#"trap "" XFSZ; ulimit -f 8; exec "$0" "$@""#;
-    let output = Command::new("bash")
-        .current_dir(sb.path())
-        .args(["-c", script])
-        .arg(bin())
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--out",
-            "study",
-            "--threads",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        "study",
+        "--threads",
+        "1",
+    ];
+    let output = crate::util::run_with_size_limit(sb.path(), 8, &args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("File too large"), "{stderr}");

@@ -1101,3 +1101,28 @@ fn negative_and_non_numeric_options_name_their_range() {
     }
     assert!(!sb.path().join("outputs").exists());
 }
+
+/// A survey that cannot write its tables (a file size limit stands in for a full disk)
+/// leaves nothing, and its error names the file as it would be in the output, not in the
+/// partial directory that is already gone.
+#[test]
+fn a_failed_survey_names_no_folder_that_is_gone() {
+    let sb = Sandbox::new();
+    let args = [
+        "survey",
+        "baseline",
+        "--horizon",
+        "6",
+        "--sample",
+        "200",
+        "--out",
+        "asked",
+    ];
+    let output = crate::util::run_with_size_limit(sb.path(), 4, &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write asked/survey.csv"), "{stderr}");
+    assert!(!stderr.contains(".partial"), "{stderr}");
+    assert!(!sb.path().join("asked").exists());
+    assert!(!sb.path().join(".asked.partial").exists());
+}

@@ -772,3 +772,30 @@ fn the_documented_least_sizes_are_those_accepted() {
         );
     }
 }
+
+/// An analysis that cannot write its results (a file size limit stands in for a full disk)
+/// leaves nothing, and its error names the file as it would be in the output, not in the
+/// partial directory that is already gone.
+#[test]
+fn a_failed_analysis_names_no_folder_that_is_gone() {
+    let sandbox = Sandbox::new();
+    let text = small_scenario(
+        "full",
+        "sobol",
+        r#"["participation_rate"]"#,
+        "\"levers.outreach\" = [0, 1]\n\"levers.group_size_cap\" = [4, 10]",
+    );
+    fs::write(sandbox.path().join("full.toml"), text).unwrap();
+    let output = crate::util::run_with_size_limit(
+        sandbox.path(),
+        1,
+        &["sensitivity", "full.toml", "--out", "full"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert!(stderr.contains("full/"), "{stderr}");
+    assert!(!stderr.contains(".partial"), "{stderr}");
+    assert!(!sandbox.path().join("full").exists());
+    assert!(!sandbox.path().join(".full.partial").exists());
+}

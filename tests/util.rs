@@ -11,6 +11,20 @@ pub(crate) fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_coprod"))
 }
 
+/// Runs coprod with `args` in `dir` under a file size limit of `kib` KiB, with SIGXFSZ
+/// ignored so that a write past it fails with "File too large": a full disk, without a
+/// mount.
+pub(crate) fn run_with_size_limit(dir: &Path, kib: u32, args: &[&str]) -> std::process::Output {
+    let script = format!(r#"trap "" XFSZ; ulimit -f {kib}; exec "$0" "$@""#);
+    std::process::Command::new("bash")
+        .current_dir(dir)
+        .args(["-c", &script])
+        .arg(bin())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// The repository root (for `scenarios/`, `docs/`, `tests/data/`).
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

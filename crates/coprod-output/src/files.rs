@@ -36,7 +36,9 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputEr
             file.write_all(bytes)?;
             file.sync_all()
         })
-        .map_err(|e| OutputError::io(&tmp, e))
+        // Named as `path`: the temporary file is removed below, and `path` is what was
+        // being written.
+        .map_err(|e| OutputError::io(path, e))
         .and_then(|()| fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e)));
     if written.is_err() {
         // A full disk or a vanished folder must not leave the temporary file behind, where

@@ -101,21 +101,44 @@ pub fn sensitivity(
     announce(&scenario, &table, designs.len(), threads, progress);
     progress.on_interrupt(&crate::progress::nothing_written("sensitivity analysis"));
     let dir = crate::progress::Discard::make(progress, || create_dir(&scenario, options))?;
+    // A failed analysis leaves nothing (its partial directory is discarded), so its errors
+    // name the files as they would be in the output, not in a folder that is gone.
+    let target = dir.target().to_path_buf();
+    analyse(
+        &scenario,
+        (options, &table, clock),
+        (&designs, &params),
+        dir,
+        progress,
+    )
+    .map_err(|e| e.at_final_paths(&target))
+}
+
+/// Runs the design into `dir` (a new partial directory), writes the results and moves them
+/// into place.
+fn analyse(
+    scenario: &Scenario,
+    (options, table, clock): (&SensitivityOptions, &Sensitivity, Instant),
+    (designs, params): (&Designs, &[Params]),
+    dir: RunDir,
+    progress: &dyn Progress,
+) -> Result<SensitivitySummary> {
+    let threads = options.threads;
     let discard = crate::progress::Discard::new(progress);
     let (replicates, design) = run_design(
-        &scenario,
-        &table,
-        &params,
+        scenario,
+        table,
+        params,
         (designs.morris_points(), threads),
         progress,
     )?;
     let charts = dir.staging().join(CHARTS_DIR);
-    let (rows, drawn) = index_rows(&replicates, &designs, &table, &scenario, &charts, progress)?;
+    let (rows, drawn) = index_rows(&replicates, designs, table, scenario, &charts, progress)?;
     let seconds = clock.elapsed().as_secs_f64();
     let points = designs.len();
     let manifest = manifest(
-        &scenario,
-        &table,
+        scenario,
+        table,
         options,
         threads,
         points,

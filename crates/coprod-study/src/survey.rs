@@ -132,8 +132,23 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
             coprod_output::Existing::Refuse(coprod_output::Kind::Survey),
         )
     })?;
+    // A failed survey leaves nothing (its partial directory is discarded), so its errors
+    // name the files as they would be in the output, not in a folder that is gone.
+    let target = dir.target().to_path_buf();
+    sample_and_fit(options, (&scenario, &runs, horizon), dir, progress)
+        .map_err(|e| e.at_final_paths(&target))
+}
+
+/// Samples the citizens of `runs` at `horizon`, fits the regression, writes the tables and
+/// the manifest into `dir` (a new partial directory) and moves them into place.
+fn sample_and_fit(
+    options: &SurveyOptions,
+    (scenario, runs, horizon): (&Scenario, &[RunSpec<'_>], u32),
+    dir: coprod_output::RunDir,
+    progress: &dyn Progress,
+) -> Result<Survey> {
     let discard = crate::progress::Discard::new(progress);
-    let respondents = sample_runs(&runs, horizon, options.sample, threads)?;
+    let respondents = sample_runs(runs, horizon, options.sample, options.threads)?;
     let raw: Vec<Vec<f64>> = respondents
         .iter()
         .map(|(_, c)| PREDICTORS.iter().map(|(_, _, f)| f(c)).collect())
@@ -149,7 +164,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let (header, rows) = fit_table(&fit, &order);
     write_table(&staging.join("survey-fit.csv"), &header, &rows)?;
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
-    let manifest = manifest(options, &scenario, horizon, &seeds, y.len(), share);
+    let manifest = manifest(options, scenario, horizon, &seeds, y.len(), share);
     write_json_file(&staging.join("manifest.json"), &manifest)?;
     let out = discard.commit(dir)?;
     let predictors = order
