@@ -586,3 +586,21 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A validation that cannot write its tables (a file size limit stands in for a full disk)
+/// leaves nothing, and its error names the file as it would be in the output, not in the
+/// partial directory that is already gone.
+#[test]
+fn a_failed_validation_names_no_folder_that_is_gone() {
+    let sandbox = Sandbox::new();
+    let mut args = vec!["validate", "--salt", "full", "--only", "P3", "--out", "v"];
+    args.extend_from_slice(REDUCED);
+    let output = crate::util::run_with_size_limit(sandbox.path(), 1, &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert!(stderr.contains("v/"), "{stderr}");
+    assert!(!stderr.contains(".partial"), "{stderr}");
+    assert!(!sandbox.path().join("v").exists());
+    assert!(!sandbox.path().join(".v.partial").exists());
+}

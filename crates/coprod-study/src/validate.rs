@@ -68,6 +68,20 @@ pub struct Validation {
 
 /// Runs the selected validation experiments. Verdicts are findings, not errors.
 pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Validation> {
+    let target = match &options.out {
+        Some(dir) => dir.clone(),
+        None => default_run_dir(&PathBuf::from("outputs"), "validation"),
+    };
+    // A failed validation leaves nothing (its partial directory is discarded), so its errors
+    // name the files as they would be in the output, not in a folder that is gone.
+    validate_into(options, &target, progress).map_err(|e| e.at_final_paths(&target))
+}
+
+fn validate_into(
+    options: &ValidateOptions,
+    target: &Path,
+    progress: &dyn Progress,
+) -> Result<Validation> {
     let (args, threads) = (options, options.threads);
     let (min, max) = (args.engine.min_replications, args.engine.max_replications);
     if min > max {
@@ -77,10 +91,6 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
         );
     }
     let scenarios = selected(&args.only, args.quick)?;
-    let target = match &args.out {
-        Some(dir) => dir.clone(),
-        None => default_run_dir(&PathBuf::from("outputs"), "validation"),
-    };
     let existing = Existing::forced(coprod_output::Kind::Validation, args.force);
     let mut options = args.engine.clone();
     if let Some(shard) = &args.shard {
@@ -90,7 +100,7 @@ pub fn validate(options: &ValidateOptions, progress: &dyn Progress) -> Result<Va
     }
     // Before the partial directory appears, so that no interruption goes unexplained.
     progress.on_interrupt(&crate::progress::nothing_written("validation"));
-    let dir = crate::progress::Discard::make(progress, || RunDir::create(&target, existing))?;
+    let dir = crate::progress::Discard::make(progress, || RunDir::create(target, existing))?;
     let discard = crate::progress::Discard::new(progress);
     let runner = Runner::new(threads)?;
     let mut results = Vec::new();
