@@ -152,6 +152,23 @@ fn a_script_cut_short_leaves_no_job_folder() {
         .unwrap();
     assert!(!status.success());
     assert!(!sb.path().join("study.slurm").exists());
+    // A file where the job folder goes is not an earlier submission: --force cannot help.
+    std::fs::write(sb.path().join("study.slurm"), "notes").unwrap();
+    for force in [false, true] {
+        let mut given = args.to_vec();
+        if force {
+            given.push("--force");
+        }
+        sb.cmd(&given)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "study.slurm is in the way of the job folder (the script, logs and \
+                 shards): it is not a folder\n\nhint: move it, or use another --out DIR to \
+                 write elsewhere",
+            ));
+    }
+    std::fs::remove_file(sb.path().join("study.slurm")).unwrap();
     sb.cmd(&args).assert().success();
     assert_script(&sb.path().join("study.slurm/sweep-test.sbatch"), &[]);
 }

@@ -155,6 +155,15 @@ pub(crate) fn job_files(
     let job_dir = out.with_file_name(format!("{name}.slurm"));
     check_job_dir(&job_dir, given)?;
     let script = job_dir.join(format!("{scenario}.sbatch"));
+    // Not an earlier submission, which `--force` could replace: something else.
+    if job_dir.exists() && !job_dir.is_dir() {
+        bail!(
+            "{} is in the way of the job folder (the script, logs and shards): it is not a \
+             folder\n\nhint: move it, or use {} to write elsewhere",
+            job_dir.display(),
+            crate::run::another_out(given.is_some())
+        );
+    }
     if job_dir.exists() {
         if !force {
             bail!(
