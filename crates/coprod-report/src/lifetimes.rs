@@ -197,21 +197,9 @@ impl<'a> Lifetimes<'a> {
     pub(crate) fn still_going(&self, variant: &str, point: &[String]) -> Estimate {
         let cell = self.cell(variant, point);
         let mean = self.share(cell.iter().map(|(_, d)| d));
-        // Where the share itself is unknown (no group followed to the horizon), so is its
-        // interval: resamples that happen to leave out the groups still going would give
-        // one that the data do not support.
-        let ci = if mean.is_finite() {
-            cluster_bootstrap(cell.len(), RESAMPLES, seed(point), |sample| {
-                self.share(sample.iter().map(|&i| &cell[i].1))
-            })
-        } else {
-            None
-        };
-        Estimate {
-            mean,
-            ci,
-            n: cell.len() as u64,
-        }
+        with_interval(mean, cell.len(), seed(point), |sample| {
+            self.share(sample.iter().map(|&i| &cell[i].1))
+        })
     }
 
     /// The runs of two cells matched by replication.
@@ -237,20 +225,9 @@ impl<'a> Lifetimes<'a> {
                 - self.share(chosen.iter().map(|&i| &pairs[i].1))
         };
         let mean = diff(&mut (0..pairs.len()));
-        // An unknown share makes the difference unknown, and its interval too (as in
-        // `still_going`): resamples that leave out the groups still going would give one.
-        let ci = if mean.is_finite() {
-            cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1), |s| {
-                diff(&mut s.iter().copied())
-            })
-        } else {
-            None
-        };
-        Estimate {
-            mean,
-            ci,
-            n: pairs.len() as u64,
-        }
+        with_interval(mean, pairs.len(), seed(a.1) ^ seed(b.1), |s| {
+            diff(&mut s.iter().copied())
+        })
     }
 }
 
@@ -288,17 +265,29 @@ impl Lifetimes<'_> {
         };
         let all: Vec<usize> = (0..pairs.len()).collect();
         let mean = ratio(&all);
-        // No ratio (no group-month at risk in one of the cells), no interval.
-        let ci = if mean.is_finite() {
-            cluster_bootstrap(pairs.len(), RESAMPLES, seed(a.1) ^ seed(b.1) ^ 1, ratio)
-        } else {
-            None
-        };
-        Estimate {
-            mean,
-            ci,
-            n: pairs.len() as u64,
-        }
+        with_interval(mean, pairs.len(), seed(a.1) ^ seed(b.1) ^ 1, ratio)
+    }
+}
+
+/// `mean` over `replications` with its 95% bootstrap interval over them. Where the mean
+/// is unknown (no group followed to the horizon, or no group-month at risk), so is the
+/// interval: resamples that happen to leave out the groups that make it unknown would give
+/// one that the data do not support.
+fn with_interval(
+    mean: f64,
+    replications: usize,
+    seed: u64,
+    statistic: impl FnMut(&[usize]) -> f64,
+) -> Estimate {
+    let ci = if mean.is_finite() {
+        cluster_bootstrap(replications, RESAMPLES, seed, statistic)
+    } else {
+        None
+    };
+    Estimate {
+        mean,
+        ci,
+        n: replications as u64,
     }
 }
 
