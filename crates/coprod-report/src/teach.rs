@@ -1092,6 +1092,15 @@ fn draw(data: &RunData, analysis: &Analysis, charts_dir: &Path) -> Result<Vec<Ch
 /// A chart on the page: its PNG, title (the image's alt text) and caption.
 type Chart = (PathBuf, String, String);
 
+/// The chart drawn with `style`, as the page shows it.
+fn chart(style: ChartStyle, caption: String) -> Chart {
+    (
+        style.output_stem.with_extension("png"),
+        style.title,
+        caption,
+    )
+}
+
 /// Survival at the horizon against size, every regime on one chart.
 fn survival_by_size_chart(analysis: &Analysis, charts_dir: &Path) -> Result<Chart, ReportError> {
     let series: Vec<Series> = analysis
@@ -1114,15 +1123,14 @@ fn survival_by_size_chart(analysis: &Analysis, charts_dir: &Path) -> Result<Char
         analysis.horizon
     );
     let style = ChartStyle::new(
-        title.clone(),
+        title,
         "group size (members, the cap on recruitment)",
         "share of groups still going (0–1)",
         charts_dir.join("teach_survival_by_size"),
     );
     response_curve(&series, &style)?;
-    Ok((
-        style.output_stem.with_extension("png"),
-        title,
+    Ok(chart(
+        style,
         format!(
             "Each point is the share of all groups started at that size, over every \
              replication, that were still going {} months after they started (Kaplan-Meier: \
@@ -1144,15 +1152,14 @@ fn survival_curves_chart(
     let classes = cap_survival_classes(data, &r.variant);
     let title = format!("How long groups last: {}", r.label);
     let style = ChartStyle::new(
-        title.clone(),
+        title,
         "months since the group started",
         "share of groups still active",
         charts_dir.join(format!("teach_survival_curves_{}", r.variant)),
     );
     survival_count_curves(&classes, &style)?;
-    Ok((
-        style.output_stem.with_extension("png"),
-        title,
+    Ok(chart(
+        style,
         format!(
             "Kaplan-Meier curves by size cap: the share of groups still going that many \
              months after they started. Groups still active when the run ended count as \
@@ -1185,15 +1192,14 @@ fn participation_chart(
         .collect();
     let title = format!("Citizens co-producing: {}", r.label);
     let style = ChartStyle::new(
-        title.clone(),
+        title,
         "time (months)",
         "citizens in a group (%)",
         charts_dir.join(format!("teach_participation_{}", r.variant)),
     );
     time_series(&series, &style)?;
-    Ok((
-        style.output_stem.with_extension("png"),
-        title,
+    Ok(chart(
+        style,
         "Share of all citizens in a group (forming or active), mean over runs with a 95% \
          band."
             .to_string(),
