@@ -334,6 +334,25 @@ pub(crate) fn q(path: &Path) -> String {
     shell_quote(&path.display().to_string())
 }
 
+/// The shell settings both kinds of script start with: strict mode, the paths and the
+/// number of tasks their commands use, and the working directory the relative paths in
+/// those commands are taken from.
+pub(crate) fn script_settings(
+    coprod: &Path,
+    job_dir: &Path,
+    out: &Path,
+    tasks: u64,
+    cwd: &Path,
+) -> String {
+    format!(
+        "set -euo pipefail\nCOPROD={}\nJOB_DIR={}\nOUT={}\nN={tasks}\ncd {}\n",
+        q(coprod),
+        q(job_dir),
+        q(out),
+        q(cwd)
+    )
+}
+
 fn script_text(input: &ScriptInput<'_>) -> String {
     let ScriptInput {
         args,
@@ -363,13 +382,7 @@ fn script_text(input: &ScriptInput<'_>) -> String {
 #
 # Every path below (the coprod binary, the working directory, the scenario, the output and
 # {job_q}) must be on a filesystem that the submit host and every compute node share.
-{sbatch}set -euo pipefail
-COPROD={coprod_q}
-JOB_DIR={job_q}
-OUT={out_q}
-N={n}
-cd {cwd_q}
-
+{sbatch}{settings}
 case "${{1:-submit}}" in
 submit)
   if [ -n "${{SLURM_JOB_ID:-}}" ]; then
@@ -429,9 +442,7 @@ esac
         version = env!("CARGO_PKG_VERSION"),
         script_q = q(&script),
         job_q = q(job_dir),
-        coprod_q = q(coprod),
-        out_q = q(out),
-        cwd_q = q(cwd),
+        settings = script_settings(coprod, job_dir, out, n, cwd),
     )
 }
 

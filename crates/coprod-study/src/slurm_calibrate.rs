@@ -17,8 +17,8 @@ use std::path::Path;
 use crate::error::{Result, bail};
 use crate::run::Study;
 use crate::slurm::{
-    SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q, shell_quote,
-    write_job_folder,
+    SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q, script_settings,
+    shell_quote, write_job_folder,
 };
 
 /// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
@@ -151,13 +151,7 @@ fn script_text(
 #
 # Every path below (the coprod binary, the working directory, the scenario, the targets
 # file and the output) must be on a filesystem that every compute node shares.
-{sbatch}set -euo pipefail
-COPROD={coprod_q}
-JOB_DIR={job_q}
-OUT={out_q}
-N={n}
-cd {cwd_q}
-
+{sbatch}{settings}
 case "${{1:-submit}}" in
 submit)
   if [ -n "${{SLURM_JOB_ID:-}}" ]; then
@@ -203,10 +197,7 @@ esac
         targets = targets.display(),
         version = env!("CARGO_PKG_VERSION"),
         script_q = q(script),
-        job_q = q(job_dir),
-        coprod_q = q(&args.coprod),
-        out_q = q(out),
-        cwd_q = q(&args.cwd),
+        settings = script_settings(&args.coprod, job_dir, out, n, &args.cwd),
         calibrate = calibrate.join(" "),
     )
 }
