@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -150,6 +151,27 @@ fn teachers_game(app: &App, key: &Key, code: &str) -> Result<Arc<play::Slot>, Bo
             &format!("no game has the code {code}"),
         ))
     })
+}
+
+/// The game in the URL's `{code}`, extracted as [`teachers_game`] finds it: a handler that
+/// takes it runs only for the teacher. The path and query are read in that order, as
+/// their own extractors would be, so a malformed request is refused as before.
+struct TeachersGame(Arc<play::Slot>);
+
+impl FromRequestParts<Arc<App>> for TeachersGame {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let Path(code) = Path::<String>::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(key) = Query::<Key>::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        teachers_game(app, &key, &code)
+            .map(TeachersGame)
+            .map_err(|refusal| *refusal)
+    }
 }
 
 fn forbidden() -> Response {
@@ -531,27 +553,12 @@ async fn list_games(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Resp
 /// One game, as the list shows it. The teacher's page asks when its socket drops: a 404
 /// (the game is gone: the server restarted, or removed it to make room) or a 403 (the key
 /// is not this server's: it restarted with a new one) will not change by reconnecting.
-async fn game_status(
-    State(app): State<Arc<App>>,
-    Path(code): Path<String>,
-    Query(key): Query<Key>,
-) -> Response {
-    match teachers_game(&app, &key, &code) {
-        Ok(slot) => axum::Json(play::summary(&slot)).into_response(),
-        Err(refusal) => *refusal,
-    }
+async fn game_status(TeachersGame(slot): TeachersGame) -> Response {
+    axum::Json(play::summary(&slot)).into_response()
 }
 
 /// Ends a game from the teacher's list of games, without opening its page.
-async fn end_game(
-    State(app): State<Arc<App>>,
-    Path(code): Path<String>,
-    Query(key): Query<Key>,
-) -> Response {
-    let slot = match teachers_game(&app, &key, &code) {
-        Ok(slot) => slot,
-        Err(refusal) => return *refusal,
-    };
+async fn end_game(TeachersGame(slot): TeachersGame) -> Response {
     match play::end_game(&slot) {
         Ok(()) => axum::Json(serde_json::json!({"code": slot.lock().code, "phase": "ended"}))
             .into_response(),
@@ -559,6 +566,7 @@ async fn end_game(
     }
 }
 
+// Not a `TeachersGame`: the key is checked after the upgrade headers, as it always was.
 async fn teacher_socket(
     State(app): State<Arc<App>>,
     Path(code): Path<String>,
@@ -573,15 +581,7 @@ async fn teacher_socket(
         .on_upgrade(move |socket| play::teacher_socket(slot, socket))
 }
 
-async fn export(
-    State(app): State<Arc<App>>,
-    Path(code): Path<String>,
-    Query(key): Query<Key>,
-) -> Response {
-    let slot = match teachers_game(&app, &key, &code) {
-        Ok(slot) => slot,
-        Err(refusal) => return *refusal,
-    };
+async fn export(TeachersGame(slot): TeachersGame) -> Response {
     // The game's own code, not the URL's: the URL may carry spaces or line breaks around it.
     let disposition = format!(
         "attachment; filename=\"coprod-game-{}.csv\"",
