@@ -68,6 +68,28 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
+    /// A new game's slot, opened now; `qr` is the SVG of `join_url`.
+    fn new(game: Game, qr: String, join_url: String) -> Slot {
+        let lobby = game
+            .settings()
+            .sizes
+            .iter()
+            .map(|&n| lobby_line(game.settings(), n))
+            .collect();
+        Slot {
+            game: Mutex::new(game),
+            changed: watch::channel(0).0,
+            phase: watch::channel(0).0,
+            chose: broadcast::channel(CHOICES_QUEUED).0,
+            removed: watch::channel(0).0,
+            lobby,
+            started: OnceLock::new(),
+            qr,
+            join_url,
+            opened: Instant::now(),
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Game> {
         self.game
             .lock()
@@ -141,12 +163,6 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         }
     };
     let game = Game::new(code.clone(), settings, app.seed())?;
-    let lobby = game
-        .settings()
-        .sizes
-        .iter()
-        .map(|&n| lobby_line(game.settings(), n))
-        .collect();
     let join_url = format!("{}/play/{code}", app.public_base);
     let qr = qrcode::QrCode::new(join_url.as_bytes())
         .map(|q| {
@@ -155,18 +171,7 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
                 .build()
         })
         .unwrap_or_default();
-    let slot = Arc::new(Slot {
-        game: Mutex::new(game),
-        changed: watch::channel(0).0,
-        phase: watch::channel(0).0,
-        chose: broadcast::channel(CHOICES_QUEUED).0,
-        removed: watch::channel(0).0,
-        lobby,
-        started: OnceLock::new(),
-        qr,
-        join_url,
-        opened: Instant::now(),
-    });
+    let slot = Arc::new(Slot::new(game, qr, join_url));
     games.insert(code.clone(), Arc::clone(&slot));
     drop(games);
     tokio::spawn(ticker(slot));
@@ -660,23 +665,11 @@ mod tests {
 
     /// A slot as `open_game` makes it, without the ticker (no runtime needed).
     fn slot(settings: Settings) -> Slot {
-        let lobby = settings
-            .sizes
-            .iter()
-            .map(|&n| lobby_line(&settings, n))
-            .collect();
-        Slot {
-            game: Mutex::new(Game::new("ABCD".into(), settings, 3).unwrap()),
-            changed: watch::channel(0).0,
-            phase: watch::channel(0).0,
-            chose: broadcast::channel(CHOICES_QUEUED).0,
-            removed: watch::channel(0).0,
-            lobby,
-            started: OnceLock::new(),
-            qr: String::new(),
-            join_url: "http://127.0.0.1:8000/play/ABCD".into(),
-            opened: Instant::now(),
-        }
+        Slot::new(
+            Game::new("ABCD".into(), settings, 3).unwrap(),
+            String::new(),
+            "http://127.0.0.1:8000/play/ABCD".into(),
+        )
     }
 
     /// `open_game` spawns the game's ticker: it needs a runtime to spawn on (the ticker
