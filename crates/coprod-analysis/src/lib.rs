@@ -45,6 +45,7 @@ pub mod mediation;
 pub mod morris;
 pub mod sobol;
 
+mod linear;
 mod random;
 
 pub use bootstrap::cluster_bootstrap;

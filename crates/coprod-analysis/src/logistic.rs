@@ -4,6 +4,7 @@
 //! simulated citizens by `coprod survey`.
 
 use crate::dist::t_two_sided_p;
+use crate::linear::solve;
 
 /// One coefficient of a fitted model.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,33 +128,6 @@ fn log_likelihood(design: &[Vec<f64>], y: &[bool], beta: &[f64]) -> f64 {
             if yi { p.ln() } else { (1.0 - p).ln() }
         })
         .sum()
-}
-
-/// Solves `a x = b` by Gaussian elimination with partial pivoting.
-fn solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
-    let n = b.len();
-    let mut m: Vec<Vec<f64>> = a
-        .iter()
-        .zip(b)
-        .map(|(row, &v)| row.iter().copied().chain(std::iter::once(v)).collect())
-        .collect();
-    for col in 0..n {
-        let pivot = (col..n).max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))?;
-        if m[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        m.swap(col, pivot);
-        let pivot_row = m[col].clone();
-        for (r, row) in m.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / pivot_row[col];
-                for (cell, p) in row.iter_mut().zip(&pivot_row).skip(col) {
-                    *cell -= f * p;
-                }
-            }
-        }
-    }
-    Some((0..n).map(|i| m[i][n] / m[i][i]).collect())
 }
 
 fn invert(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {

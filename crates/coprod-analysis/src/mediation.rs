@@ -4,6 +4,7 @@
 
 use crate::Interval;
 use crate::dist::normal_quantile;
+use crate::linear::solve_augmented;
 use crate::random::{self, index, uniform};
 
 /// Replications for a paired (one-sample) test of a mean difference: the textbook normal
@@ -128,30 +129,7 @@ pub fn standardised_regression(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
             a_i[k] += zi * yz;
         }
     }
-    solve(a)
-}
-
-/// Solves the augmented system `a` (k rows, k + 1 columns) by Gaussian elimination with
-/// partial pivoting.
-fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
-    let k = a.len();
-    for col in 0..k {
-        let pivot = (col..k).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        a.swap(col, pivot);
-        let pivot_row = a[col].clone();
-        for (r, row) in a.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / pivot_row[col];
-                for (cell, p) in row.iter_mut().zip(&pivot_row).skip(col) {
-                    *cell -= f * p;
-                }
-            }
-        }
-    }
-    Some((0..k).map(|i| a[i][k] / a[i][i]).collect())
+    solve_augmented(a)
 }
 
 #[cfg(test)]
