@@ -1242,3 +1242,62 @@ fn targets_file(sandbox: &Sandbox) -> String {
     fs::write(&path, TARGETS).unwrap();
     path.to_str().unwrap().to_string()
 }
+
+/// A calibration whose results cannot be written (a file size limit standing in for a full
+/// disk: the chart is larger than the limit) leaves no half-written file in place, neither
+/// in a new folder nor over an earlier result, names the file as it will be, and says the
+/// exact command that continues it; that command then writes the results.
+#[test]
+fn a_failed_write_of_the_results_leaves_nothing_half_written() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    let args = [
+        "calibrate",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "-o",
+        "cal",
+    ];
+    let output = crate::util::run_with_size_limit(sandbox.path(), 8, &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cal/predictive-mean_contribution.png: File too large"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "continue with:\n  coprod calibrate tiny.toml --targets targets.csv --seed 2 --out \
+             cal --resume\n"
+        ),
+        "{stderr}"
+    );
+    let names = |dir: &str| -> Vec<String> {
+        let mut n: Vec<String> = fs::read_dir(sandbox.path().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names("cal"), ["calibration.json", "checkpoints"]);
+    calibrate_into(&sandbox, ("tiny.toml", "targets.csv"), "single", &[])
+        .assert()
+        .success();
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    sandbox.cmd(&resume).assert().success();
+    assert_same_calibration(&sandbox.path().join("single"), &sandbox.path().join("cal"));
+    // Written again over a finished result, under the limit: the result stays whole.
+    let before = fs::read(sandbox.path().join("cal/predictive-mean_contribution.png")).unwrap();
+    let output = crate::util::run_with_size_limit(sandbox.path(), 8, &resume);
+    assert_eq!(output.status.code(), Some(2));
+    let after = fs::read(sandbox.path().join("cal/predictive-mean_contribution.png")).unwrap();
+    assert_eq!(before, after);
+    assert!(
+        names("cal").iter().all(|n| !n.starts_with('.')),
+        "{:?}",
+        names("cal")
+    );
+}

@@ -292,7 +292,11 @@ pub(crate) fn finish(
         })
     })?;
     let lab = setup.scenario.base.is_lab();
-    write_outputs(out, &setup.names, generations, &rows, lab)?;
+    // The results are written under a temporary folder and replace the old ones only when
+    // every one was written: a failure midway (a full disk) leaves no half-written chart.
+    let new = coprod_output::Replacement::new(out)?;
+    write_outputs(new.path(), &setup.names, generations, &rows, lab)
+        .map_err(|e| e.at_final_paths(out))?;
     let mut manifest = serde_json::json!({
         "kind": "calibration",
         "command": command,
@@ -314,7 +318,9 @@ pub(crate) fn finish(
     if let (Some(m), serde_json::Value::Object(extra)) = (manifest.as_object_mut(), run) {
         m.extend(extra);
     }
-    write_json_file(&out.join("manifest.json"), &manifest)?;
+    write_json_file(&new.path().join("manifest.json"), &manifest)
+        .map_err(|e| crate::error::StudyError::from(e).at_final_paths(out))?;
+    new.commit()?;
     let posterior = setup
         .names
         .iter()

@@ -262,7 +262,32 @@ pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<
     {
         remove_created(out, &created);
     }
-    result
+    result.map_err(|e| how_to_continue(e, args, &setup))
+}
+
+/// A calibration stopped by a failed write (a full disk) after some generations were
+/// checkpointed: the error, what is kept and the exact command that continues it.
+fn how_to_continue(
+    err: crate::error::StudyError,
+    args: &CalibrateOptions,
+    setup: &Setup,
+) -> crate::error::StudyError {
+    let done = read_checkpoints(&setup.out).map_or(0, |g| g.len());
+    if !err.is_io() || done == 0 {
+        return err;
+    }
+    let with_out = CalibrateOptions {
+        out: Some(setup.out.clone()),
+        ..args.clone()
+    };
+    invalid!(
+        "{err}\n  the calibration stopped; the {} finished before are checkpointed in {}\n\n\
+         hint: fix the problem (for example free some disk space), then continue with:\n  \
+         {} --resume",
+        counted(done, "generation"),
+        setup.out.display(),
+        reproduce(&with_out, setup.seed)
+    )
 }
 
 /// Removes the calibration's directory `out`, then each parent it created up to `created`
