@@ -345,9 +345,18 @@ fn ctrl_c_says_how_to_continue_the_calibration() {
     ];
     // Still running once generation 0 is checkpointed.
     let stderr = crate::resume::interrupt_when(&sandbox, &args, "cal/checkpoints/gen-000.json");
+    // The message counts the generations kept (usually one: the next takes longer than
+    // the wait for the signal).
+    let kept = match fs::read_dir(sandbox.path().join("cal/checkpoints"))
+        .unwrap()
+        .count()
+    {
+        1 => "1 generation".to_string(),
+        n => format!("{n} generations"),
+    };
     assert!(
         stderr.ends_with(&format!(
-            "\ninterrupted: the generations finished so far are checkpointed in cal; the one \
+            "\ninterrupted: the {kept} finished are checkpointed in cal; the one \
              under way is lost.\ncontinue with: coprod calibrate {scenario} --targets {targets} \
              --seed 2 --out cal --resume\n"
         )),

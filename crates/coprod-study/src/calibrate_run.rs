@@ -276,17 +276,13 @@ fn how_to_continue(
     if !err.is_io() || done == 0 {
         return err;
     }
-    let with_out = CalibrateOptions {
-        out: Some(setup.out.clone()),
-        ..args.clone()
-    };
     invalid!(
         "{err}\n  the calibration stopped; the {} finished before are checkpointed in {}\n\n\
          hint: fix the problem (for example free some disk space), then continue with:\n  \
-         {} --resume",
+         {}",
         counted(done, "generation"),
         setup.out.display(),
-        reproduce(&with_out, setup.seed)
+        resume_command(args, setup)
     )
 }
 
@@ -333,7 +329,7 @@ fn run_whole(
             done,
         )));
     }
-    progress.on_interrupt(&interrupted(args, setup));
+    progress.on_interrupt(&interrupted(args, setup, state.generations.len()));
     let pool = Setup::pool(threads)?;
     let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
     let generations = pool.install(|| {
@@ -345,10 +341,13 @@ fn run_whole(
             |g| {
                 progress.note(Note::Status(describe_generation(g)));
                 write_checkpoints(out, std::slice::from_ref(g))
-                    .map_err(|e| CalibrateError::Callback(e.to_string()))
+                    .map_err(|e| CalibrateError::Callback(e.to_string()))?;
+                progress.on_interrupt(&interrupted(args, setup, g.index as usize + 1));
+                Ok(())
             },
         )
     })?;
+    progress.on_interrupt(&interrupted_in_results(args, setup, generations.len()));
     let run = serde_json::json!({
         "wall_seconds": clock.elapsed().as_secs_f64(),
         "threads": threads,
@@ -373,19 +372,43 @@ fn describe_resume(setup: &Setup, generations: &[Generation], done: usize) -> St
     )
 }
 
-/// What Ctrl-C during a calibration says: each generation's checkpoint is written whole
-/// when the generation finishes, so what is in `out` at any moment can be continued.
-fn interrupted(args: &CalibrateOptions, setup: &Setup) -> String {
+/// What Ctrl-C during a calibration says once `done` generations are checkpointed: each
+/// checkpoint is written whole when its generation finishes, so what is in `out` at any
+/// moment can be continued.
+fn interrupted(args: &CalibrateOptions, setup: &Setup, done: usize) -> String {
+    let kept = match done {
+        0 => "no generation had finished, so none is checkpointed".to_string(),
+        n => format!(
+            "the {} finished are checkpointed in {}",
+            counted(n, "generation"),
+            setup.out.display()
+        ),
+    };
+    format!(
+        "interrupted: {kept}; the one under way is lost.\ncontinue with: {}",
+        resume_command(args, setup)
+    )
+}
+
+/// What Ctrl-C says while the results are made: every generation is checkpointed, and
+/// `--resume` only writes the results.
+fn interrupted_in_results(args: &CalibrateOptions, setup: &Setup, done: usize) -> String {
+    format!(
+        "interrupted while the results were made: the calibration had finished ({}, \
+         checkpointed in {}); the results are written only when complete.\ncontinue with: {}",
+        counted(done, "generation"),
+        setup.out.display(),
+        resume_command(args, setup)
+    )
+}
+
+/// The command that continues this calibration in its folder.
+fn resume_command(args: &CalibrateOptions, setup: &Setup) -> String {
     let with_out = CalibrateOptions {
         out: Some(setup.out.clone()),
         ..args.clone()
     };
-    format!(
-        "interrupted: the generations finished so far are checkpointed in {}; the one under \
-         way is lost.\ncontinue with: {} --resume",
-        setup.out.display(),
-        reproduce(&with_out, setup.seed)
-    )
+    format!("{} --resume", reproduce(&with_out, setup.seed))
 }
 
 /// What a `--shard` invocation did.
