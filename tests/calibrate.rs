@@ -1310,3 +1310,50 @@ fn a_failed_write_of_the_results_leaves_nothing_half_written() {
         names("cal")
     );
 }
+
+/// A merge of shards that cannot write the results (a file size limit standing in for a
+/// full disk) leaves no half-written chart and says to merge again, which finishes it.
+#[test]
+fn a_merge_that_cannot_write_says_to_merge_again() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    let shard = [
+        "calibrate",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "-o",
+        "cal",
+        "--shard",
+        "0/1",
+    ];
+    let mut stderr = String::new();
+    for _ in 0..20 {
+        sandbox.cmd(&shard).assert().success();
+        let output = crate::util::run_with_size_limit(sandbox.path(), 8, &["merge", "cal"]);
+        if output.status.code() != Some(0) {
+            assert_eq!(output.status.code(), Some(2));
+            stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            break;
+        }
+    }
+    assert!(
+        stderr.contains("cal/predictive-mean_contribution.png: File too large"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("merge again with:\n  coprod merge cal\n"),
+        "{stderr}"
+    );
+    assert!(
+        !sandbox
+            .path()
+            .join("cal/predictive-mean_contribution.png")
+            .exists()
+    );
+    sandbox.cmd(&["merge", "cal"]).assert().success();
+    calibrate_into(&sandbox, ("tiny.toml", "targets.csv"), "single", &[])
+        .assert()
+        .success();
+    assert_same_calibration(&sandbox.path().join("single"), &sandbox.path().join("cal"));
+}

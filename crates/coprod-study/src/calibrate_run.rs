@@ -411,6 +411,23 @@ fn resume_command(args: &CalibrateOptions, setup: &Setup) -> String {
     format!("{} --resume", reproduce(&with_out, setup.seed))
 }
 
+/// A merge stopped by a failed write (a full disk): the rounds are all still there, and
+/// what it wrote is whole, so the same merge finishes it.
+fn merge_again(err: crate::error::StudyError, dir: &Path) -> crate::error::StudyError {
+    if !err.is_io() {
+        return err;
+    }
+    let command = crate::resume::command_line(&[
+        "coprod".to_string(),
+        "merge".into(),
+        dir.display().to_string(),
+    ]);
+    invalid!(
+        "{err}\n\nhint: fix the problem (for example free some disk space), then merge \
+         again with:\n  {command}"
+    )
+}
+
 /// What a `--shard` invocation did.
 #[derive(Clone, Debug)]
 pub enum ShardOutcome {
@@ -623,7 +640,7 @@ pub fn merge_calibration(
     for g in made {
         progress.note(Note::Status(describe_generation(g)));
     }
-    write_checkpoints(dir, made)?;
+    write_checkpoints(dir, made).map_err(|e| merge_again(e, dir))?;
     let new_generations = made.len();
     if let Some(round) = state.next {
         return Ok(MergedCalibration::Pending {
@@ -640,7 +657,8 @@ pub fn merge_calibration(
         "threads": threads,
     });
     let command = reproduce(&options, setup.seed);
-    let calibration = finish(&setup, &state.generations, &pool, command, run)?;
+    let calibration =
+        finish(&setup, &state.generations, &pool, command, run).map_err(|e| merge_again(e, dir))?;
     Ok(MergedCalibration::Finished {
         new_generations,
         calibration,
