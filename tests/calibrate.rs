@@ -1357,3 +1357,40 @@ fn a_merge_that_cannot_write_says_to_merge_again() {
         .success();
     assert_same_calibration(&sandbox.path().join("single"), &sandbox.path().join("cal"));
 }
+
+/// Ctrl-C during a shard says that its slice was not written and the command that runs it
+/// again.
+#[test]
+fn ctrl_c_during_a_shard_says_how_to_run_it_again() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    // One round of 20,000 proposals of 400 citizens: still running when interrupted.
+    let slow = SCENARIO
+        .replace("n_citizens = 40", "n_citizens = 400")
+        .replace("steps = 3", "steps = 40")
+        .replace("particles = 20", "particles = 20000");
+    fs::write(sandbox.path().join("tiny.toml"), slow).unwrap();
+    let args = [
+        "calibrate",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "-o",
+        "cal",
+        "-j",
+        "1",
+        "--shard",
+        "1/2",
+    ];
+    let stderr = crate::resume::interrupt_when(&sandbox, &args, "cal/sharding.json");
+    assert!(
+        stderr.ends_with(
+            "\ninterrupted: shard 1 of 2 of the current round was not written (a shard is \
+             written only when complete); what other shards wrote is kept in cal.\nrun it \
+             again with: coprod calibrate tiny.toml --targets targets.csv --seed 2 --out cal \
+             --shard 1/2\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!sandbox.path().join("cal/rounds/gen-000").exists());
+}

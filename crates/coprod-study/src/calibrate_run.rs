@@ -428,6 +428,26 @@ fn merge_again(err: crate::error::StudyError, dir: &Path) -> crate::error::Study
     )
 }
 
+/// What Ctrl-C during a shard says: its slice is written only when complete, and what
+/// other shards and rounds wrote stays.
+fn shard_interrupted(
+    options: &CalibrateOptions,
+    setup: &Setup,
+    (shard, shards): (u64, u64),
+) -> String {
+    let with_out = CalibrateOptions {
+        out: Some(setup.out.clone()),
+        ..options.clone()
+    };
+    format!(
+        "interrupted: shard {shard} of {shards} of the current round was not written (a \
+         shard is written only when complete); what other shards wrote is kept in {}.\n\
+         run it again with: {} --shard {shard}/{shards}",
+        setup.out.display(),
+        reproduce(&with_out, setup.seed)
+    )
+}
+
 /// What a `--shard` invocation did.
 #[derive(Clone, Debug)]
 pub enum ShardOutcome {
@@ -477,6 +497,7 @@ pub fn calibrate_shard(
     let (shard, shards) = indices(arg)?;
     let setup = Setup::new(options)?;
     let out = setup.out.clone();
+    progress.on_interrupt(&shard_interrupted(options, &setup, (shard, shards)));
     std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
         .with_context(|| format!("cannot create {}", out.display()))?;
     guard_or_record(&setup, &options.targets, |p, v| {
