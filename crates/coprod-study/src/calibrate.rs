@@ -318,9 +318,10 @@ pub(crate) fn finish(
     if let (Some(m), serde_json::Value::Object(extra)) = (manifest.as_object_mut(), run) {
         m.extend(extra);
     }
-    write_json_file(&new.path().join("manifest.json"), &manifest)
-        .map_err(|e| crate::error::StudyError::from(e).at_final_paths(out))?;
     new.commit()?;
+    // Last, after the other results are in place: its presence says the calibration is
+    // written (the SLURM script loops until it is there).
+    write_json_file(&out.join("manifest.json"), &manifest)?;
     let posterior = setup
         .names
         .iter()
