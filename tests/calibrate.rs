@@ -1142,6 +1142,11 @@ fn an_incomplete_generation_has_no_ess_and_names_the_posterior() {
     let diagnostics = read(&sandbox.path().join("cal/diagnostics.csv"));
     let last = diagnostics.lines().last().unwrap();
     assert_eq!(last, "1,6.535199610737168,0,30,0,,false", "{diagnostics}");
+    // Generation 0 accepts every draw: it has no tolerance, not the largest float.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&sandbox.path().join("cal/manifest.json"))).unwrap();
+    assert_eq!(manifest["posterior_generation"], 0);
+    assert_eq!(manifest["posterior_tolerance"], serde_json::Value::Null);
 }
 
 /// The scenario's `[[interventions]]` apply in every simulation of a calibration, as in

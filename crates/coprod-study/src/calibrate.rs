@@ -307,7 +307,8 @@ pub(crate) fn finish(
         "particles": settings.particles,
         "generations_run": generations.len(),
         "posterior_generation": last.index,
-        "posterior_tolerance": last.tolerance,
+        // Generation 0 accepts every draw (its tolerance is stored as `f64::MAX`): none.
+        "posterior_tolerance": (last.tolerance != f64::MAX).then_some(last.tolerance),
         "quantile": settings.quantile,
         "min_acceptance": settings.min_acceptance,
         "coverage": rows.iter().filter(|r| r.covered()).count() as f64 / rows.len() as f64,
