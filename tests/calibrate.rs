@@ -1399,3 +1399,26 @@ fn ctrl_c_during_a_shard_says_how_to_run_it_again() {
     );
     assert!(!sandbox.path().join("cal/rounds/gen-000").exists());
 }
+
+/// `--resume` with another seed names the seed the calibration was started with.
+#[test]
+fn resume_with_another_seed_names_the_seed_it_was_started_with() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    let args = [
+        "calibrate",
+        "tiny.toml",
+        "--targets",
+        "targets.csv",
+        "-o",
+        "cal",
+    ];
+    sandbox.cmd(&args).assert().success();
+    let mut resume = args.to_vec();
+    resume.extend(["--resume", "--seed", "3"]);
+    sandbox
+        .cmd(&resume)
+        .assert()
+        .code(2)
+        .stderr("error: cannot resume cal: it was started with --seed 2 (not 3)\n");
+}

@@ -452,14 +452,34 @@ pub(crate) fn guard_or_record(
                 serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
             if found != identity {
                 bail!(
-                    "cannot resume {}: it was started with another scenario, targets file or seed",
-                    out.display()
+                    "cannot resume {}: it was started with {}",
+                    out.display(),
+                    what_differs(&found, &identity)
                 );
             }
             Ok(())
         }
         Err(_) => write(&path, &identity),
     }
+}
+
+/// What of a calibration's identity (`found` in calibration.json) differs from this
+/// invocation's (`given`): the seed is named with both values, so the command can be fixed.
+fn what_differs(found: &serde_json::Value, given: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    if found["scenario"] != given["scenario"] {
+        parts.push("another scenario text".to_string());
+    }
+    if found["targets"] != given["targets"] {
+        parts.push("another targets file".to_string());
+    }
+    if found["seed"] != given["seed"] {
+        parts.push(format!("--seed {} (not {})", found["seed"], given["seed"]));
+    }
+    if parts.is_empty() {
+        return "another scenario, targets file or seed".to_string();
+    }
+    parts.join(" and ")
 }
 
 fn write_outputs(
