@@ -890,7 +890,7 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "it was started with --seed 2 (not 9)",
+            "cannot add a shard to cal: it was started with --seed 2 (not 9)",
         ));
     // A calibration is merged in place, alone.
     sandbox

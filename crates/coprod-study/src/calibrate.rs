@@ -435,10 +435,11 @@ fn identity(scenario: &str, targets: &Path, seed: u64) -> Result<serde_json::Val
 }
 
 /// Records what the calibration is of (`calibration.json`, through `write`) or, when it
-/// exists, refuses checkpoints of another scenario text, targets file or seed.
+/// exists, refuses checkpoints of another scenario text, targets file or seed; `action` is
+/// what is refused ("resume", "add a shard to", "merge").
 pub(crate) fn guard_or_record(
     setup: &Setup,
-    targets: &Path,
+    (targets, action): (&Path, &str),
     write: impl FnOnce(&Path, &serde_json::Value) -> Result<()>,
 ) -> Result<()> {
     let (out, identity) = (
@@ -452,7 +453,7 @@ pub(crate) fn guard_or_record(
                 serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
             if found != identity {
                 bail!(
-                    "cannot resume {}: it was started with {}",
+                    "cannot {action} {}: it was started with {}",
                     out.display(),
                     what_differs(&found, &identity)
                 );

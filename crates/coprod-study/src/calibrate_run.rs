@@ -316,7 +316,9 @@ fn run_whole(
 ) -> Result<Calibration> {
     let (args, threads) = (options, options.threads);
     let out = &setup.out;
-    guard_or_record(setup, &args.targets, |p, v| Ok(write_json_file(p, v)?))?;
+    guard_or_record(setup, (&args.targets, "resume"), |p, v| {
+        Ok(write_json_file(p, v)?)
+    })?;
     let state = load_state(setup)?;
     write_checkpoints(out, &state.generations[state.checkpointed..])?;
     // Like a run's `resumed_at_run`: the wall time below is this invocation's only.
@@ -500,7 +502,7 @@ pub fn calibrate_shard(
     progress.on_interrupt(&shard_interrupted(options, &setup, (shard, shards)));
     std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
         .with_context(|| format!("cannot create {}", out.display()))?;
-    guard_or_record(&setup, &options.targets, |p, v| {
+    guard_or_record(&setup, (&options.targets, "add a shard to"), |p, v| {
         Ok(coprod_output::write_json_file(p, v)?)
     })?;
     let sharding = Sharding {
@@ -650,7 +652,7 @@ pub fn merge_calibration(
             dir.display()
         )
     })?;
-    guard_or_record(&setup, &options.targets, |_, _| {
+    guard_or_record(&setup, (&options.targets, "merge"), |_, _| {
         bail!(
             "{} has no calibration.json: it is not a calibration directory",
             dir.display()
