@@ -957,7 +957,7 @@ fn a_student_page_states_the_payoff_rule() {
         let text = text.as_str().unwrap();
         assert!(
             text.contains("in a group of 8")
-                && text.contains("gives each member of the group (you too) 0.17 tokens")
+                && text.contains("gives each member of the group (you too) 0.172 tokens")
                 && text.contains("only if the pot holds at least 28 tokens in all"),
             "{text}"
         );
