@@ -76,14 +76,6 @@ pub struct Identity {
     pub recipe: Vec<(String, String)>,
 }
 
-impl Identity {
-    /// The entries of the two recipes that differ ([`recipe_differences`]), as (this
-    /// identity's, `now`'s).
-    fn recipe_differences(&self, now: &Identity) -> Option<(String, String)> {
-        recipe_differences(&self.recipe, &now.recipe)
-    }
-}
-
 /// The entries of two recipes (`Scenario::recipe`) that differ, in words (`key = value`, or
 /// `no key` for one only the other has), as (`a`'s, `b`'s); `None` if either recipe is empty
 /// or they agree.
@@ -443,7 +435,7 @@ fn check_identity(target: &Path, staging: &Path, identity: &Identity) -> Result<
     // The fingerprint decides; the recipe only says in words what differs.
     if found.coprod_version == identity.coprod_version
         && found.scenario_hash != identity.scenario_hash
-        && let Some((started, now)) = found.recipe_differences(identity)
+        && let Some((started, now)) = recipe_differences(&found.recipe, &identity.recipe)
     {
         return Err(OutputError::Differs {
             path: target.to_path_buf(),
@@ -1198,7 +1190,7 @@ mod tests {
             ],
             ..test_identity(4)
         };
-        let (a, b) = started.recipe_differences(&now).unwrap();
+        let (a, b) = recipe_differences(&started.recipe, &now.recipe).unwrap();
         assert_eq!(
             a,
             "experiment.seed = 1; --set groups.rho = 0.3; no --set levers.outreach"
@@ -1213,8 +1205,8 @@ mod tests {
             recipe: vec![],
             ..started.clone()
         };
-        assert_eq!(old.recipe_differences(&now), None);
-        assert_eq!(started.recipe_differences(&started), None);
+        assert_eq!(recipe_differences(&old.recipe, &now.recipe), None);
+        assert_eq!(recipe_differences(&started.recipe, &started.recipe), None);
     }
 
     /// A resumable writer into `dir`, swept over `levers.outreach`, refusing an existing

@@ -614,7 +614,7 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     };
     let points = sweep_points(data);
     let rows_needed = others.len() * points.len();
-    let rows = forest_rows(data, column, metric);
+    let rows = forest_rows(data, (column, metric), (&base, &others));
     let title = if let [other] = others.as_slice() {
         format!("{other} minus {base}: {}", metric_label(metric))
     } else {
@@ -728,19 +728,19 @@ fn reference_and_others(data: &RunData) -> Option<(String, Vec<String>)> {
     Some((base, others))
 }
 
-/// The rows of the forest plot of `metric` (runs.csv column `column`): each variant against
-/// the reference ([`reference_and_others`]), at each sweep point when that makes at most
+/// The rows of the forest plot of `metric` (runs.csv column `column`): each of `others`
+/// against `base` ([`reference_and_others`]), at each sweep point when that makes at most
 /// [`MAX_FOREST_ROWS`] rows.
-fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
-    let Some((base, others)) = reference_and_others(data) else {
-        return Vec::new();
-    };
-    let base = base.as_str();
+fn forest_rows(
+    data: &RunData,
+    (column, metric): (usize, &str),
+    (base, others): (&str, &[String]),
+) -> Vec<ForestRow> {
     let points = sweep_points(data);
     let rows_needed = others.len() * points.len();
     let mut rows = Vec::new();
     if rows_needed <= MAX_FOREST_ROWS {
-        for v in &others {
+        for v in others {
             for p in &points {
                 let e = data.paired_difference(column, (v, p), (base, p));
                 let label = if p.is_empty() {
@@ -757,7 +757,7 @@ fn forest_rows(data: &RunData, column: usize, metric: &str) -> Vec<ForestRow> {
         // Too many rows: one row per variant. The differences of one replication share a
         // seed, so they are not independent: each replication's are averaged over the sweep
         // points, and the interval is over replications.
-        for v in &others {
+        for v in others {
             let means = replication_means(data, column, v, base, &points);
             rows.push(row(v.clone(), Estimate::of(means), metric));
         }
@@ -1050,7 +1050,7 @@ mod tests {
             .map(|p| (0..3).map(|r| 0.5 + diff(p, r)).collect())
             .collect();
         let d = run(&[base, variant]);
-        let rows = forest_rows(&d, 0, "participation_rate");
+        let rows = participation_rows(&d);
         assert_eq!(rows.len(), 1, "one row per variant");
         // By hand: each replication's mean difference, then a t-interval with n = 3.
         let means: Vec<f64> = (0..3)
@@ -1260,7 +1260,7 @@ mod tests {
     fn forest_intervals_of_shares_are_cut_to_minus_one_to_one() {
         // Two replications far apart: the t-interval (t = 12.7) reaches far past -1 and 1.
         let d = run(&[vec![vec![0.0, 1.0]], vec![vec![1.0, 0.0]]]);
-        let rows = forest_rows(&d, 0, "participation_rate");
+        let rows = participation_rows(&d);
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].ci_low, rows[0].ci_high), (-1.0, 1.0));
     }
@@ -1702,6 +1702,14 @@ mod tests {
         assert!(out.notes.is_empty(), "{:?}", out.notes);
     }
 
+    /// The rows of the forest plot of `participation_rate` (column 0) of `d`, against the
+    /// reference the plot would use.
+    fn participation_rows(d: &RunData) -> Vec<ForestRow> {
+        reference_and_others(d).map_or_else(Vec::new, |(base, others)| {
+            forest_rows(d, (0, "participation_rate"), (&base, &others))
+        })
+    }
+
     /// The forest plot of `participation_rate` drawn from `d`, and its SVG.
     fn forest(d: &RunData) -> (ChartFile, String) {
         let dir = tempfile::tempdir().unwrap();
@@ -1753,7 +1761,7 @@ mod tests {
         let (chart, _) = forest(&run(&[points(8), points(8), points(8)]));
         assert!(!chart.caption.contains("sweep points"), "{}", chart.caption);
         let (chart, _) = forest(&run(&[points(9), points(9), points(9)]));
-        let rows = |d: &RunData| forest_rows(d, 0, "participation_rate").len();
+        let rows = |d: &RunData| participation_rows(d).len();
         assert_eq!(rows(&run(&[points(16), points(16)])), 16);
         assert_eq!(rows(&run(&[points(9), points(9), points(9)])), 2);
         assert!(
@@ -1766,10 +1774,7 @@ mod tests {
     #[test]
     fn forest_rows_are_labelled_by_what_tells_them_apart() {
         let labels = |d: &RunData| -> Vec<String> {
-            forest_rows(d, 0, "participation_rate")
-                .into_iter()
-                .map(|r| r.label)
-                .collect()
+            participation_rows(d).into_iter().map(|r| r.label).collect()
         };
         let reps = || vec![vec![0.2, 0.3], vec![0.2, 0.3]];
         assert_eq!(labels(&run(&[reps(), reps()])), ["2", "3"]);
@@ -1804,7 +1809,7 @@ mod tests {
         let cell = |x: f64| vec![vec![x, x + 0.1]];
         let mut d = run(&[cell(0.2), cell(0.5), cell(0.4)]);
         let effects = |d: &RunData| -> Vec<(String, f64)> {
-            forest_rows(d, 0, "participation_rate")
+            participation_rows(d)
                 .into_iter()
                 .map(|r| (r.label, (r.effect * 1e9).round() / 1e9))
                 .collect()
@@ -1864,7 +1869,7 @@ mod tests {
                 .collect()
         };
         let d = run(&[cells(|_| 0.0), cells(|p| 0.05 + 0.002 * p as f64)]);
-        let rows = forest_rows(&d, 0, "participation_rate");
+        let rows = participation_rows(&d);
         assert_eq!(rows.len(), 1);
         let expected = 0.05 + 0.002 * 8.0;
         for value in [rows[0].effect, rows[0].ci_low, rows[0].ci_high] {

@@ -746,10 +746,7 @@ fn parameters_section(body: &mut String, m: Option<&Value>, lab: bool) {
     rows.sort_by_key(|p| field(p, "source") == "default");
     // A name this version does not know (an older manifest) is shown as read.
     let unread = |p: &&Value| {
-        let name = field(p, "name");
-        coprod_core::SPECS
-            .iter()
-            .any(|s| s.name == name && !s.read_in(lab))
+        coprod_core::Params::lookup(&field(p, "name")).is_ok_and(|(_, spec)| !spec.read_in(lab))
     };
     let (hidden, shown): (Vec<&Value>, Vec<&Value>) = rows.into_iter().partition(unread);
     parameter_table(body, m, &shown);

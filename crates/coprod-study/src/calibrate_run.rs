@@ -406,11 +406,17 @@ fn interrupted_in_results(args: &CalibrateOptions, setup: &Setup, done: usize) -
 
 /// The command that continues this calibration in its folder.
 fn resume_command(args: &CalibrateOptions, setup: &Setup) -> String {
+    format!("{} --resume", command_in_folder(args, setup))
+}
+
+/// The command of this calibration with its folder named (`--out`), whether or not it was
+/// given, so that it works from where it was given.
+fn command_in_folder(args: &CalibrateOptions, setup: &Setup) -> String {
     let with_out = CalibrateOptions {
         out: Some(setup.out.clone()),
         ..args.clone()
     };
-    format!("{} --resume", reproduce(&with_out, setup.seed))
+    reproduce(&with_out, setup.seed)
 }
 
 /// A merge stopped by a failed write (a full disk): the rounds are all still there, and
@@ -437,16 +443,12 @@ fn shard_interrupted(
     setup: &Setup,
     (shard, shards): (u64, u64),
 ) -> String {
-    let with_out = CalibrateOptions {
-        out: Some(setup.out.clone()),
-        ..options.clone()
-    };
     format!(
         "interrupted: shard {shard} of {shards} of the current round was not written (a \
          shard is written only when complete); what other shards wrote is kept in {}.\n\
          run it again with: {} --shard {shard}/{shards}",
         setup.out.display(),
-        reproduce(&with_out, setup.seed)
+        command_in_folder(options, setup)
     )
 }
 

@@ -61,9 +61,7 @@ impl StudyError {
             _ => false,
         }
     }
-}
 
-impl StudyError {
     /// This error with the paths of `target`'s working folders (the replacement folder a
     /// command draws in, [`coprod_output::final_paths`]) written as the paths they have in
     /// `target`: such a folder is removed when the command fails, so an error that named it
