@@ -1422,3 +1422,103 @@ fn resume_with_another_seed_names_the_seed_it_was_started_with() {
         .code(2)
         .stderr("error: cannot resume cal: it was started with --seed 2 (not 3)\n");
 }
+
+/// A field calibration with one target of each of many metrics: drawing its predictive
+/// charts takes long enough (some tenths of a second) for Ctrl-C to fall into it.
+fn many_charts(sandbox: &Sandbox) -> (String, String) {
+    let scenario = sandbox.path().join("field.toml");
+    fs::write(
+        &scenario,
+        "name = \"f\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
+         [experiment]\nsteps = 3\nseed = 1\n[calibration]\nparticles = 10\ngenerations = 3\n\
+         [calibration.priors]\n\"citizens.trust_mean\" = { uniform = [0.3, 0.7] }\n",
+    )
+    .unwrap();
+    let mut targets = String::from("metric,step,observed,se,source\n");
+    for (metric, _, _) in coprod_core::METRICS {
+        targets.push_str(&format!("{metric},2,0.5,0.1,test\n"));
+    }
+    let path = sandbox.path().join("many.csv");
+    fs::write(&path, targets).unwrap();
+    (
+        scenario.to_str().unwrap().to_string(),
+        path.to_str().unwrap().to_string(),
+    )
+}
+
+/// Starts `coprod ARGS` in the sandbox and sends Ctrl-C as soon as the temporary folder of
+/// its results (`cal/.coprod-new.<pid>`) appears; returns its output once it has exited.
+fn interrupt_when_results_are_staged(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let child = Command::new(crate::util::bin())
+        .current_dir(sandbox.path())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = sandbox
+        .path()
+        .join(format!("cal/.coprod-new.{}", child.id()));
+    let start = Instant::now();
+    while !staging.exists() {
+        assert!(start.elapsed() < Duration::from_secs(120), "no {staging:?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait_with_output().unwrap()
+}
+
+/// The interrupted calibration `cal` holds the results of `single`, whole, and no temporary
+/// folder; it exited with 130, or 0 when Ctrl-C, held off until the results were written,
+/// came too late to stop it.
+fn assert_whole_after_ctrl_c(sandbox: &Sandbox, output: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        matches!(output.status.code(), Some(0 | 130)),
+        "{:?}: {stderr}",
+        output.status
+    );
+    let hidden: Vec<String> = fs::read_dir(sandbox.path().join("cal"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}: {stderr}");
+    assert_same_calibration(&sandbox.path().join("single"), &sandbox.path().join("cal"));
+}
+
+/// Ctrl-C while the results are written (sent as soon as their temporary folder appears)
+/// leaves them whole, equal to an uninterrupted calibration's, and no temporary folder, in
+/// `coprod calibrate` and in the `coprod merge` of its shards; before, the process exited
+/// at once and left the folder, with some charts moved into place and others not.
+#[test]
+fn ctrl_c_while_the_results_are_written_leaves_them_whole() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = many_charts(&sandbox);
+    calibrate_into(&sandbox, (&scenario, &targets), "single", &[])
+        .assert()
+        .success();
+    let args = ["calibrate", &scenario, "--targets", &targets, "-o", "cal"];
+    let output = interrupt_when_results_are_staged(&sandbox, &args);
+    assert_whole_after_ctrl_c(&sandbox, &output);
+
+    fs::remove_dir_all(sandbox.path().join("cal")).unwrap();
+    let shard = [&args[..], &["--shard", "0/1"]].concat();
+    let stopped = (0..20).any(|_| {
+        let output = sandbox.cmd(&shard).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).contains("the calibration has stopped")
+    });
+    assert!(
+        stopped,
+        "20 rounds of shards did not finish the calibration"
+    );
+    let output = interrupt_when_results_are_staged(&sandbox, &["merge", "cal"]);
+    assert_whole_after_ctrl_c(&sandbox, &output);
+}

@@ -280,7 +280,7 @@ fn acceptance_short(rate: f64) -> String {
 pub(crate) fn finish(
     setup: &Setup,
     generations: &[Generation],
-    pool: &rayon::ThreadPool,
+    (pool, progress): (&rayon::ThreadPool, &dyn Progress),
     command: String,
     run: serde_json::Value,
 ) -> Result<Calibration> {
@@ -292,11 +292,6 @@ pub(crate) fn finish(
         })
     })?;
     let lab = setup.scenario.base.is_lab();
-    // The results are written under a temporary folder and replace the old ones only when
-    // every one was written: a failure midway (a full disk) leaves no half-written chart.
-    let new = coprod_output::Replacement::new(out)?;
-    write_outputs(new.path(), &setup.names, generations, &rows, lab)
-        .map_err(|e| e.at_final_paths(out))?;
     let mut manifest = serde_json::json!({
         "kind": "calibration",
         "command": command,
@@ -319,10 +314,23 @@ pub(crate) fn finish(
     if let (Some(m), serde_json::Value::Object(extra)) = (manifest.as_object_mut(), run) {
         m.extend(extra);
     }
-    new.commit()?;
-    // Last, after the other results are in place: its presence says the calibration is
-    // written (the SLURM script loops until it is there).
-    write_json_file(&out.join("manifest.json"), &manifest)?;
+    without_interruption(progress, || -> Result<()> {
+        // The results are written under a temporary folder and replace the old ones only
+        // when every one was written: a failure midway (a full disk) leaves no half-written
+        // chart.
+        let new = coprod_output::Replacement::new(out)?;
+        write_outputs(new.path(), &setup.names, generations, &rows, lab)
+            .map_err(|e| e.at_final_paths(out))?;
+        new.commit()?;
+        // Last, after the other results are in place: its presence says the calibration is
+        // written (the SLURM script loops until it is there).
+        write_json_file(&out.join("manifest.json"), &manifest)?;
+        progress.on_interrupt(&format!(
+            "interrupted after the results were written: they are complete in {}",
+            out.display()
+        ));
+        Ok(())
+    })?;
     let posterior = setup
         .names
         .iter()
@@ -339,6 +347,21 @@ pub(crate) fn finish(
         targets: rows.len(),
         dir: out.clone(),
     })
+}
+
+/// Runs `write` with Ctrl-C held off until it returns (an interruption during
+/// [`Progress::discard_made`]'s `make` waits for it; `write` makes no folder for it to
+/// remove). For the writing of the results, a second at most: the Ctrl-C handler exits the
+/// process at once, without dropping the temporary folder of a
+/// [`coprod_output::Replacement`], and in the middle of its renames it would leave a mix
+/// of old and new results. Held off, Ctrl-C leaves the old results or the new ones, whole.
+fn without_interruption<T>(progress: &dyn Progress, write: impl FnOnce() -> T) -> T {
+    let (mut write, mut done) = (Some(write), None);
+    progress.discard_made(&mut || {
+        done = write.take().map(|write| write());
+        None
+    });
+    done.expect("discard_made calls make once")
 }
 
 /// The fit in manifest.json: `rmse` when every target is of one metric (in its unit), else

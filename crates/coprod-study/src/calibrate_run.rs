@@ -355,7 +355,13 @@ fn run_whole(
         "threads": threads,
         "resumed_at_generation": resumed_at,
     });
-    finish(setup, &generations, &pool, reproduce(args, setup.seed), run)
+    finish(
+        setup,
+        &generations,
+        (&pool, progress),
+        reproduce(args, setup.seed),
+        run,
+    )
 }
 
 /// What `--resume` found: the generations already done (checkpointed, or made from the
@@ -425,14 +431,30 @@ fn merge_again(err: crate::error::StudyError, dir: &Path) -> crate::error::Study
     if !err.is_io() {
         return err;
     }
-    let command = crate::resume::command_line(&[
+    invalid!(
+        "{err}\n\nhint: fix the problem (for example free some disk space), then merge \
+         again with:\n  {}",
+        merge_command(dir)
+    )
+}
+
+/// `coprod merge DIR`, quoted for the shell.
+fn merge_command(dir: &Path) -> String {
+    crate::resume::command_line(&[
         "coprod".to_string(),
         "merge".into(),
         dir.display().to_string(),
-    ]);
-    invalid!(
-        "{err}\n\nhint: fix the problem (for example free some disk space), then merge \
-         again with:\n  {command}"
+    ])
+}
+
+/// What Ctrl-C says while a merge writes the results: they are written only when
+/// complete, and the rounds stay, so the same merge writes them.
+fn merge_interrupted(dir: &Path) -> String {
+    format!(
+        "interrupted while the results were made: they are written only when complete, and \
+         the rounds are kept in {}.\nmerge again with: {}",
+        dir.display(),
+        merge_command(dir)
     )
 }
 
@@ -682,8 +704,9 @@ pub fn merge_calibration(
         "threads": threads,
     });
     let command = reproduce(&options, setup.seed);
-    let calibration =
-        finish(&setup, &state.generations, &pool, command, run).map_err(|e| merge_again(e, dir))?;
+    progress.on_interrupt(&merge_interrupted(dir));
+    let calibration = finish(&setup, &state.generations, (&pool, progress), command, run)
+        .map_err(|e| merge_again(e, dir))?;
     Ok(MergedCalibration::Finished {
         new_generations,
         calibration,
