@@ -319,7 +319,11 @@ pub(crate) fn finish(
         // when every one was written: a failure midway (a full disk) leaves no half-written
         // chart.
         let new = coprod_output::Replacement::new(out)?;
-        write_outputs(new.path(), &setup.names, generations, &rows, lab)
+        let axis = ChartAxis {
+            lab,
+            steps: setup.scenario.steps,
+        };
+        write_outputs(new.path(), &setup.names, generations, &rows, axis)
             .map_err(|e| e.at_final_paths(out))?;
         new.commit()?;
         // Last, after the other results are in place: its presence says the calibration is
@@ -511,7 +515,7 @@ fn write_outputs(
     names: &[String],
     generations: &[Generation],
     rows: &[PredictiveRow],
-    lab: bool,
+    axis: ChartAxis,
 ) -> Result<()> {
     let last = coprod_calibrate::posterior(generations).expect("generation 0 is complete");
     let mut header = vec!["particle".to_string(), "weight".into(), "distance".into()];
@@ -585,13 +589,23 @@ fn write_outputs(
         })
         .collect();
     write_table(&out.join("diagnostics.csv"), &header, &diag)?;
-    chart(out, rows, lab)
+    chart(out, rows, axis)
+}
+
+/// What the x axis of a predictive chart stands for.
+#[derive(Clone, Copy, Debug)]
+struct ChartAxis {
+    /// The scenario is in the lab setting, whose steps are rounds and whose contributions
+    /// are shares of the endowment.
+    lab: bool,
+    /// The steps of a run.
+    steps: u32,
 }
 
 /// One chart per metric: observed values and the predictive mean with its 95% band, with
-/// the units of both axes (`lab`: the scenario is in the lab setting, whose steps are
-/// rounds and whose contributions are shares of the endowment).
-fn chart(out: &Path, rows: &[PredictiveRow], lab: bool) -> Result<()> {
+/// the units of both axes.
+fn chart(out: &Path, rows: &[PredictiveRow], axis: ChartAxis) -> Result<()> {
+    let lab = axis.lab;
     let mut metrics: Vec<&str> = rows.iter().map(|r| r.target.metric.as_str()).collect();
     metrics.dedup();
     for metric in metrics {
@@ -602,6 +616,11 @@ fn chart(out: &Path, rows: &[PredictiveRow], lab: bool) -> Result<()> {
             x.clone(),
             rs.iter().map(|r| r.target.observed).collect(),
         );
+        let observed = if rs.len() == 1 {
+            spanning_the_run(observed, axis.steps)
+        } else {
+            observed
+        };
         let model = Series::new(
             "model (posterior predictive)",
             x,
@@ -622,6 +641,17 @@ fn chart(out: &Path, rows: &[PredictiveRow], lab: bool) -> Result<()> {
         time_series(&[observed, model], &style)?;
     }
     Ok(())
+}
+
+/// A metric's one target has no range of steps for the x axis (it was drawn from -1 to 1,
+/// or from 8.1 to 9.9 for step 9, with ticks between steps): the axis spans the run's steps
+/// instead, from 0 to the last (at least 1), through points of no value, which are not drawn.
+fn spanning_the_run(mut series: Series, steps: u32) -> Series {
+    for step in [0, steps.saturating_sub(1).max(1)] {
+        series.x.push(f64::from(step));
+        series.y.push(f64::NAN);
+    }
+    series
 }
 
 /// The (x, y) axis labels of a predictive chart, each with its unit.
@@ -785,6 +815,73 @@ mod tests {
         assert_eq!(short(1234.5678), "1235");
         assert_eq!(short(20.0), "20");
         assert_eq!(short(f64::MAX), "inf");
+    }
+
+    /// The x tick labels of the predictive chart of `metric` in `dir`: the texts of the
+    /// lowest row of middle-anchored labels (the title is the highest).
+    fn x_ticks(dir: &std::path::Path, metric: &str) -> Vec<String> {
+        let svg = std::fs::read_to_string(dir.join(format!("predictive-{metric}.svg"))).unwrap();
+        let mut labels: Vec<(f64, String)> = Vec::new();
+        for text in svg.split("<text ").skip(1) {
+            let (attributes, rest) = text.split_once('>').unwrap();
+            let y = attributes
+                .split("y=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            if attributes.contains("dy=\"0.76em\"") && attributes.contains("\"middle\"") {
+                let content = rest.split("</text>").next().unwrap().trim();
+                labels.push((y.parse().unwrap(), content.to_string()));
+            }
+        }
+        let lowest = labels.iter().map(|(y, _)| *y).fold(f64::MIN, f64::max);
+        labels
+            .into_iter()
+            .filter(|(y, _)| *y == lowest)
+            .map(|(_, t)| t)
+            .collect()
+    }
+
+    /// A metric with one target gets an x axis over the run's steps, with whole steps as
+    /// ticks; it ran from -1 to 1 (target at step 0) or 8.1 to 9.9 (step 9) before.
+    #[test]
+    fn a_single_target_chart_spans_the_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let row = |step| coprod_calibrate::PredictiveRow {
+            target: coprod_output::Target {
+                metric: "mean_contribution".into(),
+                step,
+                observed: 0.3,
+                se: 0.02,
+                source: "test".into(),
+            },
+            mean: 0.31,
+            lower: 0.25,
+            upper: 0.37,
+        };
+        let axis = super::ChartAxis {
+            lab: true,
+            steps: 10,
+        };
+        for step in [0, 9] {
+            super::chart(tmp.path(), &[row(step)], axis).unwrap();
+            let ticks = x_ticks(tmp.path(), "mean_contribution");
+            assert!(ticks.len() >= 3, "step {step}: {ticks:?}");
+            for tick in &ticks {
+                assert!(
+                    tick.parse::<u32>().is_ok_and(|t| t <= 9),
+                    "step {step}: {ticks:?}"
+                );
+            }
+            assert_eq!(ticks[0], "0", "step {step}: {ticks:?}");
+        }
+        // The multi-target chart keeps the targets' range.
+        super::chart(tmp.path(), &[row(4), row(6)], axis).unwrap();
+        let ticks = x_ticks(tmp.path(), "mean_contribution");
+        let values: Vec<f64> = ticks.iter().map(|t| t.parse().unwrap()).collect();
+        assert!(values.iter().all(|v| (4.0..=6.0).contains(v)), "{ticks:?}");
     }
 
     /// Both axes of a predictive chart carry their unit (they read `step` and the bare
