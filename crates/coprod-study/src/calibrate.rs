@@ -266,13 +266,18 @@ pub(crate) fn describe_generation(g: &Generation) -> String {
     )
 }
 
-/// An acceptance rate for the progress line: three decimals, or three figures below 0.001,
-/// where three decimals would round a rate near a stopping rule of 0.0005 to 0.001 or 0.
+/// An acceptance rate for the progress line: at least three significant figures (three
+/// decimals from 0.1 up; in e-notation below 0.001). Three decimals throughout rounded a
+/// rate just below the stopping rule to the rule itself: 0.0196, under the default 0.02,
+/// read "0.020", on the line of the generation that stopped the run.
 fn acceptance_short(rate: f64) -> String {
     match rate {
         0.0 => "0".to_string(),
         r if r < 0.001 => format!("{r:.2e}"),
-        r => format!("{r:.3}"),
+        r => {
+            let decimals = (2 - r.log10().floor() as i32).max(3) as usize;
+            format!("{r:.decimals$}")
+        }
     }
 }
 
@@ -782,7 +787,8 @@ mod tests {
 
     /// A complete generation's acceptance below 0.001 keeps three figures, as an incomplete
     /// one's does: the lab calibration's generation 9 (0.000564, against a stopping rule of
-    /// 0.0005) read "acceptance 0.001".
+    /// 0.0005) read "acceptance 0.001"; and so does a rate below 0.1, which read as the
+    /// stopping rule it fell below (0.0196 as "0.020").
     #[test]
     fn a_small_acceptance_rate_keeps_three_figures() {
         let g = coprod_calibrate::Generation {
@@ -803,6 +809,10 @@ mod tests {
             "generation 9: tolerance 1.088, acceptance 5.64e-4, ESS 290"
         );
         assert_eq!(super::acceptance_short(0.3076923), "0.308");
+        assert_eq!(super::acceptance_short(1.0), "1.000");
+        // Just below the default stopping rule (0.02) and below 0.002.
+        assert_eq!(super::acceptance_short(0.019_63), "0.0196");
+        assert_eq!(super::acceptance_short(0.001_737_6), "0.00174");
         assert_eq!(super::acceptance_short(0.0), "0");
     }
 
