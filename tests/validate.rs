@@ -164,7 +164,8 @@ fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
         "no judged claims: exploratory rows have no verdict, so no pass rate".to_string()
     } else {
         format!(
-            "{}: {derived} derived, {}; mean pass rate {:.0}%",
+            "{}: {derived} derived by the share rule, {}; mean pass rate {:.0}% (a rule may \
+             still state a derived claim's sign: docs/validation.md, \"How to read 'derived'\")",
             counted(judged.len(), "claim"),
             counted(judged.len() - derived, "assumption"),
             100.0 * mean

@@ -356,7 +356,9 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
 }
 
 /// The classes and the mean pass rate of the judged (not exploratory) claims; with none
-/// there is no pass rate to average (it read "0 claims ...; mean pass rate 0%").
+/// there is no pass rate to average (it read "0 claims ...; mean pass rate 0%"). "Derived"
+/// is named as the share rule's class: it read "5 derived" bare, while docs/validation.md
+/// found a rule of the model stating the sign of every claim that rule had classed derived.
 fn verdict_totals(judged: &[&ClaimResult]) -> String {
     if judged.is_empty() {
         return "no judged claims: exploratory rows have no verdict, so no pass rate".into();
@@ -367,7 +369,8 @@ fn verdict_totals(judged: &[&ClaimResult]) -> String {
         .count();
     let mean_pass = judged.iter().map(|r| r.judgement.pass_rate).sum::<f64>() / judged.len() as f64;
     format!(
-        "{}: {derived} derived, {}; mean pass rate {:.0}%",
+        "{}: {derived} derived by the share rule, {}; mean pass rate {:.0}% (a rule may \
+         still state a derived claim's sign: docs/validation.md, \"How to read 'derived'\")",
         counted(judged.len(), "claim"),
         counted(judged.len() - derived, "assumption"),
         100.0 * mean_pass
