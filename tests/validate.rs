@@ -333,6 +333,12 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
     let points = rows(&dir.join("robustness.csv"));
     assert_eq!(points.len(), 28 * CLAIMS.len());
     assert!(points[0].contains_key("dynamics.word_of_mouth"));
+    // A map leaves a claim's own lever alone, and its column empty: X2's arms differ in
+    // trust, every other claim's map varies it.
+    for point in &points {
+        let trust = &point["citizens.trust_mean"];
+        assert_eq!(trust.is_empty(), point["id"] == "X2", "{point:?}");
+    }
     assert!(dir.join("validation_forest.png").is_file());
     let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"salt\": \"ci\""), "{manifest}");

@@ -255,7 +255,7 @@ pub fn write_validation(
     header.extend(["effect".to_string(), "holds".into()]);
     let records = points.iter().map(|p| {
         let mut r = vec![p.id.clone(), p.point.to_string()];
-        r.extend(p.values.iter().map(|v| crate::files::num(*v)));
+        r.extend(p.values.iter().map(|v| crate::files::optional(Some(*v))));
         r.extend([crate::files::optional(Some(p.effect)), p.holds.to_string()]);
         r
     });
@@ -362,7 +362,16 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
             point: record[1]
                 .parse()
                 .map_err(|_| at("column point: not a whole number"))?,
-            values: (2..n - 2).map(number).collect::<Result<_, _>>()?,
+            // Empty for a claim's own lever, which its map does not vary.
+            values: (2..n - 2)
+                .map(|k| {
+                    if record[k].is_empty() {
+                        Ok(f64::NAN)
+                    } else {
+                        number(k)
+                    }
+                })
+                .collect::<Result<_, _>>()?,
             // Empty when missing (a group metric where no group started).
             effect: if record[n - 2].is_empty() {
                 f64::NAN
@@ -736,7 +745,8 @@ mod tests {
     }
 
     /// robustness.csv reads back as written: the parameter columns between `point` and
-    /// `effect`, a missing effect as NaN; the manifest comes back whole.
+    /// `effect`, a missing effect as NaN, a claim's own lever (not varied) as an empty cell
+    /// and back as NaN; the manifest comes back whole.
     #[test]
     fn a_validation_directory_reads_back_as_written() {
         let tmp = tempfile::tempdir().unwrap();
@@ -756,10 +766,22 @@ mod tests {
                 effect: f64::NAN,
                 holds: false,
             },
+            RobustnessRow {
+                id: "X2".into(),
+                point: 0,
+                values: vec![f64::NAN, 300.0],
+                effect: 0.5,
+                holds: true,
+            },
         ];
         let manifest = validation_manifest();
         write_validation(tmp.path(), &[], &[], (&names, &points), &manifest).unwrap();
-        let read = read_validation(tmp.path()).unwrap();
+        let text = std::fs::read_to_string(tmp.path().join(ROBUSTNESS_CSV)).unwrap();
+        assert!(text.ends_with("\nX2,0,,300,0.5,true\n"), "{text}");
+        let mut read = read_validation(tmp.path()).unwrap();
+        let lever = read.points.pop().unwrap();
+        assert!(lever.values[0].is_nan());
+        assert_eq!((lever.values[1], lever.effect), (300.0, 0.5));
         assert_eq!(read.names, names);
         assert_eq!(read.manifest, manifest);
         assert!(read.rows.is_empty());

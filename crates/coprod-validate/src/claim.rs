@@ -110,8 +110,15 @@ impl<'a> Claim<'a> {
     }
 
     /// The same experiment with each (parameter index, value) of `overrides` set in every
-    /// arm, after the scenario's own values.
+    /// arm, after the scenario's own values. A parameter whose value differs between the
+    /// arms is the claim's lever (X2's `citizens.trust_mean`): an override of it would give
+    /// every arm the same value and erase the contrast, so it is left out.
     pub fn clone_with(&self, overrides: Vec<(usize, f64)>) -> Claim<'a> {
+        let levers = self.lever_indices();
+        let overrides = overrides
+            .into_iter()
+            .filter(|(i, _)| !levers.contains(i))
+            .collect();
         Claim {
             scenario: self.scenario,
             validation: self.validation.clone(),
@@ -122,6 +129,23 @@ impl<'a> Claim<'a> {
             statistic: self.statistic,
             overrides,
         }
+    }
+
+    /// The indices of the parameters whose value differs between the claim's arms (its
+    /// levers: a variant's or a swept value), in index order.
+    pub fn lever_indices(&self) -> Vec<usize> {
+        let arms: Vec<Params> = (0..self.arms.len())
+            .map(|arm| {
+                let (variant, point) = self.arms[arm];
+                self.scenario.params_for(variant, point)
+            })
+            .collect();
+        (0..coprod_core::SPECS.len())
+            .filter(|&i| {
+                arms.iter()
+                    .any(|p| p.get_index(i).to_bits() != arms[0].get_index(i).to_bits())
+            })
+            .collect()
     }
 
     /// The metric, or the regression's name.
@@ -303,6 +327,7 @@ mod tests {
             "P5" => include_str!("../../../scenarios/validation/P5.toml"),
             "P8" => include_str!("../../../scenarios/validation/P8.toml"),
             "P9" => include_str!("../../../scenarios/validation/P9.toml"),
+            "X2" => include_str!("../../../scenarios/validation/X2.toml"),
             _ => unreachable!("no such scenario in these tests"),
         };
         Scenario::from_toml(text, id, id).expect("a shipped validation scenario")
@@ -431,6 +456,37 @@ mod tests {
         assert_eq!(c.dose_values(), doses);
         assert_eq!(c.control(), Some(0));
         assert_eq!(c.contrast(), &Contrast::InteriorOptimum);
+    }
+
+    /// A robustness point never sets a claim's own lever: X2's trust differs between its
+    /// arms, and a map value for it would give all four arms the same trust.
+    #[test]
+    fn a_robustness_override_leaves_the_claims_levers_alone() {
+        let s = scenario("X2");
+        let c = claim(&s);
+        let index = |name: &str| Params::lookup(name).unwrap().0;
+        let (trust, incentive) = (
+            index("citizens.trust_mean"),
+            index("levers.financial_incentive"),
+        );
+        assert_eq!(c.lever_indices(), {
+            let mut v = vec![trust, incentive];
+            v.sort_unstable();
+            v
+        });
+        let cost = index("levers.participation_cost");
+        let mapped = c.clone_with(vec![(trust, 0.55), (cost, 0.33)]);
+        let trusts: Vec<f64> = (0..mapped.n_arms())
+            .map(|arm| mapped.params(arm).get_index(trust))
+            .collect();
+        let own: Vec<f64> = (0..c.n_arms())
+            .map(|arm| c.params(arm).get_index(trust))
+            .collect();
+        assert_eq!(trusts, own);
+        assert!(own.iter().any(|&t| t != own[0]), "{own:?}");
+        for arm in 0..mapped.n_arms() {
+            assert_eq!(mapped.params(arm).get_index(cost), 0.33);
+        }
     }
 
     /// The two regression claims read one run with citizen and organisation records and

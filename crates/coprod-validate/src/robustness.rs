@@ -87,6 +87,18 @@ pub fn run_points(claim: &Claim<'_>, design: &RobustnessDesign, runner: &Runner)
         .filter(|k| k % count.max(1) == index)
         .flat_map(|k| (0..design.replications).map(move |r| (k, r)))
         .collect();
+    // The claim's own levers keep each arm's value (`Claim::clone_with`): their columns say
+    // so by being empty, not by a value no run used.
+    let levers = claim.lever_indices();
+    let values: Vec<Vec<f64>> = values
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(&indices)
+                .map(|(v, i)| if levers.contains(i) { f64::NAN } else { v })
+                .collect()
+        })
+        .collect();
     let claims: Vec<Claim<'_>> = (0..design.points)
         .map(|k| {
             let overrides = indices
@@ -120,16 +132,23 @@ pub fn run_points(claim: &Claim<'_>, design: &RobustnessDesign, runner: &Runner)
         .collect()
 }
 
-/// The share of points where the claim holds and the standardised regression coefficients.
+/// The share of points where the claim holds and the standardised regression coefficients
+/// on the parameters the map varied (a lever of the claim has no values and is left out).
 pub fn summarise(points: &[Point]) -> Robustness {
     let share = points.iter().filter(|p| p.holds).count() as f64 / points.len().max(1) as f64;
-    let x: Vec<Vec<f64>> = points.iter().map(|p| p.values.clone()).collect();
+    let varied: Vec<usize> = (0..ASSUMED_RANGES.len())
+        .filter(|&j| points.iter().all(|p| p.values[j].is_finite()))
+        .collect();
+    let x: Vec<Vec<f64>> = points
+        .iter()
+        .map(|p| varied.iter().map(|&j| p.values[j]).collect())
+        .collect();
     let y: Vec<f64> = points.iter().map(|p| p.effect).collect();
     let mut coefficients: Vec<(String, f64)> = standardised_regression(&x, &y)
         .map(|b| {
-            ASSUMED_RANGES
+            varied
                 .iter()
-                .map(|r| r.name.to_string())
+                .map(|&j| ASSUMED_RANGES[j].name.to_string())
                 .zip(b)
                 .collect()
         })
@@ -303,6 +322,25 @@ mod tests {
         names.sort_unstable();
         want.sort_unstable();
         assert_eq!(names, want);
+    }
+
+    /// A claim's own lever has no values in its map (NaN, an empty cell in robustness.csv):
+    /// the regression leaves it out and still ranks the others, from one point fewer.
+    #[test]
+    fn summarise_leaves_out_a_parameter_the_map_did_not_vary() {
+        let mut map = points(ASSUMED_RANGES.len() as u32 + 1, known_effect);
+        for p in &mut map {
+            p.values[2] = f64::NAN;
+        }
+        let summary = summarise(&map);
+        assert_eq!(summary.coefficients.len(), ASSUMED_RANGES.len() - 1);
+        assert!(
+            summary
+                .coefficients
+                .iter()
+                .all(|(n, b)| n != ASSUMED_RANGES[2].name && b.is_finite())
+        );
+        assert_eq!(summary.coefficients[0].0, ASSUMED_RANGES[1].name);
     }
 
     /// Too few points for the regression: the share still counts, no coefficients.
