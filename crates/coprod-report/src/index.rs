@@ -563,10 +563,14 @@ fn sweep_item(axis: &Value) -> String {
 /// interventions, as a list item ("<b>joint</b>: `groups.service = joint` replaced by ...").
 fn variant_item(v: &Value, m: &Value) -> String {
     let name = v.get("name").and_then(Value::as_str).unwrap_or("");
-    let parts: Vec<String> = [described(v), replaced_text(v, m), interventions_text(v)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let parts: Vec<String> = [
+        described(v),
+        replaced_text(v, m),
+        interventions_text(v, run_steps(m)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if parts.is_empty() {
         format!("<li><b>{}</b></li>", escape(name))
     } else {
@@ -634,23 +638,35 @@ fn replaced_text(variant: &Value, m: &Value) -> Option<String> {
     (!items.is_empty()).then(|| items.join(", "))
 }
 
+/// The steps of each run, as the manifest records them.
+fn run_steps(m: &Value) -> Option<u64> {
+    m.pointer("/experiment/steps").and_then(Value::as_u64)
+}
+
 /// A variant's interventions (manifest `variants[].interventions`), each with its lever,
-/// value and steps: "interventions `levers.x = 0.05` from step 12 to the end, ..."; `None`
-/// when it has none.
-fn interventions_text(variant: &Value) -> Option<String> {
+/// value and the steps of runs of `steps` steps it is in force: "interventions
+/// `levers.x = 0.05` from step 12 to the end, ..."; `None` when it has none.
+fn interventions_text(variant: &Value, steps: Option<u64>) -> Option<String> {
     let items: Vec<String> = interventions(variant)
         .iter()
         .map(|iv| {
+            let lever = format!("<code>{} = {}</code>", escape(&iv.lever), escape(&iv.value));
+            // Runs shortened (by --quick or --set experiment.steps) can end before an
+            // intervention starts, or before it stops: the page says what the runs had.
+            if let Some(steps) = steps.filter(|s| iv.from_step >= *s) {
+                return format!(
+                    "{lever} from step {}: never in force, the runs have {}",
+                    iv.from_step,
+                    counted(steps, "step")
+                );
+            }
             let until = match iv.until_step {
-                Some(end) => format!("to step {}", end.saturating_sub(1)),
-                None => "to the end".to_string(),
+                Some(end) if steps.is_none_or(|s| end < s) => {
+                    format!("to step {}", end.saturating_sub(1))
+                }
+                _ => "to the end".to_string(),
             };
-            format!(
-                "<code>{} = {}</code> from step {} {until}",
-                escape(&iv.lever),
-                escape(&iv.value),
-                iv.from_step
-            )
+            format!("{lever} from step {} {until}", iv.from_step)
         })
         .collect();
     let noun = if items.len() == 1 {
@@ -685,13 +701,15 @@ fn interventions(variant: &Value) -> Vec<Intervention> {
         .collect()
 }
 
-/// The first step from which some variant's intervention sets `lever`, if any does.
+/// The first step from which some variant's intervention sets `lever`, if any does within
+/// the runs' steps (one that starts after the last step changes nothing).
 fn first_intervention(m: &Value, lever: &str) -> Option<u64> {
+    let steps = run_steps(m);
     m.get("variants")?
         .as_array()?
         .iter()
         .flat_map(interventions)
-        .filter(|iv| iv.lever == lever)
+        .filter(|iv| iv.lever == lever && steps.is_none_or(|s| iv.from_step < s))
         .map(|iv| iv.from_step)
         .min()
 }
@@ -978,6 +996,62 @@ mod tests {
         assert!(
             page.contains("<td class=\"num\">8</td>"),
             "other levers are as they were"
+        );
+    }
+
+    /// Runs shortened below an intervention's steps (by `--quick` or `--set
+    /// experiment.steps`) are not said to have it: one that starts after the last step is
+    /// never in force, and one that would stop after it lasts to the end.
+    #[test]
+    fn interventions_are_stated_within_the_steps_the_runs_had() {
+        let page = |steps: u64| {
+            page_of(serde_json::json!({
+                "experiment": {"steps": steps},
+                "variants": [
+                    {"name": "baseline", "description": "", "params": [], "interventions": []},
+                    {"name": "training", "description": "", "params": [], "interventions": [
+                        {"lever": "levers.staff_training", "value": "0.05", "from_step": 12,
+                         "until_step": null},
+                        {"lever": "levers.outreach", "value": "0.5", "from_step": 3,
+                         "until_step": 100}
+                    ]}
+                ],
+                "parameters": [
+                    {"name": "levers.staff_training", "value": "0", "unit": "share per step",
+                     "source": "default"},
+                    {"name": "levers.outreach", "value": "0", "unit": "0-1 scale",
+                     "source": "default"}
+                ]
+            }))
+        };
+        let short = page(10);
+        assert!(
+            short.contains(
+                "<li><b>training</b>: interventions <code>levers.staff_training = 0.05</code> \
+                 from step 12: never in force, the runs have 10 steps, \
+                 <code>levers.outreach = 0.5</code> from step 3 to the end</li>"
+            ),
+            "{short}"
+        );
+        assert!(
+            !short.contains("changes it from step 12"),
+            "a lever no run changed has no base value to qualify: {short}"
+        );
+        assert!(
+            short.contains("0 (base value; an intervention changes it from step 3)"),
+            "{short}"
+        );
+        let long = page(120);
+        assert!(
+            long.contains(
+                "<code>levers.staff_training = 0.05</code> from step 12 to the end, \
+                 <code>levers.outreach = 0.5</code> from step 3 to step 99</li>"
+            ),
+            "{long}"
+        );
+        assert!(
+            long.contains("0 (base value; an intervention changes it from step 12)"),
+            "{long}"
         );
     }
 
