@@ -695,29 +695,41 @@ impl RunData {
     }
 
     /// Paired differences `a - b` of summary metric `metric` between two (variant, point)
-    /// cells, matched by replication; pairs with a non-finite value are left out.
+    /// cells, matched by replication; pairs with a non-finite value are left out. Computed
+    /// as comparison.csv computes a row (the difference of the two means over the pairs, in
+    /// replication order, and the paired t-interval), so that a forest plot prints the
+    /// digits comparison.csv holds: averaging the differences instead can round the other
+    /// way (0.0115 read as 0.011499999999999998 prints 0.011 beside comparison.csv's 0.012).
     pub fn paired_difference(
         &self,
         metric: usize,
         a: (&str, &[String]),
         b: (&str, &[String]),
     ) -> Estimate {
-        let cell = |(variant, point): (&str, &[String])| {
-            let mut values: Vec<(u64, f64)> = self
-                .runs
+        let cell = |(variant, point): (&str, &[String])| -> BTreeMap<u64, f64> {
+            self.runs
                 .rows
                 .iter()
                 .filter(|r| r.variant == variant && r.point.as_slice() == point)
                 .map(|r| (r.replication, r.values[metric]))
-                .collect();
-            values.sort_by_key(|v| v.0);
-            values
+                .collect()
         };
-        let (xs, ys) = (cell(a), cell(b));
-        Estimate::of(
-            xs.iter()
-                .filter_map(|(rep, x)| ys.iter().find(|(r, _)| r == rep).map(|(_, y)| x - y)),
-        )
+        let ys = cell(b);
+        let (xs, ys): (Vec<f64>, Vec<f64>) = cell(a)
+            .into_iter()
+            .filter_map(|(rep, x)| ys.get(&rep).map(|y| (x, *y)))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .unzip();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        Estimate {
+            mean: if xs.is_empty() {
+                f64::NAN
+            } else {
+                mean(&xs) - mean(&ys)
+            },
+            ci: coprod_analysis::compare::paired(&xs, &ys).map(|c| c.ci),
+            n: xs.len() as u64,
+        }
     }
 }
 
@@ -1123,6 +1135,42 @@ mod tests {
         let e = d.paired_difference(0, ("joint", &point("4")), ("baseline", &point("4")));
         // Replication 0: 3 - 1 = 2; replication 1: 5 - 2 = 3; mean 2.5.
         assert_eq!((e.mean, e.n), (2.5, 2));
+    }
+
+    /// A forest plot's row is comparison.csv's: the difference of the means, not the mean
+    /// of the differences, which can differ in the last bit and so print other digits.
+    #[test]
+    fn paired_differences_are_computed_as_comparison_csv_computes_them() {
+        // Participation rates of three replications (trust-trap --quick, entrepreneurs
+        // against baseline at trust 0.1): comparison.csv has 0.011500000000000003 (0.012 to
+        // three decimals); averaging the differences one by one gives 0.011499999999999998.
+        let d = data(&[
+            (0, "baseline", "0.1", 0, 0.004833333333333334),
+            (1, "baseline", "0.1", 1, 0.01291666666666667),
+            (2, "baseline", "0.1", 2, 0.005666666666666666),
+            (3, "entrepreneurs", "0.1", 0, 0.017249999999999998),
+            (4, "entrepreneurs", "0.1", 1, 0.020916666666666667),
+            (5, "entrepreneurs", "0.1", 2, 0.01975),
+        ]);
+        let p = point("0.1");
+        let e = d.paired_difference(0, ("entrepreneurs", &p), ("baseline", &p));
+        let (xs, ys) = (
+            [0.017249999999999998, 0.020916666666666667, 0.01975],
+            [
+                0.004833333333333334,
+                0.01291666666666667,
+                0.005666666666666666,
+            ],
+        );
+        assert_eq!(
+            e.mean,
+            xs.iter().sum::<f64>() / 3.0 - ys.iter().sum::<f64>() / 3.0
+        );
+        assert_eq!(format!("{:.3}", e.mean), "0.012");
+        assert_eq!(
+            e.ci,
+            coprod_analysis::compare::paired(&xs, &ys).map(|c| c.ci)
+        );
     }
 
     #[test]
