@@ -97,6 +97,7 @@ fn heading_section(body: &mut String, data: &RunData, charted: bool) {
         escape(&text("/coprod_version")),
     );
     adaptive_text(body, data.manifest.as_ref());
+    short_runs_text(body, data);
     failed_runs_text(body, data);
     // Without a chart drawn, charts/ holds none (or none of this page's): not pointed to.
     let charts = if charted {
@@ -109,6 +110,25 @@ fn heading_section(body: &mut String, data: &RunData, charted: bool) {
         body,
         "<p class=\"note\">Files: {}{charts}.</p>",
         file_links(data)
+    );
+}
+
+/// In runs shorter than `share_lasting_24`'s 24 months no group can be followed that long,
+/// so the metric the page charts and tabulates under that name is the share at the longest
+/// spell, an upper bound (docs/outputs.md): said once, above the charts and tables.
+fn short_runs_text(body: &mut String, data: &RunData) {
+    let steps = data.steps();
+    if data.is_lab() || steps >= u64::from(coprod_core::LASTING_MONTHS) {
+        return;
+    }
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">The runs have {}, fewer than {months}: no group could be followed \
+         for {months} months, so <code>share_lasting_24</code> is the Kaplan-Meier share of \
+         groups still active at the longest spell followed, an upper bound on the share \
+         lasting {months} months.</p>",
+        counted(steps, "step"),
+        months = coprod_core::LASTING_MONTHS
     );
 }
 
@@ -912,6 +932,29 @@ mod tests {
         );
         let page = page_of(serde_json::json!({}));
         assert!(!page.contains("--target-ci"), "{page}");
+    }
+
+    /// A field run too short to follow a group for 24 months says that its
+    /// `share_lasting_24` is an upper bound; a long enough one, and the lab (no groups), do
+    /// not.
+    #[test]
+    fn runs_too_short_for_share_lasting_24_say_it_is_an_upper_bound() {
+        let note = "so <code>share_lasting_24</code> is the Kaplan-Meier share of groups still \
+                    active at the longest spell followed, an upper bound";
+        let page = page_of(serde_json::json!({"experiment": {"steps": 10}}));
+        assert!(
+            page.contains("The runs have 10 steps, fewer than 24"),
+            "{page}"
+        );
+        assert!(page.contains(note), "{page}");
+        let page = page_of(serde_json::json!({"experiment": {"steps": 24}}));
+        assert!(!page.contains("upper bound"), "{page}");
+        let lab = page_of(serde_json::json!({
+            "experiment": {"steps": 10},
+            "parameters": [{"name": "population.setting", "value": "lab", "unit": "option",
+                            "source": "scenario"}]
+        }));
+        assert!(!lab.contains("upper bound"), "{lab}");
     }
 
     #[test]
