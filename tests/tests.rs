@@ -42,7 +42,8 @@ mod failures;
 // Fuzzing: the scenario parser and validator never panic on generated or arbitrary input.
 mod fuzz;
 
-// `coprod validate`: every proposition's verdict, ablations, bad ids.
+// `coprod validate`: a reduced suite's columns, intervals and determinism (never its verdicts),
+// sharded robustness maps, bad ids.
 mod validate;
 
 // `coprod run --shard I/N`: every run in exactly one shard for any N, SLURM's variables.

@@ -81,6 +81,8 @@ use coprod_sweep::Runner;
 /// (all registered mediators held) is at least this: more than half of the effect must
 /// travel through feedback across agents or over time, so the rules that state the lever's
 /// entry point cannot account for most of it (docs/validation.md, "Derived or assumed").
+/// That is the rule's intent; what a share above 1 measures, and that a rule may still state
+/// a derived claim's sign, is in docs/validation.md, "How to read 'derived'".
 pub const DERIVED_SHARE: f64 = 0.5;
 
 /// Run-time choices of `coprod validate`. None of them changes a registered design, but the

@@ -1,6 +1,6 @@
 //! The verdict machinery on toy models whose answers are known: the decomposition recovers
 //! direct and mediated parts, a true null passes at about the nominal rate, a true effect
-//! at about the designed power, and results depend on the salt but not on the threads.
+//! of twice the SESOI in nearly every block, and results depend on the salt but not on the threads.
 
 use coprod_core::Mediator;
 use coprod_scenario::Direction;
@@ -268,7 +268,7 @@ fn an_equivalence_claim_with_a_true_null_passes_at_about_its_power() {
 #[test]
 fn replications_follow_the_pilot_and_reach_the_power() {
     // The sd of the paired effect is sqrt(2) (arm noises 1): at SESOI 0.25 and power 0.9,
-    // n = (1.96 + 1.28)^2 * 2 / 0.0625 = 336 by the textbook formula; the pilot's estimate
+    // n = (1.960 + 1.282)^2 * 2 / 0.0625 = 336.3, so 337, by the textbook formula; the pilot's estimate
     // of the sd is within about a third of that.
     let toy = Toy::new(0.5, [0.0, 0.0], [0.0, 0.0]);
     let runner = Runner::new(2).unwrap();
