@@ -231,3 +231,46 @@ fn a_mistyped_fault_injection_is_an_error() {
         .stderr(predicate::str::contains("unknown fault `crash`"));
     assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 0);
 }
+
+/// `coprod plot` and `coprod compare` write inside the run directory, so one that the user
+/// may not write is named as such with what to do (there is no `--out` to suggest), and is
+/// left as it was. Skipped for a user whom the permissions do not stop (root).
+#[test]
+fn a_read_only_run_directory_is_said_so_with_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    sb.cmd(&["run", file.to_str().unwrap(), "--out", "study"])
+        .assert()
+        .code(0);
+    let dir = sb.path().join("study");
+    let mode = |m: u32| fs::set_permissions(&dir, fs::Permissions::from_mode(m)).unwrap();
+    mode(0o555);
+    if fs::write(dir.join("probe"), "").is_ok() {
+        fs::remove_file(dir.join("probe")).unwrap();
+        mode(0o755);
+        eprintln!("skipped: this user may write into a read-only folder");
+        return;
+    }
+    let before = crate::util::files_below(&dir);
+    for command in ["plot", "compare"] {
+        let hint = format!(
+            "error: cannot {}write study: Permission denied (os error 13)\n\nhint: `coprod \
+             {command}` writes inside the run directory, and study is not writable for you: \
+             make it and the files in it writable, or copy it to a folder you can write to \
+             (`cp -r study COPY`) and run `coprod {command} COPY`\n",
+            if command == "plot" {
+                "redraw the charts: cannot "
+            } else {
+                ""
+            }
+        );
+        sb.cmd(&[command, "study"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(hint);
+        assert_eq!(crate::util::files_below(&dir), before);
+    }
+    mode(0o755);
+}

@@ -54,7 +54,8 @@ pub fn compare(
     force: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
-    compare_in(dir, metrics, (against, force), progress).map_err(|e| e.at_final_paths(dir))
+    compare_in(dir, metrics, (against, force), progress)
+        .map_err(|e| crate::plot::unwritable(e.at_final_paths(dir), dir, "compare"))
 }
 
 fn compare_in(

@@ -62,17 +62,65 @@ impl StudyError {
         }
     }
 
+    /// The kind of the I/O error that caused it, if one did.
+    fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(c) = cause {
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                return Some(io.kind());
+            }
+            cause = match c.downcast_ref::<StudyError>() {
+                // `source()` of these skips the wrapped error itself.
+                Some(StudyError::Io(e)) => return Some(e.kind()),
+                Some(StudyError::Output(e)) => Some(e),
+                Some(StudyError::Library(e)) => Some(e.as_ref()),
+                _ => c.source(),
+            };
+        }
+        None
+    }
+
+    /// Whether the file system refused to let it write (a read-only folder, or another
+    /// user's), as opposed to a read that was refused or any other failure.
+    pub(crate) fn write_denied(&self) -> bool {
+        // A report's read error is transparent: its `source()` skips the read error.
+        let read = |c: &(dyn std::error::Error + 'static)| {
+            c.is::<coprod_output::read::ReadError>()
+                || c.is::<coprod_output::InputFileError>()
+                || matches!(
+                    c.downcast_ref::<coprod_report::ReportError>(),
+                    Some(coprod_report::ReportError::Read(_))
+                )
+        };
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(c) = cause {
+            if read(c) {
+                return false;
+            }
+            cause = match c.downcast_ref::<StudyError>() {
+                Some(StudyError::Output(e)) => Some(e),
+                Some(StudyError::Library(e)) => Some(e.as_ref()),
+                _ => c.source(),
+            };
+        }
+        self.io_kind() == Some(std::io::ErrorKind::PermissionDenied)
+    }
+
     /// This error with the paths of `target`'s working folders (the replacement folder a
     /// command draws in, [`coprod_output::final_paths`]) written as the paths they have in
     /// `target`: such a folder is removed when the command fails, so an error that named it
     /// would send the reader to a folder that is gone. Whether it was caused by I/O is kept.
     pub(crate) fn at_final_paths(self, target: &std::path::Path) -> StudyError {
-        let moved = |text: &str| coprod_output::final_paths(text, target);
+        self.with_paths(&|text| coprod_output::final_paths(text, target))
+    }
+
+    /// This error with every message rewritten by `moved` (which changes only paths).
+    fn with_paths(self, moved: &dyn Fn(&str) -> String) -> StudyError {
         match self {
             StudyError::Invalid(text) => StudyError::Invalid(moved(&text)),
             StudyError::Context { context, source } => StudyError::Context {
                 context: moved(&context),
-                source: Box::new(source.at_final_paths(target)),
+                source: Box::new(source.with_paths(moved)),
             },
             StudyError::Cancelled(_) => self,
             // A typed error holds its paths in fields of another crate's type: its whole
@@ -83,7 +131,9 @@ impl StudyError {
                 if at == text {
                     leaf
                 } else if leaf.is_io() {
-                    StudyError::Io(std::io::Error::other(at))
+                    // The kind too: a refused write is told from a full disk by it.
+                    let kind = leaf.io_kind().unwrap_or(std::io::ErrorKind::Other);
+                    StudyError::Io(std::io::Error::new(kind, at))
                 } else {
                     StudyError::Invalid(at)
                 }

@@ -8,14 +8,36 @@ use std::path::Path;
 use coprod_output::Manifest;
 use coprod_report::{ChartKind, RunData, Selection, Tally, Written, write_report};
 
-use crate::error::{Context, Result, bail};
+use crate::error::{Context, Result, StudyError, bail, invalid};
 use crate::progress::{Note, Progress};
 
 /// `coprod plot DIR`: redraws the selected charts and index.html of a run directory from
 /// its CSV files; the notes of what was not drawn go to `progress`. Its errors name the
 /// files in `dir`, not the folder they were drawn in, which is gone once it fails.
 pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
-    redraw(dir, selection, progress).map_err(|e| e.at_final_paths(dir))
+    redraw(dir, selection, progress).map_err(|e| unwritable(e.at_final_paths(dir), dir, "plot"))
+}
+
+/// `err` with a hint when it is a run directory that the user may not write (read-only, or
+/// another user's): `coprod COMMAND` writes inside `dir`, so there is no `--out` to suggest,
+/// only to make it writable or to work on a copy.
+pub(crate) fn unwritable(err: StudyError, dir: &Path, command: &str) -> StudyError {
+    let text = crate::error::chain(&err);
+    if !err.write_denied() || text.contains("\n\nhint: ") {
+        return err;
+    }
+    let words = |w: &[&str]| {
+        let w: Vec<String> = w.iter().map(|s| s.to_string()).collect();
+        crate::resume::command_line(&w)
+    };
+    let shown = dir.display().to_string();
+    invalid!(
+        "{text}\n\nhint: `coprod {command}` writes inside the run directory, and {shown} \
+         is not writable for you: make it and the files in it writable, or copy it to a \
+         folder you can write to (`{}`) and run `{}`",
+        words(&["cp", "-r", &shown, "COPY"]),
+        words(&["coprod", command, "COPY"])
+    )
 }
 
 fn redraw(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
@@ -139,5 +161,61 @@ pub(crate) fn add_charts(
             progress.note(Note::Warning(format!("no charts: {err}")));
             Ok(None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use coprod_output::OutputError;
+    use coprod_output::read::ReadError;
+    use coprod_report::ReportError;
+
+    use super::*;
+
+    /// A run directory the file system will not let the user write into is said to be so,
+    /// with what to do; `coprod plot` and `coprod compare` have no `--out` to suggest. The
+    /// error as they get it: denied in their working folder, which the message then names
+    /// as the run directory. (That the commands give it is tested in tests/failures.rs,
+    /// where the user is not one that may write anywhere.)
+    #[test]
+    fn a_run_directory_that_cannot_be_written_is_said_so_with_what_to_do() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("my study");
+        std::fs::create_dir(&dir).unwrap();
+        let working = coprod_output::Replacement::new(&dir).unwrap();
+        let denied = OutputError::Io {
+            path: working.path().to_path_buf(),
+            source: Error::from(ErrorKind::PermissionDenied),
+        };
+        let err = StudyError::from(ReportError::Output(denied)).at_final_paths(&dir);
+        let said = crate::error::chain(&unwritable(err, &dir, "plot"));
+        let shown = dir.display().to_string();
+        assert!(
+            said.starts_with(&format!("cannot write {shown}: permission denied"))
+                && said.ends_with(&format!(
+                    "\n\nhint: `coprod plot` writes inside the run directory, and {shown} is \
+                     not writable for you: make it and the files in it writable, or copy it \
+                     to a folder you can write to (`cp -r '{shown}' COPY`) and run `coprod \
+                     plot COPY`"
+                )),
+            "{said}"
+        );
+        // A file that cannot be read is not a folder to make writable.
+        let unreadable = ReadError::Io {
+            path: dir.join("runs.csv"),
+            source: Error::from(ErrorKind::PermissionDenied),
+        };
+        let err = StudyError::from(ReportError::Read(unreadable));
+        let said = crate::error::chain(&unwritable(err, &dir, "compare"));
+        assert!(!said.contains("hint"), "{said}");
+        // Nor is a full disk.
+        let full = StudyError::from(OutputError::Io {
+            path: dir.join("index.html"),
+            source: Error::from(ErrorKind::StorageFull),
+        });
+        let said = crate::error::chain(&unwritable(full, &dir, "plot"));
+        assert!(!said.contains("hint"), "{said}");
     }
 }
