@@ -114,6 +114,14 @@ impl StudyError {
         self.with_paths(&|text| coprod_output::final_paths(text, target))
     }
 
+    /// This error with the path `read` (the one a command opened) written as `typed` (the
+    /// one on the command line), at every level of the message, keeping whether and how it
+    /// was caused by I/O.
+    pub(crate) fn named_as(self, read: &std::path::Path, typed: &std::path::Path) -> StudyError {
+        let (read, typed) = (display_path(read), display_path(typed));
+        self.with_paths(&|text| text.replace(&read, &typed))
+    }
+
     /// This error with every message rewritten by `moved` (which changes only paths).
     fn with_paths(self, moved: &dyn Fn(&str) -> String) -> StudyError {
         match self {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use coprod_scenario::Setting;
 
-use crate::error::{Context, Result, bail};
+use crate::error::{Context, Result, StudyError, bail};
 use crate::run::{OUTPUTS, Study};
 use crate::shipped::with_experiment_options;
 
@@ -98,24 +98,26 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     )?;
 
     let cwd = &args.cwd;
-    let out = match &args.out {
-        Some(dir) => cwd.join(dir),
-        None => cwd.join(coprod_output::default_run_dir(
-            Path::new(OUTPUTS),
-            &scenario.name,
-        )),
+    let shown = match &args.out {
+        Some(dir) => dir.clone(),
+        None => coprod_output::default_run_dir(Path::new(OUTPUTS), &scenario.name),
     };
-    crate::run::refuse_file_as_out(&out, args.out.is_some())?;
+    // The script needs the absolute path; messages name it (and the job folder beside it)
+    // as typed, as every other command does.
+    let out = cwd.join(&shown);
+    let named = |e: StudyError| e.named_as(&out, &shown);
+    crate::run::refuse_file_as_out(&out, args.out.is_some()).map_err(named)?;
     // The merge job would fail only after the cluster work is done: refuse now.
     if out.exists() && !args.replace_results {
         bail!(
             "output directory {} already exists\n\nhint: write elsewhere with {}, or add \
              --replace-results to let the merge job replace it",
-            out.display(),
+            shown.display(),
             crate::run::another_out(args.out.is_some())
         );
     }
-    let (job_dir, script) = job_files((&out, args.out.as_deref()), &scenario.name, args.force)?;
+    let (job_dir, script) =
+        job_files((&out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
 
     let text = script_text(&ScriptInput {
         args,
@@ -126,7 +128,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         out: &out,
         job_dir: &job_dir,
     });
-    write_job_folder(&job_dir, &script, &text, &["logs", "shards"], args.force)?;
+    write_job_folder(&job_dir, &script, &text, &["logs", "shards"], args.force).map_err(named)?;
 
     Ok(SlurmScript {
         script,

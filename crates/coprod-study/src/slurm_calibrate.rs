@@ -62,7 +62,10 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
     let cwd = &args.cwd;
     // The checks of `coprod calibrate` (a missing file too, with the reason), so a bad file
     // fails here and not on the cluster.
-    crate::calibrate::read_scenario_targets(&scenario, &cwd.join(targets))?;
+    // Named as typed, as every other file is: read where the script will read it.
+    let read = cwd.join(targets);
+    crate::calibrate::read_scenario_targets(&scenario, &read)
+        .map_err(|e| e.named_as(&read, targets))?;
     let out = match &args.out {
         Some(dir) => cwd.join(dir),
         None => cwd
