@@ -129,7 +129,8 @@ pub(crate) struct SensitivityArgs {
 pub(crate) struct SurveyArgs {
     /// A scenario file path or shipped scenario name (field setting).
     pub(crate) scenario: String,
-    /// Step at which citizens are surveyed [default: the scenario's steps].
+    /// Step at which citizens are surveyed: each run is run to it, also beyond the
+    /// scenario's `experiment.steps` [default: the scenario's steps].
     #[arg(allow_negative_numbers = true, long, value_name = "STEPS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) horizon: Option<u32>,
     /// Citizens sampled from each baseline replication; every citizen when the population
