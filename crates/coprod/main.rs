@@ -186,6 +186,10 @@ fn message(err: &StudyError, out: OutOptions) -> String {
         Some(OutputError::Exists { .. }) => {
             text.push_str(&format!("\n\nhint: write elsewhere with {elsewhere}"));
         }
+        // As `run` and `teach` say it (coprod_study's `explain`), for the other commands.
+        Some(OutputError::CannotCreate { .. }) => {
+            text.push_str("\n\nhint: choose a directory you can write to with --out DIR");
+        }
         Some(OutputError::NotARunDir { .. }) => {
             text.push_str("\n\nhint: choose an empty or new directory with --out DIR");
         }
