@@ -112,6 +112,13 @@ fn read_shards(shard_dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>> {
                      `coprod run ... --shard I/N` command plus --resume, then merge again",
                     partial.display()
                 )
+            } else if !dir.exists() {
+                // Not "it has no shard.json": there is nothing there at all.
+                invalid!(
+                    "{}: no such shard directory\n\nhint: give the folders that `coprod run \
+                     --shard I/N` wrote",
+                    dir.display()
+                )
             } else {
                 err.into()
             }
