@@ -177,6 +177,37 @@ fn a_script_cut_short_leaves_no_job_folder() {
     assert_script(&sb.path().join("study.slurm/sweep-test.sbatch"), &[]);
 }
 
+/// A folder the job folder cannot be made in is named with run's hint, and nothing is left
+/// in it. Skipped for a user whom the permissions do not stop (root).
+#[test]
+fn a_job_folder_that_cannot_be_made_is_said_so_with_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let dir = sb.path().join("shared");
+    fs::create_dir(&dir).unwrap();
+    let mode = |m: u32| fs::set_permissions(&dir, fs::Permissions::from_mode(m)).unwrap();
+    mode(0o555);
+    if fs::write(dir.join("probe"), "").is_ok() {
+        fs::remove_file(dir.join("probe")).unwrap();
+        mode(0o755);
+        eprintln!("skipped: this user may write into a read-only folder");
+        return;
+    }
+    let file = data("sweep.toml");
+    let args = ["slurm", file.to_str().unwrap(), "--array", "2"];
+    sb.cmd(&[&args[..], &["--out", "shared/study"]].concat())
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::diff(
+            "error: cannot create shared/study.slurm/logs: Permission denied (os error 13)\n\n\
+             hint: choose a directory you can write to with --out DIR (the job folder goes \
+             beside it)\n",
+        ));
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+    mode(0o755);
+}
+
 #[test]
 fn slurm_refuses_bad_sbatch_values_and_writes_nothing() {
     let sb = Sandbox::new();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use coprod_scenario::Setting;
 
-use crate::error::{Context, Result, StudyError, bail};
+use crate::error::{Context, Result, StudyError, bail, invalid};
 use crate::run::{OUTPUTS, Study};
 use crate::shipped::with_experiment_options;
 
@@ -209,10 +209,21 @@ pub(crate) fn write_job_folder(
         std::fs::rename(&staged, job_dir)
             .with_context(|| format!("cannot create {}", job_dir.display()))
     });
-    if written.is_err() {
-        let _ = std::fs::remove_dir_all(&staged);
+    match written {
+        Err(err) => {
+            let _ = std::fs::remove_dir_all(&staged);
+            if !err.write_denied() {
+                return Err(err);
+            }
+            // As `run` says it of an output folder it cannot create.
+            Err(invalid!(
+                "{}\n\nhint: choose a directory you can write to with --out DIR (the job \
+                 folder goes beside it)",
+                crate::error::chain(&err)
+            ))
+        }
+        Ok(()) => Ok(()),
     }
-    written
 }
 
 /// Writes the job folder's contents into `staged`; errors name the paths in `job_dir`.
