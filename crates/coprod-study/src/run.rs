@@ -277,6 +277,37 @@ fn run_pilot(o: &RunOptions, p: &mut Prepared, width: f64, progress: &dyn Progre
     Ok(())
 }
 
+/// Refuses an output directory that could not be made once the pilot of `--target-ci` is
+/// done (a read-only folder): the folder it goes in must let a folder be made in it. One is
+/// made there and removed at once, so nothing is left.
+fn check_can_create(target: &Path) -> Result<(), OutputError> {
+    let folder = target
+        .ancestors()
+        .skip(1)
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .find(|a| a.is_dir());
+    let Some(folder) = folder else {
+        return Ok(());
+    };
+    let probe = folder.join(format!(".coprod-probe.{}", std::process::id()));
+    match std::fs::create_dir(&probe) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir(&probe);
+            Ok(())
+        }
+        Err(e) => Err(OutputError::CannotCreate {
+            path: target.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
 /// Checks the output directory before the pilot of `--target-ci`, which can take long: a
 /// target the run would refuse (it exists, is no run directory, an interrupted run waits
 /// in it) is refused now, and `--resume` of a finished directory says so without running
@@ -291,6 +322,7 @@ fn check_before_pilot(
 ) -> Result<Option<RunSummary>> {
     if !o.resume {
         coprod_output::RunDir::check(target, existing(o)).map_err(explain)?;
+        check_can_create(target).map_err(explain)?;
         return Ok(None);
     }
     if coprod_output::partial_dir(target).is_dir() {
