@@ -249,7 +249,10 @@ fn a_read_only_run_directory_is_said_so_with_what_to_do() {
     if fs::write(dir.join("probe"), "").is_ok() {
         fs::remove_file(dir.join("probe")).unwrap();
         mode(0o755);
-        eprintln!("skipped: this user may write into a read-only folder");
+        eprintln!(
+            "SKIPPED a_read_only_run_directory_is_said_so_with_what_to_do: this user may \
+             write into a read-only folder (root)"
+        );
         return;
     }
     let before = crate::util::files_below(&dir);
