@@ -94,15 +94,17 @@ pub fn describe_runs(s: &Scenario, threads: usize) -> String {
     )
 }
 
-/// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps".
+/// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps" ("of 10 rounds"
+/// when every run is of the lab setting, as index.html and the charts count them).
 fn runs_and_steps(s: &Scenario) -> String {
+    let lab = (0..s.variants.len()).all(|v| (0..s.n_points()).all(|p| s.params_for(v, p).is_lab()));
     format!(
         "{} ({} x {} x {}) of {}",
         counted(s.n_runs(), "run"),
         counted(s.variants.len(), "variant"),
         counted(s.n_points(), "sweep point"),
         counted(s.replications, "replication"),
-        counted(s.steps, "step"),
+        counted(s.steps, if lab { "round" } else { "step" }),
     )
 }
 
@@ -320,6 +322,20 @@ mod tests {
             "{}",
             describe_runs(&s, 2)
         );
+    }
+
+    /// A lab run counts rounds, as its page does; a field run steps.
+    #[test]
+    fn a_lab_run_is_described_in_rounds() {
+        let lab = "[params.population]\nsetting = \"lab\"\n[experiment]\nsteps = 10\n";
+        let s = Scenario::from_toml(lab, "s.toml", "s").unwrap();
+        assert!(
+            describe_runs(&s, 1).contains(") of 10 rounds, "),
+            "{}",
+            describe_runs(&s, 1)
+        );
+        let field = Scenario::from_toml("[experiment]\nsteps = 10\n", "f.toml", "f").unwrap();
+        assert!(describe_runs(&field, 1).contains(") of 10 steps, "));
     }
 
     #[test]
