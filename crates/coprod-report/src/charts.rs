@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use coprod_output::read::SummaryRow;
 use coprod_plot::{
-    ChartStyle, ForestRow, Heatmap, PlotError, Series, forest_plot, heatmap, response_curve,
-    survival_count_curves, time_series,
+    ChartStyle, ForestRow, Heatmap, PlotError, Series, SurvivalCounts, forest_plot, heatmap,
+    response_curve, survival_count_curves, time_series,
 };
 
 use crate::data::{
@@ -566,8 +566,23 @@ fn short_name(name: &str) -> &str {
 
 fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
     let variants = data.variants();
-    for v in variants.iter().take(MAX_PANELS) {
-        let classes = survival_classes(data, |variant, _| variant == v);
+    let all: Vec<(&String, Vec<SurvivalCounts>)> = variants
+        .iter()
+        .map(|v| (v, survival_classes(data, |variant, _| variant == v)))
+        .collect();
+    let started = |classes: &[SurvivalCounts]| classes.iter().any(|c| !c.counts.is_empty());
+    let with_groups: Vec<&str> = all
+        .iter()
+        .filter(|(_, c)| started(c))
+        .map(|(v, _)| v.as_str())
+        .collect();
+    // The panels go to the first variants that started groups; one without groups gets
+    // its note that there was nothing to draw.
+    let drawn = &with_groups[..with_groups.len().min(MAX_PANELS)];
+    for (v, classes) in all {
+        if started(&classes) && !drawn.contains(&v.as_str()) {
+            continue;
+        }
         let title = if variants.len() > 1 {
             format!("Groups still active, by size ({v})")
         } else {
@@ -591,12 +606,12 @@ fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
         let result = survival_count_curves(&classes, &style);
         out.record(result, (ChartKind::Survival, None), &style, caption)?;
     }
-    if variants.len() > MAX_PANELS {
+    if with_groups.len() > MAX_PANELS {
         out.notes.push(format!(
-            "Group survival is drawn for the first {MAX_PANELS} of the {} variants ({}); \
-             groups.csv holds every group of every variant.",
-            variants.len(),
-            variants[..MAX_PANELS].join(", ")
+            "Group survival is drawn for the first {MAX_PANELS} of the {} variants in which \
+             groups started ({}); groups.csv holds every group of every variant.",
+            with_groups.len(),
+            drawn.join(", ")
         ));
     }
     Ok(())
@@ -1495,6 +1510,11 @@ mod tests {
     /// `d` with one group of 5 members in every run of the baseline, formed at step 0 and
     /// ended at step 2, and none in other variants; timeseries rows to step 3.
     fn with_baseline_groups(d: RunData) -> RunData {
+        with_groups_in(d, |v| v == "baseline")
+    }
+
+    /// `d` with one group per run of the variants `started` picks.
+    fn with_groups_in(d: RunData, started: impl Fn(&str) -> bool) -> RunData {
         let mut tally = Tally::new(vec!["participation_rate".into()]);
         for r in &d.runs.rows {
             tally.add_run(r.run_id, &r.variant, &r.point);
@@ -1503,7 +1523,7 @@ mod tests {
             for step in 0..4 {
                 tally.add_step(r.run_id, step, &[0.1]);
             }
-            if r.variant == "baseline" {
+            if started(&r.variant) {
                 tally.add_group(&GroupRow {
                     run_id: r.run_id,
                     size_cap: 8,
@@ -1546,16 +1566,35 @@ mod tests {
         );
     }
 
+    /// The four panels go to the first variants in which groups started: one without groups
+    /// (v2 here) is said to have nothing to draw and does not take a panel, and the note
+    /// names the variants drawn.
     #[test]
     fn survival_of_more_than_four_variants_says_which_it_draws() {
-        let values: Vec<Vec<Vec<f64>>> = (0..5).map(|_| vec![vec![0.2, 0.3]]).collect();
-        let (_, notes) = survival_charts(&with_baseline_groups(run(&values)));
+        let values: Vec<Vec<Vec<f64>>> = (0..6).map(|_| vec![vec![0.2, 0.3]]).collect();
+        let data = with_groups_in(run(&values), |v| v != "v2");
+        let (charts, notes) = survival_charts(&data);
+        let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
         assert_eq!(
-            notes.last().unwrap(),
-            "Group survival is drawn for the first 4 of the 5 variants (baseline, v1, v2, v3); \
-             groups.csv holds every group of every variant."
+            titles,
+            [
+                "Groups still active, by size (baseline)",
+                "Groups still active, by size (v1)",
+                "Groups still active, by size (v3)",
+                "Groups still active, by size (v4)",
+            ]
         );
-        let (_, notes) = survival_charts(&with_baseline_groups(run(&values[..4])));
+        assert_eq!(
+            notes,
+            [
+                "skipped chart \"Groups still active, by size (v2)\": no finite values to draw",
+                "Group survival is drawn for the first 4 of the 5 variants in which groups \
+                 started (baseline, v1, v3, v4); groups.csv holds every group of every variant."
+            ]
+        );
+        let data = with_groups_in(run(&values[..5]), |v| v != "v2");
+        let (charts, notes) = survival_charts(&data);
+        assert_eq!(charts.len(), 4);
         assert!(notes.iter().all(|n| !n.contains("first 4")), "{notes:?}");
     }
 
