@@ -223,6 +223,10 @@ impl Explore {
                 POPULATION.0, POPULATION.1
             ));
         }
+        let (_, spec) = Params::lookup(name).map_err(|e| e.to_string())?;
+        if let coprod_core::Kind::Choice(options) = spec.kind {
+            check_option(name, value, options)?;
+        }
         let mut p = self.params.clone();
         p.set(name, value).map_err(|e| e.to_string())?;
         if population {
@@ -353,6 +357,30 @@ impl Explore {
     }
 }
 
+/// A choice's value as the page sends it: the index of one of `options`. The parameter
+/// table's own message names the options' words (`"per_member"`), which this protocol does
+/// not take, so a refused index is answered with the indices it does take.
+fn check_option(name: &str, value: f64, options: &[&str]) -> Result<(), String> {
+    let index_ok = value.fract() == 0.0 && value >= 0.0 && value < options.len() as f64;
+    if index_ok {
+        return Ok(());
+    }
+    let mut allowed: Vec<String> = options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("{i} ({o})"))
+        .collect();
+    let last = allowed.pop().unwrap_or_default();
+    let allowed = if allowed.is_empty() {
+        last
+    } else {
+        format!("{} or {last}", allowed.join(", "))
+    };
+    Err(format!(
+        "`{name}` = {value} is out of range: allowed is {allowed}"
+    ))
+}
+
 /// The controls as JSON for the page (name, label, slider range, options, when it applies).
 pub fn controls_json() -> serde_json::Value {
     let params = start_params();
@@ -447,6 +475,45 @@ mod tests {
         e.handle(ExploreMessage::Step {}).unwrap();
         assert_eq!(e.steps(), 1);
         assert_eq!(e.frame()["values"]["levers.group_size_cap"], 12.0);
+    }
+
+    /// A choice is sent as the index of its option (the page's select sends 0 or 1), so a
+    /// refused value names the indices, not the option words the protocol would refuse.
+    #[test]
+    fn a_refused_choice_names_the_indices_the_page_sends() {
+        let mut e = Explore::new(1);
+        for value in [0.5, 2.0, -1.0, f64::NAN] {
+            let err = e
+                .handle(ExploreMessage::Set {
+                    name: "groups.service".into(),
+                    value,
+                })
+                .unwrap_err();
+            assert_eq!(
+                err,
+                format!(
+                    "`groups.service` = {value} is out of range: allowed is 0 (per_member) \
+                     or 1 (joint)"
+                )
+            );
+        }
+        for value in [1.0, 0.0] {
+            let set = ExploreMessage::Set {
+                name: "groups.service".into(),
+                value,
+            };
+            assert_eq!(e.handle(set), Ok(false));
+            assert_eq!(e.frame()["values"]["groups.service"], value);
+        }
+    }
+
+    #[test]
+    fn three_options_are_listed_with_commas() {
+        let err = check_option("x", 3.0, &["a", "b", "c"]).unwrap_err();
+        assert_eq!(
+            err,
+            "`x` = 3 is out of range: allowed is 0 (a), 1 (b) or 2 (c)"
+        );
     }
 
     #[test]
