@@ -385,7 +385,7 @@ async fn experiment_status(State(app): State<Arc<App>>, Query(key): Query<Key>) 
         return forbidden();
     }
     // The lock is held only to copy the job: counting rows reads a file.
-    let (mut status, running) = {
+    let (mut status, counted) = {
         let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
         let state = match job.state {
             JobState::Idle => "idle",
@@ -403,13 +403,17 @@ async fn experiment_status(State(app): State<Arc<App>>, Query(key): Query<Key>) 
             "folder": job.folder.as_ref().map(|f| f.display().to_string()),
             "results": job.results,
         });
-        let running = match (&job.state, &job.folder) {
-            (JobState::Running, Some(folder)) => Some((folder.clone(), job.total)),
+        // A failed experiment counts its runs as a running one does: the runs that finished
+        // before it stopped are in the folder (or its partial folder, left to resume).
+        let counted = match (&job.state, &job.folder) {
+            (JobState::Running | JobState::Failed, Some(folder)) => {
+                Some((folder.clone(), job.total))
+            }
             _ => None,
         };
-        (status, running)
+        (status, counted)
     };
-    if let Some((folder, total)) = running {
+    if let Some((folder, total)) = counted {
         status["done"] = progress(&folder, total).into();
     }
     axum::Json(status).into_response()
@@ -652,33 +656,50 @@ mod tests {
         }
     }
 
-    /// An experiment that panics is reported failed, with the panic's message, and the
-    /// page can start another; it does not stay "running" until the server restarts.
-    #[tokio::test]
-    async fn an_experiment_that_panics_fails_and_another_can_start() {
-        let outputs = tempfile::tempdir().unwrap();
-        let app = Arc::new(App {
+    /// A server whose Experiment page runs `experiment`, with its outputs in `outputs`.
+    fn app_running(experiment: impl crate::Experiment, outputs: &std::path::Path) -> Arc<App> {
+        Arc::new(App {
             key: "key".into(),
             public_base: "http://127.0.0.1:8000".into(),
-            outputs: outputs.path().to_path_buf(),
+            outputs: outputs.to_path_buf(),
             games: play::Games::default(),
-            experiment: Some(Arc::new(Panics)),
+            experiment: Some(Arc::new(experiment)),
             job: std::sync::Mutex::new(Job::default()),
             rng: std::sync::Mutex::new(rand::SeedableRng::seed_from_u64(7)),
-        });
-        let start = || {
-            let key = Key {
-                key: Some("key".into()),
-            };
-            let body = Ok(axum::Json(ExperimentRequest { quick: true }));
-            experiment_start(State(Arc::clone(&app)), Query(key), body)
-        };
-        assert_eq!(start().await.status(), StatusCode::OK);
+        })
+    }
+
+    fn teachers_key() -> Query<Key> {
+        Query(Key {
+            key: Some("key".into()),
+        })
+    }
+
+    /// Starts a quick experiment as the page does; the response's status.
+    async fn start_experiment(app: &Arc<App>) -> StatusCode {
+        let body = Ok(axum::Json(ExperimentRequest { quick: true }));
+        experiment_start(State(Arc::clone(app)), teachers_key(), body)
+            .await
+            .status()
+    }
+
+    /// Waits (at most 10 s) for the experiment to stop running.
+    async fn until_stopped(app: &App) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while app.job.lock().unwrap().state == JobState::Running {
             assert!(std::time::Instant::now() < deadline, "still running");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// An experiment that panics is reported failed, with the panic's message, and the
+    /// page can start another; it does not stay "running" until the server restarts.
+    #[tokio::test]
+    async fn an_experiment_that_panics_fails_and_another_can_start() {
+        let outputs = tempfile::tempdir().unwrap();
+        let app = app_running(Panics, outputs.path());
+        assert_eq!(start_experiment(&app).await, StatusCode::OK);
+        until_stopped(&app).await;
         {
             let job = app.job.lock().unwrap();
             assert!(job.state == JobState::Failed);
@@ -687,7 +708,46 @@ mod tests {
                 Some("the experiment stopped on an internal error: a bug in the experiment")
             );
         }
-        assert_eq!(start().await.status(), StatusCode::OK, "a new one starts");
+        assert_eq!(
+            start_experiment(&app).await,
+            StatusCode::OK,
+            "a new one starts"
+        );
+    }
+
+    /// An experiment that stops after two of its five runs, as a full disk would stop it:
+    /// the two runs are in the partial folder it leaves to resume.
+    struct StopsAfterTwoRuns;
+
+    impl crate::Experiment for StopsAfterTwoRuns {
+        fn runs(&self, _quick: bool) -> Result<u64, String> {
+            Ok(5)
+        }
+
+        fn run(&self, _quick: bool, out: &std::path::Path) -> Result<PathBuf, String> {
+            let partial = coprod_output::partial_dir(out);
+            std::fs::create_dir_all(&partial).unwrap();
+            std::fs::write(partial.join("runs.csv"), "run_id\n1\n2\n").unwrap();
+            Err("no space left on the disk".into())
+        }
+    }
+
+    /// A failed experiment's status says how many runs finished before it stopped, not 0
+    /// as if none had run.
+    #[tokio::test]
+    async fn a_failed_experiment_reports_the_runs_that_finished() {
+        let outputs = tempfile::tempdir().unwrap();
+        let app = app_running(StopsAfterTwoRuns, outputs.path());
+        assert_eq!(start_experiment(&app).await, StatusCode::OK);
+        until_stopped(&app).await;
+        let response = experiment_status(State(Arc::clone(&app)), teachers_key()).await;
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status["state"], "failed");
+        assert_eq!((&status["done"], &status["total"]), (&2.into(), &5.into()));
+        assert_eq!(status["error"], "no space left on the disk");
     }
 
     #[test]
