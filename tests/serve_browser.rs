@@ -301,6 +301,43 @@ fn explore_page_slider_and_go_change_the_charts_and_the_community_view() {
     });
 }
 
+/// The explore page states the share of citizens in a group to a tenth of a percent:
+/// whole percents showed a group of four among 1000 citizens (0.4%) as "in a group 0%"
+/// beside "active groups 1". Frames as the server sends them, with the shares to show.
+#[test]
+fn explore_page_states_a_small_share_in_a_group_as_more_than_none() {
+    let Some(browser) = browser_or_skip("explore_page_states_a_small_share") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    runtime().block_on(async {
+        let mut page = chrome.tab(&served.teacher("/explore")).await;
+        page.wait("Number(document.body.dataset.frames) >= 1").await;
+        let url = served.ws_url(&format!("/ws/explore?key={}", served.key));
+        let mut frame = Client::connect(&url)
+            .await
+            .until(|v| v["type"] == "frame")
+            .await;
+        frame["active_groups"] = json!(1);
+        for (share, shown) in [
+            (0.0, "0%"),
+            (0.0004, "under 0.1%"),
+            (0.004, "0.4%"),
+            (0.026, "2.6%"),
+            (0.1234, "12.3%"),
+        ] {
+            frame["participation"] = json!(share);
+            page.eval(&format!("onMessage({frame})")).await;
+            let text = page
+                .eval("document.getElementById('participation').textContent")
+                .await;
+            assert_eq!(text, json!(shown), "participation {share}");
+        }
+    });
+}
+
 /// A dropped connection gives the page a new run on the server; the page gives that run
 /// the settings its sliders show and says that the run started again.
 #[test]
