@@ -237,24 +237,16 @@ fn a_mistyped_fault_injection_is_an_error() {
 /// left as it was. Skipped for a user whom the permissions do not stop (root).
 #[test]
 fn a_read_only_run_directory_is_said_so_with_what_to_do() {
-    use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
     let file = data("sweep.toml");
     sb.cmd(&["run", file.to_str().unwrap(), "--out", "study"])
         .assert()
         .code(0);
     let dir = sb.path().join("study");
-    let mode = |m: u32| fs::set_permissions(&dir, fs::Permissions::from_mode(m)).unwrap();
-    mode(0o555);
-    if fs::write(dir.join("probe"), "").is_ok() {
-        fs::remove_file(dir.join("probe")).unwrap();
-        mode(0o755);
-        eprintln!(
-            "SKIPPED a_read_only_run_directory_is_said_so_with_what_to_do: this user may \
-             write into a read-only folder (root)"
-        );
+    let test = "a_read_only_run_directory_is_said_so_with_what_to_do";
+    let Some(_read_only) = crate::util::read_only(&dir, test) else {
         return;
-    }
+    };
     let before = crate::util::files_below(&dir);
     for command in ["plot", "compare"] {
         let hint = format!(
@@ -275,5 +267,4 @@ fn a_read_only_run_directory_is_said_so_with_what_to_do() {
             .stderr(hint);
         assert_eq!(crate::util::files_below(&dir), before);
     }
-    mode(0o755);
 }

@@ -181,21 +181,13 @@ fn a_script_cut_short_leaves_no_job_folder() {
 /// in it. Skipped for a user whom the permissions do not stop (root).
 #[test]
 fn a_job_folder_that_cannot_be_made_is_said_so_with_what_to_do() {
-    use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
     let dir = sb.path().join("shared");
     fs::create_dir(&dir).unwrap();
-    let mode = |m: u32| fs::set_permissions(&dir, fs::Permissions::from_mode(m)).unwrap();
-    mode(0o555);
-    if fs::write(dir.join("probe"), "").is_ok() {
-        fs::remove_file(dir.join("probe")).unwrap();
-        mode(0o755);
-        eprintln!(
-            "SKIPPED a_job_folder_that_cannot_be_made_is_said_so_with_what_to_do: this user \
-             may write into a read-only folder (root)"
-        );
+    let test = "a_job_folder_that_cannot_be_made_is_said_so_with_what_to_do";
+    let Some(_read_only) = crate::util::read_only(&dir, test) else {
         return;
-    }
+    };
     let file = data("sweep.toml");
     let args = ["slurm", file.to_str().unwrap(), "--array", "2"];
     sb.cmd(&[&args[..], &["--out", "shared/study"]].concat())
@@ -208,7 +200,6 @@ fn a_job_folder_that_cannot_be_made_is_said_so_with_what_to_do() {
              beside it)\n",
         ));
     assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
-    mode(0o755);
 }
 
 #[test]

@@ -122,3 +122,29 @@ pub(crate) fn files_below(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// `dir` made read-only (mode 555) until the guard drops, which makes it writable again so
+/// that the sandbox can be removed.
+pub(crate) struct ReadOnly(PathBuf);
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+    }
+}
+
+/// Makes `dir` read-only for the test `test`; `None`, after printing a SKIPPED line, when
+/// this user may write into it all the same (root, whom file permissions do not stop).
+pub(crate) fn read_only(dir: &Path, test: &str) -> Option<ReadOnly> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+    let guard = ReadOnly(dir.to_path_buf());
+    let probe = dir.join(".coprod-write-probe");
+    if fs::write(&probe, "").is_ok() {
+        fs::remove_file(probe).unwrap();
+        eprintln!("SKIPPED {test}: this user may write into a read-only folder (root)");
+        return None;
+    }
+    Some(guard)
+}
