@@ -40,22 +40,49 @@ pub(crate) enum Padding {
     ToTicks,
 }
 
+/// What an axis' values are: any real number, or whole numbers (a count of steps, months,
+/// rounds or members).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Values {
+    /// Any real number: ticks may fall between whole numbers.
+    Real,
+    /// Whole numbers: ticks only at whole numbers, and a range that does not reach below 0
+    /// unless the data do (a step -1 or a tick at step 0.5 would mean nothing).
+    Whole,
+}
+
 /// A readable axis covering `min..=max`, with about `target_ticks` ticks at 1, 2 or 5 times a
 /// power of ten. A single value is widened to a non-empty range. Returns `None` if the range
 /// cannot be represented (non-finite input or a span that overflows).
-pub(crate) fn nice_axis(min: f64, max: f64, target_ticks: usize, padding: Padding) -> Option<Axis> {
+///
+/// For [`Values::Whole`] the ticks are a whole step (1 or more) apart, a single value is
+/// widened by 1 either side, and data that are all 0 or more get no range below 0.
+pub(crate) fn fit_axis(
+    (min, max): (f64, f64),
+    target_ticks: usize,
+    padding: Padding,
+    values: Values,
+) -> Option<Axis> {
     if !(min.is_finite() && max.is_finite()) || min > max {
         return None;
     }
+    let whole = values == Values::Whole;
     let (mut lo, mut hi) = (min, max);
     if hi - lo <= f64::EPSILON * lo.abs().max(hi.abs()).max(1e-300) {
-        let half = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        let half = if lo == 0.0 || whole {
+            1.0
+        } else {
+            lo.abs() * 0.1
+        };
         lo -= half;
         hi += half;
     } else if padding == Padding::Both {
         let pad = (hi - lo) * 0.04;
         lo -= pad;
         hi += pad;
+    }
+    if whole && min >= 0.0 {
+        lo = lo.max(0.0);
     }
     let span = hi - lo;
     if !span.is_finite() || span <= 0.0 {
@@ -64,7 +91,10 @@ pub(crate) fn nice_axis(min: f64, max: f64, target_ticks: usize, padding: Paddin
     // Of the steps 1, 2 and 5 times a power of ten, take the one whose tick count is nearest
     // to the target (ties go to the larger step, which gives shorter labels).
     let target = target_ticks.max(2) as f64;
-    let magnitude = 10f64.powf((span / target).log10().floor());
+    let mut magnitude = 10f64.powf((span / target).log10().floor());
+    if whole {
+        magnitude = magnitude.max(1.0);
+    }
     let step = [1.0, 2.0, 5.0, 10.0, 20.0]
         .iter()
         .map(|m| m * magnitude)
@@ -101,15 +131,16 @@ pub(crate) fn nice_axis(min: f64, max: f64, target_ticks: usize, padding: Paddin
     })
 }
 
-/// [`nice_axis`] for chart `title`, turning an unrepresentable range into `UnplottableRange`.
+/// [`fit_axis`] for chart `title`, turning an unrepresentable range into `UnplottableRange`.
 pub(crate) fn axis_or_error(
     (min, max): (f64, f64),
     target_ticks: usize,
-    padding: Padding,
+    (padding, values): (Padding, Values),
     title: &str,
     axis: &str,
 ) -> Result<Axis, PlotError> {
-    nice_axis(min, max, target_ticks, padding).ok_or_else(|| PlotError::UnplottableRange {
+    let fitted = fit_axis((min, max), target_ticks, padding, values);
+    fitted.ok_or_else(|| PlotError::UnplottableRange {
         title: title.to_string(),
         axis: axis.to_string(),
         min,
@@ -214,6 +245,11 @@ impl Ranged for Ticked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`fit_axis`] of real values.
+    fn nice_axis(min: f64, max: f64, target_ticks: usize, padding: Padding) -> Option<Axis> {
+        fit_axis((min, max), target_ticks, padding, Values::Real)
+    }
 
     #[test]
     fn nice_axis_picks_round_ticks() {
@@ -374,6 +410,67 @@ mod tests {
         let coord = Ticked::new(0.0, 1.0, vec![0.0, 0.25, 1.0]);
         assert_eq!(coord.key_points(BoldPoints(10)), [0.0, 0.25, 1.0]);
         assert!(coord.key_points(LightPoints::new(3, 30)).is_empty());
+    }
+
+    /// The axis of whole values `min..=max` with padding `padding` and about 8 ticks.
+    fn whole(min: f64, max: f64, padding: Padding) -> Axis {
+        fit_axis((min, max), 8, padding, Values::Whole).unwrap()
+    }
+
+    #[test]
+    fn a_short_run_of_steps_gets_whole_ticks() {
+        // Steps 0 to 3 (a run of 4 steps): a real axis ticks every 0.5 here.
+        let real = nice_axis(0.0, 3.0, 8, Padding::Both).unwrap();
+        assert!(real.ticks.contains(&0.5), "{:?}", real.ticks);
+        let axis = whole(0.0, 3.0, Padding::Both);
+        assert_close(&axis.ticks, &[0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(axis.decimals, 0);
+        // Targets at steps 0 and 2.
+        assert_close(&whole(0.0, 2.0, Padding::Both).ticks, &[0.0, 1.0, 2.0]);
+        // Survival over 0 to 2 months, padded to ticks: not 0.0, 0.2, ... 2.0.
+        let axis = whole(0.0, 2.0, Padding::ToTicks);
+        assert_eq!((axis.lo, axis.hi), (0.0, 2.0));
+        assert_close(&axis.ticks, &[0.0, 1.0, 2.0]);
+        // Rounds 1 to 2 of a lab game.
+        assert_close(&whole(1.0, 2.0, Padding::Both).ticks, &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn a_whole_axis_of_values_from_zero_does_not_reach_below_zero() {
+        let axis = whole(0.0, 5.0, Padding::Both);
+        assert_eq!(axis.lo, 0.0);
+        assert!(axis.hi > 5.0);
+        assert_close(&axis.ticks, &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        // Padding above 0 is kept: a size cap of 2 to 8 is not pushed onto the axis.
+        let caps = whole(2.0, 8.0, Padding::Both);
+        assert!(caps.lo > 1.0 && caps.lo < 2.0, "{caps:?}");
+        // Negative values keep their padding below.
+        assert!(whole(-3.0, 5.0, Padding::Both).lo < -3.0);
+    }
+
+    #[test]
+    fn a_single_whole_value_is_widened_by_one_step() {
+        // Step 0 alone: 0 to 1, not -1 to 1.
+        let zero = whole(0.0, 0.0, Padding::Both);
+        assert_eq!((zero.lo, zero.hi), (0.0, 1.0));
+        assert_close(&zero.ticks, &[0.0, 1.0]);
+        // Step 9 alone: 8 to 10, not 8.1 to 9.9 with ticks between steps.
+        let nine = whole(9.0, 9.0, Padding::Both);
+        assert_eq!((nine.lo, nine.hi), (8.0, 10.0));
+        assert_close(&nine.ticks, &[8.0, 9.0, 10.0]);
+        let minus = whole(-2.0, -2.0, Padding::Both);
+        assert_eq!((minus.lo, minus.hi), (-3.0, -1.0));
+    }
+
+    #[test]
+    fn a_long_whole_axis_ticks_as_a_real_one() {
+        // 480 months: every 50, as before; whole numbers change nothing at this scale.
+        let real = nice_axis(0.0, 480.0, 8, Padding::ToTicks).unwrap();
+        let axis = whole(0.0, 480.0, Padding::ToTicks);
+        assert_eq!(axis, real);
+        assert_eq!(axis.ticks.len(), 11);
+        let axis = whole(1.0, 480.0, Padding::Both);
+        assert!(axis.ticks.iter().all(|t| t % 50.0 == 0.0), "{axis:?}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::{Color, DrawingArea, DrawingBackend, PathElement, RGBColor, Rectangle};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::axis::{Axis, Padding, Ticked, axis_or_error, finite_extent, format_number};
+use crate::axis::{Axis, Padding, Ticked, Values, axis_or_error, finite_extent, format_number};
 use crate::error::PlotError;
 use crate::marks::{Marker, draw_error_bar, draw_marker};
 use crate::render::{
@@ -109,7 +109,7 @@ fn draw_rows(
     let x = axis_or_error(
         (min.min(0.0), max.max(0.0)),
         style.x_tick_target().min(7),
-        Padding::Both,
+        (Padding::Both, Values::Real),
         &style.title,
         "x",
     )?;

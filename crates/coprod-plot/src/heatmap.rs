@@ -16,7 +16,8 @@ use plotters::prelude::{
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::{
-    Axis, Padding, Ticked, axis_or_error, decimals_to_distinguish, finite_extent, format_number,
+    Axis, Padding, Ticked, Values, axis_or_error, decimals_to_distinguish, finite_extent,
+    format_number,
 };
 use crate::error::PlotError;
 use crate::render::{
@@ -92,7 +93,13 @@ pub fn heatmap(data: &Heatmap, style: &ChartStyle) -> Result<Vec<PathBuf>, PlotE
         finite_extent(data.values.iter().flatten().copied()).ok_or_else(|| PlotError::NoData {
             title: style.title.clone(),
         })?;
-    let scale = axis_or_error(extent, 6, Padding::ToTicks, &style.title, "colour")?;
+    let scale = axis_or_error(
+        extent,
+        6,
+        (Padding::ToTicks, Values::Real),
+        &style.title,
+        "colour",
+    )?;
     render(&HeatmapChart { data, scale }, style)
 }
 

@@ -4,7 +4,7 @@
 //! Owns the validation of column lengths, the axes and legend entries of a set of series, and
 //! where their lines break (at non-finite values). It does not read files or know the model.
 
-use crate::axis::{Axis, Padding, axis_or_error, finite_extent};
+use crate::axis::{Axis, Padding, Values, axis_or_error, finite_extent};
 use crate::error::PlotError;
 use crate::legend::{LegendEntry, Swatch};
 use crate::style::ChartStyle;
@@ -128,8 +128,10 @@ impl<'a> SeriesPlot<'a> {
     pub(crate) fn new(series: &'a [Series], style: &ChartStyle) -> Result<Self, PlotError> {
         let (x_extent, y_extent) = extents(series, &style.title)?;
         let title = &style.title;
-        let x = axis_or_error(x_extent, style.x_tick_target(), Padding::Both, title, "x")?;
-        let y = axis_or_error(y_extent, style.y_tick_target(), Padding::Both, title, "y")?;
+        let x_fit = (Padding::Both, style.x_values());
+        let x = axis_or_error(x_extent, style.x_tick_target(), x_fit, title, "x")?;
+        let y_fit = (Padding::Both, Values::Real);
+        let y = axis_or_error(y_extent, style.y_tick_target(), y_fit, title, "y")?;
         Ok(SeriesPlot { series, x, y })
     }
 
@@ -229,6 +231,27 @@ mod tests {
                 .with_band(vec![0.0, 1.0], vec![2.0, 3.0]),
         ];
         assert!(SeriesPlot::new(&banded, &style).unwrap().any_band());
+    }
+
+    #[test]
+    fn a_style_that_counts_whole_steps_gets_whole_x_ticks_and_real_y_ticks() {
+        // Four steps with a share between 0 and 1.
+        let steps = [Series::new(
+            "a",
+            vec![0.0, 1.0, 2.0, 3.0],
+            vec![0.1, 0.3, 0.2, 0.4],
+        )];
+        let style = ChartStyle::new("t", "time (steps)", "share", "unused");
+        let real = SeriesPlot::new(&steps, &style).unwrap();
+        assert!(
+            real.x.ticks.contains(&0.5) && real.x.lo < 0.0,
+            "{:?}",
+            real.x
+        );
+        let whole = SeriesPlot::new(&steps, &style.with_whole_x()).unwrap();
+        assert_eq!(whole.x.ticks, [0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(whole.x.lo, 0.0);
+        assert_eq!(whole.y, real.y, "the y axis is a share, not a count");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::Once;
 
 use plotters::style::{FontStyle, RGBColor, register_font};
 
+use crate::axis::Values;
 use crate::error::PlotError;
 
 /// The font family name every text element uses; [`register_fonts`] binds it to DejaVu Sans.
@@ -97,6 +98,10 @@ pub struct ChartStyle {
     pub height: u32,
     /// The output path without extension; `.png` and `.svg` are appended.
     pub output_stem: PathBuf,
+    /// Whether the x axis counts whole things (steps, months, rounds, group members): its
+    /// ticks are then whole numbers, and it does not reach below 0 when no value does.
+    /// Line, response and survival charts read it; leave it `false` for a continuous x.
+    pub whole_x: bool,
 }
 
 impl ChartStyle {
@@ -125,6 +130,22 @@ impl ChartStyle {
             width: Self::DEFAULT_WIDTH,
             height: Self::DEFAULT_HEIGHT,
             output_stem: output_stem.into(),
+            whole_x: false,
+        }
+    }
+
+    /// The same chart with an x axis that counts whole things (see [`ChartStyle::whole_x`]).
+    pub fn with_whole_x(mut self) -> Self {
+        self.whole_x = true;
+        self
+    }
+
+    /// What the x axis' values are.
+    pub(crate) fn x_values(&self) -> Values {
+        if self.whole_x {
+            Values::Whole
+        } else {
+            Values::Real
         }
     }
 

@@ -163,7 +163,7 @@ pub fn survival_count_curves(
     let x = axis_or_error(
         (0.0, last_time.1),
         style.x_tick_target(),
-        Padding::ToTicks,
+        (Padding::ToTicks, style.x_values()),
         &style.title,
         "x",
     )?;
@@ -603,6 +603,33 @@ mod tests {
         assert!(
             lowest < x_axis.points[0].1,
             "a survival of 0 is drawn on the x axis"
+        );
+    }
+
+    #[test]
+    fn a_survival_chart_over_whole_months_ticks_each_month() {
+        // Groups of a run of 3 months: a real axis would tick 0.0, 0.2, ... 2.0.
+        let class = SurvivalCounts {
+            name: "short run".into(),
+            counts: vec![(1.0, 1, 0), (2.0, 0, 2)],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new("Survival", "months", "share", dir.path().join("s"))
+            .with_size(900, 560);
+        // x tick labels with a decimal point (the title and x label have none).
+        let fractions = |svg: &Svg| {
+            let x_labels = svg.texts.iter().filter(|t| t.anchor == "middle");
+            x_labels.filter(|t| t.content.contains('.')).count()
+        };
+        let real = read(&survival_count_curves(std::slice::from_ref(&class), &style).unwrap()[1]);
+        assert!(fractions(&real) > 0, "the real axis ticks between months");
+        let counted = style.with_whole_x();
+        let svg = read(&survival_count_curves(&[class], &counted).unwrap()[1]);
+        assert_eq!(fractions(&svg), 0, "a tick between months");
+        let (zero, one, two) = (svg.x_tick("0"), svg.x_tick("1"), svg.x_tick("2"));
+        assert!(
+            (one - zero - (two - one)).abs() <= 1.0,
+            "{zero} {one} {two}"
         );
     }
 

@@ -333,12 +333,14 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
     } else {
         ("over time", "time (steps, months)")
     };
-    let style = out.style(
-        format!("{} {title}", sentence(&metric_label(metric))),
-        x_label.into(),
-        metric_axis_label(metric, data.is_lab()),
-        &format!("timeseries_{}", slug(metric)),
-    );
+    let style = out
+        .style(
+            format!("{} {title}", sentence(&metric_label(metric))),
+            x_label.into(),
+            metric_axis_label(metric, data.is_lab()),
+            &format!("timeseries_{}", slug(metric)),
+        )
+        .with_whole_x();
     let pooled = if data.runs.swept.is_empty() {
         String::new()
     } else {
@@ -468,6 +470,11 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
             metric_axis_label(metric, data.is_lab()),
             &format!("response_{}_by_{}", slug(metric), slug(short_name(name))),
         );
+        let style = if counts_whole_things(name) {
+            style.with_whole_x()
+        } else {
+            style
+        };
         let caption = format!(
             "{} at each value of {name}{}",
             sentence(&mean_of("end-of-run ", metric)),
@@ -556,6 +563,12 @@ fn response_intervals(data: &RunData, metric: &str) -> String {
     format!(", with 95% confidence intervals over replications (summary.csv){cut}.")
 }
 
+/// Whether parameter `name` takes whole numbers only (a group size cap, a number of
+/// citizens), so that a response curve over it has no ticks between them.
+fn counts_whole_things(name: &str) -> bool {
+    coprod_core::Params::lookup(name).is_ok_and(|(_, spec)| spec.kind == coprod_core::Kind::Int)
+}
+
 /// A series being collected: name, x, y, lower and upper bounds.
 type Columns = (String, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 
@@ -588,12 +601,14 @@ fn draw_survival(data: &RunData, out: &mut Drawn) -> Result<(), ReportError> {
         } else {
             "Groups still active, by size".to_string()
         };
-        let style = out.style(
-            title,
-            "time since the group started (steps, months)".into(),
-            "share of groups still active".into(),
-            &format!("survival_{}", slug(v)),
-        );
+        let style = out
+            .style(
+                title,
+                "time since the group started (steps, months)".into(),
+                "share of groups still active".into(),
+                &format!("survival_{}", slug(v)),
+            )
+            .with_whole_x();
         let pooled = if data.summary.swept.is_empty() {
             ""
         } else {
@@ -1375,6 +1390,53 @@ mod tests {
         }
         d.summary.rows = rows;
         d
+    }
+
+    /// The x tick labels of the chart of `kind` drawn from `d` (labels centred below the plot
+    /// that are numbers).
+    fn x_tick_labels(d: &RunData, kind: ChartKind) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let selection = Selection {
+            metric: Some("participation_rate".into()),
+            kind: Some(kind),
+        };
+        let charts = draw_charts(d, dir.path(), &selection).unwrap().0;
+        assert_eq!(charts.len(), 1, "{kind}");
+        let svg = std::fs::read_to_string(charts[0].stem.with_extension("svg")).unwrap();
+        svg.split("<text ")
+            .skip(1)
+            .filter(|t| t.contains("text-anchor=\"middle\"") && !t.contains("rotate"))
+            .filter_map(|t| t.split_once('>')?.1.split_once("</text>"))
+            .map(|(content, _)| content.trim().to_string())
+            .filter(|c| c.parse::<f64>().is_ok())
+            .collect()
+    }
+
+    #[test]
+    fn steps_and_size_caps_get_whole_ticks_and_a_continuous_parameter_keeps_its_own() {
+        // Steps 0 to 2: not 0.0, 0.2, ... 2.0.
+        let d = with_steps(run(&[vec![vec![0.2, 0.3]]]));
+        assert_eq!(x_tick_labels(&d, ChartKind::TimeSeries), ["0", "1", "2"]);
+        // Size caps 2 and 3: not 2.0, 2.2, ... 3.0.
+        let rate = "participation_rate";
+        let caps = summarised(
+            &["levers.group_size_cap"],
+            vec![
+                summary_row("baseline", &["2"], rate, 0.1),
+                summary_row("baseline", &["3"], rate, 0.2),
+            ],
+        );
+        assert_eq!(x_tick_labels(&caps, ChartKind::Response), ["2", "3"]);
+        // Outreach is a share: its ticks fall between 0.2 and 0.3.
+        let outreach = summarised(
+            &["levers.outreach"],
+            vec![
+                summary_row("baseline", &["0.2"], rate, 0.1),
+                summary_row("baseline", &["0.3"], rate, 0.2),
+            ],
+        );
+        let labels = x_tick_labels(&outreach, ChartKind::Response);
+        assert!(labels.contains(&"0.24".to_string()), "{labels:?}");
     }
 
     #[test]

@@ -1127,7 +1127,8 @@ fn survival_by_size_chart(analysis: &Analysis, charts_dir: &Path) -> Result<Char
         "group size (members, the cap on recruitment)",
         "share of groups still going (0–1)",
         charts_dir.join("teach_survival_by_size"),
-    );
+    )
+    .with_whole_x();
     response_curve(&series, &style)?;
     Ok(chart(
         style,
@@ -1156,7 +1157,8 @@ fn survival_curves_chart(
         "months since the group started",
         "share of groups still active",
         charts_dir.join(format!("teach_survival_curves_{}", r.variant)),
-    );
+    )
+    .with_whole_x();
     survival_count_curves(&classes, &style)?;
     Ok(chart(
         style,
@@ -1196,7 +1198,8 @@ fn participation_chart(
         "time (months)",
         "citizens in a group (%)",
         charts_dir.join(format!("teach_participation_{}", r.variant)),
-    );
+    )
+    .with_whole_x();
     time_series(&series, &style)?;
     Ok(chart(
         style,

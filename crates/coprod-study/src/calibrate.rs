@@ -642,6 +642,7 @@ fn chart(out: &Path, rows: &[PredictiveRow], axis: ChartAxis) -> Result<()> {
             width: 900,
             height: 560,
             output_stem: out.join(format!("predictive-{metric}")),
+            whole_x: true,
         };
         time_series(&[observed, model], &style)?;
     }
