@@ -385,6 +385,60 @@ fn a_folder_without_a_calibration_is_not_offered_resume() {
     assert_eq!(left.len(), 1);
 }
 
+/// A calibration into a folder the user may not write is refused at once, before any
+/// generation runs, with what to do: a new one (whole or a shard) with `coprod run`'s hint,
+/// `--resume` of a calibration the user may not write with how to resume it; nothing is
+/// left behind. Skipped for a user whom the permissions do not stop (root).
+#[test]
+fn a_folder_that_may_not_be_written_is_refused_before_any_generation() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &[])
+        .assert()
+        .success();
+    let (ro, cal) = (sandbox.path().join("ro"), sandbox.path().join("cal"));
+    fs::create_dir(&ro).unwrap();
+    let mode =
+        |dir: &Path, m: u32| fs::set_permissions(dir, fs::Permissions::from_mode(m)).unwrap();
+    mode(&ro, 0o555);
+    if fs::write(ro.join("probe"), "").is_ok() {
+        mode(&ro, 0o755);
+        eprintln!(
+            "SKIPPED a_folder_that_may_not_be_written_is_refused_before_any_generation: this \
+             user may write into a read-only folder (root)"
+        );
+        return;
+    }
+    for extra in [&[][..], &["--shard", "0/2"]] {
+        calibrate_into(&sandbox, (&scenario, &targets), "ro/c", extra)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "error: cannot create ro/c: Permission denied (os error 13)\n\nhint: choose a \
+                 directory you can write to with --out DIR\n",
+            );
+    }
+    assert_eq!(fs::read_dir(&ro).unwrap().count(), 0);
+    let before = crate::util::files_below(&cal);
+    mode(&cal.join("checkpoints"), 0o555);
+    mode(&cal, 0o555);
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &["--resume"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "error: cannot write in cal: Permission denied (os error 13)\n\nhint: `--resume` \
+             writes inside the calibration, and cal is not writable for you: make it and the \
+             files in it writable, or copy it to a folder you can write to (`cp -r cal COPY`) \
+             and resume the copy with --out COPY --resume\n",
+        );
+    mode(&cal, 0o755);
+    mode(&cal.join("checkpoints"), 0o755);
+    assert_eq!(crate::util::files_below(&cal), before);
+}
+
 /// A standard error so small, or an observed value so large, that the squared
 /// standardised difference overflows is refused by the targets reader, before the output
 /// directory exists, both by a whole run and by a shard: no simulation could have had a

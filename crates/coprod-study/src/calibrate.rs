@@ -21,7 +21,7 @@ use coprod_report::number;
 use crate::estimate::counted;
 use coprod_plot::{ChartStyle, Series, time_series};
 
-use crate::error::{Context, Result, bail};
+use crate::error::{Context, Result, StudyError, bail, invalid};
 use crate::progress::{Note, Progress};
 use crate::run::Study;
 use crate::shard_arg::ShardArg;
@@ -416,14 +416,61 @@ pub(crate) fn prepare(out: &Path, resume: bool, given: bool) -> Result<()> {
                 crate::run::another_out(given)
             );
         }
+        // Named as given: `checkpoints` is ours, not the user's.
         std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+            .with_context(|| format!("cannot create {}", out.display()))
+            .map_err(with_out_hint)?;
         return Ok(());
     }
     if !dir.is_dir() {
         bail!("there is no calibration to resume in {}", out.display());
     }
+    // Each generation ends by writing its checkpoint: a calibration the user may not write
+    // (another user's) is refused now, not after a generation's work.
+    for folder in [out, dir.as_path()] {
+        probe_write(folder).map_err(|e| not_writable(e, folder, out))?;
+    }
     Ok(())
+}
+
+/// Makes and removes a file in `dir`: whether this process may write there.
+fn probe_write(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".coprod-probe.{}", std::process::id()));
+    std::fs::write(&probe, "")?;
+    std::fs::remove_file(&probe)
+}
+
+/// A failed [`probe_write`] of `folder` in the calibration `out`, with what to do when the
+/// file system refused it: `--resume` must write in `out`, so no other `--out` will do.
+fn not_writable(err: std::io::Error, folder: &Path, out: &Path) -> StudyError {
+    let denied = err.kind() == std::io::ErrorKind::PermissionDenied;
+    let err = Err::<(), _>(err)
+        .with_context(|| format!("cannot write in {}", folder.display()))
+        .unwrap_err();
+    if !denied {
+        return err;
+    }
+    let shown = out.display().to_string();
+    invalid!(
+        "{}\n\nhint: `--resume` writes inside the calibration, and {shown} is not writable \
+         for you: make it and the files in it writable, or copy it to a folder you can \
+         write to (`{}`) and resume the copy with --out COPY --resume",
+        crate::error::chain(&err),
+        crate::resume::command_line(&["cp".into(), "-r".into(), shown.clone(), "COPY".into()])
+    )
+}
+
+/// `err` with `coprod run`'s hint when the file system refused to let the calibration's
+/// folder be made (a read-only folder, or another user's): refused at once, before any
+/// generation runs.
+pub(crate) fn with_out_hint(err: StudyError) -> StudyError {
+    if !err.write_denied() {
+        return err;
+    }
+    invalid!(
+        "{}\n\nhint: choose a directory you can write to with --out DIR",
+        crate::error::chain(&err)
+    )
 }
 
 /// The checkpoints of `out`, in order.
@@ -733,6 +780,52 @@ mod tests {
         assert!(
             default.ends_with("hint: use --resume to continue it, or --out DIR to write elsewhere"),
             "{default}"
+        );
+    }
+
+    /// A folder the file system refuses to let be made or written (a read-only folder, or
+    /// another user's) gets what to do: for a new calibration another `--out`; for
+    /// `--resume`, which must write inside the calibration, to make it writable or resume a
+    /// copy. Any other failure is left as it is. (The refusal itself is tested as a user
+    /// whom permissions stop, in tests/calibrate.rs.)
+    #[test]
+    fn a_folder_that_may_not_be_written_gets_what_to_do() {
+        use crate::error::{Context, chain};
+        use std::io::{Error, ErrorKind};
+        use std::path::Path;
+        let made = |kind: ErrorKind| {
+            Err::<(), _>(Error::new(kind, "refused"))
+                .context("cannot create ro/c")
+                .unwrap_err()
+        };
+        assert_eq!(
+            chain(&super::with_out_hint(made(ErrorKind::PermissionDenied))),
+            "cannot create ro/c: refused\n\nhint: choose a directory you can write to with \
+             --out DIR"
+        );
+        assert_eq!(
+            chain(&super::with_out_hint(made(ErrorKind::StorageFull))),
+            "cannot create ro/c: refused"
+        );
+        let out = Path::new("ro/c");
+        let resumed = |kind: ErrorKind| {
+            let folder = out.join("checkpoints");
+            chain(&super::not_writable(
+                Error::new(kind, "refused"),
+                &folder,
+                out,
+            ))
+        };
+        assert_eq!(
+            resumed(ErrorKind::PermissionDenied),
+            "cannot write in ro/c/checkpoints: refused\n\nhint: `--resume` writes inside the \
+             calibration, and ro/c is not writable for you: make it and the files in it \
+             writable, or copy it to a folder you can write to (`cp -r ro/c COPY`) and resume \
+             the copy with --out COPY --resume"
+        );
+        assert_eq!(
+            resumed(ErrorKind::StorageFull),
+            "cannot write in ro/c/checkpoints: refused"
         );
     }
 

@@ -26,7 +26,7 @@ use coprod_output::write_json_file;
 
 use crate::calibrate::{
     CalibrateOptions, Calibration, Setup, describe_generation, finish, guard_or_record, prepare,
-    read_checkpoints, reproduce, write_checkpoints,
+    read_checkpoints, reproduce, with_out_hint, write_checkpoints,
 };
 use crate::error::{Context, Result, bail, invalid};
 use crate::estimate::counted;
@@ -525,7 +525,8 @@ pub fn calibrate_shard(
     let out = setup.out.clone();
     progress.on_interrupt(&shard_interrupted(options, &setup, (shard, shards)));
     std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
-        .with_context(|| format!("cannot create {}", out.display()))?;
+        .with_context(|| format!("cannot create {}", out.display()))
+        .map_err(with_out_hint)?;
     guard_or_record(&setup, (&options.targets, "add a shard to"), |p, v| {
         Ok(coprod_output::write_json_file(p, v)?)
     })?;
