@@ -439,6 +439,46 @@ fn a_folder_that_may_not_be_written_is_refused_before_any_generation() {
     assert_eq!(crate::util::files_below(&cal), before);
 }
 
+/// `coprod slurm --targets` names the output folder and the job folder beside it as typed
+/// (or as the default, relative to where it was run), as every other message does, not by
+/// the absolute paths the script holds.
+#[test]
+fn slurm_of_a_calibration_names_its_folders_as_typed() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    let slurm = |out: &[&str]| {
+        let args = [
+            "slurm",
+            "tiny.toml",
+            "--targets",
+            "targets.csv",
+            "--array",
+            "2",
+        ];
+        sandbox.cmd(&[&args[..], out].concat())
+    };
+    let refused = |out: &[&str], message: &str| {
+        slurm(out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with(format!("error: {message}\n")));
+    };
+    fs::create_dir(sandbox.path().join("cal")).unwrap();
+    refused(&["--out", "cal"], "output directory cal already exists");
+    let default = sandbox.path().join("outputs/tiny-calibration-calibration");
+    fs::create_dir_all(&default).unwrap();
+    refused(
+        &[],
+        "output directory outputs/tiny-calibration-calibration already exists",
+    );
+    fs::write(sandbox.path().join("new.slurm"), "").unwrap();
+    refused(
+        &["--out", "new"],
+        "new.slurm is in the way of the job folder (the script, logs and shards): it is not a \
+         folder",
+    );
+}
+
 /// A standard error so small, or an observed value so large, that the squared
 /// standardised difference overflows is refused by the targets reader, before the output
 /// directory exists, both by a whole run and by a shard: no simulation could have had a

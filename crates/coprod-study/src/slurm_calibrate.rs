@@ -14,7 +14,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::error::{Result, bail};
+use crate::error::{Result, StudyError, bail};
 use crate::run::Study;
 use crate::slurm::{
     SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q, script_settings,
@@ -66,25 +66,28 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
     let read = cwd.join(targets);
     crate::calibrate::read_scenario_targets(&scenario, &read)
         .map_err(|e| e.named_as(&read, targets))?;
-    let out = match &args.out {
-        Some(dir) => cwd.join(dir),
-        None => cwd
-            .join(crate::run::OUTPUTS)
-            .join(format!("{}-calibration", scenario.name)),
+    let shown = match &args.out {
+        Some(dir) => dir.clone(),
+        None => Path::new(crate::run::OUTPUTS).join(format!("{}-calibration", scenario.name)),
     };
-    crate::run::refuse_file_as_out(&out, args.out.is_some())?;
+    // The script needs the absolute path; messages name it (and the job folder beside it)
+    // as typed, as every other command does.
+    let out = cwd.join(&shown);
+    let named = |e: StudyError| e.named_as(&out, &shown);
+    crate::run::refuse_file_as_out(&out, args.out.is_some()).map_err(named)?;
     if out.exists() {
         bail!(
             "output directory {} already exists\n\nhint: write elsewhere with {}; a \
              calibration this script started continues when you submit it again (sbatch \
              SCRIPT run)",
-            out.display(),
+            shown.display(),
             crate::run::another_out(args.out.is_some())
         );
     }
-    let (job_dir, script) = job_files((&out, args.out.as_deref()), &scenario.name, args.force)?;
+    let (job_dir, script) =
+        job_files((&out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
     let text = script_text(args, &scenario.name, targets, &out, &job_dir, &script);
-    write_job_folder(&job_dir, &script, &text, &["logs"], args.force)?;
+    write_job_folder(&job_dir, &script, &text, &["logs"], args.force).map_err(named)?;
     Ok(SlurmScript {
         script,
         runs: 0,
