@@ -479,6 +479,38 @@ fn slurm_of_a_calibration_names_its_folders_as_typed() {
     );
 }
 
+/// manifest.json's `wall_seconds` is the invocation's wall time, the posterior predictive
+/// and the writing of the results included (docs/calibration.md): at least the time from
+/// calibration.json, written before the first generation, to the last result file. It was
+/// once taken before the predictive, which leaves out most of the time here (a chart
+/// for each of many metrics).
+#[test]
+fn wall_seconds_include_the_predictive_and_the_results() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = many_charts(&sandbox);
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &[])
+        .assert()
+        .success();
+    let dir = sandbox.path().join("cal");
+    let written = |name: &Path| fs::metadata(dir.join(name)).unwrap().modified().unwrap();
+    let start = written(Path::new("calibration.json"));
+    let last = crate::util::files_below(&dir)
+        .iter()
+        .filter(|f| !f.ends_with("manifest.json"))
+        .map(|f| written(f))
+        .max()
+        .unwrap();
+    let span = last.duration_since(start).unwrap().as_secs_f64();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    let wall = manifest["wall_seconds"].as_f64().unwrap();
+    // File times come from the kernel's coarse clock: a few ticks of slack.
+    assert!(
+        wall + 0.02 >= span,
+        "wall_seconds {wall} is less than the {span} s from calibration.json to the last result"
+    );
+}
+
 /// A standard error so small, or an observed value so large, that the squared
 /// standardised difference overflows is refused by the targets reader, before the output
 /// directory exists, both by a whole run and by a shard: no simulation could have had a

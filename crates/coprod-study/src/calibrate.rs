@@ -281,13 +281,15 @@ fn acceptance_short(rate: f64) -> String {
     }
 }
 
-/// The posterior predictive, the tables, the chart and the manifest of a finished run.
+/// The posterior predictive, the tables, the chart and the manifest of a finished run;
+/// `run` holds how it ran, and its `clock.0` key is set to the seconds since `clock.1`
+/// when the manifest is written, so that they include the predictive and the writing.
 pub(crate) fn finish(
     setup: &Setup,
     generations: &[Generation],
     (pool, progress): (&rayon::ThreadPool, &dyn Progress),
     command: String,
-    run: serde_json::Value,
+    (run, clock): (serde_json::Value, (&str, std::time::Instant)),
 ) -> Result<Calibration> {
     let (out, settings) = (&setup.out, &setup.settings);
     let last = coprod_calibrate::posterior(generations).context("no generation was run")?;
@@ -331,6 +333,7 @@ pub(crate) fn finish(
         write_outputs(new.path(), &setup.names, generations, &rows, axis)
             .map_err(|e| e.at_final_paths(out))?;
         new.commit()?;
+        manifest[clock.0] = serde_json::json!(clock.1.elapsed().as_secs_f64());
         // Last, after the other results are in place: its presence says the calibration is
         // written (the SLURM script loops until it is there).
         write_json_file(&out.join("manifest.json"), &manifest)?;

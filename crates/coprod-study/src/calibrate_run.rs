@@ -350,8 +350,9 @@ fn run_whole(
         )
     })?;
     progress.on_interrupt(&interrupted_in_results(args, setup, generations.len()));
+    // `wall_seconds` is set when the manifest is written, the results made.
     let run = serde_json::json!({
-        "wall_seconds": clock.elapsed().as_secs_f64(),
+        "wall_seconds": null,
         "threads": threads,
         "resumed_at_generation": resumed_at,
     });
@@ -360,7 +361,7 @@ fn run_whole(
         &generations,
         (&pool, progress),
         reproduce(args, setup.seed),
-        run,
+        (run, ("wall_seconds", clock)),
     )
 }
 
@@ -701,13 +702,21 @@ pub fn merge_calibration(
     let pool = Setup::pool(threads)?;
     let run = serde_json::json!({
         "sharded": { "rounds": rounds, "proposals": proposals, "simulations": simulations },
-        "merge_wall_seconds": clock.elapsed().as_secs_f64(),
+        // Set when the manifest is written, the results made.
+        "merge_wall_seconds": null,
         "threads": threads,
     });
     let command = reproduce(&options, setup.seed);
     progress.on_interrupt(&merge_interrupted(dir));
-    let calibration = finish(&setup, &state.generations, (&pool, progress), command, run)
-        .map_err(|e| merge_again(e, dir))?;
+    let timed = (run, ("merge_wall_seconds", clock));
+    let calibration = finish(
+        &setup,
+        &state.generations,
+        (&pool, progress),
+        command,
+        timed,
+    )
+    .map_err(|e| merge_again(e, dir))?;
     Ok(MergedCalibration::Finished {
         new_generations,
         calibration,
