@@ -479,6 +479,29 @@ fn slurm_of_a_calibration_names_its_folders_as_typed() {
     );
 }
 
+/// The temporary file of a checkpoint whose writing Ctrl-C cut short
+/// (`.gen-NNN.json.<pid>.tmp`, of a process that is gone) is removed by `--resume`, which
+/// ignores it; before, nothing removed it. A file of coprod's of another kind stays.
+#[test]
+fn resume_removes_a_checkpoint_cut_short() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &[])
+        .assert()
+        .success();
+    let checkpoints = sandbox.path().join("cal/checkpoints");
+    // No process has this id: Linux's largest is one less.
+    let cut_short = checkpoints.join(".gen-001.json.4194304.tmp");
+    let other = checkpoints.join(".notes.4194304.tmp");
+    fs::write(&cut_short, "{\"index\": 1, \"tolera").unwrap();
+    fs::write(&other, "mine").unwrap();
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &["--resume"])
+        .assert()
+        .success();
+    assert!(!cut_short.exists());
+    assert!(other.exists());
+}
+
 /// manifest.json's `wall_seconds` is the invocation's wall time, the posterior predictive
 /// and the writing of the results included (docs/calibration.md): at least the time from
 /// calibration.json, written before the first generation, to the last result file. It was

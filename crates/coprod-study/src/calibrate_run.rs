@@ -684,6 +684,7 @@ pub fn merge_calibration(
             dir.display()
         )
     })?;
+    crate::calibrate::remove_abandoned_checkpoints(dir);
     let state = load_state(&setup)?;
     let made = &state.generations[state.checkpointed..];
     for g in made {
