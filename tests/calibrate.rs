@@ -534,6 +534,47 @@ fn wall_seconds_include_the_predictive_and_the_results() {
     );
 }
 
+/// The command says which rule stopped the calibration, and manifest.json's `stopped_by`
+/// names it; both agree with diagnostics.csv's last generation.
+#[test]
+fn the_rule_that_stopped_the_calibration_is_said_and_recorded() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    let output = calibrate_into(&sandbox, (&scenario, &targets), "cal", &[])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let dir = sandbox.path().join("cal");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
+    let (header, rows) = crate::util::csv(&dir.join("diagnostics.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let last = rows.last().unwrap();
+    let rate: f64 = last[col("acceptance_rate")].parse().unwrap();
+    let (rule, said) = if last[col("complete")] == "false" {
+        (
+            "proposal_cap",
+            "could not accept 20 particles within the cap of",
+        )
+    } else if rate < 0.02 {
+        ("min_acceptance", "fell below min_acceptance 0.02")
+    } else {
+        assert_eq!(rows.len(), 3);
+        (
+            "generations",
+            "the limit of the [calibration] table (generations = 3)",
+        )
+    };
+    assert_eq!(manifest["stopped_by"], rule);
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("stopped after {} generation", rows.len()))
+            && first.contains(said),
+        "{stdout}"
+    );
+}
+
 /// A standard error so small, or an observed value so large, that the squared
 /// standardised difference overflows is refused by the targets reader, before the output
 /// directory exists, both by a whole run and by a shard: no simulation could have had a

@@ -31,8 +31,8 @@ mod random;
 pub use model::{ModelSimulator, distance, unreported_metric};
 pub use predictive::{MetricFit, PredictiveRow, predictive, rmse_by_metric};
 pub use smc::{
-    Accepted, Generation, Proposed, Proposer, Settings, Tally, finished, posterior, proposal_cap,
-    run,
+    Accepted, Generation, Proposed, Proposer, Settings, Stop, Tally, finished, posterior,
+    proposal_cap, run, stop_rule,
 };
 
 /// Why a calibration cannot run.

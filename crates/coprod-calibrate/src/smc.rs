@@ -175,12 +175,35 @@ impl Tally {
 /// Whether a run with these generations has stopped (generation cap, a complete
 /// generation below the acceptance floor, or an incomplete generation).
 pub fn finished(settings: &Settings, generations: &[Generation]) -> bool {
-    if generations.len() as u32 >= settings.generations {
-        return true;
+    stop_rule(settings, generations).is_some()
+}
+
+/// The rule that stopped a calibration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The last generation could not accept its particles within [`proposal_cap`].
+    ProposalCap,
+    /// The last generation's acceptance rate fell below `min_acceptance`.
+    MinAcceptance,
+    /// `generations` generations were run.
+    Generations,
+}
+
+/// Which rule has stopped a run with these generations, if one has; when more than one
+/// holds, the one about the last generation (an incomplete one first): it says why the
+/// sampler could not usefully go on, where the generation cap would only say that it was
+/// not let.
+pub fn stop_rule(settings: &Settings, generations: &[Generation]) -> Option<Stop> {
+    let last = generations.last();
+    if last.is_some_and(|g| !g.complete) {
+        Some(Stop::ProposalCap)
+    } else if last.is_some_and(|g| g.acceptance_rate < settings.min_acceptance) {
+        Some(Stop::MinAcceptance)
+    } else if generations.len() as u32 >= settings.generations {
+        Some(Stop::Generations)
+    } else {
+        None
     }
-    generations
-        .last()
-        .is_some_and(|last| last.acceptance_rate < settings.min_acceptance || !last.complete)
 }
 
 /// Most proposals a generation makes: `ceil(1/min_acceptance) + 1` batches of
@@ -902,6 +925,16 @@ mod tests {
         assert!(finished(&settings, &[g(0.09, true)]), "below the floor");
         assert!(finished(&settings, &[g(0.5, false)]), "incomplete");
         assert!(finished(&settings, &[g(0.5, true), g(0.5, true)]), "cap");
+        // Which rule: the one about the last generation when several hold.
+        let rule = |gens: &[Generation]| stop_rule(&settings, gens);
+        assert_eq!(rule(&[g(0.5, true)]), None);
+        assert_eq!(rule(&[g(0.09, true)]), Some(Stop::MinAcceptance));
+        assert_eq!(rule(&[g(0.09, false)]), Some(Stop::ProposalCap));
+        assert_eq!(rule(&[g(0.5, true), g(0.5, true)]), Some(Stop::Generations));
+        assert_eq!(
+            rule(&[g(0.5, true), g(0.09, true)]),
+            Some(Stop::MinAcceptance)
+        );
     }
 
     /// ceil(1 / min_acceptance) + 1 batches: ceil(1 / 0.3) = 4, so 5 x 20; ceil(1 / 0.01)

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use coprod_calibrate::smc::weighted_mean_sd;
 use coprod_calibrate::{
-    CalibrateError, Generation, MetricFit, ModelSimulator, PredictiveRow, Settings, distance,
+    CalibrateError, Generation, MetricFit, ModelSimulator, PredictiveRow, Settings, Stop, distance,
     predictive, rmse_by_metric,
 };
 use coprod_core::METRICS;
@@ -61,6 +61,8 @@ pub struct Calibration {
     pub targets: usize,
     /// The output directory.
     pub dir: PathBuf,
+    /// Which stopping rule stopped it, with the numbers that met it.
+    pub stopped: String,
 }
 
 /// The fit of the predictive means to the targets of one metric, with the metric's unit.
@@ -99,6 +101,7 @@ impl MetricRmse {
 
 impl fmt::Display for Calibration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.stopped)?;
         for (name, m, sd) in &self.posterior {
             // Four decimals, as the pages write numbers: a small value never reads as 0.
             let (m, sd) = (number(*m, 4), number(*sd, 4));
@@ -293,6 +296,7 @@ pub(crate) fn finish(
 ) -> Result<Calibration> {
     let (out, settings) = (&setup.out, &setup.settings);
     let last = coprod_calibrate::posterior(generations).context("no generation was run")?;
+    let stop = describe_stop(settings, generations);
     let rows = pool.install(|| {
         predictive(last, &setup.targets, setup.seed, |theta, s| {
             setup.simulator.summaries(theta, s)
@@ -314,6 +318,7 @@ pub(crate) fn finish(
         "quantile": settings.quantile,
         "min_acceptance": settings.min_acceptance,
         "coverage": rows.iter().filter(|r| r.covered()).count() as f64 / rows.len() as f64,
+        "stopped_by": stop.as_ref().map(|(key, _)| *key),
         "coprod_version": env!("CARGO_PKG_VERSION"),
     });
     let fits = MetricRmse::of(&rows, lab);
@@ -358,6 +363,52 @@ pub(crate) fn finish(
         covered: rows.iter().filter(|r| r.covered()).count(),
         targets: rows.len(),
         dir: out.clone(),
+        stopped: stop.map_or_else(String::new, |(_, text)| text),
+    })
+}
+
+/// The rule that stopped the calibration, as manifest.json's `stopped_by` names it and as
+/// the command says it; `None` only for results written before it stopped, which no
+/// command does.
+fn describe_stop(
+    settings: &Settings,
+    generations: &[Generation],
+) -> Option<(&'static str, String)> {
+    let rule = coprod_calibrate::stop_rule(settings, generations)?;
+    let (last, after) = (
+        generations.last()?,
+        format!("stopped after {}", counted(generations.len(), "generation")),
+    );
+    Some(match rule {
+        Stop::Generations => (
+            "generations",
+            format!(
+                "{after}: the limit of the [calibration] table (generations = {})",
+                settings.generations
+            ),
+        ),
+        Stop::MinAcceptance => (
+            "min_acceptance",
+            format!(
+                "{after}: the acceptance rate of generation {}, {}, fell below min_acceptance \
+                 {}",
+                last.index,
+                acceptance_short(last.acceptance_rate),
+                settings.min_acceptance
+            ),
+        ),
+        Stop::ProposalCap => (
+            "proposal_cap",
+            format!(
+                "{after}: generation {} could not accept {} within the cap of {} proposals \
+                 (set by min_acceptance {}), so the posterior is generation {}",
+                last.index,
+                counted(settings.particles, "particle"),
+                coprod_calibrate::proposal_cap(settings),
+                settings.min_acceptance,
+                last.index.saturating_sub(1)
+            ),
+        ),
     })
 }
 
@@ -895,11 +946,12 @@ mod tests {
             covered: 1,
             targets: 2,
             dir: "fit".into(),
+            stopped: "stopped after 3 generations: x".into(),
         };
         assert_eq!(
             c.to_string(),
-            "lab.altruism: posterior mean 3.1e-5, sd 0.5000\nRMSE of predictive means 4.0e-5; \
-             1/2 targets inside the 95% predictive interval"
+            "stopped after 3 generations: x\nlab.altruism: posterior mean 3.1e-5, sd 0.5000\n\
+             RMSE of predictive means 4.0e-5; 1/2 targets inside the 95% predictive interval"
         );
     }
 
@@ -924,6 +976,63 @@ mod tests {
             super::describe_generation(&g),
             "generation 10: tolerance 0.9, acceptance 3.37e-4, incomplete (too few particles \
              accepted within the cap on proposals): the posterior is generation 9"
+        );
+    }
+
+    /// The rule that stopped a calibration is named, in words and as manifest.json's key,
+    /// with the numbers that met it.
+    #[test]
+    fn the_rule_that_stopped_a_calibration_is_named() {
+        let settings = coprod_calibrate::Settings {
+            particles: 500,
+            generations: 20,
+            quantile: 0.5,
+            min_acceptance: 0.0005,
+            seed: 1,
+        };
+        let g = |index: u32, acceptance_rate: f64, complete: bool| coprod_calibrate::Generation {
+            index,
+            tolerance: 1.0,
+            acceptance_rate,
+            proposals: 1_000,
+            simulations: 100,
+            ess: 200.0,
+            particles: vec![],
+            weights: vec![],
+            distances: vec![],
+            seeds: vec![],
+            complete,
+        };
+        let stop = |gens: &[coprod_calibrate::Generation]| super::describe_stop(&settings, gens);
+        assert_eq!(stop(&[g(0, 1.0, true)]), None);
+        assert_eq!(
+            stop(&[g(0, 1.0, true), g(1, 0.000_31, true)]),
+            Some((
+                "min_acceptance",
+                "stopped after 2 generations: the acceptance rate of generation 1, 3.10e-4, \
+                 fell below min_acceptance 0.0005"
+                    .to_string()
+            ))
+        );
+        assert_eq!(
+            stop(&[g(0, 1.0, true), g(1, 0.000_31, false)]),
+            Some((
+                "proposal_cap",
+                "stopped after 2 generations: generation 1 could not accept 500 particles \
+                 within the cap of 1000500 proposals (set by min_acceptance 0.0005), so the \
+                 posterior is generation 0"
+                    .to_string()
+            ))
+        );
+        let all: Vec<_> = (0..20).map(|i| g(i, 0.5, true)).collect();
+        assert_eq!(
+            stop(&all),
+            Some((
+                "generations",
+                "stopped after 20 generations: the limit of the [calibration] table \
+                 (generations = 20)"
+                    .to_string()
+            ))
         );
     }
 
