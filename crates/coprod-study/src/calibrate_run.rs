@@ -426,15 +426,19 @@ fn command_in_folder(args: &CalibrateOptions, setup: &Setup) -> String {
     reproduce(&with_out, setup.seed)
 }
 
-/// A merge stopped by a failed write (a full disk): the rounds are all still there, and
-/// what it wrote is whole, so the same merge finishes it.
+/// A merge stopped by a failed write (a full disk, a folder the user may not write): the
+/// rounds are all still there, and what it wrote is whole, so the same merge finishes it.
 fn merge_again(err: crate::error::StudyError, dir: &Path) -> crate::error::StudyError {
     if !err.is_io() {
         return err;
     }
+    let fix = if err.write_denied() {
+        format!("make {} and the files in it writable", dir.display())
+    } else {
+        "fix the problem (for example free some disk space)".to_string()
+    };
     invalid!(
-        "{err}\n\nhint: fix the problem (for example free some disk space), then merge \
-         again with:\n  {}",
+        "{err}\n\nhint: {fix}, then merge again with:\n  {}",
         merge_command(dir)
     )
 }
@@ -754,6 +758,35 @@ fn count_rounds(dir: &Path) -> Result<(u64, u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A merge refused a write is told to make the folder writable; one stopped by another
+    /// failed write (a full disk) to fix it; both to merge again.
+    #[test]
+    fn a_stopped_merge_says_what_to_fix_and_how_to_go_on() {
+        let io = |kind: std::io::ErrorKind| {
+            crate::error::StudyError::from(coprod_output::OutputError::Io {
+                path: PathBuf::from("cal/posterior.csv"),
+                source: std::io::Error::from(kind),
+            })
+        };
+        let dir = Path::new("cal");
+        let denied = merge_again(io(std::io::ErrorKind::PermissionDenied), dir).to_string();
+        assert!(
+            denied.contains(
+                "hint: make cal and the files in it writable, then merge again \
+                             with:\n  coprod merge cal"
+            ),
+            "{denied}"
+        );
+        let full = merge_again(io(std::io::ErrorKind::StorageFull), dir).to_string();
+        assert!(
+            full.contains(
+                "hint: fix the problem (for example free some disk space), then \
+                           merge again with:\n  coprod merge cal"
+            ),
+            "{full}"
+        );
+    }
 
     /// What creating a path creates: its outermost missing ancestor, relative paths
     /// included (never the empty path of the working directory); nothing for a path that
