@@ -34,7 +34,7 @@ impl Served {
             .arg(sb.path().join("outputs"))
             .current_dir(sb.path())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log_file(sb))
             .spawn()
             .expect("coprod serve starts");
         let mut line = String::new();
@@ -54,6 +54,11 @@ impl Served {
             base: base.to_string(),
             key: key.to_string(),
         }
+    }
+
+    /// What the server has logged on stderr so far (every server of the sandbox).
+    pub(crate) fn log(&self, sb: &Sandbox) -> String {
+        std::fs::read_to_string(sb.path().join("serve.log")).unwrap_or_default()
     }
 
     pub(crate) fn port(&self) -> u16 {
@@ -86,6 +91,15 @@ impl Served {
         let v: Value = serde_json::from_str(&body).unwrap();
         v["code"].as_str().unwrap().to_string()
     }
+}
+
+/// The servers' stderr: appended to, as a server restarted in the same sandbox logs too.
+fn log_file(sb: &Sandbox) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(sb.path().join("serve.log"))
+        .unwrap()
 }
 
 impl Drop for Served {
@@ -1367,6 +1381,64 @@ fn an_unknown_address_or_method_gets_a_message() {
         body.contains("/api/games/ABCD/end does not take GET"),
         "{body}"
     );
+}
+
+/// A request the server cannot read (a socket's address opened as a page, a key given
+/// twice, a game code that is not text) is refused as every other: a JSON error that says
+/// what is wrong, and a line in the teacher's log. They were axum's plain text, unlogged.
+#[test]
+fn an_unreadable_request_gets_a_message_and_a_log_line() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    let key = &served.key;
+    let cases = [
+        (
+            format!("/ws/explore?key={key}"),
+            400,
+            "/ws/explore is a WebSocket",
+        ),
+        (format!("/ws/play/{code}"), 400, "is a WebSocket"),
+        (
+            format!("/ws/teacher/{code}?key={key}"),
+            400,
+            "is a WebSocket",
+        ),
+        (
+            format!("/api/games?key={key}&key=x"),
+            400,
+            "duplicate field `key`",
+        ),
+        (
+            format!("/api/games/{code}?key={key}&key={key}"),
+            400,
+            "duplicate field `key`",
+        ),
+        (
+            format!("/explore?key={key}&key=x"),
+            400,
+            "duplicate field `key`",
+        ),
+        (
+            format!("/api/games/%FF?key={key}"),
+            400,
+            "Invalid UTF-8 in `code`",
+        ),
+    ];
+    for (path, want_status, want) in cases {
+        let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
+        assert_eq!(status, want_status, "{path}: {body}");
+        let error: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{path}: {body}"));
+        assert_eq!(error["type"], "error", "{path}: {body}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains(want), "{path}: {message}");
+        // Logged as the server's other refusals are: status, then the message.
+        let logged = format!("coprod serve: {status}: {message}\n");
+        assert!(
+            served.log(&sb).contains(&logged),
+            "{path}: not logged: {logged}"
+        );
+    }
 }
 
 /// The icon every browser asks for with every page (each student's phone too) is answered

@@ -34,6 +34,74 @@ pub(crate) struct Key {
     key: Option<String>,
 }
 
+// Axum's own refusals of a request its extractors cannot read are plain text and are not
+// logged; these extractors refuse as the rest of the server does, in JSON and in the log.
+
+impl<S: Send + Sync> FromRequestParts<S> for Key {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Key, Response> {
+        match Query::<Key>::from_request_parts(parts, state).await {
+            Ok(Query(key)) => Ok(key),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                let reason = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                Err(refused(
+                    rejection.status(),
+                    &format!(
+                        "malformed address: {reason}; open the address `coprod serve` printed"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// The game code in the URL's `{code}`.
+struct Code(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Code {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Code, Response> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(code)) => Ok(Code(code)),
+            Err(rejection) => Err(refused(
+                rejection.status(),
+                &format!(
+                    "malformed address {}: {}",
+                    parts.uri.path(),
+                    rejection.body_text()
+                ),
+            )),
+        }
+    }
+}
+
+/// A WebSocket upgrade: what the pages' scripts ask for at `/ws/...`. The same address
+/// typed into a browser has no upgrade headers.
+struct Upgrade(WebSocketUpgrade);
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Upgrade, Response> {
+        match WebSocketUpgrade::from_request_parts(parts, state).await {
+            Ok(upgrade) => Ok(Upgrade(upgrade)),
+            Err(rejection) => Err(refused(
+                rejection.status(),
+                &format!(
+                    "{} is a WebSocket that the classroom's pages open, not a page: {}",
+                    parts.uri.path(),
+                    rejection.body_text()
+                ),
+            )),
+        }
+    }
+}
+
 /// The teachers' pages, each behind the key.
 const TEACHER_PAGES: [(&str, &str); 4] = [
     ("/", HOME),
@@ -48,7 +116,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     for (path, html) in TEACHER_PAGES {
         router = router.route(
             path,
-            get(move |s: State<Arc<App>>, k: Query<Key>| teacher_page(s, k, html)),
+            get(move |s: State<Arc<App>>, k: Key| teacher_page(s, k, html)),
         );
     }
     router
@@ -162,12 +230,8 @@ impl FromRequestParts<Arc<App>> for TeachersGame {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
-        let Path(code) = Path::<String>::from_request_parts(parts, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let Query(key) = Query::<Key>::from_request_parts(parts, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let Code(code) = Code::from_request_parts(parts, app).await?;
+        let key = Key::from_request_parts(parts, app).await?;
         teachers_game(app, &key, &code)
             .map(TeachersGame)
             .map_err(|refusal| *refusal)
@@ -181,11 +245,7 @@ fn forbidden() -> Response {
     )
 }
 
-async fn teacher_page(
-    State(app): State<Arc<App>>,
-    Query(key): Query<Key>,
-    html: &'static str,
-) -> Response {
+async fn teacher_page(State(app): State<Arc<App>>, key: Key, html: &'static str) -> Response {
     if is_teacher(&app, &key) {
         page(html)
     } else {
@@ -215,11 +275,7 @@ fn not_the_teacher() -> Response {
     response
 }
 
-async fn explore_socket(
-    State(app): State<Arc<App>>,
-    Query(key): Query<Key>,
-    ws: WebSocketUpgrade,
-) -> Response {
+async fn explore_socket(State(app): State<Arc<App>>, key: Key, Upgrade(ws): Upgrade) -> Response {
     if !is_teacher(&app, &key) {
         return forbidden();
     }
@@ -298,7 +354,7 @@ struct ExperimentRequest {
 
 async fn experiment_start(
     State(app): State<Arc<App>>,
-    Query(key): Query<Key>,
+    key: Key,
     body: Result<axum::Json<ExperimentRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     if !is_teacher(&app, &key) {
@@ -364,7 +420,7 @@ async fn experiment_start(
             }
         }
     });
-    experiment_status(State(app), Query(key)).await
+    experiment_status(State(app), key).await
 }
 
 /// What the page says of an experiment that stopped on a panic: its message, if it has one.
@@ -380,7 +436,7 @@ fn panic_words(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Progress (rows of runs.csv so far), or the results when done.
-async fn experiment_status(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Response {
+async fn experiment_status(State(app): State<Arc<App>>, key: Key) -> Response {
     if !is_teacher(&app, &key) {
         return forbidden();
     }
@@ -491,7 +547,7 @@ fn results(page: &std::path::Path) -> serde_json::Value {
     serde_json::json!({"chart": chart, "regimes": regimes, "replications": analysis.replications, "horizon": analysis.horizon})
 }
 
-async fn experiment_page(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Response {
+async fn experiment_page(State(app): State<Arc<App>>, key: Key) -> Response {
     if !is_teacher(&app, &key) {
         return forbidden();
     }
@@ -523,7 +579,7 @@ fn as_served(html: &str) -> String {
 
 async fn create_game(
     State(app): State<Arc<App>>,
-    Query(key): Query<Key>,
+    key: Key,
     body: Result<axum::Json<Settings>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     if !is_teacher(&app, &key) {
@@ -547,7 +603,7 @@ async fn create_game(
     }
 }
 
-async fn list_games(State(app): State<Arc<App>>, Query(key): Query<Key>) -> Response {
+async fn list_games(State(app): State<Arc<App>>, key: Key) -> Response {
     if !is_teacher(&app, &key) {
         return forbidden();
     }
@@ -573,9 +629,9 @@ async fn end_game(TeachersGame(slot): TeachersGame) -> Response {
 // Not a `TeachersGame`: the key is checked after the upgrade headers, as it always was.
 async fn teacher_socket(
     State(app): State<Arc<App>>,
-    Path(code): Path<String>,
-    Query(key): Query<Key>,
-    ws: WebSocketUpgrade,
+    Code(code): Code,
+    key: Key,
+    Upgrade(ws): Upgrade,
 ) -> Response {
     let slot = match teachers_game(&app, &key, &code) {
         Ok(slot) => slot,
@@ -603,8 +659,8 @@ async fn export(TeachersGame(slot): TeachersGame) -> Response {
 
 async fn student_socket(
     State(app): State<Arc<App>>,
-    Path(code): Path<String>,
-    ws: WebSocketUpgrade,
+    Code(code): Code,
+    Upgrade(ws): Upgrade,
 ) -> Response {
     let code: String = code
         .chars()
@@ -669,10 +725,10 @@ mod tests {
         })
     }
 
-    fn teachers_key() -> Query<Key> {
-        Query(Key {
+    fn teachers_key() -> Key {
+        Key {
             key: Some("key".into()),
-        })
+        }
     }
 
     /// Starts a quick experiment as the page does; the response's status.
