@@ -435,7 +435,7 @@ fn panic_words(panic: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Progress (rows of runs.csv so far), or the results when done.
+/// Progress (runs done so far, and how many of them failed), or the results when done.
 async fn experiment_status(State(app): State<Arc<App>>, key: Key) -> Response {
     if !is_teacher(&app, &key) {
         return forbidden();
@@ -455,7 +455,8 @@ async fn experiment_status(State(app): State<Arc<App>>, key: Key) -> Response {
             0
         };
         let status = serde_json::json!({
-            "state": state, "done": done, "total": job.total, "error": job.error,
+            // A finished experiment's runs all succeeded: the lesson draws no page otherwise.
+            "state": state, "done": done, "failed": 0, "total": job.total, "error": job.error,
             "folder": job.folder.as_ref().map(|f| f.display().to_string()),
             "results": job.results,
         });
@@ -470,23 +471,48 @@ async fn experiment_status(State(app): State<Arc<App>>, key: Key) -> Response {
         (status, counted)
     };
     if let Some((folder, total)) = counted {
-        status["done"] = progress(&folder, total).into();
+        let (done, failed) = progress(&folder, total);
+        status["done"] = done.into();
+        status["failed"] = failed.into();
     }
     axum::Json(status).into_response()
 }
 
-/// Runs done of `total`: the lines of the partial folder's runs.csv, less its header, while
-/// it runs; all of them once the partial folder has become the run folder (the page is
-/// written after that), rather than 0 because the partial runs.csv is gone.
-fn progress(folder: &std::path::Path, total: u64) -> u64 {
-    let partial = coprod_output::partial_dir(folder).join("runs.csv");
-    match std::fs::read(partial) {
-        Ok(bytes) => (bytes.iter().filter(|b| **b == b'\n').count() as u64)
-            .saturating_sub(1)
-            .min(total),
-        Err(_) if folder.is_dir() => total,
-        Err(_) => 0,
+/// Runs done of `total`, and how many of them failed: the rows of the partial folder's
+/// runs.csv and failures.csv (a failed run has a row in failures.csv only) while it runs;
+/// all of them once the partial folder has become the run folder (the page is written
+/// after that), rather than 0 because the partial files are gone.
+fn progress(folder: &std::path::Path, total: u64) -> (u64, u64) {
+    let partial = coprod_output::partial_dir(folder);
+    let rows = |name: &str| std::fs::read(partial.join(name)).map(|bytes| csv_rows(&bytes));
+    match rows("runs.csv") {
+        Ok(succeeded) => {
+            let failed = rows(coprod_output::FAILURES_CSV).unwrap_or(0);
+            ((succeeded + failed).min(total), failed)
+        }
+        Err(_) if folder.is_dir() => {
+            let failed = std::fs::read(folder.join(coprod_output::FAILURES_CSV))
+                .map_or(0, |bytes| csv_rows(&bytes));
+            (total, failed)
+        }
+        Err(_) => (0, 0),
     }
+}
+
+/// Complete rows of a CSV file after its header. Line breaks inside quoted fields (a
+/// failure's message may have them) do not end a row.
+fn csv_rows(bytes: &[u8]) -> u64 {
+    let mut quoted = false;
+    let mut lines = 0u64;
+    for &b in bytes {
+        match b {
+            // A doubled quote inside a quoted field toggles twice: no change.
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => lines += 1,
+            _ => {}
+        }
+    }
+    lines.saturating_sub(1)
 }
 
 /// The experiment's results: survival by size for each regime with 95% intervals, as a
@@ -811,15 +837,33 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let folder = root.path().join("group-size-teach");
         let partial = coprod_output::partial_dir(&folder);
-        assert_eq!(progress(&folder, 10), 0, "nothing started");
+        assert_eq!(progress(&folder, 10), (0, 0), "nothing started");
         std::fs::create_dir_all(&partial).unwrap();
         std::fs::write(partial.join("runs.csv"), "run_id\n1\n2\n3\n").unwrap();
-        assert_eq!(progress(&folder, 10), 3);
+        assert_eq!(progress(&folder, 10), (3, 0));
         std::fs::rename(&partial, &folder).unwrap();
         assert_eq!(
             progress(&folder, 10),
-            10,
+            (10, 0),
             "the partial folder became the run folder"
         );
+    }
+
+    /// Failed runs are done too: they are in failures.csv, not runs.csv, and the bar
+    /// reached the total only when the folder was complete. A failure's message may span
+    /// lines; it is one run.
+    #[test]
+    fn progress_counts_failed_runs_as_done_and_says_how_many() {
+        let root = tempfile::tempdir().unwrap();
+        let folder = root.path().join("group-size-teach");
+        let partial = coprod_output::partial_dir(&folder);
+        std::fs::create_dir_all(&partial).unwrap();
+        std::fs::write(partial.join("runs.csv"), "run_id\n1\n3\n").unwrap();
+        std::fs::write(
+            partial.join(coprod_output::FAILURES_CSV),
+            "run_id,kind,message\n2,panic,\"assertion failed\n  left: \"\"a\"\"\"\n4,panic,x\n",
+        )
+        .unwrap();
+        assert_eq!(progress(&folder, 10), (4, 2));
     }
 }
