@@ -338,6 +338,50 @@ fn explore_page_states_a_small_share_in_a_group_as_more_than_none() {
     });
 }
 
+/// Each slider shows its unit beside its value, as /api/controls sends it ("Cost of taking
+/// part 0.5" is in benefit units per step): the page showed the number alone. A choice
+/// has none, nor a slider whose label already says it ("Citizens").
+#[test]
+fn explore_page_shows_each_sliders_unit_beside_its_value() {
+    let Some(browser) = browser_or_skip("explore_page_shows_each_sliders_unit") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let chrome = Chromium::start(&browser);
+    let (status, body) = http(&served.teacher("/api/controls"), "GET", None);
+    assert_eq!(status, 200, "{body}");
+    let controls: Vec<Value> = serde_json::from_str(&body).unwrap();
+    runtime().block_on(async {
+        let mut page = chrome.tab(&served.teacher("/explore")).await;
+        page.wait("document.getElementById('ctl-population.n_citizens')")
+            .await;
+        let shown = |name: &str| {
+            format!("(() => {{ const l = document.getElementById('ctl-{name}').parentElement; return [l.querySelector('.value').textContent, l.querySelector('.unit').textContent, l.innerText.replace(/\\s+/g, ' ')]; }})()")
+        };
+        let cost = page.eval(&shown("levers.participation_cost")).await;
+        assert_eq!(cost[0], json!("0.5"), "{cost}");
+        assert_eq!(cost[1], json!("benefit units per step"), "{cost}");
+        assert!(
+            cost[2].as_str().unwrap().contains("0.5 benefit units per step"),
+            "the unit reads after the value: {cost}"
+        );
+        for c in &controls {
+            let name = c["name"].as_str().unwrap();
+            let [unit, label] = [&c["unit"], &c["label"]].map(|v| v.as_str().unwrap());
+            let want = if !c["options"].as_array().unwrap().is_empty()
+                || label.to_lowercase().contains(&unit.to_lowercase())
+            {
+                ""
+            } else {
+                unit
+            };
+            let got = page.eval(&shown(name)).await;
+            assert_eq!(got[1], json!(want), "{name}: {got}");
+        }
+    });
+}
+
 /// A dropped connection gives the page a new run on the server; the page gives that run
 /// the settings its sliders show and says that the run started again.
 #[test]
