@@ -472,7 +472,8 @@ fn slurm_of_a_calibration_names_its_folders_as_typed() {
 
 /// The temporary file of a checkpoint whose writing Ctrl-C cut short
 /// (`.gen-NNN.json.<pid>.tmp`, of a process that is gone) is removed by `--resume`, which
-/// ignores it; before, nothing removed it. A file of coprod's of another kind stays.
+/// ignores it; before, nothing removed it. A file not named as coprod names its temporary
+/// files stays.
 #[test]
 fn resume_removes_a_checkpoint_cut_short() {
     let sandbox = Sandbox::new();
@@ -483,7 +484,7 @@ fn resume_removes_a_checkpoint_cut_short() {
     let checkpoints = sandbox.path().join("cal/checkpoints");
     // No process has this id: Linux's largest is one less.
     let cut_short = checkpoints.join(".gen-001.json.4194304.tmp");
-    let other = checkpoints.join(".notes.4194304.tmp");
+    let other = checkpoints.join("notes.4194304.tmp");
     fs::write(&cut_short, "{\"index\": 1, \"tolera").unwrap();
     fs::write(&other, "mine").unwrap();
     calibrate_into(&sandbox, (&scenario, &targets), "cal", &["--resume"])

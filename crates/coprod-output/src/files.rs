@@ -173,6 +173,35 @@ pub(crate) fn replacement_dir(dir: &Path) -> PathBuf {
 /// (best effort). Where the system cannot say whether a process is running (no `/proc`),
 /// nothing is removed: another process could still be writing.
 fn remove_abandoned(dir: &Path) {
+    remove_left_by_gone(
+        dir,
+        |name| name.strip_prefix(REPLACEMENT_PREFIX),
+        |p| fs::remove_dir_all(p),
+    );
+}
+
+/// Removes the temporary files that [`write_atomically`] left in `dir` (`.NAME.PID.tmp`)
+/// when its process was stopped (Ctrl-C, a kill) between writing and renaming them; a file
+/// of a process still running is left alone. Nothing is read or removed where `/proc` is
+/// not there to tell.
+pub fn remove_abandoned_temporaries(dir: &Path) {
+    remove_left_by_gone(dir, writer_of_temporary, |p| fs::remove_file(p));
+}
+
+/// The process id in the name of a temporary file of [`write_atomically`].
+fn writer_of_temporary(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = rest.rsplit_once('.')?;
+    pid.parse::<u32>().is_ok().then_some(pid)
+}
+
+/// Removes each entry of `dir` whose name `writer` reads a process id from, when that
+/// process is gone.
+fn remove_left_by_gone(
+    dir: &Path,
+    writer: impl Fn(&str) -> Option<&str>,
+    remove: impl Fn(&Path) -> std::io::Result<()>,
+) {
     let proc = Path::new("/proc");
     if !proc.join("self").exists() {
         return;
@@ -181,16 +210,12 @@ fn remove_abandoned(dir: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_string_lossy()
-            .strip_prefix(REPLACEMENT_PREFIX)
-            .map(str::to_owned)
-        else {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = writer(&name).filter(|pid| pid.parse::<u32>().is_ok()) else {
             continue;
         };
-        if pid.parse::<u32>().is_ok() && !proc.join(&pid).exists() {
-            let _ = fs::remove_dir_all(entry.path());
+        if !proc.join(pid).exists() {
+            let _ = remove(&entry.path());
         }
     }
 }
@@ -206,6 +231,35 @@ impl Drop for Replacement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only `write_atomically`'s temporary files of processes that are gone are removed: a
+    /// running process's (this one's parent), the files themselves and other hidden files
+    /// stay.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn abandoned_temporaries_of_gone_processes_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let parent = std::os::unix::process::parent_id();
+        let gone = format!(".gen-003.json.{}.tmp", u32::MAX - 1);
+        let running = format!(".gen-004.json.{parent}.tmp");
+        let kept = [
+            running.as_str(),
+            "gen-003.json",
+            ".gen-003.json.tmp",
+            ".gen-003.json.x1.tmp",
+            ".coprod-probe.4294967294",
+        ];
+        for name in kept.iter().chain([&gone.as_str()]) {
+            fs::write(dir.join(name), "").unwrap();
+        }
+        remove_abandoned_temporaries(dir);
+        assert!(!dir.join(&gone).exists());
+        for name in kept {
+            assert!(dir.join(name).exists(), "{name}");
+        }
+        remove_abandoned_temporaries(&dir.join("no-such-folder"));
+    }
 
     /// A write that fails after its temporary file was made (here the rename: a folder
     /// stands where the file should go) leaves no temporary file behind.

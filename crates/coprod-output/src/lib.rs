@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 
 pub use comparison::{COMPARISON_CSV, ComparisonRow, comparison_header, write_comparison};
 pub use csv_rows::{InputFileError, read_utf8};
-pub use files::Replacement;
+pub use files::{Replacement, remove_abandoned_temporaries};
 pub use manifest::{
     ComparisonInfo, ExperimentInfo, InterventionInfo, Lowered, Manifest, MetricInfo, NameValue,
     OptionValue, ParamValue, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo,

@@ -490,29 +490,10 @@ pub(crate) fn prepare(out: &Path, resume: bool, given: bool) -> Result<()> {
 
 /// Removes the temporary files of checkpoints whose writing was cut short (Ctrl-C, which
 /// exits at once, while `.gen-NNN.json.<pid>.tmp` was written): nothing reads them, and
-/// nothing else would remove them. Best effort, and only those of processes that are gone
-/// (where the system cannot tell, none): another process may be writing its own.
+/// nothing else would remove them. Only those of processes that are gone: another process
+/// may be writing its own.
 pub(crate) fn remove_abandoned_checkpoints(out: &Path) {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(out.join(CHECKPOINTS)) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if writer_of_temporary(&name).is_some_and(|pid| !proc.join(pid).exists()) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// The process id in the name of a checkpoint's temporary file, `.gen-NNN.json.<pid>.tmp`.
-fn writer_of_temporary(name: &str) -> Option<&str> {
-    let rest = name.strip_prefix(".gen-")?.strip_suffix(".tmp")?;
-    let (_, pid) = rest.rsplit_once(".json.")?;
-    pid.parse::<u32>().is_ok().then_some(pid)
+    coprod_output::remove_abandoned_temporaries(&out.join(CHECKPOINTS));
 }
 
 /// Makes and removes a file in `dir`: whether this process may write there.
@@ -909,23 +890,6 @@ mod tests {
             resumed(ErrorKind::StorageFull),
             "cannot write in ro/c/checkpoints: refused"
         );
-    }
-
-    /// Only the temporary files of checkpoints are taken for them, with the process that
-    /// wrote them; a checkpoint, or another hidden file, is not.
-    #[test]
-    fn the_temporary_file_of_a_checkpoint_names_its_writer() {
-        let of = super::writer_of_temporary;
-        assert_eq!(of(".gen-003.json.4711.tmp"), Some("4711"));
-        for other in [
-            "gen-003.json",
-            ".gen-003.json.tmp",
-            ".gen-003.json.x1.tmp",
-            ".calibration.json.4711.tmp",
-            ".coprod-probe.4711",
-        ] {
-            assert_eq!(of(other), None, "{other}");
-        }
     }
 
     /// What the command prints keeps a small posterior mean, sd or RMSE from reading as 0.
