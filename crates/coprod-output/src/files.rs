@@ -180,7 +180,7 @@ fn remove_abandoned(dir: &Path) {
     );
 }
 
-/// Removes the temporary files that [`write_atomically`] left in `dir` (`.NAME.PID.tmp`)
+/// Removes the temporary files that coprod's atomic writes left in `dir` (`.NAME.PID.tmp`)
 /// when its process was stopped (Ctrl-C, a kill) between writing and renaming them; a file
 /// of a process still running is left alone. Nothing is read or removed where `/proc` is
 /// not there to tell.
