@@ -481,9 +481,7 @@ pub(crate) fn prepare(out: &Path, resume: bool, given: bool) -> Result<()> {
     }
     // Each generation ends by writing its checkpoint: a calibration the user may not write
     // (another user's) is refused now, not after a generation's work.
-    for folder in [out, dir.as_path()] {
-        probe_write(folder).map_err(|e| not_writable(e, folder, out))?;
-    }
+    check_writable(out, Writer::Resume)?;
     remove_abandoned_checkpoints(out);
     Ok(())
 }
@@ -503,9 +501,25 @@ fn probe_write(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
+/// What writes into an existing calibration: its `--resume`, or one of its shards.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Writer {
+    Resume,
+    Shard,
+}
+
+/// Refuses a calibration `out` that this process may not write in (another user's, or
+/// read-only) before any work: `--resume` and `--shard` write checkpoints and rounds into it.
+pub(crate) fn check_writable(out: &Path, writer: Writer) -> Result<()> {
+    for folder in [out.to_path_buf(), out.join(CHECKPOINTS)] {
+        probe_write(&folder).map_err(|e| not_writable(e, &folder, (out, writer)))?;
+    }
+    Ok(())
+}
+
 /// A failed [`probe_write`] of `folder` in the calibration `out`, with what to do when the
-/// file system refused it: `--resume` must write in `out`, so no other `--out` will do.
-fn not_writable(err: std::io::Error, folder: &Path, out: &Path) -> StudyError {
+/// file system refused it: `writer` must write in `out`, so no other `--out` will do.
+fn not_writable(err: std::io::Error, folder: &Path, (out, writer): (&Path, Writer)) -> StudyError {
     let denied = err.kind() == std::io::ErrorKind::PermissionDenied;
     let err = Err::<(), _>(err)
         .with_context(|| format!("cannot write in {}", folder.display()))
@@ -513,11 +527,15 @@ fn not_writable(err: std::io::Error, folder: &Path, out: &Path) -> StudyError {
     if !denied {
         return err;
     }
+    let (option, on_the_copy) = match writer {
+        Writer::Resume => ("--resume", "resume the copy with --out COPY --resume"),
+        Writer::Shard => ("--shard", "run the shard on the copy with --out COPY"),
+    };
     let shown = out.display().to_string();
     invalid!(
-        "{}\n\nhint: `--resume` writes inside the calibration, and {shown} is not writable \
+        "{}\n\nhint: `{option}` writes inside the calibration, and {shown} is not writable \
          for you: make it and the files in it writable, or copy it to a folder you can \
-         write to (`{}`) and resume the copy with --out COPY --resume",
+         write to (`{}`) and {on_the_copy}",
         crate::error::chain(&err),
         crate::resume::command_line(&["cp".into(), "-r".into(), shown.clone(), "COPY".into()])
     )
@@ -871,14 +889,15 @@ mod tests {
             "cannot create ro/c: refused"
         );
         let out = Path::new("ro/c");
-        let resumed = |kind: ErrorKind| {
+        let written = |kind: ErrorKind, writer: super::Writer| {
             let folder = out.join("checkpoints");
             chain(&super::not_writable(
                 Error::new(kind, "refused"),
                 &folder,
-                out,
+                (out, writer),
             ))
         };
+        let resumed = |kind: ErrorKind| written(kind, super::Writer::Resume);
         assert_eq!(
             resumed(ErrorKind::PermissionDenied),
             "cannot write in ro/c/checkpoints: refused\n\nhint: `--resume` writes inside the \
@@ -889,6 +908,13 @@ mod tests {
         assert_eq!(
             resumed(ErrorKind::StorageFull),
             "cannot write in ro/c/checkpoints: refused"
+        );
+        assert_eq!(
+            written(ErrorKind::PermissionDenied, super::Writer::Shard),
+            "cannot write in ro/c/checkpoints: refused\n\nhint: `--shard` writes inside the \
+             calibration, and ro/c is not writable for you: make it and the files in it \
+             writable, or copy it to a folder you can write to (`cp -r ro/c COPY`) and run \
+             the shard on the copy with --out COPY"
         );
     }
 

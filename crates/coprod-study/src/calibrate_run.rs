@@ -532,6 +532,8 @@ pub fn calibrate_shard(
     std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
         .with_context(|| format!("cannot create {}", out.display()))
         .map_err(with_out_hint)?;
+    // An existing calibration another shard made, which this user may not write.
+    crate::calibrate::check_writable(&out, crate::calibrate::Writer::Shard)?;
     guard_or_record(&setup, (&options.targets, "add a shard to"), |p, v| {
         Ok(coprod_output::write_json_file(p, v)?)
     })?;
@@ -689,6 +691,7 @@ pub fn merge_calibration(
         )
     })?;
     crate::calibrate::remove_abandoned_checkpoints(dir);
+    remove_abandoned_round_files(dir);
     let state = load_state(&setup)?;
     let made = &state.generations[state.checkpointed..];
     for g in made {
@@ -730,6 +733,21 @@ pub fn merge_calibration(
 
 /// Rounds run by shards, the proposals they made and those of them they simulated (all
 /// slices of all rounds, the proposals past a generation's last accepted one included).
+/// Removes the temporary files that shards stopped by Ctrl-C left in `dir` and its rounds
+/// (`.sharding.json.PID.tmp`, `.shard-I-of-N.json.PID.tmp`): nothing reads them, and the
+/// merge is where a sharded calibration ends.
+fn remove_abandoned_round_files(dir: &Path) {
+    coprod_output::remove_abandoned_temporaries(dir);
+    let Ok(generations) = std::fs::read_dir(dir.join(ROUNDS)) else {
+        return;
+    };
+    for g in generations.flatten() {
+        for r in std::fs::read_dir(g.path()).into_iter().flatten().flatten() {
+            coprod_output::remove_abandoned_temporaries(&r.path());
+        }
+    }
+}
+
 fn count_rounds(dir: &Path) -> Result<(u64, u64, u64)> {
     let (mut rounds, mut proposals, mut simulations) = (0, 0, 0);
     let Ok(generations) = std::fs::read_dir(dir.join(ROUNDS)) else {
