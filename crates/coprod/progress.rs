@@ -98,6 +98,17 @@ impl Progress for Terminal {
         }
     }
 
+    fn uninterrupted(&self, work: &mut dyn FnMut()) {
+        if !self.ctrl_c {
+            work();
+            return;
+        }
+        // Held while `work` runs: a Ctrl-C handler waits for it (the directory to discard,
+        // if any, is left as it is).
+        let _held = DISCARD.lock();
+        work();
+    }
+
     fn keep_on_interrupt(&self) {
         if !self.ctrl_c {
             return;

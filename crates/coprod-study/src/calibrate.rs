@@ -412,19 +412,15 @@ fn describe_stop(
     })
 }
 
-/// Runs `write` with Ctrl-C held off until it returns (an interruption during
-/// [`Progress::discard_made`]'s `make` waits for it; `write` makes no folder for it to
-/// remove). For the writing of the results, a second at most: the Ctrl-C handler exits the
-/// process at once, without dropping the temporary folder of a
-/// [`coprod_output::Replacement`], and in the middle of its renames it would leave a mix
-/// of old and new results. Held off, Ctrl-C leaves the old results or the new ones, whole.
+/// Runs `write` with Ctrl-C held off until it returns ([`Progress::uninterrupted`]). For
+/// the writing of the results, a second at most: the Ctrl-C handler exits the process at
+/// once, without dropping the temporary folder of a [`coprod_output::Replacement`], and in
+/// the middle of its renames it would leave a mix of old and new results. Held off, Ctrl-C
+/// leaves the old results or the new ones, whole.
 fn without_interruption<T>(progress: &dyn Progress, write: impl FnOnce() -> T) -> T {
     let (mut write, mut done) = (Some(write), None);
-    progress.discard_made(&mut || {
-        done = write.take().map(|write| write());
-        None
-    });
-    done.expect("discard_made calls make once")
+    progress.uninterrupted(&mut || done = write.take().map(|write| write()));
+    done.expect("uninterrupted calls its work once")
 }
 
 /// The fit in manifest.json: `rmse` when every target is of one metric (in its unit), else

@@ -67,6 +67,13 @@ pub trait Progress: Sync {
     /// it is moved into place and becomes the result.
     fn keep_on_interrupt(&self) {}
 
+    /// Calls `work` with interruptions held off until it returns (an interruption during it
+    /// waits for it): for a short write, such as moving results into place, that stopped
+    /// midway would leave a mix of old and new files.
+    fn uninterrupted(&self, work: &mut dyn FnMut()) {
+        work();
+    }
+
     /// Whether to stop. Checked after each run is written: a cancelled run saves the runs
     /// done so far and returns [`crate::StudyError::Cancelled`].
     fn cancelled(&self) -> bool {
@@ -174,6 +181,10 @@ impl Progress for AtTarget<'_> {
 
     fn keep_on_interrupt(&self) {
         self.inner.keep_on_interrupt();
+    }
+
+    fn uninterrupted(&self, work: &mut dyn FnMut()) {
+        self.inner.uninterrupted(work);
     }
 
     fn cancelled(&self) -> bool {
