@@ -38,6 +38,21 @@ pub struct PairedComparison {
     pub d_z: Option<f64>,
 }
 
+/// The difference a comparison reports: the mean of `variant` minus the mean of
+/// `baseline` (for pairs, the mean of their differences up to rounding in the last digit);
+/// NaN when either is empty. comparison.csv and the report's forest plots both use it, so
+/// that they print the same digits.
+pub fn difference_of_means(variant: &[f64], baseline: &[f64]) -> f64 {
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    mean(variant) - mean(baseline)
+}
+
 /// Compares `variant[r]` with `baseline[r]`, pair by pair. `None` with fewer than 2 pairs,
 /// series of different lengths, or a value that is not finite.
 pub fn paired(variant: &[f64], baseline: &[f64]) -> Option<PairedComparison> {

@@ -188,11 +188,11 @@ pub fn remove_abandoned_temporaries(dir: &Path) {
     remove_left_by_gone(dir, writer_of_temporary, |p| fs::remove_file(p));
 }
 
-/// The process id in the name of a temporary file of [`write_atomically`].
+/// The process id in the name of a temporary file of [`write_atomically`] (checked to be a
+/// number by [`remove_left_by_gone`]).
 fn writer_of_temporary(name: &str) -> Option<&str> {
     let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    let (_, pid) = rest.rsplit_once('.')?;
-    pid.parse::<u32>().is_ok().then_some(pid)
+    rest.rsplit_once('.').map(|(_, pid)| pid)
 }
 
 /// Removes each entry of `dir` whose name `writer` reads a process id from, when that

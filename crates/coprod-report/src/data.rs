@@ -720,13 +720,8 @@ impl RunData {
             .filter_map(|(rep, x)| ys.get(&rep).map(|y| (x, *y)))
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .unzip();
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         Estimate {
-            mean: if xs.is_empty() {
-                f64::NAN
-            } else {
-                mean(&xs) - mean(&ys)
-            },
+            mean: coprod_analysis::difference_of_means(&xs, &ys),
             ci: coprod_analysis::compare::paired(&xs, &ys).map(|c| c.ci),
             n: xs.len() as u64,
         }

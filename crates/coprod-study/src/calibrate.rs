@@ -490,13 +490,6 @@ pub(crate) fn remove_abandoned_checkpoints(out: &Path) {
     coprod_output::remove_abandoned_temporaries(&out.join(CHECKPOINTS));
 }
 
-/// Makes and removes a file in `dir`: whether this process may write there.
-fn probe_write(dir: &Path) -> std::io::Result<()> {
-    let probe = dir.join(format!(".coprod-probe.{}", std::process::id()));
-    std::fs::write(&probe, "")?;
-    std::fs::remove_file(&probe)
-}
-
 /// What writes into an existing calibration: its `--resume`, or one of its shards.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Writer {
@@ -508,12 +501,12 @@ pub(crate) enum Writer {
 /// read-only) before any work: `--resume` and `--shard` write checkpoints and rounds into it.
 pub(crate) fn check_writable(out: &Path, writer: Writer) -> Result<()> {
     for folder in [out.to_path_buf(), out.join(CHECKPOINTS)] {
-        probe_write(&folder).map_err(|e| not_writable(e, &folder, (out, writer)))?;
+        crate::run::probe_write(&folder).map_err(|e| not_writable(e, &folder, (out, writer)))?;
     }
     Ok(())
 }
 
-/// A failed [`probe_write`] of `folder` in the calibration `out`, with what to do when the
+/// A failed [`crate::run::probe_write`] of `folder` in the calibration `out`, with what to do when the
 /// file system refused it: `writer` must write in `out`, so no other `--out` will do.
 fn not_writable(err: std::io::Error, folder: &Path, (out, writer): (&Path, Writer)) -> StudyError {
     let denied = err.kind() == std::io::ErrorKind::PermissionDenied;

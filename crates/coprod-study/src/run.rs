@@ -278,8 +278,8 @@ fn run_pilot(o: &RunOptions, p: &mut Prepared, width: f64, progress: &dyn Progre
 }
 
 /// Refuses an output directory that could not be made once the pilot of `--target-ci` is
-/// done (a read-only folder): the folder it goes in must let a folder be made in it. One is
-/// made there and removed at once, so nothing is left.
+/// done (a read-only folder): the folder it goes in must let a file be written in it
+/// ([`probe_write`]).
 fn check_can_create(target: &Path) -> Result<(), OutputError> {
     let folder = target
         .ancestors()
@@ -295,17 +295,18 @@ fn check_can_create(target: &Path) -> Result<(), OutputError> {
     let Some(folder) = folder else {
         return Ok(());
     };
-    let probe = folder.join(format!(".coprod-probe.{}", std::process::id()));
-    match std::fs::create_dir(&probe) {
-        Ok(()) => {
-            let _ = std::fs::remove_dir(&probe);
-            Ok(())
-        }
-        Err(e) => Err(OutputError::CannotCreate {
-            path: target.to_path_buf(),
-            reason: e.to_string(),
-        }),
-    }
+    probe_write(folder).map_err(|e| OutputError::CannotCreate {
+        path: target.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Makes and removes a file in `dir`: whether this process may write there (a folder of
+/// another user's, or read-only, refuses it), before work whose results would go there.
+pub(crate) fn probe_write(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".coprod-probe.{}", std::process::id()));
+    std::fs::write(&probe, "")?;
+    std::fs::remove_file(&probe)
 }
 
 /// Checks the output directory before the pilot of `--target-ci`, which can take long: a
