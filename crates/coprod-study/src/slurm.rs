@@ -98,26 +98,22 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     )?;
 
     let cwd = &args.cwd;
-    let shown = match &args.out {
-        Some(dir) => dir.clone(),
-        None => coprod_output::default_run_dir(Path::new(OUTPUTS), &scenario.name),
-    };
-    // The script needs the absolute path; messages name it (and the job folder beside it)
-    // as typed, as every other command does.
-    let out = cwd.join(&shown);
-    let named = |e: StudyError| e.named_as(&out, &shown);
-    crate::run::refuse_file_as_out(&out, args.out.is_some()).map_err(named)?;
+    let folder = OutFolder::new(
+        args,
+        coprod_output::default_run_dir(Path::new(OUTPUTS), &scenario.name),
+    )?;
+    let (out, named) = (&folder.out, |e| folder.named(e));
     // The merge job would fail only after the cluster work is done: refuse now.
     if out.exists() && !args.replace_results {
         bail!(
             "output directory {} already exists\n\nhint: write elsewhere with {}, or add \
              --replace-results to let the merge job replace it",
-            shown.display(),
+            folder.shown.display(),
             crate::run::another_out(args.out.is_some())
         );
     }
     let (job_dir, script) =
-        job_files((&out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
+        job_files((out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
 
     let text = script_text(&ScriptInput {
         args,
@@ -125,7 +121,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         runs: scenario.n_runs(),
         coprod: &args.coprod,
         cwd,
-        out: &out,
+        out,
         job_dir: &job_dir,
     });
     write_job_folder(&job_dir, &script, &text, &["logs", "shards"], args.force).map_err(named)?;
@@ -133,11 +129,38 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     Ok(SlurmScript {
         script,
         runs: scenario.n_runs(),
-        out,
+        out: folder.out.clone(),
         calibration: false,
         notes,
         warnings: scenario.warnings(),
     })
+}
+
+/// Where a job's results go: `out`, absolute, for the script, and `shown`, as typed (or
+/// the default, relative to where the command ran), for messages.
+pub(crate) struct OutFolder {
+    pub(crate) out: PathBuf,
+    pub(crate) shown: PathBuf,
+}
+
+impl OutFolder {
+    /// `--out` of `args`, else `default`; refused if a file stands there.
+    pub(crate) fn new(args: &SlurmOptions, default: PathBuf) -> Result<OutFolder> {
+        let shown = args.out.clone().unwrap_or(default);
+        let folder = OutFolder {
+            out: args.cwd.join(&shown),
+            shown,
+        };
+        crate::run::refuse_file_as_out(&folder.out, args.out.is_some())
+            .map_err(|e| folder.named(e))?;
+        Ok(folder)
+    }
+
+    /// `err` with the folder (and the job folder beside it) named as typed, as every other
+    /// command names it.
+    pub(crate) fn named(&self, err: StudyError) -> StudyError {
+        err.named_as(&self.out, &self.shown)
+    }
 }
 
 /// The job folder `<out name>.slurm` beside `out` (`<scenario>.slurm` if `out` has no

@@ -14,11 +14,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::error::{Result, StudyError, bail};
+use crate::error::{Result, bail};
 use crate::run::Study;
 use crate::slurm::{
-    SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q, script_settings,
-    shell_quote, write_job_folder,
+    OutFolder, SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q,
+    script_settings, shell_quote, write_job_folder,
 };
 
 /// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
@@ -66,32 +66,28 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
     let read = cwd.join(targets);
     crate::calibrate::read_scenario_targets(&scenario, &read)
         .map_err(|e| e.named_as(&read, targets))?;
-    let shown = match &args.out {
-        Some(dir) => dir.clone(),
-        None => Path::new(crate::run::OUTPUTS).join(format!("{}-calibration", scenario.name)),
-    };
-    // The script needs the absolute path; messages name it (and the job folder beside it)
-    // as typed, as every other command does.
-    let out = cwd.join(&shown);
-    let named = |e: StudyError| e.named_as(&out, &shown);
-    crate::run::refuse_file_as_out(&out, args.out.is_some()).map_err(named)?;
+    let folder = OutFolder::new(
+        args,
+        Path::new(crate::run::OUTPUTS).join(format!("{}-calibration", scenario.name)),
+    )?;
+    let (out, named) = (&folder.out, |e| folder.named(e));
     if out.exists() {
         bail!(
             "output directory {} already exists\n\nhint: write elsewhere with {}; a \
              calibration this script started continues when you submit it again (sbatch \
              SCRIPT run)",
-            shown.display(),
+            folder.shown.display(),
             crate::run::another_out(args.out.is_some())
         );
     }
     let (job_dir, script) =
-        job_files((&out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
-    let text = script_text(args, &scenario.name, targets, &out, &job_dir, &script);
+        job_files((out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
+    let text = script_text(args, &scenario.name, targets, out, &job_dir, &script);
     write_job_folder(&job_dir, &script, &text, &["logs"], args.force).map_err(named)?;
     Ok(SlurmScript {
         script,
         runs: 0,
-        out,
+        out: folder.out.clone(),
         calibration: true,
         notes: Vec::new(),
         warnings: [
