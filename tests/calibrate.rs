@@ -38,13 +38,22 @@ pub(crate) fn sharded_scenario() -> String {
 /// `coprod calibrate SCENARIO --targets TARGETS -o OUT EXTRA...` in the sandbox.
 fn calibrate_into(
     sandbox: &Sandbox,
-    (scenario, targets): (&str, &str),
+    files: (&str, &str),
     out: &str,
     extra: &[&str],
 ) -> assert_cmd::Command {
+    sandbox.cmd(&calibrate_args(files, out, extra))
+}
+
+/// The arguments `calibrate SCENARIO --targets TARGETS -o OUT EXTRA...`.
+fn calibrate_args<'a>(
+    (scenario, targets): (&'a str, &'a str),
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
     let mut args = vec!["calibrate", scenario, "--targets", targets, "-o", out];
     args.extend_from_slice(extra);
-    sandbox.cmd(&args)
+    args
 }
 
 /// The sharded scenario and targets in the sandbox, and its unsharded calibration in
@@ -333,16 +342,7 @@ fn ctrl_c_says_how_to_continue_the_calibration() {
         .replace("particles = 20", "particles = 300")
         .replace("generations = 3", "generations = 40");
     fs::write(&scenario, slow).unwrap();
-    let args = [
-        "calibrate",
-        &scenario,
-        "--targets",
-        &targets,
-        "-o",
-        "cal",
-        "-j",
-        "1",
-    ];
+    let args = calibrate_args((scenario.as_str(), targets.as_str()), "cal", &["-j", "1"]);
     // Still running once generation 0 is checkpointed.
     let stderr = crate::resume::interrupt_when(&sandbox, &args, "cal/checkpoints/gen-000.json");
     // The message counts the generations kept (usually one: the next takes longer than
@@ -1479,14 +1479,7 @@ fn targets_file(sandbox: &Sandbox) -> String {
 fn a_failed_write_of_the_results_leaves_nothing_half_written() {
     let sandbox = Sandbox::new();
     setup(&sandbox);
-    let args = [
-        "calibrate",
-        "tiny.toml",
-        "--targets",
-        "targets.csv",
-        "-o",
-        "cal",
-    ];
+    let args = calibrate_args(("tiny.toml", "targets.csv"), "cal", &[]);
     let output = crate::util::run_with_size_limit(sandbox.path(), 8, &args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -1536,16 +1529,7 @@ fn a_failed_write_of_the_results_leaves_nothing_half_written() {
 fn a_merge_that_cannot_write_says_to_merge_again() {
     let sandbox = Sandbox::new();
     setup(&sandbox);
-    let shard = [
-        "calibrate",
-        "tiny.toml",
-        "--targets",
-        "targets.csv",
-        "-o",
-        "cal",
-        "--shard",
-        "0/1",
-    ];
+    let shard = calibrate_args(("tiny.toml", "targets.csv"), "cal", &["--shard", "0/1"]);
     let mut stderr = String::new();
     for _ in 0..20 {
         sandbox.cmd(&shard).assert().success();
@@ -1589,18 +1573,11 @@ fn ctrl_c_during_a_shard_says_how_to_run_it_again() {
         .replace("steps = 3", "steps = 40")
         .replace("particles = 20", "particles = 20000");
     fs::write(sandbox.path().join("tiny.toml"), slow).unwrap();
-    let args = [
-        "calibrate",
-        "tiny.toml",
-        "--targets",
-        "targets.csv",
-        "-o",
+    let args = calibrate_args(
+        ("tiny.toml", "targets.csv"),
         "cal",
-        "-j",
-        "1",
-        "--shard",
-        "1/2",
-    ];
+        &["-j", "1", "--shard", "1/2"],
+    );
     let stderr = crate::resume::interrupt_when(&sandbox, &args, "cal/sharding.json");
     assert!(
         stderr.ends_with(
@@ -1619,14 +1596,7 @@ fn ctrl_c_during_a_shard_says_how_to_run_it_again() {
 fn resume_with_another_seed_names_the_seed_it_was_started_with() {
     let sandbox = Sandbox::new();
     setup(&sandbox);
-    let args = [
-        "calibrate",
-        "tiny.toml",
-        "--targets",
-        "targets.csv",
-        "-o",
-        "cal",
-    ];
+    let args = calibrate_args(("tiny.toml", "targets.csv"), "cal", &[]);
     sandbox.cmd(&args).assert().success();
     let mut resume = args.to_vec();
     resume.extend(["--resume", "--seed", "3"]);
