@@ -49,9 +49,10 @@ pub struct Scenario {
     /// Whether `--quick` was in force (see [`Scenario::make_quick`]); it may have changed
     /// nothing, see [`Scenario::quick_lowered`].
     pub quick: bool,
-    /// The steps and replications before `--quick` capped them, so that the outputs can say
-    /// what it lowered; `None` without `--quick`.
-    pub before_quick: Option<(u32, u32)>,
+    /// The steps and replications before `--quick` first capped them (`None` without it), so
+    /// that a second call of [`Scenario::make_quick`] still records what the caps lowered
+    /// from the uncapped values, not from its own caps.
+    before_quick: Option<(u32, u32)>,
     /// What `--quick`'s caps lowered of the experiment, as (key, from, to): see
     /// [`Scenario::quick_lowered`]. A setting of the key after them replaces their value,
     /// and its entry goes.
@@ -2287,6 +2288,22 @@ params.groups.service = "joint"
         s.apply_settings(&[explicit]).unwrap();
         assert_eq!(s.replications, 5);
         assert_eq!(s.quick_lowered(), [("experiment.steps", 100, 60)]);
+    }
+
+    /// `make_quick` may be called twice: the second call still records what the caps lowered
+    /// from the uncapped values, not nothing.
+    #[test]
+    fn quick_twice_still_names_what_it_lowered() {
+        let mut s = parse("[experiment]\nsteps = 100\nreplications = 20\n").unwrap();
+        s.make_quick().unwrap();
+        s.make_quick().unwrap();
+        assert_eq!(
+            s.quick_lowered(),
+            [
+                ("experiment.steps", 100, 60),
+                ("experiment.replications", 20, 3)
+            ]
+        );
     }
 
     #[test]
