@@ -303,6 +303,7 @@ pub(crate) fn finish(
         })
     })?;
     let lab = setup.scenario.base.is_lab();
+    let covered = rows.iter().filter(|r| r.covered()).count();
     let mut manifest = serde_json::json!({
         "kind": "calibration",
         "command": command,
@@ -317,7 +318,7 @@ pub(crate) fn finish(
         "posterior_tolerance": (last.tolerance != f64::MAX).then_some(last.tolerance),
         "quantile": settings.quantile,
         "min_acceptance": settings.min_acceptance,
-        "coverage": rows.iter().filter(|r| r.covered()).count() as f64 / rows.len() as f64,
+        "coverage": covered as f64 / rows.len() as f64,
         "stopped_by": stop.as_ref().map(|(key, _)| *key),
         "coprod_version": env!("CARGO_PKG_VERSION"),
     });
@@ -360,7 +361,7 @@ pub(crate) fn finish(
     Ok(Calibration {
         posterior,
         fits,
-        covered: rows.iter().filter(|r| r.covered()).count(),
+        covered,
         targets: rows.len(),
         dir: out.clone(),
         stopped: stop.map_or_else(String::new, |(_, text)| text),
