@@ -226,6 +226,24 @@ fn an_output_named_twice_is_refused() {
     assert!(!sandbox.path().join("outputs").exists());
 }
 
+/// An output folder that cannot be made (below a file) is refused before the analysis says
+/// it is starting its runs: the only line is the error.
+#[test]
+fn an_output_folder_that_cannot_be_made_is_refused_before_the_start_line() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.path().join("small.toml");
+    fs::write(&file, SCENARIO).unwrap();
+    fs::write(sandbox.path().join("afile"), "").unwrap();
+    sandbox
+        .cmd(&["sensitivity", file.to_str().unwrap(), "--out", "afile/x"])
+        .assert()
+        .code(2)
+        .stderr(
+            "error: cannot create output directory afile/x: afile is a file, not a directory\n\n\
+             hint: choose a directory you can write to with --out DIR\n",
+        );
+}
+
 /// A `--set` that the design would override (the replications, a varied parameter) is
 /// refused before anything is written, rather than silently ignored.
 #[test]

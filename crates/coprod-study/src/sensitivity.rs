@@ -98,9 +98,11 @@ pub fn sensitivity(
     let scenario = settled_scenario(study, options, progress)?;
     let table = sensitivity_table(&scenario)?;
     let (designs, params) = checked_design(&scenario, &table, threads)?;
-    announce(&scenario, &table, designs.len(), threads, progress);
     progress.on_interrupt(&crate::progress::nothing_written("sensitivity analysis"));
+    // Made before the start is announced: a folder that cannot be made is refused without a
+    // line saying that 2,216 runs are starting.
     let dir = crate::progress::Discard::make(progress, || create_dir(&scenario, options))?;
+    announce(&scenario, &table, designs.len(), threads, progress);
     // A failed analysis leaves nothing (its partial directory is discarded), so its errors
     // name the files as they would be in the output, not in a folder that is gone.
     let target = dir.target().to_path_buf();
