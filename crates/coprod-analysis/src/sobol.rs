@@ -105,16 +105,13 @@ fn estimate(design: &SaltelliDesign, y: &[f64], rows: &[usize]) -> Vec<(f64, f64
     let k = design.factors;
     let stride = k + 2;
     let m = rows.len() as f64;
-    let (mut sum, mut sum_sq) = (0.0, 0.0);
-    for &j in rows {
-        for v in [y[j * stride], y[j * stride + 1]] {
-            sum += v;
-            sum_sq += v * v;
-        }
-    }
-    let mean = sum / (2.0 * m);
-    // An output that never varies has no shares of variance (0 / 0); the one-pass variance
-    // would leave a rounding residue and give indices of 0 instead.
+    let a_and_b = || {
+        rows.iter()
+            .flat_map(|&j| [y[j * stride], y[j * stride + 1]])
+    };
+    let mean = a_and_b().sum::<f64>() / (2.0 * m);
+    // An output that never varies has no shares of variance (0 / 0); the mean's rounding
+    // residue would give a variance just above 0 and indices of 0 instead.
     let first_value = rows.first().map(|&j| y[j * stride]);
     let constant = rows
         .iter()
@@ -122,7 +119,9 @@ fn estimate(design: &SaltelliDesign, y: &[f64], rows: &[usize]) -> Vec<(f64, f64
     let variance = if constant {
         0.0
     } else {
-        (sum_sq / (2.0 * m) - mean * mean) * (2.0 * m) / (2.0 * m - 1.0)
+        // Squared deviations from the mean, not mean(v^2) - mean^2: with outputs far from 0
+        // (a level of 1e8 and a spread of a few units) that difference cancels to noise.
+        a_and_b().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (2.0 * m - 1.0)
     };
     (0..k)
         .map(|i| {
@@ -250,6 +249,25 @@ mod tests {
         for (index, (first, total)) in indices.iter().zip(want) {
             assert!((index.first - first).abs() < 1e-12, "{index:?}");
             assert!((index.total - total).abs() < 1e-12, "{index:?}");
+        }
+    }
+
+    /// The hand-worked design above with a large level added to every output: the shares of
+    /// variance are the same (3/20, 3/40, -9/40, 3/80; numpy's `np.var(..., ddof=1)` of
+    /// the A and B values gives 20/3 at either level). Outputs like 1e9 + 1 are exact, so
+    /// only the variance's arithmetic can differ: mean(v^2) - mean^2 works on numbers near
+    /// 1e18, whose spacing (128) is far above the variance.
+    #[test]
+    fn indices_ignore_the_level_of_the_output() {
+        let design = saltelli_design(2, 2, 1);
+        let want = [(3.0 / 20.0, 3.0 / 40.0), (-9.0 / 40.0, 3.0 / 80.0)];
+        for level in [0.0, 1e6, 1e9] {
+            let y = [1.0, 3.0, 2.0, 1.0, 5.0, 7.0, 6.0, 4.0].map(|v| v + level);
+            let indices = sobol_indices(&design, &y, 0, 1);
+            for (index, (first, total)) in indices.iter().zip(want) {
+                assert!((index.first - first).abs() < 1e-12, "{level}: {index:?}");
+                assert!((index.total - total).abs() < 1e-12, "{level}: {index:?}");
+            }
         }
     }
 
