@@ -1,6 +1,10 @@
 //! Student's t distribution: distribution function, two-sided p-values and quantiles, from
 //! a regularised incomplete beta function (continued fraction, Numerical Recipes 6.4) and a
-//! Lanczos log-gamma. Accurate to about 1e-10 over the range coprod uses (df >= 1).
+//! Lanczos log-gamma. Against SciPy, the distribution function and p-values are within
+//! 1e-10 for 1 to 1e5 degrees of freedom; beyond, the log-gamma difference loses digits
+//! (a relative error of about 4e-9 at 1e6 and 2e-8 at 1e7). Quantiles are as good as the
+//! distribution function near them: within 1e-9 of p = 1, where P(T <= t) is 1 minus a
+//! tail that rounding to 1 coarsens, about 1e-8 relative.
 
 /// P(T <= t) for Student's t with `df` degrees of freedom.
 pub fn t_cdf(t: f64, df: f64) -> f64 {
@@ -10,8 +14,7 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     if t.is_infinite() {
         return if t > 0.0 { 1.0 } else { 0.0 };
     }
-    let x = df / (df + t * t);
-    let tail = 0.5 * incomplete_beta(x, 0.5 * df, 0.5);
+    let tail = 0.5 * tails_beyond(t, df);
     if t >= 0.0 { 1.0 - tail } else { tail }
 }
 
@@ -23,8 +26,15 @@ pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
     if t.is_infinite() {
         return 0.0;
     }
-    let x = df / (df + t * t);
-    incomplete_beta(x, 0.5 * df, 0.5).clamp(0.0, 1.0)
+    tails_beyond(t, df).clamp(0.0, 1.0)
+}
+
+/// P(|T| >= |t|) as I_x(df/2, 1/2) at x = df / (df + t^2), with 1 - x handed over as
+/// t^2 / (df + t^2): near t = 0, x rounds to 1 and the subtraction 1 - x loses t^2, which
+/// left P(T <= t) at exactly 1/2 for every |t| below about sqrt(df) 1e-8.
+fn tails_beyond(t: f64, df: f64) -> f64 {
+    let t2 = t * t;
+    beta_with_complement(df / (df + t2), t2 / (df + t2), 0.5 * df, 0.5)
 }
 
 /// The `p` quantile (0 < p < 1) of Student's t with `df` degrees of freedom, by bisection.
@@ -85,18 +95,27 @@ fn t_quantile_by_bisection(p: f64, df: f64) -> f64 {
 
 /// Regularised incomplete beta function I_x(a, b).
 pub fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    beta_with_complement(x, 1.0 - x, a, b)
+}
+
+/// I_x(a, b) given both `x` and `y = 1 - x`, for callers that know the smaller of the two
+/// more accurately than a subtraction from 1 would give it.
+fn beta_with_complement(x: f64, y: f64, a: f64, b: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
-    if x >= 1.0 {
+    if y <= 0.0 {
         return 1.0;
     }
-    let front =
-        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    // The logarithm of the one near 1 from the small one: ln(x) of a rounded x near 1 is
+    // only as good as x's last digit, which a large `a` multiplies.
+    let ln_x = if x > 0.5 { (-y).ln_1p() } else { x.ln() };
+    let ln_y = if y > 0.5 { (-x).ln_1p() } else { y.ln() };
+    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * ln_x + b * ln_y).exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_fraction(x, a, b) / a
     } else {
-        1.0 - front * beta_fraction(1.0 - x, b, a) / b
+        1.0 - front * beta_fraction(y, b, a) / b
     }
 }
 
@@ -231,6 +250,27 @@ mod tests {
         }
         // Four degrees of freedom at 1.5 is exactly 0.5 + 0.375 x 1.2 x 0.88 = 0.896.
         assert!((t_cdf(1.5, 4.0) - 0.896).abs() < 1e-12);
+    }
+
+    /// Within about sqrt(df) 1e-8 of 0, x = df / (df + t^2) rounds to 1, and computing 1 - x
+    /// by subtraction gave exactly 1/2 there, and a median of -2.4e-7 at 1000 degrees of
+    /// freedom. References: the closed forms 1/2 + atan(t) / pi (1 df) and
+    /// 1/2 + t / (2 sqrt(2 + t^2)) (2 df); scipy.stats.t.cdf(-1e-6, 1e5) =
+    /// 0.49999960105871694 and 2 * scipy.stats.t.sf(1e-6, 1e5) = 0.9999992021174339.
+    #[test]
+    fn distribution_function_leaves_one_half_near_zero() {
+        let t: f64 = 1e-8;
+        let cauchy = 0.5 + t.atan() / std::f64::consts::PI;
+        assert!((t_cdf(t, 1.0) - cauchy).abs() < 1e-15, "{}", t_cdf(t, 1.0));
+        let two = 0.5 - t / (2.0 * (2.0 + t * t).sqrt());
+        assert!((t_cdf(-t, 2.0) - two).abs() < 1e-15, "{}", t_cdf(-t, 2.0));
+        let (cdf, p) = (t_cdf(-1e-6, 1e5), t_two_sided_p(1e-6, 1e5));
+        assert!((cdf - 0.499_999_601_058_716_94).abs() < 1e-13, "{cdf}");
+        assert!((p - 0.999_999_202_117_433_9).abs() < 1e-13, "{p}");
+        for df in [9.0, 1000.0, 1e5] {
+            let median = t_quantile(0.5, df);
+            assert!(median.abs() < 1e-12, "df {df}: {median}");
+        }
     }
 
     #[test]
