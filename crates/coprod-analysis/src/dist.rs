@@ -3,8 +3,9 @@
 //! Lanczos log-gamma. Against SciPy, the distribution function and p-values are within
 //! 1e-10 for 1 to 1e5 degrees of freedom; beyond, the log-gamma difference loses digits
 //! (a relative error of about 4e-9 at 1e6 and 2e-8 at 1e7). Quantiles are as good as the
-//! distribution function near them: within 1e-9 of p = 1, where P(T <= t) is 1 minus a
-//! tail that rounding to 1 coarsens, about 1e-8 relative.
+//! distribution function near them, except close to p = 1: there P(T <= t) is 1 minus a
+//! tail that rounding to 1 coarsens, and the relative error grows like 1e-16 / (1 - p)
+//! (up to 1e-7 at p = 1 - 1e-9).
 
 /// P(T <= t) for Student's t with `df` degrees of freedom.
 pub fn t_cdf(t: f64, df: f64) -> f64 {
@@ -71,7 +72,7 @@ fn t_quantile_by_bisection(p: f64, df: f64) -> f64 {
     if !(p > 0.0 && p < 1.0) || df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
-    let (mut lo, mut hi) = (-1.0e6_f64, 1.0e6_f64);
+    let (mut lo, mut hi) = widened(-1.0e6, p, df);
     // Whether each end has been tested (the starting ends have not).
     let (mut lo_tested, mut hi_tested) = (false, false);
     for _ in 0..200 {
@@ -91,6 +92,21 @@ fn t_quantile_by_bisection(p: f64, df: f64) -> f64 {
         }
     }
     0.5 * (lo + hi)
+}
+
+/// The bracket `(lo, hi)` of the `p` quantile: +-1e6, doubled until it holds the quantile.
+/// Far tails of few degrees of freedom lie beyond 1e6 (the 1e-9 quantile of 1 df is -3.2e8);
+/// every other quantile keeps the bracket, and so the very bisection it always had.
+fn widened(start: f64, p: f64, df: f64) -> (f64, f64) {
+    let mut lo = start;
+    while t_cdf(lo, df) >= p && (2.0 * lo).is_finite() {
+        lo *= 2.0;
+    }
+    let mut hi = -start;
+    while t_cdf(hi, df) < p && (2.0 * hi).is_finite() {
+        hi *= 2.0;
+    }
+    (lo, hi)
 }
 
 /// Regularised incomplete beta function I_x(a, b).
@@ -179,7 +195,7 @@ mod tests {
     #[test]
     fn stopping_early_and_remembering_give_the_full_bisection_bit_for_bit() {
         fn two_hundred_steps(p: f64, df: f64) -> f64 {
-            let (mut lo, mut hi) = (-1.0e6_f64, 1.0e6_f64);
+            let (mut lo, mut hi) = widened(-1.0e6, p, df);
             for _ in 0..200 {
                 let mid = 0.5 * (lo + hi);
                 if t_cdf(mid, df) < p {
@@ -250,6 +266,23 @@ mod tests {
         }
         // Four degrees of freedom at 1.5 is exactly 0.5 + 0.375 x 1.2 x 0.88 = 0.896.
         assert!((t_cdf(1.5, 4.0) - 0.896).abs() < 1e-12);
+    }
+
+    /// Quantiles beyond +-1e6, where bisection used to stop. References:
+    /// scipy.stats.t.ppf(1e-9, 1) = -318309886.1837907 (Cauchy: tan(pi (p - 1/2)));
+    /// scipy.stats.t.ppf(1e-12, 1.5) = -52194694.27344636; scipy.stats.t.ppf(1e-9, 0.5) =
+    /// -1.0284911563163397e17.
+    #[test]
+    fn far_quantiles_of_few_degrees_of_freedom() {
+        for (p, df, want) in [
+            (1e-9, 1.0, -318_309_886.183_790_7),
+            (1.0 - 1e-9, 1.0, 318_309_895.186_209_3),
+            (1e-12, 1.5, -52_194_694.273_446_36),
+            (1e-9, 0.5, -1.028_491_156_316_339_7e17),
+        ] {
+            let got = t_quantile(p, df);
+            assert!(((got - want) / want).abs() < 1e-6, "p {p}, df {df}: {got}");
+        }
     }
 
     /// Within about sqrt(df) 1e-8 of 0, x = df / (df + t^2) rounds to 1, and computing 1 - x
