@@ -25,6 +25,11 @@ pub fn replications_for_power(sd: f64, delta: f64, alpha: f64, power: f64) -> Op
 /// chi-square quantile by the Wilson-Hilferty approximation. Planning replications with it
 /// instead of the pilot's own estimate keeps the realised power at the target in about
 /// `level` of pilots (Browne 1995, Statistics in Medicine 14). NaN when `n < 2`.
+///
+/// The approximation is close with many observations (for `n = 20` at level 0.8 the factor
+/// is 1.17653 against the exact chi-square's 1.17697) and poor with few at high levels:
+/// for `n = 2` it is 4.25 against 3.95 at level 0.8 and 8578 against 15.9 at 0.95, and NaN
+/// above level 0.9505 (for `n = 3`, above 0.9962), where the cube is not positive.
 pub fn sd_upper_limit(sd: f64, n: usize, level: f64) -> f64 {
     if n < 2 {
         return f64::NAN;
