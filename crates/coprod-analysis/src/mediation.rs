@@ -49,8 +49,13 @@ pub fn replications_for_equivalence(sd: f64, delta: f64, alpha: f64, power: f64)
 
 /// The mediated share `1 - mean(direct) / mean(total)` over paired replications, with a
 /// percentile interval (2.5% and 97.5%) from `resamples` paired bootstrap resamples of the
-/// replications, reproducible from `seed`. `None` when the mean total is 0 or the lengths
-/// differ; resamples whose total mean is 0 are left out of the interval.
+/// replications, reproducible from `seed`. `None` when there are no replications, the
+/// lengths differ, or the mean total is 0 or a mean is not finite; resamples whose total
+/// mean is 0 are left out of the interval, and with fewer than 20 left there is none.
+///
+/// The interval's ends are resampled shares themselves, those of rank nearest to 2.5% and
+/// 97.5% (not interpolated between ranks as [`cluster_bootstrap`](crate::cluster_bootstrap)
+/// does).
 pub fn mediated_share(
     total: &[f64],
     direct: &[f64],
@@ -237,6 +242,19 @@ mod tests {
             0.5 <= low && low <= high && high <= 5.0 / 6.0 + 1e-12,
             "{low} {high}"
         );
+    }
+
+    /// Below twenty usable resamples the share stands without an interval.
+    #[test]
+    fn mediated_share_has_no_interval_from_nineteen_resamples() {
+        let total = [2.0, 4.0, 3.0, 3.0];
+        let direct = [1.0, 1.0, 0.5, 0.5];
+        let (share, ci) = mediated_share(&total, &direct, 19, 2).unwrap();
+        assert!(
+            (share - 0.75).abs() < 1e-12 && ci.is_none(),
+            "{share} {ci:?}"
+        );
+        assert!(mediated_share(&[f64::NAN, 1.0], &[0.5, 0.5], 100, 1).is_none());
     }
 
     #[test]
