@@ -27,7 +27,12 @@ fn failing_runs_are_recorded_in_failures_csv_and_the_rest_carry_on() {
         .stderr(predicate::str::contains("panicked at").not())
         .stderr(predicate::str::contains("backtrace").not())
         .stderr(predicate::str::contains(
-            "warning: run 3 (variant `baseline`, replication 1",
+            "warning: run 3 (variant `baseline`, levers.group_size_cap 2, levers.outreach 0.5, \
+             replication 1,",
+        ))
+        .stderr(predicate::str::contains(
+            "warning: run 17 (variant `joint`, levers.group_size_cap 5, levers.outreach 0, \
+             replication 1,",
         ))
         .stderr(predicate::str::contains("2 of 24 runs failed"))
         .stderr(predicate::str::contains("study/failures.csv"));

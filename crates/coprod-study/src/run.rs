@@ -726,8 +726,17 @@ impl<'s> Batch<'s> {
                     }
                 }
                 Err(failure) => {
+                    // The sweep point too: without it, the runs of one variant and
+                    // replication at every point read the same.
+                    let at: String = self
+                        .scenario
+                        .sweep
+                        .iter()
+                        .zip(&point)
+                        .map(|(axis, value)| format!(", {} {value}", axis.name()))
+                        .collect();
                     progress.note(Note::Warning(format!(
-                        "run {} (variant `{}`, replication {}, seed {}) failed: {failure}",
+                        "run {} (variant `{}`{at}, replication {}, seed {}) failed: {failure}",
                         spec.run_id, spec.variant_name, spec.replication, spec.seed
                     )));
                     writer.write_failure(&id, failure.kind(), &failure.to_string())?;
