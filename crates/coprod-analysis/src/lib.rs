@@ -78,9 +78,10 @@ pub const ISHIGAMI_TOTAL: [f64; 3] = [0.557_589, 0.442_411, 0.243_684];
 
 /// The empirical `q` quantile (0..1) of sorted values, by linear interpolation between
 /// order statistics (Hyndman and Fan's type 7, the default of R and NumPy): the value at
-/// position `q x (n - 1)` counted from 0. NaN for no values.
+/// position `q x (n - 1)` counted from 0. NaN for no values and for a `q` outside 0..1 (a
+/// caller's mistake: it would index past the values, or extrapolate below the first).
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
+    if sorted.is_empty() || !(0.0..=1.0).contains(&q) {
         return f64::NAN;
     }
     let pos = q * (sorted.len() - 1) as f64;
@@ -113,6 +114,18 @@ mod tests {
         assert!((quantile_sorted(&sorted, 0.5) - 3.0).abs() < 1e-12);
         assert!((quantile_sorted(&[10.0, 20.0], 0.25) - 12.5).abs() < 1e-12);
         assert!(quantile_sorted(&[], 0.5).is_nan());
+        assert_eq!(quantile_sorted(&sorted, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&sorted, 1.0), 5.0);
+    }
+
+    /// A `q` outside 0..1 has no quantile: it indexed past the values (a panic at 1.5) or
+    /// extrapolated below the first value (-1.0 at -0.5).
+    #[test]
+    fn quantile_outside_zero_to_one_is_nan() {
+        let sorted = [1.0, 2.0, 3.0, 4.0, 5.0];
+        for q in [-0.5, 1.5, f64::NAN] {
+            assert!(quantile_sorted(&sorted, q).is_nan(), "{q}");
+        }
     }
 
     /// The interval sorts the replicates itself and leaves non-finite ones out.
