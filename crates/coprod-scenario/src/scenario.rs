@@ -1508,6 +1508,8 @@ fn interventions_list(
             loc.error_at(loc.value_span(&value_path), m)
                 .with_hint(values::toml_hint(spec, &raw.value))
         })?;
+        let until_path = [here.as_slice(), &[key("until_step")]].concat();
+        check_window(loc, raw, &until_path)?;
         let iv =
             Intervention::new(&raw.lever, value, raw.from_step, raw.until_step).map_err(|e| {
                 let (path, hint) = match &e {
@@ -1515,7 +1517,7 @@ fn interventions_list(
                         lever_path.clone(),
                         Some("`coprod list --params` marks the levers".to_string()),
                     ),
-                    _ => ([here.as_slice(), &[key("until_step")]].concat(), None),
+                    _ => (until_path.clone(), None),
                 };
                 loc.error_at(loc.value_span(&path), format!("invalid intervention: {e}"))
                     .with_hint(hint)
@@ -1523,6 +1525,36 @@ fn interventions_list(
         out.push(iv);
     }
     Ok(out)
+}
+
+/// An intervention holds for `from_step <= step < until_step`, so an `until_step` at or
+/// before `from_step` holds at no step. Said here, with the key and its allowed values,
+/// rather than by the model's "ends before it starts", which is wrong when the two are equal.
+fn check_window(
+    loc: &Locator<'_>,
+    raw: &RawIntervention,
+    until_path: &[Seg],
+) -> Result<(), ScenarioError> {
+    let Some(until) = raw.until_step.filter(|&until| until <= raw.from_step) else {
+        return Ok(());
+    };
+    let from = raw.from_step;
+    Err(loc
+        .error_at(
+            loc.value_span(until_path),
+            format!(
+                "invalid value {until} for `until_step` of the intervention on `{}`: allowed is \
+                 a whole number from {} (from_step + 1) to {}, since the intervention is in \
+                 force at steps from_step <= step < until_step",
+                raw.lever,
+                u64::from(from) + 1,
+                u32::MAX
+            ),
+        )
+        .with_hint(Some(format!(
+            "with until_step = {until} the intervention is in force at no step; leave \
+             until_step out to keep it in force from step {from} to the end of the run"
+        ))))
 }
 
 /// Most points one sweep axis may have.
@@ -2594,9 +2626,15 @@ params.groups.service = "joint"
             "[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\nfrom_step = 5\nuntil_step = 5\n",
         );
         assert_eq!(e.location, Some((5, 14)));
-        assert!(e.message.starts_with("invalid intervention: "), "{e}");
-        // The lever is fine, so no hint about levers.
-        assert_eq!(e.hint, None);
+        // Equal bounds are not "ends before it starts": the message gives the allowed range.
+        assert_eq!(
+            e.message,
+            "invalid value 5 for `until_step` of the intervention on `levers.outreach`: allowed \
+             is a whole number from 6 (from_step + 1) to 4294967295, since the intervention is \
+             in force at steps from_step <= step < until_step"
+        );
+        // The hint is about the window, not about levers.
+        assert!(e.hint.unwrap().contains("in force at no step"));
     }
 
     #[test]
