@@ -25,19 +25,21 @@ fn every_shipped_scenario_passes_check() {
     assert!(files.len() >= 11, "{files:?}");
     let mut args = vec!["check"];
     args.extend(files.iter().map(String::as_str));
-    let out = Sandbox::new()
+    let output = Sandbox::new()
         .cmd(&args)
         .assert()
         .success()
         .get_output()
-        .stdout
         .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         out.lines().filter(|l| l.starts_with("ok ")).count(),
         files.len(),
         "{out}"
     );
+    // A warning on a shipped file points to a mistake in it (or a warning that cries wolf).
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.is_empty(), "{err}");
 }
 
 #[test]
@@ -228,4 +230,24 @@ fn check_fails_what_run_refuses() {
         let sum = value("citizens.share_conditional") + value("citizens.share_free_rider") + 0.12;
         assert!(sum > 1.0, "{command}: {values} add up to {sum}");
     }
+}
+
+/// A variant copied from the baseline's values runs the baseline again under another name:
+/// `coprod check` says so, naming the file, the variant and the values, and still passes it.
+#[test]
+fn check_warns_about_a_variant_that_sets_the_baselines_values() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("copy.toml"),
+        "[params.levers]\nparticipation_cost = 0.25\n[[experiment.variants]]\n\
+         name = \"lower-cost\"\nparams.levers.participation_cost = 0.25\n",
+    )
+    .unwrap();
+    sb.cmd(&["check", "copy.toml"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: copy.toml: variant `lower-cost` changes nothing: it sets \
+             `levers.participation_cost` to 0.25, the baseline's value; it repeats the baseline",
+        ));
 }

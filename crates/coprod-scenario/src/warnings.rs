@@ -150,6 +150,23 @@ impl Scenario {
         out
     }
 
+    /// "it sets `a` to 0.5 and `b` to true, the baseline's values; " for the parameters
+    /// `same` (indices into `SPECS`), or nothing if there are none.
+    fn baseline_values(&self, same: &[usize]) -> String {
+        if same.is_empty() {
+            return String::new();
+        }
+        let set: Vec<String> = same
+            .iter()
+            .map(|&i| {
+                let value = SPECS[i].format_value(self.base.get_index(i));
+                format!("`{}` to {value}", SPECS[i].name)
+            })
+            .collect();
+        let values = if same.len() == 1 { "value" } else { "values" };
+        format!("it sets {}, the baseline's {values}; ", set.join(" and "))
+    }
+
     /// A variant that changes nothing the runs read, or some of whose settings they do not
     /// read (in the lab, its own interventions: lab runs apply none).
     fn variant_warnings(&self, variant: &Variant, lab: bool) -> Vec<String> {
@@ -162,8 +179,22 @@ impl Scenario {
             .iter()
             .map(|&(i, _)| i)
             .partition(|&i| SPECS[i].read_in(lab));
-        if read.is_empty() && (lab || !own_interventions) {
-            return vec![repeats_baseline(name, setting, &unread, unapplied)];
+        // A value equal to the baseline's (a copied line, a forgotten edit) changes nothing
+        // either; no sweep replaces it, since a variant may not set a swept parameter.
+        let same: Vec<usize> = variant
+            .overrides
+            .iter()
+            .filter(|&&(i, v)| read.contains(&i) && v == self.base.get_index(i))
+            .map(|&(i, _)| i)
+            .collect();
+        if read.len() == same.len() && (lab || !own_interventions) {
+            return vec![repeats_baseline(
+                name,
+                &self.baseline_values(&same),
+                setting,
+                &unread,
+                unapplied,
+            )];
         }
         let mut out: Vec<String> = unread
             .iter()
@@ -186,9 +217,16 @@ impl Scenario {
 }
 
 /// The warning on a variant that changes nothing the runs read, with why: the parameters it
-/// sets that they do not read (`unread`, indices into `SPECS`), and whether it has
+/// sets to the baseline's values (`same`, from `Scenario::baseline_values`), those it sets
+/// that they do not read (`unread`, indices into `SPECS`), and whether it has
 /// interventions that lab runs do not apply (`unapplied`).
-fn repeats_baseline(name: &str, setting: &str, unread: &[usize], unapplied: bool) -> String {
+fn repeats_baseline(
+    name: &str,
+    same: &str,
+    setting: &str,
+    unread: &[usize],
+    unapplied: bool,
+) -> String {
     let listed = || {
         let names: Vec<String> = unread
             .iter()
@@ -205,7 +243,7 @@ fn repeats_baseline(name: &str, setting: &str, unread: &[usize], unapplied: bool
             listed()
         ),
     };
-    format!("variant `{name}` changes nothing: {why}it repeats the baseline")
+    format!("variant `{name}` changes nothing: {same}{why}it repeats the baseline")
 }
 
 #[cfg(test)]
@@ -234,6 +272,30 @@ mod tests {
         assert!(w[0].contains("never takes effect"));
         assert!(w[1].contains("`same` changes nothing"));
         assert!(warnings("").is_empty());
+    }
+
+    #[test]
+    fn a_variant_setting_only_the_baselines_values_repeats_it() {
+        // A copied line: the variant sets what [params] (or the default) already is.
+        let w = warnings(
+            "[params.levers]\noutreach = 0.5\n[[experiment.variants]]\nname = \"copy\"\n\
+             params.levers.outreach = 0.5\nparams.levers.crowding_out = false\n",
+        );
+        assert_eq!(
+            w,
+            [
+                "variant `copy` changes nothing: it sets `levers.crowding_out` to false and \
+                 `levers.outreach` to 0.5, the baseline's values; it repeats the baseline"
+            ]
+        );
+        // One value that differs is a change; so is an intervention of its own.
+        let differs = "[params.levers]\noutreach = 0.5\n[[experiment.variants]]\nname = \"v\"\n\
+                       params.levers.outreach = 0.5\nparams.levers.crowding_out = true\n";
+        assert!(warnings(differs).is_empty());
+        let iv = "[[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = 0\n\
+                  [[experiment.variants.interventions]]\nlever = \"levers.outreach\"\n\
+                  value = 1\nfrom_step = 2\n";
+        assert!(warnings(iv).is_empty());
     }
 
     #[test]
