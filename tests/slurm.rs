@@ -373,6 +373,44 @@ fn slurm_quotes_the_paths_it_writes_for_bash() {
     assert!(value("OUT=").ends_with("/study"), "{}", value("OUT="));
 }
 
+/// A merge job submitted by hand (`sbatch SCRIPT merge`) gets its log from the script's
+/// `#SBATCH --output=...%x-%A_%a.out`, where `%a` of a job that is no array task reads
+/// 4294967294; the merge step renames it to the name the submitted merge job's log has.
+/// Here the script runs as that job would (SLURM's variables set, the log already open).
+#[test]
+fn a_merge_submitted_by_hand_logs_under_the_merge_jobs_name() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "2",
+        "--out",
+        "study",
+    ])
+    .assert()
+    .success();
+    let job = sb.path().join("study.slurm");
+    let stray = job.join("logs/coprod-sweep-test-77_4294967294.out");
+    fs::write(&stray, "opened by slurmstepd\n").unwrap();
+    let merge = Command::new("bash")
+        .arg(job.join("sweep-test.sbatch"))
+        .arg("merge")
+        .env("SLURM_JOB_ID", "77")
+        .env("SLURM_JOB_NAME", "coprod-sweep-test")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    // No shards were run, so the merge itself fails; the log is renamed first.
+    assert!(!merge.status.success(), "{merge:?}");
+    assert!(!stray.exists(), "{} is still there", stray.display());
+    assert_eq!(
+        read(&job.join("logs/coprod-sweep-test-merge-77.out")),
+        "opened by slurmstepd\n"
+    );
+}
+
 #[test]
 fn array_job_on_slurm_merges_to_the_same_bytes_as_one_process() {
     if std::env::var(GATE).as_deref() != Ok("1") {
@@ -485,6 +523,20 @@ fn a_failed_array_task_is_named_by_merge_and_re_run_alone() {
         .output()
         .unwrap();
     assert!(merge.status.success(), "{merge:?}");
+    // Its log has the name docs/cluster.md gives a merge job's, not `..._4294967294.out`.
+    let merge_id = String::from_utf8_lossy(&merge.stdout)
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
+    let logs = sb.path().join("cluster.slurm/logs");
+    let log = logs.join(format!("coprod-sweep-test-merge-{merge_id}.out"));
+    assert!(
+        read(&log).contains("merged 3 shards"),
+        "{}: {:?}",
+        log.display(),
+        fs::read_dir(&logs).unwrap().collect::<Vec<_>>()
+    );
     let mut args = vec!["run", scenario, "--out", "single"];
     args.extend(small);
     sb.cmd(&args).assert().success();

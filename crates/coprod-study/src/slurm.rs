@@ -467,6 +467,13 @@ shard)
   exit "$status"
   ;;
 merge)
+  # Submitted by hand (sbatch SCRIPT merge), this job took the array tasks' log name from the
+  # #SBATCH line, where %a of a job that is no array task reads 4294967294: give its log the
+  # name the merge job that bash SCRIPT submits has.
+  if [ -n "${{SLURM_JOB_ID:-}}" ] && [ -z "${{SLURM_ARRAY_TASK_ID:-}}" ]; then
+    log="$JOB_DIR/logs/${{SLURM_JOB_NAME:-}}-${{SLURM_JOB_ID}}_4294967294.out"
+    if [ -f "$log" ]; then mv "$log" "$JOB_DIR/logs/coprod-{name}-merge-$SLURM_JOB_ID.out" || true; fi
+  fi
   "$COPROD" merge "$JOB_DIR"/shards/shard-*-of-"$N" --out "$OUT"{force}
   ;;
 *)
