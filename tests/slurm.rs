@@ -411,6 +411,84 @@ fn a_merge_submitted_by_hand_logs_under_the_merge_jobs_name() {
     );
 }
 
+/// A stand-in for `sbatch` in `dir`/bin, to run the script's submit mode without SLURM: it
+/// appends its arguments to `dir`/bin/calls and prints job id 42; with `--wait` (the merge
+/// job) it makes the file `FAKE_LOG` if set, prints 43 and exits with `FAKE_STATUS`.
+fn fake_sbatch(dir: &std::path::Path) -> std::path::PathBuf {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let sbatch = bin.join("sbatch");
+    fs::write(
+        &sbatch,
+        "#!/usr/bin/env bash\necho \"$*\" >> \"$(dirname \"$0\")/calls\"\n\
+         case \" $* \" in *\" --wait \"*)\n\
+         if [ -n \"${FAKE_LOG:-}\" ]; then : > \"$FAKE_LOG\"; fi; echo 43; exit \"${FAKE_STATUS:-0}\";;\n\
+         esac\necho 42\n",
+    )
+    .unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    fs::set_permissions(&sbatch, mode).unwrap();
+    bin
+}
+
+/// `bash SCRIPT` with `bin` first on PATH and no SLURM job around it.
+fn submit(script: &std::path::Path, bin: &std::path::Path, args: &[&str]) -> Command {
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut cmd = Command::new("bash");
+    cmd.arg(script)
+        .args(args)
+        .env("PATH", path)
+        .env_remove("SLURM_JOB_ID");
+    cmd
+}
+
+/// The merge job refuses an output directory that exists (unless the script was written with
+/// --replace-results), but only after every shard ran: submitting such a script again (after
+/// everything finished, say) is refused before anything is queued.
+#[test]
+fn submitting_over_existing_results_queues_nothing() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let slurm = |out: &str, extra: &[&str]| {
+        sb.cmd(
+            &[
+                &[
+                    "slurm",
+                    file.to_str().unwrap(),
+                    "--array",
+                    "2",
+                    "--out",
+                    out,
+                ],
+                extra,
+            ]
+            .concat(),
+        )
+        .assert()
+        .success();
+        sb.path().join(format!("{out}.slurm/sweep-test.sbatch"))
+    };
+    let script = slurm("study", &[]);
+    let bin = fake_sbatch(sb.path());
+    fs::create_dir(sb.path().join("study")).unwrap();
+    let out = submit(&script, &bin, &[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "/study already exists and the merge job would not replace it: nothing submitted"
+        ),
+        "{stderr}"
+    );
+    assert!(!bin.join("calls").exists(), "sbatch was called");
+    // With --replace-results the merge job replaces it: both jobs are submitted.
+    fs::create_dir(sb.path().join("again")).unwrap();
+    let script = slurm("again", &["--replace-results"]);
+    let out = submit(&script, &bin, &[]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(read(&bin.join("calls")).lines().count(), 2);
+}
+
 #[test]
 fn array_job_on_slurm_merges_to_the_same_bytes_as_one_process() {
     if std::env::var(GATE).as_deref() != Ok("1") {

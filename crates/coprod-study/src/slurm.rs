@@ -404,6 +404,20 @@ fn script_text(input: &ScriptInput<'_>) -> String {
     let run = run_command(args);
     let sbatch = sbatch_directives(args, name, job_dir);
     let force = if args.replace_results { " --force" } else { "" };
+    // Without --replace-results the merge job would refuse an existing output, but only
+    // after every shard ran: refuse before anything is queued (a second submission of a
+    // finished study, or an output folder made since the script was written).
+    let refuse = if args.replace_results {
+        String::new()
+    } else {
+        r#"  if [ -e "$OUT" ]; then
+    echo "$OUT already exists and the merge job would not replace it: nothing submitted" >&2
+    echo "move it away and submit again (shards already done are not run again)" >&2
+    exit 1
+  fi
+"#
+        .to_string()
+    };
     format!(
         r#"#!/usr/bin/env bash
 # coprod on SLURM: scenario `{name}`, {runs} runs in {n} array tasks (shards) and a merge job.
@@ -425,7 +439,7 @@ submit)
     echo "run this script with bash to submit it, or with sbatch and the argument shard or merge" >&2
     exit 2
   fi
-  array=$(sbatch --parsable --array=0-$((N - 1)) "$JOB_DIR/{name}.sbatch" shard)
+{refuse}  array=$(sbatch --parsable --array=0-$((N - 1)) "$JOB_DIR/{name}.sbatch" shard)
   array=${{array%%;*}}
   echo "submitted array job $array: $N shards, logs in $JOB_DIR/logs"
   merge=(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes
