@@ -489,6 +489,66 @@ fn submitting_over_existing_results_queues_nothing() {
     assert_eq!(read(&bin.join("calls")).lines().count(), 2);
 }
 
+/// `bash SCRIPT submit --wait` says how the merge job ended when it did not succeed: never
+/// run (which shards did not finish, and the commands that re-run them and merge), failed
+/// (where its log is), or done with failed runs (where they are listed).
+#[test]
+fn submit_and_wait_says_why_the_merge_job_did_not_succeed() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let args = [
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "2",
+        "--out",
+        "study",
+    ];
+    sb.cmd(&args).assert().success();
+    let job = sb.path().join("study.slurm");
+    let script = job.join("sweep-test.sbatch");
+    let bin = fake_sbatch(sb.path());
+    let log = job.join("logs/coprod-sweep-test-merge-43.out");
+    let wait = |status: &str, log: Option<&std::path::Path>| {
+        let mut cmd = submit(&script, &bin, &["submit", "--wait"]);
+        cmd.env("FAKE_STATUS", status);
+        match log {
+            Some(log) => cmd.env("FAKE_LOG", log),
+            None => cmd.env_remove("FAKE_LOG"),
+        };
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = wait("0", None);
+    assert_eq!(code, Some(1), "{stderr}");
+    let script_path = script.display();
+    for line in [
+        "the merge job never ran: shards 0,1 did not finish".to_string(),
+        format!("  sbatch --array=0,1 {script_path} shard\n"),
+        format!("  sbatch --dependency=afterok:JOBID {script_path} merge\n"),
+    ] {
+        assert!(stderr.contains(&line), "no `{line}` in:\n{stderr}");
+    }
+    let (code, stderr) = wait("2", Some(&log));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the merge job failed (exit status 2); its log says why: {}\n",
+            log.display()
+        )),
+        "{stderr}"
+    );
+    let (code, stderr) = wait("3", Some(&log));
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.contains("/study/failures.csv lists them\n"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn array_job_on_slurm_merges_to_the_same_bytes_as_one_process() {
     if std::env::var(GATE).as_deref() != Ok("1") {
@@ -563,9 +623,11 @@ fn a_failed_array_task_is_named_by_merge_and_re_run_alone() {
         .unwrap();
     assert!(!submit.status.success(), "the merge should not have run");
     assert!(
-        String::from_utf8_lossy(&submit.stderr).contains("re-run them alone: sbatch --array=1 "),
+        String::from_utf8_lossy(&submit.stderr).contains("did not finish"),
         "{submit:?}"
     );
+    let stderr = String::from_utf8_lossy(&submit.stderr);
+    assert!(stderr.contains("\n  sbatch --array=1 "), "{stderr}");
     assert!(!sb.path().join("cluster").exists());
     let shards = sb.path().join("cluster.slurm/shards");
     sb.cmd(&[

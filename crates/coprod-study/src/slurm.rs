@@ -448,16 +448,28 @@ submit)
     echo "waiting for the merge job into $OUT"
     status=0
     job=$("${{merge[@]}}" --wait "$JOB_DIR/{name}.sbatch" merge) || status=$?
+    log="$JOB_DIR/logs/coprod-{name}-merge-${{job%%;*}}.out"
     # A merge job cancelled because a shard failed never ran, yet sbatch --wait returns 0.
-    if [ "$status" -eq 0 ] && [ ! -f "$JOB_DIR/logs/coprod-{name}-merge-${{job%%;*}}.out" ]; then
+    if [ "$status" -eq 0 ] && [ ! -f "$log" ]; then
       failed=()
       for ((i = 0; i < N; i++)); do
         if [ ! -f "$JOB_DIR/shards/shard-$i-of-$N/shard.json" ]; then failed+=("$i"); fi
       done
       list=$(IFS=,; echo "${{failed[*]}}")
-      echo "the merge job was cancelled because shards $list failed (logs in $JOB_DIR/logs)" >&2
-      echo "re-run them alone: sbatch --array=$list $JOB_DIR/{name}.sbatch shard" >&2
+      if [ -z "$list" ]; then
+        echo "the merge job never ran (cancelled?), though every shard is done; merge them:" >&2
+        echo "  sbatch $JOB_DIR/{name}.sbatch merge" >&2
+      else
+        echo "the merge job never ran: shards $list did not finish (logs in $JOB_DIR/logs)" >&2
+        echo "re-run them alone, then merge (JOBID: the number the first sbatch prints):" >&2
+        echo "  sbatch --array=$list $JOB_DIR/{name}.sbatch shard" >&2
+        echo "  sbatch --dependency=afterok:JOBID $JOB_DIR/{name}.sbatch merge" >&2
+      fi
       status=1
+    elif [ "$status" -eq 3 ]; then
+      echo "the merge job wrote $OUT, but some runs failed: $OUT/failures.csv lists them" >&2
+    elif [ "$status" -ne 0 ] && [ -f "$log" ]; then
+      echo "the merge job failed (exit status $status); its log says why: $log" >&2
     fi
     exit "$status"
   else
