@@ -61,6 +61,10 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
             "--dependency=\"afterok:$array\"",
             "--shard \"$i/$N\"",
             "--set 'population.n_citizens=120'",
+            // A merge submitted with the re-run shards would start before they finish.
+            "#   sbatch --dependency=afterok:JOBID '",
+            "# Logs: coprod-sweep-test-JOBID_I.out for array task I, \
+             coprod-sweep-test-merge-JOBID.out for the merge.\n",
         ],
     );
     assert!(!sb.path().join("study").exists());

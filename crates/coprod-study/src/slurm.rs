@@ -426,9 +426,11 @@ fn script_text(input: &ScriptInput<'_>) -> String {
 # Submit both jobs (from anywhere; the second form blocks until the merge job has finished):
 #   bash {script_q}
 #   bash {script_q} submit --wait
-# Re-run some shards alone (e.g. after a time limit), then merge:
+# Re-run some shards alone (e.g. after a time limit), then merge once they have succeeded
+# (JOBID: the number the first sbatch prints):
 #   sbatch --array=3,7 {script_q} shard
-#   sbatch {script_q} merge
+#   sbatch --dependency=afterok:JOBID {script_q} merge
+# Logs: coprod-{name}-JOBID_I.out for array task I, coprod-{name}-merge-JOBID.out for the merge.
 #
 # Every path below (the coprod binary, the working directory, the scenario, the output and
 # {job_q}) must be on a filesystem that the submit host and every compute node share.
