@@ -63,6 +63,8 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
             "--set 'population.n_citizens=120'",
             // A merge submitted with the re-run shards would start before they finish.
             "#   sbatch --dependency=afterok:JOBID '",
+            // Tasks of the 5 this script has.
+            "#   sbatch --array=0,4 '",
             "# Logs: coprod-sweep-test-JOBID_I.out for array task I, \
              coprod-sweep-test-merge-JOBID.out for the merge.\n",
         ],

@@ -428,7 +428,7 @@ fn script_text(input: &ScriptInput<'_>) -> String {
 #   bash {script_q} submit --wait
 # Re-run some shards alone (e.g. after a time limit), then merge once they have succeeded
 # (JOBID: the number the first sbatch prints):
-#   sbatch --array=3,7 {script_q} shard
+#   sbatch --array={some} {script_q} shard
 #   sbatch --dependency=afterok:JOBID {script_q} merge
 # Logs: coprod-{name}-JOBID_I.out for array task I, coprod-{name}-merge-JOBID.out for the merge.
 #
@@ -512,9 +512,20 @@ esac
 "#,
         version = env!("CARGO_PKG_VERSION"),
         script_q = q(&script),
+        some = some_tasks(n),
         job_q = q(job_dir),
         settings = script_settings(coprod, job_dir, out, n, cwd),
     )
+}
+
+/// Array tasks for the header's example of re-running some alone: tasks the script has
+/// (`3,7` of 5 tasks would run a shard that does not exist).
+fn some_tasks(n: u64) -> String {
+    match n {
+        0 | 1 => "0".to_string(),
+        2..=7 => format!("0,{}", n - 1),
+        _ => "3,7".to_string(),
+    }
 }
 
 /// The `coprod run` of every shard, with the options the script repeats, shell-quoted.
