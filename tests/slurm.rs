@@ -982,3 +982,47 @@ fn slurm_says_the_notes_and_warnings_run_would() {
         "warning: --set groups.rho: lab runs do not read `groups.rho`, so it changes nothing\n",
     ));
 }
+
+/// The commands `submit --wait` prints are pasted into a shell: a job folder whose path
+/// holds `$` or `;` (which --out may) reaches sbatch as it is, not expanded or split.
+#[test]
+fn printed_commands_keep_a_job_folder_with_shell_characters_whole() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let out = "st$dy;x";
+    sb.cmd(&[
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "2",
+        "--out",
+        out,
+    ])
+    .assert()
+    .success();
+    let script = sb.path().join(format!("{out}.slurm/sweep-test.sbatch"));
+    let bin = fake_sbatch(sb.path());
+    let output = submit(&script, &bin, &["submit", "--wait"])
+        .env("FAKE_STATUS", "0")
+        .env_remove("FAKE_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let rerun = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("sbatch --array="))
+        .unwrap_or_else(|| panic!("no re-run command in:\n{stderr}"));
+    fs::remove_file(bin.join("calls")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let pasted = Command::new("bash")
+        .args(["-c", rerun])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(pasted.status.success(), "{pasted:?}");
+    assert_eq!(
+        read(&bin.join("calls")),
+        format!("--array=0,1 {} shard\n", script.display())
+    );
+}

@@ -460,12 +460,12 @@ submit)
       list=$(IFS=,; echo "${{failed[*]}}")
       if [ -z "$list" ]; then
         echo "the merge job never ran (cancelled?), though every shard is done; merge them:" >&2
-        echo "  sbatch $JOB_DIR/{name}.sbatch merge" >&2
+        printf '  sbatch %q merge\n' "$JOB_DIR/{name}.sbatch" >&2
       else
         echo "the merge job never ran: shards $list did not finish (logs in $JOB_DIR/logs)" >&2
         echo "re-run them alone, then merge (JOBID: the number the first sbatch prints):" >&2
-        echo "  sbatch --array=$list $JOB_DIR/{name}.sbatch shard" >&2
-        echo "  sbatch --dependency=afterok:JOBID $JOB_DIR/{name}.sbatch merge" >&2
+        printf '  sbatch --array=%s %q shard\n' "$list" "$JOB_DIR/{name}.sbatch" >&2
+        printf '  sbatch --dependency=afterok:JOBID %q merge\n' "$JOB_DIR/{name}.sbatch" >&2
       fi
       status=1
     elif [ "$status" -eq 3 ]; then

@@ -166,7 +166,7 @@ submit)
     sbatch --wait "$JOB_DIR/{name}.sbatch" run || status=$?
     if [ ! -f "$OUT/manifest.json" ]; then
       echo "the calibration job ended before the results were written (logs in $JOB_DIR/logs)" >&2
-      echo "submit it again to continue: sbatch $JOB_DIR/{name}.sbatch run" >&2
+      printf 'submit it again to continue: sbatch %q run\n' "$JOB_DIR/{name}.sbatch" >&2
       if [ "$status" -eq 0 ]; then status=1; fi
     fi
     exit "$status"
