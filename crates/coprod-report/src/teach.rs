@@ -24,7 +24,7 @@ use crate::data::{Estimate, Quick, RunData};
 use crate::error::ReportError;
 use crate::forces::{Force, Forces, factors, strongest_against};
 use crate::html::{and_list, escape, inline_png, number, page, percent};
-use crate::lifetimes::{Lifetimes, cap_survival_classes};
+use crate::lifetimes::{HORIZON_MONTHS, Lifetimes, cap_survival_classes};
 
 /// The name of the teaching page.
 pub const TEACH_HTML: &str = "teach.html";
@@ -1577,9 +1577,7 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
          ({} replications per size and regime, {} months each{}).{}{} \"Still going after {} \
          months\" is the Kaplan-Meier estimate over all groups of a size: groups that started \
          too late to be followed {} months count for as long as they were seen, and a group \
-         that ended exactly then is not still going (runs.csv's share_lasting_24, \"lasting at \
-         least 24 months\", counts it and is estimated run by run, so its mean in summary.csv \
-         can differ from this pooled share by a point or so either way). Intervals of these shares \
+         that ended exactly then is not still going {}. Intervals of these shares \
          and their differences are 95% bootstrap intervals from resampling replications, so \
          they stay between 0% and 100%; the share of citizens in a group has the t-interval of \
          summary.csv, cut at 0. Differences are paired, because every size and regime of a \
@@ -1595,7 +1593,58 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
         failed_runs(data),
         analysis.horizon,
         analysis.horizon,
+        share_lasting_24_note(data, analysis),
     )
+}
+
+/// How runs.csv's `share_lasting_24` relates to the page's share. It is always read at
+/// [`HORIZON_MONTHS`]; a run too short for that has the page read at half the run, and
+/// there a group that ended exactly at the page's month is an end before 24 months.
+fn share_lasting_24_note(data: &RunData, analysis: &Analysis) -> String {
+    if analysis.horizon != HORIZON_MONTHS {
+        return format!(
+            "(runs.csv's share_lasting_24 reads lifetimes at 24 months, not {}: in runs of {} \
+             months it is read at the longest spell a run followed, an upper bound on the \
+             share lasting 24 months, so its mean in summary.csv is not this share)",
+            analysis.horizon, analysis.steps
+        );
+    }
+    // How far the two differ depends on the run (a few replications put it at several
+    // points), so the page states this run's largest gap rather than a typical one.
+    let gap = largest_gap(data, analysis).map_or_else(String::new, |g| {
+        let points = g * 100.0;
+        if points < 0.05 {
+            ", in this run by less than 0.1 points".into()
+        } else {
+            format!(", in this run by up to {points:.1} points")
+        }
+    });
+    format!(
+        "(runs.csv's share_lasting_24, \"lasting at least 24 months\", counts it and is \
+         estimated run by run, so its mean in summary.csv can differ from this pooled share{gap})"
+    )
+}
+
+/// The largest difference, over regimes and sizes, between the mean of runs.csv's
+/// `share_lasting_24` (as summary.csv takes it) and the page's pooled share.
+fn largest_gap(data: &RunData, analysis: &Analysis) -> Option<f64> {
+    let m = data.run_metric("share_lasting_24")?;
+    analysis
+        .regimes
+        .iter()
+        .flat_map(|r| r.sizes.iter().map(move |s| (r, s)))
+        .filter_map(|(r, s)| {
+            let point = size_point(s.size);
+            let runs = data
+                .runs
+                .rows
+                .iter()
+                .filter(|row| row.variant == r.variant && row.point == point)
+                .map(|row| row.values[m]);
+            let gap = (Estimate::of(runs).mean - s.survival.mean).abs();
+            gap.is_finite().then_some(gap)
+        })
+        .max_by(f64::total_cmp)
 }
 
 /// Failed runs have no rows in the CSV files the page reads: say how many there were.
@@ -2919,6 +2968,43 @@ mod tests {
         }));
         assert!(intro(&d, &a).contains("of different sizes, from 2 to 40 members,"));
         assert_eq!(unreachable_caps(&d, &a), "");
+    }
+
+    /// runs.csv's share_lasting_24 is read at 24 months and estimated run by run: the page
+    /// states how far its mean is from the page's share in this run, and in runs too short
+    /// to read 24 months (the page then reads half the run) that it is another measure.
+    #[test]
+    fn about_says_how_share_lasting_24_relates_to_the_pages_share() {
+        // Groups of cap 2 end at 5 months (0% still going), of cap 8 at 30 (100%).
+        let mut d = data(&[("baseline", 2, 5), ("baseline", 8, 30)]);
+        d.runs.metrics = vec!["share_lasting_24".into()];
+        for (row, value) in d.runs.rows.iter_mut().zip([0.0, 0.0, 0.06, 1.0, 1.0, 1.0]) {
+            row.values = vec![value];
+        }
+        let a = analyse(&d).unwrap();
+        assert_eq!(a.horizon, 24);
+        let text = about(&d, &a);
+        assert!(
+            text.contains(
+                "counts it and is estimated run by run, so its mean in summary.csv can differ \
+                 from this pooled share, in this run by up to 2.0 points)"
+            ),
+            "{text}"
+        );
+        d.manifest = Some(serde_json::json!({"experiment": {"steps": 20}}));
+        let a = analyse(&d).unwrap();
+        assert_eq!(a.horizon, 10);
+        let text = about(&d, &a);
+        assert!(!text.contains("counts it"), "{text}");
+        assert!(
+            text.contains(
+                "a group that ended exactly then is not still going (runs.csv's \
+                 share_lasting_24 reads lifetimes at 24 months, not 10: in runs of 20 months it \
+                 is read at the longest spell a run followed, an upper bound on the share \
+                 lasting 24 months, so its mean in summary.csv is not this share)."
+            ),
+            "{text}"
+        );
     }
 
     #[test]
