@@ -781,6 +781,7 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
         );
     }
     s.push_str("</table>\n");
+    s.push_str(&unknown_share_note(r.sizes.iter(), horizon));
     s.push_str(&membership_note(r));
     s
 }
@@ -1699,6 +1700,29 @@ fn size_table(body: &mut String, analysis: &Analysis) {
         let _ = writeln!(body, "</tr>");
     }
     let _ = writeln!(body, "</table>");
+    let sizes = analysis.regimes.iter().flat_map(|r| &r.sizes);
+    body.push_str(&unknown_share_note(sizes, analysis.horizon));
+}
+
+/// Why a share reads "n/a", for the sizes among `sizes` whose share is unknown (empty when
+/// none is): no group started, or none still going was followed to the horizon.
+fn unknown_share_note<'a>(sizes: impl Iterator<Item = &'a SizeResult>, horizon: u64) -> String {
+    let unknown: Vec<&SizeResult> = sizes.filter(|s| !s.survival.mean.is_finite()).collect();
+    let none_started = unknown.iter().any(|s| s.started == 0);
+    let not_followed = unknown.iter().any(|s| s.started > 0);
+    let why = match (none_started, not_followed) {
+        (false, false) => return String::new(),
+        (true, false) => "no group of that size started".to_string(),
+        (false, true) => format!(
+            "none of the groups of that size still going was followed {horizon} months, so \
+             the share still going then is unknown"
+        ),
+        (true, true) => format!(
+            "no group of that size started, or none still going was followed {horizon} \
+             months (the share still going then is unknown)"
+        ),
+    };
+    format!("<p class=\"note\">n/a: {why}.</p>\n")
 }
 
 #[cfg(test)]
@@ -2818,6 +2842,48 @@ mod tests {
         ] {
             assert!(text.contains(row), "{row}\n{text}");
         }
+    }
+
+    /// A share the page cannot give reads "n/a" with a note saying why: no group of that
+    /// size started, or none still going was followed to the horizon (as at cap 16 of
+    /// `non_rival` in `teach --quick`).
+    #[test]
+    fn an_unknown_share_is_explained_under_its_table() {
+        let (mut a, b) = two_regimes();
+        let analysis = |a: &Regime| Analysis {
+            regimes: vec![a.clone(), b.clone()],
+            steps: 60,
+            horizon: 24,
+            replications: 3,
+        };
+        let table = |a: &Regime| {
+            let mut text = String::new();
+            size_table(&mut text, &analysis(a));
+            text
+        };
+        assert!(!table(&a).contains("n/a"), "{}", table(&a));
+        a.sizes[2].survival = Estimate::of([]);
+        let followed = "<p class=\"note\">n/a: none of the groups of that size still going \
+                        was followed 24 months, so the share still going then is unknown.</p>";
+        assert!(table(&a).contains("<td class=\"num\">n/a"), "{}", table(&a));
+        assert!(table(&a).contains(followed), "{}", table(&a));
+        a.long_run = vec![(2.0, Estimate::of([]), Estimate::of([])); 3];
+        assert!(long_run_table(&a, 24).contains(followed));
+        a.sizes[2].started = 0;
+        assert!(
+            table(&a).contains("<p class=\"note\">n/a: no group of that size started.</p>"),
+            "{}",
+            table(&a)
+        );
+        a.sizes[0].survival = Estimate::of([]);
+        assert!(
+            table(&a).contains(
+                "n/a: no group of that size started, or none still going was followed 24 \
+                 months (the share still going then is unknown)."
+            ),
+            "{}",
+            table(&a)
+        );
     }
 
     /// A share of citizens or a factor that is not 0 is never shown as 0: a table cell of
