@@ -386,17 +386,7 @@ fn slurm_quotes_the_paths_it_writes_for_bash() {
 #[test]
 fn a_merge_submitted_by_hand_logs_under_the_merge_jobs_name() {
     let sb = Sandbox::new();
-    let file = data("sweep.toml");
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "2",
-        "--out",
-        "study",
-    ])
-    .assert()
-    .success();
+    two_task_script(&sb, "study", &[]);
     let job = sb.path().join("study.slurm");
     let stray = job.join("logs/coprod-sweep-test-77_4294967294.out");
     fs::write(&stray, "opened by slurmstepd\n").unwrap();
@@ -415,6 +405,22 @@ fn a_merge_submitted_by_hand_logs_under_the_merge_jobs_name() {
         read(&job.join("logs/coprod-sweep-test-merge-77.out")),
         "opened by slurmstepd\n"
     );
+}
+
+/// `coprod slurm` of the sweep test scenario in two array tasks into `out` (with `extra`
+/// options); the script's path.
+fn two_task_script(sb: &Sandbox, out: &str, extra: &[&str]) -> std::path::PathBuf {
+    let file = data("sweep.toml");
+    let args = [
+        "slurm",
+        file.to_str().unwrap(),
+        "--array",
+        "2",
+        "--out",
+        out,
+    ];
+    sb.cmd(&[&args[..], extra].concat()).assert().success();
+    sb.path().join(format!("{out}.slurm/sweep-test.sbatch"))
 }
 
 /// A stand-in for `sbatch` in `dir`/bin, to run the script's submit mode without SLURM: it
@@ -454,27 +460,7 @@ fn submit(script: &std::path::Path, bin: &std::path::Path, args: &[&str]) -> Com
 #[test]
 fn submitting_over_existing_results_queues_nothing() {
     let sb = Sandbox::new();
-    let file = data("sweep.toml");
-    let slurm = |out: &str, extra: &[&str]| {
-        sb.cmd(
-            &[
-                &[
-                    "slurm",
-                    file.to_str().unwrap(),
-                    "--array",
-                    "2",
-                    "--out",
-                    out,
-                ],
-                extra,
-            ]
-            .concat(),
-        )
-        .assert()
-        .success();
-        sb.path().join(format!("{out}.slurm/sweep-test.sbatch"))
-    };
-    let script = slurm("study", &[]);
+    let script = two_task_script(&sb, "study", &[]);
     let bin = fake_sbatch(sb.path());
     fs::create_dir(sb.path().join("study")).unwrap();
     let out = submit(&script, &bin, &[]).output().unwrap();
@@ -489,7 +475,7 @@ fn submitting_over_existing_results_queues_nothing() {
     assert!(!bin.join("calls").exists(), "sbatch was called");
     // With --replace-results the merge job replaces it: both jobs are submitted.
     fs::create_dir(sb.path().join("again")).unwrap();
-    let script = slurm("again", &["--replace-results"]);
+    let script = two_task_script(&sb, "again", &["--replace-results"]);
     let out = submit(&script, &bin, &[]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert_eq!(read(&bin.join("calls")).lines().count(), 2);
@@ -501,18 +487,8 @@ fn submitting_over_existing_results_queues_nothing() {
 #[test]
 fn submit_and_wait_says_why_the_merge_job_did_not_succeed() {
     let sb = Sandbox::new();
-    let file = data("sweep.toml");
-    let args = [
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "2",
-        "--out",
-        "study",
-    ];
-    sb.cmd(&args).assert().success();
+    let script = two_task_script(&sb, "study", &[]);
     let job = sb.path().join("study.slurm");
-    let script = job.join("sweep-test.sbatch");
     let bin = fake_sbatch(sb.path());
     let log = job.join("logs/coprod-sweep-test-merge-43.out");
     let wait = |status: &str, log: Option<&std::path::Path>| {
@@ -988,19 +964,7 @@ fn slurm_says_the_notes_and_warnings_run_would() {
 #[test]
 fn printed_commands_keep_a_job_folder_with_shell_characters_whole() {
     let sb = Sandbox::new();
-    let file = data("sweep.toml");
-    let out = "st$dy;x";
-    sb.cmd(&[
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "2",
-        "--out",
-        out,
-    ])
-    .assert()
-    .success();
-    let script = sb.path().join(format!("{out}.slurm/sweep-test.sbatch"));
+    let script = two_task_script(&sb, "st$dy;x", &[]);
     let bin = fake_sbatch(sb.path());
     let output = submit(&script, &bin, &["submit", "--wait"])
         .env("FAKE_STATUS", "0")
