@@ -8,16 +8,18 @@
 //! replications, so common random numbers are kept.
 
 use crate::random::{BOOTSTRAP, index, rng};
-use crate::{Interval, percentile_interval};
+use crate::{Interval, percentile_interval_with_infinities};
 
 /// Resamples used by [`cluster_bootstrap`] callers that have no reason to choose.
 pub const RESAMPLES: usize = 2000;
 
 /// The 95% percentile interval of `statistic` over `resamples` bootstrap samples of
 /// `clusters` replications (indices `0..clusters`, drawn with replacement), reproducible from
-/// `seed`. Samples where the statistic is not finite are left out.
+/// `seed`. Samples where the statistic is NaN are left out; infinite ones count (a ratio
+/// whose denominator is 0 in some samples), so an end is infinite when more than 2.5% of
+/// the samples are: leaving them out would give an end the resamples do not support.
 ///
-/// `None` with fewer than 2 clusters or when no sample gives a finite value.
+/// `None` with fewer than 2 clusters or when every sample gives NaN.
 pub fn cluster_bootstrap(
     clusters: usize,
     resamples: usize,
@@ -35,14 +37,14 @@ pub fn cluster_bootstrap(
             *s = index(&mut rng, clusters);
         }
         let v = statistic(&sample);
-        if v.is_finite() {
+        if !v.is_nan() {
             values.push(v);
         }
     }
     if values.is_empty() {
         return None;
     }
-    Some(percentile_interval(values))
+    Some(percentile_interval_with_infinities(values))
 }
 
 #[cfg(test)]
@@ -62,6 +64,21 @@ mod tests {
         let se = (((200.0f64 * 200.0 - 1.0) / 12.0) / 200.0).sqrt();
         assert!((lo - (99.5 - 1.96 * se)).abs() < 1.0, "{lo}");
         assert!((hi - (99.5 + 1.96 * se)).abs() < 1.0, "{hi}");
+    }
+
+    /// A ratio whose denominator is 0 in many resamples has no upper bound: of three
+    /// replications only the third has a denominator, and (2/3)^3 = 30% of resamples leave
+    /// it out. Leaving those resamples out gave a finite upper end.
+    #[test]
+    fn a_ratio_infinite_in_many_resamples_has_no_upper_bound() {
+        let a = [1.0, 1.0, 1.0];
+        let b = [0.0, 0.0, 1.0];
+        let ratio = |s: &[usize]| {
+            s.iter().map(|&i| a[i]).sum::<f64>() / s.iter().map(|&i| b[i]).sum::<f64>()
+        };
+        let (lo, hi) = cluster_bootstrap(3, RESAMPLES, 1, ratio).unwrap();
+        assert_eq!(hi, f64::INFINITY);
+        assert!(lo.is_finite() && lo >= 1.0, "{lo}");
     }
 
     #[test]

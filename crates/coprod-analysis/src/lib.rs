@@ -87,12 +87,25 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
+    // Equal neighbours (both infinite, say) are the quantile: the interpolation below would
+    // take inf - inf, or 0 x inf at a whole position.
+    if sorted[lo] == sorted[hi] {
+        return sorted[lo];
+    }
     sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 /// The percentile 95% interval of bootstrap replicates (non-finite replicates left out).
 pub(crate) fn percentile_interval(mut replicates: Vec<f64>) -> Interval {
     replicates.retain(|v| v.is_finite());
+    percentile_interval_with_infinities(replicates)
+}
+
+/// The percentile 95% interval of bootstrap replicates some of which may be infinite (a
+/// ratio whose denominator is 0 in some resamples): they count, so an end lies at infinity
+/// when more than 2.5% of them do. NaN replicates are left out.
+pub(crate) fn percentile_interval_with_infinities(mut replicates: Vec<f64>) -> Interval {
+    replicates.retain(|v| !v.is_nan());
     replicates.sort_by(f64::total_cmp);
     (
         quantile_sorted(&replicates, 0.025),
@@ -126,6 +139,26 @@ mod tests {
         for q in [-0.5, 1.5, f64::NAN] {
             assert!(quantile_sorted(&sorted, q).is_nan(), "{q}");
         }
+    }
+
+    /// Infinite replicates count: beyond 2.5% of them, the upper end is infinite; fewer
+    /// only pull it up. Quantiles between two equal infinite neighbours are infinite, not NaN.
+    #[test]
+    fn infinite_replicates_count_in_their_interval() {
+        let finite: Vec<f64> = (1..=97).map(f64::from).collect();
+        let with = |infinite: usize| {
+            let mut r = finite.clone();
+            r.extend(std::iter::repeat_n(f64::INFINITY, infinite));
+            r.push(f64::NAN);
+            percentile_interval_with_infinities(r)
+        };
+        // 100 replicates, 3 infinite: the 0.975 quantile sits at position 96.525.
+        assert_eq!(with(3).1, f64::INFINITY);
+        assert!((with(3).0 - 3.475).abs() < 1e-12, "{:?}", with(3));
+        // 98 replicates, 1 infinite: position 94.575, between 95 and 96.
+        assert!((with(1).1 - 95.575).abs() < 1e-12, "{:?}", with(1));
+        let all = percentile_interval_with_infinities(vec![f64::INFINITY; 4]);
+        assert_eq!(all, (f64::INFINITY, f64::INFINITY));
     }
 
     /// The interval sorts the replicates itself and leaves non-finite ones out.

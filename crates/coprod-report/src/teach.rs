@@ -757,8 +757,17 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
         r.best().size
     );
     let ratio = |e: &Estimate| {
+        // An upper end at infinity: over 2.5% of the resamples had no group of the best
+        // size end, so the data put no upper bound on how much sooner groups end.
+        let end = |v: f64| {
+            if v == f64::INFINITY {
+                "∞".into()
+            } else {
+                dec(v)
+            }
+        };
         let ci = e.ci.map_or_else(String::new, |(lo, hi)| {
-            format!(" ({} to {})", dec(lo), dec(hi))
+            format!(" ({} to {})", end(lo), end(hi))
         });
         format!("{}{ci}", dec(e.mean))
     };
@@ -800,6 +809,16 @@ fn membership_note(r: &Regime) -> String {
          over replications). ",
         r.best().size
     );
+    if r.long_run
+        .iter()
+        .any(|l| l.1.ci.is_some_and(|(_, hi)| hi == f64::INFINITY))
+    {
+        let _ = write!(
+            s,
+            "An interval that ends at ∞: in more than 2.5% of the resamples of replications no              group of {} members ended, so the data set no upper bound on the ratio. ",
+            r.best().size
+        );
+    }
     match most {
         Some(i) if r.sizes[i].size != r.best().size => {
             let overlap = match (r.long_run[i].2.ci, r.long_run[r.best].2.ci) {
@@ -2755,6 +2774,23 @@ mod tests {
             (12.0, est(2.0, 1.5, 2.5), at_40),
         ];
         r
+    }
+
+    /// A hazard ratio's interval that ends at infinity (over 2.5% of resamples had no end
+    /// at the best size) is shown so and explained; a finite one is not.
+    #[test]
+    fn an_unbounded_hazard_ratio_interval_is_shown_and_explained() {
+        let mut r = long_run_of(est(0.5, 0.4, 0.6));
+        let why = "An interval that ends at ∞";
+        assert!(!long_run_table(&r, 24).contains(why));
+        r.long_run[0].1 = Estimate {
+            mean: 125.5,
+            ci: Some((82.86, f64::INFINITY)),
+            n: 3,
+        };
+        let text = long_run_table(&r, 24);
+        assert!(text.contains("125.50 (82.86 to ∞)"), "{text}");
+        assert!(text.contains(why), "{text}");
     }
 
     #[test]
