@@ -815,7 +815,8 @@ fn membership_note(r: &Regime) -> String {
     {
         let _ = write!(
             s,
-            "An interval that ends at ∞: in more than 2.5% of the resamples of replications no              group of {} members ended, so the data set no upper bound on the ratio. ",
+            "An interval that ends at ∞: in more than 2.5% of the resamples of replications no \
+             group of {} members ended, so the data set no upper bound on the ratio. ",
             r.best().size
         );
     }
