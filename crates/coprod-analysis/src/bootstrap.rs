@@ -16,8 +16,9 @@ pub const RESAMPLES: usize = 2000;
 /// The 95% percentile interval of `statistic` over `resamples` bootstrap samples of
 /// `clusters` replications (indices `0..clusters`, drawn with replacement), reproducible from
 /// `seed`. Samples where the statistic is NaN are left out; infinite ones count (a ratio
-/// whose denominator is 0 in some samples), so an end is infinite when more than 2.5% of
-/// the samples are: leaving them out would give an end the resamples do not support.
+/// whose denominator is 0 in some samples), so an end is infinite when about 2.5% or more
+/// of the samples that are not NaN are: leaving them out would give an end the resamples do
+/// not support.
 ///
 /// `None` with fewer than 2 clusters or when every sample gives NaN.
 pub fn cluster_bootstrap(

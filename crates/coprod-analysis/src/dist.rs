@@ -7,9 +7,10 @@
 //! tail that rounding to 1 coarsens, and the relative error grows like 1e-16 / (1 - p)
 //! (up to 1e-7 at p = 1 - 1e-9).
 
-/// P(T <= t) for Student's t with `df` degrees of freedom.
+/// P(T <= t) for Student's t with `df` degrees of freedom; NaN unless `df` is positive and
+/// finite (infinitely many degrees of freedom would need the normal distribution).
 pub fn t_cdf(t: f64, df: f64) -> f64 {
-    if t.is_nan() || df.is_nan() || df <= 0.0 {
+    if t.is_nan() || !(df > 0.0 && df.is_finite()) {
         return f64::NAN;
     }
     if t.is_infinite() {
@@ -21,7 +22,7 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
 
 /// Two-sided p-value of a t statistic: P(|T| >= |t|).
 pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
-    if t.is_nan() || df.is_nan() || df <= 0.0 {
+    if t.is_nan() || !(df > 0.0 && df.is_finite()) {
         return f64::NAN;
     }
     if t.is_infinite() {
@@ -69,7 +70,7 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 }
 
 fn t_quantile_by_bisection(p: f64, df: f64) -> f64 {
-    if !(p > 0.0 && p < 1.0) || df.is_nan() || df <= 0.0 {
+    if !(p > 0.0 && p < 1.0) || !(df > 0.0 && df.is_finite()) {
         return f64::NAN;
     }
     let (mut lo, mut hi) = widened(-1.0e6, p, df);
@@ -304,6 +305,15 @@ mod tests {
             let median = t_quantile(0.5, df);
             assert!(median.abs() < 1e-12, "df {df}: {median}");
         }
+    }
+
+    /// Infinite degrees of freedom have no incomplete-beta form (df / (df + t^2) is inf / inf):
+    /// NaN, as for 0 or negative, not 1/2 for every t.
+    #[test]
+    fn infinite_degrees_of_freedom_are_refused() {
+        assert!(t_cdf(1.0, f64::INFINITY).is_nan());
+        assert!(t_two_sided_p(1.0, f64::INFINITY).is_nan());
+        assert!(t_quantile(0.975, f64::INFINITY).is_nan());
     }
 
     #[test]

@@ -87,12 +87,18 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
-    // Equal neighbours (both infinite, say) are the quantile: the interpolation below would
-    // take inf - inf, or 0 x inf at a whole position.
-    if sorted[lo] == sorted[hi] {
-        return sorted[lo];
+    let (below, above) = (sorted[lo], sorted[hi]);
+    // Beside an infinite replicate the interpolation would take inf - inf or 0 x inf: at a
+    // whole position the quantile is the value there, between -inf and anything it is -inf,
+    // and between anything finite and +inf it is +inf. Finite values interpolate as always.
+    if below.is_infinite() || above.is_infinite() {
+        return if pos == lo as f64 || below == f64::NEG_INFINITY {
+            below
+        } else {
+            above
+        };
     }
-    sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
+    below + (pos - lo as f64) * (above - below)
 }
 
 /// The percentile 95% interval of bootstrap replicates (non-finite replicates left out).
@@ -103,7 +109,8 @@ pub(crate) fn percentile_interval(mut replicates: Vec<f64>) -> Interval {
 
 /// The percentile 95% interval of bootstrap replicates some of which may be infinite (a
 /// ratio whose denominator is 0 in some resamples): they count, so an end lies at infinity
-/// when more than 2.5% of them do. NaN replicates are left out.
+/// when about 2.5% or more of them are infinite (type 7: above `0.025 (n - 1)` of the `n`).
+/// NaN replicates are left out.
 pub(crate) fn percentile_interval_with_infinities(mut replicates: Vec<f64>) -> Interval {
     replicates.retain(|v| !v.is_nan());
     replicates.sort_by(f64::total_cmp);
@@ -159,6 +166,17 @@ mod tests {
         assert!((with(1).1 - 95.575).abs() < 1e-12, "{:?}", with(1));
         let all = percentile_interval_with_infinities(vec![f64::INFINITY; 4]);
         assert_eq!(all, (f64::INFINITY, f64::INFINITY));
+        // -inf at the bottom: an end between it and a finite value is -inf, not NaN.
+        let mut low = vec![f64::NEG_INFINITY; 3];
+        low.extend((1..=97).map(f64::from));
+        let (lo, hi) = percentile_interval_with_infinities(low);
+        assert_eq!(lo, f64::NEG_INFINITY);
+        assert!((hi - 94.525).abs() < 1e-12, "{hi}");
+        // A zero effect keeps the sign the interpolation gives (+0 from -0 and +0).
+        assert_eq!(
+            quantile_sorted(&[-0.0, -0.0, 1.0], 0.25).to_bits(),
+            0.0f64.to_bits()
+        );
     }
 
     /// The interval sorts the replicates itself and leaves non-finite ones out.
