@@ -70,7 +70,7 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 }
 
 fn t_quantile_by_bisection(p: f64, df: f64) -> f64 {
-    if !(p > 0.0 && p < 1.0) || !(df > 0.0 && df.is_finite()) {
+    if !(p > 0.0 && p < 1.0 && df > 0.0 && df.is_finite()) {
         return f64::NAN;
     }
     let (mut lo, mut hi) = widened(-1.0e6, p, df);
