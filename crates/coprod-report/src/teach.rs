@@ -757,8 +757,8 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
         r.best().size
     );
     let ratio = |e: &Estimate| {
-        // An upper end at infinity: over 2.5% of the resamples had no group of the best
-        // size end, so the data put no upper bound on how much sooner groups end.
+        // Infinite: no group of the best size ended (in every replication for the ratio,
+        // in about 2.5% or more of the resamples for an upper end).
         let end = |v: f64| {
             if v == f64::INFINITY {
                 "∞".into()
@@ -769,7 +769,7 @@ fn long_run_table(r: &Regime, horizon: u64) -> String {
         let ci = e.ci.map_or_else(String::new, |(lo, hi)| {
             format!(" ({} to {})", end(lo), end(hi))
         });
-        format!("{}{ci}", dec(e.mean))
+        format!("{}{ci}", end(e.mean))
     };
     for (size, (median, hr, members)) in r.sizes.iter().zip(&r.long_run) {
         let median = if median.is_finite() {
@@ -809,14 +809,15 @@ fn membership_note(r: &Regime) -> String {
          over replications). ",
         r.best().size
     );
-    if r.long_run
-        .iter()
-        .any(|l| l.1.ci.is_some_and(|(_, hi)| hi == f64::INFINITY))
-    {
+    let unbounded =
+        |e: &Estimate| e.mean == f64::INFINITY || e.ci.is_some_and(|(_, hi)| hi == f64::INFINITY);
+    if r.long_run.iter().any(|l| unbounded(&l.1)) {
         let _ = write!(
             s,
-            "An interval that ends at ∞: in more than 2.5% of the resamples of replications no \
-             group of {} members ended, so the data set no upper bound on the ratio. ",
+            "A ratio or interval end of ∞: no group of {} members ended (in any replication for \
+             a ratio of ∞, in about 2.5% or more of the resamples of replications for an \
+             interval's end), so the data set no upper bound on how much sooner groups of that \
+             size end. ",
             r.best().size
         );
     }
@@ -1603,6 +1604,12 @@ const FEW_REPLICATIONS: u64 = 10;
 /// rather than those of Student's t with `n - 1` degrees of freedom (the "narrowness bias"
 /// of Hesterberg 2015, The American Statistician 69). About 75% at 3 replications.
 fn bootstrap_coverage(n: u64) -> f64 {
+    // Of two replications every resample's mean lies between them, each end holding a
+    // quarter of the resamples: the interval is the two values, which hold the true mean
+    // half the time (the t approximation would say 60%).
+    if n == 2 {
+        return 0.5;
+    }
     let n = n as f64;
     let half_width = 1.959_964 * ((n - 1.0) / n).sqrt();
     2.0 * coprod_analysis::dist::t_cdf(half_width, n - 1.0) - 1.0
@@ -1616,8 +1623,8 @@ fn few_replications_note(replications: u64) -> String {
     }
     format!(
         "<p class=\"note\"><b>Only {replications} replications:</b> with so few, the \
-         intervals below are narrower than 95% intervals should be (they hold the true value \
-         about {:.0}% of the time), so read a size named best as tentative, and run \
+         bootstrap intervals below are narrower than 95% intervals should be (they hold the \
+         true value about {:.0}% of the time), so read a size named best as tentative, and run \
          {FEW_REPLICATIONS} or more replications before drawing a conclusion.</p>\n",
         100.0 * bootstrap_coverage(replications)
     )
@@ -1801,6 +1808,7 @@ mod tests {
         assert!(note.contains("<b>Only 3 replications:</b>"), "{note}");
         assert!(note.contains("about 75% of the time"), "{note}");
         assert!(few_replications_note(9).contains("Only 9 replications"));
+        assert!(few_replications_note(2).contains("about 50% of the time"));
         for n in [0, 1, 10, 30] {
             assert_eq!(few_replications_note(n), "", "{n}");
         }
@@ -2782,7 +2790,9 @@ mod tests {
     #[test]
     fn an_unbounded_hazard_ratio_interval_is_shown_and_explained() {
         let mut r = long_run_of(est(0.5, 0.4, 0.6));
-        let why = "An interval that ends at ∞";
+        let why = "A ratio or interval end of ∞: no group of 8 members ended (in any \
+                   replication for a ratio of ∞, in about 2.5% or more of the resamples of \
+                   replications for an interval's end)";
         assert!(!long_run_table(&r, 24).contains(why));
         r.long_run[0].1 = Estimate {
             mean: 125.5,
@@ -2791,6 +2801,15 @@ mod tests {
         };
         let text = long_run_table(&r, 24);
         assert!(text.contains("125.50 (82.86 to ∞)"), "{text}");
+        assert!(text.contains(why), "{text}");
+        // No group of the best size ended in any replication: the ratio itself is infinite.
+        r.long_run[0].1 = Estimate {
+            mean: f64::INFINITY,
+            ci: None,
+            n: 3,
+        };
+        let text = long_run_table(&r, 24);
+        assert!(text.contains("<td class=\"num\">∞</td>"), "{text}");
         assert!(text.contains(why), "{text}");
     }
 
