@@ -62,7 +62,7 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
             "--shard \"$i/$N\"",
             "--set 'population.n_citizens=120'",
             // A merge submitted with the re-run shards would start before they finish.
-            "#   sbatch --dependency=afterok:JOBID '",
+            "#   sbatch --dependency=afterok:JOBID --kill-on-invalid-dep=yes '",
             // Tasks of the 5 this script has.
             "#   sbatch --array=0,4 '",
             "# Logs: coprod-sweep-test-JOBID_I.out for array task I, \
@@ -510,7 +510,9 @@ fn submit_and_wait_says_why_the_merge_job_did_not_succeed() {
     for line in [
         "the merge job never ran: shards 0,1 did not finish".to_string(),
         format!("  sbatch --array=0,1 {script_path} shard\n"),
-        format!("  sbatch --dependency=afterok:JOBID {script_path} merge\n"),
+        format!(
+            "  sbatch --dependency=afterok:JOBID --kill-on-invalid-dep=yes {script_path} merge\n"
+        ),
     ] {
         assert!(stderr.contains(&line), "no `{line}` in:\n{stderr}");
     }

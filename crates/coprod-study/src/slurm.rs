@@ -429,7 +429,7 @@ fn script_text(input: &ScriptInput<'_>) -> String {
 # Re-run some shards alone (e.g. after a time limit), then merge once they have succeeded
 # (JOBID: the number the first sbatch prints):
 #   sbatch --array={some} {script_q} shard
-#   sbatch --dependency=afterok:JOBID {script_q} merge
+#   sbatch --dependency=afterok:JOBID --kill-on-invalid-dep=yes {script_q} merge
 # Logs: coprod-{name}-JOBID_I.out for array task I, coprod-{name}-merge-JOBID.out for the merge.
 #
 # Every path below (the coprod binary, the working directory, the scenario, the output and
@@ -465,7 +465,7 @@ submit)
         echo "the merge job never ran: shards $list did not finish (logs in $JOB_DIR/logs)" >&2
         echo "re-run them alone, then merge (JOBID: the number the first sbatch prints):" >&2
         printf '  sbatch --array=%s %q shard\n' "$list" "$JOB_DIR/{name}.sbatch" >&2
-        printf '  sbatch --dependency=afterok:JOBID %q merge\n' "$JOB_DIR/{name}.sbatch" >&2
+        printf '  sbatch --dependency=afterok:JOBID --kill-on-invalid-dep=yes %q merge\n' "$JOB_DIR/{name}.sbatch" >&2
       fi
       status=1
     elif [ "$status" -eq 3 ]; then
