@@ -188,7 +188,7 @@ fn message(err: &StudyError, out: OutOptions) -> String {
         }
         // As `run` and `teach` say it (coprod_study's `explain`), for the other commands.
         Some(OutputError::CannotCreate { .. }) => {
-            text.push_str("\n\nhint: choose a directory you can write to with --out DIR");
+            text.push_str(&format!("\n\nhint: {}", coprod_study::CHOOSE_WRITABLE_OUT));
         }
         Some(OutputError::NotARunDir { .. }) => {
             text.push_str("\n\nhint: choose an empty or new directory with --out DIR");

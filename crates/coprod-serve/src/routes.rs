@@ -484,17 +484,16 @@ async fn experiment_status(State(app): State<Arc<App>>, key: Key) -> Response {
 /// after that), rather than 0 because the partial files are gone.
 fn progress(folder: &std::path::Path, total: u64) -> (u64, u64) {
     let partial = coprod_output::partial_dir(folder);
-    let rows = |name: &str| std::fs::read(partial.join(name)).map(|bytes| csv_rows(&bytes));
-    match rows("runs.csv") {
+    let rows = |dir: &std::path::Path, name: &str| {
+        std::fs::read(dir.join(name)).map(|bytes| csv_rows(&bytes))
+    };
+    let failed = |dir| rows(dir, coprod_output::FAILURES_CSV).unwrap_or(0);
+    match rows(&partial, "runs.csv") {
         Ok(succeeded) => {
-            let failed = rows(coprod_output::FAILURES_CSV).unwrap_or(0);
+            let failed = failed(&partial);
             ((succeeded + failed).min(total), failed)
         }
-        Err(_) if folder.is_dir() => {
-            let failed = std::fs::read(folder.join(coprod_output::FAILURES_CSV))
-                .map_or(0, |bytes| csv_rows(&bytes));
-            (total, failed)
-        }
+        Err(_) if folder.is_dir() => (total, failed(folder)),
         Err(_) => (0, 0),
     }
 }

@@ -521,14 +521,13 @@ fn not_writable(err: std::io::Error, folder: &Path, (out, writer): (&Path, Write
         Writer::Resume => ("--resume", "resume the copy with --out COPY --resume"),
         Writer::Shard => ("--shard", "run the shard on the copy with --out COPY"),
     };
-    let shown = out.display().to_string();
-    invalid!(
-        "{}\n\nhint: `{option}` writes inside the calibration, and {shown} is not writable \
-         for you: make it and the files in it writable, or copy it to a folder you can \
-         write to (`{}`) and {on_the_copy}",
-        crate::error::chain(&err),
-        crate::resume::command_line(&["cp".into(), "-r".into(), shown.clone(), "COPY".into()])
-    )
+    let hint = crate::error::writable_or_copy_hint(
+        &format!("`{option}`"),
+        "the calibration",
+        out,
+        on_the_copy,
+    );
+    invalid!("{}\n\n{hint}", crate::error::chain(&err))
 }
 
 /// `err` with `coprod run`'s hint when the file system refused to let the calibration's
@@ -539,8 +538,9 @@ pub(crate) fn with_out_hint(err: StudyError) -> StudyError {
         return err;
     }
     invalid!(
-        "{}\n\nhint: choose a directory you can write to with --out DIR",
-        crate::error::chain(&err)
+        "{}\n\nhint: {}",
+        crate::error::chain(&err),
+        crate::error::CHOOSE_WRITABLE_OUT
     )
 }
 

@@ -731,8 +731,6 @@ pub fn merge_calibration(
     })
 }
 
-/// Rounds run by shards, the proposals they made and those of them they simulated (all
-/// slices of all rounds, the proposals past a generation's last accepted one included).
 /// Removes the temporary files that shards stopped by Ctrl-C left in `dir` and its rounds
 /// (`.sharding.json.PID.tmp`, `.shard-I-of-N.json.PID.tmp`): nothing reads them, and the
 /// merge is where a sharded calibration ends.
@@ -748,6 +746,8 @@ fn remove_abandoned_round_files(dir: &Path) {
     }
 }
 
+/// Rounds run by shards, the proposals they made and those of them they simulated (all
+/// slices of all rounds, the proposals past a generation's last accepted one included).
 fn count_rounds(dir: &Path) -> Result<(u64, u64, u64)> {
     let (mut rounds, mut proposals, mut simulations) = (0, 0, 0);
     let Ok(generations) = std::fs::read_dir(dir.join(ROUNDS)) else {

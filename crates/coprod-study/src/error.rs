@@ -3,7 +3,7 @@
 //! Imports nothing of ours but the crate's own `resume` (the interrupted run's record).
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use coprod_output::OutputError;
 use coprod_scenario::ScenarioError;
@@ -288,6 +288,24 @@ pub(crate) fn caused_by_io(err: &(dyn std::error::Error + 'static)) -> bool {
     }
     false
 }
+
+/// The hint for an output that may not be given another `--out` because `writer` writes
+/// inside the existing `place` (a run directory, a calibration) `dir`, which the user may
+/// not write: make it writable, or copy it and `then` (what to do with the copy).
+pub(crate) fn writable_or_copy_hint(writer: &str, place: &str, dir: &Path, then: &str) -> String {
+    let shown = dir.display().to_string();
+    let copy =
+        crate::resume::command_line(&["cp".into(), "-r".into(), shown.clone(), "COPY".into()]);
+    format!(
+        "hint: {writer} writes inside {place}, and {shown} is not writable for you: make it \
+         and the files in it writable, or copy it to a folder you can write to (`{copy}`) and \
+         {then}"
+    )
+}
+
+/// The hint for an output folder that cannot be made or written where `--out` may choose
+/// another.
+pub const CHOOSE_WRITABLE_OUT: &str = "choose a directory you can write to with --out DIR";
 
 /// The error with its causes, each once, joined by `: ` (as `{:#}` of anyhow).
 pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {

@@ -54,7 +54,7 @@ pub use calibrate_run::{
 };
 pub use check::{Checked, CheckedScenario, check};
 pub use compare::{DEFAULT_METRICS, compare};
-pub use error::{Context, Result, StudyError, chain};
+pub use error::{CHOOSE_WRITABLE_OUT, Context, Result, StudyError, chain};
 pub use estimate::{describe, describe_runs, human_duration};
 pub use list::list;
 pub use merge::{Merged, is_validation_shard, merge, merge_validation};

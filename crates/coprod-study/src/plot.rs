@@ -26,18 +26,14 @@ pub(crate) fn unwritable(err: StudyError, dir: &Path, command: &str) -> StudyErr
     if !err.write_denied() || text.contains("\n\nhint: ") {
         return err;
     }
-    let words = |w: &[&str]| {
-        let w: Vec<String> = w.iter().map(|s| s.to_string()).collect();
-        crate::resume::command_line(&w)
-    };
-    let shown = dir.display().to_string();
-    invalid!(
-        "{text}\n\nhint: `coprod {command}` writes inside the run directory, and {shown} \
-         is not writable for you: make it and the files in it writable, or copy it to a \
-         folder you can write to (`{}`) and run `{}`",
-        words(&["cp", "-r", &shown, "COPY"]),
-        words(&["coprod", command, "COPY"])
-    )
+    let on_copy = crate::resume::command_line(&["coprod".into(), command.into(), "COPY".into()]);
+    let hint = crate::error::writable_or_copy_hint(
+        &format!("`coprod {command}`"),
+        "the run directory",
+        dir,
+        &format!("run `{on_copy}`"),
+    );
+    invalid!("{text}\n\n{hint}")
 }
 
 fn redraw(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {

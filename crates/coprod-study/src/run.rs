@@ -860,7 +860,7 @@ pub(crate) fn explain(err: OutputError) -> StudyError {
         }
         OutputError::Corrupt { .. } => "start over with --force",
         OutputError::Io { .. } | OutputError::CannotCreate { .. } => {
-            "choose a directory you can write to with --out DIR"
+            crate::error::CHOOSE_WRITABLE_OUT
         }
         _ => return err.into(),
     };
