@@ -97,7 +97,7 @@ pub fn describe_runs(s: &Scenario, threads: usize) -> String {
 /// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps" ("of 10 rounds"
 /// when every run is of the lab setting, as index.html and the charts count them).
 fn runs_and_steps(s: &Scenario) -> String {
-    let lab = (0..s.variants.len()).all(|v| (0..s.n_points()).all(|p| s.params_for(v, p).is_lab()));
+    let lab = s.runs_lab();
     format!(
         "{} ({} x {} x {}) of {}",
         counted(s.n_runs(), "run"),
