@@ -240,9 +240,9 @@ pub(crate) fn write_job_folder(
             }
             // As `run` says it of an output folder it cannot create.
             Err(invalid!(
-                "{}\n\nhint: choose a directory you can write to with --out DIR (the job \
-                 folder goes beside it)",
-                crate::error::chain(&err)
+                "{}\n\nhint: {} (the job folder goes beside it)",
+                crate::error::chain(&err),
+                crate::error::CHOOSE_WRITABLE_OUT
             ))
         }
         Ok(()) => Ok(()),
