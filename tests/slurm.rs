@@ -24,6 +24,12 @@ fn assert_script(path: &std::path::Path, lines: &[&str]) {
     }
     let check = Command::new("bash").arg("-n").arg(path).status().unwrap();
     assert!(check.success(), "{} is not valid bash", path.display());
+    // Under `set -u`, bash 4.3 and older (CentOS 7 has 4.2) call an empty array unbound
+    // when it is expanded; this bash cannot show that, so no array may start empty.
+    assert!(
+        !text.contains("=()"),
+        "an empty array in the script breaks it on bash 4.3 and older:\n{text}"
+    );
 }
 
 #[test]

@@ -453,11 +453,10 @@ submit)
     log="$JOB_DIR/logs/coprod-{name}-merge-${{job%%;*}}.out"
     # A merge job cancelled because a shard failed never ran, yet sbatch --wait returns 0.
     if [ "$status" -eq 0 ] && [ ! -f "$log" ]; then
-      failed=()
+      list=""
       for ((i = 0; i < N; i++)); do
-        if [ ! -f "$JOB_DIR/shards/shard-$i-of-$N/shard.json" ]; then failed+=("$i"); fi
+        if [ ! -f "$JOB_DIR/shards/shard-$i-of-$N/shard.json" ]; then list="${{list:+$list,}}$i"; fi
       done
-      list=$(IFS=,; echo "${{failed[*]}}")
       if [ -z "$list" ]; then
         echo "the merge job never ran (cancelled?), though every shard is done; merge them:" >&2
         printf '  sbatch %q merge\n' "$JOB_DIR/{name}.sbatch" >&2
@@ -486,10 +485,11 @@ shard)
     echo "shard $i of $N is already done: $dir"
     exit 0
   fi
-  resume=()
-  if [ -d "$JOB_DIR/shards/.shard-$i-of-$N.partial" ]; then resume=(--resume); fi
+  # No empty arrays: under set -u, bash 4.3 and older (e.g. CentOS 7's 4.2) call them unbound.
+  resume=""
+  if [ -d "$JOB_DIR/shards/.shard-$i-of-$N.partial" ]; then resume=--resume; fi
   status=0
-  {run} --shard "$i/$N" --out "$dir" --threads "${{SLURM_CPUS_PER_TASK:-1}}" "${{resume[@]}}" || status=$?
+  {run} --shard "$i/$N" --out "$dir" --threads "${{SLURM_CPUS_PER_TASK:-1}}" ${{resume:+"$resume"}} || status=$?
   # Status 3: the shard is complete but some runs failed (failures.csv); the merge keeps them.
   if [ "$status" -eq 3 ]; then status=0; fi
   exit "$status"
