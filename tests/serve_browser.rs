@@ -144,6 +144,19 @@ const DOCS_SCREENSHOTS: &[&str] = &[
     "serve-student-phone",
 ];
 
+/// Whether chromium refused an evaluation because the page navigated (or reloaded) while it
+/// ran: its context was destroyed, or the target it inspected navigated.
+fn navigated(error: &Value) -> bool {
+    let message = error["message"].as_str().unwrap_or_default();
+    [
+        "navigated or closed",
+        "context was destroyed",
+        "Cannot find context",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
+
 struct Tab {
     socket: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
@@ -153,6 +166,14 @@ struct Tab {
 
 impl Tab {
     async fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params).await {
+            Ok(result) => result,
+            Err(error) => panic!("{method}: {error}"),
+        }
+    }
+
+    /// The result of `method`, or the error message chromium answered with.
+    async fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next += 1;
         let id = self.next;
         let message = json!({"id": id, "method": method, "params": params});
@@ -169,8 +190,10 @@ impl Tab {
             let Message::Text(text) = next else { continue };
             let v: Value = serde_json::from_str(text.as_str()).unwrap();
             if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+                return match v.get("error") {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(v["result"].clone()),
+                };
             }
         }
     }
@@ -194,8 +217,14 @@ impl Tab {
             let test = format!(
                 "(() => {{ try {{ return !!({expression}); }} catch (e) {{ return false; }} }})()"
             );
-            if self.eval(&test).await == json!(true) {
-                return;
+            // So does an evaluation the page's navigation cut off (a reload the test
+            // asked for may still be under way on a loaded machine).
+            let args = json!({"expression": test, "returnByValue": true});
+            match self.try_call("Runtime.evaluate", args).await {
+                Ok(r) if r["result"]["value"] == json!(true) => return,
+                Ok(_) => {}
+                Err(error) if navigated(&error) => {}
+                Err(error) => panic!("Runtime.evaluate: {error}"),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
