@@ -402,8 +402,11 @@ fn against(other: &SizeResult, d: &Estimate, horizon: u64) -> String {
     }
 }
 
-/// The key numbers of one regime as HTML.
-fn key_box(r: &Regime, horizon: u64) -> String {
+/// The key numbers of one regime as HTML, from a run of `replications` per size: of fewer
+/// than [`FEW_REPLICATIONS`], a size whose interval against the runner-up excludes 0 is
+/// named as lasting longest in those replications, not as lasting best (the intervals are
+/// too narrow, [`few_replications_note`]).
+fn key_box(r: &Regime, horizon: u64, replications: u64) -> String {
     let best = r.best();
     let smallest = r.sizes[0].size;
     let largest = r.sizes[r.sizes.len() - 1].size;
@@ -421,9 +424,14 @@ fn key_box(r: &Regime, horizon: u64) -> String {
             difference(d),
         ),
         _ => format!(
-            "<div class=\"key\"><b>{label}</b>: groups of <b>{} members</b> lasted best: \
-             <b>{}</b> of them were still going {horizon} months after they started {}.",
+            "<div class=\"key\"><b>{label}</b>: groups of <b>{} members</b> {}: <b>{}</b> of \
+             them were still going {horizon} months after they started {}.",
             best.size,
+            if is_few(replications) {
+                format!("lasted longest in these {replications} replications (tentative)")
+            } else {
+                "lasted best".to_string()
+            },
             pct(best.survival.mean),
             ci_pct(best.survival.ci)
         ),
@@ -1248,7 +1256,7 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     body.push_str(&intro(data, &analysis));
     body.push_str(&few_replications_note(analysis.replications));
     for r in &analysis.regimes {
-        body.push_str(&key_box(r, analysis.horizon));
+        body.push_str(&key_box(r, analysis.horizon, analysis.replications));
     }
     let (first, rest) = charts
         .split_first()
@@ -1615,10 +1623,16 @@ fn bootstrap_coverage(n: u64) -> f64 {
     2.0 * coprod_analysis::dist::t_cdf(half_width, n - 1.0) - 1.0
 }
 
+/// Whether a run of `replications` per size has too few for its intervals to hold 95%
+/// (one has no interval at all).
+fn is_few(replications: u64) -> bool {
+    (2..FEW_REPLICATIONS).contains(&replications)
+}
+
 /// Above the key numbers of a run of few replications: their intervals are too narrow to
 /// name a best size with the confidence the page's "95%" states.
 fn few_replications_note(replications: u64) -> String {
-    if !(2..FEW_REPLICATIONS).contains(&replications) {
+    if !is_few(replications) {
         return String::new();
     }
     format!(
@@ -1925,12 +1939,12 @@ mod tests {
             (2, 1.0),
             "ties go to the smaller size"
         );
-        assert!(key_box(base, 24).contains("groups of <b>8 members</b> lasted best"));
+        assert!(key_box(base, 24, 30).contains("groups of <b>8 members</b> lasted best"));
         let joint = &a.regimes[1];
         assert_eq!(joint.best().size, 8, "ties go to the smaller size");
         assert_eq!(joint.ties, [40]);
         assert!(!joint.best_is_clear(), "a tie cannot be told apart");
-        let text = key_box(joint, 24);
+        let text = key_box(joint, 24, 30);
         assert!(text.contains("no size stands out"), "{text}");
         assert!(text.contains("includes 0"), "{text}");
     }
@@ -2136,7 +2150,7 @@ mod tests {
             "{forces}"
         );
         assert!(!forces.contains("no force lowers the ratio"), "{forces}");
-        let key = key_box(r, 24);
+        let key = key_box(r, 24, 30);
         assert!(
             key.contains(
                 "Against the smallest groups (2 members): no group of that size started, so \
@@ -2676,12 +2690,35 @@ mod tests {
     const LARGEST: &str = "Against the largest groups (40 members): +40 percentage points \
                            (95% CI +20 to +60 points).";
 
+    /// With too few replications for their intervals, a size clearly ahead of the
+    /// runner-up is said to have lasted longest in those replications, not to be the best.
+    #[test]
+    fn few_replications_name_no_size_best() {
+        let r = by_hand("a", &FOUR, 2, (8, est(0.2, 0.05, 0.35)));
+        let text = key_box(&r, 24, 3);
+        assert!(
+            text.contains(
+                "groups of <b>16 members</b> lasted longest in these 3 replications \
+                 (tentative): <b>70%</b>"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("lasted best"), "{text}");
+        for n in [1, 10] {
+            let text = key_box(&r, 24, n);
+            assert!(
+                text.contains("<b>16 members</b> lasted best"),
+                "{n}: {text}"
+            );
+        }
+    }
+
     #[test]
     fn the_key_numbers_compare_the_best_size_with_each_size_once() {
         let clear = est(0.2, 0.05, 0.35);
         // Best 16, runner-up 8: against the runner-up, the smallest and the largest.
         let r = by_hand("per-member service", &FOUR, 2, (8, clear));
-        let text = key_box(&r, 24);
+        let text = key_box(&r, 24, 30);
         assert!(
             text.starts_with(
                 "<div class=\"key\"><b>Per-member service</b>: groups of <b>16 members</b> lasted \
@@ -2694,13 +2731,13 @@ mod tests {
         assert!(text.contains(SMALLEST) && text.contains(LARGEST), "{text}");
         assert!(!text.contains("did exactly as well"), "{text}");
         // The best is the smallest size: no comparison with itself.
-        let text = key_box(&by_hand("a", &FOUR, 0, (8, clear)), 24);
+        let text = key_box(&by_hand("a", &FOUR, 0, (8, clear)), 24, 30);
         assert!(
             !text.contains("smallest groups") && text.contains(LARGEST),
             "{text}"
         );
         // The runner-up is the smallest size: said once, as the runner-up.
-        let text = key_box(&by_hand("a", &FOUR, 2, (2, clear)), 24);
+        let text = key_box(&by_hand("a", &FOUR, 2, (2, clear)), 24, 30);
         assert!(
             text.contains("Against the runner-up, groups of 2: +20"),
             "{text}"
@@ -2710,13 +2747,13 @@ mod tests {
             "{text}"
         );
         // The best is the largest size.
-        let text = key_box(&by_hand("a", &FOUR, 3, (16, clear)), 24);
+        let text = key_box(&by_hand("a", &FOUR, 3, (16, clear)), 24, 30);
         assert!(
             text.contains(SMALLEST) && !text.contains("largest groups"),
             "{text}"
         );
         // The runner-up is the largest size.
-        let text = key_box(&by_hand("a", &FOUR, 1, (40, clear)), 24);
+        let text = key_box(&by_hand("a", &FOUR, 1, (40, clear)), 24, 30);
         assert!(
             text.contains("Against the runner-up, groups of 40: +20"),
             "{text}"
@@ -2728,7 +2765,7 @@ mod tests {
         // The largest size ties with the best: it did exactly as well, nothing to compare.
         let mut r = by_hand("a", &FOUR, 1, (16, est(0.0, 0.0, 0.0)));
         r.ties = vec![16, 40];
-        let text = key_box(&r, 24);
+        let text = key_box(&r, 24, 30);
         assert!(text.contains("<b>no size stands out</b>"), "{text}");
         assert!(
             text.contains(" Sizes 16, 40 did exactly as well."),
@@ -2739,7 +2776,7 @@ mod tests {
             "{text}"
         );
         r.ties = vec![40];
-        let text = key_box(&r, 24);
+        let text = key_box(&r, 24, 30);
         assert!(text.contains(" Size 40 did exactly as well."), "{text}");
         assert!(!text.contains("largest groups"), "{text}");
     }
@@ -2748,7 +2785,7 @@ mod tests {
     fn an_interval_of_the_difference_that_includes_0_names_no_best_size() {
         let r = by_hand("a", &FOUR, 2, (8, est(0.2, -0.05, 0.25)));
         assert!(!r.best_is_clear());
-        let text = key_box(&r, 24);
+        let text = key_box(&r, 24, 30);
         assert!(
             text.contains(
                 "<b>no size stands out</b>. Groups of 16 members did best, 70% still going 24 \
