@@ -251,7 +251,7 @@ fn missing_and_duplicate_shards_are_named() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "runs 0-4, runs 6-23 of 24 are in no shard given",
+            "runs 0-4 and 6-23 of 24 are in no shard given",
         ));
     assert!(!sb.path().join("merged").exists());
 

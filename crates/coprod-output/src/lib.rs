@@ -66,8 +66,8 @@ pub use sensitivity::{
 };
 pub use stats::{Accumulator, Summary, difference_range, feasible_range, t_quantile_975, within};
 pub use tables::merge::{
-    SHARD_JSON, ShardInfo, ShardScenario, check_shard, describe_range, missing_and_duplicate_runs,
-    read_shard, shard_range, write_shard,
+    SHARD_JSON, ShardInfo, ShardScenario, check_shard, describe_range, describe_ranges,
+    missing_and_duplicate_runs, read_shard, shard_range, write_shard,
 };
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUP_LIFE_COLUMNS, GROUPS_CSV, Identity, MANIFEST_JSON,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use coprod_output::{
-    Existing, SHARD_JSON, ShardInfo, ShardScenario, Writer, describe_range,
+    Existing, SHARD_JSON, ShardInfo, ShardScenario, Writer, describe_range, describe_ranges,
     missing_and_duplicate_runs,
 };
 use coprod_scenario::{Scenario, Setting};
@@ -346,13 +346,9 @@ fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
     }
     if !missing.is_empty() {
         let count = infos[0].count;
-        let ranges: Vec<String> = missing
-            .iter()
-            .map(|(a, b)| describe_range(*a, *b))
-            .collect();
         text.push_str(&format!(
             "{} of {total} {} in no shard given\n",
-            ranges.join(", "),
+            describe_ranges(&missing),
             verb(&missing)
         ));
         // The shards of the same split that would hold them.

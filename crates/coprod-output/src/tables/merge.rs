@@ -111,6 +111,27 @@ pub fn describe_range(start: u64, end: u64) -> String {
     }
 }
 
+/// The run ids of several ranges `start..end` in words, with "runs" said once: `runs 0-4
+/// and 6-23`, `runs 0-4, 6-23 and 30`; one range as `describe_range` says it.
+pub fn describe_ranges(ranges: &[(u64, u64)]) -> String {
+    match ranges {
+        [] => "no runs".to_string(),
+        [(start, end)] => describe_range(*start, *end),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(span).collect();
+            format!("runs {} and {}", init.join(", "), span(last))
+        }
+    }
+}
+
+/// The ids `start..end` without the word "runs": `6-23`, or `30` for one run.
+fn span(&(start, end): &(u64, u64)) -> String {
+    match end.saturating_sub(start) {
+        0 | 1 => start.to_string(),
+        _ => format!("{start}-{}", end - 1),
+    }
+}
+
 /// Shard `index` of `count` of `total` runs: the contiguous block of run ids
 /// `index * total / count .. (index + 1) * total / count`. Every run is in exactly one
 /// shard, block sizes differ by at most one, and shards beyond the number of runs are empty.
@@ -1427,5 +1448,18 @@ mod tests {
         assert_eq!(describe_range(5, 7), "runs 5-6");
         assert_eq!(describe_range(9, 10), "run 9");
         assert_eq!(describe_range(4, 4), "no runs");
+    }
+
+    #[test]
+    fn several_ranges_read_as_one_list() {
+        assert_eq!(describe_ranges(&[]), "no runs");
+        assert_eq!(describe_ranges(&[(5, 6)]), "run 5");
+        assert_eq!(describe_ranges(&[(0, 5)]), "runs 0-4");
+        assert_eq!(describe_ranges(&[(0, 5), (6, 24)]), "runs 0-4 and 6-23");
+        assert_eq!(
+            describe_ranges(&[(0, 5), (6, 24), (30, 31)]),
+            "runs 0-4, 6-23 and 30"
+        );
+        assert_eq!(describe_ranges(&[(5, 6), (7, 8)]), "runs 5 and 7");
     }
 }
