@@ -1543,18 +1543,32 @@ fn check_window(
         .error_at(
             loc.value_span(until_path),
             format!(
-                "invalid value {until} for `until_step` of the intervention on `{}`: allowed is \
-                 a whole number from {} (from_step + 1) to {}, since the intervention is in \
-                 force at steps from_step <= step < until_step",
+                "invalid value {until} for `until_step` of the intervention on `{}`: {}, since \
+                 the intervention is in force at steps from_step <= step < until_step",
                 raw.lever,
-                u64::from(from) + 1,
-                u32::MAX
+                allowed_until(from)
             ),
         )
         .with_hint(Some(format!(
             "with until_step = {until} the intervention is in force at no step; leave \
              until_step out to keep it in force from step {from} to the end of the run"
         ))))
+}
+
+/// The `until_step` values allowed after `from_step = from`. From the largest step a
+/// `from_step` may name there is none, and a range "from u32::MAX + 1 to u32::MAX" would
+/// not say so.
+fn allowed_until(from: u32) -> String {
+    match from.checked_add(1) {
+        Some(first) => format!(
+            "allowed is a whole number from {first} (from_step + 1) to {}",
+            u32::MAX
+        ),
+        None => format!(
+            "no until_step is allowed with from_step = {from}, the largest step a scenario can \
+             name"
+        ),
+    }
 }
 
 /// Most points one sweep axis may have.
@@ -2635,6 +2649,24 @@ params.groups.service = "joint"
         );
         // The hint is about the window, not about levers.
         assert!(e.hint.unwrap().contains("in force at no step"));
+    }
+
+    #[test]
+    fn an_intervention_from_the_largest_step_allows_no_until_step() {
+        let e = err(
+            "[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\nfrom_step = \
+             4294967295\nuntil_step = 12\n",
+        );
+        assert_eq!(e.location, Some((5, 14)));
+        // No empty range "from 4294967296 to 4294967295".
+        assert_eq!(
+            e.message,
+            "invalid value 12 for `until_step` of the intervention on `levers.outreach`: no \
+             until_step is allowed with from_step = 4294967295, the largest step a scenario \
+             can name, since the intervention is in force at steps from_step <= step < \
+             until_step"
+        );
+        assert!(e.hint.unwrap().contains("leave until_step out"));
     }
 
     #[test]
