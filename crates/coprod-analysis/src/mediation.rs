@@ -109,11 +109,15 @@ pub fn latin_hypercube(points: usize, factors: usize, seed: u64) -> Vec<Vec<f64>
 
 /// Standardised regression coefficients of `y` on the columns of `x` (rows are points):
 /// ordinary least squares with an intercept, each slope times sd(x_j) / sd(y). `None` when
-/// there are fewer rows than columns + 2, `y` is constant, or the design is singular.
+/// there are fewer rows than columns + 2, a value is NaN or infinite, `y` is constant, or
+/// the design is singular (callers read `None` as "no coefficients", never NaN ones).
 pub fn standardised_regression(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
     let n = y.len();
     let k = x.first().map_or(0, Vec::len);
     if n < k + 2 || x.len() != n {
+        return None;
+    }
+    if !y.iter().chain(x.iter().flatten()).all(|v| v.is_finite()) {
         return None;
     }
     let mean = |v: &mut dyn Iterator<Item = f64>| v.sum::<f64>() / n as f64;
@@ -205,6 +209,21 @@ mod tests {
             (b.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 0.02,
             "{b:?}"
         );
+    }
+
+    #[test]
+    fn standardised_regression_of_a_non_finite_input_is_none() {
+        let x = latin_hypercube(20, 2, 7);
+        let y: Vec<f64> = x.iter().map(|r| r[0] - r[1]).collect();
+        assert!(standardised_regression(&x, &y).is_some());
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut y_bad = y.clone();
+            y_bad[3] = bad;
+            assert_eq!(standardised_regression(&x, &y_bad), None, "y holds {bad}");
+            let mut x_bad = x.clone();
+            x_bad[3][1] = bad;
+            assert_eq!(standardised_regression(&x_bad, &y), None, "x holds {bad}");
+        }
     }
 
     #[test]
