@@ -1384,8 +1384,9 @@ fn an_unknown_address_or_method_gets_a_message() {
 }
 
 /// A request the server cannot read (a socket's address opened as a page, a key given
-/// twice, a game code that is not text) is refused as every other: a JSON error that says
-/// what is wrong, and a line in the teacher's log. They were axum's plain text, unlogged.
+/// twice to an API, a game code that is not text) is refused as every other: a JSON error
+/// that says what is wrong, and a line in the teacher's log. They were axum's plain text,
+/// unlogged.
 #[test]
 fn an_unreadable_request_gets_a_message_and_a_log_line() {
     let sb = Sandbox::new();
@@ -1415,11 +1416,6 @@ fn an_unreadable_request_gets_a_message_and_a_log_line() {
             "duplicate field `key`",
         ),
         (
-            format!("/explore?key={key}&key=x"),
-            400,
-            "duplicate field `key`",
-        ),
-        (
             format!("/api/games/%FF?key={key}"),
             400,
             "Invalid UTF-8 in `code`",
@@ -1438,6 +1434,32 @@ fn an_unreadable_request_gets_a_message_and_a_log_line() {
             served.log(&sb).contains(&logged),
             "{path}: not logged: {logged}"
         );
+    }
+}
+
+/// A teacher's page whose address cannot be read (the key given twice) is refused as the
+/// page refuses a missing key: with a page a person reads, not the APIs' JSON. It is
+/// logged as every refusal is.
+#[test]
+fn a_teachers_page_with_an_unreadable_address_is_refused_with_a_page() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let key = &served.key;
+    for page in ["/", "/explore", "/experiment", "/game"] {
+        for query in [format!("key={key}&key={key}"), format!("key={key}&key=x")] {
+            let path = format!("{page}?{query}");
+            let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
+            assert_eq!(status, 400, "{path}: {body}");
+            assert!(body.starts_with("<!doctype html>"), "{path}: {body}");
+            let message = "malformed address: duplicate field `key`; open the address \
+                           `coprod serve` printed";
+            assert!(
+                body.contains(&format!("<p>{message}.</p>")),
+                "{path}: {body}"
+            );
+            let logged = format!("coprod serve: 400: {message}\n");
+            assert!(served.log(&sb).contains(&logged), "{path}: not logged");
+        }
     }
 }
 

@@ -41,20 +41,44 @@ impl<S: Send + Sync> FromRequestParts<S> for Key {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Key, Response> {
-        match Query::<Key>::from_request_parts(parts, state).await {
-            Ok(Query(key)) => Ok(key),
-            Err(rejection) => {
-                let text = rejection.body_text();
-                let reason = text
-                    .strip_prefix("Failed to deserialize query string: ")
-                    .unwrap_or(&text);
-                Err(refused(
-                    rejection.status(),
-                    &format!(
-                        "malformed address: {reason}; open the address `coprod serve` printed"
-                    ),
-                ))
-            }
+        read_key(parts, state)
+            .await
+            .map_err(|(status, message)| refused(status, &message))
+    }
+}
+
+/// The key of a teacher's page. A person reads the page, so a query that cannot be read
+/// is refused with a page, as a missing key is, not with the APIs' JSON.
+struct PageKey(Key);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageKey {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<PageKey, Response> {
+        read_key(parts, state)
+            .await
+            .map(PageKey)
+            .map_err(|(status, message)| unreadable_page(status, &message))
+    }
+}
+
+/// The key from the query string, or the status and message of a query that cannot be
+/// read (a key given twice).
+async fn read_key<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<Key, (StatusCode, String)> {
+    match Query::<Key>::from_request_parts(parts, state).await {
+        Ok(Query(key)) => Ok(key),
+        Err(rejection) => {
+            let text = rejection.body_text();
+            let reason = text
+                .strip_prefix("Failed to deserialize query string: ")
+                .unwrap_or(&text);
+            Err((
+                rejection.status(),
+                format!("malformed address: {reason}; open the address `coprod serve` printed"),
+            ))
         }
     }
 }
@@ -116,7 +140,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     for (path, html) in TEACHER_PAGES {
         router = router.route(
             path,
-            get(move |s: State<Arc<App>>, k: Key| teacher_page(s, k, html)),
+            get(move |s: State<Arc<App>>, PageKey(k): PageKey| teacher_page(s, k, html)),
         );
     }
     router
@@ -170,7 +194,7 @@ async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Respo
     )
 }
 
-fn page(html: &'static str) -> Response {
+fn page(html: impl IntoResponse) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -255,24 +279,48 @@ async fn teacher_page(State(app): State<Arc<App>>, key: Key, html: &'static str)
 
 /// A teacher's page asked without the key, as a page a person reads: most often a student
 /// who typed the server's address without `/play`, so it leads there first.
-const NOT_THE_TEACHER: &str = r#"<!doctype html>
+const NOT_THE_TEACHER: &str = r#"<h2>Joining the class game?</h2>
+<p class="big"><a href="/play">Join the game here</a> with the code your teacher shows.</p>
+<p>This address is the teacher's page: it needs the secret key in the address that <code>coprod serve</code> printed. Teacher: open that address (after a restart of the server, the new one it printed).</p>
+"#;
+
+/// A page a person reads, with `main` (HTML) as its content.
+fn person_page(main: &str) -> String {
+    format!(
+        r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>coprod classroom</title><link rel="stylesheet" href="/assets/style.css"></head>
 <body><header><h1>coprod classroom</h1></header>
 <main class="play">
-<h2>Joining the class game?</h2>
-<p class="big"><a href="/play">Join the game here</a> with the code your teacher shows.</p>
-<p>This address is the teacher's page: it needs the secret key in the address that <code>coprod serve</code> printed. Teacher: open that address (after a restart of the server, the new one it printed).</p>
-</main></body></html>
-"#;
+{main}</main></body></html>
+"#
+    )
+}
+
+/// `page` answered with `status`.
+fn page_with_status(status: StatusCode, html: String) -> Response {
+    let mut response = page(html);
+    *response.status_mut() = status;
+    response
+}
 
 /// The refusal of a teacher's page without the key: a 403 with a page that says what to
 /// open instead (the APIs answer JSON, for the pages' scripts).
 fn not_the_teacher() -> Response {
     crate::log("403: a teacher's page asked without the teacher's key");
-    let mut response = page(NOT_THE_TEACHER);
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response
+    page_with_status(StatusCode::FORBIDDEN, person_page(NOT_THE_TEACHER))
+}
+
+/// The refusal of a teacher's page whose address cannot be read: `message` on a page,
+/// logged as the server's other refusals are.
+fn unreadable_page(status: StatusCode, message: &str) -> Response {
+    crate::log(&format!("{}: {message}", status.as_u16()));
+    let main = format!(
+        "<h2>This address cannot be read</h2>\n<p>{}.</p>\n<p>Joining the class game? <a \
+         href=\"/play\">Join the game here</a> with the code your teacher shows.</p>\n",
+        svg::escape(message)
+    );
+    page_with_status(status, person_page(&main))
 }
 
 async fn explore_socket(State(app): State<Arc<App>>, key: Key, Upgrade(ws): Upgrade) -> Response {
