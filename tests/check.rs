@@ -251,3 +251,46 @@ fn check_warns_about_a_variant_that_sets_the_baselines_values() {
              `levers.participation_cost` to 0.25, the baseline's value; it repeats the baseline",
         ));
 }
+
+/// The scenario's own warnings name its file alike in every command that says them:
+/// `coprod run`, `sensitivity` and `calibrate` said them without the file `coprod check`
+/// names.
+#[test]
+fn every_command_names_the_file_in_the_scenarios_warnings() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("lab.toml"),
+        "[params.population]\nsetting = \"lab\"\nn_citizens = 40\nn_communities = 1\n\
+         [params.groups]\nrho = 0.3\n[experiment]\nsteps = 3\nreplications = 2\n\
+         [sensitivity]\nmethod = \"morris\"\noutputs = [\"mean_contribution\"]\n\
+         trajectories = 2\nreplications = 2\nbootstrap = 0\n[sensitivity.parameters]\n\
+         \"lab.mpcr\" = [0.3, 0.6]\n[calibration]\nparticles = 20\ngenerations = 2\n\
+         [calibration.priors]\n\"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n",
+    )
+    .unwrap();
+    fs::write(
+        sb.path().join("targets.csv"),
+        "metric,step,observed,se,source\nmean_contribution,2,0.31,0.03,test\n",
+    )
+    .unwrap();
+    let warning = "warning: lab.toml: [params] sets `groups.rho`, which lab runs do not read: \
+                   it changes nothing\n";
+    for args in [
+        &["check", "lab.toml"][..],
+        &["run", "lab.toml", "--out", "run"],
+        &["sensitivity", "lab.toml", "--out", "sensitivity"],
+        &[
+            "calibrate",
+            "lab.toml",
+            "--targets",
+            "targets.csv",
+            "--out",
+            "calibration",
+        ],
+    ] {
+        let out = sb.cmd(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(warning).count(), 1, "{args:?}: {stderr}");
+    }
+}

@@ -545,7 +545,12 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
     // No chart is left undrawn: the only warning is the one on a single replication.
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
     assert_eq!(warnings.len(), 1, "{stderr}");
-    assert!(warnings[0].starts_with("warning: [sensitivity] replications = 1"));
+    let file = sandbox.path().join("with-another.toml");
+    let replications = format!(
+        "warning: {}: [sensitivity] replications = 1",
+        file.display()
+    );
+    assert!(warnings[0].starts_with(&replications), "{stderr}");
     let svg = read(&dir.join("charts").join("morris_professional_cost.svg"));
     assert!(svg.lines().any(|l| l.trim() == "n/a"), "no n/a row");
     assert!(manifest_files(&dir).contains(&"charts/".to_string()));
@@ -672,17 +677,25 @@ fn warns_before_the_runs_of_what_the_runs_do_not_read() {
         &["--set", "orgs.contact_rate=0.5"],
     );
     let warnings: Vec<&str> = stderr.lines().take(4).collect();
+    let file = sandbox.path().join("lab-unread.toml");
+    let named = |text: &str| format!("warning: {}: {text}", file.display());
     assert_eq!(
         warnings,
         [
-            "warning: [params] sets `groups.rho`, which lab runs do not read: it changes nothing",
-            "warning: --set orgs.contact_rate: lab runs do not read `orgs.contact_rate`, so it \
-             changes nothing",
-            "warning: [sensitivity.parameters] varies `groups.min_effort`, which lab runs do not \
-             read: its indices measure only the estimators' noise",
-            "warning: [sensitivity] replications = 1: the noise share is undefined (NaN in \
-             sensitivity.csv), so nothing says how much of the indices is seed noise; 2 or more \
-             replications per design point measure it",
+            named("[params] sets `groups.rho`, which lab runs do not read: it changes nothing"),
+            named(
+                "--set orgs.contact_rate: lab runs do not read `orgs.contact_rate`, so it \
+                 changes nothing"
+            ),
+            named(
+                "[sensitivity.parameters] varies `groups.min_effort`, which lab runs do not \
+                 read: its indices measure only the estimators' noise"
+            ),
+            named(
+                "[sensitivity] replications = 1: the noise share is undefined (NaN in \
+                 sensitivity.csv), so nothing says how much of the indices is seed noise; 2 or \
+                 more replications per design point measure it"
+            ),
         ],
         "{stderr}"
     );

@@ -23,7 +23,7 @@ pub(crate) fn check(files: &[String], threads: usize, out: &mut impl Write) -> R
             Ok(scenario) => {
                 writeln!(out, "ok       {file}: {}", scenario.description)?;
                 for warning in scenario.warnings {
-                    say!("warning: {file}: {warning}");
+                    say!("warning: {warning}");
                 }
             }
             Err(err) => {

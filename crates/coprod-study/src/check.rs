@@ -6,6 +6,7 @@ use crate::estimate::{
     describe, design_memory_problem, design_runs_memory_problem, memory_problem,
 };
 use crate::shipped;
+use coprod_scenario::Scenario;
 
 /// A scenario file as `coprod check` judges it.
 #[derive(Debug)]
@@ -21,7 +22,7 @@ pub struct Checked {
 pub struct CheckedScenario {
     /// "30 runs (3 variants x 5 sweep points x 2 replications) of 120 steps, ...".
     pub description: String,
-    /// Settings that may be mistakes.
+    /// Settings that may be mistakes, each naming the file (`FILE: ...`).
     pub warnings: Vec<String>,
 }
 
@@ -57,14 +58,26 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                 }
                 Ok(CheckedScenario {
                     description: describe(&scenario, threads),
-                    warnings: [
-                        scenario.warnings(),
-                        scenario.sensitivity_warnings(),
-                        scenario.calibration_warnings(),
-                    ]
-                    .concat(),
+                    warnings: naming_the_file(
+                        &scenario,
+                        [
+                            scenario.warnings(),
+                            scenario.sensitivity_warnings(),
+                            scenario.calibration_warnings(),
+                        ]
+                        .concat(),
+                    ),
                 })
             }),
         })
+        .collect()
+}
+
+/// A scenario's warnings, each naming its file (or shipped scenario) as its errors do:
+/// `FILE: ...`. Every command that says them says them so, whichever file it was given.
+pub(crate) fn naming_the_file(scenario: &Scenario, warnings: Vec<String>) -> Vec<String> {
+    warnings
+        .into_iter()
+        .map(|warning| format!("{}: {warning}", scenario.origin))
         .collect()
 }
