@@ -963,7 +963,8 @@ fn slurm_says_the_notes_and_warnings_run_would() {
         "note: --set lab.mpcr replaces the sweep over `lab.mpcr`\n",
     ))
     .stderr(predicate::str::contains(
-        "warning: --set groups.rho: lab runs do not read `groups.rho`, so it changes nothing\n",
+        "warning: lab.toml: --set groups.rho: lab runs do not read `groups.rho`, so it changes \
+         nothing\n",
     ));
 }
 

@@ -90,11 +90,14 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
         out: folder.out.clone(),
         calibration: true,
         notes: Vec::new(),
-        warnings: [
-            scenario.baseline_warnings(),
-            scenario.calibration_warnings(),
-        ]
-        .concat(),
+        warnings: crate::check::naming_the_file(
+            &scenario,
+            [
+                scenario.baseline_warnings(),
+                scenario.calibration_warnings(),
+            ]
+            .concat(),
+        ),
     })
 }
 
