@@ -378,6 +378,65 @@ mod tests {
         }
     }
 
+    /// Every parameter [`crate::SWITCHED_READS`] rules out changes nothing with its switch
+    /// set, at each of its extreme and middle values, from the defaults and from a run
+    /// with other levers moved; and each changes the run with the switch at another value,
+    /// so the table lists nothing the model reads.
+    #[test]
+    fn switched_off_parameters_change_nothing() {
+        let mut small = Params::defaults();
+        small.set("population.n_citizens", 400.0).unwrap();
+        small.set("population.n_communities", 4.0).unwrap();
+        let mut moved = small.clone();
+        for (name, value) in [
+            ("levers.outreach", 0.6),
+            ("levers.state_support", 0.9),
+            ("levers.financial_incentive", 0.5),
+            ("levers.strategy_integration", 1.0),
+        ] {
+            moved.set(name, value).unwrap();
+        }
+        for rule in crate::SWITCHED_READS {
+            let (switch, _) = Params::lookup(rule.switch).unwrap();
+            for base in [&small, &moved] {
+                let mut p = base.clone();
+                p.set_index(switch, rule.value).unwrap();
+                let before = run_text(&p, 60);
+                for name in rule.unread {
+                    let (index, spec) = Params::lookup(name).unwrap();
+                    assert_eq!(spec.unread_by_switch(&p), Some(switch), "{name}");
+                    for value in [spec.min, spec.max, (spec.min + spec.max) / 2.0] {
+                        let mut q = p.clone();
+                        if value == p.get_index(index) || q.set_index(index, value).is_err() {
+                            continue;
+                        }
+                        assert_eq!(
+                            run_text(&q, 60),
+                            before,
+                            "{name} = {value} changed a run with {} = {}",
+                            rule.switch,
+                            rule.value
+                        );
+                    }
+                }
+            }
+            // With the switch at its other value each listed parameter is read.
+            let mut p = small.clone();
+            p.set_index(switch, 1.0 - rule.value).unwrap();
+            let before = run_text(&p, 60);
+            for name in rule.unread {
+                let (index, spec) = Params::lookup(name).unwrap();
+                let read_here = |q: &Params| spec.unread_by_switch(q).is_none();
+                if !read_here(&p) {
+                    continue; // ruled out by another switch too (rho by the role design)
+                }
+                let mut q = p.clone();
+                q.set_index(index, other_value(&p, index).unwrap()).unwrap();
+                assert_ne!(run_text(&q, 60), before, "{name} changed nothing");
+            }
+        }
+    }
+
     #[test]
     fn field_runs_read_no_lab_parameter() {
         let mut p = Params::defaults();

@@ -46,6 +46,68 @@ pub struct ParamSpec {
     pub doc: &'static str,
 }
 
+/// A switch value under which field runs never read some parameters: the model takes a
+/// fixed value in their place (docs/ODD.md 10, "Parameters a switch rules out").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SwitchedRead {
+    /// The switch: a `channels.*` switch or a lever with two options.
+    pub switch: &'static str,
+    /// Its value (as stored: 0 is off, or the first option) that rules them out.
+    pub value: f64,
+    /// The parameters field runs do not read with the switch at that value.
+    pub unread: &'static [&'static str],
+}
+
+const fn off(switch: &'static str, unread: &'static [&'static str]) -> SwitchedRead {
+    SwitchedRead {
+        switch,
+        value: 0.0,
+        unread,
+    }
+}
+
+/// The switches that decide whether field runs read other parameters. Each entry is tested
+/// by changing each parameter it lists alone, with the switch set, bit for bit.
+pub const SWITCHED_READS: &[SwitchedRead] = &[
+    // A substitutive role design takes rho as 1, whatever the complementarity switch.
+    SwitchedRead {
+        switch: "levers.role_design",
+        value: 1.0,
+        unread: &["groups.rho", "channels.complementarity"],
+    },
+    // Professionals withdraw input only in a substitutive design.
+    SwitchedRead {
+        switch: "levers.role_design",
+        value: 0.0,
+        unread: &["channels.professional_withdrawal"],
+    },
+    // Two-way engagement shares all the power staff are willing to share.
+    SwitchedRead {
+        switch: "levers.engagement",
+        value: 1.0,
+        unread: &["orgs.inform_power_share"],
+    },
+    off("channels.complementarity", &["groups.rho"]),
+    off(
+        "channels.peer_monitoring",
+        &[
+            "behaviour.sanction_strength",
+            "channels.monitoring_dilution",
+        ],
+    ),
+    off("channels.social_influence", &["join.w_social"]),
+    off("channels.task_clarity", &["groups.generic_clarity"]),
+    off("channels.procedural_trust_bias", &["orgs.procedural_bias"]),
+    off("channels.openness_imitation", &["orgs.imitation"]),
+    off("channels.outreach_targeting", &["levers.outreach"]),
+    off("channels.state_support_effect", &["levers.state_support"]),
+    off("channels.belief_learning", &["behaviour.belief_weight"]),
+    off(
+        "channels.embedded_contact",
+        &["orgs.embeddedness_mean", "levers.embedding"],
+    ),
+];
+
 /// The parameters a lab run reads (docs/ODD.md 8.17): the setting, the number of subjects,
 /// the subjects' type shares and the attributes they draw, the contribution rule and belief
 /// update the lab shares with the field model, and the lab section. No other parameter, and
@@ -103,6 +165,27 @@ impl ParamSpec {
         } else {
             !self.name.starts_with("lab.")
         }
+    }
+
+    /// Whether field runs from `p` read this parameter, as far as the switches of
+    /// [`SWITCHED_READS`] tell: the first switch among `p`'s values (an index into
+    /// [`SPECS`]) under which no value of this parameter changes a field run, if any. Only
+    /// these switches are considered: a parameter it calls read may still change nothing in
+    /// a given run (a rate of 0, say).
+    pub fn unread_by_switch(&self, p: &Params) -> Option<usize> {
+        SWITCHED_READS
+            .iter()
+            .filter(|r| r.unread.contains(&self.name))
+            .map(|r| {
+                (
+                    Params::lookup(r.switch)
+                        .expect("a switch of SWITCHED_READS")
+                        .0,
+                    r.value,
+                )
+            })
+            .find(|&(switch, value)| p.get_index(switch) == value)
+            .map(|(switch, _)| switch)
     }
 
     /// Whether only even values are allowed (`population.ring_degree`: the ring lattice ties

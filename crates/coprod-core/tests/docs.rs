@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use coprod_core::{ASSUMED_RANGES, Kind, METRICS, Params, SPECS, summary_names};
+use coprod_core::{ASSUMED_RANGES, Kind, METRICS, Params, SPECS, SWITCHED_READS, summary_names};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -51,6 +51,20 @@ fn assumed_range_table() -> String {
     out
 }
 
+fn switched_table() -> String {
+    let mut out = String::from("| switch | at | parameters not read |\n|---|---|---|\n");
+    for r in SWITCHED_READS {
+        let (_, spec) = Params::lookup(r.switch).expect("a parameter");
+        let at = match spec.kind {
+            Kind::Bool => "off".to_string(),
+            _ => spec.format_value(r.value),
+        };
+        let unread: Vec<String> = r.unread.iter().map(|n| format!("`{n}`")).collect();
+        out += &format!("| `{}` | {at} | {} |\n", r.switch, unread.join(", "));
+    }
+    out
+}
+
 fn metric_table() -> String {
     let mut out = String::from("| metric | unit | meaning |\n|---|---|---|\n");
     for (name, unit, doc) in METRICS {
@@ -82,15 +96,14 @@ fn splice(doc: &str, name: &str, body: &str) -> String {
 fn odd_tables_are_current() {
     let path = repo().join("docs/ODD.md");
     let doc = std::fs::read_to_string(&path).expect("docs/ODD.md exists");
-    let fresh = splice(
-        &splice(
-            &splice(&doc, "parameters", &parameter_table()),
-            "assumed-ranges",
-            &assumed_range_table(),
-        ),
-        "metrics",
-        &metric_table(),
-    );
+    let fresh = [
+        ("parameters", parameter_table()),
+        ("assumed-ranges", assumed_range_table()),
+        ("switched-reads", switched_table()),
+        ("metrics", metric_table()),
+    ]
+    .iter()
+    .fold(doc.clone(), |doc, (name, body)| splice(&doc, name, body));
     if fresh != doc {
         if std::env::var("UPDATE_DOCS").as_deref() == Ok("1") {
             std::fs::write(&path, fresh).unwrap();

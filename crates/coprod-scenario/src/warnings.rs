@@ -28,8 +28,14 @@ impl Scenario {
             out.extend(self.late_interventions());
         }
         out.extend(self.baseline_warnings());
-        for variant in &self.variants[1..] {
+        for (v, variant) in self.variants.iter().enumerate().skip(1) {
             out.extend(self.variant_warnings(variant, lab));
+            if !lab {
+                out.extend(self.switched_variant_warnings(v));
+            }
+        }
+        if !lab {
+            out.extend(self.switched_axis_warnings());
         }
         if lab {
             out.extend(
@@ -67,6 +73,22 @@ impl Scenario {
                     )
                 }),
         );
+        for &(i, _) in &self.base_overrides {
+            if let Some(why) = self.ruled_out_everywhere(i) {
+                let name = SPECS[i].name;
+                out.push(format!(
+                    "[params] sets `{name}`, which no run reads ({why}): it changes nothing"
+                ));
+            }
+        }
+        for &(i, _) in &self.pins {
+            if let Some(why) = self.ruled_out_everywhere(i) {
+                let name = SPECS[i].name;
+                out.push(format!(
+                    "--set {name}: no run reads `{name}` ({why}), so it changes nothing"
+                ));
+            }
+        }
         if self.runs_lab() && !self.variants[0].interventions.is_empty() {
             out.push(
                 "lab runs apply no interventions: the scenario's [[interventions]] change nothing"
@@ -89,6 +111,16 @@ impl Scenario {
                 )
             })
             .collect();
+        out.extend(
+            self.switched_factors(
+                self.sensitivity
+                    .iter()
+                    .flat_map(|t| &t.factors)
+                    .map(|f| f.param),
+                "[sensitivity.parameters] varies",
+                "its indices measure only the estimators' noise",
+            ),
+        );
         // The noise share compares the replications of a point: one has nothing to compare.
         if self
             .sensitivity
@@ -108,13 +140,121 @@ impl Scenario {
     /// Warnings on `[calibration.priors]`: the runs do not read a parameter estimated, so
     /// no target can inform it.
     pub fn calibration_warnings(&self) -> Vec<String> {
-        let estimated = self.calibration.iter().flat_map(|t| &t.estimated);
-        self.unread_names(estimated.map(|e| e.param))
+        let estimated = || self.calibration.iter().flat_map(|t| &t.estimated);
+        let mut out: Vec<String> = self
+            .unread_names(estimated().map(|e| e.param))
             .map(|(name, setting)| {
                 format!(
                     "[calibration.priors] estimates `{name}`, which {setting} runs do not \
                      read: no target can inform it, so its posterior is its prior"
                 )
+            })
+            .collect();
+        out.extend(self.switched_factors(
+            estimated().map(|e| e.param),
+            "[calibration.priors] estimates",
+            "no target can inform it, so its posterior is its prior",
+        ));
+        out
+    }
+
+    /// Warnings on factors (indices into `SPECS`) of an analysis around the baseline that
+    /// a switch of the baseline rules out (`coprod_core::SWITCHED_READS`).
+    fn switched_factors(
+        &self,
+        factors: impl Iterator<Item = usize>,
+        what: &str,
+        consequence: &str,
+    ) -> Vec<String> {
+        if self.runs_lab() {
+            return Vec::new();
+        }
+        let base = self.baseline_params();
+        factors
+            .filter_map(|i| {
+                let switch = SPECS[i].unread_by_switch(&base)?;
+                Some(format!(
+                    "{what} `{}`, which the baseline's runs do not read ({}): {consequence}",
+                    SPECS[i].name,
+                    switch_setting(switch, base.get_index(switch))
+                ))
+            })
+            .collect()
+    }
+
+    /// The switch (an index into `SPECS`) that rules parameter `index` out of every run of
+    /// variant `variant` (`coprod_core::SWITCHED_READS`): at every sweep point, and with no
+    /// intervention of the variant moving the switch.
+    fn switch_ruling_out(&self, variant: usize, index: usize) -> Option<usize> {
+        let spec = &SPECS[index];
+        let first = self.params_for(variant, 0);
+        let switch = spec.unread_by_switch(&first)?;
+        let moved = self.variants[variant]
+            .interventions
+            .iter()
+            .any(|iv| iv.param() == SPECS[switch].name);
+        let swept = self.sweep.iter().position(|a| a.param == switch);
+        let every_point = swept.is_none_or(|axis| {
+            // The switch's value at each of its axis's values, the other axes at their
+            // first (`--set` and the variant win over a sweep, as in `params_for`).
+            let stride: usize = self.sweep[axis + 1..]
+                .iter()
+                .map(|a| a.values.len())
+                .product();
+            (0..self.sweep[axis].values.len()).all(|j| {
+                spec.unread_by_switch(&self.params_for(variant, j * stride)) == Some(switch)
+            })
+        });
+        (!moved && every_point).then_some(switch)
+    }
+
+    /// "`levers.role_design` is \"substitutive\"" when switches rule parameter `index` out
+    /// of every run of every variant: each switch that does, as the variants have it.
+    fn ruled_out_everywhere(&self, index: usize) -> Option<String> {
+        if self.runs_lab() {
+            return None;
+        }
+        let mut why: Vec<String> = Vec::new();
+        for v in 0..self.variants.len() {
+            let switch = self.switch_ruling_out(v, index)?;
+            let setting = switch_setting(switch, self.params_for(v, 0).get_index(switch));
+            if !why.contains(&setting) {
+                why.push(setting);
+            }
+        }
+        Some(why.join(" or "))
+    }
+
+    /// A variant that sets a parameter a switch rules out of its runs.
+    fn switched_variant_warnings(&self, v: usize) -> Vec<String> {
+        let variant = &self.variants[v];
+        variant
+            .overrides
+            .iter()
+            .filter_map(|&(i, _)| {
+                let switch = self.switch_ruling_out(v, i)?;
+                Some(format!(
+                    "variant `{}` sets `{}`, which its runs do not read ({}): that part of it \
+                     changes nothing",
+                    variant.name,
+                    SPECS[i].name,
+                    switch_setting(switch, self.params_for(v, 0).get_index(switch))
+                ))
+            })
+            .collect()
+    }
+
+    /// A sweep over a parameter that switches rule out of every run of every variant.
+    fn switched_axis_warnings(&self) -> Vec<String> {
+        self.sweep
+            .iter()
+            .filter_map(|a| {
+                let why = self.ruled_out_everywhere(a.param)?;
+                Some(format!(
+                    "the sweep over `{}` changes nothing: no run reads it ({why}), so every \
+                     sweep point is the same runs under a different label",
+                    a.name()
+                ))
             })
             .collect()
     }
@@ -213,6 +353,17 @@ impl Scenario {
             ));
         }
         out
+    }
+}
+
+/// "`levers.role_design` is \"substitutive\"", "`channels.peer_monitoring` is off": a
+/// switch (an index into `SPECS`) at `value`, in the words of a scenario file.
+fn switch_setting(switch: usize, value: f64) -> String {
+    let spec = &SPECS[switch];
+    match spec.kind {
+        coprod_core::Kind::Bool if value == 0.0 => format!("`{}` is off", spec.name),
+        coprod_core::Kind::Bool => format!("`{}` is on", spec.name),
+        _ => format!("`{}` is \"{}\"", spec.name, spec.format_value(value)),
     }
 }
 
@@ -435,5 +586,109 @@ mod tests {
         let w = s.calibration_warnings();
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("[calibration.priors] estimates `lab.altruism`, which field"));
+    }
+
+    const SUBSTITUTIVE: &str = "[params.levers]\nrole_design = \"substitutive\"\n";
+
+    /// A setting that a switch rules out of the runs (`coprod_core::SWITCHED_READS`) is
+    /// named with the switch; where a variant, sweep point or intervention moves the
+    /// switch, the setting is read and nothing is said.
+    #[test]
+    fn settings_a_switch_rules_out_are_named_with_the_switch() {
+        let w = warnings(
+            "[[experiment.variants]]\nname = \"sub\"\nparams.levers.role_design = \
+             \"substitutive\"\nparams.groups.rho = 0.3\n",
+        );
+        assert_eq!(
+            w,
+            [
+                "variant `sub` sets `groups.rho`, which its runs do not read \
+                 (`levers.role_design` is \"substitutive\"): that part of it changes nothing"
+            ]
+        );
+        let w = warnings(
+            "[params.channels]\npeer_monitoring = false\n[params.behaviour]\n\
+             sanction_strength = 0.9\n",
+        );
+        assert_eq!(
+            w,
+            [
+                "[params] sets `behaviour.sanction_strength`, which no run reads \
+                 (`channels.peer_monitoring` is off): it changes nothing"
+            ]
+        );
+        // A variant that turns the channel back on reads it.
+        assert!(
+            warnings(
+                "[params.channels]\npeer_monitoring = false\n[params.behaviour]\n\
+                 sanction_strength = 0.9\n[[experiment.variants]]\nname = \"on\"\n\
+                 params.channels.peer_monitoring = true\n"
+            )
+            .is_empty()
+        );
+        // An intervention that changes the role design makes rho read.
+        let iv = "[[interventions]]\nlever = \"levers.role_design\"\n\
+                  value = \"complementary\"\nfrom_step = 5\n";
+        assert!(warnings(&format!("{SUBSTITUTIVE}{iv}[params.groups]\nrho = 0.3\n")).is_empty());
+    }
+
+    #[test]
+    fn a_sweep_no_run_reads_is_named_and_one_some_variants_read_is_not() {
+        let sweep = "[experiment.sweep]\n\"groups.rho\" = [0.25, 0.5]\n";
+        let w = warnings(&format!("{SUBSTITUTIVE}{sweep}"));
+        assert_eq!(
+            w,
+            [
+                "the sweep over `groups.rho` changes nothing: no run reads it \
+                 (`levers.role_design` is \"substitutive\"), so every sweep point is the same \
+                 runs under a different label"
+            ]
+        );
+        // Different switches in different variants are each named.
+        let w = warnings(&format!(
+            "{SUBSTITUTIVE}{sweep}[[experiment.variants]]\nname = \"c\"\n\
+             params.levers.role_design = \"complementary\"\n\
+             params.channels.complementarity = false\n"
+        ));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains(
+                "(`levers.role_design` is \"substitutive\" or `channels.complementarity` is off)"
+            ),
+            "{w:?}"
+        );
+        // One complementary variant, or a complementary point of a swept role design, reads
+        // it (production-technology sweeps rho with a substitutive variant on purpose).
+        let one = "[[experiment.variants]]\nname = \"c\"\n\
+                   params.levers.role_design = \"complementary\"\n";
+        assert!(warnings(&format!("{SUBSTITUTIVE}{sweep}{one}")).is_empty());
+        let both = "\"levers.role_design\" = [\"complementary\", \"substitutive\"]\n";
+        assert!(warnings(&format!("{sweep}{both}")).is_empty());
+    }
+
+    #[test]
+    fn factors_and_pins_a_switch_rules_out_are_named() {
+        let s = parse(&format!(
+            "{SUBSTITUTIVE}[sensitivity]\nmethod = \"morris\"\n\
+             outputs = [\"participation_rate\"]\n[sensitivity.parameters]\n\
+             \"groups.rho\" = [0.2, 0.8]\n\"levers.outreach\" = [0, 1]\n"
+        ));
+        assert_eq!(
+            s.sensitivity_warnings(),
+            [
+                "[sensitivity.parameters] varies `groups.rho`, which the baseline's runs do not \
+                 read (`levers.role_design` is \"substitutive\"): its indices measure only the \
+                 estimators' noise"
+            ]
+        );
+        let mut s = parse("");
+        let set: Setting = "channels.social_influence=false".parse().unwrap();
+        let w_social: Setting = "join.w_social=2".parse().unwrap();
+        s.apply_settings(&[set, w_social]).unwrap();
+        assert_eq!(
+            s.warnings(),
+            ["--set join.w_social: no run reads `join.w_social` \
+                 (`channels.social_influence` is off), so it changes nothing"]
+        );
     }
 }
