@@ -252,6 +252,31 @@ fn check_warns_about_a_variant_that_sets_the_baselines_values() {
         ));
 }
 
+/// A sweep over a parameter that a switch rules out of every run (rho under a substitutive
+/// role design) is named with the switch; with one complementary variant it is read.
+#[test]
+fn check_warns_about_a_sweep_a_switch_rules_out() {
+    let sb = Sandbox::new();
+    let scenario = "[params.levers]\nrole_design = \"substitutive\"\n\
+                    [experiment.sweep]\n\"groups.rho\" = [0.25, 0.5]\n";
+    fs::write(sb.path().join("sub.toml"), scenario).unwrap();
+    sb.cmd(&["check", "sub.toml"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: sub.toml: the sweep over `groups.rho` changes nothing: no run reads it \
+             (`levers.role_design` is \"substitutive\"), so every sweep point is the same runs \
+             under a different label",
+        ));
+    let variant = "[[experiment.variants]]\nname = \"c\"\n\
+                   params.levers.role_design = \"complementary\"\n";
+    fs::write(sb.path().join("both.toml"), format!("{scenario}{variant}")).unwrap();
+    sb.cmd(&["check", "both.toml"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+}
+
 /// The scenario's own warnings name its file alike in every command that says them:
 /// `coprod run`, `sensitivity` and `calibrate` said them without the file `coprod check`
 /// names.
