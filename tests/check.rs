@@ -121,6 +121,11 @@ fn list_params_shows_every_parameter() {
     assert!(out.contains("\npopulation.n_citizens  [lab]\n"));
     assert!(out.contains("\nlab.mpcr  [lab only]\n"));
     assert!(out.contains("\nlevers.outreach  [lever]\n"));
+    // And which switches rule a parameter out of field runs.
+    assert!(out.contains(
+        "\n    Not read by field runs with `levers.role_design` = \"substitutive\" or \
+         `channels.complementarity` off (docs/ODD.md 10).\n"
+    ));
     // The allowed values are those `check` accepts: the ring lattice takes an even degree.
     let ring = &out[out.find("population.ring_degree\n").unwrap()..];
     let allowed = ring.lines().nth(1).unwrap();

@@ -15,14 +15,15 @@ pub fn list(params: bool) -> String {
         for spec in SPECS {
             let _ = writeln!(
                 out,
-                "{}{}{}\n    default {} ({}); allowed: {}\n    {}",
+                "{}{}{}\n    default {} ({}); allowed: {}\n    {}{}",
                 spec.name,
                 if spec.lever { "  [lever]" } else { "" },
                 setting_mark(spec),
                 spec.format_value(spec.default),
                 spec.unit,
                 spec.allowed(),
-                spec.doc
+                spec.doc,
+                switched_note(spec)
             );
         }
         let _ = writeln!(
@@ -52,6 +53,29 @@ fn setting_mark(spec: &coprod_core::ParamSpec) -> &'static str {
         (false, true) => "  [lab only]",
         _ => "",
     }
+}
+
+/// The switches that rule the parameter out of field runs (`coprod_core::SWITCHED_READS`),
+/// as a line of their own, or nothing.
+fn switched_note(spec: &coprod_core::ParamSpec) -> String {
+    let switches: Vec<String> = coprod_core::SWITCHED_READS
+        .iter()
+        .filter(|r| r.unread.contains(&spec.name))
+        .map(|r| {
+            let (_, switch) = coprod_core::Params::lookup(r.switch).expect("a switch");
+            match switch.kind {
+                coprod_core::Kind::Bool => format!("`{}` off", r.switch),
+                _ => format!("`{}` = \"{}\"", r.switch, switch.format_value(r.value)),
+            }
+        })
+        .collect();
+    if switches.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n    Not read by field runs with {} (docs/ODD.md 10).",
+        switches.join(" or ")
+    )
 }
 
 /// Greedy word wrap with an indent.
