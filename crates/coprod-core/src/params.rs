@@ -167,12 +167,11 @@ impl ParamSpec {
         }
     }
 
-    /// Whether field runs from `p` read this parameter, as far as the switches of
-    /// [`SWITCHED_READS`] tell: the first switch among `p`'s values (an index into
-    /// [`SPECS`]) under which no value of this parameter changes a field run, if any. Only
-    /// these switches are considered: a parameter it calls read may still change nothing in
-    /// a given run (a rate of 0, say).
-    pub fn unread_by_switch(&self, p: &Params) -> Option<usize> {
+    /// The switches among `p`'s values (indices into [`SPECS`]) under which no value of this
+    /// parameter changes a field run, as [`SWITCHED_READS`] lists them; empty if none.
+    /// Only those switches are considered: a parameter read by this measure may still
+    /// change nothing in a given run (a rate of 0, say).
+    pub fn switches_ruling_out(&self, p: &Params) -> Vec<usize> {
         SWITCHED_READS
             .iter()
             .filter(|r| r.unread.contains(&self.name))
@@ -184,8 +183,9 @@ impl ParamSpec {
                     r.value,
                 )
             })
-            .find(|&(switch, value)| p.get_index(switch) == value)
+            .filter(|&(switch, value)| p.get_index(switch) == value)
             .map(|(switch, _)| switch)
+            .collect()
     }
 
     /// Whether only even values are allowed (`population.ring_degree`: the ring lattice ties

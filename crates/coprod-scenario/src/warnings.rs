@@ -8,7 +8,7 @@
 
 use coprod_core::SPECS;
 
-use crate::scenario::{Scenario, Variant, setting_name};
+use crate::scenario::{Scenario, setting_name};
 
 /// Whether a lab run measures `metric` (docs/ODD.md 8.17): [`coprod_core::LAB_METRICS`], and
 /// `participation_rate` (always 1). Every other is 0, or empty for the group metrics, since a
@@ -28,11 +28,8 @@ impl Scenario {
             out.extend(self.late_interventions());
         }
         out.extend(self.baseline_warnings());
-        for (v, variant) in self.variants.iter().enumerate().skip(1) {
-            out.extend(self.variant_warnings(variant, lab));
-            if !lab {
-                out.extend(self.switched_variant_warnings(v));
-            }
+        for v in 1..self.variants.len() {
+            out.extend(self.variant_warnings(v, lab));
         }
         if !lab {
             out.extend(self.switched_axis_warnings());
@@ -169,79 +166,103 @@ impl Scenario {
         if self.runs_lab() {
             return Vec::new();
         }
-        let base = self.baseline_params();
         factors
             .filter_map(|i| {
-                let switch = SPECS[i].unread_by_switch(&base)?;
+                let why = self.baseline_ruled_out(i)?;
                 Some(format!(
-                    "{what} `{}`, which the baseline's runs do not read ({}): {consequence}",
-                    SPECS[i].name,
-                    switch_setting(switch, base.get_index(switch))
+                    "{what} `{}`, which the baseline's runs do not read ({why}): {consequence}",
+                    SPECS[i].name
                 ))
             })
             .collect()
     }
 
-    /// The switch (an index into `SPECS`) that rules parameter `index` out of every run of
-    /// variant `variant` (`coprod_core::SWITCHED_READS`): at every sweep point, and with no
-    /// intervention of the variant moving the switch.
-    fn switch_ruling_out(&self, variant: usize, index: usize) -> Option<usize> {
-        let spec = &SPECS[index];
-        let first = self.params_for(variant, 0);
-        let switch = spec.unread_by_switch(&first)?;
-        let moved = self.variants[variant]
-            .interventions
-            .iter()
-            .any(|iv| iv.param() == SPECS[switch].name);
-        let swept = self.sweep.iter().position(|a| a.param == switch);
-        let every_point = swept.is_none_or(|axis| {
-            // The switch's value at each of its axis's values, the other axes at their
-            // first (`--set` and the variant win over a sweep, as in `params_for`).
-            let stride: usize = self.sweep[axis + 1..]
+    /// Why switches rule parameter `index` out of every run of variant `variant`
+    /// (`coprod_core::SWITCHED_READS`), as "`levers.role_design` is \"substitutive\"": at
+    /// every sweep point some switch the variant's interventions leave alone rules it out.
+    /// Only axes over such switches can move them (`--set` removes a swept axis and a
+    /// variant cannot set one), so their combinations are the points looked at.
+    fn ruled_out_in(&self, variant: usize, index: usize) -> Option<String> {
+        let moved = |switch: usize| {
+            self.variants[variant]
+                .interventions
                 .iter()
-                .map(|a| a.values.len())
-                .product();
-            (0..self.sweep[axis].values.len()).all(|j| {
-                spec.unread_by_switch(&self.params_for(variant, j * stride)) == Some(switch)
-            })
-        });
-        (!moved && every_point).then_some(switch)
-    }
-
-    /// "`levers.role_design` is \"substitutive\"" when switches rule parameter `index` out
-    /// of every run of every variant: each switch that does, as the variants have it.
-    fn ruled_out_everywhere(&self, index: usize) -> Option<String> {
-        if self.runs_lab() {
-            return None;
-        }
+                .any(|iv| iv.param() == SPECS[switch].name)
+        };
         let mut why: Vec<String> = Vec::new();
-        for v in 0..self.variants.len() {
-            let switch = self.switch_ruling_out(v, index)?;
-            let setting = switch_setting(switch, self.params_for(v, 0).get_index(switch));
-            if !why.contains(&setting) {
-                why.push(setting);
+        for point in self.switch_points(index) {
+            let p = self.params_for(variant, point);
+            let switches: Vec<usize> = SPECS[index]
+                .switches_ruling_out(&p)
+                .into_iter()
+                .filter(|&s| !moved(s))
+                .collect();
+            if switches.is_empty() {
+                return None;
+            }
+            for s in switches {
+                let setting = switch_setting(s, p.get_index(s));
+                if !why.contains(&setting) {
+                    why.push(setting);
+                }
             }
         }
         Some(why.join(" or "))
     }
 
-    /// A variant that sets a parameter a switch rules out of its runs.
-    fn switched_variant_warnings(&self, v: usize) -> Vec<String> {
-        let variant = &self.variants[v];
-        variant
-            .overrides
-            .iter()
-            .filter_map(|&(i, _)| {
-                let switch = self.switch_ruling_out(v, i)?;
-                Some(format!(
-                    "variant `{}` sets `{}`, which its runs do not read ({}): that part of it \
-                     changes nothing",
-                    variant.name,
-                    SPECS[i].name,
-                    switch_setting(switch, self.params_for(v, 0).get_index(switch))
-                ))
-            })
-            .collect()
+    /// The sweep points where the axes over switches that can rule parameter `index` out
+    /// take each combination of their values, every other axis at its first value.
+    fn switch_points(&self, index: usize) -> Vec<usize> {
+        let name = SPECS[index].name;
+        let mut points = vec![0];
+        let mut stride = 1;
+        for axis in self.sweep.iter().rev() {
+            let switch = SPECS[axis.param].name;
+            let rules = coprod_core::SWITCHED_READS.iter();
+            if rules
+                .filter(|r| r.unread.contains(&name))
+                .any(|r| r.switch == switch)
+            {
+                points = (0..axis.values.len())
+                    .flat_map(|j| points.iter().map(move |&k| k + j * stride))
+                    .collect();
+            }
+            stride *= axis.values.len();
+        }
+        points
+    }
+
+    /// Why switches rule parameter `index` out of every run of every variant, and of the
+    /// unswept baseline that `coprod sensitivity` and `coprod calibrate` run (with its
+    /// interventions), if they do.
+    fn ruled_out_everywhere(&self, index: usize) -> Option<String> {
+        if self.runs_lab() {
+            return None;
+        }
+        self.baseline_ruled_out(index)?;
+        let mut why: Vec<String> = Vec::new();
+        for v in 0..self.variants.len() {
+            for reason in self.ruled_out_in(v, index)?.split(" or ") {
+                if !why.iter().any(|w| w == reason) {
+                    why.push(reason.to_string());
+                }
+            }
+        }
+        Some(why.join(" or "))
+    }
+
+    /// Why switches rule parameter `index` out of the unswept baseline's runs, whose
+    /// interventions leave those switches alone.
+    fn baseline_ruled_out(&self, index: usize) -> Option<String> {
+        let base = self.baseline_params();
+        let interventions = &self.variants[0].interventions;
+        let why: Vec<String> = SPECS[index]
+            .switches_ruling_out(&base)
+            .into_iter()
+            .filter(|&s| !interventions.iter().any(|iv| iv.param() == SPECS[s].name))
+            .map(|s| switch_setting(s, base.get_index(s)))
+            .collect();
+        (!why.is_empty()).then(|| why.join(" or "))
     }
 
     /// A sweep over a parameter that switches rule out of every run of every variant.
@@ -308,17 +329,27 @@ impl Scenario {
     }
 
     /// A variant that changes nothing the runs read, or some of whose settings they do not
-    /// read (in the lab, its own interventions: lab runs apply none).
-    fn variant_warnings(&self, variant: &Variant, lab: bool) -> Vec<String> {
+    /// read: in the other setting, or because a switch rules them out of its runs (in the
+    /// lab, its own interventions too: lab runs apply none).
+    fn variant_warnings(&self, v: usize, lab: bool) -> Vec<String> {
+        let variant = &self.variants[v];
         let setting = setting_name(lab);
         let name = &variant.name;
         let own_interventions = variant.interventions.len() > self.variants[0].interventions.len();
         let unapplied = lab && own_interventions;
-        let (read, unread): (Vec<usize>, Vec<usize>) = variant
-            .overrides
-            .iter()
-            .map(|&(i, _)| i)
-            .partition(|&i| SPECS[i].read_in(lab));
+        // Each setting the runs do not read, with the switches that rule it out (None: the
+        // setting's runs never read it).
+        let mut read = Vec::new();
+        let mut unread: Vec<(usize, Option<String>)> = Vec::new();
+        for &(i, _) in &variant.overrides {
+            if !SPECS[i].read_in(lab) {
+                unread.push((i, None));
+            } else if let Some(why) = (!lab).then(|| self.ruled_out_in(v, i)).flatten() {
+                unread.push((i, Some(why)));
+            } else {
+                read.push(i);
+            }
+        }
         // A value equal to the baseline's (a copied line, a forgotten edit) changes nothing
         // either; no sweep replaces it, since a variant may not set a swept parameter.
         let same: Vec<usize> = variant
@@ -338,12 +369,18 @@ impl Scenario {
         }
         let mut out: Vec<String> = unread
             .iter()
-            .map(|&i| {
-                format!(
-                    "variant `{name}` sets `{}`, which {setting} runs do not read: that part of \
-                     it changes nothing",
-                    SPECS[i].name
-                )
+            .map(|(i, why)| {
+                let param = SPECS[*i].name;
+                match why {
+                    None => format!(
+                        "variant `{name}` sets `{param}`, which {setting} runs do not read: that \
+                         part of it changes nothing"
+                    ),
+                    Some(why) => format!(
+                        "variant `{name}` sets `{param}`, which its runs do not read ({why}): \
+                         that part of it changes nothing"
+                    ),
+                }
             })
             .collect();
         if unapplied {
@@ -369,26 +406,36 @@ fn switch_setting(switch: usize, value: f64) -> String {
 
 /// The warning on a variant that changes nothing the runs read, with why: the parameters it
 /// sets to the baseline's values (`same`, from `Scenario::baseline_values`), those it sets
-/// that they do not read (`unread`, indices into `SPECS`), and whether it has
-/// interventions that lab runs do not apply (`unapplied`).
+/// that they do not read (`unread`, indices into `SPECS` with the switches that rule each
+/// out, or None where the setting's runs never read it), and whether it has interventions
+/// that lab runs do not apply (`unapplied`).
 fn repeats_baseline(
     name: &str,
     same: &str,
     setting: &str,
-    unread: &[usize],
+    unread: &[(usize, Option<String>)],
     unapplied: bool,
 ) -> String {
     let listed = || {
         let names: Vec<String> = unread
             .iter()
-            .map(|&i| format!("`{}`", SPECS[i].name))
+            .map(|(i, why)| match why {
+                None => format!("`{}`", SPECS[*i].name),
+                Some(why) => format!("`{}`, as {why}", SPECS[*i].name),
+            })
             .collect();
-        names.join(", ")
+        names.join("; ")
+    };
+    let switched = unread.iter().any(|(_, why)| why.is_some());
+    let who = if switched {
+        "its runs".to_string()
+    } else {
+        format!("{setting} runs")
     };
     let why = match (unread.is_empty(), unapplied) {
         (true, false) => String::new(),
         (true, true) => "lab runs apply no interventions; ".into(),
-        (false, false) => format!("{setting} runs do not read what it sets ({}); ", listed()),
+        (false, false) => format!("{who} do not read what it sets ({}); ", listed()),
         (false, true) => format!(
             "lab runs do not read what it sets ({}) and apply no interventions; ",
             listed()
@@ -626,6 +673,18 @@ mod tests {
             )
             .is_empty()
         );
+        // A variant that sets only what its runs do not read repeats the baseline.
+        let w = warnings(&format!(
+            "{SUBSTITUTIVE}[[experiment.variants]]\nname = \"rho\"\nparams.groups.rho = 0.3\n"
+        ));
+        assert_eq!(
+            w,
+            [
+                "variant `rho` changes nothing: its runs do not read what it sets \
+                 (`groups.rho`, as `levers.role_design` is \"substitutive\"); it repeats the \
+                 baseline"
+            ]
+        );
         // An intervention that changes the role design makes rho read.
         let iv = "[[interventions]]\nlever = \"levers.role_design\"\n\
                   value = \"complementary\"\nfrom_step = 5\n";
@@ -664,6 +723,17 @@ mod tests {
         assert!(warnings(&format!("{SUBSTITUTIVE}{sweep}{one}")).is_empty());
         let both = "\"levers.role_design\" = [\"complementary\", \"substitutive\"]\n";
         assert!(warnings(&format!("{sweep}{both}")).is_empty());
+        // Unless another switch rules rho out at the complementary points.
+        let w = warnings(&format!(
+            "[params.channels]\ncomplementarity = false\n{sweep}{both}"
+        ));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains(
+                "(`channels.complementarity` is off or `levers.role_design` is \"substitutive\")"
+            ),
+            "{w:?}"
+        );
     }
 
     #[test]
@@ -679,6 +749,28 @@ mod tests {
                 "[sensitivity.parameters] varies `groups.rho`, which the baseline's runs do not \
                  read (`levers.role_design` is \"substitutive\"): its indices measure only the \
                  estimators' noise"
+            ]
+        );
+        // The baseline's interventions that move the switch make the factor read.
+        let iv = "[[interventions]]\nlever = \"levers.role_design\"\n\
+                  value = \"complementary\"\nfrom_step = 12\n";
+        let s = parse(&format!(
+            "{SUBSTITUTIVE}{iv}[sensitivity]\nmethod = \"morris\"\n\
+             outputs = [\"participation_rate\"]\n[sensitivity.parameters]\n\
+             \"groups.rho\" = [0.2, 0.8]\n\"levers.outreach\" = [0, 1]\n\
+             [calibration.priors]\n\"groups.rho\" = {{ uniform = [0.2, 0.8] }}\n"
+        ));
+        assert_eq!(s.sensitivity_warnings(), Vec::<String>::new());
+        assert_eq!(s.calibration_warnings(), Vec::<String>::new());
+        let s = parse(&format!(
+            "{SUBSTITUTIVE}[calibration.priors]\n\"groups.rho\" = {{ uniform = [0.2, 0.8] }}\n"
+        ));
+        assert_eq!(
+            s.calibration_warnings(),
+            [
+                "[calibration.priors] estimates `groups.rho`, which the baseline's runs do not \
+                 read (`levers.role_design` is \"substitutive\"): no target can inform it, so \
+                 its posterior is its prior"
             ]
         );
         let mut s = parse("");
