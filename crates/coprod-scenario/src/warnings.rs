@@ -33,6 +33,7 @@ impl Scenario {
         }
         if !lab {
             out.extend(self.switched_axis_warnings());
+            out.extend(self.switched_interventions());
         }
         if lab {
             out.extend(
@@ -290,6 +291,28 @@ impl Scenario {
         params
             .filter(move |&i| !SPECS[i].read_in(lab))
             .map(move |i| (SPECS[i].name, setting_name(lab)))
+    }
+
+    /// Interventions on a lever that switches rule out of every run of their variant.
+    fn switched_interventions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (v, variant) in self.variants.iter().enumerate() {
+            for iv in &variant.interventions {
+                let Ok((index, _)) = coprod_core::Params::lookup(iv.param()) else {
+                    continue;
+                };
+                if let Some(why) = self.ruled_out_in(v, index) {
+                    out.push(format!(
+                        "the intervention on `{}` in variant `{}` changes nothing: its runs do \
+                         not read `{}` ({why})",
+                        iv.param(),
+                        variant.name,
+                        iv.param()
+                    ));
+                }
+            }
+        }
+        out
     }
 
     fn late_interventions(&self) -> Vec<String> {
@@ -683,6 +706,18 @@ mod tests {
                 "variant `rho` changes nothing: its runs do not read what it sets \
                  (`groups.rho`, as `levers.role_design` is \"substitutive\"); it repeats the \
                  baseline"
+            ]
+        );
+        // An intervention on a lever its channel rules out.
+        let w = warnings(
+            "[params.channels]\noutreach_targeting = false\n[[interventions]]\n\
+             lever = \"levers.outreach\"\nvalue = 1\nfrom_step = 2\n",
+        );
+        assert_eq!(
+            w,
+            [
+                "the intervention on `levers.outreach` in variant `baseline` changes nothing: \
+                 its runs do not read `levers.outreach` (`channels.outreach_targeting` is off)"
             ]
         );
         // An intervention that changes the role design makes rho read.
