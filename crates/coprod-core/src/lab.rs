@@ -434,6 +434,45 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the other switches, a parameter that a switch rules out changes
+        /// nothing: the table holds beyond the two starting points above.
+        #[test]
+        fn switched_off_parameters_change_nothing_whatever_the_other_switches(
+            flips in proptest::collection::vec(proptest::prelude::any::<bool>(), 40),
+            rule in 0..crate::SWITCHED_READS.len(),
+            high in proptest::prelude::any::<bool>(),
+        ) {
+            let mut p = Params::defaults();
+            p.set("population.n_citizens", 200.0).unwrap();
+            p.set("population.n_communities", 2.0).unwrap();
+            let switches = crate::SPECS.iter().enumerate().filter(|(_, s)| {
+                matches!(s.kind, crate::Kind::Bool | crate::Kind::Choice(_))
+                    && !s.name.starts_with("lab.")
+                    && s.name != "population.setting"
+            });
+            for ((index, _), flip) in switches.zip(&flips) {
+                if *flip {
+                    p.set_index(index, 1.0 - p.get_index(index)).unwrap();
+                }
+            }
+            let rule = &crate::SWITCHED_READS[rule];
+            let (switch, _) = Params::lookup(rule.switch).unwrap();
+            p.set_index(switch, rule.value).unwrap();
+            let before = run_text(&p, 40);
+            for name in rule.unread {
+                let (index, spec) = Params::lookup(name).unwrap();
+                let value = if high { spec.max } else { spec.min };
+                let mut q = p.clone();
+                if value == p.get_index(index) || q.set_index(index, value).is_err() {
+                    continue;
+                }
+                proptest::prop_assert_eq!(run_text(&q, 40), before.clone(), "{}", name);
+            }
+        }
+    }
+
     #[test]
     fn field_runs_read_no_lab_parameter() {
         let mut p = Params::defaults();
