@@ -1463,6 +1463,49 @@ fn a_teachers_page_with_an_unreadable_address_is_refused_with_a_page() {
     }
 }
 
+/// The experiment's teaching page, which the Experiment page opens in a new tab, refuses
+/// as the teacher's pages do: without the key, with the key twice, and before an
+/// experiment has finished, a page a person reads with its status, not the APIs' JSON.
+/// Each refusal is logged.
+#[test]
+fn the_experiments_teaching_page_is_refused_with_a_page() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let page = "/experiment/teach.html";
+    let key = &served.key;
+    let cases = [
+        (
+            page.to_string(),
+            403,
+            "the secret key",
+            "403: a teacher's page asked without the teacher's key",
+        ),
+        (
+            format!("{page}?key={key}&key={key}"),
+            400,
+            "<p>malformed address: duplicate field `key`; open the address `coprod serve` \
+             printed.</p>",
+            "400: malformed address: duplicate field `key`",
+        ),
+        (
+            format!("{page}?key={key}"),
+            404,
+            "<p>no experiment has finished yet.</p>",
+            "404: no experiment has finished yet",
+        ),
+    ];
+    for (path, want_status, want, logged) in cases {
+        let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
+        assert_eq!(status, want_status, "{path}: {body}");
+        assert!(body.starts_with("<!doctype html>"), "{path}: {body}");
+        assert!(body.contains(want), "{path}: {body}");
+        assert!(
+            served.log(&sb).contains(&format!("coprod serve: {logged}")),
+            "{path}: not logged"
+        );
+    }
+}
+
 /// The icon every browser asks for with every page (each student's phone too) is answered
 /// with no content, not a 404 that would add a line to the teacher's log each time.
 #[test]

@@ -311,16 +311,29 @@ fn not_the_teacher() -> Response {
     page_with_status(StatusCode::FORBIDDEN, person_page(NOT_THE_TEACHER))
 }
 
-/// The refusal of a teacher's page whose address cannot be read: `message` on a page,
-/// logged as the server's other refusals are.
-fn unreadable_page(status: StatusCode, message: &str) -> Response {
+/// Leads a student who reached a refusal to the game: most people at the server are.
+const JOIN_THE_GAME: &str = "<p>Joining the class game? <a href=\"/play\">Join the game \
+                             here</a> with the code your teacher shows.</p>\n";
+
+/// A refusal as a page a person reads: `heading`, `message` (the words of the log line)
+/// and `more` (HTML). Logged as the server's other refusals are.
+fn refused_page(status: StatusCode, heading: &str, message: &str, more: &str) -> Response {
     crate::log(&format!("{}: {message}", status.as_u16()));
     let main = format!(
-        "<h2>This address cannot be read</h2>\n<p>{}.</p>\n<p>Joining the class game? <a \
-         href=\"/play\">Join the game here</a> with the code your teacher shows.</p>\n",
+        "<h2>{heading}</h2>\n<p>{}.</p>\n{more}",
         svg::escape(message)
     );
     page_with_status(status, person_page(&main))
+}
+
+/// The refusal of a teacher's page whose address cannot be read: `message` on a page.
+fn unreadable_page(status: StatusCode, message: &str) -> Response {
+    refused_page(
+        status,
+        "This address cannot be read",
+        message,
+        JOIN_THE_GAME,
+    )
 }
 
 async fn explore_socket(State(app): State<Arc<App>>, key: Key, Upgrade(ws): Upgrade) -> Response {
@@ -615,9 +628,12 @@ fn results(page: &std::path::Path) -> serde_json::Value {
     serde_json::json!({"chart": chart, "regimes": regimes, "replications": analysis.replications, "horizon": analysis.horizon})
 }
 
-async fn experiment_page(State(app): State<Arc<App>>, key: Key) -> Response {
+/// The lesson's page of the experiment that finished. The Experiment page opens it in a
+/// new tab and in a frame, so its refusals are pages a person reads, as the teacher's
+/// pages' are, not the APIs' JSON.
+async fn experiment_page(State(app): State<Arc<App>>, PageKey(key): PageKey) -> Response {
     if !is_teacher(&app, &key) {
-        return forbidden();
+        return not_the_teacher();
     }
     let page = app
         .job
@@ -631,8 +647,20 @@ async fn experiment_page(State(app): State<Arc<App>>, key: Key) -> Response {
             as_served(&html),
         )
             .into_response(),
-        _ => refused(StatusCode::NOT_FOUND, "no experiment has finished yet"),
+        _ => no_finished_experiment(),
     }
+}
+
+/// The lesson's page asked before the latest experiment started has finished.
+fn no_finished_experiment() -> Response {
+    refused_page(
+        StatusCode::NOT_FOUND,
+        "No teaching page yet",
+        "no experiment has finished yet",
+        "<p>The teaching page opens here once the experiment started on the Experiment page \
+         has finished. An earlier experiment's page is the <code>teach.html</code> in its \
+         run's folder.</p>\n",
+    )
 }
 
 /// The lesson's page as the server shows it. The page links to `index.html` beside it,
