@@ -1364,14 +1364,47 @@ fn a_student_at_the_servers_address_is_led_to_the_game() {
 }
 
 /// An address the server has no page for, or a method a page does not take, is answered
-/// with a 4xx and a message saying so, not an empty reply.
+/// with a 4xx and a message saying so, not an empty reply. An address a person typed gets
+/// a page that leads to the game; the APIs' and sockets' addresses, which scripts ask,
+/// and methods a browser's address bar does not send, keep the JSON scripts read.
 #[test]
 fn an_unknown_address_or_method_gets_a_message() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
-    let (status, body) = http(&format!("{}/nope", served.base), "GET", None);
-    assert_eq!(status, 404);
-    assert!(body.contains("no page at /nope"), "{body}");
+    for path in ["/nope", "/pla", "/play/ABCD/x", "/apiary", "/wsx"] {
+        let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(body.starts_with("<!doctype html>"), "{path}: {body}");
+        assert!(
+            body.contains(&format!("<p>no page at {path}.</p>")),
+            "{path}: {body}"
+        );
+        assert!(
+            body.contains(r#"<a href="/play">Join the game here</a>"#),
+            "{path}: {body}"
+        );
+    }
+    let scripts = [
+        ("GET", "/api"),
+        ("GET", "/api/nope"),
+        ("GET", "/ws/nope"),
+        ("POST", "/nope"),
+    ];
+    for (method, path) in scripts {
+        let (status, body) = http(&format!("{}{path}", served.base), method, None);
+        assert_eq!(status, 404, "{method} {path}: {body}");
+        let error: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{path}: {body}"));
+        assert_eq!(
+            error["message"],
+            format!("no page at {path}"),
+            "{method} {path}"
+        );
+    }
+    assert!(
+        served
+            .log(&sb)
+            .contains("coprod serve: 404: no page at /nope\n")
+    );
     let (status, body) = http(&format!("{}/play", served.base), "POST", None);
     assert_eq!(status, 405);
     assert!(body.contains("/play does not take POST"), "{body}");

@@ -181,9 +181,33 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// An address with no page: a 404 that says so (axum's own has an empty body).
-async fn no_such_page(uri: axum::http::Uri) -> Response {
-    refused(StatusCode::NOT_FOUND, &format!("no page at {}", uri.path()))
+/// Where the addresses only the pages' scripts ask for are: the JSON APIs and the
+/// sockets. Every other address is one a person may type or follow.
+const SCRIPTS_ONLY: [&str; 2] = ["/api", "/ws"];
+
+/// Whether `path` is at or under one of [`SCRIPTS_ONLY`].
+fn is_for_scripts(path: &str) -> bool {
+    SCRIPTS_ONLY.iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// An address with no page: a 404 that says so (axum's own has an empty body). A person
+/// who mistyped an address (most often a student's `/play`) reads a page that leads to
+/// the game; a script, which asks the APIs and sockets or sends other methods, reads JSON.
+async fn no_such_page(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let message = format!("no page at {}", uri.path());
+    if method == axum::http::Method::GET && !is_for_scripts(uri.path()) {
+        refused_page(
+            StatusCode::NOT_FOUND,
+            "No page here",
+            &message,
+            JOIN_THE_GAME,
+        )
+    } else {
+        refused(StatusCode::NOT_FOUND, &message)
+    }
 }
 
 /// A page asked with a method it does not take: a 405 that says so.
