@@ -1539,6 +1539,48 @@ fn the_experiments_teaching_page_is_refused_with_a_page() {
     }
 }
 
+/// A game's CSV, which the teacher downloads from a link, refuses as the teacher's pages
+/// do: without the key, with the key twice, and for a game the server does not hold, a
+/// page a person reads with its status, not the APIs' JSON. Each refusal is logged.
+#[test]
+fn a_games_download_is_refused_with_a_page() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let code = served.open_game(&settings(&[2], 1));
+    let key = &served.key;
+    let cases = [
+        (
+            format!("/game/{code}/results.csv"),
+            403,
+            "the secret key",
+            "403: a teacher's page asked without the teacher's key".to_string(),
+        ),
+        (
+            format!("/game/{code}/results.csv?key={key}&key=x"),
+            400,
+            "<p>malformed address: duplicate field `key`; open the address `coprod serve` \
+             printed.</p>",
+            "400: malformed address: duplicate field `key`".to_string(),
+        ),
+        (
+            format!("/game/Z%3CZ/results.csv?key={key}"),
+            404,
+            "<p>no game has the code Z&lt;Z.</p>",
+            "404: no game has the code Z<Z".to_string(),
+        ),
+    ];
+    for (path, want_status, want, logged) in cases {
+        let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
+        assert_eq!(status, want_status, "{path}: {body}");
+        assert!(body.starts_with("<!doctype html>"), "{path}: {body}");
+        assert!(body.contains(want), "{path}: {body}");
+        assert!(
+            served.log(&sb).contains(&format!("coprod serve: {logged}")),
+            "{path}: not logged"
+        );
+    }
+}
+
 /// The icon every browser asks for with every page (each student's phone too) is answered
 /// with no content, not a 404 that would add a line to the teacher's log each time.
 #[test]

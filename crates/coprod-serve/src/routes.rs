@@ -761,7 +761,16 @@ async fn teacher_socket(
         .on_upgrade(move |socket| play::teacher_socket(slot, socket))
 }
 
-async fn export(TeachersGame(slot): TeachersGame) -> Response {
+/// A game's CSV. The teacher downloads it from a link, so its refusals (a restarted
+/// server's old key, a game removed to make room) are pages a person reads, as the
+/// teacher's pages' are, not the APIs' JSON.
+async fn export(State(app): State<Arc<App>>, Code(code): Code, PageKey(key): PageKey) -> Response {
+    if !is_teacher(&app, &key) {
+        return not_the_teacher();
+    }
+    let Some(slot) = app.games.get(&code) else {
+        return no_such_game_page(&code);
+    };
     // The game's own code, not the URL's: the URL may carry spaces or line breaks around it.
     let disposition = format!(
         "attachment; filename=\"coprod-game-{}.csv\"",
@@ -775,6 +784,17 @@ async fn export(TeachersGame(slot): TeachersGame) -> Response {
         play::export(&slot),
     )
         .into_response()
+}
+
+/// The download of a game the server does not hold.
+fn no_such_game_page(code: &str) -> Response {
+    refused_page(
+        StatusCode::NOT_FOUND,
+        "No such game",
+        &format!("no game has the code {code}"),
+        "<p>The server holds its games until it stops, and an ended game until a new game \
+         needs its place: download a game's CSV before then.</p>\n",
+    )
 }
 
 async fn student_socket(
