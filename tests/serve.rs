@@ -1486,10 +1486,10 @@ fn a_teachers_page_with_an_unreadable_address_is_refused_with_a_page() {
             assert!(body.starts_with("<!doctype html>"), "{path}: {body}");
             let message = "malformed address: duplicate field `key`; open the address \
                            `coprod serve` printed";
-            assert!(
-                body.contains(&format!("<p>{message}.</p>")),
-                "{path}: {body}"
-            );
+            // The log line's backticks are code on the page.
+            let shown = "malformed address: duplicate field <code>key</code>; open the address \
+                         <code>coprod serve</code> printed";
+            assert!(body.contains(&format!("<p>{shown}.</p>")), "{path}: {body}");
             let logged = format!("coprod serve: 400: {message}\n");
             assert!(served.log(&sb).contains(&logged), "{path}: not logged");
         }
@@ -1516,8 +1516,8 @@ fn the_experiments_teaching_page_is_refused_with_a_page() {
         (
             format!("{page}?key={key}&key={key}"),
             400,
-            "<p>malformed address: duplicate field `key`; open the address `coprod serve` \
-             printed.</p>",
+            "<p>malformed address: duplicate field <code>key</code>; open the address \
+             <code>coprod serve</code> printed.</p>",
             "400: malformed address: duplicate field `key`",
         ),
         (
@@ -1558,8 +1558,8 @@ fn a_games_download_is_refused_with_a_page() {
         (
             format!("/game/{code}/results.csv?key={key}&key=x"),
             400,
-            "<p>malformed address: duplicate field `key`; open the address `coprod serve` \
-             printed.</p>",
+            "<p>malformed address: duplicate field <code>key</code>; open the address \
+             <code>coprod serve</code> printed.</p>",
             "400: malformed address: duplicate field `key`".to_string(),
         ),
         (

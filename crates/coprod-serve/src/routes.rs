@@ -345,9 +345,28 @@ fn refused_page(status: StatusCode, heading: &str, message: &str, more: &str) ->
     crate::log(&format!("{}: {message}", status.as_u16()));
     let main = format!(
         "<h2>{heading}</h2>\n<p>{}.</p>\n{more}",
-        svg::escape(message)
+        code_spans(&svg::escape(message))
     );
     page_with_status(status, person_page(&main))
+}
+
+/// The message's `code` spans (the log line's backticks) as `<code>` on the page.
+fn code_spans(escaped: &str) -> String {
+    let parts: Vec<&str> = escaped.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return escaped.to_string(); // an unpaired backtick: leave the text as it is
+    }
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// The refusal of a teacher's page whose address cannot be read: `message` on a page.
@@ -823,6 +842,16 @@ mod tests {
         let headers = response.headers();
         assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
         assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    }
+
+    /// A refusal's page shows the log line's `code` as code, not as backticks.
+    #[test]
+    fn code_in_a_refusal_is_shown_as_code() {
+        assert_eq!(
+            code_spans("duplicate field `key`; open `coprod serve`&#39;s address"),
+            "duplicate field <code>key</code>; open <code>coprod serve</code>&#39;s address"
+        );
+        assert_eq!(code_spans("one ` alone"), "one ` alone");
     }
 
     #[test]
