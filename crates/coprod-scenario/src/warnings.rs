@@ -18,6 +18,15 @@ fn lab_measures(metric: &str) -> bool {
 }
 
 impl Scenario {
+    /// `warnings`, each naming the scenario's file (or shipped scenario) as its errors do:
+    /// `FILE: ...`. Every command that says a scenario's warnings says them so.
+    pub fn naming_the_file(&self, warnings: Vec<String>) -> Vec<String> {
+        warnings
+            .into_iter()
+            .map(|warning| format!("{}: {warning}", self.origin))
+            .collect()
+    }
+
     /// Warnings on the experiment: interventions that start after the last step, variants
     /// that repeat the baseline or set what the runs do not read, and
     /// [`Scenario::baseline_warnings`].

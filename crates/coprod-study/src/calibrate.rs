@@ -229,7 +229,7 @@ impl Setup {
             self.scenario.baseline_warnings(),
             self.scenario.calibration_warnings(),
         ];
-        for warning in crate::check::naming_the_file(&self.scenario, warnings.concat()) {
+        for warning in self.scenario.naming_the_file(warnings.concat()) {
             progress.note(Note::Warning(warning));
         }
     }

@@ -6,7 +6,6 @@ use crate::estimate::{
     describe, design_memory_problem, design_runs_memory_problem, memory_problem,
 };
 use crate::shipped;
-use coprod_scenario::Scenario;
 
 /// A scenario file as `coprod check` judges it.
 #[derive(Debug)]
@@ -58,8 +57,7 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                 }
                 Ok(CheckedScenario {
                     description: describe(&scenario, threads),
-                    warnings: naming_the_file(
-                        &scenario,
+                    warnings: scenario.naming_the_file(
                         [
                             scenario.warnings(),
                             scenario.sensitivity_warnings(),
@@ -70,14 +68,5 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                 })
             }),
         })
-        .collect()
-}
-
-/// A scenario's warnings, each naming its file (or shipped scenario) as its errors do:
-/// `FILE: ...`. Every command that says them says them so, whichever file it was given.
-pub(crate) fn naming_the_file(scenario: &Scenario, warnings: Vec<String>) -> Vec<String> {
-    warnings
-        .into_iter()
-        .map(|warning| format!("{}: {warning}", scenario.origin))
         .collect()
 }

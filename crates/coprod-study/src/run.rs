@@ -216,7 +216,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     if quick {
         crate::shipped::make_quick(&mut scenario, &settings)?;
     }
-    for warning in crate::check::naming_the_file(&scenario, scenario.warnings()) {
+    for warning in scenario.naming_the_file(scenario.warnings()) {
         progress.note(Note::Warning(warning));
     }
     if let Some(problem) = estimate::memory_problem(&scenario, o.threads) {

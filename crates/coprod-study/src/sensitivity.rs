@@ -177,7 +177,7 @@ fn settled_scenario(
         scenario.baseline_warnings(),
         scenario.sensitivity_warnings(),
     ];
-    for warning in crate::check::naming_the_file(&scenario, warnings.concat()) {
+    for warning in scenario.naming_the_file(warnings.concat()) {
         progress.note(Note::Warning(warning));
     }
     Ok(scenario)

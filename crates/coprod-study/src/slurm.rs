@@ -132,7 +132,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         out: folder.out.clone(),
         calibration: false,
         notes,
-        warnings: crate::check::naming_the_file(&scenario, scenario.warnings()),
+        warnings: scenario.naming_the_file(scenario.warnings()),
     })
 }
 

@@ -90,8 +90,7 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
         out: folder.out.clone(),
         calibration: true,
         notes: Vec::new(),
-        warnings: crate::check::naming_the_file(
-            &scenario,
+        warnings: scenario.naming_the_file(
             [
                 scenario.baseline_warnings(),
                 scenario.calibration_warnings(),
