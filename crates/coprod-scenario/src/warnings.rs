@@ -1,6 +1,8 @@
 //! What a scenario may say that is valid but probably not what was meant: an intervention
 //! that starts after the last step, a variant that repeats the baseline, a parameter set
-//! where the scenario's runs never read it (`coprod_core::ParamSpec::read_in`).
+//! where the scenario's runs never read it: in the other setting
+//! (`coprod_core::ParamSpec::read_in`), or because a switch rules it out
+//! (`coprod_core::SWITCHED_READS`).
 //!
 //! `coprod run` and `coprod check` show [`Scenario::warnings`]; `coprod sensitivity` and
 //! `coprod calibrate`, which run the baseline alone, show [`Scenario::baseline_warnings`]
@@ -180,19 +182,20 @@ impl Scenario {
             .filter_map(|i| {
                 let why = self.baseline_ruled_out(i)?;
                 Some(format!(
-                    "{what} `{}`, which the baseline's runs do not read ({why}): {consequence}",
-                    SPECS[i].name
+                    "{what} `{}`, which the baseline's runs do not read ({}): {consequence}",
+                    SPECS[i].name,
+                    why.join(" or ")
                 ))
             })
             .collect()
     }
 
     /// Why switches rule parameter `index` out of every run of variant `variant`
-    /// (`coprod_core::SWITCHED_READS`), as "`levers.role_design` is \"substitutive\"": at
+    /// (`coprod_core::SWITCHED_READS`), each as "`levers.role_design` is \"substitutive\"": at
     /// every sweep point some switch the variant's interventions leave alone rules it out.
     /// Only axes over such switches can move them (`--set` removes a swept axis and a
     /// variant cannot set one), so their combinations are the points looked at.
-    fn ruled_out_in(&self, variant: usize, index: usize) -> Option<String> {
+    fn ruled_out_in(&self, variant: usize, index: usize) -> Option<Vec<String>> {
         let moved = |switch: usize| {
             self.variants[variant]
                 .interventions
@@ -211,13 +214,10 @@ impl Scenario {
                 return None;
             }
             for s in switches {
-                let setting = switch_setting(s, p.get_index(s));
-                if !why.contains(&setting) {
-                    why.push(setting);
-                }
+                add_new(&mut why, switch_setting(s, p.get_index(s)));
             }
         }
-        Some(why.join(" or "))
+        Some(why)
     }
 
     /// The sweep points where the axes over switches that can rule parameter `index` out
@@ -252,10 +252,8 @@ impl Scenario {
         self.baseline_ruled_out(index)?;
         let mut why: Vec<String> = Vec::new();
         for v in 0..self.variants.len() {
-            for reason in self.ruled_out_in(v, index)?.split(" or ") {
-                if !why.iter().any(|w| w == reason) {
-                    why.push(reason.to_string());
-                }
+            for reason in self.ruled_out_in(v, index)? {
+                add_new(&mut why, reason);
             }
         }
         Some(why.join(" or "))
@@ -263,7 +261,7 @@ impl Scenario {
 
     /// Why switches rule parameter `index` out of the unswept baseline's runs, whose
     /// interventions leave those switches alone.
-    fn baseline_ruled_out(&self, index: usize) -> Option<String> {
+    fn baseline_ruled_out(&self, index: usize) -> Option<Vec<String>> {
         let base = self.baseline_params();
         let interventions = &self.variants[0].interventions;
         let why: Vec<String> = SPECS[index]
@@ -272,7 +270,7 @@ impl Scenario {
             .filter(|&s| !interventions.iter().any(|iv| iv.param() == SPECS[s].name))
             .map(|s| switch_setting(s, base.get_index(s)))
             .collect();
-        (!why.is_empty()).then(|| why.join(" or "))
+        (!why.is_empty()).then_some(why)
     }
 
     /// A sweep over a parameter that switches rule out of every run of every variant.
@@ -313,10 +311,11 @@ impl Scenario {
                 if let Some(why) = self.ruled_out_in(v, index) {
                     out.push(format!(
                         "the intervention on `{}` in variant `{}` changes nothing: its runs do \
-                         not read `{}` ({why})",
+                         not read `{}` ({})",
                         iv.param(),
                         variant.name,
-                        iv.param()
+                        iv.param(),
+                        why.join(" or ")
                     ));
                 }
             }
@@ -377,7 +376,7 @@ impl Scenario {
             if !SPECS[i].read_in(lab) {
                 unread.push((i, None));
             } else if let Some(why) = (!lab).then(|| self.ruled_out_in(v, i)).flatten() {
-                unread.push((i, Some(why)));
+                unread.push((i, Some(why.join(" or "))));
             } else {
                 read.push(i);
             }
@@ -422,6 +421,13 @@ impl Scenario {
             ));
         }
         out
+    }
+}
+
+/// Adds `reason` to `why` unless it is there already (reasons keep their first order).
+fn add_new(why: &mut Vec<String>, reason: String) {
+    if !why.contains(&reason) {
+        why.push(reason);
     }
 }
 
