@@ -122,7 +122,10 @@ impl Chromium {
             json!({"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": false}),
         )
         .await;
-        tab.wait("document.readyState === 'complete'").await;
+        // Until the server answers, the new tab holds an empty about:blank page whose
+        // readyState is already 'complete': wait for `url`'s page, not that one.
+        tab.wait("location.href !== 'about:blank' && document.readyState === 'complete'")
+            .await;
         tab
     }
 }
