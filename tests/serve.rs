@@ -872,19 +872,18 @@ fn a_choice_made_in_one_tab_shows_in_the_students_other_tab() {
         assert_eq!(again["seat"], joined["seat"]);
         // Another student, here and undecided, keeps the round open.
         let mut other = join(&served, &code, 1).await.remove(0);
+        // Each page's view after joining, which the server makes once it has sent the
+        // reply: a start that came first (a loaded machine, once in CI) made it a second
+        // view of the open round, read below as the view the choice sent.
+        for tab in [&mut first_tab, &mut second_tab, &mut other] {
+            let lobby = tab.until(|v| v["type"] == "state").await;
+            assert_eq!(lobby["phase"], "lobby", "{lobby}");
+        }
         let mut teacher = served.teacher_socket(&code).await;
         teacher.send(json!({"type": "start"})).await;
         for tab in [&mut first_tab, &mut second_tab, &mut other] {
             tab.until(|v| v["phase"] == "open").await;
         }
-        // Only what the choice sends counts: a second view of the open round reached the
-        // other page once in CI, under load, before the choice (its source is not known).
-        let quiet = tokio::time::Instant::now() + Duration::from_millis(300);
-        while other
-            .until_by(quiet, |v| v["type"] == "state")
-            .await
-            .is_some()
-        {}
         first_tab
             .send(json!({"type": "contribute", "round": 1, "amount": 5}))
             .await;
