@@ -1179,23 +1179,27 @@ fn an_open_round_redraws_the_teachers_page_about_once_a_second() {
     let mut long_rounds = settings(&[2], 1);
     long_rounds["round_seconds"] = json!(600);
     let code = served.open_game(&long_rounds);
-    let views = runtime().block_on(async {
+    let (views, seconds) = runtime().block_on(async {
         let mut teacher = served.teacher_socket(&code).await;
         let _student = join(&served, &code, 1).await;
         teacher.until(|v| v["joined"] == 1).await;
         teacher.send(json!({"type": "start"})).await;
         teacher.until(|v| v["phase"] == "open").await;
+        // Timed here, not taken to be 3 s: a test thread that wakes late reads the views
+        // sent meanwhile too.
+        let counting = Instant::now();
         let views = teacher
             .count_for(Duration::from_secs(3), |v| v["type"] == "teacher")
             .await;
+        let seconds = counting.elapsed().as_secs_f64();
         let last = teacher.until(|v| v["type"] == "teacher").await;
         assert_eq!(last["phase"], "open", "nothing closed the round: {last}");
-        views
+        (views, seconds)
     });
-    eprintln!("the teacher's page got {views} views in 3 s of an open round");
+    eprintln!("the teacher's page got {views} views in {seconds:.1} s of an open round");
     assert!(
-        views <= 3 + 3,
-        "{views} views of the teacher's page in 3 s of an open round"
+        views as f64 <= seconds.floor() + 3.0,
+        "{views} views of the teacher's page in {seconds:.1} s of an open round"
     );
 }
 
@@ -1206,7 +1210,7 @@ fn an_open_round_redraws_the_teachers_page_about_once_a_second() {
 fn a_running_explore_page_steps_at_its_speed() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
-    let frames = runtime().block_on(async {
+    let (frames, seconds) = runtime().block_on(async {
         let mut explore =
             Client::connect(&served.ws_url(&format!("/ws/explore?key={}", served.key))).await;
         explore.until(|v| v["type"] == "frame").await;
@@ -1214,18 +1218,22 @@ fn a_running_explore_page_steps_at_its_speed() {
         explore
             .until(|v| v["type"] == "frame" && v["speed"] == 2.0)
             .await;
+        // Timed here, not taken to be 2 s: a test thread that wakes late reads the frames
+        // sent meanwhile too.
+        let counting = Instant::now();
         explore.send(json!({"type": "go"})).await;
         let frames = explore
             .count_for(Duration::from_secs(2), |v| v["type"] == "frame")
             .await;
+        let seconds = counting.elapsed().as_secs_f64();
         let last = explore.until(|v| v["type"] == "frame").await;
         assert_eq!(last["running"], true, "{last}");
-        frames
+        (frames, seconds)
     });
-    eprintln!("the explore page got {frames} frames in 2 s at 2 steps per second");
+    eprintln!("the explore page got {frames} frames in {seconds:.1} s at 2 steps per second");
     assert!(
-        frames <= 2 * 2 + 3,
-        "{frames} frames in 2 s at 2 steps per second"
+        frames as f64 <= (2.0 * seconds).floor() + 3.0,
+        "{frames} frames in {seconds:.1} s at 2 steps per second"
     );
 }
 
