@@ -417,8 +417,9 @@ fn describe_stop(
 /// the writing of the results, a second at most: the Ctrl-C handler exits the process at
 /// once, without dropping the temporary folder of a [`coprod_output::Replacement`], and in
 /// the middle of its renames it would leave a mix of old and new results. Held off, Ctrl-C
-/// leaves the old results or the new ones, whole.
-fn without_interruption<T>(progress: &dyn Progress, write: impl FnOnce() -> T) -> T {
+/// leaves the old results or the new ones, whole. Also for a generation's checkpoint, so
+/// that what Ctrl-C says is kept counts it exactly.
+pub(crate) fn without_interruption<T>(progress: &dyn Progress, write: impl FnOnce() -> T) -> T {
     let (mut write, mut done) = (Some(write), None);
     progress.uninterrupted(&mut || done = write.take().map(|write| write()));
     done.expect("uninterrupted calls its work once")

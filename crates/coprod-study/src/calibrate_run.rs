@@ -26,7 +26,7 @@ use coprod_output::write_json_file;
 
 use crate::calibrate::{
     CalibrateOptions, Calibration, Setup, describe_generation, finish, guard_or_record, prepare,
-    read_checkpoints, reproduce, with_out_hint, write_checkpoints,
+    read_checkpoints, reproduce, with_out_hint, without_interruption, write_checkpoints,
 };
 use crate::error::{Context, Result, bail, invalid};
 use crate::estimate::counted;
@@ -342,10 +342,14 @@ fn run_whole(
             state.generations,
             |g| {
                 progress.note(Note::Status(describe_generation(g)));
-                write_checkpoints(out, std::slice::from_ref(g))
-                    .map_err(|e| CalibrateError::Callback(e.to_string()))?;
-                progress.on_interrupt(&interrupted(args, setup, g.index as usize + 1));
-                Ok(())
+                // The checkpoint and the Ctrl-C message that counts it change together: an
+                // interruption between the two would count one generation too few.
+                without_interruption(progress, || {
+                    write_checkpoints(out, std::slice::from_ref(g))?;
+                    progress.on_interrupt(&interrupted(args, setup, g.index as usize + 1));
+                    Ok(())
+                })
+                .map_err(|e: crate::error::StudyError| CalibrateError::Callback(e.to_string()))
             },
         )
     })?;
