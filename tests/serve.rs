@@ -373,6 +373,14 @@ fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_aga
     let (_, body) = http(&served.teacher("/api/experiment"), "GET", None);
     let again: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(again["results"], finished["results"]);
+    // A lesson's page removed since is said to be unreadable, not "not finished yet".
+    std::fs::remove_file(folder.join("teach.html")).unwrap();
+    let (status, page) = http(&served.teacher("/experiment/teach.html"), "GET", None);
+    assert_eq!(status, 404, "{page}");
+    assert!(
+        page.contains("teach.html cannot be read") && !page.contains("finished yet"),
+        "{page}"
+    );
 }
 
 /// Ended games stay (their CSV can be downloaded) while there is room; with all 20 places

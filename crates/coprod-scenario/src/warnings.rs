@@ -300,21 +300,31 @@ impl Scenario {
             .map(move |i| (SPECS[i].name, setting_name(lab)))
     }
 
-    /// Interventions on a lever that switches rule out of every run of their variant.
+    /// Interventions on a lever that switches rule out of the runs: the scenario's, which
+    /// every variant has, once, where no run reads the lever; a variant's own, where its
+    /// runs do not.
     fn switched_interventions(&self) -> Vec<String> {
+        let lever = |iv: &coprod_core::Intervention| {
+            coprod_core::Params::lookup(iv.param()).map(|(index, _)| index)
+        };
+        let inherited = self.variants[0].interventions.len();
         let mut out = Vec::new();
-        for (v, variant) in self.variants.iter().enumerate() {
-            for iv in &variant.interventions {
-                let Ok((index, _)) = coprod_core::Params::lookup(iv.param()) else {
-                    continue;
-                };
-                if let Some(why) = self.ruled_out_in(v, index) {
+        for iv in &self.variants[0].interventions {
+            if let Some(why) = lever(iv).ok().and_then(|i| self.ruled_out_everywhere(i)) {
+                out.push(format!(
+                    "the intervention on `{0}` changes nothing: no run reads `{0}` ({why})",
+                    iv.param()
+                ));
+            }
+        }
+        for (v, variant) in self.variants.iter().enumerate().skip(1) {
+            for iv in &variant.interventions[inherited..] {
+                if let Some(why) = lever(iv).ok().and_then(|i| self.ruled_out_in(v, i)) {
                     out.push(format!(
-                        "the intervention on `{}` in variant `{}` changes nothing: its runs do \
-                         not read `{}` ({})",
+                        "the intervention on `{0}` in variant `{1}` changes nothing: its runs do \
+                         not read `{0}` ({2})",
                         iv.param(),
                         variant.name,
-                        iv.param(),
                         why.join(" or ")
                     ));
                 }
@@ -723,16 +733,30 @@ mod tests {
                  baseline"
             ]
         );
-        // An intervention on a lever its channel rules out.
-        let w = warnings(
-            "[params.channels]\noutreach_targeting = false\n[[interventions]]\n\
-             lever = \"levers.outreach\"\nvalue = 1\nfrom_step = 2\n",
-        );
+        // An intervention on a lever its channel rules out: the scenario's once, whatever
+        // the variants; a variant's own for that variant.
+        let off = "[params.channels]\noutreach_targeting = false\n";
+        let reach = "lever = \"levers.outreach\"\nvalue = 1\nfrom_step = 2\n";
+        let w = warnings(&format!(
+            "{off}[[interventions]]\n{reach}[[experiment.variants]]\nname = \"v\"\n\
+             params.levers.participation_cost = 0.3\n"
+        ));
         assert_eq!(
             w,
             [
-                "the intervention on `levers.outreach` in variant `baseline` changes nothing: \
-                 its runs do not read `levers.outreach` (`channels.outreach_targeting` is off)"
+                "the intervention on `levers.outreach` changes nothing: no run reads \
+                 `levers.outreach` (`channels.outreach_targeting` is off)"
+            ]
+        );
+        let w = warnings(&format!(
+            "{off}[[experiment.variants]]\nname = \"v\"\n\
+             [[experiment.variants.interventions]]\n{reach}"
+        ));
+        assert_eq!(
+            w,
+            [
+                "the intervention on `levers.outreach` in variant `v` changes nothing: its runs \
+                 do not read `levers.outreach` (`channels.outreach_targeting` is off)"
             ]
         );
         // An intervention that changes the role design makes rho read.
@@ -773,6 +797,28 @@ mod tests {
         assert!(warnings(&format!("{SUBSTITUTIVE}{sweep}{one}")).is_empty());
         let both = "\"levers.role_design\" = [\"complementary\", \"substitutive\"]\n";
         assert!(warnings(&format!("{sweep}{both}")).is_empty());
+        // A swept switch listed before another axis (stride > 1) is looked at at every
+        // value: the sweep over outreach is read at the targeted points only.
+        let two = "[experiment.sweep]\n\"channels.outreach_targeting\" = [false, true]\n\
+                   \"levers.outreach\" = [0.2, 0.6]\n";
+        assert!(warnings(two).is_empty(), "{:?}", warnings(two));
+        let none = "[experiment.sweep]\n\"channels.outreach_targeting\" = [false, true]\n\
+                    \"levers.outreach\" = [0.2, 0.6]\n\"levers.state_support\" = [0.1, 0.9]\n\
+                    [params.channels]\nstate_support_effect = false\n";
+        let w = warnings(none);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("the sweep over `levers.state_support`"),
+            "{w:?}"
+        );
+        // Two swept switches, each ruling rho out at some points, together at all.
+        let both_off = "[experiment.sweep]\n\"channels.complementarity\" = [false, true]\n\
+                        \"levers.role_design\" = [\"complementary\", \"substitutive\"]\n\
+                        \"groups.rho\" = [0.25, 0.5]\n";
+        assert!(
+            warnings(both_off).is_empty(),
+            "compl. on and complementary reads rho"
+        );
         // Unless another switch rules rho out at the complementary points.
         let w = warnings(&format!(
             "[params.channels]\ncomplementarity = false\n{sweep}{both}"

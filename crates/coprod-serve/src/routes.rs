@@ -678,19 +678,32 @@ async fn experiment_page(State(app): State<Arc<App>>, PageKey(key): PageKey) -> 
     if !is_teacher(&app, &key) {
         return not_the_teacher();
     }
-    let page = app
-        .job
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .page
-        .clone();
-    match page.map(std::fs::read_to_string) {
-        Some(Ok(html)) => (
+    let (page, failed) = {
+        let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
+        (job.page.clone(), job.state == JobState::Failed)
+    };
+    match page.map(|path| (std::fs::read_to_string(&path), path)) {
+        Some((Ok(html), _)) => (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
             as_served(&html),
         )
             .into_response(),
-        _ => no_finished_experiment(),
+        Some((Err(e), path)) => refused_page(
+            StatusCode::NOT_FOUND,
+            "The teaching page cannot be read",
+            &format!(
+                "the experiment's page {} cannot be read: {e}",
+                path.display()
+            ),
+            "<p>Run the experiment again from the Experiment page.</p>\n",
+        ),
+        None if failed => refused_page(
+            StatusCode::NOT_FOUND,
+            "No teaching page",
+            "the latest experiment failed, so it has no teaching page",
+            "<p>The Experiment page says why; start it again there.</p>\n",
+        ),
+        None => no_finished_experiment(),
     }
 }
 

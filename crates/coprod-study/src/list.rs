@@ -28,8 +28,9 @@ pub fn list(params: bool) -> String {
         }
         let _ = writeln!(
             out,
-            "Field runs read every parameter not marked [lab only]; lab runs read only those \
-             marked [lab] or [lab only]."
+            "Field runs read every parameter not marked [lab only], except where a switch \
+             rules it out (the \"Not read by field runs with\" lines; docs/ODD.md 10); lab \
+             runs read only those marked [lab] or [lab only]."
         );
         return out;
     }
