@@ -1526,29 +1526,39 @@ fn the_experiments_teaching_page_is_refused_with_a_page() {
             page.to_string(),
             403,
             "the secret key",
-            "403: a teacher's page asked without the teacher's key",
+            "403: a teacher's page asked without the teacher's key".to_string(),
         ),
         (
             format!("{page}?key={key}&key={key}"),
             400,
-            "<p>malformed address: duplicate field <code>key</code>; open the address \
-             <code>coprod serve</code> printed.</p>",
-            "400: malformed address: duplicate field `key`",
+            KEY_TWICE_SHOWN,
+            KEY_TWICE_LOGGED.to_string(),
         ),
         (
             format!("{page}?key={key}"),
             404,
             "<p>no experiment has finished yet.</p>",
-            "404: no experiment has finished yet",
+            "404: no experiment has finished yet".to_string(),
         ),
     ];
+    assert_refused_with_pages(&sb, &served, &cases);
+}
+
+/// A key given twice, as the refusal page shows it and as the log says it.
+const KEY_TWICE_SHOWN: &str = "<p>malformed address: duplicate field <code>key</code>; open \
+                               the address <code>coprod serve</code> printed.</p>";
+const KEY_TWICE_LOGGED: &str = "400: malformed address: duplicate field `key`";
+
+/// Asks for each `(path, status, shown, logged)` and checks the refusal: that status, an
+/// HTML page showing `shown`, and `logged` in the server's log.
+fn assert_refused_with_pages(sb: &Sandbox, served: &Served, cases: &[(String, u16, &str, String)]) {
     for (path, want_status, want, logged) in cases {
         let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
-        assert_eq!(status, want_status, "{path}: {body}");
+        assert_eq!(status, *want_status, "{path}: {body}");
         assert!(body.starts_with("<!doctype html>"), "{path}: {body}");
         assert!(body.contains(want), "{path}: {body}");
         assert!(
-            served.log(&sb).contains(&format!("coprod serve: {logged}")),
+            served.log(sb).contains(&format!("coprod serve: {logged}")),
             "{path}: not logged"
         );
     }
@@ -1573,9 +1583,8 @@ fn a_games_download_is_refused_with_a_page() {
         (
             format!("/game/{code}/results.csv?key={key}&key=x"),
             400,
-            "<p>malformed address: duplicate field <code>key</code>; open the address \
-             <code>coprod serve</code> printed.</p>",
-            "400: malformed address: duplicate field `key`".to_string(),
+            KEY_TWICE_SHOWN,
+            KEY_TWICE_LOGGED.to_string(),
         ),
         (
             format!("/game/Z%3CZ/results.csv?key={key}"),
@@ -1584,16 +1593,7 @@ fn a_games_download_is_refused_with_a_page() {
             "404: no game has the code Z<Z".to_string(),
         ),
     ];
-    for (path, want_status, want, logged) in cases {
-        let (status, body) = http(&format!("{}{path}", served.base), "GET", None);
-        assert_eq!(status, want_status, "{path}: {body}");
-        assert!(body.starts_with("<!doctype html>"), "{path}: {body}");
-        assert!(body.contains(want), "{path}: {body}");
-        assert!(
-            served.log(&sb).contains(&format!("coprod serve: {logged}")),
-            "{path}: not logged"
-        );
-    }
+    assert_refused_with_pages(&sb, &served, &cases);
 }
 
 /// The icon every browser asks for with every page (each student's phone too) is answered
