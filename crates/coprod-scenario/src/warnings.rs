@@ -104,6 +104,7 @@ impl Scenario {
                     .into(),
             );
         }
+        out.extend(self.switched_scenario_interventions());
         out
     }
 
@@ -300,26 +301,33 @@ impl Scenario {
             .map(move |i| (SPECS[i].name, setting_name(lab)))
     }
 
-    /// Interventions on a lever that switches rule out of the runs: the scenario's, which
-    /// every variant has, once, where no run reads the lever; a variant's own, where its
-    /// runs do not.
-    fn switched_interventions(&self) -> Vec<String> {
-        let lever = |iv: &coprod_core::Intervention| {
-            coprod_core::Params::lookup(iv.param()).map(|(index, _)| index)
-        };
-        let inherited = self.variants[0].interventions.len();
-        let mut out = Vec::new();
-        for iv in &self.variants[0].interventions {
-            if let Some(why) = lever(iv).ok().and_then(|i| self.ruled_out_everywhere(i)) {
-                out.push(format!(
+    /// The scenario's interventions (every variant has them) on a lever that switches rule
+    /// out of every run: said once, with the baseline's warnings.
+    fn switched_scenario_interventions(&self) -> Vec<String> {
+        self.variants[0]
+            .interventions
+            .iter()
+            .filter_map(|iv| {
+                let (index, _) = coprod_core::Params::lookup(iv.param()).ok()?;
+                let why = self.ruled_out_everywhere(index)?;
+                Some(format!(
                     "the intervention on `{0}` changes nothing: no run reads `{0}` ({why})",
                     iv.param()
-                ));
-            }
-        }
+                ))
+            })
+            .collect()
+    }
+
+    /// A variant's own interventions on a lever that switches rule out of its runs.
+    fn switched_interventions(&self) -> Vec<String> {
+        let inherited = self.variants[0].interventions.len();
+        let mut out = Vec::new();
         for (v, variant) in self.variants.iter().enumerate().skip(1) {
             for iv in &variant.interventions[inherited..] {
-                if let Some(why) = lever(iv).ok().and_then(|i| self.ruled_out_in(v, i)) {
+                let Ok((index, _)) = coprod_core::Params::lookup(iv.param()) else {
+                    continue;
+                };
+                if let Some(why) = self.ruled_out_in(v, index) {
                     out.push(format!(
                         "the intervention on `{0}` in variant `{1}` changes nothing: its runs do \
                          not read `{0}` ({2})",
@@ -747,6 +755,14 @@ mod tests {
                 "the intervention on `levers.outreach` changes nothing: no run reads \
                  `levers.outreach` (`channels.outreach_targeting` is off)"
             ]
+        );
+        // sensitivity and calibrate, which run the baseline, say it too.
+        let s = parse(&format!("{off}[[interventions]]\n{reach}"));
+        assert_eq!(
+            s.baseline_warnings().len(),
+            1,
+            "{:?}",
+            s.baseline_warnings()
         );
         let w = warnings(&format!(
             "{off}[[experiment.variants]]\nname = \"v\"\n\
