@@ -150,21 +150,14 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
 #[test]
 fn a_script_cut_short_leaves_no_job_folder() {
     let sb = Sandbox::new();
-    let file = data("sweep.toml");
-    let args = [
-        "slurm",
-        file.to_str().unwrap(),
-        "--array",
-        "2",
-        "--out",
-        "study",
-    ];
+    let owned = two_task_args("study");
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     let status = Command::new("sh")
         .current_dir(sb.path())
         .arg("-c")
         .arg("ulimit -f 0 && exec \"$0\" \"$@\"")
         .arg(crate::util::bin())
-        .args(args)
+        .args(&args)
         .status()
         .unwrap();
     assert!(!status.success());
@@ -172,7 +165,7 @@ fn a_script_cut_short_leaves_no_job_folder() {
     // A file where the job folder goes is not an earlier submission: --force cannot help.
     std::fs::write(sb.path().join("study.slurm"), "notes").unwrap();
     for force in [false, true] {
-        let mut given = args.to_vec();
+        let mut given = args.clone();
         if force {
             given.push("--force");
         }
@@ -414,18 +407,26 @@ fn a_merge_submitted_by_hand_logs_under_the_merge_jobs_name() {
     );
 }
 
-/// `coprod slurm` of the sweep test scenario in two array tasks into `out` (with `extra`
-/// options); the script's path.
-fn two_task_script(sb: &Sandbox, out: &str, extra: &[&str]) -> std::path::PathBuf {
+/// The arguments of `coprod slurm` of the sweep test scenario in two array tasks into `out`.
+fn two_task_args(out: &str) -> Vec<String> {
     let file = data("sweep.toml");
-    let args = [
+    [
         "slurm",
         file.to_str().unwrap(),
         "--array",
         "2",
         "--out",
         out,
-    ];
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `coprod slurm` of the sweep test scenario in two array tasks into `out` (with `extra`
+/// options); the script's path.
+fn two_task_script(sb: &Sandbox, out: &str, extra: &[&str]) -> std::path::PathBuf {
+    let owned = two_task_args(out);
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     sb.cmd(&[&args[..], extra].concat()).assert().success();
     sb.path().join(format!("{out}.slurm/sweep-test.sbatch"))
 }

@@ -65,6 +65,11 @@ impl Intervention {
         SPECS[self.param_index].name
     }
 
+    /// The lever's index in `SPECS`.
+    pub fn param_index(&self) -> usize {
+        self.param_index
+    }
+
     fn in_force(&self, step: u32) -> bool {
         step >= self.from_step && self.until_step.is_none_or(|until| step < until)
     }

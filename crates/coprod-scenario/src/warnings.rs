@@ -82,21 +82,17 @@ impl Scenario {
                     )
                 }),
         );
-        for &(i, _) in &self.base_overrides {
-            if let Some(why) = self.ruled_out_everywhere(i) {
-                let name = SPECS[i].name;
-                out.push(format!(
-                    "[params] sets `{name}`, which no run reads ({why}): it changes nothing"
-                ));
-            }
-        }
-        for &(i, _) in &self.pins {
-            if let Some(why) = self.ruled_out_everywhere(i) {
-                let name = SPECS[i].name;
-                out.push(format!(
-                    "--set {name}: no run reads `{name}` ({why}), so it changes nothing"
-                ));
-            }
+        let params = self.base_overrides.iter().map(|&(i, _)| (i, false));
+        for (i, pinned) in params.chain(self.pins.iter().map(|&(i, _)| (i, true))) {
+            let Some(why) = self.ruled_out_everywhere(i) else {
+                continue;
+            };
+            let name = SPECS[i].name;
+            out.push(if pinned {
+                format!("--set {name}: no run reads `{name}` ({why}), so it changes nothing")
+            } else {
+                format!("[params] sets `{name}`, which no run reads ({why}): it changes nothing")
+            });
         }
         if self.runs_lab() && !self.variants[0].interventions.is_empty() {
             out.push(
@@ -197,25 +193,12 @@ impl Scenario {
     /// Only axes over such switches can move them (`--set` removes a swept axis and a
     /// variant cannot set one), so their combinations are the points looked at.
     fn ruled_out_in(&self, variant: usize, index: usize) -> Option<Vec<String>> {
-        let moved = |switch: usize| {
-            self.variants[variant]
-                .interventions
-                .iter()
-                .any(|iv| iv.param() == SPECS[switch].name)
-        };
+        let interventions = &self.variants[variant].interventions;
         let mut why: Vec<String> = Vec::new();
         for point in self.switch_points(index) {
-            let p = self.params_for(variant, point);
-            let switches: Vec<usize> = SPECS[index]
-                .switches_ruling_out(&p)
-                .into_iter()
-                .filter(|&s| !moved(s))
-                .collect();
-            if switches.is_empty() {
-                return None;
-            }
-            for s in switches {
-                add_new(&mut why, switch_setting(s, p.get_index(s)));
+            let here = held_switches(&self.params_for(variant, point), index, interventions)?;
+            for reason in here {
+                add_new(&mut why, reason);
             }
         }
         Some(why)
@@ -263,15 +246,11 @@ impl Scenario {
     /// Why switches rule parameter `index` out of the unswept baseline's runs, whose
     /// interventions leave those switches alone.
     fn baseline_ruled_out(&self, index: usize) -> Option<Vec<String>> {
-        let base = self.baseline_params();
-        let interventions = &self.variants[0].interventions;
-        let why: Vec<String> = SPECS[index]
-            .switches_ruling_out(&base)
-            .into_iter()
-            .filter(|&s| !interventions.iter().any(|iv| iv.param() == SPECS[s].name))
-            .map(|s| switch_setting(s, base.get_index(s)))
-            .collect();
-        (!why.is_empty()).then_some(why)
+        held_switches(
+            &self.baseline_params(),
+            index,
+            &self.variants[0].interventions,
+        )
     }
 
     /// A sweep over a parameter that switches rule out of every run of every variant.
@@ -308,8 +287,7 @@ impl Scenario {
             .interventions
             .iter()
             .filter_map(|iv| {
-                let (index, _) = coprod_core::Params::lookup(iv.param()).ok()?;
-                let why = self.ruled_out_everywhere(index)?;
+                let why = self.ruled_out_everywhere(iv.param_index())?;
                 Some(format!(
                     "the intervention on `{0}` changes nothing: no run reads `{0}` ({why})",
                     iv.param()
@@ -324,10 +302,7 @@ impl Scenario {
         let mut out = Vec::new();
         for (v, variant) in self.variants.iter().enumerate().skip(1) {
             for iv in &variant.interventions[inherited..] {
-                let Ok((index, _)) = coprod_core::Params::lookup(iv.param()) else {
-                    continue;
-                };
-                if let Some(why) = self.ruled_out_in(v, index) {
+                if let Some(why) = self.ruled_out_in(v, iv.param_index()) {
                     out.push(format!(
                         "the intervention on `{0}` in variant `{1}` changes nothing: its runs do \
                          not read `{0}` ({2})",
@@ -440,6 +415,22 @@ impl Scenario {
         }
         out
     }
+}
+
+/// The switches of `p` that rule parameter `index` out and that none of `interventions`
+/// moves, each as "`levers.role_design` is \"substitutive\"", or None if there are none.
+fn held_switches(
+    p: &coprod_core::Params,
+    index: usize,
+    interventions: &[coprod_core::Intervention],
+) -> Option<Vec<String>> {
+    let why: Vec<String> = SPECS[index]
+        .switches_ruling_out(p)
+        .into_iter()
+        .filter(|&s| !interventions.iter().any(|iv| iv.param_index() == s))
+        .map(|s| switch_setting(s, p.get_index(s)))
+        .collect();
+    (!why.is_empty()).then_some(why)
 }
 
 /// Adds `reason` to `why` unless it is there already (reasons keep their first order).

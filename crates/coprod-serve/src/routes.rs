@@ -356,17 +356,15 @@ fn code_spans(escaped: &str) -> String {
     if parts.len().is_multiple_of(2) {
         return escaped.to_string(); // an unpaired backtick: leave the text as it is
     }
-    let mut out = String::new();
-    for (i, part) in parts.iter().enumerate() {
-        if i % 2 == 1 {
-            out.push_str("<code>");
-            out.push_str(part);
-            out.push_str("</code>");
-        } else {
-            out.push_str(part);
-        }
-    }
-    out
+    // Odd parts lie between a pair of backticks.
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match i % 2 {
+            1 => format!("<code>{part}</code>"),
+            _ => part.to_string(),
+        })
+        .collect()
 }
 
 /// The refusal of a teacher's page whose address cannot be read: `message` on a page.

@@ -107,7 +107,7 @@ pub fn describe_range(start: u64, end: u64) -> String {
     match end.saturating_sub(start) {
         0 => "no runs".to_string(),
         1 => format!("run {start}"),
-        _ => format!("runs {start}-{}", end - 1),
+        _ => format!("runs {}", span(&(start, end))),
     }
 }
 
