@@ -103,6 +103,28 @@ impl Regime {
             None => true,
         }
     }
+
+    /// Replications per size: the most any size had.
+    pub fn replications(&self) -> u64 {
+        self.sizes.iter().map(|s| s.survival.n).max().unwrap_or(0)
+    }
+
+    /// Whether the page may call the size that lasted longest the best size: it is clear of
+    /// the runner-up, and the run had enough replications (10 or more) for its intervals to
+    /// hold about 95%.
+    pub fn best_is_firm(&self) -> bool {
+        self.best_is_clear() && !is_few(self.replications())
+    }
+
+    /// How the page's explanations name the size that lasted longest: "the best size" only
+    /// when that is [firm](Self::best_is_firm).
+    fn best_words(&self) -> &'static str {
+        if self.best_is_firm() {
+            "the best size"
+        } else {
+            "the size that lasted longest"
+        }
+    }
 }
 
 /// The analysis of a group-size run: one [`Regime`] per variant.
@@ -141,9 +163,7 @@ pub fn analyse(data: &RunData) -> Result<Analysis, ReportError> {
     for variant in data.variants() {
         regimes.push(regime(data, &lifetimes, variant).map_err(unsuitable)?);
     }
-    let replications = regimes.first().map_or(0, |r| {
-        r.sizes.iter().map(|s| s.survival.n).max().unwrap_or(0)
-    });
+    let replications = regimes.first().map_or(0, Regime::replications);
     Ok(Analysis {
         regimes,
         steps: data.steps(),
@@ -988,9 +1008,10 @@ fn factors_table(r: &Regime, forces: &[Forces], targets: &[usize]) -> String {
     let _ = write!(
         s,
         "<p>Each force multiplies the ratio of input to need when the group size changes; the \
-         factors multiply out to the change of the ratio. From the best size, {} members, to \
-         other sizes (in bold, the force of size that lowers the ratio most):</p>\n\
+         factors multiply out to the change of the ratio. From {}, {} members, to other sizes \
+         (in bold, the force of size that lowers the ratio most):</p>\n\
          <table><tr><th>force</th>",
+        r.best_words(),
         r.best().size
     );
     for &t in targets {
@@ -1036,7 +1057,7 @@ fn dominant_forces(r: &Regime, forces: &[Forces], below: &[usize], above: &[usiz
             "<b>No smaller size was run</b>, so the smallest groups did best here. "
         );
     } else {
-        s.push_str(&side(r, forces, below, "Below the best size"));
+        s.push_str(&side(r, forces, below, "Below"));
     }
     if above.is_empty() {
         let _ = write!(
@@ -1045,13 +1066,14 @@ fn dominant_forces(r: &Regime, forces: &[Forces], below: &[usize], above: &[usiz
              larger groups. "
         );
     } else {
-        s.push_str(&side(r, forces, above, "Above the best size"));
+        s.push_str(&side(r, forces, above, "Above"));
     }
     s
 }
 
-/// The force that lowers the ratio most going from the best size to each of `indices`.
-fn side(r: &Regime, forces: &[Forces], indices: &[usize], words: &str) -> String {
+/// The force that lowers the ratio most going from the best size to each of `indices`, the
+/// side named by `where_` ("Below" or "Above").
+fn side(r: &Regime, forces: &[Forces], indices: &[usize], where_: &str) -> String {
     let best = r.best;
     let mut parts = Vec::new();
     for &t in indices {
@@ -1071,7 +1093,7 @@ fn side(r: &Regime, forces: &[Forces], indices: &[usize], words: &str) -> String
             )),
         }
     }
-    format!("<b>{words}</b>: {}. ", parts.join("; "))
+    format!("<b>{where_} {}</b>: {}. ", r.best_words(), parts.join("; "))
 }
 
 /// A note when input ÷ need peaks at another size than the best for lasting.
@@ -1086,10 +1108,15 @@ fn highest_ratio(r: &Regime, forces: &[Forces]) -> String {
     {
         let _ = write!(
             s,
-            "Input ÷ need is highest at {} members, not at the best size for lasting: it is \
-             pooled over the months groups produced, so groups that lasted weigh more, and a \
-             group ends only after several months short in a row.",
-            r.sizes[i].size
+            "Input ÷ need is highest at {} members, not at {}: it is pooled over the months \
+             groups produced, so groups that lasted weigh more, and a group ends only after \
+             several months short in a row.",
+            r.sizes[i].size,
+            if r.best_is_firm() {
+                "the best size for lasting"
+            } else {
+                "the size that lasted longest"
+            }
         );
     }
     s
@@ -1355,8 +1382,14 @@ fn changes_box(data: &RunData) -> String {
 /// The two regimes side by side.
 fn between_regimes(a: &Regime, b: &Regime, horizon: u64) -> String {
     let best = |r: &Regime| {
-        if r.best_is_clear() {
+        if r.best_is_firm() {
             format!("the best size is {} members", r.best().size)
+        } else if r.best_is_clear() {
+            format!(
+                "groups of {} members lasted longest in these {} replications (tentative)",
+                r.best().size,
+                r.replications()
+            )
         } else {
             format!(
                 "no size stands out (the highest share is at {} members)",
@@ -1397,10 +1430,12 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
             "best size {} members, {} still going after {horizon} months{}",
             r.best().size,
             pct(r.best().survival.mean),
-            if r.best_is_clear() {
-                ""
+            if !r.best_is_clear() {
+                " (not clearly better than the runner-up)".to_string()
+            } else if !r.best_is_firm() {
+                format!(" (tentative: {} replications)", r.replications())
             } else {
-                " (not clearly better than the runner-up)"
+                String::new()
             }
         )
     };
@@ -2073,7 +2108,9 @@ mod tests {
             40 => (40, 0.3, 1.0, 0.9),
             s => forces(s),
         });
-        let text = measured_forces(&analyse(&other).unwrap().regimes[0]);
+        let mut r = analyse(&other).unwrap().regimes[0].clone();
+        r.runner_up = Some((2, est(0.2, 0.05, 0.35)));
+        let text = measured_forces(&with_replications(r.clone(), 30));
         assert!(
             text.contains(
                 "Input ÷ need is highest at 40 members, not at the best size for lasting"
@@ -2713,6 +2750,55 @@ mod tests {
         }
     }
 
+    /// The regime as if each size had run `n` replications.
+    fn with_replications(mut r: Regime, n: u64) -> Regime {
+        for size in &mut r.sizes {
+            size.survival.n = n;
+        }
+        r
+    }
+
+    /// The explanations and the forces name the size that lasted longest "the best size"
+    /// only when the key numbers do: clear of the runner-up, from 10 or more replications.
+    #[test]
+    fn the_forces_call_a_size_best_only_when_the_key_numbers_do() {
+        let mut d = baseline_at_2_8_40();
+        with_forces(&mut d, |size| match size {
+            2 => (2, 0.4, 1.0, 0.98),
+            8 => (8, 0.3, 1.0, 0.86),
+            _ => (40, 0.3, 1.0, 0.9),
+        });
+        let mut r = analyse(&d).unwrap().regimes[0].clone();
+        assert_eq!(r.best().size, 8);
+        r.runner_up = Some((2, est(0.2, 0.05, 0.35)));
+        let firm = [
+            "From the best size, 8 members,",
+            "<b>Below the best size</b>",
+            "<b>Above the best size</b>",
+            "not at the best size for lasting",
+        ];
+        let tentative = [
+            "From the size that lasted longest, 8 members,",
+            "<b>Below the size that lasted longest</b>",
+            "<b>Above the size that lasted longest</b>",
+            "not at the size that lasted longest:",
+        ];
+        let text = measured_forces(&with_replications(r.clone(), 10));
+        for words in firm {
+            assert!(text.contains(words), "{words}\n{text}");
+        }
+        assert!(!text.contains("lasted longest"), "{text}");
+        let few = measured_forces(&with_replications(r.clone(), 9));
+        r.runner_up = Some((2, est(0.2, -0.05, 0.35)));
+        let unclear = measured_forces(&with_replications(r, 30));
+        for text in [few, unclear] {
+            for words in tentative {
+                assert!(text.contains(words), "{words}\n{text}");
+            }
+            assert!(!text.contains("best size"), "{text}");
+        }
+    }
+
     #[test]
     fn the_key_numbers_compare_the_best_size_with_each_size_once() {
         let clear = est(0.2, 0.05, 0.35);
@@ -2940,6 +3026,7 @@ mod tests {
     #[test]
     fn the_regimes_are_set_side_by_side_with_their_own_numbers() {
         let (a, b) = two_regimes();
+        let (a, b) = (with_replications(a, 30), with_replications(b, 30));
         let text = between_regimes(&a, &b, 24);
         assert!(
             text.contains(
@@ -2967,6 +3054,35 @@ mod tests {
             assert!(text.contains(claim), "{claim}\n{text}");
         }
         assert_eq!(one_change_at_a_time(&[a], 24), "");
+    }
+
+    /// With 2 to 9 replications, a size clear of its runner-up is not called the best size
+    /// when the regimes are compared, as in the key numbers.
+    #[test]
+    fn the_regimes_of_few_replications_name_no_size_best() {
+        let (a, b) = two_regimes();
+        let (a, b) = (with_replications(a, 9), with_replications(b, 9));
+        let text = between_regimes(&a, &b, 24);
+        assert!(
+            text.contains(
+                "<p>With per-member service, groups of 8 members lasted longest in these 9 \
+                 replications (tentative) (100% still going after 24 months);"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("the best size is"), "{text}");
+        let text = one_change_at_a_time(&[a, b], 24);
+        assert!(
+            text.contains(
+                "<p>Per-member service: best size 8 members, 100% still going after 24 months \
+                 (tentative: 9 replications).</p>"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("40 members, 67% still going after 24 months (not clearly better"),
+            "{text}"
+        );
     }
 
     #[test]
