@@ -614,11 +614,16 @@ fn lan_without_a_network_address_warns_on_stderr() {
 
 /// The whole response to a GET of `path` (head and body), as text.
 fn raw_get(served: &Served, path: &str) -> String {
+    raw_request(served, "GET", path)
+}
+
+/// The whole response to a `method` request of `path` (head and body), as text.
+fn raw_request(served: &Served, method: &str, path: &str) -> String {
     let host = served.base.strip_prefix("http://").unwrap();
     let mut stream = TcpStream::connect(host).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
@@ -1429,6 +1434,31 @@ fn an_unknown_address_or_method_gets_a_message() {
         body.contains("/api/games/ABCD/end does not take GET"),
         "{body}"
     );
+}
+
+/// A HEAD of an address with no page gets the head a GET of it gets (an HTML page's for
+/// an address a person may type, JSON's for the APIs and sockets), and no body. It was
+/// JSON's for every address.
+#[test]
+fn a_head_of_an_unknown_address_gets_the_head_of_its_get() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    for (path, content_type) in [
+        ("/nope", "text/html; charset=utf-8"),
+        ("/play/ABCD/x", "text/html; charset=utf-8"),
+        ("/api/nope", "application/json"),
+        ("/ws/nope", "application/json"),
+    ] {
+        let get = raw_request(&served, "GET", path);
+        let head = raw_request(&served, "HEAD", path);
+        let (get_head, _) = get.split_once("\r\n\r\n").unwrap();
+        let (head_head, body) = head.split_once("\r\n\r\n").unwrap();
+        assert!(head_head.starts_with("HTTP/1.1 404 "), "{path}: {head}");
+        let want = format!("\r\ncontent-type: {content_type}\r\n");
+        assert!(get_head.contains(&want), "{path}: GET: {get}");
+        assert!(head_head.contains(&want), "{path}: HEAD: {head}");
+        assert_eq!(body, "", "{path}: HEAD has no body");
+    }
 }
 
 /// A request the server cannot read (a socket's address opened as a page, a key given

@@ -196,9 +196,11 @@ fn is_for_scripts(path: &str) -> bool {
 /// An address with no page: a 404 that says so (axum's own has an empty body). A person
 /// who mistyped an address (most often a student's `/play`) reads a page that leads to
 /// the game; a script, which asks the APIs and sockets or sends other methods, reads JSON.
+/// A HEAD gets the head a GET would (the server sends no body), as the pages' own do.
 async fn no_such_page(method: axum::http::Method, uri: axum::http::Uri) -> Response {
     let message = format!("no page at {}", uri.path());
-    if method == axum::http::Method::GET && !is_for_scripts(uri.path()) {
+    let as_a_browser = [axum::http::Method::GET, axum::http::Method::HEAD].contains(&method);
+    if as_a_browser && !is_for_scripts(uri.path()) {
         refused_page(
             StatusCode::NOT_FOUND,
             "No page here",
