@@ -1595,8 +1595,9 @@ fn assert_refused_with_pages(sb: &Sandbox, served: &Served, cases: &[(String, u1
 }
 
 /// A game's CSV, which the teacher downloads from a link, refuses as the teacher's pages
-/// do: without the key, with the key twice, and for a game the server does not hold, a
-/// page a person reads with its status, not the APIs' JSON. Each refusal is logged.
+/// do: without the key, with the key twice, for a game the server does not hold, and for
+/// a code that cannot be read, a page a person reads with its status, not the APIs' JSON.
+/// Each refusal is logged.
 #[test]
 fn a_games_download_is_refused_with_a_page() {
     let sb = Sandbox::new();
@@ -1621,6 +1622,16 @@ fn a_games_download_is_refused_with_a_page() {
             404,
             "<p>no game has the code Z&lt;Z.</p>",
             "404: no game has the code Z<Z".to_string(),
+        ),
+        // A code that is not UTF-8 once percent-decoded.
+        (
+            format!("/game/%FF/results.csv?key={key}"),
+            400,
+            "<p>malformed address /game/%FF/results.csv: Invalid URL: Invalid UTF-8 in \
+             <code>code</code>.</p>",
+            "400: malformed address /game/%FF/results.csv: Invalid URL: Invalid UTF-8 in \
+             `code`"
+                .to_string(),
         ),
     ];
     assert_refused_with_pages(&sb, &served, &cases);

@@ -90,17 +90,43 @@ impl<S: Send + Sync> FromRequestParts<S> for Code {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Code, Response> {
-        match Path::<String>::from_request_parts(parts, state).await {
-            Ok(Path(code)) => Ok(Code(code)),
-            Err(rejection) => Err(refused(
-                rejection.status(),
-                &format!(
-                    "malformed address {}: {}",
-                    parts.uri.path(),
-                    rejection.body_text()
-                ),
-            )),
-        }
+        read_code(parts, state)
+            .await
+            .map_err(|(status, message)| refused(status, &message))
+    }
+}
+
+/// The game code of an address a person opens (a game's CSV, from a link): a code that
+/// cannot be read is refused with a page, as [`PageKey`] refuses a key.
+struct PageCode(Code);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCode {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<PageCode, Response> {
+        read_code(parts, state)
+            .await
+            .map(PageCode)
+            .map_err(|(status, message)| unreadable_page(status, &message))
+    }
+}
+
+/// The code from the path, or the status and message of a path that cannot be read (a
+/// code that is not UTF-8 once percent-decoded).
+async fn read_code<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<Code, (StatusCode, String)> {
+    match Path::<String>::from_request_parts(parts, state).await {
+        Ok(Path(code)) => Ok(Code(code)),
+        Err(rejection) => Err((
+            rejection.status(),
+            format!(
+                "malformed address {}: {}",
+                parts.uri.path(),
+                rejection.body_text()
+            ),
+        )),
     }
 }
 
@@ -796,7 +822,11 @@ async fn teacher_socket(
 /// A game's CSV. The teacher downloads it from a link, so its refusals (a restarted
 /// server's old key, a game removed to make room) are pages a person reads, as the
 /// teacher's pages' are, not the APIs' JSON.
-async fn export(State(app): State<Arc<App>>, Code(code): Code, PageKey(key): PageKey) -> Response {
+async fn export(
+    State(app): State<Arc<App>>,
+    PageCode(Code(code)): PageCode,
+    PageKey(key): PageKey,
+) -> Response {
     if !is_teacher(&app, &key) {
         return not_the_teacher();
     }
