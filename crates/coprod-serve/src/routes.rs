@@ -704,16 +704,13 @@ async fn experiment_page(State(app): State<Arc<App>>, PageKey(key): PageKey) -> 
     if !is_teacher(&app, &key) {
         return not_the_teacher();
     }
-    let (page, failed) = {
+    let (written, failed) = {
         let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
         (job.page.clone(), job.state == JobState::Failed)
     };
-    match page.map(|path| (std::fs::read_to_string(&path), path)) {
-        Some((Ok(html), _)) => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            as_served(&html),
-        )
-            .into_response(),
+    match written.map(|path| (std::fs::read_to_string(&path), path)) {
+        // Not kept by the browser: the next experiment's page has the same address.
+        Some((Ok(html), _)) => page(as_served(&html)),
         Some((Err(e), path)) => refused_page(
             StatusCode::NOT_FOUND,
             "The teaching page cannot be read",
@@ -1016,6 +1013,49 @@ mod tests {
         assert_eq!(status["state"], "failed");
         assert_eq!((&status["done"], &status["total"]), (&2.into(), &5.into()));
         assert_eq!(status["error"], "no space left on the disk");
+    }
+
+    /// A server whose experiment job is `job`.
+    fn app_with_job(job: Job, outputs: &std::path::Path) -> Arc<App> {
+        let app = app_running(Panics, outputs);
+        *app.job.lock().unwrap() = job;
+        app
+    }
+
+    /// The teacher's request of the experiment's teaching page: its response.
+    async fn teaching_page(app: Arc<App>) -> Response {
+        experiment_page(State(app), PageKey(teachers_key())).await
+    }
+
+    async fn body_text(response: Response) -> String {
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    /// A finished experiment's teaching page is not kept by the browser, as the teacher's
+    /// other pages are not: the next experiment's page has the same address, and a kept
+    /// copy would show the one before.
+    #[tokio::test]
+    async fn the_teaching_page_is_fetched_anew() {
+        let outputs = tempfile::tempdir().unwrap();
+        let written = outputs.path().join("teach.html");
+        std::fs::write(&written, "<p>the lesson</p>").unwrap();
+        let job = Job {
+            state: JobState::Done,
+            page: Some(written),
+            ..Job::default()
+        };
+        let response = teaching_page(app_with_job(job, outputs.path())).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(
+            headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+            Some(&b"no-store"[..])
+        );
+        assert_eq!(body_text(response).await, "<p>the lesson</p>");
     }
 
     #[test]
