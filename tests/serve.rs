@@ -1567,8 +1567,8 @@ fn the_experiments_teaching_page_is_refused_with_a_page() {
         (
             format!("{page}?key={key}"),
             404,
-            "<p>no experiment has finished yet.</p>",
-            "404: no experiment has finished yet".to_string(),
+            "<p>no experiment has been started since the server started.</p>",
+            "404: no experiment has been started since the server started".to_string(),
         ),
     ];
     assert_refused_with_pages(&sb, &served, &cases);

@@ -467,7 +467,7 @@ pub(crate) struct Job {
     results: serde_json::Value,
 }
 
-#[derive(Default, PartialEq)]
+#[derive(Clone, Copy, Default, PartialEq)]
 enum JobState {
     #[default]
     Idle,
@@ -704,9 +704,9 @@ async fn experiment_page(State(app): State<Arc<App>>, PageKey(key): PageKey) -> 
     if !is_teacher(&app, &key) {
         return not_the_teacher();
     }
-    let (written, failed) = {
+    let (written, state) = {
         let job = app.job.lock().unwrap_or_else(|p| p.into_inner());
-        (job.page.clone(), job.state == JobState::Failed)
+        (job.page.clone(), job.state)
     };
     match written.map(|path| (std::fs::read_to_string(&path), path)) {
         // Not kept by the browser: the next experiment's page has the same address.
@@ -720,25 +720,45 @@ async fn experiment_page(State(app): State<Arc<App>>, PageKey(key): PageKey) -> 
             ),
             "<p>Run the experiment again from the Experiment page.</p>\n",
         ),
-        None if failed => refused_page(
+        None if state == JobState::Failed => refused_page(
             StatusCode::NOT_FOUND,
             "No teaching page",
             "the latest experiment failed, so it has no teaching page",
             "<p>The Experiment page says why; start it again there.</p>\n",
         ),
-        None => no_finished_experiment(),
+        None if state == JobState::Running => still_running(),
+        None => no_experiment_yet(),
     }
 }
 
-/// The lesson's page asked before the latest experiment started has finished.
-fn no_finished_experiment() -> Response {
+/// Where the page of an experiment before the latest is.
+const EARLIER_PAGES: &str = "An earlier experiment's page is the <code>teach.html</code> in \
+                             its run's folder.";
+
+/// The lesson's page asked while the latest experiment runs. An earlier one may have
+/// finished (a quick run, then a full one): its page is no longer served.
+fn still_running() -> Response {
     refused_page(
         StatusCode::NOT_FOUND,
         "No teaching page yet",
-        "no experiment has finished yet",
-        "<p>The teaching page opens here once the experiment started on the Experiment page \
-         has finished. An earlier experiment's page is the <code>teach.html</code> in its \
-         run's folder.</p>\n",
+        "the latest experiment has not finished yet",
+        &format!(
+            "<p>Its teaching page opens here once it has finished; the Experiment page shows \
+             its progress. {EARLIER_PAGES}</p>\n"
+        ),
+    )
+}
+
+/// The lesson's page asked before any experiment was started since the server started.
+fn no_experiment_yet() -> Response {
+    refused_page(
+        StatusCode::NOT_FOUND,
+        "No teaching page yet",
+        "no experiment has been started since the server started",
+        &format!(
+            "<p>Start one on the Experiment page: its teaching page opens here once it has \
+             finished. {EARLIER_PAGES}</p>\n"
+        ),
     )
 }
 
@@ -1056,6 +1076,33 @@ mod tests {
             Some(&b"no-store"[..])
         );
         assert_eq!(body_text(response).await, "<p>the lesson</p>");
+    }
+
+    /// The teaching page asked while an experiment runs says that it runs, not that none
+    /// has finished: one may have (a quick run before a full one), and its page is no
+    /// longer served. Before any experiment, it says that none was started.
+    #[tokio::test]
+    async fn the_teaching_page_says_whether_an_experiment_runs() {
+        let outputs = tempfile::tempdir().unwrap();
+        for (state, want) in [
+            (
+                JobState::Running,
+                "<p>the latest experiment has not finished yet.</p>",
+            ),
+            (
+                JobState::Idle,
+                "<p>no experiment has been started since the server started.</p>",
+            ),
+        ] {
+            let job = Job {
+                state,
+                ..Job::default()
+            };
+            let response = teaching_page(app_with_job(job, outputs.path())).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND);
+            let body = body_text(response).await;
+            assert!(body.contains(want), "{body}");
+        }
     }
 
     #[test]
