@@ -333,7 +333,7 @@ async fn teacher_page(State(app): State<Arc<App>>, key: Key, html: &'static str)
 /// who typed the server's address without `/play`, so it leads there first.
 const NOT_THE_TEACHER: &str = r#"<h2>Joining the class game?</h2>
 <p class="big"><a href="/play">Join the game here</a> with the code your teacher shows.</p>
-<p>This address is the teacher's page: it needs the secret key in the address that <code>coprod serve</code> printed. Teacher: open that address (after a restart of the server, the new one it printed).</p>
+<p>This address is for the teacher (a page or a download): it needs the secret key in the address that <code>coprod serve</code> printed. Teacher: open that address (after a restart of the server, the new one it printed).</p>
 "#;
 
 /// A page a person reads, with `main` (HTML) as its content.
