@@ -1402,6 +1402,70 @@ fn a_calibration_applies_the_scenario_interventions() {
     );
 }
 
+/// An estimated parameter that the scenario's own interventions hold at every step is
+/// refused at the intervention's line, by calibrate, check and slurm alike, before anything
+/// is written: no target could inform it. One held for part of the run is calibrated.
+#[test]
+fn a_prior_held_throughout_by_an_intervention_is_refused_at_its_line() {
+    let sandbox = Sandbox::new();
+    let scenario = |from_step: u32| {
+        let text = format!(
+            "name = \"f\"\n[params.population]\nn_citizens = 200\nn_communities = 2\n\
+             [experiment]\nsteps = 6\nseed = 1\n[calibration]\nparticles = 10\n\
+             generations = 1\n[calibration.priors]\n\
+             \"levers.outreach\" = {{ uniform = [0.0, 1.0] }}\n\
+             [[interventions]]\nlever = \"levers.outreach\"\nvalue = 1.0\n\
+             from_step = {from_step}\n"
+        );
+        let file = sandbox.path().join(format!("from{from_step}.toml"));
+        fs::write(&file, text).unwrap();
+        file.to_str().unwrap().to_string()
+    };
+    let targets = sandbox.path().join("t.csv");
+    fs::write(
+        &targets,
+        "metric,step,observed,se,source\nparticipation_rate,5,0.05,0.01,test\n",
+    )
+    .unwrap();
+    let targets = targets.to_str().unwrap();
+    let held = scenario(0);
+    let refusal = "from0.toml:14:9: [[interventions]] entry 1 of the scenario sets \
+                   `levers.outreach` at every step of the run (6 steps), and \
+                   [calibration.priors] estimates it";
+    calibrate_into(&sandbox, (&held, targets), "held", &[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(refusal))
+        .stderr(predicate::str::contains(
+            "hint: take `levers.outreach` out of [calibration.priors]",
+        ));
+    assert!(!sandbox.path().join("held").exists());
+    sandbox
+        .cmd(&["check", &held])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(refusal));
+    sandbox
+        .cmd(&[
+            "slurm",
+            &held,
+            "--targets",
+            targets,
+            "--array",
+            "2",
+            "--out",
+            "job",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(refusal));
+    assert!(!sandbox.path().join("job").exists());
+    let partial = scenario(3);
+    calibrate_into(&sandbox, (&partial, targets), "partial", &[])
+        .assert()
+        .success();
+}
+
 /// The RMSE of the predictive means of `metric`, recomputed from predictive.csv.
 fn rmse_in_predictive(dir: &Path, metric: &str) -> f64 {
     let (_, rows) = crate::util::csv(&dir.join("predictive.csv"));

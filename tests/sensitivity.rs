@@ -325,7 +325,7 @@ fn interventions_that_would_hold_a_varied_lever_throughout_are_refused() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "held.toml: [[interventions]] entry 2 of the scenario sets \
+            "held.toml:11:9: [[interventions]] entry 2 of the scenario sets \
              `levers.participation_cost` at every step of the run (8 steps), and the design \
              varies it from 0.2 to 0.8",
         ));

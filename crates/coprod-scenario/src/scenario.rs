@@ -602,6 +602,15 @@ impl Scenario {
         Ok(())
     }
 
+    /// An error at the lever of intervention `index` of the baseline's interventions (the
+    /// scenario's own `[[interventions]]` first, as [`Scenario::held_throughout`] counts
+    /// them), with its line and column in the scenario's file: for refusals made after the
+    /// file was read (an analysis factor the intervention holds).
+    pub fn baseline_intervention_error(&self, index: usize, message: String) -> ScenarioError {
+        let loc = Locator::new(&self.origin, &self.source);
+        at_intervention(&loc, self, (0, index), message)
+    }
+
     /// The intervention (its index in the variant's interventions, one from step 0 if
     /// any) of a variant's interventions that, with the others on `lever`, hold the lever
     /// at every step of the run; `None` if some step keeps the parameters' own value.
@@ -1403,24 +1412,40 @@ fn check_every_run(loc: &Locator<'_>, scenario: &Scenario) -> Result<(), Scenari
 
 /// The error of [`Scenario::check_sweep_not_overridden`], at the intervention's lever.
 fn overridden_error(loc: &Locator<'_>, scenario: &Scenario, o: &Overridden) -> ScenarioError {
+    at_intervention(
+        loc,
+        scenario,
+        (o.variant, o.intervention),
+        o.message(scenario),
+    )
+    .with_hint(o.hint())
+}
+
+/// An error at the lever of intervention `index` of `variant`'s interventions (the
+/// scenario's own `[[interventions]]` first, then the variant's).
+fn at_intervention(
+    loc: &Locator<'_>,
+    scenario: &Scenario,
+    (variant, index): (usize, usize),
+    message: String,
+) -> ScenarioError {
     let own = scenario.variants[0].interventions.len();
-    let path = if o.intervention < own {
-        vec![key("interventions"), Seg::Index(o.intervention)]
+    let path = if index < own {
+        vec![key("interventions"), Seg::Index(index)]
     } else {
         vec![
             key("experiment"),
             key("variants"),
-            Seg::Index(o.variant - 1),
+            Seg::Index(variant - 1),
             key("interventions"),
-            Seg::Index(o.intervention - own),
+            Seg::Index(index - own),
         ]
     };
     let lever = [path.as_slice(), &[key("lever")]].concat();
     loc.error_at(
         loc.value_span(&lever).or_else(|| loc.key_span(&path)),
-        o.message(scenario),
+        message,
     )
-    .with_hint(o.hint())
 }
 
 /// The error of [`Scenario::check_combinations`] for (variant, sweep point).

@@ -55,6 +55,8 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                     // points the model rejects, factors held by interventions).
                     crate::sensitivity::checked_design(&scenario, table, threads)?;
                 }
+                // What `coprod calibrate` refuses before it reads the targets.
+                crate::calibrate::check_priors_not_held(&scenario)?;
                 Ok(CheckedScenario {
                     description: describe(&scenario, threads),
                     warnings: scenario.naming_the_file(

@@ -217,20 +217,25 @@ pub(crate) fn checked_design(
 fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
     for f in &table.factors {
         if let Some(i) = scenario.held_throughout(0, f.name()) {
-            bail!(
-                "{}: [[interventions]] entry {} of the scenario sets `{}` at every step of the \
-                 run ({} steps), and the design varies it from {} to {} \
-                 ([sensitivity.parameters]): the intervention would override the design's value \
-                 in every run\n\nhint: take `{}` out of [sensitivity.parameters], or hold it for \
-                 part of the run only (a later `from_step` or an `until_step`)",
-                scenario.origin,
+            let message = format!(
+                "[[interventions]] entry {} of the scenario sets `{}` at every step of the run \
+                 ({} steps), and the design varies it from {} to {} ([sensitivity.parameters]): \
+                 the intervention would override the design's value in every run",
                 i + 1,
                 f.name(),
                 scenario.steps,
                 f.low,
                 f.high,
+            );
+            let hint = format!(
+                "take `{}` out of [sensitivity.parameters], or hold it for part of the run only \
+                 (a later `from_step` or an `until_step`)",
                 f.name()
             );
+            return Err(scenario
+                .baseline_intervention_error(i, message)
+                .with_hint(Some(hint))
+                .into());
         }
     }
     Ok(())

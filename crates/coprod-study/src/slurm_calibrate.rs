@@ -63,6 +63,7 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
     // The checks of `coprod calibrate` (a missing file too, with the reason), so a bad file
     // fails here and not on the cluster.
     // Named as typed, as every other file is: read where the script will read it.
+    crate::calibrate::check_priors_not_held(&scenario)?;
     let read = cwd.join(targets);
     crate::calibrate::read_scenario_targets(&scenario, &read)
         .map_err(|e| e.named_as(&read, targets))?;
