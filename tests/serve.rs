@@ -355,7 +355,13 @@ fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_aga
     // One survival line per regime (the baseline and the four variants of group-size), each
     // in its own colour of the palette.
     let chart = finished["results"]["chart"].as_str().expect("a chart");
-    assert_eq!(finished["results"]["regimes"].as_array().unwrap().len(), 5);
+    let regimes = finished["results"]["regimes"].as_array().unwrap();
+    assert_eq!(regimes.len(), 5);
+    // A quick experiment's 3 replications are too few to call any size firmly the best.
+    assert_eq!(finished["results"]["replications"], 3);
+    for r in regimes {
+        assert_eq!(r["firm"], false, "{r}");
+    }
     for colour in ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"] {
         assert!(
             chart.contains(&format!("stroke=\"{colour}\"")),

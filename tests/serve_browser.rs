@@ -552,6 +552,15 @@ fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
                 && !table.contains("(mean)"),
             "{table}"
         );
+        // 3 replications: each regime's size is tentative, or not clear of the runner-up.
+        let bests = page.eval("[...document.querySelectorAll('#table tr')].slice(1).map((r) => r.cells[1].textContent)").await;
+        for best in bests.as_array().unwrap() {
+            let best = best.as_str().unwrap();
+            assert!(
+                best.ends_with("(tentative: 3 replications)") || best.starts_with("no clear best"),
+                "{best}"
+            );
+        }
         let progress = page.eval("[document.getElementById('progress').value, document.getElementById('progress').max]").await;
         assert_eq!(progress[0], progress[1]);
         page.wait("document.getElementById('teach').contentDocument && document.getElementById('teach').contentDocument.title.includes('group size')").await;

@@ -688,7 +688,8 @@ fn results(page: &std::path::Path) -> serde_json::Value {
         .map(|r| {
             let best = r.best();
             serde_json::json!({
-                "label": r.label, "best": best.size, "clear": r.best_is_clear(), "mean": best.survival.mean,
+                "label": r.label, "best": best.size, "clear": r.best_is_clear(), "firm": r.best_is_firm(),
+                "mean": best.survival.mean,
                 "ci": best.survival.ci,
                 "sizes": r.sizes.iter().map(|s| serde_json::json!({"size": s.size, "mean": s.survival.mean, "ci": s.survival.ci})).collect::<Vec<_>>(),
             })
