@@ -126,6 +126,10 @@ fn list_params_shows_every_parameter() {
         "\n    Not read by field runs with `levers.role_design` = \"substitutive\" or \
          `channels.complementarity` off (docs/ODD.md 10).\n"
     ));
+    // And which values of other parameters.
+    assert!(out.contains(
+        "\n    Not read by field runs with `levers.financial_incentive` = 0 (docs/ODD.md 10).\n"
+    ));
     // The allowed values are those `check` accepts: the ring lattice takes an even degree.
     let ring = &out[out.find("population.ring_degree\n").unwrap()..];
     let allowed = ring.lines().nth(1).unwrap();
@@ -277,6 +281,31 @@ fn check_warns_about_a_sweep_a_switch_rules_out() {
                    params.levers.role_design = \"complementary\"\n";
     fs::write(sb.path().join("both.toml"), format!("{scenario}{variant}")).unwrap();
     sb.cmd(&["check", "both.toml"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+}
+
+/// A sweep over a parameter that another parameter's value rules out of every run
+/// (`orgs.procedural_bias` when staff trust never moves) is named with that value; a sweep
+/// that also moves the value reads it.
+#[test]
+fn check_warns_about_a_sweep_a_value_rules_out() {
+    let sb = Sandbox::new();
+    let scenario = "[params.orgs]\ntrust_learning = 0\n\
+                    [experiment.sweep]\n\"orgs.procedural_bias\" = [0.25, 0.75]\n";
+    fs::write(sb.path().join("frozen.toml"), scenario).unwrap();
+    sb.cmd(&["check", "frozen.toml"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: frozen.toml: the sweep over `orgs.procedural_bias` changes nothing: no \
+             run reads it (`orgs.trust_learning` is 0), so every sweep point is the same runs \
+             under a different label",
+        ));
+    let moved = format!("{scenario}\"orgs.trust_learning\" = [0, 0.1]\n");
+    fs::write(sb.path().join("moved.toml"), moved).unwrap();
+    sb.cmd(&["check", "moved.toml"])
         .assert()
         .success()
         .stderr(predicate::str::contains("warning").not());

@@ -46,28 +46,36 @@ pub struct ParamSpec {
     pub doc: &'static str,
 }
 
-/// A switch value under which field runs never read some parameters: the model takes a
-/// fixed value in their place (docs/ODD.md 10, "Parameters a switch rules out").
+/// A switch value, or a parameter at the end of its range, under which field runs never read
+/// some parameters: the model takes a fixed value in their place, or multiplies them by 0
+/// (docs/ODD.md 10, "Parameters a switch or a value rules out").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SwitchedRead {
-    /// The switch: a `channels.*` switch or a lever with two options.
+    /// The switch (a `channels.*` switch or a lever with two options), or a numeric
+    /// parameter (a rate, share, weight or count).
     pub switch: &'static str,
-    /// Its value (as stored: 0 is off, or the first option) that rules them out.
+    /// Its value (as stored: 0 is off, or the first option) that rules them out; for a
+    /// numeric parameter, its smallest or largest allowed value.
     pub value: f64,
     /// The parameters field runs do not read with the switch at that value.
     pub unread: &'static [&'static str],
 }
 
 const fn off(switch: &'static str, unread: &'static [&'static str]) -> SwitchedRead {
+    at(switch, 0.0, unread)
+}
+
+const fn at(switch: &'static str, value: f64, unread: &'static [&'static str]) -> SwitchedRead {
     SwitchedRead {
         switch,
-        value: 0.0,
+        value,
         unread,
     }
 }
 
-/// The switches that decide whether field runs read other parameters. Each entry is tested
-/// by changing each parameter it lists alone, with the switch set, bit for bit.
+/// The switches and values that decide whether field runs read other parameters. Each entry
+/// is tested by changing each parameter it lists alone, with the switch or value set, bit
+/// for bit.
 pub const SWITCHED_READS: &[SwitchedRead] = &[
     // A substitutive role design takes rho as 1, whatever the complementarity switch.
     SwitchedRead {
@@ -105,6 +113,119 @@ pub const SWITCHED_READS: &[SwitchedRead] = &[
     off(
         "channels.embedded_contact",
         &["orgs.embeddedness_mean", "levers.embedding"],
+    ),
+    // Parameters at the end of their range: what they multiply or guard is never used.
+    // Crowding out scales motivation by 1 - 0.02 x the financial incentive.
+    at("levers.financial_incentive", 0.0, &["levers.crowding_out"]),
+    // Bridging chances are bridge_prob x (1 -/+ gap); one community has no other to bridge to.
+    at("population.bridge_prob", 0.0, &["population.bridging_gap"]),
+    at(
+        "population.n_communities",
+        1.0,
+        &[
+            "population.bridge_prob",
+            "population.bridging_gap",
+            "population.segregation",
+        ],
+    ),
+    // Segregation moves low-resource citizens between communities: none, or all, are.
+    at(
+        "population.low_resource_share",
+        0.0,
+        &["population.segregation"],
+    ),
+    at(
+        "population.low_resource_share",
+        1.0,
+        &["population.segregation"],
+    ),
+    // The join weights of flags no citizen has, and of impact weighted by 0.
+    at("citizens.duty_share", 0.0, &["join.w_duty"]),
+    at("citizens.affected_share", 0.0, &["join.w_affected"]),
+    at(
+        "join.w_efficacy",
+        0.0,
+        &["join.w_duty", "channels.external_efficacy_effect"],
+    ),
+    at("join.w_social", 0.0, &["channels.social_influence"]),
+    // No participation cost: nothing for its weight, spare time or repetition to scale.
+    at(
+        "levers.participation_cost",
+        0.0,
+        &[
+            "join.w_cost",
+            "channels.resource_costs",
+            "channels.ongoing_costs",
+        ],
+    ),
+    at(
+        "behaviour.sanction_strength",
+        0.0,
+        &["channels.peer_monitoring", "channels.monitoring_dilution"],
+    ),
+    at(
+        "behaviour.belief_weight",
+        0.0,
+        &["channels.belief_learning"],
+    ),
+    // Satisfaction never moves, or never matters for leaving: the payoff is unused.
+    at(
+        "groups.satisfaction_rate",
+        0.0,
+        &[
+            "groups.intrinsic_reward",
+            "groups.efficacy_reward",
+            "groups.cost_of_effort",
+            "channels.ongoing_costs",
+        ],
+    ),
+    at(
+        "groups.leave_slope",
+        0.0,
+        &[
+            "groups.satisfaction_rate",
+            "groups.intrinsic_reward",
+            "groups.efficacy_reward",
+            "groups.cost_of_effort",
+            "channels.ongoing_costs",
+        ],
+    ),
+    // Every task specific; or no opportunities at all, so only (specific) initiatives.
+    at(
+        "groups.specific_share",
+        1.0,
+        &["groups.generic_clarity", "channels.task_clarity"],
+    ),
+    at(
+        "orgs.opportunity_rate",
+        0.0,
+        &[
+            "levers.directive",
+            "levers.entrepreneurs",
+            "levers.org_incentives",
+            "groups.specific_share",
+            "groups.generic_clarity",
+            "channels.task_clarity",
+        ],
+    ),
+    // Invitations reach only contacted citizens.
+    at("orgs.contact_rate", 0.0, &["levers.ownership_invitation"]),
+    // Staff trust never moves, so neither does what biases its update.
+    at(
+        "orgs.trust_learning",
+        0.0,
+        &[
+            "orgs.procedural_bias",
+            "channels.procedural_trust_bias",
+            "channels.trust_feedback",
+        ],
+    ),
+    at("orgs.imitation", 0.0, &["channels.openness_imitation"]),
+    // One organisation has no other to imitate.
+    at(
+        "population.n_organisations",
+        1.0,
+        &["orgs.imitation", "channels.openness_imitation"],
     ),
 ];
 
@@ -167,10 +288,11 @@ impl ParamSpec {
         }
     }
 
-    /// The switches among `p`'s values (indices into [`SPECS`]) under which no value of this
-    /// parameter changes a field run, as [`SWITCHED_READS`] lists them; empty if none.
-    /// Only those switches are considered: a parameter read by this measure may still
-    /// change nothing in a given run (a rate of 0, say).
+    /// The switches, and numeric parameters at the end of their range, among `p`'s values
+    /// (indices into [`SPECS`]) under which no value of this parameter changes a field run,
+    /// as [`SWITCHED_READS`] lists them; empty if none. Only those are considered: a
+    /// parameter read by this measure may still change nothing in a given run (one that two
+    /// parameters rule out only together, say: `join.w_incentive` with both incentives 0).
     pub fn switches_ruling_out(&self, p: &Params) -> Vec<usize> {
         SWITCHED_READS
             .iter()
@@ -786,6 +908,18 @@ mod tests {
         // An odd ring degree is out of its range in either setting.
         p.ring_degree = 5.0;
         assert!(p.validate().is_err());
+    }
+
+    /// docs/ODD.md 10 says a numeric parameter rules others out at the end of its range.
+    #[test]
+    fn numeric_gates_are_at_an_end_of_their_range() {
+        for r in SWITCHED_READS {
+            let (_, spec) = Params::lookup(r.switch).expect(r.switch);
+            assert_eq!(spec.check(r.value), Ok(()), "{}", r.switch);
+            if matches!(spec.kind, Kind::Real | Kind::Int) {
+                assert!(r.value == spec.min || r.value == spec.max, "{}", r.switch);
+            }
+        }
     }
 
     #[test]

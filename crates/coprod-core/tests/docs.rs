@@ -52,7 +52,8 @@ fn assumed_range_table() -> String {
 }
 
 fn switched_table() -> String {
-    let mut out = String::from("| switch | at | parameters not read |\n|---|---|---|\n");
+    let mut out =
+        String::from("| switch or parameter | at | parameters not read |\n|---|---|---|\n");
     for r in SWITCHED_READS {
         let (_, spec) = Params::lookup(r.switch).expect("a parameter");
         let at = match spec.kind {

@@ -1,8 +1,8 @@
 //! What a scenario may say that is valid but probably not what was meant: an intervention
 //! that starts after the last step, a variant that repeats the baseline, a parameter set
 //! where the scenario's runs never read it: in the other setting
-//! (`coprod_core::ParamSpec::read_in`), or because a switch rules it out
-//! (`coprod_core::SWITCHED_READS`).
+//! (`coprod_core::ParamSpec::read_in`), or because a switch, or another parameter at the end
+//! of its range, rules it out (`coprod_core::SWITCHED_READS`).
 //!
 //! `coprod run` and `coprod check` show [`Scenario::warnings`]; `coprod sensitivity` and
 //! `coprod calibrate`, which run the baseline alone, show [`Scenario::baseline_warnings`]
@@ -165,7 +165,8 @@ impl Scenario {
     }
 
     /// Warnings on factors (indices into `SPECS`) of an analysis around the baseline that
-    /// a switch of the baseline rules out (`coprod_core::SWITCHED_READS`).
+    /// a switch or value of the baseline rules out (`coprod_core::SWITCHED_READS`), unless
+    /// the analysis varies that switch or value too.
     fn switched_factors(
         &self,
         factors: impl Iterator<Item = usize>,
@@ -175,9 +176,13 @@ impl Scenario {
         if self.runs_lab() {
             return Vec::new();
         }
+        let factors: Vec<usize> = factors.collect();
+        let baseline = self.baseline_params();
+        let interventions = &self.variants[0].interventions;
         factors
-            .filter_map(|i| {
-                let why = self.baseline_ruled_out(i)?;
+            .iter()
+            .filter_map(|&i| {
+                let why = held_switches(&baseline, i, interventions, &factors)?;
                 Some(format!(
                     "{what} `{}`, which the baseline's runs do not read ({}): {consequence}",
                     SPECS[i].name,
@@ -196,7 +201,8 @@ impl Scenario {
         let interventions = &self.variants[variant].interventions;
         let mut why: Vec<String> = Vec::new();
         for point in self.switch_points(index) {
-            let here = held_switches(&self.params_for(variant, point), index, interventions)?;
+            let p = self.params_for(variant, point);
+            let here = held_switches(&p, index, interventions, &[])?;
             for reason in here {
                 add_new(&mut why, reason);
             }
@@ -250,6 +256,7 @@ impl Scenario {
             &self.baseline_params(),
             index,
             &self.variants[0].interventions,
+            &[],
         )
     }
 
@@ -417,17 +424,21 @@ impl Scenario {
     }
 }
 
-/// The switches of `p` that rule parameter `index` out and that none of `interventions`
-/// moves, each as "`levers.role_design` is \"substitutive\"", or None if there are none.
+/// The switches (and values) of `p` that rule parameter `index` out and that neither one of
+/// `interventions` nor an analysis that varies the parameters `varied` (indices into
+/// `SPECS`) moves, each as "`levers.role_design` is \"substitutive\"", or None if there
+/// are none.
 fn held_switches(
     p: &coprod_core::Params,
     index: usize,
     interventions: &[coprod_core::Intervention],
+    varied: &[usize],
 ) -> Option<Vec<String>> {
     let why: Vec<String> = SPECS[index]
         .switches_ruling_out(p)
         .into_iter()
         .filter(|&s| !interventions.iter().any(|iv| iv.param_index() == s))
+        .filter(|s| !varied.contains(s))
         .map(|s| switch_setting(s, p.get_index(s)))
         .collect();
     (!why.is_empty()).then_some(why)
@@ -440,14 +451,20 @@ fn add_new(why: &mut Vec<String>, reason: String) {
     }
 }
 
-/// "`levers.role_design` is \"substitutive\"", "`channels.peer_monitoring` is off": a
-/// switch (an index into `SPECS`) at `value`, in the words of a scenario file.
+/// "`levers.role_design` is \"substitutive\"", "`channels.peer_monitoring` is off",
+/// "`orgs.contact_rate` is 0": a switch or parameter (an index into `SPECS`) at `value`, in
+/// the words of a scenario file.
 fn switch_setting(switch: usize, value: f64) -> String {
     let spec = &SPECS[switch];
     match spec.kind {
         coprod_core::Kind::Bool if value == 0.0 => format!("`{}` is off", spec.name),
         coprod_core::Kind::Bool => format!("`{}` is on", spec.name),
-        _ => format!("`{}` is \"{}\"", spec.name, spec.format_value(value)),
+        coprod_core::Kind::Choice(_) => {
+            format!("`{}` is \"{}\"", spec.name, spec.format_value(value))
+        }
+        coprod_core::Kind::Real | coprod_core::Kind::Int => {
+            format!("`{}` is {}", spec.name, spec.format_value(value))
+        }
     }
 }
 
@@ -524,18 +541,19 @@ mod tests {
         // A copied line: the variant sets what [params] (or the default) already is.
         let w = warnings(
             "[params.levers]\noutreach = 0.5\n[[experiment.variants]]\nname = \"copy\"\n\
-             params.levers.outreach = 0.5\nparams.levers.crowding_out = false\n",
+             params.levers.outreach = 0.5\nparams.levers.strategy_integration = false\n",
         );
         assert_eq!(
             w,
             [
-                "variant `copy` changes nothing: it sets `levers.crowding_out` to false and \
-                 `levers.outreach` to 0.5, the baseline's values; it repeats the baseline"
+                "variant `copy` changes nothing: it sets `levers.outreach` to 0.5 and \
+                 `levers.strategy_integration` to false, the baseline's values; it repeats the \
+                 baseline"
             ]
         );
         // One value that differs is a change; so is an intervention of its own.
         let differs = "[params.levers]\noutreach = 0.5\n[[experiment.variants]]\nname = \"v\"\n\
-                       params.levers.outreach = 0.5\nparams.levers.crowding_out = true\n";
+                       params.levers.outreach = 0.5\nparams.levers.strategy_integration = true\n";
         assert!(warnings(differs).is_empty());
         let iv = "[[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = 0\n\
                   [[experiment.variants.interventions]]\nlever = \"levers.outreach\"\n\
@@ -885,5 +903,46 @@ mod tests {
             ["--set join.w_social: no run reads `join.w_social` \
                  (`channels.social_influence` is off), so it changes nothing"]
         );
+    }
+
+    /// A parameter at the end of its range rules others out as a switch does
+    /// (`coprod_core::SWITCHED_READS`), named with its value; a sweep, variant, intervention
+    /// or analysis that moves it makes them read.
+    #[test]
+    fn settings_a_value_rules_out_are_named_with_the_value() {
+        let crowding = "[params.levers]\ncrowding_out = true\n";
+        assert_eq!(
+            warnings(crowding),
+            ["[params] sets `levers.crowding_out`, which no run reads \
+                 (`levers.financial_incentive` is 0): it changes nothing"]
+        );
+        let pay = "lever = \"levers.financial_incentive\"\nvalue = 0.5\nfrom_step = 5\n";
+        assert!(warnings(&format!("{crowding}[[interventions]]\n{pay}")).is_empty());
+        let sweep = "[experiment.sweep]\n\"levers.financial_incentive\" = [0, 0.5]\n";
+        assert!(warnings(&format!("{crowding}{sweep}")).is_empty());
+        let variant = "[[experiment.variants]]\nname = \"paid\"\n\
+                       params.levers.financial_incentive = 0.5\n";
+        assert!(warnings(&format!("{crowding}{variant}")).is_empty());
+        // A factor is read when the analysis varies what rules it out.
+        let analysis = |factors: &str| {
+            parse(&format!(
+                "[params.orgs]\ntrust_learning = 0\n[sensitivity]\nmethod = \"morris\"\n\
+                 outputs = [\"participation_rate\"]\n[sensitivity.parameters]\n{factors}\
+                 [calibration.priors]\n\"orgs.procedural_bias\" = {{ uniform = [0.2, 0.8] }}\n"
+            ))
+        };
+        let s = analysis("\"orgs.procedural_bias\" = [0.2, 0.8]\n");
+        assert_eq!(
+            s.sensitivity_warnings(),
+            [
+                "[sensitivity.parameters] varies `orgs.procedural_bias`, which the baseline's \
+                 runs do not read (`orgs.trust_learning` is 0): its indices measure only the \
+                 estimators' noise"
+            ]
+        );
+        assert_eq!(s.calibration_warnings().len(), 1);
+        let s =
+            analysis("\"orgs.procedural_bias\" = [0.2, 0.8]\n\"orgs.trust_learning\" = [0, 0.2]\n");
+        assert_eq!(s.sensitivity_warnings(), Vec::<String>::new());
     }
 }

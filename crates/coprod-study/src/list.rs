@@ -29,8 +29,8 @@ pub fn list(params: bool) -> String {
         let _ = writeln!(
             out,
             "Field runs read every parameter not marked [lab only], except where a switch \
-             rules it out (the \"Not read by field runs with\" lines; docs/ODD.md 10); lab \
-             runs read only those marked [lab] or [lab only]."
+             or another parameter's value rules it out (the \"Not read by field runs with\" \
+             lines; docs/ODD.md 10); lab runs read only those marked [lab] or [lab only]."
         );
         return out;
     }
@@ -56,8 +56,8 @@ fn setting_mark(spec: &coprod_core::ParamSpec) -> &'static str {
     }
 }
 
-/// The switches that rule the parameter out of field runs (`coprod_core::SWITCHED_READS`),
-/// as a line of their own, or nothing.
+/// The switches and values that rule the parameter out of field runs
+/// (`coprod_core::SWITCHED_READS`), as a line of their own, or nothing.
 fn switched_note(spec: &coprod_core::ParamSpec) -> String {
     let switches: Vec<String> = coprod_core::SWITCHED_READS
         .iter()
@@ -66,7 +66,10 @@ fn switched_note(spec: &coprod_core::ParamSpec) -> String {
             let (_, switch) = coprod_core::Params::lookup(r.switch).expect("a switch");
             match switch.kind {
                 coprod_core::Kind::Bool => format!("`{}` off", r.switch),
-                _ => format!("`{}` = \"{}\"", r.switch, switch.format_value(r.value)),
+                coprod_core::Kind::Choice(_) => {
+                    format!("`{}` = \"{}\"", r.switch, switch.format_value(r.value))
+                }
+                _ => format!("`{}` = {}", r.switch, switch.format_value(r.value)),
             }
         })
         .collect();
