@@ -114,6 +114,21 @@ pub const SWITCHED_READS: &[SwitchedRead] = &[
         "channels.embedded_contact",
         &["orgs.embeddedness_mean", "levers.embedding"],
     ),
+    // Staff trust does not learn from results, so nothing biases what it would learn.
+    off(
+        "channels.trust_feedback",
+        &["orgs.procedural_bias", "channels.procedural_trust_bias"],
+    ),
+    // Ownership is not felt, learned or invited (its initial value is still drawn, and a
+    // survey records it).
+    off(
+        "channels.ownership",
+        &[
+            "join.w_ownership",
+            "dynamics.ownership_learning",
+            "levers.ownership_invitation",
+        ],
+    ),
     // Parameters at the end of their range: what they multiply or guard is never used.
     // Crowding out scales motivation by 1 - 0.02 x the financial incentive.
     at("levers.financial_incentive", 0.0, &["levers.crowding_out"]),
