@@ -348,15 +348,30 @@ impl Scenario {
         if same.is_empty() {
             return String::new();
         }
+        let baseline = self.baseline_params();
         let set: Vec<String> = same
             .iter()
             .map(|&i| {
-                let value = SPECS[i].format_value(self.base.get_index(i));
+                let value = SPECS[i].format_value(baseline.get_index(i));
                 format!("`{}` to {value}", SPECS[i].name)
             })
             .collect();
         let values = if same.len() == 1 { "value" } else { "values" };
-        format!("it sets {}, the baseline's {values}; ", set.join(" and "))
+        // `--set` of a variant's parameter must give the variant's value, and gives it to the
+        // baseline too; `--quick` may cap the baseline's value down to the variant's.
+        let pinned = same.iter().any(|i| self.pins.iter().any(|(p, _)| p == i));
+        let capped = same
+            .iter()
+            .any(|&i| baseline.get_index(i) != self.base.get_index(i));
+        let with = match (pinned, capped) {
+            (true, _) => " (with --set)",
+            (false, true) => " (with --quick)",
+            (false, false) => "",
+        };
+        format!(
+            "it sets {}, the baseline's {values}{with}; ",
+            set.join(" and ")
+        )
     }
 
     /// A variant that changes nothing the runs read, or some of whose settings they do not
@@ -381,12 +396,14 @@ impl Scenario {
                 read.push(i);
             }
         }
-        // A value equal to the baseline's (a copied line, a forgotten edit) changes nothing
-        // either; no sweep replaces it, since a variant may not set a swept parameter.
+        // A value equal to the baseline's as it runs (a copied line, a forgotten edit, or a
+        // `--set` that gives the baseline the variant's value) changes nothing either; no
+        // sweep replaces it, since a variant may not set a swept parameter.
+        let baseline = self.baseline_params();
         let same: Vec<usize> = variant
             .overrides
             .iter()
-            .filter(|&&(i, v)| read.contains(&i) && v == self.base.get_index(i))
+            .filter(|&&(i, v)| read.contains(&i) && v == baseline.get_index(i))
             .map(|&(i, _)| i)
             .collect();
         if read.len() == same.len() && (lab || !own_interventions) {
@@ -534,6 +551,44 @@ mod tests {
         assert!(w[0].contains("never takes effect"));
         assert!(w[1].contains("`same` changes nothing"));
         assert!(warnings("").is_empty());
+    }
+
+    /// `--set` of a variant's parameter must give the variant's value, and gives it to the
+    /// baseline too: a variant that set only that now repeats the baseline, and says why.
+    #[test]
+    fn a_variant_that_set_gives_the_baseline_repeats_it() {
+        let text = "[[experiment.variants]]\nname = \"paid\"\n\
+                    params.levers.financial_incentive = 0.5\n";
+        let mut s = parse(text);
+        assert!(s.warnings().is_empty());
+        s.apply_settings(&["levers.financial_incentive=0.5".parse().unwrap()])
+            .unwrap();
+        assert_eq!(
+            s.warnings(),
+            [
+                "variant `paid` changes nothing: it sets `levers.financial_incentive` to 0.5, the \
+                 baseline's value (with --set); it repeats the baseline"
+            ]
+        );
+        // `--quick` caps the baseline's 4,000 citizens to the variant's 1,000.
+        let mut s = parse(
+            "[params.population]\nn_citizens = 4000\n[[experiment.variants]]\nname = \"small\"\n\
+             params.population.n_citizens = 1000\n",
+        );
+        assert!(s.warnings().is_empty());
+        s.make_quick().unwrap();
+        assert_eq!(
+            s.warnings(),
+            [
+                "variant `small` changes nothing: it sets `population.n_citizens` to 1000, the \
+                 baseline's value (with --quick); it repeats the baseline"
+            ]
+        );
+        // A variant that sets something else as well still changes that.
+        let mut s = parse(&format!("{text}params.levers.outreach = 0.9\n"));
+        s.apply_settings(&["levers.financial_incentive=0.5".parse().unwrap()])
+            .unwrap();
+        assert!(s.warnings().is_empty(), "{:?}", s.warnings());
     }
 
     #[test]
