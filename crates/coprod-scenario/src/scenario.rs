@@ -603,13 +603,35 @@ impl Scenario {
         Ok(())
     }
 
-    /// An error at the lever of intervention `index` of the baseline's interventions (the
-    /// scenario's own `[[interventions]]` first, as [`Scenario::held_throughout`] counts
-    /// them), with its line and column in the scenario's file: for refusals made after the
-    /// file was read (an analysis factor the intervention holds).
-    pub fn baseline_intervention_error(&self, index: usize, message: String) -> ScenarioError {
-        let loc = Locator::new(&self.origin, &self.source);
-        at_intervention(&loc, self, (0, index), message)
+    /// Refuses an analysis factor that the baseline's interventions hold at every step of
+    /// the run: every run of the analysis applies them, so the factor's value would be in
+    /// force at no step. `factors` are (parameter, how the analysis uses it: "the design
+    /// varies it from 0.2 to 0.8 ([sensitivity.parameters])"), `table` is where it is listed
+    /// and `consequence` what holding it would do. The error is at the intervention's lever,
+    /// with its line and column in the scenario's file.
+    pub fn refuse_held_factors<'a>(
+        &self,
+        factors: impl IntoIterator<Item = (&'a str, String)>,
+        table: &str,
+        consequence: &str,
+    ) -> Result<(), ScenarioError> {
+        for (name, usage) in factors {
+            if let Some(i) = self.held_throughout(0, name) {
+                let message = format!(
+                    "[[interventions]] entry {} of the scenario sets `{name}` at every step of \
+                     the run ({} steps), and {usage}: {consequence}",
+                    i + 1,
+                    self.steps,
+                );
+                let hint = format!(
+                    "take `{name}` out of {table}, or hold it for part of the run only (a later \
+                     `from_step` or an `until_step`)"
+                );
+                let loc = Locator::new(&self.origin, &self.source);
+                return Err(at_intervention(&loc, self, (0, i), message).with_hint(Some(hint)));
+            }
+        }
+        Ok(())
     }
 
     /// The intervention (its index in the variant's interventions, one from step 0 if

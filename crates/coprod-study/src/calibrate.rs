@@ -242,28 +242,12 @@ impl Setup {
 /// be its prior. One over part of the run is fine: the proposed value holds outside it.
 pub(crate) fn check_priors_not_held(scenario: &coprod_scenario::Scenario) -> Result<()> {
     let estimated = scenario.calibration.iter().flat_map(|t| &t.estimated);
-    for e in estimated {
-        if let Some(i) = scenario.held_throughout(0, e.name()) {
-            let message = format!(
-                "[[interventions]] entry {} of the scenario sets `{}` at every step of the run \
-                 ({} steps), and [calibration.priors] estimates it: the intervention would \
-                 override every proposed value, so no target could inform it and its posterior \
-                 would be its prior",
-                i + 1,
-                e.name(),
-                scenario.steps,
-            );
-            let hint = format!(
-                "take `{}` out of [calibration.priors], or hold it for part of the run only (a \
-                 later `from_step` or an `until_step`)",
-                e.name()
-            );
-            return Err(scenario
-                .baseline_intervention_error(i, message)
-                .with_hint(Some(hint))
-                .into());
-        }
-    }
+    scenario.refuse_held_factors(
+        estimated.map(|e| (e.name(), "[calibration.priors] estimates it".to_string())),
+        "[calibration.priors]",
+        "the intervention would override every proposed value, so no target could inform it \
+         and its posterior would be its prior",
+    )?;
     Ok(())
 }
 

@@ -215,29 +215,18 @@ pub(crate) fn checked_design(
 /// design point runs them (docs/sensitivity.md), so the factor's value would be in force
 /// at no step, and its indices would measure only noise.
 fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
-    for f in &table.factors {
-        if let Some(i) = scenario.held_throughout(0, f.name()) {
-            let message = format!(
-                "[[interventions]] entry {} of the scenario sets `{}` at every step of the run \
-                 ({} steps), and the design varies it from {} to {} ([sensitivity.parameters]): \
-                 the intervention would override the design's value in every run",
-                i + 1,
-                f.name(),
-                scenario.steps,
-                f.low,
-                f.high,
-            );
-            let hint = format!(
-                "take `{}` out of [sensitivity.parameters], or hold it for part of the run only \
-                 (a later `from_step` or an `until_step`)",
-                f.name()
-            );
-            return Err(scenario
-                .baseline_intervention_error(i, message)
-                .with_hint(Some(hint))
-                .into());
-        }
-    }
+    let factors = table.factors.iter().map(|f| {
+        let usage = format!(
+            "the design varies it from {} to {} ([sensitivity.parameters])",
+            f.low, f.high
+        );
+        (f.name(), usage)
+    });
+    scenario.refuse_held_factors(
+        factors,
+        "[sensitivity.parameters]",
+        "the intervention would override the design's value in every run",
+    )?;
     Ok(())
 }
 
