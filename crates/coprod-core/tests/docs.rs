@@ -17,8 +17,10 @@ fn parameter_table() -> String {
     );
     for spec in SPECS {
         let allowed = match spec.kind {
+            // A whole number: the model counts with it (peers watched, citizens, steps).
             Kind::Int if spec.even_only() => format!("even, {} to {}", spec.min, spec.max),
-            Kind::Real | Kind::Int => format!("{} to {}", spec.min, spec.max),
+            Kind::Int => format!("whole, {} to {}", spec.min, spec.max),
+            Kind::Real => format!("{} to {}", spec.min, spec.max),
             _ => spec.allowed(),
         };
         out += &format!(
