@@ -267,6 +267,9 @@ fn slurm_refuses_bad_sbatch_values_and_writes_nothing() {
     }
     let spaced = sb.path().join("my dir");
     fs::create_dir(&spaced).unwrap();
+    // The folder is shown as given, so the message says the space is in the working
+    // directory.
+    let here = format!(", in {},", spaced.display());
     let mut cmd = sb.cmd(&["slurm", file, "--array", "2"]);
     cmd.current_dir(&spaced)
         .assert()
@@ -274,7 +277,18 @@ fn slurm_refuses_bad_sbatch_values_and_writes_nothing() {
         .stderr(predicate::str::contains(
             "the job folder of the default output directory,",
         ))
+        .stderr(predicate::str::contains(format!(
+            ", in {},",
+            spaced.join("outputs").display()
+        )))
         .stderr(predicate::str::contains("hint: choose an --out DIR"));
+    let mut cmd = sb.cmd(&["slurm", file, "--array", "2", "--out", "rel"]);
+    cmd.current_dir(&spaced)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "invalid value `rel` for --out: its job folder rel.slurm{here} holds \" \""
+        )));
     assert_eq!(fs::read_dir(&spaced).unwrap().count(), 0);
     fs::remove_dir(&spaced).unwrap();
 

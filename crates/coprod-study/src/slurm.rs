@@ -336,6 +336,17 @@ fn check_job_dir(job_dir: &Path, out: Option<&Path>) -> Result<()> {
     else {
         return Ok(());
     };
+    // A relative --out (or the default) is shown as given, so a character that lies in the
+    // working directory is said to be there: the folder's shown name does not hold it.
+    let in_name = job_dir
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains(c));
+    let text = match job_dir.parent() {
+        Some(parent) if !in_name && !out.is_some_and(Path::is_absolute) => {
+            format!("{text}, in {},", parent.display())
+        }
+        _ => text,
+    };
     let c = if c.is_whitespace() || c.is_control() {
         format!("{:?}", c.to_string())
     } else {
