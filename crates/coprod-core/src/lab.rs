@@ -334,6 +334,13 @@ mod tests {
         }
     }
 
+    /// Sets every gate of `rule` (its switch, and any further gates) to the rule's value.
+    fn set_gates(p: &mut Params, rule: &crate::SwitchedRead) {
+        for (gate, value) in rule.gates() {
+            p.set(gate, value).unwrap();
+        }
+    }
+
     /// A whole run as text (its NaNs compare equal, unlike the numbers').
     fn run_text(p: &Params, steps: u32) -> String {
         format!(
@@ -414,11 +421,12 @@ mod tests {
             let (switch, _) = Params::lookup(rule.switch).unwrap();
             for base in [&small, &moved] {
                 let mut p = base.clone();
-                p.set_index(switch, rule.value).unwrap();
+                set_gates(&mut p, rule);
                 let before = run_text(&p, 60);
                 for name in rule.unread {
                     let (index, spec) = Params::lookup(name).unwrap();
-                    assert!(spec.switches_ruling_out(&p).contains(&switch), "{name}");
+                    let rules = spec.switches_ruling_out(&p);
+                    assert!(rules.iter().any(|gates| gates[0] == switch), "{name}");
                     for value in [spec.min, spec.max, (spec.min + spec.max) / 2.0] {
                         let mut q = p.clone();
                         if value == p.get_index(index) || q.set_index(index, value).is_err() {
@@ -434,14 +442,20 @@ mod tests {
                     }
                 }
             }
-            // With the switch at another value each listed parameter is read.
+            // With the switch at another value (any further gates held) each listed
+            // parameter is read.
             let mut p = small.clone();
+            set_gates(&mut p, rule);
             p.set_index(switch, gate_elsewhere(&small, switch, rule.value))
                 .unwrap();
             let before = run_text(&p, 60);
             for name in rule.unread {
                 let (index, spec) = Params::lookup(name).unwrap();
-                assert_eq!(spec.switches_ruling_out(&p), [], "{name}");
+                assert_eq!(
+                    spec.switches_ruling_out(&p),
+                    Vec::<Vec<usize>>::new(),
+                    "{name}"
+                );
                 let mut q = p.clone();
                 q.set_index(index, other_value(&p, index).unwrap()).unwrap();
                 assert_ne!(run_text(&q, 60), before, "{name} changed nothing");
@@ -473,8 +487,7 @@ mod tests {
                 }
             }
             let rule = &crate::SWITCHED_READS[rule];
-            let (switch, _) = Params::lookup(rule.switch).unwrap();
-            p.set_index(switch, rule.value).unwrap();
+            set_gates(&mut p, rule);
             let before = run_text(&p, 40);
             for name in rule.unread {
                 let (index, spec) = Params::lookup(name).unwrap();

@@ -57,8 +57,18 @@ pub struct SwitchedRead {
     /// Its value (as stored: 0 is off, or the first option) that rules them out; for a
     /// numeric parameter, its smallest or largest allowed value.
     pub value: f64,
+    /// Further switches or parameters with their values that must hold as well (empty for
+    /// a rule of one gate): both incentives at 0 rule out the incentives' join weight.
+    pub also: &'static [(&'static str, f64)],
     /// The parameters field runs do not read with the switch at that value.
     pub unread: &'static [&'static str],
+}
+
+impl SwitchedRead {
+    /// Every gate of the rule as (switch or parameter, value): `switch` first, then `also`.
+    pub fn gates(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        std::iter::once((self.switch, self.value)).chain(self.also.iter().copied())
+    }
 }
 
 const fn off(switch: &'static str, unread: &'static [&'static str]) -> SwitchedRead {
@@ -69,6 +79,7 @@ const fn at(switch: &'static str, value: f64, unread: &'static [&'static str]) -
     SwitchedRead {
         switch,
         value,
+        also: &[],
         unread,
     }
 }
@@ -81,18 +92,21 @@ pub const SWITCHED_READS: &[SwitchedRead] = &[
     SwitchedRead {
         switch: "levers.role_design",
         value: 1.0,
+        also: &[],
         unread: &["groups.rho", "channels.complementarity"],
     },
     // Professionals withdraw input only in a substitutive design.
     SwitchedRead {
         switch: "levers.role_design",
         value: 0.0,
+        also: &[],
         unread: &["channels.professional_withdrawal"],
     },
     // Two-way engagement shares all the power staff are willing to share.
     SwitchedRead {
         switch: "levers.engagement",
         value: 1.0,
+        also: &[],
         unread: &["orgs.inform_power_share"],
     },
     off("channels.complementarity", &["groups.rho"]),
@@ -132,6 +146,13 @@ pub const SWITCHED_READS: &[SwitchedRead] = &[
     // Parameters at the end of their range: what they multiply or guard is never used.
     // Crowding out scales motivation by 1 - 0.02 x the financial incentive.
     at("levers.financial_incentive", 0.0, &["levers.crowding_out"]),
+    // The join weight multiplies the sum of the two incentives.
+    SwitchedRead {
+        switch: "levers.financial_incentive",
+        value: 0.0,
+        also: &[("levers.nonfinancial_incentive", 0.0)],
+        unread: &["join.w_incentive"],
+    },
     // Bridging chances are bridge_prob x (1 -/+ gap); one community has no other to bridge to.
     at("population.bridge_prob", 0.0, &["population.bridging_gap"]),
     at(
@@ -303,25 +324,23 @@ impl ParamSpec {
         }
     }
 
-    /// The switches, and numeric parameters at the end of their range, among `p`'s values
-    /// (indices into [`SPECS`]) under which no value of this parameter changes a field run,
-    /// as [`SWITCHED_READS`] lists them; empty if none. Only those are considered: a
-    /// parameter read by this measure may still change nothing in a given run (one that two
-    /// parameters rule out only together, say: `join.w_incentive` with both incentives 0).
-    pub fn switches_ruling_out(&self, p: &Params) -> Vec<usize> {
+    /// The rules of [`SWITCHED_READS`] that `p`'s values meet and under which no value of
+    /// this parameter changes a field run, each as its gates (switches, or numeric parameters
+    /// at the end of their range: indices into [`SPECS`], the rule's `switch` first); empty
+    /// if none. Only those rules are considered: a parameter read by this measure may still
+    /// change nothing in a given run (where nothing happens that would read it).
+    pub fn switches_ruling_out(&self, p: &Params) -> Vec<Vec<usize>> {
         SWITCHED_READS
             .iter()
             .filter(|r| r.unread.contains(&self.name))
-            .map(|r| {
-                (
-                    Params::lookup(r.switch)
-                        .expect("a switch of SWITCHED_READS")
-                        .0,
-                    r.value,
-                )
+            .filter_map(|r| {
+                r.gates()
+                    .map(|(gate, value)| {
+                        let index = Params::lookup(gate).expect("a gate of SWITCHED_READS").0;
+                        (p.get_index(index) == value).then_some(index)
+                    })
+                    .collect()
             })
-            .filter(|&(switch, value)| p.get_index(switch) == value)
-            .map(|(switch, _)| switch)
             .collect()
     }
 
@@ -928,11 +947,11 @@ mod tests {
     /// docs/ODD.md 10 says a numeric parameter rules others out at the end of its range.
     #[test]
     fn numeric_gates_are_at_an_end_of_their_range() {
-        for r in SWITCHED_READS {
-            let (_, spec) = Params::lookup(r.switch).expect(r.switch);
-            assert_eq!(spec.check(r.value), Ok(()), "{}", r.switch);
+        for (gate, value) in SWITCHED_READS.iter().flat_map(SwitchedRead::gates) {
+            let (_, spec) = Params::lookup(gate).expect(gate);
+            assert_eq!(spec.check(value), Ok(()), "{gate}");
             if matches!(spec.kind, Kind::Real | Kind::Int) {
-                assert!(r.value == spec.min || r.value == spec.max, "{}", r.switch);
+                assert!(value == spec.min || value == spec.max, "{gate}");
             }
         }
     }

@@ -57,13 +57,25 @@ fn switched_table() -> String {
     let mut out =
         String::from("| switch or parameter | at | parameters not read |\n|---|---|---|\n");
     for r in SWITCHED_READS {
-        let (_, spec) = Params::lookup(r.switch).expect("a parameter");
-        let at = match spec.kind {
-            Kind::Bool => "off".to_string(),
-            _ => spec.format_value(r.value),
-        };
+        // A rule of several gates holds when all of them do: "`a` and `b` | 0 and 0".
+        let (gates, at): (Vec<String>, Vec<String>) = r
+            .gates()
+            .map(|(gate, value)| {
+                let (_, spec) = Params::lookup(gate).expect("a parameter");
+                let at = match spec.kind {
+                    Kind::Bool => "off".to_string(),
+                    _ => spec.format_value(value),
+                };
+                (format!("`{gate}`"), at)
+            })
+            .unzip();
         let unread: Vec<String> = r.unread.iter().map(|n| format!("`{n}`")).collect();
-        out += &format!("| `{}` | {at} | {} |\n", r.switch, unread.join(", "));
+        out += &format!(
+            "| {} | {} | {} |\n",
+            gates.join(" and "),
+            at.join(" and "),
+            unread.join(", ")
+        );
     }
     out
 }

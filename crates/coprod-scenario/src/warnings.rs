@@ -221,7 +221,7 @@ impl Scenario {
             let rules = coprod_core::SWITCHED_READS.iter();
             if rules
                 .filter(|r| r.unread.contains(&name))
-                .any(|r| r.switch == switch)
+                .any(|r| r.gates().any(|(gate, _)| gate == switch))
             {
                 points = (0..axis.values.len())
                     .flat_map(|j| points.iter().map(move |&k| k + j * stride))
@@ -441,22 +441,29 @@ impl Scenario {
     }
 }
 
-/// The switches (and values) of `p` that rule parameter `index` out and that neither one of
-/// `interventions` nor an analysis that varies the parameters `varied` (indices into
-/// `SPECS`) moves, each as "`levers.role_design` is \"substitutive\"", or None if there
-/// are none.
+/// The rules of switches (and values) of `p` that rule parameter `index` out and none of
+/// whose gates one of `interventions` or an analysis that varies the parameters `varied`
+/// (indices into `SPECS`) moves, each as "`levers.role_design` is \"substitutive\"" (gates
+/// joined by "and"), or None if there are none.
 fn held_switches(
     p: &coprod_core::Params,
     index: usize,
     interventions: &[coprod_core::Intervention],
     varied: &[usize],
 ) -> Option<Vec<String>> {
+    let moved =
+        |s: &usize| interventions.iter().any(|iv| iv.param_index() == *s) || varied.contains(s);
     let why: Vec<String> = SPECS[index]
         .switches_ruling_out(p)
         .into_iter()
-        .filter(|&s| !interventions.iter().any(|iv| iv.param_index() == s))
-        .filter(|s| !varied.contains(s))
-        .map(|s| switch_setting(s, p.get_index(s)))
+        .filter(|gates| !gates.iter().any(moved))
+        .map(|gates| {
+            let said: Vec<String> = gates
+                .iter()
+                .map(|&s| switch_setting(s, p.get_index(s)))
+                .collect();
+            said.join(" and ")
+        })
         .collect();
     (!why.is_empty()).then_some(why)
 }
@@ -958,6 +965,27 @@ mod tests {
             ["--set join.w_social: no run reads `join.w_social` \
                  (`channels.social_influence` is off), so it changes nothing"]
         );
+    }
+
+    /// A rule of two gates (both incentives at 0 rule out their join weight) is named with
+    /// both, and moving either gate makes the parameter read.
+    #[test]
+    fn a_rule_of_two_gates_holds_only_while_both_do() {
+        let weight = "[params.join]\nw_incentive = 2\n";
+        assert_eq!(
+            warnings(weight),
+            ["[params] sets `join.w_incentive`, which no run reads \
+              (`levers.financial_incentive` is 0 and `levers.nonfinancial_incentive` is 0): it \
+              changes nothing"]
+        );
+        for lever in ["financial_incentive", "nonfinancial_incentive"] {
+            let iv = format!(
+                "[[interventions]]\nlever = \"levers.{lever}\"\nvalue = 0.5\nfrom_step = 5\n"
+            );
+            assert!(warnings(&format!("{weight}{iv}")).is_empty(), "{lever}");
+            let sweep = format!("[experiment.sweep]\n\"levers.{lever}\" = [0, 0.5]\n");
+            assert!(warnings(&format!("{weight}{sweep}")).is_empty(), "{lever}");
+        }
     }
 
     /// A parameter at the end of its range rules others out as a switch does

@@ -63,14 +63,11 @@ fn switched_note(spec: &coprod_core::ParamSpec) -> String {
         .iter()
         .filter(|r| r.unread.contains(&spec.name))
         .map(|r| {
-            let (_, switch) = coprod_core::Params::lookup(r.switch).expect("a switch");
-            match switch.kind {
-                coprod_core::Kind::Bool => format!("`{}` off", r.switch),
-                coprod_core::Kind::Choice(_) => {
-                    format!("`{}` = \"{}\"", r.switch, switch.format_value(r.value))
-                }
-                _ => format!("`{}` = {}", r.switch, switch.format_value(r.value)),
-            }
+            let gates: Vec<String> = r
+                .gates()
+                .map(|(gate, value)| gate_at(gate, value))
+                .collect();
+            gates.join(" and ")
         })
         .collect();
     if switches.is_empty() {
@@ -80,6 +77,17 @@ fn switched_note(spec: &coprod_core::ParamSpec) -> String {
         "\n    Not read by field runs with {} (docs/ODD.md 10).",
         switches.join(" or ")
     )
+}
+
+/// "`channels.peer_monitoring` off", "`levers.role_design` = \"substitutive\"",
+/// "`orgs.contact_rate` = 0": a gate of `coprod_core::SWITCHED_READS` at its value.
+fn gate_at(gate: &str, value: f64) -> String {
+    let (_, spec) = coprod_core::Params::lookup(gate).expect("a gate");
+    match spec.kind {
+        coprod_core::Kind::Bool => format!("`{gate}` off"),
+        coprod_core::Kind::Choice(_) => format!("`{gate}` = \"{}\"", spec.format_value(value)),
+        _ => format!("`{gate}` = {}", spec.format_value(value)),
+    }
 }
 
 /// Greedy word wrap with an indent.
