@@ -250,14 +250,28 @@ impl Scenario {
     }
 
     /// Why switches rule parameter `index` out of the unswept baseline's runs, whose
-    /// interventions leave those switches alone.
+    /// interventions leave those switches alone, and which neither the scenario's
+    /// `[sensitivity]` nor its `[calibration]` varies: their runs would read the parameter
+    /// (`coprod run` misses such a warning rather than say one that `coprod sensitivity`
+    /// would find untrue).
     fn baseline_ruled_out(&self, index: usize) -> Option<Vec<String>> {
         held_switches(
             &self.baseline_params(),
             index,
             &self.variants[0].interventions,
-            &[],
+            &self.analysis_factors(),
         )
+    }
+
+    /// The parameters (indices into `SPECS`) the scenario's `[sensitivity.parameters]` vary
+    /// and its `[calibration.priors]` estimate.
+    fn analysis_factors(&self) -> Vec<usize> {
+        let factors = self.sensitivity.iter().flat_map(|t| &t.factors);
+        let estimated = self.calibration.iter().flat_map(|t| &t.estimated);
+        factors
+            .map(|f| f.param)
+            .chain(estimated.map(|e| e.param))
+            .collect()
     }
 
     /// A sweep over a parameter that switches rule out of every run of every variant.
@@ -965,6 +979,22 @@ mod tests {
             ["--set join.w_social: no run reads `join.w_social` \
                  (`channels.social_influence` is off), so it changes nothing"]
         );
+    }
+
+    /// A `[params]` setting that a gate rules out is read by an analysis that varies the
+    /// gate: `coprod sensitivity` and `coprod calibrate` do not call it unread.
+    #[test]
+    fn a_gate_an_analysis_varies_rules_nothing_out_of_its_baseline() {
+        let crowding = "[params.levers]\ncrowding_out = true\n";
+        let sensitivity = "[sensitivity]\nmethod = \"morris\"\noutputs = [\"participation_rate\"]\n\
+                           [sensitivity.parameters]\n\"levers.financial_incentive\" = [0, 1]\n";
+        let calibration = "[calibration]\n[calibration.priors]\n\
+                           \"levers.financial_incentive\" = { uniform = [0, 1] }\n";
+        assert_eq!(parse(crowding).baseline_warnings().len(), 1);
+        for analysis in [sensitivity, calibration] {
+            let s = parse(&format!("{crowding}{analysis}"));
+            assert_eq!(s.baseline_warnings(), Vec::<String>::new(), "{analysis}");
+        }
     }
 
     /// A rule of two gates (both incentives at 0 rule out their join weight) is named with
