@@ -210,18 +210,19 @@ impl Scenario {
         Some(why)
     }
 
-    /// The sweep points where the axes over switches that can rule parameter `index` out
-    /// take each combination of their values, every other axis at its first value.
+    /// The sweep points where the axes that can move a gate of a rule ruling parameter
+    /// `index` out take each combination of their values, every other axis at its first
+    /// value.
     fn switch_points(&self, index: usize) -> Vec<usize> {
         let name = SPECS[index].name;
         let mut points = vec![0];
         let mut stride = 1;
         for axis in self.sweep.iter().rev() {
-            let switch = SPECS[axis.param].name;
+            let swept = SPECS[axis.param].name;
             let rules = coprod_core::SWITCHED_READS.iter();
             if rules
                 .filter(|r| r.unread.contains(&name))
-                .any(|r| r.gates().any(|(gate, _)| gate == switch))
+                .any(|r| r.gates().any(|(gate, _)| self.axis_moves(swept, gate)))
             {
                 points = (0..axis.values.len())
                     .flat_map(|j| points.iter().map(move |&k| k + j * stride))
@@ -230,6 +231,19 @@ impl Scenario {
             stride *= axis.values.len();
         }
         points
+    }
+
+    /// Whether a sweep over `swept` can move the value of `gate` in the runs: its own axis,
+    /// or, under `--quick`, an axis its caps compute the number of communities and
+    /// organisations from ([`Scenario::params_for`]).
+    fn axis_moves(&self, swept: &str, gate: &str) -> bool {
+        const QUICK_NETWORK: [&str; 3] = [
+            "population.n_citizens",
+            "population.ring_degree",
+            "population.n_communities",
+        ];
+        let capped = ["population.n_communities", "population.n_organisations"];
+        swept == gate || (self.quick && capped.contains(&gate) && QUICK_NETWORK.contains(&swept))
     }
 
     /// Why switches rule parameter `index` out of every run of every variant, and of the
@@ -979,6 +993,20 @@ mod tests {
             ["--set join.w_social: no run reads `join.w_social` \
                  (`channels.social_influence` is off), so it changes nothing"]
         );
+    }
+
+    /// Under `--quick` the caps compute the number of communities (a gate) from swept axes:
+    /// a sweep over the communities that reaches more than one reads what one community
+    /// rules out.
+    #[test]
+    fn quick_caps_that_move_a_gate_are_looked_at_per_point() {
+        let mut s = parse(
+            "[params.population]\nn_communities = 1\n[params.orgs]\nimitation = 0.1\n\
+             [experiment.sweep]\n\"population.n_communities\" = [1, 20]\n",
+        );
+        assert!(s.warnings().is_empty());
+        s.make_quick().unwrap();
+        assert_eq!(s.warnings(), Vec::<String>::new());
     }
 
     /// A `[params]` setting that a gate rules out is read by an analysis that varies the
