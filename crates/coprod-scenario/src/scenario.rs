@@ -578,8 +578,8 @@ impl Scenario {
                 axis.name()
             ),
             "sweep a parameter the runs read: `coprod list --params` marks those lab runs \
-             read, and names the switches under which field runs do not read one (field runs \
-             read no `lab.*` parameter)"
+             read, and names the switches and values under which field runs do not read one (field \
+             runs read no `lab.*` parameter)"
                 .into(),
         )
     }

@@ -370,36 +370,64 @@ impl Scenario {
         out
     }
 
-    /// "it sets `a` to 0.5 and `b` to true, the baseline's values; " for the parameters
-    /// `same` (indices into `SPECS`), or nothing if there are none.
-    fn baseline_values(&self, same: &[usize]) -> String {
-        if same.is_empty() {
-            return String::new();
-        }
+    /// Why variant `v`'s settings of the parameters `read` (indices into `SPECS`) leave its
+    /// runs as the baseline's: "it sets `a` to 0.5 and `b` to true, the baseline's values; ",
+    /// "--set gives it the baseline's `c` = 0.7; " (a `--set` replaces a variant's value) or
+    /// "--quick caps its `population.n_citizens` to the baseline's 1000; "; nothing for none.
+    fn baseline_values(&self, v: usize, read: &[usize]) -> String {
         let baseline = self.baseline_params();
-        let set: Vec<String> = same
-            .iter()
-            .map(|&i| {
-                let value = SPECS[i].format_value(baseline.get_index(i));
-                format!("`{}` to {value}", SPECS[i].name)
-            })
-            .collect();
-        let values = if same.len() == 1 { "value" } else { "values" };
-        // `--set` of a variant's parameter must give the variant's value, and gives it to the
-        // baseline too; `--quick` may cap the baseline's value down to the variant's.
-        let pinned = same.iter().any(|i| self.pins.iter().any(|(p, _)| p == i));
-        let capped = same
-            .iter()
-            .any(|&i| baseline.get_index(i) != self.base.get_index(i));
-        let with = match (pinned, capped) {
-            (true, _) => " (with --set)",
-            (false, true) => " (with --quick)",
-            (false, false) => "",
+        let own = |i: usize| {
+            let overrides = &self.variants[v].overrides;
+            overrides.iter().find(|(j, _)| *j == i).map(|&(_, x)| x)
         };
-        format!(
-            "it sets {}, the baseline's {values}{with}; ",
-            set.join(" and ")
-        )
+        let at = |i: usize| format!("`{}`", SPECS[i].name);
+        let value = |i: usize| SPECS[i].format_value(baseline.get_index(i));
+        let pinned = |i: &usize| self.pins.iter().any(|(p, _)| p == i);
+        let (set, given): (Vec<usize>, Vec<usize>) = read.iter().partition(|i| !pinned(i));
+        let (same, capped): (Vec<usize>, Vec<usize>) = set
+            .into_iter()
+            .partition(|&i| own(i) == Some(baseline.get_index(i)));
+        let mut out = String::new();
+        if !same.is_empty() {
+            let list: Vec<String> = same
+                .iter()
+                .map(|&i| format!("{} to {}", at(i), value(i)))
+                .collect();
+            let values = if same.len() == 1 { "value" } else { "values" };
+            // `--quick` may have capped the baseline's value down to the variant's.
+            let quick = same
+                .iter()
+                .any(|&i| baseline.get_index(i) != self.base.get_index(i));
+            let with = if quick { " (with --quick)" } else { "" };
+            out += &format!(
+                "it sets {}, the baseline's {values}{with}; ",
+                list.join(" and ")
+            );
+        }
+        if !given.is_empty() {
+            let list: Vec<String> = given
+                .iter()
+                .map(|&i| format!("{} = {}", at(i), value(i)))
+                .collect();
+            out += &format!("--set gives it the baseline's {}; ", list.join(" and "));
+        }
+        for i in capped {
+            out += &format!(
+                "--quick caps its {} to the baseline's {}; ",
+                at(i),
+                value(i)
+            );
+        }
+        out
+    }
+
+    /// Whether variant `v`'s runs take the baseline's parameters at every sweep point, but
+    /// for those in `ignored` (indices into `SPECS`), which its runs do not read.
+    fn runs_as_baseline(&self, v: usize, ignored: &[usize]) -> bool {
+        (0..self.n_points()).all(|point| {
+            let (a, b) = (self.params_for(v, point), self.params_for(0, point));
+            (0..SPECS.len()).all(|j| ignored.contains(&j) || a.get_index(j) == b.get_index(j))
+        })
     }
 
     /// A variant that changes nothing the runs read, or some of whose settings they do not
@@ -424,20 +452,14 @@ impl Scenario {
                 read.push(i);
             }
         }
-        // A value equal to the baseline's as it runs (a copied line, a forgotten edit, or a
-        // `--set` that gives the baseline the variant's value) changes nothing either; no
-        // sweep replaces it, since a variant may not set a swept parameter.
-        let baseline = self.baseline_params();
-        let same: Vec<usize> = variant
-            .overrides
-            .iter()
-            .filter(|&&(i, v)| read.contains(&i) && v == baseline.get_index(i))
-            .map(|&(i, _)| i)
-            .collect();
-        if read.len() == same.len() && (lab || !own_interventions) {
+        // Runs that take the baseline's parameters at every sweep point (a copied line, a
+        // forgotten edit, a `--set` that replaces the variant's value, `--quick`'s caps)
+        // repeat the baseline's.
+        let ignored: Vec<usize> = unread.iter().map(|&(i, _)| i).collect();
+        if (lab || !own_interventions) && self.runs_as_baseline(v, &ignored) {
             return vec![repeats_baseline(
                 name,
-                &self.baseline_values(&same),
+                &self.baseline_values(v, &read),
                 setting,
                 &unread,
                 unapplied,
@@ -588,8 +610,9 @@ mod tests {
         assert!(warnings("").is_empty());
     }
 
-    /// `--set` of a variant's parameter must give the variant's value, and gives it to the
-    /// baseline too: a variant that set only that now repeats the baseline, and says why.
+    /// `--set` of a parameter a variant sets replaces the variant's value, and gives the
+    /// baseline the same: a variant that set only that now repeats the baseline, and says
+    /// why; so does one whose value `--quick` caps to the baseline's.
     #[test]
     fn a_variant_that_set_gives_the_baseline_repeats_it() {
         let text = "[[experiment.variants]]\nname = \"paid\"\n\
@@ -601,8 +624,8 @@ mod tests {
         assert_eq!(
             s.warnings(),
             [
-                "variant `paid` changes nothing: it sets `levers.financial_incentive` to 0.5, the \
-                 baseline's value (with --set); it repeats the baseline"
+                "variant `paid` changes nothing: --set gives it the baseline's \
+                 `levers.financial_incentive` = 0.5; it repeats the baseline"
             ]
         );
         // `--quick` caps the baseline's 4,000 citizens to the variant's 1,000.
@@ -619,6 +642,40 @@ mod tests {
                  baseline's value (with --quick); it repeats the baseline"
             ]
         );
+        // A `--set` of another value replaces the variant's (coprod run allows it).
+        let mut s = parse(text);
+        s.apply_settings(&["levers.financial_incentive=0.7".parse().unwrap()])
+            .unwrap();
+        assert_eq!(
+            s.warnings(),
+            [
+                "variant `paid` changes nothing: --set gives it the baseline's \
+                 `levers.financial_incentive` = 0.7; it repeats the baseline"
+            ]
+        );
+        // `--quick` caps both populations to the same size.
+        let mut s = parse(
+            "[params.population]\nn_citizens = 4000\n[[experiment.variants]]\nname = \"big\"\n\
+             params.population.n_citizens = 5000\n",
+        );
+        s.make_quick().unwrap();
+        assert_eq!(
+            s.warnings(),
+            [
+                "variant `big` changes nothing: --quick caps its `population.n_citizens` to the \
+                 baseline's 1000; it repeats the baseline"
+            ]
+        );
+        // But not when the caps scale the baseline's swept communities and not the
+        // variant's: their runs differ.
+        let mut s = parse(
+            "[params.population]\nn_citizens = 8000\nring_degree = 2\n\
+             [experiment.sweep]\n\"population.n_communities\" = [50, 260]\n\
+             [[experiment.variants]]\nname = \"small\"\nparams.population.n_citizens = 1000\n",
+        );
+        s.make_quick().unwrap();
+        assert_ne!(s.params_for(0, 1), s.params_for(1, 1));
+        assert_eq!(s.warnings(), Vec::<String>::new());
         // A variant that sets something else as well still changes that.
         let mut s = parse(&format!("{text}params.levers.outreach = 0.9\n"));
         s.apply_settings(&["levers.financial_incentive=0.5".parse().unwrap()])
