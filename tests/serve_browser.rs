@@ -552,6 +552,11 @@ fn experiment_page_runs_the_group_size_experiment_and_shows_results() {
                 && !table.contains("(mean)"),
             "{table}"
         );
+        let folder = page.eval("document.getElementById('folder').textContent").await;
+        assert!(
+            folder.as_str().unwrap().starts_with("3 replications per size (too few for the intervals to hold 95%"),
+            "{folder}"
+        );
         // 3 replications: each regime's size is tentative, or not clear of the runner-up.
         let bests = page.eval("[...document.querySelectorAll('#table tr')].slice(1).map((r) => r.cells[1].textContent)").await;
         for best in bests.as_array().unwrap() {

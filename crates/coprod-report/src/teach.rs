@@ -113,7 +113,15 @@ impl Regime {
     /// the runner-up, and the run had enough replications (10 or more) for its intervals to
     /// hold about 95%.
     pub fn best_is_firm(&self) -> bool {
-        self.best_is_clear() && !is_few(self.replications())
+        self.best_is_clear() && self.replications() >= FEW_REPLICATIONS
+    }
+
+    /// "these 3 replications", or "this one replication".
+    fn these_replications(&self) -> String {
+        match self.replications() {
+            1 => "this one replication".to_string(),
+            n => format!("these {n} replications"),
+        }
     }
 
     /// How the page's explanations name the size that lasted longest: "the best size" only
@@ -422,11 +430,11 @@ fn against(other: &SizeResult, d: &Estimate, horizon: u64) -> String {
     }
 }
 
-/// The key numbers of one regime as HTML, from a run of `replications` per size: of fewer
-/// than [`FEW_REPLICATIONS`], a size whose interval against the runner-up excludes 0 is
-/// named as lasting longest in those replications, not as lasting best (the intervals are
-/// too narrow, [`few_replications_note`]).
-fn key_box(r: &Regime, horizon: u64, replications: u64) -> String {
+/// The key numbers of one regime as HTML: from fewer than [`FEW_REPLICATIONS`] per size,
+/// a size whose interval against the runner-up excludes 0 is named as lasting longest in
+/// those replications, not as lasting best (the intervals are too narrow,
+/// [`few_replications_note`]; [`Regime::best_is_firm`]).
+fn key_box(r: &Regime, horizon: u64) -> String {
     let best = r.best();
     let smallest = r.sizes[0].size;
     let largest = r.sizes[r.sizes.len() - 1].size;
@@ -447,10 +455,10 @@ fn key_box(r: &Regime, horizon: u64, replications: u64) -> String {
             "<div class=\"key\"><b>{label}</b>: groups of <b>{} members</b> {}: <b>{}</b> of \
              them were still going {horizon} months after they started {}.",
             best.size,
-            if is_few(replications) {
-                format!("lasted longest in these {replications} replications (tentative)")
-            } else {
+            if r.best_is_firm() {
                 "lasted best".to_string()
+            } else {
+                format!("lasted longest in {} (tentative)", r.these_replications())
             },
             pct(best.survival.mean),
             ci_pct(best.survival.ci)
@@ -1283,7 +1291,7 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     body.push_str(&intro(data, &analysis));
     body.push_str(&few_replications_note(analysis.replications));
     for r in &analysis.regimes {
-        body.push_str(&key_box(r, analysis.horizon, analysis.replications));
+        body.push_str(&key_box(r, analysis.horizon));
     }
     let (first, rest) = charts
         .split_first()
@@ -1386,9 +1394,9 @@ fn between_regimes(a: &Regime, b: &Regime, horizon: u64) -> String {
             format!("the best size is {} members", r.best().size)
         } else if r.best_is_clear() {
             format!(
-                "groups of {} members lasted longest in these {} replications (tentative)",
+                "groups of {} members lasted longest in {}, a tentative result",
                 r.best().size,
-                r.replications()
+                r.these_replications()
             )
         } else {
             format!(
@@ -1425,9 +1433,19 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
     if rest.is_empty() {
         return String::new();
     }
+    // "The best size" only where the key numbers name one (clear, from 10 or more
+    // replications); otherwise the size that lasted longest.
+    let words = |r: &Regime| {
+        if r.best_is_firm() {
+            "best size"
+        } else {
+            "longest-lasting size"
+        }
+    };
     let at_best = |r: &Regime| {
         format!(
-            "best size {} members, {} still going after {horizon} months{}",
+            "{} {} members, {} still going after {horizon} months{}",
+            words(r),
             r.best().size,
             pct(r.best().survival.mean),
             if !r.best_is_clear() {
@@ -1445,10 +1463,15 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
         at_best(base)
     );
     for r in rest {
+        let both = if base.best_is_firm() && r.best_is_firm() {
+            "best size"
+        } else {
+            "longest-lasting size"
+        };
         let moved = match r.best().size.cmp(&base.best().size) {
-            std::cmp::Ordering::Greater => "moves the best size up",
-            std::cmp::Ordering::Less => "moves the best size down",
-            std::cmp::Ordering::Equal => "leaves the best size where it was",
+            std::cmp::Ordering::Greater => format!("moves the {both} up"),
+            std::cmp::Ordering::Less => format!("moves the {both} down"),
+            std::cmp::Ordering::Equal => format!("leaves the {both} where it was"),
         };
         let _ = write!(
             s,
@@ -1974,12 +1997,15 @@ mod tests {
             (2, 1.0),
             "ties go to the smaller size"
         );
-        assert!(key_box(base, 24, 30).contains("groups of <b>8 members</b> lasted best"));
+        assert!(
+            key_box(&with_replications(base.clone(), 30), 24)
+                .contains("groups of <b>8 members</b> lasted best")
+        );
         let joint = &a.regimes[1];
         assert_eq!(joint.best().size, 8, "ties go to the smaller size");
         assert_eq!(joint.ties, [40]);
         assert!(!joint.best_is_clear(), "a tie cannot be told apart");
-        let text = key_box(joint, 24, 30);
+        let text = key_box(&with_replications(joint.clone(), 30), 24);
         assert!(text.contains("no size stands out"), "{text}");
         assert!(text.contains("includes 0"), "{text}");
     }
@@ -2187,7 +2213,7 @@ mod tests {
             "{forces}"
         );
         assert!(!forces.contains("no force lowers the ratio"), "{forces}");
-        let key = key_box(r, 24, 30);
+        let key = key_box(&with_replications(r.clone(), 30), 24);
         assert!(
             key.contains(
                 "Against the smallest groups (2 members): no group of that size started, so \
@@ -2732,7 +2758,7 @@ mod tests {
     #[test]
     fn few_replications_name_no_size_best() {
         let r = by_hand("a", &FOUR, 2, (8, est(0.2, 0.05, 0.35)));
-        let text = key_box(&r, 24, 3);
+        let text = key_box(&with_replications(r.clone(), 3), 24);
         assert!(
             text.contains(
                 "groups of <b>16 members</b> lasted longest in these 3 replications \
@@ -2742,7 +2768,7 @@ mod tests {
         );
         assert!(!text.contains("lasted best"), "{text}");
         for n in [10, 30] {
-            let text = key_box(&r, 24, n);
+            let text = key_box(&with_replications(r.clone(), n), 24);
             assert!(
                 text.contains("<b>16 members</b> lasted best"),
                 "{n}: {text}"
@@ -2804,7 +2830,7 @@ mod tests {
         let clear = est(0.2, 0.05, 0.35);
         // Best 16, runner-up 8: against the runner-up, the smallest and the largest.
         let r = by_hand("per-member service", &FOUR, 2, (8, clear));
-        let text = key_box(&r, 24, 30);
+        let text = key_box(&with_replications(r.clone(), 30), 24);
         assert!(
             text.starts_with(
                 "<div class=\"key\"><b>Per-member service</b>: groups of <b>16 members</b> lasted \
@@ -2817,13 +2843,19 @@ mod tests {
         assert!(text.contains(SMALLEST) && text.contains(LARGEST), "{text}");
         assert!(!text.contains("did exactly as well"), "{text}");
         // The best is the smallest size: no comparison with itself.
-        let text = key_box(&by_hand("a", &FOUR, 0, (8, clear)), 24, 30);
+        let text = key_box(
+            &with_replications(by_hand("a", &FOUR, 0, (8, clear)), 30),
+            24,
+        );
         assert!(
             !text.contains("smallest groups") && text.contains(LARGEST),
             "{text}"
         );
         // The runner-up is the smallest size: said once, as the runner-up.
-        let text = key_box(&by_hand("a", &FOUR, 2, (2, clear)), 24, 30);
+        let text = key_box(
+            &with_replications(by_hand("a", &FOUR, 2, (2, clear)), 30),
+            24,
+        );
         assert!(
             text.contains("Against the runner-up, groups of 2: +20"),
             "{text}"
@@ -2833,13 +2865,19 @@ mod tests {
             "{text}"
         );
         // The best is the largest size.
-        let text = key_box(&by_hand("a", &FOUR, 3, (16, clear)), 24, 30);
+        let text = key_box(
+            &with_replications(by_hand("a", &FOUR, 3, (16, clear)), 30),
+            24,
+        );
         assert!(
             text.contains(SMALLEST) && !text.contains("largest groups"),
             "{text}"
         );
         // The runner-up is the largest size.
-        let text = key_box(&by_hand("a", &FOUR, 1, (40, clear)), 24, 30);
+        let text = key_box(
+            &with_replications(by_hand("a", &FOUR, 1, (40, clear)), 30),
+            24,
+        );
         assert!(
             text.contains("Against the runner-up, groups of 40: +20"),
             "{text}"
@@ -2851,7 +2889,7 @@ mod tests {
         // The largest size ties with the best: it did exactly as well, nothing to compare.
         let mut r = by_hand("a", &FOUR, 1, (16, est(0.0, 0.0, 0.0)));
         r.ties = vec![16, 40];
-        let text = key_box(&r, 24, 30);
+        let text = key_box(&with_replications(r.clone(), 30), 24);
         assert!(text.contains("<b>no size stands out</b>"), "{text}");
         assert!(
             text.contains(" Sizes 16, 40 did exactly as well."),
@@ -2862,7 +2900,7 @@ mod tests {
             "{text}"
         );
         r.ties = vec![40];
-        let text = key_box(&r, 24, 30);
+        let text = key_box(&with_replications(r.clone(), 30), 24);
         assert!(text.contains(" Size 40 did exactly as well."), "{text}");
         assert!(!text.contains("largest groups"), "{text}");
     }
@@ -2871,7 +2909,7 @@ mod tests {
     fn an_interval_of_the_difference_that_includes_0_names_no_best_size() {
         let r = by_hand("a", &FOUR, 2, (8, est(0.2, -0.05, 0.25)));
         assert!(!r.best_is_clear());
-        let text = key_box(&r, 24, 30);
+        let text = key_box(&with_replications(r.clone(), 30), 24);
         assert!(
             text.contains(
                 "<b>no size stands out</b>. Groups of 16 members did best, 70% still going 24 \
@@ -3045,8 +3083,9 @@ mod tests {
         let text = one_change_at_a_time(&[a.clone(), b, down, same], 24);
         for claim in [
             "<p>Per-member service: best size 8 members, 100% still going after 24 months.</p>",
-            "<li>Non-rival joint supply: moves the best size up; best size 40 members, 67% still \
-             going after 24 months (not clearly better than the runner-up).</li>",
+            "<li>Non-rival joint supply: moves the longest-lasting size up; longest-lasting size \
+             40 members, 67% still going after 24 months (not clearly better than the \
+             runner-up).</li>",
             "<li>No hurdle: moves the best size down; best size 2 members, 20% still going after \
              24 months.</li>",
             "<li>No coordination: leaves the best size where it was; best size 8 members",
@@ -3066,7 +3105,7 @@ mod tests {
         assert!(
             text.contains(
                 "<p>With per-member service, groups of 8 members lasted longest in these 9 \
-                 replications (tentative) (100% still going after 24 months);"
+                 replications, a tentative result (100% still going after 24 months);"
             ),
             "{text}"
         );
@@ -3074,13 +3113,26 @@ mod tests {
         let text = one_change_at_a_time(&[a, b], 24);
         assert!(
             text.contains(
-                "<p>Per-member service: best size 8 members, 100% still going after 24 months \
-                 (tentative: 9 replications).</p>"
+                "<p>Per-member service: longest-lasting size 8 members, 100% still going after 24 \
+                 months (tentative: 9 replications).</p>"
             ),
             "{text}"
         );
         assert!(
             text.contains("40 members, 67% still going after 24 months (not clearly better"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("moves the best size up") && !text.contains(": best size"),
+            "{text}"
+        );
+        // One replication gives no interval: nothing is firm, whatever the runner-up.
+        let mut one = with_replications(two_regimes().0, 1);
+        one.runner_up = None;
+        assert!(one.best_is_clear() && !one.best_is_firm());
+        let text = key_box(&one, 24);
+        assert!(
+            text.contains("lasted longest in this one replication (tentative)"),
             "{text}"
         );
     }
