@@ -613,74 +613,79 @@ mod tests {
     /// `--set` of a parameter a variant sets replaces the variant's value, and gives the
     /// baseline the same: a variant that set only that now repeats the baseline, and says
     /// why; so does one whose value `--quick` caps to the baseline's.
+    /// The warnings of `text` after the `--set` option `set` (if any) and `--quick` (if
+    /// `quick`).
+    fn warned(text: &str, set: Option<&str>, quick: bool) -> Vec<String> {
+        let mut s = parse(text);
+        if let Some(set) = set {
+            s.apply_settings(&[set.parse().unwrap()]).unwrap();
+        }
+        if quick {
+            s.make_quick().unwrap();
+        }
+        s.warnings()
+    }
+
     #[test]
     fn a_variant_that_set_gives_the_baseline_repeats_it() {
         let text = "[[experiment.variants]]\nname = \"paid\"\n\
                     params.levers.financial_incentive = 0.5\n";
-        let mut s = parse(text);
-        assert!(s.warnings().is_empty());
-        s.apply_settings(&["levers.financial_incentive=0.5".parse().unwrap()])
-            .unwrap();
-        assert_eq!(
-            s.warnings(),
-            [
-                "variant `paid` changes nothing: --set gives it the baseline's \
-                 `levers.financial_incentive` = 0.5; it repeats the baseline"
-            ]
-        );
-        // `--quick` caps the baseline's 4,000 citizens to the variant's 1,000.
-        let mut s = parse(
-            "[params.population]\nn_citizens = 4000\n[[experiment.variants]]\nname = \"small\"\n\
-             params.population.n_citizens = 1000\n",
-        );
-        assert!(s.warnings().is_empty());
-        s.make_quick().unwrap();
-        assert_eq!(
-            s.warnings(),
-            [
-                "variant `small` changes nothing: it sets `population.n_citizens` to 1000, the \
-                 baseline's value (with --quick); it repeats the baseline"
-            ]
-        );
-        // A `--set` of another value replaces the variant's (coprod run allows it).
-        let mut s = parse(text);
-        s.apply_settings(&["levers.financial_incentive=0.7".parse().unwrap()])
-            .unwrap();
-        assert_eq!(
-            s.warnings(),
-            [
-                "variant `paid` changes nothing: --set gives it the baseline's \
-                 `levers.financial_incentive` = 0.7; it repeats the baseline"
-            ]
-        );
-        // `--quick` caps both populations to the same size.
-        let mut s = parse(
-            "[params.population]\nn_citizens = 4000\n[[experiment.variants]]\nname = \"big\"\n\
-             params.population.n_citizens = 5000\n",
-        );
-        s.make_quick().unwrap();
-        assert_eq!(
-            s.warnings(),
-            [
-                "variant `big` changes nothing: --quick caps its `population.n_citizens` to the \
-                 baseline's 1000; it repeats the baseline"
-            ]
-        );
+        let small = "[params.population]\nn_citizens = 4000\n[[experiment.variants]]\n\
+                     name = \"small\"\nparams.population.n_citizens = 1000\n";
+        let big = "[params.population]\nn_citizens = 4000\n[[experiment.variants]]\n\
+                   name = \"big\"\nparams.population.n_citizens = 5000\n";
+        assert!(warned(text, None, false).is_empty());
+        assert!(warned(small, None, false).is_empty());
+        for ((name, text), set, quick, said) in [
+            (
+                ("paid", text),
+                Some("levers.financial_incentive=0.5"),
+                false,
+                "--set gives it the baseline's `levers.financial_incentive` = 0.5",
+            ),
+            // A `--set` of another value replaces the variant's (coprod run allows it).
+            (
+                ("paid", text),
+                Some("levers.financial_incentive=0.7"),
+                false,
+                "--set gives it the baseline's `levers.financial_incentive` = 0.7",
+            ),
+            // `--quick` caps the baseline's 4,000 citizens to the variant's 1,000.
+            (
+                ("small", small),
+                None,
+                true,
+                "it sets `population.n_citizens` to 1000, the baseline's value (with --quick)",
+            ),
+            // `--quick` caps both populations to the same size.
+            (
+                ("big", big),
+                None,
+                true,
+                "--quick caps its `population.n_citizens` to the baseline's 1000",
+            ),
+        ] {
+            assert_eq!(
+                warned(text, set, quick),
+                [format!(
+                    "variant `{name}` changes nothing: {said}; it repeats the baseline"
+                )]
+            );
+        }
         // But not when the caps scale the baseline's swept communities and not the
         // variant's: their runs differ.
-        let mut s = parse(
-            "[params.population]\nn_citizens = 8000\nring_degree = 2\n\
-             [experiment.sweep]\n\"population.n_communities\" = [50, 260]\n\
-             [[experiment.variants]]\nname = \"small\"\nparams.population.n_citizens = 1000\n",
-        );
+        let scaled = "[params.population]\nn_citizens = 8000\nring_degree = 2\n\
+                      [experiment.sweep]\n\"population.n_communities\" = [50, 260]\n\
+                      [[experiment.variants]]\nname = \"small\"\n\
+                      params.population.n_citizens = 1000\n";
+        let mut s = parse(scaled);
         s.make_quick().unwrap();
         assert_ne!(s.params_for(0, 1), s.params_for(1, 1));
-        assert_eq!(s.warnings(), Vec::<String>::new());
+        assert_eq!(warned(scaled, None, true), Vec::<String>::new());
         // A variant that sets something else as well still changes that.
-        let mut s = parse(&format!("{text}params.levers.outreach = 0.9\n"));
-        s.apply_settings(&["levers.financial_incentive=0.5".parse().unwrap()])
-            .unwrap();
-        assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+        let both = format!("{text}params.levers.outreach = 0.9\n");
+        let set = Some("levers.financial_incentive=0.5");
+        assert_eq!(warned(&both, set, false), Vec::<String>::new());
     }
 
     #[test]
