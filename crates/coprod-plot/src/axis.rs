@@ -167,6 +167,20 @@ pub(crate) fn format_number(value: f64, decimals: usize) -> String {
     }
 }
 
+/// Formats a data value (an estimate, a bound, a cell) like [`format_number`], but one that
+/// is not 0 and would print as 0 gets two significant digits in scientific form (0.0004 as
+/// "4.0e-4"): "0.00" would say it is 0, and an interval bound just below 0 printed as 0
+/// would hide that the interval misses 0. The run pages print their tables the same way.
+pub(crate) fn format_value(value: f64, decimals: usize) -> String {
+    let text = format_number(value, decimals);
+    let reads_as_zero = !text.chars().any(|c| matches!(c, '1'..='9'));
+    if value != 0.0 && value.is_finite() && reads_as_zero {
+        format!("{value:.1e}")
+    } else {
+        text
+    }
+}
+
 /// Decimals for labelling each of `values` individually: the fewest (up to 4) that print every
 /// value exactly (0.25 as "0.25", not "0.2"), else the fewest (up to 6) that tell them apart.
 pub(crate) fn decimals_to_distinguish(values: &[f64]) -> usize {

@@ -11,7 +11,9 @@ use plotters::coord::Shift;
 use plotters::prelude::{Color, DrawingArea, DrawingBackend, PathElement, RGBColor, Rectangle};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::axis::{Axis, Padding, Ticked, Values, axis_or_error, finite_extent, format_number};
+use crate::axis::{
+    Axis, Padding, Ticked, Values, axis_or_error, finite_extent, format_number, format_value,
+};
 use crate::error::PlotError;
 use crate::marks::{Marker, draw_error_bar, draw_marker};
 use crate::render::{
@@ -140,12 +142,12 @@ impl ForestChart<'_> {
         if !row.effect.is_finite() {
             return "n/a".to_string();
         }
-        let effect = format_number(row.effect, decimals);
+        let effect = format_value(row.effect, decimals);
         match row.interval() {
             Some((low, high)) => format!(
                 "{effect} [{}, {}]",
-                format_number(low, decimals),
-                format_number(high, decimals)
+                format_value(low, decimals),
+                format_value(high, decimals)
             ),
             None => effect,
         }
@@ -377,6 +379,18 @@ mod tests {
         let rows = [ForestRow::new("a", 0.8, 1.1, 0.5)];
         // Bounds given the wrong way round still print low before high.
         assert_eq!(chart(&rows).estimate_text(&rows[0]), "0.80 [0.50, 1.10]");
+    }
+
+    #[test]
+    fn small_estimates_and_bounds_that_are_not_zero_never_print_as_zero() {
+        // 0.004 with two decimals would read "0.00", a difference of exactly 0.
+        let rows = [ForestRow::new("a", 0.004, -0.3, -0.0004)];
+        assert_eq!(
+            chart(&rows).estimate_text(&rows[0]),
+            "4.0e-3 [-0.30, -4.0e-4]"
+        );
+        let rows = [ForestRow::new("b", 0.0, -0.3, 0.3)];
+        assert_eq!(chart(&rows).estimate_text(&rows[0]), "0.00 [-0.30, 0.30]");
     }
 
     #[test]

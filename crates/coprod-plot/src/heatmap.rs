@@ -17,7 +17,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::{
     Axis, Padding, Ticked, Values, axis_or_error, decimals_to_distinguish, finite_extent,
-    format_number,
+    format_number, format_value,
 };
 use crate::error::PlotError;
 use crate::render::{
@@ -130,7 +130,7 @@ impl HeatmapChart<'_> {
 
     /// The text printed in a cell.
     fn value_text(&self, value: f64) -> String {
-        format_number(value, (self.scale.decimals + 1).min(6))
+        format_value(value, (self.scale.decimals + 1).min(6))
     }
 }
 
@@ -447,6 +447,9 @@ mod tests {
         assert_eq!(chart.scale_labels(), ["2", "3", "4", "5", "6"]);
         // One decimal more in the cells, so that cells between two ticks differ.
         assert_eq!(chart.value_text(3.4), "3.4");
+        // A cell that is not 0 does not print as 0.
+        assert_eq!(chart.value_text(0.02), "2.0e-2");
+        assert_eq!(chart.value_text(0.0), "0.0");
         assert_eq!(chart.value_text(f64::NAN), "n/a");
     }
 
