@@ -400,6 +400,16 @@ fn lab_runs_chart_the_contribution_per_round() {
             "round of the public-goods game",
         ],
     );
+    // A run's mean_contribution in runs.csv averages all 10 rounds: the page must not call
+    // it the end-of-run contribution, which reads as the contribution of the last round.
+    let page = read(&sb.path().join("lab/index.html"));
+    assert!(!page.contains("end-of-run mean contribution"), "{page}");
+    for says in [
+        "mean contribution (each run averaged over all 10 rounds) against baseline",
+        "is, in each run, its average over all 10 rounds",
+    ] {
+        assert!(page.contains(says), "{says}\n{page}");
+    }
 }
 
 /// Every file below `dir` (relative path) with its inode and bytes.

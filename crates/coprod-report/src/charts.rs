@@ -319,6 +319,25 @@ fn mean_of(what: &str, metric: &str) -> String {
     format!("mean {what}{label}")
 }
 
+/// A run's value of `metric` in a caption, `mean` if the caption averages it over runs: a
+/// step metric with the steps each run averages ("participation rate (each run averaged
+/// over the last 12 steps)"), any other (a measure of the run's groups) as end-of-run.
+fn run_value(data: &RunData, metric: &str, mean: bool) -> String {
+    if data.step_metric(metric).is_none() {
+        return if mean {
+            mean_of("end-of-run ", metric)
+        } else {
+            format!("end-of-run {}", metric_label(metric))
+        };
+    }
+    let what = if mean {
+        mean_of("", metric)
+    } else {
+        metric_label(metric)
+    };
+    format!("{what} (each run averaged over {})", data.averaged_steps())
+}
+
 fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), ReportError> {
     let Some(column) = data.step_metric(metric) else {
         out.notes.push(format!(
@@ -477,7 +496,7 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
         };
         let caption = format!(
             "{} at each value of {name}{}",
-            sentence(&mean_of("end-of-run ", metric)),
+            sentence(&run_value(data, metric, true)),
             response_intervals(data, metric)
         );
         let result = response_curve(&series, &style);
@@ -676,19 +695,19 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     };
     let caption = if rows_needed <= MAX_FOREST_ROWS {
         format!(
-            "Effect of each variant on end-of-run {} against {base}: the mean of the \
+            "Effect of each variant on {} against {base}: the mean of the \
              differences between runs that share a seed{}",
-            metric_label(metric),
+            run_value(data, metric, false),
             forest_interval
         )
     } else {
         format!(
-            "Effect of each variant on end-of-run {} against {base}, over its {} sweep points: \
+            "Effect of each variant on {} against {base}, over its {} sweep points: \
              each replication's differences between runs that share a seed are averaged over \
              the sweep points, and the row gives the mean of these averages over the \
              replications{forest_interval} comparison.csv and comparison/ give each sweep \
              point.",
-            metric_label(metric),
+            run_value(data, metric, false),
             points.len()
         )
     };
@@ -972,7 +991,7 @@ fn heatmap_text(
                 "Width of the 95% confidence interval of the {} over {xn} and {yn}, \
                  variant {v}: wide cells need more replications before their colour in the \
                  mean map can be trusted.{others}",
-                mean_of("end-of-run ", metric)
+                run_value(data, metric, true)
             ),
         )
     } else {
@@ -982,7 +1001,7 @@ fn heatmap_text(
             format!("heatmap_{}_{}", slug(metric), slug(v)),
             format!(
                 "{} over {xn} and {yn}, variant {v}.{others}",
-                sentence(&mean_of("end-of-run ", metric))
+                sentence(&run_value(data, metric, true))
             ),
         )
     }

@@ -455,6 +455,31 @@ impl RunData {
             .position(|m| m == metric)
     }
 
+    /// The steps that a run's value of a step metric in runs.csv averages, for a sentence:
+    /// "the last 12 steps", or "all 10 rounds" in a run that has no more, where "end of the
+    /// run" would suggest the last round alone. coprod-core does the averaging
+    /// (docs/outputs.md); this only says it.
+    pub fn averaged_steps(&self) -> String {
+        const AVERAGED: u64 = 12;
+        let steps = self.steps();
+        let (one, many) = if self.is_lab() {
+            ("round", "rounds")
+        } else {
+            ("step", "steps")
+        };
+        match steps {
+            0 | 1 => format!("its one {one}"),
+            s if s <= AVERAGED => format!("all {s} {many}"),
+            _ => format!("the last {AVERAGED} {many}"),
+        }
+    }
+
+    /// Whether timeseries.csv has metric columns, whose run values in runs.csv are averages
+    /// over steps.
+    pub(crate) fn has_step_metrics(&self) -> bool {
+        !self.aggregates.step_metrics.is_empty()
+    }
+
     /// Steps per run: from the manifest, else one more than the largest step written.
     pub fn steps(&self) -> u64 {
         self.manifest
@@ -1059,6 +1084,20 @@ mod tests {
         assert_eq!(d.steps(), 5);
         d.manifest = Some(serde_json::json!({"experiment": {"steps": 60}}));
         assert_eq!(d.steps(), 60);
+    }
+
+    #[test]
+    fn run_values_of_step_metrics_average_the_last_12_steps_or_all_of_fewer() {
+        let mut d = data(&[]);
+        let steps = |d: &mut RunData, n: u64| {
+            d.manifest = Some(serde_json::json!({"experiment": {"steps": n}}));
+        };
+        steps(&mut d, 60);
+        assert_eq!(d.averaged_steps(), "the last 12 steps");
+        steps(&mut d, 12);
+        assert_eq!(d.averaged_steps(), "all 12 steps");
+        steps(&mut d, 1);
+        assert_eq!(d.averaged_steps(), "its one step");
     }
 
     #[test]

@@ -228,6 +228,16 @@ fn summary_section(body: &mut String, data: &RunData) {
             data.no_interval_reason()
         );
     }
+    if data.has_step_metrics() {
+        // Without this, a lab run's contribution averaged over its 10 rounds reads as that
+        // of the last round.
+        let _ = writeln!(
+            body,
+            "<p class=\"note\">A metric measured at every step (a column of timeseries.csv) \
+             is, in each run, its average over {}.</p>",
+            data.averaged_steps()
+        );
+    }
     let scenario = data.report_metrics();
     // In the lab setting, only what a lab run measures: the other metrics describe
     // co-production, which it does not simulate.
