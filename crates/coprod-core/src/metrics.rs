@@ -401,10 +401,15 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
     out
 }
 
+/// How many of a run's last steps its summary value of a step metric averages (all of them
+/// in a shorter run): [`RunOutput::summary`].
+pub const SUMMARY_STEPS: usize = 12;
+
 impl RunOutput {
-    /// End-of-run metrics: each step metric averaged over the last 12 steps, then group survival.
+    /// End-of-run metrics: each step metric averaged over the last [`SUMMARY_STEPS`] steps,
+    /// then group survival.
     pub fn summary(&self) -> Vec<f64> {
-        let window = self.steps.len().clamp(1, 12);
+        let window = self.steps.len().clamp(1, SUMMARY_STEPS);
         let tail = &self.steps[self.steps.len().saturating_sub(window)..];
         let rows: Vec<Vec<f64>> = tail.iter().map(StepMetrics::values).collect();
         let column = |k: usize| -> Vec<f64> { rows.iter().map(|r| r[k]).collect() };

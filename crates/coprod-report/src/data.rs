@@ -458,9 +458,9 @@ impl RunData {
     /// The steps that a run's value of a step metric in runs.csv averages, for a sentence:
     /// "the last 12 steps", or "all 10 rounds" in a run that has no more, where "end of the
     /// run" would suggest the last round alone. coprod-core does the averaging
-    /// (docs/outputs.md); this only says it.
+    /// ([`coprod_core::SUMMARY_STEPS`], docs/outputs.md); this only says it.
     pub fn averaged_steps(&self) -> String {
-        const AVERAGED: u64 = 12;
+        const AVERAGED: u64 = coprod_core::SUMMARY_STEPS as u64;
         let steps = self.steps();
         let (one, many) = if self.is_lab() {
             ("round", "rounds")
