@@ -213,7 +213,9 @@ fn summary_section(body: &mut String, data: &RunData) {
     if intervals {
         let _ = writeln!(
             body,
-            "<p class=\"note\">Mean over replications with its 95% confidence interval (summary.csv).</p>"
+            "<p class=\"note\">Mean over replications with its 95% confidence interval: a \
+             t-interval over the replications, cut to the values the metric can take (0 to 1 \
+             for a share or 0-1 scale, at least 0 for the others; summary.csv).</p>"
         );
     } else {
         // One replication: each mean is of one run, so the page does not call it an average.
@@ -1361,7 +1363,10 @@ mod tests {
             "{two}"
         );
         assert!(
-            two.contains("Mean over replications with its 95% confidence interval"),
+            two.contains(
+                "Mean over replications with its 95% confidence interval: a t-interval over \
+                 the replications, cut to the values the metric can take"
+            ),
             "{two}"
         );
         assert!(
