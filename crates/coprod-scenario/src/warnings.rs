@@ -375,59 +375,109 @@ impl Scenario {
     /// "--set gives it the baseline's `c` = 0.7; " (a `--set` replaces a variant's value) or
     /// "--quick caps its `population.n_citizens` to the baseline's 1000; "; nothing for none.
     fn baseline_values(&self, v: usize, read: &[usize]) -> String {
-        let baseline = self.baseline_params();
+        // The baseline's value of each setting as its runs have it: one value, or None when
+        // sweep points give it several (`--quick`'s caps follow swept axes).
+        let points: Vec<coprod_core::Params> = (0..self.n_points())
+            .map(|p| self.params_for(0, p))
+            .collect();
+        let as_run = |i: usize| {
+            let first = points[0].get_index(i);
+            points
+                .iter()
+                .all(|p| p.get_index(i) == first)
+                .then_some(first)
+        };
         let own = |i: usize| {
             let overrides = &self.variants[v].overrides;
             overrides.iter().find(|(j, _)| *j == i).map(|&(_, x)| x)
         };
         let at = |i: usize| format!("`{}`", SPECS[i].name);
-        let value = |i: usize| SPECS[i].format_value(baseline.get_index(i));
-        let pinned = |i: &usize| self.pins.iter().any(|(p, _)| p == i);
-        let (set, given): (Vec<usize>, Vec<usize>) = read.iter().partition(|i| !pinned(i));
+        let value = |i: usize| as_run(i).map(|x| SPECS[i].format_value(x));
+        let pin = |i: usize| self.pins.iter().find(|(p, _)| *p == i).map(|&(_, x)| x);
+        let (set, given): (Vec<usize>, Vec<usize>) = read.iter().partition(|&&i| pin(i).is_none());
         let (same, capped): (Vec<usize>, Vec<usize>) = set
             .into_iter()
-            .partition(|&i| own(i) == Some(baseline.get_index(i)));
+            .partition(|&i| own(i).is_some() && own(i) == as_run(i));
         let mut out = String::new();
         if !same.is_empty() {
             let list: Vec<String> = same
                 .iter()
-                .map(|&i| format!("{} to {}", at(i), value(i)))
+                .map(|&i| {
+                    format!(
+                        "{} to {}",
+                        at(i),
+                        SPECS[i].format_value(own(i).unwrap_or(0.0))
+                    )
+                })
                 .collect();
             let values = if same.len() == 1 { "value" } else { "values" };
             // `--quick` may have capped the baseline's value down to the variant's.
             let quick = same
                 .iter()
-                .any(|&i| baseline.get_index(i) != self.base.get_index(i));
+                .any(|&i| as_run(i) != Some(self.base.get_index(i)));
             let with = if quick { " (with --quick)" } else { "" };
             out += &format!(
                 "it sets {}, the baseline's {values}{with}; ",
                 list.join(" and ")
             );
         }
-        if !given.is_empty() {
-            let list: Vec<String> = given
-                .iter()
-                .map(|&i| format!("{} = {}", at(i), value(i)))
-                .collect();
-            out += &format!("--set gives it the baseline's {}; ", list.join(" and "));
+        for i in given {
+            // `--quick` may have capped what `--set` gave.
+            let with = if as_run(i) == pin(i) {
+                ""
+            } else {
+                " (with --quick)"
+            };
+            let what = value(i).map_or(" at each sweep point".into(), |x| format!(" = {x}"));
+            out += &format!("--set gives it the baseline's {}{what}{with}; ", at(i));
         }
         for i in capped {
-            out += &format!(
-                "--quick caps its {} to the baseline's {}; ",
-                at(i),
-                value(i)
-            );
+            let what = value(i).unwrap_or_else(|| "value at each sweep point".into());
+            out += &format!("--quick caps its {} to the baseline's {what}; ", at(i));
         }
         out
     }
 
     /// Whether variant `v`'s runs take the baseline's parameters at every sweep point, but
-    /// for those in `ignored` (indices into `SPECS`), which its runs do not read.
-    fn runs_as_baseline(&self, v: usize, ignored: &[usize]) -> bool {
+    /// for those neither reads: of the other setting (`lab`), or ruled out in both by a rule
+    /// whose gates the two share and no intervention moves. (A variant that switches off a
+    /// mechanism and zeroes its strength leaves each setting ruled out by the other; the
+    /// baseline, which has neither, reads both.)
+    fn runs_as_baseline(&self, v: usize, lab: bool) -> bool {
+        let interventions = &self.variants[v].interventions;
+        let moved = |g: &usize| interventions.iter().any(|iv| iv.param_index() == *g);
         (0..self.n_points()).all(|point| {
             let (a, b) = (self.params_for(v, point), self.params_for(0, point));
-            (0..SPECS.len()).all(|j| ignored.contains(&j) || a.get_index(j) == b.get_index(j))
+            let unread_in_both = |j: usize| {
+                !SPECS[j].read_in(lab)
+                    || (!lab
+                        && SPECS[j].switches_ruling_out(&a).iter().any(|gates| {
+                            gates
+                                .iter()
+                                .all(|g| a.get_index(*g) == b.get_index(*g) && !moved(g))
+                        }))
+            };
+            (0..SPECS.len()).all(|j| a.get_index(j) == b.get_index(j) || unread_in_both(j))
         })
+    }
+
+    /// Those of variant `v`'s settings `unread` (ruled out by switches or values) that a gate
+    /// among the others rules out: each is read without the other.
+    fn ruling_each_other_out(&self, v: usize, unread: &[(usize, Option<String>)]) -> Vec<usize> {
+        let p = self.params_for(v, 0);
+        let ruled: Vec<usize> = unread
+            .iter()
+            .filter(|(_, why)| why.is_some())
+            .map(|&(i, _)| i)
+            .collect();
+        ruled
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let gates = SPECS[i].switches_ruling_out(&p).concat();
+                gates.iter().any(|g| *g != i && ruled.contains(g))
+            })
+            .collect()
     }
 
     /// A variant that changes nothing the runs read, or some of whose settings they do not
@@ -452,11 +502,15 @@ impl Scenario {
                 read.push(i);
             }
         }
+        // Settings that rule each other out (a mechanism switched off and its strength set to
+        // 0) each change the runs without the other: neither is said to change nothing.
+        let mutual = self.ruling_each_other_out(v, &unread);
+        unread.retain(|(i, _)| !mutual.contains(i));
+        read.extend(mutual);
         // Runs that take the baseline's parameters at every sweep point (a copied line, a
         // forgotten edit, a `--set` that replaces the variant's value, `--quick`'s caps)
         // repeat the baseline's.
-        let ignored: Vec<usize> = unread.iter().map(|&(i, _)| i).collect();
-        if (lab || !own_interventions) && self.runs_as_baseline(v, &ignored) {
+        if (lab || !own_interventions) && self.runs_as_baseline(v, lab) {
             return vec![repeats_baseline(
                 name,
                 &self.baseline_values(v, &read),
@@ -634,8 +688,13 @@ mod tests {
                      name = \"small\"\nparams.population.n_citizens = 1000\n";
         let big = "[params.population]\nn_citizens = 4000\n[[experiment.variants]]\n\
                    name = \"big\"\nparams.population.n_citizens = 5000\n";
+        let many = "[params.population]\nn_citizens = 8000\nn_communities = 300\n\
+                    [experiment.sweep]\n\"population.ring_degree\" = [2, 4]\n\
+                    [[experiment.variants]]\nname = \"many\"\n\
+                    params.population.n_communities = 400\n";
         assert!(warned(text, None, false).is_empty());
         assert!(warned(small, None, false).is_empty());
+        assert!(warned(many, None, false).is_empty());
         for ((name, text), set, quick, said) in [
             (
                 ("paid", text),
@@ -663,6 +722,14 @@ mod tests {
                 None,
                 true,
                 "--quick caps its `population.n_citizens` to the baseline's 1000",
+            ),
+            // The caps follow a swept ring degree: no one value to name.
+            (
+                ("many", many),
+                None,
+                true,
+                "--quick caps its `population.n_communities` to the baseline's value at each \
+                 sweep point",
             ),
         ] {
             assert_eq!(
@@ -1085,6 +1152,23 @@ mod tests {
             let s = parse(&format!("{crowding}{analysis}"));
             assert_eq!(s.baseline_warnings(), Vec::<String>::new(), "{analysis}");
         }
+    }
+
+    /// A variant that switches peer monitoring off and sets its strength to 0 changes the
+    /// runs (the baseline has both): neither setting is said to change nothing, nor the
+    /// variant to repeat the baseline.
+    #[test]
+    fn settings_that_rule_each_other_out_are_no_warning() {
+        let both = "[[experiment.variants]]\nname = \"unwatched\"\n\
+                    params.channels.peer_monitoring = false\n\
+                    params.behaviour.sanction_strength = 0\n";
+        assert_eq!(warnings(both), Vec::<String>::new());
+        // Alone under the other's gate, each is unread.
+        let gated = "[params.behaviour]\nsanction_strength = 0\n[[experiment.variants]]\n\
+                     name = \"off\"\nparams.channels.peer_monitoring = false\n";
+        let w = warnings(gated);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("variant `off` changes nothing"), "{w:?}");
     }
 
     /// A rule of two gates (both incentives at 0 rule out their join weight) is named with
