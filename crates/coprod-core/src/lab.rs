@@ -334,6 +334,13 @@ mod tests {
         }
     }
 
+    /// The gates of `rule` as indices into `SPECS`, as `switches_ruling_out` gives them.
+    fn gate_indices(rule: &crate::SwitchedRead) -> Vec<usize> {
+        rule.gates()
+            .map(|(gate, _)| Params::lookup(gate).unwrap().0)
+            .collect()
+    }
+
     /// Sets every gate of `rule` (its switch, and any further gates) to the rule's value.
     fn set_gates(p: &mut Params, rule: &crate::SwitchedRead) {
         for (gate, value) in rule.gates() {
@@ -413,12 +420,12 @@ mod tests {
             ("levers.outreach", 0.6),
             ("levers.state_support", 0.9),
             ("levers.financial_incentive", 0.5),
+            ("levers.nonfinancial_incentive", 0.5),
             ("levers.strategy_integration", 1.0),
         ] {
             moved.set(name, value).unwrap();
         }
         for rule in crate::SWITCHED_READS {
-            let (switch, _) = Params::lookup(rule.switch).unwrap();
             for base in [&small, &moved] {
                 let mut p = base.clone();
                 set_gates(&mut p, rule);
@@ -426,7 +433,7 @@ mod tests {
                 for name in rule.unread {
                     let (index, spec) = Params::lookup(name).unwrap();
                     let rules = spec.switches_ruling_out(&p);
-                    assert!(rules.iter().any(|gates| gates[0] == switch), "{name}");
+                    assert!(rules.contains(&gate_indices(rule)), "{name}");
                     for value in [spec.min, spec.max, (spec.min + spec.max) / 2.0] {
                         let mut q = p.clone();
                         if value == p.get_index(index) || q.set_index(index, value).is_err() {
@@ -442,23 +449,23 @@ mod tests {
                     }
                 }
             }
-            // With the switch at another value (any further gates held) each listed
-            // parameter is read.
-            let mut p = small.clone();
-            set_gates(&mut p, rule);
-            p.set_index(switch, gate_elsewhere(&small, switch, rule.value))
-                .unwrap();
-            let before = run_text(&p, 60);
-            for name in rule.unread {
-                let (index, spec) = Params::lookup(name).unwrap();
-                assert_eq!(
-                    spec.switches_ruling_out(&p),
-                    Vec::<Vec<usize>>::new(),
-                    "{name}"
-                );
-                let mut q = p.clone();
-                q.set_index(index, other_value(&p, index).unwrap()).unwrap();
-                assert_ne!(run_text(&q, 60), before, "{name} changed nothing");
+            // With any one gate at another value (the others held) each listed parameter
+            // is read: every gate is needed.
+            for (gate, value) in rule.gates() {
+                let (gate, _) = Params::lookup(gate).unwrap();
+                let mut p = small.clone();
+                set_gates(&mut p, rule);
+                p.set_index(gate, gate_elsewhere(&small, gate, value))
+                    .unwrap();
+                let before = run_text(&p, 60);
+                for name in rule.unread {
+                    let (index, spec) = Params::lookup(name).unwrap();
+                    let rules = spec.switches_ruling_out(&p);
+                    assert!(!rules.contains(&gate_indices(rule)), "{name}");
+                    let mut q = p.clone();
+                    q.set_index(index, other_value(&p, index).unwrap()).unwrap();
+                    assert_ne!(run_text(&q, 60), before, "{name} changed nothing");
+                }
             }
         }
     }

@@ -1400,7 +1400,7 @@ fn between_regimes(a: &Regime, b: &Regime, horizon: u64) -> String {
             )
         } else {
             format!(
-                "no size stands out (the highest share is at {} members)",
+                "no size stands out, the highest share being at {} members",
                 r.best().size
             )
         }
@@ -3069,8 +3069,8 @@ mod tests {
         assert!(
             text.contains(
                 "<p>With per-member service, the best size is 8 members (100% still going after \
-                 24 months); with non-rival joint supply, no size stands out (the highest share \
-                 is at 40 members) (67%). At 40 members, 0% of groups were still going with \
+                 24 months); with non-rival joint supply, no size stands out, the highest share \
+                 being at 40 members (67%). At 40 members, 0% of groups were still going with \
                  per-member service and 67% with non-rival joint supply.</p>"
             ),
             "{text}"
