@@ -241,24 +241,24 @@ fn check_fails_what_run_refuses() {
     }
 }
 
+/// `coprod check` of the scenario `text` written to `file`, which it passes; its stderr holds
+/// the warnings.
+fn passes_check(sb: &Sandbox, file: &str, text: &str) -> assert_cmd::assert::Assert {
+    fs::write(sb.path().join(file), text).unwrap();
+    sb.cmd(&["check", file]).assert().success()
+}
+
 /// A variant copied from the baseline's values runs the baseline again under another name:
 /// `coprod check` says so, naming the file, the variant and the values, and still passes it.
 #[test]
 fn check_warns_about_a_variant_that_sets_the_baselines_values() {
     let sb = Sandbox::new();
-    fs::write(
-        sb.path().join("copy.toml"),
-        "[params.levers]\nparticipation_cost = 0.25\n[[experiment.variants]]\n\
-         name = \"lower-cost\"\nparams.levers.participation_cost = 0.25\n",
-    )
-    .unwrap();
-    sb.cmd(&["check", "copy.toml"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "warning: copy.toml: variant `lower-cost` changes nothing: it sets \
+    let copy = "[params.levers]\nparticipation_cost = 0.25\n[[experiment.variants]]\n\
+                name = \"lower-cost\"\nparams.levers.participation_cost = 0.25\n";
+    passes_check(&sb, "copy.toml", copy).stderr(predicate::str::contains(
+        "warning: copy.toml: variant `lower-cost` changes nothing: it sets \
              `levers.participation_cost` to 0.25, the baseline's value; it repeats the baseline",
-        ));
+    ));
 }
 
 /// A sweep over a parameter that a switch rules out of every run (rho under a substitutive
@@ -268,21 +268,14 @@ fn check_warns_about_a_sweep_a_switch_rules_out() {
     let sb = Sandbox::new();
     let scenario = "[params.levers]\nrole_design = \"substitutive\"\n\
                     [experiment.sweep]\n\"groups.rho\" = [0.25, 0.5]\n";
-    fs::write(sb.path().join("sub.toml"), scenario).unwrap();
-    sb.cmd(&["check", "sub.toml"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "warning: sub.toml: the sweep over `groups.rho` changes nothing: no run reads it \
+    passes_check(&sb, "sub.toml", scenario).stderr(predicate::str::contains(
+        "warning: sub.toml: the sweep over `groups.rho` changes nothing: no run reads it \
              (`levers.role_design` is \"substitutive\"), so every sweep point is the same runs \
              under a different label",
-        ));
+    ));
     let variant = "[[experiment.variants]]\nname = \"c\"\n\
                    params.levers.role_design = \"complementary\"\n";
-    fs::write(sb.path().join("both.toml"), format!("{scenario}{variant}")).unwrap();
-    sb.cmd(&["check", "both.toml"])
-        .assert()
-        .success()
+    passes_check(&sb, "both.toml", &format!("{scenario}{variant}"))
         .stderr(predicate::str::contains("warning").not());
 }
 
@@ -294,21 +287,13 @@ fn check_warns_about_a_sweep_a_value_rules_out() {
     let sb = Sandbox::new();
     let scenario = "[params.orgs]\ntrust_learning = 0\n\
                     [experiment.sweep]\n\"orgs.procedural_bias\" = [0.25, 0.75]\n";
-    fs::write(sb.path().join("frozen.toml"), scenario).unwrap();
-    sb.cmd(&["check", "frozen.toml"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "warning: frozen.toml: the sweep over `orgs.procedural_bias` changes nothing: no \
+    passes_check(&sb, "frozen.toml", scenario).stderr(predicate::str::contains(
+        "warning: frozen.toml: the sweep over `orgs.procedural_bias` changes nothing: no \
              run reads it (`orgs.trust_learning` is 0), so every sweep point is the same runs \
              under a different label",
-        ));
+    ));
     let moved = format!("{scenario}\"orgs.trust_learning\" = [0, 0.1]\n");
-    fs::write(sb.path().join("moved.toml"), moved).unwrap();
-    sb.cmd(&["check", "moved.toml"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("warning").not());
+    passes_check(&sb, "moved.toml", &moved).stderr(predicate::str::contains("warning").not());
 }
 
 /// The scenario's own warnings name its file alike in every command that says them:

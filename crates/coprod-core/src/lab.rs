@@ -336,15 +336,13 @@ mod tests {
 
     /// The gates of `rule` as indices into `SPECS`, as `switches_ruling_out` gives them.
     fn gate_indices(rule: &crate::SwitchedRead) -> Vec<usize> {
-        rule.gates()
-            .map(|(gate, _)| Params::lookup(gate).unwrap().0)
-            .collect()
+        rule.indexed_gates().map(|(index, _)| index).collect()
     }
 
     /// Sets every gate of `rule` (its switch, and any further gates) to the rule's value.
     fn set_gates(p: &mut Params, rule: &crate::SwitchedRead) {
-        for (gate, value) in rule.gates() {
-            p.set(gate, value).unwrap();
+        for (gate, value) in rule.indexed_gates() {
+            p.set_index(gate, value).unwrap();
         }
     }
 
@@ -451,8 +449,7 @@ mod tests {
             }
             // With any one gate at another value (the others held) each listed parameter
             // is read: every gate is needed.
-            for (gate, value) in rule.gates() {
-                let (gate, _) = Params::lookup(gate).unwrap();
+            for (gate, value) in rule.indexed_gates() {
                 let mut p = small.clone();
                 set_gates(&mut p, rule);
                 p.set_index(gate, gate_elsewhere(&small, gate, value))

@@ -69,6 +69,14 @@ impl SwitchedRead {
     pub fn gates(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
         std::iter::once((self.switch, self.value)).chain(self.also.iter().copied())
     }
+
+    /// [`SwitchedRead::gates`] with each gate as its index in [`SPECS`].
+    pub fn indexed_gates(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.gates().map(|(gate, value)| {
+            let (index, _) = Params::lookup(gate).expect("a gate of SWITCHED_READS");
+            (index, value)
+        })
+    }
 }
 
 const fn off(switch: &'static str, unread: &'static [&'static str]) -> SwitchedRead {
@@ -89,26 +97,19 @@ const fn at(switch: &'static str, value: f64, unread: &'static [&'static str]) -
 /// for bit.
 pub const SWITCHED_READS: &[SwitchedRead] = &[
     // A substitutive role design takes rho as 1, whatever the complementarity switch.
-    SwitchedRead {
-        switch: "levers.role_design",
-        value: 1.0,
-        also: &[],
-        unread: &["groups.rho", "channels.complementarity"],
-    },
+    at(
+        "levers.role_design",
+        1.0,
+        &["groups.rho", "channels.complementarity"],
+    ),
     // Professionals withdraw input only in a substitutive design.
-    SwitchedRead {
-        switch: "levers.role_design",
-        value: 0.0,
-        also: &[],
-        unread: &["channels.professional_withdrawal"],
-    },
+    at(
+        "levers.role_design",
+        0.0,
+        &["channels.professional_withdrawal"],
+    ),
     // Two-way engagement shares all the power staff are willing to share.
-    SwitchedRead {
-        switch: "levers.engagement",
-        value: 1.0,
-        also: &[],
-        unread: &["orgs.inform_power_share"],
-    },
+    at("levers.engagement", 1.0, &["orgs.inform_power_share"]),
     off("channels.complementarity", &["groups.rho"]),
     off(
         "channels.peer_monitoring",
@@ -334,11 +335,8 @@ impl ParamSpec {
             .iter()
             .filter(|r| r.unread.contains(&self.name))
             .filter_map(|r| {
-                r.gates()
-                    .map(|(gate, value)| {
-                        let index = Params::lookup(gate).expect("a gate of SWITCHED_READS").0;
-                        (p.get_index(index) == value).then_some(index)
-                    })
+                r.indexed_gates()
+                    .map(|(index, value)| (p.get_index(index) == value).then_some(index))
                     .collect()
             })
             .collect()

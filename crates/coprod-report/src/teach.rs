@@ -1435,8 +1435,8 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
     }
     // "The best size" only where the key numbers name one (clear, from 10 or more
     // replications); otherwise the size that lasted longest.
-    let words = |r: &Regime| {
-        if r.best_is_firm() {
+    let words = |firm: bool| {
+        if firm {
             "best size"
         } else {
             "longest-lasting size"
@@ -1445,7 +1445,7 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
     let at_best = |r: &Regime| {
         format!(
             "{} {} members, {} still going after {horizon} months{}",
-            words(r),
+            words(r.best_is_firm()),
             r.best().size,
             pct(r.best().survival.mean),
             if !r.best_is_clear() {
@@ -1463,11 +1463,7 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
         at_best(base)
     );
     for r in rest {
-        let both = if base.best_is_firm() && r.best_is_firm() {
-            "best size"
-        } else {
-            "longest-lasting size"
-        };
+        let both = words(base.best_is_firm() && r.best_is_firm());
         let moved = match r.best().size.cmp(&base.best().size) {
             std::cmp::Ordering::Greater => format!("moves the {both} up"),
             std::cmp::Ordering::Less => format!("moves the {both} down"),

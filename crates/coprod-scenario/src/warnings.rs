@@ -107,9 +107,9 @@ impl Scenario {
     /// Warnings on `[sensitivity.parameters]`: a factor the runs do not read is a dummy
     /// factor, whose indices are the estimators' noise.
     pub fn sensitivity_warnings(&self) -> Vec<String> {
-        let factors = self.sensitivity.iter().flat_map(|t| &t.factors);
+        let factors = || self.sensitivity.iter().flat_map(|t| &t.factors);
         let mut out: Vec<String> = self
-            .unread_names(factors.map(|f| f.param))
+            .unread_names(factors().map(|f| f.param))
             .map(|(name, setting)| {
                 format!(
                     "[sensitivity.parameters] varies `{name}`, which {setting} runs do not \
@@ -117,16 +117,11 @@ impl Scenario {
                 )
             })
             .collect();
-        out.extend(
-            self.switched_factors(
-                self.sensitivity
-                    .iter()
-                    .flat_map(|t| &t.factors)
-                    .map(|f| f.param),
-                "[sensitivity.parameters] varies",
-                "its indices measure only the estimators' noise",
-            ),
-        );
+        out.extend(self.switched_factors(
+            factors().map(|f| f.param),
+            "[sensitivity.parameters] varies",
+            "its indices measure only the estimators' noise",
+        ));
         // The noise share compares the replications of a point: one has nothing to compare.
         if self
             .sensitivity
@@ -177,12 +172,10 @@ impl Scenario {
             return Vec::new();
         }
         let factors: Vec<usize> = factors.collect();
-        let baseline = self.baseline_params();
-        let interventions = &self.variants[0].interventions;
         factors
             .iter()
             .filter_map(|&i| {
-                let why = held_switches(&baseline, i, interventions, &factors)?;
+                let why = self.baseline_ruled_out_varying(i, &factors)?;
                 Some(format!(
                     "{what} `{}`, which the baseline's runs do not read ({}): {consequence}",
                     SPECS[i].name,
@@ -269,11 +262,18 @@ impl Scenario {
     /// (`coprod run` misses such a warning rather than say one that `coprod sensitivity`
     /// would find untrue).
     fn baseline_ruled_out(&self, index: usize) -> Option<Vec<String>> {
+        self.baseline_ruled_out_varying(index, &self.analysis_factors())
+    }
+
+    /// Why switches rule parameter `index` out of the unswept baseline's runs, whose
+    /// interventions leave those switches alone, and which an analysis varying `varied`
+    /// (indices into `SPECS`) does not move.
+    fn baseline_ruled_out_varying(&self, index: usize, varied: &[usize]) -> Option<Vec<String>> {
         held_switches(
             &self.baseline_params(),
             index,
             &self.variants[0].interventions,
-            &self.analysis_factors(),
+            varied,
         )
     }
 
@@ -402,13 +402,7 @@ impl Scenario {
         if !same.is_empty() {
             let list: Vec<String> = same
                 .iter()
-                .map(|&i| {
-                    format!(
-                        "{} to {}",
-                        at(i),
-                        SPECS[i].format_value(own(i).unwrap_or(0.0))
-                    )
-                })
+                .map(|&i| format!("{} to {}", at(i), value(i).unwrap_or_default()))
                 .collect();
             let values = if same.len() == 1 { "value" } else { "values" };
             // `--quick` may have capped the baseline's value down to the variant's.
@@ -445,17 +439,14 @@ impl Scenario {
     /// baseline, which has neither, reads both.)
     fn runs_as_baseline(&self, v: usize, lab: bool) -> bool {
         let interventions = &self.variants[v].interventions;
-        let moved = |g: &usize| interventions.iter().any(|iv| iv.param_index() == *g);
         (0..self.n_points()).all(|point| {
             let (a, b) = (self.params_for(v, point), self.params_for(0, point));
             let unread_in_both = |j: usize| {
                 !SPECS[j].read_in(lab)
                     || (!lab
-                        && SPECS[j].switches_ruling_out(&a).iter().any(|gates| {
-                            gates
-                                .iter()
-                                .all(|g| a.get_index(*g) == b.get_index(*g) && !moved(g))
-                        }))
+                        && held_rules(&a, j, interventions, &[])
+                            .iter()
+                            .any(|gates| gates.iter().all(|&g| a.get_index(g) == b.get_index(g))))
             };
             (0..SPECS.len()).all(|j| a.get_index(j) == b.get_index(j) || unread_in_both(j))
         })
@@ -547,7 +538,21 @@ impl Scenario {
 
 /// The rules of switches (and values) of `p` that rule parameter `index` out and none of
 /// whose gates one of `interventions` or an analysis that varies the parameters `varied`
-/// (indices into `SPECS`) moves, each as "`levers.role_design` is \"substitutive\"" (gates
+/// (indices into `SPECS`) moves, each as its gates.
+fn held_rules(
+    p: &coprod_core::Params,
+    index: usize,
+    interventions: &[coprod_core::Intervention],
+    varied: &[usize],
+) -> Vec<Vec<usize>> {
+    let moved =
+        |s: &usize| interventions.iter().any(|iv| iv.param_index() == *s) || varied.contains(s);
+    let mut rules = SPECS[index].switches_ruling_out(p);
+    rules.retain(|gates| !gates.iter().any(moved));
+    rules
+}
+
+/// [`held_rules`] in words, each as "`levers.role_design` is \"substitutive\"" (gates
 /// joined by "and"), or None if there are none.
 fn held_switches(
     p: &coprod_core::Params,
@@ -555,12 +560,8 @@ fn held_switches(
     interventions: &[coprod_core::Intervention],
     varied: &[usize],
 ) -> Option<Vec<String>> {
-    let moved =
-        |s: &usize| interventions.iter().any(|iv| iv.param_index() == *s) || varied.contains(s);
-    let why: Vec<String> = SPECS[index]
-        .switches_ruling_out(p)
+    let why: Vec<String> = held_rules(p, index, interventions, varied)
         .into_iter()
-        .filter(|gates| !gates.iter().any(moved))
         .map(|gates| {
             let said: Vec<String> = gates
                 .iter()

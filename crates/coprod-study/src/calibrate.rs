@@ -242,13 +242,12 @@ impl Setup {
 /// be its prior. One over part of the run is fine: the proposed value holds outside it.
 pub(crate) fn check_priors_not_held(scenario: &coprod_scenario::Scenario) -> Result<()> {
     let estimated = scenario.calibration.iter().flat_map(|t| &t.estimated);
-    scenario.refuse_held_factors(
+    Ok(scenario.refuse_held_factors(
         estimated.map(|e| (e.name(), "[calibration.priors] estimates it".to_string())),
         "[calibration.priors]",
         "the intervention would override every proposed value, so no target could inform it \
          and its posterior would be its prior",
-    )?;
-    Ok(())
+    )?)
 }
 
 /// The targets file at `path` read and checked for `scenario` (metric names, steps,

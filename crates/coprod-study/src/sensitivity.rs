@@ -222,12 +222,11 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
         );
         (f.name(), usage)
     });
-    scenario.refuse_held_factors(
+    Ok(scenario.refuse_held_factors(
         factors,
         "[sensitivity.parameters]",
         "the intervention would override the design's value in every run",
-    )?;
-    Ok(())
+    )?)
 }
 
 /// Refuses a design whose runs would not fit in memory, before any run starts
