@@ -64,7 +64,9 @@ pub use sensitivity::{
     DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,
     write_sensitivity,
 };
-pub use stats::{Accumulator, Summary, difference_range, feasible_range, t_quantile_975, within};
+pub use stats::{
+    Accumulator, Summary, difference_range, feasible_range, run_range, t_quantile_975, within,
+};
 pub use tables::merge::{
     SHARD_JSON, ShardInfo, ShardScenario, check_shard, describe_range, describe_ranges,
     missing_and_duplicate_runs, read_shard, shard_range, write_shard,

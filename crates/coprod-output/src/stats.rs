@@ -122,6 +122,19 @@ pub fn feasible_range(unit: &str) -> Option<(f64, f64)> {
     }
 }
 
+/// The values a metric with this unit can take in a run of `steps` steps: its
+/// [`feasible_range`], and at most the run's length for a duration in steps (a group is
+/// followed from its start to the end of the run at most, so neither its lifetime nor a
+/// mean or median of lifetimes can be longer).
+pub fn run_range(unit: &str, steps: u64) -> Option<(f64, f64)> {
+    let range = feasible_range(unit)?;
+    Some(if unit == "steps" {
+        (range.0, steps as f64)
+    } else {
+        range
+    })
+}
+
 /// The unit of the end-of-run metric `metric` and the values it can take
 /// ([`feasible_range`]); `None` when it is no metric or its unit has no bounds.
 pub(crate) fn metric_range(metric: &str) -> Option<(&'static str, (f64, f64))> {
@@ -176,6 +189,18 @@ mod tests {
         assert_eq!(within((-7.7, 3.2), (0.0, f64::INFINITY)), (0.0, 3.2));
         let counts = difference_range((0.0, f64::INFINITY));
         assert_eq!(within((-7.7, 3.2), counts), (-7.7, 3.2));
+    }
+
+    /// A lifetime (a duration in steps) is cut at the run's length as well as at 0; other
+    /// units keep their range whatever the run's length.
+    #[test]
+    fn durations_are_cut_at_the_run_length() {
+        assert_eq!(run_range("steps", 60), Some((0.0, 60.0)));
+        assert_eq!(run_range("groups", 60), Some((0.0, f64::INFINITY)));
+        assert_eq!(run_range("share of groups", 60), Some((0.0, 1.0)));
+        assert_eq!(run_range("tokens of something", 60), None);
+        assert_eq!(within((21.5, 104.9), (0.0, 60.0)), (21.5, 60.0));
+        assert_eq!(difference_range((0.0, 60.0)), (-60.0, 60.0));
     }
 
     /// docs/outputs.md says every summary metric's interval is cut at 0: every unit of the

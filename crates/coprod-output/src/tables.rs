@@ -910,13 +910,15 @@ impl Writer {
 
     /// Writes summary.csv and manifest.json, then moves the directory into place.
     pub fn finish(self, manifest: &Manifest) -> Result<PathBuf, OutputError> {
-        self.complete()?.commit(manifest)
+        self.complete(manifest.experiment.steps)?.commit(manifest)
     }
 
     /// Completes every CSV (summary.csv included) in the partial directory, so that
     /// derived files (charts) can be added with [`Completed::staging`] before
     /// [`Completed::commit`] writes the manifest and moves the directory into place.
-    pub fn complete(self) -> Result<Completed, OutputError> {
+    /// `steps` is the length of the runs, which bounds the intervals of group lifetimes
+    /// ([`crate::run_range`]).
+    pub fn complete(self, steps: u32) -> Result<Completed, OutputError> {
         let Writer {
             dir,
             swept,
@@ -948,7 +950,7 @@ impl Writer {
         for cell in &cells {
             for ((name, unit, _), acc) in names.iter().zip(&cell.metrics) {
                 let mut st = acc.summary();
-                if let Some(range) = crate::stats::feasible_range(unit) {
+                if let Some(range) = crate::stats::run_range(unit, u64::from(steps)) {
                     st.ci = st.ci.map(|ci| crate::stats::within(ci, range));
                 }
                 fields.clear();
@@ -1107,33 +1109,72 @@ mod tests {
         assert_eq!(json["experiment"]["runs"], 2);
     }
 
+    /// summary.csv of two baseline replications, `outputs`, of runs of `steps` steps.
+    fn summary_of(outputs: [RunOutput; 2], steps: u32) -> String {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let mut w = Writer::create(&target, vec![], Existing::Refuse(crate::Kind::Run)).unwrap();
+        for (rep, out) in (0u32..).zip(&outputs) {
+            w.write_run(&baseline_run(rep, &[]), out).unwrap();
+        }
+        let mut manifest = manifest();
+        manifest.experiment.steps = steps;
+        let dir = w.finish(&manifest).unwrap();
+        std::fs::read_to_string(dir.join(SUMMARY_CSV)).unwrap()
+    }
+
+    /// The fields of `metric`'s row of `summary`, after the variant and metric: mean, sd,
+    /// n, ci_low and ci_high.
+    fn summary_fields<'a>(summary: &'a str, metric: &str) -> Vec<&'a str> {
+        let row = summary
+            .lines()
+            .find(|l| l.starts_with(&format!("baseline,{metric},")))
+            .unwrap();
+        row.split(',').skip(2).collect()
+    }
+
     /// Two replications with 0 and 10 active groups: the t-interval of the mean (5) reaches
     /// far below 0, which no count can; summary.csv cuts it at 0 and keeps its upper end.
     #[test]
     fn summary_intervals_of_counts_stop_at_zero() {
-        let tmp = tempfile::tempdir().unwrap();
-        let mut w = Writer::create(
-            &tmp.path().join("run"),
-            vec![],
-            Existing::Refuse(crate::Kind::Run),
-        )
-        .unwrap();
-        for (rep, groups) in [(0u32, 0.0), (1, 10.0)] {
-            let id = baseline_run(rep, &[]);
+        let with_groups = |groups: f64| {
             let mut out = output(0.5);
             out.steps[0].active_groups = groups;
-            w.write_run(&id, &out).unwrap();
+            out
+        };
+        let summary = summary_of([with_groups(0.0), with_groups(10.0)], 1);
+        let fields = summary_fields(&summary, "active_groups");
+        assert_eq!(
+            fields[..4],
+            ["5", "7.0710678118654755", "2", "0"],
+            "{fields:?}"
+        );
+        assert!(fields[4].parse::<f64>().unwrap() > 60.0, "{fields:?}");
+    }
+
+    /// Runs of 30 steps, each with one group still going at the end: one formed at step 29
+    /// (1 step), one at step 0 (30 steps). The t-interval of the mean lifetime (15.5)
+    /// reaches far past 30 steps, which no group of such a run can last; summary.csv cuts
+    /// it to 0 to 30.
+    #[test]
+    fn summary_intervals_of_lifetimes_stop_at_the_run_length() {
+        let formed_at = |formed: u32| {
+            let mut out = output(0.5);
+            out.steps = (0..30)
+                .map(|step| StepMetrics {
+                    step,
+                    ..StepMetrics::default()
+                })
+                .collect();
+            out.groups[0].formed_step = formed;
+            out
+        };
+        let summary = summary_of([formed_at(29), formed_at(0)], 30);
+        for metric in ["mean_group_lifetime", "median_group_lifetime"] {
+            let fields = summary_fields(&summary, metric);
+            let want = ["15.5", "20.506096654409877", "2", "0", "30"];
+            assert_eq!(fields, want, "{metric}");
         }
-        let dir = w.finish(&manifest()).unwrap();
-        let summary = std::fs::read_to_string(dir.join(SUMMARY_CSV)).unwrap();
-        let row = summary
-            .lines()
-            .find(|l| l.starts_with("baseline,active_groups,"))
-            .unwrap();
-        let fields: Vec<&str> = row.split(',').collect();
-        assert_eq!(fields[2..5], ["5", "7.0710678118654755", "2"], "{row}");
-        assert_eq!(fields[5], "0", "{row}");
-        assert!(fields[6].parse::<f64>().unwrap() > 60.0, "{row}");
     }
 
     /// Replication `rep` of the baseline variant at `point`, seeded `10 + rep`.
@@ -1375,7 +1416,7 @@ mod tests {
         let target = tmp.path().join("run");
         let mut w = resumable(&target, &identity);
         write_some(&mut w, 0..2);
-        let completed = w.complete().unwrap();
+        let completed = w.complete(manifest().experiment.steps).unwrap();
         // What `Completed::commit` does before its final rename.
         let staging = completed.staging().to_path_buf();
         write_json(&staging.join(MANIFEST_JSON), &manifest()).unwrap();

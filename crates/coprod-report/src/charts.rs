@@ -19,10 +19,7 @@ use coprod_plot::{
     response_curve, survival_count_curves, time_series,
 };
 
-use crate::data::{
-    Estimate, RunData, clip01, cut_difference, is_bounded_01, is_non_negative, metric_axis_label,
-    metric_label, parameter_axis_label,
-};
+use crate::data::{Estimate, RunData, metric_axis_label, metric_label, parameter_axis_label};
 use crate::error::ReportError;
 use crate::lifetimes::survival_classes;
 
@@ -507,11 +504,12 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
 
 /// The lines of a response curve of `metric` over swept parameter `axis`, from summary.csv:
 /// one per variant and combination of the other swept values, labelled by what tells them
-/// apart, with each sweep point's mean and 95% interval (clipped to 0-1 for a share).
-/// Sweep points whose every run failed (rows with `n` = 0 and no run in runs.csv) are left
-/// out, as their runs are.
+/// apart, with each sweep point's mean and 95% interval (cut to the values the metric can
+/// take, [`RunData::metric_range`]). Sweep points whose every run failed (rows with `n` = 0
+/// and no run in runs.csv) are left out, as their runs are.
 fn response_series(data: &RunData, metric: &str, axis: usize) -> Vec<Series> {
     let single_variant = data.variants().len() == 1;
+    let range = data.metric_range(metric);
     let ran: std::collections::HashSet<(&str, &[String])> = data
         .runs
         .rows
@@ -544,10 +542,11 @@ fn response_series(data: &RunData, metric: &str, axis: usize) -> Vec<Series> {
             format!("{}, {}", row.variant, others.join(", "))
         };
         let x: f64 = row.point[axis].parse().unwrap_or(f64::NAN);
-        let (lo, hi) = match row.ci {
-            Some(ci) if is_bounded_01(metric) => clip01(ci),
-            Some(ci) => ci,
-            None => (f64::NAN, f64::NAN),
+        // summary.csv cuts its intervals; one written before it did is cut here.
+        let (lo, hi) = match (row.ci, range) {
+            (Some(ci), Some(range)) => coprod_output::within(ci, range),
+            (Some(ci), None) => ci,
+            (None, _) => (f64::NAN, f64::NAN),
         };
         let entry = match series.iter().position(|s| s.0 == label) {
             Some(i) => &mut series[i],
@@ -572,12 +571,14 @@ fn response_intervals(data: &RunData, metric: &str) -> String {
     if data.replications() < 2 {
         return no_interval(data);
     }
-    let cut = if is_bounded_01(metric) {
-        ", clipped to 0–1"
-    } else if is_non_negative(metric) {
-        ", cut at 0"
-    } else {
-        ""
+    let range = data.metric_range(metric);
+    let cut = match (crate::data::metric_unit(metric, false), range) {
+        (_, None) => String::new(),
+        (Some("steps"), Some((_, high))) if high.is_finite() => {
+            format!(", cut to 0–{high} steps, as no group outlasts the run")
+        }
+        (_, Some((_, high))) if high.is_finite() => ", clipped to 0–1".to_string(),
+        (_, Some(_)) => ", cut at 0".to_string(),
     };
     format!(", with 95% confidence intervals over replications (summary.csv){cut}.")
 }
@@ -799,7 +800,11 @@ fn forest_rows(
                 } else {
                     format!("{v}, {}", point_label(&data.summary.swept, p))
                 };
-                rows.push(row(label, e, metric));
+                rows.push(row(
+                    label,
+                    e,
+                    e.ci.map(|ci| data.cut_difference(metric, ci)),
+                ));
             }
         }
     } else {
@@ -808,7 +813,12 @@ fn forest_rows(
         // points, and the interval is over replications.
         for v in others {
             let means = replication_means(data, column, v, base, &points);
-            rows.push(row(v.clone(), Estimate::of(means), metric));
+            let e = Estimate::of(means);
+            rows.push(row(
+                v.clone(),
+                e,
+                e.ci.map(|ci| data.cut_difference(metric, ci)),
+            ));
         }
     }
     rows
@@ -834,10 +844,10 @@ fn replication_means(
     sums.values().map(|(sum, n)| sum / f64::from(*n)).collect()
 }
 
-/// A forest row of a paired difference of `metric`, its interval cut as comparison.csv's.
-fn row(label: String, e: Estimate, metric: &str) -> ForestRow {
-    let (lo, hi) =
-        e.ci.map_or((f64::NAN, f64::NAN), |ci| cut_difference(metric, ci));
+/// A forest row of a paired difference `e`, with its interval cut as comparison.csv's
+/// (`cut`, from [`RunData::cut_difference`]).
+fn row(label: String, e: Estimate, cut: Option<(f64, f64)>) -> ForestRow {
+    let (lo, hi) = cut.unwrap_or((f64::NAN, f64::NAN));
     ForestRow::new(label, e.mean, lo, hi)
 }
 
@@ -1565,7 +1575,7 @@ mod tests {
 
     #[test]
     fn response_captions_say_what_the_intervals_are() {
-        let two = summarised(
+        let mut two = summarised(
             &["levers.group_size_cap"],
             vec![summary_row("baseline", &["2"], "participation_rate", 0.5)],
         );
@@ -1576,6 +1586,17 @@ mod tests {
         assert_eq!(
             response_intervals(&two, "active_groups"),
             ", with 95% confidence intervals over replications (summary.csv), cut at 0."
+        );
+        assert_eq!(
+            response_intervals(&two, "mean_group_lifetime"),
+            ", with 95% confidence intervals over replications (summary.csv), cut at 0.",
+            "a run of unknown length"
+        );
+        two.manifest = Some(serde_json::json!({"experiment": {"steps": 60}}));
+        assert_eq!(
+            response_intervals(&two, "mean_group_lifetime"),
+            ", with 95% confidence intervals over replications (summary.csv), cut to 0–60 \
+             steps, as no group outlasts the run."
         );
         assert_eq!(
             response_intervals(&two, "no_such_metric"),

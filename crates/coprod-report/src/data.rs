@@ -772,24 +772,28 @@ pub fn metric_unit(metric: &str, lab: bool) -> Option<&'static str> {
         .map(|(_, u, _)| u)
 }
 
-/// Whether a metric is a share or a 0-1 scale, so its intervals can be cut to [0, 1].
-pub(crate) fn is_bounded_01(metric: &str) -> bool {
-    metric_unit(metric, false).and_then(coprod_output::feasible_range) == Some((0.0, 1.0))
-}
+impl RunData {
+    /// The values the end-of-run metric `metric` can take in these runs, to which
+    /// summary.csv cuts its intervals ([`coprod_output::run_range`]): 0 to 1 for a share or
+    /// 0-1 scale, 0 to the run's length for a lifetime, at least 0 for the other units;
+    /// `None` for a metric it does not know. A lifetime is only cut at 0 when the run's
+    /// length is unknown (no manifest and no step written).
+    pub(crate) fn metric_range(&self, metric: &str) -> Option<(f64, f64)> {
+        let unit = metric_unit(metric, false)?;
+        match self.steps() {
+            0 => coprod_output::feasible_range(unit),
+            steps => coprod_output::run_range(unit, steps),
+        }
+    }
 
-/// Whether a metric cannot be negative but has no upper bound (a count, a duration, ...),
-/// so summary.csv cuts its intervals at 0.
-pub(crate) fn is_non_negative(metric: &str) -> bool {
-    metric_unit(metric, false).and_then(coprod_output::feasible_range) == Some((0.0, f64::INFINITY))
-}
-
-/// A paired difference's interval cut to the range a difference can take: -1 to 1 for a
-/// share or 0-1 scale, as comparison.csv cuts it (a t-interval from few replications can
-/// reach past it).
-pub(crate) fn cut_difference(metric: &str, ci: (f64, f64)) -> (f64, f64) {
-    match metric_unit(metric, false).and_then(coprod_output::feasible_range) {
-        Some(range) => coprod_output::within(ci, coprod_output::difference_range(range)),
-        None => ci,
+    /// A paired difference's interval cut to the range a difference can take, as
+    /// comparison.csv cuts it (a t-interval from few replications can reach past it): -1 to
+    /// 1 for a share or 0-1 scale, minus to plus the run's length for a lifetime.
+    pub(crate) fn cut_difference(&self, metric: &str, ci: (f64, f64)) -> (f64, f64) {
+        match self.metric_range(metric) {
+            Some(range) => coprod_output::within(ci, coprod_output::difference_range(range)),
+            None => ci,
+        }
     }
 }
 
@@ -1207,14 +1211,24 @@ mod tests {
         );
     }
 
+    /// Shares lie in 0-1, counts at or above 0 and lifetimes within the run's 60 steps; a
+    /// difference within minus to plus those bounds; a metric of unknown sign is not cut.
     #[test]
     fn intervals_are_cut_to_what_a_metric_can_take() {
-        assert!(is_bounded_01("participation_rate"));
-        assert!(!is_bounded_01("active_groups"));
-        assert!(!is_bounded_01("no_such_metric"));
-        assert!(is_non_negative("active_groups"));
-        assert!(!is_non_negative("participation_rate"));
-        assert!(!is_non_negative("no_such_metric"));
+        let mut d = data(&[]);
+        d.manifest = Some(serde_json::json!({"experiment": {"steps": 60}}));
+        assert_eq!(d.metric_range("participation_rate"), Some((0.0, 1.0)));
+        assert_eq!(d.metric_range("active_groups"), Some((0.0, f64::INFINITY)));
+        assert_eq!(d.metric_range("median_group_lifetime"), Some((0.0, 60.0)));
+        assert_eq!(d.metric_range("no_such_metric"), None);
+        let wide = (-150.0, 150.0);
+        assert_eq!(d.cut_difference("participation_rate", wide), (-1.0, 1.0));
+        assert_eq!(d.cut_difference("active_groups", wide), wide);
+        assert_eq!(d.cut_difference("mean_group_lifetime", wide), (-60.0, 60.0));
+        assert_eq!(d.cut_difference("no_such_metric", wide), wide);
+        d.manifest = None;
+        let unknown_length = Some((0.0, f64::INFINITY));
+        assert_eq!(d.metric_range("median_group_lifetime"), unknown_length);
         assert_eq!(clip01((-0.2, 1.3)), (0.0, 1.0));
         assert_eq!(clip01((0.25, 0.5)), (0.25, 0.5));
     }

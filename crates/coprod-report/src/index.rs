@@ -211,11 +211,16 @@ fn summary_section(body: &mut String, data: &RunData) {
     let intervals = data.replications() >= 2;
     let _ = writeln!(body, "<h2>Summary</h2>");
     if intervals {
+        // A run of unknown length (no manifest, no step written) cuts lifetimes at 0 only.
+        let lifetimes = match data.steps() {
+            0 => String::new(),
+            steps => format!("0 to the run's {steps} steps for a group lifetime, "),
+        };
         let _ = writeln!(
             body,
             "<p class=\"note\">Mean over replications with its 95% confidence interval: a \
              t-interval over the replications, cut to the values the metric can take (0 to 1 \
-             for a share or 0-1 scale, at least 0 for the others; summary.csv).</p>"
+             for a share or 0-1 scale, {lifetimes}at least 0 for the others; summary.csv).</p>"
         );
     } else {
         // One replication: each mean is of one run, so the page does not call it an average.
@@ -1372,6 +1377,22 @@ mod tests {
         assert!(
             two.contains("* marks a Holm-adjusted p below 0.05"),
             "{two}"
+        );
+        assert!(
+            !two.contains("for a group lifetime"),
+            "length unknown: {two}"
+        );
+        let sixty = page_with(
+            serde_json::json!({"experiment": {"replications": 2, "steps": 60}}),
+            2,
+            row(2, Some((0.2, 0.3))),
+        );
+        assert!(
+            sixty.contains(
+                "(0 to 1 for a share or 0-1 scale, 0 to the run's 60 steps for a group \
+                 lifetime, at least 0 for the others; summary.csv)"
+            ),
+            "{sixty}"
         );
     }
 

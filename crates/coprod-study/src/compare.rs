@@ -77,8 +77,9 @@ fn compare_in(
         Some(parameters) => cells_of(&parameters.rows),
         None => Vec::new(),
     };
+    let steps = data.steps();
     let runs = data.runs;
-    let rows = comparisons(&runs, &cells, &metrics, against)?;
+    let rows = comparisons((&runs, steps), &cells, &metrics, against)?;
     if !force {
         refuse_to_narrow(dir, &rows)?;
     }
@@ -140,14 +141,14 @@ pub(crate) fn metrics(asked: &[String], scenario: &[String], lab: bool) -> Resul
 /// written. `cells` are the (variant, sweep point) cells of the scenario ([`cells_of`]).
 /// A scenario without variants gets no comparison (and no error).
 pub(crate) fn write_all(
-    dir: &Path,
+    (dir, steps): (&Path, u32),
     cells: &[Cell],
     metrics: &[String],
     against: &str,
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
     let runs = read_runs(dir)?;
-    let rows = comparisons(&runs, cells, metrics, against)?;
+    let rows = comparisons((&runs, u64::from(steps)), cells, metrics, against)?;
     write_rows(dir, &runs.swept, &rows, progress)
 }
 
@@ -274,7 +275,7 @@ pub(crate) fn cells_of(rows: &[coprod_output::ParameterRow]) -> Vec<Cell> {
 /// parameters.csv; empty if unknown), so that one whose every run failed, and which
 /// runs.csv therefore does not hold, keeps its rows with n = 0.
 pub(crate) fn comparisons(
-    runs: &RunsTable,
+    (runs, steps): (&RunsTable, u64),
     cells: &[Cell],
     metrics: &[String],
     against: &str,
@@ -340,6 +341,7 @@ pub(crate) fn comparisons(
             let treated = cells.get(&(v, p)).unwrap_or(&none);
             let reference = cells.get(&(base, p)).unwrap_or(&none);
             for (metric, &column) in metrics.iter().zip(&columns) {
+                let bounds = difference_bounds(metric, steps);
                 // Only pairs with a value in both runs: a group metric is missing (NaN) in
                 // a run in which no group started, and such a run has nothing to compare.
                 let (xs, ys): (Vec<f64>, Vec<f64>) = treated
@@ -351,7 +353,7 @@ pub(crate) fn comparisons(
                     })
                     .filter(|(x, y)| !x.is_nan() && !y.is_nan())
                     .unzip();
-                rows.push(row((variant, against), point, metric, &xs, &ys));
+                rows.push(row((variant, against), point, (metric, bounds), &xs, &ys));
             }
         }
     }
@@ -410,10 +412,26 @@ fn widest_half_width(rows: &[ComparisonRow]) -> (String, f64) {
         .unwrap_or_else(|| ("no compared row has a value".to_string(), f64::INFINITY))
 }
 
+/// The values a difference in `metric` can take in runs of `steps` steps: -1 to 1 for a
+/// share or 0-1 scale, -`steps` to `steps` for a lifetime, unbounded otherwise (a
+/// difference of two counts may take any sign).
+fn difference_bounds(metric: &str, steps: u64) -> (f64, f64) {
+    coprod_core::summary_names()
+        .into_iter()
+        .find(|(n, _, _)| n == metric)
+        .and_then(|(_, unit, _)| coprod_output::run_range(unit, steps))
+        .map_or(
+            (f64::NEG_INFINITY, f64::INFINITY),
+            coprod_output::difference_range,
+        )
+}
+
+/// A comparison row of `metric` over paired values `xs` (the variant) and `ys` (the
+/// reference), its interval cut to `bounds` ([`difference_bounds`]).
 fn row(
     (variant, against): (&str, &str),
     point: &[String],
-    metric: &str,
+    (metric, bounds): (&str, (f64, f64)),
     xs: &[f64],
     ys: &[f64],
 ) -> ComparisonRow {
@@ -425,16 +443,7 @@ fn row(
         }
     };
     let c = paired(xs, ys);
-    // A difference of two shares lies within -1 to 1; its interval is cut to that range.
-    let range = coprod_core::summary_names()
-        .into_iter()
-        .find(|(n, _, _)| n == metric)
-        .and_then(|(_, unit, _)| coprod_output::feasible_range(unit))
-        .map_or(
-            (f64::NEG_INFINITY, f64::INFINITY),
-            coprod_output::difference_range,
-        );
-    let ci = c.as_ref().map(|c| coprod_output::within(c.ci, range));
+    let ci = c.as_ref().map(|c| coprod_output::within(c.ci, bounds));
     ComparisonRow {
         variant: variant.to_string(),
         against: against.to_string(),
@@ -679,7 +688,12 @@ pub(crate) fn adaptive_replications(
         // Until a reference run succeeds there is nothing to pair: more replications, and
         // the final pass says so if none ever does.
         let rows = if pilot.table.rows.iter().any(|r| r.variant == against) {
-            comparisons(&pilot.table, &[], metrics, against)?
+            comparisons(
+                (&pilot.table, u64::from(scenario.steps)),
+                &[],
+                metrics,
+                against,
+            )?
         } else {
             Vec::new()
         };
@@ -882,7 +896,7 @@ mod tests {
         row(
             ("v", "baseline"),
             &[],
-            "service_output",
+            ("service_output", difference_bounds("service_output", 120)),
             &[1.0, 2.0],
             &[0.5, 0.7],
         )
@@ -936,7 +950,13 @@ mod tests {
 
     #[test]
     fn the_x_axis_names_an_interval_only_when_one_is_drawn() {
-        let one = row(("v", "baseline"), &[], "service_output", &[1.0], &[0.5]);
+        let one = row(
+            ("v", "baseline"),
+            &[],
+            ("service_output", difference_bounds("service_output", 120)),
+            &[1.0],
+            &[0.5],
+        );
         assert!(one.ci_low.is_none(), "one replication has no interval");
         assert!(!x_label("service_output", &[&one], false).contains("CI"));
         let two = two_replications();
@@ -1015,7 +1035,7 @@ mod tests {
             metrics: vec!["share_lasting_24".into()],
             rows,
         };
-        let out = comparisons(&table, &[], &["share_lasting_24".into()], BASELINE).unwrap();
+        let out = comparisons((&table, 120), &[], &["share_lasting_24".into()], BASELINE).unwrap();
         let (widest, half) = widest_half_width(&out);
         assert_eq!(widest, "no compared row has a value");
         assert!(half.is_infinite(), "{half}");
@@ -1040,7 +1060,7 @@ mod tests {
             metrics: vec!["share_lasting_24".into()],
             rows,
         };
-        let out = comparisons(&table, &[], &["share_lasting_24".into()], BASELINE).unwrap();
+        let out = comparisons((&table, 120), &[], &["share_lasting_24".into()], BASELINE).unwrap();
         assert_eq!(out.iter().map(|r| r.n).collect::<Vec<_>>(), [3, 1, 0]);
         // The only p-value is a family of one: Holm leaves it as it is.
         assert_eq!(out[0].p_holm, out[0].p_value);
@@ -1090,7 +1110,7 @@ mod tests {
             let mut r = row(
                 ("v", BASELINE),
                 &point,
-                "participation_rate",
+                ("participation_rate", (-1.0, 1.0)),
                 &[0.3, 0.4],
                 &[0.1, 0.2],
             );
@@ -1119,7 +1139,7 @@ mod tests {
                 metrics: vec![metric.into()],
                 rows,
             };
-            comparisons(&table, &[], &[metric.to_string()], BASELINE).unwrap()[0].clone()
+            comparisons((&table, 120), &[], &[metric.to_string()], BASELINE).unwrap()[0].clone()
         };
         let half = 4.302_652_729_911_275 * 10.0 / 3f64.sqrt();
         let service = both("service_output");
@@ -1127,6 +1147,33 @@ mod tests {
         assert!((lo - (20.0 - half)).abs() < 1e-9 && (hi - (20.0 + half)).abs() < 1e-9);
         let share = both("participation_rate");
         assert_eq!((share.ci_low, share.ci_high), (Some(-1.0), Some(1.0)));
+    }
+
+    /// A difference of two lifetimes is at most the run's length either way: differences
+    /// 10, 20, 30 steps in runs of 30 steps give 20 - 24.84 to 30, not to 44.84.
+    #[test]
+    fn lifetime_differences_are_cut_at_the_run_length() {
+        let mut rows = Vec::new();
+        for (r, v) in [10.0, 20.0, 30.0].into_iter().enumerate() {
+            rows.push(run("baseline", "0", r as u64, 0.0));
+            rows.push(run("v", "0", r as u64, v));
+        }
+        let metric = "mean_group_lifetime";
+        let table = RunsTable {
+            swept: vec!["levers.outreach".into()],
+            metrics: vec![metric.into()],
+            rows,
+        };
+        let half = 4.302_652_729_911_275 * 10.0 / 3f64.sqrt();
+        let cut = |steps: u64| {
+            let out = comparisons((&table, steps), &[], &[metric.to_string()], BASELINE);
+            let r = out.unwrap()[0].clone();
+            (r.ci_low.unwrap(), r.ci_high.unwrap())
+        };
+        let (lo, hi) = cut(30);
+        assert!((lo - (20.0 - half)).abs() < 1e-9 && hi == 30.0, "{lo} {hi}");
+        let (lo, hi) = cut(120);
+        assert!((lo - (20.0 - half)).abs() < 1e-9 && (hi - (20.0 + half)).abs() < 1e-9);
     }
 
     /// runs.csv holds only runs that succeeded. A sweep point where every reference run
@@ -1146,7 +1193,7 @@ mod tests {
             rows.push(run("v", "1", r, 0.5));
         }
         let metric = ["share_lasting_24".to_string()];
-        let out = comparisons(&table(rows.clone()), &[], &metric, BASELINE).unwrap();
+        let out = comparisons((&table(rows.clone()), 120), &[], &metric, BASELINE).unwrap();
         assert_eq!(
             out.iter()
                 .map(|r| (r.point[0].as_str(), r.n))
@@ -1161,7 +1208,7 @@ mod tests {
             .iter()
             .flat_map(|v| ["0", "1"].map(|p| (v.to_string(), vec![p.to_string()])))
             .collect();
-        let out = comparisons(&table(rows.clone()), &cells, &metric, BASELINE).unwrap();
+        let out = comparisons((&table(rows.clone()), 120), &cells, &metric, BASELINE).unwrap();
         assert_eq!(
             out.iter()
                 .map(|r| (r.variant.as_str(), r.point[0].as_str(), r.n))
@@ -1171,7 +1218,7 @@ mod tests {
 
         rows.retain(|r| r.variant == "v");
         for cells in [&[][..], &cells[..]] {
-            let message = comparisons(&table(rows.clone()), cells, &metric, BASELINE)
+            let message = comparisons((&table(rows.clone()), 120), cells, &metric, BASELINE)
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -1182,7 +1229,7 @@ mod tests {
             );
             assert!(message.contains("--against one of v compares"), "{message}");
         }
-        let message = comparisons(&table(rows), &[], &metric, "w")
+        let message = comparisons((&table(rows), 120), &[], &metric, "w")
             .unwrap_err()
             .to_string();
         assert!(
@@ -1191,7 +1238,7 @@ mod tests {
         );
         assert!(message.contains("--against one of v compares"), "{message}");
         assert!(
-            comparisons(&table(Vec::new()), &[], &metric, BASELINE)
+            comparisons((&table(Vec::new()), 120), &[], &metric, BASELINE)
                 .unwrap()
                 .is_empty()
         );

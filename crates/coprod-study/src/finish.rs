@@ -50,7 +50,13 @@ pub(crate) fn finish(
         .push(coprod_output::PARAMETERS_CSV.to_string());
     if scenario.variants.len() > 1 {
         let cells = compare::cells_of(&parameters);
-        match compare::write_all(completed.staging(), &cells, metrics, against, progress) {
+        match compare::write_all(
+            (completed.staging(), manifest.experiment.steps),
+            &cells,
+            metrics,
+            against,
+            progress,
+        ) {
             Ok(written) if !written.is_empty() => {
                 manifest.files.push(compare::file_name());
                 manifest.comparison = Some(compare::info(metrics, against));

@@ -275,7 +275,7 @@ fn write_merged(
     manifest.failed_runs = failed;
     manifest.files = writer.files();
     let completed = writer
-        .complete()
+        .complete(manifest.experiment.steps)
         .with_context(|| format!("cannot finish {}", out.display()))?;
     let (dir, _) = finish::finish(
         completed,

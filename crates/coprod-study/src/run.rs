@@ -461,7 +461,7 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     let group_rows = writer.group_rows();
     let mut manifest = run_manifest(o, &p, &writer, started, clock);
     let completed = writer
-        .complete()
+        .complete(manifest.experiment.steps)
         .with_context(|| format!("cannot finish {}", target.display()))
         .map_err(|e| runs_are_saved(e, &resumable))?;
     let mut summary = finished_summary(&target, n_runs, n_runs - skip, failed);

@@ -960,7 +960,7 @@ mod tests {
             group_rows: Some(w.group_rows()),
             ..shard(first, runs)
         };
-        let completed = w.complete().unwrap();
+        let completed = w.complete(test_manifest().experiment.steps).unwrap();
         write_shard(completed.staging(), &info).unwrap();
         completed.commit(&test_manifest()).unwrap();
         assert_eq!(read_shard(&dir).unwrap(), info);
