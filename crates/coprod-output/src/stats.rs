@@ -73,7 +73,7 @@ impl Accumulator {
             };
         }
         let sd = (self.m2 / (self.n - 1) as f64).sqrt();
-        let half = t_quantile_975((self.n - 1) as f64) * sd / (self.n as f64).sqrt();
+        let half = t_half_width(sd, self.n);
         Summary {
             n: self.n,
             mean: self.mean,
@@ -81,6 +81,13 @@ impl Accumulator {
             ci: Some((self.mean - half, self.mean + half)),
         }
     }
+}
+
+/// The half-width of the 95% t-interval of a mean of `n` (at least 2) values with sample
+/// standard deviation `sd`: `t(0.975, n-1) * sd / sqrt(n)`, before any cut to the values
+/// the metric can take (the precision the replications reached, whatever the bounds).
+pub fn t_half_width(sd: f64, n: u64) -> f64 {
+    t_quantile_975((n - 1) as f64) * sd / (n as f64).sqrt()
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (the multiplier of a
@@ -125,10 +132,11 @@ pub fn feasible_range(unit: &str) -> Option<(f64, f64)> {
 /// The values a metric with this unit can take in a run of `steps` steps: its
 /// [`feasible_range`], and at most the run's length for a duration in steps (a group is
 /// followed from its start to the end of the run at most, so neither its lifetime nor a
-/// mean or median of lifetimes can be longer).
+/// mean or median of lifetimes can be longer). `steps` 0 is a length not known (a
+/// directory without a manifest or a step written): a duration is then cut at 0 only.
 pub fn run_range(unit: &str, steps: u64) -> Option<(f64, f64)> {
     let range = feasible_range(unit)?;
-    Some(if unit == "steps" {
+    Some(if unit == "steps" && steps > 0 {
         (range.0, steps as f64)
     } else {
         range
@@ -199,6 +207,11 @@ mod tests {
         assert_eq!(run_range("groups", 60), Some((0.0, f64::INFINITY)));
         assert_eq!(run_range("share of groups", 60), Some((0.0, 1.0)));
         assert_eq!(run_range("tokens of something", 60), None);
+        assert_eq!(
+            run_range("steps", 0),
+            Some((0.0, f64::INFINITY)),
+            "length unknown"
+        );
         assert_eq!(within((21.5, 104.9), (0.0, 60.0)), (21.5, 60.0));
         assert_eq!(difference_range((0.0, 60.0)), (-60.0, 60.0));
     }

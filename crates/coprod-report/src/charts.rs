@@ -509,7 +509,6 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
 /// and no run in runs.csv) are left out, as their runs are.
 fn response_series(data: &RunData, metric: &str, axis: usize) -> Vec<Series> {
     let single_variant = data.variants().len() == 1;
-    let range = data.metric_range(metric);
     let ran: std::collections::HashSet<(&str, &[String])> = data
         .runs
         .rows
@@ -542,12 +541,9 @@ fn response_series(data: &RunData, metric: &str, axis: usize) -> Vec<Series> {
             format!("{}, {}", row.variant, others.join(", "))
         };
         let x: f64 = row.point[axis].parse().unwrap_or(f64::NAN);
-        // summary.csv cuts its intervals; one written before it did is cut here.
-        let (lo, hi) = match (row.ci, range) {
-            (Some(ci), Some(range)) => coprod_output::within(ci, range),
-            (Some(ci), None) => ci,
-            (None, _) => (f64::NAN, f64::NAN),
-        };
+        let (lo, hi) = row
+            .ci
+            .map_or((f64::NAN, f64::NAN), |ci| data.cut_level(metric, ci));
         let entry = match series.iter().position(|s| s.0 == label) {
             Some(i) => &mut series[i],
             None => {
@@ -999,8 +995,9 @@ fn heatmap_text(
             format!("heatmap_ci_width_{}_{}", slug(metric), slug(v)),
             format!(
                 "Width of the 95% confidence interval of the {} over {xn} and {yn}, \
-                 variant {v}: wide cells need more replications before their colour in the \
-                 mean map can be trusted.{others}",
+                 variant {v}, before summary.csv cuts it to the values the metric can take: \
+                 wide cells need more replications before their colour in the mean map can \
+                 be trusted.{others}",
                 run_value(data, metric, true)
             ),
         )
@@ -1040,10 +1037,12 @@ fn heatmap_values(
                             && r.point[xa] == *xv
                             && r.point[ya] == *yv
                     });
-                    let value = |r: &SummaryRow| match (width, r.ci) {
+                    // The width before summary.csv cut the interval: a cut one is
+                    // narrower than the replications' precision near a bound.
+                    let value = |r: &SummaryRow| match (width, r.sd) {
                         (false, _) => r.mean,
-                        (true, Some((lo, hi))) => hi - lo,
-                        (true, None) => f64::NAN,
+                        (true, Some(sd)) if r.n >= 2 => 2.0 * coprod_output::t_half_width(sd, r.n),
+                        (true, _) => f64::NAN,
                     };
                     Estimate::of(cell.map(value)).mean
                 })
@@ -1724,11 +1723,14 @@ mod tests {
                         let point: Vec<&str> = point.iter().map(String::as_str).collect();
                         let mean = mean + 0.01 * c as f64;
                         let mut row = summary_row(variant, &point, "participation_rate", mean);
-                        // Widths 0.1 at (0, 0), 0.2 at (0, 1), ... and none at the last cell.
-                        row.ci = (x + 2 * y < 3).then(|| {
-                            let half = 0.05 * (1 + x + 2 * y) as f64;
-                            (mean - half, mean + half)
-                        });
+                        // Widths 0.1 at (0, 0), 0.2 at (0, 1), ... and none at the last cell,
+                        // from 3 replications; each interval is cut at 0, as summary.csv
+                        // cuts a share's, which the widths must not read.
+                        let half = 0.05 * (1 + x + 2 * y) as f64;
+                        row.n = 3;
+                        row.sd = (x + 2 * y < 3)
+                            .then(|| half * 3f64.sqrt() / coprod_output::t_quantile_975(2.0));
+                        row.ci = row.sd.map(|_| ((mean - half).max(0.0), mean + half));
                         rows.push(row);
                         rows.push(summary_row(variant, &point, "service_output", mean + 10.0));
                     }

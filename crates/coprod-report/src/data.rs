@@ -779,10 +779,15 @@ impl RunData {
     /// `None` for a metric it does not know. A lifetime is only cut at 0 when the run's
     /// length is unknown (no manifest and no step written).
     pub(crate) fn metric_range(&self, metric: &str) -> Option<(f64, f64)> {
-        let unit = metric_unit(metric, false)?;
-        match self.steps() {
-            0 => coprod_output::feasible_range(unit),
-            steps => coprod_output::run_range(unit, steps),
+        metric_unit(metric, false).and_then(|unit| coprod_output::run_range(unit, self.steps()))
+    }
+
+    /// A mean's interval cut to [`RunData::metric_range`], as summary.csv cuts it: so that
+    /// a directory written before summary.csv cut an interval shows what a new one would.
+    pub(crate) fn cut_level(&self, metric: &str, ci: (f64, f64)) -> (f64, f64) {
+        match self.metric_range(metric) {
+            Some(range) => coprod_output::within(ci, range),
+            None => ci,
         }
     }
 

@@ -211,9 +211,11 @@ fn summary_section(body: &mut String, data: &RunData) {
     let intervals = data.replications() >= 2;
     let _ = writeln!(body, "<h2>Summary</h2>");
     if intervals {
-        // A run of unknown length (no manifest, no step written) cuts lifetimes at 0 only.
+        // A run of unknown length (no manifest, no step written) cuts lifetimes at 0 only;
+        // a lab run has no groups.
         let lifetimes = match data.steps() {
             0 => String::new(),
+            _ if data.is_lab() => String::new(),
             steps => format!("0 to the run's {steps} steps for a group lifetime, "),
         };
         let _ = writeln!(
@@ -432,7 +434,10 @@ fn summary_table(body: &mut String, data: &RunData, intervals: bool, keep: impl 
         let ci = if intervals {
             let ci = row.ci.map_or_else(
                 || "–".to_string(),
-                |(lo, hi)| format!("{} to {}", fmt_num(lo), fmt_num(hi)),
+                |ci| {
+                    let (lo, hi) = data.cut_level(&row.metric, ci);
+                    format!("{} to {}", fmt_num(lo), fmt_num(hi))
+                },
             );
             format!("<td class=\"num\">{ci}</td>")
         } else {
@@ -1382,6 +1387,9 @@ mod tests {
             !two.contains("for a group lifetime"),
             "length unknown: {two}"
         );
+        // An interval summary.csv did not cut (written before it cut them) is cut here.
+        let old = page(2, row(2, Some((-0.1, 1.2))));
+        assert!(old.contains(">0.000 to 1.00<"), "{old}");
         let sixty = page_with(
             serde_json::json!({"experiment": {"replications": 2, "steps": 60}}),
             2,

@@ -401,8 +401,10 @@ fn position_or_push<'a, T: PartialEq + ?Sized>(list: &mut Vec<&'a T>, item: &'a 
 /// target is not met (infinite).
 fn widest_half_width(rows: &[ComparisonRow]) -> (String, f64) {
     let measured = rows.iter().filter(|r| r.n > 0).map(|r| {
-        let half = match (r.ci_low, r.ci_high) {
-            (Some(lo), Some(hi)) => 0.5 * (hi - lo),
+        // The interval's half-width before it was cut to the values a difference can take:
+        // a cut interval is narrower than the precision the replications reached.
+        let half = match r.sd_difference {
+            Some(sd) if r.n >= 2 => coprod_output::t_half_width(sd, r.n),
             _ => f64::INFINITY,
         };
         (format!("{}: {}", r.variant, r.metric), half)
@@ -1039,6 +1041,29 @@ mod tests {
         let (widest, half) = widest_half_width(&out);
         assert_eq!(widest, "no compared row has a value");
         assert!(half.is_infinite(), "{half}");
+    }
+
+    /// `--target-ci` stops on the precision the replications reached: the half-width of
+    /// the t-interval before comparison.csv cuts it. Differences 0.5, 1 and 1.5 in a share:
+    /// the interval 1 ± 1.24 is cut to -0.24 to 1, but its half-width stays 1.24.
+    #[test]
+    fn the_target_reads_the_half_width_before_the_cut() {
+        let mut rows = Vec::new();
+        for (r, v) in [0.5, 1.0, 1.5].into_iter().enumerate() {
+            rows.push(run("baseline", "0", r as u64, 0.0));
+            rows.push(run("v", "0", r as u64, v));
+        }
+        let metric = "participation_rate";
+        let table = RunsTable {
+            swept: vec!["levers.outreach".into()],
+            metrics: vec![metric.into()],
+            rows,
+        };
+        let out = comparisons((&table, 120), &[], &[metric.to_string()], BASELINE).unwrap();
+        let half = 4.302_652_729_911_275 * 0.5 / 3f64.sqrt();
+        assert_eq!(out[0].ci_high, Some(1.0), "the interval is cut");
+        let (_, widest) = widest_half_width(&out);
+        assert!((widest - half).abs() < 1e-9, "{widest} vs {half}");
     }
 
     #[test]
