@@ -186,7 +186,7 @@ fn assert_table_matches(stdout: &str, table: &[BTreeMap<String, String>]) {
         lines[lines.len() - 2],
         format!(
             "placebo check of holding ({}): {} derived, {} reversed, {} (docs/validation.md)",
-            counted(decomposed, "decomposed claim"),
+            counted(decomposed, "decomposed judged claim"),
             checked("derived"),
             checked("reversed"),
             counted(checked("assumption"), "assumption")
@@ -213,9 +213,11 @@ fn the_totals_count_one_claim_in_the_singular_and_no_pass_rate_of_none() {
         let totals = stdout.lines().rev().nth(2).unwrap();
         if out == "one" {
             assert!(totals.starts_with("1 claim: "), "{stdout}");
-            assert!(stdout.contains("(1 decomposed claim)"), "{stdout}");
+            assert!(stdout.contains("(1 decomposed judged claim)"), "{stdout}");
         } else {
             assert!(!totals.contains("pass rate 0%"), "{stdout}");
+            // X1 is decomposed, but an exploratory claim is not judged.
+            assert!(stdout.contains("(0 decomposed judged claims)"), "{stdout}");
         }
     }
 }
@@ -474,11 +476,14 @@ fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
     ];
     let whole = validate(&sandbox, "whole", &extra);
     let mut shards = Vec::new();
+    let mut tables = Vec::new();
     for i in 0..3 {
         let shard = format!("{i}/3");
         let mut args = extra.to_vec();
         args.extend(["--shard", shard.as_str()]);
-        shards.push(validate(&sandbox, &format!("shard-{i}"), &args));
+        let (dir, table) = validate_with_table(&sandbox, &format!("shard-{i}"), &args);
+        shards.push(dir);
+        tables.push(table);
     }
     // Each shard holds only its points, and says which shard it is.
     let held: usize = shards
@@ -487,6 +492,17 @@ fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
         .sum();
     assert_eq!(held, 2 * 28);
     assert_eq!(rows(&shards[1].join("robustness.csv")).len(), 2 * 9);
+    // The table says a shard's robustness covers its points only; a shard given none of a
+    // map's 28 points (29 of 30) states no share of them, not 0.
+    let says = "this shard's points only (shard 1 of 3)";
+    assert!(tables[1].contains(says), "{}", tables[1]);
+    let mut args = extra.to_vec();
+    args.extend(["--shard", "29/30"]);
+    let empty = validate(&sandbox, "shard-29", &args);
+    for row in rows(&empty.join("validation.csv")) {
+        assert_eq!(row["robustness_points"], "0", "{row:?}");
+        assert_eq!(row["robustness_share"], "", "{row:?}");
+    }
     let merged = sandbox.path().join("merged");
     // Shards in any order.
     let dirs: Vec<&str> = [&shards[2], &shards[0], &shards[1]]

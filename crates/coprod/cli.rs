@@ -219,8 +219,9 @@ pub(crate) struct ValidateArgs {
     /// alone reads I and N from SLURM's array variables.
     #[arg(long, value_name = "I/N", num_args = 0..=1, default_missing_value = coprod_study::FROM_SLURM)]
     pub(crate) shard: Option<coprod_study::ShardArg>,
-    /// Cap every population at 1,000 citizens (a quick check of the machinery, not
-    /// a verdict about the model at its registered scale).
+    /// Cap every population at 1,000 citizens, with no more communities than they fill
+    /// (`ring_degree` + 2 citizens each) and no more organisations than communities (a
+    /// quick check of the machinery, not a verdict about the model at its registered scale).
     #[arg(long)]
     pub(crate) quick: bool,
     /// Only these claims (e.g. `--only P8 B4`); default: all.

@@ -97,9 +97,10 @@ pub struct ValidationRow {
     pub share_ci_low: Option<f64>,
     /// Upper end.
     pub share_ci_high: Option<f64>,
-    /// Share of the robustness map where the claim holds (derived claims).
+    /// Share of the robustness map where the claim holds (derived claims); in a shard's
+    /// directory, of that shard's points, and empty when it holds none.
     pub robustness_share: Option<f64>,
-    /// Points of the robustness map.
+    /// Points of the robustness map (in a shard's directory, that shard's).
     pub robustness_points: Option<u64>,
     /// The three assumed parameters with the largest standardised coefficients.
     pub robustness_drivers: String,
@@ -229,7 +230,9 @@ pub struct ValidationManifest {
     pub pilot: u32,
     /// Bounds on replications per block.
     pub replications_bounds: (u32, u32),
-    /// Replications decomposed (whole blocks, at least this many).
+    /// Replications asked to be decomposed (`--decompose-replications`): whole blocks, at
+    /// least this many when the blocks hold them, else every replication (the decomposed
+    /// count of each claim is `direct_n` of validation.csv).
     pub decompose_replications: u32,
     /// Robustness points and replications per point.
     pub robustness: (u32, u32),
@@ -237,6 +240,13 @@ pub struct ValidationManifest {
     pub robustness_shard: (u32, u32),
     /// Worker threads used (outputs do not depend on it).
     pub threads: usize,
+    /// Whether `--quick` capped the populations (absent, false, in a manifest written before
+    /// it was recorded).
+    #[serde(default)]
+    pub quick: bool,
+    /// Whether `--robustness-all` mapped every claim, not only the derived ones.
+    #[serde(default)]
+    pub robustness_all: bool,
 }
 
 /// Writes every file of a validation directory into `dir`.
@@ -741,6 +751,8 @@ mod tests {
             robustness: (2, 1),
             robustness_shard: (0, 1),
             threads: 1,
+            quick: true,
+            robustness_all: false,
         }
     }
 
@@ -1016,6 +1028,24 @@ mod tests {
         write_validation(&other, &d.rows, &[], (&names, &points), &salted).unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(e.contains("not a shard of the same"), "{e}");
+        // Another `--quick` or `--robustness-all`: another command, though the salt is the
+        // same (an unmapped claim's shard would otherwise read as cut short).
+        for changed in [
+            ValidationManifest {
+                quick: !d.manifest.quick,
+                ..d.manifest.clone()
+            },
+            ValidationManifest {
+                robustness_all: !d.manifest.robustness_all,
+                ..d.manifest.clone()
+            },
+        ] {
+            std::fs::remove_dir_all(&other).unwrap();
+            std::fs::create_dir(&other).unwrap();
+            write_validation(&other, &d.rows, &[], (&names, &points), &changed).unwrap();
+            let e = merge(&[s0.clone(), other.clone()]);
+            assert!(e.contains("not a shard of the same"), "{e}");
+        }
 
         // A shard of a split into three, and a shard number past the split.
         for (shard, want) in [

@@ -116,7 +116,7 @@ fn other_result(dir: &Path) -> Option<(&'static str, &'static str)> {
         )),
         Some("validation") => Some((
             "a validation (`coprod validate`)",
-            "validation.csv and its pages were written by `coprod validate`",
+            "its CSV files and forest plot were written by `coprod validate`",
         )),
         Some("sensitivity") => Some((
             "a sensitivity analysis (`coprod sensitivity`)",

@@ -64,6 +64,8 @@ pub struct Validation {
     pub results: Vec<ClaimResult>,
     /// The output directory.
     pub dir: PathBuf,
+    /// Which shard of the robustness maps ran: (index, count); (0, 1) unsharded.
+    pub shard: (u32, u32),
 }
 
 /// Runs the selected validation experiments. Verdicts are findings, not errors.
@@ -134,6 +136,8 @@ fn validate_into(
         robustness: (options.robustness_points, options.robustness_replications),
         robustness_shard: options.robustness_shard,
         threads,
+        quick: args.quick,
+        robustness_all: options.robustness_all,
     };
     write_validation(
         dir.staging(),
@@ -144,7 +148,11 @@ fn validate_into(
     )?;
     draw_forest(&results, dir.staging())?;
     let path = discard.commit(dir)?;
-    Ok(Validation { results, dir: path })
+    Ok(Validation {
+        results,
+        dir: path,
+        shard: options.robustness_shard,
+    })
 }
 
 fn selected(only: &[String], quick: bool) -> Result<Vec<Scenario>> {
@@ -227,7 +235,12 @@ fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
         mediated_share: all.and_then(|d| d.share),
         share_ci_low: all.and_then(|d| low(d.share_ci)),
         share_ci_high: all.and_then(|d| high(d.share_ci)),
-        robustness_share: r.robustness.as_ref().map(|m| m.share),
+        // A map with no point here (a shard given none of its points) has no share.
+        robustness_share: r
+            .robustness
+            .as_ref()
+            .filter(|m| m.points > 0)
+            .map(|m| m.share),
         robustness_points: r.robustness.as_ref().map(|m| m.points as u64),
         robustness_drivers: drivers,
         note: r.note.clone(),
@@ -290,7 +303,16 @@ fn robustness_rows(r: &ClaimResult) -> Vec<RobustnessRow> {
 
 impl fmt::Display for Validation {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        print_table(&self.results, out)
+        print_table(&self.results, out)?;
+        let (index, count) = self.shard;
+        if count > 1 {
+            writeln!(
+                out,
+                "robust: the share of this shard's points only (shard {index} of {count}); \
+                 `coprod merge` of every shard gives the whole map's"
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -336,7 +358,13 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
             opt(all.and_then(|d| d.share), 2),
             all.and_then(|d| d.share_ci)
                 .map_or_else(String::new, |(l, h)| format!("[{l:.2}, {h:.2}]")),
-            opt(r.robustness.as_ref().map(|m| m.share), 2),
+            opt(
+                r.robustness
+                    .as_ref()
+                    .filter(|m| m.points > 0)
+                    .map(|m| m.share),
+                2
+            ),
             r.adjusted_class.map_or("", |c| c.name()),
         )?;
     }
@@ -344,10 +372,11 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
     writeln!(out, "{}", verdict_totals(&judged))?;
     let checked: Vec<AdjustedClass> = judged.iter().filter_map(|r| r.adjusted_class).collect();
     let count = |c: AdjustedClass| checked.iter().filter(|&&a| a == c).count();
+    // Exploratory claims are decomposed too, but judged by no verdict: counted apart.
     writeln!(
         out,
         "placebo check of holding ({}): {} derived, {} reversed, {} (docs/validation.md)",
-        counted(checked.len(), "decomposed claim"),
+        counted(checked.len(), "decomposed judged claim"),
         count(AdjustedClass::Derived),
         count(AdjustedClass::Reversed),
         counted(count(AdjustedClass::Assumption), "assumption")

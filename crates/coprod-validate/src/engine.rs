@@ -360,7 +360,14 @@ fn pilot_spread(contrast: &Contrast, pilot: &[Rep]) -> f64 {
             let best = best_arm(pilot);
             let last = pilot.first().map_or(0, |r| r.arms.len() - 1);
             let to_last: Vec<f64> = pilot.iter().map(|r| r.arms[best] - r.arms[last]).collect();
-            sd(&effects(contrast, pilot, Some(best))).max(sd(&to_last))
+            let (first, to_last) = (sd(&effects(contrast, pilot, Some(best))), sd(&to_last));
+            // A pilot replication without a read-out leaves no sd (docs/validation.md):
+            // `f64::max` would keep the other difference's and plan on half the pilot.
+            if first.is_nan() || to_last.is_nan() {
+                f64::NAN
+            } else {
+                first.max(to_last)
+            }
         }
     }
 }
@@ -709,6 +716,14 @@ mod tests {
         let r = reps(&[&[0.0, 2.0, 1.0, 0.0], &[1.0, 3.0, 1.0, 2.0]]);
         let spread = pilot_spread(&Contrast::InteriorOptimum, &r);
         assert!((spread - 0.5f64.sqrt()).abs() < 1e-12, "{spread}");
+        // A replication without a read-out at the first dose leaves best - first without an
+        // sd, so the pilot has none, though best - last has one. (The NaN is negative, as
+        // arithmetic may make it: total_cmp sorts it below every arm, so the best dose is
+        // still dose 1.)
+        let r = reps(&[&[-f64::NAN, 2.0, 1.0, 0.0], &[1.0, 3.0, 1.0, 2.0]]);
+        assert_eq!(best_arm(&r), 1);
+        let spread = pilot_spread(&Contrast::InteriorOptimum, &r);
+        assert!(spread.is_nan(), "{spread}");
     }
 
     /// Effects: a linear contrast weighs the arms; an interior optimum is the best dose minus

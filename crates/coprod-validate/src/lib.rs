@@ -224,7 +224,8 @@ pub fn evaluate(
     if group_metric && judgement.total.mean.is_nan() {
         note += &format!(
             "; `{}` is missing in some replication (no group started in an arm, docs/ODD.md \
-             8.18): no estimate, so no block can pass",
+             8.18): no pooled estimate, and a block holding such a replication has no \
+             estimate, so it cannot pass",
             claim.metric_name()
         );
     }

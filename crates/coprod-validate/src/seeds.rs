@@ -7,7 +7,10 @@ use coprod_scenario::text_seed;
 /// How seeds are derived, for manifests and docs.
 pub const SEED_DERIVATION: &str = "seed = top 53 bits of SplitMix64(FNV-1a-64(text)), text = \
      \"{salt}:pilot:rep={r}\" for the pilot, \"{salt}:block={b}:rep={r}\" for replication r of \
-     verdict block b, \"{salt}:robustness={k}:rep={r}\" for point k of the robustness map";
+     verdict block b, \"{salt}:robustness={k}:rep={r}\" for point k of the robustness map; \
+     the same hash seeds the bootstrap of a hold set's shares, text \"{salt}:bootstrap:{set}\" \
+     (\"{salt}:bootstrap-placebo:{set}\" for the adjusted share), and the Latin hypercube of \
+     the robustness map, text \"{salt}:robustness-design\"";
 
 /// A family of seeds under one salt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
