@@ -1,5 +1,6 @@
 //! `coprod check` and `coprod list`: every shipped scenario is valid and embedded, known-bad
-//! files are reported with positions and exit status 1, and a closed stdout is not an error.
+//! files are reported with positions and exit status 1, a closed stdout is not an error, and
+//! the time estimate of `check` and `run` counts the cores the threads share.
 
 use std::fs;
 use std::process::Stdio;
@@ -337,4 +338,65 @@ fn every_command_names_the_file_in_the_scenarios_warnings() {
         assert!(out.status.success(), "{args:?}: {stderr}");
         assert_eq!(stderr.matches(warning).count(), 1, "{args:?}: {stderr}");
     }
+}
+
+/// The first CPU this process may run on (`Cpus_allowed_list`), for `taskset`.
+fn first_allowed_cpu() -> Option<String> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?;
+    let first = list.trim().split([',', '-']).next()?;
+    Some(first.to_string())
+}
+
+/// `coprod run --threads 2` on one core times its runs on that core, as they will run:
+/// twice the time `coprod check --threads 2` gives for a machine of two cores. Pinned to one
+/// CPU by `taskset`; the runs stall (COPROD_FAULT_INJECT) so only the announcement is read.
+#[test]
+fn the_estimate_of_a_run_counts_the_cores_its_threads_share() {
+    use std::io::{BufRead, BufReader};
+    let Some(cpu) = first_allowed_cpu().filter(|_| {
+        std::process::Command::new("taskset")
+            .arg("-V")
+            .output()
+            .is_ok()
+    }) else {
+        eprintln!("SKIPPED the_estimate_of_a_run_counts_the_cores_its_threads_share: no taskset");
+        return;
+    };
+    let sb = Sandbox::new();
+    // 2 runs of 1,000,000 citizens over 100 steps: about 18.5 s each on a core.
+    fs::write(
+        sb.path().join("slow.toml"),
+        "[params.population]\nn_citizens = 1000000\nn_communities = 100\n\
+         [experiment]\nsteps = 100\nreplications = 2\n",
+    )
+    .unwrap();
+    sb.cmd(&["check", "slow.toml", "--threads", "2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("roughly 19 s on 2 threads\n"));
+    let mut child = std::process::Command::new("taskset")
+        .args(["-c", &cpu])
+        .arg(bin())
+        .args(["run", "slow.toml", "--threads", "2", "--out", "out"])
+        .current_dir(sb.path())
+        .env("COPROD_FAULT_INJECT", "stall:0,stall:1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let line = stderr
+        .lines()
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("slow: "));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = line.expect("the run announces its runs");
+    assert!(
+        line.ends_with("roughly 37 s on 2 threads of 1 core"),
+        "{line}"
+    );
 }

@@ -376,7 +376,9 @@ pub(crate) struct CheckArgs {
     /// Scenario file paths or shipped scenario names.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<String>,
-    /// Threads assumed for the time estimate [default: all cores].
+    /// Threads assumed for the time estimate and the memory check, at most 1024
+    /// [default: all cores]: a machine with a core for each, such as a cluster node with
+    /// that many CPUs (`coprod run` times its runs on the cores it has).
     #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
 }

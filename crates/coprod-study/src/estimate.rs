@@ -78,20 +78,17 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
             counted(t.runs() as usize, "run"),
             counted(t.design_points() as usize, "design point"),
             counted(t.replications as usize, "replication"),
-            roughly(seconds, t.runs(), threads)
+            roughly_on(seconds, t.runs(), (threads, threads))
         )
     });
     describe_runs(s, threads) + &sensitivity
 }
 
-/// "30 runs (...) of 120 steps, roughly 4 s on 2 threads".
+/// "30 runs (...) of 120 steps, roughly 4 s on 2 threads", each thread on a core of its
+/// own: `coprod check --threads N` times the runs for a machine of N cores (a cluster
+/// node), not for the one it runs on.
 pub fn describe_runs(s: &Scenario, threads: usize) -> String {
-    format!(
-        "{}, {} on {}",
-        runs_and_steps(s),
-        estimate(s, threads),
-        counted(threads, "thread"),
-    )
+    describe_runs_on(s, (threads, threads), s.n_runs())
 }
 
 /// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps" ("of 10 rounds"
@@ -111,19 +108,51 @@ fn runs_and_steps(s: &Scenario) -> String {
 /// [`describe_runs`] for a command that runs only `runs` of the scenario's runs (a shard,
 /// or what a resume has left): "900 runs (...) of 480 steps; 450 of them to run now,
 /// roughly 4 s on 2 threads", the time being that of those runs.
+///
+/// The threads are this machine's: more of them than it has cores run no faster, so the
+/// time is that of `threads` on [`cores`] (and says so when there are more threads).
 pub(crate) fn describe_runs_to_run(s: &Scenario, threads: usize, runs: u64) -> String {
-    let all = s.n_runs();
-    if runs == all {
-        return describe_runs(s, threads);
+    describe_runs_on(s, (threads, cores()), runs)
+}
+
+/// [`describe_runs_to_run`] with `threads` worker threads on `cores` cores.
+fn describe_runs_on(s: &Scenario, (threads, cores): (usize, usize), runs: u64) -> String {
+    let all = runs == s.n_runs();
+    let seconds = if all {
+        replication_seconds(s) * f64::from(s.replications)
+    } else {
+        // The mean run's time times the runs to run.
+        replication_seconds(s) * runs as f64 / (s.variants.len() * s.n_points()) as f64
+    };
+    let time = roughly_with_checkpoints(seconds, runs, (threads, cores));
+    let on = on_threads(threads, cores);
+    if all {
+        format!("{}, {time} on {on}", runs_and_steps(s))
+    } else {
+        format!(
+            "{}; {runs} of them to run now, {time} on {on}",
+            runs_and_steps(s)
+        )
     }
-    // The mean run's time times the runs to run.
-    let seconds = replication_seconds(s) * runs as f64 / (s.variants.len() * s.n_points()) as f64;
-    format!(
-        "{}; {runs} of them to run now, {} on {}",
-        runs_and_steps(s),
-        roughly_with_checkpoints(seconds, runs, threads),
-        counted(threads, "thread"),
-    )
+}
+
+/// "2 threads", or "8 threads of 2 cores" when the threads outnumber the cores they share.
+fn on_threads(threads: usize, cores: usize) -> String {
+    if threads > cores {
+        format!(
+            "{} of {}",
+            counted(threads, "thread"),
+            counted(cores, "core")
+        )
+    } else {
+        counted(threads, "thread")
+    }
+}
+
+/// Cores this process may run on (its CPU affinity, a cgroup's quota): the most threads
+/// that work at once here.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// "1 thread", "2 threads": a count with its noun, for messages.
@@ -137,12 +166,6 @@ pub(crate) fn all_runs_are(n: u64) -> String {
     }
 }
 
-/// Rough wall time of every run, over threads, with `coprod run`'s checkpoints.
-fn estimate(s: &Scenario, threads: usize) -> String {
-    let seconds = replication_seconds(s) * f64::from(s.replications);
-    roughly_with_checkpoints(seconds, s.n_runs(), threads)
-}
-
 /// Wall time of one checkpoint of `coprod run`, after every chunk of
 /// [`OUTPUTS_PER_THREAD`] runs per thread: the output files and the journal are synced to
 /// disk (one `fdatasync` each), so that `--resume` goes on from there. About 1 ms on this
@@ -152,23 +175,34 @@ fn estimate(s: &Scenario, threads: usize) -> String {
 /// runs, which the estimate otherwise put "under a second". Disks differ.
 const SECONDS_PER_CHECKPOINT: f64 = 1.0e-3;
 
-/// [`roughly`] for `coprod run`: `seconds` of one thread's work in `runs` runs over
-/// `threads` threads, plus a checkpoint per chunk of the runs.
-fn roughly_with_checkpoints(seconds: f64, runs: u64, threads: usize) -> String {
-    let parallel = (threads as f64).min(runs as f64).max(1.0);
+/// [`roughly_on`] for `coprod run`: plus a checkpoint per chunk of the runs (chunks of
+/// the threads, whatever the cores).
+fn roughly_with_checkpoints(seconds: f64, runs: u64, (threads, cores): (usize, usize)) -> String {
     let chunk = threads.max(1) as u64 * OUTPUTS_PER_THREAD;
     let checkpoints = runs.div_ceil(chunk) as f64 * SECONDS_PER_CHECKPOINT;
     format!(
         "roughly {}",
-        human_duration(seconds / parallel + checkpoints)
+        human_duration(seconds / working(runs, (threads, cores)) + checkpoints)
     )
 }
 
 /// "roughly 4 s": `seconds` of one thread's work in `runs` runs, spread over `threads`
-/// threads (no more threads work than there are runs).
+/// threads on this machine's [`cores`].
 pub(crate) fn roughly(seconds: f64, runs: u64, threads: usize) -> String {
-    let parallel = (threads as f64).min(runs as f64).max(1.0);
-    format!("roughly {}", human_duration(seconds / parallel))
+    roughly_on(seconds, runs, (threads, cores()))
+}
+
+/// [`roughly`] with `threads` threads on `cores` cores.
+fn roughly_on(seconds: f64, runs: u64, (threads, cores): (usize, usize)) -> String {
+    format!(
+        "roughly {}",
+        human_duration(seconds / working(runs, (threads, cores)))
+    )
+}
+
+/// Threads that work at once: no more than there are runs, nor than the cores they share.
+fn working(runs: u64, (threads, cores): (usize, usize)) -> f64 {
+    (threads.min(cores) as f64).min(runs as f64).max(1.0)
 }
 
 /// Largest model state of any run, in bytes.
@@ -428,14 +462,45 @@ mod tests {
         assert!(runs_memory_problem(1 << 20, 2, 2, 10).is_none());
     }
 
-    /// The work is spread over the threads, but no more threads work than there are runs.
+    /// The work is spread over the threads, but no more threads work than there are runs,
+    /// nor than there are cores.
     #[test]
     fn rough_times_spread_runs_over_the_threads_that_have_one() {
-        assert_eq!(roughly(30.0, 10, 1), "roughly 30 s");
-        assert_eq!(roughly(30.0, 10, 2), "roughly 15 s");
-        assert_eq!(roughly(30.0, 1, 8), "roughly 30 s");
-        assert_eq!(roughly(30.0, 3, 8), "roughly 10 s");
-        assert_eq!(roughly(30.0, 3, 0), "roughly 30 s");
+        assert_eq!(roughly_on(30.0, 10, (1, 8)), "roughly 30 s");
+        assert_eq!(roughly_on(30.0, 10, (2, 8)), "roughly 15 s");
+        assert_eq!(roughly_on(30.0, 1, (8, 8)), "roughly 30 s");
+        assert_eq!(roughly_on(30.0, 3, (8, 8)), "roughly 10 s");
+        assert_eq!(roughly_on(30.0, 3, (0, 8)), "roughly 30 s");
+        assert_eq!(roughly_on(30.0, 10, (8, 2)), "roughly 15 s");
+    }
+
+    /// Threads beyond this machine's cores run no faster: `coprod run --threads 8` on 2
+    /// cores is timed on 2 and says so, where `coprod check --threads 8` times a machine
+    /// of 8 cores (the runs of `a_run_is_described_by_its_counts_and_rough_time`).
+    #[test]
+    fn threads_beyond_the_cores_are_timed_on_the_cores() {
+        let text = "[params.population]\nn_citizens = 1000000\nn_communities = 100\n\
+                    [experiment]\nsteps = 100\nreplications = 4\n";
+        let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
+        // 4 runs of 18.5 s: 74 s on 1 core, 37 s on 2, 18.5 s on 4 or more.
+        assert!(describe_runs(&s, 8).ends_with("roughly 19 s on 8 threads"));
+        let here = |threads, cores| describe_runs_on(&s, (threads, cores), 4);
+        assert!(
+            here(8, 2).ends_with("roughly 37 s on 8 threads of 2 cores"),
+            "{}",
+            here(8, 2)
+        );
+        assert!(
+            here(2, 8).ends_with("roughly 37 s on 2 threads"),
+            "{}",
+            here(2, 8)
+        );
+        assert!(
+            here(2, 1).ends_with("roughly 74 s on 2 threads of 1 core"),
+            "{}",
+            here(2, 1)
+        );
+        assert_eq!(here(8, 8), describe_runs(&s, 8));
     }
 
     /// A citizen-step costs more in large populations, whose state outgrows the caches:
