@@ -110,6 +110,14 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
         bail!("{arg} is not a regular file: a scenario is a .toml file");
     }
     if path.extension().is_some_and(|e| e == "toml") || arg.contains(std::path::MAIN_SEPARATOR) {
+        // `scenarios/NAME.toml` outside the source tree: the file is built in under its name.
+        let stem = path.file_stem().and_then(|s| s.to_str());
+        if let Some(name) = stem.filter(|stem| SHIPPED.iter().any(|(n, _)| n == stem)) {
+            bail!(
+                "scenario file {arg} does not exist\n\nhint: `{name}` is a shipped scenario: \
+                 give its name alone (`{name}`), which works from any directory"
+            );
+        }
         bail!("scenario file {arg} does not exist");
     }
     let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
