@@ -132,6 +132,32 @@ fn setup(sandbox: &Sandbox) -> (String, String) {
     )
 }
 
+/// `coprod calibrate --help` names every file and folder a calibration writes (the chart
+/// as "a chart"), the checkpoints that `--resume` goes on from too.
+#[test]
+fn help_names_every_file_written() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    let out = sandbox.path().join("cal");
+    calibrate_into(&sandbox, (&scenario, &targets), out.to_str().unwrap(), &[])
+        .assert()
+        .success();
+    let help = sandbox.cmd(&["calibrate", "--help"]).assert().success();
+    let help = String::from_utf8_lossy(&help.get_output().stdout).into_owned();
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for entry in fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let named = if name.starts_with("predictive-") {
+            "a chart".to_string()
+        } else if out.join(&name).is_dir() {
+            format!("{name}/")
+        } else {
+            name.clone()
+        };
+        assert!(help.contains(&named), "{name}: {help}");
+    }
+}
+
 #[test]
 fn same_tables_for_any_thread_count_and_after_resume() {
     let sandbox = Sandbox::new();

@@ -60,7 +60,8 @@ pub(crate) enum Command {
     Sensitivity(SensitivityArgs),
     /// Estimate the parameters of a scenario's [calibration] table against observed
     /// targets by ABC-SMC; writes posterior.csv, predictive.csv, diagnostics.csv, a chart
-    /// and manifest.json (docs/calibration.md).
+    /// and manifest.json, and the checkpoints --resume goes on from (checkpoints/,
+    /// calibration.json) (docs/calibration.md).
     Calibrate(CalibrateArgs),
     /// Survey simulated citizens: sample citizens of the scenario's baseline runs at a
     /// horizon, record their attributes and whether they co-produce, and fit a logistic
@@ -308,7 +309,8 @@ pub(crate) struct MergeArgs {
     /// merged in place).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Worker threads of a calibration's posterior predictive [default: all cores].
+    /// Worker threads of a calibration's posterior predictive, at most 1024 [default: all
+    /// cores].
     #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.
@@ -423,7 +425,10 @@ pub(crate) struct TeachArgs {
     /// wider intervals, as fewer groups are followed for the 24 months survival is read at.
     #[arg(short, long)]
     pub(crate) quick: bool,
-    /// Set a model parameter, as for `coprod run` (e.g. `--set population.n_citizens=500`).
+    /// Set a parameter in every run, as for `coprod run` (e.g. `--set
+    /// population.n_citizens=500`), also `experiment.steps`, `experiment.replications` and
+    /// `experiment.seed`; not the group-size cap the lesson sweeps, nor a parameter its
+    /// variants set to another value.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) settings: Vec<Setting>,
     /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
