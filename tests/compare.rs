@@ -208,6 +208,19 @@ fn lab_runs_compare_what_the_lab_measures() {
         .assert()
         .success();
     assert_eq!(metrics(&dir), ["mean_contribution", "service_output"]);
+    // A metric the lab does not measure, asked for by --metric, is warned of as [report]'s
+    // is, by `run` and by `compare`.
+    let unmeasured = "--metric active_groups: lab runs do not measure it";
+    sandbox
+        .cmd(&["compare", "lab", "--force", "--metric", "active_groups"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(unmeasured));
+    sandbox
+        .cmd(&["compare", "lab", "--force", "--metric", "mean_contribution"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("do not measure").not());
 }
 
 fn rows_of(path: &Path) -> usize {
@@ -348,6 +361,26 @@ fn the_page_says_what_target_ci_and_quick_each_did() {
          half-width was ",
     ] {
         assert!(index.contains(says), "{says}\n{index}");
+    }
+}
+
+/// `--metric` and `--against` on a scenario without variants compare nothing, and say so.
+#[test]
+fn metric_options_without_variants_are_warned_of() {
+    let sandbox = Sandbox::new();
+    for (out, option) in [
+        ("m", ["--metric", "participation_rate"]),
+        ("a", ["--against", "baseline"]),
+    ] {
+        let mut args = vec!["run", "baseline", "--quick", "--out", out];
+        args.extend(option);
+        sandbox
+            .cmd(&args)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "scenario `baseline` has no variants to compare: no comparison.csv is written",
+            ));
     }
 }
 

@@ -156,8 +156,9 @@ fn shard_comes_from_slurm_array_variables_when_not_given() {
         .env_remove("SLURM_ARRAY_TASK_COUNT")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "SLURM_ARRAY_TASK_ID, which is not set",
+        .stderr(predicate::str::ends_with(
+            "SLURM_ARRAY_TASK_ID, which is not set\n\nhint: give the shard as --shard I/N, or \
+             run inside a SLURM array job\n",
         ));
     assert!(!sb.path().join("x").exists());
 }

@@ -56,3 +56,4 @@ pub use seed::{SEED_DERIVATION, run_seed, text_seed};
 pub use sensitivity::{Factor, Method, Sensitivity};
 pub use settings::{Setting, settable_keys};
 pub use validation::{ClaimClass, Comparison, DEFAULT_POWER, Direction, Registration, Validation};
+pub use warnings::lab_measures;

@@ -1409,10 +1409,14 @@ fn check_run_cap(
             .error_at(
                 span,
                 format!(
-                    "the experiment expands to {} variants x {} sweep points x {replications} \
-                     replications, more than the {MAX_RUNS} runs coprod accepts",
-                    variants.len(),
-                    sweep.iter().map(|a| a.values.len() as u64).product::<u64>(),
+                    "the experiment expands to {} x {} x {}, more than the {MAX_RUNS} runs \
+                     coprod accepts",
+                    counted(variants.len() as u64, "variant"),
+                    counted(
+                        sweep.iter().map(|a| a.values.len() as u64).product::<u64>(),
+                        "sweep point"
+                    ),
+                    counted(u64::from(replications), "replication"),
                 ),
             )
             .with_hint(Some(
@@ -1984,6 +1988,11 @@ fn round_binary_noise(v: f64) -> f64 {
     } else {
         v
     }
+}
+
+/// "1 variant", "2 variants".
+fn counted(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -2670,7 +2679,7 @@ params.groups.service = "joint"
         assert_eq!(e.location, Some((2, 16)));
         assert_eq!(
             e.message,
-            "the experiment expands to 1 variants x 1 sweep points x 10000001 replications, \
+            "the experiment expands to 1 variant x 1 sweep point x 10000001 replications, \
              more than the 10000000 runs coprod accepts"
         );
     }

@@ -15,7 +15,7 @@ use crate::scenario::{Scenario, setting_name};
 /// Whether a lab run measures `metric` (docs/ODD.md 8.17): [`coprod_core::LAB_METRICS`], and
 /// `participation_rate` (always 1). Every other is 0, or empty for the group metrics, since a
 /// public-goods game has no organisations or lasting groups.
-fn lab_measures(metric: &str) -> bool {
+pub fn lab_measures(metric: &str) -> bool {
     coprod_core::LAB_METRICS.contains(&metric) || metric == "participation_rate"
 }
 

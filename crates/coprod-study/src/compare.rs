@@ -71,7 +71,11 @@ fn compare_in(
     // its comparison would describe other runs than those that ran.
     let data = coprod_report::RunData::load(dir)?;
     data.check_runs()?;
+    let metrics_asked = metrics;
     let metrics = self::metrics(metrics, &data.report_metrics(), data.is_lab())?;
+    for warning in metric_warnings(metrics_asked, data.is_lab()) {
+        progress.note(Note::Warning(warning));
+    }
     check_variant_ran(data.parameters.as_ref(), against)?;
     let cells = match &data.parameters {
         Some(parameters) => cells_of(&parameters.rows),
@@ -135,6 +139,18 @@ pub(crate) fn metrics(asked: &[String], scenario: &[String], lab: bool) -> Resul
         }
     }
     Ok(metrics)
+}
+
+/// Warnings on the metrics `--metric` names (`asked`), as `[report]` gets them: in a lab run
+/// (`lab`), those it does not measure, whose every difference is 0 or missing.
+pub(crate) fn metric_warnings(asked: &[String], lab: bool) -> Vec<String> {
+    asked
+        .iter()
+        .filter(|m| lab && !coprod_scenario::lab_measures(m))
+        .map(|m| {
+            format!("--metric {m}: lab runs do not measure it, so it is 0 or empty in every run")
+        })
+        .collect()
 }
 
 /// Reads runs.csv of `dir`, writes comparison.csv and the charts into it; returns the paths

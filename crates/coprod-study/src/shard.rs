@@ -16,9 +16,11 @@ use crate::shard_arg::{ShardArg, parse_shard};
 
 /// Reads I and N from SLURM's array variables.
 fn from_slurm_env() -> Result<(u64, u64)> {
+    // The whole message, without the variable's error as its cause: a cause would be
+    // printed after the hint ("... array job: environment variable not found").
     let var = |name: &str| {
-        std::env::var(name).with_context(|| {
-            format!(
+        std::env::var(name).map_err(|_| {
+            invalid!(
                 "--shard without I/N takes the shard from {name}, which is not set\n\n\
                  hint: give the shard as --shard I/N, or run inside a SLURM array job"
             )
