@@ -333,7 +333,7 @@ fn counts_of_one_are_singular() {
 }
 
 /// A lab scenario's targets may name only the metrics a lab run reports; anything else
-/// is 0 in every lab run and is refused before an output directory exists.
+/// is a constant in every lab run and is refused before an output directory exists.
 #[test]
 fn a_lab_calibration_refuses_targets_the_lab_does_not_report() {
     let sandbox = Sandbox::new();
@@ -350,7 +350,8 @@ fn a_lab_calibration_refuses_targets_the_lab_does_not_report() {
         .code(2)
         .stderr(predicate::str::contains(format!(
             "{targets}:3:1: target `mean_citizen_trust`: the lab setting reports only \
-             mean_contribution and service_output"
+             mean_contribution and service_output (docs/outputs.md); the other step metrics \
+             are constants in every lab run (participation_rate 1, the others 0)"
         )));
     assert!(!sandbox.path().join("cal").exists());
 }

@@ -99,8 +99,8 @@ impl ModelSimulator {
 pub fn unreported_metric(scenario: &Scenario, metric: &str) -> Option<String> {
     (scenario.base.is_lab() && !LAB_METRICS.contains(&metric)).then(|| {
         format!(
-            "the lab setting reports only {} (docs/outputs.md); the other step metrics are 0 \
-             in every lab run",
+            "the lab setting reports only {} (docs/outputs.md); the other step metrics are \
+             constants in every lab run (participation_rate 1, the others 0)",
             LAB_METRICS.join(" and ")
         )
     })

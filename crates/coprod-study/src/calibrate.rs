@@ -284,6 +284,28 @@ pub(crate) fn describe_generation(g: &Generation) -> String {
     )
 }
 
+/// `rate` as [`acceptance_short`] writes it, with more figures if that would not read below
+/// `limit` where `rate` is below it: 0.01998, under the default 0.02, reads "0.01998", not
+/// "0.0200" (a rate that "fell below 0.02" shown as 0.0200).
+fn acceptance_below(rate: f64, limit: f64) -> String {
+    let short = acceptance_short(rate);
+    let reads_below = |text: &String| text.parse::<f64>().is_ok_and(|x| x < limit);
+    if rate >= limit || reads_below(&short) {
+        return short;
+    }
+    (1..=16)
+        .map(|more| {
+            if rate < 0.001 {
+                format!("{rate:.*e}", 2 + more)
+            } else {
+                let decimals = (2 - rate.log10().floor() as i32).max(3) as usize + more;
+                format!("{rate:.decimals$}")
+            }
+        })
+        .find(reads_below)
+        .unwrap_or(short)
+}
+
 /// An acceptance rate for the progress line: at least three significant figures (three
 /// decimals from 0.1 up; in e-notation below 0.001). Three decimals throughout rounded a
 /// rate just below the stopping rule to the rule itself: 0.0196, under the default 0.02,
@@ -409,7 +431,7 @@ fn describe_stop(
                 "{after}: the acceptance rate of generation {}, {}, fell below min_acceptance \
                  {}",
                 last.index,
-                acceptance_short(last.acceptance_rate),
+                acceptance_below(last.acceptance_rate, settings.min_acceptance),
                 settings.min_acceptance
             ),
         ),
@@ -1061,6 +1083,11 @@ mod tests {
         assert_eq!(super::acceptance_short(0.019_63), "0.0196");
         assert_eq!(super::acceptance_short(0.001_737_6), "0.00174");
         assert_eq!(super::acceptance_short(0.0), "0");
+        // A rate that stopped the run reads below its limit, however close to it.
+        assert_eq!(super::acceptance_below(0.019_98, 0.02), "0.01998");
+        assert_eq!(super::acceptance_below(0.019_999_9, 0.02), "0.0199999");
+        assert_eq!(super::acceptance_below(0.000_499_8, 0.0005), "4.998e-4");
+        assert_eq!(super::acceptance_below(0.019_63, 0.02), "0.0196");
     }
 
     #[test]
