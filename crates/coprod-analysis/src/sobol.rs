@@ -168,6 +168,11 @@ pub fn noise_share(replicates: &[Vec<f64>]) -> Option<f64> {
         .map(|(r, m)| r.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (rf - 1.0) / rf)
         .sum::<f64>()
         / replicates.len() as f64;
+    // Means that never vary have no variance to share (0 / 0); the grand mean's rounding
+    // residue would give a variance just above 0 and a share of 1 instead.
+    if means.iter().all(|m| *m == means[0]) {
+        return None;
+    }
     let grand = means.iter().sum::<f64>() / means.len() as f64;
     let total =
         means.iter().map(|m| (m - grand) * (m - grand)).sum::<f64>() / (means.len() as f64 - 1.0);
@@ -379,5 +384,13 @@ mod tests {
         assert_eq!(noise_share(&[vec![1.0, 2.0], vec![2.0]]), None);
         // Equal means: all noise, but no variance of the means to share.
         assert_eq!(noise_share(&[vec![1.0, 2.0], vec![2.0, 1.0]]), None);
+    }
+
+    /// Equal point means whose grand mean rounds away from them (0.1 x 3 / 3 is not 0.1)
+    /// still have no variance to share: the rounding residue (about 1e-34) gave a share of 1.
+    #[test]
+    fn equal_means_have_no_noise_share_whatever_their_rounding() {
+        let points = vec![vec![0.05, 0.15]; 3];
+        assert_eq!(noise_share(&points), None);
     }
 }
