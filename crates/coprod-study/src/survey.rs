@@ -479,19 +479,29 @@ fn fit_problem(error: &LogisticError, y: &[bool], horizon: u32) -> StudyError {
     StudyError::Invalid(text)
 }
 
-/// Every k-th citizen from an offset set by the seed, `n` in all (all if fewer).
+/// A systematic sample of `n` citizens (all if fewer): see [`systematic_indices`].
 fn systematic_sample(citizens: Vec<CitizenRecord>, n: usize, seed: u64) -> Vec<CitizenRecord> {
     if citizens.len() <= n {
         return citizens;
     }
-    let stride = citizens.len() / n;
-    let offset = (seed % stride as u64) as usize;
+    let mut wanted = systematic_indices(citizens.len(), n, seed)
+        .into_iter()
+        .peekable();
     citizens
         .into_iter()
-        .skip(offset)
-        .step_by(stride)
-        .take(n)
+        .enumerate()
+        .filter(|(i, _)| wanted.next_if_eq(i).is_some())
+        .map(|(_, c)| c)
         .collect()
+}
+
+/// The positions of a systematic sample of `n` of `len` (`n < len`): one every `len / n`,
+/// rounded down, from an offset set by the seed. The interval is the fraction, not its
+/// whole part, which would stop short of the last communities (citizens are numbered
+/// community by community, the deprived ones first: 301 of 600 were the first 301).
+fn systematic_indices(len: usize, n: usize, seed: u64) -> Vec<usize> {
+    let offset = (seed % (len / n) as u64) as usize;
+    (0..n).map(|i| offset + i * len / n).collect()
 }
 
 /// Columns as z-scores (mean 0, sd 1) so coefficients are comparable across predictors.
@@ -525,6 +535,30 @@ mod tests {
         assert_eq!(sample_words(1, 200), "1 citizen sampled from each");
         assert_eq!(sample_words(500, 5000), "500 citizens sampled from each");
         assert_eq!(sample_words(200, 200), "all 200 citizens of each surveyed");
+    }
+
+    /// Citizens are numbered community by community, the deprived communities first, so a
+    /// sample must reach across all the numbers: 301 of 600 took every citizen up to 300,
+    /// the first half, when the population was not a multiple of the sample.
+    #[test]
+    fn a_systematic_sample_spans_the_whole_population() {
+        for (len, n) in [(600, 301), (1000, 300), (2000, 500), (201, 200), (7, 3)] {
+            let stride = len / n;
+            for seed in [0, 1, 5, 422_071_203_886_797] {
+                let at = systematic_indices(len, n, seed);
+                assert_eq!(at.len(), n, "{len} {n}");
+                assert!(at.windows(2).all(|w| w[0] < w[1]), "{len} {n}: {at:?}");
+                assert!(at[0] < stride, "{len} {n}: starts at {}", at[0]);
+                // The last one lies in the last stretch of (about) len / n citizens.
+                let last = at[n - 1];
+                assert!(
+                    last < len && last + len.div_ceil(n) >= len,
+                    "{len} {n}: {last}"
+                );
+            }
+        }
+        // A population that is a multiple of the sample is sampled every k-th, as before.
+        assert_eq!(systematic_indices(2000, 500, 6)[..3], [2, 6, 10]);
     }
 
     #[test]
