@@ -1290,6 +1290,35 @@ fn survey_refuses_what_it_cannot_run_or_fit_and_writes_nothing() {
     }
 }
 
+/// A predictor every citizen shares (motivation with `citizens.attribute_sd = 0`) is named,
+/// with status 2 and nothing written; it was reported as estimates that do not converge,
+/// with a hint to survey more citizens, which cannot help.
+#[test]
+fn a_survey_names_a_predictor_every_citizen_shares() {
+    let sandbox = Sandbox::new();
+    fs::write(
+        sandbox.path().join("same.toml"),
+        "name = \"same\"\n[params.population]\nn_citizens = 600\nn_communities = 5\n\
+         [params.citizens]\nattribute_sd = 0\n[experiment]\nsteps = 36\nreplications = 2\n\
+         seed = 5\n",
+    )
+    .unwrap();
+    let assert = sandbox
+        .cmd(&["survey", "same.toml", "-o", "sv", "-j", "1"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(
+            "error: cannot fit the survey regression: `motivation` (0.5) is the same for \
+             every one of the 1000 respondents, so its effect cannot be estimated"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("do not converge"), "{stderr}");
+    assert!(!sandbox.path().join("sv").exists());
+}
+
 /// A `[calibration]` table that could not run is refused when the scenario is read, with
 /// file, line, key and allowed range, exit status 2 and nothing written: a `min_acceptance`
 /// so small that the cap on a generation's proposals overflowed to none (the run then failed

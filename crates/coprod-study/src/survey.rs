@@ -154,6 +154,7 @@ fn sample_and_fit(
         .map(|(_, c)| PREDICTORS.iter().map(|(_, _, f)| f(c)).collect())
         .collect();
     let y: Vec<bool> = respondents.iter().map(|(_, c)| c.active_at_end).collect();
+    refuse_constant_predictors(&raw)?;
     let x = standardise(&raw);
     let fit = logistic(&x, &y).map_err(|e| fit_problem(&e, &y, horizon))?;
     let order = by_strength(&fit);
@@ -479,6 +480,40 @@ fn fit_problem(error: &LogisticError, y: &[bool], horizon: u32) -> StudyError {
     StudyError::Invalid(text)
 }
 
+/// Refuses a sample in which some predictor takes one value for every respondent (usually
+/// because the scenario gives every citizen the same value of it), naming it: its effect
+/// cannot be estimated, and the fit's general "do not converge" said neither which nor why.
+fn refuse_constant_predictors(raw: &[Vec<f64>]) -> Result<()> {
+    let constant: Vec<String> = PREDICTORS
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| raw.iter().all(|r| r[j] == raw[0][j]))
+        .map(|(j, (name, _, _))| format!("`{name}` ({})", raw[0][j]))
+        .collect();
+    // Too few respondents for the coefficients is the fit's own error, which says so.
+    if constant.is_empty() || raw.len() <= PREDICTORS.len() + 1 {
+        return Ok(());
+    }
+    let one = constant.len() == 1;
+    let (its, it) = if one {
+        ("its", "it")
+    } else {
+        ("their", "them")
+    };
+    bail!(
+        "cannot fit the survey regression: {} the same for every one of the {} respondents, \
+         so {its} effect cannot be estimated\n\nhint: survey a scenario in which citizens \
+         differ in {it} (citizens.attribute_sd = 0, for one, gives every citizen the same \
+         initial attributes), or more citizens (--sample)",
+        if one {
+            format!("{} is", constant[0])
+        } else {
+            format!("{} are", constant.join(", "))
+        },
+        raw.len(),
+    )
+}
+
 /// A systematic sample of `n` citizens (all if fewer): see [`systematic_indices`].
 fn systematic_sample(citizens: Vec<CitizenRecord>, n: usize, seed: u64) -> Vec<CitizenRecord> {
     if citizens.len() <= n {
@@ -559,6 +594,31 @@ mod tests {
         }
         // A population that is a multiple of the sample is sampled every k-th, as before.
         assert_eq!(systematic_indices(2000, 500, 6)[..3], [2, 6, 10]);
+    }
+
+    /// A predictor that every respondent shares is named, not reported as a fit that does
+    /// not converge with a hint to survey more citizens.
+    #[test]
+    fn a_predictor_with_one_value_is_named() {
+        let row = |time: f64, skill: f64| vec![0.3, time, skill, 0.5, 4.0, 0.6];
+        let mut raw = vec![row(0.5, 0.25); 10];
+        raw[3][0] = 0.4;
+        raw[4][3] = 0.2;
+        raw[5][4] = 6.0;
+        raw[6][5] = 0.1;
+        let both = refuse_constant_predictors(&raw).unwrap_err().to_string();
+        assert!(
+            both.contains(
+                "cannot fit the survey regression: `time` (0.5), `skill` (0.25) are the same \
+                 for every one of the 10 respondents, so their effect cannot be estimated"
+            ),
+            "{both}"
+        );
+        raw[7][2] = 0.3;
+        let one = refuse_constant_predictors(&raw).unwrap_err().to_string();
+        assert!(one.contains("`time` (0.5) is the same for every"), "{one}");
+        raw[8][1] = 0.7;
+        assert!(refuse_constant_predictors(&raw).is_ok());
     }
 
     #[test]
