@@ -131,6 +131,10 @@ fn list_params_shows_every_parameter() {
     assert!(out.contains(
         "\n    Not read by field runs with `levers.financial_incentive` = 0 (docs/ODD.md 10).\n"
     ));
+    // A lab parameter's rule is one of lab runs.
+    assert!(out.contains(
+        "\n    Not read by lab runs with `lab.cost_sensitivity` = 0 (docs/ODD.md 10).\n"
+    ));
     // The allowed values are those `check` accepts: the ring lattice takes an even degree.
     let ring = &out[out.find("population.ring_degree\n").unwrap()..];
     let allowed = ring.lines().nth(1).unwrap();

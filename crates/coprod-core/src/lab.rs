@@ -423,8 +423,19 @@ mod tests {
         ] {
             moved.set(name, value).unwrap();
         }
+        // A lab rule is checked on lab runs, from the defaults and with the MPCR moved.
+        let mut small_lab = small.clone();
+        small_lab.set("population.setting", 1.0).unwrap();
+        let mut moved_lab = small_lab.clone();
+        moved_lab.set("lab.mpcr", 0.7).unwrap();
         for rule in crate::SWITCHED_READS {
-            for base in [&small, &moved] {
+            let lab = rule.switch.starts_with("lab.");
+            let (small, moved) = if lab {
+                (&small_lab, &moved_lab)
+            } else {
+                (&small, &moved)
+            };
+            for base in [small, moved] {
                 let mut p = base.clone();
                 set_gates(&mut p, rule);
                 let before = run_text(&p, 60);
@@ -452,7 +463,7 @@ mod tests {
             for (gate, value) in rule.indexed_gates() {
                 let mut p = small.clone();
                 set_gates(&mut p, rule);
-                p.set_index(gate, gate_elsewhere(&small, gate, value))
+                p.set_index(gate, gate_elsewhere(small, gate, value))
                     .unwrap();
                 let before = run_text(&p, 60);
                 for name in rule.unread {
@@ -491,6 +502,9 @@ mod tests {
                 }
             }
             let rule = &crate::SWITCHED_READS[rule];
+            if rule.switch.starts_with("lab.") {
+                p.set("population.setting", 1.0).unwrap();
+            }
             set_gates(&mut p, rule);
             let before = run_text(&p, 40);
             for name in rule.unread {

@@ -264,6 +264,9 @@ pub const SWITCHED_READS: &[SwitchedRead] = &[
         1.0,
         &["orgs.imitation", "channels.openness_imitation"],
     ),
+    // The lab's payoff term is cost_sensitivity times a net cost, the only place altruism
+    // enters (a lab rule: lab runs alone read both).
+    at("lab.cost_sensitivity", 0.0, &["lab.altruism"]),
 ];
 
 /// The parameters a lab run reads (docs/ODD.md 8.17): the setting, the number of subjects,
@@ -326,11 +329,16 @@ impl ParamSpec {
     }
 
     /// The rules of [`SWITCHED_READS`] that `p`'s values meet and under which no value of
-    /// this parameter changes a field run, each as its gates (switches, or numeric parameters
+    /// this parameter changes a run of `p`'s setting, each as its gates (switches, or numeric parameters
     /// at the end of their range: indices into [`SPECS`], the rule's `switch` first); empty
     /// if none. Only those rules are considered: a parameter read by this measure may still
     /// change nothing in a given run (where nothing happens that would read it).
     pub fn switches_ruling_out(&self, p: &Params) -> Vec<Vec<usize>> {
+        // A parameter the setting never reads needs no rule (and gets none: a lab rule in a
+        // field run would say it twice).
+        if !self.read_in(p.is_lab()) {
+            return Vec::new();
+        }
         SWITCHED_READS
             .iter()
             .filter(|r| r.unread.contains(&self.name))

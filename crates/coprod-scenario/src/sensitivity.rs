@@ -531,6 +531,11 @@ mod tests {
     fn sizes_below_their_minimum_are_refused() {
         assert!(refused("levels = 3\n").contains("an even number"));
         assert!(refused("trajectories = 1\n").contains("allowed is a whole number of at least 2"));
+        // Past the type's limit the refusal names it: "at least 4" alone would allow it.
+        assert!(
+            refused("samples = 99999999999\n")
+                .contains("allowed is a whole number of at least 4 (and at most 4294967295)")
+        );
         assert!(refused("samples = 3\n").contains("allowed is a whole number of at least 4"));
         assert!(
             refused("bootstrap = 100001\n").contains("allowed is a whole number from 0 to 100000")
@@ -538,12 +543,13 @@ mod tests {
         // A value of the wrong type or sign names the same range.
         assert_eq!(
             refused("samples = -1\n"),
-            "invalid value -1 for `sensitivity.samples`: allowed is a whole number of at least 4"
+            "invalid value -1 for `sensitivity.samples`: allowed is a whole number of at least 4 \
+             (and at most 4294967295)"
         );
         assert_eq!(
             refused("replications = \"two\"\n"),
             "invalid value \"two\" for `sensitivity.replications`: allowed is a whole number of \
-             at least 1"
+             at least 1 (and at most 4294967295)"
         );
     }
 

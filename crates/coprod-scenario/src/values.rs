@@ -94,8 +94,10 @@ pub(crate) fn table_count(
             format!(
                 "invalid value {} for `{table}.{key}`: allowed is a whole number {}",
                 display_toml(value),
+                // At u32::MAX, a limit of the type rather than of the table, the range is
+                // said from its low end, but a larger count is refused too, so it is named.
                 if max == u32::MAX {
-                    format!("of at least {min}")
+                    format!("of at least {min} (and at most {max})")
                 } else {
                     format!("from {min} to {max}")
                 }

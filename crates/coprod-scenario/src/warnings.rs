@@ -443,10 +443,9 @@ impl Scenario {
             let (a, b) = (self.params_for(v, point), self.params_for(0, point));
             let unread_in_both = |j: usize| {
                 !SPECS[j].read_in(lab)
-                    || (!lab
-                        && held_rules(&a, j, interventions, &[])
-                            .iter()
-                            .any(|gates| gates.iter().all(|&g| a.get_index(g) == b.get_index(g))))
+                    || held_rules(&a, j, interventions, &[])
+                        .iter()
+                        .any(|gates| gates.iter().all(|&g| a.get_index(g) == b.get_index(g)))
             };
             (0..SPECS.len()).all(|j| a.get_index(j) == b.get_index(j) || unread_in_both(j))
         })
@@ -487,7 +486,7 @@ impl Scenario {
         for &(i, _) in &variant.overrides {
             if !SPECS[i].read_in(lab) {
                 unread.push((i, None));
-            } else if let Some(why) = (!lab).then(|| self.ruled_out_in(v, i)).flatten() {
+            } else if let Some(why) = self.ruled_out_in(v, i) {
                 unread.push((i, Some(why.join(" or "))));
             } else {
                 read.push(i);
@@ -830,6 +829,28 @@ mod tests {
         );
         // In the field both are measured.
         assert!(warnings(report).is_empty());
+    }
+
+    /// A lab rule of `SWITCHED_READS`: altruism enters a lab run only through the payoff
+    /// term, which `lab.cost_sensitivity` 0 (the default) switches off.
+    #[test]
+    fn lab_altruism_without_cost_sensitivity_is_named() {
+        let w = warnings(&format!(
+            "{LAB}[[experiment.variants]]\nname = \"kind\"\nparams.lab.altruism = 0.3\n"
+        ));
+        assert_eq!(
+            w,
+            [
+                "variant `kind` changes nothing: its runs do not read what it sets \
+              (`lab.altruism`, as `lab.cost_sensitivity` is 0); it repeats the baseline"
+            ],
+            "{w:?}"
+        );
+        let sensitive = format!(
+            "{LAB}[params.lab]\ncost_sensitivity = 0.4\n[[experiment.variants]]\n\
+             name = \"kind\"\nparams.lab.altruism = 0.3\n"
+        );
+        assert!(warnings(&sensitive).is_empty());
     }
 
     #[test]

@@ -28,9 +28,9 @@ pub fn list(params: bool) -> String {
         }
         let _ = writeln!(
             out,
-            "Field runs read every parameter not marked [lab only], except where a switch \
-             or another parameter's value rules it out (the \"Not read by field runs with\" \
-             lines; docs/ODD.md 10); lab runs read only those marked [lab] or [lab only]."
+            "Field runs read every parameter not marked [lab only], and lab runs only those \
+             marked [lab] or [lab only], except where a switch or another parameter's value \
+             rules it out (the \"Not read by ... runs with\" lines; docs/ODD.md 10)."
         );
         return out;
     }
@@ -56,8 +56,9 @@ fn setting_mark(spec: &coprod_core::ParamSpec) -> &'static str {
     }
 }
 
-/// The switches and values that rule the parameter out of field runs
-/// (`coprod_core::SWITCHED_READS`), as a line of their own, or nothing.
+/// The switches and values that rule the parameter out of the runs of the setting that
+/// reads it (`coprod_core::SWITCHED_READS`; a `lab.` parameter's, lab runs), as a line of
+/// their own, or nothing.
 fn switched_note(spec: &coprod_core::ParamSpec) -> String {
     let switches: Vec<String> = coprod_core::SWITCHED_READS
         .iter()
@@ -73,8 +74,9 @@ fn switched_note(spec: &coprod_core::ParamSpec) -> String {
     if switches.is_empty() {
         return String::new();
     }
+    let setting = if spec.read_in(false) { "field" } else { "lab" };
     format!(
-        "\n    Not read by field runs with {} (docs/ODD.md 10).",
+        "\n    Not read by {setting} runs with {} (docs/ODD.md 10).",
         switches.join(" or ")
     )
 }
