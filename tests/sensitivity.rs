@@ -677,6 +677,8 @@ fn warns_before_the_runs_of_what_the_runs_do_not_read() {
         &["--set", "orgs.contact_rate=0.5"],
     );
     let warnings: Vec<&str> = stderr.lines().take(4).collect();
+    // A lab run's length is in rounds of the game, as `coprod run` and `check` say.
+    assert!(stderr.contains(" runs of 3 rounds on "), "{stderr}");
     let file = sandbox.path().join("lab-unread.toml");
     let named = |text: &str| format!("warning: {}: {text}", file.display());
     assert_eq!(

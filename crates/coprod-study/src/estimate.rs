@@ -94,15 +94,19 @@ pub fn describe_runs(s: &Scenario, threads: usize) -> String {
 /// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps" ("of 10 rounds"
 /// when every run is of the lab setting, as index.html and the charts count them).
 fn runs_and_steps(s: &Scenario) -> String {
-    let lab = s.runs_lab();
     format!(
         "{} ({} x {} x {}) of {}",
         counted(s.n_runs(), "run"),
         counted(s.variants.len(), "variant"),
         counted(s.n_points(), "sweep point"),
         counted(s.replications, "replication"),
-        counted(s.steps, if lab { "round" } else { "step" }),
+        run_length(s),
     )
+}
+
+/// "120 steps", or "10 rounds" of a lab run's public-goods game.
+pub(crate) fn run_length(s: &Scenario) -> String {
+    counted(s.steps, if s.runs_lab() { "round" } else { "step" })
 }
 
 /// [`describe_runs`] for a command that runs only `runs` of the scenario's runs (a shard,

@@ -308,7 +308,7 @@ fn announce(
         crate::estimate::counted(design_points, "design point"),
         crate::estimate::counted(table.replications as usize, "replication"),
         crate::estimate::counted(table.runs() as usize, "run"),
-        crate::estimate::counted(scenario.steps, "step"),
+        crate::estimate::run_length(scenario),
         crate::estimate::counted(threads, "thread")
     )));
     if scenario.variants.len() > 1 || !scenario.sweep.is_empty() {
