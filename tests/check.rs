@@ -360,13 +360,18 @@ fn first_allowed_cpu() -> Option<String> {
 #[test]
 fn the_estimate_of_a_run_counts_the_cores_its_threads_share() {
     use std::io::{BufRead, BufReader};
-    let Some(cpu) = first_allowed_cpu().filter(|_| {
+    // taskset must be there and allowed to pin (some containers forbid setting affinity).
+    let pins = |cpu: &String| {
         std::process::Command::new("taskset")
-            .arg("-V")
+            .args(["-c", cpu, "true"])
             .output()
-            .is_ok()
-    }) else {
-        eprintln!("SKIPPED the_estimate_of_a_run_counts_the_cores_its_threads_share: no taskset");
+            .is_ok_and(|out| out.status.success())
+    };
+    let Some(cpu) = first_allowed_cpu().filter(pins) else {
+        eprintln!(
+            "SKIPPED the_estimate_of_a_run_counts_the_cores_its_threads_share: no taskset that \
+             may pin a process to a CPU"
+        );
         return;
     };
     let sb = Sandbox::new();

@@ -423,59 +423,97 @@ mod tests {
         ] {
             moved.set(name, value).unwrap();
         }
-        // A lab rule is checked on lab runs, from the defaults and with the MPCR moved.
+        // A rule is checked in each setting that reads its gates and one of its parameters:
+        // on lab runs from the defaults and with the MPCR moved.
         let mut small_lab = small.clone();
         small_lab.set("population.setting", 1.0).unwrap();
         let mut moved_lab = small_lab.clone();
         moved_lab.set("lab.mpcr", 0.7).unwrap();
         for rule in crate::SWITCHED_READS {
-            let lab = rule.switch.starts_with("lab.");
-            let (small, moved) = if lab {
-                (&small_lab, &moved_lab)
-            } else {
-                (&small, &moved)
-            };
-            for base in [small, moved] {
-                let mut p = base.clone();
-                set_gates(&mut p, rule);
-                let before = run_text(&p, 60);
-                for name in rule.unread {
-                    let (index, spec) = Params::lookup(name).unwrap();
-                    let rules = spec.switches_ruling_out(&p);
-                    assert!(rules.contains(&gate_indices(rule)), "{name}");
-                    for value in [spec.min, spec.max, (spec.min + spec.max) / 2.0] {
-                        let mut q = p.clone();
-                        if value == p.get_index(index) || q.set_index(index, value).is_err() {
-                            continue;
-                        }
-                        assert_eq!(
-                            run_text(&q, 60),
-                            before,
-                            "{name} = {value} changed a run with {} = {}",
-                            rule.switch,
-                            rule.value
-                        );
-                    }
+            let mut checked = false;
+            for lab in [false, true] {
+                let unread: Vec<&str> = rule
+                    .unread
+                    .iter()
+                    .copied()
+                    .filter(|name| Params::lookup(name).unwrap().1.read_in(lab))
+                    .collect();
+                if !rule.holds_in(lab) || unread.is_empty() {
+                    continue;
                 }
+                let bases = if lab {
+                    [&small_lab, &moved_lab]
+                } else {
+                    [&small, &moved]
+                };
+                check_rule(rule, &unread, bases);
+                checked = true;
             }
-            // With any one gate at another value (the others held) each listed parameter
-            // is read: every gate is needed.
-            for (gate, value) in rule.indexed_gates() {
-                let mut p = small.clone();
-                set_gates(&mut p, rule);
-                p.set_index(gate, gate_elsewhere(small, gate, value))
-                    .unwrap();
-                let before = run_text(&p, 60);
-                for name in rule.unread {
-                    let (index, spec) = Params::lookup(name).unwrap();
-                    let rules = spec.switches_ruling_out(&p);
-                    assert!(!rules.contains(&gate_indices(rule)), "{name}");
+            assert!(
+                checked,
+                "{} = {} holds in no setting",
+                rule.switch, rule.value
+            );
+        }
+    }
+
+    /// [`switched_off_parameters_change_nothing`] for one rule and the parameters `unread` of
+    /// it that the setting of `bases` reads.
+    fn check_rule(rule: &crate::SwitchedRead, unread: &[&str], bases: [&Params; 2]) {
+        for base in bases {
+            let mut p = base.clone();
+            set_gates(&mut p, rule);
+            let before = run_text(&p, 60);
+            for name in unread {
+                let (index, spec) = Params::lookup(name).unwrap();
+                let rules = spec.switches_ruling_out(&p);
+                assert!(rules.contains(&gate_indices(rule)), "{name}");
+                for value in [spec.min, spec.max, (spec.min + spec.max) / 2.0] {
                     let mut q = p.clone();
-                    q.set_index(index, other_value(&p, index).unwrap()).unwrap();
-                    assert_ne!(run_text(&q, 60), before, "{name} changed nothing");
+                    if value == p.get_index(index) || q.set_index(index, value).is_err() {
+                        continue;
+                    }
+                    assert_eq!(
+                        run_text(&q, 60),
+                        before,
+                        "{name} = {value} changed a run with {} = {}",
+                        rule.switch,
+                        rule.value
+                    );
                 }
             }
         }
+        // With any one gate at another value (the others held) each listed parameter is
+        // read: every gate is needed.
+        let small = bases[0];
+        for (gate, value) in rule.indexed_gates() {
+            let mut p = small.clone();
+            set_gates(&mut p, rule);
+            p.set_index(gate, gate_elsewhere(small, gate, value))
+                .unwrap();
+            let before = run_text(&p, 60);
+            for name in unread {
+                let (index, spec) = Params::lookup(name).unwrap();
+                let rules = spec.switches_ruling_out(&p);
+                assert!(!rules.contains(&gate_indices(rule)), "{name}");
+                let mut q = p.clone();
+                q.set_index(index, other_value(&p, index).unwrap()).unwrap();
+                assert_ne!(run_text(&q, 60), before, "{name} changed nothing");
+            }
+        }
+    }
+
+    /// No field rule is said to rule out what a lab run reads: a lab run reads
+    /// `behaviour.belief_weight` whatever `channels.belief_learning`, which it never reads.
+    #[test]
+    fn field_rules_rule_nothing_out_of_lab_runs() {
+        let mut p = Params::defaults();
+        p.set("population.setting", 1.0).unwrap();
+        p.set("channels.belief_learning", 0.0).unwrap();
+        let (_, spec) = Params::lookup("behaviour.belief_weight").unwrap();
+        assert!(spec.switches_ruling_out(&p).is_empty());
+        p.set("population.setting", 0.0).unwrap();
+        assert!(!spec.switches_ruling_out(&p).is_empty());
     }
 
     proptest::proptest! {
@@ -502,13 +540,17 @@ mod tests {
                 }
             }
             let rule = &crate::SWITCHED_READS[rule];
-            if rule.switch.starts_with("lab.") {
+            let lab = !rule.holds_in(false);
+            if lab {
                 p.set("population.setting", 1.0).unwrap();
             }
             set_gates(&mut p, rule);
             let before = run_text(&p, 40);
             for name in rule.unread {
                 let (index, spec) = Params::lookup(name).unwrap();
+                if !spec.read_in(lab) {
+                    continue;
+                }
                 let value = if high { spec.max } else { spec.min };
                 let mut q = p.clone();
                 if value == p.get_index(index) || q.set_index(index, value).is_err() {

@@ -46,8 +46,8 @@ pub struct ParamSpec {
     pub doc: &'static str,
 }
 
-/// A switch value, or a parameter at the end of its range, under which field runs never read
-/// some parameters: the model takes a fixed value in their place, or multiplies them by 0
+/// A switch value, or a parameter at the end of its range, under which runs never read some
+/// parameters (field runs, or lab runs too where they read its gates): the model takes a fixed value in their place, or multiplies them by 0
 /// (docs/ODD.md 10, "Parameters a switch or a value rules out").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SwitchedRead {
@@ -60,7 +60,8 @@ pub struct SwitchedRead {
     /// Further switches or parameters with their values that must hold as well (empty for
     /// a rule of one gate): both incentives at 0 rule out the incentives' join weight.
     pub also: &'static [(&'static str, f64)],
-    /// The parameters field runs do not read with the switch at that value.
+    /// The parameters that runs of a setting which reads every gate ([`SwitchedRead::holds_in`])
+    /// do not read with the gates at their values.
     pub unread: &'static [&'static str],
 }
 
@@ -68,6 +69,14 @@ impl SwitchedRead {
     /// Every gate of the rule as (switch or parameter, value): `switch` first, then `also`.
     pub fn gates(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
         std::iter::once((self.switch, self.value)).chain(self.also.iter().copied())
+    }
+
+    /// Whether the rule holds in runs of the setting `lab` ([`Params::is_lab`]): there every
+    /// gate must be read, or it rules nothing out (a lab run reads `behaviour.belief_weight`
+    /// whatever `channels.belief_learning`, which it never reads).
+    pub fn holds_in(&self, lab: bool) -> bool {
+        self.indexed_gates()
+            .all(|(index, _)| SPECS[index].read_in(lab))
     }
 
     /// [`SwitchedRead::gates`] with each gate as its index in [`SPECS`].
@@ -92,9 +101,10 @@ const fn at(switch: &'static str, value: f64, unread: &'static [&'static str]) -
     }
 }
 
-/// The switches and values that decide whether field runs read other parameters. Each entry
-/// is tested by changing each parameter it lists alone, with the switch or value set, bit
-/// for bit.
+/// The switches and values that decide whether runs read other parameters: field runs,
+/// and lab runs for a rule whose gates they read (the `lab.` rule). Each entry is tested by
+/// changing each parameter it lists alone, with the switch or value set, bit for bit, in
+/// every setting where it holds.
 pub const SWITCHED_READS: &[SwitchedRead] = &[
     // A substitutive role design takes rho as 1, whatever the complementarity switch.
     at(
@@ -335,13 +345,15 @@ impl ParamSpec {
     /// change nothing in a given run (where nothing happens that would read it).
     pub fn switches_ruling_out(&self, p: &Params) -> Vec<Vec<usize>> {
         // A parameter the setting never reads needs no rule (and gets none: a lab rule in a
-        // field run would say it twice).
-        if !self.read_in(p.is_lab()) {
+        // field run would say it twice), and a rule whose gate the setting never reads
+        // rules nothing out there.
+        let lab = p.is_lab();
+        if !self.read_in(lab) {
             return Vec::new();
         }
         SWITCHED_READS
             .iter()
-            .filter(|r| r.unread.contains(&self.name))
+            .filter(|r| r.unread.contains(&self.name) && r.holds_in(lab))
             .filter_map(|r| {
                 r.indexed_gates()
                     .map(|(index, value)| (p.get_index(index) == value).then_some(index))

@@ -42,8 +42,8 @@ impl Scenario {
         for v in 1..self.variants.len() {
             out.extend(self.variant_warnings(v, lab));
         }
+        out.extend(self.switched_axis_warnings());
         if !lab {
-            out.extend(self.switched_axis_warnings());
             out.extend(self.switched_interventions());
         }
         if lab {
@@ -168,9 +168,6 @@ impl Scenario {
         what: &str,
         consequence: &str,
     ) -> Vec<String> {
-        if self.runs_lab() {
-            return Vec::new();
-        }
         let factors: Vec<usize> = factors.collect();
         factors
             .iter()
@@ -243,9 +240,6 @@ impl Scenario {
     /// unswept baseline that `coprod sensitivity` and `coprod calibrate` run (with its
     /// interventions), if they do.
     fn ruled_out_everywhere(&self, index: usize) -> Option<String> {
-        if self.runs_lab() {
-            return None;
-        }
         self.baseline_ruled_out(index)?;
         let mut why: Vec<String> = Vec::new();
         for v in 0..self.variants.len() {
@@ -845,6 +839,16 @@ mod tests {
               (`lab.altruism`, as `lab.cost_sensitivity` is 0); it repeats the baseline"
             ],
             "{w:?}"
+        );
+        // A sweep, or an analysis factor, over it under the default gets the same reason.
+        let swept = warnings(&format!(
+            "{LAB}[experiment.sweep]\n\"lab.altruism\" = [0.1, 0.3]\n"
+        ));
+        assert!(
+            swept
+                .iter()
+                .any(|w| w.contains("`lab.cost_sensitivity` is 0")),
+            "{swept:?}"
         );
         let sensitive = format!(
             "{LAB}[params.lab]\ncost_sensitivity = 0.4\n[[experiment.variants]]\n\

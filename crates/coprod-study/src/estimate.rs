@@ -140,6 +140,11 @@ fn describe_runs_on(s: &Scenario, (threads, cores): (usize, usize), runs: u64) -
     }
 }
 
+/// [`on_threads`] with this machine's [`cores`], for a time from [`roughly`].
+pub(crate) fn on_this_machine(threads: usize) -> String {
+    on_threads(threads, cores())
+}
+
 /// "2 threads", or "8 threads of 2 cores" when the threads outnumber the cores they share.
 fn on_threads(threads: usize, cores: usize) -> String {
     if threads > cores {

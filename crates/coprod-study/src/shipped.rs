@@ -110,9 +110,15 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
         bail!("{arg} is not a regular file: a scenario is a .toml file");
     }
     if path.extension().is_some_and(|e| e == "toml") || arg.contains(std::path::MAIN_SEPARATOR) {
-        // `scenarios/NAME.toml` outside the source tree: the file is built in under its name.
+        // `scenarios/NAME.toml` (or `NAME.toml`) outside the source tree: the file is built
+        // in under its name. A path elsewhere (`~/study/baseline.toml`) is the user's own
+        // file, which the shipped one of that name need not be.
         let stem = path.file_stem().and_then(|s| s.to_str());
-        if let Some(name) = stem.filter(|stem| SHIPPED.iter().any(|(n, _)| n == stem)) {
+        let parent = path.parent().and_then(|p| p.to_str()).unwrap_or("");
+        let shipped_place = parent.is_empty() || parent == "scenarios";
+        if let Some(name) =
+            stem.filter(|stem| shipped_place && SHIPPED.iter().any(|(n, _)| n == stem))
+        {
             bail!(
                 "scenario file {arg} does not exist\n\nhint: `{name}` is a shipped scenario: \
                  give its name alone (`{name}`), which works from any directory"

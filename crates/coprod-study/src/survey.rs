@@ -121,7 +121,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
         scenario.name,
         crate::estimate::counted(runs.len(), "run"),
         crate::estimate::roughly(seconds, runs.len() as u64, threads),
-        crate::estimate::counted(threads, "thread")
+        crate::estimate::on_this_machine(threads)
     )));
     // Written into a partial directory and moved into place when complete, like a run;
     // made before the runs so that a folder that cannot be written is refused up front.
@@ -484,14 +484,17 @@ fn fit_problem(error: &LogisticError, y: &[bool], horizon: u32) -> StudyError {
 /// because the scenario gives every citizen the same value of it), naming it: its effect
 /// cannot be estimated, and the fit's general "do not converge" said neither which nor why.
 fn refuse_constant_predictors(raw: &[Vec<f64>]) -> Result<()> {
+    // Too few respondents for the coefficients is the fit's own error, which says so.
+    if raw.len() <= PREDICTORS.len() + 1 {
+        return Ok(());
+    }
     let constant: Vec<String> = PREDICTORS
         .iter()
         .enumerate()
         .filter(|&(j, _)| raw.iter().all(|r| r[j] == raw[0][j]))
         .map(|(j, (name, _, _))| format!("`{name}` ({})", raw[0][j]))
         .collect();
-    // Too few respondents for the coefficients is the fit's own error, which says so.
-    if constant.is_empty() || raw.len() <= PREDICTORS.len() + 1 {
+    if constant.is_empty() {
         return Ok(());
     }
     let one = constant.len() == 1;
@@ -530,13 +533,20 @@ fn systematic_sample(citizens: Vec<CitizenRecord>, n: usize, seed: u64) -> Vec<C
         .collect()
 }
 
-/// The positions of a systematic sample of `n` of `len` (`n < len`): one every `len / n`,
-/// rounded down, from an offset set by the seed. The interval is the fraction, not its
-/// whole part, which would stop short of the last communities (citizens are numbered
-/// community by community, the deprived ones first: 301 of 600 were the first 301).
+/// The positions of a systematic sample of `n` of `len` (`n < len`): `floor((start + i x
+/// len) / n)`, one every `len / n` citizens from a start the seed sets, uniform over the `len`
+/// positions, so that every citizen is drawn with the same probability `n / len`. The
+/// interval is the fraction, not its whole part, which would stop short of the last
+/// communities (citizens are numbered community by community, the deprived ones first: 301
+/// of 600 were the first 301). Where `len` is `k` times `n` the start is `seed mod k` whole
+/// intervals: every k-th citizen from `seed mod k`, the sample of every earlier version.
 fn systematic_indices(len: usize, n: usize, seed: u64) -> Vec<usize> {
-    let offset = (seed % (len / n) as u64) as usize;
-    (0..n).map(|i| offset + i * len / n).collect()
+    let start = if len.is_multiple_of(n) {
+        (seed % (len / n) as u64) as usize * n
+    } else {
+        (seed % len as u64) as usize
+    };
+    (0..n).map(|i| (start + i * len) / n).collect()
 }
 
 /// Columns as z-scores (mean 0, sd 1) so coefficients are comparable across predictors.
@@ -583,7 +593,7 @@ mod tests {
                 let at = systematic_indices(len, n, seed);
                 assert_eq!(at.len(), n, "{len} {n}");
                 assert!(at.windows(2).all(|w| w[0] < w[1]), "{len} {n}: {at:?}");
-                assert!(at[0] < stride, "{len} {n}: starts at {}", at[0]);
+                assert!(at[0] <= stride, "{len} {n}: starts at {}", at[0]);
                 // The last one lies in the last stretch of (about) len / n citizens.
                 let last = at[n - 1];
                 assert!(
@@ -594,6 +604,22 @@ mod tests {
         }
         // A population that is a multiple of the sample is sampled every k-th, as before.
         assert_eq!(systematic_indices(2000, 500, 6)[..3], [2, 6, 10]);
+    }
+
+    /// Every citizen has the same chance to be drawn: over `len` seeds that cover the starts
+    /// evenly, each is drawn exactly `n` times (with the start a whole number below
+    /// `len / n`, 150 of 200 drew every fourth citizen never).
+    #[test]
+    fn a_systematic_sample_draws_every_citizen_alike() {
+        for (len, n) in [(200, 150), (1000, 300), (600, 301), (7, 3), (2000, 500)] {
+            let mut drawn = vec![0usize; len];
+            for seed in 0..len as u64 {
+                for i in systematic_indices(len, n, seed) {
+                    drawn[i] += 1;
+                }
+            }
+            assert!(drawn.iter().all(|&d| d == n), "{len} {n}: {drawn:?}");
+        }
     }
 
     /// A predictor that every respondent shares is named, not reported as a fit that does
