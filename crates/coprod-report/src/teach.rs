@@ -713,9 +713,11 @@ fn joint_service(data: &RunData, r: &Regime) -> String {
     let coordination = param(data, r, "groups.coordination_cost");
     let per_member = param(data, r, "groups.min_effort_per_member");
     let min_effort = param(data, r, "groups.min_effort");
+    // What these runs set, not what the variant was written to change (a `--set` may do
+    // it), and no outcome: peers still watch each other less in larger groups.
     let coordination_text = if coordination == 0.0 {
-        "this variant has no coordination cost. Extra members only add capacity, so \
-         free-riding and coordination no longer sink large groups."
+        "extra members cost no coordination effort in these runs, so coordination no \
+         longer works against large groups."
             .to_string()
     } else {
         format!(
@@ -782,13 +784,14 @@ fn how_groups_ended(data: &RunData, r: &Regime) -> String {
 
 /// Survival next to long-run membership, by size, for one regime: the share lasting
 /// `horizon` months, the hazard ratio against the best size, and the share of citizens in a
-/// group over the last 12 months; and a sentence when membership and survival favour
-/// different sizes.
-fn long_run_table(r: &Regime, horizon: u64) -> String {
+/// group over the last 12 months of runs of `steps` months (all of a shorter run's); and a
+/// sentence when membership and survival favour different sizes.
+fn long_run_table(r: &Regime, (horizon, steps): (u64, u64)) -> String {
+    let averaged = steps.min(coprod_core::SUMMARY_STEPS as u64);
     let mut s = format!(
         "<h3>{}</h3>\n<table><tr><th>size cap</th><th>still going after {horizon} months</th>\
-         <th>median lifetime (months)</th><th>hazard ratio against {} members (95% CI)</th><th>citizens in a group, last 12 \
-         months (95% CI)</th></tr>",
+         <th>median lifetime (months)</th><th>hazard ratio against {} members (95% CI)</th>\
+         <th>citizens in a group, last {averaged} months (95% CI)</th></tr>",
         escape(&sentence_case(&r.label)),
         r.best().size
     );
@@ -857,6 +860,8 @@ fn membership_note(r: &Regime) -> String {
             r.best().size
         );
     }
+    // "best" only where the key numbers call it so ([`Regime::best_is_firm`]).
+    let lasted = if r.best_is_firm() { "best" } else { "longest" };
     match most {
         Some(i) if r.sizes[i].size != r.best().size => {
             let overlap = match (r.long_run[i].2.ci, r.long_run[r.best].2.ci) {
@@ -866,7 +871,7 @@ fn membership_note(r: &Regime) -> String {
             let _ = write!(
                 s,
                 "Membership and survival point to different sizes here{}: the most citizens \
-                 were in a group at cap {} ({}), while groups lasted best at {}. They measure \
+                 were in a group at cap {} ({}), while groups lasted {lasted} at {}. They measure \
                  different things: \
                  membership counts citizens at one time, so a size whose groups take many \
                  members at once can hold more citizens even if each group lasts less; \
@@ -885,7 +890,7 @@ fn membership_note(r: &Regime) -> String {
             let _ = write!(
                 s,
                 "Membership and survival agree: the most citizens were in a group at the size \
-                 whose groups lasted best."
+                 whose groups lasted {lasted}."
             );
         }
         None => {}
@@ -1312,7 +1317,7 @@ pub fn write_teach_page(data: &RunData) -> Result<PathBuf, ReportError> {
     let (survival_charts, participation_charts) = rest.split_at(n_regimes.min(rest.len()));
     let _ = writeln!(body, "<h2>How long groups last</h2>");
     for r in &analysis.regimes {
-        body.push_str(&long_run_table(r, analysis.horizon));
+        body.push_str(&long_run_table(r, (analysis.horizon, analysis.steps)));
     }
     for c in survival_charts {
         body.push_str(&figure(c)?);
@@ -2151,7 +2156,7 @@ mod tests {
         assert_eq!(*median, 5.0);
         assert!((hr.mean - 6.0).abs() < 1e-12, "{hr:?}");
         assert_eq!(r.long_run[1].1.mean, 1.0);
-        let text = long_run_table(r, 24);
+        let text = long_run_table(r, (24, 60));
         assert!(
             text.contains("<td class=\"num\">6.00 (6.00 to 6.00)</td>"),
             "{text}"
@@ -2195,7 +2200,7 @@ mod tests {
         assert_eq!(r.best().size, 8);
         assert_eq!(r.sizes[0].started, 0);
         assert_eq!(r.sizes[1].started, 30);
-        let table = long_run_table(r, 24);
+        let table = long_run_table(r, (24, 60));
         assert!(
             table.contains("<td class=\"num\">2</td><td class=\"num\">n/a</td><td class=\"num\">no group started</td>"),
             "{table}"
@@ -2455,7 +2460,7 @@ mod tests {
         for (m, expected) in joint.iter().zip([0.6, 0.7, 0.8]) {
             assert!((m - expected).abs() < 1e-12, "{joint:?}");
         }
-        let text = long_run_table(base, a.horizon);
+        let text = long_run_table(base, (a.horizon, a.steps));
         assert!(
             text.contains("<td class=\"num\">30.0% (30.0% to 30.0%)</td>"),
             "{text}"
@@ -2463,7 +2468,7 @@ mod tests {
         assert!(
             text.contains(
                 "Membership and survival point to different sizes here: the most citizens were \
-                 in a group at cap 40 (50.0% (50.0% to 50.0%)), while groups lasted best at 8."
+                 in a group at cap 40 (50.0% (50.0% to 50.0%)), while groups lasted longest at 8."
             ),
             "{text}"
         );
@@ -2631,7 +2636,8 @@ mod tests {
              of its effort.",
             "In the <b>joint</b> regime the service is non-rival",
             "the minimum viable effort stays at 1 effort units whatever the size",
-            "this variant has no coordination cost",
+            "extra members cost no coordination effort in these runs, so coordination no \
+             longer works against large groups.",
         ] {
             assert!(text.contains(claim), "{claim}\n{text}");
         }
@@ -2950,13 +2956,13 @@ mod tests {
         let why = "A ratio or interval end of ∞: no group of 8 members ended (in any \
                    replication for a ratio of ∞, in about 2.5% or more of the resamples of \
                    replications for an interval's end)";
-        assert!(!long_run_table(&r, 24).contains(why));
+        assert!(!long_run_table(&r, (24, 60)).contains(why));
         r.long_run[0].1 = Estimate {
             mean: 125.5,
             ci: Some((82.86, f64::INFINITY)),
             n: 3,
         };
-        let text = long_run_table(&r, 24);
+        let text = long_run_table(&r, (24, 60));
         assert!(text.contains("125.50 (82.86 to ∞)"), "{text}");
         assert!(text.contains(why), "{text}");
         // No group of the best size ended in any replication: the ratio itself is infinite.
@@ -2965,14 +2971,14 @@ mod tests {
             ci: None,
             n: 3,
         };
-        let text = long_run_table(&r, 24);
+        let text = long_run_table(&r, (24, 60));
         assert!(text.contains("<td class=\"num\">∞</td>"), "{text}");
         assert!(text.contains(why), "{text}");
     }
 
     #[test]
     fn the_long_run_table_says_whether_membership_and_survival_agree() {
-        let text = long_run_table(&long_run_of(est(0.5, 0.4, 0.6)), 24);
+        let text = long_run_table(&long_run_of(est(0.5, 0.4, 0.6)), (24, 60));
         for cells in [
             "<tr><td class=\"num\">2</td><td class=\"num\">0%</td><td class=\"num\">5</td>\
              <td class=\"num\">6.00 (4.00 to 8.00)</td><td class=\"num\">20.0% (10.0% to 30.0%)</td></tr>",
@@ -2980,13 +2986,34 @@ mod tests {
              still going</td><td class=\"num\">1.00 (1.00 to 1.00)</td><td class=\"num\">30.0% \
              (25.0% to 35.0%)</td></tr>",
             "Membership and survival point to different sizes here: the most citizens were in a \
-             group at cap 40 (50.0% (40.0% to 60.0%)), while groups lasted best at 8.",
+             group at cap 40 (50.0% (40.0% to 60.0%)), while groups lasted longest at 8.",
         ] {
             assert!(text.contains(cells), "{cells}\n{text}");
         }
+        // "Best" only where the key numbers say so: clear of the runner-up in 10 or more
+        // replications (here 3, so "longest" above).
+        let mut firm = long_run_of(est(0.5, 0.4, 0.6));
+        for size in &mut firm.sizes {
+            size.survival.n = 10;
+        }
+        assert!(firm.best_is_firm());
+        let text = long_run_table(&firm, (24, 60));
+        assert!(text.contains("while groups lasted best at 8."), "{text}");
+        let text = long_run_table(&long_run_of(est(0.25, 0.2, 0.3)), (24, 60));
+        assert!(text.contains("whose groups lasted longest."), "{text}");
+        assert!(
+            text.contains("citizens in a group, last 12 months"),
+            "{text}"
+        );
+        // A run shorter than 12 months averages all of them, and says how many.
+        let text = long_run_table(&long_run_of(est(0.25, 0.2, 0.3)), (24, 10));
+        assert!(
+            text.contains("citizens in a group, last 10 months"),
+            "{text}"
+        );
         assert!(!text.contains("within each other's intervals"), "{text}");
         // Intervals that overlap: they may agree.
-        let text = long_run_table(&long_run_of(est(0.5, 0.3, 0.7)), 24);
+        let text = long_run_table(&long_run_of(est(0.5, 0.3, 0.7)), (24, 60));
         assert!(
             text.contains(
                 "point to different sizes here (though within each other's intervals, so they \
@@ -2994,7 +3021,7 @@ mod tests {
             ),
             "{text}"
         );
-        let text = long_run_table(&long_run_of(est(0.25, 0.2, 0.3)), 24);
+        let text = long_run_table(&long_run_of(est(0.25, 0.2, 0.3)), (24, 60));
         assert!(text.contains("Membership and survival agree"), "{text}");
         assert!(!text.contains("different sizes"), "{text}");
         // No membership measured: nothing said about it.
@@ -3002,7 +3029,7 @@ mod tests {
         for l in &mut r.long_run {
             l.2 = Estimate::of([]);
         }
-        let text = long_run_table(&r, 24);
+        let text = long_run_table(&r, (24, 60));
         assert_eq!(
             text.matches("<td class=\"num\">n/a</td></tr>").count(),
             3,
@@ -3181,7 +3208,7 @@ mod tests {
         assert!(table(&a).contains("<td class=\"num\">n/a"), "{}", table(&a));
         assert!(table(&a).contains(followed), "{}", table(&a));
         a.long_run = vec![(2.0, Estimate::of([]), Estimate::of([])); 3];
-        assert!(long_run_table(&a, 24).contains(followed));
+        assert!(long_run_table(&a, (24, 60)).contains(followed));
         a.sizes[2].started = 0;
         assert!(
             table(&a).contains("<p class=\"note\">n/a: no group of that size started.</p>"),
