@@ -1059,23 +1059,29 @@ mod tests {
         assert!(half.is_infinite(), "{half}");
     }
 
-    /// `--target-ci` stops on the precision the replications reached: the half-width of
-    /// the t-interval before comparison.csv cuts it. Differences 0.5, 1 and 1.5 in a share:
-    /// the interval 1 ± 1.24 is cut to -0.24 to 1, but its half-width stays 1.24.
-    #[test]
-    fn the_target_reads_the_half_width_before_the_cut() {
+    /// The comparison row of `metric` in runs of `steps` steps where a variant `v` differs
+    /// from the baseline's 0 by `differences`, one per replication.
+    fn compared(metric: &str, differences: [f64; 3], steps: u64) -> ComparisonRow {
         let mut rows = Vec::new();
-        for (r, v) in [0.5, 1.0, 1.5].into_iter().enumerate() {
+        for (r, v) in differences.into_iter().enumerate() {
             rows.push(run("baseline", "0", r as u64, 0.0));
             rows.push(run("v", "0", r as u64, v));
         }
-        let metric = "participation_rate";
         let table = RunsTable {
             swept: vec!["levers.outreach".into()],
             metrics: vec![metric.into()],
             rows,
         };
-        let out = comparisons((&table, 120), &[], &[metric.to_string()], BASELINE).unwrap();
+        let out = comparisons((&table, steps), &[], &[metric.to_string()], BASELINE);
+        out.unwrap()[0].clone()
+    }
+
+    /// `--target-ci` stops on the precision the replications reached: the half-width of
+    /// the t-interval before comparison.csv cuts it. Differences 0.5, 1 and 1.5 in a share:
+    /// the interval 1 ± 1.24 is cut to -0.24 to 1, but its half-width stays 1.24.
+    #[test]
+    fn the_target_reads_the_half_width_before_the_cut() {
+        let out = vec![compared("participation_rate", [0.5, 1.0, 1.5], 120)];
         let half = 4.302_652_729_911_275 * 0.5 / 3f64.sqrt();
         assert_eq!(out[0].ci_high, Some(1.0), "the interval is cut");
         let (_, widest) = widest_half_width(&out);
@@ -1169,19 +1175,7 @@ mod tests {
     /// (the same numbers as shares, impossible as they are, show the cut).
     #[test]
     fn only_share_differences_are_cut_to_plus_minus_one() {
-        let both = |metric: &str| {
-            let mut rows = Vec::new();
-            for (r, v) in [10.0, 20.0, 30.0].into_iter().enumerate() {
-                rows.push(run("baseline", "0", r as u64, 0.0));
-                rows.push(run("v", "0", r as u64, v));
-            }
-            let table = RunsTable {
-                swept: vec!["levers.outreach".into()],
-                metrics: vec![metric.into()],
-                rows,
-            };
-            comparisons((&table, 120), &[], &[metric.to_string()], BASELINE).unwrap()[0].clone()
-        };
+        let both = |metric: &str| compared(metric, [10.0, 20.0, 30.0], 120);
         let half = 4.302_652_729_911_275 * 10.0 / 3f64.sqrt();
         let service = both("service_output");
         let (lo, hi) = (service.ci_low.unwrap(), service.ci_high.unwrap());
@@ -1194,21 +1188,9 @@ mod tests {
     /// 10, 20, 30 steps in runs of 30 steps give 20 - 24.84 to 30, not to 44.84.
     #[test]
     fn lifetime_differences_are_cut_at_the_run_length() {
-        let mut rows = Vec::new();
-        for (r, v) in [10.0, 20.0, 30.0].into_iter().enumerate() {
-            rows.push(run("baseline", "0", r as u64, 0.0));
-            rows.push(run("v", "0", r as u64, v));
-        }
-        let metric = "mean_group_lifetime";
-        let table = RunsTable {
-            swept: vec!["levers.outreach".into()],
-            metrics: vec![metric.into()],
-            rows,
-        };
         let half = 4.302_652_729_911_275 * 10.0 / 3f64.sqrt();
         let cut = |steps: u64| {
-            let out = comparisons((&table, steps), &[], &[metric.to_string()], BASELINE);
-            let r = out.unwrap()[0].clone();
+            let r = compared("mean_group_lifetime", [10.0, 20.0, 30.0], steps);
             (r.ci_low.unwrap(), r.ci_high.unwrap())
         };
         let (lo, hi) = cut(30);
