@@ -122,6 +122,22 @@ impl Scenario {
             "[sensitivity.parameters] varies",
             "its indices measure only the estimators' noise",
         ));
+        // A lab design's output the lab does not measure is a constant: indices of nothing.
+        if self.runs_lab() {
+            let outputs = self.sensitivity.iter().flat_map(|t| &t.outputs);
+            let varies = |m: &&String| coprod_core::LAB_METRICS.contains(&m.as_str());
+            out.extend(outputs.filter(|m| !varies(m)).map(|m| {
+                format!(
+                    "[sensitivity] outputs names `{m}`, which is constant in every lab run \
+                     ({}): it has no indices",
+                    if m == "participation_rate" {
+                        "1"
+                    } else {
+                        "0 or empty: lab runs do not measure it"
+                    }
+                )
+            }));
+        }
         // The noise share compares the replications of a point: one has nothing to compare.
         if self
             .sensitivity
@@ -823,6 +839,34 @@ mod tests {
         );
         // In the field both are measured.
         assert!(warnings(report).is_empty());
+    }
+
+    /// A lab `[sensitivity]` table naming an output that is constant in lab runs says so:
+    /// its indices would be NaN.
+    #[test]
+    fn lab_sensitivity_outputs_constant_in_the_lab_are_named() {
+        let table = |outputs: &str| {
+            format!(
+                "{LAB}[sensitivity]\noutputs = [{outputs}]\n[sensitivity.parameters]\n\
+                 \"lab.mpcr\" = [0.2, 0.8]\n"
+            )
+        };
+        let both = "\"mean_contribution\", \"groups_started\", \"participation_rate\"";
+        let w = parse(&table(both)).sensitivity_warnings();
+        assert_eq!(
+            w,
+            [
+                "[sensitivity] outputs names `groups_started`, which is constant in every lab \
+                 run (0 or empty: lab runs do not measure it): it has no indices",
+                "[sensitivity] outputs names `participation_rate`, which is constant in every \
+                 lab run (1): it has no indices"
+            ]
+        );
+        assert!(
+            parse(&table("\"mean_contribution\""))
+                .sensitivity_warnings()
+                .is_empty()
+        );
     }
 
     /// A lab rule of `SWITCHED_READS`: altruism enters a lab run only through the payoff
