@@ -424,9 +424,11 @@ mod tests {
             moved.set(name, value).unwrap();
         }
         // A rule is checked in each setting that reads its gates and one of its parameters:
-        // on lab runs from the defaults and with the MPCR moved.
+        // on lab runs with the payoff term on (so that one rule on altruism does not hide
+        // another), and with the MPCR moved.
         let mut small_lab = small.clone();
         small_lab.set("population.setting", 1.0).unwrap();
+        small_lab.set("lab.cost_sensitivity", 0.4).unwrap();
         let mut moved_lab = small_lab.clone();
         moved_lab.set("lab.mpcr", 0.7).unwrap();
         for rule in crate::SWITCHED_READS {
@@ -540,7 +542,11 @@ mod tests {
                 }
             }
             let rule = &crate::SWITCHED_READS[rule];
-            let lab = !rule.holds_in(false);
+            // A rule of lab parameters is checked on lab runs.
+            let lab = rule
+                .unread
+                .iter()
+                .all(|name| !Params::lookup(name).unwrap().1.read_in(false));
             if lab {
                 p.set("population.setting", 1.0).unwrap();
             }

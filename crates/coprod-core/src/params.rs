@@ -275,8 +275,12 @@ pub const SWITCHED_READS: &[SwitchedRead] = &[
         &["orgs.imitation", "channels.openness_imitation"],
     ),
     // The lab's payoff term is cost_sensitivity times a net cost, the only place altruism
-    // enters (a lab rule: lab runs alone read both).
+    // enters (a lab rule: lab runs alone read both), and altruism weighs the others'
+    // return, mpcr, which at 0 leaves the net cost at 1.
     at("lab.cost_sensitivity", 0.0, &["lab.altruism"]),
+    at("lab.mpcr", 0.0, &["lab.altruism"]),
+    // The first belief update moves belief_weight x first_update of the way: nothing at 0.
+    at("behaviour.belief_weight", 0.0, &["lab.first_update"]),
 ];
 
 /// The parameters a lab run reads (docs/ODD.md 8.17): the setting, the number of subjects,

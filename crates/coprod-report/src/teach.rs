@@ -787,11 +787,17 @@ fn how_groups_ended(data: &RunData, r: &Regime) -> String {
 /// group over the last 12 months of runs of `steps` months (all of a shorter run's); and a
 /// sentence when membership and survival favour different sizes.
 fn long_run_table(r: &Regime, (horizon, steps): (u64, u64)) -> String {
-    let averaged = steps.min(coprod_core::SUMMARY_STEPS as u64);
+    const AVERAGED: u64 = coprod_core::SUMMARY_STEPS as u64;
+    let months = match steps {
+        0 => format!("last {AVERAGED} months or all of a shorter run"),
+        1 => "its one month".to_string(),
+        s if s <= AVERAGED => format!("all {s} months"),
+        _ => format!("last {AVERAGED} months"),
+    };
     let mut s = format!(
         "<h3>{}</h3>\n<table><tr><th>size cap</th><th>still going after {horizon} months</th>\
          <th>median lifetime (months)</th><th>hazard ratio against {} members (95% CI)</th>\
-         <th>citizens in a group, last {averaged} months (95% CI)</th></tr>",
+         <th>citizens in a group, {months} (95% CI)</th></tr>",
         escape(&sentence_case(&r.label)),
         r.best().size
     );
@@ -3008,7 +3014,12 @@ mod tests {
         // A run shorter than 12 months averages all of them, and says how many.
         let text = long_run_table(&long_run_of(est(0.25, 0.2, 0.3)), (24, 10));
         assert!(
-            text.contains("citizens in a group, last 10 months"),
+            text.contains("citizens in a group, all 10 months"),
+            "{text}"
+        );
+        let text = long_run_table(&long_run_of(est(0.25, 0.2, 0.3)), (24, 1));
+        assert!(
+            text.contains("citizens in a group, its one month"),
             "{text}"
         );
         assert!(!text.contains("within each other's intervals"), "{text}");

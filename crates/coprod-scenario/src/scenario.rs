@@ -578,7 +578,7 @@ impl Scenario {
                 axis.name()
             ),
             "sweep a parameter the runs read: `coprod list --params` marks those lab runs \
-             read, and names the switches and values under which field runs do not read one (field \
+             read, and names the switches and values under which runs do not read one (field \
              runs read no `lab.*` parameter)"
                 .into(),
         )

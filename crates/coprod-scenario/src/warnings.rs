@@ -884,7 +884,24 @@ mod tests {
             ],
             "{w:?}"
         );
-        // A sweep, or an analysis factor, over it under the default gets the same reason.
+        // A sensitivity factor or calibration prior on it under the default gets the same
+        // reason, unless the analysis varies the gate too.
+        let analysed = |extra: &str| {
+            let s = parse(&format!(
+                "{LAB}[sensitivity]\noutputs = [\"mean_contribution\"]\n\
+                 [sensitivity.parameters]\n\"lab.altruism\" = [0.0, 0.5]\n{extra}"
+            ));
+            s.sensitivity_warnings()
+        };
+        assert_eq!(
+            analysed(""),
+            [
+                "[sensitivity.parameters] varies `lab.altruism`, which the baseline's runs do not \
+              read (`lab.cost_sensitivity` is 0): its indices measure only the estimators' noise"
+            ]
+        );
+        assert!(analysed("\"lab.cost_sensitivity\" = [0.0, 1.0]\n").is_empty());
+        // A sweep over it under the default gets the same reason.
         let swept = warnings(&format!(
             "{LAB}[experiment.sweep]\n\"lab.altruism\" = [0.1, 0.3]\n"
         ));
