@@ -133,7 +133,8 @@ fn list_params_shows_every_parameter() {
     ));
     // A lab parameter's rule is one of lab runs.
     assert!(out.contains(
-        "\n    Not read by lab runs with `lab.cost_sensitivity` = 0 (docs/ODD.md 10).\n"
+        "\n    Not read by lab runs with `lab.cost_sensitivity` = 0 or `lab.mpcr` = 0 \
+         (docs/ODD.md 10).\n"
     ));
     // The allowed values are those `check` accepts: the ring lattice takes an even degree.
     let ring = &out[out.find("population.ring_degree\n").unwrap()..];
