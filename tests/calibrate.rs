@@ -1088,6 +1088,21 @@ fn resume_after_shards_equals_the_unsharded_calibration() {
     );
 }
 
+/// A shard is a `coprod calibrate` too: it says the scenario's warnings, as the unsharded
+/// command does, before its share of the runs.
+#[test]
+fn a_shard_says_the_scenarios_warnings() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    fs::write(&scenario, format!("{SCENARIO}[params.groups]\nrho = 0.3\n")).unwrap();
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &["--shard", "0/2"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "[params] sets `groups.rho`, which lab runs do not read: it changes nothing",
+        ));
+}
+
 #[test]
 fn bad_shard_arguments_are_refused_with_exit_2() {
     let sandbox = Sandbox::new();

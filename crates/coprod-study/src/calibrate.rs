@@ -226,6 +226,12 @@ impl Setup {
             counted(self.settings.generations, "generation"),
             counted(threads, "thread")
         )));
+        self.warn(progress);
+    }
+
+    /// The scenario's warnings on what the calibration's runs do not read, as every
+    /// command that runs its simulations says them (a shard too).
+    pub(crate) fn warn(&self, progress: &dyn Progress) {
         let warnings = [
             self.scenario.baseline_warnings(),
             self.scenario.calibration_warnings(),

@@ -531,6 +531,7 @@ pub fn calibrate_shard(
         .context("calibrate_shard needs --shard")?;
     let (shard, shards) = indices(arg)?;
     let setup = Setup::new(options)?;
+    setup.warn(progress);
     let out = setup.out.clone();
     progress.on_interrupt(&shard_interrupted(options, &setup, (shard, shards)));
     std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
