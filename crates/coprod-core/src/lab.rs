@@ -334,6 +334,20 @@ mod tests {
         }
     }
 
+    /// The settings (`lab`) in which `rule` holds and some of its parameters are read, each
+    /// with those parameters: where the table's tests check it (field first).
+    fn settings_of(rule: &crate::SwitchedRead) -> Vec<(bool, Vec<&'static str>)> {
+        [false, true]
+            .into_iter()
+            .filter(|&lab| rule.holds_in(lab))
+            .map(|lab| {
+                let read = |name: &&str| Params::lookup(name).unwrap().1.read_in(lab);
+                (lab, rule.unread.iter().copied().filter(read).collect())
+            })
+            .filter(|(_, unread): &(bool, Vec<&str>)| !unread.is_empty())
+            .collect()
+    }
+
     /// The gates of `rule` as indices into `SPECS`, as `switches_ruling_out` gives them.
     fn gate_indices(rule: &crate::SwitchedRead) -> Vec<usize> {
         rule.indexed_gates().map(|(index, _)| index).collect()
@@ -432,30 +446,21 @@ mod tests {
         let mut moved_lab = small_lab.clone();
         moved_lab.set("lab.mpcr", 0.7).unwrap();
         for rule in crate::SWITCHED_READS {
-            let mut checked = false;
-            for lab in [false, true] {
-                let unread: Vec<&str> = rule
-                    .unread
-                    .iter()
-                    .copied()
-                    .filter(|name| Params::lookup(name).unwrap().1.read_in(lab))
-                    .collect();
-                if !rule.holds_in(lab) || unread.is_empty() {
-                    continue;
-                }
+            let settings = settings_of(rule);
+            assert!(
+                !settings.is_empty(),
+                "{} = {} holds in no setting",
+                rule.switch,
+                rule.value
+            );
+            for (lab, unread) in settings {
                 let bases = if lab {
                     [&small_lab, &moved_lab]
                 } else {
                     [&small, &moved]
                 };
                 check_rule(rule, &unread, bases);
-                checked = true;
             }
-            assert!(
-                checked,
-                "{} = {} holds in no setting",
-                rule.switch, rule.value
-            );
         }
     }
 
@@ -542,21 +547,16 @@ mod tests {
                 }
             }
             let rule = &crate::SWITCHED_READS[rule];
-            // A rule of lab parameters is checked on lab runs.
-            let lab = rule
-                .unread
-                .iter()
-                .all(|name| !Params::lookup(name).unwrap().1.read_in(false));
+            // The first setting the main test checks the rule in (a rule of lab
+            // parameters, lab runs).
+            let (lab, unread) = settings_of(rule).swap_remove(0);
             if lab {
                 p.set("population.setting", 1.0).unwrap();
             }
             set_gates(&mut p, rule);
             let before = run_text(&p, 40);
-            for name in rule.unread {
+            for name in unread {
                 let (index, spec) = Params::lookup(name).unwrap();
-                if !spec.read_in(lab) {
-                    continue;
-                }
                 let value = if high { spec.max } else { spec.min };
                 let mut q = p.clone();
                 if value == p.get_index(index) || q.set_index(index, value).is_err() {

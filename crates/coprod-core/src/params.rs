@@ -47,8 +47,9 @@ pub struct ParamSpec {
 }
 
 /// A switch value, or a parameter at the end of its range, under which runs never read some
-/// parameters (field runs, or lab runs too where they read its gates): the model takes a fixed value in their place, or multiplies them by 0
-/// (docs/ODD.md 10, "Parameters a switch or a value rules out").
+/// parameters (in each setting whose runs read its gates, [`SwitchedRead::holds_in`]): the
+/// model takes a fixed value in their place, or multiplies them by 0 (docs/ODD.md 10,
+/// "Parameters a switch or a value rules out").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SwitchedRead {
     /// The switch (a `channels.*` switch or a lever with two options), or a numeric
@@ -60,8 +61,8 @@ pub struct SwitchedRead {
     /// Further switches or parameters with their values that must hold as well (empty for
     /// a rule of one gate): both incentives at 0 rule out the incentives' join weight.
     pub also: &'static [(&'static str, f64)],
-    /// The parameters that runs of a setting which reads every gate ([`SwitchedRead::holds_in`])
-    /// do not read with the gates at their values.
+    /// The parameters that runs of a setting which reads every gate
+    /// ([`SwitchedRead::holds_in`]) do not read with the gates at their values.
     pub unread: &'static [&'static str],
 }
 
@@ -102,9 +103,9 @@ const fn at(switch: &'static str, value: f64, unread: &'static [&'static str]) -
 }
 
 /// The switches and values that decide whether runs read other parameters: field runs,
-/// and lab runs for a rule whose gates they read (the `lab.` rule). Each entry is tested by
-/// changing each parameter it lists alone, with the switch or value set, bit for bit, in
-/// every setting where it holds.
+/// and lab runs for a rule whose gates they read (the rules of `lab.` parameters). Each
+/// entry is tested by changing each parameter it lists alone, with the switch or value set,
+/// bit for bit, in every setting where it holds.
 pub const SWITCHED_READS: &[SwitchedRead] = &[
     // A substitutive role design takes rho as 1, whatever the complementarity switch.
     at(
@@ -343,9 +344,9 @@ impl ParamSpec {
     }
 
     /// The rules of [`SWITCHED_READS`] that `p`'s values meet and under which no value of
-    /// this parameter changes a run of `p`'s setting, each as its gates (switches, or numeric parameters
-    /// at the end of their range: indices into [`SPECS`], the rule's `switch` first); empty
-    /// if none. Only those rules are considered: a parameter read by this measure may still
+    /// this parameter changes a run of `p`'s setting, each as its gates (switches, or numeric
+    /// parameters at the end of their range: indices into [`SPECS`], the rule's `switch`
+    /// first); empty if none. Only those rules are considered: a parameter read by this measure may still
     /// change nothing in a given run (where nothing happens that would read it).
     pub fn switches_ruling_out(&self, p: &Params) -> Vec<Vec<usize>> {
         // A parameter the setting never reads needs no rule (and gets none: a lab rule in a

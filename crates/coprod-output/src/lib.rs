@@ -65,8 +65,8 @@ pub use sensitivity::{
     write_sensitivity,
 };
 pub use stats::{
-    Accumulator, Summary, difference_range, feasible_range, run_range, t_half_width,
-    t_quantile_975, within,
+    Accumulator, Summary, difference_range, feasible_range, metric_run_range, run_range,
+    t_half_width, t_quantile_975, within,
 };
 pub use tables::merge::{
     SHARD_JSON, ShardInfo, ShardScenario, check_shard, describe_range, describe_ranges,

@@ -143,14 +143,25 @@ pub fn run_range(unit: &str, steps: u64) -> Option<(f64, f64)> {
     })
 }
 
+/// The unit of the end-of-run metric `metric`; `None` when it is no metric.
+fn unit_of(metric: &str) -> Option<&'static str> {
+    coprod_core::summary_names()
+        .into_iter()
+        .find(|(n, _, _)| n == metric)
+        .map(|(_, unit, _)| unit)
+}
+
 /// The unit of the end-of-run metric `metric` and the values it can take
 /// ([`feasible_range`]); `None` when it is no metric or its unit has no bounds.
 pub(crate) fn metric_range(metric: &str) -> Option<(&'static str, (f64, f64))> {
-    let unit = coprod_core::summary_names()
-        .into_iter()
-        .find(|(n, _, _)| n == metric)?
-        .1;
+    let unit = unit_of(metric)?;
     Some((unit, feasible_range(unit)?))
+}
+
+/// The values the end-of-run metric `metric` can take in runs of `steps` steps
+/// ([`run_range`] of its unit); `None` when it is no metric or its unit has no bounds.
+pub fn metric_run_range(metric: &str, steps: u64) -> Option<(f64, f64)> {
+    run_range(unit_of(metric)?, steps)
 }
 
 /// `ci` cut to `range`.

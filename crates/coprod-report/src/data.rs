@@ -779,7 +779,7 @@ impl RunData {
     /// `None` for a metric it does not know. A lifetime is only cut at 0 when the run's
     /// length is unknown (no manifest and no step written).
     pub(crate) fn metric_range(&self, metric: &str) -> Option<(f64, f64)> {
-        metric_unit(metric, false).and_then(|unit| coprod_output::run_range(unit, self.steps()))
+        coprod_output::metric_run_range(metric, self.steps())
     }
 
     /// A mean's interval cut to [`RunData::metric_range`], as summary.csv cuts it: so that

@@ -1027,10 +1027,7 @@ mod tests {
         assert_eq!(start_experiment(&app).await, StatusCode::OK);
         until_stopped(&app).await;
         let response = experiment_status(State(Arc::clone(&app)), teachers_key()).await;
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let status: serde_json::Value = serde_json::from_str(&body_text(response).await).unwrap();
         assert_eq!(status["state"], "failed");
         assert_eq!((&status["done"], &status["total"]), (&2.into(), &5.into()));
         assert_eq!(status["error"], "no space left on the disk");

@@ -305,6 +305,10 @@ pub(crate) fn comparisons(
                 .with_context(|| format!("runs.csv has no column `{m}`"))
         })
         .collect::<Result<_>>()?;
+    let bounds: Vec<(f64, f64)> = metrics
+        .iter()
+        .map(|m| difference_bounds(m, steps))
+        .collect();
     let mut variants: Vec<&str> = Vec::new();
     let mut points: Vec<&[String]> = Vec::new();
     for (variant, point) in cells {
@@ -356,8 +360,7 @@ pub(crate) fn comparisons(
             // n = 0 and no estimate, as docs/comparison.md says.
             let treated = cells.get(&(v, p)).unwrap_or(&none);
             let reference = cells.get(&(base, p)).unwrap_or(&none);
-            for (metric, &column) in metrics.iter().zip(&columns) {
-                let bounds = difference_bounds(metric, steps);
+            for ((metric, &column), &bounds) in metrics.iter().zip(&columns).zip(&bounds) {
                 // Only pairs with a value in both runs: a group metric is missing (NaN) in
                 // a run in which no group started, and such a run has nothing to compare.
                 let (xs, ys): (Vec<f64>, Vec<f64>) = treated
@@ -434,14 +437,10 @@ fn widest_half_width(rows: &[ComparisonRow]) -> (String, f64) {
 /// share or 0-1 scale, -`steps` to `steps` for a lifetime, unbounded otherwise (a
 /// difference of two counts may take any sign).
 fn difference_bounds(metric: &str, steps: u64) -> (f64, f64) {
-    coprod_core::summary_names()
-        .into_iter()
-        .find(|(n, _, _)| n == metric)
-        .and_then(|(_, unit, _)| coprod_output::run_range(unit, steps))
-        .map_or(
-            (f64::NEG_INFINITY, f64::INFINITY),
-            coprod_output::difference_range,
-        )
+    coprod_output::metric_run_range(metric, steps).map_or(
+        (f64::NEG_INFINITY, f64::INFINITY),
+        coprod_output::difference_range,
+    )
 }
 
 /// A comparison row of `metric` over paired values `xs` (the variant) and `ys` (the

@@ -17,7 +17,9 @@ use coprod_output::{
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
 use coprod_scenario::Scenario;
 use coprod_sweep::Runner;
-use coprod_validate::{AdjustedClass, ClaimResult, Options, evaluate, seeds::SEED_DERIVATION};
+use coprod_validate::{
+    AdjustedClass, ClaimResult, Options, Robustness, evaluate, seeds::SEED_DERIVATION,
+};
 
 use crate::error::{Context, Result, bail};
 use crate::progress::{Note, Progress};
@@ -235,12 +237,7 @@ fn row(r: &ClaimResult, options: &Options) -> ValidationRow {
         mediated_share: all.and_then(|d| d.share),
         share_ci_low: all.and_then(|d| low(d.share_ci)),
         share_ci_high: all.and_then(|d| high(d.share_ci)),
-        // A map with no point here (a shard given none of its points) has no share.
-        robustness_share: r
-            .robustness
-            .as_ref()
-            .filter(|m| m.points > 0)
-            .map(|m| m.share),
+        robustness_share: r.robustness.as_ref().and_then(Robustness::share_of_points),
         robustness_points: r.robustness.as_ref().map(|m| m.points as u64),
         robustness_drivers: drivers,
         note: r.note.clone(),
@@ -359,10 +356,7 @@ fn print_table(results: &[ClaimResult], out: &mut fmt::Formatter<'_>) -> fmt::Re
             all.and_then(|d| d.share_ci)
                 .map_or_else(String::new, |(l, h)| format!("[{l:.2}, {h:.2}]")),
             opt(
-                r.robustness
-                    .as_ref()
-                    .filter(|m| m.points > 0)
-                    .map(|m| m.share),
+                r.robustness.as_ref().and_then(Robustness::share_of_points),
                 2
             ),
             r.adjusted_class.map_or("", |c| c.name()),

@@ -162,6 +162,12 @@ pub fn summarise(points: &[Point]) -> Robustness {
 }
 
 impl Robustness {
+    /// [`Robustness::share`] where the map has points here: a shard given none of them
+    /// holds no share of them (0 of 0 is not 0).
+    pub fn share_of_points(&self) -> Option<f64> {
+        (self.points > 0).then_some(self.share)
+    }
+
     /// The three assumed parameters with the largest standardised coefficients, as
     /// validation.csv's `robustness_drivers` writes them: `name +0.12; name -0.05; ...`.
     pub fn drivers(&self) -> String {
