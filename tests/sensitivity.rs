@@ -149,8 +149,8 @@ fn a_bad_table_names_the_file_line_and_key() {
         .code(2)
         .stderr(
             predicate::str::contains("bad.toml:").and(predicate::str::contains(
-                "invalid value 4000000000 for `sensitivity.bootstrap`: allowed is a whole number from 0 to \
-                 100000",
+                "invalid value 4000000000 for `sensitivity.bootstrap`: allowed is 0 (no intervals) or \
+                 a whole number from 2 to 100000",
             )),
         );
     let text = SCENARIO.replace("[0.2, 0.8]", "[0.8, 0.2]");
@@ -732,7 +732,8 @@ fn a_set_lab_setting_charts_in_the_labs_units() {
     assert!(!svg.contains("share of effort"));
 }
 
-/// The status line counts in words: a one-step run is "1 step", not "1 steps".
+/// The status line counts in words: a one-step run is "1 step", not "1 steps"; and threads
+/// beyond the cores they share are said to share them, as `coprod run` says.
 #[test]
 fn the_status_line_counts_one_step_as_one() {
     let sandbox = Sandbox::new();
@@ -743,13 +744,21 @@ fn the_status_line_counts_one_step_as_one() {
         r#"["participation_rate"]"#,
         parameters,
     );
-    let options = ["--set", "experiment.steps=1"];
+    let options = ["--set", "experiment.steps=1", "--threads", "1024"];
     let (_, _, stderr) = analyse_with(&sandbox, "one", &text, &options);
     // One factor: 4 trajectories of 2 points.
     assert!(
         stderr.contains("one-step: 8 design points x 1 replication = 8 runs of 1 step on "),
         "{stderr}"
     );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 1024 {
+        let of = if cores == 1 { "core" } else { "cores" };
+        assert!(
+            stderr.contains(&format!("1 step on 1024 threads of {cores} {of}\n")),
+            "{stderr}"
+        );
+    }
 }
 
 /// `--help` names every file the command writes (docs/outputs.md, "Sensitivity

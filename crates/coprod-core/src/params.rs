@@ -647,7 +647,7 @@ define_params! {
     population.homophily: Real, 0.3, [0, 1], "probability", false, "Chance that a lattice tie between a low- and a high-resource citizen is redrawn to a citizen of the first end's own resource group in the community (McPherson et al. 2001); without a bridging gap it is the expected Coleman inbreeding homophily index of a community's ties (docs/ODD.md section 2).";
     population.bridging_gap: Real, 0.5, [0, 1], "share", false, "Inequality of bridging ties: low-resource citizens rewire a tie to another community with bridge_prob x (1 - gap), high-resource ones with bridge_prob x (1 + gap).";
     // --- citizens' initial attributes ---
-    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of initial internal (personal) efficacy, the belief that one can make a difference; the population mean is this plus citizens.efficacy_gap x (1/2 - low-resource share).";
+    citizens.efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Centre of initial internal (personal) efficacy, the belief that one can make a difference; the population mean before clamping is this plus citizens.efficacy_gap x (1/2 - low-resource share).";
     // --- two efficacies (issue 16) ---
     citizens.efficacy_gap: Real, 0.1, [0, 1], "0-1 scale", false, "Difference between the high- and low-resource groups' mean initial internal efficacy (efficacy grows with resources and education).";
     citizens.external_efficacy_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial external efficacy: the belief that organisations respond to citizens' input.";
@@ -707,10 +707,10 @@ define_params! {
     groups.leave_base: Real, -3.0, [-20, 20], "log-odds", false, "Log-odds of leaving at zero satisfaction.";
     groups.leave_slope: Real, 4.0, [0, 50], "log-odds per unit", false, "How much satisfaction lowers the log-odds of leaving.";
     groups.exit_hazard: Real, 0.005, [0, 1], "probability per step", false, "Monthly chance a member leaves for reasons outside the model (moving, life events).";
-    groups.tie_formation: Real, 0.05, [0, 1], "probability per step", false, "Monthly chance a member forms a new tie with a random fellow member.";
+    groups.tie_formation: Real, 0.05, [0, 1], "probability per step", false, "Monthly chance that a member of a started group who stays, when the group then has more than one member, forms a new tie with a random fellow member (8.13).";
     groups.specific_share: Real, 0.5, [0, 1], "share", true, "Share of new opportunities that are specific, defined tasks (the rest are generic).";
     groups.generic_clarity: Real, 0.6, [0, 1], "0-1 scale", false, "How clearly a generic task's benefit is perceived (specific tasks: 1).";
-    groups.self_organise_rate: Real, 0.0005, [0, 1], "probability per citizen per step", false, "Chance per citizen and step of being drawn to consider an initiative; a drawn citizen in no group founds one with probability motivation x internal efficacy (8.2).";
+    groups.self_organise_rate: Real, 0.0005, [0, 1], "draws per citizen per step", false, "Expected draws per citizen and step of a citizen to consider an initiative: each community draws sround(size x rate) of its citizens uniformly with replacement, so at small rates it is each citizen's chance of being drawn (at rate 1 a citizen of 100 is drawn with probability 1 - 0.99^100 = 0.63); a drawn citizen in no group founds one with probability motivation x internal efficacy (8.2).";
     // --- organisations ---
     orgs.trust_in_citizens_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean initial trust of organisations in citizens.";
     orgs.procedural_mean: Real, 0.5, [0, 1], "0-1 scale", false, "Mean procedural (bureaucratic, managerial) orientation.";

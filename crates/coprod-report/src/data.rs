@@ -457,7 +457,8 @@ impl RunData {
 
     /// The steps that a run's value of a step metric in runs.csv averages, for a sentence:
     /// "the last 12 steps", or "all 10 rounds" in a run that has no more, where "end of the
-    /// run" would suggest the last round alone. coprod-core does the averaging
+    /// run" would suggest the last round alone; a run of unknown length (no manifest, no
+    /// step written) gets the rule itself. coprod-core does the averaging
     /// ([`coprod_core::SUMMARY_STEPS`], docs/outputs.md); this only says it.
     pub fn averaged_steps(&self) -> String {
         const AVERAGED: u64 = coprod_core::SUMMARY_STEPS as u64;
@@ -468,7 +469,8 @@ impl RunData {
             ("step", "steps")
         };
         match steps {
-            0 | 1 => format!("its one {one}"),
+            0 => format!("the last {AVERAGED} {many} (all of them in a run of fewer)"),
+            1 => format!("its one {one}"),
             s if s <= AVERAGED => format!("all {s} {many}"),
             _ => format!("the last {AVERAGED} {many}"),
         }
@@ -1107,6 +1109,13 @@ mod tests {
         assert_eq!(d.averaged_steps(), "all 12 steps");
         steps(&mut d, 1);
         assert_eq!(d.averaged_steps(), "its one step");
+        // No manifest and no step written: the length is unknown, not one step.
+        d.manifest = None;
+        assert_eq!(d.steps(), 0);
+        assert_eq!(
+            d.averaged_steps(),
+            "the last 12 steps (all of them in a run of fewer)"
+        );
     }
 
     #[test]

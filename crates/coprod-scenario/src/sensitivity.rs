@@ -172,12 +172,7 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> 
             DEFAULT_REPLICATIONS,
             (1, u32::MAX),
         )?,
-        bootstrap: count(
-            "bootstrap",
-            raw.bootstrap.as_ref(),
-            DEFAULT_BOOTSTRAP,
-            (0, MAX_BOOTSTRAP),
-        )?,
+        bootstrap: bootstrap(raw.bootstrap.as_ref())?,
     };
     check_run_cap(&table)?;
     Ok(table)
@@ -339,6 +334,22 @@ fn count(
     range: (u32, u32),
 ) -> Result<u32, TableError> {
     crate::values::table_count(("sensitivity", key), value, default, range).map_err(Into::into)
+}
+
+/// Bootstrap resamples: 0 for no intervals, else at least 2, since the percentile interval of
+/// one resample has both ends at that resample (a "95% interval" of width 0).
+fn bootstrap(value: Option<&toml::Value>) -> Result<u32, TableError> {
+    let range = || {
+        format!(
+            "invalid value {} for `sensitivity.bootstrap`: allowed is 0 (no intervals) or a \
+             whole number from 2 to {MAX_BOOTSTRAP}",
+            value.map_or_else(String::new, crate::values::display_toml)
+        )
+    };
+    match count("bootstrap", value, DEFAULT_BOOTSTRAP, (0, MAX_BOOTSTRAP)) {
+        Ok(1) | Err(_) => err(&["bootstrap"], range()),
+        ok => ok,
+    }
 }
 
 /// The design may need at most `MAX_RUNS` runs.
@@ -537,9 +548,10 @@ mod tests {
                 .contains("allowed is a whole number of at least 4 (and at most 4294967295)")
         );
         assert!(refused("samples = 3\n").contains("allowed is a whole number of at least 4"));
-        assert!(
-            refused("bootstrap = 100001\n").contains("allowed is a whole number from 0 to 100000")
-        );
+        let bootstrap_range = "allowed is 0 (no intervals) or a whole number from 2 to 100000";
+        assert!(refused("bootstrap = 100001\n").contains(bootstrap_range));
+        // One resample makes both ends of the "95% interval" that resample: a width of 0.
+        assert!(refused("bootstrap = 1\n").contains(bootstrap_range));
         // A value of the wrong type or sign names the same range.
         assert_eq!(
             refused("samples = -1\n"),

@@ -224,7 +224,7 @@ impl Setup {
             counted(self.targets.len(), "target"),
             counted(self.settings.particles, "particle"),
             counted(self.settings.generations, "generation"),
-            counted(threads, "thread")
+            crate::estimate::on_this_machine(threads)
         )));
         self.warn(progress);
     }

@@ -309,7 +309,7 @@ fn announce(
         crate::estimate::counted(table.replications as usize, "replication"),
         crate::estimate::counted(table.runs() as usize, "run"),
         crate::estimate::run_length(scenario),
-        crate::estimate::counted(threads, "thread")
+        crate::estimate::on_this_machine(threads)
     )));
     if scenario.variants.len() > 1 || !scenario.sweep.is_empty() {
         progress.note(Note::Note(format!(
