@@ -450,6 +450,23 @@ fn lab_setting_runs_rounds() {
         rows.iter()
             .all(|r| (0.0..=1.0).contains(&r[col].parse::<f64>().unwrap()))
     );
+    // The manifest gives the lab's units, not the field's service units.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(sb.path().join("out/manifest.json")).unwrap())
+            .unwrap();
+    let unit = |list: &str, name: &str| {
+        let metrics = manifest[list].as_array().unwrap();
+        let m = metrics.iter().find(|m| m["name"] == name).unwrap();
+        m["unit"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        unit("step_metrics", "service_output"),
+        "mean payoff in tokens"
+    );
+    assert_eq!(
+        unit("summary_metrics", "mean_contribution"),
+        "share of endowment"
+    );
 }
 
 #[test]

@@ -542,15 +542,23 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
     let mu_star = |parameter| estimate(&rows, "professional_cost", parameter, "mu_star");
     assert_eq!(mu_star("levers.group_size_cap"), "NaN");
     assert!(mu_star("orgs.baseline_input").parse::<f64>().unwrap() > 0.0);
-    // No chart is left undrawn: the only warning is the one on a single replication.
+    // No chart is left undrawn: the only warnings, before the runs, are on the cap that
+    // never moves and on a single replication.
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
-    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert_eq!(warnings.len(), 2, "{stderr}");
     let file = sandbox.path().join("with-another.toml");
-    let replications = format!(
-        "warning: {}: [sensitivity] replications = 1",
-        file.display()
+    let at = |what: &str| format!("warning: {}: {what}", file.display());
+    assert!(
+        warnings[0].starts_with(&at(
+            "[sensitivity.parameters] varies `levers.group_size_cap` over"
+        )),
+        "{stderr}"
     );
-    assert!(warnings[0].starts_with(&replications), "{stderr}");
+    assert!(warnings[0].ends_with("it never moves, so its indices are NaN"));
+    assert!(
+        warnings[1].starts_with(&at("[sensitivity] replications = 1")),
+        "{stderr}"
+    );
     let svg = read(&dir.join("charts").join("morris_professional_cost.svg"));
     assert!(svg.lines().any(|l| l.trim() == "n/a"), "no n/a row");
     assert!(manifest_files(&dir).contains(&"charts/".to_string()));

@@ -16,6 +16,21 @@ use crate::rng::{self, Stream, below, normal, uniform, unit};
 /// and every other metric 0 or empty (docs/ODD.md 8.17).
 pub const LAB_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
 
+/// The unit and meaning in the lab of each metric of [`LAB_METRICS`]: a public-goods game
+/// has an endowment and payoffs where the field has effort and services.
+pub const LAB_MEANINGS: [(&str, &str, &str); 2] = [
+    (
+        "mean_contribution",
+        "share of endowment",
+        "Mean contribution of the subjects, as a share of the endowment.",
+    ),
+    (
+        "service_output",
+        "mean payoff in tokens",
+        "Mean payoff of the subjects, in tokens.",
+    ),
+];
+
 /// Runs `rounds` rounds with `n_citizens` subjects in groups of `lab.group_size`
 /// (subjects beyond a whole number of groups sit out). Each round: (re)match, contribute,
 /// observe the mean contribution of the other group members, update beliefs.

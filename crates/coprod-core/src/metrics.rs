@@ -104,7 +104,7 @@ impl TaskKind {
 /// One group's life.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupRecord {
-    /// Group number within the run, in order of formation.
+    /// Group number within the run, in order of opening.
     pub group_id: u32,
     /// Partner organisation, or `None` for a citizen initiative no organisation supports yet.
     pub organisation: Option<u32>,
@@ -116,7 +116,7 @@ pub struct GroupRecord {
     pub size_cap: u32,
     /// Members when it started (or lapsed), before that step's production and leaving.
     pub size_at_formation: u32,
-    /// Step the group formed.
+    /// Step the group started or lapsed; for a group still recruiting, the step it opened.
     pub formed_step: u32,
     /// Step the group ended, if it did.
     pub ended_step: Option<u32>,

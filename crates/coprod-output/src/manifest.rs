@@ -243,29 +243,77 @@ pub struct MetricInfo {
 }
 
 impl MetricInfo {
-    /// The per-step metrics of `coprod_core::METRICS`.
-    pub fn step_metrics() -> Vec<MetricInfo> {
+    /// The per-step metrics of `coprod_core::METRICS`, as a lab run measures them when
+    /// `lab` (docs/ODD.md 8.17).
+    pub fn step_metrics(lab: bool) -> Vec<MetricInfo> {
         METRICS
             .iter()
-            .map(|(n, u, d)| MetricInfo {
-                name: n.to_string(),
-                unit: u.to_string(),
-                doc: d.to_string(),
+            .map(|(n, u, d)| {
+                let field = MetricInfo {
+                    name: n.to_string(),
+                    unit: u.to_string(),
+                    doc: d.to_string(),
+                };
+                if lab { field.in_lab("") } else { field }
             })
             .collect()
     }
 
-    /// The end-of-run metrics of `coprod_core::summary_names`.
-    pub fn summary_metrics() -> Vec<MetricInfo> {
+    /// The end-of-run metrics of `coprod_core::summary_names`, as a lab run measures them
+    /// when `lab`.
+    pub fn summary_metrics(lab: bool) -> Vec<MetricInfo> {
+        let averaged = format!(
+            "Mean over the last {} rounds (or all, if fewer): ",
+            coprod_core::SUMMARY_STEPS
+        );
         summary_names()
             .into_iter()
-            .map(|(n, u, d)| MetricInfo {
-                name: n,
-                unit: u.to_string(),
-                doc: d,
+            .map(|(n, u, d)| {
+                let of_steps = METRICS.iter().any(|(m, _, _)| *m == n);
+                let field = MetricInfo {
+                    name: n,
+                    unit: u.to_string(),
+                    doc: d,
+                };
+                match (lab, of_steps) {
+                    (false, _) => field,
+                    (true, true) => field.in_lab(&averaged),
+                    (true, false) => field.in_lab(""),
+                }
             })
             .collect()
     }
+
+    /// This metric as a lab run reports it: the lab's unit and meaning for what it measures
+    /// (`prefix` before the meaning), and that it measures nothing else. The field's unit is
+    /// kept for a metric the lab does not measure, whose value says nothing.
+    fn in_lab(self, prefix: &str) -> MetricInfo {
+        let measured = coprod_core::LAB_MEANINGS
+            .iter()
+            .find(|(n, _, _)| *n == self.name);
+        let (unit, doc) = match (measured, self.name.as_str()) {
+            (Some((_, unit, doc)), _) => (unit.to_string(), format!("{prefix}{doc}")),
+            (None, "participation_rate") => (self.unit, "1: every subject takes part.".into()),
+            (None, "groups_started") => (
+                self.unit,
+                "Not measured in the lab, which has no co-production groups: 0.".into(),
+            ),
+            (None, _) if !is_step_metric(&self.name) => (
+                self.unit,
+                "Not measured in the lab, which has no co-production groups: empty.".into(),
+            ),
+            (None, _) => (self.unit, "Not measured in the lab: 0.".into()),
+        };
+        MetricInfo {
+            name: self.name,
+            unit,
+            doc,
+        }
+    }
+}
+
+fn is_step_metric(name: &str) -> bool {
+    METRICS.iter().any(|(m, _, _)| *m == name)
 }
 
 /// Wall-clock facts.
@@ -394,8 +442,8 @@ pub(crate) fn test_manifest(files: &[&str]) -> Manifest {
         quick_lowered: None,
         adaptive: None,
         comparison: None,
-        step_metrics: MetricInfo::step_metrics(),
-        summary_metrics: MetricInfo::summary_metrics(),
+        step_metrics: MetricInfo::step_metrics(false),
+        summary_metrics: MetricInfo::summary_metrics(false),
         failed_runs: 0,
         files: files.iter().map(|f| f.to_string()).collect(),
         timing: Timing {
@@ -453,7 +501,7 @@ mod tests {
     /// The manifest lists every per-step and end-of-run metric, with its unit.
     #[test]
     fn the_manifest_lists_every_metric() {
-        let steps: Vec<(String, String)> = MetricInfo::step_metrics()
+        let steps: Vec<(String, String)> = MetricInfo::step_metrics(false)
             .into_iter()
             .map(|m| (m.name, m.unit))
             .collect();
@@ -463,13 +511,61 @@ mod tests {
             .collect();
         assert!(!expected.is_empty());
         assert_eq!(steps, expected);
-        let summary: Vec<String> = MetricInfo::summary_metrics()
+        let summary: Vec<String> = MetricInfo::summary_metrics(false)
             .into_iter()
             .map(|m| m.name)
             .collect();
         let expected: Vec<String> = summary_names().into_iter().map(|(n, _, _)| n).collect();
         assert!(!expected.is_empty());
         assert_eq!(summary, expected);
+    }
+
+    /// A lab run's manifest gives the lab's units and meanings (a payoff in tokens, not
+    /// service units, docs/outputs.md) and says which metrics the lab does not measure.
+    #[test]
+    fn a_lab_manifest_gives_the_labs_units_and_meanings() {
+        let find = |metrics: &[MetricInfo], name: &str| {
+            let m = metrics.iter().find(|m| m.name == name).unwrap();
+            (m.unit.clone(), m.doc.clone())
+        };
+        let field = MetricInfo::step_metrics(false);
+        assert_eq!(find(&field, "service_output").0, "service units");
+        let step = MetricInfo::step_metrics(true);
+        assert_eq!(step.len(), field.len());
+        assert_eq!(
+            find(&step, "service_output"),
+            (
+                "mean payoff in tokens".into(),
+                "Mean payoff of the subjects, in tokens.".into()
+            )
+        );
+        assert_eq!(find(&step, "mean_contribution").0, "share of endowment");
+        assert_eq!(
+            find(&step, "participation_rate").1,
+            "1: every subject takes part."
+        );
+        assert_eq!(
+            find(&step, "representativeness").1,
+            "Not measured in the lab: 0."
+        );
+        let summary = MetricInfo::summary_metrics(true);
+        assert_eq!(
+            find(&summary, "mean_contribution").1,
+            "Mean over the last 12 rounds (or all, if fewer): Mean contribution of the \
+             subjects, as a share of the endowment."
+        );
+        assert_eq!(
+            find(&summary, "groups_started").1,
+            "Not measured in the lab, which has no co-production groups: 0."
+        );
+        assert_eq!(
+            find(&summary, "median_group_lifetime").1,
+            "Not measured in the lab, which has no co-production groups: empty."
+        );
+        assert_eq!(
+            find(&summary, "representativeness").1,
+            "Not measured in the lab: 0."
+        );
     }
 
     fn manifest() -> Manifest {

@@ -755,17 +755,13 @@ impl RunData {
     }
 }
 
-/// Units that differ in the lab setting, a public-goods game with an endowment and payoffs
-/// instead of services (docs/outputs.md).
-const LAB_UNITS: [(&str, &str); 2] = [
-    ("mean_contribution", "share of endowment"),
-    ("service_output", "mean payoff in tokens"),
-];
-
 /// The unit of a metric (step or summary), from the model's metric table, or in the lab
-/// setting (`lab`) from `LAB_UNITS` where it differs.
+/// setting (`lab`) from `coprod_core::LAB_MEANINGS` where it differs.
 pub fn metric_unit(metric: &str, lab: bool) -> Option<&'static str> {
-    if lab && let Some((_, unit)) = LAB_UNITS.iter().find(|(n, _)| *n == metric) {
+    let in_lab = coprod_core::LAB_MEANINGS
+        .iter()
+        .find(|(n, _, _)| *n == metric);
+    if lab && let Some((_, unit, _)) = in_lab {
         return Some(unit);
     }
     coprod_core::summary_names()

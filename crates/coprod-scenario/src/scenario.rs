@@ -839,8 +839,9 @@ fn too_big_integer(source: &str, offset: usize) -> Option<String> {
             format!("a whole number from 1 to {}", u32::MAX),
         ),
         ["experiment", "seed"] => (
+            // Seeds above i64::MAX are read too (u64), so the limit is u64's.
             "experiment.seed".to_string(),
-            format!("a whole number from 0 to {}", i64::MAX),
+            format!("a whole number from 0 to {}", u64::MAX),
         ),
         _ => (
             keys.join("."),
@@ -2822,7 +2823,13 @@ params.groups.service = "joint"
         assert_eq!(
             e.message,
             "invalid value 99999999999999999999 for `experiment.seed`: allowed is a whole \
-             number from 0 to 9223372036854775807"
+             number from 0 to 18446744073709551615"
+        );
+        // The largest seed it names is accepted.
+        let top = "[experiment]\nseed = 18446744073709551615\n";
+        assert_eq!(
+            Scenario::from_toml(top, "s.toml", "s").unwrap().seed,
+            u64::MAX
         );
     }
 

@@ -138,6 +138,19 @@ impl Scenario {
                 )
             }));
         }
+        // Rounding can leave a whole-number factor at one value over its whole range.
+        out.extend(factors().filter_map(|f| {
+            let (low, high) = (f.value(0.0), f.value(1.0));
+            (low == high).then(|| {
+                format!(
+                    "[sensitivity.parameters] varies `{}` over [{}, {}], which rounds to {low} \
+                     everywhere: it never moves, so its indices are NaN",
+                    f.name(),
+                    f.low,
+                    f.high
+                )
+            })
+        }));
         // The noise share compares the replications of a point: one has nothing to compare.
         if self
             .sensitivity
@@ -997,6 +1010,30 @@ mod tests {
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("[sensitivity] replications = 1: the noise share is undefined"));
         assert!(one(2).is_empty());
+        // A whole-number factor whose range rounds to one value never moves; one that holds
+        // two whole numbers does.
+        let cap = |range: &str| {
+            parse(&format!(
+                "[sensitivity]\nmethod = \"morris\"\noutputs = [\"participation_rate\"]\n\
+                 [sensitivity.parameters]\n\"levers.group_size_cap\" = {range}\n"
+            ))
+            .sensitivity_warnings()
+        };
+        assert_eq!(
+            cap("[4.6, 4.9]"),
+            [
+                "[sensitivity.parameters] varies `levers.group_size_cap` over [4.6, 4.9], which \
+              rounds to 5 everywhere: it never moves, so its indices are NaN"
+            ]
+        );
+        assert!(cap("[4.4, 4.6]").is_empty(), "4 and 5");
+        let ring = parse(
+            "[sensitivity]\nmethod = \"morris\"\noutputs = [\"participation_rate\"]\n\
+             [sensitivity.parameters]\n\"population.ring_degree\" = [3, 5]\n",
+        )
+        .sensitivity_warnings();
+        assert_eq!(ring.len(), 1, "{ring:?}");
+        assert!(ring[0].contains("which rounds to 4 everywhere"), "{ring:?}");
         let s = parse(
             "[calibration.priors]\n\"lab.altruism\" = { uniform = [0, 0.5] }\n\
              \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n",
