@@ -1276,7 +1276,7 @@ fn survey_refuses_what_it_cannot_run_or_fit_and_writes_nothing() {
             &["--horizon", "4294967295"][..],
             &[
                 "runs at once need about ",
-                "hint: use a smaller --horizon, fewer --threads or fewer citizens",
+                "a smaller --horizon or fewer citizens (population.n_citizens)",
             ][..],
         ),
         (

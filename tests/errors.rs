@@ -49,6 +49,7 @@ fn filter(stderr: &str, sandbox: &Path) -> String {
     // the estimate, which follows the model's state layout.
     for (marker, placeholder) in [
         ("need about ", "[ESTIMATE]"),
+        ("needs about ", "[ESTIMATE]"),
         ("the machine has ", "[MEMORY]"),
     ] {
         if let Some(at) = out.find(marker) {

@@ -961,9 +961,25 @@ fn toml_error(source: &str, origin: &str, e: &toml::de::Error) -> ScenarioError 
     {
         return ScenarioError::at(origin, source, e.span(), message);
     }
-    let message = name_the_key(source, e.span(), plain_type_names(e.message().trim()));
+    let mut message = plain_type_names(e.message().trim());
+    if e.span()
+        .and_then(|span| source.get(span))
+        .is_some_and(is_datetime)
+    {
+        message = message.replace("invalid type: table", "invalid type: date or time");
+    }
+    let message = name_the_key(source, e.span(), message);
     let hint = unknown_field_hint(&message);
     ScenarioError::at(origin, source, e.span(), message).with_hint(hint)
+}
+
+/// Whether `text` is a TOML date or time (`1979-05-27`, `07:32:00`), which serde reads as
+/// a table.
+fn is_datetime(text: &str) -> bool {
+    let b = text.trim().as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    (digits(0..4) && b.get(4) == Some(&b'-')) || (digits(0..2) && b.get(2) == Some(&b':'))
 }
 
 /// "invalid value: ..." becomes "invalid value for `key`: ..." when the key is on the
@@ -2589,6 +2605,19 @@ params.groups.service = "joint"
         );
         let e = err("[experiment]\nseed = \"one\"\n");
         assert!(e.message.starts_with("invalid type for `seed`: "), "{e}");
+        // serde reads a TOML date or time as a table; the reader wrote a date.
+        let e = err("[experiment]\nseed = 1979-05-27\n");
+        assert_eq!(
+            e.message,
+            "invalid type for `seed`: date or time, expected a whole number from 0 to \
+             18446744073709551615"
+        );
+        let e = err("[experiment]\nsteps = 07:32:00\n");
+        assert!(
+            e.message
+                .starts_with("invalid type for `steps`: date or time, expected"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -43,10 +43,18 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                 if let Some(problem) = memory_problem(&scenario, threads).or_else(design) {
                     // The estimate is still worth having: on a cluster's login node, whose
                     // memory is not the compute nodes', it is what the guide asks check for.
+                    // Whether its runs or a design's were too many at once, threads decide.
+                    let hint = crate::estimate::memory_hint(
+                        threads,
+                        u64::MAX,
+                        &[
+                            "fewer citizens (population.n_citizens)",
+                            "fewer steps (experiment.steps)",
+                        ],
+                    );
                     bail!(
-                        "{file}: {problem}\n{}\n\nhint: use fewer --threads, fewer citizens \
-                         (population.n_citizens) or fewer steps (experiment.steps); the memory \
-                         is this machine's (a cluster's compute node may have more)",
+                        "{file}: {problem}\n{}\n\nhint: {hint}; the memory is this machine's (a \
+                         cluster's compute node may have more)",
                         describe(&scenario, threads)
                     );
                 }

@@ -286,6 +286,21 @@ pub(crate) fn runs_memory_problem(
     })
 }
 
+/// The hint of a memory refusal: "use " and `remedies`, after "fewer --threads" when that
+/// would help, that is when more than one of `runs` runs would be in flight on `threads`.
+pub(crate) fn memory_hint(threads: usize, runs: u64, remedies: &[&str]) -> String {
+    let fewer_threads = ((threads as u64).min(runs) > 1).then_some("fewer --threads");
+    let all: Vec<&str> = fewer_threads
+        .into_iter()
+        .chain(remedies.iter().copied())
+        .collect();
+    match all.split_last() {
+        Some((last, [])) => format!("use {last}"),
+        Some((last, rest)) => format!("use {} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// A message if a sensitivity design would need more memory than the machine has: it is
 /// held whole, each point with its unit coordinates (in the design and in the list of
 /// points) and its parameter set, and each run with its row of design.csv and its outputs,
@@ -341,6 +356,28 @@ pub fn human_duration(seconds: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// "fewer --threads" is offered only where fewer threads would hold fewer runs at once.
+    #[test]
+    fn the_memory_hint_offers_fewer_threads_only_where_they_help() {
+        let remedies = ["fewer citizens", "fewer steps"];
+        assert_eq!(
+            super::memory_hint(4, 10, &remedies),
+            "use fewer --threads, fewer citizens or fewer steps"
+        );
+        assert_eq!(
+            super::memory_hint(1, 10, &remedies),
+            "use fewer citizens or fewer steps"
+        );
+        assert_eq!(
+            super::memory_hint(4, 1, &remedies),
+            "use fewer citizens or fewer steps"
+        );
+        assert_eq!(
+            super::memory_hint(1, 1, &["fewer citizens"]),
+            "use fewer citizens"
+        );
+    }
+
     use super::*;
 
     /// A design that varies the population size is timed at its range's middle, not at the

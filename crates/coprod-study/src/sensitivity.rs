@@ -233,10 +233,16 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
 /// ([`estimate::design_runs_memory_problem`]: a factor may be the population size).
 fn check_runs_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
     if let Some(problem) = estimate::design_runs_memory_problem(scenario, table, threads) {
-        bail!(
-            "{problem}\n\nhint: use fewer --threads, fewer citizens (population.n_citizens, or a \
-             narrower range of it in [sensitivity.parameters]) or fewer steps (experiment.steps)"
+        let hint = estimate::memory_hint(
+            threads,
+            table.runs(),
+            &[
+                "fewer citizens (population.n_citizens, or a narrower range of it in \
+                 [sensitivity.parameters])",
+                "fewer steps (experiment.steps)",
+            ],
         );
+        bail!("{problem}\n\nhint: {hint}");
     }
     Ok(())
 }

@@ -283,10 +283,15 @@ fn check_memory(runs: &[RunSpec<'_>], population: u64, threads: usize, horizon: 
             .saturating_add(population.saturating_mul(std::mem::size_of::<CitizenRecord>() as u64))
     });
     if let Some(problem) = estimate::runs_memory_problem(state, in_flight, in_flight, horizon) {
-        bail!(
-            "{problem}\n\nhint: use a smaller --horizon, fewer --threads or fewer citizens \
-             (population.n_citizens)"
+        let hint = crate::estimate::memory_hint(
+            threads,
+            runs.len() as u64,
+            &[
+                "a smaller --horizon",
+                "fewer citizens (population.n_citizens)",
+            ],
         );
+        bail!("{problem}\n\nhint: {hint}");
     }
     Ok(())
 }
