@@ -1841,3 +1841,55 @@ fn ctrl_c_while_the_results_are_written_leaves_them_whole() {
     let output = interrupt_when_results_are_staged(&sandbox, &["merge", "cal"]);
     assert_whole_after_ctrl_c(&sandbox, &output);
 }
+
+/// Checkpoints or rounds whose calibration.json is gone or damaged are refused by
+/// `--resume` and `--shard`: nothing says what calibration they belong to, and continuing
+/// another one on them would report their posterior as its own.
+#[test]
+fn checkpoints_without_a_readable_calibration_json_are_refused() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    let args = calibrate_args(("tiny.toml", "targets.csv"), "cal", &[]);
+    sandbox.cmd(&args).assert().success();
+    let (record, manifest) = (
+        sandbox.path().join("cal/calibration.json"),
+        sandbox.path().join("cal/manifest.json"),
+    );
+    fs::remove_file(&manifest).unwrap();
+    let mut resume = args.to_vec();
+    resume.extend(["--resume", "--seed", "9"]);
+    let refused = |args: &[&str], why: &str| {
+        sandbox
+            .cmd(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(why))
+            .stderr(predicate::str::contains(
+                "hint: start the calibration again with --out DIR naming a new directory",
+            ))
+            .stderr(predicate::str::contains("null").not());
+    };
+    fs::remove_file(&record).unwrap();
+    refused(&resume, "cannot resume cal: it has no calibration.json");
+    assert!(!record.exists() && !manifest.exists());
+    for damaged in ["{}", "{\"seed\": 2}", "[1]", "{\"scen"] {
+        fs::write(&record, damaged).unwrap();
+        refused(
+            &resume,
+            "cannot resume cal: cal/calibration.json is damaged",
+        );
+        assert_eq!(read(&record), damaged);
+        assert!(!manifest.exists());
+    }
+    let shard =
+        |i: &'static str| calibrate_args(("tiny.toml", "targets.csv"), "s", &["--shard", i]);
+    sandbox.cmd(&shard("0/2")).assert().success();
+    fs::remove_file(sandbox.path().join("s/calibration.json")).unwrap();
+    let mut other = shard("1/2");
+    other.extend(["--seed", "9"]);
+    refused(
+        &other,
+        "cannot add a shard to s: it has no calibration.json",
+    );
+    assert!(!sandbox.path().join("s/calibration.json").exists());
+}

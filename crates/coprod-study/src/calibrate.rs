@@ -641,21 +641,62 @@ pub(crate) fn guard_or_record(
         identity(&setup.scenario.source, targets, setup.seed)?,
     );
     let path = out.join("calibration.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let found: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
-            if found != identity {
-                bail!(
-                    "cannot {action} {}: it was started with {}",
-                    out.display(),
-                    what_differs(&found, &identity)
-                );
-            }
-            Ok(())
+    let refuse = |why: String| -> Result<()> {
+        bail!(
+            "cannot {action} {}: {why}, so nothing tells what calibration its checkpoints \
+             belong to\n\nhint: start the calibration again with --out DIR naming a new \
+             directory",
+            out.display()
+        )
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        // Only a folder with no checkpoints or rounds yet may be claimed by this command:
+        // any other would go on from results of an unknown calibration.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !holds_work(out) => {
+            return write(&path, &identity);
         }
-        Err(_) => write(&path, &identity),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return refuse("it has no calibration.json".to_string());
+        }
+        Err(e) => return refuse(format!("cannot read {} ({e})", path.display())),
+    };
+    let Some(found) = serde_json::from_str::<Identity>(&text)
+        .ok()
+        .and_then(|f| serde_json::to_value(f).ok())
+    else {
+        return refuse(format!(
+            "{} is damaged (it does not hold the scenario text, targets file and seed)",
+            path.display()
+        ));
+    };
+    if found != identity {
+        bail!(
+            "cannot {action} {}: it was started with {}",
+            out.display(),
+            what_differs(&found, &identity)
+        );
     }
+    Ok(())
+}
+
+/// What calibration.json must hold, and nothing else: what [`identity`] writes.
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Identity {
+    scenario: String,
+    targets: String,
+    seed: u64,
+}
+
+/// Whether the calibration folder `out` holds checkpoints or rounds (anything in
+/// `checkpoints/` or `rounds/`).
+fn holds_work(out: &Path) -> bool {
+    [CHECKPOINTS, crate::calibrate_run::ROUNDS]
+        .iter()
+        .any(|folder| {
+            std::fs::read_dir(out.join(folder)).is_ok_and(|mut entries| entries.next().is_some())
+        })
 }
 
 /// What of a calibration's identity (`found` in calibration.json) differs from this

@@ -33,7 +33,7 @@ use crate::estimate::counted;
 use crate::progress::{Note, Progress};
 use crate::shard::indices;
 
-const ROUNDS: &str = "rounds";
+pub(crate) const ROUNDS: &str = "rounds";
 /// The command the shards were started with, for `coprod merge DIR`.
 const SHARDING: &str = "sharding.json";
 
