@@ -1893,3 +1893,37 @@ fn checkpoints_without_a_readable_calibration_json_are_refused() {
     );
     assert!(!sandbox.path().join("s/calibration.json").exists());
 }
+
+/// A round's shard file copied over another's (two files holding the same shard) is
+/// refused by `coprod merge` and `--resume`, naming both files: merged, it counted one
+/// slice of proposals twice and lost another.
+#[test]
+fn a_shard_file_holding_another_shard_is_refused() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    for shard in ["0/2", "1/2"] {
+        let args = calibrate_args(("tiny.toml", "targets.csv"), "s", &["--shard", shard]);
+        sandbox.cmd(&args).assert().success();
+    }
+    let round = sandbox.path().join("s/rounds/gen-000/round-000");
+    fs::copy(
+        round.join("shard-0-of-2.json"),
+        round.join("shard-1-of-2.json"),
+    )
+    .unwrap();
+    let resume = calibrate_args(("tiny.toml", "targets.csv"), "s", &["--resume"]);
+    for args in [vec!["merge", "s"], resume] {
+        sandbox
+            .cmd(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "round-000/shard-1-of-2.json holds shard 0 of 2, as",
+            ))
+            .stderr(predicate::str::contains(
+                "round-000/shard-0-of-2.json does, not the shard its name says",
+            ));
+        assert!(!sandbox.path().join("s/manifest.json").exists());
+        assert!(!sandbox.path().join("s/checkpoints/gen-000.json").exists());
+    }
+}

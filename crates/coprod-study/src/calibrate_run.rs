@@ -179,10 +179,13 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
     let mut slices: Vec<(PathBuf, Slice)> = Vec::new();
     for entry in entries {
         let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        if !name.is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json")) {
+        let Some(name) = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("shard-") && n.ends_with(".json"))
+        else {
             continue;
-        }
+        };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let slice: Slice = serde_json::from_str(&text).with_context(|| {
@@ -217,6 +220,12 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
                 dir.display()
             );
         }
+        // A file copied over another's holds a shard twice and leaves one out: merged, it
+        // would count a slice of proposals twice. Only the name shows it.
+        let named = slice_name(slice.shard, slice.shards);
+        if name != named {
+            bail!("{}", misnamed(&path, &dir.join(named), &slice));
+        }
         slices.push((path, slice));
     }
     slices.sort_by_key(|(_, s)| s.shard);
@@ -234,6 +243,24 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
         );
     }
     Ok(slices.into_iter().map(|(_, s)| s).collect())
+}
+
+/// Why the shard file `path`, holding `slice`, is refused: its name is that of another
+/// shard; `own` is the file named for the shard it holds, named too when it is there.
+fn misnamed(path: &Path, own: &Path, slice: &Slice) -> String {
+    let also = if own.exists() {
+        format!(", as {} does", own.display())
+    } else {
+        String::new()
+    };
+    format!(
+        "{} holds shard {} of {}{also}, not the shard its name says: it was copied or renamed\
+         \n\nhint: remove {} and run the shard its name says again",
+        path.display(),
+        slice.shard,
+        slice.shards,
+        path.display()
+    )
 }
 
 /// Shard `index` of `count` of a block: a contiguous slice.
