@@ -119,17 +119,8 @@ fn parse_target(
         return Err((1, format!("target `{metric}`: {why}")));
     }
     let step = parse_step(&record[1], steps).map_err(|m| (2, m))?;
-    let observed = finite_number(record, 2)?;
-    if observed.abs() > MAX_OBSERVED {
-        return Err((
-            3,
-            format!(
-                "observed {}: allowed is -{MAX_OBSERVED:e} to {MAX_OBSERVED:e}",
-                record[2].trim()
-            ),
-        ));
-    }
-    let se = finite_number(record, 3)?;
+    let observed = parse_observed(&record[2], &metric).map_err(|m| (3, m))?;
+    let se = finite_se(record)?;
     // Zero and negative values get the same allowed range as tiny ones: "a number > 0"
     // would promise that 1e-13 is allowed.
     if se <= 0.0 {
@@ -151,13 +142,49 @@ fn parse_target(
             ),
         ));
     }
+    let source = record[4].trim().to_string();
+    if source.is_empty() {
+        return Err((5, "empty source: say where the number comes from".into()));
+    }
     Ok(Target {
         metric,
         step,
         observed,
         se,
-        source: record[4].trim().to_string(),
+        source,
     })
+}
+
+/// The observed value of `metric` in the field `text`: a number the metric can take, in
+/// the range `compare --published` allows for a level of it (a share from 0 to 1, a count
+/// or amount from 0), and within [`MAX_OBSERVED`] either side of 0.
+fn parse_observed(text: &str, metric: &str) -> Result<f64, String> {
+    let bounded = crate::stats::metric_range(metric);
+    let (low, high) = bounded.map_or((-MAX_OBSERVED, MAX_OBSERVED), |(_, (low, high))| {
+        (low.max(-MAX_OBSERVED), high.min(MAX_OBSERVED))
+    });
+    let allowed = match bounded {
+        Some((unit, _)) => format!(
+            "allowed for `{metric}` ({unit}) is a number from {} to {}",
+            limit(low),
+            limit(high)
+        ),
+        None => format!("allowed is -{MAX_OBSERVED:e} to {MAX_OBSERVED:e}"),
+    };
+    match text.trim().parse::<f64>() {
+        Ok(v) if (low..=high).contains(&v) => Ok(v),
+        Ok(v) if v.is_finite() => Err(format!("observed {}: {allowed}", text.trim())),
+        _ => Err(format!("observed `{text}`: {allowed}")),
+    }
+}
+
+/// A bound of an observed value as the user would type it (`1e12`, not 13 digits).
+fn limit(v: f64) -> String {
+    if v.abs() == MAX_OBSERVED {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }
 
 /// The step of the field `text`, below the scenario's `steps`.
@@ -178,26 +205,20 @@ fn parse_step(text: &str, steps: u32) -> Result<u32, String> {
     Ok(step)
 }
 
-/// The finite number in column `c` (from 0: observed or se) of `record`; an error gives
-/// the column (from 1) and the range allowed there.
-fn finite_number(record: &csv::StringRecord, c: usize) -> Result<f64, (usize, String)> {
-    record[c]
+/// The standard error in column 4 of `record`, a finite number; an error gives the column
+/// (from 1) and the range allowed there.
+fn finite_se(record: &csv::StringRecord) -> Result<f64, (usize, String)> {
+    record[3]
         .trim()
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
         .ok_or_else(|| {
             (
-                c + 1,
+                4,
                 format!(
-                    "{} `{}`: expected a finite number ({})",
-                    TARGET_COLUMNS[c],
-                    &record[c],
-                    if c == 2 {
-                        format!("-{MAX_OBSERVED:e} to {MAX_OBSERVED:e}")
-                    } else {
-                        format!("{MIN_SE:e} or more")
-                    }
+                    "se `{}`: expected a finite number ({MIN_SE:e} or more)",
+                    &record[3]
                 ),
             )
         })
@@ -331,7 +352,8 @@ mod tests {
             (format!("{h}nope,0,0.3,0.1,x\n"), "t.csv:2:1:"),
             (
                 format!("{h}mean_contribution,0,abc,0.1,x\n"),
-                "t.csv:2:3: observed `abc`: expected a finite number (-1e12 to 1e12)",
+                "t.csv:2:3: observed `abc`: allowed for `mean_contribution` (share of effort) is a \
+                 number from 0 to 1",
             ),
             (
                 format!("{h}mean_contribution,0,0.3,inf,x\n"),
@@ -358,11 +380,13 @@ mod tests {
             ),
             (
                 format!("{h}mean_contribution,0,1e200,1,x\n"),
-                "t.csv:2:3: observed 1e200: allowed is -1e12 to 1e12",
+                "t.csv:2:3: observed 1e200: allowed for `mean_contribution` (share of effort) is \
+                 a number from 0 to 1",
             ),
             (
                 format!("{h}mean_contribution,0,-2e12,1,x\n"),
-                "t.csv:2:3: observed -2e12: allowed is -1e12 to 1e12",
+                "t.csv:2:3: observed -2e12: allowed for `mean_contribution` (share of effort) is \
+                 a number from 0 to 1",
             ),
         ];
         for (text, want) in cases {
@@ -426,12 +450,58 @@ participation_rate,1,0.2,0.03,x
         );
     }
 
+    /// An observed value is one its metric can take, as `compare --published` allows for a
+    /// level: a share from 0 to 1, a count or amount from 0.
+    #[test]
+    fn observed_values_are_within_their_metrics_range() {
+        let metrics = ["mean_contribution", "service_output"];
+        let parse = |row: &str| {
+            let text = format!("metric,step,observed,se,source\n{row}\n");
+            parse_targets(&text, Path::new("t.csv"), &metrics, &|_| None, 10)
+        };
+        for (row, want) in [
+            (
+                "mean_contribution,0,5,0.03,x",
+                "t.csv:2:3: observed 5: allowed for `mean_contribution` (share of effort) is a \
+                 number from 0 to 1",
+            ),
+            (
+                "mean_contribution,0,-0.1,0.03,x",
+                "t.csv:2:3: observed -0.1: allowed for `mean_contribution` (share of effort) is \
+                 a number from 0 to 1",
+            ),
+            (
+                "service_output,0,-1,0.03,x",
+                "t.csv:2:3: observed -1: allowed for `service_output` (service units) is a \
+                 number from 0 to 1e12",
+            ),
+            (
+                "mean_contribution,0,0.3,0.03, ",
+                "t.csv:2:5: empty source: say where the number comes from",
+            ),
+        ] {
+            assert_eq!(parse(row).unwrap_err().to_string(), want);
+        }
+        for row in [
+            "mean_contribution,0,0,0.03,x",
+            "mean_contribution,0,1,0.03,x",
+        ] {
+            assert!(parse(row).is_ok(), "{row}");
+        }
+    }
+
     #[test]
     fn the_limits_themselves_are_allowed() {
-        let h = "metric,step,observed,se,source\n";
-        let t = parse(&format!("{h}mean_contribution,0,1e12,1e-12,x\n")).unwrap();
+        // An amount (0 or more) up to MAX_OBSERVED; -MAX_OBSERVED for a metric of a unit
+        // without bounds (none of the model's, `unitless` here).
+        let parse = |row: &str| {
+            let text = format!("metric,step,observed,se,source\n{row}\n");
+            let metrics = ["service_output", "unitless"];
+            parse_targets(&text, Path::new("t.csv"), &metrics, &|_| None, 10).unwrap()
+        };
+        let t = parse("service_output,0,1e12,1e-12,x");
         assert_eq!((t[0].observed, t[0].se), (MAX_OBSERVED, MIN_SE));
-        let t = parse(&format!("{h}mean_contribution,0,-1e12,1e12,x\n")).unwrap();
+        let t = parse("unitless,0,-1e12,1e12,x");
         assert_eq!(t[0].observed, -MAX_OBSERVED);
     }
 }
