@@ -1893,6 +1893,13 @@ fn checkpoints_without_a_readable_calibration_json_are_refused() {
         "cannot add a shard to s: it has no calibration.json",
     );
     assert!(!sandbox.path().join("s/calibration.json").exists());
+    // Merged, it is still a calibration (its shards' record is there), not run shards.
+    sandbox
+        .cmd(&["merge", "s"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it has no calibration.json"))
+        .stderr(predicate::str::contains("--out DIR for the merged run").not());
 }
 
 /// A round's shard file copied over another's (two files holding the same shard) is

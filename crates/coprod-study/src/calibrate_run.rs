@@ -661,9 +661,11 @@ pub enum MergedCalibration {
     },
 }
 
-/// Whether `dir` is a calibration directory (it has `calibration.json`).
+/// Whether `dir` is a calibration directory: it has `calibration.json`, or the record of
+/// its shards (whose missing calibration.json the merge then refuses, rather than taking
+/// the directory for run shards).
 pub fn is_calibration(dir: &Path) -> bool {
-    dir.join("calibration.json").is_file()
+    dir.join("calibration.json").is_file() || dir.join(SHARDING).is_file()
 }
 
 /// Why `coprod merge` has nothing to do in the calibration `dir`, run without `--shard`:
