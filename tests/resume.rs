@@ -426,6 +426,23 @@ fn resume_without_a_journal_says_it_is_missing() {
         .stderr(predicate::str::contains("choose a directory you can write to").not());
 }
 
+/// A partial directory without one of its tables is named damaged, as one without its
+/// journal is, with the way to start over (not a folder that cannot be written).
+#[test]
+fn resume_without_a_table_says_it_is_missing() {
+    let sb = Sandbox::new();
+    let partial = partial_of_a_full_disk(&sb);
+    fs::remove_file(partial.join("timeseries.csv")).unwrap();
+    run_sweep(&sb, "study", &["--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot resume from ./.study.partial/timeseries.csv: it is missing",
+        ))
+        .stderr(predicate::str::contains("hint: start over with --force"))
+        .stderr(predicate::str::contains("choose a directory you can write to").not());
+}
+
 /// A write of the charts or of comparison.csv that fails (here a file stands where their
 /// folder must be made) fails the run: its runs stay in the partial directory for
 /// `--resume`, instead of a directory that looks complete without them.

@@ -161,10 +161,18 @@ impl Table {
     /// last complete chunk).
     fn reopen(dir: &Path, name: &str, len: u64) -> Result<Table, OutputError> {
         let path = dir.join(name);
+        // A missing table is a damaged partial directory, as a missing journal is (the
+        // way out is --force), not a directory that cannot be written.
         let mut file = fs::OpenOptions::new()
             .write(true)
             .open(&path)
-            .map_err(|e| OutputError::io(&path, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => OutputError::Corrupt {
+                    path: path.clone(),
+                    reason: format!("it is missing, but the journal recorded {len} bytes of it"),
+                },
+                _ => OutputError::io(&path, e),
+            })?;
         let actual = file
             .metadata()
             .map_err(|e| OutputError::io(&path, e))?
