@@ -658,6 +658,23 @@ fn plot_and_compare_refuse_files_that_disagree() {
             Box::new(|| repeat_or_delete(&parameters, 3, false)),
             "parameters.csv: expected the same parameters for every variant and sweep point",
         ),
+        // A value its parameter cannot take, or another than every run had: a field run
+        // must not be drawn and described as a lab run.
+        (
+            Box::new(|| edit(&parameters, 2, "value", Some("lab"))),
+            "parameters.csv:2: column `value`: expected field for `population.setting`, the \
+             value manifest.json's `parameters` records for every run, found \"lab\"",
+        ),
+        (
+            Box::new(|| edit(&parameters, 2, "value", Some("banana"))),
+            "parameters.csv:2: column `value`: expected one of \"field\", \"lab\" for \
+             `population.setting`, found \"banana\"",
+        ),
+        (
+            Box::new(|| edit(&parameters, 3, "value", Some("-5"))),
+            "parameters.csv:3: column `value`: expected a whole number from 4 to 50000000 for \
+             `population.n_citizens`, found \"-5\"",
+        ),
         (
             Box::new(|| edit(&runs, 3, "variant", Some("zzz"))),
             "runs.csv:3: column `variant`: expected one of manifest.json's variants (baseline, \

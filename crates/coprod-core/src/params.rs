@@ -511,6 +511,21 @@ impl ParamSpec {
         }
     }
 
+    /// Reads a value written as [`ParamSpec::format_value`] writes it (`true`, an option's
+    /// name, a number) to the stored value; `None` when it is no value of this kind. The
+    /// range is [`ParamSpec::check`]'s.
+    pub fn parse_value(&self, text: &str) -> Option<f64> {
+        match self.kind {
+            Kind::Real | Kind::Int => text.parse::<f64>().ok(),
+            Kind::Bool => match text {
+                "true" => Some(1.0),
+                "false" => Some(0.0),
+                _ => None,
+            },
+            Kind::Choice(options) => options.iter().position(|o| *o == text).map(|i| i as f64),
+        }
+    }
+
     /// Formats a stored value the way a scenario file would write it.
     pub fn format_value(&self, value: f64) -> String {
         match self.kind {

@@ -534,9 +534,10 @@ pub fn read_parameters(dir: &Path) -> Result<Option<ParametersTable>, ReadError>
 }
 
 /// As [`read_parameters`], refusing rows a page would state wrongly: a parameter that is no
-/// model parameter, a parameter listed twice for one variant and sweep point, a variant and
-/// sweep point with other parameters than the first one listed, and (with the manifest's
-/// `expected`) a variant or swept value the manifest does not have.
+/// model parameter, a value outside its parameter's allowed values, a parameter listed twice
+/// for one variant and sweep point, a variant and sweep point with other parameters than the
+/// first one listed, and (with the manifest's `expected`) a variant or swept value the
+/// manifest does not have, or another value of a parameter all its runs shared.
 ///
 /// # Errors
 /// [`ReadError`] naming the file, line and column.
@@ -573,6 +574,7 @@ pub fn read_parameters_of(
                 format!("expected a model parameter (`coprod list --params`), found {name:?}"),
             ));
         };
+        agree::parameter_value(t, row, (value, index), expected)?;
         if let Some(e) = expected {
             agree::cell_is_known(t, row, (variant, &point_cols), e)?;
         }
@@ -1297,6 +1299,7 @@ mod tests {
             replications: 2,
             steps: 3,
             runs: 8,
+            shared: Vec::new(),
         }
     }
 
@@ -1632,6 +1635,79 @@ mod tests {
         assert!(
             e.contains("found 2 for variant `baseline` at 0.5 (from line 2) but 1 for variant `joint` at 0.5 (from line 4)"),
             "{e}"
+        );
+    }
+
+    /// A value its parameter cannot take, or another than the one the manifest records for
+    /// every run, is refused with the line, the column and what is allowed: a page would
+    /// describe runs that never happened (a field run drawn as a lab run).
+    #[test]
+    fn parameter_values_must_be_allowed_and_those_the_manifest_records() {
+        let tmp = tempfile::tempdir().unwrap();
+        let e = Expected {
+            sweep: Vec::new(),
+            sweep_points: 1,
+            shared: vec![("population.setting".into(), "field".into())],
+            ..expected()
+        };
+        let refused = |parameter: &str, value: &str, e: Option<&Expected>| {
+            let row = crate::ParameterRow {
+                variant: "baseline".into(),
+                point: Vec::new(),
+                parameter: parameter.into(),
+                value: value.into(),
+                unit: String::new(),
+                source: "default".into(),
+            };
+            crate::write_parameters(tmp.path(), &[], &[row]).unwrap();
+            read_parameters_of(tmp.path(), e)
+                .err()
+                .map_or_else(String::new, |err| err.to_string())
+        };
+        assert_eq!(refused("population.setting", "field", Some(&e)), "");
+        assert_eq!(refused("population.ring_degree", "6", Some(&e)), "");
+        let cases = [
+            (
+                "population.setting",
+                "banana",
+                "expected one of \"field\", \"lab\" for `population.setting`, found \"banana\"",
+            ),
+            (
+                "population.n_citizens",
+                "-5",
+                "expected a whole number from 4 to 50000000 for `population.n_citizens`, \
+                 found \"-5\"",
+            ),
+            (
+                "population.n_citizens",
+                "abc",
+                "expected a whole number from 4 to 50000000",
+            ),
+            (
+                "population.ring_degree",
+                "5",
+                "expected an even whole number from 2 to 40",
+            ),
+            ("levers.outreach", "NaN", "expected a number from 0 to 1"),
+        ];
+        for (parameter, value, said) in cases {
+            for e in [None, Some(&e)] {
+                let err = refused(parameter, value, e);
+                assert!(
+                    err.contains(&format!("parameters.csv:2: column `value`: {said}")),
+                    "{parameter} = {value}: {err}"
+                );
+            }
+        }
+        // Allowed, but not what every run had.
+        assert_eq!(refused("population.setting", "lab", None), "");
+        let err = refused("population.setting", "lab", Some(&e));
+        assert!(
+            err.contains(
+                "parameters.csv:2: column `value`: expected field for `population.setting`, the \
+                 value manifest.json's `parameters` records for every run, found \"lab\""
+            ),
+            "{err}"
         );
     }
 

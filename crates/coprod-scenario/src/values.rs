@@ -24,19 +24,12 @@ pub(crate) fn from_toml(spec: &ParamSpec, value: &toml::Value) -> Result<f64, St
 /// Converts `--set` text to the stored value of `spec`.
 pub(crate) fn from_text(spec: &ParamSpec, text: &str) -> Result<f64, String> {
     let text = text.trim();
-    let stored = match spec.kind {
-        Kind::Real | Kind::Int => text.parse::<f64>().ok(),
-        Kind::Bool => match text {
-            "true" => Some(1.0),
-            "false" => Some(0.0),
-            _ => None,
-        },
-        Kind::Choice(options) => {
-            let bare = text.trim_matches('"');
-            options.iter().position(|o| *o == bare).map(|i| i as f64)
-        }
+    // A choice may be quoted as in a scenario file (`--set 'levers.role_design="joint"'`).
+    let bare = match spec.kind {
+        Kind::Choice(_) => text.trim_matches('"'),
+        _ => text,
     };
-    check(spec, stored, text)
+    check(spec, spec.parse_value(bare), text)
 }
 
 /// The hint for a value `from_toml` refused: the closest option of a choice to a misspelt one

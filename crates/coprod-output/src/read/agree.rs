@@ -31,6 +31,9 @@ pub struct Expected {
     pub steps: u64,
     /// Runs made, failed ones included (run ids are below it).
     pub runs: u64,
+    /// The parameters every run shared, with their value as parameters.csv writes it
+    /// (manifest.json's `parameters` that have a value).
+    pub shared: Vec<(String, String)>,
 }
 
 impl Expected {
@@ -69,6 +72,29 @@ impl Expected {
             .and_then(serde_json::Value::as_array)
             .and_then(|a| a.iter().map(swept).collect::<Option<Vec<_>>>())
             .ok_or_else(|| damaged("sweep", "a list of swept parameters with their values"))?;
+        // A parameter's value is `null` when runs differ in it (parameters.csv has each).
+        let shared_value = |p: &serde_json::Value| {
+            let name = names(p)?;
+            match p.get("value")? {
+                serde_json::Value::Null => Some(None),
+                v => Some(Some((name, v.as_str()?.to_string()))),
+            }
+        };
+        let shared = match manifest.get("parameters") {
+            None => Vec::new(),
+            Some(list) => list
+                .as_array()
+                .and_then(|a| a.iter().map(shared_value).collect::<Option<Vec<_>>>())
+                .ok_or_else(|| {
+                    damaged(
+                        "parameters",
+                        "a list of parameters with their names and values",
+                    )
+                })?
+                .into_iter()
+                .flatten()
+                .collect(),
+        };
         Ok(Expected {
             variants,
             sweep,
@@ -76,8 +102,44 @@ impl Expected {
             replications: count("experiment.replications", "a whole number")?,
             steps: count("experiment.steps", "a whole number")?,
             runs: count("experiment.runs", "a whole number")?,
+            shared,
         })
     }
+}
+
+/// Refuses a value of parameters.csv (in column `value` of `row`, of the parameter at
+/// `index` in `coprod list --params`) that its parameter cannot take, or that differs from
+/// the one the manifest (`e`) records for every run: a page would describe runs that never
+/// happened (a field run drawn as a lab run).
+pub(super) fn parameter_value(
+    t: &RawTable,
+    row: &Row,
+    (value, index): (usize, usize),
+    e: Option<&Expected>,
+) -> Result<(), ReadError> {
+    let spec = &coprod_core::SPECS[index];
+    let text = t.text(row, value);
+    let allowed = spec
+        .parse_value(text)
+        .is_some_and(|v| spec.check(v).is_ok() && !(spec.even_only() && v % 2.0 != 0.0));
+    if !allowed {
+        let message = format!(
+            "expected {} for `{}`, found {text:?}",
+            spec.allowed(),
+            spec.name
+        );
+        return Err(t.bad(row.line, value, message));
+    }
+    let shared = e.and_then(|e| e.shared.iter().find(|(name, _)| name == spec.name));
+    if let Some((_, ran)) = shared.filter(|(_, ran)| ran != text) {
+        let message = format!(
+            "expected {ran} for `{}`, the value manifest.json's `parameters` records for every \
+             run, found {text:?}",
+            spec.name
+        );
+        return Err(t.bad(row.line, value, message));
+    }
+    Ok(())
 }
 
 /// The range of a metric's values, from its unit.
