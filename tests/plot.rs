@@ -737,6 +737,15 @@ fn plot_and_compare_refuse_files_that_disagree() {
             "summary.csv: expected a row of `active_groups` for variant `baseline`",
         ),
         (
+            Box::new(|| {
+                let text = read(&manifest).replace("\"replications\": 2,", "\"replications\": 4,");
+                fs::write(&manifest, text).unwrap();
+            }),
+            "manifest.json: expected `experiment.runs` to be 5 variants x 9 sweep points \
+             (`experiment.sweep_points`) x 4 replications (`experiment.replications`) = 180, \
+             found 90",
+        ),
+        (
             Box::new(|| fs::write(&manifest, "{}").unwrap()),
             "manifest.json: expected `variants`",
         ),

@@ -95,7 +95,7 @@ impl Expected {
                 .flatten()
                 .collect(),
         };
-        Ok(Expected {
+        let e = Expected {
             variants,
             sweep,
             sweep_points: count("experiment.sweep_points", "a whole number")?,
@@ -103,6 +103,33 @@ impl Expected {
             steps: count("experiment.steps", "a whole number")?,
             runs: count("experiment.runs", "a whole number")?,
             shared,
+        };
+        e.runs_add_up(dir)?;
+        Ok(e)
+    }
+
+    /// Refuses a manifest whose `experiment.runs` is not its variants x sweep points x
+    /// replications, as every run makes them: a page would state a number of replications
+    /// (or sweep points) the runs did not have.
+    fn runs_add_up(&self, dir: &Path) -> Result<(), ReadError> {
+        // In u128 and saturating: an edited count may be any u64.
+        let made = (self.variants.len() as u128)
+            .saturating_mul(u128::from(self.sweep_points))
+            .saturating_mul(u128::from(self.replications));
+        if made == u128::from(self.runs) {
+            return Ok(());
+        }
+        Err(ReadError::Syntax {
+            path: dir.join(MANIFEST_JSON),
+            message: format!(
+                "expected `experiment.runs` to be {} variants x {} sweep points \
+                 (`experiment.sweep_points`) x {} replications (`experiment.replications`) = \
+                 {made}, found {}; the file is damaged or was changed",
+                self.variants.len(),
+                self.sweep_points,
+                self.replications,
+                self.runs
+            ),
         })
     }
 }
