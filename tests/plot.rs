@@ -745,6 +745,22 @@ fn plot_and_compare_refuse_files_that_disagree() {
              (`experiment.sweep_points`) x 4 replications (`experiment.replications`) = 180, \
              found 90",
         ),
+        // A field of the wrong type is damage, not a manifest of an earlier coprod.
+        (
+            Box::new(|| {
+                let text = read(&manifest).replace("\"failed_runs\": 0,", "\"failed_runs\": -1,");
+                fs::write(&manifest, text).unwrap();
+            }),
+            "manifest.json: `failed_runs` holds a value no coprod writes (invalid value: \
+             integer `-1`, expected u64); the file is damaged or was changed",
+        ),
+        (
+            Box::new(|| {
+                let text = read(&manifest).replace("\"steps\": 8,", "\"steps\": \"8\",");
+                fs::write(&manifest, text).unwrap();
+            }),
+            "manifest.json: `experiment.steps` holds a value no coprod writes",
+        ),
         (
             Box::new(|| fs::write(&manifest, "{}").unwrap()),
             "manifest.json: expected `variants`",

@@ -408,6 +408,37 @@ fn update_manifest(
     Ok(true)
 }
 
+/// The first field of `manifest` (manifest.json read as JSON) that holds a value of another
+/// type than this version writes, as its dotted key with serde's account of the value;
+/// `None` when every field present has its type. A missing field is not damage: a manifest
+/// of an earlier coprod lacks the fields added since.
+pub(crate) fn wrong_type(manifest: &serde_json::Value) -> Option<(String, String)> {
+    // A present field of the wrong type fails as it is read, before the fields missing
+    // are counted: a probe holding one field alone fails with its type only if it is wrong.
+    let refused = |probe: serde_json::Value| match serde_json::from_value::<Manifest>(probe) {
+        Err(e) if !e.to_string().starts_with("missing field") => Some(e.to_string()),
+        _ => None,
+    };
+    let mut found = refused(manifest.clone())?;
+    // serde names no key: narrow down, a level at a time, to the deepest one refused.
+    let mut path: Vec<&str> = Vec::new();
+    let mut at = manifest;
+    while let Some((key, value, why)) = at.as_object().and_then(|fields| {
+        fields.iter().find_map(|(key, value)| {
+            let probe = path.iter().rev().fold(
+                serde_json::json!({ key: value }),
+                |v, k| serde_json::json!({ *k: v }),
+            );
+            refused(probe).map(|why| (key.as_str(), value, why))
+        })
+    }) {
+        path.push(key);
+        at = value;
+        found = why;
+    }
+    Some((path.join("."), found))
+}
+
 /// A manifest of a small run (1 step, 2 replications) listing `files`, for the tests of
 /// this crate.
 #[cfg(test)]

@@ -848,7 +848,19 @@ pub fn check_run_count(
         return Ok(());
     };
     let count = |ptr: &str| m.pointer(ptr).and_then(serde_json::Value::as_u64);
-    let (Some(runs), failed) = (count("/experiment/runs"), count("/failed_runs")) else {
+    // Absent in no manifest coprod writes; present, it must be a count, not read as 0.
+    let failed = match m.get("failed_runs") {
+        None => None,
+        Some(v) => Some(v.as_u64().ok_or_else(|| ReportError::Damaged {
+            path: dir.join(coprod_output::MANIFEST_JSON),
+            message: format!(
+                "`failed_runs` is {v}: expected a whole number (the runs listed in \
+                 failures.csv); the directory is damaged or was changed, and nothing was \
+                 written"
+            ),
+        })?),
+    };
+    let Some(runs) = count("/experiment/runs") else {
         return Ok(());
     };
     let expected = runs.saturating_sub(failed.unwrap_or(0));
@@ -870,6 +882,18 @@ pub fn check_run_count(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `failed_runs` that is no count is a damaged manifest, not 0 failed runs.
+    #[test]
+    fn a_failed_runs_of_the_wrong_type_is_damage() {
+        let m = serde_json::json!({"experiment": {"runs": 4}, "failed_runs": -1});
+        let err = check_run_count(Path::new("out"), Some(&m), 4)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("manifest.json: `failed_runs` is -1"), "{err}");
+        let m = serde_json::json!({"experiment": {"runs": 4}, "failed_runs": 1});
+        assert!(check_run_count(Path::new("out"), Some(&m), 3).is_ok());
+    }
     use coprod_output::ParameterRow;
     use coprod_output::read::RunRow;
 

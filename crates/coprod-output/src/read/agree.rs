@@ -50,6 +50,15 @@ impl Expected {
                  the file is damaged or not a run's manifest"
             ),
         };
+        if let Some((key, why)) = crate::manifest::wrong_type(manifest) {
+            return Err(ReadError::Syntax {
+                path: dir.join(MANIFEST_JSON),
+                message: format!(
+                    "`{key}` holds a value no coprod writes ({why}); the file is damaged or \
+                     was changed"
+                ),
+            });
+        }
         let count = |key: &str, what: &str| {
             manifest
                 .pointer(&format!("/{}", key.replace('.', "/")))
