@@ -298,7 +298,15 @@ fn check_warns_about_a_sweep_a_value_rules_out() {
              run reads it (`orgs.trust_learning` is 0), so every sweep point is the same runs \
              under a different label",
     ));
-    let moved = format!("{scenario}\"orgs.trust_learning\" = [0, 0.1]\n");
+    // The sweep's values replace the file's: `[params]` no longer sets it.
+    let moved = format!(
+        "{}\"orgs.trust_learning\" = [0, 0.1]\n",
+        scenario.replace("[params.orgs]\ntrust_learning = 0\n", "")
+    );
+    assert_ne!(
+        moved,
+        format!("{scenario}\"orgs.trust_learning\" = [0, 0.1]\n")
+    );
     passes_check(&sb, "moved.toml", &moved).stderr(predicate::str::contains("warning").not());
 }
 

@@ -1984,7 +1984,8 @@ fn range_count(
         let shown = if count < 1e15 {
             format!("{count}")
         } else {
-            format!("about {count:e}")
+            // Two significant digits: a count computed as 9.999999999999999e299 is 1e300.
+            format!("about {count:.1e}").replace(".0e", "e")
         };
         return Err(loc.error_at(
             loc.value_span(path),
@@ -2828,6 +2829,14 @@ params.groups.service = "joint"
         assert!(group_size("200001").contains("has 200000 values, more than 100000"));
         assert!(group_size("1000000000000001").contains("has about 1e15 values"));
         assert!(group_size("1e20").contains("has about 1e20 values"));
+        assert!(group_size("3.5e20").contains("has about 3.5e20 values"));
+        let tiny =
+            "[experiment.sweep]\n\"levers.outreach\" = { from = 0, to = 1, step = 1e-300 }\n";
+        assert!(
+            err(tiny).message.contains("has about 1e300 values"),
+            "{}",
+            err(tiny).message
+        );
     }
 
     #[test]

@@ -39,9 +39,24 @@ impl Scenario {
             out.extend(self.late_interventions());
         }
         out.extend(self.baseline_warnings());
+        // The sweep's values take precedence: the file's own value is never run.
+        let swept = |i: usize| self.sweep.iter().any(|axis| axis.param == i);
+        out.extend(
+            self.base_overrides
+                .iter()
+                .filter(|&&(i, _)| swept(i))
+                .map(|&(i, _)| {
+                    format!(
+                        "[params] sets `{}`, which is also swept: every run takes the sweep's \
+                         values, so this value is never used",
+                        SPECS[i].name
+                    )
+                }),
+        );
         for v in 1..self.variants.len() {
             out.extend(self.variant_warnings(v, lab));
         }
+        out.extend(self.repeated_variants(lab));
         out.extend(self.switched_axis_warnings());
         if !lab {
             out.extend(self.switched_interventions());
@@ -460,6 +475,30 @@ impl Scenario {
     /// whose gates the two share and no intervention moves. (A variant that switches off a
     /// mechanism and zeroes its strength leaves each setting ruled out by the other; the
     /// baseline, which has neither, reads both.)
+    /// Variants whose runs are an earlier variant's (other than the baseline, whose repeats
+    /// are warned of already): the same parameters at every sweep point and the same
+    /// interventions, so with common random numbers the same runs under another name.
+    fn repeated_variants(&self, lab: bool) -> Vec<String> {
+        let same = |v: usize, w: usize| {
+            self.variants[v].interventions == self.variants[w].interventions
+                && (0..self.n_points()).all(|point| {
+                    let (a, b) = (self.params_for(v, point), self.params_for(w, point));
+                    (0..SPECS.len()).all(|j| a.get_index(j) == b.get_index(j))
+                })
+        };
+        (2..self.variants.len())
+            .filter(|&w| !self.runs_as_baseline(w, lab))
+            .filter_map(|w| {
+                let v = (1..w).find(|&v| same(v, w))?;
+                Some(format!(
+                    "variant `{}` runs as variant `{}` does (the same parameters at every sweep \
+                     point and the same interventions): its runs repeat that variant's",
+                    self.variants[w].name, self.variants[v].name
+                ))
+            })
+            .collect()
+    }
+
     fn runs_as_baseline(&self, v: usize, lab: bool) -> bool {
         let interventions = &self.variants[v].interventions;
         (0..self.n_points()).all(|point| {
@@ -673,6 +712,42 @@ mod tests {
     }
 
     const LAB: &str = "[params.population]\nsetting = \"lab\"\nn_citizens = 40\n";
+
+    /// Two variants of the same settings are the same runs under two names.
+    #[test]
+    fn a_variant_that_repeats_another_is_warned_of() {
+        let variants = |y: &str| {
+            warnings(&format!(
+                "[[experiment.variants]]\nname = \"x\"\nparams.levers.outreach = 0.2\n\
+                 [[experiment.variants]]\nname = \"y\"\nparams.levers.outreach = {y}\n"
+            ))
+        };
+        assert_eq!(
+            variants("0.2"),
+            [
+                "variant `y` runs as variant `x` does (the same parameters at every sweep point \
+              and the same interventions): its runs repeat that variant's"
+            ]
+        );
+        assert!(variants("0.3").is_empty());
+    }
+
+    /// A `[params]` value of a swept parameter is never run (a variant's is refused).
+    #[test]
+    fn a_params_value_the_sweep_replaces_is_warned_of() {
+        let w = warnings(
+            "[params.levers]\noutreach = 0.3\nparticipation_cost = 0.4\n\
+             [experiment.sweep]\n\"levers.outreach\" = [0.0, 1.0]\n",
+        );
+        assert_eq!(
+            w,
+            [
+                "[params] sets `levers.outreach`, which is also swept: every run takes the \
+              sweep's values, so this value is never used"
+            ]
+        );
+        assert!(warnings("[params.levers]\noutreach = 0.3\n").is_empty());
+    }
 
     #[test]
     fn suspicious_but_valid_scenarios_get_warnings() {
@@ -1254,7 +1329,7 @@ mod tests {
     #[test]
     fn quick_caps_that_move_a_gate_are_looked_at_per_point() {
         let mut s = parse(
-            "[params.population]\nn_communities = 1\n[params.orgs]\nimitation = 0.1\n\
+            "[params.orgs]\nimitation = 0.1\n\
              [experiment.sweep]\n\"population.n_communities\" = [1, 20]\n",
         );
         assert!(s.warnings().is_empty());

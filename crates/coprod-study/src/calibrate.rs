@@ -27,6 +27,8 @@ use crate::run::Study;
 use crate::shard_arg::ShardArg;
 
 pub(crate) const CHECKPOINTS: &str = "checkpoints";
+/// The folder of the rounds sharded calibrations run (`calibrate_run.rs`).
+pub(crate) const ROUNDS: &str = "rounds";
 
 /// How to run a calibration (the flags of `coprod calibrate`).
 #[derive(Clone, Debug)]
@@ -692,11 +694,9 @@ struct Identity {
 /// Whether the calibration folder `out` holds checkpoints or rounds (anything in
 /// `checkpoints/` or `rounds/`).
 fn holds_work(out: &Path) -> bool {
-    [CHECKPOINTS, crate::calibrate_run::ROUNDS]
-        .iter()
-        .any(|folder| {
-            std::fs::read_dir(out.join(folder)).is_ok_and(|mut entries| entries.next().is_some())
-        })
+    [CHECKPOINTS, ROUNDS].iter().any(|folder| {
+        std::fs::read_dir(out.join(folder)).is_ok_and(|mut entries| entries.next().is_some())
+    })
 }
 
 /// What of a calibration's identity (`found` in calibration.json) differs from this

@@ -25,15 +25,14 @@ use coprod_calibrate::CalibrateError;
 use coprod_output::write_json_file;
 
 use crate::calibrate::{
-    CalibrateOptions, Calibration, Setup, describe_generation, finish, guard_or_record, prepare,
-    read_checkpoints, reproduce, with_out_hint, without_interruption, write_checkpoints,
+    CalibrateOptions, Calibration, ROUNDS, Setup, describe_generation, finish, guard_or_record,
+    prepare, read_checkpoints, reproduce, with_out_hint, without_interruption, write_checkpoints,
 };
 use crate::error::{Context, Result, bail, invalid};
 use crate::estimate::counted;
 use crate::progress::{Note, Progress};
 use crate::shard::indices;
 
-pub(crate) const ROUNDS: &str = "rounds";
 /// The command the shards were started with, for `coprod merge DIR`.
 const SHARDING: &str = "sharding.json";
 

@@ -885,8 +885,14 @@ pub(crate) fn file_name() -> String {
 /// numbers, so a small one never reads as 0 (a target of 1e-6 is allowed); "n/a" when no
 /// compared row has an interval yet.
 fn status_text(done: u32, (widest, half): (&str, f64), target: f64) -> String {
+    // A huge target (1e308 is allowed) in scientific form, not as 309 digits.
+    let shown = if target >= 1e15 {
+        format!("{target:e}")
+    } else {
+        format!("{target}")
+    };
     format!(
-        "--target-ci: {done} replications, widest half-width {} ({widest}), target {target}",
+        "--target-ci: {done} replications, widest half-width {} ({widest}), target {shown}",
         half_width_text(half, target)
     )
 }
@@ -917,6 +923,13 @@ mod tests {
             &[1.0, 2.0],
             &[0.5, 0.7],
         )
+    }
+
+    /// A huge target is written in scientific form, not digit by digit.
+    #[test]
+    fn a_huge_target_is_written_short() {
+        assert!(status_text(3, ("v: service_output", 0.5), 1e308).ends_with("target 1e308"));
+        assert!(status_text(3, ("v: service_output", 0.5), 0.05).ends_with("target 0.05"));
     }
 
     /// The status line writes a half-width as the pages write numbers: one that is not 0

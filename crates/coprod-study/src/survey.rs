@@ -109,6 +109,12 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     let population = runs.first().map_or(0, |r| r.params.n_citizens as u64);
     let who = sample_words(options.sample, population);
     check_memory(&runs, population, threads, horizon)?;
+    // Too few respondents for the regression is known before any run.
+    let respondents = u64::from(options.sample).min(population) * runs.len() as u64;
+    if respondents <= PREDICTORS.len() as u64 + 1 {
+        let none = vec![false; respondents as usize];
+        return Err(fit_problem(&LogisticError::Shape, &none, horizon));
+    }
     let seconds: f64 = runs
         .iter()
         .map(|r| crate::estimate::run_seconds(r.params.n_citizens, horizon))
