@@ -26,12 +26,12 @@ pub struct PairedComparison {
     /// Half the width of `ci`.
     pub half_width: f64,
     /// The t statistic `difference / (sd_difference / sqrt(n))`; `None` if the differences
-    /// do not vary.
+    /// do not vary (beyond rounding: a spread within 1e-12 of the largest value compared).
     pub t: Option<f64>,
     /// Degrees of freedom, `n - 1`.
     pub df: f64,
     /// Two-sided p-value of "no difference": 1 if every difference is 0, 0 if they are all
-    /// the same non-zero value.
+    /// the same non-zero value (both up to rounding, as for `t`).
     pub p_value: f64,
     /// Cohen's d_z: the mean difference over the standard deviation of the differences;
     /// `None` if the differences do not vary.
@@ -53,6 +53,11 @@ pub fn difference_of_means(variant: &[f64], baseline: &[f64]) -> f64 {
     mean(variant) - mean(baseline)
 }
 
+/// The spread, relative to the largest value compared, below which differences are taken
+/// for rounding (a double has about 16 significant digits; means of a dozen steps lose a
+/// few).
+const ROUNDING: f64 = 1e-12;
+
 /// Compares `variant[r]` with `baseline[r]`, pair by pair. `None` with fewer than 2 pairs,
 /// series of different lengths, or a value that is not finite.
 pub fn paired(variant: &[f64], baseline: &[f64]) -> Option<PairedComparison> {
@@ -70,11 +75,19 @@ pub fn paired(variant: &[f64], baseline: &[f64]) -> Option<PairedComparison> {
     let sd = (ss / (nf - 1.0)).sqrt();
     let df = nf - 1.0;
     let half = t_quantile(0.975, df) * sd / nf.sqrt();
-    let (t, p, d_z) = if sd > 0.0 {
+    // Differences within rounding of the values compared are none: two means over steps
+    // that are equal in exact arithmetic can differ in the last bit (1e-17 in a share),
+    // which gave a d_z of -1.4e14 and p = 3e-15 for a difference that is not there.
+    let rounding = ROUNDING
+        * variant
+            .iter()
+            .chain(baseline)
+            .fold(0.0, |m, v| v.abs().max(m));
+    let (t, p, d_z) = if sd > rounding {
         let t = mean / (sd / nf.sqrt());
         (Some(t), t_two_sided_p(t, df), Some(mean / sd))
     } else {
-        (None, if mean == 0.0 { 1.0 } else { 0.0 }, None)
+        (None, if mean.abs() <= rounding { 1.0 } else { 0.0 }, None)
     };
     Some(PairedComparison {
         n,
@@ -116,6 +129,24 @@ pub fn holm(p_values: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Shares whose differences are rounding (a last-bit difference of two means equal in
+    /// exact arithmetic) have no effect size, and a p-value of 1 when their mean is rounding
+    /// too; a real difference of the same spread relative to its mean keeps its test.
+    #[test]
+    fn differences_within_rounding_are_none() {
+        let baseline = [0.3, 0.1, 0.2];
+        let variant: Vec<f64> = baseline
+            .iter()
+            .zip([1.0, 2.0, 1.0])
+            .map(|(b, k)| b + k * 1e-17)
+            .collect();
+        let c = paired(&variant, &baseline).unwrap();
+        assert!(c.sd_difference > 0.0, "the rounding differences vary");
+        assert_eq!((c.t, c.d_z, c.p_value), (None, None, 1.0));
+        let c = paired(&[0.31, 0.12, 0.21], &baseline).unwrap();
+        assert!(c.d_z.is_some() && c.p_value < 1.0);
+    }
 
     /// Student's (1908) sleep data, as in R's `t.test(extra ~ group, data = sleep,
     /// paired = TRUE)`: t = -4.0621, df = 9, p = 0.002833,
