@@ -625,8 +625,8 @@ fn targets_that_overflow_the_distance_are_refused_before_anything_is_written() {
         ),
         (
             "service_output,0,1e200,1,x",
-            "targets.csv:2:3: observed 1e200: allowed for `service_output` (service units) is \
-             a number from 0 to 1e12",
+            "targets.csv:2:3: observed 1e200: allowed for `service_output` (mean payoff in \
+             tokens) is a number from 0 to 1e12",
         ),
     ] {
         fs::write(&targets, format!("{h}{row}\n")).unwrap();
@@ -1952,13 +1952,13 @@ fn targets_outside_their_metrics_range_are_refused() {
     for (row, message) in [
         (
             "mean_contribution,0,5,0.03,x",
-            "targets.csv:2:3: observed 5: allowed for `mean_contribution` (share of effort) is \
-             a number from 0 to 1",
+            "targets.csv:2:3: observed 5: allowed for `mean_contribution` (share of endowment) \
+             is a number from 0 to 1",
         ),
         (
             "service_output,0,-2,0.5,x",
-            "targets.csv:2:3: observed -2: allowed for `service_output` (service units) is a \
-             number from 0 to 1e12",
+            "targets.csv:2:3: observed -2: allowed for `service_output` (mean payoff in \
+             tokens) is a number from 0 to 1e12",
         ),
         (
             "mean_contribution,0,0.39,0.03,",

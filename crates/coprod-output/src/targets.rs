@@ -41,16 +41,18 @@ pub struct Target {
 pub type Unreported<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Reads a targets file; `metrics` are the allowed metric names, `unreported` refuses those
-/// of them that the scenario does not report, and `steps` are the scenario's steps (a
-/// target's step must be below it).
+/// of them that the scenario does not report, `steps` are the scenario's steps (a
+/// target's step must be below it) and `lab` says whether the scenario runs the lab
+/// setting (its errors then name the lab's units).
 pub fn read_targets(
     path: &Path,
     metrics: &[&str],
     unreported: Unreported<'_>,
     steps: u32,
+    lab: bool,
 ) -> Result<Vec<Target>, InputFileError> {
     let text = read_text(path, "targets")?;
-    parse_targets(&text, path, metrics, unreported, steps)
+    parse_targets(&text, path, metrics, unreported, steps, lab)
 }
 
 /// Parses the text of a targets file (see [`read_targets`]).
@@ -60,6 +62,7 @@ pub fn parse_targets(
     metrics: &[&str],
     unreported: Unreported<'_>,
     steps: u32,
+    lab: bool,
 ) -> Result<Vec<Target>, InputFileError> {
     let bad = |line, column, message| InputFileError::bad(path, line, column, message);
     let rows = crate::csv_rows::checked_rows(text, &TARGET_COLUMNS)
@@ -67,7 +70,7 @@ pub fn parse_targets(
     let mut targets: Vec<Target> = Vec::new();
     let mut lines: Vec<u64> = Vec::new();
     for (line, record) in rows {
-        let target = parse_target(&record, metrics, unreported, steps)
+        let target = parse_target(&record, metrics, unreported, steps, lab)
             .map_err(|(column, message)| bad(line, column, message))?;
         // Named with the line of the first, so that the user can see which of the two to keep.
         if let Some(first) = targets
@@ -104,6 +107,7 @@ fn parse_target(
     metrics: &[&str],
     unreported: Unreported<'_>,
     steps: u32,
+    lab: bool,
 ) -> Result<Target, (usize, String)> {
     let metric = record[0].trim().to_string();
     if !metrics.contains(&metric.as_str()) {
@@ -119,7 +123,7 @@ fn parse_target(
         return Err((1, format!("target `{metric}`: {why}")));
     }
     let step = parse_step(&record[1], steps).map_err(|m| (2, m))?;
-    let observed = parse_observed(&record[2], &metric).map_err(|m| (3, m))?;
+    let observed = parse_observed(&record[2], &metric, lab).map_err(|m| (3, m))?;
     let se = finite_se(record)?;
     // Zero and negative values get the same allowed range as tiny ones: "a number > 0"
     // would promise that 1e-13 is allowed.
@@ -157,15 +161,17 @@ fn parse_target(
 
 /// The observed value of `metric` in the field `text`: a number the metric can take, in
 /// the range `compare --published` allows for a level of it (a share from 0 to 1, a count
-/// or amount from 0), and within [`MAX_OBSERVED`] either side of 0.
-fn parse_observed(text: &str, metric: &str) -> Result<f64, String> {
+/// or amount from 0), and within [`MAX_OBSERVED`] either side of 0. In the lab (`lab`)
+/// the error names the lab's unit of the metric.
+fn parse_observed(text: &str, metric: &str, lab: bool) -> Result<f64, String> {
     let bounded = crate::stats::metric_range(metric);
     let (low, high) = bounded.map_or((-MAX_OBSERVED, MAX_OBSERVED), |(_, (low, high))| {
         (low.max(-MAX_OBSERVED), high.min(MAX_OBSERVED))
     });
     let allowed = match bounded {
         Some((unit, _)) => format!(
-            "allowed for `{metric}` ({unit}) is a number from {} to {}",
+            "allowed for `{metric}` ({}) is a number from {} to {}",
+            lab_unit(metric, lab).unwrap_or(unit),
             limit(low),
             limit(high)
         ),
@@ -176,6 +182,17 @@ fn parse_observed(text: &str, metric: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() => Err(format!("observed {}: {allowed}", text.trim())),
         _ => Err(format!("observed `{text}`: {allowed}")),
     }
+}
+
+/// The unit of `metric` in a lab run (`coprod_core::LAB_MEANINGS`), if `lab` and the lab
+/// gives it one: a lab measures endowment shares and tokens where the field measures
+/// effort and services. The range is the field's either way (a share from 0 to 1, a
+/// payoff from 0).
+fn lab_unit(metric: &str, lab: bool) -> Option<&'static str> {
+    let (_, unit, _) = coprod_core::LAB_MEANINGS
+        .iter()
+        .find(|(name, _, _)| lab && *name == metric)?;
+    Some(unit)
 }
 
 /// A bound of an observed value as the user would type it (`1e12`, not 13 digits).
@@ -270,12 +287,13 @@ mod tests {
     const M: &[&str] = &["mean_contribution"];
 
     fn parse(text: &str) -> Result<Vec<Target>, InputFileError> {
-        parse_targets(text, Path::new("t.csv"), M, &|_| None, 10)
+        parse_targets(text, Path::new("t.csv"), M, &|_| None, 10, false)
     }
 
     #[test]
     fn unreadable_files_say_which_file_they_are() {
-        let err = read_targets(Path::new("/nonexistent/t.csv"), M, &|_| None, 10).unwrap_err();
+        let err =
+            read_targets(Path::new("/nonexistent/t.csv"), M, &|_| None, 10, false).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("cannot read targets file /nonexistent/t.csv: "),
@@ -297,7 +315,7 @@ mod tests {
         let lab = |m: &str| (m == "participation_rate").then(|| "not in the lab".to_string());
         let parse = |row: &str| {
             let text = format!("metric,step,observed,se,source\n{row}\n");
-            parse_targets(&text, Path::new("t.csv"), &metrics, &lab, 10).unwrap_err()
+            parse_targets(&text, Path::new("t.csv"), &metrics, &lab, 10, true).unwrap_err()
         };
         assert_eq!(
             parse("bogus,0,0.3,0.1,x").to_string(),
@@ -410,6 +428,7 @@ participation_rate,1,0.2,0.03,x
             &[M[0], "participation_rate"],
             &lab,
             10,
+            true,
         )
         .unwrap_err();
         assert!(
@@ -457,7 +476,7 @@ participation_rate,1,0.2,0.03,x
         let metrics = ["mean_contribution", "service_output"];
         let parse = |row: &str| {
             let text = format!("metric,step,observed,se,source\n{row}\n");
-            parse_targets(&text, Path::new("t.csv"), &metrics, &|_| None, 10)
+            parse_targets(&text, Path::new("t.csv"), &metrics, &|_| None, 10, false)
         };
         for (row, want) in [
             (
@@ -490,6 +509,29 @@ participation_rate,1,0.2,0.03,x
         }
     }
 
+    /// A lab calibration's errors name the lab's units (share of endowment, tokens): they
+    /// named the field's (share of effort, service units), which a lab run does not measure.
+    #[test]
+    fn a_labs_observed_values_are_named_in_the_labs_units() {
+        let metrics = ["mean_contribution", "service_output"];
+        let parse = |row: &str| {
+            let text = format!("metric,step,observed,se,source\n{row}\n");
+            parse_targets(&text, Path::new("t.csv"), &metrics, &|_| None, 10, true)
+        };
+        assert_eq!(
+            parse("mean_contribution,0,5,0.03,x")
+                .unwrap_err()
+                .to_string(),
+            "t.csv:2:3: observed 5: allowed for `mean_contribution` (share of endowment) is a \
+             number from 0 to 1"
+        );
+        assert_eq!(
+            parse("service_output,0,-1,0.03,x").unwrap_err().to_string(),
+            "t.csv:2:3: observed -1: allowed for `service_output` (mean payoff in tokens) is a \
+             number from 0 to 1e12"
+        );
+    }
+
     #[test]
     fn the_limits_themselves_are_allowed() {
         // An amount (0 or more) up to MAX_OBSERVED; -MAX_OBSERVED for a metric of a unit
@@ -497,7 +539,7 @@ participation_rate,1,0.2,0.03,x
         let parse = |row: &str| {
             let text = format!("metric,step,observed,se,source\n{row}\n");
             let metrics = ["service_output", "unitless"];
-            parse_targets(&text, Path::new("t.csv"), &metrics, &|_| None, 10).unwrap()
+            parse_targets(&text, Path::new("t.csv"), &metrics, &|_| None, 10, false).unwrap()
         };
         let t = parse("service_output,0,1e12,1e-12,x");
         assert_eq!((t[0].observed, t[0].se), (MAX_OBSERVED, MIN_SE));

@@ -267,7 +267,13 @@ pub(crate) fn read_scenario_targets(
 ) -> Result<(Vec<coprod_output::Target>, ModelSimulator)> {
     let metrics: Vec<&str> = METRICS.iter().map(|(n, _, _)| *n).collect();
     let unreported = |metric: &str| coprod_calibrate::unreported_metric(scenario, metric);
-    let targets = read_targets(path, &metrics, &unreported, scenario.steps)?;
+    let targets = read_targets(
+        path,
+        &metrics,
+        &unreported,
+        scenario.steps,
+        scenario.base.is_lab(),
+    )?;
     let simulator = ModelSimulator::new(scenario, &targets)?;
     Ok((targets, simulator))
 }
