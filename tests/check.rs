@@ -196,6 +196,20 @@ fn check_fails_what_run_refuses() {
         .stderr(predicate::str::contains("2 runs"))
         .stderr(predicate::str::contains("this machine's"));
     sb.cmd(&["run", "huge.toml"]).assert().code(2);
+    // One run is in flight on any number of threads: fewer of them cannot help, and check
+    // offered them all the same.
+    fs::write(
+        sb.path().join("one.toml"),
+        "[experiment]\nsteps = 4294967295\nreplications = 1\n",
+    )
+    .unwrap();
+    sb.cmd(&["check", "one.toml", "--threads", "4"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "hint: use fewer citizens (population.n_citizens) or fewer steps",
+        ))
+        .stderr(predicate::str::contains("--threads").not());
 
     // A sensitivity design is judged by its own runs: a baseline of 240 citizens with a
     // design reaching 50 million, 1,000 at once.
@@ -211,7 +225,12 @@ fn check_fails_what_run_refuses() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("invalid  design.toml"))
-        .stderr(predicate::str::contains("GiB of model state"));
+        .stderr(predicate::str::contains("GiB of model state"))
+        // The hint of `coprod sensitivity`: the design's range may be what is too large.
+        .stderr(predicate::str::contains(
+            "hint: use fewer --threads, fewer citizens (population.n_citizens, or a narrower \
+             range of it in [sensitivity.parameters])",
+        ));
     sb.cmd(&["sensitivity", "design.toml", "--threads", "1000"])
         .assert()
         .code(2);

@@ -3,7 +3,8 @@
 
 use crate::error::{Result, bail};
 use crate::estimate::{
-    describe, design_memory_problem, design_runs_memory_problem, memory_problem,
+    DESIGN_HINT, DESIGN_RUN_REMEDIES, RUN_REMEDIES, describe, design_memory_problem,
+    design_runs_memory_problem, memory_hint, memory_problem,
 };
 use crate::shipped;
 
@@ -35,23 +36,9 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
         .map(|file| Checked {
             file: file.clone(),
             result: shipped::load(file).and_then(|scenario| {
-                let design = || {
-                    let t = scenario.sensitivity.as_ref()?;
-                    design_memory_problem(t)
-                        .or_else(|| design_runs_memory_problem(&scenario, t, threads))
-                };
-                if let Some(problem) = memory_problem(&scenario, threads).or_else(design) {
+                if let Some((problem, hint)) = memory_refusal(&scenario, threads) {
                     // The estimate is still worth having: on a cluster's login node, whose
                     // memory is not the compute nodes', it is what the guide asks check for.
-                    // Whether its runs or a design's were too many at once, threads decide.
-                    let hint = crate::estimate::memory_hint(
-                        threads,
-                        u64::MAX,
-                        &[
-                            "fewer citizens (population.n_citizens)",
-                            "fewer steps (experiment.steps)",
-                        ],
-                    );
                     bail!(
                         "{file}: {problem}\n{}\n\nhint: {hint}; the memory is this machine's (a \
                          cluster's compute node may have more)",
@@ -79,4 +66,29 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
             }),
         })
         .collect()
+}
+
+/// Why `coprod run` or `coprod sensitivity` would refuse `scenario` on `threads` threads for
+/// its memory, with the hint they give: "fewer --threads" only where the runs the estimate
+/// is about are more than one (it was offered for a scenario of one run and for a design
+/// too large to hold, which threads do not change).
+fn memory_refusal(
+    scenario: &coprod_scenario::Scenario,
+    threads: usize,
+) -> Option<(String, String)> {
+    if let Some(problem) = memory_problem(scenario, threads) {
+        return Some((
+            problem,
+            memory_hint(threads, scenario.n_runs(), &RUN_REMEDIES),
+        ));
+    }
+    let table = scenario.sensitivity.as_ref()?;
+    if let Some(problem) = design_memory_problem(table) {
+        return Some((problem, DESIGN_HINT.to_string()));
+    }
+    let problem = design_runs_memory_problem(scenario, table, threads)?;
+    Some((
+        problem,
+        memory_hint(threads, table.runs(), &DESIGN_RUN_REMEDIES),
+    ))
 }

@@ -301,6 +301,26 @@ pub(crate) fn memory_hint(threads: usize, runs: u64, remedies: &[&str]) -> Strin
     }
 }
 
+/// What else than fewer threads makes a scenario's runs fit in memory
+/// ([`memory_problem`]): `coprod run`'s and `coprod check`'s hint.
+pub(crate) const RUN_REMEDIES: [&str; 2] = [
+    "fewer citizens (population.n_citizens)",
+    "fewer steps (experiment.steps)",
+];
+
+/// What else than fewer threads makes a sensitivity design's runs fit in memory
+/// ([`design_runs_memory_problem`]): a factor may be the population size.
+pub(crate) const DESIGN_RUN_REMEDIES: [&str; 2] = [
+    "fewer citizens (population.n_citizens, or a narrower range of it in \
+     [sensitivity.parameters])",
+    "fewer steps (experiment.steps)",
+];
+
+/// The hint for a design too large to hold ([`design_memory_problem`]): threads do not
+/// change its size, only fewer points or replications do.
+pub(crate) const DESIGN_HINT: &str =
+    "lower `samples`, `trajectories` or `replications` in the [sensitivity] table";
+
 /// A message if a sensitivity design would need more memory than the machine has: it is
 /// held whole, each point with its unit coordinates (in the design and in the list of
 /// points) and its parameter set, and each run with its row of design.csv and its outputs,

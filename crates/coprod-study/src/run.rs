@@ -220,14 +220,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
         progress.note(Note::Warning(warning));
     }
     if let Some(problem) = estimate::memory_problem(&scenario, o.threads) {
-        let hint = estimate::memory_hint(
-            o.threads,
-            scenario.n_runs(),
-            &[
-                "fewer citizens (population.n_citizens)",
-                "fewer steps (experiment.steps)",
-            ],
-        );
+        let hint = estimate::memory_hint(o.threads, scenario.n_runs(), &estimate::RUN_REMEDIES);
         bail!("{problem}\n\nhint: {hint}");
     }
     shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;

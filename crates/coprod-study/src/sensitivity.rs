@@ -233,15 +233,7 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
 /// ([`estimate::design_runs_memory_problem`]: a factor may be the population size).
 fn check_runs_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
     if let Some(problem) = estimate::design_runs_memory_problem(scenario, table, threads) {
-        let hint = estimate::memory_hint(
-            threads,
-            table.runs(),
-            &[
-                "fewer citizens (population.n_citizens, or a narrower range of it in \
-                 [sensitivity.parameters])",
-                "fewer steps (experiment.steps)",
-            ],
-        );
+        let hint = estimate::memory_hint(threads, table.runs(), &estimate::DESIGN_RUN_REMEDIES);
         bail!("{problem}\n\nhint: {hint}");
     }
     Ok(())
@@ -251,9 +243,9 @@ fn check_runs_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -
 fn check_design_memory(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
     if let Some(problem) = estimate::design_memory_problem(table) {
         bail!(
-            "{}: {problem}\n\nhint: lower `samples`, `trajectories` or `replications` in the \
-             [sensitivity] table",
-            scenario.origin
+            "{}: {problem}\n\nhint: {}",
+            scenario.origin,
+            estimate::DESIGN_HINT
         );
     }
     Ok(())
