@@ -765,6 +765,19 @@ fn plot_and_compare_refuse_files_that_disagree() {
             Box::new(|| fs::write(&manifest, "{}").unwrap()),
             "manifest.json: expected `variants`",
         ),
+        // Not an object at all: no run's manifest, not a field of the wrong type.
+        (
+            Box::new(|| fs::write(&manifest, "[1]").unwrap()),
+            "manifest.json: expected `variants`",
+        ),
+        (
+            Box::new(|| {
+                let text = read(&manifest).replace("\"seeds\": {", "\"seeds\": 3, \"x\": {");
+                fs::write(&manifest, text).unwrap();
+            }),
+            "manifest.json: `seeds` holds a value no coprod writes (invalid type: integer `3`, \
+             expected a JSON object)",
+        ),
         // Without a manifest, the files must still agree with each other.
         (
             Box::new(|| {

@@ -412,11 +412,16 @@ fn update_manifest(
 /// type than this version writes, as its dotted key with serde's account of the value;
 /// `None` when every field present has its type. A missing field is not damage: a manifest
 /// of an earlier coprod lacks the fields added since.
+/// A manifest that is no JSON object (`[1]`, `null`) has no fields: `None`, so that the
+/// reader names the field it expected (`variants`) and says it is no run's manifest.
 pub(crate) fn wrong_type(manifest: &serde_json::Value) -> Option<(String, String)> {
+    if !manifest.is_object() {
+        return None;
+    }
     // A present field of the wrong type fails as it is read, before the fields missing
     // are counted: a probe holding one field alone fails with its type only if it is wrong.
     let refused = |probe: serde_json::Value| match serde_json::from_value::<Manifest>(probe) {
-        Err(e) if !e.to_string().starts_with("missing field") => Some(e.to_string()),
+        Err(e) if !e.to_string().starts_with("missing field") => Some(plain(&e.to_string())),
         _ => None,
     };
     let mut found = refused(manifest.clone())?;
@@ -437,6 +442,21 @@ pub(crate) fn wrong_type(manifest: &serde_json::Value) -> Option<(String, String
         found = why;
     }
     Some((path.join("."), found))
+}
+
+/// serde's account of a wrong value in plain words: it names the Rust type of an object it
+/// expected (`expected struct ExperimentInfo`), which the reader of manifest.json never saw.
+fn plain(why: &str) -> String {
+    let mut parts = why.split("expected struct ");
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for part in parts {
+        let name = part
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(part.len());
+        out.push_str("expected a JSON object");
+        out.push_str(&part[name..]);
+    }
+    out
 }
 
 /// A manifest of a small run (1 step, 2 replications) listing `files`, for the tests of
@@ -490,6 +510,30 @@ pub(crate) fn test_manifest(files: &[&str]) -> Manifest {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// A manifest that is no object is left to the check that names the field expected:
+    /// it was said to hold "a value no coprod writes" at the key `` (serde's "invalid
+    /// length 0, expected struct Manifest with 16 elements").
+    #[test]
+    fn a_manifest_that_is_no_object_has_no_wrong_field() {
+        for text in ["[1]", "[]", "null", "\"x\"", "3"] {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(wrong_type(&value), None, "{text}");
+        }
+    }
+
+    /// A nested field of the wrong type is named by its key, in plain words: serde's
+    /// "expected struct ExperimentInfo" names a Rust type.
+    #[test]
+    fn a_wrong_nested_field_is_named_in_plain_words() {
+        let (key, why) = wrong_type(&serde_json::json!({ "experiment": 3 })).unwrap();
+        assert_eq!(key, "experiment");
+        assert_eq!(why, "invalid type: integer `3`, expected a JSON object");
+        let (key, why) =
+            wrong_type(&serde_json::json!({ "experiment": { "steps": "8" } })).unwrap();
+        assert_eq!(key, "experiment.steps");
+        assert!(!why.contains("struct"), "{why}");
+    }
 
     #[test]
     fn timestamps() {
