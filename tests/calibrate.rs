@@ -1877,6 +1877,18 @@ fn checkpoints_without_a_readable_calibration_json_are_refused() {
     fs::remove_file(&record).unwrap();
     refused(&resume, "cannot resume cal: it has no calibration.json");
     assert!(!record.exists() && !manifest.exists());
+    // Its checkpoints make it a calibration to `coprod merge` too, not run shards.
+    sandbox
+        .cmd(&["merge", "cal"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cal is a calibration run without --shard, and it has no calibration.json",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: start the calibration again with --out DIR naming a new directory",
+        ))
+        .stderr(predicate::str::contains("--out DIR for the merged run").not());
     for damaged in ["{}", "{\"seed\": 2}", "[1]", "{\"scen"] {
         fs::write(&record, damaged).unwrap();
         refused(
@@ -1904,6 +1916,17 @@ fn checkpoints_without_a_readable_calibration_json_are_refused() {
         .code(2)
         .stderr(predicate::str::contains("it has no calibration.json"))
         .stderr(predicate::str::contains("--out DIR for the merged run").not());
+    // Without its rounds as well, it is still a calibration, one with nothing to merge yet.
+    fs::remove_dir_all(sandbox.path().join("s/rounds")).unwrap();
+    sandbox
+        .cmd(&["merge", "s"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot merge s: it has no calibration.json and no rounds, so there is nothing to \
+             merge\n\nhint: run its shards",
+        ))
+        .stderr(predicate::str::contains("not a calibration directory").not());
 }
 
 /// A round's shard file copied over another's (two files holding the same shard) is

@@ -700,9 +700,14 @@ struct Identity {
 /// Whether the calibration folder `out` holds checkpoints or rounds (anything in
 /// `checkpoints/` or `rounds/`).
 fn holds_work(out: &Path) -> bool {
-    [CHECKPOINTS, ROUNDS].iter().any(|folder| {
-        std::fs::read_dir(out.join(folder)).is_ok_and(|mut entries| entries.next().is_some())
-    })
+    [CHECKPOINTS, ROUNDS]
+        .iter()
+        .any(|folder| has_files(&out.join(folder)))
+}
+
+/// Whether `folder` exists and holds anything.
+pub(crate) fn has_files(folder: &Path) -> bool {
+    std::fs::read_dir(folder).is_ok_and(|mut entries| entries.next().is_some())
 }
 
 /// What of a calibration's identity (`found` in calibration.json) differs from this

@@ -660,18 +660,27 @@ pub enum MergedCalibration {
     },
 }
 
-/// Whether `dir` is a calibration directory: it has `calibration.json`, or the record of
-/// its shards (whose missing calibration.json the merge then refuses, rather than taking
-/// the directory for run shards).
+/// Whether `dir` is a calibration directory: it has `calibration.json`, the record of its
+/// shards or checkpoints (so that a calibration that lost calibration.json is refused as
+/// one, rather than taken for run shards).
 pub fn is_calibration(dir: &Path) -> bool {
-    dir.join("calibration.json").is_file() || dir.join(SHARDING).is_file()
+    dir.join("calibration.json").is_file()
+        || dir.join(SHARDING).is_file()
+        || crate::calibrate::has_files(&dir.join(crate::calibrate::CHECKPOINTS))
 }
 
 /// Why `coprod merge` has nothing to do in the calibration `dir`, run without `--shard`:
-/// finished (it has its manifest) or to be continued by `coprod calibrate --resume`.
+/// finished (it has its manifest), to be continued by `coprod calibrate --resume`, or not
+/// to be continued (calibration.json, which `--resume` needs, is gone).
 fn unsharded(dir: &Path) -> String {
     let d = dir.display();
-    if dir.join("manifest.json").is_file() {
+    if !dir.join("calibration.json").is_file() {
+        format!(
+            "{d} is a calibration run without --shard, and it has no calibration.json: there \
+             is nothing to merge, and nothing tells what calibration its checkpoints belong \
+             to\n\nhint: start the calibration again with --out DIR naming a new directory"
+        )
+    } else if dir.join("manifest.json").is_file() {
         format!(
             "{d} is a finished calibration run without --shard: there is nothing to merge\n\n\
              hint: its results are in {d}"
@@ -717,10 +726,13 @@ pub fn merge_calibration(
             dir.display()
         )
     })?;
+    // Reached only without rounds or checkpoints: the shards write calibration.json first.
     guard_or_record(&setup, (&options.targets, "merge"), |_, _| {
         bail!(
-            "{} has no calibration.json: it is not a calibration directory",
-            dir.display()
+            "cannot merge {d}: it has no calibration.json and no rounds, so there is nothing \
+             to merge\n\nhint: run its shards with `coprod calibrate SCENARIO --targets FILE --out \
+             {d} --shard I/N`, then merge",
+            d = dir.display()
         )
     })?;
     crate::calibrate::remove_abandoned_checkpoints(dir);
