@@ -149,12 +149,22 @@ fn list_params_shows_every_parameter() {
         "name = \"odd\"\n[params.population]\nring_degree = 5\n",
     )
     .unwrap();
+    // Refused at the value itself, not later as inconsistent parameters.
     sb.cmd(&["check", "odd.toml"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "an even whole number from 2 to 40",
+            "odd.toml:3:15: invalid value 5 for `population.ring_degree`: allowed is an even \
+             whole number from 2 to 40",
         ));
+    // A sensitivity range may still have odd ends: its design rounds to even values.
+    passes_check(
+        &sb,
+        "range.toml",
+        "[experiment]\nsteps = 2\n[sensitivity]\nmethod = \"morris\"\n\
+         outputs = [\"participation_rate\"]\ntrajectories = 2\nreplications = 2\n\
+         [sensitivity.parameters]\n\"population.ring_degree\" = [3, 9]\n",
+    );
 }
 
 #[test]

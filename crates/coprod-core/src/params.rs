@@ -368,7 +368,7 @@ impl ParamSpec {
     }
 
     /// Whether only even values are allowed (`population.ring_degree`: the ring lattice ties
-    /// each citizen to `ring_degree / 2` citizens on each side), as [`Params::validate`] checks.
+    /// each citizen to `ring_degree / 2` citizens on each side), as [`ParamSpec::check`] checks.
     pub fn even_only(&self) -> bool {
         self.name == "population.ring_degree"
     }
@@ -493,13 +493,15 @@ impl ParamSpec {
         }
     }
 
-    /// Checks one value against kind and range.
+    /// Checks one value against kind and range, and evenness where [`ParamSpec::even_only`]
+    /// (what [`ParamSpec::allowed`] says), so that no caller has to add that rule.
     pub fn check(&self, value: f64) -> Result<(), ParamError> {
         let integral = !matches!(self.kind, Kind::Real);
         let ok = value.is_finite()
             && value >= self.min
             && value <= self.max
-            && (!integral || value.fract() == 0.0);
+            && (!integral || value.fract() == 0.0)
+            && (!self.even_only() || value % 2.0 == 0.0);
         if ok {
             Ok(())
         } else {
@@ -880,13 +882,6 @@ impl Params {
         if !self.is_lab() {
             self.validate_network()?;
         }
-        if self.ring_degree as u64 % 2 == 1 {
-            return Err(ParamError::OutOfRange {
-                name: "population.ring_degree",
-                value: self.ring_degree,
-                allowed: "an even whole number from 2 to 40".to_string(),
-            });
-        }
         Ok(())
     }
 
@@ -980,6 +975,27 @@ mod tests {
         // An odd ring degree is out of its range in either setting.
         p.ring_degree = 5.0;
         assert!(p.validate().is_err());
+    }
+
+    /// `check` enforces what `allowed` says of an even-only parameter: it let an odd ring
+    /// degree through, and each caller (parameters.csv's reader) had to add the rule.
+    #[test]
+    fn check_refuses_an_odd_value_of_an_even_only_parameter() {
+        let (_, spec) = Params::lookup("population.ring_degree").unwrap();
+        assert_eq!(spec.check(6.0), Ok(()));
+        assert_eq!(
+            spec.check(5.0),
+            Err(ParamError::OutOfRange {
+                name: "population.ring_degree",
+                value: 5.0,
+                allowed: "an even whole number from 2 to 40".to_string(),
+            })
+        );
+        assert!(
+            Params::defaults()
+                .set("population.ring_degree", 7.0)
+                .is_err()
+        );
     }
 
     /// docs/ODD.md 10 says a numeric parameter rules others out at the end of its range.
