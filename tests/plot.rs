@@ -662,8 +662,8 @@ fn plot_and_compare_refuse_files_that_disagree() {
         // must not be drawn and described as a lab run.
         (
             Box::new(|| edit(&parameters, 2, "value", Some("lab"))),
-            "parameters.csv:2: column `value`: expected field for `population.setting`, the \
-             value manifest.json's `parameters` records for every run, found \"lab\"",
+            "parameters.csv:2: column `value`: expected \"field\" for `population.setting`, \
+             the value manifest.json's `parameters` records for every run, found \"lab\"",
         ),
         (
             Box::new(|| edit(&parameters, 2, "value", Some("banana"))),

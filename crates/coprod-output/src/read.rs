@@ -1704,8 +1704,9 @@ mod tests {
         let err = refused("population.setting", "lab", Some(&e));
         assert!(
             err.contains(
-                "parameters.csv:2: column `value`: expected field for `population.setting`, the \
-                 value manifest.json's `parameters` records for every run, found \"lab\""
+                "parameters.csv:2: column `value`: expected \"field\" for \
+                 `population.setting`, the value manifest.json's `parameters` records for \
+                 every run, found \"lab\""
             ),
             "{err}"
         );

@@ -169,8 +169,8 @@ pub(super) fn parameter_value(
     let shared = e.and_then(|e| e.shared.iter().find(|(name, _)| name == spec.name));
     if let Some((_, ran)) = shared.filter(|(_, ran)| ran != text) {
         let message = format!(
-            "expected {ran} for `{}`, the value manifest.json's `parameters` records for every \
-             run, found {text:?}",
+            "expected {ran:?} for `{}`, the value manifest.json's `parameters` records for \
+             every run, found {text:?}",
             spec.name
         );
         return Err(t.bad(row.line, value, message));
