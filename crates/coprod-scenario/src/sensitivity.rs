@@ -274,8 +274,16 @@ fn factor(name: &str, value: &toml::Value) -> Result<Factor, TableError> {
         return err(
             &at,
             format!(
-                "invalid range [{low}, {high}] for `{name}`: need low < high, each {}",
-                spec.allowed()
+                "invalid range [{low}, {high}] for `{name}`: need low < high, each a number \
+                 from {} to {}{}",
+                spec.min,
+                spec.max,
+                // The draws are rounded, so the bounds themselves may be fractions or odd.
+                match spec.kind {
+                    Kind::Int if spec.even_only() => " (the values drawn are rounded to even)",
+                    Kind::Int => " (the values drawn are rounded)",
+                    _ => "",
+                }
             ),
         );
     }
@@ -580,6 +588,14 @@ mod tests {
             let e = with(&format!("\"levers.outreach\" = {range}\n")).unwrap_err();
             assert!(e.message.contains("need low < high"), "{range}: {e}");
         }
+        // A whole-number factor's bounds need not be whole (its draws are rounded).
+        let e = with("\"population.ring_degree\" = [3, 41]\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid range [3, 41] for `population.ring_degree`: need low < high, each a \
+             number from 2 to 40 (the values drawn are rounded to even)"
+        );
+        with("\"population.ring_degree\" = [3, 9]\n").unwrap();
         let e = with("\"levers.crowding_out\" = [0, 1]\n").unwrap_err();
         assert!(e.message.contains("is a switch or an option"), "{e}");
         let e = with("\"levers.outreach\" = [0, 1]\nlevers.outreach = [0, 1]\n").unwrap_err();
