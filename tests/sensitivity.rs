@@ -554,7 +554,7 @@ fn a_whole_number_parameter_that_never_moves_has_nan_morris_indices() {
         )),
         "{stderr}"
     );
-    assert!(warnings[0].ends_with("it never moves, so its indices are NaN"));
+    assert!(warnings[0].ends_with("it never moves, so its Morris indices are NaN (n = 0)"));
     assert!(
         warnings[1].starts_with(&at("[sensitivity] replications = 1")),
         "{stderr}"

@@ -60,9 +60,9 @@ impl Factor {
         SPECS[self.param].name
     }
 
-    /// The value at position `u` (0..1) of the range; whole-number parameters are rounded,
-    /// to the nearest even number in the range for one that must be even
-    /// (`population.ring_degree`, which the model refuses odd), halves away from zero.
+    /// The value at position `u` (0..1) of the range; whole-number parameters are rounded to
+    /// the nearest whole number in the range (even number for one that must be even,
+    /// `population.ring_degree`, which the model refuses odd), halves away from zero.
     pub fn value(&self, u: f64) -> f64 {
         // `low + u (high - low)` can round past `high` (0.3 + 1 x 0.6 is 0.9000000000000001),
         // which would run, and write to design.csv, a value outside the table's range.
@@ -80,7 +80,18 @@ impl Factor {
                     even
                 }
             }
-            Kind::Int => v.round(),
+            Kind::Int => {
+                // The nearest whole number, kept inside the range (which holds one: `factor`):
+                // [4, 4.6] ran 5, outside the range the table and the manifest state.
+                let whole = v.round();
+                if whole > self.high {
+                    whole - 1.0
+                } else if whole < self.low {
+                    whole + 1.0
+                } else {
+                    whole
+                }
+            }
             _ => v,
         }
     }
@@ -284,6 +295,15 @@ fn factor(name: &str, value: &toml::Value) -> Result<Factor, TableError> {
                     Kind::Int => " (the values drawn are rounded)",
                     _ => "",
                 }
+            ),
+        );
+    }
+    if spec.kind == Kind::Int && !spec.even_only() && high.floor() < low {
+        return err(
+            &at,
+            format!(
+                "the range [{low}, {high}] of `{name}` holds no whole number: {name} is a whole \
+                 number"
             ),
         );
     }
@@ -742,6 +762,31 @@ mod tests {
             };
             assert_eq!(count, expected, "{value}");
         }
+    }
+
+    /// A whole-number factor's draws round to whole numbers inside its range: [4, 4.6] ran
+    /// 5, outside the range sensitivity.csv and the manifest state.
+    #[test]
+    fn a_whole_number_parameter_takes_whole_values_inside_its_range() {
+        let cap = factor("levers.group_size_cap", 4.0, 4.6);
+        for (u, expected) in [(0.0, 4.0), (0.5, 4.0), (0.9, 4.0), (1.0, 4.0)] {
+            assert_eq!(cap.value(u), expected, "u = {u}");
+        }
+        let cap = factor("levers.group_size_cap", 3.6, 5.2);
+        // 3.6 -> 4 (inside), 4.4 -> 4, 4.56 -> 5, 5.2 -> 5.
+        for (u, expected) in [(0.0, 4.0), (0.5, 4.0), (0.6, 5.0), (1.0, 5.0)] {
+            assert_eq!(cap.value(u), expected, "u = {u}");
+        }
+        let text = "[sensitivity]\noutputs = [\"participation_rate\"]\n\
+                    [sensitivity.parameters]\n\"levers.group_size_cap\" = [4.6, 4.9]\n";
+        let message = crate::Scenario::from_toml(text, "s.toml", "s")
+            .expect_err("no whole value")
+            .message;
+        assert_eq!(
+            message,
+            "the range [4.6, 4.9] of `levers.group_size_cap` holds no whole number: \
+             levers.group_size_cap is a whole number"
+        );
     }
 
     #[test]

@@ -153,18 +153,23 @@ impl Scenario {
                 )
             }));
         }
-        // Rounding can leave a whole-number factor at one value over its whole range.
-        out.extend(factors().filter_map(|f| {
-            let (low, high) = (f.value(0.0), f.value(1.0));
-            (low == high).then(|| {
-                format!(
-                    "[sensitivity.parameters] varies `{}` over [{}, {}], which rounds to {low} \
-                     everywhere: it never moves, so its indices are NaN",
-                    f.name(),
-                    f.low,
-                    f.high
-                )
-            })
+        // Rounding can leave a whole-number factor at one value over its whole range: no
+        // elementary effect (Morris NaN) and no share of the variance (Sobol 0).
+        let method = self.sensitivity.as_ref().map(|t| t.method);
+        let indices = match method.map(|m| (m.morris(), m.sobol())) {
+            Some((true, true)) => "its Morris indices are NaN (n = 0) and its Sobol indices 0",
+            Some((false, true)) => "its Sobol indices are 0",
+            _ => "its Morris indices are NaN (n = 0)",
+        };
+        out.extend(factors().filter(|f| f.value(0.0) == f.value(1.0)).map(|f| {
+            format!(
+                "[sensitivity.parameters] varies `{}` over [{}, {}], which rounds to {} \
+                         everywhere: it never moves, so {indices}",
+                f.name(),
+                f.low,
+                f.high,
+                f.value(0.0)
+            )
         }));
         // The noise share compares the replications of a point: one has nothing to compare.
         if self
@@ -1095,13 +1100,25 @@ mod tests {
             .sensitivity_warnings()
         };
         assert_eq!(
-            cap("[4.6, 4.9]"),
+            cap("[4.4, 5.4]"),
             [
-                "[sensitivity.parameters] varies `levers.group_size_cap` over [4.6, 4.9], which \
-              rounds to 5 everywhere: it never moves, so its indices are NaN"
+                "[sensitivity.parameters] varies `levers.group_size_cap` over [4.4, 5.4], which \
+              rounds to 5 everywhere: it never moves, so its Morris indices are NaN (n = 0)"
             ]
         );
-        assert!(cap("[4.4, 4.6]").is_empty(), "4 and 5");
+        assert!(cap("[4, 5]").is_empty(), "4 and 5");
+        let method = |m: &str| {
+            parse(&format!(
+                "[sensitivity]\nmethod = \"{m}\"\noutputs = [\"participation_rate\"]\n\
+                 [sensitivity.parameters]\n\"levers.group_size_cap\" = [4, 4.4]\n"
+            ))
+            .sensitivity_warnings()
+        };
+        assert!(method("sobol")[0].ends_with("so its Sobol indices are 0"));
+        assert!(
+            method("both")[0]
+                .ends_with("so its Morris indices are NaN (n = 0) and its Sobol indices 0")
+        );
         let ring = parse(
             "[sensitivity]\nmethod = \"morris\"\noutputs = [\"participation_rate\"]\n\
              [sensitivity.parameters]\n\"population.ring_degree\" = [3, 5]\n",
