@@ -597,6 +597,9 @@ fn the_rule_that_stopped_the_calibration_is_said_and_recorded() {
         )
     };
     assert_eq!(manifest["stopped_by"], rule);
+    // The limits the rules compare with are recorded too, whichever stopped it.
+    assert_eq!(manifest["generations"], 3);
+    assert_eq!(manifest["min_acceptance"], 0.02);
     let first = stdout.lines().next().unwrap();
     assert!(
         first.starts_with(&format!("stopped after {} generation", rows.len()))

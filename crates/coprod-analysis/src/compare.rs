@@ -38,6 +38,14 @@ pub struct PairedComparison {
     pub d_z: Option<f64>,
 }
 
+impl PairedComparison {
+    /// Whether every difference is 0 up to rounding (no t, p = 1): no difference at all,
+    /// whatever sign the interval's last bits give it.
+    pub fn within_rounding(&self) -> bool {
+        self.t.is_none() && self.p_value == 1.0
+    }
+}
+
 /// The difference a comparison reports: the mean of `variant` minus the mean of
 /// `baseline` (for pairs, the mean of their differences up to rounding in the last digit);
 /// NaN when either is empty. comparison.csv and the report's forest plots both use it, so
@@ -144,8 +152,16 @@ mod tests {
         let c = paired(&variant, &baseline).unwrap();
         assert!(c.sd_difference > 0.0, "the rounding differences vary");
         assert_eq!((c.t, c.d_z, c.p_value), (None, None, 1.0));
+        assert!(c.within_rounding());
         let c = paired(&[0.31, 0.12, 0.21], &baseline).unwrap();
         assert!(c.d_z.is_some() && c.p_value < 1.0);
+        assert!(!c.within_rounding());
+        // The same non-zero difference in every pair is a difference, not rounding.
+        assert!(
+            !paired(&[0.4, 0.2, 0.3], &baseline)
+                .unwrap()
+                .within_rounding()
+        );
     }
 
     /// Student's (1908) sleep data, as in R's `t.test(extra ~ group, data = sleep,

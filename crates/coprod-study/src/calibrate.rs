@@ -363,6 +363,8 @@ pub(crate) fn finish(
         "seed": setup.seed,
         "method": "ABC-SMC, adaptive tolerance (Del Moral, Doucet and Jasra 2012; Beaumont et al. 2009)",
         "particles": settings.particles,
+        // The limit, so that a calibration stopped by another rule says what it was.
+        "generations": settings.generations,
         "generations_run": generations.len(),
         "posterior_generation": last.index,
         // Generation 0 accepts every draw (its tolerance is stored as `f64::MAX`): none.

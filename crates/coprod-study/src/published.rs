@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use coprod_core::summary_names;
-use coprod_output::read::{RunsTable, read_runs};
+use coprod_output::read::RunsTable;
 use coprod_output::{
     Accumulator, Published, PublishedKind, PublishedValue, Sign, read_published, write_table,
 };
@@ -69,7 +69,11 @@ pub fn check_published(dir: &Path, file: &Path, force: bool) -> Result<Published
     let names = summary_names();
     let metrics: Vec<&str> = names.iter().map(|(n, _, _)| n.as_str()).collect();
     let claims = read_published(file, &metrics)?;
-    let runs = read_runs(dir)?;
+    // Loaded as `coprod compare` loads it (refused if damaged), with its length, to which
+    // the intervals are cut as in comparison.csv and summary.csv.
+    let data = coprod_report::RunData::load(dir)?;
+    let steps = data.steps();
+    let runs = data.runs;
     if !runs.swept.is_empty() {
         bail!(
             "{}: the run sweeps {}; published values are compared with runs without a sweep \
@@ -81,7 +85,7 @@ pub fn check_published(dir: &Path, file: &Path, force: bool) -> Result<Published
     let variants = variants_in_order(&runs);
     let rows = claims
         .into_iter()
-        .map(|claim| compare_claim(claim, &runs, &variants, dir, file))
+        .map(|claim| compare_claim(claim, (&runs, steps), &variants, dir, file))
         .collect::<Result<Vec<_>>>()?;
     let path = dir.join(PUBLISHED_CSV);
     if !force {
@@ -157,7 +161,7 @@ fn variants_in_order(runs: &RunsTable) -> Vec<&str> {
 /// column at fault (1 variant, 2 metric, 3 kind).
 fn compare_claim(
     claim: Published,
-    runs: &RunsTable,
+    (runs, steps): (&RunsTable, u64),
     variants: &[&str],
     dir: &Path,
     file: &Path,
@@ -190,8 +194,13 @@ fn compare_claim(
             ),
         ));
     };
-    let (model, ci, n) = match claim.kind {
-        PublishedKind::Level => level(&metric_values(runs, &claim.variant, column)),
+    let range = coprod_output::metric_run_range(&claim.metric, steps);
+    let (model, ci, n, shown) = match claim.kind {
+        PublishedKind::Level => {
+            let (model, ci, n) = level(&metric_values(runs, &claim.variant, column));
+            let shown = cut(ci, range);
+            (model, ci, n, shown)
+        }
         PublishedKind::Effect => {
             if claim.variant == BASELINE {
                 return Err(at(
@@ -211,21 +220,33 @@ fn compare_claim(
                     ),
                 ));
             }
-            effect(&metric_values(runs, &claim.variant, column), &base)
+            let (model, ci, n) = effect(&metric_values(runs, &claim.variant, column), &base);
+            let shown = cut(ci, range.map(coprod_output::difference_range));
+            (model, ci, n, shown)
         }
     };
     let model_minus_published = match claim.value {
         PublishedValue::Number(v) => Some(model - v).filter(|g| g.is_finite()),
         PublishedValue::Sign(_) => None,
     };
+    // Judged on the interval before the cut: the model's standard error is its half-width.
     let verdict = verdict(&claim, model, ci, n);
     Ok(PublishedRow {
         claim,
         model,
-        ci,
+        ci: shown,
         model_minus_published,
         verdict,
     })
+}
+
+/// `ci` cut to the values it can take (`range`, if bounded), as comparison.csv and
+/// summary.csv cut theirs.
+fn cut(ci: Option<(f64, f64)>, range: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    match (ci, range) {
+        (Some(ci), Some(range)) => Some(coprod_output::within(ci, range)),
+        (ci, _) => ci,
+    }
 }
 
 /// The (replication, value) pairs of one variant in metric column `column` of runs.csv.
@@ -249,7 +270,8 @@ fn level(values: &[(u64, f64)]) -> (f64, Option<(f64, f64)>, u64) {
 }
 
 /// A variant's effect: its paired difference from the baseline's values of the same
-/// replications, the 95% interval of that difference and the number of pairs.
+/// replications, the 95% interval of that difference and the number of pairs; 0 and an
+/// interval of 0 to 0 when every difference is 0 up to rounding.
 fn effect(values: &[(u64, f64)], base: &[(u64, f64)]) -> (f64, Option<(f64, f64)>, u64) {
     let (xs, ys): (Vec<f64>, Vec<f64>) = values
         .iter()
@@ -258,17 +280,13 @@ fn effect(values: &[(u64, f64)], base: &[(u64, f64)]) -> (f64, Option<(f64, f64)
         .filter(|(x, y)| !x.is_nan() && !y.is_nan())
         .unzip();
     let n = xs.len() as u64;
+    // The difference comparison.csv gives, to the last digit.
+    let difference = coprod_analysis::difference_of_means(&xs, &ys);
     match coprod_analysis::paired(&xs, &ys) {
-        Some(c) => (c.difference, Some(c.ci), n),
-        None => (mean(&xs) - mean(&ys), None, n),
-    }
-}
-
-fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v.iter().sum::<f64>() / v.len() as f64
+        // Differences within rounding (comparison.csv's p of 1, no effect size) are none.
+        Some(c) if c.within_rounding() => (0.0, Some((0.0, 0.0)), n),
+        Some(c) => (difference, Some(c.ci), n),
+        None => (difference, None, n),
     }
 }
 
@@ -465,6 +483,36 @@ mod tests {
         );
         assert!(!text.contains("NaN"), "{text}");
         assert!(text.contains("| +0.2500 (+0.2000 to +0.3000) |"), "{text}");
+    }
+
+    /// Differences that are rounding (means equal in exact arithmetic, apart in the last
+    /// bit) are no effect: `none` agrees and a sign is undetermined, as comparison.csv's p
+    /// of 1 says; before, `none` was said to differ and `positive` to agree.
+    #[test]
+    fn an_effect_within_rounding_is_none() {
+        let base = [(0, 0.3), (1, 0.1), (2, 0.2)];
+        let values: Vec<(u64, f64)> = base
+            .iter()
+            .zip([1.0, 2.0, 1.0])
+            .map(|(&(r, v), k)| (r, v + k * 1e-17))
+            .collect();
+        let (model, ci, n) = effect(&values, &base);
+        assert_eq!((model, ci, n), (0.0, Some((0.0, 0.0)), 3));
+        let none = claim(PublishedValue::Sign(Sign::None), None);
+        assert_eq!(verdict(&none, model, ci, n), "agrees");
+        let pos = claim(PublishedValue::Sign(Sign::Positive), None);
+        assert_eq!(verdict(&pos, model, ci, n), "undetermined");
+    }
+
+    /// Intervals are shown cut to the values the metric can take, as in comparison.csv.
+    #[test]
+    fn shown_intervals_are_cut_to_the_metrics_range() {
+        let share = coprod_output::metric_run_range("participation_rate", 60);
+        assert_eq!(cut(Some((-0.06, 0.2)), share), Some((0.0, 0.2)));
+        let difference = share.map(coprod_output::difference_range);
+        assert_eq!(cut(Some((-1.02, 1.13)), difference), Some((-1.0, 1.0)));
+        assert_eq!(cut(None, share), None);
+        assert_eq!(cut(Some((-5.0, 5.0)), None), Some((-5.0, 5.0)));
     }
 
     #[test]
