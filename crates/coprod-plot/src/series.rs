@@ -149,9 +149,12 @@ impl<'a> SeriesPlot<'a> {
             .collect()
     }
 
-    /// Whether any series has a band.
+    /// Whether any series has a band with a point to draw. A band whose every bound is
+    /// unknown (a run of one replication) draws nothing, so it counts as no band.
     pub(crate) fn any_band(&self) -> bool {
-        self.series.iter().any(|s| s.band.is_some())
+        self.series
+            .iter()
+            .any(|s| (0..s.x.len()).any(|i| s.band_at(i).is_some()))
     }
 }
 
@@ -231,6 +234,9 @@ mod tests {
                 .with_band(vec![0.0, 1.0], vec![2.0, 3.0]),
         ];
         assert!(SeriesPlot::new(&banded, &style).unwrap().any_band());
+        let unknown = [Series::new("c", vec![0.0, 1.0], vec![1.0, 2.0])
+            .with_band(vec![f64::NAN; 2], vec![f64::NAN, 3.0])];
+        assert!(!SeriesPlot::new(&unknown, &style).unwrap().any_band());
     }
 
     #[test]

@@ -151,6 +151,23 @@ fn response_curve_writes_png_and_svg() {
 }
 
 #[test]
+fn line_charts_whose_bands_are_all_unknown_promise_no_interval() {
+    // A run of one replication has a band of NaN at every point: nothing is drawn, so the
+    // legend must not name an interval.
+    let dir = tempfile::tempdir().unwrap();
+    let x = vec![2.0, 4.0, 8.0];
+    let nan = vec![f64::NAN; 3];
+    let series =
+        [Series::new("regime A", x, vec![0.7, 0.6, 0.5]).with_band(nan.clone(), nan.clone())];
+    let written = response_curve(&series, &style(dir.path(), "response_nan")).unwrap();
+    let svg = fs::read_to_string(&written[1]).unwrap();
+    assert!(svg.contains("regime A") && !svg.contains("95% CI"), "{svg}");
+    let written = time_series(&series, &style(dir.path(), "time_series_nan")).unwrap();
+    let svg = fs::read_to_string(&written[1]).unwrap();
+    assert!(svg.contains("regime A") && !svg.contains("95% interval"));
+}
+
+#[test]
 fn survival_curves_write_png_and_svg() {
     let dir = tempfile::tempdir().unwrap();
     let classes = [
