@@ -366,7 +366,8 @@ fn draw_time_series(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(),
         no_interval(data)
     } else {
         format!(
-            ", with its 95% confidence band.{}",
+            ", with its 95% confidence band{}.{}",
+            interval_cut(data, metric),
             no_band_text(&lone_variants(data))
         )
     };
@@ -567,16 +568,22 @@ fn response_intervals(data: &RunData, metric: &str) -> String {
     if data.replications() < 2 {
         return no_interval(data);
     }
+    let cut = interval_cut(data, metric);
+    format!(", with 95% confidence intervals over replications (summary.csv){cut}.")
+}
+
+/// How the intervals of `metric` are cut to the values it can take
+/// ([`RunData::metric_range`]), for the end of a caption: "" when they are not.
+fn interval_cut(data: &RunData, metric: &str) -> String {
     let range = data.metric_range(metric);
-    let cut = match (crate::data::metric_unit(metric, false), range) {
+    match (crate::data::metric_unit(metric, false), range) {
         (_, None) => String::new(),
         (Some("steps"), Some((_, high))) if high.is_finite() => {
             format!(", cut to 0–{high} steps, as no group outlasts the run")
         }
         (_, Some((_, high))) if high.is_finite() => ", clipped to 0–1".to_string(),
         (_, Some(_)) => ", cut at 0".to_string(),
-    };
-    format!(", with 95% confidence intervals over replications (summary.csv){cut}.")
+    }
 }
 
 /// Whether parameter `name` takes whole numbers only (a group size cap, a number of
@@ -1237,7 +1244,8 @@ mod tests {
         let caption = &drawn(&d, ChartKind::TimeSeries)[0].caption;
         assert!(
             caption.contains(
-                "with its 95% confidence band. v1 has no band: only one of its runs succeeded \
+                "with its 95% confidence band, clipped to 0–1. v1 has no band: only one of its \
+                 runs succeeded \
                  (failures.csv lists the others)."
             ),
             "{caption}"

@@ -614,7 +614,9 @@ impl RunData {
     }
 
     /// Per-step mean and 95% band of a step metric over the runs of the (variant, sweep point)
-    /// cells that `keep` selects. Returns `(steps, means, lower, upper)`.
+    /// cells that `keep` selects, the band cut to the values the metric can take
+    /// ([`RunData::cut_level`]) as every other interval is. Returns `(steps, means, lower,
+    /// upper)`.
     pub fn step_band(
         &self,
         metric: usize,
@@ -631,13 +633,18 @@ impl RunData {
                 }
             }
         }
+        let name = self
+            .aggregates
+            .step_metrics
+            .get(metric)
+            .map_or("", String::as_str);
         let mut out = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (step, acc) in per_step.iter().enumerate() {
             let s = acc.summary();
             if s.n == 0 {
                 continue;
             }
-            let (lo, hi) = s.ci.unwrap_or((s.mean, s.mean));
+            let (lo, hi) = self.cut_level(name, s.ci.unwrap_or((s.mean, s.mean)));
             out.0.push(step as f64);
             out.1.push(s.mean);
             out.2.push(lo);
@@ -1055,19 +1062,20 @@ mod tests {
         let metric = d.step_metric("active_groups").unwrap();
         let (steps, means, lo, hi) = d.step_band(metric, |v, _| v == "baseline");
         // Step 0: 1 and 3, mean 2, sd sqrt(2), half-width t(0.975, 1 df) * sqrt(2) / sqrt(2)
-        // = 12.706204736; step 1 has no value and is left out; step 2 one value, no band.
+        // = 12.706204736, cut at 0 as a count of groups cannot be negative; step 1 has no
+        // value and is left out; step 2 one value, no band.
         assert_eq!((steps, means), (vec![0.0, 2.0], vec![2.0, 5.0]));
         let t1 = 12.706_204_736;
-        assert!((lo[0] - (2.0 - t1)).abs() < 1e-6, "{lo:?}");
+        assert_eq!(lo[0], 0.0, "{lo:?}");
         assert!((hi[0] - (2.0 + t1)).abs() < 1e-6, "{hi:?}");
         assert_eq!((lo[1], hi[1]), (5.0, 5.0));
         assert_eq!((lo.len(), hi.len()), (2, 2));
         // With joint pooled in: step 0 holds 1, 3 and 2 (mean 2, sd 1, half-width
-        // t(0.975, 2 df) / sqrt(3) = 4.302652730 / 1.732050808 = 2.484137), and its run
-        // alone reaches step 3.
+        // t(0.975, 2 df) / sqrt(3) = 4.302652730 / 1.732050808 = 2.484137, cut at 0), and
+        // its run alone reaches step 3.
         let (steps, means, lo, hi) = d.step_band(metric, |_, _| true);
         assert_eq!((steps, means), (vec![0.0, 2.0, 3.0], vec![2.0, 5.0, 7.0]));
-        assert!((lo[0] - (2.0 - 2.484_137)).abs() < 1e-5, "{lo:?}");
+        assert_eq!(lo[0], 0.0, "{lo:?}");
         assert!((hi[0] - (2.0 + 2.484_137)).abs() < 1e-5, "{hi:?}");
         assert_eq!((&lo[1..], &hi[1..]), (&[5.0, 7.0][..], &[5.0, 7.0][..]));
     }

@@ -1280,7 +1280,7 @@ fn participation_chart(
     Ok(chart(
         style,
         "Share of all citizens in a group (forming or active), mean over runs with a 95% \
-         band."
+         band, clipped to 0–100%."
             .to_string(),
     ))
 }
