@@ -961,7 +961,8 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
     } else {
         &[false, true]
     };
-    for v in data.variants().iter().take(MAX_PANELS) {
+    let variants = data.variants();
+    for v in variants.iter().take(MAX_PANELS) {
         // The mean, then the width of its 95% CI: where the map can be trusted.
         for &width in maps {
             let values = heatmap_values(data, metric, v, (xa, ya), width);
@@ -982,6 +983,14 @@ fn draw_heatmaps(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Re
             let result = heatmap(&grid, &style);
             out.record(result, (ChartKind::Heatmap, Some(metric)), &style, caption)?;
         }
+    }
+    if variants.len() > MAX_PANELS {
+        out.notes.push(format!(
+            "Heatmaps of `{metric}` are drawn for the first {MAX_PANELS} of the {} variants \
+             ({}); summary.csv holds every variant.",
+            variants.len(),
+            variants[..MAX_PANELS].join(", ")
+        ));
     }
     Ok(())
 }
@@ -1772,6 +1781,42 @@ mod tests {
         let d = grid(3);
         let means = heatmap_values(&d, "participation_rate", "baseline", (1, 0), false);
         assert!(close(&means, &[[0.01, 0.02], [0.11, 0.12]]), "{means:?}");
+    }
+
+    #[test]
+    fn heatmaps_of_more_than_four_variants_say_which_they_draw() {
+        let mut d = grid(0);
+        let (runs, rows) = (d.runs.rows.clone(), d.summary.rows.clone());
+        for v in ["v2", "v3", "v4", "v5"] {
+            let renamed = |variant: &str| if variant == "v1" { v } else { variant }.to_string();
+            d.runs
+                .rows
+                .extend(runs.iter().filter(|r| r.variant == "v1").map(|r| RunRow {
+                    variant: renamed(&r.variant),
+                    ..r.clone()
+                }));
+            d.summary
+                .rows
+                .extend(rows.iter().filter(|r| r.variant == "v1").map(|r| {
+                    let mut r = r.clone();
+                    r.variant = renamed(&r.variant);
+                    r
+                }));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = drawing(dir.path());
+        draw_heatmaps(&d, "participation_rate", &mut out).unwrap();
+        assert_eq!(out.charts.len(), 8, "the mean and its width of 4 variants");
+        assert_eq!(
+            out.notes,
+            [
+                "Heatmaps of `participation_rate` are drawn for the first 4 of the 6 variants \
+                 (baseline, v1, v2, v3); summary.csv holds every variant."
+            ]
+        );
+        let mut out = drawing(dir.path());
+        draw_heatmaps(&grid(0), "participation_rate", &mut out).unwrap();
+        assert!(out.notes.is_empty(), "{:?}", out.notes);
     }
 
     #[test]
