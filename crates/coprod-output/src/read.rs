@@ -721,6 +721,32 @@ pub fn read_comparison_keys(dir: &Path) -> Result<Option<Vec<ComparisonKey>>, Re
     Ok(Some(rows))
 }
 
+/// How many rows of comparison.csv have a 95% interval and how many have none, as
+/// `(with, without)`; `Ok(None)` when the directory has no comparison.csv. A row has none
+/// when fewer than two replications pair (a run failed, or a group metric is missing), so
+/// a page must not promise intervals from the number of replications alone.
+///
+/// # Errors
+/// [`ReadError`] naming the file (and line) when it is malformed.
+pub fn read_comparison_intervals(dir: &Path) -> Result<Option<(usize, usize)>, ReadError> {
+    let path = dir.join(crate::COMPARISON_CSV);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut t = RawTable::read(&path)?;
+    let ci_low = t.column("ci_low")?;
+    let mut counts = (0, 0);
+    t.each(|t, row| {
+        if t.text(row, ci_low).trim().is_empty() {
+            counts.1 += 1;
+        } else {
+            counts.0 += 1;
+        }
+        Ok(())
+    })?;
+    Ok(Some(counts))
+}
+
 /// What one row of comparison.csv compares.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ComparisonKey {
@@ -1718,6 +1744,7 @@ mod tests {
     fn comparison_keys_read_back_as_written() {
         let tmp = tempfile::tempdir().unwrap();
         assert_eq!(read_comparison_keys(tmp.path()).unwrap(), None);
+        assert_eq!(read_comparison_intervals(tmp.path()).unwrap(), None);
         let row = crate::ComparisonRow {
             variant: "joint".into(),
             against: "outreach".into(),
@@ -1735,6 +1762,15 @@ mod tests {
             p_holm: None,
         };
         let swept = vec!["levers.group_size_cap".to_string()];
+        crate::write_comparison(tmp.path(), &swept, std::slice::from_ref(&row)).unwrap();
+        assert_eq!(read_comparison_intervals(tmp.path()).unwrap(), Some((0, 1)));
+        let with = crate::ComparisonRow {
+            ci_low: Some(0.5),
+            ci_high: Some(1.5),
+            ..row.clone()
+        };
+        crate::write_comparison(tmp.path(), &swept, &[with, row.clone()]).unwrap();
+        assert_eq!(read_comparison_intervals(tmp.path()).unwrap(), Some((1, 1)));
         crate::write_comparison(tmp.path(), &swept, &[row]).unwrap();
         let key = |against: &str| ComparisonKey {
             variant: "joint".into(),

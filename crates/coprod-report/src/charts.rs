@@ -720,8 +720,7 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
 }
 
 /// The end of a forest plot's caption when some of its `rows` have an estimate but no
-/// interval: fewer than two replications paired, because runs `failed` or because a group
-/// metric is missing where no group started.
+/// interval ([`unpaired_rows`]).
 fn rows_without_interval(rows: &[ForestRow], failed: bool) -> &'static str {
     if !rows
         .iter()
@@ -729,6 +728,12 @@ fn rows_without_interval(rows: &[ForestRow], failed: bool) -> &'static str {
     {
         return "";
     }
+    unpaired_rows(failed)
+}
+
+/// Why a row of a comparison has no interval: fewer than two replications paired, because
+/// runs `failed` or because a group metric is missing where no group started.
+pub(crate) fn unpaired_rows(failed: bool) -> &'static str {
     if failed {
         " A row without an interval has fewer than two pairs of runs with a value (a run \
          failed, see failures.csv, or a group metric is missing in a run where no group \

@@ -343,6 +343,27 @@ fn failed_runs_text(body: &mut String, data: &RunData) {
     }
 }
 
+/// What the rows of the comparison's forest plots show beside each difference, ending in a
+/// full stop: from comparison.csv's rows, `intervals` as `(with, without)` an interval, when
+/// the file is there, since a run of many replications can still leave a row with fewer
+/// than two pairs (a failed run, a missing group metric); else from the replications.
+fn comparison_statistics(data: &RunData, intervals: Option<(usize, usize)>) -> String {
+    if data.replications() < 2 {
+        return format!(
+            "with no interval or p-value: {}.",
+            data.no_interval_reason()
+        );
+    }
+    let holm = "with its 95% confidence interval; * marks a Holm-adjusted p below 0.05 \
+                (adjusted within each variant and metric).";
+    let unpaired = crate::charts::unpaired_rows(data.failed_runs() > 0);
+    match intervals {
+        Some((0, without)) if without > 0 => format!("with no interval or p-value.{unpaired}"),
+        Some((_, 0)) | None => holm.to_string(),
+        Some(_) => format!("{holm}{unpaired}"),
+    }
+}
+
 /// The forest plots `coprod run` and `coprod compare` draw into `comparison/` for
 /// scenarios with variants (one per metric, split into parts when long), if there are any.
 fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportError> {
@@ -364,18 +385,13 @@ fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportErr
     // Sorted by name so the page is the same on every machine.
     plots.sort();
     let _ = writeln!(body, "<h2>Variants compared</h2>");
-    let statistics = if data.replications() >= 2 {
-        "with its 95% confidence interval; * marks a Holm-adjusted p below 0.05 (adjusted \
-         within each variant and metric)"
-            .to_string()
-    } else {
-        format!("with no interval or p-value: {}", data.no_interval_reason())
-    };
+    let intervals = coprod_output::read::read_comparison_intervals(&data.dir)?;
+    let statistics = comparison_statistics(data, intervals);
     let _ = writeln!(
         body,
         "<p class=\"note\">Each row is one variant at one sweep point: its difference from the \
          reference variant named in the title, in the metric's units, paired on common random \
-         numbers, {statistics}. The numbers are in \
+         numbers, {statistics} The numbers are in \
          <a href=\"comparison.csv\">comparison.csv</a>.</p>"
     );
     for png in &plots {
@@ -1288,6 +1304,75 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// A run of two replications whose comparison rows have no interval (a failed run left
+    /// one pair) does not promise intervals or p-values; one whose rows have some says which
+    /// rows lack one.
+    #[test]
+    fn comparison_note_promises_intervals_only_where_rows_have_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let comparison = dir.path().join("comparison");
+        std::fs::create_dir(&comparison).unwrap();
+        std::fs::write(comparison.join("forest_participation_rate.png"), b"\x89PNG").unwrap();
+        let row = coprod_output::ComparisonRow {
+            variant: "v1".into(),
+            against: "baseline".into(),
+            point: vec![],
+            metric: "participation_rate".into(),
+            n: 1,
+            against_mean: 0.2,
+            variant_mean: 0.3,
+            difference: 0.1,
+            ci_low: None,
+            ci_high: None,
+            sd_difference: None,
+            effect_size_dz: None,
+            p_value: None,
+            p_holm: None,
+        };
+        let page = |rows: &[coprod_output::ComparisonRow]| {
+            coprod_output::write_comparison(dir.path(), &[], rows).unwrap();
+            let data = RunData {
+                dir: dir.path().to_path_buf(),
+                summary: SummaryTable::default(),
+                runs: baseline_runs(2, &[]),
+                aggregates: Default::default(),
+                manifest: Some(serde_json::json!({"failed_runs": 1})),
+                parameters: None,
+            };
+            index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap()
+        };
+        let unpaired = "A row without an interval has fewer than two pairs of runs with a value \
+                        (a run failed, see failures.csv, or a group metric is missing in a run \
+                        where no group started).";
+        let none = page(std::slice::from_ref(&row));
+        assert!(!none.contains("Holm"), "{none}");
+        assert!(
+            none.contains(&format!(
+                "paired on common random numbers, with no interval or \
+                                    p-value. {unpaired} The numbers are in"
+            )),
+            "{none}"
+        );
+        let with = coprod_output::ComparisonRow {
+            n: 2,
+            ci_low: Some(0.0),
+            ci_high: Some(0.2),
+            ..row.clone()
+        };
+        let some = page(&[with.clone(), row]);
+        assert!(
+            some.contains(&format!(
+                "(adjusted within each variant and metric). {unpaired}"
+            )),
+            "{some}"
+        );
+        let all = page(&[with]);
+        assert!(
+            all.contains("(adjusted within each variant and metric). The numbers are in"),
+            "{all}"
+        );
     }
 
     /// A run of one replication, or one whose runs that succeeded are of one replication, has
