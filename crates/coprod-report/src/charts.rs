@@ -463,6 +463,15 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
         ));
         return Ok(());
     }
+    let numeric_axes = (0..data.summary.swept.len())
+        .filter(|&a| data.axis_is_numeric(a))
+        .count();
+    // A heatmap is only an alternative where one can be drawn (`draw_heatmaps`).
+    let instead = if numeric_axes >= 2 {
+        "use a heatmap or fewer variants"
+    } else {
+        "use fewer variants"
+    };
     for axis in 0..data.summary.swept.len() {
         if !data.axis_is_numeric(axis) {
             continue;
@@ -472,7 +481,7 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
         if series.len() > MAX_SERIES {
             out.notes.push(format!(
                 "no response curve of `{metric}` over `{name}`: {} lines would be unreadable; \
-                 use a heatmap or fewer variants",
+                 {instead}",
                 series.len()
             ));
             continue;
@@ -1587,11 +1596,23 @@ mod tests {
                     out.notes,
                     [
                         "no response curve of `participation_rate` over `levers.group_size_cap`: \
-                      9 lines would be unreadable; use a heatmap or fewer variants"
+                      9 lines would be unreadable; use fewer variants"
                     ]
                 );
             }
         }
+        // Two numeric swept parameters and a third of 3 values: 2 variants x 2 x 3 make 12
+        // lines over each of the first two (8 over the third), and a heatmap can be drawn.
+        let mut out = drawing(dir.path());
+        draw_responses(&grid(3), "participation_rate", &mut out).unwrap();
+        assert_eq!(out.notes.len(), 2, "{:?}", out.notes);
+        assert!(
+            out.notes
+                .iter()
+                .all(|n| n.ends_with("lines would be unreadable; use a heatmap or fewer variants")),
+            "{:?}",
+            out.notes
+        );
     }
 
     #[test]
