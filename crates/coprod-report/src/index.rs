@@ -387,12 +387,17 @@ fn comparison_section(body: &mut String, data: &RunData) -> Result<(), ReportErr
     let _ = writeln!(body, "<h2>Variants compared</h2>");
     let intervals = coprod_output::read::read_comparison_intervals(&data.dir)?;
     let statistics = comparison_statistics(data, intervals);
+    // Linked only when there: comparison/ can outlive a deleted comparison.csv.
+    let numbers = if intervals.is_some() {
+        " The numbers are in <a href=\"comparison.csv\">comparison.csv</a>."
+    } else {
+        ""
+    };
     let _ = writeln!(
         body,
         "<p class=\"note\">Each row is one variant at one sweep point: its difference from the \
          reference variant named in the title, in the metric's units, paired on common random \
-         numbers, {statistics} The numbers are in \
-         <a href=\"comparison.csv\">comparison.csv</a>.</p>"
+         numbers, {statistics}{numbers}</p>"
     );
     for png in &plots {
         let svg = png.with_extension("svg");
@@ -1435,6 +1440,10 @@ mod tests {
             "{none}"
         );
         let one = page(1, row(1, None));
+        assert!(
+            !one.contains("comparison.csv"),
+            "comparison/ without comparison.csv: {one}"
+        );
         assert!(!one.contains("95%"), "{one}");
         assert!(!one.contains("Holm"), "{one}");
         assert!(
