@@ -334,9 +334,10 @@ fn failed_runs_text(body: &mut String, data: &RunData) {
     let failed = data.failed_runs();
     if failed > 0 {
         let total = data.runs.rows.len() as u64 + failed;
+        let verb = if failed == 1 { "is" } else { "are" };
         let _ = writeln!(
             body,
-            "<p><strong>{failed} of {total} runs failed</strong> and are left out of every \
+            "<p><strong>{failed} of {total} runs failed</strong> and {verb} left out of every \
              estimate and chart (n counts the runs that succeeded): see \
              <a href=\"failures.csv\">failures.csv</a>.</p>"
         );
@@ -935,6 +936,12 @@ mod tests {
         assert!(page.contains("<p>0 runs: "), "{page}");
         assert!(
             page.contains("<strong>2 of 2 runs failed</strong>"),
+            "{page}"
+        );
+        assert!(page.contains("failed</strong> and are left out"), "{page}");
+        let page = page_of(serde_json::json!({"failed_runs": 1}));
+        assert!(
+            page.contains("<strong>1 of 1 runs failed</strong> and is left out"),
             "{page}"
         );
         let page = page_of(serde_json::json!({"failed_runs": 0}));
