@@ -682,12 +682,7 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
     } else {
         format!("Variants minus {base}: {}", metric_label(metric))
     };
-    let y_label = match data.summary.swept.as_slice() {
-        [one] if others.len() == 1 && rows_needed <= MAX_FOREST_ROWS => {
-            short_name(one).replace('_', " ")
-        }
-        _ => String::new(),
-    };
+    let y_label = forest_y_label(&data.summary.swept, others.len(), rows_needed);
     let style = out.style(
         title,
         format!(
@@ -869,6 +864,24 @@ fn row(label: String, e: Estimate, cut: Option<(f64, f64)>) -> ForestRow {
 }
 
 /// "group_size_cap 8" or "a 1, b 2".
+/// The forest plot's row axis names what a row's label gives when the label does not: the
+/// swept parameter of a row per sweep point ("group size cap" for rows "2", "3"; "variant,
+/// group size cap" for "v1, 2"). Labels that name their parameters, or variants alone,
+/// need no axis name.
+fn forest_y_label(swept: &[String], variants: usize, rows_needed: usize) -> String {
+    match swept {
+        [one] if rows_needed <= MAX_FOREST_ROWS => {
+            let name = short_name(one).replace('_', " ");
+            if variants == 1 {
+                name
+            } else {
+                format!("variant, {name}")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
 fn point_label(swept: &[String], point: &[String]) -> String {
     swept
         .iter()
@@ -1991,6 +2004,19 @@ mod tests {
             "{}",
             chart.caption
         );
+    }
+
+    #[test]
+    fn forest_rows_axis_names_the_swept_parameter_their_labels_leave_out() {
+        let cap = ["levers.group_size_cap".to_string()];
+        assert_eq!(forest_y_label(&cap, 1, 2), "group size cap");
+        // Rows "v1, 2", "v2, 2", ...: the value's parameter was named nowhere.
+        assert_eq!(forest_y_label(&cap, 2, 4), "variant, group size cap");
+        // One row per variant (sweep points averaged), or labels that name each parameter.
+        assert_eq!(forest_y_label(&cap, 2, MAX_FOREST_ROWS + 1), "");
+        let two = [cap[0].clone(), "levers.outreach".to_string()];
+        assert_eq!(forest_y_label(&two, 2, 4), "");
+        assert_eq!(forest_y_label(&[], 3, 3), "");
     }
 
     #[test]
