@@ -66,6 +66,16 @@ pub fn difference_of_means(variant: &[f64], baseline: &[f64]) -> f64 {
 /// few).
 const ROUNDING: f64 = 1e-12;
 
+/// The difference a paired comparison reports: [`difference_of_means`], or 0 when the
+/// pairs differ only by rounding ([`PairedComparison::within_rounding`]), as [`paired`]
+/// reports it then.
+pub fn paired_difference(variant: &[f64], baseline: &[f64]) -> f64 {
+    match paired(variant, baseline) {
+        Some(c) if c.within_rounding() => 0.0,
+        _ => difference_of_means(variant, baseline),
+    }
+}
+
 /// Compares `variant[r]` with `baseline[r]`, pair by pair. `None` with fewer than 2 pairs,
 /// series of different lengths, or a value that is not finite.
 pub fn paired(variant: &[f64], baseline: &[f64]) -> Option<PairedComparison> {
@@ -96,6 +106,12 @@ pub fn paired(variant: &[f64], baseline: &[f64]) -> Option<PairedComparison> {
         (Some(t), t_two_sided_p(t, df), Some(mean / sd))
     } else {
         (None, if mean.abs() <= rounding { 1.0 } else { 0.0 }, None)
+    };
+    // No difference at all: 0 and an interval of 0 to 0, not last bits that exclude 0.
+    let (mean, half) = if t.is_none() && p == 1.0 {
+        (0.0, 0.0)
+    } else {
+        (mean, half)
     };
     Some(PairedComparison {
         n,
@@ -144,15 +160,18 @@ mod tests {
     #[test]
     fn differences_within_rounding_are_none() {
         let baseline = [0.3, 0.1, 0.2];
+        // Each value one bit above its pair: differences of 1.4e-17 to 5.6e-17.
         let variant: Vec<f64> = baseline
             .iter()
-            .zip([1.0, 2.0, 1.0])
-            .map(|(b, k)| b + k * 1e-17)
+            .map(|b: &f64| f64::from_bits(b.to_bits() + 1))
             .collect();
         let c = paired(&variant, &baseline).unwrap();
         assert!(c.sd_difference > 0.0, "the rounding differences vary");
         assert_eq!((c.t, c.d_z, c.p_value), (None, None, 1.0));
         assert!(c.within_rounding());
+        // Reported as no difference: 0, with an interval of 0 to 0.
+        assert_eq!((c.difference, c.ci, c.half_width), (0.0, (0.0, 0.0), 0.0));
+        assert_eq!(paired_difference(&variant, &baseline), 0.0);
         let c = paired(&[0.31, 0.12, 0.21], &baseline).unwrap();
         assert!(c.d_z.is_some() && c.p_value < 1.0);
         assert!(!c.within_rounding());

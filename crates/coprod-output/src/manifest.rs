@@ -447,6 +447,12 @@ pub(crate) fn wrong_type(manifest: &serde_json::Value) -> Option<(String, String
 /// serde's account of a wrong value in plain words: it names the Rust type of an object it
 /// expected (`expected struct ExperimentInfo`), which the reader of manifest.json never saw.
 fn plain(why: &str) -> String {
+    // serde names Rust types; the reader sees JSON.
+    let why = why
+        .replace("expected u32", "expected a whole number, 0 or more")
+        .replace("expected u64", "expected a whole number, 0 or more")
+        .replace("expected usize", "expected a whole number, 0 or more")
+        .replace("expected f64", "expected a number");
     let mut parts = why.split("expected struct ");
     let mut out = parts.next().unwrap_or_default().to_string();
     for part in parts {
@@ -532,7 +538,16 @@ mod tests {
         let (key, why) =
             wrong_type(&serde_json::json!({ "experiment": { "steps": "8" } })).unwrap();
         assert_eq!(key, "experiment.steps");
-        assert!(!why.contains("struct"), "{why}");
+        assert_eq!(
+            why,
+            "invalid type: string \"8\", expected a whole number, 0 or more"
+        );
+        let (key, why) = wrong_type(&serde_json::json!({ "failed_runs": -1 })).unwrap();
+        assert_eq!(key, "failed_runs");
+        assert_eq!(
+            why,
+            "invalid value: integer `-1`, expected a whole number, 0 or more"
+        );
     }
 
     #[test]

@@ -65,10 +65,15 @@ pub struct Published {
     pub read_in: String,
 }
 
-/// Reads a published-values file; `metrics` are the allowed metric names.
-pub fn read_published(path: &Path, metrics: &[&str]) -> Result<Vec<Published>, InputFileError> {
+/// Reads a published-values file; `metrics` are the allowed metric names, and `lab` says
+/// whether the run compared is a lab run (its errors then name the lab's units).
+pub fn read_published(
+    path: &Path,
+    metrics: &[&str],
+    lab: bool,
+) -> Result<Vec<Published>, InputFileError> {
     let text = read_text(path, "published-values")?;
-    parse_published(&text, path, metrics)
+    parse_published(&text, path, metrics, lab)
 }
 
 /// Parses the text of a published-values file (see [`read_published`]).
@@ -76,13 +81,14 @@ pub fn parse_published(
     text: &str,
     path: &Path,
     metrics: &[&str],
+    lab: bool,
 ) -> Result<Vec<Published>, InputFileError> {
     let bad = |line, column, message| InputFileError::bad(path, line, column, message);
     let records = crate::csv_rows::checked_rows(text, &PUBLISHED_COLUMNS)
         .map_err(|(line, column, message)| bad(line, column, message))?;
     let mut rows = Vec::new();
     for (line, record) in records {
-        let row = parse_row(line, &record, metrics)
+        let row = parse_row(line, &record, metrics, lab)
             .map_err(|(column, message)| bad(line, column, message))?;
         rows.push(row);
     }
@@ -102,6 +108,7 @@ fn parse_row(
     line: u64,
     record: &csv::StringRecord,
     metrics: &[&str],
+    lab: bool,
 ) -> Result<Published, (usize, String)> {
     let field = |c: usize| record[c].trim();
     let variant = field(0).to_string();
@@ -112,7 +119,7 @@ fn parse_row(
     crate::csv_rows::known_metric(metrics, &metric).map_err(|m| (2, m))?;
     let kind = parse_kind(field(2)).map_err(|m| (3, m))?;
     let value = parse_value(kind, field(3)).map_err(|m| (4, m))?;
-    check_range(&metric, kind, value, field(3)).map_err(|m| (4, m))?;
+    check_range((&metric, lab), kind, value, field(3)).map_err(|m| (4, m))?;
     let se = parse_se(field(4), value).map_err(|m| (5, m))?;
     let source = field(6).to_string();
     if source.is_empty() {
@@ -168,7 +175,7 @@ fn parse_value(kind: PublishedKind, text: &str) -> Result<PublishedValue, String
 /// A number the metric can take: a level within the range of the metric's unit (a share
 /// from 0 to 1, a count at least 0), an effect within the differences of two such values.
 fn check_range(
-    metric: &str,
+    (metric, lab): (&str, bool),
     kind: PublishedKind,
     value: PublishedValue,
     text: &str,
@@ -176,7 +183,7 @@ fn check_range(
     let PublishedValue::Number(v) = value else {
         return Ok(());
     };
-    let Some((unit, range)) = crate::stats::metric_range(metric) else {
+    let Some((unit, range)) = crate::stats::metric_range_in(metric, lab) else {
         return Ok(());
     };
     let (low, high, what) = match kind {
@@ -221,7 +228,7 @@ mod tests {
     const H: &str = "variant,metric,kind,value,se,design,source,read_in\n";
 
     fn parse(text: &str) -> Result<Vec<Published>, InputFileError> {
-        parse_published(text, Path::new("p.csv"), M)
+        parse_published(text, Path::new("p.csv"), M, false)
     }
 
     #[test]
@@ -306,13 +313,23 @@ mod tests {
     /// level of a share above 1, an effect on a share beyond -1 to 1, a negative count.
     #[test]
     fn values_must_lie_in_the_metric_range() {
-        let parse_with = |fields: &str| {
+        let parse_in = |fields: &str, lab: bool| {
             parse_published(
                 &format!("{H}{fields}\n"),
                 Path::new("p.csv"),
-                &["participation_rate", "groups_formed"],
+                &["participation_rate", "groups_formed", "mean_contribution"],
+                lab,
             )
         };
+        let parse_with = |fields: &str| parse_in(fields, false);
+        // A lab run's claims are refused in the lab's units, not the field's.
+        let e = parse_in("b,mean_contribution,level,5,,d,s,r", true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("allowed for a level of `mean_contribution` (share of endowment)"),
+            "{e}"
+        );
         for fields in [
             "b,participation_rate,level,0,,d,s,r",
             "b,participation_rate,level,1,,d,s,r",
@@ -344,7 +361,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_named() {
-        let e = read_published(Path::new("/nonexistent/p.csv"), M)
+        let e = read_published(Path::new("/nonexistent/p.csv"), M, false)
             .unwrap_err()
             .to_string();
         assert!(e.contains("/nonexistent/p.csv"), "{e}");

@@ -158,6 +158,19 @@ pub(crate) fn metric_range(metric: &str) -> Option<(&'static str, (f64, f64))> {
     Some((unit, feasible_range(unit)?))
 }
 
+/// [`metric_range`] with the unit a run of this setting reports: in the lab (`lab`) the
+/// lab's unit where it has one (`coprod_core::LAB_MEANINGS`: endowment shares and tokens
+/// where the field has effort and services). The range is the field's either way (a share
+/// from 0 to 1, a payoff from 0).
+pub(crate) fn metric_range_in(metric: &str, lab: bool) -> Option<(&'static str, (f64, f64))> {
+    let (unit, range) = metric_range(metric)?;
+    let in_lab = coprod_core::LAB_MEANINGS
+        .iter()
+        .find(|(name, _, _)| lab && *name == metric)
+        .map(|(_, unit, _)| *unit);
+    Some((in_lab.unwrap_or(unit), range))
+}
+
 /// The values the end-of-run metric `metric` can take in runs of `steps` steps
 /// ([`run_range`] of its unit); `None` when it is no metric or its unit has no bounds.
 pub fn metric_run_range(metric: &str, steps: u64) -> Option<(f64, f64)> {

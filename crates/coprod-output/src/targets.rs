@@ -164,14 +164,13 @@ fn parse_target(
 /// or amount from 0), and within [`MAX_OBSERVED`] either side of 0. In the lab (`lab`)
 /// the error names the lab's unit of the metric.
 fn parse_observed(text: &str, metric: &str, lab: bool) -> Result<f64, String> {
-    let bounded = crate::stats::metric_range(metric);
+    let bounded = crate::stats::metric_range_in(metric, lab);
     let (low, high) = bounded.map_or((-MAX_OBSERVED, MAX_OBSERVED), |(_, (low, high))| {
         (low.max(-MAX_OBSERVED), high.min(MAX_OBSERVED))
     });
     let allowed = match bounded {
         Some((unit, _)) => format!(
-            "allowed for `{metric}` ({}) is a number from {} to {}",
-            lab_unit(metric, lab).unwrap_or(unit),
+            "allowed for `{metric}` ({unit}) is a number from {} to {}",
             limit(low),
             limit(high)
         ),
@@ -182,17 +181,6 @@ fn parse_observed(text: &str, metric: &str, lab: bool) -> Result<f64, String> {
         Ok(v) if v.is_finite() => Err(format!("observed {}: {allowed}", text.trim())),
         _ => Err(format!("observed `{text}`: {allowed}")),
     }
-}
-
-/// The unit of `metric` in a lab run (`coprod_core::LAB_MEANINGS`), if `lab` and the lab
-/// gives it one: a lab measures endowment shares and tokens where the field measures
-/// effort and services. The range is the field's either way (a share from 0 to 1, a
-/// payoff from 0).
-fn lab_unit(metric: &str, lab: bool) -> Option<&'static str> {
-    let (_, unit, _) = coprod_core::LAB_MEANINGS
-        .iter()
-        .find(|(name, _, _)| lab && *name == metric)?;
-    Some(unit)
 }
 
 /// A bound of an observed value as the user would type it (`1e12`, not 13 digits).
@@ -299,7 +287,7 @@ mod tests {
                 .starts_with("cannot read targets file /nonexistent/t.csv: "),
             "{err}"
         );
-        let err = crate::read_published(Path::new("/nonexistent/p.csv"), M).unwrap_err();
+        let err = crate::read_published(Path::new("/nonexistent/p.csv"), M, false).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("cannot read published-values file /nonexistent/p.csv: "),

@@ -463,16 +463,20 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
         ));
         return Ok(());
     }
-    let numeric_axes = (0..data.summary.swept.len())
+    // A heatmap is only an alternative where one is drawn over this axis: `draw_heatmaps`
+    // draws the first two numeric swept parameters.
+    let heatmap_axes: Vec<usize> = (0..data.summary.swept.len())
         .filter(|&a| data.axis_is_numeric(a))
-        .count();
-    // A heatmap is only an alternative where one can be drawn (`draw_heatmaps`).
-    let instead = if numeric_axes >= 2 {
-        "use a heatmap or fewer variants"
-    } else {
-        "use fewer variants"
-    };
+        .take(2)
+        .collect();
     for axis in 0..data.summary.swept.len() {
+        let instead = if heatmap_axes.len() == 2 && heatmap_axes.contains(&axis) {
+            "use a heatmap or fewer variants"
+        } else if data.summary.swept.len() > 1 {
+            "use fewer variants or fewer values of the other swept parameters"
+        } else {
+            "use fewer variants"
+        };
         if !data.axis_is_numeric(axis) {
             continue;
         }
@@ -1614,6 +1618,30 @@ mod tests {
                 );
             }
         }
+        // Over a third numeric parameter, which no heatmap shows: one variant, 3 x 3 values
+        // of the other two make 9 lines over it (6 over each of them).
+        let mut rows = Vec::new();
+        for cap in ["2", "4", "6"] {
+            for outreach in ["0", "0.5", "1"] {
+                for c in ["0", "1"] {
+                    let point = [cap, outreach, c];
+                    rows.push(summary_row("baseline", &point, "participation_rate", 0.5));
+                }
+            }
+        }
+        let three = summarised(
+            &["levers.group_size_cap", "levers.outreach", "levers.c"],
+            rows,
+        );
+        let mut out = drawing(dir.path());
+        draw_responses(&three, "participation_rate", &mut out).unwrap();
+        assert_eq!(
+            out.notes,
+            [
+                "no response curve of `participation_rate` over `levers.c`: 9 lines would be \
+              unreadable; use fewer variants or fewer values of the other swept parameters"
+            ]
+        );
         // Two numeric swept parameters and a third of 3 values: 2 variants x 2 x 3 make 12
         // lines over each of the first two (8 over the third), and a heatmap can be drawn.
         let mut out = drawing(dir.path());

@@ -615,7 +615,7 @@ impl RunData {
 
     /// Per-step mean and 95% band of a step metric over the runs of the (variant, sweep point)
     /// cells that `keep` selects, the band cut to the values the metric can take
-    /// ([`RunData::cut_level`]) as every other interval is. Returns `(steps, means, lower,
+    /// (`RunData::cut_level`) as every other interval is. Returns `(steps, means, lower,
     /// upper)`.
     pub fn step_band(
         &self,
@@ -755,7 +755,7 @@ impl RunData {
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .unzip();
         Estimate {
-            mean: coprod_analysis::difference_of_means(&xs, &ys),
+            mean: coprod_analysis::paired_difference(&xs, &ys),
             ci: coprod_analysis::compare::paired(&xs, &ys).map(|c| c.ci),
             n: xs.len() as u64,
         }

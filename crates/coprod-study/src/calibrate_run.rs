@@ -674,16 +674,17 @@ pub fn is_calibration(dir: &Path) -> bool {
 /// to be continued (calibration.json, which `--resume` needs, is gone).
 fn unsharded(dir: &Path) -> String {
     let d = dir.display();
-    if !dir.join("calibration.json").is_file() {
+    // A finished one has its results whatever became of its record.
+    if dir.join("manifest.json").is_file() {
+        format!(
+            "{d} is a finished calibration run without --shard: there is nothing to merge\n\n\
+             hint: its results are in {d}"
+        )
+    } else if !dir.join("calibration.json").is_file() {
         format!(
             "{d} is a calibration run without --shard, and it has no calibration.json: there \
              is nothing to merge, and nothing tells what calibration its checkpoints belong \
              to\n\nhint: start the calibration again with --out DIR naming a new directory"
-        )
-    } else if dir.join("manifest.json").is_file() {
-        format!(
-            "{d} is a finished calibration run without --shard: there is nothing to merge\n\n\
-             hint: its results are in {d}"
         )
     } else {
         format!(
@@ -849,6 +850,20 @@ mod tests {
             ),
             "{full}"
         );
+    }
+
+    /// An unsharded calibration says what merging it would do: a finished one points to
+    /// its results even without its calibration.json (it told the user to start again).
+    #[test]
+    fn merging_an_unsharded_calibration_says_where_it_stands() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(dir.join("calibration.json"), "{}").unwrap();
+        assert!(unsharded(dir).contains("--resume"));
+        std::fs::remove_file(dir.join("calibration.json")).unwrap();
+        assert!(unsharded(dir).contains("it has no calibration.json"));
+        std::fs::write(dir.join("manifest.json"), "{}").unwrap();
+        assert!(unsharded(dir).contains("is a finished calibration run"));
     }
 
     /// What creating a path creates: its outermost missing ancestor, relative paths

@@ -469,7 +469,7 @@ fn row(
         n: xs.len() as u64,
         against_mean: mean(ys),
         variant_mean: mean(xs),
-        difference: coprod_analysis::difference_of_means(xs, ys),
+        difference: coprod_analysis::paired_difference(xs, ys),
         ci_low: ci.map(|c| c.0),
         ci_high: ci.map(|c| c.1),
         sd_difference: c.as_ref().map(|c| c.sd_difference),

@@ -68,10 +68,12 @@ pub fn write_published(table: &PublishedComparison) -> Result<()> {
 pub fn check_published(dir: &Path, file: &Path, force: bool) -> Result<PublishedComparison> {
     let names = summary_names();
     let metrics: Vec<&str> = names.iter().map(|(n, _, _)| n.as_str()).collect();
-    let claims = read_published(file, &metrics)?;
-    // Loaded as `coprod compare` loads it (refused if damaged), with its length, to which
-    // the intervals are cut as in comparison.csv and summary.csv.
+    // Checked and loaded as `coprod compare` checks and loads it (refused if it is no run
+    // directory or is damaged), with its setting, whose units the errors name, and its
+    // length, to which the intervals are cut as in comparison.csv and summary.csv.
+    crate::plot::check_run_dir(dir)?;
     let data = coprod_report::RunData::load(dir)?;
+    let claims = read_published(file, &metrics, data.is_lab())?;
     let steps = data.steps();
     let runs = data.runs;
     if !runs.swept.is_empty() {
@@ -280,14 +282,11 @@ fn effect(values: &[(u64, f64)], base: &[(u64, f64)]) -> (f64, Option<(f64, f64)
         .filter(|(x, y)| !x.is_nan() && !y.is_nan())
         .unzip();
     let n = xs.len() as u64;
-    // The difference comparison.csv gives, to the last digit.
-    let difference = coprod_analysis::difference_of_means(&xs, &ys);
-    match coprod_analysis::paired(&xs, &ys) {
-        // Differences within rounding (comparison.csv's p of 1, no effect size) are none.
-        Some(c) if c.within_rounding() => (0.0, Some((0.0, 0.0)), n),
-        Some(c) => (difference, Some(c.ci), n),
-        None => (difference, None, n),
-    }
+    // The difference and interval comparison.csv gives, to the last digit (0 and 0 to 0
+    // when the pairs differ only by rounding).
+    let difference = coprod_analysis::paired_difference(&xs, &ys);
+    let ci = coprod_analysis::paired(&xs, &ys).map(|c| c.ci);
+    (difference, ci, n)
 }
 
 /// Whether the model agrees with a claim, given its number and 95% interval:
@@ -490,12 +489,10 @@ mod tests {
     /// of 1 says; before, `none` was said to differ and `positive` to agree.
     #[test]
     fn an_effect_within_rounding_is_none() {
-        let base = [(0, 0.3), (1, 0.1), (2, 0.2)];
-        let values: Vec<(u64, f64)> = base
-            .iter()
-            .zip([1.0, 2.0, 1.0])
-            .map(|(&(r, v), k)| (r, v + k * 1e-17))
-            .collect();
+        // Every pair one bit apart: differences of 5.6e-17 that do not vary.
+        let base = [(0, 0.25), (1, 0.25), (2, 0.25)];
+        let next = f64::from_bits(0.25f64.to_bits() + 1);
+        let values: Vec<(u64, f64)> = base.iter().map(|&(r, _)| (r, next)).collect();
         let (model, ci, n) = effect(&values, &base);
         assert_eq!((model, ci, n), (0.0, Some((0.0, 0.0)), 3));
         let none = claim(PublishedValue::Sign(Sign::None), None);
