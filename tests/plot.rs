@@ -752,8 +752,8 @@ fn plot_and_compare_refuse_files_that_disagree() {
                 fs::write(&manifest, text).unwrap();
             }),
             "manifest.json: `failed_runs` holds a value no coprod writes (invalid value: \
-             integer `-1`, expected a whole number, 0 or more); the file is damaged or was \
-             changed",
+             integer `-1`, expected a whole number from 0 to 18446744073709551615); the file \
+             is damaged or was changed",
         ),
         (
             Box::new(|| {

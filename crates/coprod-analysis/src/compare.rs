@@ -48,8 +48,8 @@ impl PairedComparison {
 
 /// The difference a comparison reports: the mean of `variant` minus the mean of
 /// `baseline` (for pairs, the mean of their differences up to rounding in the last digit);
-/// NaN when either is empty. comparison.csv and the report's forest plots both use it, so
-/// that they print the same digits.
+/// NaN when either is empty. comparison.csv, the report's forest plots and published.csv
+/// report it through [`paired_difference`], so that they print the same digits.
 pub fn difference_of_means(variant: &[f64], baseline: &[f64]) -> f64 {
     let mean = |v: &[f64]| {
         if v.is_empty() {

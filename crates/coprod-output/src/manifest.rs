@@ -449,9 +449,18 @@ pub(crate) fn wrong_type(manifest: &serde_json::Value) -> Option<(String, String
 fn plain(why: &str) -> String {
     // serde names Rust types; the reader sees JSON.
     let why = why
-        .replace("expected u32", "expected a whole number, 0 or more")
-        .replace("expected u64", "expected a whole number, 0 or more")
-        .replace("expected usize", "expected a whole number, 0 or more")
+        .replace(
+            "expected u32",
+            &format!("expected a whole number from 0 to {}", u32::MAX),
+        )
+        .replace(
+            "expected u64",
+            &format!("expected a whole number from 0 to {}", u64::MAX),
+        )
+        .replace(
+            "expected usize",
+            &format!("expected a whole number from 0 to {}", usize::MAX),
+        )
         .replace("expected f64", "expected a number");
     let mut parts = why.split("expected struct ");
     let mut out = parts.next().unwrap_or_default().to_string();
@@ -540,13 +549,14 @@ mod tests {
         assert_eq!(key, "experiment.steps");
         assert_eq!(
             why,
-            "invalid type: string \"8\", expected a whole number, 0 or more"
+            "invalid type: string \"8\", expected a whole number from 0 to 4294967295"
         );
         let (key, why) = wrong_type(&serde_json::json!({ "failed_runs": -1 })).unwrap();
         assert_eq!(key, "failed_runs");
         assert_eq!(
             why,
-            "invalid value: integer `-1`, expected a whole number, 0 or more"
+            "invalid value: integer `-1`, expected a whole number from 0 to \
+             18446744073709551615"
         );
     }
 

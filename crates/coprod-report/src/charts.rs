@@ -867,7 +867,6 @@ fn row(label: String, e: Estimate, cut: Option<(f64, f64)>) -> ForestRow {
     ForestRow::new(label, e.mean, lo, hi)
 }
 
-/// "group_size_cap 8" or "a 1, b 2".
 /// The forest plot's row axis names what a row's label gives when the label does not: the
 /// swept parameter of a row per sweep point ("group size cap" for rows "2", "3"; "variant,
 /// group size cap" for "v1, 2"). Labels that name their parameters, or variants alone,
@@ -886,6 +885,7 @@ fn forest_y_label(swept: &[String], variants: usize, rows_needed: usize) -> Stri
     }
 }
 
+/// "group_size_cap 8" or "a 1, b 2".
 fn point_label(swept: &[String], point: &[String]) -> String {
     swept
         .iter()
