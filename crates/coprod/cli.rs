@@ -335,7 +335,8 @@ pub(crate) struct SlurmArgs {
     /// SLURM partition (sbatch --partition) [default: the cluster's default].
     #[arg(long, value_name = "P")]
     pub(crate) partition: Option<String>,
-    /// Time limit of each array task and of the merge job (sbatch --time), e.g. 2:00:00.
+    /// Time limit of each array task and of the merge job (sbatch --time), e.g. 2:00:00
+    /// [default: the cluster's default].
     #[arg(long, value_name = "T")]
     pub(crate) time: Option<String>,
     /// CPUs per array task (sbatch --cpus-per-task); each shard runs that many threads.

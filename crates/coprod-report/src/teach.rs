@@ -617,8 +617,8 @@ fn three_forces(data: &RunData, r: &Regime) -> String {
     let coordination = param(data, r, "groups.coordination_cost");
     let min_members = param(data, r, "groups.min_members");
     let channels = Channels::of(data, r);
-    let best = r.best().size;
-    let largest = r.sizes[r.sizes.len() - 1].size;
+    let best = reachable(data, r.best().size);
+    let largest = reachable(data, r.sizes[r.sizes.len() - 1].size);
     let hands = if channels.size_capacity {
         "a small group has few hands, so its total effort may fall short of the minimum viable \
          effort, and it dissolves"
@@ -651,7 +651,7 @@ fn three_forces(data: &RunData, r: &Regime) -> String {
 fn forces_here(data: &RunData, r: &Regime) -> String {
     let attention = param(data, r, "behaviour.attention");
     let coordination = param(data, r, "groups.coordination_cost");
-    let largest = r.sizes[r.sizes.len() - 1].size;
+    let largest = reachable(data, r.sizes[r.sizes.len() - 1].size);
     let channels = Channels::of(data, r);
     // With peer monitoring or its dilution switched off, size does not thin the watching.
     let (seen, which) = if channels.peer_monitoring && channels.dilution {
@@ -1561,6 +1561,13 @@ fn community_size(data: &RunData) -> Option<CommunitySize> {
     let citizens = number("population.n_citizens")?;
     let communities = number("population.n_communities")?;
     Some(CommunitySize::of(citizens, communities))
+}
+
+/// The most members a group of size cap `cap` can have here: the cap, or the largest
+/// community's size below it (groups recruit within one community), so that the forces are
+/// said of groups that could exist.
+fn reachable(data: &RunData, cap: u64) -> u64 {
+    community_size(data).map_or(cap, |size| cap.min(size.largest as u64))
 }
 
 /// Where the numbers come from and how sure they are.
@@ -3375,6 +3382,11 @@ mod tests {
             ),
             "{caps}"
         );
+        // The forces are said of the largest group that could exist, 24, not of 40.
+        assert_eq!((reachable(&d, 40), reachable(&d, 8)), (24, 8));
+        let forces = three_forces(&d, &a.regimes[0]);
+        assert!(forces.contains("a full group of 24 keeps"), "{forces}");
+        assert!(!forces.contains("of 40"), "{forces}");
         // Communities of 24 fill every cap up to 24: the opening names the caps as sizes.
         d.manifest = Some(serde_json::json!({
             "experiment": {"steps": 60},
