@@ -49,7 +49,7 @@ impl PairedComparison {
 /// The difference a comparison reports: the mean of `variant` minus the mean of
 /// `baseline` (for pairs, the mean of their differences up to rounding in the last digit);
 /// NaN when either is empty. comparison.csv, the report's forest plots and published.csv
-/// report it through [`paired_difference`], so that they print the same digits.
+/// report it through [`compare_pairs`], so that they print the same digits.
 pub fn difference_of_means(variant: &[f64], baseline: &[f64]) -> f64 {
     let mean = |v: &[f64]| {
         if v.is_empty() {
@@ -66,14 +66,16 @@ pub fn difference_of_means(variant: &[f64], baseline: &[f64]) -> f64 {
 /// few).
 const ROUNDING: f64 = 1e-12;
 
-/// The difference a paired comparison reports: [`difference_of_means`], or 0 when the
-/// pairs differ only by rounding ([`PairedComparison::within_rounding`]), as [`paired`]
-/// reports it then.
-pub fn paired_difference(variant: &[f64], baseline: &[f64]) -> f64 {
-    match paired(variant, baseline) {
+/// [`paired`], with the difference a comparison reports: [`difference_of_means`], or 0
+/// when the pairs differ only by rounding ([`PairedComparison::within_rounding`]), as
+/// [`paired`] reports it then.
+pub fn compare_pairs(variant: &[f64], baseline: &[f64]) -> (f64, Option<PairedComparison>) {
+    let comparison = paired(variant, baseline);
+    let difference = match &comparison {
         Some(c) if c.within_rounding() => 0.0,
         _ => difference_of_means(variant, baseline),
-    }
+    };
+    (difference, comparison)
 }
 
 /// Compares `variant[r]` with `baseline[r]`, pair by pair. `None` with fewer than 2 pairs,
@@ -101,18 +103,15 @@ pub fn paired(variant: &[f64], baseline: &[f64]) -> Option<PairedComparison> {
             .iter()
             .chain(baseline)
             .fold(0.0, |m, v| v.abs().max(m));
+    let none = sd <= rounding && mean.abs() <= rounding;
     let (t, p, d_z) = if sd > rounding {
         let t = mean / (sd / nf.sqrt());
         (Some(t), t_two_sided_p(t, df), Some(mean / sd))
     } else {
-        (None, if mean.abs() <= rounding { 1.0 } else { 0.0 }, None)
+        (None, if none { 1.0 } else { 0.0 }, None)
     };
     // No difference at all: 0 and an interval of 0 to 0, not last bits that exclude 0.
-    let (mean, half) = if t.is_none() && p == 1.0 {
-        (0.0, 0.0)
-    } else {
-        (mean, half)
-    };
+    let (mean, half) = if none { (0.0, 0.0) } else { (mean, half) };
     Some(PairedComparison {
         n,
         mean_variant: variant.iter().sum::<f64>() / nf,
@@ -171,7 +170,7 @@ mod tests {
         assert!(c.within_rounding());
         // Reported as no difference: 0, with an interval of 0 to 0.
         assert_eq!((c.difference, c.ci, c.half_width), (0.0, (0.0, 0.0), 0.0));
-        assert_eq!(paired_difference(&variant, &baseline), 0.0);
+        assert_eq!(compare_pairs(&variant, &baseline).0, 0.0);
         let c = paired(&[0.31, 0.12, 0.21], &baseline).unwrap();
         assert!(c.d_z.is_some() && c.p_value < 1.0);
         assert!(!c.within_rounding());

@@ -49,7 +49,7 @@ mod linear;
 mod random;
 
 pub use bootstrap::cluster_bootstrap;
-pub use compare::{PairedComparison, difference_of_means, holm, paired, paired_difference};
+pub use compare::{PairedComparison, compare_pairs, difference_of_means, holm, paired};
 pub use logistic::{Coefficient, LogisticError, LogisticFit, logistic};
 pub use mediation::{
     latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,

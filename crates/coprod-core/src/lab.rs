@@ -14,7 +14,7 @@ use crate::rng::{self, Stream, below, normal, uniform, unit};
 
 /// The metrics a lab run measures that vary between runs: `participation_rate` is always 1
 /// and every other metric 0 or empty (docs/ODD.md 8.17).
-pub const LAB_METRICS: [&str; 2] = ["mean_contribution", "service_output"];
+pub const LAB_METRICS: [&str; 2] = [LAB_MEANINGS[0].0, LAB_MEANINGS[1].0];
 
 /// The unit and meaning in the lab of each metric of [`LAB_METRICS`]: a public-goods game
 /// has an endowment and payoffs where the field has effort and services.
@@ -30,6 +30,14 @@ pub const LAB_MEANINGS: [(&str, &str, &str); 2] = [
         "Mean payoff of the subjects, in tokens.",
     ),
 ];
+
+/// The lab's unit and meaning of `metric`, if it is one the lab measures ([`LAB_MEANINGS`]).
+pub fn lab_meaning(metric: &str) -> Option<(&'static str, &'static str)> {
+    LAB_MEANINGS
+        .iter()
+        .find(|(name, _, _)| *name == metric)
+        .map(|&(_, unit, meaning)| (unit, meaning))
+}
 
 /// Runs `rounds` rounds with `n_citizens` subjects in groups of `lab.group_size`
 /// (subjects beyond a whole number of groups sit out). Each round: (re)match, contribute,

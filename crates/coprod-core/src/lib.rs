@@ -39,7 +39,7 @@ mod staff;
 mod view;
 
 pub use interventions::Intervention;
-pub use lab::{LAB_MEANINGS, LAB_METRICS, LabSubject};
+pub use lab::{LAB_MEANINGS, LAB_METRICS, LabSubject, lab_meaning};
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held, simulate_placebo_held};
 pub use metrics::{
     CitizenRecord, EndReason, GROUP_METRICS, GroupLife, GroupRecord, LASTING_MONTHS, METRICS,

@@ -269,7 +269,7 @@ impl MetricInfo {
         summary_names()
             .into_iter()
             .map(|(n, u, d)| {
-                let of_steps = METRICS.iter().any(|(m, _, _)| *m == n);
+                let of_steps = is_step_metric(&n);
                 let field = MetricInfo {
                     name: n,
                     unit: u.to_string(),
@@ -288,11 +288,8 @@ impl MetricInfo {
     /// (`prefix` before the meaning), and that it measures nothing else. The field's unit is
     /// kept for a metric the lab does not measure, whose value says nothing.
     fn in_lab(self, prefix: &str) -> MetricInfo {
-        let measured = coprod_core::LAB_MEANINGS
-            .iter()
-            .find(|(n, _, _)| *n == self.name);
-        let (unit, doc) = match (measured, self.name.as_str()) {
-            (Some((_, unit, doc)), _) => (unit.to_string(), format!("{prefix}{doc}")),
+        let (unit, doc) = match (coprod_core::lab_meaning(&self.name), self.name.as_str()) {
+            (Some((unit, doc)), _) => (unit.to_string(), format!("{prefix}{doc}")),
             (None, "participation_rate") => (self.unit, "1: every subject takes part.".into()),
             (None, "groups_started") => (
                 self.unit,

@@ -164,11 +164,8 @@ pub(crate) fn metric_range(metric: &str) -> Option<(&'static str, (f64, f64))> {
 /// from 0 to 1, a payoff from 0).
 pub(crate) fn metric_range_in(metric: &str, lab: bool) -> Option<(&'static str, (f64, f64))> {
     let (unit, range) = metric_range(metric)?;
-    let in_lab = coprod_core::LAB_MEANINGS
-        .iter()
-        .find(|(name, _, _)| lab && *name == metric)
-        .map(|(_, unit, _)| *unit);
-    Some((in_lab.unwrap_or(unit), range))
+    let in_lab = coprod_core::lab_meaning(metric).filter(|_| lab);
+    Some((in_lab.map_or(unit, |(unit, _)| unit), range))
 }
 
 /// The values the end-of-run metric `metric` can take in runs of `steps` steps

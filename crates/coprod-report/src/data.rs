@@ -754,9 +754,10 @@ impl RunData {
             .filter_map(|(rep, x)| ys.get(&rep).map(|y| (x, *y)))
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .unzip();
+        let (mean, comparison) = coprod_analysis::compare_pairs(&xs, &ys);
         Estimate {
-            mean: coprod_analysis::paired_difference(&xs, &ys),
-            ci: coprod_analysis::compare::paired(&xs, &ys).map(|c| c.ci),
+            mean,
+            ci: comparison.map(|c| c.ci),
             n: xs.len() as u64,
         }
     }
@@ -765,10 +766,7 @@ impl RunData {
 /// The unit of a metric (step or summary), from the model's metric table, or in the lab
 /// setting (`lab`) from `coprod_core::LAB_MEANINGS` where it differs.
 pub fn metric_unit(metric: &str, lab: bool) -> Option<&'static str> {
-    let in_lab = coprod_core::LAB_MEANINGS
-        .iter()
-        .find(|(n, _, _)| *n == metric);
-    if lab && let Some((_, unit, _)) = in_lab {
+    if lab && let Some((unit, _)) = coprod_core::lab_meaning(metric) {
         return Some(unit);
     }
     coprod_core::summary_names()

@@ -67,32 +67,18 @@ impl Factor {
         // `low + u (high - low)` can round past `high` (0.3 + 1 x 0.6 is 0.9000000000000001),
         // which would run, and write to design.csv, a value outside the table's range.
         let v = (self.low + u.clamp(0.0, 1.0) * (self.high - self.low)).min(self.high);
-        let spec = &SPECS[self.param];
-        match spec.kind {
-            Kind::Int if spec.even_only() => {
-                // The nearest even number, kept inside the range (which holds one: `factor`).
-                let even = (v / 2.0).round() * 2.0;
-                if even > self.high {
-                    even - 2.0
-                } else if even < self.low {
-                    even + 2.0
-                } else {
-                    even
-                }
-            }
-            Kind::Int => {
-                // The nearest whole number, kept inside the range (which holds one: `factor`):
-                // [4, 4.6] ran 5, outside the range the table and the manifest state.
-                let whole = v.round();
-                if whole > self.high {
-                    whole - 1.0
-                } else if whole < self.low {
-                    whole + 1.0
-                } else {
-                    whole
-                }
-            }
-            _ => v,
+        let Some(step) = whole_step(&SPECS[self.param]) else {
+            return v;
+        };
+        // The nearest allowed value, kept inside the range (which holds one: `factor`):
+        // [4, 4.6] ran 5, outside the range the table and the manifest state.
+        let rounded = (v / step).round() * step;
+        if rounded > self.high {
+            rounded - step
+        } else if rounded < self.low {
+            rounded + step
+        } else {
+            rounded
         }
     }
 
@@ -298,24 +284,27 @@ fn factor(name: &str, value: &toml::Value) -> Result<Factor, TableError> {
             ),
         );
     }
-    if spec.kind == Kind::Int && !spec.even_only() && high.floor() < low {
-        return err(
-            &at,
-            format!(
-                "the range [{low}, {high}] of `{name}` holds no whole number: {name} is a whole \
-                 number"
-            ),
-        );
-    }
-    if spec.even_only() && (high / 2.0).floor() * 2.0 < low {
-        return err(
-            &at,
-            format!(
-                "the range [{low}, {high}] of `{name}` holds no even number: {name} must be even"
-            ),
-        );
+    if let Some(step) = whole_step(spec)
+        && (high / step).floor() * step < low
+    {
+        let why = if spec.even_only() {
+            format!("holds no even number: {name} must be even")
+        } else {
+            format!("holds no whole number: {name} is a whole number")
+        };
+        return err(&at, format!("the range [{low}, {high}] of `{name}` {why}"));
     }
     Ok(Factor { param, low, high })
+}
+
+/// The spacing of the values a whole-number parameter takes: 1, or 2 for one that must be
+/// even (`population.ring_degree`); `None` for a real number.
+fn whole_step(spec: &coprod_core::ParamSpec) -> Option<f64> {
+    match spec.kind {
+        Kind::Int if spec.even_only() => Some(2.0),
+        Kind::Int => Some(1.0),
+        _ => None,
+    }
 }
 
 /// `outputs`: at least one, each an end-of-run metric, none twice.

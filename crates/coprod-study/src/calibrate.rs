@@ -29,6 +29,11 @@ use crate::shard_arg::ShardArg;
 pub(crate) const CHECKPOINTS: &str = "checkpoints";
 /// The folder of the rounds sharded calibrations run (`calibrate_run.rs`).
 pub(crate) const ROUNDS: &str = "rounds";
+/// What a calibration directory was started with (scenario text, targets file, seed).
+pub(crate) const RECORD: &str = "calibration.json";
+/// The end of a refusal of checkpoints whose calibration.json is gone or unreadable.
+pub(crate) const UNKNOWN_CHECKPOINTS: &str = "nothing tells what calibration its checkpoints \
+    belong to\n\nhint: start the calibration again with --out DIR naming a new directory";
 
 /// How to run a calibration (the flags of `coprod calibrate`).
 #[derive(Clone, Debug)]
@@ -650,12 +655,10 @@ pub(crate) fn guard_or_record(
         &setup.out,
         identity(&setup.scenario.source, targets, setup.seed)?,
     );
-    let path = out.join("calibration.json");
+    let path = out.join(RECORD);
     let refuse = |why: String| -> Result<()> {
         bail!(
-            "cannot {action} {}: {why}, so nothing tells what calibration its checkpoints \
-             belong to\n\nhint: start the calibration again with --out DIR naming a new \
-             directory",
+            "cannot {action} {}: {why}, so {UNKNOWN_CHECKPOINTS}",
             out.display()
         )
     };

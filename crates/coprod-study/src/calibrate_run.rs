@@ -25,8 +25,9 @@ use coprod_calibrate::CalibrateError;
 use coprod_output::write_json_file;
 
 use crate::calibrate::{
-    CalibrateOptions, Calibration, ROUNDS, Setup, describe_generation, finish, guard_or_record,
-    prepare, read_checkpoints, reproduce, with_out_hint, without_interruption, write_checkpoints,
+    CalibrateOptions, Calibration, RECORD, ROUNDS, Setup, UNKNOWN_CHECKPOINTS, describe_generation,
+    finish, guard_or_record, prepare, read_checkpoints, reproduce, with_out_hint,
+    without_interruption, write_checkpoints,
 };
 use crate::error::{Context, Result, bail, invalid};
 use crate::estimate::counted;
@@ -664,7 +665,7 @@ pub enum MergedCalibration {
 /// shards or checkpoints (so that a calibration that lost calibration.json is refused as
 /// one, rather than taken for run shards).
 pub fn is_calibration(dir: &Path) -> bool {
-    dir.join("calibration.json").is_file()
+    dir.join(RECORD).is_file()
         || dir.join(SHARDING).is_file()
         || crate::calibrate::has_files(&dir.join(crate::calibrate::CHECKPOINTS))
 }
@@ -680,11 +681,10 @@ fn unsharded(dir: &Path) -> String {
             "{d} is a finished calibration run without --shard: there is nothing to merge\n\n\
              hint: its results are in {d}"
         )
-    } else if !dir.join("calibration.json").is_file() {
+    } else if !dir.join(RECORD).is_file() {
         format!(
             "{d} is a calibration run without --shard, and it has no calibration.json: there \
-             is nothing to merge, and nothing tells what calibration its checkpoints belong \
-             to\n\nhint: start the calibration again with --out DIR naming a new directory"
+             is nothing to merge, and {UNKNOWN_CHECKPOINTS}"
         )
     } else {
         format!(

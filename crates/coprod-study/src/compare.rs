@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use coprod_analysis::{holm, paired};
+use coprod_analysis::holm;
 use coprod_core::{Detail, RunOutput, summary_names};
 use coprod_output::read::{RunRow, RunsTable, read_runs};
 use coprod_output::{COMPARISON_CSV, ComparisonRow, write_comparison};
@@ -459,7 +459,7 @@ fn row(
             v.iter().sum::<f64>() / v.len() as f64
         }
     };
-    let c = paired(xs, ys);
+    let (difference, c) = coprod_analysis::compare_pairs(xs, ys);
     let ci = c.as_ref().map(|c| coprod_output::within(c.ci, bounds));
     ComparisonRow {
         variant: variant.to_string(),
@@ -469,7 +469,7 @@ fn row(
         n: xs.len() as u64,
         against_mean: mean(ys),
         variant_mean: mean(xs),
-        difference: coprod_analysis::paired_difference(xs, ys),
+        difference,
         ci_low: ci.map(|c| c.0),
         ci_high: ci.map(|c| c.1),
         sd_difference: c.as_ref().map(|c| c.sd_difference),

@@ -284,9 +284,8 @@ fn effect(values: &[(u64, f64)], base: &[(u64, f64)]) -> (f64, Option<(f64, f64)
     let n = xs.len() as u64;
     // The difference and interval comparison.csv gives, to the last digit (0 and 0 to 0
     // when the pairs differ only by rounding).
-    let difference = coprod_analysis::paired_difference(&xs, &ys);
-    let ci = coprod_analysis::paired(&xs, &ys).map(|c| c.ci);
-    (difference, ci, n)
+    let (difference, comparison) = coprod_analysis::compare_pairs(&xs, &ys);
+    (difference, comparison.map(|c| c.ci), n)
 }
 
 /// Whether the model agrees with a claim, given its number and 95% interval:

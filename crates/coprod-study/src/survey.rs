@@ -112,8 +112,9 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     // Too few respondents for the regression is known before any run.
     let respondents = u64::from(options.sample).min(population) * runs.len() as u64;
     if respondents <= PREDICTORS.len() as u64 + 1 {
-        let none = vec![false; respondents as usize];
-        return Err(fit_problem(&LogisticError::Shape, &none, horizon));
+        return Err(StudyError::Invalid(too_few_respondents(
+            respondents as usize,
+        )));
     }
     let seconds: f64 = runs
         .iter()
@@ -464,17 +465,10 @@ fn command(options: &SurveyOptions, horizon: u32) -> String {
 
 /// Why the survey regression cannot be fitted, in words.
 fn fit_problem(error: &LogisticError, y: &[bool], horizon: u32) -> StudyError {
-    let (n, coefficients) = (y.len(), PREDICTORS.len() + 1);
+    let n = y.len();
     let yes = y.iter().filter(|v| **v).count();
     let text = match error {
-        LogisticError::Shape => format!(
-            "cannot fit the survey regression: {n} respondent{} for {coefficients} coefficients \
-             (an intercept and {} predictors); it needs at least {}\n\nhint: raise --sample or \
-             the scenario's replications",
-            if n == 1 { "" } else { "s" },
-            PREDICTORS.len(),
-            coefficients + 1
-        ),
+        LogisticError::Shape => too_few_respondents(n),
         LogisticError::NoFit if yes == 0 || yes == n => format!(
             "cannot fit the survey regression: {} of the {n} respondents co-produce at step \
              {horizon}, so there is no difference to explain\n\nhint: survey at a later \
@@ -489,6 +483,19 @@ fn fit_problem(error: &LogisticError, y: &[bool], horizon: u32) -> StudyError {
         ),
     };
     StudyError::Invalid(text)
+}
+
+/// Why `n` respondents are too few for the regression's coefficients.
+fn too_few_respondents(n: usize) -> String {
+    let coefficients = PREDICTORS.len() + 1;
+    format!(
+        "cannot fit the survey regression: {n} respondent{} for {coefficients} coefficients (an \
+         intercept and {} predictors); it needs at least {}\n\nhint: raise --sample or the \
+         scenario's replications",
+        if n == 1 { "" } else { "s" },
+        PREDICTORS.len(),
+        coefficients + 1
+    )
 }
 
 /// Refuses a sample in which some predictor takes one value for every respondent (usually
