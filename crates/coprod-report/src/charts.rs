@@ -828,8 +828,13 @@ fn forest_rows(
         // seed, so they are not independent: each replication's are averaged over the sweep
         // points, and the interval is over replications.
         for v in others {
-            let means = replication_means(data, column, v, base, &points);
-            let e = Estimate::of(means);
+            let (xs, ys) = replication_means(data, column, v, base, &points);
+            let (mean, comparison) = coprod_analysis::compare_pairs(&xs, &ys);
+            let e = Estimate {
+                mean,
+                ci: comparison.map(|c| c.ci),
+                n: xs.len() as u64,
+            };
             rows.push(row(
                 v.clone(),
                 e,
@@ -840,24 +845,29 @@ fn forest_rows(
     rows
 }
 
-/// Each replication's paired difference `variant - base`, averaged over the sweep points
-/// where both runs have a finite value; one value per replication, in replication order.
+/// Each replication's values of `variant` and of `base`, each averaged over the sweep points
+/// where both runs have a finite value; a pair per replication, in replication order. Their
+/// paired comparison is that of each replication's mean difference, and keeps the scale of
+/// the values compared for the rounding rule ([`coprod_analysis::compare_pairs`]).
 fn replication_means(
     data: &RunData,
     column: usize,
     variant: &str,
     base: &str,
     points: &[Vec<String>],
-) -> Vec<f64> {
-    let mut sums: BTreeMap<u64, (f64, u32)> = BTreeMap::new();
+) -> (Vec<f64>, Vec<f64>) {
+    let mut sums: BTreeMap<u64, (f64, f64, u32)> = BTreeMap::new();
     for p in points {
-        for (rep, d) in paired_values(data, column, (variant, p), (base, p)) {
-            let sum = sums.entry(rep).or_insert((0.0, 0));
-            sum.0 += d;
-            sum.1 += 1;
+        for (rep, x, y) in paired_values(data, column, (variant, p), (base, p)) {
+            let sum = sums.entry(rep).or_insert((0.0, 0.0, 0));
+            sum.0 += x;
+            sum.1 += y;
+            sum.2 += 1;
         }
     }
-    sums.values().map(|(sum, n)| sum / f64::from(*n)).collect()
+    sums.values()
+        .map(|(x, y, n)| (x / f64::from(*n), y / f64::from(*n)))
+        .unzip()
 }
 
 /// A forest row of a paired difference `e`, with its interval cut as comparison.csv's
@@ -901,13 +911,14 @@ fn point_label(swept: &[String], point: &[String]) -> String {
         .join(", ")
 }
 
-/// Per-replication differences `a - b`, with their replication (non-finite pairs left out).
+/// The values of `a` and `b` matched by replication, with their replication (pairs with a
+/// non-finite value left out).
 fn paired_values(
     data: &RunData,
     column: usize,
     a: (&str, &[String]),
     b: (&str, &[String]),
-) -> Vec<(u64, f64)> {
+) -> Vec<(u64, f64, f64)> {
     let cell = |(variant, point): (&str, &[String])| -> Vec<(u64, f64)> {
         data.runs
             .rows
@@ -921,9 +932,9 @@ fn paired_values(
         .filter_map(|(rep, x)| {
             ys.iter()
                 .find(|(r, _)| r == rep)
-                .map(|(_, y)| (*rep, x - y))
+                .map(|(_, y)| (*rep, *x, *y))
         })
-        .filter(|(_, d)| d.is_finite())
+        .filter(|(_, x, y)| x.is_finite() && y.is_finite())
         .collect()
 }
 
@@ -2076,6 +2087,25 @@ mod tests {
             row.point.clear();
         }
         assert_eq!(labels(&unswept), ["v1"]);
+    }
+
+    /// A variant whose differences are all rounding (runs equal in exact arithmetic, apart
+    /// in the last bit) shows 0 with an interval of 0 to 0 in a row per variant too, as in
+    /// a row per sweep point and in comparison.csv.
+    #[test]
+    fn a_row_per_variant_of_rounding_differences_shows_no_difference() {
+        let points = 17;
+        let base: Vec<Vec<f64>> = (0..points).map(|_| vec![0.3, 0.6, 0.7]).collect();
+        let variant: Vec<Vec<f64>> = (0..points)
+            .map(|p| {
+                let bit = if p % 2 == 0 { 1.0 } else { -1.0 } * f64::EPSILON;
+                vec![0.3 * (1.0 + bit), 0.6, 0.7 * (1.0 - bit)]
+            })
+            .collect();
+        let rows = participation_rows(&run(&[base, variant]));
+        assert_eq!(rows.len(), 1, "one row per variant");
+        assert_eq!(rows[0].effect, 0.0);
+        assert_eq!((rows[0].ci_low, rows[0].ci_high), (0.0, 0.0));
     }
 
     /// With `--against v1` (the manifest's `comparison.against`) the forest plot compares
