@@ -893,13 +893,26 @@ impl Params {
                 reason: "more communities than citizens".to_string(),
             });
         }
+        // More than `ring_degree` citizens per community on average, so that the smallest
+        // community (floor(N/C) citizens) has at least `ring_degree`: no tie to oneself.
         let per_community = self.n_citizens / self.n_communities;
         if self.ring_degree >= per_community {
+            let average = if per_community.fract() == 0.0 {
+                format!("{per_community}")
+            } else {
+                format!("about {per_community:.1}")
+            };
             return Err(ParamError::Inconsistent {
                 names: vec!["population.ring_degree", "population.n_citizens"],
                 reason: format!(
-                    "each community has about {} citizens, too few for {} ties each",
-                    per_community.floor(),
+                    "{} citizens in {} communities are {} per community on average; a ring \
+                     degree of {} needs more than {} (then the smallest community has at \
+                     least {})",
+                    self.n_citizens,
+                    self.n_communities,
+                    average,
+                    self.ring_degree,
+                    self.ring_degree,
                     self.ring_degree
                 ),
             });
@@ -975,6 +988,28 @@ mod tests {
         // An odd ring degree is out of its range in either setting.
         p.ring_degree = 5.0;
         assert!(p.validate().is_err());
+    }
+
+    /// The network check's boundary is the one docs/ODD.md 2 gives: more than `ring_degree`
+    /// citizens per community on average, so the smallest community has at least
+    /// `ring_degree` (130 in 20 communities: sizes 6 and 7, accepted with degree 6).
+    #[test]
+    fn communities_need_more_citizens_than_the_ring_degree_on_average() {
+        let mut p = Params::defaults();
+        (p.n_communities, p.ring_degree) = (20.0, 6.0);
+        p.n_citizens = 130.0;
+        p.validate().unwrap();
+        p.n_citizens = 120.0;
+        let message = p.validate().unwrap_err().to_string();
+        assert!(
+            message.contains("120 citizens in 20 communities are 6 per community on average")
+                && message.contains("needs more than 6"),
+            "{message}"
+        );
+        p.ring_degree = 8.0;
+        p.n_citizens = 125.0;
+        let message = p.validate().unwrap_err().to_string();
+        assert!(message.contains("are about 6.2 per community"), "{message}");
     }
 
     /// `check` enforces what `allowed` says of an even-only parameter: it let an odd ring

@@ -2345,13 +2345,20 @@ params.groups.service = "joint"
         let mut s = parse(&iv("until_step = 60\n").replace("steps = 20", "steps = 120")).unwrap();
         let e = s.make_quick().unwrap_err();
         assert!(e.to_string().starts_with("--quick: an intervention"), "{e}");
-        // --set replaces the sweep, so the intervention no longer hides one.
+        // --set replaces the sweep, so the intervention no longer hides one; it hides the
+        // --set value instead, which is refused as such.
         let mut s = parse(&iv("until_step = 19\n")).unwrap();
-        s.apply_settings(&[
-            "levers.outreach=0.3".parse().unwrap(),
-            "experiment.steps=10".parse().unwrap(),
-        ])
-        .unwrap();
+        let e = s
+            .apply_settings(&[
+                "levers.outreach=0.3".parse().unwrap(),
+                "experiment.steps=10".parse().unwrap(),
+            ])
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--set: `levers.outreach=0.3` would hold at no step"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Owns which keys `--set` accepts (every parameter in `SPECS`, plus `experiment.steps`,
 //! `experiment.replications` and `experiment.seed`) and their precedence: a `--set`
-//! parameter wins over the file everywhere, and replaces a sweep over the same parameter.
+//! parameter wins over the file everywhere, and replaces a sweep over the same parameter;
+//! interventions, which are not parameters, win over it while they are in force.
 
 use std::str::FromStr;
 
@@ -105,6 +106,7 @@ impl Scenario {
             }
         }
         notes.extend(self.replaced_variant_values());
+        notes.extend(self.settings_under_interventions()?);
         if self.n_runs() > crate::MAX_RUNS {
             // Only more replications can add runs (a `--set` parameter removes a sweep axis),
             // so the last setting of them is to blame.
@@ -187,6 +189,70 @@ impl Scenario {
             }
         }
         notes
+    }
+}
+
+impl Scenario {
+    /// Interventions win over a `--set` value while they are in force. Refuses a `--set`
+    /// lever that a variant's interventions hold at every step of its runs (the value would
+    /// hold at no step, while parameters.csv states it, as for a sweep), and notes the
+    /// variants whose interventions replace it at some steps.
+    fn settings_under_interventions(&self) -> Result<Vec<String>, ScenarioError> {
+        let mut notes = Vec::new();
+        for &(index, value) in &self.pins {
+            let spec = &SPECS[index];
+            let pair = format!("{}={}", spec.name, spec.format_value(value));
+            let mut partly = Vec::new();
+            for (v, variant) in self.variants.iter().enumerate() {
+                if let Some(i) = self.held_throughout(v, spec.name) {
+                    // A variant's interventions are the scenario's, then its own.
+                    let own = self.variants[0].interventions.len();
+                    let entry = if i < own {
+                        format!("[[interventions]] entry {} of the scenario", i + 1)
+                    } else {
+                        format!("its own interventions' entry {}", i + 1 - own)
+                    };
+                    let message = format!(
+                        "`{pair}` would hold at no step of variant `{}`'s runs: {entry} sets \
+                         `{}` at every step of the run ({} steps), and interventions win over \
+                         --set while in force",
+                        variant.name, spec.name, self.steps
+                    );
+                    let hint = format!(
+                        "leave out --set {}, or hold the lever for part of the run only in the \
+                         scenario file (a later `from_step` or an `until_step`)",
+                        spec.name
+                    );
+                    return Err(ScenarioError::new(ORIGIN, message).with_hint(Some(hint)));
+                }
+                let windows: Vec<String> = variant
+                    .interventions
+                    .iter()
+                    .filter(|iv| iv.param() == spec.name)
+                    .map(window)
+                    .collect();
+                if !windows.is_empty() {
+                    partly.push(format!("`{}` ({})", variant.name, windows.join(", ")));
+                }
+            }
+            if !partly.is_empty() {
+                notes.push(format!(
+                    "--set {pair} is replaced by interventions on `{}` while they are in force: in \
+                     variant(s) {}",
+                    spec.name,
+                    partly.join(", ")
+                ));
+            }
+        }
+        Ok(notes)
+    }
+}
+
+/// The steps an intervention is in force: "from step 12", "at steps 12 to 59".
+fn window(iv: &coprod_core::Intervention) -> String {
+    match iv.until_step {
+        None => format!("from step {}", iv.from_step),
+        Some(until) => format!("at steps {} to {}", iv.from_step, until - 1),
     }
 }
 
@@ -275,6 +341,54 @@ mod tests {
         s.apply_settings(&[set("experiment.steps=1"), set("experiment.replications=1")])
             .unwrap();
         assert_eq!((s.steps, s.replications), (1, 1));
+    }
+
+    /// An intervention wins over `--set` while in force: a lever held at every step of a
+    /// variant's runs is refused (parameters.csv would state a value no step had), one held
+    /// for part of the run is noted with the steps.
+    #[test]
+    fn a_set_lever_that_interventions_replace_is_refused_or_noted() {
+        let file = |interventions: &str| {
+            Scenario::from_toml(
+                &format!(
+                    "[experiment]\nsteps = 60\n\
+                     [[experiment.variants]]\nname = \"training\"\n{interventions}"
+                ),
+                "t.toml",
+                "t",
+            )
+            .unwrap()
+        };
+        let held = "[[experiment.variants.interventions]]\n\
+                    lever = \"levers.outreach\"\nvalue = 0.5\n";
+        let e = file(held)
+            .apply_settings(&[set("levers.outreach=1")])
+            .unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "`levers.outreach=1` would hold at no step of variant `training`'s runs: its \
+                 own interventions' entry 1 sets"
+            ),
+            "{e}"
+        );
+        let partly = format!("{held}from_step = 12\nuntil_step = 24\n");
+        let notes = file(&partly)
+            .apply_settings(&[set("levers.outreach=1")])
+            .unwrap();
+        assert_eq!(
+            notes,
+            [
+                "--set levers.outreach=1 is replaced by interventions on `levers.outreach` while \
+              they are in force: in variant(s) `training` (at steps 12 to 23)"
+            ]
+        );
+        // Another lever, or no --set, is not concerned.
+        assert!(
+            file(held)
+                .apply_settings(&[set("levers.participation_cost=0.3")])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     /// The outputs say "2 instead of 30": the file's own value must survive the settings
