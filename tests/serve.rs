@@ -314,6 +314,89 @@ fn the_experiment_passes_over_an_interrupted_lesson_and_outputs_must_be_a_folder
     assert!(stderr.contains("--outputs afile is a file"), "{stderr}");
 }
 
+/// How `coprod serve --outputs OUTPUTS` ended within 20 seconds in `sb` (exit code and
+/// stderr), or `None` when it was still serving then (it is stopped).
+fn serve_exit(sb: &Sandbox, outputs: &str) -> Option<(Option<i32>, String)> {
+    let mut child = Command::new(bin())
+        .args(["serve", "--port", "0", "--outputs", outputs])
+        .current_dir(sb.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            return Some((status.code(), stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// An --outputs the experiments could not be written in is refused when the server starts,
+/// not when the teacher starts an experiment in class; the hint names `--outputs`, the
+/// option `coprod serve` has.
+#[test]
+fn outputs_that_cannot_be_made_are_refused_when_the_server_starts() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path().join("afile"), "x").unwrap();
+    let mut cases = vec![("afile/out", "afile is a file, not a folder")];
+    if cfg!(target_os = "linux") {
+        cases.push(("/proc/nope/out", "writing a file in /proc failed"));
+    }
+    for (outputs, why) in cases {
+        let (code, stderr) = serve_exit(&sb, outputs)
+            .unwrap_or_else(|| panic!("--outputs {outputs}: the server started"));
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("cannot write in --outputs {outputs}: {why}")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("hint: choose a folder you can write to with --outputs DIR"),
+            "{stderr}"
+        );
+        assert!(!sb.path().join(outputs).exists());
+    }
+}
+
+/// An experiment whose folder cannot be made once the server runs (the outputs folder was
+/// replaced by a file) fails with a hint that names `--outputs DIR`, on the page and in the
+/// log, not `coprod teach`'s `--out DIR`, which `coprod serve` does not have.
+#[test]
+fn an_experiment_that_cannot_make_its_folder_names_the_option_serve_has() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    std::fs::write(sb.path().join("outputs"), "x").unwrap();
+    let (status, body) = http(
+        &served.teacher("/api/experiment"),
+        "POST",
+        Some(&json!({"quick": true})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let failed = experiment_finished(&served);
+    assert_eq!(failed["state"], "failed", "{failed}");
+    let error = failed["error"].as_str().unwrap();
+    let log = served.log(&sb);
+    for shown in [error, log.as_str()] {
+        assert!(
+            shown.contains("hint: choose a folder you can write to with --outputs DIR"),
+            "{shown}"
+        );
+        assert!(!shown.contains("--out DIR"), "{shown}");
+    }
+}
+
 /// Polls the experiment's status until it is no longer running (within 20 minutes).
 fn experiment_finished(served: &Served) -> Value {
     let deadline = Instant::now() + Duration::from_secs(1200);

@@ -34,7 +34,7 @@ impl Experiment for TeachExperiment {
             ..TeachOptions::new(Lesson::GroupSize, self.threads)
         };
         let lesson = coprod_study::teach(&options, &Terminal::without_ctrl_c())
-            .map_err(|e| coprod_study::chain(&e))?;
+            .map_err(|e| as_served(&coprod_study::chain(&e)))?;
         lesson.page.ok_or_else(|| match lesson.no_page {
             Some(why) => format!("no page: {why}"),
             None => {
@@ -45,15 +45,63 @@ impl Experiment for TeachExperiment {
     }
 }
 
-pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) -> Result<u8> {
-    // Checked now, not when a teacher first starts an experiment from the page.
-    if args.outputs.exists() && !args.outputs.is_dir() {
+/// The hint of `coprod teach` for a folder it cannot write names `--out`, which `coprod
+/// serve` does not have: the teacher chooses the folder with `--outputs` when starting it.
+const CHOOSE_WRITABLE_OUTPUTS: &str =
+    "choose a folder you can write to with --outputs DIR when you start coprod serve";
+
+/// An error of the lesson as the Experiment page and the log show it.
+fn as_served(error: &str) -> String {
+    error.replace(coprod_study::CHOOSE_WRITABLE_OUT, CHOOSE_WRITABLE_OUTPUTS)
+}
+
+/// Refuses an `--outputs` the experiments could not write in, so the teacher learns it when
+/// starting the server, not in class: a file, or a folder that cannot be made or written
+/// (it is not made now, so a server used only for Play leaves no folder behind).
+fn check_outputs(outputs: &Path) -> Result<()> {
+    if outputs.exists() && !outputs.is_dir() {
         return Err(coprod_study::StudyError::Invalid(format!(
             "--outputs {} is a file, not a folder\n\nhint: give the folder for the \
              experiments' run folders with --outputs DIR",
-            args.outputs.display()
+            outputs.display()
         )));
     }
+    let Err(why) = probe_nearest_folder(outputs) else {
+        return Ok(());
+    };
+    Err(coprod_study::StudyError::Invalid(format!(
+        "the experiments cannot write in --outputs {}: {why}\n\nhint: {}",
+        outputs.display(),
+        CHOOSE_WRITABLE_OUTPUTS
+    )))
+}
+
+/// Writes and removes a file in `outputs`, or in the nearest folder above it that exists
+/// (where it would be made); the reason if that fails.
+fn probe_nearest_folder(outputs: &Path) -> std::result::Result<(), String> {
+    let nearest = outputs
+        .ancestors()
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("."));
+    if !nearest.is_dir() {
+        return Err(format!("{} is a file, not a folder", nearest.display()));
+    }
+    let probe = nearest.join(format!(".coprod-probe.{}", std::process::id()));
+    std::fs::write(&probe, "")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("writing a file in {} failed: {e}", nearest.display()))
+}
+
+pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) -> Result<u8> {
+    // Checked now, not when a teacher first starts an experiment from the page.
+    check_outputs(&args.outputs)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the server runtime")?;
     runtime.block_on(async {
         let config = Config {
