@@ -1368,6 +1368,28 @@ fn bad_input_gets_a_clear_error_and_the_game_goes_on() {
         a.send(json!({"type": "contribute", "round": 1, "amount": 5}))
             .await;
         assert_eq!(a.error().await, "join the game first");
+        // Logged as a student without a seat (seats are numbered from 1; there is no seat 0).
+        let log = served.log(&sb);
+        assert!(
+            log.contains(&format!(
+                "game {code}, no seat yet: refused: join the game first"
+            )),
+            "{log}"
+        );
+        a.send(json!({"type": "join", "token": "nosuchtoken"}))
+            .await;
+        assert_eq!(
+            a.error().await,
+            "no seat has this rejoin token in this game"
+        );
+        let log = served.log(&sb);
+        assert!(
+            log.contains(&format!(
+                "game {code}, no seat yet: refused: no seat has this rejoin token"
+            )),
+            "{log}"
+        );
+        assert!(!log.contains("seat 0"), "{log}");
         a.send_text("x".repeat(5000)).await;
         assert!(a.error().await.starts_with("message too long"));
         a.send(json!({"type": "join"})).await;

@@ -506,7 +506,7 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                                 }
                             }
                             Err(err) => {
-                                let who = format!("{who} seat {}", seat.map_or(0, |s| s + 1));
+                                let who = student(&who, seat);
                                 if !send_error(&mut socket, &who, &err.to_string()).await {
                                     break;
                                 }
@@ -554,6 +554,15 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
     if let Some(s) = seat {
         let closed = slot.lock().disconnect(s, Instant::now());
         slot.bump(closed);
+    }
+}
+
+/// Who a student's log line is about: the game and their seat (numbered from 1, as their
+/// page shows it), or that they have none yet (a join refused, a message before joining).
+fn student(game: &str, seat: Option<usize>) -> String {
+    match seat {
+        Some(s) => format!("{game} seat {}", s + 1),
+        None => format!("{game}, no seat yet"),
     }
 }
 
