@@ -85,6 +85,15 @@ impl App {
         token(&mut rng, chars)
     }
 
+    /// A new game's code: `chars` characters of [`CODE_ALPHABET`].
+    pub(crate) fn game_code(&self, chars: usize) -> String {
+        let mut rng = self
+            .rng
+            .lock()
+            .expect("the generator lock is never poisoned");
+        draw(&mut rng, CODE_ALPHABET, chars)
+    }
+
     /// A fresh seed for a game or a page's run.
     pub(crate) fn seed(&self) -> u64 {
         self.rng
@@ -96,9 +105,18 @@ impl App {
 
 /// A random token of `chars` lower-case letters and digits (no look-alikes such as l and 1).
 fn token(rng: &mut ChaCha8Rng, chars: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    draw(rng, b"abcdefghijkmnpqrstuvwxyz23456789", chars)
+}
+
+/// The characters of game codes, which students read off the projector and type: upper-case
+/// letters and digits without the look-alikes I, L and 1, nor O and 0 (the tokens' alphabet
+/// upper-cased would have I).
+pub(crate) const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// `chars` characters drawn at random from `alphabet`.
+fn draw(rng: &mut ChaCha8Rng, alphabet: &[u8], chars: usize) -> String {
     (0..chars)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
         .collect()
 }
 

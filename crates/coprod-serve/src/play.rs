@@ -157,7 +157,7 @@ pub(crate) fn open_game(app: &Arc<App>, settings: Settings) -> Result<String, Ga
         make_room(&mut games)?;
     }
     let code = loop {
-        let code = app.token(4).to_ascii_uppercase();
+        let code = app.game_code(4);
         if !games.contains_key(&code) {
             break code;
         }
@@ -992,6 +992,24 @@ mod tests {
         let typed = format!("  {} ", code.to_ascii_lowercase());
         assert!(Arc::ptr_eq(&app.games.get(&typed).unwrap(), &slot));
         assert!(app.games.get("").is_none());
+    }
+
+    /// A code is read off the projector: it has none of the characters a student could
+    /// take for another (I for 1 or l, O for 0), in any of the codes a server opens.
+    #[test]
+    fn game_codes_have_no_look_alike_characters() {
+        let rt = runtime();
+        let _in_runtime = rt.enter();
+        let app = app();
+        for _ in 0..50 {
+            let code = open_game(&app, Settings::default()).unwrap();
+            assert!(
+                !code.contains(['I', 'L', 'O', '0', '1']),
+                "{code} has a look-alike"
+            );
+            // Ended, it makes room for the next one.
+            end_game(&app.games.get(&code).unwrap()).unwrap();
+        }
     }
 
     #[test]
