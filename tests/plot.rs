@@ -473,6 +473,8 @@ fn plot_replaces_charts_and_page_whole_and_refuses_a_damaged_directory() {
 
 /// An error of `coprod plot` or `coprod compare` names the file or folder of the run
 /// directory concerned, not the working folder they draw in, which is gone when it is read.
+/// A file where their folder goes is named with what to do (not the OS's bare "File
+/// exists"), and nothing of the directory is changed.
 #[test]
 fn plot_and_compare_errors_name_the_run_directorys_files() {
     let sb = Sandbox::new();
@@ -481,13 +483,19 @@ fn plot_and_compare_errors_name_the_run_directorys_files() {
         // A file where the folder must be: the new files cannot be moved into place.
         fs::remove_dir_all(dir.join(folder)).unwrap();
         fs::write(dir.join(folder), "not a folder").unwrap();
+        let before = snapshot(&dir);
         let out = sb.cmd(&[command, "out"]).assert().code(2);
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
         assert!(!stderr.contains(".coprod-new"), "{stderr}");
         assert!(
-            stderr.contains(&format!("cannot write out/{folder}: ")),
+            stderr.contains(&format!(
+                "cannot write out/{folder}: it is not a folder, but coprod writes a folder of \
+                 that name there; move or rename it, then give the command again"
+            )),
             "{stderr}"
         );
+        assert!(!stderr.contains("os error"), "{stderr}");
+        assert_eq!(snapshot(&dir), before, "{command} changed the directory");
         fs::remove_file(dir.join(folder)).unwrap();
         fs::create_dir(dir.join(folder)).unwrap();
     }

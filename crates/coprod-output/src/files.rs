@@ -131,14 +131,39 @@ impl Replacement {
     }
 
     /// Syncs every file written, then moves each over its counterpart in `dir` (creating
-    /// the folders it needs) and removes the temporary directory.
+    /// the folders it needs) and removes the temporary directory. Refuses, before moving
+    /// anything, when a file stands where a folder goes or a folder where a file goes.
     pub fn commit(mut self) -> Result<(), OutputError> {
-        let mut files = Vec::new();
+        let (folders, mut files) = self.written()?;
+        // Checked for every path before any is made or moved, so a refusal leaves `dir`
+        // as it was rather than half replaced.
+        for (staged, folder) in folders.iter().map(|d| (d, true)) {
+            check_not_in_the_way(&self.target(staged), folder)?;
+        }
+        for staged in &files {
+            check_not_in_the_way(&self.target(staged), false)?;
+        }
+        for d in &folders {
+            let target = self.target(d);
+            fs::create_dir_all(&target).map_err(|e| OutputError::io(&target, e))?;
+        }
+        files.sort();
+        for path in &files {
+            let target = self.target(path);
+            fs::rename(path, &target).map_err(|e| OutputError::io(&target, e))?;
+        }
+        self.committed = true;
+        fs::remove_dir_all(&self.tmp).map_err(|e| OutputError::io(&self.tmp, e))
+    }
+}
+
+impl Replacement {
+    /// The folders (the temporary directory first) and the files written below
+    /// [`Replacement::path`], each file synced.
+    fn written(&self) -> Result<(Vec<PathBuf>, Vec<PathBuf>), OutputError> {
+        let (mut folders, mut files) = (Vec::new(), Vec::new());
         let mut stack = vec![self.tmp.clone()];
         while let Some(d) = stack.pop() {
-            // The folder that cannot be made is the target's (a file may stand there).
-            let target = self.target(&d);
-            fs::create_dir_all(&target).map_err(|e| OutputError::io(&target, e))?;
             for entry in fs::read_dir(&d).map_err(|e| OutputError::io(&d, e))? {
                 let path = entry.map_err(|e| OutputError::io(&d, e))?.path();
                 if path.is_dir() {
@@ -150,15 +175,38 @@ impl Replacement {
                     files.push(path);
                 }
             }
+            folders.push(d);
         }
-        files.sort();
-        for path in &files {
-            let target = self.target(path);
-            fs::rename(path, &target).map_err(|e| OutputError::io(&target, e))?;
-        }
-        self.committed = true;
-        fs::remove_dir_all(&self.tmp).map_err(|e| OutputError::io(&self.tmp, e))
+        Ok((folders, files))
     }
+}
+
+/// Refuses a `target` where something of the other sort stands: a file (or a link to
+/// nothing) where a folder goes, a folder where a file goes. The OS would say only "File
+/// exists" or "Is a directory", and only once some files had been moved. The refusal is an
+/// I/O error of the kind the OS would give, so callers treat it as the failed write it is.
+fn check_not_in_the_way(target: &Path, folder: bool) -> Result<(), OutputError> {
+    let Ok(found) = fs::symlink_metadata(target) else {
+        return Ok(());
+    };
+    let (in_the_way, kind, says) = if folder {
+        (
+            !target.is_dir(),
+            std::io::ErrorKind::NotADirectory,
+            "it is not a folder, but coprod writes a folder of that name there",
+        )
+    } else {
+        (
+            found.is_dir(),
+            std::io::ErrorKind::IsADirectory,
+            "it is a folder, but coprod writes a file of that name there",
+        )
+    };
+    if in_the_way {
+        let text = format!("{says}; move or rename it, then give the command again");
+        return Err(OutputError::io(target, std::io::Error::new(kind, text)));
+    }
+    Ok(())
 }
 
 /// The name of a [`Replacement`]'s temporary directory, before the process id.
@@ -280,6 +328,43 @@ mod tests {
             fs::read_to_string(tmp.path().join("ok.json")).unwrap(),
             "{}"
         );
+    }
+
+    /// A file where a folder of the set goes, or a folder where a file goes, is named and
+    /// refused before anything is moved: the old files stay as they were.
+    #[test]
+    fn a_replacement_refuses_what_is_in_the_way_before_moving_anything() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        fs::write(dir.join("index.html"), "old page").unwrap();
+        fs::write(dir.join("charts"), "not a folder").unwrap();
+        fs::create_dir_all(dir.join("comparison/a.svg")).unwrap();
+        for (in_the_way, says) in [
+            ("charts", "it is not a folder, but coprod writes a folder"),
+            (
+                "comparison/a.svg",
+                "it is a folder, but coprod writes a file",
+            ),
+        ] {
+            let new = Replacement::new(dir).unwrap();
+            fs::write(new.path().join("index.html"), "new page").unwrap();
+            fs::create_dir_all(new.path().join("charts")).unwrap();
+            fs::write(new.path().join("charts/a.png"), "new a").unwrap();
+            fs::create_dir_all(new.path().join("comparison")).unwrap();
+            fs::write(new.path().join("comparison/a.svg"), "new a").unwrap();
+            let err = new.commit().unwrap_err();
+            assert!(matches!(err, OutputError::Io { .. }), "{err}");
+            let text = err.to_string();
+            let named = format!("cannot write {}: ", dir.join(in_the_way).display());
+            assert!(text.starts_with(&named) && text.contains(says), "{text}");
+            assert!(text.contains("move or rename it"), "{text}");
+            assert_eq!(
+                fs::read_to_string(dir.join("index.html")).unwrap(),
+                "old page"
+            );
+            fs::remove_file(dir.join("charts")).ok();
+        }
+        assert_eq!(fs::read_dir(dir).unwrap().count(), 2);
     }
 
     #[test]
