@@ -631,6 +631,41 @@ fn a_dangling_link_as_out_is_refused_up_front() {
     assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
 }
 
+/// `--out LINK` where LINK is a symbolic link to a directory writes into that directory
+/// (docs/outputs.md): `--force` replaces the run there and the link stays a link, and a
+/// link to an empty directory is filled; nothing else is left beside them.
+#[test]
+fn a_link_as_out_is_written_through() {
+    let sb = Sandbox::new();
+    for (target, link) in [("real", "link"), ("empty", "to-empty")] {
+        fs::create_dir(sb.path().join(target)).unwrap();
+        std::os::unix::fs::symlink(target, sb.path().join(link)).unwrap();
+    }
+    sb.small_run(&["baseline", "--out", "real"])
+        .assert()
+        .success();
+    fs::write(sb.path().join("real/runs.csv"), "old\n").unwrap();
+    sb.small_run(&["baseline", "--out", "link", "--force"])
+        .assert()
+        .success()
+        .stdout("link\n");
+    sb.small_run(&["baseline", "--out", "to-empty"])
+        .assert()
+        .success();
+    for (target, link) in [("real", "link"), ("empty", "to-empty")] {
+        let meta = fs::symlink_metadata(sb.path().join(link)).unwrap();
+        assert!(meta.is_symlink(), "{link} was replaced");
+        let runs = read(&sb.path().join(target).join("runs.csv"));
+        assert!(runs.starts_with("run_id,"), "{target}: {runs}");
+    }
+    let mut names: Vec<String> = fs::read_dir(sb.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["empty", "link", "real", "to-empty"]);
+}
+
 /// Without `--force`, the refusal suggests `--force` only where it would be obeyed: for a
 /// run directory, not for a calibration, which `coprod run --force` never replaces; and,
 /// the directory being the one `--out` named, another `--out` rather than `--out` again.

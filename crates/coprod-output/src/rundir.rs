@@ -248,16 +248,17 @@ impl RunDir {
         let lock_file = self.staging.join(LOCK);
         fs::remove_file(&lock_file).map_err(|e| OutputError::io(&lock_file, e))?;
         sync_dir(&self.staging);
-        if self.target.exists() && !is_empty_dir(&self.target) {
+        // A link to a directory stays: the directory it points to is the one replaced.
+        let place = followed(&self.target);
+        if place.exists() && !is_empty_dir(&place) {
             // Move the old run aside first so the target is never missing a complete run
             // for longer than one rename.
-            let old = sibling(&self.target, &format!("old-{}", std::process::id()));
+            let old = sibling(&place, &format!("old-{}", std::process::id()));
             if old.exists() {
                 fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;
             }
-            fs::rename(&self.target, &old).map_err(|e| OutputError::io(&self.target, e))?;
-            fs::rename(&self.staging, &self.target)
-                .map_err(|e| OutputError::io(&self.target, e))?;
+            fs::rename(&place, &old).map_err(|e| OutputError::io(&self.target, e))?;
+            fs::rename(&self.staging, &place).map_err(|e| OutputError::io(&self.target, e))?;
             if let Some(warning) = remove_replaced(&old, |p| fs::remove_dir_all(p)) {
                 // The new result is complete and in place: not a failure. This crate has no
                 // channel for messages, so the leftover is named on stderr directly (and a
@@ -266,13 +267,12 @@ impl RunDir {
                 let _ = writeln!(std::io::stderr(), "warning: {warning}");
             }
         } else {
-            if self.target.exists() {
-                fs::remove_dir(&self.target).map_err(|e| OutputError::io(&self.target, e))?;
+            if place.exists() {
+                fs::remove_dir(&place).map_err(|e| OutputError::io(&self.target, e))?;
             }
-            fs::rename(&self.staging, &self.target)
-                .map_err(|e| OutputError::io(&self.target, e))?;
+            fs::rename(&self.staging, &place).map_err(|e| OutputError::io(&self.target, e))?;
         }
-        sync_dir(&parent_of(&self.target));
+        sync_dir(&parent_of(&place));
         self.committed = true;
         Ok(self.target.clone())
     }
@@ -368,6 +368,12 @@ pub(crate) fn sync_dir(dir: &Path) {
 /// directory would be made beside another folder than the one it is renamed to, and the
 /// final rename of a folder onto `.` or `..` fails only after every run has run.
 fn check_named(target: &Path) -> Result<(), OutputError> {
+    check_name_of(target)?;
+    // The directory a link points to is the one renamed into place.
+    check_name_of(&followed(target))
+}
+
+fn check_name_of(target: &Path) -> Result<(), OutputError> {
     let text = target.to_string_lossy();
     let last = text.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     if last.starts_with('.') && last.ends_with(".partial") {
@@ -525,12 +531,39 @@ fn parent_of(target: &Path) -> PathBuf {
     }
 }
 
-/// A hidden directory beside `target`: `.<name>.<what>`.
+/// A hidden directory beside `target` (beside the directory it points to, for a link):
+/// `.<name>.<what>`.
 fn sibling(target: &Path, what: &str) -> PathBuf {
+    let target = followed(target);
     let name = target
         .file_name()
         .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
-    parent_of(target).join(format!(".{name}.{what}"))
+    parent_of(&target).join(format!(".{name}.{what}"))
+}
+
+/// Where `target` is: the path a symbolic link (or a chain of them) points to, or `target`
+/// itself. A result written to a link to a directory goes into that directory and the link
+/// stays, as `cp` and `rsync` write through a link to a directory; its working folders are
+/// made beside that directory, so that it is renamed into place within one folder. A link
+/// to nothing is not followed (it is refused).
+fn followed(target: &Path) -> PathBuf {
+    // Without a trailing `/`, which would make the link itself unreadable as a link.
+    let mut path: PathBuf = target.components().collect();
+    // As many links as Linux follows in one path.
+    for _ in 0..40 {
+        let Ok(link) = fs::read_link(&path) else {
+            break;
+        };
+        if !path.exists() {
+            break;
+        }
+        // A relative link is relative to the folder the link is in; an absolute one
+        // replaces the path (`join`).
+        path = path
+            .parent()
+            .map_or_else(|| link.clone(), |p| p.join(&link));
+    }
+    path
 }
 
 #[cfg(test)]
@@ -706,6 +739,47 @@ mod tests {
             assert!(err.to_string().contains("symbolic link to"), "{err}");
         }
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    /// A link to a directory as the target is followed: the result is written into the
+    /// directory it points to (replacing a run there with `--force`, or filling an empty
+    /// one), the link stays a link, and the working folders are made beside that directory.
+    #[test]
+    fn a_link_to_a_directory_is_written_through() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (real, link) = (tmp.path().join("real"), tmp.path().join("link"));
+        fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink("real", &link).unwrap();
+        assert_eq!(partial_dir(&link), tmp.path().join(".real.partial"));
+        for (existing, file) in [
+            (Existing::Refuse(Kind::Run), "a.csv"),
+            (Existing::Replace(Kind::Run), "b.csv"),
+        ] {
+            let dir = RunDir::create(&link, existing).unwrap();
+            assert_eq!(dir.staging(), tmp.path().join(".real.partial"));
+            fs::write(dir.staging().join(file), "x\n").unwrap();
+            fs::write(dir.staging().join(crate::MANIFEST_JSON), RUN_MANIFEST).unwrap();
+            assert_eq!(dir.commit().unwrap(), link);
+            assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+            assert!(real.join(file).is_file());
+        }
+        assert!(!real.join("a.csv").exists());
+        let mut left: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["link", "real"]);
+        // Without --force the run behind the link is refused as the directory itself is.
+        assert!(matches!(
+            RunDir::create(&link, Existing::Refuse(Kind::Run)),
+            Err(OutputError::Exists { .. })
+        ));
+        // A link to `..` does not end in a folder's name.
+        let up = tmp.path().join("real/up");
+        std::os::unix::fs::symlink("..", &up).unwrap();
+        let err = RunDir::create(&up, Existing::Replace(Kind::Run)).unwrap_err();
+        assert!(err.to_string().contains("folder's name"), "{err}");
     }
 
     /// A target ending in `.` or `..` is refused before anything is made.
