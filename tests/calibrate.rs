@@ -981,6 +981,33 @@ fn abandoned_shard_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// The scenario's warnings, which every shard of a calibration gave, are given once by
+/// `coprod merge DIR` too: a user who reads only its output must not miss them.
+#[test]
+fn merge_of_a_calibration_repeats_the_warnings_of_its_shards_once() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = setup(&sandbox);
+    fs::write(
+        &scenario,
+        format!("{SCENARIO}[params.levers]\noutreach = 0.3\n"),
+    )
+    .unwrap();
+    let warning = "[params] sets `levers.outreach`, which lab runs do not read: it changes \
+                   nothing\n";
+    calibrate_into(
+        &sandbox,
+        (&scenario, &targets),
+        "fit",
+        &["--shard", "0/1", "-j", "1"],
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains(warning));
+    let merged = sandbox.cmd(&["merge", "fit"]).assert().success();
+    let stderr = String::from_utf8_lossy(&merged.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+}
+
 #[test]
 fn sharded_rounds_merged_equal_the_unsharded_calibration() {
     let sandbox = Sandbox::new();

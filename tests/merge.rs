@@ -161,6 +161,53 @@ fn options_given_to_the_shards_are_recorded_as_in_one_run() {
     );
 }
 
+/// A scenario whose `[params]` value the sweep replaces, with a variant that repeats the
+/// baseline, for the warnings of `coprod run`.
+const WARNED: &str = r#"
+name = "warned"
+[params.population]
+n_citizens = 120
+n_communities = 4
+[params.levers]
+outreach = 0.3
+[experiment]
+steps = 4
+replications = 1
+seed = 7
+[experiment.sweep]
+"levers.outreach" = [0, 0.5]
+[[experiment.variants]]
+name = "same"
+"#;
+
+/// The scenario's warnings, which every shard gave, are given once by `coprod merge` too: a
+/// user who reads only its output must not miss them.
+#[test]
+fn merge_repeats_the_warnings_of_the_shards_once() {
+    let sb = Sandbox::new();
+    fs::write(sb.path().join("warned.toml"), WARNED).unwrap();
+    let warnings = [
+        "warning: warned.toml: [params] sets `levers.outreach`, which is also swept: every run \
+         takes the sweep's values, so this value is never used\n",
+        "warning: warned.toml: variant `same` changes nothing: it repeats the baseline\n",
+    ];
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let out = format!("shards/s{i}");
+        sb.cmd(&["run", "warned.toml", "--shard", &shard, "--out", &out])
+            .assert()
+            .success();
+    }
+    let merged = sb
+        .cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&merged.get_output().stderr).into_owned();
+    for warning in warnings {
+        assert_eq!(stderr.matches(warning).count(), 1, "{warning}\n{stderr}");
+    }
+}
+
 #[test]
 fn failed_runs_in_shards_merge_like_one_run() {
     let sb = Sandbox::new();

@@ -727,6 +727,8 @@ pub fn merge_calibration(
             dir.display()
         )
     })?;
+    // The shards' warnings, once: a user who reads only the merge's output must see them.
+    setup.warn(progress);
     // Reached only without rounds or checkpoints: the shards write calibration.json first.
     guard_or_record(&setup, (&options.targets, "merge"), |_, _| {
         bail!(

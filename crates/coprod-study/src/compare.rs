@@ -153,6 +153,24 @@ pub(crate) fn metric_warnings(asked: &[String], lab: bool) -> Vec<String> {
         .collect()
 }
 
+/// Warnings on the `--metric` options (`metrics`) and on `--against` (`against_given`) for
+/// `scenario`: what comparison.csv cannot show.
+pub(crate) fn option_warnings(
+    scenario: &Scenario,
+    metrics: &[String],
+    against_given: bool,
+) -> Vec<String> {
+    let mut out = metric_warnings(metrics, scenario.runs_lab());
+    if scenario.variants.len() < 2 && (!metrics.is_empty() || against_given) {
+        out.push(format!(
+            "--metric and --against choose what comparison.csv compares, and scenario `{}` \
+             has no variants to compare: no comparison.csv is written",
+            scenario.name
+        ));
+    }
+    out
+}
+
 /// Reads runs.csv of `dir`, writes comparison.csv and the charts into it; returns the paths
 /// written. `cells` are the (variant, sweep point) cells of the scenario ([`cells_of`]).
 /// A scenario without variants gets no comparison (and no error).

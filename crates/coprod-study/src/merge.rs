@@ -17,7 +17,7 @@ use coprod_output::{
 use coprod_scenario::{Scenario, Setting};
 
 use crate::error::{Context, Result, bail, invalid};
-use crate::progress::Progress;
+use crate::progress::{Note, Progress};
 use crate::{compare, finish};
 
 /// What `coprod merge` wrote.
@@ -82,6 +82,7 @@ fn merge_into(
     shards.retain(|(_, s)| s.runs > 0);
 
     let scenario = resolve(&first)?;
+    warn(&scenario, &first.scenario, progress);
     let (dir, failed) = write_merged(
         &shards,
         &first.scenario,
@@ -98,6 +99,20 @@ fn merge_into(
         failed,
         scenario: scenario.name,
     })
+}
+
+/// The warnings every shard gave before it ran (`coprod run`'s, on the scenario and on the
+/// `--metric` and `--against` options), once: a user who reads only the merge's output
+/// must not miss them.
+fn warn(scenario: &Scenario, recipe: &ShardScenario, progress: &dyn Progress) {
+    let against_given = recipe.against != coprod_scenario::BASELINE;
+    let warnings = [
+        scenario.naming_the_file(scenario.warnings()),
+        compare::option_warnings(scenario, &recipe.metrics, against_given),
+    ];
+    for warning in warnings.concat() {
+        progress.note(Note::Warning(warning));
+    }
 }
 
 /// Each directory's shard.json, with a hint to finish an interrupted run of a shard.

@@ -225,15 +225,8 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     }
     shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;
     let metrics = compare::metrics(&o.metrics, &scenario.report_metrics, scenario.runs_lab())?;
-    for warning in compare::metric_warnings(&o.metrics, scenario.runs_lab()) {
+    for warning in compare::option_warnings(&scenario, &o.metrics, o.against.is_some()) {
         progress.note(Note::Warning(warning));
-    }
-    if scenario.variants.len() < 2 && (!o.metrics.is_empty() || o.against.is_some()) {
-        progress.note(Note::Warning(format!(
-            "--metric and --against choose what comparison.csv compares, and scenario `{}` \
-             has no variants to compare: no comparison.csv is written",
-            scenario.name
-        )));
     }
     let against = o.against.clone().unwrap_or_else(|| BASELINE.to_string());
     if !scenario.variants.iter().any(|v| v.name == against) {
