@@ -104,6 +104,12 @@ impl Regime {
         }
     }
 
+    /// Whether no group of any size was still going at the horizon: every share the run can
+    /// give is 0%, so the sizes tie and none kept co-production going better than another.
+    pub fn none_lasted(&self) -> bool {
+        self.best().survival.mean == 0.0
+    }
+
     /// Replications per size: the most any size had.
     pub fn replications(&self) -> u64 {
         self.sizes.iter().map(|s| s.survival.n).max().unwrap_or(0)
@@ -435,6 +441,9 @@ fn against(other: &SizeResult, d: &Estimate, horizon: u64) -> String {
 /// those replications, not as lasting best (the intervals are too narrow,
 /// [`few_replications_note`]; [`Regime::best_is_firm`]).
 fn key_box(r: &Regime, horizon: u64) -> String {
+    if r.none_lasted() {
+        return none_lasted_box(r, horizon);
+    }
     let best = r.best();
     let smallest = r.sizes[0].size;
     let largest = r.sizes[r.sizes.len() - 1].size;
@@ -495,6 +504,22 @@ fn key_box(r: &Regime, horizon: u64) -> String {
     }
     s.push_str("</div>\n");
     s
+}
+
+/// The key numbers of a regime in which no group lasted `horizon` months at any size: the
+/// sizes tie at 0%, and picking one of them (the smallest, by the tie rule) would be arbitrary.
+fn none_lasted_box(r: &Regime, horizon: u64) -> String {
+    let every = if r.sizes.iter().all(|s| s.survival.mean.is_finite()) {
+        "every size"
+    } else {
+        "every size whose share is known"
+    };
+    format!(
+        "<div class=\"key\"><b>{}</b>: <b>no size kept co-production going</b>: none of the \
+         groups that started was still going {horizon} months after it started (0% at {every}), \
+         so the sizes tie and none lasted better than another.</div>\n",
+        escape(&sentence_case(&r.label))
+    )
 }
 
 /// The "why" paragraph of one regime, in the model's terms, with this run's numbers.
@@ -869,6 +894,8 @@ fn membership_note(r: &Regime) -> String {
     // "best" only where the key numbers call it so ([`Regime::best_is_firm`]).
     let lasted = if r.best_is_firm() { "best" } else { "longest" };
     match most {
+        // No size kept groups going, so there is no survival side to compare membership with.
+        _ if r.none_lasted() => {}
         Some(i) if r.sizes[i].size != r.best().size => {
             let overlap = match (r.long_run[i].2.ci, r.long_run[r.best].2.ci) {
                 (Some((lo, _)), Some((_, hi))) => lo <= hi,
@@ -965,6 +992,13 @@ fn measured_forces(r: &Regime) -> String {
             .into();
     };
     let mut s = forces_table(r, forces);
+    if r.none_lasted() {
+        s.push_str(
+            "<p>No size kept groups going here, so no size stands as the one to compare the \
+             others with; the table shows each force size by size.</p>\n",
+        );
+        return s;
+    }
     let (below, above) = comparisons(r);
     let targets: Vec<usize> = below.iter().chain(&above).copied().collect();
     if targets.is_empty() {
@@ -1401,7 +1435,9 @@ fn changes_box(data: &RunData) -> String {
 /// The two regimes side by side.
 fn between_regimes(a: &Regime, b: &Regime, horizon: u64) -> String {
     let best = |r: &Regime| {
-        if r.best_is_firm() {
+        if r.none_lasted() {
+            "no size kept groups going".to_string()
+        } else if r.best_is_firm() {
             format!("the best size is {} members", r.best().size)
         } else if r.best_is_clear() {
             format!(
@@ -1454,6 +1490,9 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
         }
     };
     let at_best = |r: &Regime| {
+        if r.none_lasted() {
+            return format!("no size kept groups going {horizon} months (0% at every size)");
+        }
         format!(
             "{} {} members, {} still going after {horizon} months{}",
             words(r.best_is_firm()),
@@ -1475,14 +1514,16 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
     );
     for r in rest {
         let both = words(base.best_is_firm() && r.best_is_firm());
+        // Where no size kept groups going there is no size to move.
         let moved = match r.best().size.cmp(&base.best().size) {
-            std::cmp::Ordering::Greater => format!("moves the {both} up"),
-            std::cmp::Ordering::Less => format!("moves the {both} down"),
-            std::cmp::Ordering::Equal => format!("leaves the {both} where it was"),
+            _ if base.none_lasted() || r.none_lasted() => String::new(),
+            std::cmp::Ordering::Greater => format!("moves the {both} up; "),
+            std::cmp::Ordering::Less => format!("moves the {both} down; "),
+            std::cmp::Ordering::Equal => format!("leaves the {both} where it was; "),
         };
         let _ = write!(
             s,
-            "<li>{}: {moved}; {}.</li>",
+            "<li>{}: {moved}{}.</li>",
             escape(&sentence_case(&r.label)),
             at_best(r)
         );
@@ -1832,7 +1873,7 @@ fn size_table(body: &mut String, analysis: &Analysis) {
                             pct(hi)
                         ))
                     );
-                    if i == r.best {
+                    if i == r.best && !r.none_lasted() {
                         let _ = write!(body, "<td class=\"num\"><b>{text}</b></td>");
                     } else {
                         let _ = write!(body, "<td class=\"num\">{text}</td>");
@@ -2022,6 +2063,59 @@ mod tests {
         let text = key_box(&with_replications(joint.clone(), 30), 24);
         assert!(text.contains("no size stands out"), "{text}");
         assert!(text.contains("includes 0"), "{text}");
+    }
+
+    /// When no group of any size was still going at the horizon, every size ties at 0%: the
+    /// page says that no size kept co-production going, and names none of them best or
+    /// longest-lasting anywhere.
+    #[test]
+    fn no_size_is_named_when_every_size_ties_at_0() {
+        let mut d = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 8, 5),
+            ("baseline", 40, 5),
+            ("joint", 2, 5),
+            ("joint", 8, 30),
+            ("joint", 40, 10),
+        ]);
+        with_forces(&mut d, |size| match size {
+            2 => (2, 0.4, 1.0, 0.98),
+            8 => (8, 0.3, 1.0, 0.86),
+            _ => (40, 0.1, 0.5, 0.22),
+        });
+        let a = analyse(&d).unwrap();
+        let none = with_replications(a.regimes[0].clone(), 30);
+        assert!(none.sizes.iter().all(|s| s.survival.mean == 0.0));
+        let key = key_box(&none, 24);
+        assert!(
+            key.contains("<b>no size kept co-production going</b>"),
+            "{key}"
+        );
+        for named in [
+            "did best",
+            "lasted best",
+            "lasted longest",
+            "exactly as well",
+        ] {
+            assert!(!key.contains(named), "{named}: {key}");
+        }
+        let forces = measured_forces(&none);
+        assert!(!forces.contains("lasted longest"), "{forces}");
+        assert!(!forces.contains("best size"), "{forces}");
+        let mut table = String::new();
+        size_table(&mut table, &analyse(&d).unwrap());
+        assert!(!table.contains("<b>0%"), "{table}");
+        let joint = with_replications(a.regimes[1].clone(), 30);
+        let change = one_change_at_a_time(&[none.clone(), joint.clone()], 24);
+        assert!(!change.contains("longest-lasting size 2"), "{change}");
+        // No size to move from: the joint regime's size is given without "moves the ...".
+        assert!(
+            change.contains("<li>Variant joint: best size 8 members"),
+            "{change}"
+        );
+        let between = between_regimes(&none, &joint, 24);
+        assert!(!between.contains("highest share"), "{between}");
+        assert!(between.contains("no size kept groups going"), "{between}");
     }
 
     /// One group per run of `data`, producing 10 months with `members` members, first-month
