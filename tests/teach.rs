@@ -254,7 +254,8 @@ const SMALL: [&str; 7] = [
 ];
 
 /// A groups.min_members that leaves exactly two sizes at which a group can start is a
-/// lesson (the largest the refusal's hint offers).
+/// lesson (the largest the refusal's hint offers), and the page's opening names the caps at
+/// which no group can start.
 #[test]
 fn teach_accepts_a_minimum_group_size_that_leaves_two_sizes() {
     let sb = Sandbox::new();
@@ -262,6 +263,14 @@ fn teach_accepts_a_minimum_group_size_that_leaves_two_sizes() {
     args.extend(SMALL);
     args.extend(["--set", "groups.min_members=24", "--out", "lesson"]);
     sb.cmd(&args).assert().success();
+    let page = read(&sb.path().join("lesson/teach.html"));
+    assert!(
+        page.contains(
+            "At caps 2, 3, 4, 6, 8, 12 and 16 no group can start: a group needs at least 24 \
+             members to start (<code>groups.min_members</code>)"
+        ),
+        "the page does not say at which caps no group can start"
+    );
 }
 
 /// Fewer than 2 replications asked with --replications are refused with the allowed range.

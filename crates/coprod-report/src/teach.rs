@@ -1557,11 +1557,41 @@ fn intro(data: &RunData, analysis: &Analysis) -> String {
         "<p>We let simulated citizens form co-production groups of different sizes, {range}, \
          for {} months, and asked of every group that started: was it still going {} months \
          after it started? We did this {} times for each size (different random citizens each \
-         time) in {} service regimes.</p>\n",
+         time) in {} service regimes.{}</p>\n",
         analysis.steps,
         analysis.horizon,
         analysis.replications,
-        analysis.regimes.len()
+        analysis.regimes.len(),
+        unstartable_caps(data, sizes)
+    )
+}
+
+/// A sentence naming the caps below `groups.min_members` (from the parameters every run
+/// shared): a forming group smaller than that never starts, so at those caps no group can
+/// start and the page has nothing of them to compare. Empty when there are none.
+fn unstartable_caps(data: &RunData, sizes: &[SizeResult]) -> String {
+    let Some(min_members) = data
+        .parameter("groups.min_members")
+        .and_then(|v| v.parse::<f64>().ok())
+    else {
+        return String::new();
+    };
+    let below: Vec<String> = sizes
+        .iter()
+        .filter(|s| (s.size as f64) < min_members)
+        .map(|s| s.size.to_string())
+        .collect();
+    let (caps, sizes) = match below.as_slice() {
+        [] => return String::new(),
+        [one] => (format!("cap {one}"), "that size"),
+        many => {
+            let many: Vec<&str> = many.iter().map(String::as_str).collect();
+            (format!("caps {}", and_list(&many)), "those sizes")
+        }
+    };
+    format!(
+        " At {caps} no group can start: a group needs at least {min_members} members to start \
+         (<code>groups.min_members</code>), so the page has no groups of {sizes} to compare."
     )
 }
 
@@ -2116,6 +2146,40 @@ mod tests {
         let between = between_regimes(&none, &joint, 24);
         assert!(!between.contains("highest share"), "{between}");
         assert!(between.contains("no size kept groups going"), "{between}");
+    }
+
+    /// Caps below `groups.min_members` are caps at which no group can start: the intro, which
+    /// gives the range of caps run, says so of them, as the tables below say "no group
+    /// started".
+    #[test]
+    fn the_intro_says_at_which_caps_no_group_can_start() {
+        let mut d = data(&[
+            ("baseline", 2, 5),
+            ("baseline", 3, 5),
+            ("baseline", 8, 30),
+            ("baseline", 40, 10),
+        ]);
+        let min_members = |value: &str| {
+            serde_json::json!({
+                "experiment": {"steps": 60},
+                "parameters": [{"name": "groups.min_members", "value": value}]
+            })
+        };
+        d.manifest = Some(min_members("4"));
+        let text = intro(&d, &analyse(&d).unwrap());
+        assert!(
+            text.contains(
+                "At caps 2 and 3 no group can start: a group needs at least 4 members to start \
+                 (<code>groups.min_members</code>)"
+            ),
+            "{text}"
+        );
+        d.manifest = Some(min_members("3"));
+        let text = intro(&d, &analyse(&d).unwrap());
+        assert!(text.contains("At cap 2 no group can start"), "{text}");
+        d.manifest = Some(min_members("2"));
+        let text = intro(&d, &analyse(&d).unwrap());
+        assert!(!text.contains("no group can start"), "{text}");
     }
 
     /// One group per run of `data`, producing 10 months with `members` members, first-month
