@@ -128,7 +128,19 @@ fn teach_writes_a_self_contained_page_naming_the_best_size_per_regime() {
     }
     let svg = read(&dir.join("charts/teach_survival_by_size.svg"));
     assert!(svg.contains("group size (members, the cap on recruitment)"));
-    assert!(svg.contains("share of groups still going (0–1)"));
+    // The SVGs go on slides without the page's captions: they read in percent, as the page
+    // does, and say that the participation band is clipped, as its caption does.
+    assert!(svg.contains("groups still going (%)"));
+    let curves = drawn_texts(&read(
+        &dir.join("charts/teach_survival_curves_baseline.svg"),
+    ));
+    assert!(
+        curves.contains(&"groups still going (%)".to_string()),
+        "{curves:?}"
+    );
+    assert!(curves.contains(&"100".to_string()), "{curves:?}");
+    let participation = read(&dir.join("charts/teach_participation_baseline.svg"));
+    assert!(participation.contains("citizens in a group (%; band clipped to 0–100%)"));
     // Each regime has its own legend label, drawn in full (long labels that start alike
     // were shortened to look-alikes), and no chart shortens two labels to the same text.
     let drawn = drawn_texts(&svg);

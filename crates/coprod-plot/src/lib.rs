@@ -8,7 +8,8 @@
 //! * [`time_series()`]: named lines over steps, each with an optional shaded 95% band;
 //! * [`response_curve()`]: an outcome over a swept parameter, points with 95% CI error bars joined by lines;
 //! * [`survival_curves`]: Kaplan-Meier curves (see [`kaplan_meier`]) for several classes, with censoring ticks
-//!   ([`survival_count_curves`]: the same from counts per time);
+//!   ([`survival_count_curves`]: the same from counts per time; [`survival_count_curves_in_percent`]:
+//!   with the y axis in percent);
 //! * [`forest_plot`]: effects with confidence intervals, one labelled row each, around a zero line
 //!   ([`bar_chart`]: the same rows as bars from zero, coloured by group);
 //! * [`heatmap()`]: a value over a grid of two parameters, with a viridis colour scale.
@@ -69,6 +70,6 @@ pub use crate::series::{Band, Series};
 pub use crate::style::{ChartStyle, OKABE_ITO, register_fonts};
 pub use crate::survival::{
     SurvivalClass, SurvivalCounts, kaplan_meier, kaplan_meier_counts, survival_count_curves,
-    survival_curves,
+    survival_count_curves_in_percent, survival_curves,
 };
 pub use crate::time_series::time_series;

@@ -151,6 +151,62 @@ pub fn survival_count_curves(
     classes: &[SurvivalCounts],
     style: &ChartStyle,
 ) -> Result<Vec<PathBuf>, PlotError> {
+    draw_survival(classes, style, Scale::Share)
+}
+
+/// [`survival_count_curves`] with the y axis in percent, from 0 to 100: for a chart shown
+/// beside tables that give shares in percent, so that the chart reads as they do.
+///
+/// # Errors
+///
+/// As [`survival_curves`].
+pub fn survival_count_curves_in_percent(
+    classes: &[SurvivalCounts],
+    style: &ChartStyle,
+) -> Result<Vec<PathBuf>, PlotError> {
+    draw_survival(classes, style, Scale::Percent)
+}
+
+/// The unit of a survival chart's y axis.
+#[derive(Clone, Copy)]
+enum Scale {
+    /// A share from 0 to 1.
+    Share,
+    /// A percentage from 0 to 100.
+    Percent,
+}
+
+impl Scale {
+    /// What a share of 1 reads as on the axis.
+    fn full(self) -> f64 {
+        match self {
+            Scale::Share => 1.0,
+            Scale::Percent => 100.0,
+        }
+    }
+
+    /// The y axis, with a little room below 0 and above the full share.
+    fn axis(self) -> Axis {
+        let full = self.full();
+        Axis {
+            lo: -0.02 * full,
+            hi: 1.04 * full,
+            // Fifths of the full share, exact at both scales (0.6 as written, not 3 × 0.2).
+            ticks: (0..=5).map(|i| f64::from(i) * full / 5.0).collect(),
+            decimals: match self {
+                Scale::Share => 1,
+                Scale::Percent => 0,
+            },
+        }
+    }
+}
+
+/// The survival chart of `classes` with its y axis in `scale`.
+fn draw_survival(
+    classes: &[SurvivalCounts],
+    style: &ChartStyle,
+    scale: Scale,
+) -> Result<Vec<PathBuf>, PlotError> {
     let curves: Vec<Curve> = classes
         .iter()
         .enumerate()
@@ -167,13 +223,9 @@ pub fn survival_count_curves(
         &style.title,
         "x",
     )?;
-    let y = Axis {
-        lo: -0.02,
-        hi: 1.04,
-        ticks: vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-        decimals: 1,
-    };
-    render(&SurvivalChart { curves, x, y }, style)
+    let y = scale.axis();
+    let full = scale.full();
+    render(&SurvivalChart { curves, x, y, full }, style)
 }
 
 /// Most distinct censoring times a curve marks; beyond this it marks none.
@@ -248,6 +300,8 @@ struct SurvivalChart {
     curves: Vec<Curve>,
     x: Axis,
     y: Axis,
+    /// What a share of 1 reads as on the y axis (1, or 100 in percent).
+    full: f64,
 }
 
 impl Chart for SurvivalChart {
@@ -265,7 +319,7 @@ impl Chart for SurvivalChart {
             for curve in &self.curves {
                 let color = series_color(curve.index);
                 chart.draw_series(LineSeries::new(
-                    curve.path(),
+                    curve.path().into_iter().map(|(t, s)| (t, s * self.full)),
                     color.stroke_width(metrics.line_width),
                 ))?;
             }
@@ -273,7 +327,7 @@ impl Chart for SurvivalChart {
             for curve in &self.curves {
                 let color = series_color(curve.index);
                 for t in curve.marks() {
-                    let at = chart.backend_coord(&(t, survival_at(&curve.steps, t)));
+                    let at = chart.backend_coord(&(t, survival_at(&curve.steps, t) * self.full));
                     draw_plus(canvas.root, at, color, metrics)?;
                 }
             }
@@ -574,6 +628,38 @@ mod tests {
         assert!(svg.all("+: censored").is_empty());
         // Only the curve and the legend's swatch are blue: no arms of a "+".
         assert_eq!(svg.in_colour("polyline", BLUE).len(), 2);
+    }
+
+    /// In percent the axis reads 0 to 100 and the curve lies where the share chart puts it:
+    /// a curve from 1 to 0 runs from the tick "100" to the tick "0".
+    #[test]
+    fn the_percent_chart_reads_0_to_100_with_the_same_curve() {
+        let class = SurvivalCounts {
+            name: "everyone drops out".into(),
+            counts: vec![(1.0, 1, 0), (3.0, 1, 0)],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let style = ChartStyle::new(
+            "Survival",
+            "time (steps)",
+            "share (%)",
+            dir.path().join("s"),
+        )
+        .with_size(900, 560);
+        let svg = read(&survival_count_curves_in_percent(&[class], &style).unwrap()[1]);
+        let ticks: Vec<f64> = ["0", "20", "40", "60", "80", "100"]
+            .iter()
+            .map(|t| svg.y_tick(t))
+            .collect();
+        assert!(ticks.windows(2).all(|w| w[1] < w[0]), "{ticks:?}");
+        let curve = svg
+            .in_colour("polyline", BLUE)
+            .into_iter()
+            .max_by_key(|p| p.points.len())
+            .unwrap();
+        let lowest = curve.points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let highest = curve.points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        assert_eq!((lowest, highest), (svg.y_tick("0"), svg.y_tick("100")));
     }
 
     #[test]

@@ -17,7 +17,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use coprod_output::OptionValue;
-use coprod_plot::{ChartStyle, Series, response_curve, survival_count_curves, time_series};
+use coprod_plot::{
+    ChartStyle, Series, response_curve, survival_count_curves_in_percent, time_series,
+};
 
 use crate::classes::CAP_CLASSES;
 use crate::data::{Estimate, Quick, RunData};
@@ -1217,12 +1219,13 @@ fn survival_by_size_chart(analysis: &Analysis, charts_dir: &Path) -> Result<Char
         .regimes
         .iter()
         .map(|r| {
+            // In percent, as the page's tables give them, so a slide reads as the page.
             let x = r.sizes.iter().map(|s| s.size as f64).collect();
-            let y = r.sizes.iter().map(|s| s.survival.mean).collect();
+            let y = r.sizes.iter().map(|s| 100.0 * s.survival.mean).collect();
             let ci = |f: fn((f64, f64)) -> f64| {
                 r.sizes
                     .iter()
-                    .map(|s| s.survival.ci.map_or(f64::NAN, f))
+                    .map(|s| s.survival.ci.map_or(f64::NAN, |c| 100.0 * f(c)))
                     .collect()
             };
             Series::new(r.short_label(), x, y).with_band(ci(|c| c.0), ci(|c| c.1))
@@ -1235,7 +1238,7 @@ fn survival_by_size_chart(analysis: &Analysis, charts_dir: &Path) -> Result<Char
     let style = ChartStyle::new(
         title,
         "group size (members, the cap on recruitment)",
-        "share of groups still going (0–1)",
+        "groups still going (%)",
         charts_dir.join("teach_survival_by_size"),
     )
     .with_whole_x();
@@ -1265,11 +1268,11 @@ fn survival_curves_chart(
     let style = ChartStyle::new(
         title,
         "months since the group started",
-        "share of groups still active",
+        "groups still going (%)",
         charts_dir.join(format!("teach_survival_curves_{}", r.variant)),
     )
     .with_whole_x();
-    survival_count_curves(&classes, &style)?;
+    survival_count_curves_in_percent(&classes, &style)?;
     Ok(chart(
         style,
         format!(
@@ -1306,7 +1309,8 @@ fn participation_chart(
     let style = ChartStyle::new(
         title,
         "time (months)",
-        "citizens in a group (%)",
+        // The SVGs go on slides without the page's caption: the axis says what it says.
+        "citizens in a group (%; band clipped to 0–100%)",
         charts_dir.join(format!("teach_participation_{}", r.variant)),
     )
     .with_whole_x();
