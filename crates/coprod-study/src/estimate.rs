@@ -81,7 +81,38 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
             roughly_on(seconds, t.runs(), (threads, threads))
         )
     });
-    describe_runs(s, threads) + &sensitivity
+    describe_runs(s, threads) + &sensitivity + &calibration(s, threads)
+}
+
+/// "; `coprod calibrate`: ..." for a scenario with a `[calibration]` table: the time of
+/// generation 0 (and of the posterior predictive, as many runs), and at most that of a
+/// later generation, which stops at its proposal cap. Most later proposals usually fall
+/// outside the priors' support and are not simulated, so that bound is far above the
+/// usual time; how many are simulated cannot be known before the run.
+fn calibration(s: &Scenario, threads: usize) -> String {
+    let Some(c) = &s.calibration else {
+        return String::new();
+    };
+    let settings = coprod_calibrate::Settings {
+        particles: c.particles as usize,
+        generations: c.generations,
+        quantile: c.quantile,
+        min_acceptance: c.min_acceptance,
+        seed: s.seed,
+    };
+    let cap = coprod_calibrate::proposal_cap(&settings);
+    let run = run_seconds(s.base.n_citizens, s.steps);
+    let particles = u64::from(c.particles);
+    format!(
+        "; `coprod calibrate`: up to {} of {}, generation 0 {}, each later one at most {} \
+         ({} if every proposal were simulated; proposals outside the priors' support are \
+         not)",
+        counted(c.generations as usize, "generation"),
+        counted(c.particles as usize, "particle"),
+        roughly_on(particles as f64 * run, particles, (threads, threads)),
+        counted(cap as usize, "proposal"),
+        roughly_on(cap as f64 * run, cap, (threads, threads)),
+    )
 }
 
 /// "30 runs (...) of 120 steps, roughly 4 s on 2 threads", each thread on a core of its
@@ -422,6 +453,27 @@ mod tests {
             "{}",
             describe_runs(&s, 2)
         );
+    }
+
+    /// `check` of a scenario with a `[calibration]` table says what `coprod calibrate` would
+    /// run: the generations, the particles, and the proposal cap that bounds a generation.
+    #[test]
+    fn a_calibration_is_estimated_by_generation_and_its_proposal_cap() {
+        let text = "[experiment]\nsteps = 12\n[calibration]\nparticles = 100\n\
+                    generations = 5\nmin_acceptance = 0.01\n[calibration.priors]\n\
+                    \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }\n";
+        let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
+        let text = describe(&s, 2);
+        // (ceil(1 / 0.01) + 1) x 100 proposals at most.
+        assert!(
+            text.contains(
+                "; `coprod calibrate`: up to 5 generations of 100 particles, generation 0 \
+                 roughly "
+            ) && text.contains("each later one at most 10100 proposals (roughly "),
+            "{text}"
+        );
+        let none = Scenario::from_toml("[experiment]\nsteps = 12\n", "s.toml", "s").unwrap();
+        assert!(!describe(&none, 2).contains("calibrate"));
     }
 
     /// A lab run counts rounds, as its page does; a field run steps.
