@@ -43,6 +43,33 @@ fn every_shipped_scenario_passes_check() {
     assert!(err.is_empty(), "{err}");
 }
 
+/// The registered designs too: each passes the checks of its `[validation]` table (an
+/// interior optimum's dose series, a regression's empty mediators).
+#[test]
+fn every_validation_design_passes_check() {
+    let dir = root().join("scenarios/validation");
+    let mut files: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".toml"))
+        .collect();
+    files.sort();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let output = Sandbox::new()
+        .cmd(&args)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok ")).count(),
+        files.len(),
+        "{out}"
+    );
+}
+
 #[test]
 fn every_scenario_file_is_embedded_and_listed() {
     let out = Sandbox::new()
@@ -84,6 +111,11 @@ fn check_reports_invalid_files_with_positions_and_exits_1() {
         (
             "scenarios/unknown-field.toml",
             "unknown-field.toml:3:1: unknown field `step`",
+        ),
+        (
+            "scenarios/interior-optimum-paired.toml",
+            "interior-optimum-paired.toml:9:13: direction = \"interior_optimum\" needs \
+             comparison = \"dose\"",
         ),
     ];
     for (file, expected) in cases {

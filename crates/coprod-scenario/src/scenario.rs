@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::ScenarioError;
 use crate::schema::{self, RawIntervention, RawReport, RawScenario, RawValidation, RawVariant};
-use crate::validation::{Comparison, Validation};
+use crate::validation::{Comparison, Direction, Validation};
 use crate::values;
 
 /// Name of the implicit variant that uses the scenario's own parameters and interventions.
@@ -278,6 +278,7 @@ impl Scenario {
         let validation = validation_table(&loc, raw.validation.as_ref())?;
         if let Some(v) = &validation {
             check_validation_shape(&loc, v, &variants, &sweep)?;
+            check_interior_doses(&loc, v, &sweep)?;
         }
         let sensitivity = raw
             .sensitivity
@@ -1295,6 +1296,41 @@ fn check_validation_shape(
         return Err(loc.error_at(span, format!("{which} needs {need}")));
     }
     Ok(())
+}
+
+/// An interior optimum is judged by whether the best dose lies strictly between the first
+/// and the last in sweep order: that takes at least 3 doses, in increasing or decreasing
+/// order (otherwise "interior" in sweep order need not be interior in value).
+fn check_interior_doses(
+    loc: &Locator<'_>,
+    v: &Validation,
+    sweep: &[SweepAxis],
+) -> Result<(), ScenarioError> {
+    let Some(axis) = sweep.first() else {
+        return Ok(());
+    };
+    let values = &axis.values;
+    let ordered = values.windows(2).all(|w| w[0] < w[1]) || values.windows(2).all(|w| w[0] > w[1]);
+    if v.direction != Direction::InteriorOptimum || (values.len() >= 3 && ordered) {
+        return Ok(());
+    }
+    let found = if values.len() < 3 {
+        format!("it has {}", values.len())
+    } else {
+        "they are not in increasing or decreasing order".to_string()
+    };
+    let span = loc
+        .value_span(&[key("validation"), key("direction")])
+        .or_else(|| loc.key_span(&[key("validation")]));
+    Err(loc.error_at(
+        span,
+        format!(
+            "direction = \"interior_optimum\" needs the sweep over `{}` to have at least 3 \
+             values in increasing or decreasing order (an optimum strictly between the first \
+             and last dose): {found}",
+            axis.name()
+        ),
+    ))
 }
 
 /// A variant may not set a swept parameter: the sweep would override it in every run.

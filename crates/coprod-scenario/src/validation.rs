@@ -155,10 +155,8 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
             ));
         }
     };
-    let regression = matches!(
-        comparison,
-        Comparison::EfficacyVersusResources | Comparison::TrustPredictsOpportunities
-    );
+    let regression = comparison.is_regression();
+    check_direction_fits(direction, comparison, raw.comparison.is_some())?;
     if !regression && raw.metric.is_empty() {
         return Err((
             "metric",
@@ -193,6 +191,9 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         ));
     }
     let registration = registration(raw)?;
+    if let Some(r) = &registration {
+        check_nothing_held_by_a_regression(r, comparison)?;
+    }
     Ok(Validation {
         id: raw.id.trim().to_string(),
         claim: raw.claim.trim().to_string(),
@@ -207,6 +208,73 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
 }
 
 type FieldError = (&'static str, String);
+
+impl Comparison {
+    /// The word used in scenario files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Paired => "paired",
+            Comparison::Dose => "dose",
+            Comparison::EfficacyVersusResources => "efficacy_vs_resources",
+            Comparison::TrustPredictsOpportunities => "trust_predicts_opportunities",
+            Comparison::Interaction => "interaction",
+        }
+    }
+
+    /// A regression within one run: a single arm, so no control to hold mediators at.
+    pub fn is_regression(self) -> bool {
+        matches!(
+            self,
+            Comparison::EfficacyVersusResources | Comparison::TrustPredictsOpportunities
+        )
+    }
+}
+
+/// Only a dose series has doses to find an interior optimum among: any other comparison
+/// gives one difference, which the verdict would judge as "increase" while the outputs say
+/// "interior_optimum".
+fn check_direction_fits(
+    direction: Direction,
+    comparison: Comparison,
+    given: bool,
+) -> Result<(), FieldError> {
+    if direction != Direction::InteriorOptimum || comparison == Comparison::Dose {
+        return Ok(());
+    }
+    let which = if given {
+        format!("comparison = \"{}\"", comparison.as_str())
+    } else {
+        "the default comparison, \"paired\" (the [validation] table has no `comparison`),"
+            .to_string()
+    };
+    Err((
+        "direction",
+        format!(
+            "direction = \"interior_optimum\" needs comparison = \"dose\" (a sweep of at \
+             least 3 values), but {which} gives a single difference: use \"dose\", or \
+             \"increase\", \"decrease\" or \"no_effect\""
+        ),
+    ))
+}
+
+/// A regression runs one arm and has no control trajectory to hold mediators at: a
+/// registered mediator would be silently ignored.
+fn check_nothing_held_by_a_regression(
+    registration: &Registration,
+    comparison: Comparison,
+) -> Result<(), FieldError> {
+    if !comparison.is_regression() || registration.mediators.is_empty() {
+        return Ok(());
+    }
+    Err((
+        "mediators",
+        format!(
+            "comparison = \"{}\" is a regression within one run, with no control run to \
+             hold mediators at: `mediators` must be empty ([]), and mediators_reason say why",
+            comparison.as_str()
+        ),
+    ))
+}
 
 /// The registration fields: all required ones present, or none (not yet registered).
 fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError> {
@@ -341,6 +409,8 @@ mod tests {
     const TAIL: &str = "[[experiment.variants]]\nname = \"treatment\"\n\
                         params.levers.outreach = 0.5\n";
 
+    const DOSES: &str = "[experiment.sweep]\n\"levers.group_size_cap\" = [2, 6, 40]\n";
+
     fn parse(registration: &str) -> Result<Scenario, ScenarioError> {
         Scenario::from_toml(&format!("{HEAD}{registration}{TAIL}"), "t.toml", "t")
     }
@@ -417,7 +487,12 @@ mod tests {
         ];
         for (direction, word) in directions {
             assert_eq!(direction.as_str(), word);
-            let text = format!("{HEAD}{TAIL}").replace("\"increase\"", &format!("\"{word}\""));
+            let text = if direction == Direction::InteriorOptimum {
+                format!("{HEAD}{DOSES}").replace("\"paired\"", "\"dose\"")
+            } else {
+                format!("{HEAD}{TAIL}")
+            };
+            let text = text.replace("\"increase\"", &format!("\"{word}\""));
             let v = Scenario::from_toml(&text, "t.toml", "t").unwrap();
             assert_eq!(v.validation.unwrap().direction, direction);
         }
@@ -547,6 +622,102 @@ mod tests {
             // At the `comparison` value.
             assert_eq!(e.location, Some((5, 14)), "{comparison}");
         }
+    }
+
+    /// An interior optimum is judged among the doses of a sweep; any other comparison gives
+    /// one difference, which the verdict would judge as "increase" under the name
+    /// "interior_optimum".
+    #[test]
+    fn an_interior_optimum_needs_a_dose_comparison() {
+        let optimum = |comparison: &str, experiment: &str| {
+            let head = HEAD
+                .replace("\"increase\"", "\"interior_optimum\"")
+                .replace("\"paired\"", &format!("\"{comparison}\""));
+            Scenario::from_toml(&format!("{head}{experiment}"), "t.toml", "t")
+        };
+        let ab = "[[experiment.variants]]\nname = \"a\"\nparams.levers.outreach = 0.5\n\
+                  [[experiment.variants]]\nname = \"b\"\nparams.levers.outreach = 0.6\n\
+                  [[experiment.variants]]\nname = \"ab\"\nparams.levers.outreach = 0.7\n";
+        for (comparison, experiment) in [
+            ("paired", TAIL),
+            ("interaction", ab),
+            ("efficacy_vs_resources", ""),
+            ("trust_predicts_opportunities", ""),
+        ] {
+            let e = optimum(comparison, experiment).unwrap_err();
+            assert_eq!(
+                e.location,
+                Some((4, 13)),
+                "{comparison}: at the direction's value"
+            );
+            assert!(
+                e.message.starts_with(&format!(
+                    "direction = \"interior_optimum\" needs comparison = \"dose\" (a sweep of \
+                     at least 3 values), but comparison = \"{comparison}\" gives a single \
+                     difference"
+                )),
+                "{comparison}: {}",
+                e.message
+            );
+        }
+        // Without `comparison` the default, "paired", is named as the default.
+        let head = HEAD
+            .replace("\"increase\"", "\"interior_optimum\"")
+            .replace("comparison = \"paired\"\n", "");
+        let e = Scenario::from_toml(&format!("{head}{TAIL}"), "t.toml", "t").unwrap_err();
+        assert!(
+            e.message.contains("but the default comparison"),
+            "{}",
+            e.message
+        );
+        // A dose series needs 3 doses or more, in order, for a dose strictly inside.
+        let v = optimum("dose", DOSES).unwrap().validation.unwrap();
+        assert_eq!(v.direction, Direction::InteriorOptimum);
+        optimum("dose", &DOSES.replace("[2, 6, 40]", "[40, 6, 2]")).unwrap();
+        for (doses, found) in [
+            ("[2, 40]", "it has 2"),
+            (
+                "[2, 40, 6]",
+                "they are not in increasing or decreasing order",
+            ),
+        ] {
+            let e = optimum("dose", &DOSES.replace("[2, 6, 40]", doses)).unwrap_err();
+            assert_eq!(e.location, Some((4, 13)), "{doses}");
+            assert!(
+                e.message.starts_with(
+                    "direction = \"interior_optimum\" needs the sweep over \
+                     `levers.group_size_cap` to have at least 3 values"
+                ) && e.message.ends_with(found),
+                "{doses}: {}",
+                e.message
+            );
+        }
+    }
+
+    /// A regression runs one arm: there is no control trajectory to hold mediators at, so a
+    /// registered mediator would be ignored without a word.
+    #[test]
+    fn a_regression_holds_no_mediators() {
+        let head = HEAD.replace("\"paired\"", "\"efficacy_vs_resources\"");
+        let text = |registration: &str| format!("{head}{registration}");
+        let e = Scenario::from_toml(&text(REGISTERED), "t.toml", "t").unwrap_err();
+        assert_eq!(e.location.map(|l| l.0), Some(12), "at the mediators");
+        assert_eq!(
+            e.message,
+            "comparison = \"efficacy_vs_resources\" is a regression within one run, with no \
+             control run to hold mediators at: `mediators` must be empty ([]), and \
+             mediators_reason say why"
+        );
+        let none = REGISTERED.replace("[\"citizen_trust\", \"contagion\"]", "[]");
+        let v = Scenario::from_toml(&text(&none), "t.toml", "t").unwrap();
+        assert!(
+            v.validation
+                .unwrap()
+                .registration
+                .unwrap()
+                .mediators
+                .is_empty()
+        );
     }
 
     #[test]
