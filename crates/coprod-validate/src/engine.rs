@@ -395,12 +395,18 @@ fn runner_up_arm(reps: &[Rep], best: usize) -> Option<(usize, f64)> {
 }
 
 /// Orders arms by pooled mean, a lower index counting as higher on a tie (so `max_by` picks
-/// the first of tied arms).
+/// the first of tied arms). A mean that is not a number (a dose without a read-out in some
+/// replication) ranks above every number: that dose could be the best, so the best is
+/// undetermined, the effect taken at it has no estimate and a block holding it cannot pass
+/// (docs/validation.md). `total_cmp` alone would rank by the NaN's sign bit.
 fn by_mean(reps: &[Rep]) -> impl Fn(&usize, &usize) -> std::cmp::Ordering + '_ {
-    move |&a, &b| {
-        arm_mean(reps, a)
-            .total_cmp(&arm_mean(reps, b))
-            .then(b.cmp(&a))
+    move |&a, &b| missing_highest(arm_mean(reps, a), arm_mean(reps, b)).then(b.cmp(&a))
+}
+
+fn missing_highest(a: f64, b: f64) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (false, false) => a.total_cmp(&b),
+        (a_missing, b_missing) => a_missing.cmp(&b_missing),
     }
 }
 
@@ -717,13 +723,14 @@ mod tests {
         let spread = pilot_spread(&Contrast::InteriorOptimum, &r);
         assert!((spread - 0.5f64.sqrt()).abs() < 1e-12, "{spread}");
         // A replication without a read-out at the first dose leaves best - first without an
-        // sd, so the pilot has none, though best - last has one. (The NaN is negative, as
-        // arithmetic may make it: total_cmp sorts it below every arm, so the best dose is
-        // still dose 1.)
-        let r = reps(&[&[-f64::NAN, 2.0, 1.0, 0.0], &[1.0, 3.0, 1.0, 2.0]]);
-        assert_eq!(best_arm(&r), 1);
-        let spread = pilot_spread(&Contrast::InteriorOptimum, &r);
-        assert!(spread.is_nan(), "{spread}");
+        // sd, so the pilot has none, though best - last has one. (The missing dose ranks as
+        // the best, whatever the NaN's sign: the best is undetermined.)
+        for missing in [f64::NAN, -f64::NAN] {
+            let r = reps(&[&[missing, 2.0, 1.0, 0.0], &[1.0, 3.0, 1.0, 2.0]]);
+            assert_eq!(best_arm(&r), 0);
+            let spread = pilot_spread(&Contrast::InteriorOptimum, &r);
+            assert!(spread.is_nan(), "{spread}");
+        }
     }
 
     /// Effects: a linear contrast weighs the arms; an interior optimum is the best dose minus
@@ -754,6 +761,42 @@ mod tests {
     fn the_best_dose_has_the_highest_pooled_mean() {
         assert_eq!(best_arm(&reps(&[&[0.0, 1.0, 5.0], &[0.0, 2.0, 4.0]])), 2);
         assert_eq!(best_arm(&reps(&[&[5.0, 1.0, 0.0]])), 0);
+    }
+
+    /// A dose whose read-out is missing in some replication (a group metric is NaN when no
+    /// group started) ranks as the best whatever the NaN's sign, so the effect and a block's
+    /// estimate are missing (the block fails) rather than taken at another dose by chance
+    /// of the sign bit; the runner-up's gap is then not a number, which the note reads as
+    /// "undetermined".
+    #[test]
+    fn a_dose_without_a_read_out_leaves_the_best_undetermined_whatever_the_nan_sign() {
+        for missing in [f64::NAN, -f64::NAN] {
+            let r = reps(&[&[0.0, 2.0, missing, 0.5], &[0.1, 2.2, 1.0, 0.6]]);
+            assert_eq!(best_arm(&r), 2, "{missing}");
+            let (second, gap) = runner_up_arm(&r, 2).unwrap();
+            assert_eq!(second, 1);
+            assert!(gap.is_nan(), "{gap}");
+        }
+        let design = Design {
+            direction: Direction::InteriorOptimum,
+            sesoi: 0.4,
+            power: 0.9,
+            salt: "unit".into(),
+            blocks: 1,
+            pilot: 2,
+            min_replications: 3,
+            max_replications: 3,
+            hold_sets: Vec::new(),
+            decompose_replications: 0,
+            resamples: 10,
+        };
+        let block = reps(&[
+            &[0.0, 2.0, -f64::NAN, 0.5],
+            &[0.1, 2.2, 1.0, 0.6],
+            &[-0.1, 1.8, 1.0, 0.4],
+        ]);
+        let judged = judge_block(&Contrast::InteriorOptimum, &design, &block);
+        assert!(judged.effect.mean.is_nan() && !judged.pass, "{judged:?}");
     }
 
     /// All registered mediators together, then each alone only when there are several.
