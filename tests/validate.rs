@@ -627,3 +627,60 @@ fn a_failed_validation_names_no_folder_that_is_gone() {
     assert!(!sandbox.path().join("v").exists());
     assert!(!sandbox.path().join(".v.partial").exists());
 }
+
+/// The words a shell reads from `command`, as a user pasting it would get them.
+fn shell_reads(command: &str) -> Vec<String> {
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "eval \"set -- $1\"; printf '%s\\0' \"$@\"",
+            "sh",
+            command,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{command}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_terminator('\0').map(String::from).collect()
+}
+
+fn manifest_command(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["command"].as_str().unwrap().to_string()
+}
+
+/// The manifest's command can be pasted back: a shell reads it as the words given, a salt
+/// and directories with spaces and a quote included. Merged shards keep the quoted salt and
+/// drop each shard's quoted `--out` whole.
+#[test]
+fn the_manifest_command_reads_back_as_the_words_given() {
+    let sandbox = Sandbox::new();
+    let salt = "two words, it's";
+    let mut given = vec!["validate", "--salt", salt, "--only", "P3"];
+    given.extend_from_slice(REDUCED);
+    let mut shards = Vec::new();
+    for (i, shard) in ["0/2", "1/2"].into_iter().enumerate() {
+        let out = format!("shard {i}");
+        let mut args = given.clone();
+        args.extend(["--shard", shard, "--out", &out]);
+        sandbox.cmd(&args).assert().success();
+        let dir = sandbox.path().join(&out);
+        let expected: Vec<&str> = std::iter::once("coprod").chain(args).collect();
+        assert_eq!(shell_reads(&manifest_command(&dir)), expected);
+        shards.push(out);
+    }
+    let merged = sandbox.path().join("merged");
+    sandbox
+        .cmd(&[
+            "merge",
+            &shards[0],
+            &shards[1],
+            "--out",
+            merged.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let expected: Vec<&str> = std::iter::once("coprod").chain(given).collect();
+    assert_eq!(shell_reads(&manifest_command(&merged)), expected);
+}

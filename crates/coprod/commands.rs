@@ -132,17 +132,27 @@ pub(crate) fn validate(threads: usize, args: ValidateArgs, out: &mut impl Write)
         threads,
         force: args.force,
         shard: args.shard,
-        // The program's name, not the path it was started from, so the record is the same
-        // on every machine and can be pasted back.
-        command: std::iter::once("coprod".to_string())
-            .chain(std::env::args().skip(1))
-            .collect::<Vec<_>>()
-            .join(" "),
+        command: pasteable_command(),
     };
     let validation = coprod_study::validate(&options, &Terminal::new())?;
     write!(out, "{validation}")?;
     writeln!(out, "{}", validation.dir.display())?;
     Ok(0)
+}
+
+/// The command line as given, to be pasted back into a shell: the program's name rather
+/// than the path it was started from (so the record is the same on every machine), and each
+/// argument quoted where the shell would split or expand it (`--salt "two words"`). An
+/// argument that is not UTF-8 (a path) is written lossily rather than stopping the run.
+fn pasteable_command() -> String {
+    let words: Vec<String> = std::iter::once("coprod".to_string())
+        .chain(
+            std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned()),
+        )
+        .collect();
+    coprod_study::command_line(&words)
 }
 
 pub(crate) fn calibrate(threads: usize, args: CalibrateArgs, out: &mut impl Write) -> Result<u8> {

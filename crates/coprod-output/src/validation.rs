@@ -212,7 +212,8 @@ pub struct ValidationManifest {
     pub kind: String,
     /// coprod version.
     pub coprod_version: String,
-    /// The command line.
+    /// The command line, each word quoted for the shell where it needs it, so that it can be
+    /// pasted back.
     pub command: String,
     /// Claims run, in order.
     pub claims: Vec<String>,
@@ -404,22 +405,54 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
 
 /// The command without its `--shard I/N` (or `--shard=I/N`).
 fn without_shard(command: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    let mut words = command.split(' ').peekable();
-    while let Some(w) = words.next() {
+    let mut out: Vec<String> = Vec::new();
+    let mut words = shell_words(command).into_iter().peekable();
+    while let Some((written, w)) = words.next() {
         if w == "--shard" {
             // `--shard` alone takes I and N from SLURM; only an `I/N` after it is its value.
-            if words.peek().is_some_and(|next| is_shard_value(next)) {
+            if words.peek().is_some_and(|(_, next)| is_shard_value(next)) {
                 words.next();
             }
         } else if w == "--out" || w == "-o" {
             // Each shard names its own directory; the merged one is elsewhere.
             words.next();
         } else if !w.starts_with("--shard=") && !w.starts_with("--out=") {
-            out.push(w);
+            out.push(written);
         }
     }
     out.join(" ")
+}
+
+/// The words of a command line quoted for the shell (words with spaces or shell characters
+/// in single quotes, a quote as `'\''`), each as written and as the shell reads it, so that
+/// a quoted directory with a space in it is one word.
+fn shell_words(command: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let (mut written, mut read) = (String::new(), String::new());
+    let (mut quoted, mut escaped) = (false, false);
+    for c in command.chars() {
+        if c == ' ' && !quoted && !escaped {
+            if !written.is_empty() {
+                words.push((std::mem::take(&mut written), std::mem::take(&mut read)));
+            }
+            continue;
+        }
+        written.push(c);
+        if escaped {
+            read.push(c);
+            escaped = false;
+        } else if c == '\'' {
+            quoted = !quoted;
+        } else if c == '\\' && !quoted {
+            escaped = true;
+        } else {
+            read.push(c);
+        }
+    }
+    if !written.is_empty() {
+        words.push((written, read));
+    }
+    words
 }
 
 fn is_shard_value(word: &str) -> bool {
@@ -1192,5 +1225,24 @@ mod tests {
             without_shard("coprod validate --shard=0/2 --salt a"),
             "coprod validate --salt a"
         );
+    }
+
+    /// The manifest's command is quoted for the shell: a quoted directory with a space (or a
+    /// quote) in it is one word, dropped whole, and the other words keep their quotes.
+    #[test]
+    fn the_merged_command_reads_quoted_words_as_the_shell_does() {
+        assert_eq!(
+            without_shard(
+                "coprod validate --salt 'two words' --shard 1/4 --out 'my shard '\\''1'\\'''"
+            ),
+            "coprod validate --salt 'two words'"
+        );
+        assert_eq!(
+            without_shard("coprod validate '--out=my shard' --salt 'it'\\''s' '--shard=0/2'"),
+            "coprod validate --salt 'it'\\''s'"
+        );
+        let words = shell_words("a 'b c' 'it'\\''s' ''");
+        let read: Vec<&str> = words.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(read, ["a", "b c", "it's", ""]);
     }
 }

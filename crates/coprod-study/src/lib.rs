@@ -63,7 +63,7 @@ pub use progress::{Note, Progress, Silent};
 pub use published::{
     PUBLISHED_CSV, PublishedComparison, PublishedRow, check_published, write_published,
 };
-pub use resume::{Interrupted, Resumable};
+pub use resume::{Interrupted, Resumable, command_line};
 pub use run::{ResumedBy, RunOptions, RunSummary, Study, another_out};
 pub use sensitivity::{SensitivityOptions, SensitivitySummary, sensitivity};
 pub use shard_arg::{FROM_SLURM, ShardArg, parse_shard};

@@ -151,7 +151,7 @@ pub(crate) fn resume_command(args: &RunWords<'_>, target: &Path) -> String {
 }
 
 /// `words` as one command line for the shell, each quoted only if it needs it.
-pub(crate) fn command_line(words: &[String]) -> String {
+pub fn command_line(words: &[String]) -> String {
     words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
 }
 

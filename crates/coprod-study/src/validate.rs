@@ -55,7 +55,8 @@ pub struct ValidateOptions {
     pub force: bool,
     /// Run only this shard of each robustness map (`coprod merge` puts shards together).
     pub shard: Option<crate::ShardArg>,
-    /// The command line, as the manifest records it (`coprod validate ...`).
+    /// The command line, as the manifest records it (`coprod validate ...`, quoted for the
+    /// shell).
     pub command: String,
 }
 
