@@ -61,11 +61,17 @@ fn header(path: &Path) -> Vec<String> {
 /// The columns docs/validation.md lists for validation.csv, in order: the quoted names of
 /// its bullet `- `validation.csv`, one row per claim: ...`.
 fn documented_columns() -> Vec<String> {
+    documented_columns_of("- `validation.csv`, one row per claim:")
+}
+
+/// The columns named in backquotes on the line of docs/validation.md that starts with
+/// `start`.
+fn documented_columns_of(start: &str) -> Vec<String> {
     let text = std::fs::read_to_string(root().join("docs/validation.md")).unwrap();
     let line = text
         .lines()
-        .find(|l| l.starts_with("- `validation.csv`, one row per claim:"))
-        .expect("docs/validation.md lists the columns of validation.csv");
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("docs/validation.md has a line {start}"));
     let (_, columns) = line.split_once(':').unwrap();
     columns
         .split('`')
@@ -246,6 +252,7 @@ fn the_reduced_suite_reports_every_claim_with_ordered_intervals() {
     let ids: Vec<&str> = table.iter().map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, CLAIMS);
     assert_table_matches(&stdout, &table);
+    assert_blocks_give_the_verdicts(&dir, &table);
     for row in &table {
         let id = &row["id"];
         assert!(
@@ -515,6 +522,7 @@ fn a_sharded_robustness_map_merged_equals_the_unsharded_run() {
     sandbox.cmd(&args).assert().success();
     for file in [
         "validation.csv",
+        "blocks.csv",
         "decomposition.csv",
         "robustness.csv",
         "validation_forest.png",
@@ -683,4 +691,51 @@ fn the_manifest_command_reads_back_as_the_words_given() {
         .success();
     let expected: Vec<&str> = std::iter::once("coprod").chain(given).collect();
     assert_eq!(shell_reads(&manifest_command(&merged)), expected);
+}
+
+/// blocks.csv holds what a referee needs to recompute each block's verdict from the
+/// registered rule and each claim's `pass_rate` in validation.csv from the blocks.
+fn assert_blocks_give_the_verdicts(dir: &Path, table: &[BTreeMap<String, String>]) {
+    let path = dir.join("blocks.csv");
+    assert_eq!(
+        header(&path),
+        documented_columns_of("- `blocks.csv`, one row per claim and verdict block:")
+    );
+    let blocks = rows(&path);
+    for row in table {
+        let id = &row["id"];
+        let mine: Vec<&BTreeMap<String, String>> =
+            blocks.iter().filter(|b| &b["id"] == id).collect();
+        let numbers: Vec<f64> = mine.iter().map(|b| num(b, "block").unwrap()).collect();
+        assert_eq!(numbers, [0.0, 1.0], "{id}: the blocks in order");
+        let sesoi = num(row, "sesoi").unwrap();
+        let mut passed = 0;
+        for b in &mine {
+            assert_eq!(num(b, "n"), num(row, "replications"), "{id}");
+            let Some(pass) = b.get("pass").filter(|p| !p.is_empty()) else {
+                assert_eq!(row["pass_rate"], "", "{id}: exploratory, no verdict");
+                continue;
+            };
+            let effect = num(b, "effect").unwrap();
+            let (low, high) = (num(b, "ci_low").unwrap(), num(b, "ci_high").unwrap());
+            let rises = |mean: f64, low: f64| low > 0.0 && mean >= sesoi;
+            let recomputed = match row["direction"].as_str() {
+                "increase" => rises(effect, low),
+                "decrease" => high < 0.0 && effect <= -sesoi,
+                "interior_optimum" => {
+                    let doses = [2.0, 40.0];
+                    let best = num(b, "best_dose").expect("a best dose");
+                    let to_last = num(b, "best_minus_last").unwrap();
+                    let to_last_low = num(b, "best_minus_last_ci_low").unwrap();
+                    !doses.contains(&best) && rises(effect, low) && rises(to_last, to_last_low)
+                }
+                other => panic!("{id}: no recomputation written for {other}"),
+            };
+            assert_eq!(pass, &recomputed.to_string(), "{id}: {b:?}");
+            passed += usize::from(recomputed);
+        }
+        if let Some(rate) = num(row, "pass_rate") {
+            assert_eq!(rate, passed as f64 / mine.len() as f64, "{id}");
+        }
+    }
 }

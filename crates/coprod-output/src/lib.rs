@@ -81,9 +81,9 @@ pub use targets::{
     read_targets, write_json_file, write_table,
 };
 pub use validation::{
-    ClaimDesign, DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV, RobustnessRow,
-    VALIDATION_CSV, ValidationDir, ValidationManifest, ValidationRow, merge_validation,
-    read_validation, write_validation,
+    BLOCKS_CSV, BlockRow, ClaimDesign, DECOMPOSITION_CSV, DecompositionRow, ROBUSTNESS_CSV,
+    RobustnessRow, VALIDATION_CSV, ValidationDir, ValidationManifest, ValidationRow,
+    merge_validation, read_validation, write_validation,
 };
 
 /// The message of [`OutputError::HoldsInput`]: "DIR holds DIR" would not say what is wrong

@@ -1,6 +1,7 @@
 //! The files of a `coprod validate` directory: `validation.csv` (one row per claim),
-//! `decomposition.csv` (one row per claim and hold set), `robustness.csv` (one row per
-//! claim and point of the robustness map) and the manifest.
+//! `blocks.csv` (one row per claim and verdict block), `decomposition.csv` (one row per
+//! claim and hold set), `robustness.csv` (one row per claim and point of the robustness
+//! map) and the manifest.
 //!
 //! Owns the columns (docs/validation.md, "Outputs"); the statistics are computed in
 //! `coprod-validate`.
@@ -14,6 +15,8 @@ use crate::{MANIFEST_JSON, OutputError};
 
 /// File name of the validation table.
 pub const VALIDATION_CSV: &str = "validation.csv";
+/// File name of the per-block verdicts.
+pub const BLOCKS_CSV: &str = "blocks.csv";
 /// File name of the per-mediator decomposition.
 pub const DECOMPOSITION_CSV: &str = "decomposition.csv";
 /// File name of the robustness points.
@@ -128,6 +131,39 @@ pub struct ValidationRow {
     /// The class after the placebo check: derived, reversed or assumption (empty when
     /// nothing was decomposed).
     pub adjusted_class: String,
+}
+
+/// One row of `blocks.csv`: one verdict block of a claim, with what its verdict is judged
+/// on, so that each block's verdict and the claim's `pass_rate` can be recomputed.
+#[derive(Clone, Debug, Serialize)]
+pub struct BlockRow {
+    /// Claim id.
+    pub id: String,
+    /// Block index from 0, as in its seeds (`{salt}:block={block}:rep={r}`).
+    pub block: u32,
+    /// Replications in the block (each runs every arm with one seed).
+    pub n: u64,
+    /// Mean effect over the block's replications (for an interior optimum, best minus
+    /// first dose). Empty when missing.
+    #[serde(with = "missing_number")]
+    pub effect: f64,
+    /// Standard deviation of the effect (for the 90% interval of `no_effect`).
+    pub sd: Option<f64>,
+    /// Lower end of the effect's 95% t-interval.
+    pub ci_low: Option<f64>,
+    /// Upper end.
+    pub ci_high: Option<f64>,
+    /// For an interior optimum: the block's best dose (the value of the swept parameter).
+    pub best_dose: Option<f64>,
+    /// For an interior optimum: mean of best minus last dose.
+    pub best_minus_last: Option<f64>,
+    /// Lower end of its 95% t-interval.
+    pub best_minus_last_ci_low: Option<f64>,
+    /// Upper end.
+    pub best_minus_last_ci_high: Option<f64>,
+    /// Whether the block passes the registered rule (empty for exploratory claims, which
+    /// get no verdict).
+    pub pass: Option<bool>,
 }
 
 /// One row of `decomposition.csv`: a claim with one hold set.
@@ -255,11 +291,13 @@ pub fn write_validation(
     dir: &Path,
     rows: &[ValidationRow],
     decomposition: &[DecompositionRow],
+    blocks: &[BlockRow],
     robustness: (&[&str], &[RobustnessRow]),
     manifest: &ValidationManifest,
 ) -> Result<(), OutputError> {
     serialize_all(&dir.join(VALIDATION_CSV), rows)?;
     serialize_all(&dir.join(DECOMPOSITION_CSV), decomposition)?;
+    serialize_all(&dir.join(BLOCKS_CSV), blocks)?;
     let (names, points) = robustness;
     let mut header = vec!["id".to_string(), "point".into()];
     header.extend(names.iter().map(|n| n.to_string()));
@@ -294,6 +332,8 @@ pub struct ValidationDir {
     pub rows: Vec<ValidationRow>,
     /// decomposition.csv, as written.
     pub decomposition: Vec<u8>,
+    /// blocks.csv, as written.
+    pub blocks: Vec<u8>,
     /// The assumed parameters, the value columns of robustness.csv.
     pub names: Vec<String>,
     /// robustness.csv.
@@ -335,6 +375,8 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
         .map_err(|e| bad(&path, e.to_string()))?;
     let path = dir.join(DECOMPOSITION_CSV);
     let decomposition = std::fs::read(&path).map_err(|e| bad(&path, e.to_string()))?;
+    let path = dir.join(BLOCKS_CSV);
+    let blocks = std::fs::read(&path).map_err(|e| bad(&path, e.to_string()))?;
     let path = dir.join(ROBUSTNESS_CSV);
     let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(&path, e.to_string()))?;
     let header: Vec<String> = reader
@@ -397,6 +439,7 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
     Ok(ValidationDir {
         rows,
         decomposition,
+        blocks,
         names,
         points,
         manifest,
@@ -503,8 +546,9 @@ pub fn merge_validation(
     manifest.command = without_shard(&manifest.command);
     manifest.robustness_shard = (0, 1);
     let names: Vec<&str> = first.names.iter().map(String::as_str).collect();
-    write_validation(out, &rows, &[], (&names, &points), &manifest)?;
+    write_validation(out, &rows, &[], &[], (&names, &points), &manifest)?;
     write_atomically(&out.join(DECOMPOSITION_CSV), &first.decomposition)?;
+    write_atomically(&out.join(BLOCKS_CSV), &first.blocks)?;
     copy_other_files(first_dir, out)?;
     Ok(manifest)
 }
@@ -594,12 +638,13 @@ fn check_same_verdicts(
 ) -> Result<(), OutputError> {
     let verdicts: Vec<String> = d.rows.iter().map(verdict_text).collect();
     let expected: Vec<String> = first.rows.iter().map(verdict_text).collect();
-    if verdicts != expected || d.decomposition != first.decomposition || d.names != first.names {
+    let same_tables = d.decomposition == first.decomposition && d.blocks == first.blocks;
+    if verdicts != expected || !same_tables || d.names != first.names {
         return Err(bad(
             dir,
             format!(
-                "its verdicts or decomposition differ from those of {}: shards of one \
-                 command compute them alike",
+                "its verdicts, blocks or decomposition differ from those of {}: shards of \
+                 one command compute them alike",
                 first_dir.display()
             ),
         ));
@@ -723,6 +768,7 @@ fn copy_other_files(first_dir: &Path, out: &Path) -> Result<(), OutputError> {
         let name = entry.file_name();
         let known = [
             VALIDATION_CSV,
+            BLOCKS_CSV,
             DECOMPOSITION_CSV,
             ROBUSTNESS_CSV,
             MANIFEST_JSON,
@@ -820,7 +866,7 @@ mod tests {
             },
         ];
         let manifest = validation_manifest();
-        write_validation(tmp.path(), &[], &[], (&names, &points), &manifest).unwrap();
+        write_validation(tmp.path(), &[], &[], &[], (&names, &points), &manifest).unwrap();
         let text = std::fs::read_to_string(tmp.path().join(ROBUSTNESS_CSV)).unwrap();
         assert!(text.ends_with("\nX2,0,,300,0.5,true\n"), "{text}");
         let mut read = read_validation(tmp.path()).unwrap();
@@ -852,7 +898,7 @@ mod tests {
     fn a_damaged_robustness_file_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
         let manifest = validation_manifest();
-        write_validation(tmp.path(), &[], &[], (&[], &[]), &manifest).unwrap();
+        write_validation(tmp.path(), &[], &[], &[], (&[], &[]), &manifest).unwrap();
         read_validation(tmp.path()).unwrap();
         let path = tmp.path().join(ROBUSTNESS_CSV);
         for header in [
@@ -904,6 +950,7 @@ mod tests {
         write_validation(
             tmp.path(),
             &[row],
+            &[],
             &[],
             (&["x"], &[]),
             &validation_manifest(),
@@ -990,7 +1037,7 @@ mod tests {
             holds: index == 0,
         };
         let rows = [claim("E3", true), claim("B1", false)];
-        write_validation(&dir, &rows, &[], (&["x"], &[point]), &manifest).unwrap();
+        write_validation(&dir, &rows, &[], &[], (&["x"], &[point]), &manifest).unwrap();
         std::fs::write(dir.join("forest.svg"), "<svg/>").unwrap();
         dir
     }
@@ -1058,7 +1105,7 @@ mod tests {
         };
         let names = ["x"];
         let points = d.points.clone();
-        write_validation(&other, &d.rows, &[], (&names, &points), &salted).unwrap();
+        write_validation(&other, &d.rows, &[], &[], (&names, &points), &salted).unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(e.contains("not a shard of the same"), "{e}");
         // Another `--quick` or `--robustness-all`: another command, though the salt is the
@@ -1075,7 +1122,7 @@ mod tests {
         ] {
             std::fs::remove_dir_all(&other).unwrap();
             std::fs::create_dir(&other).unwrap();
-            write_validation(&other, &d.rows, &[], (&names, &points), &changed).unwrap();
+            write_validation(&other, &d.rows, &[], &[], (&names, &points), &changed).unwrap();
             let e = merge(&[s0.clone(), other.clone()]);
             assert!(e.contains("not a shard of the same"), "{e}");
         }
@@ -1089,7 +1136,7 @@ mod tests {
                 robustness_shard: shard,
                 ..d.manifest.clone()
             };
-            write_validation(&other, &d.rows, &[], (&names, &points), &manifest).unwrap();
+            write_validation(&other, &d.rows, &[], &[], (&names, &points), &manifest).unwrap();
             let e = merge(&[s0.clone(), other.clone()]);
             assert!(e.contains(want), "{e}");
         }
@@ -1097,21 +1144,38 @@ mod tests {
         // The same split, but another verdict.
         let mut rows = d.rows.clone();
         rows[1].class = "refuted".into();
-        write_validation(&other, &rows, &[], (&names, &points), &d.manifest).unwrap();
+        write_validation(&other, &rows, &[], &[], (&names, &points), &d.manifest).unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
-        assert!(e.contains("verdicts or decomposition differ"), "{e}");
+        assert!(
+            e.contains("verdicts, blocks or decomposition differ"),
+            "{e}"
+        );
 
         // The same verdicts, but another decomposition, or other robustness parameters.
-        write_validation(&other, &d.rows, &[], (&names, &points), &d.manifest).unwrap();
+        write_validation(&other, &d.rows, &[], &[], (&names, &points), &d.manifest).unwrap();
         std::fs::write(other.join(DECOMPOSITION_CSV), "id\nE3\n").unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
-        assert!(e.contains("verdicts or decomposition differ"), "{e}");
-        write_validation(&other, &d.rows, &[], (&["y"], &points), &d.manifest).unwrap();
+        assert!(
+            e.contains("verdicts, blocks or decomposition differ"),
+            "{e}"
+        );
+        // Or other blocks.
+        write_validation(&other, &d.rows, &[], &[], (&names, &points), &d.manifest).unwrap();
+        std::fs::write(other.join(BLOCKS_CSV), "id,block\nE3,0\n").unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
-        assert!(e.contains("verdicts or decomposition differ"), "{e}");
+        assert!(
+            e.contains("verdicts, blocks or decomposition differ"),
+            "{e}"
+        );
+        write_validation(&other, &d.rows, &[], &[], (&["y"], &points), &d.manifest).unwrap();
+        let e = merge(&[s0.clone(), other.clone()]);
+        assert!(
+            e.contains("verdicts, blocks or decomposition differ"),
+            "{e}"
+        );
 
         // A shard whose robustness.csv lost its point.
-        write_validation(&other, &d.rows, &[], (&names, &[]), &d.manifest).unwrap();
+        write_validation(&other, &d.rows, &[], &[], (&names, &[]), &d.manifest).unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(e.contains("claim E3: the shards hold 1 of its 2"), "{e}");
         // The shard short of its point is named, and only it: point 1 is shard 1's.
@@ -1124,7 +1188,7 @@ mod tests {
         // it should, so the message says what is wrong rather than naming no shard.
         let mut moved = points.clone();
         moved[0].point = 0;
-        write_validation(&other, &d.rows, &[], (&names, &moved), &d.manifest).unwrap();
+        write_validation(&other, &d.rows, &[], &[], (&names, &moved), &d.manifest).unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(
             e.contains("some point is held twice and another by none: the file is cut short"),
@@ -1134,7 +1198,7 @@ mod tests {
 
         // A value coprod never writes: a non-finite effect or parameter value.
         for (column, value) in [(3, "NaN"), (2, "inf")] {
-            write_validation(&other, &d.rows, &[], (&names, &points), &d.manifest).unwrap();
+            write_validation(&other, &d.rows, &[], &[], (&names, &points), &d.manifest).unwrap();
             let path = other.join(ROBUSTNESS_CSV);
             let text = std::fs::read_to_string(&path).unwrap();
             let mut lines: Vec<String> = text.lines().map(String::from).collect();
@@ -1179,7 +1243,7 @@ mod tests {
                 })
                 .collect();
             let claims = [claim("E3", true)];
-            write_validation(&dir, &claims, &[], (&["x"], &rows), &manifest).unwrap();
+            write_validation(&dir, &claims, &[], &[], (&["x"], &rows), &manifest).unwrap();
             dir
         };
         // Shard 0 lost point 2; shard 1 holds its one point.

@@ -1,6 +1,6 @@
 //! `coprod validate`: judges every pre-registered claim (`scenarios/validation/*.toml`,
 //! embedded in the binary) on seed blocks derived from `--salt`, prints a table, and writes
-//! `validation.csv`, `decomposition.csv`, `robustness.csv`, a forest plot of total, direct
+//! `validation.csv`, `blocks.csv`, `decomposition.csv`, `robustness.csv`, a forest plot of total, direct
 //! and placebo-adjusted direct effects and a manifest.
 //!
 //! Owns the list of validation scenarios, the flags and the printing; the statistics are in
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use coprod_core::ASSUMED_RANGES;
 use coprod_output::{
-    ClaimDesign, DecompositionRow, Existing, RobustnessRow, RunDir, ValidationManifest,
+    BlockRow, ClaimDesign, DecompositionRow, Existing, RobustnessRow, RunDir, ValidationManifest,
     ValidationRow, default_run_dir, write_validation,
 };
 use coprod_plot::{ChartStyle, ForestRow, forest_plot};
@@ -115,6 +115,7 @@ fn validate_into(
     }
     let rows: Vec<ValidationRow> = results.iter().map(|r| row(r, &options)).collect();
     let decomposition: Vec<DecompositionRow> = results.iter().flat_map(decomposition).collect();
+    let blocks: Vec<BlockRow> = results.iter().flat_map(block_rows).collect();
     let points: Vec<RobustnessRow> = results.iter().flat_map(robustness_rows).collect();
     let names: Vec<&str> = ASSUMED_RANGES.iter().map(|r| r.name).collect();
     let manifest = ValidationManifest {
@@ -146,6 +147,7 @@ fn validate_into(
         dir.staging(),
         &rows,
         &decomposition,
+        &blocks,
         (&names, &points),
         &manifest,
     )?;
@@ -282,6 +284,31 @@ fn decomposition(r: &ClaimResult) -> Vec<DecompositionRow> {
             adjusted_share: d.adjusted_share,
             adjusted_share_ci_low: low(d.adjusted_share_ci),
             adjusted_share_ci_high: high(d.adjusted_share_ci),
+        })
+        .collect()
+}
+
+/// Each verdict block with what its verdict is judged on; exploratory claims get no
+/// verdict, so their `pass` is empty as their `pass_rate` is.
+fn block_rows(r: &ClaimResult) -> Vec<BlockRow> {
+    r.judgement
+        .blocks
+        .iter()
+        .zip(0..)
+        .map(|(b, block)| (b, block, b.best_minus_last.as_ref()))
+        .map(|(b, block, to_last)| BlockRow {
+            id: r.id.clone(),
+            block,
+            n: b.effect.n,
+            effect: b.effect.mean,
+            sd: b.effect.sd.and_then(finite),
+            ci_low: low(b.effect.ci),
+            ci_high: high(b.effect.ci),
+            best_dose: b.best.and_then(|i| r.doses.get(i).copied()),
+            best_minus_last: to_last.and_then(|s| finite(s.mean)),
+            best_minus_last_ci_low: to_last.and_then(|s| low(s.ci)),
+            best_minus_last_ci_high: to_last.and_then(|s| high(s.ci)),
+            pass: (!r.exploratory).then_some(b.pass),
         })
         .collect()
 }

@@ -126,6 +126,10 @@ pub struct Block {
     pub effect: Summary,
     /// Whether the block passes the registered rule.
     pub pass: bool,
+    /// For interior optima: the block's best dose (the effect is best minus first).
+    pub best: Option<usize>,
+    /// For interior optima: best minus last dose, the rule's second difference.
+    pub best_minus_last: Option<Summary>,
 }
 
 /// The direct effect with one hold set and the share of the total it leaves to mediators.
@@ -450,16 +454,27 @@ fn judge_block(contrast: &Contrast, design: &Design, block: &[Rep]) -> Block {
         Contrast::Linear(_) => {
             let effect = summarise(&effects(contrast, block, None));
             let pass = holds(design.direction, design.sesoi, &effect);
-            Block { effect, pass }
+            Block {
+                effect,
+                pass,
+                best: None,
+                best_minus_last: None,
+            }
         }
         Contrast::InteriorOptimum => {
             let best = best_arm(block);
             let last = block.first().map_or(0, |r| r.arms.len() - 1);
             let effect = summarise(&effects(contrast, block, Some(best)));
             let to_last: Vec<f64> = block.iter().map(|r| r.arms[best] - r.arms[last]).collect();
+            let to_last = summarise(&to_last);
             let rises = |s: &Summary| holds(Direction::Increase, design.sesoi, s);
-            let pass = best > 0 && best < last && rises(&effect) && rises(&summarise(&to_last));
-            Block { effect, pass }
+            let pass = best > 0 && best < last && rises(&effect) && rises(&to_last);
+            Block {
+                effect,
+                pass,
+                best: Some(best),
+                best_minus_last: Some(to_last),
+            }
         }
     }
 }

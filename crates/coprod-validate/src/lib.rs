@@ -165,6 +165,8 @@ pub struct ClaimResult {
     pub exploratory: bool,
     /// How the effect is computed.
     pub note: String,
+    /// The values of the swept axis (the doses of a `dose` comparison; empty otherwise).
+    pub doses: Vec<f64>,
     /// Pilot, blocks, pooled effect and decomposition.
     pub judgement: Judgement,
     /// The robustness map (derived claims).
@@ -264,6 +266,7 @@ pub fn evaluate(
         mediators: reg.mediators.clone(),
         exploratory: v.exploratory,
         note,
+        doses: claim.dose_values(),
         robustness: mapped.then(|| robustness::summarise(&points)),
         robustness_points: points,
         judgement,
