@@ -271,7 +271,9 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) resume: bool,
     /// Shrink the runs for a quick look: at most 60 steps, 3 replications (unless
-    /// --replications or --set experiment.replications gives a number), 1000 citizens.
+    /// --replications or --set experiment.replications gives a number), 1000 citizens, as
+    /// many communities as they fill with ring_degree + 2 each, no more organisations than
+    /// communities.
     #[arg(short, long)]
     pub(crate) quick: bool,
     /// Metric compared in comparison.csv and checked by --target-ci (repeatable)

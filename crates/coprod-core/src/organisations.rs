@@ -191,6 +191,15 @@ pub(crate) fn imitate(orgs: &mut [Org], p: &Params) {
 mod tests {
     use super::*;
 
+    /// The memory estimate counts an organisation as `BYTES_PER_ORG`.
+    #[test]
+    fn an_organisation_takes_the_bytes_the_memory_estimate_counts() {
+        assert_eq!(
+            std::mem::size_of::<Org>() as u64,
+            crate::params::BYTES_PER_ORG
+        );
+    }
+
     fn org() -> Org {
         let p = Params::defaults();
         let mut rng = crate::rng::stream(1, crate::rng::Stream::Organisations);

@@ -12,6 +12,12 @@ pub(crate) const BYTES_PER_CITIZEN: u64 = 9 * 4 + 4 + 2 + 1;
 /// Bytes of a lab run's state per subject, for memory estimates: `lab::run_lab`'s columns
 /// (the type, one byte; belief, motivation and contribution, `f64`; the place in the order).
 const BYTES_PER_SUBJECT: u64 = 1 + 3 * 8 + 8;
+
+/// Bytes per organisation: ten 0-1 scales of 8 bytes and a tally of three counts and two
+/// sums, 32 bytes with padding (`organisations::Org`, whose size a test there checks).
+pub(crate) const BYTES_PER_ORG: u64 = 10 * 8 + 32;
+/// Heap bytes per staff member: four 0-1 scales of 8 bytes and three counts of 4 (`staff.rs`).
+const BYTES_PER_STAFF: u64 = 4 * 8 + 3 * 4;
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
@@ -903,11 +909,15 @@ impl Params {
                 format!("about {per_community:.1}")
             };
             return Err(ParamError::Inconsistent {
-                names: vec!["population.ring_degree", "population.n_citizens"],
+                names: vec![
+                    "population.ring_degree",
+                    "population.n_citizens",
+                    "population.n_communities",
+                ],
                 reason: format!(
                     "{} citizens in {} communities are {} per community on average; a ring \
-                     degree of {} needs more than {} (then the smallest community has at \
-                     least {})",
+                     degree of {} needs more than {} citizens per community (then the \
+                     smallest community has at least {})",
                     self.n_citizens,
                     self.n_communities,
                     average,
@@ -928,7 +938,12 @@ impl Params {
         }
         // Citizen state, plus the network: an offset, a co-production tie slot and
         // `ring_degree` neighbour entries of 4 bytes each per citizen.
-        (BYTES_PER_CITIZEN + 8 + 4 * self.ring_degree as u64) * self.n_citizens as u64
+        let citizens =
+            (BYTES_PER_CITIZEN + 8 + 4 * self.ring_degree as u64) * self.n_citizens as u64;
+        // Organisations and their staff, which can outweigh the citizens: 100,000
+        // organisations of 10,000 staff each are 44 GB.
+        let orgs = self.n_organisations as u64;
+        citizens + orgs * BYTES_PER_ORG + orgs * self.staff_per_org as u64 * BYTES_PER_STAFF
     }
 }
 
@@ -988,6 +1003,16 @@ mod tests {
         // An odd ring degree is out of its range in either setting.
         p.ring_degree = 5.0;
         assert!(p.validate().is_err());
+    }
+
+    /// Staff count in the memory estimate: the largest organisations and staff allowed need
+    /// 44 GB, which the check must see before a run aborts for want of memory.
+    #[test]
+    fn the_memory_estimate_counts_organisations_and_staff() {
+        let mut p = Params::defaults();
+        let citizens_only = p.estimated_bytes();
+        (p.n_organisations, p.staff_per_org) = (100_000.0, 10_000.0);
+        assert!(p.estimated_bytes() >= citizens_only + 44_000_000_000);
     }
 
     /// The network check's boundary is the one docs/ODD.md 2 gives: more than `ring_degree`

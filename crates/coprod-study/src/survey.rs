@@ -118,7 +118,7 @@ pub fn survey(options: &SurveyOptions, progress: &dyn Progress) -> Result<Survey
     }
     let seconds: f64 = runs
         .iter()
-        .map(|r| crate::estimate::run_seconds(r.params.n_citizens, horizon))
+        .map(|r| crate::estimate::params_run_seconds(&r.params, horizon))
         .sum();
     if let Some(note) = unused_note(&scenario) {
         progress.note(Note::Note(note));
