@@ -858,7 +858,7 @@ fn replication_means(
 ) -> (Vec<f64>, Vec<f64>) {
     let mut sums: BTreeMap<u64, (f64, f64, u32)> = BTreeMap::new();
     for p in points {
-        for (rep, x, y) in paired_values(data, column, (variant, p), (base, p)) {
+        for (rep, x, y) in data.paired_values(column, (variant, p), (base, p)) {
             let sum = sums.entry(rep).or_insert((0.0, 0.0, 0));
             sum.0 += x;
             sum.1 += y;
@@ -909,33 +909,6 @@ fn point_label(swept: &[String], point: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The values of `a` and `b` matched by replication, with their replication (pairs with a
-/// non-finite value left out).
-fn paired_values(
-    data: &RunData,
-    column: usize,
-    a: (&str, &[String]),
-    b: (&str, &[String]),
-) -> Vec<(u64, f64, f64)> {
-    let cell = |(variant, point): (&str, &[String])| -> Vec<(u64, f64)> {
-        data.runs
-            .rows
-            .iter()
-            .filter(|r| r.variant == variant && r.point.as_slice() == point)
-            .map(|r| (r.replication, r.values[column]))
-            .collect()
-    };
-    let (xs, ys) = (cell(a), cell(b));
-    xs.iter()
-        .filter_map(|(rep, x)| {
-            ys.iter()
-                .find(|(r, _)| r == rep)
-                .map(|(_, y)| (*rep, *x, *y))
-        })
-        .filter(|(_, x, y)| x.is_finite() && y.is_finite())
-        .collect()
 }
 
 /// Why a run whose sweep has fewer than two numeric parameters (`numeric`, indices into

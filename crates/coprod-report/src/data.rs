@@ -740,6 +740,28 @@ impl RunData {
         a: (&str, &[String]),
         b: (&str, &[String]),
     ) -> Estimate {
+        let (xs, ys): (Vec<f64>, Vec<f64>) = self
+            .paired_values(metric, a, b)
+            .into_iter()
+            .map(|(_, x, y)| (x, y))
+            .unzip();
+        let (mean, comparison) = coprod_analysis::compare_pairs(&xs, &ys);
+        Estimate {
+            mean,
+            ci: comparison.map(|c| c.ci),
+            n: xs.len() as u64,
+        }
+    }
+
+    /// The values of summary metric `metric` of two (variant, point) cells matched by
+    /// replication, as (replication, a's value, b's value) in replication order; pairs with
+    /// a value that is not finite are left out.
+    pub(crate) fn paired_values(
+        &self,
+        metric: usize,
+        a: (&str, &[String]),
+        b: (&str, &[String]),
+    ) -> Vec<(u64, f64, f64)> {
         let cell = |(variant, point): (&str, &[String])| -> BTreeMap<u64, f64> {
             self.runs
                 .rows
@@ -749,17 +771,11 @@ impl RunData {
                 .collect()
         };
         let ys = cell(b);
-        let (xs, ys): (Vec<f64>, Vec<f64>) = cell(a)
+        cell(a)
             .into_iter()
-            .filter_map(|(rep, x)| ys.get(&rep).map(|y| (x, *y)))
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .unzip();
-        let (mean, comparison) = coprod_analysis::compare_pairs(&xs, &ys);
-        Estimate {
-            mean,
-            ci: comparison.map(|c| c.ci),
-            n: xs.len() as u64,
-        }
+            .filter_map(|(rep, x)| ys.get(&rep).map(|y| (rep, x, *y)))
+            .filter(|(_, x, y)| x.is_finite() && y.is_finite())
+            .collect()
     }
 }
 

@@ -477,7 +477,8 @@ impl Scenario {
         })?;
         self.check_quick_points_distinct()?;
         self.check_sweep_not_overridden()
-            .map_err(|o| ScenarioError::new("--quick", o.message(self)).with_hint(o.hint()))
+            .map_err(|o| ScenarioError::new("--quick", o.message(self)).with_hint(o.hint()))?;
+        self.check_settings_not_held("--quick")
     }
 
     /// What `--quick` lowered of the experiment: `experiment.steps` and
@@ -669,6 +670,77 @@ impl Scenario {
         })
     }
 
+    /// Where intervention `index` of a variant's interventions is written: they are the
+    /// scenario's own `[[interventions]]`, then the variant's.
+    fn intervention_entry(&self, index: usize) -> Entry {
+        let scenario_level = self.variants[0].interventions.len();
+        if index < scenario_level {
+            Entry::Scenario(index)
+        } else {
+            Entry::Variant(index - scenario_level)
+        }
+    }
+
+    /// Refuses a `--set` lever that a variant's interventions hold at every step of its runs:
+    /// interventions win over `--set` while in force, so the value would hold at no step,
+    /// while parameters.csv states it (as a sweep over it is refused). `origin` is the option
+    /// that made it so: `--set`, or `--quick`, whose fewer steps the interventions may cover.
+    /// The error is at the intervention's lever in the file.
+    pub(crate) fn check_settings_not_held(&self, origin: &str) -> Result<(), ScenarioError> {
+        for &(index, value) in &self.pins {
+            let spec = &SPECS[index];
+            for (v, variant) in self.variants.iter().enumerate() {
+                let Some(i) = self.held_throughout(v, spec.name) else {
+                    continue;
+                };
+                let on_lever = variant
+                    .interventions
+                    .iter()
+                    .filter(|iv| iv.param() == spec.name)
+                    .count();
+                let what = if on_lever > 1 {
+                    format!(
+                        "its {on_lever} interventions on `{}` together set it",
+                        spec.name
+                    )
+                } else {
+                    let entry = match self.intervention_entry(i) {
+                        Entry::Scenario(i) => {
+                            format!("[[interventions]] entry {} of the scenario", i + 1)
+                        }
+                        Entry::Variant(i) => format!("its own interventions' entry {}", i + 1),
+                    };
+                    format!("{entry} sets `{}`", spec.name)
+                };
+                let message = format!(
+                    "`--set {}={}` would hold at no step of variant `{}`'s runs: {what} at \
+                     every step of the run ({} steps), and interventions win over --set while \
+                     in force",
+                    spec.name,
+                    spec.format_value(value),
+                    variant.name,
+                    self.steps
+                );
+                let hint = if origin == "--quick" {
+                    format!(
+                        "run without --quick, whose {QUICK_MAX_STEPS} steps the interventions \
+                         cover, or leave out --set {}",
+                        spec.name
+                    )
+                } else {
+                    format!(
+                        "leave out --set {}, or leave some step of the run free of interventions \
+                         on it in the scenario file",
+                        spec.name
+                    )
+                };
+                let loc = Locator::new(&self.origin, &self.source);
+                return Err(at_intervention(&loc, self, (v, i), message).with_hint(Some(hint)));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every (variant, sweep point) with `Params::validate`.
     pub(crate) fn check_combinations(&self) -> Result<(), (usize, usize, ParamError)> {
         for variant in 0..self.variants.len() {
@@ -708,6 +780,13 @@ impl Scenario {
             format!("inconsistent parameters in {}: {err}", context.join(" at "))
         }
     }
+}
+
+/// Where an intervention is written: entry `i` (from 0) of the scenario's own
+/// `[[interventions]]`, or of its variant's.
+enum Entry {
+    Scenario(usize),
+    Variant(usize),
 }
 
 /// A swept lever that interventions hold at every step of a variant's runs (see
@@ -1509,17 +1588,15 @@ fn at_intervention(
     (variant, index): (usize, usize),
     message: String,
 ) -> ScenarioError {
-    let own = scenario.variants[0].interventions.len();
-    let path = if index < own {
-        vec![key("interventions"), Seg::Index(index)]
-    } else {
-        vec![
+    let path = match scenario.intervention_entry(index) {
+        Entry::Scenario(i) => vec![key("interventions"), Seg::Index(i)],
+        Entry::Variant(i) => vec![
             key("experiment"),
             key("variants"),
             Seg::Index(variant - 1),
             key("interventions"),
-            Seg::Index(index - own),
-        ]
+            Seg::Index(i),
+        ],
     };
     let lever = [path.as_slice(), &[key("lever")]].concat();
     loc.error_at(
@@ -2392,7 +2469,7 @@ params.groups.service = "joint"
             .unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("--set: `levers.outreach=0.3` would hold at no step"),
+                .contains("`--set levers.outreach=0.3` would hold at no step"),
             "{e}"
         );
     }

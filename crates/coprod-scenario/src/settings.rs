@@ -106,7 +106,6 @@ impl Scenario {
             }
         }
         notes.extend(self.replaced_variant_values());
-        notes.extend(self.settings_under_interventions()?);
         if self.n_runs() > crate::MAX_RUNS {
             // Only more replications can add runs (a `--set` parameter removes a sweep axis),
             // so the last setting of them is to blame.
@@ -128,6 +127,7 @@ impl Scenario {
             .map_err(|(v, p, e)| ScenarioError::new(ORIGIN, self.describe_combination(v, p, &e)))?;
         self.check_sweep_not_overridden()
             .map_err(|o| ScenarioError::new(ORIGIN, o.message(self)).with_hint(o.hint()))?;
+        self.check_settings_not_held(ORIGIN)?;
         if let Some(axis) = self.unread_axis() {
             // `--set population.setting` can leave a sweep over what the other setting reads.
             let (message, hint) = self.unread_axis_refusal(axis);
@@ -189,70 +189,6 @@ impl Scenario {
             }
         }
         notes
-    }
-}
-
-impl Scenario {
-    /// Interventions win over a `--set` value while they are in force. Refuses a `--set`
-    /// lever that a variant's interventions hold at every step of its runs (the value would
-    /// hold at no step, while parameters.csv states it, as for a sweep), and notes the
-    /// variants whose interventions replace it at some steps.
-    fn settings_under_interventions(&self) -> Result<Vec<String>, ScenarioError> {
-        let mut notes = Vec::new();
-        for &(index, value) in &self.pins {
-            let spec = &SPECS[index];
-            let pair = format!("{}={}", spec.name, spec.format_value(value));
-            let mut partly = Vec::new();
-            for (v, variant) in self.variants.iter().enumerate() {
-                if let Some(i) = self.held_throughout(v, spec.name) {
-                    // A variant's interventions are the scenario's, then its own.
-                    let own = self.variants[0].interventions.len();
-                    let entry = if i < own {
-                        format!("[[interventions]] entry {} of the scenario", i + 1)
-                    } else {
-                        format!("its own interventions' entry {}", i + 1 - own)
-                    };
-                    let message = format!(
-                        "`{pair}` would hold at no step of variant `{}`'s runs: {entry} sets \
-                         `{}` at every step of the run ({} steps), and interventions win over \
-                         --set while in force",
-                        variant.name, spec.name, self.steps
-                    );
-                    let hint = format!(
-                        "leave out --set {}, or hold the lever for part of the run only in the \
-                         scenario file (a later `from_step` or an `until_step`)",
-                        spec.name
-                    );
-                    return Err(ScenarioError::new(ORIGIN, message).with_hint(Some(hint)));
-                }
-                let windows: Vec<String> = variant
-                    .interventions
-                    .iter()
-                    .filter(|iv| iv.param() == spec.name)
-                    .map(window)
-                    .collect();
-                if !windows.is_empty() {
-                    partly.push(format!("`{}` ({})", variant.name, windows.join(", ")));
-                }
-            }
-            if !partly.is_empty() {
-                notes.push(format!(
-                    "--set {pair} is replaced by interventions on `{}` while they are in force: in \
-                     variant(s) {}",
-                    spec.name,
-                    partly.join(", ")
-                ));
-            }
-        }
-        Ok(notes)
-    }
-}
-
-/// The steps an intervention is in force: "from step 12", "at steps 12 to 59".
-fn window(iv: &coprod_core::Intervention) -> String {
-    match iv.until_step {
-        None => format!("from step {}", iv.from_step),
-        Some(until) => format!("at steps {} to {}", iv.from_step, until - 1),
     }
 }
 
@@ -344,10 +280,11 @@ mod tests {
     }
 
     /// An intervention wins over `--set` while in force: a lever held at every step of a
-    /// variant's runs is refused (parameters.csv would state a value no step had), one held
-    /// for part of the run is noted with the steps.
+    /// variant's runs is refused at the intervention (parameters.csv would state a value no
+    /// step had), also when several interventions cover the run together; one held for part
+    /// of the run is warned of with the steps it is in force within the run.
     #[test]
-    fn a_set_lever_that_interventions_replace_is_refused_or_noted() {
+    fn a_set_lever_that_interventions_replace_is_refused_or_warned_of() {
         let file = |interventions: &str| {
             Scenario::from_toml(
                 &format!(
@@ -359,36 +296,62 @@ mod tests {
             )
             .unwrap()
         };
-        let held = "[[experiment.variants.interventions]]\n\
-                    lever = \"levers.outreach\"\nvalue = 0.5\n";
-        let e = file(held)
+        let entry = |from: u32, until: &str| {
+            format!(
+                "[[experiment.variants.interventions]]\nlever = \"levers.outreach\"\n\
+                 value = 0.5\nfrom_step = {from}\n{until}"
+            )
+        };
+        let e = file(&entry(0, ""))
             .apply_settings(&[set("levers.outreach=1")])
             .unwrap_err();
+        assert_eq!(e.location, Some((6, 9)), "{e}");
         assert!(
             e.message.starts_with(
-                "`levers.outreach=1` would hold at no step of variant `training`'s runs: its \
-                 own interventions' entry 1 sets"
+                "`--set levers.outreach=1` would hold at no step of variant `training`'s \
+                 runs: its own interventions' entry 1 sets `levers.outreach` at every step"
             ),
             "{e}"
         );
-        let partly = format!("{held}from_step = 12\nuntil_step = 24\n");
-        let notes = file(&partly)
+        let two = entry(0, "until_step = 20\n") + &entry(20, "");
+        let e = file(&two)
             .apply_settings(&[set("levers.outreach=1")])
-            .unwrap();
-        assert_eq!(
-            notes,
-            [
-                "--set levers.outreach=1 is replaced by interventions on `levers.outreach` while \
-              they are in force: in variant(s) `training` (at steps 12 to 23)"
-            ]
-        );
-        // Another lever, or no --set, is not concerned.
+            .unwrap_err();
         assert!(
-            file(held)
-                .apply_settings(&[set("levers.participation_cost=0.3")])
+            e.message
+                .contains("its 2 interventions on `levers.outreach` together set it"),
+            "{e}"
+        );
+        // Part of the run: a warning, with the steps within the run's 60.
+        let mut s = file(&(entry(12, "until_step = 24\n") + &entry(50, "until_step = 99\n")));
+        assert!(
+            s.apply_settings(&[set("levers.outreach=1")])
                 .unwrap()
                 .is_empty()
         );
+        let replaced = |s: &Scenario| -> Vec<String> {
+            s.warnings()
+                .into_iter()
+                .filter(|w| w.contains("is replaced by interventions"))
+                .collect()
+        };
+        assert_eq!(
+            replaced(&s),
+            [
+                "--set levers.outreach=1 is replaced by interventions on `levers.outreach` while \
+              they are in force: in variant(s) `training` (at steps 12 to 23, from step 50)"
+            ]
+        );
+        // An intervention after the run's last step replaces nothing.
+        let mut s = file(&entry(50, ""));
+        s.apply_settings(&[set("levers.outreach=1"), set("experiment.steps=40")])
+            .unwrap();
+        assert!(replaced(&s).is_empty(), "{:?}", replaced(&s));
+        // Another lever is not concerned.
+        let mut s = file(&entry(0, ""));
+        s.apply_settings(&[set("levers.participation_cost=0.3")])
+            .unwrap();
+        assert!(replaced(&s).is_empty());
     }
 
     /// The outputs say "2 instead of 30": the file's own value must survive the settings

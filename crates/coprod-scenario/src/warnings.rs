@@ -60,6 +60,7 @@ impl Scenario {
         out.extend(self.switched_axis_warnings());
         if !lab {
             out.extend(self.switched_interventions());
+            out.extend(self.settings_under_interventions());
         }
         if lab {
             out.extend(
@@ -73,6 +74,41 @@ impl Scenario {
                         )
                     }),
             );
+        }
+        out
+    }
+
+    /// A `--set` lever that interventions replace for part of some variants' runs (one they
+    /// replace at every step is refused: [`Scenario::check_settings_not_held`]), with the
+    /// steps of the run they are in force.
+    fn settings_under_interventions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for &(index, value) in &self.pins {
+            let spec = &SPECS[index];
+            let partly: Vec<String> = self
+                .variants
+                .iter()
+                .filter_map(|variant| {
+                    let windows: Vec<String> = variant
+                        .interventions
+                        .iter()
+                        .filter(|iv| iv.param() == spec.name && iv.from_step < self.steps)
+                        .map(|iv| in_force(iv, self.steps))
+                        .collect();
+                    (!windows.is_empty())
+                        .then(|| format!("`{}` ({})", variant.name, windows.join(", ")))
+                })
+                .collect();
+            if !partly.is_empty() {
+                out.push(format!(
+                    "--set {}={} is replaced by interventions on `{}` while they are in force: \
+                     in variant(s) {}",
+                    spec.name,
+                    spec.format_value(value),
+                    spec.name,
+                    partly.join(", ")
+                ));
+            }
         }
         out
     }
@@ -701,6 +737,15 @@ fn repeats_baseline(
         ),
     };
     format!("variant `{name}` changes nothing: {same}{why}it repeats the baseline")
+}
+
+/// The steps of a run of `steps` steps an intervention is in force: "from step 12", "at
+/// steps 12 to 23" (an `until_step` past the run's end reads as "from").
+fn in_force(iv: &coprod_core::Intervention, steps: u32) -> String {
+    match iv.until_step.filter(|&until| until < steps) {
+        None => format!("from step {}", iv.from_step),
+        Some(until) => format!("at steps {} to {}", iv.from_step, until - 1),
+    }
 }
 
 #[cfg(test)]
