@@ -9,8 +9,9 @@ use predicates::prelude::*;
 
 use crate::util::{Sandbox, bin, data, root};
 
-fn scenario_files() -> Vec<String> {
-    let mut files: Vec<String> = fs::read_dir(root().join("scenarios"))
+/// The `.toml` files of `scenarios/<under>` (`""`: the shipped scenarios), sorted.
+fn toml_files(under: &str) -> Vec<String> {
+    let mut files: Vec<String> = fs::read_dir(root().join("scenarios").join(under))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -20,10 +21,13 @@ fn scenario_files() -> Vec<String> {
     files
 }
 
-#[test]
-fn every_shipped_scenario_passes_check() {
-    let files = scenario_files();
-    assert!(files.len() >= 11, "{files:?}");
+fn scenario_files() -> Vec<String> {
+    toml_files("")
+}
+
+/// `coprod check` of `files` says ok of each, and warns of none: a warning on a shipped
+/// file points to a mistake in it (or a warning that cries wolf).
+fn all_pass_check(files: &[String]) {
     let mut args = vec!["check"];
     args.extend(files.iter().map(String::as_str));
     let output = Sandbox::new()
@@ -38,36 +42,24 @@ fn every_shipped_scenario_passes_check() {
         files.len(),
         "{out}"
     );
-    // A warning on a shipped file points to a mistake in it (or a warning that cries wolf).
     let err = String::from_utf8(output.stderr).unwrap();
     assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn every_shipped_scenario_passes_check() {
+    let files = scenario_files();
+    assert!(files.len() >= 11, "{files:?}");
+    all_pass_check(&files);
 }
 
 /// The registered designs too: each passes the checks of its `[validation]` table (an
 /// interior optimum's dose series, a regression's empty mediators).
 #[test]
 fn every_validation_design_passes_check() {
-    let dir = root().join("scenarios/validation");
-    let mut files: Vec<String> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
-        .filter(|p| p.ends_with(".toml"))
-        .collect();
-    files.sort();
-    let mut args = vec!["check"];
-    args.extend(files.iter().map(String::as_str));
-    let output = Sandbox::new()
-        .cmd(&args)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let out = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(
-        out.lines().filter(|l| l.starts_with("ok ")).count(),
-        files.len(),
-        "{out}"
-    );
+    let files = toml_files("validation");
+    assert!(files.len() >= 27, "{files:?}");
+    all_pass_check(&files);
 }
 
 #[test]
