@@ -558,6 +558,18 @@ mod tests {
         read(&survival_count_curves(classes, &style).unwrap()[1])
     }
 
+    /// The lowest and highest pixel rows (largest and smallest y) of the longest blue curve.
+    fn curve_extremes(svg: &Svg) -> (f64, f64) {
+        let curve = svg
+            .in_colour("polyline", BLUE)
+            .into_iter()
+            .max_by_key(|p| p.points.len())
+            .unwrap();
+        let lowest = curve.points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let highest = curve.points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        (lowest, highest)
+    }
+
     /// The pixel of `(t, s)`, read off the x tick labels "0" and "4" and the y tick labels.
     fn pixel(svg: &Svg, point: (f64, f64)) -> (f64, f64) {
         svg.pixel(
@@ -652,13 +664,7 @@ mod tests {
             .map(|t| svg.y_tick(t))
             .collect();
         assert!(ticks.windows(2).all(|w| w[1] < w[0]), "{ticks:?}");
-        let curve = svg
-            .in_colour("polyline", BLUE)
-            .into_iter()
-            .max_by_key(|p| p.points.len())
-            .unwrap();
-        let lowest = curve.points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-        let highest = curve.points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        let (lowest, highest) = curve_extremes(&svg);
         assert_eq!((lowest, highest), (svg.y_tick("0"), svg.y_tick("100")));
     }
 
@@ -669,13 +675,7 @@ mod tests {
             counts: vec![(1.0, 1, 0), (2.0, 0, 1), (3.0, 1, 0)],
         };
         let svg = drawn(&[class]);
-        let curve = svg
-            .in_colour("polyline", BLUE)
-            .into_iter()
-            .max_by_key(|p| p.points.len())
-            .unwrap();
-        let lowest = curve.points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-        let highest = curve.points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        let (lowest, highest) = curve_extremes(&svg);
         assert_eq!((lowest, highest), (svg.y_tick("0.0"), svg.y_tick("1.0")));
         let x_axis = svg
             .in_colour("polyline", "#3C3C3C")
