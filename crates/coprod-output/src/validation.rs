@@ -153,7 +153,8 @@ pub struct BlockRow {
     pub ci_low: Option<f64>,
     /// Upper end.
     pub ci_high: Option<f64>,
-    /// For an interior optimum: the block's best dose (the value of the swept parameter).
+    /// For an interior optimum: the block's best dose (the value of the swept parameter);
+    /// `None` when a dose without a read-out leaves the best undetermined.
     pub best_dose: Option<f64>,
     /// For an interior optimum: mean of best minus last dose.
     pub best_minus_last: Option<f64>,

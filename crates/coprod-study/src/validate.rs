@@ -304,7 +304,7 @@ fn block_rows(r: &ClaimResult) -> Vec<BlockRow> {
             sd: b.effect.sd.and_then(finite),
             ci_low: low(b.effect.ci),
             ci_high: high(b.effect.ci),
-            best_dose: b.best.and_then(|i| r.doses.get(i).copied()),
+            best_dose: b.best_arm.and_then(|i| r.doses.get(i).copied()),
             best_minus_last: to_last.and_then(|s| finite(s.mean)),
             best_minus_last_ci_low: to_last.and_then(|s| low(s.ci)),
             best_minus_last_ci_high: to_last.and_then(|s| high(s.ci)),

@@ -126,8 +126,11 @@ pub struct Block {
     pub effect: Summary,
     /// Whether the block passes the registered rule.
     pub pass: bool,
-    /// For interior optima: the block's best dose (the effect is best minus first).
-    pub best: Option<usize>,
+    /// For interior optima: the index of the arm (dose) with the highest block mean, which
+    /// the effect is taken at (best minus first). `None` for a linear contrast, and when that
+    /// arm's block mean is not a number: a dose without a read-out in some replication ranks
+    /// highest (`by_mean`), so no dose can be named the block's best.
+    pub best_arm: Option<usize>,
     /// For interior optima: best minus last dose, the rule's second difference.
     pub best_minus_last: Option<Summary>,
 }
@@ -178,7 +181,9 @@ pub struct Judgement {
     pub decomposed_total: Option<Summary>,
     /// Direct effects and mediated shares, one per hold set.
     pub decomposition: Vec<Decomposed>,
-    /// For interior optima: the best dose over the pooled replications.
+    /// For interior optima: the index of the arm (dose) with the highest pooled mean; its
+    /// mean may be not a number (see [`Block::best_arm`]), which the note reads as
+    /// "undetermined".
     pub best: Option<usize>,
     /// For interior optima with two or more doses: the dose with the next highest pooled
     /// mean and how far below the best's mean it lies. The direct effect is taken at the best
@@ -457,7 +462,7 @@ fn judge_block(contrast: &Contrast, design: &Design, block: &[Rep]) -> Block {
             Block {
                 effect,
                 pass,
-                best: None,
+                best_arm: None,
                 best_minus_last: None,
             }
         }
@@ -472,7 +477,7 @@ fn judge_block(contrast: &Contrast, design: &Design, block: &[Rep]) -> Block {
             Block {
                 effect,
                 pass,
-                best: Some(best),
+                best_arm: Some(best).filter(|&b| !arm_mean(block, b).is_nan()),
                 best_minus_last: Some(to_last),
             }
         }
@@ -812,6 +817,10 @@ mod tests {
         ]);
         let judged = judge_block(&Contrast::InteriorOptimum, &design, &block);
         assert!(judged.effect.mean.is_nan() && !judged.pass, "{judged:?}");
+        // blocks.csv names no best dose for that block, as validation.csv's note names none.
+        assert_eq!(judged.best_arm, None);
+        let determined = judge_block(&Contrast::InteriorOptimum, &design, &block[1..]);
+        assert_eq!(determined.best_arm, Some(1));
     }
 
     /// All registered mediators together, then each alone only when there are several.

@@ -165,7 +165,8 @@ pub struct ClaimResult {
     pub exploratory: bool,
     /// How the effect is computed.
     pub note: String,
-    /// The values of the swept axis (the doses of a `dose` comparison; empty otherwise).
+    /// The values of the first sweep axis, whatever the comparison (empty without a sweep);
+    /// only a `dose` comparison reads them, as its doses.
     pub doses: Vec<f64>,
     /// Pilot, blocks, pooled effect and decomposition.
     pub judgement: Judgement,
