@@ -208,6 +208,34 @@ fn merge_repeats_the_warnings_of_the_shards_once() {
     }
 }
 
+/// `--against baseline` on a scenario without variants: each shard warns that there is
+/// nothing to compare, as `coprod run` does, and so does the merge (it took only an
+/// `--against` other than `baseline` as given).
+#[test]
+fn merge_repeats_the_warning_on_against_baseline_without_variants() {
+    let sb = Sandbox::new();
+    let plain = WARNED.split("[[experiment.variants]]").next().unwrap();
+    fs::write(sb.path().join("plain.toml"), plain).unwrap();
+    let warning = "warning: --metric and --against choose what comparison.csv compares, and \
+                   scenario `warned` has no variants to compare: no comparison.csv is written\n";
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let out = format!("shards/s{i}");
+        let against = ["--against", "baseline"];
+        sb.cmd(&["run", "plain.toml", "--shard", &shard, "--out", &out])
+            .args(against)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(warning));
+    }
+    let merged = sb
+        .cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&merged.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+}
+
 #[test]
 fn failed_runs_in_shards_merge_like_one_run() {
     let sb = Sandbox::new();

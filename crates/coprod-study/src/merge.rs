@@ -105,7 +105,11 @@ fn merge_into(
 /// `--metric` and `--against` options), once: a user who reads only the merge's output
 /// must not miss them.
 fn warn(scenario: &Scenario, recipe: &ShardScenario, progress: &dyn Progress) {
-    let against_given = recipe.against != coprod_scenario::BASELINE;
+    // A shard.json from before `against_given` was recorded: a non-default reference is
+    // the only sign of `--against` it keeps.
+    let against_given = recipe
+        .against_given
+        .unwrap_or(recipe.against != coprod_scenario::BASELINE);
     let warnings = [
         scenario.naming_the_file(scenario.warnings()),
         compare::option_warnings(scenario, &recipe.metrics, against_given),

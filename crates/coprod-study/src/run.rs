@@ -500,7 +500,7 @@ fn resolve_shard(o: &RunOptions, p: &Prepared) -> Result<Option<ShardInfo>> {
         o.shard.as_ref(),
         o.settings.as_slice(),
         o.metrics.as_slice(),
-        p.against.as_str(),
+        (p.against.as_str(), o.against.is_some()),
     );
     shard::resolve(recipe, &p.settings, &p.scenario, p.quick)
 }

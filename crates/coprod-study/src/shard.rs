@@ -45,10 +45,13 @@ pub(crate) fn indices(arg: &ShardArg) -> Result<(u64, u64)> {
     }
 }
 
+/// The variant compared with, and whether `--against` was given.
+pub(crate) type Against<'a> = (&'a str, bool);
+
 /// The shard this invocation writes, with everything shard.json records except the
 /// failed runs and the rows of groups.csv (known at the end).
 pub(crate) fn resolve(
-    (arg, set_options, metrics, against): (Option<&ShardArg>, &[Setting], &[String], &str),
+    (arg, set_options, metrics, against): (Option<&ShardArg>, &[Setting], &[String], Against),
     settings: &[Setting],
     scenario: &Scenario,
     quick: bool,
@@ -78,7 +81,8 @@ pub(crate) fn resolve(
             set_options: set_options.iter().map(text).collect(),
             quick,
             metrics: metrics.to_vec(),
-            against: against.to_string(),
+            against: against.0.to_string(),
+            against_given: Some(against.1),
         },
     }))
 }

@@ -83,6 +83,12 @@ pub struct ShardScenario {
     /// written before it was recorded).
     #[serde(default = "baseline")]
     pub against: String,
+    /// Whether `--against` was given at all (`coprod run` warns on it, even as
+    /// `--against baseline`, for a scenario without variants). `None` in a shard.json
+    /// written before it was recorded: merge then takes an `against` other than `baseline`
+    /// as given.
+    #[serde(default)]
+    pub against_given: Option<bool>,
 }
 
 /// The default reference of a comparison (`coprod_scenario::BASELINE`).
@@ -879,6 +885,7 @@ mod tests {
                 quick: false,
                 metrics: Vec::new(),
                 against: "baseline".into(),
+                against_given: Some(false),
             },
         }
     }
@@ -1393,9 +1400,12 @@ mod tests {
     #[test]
     fn an_old_shard_json_compared_with_the_baseline() {
         let mut json = serde_json::to_value(shard(0, 1)).unwrap();
-        json["scenario"].as_object_mut().unwrap().remove("against");
+        let recipe = json["scenario"].as_object_mut().unwrap();
+        recipe.remove("against");
+        recipe.remove("against_given");
         let info: ShardInfo = serde_json::from_value(json).unwrap();
         assert_eq!(info.scenario.against, "baseline");
+        assert_eq!(info.scenario.against_given, None);
         assert_eq!(shard(3, 2).describe_runs(), "runs 3-4");
     }
 
