@@ -29,9 +29,15 @@ impl Served {
 
     /// A server on `port` (0: a free one), as a server restarted on its port would be.
     pub(crate) fn start_on(sb: &Sandbox, port: u16) -> Served {
+        let outputs = sb.path().join("outputs");
+        Served::start_with(sb, port, &["--outputs", outputs.to_str().unwrap()])
+    }
+
+    /// A server on `port` with the options `extra` (stderr goes to serve.log).
+    fn start_with(sb: &Sandbox, port: u16, extra: &[&str]) -> Served {
         let mut child = Command::new(bin())
-            .args(["serve", "--port", &port.to_string(), "--outputs"])
-            .arg(sb.path().join("outputs"))
+            .args(["serve", "--port", &port.to_string()])
+            .args(extra)
             .current_dir(sb.path())
             .stdout(Stdio::piped())
             .stderr(log_file(sb))
@@ -368,6 +374,31 @@ fn outputs_that_cannot_be_made_are_refused_when_the_server_starts() {
         );
         assert!(!sb.path().join(outputs).exists());
     }
+}
+
+/// Without --outputs, a default `outputs` the experiments cannot write in does not stop the
+/// server (a teacher who only plays needs no folder): it starts with a warning, and the
+/// experiment page then shows the error with the hint.
+#[test]
+fn a_default_outputs_that_cannot_be_written_only_warns() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path().join("outputs"), "x").unwrap();
+    let served = Served::start_with(&sb, 0, &[]);
+    let log = served.log(&sb);
+    assert!(
+        log.contains("warning: --outputs outputs is a file, not a folder; --outputs was not given"),
+        "{log}"
+    );
+    let (status, body) = http(
+        &served.teacher("/api/experiment"),
+        "POST",
+        Some(&json!({"quick": true})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let failed = experiment_finished(&served);
+    assert_eq!(failed["state"], "failed", "{failed}");
+    let error = failed["error"].as_str().unwrap();
+    assert!(error.contains("with --outputs DIR"), "{error}");
 }
 
 /// An experiment whose folder cannot be made once the server runs (the outputs folder was

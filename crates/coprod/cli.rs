@@ -464,9 +464,11 @@ pub(crate) struct ServeArgs {
     /// only, 127.0.0.1); prints the LAN address to give the class.
     #[arg(long)]
     pub(crate) lan: bool,
-    /// Folder for the experiments started from the page.
-    #[arg(long, value_name = "DIR", default_value = "outputs")]
-    pub(crate) outputs: PathBuf,
+    /// Folder for the experiments started from the page [default: outputs]. Given, it must
+    /// be writable for the server to start; the default that is not only gets a warning
+    /// (Play needs no folder).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) outputs: Option<PathBuf>,
 }
 
 /// `--target-ci W`: a finite number above 0 (the same words for text that is no number).

@@ -55,25 +55,42 @@ fn as_served(error: &str) -> String {
     error.replace(coprod_study::CHOOSE_WRITABLE_OUT, CHOOSE_WRITABLE_OUTPUTS)
 }
 
-/// Refuses an `--outputs` the experiments could not write in, so the teacher learns it when
-/// starting the server, not in class: a file, or a folder that cannot be made or written
-/// (it is not made now, so a server used only for Play leaves no folder behind).
-fn check_outputs(outputs: &Path) -> Result<()> {
+/// Checks that the experiments could write in `--outputs`, so the teacher learns it when
+/// starting the server, not in class. A folder given with `--outputs` that is a file or
+/// cannot be made or written is refused; the default `outputs` only gets a warning, since a
+/// teacher who only plays needs no folder (and may start the server from a read-only one).
+/// The folder is not made now, so a server used only for Play leaves none behind.
+fn check_outputs(outputs: &Path, given: bool) -> Result<()> {
+    let Some(problem) = outputs_problem(outputs) else {
+        return Ok(());
+    };
+    if given {
+        return Err(coprod_study::StudyError::Invalid(problem));
+    }
+    let (what, hint) = problem.split_once("\n\nhint: ").unwrap_or((&problem, ""));
+    say!(
+        "warning: {what}; --outputs was not given, so the server starts and Play works, but \
+         an experiment started from the page will fail until it can\nhint: {hint}"
+    );
+    Ok(())
+}
+
+/// Why the experiments could not write in `outputs` (a file, or a folder that cannot be made
+/// or written), with a hint; `None` when they could.
+fn outputs_problem(outputs: &Path) -> Option<String> {
     if outputs.exists() && !outputs.is_dir() {
-        return Err(coprod_study::StudyError::Invalid(format!(
+        return Some(format!(
             "--outputs {} is a file, not a folder\n\nhint: give the folder for the \
              experiments' run folders with --outputs DIR",
             outputs.display()
-        )));
+        ));
     }
-    let Err(why) = probe_nearest_folder(outputs) else {
-        return Ok(());
-    };
-    Err(coprod_study::StudyError::Invalid(format!(
+    let why = probe_nearest_folder(outputs).err()?;
+    Some(format!(
         "the experiments cannot write in --outputs {}: {why}\n\nhint: {}",
         outputs.display(),
         CHOOSE_WRITABLE_OUTPUTS
-    )))
+    ))
 }
 
 /// Writes and removes a file in `outputs`, or in the nearest folder above it that exists
@@ -101,13 +118,15 @@ fn probe_nearest_folder(outputs: &Path) -> std::result::Result<(), String> {
 
 pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) -> Result<u8> {
     // Checked now, not when a teacher first starts an experiment from the page.
-    check_outputs(&args.outputs)?;
+    let given = args.outputs.is_some();
+    let outputs = args.outputs.unwrap_or_else(|| PathBuf::from("outputs"));
+    check_outputs(&outputs, given)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the server runtime")?;
     runtime.block_on(async {
         let config = Config {
             port: args.port,
             lan: args.lan,
-            outputs: args.outputs,
+            outputs,
         };
         let experiment: Arc<dyn Experiment> = Arc::new(TeachExperiment { threads });
         let server = Server::bind(config, Some(experiment))
