@@ -173,7 +173,7 @@ impl RunDir {
         fs::create_dir_all(&parent).map_err(cannot)?;
         fs::create_dir(&staging).map_err(cannot)?;
         let lock = lock(&staging)?;
-        sync_dir(&parent);
+        sync_dir(&parent_of(&staging)); // beside a link's directory, not the link's parent
         Ok(RunDir {
             target: target.to_path_buf(),
             staging,
