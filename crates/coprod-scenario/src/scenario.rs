@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::ScenarioError;
 use crate::schema::{self, RawIntervention, RawReport, RawScenario, RawValidation, RawVariant};
-use crate::validation::{Comparison, Direction, Validation};
+use crate::validation::{Comparison, DEFAULT_COMPARISON_NAMED, Direction, Validation};
 use crate::values;
 
 /// Name of the implicit variant that uses the scenario's own parameters and interventions.
@@ -1369,7 +1369,7 @@ fn check_validation_shape(
         let which = if given.is_some() {
             "this comparison"
         } else {
-            "the default comparison, \"paired\" (the [validation] table has no `comparison`),"
+            DEFAULT_COMPARISON_NAMED
         };
         let span = given.or_else(|| loc.key_span(&[key("validation")]));
         return Err(loc.error_at(span, format!("{which} needs {need}")));

@@ -33,6 +33,11 @@ impl Direction {
     }
 }
 
+/// How an error names the comparison when the `[validation]` table has no `comparison` key,
+/// so that a deleted key is not a riddle: one wording for every refusal that names it.
+pub(crate) const DEFAULT_COMPARISON_NAMED: &str =
+    "the default comparison, \"paired\" (the [validation] table has no `comparison`),";
+
 /// How the effect is estimated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Comparison {
@@ -244,8 +249,7 @@ fn check_direction_fits(
     let which = if given {
         format!("comparison = \"{}\"", comparison.as_str())
     } else {
-        "the default comparison, \"paired\" (the [validation] table has no `comparison`),"
-            .to_string()
+        DEFAULT_COMPARISON_NAMED.to_string()
     };
     Err((
         "direction",
