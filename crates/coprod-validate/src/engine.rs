@@ -684,11 +684,9 @@ mod tests {
         assert!(!point(&[&[0.0, 1.0, 2.0, 3.0]]).1);
     }
 
-    /// A block of an interior optimum passes when its best dose is interior and both
-    /// differences (best minus first, best minus last) pass `increase`.
-    #[test]
-    fn a_block_with_an_interior_optimum_needs_both_differences_to_rise() {
-        let design = Design {
+    /// An interior optimum of SESOI 0.4, one block of 3 replications.
+    fn interior_design() -> Design {
+        Design {
             direction: Direction::InteriorOptimum,
             sesoi: 0.4,
             power: 0.9,
@@ -700,7 +698,14 @@ mod tests {
             hold_sets: Vec::new(),
             decompose_replications: 0,
             resamples: 10,
-        };
+        }
+    }
+
+    /// A block of an interior optimum passes when its best dose is interior and both
+    /// differences (best minus first, best minus last) pass `increase`.
+    #[test]
+    fn a_block_with_an_interior_optimum_needs_both_differences_to_rise() {
+        let design = interior_design();
         let block = |arms: &[&[f64]]| judge_block(&Contrast::InteriorOptimum, &design, &reps(arms));
         let pass = block(&[
             &[0.0, 2.0, 1.0, 0.5],
@@ -797,19 +802,7 @@ mod tests {
             assert_eq!(second, 1);
             assert!(gap.is_nan(), "{gap}");
         }
-        let design = Design {
-            direction: Direction::InteriorOptimum,
-            sesoi: 0.4,
-            power: 0.9,
-            salt: "unit".into(),
-            blocks: 1,
-            pilot: 2,
-            min_replications: 3,
-            max_replications: 3,
-            hold_sets: Vec::new(),
-            decompose_replications: 0,
-            resamples: 10,
-        };
+        let design = interior_design();
         let block = reps(&[
             &[0.0, 2.0, -f64::NAN, 0.5],
             &[0.1, 2.2, 1.0, 0.6],
