@@ -469,3 +469,71 @@ fn a_failed_write_of_the_charts_or_comparison_keeps_the_runs() {
     run_sweep(&sb, "study", &["--resume"]).assert().success();
     assert!(sb.path().join("study").join("index.html").exists());
 }
+
+/// Starts `coprod ARGS` in the sandbox and sends Ctrl-C as soon as the partial directory of
+/// `out` holds a file besides its lock (the results are being written); returns its output.
+fn interrupt_while_written(sb: &Sandbox, args: &[&str], out: &str) -> std::process::Output {
+    let mut child = Command::new(bin())
+        .current_dir(sb.path())
+        .args(args)
+        .args(["--out", out])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = sb.path().join(format!(".{out}.partial"));
+    let written = || {
+        fs::read_dir(&partial)
+            .is_ok_and(|mut entries| entries.any(|e| e.is_ok_and(|e| e.file_name() != ".lock")))
+    };
+    // It may also write everything and finish between two looks.
+    while !written() {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait_with_output().unwrap()
+}
+
+/// Ctrl-C while `survey`, `validate` or `sensitivity` writes its results leaves them whole
+/// or leaves nothing, and never the working folder, so the same command works again. Before,
+/// the handler deleted the folder while the files went on being written into it, and the
+/// folder left behind refused the command ("not made by coprod"), about every other time:
+/// hence several tries of each.
+#[test]
+fn ctrl_c_while_the_results_are_written_leaves_no_working_folder() {
+    let sb = Sandbox::new();
+    fs::write(sb.path().join("tiny.toml"), crate::sensitivity::SCENARIO).unwrap();
+    let survey = ["survey", "group-size", "--horizon", "3000", "-j", "1"];
+    let validate = [
+        &["validate", "--salt", "c", "--only", "P3", "-j", "1"],
+        crate::validate::REDUCED,
+    ];
+    let validate = validate.concat();
+    let sensitivity = ["sensitivity", "tiny.toml", "-j", "1"];
+    for args in [&survey[..], &validate, &sensitivity] {
+        for _ in 0..5 {
+            let output = interrupt_while_written(&sb, args, "k");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let code = output.status.code();
+            assert!(matches!(code, Some(0 | 130)), "{args:?}: {code:?} {stderr}");
+            let left: Vec<_> = fs::read_dir(sb.path().join(".k.partial"))
+                .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+                .unwrap_or_default();
+            assert!(
+                !sb.path().join(".k.partial").exists(),
+                "{args:?} left .k.partial {left:?}: {stderr}"
+            );
+            if sb.path().join("k").exists() {
+                assert!(sb.path().join("k/manifest.json").is_file(), "{args:?}");
+                fs::remove_dir_all(sb.path().join("k")).unwrap();
+            }
+        }
+    }
+}

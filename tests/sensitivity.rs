@@ -7,7 +7,7 @@ use predicates::prelude::*;
 
 use crate::util::{Sandbox, csv, read, root};
 
-const SCENARIO: &str = r#"
+pub(crate) const SCENARIO: &str = r#"
 name = "tiny-sensitivity"
 [params.population]
 n_citizens = 240

@@ -103,9 +103,10 @@ impl Progress for Terminal {
             work();
             return;
         }
-        // Held while `work` runs: a Ctrl-C handler waits for it (the directory to discard,
-        // if any, is left as it is).
-        let _held = DISCARD.lock();
+        // Held while `work` runs: a Ctrl-C handler waits for it, then removes the directory
+        // to discard, if `work` left one named. Not the lock of that name, so that `work`
+        // can stop naming it (keep_on_interrupt) before it moves it into place.
+        let _held = UNINTERRUPTED.lock();
         work();
     }
 
@@ -131,6 +132,10 @@ static ON_CTRL_C: Mutex<Option<Message>> = Mutex::new(None);
 /// The partial directory Ctrl-C removes, if any (see [`Progress::discard_made`]).
 static DISCARD: Mutex<Option<PathBuf>> = Mutex::new(None);
 
+/// Held while work that must not be stopped midway runs ([`Progress::uninterrupted`]); the
+/// Ctrl-C handler takes it before [`DISCARD`], and nothing takes them the other way round.
+static UNINTERRUPTED: Mutex<()> = Mutex::new(());
+
 impl Terminal {
     /// Makes Ctrl-C print `message` and exit with status 130 (installing the handler once).
     fn on_ctrl_c(&self, message: Message) {
@@ -141,7 +146,9 @@ impl Terminal {
             *current = Some(message);
         }
         let _ = ctrlc::set_handler(|| {
-            // Held until the process exits, so that no one moves the directory meanwhile.
+            // Both held until the process exits, so that no one moves the directory
+            // meanwhile or starts work that must not be stopped midway.
+            let _uninterrupted = UNINTERRUPTED.lock();
             let discard = DISCARD.lock();
             if let Ok(Some(partial)) = discard.as_deref() {
                 let _ = std::fs::remove_dir_all(partial);

@@ -478,9 +478,7 @@ fn describe_stop(
 /// leaves the old results or the new ones, whole. Also for a generation's checkpoint, so
 /// that what Ctrl-C says is kept counts it exactly.
 pub(crate) fn without_interruption<T>(progress: &dyn Progress, write: impl FnOnce() -> T) -> T {
-    let (mut write, mut done) = (Some(write), None);
-    progress.uninterrupted(&mut || done = write.take().map(|write| write()));
-    done.expect("uninterrupted calls its work once")
+    crate::progress::without_interruption(progress, write)
 }
 
 /// The fit in manifest.json: `rmse` when every target is of one metric (in its unit), else

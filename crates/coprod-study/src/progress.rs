@@ -122,12 +122,34 @@ impl<'a> Discard<'a> {
         Discard { progress }
     }
 
-    /// Moves `dir` into place, after an interruption stops removing it: from then on it is
-    /// the result. Returns where the result is.
-    pub(crate) fn commit(self, dir: RunDir) -> Result<PathBuf, coprod_output::OutputError> {
-        drop(self);
-        dir.commit()
+    /// Writes the result into `dir`'s partial directory with `write`, then moves it into
+    /// place, after an interruption stops removing it: from then on it is the result.
+    /// Interruptions are held off throughout (a second or so): the handler would remove the
+    /// directory while the files go on being written into it, and what was written after
+    /// would leave a working folder that refuses the next command. Returns where the result
+    /// is.
+    pub(crate) fn commit(
+        self,
+        dir: RunDir,
+        write: impl FnOnce(&Path) -> crate::error::Result<()>,
+    ) -> crate::error::Result<PathBuf> {
+        let progress = self.progress;
+        // Kept on a failed write: the directory is discarded, also on an interruption.
+        let mut discard = Some(self);
+        without_interruption(progress, || {
+            write(dir.staging())?;
+            drop(discard.take());
+            Ok(dir.commit()?)
+        })
     }
+}
+
+/// Runs `work` with interruptions held off until it returns ([`Progress::uninterrupted`]),
+/// and returns what it returns.
+pub(crate) fn without_interruption<T>(progress: &dyn Progress, work: impl FnOnce() -> T) -> T {
+    let (mut work, mut done) = (Some(work), None);
+    progress.uninterrupted(&mut || done = work.take().map(|work| work()));
+    done.expect("uninterrupted calls its work once")
 }
 
 impl Drop for Discard<'_> {

@@ -134,23 +134,26 @@ fn analyse(
         (designs.morris_points(), threads),
         progress,
     )?;
-    let charts = dir.staging().join(CHARTS_DIR);
-    let (rows, drawn) = index_rows(&replicates, designs, table, scenario, &charts, progress)?;
+    let rows = index_rows(&replicates, designs, table, scenario, progress);
     let seconds = clock.elapsed().as_secs_f64();
     let points = designs.len();
-    let manifest = manifest(
-        scenario,
-        table,
-        options,
-        threads,
-        points,
-        seconds,
-        drawn > 0,
-    );
     let parameters: Vec<String> = table.factors.iter().map(|f| f.name().to_string()).collect();
-    write_design(dir.staging(), &parameters, &table.outputs, &design)?;
-    write_sensitivity(dir.staging(), &rows, &manifest)?;
-    let path = discard.commit(dir)?;
+    let path = discard.commit(dir, |staging| {
+        let charts = staging.join(CHARTS_DIR);
+        let drawn = draw_charts(&rows, table, scenario, &charts, progress)?;
+        let manifest = manifest(
+            scenario,
+            table,
+            options,
+            threads,
+            points,
+            seconds,
+            drawn > 0,
+        );
+        write_design(staging, &parameters, &table.outputs, &design)?;
+        write_sensitivity(staging, &rows, &manifest)?;
+        Ok(())
+    })?;
     Ok(SensitivitySummary {
         dir: path,
         indices: rows.len(),
@@ -332,19 +335,16 @@ fn create_dir(scenario: &Scenario, options: &SensitivityOptions) -> Result<RunDi
     Ok(RunDir::create(&target, existing)?)
 }
 
-/// The rows of sensitivity.csv, output by output, drawing each output's charts into
-/// `charts` as it goes, and the number of charts drawn. An output that is not finite
-/// somewhere has no rows, only a warning.
+/// The rows of sensitivity.csv, output by output. An output that is not finite somewhere
+/// has no rows, only a warning.
 fn index_rows(
     replicates: &Replicates,
     designs: &Designs,
     table: &Sensitivity,
     scenario: &Scenario,
-    charts: &Path,
     progress: &dyn Progress,
-) -> Result<(Vec<SensitivityRow>, usize)> {
+) -> Vec<SensitivityRow> {
     let mut rows = Vec::new();
-    let mut drawn = 0;
     for (o, output) in table.outputs.iter().enumerate() {
         let means = point_means(&replicates[o]);
         // The estimators need the output at every design point; a group metric is missing in
@@ -361,13 +361,31 @@ fn index_rows(
         }
         rows.push(noise_row(output, &replicates[o], designs.len()));
         method_rows(designs, &means, table, scenario, output, &mut rows);
+    }
+    rows
+}
+
+/// Draws the charts of every output that has rows into `charts` and returns how many it
+/// drew.
+fn draw_charts(
+    rows: &[SensitivityRow],
+    table: &Sensitivity,
+    scenario: &Scenario,
+    charts: &Path,
+    progress: &dyn Progress,
+) -> Result<usize> {
+    let mut drawn = 0;
+    for output in &table.outputs {
+        if !rows.iter().any(|r| &r.output == output) {
+            continue; // no indices, as a warning said
+        }
         let axis = Axis {
             unit: coprod_report::metric_unit(output, scenario.runs_lab()).unwrap_or(""),
             ci: table.bootstrap > 0,
         };
-        drawn += draw(&rows, output, &axis, charts, progress)?;
+        drawn += draw(rows, output, &axis, charts, progress)?;
     }
-    Ok((rows, drawn))
+    Ok(drawn)
 }
 
 /// The warning for an output missing in some run of the design, with why it can be

@@ -166,15 +166,16 @@ fn sample_and_fit(
     let fit = logistic(&x, &y).map_err(|e| fit_problem(&e, &y, horizon))?;
     let order = by_strength(&fit);
     let share = y.iter().filter(|v| **v).count() as f64 / y.len() as f64;
-    let staging = dir.staging();
-    let (header, rows) = survey_table(&respondents, &raw);
-    write_table(&staging.join("survey.csv"), &header, &rows)?;
-    let (header, rows) = fit_table(&fit, &order);
-    write_table(&staging.join("survey-fit.csv"), &header, &rows)?;
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     let manifest = manifest(options, scenario, horizon, &seeds, y.len(), share);
-    write_json_file(&staging.join("manifest.json"), &manifest)?;
-    let out = discard.commit(dir)?;
+    let out = discard.commit(dir, |staging| {
+        let (header, rows) = survey_table(&respondents, &raw);
+        write_table(&staging.join("survey.csv"), &header, &rows)?;
+        let (header, rows) = fit_table(&fit, &order);
+        write_table(&staging.join("survey-fit.csv"), &header, &rows)?;
+        write_json_file(&staging.join("manifest.json"), &manifest)?;
+        Ok(())
+    })?;
     let predictors = order
         .iter()
         .map(|&j| {

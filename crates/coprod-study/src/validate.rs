@@ -143,16 +143,17 @@ fn validate_into(
         quick: args.quick,
         robustness_all: options.robustness_all,
     };
-    write_validation(
-        dir.staging(),
-        &rows,
-        &decomposition,
-        &blocks,
-        (&names, &points),
-        &manifest,
-    )?;
-    draw_forest(&results, dir.staging())?;
-    let path = discard.commit(dir)?;
+    let path = discard.commit(dir, |staging| {
+        write_validation(
+            staging,
+            &rows,
+            &decomposition,
+            &blocks,
+            (&names, &points),
+            &manifest,
+        )?;
+        draw_forest(&results, staging)
+    })?;
     Ok(Validation {
         results,
         dir: path,
