@@ -126,8 +126,8 @@ impl<'a> Discard<'a> {
     /// place, after an interruption stops removing it: from then on it is the result.
     /// Interruptions are held off throughout (a second or so): the handler would remove the
     /// directory while the files go on being written into it, and what was written after
-    /// would leave a working folder that refuses the next command. Returns where the result
-    /// is.
+    /// would leave a working folder that refuses the next command; one held off until the
+    /// result is in place says so. Returns where the result is.
     pub(crate) fn commit(
         self,
         dir: RunDir,
@@ -139,7 +139,13 @@ impl<'a> Discard<'a> {
         without_interruption(progress, || {
             write(dir.staging())?;
             drop(discard.take());
-            Ok(dir.commit()?)
+            let path = dir.commit()?;
+            // An interruption held off until now comes too late to stop anything.
+            progress.on_interrupt(&format!(
+                "interrupted after the results were written: they are complete in {}",
+                path.display()
+            ));
+            Ok(path)
         })
     }
 }
