@@ -758,3 +758,20 @@ fn a_failed_merge_names_no_folder_that_is_gone() {
     assert!(!sb.path().join("merged").exists());
     assert!(!sb.path().join(".merged.partial").exists());
 }
+
+/// A folder at the merge's working folder `.merged.partial` that coprod did not make is
+/// named as it is, not as `merged`: the message says to move it, and the user must not move
+/// something else (a finished result).
+#[test]
+fn a_foreign_working_folder_is_named_as_it_is() {
+    let sb = Sandbox::new();
+    shard(&sb, 0, 1).assert().success();
+    fs::create_dir(sb.path().join(".merged.partial")).unwrap();
+    fs::write(sb.path().join(".merged.partial/notes.txt"), "mine").unwrap();
+    sb.cmd(&["merge", "shards/s0", "--out", "merged"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "its working folder ./.merged.partial already exists and was not made by coprod",
+        ));
+}

@@ -111,6 +111,27 @@ fn ctrl_c_says_the_validation_was_not_written() {
     assert!(!sandbox.path().join(".v.partial").exists());
 }
 
+/// A folder at the validation's working folder `.v.partial` that coprod did not make is
+/// named as it is, not as `v`: the message says to move it, and the user must not move
+/// something else (a finished result).
+#[test]
+fn a_foreign_working_folder_is_named_as_it_is() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.path().join(".v.partial")).unwrap();
+    std::fs::write(sandbox.path().join(".v.partial/notes.txt"), "mine").unwrap();
+    let args = [
+        "validate", "--salt", "s", "--only", "P3", "--quick", "--out", "v",
+    ];
+    let output = sandbox.cmd(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("its working folder ./.v.partial already exists and was not made by coprod"),
+        "{stderr}"
+    );
+}
+
 /// The output directory and the table printed on stdout.
 fn validate_with_table(
     sandbox: &Sandbox,

@@ -110,7 +110,20 @@ impl StudyError {
     /// command draws in, [`coprod_output::final_paths`]) written as the paths they have in
     /// `target`: such a folder is removed when the command fails, so an error that named it
     /// would send the reader to a folder that is gone. Whether it was caused by I/O is kept.
+    /// An error in making the output directory is kept as it is: it names a working folder
+    /// that is still there (someone's folder in its place, or another process's), which is
+    /// the one to move or wait for.
     pub(crate) fn at_final_paths(self, target: &std::path::Path) -> StudyError {
+        if matches!(
+            self.output_error(),
+            Some(
+                OutputError::CannotCreate { .. }
+                    | OutputError::Busy { .. }
+                    | OutputError::Interrupted { .. }
+            )
+        ) {
+            return self;
+        }
         self.with_paths(&|text| coprod_output::final_paths(text, target))
     }
 
