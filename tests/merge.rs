@@ -775,3 +775,35 @@ fn a_foreign_working_folder_is_named_as_it_is() {
             "its working folder ./.merged.partial already exists and was not made by coprod",
         ));
 }
+
+/// Ctrl-C during a merge (sent as soon as its working folder appears) exits with 130 and
+/// leaves the merged run whole, or nothing, and says which; the same command then works.
+/// Before, merge had no Ctrl-C handler: it was killed silently and left its working folder.
+#[test]
+fn ctrl_c_during_a_merge_leaves_the_result_whole_or_nothing() {
+    let sb = Sandbox::new();
+    for i in 0..2 {
+        shard(&sb, i, 2).assert().success();
+    }
+    let args = ["merge", "shards/s0", "shards/s1", "--out", "merged"];
+    let stderr = crate::resume::interrupt_when(&sb, &args, ".merged.partial");
+    assert!(!sb.path().join(".merged.partial").exists(), "{stderr}");
+    if sb.path().join("merged").exists() {
+        assert!(
+            stderr.ends_with(
+                "\ninterrupted after the results were written: they are complete in merged\n"
+            ),
+            "{stderr}"
+        );
+        fs::remove_dir_all(sb.path().join("merged")).unwrap();
+    } else {
+        assert!(
+            stderr.ends_with(
+                "\ninterrupted: the merged run is written only when complete, and nothing of \
+                 it was kept; give the same command again to start over\n"
+            ),
+            "{stderr}"
+        );
+    }
+    sb.cmd(&args).assert().success();
+}

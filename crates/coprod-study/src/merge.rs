@@ -17,7 +17,7 @@ use coprod_output::{
 use coprod_scenario::{Scenario, Setting};
 
 use crate::error::{Context, Result, bail, invalid};
-use crate::progress::{Note, Progress};
+use crate::progress::{Note, Progress, without_interruption};
 use crate::{compare, finish};
 
 /// What `coprod merge` wrote.
@@ -282,7 +282,9 @@ fn write_merged(
         coprod_output::check_shard(dir, shard, &swept, u64::from(scenario.steps), &identity)
             .with_context(|| format!("cannot merge {}", dir.display()))?;
     }
-    let mut writer = Writer::create(out, swept, existing)?;
+    progress.on_interrupt(&crate::progress::nothing_written("merged run"));
+    let mut writer = create_discarded(out, swept, existing, progress)?;
+    let discard = crate::progress::Discard::new(progress);
     for (dir, shard) in shards {
         writer
             .append_shard(dir, shard)
@@ -296,16 +298,44 @@ fn write_merged(
     let completed = writer
         .complete(manifest.experiment.steps)
         .with_context(|| format!("cannot finish {}", out.display()))?;
-    let (dir, _) = finish::finish(
-        completed,
-        manifest,
-        scenario,
-        (&metrics, recipe.against.as_str()),
-        out,
-        None,
-        progress,
-    )?;
+    // Held off while the derived files are written and moved into place: the handler would
+    // remove the directory while they are written into it (as in `Discard::commit`).
+    let dir = without_interruption(progress, || {
+        let (dir, _) = finish::finish(
+            completed,
+            manifest,
+            scenario,
+            (&metrics, recipe.against.as_str()),
+            out,
+            None,
+            progress,
+        )?;
+        drop(discard);
+        progress.on_interrupt(&format!(
+            "interrupted after the results were written: they are complete in {}",
+            dir.display()
+        ));
+        Ok::<_, crate::error::StudyError>(dir)
+    })?;
     Ok((dir, failed))
+}
+
+/// The writer of the merged run at `out`, whose partial directory an interruption removes
+/// from the moment it exists ([`Progress::discard_made`]): it holds nothing kept.
+fn create_discarded(
+    out: &Path,
+    swept: Vec<String>,
+    existing: Existing,
+    progress: &dyn Progress,
+) -> Result<Writer> {
+    let (mut swept, mut made) = (Some(swept), None);
+    progress.discard_made(&mut || {
+        let writer = Writer::create(out, swept.take()?, existing);
+        let staging = writer.is_ok().then(|| coprod_output::partial_dir(out));
+        made = Some(writer);
+        staging
+    });
+    Ok(made.expect("discard_made calls make once")?)
 }
 
 /// How runs.csv names run `run_id` of `scenario`, as `coprod run` writes it: the variant,

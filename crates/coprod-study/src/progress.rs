@@ -82,7 +82,8 @@ pub trait Progress: Sync {
 }
 
 /// What Ctrl-C says during a command whose results are written only when complete (a
-/// validation, a sensitivity analysis, a survey): nothing is kept, the same command starts over.
+/// validation, a sensitivity analysis, a survey, a merge): nothing is kept, the same command
+/// starts over.
 pub(crate) fn nothing_written(what: &str) -> String {
     format!(
         "interrupted: the {what} is written only when complete, and nothing of it was kept; \
