@@ -4,6 +4,7 @@
 //! convention). The handler exits at once, so a run that never ends cannot hold it up; the
 //! run directory's journal makes stopping at any moment safe.
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -103,11 +104,18 @@ impl Progress for Terminal {
             work();
             return;
         }
+        // Work within work already held off is part of it (the lock is not reentrant).
+        if HOLDING.get() {
+            work();
+            return;
+        }
         // Held while `work` runs: a Ctrl-C handler waits for it, then removes the directory
         // to discard, if `work` left one named. Not the lock of that name, so that `work`
         // can stop naming it (keep_on_interrupt) before it moves it into place.
         let _held = UNINTERRUPTED.lock();
+        HOLDING.set(true);
         work();
+        HOLDING.set(false);
     }
 
     fn keep_on_interrupt(&self) {
@@ -131,6 +139,11 @@ static ON_CTRL_C: Mutex<Option<Message>> = Mutex::new(None);
 
 /// The partial directory Ctrl-C removes, if any (see [`Progress::discard_made`]).
 static DISCARD: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+thread_local! {
+    /// Whether this thread holds [`UNINTERRUPTED`].
+    static HOLDING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Held while work that must not be stopped midway runs ([`Progress::uninterrupted`]); the
 /// Ctrl-C handler takes it before [`DISCARD`], and nothing takes them the other way round.

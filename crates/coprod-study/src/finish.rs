@@ -16,7 +16,7 @@ use coprod_scenario::{ParamSource, SEED_DERIVATION, Scenario, Setting, run_seed}
 
 use crate::compare;
 use crate::error::{Context, Result};
-use crate::progress::{AtTarget, Note, Progress};
+use crate::progress::{AtTarget, Note, Progress, without_interruption};
 
 /// The files derived from the CSVs (comparison.csv for scenarios with variants, charts and
 /// index.html), then the move into place. Shared by `coprod run` and `coprod merge`, so a
@@ -72,8 +72,9 @@ pub(crate) fn finish(
         }
     }
     let report = crate::plot::add_charts(completed.staging(), &manifest, tally, progress)?;
-    let dir = completed
-        .commit(&manifest)
+    // Held off: Ctrl-C between the renames of a replacement (`--force`) would leave neither
+    // the earlier result nor the new one at the target.
+    let dir = without_interruption(progress, || completed.commit(&manifest))
         .with_context(|| format!("cannot finish {}", target.display()))?;
     let report = report.map(|mut data| {
         data.dir = dir.clone();

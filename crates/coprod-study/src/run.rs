@@ -467,7 +467,8 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
         .map_err(|e| runs_are_saved(e, &resumable))?;
     let mut summary = finished_summary(&target, n_runs, n_runs - skip, failed);
     if let Some(shard) = shard {
-        let (dir, shard) = shard::finish(shard, completed, manifest, (failed, group_rows))?;
+        let (dir, shard) =
+            shard::finish(shard, completed, manifest, (failed, group_rows), progress)?;
         summary.dir = dir;
         summary.shard = Some(shard);
         summary.seconds = clock.elapsed().as_secs_f64();

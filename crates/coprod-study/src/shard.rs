@@ -12,6 +12,7 @@ use coprod_output::{Completed, Manifest, SHARD_JSON, ShardInfo, ShardScenario};
 use coprod_scenario::{Scenario, Setting};
 
 use crate::error::{Context, Result, bail, invalid};
+use crate::progress::{Progress, without_interruption};
 use crate::shard_arg::{ShardArg, parse_shard};
 
 /// Reads I and N from SLURM's array variables.
@@ -121,6 +122,7 @@ pub(crate) fn finish(
     completed: Completed,
     mut manifest: Manifest,
     (failed, group_rows): (u64, u64),
+    progress: &dyn Progress,
 ) -> Result<(PathBuf, ShardInfo)> {
     let staging = completed.staging().to_path_buf();
     let summary = staging.join(coprod_output::SUMMARY_CSV);
@@ -137,7 +139,8 @@ pub(crate) fn finish(
         .files
         .push(coprod_output::MANIFEST_JSON.to_string());
     coprod_output::write_shard(&staging, &shard)?;
-    let path = completed.commit(&manifest)?;
+    // Held off, as `finish::finish` holds off its move into place.
+    let path = without_interruption(progress, || completed.commit(&manifest))?;
     Ok((path, shard))
 }
 

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::sync::Mutex;
 
-use coprod_study::{Note, Progress, Resumable, RunOptions, Silent, Study, StudyError};
+use coprod_study::{Note, Progress, Resumable, RunOptions, ShardArg, Silent, Study, StudyError};
 
 /// 2 variants x 6 sweep points x 2 replications = 24 runs of 6 steps.
 const SCENARIO: &str = r#"
@@ -236,5 +236,60 @@ fn a_survey_of_zero_citizens_is_an_error_not_a_panic() {
             assert!(message.contains("at least 1 citizen"), "{message}");
         }
         other => panic!("not refused: {:?}", other.map(|s| s.respondents)),
+    }
+}
+
+/// Counts the pieces of uninterrupted work ([`Progress::uninterrupted`]) during which the
+/// directory at `target` was moved into place (it is another directory after than before).
+struct MovesHeldOff {
+    target: std::path::PathBuf,
+    moves: Mutex<u32>,
+}
+
+impl Progress for MovesHeldOff {
+    fn uninterrupted(&self, work: &mut dyn FnMut()) {
+        use std::os::unix::fs::MetadataExt as _;
+        let inode = || fs::metadata(&self.target).ok().map(|m| m.ino());
+        let before = inode();
+        work();
+        if inode() != before {
+            *self.moves.lock().unwrap() += 1;
+        }
+    }
+}
+
+/// A run, with `--force` over an earlier result, and a shard move their directory into
+/// place with interruptions held off: Ctrl-C between the renames of a replacement (the old
+/// result moved aside, the new one not yet in) would leave neither at the target.
+#[test]
+fn results_are_moved_into_place_with_interruptions_held_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = study(tmp.path());
+    let out = tmp.path().join("out");
+    study.run(&options(&out), &Silent).unwrap();
+    let shard = ShardArg::Explicit { index: 0, count: 2 };
+    let runs = [
+        (
+            RunOptions {
+                force: true,
+                ..options(&out)
+            },
+            out.clone(),
+        ),
+        (
+            RunOptions {
+                shard: Some(shard),
+                ..options(&tmp.path().join("s0"))
+            },
+            tmp.path().join("s0"),
+        ),
+    ];
+    for (options, target) in runs {
+        let progress = MovesHeldOff {
+            target,
+            moves: Mutex::new(0),
+        };
+        study.run(&options, &progress).unwrap();
+        assert_eq!(*progress.moves.lock().unwrap(), 1, "{:?}", progress.target);
     }
 }
