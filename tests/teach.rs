@@ -770,3 +770,47 @@ fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
             "lesson/timeseries.csv: missing column `participation_rate`",
         ));
 }
+
+/// Ctrl-C while the page is drawn (sent as soon as its temporary folder
+/// `lesson/.coprod-new.<pid>` appears) takes effect once the page is in place: the lesson
+/// has its page, no temporary folder, and the message says the page is written. Before,
+/// the handler exited at once and left the temporary folder inside the lesson.
+#[test]
+fn ctrl_c_while_the_page_is_drawn_leaves_it_whole() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let sb = Sandbox::new();
+    let child = Command::new(crate::util::bin())
+        .current_dir(sb.path())
+        .args(QUICK)
+        .args(["--out", "lesson", "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = sb.path().join(format!("lesson/.coprod-new.{}", child.id()));
+    let start = Instant::now();
+    while !staging.exists() {
+        assert!(start.elapsed() < Duration::from_secs(300), "no {staging:?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // 0 when the held-off Ctrl-C came too late to stop anything.
+    let code = output.status.code();
+    assert!(matches!(code, Some(0 | 130)), "{code:?}: {stderr}");
+    let hidden: Vec<String> = fs::read_dir(sb.path().join("lesson"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}: {stderr}");
+    assert!(sb.path().join("lesson/teach.html").is_file(), "{stderr}");
+    let says = "\ninterrupted after the page was written: the lesson is complete in lesson\n";
+    assert!(code == Some(0) || stderr.contains(says), "{stderr}");
+}

@@ -12,7 +12,7 @@ use coprod_scenario::{Scenario, Setting};
 use coprod_sweep::Faults;
 
 use crate::error::{Result, StudyError, bail};
-use crate::progress::Progress;
+use crate::progress::{Progress, without_interruption};
 use crate::resume::{RunWords, resume_command};
 use crate::run::{ResumedBy, RunOptions, RunSummary, Study};
 use crate::shipped::with_experiment_options;
@@ -127,7 +127,17 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
     };
     // Only the data can show that the sizes cannot be compared (what the options allow is
     // checked before running): the runs are kept, and the caller says why there is no page.
-    let page = match write_teach_page(&data) {
+    // Held off while the page is drawn and moved in (a second or so): the Ctrl-C handler
+    // exits at once, which would leave the temporary folder of its drawing in the lesson.
+    let page = without_interruption(progress, || {
+        let page = write_teach_page(&data)?;
+        progress.on_interrupt(&format!(
+            "interrupted after the page was written: the lesson is complete in {}",
+            run.dir.display()
+        ));
+        Ok(page)
+    });
+    let page = match page {
         Ok(page) => page,
         Err(ReportError::Unsuitable { message, .. }) => {
             return Ok(Lessoned {
