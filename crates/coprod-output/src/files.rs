@@ -262,9 +262,21 @@ fn remove_left_by_gone(
         let Some(pid) = writer(&name).filter(|pid| pid.parse::<u32>().is_ok()) else {
             continue;
         };
-        if !proc.join(pid).exists() {
+        if !is_running(&proc.join(pid)) {
             let _ = remove(&entry.path());
         }
+    }
+}
+
+/// Whether the process of `/proc/PID` (`proc_pid`) still runs: it exists and is not a
+/// zombie (state Z, exited but not yet waited for by its parent), which writes nothing more.
+fn is_running(proc_pid: &Path) -> bool {
+    match fs::read_to_string(proc_pid.join("stat")) {
+        // `PID (NAME) STATE ...`; the name may hold spaces and parentheses.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_none_or(|(_, rest)| !rest.starts_with(['Z', 'X'])),
+        Err(_) => proc_pid.exists(),
     }
 }
 
@@ -283,6 +295,31 @@ mod tests {
     /// Only `write_atomically`'s temporary files of processes that are gone are removed: a
     /// running process's (this one's parent), the files themselves and other hidden files
     /// stay.
+    /// A process that has exited but was not yet waited for by its parent (a zombie,
+    /// state Z) writes nothing more: what it left is removed like that of one gone.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn temporaries_of_a_zombie_process_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let stat = format!("/proc/{}/stat", child.id());
+        let zombie = || {
+            let text = fs::read_to_string(&stat).unwrap();
+            text.rsplit_once(") ").unwrap().1.starts_with('Z')
+        };
+        let start = std::time::Instant::now();
+        while !zombie() {
+            assert!(start.elapsed().as_secs() < 30, "`true` never exited");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let left = tmp.path().join(format!(".gen-001.json.{}.tmp", child.id()));
+        fs::write(&left, "").unwrap();
+        remove_abandoned_temporaries(tmp.path());
+        let removed = !left.exists();
+        child.wait().unwrap();
+        assert!(removed, "the temporary file of a zombie process was kept");
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn abandoned_temporaries_of_gone_processes_are_removed() {
