@@ -1820,12 +1820,7 @@ fn interrupt_when_results_are_staged(sandbox: &Sandbox, args: &[&str]) -> std::p
         assert!(start.elapsed() < Duration::from_secs(120), "no {staging:?}");
         std::thread::sleep(Duration::from_millis(1));
     }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    child.wait_with_output().unwrap()
+    crate::util::ctrl_c(child)
 }
 
 /// The interrupted calibration `cal` holds the results of `single`, whole, and no temporary

@@ -52,12 +52,7 @@ pub(crate) fn wait_for_journal(partial: &Path, runs: u64) {
 /// Sends Ctrl-C (SIGINT) to `child`, checks that it exits with status 130 and returns what
 /// it printed on stderr (which must have been piped).
 pub(crate) fn interrupt(child: Child) -> String {
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
+    let output = crate::util::ctrl_c(child);
     assert_eq!(output.status.code(), Some(130), "Ctrl-C exits with 130");
     String::from_utf8(output.stderr).unwrap()
 }
@@ -65,7 +60,7 @@ pub(crate) fn interrupt(child: Child) -> String {
 /// Starts `coprod ARGS` in the sandbox, sends Ctrl-C once `ready` (a path in the sandbox)
 /// exists, checks the exit status 130 and returns what it printed on stderr.
 pub(crate) fn interrupt_when(sb: &Sandbox, args: &[&str], ready: &str) -> String {
-    let child = Command::new(bin())
+    let mut child = Command::new(bin())
         .current_dir(sb.path())
         .args(args)
         .stdout(Stdio::null())
@@ -80,6 +75,13 @@ pub(crate) fn interrupt_when(sb: &Sandbox, args: &[&str], ready: &str) -> String
             "{} never appeared",
             ready.display()
         );
+        // A command that came and went between two looks would be waited for in vain.
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "coprod exited ({status}) before {} was seen",
+                ready.display()
+            );
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     interrupt(child)
@@ -493,12 +495,7 @@ fn interrupt_while_written(sb: &Sandbox, args: &[&str], out: &str) -> std::proce
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    child.wait_with_output().unwrap()
+    crate::util::ctrl_c(child)
 }
 
 /// Ctrl-C while `survey`, `validate` or `sensitivity` writes its results leaves them whole

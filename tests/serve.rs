@@ -386,7 +386,10 @@ fn a_default_outputs_that_cannot_be_written_only_warns() {
     let served = Served::start_with(&sb, 0, &[]);
     let log = served.log(&sb);
     assert!(
-        log.contains("warning: --outputs outputs is a file, not a folder; --outputs was not given"),
+        log.contains(
+            "warning: the default folder for experiments, outputs, is a file, not a folder: the \
+             server starts and Play works"
+        ),
         "{log}"
     );
     let (status, body) = http(

@@ -780,7 +780,7 @@ fn ctrl_c_while_the_page_is_drawn_leaves_it_whole() {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
     let sb = Sandbox::new();
-    let child = Command::new(crate::util::bin())
+    let mut child = Command::new(crate::util::bin())
         .current_dir(sb.path())
         .args(QUICK)
         .args(["--out", "lesson", "--threads", "1"])
@@ -792,14 +792,12 @@ fn ctrl_c_while_the_page_is_drawn_leaves_it_whole() {
     let start = Instant::now();
     while !staging.exists() {
         assert!(start.elapsed() < Duration::from_secs(300), "no {staging:?}");
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("coprod teach exited ({status}) before {staging:?} was seen");
+        }
         std::thread::sleep(Duration::from_millis(1));
     }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
+    let output = crate::util::ctrl_c(child);
     let stderr = String::from_utf8_lossy(&output.stderr);
     // 0 when the held-off Ctrl-C came too late to stop anything.
     let code = output.status.code();

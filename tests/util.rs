@@ -26,6 +26,16 @@ pub(crate) fn run_with_size_limit(dir: &Path, kib: u32, args: &[&str]) -> std::p
 }
 
 /// The repository root (for `scenarios/`, `docs/`, `tests/data/`).
+/// Sends Ctrl-C (SIGINT) to `child` and waits for it to exit.
+pub(crate) fn ctrl_c(child: std::process::Child) -> std::process::Output {
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait_with_output().unwrap()
+}
+
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -113,9 +113,8 @@ impl Progress for Terminal {
         // to discard, if `work` left one named. Not the lock of that name, so that `work`
         // can stop naming it (keep_on_interrupt) before it moves it into place.
         let _held = UNINTERRUPTED.lock();
-        HOLDING.set(true);
+        let _holding = Holding::set();
         work();
-        HOLDING.set(false);
     }
 
     fn keep_on_interrupt(&self) {
@@ -145,6 +144,35 @@ thread_local! {
     static HOLDING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Marks this thread as holding [`UNINTERRUPTED`] until dropped, also when the work panics.
+struct Holding;
+
+impl Holding {
+    fn set() -> Holding {
+        HOLDING.set(true);
+        Holding
+    }
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        HOLDING.set(false);
+    }
+}
+
+/// Tries to remove `dir` until it is gone: a thread still writing into it can add an entry
+/// after `remove_dir_all` listed them, which leaves it not empty (bounded, for a writer
+/// that never stops).
+fn remove_until_gone(dir: &std::path::Path) {
+    for _ in 0..100 {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
+    }
+}
+
 /// Held while work that must not be stopped midway runs ([`Progress::uninterrupted`]); the
 /// Ctrl-C handler takes it before [`DISCARD`], and nothing takes them the other way round.
 static UNINTERRUPTED: Mutex<()> = Mutex::new(());
@@ -161,10 +189,17 @@ impl Terminal {
         let _ = ctrlc::set_handler(|| {
             // Both held until the process exits, so that no one moves the directory
             // meanwhile or starts work that must not be stopped midway.
-            let _uninterrupted = UNINTERRUPTED.lock();
+            let _uninterrupted = match UNINTERRUPTED.try_lock() {
+                Ok(held) => Ok(held),
+                Err(_) => {
+                    // Ctrl-C would otherwise look ignored while a large result is written.
+                    say!("\nfinishing the results; Ctrl-C takes effect once they are in place");
+                    UNINTERRUPTED.lock()
+                }
+            };
             let discard = DISCARD.lock();
             if let Ok(Some(partial)) = discard.as_deref() {
-                let _ = std::fs::remove_dir_all(partial);
+                remove_until_gone(partial);
             }
             if let Ok(current) = ON_CTRL_C.lock()
                 && let Some(message) = current.as_ref()

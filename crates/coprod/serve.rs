@@ -61,7 +61,12 @@ fn as_served(error: &str) -> String {
 /// teacher who only plays needs no folder (and may start the server from a read-only one).
 /// The folder is not made now, so a server used only for Play leaves none behind.
 fn check_outputs(outputs: &Path, given: bool) -> Result<()> {
-    let Some(problem) = outputs_problem(outputs) else {
+    let named = if given {
+        format!("--outputs {}", outputs.display())
+    } else {
+        format!("the default folder for experiments, {},", outputs.display())
+    };
+    let Some(problem) = outputs_problem(outputs, &named) else {
         return Ok(());
     };
     if given {
@@ -69,27 +74,24 @@ fn check_outputs(outputs: &Path, given: bool) -> Result<()> {
     }
     let (what, hint) = problem.split_once("\n\nhint: ").unwrap_or((&problem, ""));
     say!(
-        "warning: {what}; --outputs was not given, so the server starts and Play works, but \
-         an experiment started from the page will fail until it can\nhint: {hint}"
+        "warning: {what}: the server starts and Play works, but an experiment started from \
+         the page will fail until that folder can be written\n\nhint: {hint}"
     );
     Ok(())
 }
 
 /// Why the experiments could not write in `outputs` (a file, or a folder that cannot be made
-/// or written), with a hint; `None` when they could.
-fn outputs_problem(outputs: &Path) -> Option<String> {
+/// or written), with a hint; `None` when they could. `named` is how the message names it.
+fn outputs_problem(outputs: &Path, named: &str) -> Option<String> {
     if outputs.exists() && !outputs.is_dir() {
         return Some(format!(
-            "--outputs {} is a file, not a folder\n\nhint: give the folder for the \
-             experiments' run folders with --outputs DIR",
-            outputs.display()
+            "{named} is a file, not a folder\n\nhint: give the folder for the experiments' \
+             run folders with --outputs DIR"
         ));
     }
     let why = probe_nearest_folder(outputs).err()?;
     Some(format!(
-        "the experiments cannot write in --outputs {}: {why}\n\nhint: {}",
-        outputs.display(),
-        CHOOSE_WRITABLE_OUTPUTS
+        "the experiments cannot write in {named}: {why}\n\nhint: {CHOOSE_WRITABLE_OUTPUTS}"
     ))
 }
 

@@ -292,9 +292,6 @@ impl Drop for Replacement {
 mod tests {
     use super::*;
 
-    /// Only `write_atomically`'s temporary files of processes that are gone are removed: a
-    /// running process's (this one's parent), the files themselves and other hidden files
-    /// stay.
     /// A process that has exited but was not yet waited for by its parent (a zombie,
     /// state Z) writes nothing more: what it left is removed like that of one gone.
     #[cfg(target_os = "linux")]
@@ -320,6 +317,9 @@ mod tests {
         assert!(removed, "the temporary file of a zombie process was kept");
     }
 
+    /// Only `write_atomically`'s temporary files of processes that are gone are removed: a
+    /// running process's (this one's parent), the files themselves and other hidden files
+    /// stay.
     #[cfg(target_os = "linux")]
     #[test]
     fn abandoned_temporaries_of_gone_processes_are_removed() {

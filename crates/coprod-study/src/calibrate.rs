@@ -401,10 +401,7 @@ pub(crate) fn finish(
         // Last, after the other results are in place: its presence says the calibration is
         // written (the SLURM script loops until it is there).
         write_json_file(&out.join("manifest.json"), &manifest)?;
-        progress.on_interrupt(&format!(
-            "interrupted after the results were written: they are complete in {}",
-            out.display()
-        ));
+        crate::progress::complete_in(progress, out);
         Ok(())
     })?;
     let posterior = setup

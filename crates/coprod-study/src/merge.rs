@@ -82,7 +82,9 @@ fn merge_into(
     shards.retain(|(_, s)| s.runs > 0);
 
     let scenario = resolve(&first)?;
-    warn(&scenario, &first.scenario, progress);
+    // Any shard's `--against` warns: shards may differ in giving the default reference.
+    let against_given = shards.iter().any(|(_, s)| against_given(&s.scenario));
+    warn(&scenario, &first.scenario, against_given, progress);
     let (dir, failed) = write_merged(
         &shards,
         &first.scenario,
@@ -101,15 +103,18 @@ fn merge_into(
     })
 }
 
+/// Whether a shard was run with `--against`. A shard.json from before `against_given` was
+/// recorded keeps no other sign of it than a reference other than the baseline.
+fn against_given(recipe: &ShardScenario) -> bool {
+    recipe
+        .against_given
+        .unwrap_or(recipe.against != coprod_scenario::BASELINE)
+}
+
 /// The warnings every shard gave before it ran (`coprod run`'s, on the scenario and on the
 /// `--metric` and `--against` options), once: a user who reads only the merge's output
 /// must not miss them.
-fn warn(scenario: &Scenario, recipe: &ShardScenario, progress: &dyn Progress) {
-    // A shard.json from before `against_given` was recorded: a non-default reference is
-    // the only sign of `--against` it keeps.
-    let against_given = recipe
-        .against_given
-        .unwrap_or(recipe.against != coprod_scenario::BASELINE);
+fn warn(scenario: &Scenario, recipe: &ShardScenario, against_given: bool, progress: &dyn Progress) {
     let warnings = [
         scenario.naming_the_file(scenario.warnings()),
         compare::option_warnings(scenario, &recipe.metrics, against_given),
@@ -311,10 +316,7 @@ fn write_merged(
             progress,
         )?;
         drop(discard);
-        progress.on_interrupt(&format!(
-            "interrupted after the results were written: they are complete in {}",
-            dir.display()
-        ));
+        crate::progress::complete_in(progress, &dir);
         Ok::<_, crate::error::StudyError>(dir)
     })?;
     Ok((dir, failed))

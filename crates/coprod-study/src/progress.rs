@@ -141,14 +141,19 @@ impl<'a> Discard<'a> {
             write(dir.staging())?;
             drop(discard.take());
             let path = dir.commit()?;
-            // An interruption held off until now comes too late to stop anything.
-            progress.on_interrupt(&format!(
-                "interrupted after the results were written: they are complete in {}",
-                path.display()
-            ));
+            complete_in(progress, &path);
             Ok(path)
         })
     }
+}
+
+/// What Ctrl-C says once results are in place at `path`: an interruption held off until
+/// then comes too late to stop anything.
+pub(crate) fn complete_in(progress: &dyn Progress, path: &Path) {
+    progress.on_interrupt(&format!(
+        "interrupted after the results were written: they are complete in {}",
+        path.display()
+    ));
 }
 
 /// Runs `work` with interruptions held off until it returns ([`Progress::uninterrupted`]),

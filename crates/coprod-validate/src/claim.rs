@@ -177,7 +177,8 @@ impl<'a> Claim<'a> {
         }
     }
 
-    /// Values of the swept axis (interior optima), for reporting the best dose.
+    /// Values of the first swept axis, whatever the comparison (the doses of an interior
+    /// optimum, for reporting the best dose).
     pub fn dose_values(&self) -> Vec<f64> {
         self.scenario
             .sweep
