@@ -392,16 +392,21 @@ fn a_default_outputs_that_cannot_be_written_only_warns() {
         ),
         "{log}"
     );
+    let error = failed_experiment(&served);
+    assert!(error.contains("with --outputs DIR"), "{error}");
+}
+
+/// Starts a quick experiment from the page that fails; its error as the page shows it.
+fn failed_experiment(served: &Served) -> String {
     let (status, body) = http(
         &served.teacher("/api/experiment"),
         "POST",
         Some(&json!({"quick": true})),
     );
     assert_eq!(status, 200, "{body}");
-    let failed = experiment_finished(&served);
+    let failed = experiment_finished(served);
     assert_eq!(failed["state"], "failed", "{failed}");
-    let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("with --outputs DIR"), "{error}");
+    failed["error"].as_str().unwrap().to_string()
 }
 
 /// An experiment whose folder cannot be made once the server runs (the outputs folder was
@@ -412,17 +417,9 @@ fn an_experiment_that_cannot_make_its_folder_names_the_option_serve_has() {
     let sb = Sandbox::new();
     let served = Served::start(&sb);
     std::fs::write(sb.path().join("outputs"), "x").unwrap();
-    let (status, body) = http(
-        &served.teacher("/api/experiment"),
-        "POST",
-        Some(&json!({"quick": true})),
-    );
-    assert_eq!(status, 200, "{body}");
-    let failed = experiment_finished(&served);
-    assert_eq!(failed["state"], "failed", "{failed}");
-    let error = failed["error"].as_str().unwrap();
+    let error = failed_experiment(&served);
     let log = served.log(&sb);
-    for shown in [error, log.as_str()] {
+    for shown in [error.as_str(), log.as_str()] {
         assert!(
             shown.contains("hint: choose a folder you can write to with --outputs DIR"),
             "{shown}"
