@@ -362,15 +362,25 @@ pub fn is_validation_shard(dir: &Path) -> bool {
 
 /// `coprod merge` of validation shards: the verdicts must agree across shards; the points
 /// of every robustness map are put in order and the robustness summaries recomputed from
-/// all of them (`coprod_output::merge_validation`). Returns the directory written.
-pub fn merge_validation(shard_dirs: &[PathBuf], out: &Path, force: bool) -> Result<PathBuf> {
+/// all of them (`coprod_output::merge_validation`). Returns the directory written. Ctrl-C
+/// keeps nothing, as for the other merges.
+pub fn merge_validation(
+    shard_dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<PathBuf> {
     let existing = Existing::forced(coprod_output::Kind::Validation, force);
     let inputs: Vec<&Path> = shard_dirs.iter().map(PathBuf::as_path).collect();
     existing.check_inputs_outside(out, &inputs)?;
-    let dir = coprod_output::RunDir::create(out, existing)?;
+    progress.on_interrupt(&crate::progress::nothing_written("merged validation"));
+    let dir =
+        crate::progress::Discard::make(progress, || coprod_output::RunDir::create(out, existing))?;
     let summarise = coprod_validate::robustness::summarise_rows;
-    coprod_output::merge_validation(shard_dirs, dir.staging(), summarise)?;
-    Ok(dir.commit()?)
+    crate::progress::Discard::new(progress).commit(dir, |staging| {
+        coprod_output::merge_validation(shard_dirs, staging, summarise)?;
+        Ok(())
+    })
 }
 
 /// Every run in exactly one shard, or an error naming the missing and duplicated runs and
