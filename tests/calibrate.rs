@@ -1803,24 +1803,9 @@ fn many_charts(sandbox: &Sandbox) -> (String, String) {
 /// Starts `coprod ARGS` in the sandbox and sends Ctrl-C as soon as the temporary folder of
 /// its results (`cal/.coprod-new.<pid>`) appears; returns its output once it has exited.
 fn interrupt_when_results_are_staged(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-    let child = Command::new(crate::util::bin())
-        .current_dir(sandbox.path())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let staging = sandbox
-        .path()
-        .join(format!("cal/.coprod-new.{}", child.id()));
-    let start = Instant::now();
-    while !staging.exists() {
-        assert!(start.elapsed() < Duration::from_secs(120), "no {staging:?}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    crate::util::ctrl_c(child)
+    crate::util::ctrl_c_once_there(sandbox.path(), args, |pid| {
+        sandbox.path().join(format!("cal/.coprod-new.{pid}"))
+    })
 }
 
 /// The interrupted calibration `cal` holds the results of `single`, whole, and no temporary
@@ -1833,11 +1818,7 @@ fn assert_whole_after_ctrl_c(sandbox: &Sandbox, output: &std::process::Output) {
         "{:?}: {stderr}",
         output.status
     );
-    let hidden: Vec<String> = fs::read_dir(sandbox.path().join("cal"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let hidden = crate::util::hidden_entries(&sandbox.path().join("cal"));
     assert!(hidden.is_empty(), "{hidden:?}: {stderr}");
     assert_same_calibration(&sandbox.path().join("single"), &sandbox.path().join("cal"));
 }

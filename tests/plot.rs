@@ -450,11 +450,7 @@ fn plot_replaces_charts_and_page_whole_and_refuses_a_damaged_directory() {
             old.0
         );
     }
-    let hidden: Vec<String> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let hidden = crate::util::hidden_entries(&dir);
     assert!(hidden.is_empty(), "{hidden:?}");
 
     // runs.csv with only its header, while the manifest records 2 runs: refused, untouched.

@@ -60,31 +60,9 @@ pub(crate) fn interrupt(child: Child) -> String {
 /// Starts `coprod ARGS` in the sandbox, sends Ctrl-C once `ready` (a path in the sandbox)
 /// exists, checks the exit status 130 and returns what it printed on stderr.
 pub(crate) fn interrupt_when(sb: &Sandbox, args: &[&str], ready: &str) -> String {
-    let mut child = Command::new(bin())
-        .current_dir(sb.path())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let ready = sb.path().join(ready);
-    let start = Instant::now();
-    while !ready.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "{} never appeared",
-            ready.display()
-        );
-        // A command that came and went between two looks would be waited for in vain.
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!(
-                "coprod exited ({status}) before {} was seen",
-                ready.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    interrupt(child)
+    let output = crate::util::ctrl_c_once_there(sb.path(), args, |_| sb.path().join(ready));
+    assert_eq!(output.status.code(), Some(130), "Ctrl-C exits with 130");
+    String::from_utf8(output.stderr).unwrap()
 }
 
 /// `coprod run tests/data/sweep.toml --out OUT <extra>` in the sandbox.

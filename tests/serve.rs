@@ -333,14 +333,7 @@ fn serve_exit(sb: &Sandbox, outputs: &str) -> Option<(Option<i32>, String)> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut stderr)
-                .unwrap();
-            return Some((status.code(), stderr));
+            return Some((status.code(), stderr_of(&mut child)));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -712,13 +705,7 @@ fn lan_without_a_network_address_warns_on_stderr() {
         .unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = stderr_of(&mut child);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert!(
         stderr.contains("warning: --lan found no network address"),
@@ -1921,4 +1908,16 @@ fn check_round(round: u32, results: &[Value], totals: &mut [f64]) {
             "round {round}: {members} students see a group total of {group_total}; their contributions add to {sum}"
         );
     }
+}
+
+/// All that an exited `child` printed on its piped stderr.
+fn stderr_of(child: &mut std::process::Child) -> String {
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
 }

@@ -631,11 +631,7 @@ fn a_page_cut_short_leaves_the_earlier_page_and_says_how_to_write_it() {
     fs::remove_dir_all(lesson.join("teach.html")).unwrap();
     sb.cmd(&resume).assert().success();
     assert!(fs::read(lesson.join("teach.html")).unwrap() == page);
-    let left: Vec<_> = fs::read_dir(&lesson)
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let left = crate::util::hidden_entries(&lesson);
     assert!(left.is_empty(), "working folders left: {left:?}");
 }
 
@@ -777,36 +773,16 @@ fn caps_above_the_community_size_are_named_and_a_damaged_lesson_is_an_error() {
 /// the handler exited at once and left the temporary folder inside the lesson.
 #[test]
 fn ctrl_c_while_the_page_is_drawn_leaves_it_whole() {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
     let sb = Sandbox::new();
-    let mut child = Command::new(crate::util::bin())
-        .current_dir(sb.path())
-        .args(QUICK)
-        .args(["--out", "lesson", "--threads", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let staging = sb.path().join(format!("lesson/.coprod-new.{}", child.id()));
-    let start = Instant::now();
-    while !staging.exists() {
-        assert!(start.elapsed() < Duration::from_secs(300), "no {staging:?}");
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("coprod teach exited ({status}) before {staging:?} was seen");
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let output = crate::util::ctrl_c(child);
+    let args = [&QUICK[..], &["--out", "lesson", "--threads", "1"]].concat();
+    let output = crate::util::ctrl_c_once_there(sb.path(), &args, |pid| {
+        sb.path().join(format!("lesson/.coprod-new.{pid}"))
+    });
     let stderr = String::from_utf8_lossy(&output.stderr);
     // 0 when the held-off Ctrl-C came too late to stop anything.
     let code = output.status.code();
     assert!(matches!(code, Some(0 | 130)), "{code:?}: {stderr}");
-    let hidden: Vec<String> = fs::read_dir(sb.path().join("lesson"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let hidden = crate::util::hidden_entries(&sb.path().join("lesson"));
     assert!(hidden.is_empty(), "{hidden:?}: {stderr}");
     assert!(sb.path().join("lesson/teach.html").is_file(), "{stderr}");
     let says = "\ninterrupted after the page was written: the lesson is complete in lesson\n";

@@ -26,6 +26,51 @@ pub(crate) fn run_with_size_limit(dir: &Path, kib: u32, args: &[&str]) -> std::p
 }
 
 /// The repository root (for `scenarios/`, `docs/`, `tests/data/`).
+/// Names of the hidden entries of `dir` (working folders and temporary files left behind).
+pub(crate) fn hidden_entries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// Starts `coprod ARGS` in `dir` and sends Ctrl-C as soon as `ready(pid)` (a path) exists;
+/// returns its output once it has exited. Fails if coprod exits before the path is seen (a
+/// path that came and went between two looks would be waited for in vain).
+pub(crate) fn ctrl_c_once_there(
+    dir: &Path,
+    args: &[&str],
+    ready: impl Fn(u32) -> PathBuf,
+) -> std::process::Output {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = std::process::Command::new(bin())
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ready = ready(child.id());
+    let start = Instant::now();
+    while !ready.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "{} never appeared",
+            ready.display()
+        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "coprod exited ({status}) before {} was seen",
+                ready.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    ctrl_c(child)
+}
+
 /// Sends Ctrl-C (SIGINT) to `child` and waits for it to exit.
 pub(crate) fn ctrl_c(child: std::process::Child) -> std::process::Output {
     let killed = std::process::Command::new("kill")

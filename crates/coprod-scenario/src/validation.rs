@@ -144,21 +144,19 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
             ));
         }
     };
-    let comparison = match raw.comparison.as_deref().unwrap_or("paired") {
-        "paired" => Comparison::Paired,
-        "dose" => Comparison::Dose,
-        "efficacy_vs_resources" => Comparison::EfficacyVersusResources,
-        "trust_predicts_opportunities" => Comparison::TrustPredictsOpportunities,
-        "interaction" => Comparison::Interaction,
-        other => {
-            return Err((
-                "comparison",
-                format!(
-                    "unknown comparison \"{other}\": allowed are \"paired\", \"dose\", \
-                     \"efficacy_vs_resources\", \"trust_predicts_opportunities\", \"interaction\""
-                ),
-            ));
-        }
+    let name = raw.comparison.as_deref().unwrap_or("paired");
+    let Some(comparison) = Comparison::ALL.into_iter().find(|c| c.as_str() == name) else {
+        let allowed: Vec<String> = Comparison::ALL
+            .iter()
+            .map(|c| format!("\"{}\"", c.as_str()))
+            .collect();
+        return Err((
+            "comparison",
+            format!(
+                "unknown comparison \"{name}\": allowed are {}",
+                allowed.join(", ")
+            ),
+        ));
     };
     let regression = comparison.is_regression();
     check_direction_fits(direction, comparison, raw.comparison.is_some())?;
@@ -215,6 +213,15 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
 type FieldError = (&'static str, String);
 
 impl Comparison {
+    /// Every comparison, in the order the allowed values are listed.
+    const ALL: [Comparison; 5] = [
+        Comparison::Paired,
+        Comparison::Dose,
+        Comparison::EfficacyVersusResources,
+        Comparison::TrustPredictsOpportunities,
+        Comparison::Interaction,
+    ];
+
     /// The word used in scenario files and outputs.
     pub fn as_str(self) -> &'static str {
         match self {
