@@ -10,7 +10,7 @@
 
 use coprod_core::SPECS;
 
-use crate::scenario::{Scenario, setting_name};
+use crate::scenario::{Scenario, Variant, setting_name};
 
 /// Whether a lab run measures `metric` (docs/ODD.md 8.17): [`coprod_core::LAB_METRICS`], and
 /// `participation_rate` (always 1). Every other is 0, or empty for the group metrics, since a
@@ -38,7 +38,7 @@ impl Scenario {
         if !lab {
             out.extend(self.late_interventions());
         }
-        out.extend(self.baseline_warnings());
+        out.extend(self.starting_point_warnings());
         // The sweep's values take precedence: the file's own value is never run.
         let swept = |i: usize| self.sweep.iter().any(|axis| axis.param == i);
         out.extend(
@@ -60,7 +60,7 @@ impl Scenario {
         out.extend(self.switched_axis_warnings());
         if !lab {
             out.extend(self.switched_interventions());
-            out.extend(self.settings_under_interventions());
+            out.extend(self.settings_under_interventions(&self.variants));
         }
         if lab {
             out.extend(
@@ -81,12 +81,11 @@ impl Scenario {
     /// A `--set` lever that interventions replace for part of some variants' runs (one they
     /// replace at every step is refused: [`Scenario::check_settings_not_held`]), with the
     /// steps of the run they are in force.
-    fn settings_under_interventions(&self) -> Vec<String> {
+    fn settings_under_interventions(&self, variants: &[Variant]) -> Vec<String> {
         let mut out = Vec::new();
         for &(index, value) in &self.pins {
             let spec = &SPECS[index];
-            let partly: Vec<String> = self
-                .variants
+            let partly: Vec<String> = variants
                 .iter()
                 .filter_map(|variant| {
                     let windows: Vec<String> = variant
@@ -115,8 +114,18 @@ impl Scenario {
 
     /// Warnings on what every run starts from, the baseline of `coprod sensitivity` and
     /// `coprod calibrate` too: `[params]`, `--set` and the scenario's `[[interventions]]`,
-    /// where the runs do not read them.
+    /// where the runs do not read them or replace them for part of the run.
     pub fn baseline_warnings(&self) -> Vec<String> {
+        let mut out = self.starting_point_warnings();
+        if !self.runs_lab() {
+            out.extend(self.settings_under_interventions(&self.variants[..1]));
+        }
+        out
+    }
+
+    /// [`Scenario::baseline_warnings`] but those of the interventions in force, which
+    /// [`Scenario::warnings`] gives for every variant at once.
+    fn starting_point_warnings(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .unread_names(self.base_overrides.iter().map(|&(i, _)| i))
             .map(|(name, setting)| {
@@ -1111,6 +1120,29 @@ mod tests {
         assert!(w[1].starts_with("--set orgs.contact_rate"), "{w:?}");
         assert!(w[2].starts_with("lab runs apply no interventions"), "{w:?}");
         assert_eq!(s.warnings().len(), 4, "and the variant's");
+    }
+
+    #[test]
+    fn the_baseline_warnings_name_a_setting_the_scenarios_interventions_replace() {
+        // Sensitivity and calibrate run the baseline: a --set lever that the scenario's own
+        // interventions replace for part of the run is as much their concern as run's.
+        let mut s = parse(
+            "[experiment]\nsteps = 60\n[[interventions]]\nlever = \"levers.outreach\"\n\
+             value = 0.5\nfrom_step = 30\n",
+        );
+        s.apply_settings(&["levers.outreach=1".parse().unwrap()])
+            .unwrap();
+        let replaced = |w: Vec<String>| -> Vec<String> {
+            w.into_iter()
+                .filter(|w| w.contains("is replaced by interventions"))
+                .collect()
+        };
+        let expected = [
+            "--set levers.outreach=1 is replaced by interventions on `levers.outreach` while they \
+             are in force: in variant(s) `baseline` (from step 30)",
+        ];
+        assert_eq!(replaced(s.baseline_warnings()), expected);
+        assert_eq!(replaced(s.warnings()), expected, "once, not twice");
     }
 
     #[test]
