@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use coprod_serve::{Config, Experiment, Server};
+use coprod_serve::{CHOOSE_WRITABLE_OUTPUTS, Config, Experiment, Server};
 use coprod_study::{Context, Lesson, Result, Study, TeachOptions};
 
 use crate::cli::ServeArgs;
@@ -45,11 +45,6 @@ impl Experiment for TeachExperiment {
     }
 }
 
-/// The hint of `coprod teach` for a folder it cannot write names `--out`, which `coprod
-/// serve` does not have: the teacher chooses the folder with `--outputs` when starting it.
-const CHOOSE_WRITABLE_OUTPUTS: &str =
-    "choose a folder you can write to with --outputs DIR when you start coprod serve";
-
 /// An error of the lesson as the Experiment page and the log show it.
 fn as_served(error: &str) -> String {
     error.replace(coprod_study::CHOOSE_WRITABLE_OUT, CHOOSE_WRITABLE_OUTPUTS)
@@ -66,7 +61,7 @@ fn check_outputs(outputs: &Path, given: bool) -> Result<()> {
     } else {
         format!("the default folder for experiments, {},", outputs.display())
     };
-    let Some(problem) = outputs_problem(outputs, &named) else {
+    let Some(problem) = coprod_serve::outputs_problem(outputs, &named) else {
         return Ok(());
     };
     if given {
@@ -78,44 +73,6 @@ fn check_outputs(outputs: &Path, given: bool) -> Result<()> {
          the page will fail until that folder can be written\n\nhint: {hint}"
     );
     Ok(())
-}
-
-/// Why the experiments could not write in `outputs` (a file, or a folder that cannot be made
-/// or written), with a hint; `None` when they could. `named` is how the message names it.
-fn outputs_problem(outputs: &Path, named: &str) -> Option<String> {
-    if outputs.exists() && !outputs.is_dir() {
-        return Some(format!(
-            "{named} is a file, not a folder\n\nhint: give the folder for the experiments' \
-             run folders with --outputs DIR"
-        ));
-    }
-    let why = probe_nearest_folder(outputs).err()?;
-    Some(format!(
-        "the experiments cannot write in {named}: {why}\n\nhint: {CHOOSE_WRITABLE_OUTPUTS}"
-    ))
-}
-
-/// Writes and removes a file in `outputs`, or in the nearest folder above it that exists
-/// (where it would be made); the reason if that fails.
-fn probe_nearest_folder(outputs: &Path) -> std::result::Result<(), String> {
-    let nearest = outputs
-        .ancestors()
-        .map(|a| {
-            if a.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                a
-            }
-        })
-        .find(|a| a.exists())
-        .unwrap_or(Path::new("."));
-    if !nearest.is_dir() {
-        return Err(format!("{} is a file, not a folder", nearest.display()));
-    }
-    let probe = nearest.join(format!(".coprod-probe.{}", std::process::id()));
-    std::fs::write(&probe, "")
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| format!("writing a file in {} failed: {e}", nearest.display()))
 }
 
 pub(crate) fn serve(args: ServeArgs, threads: usize, stdout: &mut impl Write) -> Result<u8> {

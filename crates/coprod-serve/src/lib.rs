@@ -32,7 +32,7 @@ pub mod svg;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rand::rngs::ChaCha8Rng;
@@ -60,6 +60,50 @@ pub struct Config {
     pub lan: bool,
     /// Folder for experiment outputs (a new numbered folder per experiment).
     pub outputs: PathBuf,
+}
+
+/// The hint for a folder the experiments cannot write: the teacher chooses it with
+/// `--outputs` when starting `coprod serve`, which has no `--out` (the flag `coprod teach`'s
+/// own hint names).
+pub const CHOOSE_WRITABLE_OUTPUTS: &str =
+    "choose a folder you can write to with --outputs DIR when you start coprod serve";
+
+/// Why the experiments could not write in `outputs` (a file, or a folder that cannot be made
+/// or written), with a hint; `None` when they could. `named` is how the message names it.
+pub fn outputs_problem(outputs: &Path, named: &str) -> Option<String> {
+    if outputs.exists() && !outputs.is_dir() {
+        return Some(format!(
+            "{named} is a file, not a folder\n\nhint: give the folder for the experiments' \
+             run folders with --outputs DIR"
+        ));
+    }
+    let why = probe_nearest_folder(outputs).err()?;
+    Some(format!(
+        "the experiments cannot write in {named}: {why}\n\nhint: {CHOOSE_WRITABLE_OUTPUTS}"
+    ))
+}
+
+/// Writes and removes a file in `outputs`, or in the nearest folder above it that exists
+/// (where it would be made); the reason if that fails.
+fn probe_nearest_folder(outputs: &Path) -> std::result::Result<(), String> {
+    let nearest = outputs
+        .ancestors()
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("."));
+    if !nearest.is_dir() {
+        return Err(format!("{} is a file, not a folder", nearest.display()));
+    }
+    let probe = nearest.join(format!(".coprod-probe.{}", std::process::id()));
+    std::fs::write(&probe, "")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("writing a file in {} failed: {e}", nearest.display()))
 }
 
 /// State shared by every request.
