@@ -135,7 +135,7 @@ pub struct ValidationRow {
 
 /// One row of `blocks.csv`: one verdict block of a claim, with what its verdict is judged
 /// on, so that each block's verdict and the claim's `pass_rate` can be recomputed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BlockRow {
     /// Claim id.
     pub id: String,
@@ -168,7 +168,7 @@ pub struct BlockRow {
 }
 
 /// One row of `decomposition.csv`: a claim with one hold set.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DecompositionRow {
     /// Claim id.
     pub id: String,
@@ -369,15 +369,24 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
         )
     })?;
     let path = dir.join(VALIDATION_CSV);
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(&path, e.to_string()))?;
-    let rows = reader
-        .deserialize()
-        .collect::<Result<Vec<ValidationRow>, _>>()
-        .map_err(|e| bad(&path, e.to_string()))?;
+    let rows: Vec<ValidationRow> = read_rows(&path)?.1;
+    if let Some(row) = rows
+        .iter()
+        .find(|r| r.pass_rate.is_some_and(|p| !(0.0..=1.0).contains(&p)))
+    {
+        return Err(bad(
+            &path,
+            format!(
+                "claim {}: column pass_rate is not a share from 0 to 1",
+                row.id
+            ),
+        ));
+    }
     let path = dir.join(DECOMPOSITION_CSV);
-    let decomposition = std::fs::read(&path).map_err(|e| bad(&path, e.to_string()))?;
+    let (decomposition, _) = read_rows::<DecompositionRow>(&path)?;
     let path = dir.join(BLOCKS_CSV);
-    let blocks = std::fs::read(&path).map_err(|e| bad(&path, e.to_string()))?;
+    let (blocks, block_rows) = read_rows::<BlockRow>(&path)?;
+    check_blocks(&path, &rows, &block_rows)?;
     let path = dir.join(ROBUSTNESS_CSV);
     let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(&path, e.to_string()))?;
     let header: Vec<String> = reader
@@ -445,6 +454,110 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
         points,
         manifest,
     })
+}
+
+/// The columns of the verdict files that hold text; every other cell is a number or empty.
+const TEXT_COLUMNS: [&str; 10] = [
+    "id",
+    "claim",
+    "class",
+    "registered_class",
+    "metric",
+    "direction",
+    "mediators",
+    "robustness_drivers",
+    "note",
+    "adjusted_class",
+];
+
+/// A verdict file as written and its rows. coprod writes finite numbers only (a missing one
+/// is an empty cell), so a cell that reads as NaN or infinite is refused, as is a row that
+/// does not fit the file's columns.
+fn read_rows<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<(Vec<u8>, Vec<T>), OutputError> {
+    let bytes = std::fs::read(path).map_err(|e| bad(path, e.to_string()))?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header = reader
+        .headers()
+        .map_err(|e| bad(path, e.to_string()))?
+        .clone();
+    let mut rows = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(path, e.to_string()))?;
+        let not_finite = header.iter().zip(&record).find(|(column, cell)| {
+            !TEXT_COLUMNS.contains(column) && cell.parse::<f64>().is_ok_and(|v| !v.is_finite())
+        });
+        if let Some((column, cell)) = not_finite {
+            let at = format!(
+                "line {}: column {column}: `{cell}` is not a finite number",
+                line + 2
+            );
+            return Err(bad(path, at));
+        }
+        let row = record
+            .deserialize(Some(&header))
+            .map_err(|e| bad(path, format!("line {}: {e}", line + 2)))?;
+        rows.push(row);
+    }
+    Ok((bytes, rows))
+}
+
+/// Each claim's verdict blocks are 0, 1, 2, ... once each, as many as validation.csv says,
+/// and its `pass_rate` is the share of them that pass (the blocks of an exploratory claim,
+/// which has none, have no `pass`).
+fn check_blocks(
+    path: &Path,
+    rows: &[ValidationRow],
+    blocks: &[BlockRow],
+) -> Result<(), OutputError> {
+    if let Some(stray) = blocks.iter().find(|b| !rows.iter().any(|r| r.id == b.id)) {
+        return Err(bad(
+            path,
+            format!("claim {} is not in validation.csv", stray.id),
+        ));
+    }
+    for row in rows {
+        let mine: Vec<&BlockRow> = blocks.iter().filter(|b| b.id == row.id).collect();
+        let indices: Vec<u32> = mine.iter().map(|b| b.block).collect();
+        if !indices.iter().copied().eq(0..row.blocks) {
+            let listed: Vec<String> = indices.iter().map(u32::to_string).collect();
+            return Err(bad(
+                path,
+                format!(
+                    "claim {} has blocks {} of the {} that validation.csv states: the file is \
+                     cut short or damaged",
+                    row.id,
+                    if listed.is_empty() {
+                        "none".into()
+                    } else {
+                        listed.join(", ")
+                    },
+                    row.blocks
+                ),
+            ));
+        }
+        let passes = mine.iter().filter(|b| b.pass == Some(true)).count();
+        let judged = mine.iter().all(|b| b.pass.is_some());
+        let rate = passes as f64 / mine.len().max(1) as f64;
+        let agrees = match row.pass_rate {
+            Some(p) => judged && p == rate,
+            None => mine.iter().all(|b| b.pass.is_none()),
+        };
+        if !agrees {
+            return Err(bad(
+                path,
+                format!(
+                    "claim {}: {passes} of its {} blocks pass, but validation.csv's pass_rate \
+                     is {}",
+                    row.id,
+                    mine.len(),
+                    row.pass_rate.map_or("empty".into(), |p| p.to_string())
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The command without its `--shard I/N` (or `--shard=I/N`).
@@ -950,9 +1063,9 @@ mod tests {
         };
         write_validation(
             tmp.path(),
-            &[row],
+            std::slice::from_ref(&row),
             &[],
-            &[],
+            &blocks_for(std::slice::from_ref(&row)),
             (&["x"], &[]),
             &validation_manifest(),
         )
@@ -1019,6 +1132,86 @@ mod tests {
         }
     }
 
+    /// The blocks of blocks.csv that agree with `rows`: claim by claim, as many as the row
+    /// states, the first ones passing as its pass rate says.
+    fn blocks_for(rows: &[ValidationRow]) -> Vec<BlockRow> {
+        rows.iter()
+            .flat_map(|r| {
+                let passes = r.pass_rate.unwrap_or(0.0) * f64::from(r.blocks);
+                blocks_of(&r.id, r.blocks, passes.round() as u32)
+            })
+            .collect()
+    }
+
+    /// Claim `id`'s blocks of blocks.csv: `passes` of `blocks` pass (the first ones).
+    fn blocks_of(id: &str, blocks: u32, passes: u32) -> Vec<BlockRow> {
+        (0..blocks)
+            .map(|block| BlockRow {
+                id: id.into(),
+                block,
+                n: 8,
+                effect: 1.5,
+                sd: Some(0.5),
+                ci_low: Some(1.0),
+                ci_high: Some(2.0),
+                best_dose: None,
+                best_minus_last: None,
+                best_minus_last_ci_low: None,
+                best_minus_last_ci_high: None,
+                pass: Some(block < passes),
+            })
+            .collect()
+    }
+
+    /// A validation of claim E3 judged on 4 blocks, 3 of which pass.
+    fn four_blocks(dir: &Path) {
+        let row = ValidationRow {
+            blocks: 4,
+            pass_rate: Some(0.75),
+            ..claim("E3", false)
+        };
+        let blocks = blocks_of("E3", 4, 3);
+        let manifest = validation_manifest();
+        write_validation(dir, &[row], &[], &blocks, (&["x"], &[]), &manifest).unwrap();
+    }
+
+    /// Files that contradict each other or hold what coprod never writes are refused when
+    /// read (for a merge), naming the file: a verdict block missing or given twice, a pass
+    /// rate that is not the share of passing blocks, a number that is not finite.
+    #[test]
+    fn verdict_files_that_disagree_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        four_blocks(tmp.path());
+        assert!(read_validation(tmp.path()).is_ok());
+        let damaged = |file: &str, edit: &dyn Fn(&str) -> String| {
+            let dir = tempfile::tempdir().unwrap();
+            four_blocks(dir.path());
+            let path = dir.path().join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let edited = edit(&text);
+            assert_ne!(edited, text, "the edit changes {file}");
+            std::fs::write(&path, edited).unwrap();
+            let e = read_validation(dir.path()).unwrap_err().to_string();
+            assert!(e.contains(file), "{e}");
+            e
+        };
+        let without_line = |n: usize| {
+            move |t: &str| {
+                let mut lines: Vec<&str> = t.lines().collect();
+                lines.remove(n);
+                lines.join("\n") + "\n"
+            }
+        };
+        let e = damaged(BLOCKS_CSV, &without_line(2));
+        assert!(e.contains("blocks 0, 2, 3"), "{e}");
+        let e = damaged(BLOCKS_CSV, &|t: &str| t.replacen(",true\n", ",false\n", 1));
+        assert!(e.contains("2 of its 4 blocks pass"), "{e}");
+        let e = damaged(VALIDATION_CSV, &|t: &str| t.replacen(",0.75,", ",NaN,", 1));
+        assert!(e.contains("pass_rate"), "{e}");
+        let e = damaged(BLOCKS_CSV, &|t: &str| t.replacen(",0.5,", ",inf,", 1));
+        assert!(e.contains("sd"), "{e}");
+    }
+
     /// Shard `index` of 2 of one command (its own `--out`), holding point `index` of claim
     /// E3's two-point robustness map, plus a chart every shard draws alike.
     fn shard(root: &Path, index: u32) -> PathBuf {
@@ -1038,7 +1231,8 @@ mod tests {
             holds: index == 0,
         };
         let rows = [claim("E3", true), claim("B1", false)];
-        write_validation(&dir, &rows, &[], &[], (&["x"], &[point]), &manifest).unwrap();
+        let blocks = [blocks_of("E3", 1, 1), blocks_of("B1", 1, 1)].concat();
+        write_validation(&dir, &rows, &[], &blocks, (&["x"], &[point]), &manifest).unwrap();
         std::fs::write(dir.join("forest.svg"), "<svg/>").unwrap();
         dir
     }
@@ -1106,7 +1300,15 @@ mod tests {
         };
         let names = ["x"];
         let points = d.points.clone();
-        write_validation(&other, &d.rows, &[], &[], (&names, &points), &salted).unwrap();
+        write_validation(
+            &other,
+            &d.rows,
+            &[],
+            &blocks_for(&d.rows),
+            (&names, &points),
+            &salted,
+        )
+        .unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(e.contains("not a shard of the same"), "{e}");
         // Another `--quick` or `--robustness-all`: another command, though the salt is the
@@ -1123,7 +1325,15 @@ mod tests {
         ] {
             std::fs::remove_dir_all(&other).unwrap();
             std::fs::create_dir(&other).unwrap();
-            write_validation(&other, &d.rows, &[], &[], (&names, &points), &changed).unwrap();
+            write_validation(
+                &other,
+                &d.rows,
+                &[],
+                &blocks_for(&d.rows),
+                (&names, &points),
+                &changed,
+            )
+            .unwrap();
             let e = merge(&[s0.clone(), other.clone()]);
             assert!(e.contains("not a shard of the same"), "{e}");
         }
@@ -1137,7 +1347,15 @@ mod tests {
                 robustness_shard: shard,
                 ..d.manifest.clone()
             };
-            write_validation(&other, &d.rows, &[], &[], (&names, &points), &manifest).unwrap();
+            write_validation(
+                &other,
+                &d.rows,
+                &[],
+                &blocks_for(&d.rows),
+                (&names, &points),
+                &manifest,
+            )
+            .unwrap();
             let e = merge(&[s0.clone(), other.clone()]);
             assert!(e.contains(want), "{e}");
         }
@@ -1145,7 +1363,15 @@ mod tests {
         // The same split, but another verdict.
         let mut rows = d.rows.clone();
         rows[1].class = "refuted".into();
-        write_validation(&other, &rows, &[], &[], (&names, &points), &d.manifest).unwrap();
+        write_validation(
+            &other,
+            &rows,
+            &[],
+            &blocks_for(&rows),
+            (&names, &points),
+            &d.manifest,
+        )
+        .unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(
             e.contains("verdicts, blocks or decomposition differ"),
@@ -1153,22 +1379,69 @@ mod tests {
         );
 
         // The same verdicts, but another decomposition, or other robustness parameters.
-        write_validation(&other, &d.rows, &[], &[], (&names, &points), &d.manifest).unwrap();
-        std::fs::write(other.join(DECOMPOSITION_CSV), "id\nE3\n").unwrap();
+        let held = DecompositionRow {
+            id: "E3".into(),
+            held: "all".into(),
+            total_effect: 1.5,
+            total_ci_low: None,
+            total_ci_high: None,
+            direct_effect: 1.0,
+            direct_ci_low: None,
+            direct_ci_high: None,
+            mediated_share: None,
+            share_ci_low: None,
+            share_ci_high: None,
+            n: 8,
+            placebo_effect: None,
+            placebo_ci_low: None,
+            placebo_ci_high: None,
+            adjusted_direct: None,
+            adjusted_ci_low: None,
+            adjusted_ci_high: None,
+            adjusted_share: None,
+            adjusted_share_ci_low: None,
+            adjusted_share_ci_high: None,
+        };
+        write_validation(
+            &other,
+            &d.rows,
+            &[held],
+            &blocks_for(&d.rows),
+            (&names, &points),
+            &d.manifest,
+        )
+        .unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(
             e.contains("verdicts, blocks or decomposition differ"),
             "{e}"
         );
-        // Or other blocks.
-        write_validation(&other, &d.rows, &[], &[], (&names, &points), &d.manifest).unwrap();
-        std::fs::write(other.join(BLOCKS_CSV), "id,block\nE3,0\n").unwrap();
+        // Or other blocks (the same verdicts, another effect).
+        let mut blocks = blocks_for(&d.rows);
+        blocks[0].effect += 1.0;
+        write_validation(
+            &other,
+            &d.rows,
+            &[],
+            &blocks,
+            (&names, &points),
+            &d.manifest,
+        )
+        .unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(
             e.contains("verdicts, blocks or decomposition differ"),
             "{e}"
         );
-        write_validation(&other, &d.rows, &[], &[], (&["y"], &points), &d.manifest).unwrap();
+        write_validation(
+            &other,
+            &d.rows,
+            &[],
+            &blocks_for(&d.rows),
+            (&["y"], &points),
+            &d.manifest,
+        )
+        .unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(
             e.contains("verdicts, blocks or decomposition differ"),
@@ -1176,7 +1449,15 @@ mod tests {
         );
 
         // A shard whose robustness.csv lost its point.
-        write_validation(&other, &d.rows, &[], &[], (&names, &[]), &d.manifest).unwrap();
+        write_validation(
+            &other,
+            &d.rows,
+            &[],
+            &blocks_for(&d.rows),
+            (&names, &[]),
+            &d.manifest,
+        )
+        .unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(e.contains("claim E3: the shards hold 1 of its 2"), "{e}");
         // The shard short of its point is named, and only it: point 1 is shard 1's.
@@ -1189,7 +1470,15 @@ mod tests {
         // it should, so the message says what is wrong rather than naming no shard.
         let mut moved = points.clone();
         moved[0].point = 0;
-        write_validation(&other, &d.rows, &[], &[], (&names, &moved), &d.manifest).unwrap();
+        write_validation(
+            &other,
+            &d.rows,
+            &[],
+            &blocks_for(&d.rows),
+            (&names, &moved),
+            &d.manifest,
+        )
+        .unwrap();
         let e = merge(&[s0.clone(), other.clone()]);
         assert!(
             e.contains("some point is held twice and another by none: the file is cut short"),
@@ -1199,7 +1488,15 @@ mod tests {
 
         // A value coprod never writes: a non-finite effect or parameter value.
         for (column, value) in [(3, "NaN"), (2, "inf")] {
-            write_validation(&other, &d.rows, &[], &[], (&names, &points), &d.manifest).unwrap();
+            write_validation(
+                &other,
+                &d.rows,
+                &[],
+                &blocks_for(&d.rows),
+                (&names, &points),
+                &d.manifest,
+            )
+            .unwrap();
             let path = other.join(ROBUSTNESS_CSV);
             let text = std::fs::read_to_string(&path).unwrap();
             let mut lines: Vec<String> = text.lines().map(String::from).collect();
@@ -1244,7 +1541,15 @@ mod tests {
                 })
                 .collect();
             let claims = [claim("E3", true)];
-            write_validation(&dir, &claims, &[], &[], (&["x"], &rows), &manifest).unwrap();
+            write_validation(
+                &dir,
+                &claims,
+                &[],
+                &blocks_for(&claims),
+                (&["x"], &rows),
+                &manifest,
+            )
+            .unwrap();
             dir
         };
         // Shard 0 lost point 2; shard 1 holds its one point.
