@@ -142,6 +142,62 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
     );
 }
 
+/// `--replace-results` lets the merge job replace only what `coprod merge --force` would:
+/// a folder it would refuse is refused now, before the cluster work, not by the merge job
+/// after it; without the flag, it is offered only where it would work.
+#[test]
+fn replace_results_refuses_what_the_merge_job_would() {
+    let sb = Sandbox::new();
+    let file = data("sweep.toml");
+    let slurm = |args: &[&str]| sb.cmd(&[&["slurm", file.to_str().unwrap()], args].concat());
+    fs::create_dir(sb.path().join("foreign")).unwrap();
+    fs::write(sb.path().join("foreign/a"), "x").unwrap();
+    fs::create_dir(sb.path().join("calib")).unwrap();
+    fs::write(
+        sb.path().join("calib/manifest.json"),
+        r#"{"kind": "calibration"}"#,
+    )
+    .unwrap();
+    let refusals = [
+        (
+            "foreign",
+            "foreign already exists and is not a coprod run directory",
+        ),
+        (
+            "calib",
+            "calib holds a calibration result, not a run result",
+        ),
+        (".", "cannot create output directory ."),
+    ];
+    for (out, says) in refusals {
+        slurm(&["--array", "2", "--out", out, "--replace-results"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+        slurm(&["--array", "2", "--out", out])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--replace-results").not());
+    }
+    let written: Vec<_> = fs::read_dir(sb.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".slurm"))
+        .collect();
+    assert!(written.is_empty(), "no job folder: {written:?}");
+
+    // A run result is replaced by the merge job, so the flag is offered and accepted.
+    fs::create_dir(sb.path().join("done")).unwrap();
+    fs::write(sb.path().join("done/manifest.json"), r#"{"kind": "run"}"#).unwrap();
+    slurm(&["--array", "2", "--out", "done"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--replace-results"));
+    slurm(&["--array", "2", "--out", "done", "--replace-results"])
+        .assert()
+        .success();
+}
+
 /// Bad values for the `#SBATCH` lines are refused before anything is written, each naming
 /// its option and what is allowed; the time limits sbatch takes are written as given.
 /// The job folder appears only when its script is whole: a write cut short (here SIGXFSZ

@@ -256,6 +256,16 @@ fn report_choices(dir: &Path, info: &ShardInfo) -> Result<[(&'static str, String
     ])
 }
 
+/// Refuses an output directory `out` that a merge of the shard folders `inputs` (with
+/// `--force` if `force`) could not write. Also run by `coprod slurm --replace-results`,
+/// whose merge job must not fail on its output only after the cluster work is done.
+pub(crate) fn check_out(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
+    let existing = Existing::forced(coprod_output::Kind::Run, force);
+    existing.check_inputs_outside(out, inputs)?;
+    coprod_output::RunDir::check(out, existing)?;
+    Ok(())
+}
+
 /// Streams the shards' rows (sorted, non-empty) into the run directory `out` (replacing an
 /// earlier one if `force`) and finishes it as `coprod run` does. Returns the directory written and the number of failed runs.
 fn write_merged(
@@ -269,7 +279,7 @@ fn write_merged(
 ) -> Result<(PathBuf, u64)> {
     let existing = Existing::forced(coprod_output::Kind::Run, force);
     let inputs: Vec<&Path> = shards.iter().map(|(dir, _)| dir.as_path()).collect();
-    existing.check_inputs_outside(out, &inputs)?;
+    check_out(out, &inputs, force)?;
     let swept: Vec<String> = scenario
         .sweep
         .iter()

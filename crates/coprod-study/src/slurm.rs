@@ -103,15 +103,7 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         coprod_output::default_run_dir(Path::new(OUTPUTS), &scenario.name),
     )?;
     let (out, named) = (&folder.out, |e| folder.named(e));
-    // The merge job would fail only after the cluster work is done: refuse now.
-    if out.exists() && !args.replace_results {
-        bail!(
-            "output directory {} already exists\n\nhint: write elsewhere with {}, or add \
-             --replace-results to let the merge job replace it",
-            folder.shown.display(),
-            crate::run::another_out(args.out.is_some())
-        );
-    }
+    check_merge_out(&folder, args)?;
     let (job_dir, script) =
         job_files((out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
 
@@ -134,6 +126,31 @@ pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
         notes,
         warnings: scenario.naming_the_file(scenario.warnings()),
     })
+}
+
+/// Refuses now an output folder the merge job would refuse only after the cluster work
+/// is done: an existing one without `--replace-results`, and with it one that `coprod
+/// merge --force` (the merge job's command) would not replace.
+fn check_merge_out(folder: &OutFolder, args: &SlurmOptions) -> Result<()> {
+    // No shard folder to keep out of it: they go beside it, in `<out>.slurm/shards`.
+    let replaceable = crate::merge::check_out(&folder.out, &[], true);
+    if args.replace_results {
+        return replaceable.map_err(|e| folder.named(e));
+    }
+    if folder.out.exists() {
+        // Offered only where the merge job could replace the folder.
+        let flag = if replaceable.is_ok() {
+            ", or add --replace-results to let the merge job replace it"
+        } else {
+            ""
+        };
+        bail!(
+            "output directory {} already exists\n\nhint: write elsewhere with {}{flag}",
+            folder.shown.display(),
+            crate::run::another_out(args.out.is_some())
+        );
+    }
+    Ok(())
 }
 
 /// Where a job's results go: `out`, absolute, for the script, and `shown`, as typed (or
