@@ -208,6 +208,60 @@ fn merge_repeats_the_warnings_of_the_shards_once() {
     }
 }
 
+/// A variant whose intervention replaces a `--set` lever for part of the run.
+const INTERVENED: &str = r#"
+name = "intervened"
+[params.population]
+n_citizens = 120
+n_communities = 4
+[experiment]
+steps = 4
+replications = 1
+seed = 7
+[[experiment.variants]]
+name = "trained"
+[[experiment.variants.interventions]]
+lever = "levers.staff_training"
+value = 0.05
+from_step = 2
+"#;
+
+/// The warning on a `--set` that interventions replace for part of the run is repeated by
+/// `coprod merge`, and docs/cluster.md lists it among the warnings merge repeats, not among
+/// the notes it leaves to the shards' output.
+#[test]
+fn merge_repeats_the_warning_on_a_set_that_interventions_replace() {
+    let sb = Sandbox::new();
+    fs::write(sb.path().join("intervened.toml"), INTERVENED).unwrap();
+    let set = "levers.staff_training=0.1";
+    for i in 0..2 {
+        let (shard, out) = (format!("{i}/2"), format!("shards/s{i}"));
+        let args = ["run", "intervened.toml", "--set", set, "--shard", &shard];
+        sb.cmd(&[&args[..], &["--out", &out]].concat())
+            .assert()
+            .success();
+    }
+    let merged = sb
+        .cmd(&["merge", "shards/s0", "shards/s1", "--out", "merged"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&merged.get_output().stderr).into_owned();
+    let warning = "--set levers.staff_training=0.1 is replaced by interventions on \
+                   `levers.staff_training` while they are in force";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+
+    let doc = fs::read_to_string(crate::util::root().join("docs/cluster.md")).unwrap();
+    let repeated = doc
+        .split("`coprod merge` repeats once the warnings")
+        .nth(1)
+        .and_then(|rest| rest.split("it does not repeat").next())
+        .expect("docs/cluster.md says which warnings merge repeats");
+    let (warnings, notes) = repeated.split_once("the notes").unwrap();
+    let example = "a `--set` that interventions replace for part of the run";
+    assert!(warnings.contains(example), "{warnings}");
+    assert!(!notes.contains(example), "{notes}");
+}
+
 /// `--against baseline` on a scenario without variants: each shard warns that there is
 /// nothing to compare, as `coprod run` does, and so does the merge (it took only an
 /// `--against` other than `baseline` as given).
