@@ -257,6 +257,15 @@ fn ctrl_c_of_a_forced_run_prints_a_command_that_finishes_it() {
         .unwrap_or_else(|| panic!("no resume command in {stderr}"));
     assert!(command.ends_with(" --force --resume"), "{command}");
     let words: Vec<&str> = command.split(' ').skip(1).collect();
+    // Forgetting --force: the hint must not be --force alone, which discards the saved runs.
+    let without_force: Vec<&str> = words.iter().copied().filter(|w| *w != "--force").collect();
+    sb.cmd(&without_force)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "hint: add --force to --resume to finish the interrupted run",
+        ))
+        .stderr(predicate::str::contains("use --force to replace it").not());
     sb.cmd(&words)
         .assert()
         .success()

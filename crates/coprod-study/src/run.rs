@@ -410,6 +410,14 @@ fn open_writer(
         {
             Ok(None)
         }
+        // The partial directory is there (else NothingToResume): an interrupted `--force`
+        // run, which only `--force --resume` finishes; `--force` alone would discard it.
+        Err(err @ OutputError::Exists { other: None, .. }) => Err(invalid!(
+            "{err}\n\nhint: add --force to --resume to finish the interrupted run waiting \
+             in {} (only the missing runs are run) and then replace it; --force without \
+             --resume would discard that run and start over",
+            coprod_output::partial_dir(target).display()
+        )),
         Err(err) => Err(explain(err)),
     }
 }
