@@ -876,7 +876,7 @@ impl Params {
                     "citizens.share_free_rider",
                     "citizens.share_hump",
                 ],
-                reason: format!("type shares add up to {shares}, more than 1"),
+                reason: format!("type shares add up to {}, more than 1", above_one(shares)),
             });
         }
         if self.is_lab() && self.n_citizens < self.lab_group_size {
@@ -947,9 +947,34 @@ impl Params {
     }
 }
 
+/// `sum` (more than 1) in the fewest decimals that still read as more than 1 and as the
+/// sum, not the noise of adding floats: 0.5 + 0.6 + 0.12 gives 1.22, not
+/// 1.2200000000000002, and 1.0000000001 gives itself, not 1.
+fn above_one(sum: f64) -> String {
+    (1..=16)
+        .map(|decimals| {
+            let text = format!("{sum:.decimals$}");
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        })
+        .find(|text| {
+            text.parse::<f64>()
+                .is_ok_and(|shown| shown > 1.0 && (shown - sum).abs() < 1e-12)
+        })
+        .unwrap_or_else(|| sum.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Not the noise of adding floats, and never a sum that reads as 1.
+    #[test]
+    fn a_sum_of_shares_reads_as_more_than_1_in_few_decimals() {
+        assert_eq!(above_one(0.5 + 0.6 + 0.12), "1.22");
+        assert_eq!(above_one(1.0000000001), "1.0000000001");
+        assert_eq!(above_one(1.5), "1.5");
+        assert_eq!(above_one(2.0), "2");
+    }
 
     #[test]
     fn defaults_are_in_range_and_consistent() {
