@@ -1075,7 +1075,8 @@ fn name_the_key(source: &str, span: Option<Range<usize>>, message: String) -> St
     {
         return format!("duplicate key `{key}`: a key can be given only once in its table");
     }
-    if let Some(key) = span.and_then(|span| key_before(source, span.start))
+    if let Some(start) = span.map(|span| span.start)
+        && let Some(key) = key_before(source, start)
         && (message.starts_with("invalid value") || message.starts_with("invalid type"))
     {
         let (kind, rest) = message.split_once(": ").unwrap_or(("invalid value", ""));
@@ -1084,9 +1085,32 @@ fn name_the_key(source: &str, span: Option<Range<usize>>, message: String) -> St
         } else {
             rest.to_string()
         };
+        // The dotted name, as the range errors give it (`experiment.steps`, not `steps`).
+        let key = match table_before(source, start) {
+            Some(table) => format!("{table}.{key}"),
+            None => key,
+        };
         return format!("{kind} for `{key}`: {rest}");
     }
     message
+}
+
+/// The name of the table whose key is at `offset` (`experiment` under `[experiment]`,
+/// `experiment.variants` under `[[experiment.variants]]`); `None` at the top level.
+fn table_before(source: &str, offset: usize) -> Option<String> {
+    let before = source.get(..offset)?;
+    let header = before
+        .lines()
+        .rev()
+        .map(str::trim_start)
+        .find(|line| line.starts_with('['))?;
+    let name = header.trim_start_matches('[').split(']').next()?.trim();
+    let name: String = name
+        .split('.')
+        .map(|part| part.trim().trim_matches('"'))
+        .collect::<Vec<_>>()
+        .join(".");
+    (!name.is_empty()).then_some(name)
 }
 
 /// Longest scenario name: it names the output folder, with room for the `-2`, `-teach` or
@@ -2722,21 +2746,32 @@ params.groups.service = "joint"
         assert_eq!(e.location, Some((2, 9)));
         assert_eq!(
             e.message,
-            "invalid value for `steps`: integer `-1`, expected a whole number from 1 to 4294967295"
+            "invalid value for `experiment.steps`: integer `-1`, expected a whole number from 1 to 4294967295"
         );
         let e = err("[experiment]\nseed = \"one\"\n");
-        assert!(e.message.starts_with("invalid type for `seed`: "), "{e}");
+        assert!(
+            e.message
+                .starts_with("invalid type for `experiment.seed`: "),
+            "{e}"
+        );
+        // Dotted as the range errors name it, whatever the spelling of the table's header.
+        let e = err("[ \"experiment\" ] # the run\n\nreplications = \"x\"\n");
+        assert!(
+            e.message
+                .starts_with("invalid type for `experiment.replications`: "),
+            "{e}"
+        );
         // serde reads a TOML date or time as a table; the reader wrote a date.
         let e = err("[experiment]\nseed = 1979-05-27\n");
         assert_eq!(
             e.message,
-            "invalid type for `seed`: date or time, expected a whole number from 0 to \
+            "invalid type for `experiment.seed`: date or time, expected a whole number from 0 to \
              18446744073709551615"
         );
         let e = err("[experiment]\nsteps = 07:32:00\n");
         assert!(
             e.message
-                .starts_with("invalid type for `steps`: date or time, expected"),
+                .starts_with("invalid type for `experiment.steps`: date or time, expected"),
             "{e}"
         );
     }
