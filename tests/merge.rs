@@ -262,6 +262,37 @@ fn merge_repeats_the_warning_on_a_set_that_interventions_replace() {
     assert!(!notes.contains(example), "{notes}");
 }
 
+/// A validation shard merged with a run shard, in either order: each folder is named with
+/// the kind of shard it is, not with a parse error of the one read as the other kind.
+#[test]
+fn shards_of_different_kinds_are_named_with_their_kinds() {
+    let sb = Sandbox::new();
+    shard(&sb, 0, 2).assert().success();
+    let validation = sb.path().join("shards/v1");
+    fs::create_dir_all(&validation).unwrap();
+    fs::write(validation.join("validation.csv"), "claim\n").unwrap();
+    fs::write(validation.join("manifest.json"), "{}").unwrap();
+    for (a, b) in [("shards/s0", "shards/v1"), ("shards/v1", "shards/s0")] {
+        let kind = |dir: &str| {
+            if dir.ends_with("s0") {
+                "a run shard"
+            } else {
+                "a validation shard"
+            }
+        };
+        sb.cmd(&["merge", a, b, "--out", "merged"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{a} is {} and {b} is {}",
+                kind(a),
+                kind(b)
+            )))
+            .stderr(predicate::str::contains("missing field").not());
+        assert!(!sb.path().join("merged").exists());
+    }
+}
+
 /// `--against baseline` on a scenario without variants: each shard warns that there is
 /// nothing to compare, as `coprod run` does, and so does the merge (it took only an
 /// `--against` other than `baseline` as given).

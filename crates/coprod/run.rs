@@ -156,6 +156,7 @@ pub(crate) fn lesson(lesson: cli::Lesson) -> Lesson {
 }
 
 pub(crate) fn merge(threads: usize, args: &MergeArgs, out: &mut impl Write) -> Result<u8> {
+    coprod_study::check_one_kind(&args.shards)?;
     if coprod_study::is_calibration(&args.shards[0]) {
         return crate::commands::merge_calibration(threads, args, out);
     }

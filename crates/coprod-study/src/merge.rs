@@ -364,6 +364,42 @@ fn run_identity(scenario: &Scenario, run_id: u64) -> Vec<String> {
     fields
 }
 
+/// Refuses shard folders of different kinds (a run shard with a validation shard): merge
+/// reads every folder as the first one's kind, and the other kind's files would be called
+/// malformed rather than what they are.
+pub fn check_one_kind(shard_dirs: &[PathBuf]) -> Result<()> {
+    let kinds: Vec<(&PathBuf, &str)> = shard_dirs
+        .iter()
+        .filter_map(|dir| Some((dir, shard_kind(dir)?)))
+        .collect();
+    let Some(&(first, kind)) = kinds.first() else {
+        return Ok(());
+    };
+    if let Some(&(other, other_kind)) = kinds.iter().find(|(_, k)| *k != kind) {
+        bail!(
+            "{} is {kind} and {} is {other_kind}: coprod merge puts together the shards of \
+             one run, validation or calibration\n\nhint: merge each kind's shards separately",
+            first.display(),
+            other.display()
+        );
+    }
+    Ok(())
+}
+
+/// What kind of folder `dir` is, in words; `None` for none that merge takes (the merge
+/// then says what is missing).
+fn shard_kind(dir: &Path) -> Option<&'static str> {
+    if crate::is_calibration(dir) {
+        Some("a calibration")
+    } else if is_validation_shard(dir) {
+        Some("a validation shard")
+    } else if dir.join(SHARD_JSON).is_file() {
+        Some("a run shard")
+    } else {
+        None
+    }
+}
+
 /// Whether `dir` is a shard of `coprod validate --shard I/N` (it has a validation table),
 /// not of a scenario run.
 pub fn is_validation_shard(dir: &Path) -> bool {
