@@ -490,7 +490,7 @@ mod tests {
         assert_eq!(
             survival_classes(&d, |v, _| v == "baseline"),
             [
-                class("small (2–5 members)", &[(5.0, 1, 0)]),
+                class("small (up to 5 members)", &[(5.0, 1, 0)]),
                 class("medium (6–15 members)", &[(7.0, 1, 0)]),
                 class("large (16+ members)", &[(50.0, 0, 1)]),
             ]
@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(
             cap_survival_classes(&d, "baseline"),
             [
-                class("small groups (cap 2–5)", &[(5.0, 1, 0)]),
+                class("small groups (cap up to 5)", &[(5.0, 1, 0)]),
                 class("medium groups (cap 6–15)", &[]),
                 class("large groups (cap 16+)", &[(7.0, 1, 0), (50.0, 0, 1)]),
             ]

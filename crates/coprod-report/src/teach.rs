@@ -2584,7 +2584,7 @@ mod tests {
         assert_eq!(
             base.endings,
             [
-                ("small groups (cap 2–5)".to_string(), 6, 3, 3, 0),
+                ("small groups (cap up to 5)".to_string(), 6, 3, 3, 0),
                 ("medium groups (cap 6–15)".to_string(), 6, 0, 3, 3),
                 ("large groups (cap 16+)".to_string(), 12, 6, 3, 3),
             ]
@@ -2592,7 +2592,7 @@ mod tests {
         assert_eq!(
             joint.endings,
             [
-                ("small groups (cap 2–5)".to_string(), 3, 0, 0, 3),
+                ("small groups (cap up to 5)".to_string(), 3, 0, 0, 3),
                 ("medium groups (cap 6–15)".to_string(), 0, 0, 0, 0),
                 ("large groups (cap 16+)".to_string(), 3, 3, 0, 0),
             ]
@@ -2600,7 +2600,7 @@ mod tests {
         let d = lesson();
         let text = how_groups_ended(&d, base);
         for row in [
-            "<tr><td>small groups (cap 2–5)</td><td class=\"num\">6</td><td class=\"num\">50%</td>\
+            "<tr><td>small groups (cap up to 5)</td><td class=\"num\">6</td><td class=\"num\">50%</td>\
              <td class=\"num\">50%</td><td class=\"num\">0%</td></tr>",
             "<tr><td>medium groups (cap 6–15)</td><td class=\"num\">6</td><td class=\"num\">0%</td>\
              <td class=\"num\">50%</td><td class=\"num\">50%</td></tr>",
