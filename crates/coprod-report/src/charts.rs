@@ -236,6 +236,15 @@ fn chart_jobs<'d>(data: &'d RunData, selection: &Selection) -> Vec<Job<'d>> {
     }
     if wants(ChartKind::Survival) {
         jobs.push(Box::new(|out| draw_survival(data, out)));
+    } else if lab && selection.kind == Some(ChartKind::Survival) {
+        jobs.push(Box::new(|out| {
+            out.notes.push(
+                "no survival chart: a lab run has no groups that start and end (its \
+                 groups.csv is empty)"
+                    .into(),
+            );
+            Ok(())
+        }));
     }
     if wants(ChartKind::Forest) {
         for m in metrics(&DEFAULT_FOREST_METRICS) {
@@ -463,12 +472,21 @@ fn draw_responses(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), R
         ));
         return Ok(());
     }
+    let numeric: Vec<usize> = (0..data.summary.swept.len())
+        .filter(|&a| data.axis_is_numeric(a))
+        .collect();
+    // Asked for (`coprod plot --kind response`), drawing nothing needs a reason, as heatmaps
+    // have; otherwise a run without a numeric sweep promises no response curve.
+    if numeric.is_empty() && out.asked == Some(ChartKind::Response) {
+        let note = no_response_note(&data.summary.swept);
+        if !out.notes.contains(&note) {
+            out.notes.push(note);
+        }
+        return Ok(());
+    }
     // A heatmap is only an alternative where one is drawn over this axis: `draw_heatmaps`
     // draws the first two numeric swept parameters.
-    let heatmap_axes: Vec<usize> = (0..data.summary.swept.len())
-        .filter(|&a| data.axis_is_numeric(a))
-        .take(2)
-        .collect();
+    let heatmap_axes: Vec<usize> = numeric.into_iter().take(2).collect();
     for axis in 0..data.summary.swept.len() {
         let instead = if heatmap_axes.len() == 2 && heatmap_axes.contains(&axis) {
             "use a heatmap or fewer variants"
@@ -676,6 +694,16 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
         return Ok(());
     };
     let Some((base, others)) = reference_and_others(data) else {
+        if out.asked == Some(ChartKind::Forest) {
+            let note = format!(
+                "no forest plot: a forest plot compares variants with a reference, and this run \
+                 has one variant (`{}`)",
+                data.variants().join("`, `")
+            );
+            if !out.notes.contains(&note) {
+                out.notes.push(note);
+            }
+        }
         return Ok(());
     };
     let points = sweep_points(data);
@@ -909,6 +937,18 @@ fn point_label(swept: &[String], point: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Why a run whose sweep has no numeric parameter (`swept` are its swept parameters) gets no
+/// response curve.
+fn no_response_note(swept: &[String]) -> String {
+    let head = "no response curve: a response curve needs a numeric swept parameter, and this \
+                run sweeps";
+    if swept.is_empty() {
+        return format!("{head} none");
+    }
+    let names: Vec<String> = swept.iter().map(|n| format!("`{n}`")).collect();
+    format!("{head} only {}, not numeric", names.join(", "))
 }
 
 /// Why a run whose sweep has fewer than two numeric parameters (`numeric`, indices into
@@ -1156,6 +1196,53 @@ mod tests {
         assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
         let pooled = Estimate::of((0..points).flat_map(|p| (0..3).map(move |r| diff(p, r))));
         assert!(pooled.ci.unwrap().0 > 0.0);
+    }
+
+    /// `coprod plot --kind response` (or `--kind forest`) that draws nothing says why, as
+    /// `--kind heatmap` does; unasked, a run without a numeric sweep (or with one variant)
+    /// promises no such chart and says nothing.
+    #[test]
+    fn a_kind_asked_for_that_draws_nothing_says_why() {
+        let mut d = run(&[vec![vec![0.2, 0.3]]]);
+        let swept = vec!["groups.service".to_string()];
+        d.runs.swept = swept.clone();
+        d.summary.swept = swept;
+        for row in &mut d.runs.rows {
+            row.point = vec!["joint".into()];
+        }
+        for row in &mut d.summary.rows {
+            row.point = vec!["joint".into()];
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let drawn = |asked| Drawn {
+            dir: dir.path().to_path_buf(),
+            charts: Vec::new(),
+            notes: Vec::new(),
+            asked,
+        };
+        let mut out = drawn(Some(ChartKind::Response));
+        draw_responses(&d, "participation_rate", &mut out).unwrap();
+        assert!(out.charts.is_empty());
+        assert_eq!(
+            out.notes,
+            [
+                "no response curve: a response curve needs a numeric swept parameter, and this \
+                 run sweeps only `groups.service`, not numeric"
+            ]
+        );
+        let mut out = drawn(Some(ChartKind::Forest));
+        draw_forest(&d, "participation_rate", &mut out).unwrap();
+        assert_eq!(
+            out.notes,
+            [
+                "no forest plot: a forest plot compares variants with a reference, and this run \
+                 has one variant (`baseline`)"
+            ]
+        );
+        let mut unasked = drawn(None);
+        draw_responses(&d, "participation_rate", &mut unasked).unwrap();
+        draw_forest(&d, "participation_rate", &mut unasked).unwrap();
+        assert!(unasked.notes.is_empty() && unasked.charts.is_empty());
     }
 
     /// A sweep over two parameters of which one is not numeric gets no heatmap, and the
