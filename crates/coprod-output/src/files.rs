@@ -12,9 +12,16 @@ use serde::Serialize;
 
 use crate::OutputError;
 
-/// Formats a float with Rust's shortest round-trip `Display`, as in every CSV file.
+/// Formats a float with Rust's shortest round-trip `Display`, as in every CSV file; negative
+/// zero as 0.
 pub(crate) fn num(v: f64) -> String {
-    v.to_string()
+    without_negative_zero(v).to_string()
+}
+
+/// `v`, with -0 made 0: a zero change divided by a downward move is -0, which `Display`
+/// writes "-0", a sign that means nothing to a reader or a spreadsheet.
+pub(crate) fn without_negative_zero(v: f64) -> f64 {
+    if v == 0.0 { 0.0 } else { v }
 }
 
 /// A float cell that is empty when the value is missing or not finite.
@@ -291,6 +298,14 @@ impl Drop for Replacement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_zero_is_written_as_0() {
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(optional(Some(-0.0)), "0");
+        assert_eq!(num(-2.5e-7), "-0.00000025");
+        assert_eq!(num(0.1 + 0.2), "0.30000000000000004");
+    }
 
     /// A process that has exited but was not yet waited for by its parent (a zombie,
     /// state Z) writes nothing more: what it left is removed like that of one gone.
