@@ -821,9 +821,7 @@ fn manifest(
                   replication r of every design point uses the seed of replication r of \
                   `coprod run` (common random numbers)",
         "method": format!("{:?}", table.method).to_lowercase(),
-        "parameters": table.factors.iter().map(|f| serde_json::json!({
-            "name": f.name(), "low": f.low, "high": f.high,
-        })).collect::<Vec<_>>(),
+        "parameters": table.factors.iter().map(factor_json).collect::<Vec<_>>(),
         "outputs": table.outputs,
         "samples": sobol.then_some(table.samples),
         "trajectories": morris.then_some(table.trajectories),
@@ -838,9 +836,50 @@ fn manifest(
     })
 }
 
+/// A varied parameter as the manifest records it: name and range, the whole bounds of a
+/// whole-number parameter as integers, as a scenario writes them (`[4, 20]`, not 4.0 and
+/// 20.0); a fractional bound, which such a range may have, as it is.
+fn factor_json(factor: &coprod_scenario::Factor) -> serde_json::Value {
+    let whole = SPECS[factor.param].kind == coprod_core::Kind::Int;
+    let bound = |v: f64| {
+        if whole && v.fract() == 0.0 {
+            serde_json::json!(v as i64)
+        } else {
+            serde_json::json!(v)
+        }
+    };
+    serde_json::json!({
+        "name": factor.name(), "low": bound(factor.low), "high": bound(factor.high),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// docs/outputs.md: the manifest's `low` and `high` are written as the table writes
+    /// them, so `"levers.group_size_cap" = [4, 20]` is 4 and 20, not 4.0 and 20.0.
+    #[test]
+    fn whole_number_bounds_are_recorded_as_integers() {
+        let factor = |name: &str, low: f64, high: f64| coprod_scenario::Factor {
+            param: Params::lookup(name).unwrap().0,
+            low,
+            high,
+        };
+        let recorded = |f| serde_json::to_string(&factor_json(&f)).unwrap();
+        assert_eq!(
+            recorded(factor("levers.group_size_cap", 4.0, 20.0)),
+            r#"{"high":20,"low":4,"name":"levers.group_size_cap"}"#
+        );
+        assert_eq!(
+            recorded(factor("levers.group_size_cap", 4.5, 20.0)),
+            r#"{"high":20,"low":4.5,"name":"levers.group_size_cap"}"#
+        );
+        assert_eq!(
+            recorded(factor("citizens.trust_mean", 0.3, 1.0)),
+            r#"{"high":1.0,"low":0.3,"name":"citizens.trust_mean"}"#
+        );
+    }
 
     /// The warning says why a group metric can be missing: `group_end_rate` also where
     /// groups started but every one ended in its first month, where "no group started"
