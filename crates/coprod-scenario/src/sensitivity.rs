@@ -139,13 +139,7 @@ pub(crate) fn validate(raw: &RawSensitivity) -> Result<Sensitivity, TableError> 
     let method = method(raw.method.as_deref())?;
     let factors = factors(&raw.parameters)?;
     check_outputs(&raw.outputs)?;
-    let levels = count("levels", raw.levels.as_ref(), DEFAULT_LEVELS, (2, u32::MAX))?;
-    if levels % 2 != 0 {
-        return err(
-            &["levels"],
-            format!("invalid value {levels} for `sensitivity.levels`: allowed is an even number"),
-        );
-    }
+    let levels = levels(raw.levels.as_ref())?;
     let table = Sensitivity {
         method,
         factors,
@@ -353,6 +347,24 @@ fn count(
     crate::values::table_count(("sensitivity", key), value, default, range).map_err(Into::into)
 }
 
+/// Morris grid levels: an even whole number of at least 2, said whole to every value refused
+/// (an odd one as to one below 2), so that a user fixing one half of the rule does not run
+/// into the other.
+fn levels(value: Option<&toml::Value>) -> Result<u32, TableError> {
+    match count("levels", value, DEFAULT_LEVELS, (2, u32::MAX)) {
+        Ok(n) if n % 2 == 0 => Ok(n),
+        _ => err(
+            &["levels"],
+            format!(
+                "invalid value {} for `sensitivity.levels`: allowed is an even whole number of \
+                 at least 2 (and at most {})",
+                value.map_or_else(String::new, crate::values::display_toml),
+                u32::MAX - 1
+            ),
+        ),
+    }
+}
+
 /// Bootstrap resamples: 0 for no intervals, else at least 2, since the percentile interval of
 /// one resample has both ends at that resample (a "95% interval" of width 0).
 fn bootstrap(value: Option<&toml::Value>) -> Result<u32, TableError> {
@@ -557,7 +569,13 @@ mod tests {
 
     #[test]
     fn sizes_below_their_minimum_are_refused() {
-        assert!(refused("levels = 3\n").contains("an even number"));
+        // One rule whichever half of it a value breaks.
+        let rule = "allowed is an even whole number of at least 2 (and at most 4294967294)";
+        for (levels, value) in [("3", "3"), ("0", "0"), ("-2", "-2"), ("2.0", "2.0")] {
+            let message = refused(&format!("levels = {levels}\n"));
+            let expected = format!("invalid value {value} for `sensitivity.levels`: {rule}");
+            assert!(message.contains(&expected), "{message}");
+        }
         assert!(refused("trajectories = 1\n").contains("allowed is a whole number of at least 2"));
         // Past the type's limit the refusal names it: "at least 4" alone would allow it.
         assert!(
