@@ -164,6 +164,35 @@ impl Scenario {
         out
     }
 
+    /// A lab design's outputs that the lab does not vary, with what their indices will be:
+    /// a constant moves by 0 at every step (Morris 0) and has no variance to share (Sobol
+    /// NaN); a group metric is empty, so the analysis leaves it out.
+    fn lab_constant_outputs(&self, method: Option<crate::Method>) -> Vec<String> {
+        let indices = match method.map(|m| (m.morris(), m.sobol())) {
+            Some((true, true)) => "its Morris indices are 0 and its Sobol indices NaN",
+            Some((false, true)) => "its Sobol indices are NaN",
+            _ => "its Morris indices are 0",
+        };
+        let outputs = self.sensitivity.iter().flat_map(|t| &t.outputs);
+        let varies = |m: &&String| coprod_core::LAB_METRICS.contains(&m.as_str());
+        let named = |m: &str| format!("[sensitivity] outputs names `{m}`, which is");
+        outputs
+            .filter(|m| !varies(m))
+            .map(|m| match m.as_str() {
+                "participation_rate" => format!("{} 1 in every lab run: {indices}", named(m)),
+                m if coprod_core::GROUP_METRICS.contains(&m) => format!(
+                    "{} empty in every lab run (no group lasts in a public-goods game): it has \
+                     no indices",
+                    named(m)
+                ),
+                m => format!(
+                    "{} 0 in every lab run (lab runs do not measure it): {indices}",
+                    named(m)
+                ),
+            })
+            .collect()
+    }
+
     /// Warnings on `[sensitivity.parameters]`: a factor the runs do not read is a dummy
     /// factor, whose indices are the estimators' noise.
     pub fn sensitivity_warnings(&self) -> Vec<String> {
@@ -182,25 +211,12 @@ impl Scenario {
             "[sensitivity.parameters] varies",
             "its indices measure only the estimators' noise",
         ));
-        // A lab design's output the lab does not measure is a constant: indices of nothing.
+        let method = self.sensitivity.as_ref().map(|t| t.method);
         if self.runs_lab() {
-            let outputs = self.sensitivity.iter().flat_map(|t| &t.outputs);
-            let varies = |m: &&String| coprod_core::LAB_METRICS.contains(&m.as_str());
-            out.extend(outputs.filter(|m| !varies(m)).map(|m| {
-                format!(
-                    "[sensitivity] outputs names `{m}`, which is constant in every lab run \
-                     ({}): it has no indices",
-                    if m == "participation_rate" {
-                        "1"
-                    } else {
-                        "0 or empty: lab runs do not measure it"
-                    }
-                )
-            }));
+            out.extend(self.lab_constant_outputs(method));
         }
         // Rounding can leave a whole-number factor at one value over its whole range: no
         // elementary effect (Morris NaN) and no share of the variance (Sobol 0).
-        let method = self.sensitivity.as_ref().map(|t| t.method);
         let indices = match method.map(|m| (m.morris(), m.sobol())) {
             Some((true, true)) => "its Morris indices are NaN (n = 0) and its Sobol indices 0",
             Some((false, true)) => "its Sobol indices are 0",
@@ -988,8 +1004,8 @@ mod tests {
         assert!(warnings(report).is_empty());
     }
 
-    /// A lab `[sensitivity]` table naming an output that is constant in lab runs says so:
-    /// its indices would be NaN.
+    /// A lab `[sensitivity]` table naming an output that is constant in lab runs says so,
+    /// and what its indices will be.
     #[test]
     fn lab_sensitivity_outputs_constant_in_the_lab_are_named() {
         let table = |outputs: &str| {
@@ -998,15 +1014,30 @@ mod tests {
                  \"lab.mpcr\" = [0.2, 0.8]\n"
             )
         };
-        let both = "\"mean_contribution\", \"groups_started\", \"participation_rate\"";
-        let w = parse(&table(both)).sensitivity_warnings();
+        let all = "\"mean_contribution\", \"groups_started\", \"participation_rate\", \
+                   \"share_lasting_24\"";
+        let w = parse(&table(all)).sensitivity_warnings();
+        // A constant has elementary effects of 0 and no variance to share (sensitivity.csv
+        // has its rows); a group metric is missing, so it gets no rows at all.
         assert_eq!(
             w,
             [
-                "[sensitivity] outputs names `groups_started`, which is constant in every lab \
-                 run (0 or empty: lab runs do not measure it): it has no indices",
-                "[sensitivity] outputs names `participation_rate`, which is constant in every \
-                 lab run (1): it has no indices"
+                "[sensitivity] outputs names `groups_started`, which is 0 in every lab run \
+                 (lab runs do not measure it): its Morris indices are 0 and its Sobol indices \
+                 NaN",
+                "[sensitivity] outputs names `participation_rate`, which is 1 in every lab run: \
+                 its Morris indices are 0 and its Sobol indices NaN",
+                "[sensitivity] outputs names `share_lasting_24`, which is empty in every lab run \
+                 (no group lasts in a public-goods game): it has no indices"
+            ]
+        );
+        let sobol = table("\"participation_rate\"")
+            .replace("[sensitivity]\n", "[sensitivity]\nmethod = \"sobol\"\n");
+        assert_eq!(
+            parse(&sobol).sensitivity_warnings(),
+            [
+                "[sensitivity] outputs names `participation_rate`, which is 1 in every lab run: \
+              its Sobol indices are NaN"
             ]
         );
         assert!(
