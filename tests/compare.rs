@@ -364,6 +364,42 @@ fn the_page_says_what_target_ci_and_quick_each_did() {
     }
 }
 
+/// docs/comparison.md: a `--target-ci` run's directory is byte-identical to that of
+/// `--replications R` but for manifest.json (its `adaptive`, `options` and `timing`) and
+/// index.html (how the replications were chosen, where the other lists `--replications R`).
+#[test]
+fn target_ci_writes_what_replications_r_writes_but_the_manifest_and_page() {
+    let sandbox = Sandbox::new();
+    let run = |out: &str, how: &[&str]| {
+        let mut args = vec!["run", "lab-public-goods", "--out", out];
+        args.extend(how);
+        sandbox.cmd(&args).assert().success();
+        sandbox.path().join(out)
+    };
+    let adaptive = run(
+        "adaptive",
+        &["--target-ci", "0.00001", "--max-replications", "5"],
+    );
+    let plain = run("plain", &["--replications", "5"]);
+    let files = crate::util::files_below(&adaptive);
+    assert_eq!(files, crate::util::files_below(&plain));
+    let differ: Vec<_> = files
+        .iter()
+        .filter(|f| fs::read(adaptive.join(f)).unwrap() != fs::read(plain.join(f)).unwrap())
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(differ, ["index.html", "manifest.json"]);
+    let mut manifests = [&adaptive, &plain].map(|dir| crate::util::manifest_without_timing(dir));
+    assert!(manifests[0]["adaptive"].is_object() && manifests[1]["adaptive"].is_null());
+    assert_eq!(manifests[1]["options"][0]["option"], "--replications");
+    for m in &mut manifests {
+        let m = m.as_object_mut().unwrap();
+        m.remove("adaptive");
+        m.remove("options");
+    }
+    assert_eq!(manifests[0], manifests[1]);
+}
+
 /// `--metric` and `--against` on a scenario without variants compare nothing, and say so.
 #[test]
 fn metric_options_without_variants_are_warned_of() {
