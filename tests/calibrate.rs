@@ -900,6 +900,76 @@ fn survey_writes_the_fit_of_every_predictor() {
     }
 }
 
+/// Each file below `dir` with its bytes, and whether it has `checkpoints/`: what a refused
+/// command must leave as it found it.
+fn contents(dir: &Path) -> (Vec<(std::path::PathBuf, Vec<u8>)>, bool) {
+    let files = crate::util::files_below(dir)
+        .into_iter()
+        .map(|f| (f.clone(), fs::read(dir.join(&f)).unwrap()))
+        .collect();
+    (files, dir.join("checkpoints").exists())
+}
+
+/// `--shard` starts a calibration only in a new or empty folder: a run's folder, a user's
+/// folder or a calibration finished without `--shard` is refused before anything is written
+/// in it (it was claimed, and `coprod merge` then replaced its manifest.json).
+#[test]
+fn a_shard_refuses_a_folder_that_is_not_a_calibration_or_is_finished_without_shards() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = sharded_setup(&sandbox);
+    let run = ["run", &scenario, "--out", "rundir", "--replications", "2"];
+    sandbox
+        .cmd(&[&run[..], &["--threads", "1"]].concat())
+        .assert()
+        .success();
+    fs::create_dir(sandbox.path().join("mine")).unwrap();
+    fs::write(sandbox.path().join("mine/notes.txt"), "my notes\n").unwrap();
+    for (dir, message) in [
+        (
+            "rundir",
+            "error: output directory rundir already exists and holds no calibration\n\nhint: \
+             choose a new directory with --out DIR\n",
+        ),
+        (
+            "mine",
+            "error: output directory mine already exists and holds no calibration\n\nhint: \
+             choose a new directory with --out DIR\n",
+        ),
+        (
+            "single",
+            "error: single is a finished calibration run without --shard: a shard cannot add \
+             to it\n\nhint: its results are in single; run the shards with a new --out DIR\n",
+        ),
+    ] {
+        let before = contents(&sandbox.path().join(dir));
+        calibrate_into(&sandbox, (&scenario, &targets), dir, &["--shard", "0/1"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::ends_with(message));
+        assert!(
+            contents(&sandbox.path().join(dir)) == before,
+            "{dir} changed"
+        );
+        // Nor does a merge then take it for a sharded calibration.
+        sandbox.cmd(&["merge", dir]).assert().failure();
+        assert!(
+            contents(&sandbox.path().join(dir)) == before,
+            "{dir} changed"
+        );
+    }
+    // An empty folder holds nothing to lose (a job script may make it, and shards starting
+    // together each find the folder another has just made).
+    fs::create_dir(sandbox.path().join("empty")).unwrap();
+    calibrate_into(
+        &sandbox,
+        (&scenario, &targets),
+        "empty",
+        &["--shard", "0/2"],
+    )
+    .assert()
+    .success();
+}
+
 /// A round's shard file that belongs to another calibration (another generation, round,
 /// block or split, or another slice) is refused by name before anything is run on it.
 #[test]

@@ -507,11 +507,7 @@ pub(crate) fn prepare(out: &Path, resume: bool, given: bool) -> Result<()> {
     let dir = out.join(CHECKPOINTS);
     if !resume {
         if out.exists() && !out.join(CHECKPOINTS).is_dir() {
-            bail!(
-                "output directory {} already exists and holds no calibration\n\nhint: choose \
-                 a new directory with --out DIR",
-                out.display()
-            );
+            return Err(holds_no_calibration(out));
         }
         if out.exists() {
             bail!(
@@ -535,6 +531,15 @@ pub(crate) fn prepare(out: &Path, resume: bool, given: bool) -> Result<()> {
     check_writable(out, Writer::Resume)?;
     remove_abandoned_checkpoints(out);
     Ok(())
+}
+
+/// The refusal of an existing `out` that is not a calibration: it is the user's.
+pub(crate) fn holds_no_calibration(out: &Path) -> StudyError {
+    invalid!(
+        "output directory {} already exists and holds no calibration\n\nhint: choose a new \
+         directory with --out DIR",
+        out.display()
+    )
 }
 
 /// Removes the temporary files of checkpoints whose writing was cut short (Ctrl-C, which

@@ -561,6 +561,7 @@ pub fn calibrate_shard(
     setup.warn(progress);
     let out = setup.out.clone();
     progress.on_interrupt(&shard_interrupted(options, &setup, (shard, shards)));
+    refuse_shard_out(&out)?;
     std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
         .with_context(|| format!("cannot create {}", out.display()))
         .map_err(with_out_hint)?;
@@ -633,6 +634,28 @@ pub fn calibrate_shard(
         accepted: slice.proposed.accepted.len(),
         dir: out,
     })
+}
+
+/// Refuses, before anything is made in it, an `out` a shard may not start or add to: an
+/// existing folder that holds no calibration (the rule of [`prepare`]) and a calibration
+/// finished without `--shard`, whose manifest.json the merge would replace.
+fn refuse_shard_out(out: &Path) -> Result<()> {
+    crate::run::refuse_file_as_out(out, true)?;
+    // An empty folder is allowed: shards started together find the one the first has just
+    // made, before its checkpoints/, and a job script may make it.
+    let claimable =
+        out.join(crate::calibrate::CHECKPOINTS).is_dir() || !crate::calibrate::has_files(out);
+    if out.exists() && !claimable {
+        return Err(crate::calibrate::holds_no_calibration(out));
+    }
+    if out.join("manifest.json").is_file() && !out.join(SHARDING).is_file() {
+        bail!(
+            "{d} is a finished calibration run without --shard: a shard cannot add to it\n\n\
+             hint: its results are in {d}; run the shards with a new --out DIR",
+            d = out.display()
+        );
+    }
+    Ok(())
 }
 
 fn describe_shards(list: &[u64], count: u64) -> String {
