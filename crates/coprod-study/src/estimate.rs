@@ -59,10 +59,40 @@ pub(crate) fn run_seconds(citizens: f64, steps: u32) -> f64 {
 
 /// [`run_seconds`] of a run with parameters `p`, its organisations and staff included.
 pub(crate) fn params_run_seconds(p: &coprod_core::Params, steps: u32) -> f64 {
+    run_seconds(p.n_citizens, steps) + f64::from(steps) * org_step_seconds(p)
+}
+
+/// The cost of one step of the organisations and staff of `p`.
+fn org_step_seconds(p: &coprod_core::Params) -> f64 {
     let orgs = p.n_organisations;
     let staff = orgs * p.staff_per_org;
-    run_seconds(p.n_citizens, steps)
-        + f64::from(steps) * (orgs * SECONDS_PER_ORG_STEP + staff * SECONDS_PER_STAFF_STEP)
+    orgs * SECONDS_PER_ORG_STEP + staff * SECONDS_PER_STAFF_STEP
+}
+
+/// A calibration's simulations keep only the targeted metrics (no timeseries.csv row, no
+/// group records), so they cost far less than `coprod run`'s runs of the same size: a fixed
+/// cost per simulation, and per citizen-step the lab game's own cost or, in the field,
+/// [`SECONDS_PER_CITIZEN_STEP`]'s. Measured with the release build on one thread (user
+/// time, 7 December 2026, the machine busy with other jobs) by calibrations of one
+/// generation, each with as many posterior predictive simulations: lab-calibration's 140
+/// subjects over 10 rounds made 20,000 simulations in 0.51 s (2.6e-5 s each), over 40
+/// rounds in 1.66 s, and 560 subjects over 10 rounds in 1.78 s (so 1.4e-8 s per
+/// citizen-round and 6e-6 s per simulation); the default field population (2,000 citizens,
+/// 4 organisations) over 120 steps, 600 simulations in 0.93 s (1.6e-3 s each; this model
+/// says 1.3e-3). The whole of lab-calibration (4,075,102 proposals, 162,282 simulated)
+/// took 5.5 s. Making the population is in these figures; no shipped calibration is large
+/// enough for the cost per citizen of making millions to matter.
+const SECONDS_PER_SIMULATION: f64 = 6.0e-6;
+const LAB_SECONDS_PER_CITIZEN_STEP: f64 = 1.4e-8;
+
+/// Rough wall time of one calibration simulation with parameters `p` on one thread.
+fn simulation_seconds(p: &coprod_core::Params, steps: u32) -> f64 {
+    let per_step = if p.is_lab() {
+        p.n_citizens * LAB_SECONDS_PER_CITIZEN_STEP
+    } else {
+        p.n_citizens * citizen_step_seconds(p.n_citizens) + org_step_seconds(p)
+    };
+    SECONDS_PER_SIMULATION + f64::from(steps) * per_step
 }
 
 /// Rough wall time of one replication of every (variant, sweep point) on one thread.
@@ -116,7 +146,7 @@ fn calibration(s: &Scenario, threads: usize) -> String {
         seed: s.seed,
     };
     let cap = coprod_calibrate::proposal_cap(&settings);
-    let run = params_run_seconds(&s.baseline_params(), s.steps);
+    let run = simulation_seconds(&s.baseline_params(), s.steps);
     let particles = u64::from(c.particles);
     format!(
         "; `coprod calibrate`: up to {} of {}, generation 0 {}, each later one at most {} \
@@ -445,6 +475,27 @@ mod tests {
     }
 
     use super::*;
+
+    /// A later generation of lab-calibration is bounded by 1,000,500 proposals: simulated,
+    /// about 26 s on one thread at the measured 2.6e-5 s each (20,000 simulations in 0.51 s,
+    /// see [`SECONDS_PER_SIMULATION`]), which `coprod check` said was 3 min when it priced
+    /// them as `coprod run`'s runs. Within a factor of 2 of the measurement, either way.
+    #[test]
+    fn a_calibration_bound_is_priced_as_calibration_simulations() {
+        let s = crate::shipped::load("lab-calibration").unwrap();
+        let measured = 1_000_500.0 * 0.51 / 20_000.0;
+        let estimate = 1_000_500.0 * simulation_seconds(&s.baseline_params(), s.steps);
+        let ratio = estimate / measured;
+        assert!(
+            (0.5..=2.0).contains(&ratio),
+            "{estimate} s, measured {measured} s"
+        );
+        assert!(
+            calibration(&s, 1).contains("at most 1000500 proposals (roughly 26 s if"),
+            "{}",
+            calibration(&s, 1)
+        );
+    }
 
     /// A design that varies the population size is timed at its range's middle, not at the
     /// baseline's size: 10 Morris trajectories of one factor are 20 runs of 100 steps, of
