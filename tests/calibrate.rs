@@ -1214,6 +1214,17 @@ fn bad_shard_arguments_are_refused_with_exit_2() {
         ("1/0", "the shard count must be at least 1"),
         ("x/2", "not a whole number"),
         ("2", "expected I/N"),
+        // Too large to count, not "not a whole number".
+        (
+            "1/99999999999999999999",
+            "shard count `99999999999999999999` is out of range: allowed is a whole number \
+             from 1 to 18446744073709551615",
+        ),
+        (
+            "99999999999999999999/2",
+            "shard number `99999999999999999999` is out of range: allowed is a whole number \
+             from 0 to 18446744073709551615",
+        ),
     ] {
         calibrate(&["--shard", shard])
             .assert()
@@ -1465,7 +1476,7 @@ fn calibration_tables_that_cannot_run_are_refused_before_anything_is_written() {
             &[
                 "bad.toml:12:",
                 "`behaviour.cc_slope`",
-                "sd from 2e-9 to 2e2",
+                "sd from 2e-9 to 200",
             ][..],
         ),
         (
@@ -1474,7 +1485,7 @@ fn calibration_tables_that_cannot_run_are_refused_before_anything_is_written() {
             &[
                 "bad.toml:12:",
                 "`behaviour.cc_slope`",
-                "sd from 2e-9 to 2e2",
+                "sd from 2e-9 to 200",
             ][..],
         ),
     ] {

@@ -820,12 +820,39 @@ fn slurm_writes_a_calibration_script() {
         "--out",
         "cal",
     ];
-    sb.cmd(&[&base[..], &["--set", "population.n_citizens=50"]].concat())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "--set is an option of scenario runs, not of a calibration",
-        ));
+    // Each with a hint that fits it: a calibration has no results to replace, say.
+    for (option, hint) in [
+        (
+            &["--set", "population.n_citizens=50"][..],
+            "change the scenario file instead",
+        ),
+        (
+            &["--replications", "2"],
+            "a calibration's size is its [calibration] table's particles and generations",
+        ),
+        (
+            &["--quick"],
+            "for a smaller calibration, lower the particles or generations",
+        ),
+        (
+            &["--metric", "mean_contribution"],
+            "a calibration fits and charts the metrics of its targets file",
+        ),
+        (
+            &["--replace-results"],
+            "a calibration continues in its output directory and never replaces one",
+        ),
+    ] {
+        let refused = format!(
+            "error: {} is an option of scenario runs, not of a calibration (--targets)\n\n\
+             hint: ",
+            option[0]
+        );
+        sb.cmd(&[&base[..], option].concat())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(refused + hint));
+    }
     sb.cmd(&[
         "slurm",
         "baseline",

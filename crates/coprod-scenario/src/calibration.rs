@@ -145,8 +145,9 @@ pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, TableError> 
             .map_or_else(|| default.to_string(), crate::values::display_toml);
         let allowed = if min > 0.0 {
             format!(
-                "{min:e} or more and below 1 (a generation makes at most (ceil(1 / {key}) + \
-                 1) x particles proposals)"
+                "{} or more and below 1 (a generation makes at most (ceil(1 / {key}) + \
+                 1) x particles proposals)",
+                bound(min)
             )
         } else {
             "a number strictly between 0 and 1".to_string()
@@ -199,12 +200,24 @@ fn prior(value: &toml::Value, min: f64, max: f64) -> Result<Prior, String> {
             high: max,
         }),
         "normal" => Err(format!(
-            "[{a}, {b}] needs the mean inside the allowed range and sd from {:e} to {:e} \
-             ({MIN_SD_SHARE:e} to {MAX_SD_SHARE} times the range's width)",
-            MIN_SD_SHARE * (max - min),
-            MAX_SD_SHARE * (max - min)
+            "[{a}, {b}] needs the mean inside the allowed range and sd from {} to {} ({} to \
+             {} times the range's width)",
+            bound(MIN_SD_SHARE * (max - min)),
+            bound(MAX_SD_SHARE * (max - min)),
+            bound(MIN_SD_SHARE),
+            bound(MAX_SD_SHARE),
         )),
         other => Err(format!("unknown distribution `{other}`")),
+    }
+}
+
+/// A bound of an allowed range as the user would type it: plain (`200`, `0.05`) unless
+/// that takes many digits (`2e-9`, `5e9`).
+fn bound(v: f64) -> String {
+    if v == 0.0 || (1e-3..1e6).contains(&v.abs()) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
     }
 }
 
@@ -441,7 +454,8 @@ mod tests {
         }
         for bad in ["0", "1.5e-9", "201"] {
             let e = sd(bad).unwrap_err();
-            assert!(e.message.contains("sd from 2e-9 to 2e2"), "{bad}: {e}");
+            assert!(e.message.contains("sd from 2e-9 to 200"), "{bad}: {e}");
+            assert!(e.message.contains("(1e-9 to 100 times"), "{bad}: {e}");
         }
     }
 
@@ -499,12 +513,12 @@ mod tests {
             (
                 "[calibration.priors]\n\"behaviour.cc_slope\" = { normal = [0.5, inf] }\n",
                 "5:",
-                "sd from 2e-9 to 2e2",
+                "sd from 2e-9 to 200",
             ),
             (
                 "[calibration.priors]\n\"behaviour.cc_slope\" = { normal = [0.5, 1e-300] }\n",
                 "5:",
-                "sd from 2e-9 to 2e2",
+                "sd from 2e-9 to 200",
             ),
         ];
         for (table, line, needle) in cases {

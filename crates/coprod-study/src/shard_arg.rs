@@ -31,19 +31,29 @@ impl FromStr for ShardArg {
     }
 }
 
+/// The whole number `text` (`what`, allowed from `from`): one too large for any count of
+/// shards is out of range, not "not a whole number".
+fn whole(text: &str, what: &str, from: u64) -> Result<u64, String> {
+    let digits = text.trim();
+    digits.parse().map_err(|_| {
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!(
+                "{what} `{digits}` is out of range: allowed is a whole number from {from} to {}",
+                u64::MAX
+            )
+        } else {
+            format!("{what} `{text}` is not a whole number from {from}")
+        }
+    })
+}
+
 /// `I/N` with `0 <= I < N`.
 pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     let (i, n) = text.split_once('/').ok_or_else(|| {
         format!("expected I/N, e.g. 0/10 for the first of 10 shards, not `{text}`")
     })?;
-    let index: u64 = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("shard number `{i}` is not a whole number from 0"))?;
-    let count: u64 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("shard count `{n}` is not a whole number from 1"))?;
+    let index = whole(i, "shard number", 0)?;
+    let count = whole(n, "shard count", 1)?;
     if count == 0 {
         return Err("the shard count must be at least 1".into());
     }

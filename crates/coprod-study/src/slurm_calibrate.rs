@@ -32,17 +32,40 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             scenario.origin
         );
     };
+    // Each with what a calibration has instead.
     let run_only = [
-        (!args.settings.is_empty(), "--set"),
-        (args.replications.is_some(), "--replications"),
-        (args.quick, "--quick"),
-        (!args.metrics.is_empty(), "--metric"),
-        (args.replace_results, "--replace-results"),
+        (
+            !args.settings.is_empty(),
+            "--set",
+            "change the scenario file instead",
+        ),
+        (
+            args.replications.is_some(),
+            "--replications",
+            "a calibration's size is its [calibration] table's particles and generations",
+        ),
+        (
+            args.quick,
+            "--quick",
+            "for a smaller calibration, lower the particles or generations of its \
+             [calibration] table",
+        ),
+        (
+            !args.metrics.is_empty(),
+            "--metric",
+            "a calibration fits and charts the metrics of its targets file",
+        ),
+        (
+            args.replace_results,
+            "--replace-results",
+            "a calibration continues in its output directory and never replaces one: choose \
+             a new one with --out DIR",
+        ),
     ];
-    if let Some((_, flag)) = run_only.iter().find(|(given, _)| *given) {
+    if let Some((_, flag, hint)) = run_only.iter().find(|(given, ..)| *given) {
         bail!(
             "{flag} is an option of scenario runs, not of a calibration (--targets)\n\nhint: \
-             change the scenario file instead"
+             {hint}"
         );
     }
     check_sbatch_values(args)?;
