@@ -432,6 +432,64 @@ fn resume_without_a_table_says_it_is_missing() {
         .stderr(predicate::str::contains("choose a directory you can write to").not());
 }
 
+/// Saved runs changed in place (so that the journal's lengths still hold: a value out of
+/// range in runs.csv or timeseries.csv, a letter for a number in groups.csv) are refused
+/// when resuming, as `coprod merge` refuses a damaged shard, naming the file, line and
+/// column; the partial directory is kept, not finished into a directory without its charts,
+/// page and comparison.
+#[test]
+fn resume_refuses_saved_runs_changed_in_place_and_keeps_them() {
+    let sb = Sandbox::new();
+    let partial = partial_of_a_full_disk(&sb);
+    type Change = fn(&str) -> String;
+    let negative: Change = |v| format!("-{}", "9".repeat(v.len() - 1));
+    let letters: Change = |v| "x".repeat(v.len());
+    let last_letter: Change = |v| format!("{}X", &v[..v.len() - 1]);
+    let damage = [
+        ("runs.csv", 3, "participation_rate", negative),
+        ("timeseries.csv", 4, "mean_efficacy", negative),
+        ("groups.csv", 2, "size_cap", letters),
+        ("groups.csv", 3, "end_reason", last_letter),
+    ];
+    for (file, line, column, change) in damage {
+        let path = partial.join(file);
+        let text = read(&path);
+        fs::write(&path, changed_in_place(&text, line, column, &change)).unwrap();
+        run_sweep(&sb, "study", &["--resume"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "cannot resume from ./.study.partial/{file}: "
+            )))
+            .stderr(predicate::str::contains(format!("column `{column}`")))
+            .stderr(predicate::str::contains(format!("(line {line})")))
+            .stderr(predicate::str::contains("hint: start over with --force"))
+            .stderr(predicate::str::contains("warning").not());
+        assert!(!sb.path().join("study").exists(), "{file}");
+        fs::write(&path, text).unwrap();
+    }
+    run_sweep(&sb, "study", &["--resume"]).assert().success();
+    assert!(sb.path().join("study").join("index.html").exists());
+}
+
+/// `text` (a CSV file) with the value of `column` on line `line` (the header is line 1)
+/// changed by `change`, which keeps its length.
+fn changed_in_place(
+    text: &str,
+    line: usize,
+    column: &str,
+    change: &dyn Fn(&str) -> String,
+) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let k = lines[0].split(',').position(|c| c == column).unwrap();
+    let mut fields: Vec<String> = lines[line - 1].split(',').map(str::to_string).collect();
+    let changed = change(&fields[k]);
+    assert_eq!(changed.len(), fields[k].len(), "{column}: {}", fields[k]);
+    fields[k] = changed;
+    lines[line - 1] = fields.join(",");
+    lines.join("\n") + "\n"
+}
+
 /// A write of the charts or of comparison.csv that fails (here a file stands where their
 /// folder must be made) fails the run: its runs stay in the partial directory for
 /// `--resume`, instead of a directory that looks complete without them.

@@ -9,7 +9,8 @@
 //! [`Writer::checkpoint`] flushes and fsyncs every CSV and then appends one line to
 //! `journal` in the partial directory: runs done and the byte length of each CSV. A
 //! killed run therefore has, at worst, a few bytes after the last journal line;
-//! [`Writer::resume`] truncates each file to the last line and carries on from there.
+//! [`Writer::resume`] truncates each file to the last line, checks the runs saved there as
+//! `coprod merge` checks a shard's ([`Saved`]), and carries on from there.
 //! `partial.json` records the coprod version and scenario fingerprint that a resume must
 //! match.
 
@@ -511,6 +512,40 @@ fn reopen_journal(staging: &Path) -> Result<(File, Checkpoint), OutputError> {
     Ok((journal, at))
 }
 
+/// What the runs saved in a partial directory must be, for [`Writer::resume`] to check
+/// them before the run goes on.
+pub struct Saved<'a> {
+    /// The id of the directory's first run: 0, or a shard's first run.
+    pub first_run: u64,
+    /// The steps of each run: its rows of timeseries.csv.
+    pub steps: u64,
+    /// How the scenario names a run, as for [`merge::check_shard`].
+    pub identity: &'a dyn Fn(u64) -> Vec<String>,
+}
+
+impl Saved<'_> {
+    /// Checks the files of `staging` (cut back to the journal's last checkpoint, which
+    /// records `runs` runs) as `coprod merge` checks a shard's: a damaged value would
+    /// otherwise be summed into summary.csv and leave a finished directory without charts,
+    /// and the partial directory, the only way to resume, would be gone.
+    fn check(&self, staging: &Path, swept: &[String], runs: u64) -> Result<(), OutputError> {
+        let end = self.first_run + runs;
+        let holds = merge::Holds {
+            runs: self.first_run..end,
+            group_rows: None,
+            whose: "the saved",
+            said: format!(
+                "the {JOURNAL} records {} as saved",
+                merge::describe_range(self.first_run, end)
+            ),
+        };
+        merge::check_files(staging, &holds, swept, self.steps, self.identity).map_err(|e| match e {
+            OutputError::Shard { path, reason } => OutputError::Corrupt { path, reason },
+            e => e,
+        })
+    }
+}
+
 /// failures.csv of the partial directory `staging` cut back to `len` bytes, or removed
 /// when no failure was saved.
 fn reopen_failures(staging: &Path, len: u64) -> Result<Option<Table>, OutputError> {
@@ -578,13 +613,14 @@ impl Writer {
 
     /// Reopens the partial directory of an interrupted run of `target`: checks that it
     /// was started with the same `identity`, truncates every file to the last complete
-    /// chunk and rebuilds the summary from runs.csv. The caller continues with run
-    /// [`Writer::runs_done`].
+    /// chunk, checks the runs saved there as `saved` says they must read, and rebuilds the
+    /// summary from runs.csv. The caller continues with run [`Writer::runs_done`].
     pub fn resume(
         target: &Path,
         swept: Vec<String>,
         existing: Existing,
         identity: &Identity,
+        saved: &Saved<'_>,
     ) -> Result<Writer, OutputError> {
         let dir = RunDir::resume(target, existing)?;
         let staging = dir.staging().to_path_buf();
@@ -616,6 +652,7 @@ impl Writer {
             resumed_at: Some(at.runs_done),
             saved: at.runs_done,
         };
+        saved.check(&staging, &writer.swept, at.runs_done)?;
         writer.reload_summary(at.runs_len)?;
         if writer.runs_written + writer.failed_runs != at.runs_done {
             return Err(OutputError::Corrupt {
@@ -680,7 +717,8 @@ impl Writer {
             reason,
         };
         for record in reader.records() {
-            let record = record.map_err(|e| OutputError::csv(&path, e))?;
+            // Reading, not writing: not `OutputError::csv`, which says "cannot write".
+            let record = record.map_err(|e| corrupt(format!("cannot read it: {e}")))?;
             let fields: Vec<&str> = record.iter().collect();
             let run_id: u64 = fields[0]
                 .parse()
@@ -709,10 +747,11 @@ impl Writer {
             reason,
         };
         let n_swept = self.swept.len();
-        let mut reader = csv::Reader::from_path(&path).map_err(|e| OutputError::csv(&path, e))?;
+        let cannot_read = |e: csv::Error| corrupt(format!("cannot read it: {e}"));
+        let mut reader = csv::Reader::from_path(&path).map_err(cannot_read)?;
         let mut failed = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(|e| OutputError::csv(&path, e))?;
+            let record = record.map_err(cannot_read)?;
             if record.len() < 4 + n_swept {
                 return Err(corrupt(format!("a row has {} fields", record.len())));
             }
@@ -1196,6 +1235,29 @@ mod tests {
         }
     }
 
+    /// How the test runs are named: the baseline at 0.5, seeded `10 + rep`, as
+    /// [`baseline_run`] names them.
+    fn named(run: u64) -> Vec<String> {
+        let point = ["0.5".to_string()];
+        let id = baseline_run(run as u32, &point);
+        vec![
+            id.variant.to_string(),
+            point[0].clone(),
+            id.replication.to_string(),
+            id.seed.to_string(),
+        ]
+    }
+
+    /// What [`Writer::resume`] checks the runs saved by these tests against: one step
+    /// each, named by `identity`.
+    fn saved(identity: &dyn Fn(u64) -> Vec<String>) -> Saved<'_> {
+        Saved {
+            first_run: 0,
+            steps: 1,
+            identity,
+        }
+    }
+
     /// Run 0 has a started group, the others none.
     fn write_groupless(w: &mut Writer, runs: std::ops::Range<u32>) {
         let point = ["0.5".to_string()];
@@ -1321,8 +1383,14 @@ mod tests {
         let mut w = resumable(&cut, &identity);
         write_groupless(&mut w, 0..2);
         drop(w); // as if killed after run 1, whose group metrics are empty
-        let mut w =
-            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
+        let mut w = Writer::resume(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            &identity,
+            &saved(&named),
+        )
+        .unwrap();
         write_groupless(&mut w, 2..3);
         w.finish(&manifest()).unwrap();
         for file in [RUNS_CSV, SUMMARY_CSV] {
@@ -1383,14 +1451,26 @@ mod tests {
         drop(f);
         assert_eq!(saved_runs(&partial), 2, "a line cut short is ignored");
 
-        let mut w =
-            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
+        let mut w = Writer::resume(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            &identity,
+            &saved(&named),
+        )
+        .unwrap();
         assert_eq!(w.runs_saved(), 2);
         write_some(&mut w, 2..3);
         drop(w);
         assert_eq!(saved_runs(&partial), 3);
-        let w =
-            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
+        let w = Writer::resume(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            &identity,
+            &saved(&named),
+        )
+        .unwrap();
         assert_eq!((w.runs_done(), w.failed_runs()), (3, 1));
     }
 
@@ -1406,7 +1486,13 @@ mod tests {
         drop(w);
         fs::remove_file(crate::partial_dir(&cut).join(JOURNAL)).unwrap();
         let swept = vec!["levers.outreach".to_string()];
-        let result = Writer::resume(&cut, swept, Existing::Refuse(crate::Kind::Run), &identity);
+        let result = Writer::resume(
+            &cut,
+            swept,
+            Existing::Refuse(crate::Kind::Run),
+            &identity,
+            &saved(&named),
+        );
         assert!(
             matches!(result, Err(OutputError::Corrupt { .. })),
             "{:?}",
@@ -1438,6 +1524,7 @@ mod tests {
             swept,
             Existing::Refuse(crate::Kind::Run),
             &identity,
+            &saved(&named),
         );
         assert!(
             matches!(result, Err(OutputError::NothingToResume { .. })),
@@ -1466,11 +1553,82 @@ mod tests {
         let text = format!("{head}{}\n", "9".repeat(len - head.len() - 1));
         fs::write(&runs, text).unwrap();
         let swept = vec!["levers.outreach".to_string()];
-        let result = Writer::resume(&cut, swept, Existing::Refuse(crate::Kind::Run), &identity);
+        let result = Writer::resume(
+            &cut,
+            swept,
+            Existing::Refuse(crate::Kind::Run),
+            &identity,
+            &saved(&named),
+        );
         assert!(
             matches!(result, Err(OutputError::Corrupt { .. })),
             "{:?}",
             result.err()
+        );
+    }
+
+    /// A saved value changed in place (so the journal's lengths still hold) is refused as
+    /// damage, naming the file, line and column, before anything is summed; so is a saved
+    /// run named otherwise than the scenario names it.
+    #[test]
+    fn resume_refuses_saved_runs_changed_in_place() {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = test_identity(6);
+        let swept = || vec!["levers.outreach".to_string()];
+        let cut = tmp.path().join("cut");
+        let mut w = resumable(&cut, &identity);
+        write_some(&mut w, 0..2);
+        drop(w);
+        let groups = crate::partial_dir(&cut).join(GROUPS_CSV);
+        let text = fs::read_to_string(&groups).unwrap();
+        // Run 1's group: size_cap 8 becomes a letter.
+        fs::write(
+            &groups,
+            text.replacen(",8,", ",x,", 2).replacen(",x,", ",8,", 1),
+        )
+        .unwrap();
+        let refused = |identity: &dyn Fn(u64) -> Vec<String>| {
+            let resumed = Writer::resume(
+                &cut,
+                swept(),
+                Existing::Refuse(crate::Kind::Run),
+                &test_identity(6),
+                &saved(identity),
+            );
+            match resumed {
+                Err(e @ OutputError::Corrupt { .. }) => e.to_string(),
+                other => panic!("{:?}", other.err()),
+            }
+        };
+        let said = refused(&named);
+        assert!(
+            said.contains(
+                "groups.csv: column `size_cap`: expected a whole number, found \"x\" (line 3)"
+            ),
+            "{said}"
+        );
+        fs::write(&groups, &text).unwrap();
+        let said = refused(&|run| {
+            let mut other = named(run);
+            other[0] = "joint".into();
+            other
+        });
+        assert!(
+            said.contains(
+                "runs.csv: run 0: column `variant` is `baseline`, but run 0 of the \
+                 scenario has `joint` (line 2)"
+            ),
+            "{said}"
+        );
+        drop(
+            Writer::resume(
+                &cut,
+                swept(),
+                Existing::Refuse(crate::Kind::Run),
+                &identity,
+                &saved(&named),
+            )
+            .unwrap(),
         );
     }
 
@@ -1485,6 +1643,15 @@ mod tests {
             }
             w.checkpoint().unwrap();
         }
+    }
+
+    /// How [`write_half_failed`] names run `k`.
+    fn half_failed(k: u64) -> Vec<String> {
+        let mut named = named(k);
+        if k.is_multiple_of(2) {
+            named[1] = "0.9".to_string();
+        }
+        named
     }
 
     /// Run `k` of six: even runs at sweep point 0.9, which all fail, odd runs at 0.5.
@@ -1538,9 +1705,14 @@ mod tests {
             let mut w = resumable(&cut, &identity);
             write_half_failed(&mut w, 0..stop);
             drop(w); // as if killed after run `stop - 1`
-            let mut w =
-                Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity)
-                    .unwrap();
+            let mut w = Writer::resume(
+                &cut,
+                swept(),
+                Existing::Refuse(crate::Kind::Run),
+                &identity,
+                &saved(&half_failed),
+            )
+            .unwrap();
             write_half_failed(&mut w, stop..6);
             w.finish(&manifest()).unwrap();
             assert_eq!(
@@ -1575,7 +1747,14 @@ mod tests {
         lines[1] = fields.join(",");
         fs::write(&runs, lines.join("\n") + "\n").unwrap();
         assert!(
-            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).is_err()
+            Writer::resume(
+                &cut,
+                swept(),
+                Existing::Refuse(crate::Kind::Run),
+                &identity,
+                &saved(&named)
+            )
+            .is_err()
         );
     }
 
@@ -1619,7 +1798,13 @@ mod tests {
             ..identity.clone()
         };
         assert!(matches!(
-            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &other),
+            Writer::resume(
+                &cut,
+                swept(),
+                Existing::Refuse(crate::Kind::Run),
+                &other,
+                &saved(&named)
+            ),
             Err(OutputError::Mismatch { .. })
         ));
         let seed = Identity {
@@ -1628,10 +1813,16 @@ mod tests {
             ..identity.clone()
         };
         assert_eq!(
-            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &seed)
-                .err()
-                .unwrap()
-                .to_string(),
+            Writer::resume(
+                &cut,
+                swept(),
+                Existing::Refuse(crate::Kind::Run),
+                &seed,
+                &saved(&named)
+            )
+            .err()
+            .unwrap()
+            .to_string(),
             format!(
                 "cannot resume {}: it was started with experiment.seed = 1, but this run has \
                  experiment.seed = 9",
@@ -1643,9 +1834,24 @@ mod tests {
             recipe: vec![("experiment.seed".into(), "seven".into())],
             ..identity.clone()
         };
-        drop(Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &reworded).unwrap());
-        let mut w =
-            Writer::resume(&cut, swept(), Existing::Refuse(crate::Kind::Run), &identity).unwrap();
+        drop(
+            Writer::resume(
+                &cut,
+                swept(),
+                Existing::Refuse(crate::Kind::Run),
+                &reworded,
+                &saved(&named),
+            )
+            .unwrap(),
+        );
+        let mut w = Writer::resume(
+            &cut,
+            swept(),
+            Existing::Refuse(crate::Kind::Run),
+            &identity,
+            &saved(&named),
+        )
+        .unwrap();
         assert_eq!(w.runs_done(), 4);
         assert_eq!(w.resumed_at(), Some(4));
         assert_eq!(

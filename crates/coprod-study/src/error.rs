@@ -83,27 +83,7 @@ impl StudyError {
     /// Whether the file system refused to let it write (a read-only folder, or another
     /// user's), as opposed to a read that was refused or any other failure.
     pub(crate) fn write_denied(&self) -> bool {
-        // A report's read error is transparent: its `source()` skips the read error.
-        let read = |c: &(dyn std::error::Error + 'static)| {
-            c.is::<coprod_output::read::ReadError>()
-                || c.is::<coprod_output::InputFileError>()
-                || matches!(
-                    c.downcast_ref::<coprod_report::ReportError>(),
-                    Some(coprod_report::ReportError::Read(_))
-                )
-        };
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
-        while let Some(c) = cause {
-            if read(c) {
-                return false;
-            }
-            cause = match c.downcast_ref::<StudyError>() {
-                Some(StudyError::Output(e)) => Some(e),
-                Some(StudyError::Library(e)) => Some(e.as_ref()),
-                _ => c.source(),
-            };
-        }
-        self.io_kind() == Some(std::io::ErrorKind::PermissionDenied)
+        !caused_by_reading(self) && self.io_kind() == Some(std::io::ErrorKind::PermissionDenied)
     }
 
     /// This error with the paths of `target`'s working folders (the replacement folder a
@@ -288,6 +268,35 @@ pub(crate) use {bail, invalid};
 /// A path as printed in messages.
 pub(crate) fn display_path(path: &std::path::Path) -> String {
     PathBuf::from(path).display().to_string()
+}
+
+/// Whether reading a file caused `err`: a file missing, unreadable or damaged, as opposed to
+/// a file that could not be written, or data with nothing to compare or draw.
+pub(crate) fn caused_by_reading(err: &(dyn std::error::Error + 'static)) -> bool {
+    // A report's read error is transparent: its `source()` skips the read error.
+    let read = |c: &(dyn std::error::Error + 'static)| {
+        c.is::<coprod_output::read::ReadError>()
+            || c.is::<coprod_output::InputFileError>()
+            || matches!(
+                c.downcast_ref::<coprod_report::ReportError>(),
+                Some(
+                    coprod_report::ReportError::Read(_)
+                        | coprod_report::ReportError::Damaged { .. }
+                )
+            )
+    };
+    let mut cause = Some(err);
+    while let Some(c) = cause {
+        if read(c) {
+            return true;
+        }
+        cause = match c.downcast_ref::<StudyError>() {
+            Some(StudyError::Output(e)) => Some(e),
+            Some(StudyError::Library(e)) => Some(e.as_ref()),
+            _ => c.source(),
+        };
+    }
+    false
 }
 
 /// Whether `err` or one of its causes is an I/O error.

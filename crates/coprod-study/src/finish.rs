@@ -64,6 +64,10 @@ pub(crate) fn finish(
             Ok(_) => {}
             // A failed write (a full disk) fails the run, which keeps its runs for
             // `--resume`; a directory without a comparison would look complete.
+            // So does a file of the run that does not read back (it was changed or damaged).
+            Err(err) if crate::error::caused_by_reading(&err) => {
+                return Err(err).context("cannot compare the variants");
+            }
             Err(err) if err.is_io() => return Err(err).context("cannot write the comparison"),
             Err(err) => progress.note(Note::Warning(format!(
                 "no comparison: {}",

@@ -352,8 +352,9 @@ fn create_discarded(
 
 /// How runs.csv names run `run_id` of `scenario`, as `coprod run` writes it: the variant,
 /// the value of each swept parameter, the replication and the seed. Empty for a run id past
-/// the scenario's runs (the coverage check has refused those).
-fn run_identity(scenario: &Scenario, run_id: u64) -> Vec<String> {
+/// the scenario's runs (the coverage check has refused those). Also what `coprod run
+/// --resume` checks the saved runs against.
+pub(crate) fn run_identity(scenario: &Scenario, run_id: u64) -> Vec<String> {
     let Some((variant, point, replication)) = scenario.run_position(run_id) else {
         return Vec::new();
     };

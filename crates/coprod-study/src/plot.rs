@@ -136,8 +136,9 @@ fn other_result(dir: &Path) -> Option<(&'static str, &'static str)> {
 
 /// Draws the default charts and index.html into a finished run's staging directory, so they
 /// are part of the atomic result. A chart with nothing to draw is a warning, not a failed
-/// run: the CSVs are what matters. An I/O error (a full disk) is an error: the run keeps
-/// its runs for `--resume` rather than look complete without charts or index.html.
+/// run: the CSVs are what matters. An I/O error (a full disk) or a file of the run that
+/// does not read back is an error: the run keeps its runs for `--resume` rather than look
+/// complete without charts or index.html.
 /// `tally` holds the rows of timeseries.csv and groups.csv as the sweep wrote them, when it
 /// saw every run (`None`: the report reads the files). Returns what the report was drawn
 /// from, if it was drawn.
@@ -150,6 +151,11 @@ pub(crate) fn add_charts(
     let manifest = serde_json::to_value(manifest).ok();
     match write_report(staging, &Selection::default(), manifest, tally) {
         Ok(written) => Ok(Some(written.data)),
+        // The run's own files, just written, must read back: if one does not, the run
+        // would be finished without the page that shows it.
+        Err(err) if crate::error::caused_by_reading(&err) => {
+            Err(err).context("cannot draw the charts and index.html")
+        }
         Err(err) if crate::error::caused_by_io(&err) => {
             Err(err).context("cannot write the charts and index.html")
         }
@@ -169,6 +175,37 @@ mod tests {
     use coprod_report::ReportError;
 
     use super::*;
+
+    /// A file of the run that does not read back (here a run id changed in runs.csv) fails
+    /// the drawing of its charts, so that the run keeps its runs for `--resume`; it is not a
+    /// warning that leaves a finished directory without charts or index.html.
+    #[test]
+    fn a_run_file_that_does_not_read_back_fails_the_charts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/sweep.toml");
+        let options = crate::RunOptions {
+            out: Some(dir.clone()),
+            ..Default::default()
+        };
+        let silent = crate::progress::Silent;
+        crate::Study::load(file)
+            .unwrap()
+            .run(&options, &silent)
+            .unwrap();
+        let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+        let manifest: Manifest = serde_json::from_str(&text).unwrap();
+        let runs = dir.join("runs.csv");
+        let text = std::fs::read_to_string(&runs).unwrap();
+        std::fs::write(&runs, text.replacen("\n0,baseline,", "\nx,baseline,", 1)).unwrap();
+        let err = add_charts(&dir, &manifest, None, &silent).unwrap_err();
+        let said = crate::error::chain(&err);
+        assert!(
+            said.starts_with("cannot draw the charts and index.html: ")
+                && said.contains("runs.csv:2"),
+            "{said}"
+        );
+    }
 
     /// A run directory the file system will not let the user write into is said to be so,
     /// with what to do; `coprod plot` and `coprod compare` have no `--out` to suggest. The

@@ -400,7 +400,16 @@ fn open_writer(
             .map(Some)
             .map_err(explain);
     }
-    match Writer::resume(target, swept, existing, identity) {
+    // The saved runs are checked as `coprod merge` checks a shard's before anything runs:
+    // a damaged partial directory is refused, and kept, rather than finished without its
+    // charts.
+    let named = |run_id: u64| crate::merge::run_identity(&p.scenario, run_id);
+    let saved = coprod_output::Saved {
+        first_run: shard::block(shard, &p.scenario).0,
+        steps: u64::from(p.scenario.steps),
+        identity: &named,
+    };
+    match Writer::resume(target, swept, existing, identity, &saved) {
         Ok(writer) => Ok(Some(writer)),
         Err(OutputError::NothingToResume { .. })
             if match shard {

@@ -231,7 +231,7 @@ impl ShardFile {
             return Err(OutputError::Shard {
                 path,
                 reason: format!(
-                    "its columns are `{}`, but the merged file has `{}`",
+                    "its columns are `{}`, but this scenario's file has `{}`",
                     found.iter().collect::<Vec<_>>().join(","),
                     header.join(",")
                 ),
@@ -344,14 +344,58 @@ fn check_ends_with_newline(path: &Path) -> Result<(), OutputError> {
 /// run as the scenario does (`identity(run_id)`: the variant, the value of each swept
 /// parameter, the replication and the seed, as written in runs.csv), and every metric in
 /// runs.csv and timeseries.csv is a finite number within its unit's range (empty only in a
-/// group metric's column), as `coprod plot` requires: a damaged value would otherwise be
-/// merged, counted as missing in summary.csv, and leave a directory without charts.
+/// group metric's column), as `coprod plot` requires, and every `end_reason` in groups.csv
+/// is a way a group ends: a damaged value would otherwise be merged, counted as missing in
+/// summary.csv, and leave a directory without charts (or with wrong ones).
 ///
 /// # Errors
 /// [`OutputError::Shard`] naming the file, line and run (and the column of a value).
 pub fn check_shard(
     dir: &Path,
     shard: &ShardInfo,
+    swept: &[String],
+    steps: u64,
+    identity: &dyn Fn(u64) -> Vec<String>,
+) -> Result<(), OutputError> {
+    let holds = Holds {
+        runs: shard.first_run..shard.end_run(),
+        group_rows: shard.group_rows,
+        whose: "the shard's",
+        said: format!(
+            "{SHARD_JSON} says the shard holds {}",
+            shard.describe_runs()
+        ),
+    };
+    check_files(dir, &holds, swept, steps, identity)
+}
+
+/// The runs the files of a directory must hold, and how the checks name them.
+pub(super) struct Holds {
+    /// Their run ids.
+    pub(super) runs: std::ops::Range<u64>,
+    /// The rows of groups.csv, if recorded (shard.json's `group_rows`).
+    pub(super) group_rows: Option<u64>,
+    /// Whose runs they are: "the shard's".
+    pub(super) whose: &'static str,
+    /// What records them, in words: "shard.json says the shard holds runs 0-9".
+    pub(super) said: String,
+}
+
+impl Holds {
+    /// "the shard's runs 0-9".
+    fn describe(&self) -> String {
+        format!(
+            "{} {}",
+            self.whose,
+            describe_range(self.runs.start, self.runs.end)
+        )
+    }
+}
+
+/// The checks of [`check_shard`], of the files in `dir` that hold the runs `holds` says.
+pub(super) fn check_files(
+    dir: &Path,
+    holds: &Holds,
     swept: &[String],
     steps: u64,
     identity: &dyn Fn(u64) -> Vec<String>,
@@ -365,9 +409,9 @@ pub fn check_shard(
     for name in names {
         check_ends_with_newline(&dir.join(name))?;
     }
-    let finished = check_run_ids(dir, shard, &runs_header, has_failures, identity)?;
-    check_timeseries(dir, shard, &ts_header, &finished, steps, identity)?;
-    check_groups(dir, shard, &groups_header, &finished)
+    let finished = check_run_ids(dir, holds, &runs_header, has_failures, identity)?;
+    check_timeseries(dir, holds, &ts_header, &finished, steps, identity)?;
+    check_groups(dir, holds, &groups_header, &finished)
 }
 
 /// The row read last of `file` names run `id` as `identity` says, in its columns from 1 on
@@ -411,11 +455,11 @@ fn metric_checks(header: &[String], first: usize) -> Vec<MetricCheck> {
     header[first..].iter().map(|c| MetricCheck::of(c)).collect()
 }
 
-/// runs.csv and failures.csv hold the shard's run ids once each, in order; returns the
+/// runs.csv and failures.csv hold the run ids of `holds` once each, in order; returns the
 /// finished runs with their `groups_started`.
 fn check_run_ids(
     dir: &Path,
-    shard: &ShardInfo,
+    holds: &Holds,
     runs_header: &[String],
     has_failures: bool,
     identity: &dyn Fn(u64) -> Vec<String>,
@@ -433,12 +477,10 @@ fn check_run_ids(
     let mut runs = ShardFile::open(dir, RUNS_CSV, runs_header)?;
     let mut finished: Vec<(u64, u64)> = Vec::new();
     while let Some(id) = runs.next()? {
-        if finished.last().is_some_and(|&(last, _)| id <= last)
-            || !(shard.first_run..shard.end_run()).contains(&id)
-        {
+        if finished.last().is_some_and(|&(last, _)| id <= last) || !holds.runs.contains(&id) {
             return Err(runs.bad(&format!(
-                "run {id} is out of order or not one of the shard's {}",
-                shard.describe_runs()
+                "run {id} is out of order or not one of {}",
+                holds.describe()
             )));
         }
         check_identity(&runs, runs_header, id, &identity(id))?;
@@ -462,27 +504,27 @@ fn check_run_ids(
         let mut failures = ShardFile::open(dir, FAILURES_CSV, &header)?;
         while let Some(id) = failures.next()? {
             if failed.last().is_some_and(|&last| id <= last)
-                || !(shard.first_run..shard.end_run()).contains(&id)
+                || !holds.runs.contains(&id)
                 || finished.binary_search_by_key(&id, |&(r, _)| r).is_ok()
             {
                 return Err(failures.bad(&format!(
-                    "run {id} is out of order, also in {RUNS_CSV} or not one of the shard's {}",
-                    shard.describe_runs()
+                    "run {id} is out of order, also in {RUNS_CSV} or not one of {}",
+                    holds.describe()
                 )));
             }
             check_identity(&failures, &header, id, &identity(id))?;
             failed.push(id);
         }
     }
-    if let Some(missing) = (shard.first_run..shard.end_run()).find(|id| {
+    if let Some(missing) = holds.runs.clone().find(|id| {
         finished.binary_search_by_key(id, |&(r, _)| r).is_err() && failed.binary_search(id).is_err()
     }) {
         return Err(OutputError::Shard {
             path: dir.to_path_buf(),
             reason: format!(
-                "run {missing} is in neither {RUNS_CSV} nor {FAILURES_CSV}, but {SHARD_JSON} \
-                 says the shard holds {}: the files are cut short",
-                shard.describe_runs()
+                "run {missing} is in neither {RUNS_CSV} nor {FAILURES_CSV}, but {}: the files \
+                 are cut short",
+                holds.said
             ),
         });
     }
@@ -493,7 +535,7 @@ fn check_run_ids(
 /// and nothing else.
 fn check_timeseries(
     dir: &Path,
-    shard: &ShardInfo,
+    holds: &Holds,
     ts_header: &[String],
     finished: &[(u64, u64)],
     steps: u64,
@@ -528,8 +570,8 @@ fn check_timeseries(
             }
             _ => {
                 return Err(file.bad(&format!(
-                    "run {id} is out of order or not a finished run of the shard's {}",
-                    shard.describe_runs()
+                    "run {id} is out of order or not a finished run of {}",
+                    holds.describe()
                 )));
             }
         }
@@ -574,7 +616,7 @@ fn check_timeseries(
 /// runs.csv's `groups_started`.
 fn check_groups(
     dir: &Path,
-    shard: &ShardInfo,
+    holds: &Holds,
     groups_header: &[String],
     finished: &[(u64, u64)],
 ) -> Result<(), OutputError> {
@@ -606,8 +648,8 @@ fn check_groups(
                 Some(k) => at = Some(after + k),
                 None => {
                     return Err(file.bad(&format!(
-                        "run {id} is out of order or not a finished run of the shard's {}",
-                        shard.describe_runs()
+                        "run {id} is out of order or not a finished run of {}",
+                        holds.describe()
                     )));
                 }
             }
@@ -637,7 +679,7 @@ fn check_groups(
             });
         }
     }
-    if let Some(recorded) = shard.group_rows.filter(|&r| r != rows) {
+    if let Some(recorded) = holds.group_rows.filter(|&r| r != rows) {
         return Err(OutputError::Shard {
             path: file.path.clone(),
             reason: format!(
@@ -665,6 +707,23 @@ enum GroupCheck {
     Whole32,
     /// A finite number.
     Finite,
+    /// The name of a way a group ends (`coprod_core::EndReason`), which decides whether it
+    /// counts as started and how the charts class its end.
+    EndReason,
+}
+
+/// Whether `text` names a way a group ends, as groups.csv writes it.
+fn is_end_reason(text: &str) -> bool {
+    use coprod_core::EndReason as E;
+    [
+        E::Active,
+        E::TooFewMembers,
+        E::FailedTask,
+        E::NeverStarted,
+        E::Forming,
+    ]
+    .iter()
+    .any(|reason| reason.as_str() == text)
 }
 
 impl GroupCheck {
@@ -676,12 +735,16 @@ impl GroupCheck {
             GroupCheck::WholeOrEmpty => text.is_empty() || text.parse::<u64>().is_ok(),
             GroupCheck::Whole32 => text.parse::<u32>().is_ok(),
             GroupCheck::Finite => text.parse::<f64>().is_ok_and(f64::is_finite),
+            GroupCheck::EndReason => is_end_reason(field),
         };
         (!ok).then_some(match self {
             GroupCheck::Whole => "a whole number",
             GroupCheck::WholeOrEmpty => "a whole number or an empty field",
             GroupCheck::Whole32 => "a whole number of at most 4294967295",
             GroupCheck::Finite => "a finite number",
+            GroupCheck::EndReason => {
+                "one of active, too_few_members, failed_task, never_started, forming"
+            }
         })
     }
 }
@@ -700,6 +763,7 @@ fn group_checks(header: &[String]) -> Vec<(usize, GroupCheck)> {
             let check = match name.as_str() {
                 "size_cap" | "size_at_formation" | "formed_step" => GroupCheck::Whole,
                 "ended_step" => GroupCheck::WholeOrEmpty,
+                "end_reason" => GroupCheck::EndReason,
                 n if whole32.contains(&n) => GroupCheck::Whole32,
                 n if GROUP_LIFE_COLUMNS.contains(&n) => GroupCheck::Finite,
                 _ => return None,
@@ -1320,6 +1384,12 @@ mod tests {
                 GROUPS_CSV,
                 &|l: &mut Vec<String>| set(&mut l[1], 10, "4294967296"),
                 "column `months_producing`: expected a whole number of at most 4294967295",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 9, "activX"),
+                "column `end_reason`: expected one of active, too_few_members, failed_task, \
+                 never_started, forming, found \"activX\" (line 2)",
             ),
         ] {
             let e = damaged(name, edit);
