@@ -249,6 +249,35 @@ fn an_interrupted_shard_resumes_to_the_same_bytes() {
         .stderr(predicate::str::contains("it is shard 0 of 2"));
 }
 
+/// A finished shard carries the whole run's manifest, but `--resume` without its `--shard`
+/// does not take it for the whole run, complete (nor does `coprod teach`, which then read
+/// it as damaged): it is refused with how to merge or resume it; with its `--shard` it is
+/// complete.
+#[test]
+fn a_shard_is_not_resumed_as_the_whole_run() {
+    let sb = Sandbox::new();
+    shard_cmd(&sb, &["--shard", "0/2", "--out", "sh"])
+        .assert()
+        .success();
+    shard_cmd(&sb, &["--out", "sh", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot resume sh: it is a shard of 2 (shard 0/2, runs 0-5 of 12 runs), not the \
+             whole run\n\nhint: merge it with the other shards with `coprod merge SHARD_DIR... \
+             --out DIR`, or resume it with --shard 0/2\n",
+        ))
+        .stderr(predicate::str::contains("already complete").not());
+    sb.cmd(&["teach", "group-size", "--quick", "--out", "sh", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it is a shard of 2"));
+    shard_cmd(&sb, &["--shard", "0/2", "--out", "sh", "--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already complete"));
+}
+
 /// The announcement of a shard gives the whole experiment and the runs this shard runs,
 /// with the time of those, not of the whole experiment.
 #[test]

@@ -833,6 +833,7 @@ fn replay<'a, E>(
 /// Whether `target` is a finished run directory of the same scenario and version (so
 /// `--resume` has nothing to do). A finished directory of something else is an error.
 fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
+    refuse_shard(target)?;
     let Ok(text) = std::fs::read_to_string(target.join(coprod_output::MANIFEST_JSON)) else {
         return Ok(false);
     };
@@ -856,6 +857,28 @@ fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
         }));
     }
     Ok(true)
+}
+
+/// Refuses `--resume` without `--shard` of a shard directory: it carries the whole run's
+/// manifest, so it would pass for the whole run, complete.
+fn refuse_shard(target: &Path) -> Result<()> {
+    if !target.join(coprod_output::SHARD_JSON).is_file() {
+        return Ok(());
+    }
+    let shard = coprod_output::read_shard(target)?;
+    bail!(
+        "cannot resume {}: it is a shard of {} (shard {}/{}, {} of {}), not the whole \
+         run\n\nhint: merge it with the other shards with `coprod merge SHARD_DIR... --out \
+         DIR`, or resume it with --shard {}/{}",
+        target.display(),
+        shard.count,
+        shard.index,
+        shard.count,
+        shard.describe_runs(),
+        crate::estimate::counted(shard.total_runs, "run"),
+        shard.index,
+        shard.count
+    )
 }
 
 /// Output errors with the hint that fixes them (the ones `main` does not already know).
