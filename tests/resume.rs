@@ -401,6 +401,37 @@ fn partial_of_a_full_disk(sb: &Sandbox) -> std::path::PathBuf {
     sb.path().join(".study.partial")
 }
 
+/// `--resume` into another command's result (a calibration, a validation) says what it is,
+/// as `coprod plot` does, rather than that it was started with scenario fingerprint
+/// "unknown".
+#[test]
+fn resume_into_another_commands_result_names_what_it_is() {
+    let sb = Sandbox::new();
+    run_sweep(&sb, "run", &[]).assert().success();
+    let run: serde_json::Value =
+        serde_json::from_str(&read(&sb.path().join("run").join("manifest.json"))).unwrap();
+    for (dir, kind, said) in [
+        ("fit", "calibration", "a calibration (`coprod calibrate`)"),
+        ("checks", "validation", "a validation (`coprod validate`)"),
+    ] {
+        fs::create_dir(sb.path().join(dir)).unwrap();
+        let manifest = serde_json::json!({"kind": kind, "coprod_version": run["coprod_version"]});
+        fs::write(
+            sb.path().join(dir).join("manifest.json"),
+            manifest.to_string(),
+        )
+        .unwrap();
+        run_sweep(&sb, dir, &["--resume"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "cannot resume {dir}: it is {said}, not a run directory\n\nhint: give the \
+                 directory of the interrupted run with --out DIR\n"
+            )))
+            .stderr(predicate::str::contains("unknown").not());
+    }
+}
+
 /// A partial directory without its journal is named damaged, with the way to start over.
 #[test]
 fn resume_without_a_journal_says_it_is_missing() {

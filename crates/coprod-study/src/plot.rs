@@ -96,7 +96,7 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
 /// What another command's result directory is, and what to do instead, when `dir` is one:
 /// a shard of a run, a calibration, validation, survey or sensitivity analysis (by the
 /// manifest's `kind`, or for results written before they had one, by their files).
-fn other_result(dir: &Path) -> Option<(&'static str, &'static str)> {
+pub(crate) fn other_result(dir: &Path) -> Option<(&'static str, &'static str)> {
     let kind = coprod_output::read::read_manifest(dir)
         .ok()
         .flatten()

@@ -834,6 +834,14 @@ fn replay<'a, E>(
 /// `--resume` has nothing to do). A finished directory of something else is an error.
 fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
     refuse_shard(target)?;
+    // Another command's result has no scenario fingerprint: name what it is instead.
+    if let Some((what, _)) = crate::plot::other_result(target) {
+        bail!(
+            "cannot resume {}: it is {what}, not a run directory\n\nhint: give the directory \
+             of the interrupted run with --out DIR",
+            target.display()
+        );
+    }
     let Ok(text) = std::fs::read_to_string(target.join(coprod_output::MANIFEST_JSON)) else {
         return Ok(false);
     };
