@@ -15,6 +15,9 @@ mod tidy;
 // Charts and index.html of every run; `coprod plot` redraws them from the CSVs alone.
 mod plot;
 
+// Damaged run directories: `coprod plot` and `coprod compare` refuse them and change nothing.
+mod readback;
+
 // `coprod teach group-size`: the classroom page.
 mod teach;
 

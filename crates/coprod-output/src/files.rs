@@ -29,6 +29,25 @@ pub(crate) fn optional(v: Option<f64>) -> String {
     v.filter(|x| x.is_finite()).map_or_else(String::new, num)
 }
 
+/// What a file without its last line break is (merge and the reader say the same).
+pub(crate) const CUT_SHORT: &str = "its last line has no line break: the file is cut short";
+
+/// Whether the file at `path` ends with a line break. coprod ends every line of its CSV
+/// files with one, so a file without it (an empty file included) was cut short, perhaps
+/// inside its last field, where the row still has every column and reads as a value.
+pub(crate) fn ends_with_line_break(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`,
 /// so a reader never sees a half-written file. The temporary file's name carries the
 /// process id, so two processes writing the same file (a cluster job submitted again while

@@ -115,6 +115,9 @@ struct RawTable {
 }
 
 impl RawTable {
+    /// Opens `path` and reads its header. A file whose last line has no line break is
+    /// refused, as `coprod merge` refuses a shard's: it was cut short, perhaps inside its
+    /// last field, whose rest would otherwise be read as another value.
     fn read(path: &Path) -> Result<RawTable, ReadError> {
         let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
@@ -133,6 +136,16 @@ impl RawTable {
             return Err(ReadError::Syntax {
                 path: path.to_path_buf(),
                 message: "the file is empty (no header row)".into(),
+            });
+        }
+        let ends = crate::files::ends_with_line_break(path).map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !ends {
+            return Err(ReadError::Syntax {
+                path: path.to_path_buf(),
+                message: crate::files::CUT_SHORT.into(),
             });
         }
         Ok(RawTable {

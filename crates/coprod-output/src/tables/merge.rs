@@ -310,24 +310,16 @@ fn read_error(path: &Path, err: csv::Error) -> OutputError {
 
 /// Refuses a shard file whose last line has no line break: coprod ends every line with one,
 /// so the file was cut short (perhaps inside the last field, where the row still has every
-/// column).
+/// column). `coprod plot` refuses the same in a run directory ([`crate::read`]).
 fn check_ends_with_newline(path: &Path) -> Result<(), OutputError> {
-    use std::io::{Read, Seek, SeekFrom};
-    let cannot = |e: std::io::Error| OutputError::Shard {
+    let ends = crate::files::ends_with_line_break(path).map_err(|e| OutputError::Shard {
         path: path.to_path_buf(),
         reason: format!("cannot read it: {e}"),
-    };
-    let mut file = File::open(path).map_err(cannot)?;
-    let len = file.metadata().map_err(cannot)?.len();
-    let mut last = [0u8; 1];
-    if len > 0 {
-        file.seek(SeekFrom::Start(len - 1)).map_err(cannot)?;
-        file.read_exact(&mut last).map_err(cannot)?;
-    }
-    if last[0] != b'\n' {
+    })?;
+    if !ends {
         return Err(OutputError::Shard {
             path: path.to_path_buf(),
-            reason: "its last line has no line break: the file is cut short".into(),
+            reason: crate::files::CUT_SHORT.into(),
         });
     }
     Ok(())
