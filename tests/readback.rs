@@ -37,6 +37,36 @@ fn refused(sb: &Sandbox, dir: &Path, says: &[&str]) {
     }
 }
 
+/// `text` (a CSV file) with field `column` of line `line` (from 1, the header being 1) set
+/// to `value`.
+fn with_field(text: &str, line: usize, column: &str, value: &str) -> String {
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let k = header.iter().position(|h| *h == column).unwrap();
+    let mut out = String::new();
+    for (n, l) in text.lines().enumerate() {
+        let mut fields: Vec<&str> = l.split(',').collect();
+        if n + 1 == line {
+            fields[k] = value;
+        }
+        out += &fields.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+/// `text` with line `line` (from 1) removed, or repeated.
+fn without_line(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let kept: Vec<&str> = [&lines[..line - 1], &lines[line..]].concat();
+    kept.join("\n") + "\n"
+}
+
+fn with_line_twice(text: &str, line: usize) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(line, lines[line - 1]);
+    lines.join("\n") + "\n"
+}
+
 /// A file cut inside its last field still has every column in its last row, whose value
 /// reads as another number (`0.0716845878` as `0.07168458`): every file coprod writes ends
 /// with a line break, so one without is refused, as `coprod merge` refuses a shard's.
@@ -59,4 +89,87 @@ fn a_file_cut_inside_its_last_field_is_refused() {
         refused(&sb, &dir, &[&said]);
         fs::write(&path, whole).unwrap();
     }
+}
+
+/// groups.csv must hold each run's groups as the run wrote them: group ids 0, 1, 2, ...,
+/// as many started groups as runs.csv's `groups_started`, steps within the run and in
+/// order, a known end, a size cap the model allows. Otherwise the survival charts would
+/// describe groups that never were.
+#[test]
+fn groups_that_contradict_the_run_are_refused() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let path = dir.join("groups.csv");
+    let whole = fs::read_to_string(&path).unwrap();
+    // The fixture's first rows: run 0's group 0 (formed at step 2, ended at 4 with too few
+    // members) and group 1 (active at the end); runs.csv says run 0 started 2 groups.
+    let lines: Vec<&str> = whole.lines().collect();
+    assert!(lines[1].starts_with("0,0,") && lines[1].contains(",2,4,too_few_members,"));
+    assert!(lines[2].starts_with("0,1,") && lines[2].contains(",,active,"));
+    assert!(lines[3].starts_with("1,0,"), "{}", lines[3]);
+    let header = lines[0].to_string() + "\n";
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            without_line(&whole, 2),
+            vec![
+                "out/groups.csv:2: column `group_id`",
+                "run 0: group 1 where group 0 was expected",
+            ],
+        ),
+        (
+            with_line_twice(&whole, 2),
+            vec![
+                "out/groups.csv:3: column `group_id`",
+                "run 0: group 0 where group 1 was expected",
+            ],
+        ),
+        (
+            without_line(&whole, 3),
+            vec![
+                "out/groups.csv: run 0 has 1 started groups, but runs.csv records \
+                 groups_started 2",
+            ],
+        ),
+        (
+            header,
+            vec![
+                "out/groups.csv: run 0 has 0 started groups, but runs.csv records \
+                 groups_started 2",
+            ],
+        ),
+        (
+            with_field(&whole, 2, "ended_step", "100000000"),
+            vec![
+                "out/groups.csv:2: column `ended_step`: expected a step below 8 \
+                 (manifest.json's experiment.steps), found \"100000000\"",
+            ],
+        ),
+        (
+            with_field(&whole, 2, "ended_step", "1"),
+            vec![
+                "out/groups.csv:2: column `ended_step`: expected a step of at least 2 (the formed_step)",
+            ],
+        ),
+        (
+            with_field(&whole, 3, "ended_step", "5"),
+            vec!["out/groups.csv:3: column `ended_step`: expected an empty field"],
+        ),
+        (
+            with_field(&whole, 2, "end_reason", "bogus"),
+            vec![
+                "out/groups.csv:2: column `end_reason`: expected one of active, \
+                 too_few_members, failed_task, never_started, forming, found \"bogus\"",
+            ],
+        ),
+        (
+            with_field(&whole, 2, "size_cap", "0"),
+            vec!["out/groups.csv:2: column `size_cap`", "found \"0\""],
+        ),
+    ];
+    for (damaged, says) in cases {
+        fs::write(&path, &damaged).unwrap();
+        refused(&sb, &dir, &says);
+    }
+    fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
 }

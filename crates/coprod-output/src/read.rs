@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use coprod_core::{GroupLife, GroupRecord};
 
 pub use agree::{Expected, same_sweep, unlisted_run};
+pub(crate) use agree::{GroupIds, started};
 
 use crate::tables::{
     GROUP_LIFE_COLUMNS, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV,
@@ -924,24 +925,53 @@ pub fn each_timeseries(
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_groups(dir: &Path) -> Result<Vec<GroupRow>, ReadError> {
     let mut rows = Vec::new();
-    each_group(dir, |g| rows.push(g.clone()))?;
+    each_group(dir, None, |g| rows.push(g.clone()))?;
     Ok(rows)
 }
 
+/// What streaming groups.csv found besides its rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Groups {
+    /// The started groups (neither `never_started` nor `forming`) of each run, by run id.
+    pub started: std::collections::BTreeMap<u64, u64>,
+}
+
+impl Groups {
+    /// Refuses a groups.csv whose started groups of a run of `runs` (runs.csv) are not as
+    /// many as its `groups_started`: a group row deleted, added, or a file holding only
+    /// its header.
+    ///
+    /// # Errors
+    /// [`ReadError::Syntax`] naming groups.csv and the run.
+    pub fn covers(&self, dir: &Path, runs: &RunsTable) -> Result<(), ReadError> {
+        agree::groups_cover(dir, runs, &self.started)
+    }
+}
+
 /// Streams groups.csv: calls `f` on each row in file order. One row is held at a time (a
-/// large sweep writes millions of groups).
+/// large sweep writes millions of groups). Each run's rows must be together, with group ids
+/// from 0 one by one, a known `end_reason`, a `size_cap` the model allows, `formed_step` <=
+/// `ended_step` below `steps` (the manifest's, when known), and `ended_step` empty exactly
+/// for a group `active` or `forming` at the end.
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed; rows before the
 /// bad one have been passed to `f`.
-pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadError> {
+pub fn each_group(
+    dir: &Path,
+    steps: Option<u64>,
+    mut f: impl FnMut(&GroupRow),
+) -> Result<Groups, ReadError> {
     let mut t = RawTable::read(&dir.join(GROUPS_CSV))?;
-    let run_id = t.column("run_id")?;
-    let size_cap = t.column("size_cap")?;
+    let c = agree::GroupColumns {
+        run_id: t.column("run_id")?,
+        group_id: t.column("group_id")?,
+        size_cap: t.column("size_cap")?,
+        formed_step: t.column("formed_step")?,
+        ended_step: t.column("ended_step")?,
+        end_reason: t.column("end_reason")?,
+    };
     let size_at_formation = t.column("size_at_formation")?;
-    let formed_step = t.column("formed_step")?;
-    let ended_step = t.column("ended_step")?;
-    let end_reason = t.column("end_reason")?;
     let life: Option<Vec<usize>> = if t.header.iter().any(|h| h == GROUP_LIFE_COLUMNS[0]) {
         Some(
             GROUP_LIFE_COLUMNS
@@ -962,14 +992,16 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
         end_reason: String::new(),
         life: None,
     };
+    let mut seen = agree::SeenGroups::default();
     t.each(|t, row| {
-        group.run_id = t.uint(row, run_id)?;
-        group.size_cap = t.uint(row, size_cap)?;
+        group.run_id = t.uint(row, c.run_id)?;
+        group.size_cap = t.uint(row, c.size_cap)?;
         group.size_at_formation = t.uint(row, size_at_formation)?;
-        group.formed_step = t.uint(row, formed_step)?;
-        group.ended_step = t.opt_uint(row, ended_step)?;
+        group.formed_step = t.uint(row, c.formed_step)?;
+        group.ended_step = t.opt_uint(row, c.ended_step)?;
         group.end_reason.clear();
-        group.end_reason.push_str(t.text(row, end_reason));
+        group.end_reason.push_str(t.text(row, c.end_reason));
+        seen.check(t, row, &c, &group, steps)?;
         if let Some(c) = &life {
             let whole = |k: usize| -> Result<u32, ReadError> {
                 let v = t.uint(row, c[k])?;
@@ -989,6 +1021,9 @@ pub fn each_group(dir: &Path, mut f: impl FnMut(&GroupRow)) -> Result<(), ReadEr
         }
         f(&group);
         Ok(())
+    })?;
+    Ok(Groups {
+        started: seen.started,
     })
 }
 

@@ -150,7 +150,8 @@ impl Aggregates {
     /// Streams timeseries.csv and groups.csv of `dir` once, keeping per cell of `runs` only
     /// running statistics and counts. Rows of a run that runs.csv does not list are refused
     /// (a failed run has none), as are timeseries.csv's runs without the manifest's steps
-    /// (`expected`), so that no chart describes other runs than runs.csv's.
+    /// (`expected`) and groups.csv's runs without as many started groups as runs.csv's
+    /// `groups_started`, so that no chart describes other runs than runs.csv's.
     fn read(
         dir: &Path,
         runs: &RunsTable,
@@ -167,7 +168,7 @@ impl Aggregates {
         series.covers(dir, runs, expected)?;
         tally.aggregates.step_metrics = series.metrics;
         let mut unlisted = None;
-        each_group(dir, |g: &GroupRow| {
+        let groups = each_group(dir, steps, |g: &GroupRow| {
             if !tally.cell_of_run.contains_key(&g.run_id) {
                 unlisted.get_or_insert(g.run_id);
             }
@@ -176,6 +177,7 @@ impl Aggregates {
         if let Some(run_id) = unlisted {
             return Err(unlisted_run(dir, coprod_output::GROUPS_CSV, run_id).into());
         }
+        groups.covers(dir, runs)?;
         Ok(tally.aggregates)
     }
 }
@@ -1368,8 +1370,8 @@ mod tests {
                 (1, 2, 2.0),
             ],
         );
-        let groups = "run_id,size_cap,size_at_formation,formed_step,ended_step,end_reason\n\
-                      0,4,3,1,6,too_few_members\n1,4,3,2,,active\n";
+        let groups = "run_id,group_id,size_cap,size_at_formation,formed_step,ended_step,\
+                      end_reason\n0,0,4,3,1,6,too_few_members\n1,0,4,3,2,,active\n";
         std::fs::write(dir.path().join("groups.csv"), groups).unwrap();
         let d = data(&[(0, "baseline", "4", 0, 0.0), (1, "baseline", "4", 1, 0.0)]);
         let a = Aggregates::read(dir.path(), &d.runs, None).unwrap();
@@ -1391,7 +1393,8 @@ mod tests {
     #[test]
     fn timeseries_and_groups_must_hold_the_runs_of_runs_csv() {
         let dir = tempfile::tempdir().unwrap();
-        let groups = "run_id,size_cap,size_at_formation,formed_step,ended_step,end_reason\n";
+        let groups =
+            "run_id,group_id,size_cap,size_at_formation,formed_step,ended_step,end_reason\n";
         std::fs::write(dir.path().join("groups.csv"), groups).unwrap();
         let d = data(&[(0, "baseline", "4", 0, 0.0), (1, "baseline", "4", 1, 0.0)]);
         let read = |rows: &[(u64, u64, f64)]| {
@@ -1425,7 +1428,7 @@ mod tests {
         assert!(e.contains("timeseries.csv:4: column `run_id`"), "{e}");
         std::fs::write(
             dir.path().join("groups.csv"),
-            format!("{groups}9,4,3,1,6,too_few_members\n"),
+            format!("{groups}9,0,4,3,1,6,too_few_members\n"),
         )
         .unwrap();
         let e = read(&both);

@@ -636,3 +636,183 @@ pub fn same_sweep(
     }
     Ok(())
 }
+
+/// Group ids of each run count 0, 1, 2, ... in file order, as coprod writes them, so a row
+/// deleted or repeated shows as an id out of turn. `coprod merge` checks a shard's
+/// groups.csv and the reader a run directory's with it.
+#[derive(Default)]
+pub(crate) struct GroupIds {
+    /// The run being read and the id its next group must have.
+    current: Option<(u64, u64)>,
+}
+
+impl GroupIds {
+    /// Takes group `group` (as written) of run `run`: what is wrong, if it is not the next
+    /// id of its run (0 for the first row of a run).
+    pub(crate) fn next(&mut self, run: u64, group: &str) -> Result<(), String> {
+        let expected = match self.current {
+            Some((r, next)) if r == run => next,
+            _ => 0,
+        };
+        if group != expected.to_string() {
+            return Err(format!(
+                "run {run}: group {group} where group {expected} was expected (group ids count \
+                 0, 1, 2, ... within a run): rows are missing or repeated"
+            ));
+        }
+        self.current = Some((run, expected + 1));
+        Ok(())
+    }
+}
+
+/// Whether a group that ended with `end_reason` started, as runs.csv's `groups_started`
+/// counts them: every end but `never_started` and `forming`.
+pub(crate) fn started(end_reason: &str) -> bool {
+    !matches!(end_reason, "never_started" | "forming")
+}
+
+/// The ends a group can have (`coprod_core::EndReason`).
+const END_REASONS: [&str; 5] = [
+    "active",
+    "too_few_members",
+    "failed_task",
+    "never_started",
+    "forming",
+];
+
+/// The columns of groups.csv whose values are checked against each other.
+pub(super) struct GroupColumns {
+    pub(super) run_id: usize,
+    pub(super) group_id: usize,
+    pub(super) size_cap: usize,
+    pub(super) formed_step: usize,
+    pub(super) ended_step: usize,
+    pub(super) end_reason: usize,
+}
+
+/// The rows of groups.csv seen so far: each run's group ids in turn, each run's rows
+/// together, and the started groups of each run.
+#[derive(Default)]
+pub(super) struct SeenGroups {
+    ids: GroupIds,
+    /// Started groups of each run read, by run id.
+    pub(super) started: BTreeMap<u64, u64>,
+}
+
+impl SeenGroups {
+    /// Refuses `g` (read from `row`) when it is not the next group of its run, or of a run
+    /// whose rows ended before, or holds what no run writes (see [`group_values`]).
+    pub(super) fn check(
+        &mut self,
+        t: &RawTable,
+        row: &Row,
+        c: &GroupColumns,
+        g: &super::GroupRow,
+        steps: Option<u64>,
+    ) -> Result<(), ReadError> {
+        let current = self.ids.current.map(|(run, _)| run);
+        if current != Some(g.run_id) && self.started.contains_key(&g.run_id) {
+            let message = format!(
+                "expected each run's rows together, found a row of run {} after its rows ended",
+                g.run_id
+            );
+            return Err(t.bad(row.line, c.run_id, message));
+        }
+        self.ids
+            .next(g.run_id, t.text(row, c.group_id))
+            .map_err(|message| t.bad(row.line, c.group_id, message))?;
+        group_values(t, row, c, g, steps)?;
+        *self.started.entry(g.run_id).or_default() += u64::from(started(&g.end_reason));
+        Ok(())
+    }
+}
+
+/// Refuses a group no run writes: an unknown end, a size cap `levers.group_size_cap`
+/// cannot take, a step at or after the run's last (`steps`, when the manifest gives it),
+/// an end before the group formed, an end for a group still going or none for one that
+/// ended. The survival charts would draw it.
+fn group_values(
+    t: &RawTable,
+    row: &Row,
+    c: &GroupColumns,
+    g: &super::GroupRow,
+    steps: Option<u64>,
+) -> Result<(), ReadError> {
+    let bad = |column: usize, expected: String| {
+        let found = t.text(row, column);
+        Err(t.bad(
+            row.line,
+            column,
+            format!("expected {expected}, found {found:?}"),
+        ))
+    };
+    if !END_REASONS.contains(&g.end_reason.as_str()) {
+        return bad(c.end_reason, format!("one of {}", END_REASONS.join(", ")));
+    }
+    let cap = coprod_core::SPECS
+        .iter()
+        .find(|s| s.name == "levers.group_size_cap")
+        .expect("the size cap is a model parameter");
+    if cap.check(g.size_cap as f64).is_err() {
+        return bad(
+            c.size_cap,
+            format!("{} (levers.group_size_cap)", cap.allowed()),
+        );
+    }
+    let below = |steps: u64| format!("a step below {steps} (manifest.json's experiment.steps)");
+    if let Some(steps) = steps.filter(|&s| g.formed_step >= s) {
+        return bad(c.formed_step, below(steps));
+    }
+    let going = matches!(g.end_reason.as_str(), "active" | "forming");
+    match g.ended_step {
+        Some(_) if going => bad(
+            c.ended_step,
+            format!(
+                "an empty field (the group is `{}`: it had not ended when the run did)",
+                g.end_reason
+            ),
+        ),
+        None if !going => bad(
+            c.ended_step,
+            format!(
+                "the step the group ended (its end_reason is `{}`)",
+                g.end_reason
+            ),
+        ),
+        Some(end) if end < g.formed_step => bad(
+            c.ended_step,
+            format!("a step of at least {} (the formed_step)", g.formed_step),
+        ),
+        Some(end) => match steps.filter(|&s| end >= s) {
+            Some(steps) => bad(c.ended_step, below(steps)),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+/// Refuses a groups.csv whose started groups of a run (`started`, by run id) are not as
+/// many as runs.csv's `groups_started` of that run.
+pub(super) fn groups_cover(
+    dir: &Path,
+    runs: &RunsTable,
+    started: &BTreeMap<u64, u64>,
+) -> Result<(), ReadError> {
+    let Some(m) = runs.metrics.iter().position(|n| n == "groups_started") else {
+        return Ok(());
+    };
+    for r in &runs.rows {
+        let count = started.get(&r.run_id).copied().unwrap_or(0);
+        if count as f64 != r.values[m] {
+            return Err(ReadError::Syntax {
+                path: dir.join(crate::tables::GROUPS_CSV),
+                message: format!(
+                    "run {} has {count} started groups, but runs.csv records groups_started \
+                     {}: rows are missing or were added",
+                    r.run_id, r.values[m]
+                ),
+            });
+        }
+    }
+    Ok(())
+}

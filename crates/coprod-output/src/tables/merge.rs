@@ -621,7 +621,7 @@ fn check_groups(
     let checks = group_checks(groups_header);
     let mut counts: Vec<u64> = vec![0; finished.len()];
     let mut at: Option<usize> = None;
-    let mut next_group = 0u64;
+    let mut ids = crate::read::GroupIds::default();
     let mut rows = 0u64;
     while let Some(id) = file.next()? {
         rows += 1;
@@ -645,18 +645,11 @@ fn check_groups(
                     )));
                 }
             }
-            next_group = 0;
         }
-        let group = file.field(id_column);
-        if group != next_group.to_string() {
-            return Err(file.bad(&format!(
-                "run {id}: group {group} where group {next_group} was expected (group ids count \
-                 0, 1, 2, ... within a run): rows are missing"
-            )));
-        }
-        next_group += 1;
+        ids.next(id, file.field(id_column))
+            .map_err(|message| file.bad(&message))?;
         let a = at.expect("set above");
-        if !matches!(file.field(reason_column), "never_started" | "forming") {
+        if crate::read::started(file.field(reason_column)) {
             counts[a] += 1;
         }
     }
