@@ -173,3 +173,34 @@ fn groups_that_contradict_the_run_are_refused() {
     fs::write(&path, &whole).unwrap();
     sb.cmd(&["plot", "out"]).assert().success();
 }
+
+/// summary.csv must state what runs.csv's runs give: a mean outside its own interval (0.9
+/// where the runs average 0.008) would be drawn on the page and in the response charts.
+#[test]
+fn a_summary_that_contradicts_the_runs_is_refused() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let path = dir.join("summary.csv");
+    let whole = fs::read_to_string(&path).unwrap();
+    assert!(
+        whole
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("baseline,2,participation_rate,"),
+        "{whole}"
+    );
+    for (column, value) in [
+        ("mean", "0.9"),
+        ("sd", "0.5"),
+        ("ci_low", "0.001"),
+        ("ci_high", "0.5"),
+    ] {
+        fs::write(&path, with_field(&whole, 2, column, value)).unwrap();
+        let said = format!("out/summary.csv:2: column `{column}`: expected ");
+        let found = format!("found \"{value}\"");
+        refused(&sb, &dir, &[&said, &found, "runs.csv"]);
+    }
+    fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
+}

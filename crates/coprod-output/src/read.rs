@@ -427,8 +427,9 @@ pub fn read_summary(dir: &Path) -> Result<SummaryTable, ReadError> {
 
 /// Reads summary.csv of a run directory whose runs.csv holds `runs`, refusing a row
 /// repeated or missing, one of a variant, sweep point or metric that `runs` and the
-/// manifest's `expected` do not have, and an `n` other than the runs of `runs` with a
-/// value: the page's summary table would state other runs than those that ran.
+/// manifest's `expected` do not have, and an `n`, mean, sd or interval other than the runs
+/// of `runs` give (recomputed as `coprod run` computes them): the page's summary table and
+/// response charts would state other runs than those that ran.
 ///
 /// # Errors
 /// [`ReadError`] naming the file, and the line and column of a row that disagrees.
@@ -453,15 +454,18 @@ pub fn read_summary_of(
         if let Some(e) = expected {
             agree::cell_is_known(t, row, (c.variant, &c.point_cols), e)?;
         }
-        let n = counts.n(&cell, m);
+        let steps = expected.map(|e| e.steps);
+        let st = counts.summary(&cell, m, metric, steps.unwrap_or(0));
         let found = t.uint(row, c.n)?;
-        if found != n {
+        if found != st.n {
             let message = format!(
-                "expected {n} (the runs of this variant and sweep point in runs.csv with a \
-                 value), found {found}"
+                "expected {} (the runs of this variant and sweep point in runs.csv with a \
+                 value), found {found}",
+                st.n
             );
             return Err(t.bad(row.line, c.n, message));
         }
+        agree::same_summary(t, row, c.stats, &st, steps.is_some(), metric)?;
         seen.check(t, row, c.metric, (cell, m))
     })?;
     seen.complete(dir, runs, &counts, expected)?;
@@ -474,6 +478,8 @@ struct SummaryColumns {
     point_cols: Vec<usize>,
     metric: usize,
     n: usize,
+    /// `mean`, `sd`, `ci_low` and `ci_high`.
+    stats: [usize; 4],
 }
 
 impl SummaryColumns {
@@ -505,6 +511,7 @@ fn summary_rows(
         point_cols: between(&t, variant, metric)?,
         metric,
         n,
+        stats: [mean, sd, ci_low, ci_high],
     };
     header(&t, &c)?;
     let mut rows = Vec::new();
@@ -1456,9 +1463,11 @@ mod tests {
             ),
         );
         let runs = read_runs(tmp.path()).unwrap();
-        let row = |m: &String| {
-            let n = if m == "share_lasting_24" { 1 } else { 2 };
-            format!("baseline,{m},0,0,{n},0,0\n")
+        // Every value 0: a mean of 0, and with two runs an sd and interval of 0; one run has
+        // no share_lasting_24, so the other's has neither sd nor interval.
+        let row = |m: &String| match m.as_str() {
+            "share_lasting_24" => format!("baseline,{m},0,,1,,\n"),
+            _ => format!("baseline,{m},0,0,2,0,0\n"),
         };
         let rows: Vec<String> = runs.metrics.iter().map(row).collect();
         let header = "variant,metric,mean,sd,n,ci_low,ci_high\n";
@@ -1482,6 +1491,24 @@ mod tests {
         counted[0] = "baseline,participation_rate,0,0,3,0,0\n".into();
         let err = read(&counted);
         assert!(err.contains("summary.csv:2: column `n`: expected 2 (the runs of this variant and sweep point in runs.csv with a value), found 3"), "{err}");
+        // A mean, sd or interval other than the runs give.
+        for (edited, column, found) in [
+            ("0.9,0,2,0,0", "mean", "0.9"),
+            ("0,,2,0,0", "sd", ""),
+            ("0,0,2,0,0.5", "ci_high", "0.5"),
+        ] {
+            let mut changed = rows.clone();
+            changed[0] = format!("baseline,participation_rate,{edited}\n");
+            let err = read(&changed);
+            let said = format!("summary.csv:2: column `{column}`: expected ");
+            assert!(err.contains(&said), "{err}");
+            assert!(
+                err.contains(&format!(
+                    "found {found:?}: summary.csv and runs.csv disagree"
+                )),
+                "{err}"
+            );
+        }
         let mut other = rows.clone();
         other.push("zzz,participation_rate,0,0,0,,\n".into());
         let e = Expected {

@@ -83,6 +83,17 @@ impl Accumulator {
     }
 }
 
+/// The summary of `acc`'s values of a metric of unit `unit` as summary.csv states it: its
+/// interval cut to the values a run of `steps` steps can give. The writer and the reader,
+/// which recomputes summary.csv from runs.csv to refuse one edited, share it.
+pub(crate) fn as_written(acc: &Accumulator, unit: &str, steps: u64) -> Summary {
+    let mut st = acc.summary();
+    if let Some(range) = run_range(unit, steps) {
+        st.ci = st.ci.map(|ci| within(ci, range));
+    }
+    st
+}
+
 /// The half-width of the 95% t-interval of a mean of `n` (at least 2) values with sample
 /// standard deviation `sd`: `t(0.975, n-1) * sd / sqrt(n)`, before any cut to the values
 /// the metric can take (the precision the replications reached, whatever the bounds).
@@ -144,7 +155,7 @@ pub fn run_range(unit: &str, steps: u64) -> Option<(f64, f64)> {
 }
 
 /// The unit of the end-of-run metric `metric`; `None` when it is no metric.
-fn unit_of(metric: &str) -> Option<&'static str> {
+pub(crate) fn unit_of(metric: &str) -> Option<&'static str> {
     coprod_core::summary_names()
         .into_iter()
         .find(|(n, _, _)| n == metric)

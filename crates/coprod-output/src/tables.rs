@@ -996,10 +996,7 @@ impl Writer {
         let mut fields: Vec<String> = Vec::new();
         for cell in &cells {
             for ((name, unit, _), acc) in names.iter().zip(&cell.metrics) {
-                let mut st = acc.summary();
-                if let Some(range) = crate::stats::run_range(unit, u64::from(steps)) {
-                    st.ci = st.ci.map(|ci| crate::stats::within(ci, range));
-                }
+                let st = crate::stats::as_written(acc, unit, u64::from(steps));
                 fields.clear();
                 fields.push(cell.variant.clone());
                 fields.extend(cell.point.iter().cloned());

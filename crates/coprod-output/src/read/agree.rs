@@ -1,7 +1,8 @@
 //! Whether the files of a run directory agree with its manifest and with each other: the
-//! variants, sweep points, replications, run ids and steps that runs.csv, summary.csv and
-//! timeseries.csv hold are the ones the run made, each once, and every value lies in the
-//! range of its metric's unit.
+//! variants, sweep points, replications, run ids, steps and groups that runs.csv,
+//! summary.csv, timeseries.csv and groups.csv hold are the ones the run made, each once,
+//! summary.csv states what runs.csv's values give, and every value lies in the range of its
+//! metric's unit.
 //!
 //! Charts and pages state what these files say; a file edited or cut short would have them
 //! describe runs that never happened, so each disagreement is an error naming the file and,
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::{RawTable, ReadError, Row, RunsTable};
+use crate::stats::{Accumulator, Summary};
 use crate::tables::{MANIFEST_JSON, SUMMARY_CSV, TIMESERIES_CSV};
 
 /// Values within this distance of a bound are rounding, not damage.
@@ -396,36 +398,86 @@ pub(super) fn cell_is_known(
 /// A variant and sweep point.
 type Cell = (String, Vec<String>);
 
-/// How many runs of each cell of runs.csv have a value of each metric: what summary.csv's
-/// `n` must say.
+/// The values of each metric of each cell of runs.csv, accumulated in file order as the
+/// writer accumulates them: what summary.csv's `n`, mean, sd and interval must say.
 pub(super) struct RunCounts {
-    counts: HashMap<Cell, Vec<u64>>,
+    counts: HashMap<Cell, Vec<Accumulator>>,
     /// The cells in order of first appearance in runs.csv.
     order: Vec<Cell>,
 }
 
 impl RunCounts {
     pub(super) fn of(runs: &RunsTable) -> RunCounts {
-        let mut counts: HashMap<Cell, Vec<u64>> = HashMap::new();
+        let mut counts: HashMap<Cell, Vec<Accumulator>> = HashMap::new();
         let mut order = Vec::new();
         for r in &runs.rows {
             let key = (r.variant.clone(), r.point.clone());
-            let n = counts.entry(key.clone()).or_insert_with(|| {
+            let accs = counts.entry(key.clone()).or_insert_with(|| {
                 order.push(key);
-                vec![0; runs.metrics.len()]
+                vec![Accumulator::default(); runs.metrics.len()]
             });
-            for (k, v) in n.iter_mut().zip(&r.values) {
-                *k += u64::from(v.is_finite());
+            for (acc, v) in accs.iter_mut().zip(&r.values) {
+                acc.push(*v);
             }
         }
         RunCounts { counts, order }
     }
 
-    /// The number of runs of `cell` with a value of metric number `m` (0 for a cell
-    /// runs.csv does not hold: one whose every run failed).
-    pub(super) fn n(&self, cell: &Cell, m: usize) -> u64 {
-        self.counts.get(cell).map_or(0, |n| n[m])
+    /// What summary.csv states of metric number `m`, named `metric`, of `cell`, for runs of
+    /// `steps` steps (0 for a cell runs.csv does not hold: one whose every run failed).
+    pub(super) fn summary(&self, cell: &Cell, m: usize, metric: &str, steps: u64) -> Summary {
+        let empty = Accumulator::default();
+        let acc = self.counts.get(cell).map_or(&empty, |accs| &accs[m]);
+        crate::stats::as_written(acc, crate::stats::unit_of(metric).unwrap_or(""), steps)
     }
+}
+
+/// Whether `found`, read back from summary.csv, is `expected` as written: the same runs
+/// added in another order (an older coprod, a resumed run) differ in the last digits only.
+fn same_value(expected: f64, found: f64) -> bool {
+    (expected - found).abs() <= 1e-12 * expected.abs().max(found.abs()).max(1.0)
+}
+
+/// Refuses a row of summary.csv whose mean, sd or interval (`columns`, in that order)
+/// differ from `st`, what runs.csv's runs of its variant and sweep point give: the page's
+/// summary table and the response charts draw them. Without the steps of the runs (no
+/// manifest) the interval of a metric counted in steps, which is cut at the run's length,
+/// is not checked.
+pub(super) fn same_summary(
+    t: &RawTable,
+    row: &Row,
+    columns: [usize; 4],
+    st: &Summary,
+    steps_known: bool,
+    metric: &str,
+) -> Result<(), ReadError> {
+    let check_ci = steps_known || crate::stats::unit_of(metric) != Some("steps");
+    let expected = [
+        Some(st.mean).filter(|v| !v.is_nan()),
+        st.sd,
+        st.ci.map(|c| c.0),
+        st.ci.map(|c| c.1),
+    ];
+    let checked = if check_ci { 4 } else { 2 };
+    for (&column, want) in columns.iter().zip(expected).take(checked) {
+        let found = t.opt_float(row, column)?;
+        let agrees = match (want, found) {
+            (None, None) => true,
+            (Some(w), Some(f)) => same_value(w, f),
+            _ => false,
+        };
+        if !agrees {
+            let message = format!(
+                "expected {} (what the {} runs of this variant and sweep point in runs.csv \
+                 give), found {:?}: summary.csv and runs.csv disagree",
+                want.map_or_else(|| "an empty field".to_string(), |w| w.to_string()),
+                st.n,
+                t.text(row, column)
+            );
+            return Err(t.bad(row.line, column, message));
+        }
+    }
+    Ok(())
 }
 
 /// The rows of summary.csv seen so far, to refuse one repeated and find those missing.
