@@ -723,15 +723,6 @@ pub(crate) fn started(end_reason: &str) -> bool {
     !matches!(end_reason, "never_started" | "forming")
 }
 
-/// The ends a group can have (`coprod_core::EndReason`).
-const END_REASONS: [&str; 5] = [
-    "active",
-    "too_few_members",
-    "failed_task",
-    "never_started",
-    "forming",
-];
-
 /// The columns of groups.csv whose values are checked against each other.
 pub(super) struct GroupColumns {
     pub(super) run_id: usize,
@@ -798,8 +789,11 @@ fn group_values(
             format!("expected {expected}, found {found:?}"),
         ))
     };
-    if !END_REASONS.contains(&g.end_reason.as_str()) {
-        return bad(c.end_reason, format!("one of {}", END_REASONS.join(", ")));
+    if !crate::tables::merge::is_end_reason(&g.end_reason) {
+        return bad(
+            c.end_reason,
+            crate::tables::merge::END_REASON_EXPECTED.into(),
+        );
     }
     let cap = coprod_core::SPECS
         .iter()

@@ -697,8 +697,12 @@ enum GroupCheck {
     EndReason,
 }
 
+/// What an `end_reason` field should be, for messages (the names of [`is_end_reason`]).
+pub(crate) const END_REASON_EXPECTED: &str =
+    "one of active, too_few_members, failed_task, never_started, forming";
+
 /// Whether `text` names a way a group ends, as groups.csv writes it.
-fn is_end_reason(text: &str) -> bool {
+pub(crate) fn is_end_reason(text: &str) -> bool {
     use coprod_core::EndReason as E;
     [
         E::Active,
@@ -727,9 +731,7 @@ impl GroupCheck {
             GroupCheck::WholeOrEmpty => "a whole number or an empty field",
             GroupCheck::Whole32 => "a whole number of at most 4294967295",
             GroupCheck::Finite => "a finite number",
-            GroupCheck::EndReason => {
-                "one of active, too_few_members, failed_task, never_started, forming"
-            }
+            GroupCheck::EndReason => END_REASON_EXPECTED,
         })
     }
 }
