@@ -209,6 +209,39 @@ fn closed_stdout_is_not_an_error() {
     );
 }
 
+/// The report's statistics of every sweep point and step are kept to the end of a run:
+/// runs of 20 citizens, tiny each, at 10,000 sweep points of 200,000 steps need 1.25 TiB
+/// for them (the audit's `cellsbig.toml`, a twentieth of the steps, needs 28 GiB and was
+/// timed "roughly 7 min"), more than any test machine has.
+#[test]
+fn check_and_run_refuse_a_sweep_whose_reports_statistics_cannot_fit() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("cells.toml"),
+        "[params.population]\nn_citizens = 20\nn_communities = 1\n[experiment]\n\
+         steps = 200000\nreplications = 1\n[experiment.sweep]\n\
+         \"levers.outreach\" = { from = 0.0, to = 0.9999, step = 0.0001 }\n",
+    )
+    .unwrap();
+    sb.cmd(&["check", "cells.toml", "--threads", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "GiB of model state and results, and the report's statistics of every variant, \
+             sweep point and step, kept to the end, about 1281.5 GiB",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: use fewer steps (experiment.steps) or fewer variants or sweep points;",
+        ))
+        .stderr(predicate::str::contains("fewer citizens").not());
+    sb.cmd(&["run", "cells.toml", "--threads", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("1 run needs"))
+        .stderr(predicate::str::contains("fewer variants or sweep points"));
+    assert!(!sb.path().join("outputs").exists());
+}
+
 /// `coprod check` fails (status 1) a scenario that `coprod run` refuses: here steps too many
 /// for the memory of any machine.
 #[test]
@@ -224,14 +257,18 @@ fn check_fails_what_run_refuses() {
         .code(1)
         .stdout(predicate::str::contains("invalid  huge.toml"))
         .stderr(predicate::str::contains("huge.toml: "))
-        .stderr(predicate::str::contains("hint: use fewer --threads"))
+        // Each step's statistics for the report alone are terabytes: one thread at a time
+        // would not fit either.
+        .stderr(predicate::str::contains(
+            "hint: use fewer steps (experiment.steps)",
+        ))
         // The estimate is printed all the same: a cluster's login node is not its compute
         // nodes, and the cluster guide sizes jobs from it.
         .stderr(predicate::str::contains("2 runs"))
         .stderr(predicate::str::contains("this machine's"));
     sb.cmd(&["run", "huge.toml"]).assert().code(2);
     // One run is in flight on any number of threads: fewer of them cannot help, and check
-    // offered them all the same.
+    // offered them all the same; nor can fewer citizens, where steps are what is too many.
     fs::write(
         sb.path().join("one.toml"),
         "[experiment]\nsteps = 4294967295\nreplications = 1\n",
@@ -241,7 +278,7 @@ fn check_fails_what_run_refuses() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "hint: use fewer citizens (population.n_citizens) or fewer steps",
+            "hint: use fewer steps (experiment.steps); the memory",
         ))
         .stderr(predicate::str::contains("--threads").not());
 
@@ -262,8 +299,8 @@ fn check_fails_what_run_refuses() {
         .stderr(predicate::str::contains("GiB of model state"))
         // The hint of `coprod sensitivity`: the design's range may be what is too large.
         .stderr(predicate::str::contains(
-            "hint: use fewer --threads, fewer citizens (population.n_citizens, or a narrower \
-             range of it in [sensitivity.parameters])",
+            "hint: use fewer --threads or fewer citizens (population.n_citizens, or a narrower \
+             range of it in [sensitivity.parameters]);",
         ));
     sb.cmd(&["sensitivity", "design.toml", "--threads", "1000"])
         .assert()

@@ -3,8 +3,7 @@
 
 use crate::error::{Result, bail};
 use crate::estimate::{
-    DESIGN_HINT, DESIGN_RUN_REMEDIES, RUN_REMEDIES, describe, design_memory_problem,
-    design_runs_memory_problem, memory_hint, memory_problem,
+    DESIGN_HINT, describe, design_memory_problem, design_runs_memory_refusal, run_memory_refusal,
 };
 use crate::shipped;
 
@@ -76,19 +75,12 @@ fn memory_refusal(
     scenario: &coprod_scenario::Scenario,
     threads: usize,
 ) -> Option<(String, String)> {
-    if let Some(problem) = memory_problem(scenario, threads) {
-        return Some((
-            problem,
-            memory_hint(threads, scenario.n_runs(), &RUN_REMEDIES),
-        ));
+    if let Some(refusal) = run_memory_refusal(scenario, threads) {
+        return Some(refusal);
     }
     let table = scenario.sensitivity.as_ref()?;
     if let Some(problem) = design_memory_problem(table) {
         return Some((problem, DESIGN_HINT.to_string()));
     }
-    let problem = design_runs_memory_problem(scenario, table, threads)?;
-    Some((
-        problem,
-        memory_hint(threads, table.runs(), &DESIGN_RUN_REMEDIES),
-    ))
+    design_runs_memory_refusal(scenario, table, threads)
 }

@@ -301,38 +301,222 @@ fn largest_state(s: &Scenario) -> u64 {
     largest
 }
 
-/// Runs whose outputs wait in memory at once, per thread: coprod-sweep takes runs in
-/// chunks and hands them to the writer when the chunk is done.
-const OUTPUTS_PER_THREAD: u64 = coprod_sweep::RUNS_PER_THREAD_PER_CHUNK as u64;
-
-/// A message if the runs in flight at once would need more memory than the machine has:
-/// the model state of each running run plus the per-step records of every run whose
-/// outputs wait to be written.
-pub(crate) fn memory_problem(s: &Scenario, threads: usize) -> Option<String> {
-    let in_flight = (threads as u64).min(s.n_runs()).max(1);
-    let waiting = (threads as u64 * OUTPUTS_PER_THREAD).min(s.n_runs()).max(1);
-    runs_memory_problem(largest_state(s), in_flight, waiting, s.steps)
+/// Largest group records of any run ([`group_record_bytes`]).
+fn largest_group_records(s: &Scenario) -> u64 {
+    let mut largest = 0;
+    for (variant, v) in s.variants.iter().enumerate() {
+        let entrepreneurs = most_entrepreneurs(&v.interventions);
+        for point in 0..s.n_points() {
+            let p = s.params_for(variant, point);
+            largest = largest.max(group_record_bytes(&p, entrepreneurs, s.steps));
+        }
+    }
+    largest
 }
 
-/// A message if the runs of a sensitivity design would need more memory than the machine
-/// has: the design's runs at once (not `coprod run`'s), each holding the largest design
-/// point's state. A point's state grows with the population size, the ring degree, the
-/// organisations and their staff ([`coprod_core::Params::estimated_bytes`]), so the largest
-/// is the baseline with every factor at the top of its range.
-pub(crate) fn design_runs_memory_problem(
+/// The highest `levers.entrepreneurs` interventions set (0 without any): they add
+/// opportunities while in force.
+fn most_entrepreneurs(interventions: &[coprod_core::Intervention]) -> f64 {
+    interventions
+        .iter()
+        .filter(|i| i.param() == "levers.entrepreneurs")
+        .fold(0.0, |most, i| i.value.max(most))
+}
+
+/// Bytes of the step records of a run of `steps` steps.
+fn step_record_bytes(steps: u32) -> u64 {
+    u64::from(steps).saturating_mul(std::mem::size_of::<coprod_core::StepMetrics>() as u64)
+}
+
+/// Bytes of the group records a run of `p` over `steps` steps hands to the writer, on
+/// average at most ([`most_groups`]).
+fn group_record_bytes(p: &coprod_core::Params, entrepreneurs: f64, steps: u32) -> u64 {
+    let group = std::mem::size_of::<coprod_core::GroupRecord>() as f64;
+    // A float cast saturates.
+    (most_groups(p, entrepreneurs, steps) * group) as u64
+}
+
+/// Groups a run of `p` opens over `steps` steps, at most on average, from its parameters
+/// alone (docs/ODD.md 8.2): every step, each community served by an organisation gets
+/// `opportunity_rate x max(propensity, directive)` opportunities, propensity at most 1,
+/// plus `opportunity_rate x entrepreneurs`; and each community draws `self_organise_rate`
+/// of its citizens, each of whom founds at most one initiative. `sc/busy.toml` of the
+/// audit (100,000 citizens in 1,000 communities, `opportunity_rate` 10) over 360 steps:
+/// 3.6 million by this count, 1.6 million opened (199 MB at its peak, resident).
+fn most_groups(p: &coprod_core::Params, entrepreneurs: f64, steps: u32) -> f64 {
+    if p.is_lab() {
+        return 0.0;
+    }
+    let served = if p.n_organisations > 0.0 {
+        p.n_communities
+    } else {
+        0.0
+    };
+    let entrepreneurs = p.entrepreneurs.max(entrepreneurs);
+    let per_step =
+        served * p.opportunity_rate * (1.0 + entrepreneurs) + p.n_citizens * p.self_organise_rate;
+    f64::from(steps) * per_step
+}
+
+/// Runs per thread whose outputs can wait for the writer at once: coprod-sweep computes up
+/// to [`coprod_sweep::CHUNKS_AHEAD`] chunks beyond the one being written.
+const HELD_PER_THREAD: u64 = OUTPUTS_PER_THREAD * (coprod_sweep::CHUNKS_AHEAD + 1);
+
+/// Runs per thread in a chunk of coprod-sweep, handed to the writer together and made
+/// durable with one checkpoint.
+const OUTPUTS_PER_THREAD: u64 = coprod_sweep::RUNS_PER_THREAD_PER_CHUNK as u64;
+
+/// What a sweep holds in memory at once, in bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct Footprint {
+    /// Model state of one run (the largest).
+    pub state: u64,
+    /// Runs computing at once, each with its state.
+    pub in_flight: u64,
+    /// Step records of one run (the largest).
+    pub step_records: u64,
+    /// Group records of one run (the largest, [`most_groups`]).
+    pub group_records: u64,
+    /// Runs whose outputs are held at once, computing or waiting for the writer.
+    pub held: u64,
+    /// The report's tally, kept until the end of the sweep.
+    pub tally: u64,
+}
+
+impl Footprint {
+    fn bytes(&self) -> u64 {
+        self.state
+            .saturating_mul(self.in_flight)
+            .saturating_add(self.records())
+            .saturating_add(self.tally)
+    }
+
+    /// The records of the runs held at once.
+    fn records(&self) -> u64 {
+        self.step_records
+            .saturating_add(self.group_records)
+            .saturating_mul(self.held)
+    }
+
+    /// The remedies of `remedies` that would help (in that order), with "fewer --threads"
+    /// first when `one_thread` (this footprint on one thread) fits: each one whose part of
+    /// the need is at least what the need exceeds `total` by; when none is enough alone,
+    /// those that would take a tenth of the need or more.
+    fn helpful<'a>(
+        &self,
+        one_thread: u64,
+        total: u64,
+        remedies: &[(Part, &'a str)],
+    ) -> Vec<&'a str> {
+        let need = self.bytes();
+        let excess = need.saturating_sub(total);
+        let part = |p: &Part| match p {
+            Part::Citizens => self.state.saturating_mul(self.in_flight),
+            Part::Groups => self.group_records.saturating_mul(self.held),
+            Part::Steps => self.records().saturating_add(self.tally),
+            Part::Cells => self.tally,
+        };
+        let threads = (one_thread <= total && one_thread < need).then_some("fewer --threads");
+        let enough: Vec<&str> = remedies
+            .iter()
+            .filter(|(p, _)| part(p) >= excess && part(p) > 0)
+            .map(|(_, text)| *text)
+            .collect();
+        let chosen = if enough.is_empty() && threads.is_none() {
+            remedies
+                .iter()
+                .filter(|(p, _)| part(p) >= need / 10)
+                .map(|(_, text)| *text)
+                .collect()
+        } else {
+            enough
+        };
+        threads.into_iter().chain(chosen).collect()
+    }
+}
+
+/// What a remedy of a memory refusal makes smaller.
+#[derive(Clone, Copy)]
+pub(crate) enum Part {
+    /// The model state of the runs in flight.
+    Citizens,
+    /// The group records of the runs held.
+    Groups,
+    /// The records of the runs held, and the report's tally.
+    Steps,
+    /// The report's tally: a share per (variant, sweep point).
+    Cells,
+}
+
+/// [`Footprint`] of `coprod run` of `s` on `threads` threads: the runs in flight, the
+/// outputs held for the writer, and the report's tally of every (variant, sweep point)
+/// and step (a shard keeps no tally, but merging the shards for the report needs it).
+pub(crate) fn footprint(s: &Scenario, threads: usize) -> Footprint {
+    let cells = (s.variants.len() * s.n_points()) as u64;
+    let metrics = coprod_core::METRICS.len() as u64;
+    Footprint {
+        state: largest_state(s),
+        in_flight: (threads as u64).min(s.n_runs()).max(1),
+        step_records: step_record_bytes(s.steps),
+        group_records: largest_group_records(s),
+        held: (threads as u64 * HELD_PER_THREAD).min(s.n_runs()).max(1),
+        tally: coprod_report::Tally::bytes_for(cells, u64::from(s.steps) + 1, metrics),
+    }
+}
+
+/// [`Footprint`] of the runs of a sensitivity design on `threads` threads: the design's
+/// runs at once (not `coprod run`'s), each holding the largest design point's state and
+/// records (no tally: the design is held apart, [`design_memory_problem`]). A point's state
+/// grows with the population size, the ring degree, the organisations and their staff
+/// ([`coprod_core::Params::estimated_bytes`]), so the largest is the baseline with every
+/// factor at the top of its range.
+fn design_footprint(
     s: &Scenario,
     table: &coprod_scenario::Sensitivity,
     threads: usize,
-) -> Option<String> {
+) -> Footprint {
     let mut largest = s.baseline_params();
     for f in &table.factors {
         // In range by construction; a value refused would only leave the baseline's.
         let _ = largest.set_index(f.param, f.value(1.0));
     }
     let runs = table.runs();
-    let in_flight = (threads as u64).min(runs).max(1);
-    let waiting = (threads as u64 * OUTPUTS_PER_THREAD).min(runs).max(1);
-    runs_memory_problem(largest.estimated_bytes(), in_flight, waiting, s.steps)
+    let baseline = s.variants.first().map_or(&[][..], |v| &v.interventions[..]);
+    Footprint {
+        state: largest.estimated_bytes(),
+        in_flight: (threads as u64).min(runs).max(1),
+        step_records: step_record_bytes(s.steps),
+        group_records: group_record_bytes(&largest, most_entrepreneurs(baseline), s.steps),
+        held: (threads as u64 * HELD_PER_THREAD).min(runs).max(1),
+        tally: 0,
+    }
+}
+
+/// The refusal of a sensitivity design whose runs would need more memory than the machine
+/// has ([`design_footprint`]), and the hint: the remedies that would help.
+pub(crate) fn design_runs_memory_refusal(
+    s: &Scenario,
+    table: &coprod_scenario::Sensitivity,
+    threads: usize,
+) -> Option<(String, String)> {
+    let f = design_footprint(s, table, threads);
+    let problem = footprint_problem(&f)?;
+    let remedies = [
+        (
+            Part::Citizens,
+            "fewer citizens (population.n_citizens, or a narrower range of it in \
+             [sensitivity.parameters])",
+        ),
+        (
+            Part::Groups,
+            "fewer groups (orgs.opportunity_rate, population.n_communities, \
+             groups.self_organise_rate)",
+        ),
+        (Part::Steps, "fewer steps (experiment.steps)"),
+    ];
+    let one_thread = design_footprint(s, table, 1).bytes();
+    let helpful = f.helpful(one_thread, total_memory()?, &remedies);
+    Some((problem, use_remedies(&helpful)))
 }
 
 /// A message if `in_flight` runs at once, each holding `state` bytes, and the per-step
@@ -343,23 +527,75 @@ pub(crate) fn runs_memory_problem(
     waiting: u64,
     steps: u32,
 ) -> Option<String> {
-    let records = u64::from(steps)
-        .saturating_mul(std::mem::size_of::<coprod_core::StepMetrics>() as u64)
-        .saturating_mul(waiting);
-    let need = state.saturating_mul(in_flight).saturating_add(records);
+    footprint_problem(&Footprint {
+        state,
+        in_flight,
+        step_records: step_record_bytes(steps),
+        group_records: 0,
+        held: waiting,
+        tally: 0,
+    })
+}
+
+/// A message if `f` is more than the machine's memory.
+pub(crate) fn footprint_problem(f: &Footprint) -> Option<String> {
+    let need = f.bytes();
     let total = total_memory()?;
     (need > total).then(|| {
-        let runs = if in_flight == 1 {
+        let runs = if f.in_flight == 1 {
             "1 run needs".to_string()
         } else {
-            format!("{in_flight} runs at once need")
+            format!("{} runs at once need", f.in_flight)
         };
+        let gib = |bytes: u64| bytes as f64 / GIB;
+        // The tally is named apart only where it is a large part: in the audit's sweep of
+        // 10,000 points it was all of it.
+        if f.tally < need / 10 {
+            return format!(
+                "{runs} about {:.1} GiB of model state and results, but the machine has {:.1} GiB",
+                gib(need),
+                gib(total)
+            );
+        }
         format!(
-            "{runs} about {:.1} GiB of model state and results, but the machine has {:.1} GiB",
-            need as f64 / GIB,
-            total as f64 / GIB
+            "{runs} about {:.1} GiB of model state and results, and the report's statistics of \
+             every variant, sweep point and step, kept to the end, about {:.1} GiB: {:.1} GiB \
+             in all, but the machine has {:.1} GiB",
+            gib(need - f.tally),
+            gib(f.tally),
+            gib(need),
+            gib(total)
         )
     })
+}
+
+/// `coprod run`'s (and `coprod check`'s) refusal of `s` on `threads` threads for its
+/// memory ([`footprint`]), and the hint: the remedies that would help.
+pub(crate) fn run_memory_refusal(s: &Scenario, threads: usize) -> Option<(String, String)> {
+    let f = footprint(s, threads);
+    let problem = footprint_problem(&f)?;
+    let remedies = [
+        (Part::Citizens, "fewer citizens (population.n_citizens)"),
+        (
+            Part::Groups,
+            "fewer groups (orgs.opportunity_rate, population.n_communities, \
+             groups.self_organise_rate)",
+        ),
+        (Part::Steps, "fewer steps (experiment.steps)"),
+        (Part::Cells, "fewer variants or sweep points"),
+    ];
+    let one_thread = footprint(s, 1).bytes();
+    let helpful = f.helpful(one_thread, total_memory()?, &remedies);
+    Some((problem, use_remedies(&helpful)))
+}
+
+/// "use a, b or c".
+fn use_remedies(remedies: &[&str]) -> String {
+    match remedies.split_last() {
+        Some((last, [])) => format!("use {last}"),
+        Some((last, rest)) => format!("use {} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// The hint of a memory refusal: "use " and `remedies`, after "fewer --threads" when that
@@ -370,27 +606,8 @@ pub(crate) fn memory_hint(threads: usize, runs: u64, remedies: &[&str]) -> Strin
         .into_iter()
         .chain(remedies.iter().copied())
         .collect();
-    match all.split_last() {
-        Some((last, [])) => format!("use {last}"),
-        Some((last, rest)) => format!("use {} or {last}", rest.join(", ")),
-        None => String::new(),
-    }
+    use_remedies(&all)
 }
-
-/// What else than fewer threads makes a scenario's runs fit in memory
-/// ([`memory_problem`]): `coprod run`'s and `coprod check`'s hint.
-pub(crate) const RUN_REMEDIES: [&str; 2] = [
-    "fewer citizens (population.n_citizens)",
-    "fewer steps (experiment.steps)",
-];
-
-/// What else than fewer threads makes a sensitivity design's runs fit in memory
-/// ([`design_runs_memory_problem`]): a factor may be the population size.
-pub(crate) const DESIGN_RUN_REMEDIES: [&str; 2] = [
-    "fewer citizens (population.n_citizens, or a narrower range of it in \
-     [sensitivity.parameters])",
-    "fewer steps (experiment.steps)",
-];
 
 /// The hint for a design too large to hold ([`design_memory_problem`]): threads do not
 /// change its size, only fewer points or replications do.
@@ -637,6 +854,110 @@ mod tests {
         ] {
             assert_eq!(human_duration(seconds), text, "{seconds} s");
         }
+    }
+
+    /// `sc/cellsbig.toml` of the audit: 20 citizens over 4,000 steps at 10,000 sweep
+    /// points. Each run is tiny, but the report's tally keeps 27 accumulators per sweep
+    /// point and step to the end: 10,000 x 4,001 x 688 bytes, 25.6 GiB, which `check` did
+    /// not count ("roughly 7 min"; 500 points of 2,000 steps peaked at 766 MB).
+    #[test]
+    fn the_reports_tally_of_every_sweep_point_and_step_counts() {
+        let text = "[params.population]\nn_citizens = 20\nn_communities = 1\n\
+                    [experiment]\nsteps = 4000\nreplications = 1\n[experiment.sweep]\n\
+                    \"levers.outreach\" = { from = 0.0, to = 0.9999, step = 0.0001 }\n";
+        let s = Scenario::from_toml(text, "cellsbig.toml", "cellsbig").unwrap();
+        let f = footprint(&s, 1);
+        assert_eq!(f.tally, 10_000 * 4_001 * 688);
+        assert!(f.bytes() as f64 / GIB > 25.6, "{}", f.bytes());
+        // On a machine of 23.5 GiB only fewer steps or fewer points help, not citizens.
+        let total = (23.5 * GIB) as u64;
+        let one_thread = footprint(&s, 1).bytes();
+        let remedies = [
+            (Part::Citizens, "citizens"),
+            (Part::Groups, "groups"),
+            (Part::Steps, "steps"),
+            (Part::Cells, "points"),
+        ];
+        assert_eq!(f.helpful(one_thread, total, &remedies), ["steps", "points"]);
+    }
+
+    /// The outputs of up to `CHUNKS_AHEAD + 1` chunks wait for the writer, not one:
+    /// `sc/win.toml` (24 runs of 50,000 steps) holds 12 runs' records on one thread and all
+    /// 24 on two (98 MB and 246 MB at their peak, where the check assumed 45 and 90).
+    #[test]
+    fn the_outputs_of_every_chunk_computed_ahead_count() {
+        let text = "[params.population]\nn_citizens = 20\nn_communities = 1\n\
+                    [experiment]\nsteps = 50000\nreplications = 24\n";
+        let s = Scenario::from_toml(text, "win.toml", "win").unwrap();
+        assert_eq!((footprint(&s, 1).held, footprint(&s, 2).held), (12, 24));
+        let records = footprint(&s, 1).step_records;
+        assert_eq!(
+            records,
+            50_000 * std::mem::size_of::<coprod_core::StepMetrics>() as u64
+        );
+    }
+
+    /// Every group a run opens is a record it hands to the writer: `sc/busy.toml` of the
+    /// audit over 360 steps (1,000 communities, `opportunity_rate` 10) opened 1.6 million
+    /// and peaked at 199 MB where the check counted 7.6 MB of model state. The bound: 10
+    /// opportunities per community and step, plus 0.0005 initiatives per citizen and step.
+    #[test]
+    fn the_groups_a_run_opens_count() {
+        let text = "[params.population]\nn_citizens = 100000\nn_communities = 1000\n\
+                    [params.orgs]\nopportunity_rate = 10\n[experiment]\nsteps = 360\n\
+                    replications = 1\n";
+        let s = Scenario::from_toml(text, "busy.toml", "busy").unwrap();
+        let groups = 1000.0 * 10.0 * 360.0 + 100_000.0 * 0.0005 * 360.0;
+        let record = std::mem::size_of::<coprod_core::GroupRecord>() as f64;
+        assert_eq!(footprint(&s, 1).group_records, (groups * record) as u64);
+        assert!(footprint(&s, 1).bytes() > 199 << 20);
+        // Entrepreneurs add opportunities, also when only an intervention brings them.
+        let with = format!(
+            "{text}[[interventions]]\nlever = \"levers.entrepreneurs\"\nvalue = 1\n\
+             from_step = 100\n"
+        );
+        let s = Scenario::from_toml(&with, "busy.toml", "busy").unwrap();
+        let groups = 1000.0 * 10.0 * 2.0 * 360.0 + 100_000.0 * 0.0005 * 360.0;
+        assert_eq!(footprint(&s, 1).group_records, (groups * record) as u64);
+    }
+
+    /// A remedy is offered only where it would help: steps do not matter to a run of 2
+    /// steps too large for its citizens, nor threads to one run, nor citizens to a tally.
+    #[test]
+    fn a_memory_hint_offers_only_the_remedies_that_would_help() {
+        let remedies = [
+            (Part::Citizens, "citizens"),
+            (Part::Steps, "steps"),
+            (Part::Cells, "points"),
+        ];
+        let big = Footprint {
+            state: 30 << 30,
+            in_flight: 1,
+            step_records: 2 * 200,
+            group_records: 0,
+            held: 1,
+            tally: 2 * 700,
+        };
+        assert_eq!(big.helpful(big.bytes(), 16 << 30, &remedies), ["citizens"]);
+        let four = Footprint {
+            in_flight: 4,
+            state: 6 << 30,
+            ..big
+        };
+        assert_eq!(
+            four.helpful(6 << 30, 16 << 30, &remedies),
+            ["fewer --threads", "citizens"]
+        );
+        // No one remedy is enough: those that take a tenth of the need or more.
+        let both = Footprint {
+            state: 10 << 30,
+            tally: 10 << 30,
+            ..big
+        };
+        assert_eq!(
+            both.helpful(both.bytes(), 16 << 30, &remedies),
+            ["citizens", "steps", "points"]
+        );
     }
 
     /// The memory message states the need in GiB; 1 TiB of state is more than a test

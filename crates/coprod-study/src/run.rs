@@ -219,8 +219,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     for warning in scenario.naming_the_file(scenario.warnings()) {
         progress.note(Note::Warning(warning));
     }
-    if let Some(problem) = estimate::memory_problem(&scenario, o.threads) {
-        let hint = estimate::memory_hint(o.threads, scenario.n_runs(), &estimate::RUN_REMEDIES);
+    if let Some((problem, hint)) = estimate::run_memory_refusal(&scenario, o.threads) {
         bail!("{problem}\n\nhint: {hint}");
     }
     shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;

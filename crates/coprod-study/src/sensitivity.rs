@@ -233,10 +233,9 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
 }
 
 /// Refuses a design whose runs would not fit in memory, before any run starts
-/// ([`estimate::design_runs_memory_problem`]: a factor may be the population size).
+/// ([`estimate::design_runs_memory_refusal`]: a factor may be the population size).
 fn check_runs_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
-    if let Some(problem) = estimate::design_runs_memory_problem(scenario, table, threads) {
-        let hint = estimate::memory_hint(threads, table.runs(), &estimate::DESIGN_RUN_REMEDIES);
+    if let Some((problem, hint)) = estimate::design_runs_memory_refusal(scenario, table, threads) {
         bail!("{problem}\n\nhint: {hint}");
     }
     Ok(())

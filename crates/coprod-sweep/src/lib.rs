@@ -171,8 +171,10 @@ impl Runner {
     }
 }
 
-/// Chunks a worker may compute beyond the first chunk not yet handed to the sink.
-const CHUNKS_AHEAD: u64 = 2;
+/// Chunks a worker may compute beyond the first chunk not yet handed to the sink: the
+/// outputs of up to `CHUNKS_AHEAD + 1` chunks wait in memory at once (the memory check of
+/// `coprod run` counts them).
+pub const CHUNKS_AHEAD: u64 = 2;
 
 /// The shared state of [`Runner::pipelined`]: runs are taken in order, and results wait
 /// in `done` until their chunk is complete and its turn at the sink has come.
