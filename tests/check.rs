@@ -474,7 +474,7 @@ fn the_estimate_of_a_run_counts_the_cores_its_threads_share() {
         return;
     };
     let sb = Sandbox::new();
-    // 2 runs of 1,000,000 citizens over 100 steps: about 18.5 s each on a core.
+    // 2 runs of 1,000,000 citizens over 100 steps: about 4.2 s each on a core.
     fs::write(
         sb.path().join("slow.toml"),
         "[params.population]\nn_citizens = 1000000\nn_communities = 100\n\
@@ -484,7 +484,7 @@ fn the_estimate_of_a_run_counts_the_cores_its_threads_share() {
     sb.cmd(&["check", "slow.toml", "--threads", "2"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("roughly 19 s on 2 threads\n"));
+        .stdout(predicate::str::contains("roughly 4 s on 2 threads\n"));
     let mut child = std::process::Command::new("taskset")
         .args(["-c", &cpu])
         .arg(bin())
@@ -504,7 +504,7 @@ fn the_estimate_of_a_run_counts_the_cores_its_threads_share() {
     child.wait().unwrap();
     let line = line.expect("the run announces its runs");
     assert!(
-        line.ends_with("roughly 37 s on 2 threads of 1 core"),
+        line.ends_with("roughly 8 s on 2 threads of 1 core"),
         "{line}"
     );
 }

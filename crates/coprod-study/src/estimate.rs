@@ -14,15 +14,21 @@ use coprod_scenario::Scenario;
 /// steps of 100 citizens (at most 5.5e-6 s per run-step). Larger populations cost more per
 /// citizen-step once the model's state (about 90 bytes per citizen) outgrows the processor's
 /// caches: the baseline with communities of 100 over 120 steps (6 December 2026, CPU time,
-/// the machine busy with other jobs) took 1.2e-8 s per citizen-step at 100,000 citizens,
-/// 2.2e-8 at 300,000 and 1.8e-7 at 1,000,000, and making 1,000,000 to 5,000,000 citizens
-/// about 5e-7 s each (wall, with the kernel's page faults). Busy machines, other processors
-/// and debug builds differ. Only for rough estimates.
-const SECONDS_PER_CITIZEN_STEP: [(f64, f64); 4] = [
+/// the machine busy with other jobs) took 1.2e-8 s per citizen-step at 100,000 citizens
+/// and 2.2e-8 at 300,000, and making 1,000,000 to 5,000,000 citizens about 5e-7 s each
+/// (wall, with the kernel's page faults). 1,000,000 and 5,000,000 citizens in communities
+/// of 100 over 120 steps took 4.6 s and 32 s of user CPU time (7 December 2026, one run
+/// each, twice for 1,000,000, the machine's load about 9 on 2 cores), less about 0.15 s
+/// and 1 s to make them (runs of 4 steps): 3.7e-8 and 5.2e-8 s per citizen-step (an
+/// earlier 1.8e-7 at 1,000,000 was 5 times too high). Larger communities cost less (100
+/// communities of 10,000: 1.1e-8 at 1,000,000). Busy machines, other processors and debug
+/// builds differ. Only for rough estimates.
+const SECONDS_PER_CITIZEN_STEP: [(f64, f64); 5] = [
     (1.0e4, 5.0e-9),
     (1.0e5, 1.2e-8),
     (3.0e5, 2.2e-8),
-    (1.0e6, 1.8e-7),
+    (1.0e6, 3.7e-8),
+    (5.0e6, 5.2e-8),
 ];
 const SECONDS_PER_CITIZEN: f64 = 5.0e-7;
 const SECONDS_PER_RUN_STEP: f64 = 1.0e-5;
@@ -792,7 +798,8 @@ mod tests {
     }
 
     /// 20 runs of 2,000,000 citizens (the range's middle) over 100 steps: each makes its
-    /// citizens (1 s) and runs 2e8 citizen-steps at 1.8e-7 s (36 s): 740 s.
+    /// citizens (1 s) and runs 2e8 citizen-steps at 4.3e-8 s (between 1e6's 3.7e-8 and
+    /// 5e6's 5.2e-8 on log scales: 8.6 s): 191 s.
     #[test]
     fn a_design_over_the_population_size_is_timed_at_its_middle() {
         let text = "[experiment]\nsteps = 100\n[sensitivity]\nmethod = \"morris\"\n\
@@ -801,7 +808,7 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert!(
             describe(&s, 1).ends_with(
-                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 12 min"
+                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 3 min"
             ),
             "{}",
             describe(&s, 1)
@@ -810,9 +817,9 @@ mod tests {
 
     /// The runs are counted by variant, sweep point and replication, each word in the
     /// singular or plural, and timed by the population and steps of every (variant, point):
-    /// here 6 runs of 1e6 citizens (0.5 s to make them, 1e8 citizen-steps at 1.8e-7 s:
-    /// 18.5 s each) and 6 of 2e6 (37 s each) over 100 steps: 333 s, 6 min on 1 thread and
-    /// 3 min on 2 (the 1,200 run-steps add 0.012 s).
+    /// here 6 runs of 1e6 citizens (0.5 s to make them, 1e8 citizen-steps at 3.7e-8 s:
+    /// 4.2 s each) and 6 of 2e6 (9.6 s each) over 100 steps: 82.6 s on 1 thread and 41 s
+    /// on 2 (the 1,200 run-steps add 0.012 s).
     #[test]
     fn a_run_is_described_by_its_counts_and_rough_time() {
         let text = "[params.population]\nn_citizens = 1000000\nn_communities = 100\n\
@@ -823,10 +830,10 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert_eq!(
             describe_runs(&s, 1),
-            "12 runs (2 variants x 3 sweep points x 2 replications) of 100 steps, roughly 6 min \
+            "12 runs (2 variants x 3 sweep points x 2 replications) of 100 steps, roughly 83 s \
              on 1 thread"
         );
-        assert!(describe_runs(&s, 2).ends_with("roughly 3 min on 2 threads"));
+        assert!(describe_runs(&s, 2).ends_with("roughly 41 s on 2 threads"));
         let one =
             Scenario::from_toml("[experiment]\nsteps = 1\nreplications = 1\n", "o", "o").unwrap();
         assert!(
@@ -999,21 +1006,21 @@ mod tests {
         let text = "[params.population]\nn_citizens = 1000000\nn_communities = 100\n\
                     [experiment]\nsteps = 100\nreplications = 4\n";
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
-        // 4 runs of 18.5 s: 74 s on 1 core, 37 s on 2, 18.5 s on 4 or more.
-        assert!(describe_runs(&s, 8).ends_with("roughly 19 s on 8 threads"));
+        // 4 runs of 4.2 s: 16.8 s on 1 core, 8.4 s on 2, 4.2 s on 4 or more.
+        assert!(describe_runs(&s, 8).ends_with("roughly 4 s on 8 threads"));
         let here = |threads, cores| describe_runs_on(&s, (threads, cores), 4);
         assert!(
-            here(8, 2).ends_with("roughly 37 s on 8 threads of 2 cores"),
+            here(8, 2).ends_with("roughly 8 s on 8 threads of 2 cores"),
             "{}",
             here(8, 2)
         );
         assert!(
-            here(2, 8).ends_with("roughly 37 s on 2 threads"),
+            here(2, 8).ends_with("roughly 8 s on 2 threads"),
             "{}",
             here(2, 8)
         );
         assert!(
-            here(2, 1).ends_with("roughly 74 s on 2 threads of 1 core"),
+            here(2, 1).ends_with("roughly 17 s on 2 threads of 1 core"),
             "{}",
             here(2, 1)
         );
@@ -1027,13 +1034,22 @@ mod tests {
         assert_eq!(citizen_step_seconds(100.0), 5.0e-9);
         assert_eq!(citizen_step_seconds(1.0e4), 5.0e-9);
         assert!((citizen_step_seconds(3.0e5) - 2.2e-8).abs() < 1e-20);
-        assert_eq!(citizen_step_seconds(5.0e7), 1.8e-7);
+        assert_eq!(citizen_step_seconds(5.0e7), 5.2e-8);
         // Halfway between 1e4 and 1e5 on a log scale: the geometric mean of their costs.
         let mid = citizen_step_seconds(10f64.powf(4.5));
         assert!((mid - (5.0e-9f64 * 1.2e-8).sqrt()).abs() < 1e-15, "{mid}");
         // 50,000,000 citizens over 2 steps (a run that took 89 s on a busy machine) are no
-        // longer "under a second": making them alone takes about 25 s.
-        assert_eq!(roughly(run_seconds(5.0e7, 2), 1, 1), "roughly 43 s");
+        // longer "under a second": making them alone takes about 25 s, and their 1e8
+        // citizen-steps at 5.2e-8 s 5.2 s.
+        assert_eq!(roughly(run_seconds(5.0e7, 2), 1, 1), "roughly 30 s");
+    }
+
+    /// The audit's `pop1m120c.toml`, 1,000,000 citizens in communities of 100 over 120
+    /// steps, took 4.7 s of user CPU time on one thread and was estimated at 22 s.
+    #[test]
+    fn a_million_citizens_are_timed_near_what_they_take() {
+        let seconds = run_seconds(1.0e6, 120);
+        assert!((4.7 / 1.5..4.7 * 1.5).contains(&seconds), "{seconds}");
     }
 
     /// Every step of a run costs time whatever its population: 135 runs of 480 steps of
