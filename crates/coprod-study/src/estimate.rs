@@ -170,7 +170,7 @@ fn calibration(s: &Scenario, threads: usize) -> String {
 /// own: `coprod check --threads N` times the runs for a machine of N cores (a cluster
 /// node), not for the one it runs on.
 pub fn describe_runs(s: &Scenario, threads: usize) -> String {
-    describe_runs_on(s, (threads, threads), s.n_runs())
+    describe_runs_on(s, (threads, threads), (0, s.n_runs()))
 }
 
 /// "30 runs (2 variants x 3 sweep points x 5 replications) of 120 steps" ("of 10 rounds"
@@ -191,24 +191,48 @@ pub(crate) fn run_length(s: &Scenario) -> String {
     counted(s.steps, if s.runs_lab() { "round" } else { "step" })
 }
 
-/// [`describe_runs`] for a command that runs only `runs` of the scenario's runs (a shard,
-/// or what a resume has left): "900 runs (...) of 480 steps; 450 of them to run now,
-/// roughly 4 s on 2 threads", the time being that of those runs.
+/// [`describe_runs`] for a command that runs only the `count` runs from run `first` on (a
+/// shard, or what a resume has left): "900 runs (...) of 480 steps; 450 of them to run
+/// now, roughly 4 s on 2 threads", the time being that of those runs.
 ///
 /// The threads are this machine's: more of them than it has cores run no faster, so the
 /// time is that of `threads` on [`cores`] (and says so when there are more threads).
-pub(crate) fn describe_runs_to_run(s: &Scenario, threads: usize, runs: u64) -> String {
-    describe_runs_on(s, (threads, cores()), runs)
+pub(crate) fn describe_runs_to_run(
+    s: &Scenario,
+    threads: usize,
+    (first, count): (u64, u64),
+) -> String {
+    describe_runs_on(s, (threads, cores()), (first, count))
+}
+
+/// Rough time of the `count` runs from run `first` on, on one thread: each (variant,
+/// sweep point) timed by its parameters, times its runs in that block. The mean run's time
+/// would time both shards of a sweep from 2,000 to 3,000,000 citizens alike.
+fn block_seconds(s: &Scenario, (first, count): (u64, u64)) -> f64 {
+    let reps = u64::from(s.replications);
+    let (points, end) = (s.n_points(), first.saturating_add(count));
+    let mut seconds = 0.0;
+    for variant in 0..s.variants.len() {
+        for point in 0..points {
+            let cell = (variant * points + point) as u64;
+            let runs = ((cell + 1) * reps)
+                .min(end)
+                .saturating_sub((cell * reps).max(first));
+            if runs > 0 {
+                seconds += runs as f64 * params_run_seconds(&s.params_for(variant, point), s.steps);
+            }
+        }
+    }
+    seconds
 }
 
 /// [`describe_runs_to_run`] with `threads` worker threads on `cores` cores.
-fn describe_runs_on(s: &Scenario, (threads, cores): (usize, usize), runs: u64) -> String {
-    let all = runs == s.n_runs();
+fn describe_runs_on(s: &Scenario, (threads, cores): (usize, usize), block: (u64, u64)) -> String {
+    let (runs, all) = (block.1, block == (0, s.n_runs()));
     let seconds = if all {
         replication_seconds(s) * f64::from(s.replications)
     } else {
-        // The mean run's time times the runs to run.
-        replication_seconds(s) * runs as f64 / (s.variants.len() * s.n_points()) as f64
+        block_seconds(s, block)
     };
     let time = roughly_with_checkpoints(seconds, runs, (threads, cores));
     let on = on_threads(threads, cores);
@@ -998,6 +1022,35 @@ mod tests {
         assert_eq!(roughly_on(30.0, 10, (8, 2)), "roughly 15 s");
     }
 
+    /// A shard or a resume is timed by its own runs, not as many mean runs: a sweep of
+    /// 2,000 and 3,000,000 citizens in two shards, each shard one size (the audit measured
+    /// 0.01 s and 5.0 s where both said "roughly 35 s").
+    #[test]
+    fn a_block_of_runs_is_timed_by_its_own_runs() {
+        let text = "[params.population]\nn_communities = 20\n[experiment]\nsteps = 20\n\
+                    replications = 1\n[experiment.sweep]\n\
+                    \"population.n_citizens\" = [2000, 3000000]\n";
+        let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
+        let small = block_seconds(&s, (0, 1));
+        let large = block_seconds(&s, (1, 1));
+        assert_eq!(small, params_run_seconds(&s.params_for(0, 0), 20));
+        assert_eq!(large, params_run_seconds(&s.params_for(0, 1), 20));
+        assert!(large > 100.0 * small, "{small} {large}");
+        assert_eq!(block_seconds(&s, (0, 2)), small + large);
+        // 3,000,000 citizens: 1.5 s to make them, 6e7 citizen-steps at 4.7e-8 s.
+        let shard = |block| describe_runs_on(&s, (1, 1), block);
+        assert!(
+            shard((0, 1)).ends_with("1 of them to run now, roughly under a second on 1 thread"),
+            "{}",
+            shard((0, 1))
+        );
+        assert!(
+            shard((1, 1)).ends_with("1 of them to run now, roughly 4 s on 1 thread"),
+            "{}",
+            shard((1, 1))
+        );
+    }
+
     /// Threads beyond this machine's cores run no faster: `coprod run --threads 8` on 2
     /// cores is timed on 2 and says so, where `coprod check --threads 8` times a machine
     /// of 8 cores (the runs of `a_run_is_described_by_its_counts_and_rough_time`).
@@ -1008,7 +1061,7 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         // 4 runs of 4.2 s: 16.8 s on 1 core, 8.4 s on 2, 4.2 s on 4 or more.
         assert!(describe_runs(&s, 8).ends_with("roughly 4 s on 8 threads"));
-        let here = |threads, cores| describe_runs_on(&s, (threads, cores), 4);
+        let here = |threads, cores| describe_runs_on(&s, (threads, cores), (0, 4));
         assert!(
             here(8, 2).ends_with("roughly 8 s on 8 threads of 2 cores"),
             "{}",

@@ -456,7 +456,13 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     progress.resumable(&resumable);
     let runner = Runner::new(o.threads)?;
     let skip = writer.runs_done();
-    announce(&p.scenario, o.threads, &resumable, skip, progress);
+    announce(
+        &p.scenario,
+        (o.threads, first_run + skip),
+        &resumable,
+        skip,
+        progress,
+    );
     let kept = p.adaptive.as_mut().and_then(|a| a.outputs.take());
     let specs = missing_runs(&p.scenario, first_run + skip, n_runs - skip);
     let batch = Batch {
@@ -565,18 +571,20 @@ fn resumable(study: &Study, o: &RunOptions, target: &Path, total: u64) -> Resuma
     }
 }
 
-/// Says what is about to run, and how much of it a resume finds already done.
+/// Says what is about to run on `threads` threads from run `first` on, and how much of it
+/// a resume finds already done.
 fn announce(
     scenario: &Scenario,
-    threads: usize,
+    (threads, first): (usize, u64),
     resumable: &Resumable,
     skip: u64,
     progress: &dyn Progress,
 ) {
+    let to_run = (first, resumable.total - skip);
     progress.note(Note::Status(format!(
         "{}: {}",
         scenario.name,
-        estimate::describe_runs_to_run(scenario, threads, resumable.total - skip)
+        estimate::describe_runs_to_run(scenario, threads, to_run)
     )));
     if skip > 0 {
         progress.note(Note::Status(format!(
