@@ -255,13 +255,24 @@ fn target_ci_stops_where_the_manifest_says_for_any_thread_count() {
             "-j",
             threads,
         ]);
-        cmd.assert()
+        let out = cmd
+            .assert()
             .success()
             .stderr(predicate::str::contains(
                 "--target-ci: writing the pilot's runs, not running them again",
             ))
             // The runs are written, not run: no line says they are run again.
             .stderr(predicate::str::contains("replications; running them").not());
+        // Nor timed as if they were run.
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let announced = stderr
+            .lines()
+            .find(|l| l.starts_with("incentives-vs-ownership: "))
+            .expect("the runs are announced");
+        assert!(
+            announced.ends_with(" steps, the pilot's, written without running them again"),
+            "{announced}"
+        );
         let manifest: serde_json::Value =
             serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap();
         let adaptive = manifest["adaptive"].clone();

@@ -205,6 +205,16 @@ pub(crate) fn describe_runs_to_run(
     describe_runs_on(s, (threads, cores()), (first, count))
 }
 
+/// "500 runs (...) of 120 steps, the pilot's, written without running them again": what
+/// `--target-ci` announces when its pilot already ran every run (it writes them, which
+/// takes next to no time).
+pub(crate) fn describe_kept_runs(s: &Scenario) -> String {
+    format!(
+        "{}, the pilot's, written without running them again",
+        runs_and_steps(s)
+    )
+}
+
 /// Rough time of the `count` runs from run `first` on, on one thread: each (variant,
 /// sweep point) timed by its parameters, times its runs in that block. The mean run's time
 /// would time both shards of a sweep from 2,000 to 3,000,000 citizens alike.

@@ -456,14 +456,9 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     progress.resumable(&resumable);
     let runner = Runner::new(o.threads)?;
     let skip = writer.runs_done();
-    announce(
-        &p.scenario,
-        (o.threads, first_run + skip),
-        &resumable,
-        skip,
-        progress,
-    );
     let kept = p.adaptive.as_mut().and_then(|a| a.outputs.take());
+    let runs = (o.threads, first_run + skip, kept.is_some());
+    announce(&p.scenario, runs, &resumable, skip, progress);
     let specs = missing_runs(&p.scenario, first_run + skip, n_runs - skip);
     let batch = Batch {
         scenario: &p.scenario,
@@ -571,21 +566,22 @@ fn resumable(study: &Study, o: &RunOptions, target: &Path, total: u64) -> Resuma
     }
 }
 
-/// Says what is about to run on `threads` threads from run `first` on, and how much of it
-/// a resume finds already done.
+/// Says what is about to run on `threads` threads from run `first` on, timed unless the
+/// runs are `kept` from --target-ci's pilot (written, not run), and how much of it a resume
+/// finds already done.
 fn announce(
     scenario: &Scenario,
-    (threads, first): (usize, u64),
+    (threads, first, kept): (usize, u64, bool),
     resumable: &Resumable,
     skip: u64,
     progress: &dyn Progress,
 ) {
-    let to_run = (first, resumable.total - skip);
-    progress.note(Note::Status(format!(
-        "{}: {}",
-        scenario.name,
-        estimate::describe_runs_to_run(scenario, threads, to_run)
-    )));
+    let what = if kept {
+        estimate::describe_kept_runs(scenario)
+    } else {
+        estimate::describe_runs_to_run(scenario, threads, (first, resumable.total - skip))
+    };
+    progress.note(Note::Status(format!("{}: {what}", scenario.name)));
     if skip > 0 {
         progress.note(Note::Status(format!(
             "resuming {}: {skip} of {} are already done",
