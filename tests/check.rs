@@ -237,7 +237,8 @@ fn check_and_run_refuse_a_sweep_whose_reports_statistics_cannot_fit() {
     sb.cmd(&["run", "cells.toml", "--threads", "1"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("1 run needs"))
+        // Named as check names it.
+        .stderr(predicate::str::contains("error: cells.toml: 1 run needs"))
         .stderr(predicate::str::contains("fewer variants or sweep points"));
     assert!(!sb.path().join("outputs").exists());
 }

@@ -125,11 +125,12 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
         }
         let seconds = t.runs() as f64 * params_run_seconds(&middle, s.steps);
         format!(
-            "; `coprod sensitivity`: {} ({} x {}), {}",
+            "; `coprod sensitivity`: {} ({} x {}), {} on {}",
             counted(t.runs() as usize, "run"),
             counted(t.design_points() as usize, "design point"),
             counted(t.replications as usize, "replication"),
-            roughly_on(seconds, t.runs(), (threads, threads))
+            roughly_on(seconds, t.runs(), (threads, threads)),
+            on_threads(threads, threads)
         )
     });
     describe_runs(s, threads) + &sensitivity + &calibration(s, threads)
@@ -842,7 +843,8 @@ mod tests {
         let s = Scenario::from_toml(text, "s.toml", "s").unwrap();
         assert!(
             describe(&s, 1).ends_with(
-                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 3 min"
+                "`coprod sensitivity`: 20 runs (20 design points x 1 replication), roughly 3 min \
+                 on 1 thread"
             ),
             "{}",
             describe(&s, 1)

@@ -220,7 +220,7 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
         progress.note(Note::Warning(warning));
     }
     if let Some((problem, hint)) = estimate::run_memory_refusal(&scenario, o.threads) {
-        bail!("{problem}\n\nhint: {hint}");
+        bail!("{}: {problem}\n\nhint: {hint}", scenario.origin);
     }
     shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;
     let metrics = compare::metrics(&o.metrics, &scenario.report_metrics, scenario.runs_lab())?;

@@ -236,7 +236,7 @@ fn check_interventions(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
 /// ([`estimate::design_runs_memory_refusal`]: a factor may be the population size).
 fn check_runs_memory(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
     if let Some((problem, hint)) = estimate::design_runs_memory_refusal(scenario, table, threads) {
-        bail!("{problem}\n\nhint: {hint}");
+        bail!("{}: {problem}\n\nhint: {hint}", scenario.origin);
     }
     Ok(())
 }
