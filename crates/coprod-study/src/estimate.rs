@@ -133,8 +133,17 @@ pub fn describe(s: &Scenario, threads: usize) -> String {
             on_threads(threads, threads)
         )
     });
-    describe_runs(s, threads) + &sensitivity + &calibration(s, threads)
+    let participation = if s.runs_lab() { "" } else { PARTICIPATION };
+    describe_runs(s, threads) + participation + &sensitivity + &calibration(s, threads)
 }
+
+/// What the times assume of a field run: the cost per citizen-step was measured at the
+/// defaults' participation, and a group member costs about 430 instructions per step
+/// (docs/performance.md) against tens for a citizen in no group, which the parameters
+/// alone cannot predict. The audit's `busy.toml` (participation 0.48) was timed "under a
+/// second" and took 3.7 s.
+const PARTICIPATION: &str = " (for about a tenth of the citizens in groups, as at the \
+                             defaults; several times longer when most take part)";
 
 /// "; `coprod calibrate`: ..." for a scenario with a `[calibration]` table: the time of
 /// generation 0 (and of the posterior predictive, as many runs), and at most that of a
@@ -810,6 +819,24 @@ mod tests {
         );
         let none = Scenario::from_toml("[experiment]\nsteps = 12\n", "s.toml", "s").unwrap();
         assert!(!describe(&none, 2).contains("calibrate"));
+    }
+
+    /// The times assume participation near the defaults', and say so for field runs
+    /// (a lab run has no groups).
+    #[test]
+    fn the_estimate_says_it_assumes_the_defaults_participation() {
+        let field = Scenario::from_toml("[experiment]\nsteps = 10\n", "f.toml", "f").unwrap();
+        assert!(
+            describe(&field, 1).ends_with(
+                "on 1 thread (for about a tenth of the citizens in groups, as at the defaults; \
+                 several times longer when most take part)"
+            ),
+            "{}",
+            describe(&field, 1)
+        );
+        let lab = "[params.population]\nsetting = \"lab\"\n[experiment]\nsteps = 10\n";
+        let lab = Scenario::from_toml(lab, "s.toml", "s").unwrap();
+        assert!(describe(&lab, 1).ends_with("on 1 thread"));
     }
 
     /// A lab run counts rounds, as its page does; a field run steps.
