@@ -1033,6 +1033,84 @@ fn a_foreign_shard_file_in_a_round_is_refused() {
     fs::write(&file, original).unwrap();
 }
 
+/// A round's shard file whose accepted proposals were changed on disk (a parameter vector
+/// cut short or outside its prior, a proposal outside the shard's slice or given twice, a
+/// distance that is not a finite number of at least 0) is refused by name, before it joins
+/// a generation: merged, it would be a particle of the posterior.
+#[test]
+fn a_shard_file_with_damaged_accepted_proposals_is_refused() {
+    let sandbox = Sandbox::new();
+    let (scenario, targets) = sharded_setup(&sandbox);
+    calibrate_into(
+        &sandbox,
+        (&scenario, &targets),
+        "sharded",
+        &["--shard", "0/2", "-j", "1"],
+    )
+    .assert()
+    .success();
+    let round = sandbox.path().join("sharded/rounds/gen-000/round-000");
+    let file = fs::read_dir(&round)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("shard 0's file of the first round");
+    let original = read(&file);
+    let slice: serde_json::Value = serde_json::from_str(&original).unwrap();
+    assert!(
+        slice["accepted"].as_array().is_some_and(|a| a.len() >= 2),
+        "the test needs two accepted proposals: {original}"
+    );
+    type Edit<'a> = Box<dyn Fn(&mut serde_json::Value) + 'a>;
+    let edits: [(&str, Edit); 5] = [
+        (
+            "theta",
+            Box::new(|s| {
+                s["accepted"][0]["theta"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "theta",
+            Box::new(|s| s["accepted"][0]["theta"][0] = serde_json::json!(1e9)),
+        ),
+        (
+            "k",
+            Box::new(|s| s["accepted"][0]["k"] = s["proposals"][1].clone()),
+        ),
+        (
+            "k",
+            Box::new(|s| s["accepted"][1]["k"] = s["accepted"][0]["k"].clone()),
+        ),
+        (
+            "distance",
+            Box::new(|s| s["accepted"][0]["distance"] = serde_json::json!(-1.0)),
+        ),
+    ];
+    for (field, edit) in edits {
+        let mut changed = slice.clone();
+        edit(&mut changed);
+        fs::write(&file, changed.to_string()).unwrap();
+        calibrate_into(
+            &sandbox,
+            (&scenario, &targets),
+            "sharded",
+            &["--shard", "1/2", "-j", "1"],
+        )
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("accepted proposal"))
+        .stderr(predicate::str::contains(field))
+        .stderr(predicate::str::contains(
+            file.file_name().unwrap().to_str().unwrap(),
+        ));
+        assert!(
+            fs::read_dir(&round).unwrap().count() == 1,
+            "{field}: shard 1 ran on a damaged round"
+        );
+    }
+    fs::write(&file, original).unwrap();
+}
+
 /// Shards of every round, then `coprod merge DIR`, until the merge writes the results:
 /// the same bytes as the unsharded calibration. The split changes from round to round
 /// (3, then 2 shards), which cannot change any number either.

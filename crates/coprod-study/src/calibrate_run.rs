@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use coprod_calibrate::CalibrateError;
 use coprod_output::write_json_file;
+use coprod_scenario::Prior;
 
 use crate::calibrate::{
     CalibrateOptions, Calibration, RECORD, ROUNDS, Setup, UNKNOWN_CHECKPOINTS, describe_generation,
@@ -140,7 +141,7 @@ fn next_generation(
             return Ok(Ok(g));
         }
         let block = proposer.next_block(tally.accepted(), tally.covered(), round);
-        let slices = read_round(&setup.out, proposer.index, round, &block)?;
+        let slices = read_round(&setup.out, (proposer.index, round), &block, &setup.priors)?;
         let shards = slices.first().map(|s| s.shards);
         let present: Vec<u64> = slices.iter().map(|s| s.shard).collect();
         if shards.is_none_or(|n| present.len() as u64 != n) {
@@ -171,7 +172,12 @@ fn slice_name(shard: u64, shards: u64) -> String {
 
 /// The slices of a round that have been written, in shard order, checked against the
 /// round's block and against each other.
-fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Result<Vec<Slice>> {
+fn read_round(
+    out: &Path,
+    (generation, round): (u32, u32),
+    block: &Range<u64>,
+    priors: &[Prior],
+) -> Result<Vec<Slice>> {
     let dir = round_dir(out, generation, round);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(Vec::new());
@@ -226,6 +232,14 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
         if name != named {
             bail!("{}", misnamed(&path, &dir.join(named), &slice));
         }
+        if let Some(why) = damaged_accepted(&slice, priors) {
+            bail!(
+                "{}: {why}: the file was changed or damaged\n\nhint: remove {} and run its \
+                 shard again",
+                path.display(),
+                path.display()
+            );
+        }
         slices.push((path, slice));
     }
     slices.sort_by_key(|(_, s)| s.shard);
@@ -243,6 +257,58 @@ fn read_round(out: &Path, generation: u32, round: u32, block: &Range<u64>) -> Re
         );
     }
     Ok(slices.into_iter().map(|(_, s)| s).collect())
+}
+
+/// What is wrong with a slice's accepted proposals, as a shard never writes them: each is
+/// one of the slice's proposals, in order, with a value inside each prior's support and a
+/// distance that is a finite number of at least 0, and the slice simulated no more than it
+/// proposed. Merged as it is, such a proposal would be a particle of the generation.
+fn damaged_accepted(slice: &Slice, priors: &[Prior]) -> Option<String> {
+    let [start, end] = slice.proposals;
+    let proposed = &slice.proposed;
+    if proposed.simulated > end - start {
+        return Some(format!(
+            "it simulated {} of its {} proposals",
+            proposed.simulated,
+            end - start
+        ));
+    }
+    let mut previous: Option<u64> = None;
+    for a in &proposed.accepted {
+        let k = a.k;
+        if !(start..end).contains(&k) || previous.is_some_and(|p| k <= p) {
+            return Some(format!(
+                "accepted proposal k = {k} is not one of its proposals {start}-{} after the \
+                 one before it",
+                end - 1
+            ));
+        }
+        if a.theta.len() != priors.len() {
+            return Some(format!(
+                "accepted proposal {k} has {} values in theta, but the calibration estimates {}",
+                a.theta.len(),
+                priors.len()
+            ));
+        }
+        let outside = a.theta.iter().zip(priors).position(|(&v, prior)| {
+            let (low, high) = prior.support();
+            !(low..=high).contains(&v)
+        });
+        if let Some(i) = outside {
+            return Some(format!(
+                "accepted proposal {k}: theta[{i}] = {} is outside its prior's support",
+                a.theta[i]
+            ));
+        }
+        if !(a.distance.is_finite() && a.distance >= 0.0) {
+            return Some(format!(
+                "accepted proposal {k}: its distance {} is not a finite number of at least 0",
+                a.distance
+            ));
+        }
+        previous = Some(k);
+    }
+    None
 }
 
 /// Why the shard file `path`, holding `slice`, is refused: its name is that of another
