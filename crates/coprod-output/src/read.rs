@@ -465,7 +465,8 @@ pub fn read_summary_of(
             );
             return Err(t.bad(row.line, c.n, message));
         }
-        agree::same_summary(t, row, c.stats, &st, steps.is_some(), metric)?;
+        let uncut = counts.uncut_ci(&cell, m);
+        agree::same_summary(t, row, c.stats, (&st, uncut), steps.is_some(), metric)?;
         seen.check(t, row, c.metric, (cell, m))
     })?;
     seen.complete(dir, runs, &counts, expected)?;
@@ -1447,6 +1448,42 @@ mod tests {
 
     /// summary.csv must hold one row per metric of each variant and sweep point, with the
     /// `n` of runs.csv; a row repeated or deleted is named.
+    #[test]
+    fn an_interval_written_before_coprod_cut_it_is_read() {
+        // Participation 0 and 0.1: the interval's lower end is below 0, which summary.csv
+        // has cut to 0 since 2 December; a directory written before holds the uncut end.
+        let tmp = tempfile::tempdir().unwrap();
+        let ids = "run_id,variant,replication,seed";
+        let runs = [
+            ("0,baseline,0,7", &[("participation_rate", "0")][..]),
+            ("1,baseline,1,8", &[("participation_rate", "0.1")][..]),
+        ];
+        write(tmp.path(), RUNS_CSV, &runs_file(ids, &runs));
+        let runs = read_runs(tmp.path()).unwrap();
+        let mut acc = crate::stats::Accumulator::default();
+        acc.push(0.0);
+        acc.push(0.1);
+        let st = acc.summary();
+        let ((low, high), sd) = (st.ci.unwrap(), st.sd.unwrap());
+        assert!(low < 0.0);
+        let read = |participation: &str| {
+            let row = |m: &String| match m.as_str() {
+                "participation_rate" => format!("baseline,{m},0.05,{sd},2,{participation}\n"),
+                _ => format!("baseline,{m},0,0,2,0,0\n"),
+            };
+            let rows: String = runs.metrics.iter().map(row).collect();
+            let header = "variant,metric,mean,sd,n,ci_low,ci_high\n";
+            write(tmp.path(), SUMMARY_CSV, &format!("{header}{rows}"));
+            read_summary_of(tmp.path(), &runs, None).map(|_| ())
+        };
+        read(&format!("0,{high}")).unwrap();
+        read(&format!("{low},{high}")).unwrap();
+        let err = read(&format!("{},{high}", low / 2.0))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column `ci_low`"), "{err}");
+    }
+
     #[test]
     fn summary_rows_must_match_the_runs() {
         let tmp = tempfile::tempdir().unwrap();

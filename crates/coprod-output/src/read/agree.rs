@@ -430,6 +430,13 @@ impl RunCounts {
         let acc = self.counts.get(cell).map_or(&empty, |accs| &accs[m]);
         crate::stats::as_written(acc, crate::stats::unit_of(metric).unwrap_or(""), steps)
     }
+
+    /// The interval of metric number `m` of `cell` before any cut to the values the metric
+    /// can take, as summary.csv held it before coprod cut its intervals (2 December for
+    /// shares and non-negative metrics, 7 December for lifetimes at the run's length).
+    pub(super) fn uncut_ci(&self, cell: &Cell, m: usize) -> Option<(f64, f64)> {
+        self.counts.get(cell).and_then(|accs| accs[m].summary().ci)
+    }
 }
 
 /// Whether `found`, read back from summary.csv, is `expected` as written: the same runs
@@ -440,14 +447,15 @@ fn same_value(expected: f64, found: f64) -> bool {
 
 /// Refuses a row of summary.csv whose mean, sd or interval (`columns`, in that order)
 /// differ from `st`, what runs.csv's runs of its variant and sweep point give: the page's
-/// summary table and the response charts draw them. Without the steps of the runs (no
-/// manifest) the interval of a metric counted in steps, which is cut at the run's length,
-/// is not checked.
+/// summary table and the response charts draw them. An interval may also be `uncut`, as
+/// coprod wrote it before it cut intervals to the values a metric can take (the pages cut
+/// it when they draw it). Without the steps of the runs (no manifest) the interval of a
+/// metric counted in steps, which is cut at the run's length, is not checked.
 pub(super) fn same_summary(
     t: &RawTable,
     row: &Row,
     columns: [usize; 4],
-    st: &Summary,
+    (st, uncut): (&Summary, Option<(f64, f64)>),
     steps_known: bool,
     metric: &str,
 ) -> Result<(), ReadError> {
@@ -458,12 +466,13 @@ pub(super) fn same_summary(
         st.ci.map(|c| c.0),
         st.ci.map(|c| c.1),
     ];
+    let older = [None, None, uncut.map(|c| c.0), uncut.map(|c| c.1)];
     let checked = if check_ci { 4 } else { 2 };
-    for (&column, want) in columns.iter().zip(expected).take(checked) {
+    for ((&column, want), old) in columns.iter().zip(expected).zip(older).take(checked) {
         let found = t.opt_float(row, column)?;
         let agrees = match (want, found) {
             (None, None) => true,
-            (Some(w), Some(f)) => same_value(w, f),
+            (Some(w), Some(f)) => same_value(w, f) || old.is_some_and(|o| same_value(o, f)),
             _ => false,
         };
         if !agrees {
