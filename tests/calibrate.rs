@@ -1062,27 +1062,26 @@ fn a_shard_file_with_damaged_accepted_proposals_is_refused() {
         "the test needs two accepted proposals: {original}"
     );
     type Edit<'a> = Box<dyn Fn(&mut serde_json::Value) + 'a>;
+    // What the refusal says of each.
     let edits: [(&str, Edit); 5] = [
         (
-            "theta",
-            Box::new(|s| {
-                s["accepted"][0]["theta"].as_array_mut().unwrap().pop();
-            }),
+            "has 0 values in theta, but the calibration estimates",
+            Box::new(|s| s["accepted"][0]["theta"] = serde_json::json!([])),
         ),
         (
-            "theta",
+            "theta[0] = 1000000000 is outside its prior's support",
             Box::new(|s| s["accepted"][0]["theta"][0] = serde_json::json!(1e9)),
         ),
         (
-            "k",
+            "accepted proposal k = ",
             Box::new(|s| s["accepted"][0]["k"] = s["proposals"][1].clone()),
         ),
         (
-            "k",
+            "accepted proposal k = ",
             Box::new(|s| s["accepted"][1]["k"] = s["accepted"][0]["k"].clone()),
         ),
         (
-            "distance",
+            "its distance -1 is not a finite number of at least 0",
             Box::new(|s| s["accepted"][0]["distance"] = serde_json::json!(-1.0)),
         ),
     ];

@@ -277,10 +277,10 @@ fn damaged_accepted(slice: &Slice, priors: &[Prior]) -> Option<String> {
     for a in &proposed.accepted {
         let k = a.k;
         if !(start..end).contains(&k) || previous.is_some_and(|p| k <= p) {
+            // The slice may be empty (more shards than proposals): no `end - 1`.
             return Some(format!(
-                "accepted proposal k = {k} is not one of its proposals {start}-{} after the \
-                 one before it",
-                end - 1
+                "accepted proposal k = {k} is not one of its proposals (from {start}, below \
+                 {end}) after the one before it"
             ));
         }
         if a.theta.len() != priors.len() {
