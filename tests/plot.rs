@@ -545,6 +545,20 @@ fn plot_and_compare_name_another_commands_result() {
             .stderr(predicate::str::contains("shard is one shard of a run"))
             .stderr(predicate::str::contains("coprod merge"));
     }
+    // The working folder of an interrupted run: it has no summary.csv yet, and what to do
+    // is to resume the run, not to find the file.
+    let partial = sb.path().join(".out.partial");
+    fs::create_dir(&partial).unwrap();
+    fs::write(partial.join("partial.json"), "{}").unwrap();
+    for command in ["plot", "compare"] {
+        sb.cmd(&[command, ".out.partial"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                ".out.partial is the working folder of an interrupted run",
+            ))
+            .stderr(predicate::str::contains("--out out --resume"));
+    }
 }
 
 /// `--metric` selects only charts of that metric: survival charts (which have none) are

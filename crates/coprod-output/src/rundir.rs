@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::OutputError;
 
 /// What a resume must match, in a partial directory (written by the run writer).
-pub(crate) const PARTIAL_JSON: &str = "partial.json";
+pub const PARTIAL_JSON: &str = "partial.json";
 
 /// What to do when the target directory already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

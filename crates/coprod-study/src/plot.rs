@@ -78,6 +78,17 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
             dir.display()
         );
     }
+    if let Some(target) = interrupted_run(dir) {
+        bail!(
+            "{} is the working folder of an interrupted run, not a run directory: the run \
+             writes its summary, charts and page when it finishes\n\nhint: finish it with the \
+             command its interruption printed (`coprod run SCENARIO --out {} --resume`, with \
+             the run's own options), then give {}",
+            dir.display(),
+            target.display(),
+            target.display()
+        );
+    }
     let own = [
         coprod_output::MANIFEST_JSON,
         coprod_output::SUMMARY_CSV,
@@ -91,6 +102,15 @@ pub(crate) fn check_run_dir(dir: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The run directory whose working folder `dir` is, when it is one an interrupted `coprod
+/// run` left (`.NAME.partial` beside `NAME`, holding the runs saved for `--resume`).
+fn interrupted_run(dir: &Path) -> Option<std::path::PathBuf> {
+    let name = dir.file_name()?.to_str()?;
+    let target = name.strip_prefix('.')?.strip_suffix(".partial")?;
+    let saved = !target.is_empty() && dir.join(coprod_output::PARTIAL_JSON).is_file();
+    saved.then(|| dir.with_file_name(target))
 }
 
 /// What another command's result directory is, and what to do instead, when `dir` is one:
