@@ -212,8 +212,10 @@ fn prior(value: &toml::Value, min: f64, max: f64) -> Result<Prior, String> {
 }
 
 /// A bound of an allowed range as the user would type it: plain (`200`, `0.05`) unless
-/// that takes many digits (`2e-9`, `5e9`).
+/// that takes many digits (`2e-9`, `5e9`), in 12 significant digits, so that a width
+/// computed in binary (0.95 - 0.05 is 0.8999999999999999) reads as typed.
 fn bound(v: f64) -> String {
+    let v: f64 = format!("{v:.11e}").parse().unwrap_or(v);
     if v == 0.0 || (1e-3..1e6).contains(&v.abs()) {
         v.to_string()
     } else {
@@ -299,7 +301,17 @@ fn flatten(table: &toml::Table, prefix: String, out: &mut Vec<(String, toml::Val
 
 #[cfg(test)]
 mod tests {
+    use super::bound;
     use crate::Scenario;
+
+    /// A bound computed from a range's width reads as typed, not with binary noise.
+    #[test]
+    fn bounds_read_as_typed() {
+        assert_eq!(bound(100.0 * (0.95 - 0.05)), "90");
+        assert_eq!(bound(1e-9 * (0.95 - 0.05)), "9e-10");
+        assert_eq!(bound(0.05), "0.05");
+        assert_eq!(bound(2e-9), "2e-9");
+    }
 
     fn parse(table: &str) -> Result<crate::Scenario, crate::ScenarioError> {
         let text = format!("[params.population]\nsetting = \"lab\"\n[calibration]\n{table}");
