@@ -211,7 +211,7 @@ fn closed_stdout_is_not_an_error() {
 
 /// The report's statistics of every sweep point and step are kept to the end of a run:
 /// runs of 20 citizens, tiny each, at 10,000 sweep points of 200,000 steps need 1.25 TiB
-/// for them (the audit's `cellsbig.toml`, a twentieth of the steps, needs 28 GiB and was
+/// for them (the audit's `cellsbig.toml`, a twentieth of the steps, needs 25.6 GiB and was
 /// timed "roughly 7 min"), more than any test machine has.
 #[test]
 fn check_and_run_refuse_a_sweep_whose_reports_statistics_cannot_fit() {

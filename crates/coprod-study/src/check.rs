@@ -75,7 +75,7 @@ fn memory_refusal(
     scenario: &coprod_scenario::Scenario,
     threads: usize,
 ) -> Option<(String, String)> {
-    if let Some(refusal) = run_memory_refusal(scenario, threads) {
+    if let Some(refusal) = run_memory_refusal(scenario, threads, true) {
         return Some(refusal);
     }
     let table = scenario.sensitivity.as_ref()?;

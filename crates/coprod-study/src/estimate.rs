@@ -498,20 +498,46 @@ pub(crate) enum Part {
     Cells,
 }
 
-/// [`Footprint`] of `coprod run` of `s` on `threads` threads: the runs in flight, the
-/// outputs held for the writer, and the report's tally of every (variant, sweep point)
-/// and step (a shard keeps no tally, but merging the shards for the report needs it).
-pub(crate) fn footprint(s: &Scenario, threads: usize) -> Footprint {
+/// The report's tally of every (variant, sweep point) and step of `s`, which a run keeps
+/// to the end and `coprod merge` builds from the shards.
+fn report_tally(s: &Scenario) -> u64 {
     let cells = (s.variants.len() * s.n_points()) as u64;
     let metrics = coprod_core::METRICS.len() as u64;
+    coprod_report::Tally::bytes_for(cells, u64::from(s.steps) + 1, metrics)
+}
+
+/// [`Footprint`] of `coprod run` of `s` on `threads` threads: the runs in flight, the
+/// outputs held for the writer, and, when it draws the report (`report`), its tally of
+/// every (variant, sweep point) and step. A shard draws none: `coprod merge` builds the
+/// tally ([`merge_memory_refusal`]).
+pub(crate) fn footprint(s: &Scenario, threads: usize, report: bool) -> Footprint {
     Footprint {
         state: largest_state(s),
         in_flight: (threads as u64).min(s.n_runs()).max(1),
         step_records: step_record_bytes(s.steps),
         group_records: largest_group_records(s),
         held: (threads as u64 * HELD_PER_THREAD).min(s.n_runs()).max(1),
-        tally: coprod_report::Tally::bytes_for(cells, u64::from(s.steps) + 1, metrics),
+        tally: if report { report_tally(s) } else { 0 },
     }
+}
+
+/// `coprod merge`'s refusal of the shards of `s` for the memory of the report's tally,
+/// which the shards did not keep (each ran in its own memory), and the hint.
+pub(crate) fn merge_memory_refusal(s: &Scenario) -> Option<(String, String)> {
+    let (need, total) = (report_tally(s), total_memory()?);
+    (need > total).then(|| {
+        (
+            format!(
+                "the report of the merged run needs its statistics of every variant, sweep \
+                 point and step, about {:.1} GiB, but the machine has {:.1} GiB",
+                need as f64 / GIB,
+                total as f64 / GIB
+            ),
+            "merge on a machine with more memory, or run the scenario with fewer steps \
+             (experiment.steps) or fewer variants or sweep points"
+                .to_string(),
+        )
+    })
 }
 
 /// [`Footprint`] of the runs of a sensitivity design on `threads` threads: the design's
@@ -620,9 +646,14 @@ pub(crate) fn footprint_problem(f: &Footprint) -> Option<String> {
 }
 
 /// `coprod run`'s (and `coprod check`'s) refusal of `s` on `threads` threads for its
-/// memory ([`footprint`]), and the hint: the remedies that would help.
-pub(crate) fn run_memory_refusal(s: &Scenario, threads: usize) -> Option<(String, String)> {
-    let f = footprint(s, threads);
+/// memory ([`footprint`]; `report`: whether it draws the report, which a shard does not),
+/// and the hint: the remedies that would help.
+pub(crate) fn run_memory_refusal(
+    s: &Scenario,
+    threads: usize,
+    report: bool,
+) -> Option<(String, String)> {
+    let f = footprint(s, threads, report);
     let problem = footprint_problem(&f)?;
     let remedies = [
         (Part::Citizens, "fewer citizens (population.n_citizens)"),
@@ -634,7 +665,7 @@ pub(crate) fn run_memory_refusal(s: &Scenario, threads: usize) -> Option<(String
         (Part::Steps, "fewer steps (experiment.steps)"),
         (Part::Cells, "fewer variants or sweep points"),
     ];
-    let one_thread = footprint(s, 1).bytes();
+    let one_thread = footprint(s, 1, report).bytes();
     let helpful = f.helpful(one_thread, total_memory()?, &remedies);
     Some((problem, use_remedies(&helpful)))
 }
@@ -936,12 +967,12 @@ mod tests {
                     [experiment]\nsteps = 4000\nreplications = 1\n[experiment.sweep]\n\
                     \"levers.outreach\" = { from = 0.0, to = 0.9999, step = 0.0001 }\n";
         let s = Scenario::from_toml(text, "cellsbig.toml", "cellsbig").unwrap();
-        let f = footprint(&s, 1);
+        let f = footprint(&s, 1, true);
         assert_eq!(f.tally, 10_000 * 4_001 * 688);
         assert!(f.bytes() as f64 / GIB > 25.6, "{}", f.bytes());
         // On a machine of 23.5 GiB only fewer steps or fewer points help, not citizens.
         let total = (23.5 * GIB) as u64;
-        let one_thread = footprint(&s, 1).bytes();
+        let one_thread = footprint(&s, 1, true).bytes();
         let remedies = [
             (Part::Citizens, "citizens"),
             (Part::Groups, "groups"),
@@ -949,6 +980,19 @@ mod tests {
             (Part::Cells, "points"),
         ];
         assert_eq!(f.helpful(one_thread, total, &remedies), ["steps", "points"]);
+        // A shard draws no report: its runs of 20 citizens need next to nothing, and the
+        // merge, which builds the tally, is where it counts.
+        assert_eq!(footprint(&s, 1, false).tally, 0);
+        assert!(footprint(&s, 1, false).bytes() < 1 << 30);
+        let text = text.replace("steps = 4000", "steps = 200000");
+        let s = Scenario::from_toml(&text, "cells.toml", "cells").unwrap();
+        assert!(
+            run_memory_refusal(&s, 1, true).is_some(),
+            "1.25 TiB: no test machine"
+        );
+        assert_eq!(run_memory_refusal(&s, 1, false), None, "a shard of it fits");
+        let (problem, _) = merge_memory_refusal(&s).expect("its merge does not fit");
+        assert!(problem.contains("about 1281.5 GiB"), "{problem}");
     }
 
     /// The outputs of up to `CHUNKS_AHEAD + 1` chunks wait for the writer, not one:
@@ -959,8 +1003,11 @@ mod tests {
         let text = "[params.population]\nn_citizens = 20\nn_communities = 1\n\
                     [experiment]\nsteps = 50000\nreplications = 24\n";
         let s = Scenario::from_toml(text, "win.toml", "win").unwrap();
-        assert_eq!((footprint(&s, 1).held, footprint(&s, 2).held), (12, 24));
-        let records = footprint(&s, 1).step_records;
+        assert_eq!(
+            (footprint(&s, 1, true).held, footprint(&s, 2, true).held),
+            (12, 24)
+        );
+        let records = footprint(&s, 1, true).step_records;
         assert_eq!(
             records,
             50_000 * std::mem::size_of::<coprod_core::StepMetrics>() as u64
@@ -979,8 +1026,11 @@ mod tests {
         let s = Scenario::from_toml(text, "busy.toml", "busy").unwrap();
         let groups = 1000.0 * 10.0 * 360.0 + 100_000.0 * 0.0005 * 360.0;
         let record = std::mem::size_of::<coprod_core::GroupRecord>() as f64;
-        assert_eq!(footprint(&s, 1).group_records, (groups * record) as u64);
-        assert!(footprint(&s, 1).bytes() > 199 << 20);
+        assert_eq!(
+            footprint(&s, 1, true).group_records,
+            (groups * record) as u64
+        );
+        assert!(footprint(&s, 1, true).bytes() > 199 << 20);
         // Entrepreneurs add opportunities, also when only an intervention brings them.
         let with = format!(
             "{text}[[interventions]]\nlever = \"levers.entrepreneurs\"\nvalue = 1\n\
@@ -988,7 +1038,10 @@ mod tests {
         );
         let s = Scenario::from_toml(&with, "busy.toml", "busy").unwrap();
         let groups = 1000.0 * 10.0 * 2.0 * 360.0 + 100_000.0 * 0.0005 * 360.0;
-        assert_eq!(footprint(&s, 1).group_records, (groups * record) as u64);
+        assert_eq!(
+            footprint(&s, 1, true).group_records,
+            (groups * record) as u64
+        );
     }
 
     /// A remedy is offered only where it would help: steps do not matter to a run of 2

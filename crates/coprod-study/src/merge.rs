@@ -82,6 +82,9 @@ fn merge_into(
     shards.retain(|(_, s)| s.runs > 0);
 
     let scenario = resolve(&first)?;
+    if let Some((problem, hint)) = crate::estimate::merge_memory_refusal(&scenario) {
+        bail!("{problem}\n\nhint: {hint}");
+    }
     // Any shard's `--against` warns: shards may differ in giving the default reference.
     let against_given = shards.iter().any(|(_, s)| against_given(&s.scenario));
     warn(&scenario, &first.scenario, against_given, progress);

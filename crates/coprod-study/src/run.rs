@@ -219,7 +219,9 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     for warning in scenario.naming_the_file(scenario.warnings()) {
         progress.note(Note::Warning(warning));
     }
-    if let Some((problem, hint)) = estimate::run_memory_refusal(&scenario, o.threads) {
+    // A shard draws no report: `coprod merge` does, and checks its memory.
+    let report = o.shard.is_none();
+    if let Some((problem, hint)) = estimate::run_memory_refusal(&scenario, o.threads, report) {
         bail!("{}: {problem}\n\nhint: {hint}", scenario.origin);
     }
     shard::check_options(o.shard.is_some(), o.target_ci.is_some())?;
