@@ -970,75 +970,17 @@ fn a_shard_refuses_a_folder_that_is_not_a_calibration_or_is_finished_without_sha
     .success();
 }
 
-/// A round's shard file that belongs to another calibration (another generation, round,
-/// block or split, or another slice) is refused by name before anything is run on it.
-#[test]
-fn a_foreign_shard_file_in_a_round_is_refused() {
-    let sandbox = Sandbox::new();
-    let (scenario, targets) = sharded_setup(&sandbox);
-    calibrate_into(
-        &sandbox,
-        (&scenario, &targets),
-        "sharded",
-        &["--shard", "0/2", "-j", "1"],
-    )
-    .assert()
-    .success();
-    let round = sandbox.path().join("sharded/rounds/gen-000/round-000");
-    let file = fs::read_dir(&round)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "json"))
-        .expect("shard 0's file of the first round");
-    let original = read(&file);
-    let slice: serde_json::Value = serde_json::from_str(&original).unwrap();
-    let bump = |v: &serde_json::Value| serde_json::json!(v.as_u64().unwrap() + 1);
-    type Edit<'a> = Box<dyn Fn(&mut serde_json::Value) + 'a>;
-    let edits: [(&str, Edit); 5] = [
-        (
-            "generation",
-            Box::new(|s| s["generation"] = bump(&s["generation"])),
-        ),
-        ("round", Box::new(|s| s["round"] = bump(&s["round"]))),
-        ("block", Box::new(|s| s["block"][1] = bump(&s["block"][1]))),
-        ("shard", Box::new(|s| s["shard"] = s["shards"].clone())),
-        (
-            "proposals",
-            Box::new(|s| s["proposals"][1] = bump(&s["proposals"][1])),
-        ),
-    ];
-    for (field, edit) in edits {
-        let mut changed = slice.clone();
-        edit(&mut changed);
-        fs::write(&file, changed.to_string()).unwrap();
-        calibrate_into(
-            &sandbox,
-            (&scenario, &targets),
-            "sharded",
-            &["--shard", "1/2", "-j", "1"],
-        )
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "it belongs to another calibration or coprod version",
-        ))
-        .stderr(predicate::str::contains(
-            file.file_name().unwrap().to_str().unwrap(),
-        ));
-        assert!(
-            fs::read_dir(&round).unwrap().count() == 1,
-            "{field}: shard 1 ran on a foreign round"
-        );
-    }
-    fs::write(&file, original).unwrap();
-}
+type Edit<'a> = Box<dyn Fn(&mut serde_json::Value) + 'a>;
 
-/// A round's shard file whose accepted proposals were changed on disk (a parameter vector
-/// cut short or outside its prior, a proposal outside the shard's slice or given twice, a
-/// distance that is not a finite number of at least 0) is refused by name, before it joins
-/// a generation: merged, it would be a particle of the posterior.
-#[test]
-fn a_shard_file_with_damaged_accepted_proposals_is_refused() {
+/// Runs shard 0 of 2 of the first round of the sharded set-up, then changes its file by
+/// each of `edits` in turn: shard 1 must refuse to go on (exit 2), saying `said` and the
+/// edit's own words and naming the file, and write nothing in the round. `needs` checks
+/// that the file as written lends itself to the edits.
+fn shard_file_edits_are_refused(
+    needs: impl Fn(&serde_json::Value) -> bool,
+    said: &str,
+    edits: &[(&str, Edit)],
+) {
     let sandbox = Sandbox::new();
     let (scenario, targets) = sharded_setup(&sandbox);
     calibrate_into(
@@ -1058,10 +1000,74 @@ fn a_shard_file_with_damaged_accepted_proposals_is_refused() {
     let original = read(&file);
     let slice: serde_json::Value = serde_json::from_str(&original).unwrap();
     assert!(
-        slice["accepted"].as_array().is_some_and(|a| a.len() >= 2),
-        "the test needs two accepted proposals: {original}"
+        needs(&slice),
+        "the file does not suit the edits: {original}"
     );
-    type Edit<'a> = Box<dyn Fn(&mut serde_json::Value) + 'a>;
+    for (words, edit) in edits {
+        let mut changed = slice.clone();
+        edit(&mut changed);
+        fs::write(&file, changed.to_string()).unwrap();
+        calibrate_into(
+            &sandbox,
+            (&scenario, &targets),
+            "sharded",
+            &["--shard", "1/2", "-j", "1"],
+        )
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(said))
+        .stderr(predicate::str::contains(*words))
+        .stderr(predicate::str::contains(
+            file.file_name().unwrap().to_str().unwrap(),
+        ));
+        assert!(
+            fs::read_dir(&round).unwrap().count() == 1,
+            "{words}: shard 1 ran on a round it should have refused"
+        );
+    }
+}
+
+/// A round's shard file that belongs to another calibration (another generation, round,
+/// block or split, or another slice) is refused by name before anything is run on it.
+#[test]
+fn a_foreign_shard_file_in_a_round_is_refused() {
+    let bump = |v: &serde_json::Value| serde_json::json!(v.as_u64().unwrap() + 1);
+    // Each message names the round and slice the file holds.
+    let edits: [(&str, Edit); 5] = [
+        (
+            "of round 0 of generation 1",
+            Box::new(|s| s["generation"] = bump(&s["generation"])),
+        ),
+        (
+            "of round 1 of generation 0",
+            Box::new(|s| s["round"] = bump(&s["round"])),
+        ),
+        (
+            "of round 0 of generation 0",
+            Box::new(|s| s["block"][1] = bump(&s["block"][1])),
+        ),
+        (
+            "of round 0 of generation 0",
+            Box::new(|s| s["shard"] = s["shards"].clone()),
+        ),
+        (
+            "of round 0 of generation 0",
+            Box::new(|s| s["proposals"][1] = bump(&s["proposals"][1])),
+        ),
+    ];
+    shard_file_edits_are_refused(
+        |_| true,
+        "it belongs to another calibration or coprod version",
+        &edits,
+    );
+}
+
+/// A round's shard file whose accepted proposals were changed on disk (a parameter vector
+/// cut short or outside its prior, a proposal outside the shard's slice or given twice, a
+/// distance that is not a finite number of at least 0) is refused by name, before it joins
+/// a generation: merged, it would be a particle of the posterior.
+#[test]
+fn a_shard_file_with_damaged_accepted_proposals_is_refused() {
     // What the refusal says of each.
     let edits: [(&str, Edit); 5] = [
         (
@@ -1085,29 +1091,9 @@ fn a_shard_file_with_damaged_accepted_proposals_is_refused() {
             Box::new(|s| s["accepted"][0]["distance"] = serde_json::json!(-1.0)),
         ),
     ];
-    for (field, edit) in edits {
-        let mut changed = slice.clone();
-        edit(&mut changed);
-        fs::write(&file, changed.to_string()).unwrap();
-        calibrate_into(
-            &sandbox,
-            (&scenario, &targets),
-            "sharded",
-            &["--shard", "1/2", "-j", "1"],
-        )
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("accepted proposal"))
-        .stderr(predicate::str::contains(field))
-        .stderr(predicate::str::contains(
-            file.file_name().unwrap().to_str().unwrap(),
-        ));
-        assert!(
-            fs::read_dir(&round).unwrap().count() == 1,
-            "{field}: shard 1 ran on a damaged round"
-        );
-    }
-    fs::write(&file, original).unwrap();
+    let two_accepted =
+        |s: &serde_json::Value| s["accepted"].as_array().is_some_and(|a| a.len() >= 2);
+    shard_file_edits_are_refused(two_accepted, "accepted proposal", &edits);
 }
 
 /// Shards of every round, then `coprod merge DIR`, until the merge writes the results:
