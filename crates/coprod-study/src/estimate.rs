@@ -575,23 +575,35 @@ pub(crate) fn design_runs_memory_refusal(
     table: &coprod_scenario::Sensitivity,
     threads: usize,
 ) -> Option<(String, String)> {
-    let f = design_footprint(s, table, threads);
-    let problem = footprint_problem(&f)?;
     let remedies = [
         (
             Part::Citizens,
             "fewer citizens (population.n_citizens, or a narrower range of it in \
              [sensitivity.parameters])",
         ),
-        (
-            Part::Groups,
-            "fewer groups (orgs.opportunity_rate, population.n_communities, \
-             groups.self_organise_rate)",
-        ),
-        (Part::Steps, "fewer steps (experiment.steps)"),
+        (Part::Groups, FEWER_GROUPS),
+        (Part::Steps, FEWER_STEPS),
     ];
-    let one_thread = design_footprint(s, table, 1).bytes();
-    let helpful = f.helpful(one_thread, total_memory()?, &remedies);
+    let f = design_footprint(s, table, threads);
+    refusal(&f, &design_footprint(s, table, 1), &remedies)
+}
+
+/// The remedy of a memory refusal that makes runs open fewer groups.
+const FEWER_GROUPS: &str =
+    "fewer groups (orgs.opportunity_rate, population.n_communities, groups.self_organise_rate)";
+/// The remedy that makes every run's records and the report's tally shorter.
+const FEWER_STEPS: &str = "fewer steps (experiment.steps)";
+
+/// The refusal of footprint `f` if it exceeds the machine's memory, and the hint: those of
+/// `remedies` that would help (`one_thread`: the same on one thread, to tell whether fewer
+/// threads would).
+fn refusal(
+    f: &Footprint,
+    one_thread: &Footprint,
+    remedies: &[(Part, &str)],
+) -> Option<(String, String)> {
+    let problem = footprint_problem(f)?;
+    let helpful = f.helpful(one_thread.bytes(), total_memory()?, remedies);
     Some((problem, use_remedies(&helpful)))
 }
 
@@ -653,21 +665,14 @@ pub(crate) fn run_memory_refusal(
     threads: usize,
     report: bool,
 ) -> Option<(String, String)> {
-    let f = footprint(s, threads, report);
-    let problem = footprint_problem(&f)?;
     let remedies = [
         (Part::Citizens, "fewer citizens (population.n_citizens)"),
-        (
-            Part::Groups,
-            "fewer groups (orgs.opportunity_rate, population.n_communities, \
-             groups.self_organise_rate)",
-        ),
-        (Part::Steps, "fewer steps (experiment.steps)"),
+        (Part::Groups, FEWER_GROUPS),
+        (Part::Steps, FEWER_STEPS),
         (Part::Cells, "fewer variants or sweep points"),
     ];
-    let one_thread = footprint(s, 1, report).bytes();
-    let helpful = f.helpful(one_thread, total_memory()?, &remedies);
-    Some((problem, use_remedies(&helpful)))
+    let f = footprint(s, threads, report);
+    refusal(&f, &footprint(s, 1, report), &remedies)
 }
 
 /// "use a, b or c".

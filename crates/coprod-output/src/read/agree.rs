@@ -804,9 +804,7 @@ fn group_values(
             crate::tables::merge::END_REASON_EXPECTED.into(),
         );
     }
-    let cap = coprod_core::SPECS
-        .iter()
-        .find(|s| s.name == "levers.group_size_cap")
+    let (_, cap) = coprod_core::Params::lookup("levers.group_size_cap")
         .expect("the size cap is a model parameter");
     if cap.check(g.size_cap as f64).is_err() {
         return bad(
