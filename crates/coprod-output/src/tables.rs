@@ -1245,14 +1245,21 @@ mod tests {
         ]
     }
 
-    /// What [`Writer::resume`] checks the runs saved by these tests against: one step
-    /// each, named by `identity`.
-    fn saved(identity: &dyn Fn(u64) -> Vec<String>) -> Saved<'_> {
-        Saved {
+    /// [`Writer::resume`] of `target` as `coprod run --resume` calls it, checking the runs
+    /// saved by these tests against one step each, named by `named`.
+    fn resume_saved(
+        target: &Path,
+        swept: Vec<String>,
+        identity: &Identity,
+        named: &dyn Fn(u64) -> Vec<String>,
+    ) -> Result<Writer, OutputError> {
+        let saved = Saved {
             first_run: 0,
             steps: 1,
-            identity,
-        }
+            identity: named,
+        };
+        let existing = Existing::Refuse(crate::Kind::Run);
+        Writer::resume(target, swept, existing, identity, &saved)
     }
 
     /// Run 0 has a started group, the others none.
@@ -1380,14 +1387,7 @@ mod tests {
         let mut w = resumable(&cut, &identity);
         write_groupless(&mut w, 0..2);
         drop(w); // as if killed after run 1, whose group metrics are empty
-        let mut w = Writer::resume(
-            &cut,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            &identity,
-            &saved(&named),
-        )
-        .unwrap();
+        let mut w = resume_saved(&cut, swept(), &identity, &named).unwrap();
         write_groupless(&mut w, 2..3);
         w.finish(&manifest()).unwrap();
         for file in [RUNS_CSV, SUMMARY_CSV] {
@@ -1448,26 +1448,12 @@ mod tests {
         drop(f);
         assert_eq!(saved_runs(&partial), 2, "a line cut short is ignored");
 
-        let mut w = Writer::resume(
-            &cut,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            &identity,
-            &saved(&named),
-        )
-        .unwrap();
+        let mut w = resume_saved(&cut, swept(), &identity, &named).unwrap();
         assert_eq!(w.runs_saved(), 2);
         write_some(&mut w, 2..3);
         drop(w);
         assert_eq!(saved_runs(&partial), 3);
-        let w = Writer::resume(
-            &cut,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            &identity,
-            &saved(&named),
-        )
-        .unwrap();
+        let w = resume_saved(&cut, swept(), &identity, &named).unwrap();
         assert_eq!((w.runs_done(), w.failed_runs()), (3, 1));
     }
 
@@ -1483,13 +1469,7 @@ mod tests {
         drop(w);
         fs::remove_file(crate::partial_dir(&cut).join(JOURNAL)).unwrap();
         let swept = vec!["levers.outreach".to_string()];
-        let result = Writer::resume(
-            &cut,
-            swept,
-            Existing::Refuse(crate::Kind::Run),
-            &identity,
-            &saved(&named),
-        );
+        let result = resume_saved(&cut, swept, &identity, &named);
         assert!(
             matches!(result, Err(OutputError::Corrupt { .. })),
             "{:?}",
@@ -1516,13 +1496,7 @@ mod tests {
         drop(completed);
         assert!(!target.exists());
         let swept = vec!["levers.outreach".to_string()];
-        let result = Writer::resume(
-            &target,
-            swept,
-            Existing::Refuse(crate::Kind::Run),
-            &identity,
-            &saved(&named),
-        );
+        let result = resume_saved(&target, swept, &identity, &named);
         assert!(
             matches!(result, Err(OutputError::NothingToResume { .. })),
             "{:?}",
@@ -1550,13 +1524,7 @@ mod tests {
         let text = format!("{head}{}\n", "9".repeat(len - head.len() - 1));
         fs::write(&runs, text).unwrap();
         let swept = vec!["levers.outreach".to_string()];
-        let result = Writer::resume(
-            &cut,
-            swept,
-            Existing::Refuse(crate::Kind::Run),
-            &identity,
-            &saved(&named),
-        );
+        let result = resume_saved(&cut, swept, &identity, &named);
         assert!(
             matches!(result, Err(OutputError::Corrupt { .. })),
             "{:?}",
@@ -1585,13 +1553,7 @@ mod tests {
         )
         .unwrap();
         let refused = |identity: &dyn Fn(u64) -> Vec<String>| {
-            let resumed = Writer::resume(
-                &cut,
-                swept(),
-                Existing::Refuse(crate::Kind::Run),
-                &test_identity(6),
-                &saved(identity),
-            );
+            let resumed = resume_saved(&cut, swept(), &test_identity(6), identity);
             match resumed {
                 Err(e @ OutputError::Corrupt { .. }) => e.to_string(),
                 other => panic!("{:?}", other.err()),
@@ -1617,16 +1579,7 @@ mod tests {
             ),
             "{said}"
         );
-        drop(
-            Writer::resume(
-                &cut,
-                swept(),
-                Existing::Refuse(crate::Kind::Run),
-                &identity,
-                &saved(&named),
-            )
-            .unwrap(),
-        );
+        drop(resume_saved(&cut, swept(), &identity, &named).unwrap());
     }
 
     fn write_some(w: &mut Writer, runs: std::ops::Range<u32>) {
@@ -1702,14 +1655,7 @@ mod tests {
             let mut w = resumable(&cut, &identity);
             write_half_failed(&mut w, 0..stop);
             drop(w); // as if killed after run `stop - 1`
-            let mut w = Writer::resume(
-                &cut,
-                swept(),
-                Existing::Refuse(crate::Kind::Run),
-                &identity,
-                &saved(&half_failed),
-            )
-            .unwrap();
+            let mut w = resume_saved(&cut, swept(), &identity, &half_failed).unwrap();
             write_half_failed(&mut w, stop..6);
             w.finish(&manifest()).unwrap();
             assert_eq!(
@@ -1743,16 +1689,7 @@ mod tests {
         fields[column] = "";
         lines[1] = fields.join(",");
         fs::write(&runs, lines.join("\n") + "\n").unwrap();
-        assert!(
-            Writer::resume(
-                &cut,
-                swept(),
-                Existing::Refuse(crate::Kind::Run),
-                &identity,
-                &saved(&named)
-            )
-            .is_err()
-        );
+        assert!(resume_saved(&cut, swept(), &identity, &named).is_err());
     }
 
     #[test]
@@ -1795,13 +1732,7 @@ mod tests {
             ..identity.clone()
         };
         assert!(matches!(
-            Writer::resume(
-                &cut,
-                swept(),
-                Existing::Refuse(crate::Kind::Run),
-                &other,
-                &saved(&named)
-            ),
+            resume_saved(&cut, swept(), &other, &named),
             Err(OutputError::Mismatch { .. })
         ));
         let seed = Identity {
@@ -1810,16 +1741,10 @@ mod tests {
             ..identity.clone()
         };
         assert_eq!(
-            Writer::resume(
-                &cut,
-                swept(),
-                Existing::Refuse(crate::Kind::Run),
-                &seed,
-                &saved(&named)
-            )
-            .err()
-            .unwrap()
-            .to_string(),
+            resume_saved(&cut, swept(), &seed, &named)
+                .err()
+                .unwrap()
+                .to_string(),
             format!(
                 "cannot resume {}: it was started with experiment.seed = 1, but this run has \
                  experiment.seed = 9",
@@ -1831,24 +1756,8 @@ mod tests {
             recipe: vec![("experiment.seed".into(), "seven".into())],
             ..identity.clone()
         };
-        drop(
-            Writer::resume(
-                &cut,
-                swept(),
-                Existing::Refuse(crate::Kind::Run),
-                &reworded,
-                &saved(&named),
-            )
-            .unwrap(),
-        );
-        let mut w = Writer::resume(
-            &cut,
-            swept(),
-            Existing::Refuse(crate::Kind::Run),
-            &identity,
-            &saved(&named),
-        )
-        .unwrap();
+        drop(resume_saved(&cut, swept(), &reworded, &named).unwrap());
+        let mut w = resume_saved(&cut, swept(), &identity, &named).unwrap();
         assert_eq!(w.runs_done(), 4);
         assert_eq!(w.resumed_at(), Some(4));
         assert_eq!(
