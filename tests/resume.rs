@@ -432,6 +432,36 @@ fn resume_into_another_commands_result_names_what_it_is() {
     }
 }
 
+/// A finished run whose manifest.json no longer parses (an editor added a byte order mark)
+/// is named with the JSON error by `--resume`, plain and `--force` alike, not called a
+/// result of another coprod version or of another command, each sending the user to the
+/// other; nothing in it is replaced.
+#[test]
+fn a_damaged_manifest_is_named_not_taken_for_another_result() {
+    let sb = Sandbox::new();
+    run_sweep(&sb, "run", &[]).assert().success();
+    let manifest = sb.path().join("run").join("manifest.json");
+    let text = format!("\u{feff}{}", read(&manifest));
+    fs::write(&manifest, &text).unwrap();
+    for extra in [&["--resume"][..], &["--force"], &[]] {
+        let out = run_sweep(&sb, "run", extra).assert().code(2);
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains("manifest.json: expected value at line 1 column 1"),
+            "{extra:?}: {stderr}"
+        );
+        for wrong in [
+            "version unknown",
+            "another command",
+            "use --force",
+            "start over",
+        ] {
+            assert!(!stderr.contains(wrong), "{extra:?}: {stderr}");
+        }
+    }
+    assert_eq!(read(&manifest), text);
+}
+
 /// A partial directory without its journal is named damaged, with the way to start over.
 #[test]
 fn resume_without_a_journal_says_it_is_missing() {

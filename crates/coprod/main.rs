@@ -190,6 +190,12 @@ fn message(err: &StudyError, out: OutOptions) -> String {
         Some(OutputError::CannotCreate { .. }) => {
             text.push_str(&format!("\n\nhint: {}", coprod_study::CHOOSE_WRITABLE_OUT));
         }
+        Some(OutputError::Unrecognised { .. }) => {
+            text.push_str(&format!(
+                "\n\nhint: restore its manifest.json or remove the directory yourself; or \
+                 write elsewhere with {elsewhere}"
+            ));
+        }
         Some(OutputError::NotARunDir { .. }) => {
             text.push_str("\n\nhint: choose an empty or new directory with --out DIR");
         }

@@ -314,6 +314,68 @@ impl Drop for Replacement {
     }
 }
 
+/// Why a run directory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS reported.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid CSV or JSON.
+    #[error("{}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A required column is missing from the header.
+    #[error("{}: missing column `{column}`", path.display())]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+    },
+    /// A field does not hold what its column requires.
+    #[error("{}:{line}: column `{column}`: {message}", path.display())]
+    BadField {
+        /// The file.
+        path: PathBuf,
+        /// Line number, from 1 (the header is line 1).
+        line: u64,
+        /// The column.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Reads manifest.json as loose JSON (`None` if the directory has none), so that a report
+/// can show the scenario and parameters when they are there and still work without them.
+///
+/// # Errors
+/// [`ReadError::Syntax`] when the file exists but is not JSON.
+pub fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, ReadError> {
+    let path = dir.join(crate::MANIFEST_JSON);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(ReadError::Io { path, source }),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| ReadError::Syntax {
+            path,
+            message: e.to_string(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

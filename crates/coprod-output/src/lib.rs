@@ -133,6 +133,19 @@ pub enum OutputError {
         /// The directory.
         path: PathBuf,
     },
+    /// The directory's manifest.json cannot be read or parsed, so what it holds is unknown:
+    /// nothing is written into it or replaces it, with or without `--force`.
+    #[error(
+        "{problem}\n{} cannot be recognised as a coprod result: coprod does not write into it \
+         or replace it",
+        path.display()
+    )]
+    Unrecognised {
+        /// The directory.
+        path: PathBuf,
+        /// Why its manifest.json does not read.
+        problem: crate::files::ReadError,
+    },
     /// `--force` was given, but the directory holds a file or folder the command reads (its
     /// scenario file, a shard): replacing the directory would delete it.
     #[error("{}", holds_input(path, input, *itself))]

@@ -19,9 +19,7 @@ use coprod_core::{GroupLife, GroupRecord};
 pub use agree::{Expected, same_sweep, unlisted_run};
 pub(crate) use agree::{GroupIds, started};
 
-use crate::tables::{
-    GROUP_LIFE_COLUMNS, GROUPS_CSV, MANIFEST_JSON, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV,
-};
+use crate::tables::{GROUP_LIFE_COLUMNS, GROUPS_CSV, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV};
 
 /// How the values of one metric column are checked, as the reader checks them: a finite
 /// number within the range of the metric's unit, or an empty field (a missing value) in a
@@ -55,47 +53,7 @@ impl MetricCheck {
     }
 }
 
-/// Why a run directory could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The file could not be opened or read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the OS reported.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file is not valid CSV or JSON.
-    #[error("{}: {message}", path.display())]
-    Syntax {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-    /// A required column is missing from the header.
-    #[error("{}: missing column `{column}`", path.display())]
-    MissingColumn {
-        /// The file.
-        path: PathBuf,
-        /// The column.
-        column: String,
-    },
-    /// A field does not hold what its column requires.
-    #[error("{}:{line}: column `{column}`: {message}", path.display())]
-    BadField {
-        /// The file.
-        path: PathBuf,
-        /// Line number, from 1 (the header is line 1).
-        line: u64,
-        /// The column.
-        column: String,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use crate::files::{ReadError, read_manifest};
 
 /// One CSV record with its line number.
 struct Row {
@@ -1035,26 +993,6 @@ pub fn each_group(
     })
 }
 
-/// Reads manifest.json as loose JSON (`None` if the directory has none), so that a report
-/// can show the scenario and parameters when they are there and still work without them.
-///
-/// # Errors
-/// [`ReadError::Syntax`] when the file exists but is not JSON.
-pub fn read_manifest(dir: &Path) -> Result<Option<serde_json::Value>, ReadError> {
-    let path = dir.join(MANIFEST_JSON);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(ReadError::Io { path, source }),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| ReadError::Syntax {
-            path,
-            message: e.to_string(),
-        })
-}
-
 /// A parameter's value in manifest.json's `parameters` list (the values every run shared).
 pub fn manifest_parameter<'a>(
     manifest: Option<&'a serde_json::Value>,
@@ -1101,6 +1039,7 @@ fn between(t: &RawTable, first: usize, last: usize) -> Result<Vec<usize>, ReadEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MANIFEST_JSON;
 
     fn write(dir: &Path, name: &str, text: &str) {
         std::fs::write(dir.join(name), text).unwrap();

@@ -96,18 +96,45 @@ impl Kind {
     }
 }
 
-/// The kind of result `manifest` describes: its `kind`, or `run` for a run directory's
-/// (which has none); `None` when it says neither (a calibration or survey written before
-/// they had a `kind`, or a damaged file), which is never replaced.
-fn manifest_kind(manifest: &Path) -> Option<String> {
-    let text = fs::read_to_string(manifest).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    match json.get("kind") {
-        Some(kind) => kind.as_str().map(str::to_string),
-        None => json
-            .get("experiment")
-            .is_some()
-            .then(|| Kind::Run.name().to_string()),
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Run,
+        Kind::Validation,
+        Kind::Sensitivity,
+        Kind::Survey,
+        Kind::Calibration,
+    ];
+
+    /// The kind whose [`Kind::name`] is `name`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The kind of result `dir` holds: its manifest.json's `kind`, or `run` for a run
+    /// directory's manifest (which has none, but has `experiment`); for results written
+    /// before their manifests had a `kind`, or not yet finished, by their files (a
+    /// calibration's `checkpoints/`, `survey.csv`, `validation.csv`). `Ok(None)` when
+    /// nothing says (an empty folder, a kind this coprod does not know). A manifest.json that
+    /// cannot be read or parsed is an error naming it: what the folder holds is unknown.
+    pub fn of_dir(dir: &Path) -> Result<Option<Kind>, crate::files::ReadError> {
+        let manifest = crate::files::read_manifest(dir)?;
+        if let Some(json) = &manifest {
+            match json.get("kind") {
+                Some(kind) => return Ok(kind.as_str().and_then(Kind::from_name)),
+                None if json.get("experiment").is_some() => return Ok(Some(Kind::Run)),
+                None => {}
+            }
+        }
+        let has = |name: &str| dir.join(name).exists();
+        Ok(if has("checkpoints") {
+            Some(Kind::Calibration)
+        } else if has("survey.csv") {
+            Some(Kind::Survey)
+        } else if has(crate::VALIDATION_CSV) {
+            Some(Kind::Validation)
+        } else {
+            None
+        })
     }
 }
 
@@ -433,7 +460,7 @@ fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputErro
         Existing::Refuse(kind) => (kind, false),
         Existing::Replace(kind) => (kind, true),
     };
-    let other = other_kind(target, kind);
+    let other = other_kind(target, kind)?;
     match (force, other) {
         (false, other) => Err(OutputError::Exists {
             path: target.to_path_buf(),
@@ -449,13 +476,18 @@ fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputErro
 }
 
 /// What the result directory `target` holds ("a calibration result", "another command's
-/// result") when it is not a result of `kind`; `None` when it is.
-fn other_kind(target: &Path, kind: Kind) -> Option<String> {
-    match manifest_kind(&target.join(crate::MANIFEST_JSON)) {
-        Some(found) if found == kind.name() => None,
-        Some(found) => Some(format!("a {found} result")),
+/// result") when it is not a result of `kind`; `None` when it is. A damaged manifest.json
+/// is an error: the folder is neither written into nor replaced, and the message says why.
+fn other_kind(target: &Path, kind: Kind) -> Result<Option<String>, OutputError> {
+    let found = Kind::of_dir(target).map_err(|problem| OutputError::Unrecognised {
+        path: target.to_path_buf(),
+        problem,
+    })?;
+    Ok(match found {
+        Some(found) if found == kind => None,
+        Some(found) => Some(format!("a {} result", found.name())),
         None => Some("another command's result".into()),
-    }
+    })
 }
 
 fn is_empty_dir(path: &Path) -> bool {
@@ -621,6 +653,56 @@ mod tests {
             }
             assert!(target.join(crate::MANIFEST_JSON).is_file());
         }
+    }
+
+    /// A result's kind comes from its manifest, or for a result without a `kind` from its
+    /// files; a manifest that does not parse is an error, and such a folder is neither
+    /// written into nor replaced.
+    #[test]
+    fn the_kind_of_a_folder_is_read_from_its_manifest_or_its_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cases: [(&str, Option<&str>, Option<Kind>); 5] = [
+            (
+                r#"{"kind": "survey"}"#,
+                Some("checkpoints"),
+                Some(Kind::Survey),
+            ),
+            (
+                r#"{"seed": 1}"#,
+                Some("checkpoints"),
+                Some(Kind::Calibration),
+            ),
+            (
+                r#"{"seed": 1}"#,
+                Some(crate::VALIDATION_CSV),
+                Some(Kind::Validation),
+            ),
+            (r#"{"kind": "novel"}"#, None, None),
+            (RUN_MANIFEST, Some("survey.csv"), Some(Kind::Run)),
+        ];
+        for (k, (manifest, file, kind)) in cases.into_iter().enumerate() {
+            let dir = tmp.path().join(format!("d{k}"));
+            fs::create_dir(&dir).unwrap();
+            fs::write(dir.join(crate::MANIFEST_JSON), manifest).unwrap();
+            if let Some(file) = file {
+                fs::write(dir.join(file), "").unwrap();
+            }
+            assert_eq!(Kind::of_dir(&dir).unwrap(), kind, "{manifest} {file:?}");
+        }
+        let damaged = tmp.path().join("damaged");
+        fs::create_dir(&damaged).unwrap();
+        fs::write(
+            damaged.join(crate::MANIFEST_JSON),
+            format!("{RUN_MANIFEST}{{}}"),
+        )
+        .unwrap();
+        assert!(Kind::of_dir(&damaged).is_err());
+        for existing in [Existing::Refuse(Kind::Run), Existing::Replace(Kind::Run)] {
+            let err = RunDir::create(&damaged, existing).unwrap_err();
+            assert!(matches!(err, OutputError::Unrecognised { .. }), "{err}");
+            assert!(err.to_string().contains("trailing characters"), "{err}");
+        }
+        assert!(damaged.join(crate::MANIFEST_JSON).is_file());
     }
 
     #[test]

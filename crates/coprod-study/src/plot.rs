@@ -114,39 +114,29 @@ fn interrupted_run(dir: &Path) -> Option<std::path::PathBuf> {
 }
 
 /// What another command's result directory is, and what to do instead, when `dir` is one:
-/// a shard of a run, a calibration, validation, survey or sensitivity analysis (by the
-/// manifest's `kind`, or for results written before they had one, by their files).
+/// a shard of a run, a calibration, validation, survey or sensitivity analysis
+/// ([`coprod_output::Kind::of_dir`]).
 pub(crate) fn other_result(dir: &Path) -> Option<(&'static str, &'static str)> {
-    let kind = coprod_output::read::read_manifest(dir)
-        .ok()
-        .flatten()
-        .and_then(|m| m.get("kind")?.as_str().map(str::to_string));
-    let has = |name: &str| dir.join(name).exists();
-    let kind = kind.as_deref().or(if has("checkpoints") {
-        Some("calibration")
-    } else if has("survey.csv") {
-        Some("survey")
-    } else {
-        None
-    });
-    match kind {
-        Some("calibration") => Some((
+    use coprod_output::Kind;
+    // A damaged manifest is named by the reader that needs it.
+    match Kind::of_dir(dir).ok().flatten() {
+        Some(Kind::Calibration) => Some((
             "a calibration (`coprod calibrate`)",
             "its charts and tables were written by `coprod calibrate`",
         )),
-        Some("validation") => Some((
+        Some(Kind::Validation) => Some((
             "a validation (`coprod validate`)",
             "its CSV files and forest plot were written by `coprod validate`",
         )),
-        Some("sensitivity") => Some((
+        Some(Kind::Sensitivity) => Some((
             "a sensitivity analysis (`coprod sensitivity`)",
             "its charts were written by `coprod sensitivity`",
         )),
-        Some("survey") => Some((
+        Some(Kind::Survey) => Some((
             "a survey (`coprod survey`)",
             "survey.csv and survey-fit.csv are its results",
         )),
-        _ if has(coprod_output::SHARD_JSON) => Some((
+        _ if dir.join(coprod_output::SHARD_JSON).exists() => Some((
             "one shard of a run (`coprod run --shard`)",
             "merge the shards with `coprod merge SHARD_DIR...` and give the merged directory",
         )),

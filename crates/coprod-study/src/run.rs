@@ -839,6 +839,13 @@ fn replay<'a, E>(
 /// `--resume` has nothing to do). A finished directory of something else is an error.
 fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
     refuse_shard(target)?;
+    let manifest = coprod_output::read::read_manifest(target).map_err(|err| {
+        invalid!(
+            "cannot resume {}: {err}\n\nhint: restore its manifest.json, or run without \
+             --resume into another --out DIR",
+            target.display()
+        )
+    })?;
     // Another command's result has no scenario fingerprint: name what it is instead.
     if let Some((what, _)) = crate::plot::other_result(target) {
         bail!(
@@ -847,10 +854,9 @@ fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
             target.display()
         );
     }
-    let Ok(text) = std::fs::read_to_string(target.join(coprod_output::MANIFEST_JSON)) else {
+    let Some(manifest) = manifest else {
         return Ok(false);
     };
-    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let version = manifest["coprod_version"].as_str().unwrap_or("unknown");
     let hash = manifest["scenario"]["hash"].as_str().unwrap_or("unknown");
     if version != identity.coprod_version {
