@@ -338,6 +338,59 @@ fn check_fails_what_run_refuses() {
     }
 }
 
+/// `coprod run` does not use `[sensitivity]` or `[calibration]`, but it refuses (status 2,
+/// nothing written) a file whose tables `coprod check` calls invalid, with check's message:
+/// it ran them before, so check and run disagreed about the same file.
+#[test]
+fn run_refuses_the_analysis_tables_check_refuses() {
+    let sb = Sandbox::new();
+    let head = "name = \"s\"\n[params.population]\nn_citizens = 100\nn_communities = 4\n\
+                [experiment]\nsteps = 3\nreplications = 1\n";
+    let cases = [
+        // Design points the model rejects: type shares above 1.
+        (
+            "points.toml",
+            "[sensitivity]\nmethod = \"morris\"\noutputs = [\"participation_rate\"]\n\
+             trajectories = 2\n[sensitivity.parameters]\n\
+             \"citizens.share_conditional\" = [0.0, 1.0]\n\
+             \"citizens.share_free_rider\" = [0.0, 1.0]\n",
+            "is not a valid parameter set",
+        ),
+        // A factor an intervention holds over the whole run.
+        (
+            "held-factor.toml",
+            "[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\n[sensitivity]\n\
+             method = \"morris\"\noutputs = [\"participation_rate\"]\ntrajectories = 2\n\
+             [sensitivity.parameters]\n\"levers.outreach\" = [0.0, 1.0]\n",
+            "[sensitivity.parameters]",
+        ),
+        // A calibrated parameter an intervention holds over the whole run.
+        (
+            "held-prior.toml",
+            "[[interventions]]\nlever = \"levers.outreach\"\nvalue = 0.5\n[calibration]\n\
+             particles = 10\ngenerations = 1\n[calibration.priors]\n\
+             \"levers.outreach\" = { uniform = [0.0, 1.0] }\n",
+            "[calibration.priors] estimates it",
+        ),
+    ];
+    for (file, tables, expected) in cases {
+        fs::write(sb.path().join(file), format!("{head}{tables}")).unwrap();
+        let checked = sb.cmd(&["check", file]).assert().code(1);
+        let checked = String::from_utf8_lossy(&checked.get_output().stderr).into_owned();
+        assert!(checked.contains(expected), "{file}: {checked}");
+        let ran = sb
+            .cmd(&["run", file, "--out", "out", "-j", "1"])
+            .assert()
+            .code(2);
+        let ran = String::from_utf8_lossy(&ran.get_output().stderr).into_owned();
+        assert!(
+            checked.contains(ran.trim()),
+            "{file}: check said\n{checked}\nrun said\n{ran}"
+        );
+        assert!(!sb.path().join("out").exists(), "{file}: run wrote out");
+    }
+}
+
 /// `coprod check` of the scenario `text` written to `file`, which it passes; its stderr holds
 /// the warnings.
 fn passes_check(sb: &Sandbox, file: &str, text: &str) -> assert_cmd::assert::Assert {

@@ -22,7 +22,12 @@ pub(crate) const SOME_RUNS_FAILED: u8 = 3;
 
 pub(crate) fn run(threads: usize, args: RunArgs, out: &mut impl Write) -> Result<u8> {
     let study = match &args.scenario {
-        Some(arg) => Study::load(arg)?,
+        Some(arg) => {
+            let study = Study::load(arg)?;
+            // The file as `coprod check` judges it, before `--set` and `--quick` change it.
+            coprod_study::refuse_invalid_analysis(study.scenario())?;
+            study
+        }
         None => {
             say!(
                 "no scenario given: running a quick version of the `{DEFAULT_SCENARIO}` teaching \

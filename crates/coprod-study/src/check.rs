@@ -67,6 +67,17 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
         .collect()
 }
 
+/// Refuses a scenario whose `[sensitivity]` or `[calibration]` table `coprod check` calls
+/// invalid (but for the memory of a design): `coprod run` does not use these tables, but it
+/// refuses the file, so that it runs exactly the files `check` passes. The tables' own
+/// keys and ranges are checked when the file is read, by every command.
+pub fn refuse_invalid_analysis(scenario: &coprod_scenario::Scenario) -> Result<()> {
+    if let Some(table) = &scenario.sensitivity {
+        crate::sensitivity::refuse_invalid_design(scenario, table)?;
+    }
+    crate::calibrate::check_priors_not_held(scenario)
+}
+
 /// Why `coprod run` or `coprod sensitivity` would refuse `scenario` on `threads` threads for
 /// its memory, with the hint they give: "fewer --threads" only where the runs the estimate
 /// is about are more than one (it was offered for a scenario of one run and for a design

@@ -52,7 +52,7 @@ pub use calibrate_run::{
     MergedCalibration, PendingRound, ShardOutcome, calibrate, calibrate_shard, is_calibration,
     merge_calibration,
 };
-pub use check::{Checked, CheckedScenario, check};
+pub use check::{Checked, CheckedScenario, check, refuse_invalid_analysis};
 pub use compare::{DEFAULT_METRICS, compare};
 pub use error::{CHOOSE_WRITABLE_OUT, Context, Result, StudyError, chain};
 pub use estimate::{describe, describe_runs, human_duration};

@@ -214,6 +214,24 @@ pub(crate) fn checked_design(
     Ok((designs, params))
 }
 
+/// What `coprod check` refuses of a `[sensitivity]` table that `coprod run` refuses too,
+/// although it does not use the table: a factor held by an intervention and design points
+/// the model rejects. A file that `check` calls invalid for these is then never run. The
+/// memory the design needs is left to `check` and `coprod sensitivity`: it is the
+/// machine's, not the file's (docs/errors.md), and a design too large to hold is not built.
+pub(crate) fn refuse_invalid_design(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
+    check_interventions(scenario, table)?;
+    if estimate::design_memory_problem(table).is_some() {
+        return Ok(());
+    }
+    let base = scenario.baseline_params();
+    let points = Designs::new(scenario, table).points();
+    for (point, u) in points.iter().enumerate() {
+        point_params(scenario, table, &base, point, u)?;
+    }
+    Ok(())
+}
+
 /// Refuses a design factor that the scenario's own interventions hold at every step: every
 /// design point runs them (docs/sensitivity.md), so the factor's value would be in force
 /// at no step, and its indices would measure only noise.
@@ -465,23 +483,33 @@ fn design_params(
     points
         .iter()
         .enumerate()
-        .map(|(point, u)| {
-            let mut p = base.clone();
-            for (factor, &x) in table.factors.iter().zip(u) {
-                p.set_index(factor.param, factor.value(x))
-                    .with_context(|| format!("invalid value for `{}`", factor.name()))?;
-            }
-            p.validate().map_err(|e| {
-                invalid!(
-                    "{}: design point {point} ({}) is not a valid parameter set: {e}\n\nhint: \
-                     narrow the ranges in [sensitivity.parameters]",
-                    scenario.origin,
-                    point_values(table, &p)
-                )
-            })?;
-            Ok(p)
-        })
+        .map(|(point, u)| point_params(scenario, table, &base, point, u))
         .collect()
+}
+
+/// The parameters of design point `point` (unit coordinates `u`): `base` with each factor
+/// set to its value there, or an error naming the point if the model rejects them.
+fn point_params(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    base: &Params,
+    point: usize,
+    u: &[f64],
+) -> Result<Params> {
+    let mut p = base.clone();
+    for (factor, &x) in table.factors.iter().zip(u) {
+        p.set_index(factor.param, factor.value(x))
+            .with_context(|| format!("invalid value for `{}`", factor.name()))?;
+    }
+    p.validate().map_err(|e| {
+        invalid!(
+            "{}: design point {point} ({}) is not a valid parameter set: {e}\n\nhint: \
+             narrow the ranges in [sensitivity.parameters]",
+            scenario.origin,
+            point_values(table, &p)
+        )
+    })?;
+    Ok(p)
 }
 
 /// "levers.outreach = 0.5, levers.group_size_cap = 12": the design's values in `p`, as
