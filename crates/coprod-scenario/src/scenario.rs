@@ -202,6 +202,15 @@ impl<'a> Locator<'a> {
         ScenarioError::at(self.origin, self.source, span, message)
     }
 
+    /// Span of the key that sets parameter `name` in the table at `at`: dotted keys or a
+    /// section table (`population.n_citizens`), or one quoted full name
+    /// (`"population.n_citizens"`), which mean the same (docs/scenarios.md).
+    fn param_key_span(&self, at: &[Seg], name: &str) -> Option<Range<usize>> {
+        let dotted: Vec<Seg> = at.iter().cloned().chain(name.split('.').map(key)).collect();
+        let quoted: Vec<Seg> = at.iter().cloned().chain([key(name)]).collect();
+        self.key_span(&dotted).or_else(|| self.key_span(&quoted))
+    }
+
     /// An error of an analysis table (`[sensitivity]`, `[calibration]`) at a key path below
     /// it: at the value if found, else at the nearest enclosing key. A parameter's name may
     /// be one quoted key (`"levers.outreach" = ..`) or dotted keys (`levers.outreach = ..`,
@@ -1638,7 +1647,8 @@ fn combination_error(
     err: &ParamError,
 ) -> ScenarioError {
     // Point at the variant if it is not the baseline, else at the first parameter of the
-    // inconsistency that the file sets.
+    // inconsistency that the sweep sets (its value is what the message's point names), else
+    // at the first one `[params]` sets.
     let names = match err {
         ParamError::Inconsistent { names, .. } => names.clone(),
         ParamError::OutOfRange { name, .. } => vec![*name],
@@ -1647,12 +1657,11 @@ fn combination_error(
     let span = if variant > 0 {
         loc.key_span(&[key("experiment"), key("variants"), Seg::Index(variant - 1)])
     } else {
-        names.iter().find_map(|n| {
-            let path: Vec<Seg> = std::iter::once(key("params"))
-                .chain(n.split('.').map(key))
-                .collect();
-            loc.key_span(&path)
-        })
+        let sweep = [key("experiment"), key("sweep")];
+        let params = [key("params")];
+        [&sweep[..], &params[..]]
+            .iter()
+            .find_map(|at| names.iter().find_map(|n| loc.param_key_span(at, n)))
     };
     loc.error_at(span, scenario.describe_combination(variant, point, err))
 }
@@ -2868,6 +2877,26 @@ params.groups.service = "joint"
             "the experiment expands to 1 variant x 1 sweep point x 10000001 replications, \
              more than the 10000000 runs coprod accepts"
         );
+    }
+
+    #[test]
+    fn an_inconsistency_is_pointed_at_a_quoted_name_or_the_sweep_entry() {
+        // A quoted full name means what a table entry means, and is found as one.
+        let e = err("[params]\n\"population.n_citizens\" = 10\n");
+        assert_eq!(e.location, Some((2, 1)), "{e}");
+        // A sweep point's inconsistency is at the sweep entry that gave the point, quoted or
+        // dotted, also in a scenario with variants (the baseline's message names it).
+        let sweep = "[experiment]\nsteps = 3\n[experiment.sweep]\n";
+        let e = err(&format!("{sweep}\"population.n_citizens\" = [10, 100]\n"));
+        assert_eq!(e.location, Some((4, 1)), "{e}");
+        let e = err(&format!("{sweep}population.n_citizens = [10, 100]\n"));
+        assert_eq!(e.location, Some((4, 12)), "{e}");
+        let e = err(&format!(
+            "{sweep}\"citizens.share_free_rider\" = [0.1, 0.9]\n\
+             [[experiment.variants]]\nname = \"v\"\nparams.levers.outreach = 0.5\n"
+        ));
+        assert!(e.message.contains("variant `baseline`"), "{e}");
+        assert_eq!(e.location, Some((4, 1)), "{e}");
     }
 
     #[test]
