@@ -1998,7 +1998,9 @@ fn sweep_shape_hint(spec: &coprod_core::ParamSpec) -> String {
     format!("write {list}{range}; a single value belongs in [params]")
 }
 
-/// Like [`leaves`], but a table with a `from` key is a range, not a section.
+/// Like [`leaves`], but a table with a `from` key, or at a parameter's name, is a range, not
+/// a section: a range that lacks `from` is then refused as one ("needs `from`, `to` and
+/// `step`"), not walked into as if `levers.outreach.step` were a parameter.
 fn sweep_leaves<'t>(
     table: &'t toml::Table,
     prefix: &mut Vec<String>,
@@ -2007,7 +2009,9 @@ fn sweep_leaves<'t>(
     for (k, v) in table {
         prefix.push(k.clone());
         match v {
-            toml::Value::Table(t) if !t.contains_key("from") && !names_a_parameter(t, prefix) => {
+            toml::Value::Table(t)
+                if !t.contains_key("from") && Params::lookup(&prefix.join(".")).is_err() =>
+            {
                 sweep_leaves(t, prefix, out)
             }
             _ => out.push((prefix.clone(), v)),
@@ -2897,6 +2901,34 @@ params.groups.service = "joint"
         ));
         assert!(e.message.contains("variant `baseline`"), "{e}");
         assert_eq!(e.location, Some((4, 1)), "{e}");
+    }
+
+    #[test]
+    fn a_sweep_range_without_from_is_a_range_not_a_section() {
+        let sweep = "[experiment]\nsteps = 3\n[experiment.sweep]\n";
+        for range in [
+            "\"levers.outreach\" = { to = 1.0, step = 0.5 }\n",
+            "\"levers.outreach\" = { to = 1.0 }\n",
+            "levers.outreach = { step = 0.5, to = 1.0 }\n",
+            "[experiment.sweep.levers.outreach]\nto = 1.0\nstep = 0.5\n",
+        ] {
+            let e = err(&format!("{sweep}{range}"));
+            assert!(
+                e.message.contains(
+                    "the sweep range over `levers.outreach` needs `from`, `to` and `step`"
+                ),
+                "{range}: {e}"
+            );
+        }
+        // A key that is no part of a range is named as such, not as a parameter.
+        let e = err(&format!(
+            "{sweep}\"levers.outreach\" = {{ low = 0.0, high = 1.0 }}\n"
+        ));
+        assert!(
+            e.message
+                .contains("unknown key `high` in the sweep range over `levers.outreach`"),
+            "{e}"
+        );
     }
 
     #[test]
