@@ -1374,40 +1374,93 @@ fn validation_table(
 }
 
 /// Each comparison needs its own experiment: a paired one a "treatment" variant, a dose one
-/// a single sweep axis, an interaction variants "a", "b" and "ab".
+/// a single sweep axis, an interaction variants "a", "b" and "ab". It may hold no other
+/// runs: the verdict would never make them, while the manifest records them as the design.
 fn check_validation_shape(
     loc: &Locator<'_>,
     v: &Validation,
     variants: &[Variant],
     sweep: &[SweepAxis],
 ) -> Result<(), ScenarioError> {
-    let has_treatment = variants.iter().any(|x| x.name == "treatment");
-    let one_axis = sweep.len() == 1;
-    let named = |n: &str| variants.iter().any(|x| x.name == n);
-    let shape_ok = match v.comparison {
-        Comparison::Paired => has_treatment,
-        Comparison::Dose => one_axis,
-        Comparison::Interaction => named("a") && named("b") && named("ab"),
-        _ => true,
+    let Some(problem) =
+        missing_runs(v, variants, sweep).or_else(|| unrun_parts(v, variants, sweep))
+    else {
+        return Ok(());
     };
-    if !shape_ok {
-        let need = match v.comparison {
-            Comparison::Paired => "a variant named \"treatment\"",
-            Comparison::Interaction => "variants named \"a\", \"b\" and \"ab\"",
-            _ => "exactly one sweep axis",
-        };
-        // Without a `comparison` key the comparison is "paired": name the table then, and
-        // say that the key is missing, so that a deleted key is not a riddle.
-        let given = loc.value_span(&[key("validation"), key("comparison")]);
-        let which = if given.is_some() {
-            "this comparison"
-        } else {
-            DEFAULT_COMPARISON_NAMED
-        };
-        let span = given.or_else(|| loc.key_span(&[key("validation")]));
-        return Err(loc.error_at(span, format!("{which} needs {need}")));
+    // Without a `comparison` key the comparison is "paired": name the table then, and
+    // say that the key is missing, so that a deleted key is not a riddle.
+    let given = loc.value_span(&[key("validation"), key("comparison")]);
+    let which = if given.is_some() {
+        "this comparison"
+    } else {
+        DEFAULT_COMPARISON_NAMED
+    };
+    let span = given.or_else(|| loc.key_span(&[key("validation")]));
+    Err(loc.error_at(span, format!("{which} {problem}")))
+}
+
+/// What the comparison needs and the experiment lacks, if anything.
+fn missing_runs(v: &Validation, variants: &[Variant], sweep: &[SweepAxis]) -> Option<String> {
+    let named = |n: &str| variants.iter().any(|x| x.name == n);
+    let need = match v.comparison {
+        Comparison::Paired if !named("treatment") => "a variant named \"treatment\"",
+        Comparison::Dose if sweep.len() != 1 => "exactly one sweep axis",
+        Comparison::Interaction if !(named("a") && named("b") && named("ab")) => {
+            "variants named \"a\", \"b\" and \"ab\""
+        }
+        _ => return None,
+    };
+    Some(format!("needs {need}"))
+}
+
+/// The runs of the experiment that the comparison never makes (`coprod_validate`'s
+/// `Claim::new` takes its arms from the variants it names and the sweep of a dose alone).
+fn unrun_parts(v: &Validation, variants: &[Variant], sweep: &[SweepAxis]) -> Option<String> {
+    let (runs, used): (&str, &[&str]) = match v.comparison {
+        Comparison::Paired => ("the baseline and the variant \"treatment\"", &["treatment"]),
+        Comparison::Interaction => (
+            "the baseline and the variants \"a\", \"b\" and \"ab\"",
+            &["a", "b", "ab"],
+        ),
+        Comparison::Dose => ("the sweep on the baseline alone", &[]),
+        _ => ("the baseline alone", &[]),
+    };
+    if let Some(extra) = variants
+        .iter()
+        .skip(1)
+        .find(|x| !used.contains(&x.name.as_str()))
+    {
+        return Some(format!(
+            "runs {runs}, so the verdict would never run the variant \"{}\": remove it",
+            extra.name
+        ));
     }
-    Ok(())
+    if v.comparison != Comparison::Dose && !sweep.is_empty() {
+        let axes: Vec<String> = sweep.iter().map(|a| format!("`{}`", a.name())).collect();
+        return Some(format!(
+            "runs no sweep, so the verdict would run only the first point of the sweep over \
+             {}: remove [experiment.sweep] and set the value in [params]",
+            axes.join(", ")
+        ));
+    }
+    unrun_doses(v, sweep)
+}
+
+/// A dose series judged end to end runs its first and last doses only.
+fn unrun_doses(v: &Validation, sweep: &[SweepAxis]) -> Option<String> {
+    let axis = sweep.first()?;
+    let n = axis.values.len();
+    if v.comparison != Comparison::Dose || v.direction == Direction::InteriorOptimum || n <= 2 {
+        return None;
+    }
+    Some(format!(
+        "with direction = \"{}\" compares the last dose with the first, so the verdict would \
+         never run the middle {} of the {n} values of `{}`: keep the first and the last (an \
+         optimum among doses is direction = \"interior_optimum\")",
+        v.direction.as_str(),
+        n - 2,
+        axis.name()
+    ))
 }
 
 /// An interior optimum is judged by whether the best dose lies strictly between the first

@@ -323,6 +323,7 @@ fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError>
             ));
         }
     };
+    check_text_given(raw, class)?;
     let sesoi = number(raw.sesoi.as_ref(), "sesoi")?;
     if !(sesoi.is_finite() && sesoi > 0.0) {
         return Err((
@@ -380,6 +381,36 @@ fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError>
         mediators_reason: text(&raw.mediators_reason),
         power,
     }))
+}
+
+/// A key present with blank text is a partial registration that looks complete: the
+/// reasons are what a referee reads the design by. `encoded_by` may be blank only for a
+/// derived claim, where it says that no rule states the claim.
+fn check_text_given(raw: &RawValidation, class: ClaimClass) -> Result<(), FieldError> {
+    let blank = |text: &Option<String>| text.as_deref().unwrap_or_default().trim().is_empty();
+    let reasons = [
+        ("sesoi_reason", &raw.sesoi_reason, "why that size matters"),
+        (
+            "mediators_reason",
+            &raw.mediators_reason,
+            "why these mediators carry the feedback and the rest is the direct path",
+        ),
+    ];
+    if let Some((field, _, what)) = reasons.into_iter().find(|(_, text, _)| blank(text)) {
+        return Err((
+            field,
+            format!("`{field}` is empty: a registered validation says {what}"),
+        ));
+    }
+    if class == ClaimClass::Assumption && blank(&raw.encoded_by) {
+        return Err((
+            "encoded_by",
+            "`encoded_by` is empty: a claim classed \"assumption\" names the rule that states \
+             it (only a \"derived\" claim, which no rule states, leaves it empty)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 fn number(v: Option<&toml::Value>, field: &'static str) -> Result<f64, FieldError> {
@@ -543,8 +574,11 @@ mod tests {
         let e = Scenario::from_toml(&bad_metric, "t.toml", "t").unwrap_err();
         assert!(e.message.contains("unknown metric"), "{}", e.message);
         assert_eq!(e.location.map(|l| l.0), Some(3));
-        // A regression comparison estimates its own effect and does not read the metric.
-        let regression = bad_metric.replace("\"paired\"", "\"efficacy_vs_resources\"");
+        // A regression comparison estimates its own effect and does not read the metric (it
+        // runs the baseline alone, so a variant would be refused).
+        let regression = bad_metric
+            .replace("\"paired\"", "\"efficacy_vs_resources\"")
+            .replace(TAIL, "");
         let v = Scenario::from_toml(&regression, "t.toml", "t").unwrap();
         assert_eq!(
             v.validation.unwrap().comparison,
@@ -729,6 +763,149 @@ mod tests {
                 .mediators
                 .is_empty()
         );
+    }
+
+    /// A design holds only the runs its comparison makes: the verdict never runs another
+    /// variant, a sweep beside a variant comparison or the middle doses of an end-to-end
+    /// dose series, while the manifest would record them as part of the registered design.
+    #[test]
+    fn a_design_holds_no_runs_its_verdict_never_makes() {
+        let with = |comparison: &str, direction: &str, experiment: &str| {
+            let head = HEAD
+                .replace("\"paired\"", &format!("\"{comparison}\""))
+                .replace("\"increase\"", &format!("\"{direction}\""));
+            Scenario::from_toml(&format!("{head}{experiment}"), "t.toml", "t")
+        };
+        let variant = |n: &str| {
+            format!("[[experiment.variants]]\nname = \"{n}\"\nparams.levers.outreach = 0.5\n")
+        };
+        let ab = format!("{}{}{}", variant("a"), variant("b"), variant("ab"));
+        let sweep = "[experiment.sweep]\n\"levers.group_size_cap\" = [4, 8]\n";
+        let three = "[experiment.sweep]\n\"levers.group_size_cap\" = [4, 8, 12, 16]\n";
+        let no_sweep = "runs no sweep, so the verdict would run only the first point of the \
+                        sweep over `levers.group_size_cap`: remove [experiment.sweep] and set \
+                        the value in [params]";
+        let unrun = |runs: &str, name: &str| {
+            format!("runs {runs}, so the verdict would never run the variant \"{name}\": remove it")
+        };
+        let cases = [
+            (
+                "paired",
+                "increase",
+                format!("{TAIL}{sweep}"),
+                no_sweep.to_string(),
+            ),
+            (
+                "paired",
+                "increase",
+                format!("{TAIL}{}", variant("extra")),
+                unrun("the baseline and the variant \"treatment\"", "extra"),
+            ),
+            (
+                "interaction",
+                "increase",
+                format!("{ab}{sweep}"),
+                no_sweep.to_string(),
+            ),
+            (
+                "interaction",
+                "increase",
+                format!("{ab}{}", variant("extra")),
+                unrun(
+                    "the baseline and the variants \"a\", \"b\" and \"ab\"",
+                    "extra",
+                ),
+            ),
+            (
+                "dose",
+                "increase",
+                format!("{sweep}{}", variant("treatment")),
+                unrun("the sweep on the baseline alone", "treatment"),
+            ),
+            (
+                "dose",
+                "decrease",
+                three.to_string(),
+                "with direction = \"decrease\" compares the last dose with the first, so the \
+                 verdict would never run the middle 2 of the 4 values of \
+                 `levers.group_size_cap`: keep the first and the last (an optimum among \
+                 doses is direction = \"interior_optimum\")"
+                    .to_string(),
+            ),
+            (
+                "efficacy_vs_resources",
+                "increase",
+                variant("treatment"),
+                unrun("the baseline alone", "treatment"),
+            ),
+            (
+                "trust_predicts_opportunities",
+                "increase",
+                sweep.to_string(),
+                no_sweep.to_string(),
+            ),
+        ];
+        for (comparison, direction, experiment, tail) in cases {
+            let e = with(comparison, direction, &experiment).expect_err(comparison);
+            assert_eq!(e.message, format!("this comparison {tail}"), "{comparison}");
+            // At the `comparison` value.
+            assert_eq!(e.location, Some((5, 14)), "{comparison}: {e}");
+        }
+        // The default comparison is named as such.
+        let head = HEAD.replace("comparison = \"paired\"\n", "");
+        let e = Scenario::from_toml(&format!("{head}{TAIL}{sweep}"), "t.toml", "t").unwrap_err();
+        assert!(
+            e.message
+                .starts_with(&format!("{DEFAULT_COMPARISON_NAMED} runs no sweep")),
+            "{}",
+            e.message
+        );
+        // What the verdict runs is still accepted: every dose of an interior optimum, the
+        // two ends of a dose series.
+        with("dose", "interior_optimum", three).unwrap();
+        with("dose", "no_effect", sweep).unwrap();
+    }
+
+    /// A registration must say why: an empty reason would be a partial registration that
+    /// looks complete. An assumption must name its rule; "" is a derived claim's "no rule".
+    #[test]
+    fn registration_text_may_not_be_blank() {
+        for (from, to, line, field) in [
+            (
+                "sesoi_reason = \"half a point\"",
+                "sesoi_reason = \"\"",
+                9,
+                "sesoi_reason",
+            ),
+            (
+                "mediators_reason = \"feedback\"",
+                "mediators_reason = \" \\t \"",
+                13,
+                "mediators_reason",
+            ),
+            (
+                "class = \"derived\"\nencoded_by = \"\"",
+                "class = \"assumption\"\nencoded_by = \"  \"",
+                7,
+                "encoded_by",
+            ),
+        ] {
+            let e = parse(&REGISTERED.replace(from, to)).expect_err(field);
+            assert_eq!(e.location.map(|l| l.0), Some(line), "{field}: {e:?}");
+            assert!(
+                e.message.starts_with(&format!("`{field}` is empty")),
+                "{field}: {}",
+                e.message
+            );
+        }
+        // A derived claim that no rule states.
+        let r = parse(REGISTERED)
+            .unwrap()
+            .validation
+            .unwrap()
+            .registration
+            .unwrap();
+        assert_eq!((r.class, r.encoded_by.as_str()), (ClaimClass::Derived, ""));
     }
 
     #[test]

@@ -57,6 +57,8 @@ impl<'a> Claim<'a> {
                 .position(|x| x.name == name)
                 .expect("checked by the scenario crate")
         };
+        // The arms are every run the design holds: the scenario crate refuses a variant, a
+        // sweep or a middle dose of an end-to-end series that a comparison does not use.
         let (arms, control, contrast) = match validation.comparison {
             Comparison::Paired => (
                 vec![(0, 0), (variant("treatment"), 0)],
