@@ -564,3 +564,21 @@ fn the_estimate_of_a_run_counts_the_cores_its_threads_share() {
         "{line}"
     );
 }
+
+/// A file saved with a byte-order mark (as some Windows editors do) is read as the same text
+/// without it: its first key's column and name are those an editor shows, not shifted by one
+/// and with the invisible mark in the name.
+#[test]
+fn a_scenario_starting_with_a_byte_order_mark_is_read_without_it() {
+    let sb = Sandbox::new();
+    for (text, expected) in [
+        ("nmae = \"x\"\n", "b.toml:1:1: unknown field `nmae`"),
+        ("name = 5\n", "b.toml:1:8: invalid type for `name`:"),
+    ] {
+        fs::write(sb.path().join("b.toml"), format!("\u{feff}{text}")).unwrap();
+        sb.cmd(&["check", "b.toml"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(expected));
+    }
+}

@@ -48,9 +48,10 @@ impl InputFileError {
 
 /// The text of an input file (a scenario, targets, published values); a file that is not
 /// UTF-8 is an error naming the line and column of its first invalid byte (the standard
-/// library's error names neither).
+/// library's error names neither). A leading byte-order mark, which some editors save, is
+/// dropped: the readers after this one would count it as a column or keep it in a key.
 pub fn read_utf8(path: &Path) -> std::io::Result<String> {
-    String::from_utf8(std::fs::read(path)?).map_err(|e| {
+    let text = String::from_utf8(std::fs::read(path)?).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
         let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -60,8 +61,15 @@ pub fn read_utf8(path: &Path) -> std::io::Result<String> {
             std::io::ErrorKind::InvalidData,
             format!("line {line}, column {column}: not valid UTF-8 (save the file as UTF-8 text)"),
         )
+    })?;
+    Ok(match text.strip_prefix(BOM) {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
 }
+
+/// The byte-order mark: the csv reader skips it, so it is no column of line 1.
+const BOM: char = '\u{feff}';
 
 /// The text of the `what` file at `path`.
 pub(crate) fn read_text(path: &Path, what: &'static str) -> Result<String, InputFileError> {
@@ -86,7 +94,7 @@ fn unterminated_quote(text: &str) -> Option<(u64, usize)> {
     }
     let (mut line, mut column) = (1u64, 0usize);
     let (mut at, mut opened) = (At::FieldStart, (1, 1));
-    for c in text.chars() {
+    for c in text.strip_prefix(BOM).unwrap_or(text).chars() {
         column += 1;
         at = match (at, c) {
             (At::FieldStart, '"') => {
@@ -210,6 +218,24 @@ mod tests {
         );
         std::fs::write(&path, "caf\u{e9}\n").unwrap();
         assert_eq!(read_utf8(&path).unwrap(), "caf\u{e9}\n");
+    }
+
+    /// A byte-order mark is dropped once, at the start only (a second one is text).
+    #[test]
+    fn a_leading_byte_order_mark_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, "\u{feff}\u{feff}a\n").unwrap();
+        assert_eq!(read_utf8(&path).unwrap(), "\u{feff}a\n");
+    }
+
+    /// The csv reader skips a byte-order mark, so a quote opening line 1 is at column 1.
+    #[test]
+    fn a_byte_order_mark_is_no_column_of_an_unclosed_quote() {
+        assert_eq!(
+            unterminated_quote("\u{feff}\"metric,source\n"),
+            Some((1, 1))
+        );
     }
 
     /// An empty file is told what its first line must be; a row of one field (a file
