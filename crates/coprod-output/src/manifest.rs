@@ -444,7 +444,9 @@ pub(crate) fn wrong_type(manifest: &serde_json::Value) -> Option<(String, String
 /// serde's account of a wrong value in plain words: it names the Rust type of an object it
 /// expected (`expected struct ExperimentInfo`), which the reader of manifest.json never saw.
 fn plain(why: &str) -> String {
-    // serde names Rust types; the reader sees JSON.
+    // serde names Rust types; the reader sees JSON. The same serde words as
+    // coprod-scenario's `plain_type_names` (which says them in TOML's words): the two crates
+    // share no home for one table, and both tests read tests/data/serde-messages.txt.
     let why = why
         .replace(
             "expected u32",
@@ -458,7 +460,11 @@ fn plain(why: &str) -> String {
             "expected usize",
             &format!("expected a whole number from 0 to {}", usize::MAX),
         )
-        .replace("expected f64", "expected a number");
+        .replace("expected f64", "expected a number")
+        .replace("expected a sequence", "expected an array `[...]`")
+        .replace("expected a map", "expected a JSON object")
+        .replace("invalid type: sequence", "invalid type: array")
+        .replace("invalid type: map", "invalid type: object");
     let mut parts = why.split("expected struct ");
     let mut out = parts.next().unwrap_or_default().to_string();
     for part in parts {
@@ -532,6 +538,28 @@ mod tests {
             let value: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(wrong_type(&value), None, "{text}");
         }
+    }
+
+    /// Every serde message both this crate and coprod-scenario translate comes out without
+    /// a Rust type's name; a list and an object are named as JSON names them.
+    #[test]
+    fn serde_type_names_become_json_words() {
+        let messages = include_str!("../../../tests/data/serde-messages.txt");
+        for message in messages.lines().filter(|l| !l.is_empty()) {
+            let plain = plain(message);
+            let words: Vec<&str> = plain.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+            for rust in ["u32", "u64", "usize", "f64", "sequence", "map", "struct"] {
+                assert!(!words.contains(&rust), "{message} -> {plain}");
+            }
+        }
+        assert_eq!(
+            plain("invalid type: map, expected a sequence"),
+            "invalid type: object, expected an array `[...]`"
+        );
+        assert_eq!(
+            plain("invalid type: sequence, expected a map"),
+            "invalid type: array, expected a JSON object"
+        );
     }
 
     /// A nested field of the wrong type is named by its key, in plain words: serde's
