@@ -167,17 +167,37 @@ pub(crate) fn format_number(value: f64, decimals: usize) -> String {
     }
 }
 
-/// Formats a data value (an estimate, a bound, a cell) like [`format_number`], but one that
-/// is not 0 and would print as 0 gets two significant digits in scientific form (0.0004 as
-/// "4.0e-4"): "0.00" would say it is 0, and an interval bound just below 0 printed as 0
-/// would hide that the interval misses 0. The run pages print their tables the same way.
-pub(crate) fn format_value(value: f64, decimals: usize) -> String {
-    let text = format_number(value, decimals);
-    let reads_as_zero = !text.chars().any(|c| matches!(c, '1'..='9'));
-    if value != 0.0 && value.is_finite() && reads_as_zero {
-        format!("{value:.1e}")
+/// A number with `decimals` decimals, or in scientific form with two significant digits
+/// when it is not 0 but would read as 0 with them (6e-5 as "6.0e-5", not "0.000", which
+/// would say that it is 0); "n/a" when it is not a number. -0 reads as 0. The run pages and
+/// the terminal print numbers with it (the half-widths of `--target-ci`), so that both say
+/// the same, and so do the charts' data labels up to 1e7 and 6 decimals.
+pub fn number(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    if v == 0.0 {
+        return format!("{:.decimals$}", 0.0);
+    }
+    let shown = format!("{v:.decimals$}");
+    if shown.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        shown
     } else {
-        text
+        format!("{v:.1e}")
+    }
+}
+
+/// Formats a data value (an estimate, a bound, a cell) on a chart: as [`number`] (so that
+/// 0.0004 reads "4.0e-4", not "0.00", which would say it is 0 and hide that an interval
+/// bound below 0 misses 0), except that from 1e7 on, or with more than 6 decimals, it is
+/// shortened like a tick label ([`format_number`]): a label has little room, a page's table
+/// has.
+pub(crate) fn format_value(value: f64, decimals: usize) -> String {
+    let short = value.abs() >= 1e7 || (value != 0.0 && decimals > 6);
+    if value.is_finite() && short {
+        format_number(value, decimals)
+    } else {
+        number(value, decimals)
     }
 }
 
@@ -259,6 +279,31 @@ impl Ranged for Ticked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A chart's data label is the pages' number up to 1e7 and 6 decimals, and shorter
+    /// beyond, where a label has no room for "12345678.9".
+    #[test]
+    fn data_labels_are_the_pages_numbers_until_they_would_not_fit() {
+        for v in [
+            0.0,
+            -0.0,
+            0.412_34,
+            -6e-5,
+            4e-4,
+            1.005,
+            9_999_999.0,
+            f64::NAN,
+        ] {
+            for d in 0..=6 {
+                assert_eq!(format_value(v, d), number(v, d), "{v} {d}");
+            }
+        }
+        assert_eq!(format_value(-6e-5, 3), "-6.0e-5");
+        assert_eq!(format_value(1.234_567_89e7, 1), "1.23e7");
+        assert_eq!(number(1.234_567_89e7, 1), "12345678.9");
+        assert_eq!(format_value(0.5, 8), "5.00e-1");
+        assert_eq!(format_value(0.0, 8), "0.00000000");
+    }
 
     /// [`fit_axis`] of real values.
     fn nice_axis(min: f64, max: f64, target_ticks: usize, padding: Padding) -> Option<Axis> {

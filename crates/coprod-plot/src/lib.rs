@@ -62,6 +62,7 @@ mod survival;
 mod svg_check;
 mod time_series;
 
+pub use crate::axis::number;
 pub use crate::error::PlotError;
 pub use crate::forest::{ForestRow, bar_chart, forest_plot};
 pub use crate::heatmap::{Heatmap, heatmap};

@@ -36,24 +36,9 @@ pub fn percent(share: f64, decimals: usize) -> String {
         .unwrap_or_else(|| format!("{points:.1e}%"))
 }
 
-/// A number with `decimals` decimals, or in scientific form with two significant digits
-/// when it is not 0 but would read as 0 with them (6e-5 as "6.0e-5", not "0.000", which
-/// would say that it is 0); "n/a" when it is not a number. -0 reads as 0. For pages and
-/// for the terminal (the half-widths of `--target-ci`), so that both say the same.
-pub fn number(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "n/a".into();
-    }
-    if v == 0.0 {
-        return format!("{:.decimals$}", 0.0);
-    }
-    let shown = format!("{v:.decimals$}");
-    if shown.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        shown
-    } else {
-        format!("{v:.1e}")
-    }
-}
+/// A number as the pages and the terminal print it: the one rule, shared with the charts'
+/// labels, lives in coprod-plot.
+pub use coprod_plot::number;
 
 /// "a", "a and b", "a, b and c".
 pub(crate) fn and_list(items: &[&str]) -> String {
