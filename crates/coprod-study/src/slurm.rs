@@ -430,7 +430,13 @@ fn script_text(input: &ScriptInput<'_>) -> String {
     let n = args.array;
     let script = job_dir.join(format!("{name}.sbatch"));
     let run = run_command(args);
-    let sbatch = sbatch_directives(args, name, job_dir);
+    let sbatch = sbatch_directives(
+        args,
+        &format!("coprod-{name}"),
+        "%x-%A_%a.out",
+        job_dir,
+        &[],
+    );
     let force = if args.replace_results { " --force" } else { "" };
     // Without --replace-results the merge job would refuse an existing output, but only
     // after every shard ran: refuse before anything is queued (a second submission of a
@@ -582,15 +588,22 @@ fn run_command(args: &SlurmOptions) -> String {
     run.join(" ")
 }
 
-/// The `#SBATCH` lines of the script: job name, log files and the resources asked for.
-fn sbatch_directives(args: &SlurmOptions, name: &str, job_dir: &Path) -> String {
+/// The `#SBATCH` lines of a script (of a run's array job or of a calibration's job): job
+/// name, log files (`log` is their name's sbatch pattern, in the job folder's `logs/`), the
+/// `extra` options of that job, and the resources asked for.
+pub(crate) fn sbatch_directives(
+    args: &SlurmOptions,
+    job_name: &str,
+    log: &str,
+    job_dir: &Path,
+    extra: &[String],
+) -> String {
     let mut sbatch = String::new();
-    let _ = writeln!(sbatch, "#SBATCH --job-name=coprod-{name}");
-    let _ = writeln!(
-        sbatch,
-        "#SBATCH --output={}/logs/%x-%A_%a.out",
-        job_dir.display()
-    );
+    let _ = writeln!(sbatch, "#SBATCH --job-name={job_name}");
+    let _ = writeln!(sbatch, "#SBATCH --output={}/logs/{log}", job_dir.display());
+    for option in extra {
+        let _ = writeln!(sbatch, "#SBATCH {option}");
+    }
     if let Some(p) = &args.partition {
         let _ = writeln!(sbatch, "#SBATCH --partition={p}");
     }
@@ -599,4 +612,48 @@ fn sbatch_directives(args: &SlurmOptions, name: &str, job_dir: &Path) -> String 
     }
     let _ = writeln!(sbatch, "#SBATCH --cpus-per-task={}", args.cpus_per_task);
     sbatch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The run's and the calibration's scripts share these lines: each job's own options go
+    /// after its log files, the resources asked for come last.
+    #[test]
+    fn sbatch_lines_hold_the_jobs_options_and_the_resources() {
+        let args = SlurmOptions {
+            scenario: "s.toml".into(),
+            array: 3,
+            partition: Some("short".into()),
+            time: Some("1:00:00".into()),
+            cpus_per_task: 2,
+            out: None,
+            replications: None,
+            seed: None,
+            settings: Vec::new(),
+            quick: false,
+            metrics: Vec::new(),
+            force: false,
+            replace_results: false,
+            coprod: "coprod".into(),
+            cwd: "/w".into(),
+        };
+        let lines = sbatch_directives(
+            &args,
+            "coprod-s-calibration",
+            "%x-%j.out",
+            Path::new("/w/j"),
+            &["--ntasks=3".into()],
+        );
+        assert_eq!(
+            lines,
+            "#SBATCH --job-name=coprod-s-calibration\n\
+             #SBATCH --output=/w/j/logs/%x-%j.out\n\
+             #SBATCH --ntasks=3\n\
+             #SBATCH --partition=short\n\
+             #SBATCH --time=1:00:00\n\
+             #SBATCH --cpus-per-task=2\n"
+        );
+    }
 }

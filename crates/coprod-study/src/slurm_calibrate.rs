@@ -11,14 +11,13 @@
 //! allocation is held during the merges, which take seconds. A job that hits its time limit
 //! loses at most the round it was in: submitted again, it continues from the files.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::{Result, bail};
 use crate::run::Study;
 use crate::slurm::{
     OutFolder, SlurmOptions, SlurmScript, check_array, check_sbatch_values, job_files, q,
-    script_settings, shell_quote, write_job_folder,
+    sbatch_directives, script_settings, shell_quote, write_job_folder,
 };
 
 /// `coprod slurm SCENARIO --targets FILE`: writes the calibration script of `args` (`array`
@@ -144,21 +143,13 @@ fn script_text(
     if let Some(s) = args.seed {
         calibrate.push(format!("--seed {s}"));
     }
-    let mut sbatch = String::new();
-    let _ = writeln!(sbatch, "#SBATCH --job-name=coprod-{name}-calibration");
-    let _ = writeln!(
-        sbatch,
-        "#SBATCH --output={}/logs/%x-%j.out",
-        job_dir.display()
+    let sbatch = sbatch_directives(
+        args,
+        &format!("coprod-{name}-calibration"),
+        "%x-%j.out",
+        job_dir,
+        &[format!("--ntasks={n}")],
     );
-    let _ = writeln!(sbatch, "#SBATCH --ntasks={n}");
-    let _ = writeln!(sbatch, "#SBATCH --cpus-per-task={}", args.cpus_per_task);
-    if let Some(p) = &args.partition {
-        let _ = writeln!(sbatch, "#SBATCH --partition={p}");
-    }
-    if let Some(t) = &args.time {
-        let _ = writeln!(sbatch, "#SBATCH --time={t}");
-    }
     format!(
         r#"#!/usr/bin/env bash
 # coprod on SLURM: calibration of scenario `{name}` (its [calibration] table) against
