@@ -7,7 +7,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use coprod_output::OptionValue;
+use coprod_output::{
+    COMPARISON_CSV, FAILURES_CSV, GROUPS_CSV, MANIFEST_JSON, OptionValue, PARAMETERS_CSV, RUNS_CSV,
+    SUMMARY_CSV, TIMESERIES_CSV,
+};
 use serde_json::Value;
 
 use crate::charts::ChartFile;
@@ -27,21 +30,6 @@ const KEY_METRICS: [&str; 5] = [
     "service_ratio",
     "mean_citizen_trust",
 ];
-
-/// Writes `index.html` into `data.dir` with `charts` inlined; returns its path.
-///
-/// # Errors
-/// [`ReportError::Io`] naming the file that could not be read or written.
-pub fn write_index(
-    data: &RunData,
-    charts: &[ChartFile],
-    notes: &[String],
-) -> Result<PathBuf, ReportError> {
-    let path = data.dir.join(INDEX_HTML);
-    let text = index_page(data, charts, notes, &|p| p.to_path_buf())?;
-    std::fs::write(&path, text).map_err(|e| ReportError::io(&path, e))?;
-    Ok(path)
-}
 
 /// The text of `index.html` with `charts` inlined, each chart's PNG read from
 /// `drawn_at(its path)` (where it was drawn, when not yet in place).
@@ -422,8 +410,9 @@ fn relative(base: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Formats a number for tables: up to 4 significant decimals, or 2 significant digits in
-/// scientific form for a value that is not 0 but too small for 3 decimals ("6.0e-5").
+/// Formats a number for tables: 1 decimal from 100 on, 2 from 1 on, 3 below 1, or 2
+/// significant digits in scientific form for a value that is not 0 but too small for 3
+/// decimals ("6.0e-5").
 pub(crate) fn fmt_num(v: f64) -> String {
     let a = v.abs();
     let decimals = if a >= 100.0 {
@@ -785,17 +774,17 @@ fn first_intervention(m: &Value, lever: &str) -> Option<u64> {
 fn file_links(data: &RunData) -> String {
     let dir = &data.dir;
     let mut links: Vec<String> = [
-        "runs.csv",
-        "timeseries.csv",
-        "groups.csv",
-        "summary.csv",
-        "parameters.csv",
-        "comparison.csv",
-        "failures.csv",
+        RUNS_CSV,
+        TIMESERIES_CSV,
+        GROUPS_CSV,
+        SUMMARY_CSV,
+        PARAMETERS_CSV,
+        COMPARISON_CSV,
+        FAILURES_CSV,
     ]
     .iter()
     .filter(|name| dir.join(name).is_file())
-    .chain(data.manifest.is_some().then_some(&"manifest.json"))
+    .chain(data.manifest.is_some().then_some(&MANIFEST_JSON))
     .map(|name| format!("<a href=\"{name}\">{name}</a>"))
     .collect();
     if dir.join("comparison").is_dir() {
@@ -1633,7 +1622,7 @@ mod tests {
     }
 
     #[test]
-    fn the_written_page_links_the_runs_files_summary_and_comparison() {
+    fn the_page_links_the_runs_files_summary_and_comparison() {
         use base64::Engine as _;
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -1670,9 +1659,7 @@ mod tests {
             manifest: Some(serde_json::json!({})),
             parameters: None,
         };
-        let path = write_index(&data, &[], &[]).unwrap();
-        assert_eq!(path, root.join(INDEX_HTML));
-        let page = std::fs::read_to_string(&path).unwrap();
+        let page = index_page(&data, &[], &[], &|p| p.to_path_buf()).unwrap();
         assert!(
             page.contains(
                 "Files: <a href=\"runs.csv\">runs.csv</a>, <a href=\"parameters.csv\">parameters.csv</a>, \

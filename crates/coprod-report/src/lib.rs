@@ -6,7 +6,7 @@
 //! * the default chart set into `charts/` ([`draw_charts`]): time series with 95% bands per
 //!   variant, response curves over swept parameters, group survival by size class, forest
 //!   plots of paired variant effects, heatmaps over two parameters (PNG and SVG);
-//! * `index.html` ([`write_index`]): description, resolved parameters, charts and summary
+//! * `index.html` ([`write_report`]): description, resolved parameters, charts and summary
 //!   table in one self-contained page;
 //! * `teach.html` ([`write_teach_page`]): the group-size classroom page, whose every number is
 //!   computed from the run.
@@ -44,7 +44,7 @@ pub use crate::data::{
 pub use crate::error::ReportError;
 pub use crate::forces::{Force, Forces, LifeTotals, factors, strongest_against};
 pub use crate::html::{counted, number, percent};
-pub use crate::index::{INDEX_HTML, write_index};
+pub use crate::index::INDEX_HTML;
 pub use crate::lifetimes::{HORIZON_MONTHS, horizon};
 pub use crate::teach::{
     Analysis, CommunitySize, Regime, SIZE_PARAM, SizeResult, TEACH_HTML, analyse, write_teach_page,
