@@ -172,7 +172,7 @@ pub(crate) fn merge(threads: usize, args: &MergeArgs, out: &mut impl Write) -> R
                 .into(),
         ));
     };
-    if coprod_study::is_validation_shard(&args.shards[0]) {
+    if coprod_study::is_validation_result(&args.shards[0]) {
         let dir =
             coprod_study::merge_validation(&args.shards, merged_dir, args.force, &Terminal::new())?;
         say!("merged {}", counted(args.shards.len(), "validation shard"));

@@ -11,7 +11,9 @@ pub(crate) fn stream(seed: u64, generation: u32, k: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Uniform in `[0, 1)` with 53 random bits.
+/// Uniform in `[0, 1)` with 53 random bits. The same line as coprod-analysis's `uniform`:
+/// this crate does not depend on that one (statistics of comparisons) for one line, and
+/// both must stay as they are, since the seeds' results depend on them.
 pub(crate) fn uniform(rng: &mut ChaCha8Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }

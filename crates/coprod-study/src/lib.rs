@@ -57,7 +57,7 @@ pub use compare::{DEFAULT_METRICS, compare};
 pub use error::{CHOOSE_WRITABLE_OUT, Context, Result, StudyError, chain};
 pub use estimate::{describe, describe_runs, human_duration};
 pub use list::list;
-pub use merge::{Merged, check_one_kind, is_validation_shard, merge, merge_validation};
+pub use merge::{Merged, check_one_kind, is_validation_result, merge, merge_validation};
 pub use plot::plot;
 pub use progress::{Note, Progress, Silent};
 pub use published::{

@@ -395,7 +395,7 @@ pub fn check_one_kind(shard_dirs: &[PathBuf]) -> Result<()> {
 fn shard_kind(dir: &Path) -> Option<&'static str> {
     if crate::is_calibration(dir) {
         Some("a calibration")
-    } else if is_validation_shard(dir) {
+    } else if is_validation_result(dir) {
         Some("a validation shard")
     } else if dir.join(SHARD_JSON).is_file() {
         Some("a run shard")
@@ -404,9 +404,10 @@ fn shard_kind(dir: &Path) -> Option<&'static str> {
     }
 }
 
-/// Whether `dir` is a shard of `coprod validate --shard I/N` (it has a validation table),
-/// not of a scenario run.
-pub fn is_validation_shard(dir: &Path) -> bool {
+/// Whether `dir` is a result of `coprod validate`, one `--shard I/N` of it or whole (it has
+/// a validation table), not of a scenario run: `coprod merge` takes it for a validation
+/// shard.
+pub fn is_validation_result(dir: &Path) -> bool {
     dir.join(coprod_output::VALIDATION_CSV).is_file()
 }
 

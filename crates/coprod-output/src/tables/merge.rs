@@ -408,7 +408,7 @@ pub(super) fn check_files(
 
 /// The row read last of `file` names run `id` as `identity` says, in its columns from 1 on
 /// (`expected` holds the variant, the swept values, the replication and perhaps the seed).
-fn check_identity(
+fn check_row_identity(
     file: &ShardFile,
     header: &[String],
     id: u64,
@@ -475,7 +475,7 @@ fn check_run_ids(
                 holds.describe()
             )));
         }
-        check_identity(&runs, runs_header, id, &identity(id))?;
+        check_row_identity(&runs, runs_header, id, &identity(id))?;
         check_values(&runs, runs_header, first_metric, &checks)?;
         let started = runs.field(started_column);
         let started = started
@@ -504,7 +504,7 @@ fn check_run_ids(
                     holds.describe()
                 )));
             }
-            check_identity(&failures, &header, id, &identity(id))?;
+            check_row_identity(&failures, &header, id, &identity(id))?;
             failed.push(id);
         }
     }
@@ -582,7 +582,7 @@ fn check_timeseries(
             named = Some((id, expected));
         }
         let expected = &named.as_ref().expect("set above").1;
-        check_identity(&file, ts_header, id, expected)?;
+        check_row_identity(&file, ts_header, id, expected)?;
         check_values(&file, ts_header, step_column + 1, &checks)?;
         rows += 1;
     }
