@@ -1,8 +1,10 @@
 //! The terminal's side of a study's [`Progress`]: a progress bar and messages on stderr
 //! (the bar is hidden when stderr is not a terminal), and Ctrl-C during a run: say what was
 //! saved and how to finish it, then exit with status 130 (128 + SIGINT, the shell
-//! convention). The handler exits at once, so a run that never ends cannot hold it up; the
-//! run directory's journal makes stopping at any moment safe.
+//! convention). The handler does not wait for the runs, so a run that never ends cannot
+//! hold it up (the run directory's journal makes stopping between them safe); it waits only
+//! while results are being finished and moved into place (saying so), and it removes a
+//! partial directory a command made but has not yet put in place.
 
 use std::cell::Cell;
 use std::path::PathBuf;
