@@ -786,6 +786,110 @@ fn a_half_sent_request_is_closed_by_the_server() {
     );
 }
 
+/// A request whose body never ends does not hold its connection for ever either: 10 s after
+/// its head, the server answers 408 and closes it. No key is needed to send one, so with
+/// `--lan` anyone on the network could otherwise hold connections until the server has no
+/// more and students cannot join. A body that arrives slowly but in time is read.
+#[test]
+fn a_request_whose_body_never_ends_is_cut_off() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let host = served.base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST /api/games HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{"
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        read.is_ok(),
+        "the connection is still open after {waited:?}: {read:?}"
+    );
+    assert!(waited < Duration::from_secs(20), "closed after {waited:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("did not arrive in full within 10 seconds"),
+        "{answer}"
+    );
+
+    let body = settings(&[2], 1).to_string();
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST /api/games?key={} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        served.key,
+        body.len()
+    )
+    .unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(first.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// Game settings over the server's limit on a body are refused as too large (413), with
+/// the limit, whether their length is announced or sent in chunks: they are not malformed.
+#[test]
+fn a_body_over_the_limit_is_refused_as_too_large_with_the_limit() {
+    let sb = Sandbox::new();
+    let served = Served::start(&sb);
+    let host = served.base.strip_prefix("http://").unwrap();
+    let path = format!("/api/games?key={}", served.key);
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\n"
+    );
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{head}Content-Length: 3000000\r\n\r\n{{\"sizes\":[3"
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut announced = String::new();
+    stream.read_to_string(&mut announced).unwrap();
+
+    // 3 MB in chunks of 64 KiB; the server may answer and close before the last is sent.
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(stream, "{head}Transfer-Encoding: chunked\r\n\r\n").unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 1 << 16, " ".repeat(1 << 16));
+    for _ in 0..48 {
+        if stream.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut chunked = Vec::new();
+    // A reset after the answer has arrived is fine: the answer is what counts.
+    let _ = stream.read_to_end(&mut chunked);
+    let chunked = String::from_utf8_lossy(&chunked);
+
+    for answer in [announced.as_str(), &chunked] {
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(
+            answer.contains("a request body has at most 2 MiB (2097152 bytes)"),
+            "{answer}"
+        );
+    }
+}
+
 #[test]
 fn a_class_of_six_plays_three_rounds_and_the_export_has_a_row_per_player_and_round() {
     let sb = Sandbox::new();

@@ -224,9 +224,10 @@ impl Server {
     }
 
     /// Serves until the process ends. Each connection is served by hyper with a timer, so
-    /// a request whose head is not sent in full within `HEADER_TIMEOUT` (10 s) is dropped
-    /// (`axum::serve` sets no timer, and a half-sent request then holds its connection
-    /// for ever).
+    /// a request whose head is not sent in full within `HEADER_TIMEOUT` (10 s) is dropped,
+    /// as is a kept-alive connection idle that long (`axum::serve` sets no timer, and a
+    /// half-sent request then holds its connection for ever). Hyper has no timer for the
+    /// body: the router reads each body within its own `BODY_TIMEOUT` (10 s).
     pub async fn run(self) -> std::io::Result<()> {
         let app = router(self.app);
         loop {

@@ -204,7 +204,76 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/ws/play/{code}", get(student_socket))
         .fallback(no_such_page)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn(read_body_in_time))
         .with_state(app)
+}
+
+/// Longest wait for a request's body once its head has arrived. Hyper's own timer covers
+/// only the head, and the JSON extractors read the body before the key is checked, so a
+/// body that never ends would hold its connection for ever (the pages' bodies are a few
+/// hundred bytes).
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Largest request body: axum's default limit for JSON, stated in the refusal.
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// Reads the request's body in full, within [`BODY_TIMEOUT`] and [`MAX_BODY`], before any
+/// route sees it; a body too slow gets 408, one too large 413, and the connection is then
+/// closed (hyper does not keep a connection whose body was not read).
+async fn read_body_in_time(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    if announced_length(&parts.headers).is_some_and(|length| length > MAX_BODY as u64) {
+        return too_large();
+    }
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => {
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+            next.run(request).await
+        }
+        Ok(Err(err)) => unreadable_body(err),
+        Err(_) => refused(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "the request body did not arrive in full within {} seconds",
+                BODY_TIMEOUT.as_secs()
+            ),
+        ),
+    }
+}
+
+/// A body over [`MAX_BODY`] sent without its length, or one broken off.
+fn unreadable_body(err: axum::Error) -> Response {
+    let inner = err.into_inner();
+    if inner.is::<http_body_util::LengthLimitError>() {
+        return too_large();
+    }
+    refused(
+        StatusCode::BAD_REQUEST,
+        &format!("the request body could not be read: {inner}"),
+    )
+}
+
+/// The body's length as its Content-Length header announces it.
+fn announced_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+fn too_large() -> Response {
+    refused(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "a request body has at most {} MiB ({MAX_BODY} bytes)",
+            MAX_BODY / (1024 * 1024)
+        ),
+    )
 }
 
 /// Where the addresses only the pages' scripts ask for are: the JSON APIs and the
