@@ -408,9 +408,10 @@ impl Game {
         let nickname = match nickname.map(|n| n.trim().to_string()) {
             Some(n) if n.is_empty() => None,
             Some(_) if !self.settings.nicknames => None,
-            Some(n) if n.chars().count() > MAX_NICKNAME || n.chars().any(char::is_control) => {
+            Some(n) if n.chars().count() > MAX_NICKNAME || !n.chars().all(shows_as_itself) => {
                 return Err(GameError::Invalid(format!(
-                    "a nickname has at most {MAX_NICKNAME} printable characters"
+                    "a nickname has at most {MAX_NICKNAME} printable characters (no control, \
+                     invisible or text-direction characters)"
                 )));
             }
             other => other,
@@ -922,6 +923,20 @@ pub fn phase_words(phase: Phase) -> (&'static str, u32) {
         Phase::Results(r) => ("results", r),
         Phase::Ended => ("ended", 0),
     }
+}
+
+/// Whether `c` may be in a nickname, which the teacher's page shows among the others' and
+/// the CSV writes in a row: not a control character, not a bidirectional control (a
+/// right-to-left override would reverse the names after it) and not an invisible format
+/// character (a nickname of U+200B looks blank, one with it inside looks like another's).
+/// The zero-width joiners stay: emoji and some scripts need them.
+fn shows_as_itself(c: char) -> bool {
+    let invisible = matches!(
+        c,
+        '\u{180e}' | '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+    );
+    !(c.is_control() || crate::is_bidi_control(c) || invisible)
 }
 
 /// The CSV export: one row per player and round; nicknames only when the teacher allowed
@@ -1794,6 +1809,39 @@ mod tests {
             assert!(err.to_string().contains("at most 24 printable"), "{err}");
         }
         assert_eq!(g.humans(), 0, "a refused join takes no seat");
+    }
+
+    /// A right-to-left override in one nickname would reverse the names after it on the
+    /// projector and reorder its CSV row; an invisible character makes a nickname look blank
+    /// or like another student's. Both are refused, with what they are; ordinary
+    /// right-to-left names and emoji (joined by U+200D) are kept.
+    #[test]
+    fn direction_changing_or_invisible_nicknames_are_refused() {
+        let s = Settings {
+            nicknames: true,
+            ..settings(vec![2], Task::Lab)
+        };
+        let mut g = Game::new("ABCD".into(), s, 1).unwrap();
+        for bad in [
+            "\u{202e}evil",
+            "Ann\u{2066}",
+            "\u{200f}Bob",
+            "\u{61c}x",
+            "\u{200b}",
+            "An\u{feff}n",
+        ] {
+            let err = g.join(Some(bad.into()), None, token).unwrap_err();
+            assert!(matches!(err, GameError::Invalid(_)), "{bad:?}");
+            assert!(
+                err.to_string().contains("invisible or text-direction"),
+                "{err}"
+            );
+        }
+        assert_eq!(g.humans(), 0, "a refused join takes no seat");
+        g.join(Some("שלום".into()), None, token).unwrap();
+        let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+        g.join(Some(family.into()), None, token).unwrap();
+        assert_eq!(g.nicknames(), vec!["שלום", family]);
     }
 
     /// The teacher's page lists the nicknames after "Here:", next to the count of students

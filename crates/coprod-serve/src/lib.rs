@@ -321,9 +321,13 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// Bidirectional formatting characters, which reorder what a terminal shows.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// Bidirectional formatting characters (Unicode's Bidi_Control), which reorder what a
+/// terminal or page shows after them.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 #[cfg(test)]
