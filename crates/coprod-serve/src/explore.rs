@@ -198,8 +198,10 @@ impl Explore {
             ExploreMessage::Community { value } => {
                 let n = self.model.n_communities();
                 if value >= n {
+                    // The menu's values count from 0 and its labels from 1.
                     return Err(format!(
-                        "community {value} does not exist: allowed is 0 to {}",
+                        "community {value} does not exist: allowed is 0 to {}, which the page \
+                         shows as Community 1 to {n}",
                         n - 1
                     ));
                 }
@@ -568,7 +570,11 @@ mod tests {
         let err = e
             .handle(ExploreMessage::Community { value: 10 })
             .unwrap_err();
-        assert!(err.contains("allowed is 0 to 9"), "{err}");
+        // The page counts communities from 1, the message from 0: it says which is which.
+        assert!(
+            err.contains("allowed is 0 to 9, which the page shows as Community 1 to 10"),
+            "{err}"
+        );
         assert_eq!(e.handle(ExploreMessage::Community { value: 9 }), Ok(true));
         let frame = e.frame();
         assert_eq!(frame["community_shown"], 9);
