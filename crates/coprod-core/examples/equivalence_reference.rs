@@ -18,6 +18,12 @@
 //! (`cargo run --release -p coprod-core --example equivalence_reference`), a deliberate
 //! model change; the file above was the reference for the speed work. Since issue 15 it is
 //! this program's output on the issue-15 model (production accounting), the same way.
+//! Its four survival rows (`mean_group_lifetime`, `share_lasting_24`,
+//! `median_group_lifetime`, `group_end_rate`) were later regenerated for the months-producing
+//! spell convention (docs/ODD.md 8.18): this program on a worktree of 0d531fb whose
+//! `metrics::spells` counts an ended group's spell as `ended - formed + 1` and whose
+//! `share_lasting` reads ends at months `t <= months`, keeping every other row (which that
+//! run reproduced exactly); tests/equivalence.rs says why.
 //! Seeds 1,000,001 onwards, so they never coincide with the test's own seeds. (The committed
 //! file was made with the same configurations and seeds; at 3f35838 the configurations file
 //! sat in `tests/` instead of `tests/support/`, with the same content.)

@@ -44,7 +44,7 @@ pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held, simul
 pub use metrics::{
     CitizenRecord, EndReason, GROUP_METRICS, GroupLife, GroupRecord, LASTING_MONTHS, METRICS,
     OrgStepRecord, RunOutput, SUMMARY_STEPS, StepMetrics, TaskKind, end_rate, kaplan_meier,
-    median_lifetime, share_lasting, spells, summary_names,
+    median_lifetime, share_lasting, spell, spells, summary_names,
 };
 pub use model::Model;
 pub use params::{

@@ -258,8 +258,10 @@ pub struct RunOutput {
 
 /// A Kaplan-Meier survival curve from `(months, ended)` spells (`ended` false: censored,
 /// still going when last seen): `(t, S(t))` at 0 and at every time with an end, where
-/// `S(t)` is the estimated share of groups lasting more than `t` months. At a time where
-/// ends and censorings tie, the censored spells still count as at risk (the usual rule).
+/// `S(t)` is the estimated share of groups with no end in months 1 to `t` of their lives. At
+/// a time where ends and censorings tie, the censored spells still count as at risk (the
+/// usual rule), which is right for [`spells`]: a group censored at `t` went through month
+/// `t`'s ending checks.
 pub fn kaplan_meier(spells: &[(u32, bool)]) -> Vec<(u32, f64)> {
     let mut sorted = spells.to_vec();
     sorted.sort_unstable();
@@ -284,8 +286,8 @@ pub fn kaplan_meier(spells: &[(u32, bool)]) -> Vec<(u32, f64)> {
     curve
 }
 
-/// Kaplan-Meier estimate of the share of groups lasting at least `months` months. When no
-/// spell was followed that long and the curve has not reached 0, the estimate is not known
+/// Kaplan-Meier estimate of the share of groups lasting at least `months` months: no end in
+/// months 1 to `months` of their lives. When no spell was followed that long and the curve has not reached 0, the estimate is not known
 /// beyond the longest spell; its value there is carried forward (an upper bound). NaN
 /// (missing) with no spell: a share of no groups is not a number, and 1 would claim that
 /// groups lasted.
@@ -295,7 +297,7 @@ pub fn share_lasting(spells: &[(u32, bool)], months: u32) -> f64 {
     }
     kaplan_meier(spells)
         .iter()
-        .take_while(|&&(t, _)| t < months)
+        .take_while(|&&(t, _)| t <= months)
         .last()
         .map_or(1.0, |&(_, s)| s)
 }
@@ -314,8 +316,8 @@ pub fn median_lifetime(spells: &[(u32, bool)]) -> f64 {
 }
 
 /// Ends per group-month at risk (the constant-hazard estimate; a ratio of two of these is a
-/// hazard ratio); NaN (missing) with no month at risk: with no spell, or when every group
-/// ended in the month it started (ends over no time at risk).
+/// hazard ratio); NaN (missing) with no month at risk, which [`spells`] give only when there
+/// is no spell (each of its spells is at least one month).
 pub fn end_rate(spells: &[(u32, bool)]) -> f64 {
     let months: u64 = spells.iter().map(|&(d, _)| u64::from(d)).sum();
     let ends = spells.iter().filter(|s| s.1).count();
@@ -327,18 +329,24 @@ pub fn end_rate(spells: &[(u32, bool)]) -> f64 {
 }
 
 /// Months each started group lasted by the end of a run of `horizon` steps, and whether it
-/// ended (false: still active, censored).
+/// ended (false: still active, censored): [`spell`] of each.
 pub fn spells(groups: &[GroupRecord], horizon: u32) -> Vec<(u32, bool)> {
-    groups
-        .iter()
-        .filter(|g| !matches!(g.end_reason, EndReason::NeverStarted | EndReason::Forming))
-        .map(|g| {
-            (
-                g.ended_step.unwrap_or(horizon) - g.formed_step,
-                g.ended_step.is_some(),
-            )
-        })
-        .collect()
+    groups.iter().filter_map(|g| spell(g, horizon)).collect()
+}
+
+/// A started group's spell after `horizon` steps: its months producing (docs/ODD.md 8.18),
+/// and whether it ended; `None` for a group that never started or is still forming.
+/// A group produces in the step it starts and in the step it ends (production comes before
+/// dissolution), so one that ended ended in month `ended - formed + 1` of its life; one still
+/// active went through the last step's ending checks, so it is censored after `horizon -
+/// formed` months. Counting an ended group's months as `ended - formed` instead put a group
+/// censored at the same count at risk for an end it was never observed through.
+pub fn spell(g: &GroupRecord, horizon: u32) -> Option<(u32, bool)> {
+    match (g.end_reason, g.ended_step) {
+        (EndReason::NeverStarted | EndReason::Forming, _) => None,
+        (_, Some(end)) => Some((end - g.formed_step + 1, true)),
+        (_, None) => Some((horizon - g.formed_step, false)),
+    }
 }
 
 /// Months after their start at which the survival summary reads the share of groups still going.
@@ -346,8 +354,7 @@ pub const LASTING_MONTHS: u32 = 24;
 
 /// End-of-run metrics that describe started groups. In a run in which no group started they
 /// are not applicable and [`RunOutput::summary`] gives NaN (a missing value, an empty cell
-/// in runs.csv); `group_end_rate` is also NaN when every group ended in the month it started
-/// (no month at risk). Every other summary metric is always a number.
+/// in runs.csv). Every other summary metric is always a number.
 pub const GROUP_METRICS: [&str; 5] = [
     "share_active_at_end",
     "mean_group_lifetime",
@@ -381,22 +388,22 @@ pub fn summary_names() -> Vec<(String, &'static str, String)> {
     out.push((
         "mean_group_lifetime".into(),
         "steps",
-        "Mean steps a started group was active (censored at the end); missing (empty) when no group started.".into(),
+        "Mean months a started group produced, from the month it started to the month it ended (groups still active counted to the end: months_producing of groups.csv); missing (empty) when no group started.".into(),
     ));
     out.push((
         "share_lasting_24".into(),
         "share of groups",
-        "Kaplan-Meier estimate of the share of started groups lasting at least 24 months, groups still active at the end censored (carried forward from the longest spell if no group was followed that long: an upper bound); missing (empty) when no group started.".into(),
+        "Kaplan-Meier estimate of the share of started groups lasting at least 24 months (no end in their first 24 months of producing), groups still active at the end censored (carried forward from the longest spell if no group was followed that long: an upper bound); missing (empty) when no group started.".into(),
     ));
     out.push((
         "median_group_lifetime".into(),
         "steps",
-        "Kaplan-Meier median lifetime of started groups, groups still active at the end censored (the longest spell, a lower bound, when the curve never falls to one half); missing (empty) when no group started.".into(),
+        "Kaplan-Meier median lifetime of started groups in months producing, groups still active at the end censored (the longest spell, a lower bound, when the curve never falls to one half); missing (empty) when no group started.".into(),
     ));
     out.push((
         "group_end_rate".into(),
         "ends per group-month",
-        "Groups that ended per month of group life at risk (a constant-hazard estimate; the ratio between two conditions is a hazard ratio); missing (empty) when no group started or every group ended in the month it started (no month at risk).".into(),
+        "Groups that ended per month a started group produced (a constant-hazard estimate; the ratio between two conditions is a hazard ratio); missing (empty) when no group started.".into(),
     ));
     out
 }
@@ -475,7 +482,10 @@ mod tests {
 
     #[test]
     fn lasting_share_median_and_rate_handle_censoring() {
-        assert!((share_lasting(&SPELLS, 5) - 0.625).abs() < 1e-12);
+        // Lasting at least 4 months: no end in months 1 to 4, S(4) = 5/6 x 3/4; at least 5
+        // months also takes the month-5 end (1 of 3 at risk): 0.625 x 2/3 = 5/12.
+        assert!((share_lasting(&SPELLS, 4) - 0.625).abs() < 1e-12);
+        assert!((share_lasting(&SPELLS, 5) - 5.0 / 12.0).abs() < 1e-12);
         assert_eq!(share_lasting(&SPELLS, 1), 1.0);
         assert_eq!(median_lifetime(&SPELLS), 5.0);
         assert!((end_rate(&SPELLS) - 4.0 / 27.0).abs() < 1e-12);
@@ -532,14 +542,12 @@ mod tests {
         // Ties in time are one step of the curve: three of four ending at month 3.
         let curve = kaplan_meier(&[(3, true), (3, true), (3, false), (6, true)]);
         assert_eq!(curve, vec![(0, 1.0), (3, 0.5), (6, 0.0)]);
-        assert_eq!(
-            share_lasting(&[(3, true), (3, true), (3, false), (6, true)], 3),
-            1.0
-        );
-        assert_eq!(
-            share_lasting(&[(3, true), (3, true), (3, false), (6, true)], 4),
-            0.5
-        );
+        // An end in month 3 is an end within the first 3 months: lasting at least 2 months
+        // is 1, at least 3 (or 4) months 1/2.
+        let spells = [(3, true), (3, true), (3, false), (6, true)];
+        assert_eq!(share_lasting(&spells, 2), 1.0);
+        assert_eq!(share_lasting(&spells, 3), 0.5);
+        assert_eq!(share_lasting(&spells, 4), 0.5);
     }
 
     /// A group of four that formed at `formed` and ended at `ended` (if it did).
@@ -559,9 +567,10 @@ mod tests {
     }
 
     /// Fourteen steps: the step metrics are averaged over the last twelve (steps 2..=13,
-    /// mean 7.5), and the group metrics come from the spells (one group ended after 5
-    /// months, one still going after 9): 2 started, half active, mean lifetime 7, 24-month
-    /// share carried forward from S(5) = 1/2, median 5, 1 end in 14 group-months.
+    /// mean 7.5), and the group metrics come from the spells in months producing (one group
+    /// formed at step 2 and ended at step 7, in its 6th month; one formed at step 5 still
+    /// going after 9): 2 started, half active, mean lifetime 7.5, 24-month share carried
+    /// forward from S(6) = 1/2, median 6, 1 end in 15 group-months.
     #[test]
     fn the_summary_averages_the_last_twelve_steps_and_summarises_the_spells() {
         let out = RunOutput {
@@ -588,10 +597,53 @@ mod tests {
         );
         assert_eq!(get("groups_started"), 2.0);
         assert_eq!(get("share_active_at_end"), 0.5);
-        assert_eq!(get("mean_group_lifetime"), 7.0);
+        assert_eq!(get("mean_group_lifetime"), 7.5);
         assert_eq!(get("share_lasting_24"), 0.5);
-        assert_eq!(get("median_group_lifetime"), 5.0);
-        assert!((get("group_end_rate") - 1.0 / 14.0).abs() < 1e-12);
+        assert_eq!(get("median_group_lifetime"), 6.0);
+        assert!((get("group_end_rate") - 1.0 / 15.0).abs() < 1e-12);
+    }
+
+    /// The auditor's case (docs/ODD.md 8.18): two groups ended in their third month (formed
+    /// at step 0, ended at step 2) and one, formed at step 8 of a 10-step run, was seen for
+    /// two months and is still going. It was never observed through a third month, so it is
+    /// not at risk at the month-3 ends: every group at risk then ended, and the share still
+    /// going after 24 months is known to be 0. Counting ended groups one month short (spell
+    /// `ended - formed`) put the censored group at risk at that tie and kept the share at 1/3.
+    /// Months are months producing: 3 + 3 + 2 = 8, so 2 ends per 8 group-months and a mean
+    /// lifetime of 8/3; the curve is 0 from month 3 on, the median 3.
+    #[test]
+    fn a_censored_group_is_not_at_risk_for_ends_in_months_it_was_not_seen() {
+        let out = RunOutput {
+            steps: vec![StepMetrics::default(); 10],
+            groups: vec![
+                record(0, Some(2), EndReason::FailedTask),
+                record(0, Some(2), EndReason::TooFewMembers),
+                record(8, None, EndReason::Active),
+            ],
+            ..RunOutput::default()
+        };
+        assert_eq!(
+            spells(&out.groups, 10),
+            vec![(3, true), (3, true), (2, false)]
+        );
+        let names = summary_names();
+        let summary = out.summary();
+        let get = |name: &str| summary[names.iter().position(|n| n.0 == name).unwrap()];
+        assert_eq!(get("share_lasting_24"), 0.0);
+        assert_eq!(get("median_group_lifetime"), 3.0);
+        assert_eq!(get("group_end_rate"), 0.25);
+        assert!((get("mean_group_lifetime") - 8.0 / 3.0).abs() < 1e-12);
+    }
+
+    /// A group that ended in the step it started produced one month: one end in one month at
+    /// risk, a rate of 1, not a missing rate (ends over no time).
+    #[test]
+    fn a_group_ending_in_its_first_month_was_at_risk_for_that_month() {
+        let groups = [record(4, Some(4), EndReason::TooFewMembers)];
+        let spells = spells(&groups, 10);
+        assert_eq!(spells, vec![(1, true)]);
+        assert_eq!(end_rate(&spells), 1.0);
+        assert_eq!(share_lasting(&spells, 1), 0.0);
     }
 
     #[test]
@@ -599,7 +651,8 @@ mod tests {
         assert!(share_lasting(&[], 24).is_nan());
         assert!(median_lifetime(&[]).is_nan());
         assert!(end_rate(&[]).is_nan());
-        // Ends but no month at risk: the rate is not a number either.
+        // Ends but no month at risk (spells of started groups are never 0 months): the rate
+        // is not a number either.
         assert!(end_rate(&[(0, true)]).is_nan());
     }
 
@@ -645,6 +698,7 @@ mod tests {
             record(6, Some(6), EndReason::NeverStarted),
             record(9, None, EndReason::Forming),
         ];
-        assert_eq!(spells(&groups, 20), vec![(5, true), (15, false)]);
+        // Formed at 2 and ended at 7: it produced in steps 2 to 7, 6 months.
+        assert_eq!(spells(&groups, 20), vec![(6, true), (15, false)]);
     }
 }

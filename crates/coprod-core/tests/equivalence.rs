@@ -25,6 +25,16 @@
 //! The `professional_cost` rows (a constant budget, sd 0) were then edited by hand from
 //! 99.99999999999999 and 49.99999999999999 to 100 and 50: the end-of-run mean now keeps a
 //! metric that is the same in every step exactly (docs/ODD.md 8.18); no other row moved.
+//! The rows of `mean_group_lifetime`, `share_lasting_24`, `median_group_lifetime` and
+//! `group_end_rate` were then replaced for a deliberate change of measurement, not of the
+//! model: a started group's spell is now its months producing, `ended - formed + 1` for a
+//! group that ended (it produces in the step it ends), where it was `ended - formed`, one
+//! month less than the `steps - formed` of a group still active, so that censored groups were
+//! at risk for ends they were never observed through (docs/ODD.md 8.18). The four rows come
+//! from `examples/equivalence_reference.rs` run on the issue-15 model (0d531fb) with only
+//! `spells` and `share_lasting` changed to the new convention; that run reproduced every
+//! other row of this file exactly (bar the hand-edited `professional_cost` rows), so the
+//! rows still describe the same runs.
 
 #[path = "support/equivalence_configs.rs"]
 mod equivalence_configs;

@@ -88,10 +88,11 @@ struct Cell {
     life: LifeTotals,
 }
 
-/// How long started groups lasted, as counts.
+/// How long started groups lasted, as counts, in months producing (the spells of
+/// `coprod_core::spell`, docs/ODD.md 8.18).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Durations {
-    /// Ended groups: steps from formation to end, and how many.
+    /// Ended groups: months producing (the month of their life they ended in), and how many.
     ended: BTreeMap<u64, u64>,
     /// Groups still active at the end: the step they formed, and how many. Their duration
     /// depends on the horizon, which the manifest given to the report may set after loading.
@@ -99,13 +100,14 @@ pub(crate) struct Durations {
 }
 
 impl Durations {
-    /// Counts a started group: its duration if it ended, else the step it formed.
+    /// Counts a started group: its months producing if it ended (it produced in the step it
+    /// ended too), else the step it formed.
     fn push(&mut self, g: &GroupRow) {
         match g.ended_step {
             Some(end) => {
                 *self
                     .ended
-                    .entry(end.saturating_sub(g.formed_step))
+                    .entry(end.saturating_sub(g.formed_step) + 1)
                     .or_default() += 1
             }
             None => *self.censored.entry(g.formed_step).or_default() += 1,
@@ -122,7 +124,8 @@ impl Durations {
     }
 
     /// `(duration, events, censored)` counts for a Kaplan-Meier curve, groups still active
-    /// being censored at `horizon`.
+    /// being censored after `horizon - formed` months (they went through the last step's
+    /// ending checks, so they count as at risk at ends of that month).
     pub(crate) fn counts(&self, horizon: u64) -> Vec<(f64, u64, u64)> {
         let ended = self.ended.iter().map(|(d, n)| (*d as f64, *n, 0));
         let censored = self
@@ -605,8 +608,8 @@ impl RunData {
         self.aggregates = tally.aggregates;
     }
 
-    /// Records `n` groups of run `run_id` that ended `duration` steps after they started
-    /// (tests build runs in memory with it).
+    /// Records `n` groups of run `run_id` that ended in month `duration` of their lives, that
+    /// is after producing `duration` months (tests build runs in memory with it).
     #[cfg(test)]
     pub(crate) fn add_ended_groups(&mut self, run_id: u64, duration: u64, n: u64) {
         let d = self.aggregates.runs.entry(run_id).or_default();
@@ -995,18 +998,18 @@ mod tests {
             tally.add_run(r.run_id, &r.variant, &r.point);
         }
         for g in [
-            // Small size and small cap: lasted 5 steps.
+            // Small size and small cap: produced in steps 2 to 7, 6 months.
             group(0, (4, 3), (2, Some(7)), "too_few_members"),
             // Small, still active at the end: formed at step 1.
             group(0, (4, 3), (1, None), "active"),
-            // Small, lasted 5 steps.
+            // Small, produced 6 months (steps 4 to 9).
             group(1, (4, 3), (4, Some(9)), "failed_task"),
             // Medium size and medium cap, active, formed at step 0.
             group(1, (10, 8), (0, None), "active"),
             // Never started: counted nowhere.
             group(1, (4, 0), (3, Some(5)), "never_started"),
             group(1, (4, 2), (6, None), "forming"),
-            // Large, of the other variant: lasted 3 steps.
+            // Large, of the other variant: produced 4 months (steps 0 to 3).
             group(2, (20, 20), (0, Some(3)), "too_few_members"),
             // Of a run that runs.csv does not list.
             group(9, (4, 3), (0, Some(1)), "too_few_members"),
@@ -1021,18 +1024,19 @@ mod tests {
     fn durations_count_ended_groups_and_censor_active_ones_at_the_horizon() {
         let d = with_groups();
         let [small, medium, large] = d.group_durations(|v, _| v == "baseline");
-        // Horizon 10: the two small groups that ended lasted 7 - 2 = 9 - 4 = 5 steps; the
-        // active one formed at step 1 is censored at 10 - 1 = 9; the medium one at 10 - 0.
-        assert_eq!(small.counts(10), [(5.0, 2, 0), (9.0, 0, 1)]);
+        // Horizon 10: the two small groups that ended produced 7 - 2 + 1 = 9 - 4 + 1 = 6
+        // months (a group produces in the step it ends); the active one formed at step 1 is
+        // censored after 10 - 1 = 9 months; the medium one after 10 - 0.
+        assert_eq!(small.counts(10), [(6.0, 2, 0), (9.0, 0, 1)]);
         assert_eq!(medium.counts(10), [(10.0, 0, 1)]);
         assert!(large.counts(10).is_empty());
         // Pooled by run (all sizes): runs 0 and 1 hold the same four started groups; the
         // active ones, formed at steps 0 and 1, come in order of formation.
         assert_eq!(
             d.run_durations([0, 1]).counts(10),
-            [(5.0, 2, 0), (10.0, 0, 1), (9.0, 0, 1)]
+            [(6.0, 2, 0), (10.0, 0, 1), (9.0, 0, 1)]
         );
-        assert_eq!(d.run_durations([2, 9]).counts(10), [(3.0, 1, 0)]);
+        assert_eq!(d.run_durations([2, 9]).counts(10), [(4.0, 1, 0)]);
     }
 
     #[test]
@@ -1397,9 +1401,10 @@ mod tests {
             [2.0, 2.0, 2.0],
             "(1 + 3) / 2, then 2"
         );
-        // Horizon 10: one group lasted 6 - 1 = 5 steps, one formed at 2 is censored at 8.
+        // Horizon 10: one group produced 6 - 1 + 1 = 6 months, one formed at 2 is censored
+        // after 8.
         let [small, _, _] = d.group_durations(|_, _| true);
-        assert_eq!(small.counts(10), [(5.0, 1, 0), (8.0, 0, 1)]);
+        assert_eq!(small.counts(10), [(6.0, 1, 0), (8.0, 0, 1)]);
     }
 
     /// Rows of a run that runs.csv does not list, a run of runs.csv without rows or with

@@ -386,17 +386,18 @@ mod tests {
 
     #[test]
     fn the_share_still_going_is_kaplan_meier_with_censored_groups_leaving_the_risk_set() {
-        // Durations over two replications of 60 months (horizon 24): replication 0 has a
-        // group that ended at 2 months and one still going 4 months after it formed;
-        // replication 1 one that ended at 10 and one still going at 40.
+        // Durations in months producing over two replications of 60 months (horizon 24):
+        // replication 0 has a group that ended in its 3rd month (steps 0 to 2) and one still
+        // going after 4 months; replication 1 one that ended in its 11th month (steps 5 to
+        // 15) and one still going after 40.
         let d = run_dir(&[
             ("baseline", 4, 0, &[(3, 0, Some(2)), (3, 56, None)]),
             ("baseline", 4, 1, &[(3, 5, Some(15)), (3, 20, None)]),
         ]);
         let l = Lifetimes::new(&d);
-        // By hand: 4 at risk, one ends at 2: 3/4. The group censored at 4 leaves 2 at risk,
-        // one ends at 10: 3/4 x 1/2 = 3/8, which holds at 24 since the last group was
-        // followed past it. Were the censored group still counted at risk at 10, the share
+        // By hand: 4 at risk, one ends at 3: 3/4. The group censored at 4 leaves 2 at risk,
+        // one ends at 11: 3/4 x 1/2 = 3/8, which holds at 24 since the last group was
+        // followed past it. Were the censored group still counted at risk at 11, the share
         // would be 3/4 x 2/3 = 1/2.
         let e = l.still_going("baseline", &point("4"));
         assert_eq!(e.mean, 0.375);
@@ -405,15 +406,15 @@ mod tests {
         // 0 twice (followed only to 4 months) gives no share and is left out; so the
         // interval runs from 3/8 to 1/2 whatever the seed.
         assert_eq!(e.ci, Some((0.375, 0.5)));
-        // The pooled curve first reaches one half or below at 10 months (3/8).
-        assert_eq!(l.median("baseline", &point("4")), 10.0);
+        // The pooled curve first reaches one half or below at 11 months (3/8).
+        assert_eq!(l.median("baseline", &point("4")), 11.0);
     }
 
     #[test]
     fn groups_censored_before_the_horizon_leave_the_share_unknown() {
-        // Cap 4: one group ended at 2 months, the other was last seen 4 months in, so
+        // Cap 4: one group ended in its 3rd month, the other was last seen 4 months in, so
         // whether it lasted to 24 months is not known. Cap 8: every group ended before 24
-        // months, so none is still going there, which is known.
+        // months (in months 3, 11 and 4), so none is still going there, which is known.
         let d = run_dir(&[
             ("baseline", 4, 0, &[(3, 0, Some(2)), (3, 56, None)]),
             ("baseline", 4, 1, &[(3, 0, Some(2)), (3, 56, None)]),
@@ -427,6 +428,34 @@ mod tests {
         let none_left = l.still_going("baseline", &point("8"));
         assert_eq!(none_left.mean, 0.0);
         assert_eq!(none_left.ci, Some((0.0, 0.0)));
+    }
+
+    /// The audit's case (docs/ODD.md 8.18): at cap 4 every group at risk in its 3rd month
+    /// ended then (formed at step 0, ended at step 2), and the group still going was seen
+    /// for 2 months only (formed at step 58 of 60). It was never observed through month 3,
+    /// so it is not at risk there: the share still going at 24 months is known to be 0.
+    /// Counting ended groups one month short (`ended - formed`) put it at risk at that tie,
+    /// left the curve at 1/3 and the share unknown. The hazard ratio counts every month a
+    /// group produced, the month it ended in too: cap 4, 2 ends in 3 + 3 + 2 = 8 months;
+    /// cap 8, a group that ended in the step it started (1 month) and one still going after
+    /// 60: 1 end in 61 months. Ratio (2/8) / (1/61) = 15.25 (counted the old way, 20).
+    #[test]
+    fn a_group_censored_before_a_month_in_which_every_other_ended_leaves_the_share_known() {
+        let cap4: &[Group] = &[(3, 0, Some(2)), (3, 0, Some(2)), (3, 58, None)];
+        let cap8: &[Group] = &[(6, 0, Some(0)), (6, 0, None)];
+        let d = run_dir(&[
+            ("baseline", 4, 0, cap4),
+            ("baseline", 4, 1, cap4),
+            ("baseline", 8, 0, cap8),
+            ("baseline", 8, 1, cap8),
+        ]);
+        let l = Lifetimes::new(&d);
+        let none_left = l.still_going("baseline", &point("4"));
+        assert_eq!(none_left.mean, 0.0, "{none_left:?}");
+        assert_eq!(none_left.ci, Some((0.0, 0.0)));
+        assert_eq!(l.median("baseline", &point("4")), 3.0);
+        let hr = l.hazard_ratio(("baseline", &point("4")), ("baseline", &point("8")));
+        assert!((hr.mean - 15.25).abs() < 1e-12, "{hr:?}");
     }
 
     #[test]
@@ -462,26 +491,27 @@ mod tests {
         ]);
         let l = Lifetimes::new(&d);
         let (a, b) = (point("4"), point("8"));
-        // Still going at 24 months: cap 4, 2 of 4 end at 6 months: 1/2; cap 8, 2 of 8 end
-        // at 12: 3/4. Every replication is alike, so every resample gives the same.
+        // Still going at 24 months: cap 4, 2 of 4 end in month 7 (steps 0 to 6): 1/2; cap 8,
+        // 2 of 8 end in month 13: 3/4. Every replication is alike, so every resample gives
+        // the same.
         let diff = l.paired_difference(("baseline", &a), ("baseline", &b));
         assert_eq!(diff.n, 2);
         assert_eq!(diff.mean, -0.25);
         assert_eq!(diff.ci, Some((-0.25, -0.25)));
-        // Ends per group-month at risk, censored groups counting their months too: cap 4,
-        // 2 ends in 2 x (6 + 30) = 72 months; cap 8, 2 ends in 2 x (12 + 3 x 60) = 384.
-        // Ratio 384 / 72 = 16 / 3.
+        // Ends per month producing, censored groups counting their months too: cap 4, 2 ends
+        // in 2 x (7 + 30) = 74 months; cap 8, 2 ends in 2 x (13 + 3 x 60) = 386. Ratio
+        // 386 / 74 = 193 / 37.
         let hr = l.hazard_ratio(("baseline", &a), ("baseline", &b));
         assert_eq!(hr.n, 2);
-        assert!((hr.mean - 16.0 / 3.0).abs() < 1e-12, "{hr:?}");
+        assert!((hr.mean - 193.0 / 37.0).abs() < 1e-12, "{hr:?}");
         assert_eq!(hr.ci, Some((hr.mean, hr.mean)));
     }
 
     #[test]
     fn survival_curves_are_split_by_size_at_formation_and_by_size_cap() {
-        // Baseline: cap 4 has a group of 3 that lasted 5 months; cap 20 a group of 8 that
-        // lasted 7 and one of 20 formed at month 10 and still going at 60 (censored at
-        // 50). The joint variant's group is not baseline's.
+        // Baseline: cap 4 has a group of 3 that produced 6 months (steps 0 to 5); cap 20 a
+        // group of 8 that produced 8 and one of 20 formed at month 10 and still going at 60
+        // (censored after 50). The joint variant's group is not baseline's.
         let d = run_dir(&[
             ("baseline", 4, 0, &[(3, 0, Some(5))]),
             ("baseline", 20, 0, &[(8, 0, Some(7)), (20, 10, None)]),
@@ -490,17 +520,17 @@ mod tests {
         assert_eq!(
             survival_classes(&d, |v, _| v == "baseline"),
             [
-                class("small (up to 5 members)", &[(5.0, 1, 0)]),
-                class("medium (6–15 members)", &[(7.0, 1, 0)]),
+                class("small (up to 5 members)", &[(6.0, 1, 0)]),
+                class("medium (6–15 members)", &[(8.0, 1, 0)]),
                 class("large (16+ members)", &[(50.0, 0, 1)]),
             ]
         );
         assert_eq!(
             cap_survival_classes(&d, "baseline"),
             [
-                class("small groups (cap up to 5)", &[(5.0, 1, 0)]),
+                class("small groups (cap up to 5)", &[(6.0, 1, 0)]),
                 class("medium groups (cap 6–15)", &[]),
-                class("large groups (cap 16+)", &[(7.0, 1, 0), (50.0, 0, 1)]),
+                class("large groups (cap 16+)", &[(8.0, 1, 0), (50.0, 0, 1)]),
             ]
         );
     }

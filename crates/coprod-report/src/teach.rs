@@ -877,8 +877,8 @@ fn membership_note(r: &Regime) -> String {
     let _ = write!(
         s,
         "<p class=\"note\">A hazard ratio above 1: groups of that size ended sooner, month for \
-         month, than groups of {} members (groups ended per month they were running, pooled \
-         over replications). ",
+         month, than groups of {} members (groups ended per month they were running, the month \
+         they ended in included, pooled over replications). ",
         r.best().size
     );
     let unbounded =
@@ -1797,7 +1797,7 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
          ({} replications per size and regime, {} months each{}).{}{} \"Still going after {} \
          months\" is the Kaplan-Meier estimate over all groups of a size: groups that started \
          too late to be followed {} months count for as long as they were seen, and a group \
-         that ended exactly then is not still going {}. Intervals of these shares \
+         that ended in month {} of its life is not still going {}. Intervals of these shares \
          and their differences are 95% bootstrap intervals from resampling replications, so \
          they stay between 0% and 100%; the share of citizens in a group has the t-interval of \
          summary.csv, cut at 0. Differences are paired, because every size and regime of a \
@@ -1813,13 +1813,15 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
         failed_runs(data),
         analysis.horizon,
         analysis.horizon,
+        analysis.horizon,
         share_lasting_24_note(data, analysis),
     )
 }
 
 /// How runs.csv's `share_lasting_24` relates to the page's share. It is always read at
-/// [`HORIZON_MONTHS`]; a run too short for that has the page read at half the run, and
-/// there a group that ended exactly at the page's month is an end before 24 months.
+/// [`HORIZON_MONTHS`], by the same convention as the page (no end in the first 24 months);
+/// a run too short for that has the page read at half the run, and there a group that ended
+/// in the page's month is an end before 24 months.
 fn share_lasting_24_note(data: &RunData, analysis: &Analysis) -> String {
     if analysis.horizon != HORIZON_MONTHS {
         return format!(
@@ -1840,8 +1842,8 @@ fn share_lasting_24_note(data: &RunData, analysis: &Analysis) -> String {
         }
     });
     format!(
-        "(runs.csv's share_lasting_24, \"lasting at least 24 months\", counts it and is \
-         estimated run by run, so its mean in summary.csv can differ from this pooled share{gap})"
+        "(runs.csv's share_lasting_24 is the same share estimated run by run, so its mean in \
+         summary.csv can differ from this pooled share{gap})"
     )
 }
 
@@ -2500,11 +2502,12 @@ mod tests {
     }
 
     /// Two regimes over caps 2, 8 and 40, three replications alike. Per-member service
-    /// (baseline): at cap 2 two groups end at 5 and 10 months (too few members, task
-    /// failed), at cap 8 one ends at 30 (task failed) and one is still active, at cap 40
-    /// three end at 10, 12 (too few members) and 20 (task failed) and one is still active;
-    /// still going at 24 months: 0%, 100%, 25%. Joint supply: one group still active at cap
-    /// 2, none at cap 8, one ending at 10 at cap 40 (too few members). Membership: per-member
+    /// (baseline), all formed at step 0: at cap 2 two groups end at steps 5 and 10, in
+    /// months 6 and 11 of their lives (too few members, task failed), at cap 8 one ends at
+    /// step 30 (task failed) and one is still active, at cap 40 three end at steps 10, 12
+    /// (too few members) and 20 (task failed) and one is still active; still going at 24
+    /// months: 0%, 100%, 25%. Joint supply: one group still active at cap 2, none at cap 8,
+    /// one ending at step 10 at cap 40 (too few members). Membership: per-member
     /// 20%, 30%, 50%; joint 60%, 70%, 80%.
     fn lesson() -> RunData {
         let mut runs: Vec<Run> = Vec::new();
@@ -3577,8 +3580,9 @@ mod tests {
         let text = about(&d, &a);
         assert!(
             text.contains(
-                "counts it and is estimated run by run, so its mean in summary.csv can differ \
-                 from this pooled share, in this run by up to 2.0 points)"
+                "(runs.csv's share_lasting_24 is the same share estimated run by run, so its \
+                 mean in summary.csv can differ from this pooled share, in this run by up to \
+                 2.0 points)"
             ),
             "{text}"
         );
@@ -3586,10 +3590,10 @@ mod tests {
         let a = analyse(&d).unwrap();
         assert_eq!(a.horizon, 10);
         let text = about(&d, &a);
-        assert!(!text.contains("counts it"), "{text}");
+        assert!(!text.contains("the same share"), "{text}");
         assert!(
             text.contains(
-                "a group that ended exactly then is not still going (runs.csv's \
+                "a group that ended in month 10 of its life is not still going (runs.csv's \
                  share_lasting_24 reads lifetimes at 24 months, not 10: in runs of 20 months it \
                  is read at the longest spell a run followed, an upper bound on the share \
                  lasting 24 months, so its mean in summary.csv is not this share)."

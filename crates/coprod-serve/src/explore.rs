@@ -4,7 +4,7 @@
 //! One [`Explore`] per open page, so two tabs never share a run. Every value is checked
 //! against the parameter table (and the classroom's population limits) before it is used.
 
-use coprod_core::{EndReason, Model, Params, StepMetrics};
+use coprod_core::{Model, Params, StepMetrics};
 use serde::Deserialize;
 
 use crate::svg::{self, COLOURS, Line};
@@ -331,7 +331,7 @@ impl Explore {
     }
 
     /// Mean months lasted by size at formation (groups that started; those still running
-    /// count their age so far).
+    /// count their age so far): months producing, as runs.csv's `mean_group_lifetime`.
     fn lifetimes(&self) -> Vec<(String, Option<f64>)> {
         const CLASSES: [(u32, u32, &str); 4] = [
             (1, 3, "2-3"),
@@ -346,11 +346,9 @@ impl Explore {
             .map(|&(lo, hi, label)| {
                 let ages: Vec<f64> = records
                     .iter()
-                    .filter(|g| {
-                        !matches!(g.end_reason, EndReason::NeverStarted | EndReason::Forming)
-                    })
                     .filter(|g| (lo..=hi).contains(&g.size_at_formation))
-                    .map(|g| f64::from(g.ended_step.unwrap_or(now).saturating_sub(g.formed_step)))
+                    .filter_map(|g| coprod_core::spell(g, now))
+                    .map(|(months, _)| f64::from(months))
                     .collect();
                 let mean = (!ages.is_empty()).then(|| ages.iter().sum::<f64>() / ages.len() as f64);
                 (label.to_string(), mean)
@@ -409,6 +407,7 @@ pub fn controls_json() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coprod_core::EndReason;
 
     #[test]
     fn a_command_with_an_unknown_field_is_malformed() {
@@ -676,8 +675,14 @@ mod tests {
                 7..=12 => 2,
                 _ => 3,
             };
-            let months = g.ended_step.unwrap_or(now) - g.formed_step;
-            classes[class].0 += f64::from(months);
+            // The months it produced, as the model counted them (an ended group produced in
+            // the step it ended too): the same spells as runs.csv's group metrics.
+            assert_eq!(
+                coprod_core::spell(g, now).unwrap().0,
+                g.life.months,
+                "{g:?}"
+            );
+            classes[class].0 += f64::from(g.life.months);
             classes[class].1 += 1.0;
         }
         assert!(classes.iter().any(|c| c.1 >= 2.0), "{classes:?}");
