@@ -788,3 +788,31 @@ fn ctrl_c_while_the_page_is_drawn_leaves_it_whole() {
     let says = "\ninterrupted after the page was written: the lesson is complete in lesson\n";
     assert!(code == Some(0) || stderr.contains(says), "{stderr}");
 }
+
+/// A groups.min_members above every community's size leaves no size at which a group can
+/// start (groups recruit within one community), whatever the caps: refused before anything
+/// runs, naming the communities' size, as docs/teaching.md promises. Before, only the caps
+/// were compared, and the 135 runs ran to a lesson without a page (status 3).
+#[test]
+fn a_minimum_group_size_above_the_communities_is_refused_before_running() {
+    let sb = Sandbox::new();
+    // 200 citizens in the scenario's 10 communities: 20 each.
+    let args = small_community_lesson("population.n_citizens=200", "groups.min_members=21");
+    let assert = sb.cmd(&args).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.starts_with(
+            "error: groups.min_members = 21 leaves 0 of the lesson's sizes (2, 3, 4, 6, 8, 12, \
+             16, 24, 40) at which a group can start (variant `baseline`): communities here hold \
+             20 citizens and groups recruit within one community, so no group has more than 20 \
+             members, and the lesson compares at least two\n\nhint: use a groups.min_members \
+             of at most 20"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_dir(sb.path()).unwrap().count(),
+        0,
+        "nothing written, nothing run"
+    );
+}

@@ -337,26 +337,35 @@ fn check_cell(
 ) -> Result<Option<String>> {
     let v = &scenario.variants[variant].name;
     let p = scenario.params_for(variant, point);
-    let startable = caps.iter().filter(|&&c| c >= p.min_members).count();
+    // A cap above the community's size runs as groups of at most that size (groups
+    // recruit within one community), so a group can start at a cap only if the smaller of
+    // the two reaches `groups.min_members`, and such caps merge.
+    let size = coprod_report::CommunitySize::of(p.n_citizens, p.n_communities);
+    let (citizens, largest) = (size.describe(), size.largest);
+    let mut reachable: Vec<f64> = caps.iter().map(|&c| c.min(largest)).collect();
+    reachable.sort_by(f64::total_cmp);
+    let startable = reachable.iter().filter(|&&c| c >= p.min_members).count();
     if startable < 2 {
+        let communities = if caps.iter().any(|&c| c > largest) {
+            format!(
+                ": communities here hold {citizens} citizens and groups recruit within one \
+                 community, so no group has more than {largest} members,"
+            )
+        } else {
+            ",".to_string()
+        };
         bail!(
             "groups.min_members = {} leaves {startable} of the lesson's sizes ({}) at \
-             which a group can start (variant `{v}`), and the lesson compares at least \
-             two\n\nhint: use a groups.min_members of at most {}",
+             which a group can start (variant `{v}`){communities} and the lesson compares at \
+             least two\n\nhint: use a groups.min_members of at most {}",
             p.min_members,
             caps.iter()
                 .map(f64::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
-            caps[caps.len() - 2]
+            reachable[reachable.len() - 2]
         );
     }
-    // A cap above the community's size runs as groups of at most that size (groups
-    // recruit within one community), so such caps merge. Communities always hold
-    // more citizens than the lesson's two smallest caps, so the sizes never all
-    // merge; the caps that do are named before the runs.
-    let size = coprod_report::CommunitySize::of(p.n_citizens, p.n_communities);
-    let (citizens, largest) = (size.describe(), size.largest);
     let merged: Vec<String> = caps
         .iter()
         .filter(|&&c| c > largest)
