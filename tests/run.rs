@@ -1178,3 +1178,46 @@ fn a_failed_survey_names_no_folder_that_is_gone() {
     assert!(!sb.path().join("asked").exists());
     assert!(!sb.path().join(".asked.partial").exists());
 }
+
+/// `--quick`'s caps apply after `--set` (only replications given explicitly are kept), so a
+/// `--set` above a cap is lowered: the run says so, naming the `--set` it lowered and the
+/// value the runs have. Before, it was lowered without a word.
+#[test]
+fn quick_names_each_set_value_it_lowers() {
+    let sb = Sandbox::new();
+    fs::write(
+        sb.path().join("one.toml"),
+        "[experiment]\nsteps = 5\nreplications = 1\n",
+    )
+    .unwrap();
+    let args = [
+        "run",
+        "one.toml",
+        "--quick",
+        "--set",
+        "experiment.steps=100",
+        "--set",
+        "population.n_citizens=2000",
+        "--set",
+        "experiment.replications=1",
+        "--out",
+        "out",
+    ];
+    let assert = sb.cmd(&args).assert().success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    for said in [
+        "warning: --quick lowers `experiment.steps` to 60, below the 100 of --set \
+         experiment.steps=100: its caps apply after --set (only replications given explicitly \
+         are kept), so the runs have 60\n",
+        "warning: --quick lowers `population.n_citizens` to 1000, below the 2000 of --set \
+         population.n_citizens=2000: its caps apply after --set (only replications given \
+         explicitly are kept), so the runs have 1000\n",
+    ] {
+        assert!(stderr.contains(said), "{stderr}");
+    }
+    // A --set within the caps is kept, and draws no warning.
+    let args = ["run", "one.toml", "--quick", "--set", "experiment.steps=50"];
+    let assert = sb.cmd(&args).assert().success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(!stderr.contains("--quick lowers"), "{stderr}");
+}

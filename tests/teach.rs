@@ -816,3 +816,36 @@ fn a_minimum_group_size_above_the_communities_is_refused_before_running() {
         "nothing written, nothing run"
     );
 }
+
+/// `coprod teach` lowers a `--set` above `--quick`'s caps as `coprod run` does and says so,
+/// and the page's box of changes states the values the runs had, naming the `--set` that
+/// `--quick` lowered. Before, the box listed `experiment.steps = 100 (--set)` for a run of 60
+/// months, and the lowered communities without the `--set` that asked for more.
+#[test]
+fn a_set_value_that_quick_lowers_is_named_with_the_value_that_ran() {
+    let sb = Sandbox::new();
+    // 200 citizens fill at most 25 communities of ring_degree + 2 = 8 citizens.
+    let mut args =
+        small_community_lesson("population.n_citizens=200", "population.n_communities=28");
+    args.extend(["--set", "experiment.steps=100"]);
+    let assert = sb.cmd(&args).assert().success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    for said in [
+        "warning: --quick lowers `experiment.steps` to 60, below the 100 of --set \
+         experiment.steps=100",
+        "warning: --quick lowers `population.n_communities` to 25, below the 28 of --set \
+         population.n_communities=28",
+    ] {
+        assert!(stderr.contains(said), "{stderr}");
+    }
+    let page = read(&sb.path().join("lesson/teach.html"));
+    for listed in [
+        "<li><code>population.n_communities = 25 (--quick, lowering --set \
+         population.n_communities=28)</code></li>",
+        "<li><code>months: 60 instead of 100 (--quick, lowering --set \
+         experiment.steps=100)</code></li>",
+    ] {
+        assert!(page.contains(listed), "the box lacks {listed}");
+    }
+    assert!(!page.contains("experiment.steps = 100"), "a value not run");
+}

@@ -14,7 +14,7 @@ use coprod_output::read::{
     Expected, GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries,
     read_manifest, read_parameters_of, read_runs_of, read_summary_of, same_sweep, unlisted_run,
 };
-use coprod_output::{Accumulator, OptionValue, QuickLowered};
+use coprod_output::{Accumulator, Lowered, OptionValue, QuickLowered};
 
 use crate::classes::{CAP_CLASSES, SIZE_CLASSES, class_of};
 use crate::error::ReportError;
@@ -49,6 +49,19 @@ pub(crate) enum Quick {
 }
 
 impl Quick {
+    /// What `--quick` lowered `key` (`experiment.steps` or `experiment.replications`)
+    /// from and to, if it did.
+    pub(crate) fn lowered_experiment(&self, key: &str) -> Option<Lowered> {
+        let Quick::Lowered(l) = self else {
+            return None;
+        };
+        match key {
+            "experiment.steps" => l.steps,
+            "experiment.replications" => l.replications,
+            _ => None,
+        }
+    }
+
     /// Whether `--quick` lowered the parameter `name` in some run.
     pub(crate) fn lowered_parameter(&self, name: &str) -> bool {
         matches!(self, Quick::Lowered(l) if l.parameters.iter().any(|p| p == name))

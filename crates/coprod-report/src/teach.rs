@@ -1392,19 +1392,22 @@ fn figure((png, alt, caption): &Chart) -> Result<String, ReportError> {
 
 /// What this run changed from the lesson's scenario: every parameter set by `--set` or
 /// lowered by `--quick` (parameters.csv), and the experiment settings (manifest), so two
-/// projected pages can be told apart.
+/// projected pages can be told apart. Each line states the value the runs had: a `--set`
+/// that `--quick`'s caps lowered is named beside the lowered value, never as its own line.
 fn changes_box(data: &RunData) -> String {
     let mut changed: Vec<String> = Vec::new();
+    let sets = set_texts(data);
+    let set_of = |key: &str| sets.iter().find(|s| setting_key(s) == key);
     if let Some(table) = &data.parameters {
         for row in table
             .rows
             .iter()
             .filter(|r| r.source == "set" || r.source == "quick")
         {
-            let how = if row.source == "set" {
-                "--set"
-            } else {
-                "--quick"
+            let how = match (row.source.as_str(), set_of(&row.parameter)) {
+                ("set", _) => "--set".to_string(),
+                (_, Some(set)) => format!("--quick, lowering --set {set}"),
+                (_, None) => "--quick".to_string(),
             };
             let text = format!("{} = {} ({how})", row.parameter, row.value);
             if !changed.contains(&text) {
@@ -1412,17 +1415,13 @@ fn changes_box(data: &RunData) -> String {
             }
         }
     }
-    let manifest = data.manifest.as_ref();
-    let settings = manifest
-        .and_then(|m| m.get("settings"))
-        .and_then(|s| s.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str())
-        .filter(|s| s.starts_with("experiment."));
+    let quick = data.quick();
+    let settings = sets.iter().filter(|s| {
+        s.starts_with("experiment.") && quick.lowered_experiment(setting_key(s)).is_none()
+    });
     changed.extend(settings.map(|s| format!("{} (--set)", s.replacen('=', " = ", 1))));
     changed.extend(option_changes(&data.options()));
-    changed.extend(quick_changes(&data.quick()));
+    changed.extend(quick_changes(&quick, &sets));
     if changed.is_empty() {
         return "<p class=\"note\">Parameters: the scenario's own, nothing changed.</p>\n".into();
     }
@@ -1697,8 +1696,9 @@ fn option_changes(options: &[OptionValue]) -> Vec<String> {
 }
 
 /// The months and replications `--quick` lowered, for the box of changes (the parameters
-/// it lowered are listed from parameters.csv), or that it changed nothing.
-fn quick_changes(quick: &Quick) -> Vec<String> {
+/// it lowered are listed from parameters.csv), or that it changed nothing. `sets` are the
+/// run's `--set` options (`key=value`): one that `--quick` lowered is named beside it.
+fn quick_changes(quick: &Quick, sets: &[String]) -> Vec<String> {
     match quick {
         Quick::Off => Vec::new(),
         Quick::Unrecorded => {
@@ -1711,16 +1711,41 @@ fn quick_changes(quick: &Quick) -> Vec<String> {
                 Vec::new()
             }
         }
-        Quick::Lowered(l) => [("months", l.steps), ("replications", l.replications)]
-            .into_iter()
-            .filter_map(|(noun, l)| {
-                Some(format!(
-                    "{noun}: {} instead of {} (--quick)",
-                    l?.to, l?.from
-                ))
-            })
-            .collect(),
+        Quick::Lowered(_) => [
+            ("months", "experiment.steps"),
+            ("replications", "experiment.replications"),
+        ]
+        .into_iter()
+        .filter_map(|(noun, key)| {
+            let l = quick.lowered_experiment(key)?;
+            let lowering = sets
+                .iter()
+                .find(|s| setting_key(s) == key)
+                .map_or_else(String::new, |set| format!(", lowering --set {set}"));
+            Some(format!(
+                "{noun}: {} instead of {} (--quick{lowering})",
+                l.to, l.from
+            ))
+        })
+        .collect(),
     }
+}
+
+/// The run's `--set` options as the manifest records them (`key=value`).
+fn set_texts(data: &RunData) -> Vec<String> {
+    data.manifest
+        .as_ref()
+        .and_then(|m| m.get("settings"))
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(String::from))
+        .collect()
+}
+
+/// The key of a recorded `--set` (`key=value`).
+fn setting_key(set: &str) -> &str {
+    set.split_once('=').map_or(set, |(key, _)| key).trim()
 }
 
 /// Why the intervals of a quick run are wide, when `--quick` made them so: it lowered the

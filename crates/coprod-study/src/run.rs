@@ -215,6 +215,9 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     }
     if quick {
         crate::shipped::make_quick(&mut scenario, &settings)?;
+        for warning in crate::shipped::quick_lowered_settings(&scenario, &settings) {
+            progress.note(Note::Warning(warning));
+        }
     }
     for warning in scenario.naming_the_file(scenario.warnings()) {
         progress.note(Note::Warning(warning));

@@ -192,3 +192,43 @@ pub(crate) fn make_quick(scenario: &mut Scenario, settings: &[Setting]) -> Resul
     scenario.apply_settings(&explicit)?;
     Ok(())
 }
+
+/// A warning for each `--set` that `--quick` lowered, naming the value the runs have:
+/// its caps apply after `--set` (only explicit replications are put back, in
+/// [`make_quick`]), which a user who gave both could not otherwise tell.
+pub(crate) fn quick_lowered_settings(scenario: &Scenario, settings: &[Setting]) -> Vec<String> {
+    let mut lowered: Vec<(String, String, Vec<String>)> = Vec::new();
+    if let Some(set) = settings.iter().rfind(|s| s.key == "experiment.steps")
+        && set.value.trim().parse::<f64>().ok() != Some(f64::from(scenario.steps))
+    {
+        let ran = vec![scenario.steps.to_string()];
+        lowered.push((set.key.clone(), set.value.clone(), ran));
+    }
+    for &(index, value) in &scenario.pins {
+        let mut ran: Vec<f64> = Vec::new();
+        for variant in 0..scenario.variants.len() {
+            for point in 0..scenario.n_points() {
+                let v = scenario.params_for(variant, point).get_index(index);
+                if v != value && !ran.contains(&v) {
+                    ran.push(v);
+                }
+            }
+        }
+        ran.sort_by(f64::total_cmp);
+        let spec = &coprod_core::SPECS[index];
+        let ran = ran.iter().map(|&v| spec.format_value(v)).collect();
+        lowered.push((spec.name.to_string(), spec.format_value(value), ran));
+    }
+    lowered
+        .into_iter()
+        .filter(|(_, _, ran)| !ran.is_empty())
+        .map(|(key, asked, ran)| {
+            let ran = ran.join(" or ");
+            format!(
+                "--quick lowers `{key}` to {ran}, below the {asked} of --set {key}={asked}: its \
+                 caps apply after --set (only replications given explicitly are kept), so the \
+                 runs have {ran}"
+            )
+        })
+        .collect()
+}
