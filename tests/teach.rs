@@ -849,3 +849,31 @@ fn a_set_value_that_quick_lowers_is_named_with_the_value_that_ran() {
     }
     assert!(!page.contains("experiment.steps = 100"), "a value not run");
 }
+
+/// `--resume` of a lesson with other options is refused with the options of `coprod
+/// teach`: before, the hint asked for the same scenario file, `--seed` and `--shard`,
+/// which the lesson does not take.
+#[test]
+fn a_lesson_resumed_with_other_options_names_the_options_of_teach() {
+    let sb = Sandbox::new();
+    quick_lesson(&sb);
+    let args = [
+        "teach",
+        "group-size",
+        "--quick",
+        "--set",
+        "population.n_citizens=400",
+        "--out",
+        "lesson",
+        "--resume",
+    ];
+    let assert = sb.cmd(&args).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.ends_with(
+            "\n\nhint: resume with the same --set, --replications and --quick options, or \
+             start over with --force\n"
+        ),
+        "{stderr}"
+    );
+}

@@ -348,7 +348,7 @@ fn check_before_pilot(
     let mut scenario = p.scenario.clone();
     scenario.choose_replications(replications)?;
     let runs = scenario.n_runs();
-    if !is_complete(target, &identity(&scenario, None, runs))? {
+    if !is_complete(target, &identity(&scenario, None, runs), o.resumed_by)? {
         return Err(nothing());
     }
     Ok(Some(already_complete(
@@ -418,7 +418,7 @@ fn open_writer(
         Err(OutputError::NothingToResume { .. })
             if match shard {
                 Some(s) => shard::is_complete(target, s)?,
-                None => is_complete(target, identity)?,
+                None => is_complete(target, identity, o.resumed_by)?,
             } =>
         {
             Ok(None)
@@ -431,7 +431,7 @@ fn open_writer(
              --resume would discard that run and start over",
             coprod_output::partial_dir(target).display()
         )),
-        Err(err) => Err(explain(err)),
+        Err(err) => Err(explain_for(err, o.resumed_by)),
     }
 }
 
@@ -840,7 +840,7 @@ fn replay<'a, E>(
 
 /// Whether `target` is a finished run directory of the same scenario and version (so
 /// `--resume` has nothing to do). A finished directory of something else is an error.
-fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
+fn is_complete(target: &Path, identity: &Identity, by: ResumedBy) -> Result<bool> {
     refuse_shard(target)?;
     let manifest = coprod_output::read::read_manifest(target).map_err(|err| {
         invalid!(
@@ -871,12 +871,15 @@ fn is_complete(target: &Path, identity: &Identity) -> Result<bool> {
         }));
     }
     if hash != identity.scenario_hash {
-        return Err(explain(OutputError::Mismatch {
-            path: target.to_path_buf(),
-            what: "scenario fingerprint".into(),
-            found: hash.into(),
-            expected: identity.scenario_hash.clone(),
-        }));
+        return Err(explain_for(
+            OutputError::Mismatch {
+                path: target.to_path_buf(),
+                what: "scenario fingerprint".into(),
+                found: hash.into(),
+                expected: identity.scenario_hash.clone(),
+            },
+            by,
+        ));
     }
     Ok(true)
 }
@@ -905,6 +908,12 @@ fn refuse_shard(target: &Path) -> Result<()> {
 
 /// Output errors with the hint that fixes them (the ones `main` does not already know).
 pub(crate) fn explain(err: OutputError) -> StudyError {
+    explain_for(err, ResumedBy::Run)
+}
+
+/// [`explain`] for a directory that `by` resumes: a run that differs must be resumed with
+/// that command's options, and `coprod teach` has no scenario file, `--seed` or `--shard`.
+fn explain_for(err: OutputError, by: ResumedBy) -> StudyError {
     let hint = match &err {
         OutputError::Interrupted { .. } => {
             "add --resume to finish it (only the missing runs are run), or --force to discard \
@@ -918,10 +927,16 @@ pub(crate) fn explain(err: OutputError) -> StudyError {
         OutputError::Mismatch { what, .. } if what == "coprod version" => {
             "finish it with the coprod version that started it, or start over with --force"
         }
-        OutputError::Mismatch { .. } | OutputError::Differs { .. } => {
-            "resume with the same scenario file and the same --set, --replications, --seed, \
-             --quick and --shard options, or start over with --force"
-        }
+        OutputError::Mismatch { .. } | OutputError::Differs { .. } => match by {
+            ResumedBy::Run => {
+                "resume with the same scenario file and the same --set, --replications, \
+                 --seed, --quick and --shard options, or start over with --force"
+            }
+            ResumedBy::Teach => {
+                "resume with the same --set, --replications and --quick options, or start \
+                 over with --force"
+            }
+        },
         OutputError::Corrupt { .. } => "start over with --force",
         OutputError::Io { .. } | OutputError::CannotCreate { .. } => {
             crate::error::CHOOSE_WRITABLE_OUT
