@@ -1531,12 +1531,21 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
             at_best(r)
         );
     }
-    s.push_str(
-        "</ul>\n<p class=\"note\">A force that is needed for a best size among small groups is \
-         one whose removal moves the best size to the largest cap. The scenario \
-         group-size-forces removes each force of the baseline, alone and in pairs, including \
-         the dilution of peer monitoring and the decay of conditional cooperation \
-         (docs/validation.md).</p>\n",
+    // Named as the first regime's size is named above, and not at all when it has none.
+    let needed = if base.none_lasted() {
+        String::new()
+    } else {
+        let size = words(base.best_is_firm());
+        format!(
+            "A force that is needed for a {size} among small groups is one whose removal \
+             moves the {size} to the largest cap. "
+        )
+    };
+    let _ = write!(
+        s,
+        "</ul>\n<p class=\"note\">{needed}The scenario group-size-forces removes each force of \
+         the baseline, alone and in pairs, including the dilution of peer monitoring and the \
+         decay of conditional cooperation (docs/validation.md).</p>\n",
     );
     s
 }
@@ -2169,6 +2178,8 @@ mod tests {
         let joint = with_replications(a.regimes[1].clone(), 30);
         let change = one_change_at_a_time(&[none.clone(), joint.clone()], 24);
         assert!(!change.contains("longest-lasting size 2"), "{change}");
+        // No size of the first regime for a force's removal to move.
+        assert!(!change.contains("A force that is needed"), "{change}");
         // No size to move from: the joint regime's size is given without "moves the ...".
         assert!(
             change.contains("<li>Variant joint: best size 8 members"),
@@ -3353,8 +3364,13 @@ mod tests {
             text.contains("40 members, 67% still going after 24 months (not clearly better"),
             "{text}"
         );
+        // Not even in the note on forces: the page names no best size.
+        assert!(!text.contains("best size"), "{text}");
         assert!(
-            !text.contains("moves the best size up") && !text.contains(": best size"),
+            text.contains(
+                "A force that is needed for a longest-lasting size among small groups is one \
+                 whose removal moves the longest-lasting size to the largest cap."
+            ),
             "{text}"
         );
         // One replication gives no interval: nothing is firm, whatever the runner-up.
