@@ -287,10 +287,10 @@ pub fn kaplan_meier(spells: &[(u32, bool)]) -> Vec<(u32, f64)> {
 }
 
 /// Kaplan-Meier estimate of the share of groups lasting at least `months` months: no end in
-/// months 1 to `months` of their lives. When no spell was followed that long and the curve has not reached 0, the estimate is not known
-/// beyond the longest spell; its value there is carried forward (an upper bound). NaN
-/// (missing) with no spell: a share of no groups is not a number, and 1 would claim that
-/// groups lasted.
+/// months 1 to `months` of their lives. When no spell was followed that long and the curve
+/// has not reached 0, the estimate is not known beyond the longest spell; its value there is
+/// carried forward (an upper bound). NaN (missing) with no spell: a share of no groups is
+/// not a number, and 1 would claim that groups lasted.
 pub fn share_lasting(spells: &[(u32, bool)], months: u32) -> f64 {
     if spells.is_empty() {
         return f64::NAN;
