@@ -648,3 +648,80 @@ fn ctrl_c_while_the_results_are_written_leaves_no_working_folder() {
         }
     }
 }
+
+/// `coprod run tests/data/sweep.toml --threads 1 <extra>` without --out, stalled at run 6,
+/// interrupted once 4 runs are saved in `partial` (a folder under outputs/); returns stderr.
+fn interrupt_default_run(sb: &Sandbox, extra: &[&str], partial: &str) -> String {
+    let file = data("sweep.toml");
+    let child = Command::new(bin())
+        .current_dir(sb.path())
+        .args(["run", file.to_str().unwrap(), "--threads", "1"])
+        .args(extra)
+        .env("COPROD_FAULT_INJECT", "stall:6")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_journal(&sb.path().join("outputs").join(partial), 4);
+    interrupt(child)
+}
+
+/// Without --out, an interrupted run of other options does not block a new run, which goes
+/// to the next numbered folder and says which run is still waiting and how to finish it; a
+/// run of the same options as a waiting one is still refused with --resume; and --resume
+/// finds the waiting run of its own options among the numbered folders, or names those of
+/// other options without offering --force on them.
+#[test]
+fn default_folders_keep_interrupted_runs_of_other_options_apart() {
+    let sb = Sandbox::new();
+    interrupt_default_run(&sb, &["--seed", "9"], ".sweep-test.partial");
+    let stderr = interrupt_default_run(&sb, &[], ".sweep-test-2.partial");
+    assert!(
+        stderr.contains(
+            "this run goes to outputs/sweep-test-2: an interrupted run of other options is \
+             waiting in outputs/.sweep-test.partial and is kept (it was started with \
+             experiment.seed = 9, but this run has experiment.seed = 7); finish it with \
+             `coprod run "
+        ) && stderr.contains(" --out outputs/sweep-test --seed 9 --resume`"),
+        "{stderr}"
+    );
+    let file = data("sweep.toml");
+    let file = file.to_str().unwrap();
+    // The same options as the run waiting in -2: refused, so its runs are not lost.
+    sb.cmd(&["run", file])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "an interrupted run of outputs/sweep-test-2 is waiting",
+        ))
+        .stderr(predicate::str::contains("add --resume"));
+    assert!(!sb.path().join("outputs/.sweep-test-3.partial").exists());
+    // Options of neither: --resume names both, and offers no --force.
+    sb.cmd(&["run", file, "--seed", "5", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "outputs/.sweep-test.partial was started with experiment.seed = 9",
+        ))
+        .stderr(predicate::str::contains(
+            "outputs/.sweep-test-2.partial was started with experiment.seed = 7",
+        ))
+        .stderr(predicate::str::contains("--force").not());
+    sb.cmd(&["run", file, "--resume"])
+        .assert()
+        .success()
+        .stdout("outputs/sweep-test-2\n")
+        .stderr(predicate::str::contains("4 of 24 runs are already done"));
+    sb.cmd(&["run", file, "--seed", "9", "--resume"])
+        .assert()
+        .success()
+        .stdout("outputs/sweep-test\n")
+        .stderr(predicate::str::contains("4 of 24 runs are already done"));
+    run_sweep(&sb, "reference", &["--seed", "9"])
+        .assert()
+        .success();
+    assert_same_outputs(
+        &sb.path().join("reference"),
+        &sb.path().join("outputs/sweep-test"),
+    );
+}

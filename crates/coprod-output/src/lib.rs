@@ -74,8 +74,8 @@ pub use tables::merge::{
 };
 pub use tables::{
     Completed, FAILURES_CSV, FILES, GROUP_LIFE_COLUMNS, GROUPS_CSV, Identity, MANIFEST_JSON,
-    RUNS_CSV, RunIdentity, SUMMARY_CSV, Saved, TIMESERIES_CSV, Writer, recipe_differences,
-    saved_runs,
+    RUNS_CSV, RunIdentity, SUMMARY_CSV, Saved, TIMESERIES_CSV, Waiting, Writer, recipe_differences,
+    saved_runs, waiting_runs,
 };
 pub use targets::{
     MAX_OBSERVED, MIN_SE, TARGET_COLUMNS, Target, Unreported, parse_targets, read_table,

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::OutputError;
 use crate::files::{num, optional, write_json};
 use crate::manifest::Manifest;
-use crate::rundir::{Existing, PARTIAL_JSON, RunDir, sync_dir};
+use crate::rundir::{Existing, PARTIAL_JSON, RunDir, partial_dir, sync_dir};
 use crate::stats::Accumulator;
 
 // Shard directories and `coprod merge`: a child module, to append rows to the writer's tables.
@@ -75,6 +75,42 @@ pub struct Identity {
     /// before it was recorded.
     #[serde(default)]
     pub recipe: Vec<(String, String)>,
+    /// The shell command that finishes the run, for a later run that finds it waiting in
+    /// a default folder and must say how to finish it; not compared by a resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+/// The identity recorded in the partial directory `staging` (its partial.json), if it
+/// reads.
+pub(crate) fn read_identity(staging: &Path) -> Option<Identity> {
+    fs::read_to_string(staging.join(PARTIAL_JSON))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+}
+
+/// An interrupted run that can be resumed, waiting at a default location.
+#[derive(Clone, Debug)]
+pub struct Waiting {
+    /// The run's directory (its partial directory is beside it).
+    pub target: PathBuf,
+    /// What its partial.json records; `None` if it does not read.
+    pub identity: Option<Identity>,
+}
+
+/// The interrupted runs that can be resumed (their partial directory has a partial.json)
+/// at the default locations of scenario `name`, `outputs/<name>`, `-2`, `-3`, ..., up to
+/// the first name with neither a directory nor a partial directory.
+pub fn waiting_runs(outputs: &Path, name: &str) -> Vec<Waiting> {
+    std::iter::once(outputs.join(name))
+        .chain((2u64..).map(|k| outputs.join(format!("{name}-{k}"))))
+        .take_while(|t| t.exists() || partial_dir(t).exists())
+        .filter(|t| partial_dir(t).join(PARTIAL_JSON).is_file())
+        .map(|target| Waiting {
+            identity: read_identity(&partial_dir(&target)),
+            target,
+        })
+        .collect()
 }
 
 /// The entries of two recipes (`Scenario::recipe`) that differ, in words (`key = value`, or
@@ -432,13 +468,10 @@ fn headers(swept: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
 /// `identity`; a mismatch is reported against `target`.
 fn check_identity(target: &Path, staging: &Path, identity: &Identity) -> Result<(), OutputError> {
     let id_path = staging.join(PARTIAL_JSON);
-    let found: Identity = fs::read_to_string(&id_path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| OutputError::Corrupt {
-            path: id_path.clone(),
-            reason: "it is missing or unreadable".into(),
-        })?;
+    let found: Identity = read_identity(staging).ok_or_else(|| OutputError::Corrupt {
+        path: id_path.clone(),
+        reason: "it is missing or unreadable".into(),
+    })?;
     // The same version, scenario and number of runs, else the saved runs are another
     // run's and resuming would mix them in.
     // The fingerprint decides; the recipe only says in words what differs.
@@ -1283,6 +1316,7 @@ mod tests {
             scenario_hash: "abc".into(),
             runs,
             recipe: vec![("experiment.seed".into(), "1".into())],
+            command: None,
         }
     }
 

@@ -10,7 +10,9 @@ use std::time::{Instant, SystemTime};
 
 use coprod_core::{Detail, METRICS, RunOutput};
 use coprod_output::read::GroupRow;
-use coprod_output::{Existing, Identity, Manifest, OutputError, RunIdentity, ShardInfo, Writer};
+use coprod_output::{
+    Existing, Identity, Manifest, OutputError, RunIdentity, ShardInfo, Waiting, Writer,
+};
 use coprod_report::{RunData, Tally};
 use coprod_scenario::{BASELINE, Scenario, Setting};
 use coprod_sweep::{Event, Faults, Runner};
@@ -372,15 +374,156 @@ fn check_scenario_outside(study: &Study, o: &RunOptions, target: &Path) -> Resul
         .map_err(explain)
 }
 
-/// The run's directory: `--out`, a shard's place, the directory to resume, or a new one.
-fn target_dir(o: &RunOptions, scenario: &Scenario, shard: Option<&ShardInfo>) -> PathBuf {
+/// The run's directory: `--out`, a shard's place, or a default folder
+/// ([`default_target`]); with it, the interrupted runs of other options that a new run
+/// passes over (to be named).
+fn target_dir(
+    o: &RunOptions,
+    scenario: &Scenario,
+    shard: Option<&ShardInfo>,
+    ours: Ours<'_>,
+) -> Result<(PathBuf, Vec<Waiting>)> {
     let outputs = Path::new(OUTPUTS);
     match (&o.out, shard) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(s)) => shard::default_dir(outputs, &scenario.name, s),
-        (None, None) if o.resume => coprod_output::resumable_run_dir(outputs, &scenario.name)
-            .unwrap_or_else(|| outputs.join(&scenario.name)),
-        (None, None) => coprod_output::default_run_dir(outputs, &scenario.name),
+        (Some(dir), _) => Ok((dir.clone(), Vec::new())),
+        (None, Some(s)) => Ok((shard::default_dir(outputs, &scenario.name, s), Vec::new())),
+        (None, None) => default_target(outputs, &scenario.name, o.resume, ours),
+    }
+}
+
+/// What a run is, to find its interrupted run among the default folders: its identity,
+/// and whether `--target-ci`'s pilot is still to choose its replications (then a run that
+/// differs only in them, and so in its fingerprint and number of runs, may be its own).
+#[derive(Clone, Copy)]
+struct Ours<'a> {
+    identity: &'a Identity,
+    pilot_to_come: bool,
+}
+
+impl Ours<'_> {
+    /// Whether the interrupted run that recorded `found` is this run.
+    fn is(&self, found: &Identity) -> bool {
+        let ours = self.identity;
+        if found.coprod_version != ours.coprod_version {
+            return false;
+        }
+        if !self.pilot_to_come {
+            return found.scenario_hash == ours.scenario_hash && found.runs == ours.runs;
+        }
+        let but_replications = |recipe: &[(String, String)]| -> Vec<(String, String)> {
+            recipe
+                .iter()
+                .filter(|(k, _)| k != "experiment.replications")
+                .cloned()
+                .collect()
+        };
+        !found.recipe.is_empty()
+            && but_replications(&found.recipe) == but_replications(&ours.recipe)
+    }
+}
+
+/// The default folder of a run, `outputs/<name>` numbered `-2`, `-3`, ...: the folder of
+/// an interrupted run of the same options (`ours`), which `--resume` finishes and a new run
+/// is refused (its saved runs must not be lost by accident); else, for a new run, the first
+/// name that is free, passing over interrupted runs of other options, which are returned.
+/// A `--resume` that finds only runs of other options is refused, naming them.
+fn default_target(
+    outputs: &Path,
+    name: &str,
+    resume: bool,
+    ours: Ours<'_>,
+) -> Result<(PathBuf, Vec<Waiting>)> {
+    let (mine, others): (Vec<Waiting>, Vec<Waiting>) = coprod_output::waiting_runs(outputs, name)
+        .into_iter()
+        .partition(|w| w.identity.as_ref().is_some_and(|found| ours.is(found)));
+    if let Some(waiting) = mine.into_iter().next() {
+        return Ok((waiting.target, Vec::new()));
+    }
+    if !resume {
+        // A partial directory without partial.json is debris of a start cut short, which
+        // the new run clears.
+        let free = std::iter::once(outputs.join(name))
+            .chain((2u64..).map(|k| outputs.join(format!("{name}-{k}"))))
+            .find(|t| {
+                !t.exists()
+                    && !coprod_output::partial_dir(t)
+                        .join(coprod_output::PARTIAL_JSON)
+                        .exists()
+            })
+            .expect("some numbered folder name is free");
+        return Ok((free, others));
+    }
+    if others.is_empty() {
+        // Nothing waits: the resume of outputs/<name> says whether it is complete.
+        return Ok((outputs.join(name), Vec::new()));
+    }
+    Err(none_of_these(name, &others, ours.identity))
+}
+
+/// What a new run in the default folder `target` says of an interrupted run of other
+/// options that it passed over: it is kept, what it was started with and how to finish it.
+fn passed_over_note(waiting: &Waiting, ours: &Identity, target: &Path) -> String {
+    format!(
+        "this run goes to {}: an interrupted run of other options is waiting in {} and is \
+         kept (it {}); finish it with {}",
+        target.display(),
+        coprod_output::partial_dir(&waiting.target).display(),
+        started_with(waiting, ours),
+        finish_with(waiting)
+    )
+}
+
+/// The refusal of a `--resume` without `--out` whose options none of the interrupted runs
+/// `others` of scenario `name` was started with: each, what differs and how to finish it.
+/// `--force` is not offered: it would discard another experiment's runs.
+fn none_of_these(name: &str, others: &[Waiting], ours: &Identity) -> StudyError {
+    let listed: Vec<String> = others
+        .iter()
+        .map(|w| format!("  {}", differs(w, ours)))
+        .collect();
+    invalid!(
+        "no interrupted run of {name} under {OUTPUTS}/ was started with this run's \
+         options:\n{}\n\nhint: finish one of them with its command (the options it was \
+         started with), or run without --resume to start this run in a new folder",
+        listed.join("\n")
+    )
+}
+
+/// What a waiting run of other options than this one's (`ours`) was started with, in
+/// words, and the command that finishes it.
+fn differs(waiting: &Waiting, ours: &Identity) -> String {
+    format!(
+        "{} {}; finish it with {}",
+        coprod_output::partial_dir(&waiting.target).display(),
+        started_with(waiting, ours),
+        finish_with(waiting)
+    )
+}
+
+/// How a waiting run differs from this one (`ours`): "was started with X, but this run
+/// has Y" when its recipe says.
+fn started_with(waiting: &Waiting, ours: &Identity) -> String {
+    let Some(found) = &waiting.identity else {
+        return "has a partial.json that does not read".into();
+    };
+    if found.coprod_version != ours.coprod_version {
+        return format!("was started by coprod {}", found.coprod_version);
+    }
+    match coprod_output::recipe_differences(&found.recipe, &ours.recipe) {
+        Some((then, now)) => format!("was started with {then}, but this run has {now}"),
+        None => "was started with other options".into(),
+    }
+}
+
+/// The command that finishes a waiting run, as recorded when it started (or, from a
+/// coprod that did not record it, what it must have).
+fn finish_with(waiting: &Waiting) -> String {
+    match waiting.identity.as_ref().and_then(|i| i.command.as_ref()) {
+        Some(command) => format!("`{command}`"),
+        None => format!(
+            "`--out {} --resume` and the options it was started with",
+            waiting.target.display()
+        ),
     }
 }
 
@@ -442,7 +585,14 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     if let Some(width) = o.target_ci {
         // --target-ci cannot be sharded (prepare checked): the target is --out or the
         // scenario's default.
-        let target = target_dir(o, &p.scenario, None);
+        // Before the pilot the replications are not known: an interrupted run that differs
+        // only in them may be this one.
+        let before = identity(&p.scenario, None, p.scenario.n_runs());
+        let ours = Ours {
+            identity: &before,
+            pilot_to_come: true,
+        };
+        let (target, _) = target_dir(o, &p.scenario, None, ours)?;
         check_scenario_outside(study, o, &target)?;
         if let Some(done) = check_before_pilot(o, &p, &target, clock)? {
             return Ok(done);
@@ -451,13 +601,21 @@ fn run(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<RunSumm
     }
     let shard = resolve_shard(o, &p)?;
     let (first_run, n_runs) = shard::block(shard.as_ref(), &p.scenario);
-    let identity = identity(&p.scenario, shard.as_ref(), n_runs);
-    let target = target_dir(o, &p.scenario, shard.as_ref());
+    let mut identity = identity(&p.scenario, shard.as_ref(), n_runs);
+    let ours = Ours {
+        identity: &identity,
+        pilot_to_come: false,
+    };
+    let (target, passed_over) = target_dir(o, &p.scenario, shard.as_ref(), ours)?;
     check_scenario_outside(study, o, &target)?;
+    let resumable = resumable(study, o, &target, n_runs);
+    identity.command = Some(resumable.command.clone());
     let Some(mut writer) = open_writer(o, &p, (&target, &identity), shard.as_ref())? else {
         return Ok(already_complete(target, n_runs, shard, clock));
     };
-    let resumable = resumable(study, o, &target, n_runs);
+    for waiting in &passed_over {
+        progress.note(Note::Note(passed_over_note(waiting, &identity, &target)));
+    }
     progress.resumable(&resumable);
     let runner = Runner::new(o.threads)?;
     let skip = writer.runs_done();
@@ -534,6 +692,7 @@ fn identity(scenario: &Scenario, shard: Option<&ShardInfo>, runs: u64) -> Identi
         coprod_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_hash: shard.map_or_else(|| scenario.fingerprint(), shard::identity_hash),
         runs,
+        command: None,
         recipe: scenario
             .recipe()
             .into_iter()
