@@ -125,6 +125,26 @@ fn whole_and_merged(sb: &Sandbox, options: &[&str]) -> std::path::PathBuf {
     merged
 }
 
+/// A merged run's manifest records the threads its charts were drawn on (the merge's own
+/// timing, docs/outputs.md), not a made-up 1.
+#[test]
+fn a_merged_manifest_records_the_threads_its_charts_were_drawn_on() {
+    let sb = Sandbox::new();
+    for i in 0..2 {
+        let (shard, out) = (format!("{i}/2"), format!("s{i}"));
+        sweep(&sb, &["--shard", &shard, "--out", &out])
+            .assert()
+            .success();
+    }
+    sb.cmd(&["merge", "s0", "s1", "--out", "merged"])
+        .env("RAYON_NUM_THREADS", "3")
+        .assert()
+        .success();
+    let text = fs::read_to_string(sb.path().join("merged/manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(manifest["timing"]["threads"], 3, "{}", manifest["timing"]);
+}
+
 /// `--against` given to the shards is the reference of the merged comparison, as in one
 /// run with the same option (it was silently the baseline).
 #[test]

@@ -310,7 +310,9 @@ fn write_merged(
     }
     let settings = recorded_settings(recipe)?;
     let failed = writer.failed_runs();
-    let mut manifest = finish::manifest(scenario, &settings, recipe.quick, started, clock, 1);
+    // The charts are drawn on the global pool (merge's -j is a calibration's): its size.
+    let threads = rayon::current_num_threads();
+    let mut manifest = finish::manifest(scenario, &settings, recipe.quick, started, clock, threads);
     manifest.failed_runs = failed;
     manifest.files = writer.files();
     let completed = writer
