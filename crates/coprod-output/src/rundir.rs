@@ -110,28 +110,35 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// The kind of result `dir` holds: its manifest.json's `kind`, or `run` for a run
-    /// directory's manifest (which has none, but has `experiment`); for results written
-    /// before their manifests had a `kind`, or not yet finished, by their files (a
-    /// calibration's `checkpoints/`, `survey.csv`, `validation.csv`). `Ok(None)` when
-    /// nothing says (an empty folder, a kind this coprod does not know). A manifest.json that
-    /// cannot be read or parsed is an error naming it: what the folder holds is unknown.
+    /// The kind of result `dir`'s manifest.json says it holds: its `kind`, or `run` for a
+    /// run directory's manifest (which has none, but has `experiment`). `Ok(None)` when there
+    /// is no manifest or it says neither (a result written before manifests had a `kind`, a
+    /// kind this coprod does not know, another tool's file). A manifest.json that cannot be
+    /// read or parsed is an error naming it: what the folder holds is unknown. Only this
+    /// decides what `--force` may replace.
+    pub fn of_manifest(dir: &Path) -> Result<Option<Kind>, crate::files::ReadError> {
+        let Some(json) = crate::files::read_manifest(dir)? else {
+            return Ok(None);
+        };
+        Ok(match json.get("kind") {
+            Some(kind) => kind.as_str().and_then(Kind::from_name),
+            None if json.get("experiment").is_some() => Some(Kind::Run),
+            None => None,
+        })
+    }
+
+    /// [`Kind::of_manifest`], or for a calibration or survey written before manifests had
+    /// a `kind` (or a calibration not yet finished), its files: `checkpoints/`,
+    /// `survey.csv`. For naming what a folder holds, never for replacing it.
     pub fn of_dir(dir: &Path) -> Result<Option<Kind>, crate::files::ReadError> {
-        let manifest = crate::files::read_manifest(dir)?;
-        if let Some(json) = &manifest {
-            match json.get("kind") {
-                Some(kind) => return Ok(kind.as_str().and_then(Kind::from_name)),
-                None if json.get("experiment").is_some() => return Ok(Some(Kind::Run)),
-                None => {}
-            }
+        if let Some(kind) = Kind::of_manifest(dir)? {
+            return Ok(Some(kind));
         }
         let has = |name: &str| dir.join(name).exists();
         Ok(if has("checkpoints") {
             Some(Kind::Calibration)
         } else if has("survey.csv") {
             Some(Kind::Survey)
-        } else if has(crate::VALIDATION_CSV) {
-            Some(Kind::Validation)
         } else {
             None
         })
@@ -479,7 +486,7 @@ fn check_replaceable(target: &Path, existing: Existing) -> Result<(), OutputErro
 /// result") when it is not a result of `kind`; `None` when it is. A damaged manifest.json
 /// is an error: the folder is neither written into nor replaced, and the message says why.
 fn other_kind(target: &Path, kind: Kind) -> Result<Option<String>, OutputError> {
-    let found = Kind::of_dir(target).map_err(|problem| OutputError::Unrecognised {
+    let found = Kind::of_manifest(target).map_err(|problem| OutputError::Unrecognised {
         path: target.to_path_buf(),
         problem,
     })?;
@@ -672,11 +679,7 @@ mod tests {
                 Some("checkpoints"),
                 Some(Kind::Calibration),
             ),
-            (
-                r#"{"seed": 1}"#,
-                Some(crate::VALIDATION_CSV),
-                Some(Kind::Validation),
-            ),
+            (r#"{"seed": 1}"#, Some(crate::VALIDATION_CSV), None),
             (r#"{"kind": "novel"}"#, None, None),
             (RUN_MANIFEST, Some("survey.csv"), Some(Kind::Run)),
         ];
@@ -688,6 +691,14 @@ mod tests {
                 fs::write(dir.join(file), "").unwrap();
             }
             assert_eq!(Kind::of_dir(&dir).unwrap(), kind, "{manifest} {file:?}");
+            // What --force may replace is decided by the manifest alone: another tool's
+            // manifest beside a `checkpoints/` folder is no calibration to delete.
+            let by_manifest = Kind::of_manifest(&dir).unwrap();
+            assert!(by_manifest.is_none() || by_manifest == kind, "{manifest}");
+            if by_manifest.is_none() {
+                let err = RunDir::create(&dir, Existing::Replace(Kind::Calibration)).unwrap_err();
+                assert!(matches!(err, OutputError::OtherKind { .. }), "{err}");
+            }
         }
         let damaged = tmp.path().join("damaged");
         fs::create_dir(&damaged).unwrap();
