@@ -388,6 +388,14 @@ fn run_refuses_the_analysis_tables_check_refuses() {
             "{file}: check said\n{checked}\nrun said\n{ran}"
         );
         assert!(!sb.path().join("out").exists(), "{file}: run wrote out");
+        // `coprod slurm` queues `coprod run` on the cluster: it refuses the file up front.
+        let queued = sb
+            .cmd(&["slurm", file, "--out", "job", "--array", "1"])
+            .assert()
+            .code(2);
+        let queued = String::from_utf8_lossy(&queued.get_output().stderr).into_owned();
+        assert!(queued.contains(expected), "{file}: slurm said\n{queued}");
+        assert!(!sb.path().join("job.slurm").exists(), "{file}: slurm wrote");
     }
 }
 

@@ -81,6 +81,8 @@ pub fn shell_quote(text: &str) -> String {
 /// reported before anything is queued) and its job folder.
 pub fn slurm(args: &SlurmOptions) -> Result<SlurmScript> {
     let mut scenario = Study::load(&args.scenario)?.scenario().clone();
+    // As `coprod run` refuses it: else every array task would fail on the cluster.
+    crate::check::refuse_invalid_analysis(&scenario)?;
     let settings = with_experiment_options(&args.settings, args.replications, args.seed)?;
     let notes = scenario.apply_settings(&settings)?;
     if args.quick {
