@@ -43,8 +43,8 @@ pub use lab::{LAB_MEANINGS, LAB_METRICS, LabSubject, lab_meaning};
 pub use mediators::{Mediator, Trajectory, record_mediators, simulate_held, simulate_placebo_held};
 pub use metrics::{
     CitizenRecord, EndReason, GROUP_METRICS, GroupLife, GroupRecord, LASTING_MONTHS, METRICS,
-    OrgStepRecord, RunOutput, SUMMARY_STEPS, StepMetrics, TaskKind, end_rate, kaplan_meier,
-    median_lifetime, share_lasting, spell, spells, summary_names,
+    OrgStepRecord, RunOutput, SUMMARY_STEPS, StepMetrics, TaskKind, censored_spell, end_rate,
+    ended_spell, kaplan_meier, median_lifetime, share_lasting, spell, spells, summary_names,
 };
 pub use model::Model;
 pub use params::{

@@ -342,11 +342,27 @@ pub fn spells(groups: &[GroupRecord], horizon: u32) -> Vec<(u32, bool)> {
 /// formed` months. Counting an ended group's months as `ended - formed` instead put a group
 /// censored at the same count at risk for an end it was never observed through.
 pub fn spell(g: &GroupRecord, horizon: u32) -> Option<(u32, bool)> {
+    let formed = u64::from(g.formed_step);
     match (g.end_reason, g.ended_step) {
         (EndReason::NeverStarted | EndReason::Forming, _) => None,
-        (_, Some(end)) => Some((end - g.formed_step + 1, true)),
-        (_, None) => Some((horizon - g.formed_step, false)),
+        (_, Some(end)) => Some((ended_spell(formed, u64::from(end)), true)),
+        (_, None) => Some((censored_spell(formed, u64::from(horizon)), false)),
     }
+    // A spell is at most `horizon` months, a u32.
+    .map(|(months, ended)| (months as u32, ended))
+}
+
+/// Months of the spell of a group that started in step `formed` and ended in step `ended`:
+/// it ended in that month of its life (see [`spell`]; the report counts groups.csv's rows
+/// with it too).
+pub fn ended_spell(formed: u64, ended: u64) -> u64 {
+    ended.saturating_sub(formed) + 1
+}
+
+/// Months of the spell of a group that started in step `formed` and was still active after
+/// `horizon` steps: censored after them (see [`spell`]).
+pub fn censored_spell(formed: u64, horizon: u64) -> u64 {
+    horizon.saturating_sub(formed)
 }
 
 /// Months after their start at which the survival summary reads the share of groups still going.

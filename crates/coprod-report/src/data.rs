@@ -120,7 +120,7 @@ impl Durations {
             Some(end) => {
                 *self
                     .ended
-                    .entry(end.saturating_sub(g.formed_step) + 1)
+                    .entry(coprod_core::ended_spell(g.formed_step, end))
                     .or_default() += 1
             }
             None => *self.censored.entry(g.formed_step).or_default() += 1,
@@ -144,7 +144,7 @@ impl Durations {
         let censored = self
             .censored
             .iter()
-            .map(|(formed, n)| (horizon.saturating_sub(*formed) as f64, 0, *n));
+            .map(|(formed, n)| (coprod_core::censored_spell(*formed, horizon) as f64, 0, *n));
         ended.chain(censored).collect()
     }
 }
