@@ -1921,6 +1921,42 @@ fn resume_with_another_seed_names_the_seed_it_was_started_with() {
         .stderr("error: cannot resume cal: it was started with --seed 2 (not 3)\n");
 }
 
+/// `--resume` refuses checkpoints simulated by another coprod version, also those of a
+/// calibration.json from before 0.2.0 (which has no version): one posterior would mix two
+/// models' simulations.
+#[test]
+fn resume_refuses_checkpoints_of_another_coprod_version() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    let args = calibrate_args(("tiny.toml", "targets.csv"), "cal", &[]);
+    sandbox.cmd(&args).assert().success();
+    let record = sandbox.path().join("cal/calibration.json");
+    let mut json: serde_json::Value = serde_json::from_str(&read(&record)).unwrap();
+    assert_eq!(json["coprod_version"], env!("CARGO_PKG_VERSION"));
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    for (then, named) in [
+        (Some("0.0.1"), "coprod 0.0.1"),
+        (None, "coprod before 0.2.0"),
+    ] {
+        match then {
+            Some(v) => json["coprod_version"] = v.into(),
+            None => drop(json.as_object_mut().unwrap().remove("coprod_version")),
+        }
+        let text = serde_json::to_string_pretty(&json).unwrap();
+        fs::write(&record, &text).unwrap();
+        sandbox
+            .cmd(&resume)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with(format!(
+                "error: cannot resume cal: it was started with {named} (this is coprod {})",
+                env!("CARGO_PKG_VERSION")
+            )));
+        assert_eq!(read(&record), text);
+    }
+}
+
 /// A field calibration with one target of each of many metrics: drawing its predictive
 /// charts takes long enough (some tenths of a second) for Ctrl-C to fall into it.
 fn many_charts(sandbox: &Sandbox) -> (String, String) {

@@ -11,7 +11,9 @@
 //! differs: `manifest.json` files without their `timing` and `origin` (a file path), and a
 //! calibration's without `wall_seconds` and `threads` (its timing). After a deliberate change
 //! of outputs, `COPROD_UPDATE_DIGESTS=1 cargo test --test integration digests` rewrites the
-//! file (say why in the commit).
+//! file (say why in the commit). It refuses when a CSV file or a calibration checkpoint
+//! changed but the version did not (CHANGELOG.md): runs of one version must agree, since
+//! `--resume` and `merge` join their results.
 
 use crate::resume::{spawn_stalled, wait_for_journal};
 use crate::util::{Sandbox, data, root};
@@ -199,20 +201,76 @@ fn digests() -> BTreeMap<String, String> {
     out
 }
 
-#[test]
-fn outputs_are_byte_identical_to_the_committed_digests() {
-    let path = root().join("tests/data/digests.txt");
-    let found = digests();
-    if std::env::var("COPROD_UPDATE_DIGESTS").as_deref() == Ok("1") {
-        let text: String = found.iter().map(|(f, d)| format!("{d} {f}\n")).collect();
-        fs::write(&path, text).unwrap();
-    }
-    let expected: BTreeMap<String, String> = fs::read_to_string(&path)
-        .unwrap()
+/// The first line of tests/data/digests.txt: the version whose outputs the digests are.
+const MADE_BY: &str = "# made by coprod ";
+
+/// The digests of a digests file by file name, and the version it names.
+fn parse(text: &str) -> (Option<String>, BTreeMap<String, String>) {
+    let version = text
         .lines()
+        .find_map(|l| l.strip_prefix(MADE_BY))
+        .map(str::to_string);
+    let digests = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once(' '))
         .map(|(d, f)| (f.to_string(), d.to_string()))
         .collect();
+    (version, digests)
+}
+
+/// Whether `file` holds results of runs, which `--resume`, `merge` and `calibrate --resume`
+/// join only within one version: CSV files and calibration checkpoints (not manifests,
+/// pages and charts, which say how results were made or drawn).
+fn holds_results(file: &str) -> bool {
+    file.ends_with(".csv") || file.contains("/checkpoints/")
+}
+
+/// The version rule of CHANGELOG.md: results that change (`old` against `new`) need a new
+/// version. `Err` names the files that changed while `old_version` is still `version`.
+fn version_rule(
+    (old_version, old): (Option<&str>, &BTreeMap<String, String>),
+    (version, new): (&str, &BTreeMap<String, String>),
+) -> Result<(), String> {
+    if old_version != Some(version) {
+        return Ok(());
+    }
+    let changed: Vec<&str> = old
+        .iter()
+        .filter(|(file, digest)| holds_results(file) && new.get(*file) != Some(digest))
+        .map(|(file, _)| file.as_str())
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} result files changed but the version is still {version}, so --resume and merge \
+         would join results of the old and new code: give [workspace.package] a new version \
+         in Cargo.toml and say what changed in CHANGELOG.md. Changed: {}",
+        changed.len(),
+        changed.join(", ")
+    ))
+}
+
+#[test]
+fn outputs_are_byte_identical_to_the_committed_digests() {
+    let path = root().join("tests/data/digests.txt");
+    let version = env!("CARGO_PKG_VERSION");
+    let found = digests();
+    if std::env::var("COPROD_UPDATE_DIGESTS").as_deref() == Ok("1") {
+        let (old_version, old) = parse(&fs::read_to_string(&path).unwrap_or_default());
+        if let Err(why) = version_rule((old_version.as_deref(), &old), (version, &found)) {
+            panic!("{why}");
+        }
+        let digests: String = found.iter().map(|(f, d)| format!("{d} {f}\n")).collect();
+        fs::write(&path, format!("{MADE_BY}{version}\n{digests}")).unwrap();
+    }
+    let (made_by, expected) = parse(&fs::read_to_string(&path).unwrap());
+    assert_eq!(
+        made_by.as_deref(),
+        Some(version),
+        "tests/data/digests.txt holds the outputs of another version"
+    );
     let mut problems = Vec::new();
     for (file, digest) in &expected {
         match found.get(file) {
@@ -230,5 +288,48 @@ fn outputs_are_byte_identical_to_the_committed_digests() {
         problems.len(),
         expected.len(),
         problems.join("\n")
+    );
+}
+
+#[test]
+fn changed_results_need_a_new_version_and_nothing_else_does() {
+    let digests = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(f, d)| (f.to_string(), d.to_string()))
+            .collect()
+    };
+    let old = digests(&[
+        ("run/runs.csv", "1"),
+        ("run/manifest.json", "2"),
+        ("calibration/checkpoints/gen-000.json", "3"),
+        ("run/index.html", "4"),
+    ]);
+    let same = (Some("0.2.0"), &old);
+    // Pages, charts and manifests may change within a version, and files may be added.
+    let mut drawn = old.clone();
+    drawn.insert("run/index.html".into(), "5".into());
+    drawn.insert("run/manifest.json".into(), "6".into());
+    drawn.insert("run/new.csv".into(), "7".into());
+    assert_eq!(version_rule(same, ("0.2.0", &drawn)), Ok(()));
+    // A changed CSV file, a changed checkpoint or a CSV file gone needs a new version.
+    for (file, digest) in [
+        ("run/runs.csv", Some("8")),
+        ("calibration/checkpoints/gen-000.json", Some("8")),
+        ("run/runs.csv", None),
+    ] {
+        let mut new = old.clone();
+        match digest {
+            Some(d) => new.insert(file.into(), d.into()),
+            None => new.remove(file),
+        };
+        let why = version_rule(same, ("0.2.0", &new)).unwrap_err();
+        assert!(why.contains(file), "{why}");
+        assert_eq!(version_rule(same, ("0.3.0", &new)), Ok(()));
+    }
+    let text = format!("{MADE_BY}0.2.0\n1 run/runs.csv\n");
+    assert_eq!(
+        parse(&text),
+        (Some("0.2.0".into()), digests(&[("run/runs.csv", "1")]))
     );
 }

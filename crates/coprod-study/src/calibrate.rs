@@ -378,7 +378,7 @@ pub(crate) fn finish(
         "min_acceptance": settings.min_acceptance,
         "coverage": covered as f64 / rows.len() as f64,
         "stopped_by": stop.as_ref().map(|(key, _)| *key),
-        "coprod_version": env!("CARGO_PKG_VERSION"),
+        "coprod_version": crate::VERSION,
     });
     let fits = MetricRmse::of(&rows, lab);
     manifest_rmse(&mut manifest, &fits);
@@ -640,6 +640,7 @@ fn identity(scenario: &str, targets: &Path, seed: u64) -> Result<serde_json::Val
         "scenario": scenario,
         "targets": targets_text,
         "seed": seed,
+        "coprod_version": crate::VERSION,
     }))
 }
 
@@ -700,6 +701,9 @@ struct Identity {
     scenario: String,
     targets: String,
     seed: u64,
+    /// Empty in the calibration.json of coprod before 0.2.0, which did not record it.
+    #[serde(default)]
+    coprod_version: String,
 }
 
 /// Whether the calibration folder `out` holds checkpoints or rounds (anything in
@@ -727,6 +731,16 @@ fn what_differs(found: &serde_json::Value, given: &serde_json::Value) -> String 
     }
     if found["seed"] != given["seed"] {
         parts.push(format!("--seed {} (not {})", found["seed"], given["seed"]));
+    }
+    if found["coprod_version"] != given["coprod_version"] {
+        // Generations of two versions would mix two models' simulations in one posterior.
+        let then = found["coprod_version"].as_str().filter(|v| !v.is_empty());
+        parts.push(format!(
+            "coprod {} (this is coprod {}); finish it with that version, or start a new \
+             calibration in another folder",
+            then.unwrap_or("before 0.2.0"),
+            crate::VERSION
+        ));
     }
     if parts.is_empty() {
         return "another scenario, targets file or seed".to_string();

@@ -156,7 +156,7 @@ pub(crate) fn manifest(
 ) -> Manifest {
     let parameters = manifest_parameters(s);
     Manifest {
-        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        coprod_version: crate::VERSION.to_string(),
         scenario: ScenarioInfo {
             name: s.name.clone(),
             description: s.description.clone(),

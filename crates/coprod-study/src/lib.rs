@@ -23,6 +23,12 @@
 //! ```
 #![deny(missing_docs)]
 
+/// The version of coprod that every output records (`coprod_version` in manifest.json, and in
+/// a calibration's calibration.json). It changes whenever the same scenario and seed would
+/// give other CSV bytes (CHANGELOG.md), so that `--resume`, `merge` and `calibrate --resume`,
+/// which refuse to join work of two versions, never mix results of two models or measures.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 mod calibrate;
 mod calibrate_run;
 mod check;

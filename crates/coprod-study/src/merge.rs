@@ -158,7 +158,7 @@ fn read_shards(shard_dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>> {
 /// Every shard written by this coprod version, for the same scenario and run count as the
 /// first one; checked shard by shard, so the first bad shard is the one reported.
 fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
-    let version = env!("CARGO_PKG_VERSION");
+    let version = crate::VERSION;
     let (first_dir, first) = (&shards[0].0, &shards[0].1);
     for (dir, info) in shards {
         if info.coprod_version != version {

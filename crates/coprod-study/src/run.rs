@@ -689,7 +689,7 @@ fn resolve_shard(o: &RunOptions, p: &Prepared) -> Result<Option<ShardInfo>> {
 /// What the run directory must match to be resumed.
 fn identity(scenario: &Scenario, shard: Option<&ShardInfo>, runs: u64) -> Identity {
     Identity {
-        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        coprod_version: crate::VERSION.to_string(),
         scenario_hash: shard.map_or_else(|| scenario.fingerprint(), shard::identity_hash),
         runs,
         command: None,

@@ -829,7 +829,7 @@ fn manifest(
     };
     serde_json::json!({
         "kind": "sensitivity",
-        "coprod_version": env!("CARGO_PKG_VERSION"),
+        "coprod_version": crate::VERSION,
         "scenario": {
             "name": scenario.name,
             "origin": scenario.origin,

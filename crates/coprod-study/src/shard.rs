@@ -65,7 +65,7 @@ pub(crate) fn resolve(
     let range = coprod_output::shard_range(index, count, total);
     let text = |s: &Setting| format!("{}={}", s.key, s.value);
     Ok(Some(ShardInfo {
-        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        coprod_version: crate::VERSION.to_string(),
         scenario_hash: scenario.fingerprint(),
         index,
         count,

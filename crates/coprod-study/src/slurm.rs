@@ -546,7 +546,7 @@ merge)
   ;;
 esac
 "#,
-        version = env!("CARGO_PKG_VERSION"),
+        version = crate::VERSION,
         script_q = q(&script),
         some = some_tasks(n),
         job_q = q(job_dir),

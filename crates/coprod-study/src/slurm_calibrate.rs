@@ -214,7 +214,7 @@ run)
 esac
 "#,
         targets = targets.display(),
-        version = env!("CARGO_PKG_VERSION"),
+        version = crate::VERSION,
         script_q = q(script),
         settings = script_settings(&args.coprod, job_dir, out, n, &args.cwd),
         calibrate = calibrate.join(" "),

@@ -442,7 +442,7 @@ fn manifest(
         "share_coproducing": share,
         "outcome": "active member of a group at the horizon",
         "predictors": "z-scores over the sample",
-        "coprod_version": env!("CARGO_PKG_VERSION"),
+        "coprod_version": crate::VERSION,
     })
 }
 

@@ -120,7 +120,7 @@ fn validate_into(
     let names: Vec<&str> = ASSUMED_RANGES.iter().map(|r| r.name).collect();
     let manifest = ValidationManifest {
         kind: "validation".into(),
-        coprod_version: env!("CARGO_PKG_VERSION").to_string(),
+        coprod_version: crate::VERSION.to_string(),
         command: args.command.clone(),
         claims: results.iter().map(|r| r.id.clone()).collect(),
         designs: results
