@@ -49,7 +49,7 @@ pub use metrics::{
 pub use model::Model;
 pub use params::{
     ASSUMED_RANGES, AssumedRange, Kind, LAB_READS, ParamError, ParamSpec, Params, SPECS,
-    SWITCHED_READS, SwitchedRead,
+    SWITCHED_READS, SwitchedRead, readable,
 };
 pub use view::{CitizenState, CommunityView};
 

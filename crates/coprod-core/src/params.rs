@@ -545,6 +545,17 @@ impl ParamSpec {
     }
 }
 
+/// A number as a user would type it, exactly (it reads back as the same `f64`): plain
+/// (`200`, `0.05`) unless that takes many digits, then in scientific form (`1e-300`,
+/// `5e9`), so that a message never spells a tiny or huge number digit by digit.
+pub fn readable(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-3..1e6).contains(&v.abs()) {
+        (v + 0.0).to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// Why a parameter could not be set.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ParamError {
@@ -966,6 +977,23 @@ fn above_one(sum: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Numbers in messages read as typed, tiny and huge ones short, and exactly.
+    #[test]
+    fn readable_numbers_are_short_and_exact() {
+        for (v, shown) in [
+            (0.05, "0.05"),
+            (200.0, "200"),
+            (-0.0, "0"),
+            (1e-300, "1e-300"),
+            (1e-320, "1e-320"),
+            (1.5e308, "1.5e308"),
+            (0.000123, "1.23e-4"),
+        ] {
+            assert_eq!(readable(v), shown);
+            assert_eq!(shown.parse::<f64>().unwrap(), v);
+        }
+    }
 
     /// Not the noise of adding floats, and never a sum that reads as 1.
     #[test]

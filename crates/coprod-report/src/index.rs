@@ -309,7 +309,7 @@ fn adaptive_text(body: &mut String, m: Option<&Value>) {
         "<p>The replications were chosen by <code>--target-ci {}</code>: {} at a time, until \
          every compared 95% CI half-width was at most the target or {} were run \
          (<code>--max-replications</code>). It stopped at {}, {}: {widest}{unjudged}.</p>",
-        num("target_ci_half_width").map_or_else(String::new, |w| w.to_string()),
+        num("target_ci_half_width").map_or_else(String::new, coprod_core::readable),
         counted(count("batch"), "replication"),
         count("max_replications"),
         count("replications"),

@@ -215,12 +215,7 @@ fn prior(value: &toml::Value, min: f64, max: f64) -> Result<Prior, String> {
 /// that takes many digits (`2e-9`, `5e9`), in 12 significant digits, so that a width
 /// computed in binary (0.95 - 0.05 is 0.8999999999999999) reads as typed.
 fn bound(v: f64) -> String {
-    let v: f64 = format!("{v:.11e}").parse().unwrap_or(v);
-    if v == 0.0 || (1e-3..1e6).contains(&v.abs()) {
-        v.to_string()
-    } else {
-        format!("{v:e}")
-    }
+    coprod_core::readable(format!("{v:.11e}").parse().unwrap_or(v))
 }
 
 /// Smallest `min_acceptance`: a generation makes at most

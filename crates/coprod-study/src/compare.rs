@@ -903,12 +903,9 @@ pub(crate) fn file_name() -> String {
 /// numbers, so a small one never reads as 0 (a target of 1e-6 is allowed); "n/a" when no
 /// compared row has an interval yet.
 fn status_text(done: u32, (widest, half): (&str, f64), target: f64) -> String {
-    // A huge target (1e308 is allowed) in scientific form, not as 309 digits.
-    let shown = if target >= 1e15 {
-        format!("{target:e}")
-    } else {
-        format!("{target}")
-    };
+    // A huge or tiny target (1e308 and 1e-300 are allowed) in scientific form, not as
+    // 300 digits.
+    let shown = coprod_core::readable(target);
     format!(
         "--target-ci: {done} replications, widest half-width {} ({widest}), target {shown}",
         half_width_text(half, target)
@@ -948,6 +945,8 @@ mod tests {
     fn a_huge_target_is_written_short() {
         assert!(status_text(3, ("v: service_output", 0.5), 1e308).ends_with("target 1e308"));
         assert!(status_text(3, ("v: service_output", 0.5), 0.05).ends_with("target 0.05"));
+        // And a tiny one: 1e-300 is allowed too.
+        assert!(status_text(3, ("v: service_output", 0.5), 1e-300).ends_with("target 1e-300"));
     }
 
     /// The status line writes a half-width as the pages write numbers: one that is not 0
@@ -958,7 +957,7 @@ mod tests {
         assert_eq!(
             half(0.01234),
             "--target-ci: 3 replications, widest half-width 0.0123 (v: service_output), \
-             target 0.000001"
+             target 1e-6"
         );
         for (h, shown) in [
             (0.0000123, "1.2e-5"),

@@ -133,7 +133,7 @@ pub(crate) fn resume_command(args: &RunWords<'_>, target: &Path) -> String {
         words.extend(["--against".into(), a.to_string()]);
     }
     if let Some((w, max)) = args.target_ci {
-        words.extend(["--target-ci".into(), w.to_string()]);
+        words.extend(["--target-ci".into(), coprod_core::readable(w)]);
         words.extend(["--max-replications".into(), max.to_string()]);
     }
     match args.shard {
@@ -225,5 +225,30 @@ mod tests {
         assert_eq!(quote("my study.toml"), "'my study.toml'");
         assert_eq!(quote("it's"), r"'it'\''s'");
         assert_eq!(quote("$HOME"), "'$HOME'");
+    }
+
+    /// A tiny `--target-ci` is repeated in the command short, and exactly (it reads back as
+    /// the same number), not as 300 digits.
+    #[test]
+    fn a_tiny_target_ci_is_repeated_short_and_exact() {
+        let words = RunWords {
+            subcommand: "run",
+            scenario: Some("s.toml"),
+            replications: None,
+            seed: None,
+            settings: &[],
+            quick: false,
+            metrics: &[],
+            against: None,
+            target_ci: Some((1.5e-300, 100)),
+            shard: None,
+            force: false,
+        };
+        let command = resume_command(&words, Path::new("out"));
+        assert!(
+            command.contains("--target-ci 1.5e-300 --max-replications 100"),
+            "{command}"
+        );
+        assert_eq!("1.5e-300".parse::<f64>().unwrap(), 1.5e-300);
     }
 }

@@ -246,7 +246,10 @@ fn prepare(study: &Study, o: &RunOptions, progress: &dyn Progress) -> Result<Pre
     if let Some(w) = o.target_ci
         && !(w.is_finite() && w > 0.0)
     {
-        bail!("invalid value {w} for --target-ci: allowed is a finite number above 0")
+        bail!(
+            "invalid value {} for --target-ci: allowed is a finite number above 0",
+            coprod_core::readable(w)
+        )
     }
     Ok(Prepared {
         scenario,
