@@ -631,6 +631,36 @@ fn a_dangling_link_as_out_is_refused_up_front() {
     assert_eq!(fs::read_dir(sb.path()).unwrap().count(), 1);
 }
 
+/// A scenario path that is a symbolic link loop, or a link to nothing, is said to be one by
+/// `run` and `check` (not "does not exist", which sends the reader looking for a typo).
+#[test]
+fn a_scenario_link_loop_or_dangling_link_is_named_as_such() {
+    let sb = Sandbox::new();
+    std::os::unix::fs::symlink("b.toml", sb.path().join("a.toml")).unwrap();
+    std::os::unix::fs::symlink("a.toml", sb.path().join("b.toml")).unwrap();
+    std::os::unix::fs::symlink("gone.toml", sb.path().join("dangling.toml")).unwrap();
+    for command in [&["run", "a.toml", "--out", "out"][..], &["check", "a.toml"]] {
+        sb.cmd(command)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(
+                "scenario file a.toml is a symbolic link loop",
+            ));
+    }
+    for command in [
+        &["run", "dangling.toml", "--out", "out"][..],
+        &["check", "dangling.toml"],
+    ] {
+        sb.cmd(command)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(
+                "scenario file dangling.toml is a symbolic link to gone.toml, which does not exist",
+            ));
+    }
+    assert!(!sb.path().join("out").exists());
+}
+
 /// `--out LINK` where LINK is a symbolic link to a directory writes into that directory
 /// (docs/outputs.md): `--force` replaces the run there and the link stays a link, and a
 /// link to an empty directory is filled; nothing else is left beside them.

@@ -77,6 +77,39 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Why `path` is there as a symbolic link but leads to no file: a link to nothing, or a
+/// loop of links; `None` for a path that resolves or is not there at all.
+fn unresolved_link(path: &Path) -> Option<String> {
+    let err = std::fs::metadata(path).err()?;
+    if err.kind() != std::io::ErrorKind::NotFound {
+        return Some(if links_loop(path) {
+            "is a symbolic link loop: its links lead back to one already followed".to_string()
+        } else {
+            format!("cannot be resolved: {err}")
+        });
+    }
+    let target = std::fs::read_link(path).ok()?;
+    Some(format!(
+        "is a symbolic link to {}, which does not exist",
+        target.display()
+    ))
+}
+
+/// Whether following the symbolic links from `path` comes back to one already followed.
+fn links_loop(path: &Path) -> bool {
+    let mut seen = Vec::new();
+    let mut at = path.to_path_buf();
+    while let Ok(target) = std::fs::read_link(&at) {
+        if seen.contains(&at) {
+            return true;
+        }
+        seen.push(at.clone());
+        // A relative target is relative to the link's folder.
+        at = at.parent().map_or(target.clone(), |p| p.join(&target));
+    }
+    false
+}
+
 /// The scenario `coprod run` uses when given none.
 pub const DEFAULT_SCENARIO: &str = "group-size";
 
@@ -108,6 +141,9 @@ pub(crate) fn load(arg: &str) -> Result<Scenario> {
     }
     if path.exists() {
         bail!("{arg} is not a regular file: a scenario is a .toml file");
+    }
+    if let Some(why) = unresolved_link(path) {
+        bail!("scenario file {arg} {why}");
     }
     if path.extension().is_some_and(|e| e == "toml") || arg.contains(std::path::MAIN_SEPARATOR) {
         // `scenarios/NAME.toml` (or `NAME.toml`) outside the source tree: the file is built
