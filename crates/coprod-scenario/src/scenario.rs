@@ -895,13 +895,7 @@ fn too_big_integer(source: &str, offset: usize) -> Option<String> {
     let doc = DeTable::parse(source).ok()?;
     let mut path = Vec::new();
     let value = integer_at(doc.get_ref(), offset, &mut path)?;
-    let keys: Vec<&str> = path
-        .iter()
-        .filter_map(|s| match s {
-            Seg::Key(k) => Some(k.as_str()),
-            Seg::Index(_) => None,
-        })
-        .collect();
+    let keys = key_names(&path);
     let parameter = |keys: &[&str]| {
         let name = keys.join(".");
         Params::lookup(&name)
@@ -942,11 +936,33 @@ fn too_big_integer(source: &str, offset: usize) -> Option<String> {
     ))
 }
 
+/// The keys of `path`, without its list indices.
+fn key_names(path: &[Seg]) -> Vec<&str> {
+    path.iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect()
+}
+
 /// The text of the integer literal whose span holds byte `offset`, with its key path.
 fn integer_at(table: &DeTable<'_>, offset: usize, path: &mut Vec<Seg>) -> Option<String> {
+    match leaf_at(table, offset, path)? {
+        DeValue::Integer(i) => Some(i.as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// The value (not a table or list) whose span holds byte `offset`, with its key path.
+fn leaf_at<'t, 'a>(
+    table: &'t DeTable<'a>,
+    offset: usize,
+    path: &mut Vec<Seg>,
+) -> Option<&'t DeValue<'a>> {
     for (k, v) in table.iter() {
         path.push(key(k.get_ref()));
-        if let Some(found) = integer_in(v, offset, path) {
+        if let Some(found) = leaf_in(v, offset, path) {
             return Some(found);
         }
         path.pop();
@@ -954,18 +970,22 @@ fn integer_at(table: &DeTable<'_>, offset: usize, path: &mut Vec<Seg>) -> Option
     None
 }
 
-fn integer_in(value: &Spanned<DeValue<'_>>, offset: usize, path: &mut Vec<Seg>) -> Option<String> {
+fn leaf_in<'t, 'a>(
+    value: &'t Spanned<DeValue<'a>>,
+    offset: usize,
+    path: &mut Vec<Seg>,
+) -> Option<&'t DeValue<'a>> {
     match value.get_ref() {
-        DeValue::Table(t) => integer_at(t, offset, path),
+        DeValue::Table(t) => leaf_at(t, offset, path),
         DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
             path.push(Seg::Index(i));
-            let found = integer_in(item, offset, path);
+            let found = leaf_in(item, offset, path);
             if found.is_none() {
                 path.pop();
             }
             found
         }),
-        DeValue::Integer(i) if value.span().contains(&offset) => Some(i.as_str().to_string()),
+        leaf if value.span().contains(&offset) => Some(leaf),
         _ => None,
     }
 }
@@ -1050,6 +1070,9 @@ fn plain_type_names(message: &str) -> String {
 /// A TOML syntax or type error in scenario terms: an integer beyond TOML's range names its
 /// key and the allowed range, and serde's wording becomes plain words.
 fn toml_error(source: &str, origin: &str, e: &toml::de::Error) -> ScenarioError {
+    if let Some(err) = nesting_error(source, origin, e) {
+        return err;
+    }
     let too_big = e.message().contains("as i128");
     if let Some(message) = e
         .span()
@@ -1068,6 +1091,107 @@ fn toml_error(source: &str, origin: &str, e: &toml::de::Error) -> ScenarioError 
     let message = name_the_key(source, e.span(), message);
     let hint = unknown_field_hint(&message);
     ScenarioError::at(origin, source, e.span(), message).with_hint(hint)
+}
+
+/// Most parts of a dotted key, and most levels of lists and inline tables inside one
+/// another, that the TOML parser reads (its recursion limit).
+const MAX_NESTING: usize = 80;
+
+/// The error for a key of more than [`MAX_NESTING`] dotted parts or values nested deeper,
+/// which the TOML parser words as "recursion limit" (with no position) or "cannot recurse
+/// further"; `None` for any other error.
+fn nesting_error(source: &str, origin: &str, e: &toml::de::Error) -> Option<ScenarioError> {
+    let message = e.message().trim();
+    if message == "recursion limit" {
+        let found = deep_key(source);
+        let (span, what) = match &found {
+            Some((span, key, parts)) => (
+                Some(span.clone()),
+                format!("the key `{}` has {parts} dotted parts", shortened(key)),
+            ),
+            None => (None, "a key has too many dotted parts".to_string()),
+        };
+        return Some(ScenarioError::at(
+            origin,
+            source,
+            span,
+            format!("{what}; allowed is at most {MAX_NESTING}"),
+        ));
+    }
+    if message.starts_with("cannot recurse further") {
+        let within = e
+            .span()
+            .and_then(|span| line_key(source, span.start))
+            .map_or(String::new(), |k| {
+                format!(" in the value of `{}`", shortened(&k))
+            });
+        return Some(ScenarioError::at(
+            origin,
+            source,
+            e.span(),
+            format!(
+                "lists and inline tables are nested more than {MAX_NESTING} deep{within}; \
+                 allowed is at most {MAX_NESTING} levels"
+            ),
+        ));
+    }
+    None
+}
+
+/// The first key (of `key = value` or a `[table]` header) with more than [`MAX_NESTING`]
+/// dotted parts: its span, its text and its number of parts.
+fn deep_key(source: &str) -> Option<(Range<usize>, &str, usize)> {
+    let mut start = 0;
+    for line in source.split_inclusive('\n') {
+        let at = start;
+        start += line.len();
+        let text = line.trim_start().trim_start_matches('[');
+        let skipped = line.len() - text.len();
+        let end = if line.trim_start().starts_with('[') {
+            text.find(']')
+        } else {
+            text.find('=')
+        };
+        let Some(end) = end else { continue };
+        let key = text[..end].trim_end();
+        let parts = dotted_parts(key);
+        if parts > MAX_NESTING {
+            let from = at + skipped;
+            return Some((from..from + key.len(), key, parts));
+        }
+    }
+    None
+}
+
+/// How many parts the dotted key `key` has (dots inside quotes do not count).
+fn dotted_parts(key: &str) -> usize {
+    let mut quote = None;
+    let mut parts = 1;
+    for c in key.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '.') => parts += 1,
+            _ => {}
+        }
+    }
+    parts
+}
+
+/// The key of the `key = value` line holding byte `offset`.
+fn line_key(source: &str, offset: usize) -> Option<String> {
+    let before = source.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.split_once('=')?.0.trim();
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+}
+
+/// `text` cut to its first 40 characters, with "..." when it was longer.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// Whether `text` is a TOML date or time (`1979-05-27`, `07:32:00`), which serde reads as
@@ -1093,23 +1217,46 @@ fn name_the_key(source: &str, span: Option<Range<usize>>, message: String) -> St
         return format!("duplicate key `{key}`: a key can be given only once in its table");
     }
     if let Some(start) = span.map(|span| span.start)
-        && let Some(key) = key_before(source, start)
         && (message.starts_with("invalid value") || message.starts_with("invalid type"))
+        && let Some((key, in_list)) = key_at(source, start)
     {
         let (kind, rest) = message.split_once(": ").unwrap_or(("invalid value", ""));
-        let rest = if ["steps", "replications"].contains(&key.as_str()) {
+        let last = key.rsplit('.').next().unwrap_or("");
+        let rest = if ["steps", "replications"].contains(&last) {
             rest.replace("from 0 to", "from 1 to")
         } else {
             rest.to_string()
         };
-        // The dotted name, as the range errors give it (`experiment.steps`, not `steps`).
-        let key = match table_before(source, start) {
-            Some(table) => format!("{table}.{key}"),
-            None => key,
-        };
-        return format!("{kind} for `{key}`: {rest}");
+        let at = if in_list { "an item of " } else { "" };
+        return format!("{kind} for {at}`{key}`: {rest}");
     }
     message
+}
+
+/// The dotted name of the key whose value starts at byte `offset`, as the range errors give
+/// it (`experiment.steps`, not `steps`), and whether the value is an item of a list: from
+/// its line when the value is on its key's line, else from the parsed file (an item of a
+/// list, a key of an inline table).
+fn key_at(source: &str, offset: usize) -> Option<(String, bool)> {
+    let Some(key) = key_before(source, offset) else {
+        return key_path_at(source, offset);
+    };
+    let key = match table_before(source, offset) {
+        Some(table) => format!("{table}.{key}"),
+        None => key,
+    };
+    Some((key, false))
+}
+
+/// The dotted name of the key whose value holds byte `offset` (`validation.mediators`,
+/// `experiment.variants.name`), and whether that value is an item of a list.
+fn key_path_at(source: &str, offset: usize) -> Option<(String, bool)> {
+    let doc = DeTable::parse(source).ok()?;
+    let mut path = Vec::new();
+    leaf_at(doc.get_ref(), offset, &mut path)?;
+    let in_list = matches!(path.last(), Some(Seg::Index(_)));
+    let keys = key_names(&path);
+    (!keys.is_empty()).then(|| (keys.join("."), in_list))
 }
 
 /// The name of the table whose key is at `offset` (`experiment` under `[experiment]`,
@@ -1967,7 +2114,7 @@ fn check_axis_values(
                 loc.value_span(path),
                 format!(
                     "sweep over `{name}` has the value {} twice",
-                    spec.format_value(dup)
+                    shown_value(spec, dup)
                 ),
             )
             .with_hint(Some(
@@ -1977,6 +2124,15 @@ fn check_axis_values(
             )));
     }
     Ok(())
+}
+
+/// A value of `spec` for a message: as [`coprod_core::ParamSpec::format_value`], but a
+/// tiny or huge real number in scientific form rather than digit by digit.
+fn shown_value(spec: &coprod_core::ParamSpec, v: f64) -> String {
+    match spec.kind {
+        Kind::Real => coprod_core::readable(v),
+        _ => spec.format_value(v),
+    }
 }
 
 /// The sweep points (the product of the axes so far and `count` values of `name`) within
@@ -2096,13 +2252,24 @@ fn range_values(
     let mut out = Vec::with_capacity(count);
     for k in 0..count {
         // Multiply rather than accumulate, so errors do not add up along the range.
-        let v = round_binary_noise(from + step * k as f64);
+        let exact = from + step * k as f64;
+        let v = round_binary_noise(exact);
+        if out.last() == Some(&v) {
+            return Err(step_below_rounding(
+                loc,
+                path,
+                spec.name,
+                (from, to, step),
+                exact,
+            ));
+        }
         spec.check(v).map_err(|_| {
             loc.error_at(
                 loc.value_span(path),
                 format!(
-                    "the sweep range over `{}` reaches {v}, but allowed is {}",
+                    "the sweep range over `{}` reaches {}, but allowed is {}",
                     spec.name,
+                    coprod_core::readable(v),
                     spec.allowed()
                 ),
             )
@@ -2110,6 +2277,33 @@ fn range_values(
         out.push(v);
     }
     Ok(out)
+}
+
+/// The error for a range whose step is below the 9 decimals sweep values are kept to: two
+/// of its values (the one before `exact`, and `exact`) read the same. The range is said as
+/// written, as rounded values would be the same number twice.
+fn step_below_rounding(
+    loc: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    (from, to, step): (f64, f64, f64),
+    exact: f64,
+) -> ScenarioError {
+    let shown = coprod_core::readable;
+    loc.error_at(
+        loc.value_span(path),
+        format!(
+            "the sweep range over `{name}` (from {}, to {}, step {}) repeats a value: sweep \
+             values are kept to 9 decimals, so {} and {} both read {}",
+            shown(from),
+            shown(to),
+            shown(step),
+            shown(exact - step),
+            shown(exact),
+            shown(round_binary_noise(exact)),
+        ),
+    )
+    .with_hint(Some("use a `step` of at least 1e-9".into()))
 }
 
 /// Only the keys `from`, `to` and `step`, and a numeric parameter to step through.
@@ -2192,18 +2386,23 @@ fn range_count(
     // Counted in floating point: a tiny step gives more values than any integer holds.
     let count = ((to - from) / step + 1e-9).floor() + 1.0;
     if count.is_nan() || count > MAX_AXIS_VALUES as f64 {
-        let shown = if count < 1e15 {
-            format!("{count}")
-        } else {
-            // Two significant digits: a count computed as 9.999999999999999e299 is 1e300.
-            format!("about {count:.1e}").replace(".0e", "e")
-        };
-        return Err(loc.error_at(
-            loc.value_span(path),
+        let message = if !count.is_finite() {
+            // (to - from) / step overflows: no count to give.
             format!(
-                "the sweep range over `{name}` has {shown} values, more than {MAX_AXIS_VALUES}"
-            ),
-        ));
+                "the sweep range over `{name}` has more than {MAX_AXIS_VALUES} values: its \
+                 step {} is too small for them to be counted",
+                coprod_core::readable(step)
+            )
+        } else {
+            let shown = if count < 1e15 {
+                format!("{count}")
+            } else {
+                // Two significant digits: a count computed as 9.999999999999999e299 is 1e300.
+                format!("about {count:.1e}").replace(".0e", "e")
+            };
+            format!("the sweep range over `{name}` has {shown} values, more than {MAX_AXIS_VALUES}")
+        };
+        return Err(loc.error_at(loc.value_span(path), message));
     }
     Ok(count as usize)
 }
@@ -2869,14 +3068,52 @@ params.groups.service = "joint"
     }
 
     #[test]
-    fn a_key_in_an_inline_table_is_not_guessed_from_the_line() {
-        // The text before the value is `experiment = { steps =`, not a key: the message
-        // keeps serde's words rather than naming a key that does not exist.
+    fn a_key_in_an_inline_table_is_named_from_the_parsed_file() {
+        // The text before the value is `experiment = { steps =`, not a key: the key is
+        // found in the parsed file rather than guessed from the line.
         let e = err("experiment = { steps = -1 }\n");
         assert_eq!(
             e.message,
-            "invalid value: integer `-1`, expected a whole number from 0 to 4294967295"
+            "invalid value for `experiment.steps`: integer `-1`, expected a whole number \
+             from 1 to 4294967295"
         );
+    }
+
+    #[test]
+    fn a_wrong_type_off_its_key_line_names_the_key() {
+        // An item of a list, and a key of an inline table on a line of its own.
+        let e = err("[validation]\nid = \"x\"\nmediators = [\"a\", 3]\n");
+        assert_eq!(
+            e.message,
+            "invalid type for an item of `validation.mediators`: integer `3`, expected a string"
+        );
+        let e = err("[experiment]\nvariants = [\n  { name = 3 },\n]\n");
+        assert_eq!(
+            e.message,
+            "invalid type for `experiment.variants.name`: integer `3`, expected a string"
+        );
+    }
+
+    #[test]
+    fn nesting_beyond_the_parser_limit_is_said_plainly() {
+        let key = vec!["a"; 81].join(".");
+        let e = err(&format!("[experiment]\nsteps = 10\n{key} = 1\n"));
+        assert_eq!(e.location, Some((3, 1)));
+        assert!(
+            e.message
+                .ends_with("has 81 dotted parts; allowed is at most 80"),
+            "{e}"
+        );
+        let e = err(&format!("x = {}{}\n", "[".repeat(81), "]".repeat(81)));
+        assert_eq!(e.location.map(|l| l.0), Some(1));
+        assert_eq!(
+            e.message,
+            "lists and inline tables are nested more than 80 deep in the value of `x`; \
+             allowed is at most 80 levels"
+        );
+        // 80 parts and levels are read (and refused for other reasons).
+        let e = err(&format!("{} = 1\n", vec!["a"; 80].join(".")));
+        assert!(!e.message.contains("dotted parts"), "{e}");
     }
 
     #[test]
