@@ -35,6 +35,7 @@ mod params;
 mod population;
 mod production;
 mod rng;
+mod seed;
 mod staff;
 mod view;
 
@@ -51,6 +52,7 @@ pub use params::{
     ASSUMED_RANGES, AssumedRange, Kind, LAB_READS, ParamError, ParamSpec, Params, SPECS,
     SWITCHED_READS, SwitchedRead, readable,
 };
+pub use seed::{SEED_DERIVATION, run_seed, text_seed};
 pub use view::{CitizenState, CommunityView};
 
 /// How much a run records beyond the per-step metrics and groups.

@@ -37,7 +37,6 @@ mod fingerprint;
 mod runs;
 mod scenario;
 mod schema;
-mod seed;
 mod sensitivity;
 mod settings;
 pub mod suggest;
@@ -46,13 +45,13 @@ mod values;
 mod warnings;
 
 pub use calibration::{Calibration, Estimated, Prior};
+pub use coprod_core::{SEED_DERIVATION, run_seed, text_seed};
 pub use error::ScenarioError;
 pub use runs::RunSpec;
 pub use scenario::{
     BASELINE, MAX_REPORT_METRICS, MAX_RUNS, MAX_SWEEP_POINTS, ParamSource, QUICK_MAX_CITIZENS,
     QUICK_MAX_REPLICATIONS, QUICK_MAX_STEPS, Scenario, SweepAxis, Variant, file_slug,
 };
-pub use seed::{SEED_DERIVATION, run_seed, text_seed};
 pub use sensitivity::{Factor, Method, Sensitivity};
 pub use settings::{Setting, settable_keys};
 pub use validation::{ClaimClass, Comparison, DEFAULT_POWER, Direction, Registration, Validation};

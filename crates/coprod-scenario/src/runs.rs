@@ -6,7 +6,7 @@
 use coprod_core::{Intervention, Params, SPECS};
 
 use crate::scenario::Scenario;
-use crate::seed::run_seed;
+use coprod_core::run_seed;
 
 /// Everything needed to perform one run, and its identity in outputs.
 #[derive(Clone, Debug)]

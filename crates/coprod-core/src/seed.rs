@@ -2,6 +2,9 @@
 //!
 //! Owns the one function from (base seed, replication) to a run's seed. It deliberately
 //! ignores the variant and sweep point, so every comparison within a replication is paired.
+//! Here rather than in coprod-scenario, which expands scenarios into runs with it, so that
+//! coprod-output can check a run directory's seeds when it reads them back
+//! (`coprod_scenario` re-exports it).
 
 /// The text `manifest.json` uses to explain [`run_seed`].
 pub const SEED_DERIVATION: &str = "seed of replication r = top 53 bits of \
