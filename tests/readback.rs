@@ -165,6 +165,27 @@ fn groups_that_contradict_the_run_are_refused() {
             with_field(&whole, 2, "size_cap", "0"),
             vec!["out/groups.csv:2: column `size_cap`", "found \"0\""],
         ),
+        (
+            with_field(&whole, 2, "task", "bogus"),
+            vec![
+                "out/groups.csv:2: column `task`: expected one of specific, generic, found \
+                 \"bogus\"",
+            ],
+        ),
+        (
+            // A citizen initiative no organisation took up: always a specific task.
+            with_field(
+                &with_field(&whole, 2, "organisation", ""),
+                2,
+                "task",
+                "generic",
+            ),
+            vec![
+                "out/groups.csv:2: column `task`: expected specific (a group with no \
+                 organisation is a citizen initiative, whose task is specific), found \
+                 \"generic\"",
+            ],
+        ),
     ];
     for (damaged, says) in cases {
         fs::write(&path, &damaged).unwrap();
@@ -202,5 +223,56 @@ fn a_summary_that_contradicts_the_runs_is_refused() {
         refused(&sb, &dir, &[&said, &found, "runs.csv"]);
     }
     fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
+}
+
+/// Each run's seed follows from manifest.json's base seed and its replication
+/// (`coprod_scenario::run_seed`), as manifest.json's `seeds.replications` lists them: a
+/// runs.csv seed, a listed seed or a base seed edited would have the pages state seeds of
+/// runs that never happened (a seed copied from runs.csv would not reproduce its run).
+#[test]
+fn seeds_that_do_not_follow_from_the_base_seed_are_refused() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let runs_path = dir.join("runs.csv");
+    let runs = fs::read_to_string(&runs_path).unwrap();
+    fs::write(&runs_path, with_field(&runs, 2, "seed", "12345")).unwrap();
+    refused(
+        &sb,
+        &dir,
+        &[
+            "out/runs.csv:2: column `seed`: expected ",
+            "found \"12345\"",
+            "manifest.json",
+        ],
+    );
+    fs::write(&runs_path, &runs).unwrap();
+
+    let manifest_path = dir.join("manifest.json");
+    let manifest = fs::read_to_string(&manifest_path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let base = json["seeds"]["base_seed"].as_u64().unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut j = json.clone();
+        f(&mut j);
+        fs::write(&manifest_path, serde_json::to_string_pretty(&j).unwrap()).unwrap();
+    };
+    edit(&|j| j["seeds"]["base_seed"] = (base + 1).into());
+    refused(
+        &sb,
+        &dir,
+        &[
+            "out/manifest.json",
+            "`seeds.replications`",
+            "`seeds.base_seed`",
+        ],
+    );
+    edit(&|j| j["seeds"]["replications"][1]["seed"] = 7.into());
+    refused(
+        &sb,
+        &dir,
+        &["out/manifest.json", "`seeds.replications`", "found 7"],
+    );
+    fs::write(&manifest_path, &manifest).unwrap();
     sb.cmd(&["plot", "out"]).assert().success();
 }

@@ -760,13 +760,14 @@ pub fn read_runs_of(dir: &Path, expected: Option<&Expected>) -> Result<RunsTable
     let mut t = RawTable::read(&dir.join(RUNS_CSV))?;
     let run_id = t.column("run_id")?;
     let (variant, replication) = (t.column("variant")?, t.column("replication")?);
+    let seed = t.column("seed")?;
     let c = agree::RunColumns {
         run_id,
         variant,
         point: between(&t, variant, replication)?,
         replication,
+        seed,
     };
-    let seed = t.column("seed")?;
     let metric_cols: Vec<usize> = (seed + 1..t.header.len()).collect();
     let names: Vec<String> = coprod_core::summary_names()
         .into_iter()
@@ -916,7 +917,8 @@ impl Groups {
 
 /// Streams groups.csv: calls `f` on each row in file order. One row is held at a time (a
 /// large sweep writes millions of groups). Each run's rows must be together, with group ids
-/// from 0 one by one, a known `end_reason`, a `size_cap` the model allows, `formed_step` <=
+/// from 0 one by one, a known `end_reason` and `task` (`specific` where no `organisation`
+/// is), a `size_cap` the model allows, `formed_step` <=
 /// `ended_step` below `steps` (the manifest's, when known), and `ended_step` empty exactly
 /// for a group `active` or `forming` at the end.
 ///
@@ -932,6 +934,8 @@ pub fn each_group(
     let c = agree::GroupColumns {
         run_id: t.column("run_id")?,
         group_id: t.column("group_id")?,
+        organisation: t.column("organisation")?,
+        task: t.column("task")?,
         size_cap: t.column("size_cap")?,
         formed_step: t.column("formed_step")?,
         ended_step: t.column("ended_step")?,
@@ -1321,6 +1325,8 @@ mod tests {
             steps: 3,
             runs: 8,
             shared: Vec::new(),
+            // The seeds the rows of these tests give replications 0 and 1.
+            seeds: vec![7, 8],
         }
     }
 
@@ -1363,7 +1369,7 @@ mod tests {
                 "runs.csv:3: column `run_id`: expected each run once, found run 0 again (line 2)",
             ),
             (
-                "1,baseline,0,0,8",
+                "1,baseline,0,0,7",
                 "runs.csv:3: column `replication`: expected each replication of a variant and sweep point once, found replication 0 again (line 2)",
             ),
         ];
@@ -1374,6 +1380,24 @@ mod tests {
         // A run listed twice is damage with or without a manifest.
         let err = runs_error(tmp.path(), &two("0,baseline,0,1,8"), None);
         assert!(err.contains("found run 0 again"), "{err}");
+        // A seed other than the manifest's for its replication, or (with or without a
+        // manifest) other than that of the replication's other runs.
+        let err = runs_error(tmp.path(), &two("1,baseline,0,1,9"), Some(&e));
+        assert!(
+            err.contains(
+                "runs.csv:3: column `seed`: expected 8 (the seed of replication 1 in \
+                 manifest.json's `seeds.replications`, from its `seeds.base_seed`), found \"9\""
+            ),
+            "{err}"
+        );
+        let err = runs_error(tmp.path(), &two("1,joint,0,0,9"), None);
+        assert!(
+            err.contains(
+                "runs.csv:3: column `seed`: expected 7, the seed of replication 0 on line 2 \
+                 (every variant and sweep point of a replication shares its seed), found \"9\""
+            ),
+            "{err}"
+        );
         let unswept = runs_file(
             "run_id,variant,replication,seed",
             &[("0,baseline,0,7", &[])],
@@ -1576,8 +1600,60 @@ mod tests {
             "experiment": {"steps": 3, "replications": 2, "sweep_points": 2, "runs": 8},
             "variants": [{"name": "baseline"}, {"name": "joint"}],
             "sweep": [{"name": "levers.outreach", "values": ["0", "0.5"]}],
+            "seeds": {
+                "base_seed": 1,
+                "replications": [
+                    {"replication": 0, "seed": coprod_core::run_seed(1, 0)},
+                    {"replication": 1, "seed": coprod_core::run_seed(1, 1)},
+                ],
+            },
         });
-        assert_eq!(Expected::of_manifest(tmp.path(), &m).unwrap(), expected());
+        let seeds = vec![coprod_core::run_seed(1, 0), coprod_core::run_seed(1, 1)];
+        assert_eq!(
+            Expected::of_manifest(tmp.path(), &m).unwrap(),
+            Expected {
+                seeds,
+                ..expected()
+            }
+        );
+        // Seeds that do not follow from the base seed, or not one per replication in turn.
+        let refused = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut bad = m.clone();
+            edit(&mut bad);
+            Expected::of_manifest(tmp.path(), &bad)
+                .unwrap_err()
+                .to_string()
+        };
+        let err = refused(&|m| m["seeds"]["base_seed"] = 2.into());
+        assert!(
+            err.contains(&format!(
+                "expected `seeds.replications` to give replication 0 the seed {}, which \
+                 `seeds.base_seed` 2 gives it",
+                coprod_core::run_seed(2, 0)
+            )),
+            "{err}"
+        );
+        let err = refused(&|m| m["seeds"]["replications"][1]["seed"] = 5.into());
+        assert!(err.contains("replication 1 the seed"), "{err}");
+        assert!(err.contains("found 5"), "{err}");
+        let err = refused(&|m| m["seeds"]["replications"][1]["replication"] = 0.into());
+        assert!(
+            err.contains("expected entry 1 of `seeds.replications` to be replication 1"),
+            "{err}"
+        );
+        let err = refused(&|m| {
+            m["seeds"]["replications"].as_array_mut().unwrap().pop();
+        });
+        assert!(
+            err.contains(
+                "the seed of each of the 2 replications (`experiment.replications`), found 1"
+            ),
+            "{err}"
+        );
+        let err = refused(&|m| {
+            m.as_object_mut().unwrap().remove("seeds");
+        });
+        assert!(err.contains("expected `seeds.base_seed`"), "{err}");
         let mut no_steps = m.clone();
         no_steps["experiment"]
             .as_object_mut()

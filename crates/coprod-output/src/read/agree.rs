@@ -36,6 +36,9 @@ pub struct Expected {
     /// The parameters every run shared, with their value as parameters.csv writes it
     /// (manifest.json's `parameters` that have a value).
     pub shared: Vec<(String, String)>,
+    /// The seed of each replication, by replication: manifest.json's `seeds.replications`,
+    /// each the one its `seeds.base_seed` gives ([`coprod_core::run_seed`]).
+    pub seeds: Vec<u64>,
 }
 
 impl Expected {
@@ -106,14 +109,16 @@ impl Expected {
                 .flatten()
                 .collect(),
         };
+        let replications = count("experiment.replications", "a whole number")?;
         let e = Expected {
             variants,
             sweep,
             sweep_points: count("experiment.sweep_points", "a whole number")?,
-            replications: count("experiment.replications", "a whole number")?,
+            replications,
             steps: count("experiment.steps", "a whole number")?,
             runs: count("experiment.runs", "a whole number")?,
             shared,
+            seeds: replication_seeds(dir, manifest, replications)?,
         };
         e.runs_add_up(dir)?;
         Ok(e)
@@ -143,6 +148,63 @@ impl Expected {
             ),
         })
     }
+}
+
+/// The seed of each of the `replications` replications that manifest.json's
+/// `seeds.replications` lists, refused unless they are the replications in order, each with
+/// the seed that `seeds.base_seed` gives it: the index page states the base seed, and a run
+/// whose seed is not the one stated could not be reproduced from it.
+fn replication_seeds(
+    dir: &Path,
+    manifest: &serde_json::Value,
+    replications: u64,
+) -> Result<Vec<u64>, ReadError> {
+    let damaged = |message: String| ReadError::Syntax {
+        path: dir.join(MANIFEST_JSON),
+        message: format!("{message}; the file is damaged or was changed"),
+    };
+    let base = manifest
+        .pointer("/seeds/base_seed")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| damaged("expected `seeds.base_seed` (a whole number)".into()))?;
+    let entry = |v: &serde_json::Value| {
+        let field = |key: &str| v.get(key).and_then(serde_json::Value::as_u64);
+        Some((field("replication")?, field("seed")?))
+    };
+    let listed = manifest
+        .pointer("/seeds/replications")
+        .and_then(serde_json::Value::as_array)
+        .and_then(|a| a.iter().map(entry).collect::<Option<Vec<_>>>())
+        .ok_or_else(|| {
+            damaged(
+                "expected `seeds.replications` (a list of replications with their seeds)".into(),
+            )
+        })?;
+    if listed.len() as u64 != replications {
+        return Err(damaged(format!(
+            "expected `seeds.replications` to list the seed of each of the {replications} \
+             replications (`experiment.replications`), found {}",
+            listed.len()
+        )));
+    }
+    let mut seeds = Vec::with_capacity(listed.len());
+    for (r, (replication, seed)) in (0u32..).zip(listed) {
+        if replication != u64::from(r) {
+            return Err(damaged(format!(
+                "expected entry {r} of `seeds.replications` to be replication {r}, found \
+                 replication {replication}"
+            )));
+        }
+        let derived = coprod_core::run_seed(base, r);
+        if seed != derived {
+            return Err(damaged(format!(
+                "expected `seeds.replications` to give replication {r} the seed {derived}, \
+                 which `seeds.base_seed` {base} gives it (`seeds.derivation`), found {seed}"
+            )));
+        }
+        seeds.push(seed);
+    }
+    Ok(seeds)
 }
 
 /// Refuses a value of parameters.csv (in column `value` of `row`, of the parameter at
@@ -292,6 +354,7 @@ pub(super) struct RunColumns {
     pub(super) variant: usize,
     pub(super) point: Vec<usize>,
     pub(super) replication: usize,
+    pub(super) seed: usize,
 }
 
 /// The rows of runs.csv seen so far, to refuse a run listed twice.
@@ -299,6 +362,8 @@ pub(super) struct RunColumns {
 pub(super) struct SeenRuns {
     ids: HashMap<u64, u64>,
     identities: HashMap<(String, Vec<String>, u64), u64>,
+    /// The seed of each replication met, with the line it was first met on.
+    seeds: HashMap<u64, (u64, u64)>,
 }
 
 impl SeenRuns {
@@ -335,6 +400,29 @@ impl SeenRuns {
             );
             return Err(t.bad(row.line, c.replication, message));
         }
+        self.same_seed(t, row, c, replication)
+    }
+
+    /// Refuses a seed other than the one an earlier row of the same replication has: every
+    /// variant and sweep point of a replication shares its seed (common random numbers), so
+    /// the comparisons are paired. Checked with or without a manifest.
+    fn same_seed(
+        &mut self,
+        t: &RawTable,
+        row: &Row,
+        c: &RunColumns,
+        replication: u64,
+    ) -> Result<(), ReadError> {
+        let seed = t.uint(row, c.seed)?;
+        let (first, line) = *self.seeds.entry(replication).or_insert((seed, row.line));
+        if seed != first {
+            let message = format!(
+                "expected {first}, the seed of replication {replication} on line {line} (every \
+                 variant and sweep point of a replication shares its seed), found {:?}",
+                t.text(row, c.seed)
+            );
+            return Err(t.bad(row.line, c.seed, message));
+        }
         Ok(())
     }
 }
@@ -362,6 +450,17 @@ fn made(
             e.replications
         );
         return Err(t.bad(row.line, c.replication, message));
+    }
+    let seed = t.uint(row, c.seed)?;
+    // Below `e.replications`, which `e.seeds` has as many entries as.
+    let derived = e.seeds[replication as usize];
+    if seed != derived {
+        let message = format!(
+            "expected {derived} (the seed of replication {replication} in manifest.json's \
+             `seeds.replications`, from its `seeds.base_seed`), found {:?}",
+            t.text(row, c.seed)
+        );
+        return Err(t.bad(row.line, c.seed, message));
     }
     Ok(())
 }
@@ -736,6 +835,8 @@ pub(crate) fn started(end_reason: &str) -> bool {
 pub(super) struct GroupColumns {
     pub(super) run_id: usize,
     pub(super) group_id: usize,
+    pub(super) organisation: usize,
+    pub(super) task: usize,
     pub(super) size_cap: usize,
     pub(super) formed_step: usize,
     pub(super) ended_step: usize,
@@ -779,7 +880,8 @@ impl SeenGroups {
     }
 }
 
-/// Refuses a group no run writes: an unknown end, a size cap `levers.group_size_cap`
+/// Refuses a group no run writes: an unknown end or task (or a generic task without an
+/// organisation), a size cap `levers.group_size_cap`
 /// cannot take, a step at or after the run's last (`steps`, when the manifest gives it),
 /// an end before the group formed, an end for a group still going or none for one that
 /// ended. The survival charts would draw it.
@@ -802,6 +904,22 @@ fn group_values(
         return bad(
             c.end_reason,
             crate::tables::merge::END_REASON_EXPECTED.into(),
+        );
+    }
+    let task = t.text(row, c.task);
+    if !crate::tables::merge::is_task(task) {
+        return bad(c.task, crate::tables::merge::TASK_EXPECTED.into());
+    }
+    // Organisations open both kinds of task; citizens found only specific ones, and an
+    // organisation that takes one up is recorded as its organisation.
+    let specific = coprod_core::TaskKind::Specific.as_str();
+    if t.text(row, c.organisation).is_empty() && task != specific {
+        return bad(
+            c.task,
+            format!(
+                "{specific} (a group with no organisation is a citizen initiative, whose task \
+                 is {specific})"
+            ),
         );
     }
     let (_, cap) = coprod_core::Params::lookup("levers.group_size_cap")

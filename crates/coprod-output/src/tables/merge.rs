@@ -695,6 +695,8 @@ enum GroupCheck {
     /// The name of a way a group ends (`coprod_core::EndReason`), which decides whether it
     /// counts as started and how the charts class its end.
     EndReason,
+    /// The name of a kind of task (`coprod_core::TaskKind`).
+    Task,
 }
 
 /// What an `end_reason` field should be, for messages (the names of [`is_end_reason`]).
@@ -715,6 +717,17 @@ pub(crate) fn is_end_reason(text: &str) -> bool {
     .any(|reason| reason.as_str() == text)
 }
 
+/// What a `task` field should be, for messages (the names of [`is_task`]).
+pub(crate) const TASK_EXPECTED: &str = "one of specific, generic";
+
+/// Whether `text` names a kind of task (`coprod_core::TaskKind`), as groups.csv writes it.
+pub(crate) fn is_task(text: &str) -> bool {
+    use coprod_core::TaskKind as T;
+    [T::Specific, T::Generic]
+        .iter()
+        .any(|task| task.as_str() == text)
+}
+
 impl GroupCheck {
     /// What `field` should be, if the reader would refuse it.
     fn problem(self, field: &str) -> Option<&'static str> {
@@ -725,6 +738,7 @@ impl GroupCheck {
             GroupCheck::Whole32 => text.parse::<u32>().is_ok(),
             GroupCheck::Finite => text.parse::<f64>().is_ok_and(f64::is_finite),
             GroupCheck::EndReason => is_end_reason(field),
+            GroupCheck::Task => is_task(field),
         };
         (!ok).then_some(match self {
             GroupCheck::Whole => "a whole number",
@@ -732,6 +746,7 @@ impl GroupCheck {
             GroupCheck::Whole32 => "a whole number of at most 4294967295",
             GroupCheck::Finite => "a finite number",
             GroupCheck::EndReason => END_REASON_EXPECTED,
+            GroupCheck::Task => TASK_EXPECTED,
         })
     }
 }
@@ -751,6 +766,7 @@ fn group_checks(header: &[String]) -> Vec<(usize, GroupCheck)> {
                 "size_cap" | "size_at_formation" | "formed_step" => GroupCheck::Whole,
                 "ended_step" => GroupCheck::WholeOrEmpty,
                 "end_reason" => GroupCheck::EndReason,
+                "task" => GroupCheck::Task,
                 n if whole32.contains(&n) => GroupCheck::Whole32,
                 n if GROUP_LIFE_COLUMNS.contains(&n) => GroupCheck::Finite,
                 _ => return None,
@@ -1377,6 +1393,11 @@ mod tests {
                 &|l: &mut Vec<String>| set(&mut l[1], 9, "activX"),
                 "column `end_reason`: expected one of active, too_few_members, failed_task, \
                  never_started, forming, found \"activX\" (line 2)",
+            ),
+            (
+                GROUPS_CSV,
+                &|l: &mut Vec<String>| set(&mut l[1], 4, "vague"),
+                "column `task`: expected one of specific, generic, found \"vague\" (line 2)",
             ),
         ] {
             let e = damaged(name, edit);
