@@ -934,8 +934,9 @@ pub fn each_group(
     let c = agree::GroupColumns {
         run_id: t.column("run_id")?,
         group_id: t.column("group_id")?,
-        organisation: t.column("organisation")?,
-        task: t.column("task")?,
+        // Optional as the charts do not need them; checked when there.
+        organisation: t.column("organisation").ok(),
+        task: t.column("task").ok(),
         size_cap: t.column("size_cap")?,
         formed_step: t.column("formed_step")?,
         ended_step: t.column("ended_step")?,

@@ -109,18 +109,20 @@ impl Expected {
                 .flatten()
                 .collect(),
         };
-        let replications = count("experiment.replications", "a whole number")?;
-        let e = Expected {
+        let mut e = Expected {
             variants,
             sweep,
             sweep_points: count("experiment.sweep_points", "a whole number")?,
-            replications,
+            replications: count("experiment.replications", "a whole number")?,
             steps: count("experiment.steps", "a whole number")?,
             runs: count("experiment.runs", "a whole number")?,
             shared,
-            seeds: replication_seeds(dir, manifest, replications)?,
+            seeds: Vec::new(),
         };
+        // The counts first: an edited `experiment.replications` is named as such, not as
+        // seeds listed for another number of replications.
         e.runs_add_up(dir)?;
+        e.seeds = replication_seeds(dir, manifest, e.replications)?;
         Ok(e)
     }
 
@@ -835,8 +837,8 @@ pub(crate) fn started(end_reason: &str) -> bool {
 pub(super) struct GroupColumns {
     pub(super) run_id: usize,
     pub(super) group_id: usize,
-    pub(super) organisation: usize,
-    pub(super) task: usize,
+    pub(super) organisation: Option<usize>,
+    pub(super) task: Option<usize>,
     pub(super) size_cap: usize,
     pub(super) formed_step: usize,
     pub(super) ended_step: usize,
@@ -906,21 +908,8 @@ fn group_values(
             crate::tables::merge::END_REASON_EXPECTED.into(),
         );
     }
-    let task = t.text(row, c.task);
-    if !crate::tables::merge::is_task(task) {
-        return bad(c.task, crate::tables::merge::TASK_EXPECTED.into());
-    }
-    // Organisations open both kinds of task; citizens found only specific ones, and an
-    // organisation that takes one up is recorded as its organisation.
-    let specific = coprod_core::TaskKind::Specific.as_str();
-    if t.text(row, c.organisation).is_empty() && task != specific {
-        return bad(
-            c.task,
-            format!(
-                "{specific} (a group with no organisation is a citizen initiative, whose task \
-                 is {specific})"
-            ),
-        );
+    if let Some(column) = c.task {
+        task_value(t, row, column, c.organisation)?;
     }
     let (_, cap) = coprod_core::Params::lookup("levers.group_size_cap")
         .expect("the size cap is a model parameter");
@@ -960,6 +949,35 @@ fn group_values(
         },
         None => Ok(()),
     }
+}
+
+/// Refuses a `task` (in `column`) no run writes: not a kind of task, or generic where the
+/// group has no organisation (column `organisation`, when there): organisations open both
+/// kinds of task, citizens found only specific ones, and an organisation that takes one up
+/// is recorded as its organisation.
+fn task_value(
+    t: &RawTable,
+    row: &Row,
+    column: usize,
+    organisation: Option<usize>,
+) -> Result<(), ReadError> {
+    let task = t.text(row, column);
+    let specific = coprod_core::TaskKind::Specific.as_str();
+    let expected = if !crate::tables::merge::is_task(task) {
+        crate::tables::merge::TASK_EXPECTED.to_string()
+    } else if organisation.is_some_and(|o| t.text(row, o).is_empty()) && task != specific {
+        format!(
+            "{specific} (a group with no organisation is a citizen initiative, whose task is \
+             {specific})"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(t.bad(
+        row.line,
+        column,
+        format!("expected {expected}, found {task:?}"),
+    ))
 }
 
 /// Refuses a groups.csv whose started groups of a run (`started`, by run id) are not as
