@@ -1158,4 +1158,21 @@ fn target_ci_checks_the_output_before_the_pilot() {
         .success();
     // A finished directory of another scenario is no run of this one to resume.
     ci_run("plain", &["--resume"]).assert().code(2);
+    // A finished directory whose manifest.json does not parse is named with the JSON error,
+    // as a plain `--resume` names it (it said only that there was nothing to resume).
+    let path = sandbox.path().join("ci").join("manifest.json");
+    let damaged = format!("\u{feff}{manifest}");
+    fs::write(&path, &damaged).unwrap();
+    let files = crate::util::files_below(&sandbox.path().join("ci"));
+    ci_run("ci", &["--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: cannot resume ci: ci/manifest.json: expected value at line 1 column 1\n\n\
+             hint: restore its manifest.json, or run without --resume into another --out DIR\n",
+        ))
+        .stderr(predicate::str::contains("nothing to resume").not())
+        .stderr(predicate::str::contains("--target-ci: running").not());
+    assert_eq!(read(&path), damaged);
+    assert_eq!(crate::util::files_below(&sandbox.path().join("ci")), files);
 }

@@ -589,6 +589,28 @@ fn resume_writes_a_missing_page_but_never_one_from_failed_runs() {
     }
 }
 
+/// `--resume` of a lesson whose manifest.json does not parse names the file and the JSON
+/// error, with status 2, and replaces nothing (neither the manifest nor the page).
+#[test]
+fn resume_of_a_lesson_with_a_damaged_manifest_names_it() {
+    let sb = Sandbox::new();
+    let lesson = quick_lesson(&sb);
+    let manifest = lesson.join("manifest.json");
+    let damaged = format!("\u{feff}{}", read(&manifest));
+    fs::write(&manifest, &damaged).unwrap();
+    let page = fs::read(lesson.join("teach.html")).unwrap();
+    sb.cmd(&[&QUICK[..], &["--out", "lesson", "--resume"]].concat())
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "error: cannot resume lesson: lesson/manifest.json: expected value at line 1 \
+             column 1\n\nhint: restore its manifest.json",
+        ));
+    assert_eq!(read(&manifest), damaged);
+    assert!(fs::read(lesson.join("teach.html")).unwrap() == page);
+}
+
 /// The page and its charts are drawn beside the lesson and moved in only when all were
 /// written: a write cut short (here by a file size limit, as a full disk would) leaves the
 /// earlier page whole, and a page that cannot be written says how to write it once fixed.

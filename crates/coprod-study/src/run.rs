@@ -344,9 +344,8 @@ fn check_before_pilot(
             path: target.to_path_buf(),
         })
     };
-    let replications = coprod_output::read::read_manifest(target)
-        .ok()
-        .flatten()
+    // A manifest.json that does not parse is named, as a plain `--resume` names it.
+    let replications = manifest_to_resume(target, RUN_ELSEWHERE)?
         .and_then(|m| m.pointer("/experiment/replications")?.as_u64())
         .and_then(|r| u32::try_from(r).ok())
         .ok_or_else(nothing)?;
@@ -1004,13 +1003,7 @@ fn replay<'a, E>(
 /// `--resume` has nothing to do). A finished directory of something else is an error.
 fn is_complete(target: &Path, identity: &Identity, by: ResumedBy) -> Result<bool> {
     refuse_shard(target)?;
-    let manifest = coprod_output::read::read_manifest(target).map_err(|err| {
-        invalid!(
-            "cannot resume {}: {err}\n\nhint: restore its manifest.json, or run without \
-             --resume into another --out DIR",
-            target.display()
-        )
-    })?;
+    let manifest = manifest_to_resume(target, RUN_ELSEWHERE)?;
     // Another command's result has no scenario fingerprint: name what it is instead.
     if let Some((what, _)) = crate::plot::other_result(target) {
         bail!(
@@ -1044,6 +1037,25 @@ fn is_complete(target: &Path, identity: &Identity, by: ResumedBy) -> Result<bool
         ));
     }
     Ok(true)
+}
+
+/// How a run whose manifest.json `--resume` cannot read starts over elsewhere.
+const RUN_ELSEWHERE: &str = "run without --resume into another --out DIR";
+
+/// The manifest.json of a directory given to `--resume` (`None` when it has none). One
+/// that cannot be read or does not parse is refused, naming the file and the JSON error:
+/// what the directory holds is unknown, so nothing in it may be replaced. `elsewhere` is
+/// how the command starts over in another folder.
+pub(crate) fn manifest_to_resume(
+    target: &Path,
+    elsewhere: &str,
+) -> Result<Option<serde_json::Value>> {
+    coprod_output::read::read_manifest(target).map_err(|err| {
+        invalid!(
+            "cannot resume {}: {err}\n\nhint: restore its manifest.json, or {elsewhere}",
+            target.display()
+        )
+    })
 }
 
 /// Refuses `--resume` without `--shard` of a shard directory: it carries the whole run's
