@@ -232,7 +232,9 @@ fn same_tables_for_any_thread_count_and_after_resume() {
     assert_eq!(resumed["resumed_at_generation"], 2);
     let whole = manifest(&sandbox.path().join("cal-2"));
     assert!(whole["resumed_at_generation"].is_null(), "{whole}");
-    // Resuming a calibration that has stopped writes its results again, and says so.
+    // Resuming a calibration that has stopped but whose results were not all written (a
+    // failed write: no manifest.json, which is written last) writes them, and says so.
+    fs::remove_file(dir.join("manifest.json")).unwrap();
     calibrate_into(&sandbox, (&scenario, &targets), out, &["--resume"])
         .assert()
         .success()
@@ -434,12 +436,22 @@ fn a_folder_that_may_not_be_written_is_refused_before_any_generation() {
             .assert()
             .code(2)
             .stdout("")
-            .stderr(
+            // After the scenario's warning, which a shard says first.
+            .stderr(predicate::str::ends_with(
                 "error: cannot create ro/c: Permission denied (os error 13)\n\nhint: choose a \
                  directory you can write to with --out DIR\n",
-            );
+            ));
     }
     assert_eq!(fs::read_dir(&ro).unwrap().count(), 0);
+    // Finished, it is complete, and its `--resume` writes nothing, so it is not refused.
+    let whole = crate::util::read_only(&cal, test);
+    calibrate_into(&sandbox, (&scenario, &targets), "cal", &["--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cal is already complete"));
+    drop(whole);
+    // Stopped before its results were written (no manifest.json), it has them to write.
+    fs::remove_file(cal.join("manifest.json")).unwrap();
     let before = crate::util::files_below(&cal);
     let checkpoints = crate::util::read_only(&cal.join("checkpoints"), test);
     let whole = crate::util::read_only(&cal, test);
@@ -458,12 +470,12 @@ fn a_folder_that_may_not_be_written_is_refused_before_any_generation() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(
+        .stderr(predicate::str::ends_with(
             "error: cannot write in cal: Permission denied (os error 13)\n\nhint: `--shard` \
              writes inside the calibration, and cal is not writable for you: make it and the \
              files in it writable, or copy it to a folder you can write to (`cp -r cal COPY`) \
              and run the shard on the copy with --out COPY\n",
-        );
+        ));
     drop((whole, checkpoints));
     assert_eq!(crate::util::files_below(&cal), before);
 }
@@ -520,6 +532,12 @@ fn resume_removes_a_checkpoint_cut_short() {
         .assert()
         .success();
     let checkpoints = sandbox.path().join("cal/checkpoints");
+    // Stopped while the second generation's checkpoint was written: a finished calibration
+    // is complete, and its `--resume` changes nothing.
+    for name in ["gen-001.json", "gen-002.json"] {
+        fs::remove_file(checkpoints.join(name)).unwrap();
+    }
+    fs::remove_file(sandbox.path().join("cal/manifest.json")).unwrap();
     // No process has this id: Linux's largest is one less.
     let cut_short = checkpoints.join(".gen-001.json.4194304.tmp");
     let other = checkpoints.join("notes.4194304.tmp");
@@ -1824,7 +1842,9 @@ fn a_failed_write_of_the_results_leaves_nothing_half_written() {
     resume.push("--resume");
     sandbox.cmd(&resume).assert().success();
     assert_same_calibration(&sandbox.path().join("single"), &sandbox.path().join("cal"));
-    // Written again over a finished result, under the limit: the result stays whole.
+    // Written again over an earlier result (its manifest.json lost, so that `--resume`
+    // writes the results), under the limit: the result stays whole.
+    fs::remove_file(sandbox.path().join("cal/manifest.json")).unwrap();
     let before = fs::read(sandbox.path().join("cal/predictive-mean_contribution.png")).unwrap();
     let output = crate::util::run_with_size_limit(sandbox.path(), 8, &resume);
     assert_eq!(output.status.code(), Some(2));
@@ -1903,6 +1923,64 @@ fn ctrl_c_during_a_shard_says_how_to_run_it_again() {
         "{stderr}"
     );
     assert!(!sandbox.path().join("cal/rounds/gen-000").exists());
+}
+
+/// Each file below `dir` with its bytes and modification time.
+fn files_and_times(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>, std::time::SystemTime)> {
+    crate::util::files_below(dir)
+        .into_iter()
+        .map(|f| {
+            let path = dir.join(&f);
+            let modified = fs::metadata(&path).unwrap().modified().unwrap();
+            (f, fs::read(&path).unwrap(), modified)
+        })
+        .collect()
+}
+
+/// `--resume` of a finished calibration (its manifest.json is there) changes no file, as
+/// `coprod run --resume` of a complete directory: it says the calibration is already
+/// complete, with status 0. It wrote the results again and replaced the manifest's record
+/// of how it ran (threads, wall time). One whose manifest.json does not parse is refused,
+/// naming the file and the JSON error, and nothing in it is replaced.
+#[test]
+fn resume_of_a_finished_calibration_changes_nothing() {
+    let sandbox = Sandbox::new();
+    setup(&sandbox);
+    let args = calibrate_args(("tiny.toml", "targets.csv"), "cal", &[]);
+    sandbox.cmd(&args).assert().success();
+    let cal = sandbox.path().join("cal");
+    let before = files_and_times(&cal);
+    // Time enough for a rewritten file to get another modification time.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut resume = args.to_vec();
+    resume.extend(["--resume", "-j", "2"]);
+    sandbox
+        .cmd(&resume)
+        .assert()
+        .success()
+        .stdout("cal\n")
+        .stderr(predicate::str::contains(
+            "cal is already complete: the calibration has stopped and its results are \
+             written\n",
+        ))
+        .stderr(predicate::str::contains("resuming").not());
+    assert!(files_and_times(&cal) == before, "files of cal changed");
+
+    let manifest = cal.join("manifest.json");
+    fs::write(&manifest, format!("\u{feff}{}", read(&manifest))).unwrap();
+    let damaged = files_and_times(&cal);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    sandbox
+        .cmd(&resume)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "error: cannot resume cal: cal/manifest.json: expected value at line 1 column 1\n\n\
+             hint: restore its manifest.json, or start the calibration again with --out DIR \
+             naming a new directory\n",
+        ));
+    assert!(files_and_times(&cal) == damaged, "files of cal changed");
 }
 
 /// `--resume` with another seed names the seed the calibration was started with.

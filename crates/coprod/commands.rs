@@ -5,8 +5,8 @@ use coprod_report::counted;
 use std::io::Write;
 
 use coprod_study::{
-    CalibrateOptions, Context, MergedCalibration, Result, SensitivityOptions, ShardOutcome,
-    SlurmOptions, Study, StudyError, SurveyOptions, ValidateOptions,
+    CalibrateOptions, Calibrated, Context, MergedCalibration, Result, SensitivityOptions,
+    ShardOutcome, SlurmOptions, Study, StudyError, SurveyOptions, ValidateOptions,
 };
 
 use crate::cli::{
@@ -168,8 +168,19 @@ pub(crate) fn calibrate(threads: usize, args: CalibrateArgs, out: &mut impl Writ
     if options.shard.is_some() {
         return calibrate_shard(&options, out);
     }
-    let calibration = coprod_study::calibrate(&options, &Terminal::new())?;
-    writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
+    match coprod_study::calibrate(&options, &Terminal::new())? {
+        Calibrated::Wrote(calibration) => {
+            writeln!(out, "{calibration}\n{}", calibration.dir.display())?;
+        }
+        Calibrated::AlreadyComplete { dir } => {
+            say!(
+                "{} is already complete: the calibration has stopped and its results are \
+                 written",
+                dir.display()
+            );
+            writeln!(out, "{}", dir.display())?;
+        }
+    }
     Ok(0)
 }
 

@@ -335,14 +335,29 @@ fn shard_slice(block: &Range<u64>, index: u64, count: u64) -> Range<u64> {
     block.start + r.start..block.start + r.end
 }
 
+/// What `coprod calibrate` without `--shard` did.
+#[derive(Clone, Debug)]
+pub enum Calibrated {
+    /// It ran the calibration (or went on from its checkpoints) and wrote the results.
+    Wrote(Calibration),
+    /// `--resume` found the calibration finished, its results written: nothing changed.
+    AlreadyComplete {
+        /// The calibration directory.
+        dir: PathBuf,
+    },
+}
+
 /// `coprod calibrate`: ABC-SMC estimation of the `[calibration]` table's parameters
 /// against observed targets; each generation is checkpointed so `resume` continues (also
 /// from the rounds of `--shard` runs).
-pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibration> {
+pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<Calibrated> {
     let args = options;
     let clock = Instant::now();
     let setup = Setup::new(args)?;
     let out = &setup.out;
+    if args.resume && is_complete(&setup, args)? {
+        return Ok(Calibrated::AlreadyComplete { dir: out.clone() });
+    }
     let created = first_missing_ancestor(out);
     prepare(out, args.resume, args.out.is_some())?;
     let result = run_whole(&setup, options, progress, clock);
@@ -355,7 +370,30 @@ pub fn calibrate(options: &CalibrateOptions, progress: &dyn Progress) -> Result<
     {
         remove_created(out, &created);
     }
-    result.map_err(|e| how_to_continue(e, args, &setup))
+    result
+        .map(Calibrated::Wrote)
+        .map_err(|e| how_to_continue(e, args, &setup))
+}
+
+/// Whether the calibration `--resume` was given is complete: it has stopped and its
+/// results are written (manifest.json, written last, is there), so that, as `coprod run
+/// --resume` of a complete directory, it writes nothing. Checked before anything is
+/// written or probed (a finished calibration the user may not write is complete too), but
+/// after what refuses another calibration's folder (calibration.json) or a damaged
+/// checkpoint; a manifest.json that does not parse is refused, naming the JSON error.
+fn is_complete(setup: &Setup, args: &CalibrateOptions) -> Result<bool> {
+    let out = &setup.out;
+    crate::run::refuse_file_as_out(out, args.out.is_some())?;
+    let elsewhere = "start the calibration again with --out DIR naming a new directory";
+    let manifest = crate::run::manifest_to_resume(out, elsewhere)?;
+    if manifest.is_none() || !out.join(crate::calibrate::CHECKPOINTS).is_dir() {
+        return Ok(false);
+    }
+    // Writes nothing: it is called only for a folder without checkpoints, not complete.
+    guard_or_record(setup, (&args.targets, "resume"), |_, _| Ok(()))?;
+    let state = load_state(setup)?;
+    // A generation made from rounds but not checkpointed is still to be written.
+    Ok(state.next.is_none() && state.checkpointed == state.generations.len())
 }
 
 /// A calibration stopped by a failed write (a full disk) after some generations were
@@ -463,8 +501,8 @@ fn run_whole(
 }
 
 /// What `--resume` found: the generations already done (checkpointed, or made from the
-/// rounds of `--shard` runs), and whether the calibration had stopped, so that only its
-/// results are written again.
+/// rounds of `--shard` runs), and whether the calibration had stopped before its results
+/// were all written (a failed write), so that only its results are written again.
 fn describe_resume(setup: &Setup, generations: &[Generation], done: usize) -> String {
     let stopped = if finished(&setup.settings, generations) {
         "; the calibration had stopped, so only its results are written again"

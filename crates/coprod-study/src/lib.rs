@@ -55,8 +55,8 @@ mod validate;
 
 pub use calibrate::{CalibrateOptions, Calibration};
 pub use calibrate_run::{
-    MergedCalibration, PendingRound, ShardOutcome, calibrate, calibrate_shard, is_calibration,
-    merge_calibration,
+    Calibrated, MergedCalibration, PendingRound, ShardOutcome, calibrate, calibrate_shard,
+    is_calibration, merge_calibration,
 };
 pub use check::{Checked, CheckedScenario, check, refuse_invalid_analysis};
 pub use compare::{DEFAULT_METRICS, compare};
