@@ -15,7 +15,19 @@ pub(crate) fn bin() -> &'static Path {
 /// ignored so that a write past it fails with "File too large": a full disk, without a
 /// mount.
 pub(crate) fn run_with_size_limit(dir: &Path, kib: u32, args: &[&str]) -> std::process::Output {
-    let script = format!(r#"trap "" XFSZ; ulimit -f {kib}; exec "$0" "$@""#);
+    run_under(dir, &format!(r#"trap "" XFSZ; ulimit -f {kib}"#), args)
+}
+
+/// Runs coprod with `args` in `dir` with at most `mib` MiB of address space (`ulimit -v`):
+/// an allocation beyond it fails and aborts coprod, so a command that should stay light is
+/// shown to, without timing it.
+pub(crate) fn run_with_memory_limit(dir: &Path, mib: u32, args: &[&str]) -> std::process::Output {
+    run_under(dir, &format!("ulimit -v {}", mib * 1024), args)
+}
+
+/// Runs coprod with `args` in `dir` after the shell commands `setup` (limits).
+fn run_under(dir: &Path, setup: &str, args: &[&str]) -> std::process::Output {
+    let script = format!(r#"{setup}; exec "$0" "$@""#);
     std::process::Command::new("bash")
         .current_dir(dir)
         .args(["-c", &script])

@@ -55,8 +55,10 @@ pub use mediation::{
     latin_hypercube, mediated_share, replications_for_equivalence, replications_for_power,
     sd_upper_limit, standardised_regression,
 };
-pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices};
-pub use sobol::{SaltelliDesign, SobolIndex, noise_share, saltelli_design, sobol_indices};
+pub use morris::{MorrisDesign, MorrisIndex, morris_design, morris_indices, morris_points};
+pub use sobol::{
+    SaltelliDesign, SobolIndex, noise_share, saltelli_design, saltelli_points, sobol_indices,
+};
 
 /// A 95% interval `(low, high)`.
 pub type Interval = (f64, f64);

@@ -54,13 +54,51 @@ pub fn morris_design(
     levels: usize,
     seed: u64,
 ) -> MorrisDesign {
-    let levels = levels.max(2);
-    let step = 1.0 / (levels - 1) as f64;
-    let delta = levels as f64 / (2.0 * (levels - 1) as f64);
-    let mut rng = rng(seed, MORRIS_DESIGN);
     let mut points = Vec::with_capacity(trajectories * (factors + 1));
     let mut moved = Vec::with_capacity(trajectories);
-    for _ in 0..trajectories {
+    for (trajectory, order) in morris_trajectories(factors, trajectories, levels, seed) {
+        points.extend(trajectory);
+        moved.push(order);
+    }
+    MorrisDesign {
+        factors,
+        trajectories,
+        delta: morris_delta(levels),
+        points,
+        moved,
+    }
+}
+
+/// The points of [`morris_design`], in its order, drawn one trajectory at a time: a caller
+/// that only looks at each point (to check it) need not hold a design of millions.
+pub fn morris_points(
+    factors: usize,
+    trajectories: usize,
+    levels: usize,
+    seed: u64,
+) -> impl Iterator<Item = Vec<f64>> {
+    morris_trajectories(factors, trajectories, levels, seed).flat_map(|(points, _)| points)
+}
+
+/// The grid step of a move on a `levels`-level grid.
+fn morris_delta(levels: usize) -> f64 {
+    let levels = levels.max(2);
+    levels as f64 / (2.0 * (levels - 1) as f64)
+}
+
+/// The trajectories of a design, one at a time: each trajectory's `k + 1` points and the
+/// factor moved at each of its `k` moves.
+fn morris_trajectories(
+    factors: usize,
+    trajectories: usize,
+    levels: usize,
+    seed: u64,
+) -> impl Iterator<Item = (Vec<Vec<f64>>, Vec<usize>)> {
+    let levels = levels.max(2);
+    let step = 1.0 / (levels - 1) as f64;
+    let delta = morris_delta(levels);
+    let mut rng = rng(seed, MORRIS_DESIGN);
+    (0..trajectories).map(move |_| {
         let mut x: Vec<f64> = (0..factors)
             .map(|_| index(&mut rng, levels) as f64 * step)
             .collect();
@@ -69,6 +107,7 @@ pub fn morris_design(
         for i in (1..factors).rev() {
             order.swap(i, index(&mut rng, i + 1));
         }
+        let mut points = Vec::with_capacity(factors + 1);
         points.push(x.clone());
         for &i in &order {
             let up = index(&mut rng, 2) == 0;
@@ -79,15 +118,8 @@ pub fn morris_design(
             };
             points.push(x.clone());
         }
-        moved.push(order);
-    }
-    MorrisDesign {
-        factors,
-        trajectories,
-        delta,
-        points,
-        moved,
-    }
+        (points, order)
+    })
 }
 
 impl MorrisDesign {

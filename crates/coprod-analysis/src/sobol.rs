@@ -43,25 +43,37 @@ pub struct SobolIndex {
 /// A Saltelli design of `base_samples` rows over `factors` factors, reproducible from
 /// `seed` (plain Monte Carlo sampling of A and B).
 pub fn saltelli_design(factors: usize, base_samples: usize, seed: u64) -> SaltelliDesign {
-    let mut rng = rng(seed, SOBOL_DESIGN);
-    let k = factors;
-    let mut points = Vec::with_capacity(base_samples * (k + 2));
-    for _ in 0..base_samples {
-        let a: Vec<f64> = (0..k).map(|_| uniform(&mut rng)).collect();
-        let b: Vec<f64> = (0..k).map(|_| uniform(&mut rng)).collect();
-        points.push(a.clone());
-        points.push(b.clone());
-        for i in 0..k {
-            let mut ab = a.clone();
-            ab[i] = b[i];
-            points.push(ab);
-        }
-    }
+    let mut points = Vec::with_capacity(base_samples * (factors + 2));
+    points.extend(saltelli_points(factors, base_samples, seed));
     SaltelliDesign {
         factors,
         base_samples,
         points,
     }
+}
+
+/// The points of [`saltelli_design`], in its order, drawn one row at a time: a caller that
+/// only looks at each point (to check it) need not hold a design of millions.
+pub fn saltelli_points(
+    factors: usize,
+    base_samples: usize,
+    seed: u64,
+) -> impl Iterator<Item = Vec<f64>> {
+    let mut rng = rng(seed, SOBOL_DESIGN);
+    let k = factors;
+    (0..base_samples).flat_map(move |_| {
+        let a: Vec<f64> = (0..k).map(|_| uniform(&mut rng)).collect();
+        let b: Vec<f64> = (0..k).map(|_| uniform(&mut rng)).collect();
+        let mut row = Vec::with_capacity(k + 2);
+        row.push(a.clone());
+        row.push(b.clone());
+        for i in 0..k {
+            let mut ab = a.clone();
+            ab[i] = b[i];
+            row.push(ab);
+        }
+        row
+    })
 }
 
 /// Sobol indices for outputs `y` (one per point of `design`, in its order), with bootstrap

@@ -47,7 +47,7 @@ pub fn check(files: &[String], threads: usize) -> Vec<Checked> {
                 if let Some(table) = &scenario.sensitivity {
                     // What else `coprod sensitivity` refuses before its first run (design
                     // points the model rejects, factors held by interventions).
-                    crate::sensitivity::checked_design(&scenario, table, threads)?;
+                    crate::sensitivity::check_design(&scenario, table, threads)?;
                 }
                 // What `coprod calibrate` refuses before it reads the targets.
                 crate::calibrate::check_priors_not_held(&scenario)?;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use coprod_analysis::{
-    MorrisDesign, SaltelliDesign, morris_design, morris_indices, noise_share, saltelli_design,
-    sobol_indices,
+    MorrisDesign, SaltelliDesign, morris_design, morris_indices, morris_points, noise_share,
+    saltelli_design, saltelli_points, sobol_indices,
 };
 use coprod_core::{Detail, Params, SPECS, summary_names};
 use coprod_output::{
@@ -199,37 +199,70 @@ fn sensitivity_table(scenario: &Scenario) -> Result<Sensitivity> {
 }
 
 /// The design and the parameters of each of its points, after every check that can refuse
-/// it before a run (`coprod check` makes the same checks, so that a file it passes is not
-/// refused here).
-pub(crate) fn checked_design(
+/// it before a run ([`check_design`], which `coprod check` makes, so that a file it passes
+/// is not refused here).
+fn checked_design(
     scenario: &Scenario,
     table: &Sensitivity,
     threads: usize,
 ) -> Result<(Designs, Vec<Params>)> {
-    check_interventions(scenario, table)?;
-    check_design_memory(scenario, table)?;
-    check_runs_memory(scenario, table, threads)?;
+    check_design(scenario, table, threads)?;
     let designs = Designs::new(scenario, table);
     let params = design_params(scenario, table, &designs.points())?;
     Ok((designs, params))
+}
+
+/// Every check that can refuse a design before its first run, without building it: a
+/// factor held by an intervention, a design or runs too large for the memory, and design
+/// points the model rejects.
+pub(crate) fn check_design(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
+    check_interventions(scenario, table)?;
+    check_design_memory(scenario, table)?;
+    check_runs_memory(scenario, table, threads)?;
+    check_points(scenario, table)
 }
 
 /// What `coprod check` refuses of a `[sensitivity]` table that `coprod run` refuses too,
 /// although it does not use the table: a factor held by an intervention and design points
 /// the model rejects. A file that `check` calls invalid for these is then never run. The
 /// memory the design needs is left to `check` and `coprod sensitivity`: it is the
-/// machine's, not the file's (docs/errors.md), and a design too large to hold is not built.
+/// machine's, not the file's (docs/errors.md).
 pub(crate) fn refuse_invalid_design(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
     check_interventions(scenario, table)?;
-    if estimate::design_memory_problem(table).is_some() {
-        return Ok(());
-    }
+    check_points(scenario, table)
+}
+
+/// Refuses the first design point the model rejects, naming it. The points are drawn one at
+/// a time and dropped once checked: a design of millions of points, built whole with a
+/// parameter set for each, took a minute and 12.7 GB to check.
+fn check_points(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
     let base = scenario.baseline_params();
-    let points = Designs::new(scenario, table).points();
-    for (point, u) in points.iter().enumerate() {
-        point_params(scenario, table, &base, point, u)?;
+    for (point, u) in design_points(scenario, table).enumerate() {
+        point_params(scenario, table, &base, point, &u)?;
     }
     Ok(())
+}
+
+/// The points of the designs the table's method asks for, in run order (as
+/// [`Designs::points`]), drawn as they are used rather than held.
+fn design_points(scenario: &Scenario, table: &Sensitivity) -> impl Iterator<Item = Vec<f64>> {
+    let k = table.factors.len();
+    let morris = table.method.morris().then(|| {
+        morris_points(
+            k,
+            table.trajectories as usize,
+            table.levels as usize,
+            scenario.seed,
+        )
+    });
+    let sobol = table
+        .method
+        .sobol()
+        .then(|| saltelli_points(k, table.samples as usize, scenario.seed));
+    morris
+        .into_iter()
+        .flatten()
+        .chain(sobol.into_iter().flatten())
 }
 
 /// Refuses a design factor that the scenario's own interventions hold at every step: every
