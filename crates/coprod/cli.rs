@@ -311,8 +311,9 @@ pub(crate) struct MergeArgs {
     /// merged in place).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-    /// Worker threads of a calibration's posterior predictive, at most 1024 [default: all
-    /// cores].
+    /// Worker threads, at most 1024 [default: all cores]: those a merged run draws its
+    /// charts on, or a calibration's posterior predictive runs on. Outputs are identical for
+    /// any value.
     #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub(crate) threads: Option<u16>,
     /// Replace the output directory if it exists.

@@ -179,7 +179,12 @@ pub(crate) fn merge(threads: usize, args: &MergeArgs, out: &mut impl Write) -> R
         writeln!(out, "{}", dir.display())?;
         return Ok(0);
     }
-    let merged = coprod_study::merge(&args.shards, merged_dir, args.force, &Terminal::new())?;
+    let merged = coprod_study::merge(
+        &args.shards,
+        merged_dir,
+        (args.force, threads),
+        &Terminal::new(),
+    )?;
     say!(
         "merged {} ({}) of {}",
         counted(merged.shards, "shard"),

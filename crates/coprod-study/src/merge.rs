@@ -16,6 +16,8 @@ use coprod_output::{
 };
 use coprod_scenario::{Scenario, Setting};
 
+use coprod_sweep::Runner;
+
 use crate::error::{Context, Result, bail, invalid};
 use crate::progress::{Note, Progress, without_interruption};
 use crate::{compare, finish};
@@ -41,12 +43,12 @@ pub struct Merged {
 pub fn merge(
     shard_dirs: &[PathBuf],
     out: &Path,
-    force: bool,
+    (force, threads): (bool, usize),
     progress: &dyn Progress,
 ) -> Result<Merged> {
     // A merge that fails leaves no partial directory (it is run again from its shards), so
     // its errors name the files as they would be in `out`, not in a folder that is gone.
-    merge_into(shard_dirs, out, force, progress).map_err(|e| {
+    merge_into(shard_dirs, out, (force, threads), progress).map_err(|e| {
         let e = e.at_final_paths(out);
         if e.is_io() {
             invalid!(
@@ -63,7 +65,7 @@ pub fn merge(
 fn merge_into(
     shard_dirs: &[PathBuf],
     out: &Path,
-    force: bool,
+    (force, threads): (bool, usize),
     progress: &dyn Progress,
 ) -> Result<Merged> {
     if shard_dirs.is_empty() {
@@ -92,8 +94,7 @@ fn merge_into(
         &shards,
         &first.scenario,
         &scenario,
-        out,
-        force,
+        (out, force, threads),
         (started, clock),
         progress,
     )?;
@@ -275,8 +276,7 @@ fn write_merged(
     shards: &[(PathBuf, ShardInfo)],
     recipe: &ShardScenario,
     scenario: &Scenario,
-    out: &Path,
-    force: bool,
+    (out, force, threads): (&Path, bool, usize),
     (started, clock): (SystemTime, Instant),
     progress: &dyn Progress,
 ) -> Result<(PathBuf, u64)> {
@@ -310,9 +310,15 @@ fn write_merged(
     }
     let settings = recorded_settings(recipe)?;
     let failed = writer.failed_runs();
-    // The charts are drawn on the global pool (merge's -j is a calibration's): its size.
-    let threads = rayon::current_num_threads();
-    let mut manifest = finish::manifest(scenario, &settings, recipe.quick, started, clock, threads);
+    let runner = Runner::new(threads)?;
+    let mut manifest = finish::manifest(
+        scenario,
+        &settings,
+        recipe.quick,
+        started,
+        clock,
+        runner.threads(),
+    );
     manifest.failed_runs = failed;
     manifest.files = writer.files();
     let completed = writer
@@ -320,19 +326,25 @@ fn write_merged(
         .with_context(|| format!("cannot finish {}", out.display()))?;
     // Held off while the derived files are written and moved into place: the handler would
     // remove the directory while they are written into it (as in `Discard::commit`).
-    let dir = without_interruption(progress, || {
-        let (dir, _) = finish::finish(
-            completed,
-            manifest,
-            scenario,
-            (&metrics, recipe.against.as_str()),
-            out,
-            None,
-            progress,
-        )?;
-        drop(discard);
-        crate::progress::complete_in(progress, &dir);
-        Ok::<_, crate::error::StudyError>(dir)
+    // The charts are drawn on the -j threads, as by `coprod run`. The hold is taken on the
+    // pool's thread, not around `install`: `finish` takes it again to move the directory
+    // into place, and the terminal's hold is reentrant only on the thread that holds it, so
+    // a hold taken here and waiting for the pool would wait for ever.
+    let dir = runner.install(|| {
+        without_interruption(progress, || {
+            let (dir, _) = finish::finish(
+                completed,
+                manifest,
+                scenario,
+                (&metrics, recipe.against.as_str()),
+                out,
+                None,
+                progress,
+            )?;
+            drop(discard);
+            crate::progress::complete_in(progress, &dir);
+            Ok::<_, crate::error::StudyError>(dir)
+        })
     })?;
     Ok((dir, failed))
 }

@@ -69,7 +69,9 @@ pub trait Progress: Sync {
 
     /// Calls `work` with interruptions held off until it returns (an interruption during it
     /// waits for it): for a short write, such as moving results into place, that stopped
-    /// midway would leave a mix of old and new files.
+    /// midway would leave a mix of old and new files. Work held off that holds off work of
+    /// its own must do so on its own thread: the terminal's hold is reentrant only there,
+    /// and one taken on a thread pool the work waits for would wait for ever.
     fn uninterrupted(&self, work: &mut dyn FnMut()) {
         work();
     }
