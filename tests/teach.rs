@@ -682,10 +682,83 @@ fn resume_without_out_finds_the_interrupted_lesson() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "there is no interrupted lesson in outputs/group-size-teach",
+            "there is no interrupted run of outputs/group-size-teach to resume",
+        ))
+        .stderr(predicate::str::contains(
+            "give the directory of the interrupted run with --out DIR",
         ));
     stop_quick_lesson(&sb, &[], "stall:6", "outputs/.group-size-teach.partial");
     sb.cmd(&[&QUICK[..], &["--resume"]].concat())
+        .assert()
+        .success()
+        .stdout("outputs/group-size-teach/teach.html\n");
+}
+
+/// Without `--out`, lessons follow `coprod run`'s rule for default folders: an interrupted
+/// lesson of other options does not block a new one, which goes to the next numbered folder
+/// and names the waiting lesson with the command that finishes it; a lesson of the same
+/// options as a waiting one is refused with `--resume`; and `--resume` finds the lesson of
+/// its own options among the numbered folders, or names the others without offering --force.
+#[test]
+fn default_folders_keep_interrupted_lessons_of_other_options_apart() {
+    let sb = Sandbox::new();
+    fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        [&QUICK[..], extra].concat()
+    }
+    stop_quick_lesson(
+        &sb,
+        &["--replications", "2"],
+        "stall:6",
+        "outputs/.group-size-teach.partial",
+    );
+    let waiting_note = "an interrupted run of other options is waiting in \
+         outputs/.group-size-teach.partial and is kept (it was started with \
+         experiment.replications = 2, but this run has experiment.replications = ";
+    let finish_first = "finish it with `coprod teach group-size --out outputs/group-size-teach \
+         --replications 2 --set population.n_citizens=500 --quick --resume`";
+    sb.cmd(&QUICK)
+        .assert()
+        .success()
+        .stdout("outputs/group-size-teach-2/teach.html\n")
+        .stderr(predicate::str::contains(format!(
+            "this run goes to outputs/group-size-teach-2: {waiting_note}3); {finish_first}"
+        )));
+    let stderr = stop_quick_lesson(
+        &sb,
+        &["--replications", "4"],
+        "stall:6",
+        "outputs/.group-size-teach-3.partial",
+    );
+    assert!(
+        stderr.contains(&format!(
+            "this run goes to outputs/group-size-teach-3: {waiting_note}4); {finish_first}"
+        )),
+        "{stderr}"
+    );
+    // The same options as the lesson waiting in -3: refused, so its runs are not lost.
+    sb.cmd(&with(&["--replications", "4"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "an interrupted run of outputs/group-size-teach-3 is waiting",
+        ))
+        .stderr(predicate::str::contains("add --resume"));
+    // Options of neither: --resume names both, and offers no --force.
+    sb.cmd(&with(&["--replications", "5", "--resume"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "outputs/.group-size-teach.partial was started with experiment.replications = 2",
+        ))
+        .stderr(predicate::str::contains(
+            "outputs/.group-size-teach-3.partial was started with experiment.replications = 4",
+        ))
+        .stderr(predicate::str::contains("--force").not());
+    sb.cmd(&with(&["--replications", "4", "--resume"]))
+        .assert()
+        .success()
+        .stdout("outputs/group-size-teach-3/teach.html\n");
+    sb.cmd(&with(&["--replications", "2", "--resume"]))
         .assert()
         .success()
         .stdout("outputs/group-size-teach/teach.html\n");

@@ -38,6 +38,7 @@ pub(crate) fn run(threads: usize, args: RunArgs, out: &mut impl Write) -> Result
     };
     let options = RunOptions {
         out: args.out,
+        default_name: None,
         replications: args.replications,
         seed: args.seed,
         threads,

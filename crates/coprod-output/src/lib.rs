@@ -57,8 +57,7 @@ pub use published::{
     read_published,
 };
 pub use rundir::{
-    Existing, Kind, PARTIAL_JSON, RunDir, default_run_dir, final_paths, partial_dir,
-    resumable_run_dir, unused_run_dir,
+    Existing, Kind, PARTIAL_JSON, RunDir, default_run_dir, final_paths, partial_dir, unused_run_dir,
 };
 pub use sensitivity::{
     DESIGN_CSV, DesignRow, SENSITIVITY_CSV, SENSITIVITY_HEADER, SensitivityRow, write_design,

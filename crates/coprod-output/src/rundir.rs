@@ -524,22 +524,6 @@ pub fn unused_run_dir(outputs: &Path, name: &str) -> PathBuf {
         .expect("some numbered folder name is free")
 }
 
-/// The default location (as [`default_run_dir`] numbers them) of an interrupted run of
-/// scenario `name` that can be resumed, if there is one.
-pub fn resumable_run_dir(outputs: &Path, name: &str) -> Option<PathBuf> {
-    let candidates = std::iter::once(outputs.join(name))
-        .chain((2u64..).map(|k| outputs.join(format!("{name}-{k}"))));
-    for target in candidates {
-        if partial_dir(&target).is_dir() {
-            return Some(target);
-        }
-        if !target.exists() {
-            return None;
-        }
-    }
-    None
-}
-
 /// The partial directory of `target`: `.<name>.partial` beside it.
 pub fn partial_dir(target: &Path) -> PathBuf {
     sibling(target, "partial")
@@ -922,7 +906,6 @@ mod tests {
             RunDir::create(&target, Existing::Refuse(Kind::Run)),
             Err(OutputError::Interrupted { .. })
         ));
-        assert_eq!(resumable_run_dir(tmp.path(), "run"), Some(target.clone()));
         // A temporary file of a write cut short is not carried into the finished run.
         let stray = partial_dir(&target).join(".manifest.json.123.tmp");
         fs::write(&stray, "").unwrap();
@@ -1023,20 +1006,6 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("coprod's working folders"), "{err}");
-    }
-
-    /// An interrupted run is found at its numbered default location past finished runs,
-    /// and the search stops at the first free name.
-    #[test]
-    fn a_resumable_run_is_found_past_finished_ones() {
-        let tmp = tempfile::tempdir().unwrap();
-        fs::create_dir(tmp.path().join("gs")).unwrap();
-        fs::create_dir(partial_dir(&tmp.path().join("gs-2"))).unwrap();
-        assert_eq!(
-            resumable_run_dir(tmp.path(), "gs"),
-            Some(tmp.path().join("gs-2"))
-        );
-        assert_eq!(resumable_run_dir(tmp.path(), "other"), None);
     }
 
     #[test]

@@ -1085,6 +1085,30 @@ mod tests {
     use super::*;
     use coprod_core::{EndReason, GroupRecord, StepMetrics, TaskKind};
 
+    /// Interrupted runs are found at their numbered default locations past finished runs
+    /// (debris without a partial.json is none), and the search stops at the first free name.
+    #[test]
+    fn waiting_runs_are_found_past_finished_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let waiting = |name: &str| {
+            let partial = partial_dir(&tmp.path().join(name));
+            fs::create_dir(&partial).unwrap();
+            fs::write(partial.join(PARTIAL_JSON), "{}").unwrap();
+        };
+        fs::create_dir(tmp.path().join("gs")).unwrap();
+        fs::create_dir(partial_dir(&tmp.path().join("gs-2"))).unwrap();
+        waiting("gs-3");
+        waiting("gs-5");
+        let found = waiting_runs(tmp.path(), "gs");
+        let targets: Vec<&Path> = found.iter().map(|w| w.target.as_path()).collect();
+        assert_eq!(targets, [tmp.path().join("gs-3")]);
+        assert!(
+            found[0].identity.is_none(),
+            "its partial.json records no run"
+        );
+        assert!(waiting_runs(tmp.path(), "other").is_empty());
+    }
+
     fn output(value: f64) -> RunOutput {
         RunOutput {
             steps: vec![StepMetrics {

@@ -96,8 +96,11 @@ impl Study {
 /// numbered directory under `outputs/`.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    /// Output directory (default: `outputs/<scenario name>`, numbered if taken).
+    /// Output directory (default: `outputs/<default_name>`, numbered if taken).
     pub out: Option<PathBuf>,
+    /// The name of the default output folder under `outputs/` when there is no `--out`
+    /// (default: the scenario's name; a lesson's is `<scenario>-teach`).
+    pub default_name: Option<String>,
     /// Replications per variant and sweep point (overrides the scenario).
     pub replications: Option<u32>,
     /// Base seed (overrides the scenario).
@@ -151,6 +154,7 @@ impl Default for RunOptions {
     fn default() -> RunOptions {
         RunOptions {
             out: None,
+            default_name: None,
             replications: None,
             seed: None,
             threads: 1,
@@ -389,7 +393,10 @@ fn target_dir(
     match (&o.out, shard) {
         (Some(dir), _) => Ok((dir.clone(), Vec::new())),
         (None, Some(s)) => Ok((shard::default_dir(outputs, &scenario.name, s), Vec::new())),
-        (None, None) => default_target(outputs, &scenario.name, o.resume, ours),
+        (None, None) => {
+            let name = o.default_name.as_deref().unwrap_or(&scenario.name);
+            default_target(outputs, name, o.resume, ours)
+        }
     }
 }
 

@@ -38,7 +38,8 @@ impl Lesson {
 pub struct TeachOptions {
     /// The lesson.
     pub lesson: Lesson,
-    /// Output directory (default: `outputs/<scenario>-teach`, numbered if taken).
+    /// Output directory (default: `outputs/<scenario>-teach`, numbered if taken, also by an
+    /// interrupted lesson of other options, as `coprod run` numbers its folders).
     pub out: Option<PathBuf>,
     /// Replications per group size and regime (overrides the scenario).
     pub replications: Option<u32>,
@@ -93,9 +94,11 @@ pub fn teach(options: &TeachOptions, progress: &dyn Progress) -> Result<Lessoned
     if let Some(note) = check_lesson(&study, options)? {
         progress.note(crate::progress::Note::Warning(note));
     }
-    let out = lesson_dir(options)?;
+    // Without --out, the lesson's folders follow run's rule under their own name: an
+    // interrupted lesson of other options is passed over, and --resume finds its own.
     let run_options = RunOptions {
-        out: Some(out),
+        out: options.out.clone(),
+        default_name: Some(format!("{name}-teach")),
         replications: options.replications,
         threads: options.threads,
         settings: options.settings.clone(),
@@ -172,25 +175,6 @@ fn page_not_written(err: ReportError, study: &Study, o: &RunOptions, dir: &Path)
         dir.display(),
         resume_command(&words, dir)
     ))
-}
-
-/// The lesson's folder: `--out`; without it a new numbered `outputs/<scenario>-teach`, or,
-/// with `--resume`, the interrupted lesson among those folders.
-fn lesson_dir(options: &TeachOptions) -> Result<PathBuf> {
-    let outputs = Path::new("outputs");
-    let name = format!("{}-teach", options.lesson.scenario());
-    match (&options.out, options.resume) {
-        (Some(dir), _) => Ok(dir.clone()),
-        (None, false) => Ok(coprod_output::default_run_dir(outputs, &name)),
-        (None, true) => match coprod_output::resumable_run_dir(outputs, &name) {
-            Some(dir) => Ok(dir),
-            None => bail!(
-                "there is no interrupted lesson in outputs/{name} (or its numbered copies) to \
-                 resume\n\nhint: give the lesson's folder with --out DIR (the command printed \
-                 when it was interrupted has it)"
-            ),
-        },
-    }
 }
 
 /// Failed runs of a finished directory: what its manifest.json records, and at least one
