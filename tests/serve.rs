@@ -475,7 +475,7 @@ fn a_finished_experiment_answers_from_its_results_without_reading_the_folder_aga
             "no line in {colour}: {chart}"
         );
     }
-    // The lesson's page, served with its link to index.html (not served) named instead.
+    // The lesson's page names index.html (not served) without a link to it.
     let (status, page) = http(&served.teacher("/experiment/teach.html"), "GET", None);
     assert_eq!(status, 200);
     assert!(page.contains("<code>index.html</code> in the run's folder"));

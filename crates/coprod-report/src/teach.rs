@@ -1835,9 +1835,10 @@ fn about(data: &RunData, analysis: &Analysis) -> String {
          and their differences are 95% bootstrap intervals from resampling replications, so \
          they stay between 0% and 100%; the share of citizens in a group has the t-interval of \
          summary.csv, cut at 0. Differences are paired, because every size and regime of a \
-         replication shares its random seed. The CSV files beside this page hold every number (parameters.csv \
-         every parameter as it ran); <a href=\"index.html\">index.html</a> shows the full \
-         report.</p>",
+         replication shares its random seed. Sent on its own, this page needs no other file. The \
+         run's folder it was written in holds every number in CSV files (parameters.csv every \
+         parameter as it ran), and the full report is <code>index.html</code> in the run's \
+         folder.</p>",
         data.runs.rows.len(),
         escape(&data.name()),
         analysis.replications,
@@ -3767,6 +3768,17 @@ mod tests {
         assert!(
             page.contains(
                 "<h3>Non-rival joint supply (variant joint)</h3>\n<p>Here a member of a group of 40"
+            ),
+            "{page}"
+        );
+        // The page is sent on its own (e-mailed, opened from elsewhere): it links to no
+        // file beside it, and names the full report as a file of the run's folder.
+        assert!(!page.contains("href="), "a link to a file beside the page");
+        assert!(
+            page.contains(
+                "this page needs no other file. The run's folder it was written in holds every \
+                 number in CSV files (parameters.csv every parameter as it ran), and the full \
+                 report is <code>index.html</code> in the run's folder.</p>"
             ),
             "{page}"
         );

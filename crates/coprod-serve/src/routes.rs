@@ -780,7 +780,7 @@ async fn experiment_page(State(app): State<Arc<App>>, PageKey(key): PageKey) -> 
     };
     match written.map(|path| (std::fs::read_to_string(&path), path)) {
         // Not kept by the browser: the next experiment's page has the same address.
-        Some((Ok(html), _)) => page(as_served(&html)),
+        Some((Ok(html), _)) => page(html),
         Some((Err(e), path)) => refused_page(
             StatusCode::NOT_FOUND,
             "The teaching page cannot be read",
@@ -829,16 +829,6 @@ fn no_experiment_yet() -> Response {
             "<p>Start one on the Experiment page: its teaching page opens here once it has \
              finished. {EARLIER_PAGES}</p>\n"
         ),
-    )
-}
-
-/// The lesson's page as the server shows it. The page links to `index.html` beside it,
-/// which works when it is opened from the run's folder; the server serves no other file of
-/// the folder, so it names the file instead of linking to a page that is not there.
-fn as_served(html: &str) -> String {
-    html.replace(
-        "<a href=\"index.html\">index.html</a>",
-        "<code>index.html</code> in the run's folder",
     )
 }
 
