@@ -67,6 +67,8 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
             "N=5",
             "--dependency=\"afterok:$array\"",
             "--shard \"$i/$N\"",
+            // The merge draws charts on the job's CPUs, not on every core of its node.
+            "--out \"$OUT\" --threads \"${SLURM_CPUS_PER_TASK:-1}\"",
             "--set 'population.n_citizens=120'",
             // A merge submitted with the re-run shards would start before they finish.
             "#   sbatch --dependency=afterok:JOBID --kill-on-invalid-dep=yes '",
@@ -654,6 +656,10 @@ fn array_job_on_slurm_merges_to_the_same_bytes_as_one_process() {
     args.extend(small);
     sb.cmd(&args).assert().success();
     assert_same_run(&sb.path().join("single"), &sb.path().join("cluster"));
+    // The merge job had one CPU (no --cpus-per-task) and drew its charts on it.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&sb.path().join("cluster/manifest.json"))).unwrap();
+    assert_eq!(manifest["timing"]["threads"], 1, "{manifest}");
     eprintln!(
         "SLURM array job of 4 shards, merge and comparison took {:.1} s",
         clock.elapsed().as_secs_f64()

@@ -538,7 +538,8 @@ merge)
     log="$JOB_DIR/logs/${{SLURM_JOB_NAME:-}}-${{SLURM_JOB_ID}}_4294967294.out"
     if [ -f "$log" ]; then mv "$log" "$JOB_DIR/logs/coprod-{name}-merge-$SLURM_JOB_ID.out" || true; fi
   fi
-  "$COPROD" merge "$JOB_DIR"/shards/shard-*-of-"$N" --out "$OUT"{force}
+  # The merged run's charts are drawn on the job's CPUs, not every core of the node.
+  "$COPROD" merge "$JOB_DIR"/shards/shard-*-of-"$N" --out "$OUT" --threads "${{SLURM_CPUS_PER_TASK:-1}}"{force}
   ;;
 *)
   echo "usage: bash $0 [submit [--wait]] | sbatch --array=I,... $0 shard | sbatch $0 merge" >&2
