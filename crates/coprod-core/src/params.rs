@@ -649,8 +649,11 @@ macro_rules! define_params {
 
             /// The value of the parameter at `index` in [`SPECS`].
             pub fn get_index(&self, index: usize) -> f64 {
-                let values = [ $( self.$field, )* ];
-                values[index]
+                // One reader per field: a check of millions of sensitivity design points
+                // reads every parameter of each, and building all values per read made
+                // that quadratic in the number of parameters.
+                const READERS: &[fn(&Params) -> f64] = &[ $( |p: &Params| p.$field, )* ];
+                READERS[index](self)
             }
         }
     };
