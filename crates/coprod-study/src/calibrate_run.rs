@@ -746,9 +746,13 @@ pub fn calibrate_shard(
 fn refuse_shard_out(out: &Path) -> Result<()> {
     crate::run::refuse_file_as_out(out, true)?;
     // An empty folder is allowed: shards started together find the one the first has just
-    // made, before its checkpoints/, and a job script may make it.
+    // made, before its checkpoints/, and a job script may make it. Emptiness is looked at
+    // first: checkpoints/ is the first thing a shard makes in it, so a folder found to hold
+    // something then still has checkpoints/ when that is looked at. The other order failed
+    // on SLURM: a shard saw no checkpoints/, then the other shard's new checkpoints/ as
+    // "something", and refused the folder as holding no calibration.
     let claimable =
-        out.join(crate::calibrate::CHECKPOINTS).is_dir() || !crate::calibrate::has_files(out);
+        !crate::calibrate::has_files(out) || out.join(crate::calibrate::CHECKPOINTS).is_dir();
     if out.exists() && !claimable {
         return Err(crate::calibrate::holds_no_calibration(out));
     }
