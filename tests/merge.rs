@@ -125,11 +125,8 @@ fn whole_and_merged(sb: &Sandbox, options: &[&str]) -> std::path::PathBuf {
     merged
 }
 
-/// `merge -j N` draws the charts on N threads, as `run -j N` does, and the manifest records
-/// N (it recorded the global pool's size, all cores or RAYON_NUM_THREADS, whatever -j said);
-/// the outputs are the same for any N.
-#[test]
-fn merge_j_sets_the_threads_its_charts_are_drawn_on() {
+/// A sandbox with the two shards of the sweep, in `s0` and `s1`.
+fn two_shards() -> Sandbox {
     let sb = Sandbox::new();
     for i in 0..2 {
         let (shard, out) = (format!("{i}/2"), format!("s{i}"));
@@ -137,6 +134,15 @@ fn merge_j_sets_the_threads_its_charts_are_drawn_on() {
             .assert()
             .success();
     }
+    sb
+}
+
+/// `merge -j N` draws the charts on N threads, as `run -j N` does, and the manifest records
+/// N (it recorded the global pool's size, all cores or RAYON_NUM_THREADS, whatever -j said);
+/// the outputs are the same for any N.
+#[test]
+fn merge_j_sets_the_threads_its_charts_are_drawn_on() {
+    let sb = two_shards();
     for threads in ["1", "2"] {
         let out = format!("merged{threads}");
         // A size of the global pool unlike either -j: only -j may decide the threads.
@@ -163,13 +169,7 @@ fn merge_j_sets_the_threads_its_charts_are_drawn_on() {
 /// with Ctrl-C's handler in place as on the command line (`merge -j N` is timed likewise).
 #[test]
 fn merge_on_a_sized_pool_does_not_deadlock() {
-    let sb = Sandbox::new();
-    for i in 0..2 {
-        let (shard, out) = (format!("{i}/2"), format!("s{i}"));
-        sweep(&sb, &["--shard", &shard, "--out", &out])
-            .assert()
-            .success();
-    }
+    let sb = two_shards();
     // Without -j: a pool of every core, as `coprod run` takes.
     merge_within_deadline(&sb, &["merge", "s0", "s1", "--out", "merged"], &[]);
 }

@@ -246,23 +246,33 @@ fn check_points(scenario: &Scenario, table: &Sensitivity) -> Result<()> {
 /// The points of the designs the table's method asks for, in run order (as
 /// [`Designs::points`]), drawn as they are used rather than held.
 fn design_points(scenario: &Scenario, table: &Sensitivity) -> impl Iterator<Item = Vec<f64>> {
-    let k = table.factors.len();
-    let morris = table.method.morris().then(|| {
-        morris_points(
-            k,
-            table.trajectories as usize,
-            table.levels as usize,
-            scenario.seed,
-        )
-    });
-    let sobol = table
-        .method
-        .sobol()
-        .then(|| saltelli_points(k, table.samples as usize, scenario.seed));
+    let (morris, sobol) = per_method(scenario, table, morris_points, saltelli_points);
     morris
         .into_iter()
         .flatten()
         .chain(sobol.into_iter().flatten())
+}
+
+/// What `morris` and `sobol` make of the table's design sizes and the scenario's seed, for
+/// each method the table asks for: the designs whole, or their points one at a time.
+fn per_method<M, S>(
+    scenario: &Scenario,
+    table: &Sensitivity,
+    morris: impl FnOnce(usize, usize, usize, u64) -> M,
+    sobol: impl FnOnce(usize, usize, u64) -> S,
+) -> (Option<M>, Option<S>) {
+    let k = table.factors.len();
+    let (trajectories, levels) = (table.trajectories as usize, table.levels as usize);
+    (
+        table
+            .method
+            .morris()
+            .then(|| morris(k, trajectories, levels, scenario.seed)),
+        table
+            .method
+            .sobol()
+            .then(|| sobol(k, table.samples as usize, scenario.seed)),
+    )
 }
 
 /// Refuses a design factor that the scenario's own interventions hold at every step: every
@@ -313,19 +323,7 @@ pub(crate) struct Designs {
 
 impl Designs {
     fn new(scenario: &Scenario, table: &Sensitivity) -> Self {
-        let k = table.factors.len();
-        let morris = table.method.morris().then(|| {
-            morris_design(
-                k,
-                table.trajectories as usize,
-                table.levels as usize,
-                scenario.seed,
-            )
-        });
-        let sobol = table
-            .method
-            .sobol()
-            .then(|| saltelli_design(k, table.samples as usize, scenario.seed));
+        let (morris, sobol) = per_method(scenario, table, morris_design, saltelli_design);
         Designs { morris, sobol }
     }
 
