@@ -593,10 +593,11 @@ fn a_scenario_starting_with_a_byte_order_mark_is_read_without_it() {
 
 /// `coprod check` of a `[sensitivity]` design of 500,000 points checks every point
 /// without holding the design: it built the whole design and a parameter set per point
-/// first (12.7 GB and 72 s for 9.6 million points), and `coprod run` of the file did the
-/// same. Under a limit of 512 MiB of address space, where the old check of these 500,000
-/// points needed about 700 MB (1.37 GB for a million), both pass, check saying how large the design is; a design of the
-/// same size whose points break a rule late is still refused, naming the point.
+/// first (12.7 GB and 72 s for 9.6 million points; about 700 MB for these 500,000, over the
+/// limit of 512 MiB of address space this test sets). Under that limit check passes, saying
+/// how large the design is, and so does `coprod run` of the file (which held the design
+/// without parameter sets, well under the limit, and still must); a design of the same size
+/// whose points break a rule late is still refused, naming the point.
 #[test]
 fn check_and_run_of_a_design_of_half_a_million_points_stay_light() {
     let sb = Sandbox::new();

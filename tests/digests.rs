@@ -226,8 +226,15 @@ fn holds_results(file: &str) -> bool {
     file.ends_with(".csv") || file.contains("/checkpoints/")
 }
 
+/// The folder of a digested file: the case (one command's output) it belongs to.
+fn case(file: &str) -> &str {
+    file.split('/').next().unwrap_or(file)
+}
+
 /// The version rule of CHANGELOG.md: results that change (`old` against `new`) need a new
-/// version. `Err` names the files that changed while `old_version` is still `version`.
+/// version; a result file changed, gone, or new in a case that was there is a change (a new
+/// case, a command not pinned before, is not). `Err` names the files that changed while
+/// `old_version` is still `version`.
 fn version_rule(
     (old_version, old): (Option<&str>, &BTreeMap<String, String>),
     (version, new): (&str, &BTreeMap<String, String>),
@@ -235,10 +242,18 @@ fn version_rule(
     if old_version != Some(version) {
         return Ok(());
     }
-    let changed: Vec<&str> = old
+    let old_cases: Vec<&str> = old.keys().map(|f| case(f)).collect();
+    let gone_or_changed = old
         .iter()
-        .filter(|(file, digest)| holds_results(file) && new.get(*file) != Some(digest))
-        .map(|(file, _)| file.as_str())
+        .filter(|(file, digest)| new.get(*file) != Some(digest))
+        .map(|(file, _)| file);
+    let added = new
+        .keys()
+        .filter(|file| !old.contains_key(*file) && old_cases.contains(&case(file)));
+    let changed: Vec<&str> = gone_or_changed
+        .chain(added)
+        .filter(|file| holds_results(file))
+        .map(String::as_str)
         .collect();
     if changed.is_empty() {
         return Ok(());
@@ -306,17 +321,21 @@ fn changed_results_need_a_new_version_and_nothing_else_does() {
         ("run/index.html", "4"),
     ]);
     let same = (Some("0.2.0"), &old);
-    // Pages, charts and manifests may change within a version, and files may be added.
+    // Pages, charts and manifests may change within a version, and a new case (a command
+    // not pinned before) may be added with its files.
     let mut drawn = old.clone();
     drawn.insert("run/index.html".into(), "5".into());
     drawn.insert("run/manifest.json".into(), "6".into());
-    drawn.insert("run/new.csv".into(), "7".into());
+    drawn.insert("run/charts/new.svg".into(), "7".into());
+    drawn.insert("survey/survey.csv".into(), "7".into());
     assert_eq!(version_rule(same, ("0.2.0", &drawn)), Ok(()));
-    // A changed CSV file, a changed checkpoint or a CSV file gone needs a new version.
+    // A changed CSV file, a changed checkpoint, a CSV file gone, or a new CSV file of a case
+    // that was there needs a new version.
     for (file, digest) in [
         ("run/runs.csv", Some("8")),
         ("calibration/checkpoints/gen-000.json", Some("8")),
         ("run/runs.csv", None),
+        ("run/new.csv", Some("8")),
     ] {
         let mut new = old.clone();
         match digest {

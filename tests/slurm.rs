@@ -656,7 +656,8 @@ fn array_job_on_slurm_merges_to_the_same_bytes_as_one_process() {
     args.extend(small);
     sb.cmd(&args).assert().success();
     assert_same_run(&sb.path().join("single"), &sb.path().join("cluster"));
-    // The merge job had one CPU (no --cpus-per-task) and drew its charts on it.
+    // The merge job had one CPU (the script's --cpus-per-task=1) and drew its charts on it;
+    // that the script passes SLURM_CPUS_PER_TASK is checked on its text above.
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&sb.path().join("cluster/manifest.json"))).unwrap();
     assert_eq!(manifest["timing"]["threads"], 1, "{manifest}");

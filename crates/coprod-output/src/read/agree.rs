@@ -454,8 +454,14 @@ fn made(
         return Err(t.bad(row.line, c.replication, message));
     }
     let seed = t.uint(row, c.seed)?;
-    // Below `e.replications`, which `e.seeds` has as many entries as.
-    let derived = e.seeds[replication as usize];
+    // `of_manifest` gives every replication its seed; an `Expected` built otherwise may not.
+    let Some(&derived) = e.seeds.get(replication as usize) else {
+        let message = format!(
+            "expected a replication with a seed in manifest.json's `seeds.replications`, \
+             found {replication}"
+        );
+        return Err(t.bad(row.line, c.replication, message));
+    };
     if seed != derived {
         let message = format!(
             "expected {derived} (the seed of replication {replication} in manifest.json's \
