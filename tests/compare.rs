@@ -366,7 +366,7 @@ fn the_page_says_what_target_ci_and_quick_each_did() {
     for says in [
         "10 runs: 10 rounds each, 5 replications, ",
         "which lowered the replications from 20 to 3)",
-        "<p>The replications were chosen by <code>--target-ci 0.00001</code>: 3 replications \
+        "<p>The replications were chosen by <code>--target-ci 1e-5</code>: 3 replications \
          at a time, until every compared 95% CI half-width was at most the target or 5 were \
          run (<code>--max-replications</code>). It stopped at 5, cap reached: the widest \
          half-width was ",

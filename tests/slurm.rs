@@ -122,7 +122,10 @@ fn slurm_writes_a_ready_script_and_submits_nothing() {
         .assert()
         .success();
     let script = read(&sb.path().join("study.slurm").join("sweep-test.sbatch"));
-    assert!(script.contains("--out \"$OUT\" --force"), "{script}");
+    assert!(
+        script.contains("--out \"$OUT\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --force"),
+        "{script}"
+    );
 
     // Without --out the merged directory is numbered when outputs/<name> is taken, as the
     // help says.
