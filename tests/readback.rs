@@ -276,3 +276,28 @@ fn seeds_that_do_not_follow_from_the_base_seed_are_refused() {
     fs::write(&manifest_path, &manifest).unwrap();
     sb.cmd(&["plot", "out"]).assert().success();
 }
+
+/// parameters.csv's `unit` is the parameter's unit (`coprod list --params`) and its `source`
+/// one of the words coprod writes: teach's page says a value was set by `--set` or lowered
+/// by `--quick` from `source`, so an edited source would have it describe options never given.
+#[test]
+fn parameter_units_and_sources_no_run_writes_are_refused() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let path = dir.join("parameters.csv");
+    let whole = fs::read_to_string(&path).unwrap();
+    for (column, value, says) in [
+        ("unit", "months", "expected the unit of "),
+        (
+            "source",
+            "typed",
+            "expected one of default, scenario, variant, sweep, set, quick",
+        ),
+    ] {
+        fs::write(&path, with_field(&whole, 2, column, value)).unwrap();
+        let said = format!("out/parameters.csv:2: column `{column}`: {says}");
+        refused(&sb, &dir, &[&said, &format!("found \"{value}\"")]);
+    }
+    fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
+}

@@ -51,7 +51,9 @@ pub use manifest::{
     OptionValue, ParamValue, QuickLowered, ReplicationSeed, ScenarioInfo, SeedInfo, SweepInfo,
     Timing, VariantInfo, record_comparison, record_file, report_metrics_first, utc_timestamp,
 };
-pub use parameters::{PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters};
+pub use parameters::{
+    PARAMETER_SOURCES, PARAMETERS_CSV, ParameterRow, parameters_header, write_parameters,
+};
 pub use published::{
     PUBLISHED_COLUMNS, Published, PublishedKind, PublishedValue, Sign, parse_published,
     read_published,

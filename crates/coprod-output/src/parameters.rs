@@ -12,6 +12,11 @@ use crate::files::write_csv;
 /// File name of the as-run parameter table.
 pub const PARAMETERS_CSV: &str = "parameters.csv";
 
+/// The words of parameters.csv's `source` column, in the order of the layers (each later
+/// one overrides the earlier): what `coprod_scenario::ParamSource` writes, and all a reader
+/// accepts.
+pub const PARAMETER_SOURCES: &[&str] = &["default", "scenario", "variant", "sweep", "set", "quick"];
+
 /// One row of `parameters.csv`: one parameter of one (variant, sweep point).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParameterRow {

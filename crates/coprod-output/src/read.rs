@@ -555,6 +555,7 @@ pub fn read_parameters_of(
             ));
         };
         agree::parameter_value(t, row, (value, index), expected)?;
+        agree::parameter_labels(t, row, (unit, source), index)?;
         if let Some(e) = expected {
             agree::cell_is_known(t, row, (variant, &point_cols), e)?;
         }
@@ -1700,6 +1701,14 @@ mod tests {
         assert!(e.contains("groups.csv:2: column `effort_needed`"), "{e}");
     }
 
+    /// The unit of `parameter` (`coprod list --params`), as parameters.csv writes it.
+    fn unit_of(parameter: &str) -> &'static str {
+        coprod_core::SPECS
+            .iter()
+            .find(|s| s.name == parameter)
+            .map_or("", |s| s.unit)
+    }
+
     /// parameters.csv reads back as written (the swept columns found between `variant`
     /// and `parameter`), a lookup needs variant, point and parameter to all match, and a
     /// directory written before the file existed has none rather than an error.
@@ -1713,7 +1722,7 @@ mod tests {
             point: vec![point.into()],
             parameter: parameter.into(),
             value: value.into(),
-            unit: "share".into(),
+            unit: unit_of(parameter).into(),
             source: "sweep".into(),
         };
         // Each variant and sweep point with the same parameters, in the order of the
@@ -1810,7 +1819,7 @@ mod tests {
                 point: Vec::new(),
                 parameter: parameter.into(),
                 value: value.into(),
-                unit: String::new(),
+                unit: unit_of(parameter).into(),
                 source: "default".into(),
             };
             crate::write_parameters(tmp.path(), &[], &[row]).unwrap();

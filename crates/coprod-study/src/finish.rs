@@ -321,3 +321,35 @@ fn replaced(s: &Scenario, variant: usize, &(index, value): &(usize, f64)) -> boo
             && !s.sweep.iter().any(|a| a.param == index)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use coprod_scenario::ParamSource;
+
+    /// Every word parameters.csv's writer puts in `source` is the one its reader
+    /// (`coprod_output::PARAMETER_SOURCES`) has at the layer's place; the match fails to
+    /// compile when a layer is added without a place.
+    #[test]
+    fn the_sources_written_are_the_sources_read() {
+        let place = |s: ParamSource| match s {
+            ParamSource::Default => 0,
+            ParamSource::Scenario => 1,
+            ParamSource::Variant => 2,
+            ParamSource::Sweep => 3,
+            ParamSource::Set => 4,
+            ParamSource::Quick => 5,
+        };
+        let layers = [
+            ParamSource::Default,
+            ParamSource::Scenario,
+            ParamSource::Variant,
+            ParamSource::Sweep,
+            ParamSource::Set,
+            ParamSource::Quick,
+        ];
+        assert_eq!(layers.len(), coprod_output::PARAMETER_SOURCES.len());
+        for s in layers {
+            assert_eq!(s.as_str(), coprod_output::PARAMETER_SOURCES[place(s)]);
+        }
+    }
+}

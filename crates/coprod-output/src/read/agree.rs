@@ -244,6 +244,35 @@ pub(super) fn parameter_value(
     Ok(())
 }
 
+/// Refuses a `unit` other than the parameter's (at `index` in `coprod list --params`) and a
+/// `source` coprod does not write, in the columns `(unit, source)` of parameters.csv's `row`:
+/// pages say a value was given by `--set` or lowered by `--quick` from its source.
+pub(super) fn parameter_labels(
+    t: &RawTable,
+    row: &Row,
+    (unit, source): (usize, usize),
+    index: usize,
+) -> Result<(), ReadError> {
+    let spec = &coprod_core::SPECS[index];
+    let found = t.text(row, unit);
+    if found != spec.unit {
+        let message = format!(
+            "expected the unit of `{}`, {:?} (`coprod list --params`), found {found:?}",
+            spec.name, spec.unit
+        );
+        return Err(t.bad(row.line, unit, message));
+    }
+    let found = t.text(row, source);
+    if !crate::PARAMETER_SOURCES.contains(&found) {
+        let message = format!(
+            "expected one of {}, found {found:?}",
+            crate::PARAMETER_SOURCES.join(", ")
+        );
+        return Err(t.bad(row.line, source, message));
+    }
+    Ok(())
+}
+
 /// The range of a metric's values, from its unit.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Bounds {
