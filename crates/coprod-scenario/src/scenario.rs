@@ -1017,12 +1017,19 @@ fn lever_of(doc: &DeTable<'_>, path: &[Seg]) -> Option<String> {
     }
 }
 
+/// The text of `source`'s line at `offset`, up to `offset`.
+fn line_before(source: &str, offset: usize) -> Option<&str> {
+    let before = source.get(..offset)?;
+    Some(&before[before.rfind('\n').map_or(0, |i| i + 1)..])
+}
+
 /// The key of a `key = value` line whose value starts at byte `offset`, if the value is
 /// on the same line as its key.
 fn key_before(source: &str, offset: usize) -> Option<String> {
-    let before = source.get(..offset)?;
-    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
-    let key = line.trim_end().strip_suffix('=')?.trim();
+    let key = line_before(source, offset)?
+        .trim_end()
+        .strip_suffix('=')?
+        .trim();
     let key = key.trim_matches('"');
     (!key.is_empty() && !key.contains(['[', '{', ',', '='])).then(|| key.to_string())
 }
@@ -1180,9 +1187,7 @@ fn dotted_parts(key: &str) -> usize {
 
 /// The key of the `key = value` line holding byte `offset`.
 fn line_key(source: &str, offset: usize) -> Option<String> {
-    let before = source.get(..offset)?;
-    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
-    let key = line.split_once('=')?.0.trim();
+    let key = line_before(source, offset)?.split_once('=')?.0.trim();
     (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
 }
 

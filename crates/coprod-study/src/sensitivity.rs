@@ -206,20 +206,26 @@ fn checked_design(
     table: &Sensitivity,
     threads: usize,
 ) -> Result<(Designs, Vec<Params>)> {
-    check_design(scenario, table, threads)?;
+    check_before_building(scenario, table, threads)?;
     let designs = Designs::new(scenario, table);
+    // Refuses the first point the model rejects, as `check_points` would: each point is
+    // checked once, while its parameters are made.
     let params = design_params(scenario, table, &designs.points())?;
     Ok((designs, params))
 }
 
-/// Every check that can refuse a design before its first run, without building it: a
-/// factor held by an intervention, a design or runs too large for the memory, and design
-/// points the model rejects.
+/// Every check that can refuse a design before its first run, without building it: the
+/// checks before building it, and design points the model rejects.
 pub(crate) fn check_design(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
+    check_before_building(scenario, table, threads)?;
+    check_points(scenario, table)
+}
+
+/// A factor held by an intervention, and a design or runs too large for the memory.
+fn check_before_building(scenario: &Scenario, table: &Sensitivity, threads: usize) -> Result<()> {
     check_interventions(scenario, table)?;
     check_design_memory(scenario, table)?;
-    check_runs_memory(scenario, table, threads)?;
-    check_points(scenario, table)
+    check_runs_memory(scenario, table, threads)
 }
 
 /// What `coprod check` refuses of a `[sensitivity]` table that `coprod run` refuses too,
