@@ -72,7 +72,12 @@ impl Progress for Terminal {
             Note::Note(text) => format!("note: {text}"),
             Note::Warning(text) => format!("warning: {text}"),
         };
-        self.bar().suspend(|| say!("{text}"));
+        // A note that comes after the handler's last word is not printed: it would read as
+        // if the command had gone on after it was interrupted.
+        let Ok(said) = LAST_WORD.lock() else { return };
+        if !*said {
+            self.bar().suspend(|| say!("{text}"));
+        }
     }
 
     /// From now on, Ctrl-C says what was saved and how to finish the run.
@@ -175,6 +180,10 @@ fn remove_until_gone(dir: &std::path::Path) {
     }
 }
 
+/// Whether the Ctrl-C handler has said what was kept; held while a note is printed, so that
+/// no note comes after that message.
+static LAST_WORD: Mutex<bool> = Mutex::new(false);
+
 /// Held while work that must not be stopped midway runs ([`Progress::uninterrupted`]); the
 /// Ctrl-C handler takes it before [`DISCARD`], and nothing takes them the other way round.
 static UNINTERRUPTED: Mutex<()> = Mutex::new(());
@@ -202,6 +211,12 @@ impl Terminal {
             let discard = DISCARD.lock();
             if let Ok(Some(partial)) = discard.as_deref() {
                 remove_until_gone(partial);
+            }
+            // Taken last, and only here: a note printed within work that must not be
+            // stopped is printed before the handler has the locks above.
+            let mut said = LAST_WORD.lock();
+            if let Ok(said) = said.as_deref_mut() {
+                *said = true;
             }
             if let Ok(current) = ON_CTRL_C.lock()
                 && let Some(message) = current.as_ref()
