@@ -7,7 +7,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::util::{Sandbox, csv, read, root};
+use crate::util::{Sandbox, contents, csv, read, root, succeeds_within_deadline};
 
 /// comparison.csv as one map per row.
 fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
@@ -1175,4 +1175,38 @@ fn target_ci_checks_the_output_before_the_pilot() {
         .stderr(predicate::str::contains("--target-ci: running").not());
     assert_eq!(read(&path), damaged);
     assert_eq!(crate::util::files_below(&sandbox.path().join("ci")), files);
+}
+
+/// `compare -j N` draws its forest plots and the report's charts on N threads, as `run -j N`
+/// does, and writes the same bytes for any N, whatever size the global pool has
+/// (RAYON_NUM_THREADS, unlike either -j). Within a deadline, so that a deadlock fails the
+/// test.
+#[test]
+fn compare_j_writes_the_same_files_on_any_number_of_threads() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path().join("out");
+    sandbox
+        .small_run(&["incentives-vs-ownership", "--out", "out"])
+        .assert()
+        .success();
+    let written: Vec<_> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let args = [
+                "compare",
+                "out",
+                "--against",
+                "financial",
+                "--force",
+                "-j",
+                threads,
+            ];
+            succeeds_within_deadline(sandbox.path(), &args, &[("RAYON_NUM_THREADS", "3")]);
+            contents(&dir)
+        })
+        .collect();
+    assert!(
+        written[0] == written[1],
+        "compare -j 1 and -j 2 wrote different files"
+    );
 }

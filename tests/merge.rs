@@ -7,7 +7,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::util::{Sandbox, data, files_below, manifest_without_timing};
+use crate::util::{Sandbox, data, files_below, manifest_without_timing, succeeds_within_deadline};
 
 /// `coprod run tests/data/sweep.toml` with 24 small runs, `extra` args after.
 fn sweep(sb: &Sandbox, extra: &[&str]) -> assert_cmd::Command {
@@ -146,8 +146,8 @@ fn merge_j_sets_the_threads_its_charts_are_drawn_on() {
     for threads in ["1", "2"] {
         let out = format!("merged{threads}");
         // A size of the global pool unlike either -j: only -j may decide the threads.
-        merge_within_deadline(
-            &sb,
+        succeeds_within_deadline(
+            sb.path(),
             &["merge", "s0", "s1", "--out", &out, "-j", threads],
             &[("RAYON_NUM_THREADS", "3")],
         );
@@ -171,38 +171,7 @@ fn merge_j_sets_the_threads_its_charts_are_drawn_on() {
 fn merge_on_a_sized_pool_does_not_deadlock() {
     let sb = two_shards();
     // Without -j: a pool of every core, as `coprod run` takes.
-    merge_within_deadline(&sb, &["merge", "s0", "s1", "--out", "merged"], &[]);
-}
-
-/// Runs `coprod ARGS` (with `envs`) in the sandbox and checks that it succeeds within two
-/// minutes (a few seconds are enough); kills it and fails the test if it does not (a hang).
-fn merge_within_deadline(sb: &Sandbox, args: &[&str], envs: &[(&str, &str)]) {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-    let mut child = Command::new(crate::util::bin())
-        .current_dir(sb.path())
-        .args(args)
-        .envs(envs.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!(
-                "coprod {} did not finish within 120 s (deadlock?)",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "coprod {}: {status}", args.join(" "));
+    succeeds_within_deadline(sb.path(), &["merge", "s0", "s1", "--out", "merged"], &[]);
 }
 
 /// `--against` given to the shards is the reference of the merged comparison, as in one

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
-use crate::util::{Sandbox, files_below, read};
+use crate::util::{Sandbox, contents, files_below, read, succeeds_within_deadline};
 
 /// The PNG signature, width and height.
 fn png_size(path: &Path) -> (u32, u32) {
@@ -966,5 +966,26 @@ fn the_page_does_not_claim_charts_of_report_metrics_it_has_none_of() {
              table shows it.</p>"
         ),
         "{one}"
+    );
+}
+
+/// `plot -j N` draws the charts on N threads, as `run -j N` does, and redraws the same bytes
+/// for any N, whatever size the global pool has (RAYON_NUM_THREADS, unlike either -j): only
+/// -j may decide the threads. Within a deadline, so that a deadlock fails the test.
+#[test]
+fn plot_j_draws_the_same_charts_on_any_number_of_threads() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let drawn: Vec<_> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let args = ["plot", "out", "-j", threads];
+            succeeds_within_deadline(sb.path(), &args, &[("RAYON_NUM_THREADS", "3")]);
+            contents(&dir)
+        })
+        .collect();
+    assert!(
+        drawn[0] == drawn[1],
+        "plot -j 1 and -j 2 drew different files"
     );
 }

@@ -1184,6 +1184,36 @@ fn negative_and_non_numeric_options_name_their_range() {
     assert!(!sb.path().join("outputs").exists());
 }
 
+/// Every command that takes `-j` refuses 0 and more than 1,024 threads in the words `run`
+/// uses (the charts of `plot` and `compare` took every core, with no `-j` at all).
+#[test]
+fn every_threads_option_is_refused_out_of_range_as_runs_is() {
+    let sb = Sandbox::new();
+    let commands: [&[&str]; 10] = [
+        &["run", "baseline"],
+        &["check", "baseline"],
+        &["plot", "out"],
+        &["compare", "out"],
+        &["teach", "group-size"],
+        &["validate", "--salt", "s"],
+        &["sensitivity", "baseline"],
+        &["calibrate", "baseline", "--targets", "t.csv"],
+        &["survey", "baseline"],
+        &["merge", "s0", "--out", "merged"],
+    ];
+    for command in commands {
+        for n in ["0", "1025"] {
+            let args = [command, &["-j", n]].concat();
+            sb.cmd(&args)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(format!(
+                    "error: invalid value '{n}' for '--threads <N>': {n} is not in 1..=1024"
+                )));
+        }
+    }
+}
+
 /// A survey that cannot write its tables (a file size limit stands in for a full disk)
 /// leaves nothing, and its error names the file as it would be in the output, not in the
 /// partial directory that is already gone.

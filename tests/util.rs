@@ -215,3 +215,57 @@ pub(crate) fn read_only(dir: &Path, test: &str) -> Option<ReadOnly> {
     }
     Some(guard)
 }
+
+/// Runs `coprod ARGS` (with `envs`) in `dir` and checks that it succeeds within two minutes
+/// (a few seconds are enough); kills it and fails the test if it does not: a hang, such as
+/// a hold on Ctrl-C taken again on a thread pool that waits for the thread holding it.
+pub(crate) fn succeeds_within_deadline(dir: &Path, args: &[&str], envs: &[(&str, &str)]) {
+    use std::io::{Read, Seek};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    // A file, not a pipe: a pipe nobody reads while waiting could fill and stall coprod.
+    let mut stderr = tempfile::tempfile().unwrap();
+    let mut child = std::process::Command::new(bin())
+        .current_dir(dir)
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(stderr.try_clone().unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "coprod {} did not finish within 120 s (deadlock?)",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut said = String::new();
+    stderr.rewind().unwrap();
+    stderr.read_to_string(&mut said).unwrap();
+    assert!(
+        status.success(),
+        "coprod {}: {status}\n{said}",
+        args.join(" ")
+    );
+}
+
+/// Every file below `dir` with its bytes, sorted by path: to show that two commands wrote the
+/// same directory.
+pub(crate) fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    files_below(dir)
+        .into_iter()
+        .map(|file| {
+            let bytes = fs::read(dir.join(&file)).unwrap();
+            (file, bytes)
+        })
+        .collect()
+}

@@ -104,6 +104,9 @@ pub(crate) struct CompareArgs {
     /// DIR/published.csv and prints the table.
     #[arg(long, value_name = "FILE")]
     pub(crate) published: Option<PathBuf>,
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+    pub(crate) threads: Option<u16>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -410,6 +413,9 @@ pub(crate) struct PlotArgs {
     /// is left as it was).
     #[arg(short, long, value_name = "K")]
     pub(crate) kind: Option<coprod_report::ChartKind>,
+    /// Worker threads, at most 1024 [default: all cores]. Outputs are identical for any value.
+    #[arg(allow_negative_numbers = true, short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+    pub(crate) threads: Option<u16>,
 }
 
 #[derive(Debug, clap::Args)]

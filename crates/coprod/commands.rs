@@ -36,12 +36,12 @@ pub(crate) fn check(files: &[String], threads: usize, out: &mut impl Write) -> R
     Ok(status)
 }
 
-pub(crate) fn plot(args: &PlotArgs, out: &mut impl Write) -> Result<u8> {
+pub(crate) fn plot(threads: usize, args: &PlotArgs, out: &mut impl Write) -> Result<u8> {
     let selection = coprod_report::Selection {
         metric: args.metric.clone(),
         kind: args.kind,
     };
-    let written = coprod_study::plot(&args.dir, &selection, &Terminal::new())?;
+    let written = coprod_study::plot(&args.dir, &selection, threads, &Terminal::new())?;
     for chart in &written.charts {
         writeln!(out, "{}", chart.png().display())?;
         writeln!(out, "{}", chart.svg().display())?;
@@ -58,7 +58,7 @@ pub(crate) fn plot(args: &PlotArgs, out: &mut impl Write) -> Result<u8> {
     Ok(0)
 }
 
-pub(crate) fn compare(args: &CompareArgs, out: &mut impl Write) -> Result<u8> {
+pub(crate) fn compare(threads: usize, args: &CompareArgs, out: &mut impl Write) -> Result<u8> {
     let against = args.against.as_deref();
     let terminal = Terminal::new();
     // The published file is checked in full before comparison.csv or a chart is replaced.
@@ -68,7 +68,8 @@ pub(crate) fn compare(args: &CompareArgs, out: &mut impl Write) -> Result<u8> {
         }
         _ => None,
     };
-    let written = coprod_study::compare(&args.dir, &args.metrics, against, args.force, &terminal)?;
+    let options = (args.force, threads);
+    let written = coprod_study::compare(&args.dir, &args.metrics, against, options, &terminal)?;
     for path in written {
         writeln!(out, "{}", path.display())?;
     }

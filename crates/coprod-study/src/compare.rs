@@ -44,17 +44,20 @@ pub(crate) const ROWS_PER_CHART: usize = 24;
 const CHARTS_DIR: &str = "comparison";
 
 /// `coprod compare DIR`: recomputes comparison.csv and its charts from runs.csv of `dir`
-/// (each variant against `against`, default the baseline); returns the files written.
-/// Refuses, unless `force`, to drop comparisons the old comparison.csv holds. Its errors
-/// name the files in `dir`, not the folder they were drawn in, which is gone once it fails.
+/// (each variant against `against`, default the baseline), on `threads` threads; returns
+/// the files written. Refuses, unless `force`, to drop comparisons the old comparison.csv
+/// holds. Its errors name the files in `dir`, not the folder they were drawn in, which is
+/// gone once it fails.
 pub fn compare(
     dir: &Path,
     metrics: &[String],
     against: Option<&str>,
-    force: bool,
+    (force, threads): (bool, usize),
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>> {
-    compare_in(dir, metrics, (against, force), progress)
+    // The charts are drawn on the -j threads, as by `coprod run`, not on every core.
+    Runner::new(threads)?
+        .install(|| compare_in(dir, metrics, (against, force), progress))
         .map_err(|e| crate::plot::unwritable(e.at_final_paths(dir), dir, "compare"))
 }
 

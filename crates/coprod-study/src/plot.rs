@@ -7,15 +7,25 @@ use std::path::Path;
 
 use coprod_output::Manifest;
 use coprod_report::{ChartKind, RunData, Selection, Tally, Written, write_report};
+use coprod_sweep::Runner;
 
 use crate::error::{Context, Result, StudyError, bail, invalid};
 use crate::progress::{Note, Progress};
 
 /// `coprod plot DIR`: redraws the selected charts and index.html of a run directory from
-/// its CSV files; the notes of what was not drawn go to `progress`. Its errors name the
-/// files in `dir`, not the folder they were drawn in, which is gone once it fails.
-pub fn plot(dir: &Path, selection: &Selection, progress: &dyn Progress) -> Result<Written> {
-    redraw(dir, selection, progress).map_err(|e| unwritable(e.at_final_paths(dir), dir, "plot"))
+/// its CSV files, on `threads` threads; the notes of what was not drawn go to `progress`.
+/// Its errors name the files in `dir`, not the folder they were drawn in, which is gone
+/// once it fails.
+pub fn plot(
+    dir: &Path,
+    selection: &Selection,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Written> {
+    // The charts are drawn on the -j threads, as by `coprod run`, not on every core.
+    Runner::new(threads)?
+        .install(|| redraw(dir, selection, progress))
+        .map_err(|e| unwritable(e.at_final_paths(dir), dir, "plot"))
 }
 
 /// `err` with a hint when it is a run directory that the user may not write (read-only, or
