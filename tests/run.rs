@@ -632,31 +632,49 @@ fn a_dangling_link_as_out_is_refused_up_front() {
 }
 
 /// A scenario path that is a symbolic link loop, or a link to nothing, is said to be one by
-/// `run` and `check` (not "does not exist", which sends the reader looking for a typo).
+/// `run` and `check` (not "does not exist", which sends the reader looking for a typo). A
+/// loop whose targets go through `..` (`c.toml -> d.toml/..`, or `e.toml -> sub/../f.toml`)
+/// is a loop too: it was "cannot be resolved", its links compared as written.
 #[test]
 fn a_scenario_link_loop_or_dangling_link_is_named_as_such() {
     let sb = Sandbox::new();
-    std::os::unix::fs::symlink("b.toml", sb.path().join("a.toml")).unwrap();
-    std::os::unix::fs::symlink("a.toml", sb.path().join("b.toml")).unwrap();
-    std::os::unix::fs::symlink("gone.toml", sb.path().join("dangling.toml")).unwrap();
-    for command in [&["run", "a.toml", "--out", "out"][..], &["check", "a.toml"]] {
-        sb.cmd(command)
-            .assert()
-            .failure()
-            .stderr(predicate::str::contains(
-                "scenario file a.toml is a symbolic link loop",
-            ));
+    fs::create_dir(sb.path().join("sub")).unwrap();
+    let links = [
+        ("b.toml", "a.toml"),
+        ("a.toml", "b.toml"),
+        ("d.toml/..", "c.toml"),
+        ("c.toml", "d.toml"),
+        ("sub/../f.toml", "e.toml"),
+        ("sub/../e.toml", "f.toml"),
+        ("gone.toml", "dangling.toml"),
+        ("sub/../gone.toml", "dangling-up.toml"),
+    ];
+    for (target, link) in links {
+        std::os::unix::fs::symlink(target, sb.path().join(link)).unwrap();
     }
-    for command in [
-        &["run", "dangling.toml", "--out", "out"][..],
-        &["check", "dangling.toml"],
+    for file in ["a.toml", "c.toml", "e.toml"] {
+        for command in [&["run", file, "--out", "out"][..], &["check", file]] {
+            sb.cmd(command)
+                .assert()
+                .failure()
+                .stderr(predicate::str::contains(format!(
+                    "scenario file {file} is a symbolic link loop: its links lead back to one \
+                     already followed"
+                )));
+        }
+    }
+    for (file, target) in [
+        ("dangling.toml", "gone.toml"),
+        ("dangling-up.toml", "sub/../gone.toml"),
     ] {
-        sb.cmd(command)
-            .assert()
-            .failure()
-            .stderr(predicate::str::contains(
-                "scenario file dangling.toml is a symbolic link to gone.toml, which does not exist",
-            ));
+        for command in [&["run", file, "--out", "out"][..], &["check", file]] {
+            sb.cmd(command)
+                .assert()
+                .failure()
+                .stderr(predicate::str::contains(format!(
+                    "scenario file {file} is a symbolic link to {target}, which does not exist",
+                )));
+        }
     }
     assert!(!sb.path().join("out").exists());
 }

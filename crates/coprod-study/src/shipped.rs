@@ -2,7 +2,7 @@
 //! `coprod run group-size` work from any directory, and the rule for resolving a
 //! command-line SCENARIO argument (a path, else a shipped name).
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Context, Result, bail};
 use coprod_scenario::{Scenario, Setting};
@@ -95,19 +95,78 @@ fn unresolved_link(path: &Path) -> Option<String> {
     ))
 }
 
-/// Whether following the symbolic links from `path` comes back to one already followed.
+/// Whether resolving `path` as the system does, link by link, comes back to a symbolic link
+/// while still resolving that link's own target: a loop, however its targets are written
+/// (`a -> b/..`, `a -> sub/../b`, which as written never repeat).
 fn links_loop(path: &Path) -> bool {
-    let mut seen = Vec::new();
-    let mut at = path.to_path_buf();
-    while let Ok(target) = std::fs::read_link(&at) {
-        if seen.contains(&at) {
-            return true;
+    let mut walk = Walk {
+        at: PathBuf::new(),
+        open: Vec::new(),
+        followed: 0,
+    };
+    walk.enters_a_loop(path)
+}
+
+/// Links followed before [`links_loop`] gives up: far more than the system follows (40 on
+/// Linux), so that only a loop is called one, yet bounded for targets that name one link
+/// many times over.
+const MAX_LINKS_FOLLOWED: usize = 1000;
+
+/// A path resolved component by component, as the system resolves it.
+struct Walk {
+    /// The folder reached so far, with no symbolic link in it: `..` is then its parent, and
+    /// a link has one name here however the path spells it.
+    at: PathBuf,
+    /// The links whose targets are being resolved, outermost first.
+    open: Vec<PathBuf>,
+    followed: usize,
+}
+
+impl Walk {
+    /// Resolves `path` from `self.at`; whether a link whose target is being resolved comes
+    /// up again. A component that is no link, or cannot be read, is taken as it is.
+    fn enters_a_loop(&mut self, path: &Path) -> bool {
+        for component in path.components() {
+            match component {
+                Component::Prefix(_) | Component::RootDir => self.at = PathBuf::from(&component),
+                Component::CurDir => {}
+                Component::ParentDir => self.up(),
+                Component::Normal(name) => {
+                    let next = self.at.join(name);
+                    let Ok(target) = std::fs::read_link(&next) else {
+                        self.at = next;
+                        continue;
+                    };
+                    if self.open.contains(&next) {
+                        return true;
+                    }
+                    self.followed += 1;
+                    if self.followed > MAX_LINKS_FOLLOWED {
+                        return false;
+                    }
+                    // A relative target is relative to the link's folder, `self.at` now.
+                    self.open.push(next);
+                    if self.enters_a_loop(&target) {
+                        return true;
+                    }
+                    self.open.pop();
+                }
+            }
         }
-        seen.push(at.clone());
-        // A relative target is relative to the link's folder.
-        at = at.parent().map_or(target.clone(), |p| p.join(&target));
+        false
     }
-    false
+
+    /// Goes to the parent folder: the last component, which is no link, is dropped; above
+    /// the start of a relative path `..` is kept; the root is its own parent.
+    fn up(&mut self) {
+        match self.at.components().next_back() {
+            Some(Component::Normal(_)) => {
+                self.at.pop();
+            }
+            Some(Component::RootDir | Component::Prefix(_)) => {}
+            _ => self.at.push(".."),
+        }
+    }
 }
 
 /// The scenario `coprod run` uses when given none.
@@ -267,4 +326,38 @@ pub(crate) fn quick_lowered_settings(scenario: &Scenario, settings: &[Setting]) 
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    /// A link met twice in one path, but not while its own target is resolved, is no loop:
+    /// `l/../l/x.toml/y` fails because x.toml is a file, and says so.
+    #[test]
+    fn a_link_met_twice_outside_itself_is_no_loop() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("real")).unwrap();
+        std::fs::write(tmp.path().join("real/x.toml"), "").unwrap();
+        symlink("real", tmp.path().join("l")).unwrap();
+        let path = tmp.path().join("l/../l/x.toml/y");
+        let why = unresolved_link(&path).unwrap();
+        assert!(why.starts_with("cannot be resolved: "), "{why}");
+        assert!(!links_loop(&path));
+    }
+
+    /// A loop is found through an absolute target holding `..`, from a path that leaves
+    /// its folder and comes back (`d/sub/../../d/a`).
+    #[test]
+    fn loops_are_found_through_parents_and_absolute_targets() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        symlink(dir.join("sub/../b"), dir.join("a")).unwrap();
+        symlink("./sub/../a", dir.join("b")).unwrap();
+        assert!(links_loop(&dir.join("a")));
+        assert!(links_loop(&dir.join("sub/../../d/a")));
+    }
 }
