@@ -13,6 +13,8 @@
 
 use std::path::Path;
 
+use coprod_scenario::Scenario;
+
 use crate::error::{Result, bail};
 use crate::run::Study;
 use crate::slurm::{
@@ -31,7 +33,43 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             scenario.origin
         );
     };
-    // Each with what a calibration has instead.
+    refuse_run_options(args)?;
+    check_sbatch_values(args)?;
+    check_array(
+        args.array,
+        u64::from(table.particles),
+        "the particles of the [calibration] table (a round can have as few proposals, and \
+         more tasks would sit idle in it)",
+    )?;
+    check_calibration(&scenario, &args.cwd, targets)?;
+    let folder = OutFolder::new(
+        args,
+        Path::new(crate::run::OUTPUTS).join(format!("{}-calibration", scenario.name)),
+    )?;
+    refuse_existing_out(&folder, args)?;
+    let (out, named) = (&folder.out, |e| folder.named(e));
+    let (job_dir, script) =
+        job_files((out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
+    let text = script_text(args, &scenario.name, targets, out, &job_dir, &script);
+    write_job_folder(&job_dir, &script, &text, &["logs"], args.force).map_err(named)?;
+    Ok(SlurmScript {
+        script,
+        runs: 0,
+        out: folder.out.clone(),
+        calibration: true,
+        notes: Vec::new(),
+        warnings: scenario.naming_the_file(
+            [
+                scenario.baseline_warnings(),
+                scenario.calibration_warnings(),
+            ]
+            .concat(),
+        ),
+    })
+}
+
+/// Refuses the options of scenario runs, each with what a calibration has instead.
+fn refuse_run_options(args: &SlurmOptions) -> Result<()> {
     let run_only = [
         (
             !args.settings.is_empty(),
@@ -67,13 +105,12 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
              {hint}"
         );
     }
-    check_sbatch_values(args)?;
-    check_array(
-        args.array,
-        u64::from(table.particles),
-        "the particles of the [calibration] table (a round can have as few proposals, and \
-         more tasks would sit idle in it)",
-    )?;
+    Ok(())
+}
+
+/// The checks of `coprod calibrate` (a missing file too, with the reason), so a bad file
+/// fails here and not on the cluster; and a --targets path the script can name in a comment.
+fn check_calibration(scenario: &Scenario, cwd: &Path, targets: &Path) -> Result<()> {
     if targets.display().to_string().chars().any(char::is_control) {
         bail!(
             "the --targets path {:?} holds a control character (a line break, say); the \
@@ -81,20 +118,18 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             targets.display().to_string()
         );
     }
-    let cwd = &args.cwd;
-    // The checks of `coprod calibrate` (a missing file too, with the reason), so a bad file
-    // fails here and not on the cluster.
     // Named as typed, as every other file is: read where the script will read it.
-    crate::calibrate::check_priors_not_held(&scenario)?;
+    crate::calibrate::check_priors_not_held(scenario)?;
     let read = cwd.join(targets);
-    crate::calibrate::read_scenario_targets(&scenario, &read)
+    crate::calibrate::read_scenario_targets(scenario, &read)
         .map_err(|e| e.named_as(&read, targets))?;
-    let folder = OutFolder::new(
-        args,
-        Path::new(crate::run::OUTPUTS).join(format!("{}-calibration", scenario.name)),
-    )?;
-    let (out, named) = (&folder.out, |e| folder.named(e));
-    if out.exists() {
+    Ok(())
+}
+
+/// Refuses an output directory that exists: the script never replaces one, and a
+/// calibration it started continues when the script is submitted again.
+fn refuse_existing_out(folder: &OutFolder, args: &SlurmOptions) -> Result<()> {
+    if folder.out.exists() {
         bail!(
             "output directory {} already exists\n\nhint: write elsewhere with {}; a \
              calibration this script started continues when you submit it again (sbatch \
@@ -103,24 +138,7 @@ pub fn slurm_calibration(args: &SlurmOptions, targets: &Path) -> Result<SlurmScr
             crate::run::another_out(args.out.is_some())
         );
     }
-    let (job_dir, script) =
-        job_files((out, args.out.as_deref()), &scenario.name, args.force).map_err(named)?;
-    let text = script_text(args, &scenario.name, targets, out, &job_dir, &script);
-    write_job_folder(&job_dir, &script, &text, &["logs"], args.force).map_err(named)?;
-    Ok(SlurmScript {
-        script,
-        runs: 0,
-        out: folder.out.clone(),
-        calibration: true,
-        notes: Vec::new(),
-        warnings: scenario.naming_the_file(
-            [
-                scenario.baseline_warnings(),
-                scenario.calibration_warnings(),
-            ]
-            .concat(),
-        ),
-    })
+    Ok(())
 }
 
 fn script_text(
