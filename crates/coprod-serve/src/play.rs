@@ -484,33 +484,8 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                     }
                     Incoming::Message(message) => {
                         let result = student_message(&app, &slot, &mut seat, message);
-                        match result {
-                            Ok((reply, phase_changed)) => {
-                                // A reply answers a join; no reply, a choice.
-                                let chose = reply.is_none();
-                                slot.bump(phase_changed);
-                                if let Some(reply) = reply
-                                    && !send(&mut socket, &reply).await
-                                {
-                                    break;
-                                }
-                                // The sender's own page: after joining, or its submission.
-                                if let Some(s) = seat && !phase_changed {
-                                    let view = slot.lock().student_view(s, Instant::now());
-                                    if !send(&mut socket, &view).await { break; }
-                                    // Their other pages, if any, show the choice too.
-                                    if chose {
-                                        // No other page listening is not an error.
-                                        let _ = slot.chose.send((s, this_socket));
-                                    }
-                                }
-                            }
-                            Err(err) => {
-                                let who = student(&who, seat);
-                                if !send_error(&mut socket, &who, &err.to_string()).await {
-                                    break;
-                                }
-                            }
+                        if !answer(&mut socket, &slot, seat, this_socket, &who, result).await {
+                            break;
                         }
                     }
                 }
@@ -521,9 +496,11 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
             changed = changes.changed() => {
                 if changed.is_err() { break; }
                 // A removed seat gets its notice (below), not the game's next state.
-                if let Some(s) = seat && !slot.lock().is_removed(s) {
-                    let view = slot.lock().student_view(s, Instant::now());
-                    if !send(&mut socket, &view).await { break; }
+                if let Some(s) = seat
+                    && !slot.lock().is_removed(s)
+                    && !send_view(&mut socket, &slot, s).await
+                {
+                    break;
                 }
             }
             chose = choices.recv() => {
@@ -533,9 +510,10 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
                     Err(broadcast::error::RecvError::Lagged(_)) => seat.is_some(),
                     Err(broadcast::error::RecvError::Closed) => break,
                 };
-                if let (true, Some(s)) = (mine, seat) {
-                    let view = slot.lock().student_view(s, Instant::now());
-                    if !send(&mut socket, &view).await { break; }
+                if let (true, Some(s)) = (mine, seat)
+                    && !send_view(&mut socket, &slot, s).await
+                {
+                    break;
                 }
             }
             removed = removals.changed() => {
@@ -555,6 +533,51 @@ pub(crate) async fn student_socket(app: Arc<App>, code: String, mut socket: WebS
         let closed = slot.lock().disconnect(s, Instant::now());
         slot.bump(closed);
     }
+}
+
+/// Answers a student's message once it is acted on: a join gets its reply, and the
+/// sender's page is redrawn unless the phase changed (then every page is, from the bump).
+/// False once the socket is gone.
+async fn answer(
+    socket: &mut WebSocket,
+    slot: &Slot,
+    seat: Option<usize>,
+    this_socket: u64,
+    who: &str,
+    result: Result<(Option<serde_json::Value>, bool), GameError>,
+) -> bool {
+    let (reply, phase_changed) = match result {
+        Ok(done) => done,
+        Err(err) => return send_error(socket, &student(who, seat), &err.to_string()).await,
+    };
+    // A reply answers a join; no reply, a choice.
+    let chose = reply.is_none();
+    slot.bump(phase_changed);
+    if let Some(reply) = reply
+        && !send(socket, &reply).await
+    {
+        return false;
+    }
+    // The sender's own page: after joining, or its submission.
+    if let Some(s) = seat
+        && !phase_changed
+    {
+        if !send_view(socket, slot, s).await {
+            return false;
+        }
+        // Their other pages, if any, show the choice too.
+        if chose {
+            // No other page listening is not an error.
+            let _ = slot.chose.send((s, this_socket));
+        }
+    }
+    true
+}
+
+/// Sends seat `s` its page; false once the socket is gone.
+async fn send_view(socket: &mut WebSocket, slot: &Slot, s: usize) -> bool {
+    let view = slot.lock().student_view(s, Instant::now());
+    send(socket, &view).await
 }
 
 /// Who a student's log line is about: the game and their seat (numbered from 1, as their
