@@ -11,8 +11,13 @@ use coprod_core::{Intervention, Kind, ParamError, Params, SPECS};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::calibration::Calibration;
 use crate::error::ScenarioError;
-use crate::schema::{self, RawIntervention, RawReport, RawScenario, RawValidation, RawVariant};
+use crate::schema::{
+    self, RawCalibration, RawIntervention, RawReport, RawScenario, RawSensitivity, RawValidation,
+    RawVariant,
+};
+use crate::sensitivity::Sensitivity;
 use crate::validation::{Comparison, DEFAULT_COMPARISON_NAMED, Direction, Validation};
 use crate::values;
 
@@ -289,32 +294,8 @@ impl Scenario {
             check_validation_shape(&loc, v, &variants, &sweep)?;
             check_interior_doses(&loc, v, &sweep)?;
         }
-        let sensitivity = raw
-            .sensitivity
-            .as_ref()
-            .map(|t| {
-                crate::sensitivity::validate(t).map_err(|e| {
-                    loc.table_error("sensitivity", (e.path, e.message))
-                        .with_hint(e.hint)
-                })
-            })
-            .transpose()?;
-        let calibration = raw
-            .calibration
-            .as_ref()
-            .map(|t| {
-                crate::calibration::validate(t)
-                    .and_then(|c| {
-                        crate::calibration::check_supports(&c, &base)
-                            .map(|()| c)
-                            .map_err(Into::into)
-                    })
-                    .map_err(|e| {
-                        loc.table_error("calibration", (e.path, e.message))
-                            .with_hint(e.hint)
-                    })
-            })
-            .transpose()?;
+        let sensitivity = sensitivity_table(&loc, raw.sensitivity.as_ref())?;
+        let calibration = calibration_table(&loc, raw.calibration.as_ref(), &base)?;
         let report_metrics = report_metrics(&loc, raw.report.as_ref())?;
 
         check_variants_leave_sweep_alone(&loc, &variants, &sweep)?;
@@ -348,11 +329,7 @@ impl Scenario {
             report_metrics,
         };
         check_every_run(&loc, &scenario)?;
-        if let Some(axis) = scenario.unread_axis() {
-            let span = loc.value_span(&[key("experiment"), key("sweep"), key(axis.name())]);
-            let (message, hint) = scenario.unread_axis_refusal(axis);
-            return Err(loc.error_at(span, message).with_hint(Some(hint)));
-        }
+        check_every_axis_read(&loc, &scenario)?;
         Ok(scenario)
     }
 
@@ -1514,6 +1491,44 @@ fn check_variant_file_name(
     Ok(())
 }
 
+/// Checks the `[sensitivity]` table, if there is one.
+fn sensitivity_table(
+    loc: &Locator<'_>,
+    table: Option<&RawSensitivity>,
+) -> Result<Option<Sensitivity>, ScenarioError> {
+    table
+        .map(|t| {
+            crate::sensitivity::validate(t).map_err(|e| {
+                loc.table_error("sensitivity", (e.path, e.message))
+                    .with_hint(e.hint)
+            })
+        })
+        .transpose()
+}
+
+/// Checks the `[calibration]` table, if there is one, and that its priors fit the
+/// parameters the scenario gives (`base`).
+fn calibration_table(
+    loc: &Locator<'_>,
+    table: Option<&RawCalibration>,
+    base: &Params,
+) -> Result<Option<Calibration>, ScenarioError> {
+    table
+        .map(|t| {
+            crate::calibration::validate(t)
+                .and_then(|c| {
+                    crate::calibration::check_supports(&c, base)
+                        .map(|()| c)
+                        .map_err(Into::into)
+                })
+                .map_err(|e| {
+                    loc.table_error("calibration", (e.path, e.message))
+                        .with_hint(e.hint)
+                })
+        })
+        .transpose()
+}
+
 /// Checks the `[validation]` table, if there is one.
 fn validation_table(
     loc: &Locator<'_>,
@@ -1800,6 +1815,16 @@ fn check_run_cap(
             .with_hint(Some(
                 "use fewer replications, variants or sweep values, or split the study".into(),
             )));
+    }
+    Ok(())
+}
+
+/// Refuses a swept axis that no run reads (see [`Scenario::unread_axis`]).
+fn check_every_axis_read(loc: &Locator<'_>, scenario: &Scenario) -> Result<(), ScenarioError> {
+    if let Some(axis) = scenario.unread_axis() {
+        let span = loc.value_span(&[key("experiment"), key("sweep"), key(axis.name())]);
+        let (message, hint) = scenario.unread_axis_refusal(axis);
+        return Err(loc.error_at(span, message).with_hint(Some(hint)));
     }
     Ok(())
 }
