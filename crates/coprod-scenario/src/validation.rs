@@ -129,70 +129,14 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
     if raw.id.trim().is_empty() {
         return Err(("id", "a validation needs an `id`".into()));
     }
-    let direction = match raw.direction.as_str() {
-        "increase" => Direction::Increase,
-        "decrease" => Direction::Decrease,
-        "interior_optimum" => Direction::InteriorOptimum,
-        "no_effect" => Direction::NoEffect,
-        other => {
-            return Err((
-                "direction",
-                format!(
-                    "unknown direction \"{other}\": allowed are \"increase\", \"decrease\", \
-                     \"interior_optimum\", \"no_effect\""
-                ),
-            ));
-        }
-    };
-    let name = raw.comparison.as_deref().unwrap_or("paired");
-    let Some(comparison) = Comparison::ALL.into_iter().find(|c| c.as_str() == name) else {
-        let allowed: Vec<String> = Comparison::ALL
-            .iter()
-            .map(|c| format!("\"{}\"", c.as_str()))
-            .collect();
-        return Err((
-            "comparison",
-            format!(
-                "unknown comparison \"{name}\": allowed are {}",
-                allowed.join(", ")
-            ),
-        ));
-    };
-    let regression = comparison.is_regression();
+    let direction = direction(&raw.direction)?;
+    let comparison = comparison(raw.comparison.as_deref())?;
     check_direction_fits(direction, comparison, raw.comparison.is_some())?;
-    if !regression && raw.metric.is_empty() {
-        return Err((
-            "metric",
-            "a validation needs a `metric`: an end-of-run metric of docs/outputs.md".into(),
-        ));
+    if !comparison.is_regression() {
+        check_metric(&raw.metric)?;
     }
-    if !regression && !summary_names().iter().any(|(n, _, _)| *n == raw.metric) {
-        return Err((
-            "metric",
-            format!(
-                "unknown metric \"{}\": use an end-of-run metric of docs/outputs.md",
-                raw.metric
-            ),
-        ));
-    }
-    for name in &raw.ablation {
-        let ok = name.starts_with("channels.")
-            && Params::lookup(name).is_ok_and(|(_, spec)| spec.kind == Kind::Bool);
-        if !ok {
-            return Err((
-                "ablation",
-                format!("\"{name}\" is not a mechanism switch: use a `channels.*` parameter"),
-            ));
-        }
-    }
-    let kind = raw.kind.trim().to_string();
-    let kinds = ["micro", "emergent", "micro+emergent", "exploratory"];
-    if !kind.is_empty() && !kinds.contains(&kind.as_str()) {
-        return Err((
-            "kind",
-            format!("unknown kind \"{kind}\": allowed are {}", kinds.join(", ")),
-        ));
-    }
+    check_ablation(&raw.ablation)?;
+    let kind = kind(&raw.kind)?;
     let registration = registration(raw)?;
     if let Some(r) = &registration {
         check_nothing_held_by_a_regression(r, comparison)?;
@@ -208,6 +152,89 @@ pub(crate) fn validate(raw: &RawValidation) -> Result<Validation, (&'static str,
         exploratory: kind == "exploratory",
         registration,
     })
+}
+
+/// `direction`: one of the four words.
+fn direction(word: &str) -> Result<Direction, FieldError> {
+    match word {
+        "increase" => Ok(Direction::Increase),
+        "decrease" => Ok(Direction::Decrease),
+        "interior_optimum" => Ok(Direction::InteriorOptimum),
+        "no_effect" => Ok(Direction::NoEffect),
+        other => Err((
+            "direction",
+            format!(
+                "unknown direction \"{other}\": allowed are \"increase\", \"decrease\", \
+                 \"interior_optimum\", \"no_effect\""
+            ),
+        )),
+    }
+}
+
+/// `comparison`: one of [`Comparison::ALL`], paired when absent.
+fn comparison(given: Option<&str>) -> Result<Comparison, FieldError> {
+    let name = given.unwrap_or("paired");
+    Comparison::ALL
+        .into_iter()
+        .find(|c| c.as_str() == name)
+        .ok_or_else(|| {
+            let allowed: Vec<String> = Comparison::ALL
+                .iter()
+                .map(|c| format!("\"{}\"", c.as_str()))
+                .collect();
+            (
+                "comparison",
+                format!(
+                    "unknown comparison \"{name}\": allowed are {}",
+                    allowed.join(", ")
+                ),
+            )
+        })
+}
+
+/// `metric`, which a comparison of two arms needs: an end-of-run metric.
+fn check_metric(metric: &str) -> Result<(), FieldError> {
+    if metric.is_empty() {
+        return Err((
+            "metric",
+            "a validation needs a `metric`: an end-of-run metric of docs/outputs.md".into(),
+        ));
+    }
+    if !summary_names().iter().any(|(n, _, _)| *n == metric) {
+        return Err((
+            "metric",
+            format!("unknown metric \"{metric}\": use an end-of-run metric of docs/outputs.md"),
+        ));
+    }
+    Ok(())
+}
+
+/// `ablation`: mechanism switches only (the `channels.*` parameters that are on or off).
+fn check_ablation(ablation: &[String]) -> Result<(), FieldError> {
+    for name in ablation {
+        let ok = name.starts_with("channels.")
+            && Params::lookup(name).is_ok_and(|(_, spec)| spec.kind == Kind::Bool);
+        if !ok {
+            return Err((
+                "ablation",
+                format!("\"{name}\" is not a mechanism switch: use a `channels.*` parameter"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `kind`, trimmed: empty or one of the kinds of claim.
+fn kind(raw: &str) -> Result<String, FieldError> {
+    let kind = raw.trim().to_string();
+    let kinds = ["micro", "emergent", "micro+emergent", "exploratory"];
+    if !kind.is_empty() && !kinds.contains(&kind.as_str()) {
+        return Err((
+            "kind",
+            format!("unknown kind \"{kind}\": allowed are {}", kinds.join(", ")),
+        ));
+    }
+    Ok(kind)
 }
 
 type FieldError = (&'static str, String);
