@@ -316,6 +316,33 @@ fn check_nothing_held_by_a_regression(
 
 /// The registration fields: all required ones present, or none (not yet registered).
 fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError> {
+    if !registered(raw)? {
+        return Ok(None);
+    }
+    let class = class(raw.class.as_deref().unwrap_or_default())?;
+    check_text_given(raw, class)?;
+    let sesoi = sesoi(raw.sesoi.as_ref())?;
+    let horizon = integer(raw.horizon.as_ref(), "horizon", 1, 100_000)?;
+    let window = integer(raw.window.as_ref(), "window", 1, horizon)?;
+    let power = power(raw.power.as_ref())?;
+    let mediators = mediators(raw.mediators.as_deref().unwrap_or_default())?;
+    let text = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
+    Ok(Some(Registration {
+        class,
+        encoded_by: text(&raw.encoded_by),
+        sesoi,
+        sesoi_reason: text(&raw.sesoi_reason),
+        horizon,
+        window,
+        mediators,
+        mediators_reason: text(&raw.mediators_reason),
+        power,
+    }))
+}
+
+/// Whether the validation is registered: false with none of the registration fields,
+/// true with all the required ones, an error naming the first missing one otherwise.
+fn registered(raw: &RawValidation) -> Result<bool, FieldError> {
     let present = [
         ("class", raw.class.is_some()),
         ("encoded_by", raw.encoded_by.is_some()),
@@ -327,7 +354,7 @@ fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError>
         ("mediators_reason", raw.mediators_reason.is_some()),
     ];
     if present.iter().all(|(_, p)| !p) && raw.power.is_none() {
-        return Ok(None);
+        return Ok(false);
     }
     if let Some((missing, _)) = present.iter().find(|(_, p)| !p) {
         let all: Vec<&str> = present.iter().map(|(n, _)| *n).collect();
@@ -340,27 +367,36 @@ fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError>
             ),
         ));
     }
-    let class = match raw.class.as_deref().unwrap_or_default() {
-        "assumption" => ClaimClass::Assumption,
-        "derived" => ClaimClass::Derived,
-        other => {
-            return Err((
-                "class",
-                format!("unknown class \"{other}\": allowed are \"assumption\", \"derived\""),
-            ));
-        }
-    };
-    check_text_given(raw, class)?;
-    let sesoi = number(raw.sesoi.as_ref(), "sesoi")?;
+    Ok(true)
+}
+
+/// `class`: assumption or derived.
+fn class(word: &str) -> Result<ClaimClass, FieldError> {
+    match word {
+        "assumption" => Ok(ClaimClass::Assumption),
+        "derived" => Ok(ClaimClass::Derived),
+        other => Err((
+            "class",
+            format!("unknown class \"{other}\": allowed are \"assumption\", \"derived\""),
+        )),
+    }
+}
+
+/// `sesoi`: a positive number in the metric's units.
+fn sesoi(v: Option<&toml::Value>) -> Result<f64, FieldError> {
+    let sesoi = number(v, "sesoi")?;
     if !(sesoi.is_finite() && sesoi > 0.0) {
         return Err((
             "sesoi",
             format!("sesoi = {sesoi} must be a positive number in the metric's units"),
         ));
     }
-    let horizon = integer(raw.horizon.as_ref(), "horizon", 1, 100_000)?;
-    let window = integer(raw.window.as_ref(), "window", 1, horizon)?;
-    let power = match &raw.power {
+    Ok(sesoi)
+}
+
+/// `power`: from 0.5 to 0.999, [`DEFAULT_POWER`] when absent.
+fn power(v: Option<&toml::Value>) -> Result<f64, FieldError> {
+    let power = match v {
         None => DEFAULT_POWER,
         Some(v) => number(Some(v), "power")?,
     };
@@ -370,8 +406,13 @@ fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError>
             format!("power = {power} is out of range: allowed 0.5 to 0.999"),
         ));
     }
+    Ok(power)
+}
+
+/// `mediators`: known ones that can be held agent by agent, none twice.
+fn mediators(names: &[String]) -> Result<Vec<Mediator>, FieldError> {
     let mut mediators = Vec::new();
-    for name in raw.mediators.as_deref().unwrap_or_default() {
+    for name in names {
         let m = Mediator::from_name(name).ok_or_else(|| {
             let names: Vec<&str> = Mediator::ALL.iter().map(|m| m.name()).collect();
             (
@@ -396,18 +437,7 @@ fn registration(raw: &RawValidation) -> Result<Option<Registration>, FieldError>
         }
         mediators.push(m);
     }
-    let text = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
-    Ok(Some(Registration {
-        class,
-        encoded_by: text(&raw.encoded_by),
-        sesoi,
-        sesoi_reason: text(&raw.sesoi_reason),
-        horizon,
-        window,
-        mediators,
-        mediators_reason: text(&raw.mediators_reason),
-        power,
-    }))
+    Ok(mediators)
 }
 
 /// A key present with blank text is a partial registration that looks complete: the
