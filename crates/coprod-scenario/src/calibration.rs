@@ -83,92 +83,98 @@ pub struct Calibration {
 
 /// Checks a raw table; on error returns (key path below `[calibration]`, message).
 pub(crate) fn validate(raw: &RawCalibration) -> Result<Calibration, TableError> {
-    let err = |path: &[&str], message: String| {
-        Err(TableError::from((
-            path.iter().map(|s| s.to_string()).collect(),
-            message,
-        )))
-    };
-    let mut leaves = Vec::new();
-    flatten(&raw.priors, String::new(), &mut leaves);
-    if leaves.is_empty() {
-        return err(
-            &["priors"],
-            "a calibration needs at least one parameter with a prior, e.g. \
-             \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }"
-                .into(),
-        );
-    }
-    // The order of the estimated parameters is the order of every prior draw and of
-    // posterior.csv's columns.
-    let mut estimated = Vec::new();
-    for (name, value) in crate::sensitivity::by_name_once(leaves, "priors")? {
-        let at = ["priors", name.as_str()];
-        let Ok((param, spec)) = Params::lookup(&name) else {
-            return Err(TableError {
-                path: at.map(String::from).to_vec(),
-                message: format!("unknown parameter `{name}`"),
-                hint: Some(crate::suggest::parameter_hint(&name)),
-            });
-        };
-        if spec.kind != Kind::Real {
-            return err(
-                &at,
-                format!("`{name}` is not a real-valued parameter: only those can be estimated"),
-            );
-        }
-        let prior = match prior(&value, spec.min, spec.max) {
-            Ok(p) => p,
-            Err(why) => {
-                return err(
-                    &at,
-                    format!(
-                        "invalid prior for `{name}`: {why}; allowed are {{ uniform = [low, high] }} \
-                         or {{ normal = [mean, sd] }} inside the parameter's range ({})",
-                        spec.allowed()
-                    ),
-                );
-            }
-        };
-        estimated.push(Estimated { param, prior });
-    }
+    let estimated = estimated(&raw.priors)?;
     let count = |key: &str, value: &Option<toml::Value>, default: u32, min: u32, max: u32| {
         crate::values::table_count(("calibration", key), value.as_ref(), default, (min, max))
-    };
-    let share = |key: &str, value: &Option<toml::Value>, default: f64, min: f64| {
-        let number = crate::values::table_number(value.as_ref(), default);
-        if let Some(v) = number.filter(|&v| v > 0.0 && v >= min && v < 1.0) {
-            return Ok(v);
-        }
-        let shown = value
-            .as_ref()
-            .map_or_else(|| default.to_string(), crate::values::display_toml);
-        let allowed = if min > 0.0 {
-            format!(
-                "{} or more and below 1 (a generation makes at most (ceil(1 / {key}) + \
-                 1) x particles proposals)",
-                bound(min)
-            )
-        } else {
-            "a number strictly between 0 and 1".to_string()
-        };
-        Err((
-            vec![key.to_string()],
-            format!("invalid value {shown} for `calibration.{key}`: allowed is {allowed}"),
-        ))
     };
     Ok(Calibration {
         estimated,
         particles: count("particles", &raw.particles, DEFAULT_PARTICLES, 10, 100_000)?,
         generations: count("generations", &raw.generations, DEFAULT_GENERATIONS, 1, 100)?,
-        quantile: share("quantile", &raw.quantile, DEFAULT_QUANTILE, 0.0)?,
+        quantile: share("quantile", raw.quantile.as_ref(), DEFAULT_QUANTILE, 0.0)?,
         min_acceptance: share(
             "min_acceptance",
-            &raw.min_acceptance,
+            raw.min_acceptance.as_ref(),
             DEFAULT_MIN_ACCEPTANCE,
             MIN_MIN_ACCEPTANCE,
         )?,
     })
+}
+
+/// The parameters of `[calibration.priors]`, at least one, in order of name: the order of
+/// every prior draw and of posterior.csv's columns.
+fn estimated(priors: &toml::Table) -> Result<Vec<Estimated>, TableError> {
+    let mut leaves = Vec::new();
+    flatten(priors, String::new(), &mut leaves);
+    if leaves.is_empty() {
+        return Err(TableError::from((
+            vec!["priors".to_string()],
+            "a calibration needs at least one parameter with a prior, e.g. \
+             \"behaviour.cc_slope\" = { uniform = [0.3, 1.2] }"
+                .to_string(),
+        )));
+    }
+    crate::sensitivity::by_name_once(leaves, "priors")?
+        .iter()
+        .map(|(name, value)| estimated_one(name, value))
+        .collect()
+}
+
+/// One estimated parameter: a real-valued parameter of the model with a prior inside its
+/// range.
+fn estimated_one(name: &str, value: &toml::Value) -> Result<Estimated, TableError> {
+    let at = || vec!["priors".to_string(), name.to_string()];
+    let Ok((param, spec)) = Params::lookup(name) else {
+        return Err(TableError {
+            path: at(),
+            message: format!("unknown parameter `{name}`"),
+            hint: Some(crate::suggest::parameter_hint(name)),
+        });
+    };
+    if spec.kind != Kind::Real {
+        return Err(TableError::from((
+            at(),
+            format!("`{name}` is not a real-valued parameter: only those can be estimated"),
+        )));
+    }
+    let prior = prior(value, spec.min, spec.max).map_err(|why| {
+        TableError::from((
+            at(),
+            format!(
+                "invalid prior for `{name}`: {why}; allowed are {{ uniform = [low, high] }} \
+                 or {{ normal = [mean, sd] }} inside the parameter's range ({})",
+                spec.allowed()
+            ),
+        ))
+    })?;
+    Ok(Estimated { param, prior })
+}
+
+/// `calibration.KEY`, a share: above 0 and at least `min`, below 1; `default` when absent.
+fn share(
+    key: &str,
+    value: Option<&toml::Value>,
+    default: f64,
+    min: f64,
+) -> Result<f64, (Vec<String>, String)> {
+    let number = crate::values::table_number(value, default);
+    if let Some(v) = number.filter(|&v| v > 0.0 && v >= min && v < 1.0) {
+        return Ok(v);
+    }
+    let shown = value.map_or_else(|| default.to_string(), crate::values::display_toml);
+    let allowed = if min > 0.0 {
+        format!(
+            "{} or more and below 1 (a generation makes at most (ceil(1 / {key}) + \
+             1) x particles proposals)",
+            bound(min)
+        )
+    } else {
+        "a number strictly between 0 and 1".to_string()
+    };
+    Err((
+        vec![key.to_string()],
+        format!("invalid value {shown} for `calibration.{key}`: allowed is {allowed}"),
+    ))
 }
 
 /// Reads `{ uniform = [low, high] }` or `{ normal = [mean, sd] }` within `[min, max]`.
