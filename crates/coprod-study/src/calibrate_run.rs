@@ -192,40 +192,8 @@ fn read_round(
         else {
             continue;
         };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let slice: Slice = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "bad shard file {} (damaged, or written by another build of coprod: remove it \
-                 and run its shard again)",
-                path.display()
-            )
-        })?;
-        // A damaged or foreign file may name a shard outside its split: checked before its
-        // slice of the block is worked out.
-        let foreign = slice.shard >= slice.shards || {
-            let expected = shard_slice(block, slice.shard, slice.shards);
-            slice.generation != generation
-                || slice.round != round
-                || slice.block != [block.start, block.end]
-                || slice.proposals != [expected.start, expected.end]
-        };
-        if foreign {
-            bail!(
-                "{} holds proposals {}-{} of round {} of generation {}, but this calibration's \
-                 round {round} of generation {generation} is proposals {}-{}: it belongs to \
-                 another calibration or coprod version\n\nhint: remove {} and run the shards \
-                 again",
-                path.display(),
-                slice.proposals[0],
-                slice.proposals[1],
-                slice.round,
-                slice.generation,
-                block.start,
-                block.end,
-                dir.display()
-            );
-        }
+        let slice = read_slice(&path)?;
+        refuse_foreign(&slice, &path, &dir, (generation, round), block)?;
         // A file copied over another's holds a shard twice and leaves one out: merged, it
         // would count a slice of proposals twice. Only the name shows it.
         let named = slice_name(slice.shard, slice.shards);
@@ -243,6 +211,62 @@ fn read_round(
         slices.push((path, slice));
     }
     slices.sort_by_key(|(_, s)| s.shard);
+    refuse_two_splits(&slices, (generation, round))?;
+    Ok(slices.into_iter().map(|(_, s)| s).collect())
+}
+
+/// Reads one shard file.
+fn read_slice(path: &Path) -> Result<Slice> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "bad shard file {} (damaged, or written by another build of coprod: remove it \
+             and run its shard again)",
+            path.display()
+        )
+    })
+}
+
+/// Refuses a slice (from `path` in the round's `dir`) that is not this calibration's:
+/// another generation, round or block, or other proposals than its shard's.
+fn refuse_foreign(
+    slice: &Slice,
+    path: &Path,
+    dir: &Path,
+    (generation, round): (u32, u32),
+    block: &Range<u64>,
+) -> Result<()> {
+    // A damaged or foreign file may name a shard outside its split: checked before its
+    // slice of the block is worked out.
+    let foreign = slice.shard >= slice.shards || {
+        let expected = shard_slice(block, slice.shard, slice.shards);
+        slice.generation != generation
+            || slice.round != round
+            || slice.block != [block.start, block.end]
+            || slice.proposals != [expected.start, expected.end]
+    };
+    if foreign {
+        bail!(
+            "{} holds proposals {}-{} of round {} of generation {}, but this calibration's \
+             round {round} of generation {generation} is proposals {}-{}: it belongs to \
+             another calibration or coprod version\n\nhint: remove {} and run the shards \
+             again",
+            path.display(),
+            slice.proposals[0],
+            slice.proposals[1],
+            slice.round,
+            slice.generation,
+            block.start,
+            block.end,
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a round whose files (in shard order) split it into different numbers of shards.
+fn refuse_two_splits(slices: &[(PathBuf, Slice)], (generation, round): (u32, u32)) -> Result<()> {
     if let (Some((a, first)), Some((b, other))) = (
         slices.first(),
         slices.iter().find(|(_, s)| s.shards != slices[0].1.shards),
@@ -256,7 +280,7 @@ fn read_round(
             counted(other.shards, "shard")
         );
     }
-    Ok(slices.into_iter().map(|(_, s)| s).collect())
+    Ok(())
 }
 
 /// What is wrong with a slice's accepted proposals, as a shard never writes them: each is
