@@ -689,39 +689,12 @@ pub fn calibrate_shard(
     setup.warn(progress);
     let out = setup.out.clone();
     progress.on_interrupt(&shard_interrupted(options, &setup, (shard, shards)));
-    refuse_shard_out(&out)?;
-    std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
-        .with_context(|| format!("cannot create {}", out.display()))
-        .map_err(with_out_hint)?;
-    // An existing calibration another shard made, which this user may not write.
-    crate::calibrate::check_writable(&out, crate::calibrate::Writer::Shard)?;
-    guard_or_record(&setup, (&options.targets, "add a shard to"), |p, v| {
-        Ok(coprod_output::write_json_file(p, v)?)
-    })?;
-    let sharding = Sharding {
-        scenario: options.scenario.clone(),
-        targets: options.targets.clone(),
-        seed: setup.seed,
-    };
-    // Shards writing it at once each write a whole copy through their own temporary file.
-    coprod_output::write_json_file(&out.join(SHARDING), &sharding)?;
+    join_calibration(options, &setup)?;
     let state = load_state(&setup)?;
     let Some(round) = state.next else {
         return Ok(ShardOutcome::Finished { dir: out });
     };
-    if let Some(n) = round.shards
-        && n != shards
-    {
-        bail!(
-            "round {} of generation {} of {} is split into {}, not {shards}\n\nhint: \
-             give --shard I/{n} (the shards still missing: {})",
-            round.round,
-            round.generation,
-            out.display(),
-            counted(n, "shard"),
-            describe_shards(&round.missing(n), n)
-        );
-    }
+    refuse_other_split(&round, shards, &out)?;
     if round.present.contains(&shard) {
         return Ok(ShardOutcome::AlreadyDone {
             round,
@@ -738,10 +711,8 @@ pub fn calibrate_shard(
         proposals.start,
         proposals.end.saturating_sub(1)
     )));
-    let proposer = Proposer::new(&setup.priors, &setup.settings, state.generations.last());
-    let pool = Setup::pool(options.threads)?;
-    let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
-    let proposed = pool.install(|| proposer.propose_range(proposals.clone(), &sim))?;
+    let last = state.generations.last();
+    let proposed = propose(&setup, options.threads, last, proposals.clone())?;
     let slice = Slice {
         generation: round.generation,
         round: round.round,
@@ -751,9 +722,7 @@ pub fn calibrate_shard(
         proposals: [proposals.start, proposals.end],
         proposed,
     };
-    let dir = round_dir(&out, round.generation, round.round);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    coprod_output::write_json_file(&dir.join(slice_name(shard, shards)), &slice)?;
+    write_slice(&out, &slice)?;
     Ok(ShardOutcome::Wrote {
         round,
         shard,
@@ -762,6 +731,68 @@ pub fn calibrate_shard(
         accepted: slice.proposed.accepted.len(),
         dir: out,
     })
+}
+
+/// Makes the calibration directory, or checks the one there holds the same calibration
+/// and may be written, and records the command the shards run for the merge.
+fn join_calibration(options: &CalibrateOptions, setup: &Setup) -> Result<()> {
+    let out = &setup.out;
+    refuse_shard_out(out)?;
+    std::fs::create_dir_all(out.join(crate::calibrate::CHECKPOINTS))
+        .with_context(|| format!("cannot create {}", out.display()))
+        .map_err(with_out_hint)?;
+    // An existing calibration another shard made, which this user may not write.
+    crate::calibrate::check_writable(out, crate::calibrate::Writer::Shard)?;
+    guard_or_record(setup, (&options.targets, "add a shard to"), |p, v| {
+        Ok(coprod_output::write_json_file(p, v)?)
+    })?;
+    let sharding = Sharding {
+        scenario: options.scenario.clone(),
+        targets: options.targets.clone(),
+        seed: setup.seed,
+    };
+    // Shards writing it at once each write a whole copy through their own temporary file.
+    coprod_output::write_json_file(&out.join(SHARDING), &sharding)?;
+    Ok(())
+}
+
+/// Refuses `shards` when the round already has files of a split into another number.
+fn refuse_other_split(round: &PendingRound, shards: u64, out: &Path) -> Result<()> {
+    if let Some(n) = round.shards
+        && n != shards
+    {
+        bail!(
+            "round {} of generation {} of {} is split into {}, not {shards}\n\nhint: \
+             give --shard I/{n} (the shards still missing: {})",
+            round.round,
+            round.generation,
+            out.display(),
+            counted(n, "shard"),
+            describe_shards(&round.missing(n), n)
+        );
+    }
+    Ok(())
+}
+
+/// Runs `proposals` of the generation after `last` on `threads` threads.
+fn propose(
+    setup: &Setup,
+    threads: usize,
+    last: Option<&Generation>,
+    proposals: Range<u64>,
+) -> Result<Proposed> {
+    let proposer = Proposer::new(&setup.priors, &setup.settings, last);
+    let pool = Setup::pool(threads)?;
+    let sim = |theta: &[f64], s: u64| setup.distance(theta, s);
+    Ok(pool.install(|| proposer.propose_range(proposals, &sim))?)
+}
+
+/// Writes a shard's file in its round's folder below `out`.
+fn write_slice(out: &Path, slice: &Slice) -> Result<()> {
+    let dir = round_dir(out, slice.generation, slice.round);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    coprod_output::write_json_file(&dir.join(slice_name(slice.shard, slice.shards)), slice)?;
+    Ok(())
 }
 
 /// Refuses, before anything is made in it, an `out` a shard may not start or add to: an
