@@ -889,23 +889,7 @@ pub fn merge_calibration(
     progress: &dyn Progress,
 ) -> Result<MergedCalibration> {
     let clock = Instant::now();
-    let path = dir.join(SHARDING);
-    if !path.exists() {
-        bail!("{}", unsharded(dir));
-    }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let sharding: Sharding =
-        serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
-    let options = CalibrateOptions {
-        scenario: sharding.scenario,
-        targets: sharding.targets,
-        out: Some(dir.to_path_buf()),
-        seed: Some(sharding.seed),
-        threads,
-        resume: true,
-        shard: None,
-    };
+    let options = shards_command(dir, threads)?;
     let setup = Setup::new(&options).map_err(|e| {
         invalid!(
             "cannot rebuild the calibration the shards of {} ran: {e}\n\nhint: merge from the \
@@ -940,14 +924,8 @@ pub fn merge_calibration(
             dir: dir.to_path_buf(),
         });
     }
-    let (rounds, proposals, simulations) = count_rounds(dir)?;
+    let run = sharded_run(dir, threads)?;
     let pool = Setup::pool(threads)?;
-    let run = serde_json::json!({
-        "sharded": { "rounds": rounds, "proposals": proposals, "simulations": simulations },
-        // Set when the manifest is written, the results made.
-        "merge_wall_seconds": null,
-        "threads": threads,
-    });
     let command = reproduce(&options, setup.seed);
     progress.on_interrupt(&merge_interrupted(dir));
     let timed = (run, ("merge_wall_seconds", clock));
@@ -963,6 +941,39 @@ pub fn merge_calibration(
         new_generations,
         calibration,
     })
+}
+
+/// The command the shards of `dir` ran (its sharding.json), as the merge continues it on
+/// `threads` threads.
+fn shards_command(dir: &Path, threads: usize) -> Result<CalibrateOptions> {
+    let path = dir.join(SHARDING);
+    if !path.exists() {
+        bail!("{}", unsharded(dir));
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let sharding: Sharding =
+        serde_json::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
+    Ok(CalibrateOptions {
+        scenario: sharding.scenario,
+        targets: sharding.targets,
+        out: Some(dir.to_path_buf()),
+        seed: Some(sharding.seed),
+        threads,
+        resume: true,
+        shard: None,
+    })
+}
+
+/// The manifest's record of how the sharded calibration in `dir` ran.
+fn sharded_run(dir: &Path, threads: usize) -> Result<serde_json::Value> {
+    let (rounds, proposals, simulations) = count_rounds(dir)?;
+    Ok(serde_json::json!({
+        "sharded": { "rounds": rounds, "proposals": proposals, "simulations": simulations },
+        // Set when the manifest is written, the results made.
+        "merge_wall_seconds": null,
+        "threads": threads,
+    }))
 }
 
 /// Removes the temporary files that shards stopped by Ctrl-C left in `dir` and its rounds
