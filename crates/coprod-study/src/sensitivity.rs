@@ -568,19 +568,7 @@ fn run_design(
     (morris_points, threads): (usize, usize),
     progress: &dyn Progress,
 ) -> Result<(Replicates, Vec<DesignRow>)> {
-    let columns: Vec<usize> = {
-        let names = summary_names();
-        table
-            .outputs
-            .iter()
-            .map(|o| {
-                names
-                    .iter()
-                    .position(|(n, _, _)| n == o)
-                    .expect("checked when the scenario is read")
-            })
-            .collect()
-    };
+    let columns = output_columns(table);
     let reps = table.replications;
     let interventions = &scenario.variants[0].interventions;
     let specs = params.iter().enumerate().flat_map(|(point, p)| {
@@ -621,27 +609,55 @@ fn run_design(
         for (o, &c) in columns.iter().enumerate() {
             out[o][spec.point].push(summary[c]);
         }
-        design.push(DesignRow {
-            point: spec.point as u64,
-            method: if spec.point < morris_points {
-                "morris"
-            } else {
-                "sobol"
-            },
-            replication: spec.replication,
-            seed: spec.seed,
-            values: table
-                .factors
-                .iter()
-                .map(|f| SPECS[f.param].format_value(spec.params.get_index(f.param)))
-                .collect(),
-            outputs: columns.iter().map(|&c| summary[c]).collect(),
-        });
+        let method = if spec.point < morris_points {
+            "morris"
+        } else {
+            "sobol"
+        };
+        design.push(design_row(&spec, method, table, &columns, &summary));
         Ok::<(), StudyError>(())
     });
     progress.finish();
     result?;
     Ok((out, design))
+}
+
+/// The columns of the run summary that are the table's outputs, in the table's order.
+fn output_columns(table: &Sensitivity) -> Vec<usize> {
+    let names = summary_names();
+    table
+        .outputs
+        .iter()
+        .map(|o| {
+            names
+                .iter()
+                .position(|(n, _, _)| n == o)
+                .expect("checked when the scenario is read")
+        })
+        .collect()
+}
+
+/// The design.csv row of a run of the design: its factors' values and its outputs (the
+/// `columns` of its `summary`).
+fn design_row(
+    spec: &RunSpec<'_>,
+    method: &'static str,
+    table: &Sensitivity,
+    columns: &[usize],
+    summary: &[f64],
+) -> DesignRow {
+    DesignRow {
+        point: spec.point as u64,
+        method,
+        replication: spec.replication,
+        seed: spec.seed,
+        values: table
+            .factors
+            .iter()
+            .map(|f| SPECS[f.param].format_value(spec.params.get_index(f.param)))
+            .collect(),
+        outputs: columns.iter().map(|&c| summary[c]).collect(),
+    }
 }
 
 fn morris_rows(
