@@ -748,6 +748,8 @@ fn what_differs(found: &serde_json::Value, given: &serde_json::Value) -> String 
     parts.join(" and ")
 }
 
+/// Writes the results of a finished calibration: posterior.csv, predictive.csv,
+/// diagnostics.csv and the predictive charts.
 fn write_outputs(
     out: &Path,
     names: &[String],
@@ -755,6 +757,14 @@ fn write_outputs(
     rows: &[PredictiveRow],
     axis: ChartAxis,
 ) -> Result<()> {
+    write_posterior(out, names, generations)?;
+    write_predictive(out, rows)?;
+    write_diagnostics(out, generations)?;
+    chart(out, rows, axis)
+}
+
+/// posterior.csv: the last complete generation's particles, with `names` their columns.
+fn write_posterior(out: &Path, names: &[String], generations: &[Generation]) -> Result<()> {
     let last = coprod_calibrate::posterior(generations).expect("generation 0 is complete");
     let mut header = vec!["particle".to_string(), "weight".into(), "distance".into()];
     header.extend(names.iter().cloned());
@@ -772,7 +782,11 @@ fn write_outputs(
             r
         })
         .collect();
-    write_table(&out.join("posterior.csv"), &header, &posterior)?;
+    Ok(write_table(&out.join("posterior.csv"), &header, &posterior)?)
+}
+
+/// predictive.csv: each target next to the posterior predictive interval.
+fn write_predictive(out: &Path, rows: &[PredictiveRow]) -> Result<()> {
     let header: Vec<String> = [
         "metric", "step", "observed", "se", "mean", "lower95", "upper95", "covered", "source",
     ]
@@ -794,7 +808,11 @@ fn write_outputs(
             ]
         })
         .collect();
-    write_table(&out.join("predictive.csv"), &header, &table)?;
+    Ok(write_table(&out.join("predictive.csv"), &header, &table)?)
+}
+
+/// diagnostics.csv: a row per generation.
+fn write_diagnostics(out: &Path, generations: &[Generation]) -> Result<()> {
     let header: Vec<String> = [
         "generation",
         "tolerance",
@@ -826,8 +844,7 @@ fn write_outputs(
             ]
         })
         .collect();
-    write_table(&out.join("diagnostics.csv"), &header, &diag)?;
-    chart(out, rows, axis)
+    Ok(write_table(&out.join("diagnostics.csv"), &header, &diag)?)
 }
 
 /// What the x axis of a predictive chart stands for.
