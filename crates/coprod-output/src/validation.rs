@@ -355,97 +355,14 @@ fn bad(path: &Path, reason: impl Into<String>) -> OutputError {
 /// # Errors
 /// [`OutputError::Shard`] naming the file (and line) that is missing or malformed.
 pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
-    let path = dir.join(MANIFEST_JSON);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        bad(
-            &path,
-            format!("cannot read it ({e}); is it a finished validation?"),
-        )
-    })?;
-    let manifest: ValidationManifest = serde_json::from_str(&text).map_err(|e| {
-        bad(
-            &path,
-            format!("not the manifest of `coprod validate` ({e})"),
-        )
-    })?;
-    let path = dir.join(VALIDATION_CSV);
-    let rows: Vec<ValidationRow> = read_rows(&path)?.1;
-    if let Some(row) = rows
-        .iter()
-        .find(|r| r.pass_rate.is_some_and(|p| !(0.0..=1.0).contains(&p)))
-    {
-        return Err(bad(
-            &path,
-            format!(
-                "claim {}: column pass_rate is not a share from 0 to 1",
-                row.id
-            ),
-        ));
-    }
+    let manifest = read_manifest(&dir.join(MANIFEST_JSON))?;
+    let rows = read_verdicts(&dir.join(VALIDATION_CSV))?;
     let path = dir.join(DECOMPOSITION_CSV);
     let (decomposition, _) = read_rows::<DecompositionRow>(&path)?;
     let path = dir.join(BLOCKS_CSV);
     let (blocks, block_rows) = read_rows::<BlockRow>(&path)?;
     check_blocks(&path, &rows, &block_rows)?;
-    let path = dir.join(ROBUSTNESS_CSV);
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(&path, e.to_string()))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(&path, e.to_string()))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let n = header.len();
-    if n < 4 || header[0] != "id" || header[1] != "point" || header[n - 2] != "effect" {
-        return Err(bad(
-            &path,
-            "expected the columns id, point, the parameters, effect, holds",
-        ));
-    }
-    let names = header[2..n - 2].to_vec();
-    let mut points = Vec::new();
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(&path, e.to_string()))?;
-        let at = |what: &str| bad(&path, format!("line {}: {what}", line + 2));
-        // coprod writes finite numbers only (a missing effect is an empty cell).
-        let number = |k: usize| -> Result<f64, OutputError> {
-            record[k]
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| {
-                    at(&format!(
-                        "column {}: `{}` is not a finite number",
-                        header[k], &record[k]
-                    ))
-                })
-        };
-        points.push(RobustnessRow {
-            id: record[0].to_string(),
-            point: record[1]
-                .parse()
-                .map_err(|_| at("column point: not a whole number"))?,
-            // Empty for a claim's own lever, which its map does not vary.
-            values: (2..n - 2)
-                .map(|k| {
-                    if record[k].is_empty() {
-                        Ok(f64::NAN)
-                    } else {
-                        number(k)
-                    }
-                })
-                .collect::<Result<_, _>>()?,
-            // Empty when missing (a group metric where no group started).
-            effect: if record[n - 2].is_empty() {
-                f64::NAN
-            } else {
-                number(n - 2)?
-            },
-            holds: record[n - 1]
-                .parse()
-                .map_err(|_| at("column holds: not true or false"))?,
-        });
-    }
+    let (names, points) = read_robustness(&dir.join(ROBUSTNESS_CSV))?;
     Ok(ValidationDir {
         rows,
         decomposition,
@@ -453,6 +370,109 @@ pub fn read_validation(dir: &Path) -> Result<ValidationDir, OutputError> {
         names,
         points,
         manifest,
+    })
+}
+
+/// Reads the manifest.json of `coprod validate` at `path`.
+fn read_manifest(path: &Path) -> Result<ValidationManifest, OutputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        bad(
+            path,
+            format!("cannot read it ({e}); is it a finished validation?"),
+        )
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| bad(path, format!("not the manifest of `coprod validate` ({e})")))
+}
+
+/// Reads validation.csv at `path`: a verdict per claim, each pass rate a share.
+fn read_verdicts(path: &Path) -> Result<Vec<ValidationRow>, OutputError> {
+    let rows: Vec<ValidationRow> = read_rows(path)?.1;
+    if let Some(row) = rows
+        .iter()
+        .find(|r| r.pass_rate.is_some_and(|p| !(0.0..=1.0).contains(&p)))
+    {
+        return Err(bad(
+            path,
+            format!(
+                "claim {}: column pass_rate is not a share from 0 to 1",
+                row.id
+            ),
+        ));
+    }
+    Ok(rows)
+}
+
+/// Reads robustness.csv at `path`: the names of its parameter columns and its rows.
+fn read_robustness(path: &Path) -> Result<(Vec<String>, Vec<RobustnessRow>), OutputError> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(path, e.to_string()))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(path, e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let n = header.len();
+    if n < 4 || header[0] != "id" || header[1] != "point" || header[n - 2] != "effect" {
+        return Err(bad(
+            path,
+            "expected the columns id, point, the parameters, effect, holds",
+        ));
+    }
+    let names = header[2..n - 2].to_vec();
+    let mut points = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(path, e.to_string()))?;
+        let at = |what: &str| bad(path, format!("line {}: {what}", line + 2));
+        points.push(robustness_row(&record, &header, at)?);
+    }
+    Ok((names, points))
+}
+
+/// One row of robustness.csv under `header`; `at` makes the error of its line.
+fn robustness_row(
+    record: &csv::StringRecord,
+    header: &[String],
+    at: impl Fn(&str) -> OutputError,
+) -> Result<RobustnessRow, OutputError> {
+    let n = header.len();
+    // coprod writes finite numbers only (a missing effect is an empty cell).
+    let number = |k: usize| -> Result<f64, OutputError> {
+        record[k]
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| {
+                at(&format!(
+                    "column {}: `{}` is not a finite number",
+                    header[k], &record[k]
+                ))
+            })
+    };
+    Ok(RobustnessRow {
+        id: record[0].to_string(),
+        point: record[1]
+            .parse()
+            .map_err(|_| at("column point: not a whole number"))?,
+        // Empty for a claim's own lever, which its map does not vary.
+        values: (2..n - 2)
+            .map(|k| {
+                if record[k].is_empty() {
+                    Ok(f64::NAN)
+                } else {
+                    number(k)
+                }
+            })
+            .collect::<Result<_, _>>()?,
+        // Empty when missing (a group metric where no group started).
+        effect: if record[n - 2].is_empty() {
+            f64::NAN
+        } else {
+            number(n - 2)?
+        },
+        holds: record[n - 1]
+            .parse()
+            .map_err(|_| at("column holds: not true or false"))?,
     })
 }
 
