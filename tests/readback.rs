@@ -301,3 +301,175 @@ fn parameter_units_and_sources_no_run_writes_are_refused() {
     fs::write(&path, &whole).unwrap();
     sb.cmd(&["plot", "out"]).assert().success();
 }
+
+/// The production columns of groups.csv (docs/ODD.md 8.18) hold what the model sums over a
+/// group's producing months: the months from the step it started to the step it ended (or
+/// the last step), at least one member each month and never more than it started with (a
+/// started group takes no new members), amounts that are sums of non-negative terms, the
+/// first month's effort within the total, coordinated labour within labour, and months
+/// with the task met within its months. A row that says otherwise is refused.
+#[test]
+fn group_production_no_run_writes_is_refused() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let path = dir.join("groups.csv");
+    let whole = fs::read_to_string(&path).unwrap();
+    // Run 0's group 0 started at step 2 with 2 members and ended at step 4: 3 months;
+    // group 1 started at step 6 and was active at the end of the 8 steps: 2 months.
+    let lines: Vec<&str> = whole.lines().collect();
+    assert!(lines[1].starts_with("0,0,") && lines[1].contains(",2,2,4,too_few_members,3,"));
+    assert!(lines[2].starts_with("0,1,") && lines[2].contains(",6,,active,2,"));
+    let at = |line: usize, column: &str| format!("out/groups.csv:{line}: column `{column}`: ");
+    let cases: Vec<(String, String)> = vec![
+        (
+            with_field(&whole, 2, "effort", "-1"),
+            at(2, "effort") + "expected a value of at least 0, found \"-1\"",
+        ),
+        (
+            with_field(&whole, 2, "months_producing", "5"),
+            at(2, "months_producing")
+                + "expected 3 (the months from formed_step 2 to ended_step 4: a group produces \
+                   in the step it starts and in the step it ends), found \"5\"",
+        ),
+        (
+            with_field(&whole, 3, "months_producing", "7"),
+            at(3, "months_producing")
+                + "expected 2 (the months from formed_step 6 to the last of the 8 steps, \
+                   manifest.json's experiment.steps), found \"7\"",
+        ),
+        (
+            with_field(&whole, 2, "months_met", "4"),
+            at(2, "months_met") + "expected at most 3 (the months_producing), found \"4\"",
+        ),
+        (
+            with_field(&whole, 2, "member_months", "7"),
+            at(2, "member_months")
+                + "expected from 4 to 6 (the size_at_formation 2 in its first month and from \
+                   1 to 2 members in each of its 2 other months_producing: a started group \
+                   takes no new members), found \"7\"",
+        ),
+        (
+            with_field(&whole, 2, "first_effort", "3"),
+            at(2, "first_effort")
+                + "expected at most the effort summed over its months, 2.5300257304190787, \
+                   found \"3\"",
+        ),
+        (
+            with_field(&whole, 2, "coordinated_labour", "2.6"),
+            at(2, "coordinated_labour")
+                + "expected at most the labour, 2.5300257304190787 (coordination only loses \
+                   labour), found \"2.6\"",
+        ),
+    ];
+    for (damaged, said) in cases {
+        fs::write(&path, &damaged).unwrap();
+        refused(&sb, &dir, &[&said]);
+    }
+    fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
+}
+
+/// A group's organisation and community are among the run's (parameters.csv's
+/// `population.n_organisations` and `population.n_communities`, 4 each here): the index page
+/// and the teaching page count groups by them.
+#[test]
+fn a_group_of_an_organisation_or_community_the_run_had_not_is_refused() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let path = dir.join("groups.csv");
+    let whole = fs::read_to_string(&path).unwrap();
+    for (column, parameter) in [
+        ("organisation", "population.n_organisations"),
+        ("community", "population.n_communities"),
+    ] {
+        fs::write(&path, with_field(&whole, 2, column, "4")).unwrap();
+        let said = format!(
+            "out/groups.csv:2: column `{column}`: expected a number from 0 to 3 (the run has 4, \
+             {parameter} in parameters.csv), found \"4\""
+        );
+        refused(&sb, &dir, &[&said]);
+    }
+    fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
+}
+
+/// timeseries.csv repeats each run's variant, swept values and replication from runs.csv,
+/// so that a series needs no join: a row that names another would be charted as its run.
+#[test]
+fn a_timeseries_row_that_names_another_run_is_refused() {
+    let sb = Sandbox::new();
+    let dir = small_run(&sb);
+    let path = dir.join("timeseries.csv");
+    let whole = fs::read_to_string(&path).unwrap();
+    assert!(
+        whole
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("0,baseline,2,0,0,")
+    );
+    for (column, value, expected) in [
+        ("variant", "other", "\"baseline\""),
+        ("levers.group_size_cap", "3", "\"2\""),
+        ("replication", "1", "\"0\""),
+    ] {
+        fs::write(&path, with_field(&whole, 2, column, value)).unwrap();
+        let said = format!(
+            "out/timeseries.csv:2: column `{column}`: expected {expected}, run 0's \
+             `{column}` in runs.csv, found \"{value}\""
+        );
+        refused(&sb, &dir, &[&said]);
+    }
+    fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
+}
+
+/// What every row the model writes satisfies, over real runs of several scenarios, seeds
+/// and switches (a group's labour pooled with `channels.size_capacity` off, no citizen
+/// input, groups of one member): `coprod plot` reads them back without refusing any.
+/// Groups that ended and groups still active are both there, so the checks were met.
+#[test]
+fn groups_the_model_writes_pass_the_read_back_checks() {
+    let sb = Sandbox::new();
+    let small = [
+        "--set",
+        "population.n_citizens=240",
+        "--set",
+        "experiment.steps=30",
+        "--replications",
+        "2",
+    ];
+    let cases: [(&str, &[&str]); 6] = [
+        ("scenarios/baseline.toml", &["--seed", "1"]),
+        (
+            "scenarios/baseline.toml",
+            &["--seed", "2", "--set", "groups.min_members=1"],
+        ),
+        ("scenarios/group-size-forces.toml", &["--seed", "3"]),
+        (
+            "scenarios/group-size.toml",
+            &["--seed", "4", "--set", "channels.size_capacity=false"],
+        ),
+        (
+            "scenarios/production-technology.toml",
+            &["--seed", "5", "--set", "channels.citizen_input=false"],
+        ),
+        ("scenarios/small-groups-vs-scale-up.toml", &["--seed", "6"]),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (mut ended, mut active) = (0, 0);
+    for (k, (scenario, extra)) in cases.iter().enumerate() {
+        let out = format!("out{k}");
+        let scenario = root.join(scenario);
+        let mut args = vec!["run", scenario.to_str().unwrap(), "--out", &out];
+        args.extend_from_slice(&small);
+        args.extend_from_slice(extra);
+        sb.cmd(&args).assert().success();
+        sb.cmd(&["plot", &out]).assert().success();
+        let groups = fs::read_to_string(sb.path().join(&out).join("groups.csv")).unwrap();
+        ended +=
+            groups.matches(",too_few_members,").count() + groups.matches(",failed_task,").count();
+        active += groups.matches(",active,").count();
+    }
+    assert!(ended > 0 && active > 0, "{ended} ended, {active} active");
+}

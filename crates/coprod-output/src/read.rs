@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use coprod_core::{GroupLife, GroupRecord};
 
-pub use agree::{Expected, same_sweep, unlisted_run};
+pub use agree::{Expected, GroupLimits, same_sweep, unlisted_run};
 pub(crate) use agree::{GroupIds, started};
 
 use crate::tables::{GROUP_LIFE_COLUMNS, GROUPS_CSV, RUNS_CSV, SUMMARY_CSV, TIMESERIES_CSV};
@@ -813,7 +813,7 @@ pub fn read_runs_of(dir: &Path, expected: Option<&Expected>) -> Result<RunsTable
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_timeseries(dir: &Path) -> Result<TimeseriesTable, ReadError> {
     let mut rows = Vec::new();
-    let read = each_timeseries(dir, None, |run_id, step, values| {
+    let read = each_timeseries(dir, None, None, |run_id, step, values| {
         rows.push((run_id, step, values.to_vec()));
     })?;
     Ok(TimeseriesTable {
@@ -850,19 +850,26 @@ impl Timeseries {
 /// Streams timeseries.csv: calls `f(run_id, step, values)` on each row in file order, values
 /// in the order of the returned metric names. Holds one row at a time, so memory does not
 /// grow with the number of runs. Each run's rows must be together, with steps from 0 one by
-/// one, below `steps` (the manifest's, when known).
+/// one, below `steps` (the manifest's, when known), and (given runs.csv's `runs`) name the
+/// run as runs.csv does: its `variant`, swept values and `replication` (a file from before
+/// timeseries.csv repeated them has no `variant` column, and is read without).
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed; rows before the
 /// bad one have been passed to `f`.
 pub fn each_timeseries(
     dir: &Path,
+    runs: Option<&RunsTable>,
     steps: Option<u64>,
     mut f: impl FnMut(u64, u64, &[f64]),
 ) -> Result<Timeseries, ReadError> {
     let mut t = RawTable::read(&dir.join(TIMESERIES_CSV))?;
     let run_id = t.column("run_id")?;
     let step = t.column("step")?;
+    let mut identity = match runs {
+        Some(runs) => agree::RunIdentity::of(&t, dir, runs)?,
+        None => None,
+    };
     // The metrics follow `step`; the columns before it name the run.
     let metric_cols: Vec<usize> = (step + 1..t.header.len()).collect();
     let names: Vec<String> = coprod_core::METRICS
@@ -874,6 +881,9 @@ pub fn each_timeseries(
     let mut values = vec![0.0; metric_cols.len()];
     t.each(|t, row| {
         let (id, at) = seen.check(t, row, (run_id, step), steps)?;
+        if let Some(identity) = &mut identity {
+            identity.check(t, row, id)?;
+        }
         for (v, &c) in values.iter_mut().zip(&metric_cols) {
             *v = t.metric_value(row, c)?;
         }
@@ -893,7 +903,7 @@ pub fn each_timeseries(
 /// [`ReadError`] naming the file (and line) when it is missing or malformed.
 pub fn read_groups(dir: &Path) -> Result<Vec<GroupRow>, ReadError> {
     let mut rows = Vec::new();
-    each_group(dir, None, |g| rows.push(g.clone()))?;
+    each_group(dir, &GroupLimits::default(), |g| rows.push(g.clone()))?;
     Ok(rows)
 }
 
@@ -919,40 +929,46 @@ impl Groups {
 /// Streams groups.csv: calls `f` on each row in file order. One row is held at a time (a
 /// large sweep writes millions of groups). Each run's rows must be together, with group ids
 /// from 0 one by one, a known `end_reason` and `task` (`specific` where no `organisation`
-/// is), a `size_cap` the model allows, `formed_step` <=
-/// `ended_step` below `steps` (the manifest's, when known), and `ended_step` empty exactly
-/// for a group `active` or `forming` at the end.
+/// is), an `organisation` and `community` among the run's (when `limits` knows them), a
+/// `size_cap` the model allows, `formed_step` <= `ended_step` below the steps of `limits`
+/// (the manifest's, when known), `ended_step` empty exactly for a group `active` or
+/// `forming` at the end, and production columns (when there) as the model sums them over
+/// the months the group produced: those months from `formed_step` to `ended_step` (or the
+/// last step), `months_met` at most them, from 1 to `size_at_formation` members a month
+/// (`size_at_formation` in the first), non-negative amounts, all 0 for a group that never
+/// produced, `first_effort` at most `effort` and `coordinated_labour` at most `labour`.
 ///
 /// # Errors
 /// [`ReadError`] naming the file (and line) when it is missing or malformed; rows before the
 /// bad one have been passed to `f`.
 pub fn each_group(
     dir: &Path,
-    steps: Option<u64>,
+    limits: &GroupLimits,
     mut f: impl FnMut(&GroupRow),
 ) -> Result<Groups, ReadError> {
     let mut t = RawTable::read(&dir.join(GROUPS_CSV))?;
+    let life: Option<[usize; 9]> = if t.header.iter().any(|h| h == GROUP_LIFE_COLUMNS[0]) {
+        let mut columns = [0; 9];
+        for (c, name) in columns.iter_mut().zip(GROUP_LIFE_COLUMNS) {
+            *c = t.column(name)?;
+        }
+        Some(columns)
+    } else {
+        None
+    };
     let c = agree::GroupColumns {
         run_id: t.column("run_id")?,
         group_id: t.column("group_id")?,
         // Optional as the charts do not need them; checked when there.
         organisation: t.column("organisation").ok(),
+        community: t.column("community").ok(),
         task: t.column("task").ok(),
         size_cap: t.column("size_cap")?,
+        size_at_formation: t.column("size_at_formation")?,
         formed_step: t.column("formed_step")?,
         ended_step: t.column("ended_step")?,
         end_reason: t.column("end_reason")?,
-    };
-    let size_at_formation = t.column("size_at_formation")?;
-    let life: Option<Vec<usize>> = if t.header.iter().any(|h| h == GROUP_LIFE_COLUMNS[0]) {
-        Some(
-            GROUP_LIFE_COLUMNS
-                .iter()
-                .map(|c| t.column(c))
-                .collect::<Result<_, _>>()?,
-        )
-    } else {
-        None
+        life,
     };
     // One row reused, so that its `end_reason` string is not allocated afresh per group.
     let mut group = GroupRow {
@@ -968,13 +984,12 @@ pub fn each_group(
     t.each(|t, row| {
         group.run_id = t.uint(row, c.run_id)?;
         group.size_cap = t.uint(row, c.size_cap)?;
-        group.size_at_formation = t.uint(row, size_at_formation)?;
+        group.size_at_formation = t.uint(row, c.size_at_formation)?;
         group.formed_step = t.uint(row, c.formed_step)?;
         group.ended_step = t.opt_uint(row, c.ended_step)?;
         group.end_reason.clear();
         group.end_reason.push_str(t.text(row, c.end_reason));
-        seen.check(t, row, &c, &group, steps)?;
-        if let Some(c) = &life {
+        if let Some(c) = &c.life {
             let whole = |k: usize| -> Result<u32, ReadError> {
                 let v = t.uint(row, c[k])?;
                 u32::try_from(v).map_err(|_| t.bad(row.line, c[k], format!("{v} is too large")))
@@ -991,6 +1006,7 @@ pub fn each_group(
                 months_met: whole(8)?,
             });
         }
+        seen.check(t, row, &c, &group, limits)?;
         f(&group);
         Ok(())
     })?;
@@ -1559,7 +1575,7 @@ mod tests {
         let read = |rows: &[&str], steps: Option<u64>| {
             let rows: Vec<(&str, &[(&str, &str)])> = rows.iter().map(|r| (*r, &[][..])).collect();
             write(tmp.path(), TIMESERIES_CSV, &timeseries_file(&rows));
-            each_timeseries(tmp.path(), steps, |_, _, _| {})
+            each_timeseries(tmp.path(), None, steps, |_, _, _| {})
                 .map_or_else(|e| e.to_string(), |t| format!("{:?}", t.steps))
         };
         assert_eq!(

@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use coprod_output::read::{
-    Expected, GroupRow, ParametersTable, RunsTable, SummaryTable, each_group, each_timeseries,
-    read_manifest, read_parameters_of, read_runs_of, read_summary_of, same_sweep, unlisted_run,
+    Expected, GroupLimits, GroupRow, ParametersTable, RunsTable, SummaryTable, each_group,
+    each_timeseries, read_manifest, read_parameters_of, read_runs_of, read_summary_of, same_sweep,
+    unlisted_run,
 };
 use coprod_output::{Accumulator, Lowered, OptionValue, QuickLowered};
 
@@ -167,10 +168,13 @@ impl Aggregates {
     /// running statistics and counts. Rows of a run that runs.csv does not list are refused
     /// (a failed run has none), as are timeseries.csv's runs without the manifest's steps
     /// (`expected`) and groups.csv's runs without as many started groups as runs.csv's
-    /// `groups_started`, so that no chart describes other runs than runs.csv's.
+    /// `groups_started`, so that no chart describes other runs than runs.csv's. A
+    /// timeseries row must name its run as runs.csv does, and a group's organisation and
+    /// community be among its run's (in `parameters`, else the manifest).
     fn read(
         dir: &Path,
         runs: &RunsTable,
+        parameters: Option<&ParametersTable>,
         expected: Option<&Expected>,
     ) -> Result<Aggregates, ReportError> {
         let mut tally = Tally::default();
@@ -178,13 +182,14 @@ impl Aggregates {
             tally.add_run(r.run_id, &r.variant, &r.point);
         }
         let steps = expected.map(|e| e.steps);
-        let series = each_timeseries(dir, steps, |run_id, step, values| {
+        let series = each_timeseries(dir, Some(runs), steps, |run_id, step, values| {
             tally.add_step(run_id, step, values)
         })?;
         series.covers(dir, runs, expected)?;
         tally.aggregates.step_metrics = series.metrics;
         let mut unlisted = None;
-        let groups = each_group(dir, steps, |g: &GroupRow| {
+        let limits = GroupLimits::of(runs, parameters, expected);
+        let groups = each_group(dir, &limits, |g: &GroupRow| {
             if !tally.cell_of_run.contains_key(&g.run_id) {
                 unlisted.get_or_insert(g.run_id);
             }
@@ -367,7 +372,7 @@ impl RunData {
         }
         let aggregates = match tally {
             Some(tally) => tally.aggregates,
-            None => Aggregates::read(dir, &runs, expected.as_ref())?,
+            None => Aggregates::read(dir, &runs, parameters.as_ref(), expected.as_ref())?,
         };
         Ok(RunData {
             dir: dir.to_path_buf(),
@@ -1405,7 +1410,7 @@ mod tests {
                       end_reason\n0,0,4,3,1,6,too_few_members\n1,0,4,3,2,,active\n";
         std::fs::write(dir.path().join("groups.csv"), groups).unwrap();
         let d = data(&[(0, "baseline", "4", 0, 0.0), (1, "baseline", "4", 1, 0.0)]);
-        let a = Aggregates::read(dir.path(), &d.runs, None).unwrap();
+        let a = Aggregates::read(dir.path(), &d.runs, None, None).unwrap();
         let d = RunData { aggregates: a, ..d };
         assert_eq!(d.step_metric("active_groups"), Some(1));
         assert_eq!(d.steps(), 3);
@@ -1431,7 +1436,7 @@ mod tests {
         let d = data(&[(0, "baseline", "4", 0, 0.0), (1, "baseline", "4", 1, 0.0)]);
         let read = |rows: &[(u64, u64, f64)]| {
             timeseries(dir.path(), rows);
-            match Aggregates::read(dir.path(), &d.runs, None) {
+            match Aggregates::read(dir.path(), &d.runs, None, None) {
                 Ok(_) => String::new(),
                 Err(e) => e.to_string(),
             }

@@ -1,8 +1,10 @@
 //! Whether the files of a run directory agree with its manifest and with each other: the
 //! variants, sweep points, replications, run ids, steps and groups that runs.csv,
 //! summary.csv, timeseries.csv and groups.csv hold are the ones the run made, each once,
-//! summary.csv states what runs.csv's values give, and every value lies in the range of its
-//! metric's unit.
+//! summary.csv states what runs.csv's values give, timeseries.csv names each run as runs.csv
+//! does, every value lies in the range of its metric's unit, and each group of groups.csv
+//! is one the run could make: among its organisations and communities, with what the model
+//! sums over its producing months.
 //!
 //! Charts and pages state what these files say; a file edited or cut short would have them
 //! describe runs that never happened, so each disagreement is an error naming the file and,
@@ -873,11 +875,160 @@ pub(super) struct GroupColumns {
     pub(super) run_id: usize,
     pub(super) group_id: usize,
     pub(super) organisation: Option<usize>,
+    pub(super) community: Option<usize>,
     pub(super) task: Option<usize>,
     pub(super) size_cap: usize,
+    pub(super) size_at_formation: usize,
     pub(super) formed_step: usize,
     pub(super) ended_step: usize,
     pub(super) end_reason: usize,
+    /// The production columns, in the order of `GROUP_LIFE_COLUMNS` (a file from before
+    /// they were written has none).
+    pub(super) life: Option<[usize; 9]>,
+}
+
+/// The error for a timeseries.csv `row` whose `column` names another run than run `id`'s
+/// `want` in runs.csv.
+fn other_run(t: &RawTable, row: &Row, (column, id): (usize, u64), want: &str) -> ReadError {
+    let message = format!(
+        "expected {want:?}, run {id}'s `{}` in runs.csv, found {:?}",
+        t.header[column],
+        t.text(row, column)
+    );
+    t.bad(row.line, column, message)
+}
+
+/// The parameters that bound a group's `organisation` and `community`, in that order.
+const PLACES: [&str; 2] = ["population.n_organisations", "population.n_communities"];
+
+/// What groups.csv's rows are checked against besides each other: the steps of every run
+/// and, by run id, how many organisations and communities each run had.
+#[derive(Clone, Debug, Default)]
+pub struct GroupLimits {
+    steps: Option<u64>,
+    /// Per run id, each of [`PLACES`] with the file that gives it, where one does.
+    places: HashMap<u64, [Option<(u64, &'static str)>; 2]>,
+}
+
+impl GroupLimits {
+    /// The limits of the runs of runs.csv (`runs`): the steps of the manifest's `expected`,
+    /// and the organisations and communities of each run's variant and sweep point in
+    /// parameters.csv (`parameters`), else the value the manifest records for every run.
+    pub fn of(
+        runs: &RunsTable,
+        parameters: Option<&super::ParametersTable>,
+        expected: Option<&Expected>,
+    ) -> GroupLimits {
+        // One pass over parameters.csv, not one search per run: a sweep has many of both.
+        let mut of_cell: HashMap<(&str, &[String]), [Option<u64>; 2]> = HashMap::new();
+        for r in parameters.map_or(&[][..], |p| &p.rows[..]) {
+            if let Some(k) = PLACES.iter().position(|&n| n == r.parameter) {
+                let entry = of_cell.entry((&r.variant, &r.point)).or_default();
+                entry[k] = whole(&r.value);
+            }
+        }
+        let shared = |k: usize| {
+            let e = expected?;
+            let (_, v) = e.shared.iter().find(|(n, _)| n == PLACES[k])?;
+            whole(v).map(|v| (v, "manifest.json"))
+        };
+        let mut places = HashMap::new();
+        for r in &runs.rows {
+            let cell = of_cell.get(&(r.variant.as_str(), r.point.as_slice()));
+            let place = |k: usize| match cell.and_then(|c| c[k]) {
+                Some(v) => Some((v, "parameters.csv")),
+                None => shared(k),
+            };
+            places.insert(r.run_id, [place(0), place(1)]);
+        }
+        GroupLimits {
+            steps: expected.map(|e| e.steps),
+            places,
+        }
+    }
+}
+
+/// A count as parameters.csv or the manifest writes it (`4`), if it is one.
+fn whole(text: &str) -> Option<u64> {
+    text.parse::<u64>().ok().or_else(|| {
+        let v = text.parse::<f64>().ok()?;
+        (v >= 0.0 && v.fract() == 0.0 && v < 1e18).then_some(v as u64)
+    })
+}
+
+/// The columns of timeseries.csv that name a row's run as runs.csv does, and the run of
+/// the row before, so that runs.csv's row is looked up once per run, not once per row.
+pub(super) struct RunIdentity<'r> {
+    variant: usize,
+    point: Vec<usize>,
+    replication: usize,
+    runs: &'r RunsTable,
+    of_id: HashMap<u64, usize>,
+    last: Option<(u64, usize)>,
+}
+
+impl<'r> RunIdentity<'r> {
+    /// The identity columns of `t` (timeseries.csv of `dir`), refused unless they are
+    /// runs.csv's; `None` for a file without them (written before they were).
+    pub(super) fn of(
+        t: &RawTable,
+        dir: &Path,
+        runs: &'r RunsTable,
+    ) -> Result<Option<RunIdentity<'r>>, ReadError> {
+        let Ok(variant) = t.column("variant") else {
+            return Ok(None);
+        };
+        let replication = t.column("replication")?;
+        let point = super::between(t, variant, replication)?;
+        let swept: Vec<String> = point.iter().map(|&p| t.header[p].clone()).collect();
+        same_sweep(dir, TIMESERIES_CSV, &swept, runs)?;
+        let of_id = runs
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (r.run_id, k))
+            .collect();
+        Ok(Some(RunIdentity {
+            variant,
+            point,
+            replication,
+            runs,
+            of_id,
+            last: None,
+        }))
+    }
+
+    /// Refuses `row`, of run `id`, when its variant, swept values or replication are not
+    /// those of the run's row in runs.csv. A run runs.csv does not list is left to
+    /// [`timeseries_covers`], which names it.
+    pub(super) fn check(&mut self, t: &RawTable, row: &Row, id: u64) -> Result<(), ReadError> {
+        let k = match self.last {
+            Some((run, k)) if run == id => k,
+            _ => match self.of_id.get(&id) {
+                Some(&k) => k,
+                None => return Ok(()),
+            },
+        };
+        self.last = Some((id, k));
+        let run = &self.runs.rows[k];
+        let texts = std::iter::once((self.variant, run.variant.as_str())).chain(
+            self.point
+                .iter()
+                .copied()
+                .zip(run.point.iter().map(String::as_str)),
+        );
+        for (column, want) in texts {
+            if t.text(row, column) != want {
+                return Err(other_run(t, row, (column, id), want));
+            }
+        }
+        // Compared as a number: no text is made per row of a file of millions.
+        if t.uint(row, self.replication)? != run.replication {
+            let want = run.replication.to_string();
+            return Err(other_run(t, row, (self.replication, id), &want));
+        }
+        Ok(())
+    }
 }
 
 /// The rows of groups.csv seen so far: each run's group ids in turn, each run's rows
@@ -898,7 +1049,7 @@ impl SeenGroups {
         row: &Row,
         c: &GroupColumns,
         g: &super::GroupRow,
-        steps: Option<u64>,
+        limits: &GroupLimits,
     ) -> Result<(), ReadError> {
         let current = self.ids.current.map(|(run, _)| run);
         if current != Some(g.run_id) && self.started.contains_key(&g.run_id) {
@@ -911,7 +1062,18 @@ impl SeenGroups {
         self.ids
             .next(g.run_id, t.text(row, c.group_id))
             .map_err(|message| t.bad(row.line, c.group_id, message))?;
-        group_values(t, row, c, g, steps)?;
+        group_values(t, row, c, g, limits.steps)?;
+        group_places(t, row, c, limits.places.get(&g.run_id))?;
+        if let (Some(columns), Some(life)) = (&c.life, &g.life) {
+            group_life(
+                t,
+                row,
+                (columns, c.size_at_formation),
+                g,
+                life,
+                limits.steps,
+            )?;
+        }
         *self.started.entry(g.run_id).or_default() += u64::from(started(&g.end_reason));
         Ok(())
     }
@@ -984,6 +1146,159 @@ fn group_values(
         },
         None => Ok(()),
     }
+}
+
+/// Refuses an `organisation` or `community` (columns of `c`, when there) that is not a
+/// whole number below the run's count of them (`places`, when known): the model numbers
+/// both from 0, and an organisation may be empty (a citizen initiative no organisation
+/// supports).
+fn group_places(
+    t: &RawTable,
+    row: &Row,
+    c: &GroupColumns,
+    places: Option<&[Option<(u64, &'static str)>; 2]>,
+) -> Result<(), ReadError> {
+    for (k, column) in [(0, c.organisation), (1, c.community)] {
+        let Some(column) = column else { continue };
+        if k == 0 && t.text(row, column).is_empty() {
+            continue;
+        }
+        let index = t.uint(row, column)?;
+        if let Some((count, file)) = places.and_then(|p| p[k])
+            && index >= count
+        {
+            let message = format!(
+                "expected a number from 0 to {} (the run has {count}, {} in {file}), found {:?}",
+                count.saturating_sub(1),
+                PLACES[k],
+                t.text(row, column)
+            );
+            return Err(t.bad(row.line, column, message));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses production columns (`columns`, in the order of `GROUP_LIFE_COLUMNS`) that the
+/// model cannot have summed over the months group `g` produced (docs/ODD.md 8.18): a group
+/// produces in each step from the one it starts in to the one it ends in (or the last of
+/// `steps`), with its `size_at_formation` members in the first month and from 1 to as many
+/// later (a started group takes no new members and one below `groups.min_members`, at
+/// least 1, dissolves); every amount is a sum of non-negative terms, the first month's
+/// effort one of them, and coordination only loses labour.
+fn group_life(
+    t: &RawTable,
+    row: &Row,
+    (columns, size_column): (&[usize; 9], usize),
+    g: &super::GroupRow,
+    life: &coprod_core::GroupLife,
+    steps: Option<u64>,
+) -> Result<(), ReadError> {
+    let bad = |k: usize, expected: String| {
+        let found = t.text(row, columns[k]);
+        Err(t.bad(
+            row.line,
+            columns[k],
+            format!("expected {expected}, found {found:?}"),
+        ))
+    };
+    let months = u64::from(life.months);
+    let formed = g.formed_step;
+    let expected = match g.ended_step {
+        _ if !started(&g.end_reason) => Some((
+            0,
+            format!("the group is `{}`: it never produced", g.end_reason),
+        )),
+        Some(end) => Some((
+            coprod_core::ended_spell(formed, end),
+            format!(
+                "the months from formed_step {formed} to ended_step {end}: a group produces \
+                 in the step it starts and in the step it ends"
+            ),
+        )),
+        None => steps.map(|s| {
+            (
+                coprod_core::censored_spell(formed, s),
+                format!(
+                    "the months from formed_step {formed} to the last of the {s} steps, \
+                     manifest.json's experiment.steps"
+                ),
+            )
+        }),
+    };
+    if let Some((want, why)) = expected.filter(|(want, _)| *want != months) {
+        return bad(0, format!("{want} ({why})"));
+    }
+    if life.months_met > life.months {
+        return bad(8, format!("at most {months} (the months_producing)"));
+    }
+    let amounts = [
+        life.first_effort,
+        life.effort,
+        life.labour,
+        life.coordinated,
+        life.input,
+        life.needed,
+    ];
+    if months == 0 {
+        if life.member_months != 0 {
+            return bad(
+                1,
+                "0 (months_producing is 0: the group never produced)".into(),
+            );
+        }
+        if let Some(k) = amounts.iter().position(|&v| v != 0.0) {
+            return bad(
+                k + 2,
+                "0 (months_producing is 0: the group never produced)".into(),
+            );
+        }
+        return Ok(());
+    }
+    let size = g.size_at_formation;
+    if size == 0 {
+        let message = format!(
+            "at least 1 (the group produced for {months} months_producing, so it had \
+             members), found {:?}",
+            t.text(row, size_column)
+        );
+        return Err(t.bad(row.line, size_column, message));
+    }
+    let member_months = u128::from(life.member_months);
+    let (low, high) = (
+        u128::from(size) + u128::from(months - 1),
+        u128::from(size) * u128::from(months),
+    );
+    if member_months < low || member_months > high {
+        return bad(
+            1,
+            format!(
+                "from {low} to {high} (the size_at_formation {size} in its first month and \
+                 from 1 to {size} members in each of its {} other months_producing: a started \
+                 group takes no new members)",
+                months - 1
+            ),
+        );
+    }
+    if let Some(k) = amounts.iter().position(|&v| v < 0.0) {
+        return bad(k + 2, "a value of at least 0".into());
+    }
+    if life.first_effort > life.effort {
+        return bad(
+            2,
+            format!("at most the effort summed over its months, {}", life.effort),
+        );
+    }
+    if life.coordinated > life.labour {
+        return bad(
+            5,
+            format!(
+                "at most the labour, {} (coordination only loses labour)",
+                life.labour
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Refuses a `task` (in `column`) no run writes: not a kind of task, or generic where the
