@@ -621,6 +621,7 @@ fn refused(sb: &Sandbox, dirs: &[String]) -> String {
     args.extend(["--out", "merged"]);
     let assert = sb.cmd(&args).assert().code(2);
     assert!(!sb.path().join("merged").exists());
+    assert!(!sb.path().join(".merged.partial").exists());
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
@@ -803,8 +804,8 @@ fn shards_with_damaged_values_are_refused_before_anything_is_written() {
     let stderr = refused(&sb, &dirs);
     assert!(
         stderr.contains(
-            "a/s1/runs.csv: column `participation_rate`: expected a finite number, found \"NaN\" \
-             (line 2)"
+            "cannot merge a/s1: a/s1/runs.csv:2: column `participation_rate`: expected a finite \
+             number, found \"NaN\""
         ),
         "{stderr}"
     );
@@ -826,18 +827,90 @@ fn shards_with_damaged_values_are_refused_before_anything_is_written() {
     let stderr = refused(&sb, &dirs);
     assert!(
         stderr.contains(
-            "c/s1/timeseries.csv: run 8: column `variant` is `joint`, but run 8 of the scenario \
-             has `baseline` (line 3)"
+            "cannot merge c/s1: c/s1/timeseries.csv:3: column `variant`: expected \"baseline\", \
+             run 8's `variant` in runs.csv, found \"joint\""
         ),
         "{stderr}"
     );
     let dirs = damaged(&sb, "d", "runs.csv", |t| with_field(t, 1, "seed", "5"));
     let stderr = refused(&sb, &dirs);
     assert!(
-        stderr.contains("d/s1/runs.csv: run 8: column `seed` is `5`, but run 8 of the scenario"),
+        stderr.contains("cannot merge d/s1: d/s1/runs.csv:2: column `seed`: expected ")
+            && stderr.contains(
+                " (the seed of replication 0 in manifest.json's `seeds.replications`, from its \
+                 `seeds.base_seed`), found \"5\""
+            ),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A shard edited as tests/readback.rs edits a run directory is refused by merge with the
+/// message `coprod plot` gives for the merged directory, before anything is written: it
+/// merged with exit status 0 into a directory that `coprod plot` then refused.
+#[test]
+fn shards_the_read_back_would_refuse_are_refused_with_its_message() {
+    let sb = Sandbox::new();
+    for i in 0..3 {
+        shard(&sb, i, 3).assert().success();
+    }
+    // Shard 1's groups.csv: run 11's group 0, formed and ended at step 5 (1 month).
+    let groups = fs::read_to_string(sb.path().join("shards/s1/groups.csv")).unwrap();
+    let row = groups.lines().nth(3).unwrap();
+    assert!(
+        row.starts_with("11,0,") && row.contains(",5,5,too_few_members,1,"),
+        "{row}"
+    );
+    let at = |name: &str, column: &str| {
+        format!("cannot merge {name}/s1: {name}/s1/groups.csv:4: column `{column}`: expected ")
+    };
+    let cases = [
+        (
+            "a",
+            "effort",
+            "-1",
+            at("a", "effort") + "a value of at least 0, found \"-1\"",
+        ),
+        (
+            "b",
+            "months_producing",
+            "2",
+            at("b", "months_producing")
+                + "1 (the months from formed_step 5 to ended_step 5: a group produces in the \
+                   step it starts and in the step it ends), found \"2\"",
+        ),
+        (
+            "c",
+            "ended_step",
+            "4",
+            at("c", "ended_step") + "a step of at least 5 (the formed_step), found \"4\"",
+        ),
+        (
+            "d",
+            "community",
+            "4",
+            at("d", "community")
+                + "a number from 0 to 3 (the run has 4, population.n_communities in \
+                   parameters.csv), found \"4\"",
+        ),
+    ];
+    for (name, column, value, said) in cases {
+        let dirs = damaged(&sb, name, "groups.csv", |t| with_field(t, 3, column, value));
+        let stderr = refused(&sb, &dirs);
+        assert!(stderr.contains(&said), "{said}\n{stderr}");
+    }
+    // The intact shards still merge, into a directory `coprod plot` reads back.
+    sb.cmd(&[
+        "merge",
+        "shards/s0",
+        "shards/s1",
+        "shards/s2",
+        "--out",
+        "merged",
+    ])
+    .assert()
+    .success();
+    sb.cmd(&["plot", "merged"]).assert().success();
 }
 
 /// `coprod merge` of a calibration run without `--shard` says there is nothing to merge,

@@ -1015,6 +1015,60 @@ pub fn each_group(
     })
 }
 
+/// What streaming a run directory's timeseries.csv and groups.csv ([`each_row`]) passes
+/// each row to.
+pub trait RowSink {
+    /// A row of timeseries.csv: run `run_id`'s step metrics at `step`.
+    fn step(&mut self, run_id: u64, step: u64, values: &[f64]);
+    /// A row of groups.csv.
+    fn group(&mut self, g: &GroupRow);
+}
+
+/// Checks only: `coprod merge` reads a shard's rows back to refuse it, and keeps nothing.
+impl RowSink for () {
+    fn step(&mut self, _: u64, _: u64, _: &[f64]) {}
+    fn group(&mut self, _: &GroupRow) {}
+}
+
+/// Streams timeseries.csv and then groups.csv of `dir` once each ([`each_timeseries`],
+/// [`each_group`]), passing each row to `sink`, against runs.csv's `runs`: refused are
+/// rows of a run `runs` does not list, a timeseries row that names its run otherwise than
+/// runs.csv or a run without the manifest's steps (`expected`), a group its run cannot
+/// have made (its organisations and communities from `parameters`, else the manifest), and
+/// a run whose started groups are not as many as its `groups_started`. `coprod plot` reads
+/// a run directory so, and `coprod merge` each shard, so that it merges none that the
+/// read-back of the merged directory would refuse. Returns timeseries.csv's metric columns.
+///
+/// # Errors
+/// [`ReadError`] naming the file, and the line and column of a row that disagrees.
+pub fn each_row(
+    dir: &Path,
+    runs: &RunsTable,
+    parameters: Option<&ParametersTable>,
+    expected: Option<&Expected>,
+    sink: &mut impl RowSink,
+) -> Result<Vec<String>, ReadError> {
+    let steps = expected.map(|e| e.steps);
+    let series = each_timeseries(dir, Some(runs), steps, |run_id, step, values| {
+        sink.step(run_id, step, values)
+    })?;
+    series.covers(dir, runs, expected)?;
+    let listed: std::collections::HashSet<u64> = runs.rows.iter().map(|r| r.run_id).collect();
+    let mut unlisted = None;
+    let limits = GroupLimits::of(runs, parameters, expected);
+    let groups = each_group(dir, &limits, |g| {
+        if !listed.contains(&g.run_id) {
+            unlisted.get_or_insert(g.run_id);
+        }
+        sink.group(g)
+    })?;
+    if let Some(run_id) = unlisted {
+        return Err(unlisted_run(dir, GROUPS_CSV, run_id));
+    }
+    groups.covers(dir, runs)?;
+    Ok(series.metrics)
+}
+
 /// A parameter's value in manifest.json's `parameters` list (the values every run shared).
 pub fn manifest_parameter<'a>(
     manifest: Option<&'a serde_json::Value>,

@@ -11,9 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use coprod_output::read::{
-    Expected, GroupLimits, GroupRow, ParametersTable, RunsTable, SummaryTable, each_group,
-    each_timeseries, read_manifest, read_parameters_of, read_runs_of, read_summary_of, same_sweep,
-    unlisted_run,
+    Expected, GroupRow, ParametersTable, RowSink, RunsTable, SummaryTable, each_row, read_manifest,
+    read_parameters_of, read_runs_of, read_summary_of, same_sweep,
 };
 use coprod_output::{Accumulator, Lowered, OptionValue, QuickLowered};
 
@@ -165,12 +164,9 @@ pub(crate) struct Endings {
 
 impl Aggregates {
     /// Streams timeseries.csv and groups.csv of `dir` once, keeping per cell of `runs` only
-    /// running statistics and counts. Rows of a run that runs.csv does not list are refused
-    /// (a failed run has none), as are timeseries.csv's runs without the manifest's steps
-    /// (`expected`) and groups.csv's runs without as many started groups as runs.csv's
-    /// `groups_started`, so that no chart describes other runs than runs.csv's. A
-    /// timeseries row must name its run as runs.csv does, and a group's organisation and
-    /// community be among its run's (in `parameters`, else the manifest).
+    /// running statistics and counts. [`each_row`] refuses rows that disagree with runs.csv,
+    /// the manifest (`expected`) or `parameters`, so that no chart describes other runs
+    /// than runs.csv's.
     fn read(
         dir: &Path,
         runs: &RunsTable,
@@ -181,24 +177,7 @@ impl Aggregates {
         for r in &runs.rows {
             tally.add_run(r.run_id, &r.variant, &r.point);
         }
-        let steps = expected.map(|e| e.steps);
-        let series = each_timeseries(dir, Some(runs), steps, |run_id, step, values| {
-            tally.add_step(run_id, step, values)
-        })?;
-        series.covers(dir, runs, expected)?;
-        tally.aggregates.step_metrics = series.metrics;
-        let mut unlisted = None;
-        let limits = GroupLimits::of(runs, parameters, expected);
-        let groups = each_group(dir, &limits, |g: &GroupRow| {
-            if !tally.cell_of_run.contains_key(&g.run_id) {
-                unlisted.get_or_insert(g.run_id);
-            }
-            tally.add_group(g)
-        })?;
-        if let Some(run_id) = unlisted {
-            return Err(unlisted_run(dir, coprod_output::GROUPS_CSV, run_id).into());
-        }
-        groups.covers(dir, runs)?;
+        tally.aggregates.step_metrics = each_row(dir, runs, parameters, expected, &mut tally)?;
         Ok(tally.aggregates)
     }
 }
@@ -309,6 +288,16 @@ impl Tally {
                 _ => {}
             }
         }
+    }
+}
+
+impl RowSink for Tally {
+    fn step(&mut self, run_id: u64, step: u64, values: &[f64]) {
+        self.add_step(run_id, step, values);
+    }
+
+    fn group(&mut self, g: &GroupRow) {
+        self.add_group(g);
     }
 }
 

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
+use coprod_output::read::{self, Expected, ParametersTable};
 use coprod_output::{
     Existing, SHARD_JSON, ShardInfo, ShardScenario, Writer, describe_range, describe_ranges,
     missing_and_duplicate_runs,
@@ -293,11 +294,25 @@ fn write_merged(
         &scenario.report_metrics,
         scenario.runs_lab(),
     )?;
-    // Every shard complete before anything is written: a file cut short at a line end
-    // would otherwise merge into a directory with runs missing their rows.
+    let settings = recorded_settings(recipe)?;
+    let runner = Runner::new(threads)?;
+    let mut manifest = finish::manifest(
+        scenario,
+        &settings,
+        recipe.quick,
+        started,
+        clock,
+        runner.threads(),
+    );
+    let read_back = ReadBack::of(scenario, &swept, &manifest, out)?;
+    // Every shard complete, and as `coprod plot` reads a run directory back, before
+    // anything is written: a file cut short at a line end would otherwise merge into a
+    // directory with runs missing their rows, and a value edited into one that
+    // `coprod plot` refuses.
     let identity = |run_id: u64| run_identity(scenario, run_id);
     for (dir, shard) in shards {
-        coprod_output::check_shard(dir, shard, &swept, u64::from(scenario.steps), &identity)
+        read_back
+            .check(dir, shard, (&swept, u64::from(scenario.steps)), &identity)
             .with_context(|| format!("cannot merge {}", dir.display()))?;
     }
     progress.on_interrupt(&crate::progress::nothing_written("merged run"));
@@ -308,17 +323,7 @@ fn write_merged(
             .append_shard(dir, shard)
             .with_context(|| format!("cannot merge {}", dir.display()))?;
     }
-    let settings = recorded_settings(recipe)?;
     let failed = writer.failed_runs();
-    let runner = Runner::new(threads)?;
-    let mut manifest = finish::manifest(
-        scenario,
-        &settings,
-        recipe.quick,
-        started,
-        clock,
-        runner.threads(),
-    );
     manifest.failed_runs = failed;
     manifest.files = writer.files();
     let completed = writer
@@ -347,6 +352,55 @@ fn write_merged(
         })
     })?;
     Ok((dir, failed))
+}
+
+/// What the merged directory's read-back (`coprod plot`) checks its files against: the
+/// manifest and parameters.csv that the merge writes, known before it writes anything.
+struct ReadBack {
+    expected: Expected,
+    parameters: ParametersTable,
+}
+
+impl ReadBack {
+    /// The read-back's view of the merged run of `scenario` (swept parameters `swept`),
+    /// whose manifest will be `manifest`, in `out`.
+    fn of(
+        scenario: &Scenario,
+        swept: &[String],
+        manifest: &coprod_output::Manifest,
+        out: &Path,
+    ) -> Result<ReadBack> {
+        let json = serde_json::to_value(manifest)
+            .map_err(|e| invalid!("cannot describe the merged run's manifest: {e}"))?;
+        Ok(ReadBack {
+            expected: Expected::of_manifest(out, &json)?,
+            parameters: ParametersTable {
+                swept: swept.to_vec(),
+                rows: finish::parameter_rows(scenario),
+            },
+        })
+    }
+
+    /// Refuses the shard `dir` (`shard`, of a scenario with the swept parameters and
+    /// steps `(swept, steps)` and runs named as `identity` says) unless it is complete
+    /// ([`coprod_output::check_shard`]) and its rows read back as those of a run directory
+    /// (the checks of `coprod plot`, with its messages). runs.csv is read back first, so
+    /// that a seed is named against the base seed; timeseries.csv and groups.csv after the
+    /// completeness checks, which name a file cut short as such. Each file is streamed
+    /// once more than by the completeness checks alone.
+    fn check(
+        &self,
+        dir: &Path,
+        shard: &ShardInfo,
+        (swept, steps): (&[String], u64),
+        identity: &dyn Fn(u64) -> Vec<String>,
+    ) -> Result<()> {
+        let runs = read::read_runs_of(dir, Some(&self.expected))?;
+        coprod_output::check_shard(dir, shard, swept, steps, identity)?;
+        let parameters = Some(&self.parameters);
+        read::each_row(dir, &runs, parameters, Some(&self.expected), &mut ())?;
+        Ok(())
+    }
 }
 
 /// The writer of the merged run at `out`, whose partial directory an interruption removes
