@@ -782,7 +782,11 @@ fn write_posterior(out: &Path, names: &[String], generations: &[Generation]) -> 
             r
         })
         .collect();
-    Ok(write_table(&out.join("posterior.csv"), &header, &posterior)?)
+    Ok(write_table(
+        &out.join("posterior.csv"),
+        &header,
+        &posterior,
+    )?)
 }
 
 /// predictive.csv: each target next to the posterior predictive interval.
