@@ -1210,3 +1210,54 @@ fn compare_j_writes_the_same_files_on_any_number_of_threads() {
         "compare -j 1 and -j 2 wrote different files"
     );
 }
+
+/// The caption of a forest chart that averages over the sweep points sends readers to
+/// comparison.csv and comparison/ for each point only when they hold the chart's metric:
+/// after `coprod compare --metric M --force` they hold M alone.
+#[test]
+fn forest_captions_point_to_the_comparison_only_for_its_metrics() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .small_run(&["group-size", "--out", "gs", "-j", "1"])
+        .assert()
+        .success();
+    let page = sandbox.path().join("gs").join("index.html");
+    let each_point = "comparison.csv and comparison/ give each sweep point.";
+    let caption = |text: &str, metric: &str| -> String {
+        let chart = format!("charts/forest_{metric}.svg");
+        let end = text.find(&chart).unwrap_or_else(|| panic!("no {chart}"));
+        let start = text[..end].rfind("<figcaption>").expect("a caption");
+        text[start..end].to_string()
+    };
+    let before = read(&page);
+    let caption_before = caption(&before, "share_lasting_24");
+    assert!(caption_before.contains(each_point), "{caption_before}");
+    sandbox
+        .cmd(&[
+            "compare",
+            "gs",
+            "--metric",
+            "service_output",
+            "--force",
+            "-j",
+            "1",
+        ])
+        .assert()
+        .success();
+    let after = read(&page);
+    for metric in [
+        "share_lasting_24",
+        "median_group_lifetime",
+        "participation_rate",
+    ] {
+        let caption = caption(&after, metric);
+        assert!(!caption.contains(each_point), "{metric}: {caption}");
+        assert!(
+            caption.contains(
+                "comparison.csv and comparison/ hold other metrics, not this one, so no file \
+                 gives each sweep point of it."
+            ),
+            "{metric}: {caption}"
+        );
+    }
+}

@@ -745,14 +745,30 @@ fn draw_forest(data: &RunData, metric: &str, out: &mut Drawn) -> Result<(), Repo
             "Effect of each variant on {} against {base}, over its {} sweep points: \
              each replication's differences between runs that share a seed are averaged over \
              the sweep points, and the row gives the mean of these averages over the \
-             replications{forest_interval} comparison.csv and comparison/ give each sweep \
-             point.",
+             replications{forest_interval}{}",
             run_value(data, metric, false),
-            points.len()
+            points.len(),
+            each_sweep_point(data, metric)
         )
     };
     let result = forest_plot(&rows, &style);
     out.record(result, (ChartKind::Forest, Some(metric)), &style, caption)
+}
+
+/// Where a forest plot averaged over the sweep points is given point by point: in
+/// comparison.csv and comparison/ when they hold `metric`. `coprod compare --metric` may
+/// have left them other metrics only; without a comparison.csv there is nothing to name.
+fn each_sweep_point(data: &RunData, metric: &str) -> &'static str {
+    match coprod_output::read::read_comparison_keys(&data.dir) {
+        Ok(Some(keys)) if keys.iter().any(|k| k.metric == metric) => {
+            " comparison.csv and comparison/ give each sweep point."
+        }
+        Ok(Some(_)) => {
+            " comparison.csv and comparison/ hold other metrics, not this one, so no file \
+             gives each sweep point of it."
+        }
+        _ => "",
+    }
 }
 
 /// The end of a forest plot's caption when some of its `rows` have an estimate but no
