@@ -9,7 +9,8 @@
 //! The "why" is measured in the same run: the forces of size per cap from the production
 //! columns of groups.csv (forces.rs), the factor of each between the best size and the
 //! others, and the dominant force on each side of the best size; hazard ratios and long-run
-//! membership stand next to survival.
+//! membership stand next to survival. A variant's one change is said to move the best size
+//! only when the runs tell the sizes in question apart ([`change`]).
 //! Every number in the text, parameters included, is read from the run directory
 //! (parameters.csv as it ran); nothing is hard-coded from a previous run.
 
@@ -66,6 +67,10 @@ pub struct Regime {
     pub vs_smallest: Estimate,
     /// Best minus largest size, paired by replication.
     pub vs_largest: Estimate,
+    /// Best minus each size (in the order of `sizes`; 0 for the best itself), paired by
+    /// replication: which sizes the runs cannot tell from the best, against which
+    /// "One change at a time" judges whether a change moves it.
+    pub vs_each: Vec<Estimate>,
     /// Shares of started groups, by cap class: (class, started, ended too few members,
     /// ended failed task, still active).
     pub endings: Vec<(String, u64, u64, u64, u64)>,
@@ -100,10 +105,17 @@ impl Regime {
     /// Whether the data tell the best size from the runner-up: the paired 95% interval of
     /// their difference excludes 0.
     pub fn best_is_clear(&self) -> bool {
-        match &self.runner_up {
-            Some((_, d)) => d.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0),
-            None => true,
-        }
+        self.runner_up.as_ref().is_none_or(|(_, d)| excludes_0(d))
+    }
+
+    /// Indices into `sizes` of the sizes the runs cannot tell from the best, largest share
+    /// first: the best itself and each size with a known share whose paired interval
+    /// against it does not exclude 0.
+    fn contenders(&self) -> Vec<usize> {
+        by_survival(&self.sizes)
+            .into_iter()
+            .filter(|&i| i == self.best || !excludes_0(&self.vs_each[i]))
+            .collect()
     }
 
     /// Whether no group of any size was still going at the horizon: every share the run can
@@ -213,9 +225,10 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
     let diff = |other: u64| {
         lifetimes.paired_difference((&variant, &best_point), (&variant, &size_point(other)))
     };
-    let runner_up = order.get(1).map(|&i| (sizes[i].size, diff(sizes[i].size)));
-    let vs_smallest = diff(sizes[0].size);
-    let vs_largest = diff(sizes[sizes.len() - 1].size);
+    let vs_each: Vec<Estimate> = sizes.iter().map(|s| diff(s.size)).collect();
+    let runner_up = order.get(1).map(|&i| (sizes[i].size, vs_each[i]));
+    let vs_smallest = vs_each[0];
+    let vs_largest = vs_each[sizes.len() - 1];
     let endings = endings(data, &variant);
     let long_run = long_run(data, lifetimes, &variant, &caps, &best_point);
     let forces = caps
@@ -239,6 +252,7 @@ fn regime(data: &RunData, lifetimes: &Lifetimes, variant: String) -> Result<Regi
         runner_up,
         vs_smallest,
         vs_largest,
+        vs_each,
         endings,
         long_run,
         forces,
@@ -410,6 +424,11 @@ fn param(data: &RunData, r: &Regime, name: &str) -> f64 {
     as_run(data, r, name)
         .and_then(|v| v.parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// Whether a difference's 95% interval excludes 0 (none does without an interval).
+fn excludes_0(d: &Estimate) -> bool {
+    d.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0)
 }
 
 /// "(95% CI +20 to +41 points)" for a difference of shares, with the mean first.
@@ -1474,6 +1493,100 @@ fn between_regimes(a: &Regime, b: &Regime, horizon: u64) -> String {
     )
 }
 
+/// Where a variant's one change moves the best size from the first regime's, as far as the
+/// runs show it ([`change`]).
+enum Move {
+    /// Every size the variant's runs cannot tell from its best is above every such size of
+    /// the first regime; `to_largest` when the variant's largest cap is clear of all others.
+    Up { to_largest: bool },
+    /// Every such size of the variant is below every such size of the first regime.
+    Down,
+    /// Both regimes tell the same size from every other.
+    Stays,
+    /// A size too close to its regime's best to tell apart leaves the move unknown.
+    Unknown(Doubt),
+}
+
+/// A size that one regime's runs cannot tell from its best size.
+struct Doubt {
+    /// In the first regime (else in the variant).
+    in_first: bool,
+    /// Index into that regime's `sizes`.
+    index: usize,
+}
+
+impl Doubt {
+    /// "groups of 6 members, the best size with per-member service, are too close to tell
+    /// apart from those of 8 here: the difference, ..., includes 0".
+    fn describe(&self, base: &Regime, r: &Regime, base_words: &str) -> String {
+        let (regime, whose) = if self.in_first {
+            (base, format!("with {}, ", escape(&base.label)))
+        } else {
+            (r, String::new())
+        };
+        let size = regime.sizes[self.index].size;
+        let named = if !self.in_first && size == base.best().size {
+            format!(", the {base_words} with {},", escape(&base.label))
+        } else {
+            String::new()
+        };
+        let d = &regime.vs_each[self.index];
+        let interval = if d.ci.is_some() {
+            format!("the difference, {}, includes 0", difference(d))
+        } else {
+            "their difference has no interval".to_string()
+        };
+        format!(
+            "{whose}groups of {size} members{named} are too close to tell apart from those of \
+             {}{}: {interval}",
+            regime.best().size,
+            if self.in_first { "" } else { " here" },
+        )
+    }
+}
+
+/// How the variant `r` moves the best size from the first regime's (`base`): a move is
+/// shown only when every size the variant's runs cannot tell from its best lies beyond
+/// every size the first regime's runs cannot tell from its own (in the move's direction; a
+/// best size that stays must be clear of every other in both). Otherwise the first size in
+/// doubt is named, the variant's first, largest share first.
+fn change(base: &Regime, r: &Regime) -> Move {
+    use std::cmp::Ordering;
+    let (b, v) = (base.best().size, r.best().size);
+    let (in_base, in_variant) = (base.contenders(), r.contenders());
+    // Whether the variant's size at `i` lies beyond the first regime's size at `j`.
+    let beyond = |i: usize, j: usize| match v.cmp(&b) {
+        Ordering::Greater => r.sizes[i].size > base.sizes[j].size,
+        Ordering::Less => r.sizes[i].size < base.sizes[j].size,
+        Ordering::Equal => false,
+    };
+    let in_variant_doubt = in_variant
+        .iter()
+        .find(|&&i| i != r.best && in_base.iter().any(|&j| !beyond(i, j)));
+    let in_base_doubt = in_base
+        .iter()
+        .find(|&&j| j != base.best && in_variant.iter().any(|&i| !beyond(i, j)));
+    let doubt = match (in_variant_doubt, in_base_doubt) {
+        (Some(&index), _) => Some(Doubt {
+            in_first: false,
+            index,
+        }),
+        (None, Some(&index)) => Some(Doubt {
+            in_first: true,
+            index,
+        }),
+        (None, None) => None,
+    };
+    match (doubt, v.cmp(&b)) {
+        (Some(doubt), _) => Move::Unknown(doubt),
+        (None, Ordering::Greater) => Move::Up {
+            to_largest: in_variant == [r.sizes.len() - 1],
+        },
+        (None, Ordering::Less) => Move::Down,
+        (None, Ordering::Equal) => Move::Stays,
+    }
+}
+
 /// What each variant's one change does to the best size, against the first regime: the
 /// forces of the lesson, read from this run.
 fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
@@ -1517,19 +1630,27 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
     );
     for r in rest {
         let both = words(base.best_is_firm() && r.best_is_firm());
+        let label = escape(&sentence_case(&r.label));
         // Where no size kept groups going there is no size to move.
-        let moved = match r.best().size.cmp(&base.best().size) {
+        let moved = match change(base, r) {
             _ if base.none_lasted() || r.none_lasted() => String::new(),
-            std::cmp::Ordering::Greater => format!("moves the {both} up; "),
-            std::cmp::Ordering::Less => format!("moves the {both} down; "),
-            std::cmp::Ordering::Equal => format!("leaves the {both} where it was; "),
+            Move::Up { to_largest: true } => format!("moves the {both} up to the largest cap; "),
+            Move::Up { to_largest: false } => format!("moves the {both} up; "),
+            Move::Down => format!("moves the {both} down; "),
+            Move::Stays => format!("leaves the {both} where it was; "),
+            Move::Unknown(doubt) => {
+                let base_words = words(base.best_is_firm());
+                let _ = write!(
+                    s,
+                    "<li>{label}: {}; the runs cannot tell whether this change moves the {both}, \
+                     since {}.</li>",
+                    at_best(r),
+                    doubt.describe(base, r, base_words)
+                );
+                continue;
+            }
         };
-        let _ = write!(
-            s,
-            "<li>{}: {moved}{}.</li>",
-            escape(&sentence_case(&r.label)),
-            at_best(r)
-        );
+        let _ = write!(s, "<li>{label}: {moved}{}.</li>", at_best(r));
     }
     // Named as the first regime's size is named above, and not at all when it has none.
     let needed = if base.none_lasted() {
@@ -1538,7 +1659,8 @@ fn one_change_at_a_time(regimes: &[Regime], horizon: u64) -> String {
         let size = words(base.best_is_firm());
         format!(
             "A force that is needed for a {size} among small groups is one whose removal \
-             moves the {size} to the largest cap. "
+             moves the {size} up to the largest cap: the list above says so only where the \
+             runs show it. "
         )
     };
     let _ = write!(
@@ -2934,7 +3056,7 @@ mod tests {
         best: usize,
         runner_up: (u64, Estimate),
     ) -> Regime {
-        Regime {
+        rebuilt(Regime {
             variant: label.into(),
             label: label.into(),
             service: String::new(),
@@ -2951,10 +3073,29 @@ mod tests {
             runner_up: Some(runner_up),
             vs_smallest: est(0.5, 0.3, 0.7),
             vs_largest: est(0.4, 0.2, 0.6),
+            vs_each: vec![],
             endings: vec![],
             long_run: vec![],
             forces: None,
-        }
+        })
+    }
+
+    /// The regime with its differences from the best size made again by hand: 0 for the
+    /// best, the runner-up's own, and a difference clear of 0 for every other size (as a
+    /// regime whose best or runner-up a test changed must have).
+    fn rebuilt(mut r: Regime) -> Regime {
+        let best = r.best().survival.mean;
+        r.vs_each = (r.sizes.iter().enumerate())
+            .map(|(i, size)| match &r.runner_up {
+                _ if i == r.best => est(0.0, 0.0, 0.0),
+                Some((s, d)) if *s == size.size => *d,
+                _ => {
+                    let d = best - size.survival.mean;
+                    est(d, (d * 0.5).min(d * 1.5), (d * 0.5).max(d * 1.5))
+                }
+            })
+            .collect();
+        r
     }
 
     /// Sizes 2, 8, 16 and 40 with shares 20%, 50%, 70% and 30%.
@@ -3321,14 +3462,15 @@ mod tests {
         let mut down = a.clone();
         down.label = "no hurdle".into();
         down.best = 0;
+        let down = rebuilt(down);
         let mut same = a.clone();
         same.label = "no coordination".into();
         let text = one_change_at_a_time(&[a.clone(), b, down, same], 24);
         for claim in [
             "<p>Per-member service: best size 8 members, 100% still going after 24 months.</p>",
-            "<li>Non-rival joint supply: moves the longest-lasting size up; longest-lasting size \
-             40 members, 67% still going after 24 months (not clearly better than the \
-             runner-up).</li>",
+            "<li>Non-rival joint supply: longest-lasting size 40 members, 67% still going after \
+             24 months (not clearly better than the runner-up); the runs cannot tell whether \
+             this change moves the longest-lasting size,",
             "<li>No hurdle: moves the best size down; best size 2 members, 20% still going after \
              24 months.</li>",
             "<li>No coordination: leaves the best size where it was; best size 8 members",
@@ -3336,6 +3478,97 @@ mod tests {
             assert!(text.contains(claim), "{claim}\n{text}");
         }
         assert_eq!(one_change_at_a_time(&[a], 24), "");
+    }
+
+    /// "One change at a time" says that a change moves the best size only where the runs
+    /// tell the variant's best size from the first regime's: a size the variant's best is
+    /// too close to tell apart from, at or beyond the first regime's best, leaves the move
+    /// unknown, and the page says so with the two sizes and the interval.
+    #[test]
+    fn a_change_moves_the_best_size_only_where_the_runs_show_it() {
+        let (a, b) = two_regimes();
+        let (a, b) = (with_replications(a, 30), with_replications(b, 30));
+        // 40 lasted longest with joint supply, but 8, the first regime's best, is too close.
+        let text = one_change_at_a_time(&[a.clone(), b.clone()], 24);
+        assert!(
+            text.contains(
+                "<li>Non-rival joint supply: longest-lasting size 40 members, 67% still going \
+                 after 24 months (not clearly better than the runner-up); the runs cannot tell \
+                 whether this change moves the longest-lasting size, since groups of 8 members, \
+                 the best size with per-member service, are too close to tell apart from those \
+                 of 40 here: the difference, +17 percentage points (95% CI -10 to +40 points), \
+                 includes 0.</li>"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("moves the longest-lasting size up"),
+            "{text}"
+        );
+        // Once 8 is clear, the move is shown, though the size stays tentative or unclear.
+        let mut clear = b.clone();
+        clear.runner_up = Some((8, est(0.17, 0.05, 0.3)));
+        let clear = rebuilt(clear);
+        let text = one_change_at_a_time(&[a.clone(), clear.clone()], 24);
+        assert!(
+            text.contains(
+                "<li>Non-rival joint supply: moves the best size up to the largest cap; best \
+                 size 40 members, 67% still going after 24 months.</li>"
+            ),
+            "{text}"
+        );
+        let text = one_change_at_a_time(&[a.clone(), with_replications(clear.clone(), 9)], 24);
+        assert!(
+            text.contains(
+                "<li>Non-rival joint supply: moves the longest-lasting size up to the largest \
+                 cap; longest-lasting size 40 members, 67% still going after 24 months \
+                 (tentative: 9 replications).</li>"
+            ),
+            "{text}"
+        );
+        // A size the first regime cannot tell from its best, at or beyond the variant's best,
+        // leaves the move in doubt too.
+        let mut unsure = a.clone();
+        unsure.runner_up = Some((40, est(0.3, -0.1, 0.6)));
+        let text = one_change_at_a_time(&[rebuilt(unsure), clear], 24);
+        assert!(
+            text.contains(
+                "the runs cannot tell whether this change moves the longest-lasting size, since \
+                 with per-member service, groups of 40 members are too close to tell apart from \
+                 those of 8: the difference, +30 percentage points (95% CI -10 to +60 points), \
+                 includes 0.</li>"
+            ),
+            "{text}"
+        );
+        // The same best size in both: left where it was only when neither is in doubt.
+        let mut same = a.clone();
+        same.label = "no coordination".into();
+        let text = one_change_at_a_time(&[a.clone(), same.clone()], 24);
+        assert!(
+            text.contains("<li>No coordination: leaves the best size where it was; best size 8"),
+            "{text}"
+        );
+        same.runner_up = Some((2, est(0.8, -0.1, 1.0)));
+        let text = one_change_at_a_time(&[a.clone(), rebuilt(same)], 24);
+        assert!(
+            text.contains(
+                "(not clearly better than the runner-up); the runs cannot tell whether this \
+                 change moves the longest-lasting size, since groups of 2 members are too close \
+                 to tell apart from those of 8 here: the difference, +80 percentage points (95% \
+                 CI -10 to +100 points), includes 0.</li>"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("leaves the"), "{text}");
+        // The note on forces counts only a move the list shows.
+        assert!(
+            text.contains(
+                "A force that is needed for a best size among small groups is one whose removal \
+                 moves the best size up to the largest cap: the list above says so only where \
+                 the runs show it."
+            ),
+            "{text}"
+        );
     }
 
     /// With 2 to 9 replications, a size clear of its runner-up is not called the best size
@@ -3370,7 +3603,8 @@ mod tests {
         assert!(
             text.contains(
                 "A force that is needed for a longest-lasting size among small groups is one \
-                 whose removal moves the longest-lasting size to the largest cap."
+                 whose removal moves the longest-lasting size up to the largest cap: the list \
+                 above says so only where the runs show it."
             ),
             "{text}"
         );
