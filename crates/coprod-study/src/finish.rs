@@ -144,6 +144,11 @@ fn manifest_parameters(s: &Scenario) -> Vec<ParamValue> {
         .collect()
 }
 
+/// Seconds since `clock`, to the millisecond, as a manifest's `timing.wall_seconds`.
+pub(crate) fn wall_seconds(clock: Instant) -> f64 {
+    (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
 /// The manifest of a run directory of `s` run with `settings` (`--set`, `--replications`
 /// and `--seed`; the caller fills in the files, failed runs and timing of the resume).
 pub(crate) fn manifest(
@@ -191,7 +196,7 @@ pub(crate) fn manifest(
         comparison: None,
         timing: Timing {
             started_utc: coprod_output::utc_timestamp(started),
-            wall_seconds: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+            wall_seconds: wall_seconds(clock),
             threads,
             resumed_at_run: None,
         },

@@ -329,6 +329,9 @@ fn write_merged(
     let completed = writer
         .complete(manifest.experiment.steps)
         .with_context(|| format!("cannot finish {}", out.display()))?;
+    // The manifest was made before the shards were read back, to check them against it;
+    // its time is the merge's, to the complete tables, as a run's is.
+    manifest.timing.wall_seconds = finish::wall_seconds(clock);
     // Held off while the derived files are written and moved into place: the handler would
     // remove the directory while they are written into it (as in `Discard::commit`).
     // The charts are drawn on the -j threads, as by `coprod run`. The hold is taken on the
