@@ -890,8 +890,8 @@ fn shards_the_read_back_would_refuse_are_refused_with_its_message() {
             "community",
             "4",
             at("d", "community")
-                + "a number from 0 to 3 (the run has 4, population.n_communities in \
-                   parameters.csv), found \"4\"",
+                + "a number from 0 to 3 (its run has population.n_communities = 4), \
+                   found \"4\"",
         ),
     ];
     for (name, column, value, said) in cases {

@@ -349,6 +349,12 @@ fn group_production_no_run_writes_is_refused() {
                    takes no new members), found \"7\"",
         ),
         (
+            with_field(&whole, 2, "size_at_formation", "0"),
+            at(2, "size_at_formation")
+                + "expected at least 1 (the group produced for 3 months_producing, so it had \
+                   members), found \"0\"",
+        ),
+        (
             with_field(&whole, 2, "first_effort", "3"),
             at(2, "first_effort")
                 + "expected at most the effort summed over its months, 2.5300257304190787, \
@@ -384,8 +390,8 @@ fn a_group_of_an_organisation_or_community_the_run_had_not_is_refused() {
     ] {
         fs::write(&path, with_field(&whole, 2, column, "4")).unwrap();
         let said = format!(
-            "out/groups.csv:2: column `{column}`: expected a number from 0 to 3 (the run has 4, \
-             {parameter} in parameters.csv), found \"4\""
+            "out/groups.csv:2: column `{column}`: expected a number from 0 to 3 (its run has \
+             {parameter} = 4), found \"4\""
         );
         refused(&sb, &dir, &[&said]);
     }

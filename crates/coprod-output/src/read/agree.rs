@@ -906,8 +906,8 @@ const PLACES: [&str; 2] = ["population.n_organisations", "population.n_communiti
 #[derive(Clone, Debug, Default)]
 pub struct GroupLimits {
     steps: Option<u64>,
-    /// Per run id, each of [`PLACES`] with the file that gives it, where one does.
-    places: HashMap<u64, [Option<(u64, &'static str)>; 2]>,
+    /// Per run id, each of [`PLACES`], where parameters.csv or the manifest gives it.
+    places: HashMap<u64, [Option<u64>; 2]>,
 }
 
 impl GroupLimits {
@@ -930,15 +930,12 @@ impl GroupLimits {
         let shared = |k: usize| {
             let e = expected?;
             let (_, v) = e.shared.iter().find(|(n, _)| n == PLACES[k])?;
-            whole(v).map(|v| (v, "manifest.json"))
+            whole(v)
         };
         let mut places = HashMap::new();
         for r in &runs.rows {
             let cell = of_cell.get(&(r.variant.as_str(), r.point.as_slice()));
-            let place = |k: usize| match cell.and_then(|c| c[k]) {
-                Some(v) => Some((v, "parameters.csv")),
-                None => shared(k),
-            };
+            let place = |k: usize| cell.and_then(|c| c[k]).or_else(|| shared(k));
             places.insert(r.run_id, [place(0), place(1)]);
         }
         GroupLimits {
@@ -1156,7 +1153,7 @@ fn group_places(
     t: &RawTable,
     row: &Row,
     c: &GroupColumns,
-    places: Option<&[Option<(u64, &'static str)>; 2]>,
+    places: Option<&[Option<u64>; 2]>,
 ) -> Result<(), ReadError> {
     for (k, column) in [(0, c.organisation), (1, c.community)] {
         let Some(column) = column else { continue };
@@ -1164,11 +1161,13 @@ fn group_places(
             continue;
         }
         let index = t.uint(row, column)?;
-        if let Some((count, file)) = places.and_then(|p| p[k])
+        // No file is named for the count: merge checks a shard against the parameters
+        // of the run it will write, in no file yet.
+        if let Some(count) = places.and_then(|p| p[k])
             && index >= count
         {
             let message = format!(
-                "expected a number from 0 to {} (the run has {count}, {} in {file}), found {:?}",
+                "expected a number from 0 to {} (its run has {} = {count}), found {:?}",
                 count.saturating_sub(1),
                 PLACES[k],
                 t.text(row, column)
@@ -1258,8 +1257,8 @@ fn group_life(
     let size = g.size_at_formation;
     if size == 0 {
         let message = format!(
-            "at least 1 (the group produced for {months} months_producing, so it had \
-             members), found {:?}",
+            "expected at least 1 (the group produced for {months} months_producing, so it \
+             had members), found {:?}",
             t.text(row, size_column)
         );
         return Err(t.bad(row.line, size_column, message));
