@@ -29,7 +29,6 @@ mod run;
 mod serve;
 
 use std::io::{self, Write};
-use std::process::ExitCode;
 
 use clap::Parser;
 use coprod_output::OutputError;
@@ -37,7 +36,7 @@ use coprod_study::{Result, StudyError};
 
 use crate::cli::{Cli, Command};
 
-fn main() -> ExitCode {
+fn main() {
     let cli = Cli::parse();
     let out_options = OutOptions::of(&cli.command);
     let stdout = io::stdout();
@@ -47,15 +46,13 @@ fn main() -> ExitCode {
         Ok(status)
     });
     match result {
-        Ok(status) => ExitCode::from(status),
+        Ok(status) => progress::last_words(status, || {}),
         Err(StudyError::Cancelled(interrupted)) => {
-            say!("\n{interrupted}");
-            ExitCode::from(progress::INTERRUPTED)
+            progress::last_words(progress::INTERRUPTED, || say!("\n{interrupted}"))
         }
-        Err(err) => {
+        Err(err) => progress::last_words(2, || {
             say!("error: {}", message(&err, out_options));
-            ExitCode::from(2)
-        }
+        }),
     }
 }
 

@@ -9,6 +9,7 @@
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use coprod_study::{Note, Progress, Resumable};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -181,8 +182,28 @@ fn remove_until_gone(dir: &std::path::Path) {
 }
 
 /// Whether the Ctrl-C handler has said what was kept; held while a note is printed, so that
-/// no note comes after that message.
+/// no note comes after that message, and by [`last_words`] until the process exits.
 static LAST_WORD: Mutex<bool> = Mutex::new(false);
+
+/// Whether a Ctrl-C handler has begun: from then on it alone ends the process.
+static INTERRUPTING: AtomicBool = AtomicBool::new(false);
+
+/// Says the command's last words (`words`) and exits with `status`, unless Ctrl-C is
+/// ending the process: then waits for the handler to exit with 130. A command's error is
+/// often caused by the handler removing its partial directory, and must neither follow the
+/// handler's message nor replace its exit status.
+pub(crate) fn last_words(status: u8, words: impl FnOnce()) -> ! {
+    // Held until the process exits: a handler that begins now stops short of its message.
+    let said = LAST_WORD.lock();
+    if INTERRUPTING.load(Ordering::SeqCst) {
+        drop(said);
+        loop {
+            std::thread::park();
+        }
+    }
+    words();
+    std::process::exit(i32::from(status));
+}
 
 /// Held while work that must not be stopped midway runs ([`Progress::uninterrupted`]); the
 /// Ctrl-C handler takes it before [`DISCARD`], and nothing takes them the other way round.
@@ -198,6 +219,7 @@ impl Terminal {
             *current = Some(message);
         }
         let _ = ctrlc::set_handler(|| {
+            INTERRUPTING.store(true, Ordering::SeqCst);
             // Both held until the process exits, so that no one moves the directory
             // meanwhile or starts work that must not be stopped midway.
             let _uninterrupted = match UNINTERRUPTED.try_lock() {
