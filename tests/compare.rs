@@ -1189,9 +1189,10 @@ fn compare_j_writes_the_same_files_on_any_number_of_threads() {
         .small_run(&["incentives-vs-ownership", "--out", "out"])
         .assert()
         .success();
-    let written: Vec<_> = ["1", "2"]
+    let written: Vec<_> = [1, 2]
         .iter()
-        .map(|threads| {
+        .map(|&threads| {
+            let n = threads.to_string();
             let args = [
                 "compare",
                 "out",
@@ -1199,9 +1200,14 @@ fn compare_j_writes_the_same_files_on_any_number_of_threads() {
                 "financial",
                 "--force",
                 "-j",
-                threads,
+                &n,
             ];
-            succeeds_within_deadline(sandbox.path(), &args, &[("RAYON_NUM_THREADS", "3")]);
+            let pool =
+                succeeds_within_deadline(sandbox.path(), &args, &[("RAYON_NUM_THREADS", "3")]);
+            assert_eq!(
+                pool, threads,
+                "threads of the -j pool seen during compare -j {n}"
+            );
             contents(&dir)
         })
         .collect();

@@ -146,11 +146,12 @@ fn merge_j_sets_the_threads_its_charts_are_drawn_on() {
     for threads in ["1", "2"] {
         let out = format!("merged{threads}");
         // A size of the global pool unlike either -j: only -j may decide the threads.
-        succeeds_within_deadline(
+        let pool = succeeds_within_deadline(
             sb.path(),
             &["merge", "s0", "s1", "--out", &out, "-j", threads],
             &[("RAYON_NUM_THREADS", "3")],
         );
+        assert_eq!(pool.to_string(), threads, "threads of the -j pool seen");
         let text = fs::read_to_string(sb.path().join(&out).join("manifest.json")).unwrap();
         let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(

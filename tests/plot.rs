@@ -969,18 +969,24 @@ fn the_page_does_not_claim_charts_of_report_metrics_it_has_none_of() {
     );
 }
 
-/// `plot -j N` draws the charts on N threads, as `run -j N` does, and redraws the same bytes
-/// for any N, whatever size the global pool has (RAYON_NUM_THREADS, unlike either -j): only
-/// -j may decide the threads. Within a deadline, so that a deadlock fails the test.
+/// `plot -j N` draws the charts on a pool of N threads, as `run -j N` does, and redraws the
+/// same bytes for any N, whatever size the global pool has (RAYON_NUM_THREADS, unlike
+/// either -j): only -j may decide the threads. Within a deadline, so that a deadlock fails
+/// the test.
 #[test]
 fn plot_j_draws_the_same_charts_on_any_number_of_threads() {
     let sb = Sandbox::new();
     let dir = small_run(&sb);
-    let drawn: Vec<_> = ["1", "2"]
+    let drawn: Vec<_> = [1, 2]
         .iter()
-        .map(|threads| {
-            let args = ["plot", "out", "-j", threads];
-            succeeds_within_deadline(sb.path(), &args, &[("RAYON_NUM_THREADS", "3")]);
+        .map(|&threads| {
+            let n = threads.to_string();
+            let args = ["plot", "out", "-j", &n];
+            let pool = succeeds_within_deadline(sb.path(), &args, &[("RAYON_NUM_THREADS", "3")]);
+            assert_eq!(
+                pool, threads,
+                "threads of the -j pool seen during plot -j {n}"
+            );
             contents(&dir)
         })
         .collect();

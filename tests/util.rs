@@ -219,7 +219,9 @@ pub(crate) fn read_only(dir: &Path, test: &str) -> Option<ReadOnly> {
 /// Runs `coprod ARGS` (with `envs`) in `dir` and checks that it succeeds within two minutes
 /// (a few seconds are enough); kills it and fails the test if it does not: a hang, such as
 /// a hold on Ctrl-C taken again on a thread pool that waits for the thread holding it.
-pub(crate) fn succeeds_within_deadline(dir: &Path, args: &[&str], envs: &[(&str, &str)]) {
+/// Returns the most threads of coprod's `-j` pool (named `coprod-run-N`) seen at once while
+/// it ran, looked at every few milliseconds (Linux; 0 where /proc is not).
+pub(crate) fn succeeds_within_deadline(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> usize {
     use std::io::{Read, Seek};
     use std::process::Stdio;
     use std::time::{Duration, Instant};
@@ -234,7 +236,9 @@ pub(crate) fn succeeds_within_deadline(dir: &Path, args: &[&str], envs: &[(&str,
         .spawn()
         .unwrap();
     let start = Instant::now();
+    let mut pool = 0;
     let status = loop {
+        pool = pool.max(pool_threads(child.id()));
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
@@ -246,7 +250,7 @@ pub(crate) fn succeeds_within_deadline(dir: &Path, args: &[&str], envs: &[(&str,
                 args.join(" ")
             );
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(2));
     };
     let mut said = String::new();
     stderr.rewind().unwrap();
@@ -256,6 +260,20 @@ pub(crate) fn succeeds_within_deadline(dir: &Path, args: &[&str], envs: &[(&str,
         "coprod {}: {status}\n{said}",
         args.join(" ")
     );
+    pool
+}
+
+/// The threads of process `pid` named as those of coprod's `-j` pool, now.
+fn pool_threads(pid: u32) -> usize {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            fs::read_to_string(task.path().join("comm")).is_ok_and(|n| n.starts_with("coprod-run-"))
+        })
+        .count()
 }
 
 /// Every file below `dir` with its bytes, sorted by path: to show that two commands wrote the
