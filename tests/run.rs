@@ -648,6 +648,7 @@ fn a_scenario_link_loop_or_dangling_link_is_named_as_such() {
         ("sub/../e.toml", "f.toml"),
         ("gone.toml", "dangling.toml"),
         ("sub/../gone.toml", "dangling-up.toml"),
+        ("dangling.toml", "chain.toml"),
     ];
     for (target, link) in links {
         std::os::unix::fs::symlink(target, sb.path().join(link)).unwrap();
@@ -666,6 +667,8 @@ fn a_scenario_link_loop_or_dangling_link_is_named_as_such() {
     for (file, target) in [
         ("dangling.toml", "gone.toml"),
         ("dangling-up.toml", "sub/../gone.toml"),
+        // The link that leads to nothing is named, not the first, which exists as a link.
+        ("chain.toml", "dangling.toml, a link to gone.toml"),
     ] {
         for command in [&["run", file, "--out", "out"][..], &["check", file]] {
             sb.cmd(command)

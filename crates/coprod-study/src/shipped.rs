@@ -89,11 +89,22 @@ fn unresolved_link(path: &Path) -> Option<String> {
         });
     }
     let target = std::fs::read_link(path).ok()?;
-    Some(format!(
-        "is a symbolic link to {}, which does not exist",
-        target.display()
-    ))
+    let mut said = format!("is a symbolic link to {}", target.display());
+    // Along a chain of links, the one that leads to nothing is named: the first target
+    // may exist, as a link.
+    let mut at = path.parent().unwrap_or(Path::new("")).join(target);
+    for _ in 0..MAX_CHAIN_NAMED {
+        let Ok(next) = std::fs::read_link(&at) else {
+            break;
+        };
+        said.push_str(&format!(", a link to {}", next.display()));
+        at = at.parent().unwrap_or(Path::new("")).join(next);
+    }
+    Some(said + ", which does not exist")
 }
+
+/// Links of a chain to nothing that a message names, at most: the system follows 40.
+const MAX_CHAIN_NAMED: usize = 40;
 
 /// Whether resolving `path` as the system does, link by link, comes back to a symbolic link
 /// while still resolving that link's own target: a loop, however its targets are written
