@@ -626,6 +626,21 @@ fn refused(sb: &Sandbox, dirs: &[String]) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
+/// The intact shards of [`damaged`] still merge, into a directory `coprod plot` reads back.
+fn merge_intact(sb: &Sandbox) {
+    sb.cmd(&[
+        "merge",
+        "shards/s0",
+        "shards/s1",
+        "shards/s2",
+        "--out",
+        "merged",
+    ])
+    .assert()
+    .success();
+    sb.cmd(&["plot", "merged"]).assert().success();
+}
+
 /// The first `n` lines of `text`, each with its line break.
 fn lines(text: &str, n: usize) -> String {
     text.lines().take(n).map(|l| format!("{l}\n")).collect()
@@ -765,17 +780,7 @@ fn shards_cut_short_are_refused_before_anything_is_written() {
             && stderr.contains("does not record group_rows"),
         "{stderr}"
     );
-    // The intact shards still merge.
-    sb.cmd(&[
-        "merge",
-        "shards/s0",
-        "shards/s1",
-        "shards/s2",
-        "--out",
-        "merged",
-    ])
-    .assert()
-    .success();
+    merge_intact(&sb);
 }
 
 /// `text` with field `column` (named in its header) of data row `row` (from 1) set to
@@ -900,18 +905,7 @@ fn shards_the_read_back_would_refuse_are_refused_with_its_message() {
         let stderr = refused(&sb, &dirs);
         assert!(stderr.contains(&said), "{said}\n{stderr}");
     }
-    // The intact shards still merge, into a directory `coprod plot` reads back.
-    sb.cmd(&[
-        "merge",
-        "shards/s0",
-        "shards/s1",
-        "shards/s2",
-        "--out",
-        "merged",
-    ])
-    .assert()
-    .success();
-    sb.cmd(&["plot", "merged"]).assert().success();
+    merge_intact(&sb);
 }
 
 /// `coprod merge` of a calibration run without `--shard` says there is nothing to merge,

@@ -37,6 +37,19 @@ fn refused(sb: &Sandbox, dir: &Path, says: &[&str]) {
     }
 }
 
+/// Each of `cases` (the text of `dir`'s `file` damaged, and what the refusal says) is
+/// refused by `plot` and `compare`; the intact file, put back, is drawn.
+fn each_refused(sb: &Sandbox, dir: &Path, file: &str, cases: &[(String, String)]) {
+    let path = dir.join(file);
+    let whole = fs::read_to_string(&path).unwrap();
+    for (damaged, said) in cases {
+        fs::write(&path, damaged).unwrap();
+        refused(sb, dir, &[said]);
+    }
+    fs::write(&path, &whole).unwrap();
+    sb.cmd(&["plot", "out"]).assert().success();
+}
+
 /// `text` (a CSV file) with field `column` of line `line` (from 1, the header being 1) set
 /// to `value`.
 fn with_field(text: &str, line: usize, column: &str, value: &str) -> String {
@@ -312,8 +325,7 @@ fn parameter_units_and_sources_no_run_writes_are_refused() {
 fn group_production_no_run_writes_is_refused() {
     let sb = Sandbox::new();
     let dir = small_run(&sb);
-    let path = dir.join("groups.csv");
-    let whole = fs::read_to_string(&path).unwrap();
+    let whole = fs::read_to_string(dir.join("groups.csv")).unwrap();
     // Run 0's group 0 started at step 2 with 2 members and ended at step 4: 3 months;
     // group 1 started at step 6 and was active at the end of the 8 steps: 2 months.
     let lines: Vec<&str> = whole.lines().collect();
@@ -367,12 +379,7 @@ fn group_production_no_run_writes_is_refused() {
                    labour), found \"2.6\"",
         ),
     ];
-    for (damaged, said) in cases {
-        fs::write(&path, &damaged).unwrap();
-        refused(&sb, &dir, &[&said]);
-    }
-    fs::write(&path, &whole).unwrap();
-    sb.cmd(&["plot", "out"]).assert().success();
+    each_refused(&sb, &dir, "groups.csv", &cases);
 }
 
 /// A group's organisation and community are among the run's (parameters.csv's
@@ -382,21 +389,21 @@ fn group_production_no_run_writes_is_refused() {
 fn a_group_of_an_organisation_or_community_the_run_had_not_is_refused() {
     let sb = Sandbox::new();
     let dir = small_run(&sb);
-    let path = dir.join("groups.csv");
-    let whole = fs::read_to_string(&path).unwrap();
-    for (column, parameter) in [
+    let whole = fs::read_to_string(dir.join("groups.csv")).unwrap();
+    let cases: Vec<(String, String)> = [
         ("organisation", "population.n_organisations"),
         ("community", "population.n_communities"),
-    ] {
-        fs::write(&path, with_field(&whole, 2, column, "4")).unwrap();
+    ]
+    .iter()
+    .map(|(column, parameter)| {
         let said = format!(
             "out/groups.csv:2: column `{column}`: expected a number from 0 to 3 (its run has \
              {parameter} = 4), found \"4\""
         );
-        refused(&sb, &dir, &[&said]);
-    }
-    fs::write(&path, &whole).unwrap();
-    sb.cmd(&["plot", "out"]).assert().success();
+        (with_field(&whole, 2, column, "4"), said)
+    })
+    .collect();
+    each_refused(&sb, &dir, "groups.csv", &cases);
 }
 
 /// timeseries.csv repeats each run's variant, swept values and replication from runs.csv,
@@ -405,8 +412,7 @@ fn a_group_of_an_organisation_or_community_the_run_had_not_is_refused() {
 fn a_timeseries_row_that_names_another_run_is_refused() {
     let sb = Sandbox::new();
     let dir = small_run(&sb);
-    let path = dir.join("timeseries.csv");
-    let whole = fs::read_to_string(&path).unwrap();
+    let whole = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     assert!(
         whole
             .lines()
@@ -414,20 +420,21 @@ fn a_timeseries_row_that_names_another_run_is_refused() {
             .unwrap()
             .starts_with("0,baseline,2,0,0,")
     );
-    for (column, value, expected) in [
+    let cases: Vec<(String, String)> = [
         ("variant", "other", "\"baseline\""),
         ("levers.group_size_cap", "3", "\"2\""),
         ("replication", "1", "\"0\""),
-    ] {
-        fs::write(&path, with_field(&whole, 2, column, value)).unwrap();
+    ]
+    .iter()
+    .map(|(column, value, expected)| {
         let said = format!(
             "out/timeseries.csv:2: column `{column}`: expected {expected}, run 0's \
              `{column}` in runs.csv, found \"{value}\""
         );
-        refused(&sb, &dir, &[&said]);
-    }
-    fs::write(&path, &whole).unwrap();
-    sb.cmd(&["plot", "out"]).assert().success();
+        (with_field(&whole, 2, column, value), said)
+    })
+    .collect();
+    each_refused(&sb, &dir, "timeseries.csv", &cases);
 }
 
 /// What every row the model writes satisfies, over real runs of several scenarios, seeds
