@@ -571,7 +571,7 @@ impl Saved<'_> {
                 "the {JOURNAL} records {} as saved",
                 merge::describe_range(self.first_run, end)
             ),
-            steps_named: true,
+            timeseries_identity: true,
         };
         merge::check_files(staging, &holds, swept, self.steps, self.identity).map_err(|e| match e {
             OutputError::Shard { path, reason } => OutputError::Corrupt { path, reason },

@@ -11,13 +11,8 @@ use coprod_core::{Intervention, Kind, ParamError, Params, SPECS};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::calibration::Calibration;
 use crate::error::ScenarioError;
-use crate::schema::{
-    self, RawCalibration, RawIntervention, RawReport, RawScenario, RawSensitivity, RawValidation,
-    RawVariant,
-};
-use crate::sensitivity::Sensitivity;
+use crate::schema::{self, RawIntervention, RawReport, RawScenario, RawValidation, RawVariant};
 use crate::validation::{Comparison, DEFAULT_COMPARISON_NAMED, Direction, Validation};
 use crate::values;
 
@@ -294,8 +289,18 @@ impl Scenario {
             check_validation_shape(&loc, v, &variants, &sweep)?;
             check_interior_doses(&loc, v, &sweep)?;
         }
-        let sensitivity = sensitivity_table(&loc, raw.sensitivity.as_ref())?;
-        let calibration = calibration_table(&loc, raw.calibration.as_ref(), &base)?;
+        let sensitivity = checked_table(
+            &loc,
+            "sensitivity",
+            raw.sensitivity.as_ref(),
+            crate::sensitivity::validate,
+        )?;
+        // Its priors must also fit the parameters the scenario gives.
+        let calibration = checked_table(&loc, "calibration", raw.calibration.as_ref(), |t| {
+            let c = crate::calibration::validate(t)?;
+            crate::calibration::check_supports(&c, &base)?;
+            Ok(c)
+        })?;
         let report_metrics = report_metrics(&loc, raw.report.as_ref())?;
 
         check_variants_leave_sweep_alone(&loc, &variants, &sweep)?;
@@ -1491,41 +1496,16 @@ fn check_variant_file_name(
     Ok(())
 }
 
-/// Checks the `[sensitivity]` table, if there is one.
-fn sensitivity_table(
+/// Checks the table `name` of the scenario file (`table`), if there is one, with `check`;
+/// its errors point into that table.
+fn checked_table<R, T>(
     loc: &Locator<'_>,
-    table: Option<&RawSensitivity>,
-) -> Result<Option<Sensitivity>, ScenarioError> {
+    name: &str,
+    table: Option<&R>,
+    check: impl FnOnce(&R) -> Result<T, crate::error::TableError>,
+) -> Result<Option<T>, ScenarioError> {
     table
-        .map(|t| {
-            crate::sensitivity::validate(t).map_err(|e| {
-                loc.table_error("sensitivity", (e.path, e.message))
-                    .with_hint(e.hint)
-            })
-        })
-        .transpose()
-}
-
-/// Checks the `[calibration]` table, if there is one, and that its priors fit the
-/// parameters the scenario gives (`base`).
-fn calibration_table(
-    loc: &Locator<'_>,
-    table: Option<&RawCalibration>,
-    base: &Params,
-) -> Result<Option<Calibration>, ScenarioError> {
-    table
-        .map(|t| {
-            crate::calibration::validate(t)
-                .and_then(|c| {
-                    crate::calibration::check_supports(&c, base)
-                        .map(|()| c)
-                        .map_err(Into::into)
-                })
-                .map_err(|e| {
-                    loc.table_error("calibration", (e.path, e.message))
-                        .with_hint(e.hint)
-                })
-        })
+        .map(|t| check(t).map_err(|e| loc.table_error(name, (e.path, e.message)).with_hint(e.hint)))
         .transpose()
 }
 

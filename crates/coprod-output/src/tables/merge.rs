@@ -359,7 +359,7 @@ pub fn check_shard(
             "{SHARD_JSON} says the shard holds {}",
             shard.describe_runs()
         ),
-        steps_named: false,
+        timeseries_identity: false,
     };
     check_files(dir, &holds, swept, steps, identity)
 }
@@ -378,7 +378,7 @@ pub(super) struct Holds {
     /// `coprod merge` leaves it to the read-back ([`crate::read::each_row`]), which checks
     /// it against runs.csv (itself checked against the scenario here) and names the row
     /// as `coprod plot` would.
-    pub(super) steps_named: bool,
+    pub(super) timeseries_identity: bool,
 }
 
 impl Holds {
@@ -590,7 +590,7 @@ fn check_timeseries(
             named = Some((id, expected));
         }
         let expected = &named.as_ref().expect("set above").1;
-        if holds.steps_named {
+        if holds.timeseries_identity {
             check_row_identity(&file, ts_header, id, expected)?;
         }
         check_values(&file, ts_header, step_column + 1, &checks)?;
@@ -1421,7 +1421,7 @@ mod tests {
             group_rows: None,
             whose: "the saved",
             said: String::new(),
-            steps_named: true,
+            timeseries_identity: true,
         };
         let e = check_files(&dir, &saved, &swept(), 1, &identity)
             .unwrap_err()
