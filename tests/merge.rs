@@ -385,17 +385,9 @@ fn failed_runs_in_shards_merge_like_one_run() {
             .assert()
             .code(status);
     }
-    sb.cmd(&[
-        "merge",
-        "shards/s0",
-        "shards/s1",
-        "shards/s2",
-        "--out",
-        "merged",
-    ])
-    .assert()
-    .code(3)
-    .stderr(predicate::str::contains("2 of 24 runs failed"));
+    merge_three(&sb)
+        .code(3)
+        .stderr(predicate::str::contains("2 of 24 runs failed"));
     assert_same_run(&sb.path().join("whole"), &sb.path().join("merged"));
 }
 
@@ -626,8 +618,8 @@ fn refused(sb: &Sandbox, dirs: &[String]) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
-/// The intact shards of [`damaged`] still merge, into a directory `coprod plot` reads back.
-fn merge_intact(sb: &Sandbox) {
+/// `coprod merge` of shards/s0 to s2 into `merged`.
+fn merge_three(sb: &Sandbox) -> assert_cmd::assert::Assert {
     sb.cmd(&[
         "merge",
         "shards/s0",
@@ -637,7 +629,11 @@ fn merge_intact(sb: &Sandbox) {
         "merged",
     ])
     .assert()
-    .success();
+}
+
+/// The intact shards of [`damaged`] still merge, into a directory `coprod plot` reads back.
+fn merge_intact(sb: &Sandbox) {
+    merge_three(sb).success();
     sb.cmd(&["plot", "merged"]).assert().success();
 }
 
